@@ -1,0 +1,1 @@
+/* placeholder */ typedef int hp_placeholder_api;

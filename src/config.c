@@ -1,0 +1,261 @@
+/*
+ * config.c - the table of HEAPPROF_* variables (see config.h).
+ *
+ * Each row names a variable, how to parse it, where it lands in hp_config,
+ * its default as a string (parsed by the same code, so default and input
+ * cannot disagree), inclusive limits, and one line of help.  Nothing here
+ * allocates: it may run inside the first malloc of the process.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef enum { T_SIZE, T_UINT, T_BOOL, T_SIGNAL, T_SECONDS, T_PATH } row_type;
+
+typedef struct row {
+    const char *name;
+    row_type type;
+    size_t offset;
+    const char *def;
+    double min, max;
+    const char *help;
+} row;
+
+#define ROW(name, type, field, def, min, max, help) \
+    {name, type, offsetof(hp_config, field), def, min, max, help}
+
+static const row rows[] = {
+    ROW("HEAPPROF_SAMPLE", T_SIZE, sample, "524288", 1, 1ULL << 40,
+        "mean bytes between samples (k/m/g suffixes); 1 records every allocation exactly"),
+    ROW("HEAPPROF_DEPTH", T_UINT, depth, "64", 1, 256, "most frames kept per stack"),
+    ROW("HEAPPROF_OUT", T_PATH, out, "heapprof", 0, 0,
+        "profile file prefix: files are PREFIX.<pid>.<seq>.pb.gz"),
+    ROW("HEAPPROF_SIGNAL", T_SIGNAL, signal, "USR2", 0, 64,
+        "signal that writes a profile (name or number; 0 or off disables)"),
+    ROW("HEAPPROF_PERIOD", T_SECONDS, period, "0", 0, 1e7,
+        "seconds between periodic profiles (decimals allowed; 0 = off)"),
+    ROW("HEAPPROF_ON_EXIT", T_BOOL, on_exit, "1", 0, 1, "write a profile at exit (1/0)"),
+    ROW("HEAPPROF_MAX_LIVE", T_UINT, max_live, "4194304", 1024, 1ULL << 32,
+        "most live sampled objects tracked; beyond it samples are dropped and counted"),
+    ROW("HEAPPROF_MAX_STACKS", T_UINT, max_stacks, "262144", 64, 1ULL << 24,
+        "most distinct stacks kept; beyond it samples are dropped and counted"),
+};
+
+enum { NROWS = sizeof rows / sizeof rows[0] };
+
+size_t config_count(void) { return NROWS; }
+const char *config_name(size_t i) { return i < NROWS ? rows[i].name : NULL; }
+const char *config_help(size_t i) { return i < NROWS ? rows[i].help : NULL; }
+const char *config_default(size_t i) { return i < NROWS ? rows[i].def : NULL; }
+
+/* Digits only (no sign, no spaces): strtoull alone would accept " -5". */
+static int parse_u64(const char *s, const char **end, uint64_t *out)
+{
+    if (*s < '0' || *s > '9')
+        return EINVAL;
+    uint64_t v = 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return ERANGE;
+        v = v * 10 + d;
+    }
+    *end = s;
+    *out = v;
+    return 0;
+}
+
+int config_parse_size(const char *s, uint64_t *out)
+{
+    const char *end;
+    uint64_t v;
+    int err = parse_u64(s, &end, &v);
+    if (err)
+        return err;
+    unsigned shift = 0;
+    switch (*end) {
+    case '\0': break;
+    case 'k': case 'K': shift = 10; break;
+    case 'm': case 'M': shift = 20; break;
+    case 'g': case 'G': shift = 30; break;
+    default: return EINVAL;
+    }
+    if (*end) {
+        end++;
+        if (*end == 'i' || *end == 'I') /* accept KiB-style spellings too */
+            end++;
+        if (*end == 'b' || *end == 'B')
+            end++;
+        if (*end)
+            return EINVAL;
+    }
+    if (shift && v > (UINT64_MAX >> shift))
+        return ERANGE;
+    *out = v << shift;
+    return 0;
+}
+
+static const struct { const char *name; int num; } signames[] = {
+    {"HUP", SIGHUP}, {"INT", SIGINT}, {"QUIT", SIGQUIT}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2},
+    {"PIPE", SIGPIPE}, {"ALRM", SIGALRM}, {"TERM", SIGTERM}, {"CHLD", SIGCHLD},
+    {"CONT", SIGCONT}, {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},
+    {"URG", SIGURG}, {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
+    {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO}, {"PWR", SIGPWR}, {"SYS", SIGSYS},
+};
+
+/* Signals a dump trigger may not take: uncatchable, or synchronous faults
+ * whose handler must not return. */
+static int signal_forbidden(int64_t n)
+{
+    return n == SIGKILL || n == SIGSTOP || n == SIGSEGV || n == SIGBUS || n == SIGFPE ||
+           n == SIGILL || n == SIGABRT || n == SIGTRAP;
+}
+
+int config_parse_signal(const char *s, int64_t *out)
+{
+    if (!strcasecmp(s, "off") || !strcmp(s, "0")) {
+        *out = 0;
+        return 0;
+    }
+    const char *end;
+    uint64_t v;
+    if (parse_u64(s, &end, &v) == 0 && *end == '\0') {
+        if (v < 1 || v > 64 || signal_forbidden((int64_t)v))
+            return ERANGE;
+        *out = (int64_t)v;
+        return 0;
+    }
+    const char *name = strncasecmp(s, "SIG", 3) ? s : s + 3;
+    for (size_t i = 0; i < sizeof signames / sizeof signames[0]; i++)
+        if (!strcasecmp(name, signames[i].name)) {
+            *out = signames[i].num;
+            return 0;
+        }
+    if (!strncasecmp(name, "RTMIN+", 6) && parse_u64(name + 6, &end, &v) == 0 && !*end &&
+        SIGRTMIN + (int64_t)v <= SIGRTMAX) {
+        *out = SIGRTMIN + (int64_t)v;
+        return 0;
+    }
+    return EINVAL;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+    /* Bounded length: glibc's strtod may allocate for very long inputs, and
+     * this can run inside the process's first malloc. */
+    if (!((*s >= '0' && *s <= '9') || *s == '.') || strlen(s) > 32)
+        return EINVAL;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || v != v)
+        return EINVAL;
+    *out = v;
+    return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+    static const char *yes[] = {"1", "true", "yes", "on"}, *no[] = {"0", "false", "no", "off"};
+    for (size_t i = 0; i < 4; i++) {
+        if (!strcasecmp(s, yes[i])) {
+            *out = true;
+            return 0;
+        }
+        if (!strcasecmp(s, no[i])) {
+            *out = false;
+            return 0;
+        }
+    }
+    return EINVAL;
+}
+
+/* Parse one value into its field; 0 or EINVAL/ERANGE.  The field is only
+ * written on success. */
+static int parse_row(const row *r, const char *s, hp_config *cfg)
+{
+    char *field = (char *)cfg + r->offset;
+    uint64_t u;
+    int64_t sig;
+    double d;
+    bool b;
+    int err;
+    switch (r->type) {
+    case T_SIZE:
+    case T_UINT:
+        if (r->type == T_SIZE)
+            err = config_parse_size(s, &u);
+        else {
+            const char *end;
+            err = parse_u64(s, &end, &u);
+            if (!err && *end)
+                err = EINVAL;
+        }
+        if (!err && ((double)u < r->min || (double)u > r->max))
+            err = ERANGE;
+        if (!err)
+            memcpy(field, &u, sizeof u);
+        return err;
+    case T_SIGNAL:
+        if (!(err = config_parse_signal(s, &sig)))
+            memcpy(field, &sig, sizeof sig);
+        return err;
+    case T_SECONDS:
+        err = parse_seconds(s, &d);
+        if (!err && (d < r->min || d > r->max))
+            err = ERANGE;
+        if (!err)
+            memcpy(field, &d, sizeof d);
+        return err;
+    case T_BOOL:
+        if (!(err = parse_bool(s, &b)))
+            memcpy(field, &b, sizeof b);
+        return err;
+    case T_PATH:
+        if (!*s)
+            return EINVAL;
+        if (strlen(s) >= CONFIG_PATH_MAX - 64) /* room for .<pid>.<seq>.pb.gz.tmp */
+            return ERANGE;
+        strcpy(field, s);
+        return 0;
+    }
+    return EINVAL;
+}
+
+static void complain(const row *r, const char *value, int err, config_warn_fn warn, void *ctx)
+{
+    char line[256];
+    const char *why = err == ERANGE ? "out of range" : "not understood";
+    if (r->type == T_SIZE || r->type == T_UINT || r->type == T_SECONDS)
+        snprintf(line, sizeof line, "%s=\"%.64s\" is %s (allowed %.0f to %.0f); using the default %s",
+                 r->name, value, why, r->min, r->max, r->def);
+    else
+        snprintf(line, sizeof line, "%s=\"%.64s\" is %s; using the default %s", r->name, value, why,
+                 r->def);
+    if (warn)
+        warn(ctx, line);
+}
+
+int config_parse(hp_config *cfg, config_lookup_fn lookup, config_warn_fn warn, void *ctx)
+{
+    int bad = 0;
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < NROWS; i++) {
+        const row *r = &rows[i];
+        parse_row(r, r->def, cfg); /* defaults are known good; unit-tested */
+        const char *v = lookup ? lookup(r->name) : NULL;
+        if (!v)
+            continue;
+        int err = parse_row(r, v, cfg);
+        if (err) {
+            bad++;
+            complain(r, v, err, warn, ctx);
+        }
+    }
+    return bad;
+}

@@ -1,0 +1,47 @@
+/*
+ * config.h - every HEAPPROF_* variable, parsed once at start-up.
+ *
+ * The variables are rows of one table in config.c (name, type, default,
+ * limits, help).  config_parse fills a struct from any lookup function, so
+ * tests need no environment; the profiler calls it once with getenv and then
+ * treats the result as read-only.  A bad value never stops the program: it
+ * prints one line naming the variable, the value and the default used.
+ */
+#ifndef HEAPPROF_CONFIG_H
+#define HEAPPROF_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { CONFIG_PATH_MAX = 3072 };
+
+typedef struct hp_config {
+    uint64_t sample;        /* HEAPPROF_SAMPLE: mean bytes between samples; 1 = every allocation */
+    uint64_t depth;         /* HEAPPROF_DEPTH: frames kept per stack */
+    char out[CONFIG_PATH_MAX]; /* HEAPPROF_OUT: file prefix */
+    int64_t signal;         /* HEAPPROF_SIGNAL: dump signal number, 0 = none */
+    double period;          /* HEAPPROF_PERIOD: seconds between dumps, 0 = off */
+    bool on_exit;           /* HEAPPROF_ON_EXIT: dump at exit */
+    uint64_t max_live;      /* HEAPPROF_MAX_LIVE: bound on live sampled objects */
+    uint64_t max_stacks;    /* HEAPPROF_MAX_STACKS: bound on distinct stacks */
+} hp_config;
+
+/* Receives one complaint line (without "heapprof: " or newline). */
+typedef void (*config_warn_fn)(void *ctx, const char *line);
+typedef const char *(*config_lookup_fn)(const char *name);
+
+/* Fill *cfg from the defaults and lookup().  Returns the number of bad values. */
+int config_parse(hp_config *cfg, config_lookup_fn lookup, config_warn_fn warn, void *ctx);
+
+/* Parsers shared with the CLI and tests.  Return 0 or EINVAL/ERANGE. */
+int config_parse_size(const char *s, uint64_t *out);   /* 512k, 4m, 1g, 123 */
+int config_parse_signal(const char *s, int64_t *out);  /* USR2, SIGUSR2, 12, 0, off */
+
+/* Number of rows, and each row's name and help (for --help and README). */
+size_t config_count(void);
+const char *config_name(size_t i);
+const char *config_help(size_t i);
+const char *config_default(size_t i);
+
+#endif

@@ -1,0 +1,194 @@
+/*
+ * live.c - see live.h for the data model.
+ *
+ * Invariants, per shard, under its lock:
+ *  - entries[0..cap) with addr == 0 meaning empty; count < cap * 3/4;
+ *  - for every filter slot s with s % NSHARDS == this shard, live_filter[s]
+ *    equals the number of entries whose slot is s, or LIVE_PINNED once it
+ *    saturated or was pinned (then it is never decremented again: a
+ *    spurious "maybe" is only a probe, a missing one would leak an entry).
+ */
+#include "live.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+#include "mem.h"
+
+enum { NSHARDS = 64, SHARD_MIN_CAP = 64 };
+
+uint8_t live_filter[LIVE_FILTER_SLOTS];
+
+typedef struct shard {
+    int lock;
+    uint32_t cap; /* power of two, or 0 before the first insert */
+    uint32_t count;
+    live_entry *entries;
+    char pad[64 - sizeof(int) - 2 * sizeof(uint32_t) - sizeof(void *)];
+} shard;
+
+static shard shards[NSHARDS] __attribute__((aligned(64)));
+static uint64_t live_max;
+static uint64_t live_total;
+
+static void shard_lock(shard *s)
+{
+    while (__atomic_exchange_n(&s->lock, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&s->lock, __ATOMIC_RELAXED))
+            sched_yield();
+}
+
+static void shard_unlock(shard *s) { __atomic_store_n(&s->lock, 0, __ATOMIC_RELEASE); }
+
+static shard *shard_of(uintptr_t addr) { return &shards[live_slot((void *)addr) % NSHARDS]; }
+
+/* Fibonacci hashing; the low 4 bits of an address carry nothing. */
+static uint32_t home(uintptr_t addr, uint32_t cap)
+{
+    return (uint32_t)(((uint64_t)(addr >> 4) * 0x9E3779B97F4A7C15ULL) >> 32) & (cap - 1);
+}
+
+int live_init(uint64_t max)
+{
+    live_max = max;
+    return 0;
+}
+
+static int shard_grow(shard *s)
+{
+    uint32_t ncap = s->cap ? s->cap * 2 : SHARD_MIN_CAP;
+    if (ncap == 0)
+        return ENOMEM;
+    live_entry *ne = mem_map((size_t)ncap * sizeof *ne);
+    if (!ne)
+        return ENOMEM;
+    for (uint32_t i = 0; i < s->cap; i++) {
+        live_entry *e = &s->entries[i];
+        if (!e->addr)
+            continue;
+        uint32_t j = home(e->addr, ncap);
+        while (ne[j].addr)
+            j = (j + 1) & (ncap - 1);
+        ne[j] = *e;
+    }
+    mem_unmap(s->entries, (size_t)s->cap * sizeof *s->entries);
+    s->entries = ne;
+    s->cap = ncap;
+    return 0;
+}
+
+static void filter_inc(uintptr_t addr)
+{
+    uint8_t *f = &live_filter[live_slot((void *)addr)];
+    uint8_t v = __atomic_load_n(f, __ATOMIC_RELAXED);
+    if (v != LIVE_PINNED)
+        __atomic_store_n(f, (uint8_t)(v + 1), __ATOMIC_RELAXED);
+}
+
+static void filter_dec(uintptr_t addr)
+{
+    uint8_t *f = &live_filter[live_slot((void *)addr)];
+    uint8_t v = __atomic_load_n(f, __ATOMIC_RELAXED);
+    if (v != LIVE_PINNED && v != 0)
+        __atomic_store_n(f, (uint8_t)(v - 1), __ATOMIC_RELAXED);
+}
+
+void live_pin(const void *p) { __atomic_store_n(&live_filter[live_slot(p)], LIVE_PINNED, __ATOMIC_RELAXED); }
+
+/* Index of addr's entry in s, or of the empty slot where it would go. */
+static uint32_t probe(const shard *s, uintptr_t addr)
+{
+    uint32_t i = home(addr, s->cap);
+    while (s->entries[i].addr && s->entries[i].addr != addr)
+        i = (i + 1) & (s->cap - 1);
+    return i;
+}
+
+int live_insert(const live_entry *e, live_entry *old, bool *had_old)
+{
+    shard *s = shard_of(e->addr);
+    int err = 0;
+    *had_old = false;
+    shard_lock(s);
+    if (s->cap) {
+        uint32_t i = probe(s, e->addr);
+        if (s->entries[i].addr) { /* its free went unseen: replace */
+            *old = s->entries[i];
+            *had_old = true;
+            s->entries[i] = *e;
+            goto out;
+        }
+    }
+    if (__atomic_load_n(&live_total, __ATOMIC_RELAXED) >= live_max) {
+        err = ENOSPC;
+        goto out;
+    }
+    if ((uint64_t)(s->count + 1) * 4 > (uint64_t)s->cap * 3 && (err = shard_grow(s)))
+        goto out;
+    s->entries[probe(s, e->addr)] = *e;
+    s->count++;
+    __atomic_add_fetch(&live_total, 1, __ATOMIC_RELAXED);
+    filter_inc(e->addr);
+out:
+    shard_unlock(s);
+    return err;
+}
+
+bool live_remove(uintptr_t addr, live_entry *out)
+{
+    shard *s = shard_of(addr);
+    bool found = false;
+    shard_lock(s);
+    if (!s->cap)
+        goto out;
+    uint32_t i = probe(s, addr), mask = s->cap - 1;
+    if (!s->entries[i].addr)
+        goto out;
+    *out = s->entries[i];
+    found = true;
+    /* Backward-shift deletion: pull later entries of the probe run into the
+     * hole when their home position allows it, so no tombstones pile up. */
+    for (uint32_t j = i;;) {
+        j = (j + 1) & mask;
+        if (!s->entries[j].addr)
+            break;
+        uint32_t h = home(s->entries[j].addr, s->cap);
+        /* entries[j] may move to i iff i lies cyclically in [h, j). */
+        if (((j - h) & mask) >= ((j - i) & mask)) {
+            s->entries[i] = s->entries[j];
+            i = j;
+        }
+    }
+    s->entries[i].addr = 0;
+    s->count--;
+    __atomic_sub_fetch(&live_total, 1, __ATOMIC_RELAXED);
+    filter_dec(addr);
+out:
+    shard_unlock(s);
+    return found;
+}
+
+uint64_t live_count(void) { return __atomic_load_n(&live_total, __ATOMIC_RELAXED); }
+
+void live_lock_all(void)
+{
+    for (int i = 0; i < NSHARDS; i++)
+        shard_lock(&shards[i]);
+}
+
+void live_unlock_all(void)
+{
+    for (int i = NSHARDS - 1; i >= 0; i--)
+        shard_unlock(&shards[i]);
+}
+
+void live_reset(void)
+{
+    for (int i = 0; i < NSHARDS; i++) {
+        mem_unmap(shards[i].entries, (size_t)shards[i].cap * sizeof(live_entry));
+        memset(&shards[i], 0, sizeof shards[i]);
+    }
+    memset(live_filter, 0, sizeof live_filter);
+    live_total = 0;
+}

@@ -1,0 +1,81 @@
+/*
+ * live.h - the sampled objects that are still alive, keyed by address.
+ *
+ * Two structures:
+ *
+ *  - live_filter: one byte per 16-byte address slot modulo 2^17, counting
+ *    the live sampled objects whose address falls in that slot.  free() of
+ *    an unsampled pointer reads one byte, sees 0 and goes straight to the
+ *    real free: no lock, no hashing, no write to shared memory.  The array
+ *    is written only when a sample is taken or freed, so its cache lines
+ *    stay shared-clean in every core.  False positives (an unsampled pointer
+ *    whose slot holds a sampled one) cost one table probe; with K live
+ *    samples they happen for about K/2^17 of frees.
+ *
+ *    The trade-off against the peers: jemalloc recognises sampled objects
+ *    by giving them page alignment, which costs one test on free but wastes
+ *    up to a page per sample and changes what the program gets back (its
+ *    alignment, malloc_usable_size, calloc's zeroing of fresh pages).  A
+ *    filter byte costs a few more instructions and changes nothing the
+ *    program can observe, which is the rule this profiler puts first.
+ *
+ *  - the table: 64 shards of open-addressing hash tables (linear probing,
+ *    backward-shift deletion, no tombstones), each behind a spinlock held
+ *    only for the probe.  A slot's filter byte belongs to exactly one shard
+ *    (shard = slot mod 64), so filter updates happen under that shard's lock.
+ *    Shards grow by doubling into freshly mapped memory; the total number of
+ *    entries is bounded by live_init's max, beyond which inserts fail.
+ */
+#ifndef HEAPPROF_LIVE_H
+#define HEAPPROF_LIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { LIVE_FILTER_BITS = 17, LIVE_FILTER_SLOTS = 1 << LIVE_FILTER_BITS, LIVE_PINNED = 255 };
+
+extern uint8_t live_filter[LIVE_FILTER_SLOTS];
+
+static inline uint32_t live_slot(const void *p)
+{
+    return (uint32_t)((uintptr_t)p >> 4) & (LIVE_FILTER_SLOTS - 1);
+}
+
+/* The free fast path: false means p is certainly not a sampled object (nor
+ * one of the bootstrap arena's blocks, which are pinned). */
+static inline bool live_maybe(const void *p)
+{
+    return __atomic_load_n(&live_filter[live_slot(p)], __ATOMIC_RELAXED) != 0;
+}
+
+typedef struct live_entry {
+    uintptr_t addr;
+    uint64_t size;   /* bytes requested */
+    uint32_t stack;  /* stack id, see stacks.h */
+    float weight;    /* allocations this sample stands for */
+} live_entry;
+
+/* Map the shards; max bounds the entries.  0 or ENOMEM. */
+int live_init(uint64_t max);
+
+/* Insert e.  Returns 0, or ENOSPC when the bound is reached, or ENOMEM.  If
+ * an entry with the same address was present (its free went unseen), it is
+ * replaced and copied to *old, and *had_old set. */
+int live_insert(const live_entry *e, live_entry *old, bool *had_old);
+
+/* Remove the entry for addr into *out; false if there is none. */
+bool live_remove(uintptr_t addr, live_entry *out);
+
+/* Make p's slot always answer "maybe" (the bootstrap arena uses this). */
+void live_pin(const void *p);
+
+uint64_t live_count(void);
+
+/* Lock and unlock every shard (fork handlers). */
+void live_lock_all(void);
+void live_unlock_all(void);
+
+/* Drop everything, unmap, clear the filter (unit tests). */
+void live_reset(void);
+
+#endif

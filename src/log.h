@@ -1,0 +1,17 @@
+/*
+ * log.h - one-line messages on stderr that never allocate.
+ *
+ * Every message is formatted into a fixed stack buffer and written with one
+ * write(2), prefixed "heapprof: ".  A token bucket keeps a misbehaving run
+ * (a full disk hit by a dump every second) from flooding the program's
+ * stderr.  errno is preserved, so callers inside allocator hooks can log.
+ */
+#ifndef HEAPPROF_LOG_H
+#define HEAPPROF_LOG_H
+
+__attribute__((format(printf, 1, 2))) void log_line(const char *fmt, ...);
+
+/* Where lines go; tests point it at a pipe.  Default 2 (stderr). */
+void log_set_fd(int fd);
+
+#endif

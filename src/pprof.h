@@ -1,0 +1,61 @@
+/*
+ * pprof.h - encode a heap profile as pprof's profile.proto, gzipped.
+ *
+ * Input is plain data: one pprof_sample per distinct stack with its four
+ * values, plus a symbol source (the live symbolizer, or a test's fake).  The
+ * encoder interns strings, functions, locations and mappings, builds the
+ * protobuf-c message and streams it through zlib into a file descriptor.
+ *
+ * Sample types, in this order (pprof's heap convention):
+ *   alloc_objects/count, alloc_space/bytes, inuse_objects/count, inuse_space/bytes
+ * period_type space/bytes, period = mean sampling interval,
+ * default_sample_type inuse_space.
+ *
+ * Location addresses are return addresses minus one, so they point into the
+ * call instruction (pprof and addr2line then name the calling line).
+ */
+#ifndef HEAPPROF_PPROF_H
+#define HEAPPROF_PPROF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "symbols.h"
+
+enum { PPROF_NVALUES = 4 };
+
+typedef struct pprof_sample {
+    const uint64_t *pcs;  /* return addresses, leaf (caller of malloc) first */
+    uint32_t depth;
+    int64_t values[PPROF_NVALUES]; /* alloc_objects, alloc_space, inuse_objects, inuse_space */
+} pprof_sample;
+
+/* Where mappings and names come from: the symbolizer, or a test's fake. */
+typedef struct pprof_symbols {
+    void *ctx;
+    size_t (*mapping_count)(void *ctx);
+    const hp_mapping *(*mapping)(void *ctx, size_t i); /* sorted by start */
+    const char *(*func_name)(void *ctx, uint64_t addr); /* NULL: unknown */
+} pprof_symbols;
+
+/* A pprof_symbols view of a live symbolizer. */
+pprof_symbols pprof_symbols_from(symbolizer *s);
+
+typedef struct pprof_profile {
+    int64_t time_nanos;     /* wall clock when the profile was taken */
+    int64_t duration_nanos; /* since the profiler started */
+    int64_t period;         /* mean sampling interval in bytes */
+    const pprof_sample *samples;
+    size_t nsamples;
+    const char *const *comments; /* shown by `go tool pprof -comments` */
+    size_t ncomments;
+    pprof_symbols symbols;
+} pprof_profile;
+
+/* Serialize (uncompressed) into a malloc'd buffer.  Returns 0 or an errno. */
+int pprof_encode(const pprof_profile *p, uint8_t **out, size_t *len);
+
+/* Serialize, gzip, and write everything to fd.  Returns 0 or an errno. */
+int pprof_write_gz(const pprof_profile *p, int fd);
+
+#endif

@@ -1,0 +1,237 @@
+/*
+ * profiler.c - start-up, and what happens when a sample is taken or a
+ * sampled object is freed.
+ *
+ * State: the configuration (parsed once), the mean interval in force, and
+ * counters.  The data lives in the tables: stacks.c (per-stack totals) and
+ * live.c (sampled objects still alive).  A sample is recorded in this order:
+ * unwind (no lock held), intern the stack (lock only if new), add the
+ * estimate to the stack, insert the object into the live table.  A free
+ * removes the object first, then gives the memory back, so an address the
+ * allocator hands out again can never meet a stale entry.
+ *
+ * errno: every slow path saves and restores it around the profiler's own
+ * work, so the program sees exactly what its allocator set.
+ */
+#define _GNU_SOURCE
+#include "profiler.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "live.h"
+#include "log.h"
+#include "real.h"
+#include "sampler.h"
+#include "stacks.h"
+#include "unwind.h"
+
+/* A budget no program allocates through: 2^62 bytes. */
+#define GUARD_BUDGET ((int64_t)1 << 62)
+
+__thread hp_thread hp_tls __attribute__((tls_model("initial-exec")));
+
+static hp_config cfg;
+static int init_state; /* 0 not started, 1 in progress, 2 ready */
+static uint64_t mean;
+static int64_t start_ns;
+static profiler_stats stats;
+
+const hp_config *profiler_config(void) { return &cfg; }
+uint64_t profiler_mean(void) { return __atomic_load_n(&mean, __ATOMIC_RELAXED); }
+void profiler_set_mean(uint64_t bytes) { __atomic_store_n(&mean, bytes, __ATOMIC_RELAXED); }
+int64_t profiler_start_ns(void) { return start_ns; }
+
+void profiler_get_stats(profiler_stats *out)
+{
+    out->samples = __atomic_load_n(&stats.samples, __ATOMIC_RELAXED);
+    out->dropped_stacks = __atomic_load_n(&stats.dropped_stacks, __ATOMIC_RELAXED);
+    out->dropped_live = __atomic_load_n(&stats.dropped_live, __ATOMIC_RELAXED);
+    out->unseen_frees = __atomic_load_n(&stats.unseen_frees, __ATOMIC_RELAXED);
+}
+
+int64_t profiler_guard_enter(void)
+{
+    hp_thread *t = &hp_tls;
+    int64_t saved = t->budget;
+    t->guard++;
+    t->budget = GUARD_BUDGET;
+    return saved;
+}
+
+void profiler_guard_exit(int64_t saved)
+{
+    hp_thread *t = &hp_tls;
+    t->budget = saved;
+    t->guard--;
+}
+
+static void warn_config(void *ctx, const char *line) { log_line("%s", line); }
+
+static const char *env(const char *name) { return getenv(name); }
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void init_tables(void)
+{
+    if (stacks_init(cfg.max_stacks) || live_init(cfg.max_live))
+        log_line("cannot map its tables (%s); no samples will be recorded", strerror(ENOMEM));
+}
+
+bool profiler_init(void)
+{
+    if (hp_likely(__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == 2))
+        return true;
+    int64_t g = profiler_guard_enter();
+    int saved_errno = errno;
+    bool ok = real_resolve();
+    if (ok) {
+        int expect = 0;
+        if (__atomic_compare_exchange_n(&init_state, &expect, 1, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
+            start_ns = now_ns();
+            config_parse(&cfg, env, warn_config, NULL);
+            mean = cfg.sample;
+            init_tables();
+            unwind_init();
+            __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
+        } else {
+            /* Another thread is initialising; it needs nothing from us. */
+            while (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)
+                sched_yield();
+        }
+    }
+    errno = saved_errno;
+    profiler_guard_exit(g);
+    return ok;
+}
+
+/* The object's estimate leaves its stack's in-use totals. */
+static void forget(const live_entry *e)
+{
+    stack_rec *s = stacks_get(e->stack);
+    if (!s)
+        return;
+    uint64_t objs, bytes;
+    stacks_weigh(e->size, e->weight, &objs, &bytes);
+    stacks_sub_inuse(s, objs, bytes);
+}
+
+static void record(void *p, size_t n, uint64_t interval)
+{
+    uint64_t pcs[256];
+    size_t depth = unwind_capture(pcs, cfg.depth < 256 ? cfg.depth : 256);
+    stack_rec *s = stacks_intern(pcs, (uint32_t)depth);
+    if (!s) {
+        __atomic_add_fetch(&stats.dropped_stacks, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    __atomic_add_fetch(&stats.samples, 1, __ATOMIC_RELAXED);
+    live_entry e = {(uintptr_t)p, n, s->id, (float)sampler_weight(n, interval)};
+    uint64_t objs, bytes;
+    stacks_weigh(n, e.weight, &objs, &bytes);
+    stacks_add_alloc(s, objs, bytes);
+    live_entry old;
+    bool had_old;
+    if (live_insert(&e, &old, &had_old)) {
+        /* Counted as allocated, but it cannot be followed to its free, so it
+         * must not stay in use forever. */
+        stacks_sub_inuse(s, objs, bytes);
+        __atomic_add_fetch(&stats.dropped_live, 1, __ATOMIC_RELAXED);
+    } else if (had_old) {
+        forget(&old);
+        __atomic_add_fetch(&stats.unseen_frees, 1, __ATOMIC_RELAXED);
+    }
+}
+
+void *profiler_alloc_slow(void *p, size_t n)
+{
+    hp_thread *t = &hp_tls;
+    if (t->guard || !profiler_init())
+        return p;
+    int saved_errno = errno;
+    uint64_t interval = profiler_mean();
+    if (hp_unlikely(!t->rng)) {
+        /* First slow path of this thread: start its countdown now rather
+         * than sampling its first allocation, which would bias towards
+         * whatever threads allocate first. */
+        t->rng = sampler_seed();
+        t->budget = interval ? sampler_next_budget(&t->rng, interval) - (int64_t)n : GUARD_BUDGET;
+        if (t->budget > 0)
+            goto out;
+    }
+    t->budget = interval ? sampler_next_budget(&t->rng, interval) : GUARD_BUDGET;
+    if (p && interval) {
+        int64_t g = profiler_guard_enter();
+        record(p, n, interval);
+        profiler_guard_exit(g);
+    }
+out:
+    errno = saved_errno;
+    return p;
+}
+
+/* Take p out of the live table if it is there; true if it was. */
+static bool untrack(void *p, live_entry *e)
+{
+    if (hp_tls.guard || __atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)
+        return false;
+    return live_remove((uintptr_t)p, e);
+}
+
+void profiler_free_slow(void *p)
+{
+    if (!p || real_arena_owns(p))
+        return;
+    live_entry e;
+    if (untrack(p, &e))
+        forget(&e);
+    real.free(p);
+}
+
+void *profiler_realloc_slow(void *p, size_t n)
+{
+    bool sample = hp_tls.budget <= 0;
+    void *q;
+    if (p && real_arena_owns(p)) {
+        /* A block from the bootstrap arena moves to the real heap. */
+        q = real.malloc(n);
+        if (q) {
+            size_t old = real_arena_size(p);
+            memcpy(q, p, old < n ? old : n);
+        }
+    } else {
+        live_entry e;
+        bool tracked = p && untrack(p, &e);
+        q = real.realloc(p, n);
+        if (tracked) {
+            int saved_errno = errno;
+            live_entry old;
+            bool had_old;
+            /* realloc(p, n > 0) that fails leaves p alive; realloc(p, 0)
+             * returning NULL freed it (glibc). */
+            if (!q && n != 0 && live_insert(&e, &old, &had_old) == 0)
+                ;
+            else
+                forget(&e);
+            errno = saved_errno;
+        }
+    }
+    return sample ? profiler_alloc_slow(q, n) : q;
+}
+
+size_t profiler_usable_size_slow(void *p)
+{
+    if (p && real_arena_owns(p))
+        return real_arena_size(p);
+    return real.malloc_usable_size(p);
+}

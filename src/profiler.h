@@ -1,0 +1,81 @@
+/*
+ * profiler.h - the narrow interface between the allocator shim and the
+ * profiler: a per-thread byte countdown checked inline on every allocation,
+ * and the slow functions it leads to.
+ *
+ * Fast path cost.  An unsampled allocation runs profiler_tick: one
+ * thread-local load, a subtract, a store and a not-taken branch, then a
+ * tail call to the real allocator.  An unsampled free runs live_maybe: a
+ * shift, a mask, a one-byte load from a read-mostly array and a not-taken
+ * branch, then the tail call.  No lock, no atomic read-modify-write, no
+ * write to shared memory.
+ *
+ * The reentrancy guard is the same countdown: while the profiler works on a
+ * thread (unwinding, interning, writing a profile) it parks that thread's
+ * budget at GUARD_BUDGET, so the program's allocator is used directly and
+ * nothing the profiler allocates is sampled, without a second check on the
+ * fast path.
+ */
+#ifndef HEAPPROF_PROFILER_H
+#define HEAPPROF_PROFILER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+typedef struct hp_thread {
+    int64_t budget;  /* bytes left before the next sample point */
+    uint64_t rng;    /* sampler state, 0 until the thread's first slow path */
+    uint32_t guard;  /* nesting depth of profiler work on this thread */
+} hp_thread;
+
+extern __thread hp_thread hp_tls __attribute__((tls_model("initial-exec")));
+
+#define hp_likely(x) __builtin_expect(!!(x), 1)
+#define hp_unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Count n bytes down; true when this allocation needs the slow path. */
+static inline bool profiler_tick(size_t n)
+{
+    int64_t b = hp_tls.budget - (int64_t)n;
+    hp_tls.budget = b;
+    return hp_unlikely(b <= 0);
+}
+
+/* Slow paths, each called by the shim after its fast test said "maybe".
+ * They forward nothing except where named: */
+void *profiler_alloc_slow(void *p, size_t n); /* p: what the allocator returned */
+void profiler_free_slow(void *p);             /* also frees p */
+void *profiler_realloc_slow(void *p, size_t n); /* also reallocates */
+size_t profiler_usable_size_slow(void *p);    /* also asks the allocator */
+
+/* Park / restore the calling thread's budget around profiler work. */
+int64_t profiler_guard_enter(void);
+void profiler_guard_exit(int64_t saved);
+
+/* Bring the profiler up (idempotent).  False while the calling thread is
+ * still resolving the real allocator. */
+bool profiler_init(void);
+
+/* Configuration, read-only after init. */
+const hp_config *profiler_config(void);
+
+/* Mean sampling interval now in force (bytes; 1 exact; 0 paused). */
+uint64_t profiler_mean(void);
+void profiler_set_mean(uint64_t bytes);
+
+typedef struct profiler_stats {
+    uint64_t samples;          /* samples taken */
+    uint64_t dropped_stacks;   /* dropped: stack table full or out of memory */
+    uint64_t dropped_live;     /* not tracked as live: live table full */
+    uint64_t unseen_frees;     /* live entries replaced: their free was not seen */
+} profiler_stats;
+
+void profiler_get_stats(profiler_stats *out);
+
+/* Monotonic nanoseconds when the profiler started. */
+int64_t profiler_start_ns(void);
+
+#endif

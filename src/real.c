@@ -1,0 +1,242 @@
+/*
+ * real.c - see real.h.
+ *
+ * Resolution is a three-state once: 0 unresolved, 1 resolving, 2 done.  The
+ * resolving thread is recognised by a thread-local flag; any other thread
+ * that arrives meanwhile yields until it is done (this happens at most
+ * once per process, during the first allocation).
+ *
+ * Arena blocks carry their size in the 16 bytes before them; the arena is
+ * never reused (dlsym's few allocations are all it ever serves).
+ */
+#define _GNU_SOURCE
+#include "real.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "live.h"
+
+enum { ARENA_BYTES = 64 * 1024 };
+
+static void *boot_malloc(size_t n);
+static void boot_free(void *p);
+static void *boot_calloc(size_t n, size_t m);
+static void *boot_realloc(void *p, size_t n);
+static void *boot_reallocarray(void *p, size_t n, size_t m);
+static int boot_posix_memalign(void **out, size_t align, size_t n);
+static void *boot_aligned_alloc(size_t align, size_t n);
+static void *boot_memalign(size_t align, size_t n);
+static void *boot_valloc(size_t n);
+static void *boot_pvalloc(size_t n);
+static size_t boot_malloc_usable_size(void *p);
+
+real_allocator real = {
+    boot_malloc,  boot_free,          boot_calloc,   boot_realloc,
+    boot_reallocarray, boot_posix_memalign, boot_aligned_alloc, boot_memalign,
+    boot_valloc,  boot_pvalloc,       boot_malloc_usable_size,
+};
+
+static int state;
+static __thread int resolving;
+static _Alignas(4096) char arena[ARENA_BYTES];
+static size_t arena_used;
+
+bool real_arena_owns(const void *p)
+{
+    return (const char *)p >= arena && (const char *)p < arena + ARENA_BYTES;
+}
+
+size_t real_arena_size(const void *p)
+{
+    size_t n;
+    memcpy(&n, (const char *)p - 16, sizeof n);
+    return n;
+}
+
+void *real_arena_alloc(size_t size, size_t align)
+{
+    if (align < 16)
+        align = 16;
+    if (align > 4096 || (align & (align - 1)) || size > ARENA_BYTES)
+        return NULL;
+    size_t cur = __atomic_load_n(&arena_used, __ATOMIC_RELAXED), start, end;
+    do {
+        start = (cur + 16 + align - 1) & ~(align - 1);
+        end = start + size;
+        if (end > ARENA_BYTES)
+            return NULL;
+    } while (!__atomic_compare_exchange_n(&arena_used, &cur, end, true, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    char *p = arena + start;
+    memcpy(p - 16, &size, sizeof size);
+    live_pin(p);
+    return p;
+}
+
+static void *next(const char *name)
+{
+    void *f = dlsym(RTLD_NEXT, name);
+    return f;
+}
+
+static void die_unresolved(const char *name)
+{
+    /* Without the real allocator there is nothing to forward to; carrying on
+     * would crash the program in a less explicable place. */
+    static const char msg[] = "heapprof: cannot find the next definition of ";
+    (void)!write(2, msg, sizeof msg - 1);
+    (void)!write(2, name, strlen(name));
+    (void)!write(2, "; remove libheapprof.so from LD_PRELOAD\n", 40);
+    _exit(127);
+}
+
+bool real_resolve(void)
+{
+    if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) == 2)
+        return true;
+    if (resolving)
+        return false;
+    int expect = 0;
+    if (!__atomic_compare_exchange_n(&state, &expect, 1, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        while (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2)
+            sched_yield();
+        return true;
+    }
+    resolving = 1;
+    int saved = errno;
+    real_allocator r;
+#define RESOLVE(field, required)                        \
+    do {                                                \
+        *(void **)&r.field = next(#field);              \
+        if (!r.field && (required))                     \
+            die_unresolved(#field);                     \
+    } while (0)
+    RESOLVE(malloc, 1);
+    RESOLVE(free, 1);
+    RESOLVE(calloc, 1);
+    RESOLVE(realloc, 1);
+    RESOLVE(reallocarray, 0);
+    RESOLVE(posix_memalign, 1);
+    RESOLVE(aligned_alloc, 0);
+    RESOLVE(memalign, 0);
+    RESOLVE(valloc, 0);
+    RESOLVE(pvalloc, 0);
+    RESOLVE(malloc_usable_size, 0);
+#undef RESOLVE
+    /* Optional entry points missing from the next allocator keep their
+     * bootstrap function, which implements them over the required ones. */
+#define KEEP_BOOT(field) if (r.field) real.field = r.field
+    real.malloc = r.malloc;
+    real.free = r.free;
+    real.calloc = r.calloc;
+    real.realloc = r.realloc;
+    real.posix_memalign = r.posix_memalign;
+    KEEP_BOOT(reallocarray);
+    KEEP_BOOT(aligned_alloc);
+    KEEP_BOOT(memalign);
+    KEEP_BOOT(valloc);
+    KEEP_BOOT(pvalloc);
+    KEEP_BOOT(malloc_usable_size);
+#undef KEEP_BOOT
+    errno = saved;
+    resolving = 0;
+    __atomic_store_n(&state, 2, __ATOMIC_RELEASE);
+    return true;
+}
+
+real_fn real_cxx(const char *mangled)
+{
+    real_resolve();
+    real_fn f;
+    *(void **)&f = next(mangled); /* the conversion POSIX's dlsym page prescribes */
+    return f;
+}
+
+/* Bootstrap versions: resolve, then forward; on the resolving thread, use
+ * the arena.  The optional ones stay in place when the next allocator lacks
+ * them, so they must also work after resolution. */
+static void *boot_malloc(size_t n)
+{
+    return real_resolve() ? real.malloc(n) : real_arena_alloc(n, 16);
+}
+
+static void boot_free(void *p)
+{
+    if (real_arena_owns(p))
+        return;
+    if (real_resolve())
+        real.free(p);
+}
+
+static void *boot_calloc(size_t n, size_t m)
+{
+    if (real_resolve())
+        return real.calloc(n, m);
+    size_t t;
+    return __builtin_mul_overflow(n, m, &t) ? NULL : real_arena_alloc(t, 16);
+}
+
+static void *boot_realloc(void *p, size_t n)
+{
+    if (real_resolve() && !real_arena_owns(p))
+        return real.realloc(p, n);
+    void *q = real_resolve() ? real.malloc(n) : real_arena_alloc(n, 16);
+    if (q && p) {
+        size_t old = real_arena_size(p);
+        memcpy(q, p, old < n ? old : n);
+    }
+    return q;
+}
+
+static void *boot_reallocarray(void *p, size_t n, size_t m)
+{
+    size_t t;
+    if (__builtin_mul_overflow(n, m, &t)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return real.realloc(p, t);
+}
+
+static int boot_posix_memalign(void **out, size_t align, size_t n)
+{
+    if (real_resolve())
+        return real.posix_memalign(out, align, n);
+    void *p = real_arena_alloc(n, align);
+    if (!p)
+        return ENOMEM;
+    *out = p;
+    return 0;
+}
+
+static void *boot_memalign(size_t align, size_t n)
+{
+    void *p = NULL;
+    int err = real.posix_memalign(&p, align < sizeof(void *) ? sizeof(void *) : align, n);
+    if (err)
+        errno = err;
+    return err ? NULL : p;
+}
+
+static void *boot_aligned_alloc(size_t align, size_t n) { return boot_memalign(align, n); }
+
+static void *boot_valloc(size_t n) { return boot_memalign((size_t)sysconf(_SC_PAGESIZE), n); }
+
+static void *boot_pvalloc(size_t n)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    return boot_memalign(page, (n + page - 1) & ~(page - 1));
+}
+
+static size_t boot_malloc_usable_size(void *p)
+{
+    /* Without the next allocator's answer, the requested size is the only
+     * safe one to give. */
+    return p && real_arena_owns(p) ? real_arena_size(p) : 0;
+}

@@ -1,0 +1,50 @@
+/*
+ * real.h - the allocator heapprof sits on: the next definition of each
+ * entry point in link order (glibc, or jemalloc/tcmalloc preloaded after
+ * heapprof), found once with dlsym(RTLD_NEXT).
+ *
+ * Before it is resolved, every pointer in `real` leads to a bootstrap
+ * function that resolves first, so the shim can call through `real`
+ * unconditionally.  dlsym itself calls calloc (for its error buffer) while
+ * resolving; on the resolving thread such calls are served from a small
+ * static arena whose blocks are pinned in the live filter, so free(),
+ * realloc() and malloc_usable_size() route them back here.
+ */
+#ifndef HEAPPROF_REAL_H
+#define HEAPPROF_REAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct real_allocator {
+    void *(*malloc)(size_t);
+    void (*free)(void *);
+    void *(*calloc)(size_t, size_t);
+    void *(*realloc)(void *, size_t);
+    void *(*reallocarray)(void *, size_t, size_t);
+    int (*posix_memalign)(void **, size_t, size_t);
+    void *(*aligned_alloc)(size_t, size_t);
+    void *(*memalign)(size_t, size_t);
+    void *(*valloc)(size_t);
+    void *(*pvalloc)(size_t);
+    size_t (*malloc_usable_size)(void *);
+} real_allocator;
+
+extern real_allocator real;
+
+/* Resolve `real` (idempotent, thread-safe).  Returns false only on the
+ * thread that is resolving, while it resolves: the caller must then use the
+ * arena. */
+bool real_resolve(void);
+
+/* The bootstrap arena. */
+bool real_arena_owns(const void *p);
+void *real_arena_alloc(size_t size, size_t align); /* zeroed, or NULL */
+size_t real_arena_size(const void *p);
+
+/* The next operator new of the given mangled name (for the failure path of
+ * heapprof's own operator new), or NULL. */
+typedef void (*real_fn)(void);
+real_fn real_cxx(const char *mangled);
+
+#endif

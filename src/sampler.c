@@ -1,0 +1,68 @@
+/*
+ * sampler.c - the exponential draw and the unbiasing weight.
+ *
+ * Why the weight is 1/(1-exp(-s/R)).  Sample points form a Poisson process
+ * of rate 1/R over the bytes a thread allocates.  An allocation of s bytes
+ * covers an interval of length s, so it contains at least one point with
+ * probability p(s) = 1 - exp(-s/R), and by memorylessness this holds
+ * independently for every allocation, whatever came before (a fresh draw
+ * after each sample restarts the process, which by memorylessness changes
+ * nothing).  Let each sampled allocation count w = 1/p(s).  For a site whose
+ * allocations have sizes s_1..s_k, the estimate sum_i I_i * w_i has
+ * expectation sum_i p(s_i) * (1/p(s_i)) = k objects, and weighting bytes by
+ * w*s likewise gives sum_i s_i: both unbiased.  For s << R, w ~ R/s, so a
+ * sample stands for about R bytes; for s >> R, w -> 1.
+ *
+ * The variance of one allocation's byte estimate is s^2 (1-p)/p, which the
+ * CLI's error bars use.
+ */
+#include "sampler.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <time.h>
+
+uint64_t sampler_seed(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)pthread_self();
+    /* splitmix64 finaliser: spread the entropy over all bits, never 0. */
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    x ^= x >> 31;
+    return x ? x : 1;
+}
+
+uint64_t sampler_rand(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+int64_t sampler_next_budget(uint64_t *state, uint64_t mean)
+{
+    if (mean <= 1)
+        return 0;
+    /* U uniform in (0, 1] from the top 53 bits; -log(U) ~ Exp(1), at most
+     * about 36.7, so the budget stays far below INT64_MAX for any mean up to
+     * the configured 2^40. */
+    double u = (double)((sampler_rand(state) >> 11) + 1) * 0x1.0p-53;
+    double x = -log(u) * (double)mean;
+    return (int64_t)x + 1;
+}
+
+double sampler_weight(uint64_t size, uint64_t mean)
+{
+    if (mean <= 1)
+        return 1.0;
+    if (size == 0) /* never sampled outside exact mode; keep the value finite */
+        return (double)mean;
+    /* -expm1(-x) == 1 - exp(-x) without cancellation for tiny s/R. */
+    return 1.0 / -expm1(-(double)size / (double)mean);
+}

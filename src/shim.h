@@ -1,0 +1,45 @@
+/*
+ * shim.h - the bodies shared by the C entry points (shim.c) and C++'s
+ * operator new/delete (shim_cxx.c), inline so each exported function is
+ * one straight line of code.
+ */
+#ifndef HEAPPROF_SHIM_H
+#define HEAPPROF_SHIM_H
+
+#include "live.h"
+#include "profiler.h"
+#include "real.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+static inline void *shim_malloc(size_t n)
+{
+    if (profiler_tick(n))
+        return profiler_alloc_slow(real.malloc(n), n);
+    return real.malloc(n);
+}
+
+static inline void shim_free(void *p)
+{
+    if (live_maybe(p))
+        profiler_free_slow(p);
+    else
+        real.free(p);
+}
+
+static inline void *shim_realloc(void *p, size_t n)
+{
+    /* Both tests always run: the countdown must see every byte. */
+    if (profiler_tick(n) | live_maybe(p))
+        return profiler_realloc_slow(p, n);
+    return real.realloc(p, n);
+}
+
+static inline void *shim_memalign(size_t align, size_t n)
+{
+    if (profiler_tick(n))
+        return profiler_alloc_slow(real.memalign(align, n), n);
+    return real.memalign(align, n);
+}
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * shim_cxx.c - C++ operator new and delete, every form, under their
+ * Itanium-ABI mangled names (x86_64: size_t is 'm').
+ *
+ * Why heapprof defines them instead of relying on libstdc++'s, which call
+ * malloc: an allocator preloaded after heapprof (jemalloc, tcmalloc) defines
+ * its own operator new that never calls malloc, and it would win over
+ * libstdc++'s, hiding every C++ allocation.
+ *
+ * Success path: the same as malloc/free, so new and malloc share one heap
+ * and one set of samples.  Failure path: the next operator new of the same
+ * form runs, which calls the new-handler and throws std::bad_alloc (or
+ * returns NULL for nothrow) exactly as the program expects; this file
+ * needs no C++ runtime of its own.
+ */
+#define _GNU_SOURCE
+#include <stddef.h>
+
+#include "shim.h"
+
+typedef void *(*new_fn)(size_t);
+typedef void *(*new_nothrow_fn)(size_t, const void *);
+typedef void *(*new_aligned_fn)(size_t, size_t);
+typedef void *(*new_aligned_nothrow_fn)(size_t, size_t, const void *);
+
+#define NEW(name)                                                    \
+    EXPORT void *name(size_t n)                                      \
+    {                                                                \
+        void *p = shim_malloc(n);                                    \
+        if (hp_likely(p != NULL))                                    \
+            return p;                                                \
+        new_fn next = (new_fn)real_cxx(#name);                       \
+        return next ? next(n) : NULL;                                \
+    }
+#define NEW_NOTHROW(name)                                            \
+    EXPORT void *name(size_t n, const void *tag)                     \
+    {                                                                \
+        void *p = shim_malloc(n);                                    \
+        if (hp_likely(p != NULL))                                    \
+            return p;                                                \
+        new_nothrow_fn next = (new_nothrow_fn)real_cxx(#name);       \
+        return next ? next(n, tag) : NULL;                           \
+    }
+#define NEW_ALIGNED(name)                                            \
+    EXPORT void *name(size_t n, size_t align)                        \
+    {                                                                \
+        void *p = shim_memalign(align, n);                           \
+        if (hp_likely(p != NULL))                                    \
+            return p;                                                \
+        new_aligned_fn next = (new_aligned_fn)real_cxx(#name);       \
+        return next ? next(n, align) : NULL;                         \
+    }
+#define NEW_ALIGNED_NOTHROW(name)                                              \
+    EXPORT void *name(size_t n, size_t align, const void *tag)                 \
+    {                                                                          \
+        void *p = shim_memalign(align, n);                                     \
+        if (hp_likely(p != NULL))                                              \
+            return p;                                                          \
+        new_aligned_nothrow_fn next = (new_aligned_nothrow_fn)real_cxx(#name); \
+        return next ? next(n, align, tag) : NULL;                              \
+    }
+/* Every delete, sized or aligned or nothrow, is free: the extra arguments
+ * are hints the program gives, and ignoring them is always correct. */
+#define DELETE(name, ...) \
+    EXPORT void name(void *p, ##__VA_ARGS__) { shim_free(p); }
+
+/* operator new(size_t), new[](size_t) */
+NEW(_Znwm)
+NEW(_Znam)
+/* operator new(size_t, const std::nothrow_t&), and [] */
+NEW_NOTHROW(_ZnwmRKSt9nothrow_t)
+NEW_NOTHROW(_ZnamRKSt9nothrow_t)
+/* operator new(size_t, std::align_val_t), and [] */
+NEW_ALIGNED(_ZnwmSt11align_val_t)
+NEW_ALIGNED(_ZnamSt11align_val_t)
+/* operator new(size_t, std::align_val_t, const std::nothrow_t&), and [] */
+NEW_ALIGNED_NOTHROW(_ZnwmSt11align_val_tRKSt9nothrow_t)
+NEW_ALIGNED_NOTHROW(_ZnamSt11align_val_tRKSt9nothrow_t)
+
+/* operator delete(void*), and [] */
+DELETE(_ZdlPv)
+DELETE(_ZdaPv)
+/* operator delete(void*, size_t), and [] */
+DELETE(_ZdlPvm, size_t n)
+DELETE(_ZdaPvm, size_t n)
+/* operator delete(void*, const std::nothrow_t&), and [] */
+DELETE(_ZdlPvRKSt9nothrow_t, const void *tag)
+DELETE(_ZdaPvRKSt9nothrow_t, const void *tag)
+/* operator delete(void*, std::align_val_t), and [] */
+DELETE(_ZdlPvSt11align_val_t, size_t align)
+DELETE(_ZdaPvSt11align_val_t, size_t align)
+/* operator delete(void*, size_t, std::align_val_t), and [] */
+DELETE(_ZdlPvmSt11align_val_t, size_t n, size_t align)
+DELETE(_ZdaPvmSt11align_val_t, size_t n, size_t align)
+/* operator delete(void*, std::align_val_t, const std::nothrow_t&), and [] */
+DELETE(_ZdlPvSt11align_val_tRKSt9nothrow_t, size_t align, const void *tag)
+DELETE(_ZdaPvSt11align_val_tRKSt9nothrow_t, size_t align, const void *tag)

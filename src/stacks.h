@@ -1,0 +1,77 @@
+/*
+ * stacks.h - interned call stacks and what was allocated from each.
+ *
+ * A stack is the list of return addresses of a sampled allocation, leaf
+ * (the program's caller of malloc) first.  Identical stacks share one
+ * record, found through a fixed array of hash buckets; a record is never
+ * freed or moved, so a pointer or id to it stays valid for the life of the
+ * process and the writer can walk all records without stopping anyone.
+ *
+ * Each record carries the totals a profile needs, as relaxed atomics
+ * updated only on sampled events: allocations (cumulative) and in-use
+ * (allocations minus frees), each as estimated objects (fixed point,
+ * SAMPLER_OBJ_ONE per object), estimated bytes, and raw sample counts.
+ */
+#ifndef HEAPPROF_STACKS_H
+#define HEAPPROF_STACKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sampler.h"
+
+typedef struct stack_totals {
+    uint64_t objs;    /* estimated objects * SAMPLER_OBJ_ONE */
+    uint64_t bytes;   /* estimated bytes */
+    uint64_t samples; /* raw samples behind the estimate */
+} stack_totals;
+
+typedef struct stack_rec {
+    struct stack_rec *next_hash; /* bucket chain */
+    struct stack_rec *next_all;  /* list of every record, newest first */
+    uint64_t hash;
+    uint32_t id;
+    uint32_t depth;
+    stack_totals alloc;  /* cumulative */
+    stack_totals inuse;  /* live */
+    uint64_t pcs[];
+} stack_rec;
+
+/* Map the buckets and the id index; max bounds the number of stacks.
+ * 0 or ENOMEM. */
+int stacks_init(uint64_t max);
+
+/* The record for this stack, created if new; NULL when the table is full or
+ * out of memory.  Lock-free for stacks already seen. */
+stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth);
+
+/* Record by id (ids are dense from 0), or NULL. */
+stack_rec *stacks_get(uint32_t id);
+
+/* Account one sample allocated / freed: objs in SAMPLER_OBJ_ONE units. */
+void stacks_add_alloc(stack_rec *s, uint64_t objs, uint64_t bytes);
+void stacks_sub_inuse(stack_rec *s, uint64_t objs, uint64_t bytes);
+
+/* Newest record; follow next_all for the rest.  Records published before
+ * the call are all reachable. */
+stack_rec *stacks_first(void);
+
+uint64_t stacks_count(void);
+uint64_t stacks_bytes(void); /* memory held by records */
+
+/* Fixed-point to the per-sample integers kept in the tables, computed the
+ * same way on insert and on free so that in-use totals return to zero. */
+static inline void stacks_weigh(uint64_t size, double weight, uint64_t *objs, uint64_t *bytes)
+{
+    *objs = (uint64_t)(weight * SAMPLER_OBJ_ONE + 0.5);
+    *bytes = (uint64_t)(weight * (double)size + 0.5);
+}
+
+/* Forget everything (unit tests). */
+void stacks_reset(void);
+
+/* Lock and unlock the insertion locks (fork handlers). */
+void stacks_lock_all(void);
+void stacks_unlock_all(void);
+
+#endif

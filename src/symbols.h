@@ -1,0 +1,51 @@
+/*
+ * symbols.h - what the process has mapped, and function names for addresses.
+ *
+ * The writer thread takes one snapshot of /proc/self/maps per profile.  Each
+ * executable file-backed mapping becomes an hp_mapping (start, limit, file
+ * offset, path, GNU build-id) for pprof's Mapping table.  Function names come
+ * from the ELF files themselves (.symtab when present, else .dynsym), read
+ * from disk and cached per file across snapshots, so a profile copied to
+ * another machine still names its functions.
+ *
+ * Runs only on the profiler's own threads (the reentrancy guard is held), so
+ * it may use malloc; every allocation failure degrades to "no name".
+ */
+#ifndef HEAPPROF_SYMBOLS_H
+#define HEAPPROF_SYMBOLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct hp_mapping {
+    uint64_t start;    /* first address of the mapping */
+    uint64_t limit;    /* one past the last address */
+    uint64_t offset;   /* file offset of start */
+    const char *path;  /* as in /proc/self/maps; owned by the symbolizer */
+    const char *build_id; /* lowercase hex GNU build-id, "" when absent */
+} hp_mapping;
+
+typedef struct symbolizer symbolizer;
+
+/* A new symbolizer with an empty cache, or NULL when out of memory. */
+symbolizer *symbols_new(void);
+
+/* Re-read the process's maps (path is normally "/proc/self/maps"; tests pass
+ * their own).  Keeps per-file symbol caches of files still mapped.  Returns 0
+ * or an errno value. */
+int symbols_refresh(symbolizer *s, const char *maps_path);
+
+/* The executable mappings of the last refresh, sorted by start. */
+size_t symbols_mapping_count(const symbolizer *s);
+const hp_mapping *symbols_mapping(const symbolizer *s, size_t i);
+
+/* Index of the mapping containing addr, or -1. */
+long symbols_find_mapping(const symbolizer *s, uint64_t addr);
+
+/* Name of the function containing addr (a runtime address), or NULL.  The
+ * string lives until the next refresh or free. */
+const char *symbols_func_name(symbolizer *s, uint64_t addr);
+
+void symbols_free(symbolizer *s);
+
+#endif
