@@ -1,1 +1,174 @@
-int main(void){return 0;}
+/* Unit tests: the HEAPPROF_* configuration table (config.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+
+/* A fake environment: NULL-terminated name/value pairs. */
+static const char *const *fake_env;
+static const char *lookup(const char *name)
+{
+    for (const char *const *e = fake_env; e && e[0]; e += 2)
+        if (!strcmp(e[0], name))
+            return e[1];
+    return NULL;
+}
+
+static char warnings[16][256];
+static int nwarnings;
+static void warn(void *ctx, const char *line)
+{
+    if (nwarnings < 16)
+        snprintf(warnings[nwarnings], sizeof warnings[0], "%s", line);
+    nwarnings++;
+}
+
+static int parse(const char *const *env, hp_config *cfg)
+{
+    fake_env = env;
+    nwarnings = 0;
+    return config_parse(cfg, lookup, warn, NULL);
+}
+
+static void defaults(void **state)
+{
+    hp_config c;
+    assert_int_equal(parse(NULL, &c), 0);
+    assert_int_equal(c.sample, 524288);
+    assert_int_equal(c.depth, 64);
+    assert_string_equal(c.out, "heapprof");
+    assert_int_equal(c.signal, SIGUSR2);
+    assert_true(c.period == 0.0);
+    assert_true(c.on_exit);
+    assert_int_equal(nwarnings, 0);
+}
+
+static void good_values(void **state)
+{
+    const char *env[] = {"HEAPPROF_SAMPLE", "64k", "HEAPPROF_DEPTH", "12", "HEAPPROF_OUT",
+                         "/tmp/a b", "HEAPPROF_SIGNAL", "SIGUSR1", "HEAPPROF_PERIOD", "0.25",
+                         "HEAPPROF_ON_EXIT", "off", NULL};
+    hp_config c;
+    assert_int_equal(parse(env, &c), 0);
+    assert_int_equal(c.sample, 65536);
+    assert_int_equal(c.depth, 12);
+    assert_string_equal(c.out, "/tmp/a b");
+    assert_int_equal(c.signal, SIGUSR1);
+    assert_true(c.period == 0.25);
+    assert_false(c.on_exit);
+}
+
+static void sizes(void **state)
+{
+    uint64_t v;
+    assert_int_equal(config_parse_size("1", &v), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(config_parse_size("512K", &v), 0);
+    assert_int_equal(v, 524288);
+    assert_int_equal(config_parse_size("4m", &v), 0);
+    assert_int_equal(v, 4 << 20);
+    assert_int_equal(config_parse_size("1g", &v), 0);
+    assert_int_equal(v, 1 << 30);
+    assert_int_equal(config_parse_size("2KiB", &v), 0);
+    assert_int_equal(v, 2048);
+    assert_int_equal(config_parse_size("", &v), EINVAL);
+    assert_int_equal(config_parse_size("-5", &v), EINVAL);
+    assert_int_equal(config_parse_size(" 5", &v), EINVAL);
+    assert_int_equal(config_parse_size("5x", &v), EINVAL);
+    assert_int_equal(config_parse_size("5kk", &v), EINVAL);
+    assert_int_equal(config_parse_size("99999999999999999999", &v), ERANGE);
+    assert_int_equal(config_parse_size("17179869184g", &v), ERANGE);
+}
+
+static void signals(void **state)
+{
+    int64_t s;
+    assert_int_equal(config_parse_signal("USR2", &s), 0);
+    assert_int_equal(s, SIGUSR2);
+    assert_int_equal(config_parse_signal("sigusr1", &s), 0);
+    assert_int_equal(s, SIGUSR1);
+    assert_int_equal(config_parse_signal("10", &s), 0);
+    assert_int_equal(s, 10);
+    assert_int_equal(config_parse_signal("off", &s), 0);
+    assert_int_equal(s, 0);
+    assert_int_equal(config_parse_signal("0", &s), 0);
+    assert_int_equal(s, 0);
+    assert_int_equal(config_parse_signal("RTMIN+2", &s), 0);
+    assert_int_equal(s, SIGRTMIN + 2);
+    assert_int_equal(config_parse_signal("KILL", &s), EINVAL);
+    assert_int_equal(config_parse_signal("9", &s), ERANGE);
+    assert_int_equal(config_parse_signal("SEGV", &s), EINVAL);
+    assert_int_equal(config_parse_signal("65", &s), ERANGE);
+    assert_int_equal(config_parse_signal("FOO", &s), EINVAL);
+}
+
+/* Each bad value: one line naming the variable, the value and the default;
+ * the default is what is used. */
+static void bad_values(void **state)
+{
+    static const char *cases[][3] = {
+        {"HEAPPROF_SAMPLE", "abc", "524288"}, {"HEAPPROF_SAMPLE", "0", "524288"},
+        {"HEAPPROF_SAMPLE", "-5", "524288"},  {"HEAPPROF_DEPTH", "0", "64"},
+        {"HEAPPROF_DEPTH", "9999", "64"},     {"HEAPPROF_SIGNAL", "FOO", "USR2"},
+        {"HEAPPROF_PERIOD", "-1", "0"},       {"HEAPPROF_PERIOD", "nan", "0"},
+        {"HEAPPROF_ON_EXIT", "maybe", "1"},   {"HEAPPROF_OUT", "", "heapprof"},
+        {"HEAPPROF_MAX_LIVE", "5", "4194304"},
+    };
+    hp_config def;
+    parse(NULL, &def);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *env[] = {cases[i][0], cases[i][1], NULL};
+        hp_config c;
+        assert_int_equal(parse(env, &c), 1);
+        assert_int_equal(nwarnings, 1);
+        assert_non_null(strstr(warnings[0], cases[i][0]));
+        char quoted[64];
+        snprintf(quoted, sizeof quoted, "\"%s\"", cases[i][1]);
+        assert_non_null(strstr(warnings[0], quoted));
+        assert_non_null(strstr(warnings[0], cases[i][2]));
+        assert_memory_equal(&c, &def, sizeof c);
+    }
+}
+
+static void every_default_parses(void **state)
+{
+    assert_true(config_count() >= 8);
+    for (size_t i = 0; i < config_count(); i++) {
+        const char *env[] = {config_name(i), config_default(i), NULL};
+        hp_config c;
+        assert_int_equal(parse(env, &c), 0);
+        assert_non_null(config_help(i));
+    }
+    assert_null(config_name(config_count()));
+}
+
+static void long_path_rejected(void **state)
+{
+    static char path[CONFIG_PATH_MAX + 10];
+    memset(path, 'a', sizeof path - 1);
+    const char *env[] = {"HEAPPROF_OUT", path, NULL};
+    hp_config c;
+    assert_int_equal(parse(env, &c), 1);
+    assert_string_equal(c.out, "heapprof");
+    /* The quoted value in the message is truncated, not overflowing. */
+    assert_true(strlen(warnings[0]) < 256);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults),   cmocka_unit_test(good_values),
+        cmocka_unit_test(sizes),      cmocka_unit_test(signals),
+        cmocka_unit_test(bad_values), cmocka_unit_test(every_default_parses),
+        cmocka_unit_test(long_path_rejected),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,1 +1,191 @@
-int main(void){return 0;}
+/* Unit tests: the live-object table and its free filter (live.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "live.h"
+#include "mem.h"
+
+static int setup(void **state)
+{
+    live_reset();
+    live_init(1 << 20);
+    return 0;
+}
+
+static live_entry entry(uintptr_t addr, uint64_t size, uint32_t stack)
+{
+    live_entry e = {addr, size, stack, 1.0f};
+    return e;
+}
+
+static void insert_remove(void **state)
+{
+    live_entry e = entry(0x1000, 48, 7), out, old;
+    bool had;
+    assert_false(live_maybe((void *)0x1000));
+    assert_int_equal(live_insert(&e, &old, &had), 0);
+    assert_false(had);
+    assert_true(live_maybe((void *)0x1000));
+    assert_int_equal(live_count(), 1);
+    assert_false(live_remove(0x2000, &out));
+    assert_true(live_remove(0x1000, &out));
+    assert_int_equal(out.size, 48);
+    assert_int_equal(out.stack, 7);
+    assert_false(live_maybe((void *)0x1000));
+    assert_false(live_remove(0x1000, &out));
+    assert_int_equal(live_count(), 0);
+}
+
+static void replace_same_address(void **state)
+{
+    live_entry a = entry(0x5550, 10, 1), b = entry(0x5550, 20, 2), old, out;
+    bool had;
+    assert_int_equal(live_insert(&a, &old, &had), 0);
+    assert_int_equal(live_insert(&b, &old, &had), 0);
+    assert_true(had);
+    assert_int_equal(old.size, 10);
+    assert_int_equal(live_count(), 1);
+    assert_true(live_remove(0x5550, &out));
+    assert_int_equal(out.size, 20);
+    assert_false(live_maybe((void *)0x5550));
+}
+
+/* Addresses 2 MiB apart share a filter slot and a shard, and collide in
+ * the shard's table: removal of one must keep the others reachable
+ * (backward-shift deletion) and the slot must stay "maybe" until the last
+ * one goes. */
+static void collisions(void **state)
+{
+    const uintptr_t base = 0x7f0000001230, stride = (uintptr_t)LIVE_FILTER_SLOTS << 4;
+    live_entry out, old;
+    bool had;
+    for (uintptr_t i = 0; i < 100; i++) {
+        live_entry e = entry(base + i * stride, i + 1, (uint32_t)i);
+        assert_int_equal(live_insert(&e, &old, &had), 0);
+    }
+    assert_int_equal(live_filter[live_slot((void *)base)], 100);
+    for (uintptr_t i = 0; i < 100; i += 2)
+        assert_true(live_remove(base + i * stride, &out));
+    for (uintptr_t i = 1; i < 100; i += 2) {
+        assert_true(live_maybe((void *)(base + i * stride)));
+        assert_true(live_remove(base + i * stride, &out));
+        assert_int_equal(out.size, i + 1);
+    }
+    assert_false(live_maybe((void *)base));
+    assert_int_equal(live_count(), 0);
+}
+
+/* Growth: many entries in every shard, all findable afterwards, memory
+ * reported, an unsampled neighbour never reported as maybe. */
+static void growth(void **state)
+{
+    enum { M = 200000 };
+    live_entry out, old;
+    bool had;
+    uint64_t before = mem_mapped_bytes();
+    for (uintptr_t i = 0; i < M; i++) {
+        live_entry e = entry(0x10000000 + i * 64, i, (uint32_t)i);
+        assert_int_equal(live_insert(&e, &old, &had), 0);
+    }
+    assert_int_equal(live_count(), M);
+    assert_true(mem_mapped_bytes() > before + M * sizeof(live_entry));
+    for (uintptr_t i = 0; i < M; i++) {
+        assert_true(live_remove(0x10000000 + i * 64, &out));
+        assert_int_equal(out.stack, (uint32_t)i);
+    }
+    assert_int_equal(live_count(), 0);
+}
+
+static void bound_reached(void **state)
+{
+    live_reset();
+    live_init(1000);
+    live_entry old;
+    bool had;
+    for (uintptr_t i = 0; i < 1000; i++) {
+        live_entry e = entry(0x4000 + i * 16, 1, 0);
+        assert_int_equal(live_insert(&e, &old, &had), 0);
+    }
+    live_entry e = entry(0x900000, 1, 0);
+    assert_int_equal(live_insert(&e, &old, &had), ENOSPC);
+    assert_false(live_maybe((void *)0x900000));
+    /* Replacing an existing address is still allowed at the bound. */
+    live_entry again = entry(0x4000, 2, 0);
+    assert_int_equal(live_insert(&again, &old, &had), 0);
+    assert_true(had);
+}
+
+static void out_of_memory(void **state)
+{
+    live_entry e = entry(0xabc0, 1, 0), old;
+    bool had;
+    mem_fail_after(1); /* the shard's first table mapping fails */
+    assert_int_equal(live_insert(&e, &old, &had), ENOMEM);
+    assert_false(live_maybe((void *)0xabc0));
+    assert_int_equal(live_insert(&e, &old, &had), 0);
+}
+
+static void pinned_slot_sticks(void **state)
+{
+    live_pin((void *)0x7770);
+    assert_true(live_maybe((void *)0x7770));
+    live_entry e = entry(0x7770, 1, 0), out, old;
+    bool had;
+    assert_int_equal(live_insert(&e, &old, &had), 0);
+    assert_true(live_remove(0x7770, &out));
+    assert_true(live_maybe((void *)0x7770));
+}
+
+/* Threads inserting and removing disjoint addresses concurrently. */
+static void *worker(void *arg)
+{
+    uintptr_t base = (uintptr_t)arg;
+    live_entry out, old;
+    bool had;
+    for (int round = 0; round < 20; round++) {
+        for (uintptr_t i = 0; i < 5000; i++) {
+            live_entry e = entry(base + i * 32, i, 1);
+            if (live_insert(&e, &old, &had) || had)
+                return (void *)1;
+        }
+        for (uintptr_t i = 0; i < 5000; i++)
+            if (!live_remove(base + i * 32, &out) || out.size != i)
+                return (void *)1;
+    }
+    return NULL;
+}
+
+static void concurrent(void **state)
+{
+    pthread_t t[4];
+    for (uintptr_t i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, worker, (void *)(0x100000000 * (i + 1)));
+    for (int i = 0; i < 4; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        assert_null(r);
+    }
+    assert_int_equal(live_count(), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(insert_remove, setup),
+        cmocka_unit_test_setup(replace_same_address, setup),
+        cmocka_unit_test_setup(collisions, setup),
+        cmocka_unit_test_setup(growth, setup),
+        cmocka_unit_test_setup(bound_reached, setup),
+        cmocka_unit_test_setup(out_of_memory, setup),
+        cmocka_unit_test_setup(pinned_slot_sticks, setup),
+        cmocka_unit_test_setup(concurrent, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,1 +1,147 @@
-int main(void){return 0;}
+/* Unit tests: stack interning and per-stack totals (stacks.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <string.h>
+
+#include "mem.h"
+#include "stacks.h"
+
+static int setup(void **state)
+{
+    stacks_reset();
+    assert_int_equal(stacks_init(1000), 0);
+    return 0;
+}
+
+static void intern_dedup(void **state)
+{
+    uint64_t a[] = {0x401000, 0x402000, 0x403000}, b[] = {0x401000, 0x402000, 0x403004};
+    stack_rec *ra = stacks_intern(a, 3), *rb = stacks_intern(b, 3);
+    assert_non_null(ra);
+    assert_non_null(rb);
+    assert_ptr_not_equal(ra, rb);
+    assert_ptr_equal(stacks_intern(a, 3), ra);
+    /* A prefix is a different stack. */
+    stack_rec *rp = stacks_intern(a, 2);
+    assert_ptr_not_equal(rp, ra);
+    assert_int_equal(rp->depth, 2);
+    assert_memory_equal(ra->pcs, a, sizeof a);
+    assert_int_equal(stacks_count(), 3);
+    /* Ids are dense and map back. */
+    assert_ptr_equal(stacks_get(ra->id), ra);
+    assert_ptr_equal(stacks_get(rb->id), rb);
+    assert_ptr_equal(stacks_get(rp->id), rp);
+    assert_null(stacks_get(999));
+    /* The empty stack is a stack too (an unwinder that found nothing). */
+    assert_non_null(stacks_intern(NULL, 0));
+}
+
+static void all_list(void **state)
+{
+    uint64_t pc[1];
+    for (uint64_t i = 0; i < 500; i++) {
+        pc[0] = 0x1000 + i;
+        assert_non_null(stacks_intern(pc, 1));
+    }
+    int n = 0;
+    uint8_t seen[500] = {0};
+    for (stack_rec *r = stacks_first(); r; r = r->next_all) {
+        assert_true(r->pcs[0] >= 0x1000 && r->pcs[0] < 0x1000 + 500);
+        assert_false(seen[r->pcs[0] - 0x1000]);
+        seen[r->pcs[0] - 0x1000] = 1;
+        n++;
+    }
+    assert_int_equal(n, 500);
+}
+
+static void bound(void **state)
+{
+    uint64_t pc[2] = {1, 0};
+    for (uint64_t i = 0; i < 1000; i++) {
+        pc[1] = i;
+        assert_non_null(stacks_intern(pc, 2));
+    }
+    pc[1] = 5000;
+    assert_null(stacks_intern(pc, 2));
+    assert_int_equal(stacks_count(), 1000);
+    /* Known stacks are still found when full. */
+    pc[1] = 17;
+    assert_non_null(stacks_intern(pc, 2));
+}
+
+static void totals(void **state)
+{
+    uint64_t pc[] = {0xdead};
+    stack_rec *r = stacks_intern(pc, 1);
+    uint64_t objs, bytes;
+    stacks_weigh(100, 1.0, &objs, &bytes);
+    assert_int_equal(objs, 65536);
+    assert_int_equal(bytes, 100);
+    stacks_add_alloc(r, objs, bytes);
+    stacks_add_alloc(r, objs, bytes);
+    stacks_sub_inuse(r, objs, bytes);
+    assert_int_equal(r->alloc.bytes, 200);
+    assert_int_equal(r->alloc.samples, 2);
+    assert_int_equal(r->inuse.bytes, 100);
+    assert_int_equal(r->inuse.objs, 65536);
+    assert_int_equal(r->inuse.samples, 1);
+    /* Fractional weights round the same way both ways. */
+    stacks_weigh(3, 1234.567, &objs, &bytes);
+    assert_int_equal(bytes, 3704);
+    assert_int_equal(objs, (uint64_t)(1234.567 * 65536 + 0.5));
+}
+
+static void out_of_memory(void **state)
+{
+    uint64_t pc[] = {0xbeef};
+    mem_fail_after(1);
+    assert_null(stacks_intern(pc, 1));
+    stack_rec *r = stacks_intern(pc, 1);
+    assert_non_null(r);
+    assert_ptr_equal(stacks_get(r->id), r);
+}
+
+/* Threads interning an overlapping set of stacks: one record per stack. */
+static void *worker(void *arg)
+{
+    uint64_t pc[4] = {0x10, 0x20, 0x30, 0};
+    for (int round = 0; round < 50; round++)
+        for (uint64_t i = 0; i < 200; i++) {
+            pc[3] = i;
+            stack_rec *r = stacks_intern(pc, 4);
+            if (!r || r->pcs[3] != i)
+                return (void *)1;
+            stacks_add_alloc(r, 1, 1);
+        }
+    return NULL;
+}
+
+static void concurrent(void **state)
+{
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, worker, NULL);
+    for (int i = 0; i < 4; i++) {
+        void *res;
+        pthread_join(t[i], &res);
+        assert_null(res);
+    }
+    assert_int_equal(stacks_count(), 200);
+    for (stack_rec *r = stacks_first(); r; r = r->next_all)
+        assert_int_equal(r->alloc.samples, 4 * 50);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(intern_dedup, setup), cmocka_unit_test_setup(all_list, setup),
+        cmocka_unit_test_setup(bound, setup),        cmocka_unit_test_setup(totals, setup),
+        cmocka_unit_test_setup(out_of_memory, setup), cmocka_unit_test_setup(concurrent, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
