@@ -1,1 +1,36 @@
-/* placeholder */ typedef int hp_placeholder_api;
+/*
+ * api.c - the public functions of include/heapprof.h, each a thin wrapper
+ * over the profiler and the writer.
+ */
+#define HEAPPROF_STRONG
+#include "heapprof.h"
+
+#include <errno.h>
+
+#include "profiler.h"
+#include "writer.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+EXPORT const char *heapprof_version(void) { return "0.1.0"; }
+
+EXPORT int heapprof_dump(const char *path)
+{
+    int saved = errno;
+    int err = profiler_init() ? writer_dump_now(path, WHY_API) : EAGAIN;
+    errno = saved;
+    return err;
+}
+
+EXPORT int heapprof_set_sample(size_t bytes)
+{
+    profiler_init();
+    profiler_set_mean(bytes);
+    return 0;
+}
+
+EXPORT size_t heapprof_get_sample(void)
+{
+    profiler_init();
+    return profiler_mean();
+}

@@ -44,6 +44,15 @@ static const row rows[] = {
         "most live sampled objects tracked; beyond it samples are dropped and counted"),
     ROW("HEAPPROF_MAX_STACKS", T_UINT, max_stacks, "262144", 64, 1ULL << 24,
         "most distinct stacks kept; beyond it samples are dropped and counted"),
+    ROW("HEAPPROF_HIGHWATER", T_SIZE, highwater, "0", 0, 1ULL << 50,
+        "write a profile each time the estimated live heap exceeds the highest level already "
+        "written by this many bytes (k/m/g; 0 = off)"),
+    ROW("HEAPPROF_HIGHWATER_MIN_S", T_SECONDS, highwater_min_s, "1", 0, 1e7,
+        "at most one high-water profile per this many seconds"),
+    ROW("HEAPPROF_KEEP", T_UINT, keep, "0", 0, 1ULL << 32,
+        "keep only the newest N profiles of the sequence, plus the first (0 = keep all)"),
+    ROW("HEAPPROF_CHILDREN", T_BOOL, children, "1", 0, 1,
+        "1: child processes inherit the preload and are profiled; 0: removed from their environment"),
 };
 
 enum { NROWS = sizeof rows / sizeof rows[0] };

@@ -29,9 +29,14 @@
 #include "sampler.h"
 #include "stacks.h"
 #include "unwind.h"
+#include "writer.h"
 
 /* A budget no program allocates through: 2^62 bytes. */
 #define GUARD_BUDGET ((int64_t)1 << 62)
+
+/* While sampling is paused, threads still come back to the slow path every
+ * so often (about this many bytes), so that they notice when it resumes. */
+#define PAUSED_MEAN ((uint64_t)64 << 20)
 
 __thread hp_thread hp_tls __attribute__((tls_model("initial-exec")));
 
@@ -147,10 +152,13 @@ static void record(void *p, size_t n, uint64_t interval)
          * must not stay in use forever. */
         stacks_sub_inuse(s, objs, bytes);
         __atomic_add_fetch(&stats.dropped_live, 1, __ATOMIC_RELAXED);
-    } else if (had_old) {
+        return;
+    }
+    if (had_old) {
         forget(&old);
         __atomic_add_fetch(&stats.unseen_frees, 1, __ATOMIC_RELAXED);
     }
+    writer_check_highwater(stacks_inuse_total());
 }
 
 void *profiler_alloc_slow(void *p, size_t n)
@@ -165,11 +173,11 @@ void *profiler_alloc_slow(void *p, size_t n)
          * than sampling its first allocation, which would bias towards
          * whatever threads allocate first. */
         t->rng = sampler_seed();
-        t->budget = interval ? sampler_next_budget(&t->rng, interval) - (int64_t)n : GUARD_BUDGET;
+        t->budget = sampler_next_budget(&t->rng, interval ? interval : PAUSED_MEAN) - (int64_t)n;
         if (t->budget > 0)
             goto out;
     }
-    t->budget = interval ? sampler_next_budget(&t->rng, interval) : GUARD_BUDGET;
+    t->budget = sampler_next_budget(&t->rng, interval ? interval : PAUSED_MEAN);
     if (p && interval) {
         int64_t g = profiler_guard_enter();
         record(p, n, interval);

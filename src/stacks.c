@@ -31,6 +31,7 @@ static uint32_t next_id;
 static stack_rec *all_head;
 static int stripes[NSTRIPES];
 
+static uint64_t inuse_total; /* sum of every record's inuse.bytes */
 static int chunk_lock;
 static char *chunk_cur, *chunk_end;
 static uint64_t chunk_total;
@@ -165,6 +166,7 @@ void stacks_add_alloc(stack_rec *s, uint64_t objs, uint64_t bytes)
     __atomic_add_fetch(&s->inuse.objs, objs, __ATOMIC_RELAXED);
     __atomic_add_fetch(&s->inuse.bytes, bytes, __ATOMIC_RELAXED);
     __atomic_add_fetch(&s->inuse.samples, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&inuse_total, bytes, __ATOMIC_RELAXED);
 }
 
 void stacks_sub_inuse(stack_rec *s, uint64_t objs, uint64_t bytes)
@@ -172,7 +174,10 @@ void stacks_sub_inuse(stack_rec *s, uint64_t objs, uint64_t bytes)
     __atomic_sub_fetch(&s->inuse.objs, objs, __ATOMIC_RELAXED);
     __atomic_sub_fetch(&s->inuse.bytes, bytes, __ATOMIC_RELAXED);
     __atomic_sub_fetch(&s->inuse.samples, 1, __ATOMIC_RELAXED);
+    __atomic_sub_fetch(&inuse_total, bytes, __ATOMIC_RELAXED);
 }
+
+uint64_t stacks_inuse_total(void) { return __atomic_load_n(&inuse_total, __ATOMIC_RELAXED); }
 
 stack_rec *stacks_first(void) { return __atomic_load_n(&all_head, __ATOMIC_ACQUIRE); }
 
@@ -209,4 +214,5 @@ void stacks_reset(void)
     all_head = NULL;
     chunk_cur = chunk_end = NULL;
     chunk_total = 0;
+    inuse_total = 0;
 }

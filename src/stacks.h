@@ -57,6 +57,7 @@ void stacks_sub_inuse(stack_rec *s, uint64_t objs, uint64_t bytes);
 stack_rec *stacks_first(void);
 
 uint64_t stacks_count(void);
+uint64_t stacks_inuse_total(void); /* estimated live bytes, all stacks */
 uint64_t stacks_bytes(void); /* memory held by records */
 
 /* Fixed-point to the per-sample integers kept in the tables, computed the

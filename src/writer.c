@@ -2,13 +2,16 @@
  * writer.c - see writer.h.
  *
  * Triggers that fire by time are rows of `timed[]`: a function that says
- * whether the trigger is due now and when it next could be.  Adding one is
- * one row (and one bit in writer.h).
+ * whether the trigger is due now and when it should be asked again.  Event
+ * triggers (signal, API, exit, a high-water crossing noticed by a sampling
+ * thread) set a bit in `pending` and wake the thread.  Adding a trigger is
+ * one row or one bit.
  *
- * File names: PREFIX.<pid>.<seq>.pb.gz, seq from 0001, counting profiles
- * written successfully, so a failed attempt leaves no gap.  One dump at a
- * time (dump_lock); it is held only by the profiler's own writer and by the
- * exiting thread, never by a thread inside malloc.
+ * File names: PREFIX.<pid>.<seq>.pb.gz, seq from 0001, counting profiles of
+ * the sequence written successfully, so a failed attempt leaves no gap.
+ * One dump at a time (dump_lock); it is held by the profiler's own writer,
+ * by the exiting thread, by a heapprof_dump() caller, and across fork(),
+ * never by a thread inside malloc.
  */
 #define _GNU_SOURCE
 #include "writer.h"
@@ -25,14 +28,19 @@
 
 #include "dump.h"
 #include "log.h"
-#include "profiler.h"
+#include "stacks.h"
 
 static int wake[2] = {-1, -1};
 static unsigned pending;
 static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t seq;       /* profiles written (under dump_lock) */
-static double last_ms;     /* duration of the last one */
+static uint64_t seq;       /* profiles of the sequence written (under dump_lock) */
+static double last_ms;     /* how long the last one took */
 static int exited;
+
+uint64_t writer_hw_threshold = UINT64_MAX;
+static uint64_t hw_mark;      /* highest live estimate written so far */
+static int hw_wanted;         /* a crossing waits for its profile */
+static double hw_last;        /* when the last high-water profile was written */
 
 static double mono_s(void)
 {
@@ -46,7 +54,7 @@ static double mono_s(void)
 typedef struct timed_trigger {
     unsigned why;
     /* Due at `now`?  Sets *next to when it should be asked again (seconds,
-     * monotonic), or leaves it alone if it never will. */
+     * monotonic), or leaves it alone if it needs no timer. */
     int (*due)(double now, double *next);
 } timed_trigger;
 
@@ -67,14 +75,28 @@ static int period_due(double now, double *next)
     return due;
 }
 
+/* A crossing was noticed; it is due once the minimum spacing has passed. */
+static int highwater_due(double now, double *next)
+{
+    if (!__atomic_load_n(&hw_wanted, __ATOMIC_ACQUIRE))
+        return 0;
+    double at = hw_last + profiler_config()->highwater_min_s;
+    if (hw_last == 0 || now >= at)
+        return 1;
+    *next = at;
+    return 0;
+}
+
 static const timed_trigger timed[] = {
     {WHY_PERIOD, period_due},
+    {WHY_HIGHWATER, highwater_due},
 };
 
 static const char *why_name(unsigned why)
 {
     static const struct { unsigned bit; const char *name; } names[] = {
-        {WHY_EXIT, "exit"}, {WHY_API, "api"}, {WHY_SIGNAL, "signal"}, {WHY_PERIOD, "period"},
+        {WHY_EXIT, "exit"},     {WHY_API, "api"},           {WHY_SIGNAL, "signal"},
+        {WHY_PERIOD, "period"}, {WHY_HIGHWATER, "highwater"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (why & names[i].bit)
@@ -82,42 +104,104 @@ static const char *why_name(unsigned why)
     return "request";
 }
 
-/* ---- writing ------------------------------------------------------------ */
-
-int writer_dump_now(const char *path, unsigned why)
+static void wake_writer(void)
 {
-    int64_t g = profiler_guard_enter();
-    int saved_errno = errno;
-    pthread_mutex_lock(&dump_lock);
-    char buf[CONFIG_PATH_MAX + 64];
-    if (!path) {
-        snprintf(buf, sizeof buf, "%s.%d.%04llu.pb.gz", profiler_config()->out, (int)getpid(),
-                 (unsigned long long)(seq + 1));
-        path = buf;
-    }
-    dump_info info = {why_name(why), seq + 1, seq, last_ms};
-    double t0 = mono_s();
-    int err = dump_to_path(path, &info);
-    if (err) {
-        log_line("cannot write profile %s: %s (the program continues; the next profile will try again)",
-                 path, strerror(err));
-    } else {
-        seq++;
-        last_ms = (mono_s() - t0) * 1e3;
-    }
-    pthread_mutex_unlock(&dump_lock);
-    errno = saved_errno;
-    profiler_guard_exit(g);
-    return err;
+    if (wake[1] >= 0) /* nonblocking: a full pipe already holds a wake-up */
+        (void)!write(wake[1], "", 1);
 }
 
 void writer_request(unsigned why)
 {
     int saved = errno;
     __atomic_or_fetch(&pending, why, __ATOMIC_RELEASE);
-    if (wake[1] >= 0) /* nonblocking: a full pipe already holds a wake-up */
-        (void)!write(wake[1], "", 1);
+    wake_writer();
     errno = saved;
+}
+
+void writer_highwater_crossed(uint64_t inuse)
+{
+    /* Only the first thread to see the crossing wakes the writer; the
+     * threshold stays parked at UINT64_MAX until the profile is written. */
+    if (__atomic_exchange_n(&writer_hw_threshold, UINT64_MAX, __ATOMIC_RELAXED) == UINT64_MAX)
+        return;
+    int saved = errno;
+    __atomic_store_n(&hw_wanted, 1, __ATOMIC_RELEASE);
+    wake_writer();
+    errno = saved;
+}
+
+/* After any profile: it recorded the live heap at `level`; arm the next
+ * crossing above the highest level written. */
+static void highwater_rearm(uint64_t level, unsigned why)
+{
+    uint64_t step = profiler_config()->highwater;
+    if (!step)
+        return;
+    if (level > hw_mark)
+        hw_mark = level;
+    if (why & WHY_HIGHWATER) {
+        hw_last = mono_s();
+        __atomic_store_n(&hw_wanted, 0, __ATOMIC_RELEASE);
+    }
+    if (!__atomic_load_n(&hw_wanted, __ATOMIC_ACQUIRE))
+        __atomic_store_n(&writer_hw_threshold, hw_mark + step, __ATOMIC_RELAXED);
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static void seq_path(char *buf, size_t len, uint64_t n)
+{
+    snprintf(buf, len, "%s.%d.%04llu.pb.gz", profiler_config()->out, (int)getpid(),
+             (unsigned long long)n);
+}
+
+/* HEAPPROF_KEEP: with n written, the one that just fell out of the newest
+ * `keep` goes, unless it is the first (the baseline of every diff). */
+static void retire(uint64_t n)
+{
+    uint64_t keep = profiler_config()->keep;
+    if (!keep || n <= keep || n - keep == 1)
+        return;
+    char old[CONFIG_PATH_MAX + 64];
+    seq_path(old, sizeof old, n - keep);
+    if (unlink(old) && errno != ENOENT)
+        log_line("cannot remove old profile %s: %s", old, strerror(errno));
+}
+
+int writer_dump_now(const char *path, unsigned why)
+{
+    int64_t g = profiler_guard_enter();
+    int saved_errno = errno;
+    pthread_mutex_lock(&dump_lock);
+    int err = 0;
+    if (__atomic_load_n(&exited, __ATOMIC_ACQUIRE) && !(why & WHY_EXIT))
+        goto out; /* the exit profile is the last word */
+    char buf[CONFIG_PATH_MAX + 64];
+    bool in_sequence = path == NULL;
+    if (in_sequence) {
+        seq_path(buf, sizeof buf, seq + 1);
+        path = buf;
+    }
+    dump_info info = {why_name(why), seq + 1, seq, last_ms};
+    uint64_t level = stacks_inuse_total();
+    double t0 = mono_s();
+    err = dump_to_path(path, &info);
+    if (err) {
+        log_line("cannot write profile %s: %s (the program continues; the next profile will "
+                 "try again)", path, strerror(err));
+        goto out;
+    }
+    last_ms = (mono_s() - t0) * 1e3;
+    highwater_rearm(level, why);
+    if (in_sequence)
+        retire(++seq);
+out:
+    if (why & WHY_EXIT)
+        __atomic_store_n(&exited, 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&dump_lock);
+    errno = saved_errno;
+    profiler_guard_exit(g);
+    return err;
 }
 
 static void on_signal(int sig) { writer_request(WHY_SIGNAL); }
@@ -136,9 +220,9 @@ static void *writer_main(void *arg)
                 next = n;
         }
         why |= __atomic_exchange_n(&pending, 0, __ATOMIC_ACQUIRE);
-        if (why && !__atomic_load_n(&exited, __ATOMIC_ACQUIRE)) {
+        if (why) {
             writer_dump_now(NULL, why);
-            continue; /* re-evaluate: time passed while writing */
+            continue; /* time passed while writing: look again */
         }
         int timeout = next < 0 ? -1 : (int)((next - now) * 1e3) + 1;
         struct pollfd pfd = {wake[0], POLLIN, 0};
@@ -151,18 +235,18 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-void writer_start(void)
+static void start_thread(void)
 {
-    const hp_config *cfg = profiler_config();
     if (pipe2(wake, O_CLOEXEC | O_NONBLOCK)) {
         log_line("cannot create its wake-up pipe (%s); only the exit profile will be written",
                  strerror(errno));
         wake[0] = wake[1] = -1;
         return;
     }
+    /* The thread inherits this mask: signals are for the program's threads. */
     sigset_t all, old;
     sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old); /* the thread inherits this mask */
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_t t;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -173,9 +257,20 @@ void writer_start(void)
     if (err) {
         log_line("cannot start its writer thread (%s); only the exit profile will be written",
                  strerror(err));
+        close(wake[0]);
+        close(wake[1]);
+        wake[0] = wake[1] = -1;
         return;
     }
     pthread_setname_np(t, "heapprof-writer");
+}
+
+void writer_start(void)
+{
+    const hp_config *cfg = profiler_config();
+    if (cfg->highwater)
+        writer_hw_threshold = cfg->highwater;
+    start_thread();
     if (cfg->signal) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
@@ -188,18 +283,40 @@ void writer_start(void)
     }
 }
 
-__attribute__((constructor)) static void writer_ctor(void)
+void writer_atfork_prepare(void) { pthread_mutex_lock(&dump_lock); }
+
+void writer_atfork_parent(void) { pthread_mutex_unlock(&dump_lock); }
+
+void writer_atfork_child(void)
 {
-    if (!profiler_init())
-        return;
-    writer_start();
+    /* The child has no writer thread and shares the parent's pipe: make its
+     * own of both.  Its files carry its own pid and count from 0001. */
+    pthread_mutex_unlock(&dump_lock);
+    if (wake[0] >= 0) {
+        close(wake[0]);
+        close(wake[1]);
+        wake[0] = wake[1] = -1;
+    }
+    seq = 0;
+    last_ms = 0;
+    period_next = 0;
+    hw_last = 0;
+    pending = 0;
+    if (!__atomic_load_n(&exited, __ATOMIC_ACQUIRE))
+        start_thread();
 }
 
-__attribute__((destructor)) static void writer_dtor(void)
+void writer_at_exit(void)
 {
-    /* exit() may be called by several threads at once; one profile. */
-    if (__atomic_exchange_n(&exited, 1, __ATOMIC_ACQ_REL))
+    /* exit() may be called by several threads at once: one exit profile. */
+    static int once;
+    if (__atomic_exchange_n(&once, 1, __ATOMIC_ACQ_REL))
         return;
-    if (profiler_config()->on_exit)
+    if (profiler_config()->on_exit) {
         writer_dump_now(NULL, WHY_EXIT);
+    } else {
+        pthread_mutex_lock(&dump_lock);
+        __atomic_store_n(&exited, 1, __ATOMIC_RELEASE);
+        pthread_mutex_unlock(&dump_lock);
+    }
 }

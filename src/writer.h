@@ -18,13 +18,40 @@ enum {
     WHY_PERIOD = 1 << 1,
     WHY_EXIT = 1 << 2,
     WHY_API = 1 << 3,
+    WHY_HIGHWATER = 1 << 4,
 };
+
+#include <stdint.h>
+
+#include "profiler.h"
+
+/* Estimated live bytes above which a high-water profile is due; UINT64_MAX
+ * when off or already requested.  Read on every sample, so one load. */
+extern uint64_t writer_hw_threshold;
+
+void writer_highwater_crossed(uint64_t inuse);
+
+/* Called after a sample is recorded with the new live total. */
+static inline void writer_check_highwater(uint64_t inuse)
+{
+    if (hp_unlikely(inuse > __atomic_load_n(&writer_hw_threshold, __ATOMIC_RELAXED)))
+        writer_highwater_crossed(inuse);
+}
 
 /* Ask the writer thread for a profile.  Async-signal-safe. */
 void writer_request(unsigned why);
 
 /* Start the thread and install the signal handler (from the constructor). */
 void writer_start(void);
+
+/* fork(2): hold the dump lock across it; in the child, start afresh (new
+ * pipe, new thread, sequence from 0001). */
+void writer_atfork_prepare(void);
+void writer_atfork_parent(void);
+void writer_atfork_child(void);
+
+/* exit: write the exit profile (if configured) and stop further dumps. */
+void writer_at_exit(void);
 
 /* Write a profile now on the calling thread: to path, or to the next file
  * of the sequence when path is NULL.  Returns 0 or an errno value. */

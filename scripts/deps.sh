@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install everything heapprof needs to build, test and demo on Debian 12.
+# Safe to run again; run as root (or with sudo available).
+set -euo pipefail
+
+pkgs=(
+  build-essential cmake pkg-config g++
+  libunwind-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev
+  libcmocka-dev
+  golang-go                      # go tool pprof: the client every profile must satisfy
+)
+[ "${HEAPPROF_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$HEAPPROF_DEPS_EXTRA" && pkgs+=("${extra[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all installed"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+echo "deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"

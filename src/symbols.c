@@ -1,0 +1,771 @@
+/*
+ * symbols.c - the executable mappings of a process, and function names for
+ * addresses inside them, read from the ELF files on disk.
+ *
+ * Data:
+ *   s->maps   the executable, file-backed mappings of the last successful
+ *             refresh, sorted by start.  Each points at the elf_file it maps;
+ *             the path and build_id strings it hands out belong to that file.
+ *   s->files  the per-file cache.  A file is identified by the path printed
+ *             in maps plus what stat() says (device, inode, size, mtime,
+ *             ctime), so a library rewritten on disk gets a fresh entry rather
+ *             than stale names.  Its build-id is read when the entry is made
+ *             (every mapping needs one for the profile); its symbol tables
+ *             only when an address inside it is first looked up, because a
+ *             process maps many libraries and most are never hit.
+ *
+ * Invariants:
+ *   - every file referenced from s->maps is in s->files.  A refresh drops the
+ *     files it no longer maps only once its new table is complete, so a
+ *     failed refresh leaves the previous snapshot intact and usable.
+ *   - a loaded file's syms[] is sorted by address, addresses are unique,
+ *     every size is nonzero (zero-size symbols were stretched to the next
+ *     symbol), and names point into the file's own names[] pool.
+ *   - nothing read from a file is trusted: every offset and size is checked
+ *     against the size fstat() reported and all reads go through pread(), so
+ *     a truncated, corrupt or concurrently shrinking file yields "no name"
+ *     or "" build-id, never a fault (an mmap would SIGBUS on truncation).
+ *   - allocation failure never loses the snapshot: it fails the refresh with
+ *     ENOMEM, or marks the build-id / symbols to be retried on the next one.
+ *
+ * Only ELF64 in the host's byte order is parsed (x86_64 in practice).
+ */
+#define _GNU_SOURCE
+#include "symbols.h"
+
+#include <ctype.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HP_ELFDATA ELFDATA2LSB
+#else
+#define HP_ELFDATA ELFDATA2MSB
+#endif
+
+/* Bounds against absurd inputs: a note region larger than this cannot be a
+ * real build-id carrier, and a maps file larger than this is not one. */
+#define NOTE_MAX ((uint64_t)1 << 20)
+#define MAPS_MAX ((size_t)256 << 20)
+/* How far back a lookup walks for a symbol enclosing a smaller one that
+ * starts inside it (assembly routines with inner entry points). */
+#define BACKSCAN 8
+
+typedef struct load_seg {
+    uint64_t off, filesz, vaddr;
+    bool exec;
+} load_seg;
+
+typedef struct sym {
+    uint64_t addr, size;
+    const char *name;
+} sym;
+
+typedef struct file_id {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime, ctime;
+} file_id;
+
+typedef struct elf_file {
+    bool have_id;           /* a regular file we may open */
+    bool build_id_retry;    /* reading it ran out of memory */
+    bool syms_tried;        /* load_symbols ran (successfully or not) */
+    bool syms_retry;        /* ...but ran out of memory */
+    file_id id;
+    uint64_t gen;           /* last refresh that mapped this file */
+    const char *build_id;   /* malloc'd hex, or no_build_id */
+    load_seg *loads;
+    size_t nloads;
+    sym *syms;              /* names point into names */
+    size_t nsyms;
+    char *names;
+    char path[];
+} elf_file;
+
+typedef struct map_entry {
+    hp_mapping m;
+    elf_file *file;
+} map_entry;
+
+struct symbolizer {
+    map_entry *maps;
+    size_t nmaps;
+    elf_file **files;
+    size_t nfiles, capfiles;
+    uint64_t gen;
+};
+
+static const char no_build_id[] = "";
+
+/* ---- reading an ELF file ------------------------------------------------ */
+
+typedef struct elf_in {
+    int fd;
+    uint64_t size;
+    Elf64_Ehdr eh;
+} elf_in;
+
+static file_id id_of(const struct stat *st)
+{
+    return (file_id){ st->st_dev, st->st_ino, st->st_size, st->st_mtim, st->st_ctim };
+}
+
+static bool same_id(const file_id *a, const struct stat *st)
+{
+    file_id b = id_of(st);
+    return a->dev == b.dev && a->ino == b.ino && a->size == b.size &&
+           a->mtime.tv_sec == b.mtime.tv_sec && a->mtime.tv_nsec == b.mtime.tv_nsec &&
+           a->ctime.tv_sec == b.ctime.tv_sec && a->ctime.tv_nsec == b.ctime.tv_nsec;
+}
+
+static bool in_file(const elf_in *e, uint64_t off, uint64_t len)
+{
+    return off <= e->size && len <= e->size - off;
+}
+
+static bool read_at(const elf_in *e, uint64_t off, void *dst, size_t len)
+{
+    if (!in_file(e, off, len))
+        return false;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = pread(e->fd, (char *)dst + done, len - done,
+                          (off_t)(off + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)  /* the file shrank under us, or an I/O error */
+            return false;
+        done += (size_t)n;
+    }
+    return true;
+}
+
+/* A malloc'd copy of [off, off+len), or NULL (out of range, short read, or
+ * out of memory, the last also setting *oom). */
+static void *read_alloc(const elf_in *e, uint64_t off, uint64_t len, bool *oom)
+{
+    if (!in_file(e, off, len) || len >= SIZE_MAX)
+        return NULL;
+    void *p = malloc(len ? (size_t)len : 1);
+    if (!p) {
+        *oom = true;
+        return NULL;
+    }
+    if (!read_at(e, off, p, (size_t)len)) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* num records of entsize bytes each, repacked to recsize bytes each (files
+ * may use larger entries than the structs we know). */
+static void *read_table(const elf_in *e, uint64_t off, uint64_t num,
+                        uint64_t entsize, size_t recsize, bool *oom)
+{
+    if (num == 0 || entsize < recsize || num > e->size / entsize)
+        return NULL;
+    unsigned char *raw = read_alloc(e, off, num * entsize, oom);
+    if (raw && entsize != recsize)
+        for (uint64_t i = 1; i < num; i++)
+            memmove(raw + i * recsize, raw + i * entsize, recsize);
+    return raw;
+}
+
+/* Opens f only if it is still the file we stat'ed at refresh time, so data
+ * read from it matches the identity the cache recorded. */
+static bool elf_open(const elf_file *f, elf_in *e)
+{
+    struct stat st;
+    if (!f->have_id)
+        return false;
+    /* O_NONBLOCK: should the path have turned into a FIFO since stat(),
+     * open must not hang; fstat then rejects it anyway. */
+    e->fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (e->fd < 0)
+        return false;
+    if (fstat(e->fd, &st) != 0 || !S_ISREG(st.st_mode) || !same_id(&f->id, &st))
+        goto bad;
+    e->size = (uint64_t)st.st_size;
+    if (!read_at(e, 0, &e->eh, sizeof e->eh) ||
+        memcmp(e->eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+        e->eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+        e->eh.e_ident[EI_DATA] != HP_ELFDATA)
+        goto bad;
+    return true;
+bad:
+    close(e->fd);
+    return false;
+}
+
+static Elf64_Phdr *read_phdrs(const elf_in *e, size_t *n, bool *oom)
+{
+    /* PN_XNUM (count kept in section 0) only occurs in core files. */
+    size_t num = e->eh.e_phnum == PN_XNUM ? 0 : e->eh.e_phnum;
+    Elf64_Phdr *ph = read_table(e, e->eh.e_phoff, num, e->eh.e_phentsize,
+                                sizeof *ph, oom);
+    *n = ph ? num : 0;
+    return ph;
+}
+
+static Elf64_Shdr *read_shdrs(const elf_in *e, size_t *n, bool *oom)
+{
+    uint64_t num = e->eh.e_shnum;
+    *n = 0;
+    if (e->eh.e_shoff == 0 || e->eh.e_shentsize < sizeof(Elf64_Shdr))
+        return NULL;
+    if (num == 0) {  /* more than SHN_LORESERVE sections: count in shdr 0 */
+        Elf64_Shdr first;
+        if (!read_at(e, e->eh.e_shoff, &first, sizeof first))
+            return NULL;
+        num = first.sh_size;
+    }
+    Elf64_Shdr *sh = read_table(e, e->eh.e_shoff, num, e->eh.e_shentsize,
+                                sizeof *sh, oom);
+    if (sh)
+        *n = (size_t)num;
+    return sh;
+}
+
+/* The build-id in a region of notes, as malloc'd lowercase hex, or NULL. */
+static char *scan_notes(const elf_in *e, uint64_t off, uint64_t len,
+                        uint64_t align, bool *oom)
+{
+    /* Notes are 4-aligned in practice even in ELF64; 8 only when the
+     * segment or section says so (e.g. .note.gnu.property). */
+    align = align == 8 ? 8 : 4;
+    if (len > NOTE_MAX)
+        len = NOTE_MAX;
+    unsigned char *buf = read_alloc(e, off, len, oom);
+    if (!buf)
+        return NULL;
+    char *hex = NULL;
+    uint64_t pos = 0;
+    while (len - pos >= sizeof(Elf64_Nhdr)) {
+        Elf64_Nhdr nh;
+        memcpy(&nh, buf + pos, sizeof nh);
+        pos += sizeof nh;
+        uint64_t namesz = ((uint64_t)nh.n_namesz + align - 1) & ~(align - 1);
+        if (namesz > len - pos)
+            break;
+        const unsigned char *name = buf + pos;
+        pos += namesz;
+        if (nh.n_descsz > len - pos)
+            break;
+        if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+            memcmp(name, "GNU", 4) == 0 && nh.n_descsz > 0) {
+            hex = malloc((size_t)nh.n_descsz * 2 + 1);
+            if (!hex) {
+                *oom = true;
+                break;
+            }
+            for (uint32_t i = 0; i < nh.n_descsz; i++) {
+                hex[2 * i] = "0123456789abcdef"[buf[pos + i] >> 4];
+                hex[2 * i + 1] = "0123456789abcdef"[buf[pos + i] & 15];
+            }
+            hex[2 * (size_t)nh.n_descsz] = '\0';
+            break;
+        }
+        uint64_t descsz = ((uint64_t)nh.n_descsz + align - 1) & ~(align - 1);
+        if (descsz > len - pos)
+            break;
+        pos += descsz;
+    }
+    free(buf);
+    return hex;
+}
+
+/* Program headers first: they are what the loader uses and survive
+ * section-header stripping; sections cover files with no PT_NOTE. */
+static const char *read_build_id(const elf_file *f, bool *oom)
+{
+    elf_in e;
+    char *id = NULL;
+    size_t n;
+    if (!elf_open(f, &e))
+        return no_build_id;
+    Elf64_Phdr *ph = read_phdrs(&e, &n, oom);
+    for (size_t i = 0; ph && i < n && !id && !*oom; i++)
+        if (ph[i].p_type == PT_NOTE)
+            id = scan_notes(&e, ph[i].p_offset, ph[i].p_filesz, ph[i].p_align, oom);
+    free(ph);
+    if (!id && !*oom) {
+        Elf64_Shdr *sh = read_shdrs(&e, &n, oom);
+        for (size_t i = 0; sh && i < n && !id && !*oom; i++)
+            if (sh[i].sh_type == SHT_NOTE)
+                id = scan_notes(&e, sh[i].sh_offset, sh[i].sh_size,
+                                sh[i].sh_addralign, oom);
+        free(sh);
+    }
+    close(e.fd);
+    return id ? id : no_build_id;
+}
+
+/* ---- symbol tables ------------------------------------------------------ */
+
+typedef struct cand {
+    uint64_t addr, size;
+    const char *name;   /* into a string table still held by load_symbols */
+    unsigned char bind, dyn;
+} cand;
+
+static unsigned bind_rank(unsigned char bind)
+{
+    return bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : bind == STB_LOCAL ? 2 : 3;
+}
+
+/* By address; among aliases the first is the one we keep.  Sized symbols beat
+ * zero-size labels; fewer leading underscores pick the name users call
+ * (getpid over __getpid, malloc over __libc_malloc) even though glibc makes
+ * the public one the weak alias; then global/weak/local, .symtab over
+ * .dynsym, and finally the name itself so the choice is deterministic. */
+static int cand_cmp(const void *pa, const void *pb)
+{
+    const cand *a = pa, *b = pb;
+    if (a->addr != b->addr)
+        return a->addr < b->addr ? -1 : 1;
+    if ((a->size == 0) != (b->size == 0))
+        return a->size == 0 ? 1 : -1;
+    size_t ua = strspn(a->name, "_"), ub = strspn(b->name, "_");
+    if (ua != ub)
+        return ua < ub ? -1 : 1;
+    if (bind_rank(a->bind) != bind_rank(b->bind))
+        return bind_rank(a->bind) < bind_rank(b->bind) ? -1 : 1;
+    if (a->dyn != b->dyn)
+        return a->dyn ? 1 : -1;
+    return strcmp(a->name, b->name);
+}
+
+/* Appends the function symbols of section idx (a SYMTAB or DYNSYM) to *c.
+ * Its string table is returned in *strtab and must outlive the names. */
+static void collect_syms(const elf_in *e, const Elf64_Shdr *sh, size_t nsh,
+                         size_t idx, cand **c, size_t *nc, char **strtab,
+                         bool *oom)
+{
+    const Elf64_Shdr *st = &sh[idx];
+    if (st->sh_link >= nsh || sh[st->sh_link].sh_type != SHT_STRTAB ||
+        st->sh_entsize < sizeof(Elf64_Sym))
+        return;
+    uint64_t strsz = sh[st->sh_link].sh_size;
+    uint64_t count = st->sh_size / st->sh_entsize;
+    if (strsz == 0 || count == 0 || count > e->size / st->sh_entsize)
+        return;
+    char *str = read_alloc(e, sh[st->sh_link].sh_offset, strsz, oom);
+    if (!str)
+        return;
+    unsigned char *raw = read_alloc(e, st->sh_offset, count * st->sh_entsize, oom);
+    cand *grown = raw ? realloc(*c, (*nc + count) * sizeof **c) : NULL;
+    if (!grown) {
+        *oom |= raw != NULL;
+        free(raw);
+        free(str);
+        return;
+    }
+    *c = grown;
+    for (uint64_t i = 0; i < count; i++) {
+        Elf64_Sym y;
+        memcpy(&y, raw + i * st->sh_entsize, sizeof y);
+        unsigned type = ELF64_ST_TYPE(y.st_info);
+        if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
+            y.st_shndx == SHN_UNDEF || y.st_value == 0 || y.st_name >= strsz ||
+            str[y.st_name] == '\0' ||
+            !memchr(str + y.st_name, '\0', strsz - y.st_name))
+            continue;
+        (*c)[(*nc)++] = (cand){ y.st_value, y.st_size, str + y.st_name,
+                                ELF64_ST_BIND(y.st_info), st->sh_type == SHT_DYNSYM };
+    }
+    free(raw);
+    *strtab = str;
+}
+
+static void load_segments(elf_file *f, const elf_in *e, bool *oom)
+{
+    size_t n;
+    Elf64_Phdr *ph = read_phdrs(e, &n, oom);
+    f->loads = ph ? malloc(n * sizeof *f->loads) : NULL;
+    *oom |= ph && !f->loads;
+    for (size_t i = 0; f->loads && i < n; i++)
+        if (ph[i].p_type == PT_LOAD && ph[i].p_filesz > 0)
+            f->loads[f->nloads++] = (load_seg){ ph[i].p_offset, ph[i].p_filesz,
+                                                ph[i].p_vaddr, ph[i].p_flags & PF_X };
+    free(ph);
+}
+
+static void drop_symbols(elf_file *f)
+{
+    free(f->loads);
+    free(f->syms);
+    free(f->names);
+    f->loads = NULL;
+    f->syms = NULL;
+    f->names = NULL;
+    f->nloads = f->nsyms = 0;
+}
+
+/* .symtab and .dynsym are merged: .symtab has the static functions, and
+ * .dynsym still names the exports of a library whose .symtab was stripped. */
+static void load_symbols(elf_file *f)
+{
+    elf_in e;
+    bool oom = false;
+    cand *c = NULL;
+    size_t nc = 0, nsh = 0;
+    char *strtab[2] = { NULL, NULL };
+    f->syms_tried = true;
+    f->syms_retry = false;
+    if (!elf_open(f, &e))
+        return;
+    load_segments(f, &e, &oom);
+    Elf64_Shdr *sh = f->nloads ? read_shdrs(&e, &nsh, &oom) : NULL;
+    for (size_t i = 0; i < nsh && !oom; i++) {
+        int slot = sh[i].sh_type == SHT_SYMTAB ? 0 : sh[i].sh_type == SHT_DYNSYM ? 1 : -1;
+        if (slot >= 0 && !strtab[slot])  /* at most one table of each kind */
+            collect_syms(&e, sh, nsh, i, &c, &nc, &strtab[slot], &oom);
+    }
+    free(sh);
+    close(e.fd);
+
+    size_t n = 0, pool = 0;
+    if (!oom && nc > 0) {
+        qsort(c, nc, sizeof *c, cand_cmp);
+        for (size_t i = 0; i < nc; i++)
+            if (n == 0 || c[i].addr != c[n - 1].addr)
+                c[n++] = c[i];
+        for (size_t i = 0; i < n; i++)
+            pool += strlen(c[i].name) + 1;
+        f->syms = malloc(n * sizeof *f->syms);
+        f->names = malloc(pool);
+        oom = !f->syms || !f->names;
+    }
+    if (!oom && n > 0) {
+        char *p = f->names;
+        for (size_t i = 0; i < n; i++) {
+            size_t len = strlen(c[i].name) + 1;
+            memcpy(p, c[i].name, len);
+            uint64_t size = c[i].size;
+            if (size == 0)  /* a label: it runs up to whatever comes next */
+                size = i + 1 < n ? c[i + 1].addr - c[i].addr : UINT64_MAX - c[i].addr;
+            f->syms[i] = (sym){ c[i].addr, size, p };
+            p += len;
+        }
+        f->nsyms = n;
+    }
+    if (oom) {  /* all or nothing, and try again after the next refresh */
+        drop_symbols(f);
+        f->syms_retry = true;
+    }
+    free(c);
+    free(strtab[0]);
+    free(strtab[1]);
+}
+
+/* File offset to link-time address through the PT_LOAD that holds it.
+ * Executable segments first: in old page-overlapping layouts a code page's
+ * file offset may also fall in the data segment's range. */
+static bool to_vaddr(const elf_file *f, uint64_t fileoff, uint64_t *vaddr)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < f->nloads; i++) {
+            const load_seg *l = &f->loads[i];
+            if ((pass || l->exec) && fileoff >= l->off &&
+                fileoff - l->off < l->filesz) {
+                *vaddr = fileoff - l->off + l->vaddr;
+                return true;
+            }
+        }
+    return false;
+}
+
+static const char *find_sym(const elf_file *f, uint64_t v)
+{
+    size_t lo = 0, hi = f->nsyms;
+    while (lo < hi) {  /* lo = first symbol starting after v */
+        size_t mid = lo + (hi - lo) / 2;
+        if (f->syms[mid].addr <= v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (int k = 0; k < BACKSCAN && lo > 0; k++, lo--) {
+        const sym *y = &f->syms[lo - 1];
+        if (v - y->addr < y->size)
+            return y->name;
+    }
+    return NULL;
+}
+
+/* ---- the file cache ----------------------------------------------------- */
+
+static void free_file(elf_file *f)
+{
+    if (f->build_id != no_build_id)
+        free((char *)f->build_id);
+    drop_symbols(f);
+    free(f);
+}
+
+static bool is_deleted(const char *path, size_t len)
+{
+    static const char suffix[] = " (deleted)";
+    return len >= sizeof suffix - 1 &&
+           memcmp(path + len - (sizeof suffix - 1), suffix, sizeof suffix - 1) == 0;
+}
+
+/* The cache entry for path as it is on disk now, made if needed; NULL only
+ * when out of memory. */
+static elf_file *file_get(symbolizer *s, const char *path, size_t len)
+{
+    struct stat st;
+    bool oom = false;
+    /* A deleted file's name may since have been reused by another file. */
+    bool have = !is_deleted(path, len) && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    for (size_t i = 0; i < s->nfiles; i++) {
+        elf_file *f = s->files[i];
+        if (f->have_id != have || strcmp(f->path, path) != 0 ||
+            (have && !same_id(&f->id, &st)))
+            continue;
+        /* Only a missing id is retried: the last snapshot still points at
+         * the current one, and must keep doing so if this refresh fails. */
+        if (f->build_id_retry && f->build_id == no_build_id) {
+            f->build_id = read_build_id(f, &oom);
+            f->build_id_retry = oom;
+        }
+        if (f->syms_retry)
+            f->syms_tried = false;
+        return f;
+    }
+    if (s->nfiles == s->capfiles) {
+        size_t cap = s->capfiles ? s->capfiles * 2 : 32;
+        elf_file **grown = realloc(s->files, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        s->files = grown;
+        s->capfiles = cap;
+    }
+    elf_file *f = calloc(1, sizeof *f + len + 1);
+    if (!f)
+        return NULL;
+    memcpy(f->path, path, len + 1);
+    f->have_id = have;
+    if (have)
+        f->id = id_of(&st);
+    f->build_id = read_build_id(f, &oom);
+    f->build_id_retry = oom;
+    s->files[s->nfiles++] = f;
+    return f;
+}
+
+/* ---- /proc/<pid>/maps --------------------------------------------------- */
+
+static int read_text(const char *path, char **out, size_t *outlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return errno;
+    /* /proc files report size 0, so grow until read() says end of file. */
+    size_t cap = 0, len = 0;
+    char *buf = NULL;
+    int err = 0;
+    for (;;) {
+        if (cap - len < 2) {  /* room for a read and the final NUL */
+            size_t ncap = cap ? cap * 2 : 16384;
+            char *grown = ncap <= MAPS_MAX ? realloc(buf, ncap) : NULL;
+            if (!grown) {
+                err = ncap <= MAPS_MAX ? ENOMEM : EFBIG;
+                break;
+            }
+            buf = grown;
+            cap = ncap;
+        }
+        ssize_t n = read(fd, buf + len, cap - len - 1);
+        if (n > 0)
+            len += (size_t)n;
+        else if (n == 0 || errno != EINTR) {
+            err = n ? errno : 0;
+            break;
+        }
+    }
+    close(fd);
+    if (err) {
+        free(buf);
+        return err;
+    }
+    buf[len] = '\0';
+    *out = buf;
+    *outlen = len;
+    return 0;
+}
+
+/* A number in base followed by the character sep.  Lines are NUL
+ * terminated, so strtoull cannot run past one; checking the first digit
+ * keeps it from skipping blanks or taking a sign. */
+static bool parse_num(const char **p, uint64_t *v, int base, char sep)
+{
+    char *q;
+    if (!(base == 16 ? isxdigit : isdigit)((unsigned char)**p))
+        return false;
+    errno = 0;
+    *v = strtoull(*p, &q, base);
+    if (errno || *q != sep)
+        return false;
+    *p = q + (sep != '\0');
+    return true;
+}
+
+typedef struct maps_line {
+    uint64_t start, limit, offset;
+    const char *perms, *path;
+    size_t pathlen;
+} maps_line;
+
+/* "start-limit perms offset major:minor inode   path"; the path is the rest
+ * of the line, spaces and all, and is empty for anonymous memory. */
+static bool parse_line(const char *p, const char *end, maps_line *l)
+{
+    uint64_t dev, inode;
+    if (!parse_num(&p, &l->start, 16, '-') || !parse_num(&p, &l->limit, 16, ' ') ||
+        end - p < 5 || p[4] != ' ')
+        return false;
+    l->perms = p;
+    p += 5;
+    if (!parse_num(&p, &l->offset, 16, ' ') || !parse_num(&p, &dev, 16, ':') ||
+        !parse_num(&p, &dev, 16, ' ') ||
+        (!parse_num(&p, &inode, 10, ' ') && !parse_num(&p, &inode, 10, '\0')))
+        return false;
+    while (p < end && *p == ' ')
+        p++;
+    l->path = p;
+    l->pathlen = (size_t)(end - p);
+    return l->start < l->limit;
+}
+
+static int map_cmp(const void *pa, const void *pb)
+{
+    const hp_mapping *a = &((const map_entry *)pa)->m, *b = &((const map_entry *)pb)->m;
+    return (a->start > b->start) - (a->start < b->start);
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+symbolizer *symbols_new(void)
+{
+    return calloc(1, sizeof(symbolizer));
+}
+
+int symbols_refresh(symbolizer *s, const char *maps_path)
+{
+    char *text = NULL;
+    size_t len = 0, n = 0, cap = 0;
+    map_entry *maps = NULL;
+    int err = read_text(maps_path, &text, &len);
+    if (err)
+        return err;
+    /* Bumped even if this refresh fails, so marks it leaves behind are
+     * stale to the next one and cannot keep unmapped files alive. */
+    uint64_t gen = ++s->gen;
+    for (char *line = text, *end; line < text + len && !err; line = end + 1) {
+        maps_line l;
+        end = memchr(line, '\n', (size_t)(text + len - line));
+        if (!end)
+            end = text + len;
+        *end = '\0';  /* terminates the path for stat() and open() */
+        if (!parse_line(line, end, &l) || l.perms[2] != 'x' ||
+            l.pathlen == 0 || l.path[0] != '/')
+            continue;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            map_entry *grown = realloc(maps, ncap * sizeof *grown);
+            if (!grown) {
+                err = ENOMEM;
+                break;
+            }
+            maps = grown;
+            cap = ncap;
+        }
+        elf_file *f = file_get(s, l.path, l.pathlen);
+        if (!f) {
+            err = ENOMEM;
+            break;
+        }
+        f->gen = gen;
+        maps[n++] = (map_entry){ { l.start, l.limit, l.offset, f->path, f->build_id }, f };
+    }
+    free(text);
+    if (err) {
+        free(maps);
+        return err;
+    }
+    /* The kernel lists mappings in order; other sources need not. */
+    qsort(maps, n, sizeof *maps, map_cmp);
+    size_t kept = 0;
+    for (size_t i = 0; i < s->nfiles; i++) {
+        if (s->files[i]->gen == gen)
+            s->files[kept++] = s->files[i];
+        else
+            free_file(s->files[i]);
+    }
+    s->nfiles = kept;
+    free(s->maps);
+    s->maps = maps;
+    s->nmaps = n;
+    return 0;
+}
+
+size_t symbols_mapping_count(const symbolizer *s)
+{
+    return s->nmaps;
+}
+
+const hp_mapping *symbols_mapping(const symbolizer *s, size_t i)
+{
+    return i < s->nmaps ? &s->maps[i].m : NULL;
+}
+
+long symbols_find_mapping(const symbolizer *s, uint64_t addr)
+{
+    size_t lo = 0, hi = s->nmaps;
+    while (lo < hi) {  /* lo = first mapping starting after addr */
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->maps[mid].m.start <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0 || addr >= s->maps[lo - 1].m.limit)
+        return -1;
+    return (long)(lo - 1);
+}
+
+const char *symbols_func_name(symbolizer *s, uint64_t addr)
+{
+    long i = symbols_find_mapping(s, addr);
+    if (i < 0)
+        return NULL;
+    const map_entry *me = &s->maps[i];
+    elf_file *f = me->file;
+    if (!f->syms_tried)
+        load_symbols(f);
+    uint64_t vaddr;
+    if (f->nsyms == 0 || !to_vaddr(f, addr - me->m.start + me->m.offset, &vaddr))
+        return NULL;
+    return find_sym(f, vaddr);
+}
+
+void symbols_free(symbolizer *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nfiles; i++)
+        free_file(s->files[i]);
+    free(s->files);
+    free(s->maps);
+    free(s);
+}

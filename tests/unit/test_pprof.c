@@ -1,0 +1,689 @@
+/*
+ * test_pprof.c - the pprof encoder against a fake symbol source.
+ *
+ * Profiles are encoded, decoded again with protobuf-c and compared field by
+ * field, so the tests check what a reader sees rather than our internals.
+ *
+ * Extra modes, not run by ctest (no timing is ever a pass/fail criterion):
+ *   test_pprof --write FILE   write the small fake profile, for go tool pprof
+ *   test_pprof --bench FILE   100k stacks of depth 20: time encode and gzip
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <zlib.h>
+
+#include "pprof.h"
+#include "profile.pb-c.h"
+
+typedef Perftools__Profiles__Profile pb_profile;
+
+/* ---- allocation fault injection ------------------------------------------ */
+
+/* Replaces malloc for the whole test binary, forwarding to glibc's, so a test
+ * can fail the Nth allocation inside one call and count what that call left
+ * behind.  Sanitizers bring their own allocator; there the test is skipped. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define HAVE_FAULTS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define HAVE_FAULTS 0
+#endif
+#endif
+#ifndef HAVE_FAULTS
+#define HAVE_FAULTS 1
+#endif
+
+#if HAVE_FAULTS
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+
+static int fault_armed;         /* count and fail only inside the window */
+static unsigned long fault_countdown; /* fail when this reaches 0; 0: never */
+static long fault_live;         /* allocations minus frees in the window */
+
+static int fault_hit(void)
+{
+    return fault_armed && fault_countdown && --fault_countdown == 0;
+}
+
+void *malloc(size_t n)
+{
+    if (fault_hit())
+        return NULL;
+    void *p = __libc_malloc(n);
+    if (p && fault_armed)
+        fault_live++;
+    return p;
+}
+
+void *calloc(size_t n, size_t size)
+{
+    if (fault_hit())
+        return NULL;
+    void *p = __libc_calloc(n, size);
+    if (p && fault_armed)
+        fault_live++;
+    return p;
+}
+
+void *realloc(void *old, size_t n)
+{
+    if (fault_hit())
+        return NULL;
+    void *p = __libc_realloc(old, n);
+    if (p && !old && fault_armed)
+        fault_live++;
+    return p;
+}
+
+void free(void *p)
+{
+    if (p && fault_armed)
+        fault_live--;
+    __libc_free(p);
+}
+#endif
+
+/* ---- the fake symbol source ---------------------------------------------- */
+
+typedef struct fake_name {
+    uint64_t lo, hi; /* [lo, hi) */
+    const char *name;
+} fake_name;
+
+typedef struct fake_syms {
+    const hp_mapping *maps;
+    size_t nmaps;
+    const fake_name *names;
+    size_t nnames;
+    uint64_t asked[64]; /* addresses passed to func_name, in order */
+    size_t nasked;
+} fake_syms;
+
+static size_t fake_count(void *ctx) { return ((fake_syms *)ctx)->nmaps; }
+
+static const hp_mapping *fake_mapping(void *ctx, size_t i)
+{
+    fake_syms *f = ctx;
+    return i < f->nmaps ? &f->maps[i] : NULL;
+}
+
+static const char *fake_func_name(void *ctx, uint64_t addr)
+{
+    fake_syms *f = ctx;
+    if (f->nasked < sizeof f->asked / sizeof f->asked[0])
+        f->asked[f->nasked++] = addr;
+    for (size_t i = 0; i < f->nnames; i++)
+        if (addr >= f->names[i].lo && addr < f->names[i].hi)
+            return f->names[i].name;
+    return NULL;
+}
+
+static const hp_mapping small_maps[] = {
+    { 0x400000, 0x500000, 0, "/nonexistent/fakeprog", "0123456789abcdef" },
+    { 0x7f0000000000, 0x7f0000100000, 0x1000, "/nonexistent/libfake.so", "" },
+};
+
+static const fake_name small_names[] = {
+    { 0x401000, 0x401100, "alloc_thing" },
+    { 0x402000, 0x402100, "main" },
+    { 0x7f0000000100, 0x7f0000000200, "lib_make" },
+    { 0x900000, 0x900100, "jit_code" }, /* outside every mapping */
+};
+
+/* s0 and s1 share their two outer frames; their leaves are different
+ * addresses in the same function.  s2 has a nameless frame in a mapping and
+ * a named one outside all mappings; s3 one nameless frame outside all. */
+static const uint64_t pcs0[] = { 0x401011, 0x402021, 0x7f0000000105 };
+static const uint64_t pcs1[] = { 0x401051, 0x402021, 0x7f0000000105 };
+static const uint64_t pcs2[] = { 0x403001, 0x900011 };
+static const uint64_t pcs3[] = { 0xa00001 };
+
+static const pprof_sample small_samples[] = {
+    { pcs0, 3, { 1, 100, 1, 100 } },
+    { pcs1, 3, { 2, 200, 0, 0 } },
+    { pcs2, 2, { 3, 300, 3, 300 } },
+    { pcs3, 1, { 4, 4096, 1, 1024 } },
+};
+
+static const char *const small_comments[] = { "heapprof unit test", "second comment" };
+
+static fake_syms small_fake;
+
+static pprof_profile small_profile(void)
+{
+    small_fake = (fake_syms){ .maps = small_maps, .nmaps = 2, .names = small_names, .nnames = 4 };
+    return (pprof_profile){
+        .time_nanos = 1700000000123456789LL,
+        .duration_nanos = 42000000000LL,
+        .period = 524288,
+        .samples = small_samples,
+        .nsamples = 4,
+        .comments = small_comments,
+        .ncomments = 2,
+        .symbols = { &small_fake, fake_count, fake_mapping, fake_func_name },
+    };
+}
+
+/* ---- decoding helpers ---------------------------------------------------- */
+
+static const char *str(const pb_profile *m, int64_t i)
+{
+    assert_true(i >= 0 && (size_t)i < m->n_string_table);
+    return m->string_table[i];
+}
+
+static const Perftools__Profiles__Location *loc_by_id(const pb_profile *m, uint64_t id)
+{
+    assert_true(id >= 1 && id <= m->n_location);
+    for (size_t i = 0; i < m->n_location; i++)
+        if (m->location[i]->id == id)
+            return m->location[i];
+    fail_msg("no location %llu", (unsigned long long)id);
+    return NULL;
+}
+
+static const char *func_name_of(const pb_profile *m, uint64_t fid)
+{
+    for (size_t i = 0; i < m->n_function; i++)
+        if (m->function[i]->id == fid)
+            return str(m, m->function[i]->name);
+    fail_msg("no function %llu", (unsigned long long)fid);
+    return NULL;
+}
+
+/* The function name at a location, or NULL when it has no Line. */
+static const char *loc_name(const pb_profile *m, uint64_t id)
+{
+    const Perftools__Profiles__Location *l = loc_by_id(m, id);
+    if (l->n_line == 0)
+        return NULL;
+    assert_int_equal(l->n_line, 1);
+    return func_name_of(m, l->line[0]->function_id);
+}
+
+static pb_profile *encode_decode(const pprof_profile *p)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(pprof_encode(p, &buf, &len), 0);
+    pb_profile *m = perftools__profiles__profile__unpack(NULL, len, buf);
+    free(buf);
+    assert_non_null(m);
+    return m;
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+static void test_header_fields(void **state)
+{
+    pprof_profile p = small_profile();
+    pb_profile *m = encode_decode(&p);
+
+    assert_true(m->n_string_table >= 1);
+    assert_string_equal(m->string_table[0], "");
+    for (size_t i = 1; i < m->n_string_table; i++) {
+        assert_true(m->string_table[i][0] != '\0');
+        for (size_t j = 0; j < i; j++)
+            assert_string_not_equal(m->string_table[i], m->string_table[j]);
+    }
+
+    static const char *const want[4][2] = {
+        { "alloc_objects", "count" }, { "alloc_space", "bytes" },
+        { "inuse_objects", "count" }, { "inuse_space", "bytes" },
+    };
+    assert_int_equal(m->n_sample_type, 4);
+    for (int i = 0; i < 4; i++) {
+        assert_string_equal(str(m, m->sample_type[i]->type), want[i][0]);
+        assert_string_equal(str(m, m->sample_type[i]->unit), want[i][1]);
+    }
+    assert_non_null(m->period_type);
+    assert_string_equal(str(m, m->period_type->type), "space");
+    assert_string_equal(str(m, m->period_type->unit), "bytes");
+    assert_int_equal(m->period, 524288);
+    assert_string_equal(str(m, m->default_sample_type), "inuse_space");
+    assert_int_equal(m->time_nanos, 1700000000123456789LL);
+    assert_int_equal(m->duration_nanos, 42000000000LL);
+    assert_int_equal(m->n_comment, 2);
+    assert_string_equal(str(m, m->comment[0]), "heapprof unit test");
+    assert_string_equal(str(m, m->comment[1]), "second comment");
+    assert_int_equal(m->drop_frames, 0);
+    assert_int_equal(m->keep_frames, 0);
+    perftools__profiles__profile__free_unpacked(m, NULL);
+}
+
+static void test_mappings(void **state)
+{
+    pprof_profile p = small_profile();
+    pb_profile *m = encode_decode(&p);
+
+    assert_int_equal(m->n_mapping, 2);
+    for (size_t i = 0; i < 2; i++) {
+        const Perftools__Profiles__Mapping *pm = m->mapping[i];
+        assert_int_equal(pm->id, i + 1);
+        assert_int_equal(pm->memory_start, small_maps[i].start);
+        assert_int_equal(pm->memory_limit, small_maps[i].limit);
+        assert_int_equal(pm->file_offset, small_maps[i].offset);
+        assert_string_equal(str(m, pm->filename), small_maps[i].path);
+        assert_string_equal(str(m, pm->build_id), small_maps[i].build_id);
+        /* Set flags would stop pprof from symbolizing from the binaries. */
+        assert_false(pm->has_functions);
+        assert_false(pm->has_filenames);
+        assert_false(pm->has_line_numbers);
+        assert_false(pm->has_inline_frames);
+    }
+    assert_int_equal(m->mapping[1]->build_id, 0); /* "" is index 0 */
+    perftools__profiles__profile__free_unpacked(m, NULL);
+}
+
+static void test_samples_and_locations(void **state)
+{
+    pprof_profile p = small_profile();
+    pb_profile *m = encode_decode(&p);
+
+    /* Each address is symbolized once, and as pc - 1. */
+    assert_int_equal(small_fake.nasked, 7);
+    assert_int_equal(small_fake.asked[0], 0x401010);
+
+    assert_int_equal(m->n_sample, 4);
+    for (size_t i = 0; i < 4; i++) {
+        const Perftools__Profiles__Sample *s = m->sample[i];
+        assert_int_equal(s->n_value, 4);
+        for (int v = 0; v < 4; v++)
+            assert_int_equal(s->value[v], small_samples[i].values[v]);
+        assert_int_equal(s->n_location_id, small_samples[i].depth);
+        assert_int_equal(s->n_label, 0);
+        for (size_t k = 0; k < s->n_location_id; k++) {
+            const Perftools__Profiles__Location *l = loc_by_id(m, s->location_id[k]);
+            uint64_t pc = small_samples[i].pcs[k];
+            assert_int_equal(l->address, pc - 1);
+            uint64_t want_map = pc >= 0x7f0000000000 ? 2 : pc < 0x500000 ? 1 : 0;
+            assert_int_equal(l->mapping_id, want_map);
+            assert_false(l->is_folded);
+        }
+    }
+
+    /* 7 distinct addresses, ids 1..7 each once. */
+    assert_int_equal(m->n_location, 7);
+    for (size_t i = 0; i < m->n_location; i++)
+        assert_int_equal(m->location[i]->id, i + 1);
+
+    const uint64_t *ids0 = m->sample[0]->location_id, *ids1 = m->sample[1]->location_id;
+    assert_int_not_equal(ids0[0], ids1[0]);
+    assert_int_equal(ids0[1], ids1[1]);
+    assert_int_equal(ids0[2], ids1[2]);
+
+    assert_string_equal(loc_name(m, ids0[0]), "alloc_thing");
+    assert_string_equal(loc_name(m, ids0[1]), "main");
+    assert_string_equal(loc_name(m, ids0[2]), "lib_make");
+    /* Different addresses in one function share the Function. */
+    assert_int_equal(loc_by_id(m, ids0[0])->line[0]->function_id,
+                     loc_by_id(m, ids1[0])->line[0]->function_id);
+    assert_null(loc_name(m, m->sample[2]->location_id[0])); /* unknown name */
+    assert_string_equal(loc_name(m, m->sample[2]->location_id[1]), "jit_code");
+    assert_null(loc_name(m, m->sample[3]->location_id[0]));
+
+    assert_int_equal(m->n_function, 4);
+    for (size_t i = 0; i < m->n_function; i++) {
+        const Perftools__Profiles__Function *f = m->function[i];
+        assert_int_equal(f->id, i + 1);
+        assert_int_not_equal(f->name, 0);
+        assert_int_equal(f->system_name, f->name);
+        assert_int_equal(f->filename, 0);
+        assert_int_equal(f->start_line, 0);
+        for (size_t j = 0; j < i; j++)
+            assert_int_not_equal(m->function[j]->name, f->name);
+    }
+    for (size_t i = 0; i < m->n_location; i++)
+        if (m->location[i]->n_line)
+            assert_int_equal(m->location[i]->line[0]->line, 0);
+    perftools__profiles__profile__free_unpacked(m, NULL);
+}
+
+/* No samples, no comments, a symbol source with no callbacks. */
+static void test_empty(void **state)
+{
+    pprof_profile p = { .period = 1 };
+    pb_profile *m = encode_decode(&p);
+    assert_int_equal(m->n_sample, 0);
+    assert_int_equal(m->n_location, 0);
+    assert_int_equal(m->n_mapping, 0);
+    assert_int_equal(m->n_function, 0);
+    assert_string_equal(m->string_table[0], "");
+    assert_string_equal(str(m, m->default_sample_type), "inuse_space");
+    perftools__profiles__profile__free_unpacked(m, NULL);
+}
+
+/* Many stacks over a pool of shared frames: grows every table several times.
+ * Frame k of stack i is drawn from a pool of 2000 addresses, some outside
+ * the three mappings, named by one of 300 functions (every seventh nameless). */
+enum { BIG_POOL = 2000, BIG_FUNCS = 300, BIG_DEPTH = 20 };
+
+static const hp_mapping big_maps[] = {
+    { 0x10000, 0x20000, 0, "/nonexistent/a", "aa" },
+    { 0x20000, 0x30000, 0, "/nonexistent/b", "bb" },
+    { 0x38000, 0x3c000, 0, "/nonexistent/c", "cc" },
+};
+
+static char big_name_buf[BIG_FUNCS][16];
+
+/* Slots are 96 bytes apart, so the pool spans a, b, the gap before c, c,
+ * and the space after it. */
+static uint64_t big_pc(uint32_t slot) { return 0x10000 + (uint64_t)slot * 96 + 5; }
+
+static const char *big_func_name(void *ctx, uint64_t addr)
+{
+    uint64_t slot = (addr - 0x10000) / 96;
+    if (slot % 7 == 3)
+        return NULL;
+    return big_name_buf[slot % BIG_FUNCS];
+}
+
+static size_t big_count(void *ctx) { return 3; }
+
+static const hp_mapping *big_mapping(void *ctx, size_t i) { return &big_maps[i]; }
+
+/* Builds n stacks; the caller frees *pcs and *samples. */
+static pprof_profile big_profile(size_t n, uint64_t **pcs, pprof_sample **samples)
+{
+    for (int i = 0; i < BIG_FUNCS; i++)
+        snprintf(big_name_buf[i], sizeof big_name_buf[i], "func_%d", i);
+    *pcs = malloc(n * BIG_DEPTH * sizeof **pcs);
+    *samples = malloc(n * sizeof **samples);
+    assert_non_null(*pcs);
+    assert_non_null(*samples);
+    uint64_t x = 88172645463325252ULL;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t *f = *pcs + i * BIG_DEPTH;
+        for (int k = 0; k < BIG_DEPTH; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            /* Outer frames come from a small set, as real call trees do. */
+            uint32_t span = k < 10 ? BIG_POOL : 40u * (uint32_t)(BIG_DEPTH - k);
+            f[k] = big_pc((uint32_t)(x % span));
+        }
+        (*samples)[i] = (pprof_sample){ f, BIG_DEPTH, { 1, 64, (int64_t)(i & 1), (int64_t)(i & 1) * 64 } };
+    }
+    return (pprof_profile){
+        .period = 4096,
+        .samples = *samples,
+        .nsamples = n,
+        .symbols = { NULL, big_count, big_mapping, big_func_name },
+    };
+}
+
+static void test_many_stacks(void **state)
+{
+    uint64_t *pcs;
+    pprof_sample *samples;
+    pprof_profile p = big_profile(20000, &pcs, &samples);
+    pb_profile *m = encode_decode(&p);
+
+    assert_int_equal(m->n_sample, 20000);
+    assert_true(m->n_location <= BIG_POOL);
+    for (size_t i = 0; i < m->n_sample; i += 97) {
+        for (int k = 0; k < BIG_DEPTH; k++) {
+            const Perftools__Profiles__Location *l = loc_by_id(m, m->sample[i]->location_id[k]);
+            uint64_t pc = pcs[i * BIG_DEPTH + k];
+            assert_int_equal(l->address, pc - 1);
+            uint64_t want_map = pc < 0x20000 ? 1 : pc < 0x30000 ? 2
+                              : pc >= 0x38000 && pc < 0x3c000 ? 3 : 0;
+            assert_int_equal(l->mapping_id, want_map);
+            const char *want = big_func_name(NULL, pc - 1);
+            if (want)
+                assert_string_equal(loc_name(m, l->id), want);
+            else
+                assert_null(loc_name(m, l->id));
+        }
+        assert_int_equal(m->sample[i]->value[3], (int64_t)(i & 1) * 64);
+    }
+    assert_true(m->n_function <= BIG_FUNCS);
+    perftools__profiles__profile__free_unpacked(m, NULL);
+    free(pcs);
+    free(samples);
+}
+
+/* Reads a whole gzip file. */
+static uint8_t *gunzip_file(const char *path, size_t *len)
+{
+    gzFile gz = gzopen(path, "rb");
+    assert_non_null(gz);
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    assert_non_null(buf);
+    for (;;) {
+        if (n == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        int r = gzread(gz, buf + n, (unsigned)(cap - n));
+        assert_true(r >= 0);
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    assert_int_equal(gzclose(gz), Z_OK);
+    *len = n;
+    return buf;
+}
+
+static void check_gz_matches_encode(const pprof_profile *p)
+{
+    char path[] = "/tmp/test_pprof_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(pprof_write_gz(p, fd), 0);
+    assert_int_equal(close(fd), 0);
+
+    size_t glen;
+    uint8_t *g = gunzip_file(path, &glen);
+    unlink(path);
+    uint8_t *e;
+    size_t elen;
+    assert_int_equal(pprof_encode(p, &e, &elen), 0);
+    assert_int_equal(glen, elen);
+    assert_memory_equal(g, e, elen);
+
+    pb_profile *m = perftools__profiles__profile__unpack(NULL, glen, g);
+    assert_non_null(m);
+    assert_int_equal(m->n_sample, p->nsamples);
+    perftools__profiles__profile__free_unpacked(m, NULL);
+    free(g);
+    free(e);
+}
+
+static void test_write_gz(void **state)
+{
+    pprof_profile p = small_profile();
+    check_gz_matches_encode(&p);
+}
+
+/* Big enough to pass through many staging-buffer and deflate-output fills. */
+static void test_write_gz_large(void **state)
+{
+    uint64_t *pcs;
+    pprof_sample *samples;
+    pprof_profile p = big_profile(20000, &pcs, &samples);
+    check_gz_matches_encode(&p);
+    free(pcs);
+    free(samples);
+}
+
+static void test_write_gz_enospc(void **state)
+{
+    int fd = open("/dev/full", O_WRONLY);
+    if (fd < 0)
+        skip();
+    pprof_profile p = small_profile();
+    assert_int_equal(pprof_write_gz(&p, fd), ENOSPC);
+    uint64_t *pcs;
+    pprof_sample *samples;
+    p = big_profile(5000, &pcs, &samples); /* fails mid-stream, not at the end */
+    assert_int_equal(pprof_write_gz(&p, fd), ENOSPC);
+    free(pcs);
+    free(samples);
+    close(fd);
+}
+
+static void test_write_gz_bad_fd(void **state)
+{
+    pprof_profile p = small_profile();
+    assert_int_equal(pprof_write_gz(&p, -1), EBADF);
+}
+
+/* Fails each allocation of one call in turn: every failure must come back as
+ * ENOMEM with nothing left allocated. */
+static void test_alloc_failures(void **state)
+{
+#if HAVE_FAULTS
+    /* Under valgrind its malloc replaces ours: then there is nothing to test. */
+    fault_countdown = 1;
+    fault_armed = 1;
+    void *(*volatile alloc)(size_t) = malloc; /* keep the compiler from eliding it */
+    void *probe = alloc(16);
+    fault_armed = 0;
+    fault_countdown = 0;
+    if (probe) {
+        free(probe);
+        skip();
+    }
+    int devnull = open("/dev/null", O_WRONLY);
+    assert_true(devnull >= 0);
+    uint64_t *pcs;
+    pprof_sample *samples;
+    pprof_profile p = big_profile(300, &pcs, &samples);
+    for (int gz = 0; gz <= 1; gz++) {
+        unsigned long nth;
+        for (nth = 1;; nth++) {
+            uint8_t *out = NULL;
+            size_t len;
+            fault_live = 0;
+            fault_countdown = nth;
+            fault_armed = 1;
+            int rc = gz ? pprof_write_gz(&p, devnull) : pprof_encode(&p, &out, &len);
+            free(out);
+            fault_armed = 0;
+            assert_int_equal(fault_live, 0);
+            if (rc == 0) {
+                assert_int_not_equal(fault_countdown, 0); /* no failure seen */
+                break;
+            }
+            assert_int_equal(rc, ENOMEM);
+        }
+        assert_true(nth > 5); /* the loop did inject failures */
+        fault_countdown = 0;
+    }
+    free(pcs);
+    free(samples);
+    close(devnull);
+#else
+    skip();
+#endif
+}
+
+/* ---- manual modes -------------------------------------------------------- */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int write_file(const char *path, const pprof_profile *p)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        perror(path);
+        return 1;
+    }
+    int rc = pprof_write_gz(p, fd);
+    if (close(fd) && !rc)
+        rc = errno;
+    if (rc)
+        fprintf(stderr, "%s: %s\n", path, strerror(rc));
+    return rc != 0;
+}
+
+/* Call-tree shaped stacks: frame d (from the root) depends on the path to
+ * it, and i's bits pick one of two callees at each of the outer 17 levels, so
+ * the root-side frames are shared by many stacks, as in real programs. */
+static void make_tree(uint64_t *pcs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t path = 1;
+        for (int d = 0; d < BIG_DEPTH; d++) {
+            path = path * 2 + (d < 17 ? (i >> d) & 1 : 0);
+            pcs[i * BIG_DEPTH + (BIG_DEPTH - 1 - d)] =
+                big_pc((uint32_t)((path * 0x9E3779B97F4A7C15ULL) >> 40) % BIG_POOL);
+        }
+    }
+}
+
+static int bench(const char *path)
+{
+    uint64_t *pcs;
+    pprof_sample *samples;
+    pprof_profile p = big_profile(100000, &pcs, &samples);
+    for (int shape = 0; shape < 2; shape++) {
+        if (shape == 1)
+            make_tree(pcs, p.nsamples);
+        for (int run = 0; run < 3; run++) {
+            double t0 = now_ms();
+            uint8_t *buf;
+            size_t len;
+            if (pprof_encode(&p, &buf, &len))
+                return 1;
+            double t1 = now_ms();
+            free(buf);
+            if (write_file(path, &p))
+                return 1;
+            double t2 = now_ms();
+            struct stat st;
+            stat(path, &st);
+            printf("%s: 100k stacks x %d frames: encode %.1f ms (%zu bytes), "
+                   "write_gz %.1f ms (%lld bytes)\n", shape ? "tree" : "random",
+                   BIG_DEPTH, t1 - t0, len, t2 - t1, (long long)st.st_size);
+        }
+    }
+    free(pcs);
+    free(samples);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--write") == 0) {
+        pprof_profile p = small_profile();
+        return write_file(argv[2], &p);
+    }
+    if (argc == 3 && strcmp(argv[1], "--bench") == 0)
+        return bench(argv[2]);
+
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_header_fields),
+        cmocka_unit_test(test_mappings),
+        cmocka_unit_test(test_samples_and_locations),
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_many_stacks),
+        cmocka_unit_test(test_write_gz),
+        cmocka_unit_test(test_write_gz_large),
+        cmocka_unit_test(test_write_gz_enospc),
+        cmocka_unit_test(test_write_gz_bad_fd),
+        cmocka_unit_test(test_alloc_failures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

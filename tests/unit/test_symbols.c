@@ -1,0 +1,828 @@
+/*
+ * test_symbols.c - the symbolizer against this very process, and against
+ * handcrafted maps files pointing at copied, truncated and corrupted ELFs.
+ *
+ * Expected values come from independent sources: the build-id from the
+ * loaded image's PT_NOTE in memory (dl_iterate_phdr), function addresses
+ * from the compiler, return addresses from __builtin_return_address.  The
+ * test binary must keep its .symtab (CMake's Debug/RelWithDebInfo do).
+ *
+ * Scratch files live in a mkdtemp directory removed by the group teardown.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <link.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "symbols.h"
+
+/* ---- allocation failure injection --------------------------------------
+ * Replaces the allocator of the whole test process with glibc's own entry
+ * points plus a countdown.  Sanitizers bring their own allocator, so there
+ * the sweep is skipped. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define HP_FAULTS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define HP_FAULTS 0
+#endif
+#endif
+#ifndef HP_FAULTS
+#define HP_FAULTS 1
+#endif
+
+#if HP_FAULTS
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+
+static long fail_countdown = -1; /* allocations left before one fails; <0 off */
+static int faults_hit;
+
+static int should_fail(void)
+{
+    if (fail_countdown < 0)
+        return 0;
+    if (fail_countdown-- == 0) {
+        faults_hit++;
+        return 1;
+    }
+    return 0;
+}
+void *malloc(size_t n) { return should_fail() ? NULL : __libc_malloc(n); }
+void *calloc(size_t a, size_t b) { return should_fail() ? NULL : __libc_calloc(a, b); }
+void *realloc(void *p, size_t n) { return should_fail() ? NULL : __libc_realloc(p, n); }
+void free(void *p) { __libc_free(p); }
+#endif
+
+/* ---- fixtures ----------------------------------------------------------- */
+
+static char tmpdir[] = "/tmp/hp_symtest.XXXXXX";
+static char exe[PATH_MAX];
+
+static uintptr_t recorded_ra;
+
+/* Records an address strictly inside its caller. */
+__attribute__((noinline)) static void record_return_address(void)
+{
+    recorded_ra = (uintptr_t)__builtin_return_address(0);
+    __asm__ volatile("" ::: "memory");
+}
+
+/* Static, so only .symtab names it. */
+__attribute__((noinline)) static int hp_test_static_target(int n)
+{
+    volatile int acc = 0;
+    record_return_address();
+    for (int i = 0; i < n; i++)
+        acc += i * 3;
+    return acc;
+}
+
+static int (*volatile static_target)(int) = hp_test_static_target;
+static pid_t (*volatile getpid_ptr)(void) = getpid;
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st; (void)flag; (void)ftw;
+    return remove(path);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0 || !mkdtemp(tmpdir))
+        return -1;
+    exe[n] = '\0';
+    static_target(3);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void tmp_path(char *out, size_t cap, const char *name)
+{
+    snprintf(out, cap, "%s/%s", tmpdir, name);
+}
+
+/* Copies at most max bytes of src to dst. */
+static void copy_prefix(const char *src, const char *dst, size_t max)
+{
+    FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[65536];
+    size_t n;
+    while (max > 0 && (n = fread(buf, 1, max < sizeof buf ? max : sizeof buf, in)) > 0) {
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+        max -= n;
+    }
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static char *read_whole(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    assert_true(n > 0);
+    rewind(f);
+    char *buf = malloc((size_t)n);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* The main program's build-id, read from its notes in memory. */
+static int phdr_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    char *out = data;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE)
+            continue;
+        const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+        const unsigned char *end = p + ph->p_memsz;
+        size_t align = ph->p_align == 8 ? 8 : 4;
+        while (end - p >= (ptrdiff_t)sizeof(ElfW(Nhdr))) {
+            ElfW(Nhdr) nh;
+            memcpy(&nh, p, sizeof nh);
+            const unsigned char *name = p + sizeof nh;
+            const unsigned char *desc = name + ((nh.n_namesz + align - 1) & ~(align - 1));
+            if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && !memcmp(name, "GNU", 4)) {
+                for (size_t k = 0; k < nh.n_descsz; k++)
+                    sprintf(out + 2 * k, "%02x", desc[k]);
+                return 1;
+            }
+            p = desc + ((nh.n_descsz + align - 1) & ~(align - 1));
+        }
+    }
+    return 1; /* the first object reported is the main program */
+}
+
+static void memory_build_id(char *out)
+{
+    out[0] = '\0';
+    dl_iterate_phdr(phdr_cb, out);
+}
+
+/* Writes a maps file with the given text; returns its path in out. */
+static void write_maps(char *out, size_t cap, const char *name, const char *text)
+{
+    tmp_path(out, cap, name);
+    write_file(out, text, strlen(text));
+}
+
+/* The live mapping of this executable's code (after a self refresh). */
+static const hp_mapping *self_text(symbolizer *s)
+{
+    long i = symbols_find_mapping(s, (uintptr_t)static_target);
+    assert_true(i >= 0);
+    return symbols_mapping(s, (size_t)i);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_empty_symbolizer(void **state)
+{
+    (void)state;
+    symbolizer *s = symbols_new();
+    assert_non_null(s);
+    assert_int_equal(symbols_mapping_count(s), 0);
+    assert_null(symbols_mapping(s, 0));
+    assert_int_equal(symbols_find_mapping(s, (uintptr_t)static_target), -1);
+    assert_null(symbols_func_name(s, (uintptr_t)static_target));
+    assert_int_equal(symbols_refresh(s, "/nonexistent/maps"), ENOENT);
+    symbols_free(s);
+    symbols_free(NULL);
+}
+
+static void test_self_maps_finds_executable(void **state)
+{
+    (void)state;
+    symbolizer *s = symbols_new();
+    assert_int_equal(symbols_refresh(s, "/proc/self/maps"), 0);
+    size_t n = symbols_mapping_count(s);
+    assert_true(n >= 2); /* at least this program and libc */
+    for (size_t i = 0; i < n; i++) {
+        const hp_mapping *m = symbols_mapping(s, i);
+        assert_true(m->start < m->limit);
+        assert_int_equal(m->path[0], '/');
+        if (i > 0)
+            assert_true(symbols_mapping(s, i - 1)->start < m->start);
+        assert_int_equal(symbols_find_mapping(s, m->start), (long)i);
+        assert_int_equal(symbols_find_mapping(s, m->limit - 1), (long)i);
+    }
+    assert_null(symbols_mapping(s, n));
+    assert_int_equal(symbols_find_mapping(s, 0), -1);
+
+    const hp_mapping *m = self_text(s);
+    assert_string_equal(m->path, exe);
+    assert_true(m->start <= (uintptr_t)static_target && (uintptr_t)static_target < m->limit);
+
+    char want[256];
+    memory_build_id(want);
+    assert_true(strlen(want) >= 16);
+    assert_string_equal(m->build_id, want);
+    assert_int_equal(strspn(m->build_id, "0123456789abcdef"), strlen(m->build_id));
+
+    const hp_mapping *libc = symbols_mapping(s, (size_t)symbols_find_mapping(s, (uintptr_t)getpid_ptr));
+    assert_non_null(strstr(libc->path, "libc"));
+    assert_true(strlen(libc->build_id) >= 16);
+    symbols_free(s);
+}
+
+static void test_self_function_names(void **state)
+{
+    (void)state;
+    symbolizer *s = symbols_new();
+    assert_int_equal(symbols_refresh(s, "/proc/self/maps"), 0);
+
+    /* static: must come from .symtab */
+    assert_string_equal(symbols_func_name(s, (uintptr_t)static_target), "hp_test_static_target");
+    assert_true(recorded_ra > (uintptr_t)static_target);
+    assert_string_equal(symbols_func_name(s, recorded_ra), "hp_test_static_target");
+    assert_string_equal(symbols_func_name(s, recorded_ra - 1), "hp_test_static_target");
+    assert_string_equal(symbols_func_name(s, (uintptr_t)record_return_address),
+                        "record_return_address");
+    assert_string_equal(symbols_func_name(s, (uintptr_t)test_self_function_names),
+                        "test_self_function_names");
+
+    /* libc, exported under both getpid (weak) and __getpid (global) */
+    assert_string_equal(symbols_func_name(s, (uintptr_t)getpid_ptr), "getpid");
+    assert_string_equal(symbols_func_name(s, (uintptr_t)getpid_ptr + 1), "getpid");
+    assert_null(symbols_func_name(s, 0));
+    assert_null(symbols_func_name(s, UINT64_MAX));
+    symbols_free(s);
+}
+
+static void test_handcrafted_maps(void **state)
+{
+    (void)state;
+    symbolizer *s = symbols_new();
+    assert_int_equal(symbols_refresh(s, "/proc/self/maps"), 0);
+    const hp_mapping live = *self_text(s);
+    char want_id[256];
+    snprintf(want_id, sizeof want_id, "%s", live.build_id);
+
+    /* A copy of this binary under a path with spaces, mapped at a fake base
+     * with the real layout: names must survive the relocation. */
+    char dir[PATH_MAX], copy[PATH_MAX + 32], gone[PATH_MAX], maps[PATH_MAX];
+    tmp_path(dir, sizeof dir, "dir with spaces");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(copy, sizeof copy, "%s/copy of exe", dir);
+    copy_prefix(exe, copy, SIZE_MAX);
+    /* The kernel marks unlinked files with this suffix.  Even when a file of
+     * that literal name exists, it is not the one that was mapped. */
+    tmp_path(gone, sizeof gone, "libgone.so");
+    char deleted[PATH_MAX + 16];
+    snprintf(deleted, sizeof deleted, "%s (deleted)", gone);
+    copy_prefix(exe, deleted, SIZE_MAX);
+
+    char longpath[6000];
+    memset(longpath, 'a', sizeof longpath - 1);
+    longpath[0] = '/';
+    longpath[sizeof longpath - 1] = '\0';
+
+    const uint64_t base = 0x7f8000000000;
+    const uint64_t len = live.limit - live.start;
+    size_t cap = 16384;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    int k = snprintf(text, cap,
+        "7f0000500000-7f0000600000 r-xp 00000000 08:02 99    %s (deleted)\n"
+        "garbage line\n"
+        "\n"
+        "%" PRIx64 "-%" PRIx64 " r-xp %08" PRIx64 " 08:02 1234                       %s\n"
+        "%" PRIx64 "-%" PRIx64 " rw-p %08" PRIx64 " 08:02 1234                       %s\n"
+        "00e03000-00e24000 rw-p 00000000 00:00 0                          [heap]\n"
+        "7f0000000000-7f0000001000 r-xp 00000000 00:00 0 \n"
+        "7f0000100000-7f0000100000 r-xp 00000000 08:02 5 /empty/range.so\n"
+        "7f0000200000-7f0000100000 r-xp 00000000 08:02 5 /backwards.so\n"
+        "7f0000300000-7f0000400000 r-xp 00000000 08:02 99    /nonexistent/libnothere.so\n"
+        "7f0000400000-7f0000401000 r-xp 00000000 08:02\n"
+        "7f0000401000-7f0000402000 rxp 00000000 08:02 7 /short/perms.so\n"
+        "zz0000-7f0000403000 r-xp 00000000 08:02 7 /bad/hex.so\n"
+        "7f0000403000-7f0000404000 r-xp 00000000 08:02 12x /bad/inode.so\n"
+        "7f0000404000-7f0000405000 r-xp 00000000 08:02 7 relative/path.so\n"
+        "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]\n"
+        "7f0000600000-7f0000601000 r-xp fff00000000 08:02 1234 %s\n"
+        "7f0000700000-7f0000800000 r-xp 00000000 08:02 7 %s",
+        gone, base, base + len, live.offset, copy,
+        base + len, base + len + 0x1000, live.offset + len, copy, copy, longpath);
+    assert_true(k > 0 && (size_t)k < cap);
+    write_maps(maps, sizeof maps, "handcrafted.maps", text);
+    free(text);
+
+    assert_int_equal(symbols_refresh(s, maps), 0);
+    assert_int_equal(symbols_mapping_count(s), 5);
+    const hp_mapping *m = symbols_mapping(s, 0);
+    assert_int_equal(m->start, 0x7f0000300000);
+    assert_int_equal(m->limit, 0x7f0000400000);
+    assert_string_equal(m->path, "/nonexistent/libnothere.so");
+    assert_string_equal(m->build_id, "");
+
+    m = symbols_mapping(s, 1);
+    assert_int_equal(m->start, 0x7f0000500000);
+    assert_string_equal(m->path, deleted);
+    assert_string_equal(m->build_id, "");
+
+    /* Same file as the last mapping, at an offset outside every segment. */
+    const hp_mapping *odd = symbols_mapping(s, 2);
+    assert_int_equal(odd->start, 0x7f0000600000);
+    assert_int_equal(odd->offset, 0xfff00000000);
+
+    m = symbols_mapping(s, 3);
+    assert_int_equal(m->start, 0x7f0000700000);
+    assert_string_equal(m->path, longpath);
+    assert_string_equal(m->build_id, "");
+
+    m = symbols_mapping(s, 4);
+    assert_int_equal(m->start, base);
+    assert_int_equal(m->limit, base + len);
+    assert_int_equal(m->offset, live.offset);
+    assert_string_equal(m->path, copy);
+    assert_string_equal(m->build_id, want_id);
+    assert_ptr_equal(odd->path, m->path); /* one cache entry per file */
+    assert_ptr_equal(odd->build_id, m->build_id);
+
+    assert_int_equal(symbols_find_mapping(s, base + len), -1);
+    assert_int_equal(symbols_find_mapping(s, 0x7f0000601000), -1);
+    assert_int_equal(symbols_find_mapping(s, 0x7f00003fffff), 0);
+    assert_int_equal(symbols_find_mapping(s, 0x7f00005fffff), 1);
+
+    uint64_t fn = base + ((uintptr_t)static_target - live.start);
+    assert_string_equal(symbols_func_name(s, fn), "hp_test_static_target");
+    assert_string_equal(symbols_func_name(s, base + (recorded_ra - live.start)),
+                        "hp_test_static_target");
+    assert_null(symbols_func_name(s, 0x7f0000300000));
+    assert_null(symbols_func_name(s, 0x7f0000380000));
+    assert_null(symbols_func_name(s, 0x7f0000500010)); /* deleted: not opened */
+    assert_null(symbols_func_name(s, 0x7f0000600010)); /* in no PT_LOAD */
+    assert_null(symbols_func_name(s, 0x7f0000700010));
+    symbols_free(s);
+}
+
+/* Maps file with one executable mapping of path at 0x10000-0x50000. */
+static void expect_unusable(const char *path, const char *maps_name)
+{
+    char text[PATH_MAX + 128], maps[PATH_MAX];
+    snprintf(text, sizeof text, "10000-50000 r-xp 00000000 08:02 1 %s\n", path);
+    write_maps(maps, sizeof maps, maps_name, text);
+    symbolizer *s = symbols_new();
+    assert_int_equal(symbols_refresh(s, maps), 0);
+    assert_int_equal(symbols_mapping_count(s), 1);
+    assert_string_equal(symbols_mapping(s, 0)->path, path);
+    assert_string_equal(symbols_mapping(s, 0)->build_id, "");
+    for (uint64_t a = 0x10000; a < 0x50000; a += 0x777)
+        assert_null(symbols_func_name(s, a));
+    symbols_free(s);
+}
+
+static void test_corrupt_elf_files(void **state)
+{
+    (void)state;
+    char p[PATH_MAX];
+
+    tmp_path(p, sizeof p, "prefix100");
+    copy_prefix(exe, p, 100);
+    expect_unusable(p, "prefix100.maps");
+
+    tmp_path(p, sizeof p, "empty");
+    write_file(p, "", 0);
+    expect_unusable(p, "empty.maps");
+
+    tmp_path(p, sizeof p, "random");
+    unsigned char junk[8192];
+    srand(7);
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (unsigned char)rand();
+    write_file(p, junk, sizeof junk);
+    expect_unusable(p, "random.maps");
+
+    /* A valid-looking ELF header whose tables point far outside the file. */
+    Elf64_Ehdr eh;
+    memset(&eh, 0, sizeof eh);
+    memcpy(eh.e_ident, ELFMAG, SELFMAG);
+    eh.e_ident[EI_CLASS] = ELFCLASS64;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    eh.e_ident[EI_VERSION] = EV_CURRENT;
+    eh.e_type = ET_DYN;
+    eh.e_phoff = UINT64_MAX - 8;
+    eh.e_phentsize = sizeof(Elf64_Phdr);
+    eh.e_phnum = 0xfffe;
+    eh.e_shoff = 0x7fffffffffffffff;
+    eh.e_shentsize = 0xffff;
+    eh.e_shnum = 0;
+    tmp_path(p, sizeof p, "bad_offsets");
+    write_file(p, &eh, sizeof eh);
+    expect_unusable(p, "bad_offsets.maps");
+
+    /* Headers in range, but a note and a symbol table that overrun. */
+    struct {
+        Elf64_Ehdr eh;
+        Elf64_Phdr ph[2];
+        Elf64_Shdr sh[3];
+        Elf64_Nhdr nh;
+        char tail[8];
+    } img;
+    memset(&img, 0, sizeof img);
+    img.eh = eh;
+    img.eh.e_phoff = offsetof(__typeof__(img), ph);
+    img.eh.e_phnum = 2;
+    img.eh.e_shoff = offsetof(__typeof__(img), sh);
+    img.eh.e_shentsize = sizeof(Elf64_Shdr);
+    img.eh.e_shnum = 3;
+    img.ph[0].p_type = PT_NOTE;
+    img.ph[0].p_offset = offsetof(__typeof__(img), nh);
+    img.ph[0].p_filesz = sizeof img.nh + sizeof img.tail;
+    img.nh.n_namesz = 4;
+    img.nh.n_descsz = 0xfffffff0; /* runs off the end */
+    img.nh.n_type = NT_GNU_BUILD_ID;
+    memcpy(img.tail, "GNU", 4);
+    img.ph[1].p_type = PT_LOAD;
+    img.ph[1].p_flags = PF_R | PF_X;
+    img.ph[1].p_filesz = sizeof img;
+    img.sh[1].sh_type = SHT_SYMTAB;
+    img.sh[1].sh_offset = 0;
+    img.sh[1].sh_size = 1u << 30;
+    img.sh[1].sh_entsize = sizeof(Elf64_Sym);
+    img.sh[1].sh_link = 2;
+    img.sh[2].sh_type = SHT_STRTAB;
+    img.sh[2].sh_size = UINT64_MAX;
+    tmp_path(p, sizeof p, "overrun");
+    write_file(p, &img, sizeof img);
+    expect_unusable(p, "overrun.maps");
+    img.sh[1].sh_link = 7; /* out of range link */
+    img.sh[1].sh_size = sizeof img;
+    tmp_path(p, sizeof p, "badlink");
+    write_file(p, &img, sizeof img);
+    expect_unusable(p, "badlink.maps");
+
+    expect_unusable(tmpdir, "dir.maps"); /* not a regular file */
+    expect_unusable("/dev/null", "devnull.maps");
+}
+
+/* ---- a synthetic ELF with exactly known contents -------------------------
+ * Code: file 0x1000-0x2000 at vaddr 0x401000, data: file 0x2000 at 0x603000.
+ * Section headers use a 72-byte stride and .dynsym a 32-byte one, as the
+ * format allows. */
+enum { SYN_SIZE = 0x3000, SYN_SHENT = 72, SYN_DYNENT = 32 };
+
+static void put(unsigned char *img, size_t off, const void *src, size_t len)
+{
+    assert_true(off + len <= SYN_SIZE);
+    memcpy(img + off, src, len);
+}
+
+static void put_sym(unsigned char *img, size_t off, uint32_t name, unsigned type,
+                    unsigned bind, uint16_t shndx, uint64_t value, uint64_t size)
+{
+    Elf64_Sym y = { .st_name = name, .st_info = ELF64_ST_INFO(bind, type),
+                    .st_shndx = shndx, .st_value = value, .st_size = size };
+    put(img, off, &y, sizeof y);
+}
+
+static void put_shdr(unsigned char *img, int i, uint32_t type, uint64_t off,
+                     uint64_t size, uint32_t link, uint64_t entsize)
+{
+    Elf64_Shdr sh = { .sh_type = type, .sh_offset = off, .sh_size = size,
+                      .sh_link = link, .sh_entsize = entsize };
+    put(img, 0x2800 + (size_t)i * SYN_SHENT, &sh, sizeof sh);
+}
+
+static unsigned char *synthetic_elf(void)
+{
+    unsigned char *img = calloc(1, SYN_SIZE);
+    assert_non_null(img);
+    Elf64_Ehdr eh = { .e_type = ET_DYN, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+                      .e_phoff = 64, .e_shoff = 0x2800, .e_ehsize = sizeof eh,
+                      .e_phentsize = sizeof(Elf64_Phdr), .e_phnum = 3,
+                      .e_shentsize = SYN_SHENT, .e_shnum = 5 };
+    memcpy(eh.e_ident, ELFMAG, SELFMAG);
+    eh.e_ident[EI_CLASS] = ELFCLASS64;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    eh.e_ident[EI_VERSION] = EV_CURRENT;
+    put(img, 0, &eh, sizeof eh);
+    Elf64_Phdr ph[3] = {
+        { .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0x1000,
+          .p_vaddr = 0x401000, .p_filesz = 0x1000, .p_memsz = 0x1000, .p_align = 0x1000 },
+        { .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_offset = 0x2000,
+          .p_vaddr = 0x603000, .p_filesz = 0x800, .p_memsz = 0x900, .p_align = 0x1000 },
+        { .p_type = PT_NOTE, .p_flags = PF_R, .p_offset = 0x200,
+          .p_filesz = 2 * 16 + 16 + 20, .p_align = 4 },
+    };
+    put(img, 64, ph, sizeof ph);
+
+    /* A note to skip, its descriptor padded from 13 to 16 bytes, then the
+     * build-id 01 02 ... 14. */
+    Elf64_Nhdr abi = { 4, 13, NT_GNU_ABI_TAG }, bid = { 4, 20, NT_GNU_BUILD_ID };
+    put(img, 0x200, &abi, sizeof abi);
+    put(img, 0x20c, "GNU", 4);
+    put(img, 0x220, &bid, sizeof bid);
+    put(img, 0x22c, "GNU", 4);
+    for (unsigned char b = 1; b <= 20; b++)
+        put(img, 0x22f + b, &b, 1);
+
+    static const char strtab[] = "\0first\0label\0outer\0inner\0__alias_impl\0alias\0"
+                                 "an_object\0undef\0ifunc_sym\0a";
+    enum { FIRST = 1, LABEL = 7, OUTER = 13, INNER = 19, IMPL = 25, ALIAS = 38,
+           OBJ = 44, UNDEF = 54, IFUNC = 60, A = 70 };
+    put(img, 0x600, strtab, sizeof strtab);
+    size_t y = 0x300 + sizeof(Elf64_Sym); /* entry 0 stays null */
+    put_sym(img, y, FIRST, STT_FUNC, STB_GLOBAL, 1, 0x401000, 0x10), y += 24;
+    put_sym(img, y, LABEL, STT_FUNC, STB_LOCAL, 1, 0x401100, 0), y += 24;
+    put_sym(img, y, OUTER, STT_FUNC, STB_GLOBAL, 1, 0x401200, 0x100), y += 24;
+    put_sym(img, y, INNER, STT_FUNC, STB_LOCAL, 1, 0x401210, 0x8), y += 24;
+    put_sym(img, y, IMPL, STT_FUNC, STB_GLOBAL, 1, 0x401400, 0x20), y += 24;
+    put_sym(img, y, ALIAS, STT_FUNC, STB_WEAK, 1, 0x401400, 0x20), y += 24;
+    put_sym(img, y, OBJ, STT_OBJECT, STB_GLOBAL, 1, 0x401500, 0x100), y += 24;
+    put_sym(img, y, UNDEF, STT_FUNC, STB_GLOBAL, SHN_UNDEF, 0x401600, 0x10), y += 24;
+    put_sym(img, y, IFUNC, STT_GNU_IFUNC, STB_GLOBAL, 1, 0x401700, 0x10), y += 24;
+    put_sym(img, y, 0xffff, STT_FUNC, STB_GLOBAL, 1, 0x401800, 0x10), y += 24;
+    put_sym(img, y, FIRST, STT_FUNC, STB_GLOBAL, 1, 0, 0x10), y += 24;
+    put_sym(img, y, A, STT_FUNC, STB_GLOBAL, 1, 0x401200, 0), y += 24; /* loses to outer */
+
+    static const char dynstr[] = "\0dyn_only\0first";
+    put(img, 0x780, dynstr, sizeof dynstr);
+    put_sym(img, 0x700 + SYN_DYNENT, 1, STT_FUNC, STB_GLOBAL, 1, 0x401900, 0x10);
+    put_sym(img, 0x700 + 2 * SYN_DYNENT, 10, STT_FUNC, STB_GLOBAL, 1, 0x401000, 0x10);
+
+    put_shdr(img, 1, SHT_SYMTAB, 0x300, y - 0x300, 2, sizeof(Elf64_Sym));
+    put_shdr(img, 2, SHT_STRTAB, 0x600, sizeof strtab, 0, 0);
+    put_shdr(img, 3, SHT_DYNSYM, 0x700, 3 * SYN_DYNENT, 4, SYN_DYNENT);
+    put_shdr(img, 4, SHT_STRTAB, 0x780, sizeof dynstr, 0, 0);
+    return img;
+}
+
+static void test_synthetic_elf(void **state)
+{
+    (void)state;
+    unsigned char *img = synthetic_elf();
+    char p[PATH_MAX], maps[PATH_MAX], text[3 * PATH_MAX + 256];
+    tmp_path(p, sizeof p, "synthetic.so");
+    write_file(p, img, SYN_SIZE);
+    /* Code at a random-looking base; headers and data mapped executable too
+     * (as a hostile or odd maps file might claim). */
+    snprintf(text, sizeof text,
+             "7f1234560000-7f1234561000 r-xp 00001000 08:02 1 %s\n"
+             "7f1234561000-7f1234562000 r-xp 00000000 08:02 1 %s\n"
+             "7f1234562000-7f1234563000 r-xp 00002000 08:02 1 %s\n", p, p, p);
+    write_maps(maps, sizeof maps, "synthetic.maps", text);
+    symbolizer *s = symbols_new();
+    assert_int_equal(symbols_refresh(s, maps), 0);
+    assert_int_equal(symbols_mapping_count(s), 3);
+    assert_string_equal(symbols_mapping(s, 0)->build_id,
+                        "0102030405060708090a0b0c0d0e0f1011121314");
+#define AT(vaddr) (0x7f1234560000 + ((vaddr) - 0x401000))
+    static const struct { uint64_t vaddr; const char *name; } want[] = {
+        { 0x401000, "first" },  { 0x40100f, "first" },   { 0x401010, NULL },
+        { 0x4010ff, NULL },     { 0x401100, "label" },   { 0x4011ff, "label" },
+        { 0x401200, "outer" },  { 0x401210, "inner" },   { 0x401217, "inner" },
+        { 0x401218, "outer" },  { 0x4012ff, "outer" },   { 0x401300, NULL },
+        { 0x401400, "alias" },  { 0x40141f, "alias" },   { 0x401500, NULL },
+        { 0x401600, NULL },     { 0x401700, "ifunc_sym" }, { 0x401800, NULL },
+        { 0x401900, "dyn_only" }, { 0x401910, NULL },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const char *got = symbols_func_name(s, AT(want[i].vaddr));
+        if (want[i].name == NULL && got != NULL)
+            fail_msg("%#" PRIx64 ": got %s, want no name", want[i].vaddr, got);
+        else if (want[i].name)
+            assert_string_equal(got, want[i].name);
+    }
+    assert_null(symbols_func_name(s, 0x7f1234561100)); /* headers: no PT_LOAD */
+    assert_null(symbols_func_name(s, 0x7f1234562010)); /* data: no functions */
+    symbols_free(s);
+
+    /* The same image claiming another class or byte order is not parsed. */
+    img[EI_CLASS] = ELFCLASS32;
+    tmp_path(p, sizeof p, "synthetic32.so");
+    write_file(p, img, SYN_SIZE);
+    expect_unusable(p, "synthetic32.maps");
+    img[EI_CLASS] = ELFCLASS64;
+    img[EI_DATA] = ELFDATA2MSB;
+    tmp_path(p, sizeof p, "syntheticbe.so");
+    write_file(p, img, SYN_SIZE);
+    expect_unusable(p, "syntheticbe.maps");
+    free(img);
+#undef AT
+}
+
+/* Cut anywhere, the binary still has to yield either the right answers or
+ * none at all. */
+static void test_truncated_copies(void **state)
+{
+    (void)state;
+    symbolizer *s = symbols_new();
+    assert_int_equal(symbols_refresh(s, "/proc/self/maps"), 0);
+    const hp_mapping live = *self_text(s);
+    char want_id[256];
+    snprintf(want_id, sizeof want_id, "%s", live.build_id);
+    symbols_free(s);
+
+    struct stat st;
+    assert_int_equal(stat(exe, &st), 0);
+    for (int cut = 1; cut < 16; cut++) {
+        char p[PATH_MAX], maps[PATH_MAX], text[PATH_MAX + 128], name[32];
+        snprintf(name, sizeof name, "cut%d", cut);
+        tmp_path(p, sizeof p, name);
+        copy_prefix(exe, p, (size_t)st.st_size * (size_t)cut / 16);
+        snprintf(text, sizeof text, "%" PRIx64 "-%" PRIx64 " r-xp %" PRIx64 " 08:02 1 %s\n",
+                 live.start, live.limit, live.offset, p);
+        strcat(name, ".maps");
+        write_maps(maps, sizeof maps, name, text);
+        s = symbols_new();
+        assert_int_equal(symbols_refresh(s, maps), 0);
+        const char *id = symbols_mapping(s, 0)->build_id;
+        assert_true(id[0] == '\0' || strcmp(id, want_id) == 0);
+        const char *fn = symbols_func_name(s, (uintptr_t)static_target);
+        assert_true(fn == NULL || strcmp(fn, "hp_test_static_target") == 0);
+        symbols_free(s);
+    }
+}
+
+/* Random damage to the ELF and program headers and the section table. */
+static void test_fuzzed_headers(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *orig = (unsigned char *)read_whole(exe, &len);
+    unsigned char *img = malloc(len);
+    assert_non_null(img);
+    Elf64_Ehdr eh;
+    memcpy(&eh, orig, sizeof eh);
+    uint64_t regions[3][2] = {
+        { 0, sizeof eh },
+        { eh.e_phoff, (uint64_t)eh.e_phnum * eh.e_phentsize },
+        { eh.e_shoff, (uint64_t)eh.e_shnum * eh.e_shentsize },
+    };
+    srand(12345);
+    for (int iter = 0; iter < 300; iter++) {
+        memcpy(img, orig, len);
+        for (int k = 0; k < 1 + iter % 8; k++) {
+            uint64_t *r = regions[rand() % 3];
+            if (r[0] + r[1] > len || r[1] == 0)
+                continue;
+            size_t at = r[0] + (size_t)rand() % r[1];
+            img[at] = rand() % 4 ? (unsigned char)rand() : 0xff;
+        }
+        char p[PATH_MAX], maps[PATH_MAX], text[PATH_MAX + 128];
+        tmp_path(p, sizeof p, "fuzzed");
+        unlink(p); /* a new inode, so no cache could ever confuse versions */
+        write_file(p, img, len);
+        snprintf(text, sizeof text, "10000-90000 r-xp 00000000 08:02 1 %s\n", p);
+        write_maps(maps, sizeof maps, "fuzzed.maps", text);
+        symbolizer *s = symbols_new();
+        assert_int_equal(symbols_refresh(s, maps), 0);
+        assert_non_null(symbols_mapping(s, 0)->build_id);
+        for (uint64_t a = 0x10000; a < 0x90000; a += 0x1234) {
+            const char *n = symbols_func_name(s, a);
+            assert_true(n == NULL || n[0] != '\0');
+        }
+        symbols_free(s);
+    }
+    free(img);
+    free(orig);
+}
+
+static void test_refresh_reuses_and_drops(void **state)
+{
+    (void)state;
+    symbolizer *s = symbols_new();
+    assert_int_equal(symbols_refresh(s, "/proc/self/maps"), 0);
+    const char *n1 = symbols_func_name(s, (uintptr_t)static_target);
+    const char *g1 = symbols_func_name(s, (uintptr_t)getpid_ptr);
+    const char *id1 = self_text(s)->build_id;
+    const char *path1 = self_text(s)->path;
+    assert_string_equal(n1, "hp_test_static_target");
+
+    assert_int_equal(symbols_refresh(s, "/proc/self/maps"), 0);
+    /* Same strings: the file cache, loaded symbols included, was kept. */
+    assert_ptr_equal(self_text(s)->build_id, id1);
+    assert_ptr_equal(self_text(s)->path, path1);
+    assert_ptr_equal(symbols_func_name(s, (uintptr_t)static_target), n1);
+    assert_ptr_equal(symbols_func_name(s, (uintptr_t)getpid_ptr), g1);
+    assert_string_equal(symbols_func_name(s, recorded_ra), "hp_test_static_target");
+
+    /* A failed refresh keeps the previous snapshot. */
+    size_t count = symbols_mapping_count(s);
+    assert_int_equal(symbols_refresh(s, "/nonexistent/maps"), ENOENT);
+    assert_int_equal(symbols_mapping_count(s), count);
+    assert_ptr_equal(symbols_func_name(s, (uintptr_t)static_target), n1);
+
+    /* Files no longer mapped are forgotten (ASan/valgrind see they are
+     * freed, not leaked). */
+    char maps[PATH_MAX];
+    write_maps(maps, sizeof maps, "other.maps",
+               "10000-20000 r-xp 00000000 08:02 1 /nonexistent/x.so\n");
+    assert_int_equal(symbols_refresh(s, maps), 0);
+    assert_int_equal(symbols_mapping_count(s), 1);
+    assert_int_equal(symbols_find_mapping(s, (uintptr_t)static_target), -1);
+    assert_null(symbols_func_name(s, (uintptr_t)static_target));
+    assert_int_equal(symbols_refresh(s, "/proc/self/maps"), 0);
+    assert_string_equal(symbols_func_name(s, (uintptr_t)static_target), "hp_test_static_target");
+    symbols_free(s);
+}
+
+/* Fail the k-th allocation for every k: nothing may crash or leak, answers
+ * are right or absent, and a later refresh recovers fully. */
+static void test_allocation_failures(void **state)
+{
+    (void)state;
+#if HP_FAULTS
+    /* Valgrind and other interposers replace even our malloc: no sweep. */
+    void *(*volatile probe_malloc)(size_t) = malloc;
+    fail_countdown = 0;
+    void *probe = probe_malloc(16);
+    fail_countdown = -1;
+    if (probe) {
+        free(probe);
+        skip();
+    }
+    char want_id[256];
+    memory_build_id(want_id);
+    long k;
+    for (k = 0; k < 100000; k++) {
+        faults_hit = 0;
+        fail_countdown = k;
+        symbolizer *s = symbols_new();
+        if (s) {
+            int rc = symbols_refresh(s, "/proc/self/maps");
+            assert_true(rc == 0 || rc == ENOMEM);
+            const char *n = symbols_func_name(s, (uintptr_t)static_target);
+            assert_true(n == NULL || strcmp(n, "hp_test_static_target") == 0);
+            n = symbols_func_name(s, (uintptr_t)getpid_ptr);
+            assert_true(n == NULL || strcmp(n, "getpid") == 0);
+        }
+        fail_countdown = -1;
+        if (!faults_hit) {
+            symbols_free(s);
+            break;
+        }
+        if (s) {
+            assert_int_equal(symbols_refresh(s, "/proc/self/maps"), 0);
+            assert_string_equal(self_text(s)->build_id, want_id);
+            assert_string_equal(symbols_func_name(s, (uintptr_t)static_target),
+                                "hp_test_static_target");
+            assert_string_equal(symbols_func_name(s, (uintptr_t)getpid_ptr), "getpid");
+        }
+        symbols_free(s);
+    }
+    assert_true(k > 10); /* the sweep did reach into the symbolizer */
+#else
+    skip();
+#endif
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_empty_symbolizer),
+        cmocka_unit_test(test_self_maps_finds_executable),
+        cmocka_unit_test(test_self_function_names),
+        cmocka_unit_test(test_handcrafted_maps),
+        cmocka_unit_test(test_corrupt_elf_files),
+        cmocka_unit_test(test_synthetic_elf),
+        cmocka_unit_test(test_truncated_copies),
+        cmocka_unit_test(test_fuzzed_headers),
+        cmocka_unit_test(test_refresh_reuses_and_drops),
+        cmocka_unit_test(test_allocation_failures),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
