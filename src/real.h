@@ -30,7 +30,9 @@ typedef struct real_allocator {
     size_t (*malloc_usable_size)(void *);
 } real_allocator;
 
-extern real_allocator real;
+/* Hidden: inside the library a direct RIP-relative load, not a GOT lookup
+ * (-fvisibility=hidden covers definitions only, not extern declarations). */
+extern real_allocator real __attribute__((visibility("hidden")));
 
 /* Resolve `real` (idempotent, thread-safe).  Returns false only on the
  * thread that is resolving, while it resolves: the caller must then use the
