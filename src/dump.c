@@ -16,6 +16,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,18 +36,51 @@ static symbolizer *sym; /* kept across dumps: per-file symbol caches */
 
 static int64_t objects(uint64_t fixed) { return (int64_t)((fixed + (uint64_t)SAMPLER_OBJ_ONE / 2) / (uint64_t)SAMPLER_OBJ_ONE); }
 
+/* Per-sample labels that say how far to trust each estimate: the raw
+ * number of samples behind it, and its standard error (square root of the
+ * variance estimate kept per stack, see stacks.h).  pprof shows them with
+ * -tags; `heapprof top` turns them into its ± column.  In exact mode the
+ * errors are zero and only the counts are written. */
+enum { NLABELS = 6 };
+
+static uint32_t label(pprof_sample *s, pprof_label *l, const stack_rec *r, bool sampled)
+{
+    l[0] = (pprof_label){"alloc_samples", NULL, (int64_t)r->alloc.samples, "count"};
+    l[1] = (pprof_label){"inuse_samples", NULL, (int64_t)r->inuse.samples, "count"};
+    if (!sampled)
+        return 2;
+    const stack_totals *t[2] = {&r->alloc, &r->inuse};
+    static const char *keys[2][2] = {{"alloc_objects_sd", "alloc_space_sd"},
+                                     {"inuse_objects_sd", "inuse_space_sd"}};
+    for (int i = 0; i < 2; i++) {
+        double vo, vb;
+        __atomic_load(&t[i]->var_objs, &vo, __ATOMIC_RELAXED);
+        __atomic_load(&t[i]->var_bytes, &vb, __ATOMIC_RELAXED);
+        l[2 + 2 * i] = (pprof_label){keys[i][0], NULL, (int64_t)(sqrt(vo > 0 ? vo : 0) + 0.5), "count"};
+        l[3 + 2 * i] = (pprof_label){keys[i][1], NULL, (int64_t)(sqrt(vb > 0 ? vb : 0) + 0.5), "bytes"};
+    }
+    return NLABELS;
+}
+
 /* One pprof_sample per stack with anything to show.  Returns the count,
  * or -1 when out of memory. */
-static long collect(pprof_sample **out)
+static long collect(pprof_sample **out, pprof_label **labels)
 {
     size_t cap = (size_t)stacks_count() + 16, n = 0;
     pprof_sample *v = malloc(cap * sizeof *v);
-    if (!v)
+    pprof_label *l = malloc(cap * NLABELS * sizeof *l);
+    if (!v || !l) {
+        free(v);
+        free(l);
         return -1;
+    }
+    bool sampled = profiler_mean() != 1;
     for (stack_rec *r = stacks_first(); r && n < cap; r = r->next_all) {
         pprof_sample *s = &v[n];
         s->pcs = r->pcs;
         s->depth = r->depth;
+        s->labels = &l[n * NLABELS];
+        s->nlabels = label(s, &l[n * NLABELS], r, sampled);
         s->values[0] = objects(__atomic_load_n(&r->alloc.objs, __ATOMIC_RELAXED));
         s->values[1] = (int64_t)__atomic_load_n(&r->alloc.bytes, __ATOMIC_RELAXED);
         s->values[2] = objects(__atomic_load_n(&r->inuse.objs, __ATOMIC_RELAXED));
@@ -54,6 +89,7 @@ static long collect(pprof_sample **out)
             n++;
     }
     *out = v;
+    *labels = l;
     return (long)n;
 }
 
@@ -115,7 +151,8 @@ int dump_to_path(const char *path, const dump_info *info)
         return ENAMETOOLONG;
 
     pprof_sample *samples;
-    long n = collect(&samples);
+    pprof_label *labels;
+    long n = collect(&samples, &labels);
     if (n < 0)
         return ENOMEM;
     symbols_refresh(sym, "/proc/self/maps"); /* unreadable maps: no names, still a profile */
@@ -138,6 +175,7 @@ int dump_to_path(const char *path, const dump_info *info)
     };
     int err = write_file(tmp, &prof);
     free(samples);
+    free(labels);
     if (!err && rename(tmp, path))
         err = errno;
     if (err)

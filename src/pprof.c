@@ -49,6 +49,7 @@ typedef Perftools__Profiles__Mapping pb_mapping;
 typedef Perftools__Profiles__Location pb_location;
 typedef Perftools__Profiles__Line pb_line;
 typedef Perftools__Profiles__Function pb_function;
+typedef Perftools__Profiles__Label pb_label;
 
 enum {
     TABLE_MIN = 1024,   /* first hash table size, slots */
@@ -94,6 +95,8 @@ typedef struct builder {
     size_t nmaps;
 
     uint64_t *ids;
+    int64_t (*label_strs)[3]; /* all samples' labels back to back: key, str, unit */
+    size_t nlabels;
     int64_t *comments;
     int64_t type_str[PPROF_NVALUES], unit_str[PPROF_NVALUES];
     int64_t space_str, bytes_str;
@@ -112,6 +115,8 @@ typedef struct builder {
     pb_line **pb_line_ptrs;
     pb_function *pb_funcs;
     pb_function **pb_func_ptrs;
+    pb_label *pb_labels;
+    pb_label **pb_label_ptrs;
 } builder;
 
 /* ---- memory -------------------------------------------------------------- */
@@ -166,6 +171,9 @@ static void builder_free(builder *b)
     free(b->maps);
     free(b->map_strs);
     free(b->ids);
+    free(b->label_strs);
+    free(b->pb_labels);
+    free(b->pb_label_ptrs);
     free(b->comments);
     free(b->pb_samples);
     free(b->pb_sample_ptrs);
@@ -412,6 +420,23 @@ static int intern_all(builder *b)
             if (intern_pc(b, s->pcs[k], id++))
                 return ENOMEM;
     }
+
+    size_t nl = 0;
+    for (size_t i = 0; i < p->nsamples; i++)
+        nl += p->samples[i].nlabels;
+    if (!(b->label_strs = alloc_array(nl, sizeof *b->label_strs)))
+        return ENOMEM;
+    b->nlabels = nl;
+    int64_t(*ls)[3] = b->label_strs;
+    for (size_t i = 0; i < p->nsamples; i++) {
+        const pprof_sample *s = &p->samples[i];
+        for (uint32_t k = 0; k < s->nlabels; k++, ls++) {
+            const pprof_label *l = &s->labels[k];
+            if (intern(b, l->key, &(*ls)[0]) || intern(b, l->str ? l->str : "", &(*ls)[1]) ||
+                intern(b, l->num_unit ? l->num_unit : "", &(*ls)[2]))
+                return ENOMEM;
+        }
+    }
     return 0;
 }
 
@@ -453,13 +478,29 @@ static int build_view(builder *b)
     m->string_table = b->strs;
 
     ALLOC_MSGS(b->pb_samples, b->pb_sample_ptrs, p->nsamples);
+    ALLOC_MSGS(b->pb_labels, b->pb_label_ptrs, b->nlabels);
     uint64_t *ids = b->ids;
+    size_t li = 0;
     for (size_t i = 0; i < p->nsamples; i++) {
         pb_sample *s = &b->pb_samples[i];
         perftools__profiles__sample__init(s);
         s->n_location_id = p->samples[i].depth;
         s->location_id = ids;
         ids += p->samples[i].depth;
+        s->n_label = p->samples[i].nlabels;
+        s->label = &b->pb_label_ptrs[li];
+        for (uint32_t k = 0; k < p->samples[i].nlabels; k++, li++) {
+            const pprof_label *src = &p->samples[i].labels[k];
+            pb_label *l = &b->pb_labels[li];
+            perftools__profiles__label__init(l);
+            l->key = b->label_strs[li][0];
+            l->str = b->label_strs[li][1];
+            if (!src->str) {
+                l->num = src->num;
+                l->num_unit = b->label_strs[li][2];
+            }
+            b->pb_label_ptrs[li] = l;
+        }
         s->n_value = PPROF_NVALUES;
         s->value = (int64_t *)p->samples[i].values; /* only read by packing */
         b->pb_sample_ptrs[i] = s;

@@ -24,9 +24,20 @@
 
 enum { PPROF_NVALUES = 4 };
 
+/* A sample label: a string value (str != NULL), or a number with an
+ * optional unit.  pprof shows them with -tags and filters with -tagfocus. */
+typedef struct pprof_label {
+    const char *key;
+    const char *str;
+    int64_t num;
+    const char *num_unit; /* NULL: none */
+} pprof_label;
+
 typedef struct pprof_sample {
     const uint64_t *pcs;  /* return addresses, leaf (caller of malloc) first */
     uint32_t depth;
+    uint32_t nlabels;
+    const pprof_label *labels;
     int64_t values[PPROF_NVALUES]; /* alloc_objects, alloc_space, inuse_objects, inuse_space */
 } pprof_sample;
 

@@ -126,9 +126,8 @@ static void forget(const live_entry *e)
     stack_rec *s = stacks_get(e->stack);
     if (!s)
         return;
-    uint64_t objs, bytes;
-    stacks_weigh(e->size, e->weight, &objs, &bytes);
-    stacks_sub_inuse(s, objs, bytes);
+    stack_sample x = stacks_weigh(e->size, e->weight);
+    stacks_sub_inuse(s, &x);
 }
 
 static void record(void *p, size_t n, uint64_t interval)
@@ -142,15 +141,14 @@ static void record(void *p, size_t n, uint64_t interval)
     }
     __atomic_add_fetch(&stats.samples, 1, __ATOMIC_RELAXED);
     live_entry e = {(uintptr_t)p, n, s->id, (float)sampler_weight(n, interval)};
-    uint64_t objs, bytes;
-    stacks_weigh(n, e.weight, &objs, &bytes);
-    stacks_add_alloc(s, objs, bytes);
+    stack_sample x = stacks_weigh(n, e.weight);
+    stacks_add_alloc(s, &x);
     live_entry old;
     bool had_old;
     if (live_insert(&e, &old, &had_old)) {
         /* Counted as allocated, but it cannot be followed to its free, so it
          * must not stay in use forever. */
-        stacks_sub_inuse(s, objs, bytes);
+        stacks_sub_inuse(s, &x);
         __atomic_add_fetch(&stats.dropped_live, 1, __ATOMIC_RELAXED);
         return;
     }

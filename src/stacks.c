@@ -158,23 +158,45 @@ stack_rec *stacks_get(uint32_t id)
     return __atomic_load_n(&by_id[id], __ATOMIC_ACQUIRE);
 }
 
-void stacks_add_alloc(stack_rec *s, uint64_t objs, uint64_t bytes)
+/* Doubles have no atomic add; a compare-and-swap loop on the same memory.
+ * Only sampled events come here, so contention is rare. */
+static void add_double(double *d, double v)
 {
-    __atomic_add_fetch(&s->alloc.objs, objs, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&s->alloc.bytes, bytes, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&s->alloc.samples, 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&s->inuse.objs, objs, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&s->inuse.bytes, bytes, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&s->inuse.samples, 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&inuse_total, bytes, __ATOMIC_RELAXED);
+    double old, sum;
+    __atomic_load(d, &old, __ATOMIC_RELAXED);
+    do
+        sum = old + v;
+    while (!__atomic_compare_exchange(d, &old, &sum, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 }
 
-void stacks_sub_inuse(stack_rec *s, uint64_t objs, uint64_t bytes)
+static void totals_add(stack_totals *t, const stack_sample *x, int sign)
 {
-    __atomic_sub_fetch(&s->inuse.objs, objs, __ATOMIC_RELAXED);
-    __atomic_sub_fetch(&s->inuse.bytes, bytes, __ATOMIC_RELAXED);
-    __atomic_sub_fetch(&s->inuse.samples, 1, __ATOMIC_RELAXED);
-    __atomic_sub_fetch(&inuse_total, bytes, __ATOMIC_RELAXED);
+    if (sign > 0) {
+        __atomic_add_fetch(&t->objs, x->objs, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&t->bytes, x->bytes, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&t->samples, 1, __ATOMIC_RELAXED);
+    } else {
+        __atomic_sub_fetch(&t->objs, x->objs, __ATOMIC_RELAXED);
+        __atomic_sub_fetch(&t->bytes, x->bytes, __ATOMIC_RELAXED);
+        __atomic_sub_fetch(&t->samples, 1, __ATOMIC_RELAXED);
+    }
+    if (x->var_objs != 0) {
+        add_double(&t->var_objs, sign * x->var_objs);
+        add_double(&t->var_bytes, sign * x->var_bytes);
+    }
+}
+
+void stacks_add_alloc(stack_rec *s, const stack_sample *x)
+{
+    totals_add(&s->alloc, x, 1);
+    totals_add(&s->inuse, x, 1);
+    __atomic_add_fetch(&inuse_total, x->bytes, __ATOMIC_RELAXED);
+}
+
+void stacks_sub_inuse(stack_rec *s, const stack_sample *x)
+{
+    totals_add(&s->inuse, x, -1);
+    __atomic_sub_fetch(&inuse_total, x->bytes, __ATOMIC_RELAXED);
 }
 
 uint64_t stacks_inuse_total(void) { return __atomic_load_n(&inuse_total, __ATOMIC_RELAXED); }

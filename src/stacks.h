@@ -24,7 +24,15 @@ typedef struct stack_totals {
     uint64_t objs;    /* estimated objects * SAMPLER_OBJ_ONE */
     uint64_t bytes;   /* estimated bytes */
     uint64_t samples; /* raw samples behind the estimate */
+    double var_objs;  /* estimated variance of objs (in objects^2) */
+    double var_bytes; /* estimated variance of bytes (in bytes^2) */
 } stack_totals;
+
+/* What one sample adds to (and its free takes from) a stack's totals. */
+typedef struct stack_sample {
+    uint64_t objs, bytes;
+    double var_objs, var_bytes;
+} stack_sample;
 
 typedef struct stack_rec {
     struct stack_rec *next_hash; /* bucket chain */
@@ -48,9 +56,9 @@ stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth);
 /* Record by id (ids are dense from 0), or NULL. */
 stack_rec *stacks_get(uint32_t id);
 
-/* Account one sample allocated / freed: objs in SAMPLER_OBJ_ONE units. */
-void stacks_add_alloc(stack_rec *s, uint64_t objs, uint64_t bytes);
-void stacks_sub_inuse(stack_rec *s, uint64_t objs, uint64_t bytes);
+/* Account one sample allocated / freed. */
+void stacks_add_alloc(stack_rec *s, const stack_sample *x);
+void stacks_sub_inuse(stack_rec *s, const stack_sample *x);
 
 /* Newest record; follow next_all for the rest.  Records published before
  * the call are all reachable. */
@@ -60,12 +68,20 @@ uint64_t stacks_count(void);
 uint64_t stacks_inuse_total(void); /* estimated live bytes, all stacks */
 uint64_t stacks_bytes(void); /* memory held by records */
 
-/* Fixed-point to the per-sample integers kept in the tables, computed the
- * same way on insert and on free so that in-use totals return to zero. */
-static inline void stacks_weigh(uint64_t size, double weight, uint64_t *objs, uint64_t *bytes)
+/* One sample of `size` bytes with weight w, computed the same way on
+ * insert and on free so that in-use totals return exactly to zero.
+ *
+ * Variance: a sampled allocation counts w = 1/p for each allocation of its
+ * kind, which was sampled with probability p.  The Horvitz-Thompson estimate
+ * of the variance of such a sum is the sum over samples of (1-p)/p^2 per
+ * object, i.e. (w^2 - w); for bytes, (w^2 - w) s^2.  Zero in exact mode. */
+static inline stack_sample stacks_weigh(uint64_t size, double weight)
 {
-    *objs = (uint64_t)(weight * SAMPLER_OBJ_ONE + 0.5);
-    *bytes = (uint64_t)(weight * (double)size + 0.5);
+    double v = weight * weight - weight;
+    stack_sample x = {(uint64_t)(weight * SAMPLER_OBJ_ONE + 0.5),
+                      (uint64_t)(weight * (double)size + 0.5), v,
+                      v * (double)size * (double)size};
+    return x;
 }
 
 /* Forget everything (unit tests). */

@@ -78,22 +78,31 @@ static void totals(void **state)
 {
     uint64_t pc[] = {0xdead};
     stack_rec *r = stacks_intern(pc, 1);
-    uint64_t objs, bytes;
-    stacks_weigh(100, 1.0, &objs, &bytes);
-    assert_int_equal(objs, 65536);
-    assert_int_equal(bytes, 100);
-    stacks_add_alloc(r, objs, bytes);
-    stacks_add_alloc(r, objs, bytes);
-    stacks_sub_inuse(r, objs, bytes);
+    stack_sample x = stacks_weigh(100, 1.0);
+    assert_int_equal(x.objs, 65536);
+    assert_int_equal(x.bytes, 100);
+    assert_true(x.var_objs == 0 && x.var_bytes == 0); /* exact: no error */
+    stacks_add_alloc(r, &x);
+    stacks_add_alloc(r, &x);
+    stacks_sub_inuse(r, &x);
     assert_int_equal(r->alloc.bytes, 200);
     assert_int_equal(r->alloc.samples, 2);
     assert_int_equal(r->inuse.bytes, 100);
     assert_int_equal(r->inuse.objs, 65536);
     assert_int_equal(r->inuse.samples, 1);
-    /* Fractional weights round the same way both ways. */
-    stacks_weigh(3, 1234.567, &objs, &bytes);
-    assert_int_equal(bytes, 3704);
-    assert_int_equal(objs, (uint64_t)(1234.567 * 65536 + 0.5));
+    /* Fractional weights round the same way both ways; the variance of a
+     * weight-w sample is w^2 - w objects^2, (w^2 - w) s^2 bytes^2. */
+    x = stacks_weigh(3, 1234.5);
+    assert_int_equal(x.bytes, 3704);
+    assert_int_equal(x.objs, (uint64_t)(1234.5 * 65536 + 0.5));
+    assert_true(x.var_objs == 1234.5 * 1234.5 - 1234.5);
+    assert_true(x.var_bytes == x.var_objs * 9);
+    stack_rec *q = stacks_intern((uint64_t[]){0xf00d}, 1);
+    stacks_add_alloc(q, &x);
+    stacks_add_alloc(q, &x);
+    stacks_sub_inuse(q, &x);
+    assert_true(q->alloc.var_bytes == 2 * x.var_bytes);
+    assert_true(q->inuse.var_bytes == x.var_bytes);
 }
 
 static void out_of_memory(void **state)
@@ -116,7 +125,8 @@ static void *worker(void *arg)
             stack_rec *r = stacks_intern(pc, 4);
             if (!r || r->pcs[3] != i)
                 return (void *)1;
-            stacks_add_alloc(r, 1, 1);
+            stack_sample x = stacks_weigh(1, 2.0);
+            stacks_add_alloc(r, &x);
         }
     return NULL;
 }
@@ -132,8 +142,10 @@ static void concurrent(void **state)
         assert_null(res);
     }
     assert_int_equal(stacks_count(), 200);
-    for (stack_rec *r = stacks_first(); r; r = r->next_all)
+    for (stack_rec *r = stacks_first(); r; r = r->next_all) {
         assert_int_equal(r->alloc.samples, 4 * 50);
+        assert_true(r->alloc.var_objs == 4 * 50 * 2.0); /* CAS-added doubles lose nothing */
+    }
 }
 
 int main(void)

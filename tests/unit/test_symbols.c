@@ -1,11 +1,13 @@
 /*
- * test_symbols.c - the symbolizer against this very process, and against
- * handcrafted maps files pointing at copied, truncated and corrupted ELFs.
+ * test_symbols.c - the symbolizer against this very process, against a
+ * synthetic ELF whose every symbol and note is known, and against handcrafted
+ * maps files pointing at copied, truncated, corrupted and fuzzed ELFs.
  *
  * Expected values come from independent sources: the build-id from the
  * loaded image's PT_NOTE in memory (dl_iterate_phdr), function addresses
  * from the compiler, return addresses from __builtin_return_address.  The
  * test binary must keep its .symtab (CMake's Debug/RelWithDebInfo do).
+ * Without sanitizers the allocator is wrapped to fail on demand.
  *
  * Scratch files live in a mkdtemp directory removed by the group teardown.
  */
@@ -677,26 +679,24 @@ static void test_truncated_copies(void **state)
     }
 }
 
-/* Random damage to the ELF and program headers and the section table. */
-static void test_fuzzed_headers(void **state)
+#ifndef HP_FUZZ_ITERS
+#define HP_FUZZ_ITERS 300
+#endif
+
+/* Overwrites random bytes inside the given regions of orig, maps the result
+ * at [start, limit) with file offset off, and looks up addresses across it:
+ * no crash, no sanitizer report, and never an empty name. */
+static void fuzz_image(const unsigned char *orig, size_t len, const uint64_t (*regions)[2],
+                       int nregions, unsigned seed, uint64_t start, uint64_t limit,
+                       uint64_t off, uint64_t step)
 {
-    (void)state;
-    size_t len;
-    unsigned char *orig = (unsigned char *)read_whole(exe, &len);
     unsigned char *img = malloc(len);
     assert_non_null(img);
-    Elf64_Ehdr eh;
-    memcpy(&eh, orig, sizeof eh);
-    uint64_t regions[3][2] = {
-        { 0, sizeof eh },
-        { eh.e_phoff, (uint64_t)eh.e_phnum * eh.e_phentsize },
-        { eh.e_shoff, (uint64_t)eh.e_shnum * eh.e_shentsize },
-    };
-    srand(12345);
-    for (int iter = 0; iter < 300; iter++) {
+    srand(seed);
+    for (int iter = 0; iter < HP_FUZZ_ITERS; iter++) {
         memcpy(img, orig, len);
         for (int k = 0; k < 1 + iter % 8; k++) {
-            uint64_t *r = regions[rand() % 3];
+            const uint64_t *r = regions[rand() % nregions];
             if (r[0] + r[1] > len || r[1] == 0)
                 continue;
             size_t at = r[0] + (size_t)rand() % r[1];
@@ -706,18 +706,42 @@ static void test_fuzzed_headers(void **state)
         tmp_path(p, sizeof p, "fuzzed");
         unlink(p); /* a new inode, so no cache could ever confuse versions */
         write_file(p, img, len);
-        snprintf(text, sizeof text, "10000-90000 r-xp 00000000 08:02 1 %s\n", p);
+        snprintf(text, sizeof text, "%" PRIx64 "-%" PRIx64 " r-xp %" PRIx64 " 08:02 1 %s\n",
+                 start, limit, off, p);
         write_maps(maps, sizeof maps, "fuzzed.maps", text);
         symbolizer *s = symbols_new();
         assert_int_equal(symbols_refresh(s, maps), 0);
         assert_non_null(symbols_mapping(s, 0)->build_id);
-        for (uint64_t a = 0x10000; a < 0x90000; a += 0x1234) {
+        for (uint64_t a = start; a < limit; a += step) {
             const char *n = symbols_func_name(s, a);
             assert_true(n == NULL || n[0] != '\0');
         }
         symbols_free(s);
     }
     free(img);
+}
+
+/* Random damage to the headers and tables of this binary, and to every
+ * meaningful byte of the synthetic image. */
+static void test_fuzzed_headers(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *orig = (unsigned char *)read_whole(exe, &len);
+    Elf64_Ehdr eh;
+    memcpy(&eh, orig, sizeof eh);
+    const uint64_t regions[3][2] = {
+        { 0, sizeof eh },
+        { eh.e_phoff, (uint64_t)eh.e_phnum * eh.e_phentsize },
+        { eh.e_shoff, (uint64_t)eh.e_shnum * eh.e_shentsize },
+    };
+    fuzz_image(orig, len, regions, 3, 12345, 0x10000, 0x90000, 0, 0x1234);
+    free(orig);
+
+    orig = synthetic_elf();
+    const uint64_t syn_regions[2][2] = { { 0, 0x800 }, { 0x2800, 5 * SYN_SHENT } };
+    fuzz_image(orig, SYN_SIZE, syn_regions, 2, 54321, 0x7f1234560000, 0x7f1234561000,
+               0x1000, 0x10);
     free(orig);
 }
 
