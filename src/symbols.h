@@ -4,9 +4,9 @@
  * The writer thread takes one snapshot of /proc/self/maps per profile.  Each
  * executable file-backed mapping becomes an hp_mapping (start, limit, file
  * offset, path, GNU build-id) for pprof's Mapping table.  Function names come
- * from the ELF files themselves (.symtab when present, else .dynsym), read
- * from disk and cached per file across snapshots, so a profile copied to
- * another machine still names its functions.
+ * from the ELF files themselves (.symtab and .dynsym merged), read from disk
+ * on the first lookup in each file and cached per file across snapshots, so
+ * a profile copied to another machine still names its functions.
  *
  * Runs only on the profiler's own threads (the reentrancy guard is held), so
  * it may use malloc; every allocation failure degrades to "no name".
