@@ -65,6 +65,27 @@ HEAPPROF_DECL int heapprof_set_sample(size_t bytes);
 /* The mean sampling interval in force (0 while paused). */
 HEAPPROF_DECL size_t heapprof_get_sample(void);
 
+/* Component labels.  Push key=value on the calling thread's label stack;
+ * allocations sampled until the matching pop carry it into the profile as
+ * a pprof sample label (`go tool pprof -tagfocus component=parser`, -tags).
+ * The innermost value of a key wins.  Cheap enough to call per request:
+ * a hash lookup, no lock, no allocation.  Keys and values are copied, at
+ * most 63 bytes each.  Returns 0, EINVAL (empty or too long), ENOSPC (the
+ * process-wide table of 4096 distinct pairs or 65536 distinct label sets is
+ * full; labels stay as they were) or E2BIG (nested over 16 deep).  Call the
+ * matching heapprof_label_pop() whatever push returned.  Allocations made
+ * with no label belong to the component "root". */
+HEAPPROF_DECL int heapprof_label_push(const char *key, const char *value);
+HEAPPROF_DECL void heapprof_label_pop(void);
+
+/* Re-attribute the live object at ptr to the calling thread's current
+ * labels: ownership moves with the data (a sink adopting what a source
+ * allocated).  Its live bytes move; what was allocated stays counted where
+ * it was allocated.  Objects the sampler did not pick are not tracked, so
+ * for them this does nothing; either way it returns 0 (or ENOSPC when the
+ * stack table is full). */
+HEAPPROF_DECL int heapprof_label_adopt(void *ptr);
+
 /* Nonzero when libheapprof.so is loaded in this process. */
 static inline int heapprof_loaded(void)
 {

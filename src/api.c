@@ -7,6 +7,7 @@
 
 #include <errno.h>
 
+#include "labels.h"
 #include "profiler.h"
 #include "writer.h"
 
@@ -34,3 +35,15 @@ EXPORT size_t heapprof_get_sample(void)
     profiler_init();
     return profiler_mean();
 }
+
+EXPORT int heapprof_label_push(const char *key, const char *value)
+{
+    int saved = errno;
+    int err = labels_push(key, value);
+    errno = saved;
+    return err;
+}
+
+EXPORT void heapprof_label_pop(void) { labels_pop(); }
+
+EXPORT int heapprof_label_adopt(void *ptr) { return profiler_adopt(ptr); }

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "labels.h"
 #include "live.h"
 #include "mem.h"
 #include "pprof.h"
@@ -41,14 +42,21 @@ static int64_t objects(uint64_t fixed) { return (int64_t)((fixed + (uint64_t)SAM
  * variance estimate kept per stack, see stacks.h).  pprof shows them with
  * -tags; `heapprof top` turns them into its ± column.  In exact mode the
  * errors are zero and only the counts are written. */
-enum { NLABELS = 6 };
+enum { NUM_LABELS = 6, NLABELS = NUM_LABELS + LABELS_MAX_DEPTH };
 
-static uint32_t label(pprof_sample *s, pprof_label *l, const stack_rec *r, bool sampled)
+/* The sample's labels: its component labels (labels.h), then the counts and
+ * standard errors.  Returns how many. */
+static uint32_t label(pprof_label *l, const stack_rec *r, bool sampled)
 {
+    label_pair pairs[LABELS_MAX_DEPTH];
+    size_t n = labels_expand(r->labels, pairs, LABELS_MAX_DEPTH);
+    for (size_t i = 0; i < n; i++)
+        l[i] = (pprof_label){pairs[i].key, pairs[i].value, 0, NULL};
+    l += n;
     l[0] = (pprof_label){"alloc_samples", NULL, (int64_t)r->alloc.samples, "count"};
     l[1] = (pprof_label){"inuse_samples", NULL, (int64_t)r->inuse.samples, "count"};
     if (!sampled)
-        return 2;
+        return (uint32_t)n + 2;
     const stack_totals *t[2] = {&r->alloc, &r->inuse};
     static const char *keys[2][2] = {{"alloc_objects_sd", "alloc_space_sd"},
                                      {"inuse_objects_sd", "inuse_space_sd"}};
@@ -59,7 +67,7 @@ static uint32_t label(pprof_sample *s, pprof_label *l, const stack_rec *r, bool 
         l[2 + 2 * i] = (pprof_label){keys[i][0], NULL, (int64_t)(sqrt(vo > 0 ? vo : 0) + 0.5), "count"};
         l[3 + 2 * i] = (pprof_label){keys[i][1], NULL, (int64_t)(sqrt(vb > 0 ? vb : 0) + 0.5), "bytes"};
     }
-    return NLABELS;
+    return (uint32_t)n + NUM_LABELS;
 }
 
 /* One pprof_sample per stack with anything to show.  Returns the count,
@@ -80,7 +88,7 @@ static long collect(pprof_sample **out, pprof_label **labels)
         s->pcs = r->pcs;
         s->depth = r->depth;
         s->labels = &l[n * NLABELS];
-        s->nlabels = label(s, &l[n * NLABELS], r, sampled);
+        s->nlabels = label(&l[n * NLABELS], r, sampled);
         s->values[0] = objects(__atomic_load_n(&r->alloc.objs, __ATOMIC_RELAXED));
         s->values[1] = (int64_t)__atomic_load_n(&r->alloc.bytes, __ATOMIC_RELAXED);
         s->values[2] = objects(__atomic_load_n(&r->inuse.objs, __ATOMIC_RELAXED));

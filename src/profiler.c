@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "labels.h"
 #include "live.h"
 #include "log.h"
 #include "real.h"
@@ -134,7 +135,7 @@ static void record(void *p, size_t n, uint64_t interval)
 {
     uint64_t pcs[256];
     size_t depth = unwind_capture(pcs, cfg.depth < 256 ? cfg.depth : 256);
-    stack_rec *s = stacks_intern(pcs, (uint32_t)depth);
+    stack_rec *s = stacks_intern(pcs, (uint32_t)depth, labels_current());
     if (!s) {
         __atomic_add_fetch(&stats.dropped_stacks, 1, __ATOMIC_RELAXED);
         return;
@@ -240,4 +241,33 @@ size_t profiler_usable_size_slow(void *p)
     if (p && real_arena_owns(p))
         return real_arena_size(p);
     return real.malloc_usable_size(p);
+}
+
+int profiler_adopt(void *p)
+{
+    if (!p || !live_maybe(p) || real_arena_owns(p) || !profiler_init())
+        return 0; /* not sampled: nothing is attributed, nothing to move */
+    int64_t g = profiler_guard_enter();
+    int saved_errno = errno, err = 0;
+    live_entry e, old;
+    bool had_old;
+    if (live_remove((uintptr_t)p, &e)) {
+        stack_rec *from = stacks_get(e.stack), *to = from;
+        uint32_t labels = labels_current();
+        if (from && from->labels != labels) {
+            to = stacks_intern(from->pcs, from->depth, labels);
+            if (to) {
+                stack_sample x = stacks_weigh(e.size, e.weight);
+                stacks_move_inuse(from, to, &x);
+                e.stack = to->id;
+            } else {
+                err = ENOSPC; /* stays with its old labels */
+            }
+        }
+        if (live_insert(&e, &old, &had_old))
+            forget(&e); /* cannot happen: the slot it left is free */
+    }
+    errno = saved_errno;
+    profiler_guard_exit(g);
+    return err;
 }

@@ -90,6 +90,10 @@ typedef struct profiler_stats {
 
 void profiler_get_stats(profiler_stats *out);
 
+/* Re-attribute the live object p, if it is sampled, to the calling
+ * thread's current labels.  0, or ENOSPC when the stack table is full. */
+int profiler_adopt(void *p);
+
 /* Monotonic nanoseconds when the profiler started. */
 int64_t profiler_start_ns(void);
 

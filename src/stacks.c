@@ -63,9 +63,9 @@ int stacks_init(uint64_t max)
     return 0;
 }
 
-static uint64_t hash_pcs(const uint64_t *pcs, uint32_t depth)
+static uint64_t hash_pcs(const uint64_t *pcs, uint32_t depth, uint32_t labels)
 {
-    uint64_t h = 0xcbf29ce484222325ULL ^ depth;
+    uint64_t h = 0xcbf29ce484222325ULL ^ depth ^ ((uint64_t)labels << 32);
     for (uint32_t i = 0; i < depth; i++) {
         h ^= pcs[i];
         h *= 0x100000001b3ULL;
@@ -74,10 +74,12 @@ static uint64_t hash_pcs(const uint64_t *pcs, uint32_t depth)
     return h ? h : 1;
 }
 
-static stack_rec *find(stack_rec *r, uint64_t h, const uint64_t *pcs, uint32_t depth)
+static stack_rec *find(stack_rec *r, uint64_t h, const uint64_t *pcs, uint32_t depth,
+                       uint32_t labels)
 {
     for (; r; r = __atomic_load_n(&r->next_hash, __ATOMIC_ACQUIRE))
-        if (r->hash == h && r->depth == depth && !memcmp(r->pcs, pcs, depth * sizeof *pcs))
+        if (r->hash == h && r->depth == depth && r->labels == labels &&
+            !memcmp(r->pcs, pcs, depth * sizeof *pcs))
             return r;
     return NULL;
 }
@@ -104,18 +106,18 @@ static stack_rec *chunk_alloc(size_t bytes)
     return r;
 }
 
-stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth)
+stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth, uint32_t labels)
 {
     if (!buckets)
         return NULL;
-    uint64_t h = hash_pcs(pcs, depth);
+    uint64_t h = hash_pcs(pcs, depth, labels);
     stack_rec **b = &buckets[h & (nbuckets - 1)];
-    stack_rec *r = find(__atomic_load_n(b, __ATOMIC_ACQUIRE), h, pcs, depth);
+    stack_rec *r = find(__atomic_load_n(b, __ATOMIC_ACQUIRE), h, pcs, depth, labels);
     if (r)
         return r;
     int *stripe = &stripes[h % NSTRIPES];
     spin_lock(stripe);
-    r = find(__atomic_load_n(b, __ATOMIC_ACQUIRE), h, pcs, depth);
+    r = find(__atomic_load_n(b, __ATOMIC_ACQUIRE), h, pcs, depth, labels);
     if (r)
         goto out;
     uint32_t id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
@@ -136,6 +138,7 @@ stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth)
     r->hash = h;
     r->id = id;
     r->depth = depth;
+    r->labels = labels;
     memcpy(r->pcs, pcs, depth * sizeof *pcs);
     r->next_hash = *b;
     __atomic_store_n(&by_id[id], r, __ATOMIC_RELEASE);
@@ -197,6 +200,12 @@ void stacks_sub_inuse(stack_rec *s, const stack_sample *x)
 {
     totals_add(&s->inuse, x, -1);
     __atomic_sub_fetch(&inuse_total, x->bytes, __ATOMIC_RELAXED);
+}
+
+void stacks_move_inuse(stack_rec *from, stack_rec *to, const stack_sample *x)
+{
+    totals_add(&from->inuse, x, -1);
+    totals_add(&to->inuse, x, 1);
 }
 
 uint64_t stacks_inuse_total(void) { return __atomic_load_n(&inuse_total, __ATOMIC_RELAXED); }

@@ -40,6 +40,8 @@ typedef struct stack_rec {
     uint64_t hash;
     uint32_t id;
     uint32_t depth;
+    uint32_t labels;     /* label set (labels.h) the allocations carried */
+    uint32_t pad;
     stack_totals alloc;  /* cumulative */
     stack_totals inuse;  /* live */
     uint64_t pcs[];
@@ -49,9 +51,9 @@ typedef struct stack_rec {
  * 0 or ENOMEM. */
 int stacks_init(uint64_t max);
 
-/* The record for this stack, created if new; NULL when the table is full or
- * out of memory.  Lock-free for stacks already seen. */
-stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth);
+/* The record for this stack and label set, created if new; NULL when the
+ * table is full or out of memory.  Lock-free for stacks already seen. */
+stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth, uint32_t labels);
 
 /* Record by id (ids are dense from 0), or NULL. */
 stack_rec *stacks_get(uint32_t id);
@@ -59,6 +61,9 @@ stack_rec *stacks_get(uint32_t id);
 /* Account one sample allocated / freed. */
 void stacks_add_alloc(stack_rec *s, const stack_sample *x);
 void stacks_sub_inuse(stack_rec *s, const stack_sample *x);
+/* Move a live sample's in-use share from one record to another (label
+ * adoption); cumulative alloc_* totals stay where they were made. */
+void stacks_move_inuse(stack_rec *from, stack_rec *to, const stack_sample *x);
 
 /* Newest record; follow next_all for the rest.  Records published before
  * the call are all reachable. */

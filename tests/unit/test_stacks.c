@@ -21,13 +21,13 @@ static int setup(void **state)
 static void intern_dedup(void **state)
 {
     uint64_t a[] = {0x401000, 0x402000, 0x403000}, b[] = {0x401000, 0x402000, 0x403004};
-    stack_rec *ra = stacks_intern(a, 3), *rb = stacks_intern(b, 3);
+    stack_rec *ra = stacks_intern(a, 3, 0), *rb = stacks_intern(b, 3, 0);
     assert_non_null(ra);
     assert_non_null(rb);
     assert_ptr_not_equal(ra, rb);
-    assert_ptr_equal(stacks_intern(a, 3), ra);
+    assert_ptr_equal(stacks_intern(a, 3, 0), ra);
     /* A prefix is a different stack. */
-    stack_rec *rp = stacks_intern(a, 2);
+    stack_rec *rp = stacks_intern(a, 2, 0);
     assert_ptr_not_equal(rp, ra);
     assert_int_equal(rp->depth, 2);
     assert_memory_equal(ra->pcs, a, sizeof a);
@@ -38,7 +38,7 @@ static void intern_dedup(void **state)
     assert_ptr_equal(stacks_get(rp->id), rp);
     assert_null(stacks_get(999));
     /* The empty stack is a stack too (an unwinder that found nothing). */
-    assert_non_null(stacks_intern(NULL, 0));
+    assert_non_null(stacks_intern(NULL, 0, 0));
 }
 
 static void all_list(void **state)
@@ -46,7 +46,7 @@ static void all_list(void **state)
     uint64_t pc[1];
     for (uint64_t i = 0; i < 500; i++) {
         pc[0] = 0x1000 + i;
-        assert_non_null(stacks_intern(pc, 1));
+        assert_non_null(stacks_intern(pc, 1, 0));
     }
     int n = 0;
     uint8_t seen[500] = {0};
@@ -59,25 +59,45 @@ static void all_list(void **state)
     assert_int_equal(n, 500);
 }
 
+/* The same stack under two label sets is two records; in-use moves
+ * between them without touching the cumulative totals. */
+static void labels_key(void **state)
+{
+    uint64_t pc[] = {0x500, 0x600};
+    stack_rec *a = stacks_intern(pc, 2, 0), *b = stacks_intern(pc, 2, 7);
+    assert_ptr_not_equal(a, b);
+    assert_int_equal(b->labels, 7);
+    assert_ptr_equal(stacks_intern(pc, 2, 7), b);
+    stack_sample x = stacks_weigh(64, 1.0);
+    stacks_add_alloc(a, &x);
+    stacks_move_inuse(a, b, &x);
+    assert_int_equal(a->alloc.bytes, 64);
+    assert_int_equal(a->inuse.bytes, 0);
+    assert_int_equal(b->alloc.bytes, 0);
+    assert_int_equal(b->inuse.bytes, 64);
+    assert_int_equal(b->inuse.samples, 1);
+    assert_int_equal(stacks_inuse_total(), 64);
+}
+
 static void bound(void **state)
 {
     uint64_t pc[2] = {1, 0};
     for (uint64_t i = 0; i < 1000; i++) {
         pc[1] = i;
-        assert_non_null(stacks_intern(pc, 2));
+        assert_non_null(stacks_intern(pc, 2, 0));
     }
     pc[1] = 5000;
-    assert_null(stacks_intern(pc, 2));
+    assert_null(stacks_intern(pc, 2, 0));
     assert_int_equal(stacks_count(), 1000);
     /* Known stacks are still found when full. */
     pc[1] = 17;
-    assert_non_null(stacks_intern(pc, 2));
+    assert_non_null(stacks_intern(pc, 2, 0));
 }
 
 static void totals(void **state)
 {
     uint64_t pc[] = {0xdead};
-    stack_rec *r = stacks_intern(pc, 1);
+    stack_rec *r = stacks_intern(pc, 1, 0);
     stack_sample x = stacks_weigh(100, 1.0);
     assert_int_equal(x.objs, 65536);
     assert_int_equal(x.bytes, 100);
@@ -97,7 +117,7 @@ static void totals(void **state)
     assert_int_equal(x.objs, (uint64_t)(1234.5 * 65536 + 0.5));
     assert_true(x.var_objs == 1234.5 * 1234.5 - 1234.5);
     assert_true(x.var_bytes == x.var_objs * 9);
-    stack_rec *q = stacks_intern((uint64_t[]){0xf00d}, 1);
+    stack_rec *q = stacks_intern((uint64_t[]){0xf00d}, 1, 0);
     stacks_add_alloc(q, &x);
     stacks_add_alloc(q, &x);
     stacks_sub_inuse(q, &x);
@@ -109,8 +129,8 @@ static void out_of_memory(void **state)
 {
     uint64_t pc[] = {0xbeef};
     mem_fail_after(1);
-    assert_null(stacks_intern(pc, 1));
-    stack_rec *r = stacks_intern(pc, 1);
+    assert_null(stacks_intern(pc, 1, 0));
+    stack_rec *r = stacks_intern(pc, 1, 0);
     assert_non_null(r);
     assert_ptr_equal(stacks_get(r->id), r);
 }
@@ -122,7 +142,7 @@ static void *worker(void *arg)
     for (int round = 0; round < 50; round++)
         for (uint64_t i = 0; i < 200; i++) {
             pc[3] = i;
-            stack_rec *r = stacks_intern(pc, 4);
+            stack_rec *r = stacks_intern(pc, 4, 0);
             if (!r || r->pcs[3] != i)
                 return (void *)1;
             stack_sample x = stacks_weigh(1, 2.0);
@@ -152,7 +172,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(intern_dedup, setup), cmocka_unit_test_setup(all_list, setup),
-        cmocka_unit_test_setup(bound, setup),        cmocka_unit_test_setup(totals, setup),
+        cmocka_unit_test_setup(bound, setup),        cmocka_unit_test_setup(labels_key, setup),        cmocka_unit_test_setup(totals, setup),
         cmocka_unit_test_setup(out_of_memory, setup), cmocka_unit_test_setup(concurrent, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,234 @@
+/*
+ * labels.c - see labels.h.
+ *
+ * Two lock-free interning tables of the same shape: an array of records
+ * filled in id order, and an open-addressing index of slots holding
+ * id + 1 (0 = empty).  To intern: hash the key, probe; a slot naming a
+ * matching record is the answer; at an empty slot, take the next id, fill
+ * the record, and publish it with a compare-and-swap of the slot.  If the
+ * CAS loses, the winner's record is compared like any other and the
+ * loser's id is abandoned (one wasted record per race, bounded).  Records
+ * are complete before their slot is published (release/acquire), and never
+ * change afterwards, so readers need no lock.
+ *
+ * Memory is mapped once at first use (mem.h), sized for the bounds below.
+ */
+#include "labels.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "mem.h"
+
+enum {
+    MAX_PAIRS = 4096,   /* distinct key=value pairs */
+    MAX_SETS = 65536,   /* distinct label sets */
+    PAIR_SLOTS = 2 * MAX_PAIRS,
+    SET_SLOTS = 2 * MAX_SETS,
+};
+
+typedef struct pair_rec {
+    char key[LABELS_TEXT_MAX], value[LABELS_TEXT_MAX];
+} pair_rec;
+
+typedef struct set_rec {
+    uint32_t parent; /* set id */
+    uint32_t pair;   /* pair id */
+} set_rec;
+
+typedef struct label_stack {
+    uint32_t cur;
+    uint32_t depth;
+    uint32_t overflow; /* pushes beyond LABELS_MAX_DEPTH, refused but counted */
+    uint32_t saved[LABELS_MAX_DEPTH];
+} label_stack;
+
+static __thread label_stack tls_labels __attribute__((tls_model("initial-exec")));
+
+static pair_rec *pairs;
+static uint32_t *pair_slots;
+static uint32_t npairs;
+static set_rec *sets;
+static uint32_t *set_slots;
+static uint32_t nsets = 1; /* set 0: empty */
+static int mapped;         /* 0 no, 1 in progress, 2 yes, 3 failed */
+
+static int map_tables(void)
+{
+    int st = __atomic_load_n(&mapped, __ATOMIC_ACQUIRE);
+    if (st == 2)
+        return 0;
+    int expect = 0;
+    if (st == 0 && __atomic_compare_exchange_n(&mapped, &expect, 1, false, __ATOMIC_ACQ_REL,
+                                               __ATOMIC_ACQUIRE)) {
+        pairs = mem_map(MAX_PAIRS * sizeof *pairs);
+        pair_slots = mem_map(PAIR_SLOTS * sizeof *pair_slots);
+        sets = mem_map(MAX_SETS * sizeof *sets);
+        set_slots = mem_map(SET_SLOTS * sizeof *set_slots);
+        st = pairs && pair_slots && sets && set_slots ? 2 : 3;
+        __atomic_store_n(&mapped, st, __ATOMIC_RELEASE);
+        return st == 2 ? 0 : ENOMEM;
+    }
+    while ((st = __atomic_load_n(&mapped, __ATOMIC_ACQUIRE)) == 1)
+        ;
+    return st == 2 ? 0 : ENOMEM;
+}
+
+static uint32_t hash_bytes(const char *s, uint32_t h)
+{
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+static uint32_t mix32(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x7feb352d;
+    x ^= x >> 15;
+    x *= 0x846ca68b;
+    return x ^ (x >> 16);
+}
+
+/* Generic lock-free intern: see the file comment. */
+static int intern(uint32_t *slots, uint32_t nslots, uint32_t *count, uint32_t max, uint32_t h,
+                  int (*match)(uint32_t id, const void *key), void (*fill)(uint32_t id, const void *key),
+                  const void *key, uint32_t *out)
+{
+    for (uint32_t i = h & (nslots - 1), n = 0; n < nslots; i = (i + 1) & (nslots - 1), n++) {
+        uint32_t v = __atomic_load_n(&slots[i], __ATOMIC_ACQUIRE);
+        if (v) {
+            if (match(v - 1, key)) {
+                *out = v - 1;
+                return 0;
+            }
+            continue;
+        }
+        uint32_t id = __atomic_fetch_add(count, 1, __ATOMIC_RELAXED);
+        if (id >= max) {
+            __atomic_store_n(count, max, __ATOMIC_RELAXED);
+            return ENOSPC;
+        }
+        fill(id, key);
+        uint32_t expect = 0;
+        if (__atomic_compare_exchange_n(&slots[i], &expect, id + 1, false, __ATOMIC_RELEASE,
+                                        __ATOMIC_ACQUIRE)) {
+            *out = id;
+            return 0;
+        }
+        if (match(expect - 1, key)) { /* lost the race to the same key */
+            *out = expect - 1;
+            return 0;
+        }
+    }
+    return ENOSPC;
+}
+
+static int pair_match(uint32_t id, const void *key)
+{
+    const char *const *kv = key;
+    return !strcmp(pairs[id].key, kv[0]) && !strcmp(pairs[id].value, kv[1]);
+}
+
+static void pair_fill(uint32_t id, const void *key)
+{
+    const char *const *kv = key;
+    strcpy(pairs[id].key, kv[0]);
+    strcpy(pairs[id].value, kv[1]);
+}
+
+static int set_match(uint32_t id, const void *key)
+{
+    const set_rec *r = key;
+    return sets[id].parent == r->parent && sets[id].pair == r->pair;
+}
+
+static void set_fill(uint32_t id, const void *key) { sets[id] = *(const set_rec *)key; }
+
+uint32_t labels_current(void) { return tls_labels.cur; }
+
+int labels_push(const char *key, const char *value)
+{
+    label_stack *t = &tls_labels;
+    if (t->depth >= LABELS_MAX_DEPTH) {
+        t->overflow++; /* so that the matching pop stays balanced */
+        return E2BIG;
+    }
+    int err = 0;
+    uint32_t set = t->cur;
+    size_t kl = key ? strlen(key) : 0, vl = value ? strlen(value) : 0;
+    if (!kl || kl >= LABELS_TEXT_MAX || !value || vl >= LABELS_TEXT_MAX)
+        err = EINVAL;
+    else if (!(err = map_tables())) {
+        const char *kv[2] = {key, value};
+        uint32_t pair;
+        err = intern(pair_slots, PAIR_SLOTS, &npairs, MAX_PAIRS,
+                     mix32(hash_bytes(value, hash_bytes(key, 2166136261u) * 31)), pair_match,
+                     pair_fill, kv, &pair);
+        if (!err) {
+            set_rec r = {t->cur, pair};
+            err = intern(set_slots, SET_SLOTS, &nsets, MAX_SETS, mix32(r.parent * 0x9E3779B9u ^ r.pair),
+                         set_match, set_fill, &r, &set);
+        }
+    }
+    /* Balanced even on failure: the pop that follows restores t->cur. */
+    t->saved[t->depth++] = t->cur;
+    t->cur = err ? t->cur : set;
+    return err;
+}
+
+void labels_pop(void)
+{
+    label_stack *t = &tls_labels;
+    if (t->overflow)
+        t->overflow--;
+    else if (t->depth)
+        t->cur = t->saved[--t->depth];
+}
+
+size_t labels_expand(uint32_t set, label_pair *out, size_t max)
+{
+    size_t n = 0;
+    for (uint32_t hops = 0; set && set < MAX_SETS && hops < LABELS_MAX_DEPTH; hops++) {
+        const pair_rec *p = &pairs[sets[set].pair];
+        size_t i = 0;
+        while (i < n && strcmp(out[i].key, p->key))
+            i++;
+        if (i == n && n < max)
+            out[n++] = (label_pair){p->key, p->value};
+        set = sets[set].parent;
+    }
+    return n;
+}
+
+const char *labels_value(uint32_t set, const char *key)
+{
+    label_pair ps[LABELS_MAX_DEPTH];
+    size_t n = labels_expand(set, ps, LABELS_MAX_DEPTH);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(ps[i].key, key))
+            return ps[i].value;
+    return NULL;
+}
+
+uint32_t labels_set_count(void)
+{
+    uint32_t n = __atomic_load_n(&nsets, __ATOMIC_RELAXED);
+    return n < MAX_SETS ? n : MAX_SETS;
+}
+
+void labels_reset(void)
+{
+    mem_unmap(pairs, MAX_PAIRS * sizeof *pairs);
+    mem_unmap(pair_slots, PAIR_SLOTS * sizeof *pair_slots);
+    mem_unmap(sets, MAX_SETS * sizeof *sets);
+    mem_unmap(set_slots, SET_SLOTS * sizeof *set_slots);
+    pairs = NULL;
+    pair_slots = set_slots = NULL;
+    sets = NULL;
+    npairs = 0;
+    nsets = 1;
+    mapped = 0;
+    tls_labels = (label_stack){0};
+}

@@ -1,0 +1,51 @@
+/*
+ * labels.h - component labels: per-thread sets of key=value pairs that
+ * sampled allocations carry into the profile.
+ *
+ * A program brackets work with heapprof_label_push("component", "parser")
+ * / heapprof_label_pop().  Each distinct key=value pair is interned once
+ * (a "pair"), and each distinct chain of pushes is interned once (a "set":
+ * its parent set plus one pair), so a thread's current labels are one
+ * 32-bit set id, and push/pop are a hash lookup and a store.  Set 0 is the
+ * empty set ("root").  Interned pairs and sets live for the whole process,
+ * are bounded, and are found without locks (slots are claimed by CAS).
+ *
+ * Within a set, the innermost value of a key wins: push(component, http)
+ * then push(component, parser) means component=parser until the pop.
+ */
+#ifndef HEAPPROF_LABELS_H
+#define HEAPPROF_LABELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { LABELS_MAX_DEPTH = 16, LABELS_TEXT_MAX = 64 };
+
+/* The calling thread's current set. */
+uint32_t labels_current(void);
+
+/* Push key=value on the calling thread: 0, EINVAL (empty/too long key or
+ * value), ENOSPC (table full: the thread's labels stay as they were, and
+ * the matching pop is still required), or E2BIG (nested too deep). */
+int labels_push(const char *key, const char *value);
+
+/* Undo the last push (no-op at depth 0). */
+void labels_pop(void);
+
+/* The pairs of a set, innermost first, one per key (inner wins).  Returns
+ * how many were stored (at most max). */
+typedef struct label_pair {
+    const char *key, *value;
+} label_pair;
+size_t labels_expand(uint32_t set, label_pair *out, size_t max);
+
+/* Value of `key` in set, or NULL. */
+const char *labels_value(uint32_t set, const char *key);
+
+/* Number of sets interned (including the empty one). */
+uint32_t labels_set_count(void);
+
+/* Forget everything (unit tests; not thread-safe). */
+void labels_reset(void);
+
+#endif
