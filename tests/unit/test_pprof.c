@@ -152,11 +152,16 @@ static const uint64_t pcs1[] = { 0x401051, 0x402021, 0x7f0000000105 };
 static const uint64_t pcs2[] = { 0x403001, 0x900011 };
 static const uint64_t pcs3[] = { 0xa00001 };
 
+static const pprof_label labels0[] = {
+    { "component", "parser", 0, NULL },
+    { "alloc_samples", NULL, 5, "count" },
+};
+
 static const pprof_sample small_samples[] = {
-    { pcs0, 3, { 1, 100, 1, 100 } },
-    { pcs1, 3, { 2, 200, 0, 0 } },
-    { pcs2, 2, { 3, 300, 3, 300 } },
-    { pcs3, 1, { 4, 4096, 1, 1024 } },
+    { .pcs = pcs0, .depth = 3, .nlabels = 2, .labels = labels0, .values = { 1, 100, 1, 100 } },
+    { .pcs = pcs1, .depth = 3, .values = { 2, 200, 0, 0 } },
+    { .pcs = pcs2, .depth = 2, .values = { 3, 300, 3, 300 } },
+    { .pcs = pcs3, .depth = 1, .values = { 4, 4096, 1, 1024 } },
 };
 
 static const char *const small_comments[] = { "heapprof unit test", "second comment" };
@@ -305,7 +310,20 @@ static void test_samples_and_locations(void **state)
         for (int v = 0; v < 4; v++)
             assert_int_equal(s->value[v], small_samples[i].values[v]);
         assert_int_equal(s->n_location_id, small_samples[i].depth);
-        assert_int_equal(s->n_label, 0);
+        assert_int_equal(s->n_label, small_samples[i].nlabels);
+        for (size_t k = 0; k < s->n_label; k++) {
+            const pprof_label *want = &small_samples[i].labels[k];
+            const Perftools__Profiles__Label *got = s->label[k];
+            assert_string_equal(m->string_table[got->key], want->key);
+            if (want->str) {
+                assert_string_equal(m->string_table[got->str], want->str);
+                assert_int_equal(got->num, 0);
+            } else {
+                assert_int_equal(got->str, 0);
+                assert_int_equal(got->num, want->num);
+                assert_string_equal(m->string_table[got->num_unit], want->num_unit);
+            }
+        }
         for (size_t k = 0; k < s->n_location_id; k++) {
             const Perftools__Profiles__Location *l = loc_by_id(m, s->location_id[k]);
             uint64_t pc = small_samples[i].pcs[k];
@@ -414,7 +432,8 @@ static pprof_profile big_profile(size_t n, uint64_t **pcs, pprof_sample **sample
             uint32_t span = k < 10 ? BIG_POOL : 40u * (uint32_t)(BIG_DEPTH - k);
             f[k] = big_pc((uint32_t)(x % span));
         }
-        (*samples)[i] = (pprof_sample){ f, BIG_DEPTH, { 1, 64, (int64_t)(i & 1), (int64_t)(i & 1) * 64 } };
+        (*samples)[i] = (pprof_sample){ .pcs = f, .depth = BIG_DEPTH,
+                                        .values = { 1, 64, (int64_t)(i & 1), (int64_t)(i & 1) * 64 } };
     }
     return (pprof_profile){
         .period = 4096,
