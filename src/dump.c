@@ -35,70 +35,133 @@
 
 static symbolizer *sym; /* kept across dumps: per-file symbol caches */
 
-static int64_t objects(uint64_t fixed) { return (int64_t)((fixed + (uint64_t)SAMPLER_OBJ_ONE / 2) / (uint64_t)SAMPLER_OBJ_ONE); }
+/* A stack's six numbers, as read once.  Fixed-point objects are turned into
+ * counts last, so that a delta of two snapshots rounds once. */
+typedef struct stack_values {
+    uint64_t objs[2], bytes[2], samples[2];
+    double var_objs[2], var_bytes[2]; /* [0] alloc, [1] inuse */
+} stack_values;
 
-/* Per-sample labels that say how far to trust each estimate: the raw
- * number of samples behind it, and its standard error (square root of the
- * variance estimate kept per stack, see stacks.h).  pprof shows them with
- * -tags; `heapprof top` turns them into its ± column.  In exact mode the
- * errors are zero and only the counts are written. */
+struct dump_snapshot {
+    size_t n;
+    stack_values v[]; /* by stack id */
+};
+
+static void read_totals(const stack_totals *t, stack_values *v, int k)
+{
+    v->objs[k] = __atomic_load_n(&t->objs, __ATOMIC_RELAXED);
+    v->bytes[k] = __atomic_load_n(&t->bytes, __ATOMIC_RELAXED);
+    v->samples[k] = __atomic_load_n(&t->samples, __ATOMIC_RELAXED);
+    __atomic_load(&t->var_objs, &v->var_objs[k], __ATOMIC_RELAXED);
+    __atomic_load(&t->var_bytes, &v->var_bytes[k], __ATOMIC_RELAXED);
+}
+
+static void read_values(const stack_rec *r, stack_values *v)
+{
+    read_totals(&r->alloc, v, 0);
+    read_totals(&r->inuse, v, 1);
+}
+
+dump_snapshot *dump_snapshot_take(void)
+{
+    size_t n = (size_t)stacks_count() + 16;
+    dump_snapshot *s = calloc(1, sizeof *s + n * sizeof s->v[0]);
+    if (!s)
+        return NULL;
+    s->n = n;
+    for (stack_rec *r = stacks_first(); r; r = r->next_all)
+        if (r->id < n)
+            read_values(r, &s->v[r->id]);
+    return s;
+}
+
+void dump_snapshot_free(dump_snapshot *s) { free(s); }
+
+/* v -= base, for a delta profile: what happened since the snapshot. */
+static void subtract(stack_values *v, const stack_values *b)
+{
+    for (int k = 0; k < 2; k++) {
+        v->objs[k] -= b->objs[k];
+        v->bytes[k] -= b->bytes[k];
+        v->samples[k] -= b->samples[k];
+        v->var_objs[k] -= b->var_objs[k];
+        v->var_bytes[k] -= b->var_bytes[k];
+    }
+}
+
+/* Per-sample labels: the stack's component labels (labels.h), then how far
+ * to trust each estimate: the raw number of samples behind it, and its
+ * standard error (square root of the variance estimate kept per stack, see
+ * stacks.h).  pprof shows them with -tags; `heapprof top` turns them into
+ * its ± column.  In exact mode the errors are zero and only the counts are
+ * written.  Returns how many labels were stored. */
 enum { NUM_LABELS = 6, NLABELS = NUM_LABELS + LABELS_MAX_DEPTH };
 
-/* The sample's labels: its component labels (labels.h), then the counts and
- * standard errors.  Returns how many. */
-static uint32_t label(pprof_label *l, const stack_rec *r, bool sampled)
+static uint32_t label(pprof_label *l, uint32_t set, const stack_values *v, bool sampled)
 {
     label_pair pairs[LABELS_MAX_DEPTH];
-    size_t n = labels_expand(r->labels, pairs, LABELS_MAX_DEPTH);
+    size_t n = labels_expand(set, pairs, LABELS_MAX_DEPTH);
     for (size_t i = 0; i < n; i++)
         l[i] = (pprof_label){pairs[i].key, pairs[i].value, 0, NULL};
     l += n;
-    l[0] = (pprof_label){"alloc_samples", NULL, (int64_t)r->alloc.samples, "count"};
-    l[1] = (pprof_label){"inuse_samples", NULL, (int64_t)r->inuse.samples, "count"};
+    l[0] = (pprof_label){"alloc_samples", NULL, (int64_t)v->samples[0], "count"};
+    l[1] = (pprof_label){"inuse_samples", NULL, (int64_t)v->samples[1], "count"};
     if (!sampled)
         return (uint32_t)n + 2;
-    const stack_totals *t[2] = {&r->alloc, &r->inuse};
     static const char *keys[2][2] = {{"alloc_objects_sd", "alloc_space_sd"},
                                      {"inuse_objects_sd", "inuse_space_sd"}};
-    for (int i = 0; i < 2; i++) {
-        double vo, vb;
-        __atomic_load(&t[i]->var_objs, &vo, __ATOMIC_RELAXED);
-        __atomic_load(&t[i]->var_bytes, &vb, __ATOMIC_RELAXED);
-        l[2 + 2 * i] = (pprof_label){keys[i][0], NULL, (int64_t)(sqrt(vo > 0 ? vo : 0) + 0.5), "count"};
-        l[3 + 2 * i] = (pprof_label){keys[i][1], NULL, (int64_t)(sqrt(vb > 0 ? vb : 0) + 0.5), "bytes"};
+    for (int k = 0; k < 2; k++) {
+        double vo = v->var_objs[k] > 0 ? v->var_objs[k] : 0;
+        double vb = v->var_bytes[k] > 0 ? v->var_bytes[k] : 0;
+        l[2 + 2 * k] = (pprof_label){keys[k][0], NULL, (int64_t)(sqrt(vo) + 0.5), "count"};
+        l[3 + 2 * k] = (pprof_label){keys[k][1], NULL, (int64_t)(sqrt(vb) + 0.5), "bytes"};
     }
     return (uint32_t)n + NUM_LABELS;
 }
 
-/* One pprof_sample per stack with anything to show.  Returns the count,
- * or -1 when out of memory. */
-static long collect(pprof_sample **out, pprof_label **labels)
+static int64_t objects(uint64_t fixed)
+{
+    return (int64_t)((fixed + (uint64_t)SAMPLER_OBJ_ONE / 2) / (uint64_t)SAMPLER_OBJ_ONE);
+}
+
+typedef struct collected {
+    pprof_sample *samples;
+    pprof_label *labels;
+    size_t n;
+} collected;
+
+/* One pprof_sample per stack with anything to show (relative to base when
+ * given).  0 or ENOMEM. */
+static int collect(collected *c, const dump_snapshot *base)
 {
     size_t cap = (size_t)stacks_count() + 16, n = 0;
-    pprof_sample *v = malloc(cap * sizeof *v);
-    pprof_label *l = malloc(cap * NLABELS * sizeof *l);
-    if (!v || !l) {
-        free(v);
-        free(l);
-        return -1;
+    c->samples = malloc(cap * sizeof *c->samples);
+    c->labels = malloc(cap * NLABELS * sizeof *c->labels);
+    if (!c->samples || !c->labels) {
+        free(c->samples);
+        free(c->labels);
+        return ENOMEM;
     }
     bool sampled = profiler_mean() != 1;
     for (stack_rec *r = stacks_first(); r && n < cap; r = r->next_all) {
-        pprof_sample *s = &v[n];
+        stack_values v;
+        read_values(r, &v);
+        if (base && r->id < base->n)
+            subtract(&v, &base->v[r->id]);
+        pprof_sample *s = &c->samples[n];
         s->pcs = r->pcs;
         s->depth = r->depth;
-        s->labels = &l[n * NLABELS];
-        s->nlabels = label(&l[n * NLABELS], r, sampled);
-        s->values[0] = objects(__atomic_load_n(&r->alloc.objs, __ATOMIC_RELAXED));
-        s->values[1] = (int64_t)__atomic_load_n(&r->alloc.bytes, __ATOMIC_RELAXED);
-        s->values[2] = objects(__atomic_load_n(&r->inuse.objs, __ATOMIC_RELAXED));
-        s->values[3] = (int64_t)__atomic_load_n(&r->inuse.bytes, __ATOMIC_RELAXED);
+        s->values[0] = objects(v.objs[0]);
+        s->values[1] = (int64_t)v.bytes[0];
+        s->values[2] = objects(v.objs[1]);
+        s->values[3] = (int64_t)v.bytes[1];
+        s->labels = &c->labels[n * NLABELS];
+        s->nlabels = label(&c->labels[n * NLABELS], r->labels, &v, sampled);
         if (s->values[0] | s->values[1] | s->values[2] | s->values[3])
             n++;
     }
-    *out = v;
-    *labels = l;
-    return (long)n;
+    c->n = n;
+    return 0;
 }
 
 static int64_t clock_ns(clockid_t c)
@@ -108,7 +171,11 @@ static int64_t clock_ns(clockid_t c)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-enum { NCOMMENTS = 6, COMMENT_MAX = 160 };
+enum { NCOMMENTS = 6, NEXTRA = 6, COMMENT_MAX = 160 };
+
+static dump_comment_fn comment_provider;
+
+void dump_set_comment_provider(dump_comment_fn fn) { comment_provider = fn; }
 
 static void describe(char c[NCOMMENTS][COMMENT_MAX], const dump_info *info)
 {
@@ -131,7 +198,43 @@ static void describe(char c[NCOMMENTS][COMMENT_MAX], const dump_info *info)
              (unsigned long long)info->written, info->last_ms);
 }
 
-static int write_file(const char *tmp, const pprof_profile *prof)
+int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
+{
+    if (!sym && !(sym = symbols_new()))
+        return ENOMEM;
+    collected c;
+    int err = collect(&c, opt ? opt->base : NULL);
+    if (err)
+        return err;
+    symbols_refresh(sym, "/proc/self/maps"); /* unreadable maps: no names, still a profile */
+
+    char lines[NCOMMENTS + NEXTRA][COMMENT_MAX];
+    const char *cp[NCOMMENTS + NEXTRA];
+    describe(lines, info);
+    int nc = NCOMMENTS;
+    if (comment_provider)
+        nc += comment_provider(&lines[NCOMMENTS], NEXTRA);
+    for (int i = 0; i < nc; i++)
+        cp[i] = lines[i];
+    uint64_t mean = profiler_mean();
+    pprof_profile prof = {
+        .time_nanos = clock_ns(CLOCK_REALTIME),
+        .duration_nanos = clock_ns(CLOCK_MONOTONIC) - profiler_start_ns(),
+        .period = (int64_t)(mean ? mean : profiler_config()->sample),
+        .default_alloc = opt && opt->default_alloc,
+        .samples = c.samples,
+        .nsamples = c.n,
+        .comments = cp,
+        .ncomments = (size_t)nc,
+        .symbols = pprof_symbols_from(sym),
+    };
+    err = pprof_write_gz(&prof, fd);
+    free(c.samples);
+    free(c.labels);
+    return err;
+}
+
+static int write_file(const char *tmp, const dump_info *info)
 {
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0 && errno == EEXIST) { /* left by a dump that died midway */
@@ -140,7 +243,7 @@ static int write_file(const char *tmp, const pprof_profile *prof)
     }
     if (fd < 0)
         return errno;
-    int err = pprof_write_gz(prof, fd);
+    int err = dump_to_fd(fd, info, NULL);
     /* Flush before the rename so that after a crash the final name never
      * points at a file whose blocks did not reach the disk. */
     if (!err && fdatasync(fd) && errno != EINVAL && errno != EROFS)
@@ -152,38 +255,10 @@ static int write_file(const char *tmp, const pprof_profile *prof)
 
 int dump_to_path(const char *path, const dump_info *info)
 {
-    if (!sym && !(sym = symbols_new()))
-        return ENOMEM;
     char tmp[CONFIG_PATH_MAX + 16];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
         return ENAMETOOLONG;
-
-    pprof_sample *samples;
-    pprof_label *labels;
-    long n = collect(&samples, &labels);
-    if (n < 0)
-        return ENOMEM;
-    symbols_refresh(sym, "/proc/self/maps"); /* unreadable maps: no names, still a profile */
-
-    char c[NCOMMENTS][COMMENT_MAX];
-    const char *cp[NCOMMENTS];
-    describe(c, info);
-    for (int i = 0; i < NCOMMENTS; i++)
-        cp[i] = c[i];
-    uint64_t mean = profiler_mean();
-    pprof_profile prof = {
-        .time_nanos = clock_ns(CLOCK_REALTIME),
-        .duration_nanos = clock_ns(CLOCK_MONOTONIC) - profiler_start_ns(),
-        .period = (int64_t)(mean ? mean : profiler_config()->sample),
-        .samples = samples,
-        .nsamples = (size_t)n,
-        .comments = cp,
-        .ncomments = NCOMMENTS,
-        .symbols = pprof_symbols_from(sym),
-    };
-    int err = write_file(tmp, &prof);
-    free(samples);
-    free(labels);
+    int err = write_file(tmp, info);
     if (!err && rename(tmp, path))
         err = errno;
     if (err)

@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include <stdbool.h>
+
 typedef struct dump_info {
     const char *reason;   /* what asked for it: "exit", "signal", ... */
     uint64_t seq;         /* this dump's sequence number */
@@ -20,8 +22,27 @@ typedef struct dump_info {
     double last_ms;       /* how long the previous dump took */
 } dump_info;
 
+/* The values of every stack at one moment, for delta profiles. */
+typedef struct dump_snapshot dump_snapshot;
+dump_snapshot *dump_snapshot_take(void); /* NULL when out of memory */
+void dump_snapshot_free(dump_snapshot *s);
+
+typedef struct dump_options {
+    bool default_alloc;        /* default sample type alloc_space, not inuse_space */
+    const dump_snapshot *base; /* non-NULL: values relative to this snapshot */
+} dump_options;
+
 /* Write the profile to path.  Returns 0 or an errno value; on failure no
  * file is left at path or path.tmp. */
 int dump_to_path(const char *path, const dump_info *info);
+
+/* Write a profile (gzipped) to an open descriptor.  0 or an errno. */
+int dump_to_fd(int fd, const dump_info *info, const dump_options *opt);
+
+/* Extra comment lines for every profile (for example cgroup figures), from
+ * a provider set once at start-up: it writes up to `max` lines of at most
+ * `len` bytes each into lines and returns how many. */
+typedef int (*dump_comment_fn)(char (*lines)[160], int max);
+void dump_set_comment_provider(dump_comment_fn fn);
 
 #endif

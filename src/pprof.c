@@ -469,7 +469,7 @@ static int build_view(builder *b)
     b->vtypes[PPROF_NVALUES].unit = b->bytes_str;
     m->period_type = &b->vtypes[PPROF_NVALUES];
     m->period = p->period;
-    m->default_sample_type = b->type_str[3]; /* inuse_space */
+    m->default_sample_type = b->type_str[p->default_alloc ? 1 : 3]; /* alloc_space : inuse_space */
     m->time_nanos = p->time_nanos;
     m->duration_nanos = p->duration_nanos;
     m->n_comment = p->ncomments;

@@ -17,6 +17,7 @@
 #ifndef HEAPPROF_PPROF_H
 #define HEAPPROF_PPROF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +57,7 @@ typedef struct pprof_profile {
     int64_t time_nanos;     /* wall clock when the profile was taken */
     int64_t duration_nanos; /* since the profiler started */
     int64_t period;         /* mean sampling interval in bytes */
+    bool default_alloc;     /* default sample type alloc_space (else inuse_space) */
     const pprof_sample *samples;
     size_t nsamples;
     const char *const *comments; /* shown by `go tool pprof -comments` */

@@ -204,6 +204,19 @@ out:
     return err;
 }
 
+int writer_dump_to_fd(int fd, const char *reason, const dump_options *opt)
+{
+    int64_t g = profiler_guard_enter();
+    int saved_errno = errno;
+    pthread_mutex_lock(&dump_lock);
+    dump_info info = {reason, seq, seq, last_ms};
+    int err = dump_to_fd(fd, &info, opt);
+    pthread_mutex_unlock(&dump_lock);
+    errno = saved_errno;
+    profiler_guard_exit(g);
+    return err;
+}
+
 static void on_signal(int sig) { writer_request(WHY_SIGNAL); }
 
 static void *writer_main(void *arg)

@@ -53,6 +53,12 @@ void writer_atfork_child(void);
 /* exit: write the exit profile (if configured) and stop further dumps. */
 void writer_at_exit(void);
 
+#include "dump.h"
+
+/* Write a profile (not part of the file sequence) to fd, serialised with
+ * every other dump: for the HTTP endpoint.  0 or an errno. */
+int writer_dump_to_fd(int fd, const char *reason, const dump_options *opt);
+
 /* Write a profile now on the calling thread: to path, or to the next file
  * of the sequence when path is NULL.  Returns 0 or an errno value. */
 int writer_dump_now(const char *path, unsigned why);
