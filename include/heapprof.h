@@ -51,8 +51,9 @@ HEAPPROF_DECL const char *heapprof_version(void);
 /* Write a profile now, on the calling thread, and return when it is in
  * place.  path NULL: the next file of the process's sequence
  * (HEAPPROF_OUT.<pid>.<seq>.pb.gz).  Returns 0, or an errno value (for
- * example ENOENT or ENOSPC) when the file could not be written; the
- * program's errno is left alone either way. */
+ * example ENOENT or ENOSPC) when the file could not be written, or
+ * ECANCELED once the process is exiting (the exit profile is the last);
+ * the program's errno is left alone either way. */
 HEAPPROF_DECL int heapprof_dump(const char *path);
 
 /* Change the mean sampling interval, in bytes, for the rest of the run:

@@ -8,6 +8,8 @@ pkgs=(
   libunwind-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev
   libcmocka-dev
   golang-go                      # go tool pprof: the client every profile must satisfy
+  binutils util-linux procps     # c++filt, setpriv, ps: used by the integration tests
+  curl prometheus                # the live-view tests: HTTP client, promtool and a real server
 )
 [ "${HEAPPROF_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$HEAPPROF_DEPS_EXTRA" && pkgs+=("${extra[@]}")
 

@@ -53,6 +53,16 @@ static const row rows[] = {
         "keep only the newest N profiles of the sequence, plus the first (0 = keep all)"),
     ROW("HEAPPROF_CHILDREN", T_BOOL, children, "1", 0, 1,
         "1: child processes inherit the preload and are profiled; 0: removed from their environment"),
+    ROW("HEAPPROF_HTTP", T_PATH, http, "off", 0, 0,
+        "serve live profiles and metrics at HOST:PORT, [IPv6]:PORT or :PORT (127.0.0.1); "
+        "port 0 picks a free one; off = no server"),
+    ROW("HEAPPROF_CGROUP", T_PATH, cgroup, "auto", 0, 0,
+        "cgroup v2 directory whose memory.* files are read; auto = the process's own"),
+    ROW("HEAPPROF_LIMIT_DUMP", T_UINT, limit_dump, "0", 0, 100,
+        "write a profile when memory use crosses this percent of the memory limit (0 = off)"),
+    ROW("HEAPPROF_LIMIT_BYTES", T_SIZE, limit_bytes, "0", 0, 1ULL << 50,
+        "memory limit for HEAPPROF_LIMIT_DUMP when the cgroup sets none: compared with RSS "
+        "(k/m/g; 0 = none)"),
 };
 
 enum { NROWS = sizeof rows / sizeof rows[0] };

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "labels.h"
 #include "live.h"
 #include "mem.h"
@@ -65,7 +66,7 @@ static void read_values(const stack_rec *r, stack_values *v)
 dump_snapshot *dump_snapshot_take(void)
 {
     size_t n = (size_t)stacks_count() + 16;
-    dump_snapshot *s = calloc(1, sizeof *s + n * sizeof s->v[0]);
+    dump_snapshot *s = fault_calloc(1, sizeof *s + n * sizeof s->v[0]);
     if (!s)
         return NULL;
     s->n = n;
@@ -135,8 +136,8 @@ typedef struct collected {
 static int collect(collected *c, const dump_snapshot *base)
 {
     size_t cap = (size_t)stacks_count() + 16, n = 0;
-    c->samples = malloc(cap * sizeof *c->samples);
-    c->labels = malloc(cap * NLABELS * sizeof *c->labels);
+    c->samples = fault_malloc(cap * sizeof *c->samples);
+    c->labels = fault_malloc(cap * NLABELS * sizeof *c->labels);
     if (!c->samples || !c->labels) {
         free(c->samples);
         free(c->labels);
@@ -236,19 +237,19 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
 
 static int write_file(const char *tmp, const dump_info *info)
 {
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = fault_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0 && errno == EEXIST) { /* left by a dump that died midway */
         unlink(tmp);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        fd = fault_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     }
     if (fd < 0)
         return errno;
     int err = dump_to_fd(fd, info, NULL);
     /* Flush before the rename so that after a crash the final name never
      * points at a file whose blocks did not reach the disk. */
-    if (!err && fdatasync(fd) && errno != EINVAL && errno != EROFS)
+    if (!err && fault_fdatasync(fd) && errno != EINVAL && errno != EROFS)
         err = errno;
-    if (close(fd) && !err)
+    if (fault_close(fd) && !err)
         err = errno;
     return err;
 }
@@ -259,7 +260,7 @@ int dump_to_path(const char *path, const dump_info *info)
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
         return ENAMETOOLONG;
     int err = write_file(tmp, info);
-    if (!err && rename(tmp, path))
+    if (!err && fault_rename(tmp, path))
         err = errno;
     if (err)
         unlink(tmp);

@@ -20,9 +20,13 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdbool.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
+#include "lifecycle.h"
 #include "live.h"
 #include "log.h"
 #include "profiler.h"
@@ -35,6 +39,7 @@ static void prepare(void)
 {
     int64_t g = profiler_guard_enter();
     writer_atfork_prepare();
+    http_atfork_prepare();
     stacks_lock_all();
     live_lock_all();
     profiler_guard_exit(g);
@@ -44,14 +49,19 @@ static void parent(void)
 {
     live_unlock_all();
     stacks_unlock_all();
+    http_atfork_parent();
     writer_atfork_parent();
 }
 
+static pid_t exit_tid;
+
 static void child(void)
 {
+    exit_tid = 0;
     live_unlock_all();
     stacks_unlock_all();
     int64_t g = profiler_guard_enter();
+    http_atfork_child(); /* the child does not serve: see http.h */
     writer_atfork_child();
     profiler_guard_exit(g);
 }
@@ -97,4 +107,47 @@ __attribute__((constructor)) static void on_load(void)
     profiler_guard_exit(g);
 }
 
-__attribute__((destructor)) static void on_unload(void) { writer_at_exit(); }
+/* exit_tid: the thread that began the process's exit (exit() or a return
+ * from main), declared above for the fork handler. */
+
+/* True for the first thread to claim the exit, or the same one again. */
+static bool claim_exit(void)
+{
+    pid_t me = gettid(), first = 0;
+    return __atomic_compare_exchange_n(&exit_tid, &first, me, false, __ATOMIC_ACQ_REL,
+                                       __ATOMIC_ACQUIRE) ||
+           first == me;
+}
+
+void lifecycle_before_exit(void)
+{
+    if (!claim_exit())
+        writer_wait_exit_profile(10.0);
+}
+
+__attribute__((destructor)) static void on_unload(void)
+{
+    claim_exit(); /* a return from main does not pass through exit() above */
+    writer_at_exit();
+}
+
+/* Serialises quiesce/resume pairs from different program threads. */
+static pthread_mutex_t quiesce_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void lifecycle_quiesce(void)
+{
+    int64_t g = profiler_guard_enter();
+    pthread_mutex_lock(&quiesce_lock);
+    http_pause();
+    writer_pause();
+    profiler_guard_exit(g);
+}
+
+void lifecycle_resume(void)
+{
+    int64_t g = profiler_guard_enter();
+    writer_resume();
+    http_resume();
+    pthread_mutex_unlock(&quiesce_lock);
+    profiler_guard_exit(g);
+}

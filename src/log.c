@@ -13,7 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { LOG_BURST = 10, LOG_MAX = 512 };
+/* LOG_MAX: room for the longest HEAPPROF_OUT path plus its message. */
+enum { LOG_BURST = 10, LOG_MAX = 4096 };
 
 static int log_fd = 2;
 static long log_tokens = LOG_BURST;

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <sys/mman.h>
 
+#include "fault.h"
+
 static uint64_t mem_mapped;
 static unsigned long mem_fail_countdown;
 
@@ -16,6 +18,8 @@ void *mem_map(size_t bytes)
 {
     if (__atomic_load_n(&mem_fail_countdown, __ATOMIC_RELAXED) &&
         __atomic_sub_fetch(&mem_fail_countdown, 1, __ATOMIC_RELAXED) == 0)
+        return NULL;
+    if (fault_point(FAULT_MEM)) /* libheapprof_fault.so only, see fault.h */
         return NULL;
     int saved = errno;
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -40,6 +40,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fault.h"
 #include "profile.pb-c.h"
 
 typedef Perftools__Profiles__Profile pb_profile;
@@ -126,12 +127,12 @@ static void *alloc_array(size_t n, size_t size)
     size_t bytes;
     if (__builtin_mul_overflow(n, size, &bytes))
         return NULL;
-    return malloc(bytes ? bytes : 1);
+    return fault_malloc(bytes ? bytes : 1);
 }
 
 static void *zalloc_array(size_t n, size_t size)
 {
-    return calloc(n ? n : 1, size);
+    return fault_calloc(n ? n : 1, size);
 }
 
 /* A doubled copy of a full growable array, or NULL (the old one intact).
@@ -142,7 +143,7 @@ static void *grow_array(void *arr, size_t *cap, size_t size)
     size_t bytes;
     if (ncap < *cap || __builtin_mul_overflow(ncap, size, &bytes))
         return NULL;
-    void *a = realloc(arr, bytes);
+    void *a = fault_realloc(arr, bytes);
     if (a)
         *cap = ncap;
     return a;
@@ -508,8 +509,9 @@ static int build_view(builder *b)
     m->n_sample = p->nsamples;
     m->sample = b->pb_sample_ptrs;
 
-    /* No has_* flags: pprof then still symbolizes these mappings itself
-     * when it finds the binaries, adding files and lines to our names. */
+    /* No has_* flags as a rule: pprof then still symbolizes these mappings
+     * itself when it finds the binaries, adding files and lines to our
+     * names.  The exception (keep_names) is C++ with DWARF, see symbols.h. */
     ALLOC_MSGS(b->pb_maps, b->pb_map_ptrs, b->nmaps);
     for (size_t i = 0; i < b->nmaps; i++) {
         const hp_mapping *hm = b->maps[i];
@@ -521,6 +523,8 @@ static int build_view(builder *b)
         pm->file_offset = hm->offset;
         pm->filename = b->map_strs[i][0];
         pm->build_id = b->map_strs[i][1];
+        /* Names were looked up during interning, so the answer is known. */
+        pm->has_functions = p->symbols.keep_names && p->symbols.keep_names(p->symbols.ctx, i);
         b->pb_map_ptrs[i] = pm;
     }
     m->n_mapping = b->nmaps;
@@ -580,7 +584,7 @@ int pprof_encode(const pprof_profile *p, uint8_t **out, size_t *len)
     int err = build(&b, p);
     if (!err) {
         size_t n = perftools__profiles__profile__get_packed_size(&b.msg);
-        uint8_t *buf = malloc(n ? n : 1);
+        uint8_t *buf = fault_malloc(n ? n : 1);
         if (!buf)
             err = ENOMEM;
         else if (perftools__profiles__profile__pack(&b.msg, buf) != n) {
@@ -610,7 +614,7 @@ typedef struct gz_sink {
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
     while (n) {
-        ssize_t w = write(fd, p, n);
+        ssize_t w = fault_write(fd, p, n);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -647,6 +651,11 @@ static void gz_deflate(gz_sink *g, int flush)
         g->err = EIO;
 }
 
+/* zlib's own memory goes through the same allocation seam as ours. */
+static voidpf gz_zalloc(voidpf opaque, uInt n, uInt size) { return alloc_array(n, size); }
+
+static void gz_zfree(voidpf opaque, voidpf p) { free(p); }
+
 /* protobuf-c calls this with many tiny pieces (tags, varints); staging them
  * keeps deflate's per-call overhead off the per-field path. */
 static void gz_append(ProtobufCBuffer *buf, size_t len, const uint8_t *data)
@@ -670,10 +679,12 @@ int pprof_write_gz(const pprof_profile *p, int fd)
     builder b;
     int err = build(&b, p);
     gz_sink *g = NULL;
-    if (!err && !(g = malloc(sizeof *g)))
+    if (!err && !(g = fault_malloc(sizeof *g)))
         err = ENOMEM;
     if (!err) {
         memset(&g->zs, 0, sizeof g->zs);
+        g->zs.zalloc = gz_zalloc;
+        g->zs.zfree = gz_zfree;
         g->base.append = gz_append;
         g->fd = fd;
         g->err = 0;
@@ -705,6 +716,8 @@ static const hp_mapping *sym_mapping(void *ctx, size_t i) { return symbols_mappi
 
 static const char *sym_func_name(void *ctx, uint64_t addr) { return symbols_func_name(ctx, addr); }
 
+static bool sym_keep_names(void *ctx, size_t i) { return symbols_keep_names(ctx, i); }
+
 pprof_symbols pprof_symbols_from(symbolizer *s)
 {
     return (pprof_symbols){
@@ -712,5 +725,6 @@ pprof_symbols pprof_symbols_from(symbolizer *s)
         .mapping_count = sym_mapping_count,
         .mapping = sym_mapping,
         .func_name = sym_func_name,
+        .keep_names = sym_keep_names,
     };
 }

@@ -48,6 +48,9 @@ typedef struct pprof_symbols {
     size_t (*mapping_count)(void *ctx);
     const hp_mapping *(*mapping)(void *ctx, size_t i); /* sorted by start */
     const char *(*func_name)(void *ctx, uint64_t addr); /* NULL: unknown */
+    /* Optional: mark mapping i as symbolized (has_functions), so pprof keeps
+     * our names instead of re-deriving them; see symbols_keep_names. */
+    bool (*keep_names)(void *ctx, size_t i);
 } pprof_symbols;
 
 /* A pprof_symbols view of a live symbolizer. */

@@ -150,11 +150,11 @@ bool real_resolve(void)
     return true;
 }
 
-real_fn real_cxx(const char *mangled)
+real_fn real_next(const char *name)
 {
     real_resolve();
     real_fn f;
-    *(void **)&f = next(mangled); /* the conversion POSIX's dlsym page prescribes */
+    *(void **)&f = next(name); /* the conversion POSIX's dlsym page prescribes */
     return f;
 }
 

@@ -44,9 +44,10 @@ bool real_arena_owns(const void *p);
 void *real_arena_alloc(size_t size, size_t align); /* zeroed, or NULL */
 size_t real_arena_size(const void *p);
 
-/* The next operator new of the given mangled name (for the failure path of
- * heapprof's own operator new), or NULL. */
+/* The next definition of a function heapprof interposes besides the
+ * allocator (C++ operator new for its failure path, the set*id calls), or
+ * NULL. */
 typedef void (*real_fn)(void);
-real_fn real_cxx(const char *mangled);
+real_fn real_next(const char *name);
 
 #endif

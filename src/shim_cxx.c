@@ -29,7 +29,7 @@ typedef void *(*new_aligned_nothrow_fn)(size_t, size_t, const void *);
         void *p = shim_malloc(n);                                    \
         if (hp_likely(p != NULL))                                    \
             return p;                                                \
-        new_fn next = (new_fn)real_cxx(#name);                       \
+        new_fn next = (new_fn)real_next(#name);                       \
         return next ? next(n) : NULL;                                \
     }
 #define NEW_NOTHROW(name)                                            \
@@ -38,7 +38,7 @@ typedef void *(*new_aligned_nothrow_fn)(size_t, size_t, const void *);
         void *p = shim_malloc(n);                                    \
         if (hp_likely(p != NULL))                                    \
             return p;                                                \
-        new_nothrow_fn next = (new_nothrow_fn)real_cxx(#name);       \
+        new_nothrow_fn next = (new_nothrow_fn)real_next(#name);       \
         return next ? next(n, tag) : NULL;                           \
     }
 #define NEW_ALIGNED(name)                                            \
@@ -47,7 +47,7 @@ typedef void *(*new_aligned_nothrow_fn)(size_t, size_t, const void *);
         void *p = shim_memalign(align, n);                           \
         if (hp_likely(p != NULL))                                    \
             return p;                                                \
-        new_aligned_fn next = (new_aligned_fn)real_cxx(#name);       \
+        new_aligned_fn next = (new_aligned_fn)real_next(#name);       \
         return next ? next(n, align) : NULL;                         \
     }
 #define NEW_ALIGNED_NOTHROW(name)                                              \
@@ -56,7 +56,7 @@ typedef void *(*new_aligned_nothrow_fn)(size_t, size_t, const void *);
         void *p = shim_memalign(align, n);                                     \
         if (hp_likely(p != NULL))                                              \
             return p;                                                          \
-        new_aligned_nothrow_fn next = (new_aligned_nothrow_fn)real_cxx(#name); \
+        new_aligned_nothrow_fn next = (new_aligned_nothrow_fn)real_next(#name); \
         return next ? next(n, align, tag) : NULL;                              \
     }
 /* Every delete, sized or aligned or nothrow, is free: the extra arguments

@@ -79,7 +79,7 @@ static stack_rec *find(stack_rec *r, uint64_t h, const uint64_t *pcs, uint32_t d
 {
     for (; r; r = __atomic_load_n(&r->next_hash, __ATOMIC_ACQUIRE))
         if (r->hash == h && r->depth == depth && r->labels == labels &&
-            !memcmp(r->pcs, pcs, depth * sizeof *pcs))
+            (depth == 0 || !memcmp(r->pcs, pcs, depth * sizeof *pcs)))
             return r;
     return NULL;
 }
@@ -139,7 +139,8 @@ stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth, uint32_t labels)
     r->id = id;
     r->depth = depth;
     r->labels = labels;
-    memcpy(r->pcs, pcs, depth * sizeof *pcs);
+    if (depth) /* an empty stack may come with pcs == NULL: no memcpy then */
+        memcpy(r->pcs, pcs, depth * sizeof *pcs);
     r->next_hash = *b;
     __atomic_store_n(&by_id[id], r, __ATOMIC_RELEASE);
     __atomic_store_n(b, r, __ATOMIC_RELEASE);

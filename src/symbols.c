@@ -79,6 +79,7 @@ typedef struct elf_file {
     bool build_id_retry;    /* reading it ran out of memory */
     bool syms_tried;        /* load_symbols ran (successfully or not) */
     bool syms_retry;        /* ...but ran out of memory */
+    bool cxx_dwarf;         /* C++ symbols and DWARF: see symbols_keep_names */
     file_id id;
     uint64_t gen;           /* last refresh that mapped this file */
     const char *build_id;   /* malloc'd hex, or no_build_id */
@@ -412,6 +413,23 @@ static void drop_symbols(elf_file *f)
 
 /* .symtab and .dynsym are merged: .symtab has the static functions, and
  * .dynsym still names the exports of a library whose .symtab was stripped. */
+/* Whether the file carries a .debug_info section (DWARF). */
+static bool has_debug_info(const elf_in *e, const Elf64_Shdr *sh, size_t nsh)
+{
+    size_t strndx = e->eh.e_shstrndx == SHN_XINDEX && nsh ? sh[0].sh_link : e->eh.e_shstrndx;
+    if (strndx >= nsh)
+        return false;
+    static const char want[] = ".debug_info";
+    for (size_t i = 0; i < nsh; i++) {
+        char name[sizeof want];
+        if (sh[i].sh_name < sh[strndx].sh_size &&
+            read_at(e, sh[strndx].sh_offset + sh[i].sh_name, name, sizeof name) &&
+            !memcmp(name, want, sizeof want))
+            return true;
+    }
+    return false;
+}
+
 static void load_symbols(elf_file *f)
 {
     elf_in e;
@@ -425,6 +443,7 @@ static void load_symbols(elf_file *f)
         return;
     load_segments(f, &e, &oom);
     Elf64_Shdr *sh = f->nloads ? read_shdrs(&e, &nsh, &oom) : NULL;
+    bool dwarf = has_debug_info(&e, sh, nsh);
     for (size_t i = 0; i < nsh && !oom; i++) {
         int slot = sh[i].sh_type == SHT_SYMTAB ? 0 : sh[i].sh_type == SHT_DYNSYM ? 1 : -1;
         if (slot >= 0 && !strtab[slot])  /* at most one table of each kind */
@@ -457,6 +476,8 @@ static void load_symbols(elf_file *f)
             p += len;
         }
         f->nsyms = n;
+        for (size_t i = 0; i < n && dwarf && !f->cxx_dwarf; i++)
+            f->cxx_dwarf = f->syms[i].name[0] == '_' && f->syms[i].name[1] == 'Z';
     }
     if (oom) {  /* all or nothing, and try again after the next refresh */
         drop_symbols(f);
@@ -704,7 +725,8 @@ int symbols_refresh(symbolizer *s, const char *maps_path)
         return err;
     }
     /* The kernel lists mappings in order; other sources need not. */
-    qsort(maps, n, sizeof *maps, map_cmp);
+    if (n) /* maps is NULL when nothing was mapped: qsort's pointer must not be */
+        qsort(maps, n, sizeof *maps, map_cmp);
     size_t kept = 0;
     for (size_t i = 0; i < s->nfiles; i++) {
         if (s->files[i]->gen == gen)
@@ -757,6 +779,14 @@ const char *symbols_func_name(symbolizer *s, uint64_t addr)
     if (f->nsyms == 0 || !to_vaddr(f, addr - me->m.start + me->m.offset, &vaddr))
         return NULL;
     return find_sym(f, vaddr);
+}
+
+bool symbols_keep_names(const symbolizer *s, size_t i)
+{
+    if (i >= s->nmaps)
+        return false;
+    const elf_file *f = s->maps[i].file;
+    return f && f->syms_tried && f->cxx_dwarf;
 }
 
 void symbols_free(symbolizer *s)

@@ -14,6 +14,7 @@
 #ifndef HEAPPROF_SYMBOLS_H
 #define HEAPPROF_SYMBOLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,16 @@ long symbols_find_mapping(const symbolizer *s, uint64_t addr);
 /* Name of the function containing addr (a runtime address), or NULL.  The
  * string lives until the next refresh or free. */
 const char *symbols_func_name(symbolizer *s, uint64_t addr);
+
+/* Whether pprof should keep this mapping's names rather than re-derive
+ * them from DWARF: true for files with C++ symbols and debug info whose
+ * names were looked up.  Why: go tool pprof (1.19) names functions from
+ * DW_AT_name only, so C++ member functions defined outside their class
+ * (named through DW_AT_specification) come out nameless and the profile's
+ * good name is replaced by "[binary]".  Marking the mapping as symbolized
+ * keeps every name, at the price of file:line for that one binary; C
+ * binaries keep pprof's file:line. */
+bool symbols_keep_names(const symbolizer *s, size_t i);
 
 void symbols_free(symbolizer *s);
 

@@ -16,7 +16,9 @@
 #define _GNU_SOURCE
 #include "writer.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -26,7 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "dump.h"
+#include "http.h"
 #include "log.h"
 #include "stacks.h"
 
@@ -40,7 +44,8 @@ static int exited;
 uint64_t writer_hw_threshold = UINT64_MAX;
 static uint64_t hw_mark;      /* highest live estimate written so far */
 static int hw_wanted;         /* a crossing waits for its profile */
-static double hw_last;        /* when the last high-water profile was written */
+static double hw_last;        /* when the last high-water profile was attempted */
+static int hw_failed;         /* ...and it could not be written */
 
 static double mono_s(void)
 {
@@ -80,7 +85,13 @@ static int highwater_due(double now, double *next)
 {
     if (!__atomic_load_n(&hw_wanted, __ATOMIC_ACQUIRE))
         return 0;
-    double at = hw_last + profiler_config()->highwater_min_s;
+    /* After a failed attempt, at least a second before the next, whatever
+     * HEAPPROF_HIGHWATER_MIN_S says: an unwritable directory must not turn
+     * the writer into a busy loop. */
+    double spacing = profiler_config()->highwater_min_s;
+    if (hw_failed && spacing < 1)
+        spacing = 1;
+    double at = hw_last + spacing;
     if (hw_last == 0 || now >= at)
         return 1;
     *next = at;
@@ -90,13 +101,14 @@ static int highwater_due(double now, double *next)
 static const timed_trigger timed[] = {
     {WHY_PERIOD, period_due},
     {WHY_HIGHWATER, highwater_due},
+    {WHY_LIMIT, cgroup_limit_due},
 };
 
 static const char *why_name(unsigned why)
 {
     static const struct { unsigned bit; const char *name; } names[] = {
         {WHY_EXIT, "exit"},     {WHY_API, "api"},           {WHY_SIGNAL, "signal"},
-        {WHY_PERIOD, "period"}, {WHY_HIGHWATER, "highwater"},
+        {WHY_PERIOD, "period"}, {WHY_HIGHWATER, "highwater"}, {WHY_LIMIT, "limit"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (why & names[i].bit)
@@ -139,10 +151,8 @@ static void highwater_rearm(uint64_t level, unsigned why)
         return;
     if (level > hw_mark)
         hw_mark = level;
-    if (why & WHY_HIGHWATER) {
-        hw_last = mono_s();
+    if (why & WHY_HIGHWATER)
         __atomic_store_n(&hw_wanted, 0, __ATOMIC_RELEASE);
-    }
     if (!__atomic_load_n(&hw_wanted, __ATOMIC_ACQUIRE))
         __atomic_store_n(&writer_hw_threshold, hw_mark + step, __ATOMIC_RELAXED);
 }
@@ -174,8 +184,10 @@ int writer_dump_now(const char *path, unsigned why)
     int saved_errno = errno;
     pthread_mutex_lock(&dump_lock);
     int err = 0;
-    if (__atomic_load_n(&exited, __ATOMIC_ACQUIRE) && !(why & WHY_EXIT))
-        goto out; /* the exit profile is the last word */
+    if (__atomic_load_n(&exited, __ATOMIC_ACQUIRE) && !(why & WHY_EXIT)) {
+        err = ECANCELED; /* the exit profile is the last word */
+        goto out;
+    }
     char buf[CONFIG_PATH_MAX + 64];
     bool in_sequence = path == NULL;
     if (in_sequence) {
@@ -186,6 +198,10 @@ int writer_dump_now(const char *path, unsigned why)
     uint64_t level = stacks_inuse_total();
     double t0 = mono_s();
     err = dump_to_path(path, &info);
+    if (why & WHY_HIGHWATER) {
+        hw_last = mono_s();
+        hw_failed = err != 0;
+    }
     if (err) {
         log_line("cannot write profile %s: %s (the program continues; the next profile will "
                  "try again)", path, strerror(err));
@@ -204,6 +220,8 @@ out:
     return err;
 }
 
+uint64_t writer_dumps_written(void) { return __atomic_load_n(&seq, __ATOMIC_RELAXED); }
+
 int writer_dump_to_fd(int fd, const char *reason, const dump_options *opt)
 {
     int64_t g = profiler_guard_enter();
@@ -219,10 +237,54 @@ int writer_dump_to_fd(int fd, const char *reason, const dump_options *opt)
 
 static void on_signal(int sig) { writer_request(WHY_SIGNAL); }
 
+/* The thread, while it runs; writer_pause() asks it to leave. */
+static pthread_t writer_tid;
+static int writer_running;
+static int writer_stop;
+
+/* PREFIX.<pid>.<seq>.pb.gz.tmp files of processes that died while writing
+ * (SIGKILL, SIGTERM mid-dump) would otherwise stay forever: no later
+ * process has their pid's name.  Removed once, when the writer starts,
+ * only if that pid is gone. */
+static void sweep_stale_tmp(void)
+{
+    const char *prefix = profiler_config()->out;
+    const char *slash = strrchr(prefix, '/');
+    char dir[CONFIG_PATH_MAX];
+    const char *base = slash ? slash + 1 : prefix;
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - prefix) + (slash == prefix), prefix);
+    else
+        strcpy(dir, ".");
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    size_t blen = strlen(base);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        size_t len = strlen(n);
+        char *end;
+        if (strncmp(n, base, blen) || n[blen] != '.' || len < 11 ||
+            strcmp(n + len - 10, ".pb.gz.tmp"))
+            continue;
+        long pid = strtol(n + blen + 1, &end, 10);
+        if (end == n + blen + 1 || *end != '.' || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        unlinkat(dirfd(d), n, 0);
+    }
+    closedir(d);
+}
+
 static void *writer_main(void *arg)
 {
     profiler_guard_enter(); /* for the thread's whole life */
-    for (;;) {
+    static int swept;
+    if (!swept++)
+        sweep_stale_tmp();
+    while (!__atomic_load_n(&writer_stop, __ATOMIC_ACQUIRE)) {
         double now = mono_s(), next = -1;
         unsigned why = 0;
         for (size_t i = 0; i < sizeof timed / sizeof timed[0]; i++) {
@@ -248,6 +310,24 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* Start the thread (the pipe already exists).  Joinable, so that
+ * writer_pause can wait for it to be gone. */
+static int spawn_thread(void)
+{
+    /* The thread inherits this mask: signals are for the program's threads. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    __atomic_store_n(&writer_stop, 0, __ATOMIC_RELEASE);
+    int err = pthread_create(&writer_tid, NULL, writer_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!err) {
+        writer_running = 1;
+        pthread_setname_np(writer_tid, "heapprof-writer");
+    }
+    return err;
+}
+
 static void start_thread(void)
 {
     if (pipe2(wake, O_CLOEXEC | O_NONBLOCK)) {
@@ -256,26 +336,31 @@ static void start_thread(void)
         wake[0] = wake[1] = -1;
         return;
     }
-    /* The thread inherits this mask: signals are for the program's threads. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pthread_t t;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int err = pthread_create(&t, &attr, writer_main, NULL);
-    pthread_attr_destroy(&attr);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int err = spawn_thread();
     if (err) {
         log_line("cannot start its writer thread (%s); only the exit profile will be written",
                  strerror(err));
         close(wake[0]);
         close(wake[1]);
         wake[0] = wake[1] = -1;
-        return;
     }
-    pthread_setname_np(t, "heapprof-writer");
+}
+
+void writer_pause(void)
+{
+    if (!writer_running)
+        return;
+    __atomic_store_n(&writer_stop, 1, __ATOMIC_RELEASE);
+    wake_writer();
+    pthread_join(writer_tid, NULL); /* waits for a dump in progress to finish */
+    writer_running = 0;
+}
+
+void writer_resume(void)
+{
+    /* Requests that arrived meanwhile are still in `pending` and the pipe. */
+    if (!writer_running && wake[0] >= 0 && spawn_thread() == 0)
+        wake_writer();
 }
 
 void writer_start(void)
@@ -283,7 +368,9 @@ void writer_start(void)
     const hp_config *cfg = profiler_config();
     if (cfg->highwater)
         writer_hw_threshold = cfg->highwater;
+    cgroup_start();
     start_thread();
+    http_start();
     if (cfg->signal) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
@@ -310,6 +397,7 @@ void writer_atfork_child(void)
         close(wake[1]);
         wake[0] = wake[1] = -1;
     }
+    writer_running = 0; /* the parent's thread does not exist here */
     seq = 0;
     last_ms = 0;
     period_next = 0;
@@ -317,6 +405,14 @@ void writer_atfork_child(void)
     pending = 0;
     if (!__atomic_load_n(&exited, __ATOMIC_ACQUIRE))
         start_thread();
+}
+
+void writer_wait_exit_profile(double seconds)
+{
+    struct timespec tick = {0, 1000000};
+    for (double waited = 0; waited < seconds && !__atomic_load_n(&exited, __ATOMIC_ACQUIRE);
+         waited += 1e-3)
+        nanosleep(&tick, NULL);
 }
 
 void writer_at_exit(void)

@@ -19,6 +19,7 @@ enum {
     WHY_EXIT = 1 << 2,
     WHY_API = 1 << 3,
     WHY_HIGHWATER = 1 << 4,
+    WHY_LIMIT = 1 << 5, /* HEAPPROF_LIMIT_DUMP: memory use crossed the limit threshold */
 };
 
 #include <stdint.h>
@@ -50,6 +51,16 @@ void writer_atfork_prepare(void);
 void writer_atfork_parent(void);
 void writer_atfork_child(void);
 
+/* Stop the writer thread and wait until it is gone (a dump in progress
+ * finishes first), then start it again: around calls that glibc applies to
+ * every thread (set*id), see shim_process.c.  Not thread-safe: the caller
+ * serialises. */
+void writer_pause(void);
+void writer_resume(void);
+
+/* Wait (at most `seconds`) until the exit profile is written. */
+void writer_wait_exit_profile(double seconds);
+
 /* exit: write the exit profile (if configured) and stop further dumps. */
 void writer_at_exit(void);
 
@@ -58,6 +69,9 @@ void writer_at_exit(void);
 /* Write a profile (not part of the file sequence) to fd, serialised with
  * every other dump: for the HTTP endpoint.  0 or an errno. */
 int writer_dump_to_fd(int fd, const char *reason, const dump_options *opt);
+
+/* Profiles of the file sequence written so far (for /metrics). */
+uint64_t writer_dumps_written(void);
 
 /* Write a profile now on the calling thread: to path, or to the next file
  * of the sequence when path is NULL.  Returns 0 or an errno value. */

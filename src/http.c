@@ -1,0 +1,708 @@
+/*
+ * http.c - see http.h.
+ *
+ * Data: `conns`, a fixed table of NSLOTS connection slots, owned by the
+ * server thread.  A slot moves FREE -> HEAD (reading the request head) ->
+ * [PARK (a ?seconds=N request waiting for its moment, holding a snapshot)]
+ * -> SEND (status line and headers from `out`, then the body from `out` or
+ * from a memfd) -> DRAIN (our side shut down; reading and discarding what
+ * the client still sends, so that closing does not reset the connection
+ * before the client has read the answer) -> FREE.  Every state but FREE
+ * has a deadline; when it passes, HEAD answers 408, PARK answers with its
+ * profile, SEND and DRAIN close.
+ *
+ * Bounds: at most MAX_ACTIVE connections are served at once (HEAD, PARK,
+ * SEND); one accepted beyond that is answered 503 at once in one of the
+ * remaining slots, which also hold the DRAINing ones, none of them counted
+ * as active; when every slot is taken the listening socket is not polled
+ * and new clients wait in the kernel's backlog.  A request head is at most
+ * HEAD_MAX bytes.
+ *
+ * Invariants: a descriptor in the table is open and the server's; it is
+ * installed and removed under `table_lock`, which the fork handlers hold
+ * across fork(), so the child knows every descriptor it must close.  That
+ * lock is never held across a blocking call or together with the dump lock.
+ */
+#define _GNU_SOURCE
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dump.h"
+#include "log.h"
+#include "metrics.h"
+#include "profiler.h"
+#include "writer.h"
+
+enum { MAX_ACTIVE = 8, NSLOTS = 16, HEAD_MAX = 8192, MAX_SECONDS = 300 };
+
+#define HEAD_S 5.0   /* for the whole request head to arrive */
+#define SEND_S 30.0  /* for the client to take the response */
+#define DRAIN_S 1.0  /* for the client to close after the response */
+
+enum { FREE, HEAD, PARK, SEND, DRAIN };
+
+typedef struct conn {
+    int fd, state;
+    int counted;         /* served (against MAX_ACTIVE), not a 503 */
+    double deadline;     /* monotonic seconds */
+    char *head;          /* HEAD_MAX bytes while reading the head */
+    size_t head_len;
+    metrics_buf out;     /* status line, headers, small bodies */
+    size_t out_off;
+    int body_fd;         /* memfd holding a profile, or -1 */
+    off_t body_off, body_len;
+    dump_snapshot *snap; /* PARK: values at the request */
+    int alloc_default;   /* PARK: /allocs rather than /heap */
+} conn;
+
+static conn conns[NSLOTS];
+static int listen_fd = -1;
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static char chunk[65536]; /* the server thread's send buffer */
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* ---- addresses ------------------------------------------------------------- */
+
+int http_parse_addr(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
+{
+    memset(ss, 0, sizeof *ss);
+    char host[64] = "127.0.0.1"; /* ":PORT" and "PORT": loopback only */
+    const char *port_s = spec, *colon = strrchr(spec, ':');
+    int v6 = spec[0] == '[';
+    if (v6 || colon) {
+        const char *h = spec + v6, *he = v6 ? strchr(spec, ']') : colon;
+        if (!he || (v6 && he[1] != ':') || (!v6 && memchr(spec, ':', (size_t)(he - spec))) ||
+            (size_t)(he - h) >= sizeof host)
+            return EINVAL; /* an IPv6 address needs its brackets */
+        if (he > h || v6) {
+            memcpy(host, h, (size_t)(he - h));
+            host[he - h] = '\0';
+        }
+        port_s = he + 1 + v6;
+    }
+    if (!strcmp(host, "localhost"))
+        strcpy(host, "127.0.0.1");
+    unsigned port = 0;
+    for (const char *p = port_s; *p; p++)
+        if (*p < '0' || *p > '9' || (port = port * 10 + (unsigned)(*p - '0')) > 65535)
+            return EINVAL;
+    if (!*port_s)
+        return EINVAL;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    if (v6 ? inet_pton(AF_INET6, host, &a6->sin6_addr) != 1
+           : inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+        return EINVAL;
+    ss->ss_family = v6 ? AF_INET6 : AF_INET;
+    if (v6)
+        a6->sin6_port = htons((uint16_t)port);
+    else
+        a4->sin_port = htons((uint16_t)port);
+    *len = v6 ? sizeof *a6 : sizeof *a4;
+    return 0;
+}
+
+static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+    const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ss;
+    const struct sockaddr_in *a4 = (const struct sockaddr_in *)ss;
+    char h[INET6_ADDRSTRLEN] = "?";
+    int v6 = ss->ss_family == AF_INET6;
+    inet_ntop(ss->ss_family, v6 ? (const void *)&a6->sin6_addr : (const void *)&a4->sin_addr, h,
+              sizeof h);
+    snprintf(buf, len, v6 ? "[%s]:%u" : "%s:%u", h, ntohs(v6 ? a6->sin6_port : a4->sin_port));
+}
+
+/* ---- the table -------------------------------------------------------------- */
+
+static void drop_body(conn *c)
+{
+    pthread_mutex_lock(&table_lock);
+    if (c->body_fd >= 0)
+        close(c->body_fd);
+    c->body_fd = -1;
+    pthread_mutex_unlock(&table_lock);
+}
+
+static void close_conn(conn *c)
+{
+    drop_body(c);
+    pthread_mutex_lock(&table_lock);
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    c->state = FREE;
+    pthread_mutex_unlock(&table_lock);
+    free(c->head);
+    c->head = NULL;
+    metrics_buf_free(&c->out);
+    if (c->snap)
+        dump_snapshot_free(c->snap);
+    c->snap = NULL;
+}
+
+/* ---- responses ----------------------------------------------------------------- */
+
+static const char *status_text(int code)
+{
+    static const struct { int code; const char *text; } t[] = {
+        {200, "OK"}, {400, "Bad Request"}, {404, "Not Found"}, {405, "Method Not Allowed"},
+        {408, "Request Timeout"}, {431, "Request Header Fields Too Large"},
+        {500, "Internal Server Error"}, {503, "Service Unavailable"},
+        {505, "HTTP Version Not Supported"}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (t[i].code == code)
+            return t[i].text;
+    return "Error";
+}
+
+/* Queue the status line and headers (and a small body) and switch to SEND.
+ * body_len counts the memfd's bytes when c->body_fd is set. */
+static void respond(conn *c, int code, const char *type, const char *extra, const char *body,
+                    size_t body_len)
+{
+    free(c->head);
+    c->head = NULL;
+    c->out.len = c->out_off = 0;
+    metrics_buf_printf(&c->out,
+                       "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                       "Connection: close\r\nCache-Control: no-store\r\n"
+                       "X-Content-Type-Options: nosniff\r\n%s\r\n",
+                       code, status_text(code), type, body_len, extra ? extra : "");
+    if (body && c->body_fd < 0)
+        metrics_buf_add(&c->out, body, body_len);
+    if (c->out.err) { /* no memory even for the headers: give up on this one */
+        close_conn(c);
+        return;
+    }
+    c->state = SEND;
+    c->deadline = mono_s() + SEND_S;
+}
+
+static void respond_text(conn *c, int code, const char *why, const char *extra)
+{
+    char body[256];
+    int n = snprintf(body, sizeof body, "%d %s: %s\n", code, status_text(code), why);
+    respond(c, code, "text/plain; charset=utf-8", extra, body, (size_t)n);
+}
+
+/* Render a profile into a memfd and answer with it. */
+static void respond_profile(conn *c, int alloc_default, const dump_snapshot *base)
+{
+    pthread_mutex_lock(&table_lock);
+    c->body_fd = memfd_create("heapprof-http", MFD_CLOEXEC);
+    int fd = c->body_fd;
+    pthread_mutex_unlock(&table_lock);
+    if (fd < 0) {
+        respond_text(c, 500, "cannot create a memory file for the profile", NULL);
+        return;
+    }
+    dump_options opt = {alloc_default != 0, base};
+    int err = writer_dump_to_fd(fd, "http", &opt);
+    struct stat st;
+    if (!err && fstat(fd, &st))
+        err = errno;
+    if (err) {
+        drop_body(c);
+        respond_text(c, 500, strerror(err), NULL);
+        return;
+    }
+    c->body_off = 0;
+    c->body_len = st.st_size;
+    respond(c, 200, "application/octet-stream",
+            alloc_default ? "Content-Disposition: attachment; filename=\"allocs.pb.gz\"\r\n"
+                          : "Content-Disposition: attachment; filename=\"heap.pb.gz\"\r\n",
+            NULL, (size_t)st.st_size);
+}
+
+static void respond_metrics(conn *c)
+{
+    metrics_buf m = {0};
+    if (metrics_render(&m))
+        respond_text(c, 500, "out of memory rendering the metrics", NULL);
+    else
+        respond(c, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, m.p, m.len);
+    metrics_buf_free(&m);
+}
+
+static const char index_html[] =
+    "<!DOCTYPE html>\n<html><head><title>heapprof</title></head><body>\n<h1>heapprof</h1>\n<ul>\n"
+    "<li><a href=\"/debug/pprof/heap\">/debug/pprof/heap</a>: live heap profile (gzipped pprof; "
+    "<code>go tool pprof URL</code>)</li>\n<li><a href=\"/debug/pprof/allocs\">/debug/pprof/allocs"
+    "</a>: the same, allocated space by default; <code>?seconds=N</code>: what is allocated in "
+    "the next N s</li>\n<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics</li>\n</ul>\n"
+    "</body></html>\n";
+
+/* ---- requests ---------------------------------------------------------------------- */
+
+static int tchar(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+typedef struct request {
+    const char *method, *target;
+    size_t mlen, tlen;
+} request;
+
+/* Check the request line [s, s+n) ("complete" when its end was seen): 0
+ * when it is, or may still become, "METHOD /target HTTP/1.x"; else the
+ * status to answer.  Fills *r when complete and valid. */
+static int check_line(const char *s, size_t n, int complete, request *r)
+{
+    size_t i = 0;
+    while (i < n && tchar((unsigned char)s[i]))
+        i++;
+    if (i == n)
+        return complete || i > 32 ? 400 : 0;
+    if (s[i] != ' ' || i == 0 || i > 32)
+        return 400;
+    size_t t0 = ++i;
+    while (i < n && (unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f)
+        i++;
+    if (i < n && s[i] != ' ')
+        return 400;
+    if (t0 < n && s[t0] != '/')
+        return 400; /* origin form only */
+    if (i == n)
+        return complete ? 400 : 0;
+    size_t v0 = ++i;
+    while (i < n && (unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f)
+        i++;
+    if (i < n || n - v0 > 8)
+        return 400;
+    if (!complete) /* so far a prefix of "HTTP/"?  Digits are checked at the end. */
+        return strncmp(s + v0, "HTTP/", n - v0 < 5 ? n - v0 : 5) ? 400 : 0;
+    if (n - v0 != 8 || strncmp(s + v0, "HTTP/", 5))
+        return 400;
+    if (strncmp(s + v0, "HTTP/1.1", 8) && strncmp(s + v0, "HTTP/1.0", 8))
+        return s[v0 + 5] >= '0' && s[v0 + 5] <= '9' ? 505 : 400;
+    r->method = s;
+    r->mlen = t0 - 1;
+    r->target = s + t0;
+    r->tlen = v0 - 1 - t0;
+    return 0;
+}
+
+/* Header lines: "name: value", name a token, no control bytes, no
+ * continuation lines.  0 or 400. */
+static int check_headers(const char *s, const char *end)
+{
+    while (s < end) {
+        const char *e = memchr(s, '\n', (size_t)(end - s));
+        if (!e)
+            e = end;
+        const char *le = e > s && e[-1] == '\r' ? e - 1 : e;
+        if (le == s)
+            break; /* the blank line */
+        const char *p = s;
+        while (p < le && tchar((unsigned char)*p))
+            p++;
+        if (p == s || p == le || *p != ':')
+            return 400;
+        for (; p < le; p++)
+            if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+                return 400;
+        s = e + 1;
+    }
+    return 0;
+}
+
+/* The `seconds` parameter of a query: 0 when absent, -1 when bad. */
+static int query_seconds(const char *q, size_t n)
+{
+    int secs = 0;
+    for (size_t len; n; n -= len + (len < n), q += len + 1) {
+        const char *amp = memchr(q, '&', n);
+        len = amp ? (size_t)(amp - q) : n;
+        if (len < 8 || strncmp(q, "seconds=", 8))
+            continue;
+        secs = len == 8 ? -1 : 0;
+        for (size_t i = 8; i < len && secs >= 0; i++)
+            secs = q[i] < '0' || q[i] > '9' || secs > MAX_SECONDS ? -1 : secs * 10 + (q[i] - '0');
+        if (secs < 1 || secs > MAX_SECONDS)
+            return -1;
+    }
+    return secs;
+}
+
+static int is(const char *p, size_t n, const char *want)
+{
+    return strlen(want) == n && !memcmp(p, want, n);
+}
+
+/* Answer later, from the poll loop, relative to the snapshot just taken. */
+static void park(conn *c, int allocs, int secs)
+{
+    free(c->head);
+    c->head = NULL;
+    c->alloc_default = allocs;
+    c->state = PARK;
+    c->deadline = mono_s() + secs;
+}
+
+static void route(conn *c, const request *r)
+{
+    const char *q = memchr(r->target, '?', r->tlen);
+    size_t plen = q ? (size_t)(q - r->target) : r->tlen;
+    size_t qlen = q ? r->tlen - plen - 1 : 0;
+    const char *path = r->target;
+    int heap = is(path, plen, "/debug/pprof/heap"), allocs = is(path, plen, "/debug/pprof/allocs");
+    int index = is(path, plen, "/") || is(path, plen, "/debug/pprof/") ||
+                is(path, plen, "/debug/pprof");
+    int metrics = is(path, plen, "/metrics"), symbol = is(path, plen, "/debug/pprof/symbol");
+    int secs = query_seconds(q ? q + 1 : "", qlen), post = is(r->method, r->mlen, "POST");
+    if (!heap && !allocs && !index && !metrics && !symbol)
+        respond_text(c, 404, "no such path (see / for the list)", NULL);
+    else if (symbol && (post || is(r->method, r->mlen, "GET")))
+        /* go tool pprof posts the addresses a profile left unnamed here;
+         * the process named all it could when it wrote the profile, so the
+         * answer is "none", which pprof takes instead of failing. */
+        respond(c, 200, "text/plain; charset=utf-8", NULL, post ? "" : "num_symbols: 0\n",
+                post ? 0 : 15);
+    else if (!is(r->method, r->mlen, "GET"))
+        respond_text(c, 405, "only GET is served", "Allow: GET\r\n");
+    else if (index)
+        respond(c, 200, "text/html; charset=utf-8", NULL, index_html, sizeof index_html - 1);
+    else if (metrics)
+        respond_metrics(c);
+    else if (secs < 0)
+        respond_text(c, 400, "seconds must be a whole number from 1 to 300", NULL);
+    else if (!secs)
+        respond_profile(c, allocs, NULL);
+    else if (!(c->snap = dump_snapshot_take())) /* answered later, relative to now */
+        respond_text(c, 500, "out of memory taking the snapshot", NULL);
+    else
+        park(c, allocs, secs);
+}
+
+/* Look at the head read so far: answer, or wait for more. */
+static void examine(conn *c)
+{
+    const char *h = c->head;
+    size_t n = c->head_len;
+    const char *nl = memchr(h, '\n', n);
+    size_t llen = nl ? (size_t)(nl - h) : n;
+    if (llen && h[llen - 1] == '\r') /* its CR, or (still incomplete) a CR its LF will follow */
+        llen--;
+    request r = {0};
+    int code = check_line(h, llen, nl != NULL, &r);
+    if (code) {
+        respond_text(c, code,
+                     code == 505 ? "only HTTP/1.0 and HTTP/1.1 are served" : "malformed request line",
+                     NULL);
+        return;
+    }
+    /* The blank line that ends the head (bare LF line ends accepted). */
+    const char *crlf = memmem(h, n, "\n\r\n", 3), *lf = memmem(h, n, "\n\n", 2);
+    size_t end = crlf && (!lf || crlf < lf) ? (size_t)(crlf - h) + 3 : lf ? (size_t)(lf - h) + 2 : 0;
+    if (!end) {
+        if (n == HEAD_MAX) /* else more to come */
+            respond_text(c, nl ? 431 : 400,
+                         nl ? "the request head is over 8 KiB" : "the request line is over 8 KiB",
+                         NULL);
+    } else if (check_headers(nl + 1, h + end)) {
+        respond_text(c, 400, "malformed header line", NULL);
+    } else {
+        route(c, &r);
+    }
+}
+
+/* ---- the connection's steps ---------------------------------------------------------------- */
+
+static void on_readable(conn *c)
+{
+    char discard[4096];
+    char *buf = c->state == HEAD ? c->head + c->head_len : discard;
+    size_t room = c->state == HEAD ? HEAD_MAX - c->head_len : sizeof discard;
+    ssize_t r = recv(c->fd, buf, room, MSG_DONTWAIT);
+    if (r < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            close_conn(c);
+        return;
+    }
+    if (r == 0) {
+        /* An incomplete head, the end of a drained one, or a client gone
+         * while parked (one that only shut its writing side is taken as
+         * gone too: it would otherwise hold a slot for up to 300 s). */
+        close_conn(c);
+        return;
+    }
+    if (c->state == HEAD) {
+        c->head_len += (size_t)r;
+        examine(c);
+    }
+}
+
+static void finish_send(conn *c)
+{
+    shutdown(c->fd, SHUT_WR);
+    drop_body(c);
+    metrics_buf_free(&c->out);
+    c->state = DRAIN;
+    c->counted = 0; /* answered: no longer one of the MAX_ACTIVE being served */
+    c->deadline = mono_s() + DRAIN_S;
+}
+
+/* Bytes sent, or -1 when the caller must stop (it would block, or the
+ * connection failed and is closed). */
+static ssize_t send_some(conn *c, const char *p, size_t n)
+{
+    ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        close_conn(c);
+    return w;
+}
+
+static void on_writable(conn *c)
+{
+    ssize_t w, n;
+    for (; c->out_off < c->out.len; c->out_off += (size_t)w)
+        if ((w = send_some(c, c->out.p + c->out_off, c->out.len - c->out_off)) < 0)
+            return;
+    for (; c->body_fd >= 0 && c->body_off < c->body_len; c->body_off += w) {
+        size_t want = (size_t)(c->body_len - c->body_off);
+        if ((n = pread(c->body_fd, chunk, want < sizeof chunk ? want : sizeof chunk,
+                       c->body_off)) <= 0) {
+            close_conn(c);
+            return;
+        }
+        if ((w = send_some(c, chunk, (size_t)n)) < 0)
+            return;
+    }
+    finish_send(c);
+}
+
+static void on_deadline(conn *c)
+{
+    dump_snapshot *s = c->snap;
+    if (c->state == HEAD) {
+        respond_text(c, 408, "the request head did not arrive within 5 s", NULL);
+    } else if (c->state == PARK) { /* its moment: the profile relative to the snapshot */
+        c->snap = NULL;
+        respond_profile(c, c->alloc_default, s);
+        dump_snapshot_free(s);
+    } else {
+        close_conn(c);
+    }
+}
+
+static void accept_some(void)
+{
+    for (;;) {
+        conn *c = NULL;
+        int active = 0;
+        for (int i = 0; i < NSLOTS; i++) {
+            if (conns[i].state == FREE && !c)
+                c = &conns[i];
+            else if (conns[i].state != FREE && conns[i].counted)
+                active++;
+        }
+        if (!c)
+            return;
+        pthread_mutex_lock(&table_lock);
+        int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0)
+            *c = (conn){.fd = fd, .state = HEAD, .body_fd = -1};
+        pthread_mutex_unlock(&table_lock);
+        if (fd < 0) {
+            int e = errno;
+            if (e == EINTR || e == ECONNABORTED)
+                continue;
+            if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM)
+                poll(NULL, 0, 50); /* the backlog keeps them; don't spin */
+            return;
+        }
+        c->deadline = mono_s() + HEAD_S;
+        if (active >= MAX_ACTIVE) {
+            respond_text(c, 503, "too many connections; try again", "Retry-After: 1\r\n");
+            continue;
+        }
+        c->counted = 1;
+        if (!(c->head = malloc(HEAD_MAX)))
+            close_conn(c);
+    }
+}
+
+/* The thread, while it runs; http_pause() asks it to leave through the
+ * wake pipe, which is always the last descriptor polled. */
+static pthread_t http_tid;
+static int http_running, http_stop;
+static int http_wake[2] = {-1, -1};
+
+static void *http_main(void *arg)
+{
+    profiler_guard_enter(); /* for the thread's whole life */
+    while (!__atomic_load_n(&http_stop, __ATOMIC_ACQUIRE)) {
+        struct pollfd pfd[NSLOTS + 2];
+        conn *who[NSLOTS + 2];
+        int n = 0, used = 0;
+        double now = mono_s(), next = -1;
+        for (int i = 0; i < NSLOTS; i++) {
+            conn *c = &conns[i];
+            if (c->state == FREE)
+                continue;
+            used++;
+            if (next < 0 || c->deadline < next)
+                next = c->deadline;
+            pfd[n] = (struct pollfd){c->fd, c->state == SEND ? POLLOUT : POLLIN, 0};
+            who[n++] = c;
+        }
+        if (used < NSLOTS) {
+            pfd[n] = (struct pollfd){listen_fd, POLLIN, 0};
+            who[n++] = NULL;
+        }
+        int timeout = next < 0 ? -1 : next <= now ? 0 : (int)((next - now) * 1e3) + 1;
+        pfd[n] = (struct pollfd){http_wake[0], POLLIN, 0};
+        if (poll(pfd, (nfds_t)n + 1, timeout) < 0) {
+            poll(NULL, 0, 10);
+            continue;
+        }
+        if (pfd[n].revents) {
+            char drain[16];
+            while (read(http_wake[0], drain, sizeof drain) > 0)
+                ;
+        }
+        for (int i = 0; i < n; i++) {
+            if (!pfd[i].revents)
+                continue;
+            conn *c = who[i];
+            if (!c)
+                accept_some();
+            else if (c->state == SEND)
+                on_writable(c);
+            else if (pfd[i].revents & (POLLERR | POLLNVAL | POLLHUP)) /* reset or gone */
+                close_conn(c);
+            else
+                on_readable(c);
+        }
+        now = mono_s();
+        for (int i = 0; i < NSLOTS; i++)
+            if (conns[i].state != FREE && now >= conns[i].deadline)
+                on_deadline(&conns[i]);
+    }
+    return NULL;
+}
+
+/* ---- start and fork ------------------------------------------------------------------ */
+
+/* Start the thread (joinable, so that http_pause can wait for it). */
+static int spawn(void)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* signals are for the program's threads */
+    __atomic_store_n(&http_stop, 0, __ATOMIC_RELEASE);
+    int err = pthread_create(&http_tid, NULL, http_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!err) {
+        http_running = 1;
+        pthread_setname_np(http_tid, "heapprof-http");
+    }
+    return err;
+}
+
+void http_pause(void)
+{
+    if (!http_running)
+        return;
+    __atomic_store_n(&http_stop, 1, __ATOMIC_RELEASE);
+    (void)!write(http_wake[1], "", 1);
+    pthread_join(http_tid, NULL);
+    http_running = 0;
+}
+
+void http_resume(void)
+{
+    /* Connections keep their state and deadlines across the pause. */
+    if (!http_running && listen_fd >= 0)
+        spawn();
+}
+
+void http_start(void)
+{
+    const char *spec = profiler_config()->http;
+    if (!*spec || !strcmp(spec, "off") || !strcmp(spec, "0"))
+        return;
+    for (int i = 0; i < NSLOTS; i++)
+        conns[i] = (conn){.fd = -1, .body_fd = -1};
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (http_parse_addr(spec, &ss, &len)) {
+        log_line("HEAPPROF_HTTP=\"%.64s\" is not understood (expected HOST:PORT, [IPv6]:PORT or "
+                 ":PORT, with a numeric HOST or localhost); the HTTP server is off", spec);
+        return;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+    if (fd >= 0) {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (ss.ss_family == AF_INET6)
+            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    }
+    if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 16) ||
+        getsockname(fd, (struct sockaddr *)&ss, &len)) {
+        log_line("cannot serve HTTP on %.64s: %s; the HTTP server is off", spec, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    listen_fd = fd;
+    int err = pipe2(http_wake, O_CLOEXEC | O_NONBLOCK) ? errno : spawn();
+    if (err) {
+        log_line("cannot start its HTTP thread (%s); the HTTP server is off", strerror(err));
+        close(listen_fd);
+        listen_fd = -1;
+        return;
+    }
+    char text[96];
+    addr_text(&ss, text, sizeof text);
+    log_line("serving http://%s/", text);
+}
+
+void http_atfork_prepare(void) { pthread_mutex_lock(&table_lock); }
+
+void http_atfork_parent(void) { pthread_mutex_unlock(&table_lock); }
+
+void http_atfork_child(void)
+{
+    /* No server thread here: drop every descriptor of the parent's server.
+     * The slots' memory was the parent thread's to free; leave it. */
+    if (listen_fd >= 0)
+        close(listen_fd);
+    listen_fd = -1;
+    http_running = 0;
+    for (int i = 0; i < 2; i++)
+        if (http_wake[i] >= 0)
+            close(http_wake[i]);
+    http_wake[0] = http_wake[1] = -1;
+    for (int i = 0; i < NSLOTS; i++) {
+        if (conns[i].state != FREE) {
+            close(conns[i].fd);
+            if (conns[i].body_fd >= 0)
+                close(conns[i].body_fd);
+        }
+        conns[i] = (conn){.fd = -1, .body_fd = -1};
+    }
+    pthread_mutex_unlock(&table_lock);
+}

@@ -1,0 +1,40 @@
+/*
+ * http.h - the live endpoint: pprof profiles and Prometheus metrics over
+ * HTTP, off unless HEAPPROF_HTTP names an address.
+ *
+ * One thread of the profiler's own (all signals blocked, the reentrancy
+ * guard held for its whole life) runs a poll(2) loop over a nonblocking
+ * listening socket and at most a fixed number of connections, each with a
+ * deadline, so no client can hold the thread, and the thread never blocks
+ * the program: profiles are rendered through writer_dump_to_fd into a
+ * memfd and sent from there without any lock held.
+ *
+ * fork: the child does not serve.  Its copies of the listening socket and
+ * of every connection are closed in the child handler (so a client of the
+ * parent sees its connection end when the parent ends it), and no thread is
+ * started there; a child that execs starts afresh from HEAPPROF_HTTP.
+ */
+#ifndef HEAPPROF_HTTP_H
+#define HEAPPROF_HTTP_H
+
+#include <sys/socket.h>
+
+/* Parse HEAPPROF_HTTP, bind, and start the thread (from writer_start).  A
+ * bad value or a failed bind is one line on stderr and no server. */
+void http_start(void);
+
+/* Stop the server thread and wait until it is gone, then start it again
+ * (around set*id calls, see shim_process.c).  The caller serialises. */
+void http_pause(void);
+void http_resume(void);
+
+/* fork(2) handlers, called from lifecycle.c's. */
+void http_atfork_prepare(void);
+void http_atfork_parent(void);
+void http_atfork_child(void);
+
+/* "HOST:PORT", "[IPv6]:PORT", ":PORT" or "PORT" (both 127.0.0.1) into *ss.
+ * HOST is a numeric address or "localhost".  0, or EINVAL. */
+int http_parse_addr(const char *spec, struct sockaddr_storage *ss, socklen_t *len);
+
+#endif

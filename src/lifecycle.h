@@ -1,0 +1,17 @@
+/*
+ * lifecycle.h - process events the profiler follows (see lifecycle.c).
+ */
+#ifndef HEAPPROF_LIFECYCLE_H
+#define HEAPPROF_LIFECYCLE_H
+
+/* Stop the profiler's own threads, and start them again: around calls
+ * that glibc broadcasts to every thread (shim_process.c).  Serialised. */
+void lifecycle_quiesce(void);
+void lifecycle_resume(void);
+
+/* Called by exit() before the real one: returns at once for the first
+ * thread to exit, and makes any later one wait (at most 10 s) until the
+ * exit profile is written. */
+void lifecycle_before_exit(void);
+
+#endif

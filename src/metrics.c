@@ -1,0 +1,466 @@
+/*
+ * metrics.c - see metrics.h.
+ *
+ * Data: one pass over every stack record sums its cumulative (alloc) and
+ * live (inuse) totals into the process total and into the record's
+ * component, the value of its "component" label ("root" when it has none).
+ * Components are few (bounded by the label table), so they are gathered in
+ * a small open-addressing table keyed by the interned value string, then
+ * sorted by name so successive scrapes list them in the same order.
+ *
+ * Freed = allocated - live, per component: the tables keep no separate free
+ * totals.  The totals of a record are read one by one while the program
+ * runs, and label adoption moves live bytes between components without
+ * moving what was allocated, so a difference can come out negative; it is
+ * shown as 0.  For the same reason a component's deallocated total drops
+ * when it adopts objects (documented in docs/live.md).
+ *
+ * Which figures are estimates: everything computed from the stack tables is
+ * scaled up from samples (exact when HEAPPROF_SAMPLE=1); the allocator's
+ * statistics, RSS, the cgroup's files and the profiler's own counters are
+ * exact.  Each HELP line says which.
+ */
+#define _GNU_SOURCE
+#include "metrics.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup.h"
+#include "labels.h"
+#include "live.h"
+#include "mem.h"
+#include "profiler.h"
+#include "real.h"
+#include "sampler.h"
+#include "stacks.h"
+#include "writer.h"
+
+#define EST " (estimated from samples; exact when HEAPPROF_SAMPLE=1)"
+
+/* ---- the buffer ------------------------------------------------------------ */
+
+static int reserve(metrics_buf *b, size_t more)
+{
+    if (b->err)
+        return -1;
+    if (b->len + more + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + more + 1)
+        cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) {
+        b->err = ENOMEM;
+        return -1;
+    }
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+void metrics_buf_add(metrics_buf *b, const char *s, size_t n)
+{
+    if (reserve(b, n))
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void metrics_buf_printf(metrics_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char small[256];
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof small) {
+        metrics_buf_add(b, small, (size_t)n);
+        return;
+    }
+    if (reserve(b, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void metrics_buf_free(metrics_buf *b)
+{
+    free(b->p);
+    *b = (metrics_buf){0};
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 (overlong forms, surrogates
+ * and code points above U+10FFFF are invalid, as in Prometheus's parser). */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (!n || c > 0xF4)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) ||
+        (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+void metrics_escape_label(metrics_buf *b, const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u) {
+        size_t n = utf8_len(u);
+        if (*u == '\\')
+            metrics_buf_add(b, "\\\\", 2);
+        else if (*u == '"')
+            metrics_buf_add(b, "\\\"", 2);
+        else if (*u == '\n')
+            metrics_buf_add(b, "\\n", 2);
+        else if (n)
+            metrics_buf_add(b, (const char *)u, n);
+        else
+            metrics_buf_add(b, "?", 1);
+        u += n ? n : 1;
+    }
+}
+
+/* ---- families ---------------------------------------------------------------- */
+
+static void family(metrics_buf *b, const char *name, const char *type, const char *help)
+{
+    metrics_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void value(metrics_buf *b, const char *name, uint64_t v)
+{
+    metrics_buf_printf(b, "%s %llu\n", name, (unsigned long long)v);
+}
+
+static void labelled(metrics_buf *b, const char *name, const char *key, const char *val,
+                     uint64_t v)
+{
+    metrics_buf_printf(b, "%s{%s=\"", name, key);
+    metrics_escape_label(b, val);
+    metrics_buf_printf(b, "\"} %llu\n", (unsigned long long)v);
+}
+
+static uint64_t objects(uint64_t fixed)
+{
+    return (fixed + (uint64_t)SAMPLER_OBJ_ONE / 2) / (uint64_t)SAMPLER_OBJ_ONE;
+}
+
+static uint64_t minus(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
+
+/* ---- per-component totals ---------------------------------------------------- */
+
+typedef struct comp {
+    const char *name;
+    uint64_t alloc_objs, alloc_bytes, inuse_objs, inuse_bytes; /* objs fixed point */
+} comp;
+
+typedef struct comps {
+    comp *slot; /* open addressing, name NULL = free */
+    size_t cap, n;
+} comps;
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static comp *comp_find(comps *c, const char *name)
+{
+    if (c->n * 2 >= c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        comp *s = calloc(cap, sizeof *s);
+        if (!s)
+            return NULL;
+        for (size_t i = 0; i < c->cap; i++) {
+            if (!c->slot[i].name)
+                continue;
+            size_t j = hash_str(c->slot[i].name) & (cap - 1);
+            while (s[j].name)
+                j = (j + 1) & (cap - 1);
+            s[j] = c->slot[i];
+        }
+        free(c->slot);
+        c->slot = s;
+        c->cap = cap;
+    }
+    size_t j = hash_str(name) & (c->cap - 1);
+    while (c->slot[j].name && strcmp(c->slot[j].name, name))
+        j = (j + 1) & (c->cap - 1);
+    if (!c->slot[j].name) {
+        c->slot[j].name = name;
+        c->n++;
+    }
+    return &c->slot[j];
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const comp *)a)->name, ((const comp *)b)->name);
+}
+
+/* Sum every stack into *all and per component; the components come back
+ * sorted and packed in c->slot[0 .. c->n).  0 or ENOMEM. */
+static int gather(comps *c, comp *all)
+{
+    *all = (comp){"all", 0, 0, 0, 0};
+    for (stack_rec *r = stacks_first(); r; r = r->next_all) {
+        uint64_t ao = __atomic_load_n(&r->alloc.objs, __ATOMIC_RELAXED);
+        uint64_t ab = __atomic_load_n(&r->alloc.bytes, __ATOMIC_RELAXED);
+        uint64_t io = __atomic_load_n(&r->inuse.objs, __ATOMIC_RELAXED);
+        uint64_t ib = __atomic_load_n(&r->inuse.bytes, __ATOMIC_RELAXED);
+        const char *name = labels_value(r->labels, "component");
+        comp *k = comp_find(c, name ? name : "root");
+        if (!k)
+            return ENOMEM;
+        comp *both[2] = {all, k};
+        for (int i = 0; i < 2; i++) {
+            both[i]->alloc_objs += ao;
+            both[i]->alloc_bytes += ab;
+            both[i]->inuse_objs += io;
+            both[i]->inuse_bytes += ib;
+        }
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < c->cap; i++)
+        if (c->slot[i].name)
+            c->slot[n++] = c->slot[i];
+    if (n)
+        qsort(c->slot, n, sizeof *c->slot, by_name);
+    return 0;
+}
+
+typedef struct heap_family {
+    const char *name, *type, *help;
+    int field; /* 0 alloc bytes, 1 alloc objects, 2 freed bytes, 3 freed objects, 4 live bytes, 5 live objects */
+} heap_family;
+
+static uint64_t pick(const comp *k, int field)
+{
+    switch (field) {
+    case 0: return k->alloc_bytes;
+    case 1: return objects(k->alloc_objs);
+    case 2: return minus(k->alloc_bytes, k->inuse_bytes);
+    case 3: return minus(objects(k->alloc_objs), objects(k->inuse_objs));
+    case 4: return k->inuse_bytes;
+    default: return objects(k->inuse_objs);
+    }
+}
+
+static const heap_family totals[] = {
+    {"heapprof_allocated_bytes_total", "counter", "Bytes allocated since the start" EST, 0},
+    {"heapprof_allocated_objects_total", "counter", "Objects allocated since the start" EST, 1},
+    {"heapprof_deallocated_bytes_total", "counter", "Bytes freed since the start" EST, 2},
+    {"heapprof_deallocated_objects_total", "counter", "Objects freed since the start" EST, 3},
+    {"heapprof_live_bytes", "gauge", "Bytes allocated and not yet freed" EST, 4},
+    {"heapprof_live_objects", "gauge", "Objects allocated and not yet freed" EST, 5},
+};
+
+static const heap_family per_component[] = {
+    {"component_allocated_bytes", "gauge",
+     "Bytes allocated and not yet freed, by component label (root = unlabelled); adopted "
+     "objects count for the adopting component" EST, 4},
+    {"component_allocated_objects", "gauge",
+     "Objects allocated and not yet freed, by component label" EST, 5},
+    {"component_allocated_bytes_total", "counter",
+     "Bytes allocated since the start, by the component label at allocation" EST, 0},
+    {"component_allocated_objects_total", "counter",
+     "Objects allocated since the start, by the component label at allocation" EST, 1},
+    {"component_deallocated_bytes_total", "counter",
+     "Bytes allocated by the component and freed or handed to another by adoption" EST, 2},
+    {"component_deallocated_objects_total", "counter",
+     "Objects allocated by the component and freed or handed to another by adoption" EST, 3},
+};
+
+static void render_heap(metrics_buf *b, const comps *c, const comp *all)
+{
+    for (size_t i = 0; i < sizeof totals / sizeof totals[0]; i++) {
+        family(b, totals[i].name, totals[i].type, totals[i].help);
+        value(b, totals[i].name, pick(all, totals[i].field));
+    }
+    for (size_t i = 0; i < sizeof per_component / sizeof per_component[0]; i++) {
+        const heap_family *f = &per_component[i];
+        family(b, f->name, f->type, f->help);
+        if (!c->n) /* no stack yet: the root component exists all the same */
+            labelled(b, f->name, "component", "root", 0);
+        for (size_t k = 0; k < c->n; k++)
+            labelled(b, f->name, "component", c->slot[k].name, pick(&c->slot[k], f->field));
+    }
+}
+
+/* ---- the allocator's own statistics ------------------------------------------- */
+
+/* glibc's struct mallinfo2 (2.33+), spelled out so the code builds against
+ * any header; the function is looked up at run time. */
+typedef struct mallinfo2_t {
+    size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+} mallinfo2_t;
+
+static mallinfo2_t (*mallinfo2_fn)(void);
+static pthread_once_t mallinfo_once = PTHREAD_ONCE_INIT;
+
+/* Only when glibc is the allocator actually in use: with jemalloc or
+ * tcmalloc preloaded, glibc's figures would describe an unused heap. */
+static void find_mallinfo2(void)
+{
+    void *f = dlsym(RTLD_DEFAULT, "mallinfo2"), *m;
+    Dl_info a, b;
+    /* POSIX guarantees data and function pointers convert; memcpy keeps
+     * -Wpedantic quiet about it. */
+    memcpy(&m, &real.malloc, sizeof m);
+    if (f && m && dladdr(f, &a) && dladdr(m, &b) && a.dli_fbase == b.dli_fbase)
+        memcpy(&mallinfo2_fn, &f, sizeof f);
+}
+
+static void render_allocator(metrics_buf *b)
+{
+    pthread_once(&mallinfo_once, find_mallinfo2);
+    if (!mallinfo2_fn)
+        return;
+    mallinfo2_t mi = mallinfo2_fn();
+    static const struct {
+        const char *name, *help;
+        size_t off;
+    } rows[] = {
+        {"heapprof_malloc_arena_bytes",
+         "glibc mallinfo2 arena: bytes of heap obtained with brk/mmap for arenas (exact)",
+         offsetof(mallinfo2_t, arena)},
+        {"heapprof_malloc_in_use_bytes",
+         "glibc mallinfo2 uordblks: bytes in chunks in use in the arenas (exact)",
+         offsetof(mallinfo2_t, uordblks)},
+        {"heapprof_malloc_free_bytes",
+         "glibc mallinfo2 fordblks: bytes in free chunks in the arenas (exact)",
+         offsetof(mallinfo2_t, fordblks)},
+        {"heapprof_malloc_mmap_bytes",
+         "glibc mallinfo2 hblkhd: bytes in chunks allocated with mmap (exact)",
+         offsetof(mallinfo2_t, hblkhd)},
+        {"heapprof_malloc_releasable_bytes",
+         "glibc mallinfo2 keepcost: free bytes at the top of the heap that could be released "
+         "(exact)",
+         offsetof(mallinfo2_t, keepcost)},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        size_t v;
+        memcpy(&v, (const char *)&mi + rows[i].off, sizeof v);
+        family(b, rows[i].name, "gauge", rows[i].help);
+        value(b, rows[i].name, v);
+    }
+}
+
+/* ---- process and cgroup ---------------------------------------------------------- */
+
+static void limit_value(metrics_buf *b, const char *name, const char *help, int64_t v)
+{
+    if (v == CGROUP_UNKNOWN)
+        return;
+    family(b, name, "gauge", help);
+    if (v == CGROUP_NOLIMIT)
+        metrics_buf_printf(b, "%s +Inf\n", name);
+    else
+        value(b, name, (uint64_t)v);
+}
+
+static void render_system(metrics_buf *b)
+{
+    cgroup_figures f;
+    cgroup_read(&f);
+    if (f.rss >= 0) {
+        family(b, "process_resident_memory_bytes", "gauge",
+               "Resident set size of the process, from /proc/self/statm (exact)");
+        value(b, "process_resident_memory_bytes", (uint64_t)f.rss);
+    }
+    limit_value(b, "heapprof_cgroup_memory_current_bytes",
+                "memory.current of the process's cgroup v2: bytes charged to it (exact)",
+                f.current);
+    limit_value(b, "heapprof_cgroup_memory_max_bytes",
+                "memory.max of the process's cgroup v2: hard limit, +Inf when none (exact)", f.max);
+    limit_value(b, "heapprof_cgroup_memory_high_bytes",
+                "memory.high of the process's cgroup v2: throttling limit, +Inf when none (exact)",
+                f.high);
+    const struct { const char *name; int64_t v; } ev[] = {
+        {"low", f.ev_low}, {"high", f.ev_high}, {"max", f.ev_max},
+        {"oom", f.ev_oom}, {"oom_kill", f.ev_oom_kill},
+    };
+    int any = 0;
+    for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++) {
+        if (ev[i].v < 0)
+            continue;
+        if (!any++)
+            family(b, "heapprof_cgroup_memory_events_total", "counter",
+                   "memory.events counters of the process's cgroup v2: times usage went over "
+                   "memory.high (high), hit memory.max (max), OOM situations (oom) and processes "
+                   "killed by the OOM killer (oom_kill) (exact)");
+        labelled(b, "heapprof_cgroup_memory_events_total", "event", ev[i].name, (uint64_t)ev[i].v);
+    }
+}
+
+/* ---- the profiler itself ------------------------------------------------------ */
+
+static void render_self(metrics_buf *b)
+{
+    profiler_stats st;
+    profiler_get_stats(&st);
+    family(b, "heapprof_samples_total", "counter", "Allocations sampled (exact)");
+    value(b, "heapprof_samples_total", st.samples);
+    family(b, "heapprof_dropped_samples_total", "counter",
+           "Samples not recorded because a table was full or memory ran out (exact)");
+    labelled(b, "heapprof_dropped_samples_total", "table", "stacks", st.dropped_stacks);
+    labelled(b, "heapprof_dropped_samples_total", "table", "live", st.dropped_live);
+    family(b, "heapprof_unseen_frees_total", "counter",
+           "Sampled objects whose free was never seen, found when their address came back (exact)");
+    value(b, "heapprof_unseen_frees_total", st.unseen_frees);
+    family(b, "heapprof_profiles_written_total", "counter",
+           "Profiles written to files of the sequence (exact)");
+    value(b, "heapprof_profiles_written_total", writer_dumps_written());
+    family(b, "heapprof_sampled_live_objects", "gauge",
+           "Sampled objects tracked as live (exact count of samples, not an estimate of objects)");
+    value(b, "heapprof_sampled_live_objects", live_count());
+    family(b, "heapprof_stacks", "gauge", "Distinct call stacks recorded (exact)");
+    value(b, "heapprof_stacks", stacks_count());
+    family(b, "heapprof_profiler_memory_bytes", "gauge",
+           "Memory the profiler mapped for its tables, stack records included (exact)");
+    value(b, "heapprof_profiler_memory_bytes", mem_mapped_bytes());
+    family(b, "heapprof_profiler_stack_memory_bytes", "gauge",
+           "Part of heapprof_profiler_memory_bytes held by stack records (exact)");
+    value(b, "heapprof_profiler_stack_memory_bytes", stacks_bytes());
+    family(b, "heapprof_sample_interval_bytes", "gauge",
+           "Mean bytes between samples now in force; 1 = every allocation, 0 = paused");
+    value(b, "heapprof_sample_interval_bytes", profiler_mean());
+}
+
+int metrics_render(metrics_buf *b)
+{
+    comps c = {0};
+    comp all;
+    int err = gather(&c, &all);
+    if (!err) {
+        render_heap(b, &c, &all);
+        render_allocator(b);
+        render_system(b);
+        render_self(b);
+        err = b->err;
+    }
+    free(c.slot);
+    return err;
+}

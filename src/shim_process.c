@@ -1,0 +1,72 @@
+/*
+ * shim_process.c - process-wide calls heapprof must see: exit(), and the
+ * calls that change a process's user or group ids.
+ *
+ * exit(): POSIX leaves a second concurrent exit() undefined, and glibc's
+ * answer is to _exit at once when another thread is already running the
+ * exit handlers.  The exit profile is written by one of those handlers, so
+ * a second exit() would kill the process halfway through writing it.  A
+ * later exit() therefore waits (bounded) for the exit profile first.
+ *
+ * set*id: why heapprof interposes them: glibc applies setuid() and its relatives
+ * to every thread of the process (Linux credentials are per thread) and
+ * aborts the program if any thread's call fails where the caller's
+ * succeeded.  A program that drops root the way setpriv(1) does keeps its
+ * capabilities with PR_SET_KEEPCAPS and capset(2), both of which act on the
+ * calling thread only; the profiler's writer thread loses its capabilities
+ * at the setresuid, its setresgid then fails with EPERM, and glibc aborts
+ * a correct program.  So around each of these calls the profiler's own
+ * threads are stopped (a dump in progress finishes first), the call runs
+ * in a process of program threads only, and the threads are started again
+ * by the caller, inheriting its new credentials.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <grp.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "lifecycle.h"
+#include "real.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+#define SETXID(name, params, args)                   \
+    EXPORT int name params                           \
+    {                                                \
+        static int(*next) params;                    \
+        if (!next)                                   \
+            next = (int(*) params)real_next(#name);  \
+        if (!next) {                                 \
+            errno = ENOSYS;                          \
+            return -1;                               \
+        }                                            \
+        lifecycle_quiesce();                         \
+        int rc = next args;                          \
+        int saved = errno;                           \
+        lifecycle_resume();                          \
+        errno = saved;                               \
+        return rc;                                   \
+    }
+
+EXPORT void exit(int status)
+{
+    static void (*next)(int);
+    if (!next)
+        next = (void (*)(int))real_next("exit");
+    lifecycle_before_exit();
+    if (next)
+        next(status);
+    _exit(status); /* no next exit(): cannot happen with glibc */
+}
+
+SETXID(setuid, (uid_t u), (u))
+SETXID(setgid, (gid_t g), (g))
+SETXID(seteuid, (uid_t u), (u))
+SETXID(setegid, (gid_t g), (g))
+SETXID(setreuid, (uid_t r, uid_t e), (r, e))
+SETXID(setregid, (gid_t r, gid_t e), (r, e))
+SETXID(setresuid, (uid_t r, uid_t e, uid_t s), (r, e, s))
+SETXID(setresgid, (gid_t r, gid_t e, gid_t s), (r, e, s))
+SETXID(setgroups, (size_t n, const gid_t *list), (n, list))

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# integ_sampled: Poisson sampling is unbiased and as precise as its theory
+# says.  200 MB from three sites (16 B .. 1 MiB), at the default interval
+# (512 KiB), at 64 KiB and at 4 KiB: each site's estimated alloc_objects, alloc_space,
+# inuse_objects and inuse_space must lie within 5 standard deviations of the
+# truth.  The program computes the exact standard deviation of the estimator
+# for its own allocation sizes (see sampled.c); for small objects it is about
+# sqrt(R/B) relative for B bytes.  At 5 sigma a correct profiler fails a
+# check with probability below 1e-5 (Gaussian: 6e-7; the sparsest check, the
+# in-use bytes of sa_large at 512 KiB, still has ~30 samples).  The
+# program's sizes use a fixed seed; the profiler's own sampling is random.
+source "$(dirname "$0")/lib.sh"
+need_env PROG_SAMPLED
+
+check_site_estimates() {
+    local out=$1 sum=$2 label=$3 kw site v1 v2 v3 v4 bad=0
+    while read -r kw site v1 v2 v3 v4 _; do
+        [[ $kw == expect ]] || continue
+        local want="$v1 $v2 $v3 $v4"
+        local sd
+        sd=$(awk -v s="$site" '$1=="sd" && $2==s {print $3, $4, $5, $6}' "$out")
+        local got
+        got=$(field "$sum" leaf "$site")
+        [[ -n $got ]] || fail "$label: site $site missing from the profile"
+        local verdict
+        verdict=$(awk -v w="$want" -v s="$sd" -v g="$got" -v site="$site" 'BEGIN {
+            split(w, W, " "); split(s, S, " "); split(g, G, " ")
+            split("alloc_objects alloc_space inuse_objects inuse_space", N, " ")
+            bad = 0
+            for (i = 1; i <= 4; i++) {
+                # 5 sigma, plus rounding slack (integer rounding of the
+                # per-sample estimates, float weights).
+                tol = 5 * S[i] + 1e-6 * W[i] + 16
+                d = G[i] - W[i]
+                rel = W[i] ? d / W[i] : 0
+                z = S[i] > 0 ? d / S[i] : 0
+                printf "  %s %s: true %d estimated %d (%+.2f%%, %+.2f sigma, allowed +-%.0f)\n", site, N[i], W[i], G[i], 100 * rel, z, tol
+                if (d > tol || -d > tol) { bad++; printf "  ^^^ OUT OF BOUNDS\n" }
+            }
+            print "BAD " bad
+        }')
+        echo "$verdict" | grep -v '^BAD'
+        bad=$((bad + $(echo "$verdict" | awk '$1=="BAD"{print $2}')))
+    done <"$out"
+    [[ $bad -eq 0 ]] || fail "$label: $bad estimate(s) outside 5 standard deviations (above)"
+}
+
+for R in 524288 65536 4096; do
+    if [[ $R == 524288 ]]; then
+        run "s$R" HEAPPROF_OUT="$W/s$R" -- "$PROG_SAMPLED" "$R" 200
+    else
+        run "s$R" HEAPPROF_SAMPLE=$((R / 1024))k HEAPPROF_OUT="$W/s$R" -- "$PROG_SAMPLED" "$R" 200
+    fi
+    expect_rc "s$R" 0
+    no_heapprof_lines "s$R"
+    p=$(newest_profile "$W/s$R")
+    summarize "$p"
+    check_header "$p.sum" "$R"
+    note "R=$R: per-site estimates vs truth"
+    check_site_estimates "$W/s$R.out" "$p.sum" "R=$R"
+    pprof_check "$p" sa_small sa_medium sa_large
+done
+note "ok"

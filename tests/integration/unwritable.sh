@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# integ_unwritable: an output path that cannot be written prints one clear
+# line with the path and the errno text; the program's stdout and exit
+# status are unchanged; no PATH.tmp is left behind; and a failed attempt
+# does not use up a sequence number (the next profile tries again).
+source "$(dirname "$0")/lib.sh"
+need_env PROG_PLAIN PROG_TRIGGER
+
+run_plain base -- "$PROG_PLAIN"
+base_rc=$RC
+
+# check_unwritable NAME PREFIX ERRNO_REGEX: the run NAME (already done) with
+# HEAPPROF_OUT=PREFIX failed to write its exit profile.
+check_unwritable() {
+    local name=$1 prefix=$2 errre=$3
+    [[ $RC -eq $base_rc ]] || fail "HEAPPROF_OUT=$prefix: exit status $RC, expected $base_rc as without the preload"
+    cmp -s "$W/base.out" "$W/$name.out" || fail "HEAPPROF_OUT=$prefix: stdout differs from the run without the preload:
+$(diff "$W/base.out" "$W/$name.out")"
+    local n line
+    n=$(grep -c '^heapprof:' "$W/$name.err" || true)
+    [[ $n -eq 1 ]] || fail "HEAPPROF_OUT=$prefix: expected exactly one 'heapprof:' line, found $n:
+$(cat "$W/$name.err")"
+    line=$(grep '^heapprof:' "$W/$name.err")
+    # The whole file name, as it was attempted.
+    local re
+    re=$(printf '%s' "$prefix" | sed 's/[][\.*^$/]/\\&/g')
+    grep -qE "$re\.[0-9]+\.0001\.pb\.gz" <<<"$line" ||
+        fail "HEAPPROF_OUT=$prefix: the message does not name the file $prefix.<pid>.0001.pb.gz: $line"
+    grep -qE "$errre" <<<"$line" || fail "HEAPPROF_OUT=$prefix: expected the error text /$errre/ in: $line"
+    grep -v '^heapprof:' "$W/$name.err" | cmp -s - "$W/base.err" ||
+        fail "HEAPPROF_OUT=$prefix: the program's own stderr changed"
+    echo "  ok: $line"
+}
+
+# 1. A directory that does not exist.
+run noent HEAPPROF_OUT=/nonexistent/dir/x -- "$PROG_PLAIN"
+check_unwritable noent /nonexistent/dir/x 'No such file or directory'
+
+# 2. A path below a regular file.
+: >"$W/afile"
+run notdir HEAPPROF_OUT="$W/afile/x" -- "$PROG_PLAIN"
+check_unwritable notdir "$W/afile/x" 'Not a directory'
+
+# 3. A file system that does not take new files (sysfs: EACCES even for
+#    root, or EROFS where /sys is mounted read-only).
+if [[ -d /sys/kernel ]]; then
+    run sysfs HEAPPROF_OUT=/sys/heapprof-test -- "$PROG_PLAIN"
+    check_unwritable sysfs /sys/heapprof-test 'Permission denied|Read-only file system|Operation not permitted'
+else
+    note "no /sys: that case skipped"
+fi
+
+# 4. A read-only directory.  Root ignores permission bits, so when running
+#    as root the program runs as nobody (setpriv, itself not preloaded: it
+#    execs env, which sets LD_PRELOAD for the program only).
+ro=$(mktemp -d /tmp/heapprof-ro.XXXXXX)
+INTEG_CLEAN+=("$ro")
+chmod 0555 "$ro"
+as_user=()
+if [[ $(id -u) -eq 0 ]]; then
+    if command -v setpriv >/dev/null 2>&1; then
+        as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    else
+        note "running as root without setpriv: the read-only directory case is skipped"
+    fi
+fi
+if [[ $(id -u) -ne 0 || ${#as_user[@]} -gt 0 ]]; then
+    run_plain robase -- "${as_user[@]}" "$PROG_PLAIN"
+    cmp -s "$W/robase.out" "$W/base.out" || fail "the plain program cannot run as nobody: $(cat "$W/robase.err")"
+    run_plain rodir -- "${as_user[@]}" env HEAPPROF_OUT="$ro/x" LD_PRELOAD="$HEAPPROF_LIB" "$PROG_PLAIN"
+    check_unwritable rodir "$ro/x" 'Permission denied'
+    [[ -z $(ls -A "$ro") ]] || fail "files left in the read-only directory: $(ls -A "$ro")"
+fi
+rmdir "$ro"
+
+# 5. A write that fails midway (file size limit: EFBIG once the limit is
+#    reached; SIGXFSZ ignored so the write returns the error).  The .tmp
+#    file was created and must be removed.  Output goes through pipes, which
+#    the limit does not affect.
+mkdir "$W/fsz"
+set +e
+{ bash -c 'trap "" XFSZ; ulimit -f 1; exec "$@"' _ env HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/fsz/x" \
+    LD_PRELOAD="$HEAPPROF_LIB" "$PROG_PLAIN" 2>&1 1>&3 3>&- | cat >"$W/fsz.err"; echo "${PIPESTATUS[0]}" >"$W/fsz.rc"; } 3>&1 | cat >"$W/fsz.out"
+set -e
+RC=$(cat "$W/fsz.rc")
+check_unwritable fsz "$W/fsz/x" 'File too large'
+[[ -z $(ls -A "$W/fsz") ]] || fail "files left behind after a failed write: $(ls -A "$W/fsz")"
+
+# 6. The next profile tries again, with the same sequence number: the
+#    directory is missing when the first signal arrives, then created.
+env HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/later/x" LD_PRELOAD="$HEAPPROF_LIB" \
+    "$PROG_TRIGGER" wait 1 >"$W/later.out" 2>"$W/later.err" &
+bgpid=$!
+INTEG_PIDS+=("$bgpid")
+deadline=$((SECONDS + 30))
+until grep -q '^ready$' "$W/later.out" 2>/dev/null; do
+    ((SECONDS <= deadline)) || fail "the program did not print 'ready' within 30 s"
+    sleep 0.02
+done
+kill -USR2 "$bgpid"
+until grep -q '^heapprof: cannot write profile' "$W/later.err" 2>/dev/null; do
+    ((SECONDS <= deadline)) || fail "no 'cannot write profile' message within 30 s after SIGUSR2 to a missing directory"
+    kill -0 "$bgpid" 2>/dev/null || fail "the program died: $(cat "$W/later.err")"
+    sleep 0.02
+done
+grep -q "$W/later/x\.$bgpid\.0001\.pb\.gz: No such file or directory" "$W/later.err" ||
+    fail "unexpected message: $(cat "$W/later.err")"
+mkdir "$W/later"
+kill -USR2 "$bgpid"
+set +e
+wait "$bgpid"
+RC=$?
+set -e
+expect_rc later 0
+[[ $(grep -c '^heapprof:' "$W/later.err") -eq 1 ]] || fail "expected one message only: $(cat "$W/later.err")"
+got=$(profiles "$W/later/x" | xargs -n1 basename | tr '\n' ' ')
+[[ $got == "x.$bgpid.0001.pb.gz x.$bgpid.0002.pb.gz " ]] ||
+    fail "after a failed attempt the next profiles should be 0001 (signal) and 0002 (exit), found: $got"
+summarize "$W/later/x.$bgpid.0002.pb.gz"
+compare_expect "$W/later.out" "$W/later/x.$bgpid.0002.pb.gz.sum"
+no_tmp_left "$W/later"
+pprof_quick "$W/later/x.$bgpid.0001.pb.gz"
+pprof_quick "$W/later/x.$bgpid.0002.pb.gz"
+note "ok"

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# lifecycle_accounting: the profiler's bounded tables.
+#  1. HEAPPROF_MAX_LIVE=1024 (its minimum) and 100000 live objects in exact
+#     mode: the profile says dropped_samples ... live_table > 0, tracks at
+#     most 1024 live objects, still counts every allocation, and decodes; what
+#     could not be tracked is not shown as in use (after all are freed, the
+#     site's in-use is 0); the program's output is unchanged.
+#  2. HEAPPROF_MAX_STACKS=64 (its minimum) and 2^12 distinct stacks:
+#     stack_table > 0, at most 64 stacks, decodes, output unchanged.
+source "$(dirname "$0")/lib.sh"
+need_env LC_ACCT
+
+N=100000
+run_plain ref1 -- "$LC_ACCT" maxlive $N
+expect_rc ref1 0
+run live HEAPPROF_SAMPLE=1 HEAPPROF_MAX_LIVE=1024 HEAPPROF_OUT="$W/l" -- "$LC_ACCT" maxlive $N
+expect_rc live 0
+no_heapprof_lines live
+diff -u "$W/ref1.out" "$W/live.out" >&2 || fail "HEAPPROF_MAX_LIVE=1024: the program's output changed (diff above)"
+pid=$(pids_of "$W/l")
+[[ $(expect_contiguous "$W/l" "$pid") -eq 2 ]] || fail "expected 2 profiles (signal, exit)"
+f1="$W/l.$pid.0001.pb.gz" f2="$W/l.$pid.0002.pb.gz"
+decode "$f1"
+decode "$f2"
+decode_top "$f1"
+if have_go; then
+    dl=$(comment "$f1.raw" live_table)
+    lo=$(comment "$f1.raw" live_sampled_objects)
+    [[ -n $dl && -n $lo ]] || fail "$f1: no live_table= / live_sampled_objects= counters in the comments: $(grep '^Comment' "$f1.raw")"
+    ((dl > 0)) || fail "$f1: HEAPPROF_MAX_LIVE=1024 with $N live objects: expected dropped_samples live_table > 0, found $dl"
+    ((lo <= 1024)) || fail "$f1: live_sampled_objects=$lo exceeds HEAPPROF_MAX_LIVE=1024"
+    read -r ao as io is < <(leaf "$f1.raw" ac_keep)
+    [[ $ao -eq $N && $as -eq $((32 * N)) ]] || fail "$f1: ac_keep: every allocation is still counted as allocated: expected $N / $((32 * N)), found $ao / $as"
+    ((io <= 1024 && io + dl >= N)) || fail "$f1: ac_keep in use: expected at most 1024 tracked objects, and tracked + dropped >= $N; found inuse_objects=$io, dropped=$dl"
+    ((is == 32 * io)) || fail "$f1: ac_keep: inuse_space $is should be 32 x inuse_objects $io"
+    [[ $(comment "$f1.raw" unseen_frees) == 0 ]] || fail "$f1: unseen_frees=$(comment "$f1.raw" unseen_frees), expected 0"
+    values_eq "$f2 (all freed): leaf ac_keep" "$(leaf "$f2.raw" ac_keep)" "$N $((32 * N)) 0 0"
+    note "1: MAX_LIVE=1024: live_sampled_objects=$lo, dropped live_table=$dl, ac_keep inuse_objects=$io"
+fi
+
+B=12
+run_plain ref2 -- "$LC_ACCT" maxstacks $B
+expect_rc ref2 0
+run stk HEAPPROF_SAMPLE=1 HEAPPROF_MAX_STACKS=64 HEAPPROF_OUT="$W/s" -- "$LC_ACCT" maxstacks $B
+expect_rc stk 0
+no_heapprof_lines stk
+diff -u "$W/ref2.out" "$W/stk.out" >&2 || fail "HEAPPROF_MAX_STACKS=64: the program's output changed (diff above)"
+pid=$(pids_of "$W/s")
+f="$W/s.$pid.0001.pb.gz"
+decode "$f"
+decode_top "$f"
+if have_go; then
+    ds=$(comment "$f.raw" stack_table)
+    st=$(comment "$f.raw" stacks)
+    ((ds > 0)) || fail "$f: HEAPPROF_MAX_STACKS=64 with $((1 << B)) distinct stacks: expected dropped_samples stack_table > 0, found $ds"
+    ((st <= 64)) || fail "$f: stacks=$st exceeds HEAPPROF_MAX_STACKS=64"
+    note "2: MAX_STACKS=64: stacks=$st, dropped stack_table=$ds"
+fi
+note "ok"

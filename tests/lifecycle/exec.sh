@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# lifecycle_exec: children started with fork+exec.
+#  1. Default HEAPPROF_CHILDREN=1: the child inherits the preload and writes
+#     its own profile under its own pid, with its own values only.
+#  2. HEAPPROF_CHILDREN=0: the child's LD_PRELOAD no longer names libheapprof
+#     (other entries stay, whether separated by ':' or ' '), and it writes no
+#     profile; the parent still does.
+#  3. exec in place (same pid): the new image is profiled too.  What happens
+#     to the profile the process wrote before exec is reported (NOTE).
+source "$(dirname "$0")/lib.sh"
+need_env LC_EXEC LC_EXECCHILD LC_NOOP
+
+SZ=1000
+libname=$(basename "$HEAPPROF_LIB")
+
+# ---- 1 ------------------------------------------------------------------------------
+run e1 HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/e1" -- "$LC_EXEC" forkexec "$LC_EXECCHILD"
+expect_rc e1 0
+no_heapprof_lines e1
+read -r ppid cpid cst < <(awk '$1=="parent" {print $2, $4, $5}' "$W/e1.out")
+[[ -n $cpid && $cst == 0 ]] || fail "1: the parent did not report a child that exited 0: $(cat "$W/e1.out")"
+grep -q "child pid $cpid" "$W/e1.out" || fail "1: the child did not run: $(cat "$W/e1.out")"
+grep -q "^child LD_PRELOAD=\[.*$libname.*\]" "$W/e1.out" ||
+    fail "1: HEAPPROF_CHILDREN=1: expected the child's LD_PRELOAD to name $libname, found: $(grep 'child LD_PRELOAD' "$W/e1.out")"
+got=$(pids_of "$W/e1" | tr '\n' ' ')
+want=$(printf '%s\n' "$ppid" "$cpid" | sort -n | tr '\n' ' ')
+[[ $got == "$want" ]] || fail "1: expected profiles from the parent ($ppid) and the exec'd child ($cpid), found pids: $got"
+[[ $(expect_contiguous "$W/e1" "$cpid") -eq 1 ]] || fail "1: expected one (exit) profile from the child"
+c1=$(printf '%s.%s.%04d.pb.gz' "$W/e1" "$cpid" 1)
+p1=$(printf '%s.%s.%04d.pb.gz' "$W/e1" "$ppid" 1)
+decode "$c1"
+decode "$p1"
+if have_go; then
+    [[ $(comment "$c1.raw" pid) == "$cpid" && $(reason "$c1.raw") == exit ]] ||
+        fail "1: $c1: expected pid=$cpid reason=exit, found pid=$(comment "$c1.raw" pid) reason=$(reason "$c1.raw")"
+    values_eq "1: child: leaf ec_child_alloc" "$(leaf "$c1.raw" ec_child_alloc)" "10 $((10 * SZ)) 10 $((10 * SZ))"
+    values_eq "1: child (a new image): leaf ex_parent" "$(leaf "$c1.raw" ex_parent)" "0 0 0 0"
+    values_eq "1: parent: leaf ex_parent" "$(leaf "$p1.raw" ex_parent)" "5 $((5 * SZ)) 5 $((5 * SZ))"
+fi
+note "1: HEAPPROF_CHILDREN=1: the exec'd child $cpid wrote its own profile"
+
+# ---- 2 ------------------------------------------------------------------------------
+# run_plain with LD_PRELOAD among the variables: several entries.
+i=0
+for pre in "$LC_NOOP:$HEAPPROF_LIB" "$HEAPPROF_LIB $LC_NOOP" "$HEAPPROF_LIB"; do
+    i=$((i + 1))
+    want_pre="[$LC_NOOP]"
+    [[ $pre == "$HEAPPROF_LIB" ]] && want_pre="[]"
+    run_plain e2_$i HEAPPROF_CHILDREN=0 HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/e2_$i" LD_PRELOAD="$pre" \
+        -- "$LC_EXEC" forkexec "$LC_EXECCHILD"
+    expect_rc e2_$i 0
+    no_heapprof_lines e2_$i
+    read -r ppid cpid cst < <(awk '$1=="parent" {print $2, $4, $5}' "$W/e2_$i.out")
+    [[ -n $cpid && $cst == 0 ]] || fail "2: the parent did not report a child that exited 0: $(cat "$W/e2_$i.out")"
+    got_pre=$(sed -n 's/^child LD_PRELOAD=//p' "$W/e2_$i.out")
+    [[ $got_pre == "$want_pre" ]] ||
+        fail "2: HEAPPROF_CHILDREN=0 with LD_PRELOAD='$pre': expected the child to see LD_PRELOAD=$want_pre, found $got_pre"
+    got=$(pids_of "$W/e2_$i" | tr '\n' ' ')
+    [[ $got == "$ppid " ]] || fail "2: HEAPPROF_CHILDREN=0: expected profiles from the parent $ppid only, found pids: $got"
+    decode "$(printf '%s.%s.%04d.pb.gz' "$W/e2_$i" "$ppid" 1)"
+done
+note "2: HEAPPROF_CHILDREN=0: libheapprof removed from the child's LD_PRELOAD (other entries kept), no child profile"
+
+# ---- 3 ------------------------------------------------------------------------------
+run e3 HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/e3" -- "$LC_EXEC" exec "$LC_EXECCHILD"
+expect_rc e3 0
+no_heapprof_lines e3
+pid=$(awk '$1=="parent" {print $2}' "$W/e3.out")
+grep -q "child pid $pid" "$W/e3.out" || fail "3: the exec'd image should keep pid $pid: $(cat "$W/e3.out")"
+files=$(profiles "$W/e3" "$pid" | xargs -n1 basename | tr '\n' ' ')
+[[ -n $files ]] || fail "3: no profile under pid $pid"
+found_exit=0 found_signal=0
+for f in $(profiles "$W/e3" "$pid"); do
+    decode "$f"
+    have_go || continue
+    case $(reason "$f.raw") in
+    exit)
+        found_exit=1
+        values_eq "3: exec'd image: leaf ec_child_alloc" "$(leaf "$f.raw" ec_child_alloc)" "10 $((10 * SZ)) 10 $((10 * SZ))" ;;
+    signal) found_signal=1 ;;
+    esac
+done
+if have_go; then
+    ((found_exit)) || fail "3: the exec'd image (pid $pid) wrote no exit profile; files: $files"
+    if ((!found_signal)); then
+        note "NOTE 3: exec in place: the new image restarts the sequence at 0001 under the same pid and its exit profile replaced the profile written before exec (files now: $files)"
+    else
+        note "3: exec in place: both the pre-exec profile and the new image's profile are on disk: $files"
+    fi
+fi
+note "ok"

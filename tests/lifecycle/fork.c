@@ -1,0 +1,158 @@
+/*
+ * fork.c - fork(2) under the profiler (run in exact mode).
+ *
+ *   fork basic    parent: 50 x fk_parent_before (live), a SIGUSR2 profile
+ *                 (0001), fork.  Child: 70 x fk_child_only, 30 of them freed,
+ *                 10 of the parent's objects freed, a SIGUSR2 profile of its
+ *                 own (waits for its 0001), exit (0002).  Parent: waits for
+ *                 the child, 5 x fk_parent_after, exit (0002).
+ *                 Prints "parent PID" and "child PID STATUS".
+ *   fork storm N  the parent holds 2^12 distinct live stacks (slow dumps), a
+ *                 thread signals it every millisecond and two threads
+ *                 allocate and free all the time (64 per millisecond); the main thread forks N
+ *                 children, one after the other.  Each child allocates,
+ *                 every 4th asks for a profile of its own and waits for it,
+ *                 every 3rd leaves with exit() (an exit profile), the others
+ *                 with _exit().  A child that does not finish within 30 s is
+ *                 reported as hung (exit status 1).
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "lc.h"
+
+LC_MANY_STACKS_IMPL
+
+enum { SZ = 1000 };
+
+NOINL void *fk_parent_before(void) { return malloc(SZ); }
+NOINL void *fk_parent_after(void) { return malloc(SZ); }
+NOINL void *fk_child_only(void) { return malloc(SZ); }
+NOINL void *fk_busy(size_t n) { return malloc(n); }
+
+static void *before[50], *child_objs[70], *after[5];
+
+static int basic(void)
+{
+    for (int i = 0; i < 50; i++)
+        before[i] = fk_parent_before();
+    raise(SIGUSR2);
+    lc_wait_seq(1);
+    fflush(stdout);
+    pid_t c = fork();
+    if (c < 0)
+        return 3;
+    if (c == 0) {
+        for (int i = 0; i < 70; i++)
+            child_objs[i] = fk_child_only();
+        for (int i = 40; i < 70; i++)
+            free(child_objs[i]);
+        for (int i = 0; i < 10; i++)
+            free(before[i]);
+        raise(SIGUSR2);
+        lc_wait_seq(1);
+        exit(0);
+    }
+    int st;
+    if (waitpid(c, &st, 0) != c)
+        return 4;
+    for (int i = 0; i < 5; i++)
+        after[i] = fk_parent_after();
+    printf("parent %d\n", (int)getpid());
+    printf("child %d %d\n", (int)c, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    return 0;
+}
+
+static volatile int stop;
+
+static void *signaller(void *arg)
+{
+    while (!stop) {
+        kill(getpid(), SIGUSR2);
+        lc_sleep_ms(1);
+    }
+    return NULL;
+}
+
+static void *churn(void *arg)
+{
+    void *keep[16] = {0};
+    for (unsigned i = 0; !stop; i++) {
+        free(keep[i & 15]);
+        keep[i & 15] = fk_busy(64 + (i & 255));
+        if ((i & 63) == 0)
+            lc_sleep_ms(1);
+    }
+    for (int i = 0; i < 16; i++)
+        free(keep[i]);
+    return NULL;
+}
+
+enum { BITS = 12 };
+static void *stacks[1 << BITS];
+
+static int storm(int n)
+{
+    for (unsigned k = 0; k < (1u << BITS); k++)
+        stacks[k] = ms_go(k, BITS, 32);
+    pthread_t ts[3];
+    pthread_create(&ts[0], NULL, signaller, NULL);
+    pthread_create(&ts[1], NULL, churn, NULL);
+    pthread_create(&ts[2], NULL, churn, NULL);
+    lc_wait_seq(1); /* the parent is dumping from now on */
+    int hung = 0, bad = 0;
+    for (int i = 0; i < n && !hung; i++) {
+        pid_t c = fork();
+        if (c < 0) {
+            perror("fork");
+            bad++;
+            break;
+        }
+        if (c == 0) {
+            void *p[100];
+            for (int j = 0; j < 100; j++)
+                p[j] = fk_busy(100 + (size_t)j);
+            for (int j = 0; j < 100; j += 2)
+                free(p[j]);
+            if (i % 4 == 0) {
+                raise(SIGUSR2);
+                lc_wait_seq(1);
+            }
+            if (i % 3 == 0)
+                exit(0);
+            _exit(0);
+        }
+        double end = lc_now() + LC_WAIT_S;
+        int st = 0;
+        pid_t w;
+        while ((w = waitpid(c, &st, WNOHANG)) == 0 && lc_now() < end)
+            lc_sleep_ms(2);
+        if (w == 0) {
+            fprintf(stderr, "child %d (fork %d of %d) hung: not finished after %.0f s\n", (int)c, i + 1,
+                    n, LC_WAIT_S);
+            kill(c, SIGKILL);
+            waitpid(c, &st, 0);
+            hung++;
+        } else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            fprintf(stderr, "child %d (fork %d of %d) ended with status 0x%x\n", (int)c, i + 1, n, st);
+            bad++;
+        }
+    }
+    stop = 1;
+    for (int i = 0; i < 3; i++)
+        pthread_join(ts[i], NULL);
+    printf("forked %d hung %d bad %d\n", n, hung, bad);
+    return hung || bad ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc >= 2 && !strcmp(argv[1], "basic"))
+        return basic();
+    if (argc >= 3 && !strcmp(argv[1], "storm"))
+        return storm(atoi(argv[2]));
+    fprintf(stderr, "usage: fork basic | fork storm N\n");
+    return 2;
+}

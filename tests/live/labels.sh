@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# live_labels: component labels, in exact mode (HEAPPROF_SAMPLE=1), end to
+# end: heapprof_label_push/pop put allocations under a component in
+# /metrics and as pprof sample labels that `go tool pprof -tagfocus`
+# selects; heapprof_label_adopt moves live bytes (not allocated totals)
+# from the source component to the adopting one.  live_prog labels says
+# what to expect (see its header).
+source "$(dirname "$0")/lib.sh"
+need curl curl
+need go golang-go
+
+start lab HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/lab" -- labels
+[[ -n $PORT ]] || fail "no 'heapprof: serving http://127.0.0.1:PORT/' line on stderr: $(cat "$W/lab.err")"
+
+# 1. /metrics: live and cumulative bytes per component, exactly.
+get /metrics >"$W/m.txt"
+m=$W/m.txt
+expect() {
+    local got
+    got=$(metric "$m" "$1")
+    [[ $got == "$2" ]] || fail "$1 = $got, expected $2"
+}
+expect 'component_allocated_bytes{component="parser"}' 10000
+expect 'component_allocated_objects{component="parser"}' 10
+expect 'component_allocated_bytes_total{component="parser"}' 10000
+expect 'component_deallocated_bytes_total{component="parser"}' 0
+# Adoption: the sink holds its own 5 x 2000 plus the source's 4 x 3000 ...
+expect 'component_allocated_bytes{component="sink"}' 22000
+expect 'component_allocated_objects{component="sink"}' 9
+expect 'component_allocated_bytes_total{component="sink"}' 10000
+# ... and the source keeps the record of having allocated them.
+expect 'component_allocated_bytes{component="source"}' 0
+expect 'component_allocated_bytes_total{component="source"}' 12000
+expect 'component_deallocated_bytes_total{component="source"}' 12000
+expect 'component_deallocated_objects_total{component="source"}' 4
+# Unlabelled allocations (stdio's buffer at least) are the root component.
+root=$(metric "$m" 'component_allocated_bytes_total{component="root"}')
+[[ $root -gt 0 ]] || fail "component root has no allocations: $root"
+# Process totals are the sum of the components.
+sum=$(awk '$1 ~ /^component_allocated_bytes_total\{/ {s += $2} END {print s}' "$m")
+expect heapprof_allocated_bytes_total "$sum"
+note "metrics per component ok"
+
+# 2. The live profile over HTTP: pprof sample labels select each component.
+get /debug/pprof/heap >"$W/heap.pb.gz"
+top() { go tool pprof -unit=B -top "$@" "$W/heap.pb.gz" 2>"$W/pprof.err" || { cat "$W/pprof.err" >&2; fail "go tool pprof $* failed"; }; }
+flat() { awk -v f="$2" '$NF==f {sub(/B$/, "", $1); print $1}' <<<"$1"; }
+out=$(top -tagfocus component=parser)
+[[ $(flat "$out" parse_alloc) == 10000 ]] || fail "-tagfocus component=parser: parse_alloc should have 10000B live: $out"
+grep -qE 'sink_alloc|source_alloc' <<<"$out" && fail "-tagfocus component=parser shows other components' sites: $out"
+out=$(top -tagfocus component=sink)
+[[ $(flat "$out" sink_alloc) == 10000 && $(flat "$out" source_alloc) == 12000 ]] ||
+    fail "-tagfocus component=sink: expected sink_alloc 10000B and the adopted source_alloc 12000B live: $out"
+out=$(top -tagfocus component=sink -sample_index=alloc_space)
+[[ $(flat "$out" sink_alloc) == 10000 ]] && ! grep -q source_alloc <<<"$out" ||
+    fail "-tagfocus component=sink -sample_index=alloc_space: only sink_alloc should be there: $out"
+out=$(top -tagfocus component=source -sample_index=alloc_space)
+[[ $(flat "$out" source_alloc) == 12000 ]] || fail "source allocated 12000B: $out"
+tags=$(go tool pprof -tags "$W/heap.pb.gz" 2>/dev/null)
+for c in parser sink; do
+    grep -qE "\\):[[:space:]]*$c\$" <<<"$tags" || fail "-tags does not list component $c: $tags"
+done
+note "pprof -tagfocus ok"
+
+# 3. The exit profile carries the same labels (alloc totals survive frees).
+stop lab
+[[ $RC -eq 0 ]] || fail "live_prog exited $RC: $(tail -5 "$W/lab.err")"
+p=$W/lab.$PID.0001.pb.gz
+[[ -f $p ]] || fail "no exit profile $p"
+out=$(go tool pprof -unit=B -top -sample_index=alloc_space -tagfocus component=parser "$p" 2>/dev/null)
+[[ $(flat "$out" parse_alloc) == 10000 ]] || fail "exit profile: parser allocated 10000B: $out"
+note "ok"

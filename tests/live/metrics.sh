@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# live_metrics: /metrics is valid Prometheus text format 0.0.4 (promtool
+# check metrics, with a component name that needs escaping), has the
+# families docs/live.md lists, and a real Prometheus server scrapes it:
+# started here on loopback with a temporary config (1 s scrape interval)
+# and storage, asked through its HTTP API for up{job=...} == 1 and for
+# heapprof metrics, and killed at the end.
+source "$(dirname "$0")/lib.sh"
+need curl curl
+need promtool prometheus
+need prometheus prometheus
+
+start srv HEAPPROF_SAMPLE=1 HEAPPROF_ON_EXIT=0 -- labels weird
+[[ -n $PORT ]] || fail "no serving line on stderr: $(cat "$W/srv.err")"
+get /metrics >"$W/m.txt"
+
+# 1. promtool's parser and linter.
+promtool check metrics <"$W/m.txt" >"$W/promtool.out" 2>&1 ||
+    { cat "$W/promtool.out" >&2; fail "promtool check metrics rejected /metrics"; }
+[[ ! -s "$W/promtool.out" ]] || { cat "$W/promtool.out" >&2; fail "promtool check metrics complained"; }
+# The escaped component: quote, backslash, newline; invalid UTF-8 as '?'.
+grep -qF 'component_allocated_bytes{component="q\"b\\s\nn?"} 300' "$W/m.txt" ||
+    fail "escaped component label not found: $(grep 'component_allocated_bytes{' "$W/m.txt")"
+for f in heapprof_allocated_bytes_total heapprof_deallocated_bytes_total heapprof_live_bytes \
+         heapprof_allocated_objects_total heapprof_deallocated_objects_total heapprof_live_objects \
+         component_allocated_bytes component_allocated_bytes_total \
+         component_deallocated_bytes_total process_resident_memory_bytes heapprof_samples_total \
+         heapprof_dropped_samples_total heapprof_profiles_written_total \
+         heapprof_profiler_memory_bytes heapprof_sample_interval_bytes; do
+    grep -q "^# TYPE $f " "$W/m.txt" || fail "/metrics lacks the family $f"
+    grep -q "^# HELP $f " "$W/m.txt" || fail "/metrics lacks HELP for $f"
+done
+# Estimated figures say so; exact ones too.
+grep -q '^# HELP heapprof_live_bytes .*estimated from samples' "$W/m.txt" || fail "live bytes HELP does not say it is an estimate"
+grep -q '^# HELP process_resident_memory_bytes .*(exact)' "$W/m.txt" || fail "RSS HELP does not say it is exact"
+# glibc's statistics, when glibc is the allocator.
+if ldd "$LIVE_PROG" | grep -q 'libc.so.6'; then
+    grep -q '^heapprof_malloc_in_use_bytes [0-9]' "$W/m.txt" || fail "no glibc mallinfo2 figures"
+fi
+note "promtool ok"
+
+# 2. A real Prometheus scrapes it.  Its port: a random free one, retried.
+cat >"$W/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: heapprof_live
+    static_configs:
+      - targets: ['127.0.0.1:$PORT']
+EOF
+promtool check config "$W/prometheus.yml" >/dev/null 2>&1 || fail "promtool rejects the test's Prometheus config"
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+PP=
+for attempt in 1 2 3 4 5; do
+    p=$((20000 + RANDOM % 40000))
+    port_free "$p" || continue
+    rm -rf "$W/tsdb"
+    prometheus --config.file="$W/prometheus.yml" --storage.tsdb.path="$W/tsdb" \
+        --web.listen-address="127.0.0.1:$p" --log.level=warn >"$W/prom.log" 2>&1 &
+    ppid=$!
+    LIVE_PIDS+=("$ppid")
+    for i in $(seq 1 100); do
+        curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$p/-/ready" && { PP=$p; break; }
+        kill -0 "$ppid" 2>/dev/null || break
+        sleep 0.1
+    done
+    [[ -n $PP ]] && break
+    kill "$ppid" 2>/dev/null || true
+    wait "$ppid" 2>/dev/null || true
+done
+[[ -n $PP ]] || { tail -20 "$W/prom.log" >&2; fail "Prometheus did not start"; }
+note "prometheus on 127.0.0.1:$PP"
+
+query() { # query PROMQL: the first value of the result vector, or empty
+    curl -s --max-time 5 "http://127.0.0.1:$PP/api/v1/query" --data-urlencode "query=$1" |
+        sed -n 's/.*"value":\[[0-9.]*,"\([^"]*\)"\].*/\1/p'
+}
+up=
+for i in $(seq 1 60); do
+    up=$(query 'up{job="heapprof_live"}')
+    [[ $up == 1 ]] && break
+    sleep 0.5
+done
+[[ $up == 1 ]] || { curl -s "http://127.0.0.1:$PP/api/v1/targets" >&2; fail "Prometheus: up{job=\"heapprof_live\"} is '$up', expected 1"; }
+v=$(query 'component_allocated_bytes{job="heapprof_live",component="parser"}')
+[[ $v == 10000 ]] || fail "Prometheus: component_allocated_bytes{component=\"parser\"} = '$v', expected 10000"
+v=$(query 'heapprof_live_bytes{job="heapprof_live"}')
+[[ $v =~ ^[0-9]+$ && $v -ge 22000 ]] || fail "Prometheus: heapprof_live_bytes = '$v'"
+v=$(query 'scrape_samples_scraped{job="heapprof_live"}')
+[[ $v =~ ^[0-9]+$ && $v -gt 20 ]] || fail "Prometheus: scrape_samples_scraped = '$v'"
+note "Prometheus scraped it: up=1, parser=10000 B"
+
+kill "$ppid" 2>/dev/null || true
+wait "$ppid" 2>/dev/null || true
+stop srv
+[[ $RC -eq 0 ]] || fail "live_prog exited $RC"
+note "ok"

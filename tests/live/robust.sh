@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# live_robust: clients that misbehave get a 4xx (or a 503 when too many) and
+# never stop the server from answering the next one:
+#  - malformed requests, an oversized head, wrong methods, unknown paths,
+#    bad ?seconds=, random bytes;
+#  - a client that sends nothing and one that sends a byte a second do not
+#    delay another client, and get 408 once their 5 s are up;
+#  - with 8 idle connections open, the next client gets 503; once they
+#    close, requests are served again.
+# Raw requests go through bash's /dev/tcp; the program must be unharmed at
+# the end (exit status 0).
+source "$(dirname "$0")/lib.sh"
+need curl curl
+
+start srv HEAPPROF_OUT="$W/srv" HEAPPROF_ON_EXIT=0 -- churn
+[[ -n $PORT ]] || fail "no serving line on stderr: $(cat "$W/srv.err")"
+
+# raw FORMAT [ARGS]: send printf FORMAT ARGS on a new connection, print the
+# status code of the answer (empty when none within 10 s).
+raw() {
+    local fd line
+    exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+    # shellcheck disable=SC2059
+    printf "$@" >&"$fd" 2>/dev/null || true
+    IFS= read -r -t 10 line <&"$fd" || line=
+    exec {fd}>&-
+    line=${line%$'\r'}
+    [[ $line =~ ^HTTP/1\.1\ ([0-9]{3})\  ]] && echo "${BASH_REMATCH[1]}" || echo "none:$line"
+}
+
+alive() { [[ $(status /metrics) == 200 ]] || fail "server stopped answering after: $1"; }
+
+check() { # check WANT DESCRIPTION FORMAT [ARGS]
+    local want=$1 what=$2 got
+    shift 2
+    got=$(raw "$@")
+    [[ $got == "$want" ]] || fail "$what: expected status $want, got $got"
+    alive "$what"
+}
+
+long=$(head -c 9000 /dev/zero | tr '\0' a)
+check 400 "garbage line" 'garbage\r\n\r\n'
+check 400 "binary bytes" '\x00\x01\x02\xff\xfe\r\n\r\n'
+check 400 "no version" 'GET /metrics\r\n\r\n'
+check 400 "no slash" 'GET metrics HTTP/1.1\r\n\r\n'
+check 400 "absolute form" 'GET http://x/metrics HTTP/1.1\r\n\r\n'
+check 400 "bad header line" 'GET /metrics HTTP/1.1\r\nNo colon here\r\n\r\n'
+check 400 "folded header" 'GET /metrics HTTP/1.1\r\nA: b\r\n continued\r\n\r\n'
+check 400 "control byte in header" 'GET /metrics HTTP/1.1\r\nA: b\x01c\r\n\r\n'
+check 400 "request line over 8 KiB" 'GET /%s HTTP/1.1\r\n\r\n' "$long"
+check 431 "head over 8 KiB" 'GET /metrics HTTP/1.1\r\nX-Long: %s\r\n\r\n' "$long"
+check 505 "HTTP/9.9" 'GET /metrics HTTP/9.9\r\n\r\n'
+check 405 "POST" 'POST /metrics HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc'
+check 405 "DELETE" 'DELETE /debug/pprof/heap HTTP/1.1\r\n\r\n'
+check 405 "HEAD" 'HEAD / HTTP/1.0\r\n\r\n'
+check 404 "unknown path" 'GET /nope HTTP/1.1\r\n\r\n'
+check 404 "near path" 'GET /metrics/ HTTP/1.1\r\n\r\n'
+for s in 0 301 abc -1 '' 1x 99999999999999999999; do
+    check 400 "seconds=$s" 'GET /debug/pprof/allocs?seconds=%s HTTP/1.1\r\n\r\n' "$s"
+done
+check 200 "bare LF line ends" 'GET /metrics HTTP/1.0\n\n'
+# A request arriving in pieces, split at every awkward place.
+for split in 'G|ET /metrics HTTP/1.1\r\n\r\n' 'GET /metrics HTTP/1.1\r|\n\r\n' \
+             'GET /metrics HTTP/1.1\r\nHost: x\r\n\r|\n' 'GET /metrics HT|TP/1.1\r\n\r\n'; do
+    exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+    printf "${split%%|*}" >&"$fd"
+    sleep 0.2
+    printf "${split#*|}" >&"$fd"
+    IFS= read -r -t 10 line <&"$fd" || line=
+    exec {fd}>&-
+    [[ $line == "HTTP/1.1 200 "* ]] || fail "request split as '$split': got '$line'"
+done
+# The answer to a 4xx is one line of text saying why.
+body=$(curl -s --max-time 10 -X PUT "http://127.0.0.1:$PORT/metrics")
+[[ $body == "405 Method Not Allowed: only GET is served" ]] || fail "405 body: '$body'"
+note "malformed requests ok"
+
+# Random bytes, then closing at once or after a moment.
+for i in $(seq 1 40); do
+    n=$((RANDOM % 3000 + 1))
+    exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+    head -c "$n" /dev/urandom >&"$fd" 2>/dev/null || true
+    ((i % 4 == 0)) && sleep 0.05
+    exec {fd}>&-
+done
+alive "random bytes"
+# Half a request, then the client goes away.
+exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+printf 'GET /metr' >&"$fd"
+exec {fd}>&-
+alive "half a request"
+note "random input ok"
+
+# Slow clients: one silent, one sending a byte a second.
+exec {idle}<>"/dev/tcp/127.0.0.1/$PORT"
+exec {drip}<>"/dev/tcp/127.0.0.1/$PORT"
+(
+    exec {idle}>&-
+    req='GET /metrics HTTP/1.1\r\n'
+    for ((i = 0; i < ${#req} && i < 8; i++)); do
+        printf '%s' "${req:i:1}" >&"$drip" 2>/dev/null || exit 0
+        sleep 1
+    done
+) &
+dripper=$!
+LIVE_PIDS+=("$dripper")
+sleep 0.3
+t0=$(date +%s%N)
+[[ $(status /metrics) == 200 ]] || fail "a request while slow clients are connected"
+t1=$(date +%s%N)
+((t1 - t0 < 1000000000)) || fail "a request took $(((t1 - t0) / 1000000)) ms next to slow clients"
+IFS= read -r -t 10 line <&"$idle" || line=
+[[ $line == "HTTP/1.1 408 "* ]] || fail "silent client: expected 408 after 5 s, got '$line'"
+IFS= read -r -t 10 line <&"$drip" || line=
+[[ $line == "HTTP/1.1 408 "* ]] || fail "dripping client: expected 408 after 5 s, got '$line'"
+exec {idle}>&- {drip}>&-
+kill "$dripper" 2>/dev/null || true
+wait "$dripper" 2>/dev/null || true
+alive "slow clients"
+note "slow clients ok"
+
+# Too many connections: 8 idle ones, then a ninth gets 503.
+fds=()
+for i in $(seq 1 8); do
+    exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+    fds+=("$fd")
+done
+sleep 0.3
+code=$(status /metrics)
+[[ $code == 503 ]] || fail "a ninth connection: expected 503, got $code"
+curl -s --max-time 10 -D "$W/503.hdr" -o /dev/null "http://127.0.0.1:$PORT/" || true
+grep -qi '^Retry-After:' "$W/503.hdr" || fail "503 without Retry-After: $(cat "$W/503.hdr")"
+for fd in "${fds[@]}"; do exec {fd}>&-; done
+ok=
+for i in $(seq 1 50); do
+    [[ $(status /metrics) == 200 ]] && { ok=1; break; }
+    sleep 0.1
+done
+[[ -n $ok ]] || fail "not serving again after the idle connections closed"
+note "connection limit ok"
+
+stop srv
+[[ $RC -eq 0 ]] || fail "live_prog exited $RC: $(tail -5 "$W/srv.err")"
+[[ $(grep -c '^heapprof:' "$W/srv.err") -eq 1 ]] || fail "unexpected profiler messages: $(cat "$W/srv.err")"
+note "ok"
