@@ -224,11 +224,10 @@ void *profiler_realloc_slow(void *p, size_t n)
             int saved_errno = errno;
             live_entry old;
             bool had_old;
-            /* realloc(p, n > 0) that fails leaves p alive; realloc(p, 0)
-             * returning NULL freed it (glibc). */
-            if (!q && n != 0 && live_insert(&e, &old, &had_old) == 0)
-                ;
-            else
+            /* realloc(p, n > 0) that fails leaves p alive: it goes back in
+             * the table.  realloc(p, 0) returning NULL freed it (glibc). */
+            bool still_alive = !q && n != 0;
+            if (!still_alive || live_insert(&e, &old, &had_old) != 0)
                 forget(&e);
             errno = saved_errno;
         }
