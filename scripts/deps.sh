@@ -10,6 +10,7 @@ pkgs=(
   golang-go                      # go tool pprof: the client every profile must satisfy
   binutils util-linux procps     # c++filt, setpriv, ps: used by the integration tests
   curl prometheus                # the live-view tests: HTTP client, promtool and a real server
+  libxml2-utils groff-base       # the CLI tests: xmllint for the SVG, groff for the man page
 )
 [ "${HEAPPROF_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$HEAPPROF_DEPS_EXTRA" && pkgs+=("${extra[@]}")
 

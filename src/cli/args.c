@@ -1,0 +1,62 @@
+/*
+ * args.c - see args.h.  Stateless.
+ */
+#include "args.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "diag.h"
+
+int args_size(const char *flag, const char *value, uint64_t *out)
+{
+    int err = config_parse_size(value, out);
+    if (err == ERANGE)
+        return diag_usage("%s '%s': too large", flag, value);
+    if (err)
+        return diag_usage("%s '%s': not a size (a number of bytes, with an optional k, m or g "
+                          "suffix, e.g. 64k)", flag, value);
+    return 0;
+}
+
+int args_count(const char *flag, const char *value, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(value, &end, 10);
+    if (!(*value >= '0' && *value <= '9') || *end || errno)
+        return diag_usage("%s '%s': not a whole number", flag, value);
+    if (v < min || v > max)
+        return diag_usage("%s '%s': out of range (allowed %" PRIu64 " to %" PRIu64 ")", flag,
+                          value, min, max);
+    *out = v;
+    return 0;
+}
+
+int args_seconds(const char *flag, const char *value, double min, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    if (!((*value >= '0' && *value <= '9') || *value == '.') || *end || errno || !isfinite(v))
+        return diag_usage("%s '%s': not a number of seconds (e.g. 5 or 0.5)", flag, value);
+    if (v < min || v > max)
+        return diag_usage("%s '%s': out of range (allowed %g to %g seconds)", flag, value, min,
+                          max);
+    *out = v;
+    return 0;
+}
+
+int args_getopt_error(int c, char *const argv[], int next, int opt)
+{
+    const char *word = next > 0 ? argv[next - 1] : "?";
+    if (c == ':')
+        return diag_usage("option '%s' needs a value", word);
+    if (opt && strncmp(word, "--", 2))
+        return diag_usage("unknown option '-%c'", opt);
+    return diag_usage("unknown option '%s'", word);
+}

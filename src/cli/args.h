@@ -1,0 +1,22 @@
+/*
+ * args.h - checked conversion of command-line values, shared by the
+ * commands so that every bad value gets the same kind of message: it names
+ * the flag and the value, says what was expected, and returns DIAG_USAGE.
+ * Sizes are parsed by the library's own config_parse_size (k/m/g suffixes),
+ * so a flag accepts exactly what the matching HEAPPROF_* variable accepts.
+ */
+#ifndef HEAPPROF_CLI_ARGS_H
+#define HEAPPROF_CLI_ARGS_H
+
+#include <stdint.h>
+
+/* Each returns 0, or prints the problem and returns DIAG_USAGE. */
+int args_size(const char *flag, const char *value, uint64_t *out);
+int args_count(const char *flag, const char *value, uint64_t min, uint64_t max, uint64_t *out);
+int args_seconds(const char *flag, const char *value, double min, double max, double *out);
+
+/* For getopt_long's '?' and ':' (optstring must start with ':'); argv and
+ * the index of the next argument locate the offending word. */
+int args_getopt_error(int c, char *const argv[], int next, int opt);
+
+#endif

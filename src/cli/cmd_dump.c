@@ -1,0 +1,338 @@
+/*
+ * cmd_dump.c - `heapprof dump PID [--wait SECONDS]`: ask a running,
+ * profiled process for a profile and print the file's path.
+ *
+ * The target's own settings decide everything, as its library read them at
+ * start-up: its initial environment (/proc/PID/environ) is run through the
+ * library's config_parse, so HEAPPROF_SIGNAL and HEAPPROF_OUT (and their
+ * defaults, and what a bad value falls back to) are exactly the target's.
+ * A relative HEAPPROF_OUT is resolved against the target's current
+ * directory (/proc/PID/cwd), as the target's writer will resolve it.
+ *
+ * Protocol: note the highest sequence number among PREFIX.PID.*.pb.gz,
+ * send the signal, then poll until a file with a higher number exists.
+ * Files only get their final name by an atomic rename, so one that exists
+ * is complete.  The wait ends early when the process dies.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "commands.h"
+#include "config.h"
+#include "diag.h"
+#include "seqfiles.h"
+
+enum { POLL_MS = 20, ENV_MAX = 16 << 20 };
+
+/* The target's environment: NUL-separated NAME=VALUE entries. */
+static char *env_buf;
+static size_t env_len;
+
+void cmd_dump_usage(FILE *f)
+{
+    fputs("Usage: heapprof dump PID [--wait SECONDS]\n"
+          "\n"
+          "Ask the running process PID, started with libheapprof.so preloaded (e.g. by\n"
+          "`heapprof run`), to write a profile now; wait for the file and print its path.\n"
+          "\n"
+          "The signal and the file prefix are the target's own: HEAPPROF_SIGNAL (default\n"
+          "USR2) and HEAPPROF_OUT (default \"heapprof\", relative to the target's current\n"
+          "directory) as found in its environment.  The new file is the next of its\n"
+          "sequence, PREFIX.PID.<seq>.pb.gz.\n"
+          "\n"
+          "Options:\n"
+          "  --wait SECONDS  how long to wait for the file (default 10; decimals allowed)\n"
+          "  -h, --help      this help\n"
+          "\n"
+          "Fails (exit status 1), saying why, when: there is no such process; it is not\n"
+          "profiled (libheapprof is not loaded in it); it belongs to another user\n"
+          "(permission denied: run as that user or root); its HEAPPROF_SIGNAL is 0/off;\n"
+          "no new profile appeared in time (the program may block or ignore the signal,\n"
+          "or its output directory may not be writable); it exited first.\n", f);
+}
+
+static const char *env_lookup(const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < env_len;) {
+        const char *e = env_buf + i;
+        size_t len = strnlen(e, env_len - i);
+        if (len > n && !strncmp(e, name, n) && e[n] == '=' && i + len < env_len)
+            return e + n + 1;
+        i += len + 1;
+    }
+    return NULL;
+}
+
+/* Reads a /proc file whole (NUL-terminated); 0 or an errno value. */
+static int read_proc(const char *path, char **out, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap + 1);
+    int err = buf ? 0 : ENOMEM;
+    while (!err) {
+        if (n == cap) {
+            char *b = cap >= ENV_MAX ? NULL : realloc(buf, cap * 2 + 1);
+            if (!b) {
+                err = E2BIG;
+                break;
+            }
+            buf = b;
+            cap *= 2;
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            err = errno;
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
+    close(fd);
+    if (err) {
+        free(buf);
+        return err;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+/* A problem with /proc/PID/...: the messages for the usual errno values. */
+static int proc_error(long pid, const char *what, int err)
+{
+    if (err == ENOENT || err == ESRCH)
+        diag_error("no such process: %ld", pid);
+    else if (err == EACCES || err == EPERM)
+        diag_error("permission denied reading /proc/%ld/%s: process %ld belongs to another "
+                   "user (run heapprof dump as that user, or as root)", pid, what, pid);
+    else
+        diag_error("cannot read /proc/%ld/%s: %s", pid, what, strerror(err));
+    return DIAG_FAIL;
+}
+
+static bool has_library(const char *maps)
+{
+    for (const char *l = maps; l && *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t len = nl ? (size_t)(nl - l) : strlen(l);
+        const char *slash = memrchr(l, '/', len);
+        if (slash && len - (size_t)(slash + 1 - l) >= 11 && !strncmp(slash + 1, "libheapprof", 11))
+            return true;
+        l = nl ? nl + 1 : NULL;
+    }
+    return false;
+}
+
+static void comm_of(long pid, char *buf, size_t len)
+{
+    char path[64], *c;
+    size_t n;
+    snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+    snprintf(buf, len, "?");
+    if (read_proc(path, &c, &n) == 0) {
+        c[strcspn(c, "\n")] = '\0';
+        snprintf(buf, len, "%s", c);
+        free(c);
+    }
+}
+
+/* Highest sequence number of pid's files (0: none); -1 after a message. */
+static long long highest(const char *prefix, long pid)
+{
+    seqfile *v;
+    size_t n;
+    int err = seqfiles_list(prefix, pid, &v, &n);
+    if (err) {
+        diag_error("cannot list %s.%ld.*.pb.gz: %s", prefix, pid, strerror(err));
+        return -1;
+    }
+    long long h = n ? (long long)v[n - 1].seq : 0;
+    seqfiles_free(v, n);
+    return h;
+}
+
+static bool alive(long pid)
+{
+    char path[64], *s;
+    size_t n;
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    if (read_proc(path, &s, &n))
+        return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+    const char *close_paren = strrchr(s, ')');
+    bool zombie = close_paren && (close_paren[1] == ' ') && (close_paren[2] == 'Z' ||
+                                                            close_paren[2] == 'X');
+    free(s);
+    return !zombie;
+}
+
+static const char *signame(int sig, char *buf, size_t len)
+{
+    const char *a = sigabbrev_np(sig);
+    if (a)
+        snprintf(buf, len, "SIG%s", a);
+    else
+        snprintf(buf, len, "signal %d", sig);
+    return buf;
+}
+
+/* The target's prefix, absolute; -1 after a message. */
+static int resolve_prefix(long pid, const char *out, char *buf, size_t len)
+{
+    if (out[0] == '/') {
+        snprintf(buf, len, "%s", out);
+        return 0;
+    }
+    char link[64], cwd[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/%ld/cwd", pid);
+    ssize_t n = readlink(link, cwd, sizeof cwd - 1);
+    if (n < 0) {
+        proc_error(pid, "cwd", errno);
+        return -1;
+    }
+    cwd[n] = '\0';
+    if ((size_t)snprintf(buf, len, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", out) >= len) {
+        diag_error("the profile prefix of process %ld is too long", pid);
+        return -1;
+    }
+    return 0;
+}
+
+static int wait_for_file(long pid, const char *prefix, long long before, double wait_s, int sig)
+{
+    struct timespec t0, now, nap = {0, POLL_MS * 1000000L};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        bool was_alive = alive(pid);
+        seqfile *v;
+        size_t n;
+        if (seqfiles_list(prefix, pid, &v, &n) == 0) {
+            if (n && (long long)v[n - 1].seq > before) {
+                printf("%s\n", v[n - 1].path);
+                seqfiles_free(v, n);
+                return fflush(stdout) ? DIAG_FAIL : DIAG_OK;
+            }
+            seqfiles_free(v, n);
+        }
+        if (!was_alive) {
+            diag_error("process %ld exited before writing a new profile", pid);
+            return DIAG_FAIL;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double waited = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+        if (waited >= wait_s) {
+            char sn[32];
+            diag_error("timed out after %g s: no new profile %s.%ld.<seq>.pb.gz appeared (does "
+                       "the program block or ignore %s? is the directory writable?)", wait_s,
+                       prefix, pid, signame(sig, sn, sizeof sn));
+            return DIAG_FAIL;
+        }
+        nanosleep(&nap, NULL);
+    }
+}
+
+static int parse_pid(const char *s, long *pid)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!(*s >= '0' && *s <= '9') || *end || errno || v <= 0 || v > INT_MAX)
+        return diag_usage("'%s' is not a process id", s);
+    *pid = v;
+    return 0;
+}
+
+static int dump(long pid, double wait_s)
+{
+    char path[64], comm[64], prefix[PATH_MAX + CONFIG_PATH_MAX], *maps;
+    size_t n;
+    snprintf(path, sizeof path, "/proc/%ld/environ", pid);
+    int err = read_proc(path, &env_buf, &env_len);
+    if (err)
+        return proc_error(pid, "environ", err);
+    snprintf(path, sizeof path, "/proc/%ld/maps", pid);
+    if ((err = read_proc(path, &maps, &n)))
+        return proc_error(pid, "maps", err);
+    bool profiled = has_library(maps);
+    free(maps);
+    comm_of(pid, comm, sizeof comm);
+    if (!profiled) {
+        diag_error("process %ld (%s) is not profiled: libheapprof is not loaded in it (start "
+                   "it with `heapprof run -- PROGRAM` or LD_PRELOAD=libheapprof.so)", pid, comm);
+        return DIAG_FAIL;
+    }
+    hp_config cfg;
+    config_parse(&cfg, env_lookup, NULL, NULL);
+    if (cfg.signal == 0) {
+        diag_error("process %ld (%s) has profiling by signal turned off (HEAPPROF_SIGNAL=%s); "
+                   "it writes profiles only at exit or on its other triggers", pid, comm,
+                   env_lookup("HEAPPROF_SIGNAL") ? env_lookup("HEAPPROF_SIGNAL") : "0");
+        return DIAG_FAIL;
+    }
+    if (resolve_prefix(pid, cfg.out, prefix, sizeof prefix))
+        return DIAG_FAIL;
+    long long before = highest(prefix, pid);
+    if (before < 0)
+        return DIAG_FAIL;
+    if (kill((pid_t)pid, (int)cfg.signal)) {
+        if (errno == ESRCH)
+            diag_error("no such process: %ld (it exited)", pid);
+        else if (errno == EPERM)
+            diag_error("permission denied: cannot signal process %ld (%s), which belongs to "
+                       "another user (run heapprof dump as that user, or as root)", pid, comm);
+        else
+            diag_error("cannot signal process %ld: %s", pid, strerror(errno));
+        return DIAG_FAIL;
+    }
+    return wait_for_file(pid, prefix, before, wait_s, (int)cfg.signal);
+}
+
+int cmd_dump_main(int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"wait", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    double wait_s = 10;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
+        if (c == 'h') {
+            cmd_dump_usage(stdout);
+            return DIAG_OK;
+        }
+        if (c != 'w')
+            return args_getopt_error(c, argv, optind, optopt);
+        if (args_seconds("--wait", optarg, 0, 1e6, &wait_s))
+            return DIAG_USAGE;
+    }
+    if (optind >= argc)
+        return diag_usage("which process? (heapprof dump PID)");
+    if (argc - optind > 1)
+        return diag_usage("one process id at a time (got '%s' and '%s')", argv[optind],
+                          argv[optind + 1]);
+    long pid = 0;
+    if (parse_pid(argv[optind], &pid))
+        return DIAG_USAGE;
+    int r = dump(pid, wait_s);
+    free(env_buf);
+    return r;
+}

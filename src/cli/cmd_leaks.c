@@ -1,0 +1,394 @@
+/*
+ * cmd_leaks.c - `heapprof leaks EARLY LATE` and `heapprof leaks F1 F2 F3...`:
+ * which allocation stacks hold more live memory later than earlier.
+ *
+ * Data: all profiles are loaded and added to one stackset (rows keyed by
+ * the whole stack's function names, so profiles of different processes
+ * line up), with two types per profile: inuse_space (cell 0, required) and
+ * inuse_objects (cell 1, optional).  A row's series is v_i +- sigma_i, i
+ * the profile's position (the given order for two files; for a series,
+ * sorted by time stamp when every profile has one).
+ *
+ * Significance: a change from v_i to v_j is significant when
+ *   |v_j - v_i| > 2 * sqrt(sigma_i^2 + sigma_j^2)
+ * (about 95% confidence; every nonzero change when the variances are 0:
+ * exact mode, or unknown).
+ *
+ * Series classes (n >= 3, baseline v_0, last v_L, mid v_M with
+ * M = floor((n-1)/2), peak p_j = max of v_0..v_(j-1)):
+ *   drop        some v_j is significantly below the running peak p_j
+ *   leak        v_L significantly above v_0, no drop, and v_L still
+ *               significantly above v_M (it kept growing in the second half)
+ *   plateau     v_L significantly above v_0, no drop, but not growing in
+ *               the second half (filled once, then held: a cache, a table)
+ *   working set the maximum is significantly above v_0, and there is a drop
+ *               (went up, came back down)
+ *   shrank      a drop, without rising significantly above v_0 first
+ *   stable      none of the above (not listed)
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "commands.h"
+#include "diag.h"
+#include "report.h"
+#include "stackset.h"
+#include "units.h"
+
+enum { C_SPACE, C_OBJECTS, NCELLS };
+
+enum klass { K_LEAK, K_PLATEAU, K_WORKING, K_SHRANK, K_STABLE, NCLASSES };
+
+static const char *const class_name[NCLASSES] = {"leak", "plateau", "working set", "shrank",
+                                                 "stable"};
+static const char *const class_help[NCLASSES] = {
+    "grew steadily: never fell below an earlier level, still growing at the end",
+    "grew, then held: never fell, but stopped growing in the second half",
+    "went up, then came back down",
+    "fell below the baseline without rising first",
+    "no significant change",
+};
+
+typedef struct leaks_opts {
+    uint64_t n;
+    bool raw, stacks;
+} leaks_opts;
+
+typedef struct ranked {
+    stackset_row *row;
+    double key;
+    enum klass k;
+} ranked;
+
+void cmd_leaks_usage(FILE *f)
+{
+    fputs("Usage: heapprof leaks EARLY LATE [-n N] [--stacks] [--raw]\n"
+          "       heapprof leaks F1 F2 F3 ... [-n N] [--stacks] [--raw]\n"
+          "\n"
+          "Two profiles: the call stacks whose live bytes (inuse_space) grew from EARLY\n"
+          "to LATE, largest growth first, with the growth's standard error (±, the root\n"
+          "of the sum of both estimates' variances), the growth per second (from the\n"
+          "profiles' time stamps), live objects before and after, and the allocation\n"
+          "site: the leaf function past allocator wrappers (malloc, operator new,\n"
+          "strdup, ...) and its caller, \"site ← caller\".  Stacks are matched by their\n"
+          "function names, so the profiles may come from different runs.\n"
+          "\n"
+          "A single difference cannot tell a leak from a working set that happened to be\n"
+          "high when LATE was taken.  Given three or more profiles (sorted by time stamp;\n"
+          "the earliest is the baseline), each stack is classified.  A change between two\n"
+          "profiles is significant when it exceeds twice its standard error\n"
+          "(2 sqrt(sd1^2 + sd2^2); any change at all when the errors are 0 (exact\n"
+          "profiles) or unknown (\"?\")):\n"
+          "  leak         last significantly above the baseline, never significantly\n"
+          "               below an earlier level, and still significantly growing from\n"
+          "               the middle profile to the last\n"
+          "  plateau      as a leak, but no significant growth in the second half\n"
+          "  working set  rose significantly above the baseline, then fell significantly\n"
+          "               below its peak\n"
+          "  shrank       fell significantly, never rising significantly first\n"
+          "Stable stacks are not listed.\n"
+          "\n"
+          "Options:\n"
+          "  -n N        rows shown (per class for a series; default 10; 0 = all)\n"
+          "  --stacks    also print each row's whole stack, leaf first\n"
+          "  --raw       plain numbers (bytes, counts) without unit scaling\n"
+          "  -h, --help  this help\n"
+          "\n"
+          "It ends with the equivalent `go tool pprof -top -base EARLY LATE` command.\n", f);
+}
+
+static double sig2(const stackset *s, stackset_row *r, size_t i, size_t j)
+{
+    double v = stackset_cell_at(s, r, i, C_SPACE)->var + stackset_cell_at(s, r, j, C_SPACE)->var;
+    return 2 * sqrt(v);
+}
+
+static double val(const stackset *s, stackset_row *r, size_t i, size_t c)
+{
+    return stackset_cell_at(s, r, i, c)->val;
+}
+
+/* Is the change from profile i to j significantly upward? */
+static bool up(const stackset *s, stackset_row *r, size_t i, size_t j)
+{
+    double d = val(s, r, j, C_SPACE) - val(s, r, i, C_SPACE);
+    return d > 0 && d > sig2(s, r, i, j);
+}
+
+static enum klass classify(const stackset *s, stackset_row *r, size_t n)
+{
+    size_t last = n - 1, mid = (n - 1) / 2, peak = 0;
+    bool drop = false;
+    for (size_t j = 1; j < n; j++) {
+        if (up(s, r, j, peak)) /* the running peak is significantly above v_j */
+            drop = true;
+        if (val(s, r, j, C_SPACE) > val(s, r, peak, C_SPACE))
+            peak = j;
+    }
+    bool rise = up(s, r, 0, last);
+    if (rise && !drop)
+        return up(s, r, mid, last) ? K_LEAK : K_PLATEAU;
+    if (drop)
+        return up(s, r, 0, peak) ? K_WORKING : K_SHRANK;
+    return K_STABLE;
+}
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->k != y->k)
+        return x->k < y->k ? -1 : 1;
+    if (x->key != y->key)
+        return x->key > y->key ? -1 : 1;
+    return 0;
+}
+
+static void fmt(char *buf, size_t len, double v, const char *unit, bool raw, bool sign)
+{
+    char t[48];
+    units_value(t, sizeof t, v, unit, raw);
+    snprintf(buf, len, "%s%s", sign && v > 0 ? "+" : "", t);
+}
+
+static void rate(char *buf, size_t len, double growth, double dt, bool raw)
+{
+    if (!(dt > 0)) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    char t[48];
+    units_value(t, sizeof t, growth / dt, "bytes", raw);
+    snprintf(buf, len, "%s/s", t);
+}
+
+static void print_site(stackset_row *r, const leaks_opts *o)
+{
+    char site[1024];
+    stackset_site_name(site, sizeof site, r->frames, r->nframes);
+    printf("%s\n", site);
+    if (!o->stacks)
+        return;
+    for (size_t k = 0; k < r->nframes; k++)
+        printf("%12s%s\n", "", r->frames[k]);
+}
+
+static double span_s(profile **p, size_t a, size_t b)
+{
+    if (p[a]->time_nanos <= 0 || p[b]->time_nanos <= 0)
+        return NAN;
+    return (double)(p[b]->time_nanos - p[a]->time_nanos) / 1e9;
+}
+
+static void header(profile **p, size_t n, const stackset *s, size_t nrows, const leaks_opts *o)
+{
+    char w[64], a[64], b[64], d[64], sd[64], r[64], span[64];
+    double t0 = 0, t1 = 0, var = 0;
+    unsigned worst = 0;
+    for (size_t i = 0; i < nrows; i++) {
+        stackset_row *row = stackset_get(s, i);
+        stackset_cell *c0 = stackset_cell_at(s, row, 0, C_SPACE);
+        stackset_cell *c1 = stackset_cell_at(s, row, n - 1, C_SPACE);
+        t0 += c0->val;
+        t1 += c1->val;
+        var += c0->var + c1->var;
+        worst = c0->sd > worst ? c0->sd : worst;
+        worst = c1->sd > worst ? c1->sd : worst;
+    }
+    double dt = span_s(p, 0, n - 1);
+    units_seconds(span, sizeof span, dt);
+    for (size_t i = 0; i < n; i++) {
+        report_time(w, sizeof w, (long long)p[i]->time_nanos);
+        printf("%-9s %s (%s)\n", i == 0 ? (n == 2 ? "early:" : "baseline:") :
+                                 i == n - 1 ? (n == 2 ? "late:" : "last:") : "",
+               p[i]->path, w);
+    }
+    if (dt == dt)
+        printf("Span: %s\n", span);
+    report_sampling(stdout, p[n - 1], worst);
+    fmt(a, sizeof a, t0, "bytes", o->raw, false);
+    fmt(b, sizeof b, t1, "bytes", o->raw, false);
+    fmt(d, sizeof d, t1 - t0, "bytes", o->raw, true);
+    units_sd(sd, sizeof sd, var, worst, "bytes", o->raw);
+    rate(r, sizeof r, t1 - t0, dt, o->raw);
+    printf("Live heap: %s \xe2\x86\x92 %s (%s ± %s, %s)\n\n", a, b, d, sd, r);
+}
+
+static void row_numbers(const stackset *s, stackset_row *r, size_t i, size_t j, double dt,
+                        const leaks_opts *o, char g[64], char e[64], char rt[64])
+{
+    stackset_cell *ci = stackset_cell_at(s, r, i, C_SPACE), *cj = stackset_cell_at(s, r, j, C_SPACE);
+    double growth = cj->val - ci->val;
+    fmt(g, 64, growth, "bytes", o->raw, true);
+    units_sd(e, 64, ci->var + cj->var, ci->sd > cj->sd ? ci->sd : cj->sd, "bytes", o->raw);
+    rate(rt, 64, growth, dt, o->raw);
+}
+
+static void diff(profile **p, const stackset *s, ranked *v, size_t nrows, const leaks_opts *o)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < nrows; i++) {
+        stackset_row *r = stackset_get(s, i);
+        double g = val(s, r, 1, C_SPACE) - val(s, r, 0, C_SPACE);
+        if (g > 0)
+            v[m++] = (ranked){r, g, K_LEAK};
+    }
+    qsort(v, m, sizeof *v, cmp_ranked);
+    size_t shown = o->n && o->n < m ? (size_t)o->n : m;
+    double dt = span_s(p, 0, 1);
+    printf("%zu stack%s hold%s more live bytes in the late profile%s", m, m == 1 ? "" : "s",
+           m == 1 ? "s" : "", m ? "" : ".\n");
+    if (!m)
+        return;
+    printf("; %s %zu:\n\n", shown == m ? "all" : "the largest", shown);
+    printf("%4s %11s %10s %12s %8s %8s  %s\n", "rank", "growth", "±", "per second", "objects",
+           "", "allocation site (← caller)");
+    printf("%4s %11s %9s %12s %8s %8s\n", "", "", "", "", "before", "after");
+    for (size_t i = 0; i < shown; i++) {
+        char g[64], e[64], rt[64];
+        row_numbers(s, v[i].row, 0, 1, dt, o, g, e, rt);
+        printf("%4zu %11s %9s %12s %8.0f %8.0f  ", i + 1, g, e, rt,
+               val(s, v[i].row, 0, C_OBJECTS), val(s, v[i].row, 1, C_OBJECTS));
+        print_site(v[i].row, o);
+    }
+}
+
+static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t nrows,
+                   const leaks_opts *o)
+{
+    size_t count[NCLASSES] = {0}, m = 0;
+    for (size_t i = 0; i < nrows; i++) {
+        stackset_row *r = stackset_get(s, i);
+        enum klass k = classify(s, r, n);
+        count[k]++;
+        if (k == K_STABLE)
+            continue;
+        double peak = 0;
+        for (size_t j = 0; j < n; j++)
+            peak = fmax(peak, val(s, r, j, C_SPACE) - val(s, r, 0, C_SPACE));
+        double key = k == K_WORKING ? peak : k == K_SHRANK ? -(val(s, r, n - 1, C_SPACE) - val(s, r, 0, C_SPACE))
+                                                           : val(s, r, n - 1, C_SPACE) - val(s, r, 0, C_SPACE);
+        v[m++] = (ranked){r, key, k};
+    }
+    qsort(v, m, sizeof *v, cmp_ranked);
+    double dt = span_s(p, 0, n - 1);
+    printf("%zu profiles; stacks by class: %zu leak, %zu plateau, %zu working set, %zu shrank, "
+           "%zu stable (not shown)\n\n", n, count[K_LEAK], count[K_PLATEAU], count[K_WORKING],
+           count[K_SHRANK], count[K_STABLE]);
+    printf("%-11s %11s %10s %12s %10s %10s %10s  %s\n", "class", "growth", "±", "per second",
+           "first", "peak", "last", "allocation site (← caller)");
+    size_t in_class = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (i == 0 || v[i].k != v[i - 1].k) {
+            printf("%s# %s: %s\n", i ? "\n" : "", class_name[v[i].k], class_help[v[i].k]);
+            in_class = 0;
+        }
+        if (o->n && ++in_class > o->n)
+            continue;
+        stackset_row *r = v[i].row;
+        char g[64], e[64], rt[64], a[64], b[64], c[64];
+        double peak = 0;
+        for (size_t j = 0; j < n; j++)
+            peak = fmax(peak, val(s, r, j, C_SPACE));
+        row_numbers(s, r, 0, n - 1, dt, o, g, e, rt);
+        fmt(a, sizeof a, val(s, r, 0, C_SPACE), "bytes", o->raw, false);
+        fmt(b, sizeof b, peak, "bytes", o->raw, false);
+        fmt(c, sizeof c, val(s, r, n - 1, C_SPACE), "bytes", o->raw, false);
+        printf("%-11s %11s %9s %12s %10s %10s %10s  ", class_name[v[i].k], g, e, rt, a, b, c);
+        print_site(r, o);
+    }
+    if (!m)
+        printf("(no stack changed significantly)\n");
+}
+
+static int run(char **files, size_t n, const leaks_opts *o)
+{
+    profile **p = calloc(n, sizeof *p);
+    stackset *s = stackset_new(n, NCELLS);
+    int rc = !p || !s ? DIAG_FAIL : DIAG_OK;
+    if (rc)
+        diag_error("out of memory");
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (!(p[i] = report_load(files[i])))
+            rc = DIAG_FAIL;
+        else if (report_type(p[i], "inuse_space") < 0)
+            rc = DIAG_FAIL;
+    }
+    bool timed = true;
+    for (size_t i = 0; !rc && i < n; i++)
+        timed = timed && p[i]->time_nanos > 0;
+    if (!rc && n > 2 && timed)
+        report_sort_by_time(p, n);
+    for (size_t i = 0; !rc && i < n; i++) {
+        long types[NCELLS] = {profile_read_type(p[i], "inuse_space"), profile_read_type(p[i], "inuse_objects")};
+        if (stackset_add_profile(s, i, p[i], types, STACKSET_STACK)) {
+            diag_error("out of memory");
+            rc = DIAG_FAIL;
+        }
+    }
+    ranked *v = rc ? NULL : malloc((stackset_count(s) + 1) * sizeof *v);
+    if (!rc && !v) {
+        diag_error("out of memory");
+        rc = DIAG_FAIL;
+    }
+    if (!rc) {
+        if (n == 2 && p[0]->time_nanos > p[1]->time_nanos && p[1]->time_nanos > 0)
+            diag_error("note: %s was taken after %s; growth is from the first to the second "
+                       "given", p[0]->path, p[1]->path);
+        header(p, n, s, stackset_count(s), o);
+        if (n == 2)
+            diff(p, s, v, stackset_count(s), o);
+        else
+            series(p, n, s, v, stackset_count(s), o);
+        char qa[4200], qb[4200];
+        report_quote(qa, sizeof qa, p[0]->path);
+        report_quote(qb, sizeof qb, p[n - 1]->path);
+        printf("\nThe same difference in pprof: go tool pprof -top -base %s %s\n", qa, qb);
+        rc = fflush(stdout) ? DIAG_FAIL : DIAG_OK;
+    }
+    free(v);
+    stackset_free(s);
+    for (size_t i = 0; p && i < n; i++)
+        profile_read_free(p[i]);
+    free(p);
+    return rc;
+}
+
+int cmd_leaks_main(int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"stacks", no_argument, NULL, 's'}, {"raw", no_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0},
+    };
+    leaks_opts o = {10, false, false};
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":n:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (args_count("-n", optarg, 0, SIZE_MAX, &o.n))
+                return DIAG_USAGE;
+            break;
+        case 's':
+            o.stacks = true;
+            break;
+        case 'r':
+            o.raw = true;
+            break;
+        case 'h':
+            cmd_leaks_usage(stdout);
+            return DIAG_OK;
+        default:
+            return args_getopt_error(c, argv, optind, optopt);
+        }
+    }
+    if (argc - optind < 2)
+        return diag_usage("needs at least two profiles (heapprof leaks EARLY LATE)");
+    return run(&argv[optind], (size_t)(argc - optind), &o);
+}

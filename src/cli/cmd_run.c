@@ -1,0 +1,450 @@
+/*
+ * cmd_run.c - `heapprof run [options] -- PROGRAM ARGS...`: run a program
+ * with libheapprof.so preloaded and say which profiles it wrote.
+ *
+ * Data: `settings` maps each flag to the HEAPPROF_* variable it sets and
+ * the value given (NULL: not given, the environment's value or the
+ * library's default applies).  Values are checked twice before anything
+ * runs: their syntax here (for a message about the flag), then their range
+ * by the library's own config_parse, so the command refuses exactly what the
+ * library would have replaced by its default.
+ *
+ * Process: the forwarded signals are blocked around fork so that the
+ * handler never sees a half-set child_pid; the child restores the
+ * dispositions heapprof started with (default or ignored) and the old mask
+ * before exec.  exec failing is reported through a close-on-exec pipe.  A forwarded signal sent by a
+ * process (kill) is passed to the program; one raised by the terminal
+ * (si_code SI_KERNEL) is not, because the terminal sent it to the program's
+ * process group already.  heapprof's own exit status is the program's, or
+ * 128 + signal when it was killed; 125 when heapprof fails before running
+ * it, 126/127 when it cannot be executed / found.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "commands.h"
+#include "config.h"
+#include "diag.h"
+#include "seqfiles.h"
+
+enum { EXIT_OWN = 125, EXIT_NOEXEC = 126, EXIT_NOTFOUND = 127 };
+
+enum { S_SAMPLE, S_PERIOD, S_HIGHWATER, S_KEEP, S_OUT, S_CHILDREN, S_SIGNAL, NSETTINGS };
+
+typedef struct setting {
+    const char *flag, *var;
+    const char *value;
+} setting;
+
+static setting settings[NSETTINGS] = {
+    [S_SAMPLE] = {"--sample", "HEAPPROF_SAMPLE", NULL},
+    [S_PERIOD] = {"--period", "HEAPPROF_PERIOD", NULL},
+    [S_HIGHWATER] = {"--highwater", "HEAPPROF_HIGHWATER", NULL},
+    [S_KEEP] = {"--keep", "HEAPPROF_KEEP", NULL},
+    [S_OUT] = {"-o", "HEAPPROF_OUT", NULL},
+    [S_CHILDREN] = {"--no-children", "HEAPPROF_CHILDREN", NULL},
+    [S_SIGNAL] = {"--signal", "HEAPPROF_SIGNAL", NULL},
+};
+
+static const int forwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH};
+
+static volatile sig_atomic_t child_pid;
+
+/* Writes text from column `indent` (where the cursor is), wrapped at
+ * spaces before column `width`, continuation lines indented the same. */
+static void wrap(FILE *f, const char *text, int indent, int width)
+{
+    int col = indent;
+    for (const char *w = text; *w;) {
+        size_t len = strcspn(w, " ");
+        if (col > indent && col + 1 + (int)len > width) {
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+        }
+        if (col > indent) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(w, 1, len, f);
+        col += (int)len;
+        w += len;
+        w += strspn(w, " ");
+    }
+    fputc('\n', f);
+}
+
+void cmd_run_usage(FILE *f)
+{
+    fputs("Usage: heapprof run [OPTIONS] [--] PROGRAM [ARGS...]\n"
+          "\n"
+          "Run PROGRAM with libheapprof.so preloaded, wait for it, print (to stderr) the\n"
+          "profiles it wrote, and exit with its exit status (128 + N when it was killed\n"
+          "by signal N).  Signals sent to heapprof with kill(1) (HUP INT QUIT TERM USR1\n"
+          "USR2 WINCH) are passed on to PROGRAM, so `kill -USR2 <heapprof's pid>` asks\n"
+          "it for a profile.\n"
+          "\n"
+          "Options (each sets the HEAPPROF_* variable named; unset ones keep the\n"
+          "value in heapprof's environment, or the library's default):\n"
+          "  --sample BYTES     mean bytes between samples, e.g. 64k; 1 = every\n"
+          "                     allocation, exactly                (HEAPPROF_SAMPLE)\n"
+          "  --period SECONDS   also write a profile every SECONDS (HEAPPROF_PERIOD)\n"
+          "  --highwater BYTES  also write one each time the live heap exceeds the\n"
+          "                     highest level written by BYTES    (HEAPPROF_HIGHWATER)\n"
+          "  --keep N           keep only the first and the newest N profiles\n"
+          "                                                       (HEAPPROF_KEEP)\n"
+          "  --signal SIG       the signal that writes a profile: USR2, 12, off\n"
+          "                                                       (HEAPPROF_SIGNAL)\n"
+          "  -o, --out PREFIX   profiles are PREFIX.<pid>.<seq>.pb.gz (HEAPPROF_OUT);\n"
+          "                     default: heapprof.<program name> in the current\n"
+          "                     directory (unless HEAPPROF_OUT is set)\n"
+          "  --no-children      do not profile the program's child processes\n"
+          "                                                       (HEAPPROF_CHILDREN=0)\n"
+          "  -h, --help         this help\n"
+          "\n"
+          "A profile is written at exit, on the signal, and on the triggers above.\n"
+          "The list printed at the end holds PREFIX.<pid>.*.pb.gz of PROGRAM's pid and,\n"
+          "as \"from child processes\", those of other pids written since it started.\n"
+          "\n"
+          "libheapprof.so is looked for next to the heapprof executable, then in\n"
+          "../lib relative to it.  LD_PRELOAD keeps what it held, after the library.\n"
+          "\n"
+          "Exit status: PROGRAM's; 125 when heapprof itself fails (bad option, no\n"
+          "library), 126 when PROGRAM cannot be executed, 127 when it is not found.\n"
+          "\n"
+          "The library's variables (set them in the environment for the rest):\n", f);
+    for (size_t i = 0; i < config_count(); i++) {
+        char text[1024];
+        snprintf(text, sizeof text, "%s (default %s)", config_help(i), config_default(i));
+        fprintf(f, "  %-26s ", config_name(i));
+        wrap(f, text, 29, 79);
+    }
+}
+
+/* ---- options ---------------------------------------------------------------- */
+
+static const char *lookup_setting(const char *name)
+{
+    for (int i = 0; i < NSETTINGS; i++)
+        if (settings[i].value && !strcmp(settings[i].var, name))
+            return settings[i].value;
+    return NULL;
+}
+
+/* Values config_parse refused while checking the options (range_warn). */
+static int range_errors;
+
+static void range_warn(void *ctx, const char *line)
+{
+    (void)ctx;
+    for (int i = 0; i < NSETTINGS; i++) {
+        size_t n = strlen(settings[i].var);
+        if (!settings[i].value || strncmp(line, settings[i].var, n) || line[n] != '=')
+            continue;
+        const char *cut = strstr(line, "; using the default");
+        diag_usage("%s '%s': %.*s", settings[i].flag, settings[i].value,
+                   cut ? (int)(cut - line) : (int)strlen(line), line);
+        range_errors++;
+        return;
+    }
+}
+
+/* Fills settings from argv; returns the index of PROGRAM, or -1 after a
+ * message (*status set). */
+static int parse(int argc, char **argv, int *status)
+{
+    static const struct option longs[] = {
+        {"sample", required_argument, NULL, 's'}, {"period", required_argument, NULL, 'p'},
+        {"highwater", required_argument, NULL, 'w'}, {"keep", required_argument, NULL, 'k'},
+        {"out", required_argument, NULL, 'o'}, {"no-children", no_argument, NULL, 'C'},
+        {"signal", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    uint64_t u;
+    double d;
+    int64_t sig;
+    int c, err = 0;
+    opterr = 0;
+    optind = 1;
+    while (!err && (c = getopt_long(argc, argv, "+:o:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            err = args_size("--sample", optarg, &u);
+            settings[S_SAMPLE].value = optarg;
+            break;
+        case 'w':
+            err = args_size("--highwater", optarg, &u);
+            settings[S_HIGHWATER].value = optarg;
+            break;
+        case 'p':
+            err = args_seconds("--period", optarg, 0, 1e9, &d);
+            settings[S_PERIOD].value = optarg;
+            break;
+        case 'k':
+            err = args_count("--keep", optarg, 0, UINT64_MAX, &u);
+            settings[S_KEEP].value = optarg;
+            break;
+        case 'o':
+            if (!*optarg)
+                err = diag_usage("-o: the prefix is empty");
+            settings[S_OUT].value = optarg;
+            break;
+        case 'C':
+            settings[S_CHILDREN].value = "0";
+            break;
+        case 'S':
+            if (config_parse_signal(optarg, &sig))
+                err = diag_usage("--signal '%s': not a signal this profiler can use (a name "
+                                 "such as USR2 or SIGUSR1, a number, or off)", optarg);
+            settings[S_SIGNAL].value = optarg;
+            break;
+        case 'h':
+            cmd_run_usage(stdout);
+            *status = DIAG_OK;
+            return -1;
+        default:
+            err = args_getopt_error(c, argv, optind, optopt);
+        }
+    }
+    if (!err) {
+        hp_config cfg;
+        range_errors = 0;
+        config_parse(&cfg, lookup_setting, range_warn, NULL);
+        err = range_errors;
+    }
+    if (!err && optind >= argc)
+        err = diag_usage("no program given (heapprof run [OPTIONS] -- PROGRAM [ARGS...])");
+    if (err) {
+        *status = EXIT_OWN;
+        return -1;
+    }
+    return optind;
+}
+
+/* ---- environment -------------------------------------------------------------- */
+
+static int find_library(char *out, size_t len)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        diag_error("cannot find its own executable (/proc/self/exe: %s), so cannot find "
+                   "libheapprof.so", strerror(errno));
+        return -1;
+    }
+    exe[n] = '\0';
+    char *dir = dirname(exe);
+    char cand[2][PATH_MAX + 32];
+    snprintf(cand[0], sizeof cand[0], "%s/libheapprof.so", dir);
+    snprintf(cand[1], sizeof cand[1], "%s/../lib/libheapprof.so", dir);
+    for (int i = 0; i < 2; i++) {
+        if (access(cand[i], R_OK) == 0 && realpath(cand[i], out) && strlen(out) < len)
+            return 0;
+    }
+    diag_error("cannot find libheapprof.so; looked for it in:\n  %s\n  %s\n"
+               "(install heapprof with its library, or keep libheapprof.so next to the "
+               "heapprof executable)", cand[0], cand[1]);
+    return -1;
+}
+
+static int set_environment(const char *lib, const char *program)
+{
+    const char *old = getenv("LD_PRELOAD");
+    size_t len = strlen(lib) + (old ? strlen(old) : 0) + 2;
+    char *preload = malloc(len);
+    if (!preload)
+        return -1;
+    if (old && *old)
+        snprintf(preload, len, "%s:%s", lib, old);
+    else
+        snprintf(preload, len, "%s", lib);
+    int err = setenv("LD_PRELOAD", preload, 1);
+    free(preload);
+    static char def_out[PATH_MAX];
+    if (!settings[S_OUT].value && !getenv("HEAPPROF_OUT")) {
+        const char *slash = strrchr(program, '/');
+        snprintf(def_out, sizeof def_out, "heapprof.%s", slash ? slash + 1 : program);
+        settings[S_OUT].value = def_out;
+    }
+    for (int i = 0; i < NSETTINGS && !err; i++)
+        if (settings[i].value)
+            err = setenv(settings[i].var, settings[i].value, 1);
+    if (err)
+        diag_error("cannot set the environment: %s", strerror(errno));
+    return err;
+}
+
+/* ---- the child ---------------------------------------------------------------- */
+
+static void forward(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    if (si && si->si_code == SI_KERNEL)
+        return; /* from the terminal: the program's process group has it too */
+    pid_t p = (pid_t)child_pid;
+    if (p > 0)
+        kill(p, sig);
+}
+
+/* Starts argv; -1 when it could not be (said already; *exec_errno set
+ * when exec failed, read from a close-on-exec pipe). */
+static pid_t start(char **argv, sigset_t *old, int *exec_errno)
+{
+    int ep[2];
+    *exec_errno = 0;
+    if (pipe2(ep, O_CLOEXEC)) {
+        diag_error("cannot create a pipe: %s", strerror(errno));
+        return -1;
+    }
+    sigset_t block;
+    sigemptyset(&block);
+    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+        sigaddset(&block, forwarded[i]);
+    sigprocmask(SIG_BLOCK, &block, old);
+    /* A signal heapprof was started with ignored (nohup, a background job)
+     * stays ignored, here and in the program; the others are forwarded. */
+    struct sigaction sa, was[sizeof forwarded / sizeof forwarded[0]];
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = forward;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) {
+        sigaction(forwarded[i], NULL, &was[i]);
+        if (was[i].sa_handler != SIG_IGN)
+            sigaction(forwarded[i], &sa, NULL);
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+            sigaction(forwarded[i], &was[i], NULL);
+        sigprocmask(SIG_SETMASK, old, NULL);
+        close(ep[0]);
+        execvp(argv[0], argv);
+        int e = errno;
+        (void)!write(ep[1], &e, sizeof e);
+        _exit(EXIT_NOEXEC);
+    }
+    close(ep[1]);
+    if (pid < 0) {
+        diag_error("cannot start %s: %s", argv[0], strerror(errno));
+        close(ep[0]);
+        sigprocmask(SIG_SETMASK, old, NULL);
+        return -1;
+    }
+    child_pid = pid;
+    sigprocmask(SIG_SETMASK, old, NULL);
+    int e;
+    ssize_t got;
+    while ((got = read(ep[0], &e, sizeof e)) < 0 && errno == EINTR)
+        ;
+    close(ep[0]);
+    if (got == (ssize_t)sizeof e) {
+        *exec_errno = e;
+        child_pid = 0;
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        diag_error("cannot run %s: %s", argv[0], strerror(e));
+        return -1;
+    }
+    return pid;
+}
+
+/* ---- the report ------------------------------------------------------------- */
+
+static int newer(struct timespec a, struct timespec b)
+{
+    return a.tv_sec > b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec >= b.tv_nsec);
+}
+
+static void report(const char *program, pid_t pid, int status, struct timespec started)
+{
+    const char *prefix = getenv("HEAPPROF_OUT");
+    if (!prefix || !*prefix)
+        prefix = "heapprof";
+    if (WIFEXITED(status))
+        fprintf(stderr, "heapprof: %s (pid %d) exited with status %d", program, (int)pid,
+                WEXITSTATUS(status));
+    else
+        fprintf(stderr, "heapprof: %s (pid %d) was killed by signal %d (%s)", program, (int)pid,
+                WTERMSIG(status), strsignal(WTERMSIG(status)));
+    seqfile *v;
+    size_t n;
+    int err = seqfiles_list(prefix, -1, &v, &n);
+    if (err) {
+        fprintf(stderr, "; cannot list its profiles %s.%d.*.pb.gz: %s\n", prefix, (int)pid,
+                strerror(err));
+        return;
+    }
+    size_t own = 0, others = 0;
+    const char *first = NULL, *last = NULL;
+    started.tv_sec -= 1; /* file systems with coarse timestamps */
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].pid == pid) {
+            own++;
+            first = first ? first : v[i].path;
+            last = v[i].path;
+        } else if (newer(v[i].mtime, started)) {
+            others++;
+        }
+    }
+    if (!own)
+        fprintf(stderr, "; it wrote no profiles (%s.%d.*.pb.gz)\n", prefix, (int)pid);
+    else
+        fprintf(stderr, "; %zu profile%s:\n", own, own == 1 ? "" : "s");
+    for (size_t i = 0; i < n; i++)
+        if (v[i].pid == pid)
+            fprintf(stderr, "  %s\n", v[i].path);
+    if (others) {
+        fprintf(stderr, "heapprof: %zu more from child processes:\n", others);
+        for (size_t i = 0; i < n; i++)
+            if (v[i].pid != pid && newer(v[i].mtime, started))
+                fprintf(stderr, "  %s\n", v[i].path);
+    }
+    if (own == 1)
+        fprintf(stderr, "heapprof: see it with: heapprof top %s\n", last);
+    else if (own > 1)
+        fprintf(stderr, "heapprof: see them with: heapprof top %s; heapprof leaks %s %s\n", last,
+                first, last);
+    seqfiles_free(v, n);
+}
+
+int cmd_run_main(int argc, char **argv)
+{
+    int status = 0;
+    int prog = parse(argc, argv, &status);
+    if (prog < 0)
+        return status;
+    char lib[PATH_MAX];
+    if (find_library(lib, sizeof lib) || set_environment(lib, argv[prog]))
+        return EXIT_OWN;
+    struct timespec started;
+    clock_gettime(CLOCK_REALTIME, &started);
+    sigset_t old;
+    int exec_errno;
+    pid_t pid = start(&argv[prog], &old, &exec_errno);
+    if (pid < 0)
+        return exec_errno == ENOENT ? EXIT_NOTFOUND : exec_errno ? EXIT_NOEXEC : EXIT_OWN;
+    int st;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR) {
+            diag_error("cannot wait for %s: %s", argv[prog], strerror(errno));
+            return EXIT_OWN;
+        }
+    }
+    child_pid = 0;
+    report(argv[prog], pid, st, started);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}

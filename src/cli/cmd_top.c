@@ -1,0 +1,255 @@
+/*
+ * cmd_top.c - `heapprof top FILE`: the heaviest functions (flat and
+ * cumulative, like `pprof -top`) or whole stacks of one profile, each with
+ * the standard error of its estimate.
+ *
+ * Data: a stackset of one profile.  By function, rows are keyed by a single
+ * function name with two cells: flat (samples whose leaf it is) and cum
+ * (samples it appears in anywhere, counted once per sample however often it
+ * recurses: a row's stamp is the last sample index + 1 that counted).  By
+ * stack, rows are keyed by the whole stack with one cell.  A cell's
+ * variance is the sum of its samples' variances (their estimates are
+ * independent), so the row's ± is its square root.
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "commands.h"
+#include "diag.h"
+#include "report.h"
+#include "stackset.h"
+#include "units.h"
+
+typedef struct top_opts {
+    const char *type;
+    uint64_t n;
+    bool by_stack, raw, cum;
+} top_opts;
+
+/* Sorting needs to know which cell to compare. */
+static const stackset *sort_set;
+static size_t sort_cell;
+static long sort_other; /* tie-breaking cell, -1: none */
+
+void cmd_top_usage(FILE *f)
+{
+    fputs("Usage: heapprof top FILE [--type TYPE] [-n N] [--by function|stack] [--cum] [--raw]\n"
+          "\n"
+          "Show the heaviest functions of a profile (gzipped or plain pprof, written by\n"
+          "heapprof or any other producer, e.g. a Go heap profile).\n"
+          "\n"
+          "Options:\n"
+          "  --type TYPE   the sample type: inuse_space (heapprof's default), inuse_objects,\n"
+          "                alloc_space, alloc_objects, or any type the profile has\n"
+          "                (default: the profile's default type)\n"
+          "  -n N          show the N heaviest rows (default 20; 0 = all)\n"
+          "  --by function rows are functions: flat = allocated by the function itself\n"
+          "                (it is the stack's leaf), cum = by it and what it calls\n"
+          "                (default)\n"
+          "  --by stack    rows are whole call stacks, leaf first (\"a ← b\": a called by b)\n"
+          "  --cum         sort functions by cum instead of flat\n"
+          "  --raw         plain numbers (bytes, counts) without unit scaling\n"
+          "  -h, --help    this help\n"
+          "\n"
+          "Columns: value, ±, its share of the total, the running sum of shares.  ± is the\n"
+          "standard error of the estimate: heapprof samples allocations, and each sample\n"
+          "of its profiles carries the error of its values (labels *_sd); a row adds\n"
+          "the variances of its samples.  Exact profiles (HEAPPROF_SAMPLE=1) show 0.\n"
+          "For profiles without error labels (Go's, other producers') ± is derived and\n"
+          "marked ~: from a raw sample count label (value / sqrt(count)) or, for heap\n"
+          "profiles with a sampling period P, from Poisson sampling (an object of average\n"
+          "size a is sampled with probability 1 - exp(-a/P)); \"?\" when neither exists.\n", f);
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+    stackset_row *x = *(stackset_row *const *)a, *y = *(stackset_row *const *)b;
+    double vx = stackset_cell_at(sort_set, x, 0, sort_cell)->val;
+    double vy = stackset_cell_at(sort_set, y, 0, sort_cell)->val;
+    if (vx != vy)
+        return vx > vy ? -1 : 1;
+    if (sort_other >= 0) {
+        double cx = stackset_cell_at(sort_set, x, 0, (size_t)sort_other)->val;
+        double cy = stackset_cell_at(sort_set, y, 0, (size_t)sort_other)->val;
+        if (cx != cy)
+            return cx > cy ? -1 : 1;
+    }
+    for (size_t i = 0; i < x->nframes && i < y->nframes; i++) {
+        int c = strcmp(x->frames[i], y->frames[i]);
+        if (c)
+            return c;
+    }
+    return x->nframes < y->nframes ? -1 : x->nframes > y->nframes;
+}
+
+static stackset_row **sorted(const stackset *s, size_t cell, long other)
+{
+    size_t n = stackset_count(s);
+    stackset_row **v = malloc((n + 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        v[i] = stackset_get(s, i);
+    sort_set = s;
+    sort_cell = cell;
+    sort_other = other;
+    qsort(v, n, sizeof *v, cmp_rows);
+    return v;
+}
+
+static const char *const no_stack[] = {"(no stack)"};
+
+/* Function rows: cell 0 flat, cell 1 cum. */
+static int aggregate_functions(stackset *s, const profile *p, size_t t)
+{
+    for (size_t i = 0; i < p->nsamples; i++) {
+        const profile_sample *smp = &p->samples[i];
+        const char *const *f = smp->nframes ? smp->frames : no_stack;
+        size_t n = smp->nframes ? smp->nframes : 1;
+        double v = (double)smp->values[t], var = smp->var[t];
+        stackset_row *r = stackset_row_for(s, f, 1);
+        if (!r)
+            return -1;
+        stackset_cell_add(stackset_cell_at(s, r, 0, 0), v, var, smp->sd[t]);
+        for (size_t k = 0; k < n; k++) {
+            if (!(r = stackset_row_for(s, &f[k], 1)))
+                return -1;
+            if (r->stamp == i + 1)
+                continue; /* recursion: once per sample */
+            r->stamp = i + 1;
+            stackset_cell_add(stackset_cell_at(s, r, 0, 1), v, var, smp->sd[t]);
+        }
+    }
+    return 0;
+}
+
+static void print_stack(const stackset_row *r)
+{
+    if (!r->nframes)
+        fputs("(no stack)", stdout);
+    for (size_t k = 0; k < r->nframes; k++)
+        printf("%s%s", k ? " \xe2\x86\x90 " : "", r->frames[k]);
+    putchar('\n');
+}
+
+static int show(const profile *p, size_t t, const top_opts *o)
+{
+    const char *unit = p->type_unit[t];
+    size_t ncells = o->by_stack ? 1 : 2;
+    stackset *s = stackset_new(1, ncells);
+    long types[1] = {(long)t};
+    int err = !s;
+    if (!err)
+        err = o->by_stack ? stackset_add_profile(s, 0, p, types, STACKSET_STACK)
+                          : aggregate_functions(s, p, t);
+    size_t key = o->cum && !o->by_stack ? 1 : 0;
+    stackset_row **rows = err ? NULL : sorted(s, key, o->by_stack ? -1 : (long)(1 - key));
+    if (!rows) {
+        stackset_free(s);
+        diag_error("out of memory");
+        return DIAG_FAIL;
+    }
+    double total = 0, total_var = 0;
+    for (size_t i = 0; i < p->nsamples; i++) {
+        total += (double)p->samples[i].values[t];
+        total_var += p->samples[i].var[t];
+    }
+    unsigned worst = report_sd_worst(p, t);
+    size_t n = stackset_count(s), shown = o->n && o->n < n ? (size_t)o->n : n;
+    char a[64], b[64], c[64], when[64];
+    units_value(a, sizeof a, total, unit, o->raw);
+    units_sd(b, sizeof b, total_var, worst, unit, o->raw);
+    report_time(when, sizeof when, (long long)p->time_nanos);
+    printf("File: %s\nType: %s (%s)\nTime: %s\n", p->path, p->type_name[t], *unit ? unit : "-",
+           when);
+    report_sampling(stdout, p, worst);
+    printf("Total: %s ± %s in %zu samples\n", a, b, p->nsamples);
+    printf("Showing %zu of %zu %s\n\n", shown, n, o->by_stack ? "stacks" : "functions");
+    if (o->by_stack)
+        printf("%10s %10s %6s %6s  %s\n", "value", "±", "%", "sum%", "stack (leaf first)");
+    else
+        printf("%10s %10s %6s %6s %10s %10s %6s  %s\n", "flat", "±", "flat%", "sum%", "cum", "±",
+               "cum%", "function");
+    double sum = 0;
+    for (size_t i = 0; i < shown; i++) {
+        stackset_row *r = rows[i];
+        stackset_cell *f = stackset_cell_at(s, r, 0, 0);
+        char pc[16], sp[16];
+        sum += f->val;
+        units_value(a, sizeof a, f->val, unit, o->raw);
+        units_sd(b, sizeof b, f->var, f->sd, unit, o->raw);
+        units_percent(pc, sizeof pc, f->val, total);
+        units_percent(sp, sizeof sp, sum, total);
+        printf("%10s %9s %6s %6s ", a, b, pc, sp);
+        if (o->by_stack) {
+            putchar(' ');
+            print_stack(r);
+            continue;
+        }
+        stackset_cell *cu = stackset_cell_at(s, r, 0, 1);
+        units_value(a, sizeof a, cu->val, unit, o->raw);
+        units_sd(b, sizeof b, cu->var, cu->sd, unit, o->raw);
+        units_percent(c, sizeof c, cu->val, total);
+        printf("%10s %9s %6s  %s\n", a, b, c, r->frames[0]);
+    }
+    free(rows);
+    stackset_free(s);
+    return fflush(stdout) ? DIAG_FAIL : DIAG_OK;
+}
+
+int cmd_top_main(int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"type", required_argument, NULL, 't'}, {"by", required_argument, NULL, 'b'},
+        {"raw", no_argument, NULL, 'r'},        {"cum", no_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+    };
+    top_opts o = {NULL, 20, false, false, false};
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":n:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            o.type = optarg;
+            break;
+        case 'n':
+            if (args_count("-n", optarg, 0, SIZE_MAX, &o.n))
+                return DIAG_USAGE;
+            break;
+        case 'b':
+            if (strcmp(optarg, "function") && strcmp(optarg, "stack"))
+                return diag_usage("--by '%s': use 'function' or 'stack'", optarg);
+            o.by_stack = !strcmp(optarg, "stack");
+            break;
+        case 'r':
+            o.raw = true;
+            break;
+        case 'c':
+            o.cum = true;
+            break;
+        case 'h':
+            cmd_top_usage(stdout);
+            return DIAG_OK;
+        default:
+            return args_getopt_error(c, argv, optind, optopt);
+        }
+    }
+    if (optind >= argc)
+        return diag_usage("which profile? (heapprof top FILE)");
+    if (argc - optind > 1)
+        return diag_usage("one profile at a time (got '%s' and '%s'; to compare two, use "
+                          "heapprof leaks)", argv[optind], argv[optind + 1]);
+    profile *p = report_load(argv[optind]);
+    if (!p)
+        return DIAG_FAIL;
+    long t = report_type(p, o.type);
+    int r = t < 0 ? DIAG_FAIL : show(p, (size_t)t, &o);
+    profile_read_free(p);
+    return r;
+}

@@ -1,0 +1,44 @@
+/*
+ * diag.c - see diag.h.  The only state is the command name, set once before
+ * any message is printed.
+ */
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static const char *command;
+
+void diag_set_command(const char *cmd) { command = cmd; }
+
+static void vmessage(const char *fmt, va_list ap)
+{
+    fflush(stdout); /* keep the order of what a terminal shows */
+    if (command)
+        fprintf(stderr, "heapprof %s: ", command);
+    else
+        fputs("heapprof: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void diag_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage(fmt, ap);
+    va_end(ap);
+}
+
+int diag_usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage(fmt, ap);
+    va_end(ap);
+    if (command)
+        fprintf(stderr, "Try 'heapprof %s --help'.\n", command);
+    else
+        fputs("Try 'heapprof --help'.\n", stderr);
+    return DIAG_USAGE;
+}

@@ -1,0 +1,643 @@
+/*
+ * profile_read.c - see profile_read.h.
+ *
+ * Stages, each of which may refuse the input with one message:
+ *   1. bytes:   the whole file, at most `max` bytes (HEAPPROF_MAX_INPUT);
+ *   2. gunzip:  when the bytes start with the gzip magic, inflated within
+ *               the same bound (input.c does both);
+ *   3. decode:  protobuf-c unpacks the message (it owns all the strings);
+ *   4. check:   every id and string index is validated (check_*);
+ *   5. model:   names per location, frames per sample, variances; control
+ *               characters in strings are replaced by '?' (they would
+ *               otherwise reach the terminal).
+ *
+ * Data of stage 5 (struct profile_mem): id indexes (sorted (id, index)
+ * pairs, or "dense" when ids are exactly 1..n in order); loc_first/loc_count
+ * give each location's run of names in `names`; every sample's frames are
+ * one run of `frames`; values/var/sd are nsamples x ntypes, row-major.
+ * Every count that sizes an allocation is bounded first (FRAMES_MAX), so a
+ * small input cannot ask for a huge model.
+ */
+#include "profile_read.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "input.h"
+#include "profile.pb-c.h"
+
+typedef Perftools__Profiles__Profile pb_profile;
+typedef Perftools__Profiles__Location pb_location;
+typedef Perftools__Profiles__Sample pb_sample;
+
+enum {
+    FRAMES_MAX = 1 << 25,  /* frames over all samples (a model of 256 MiB of pointers) */
+    LABEL_TYPES_MAX = 64,  /* sample types whose _sd/_samples labels are looked at */
+    ADDR_NAME = 20,        /* "0x" + 16 hex digits + NUL, rounded */
+};
+
+typedef struct idpair {
+    uint64_t id;
+    size_t idx;
+} idpair;
+
+typedef struct idindex {
+    idpair *v;
+    size_t n;
+    bool dense; /* ids are 1..n in order: index = id - 1 */
+} idindex;
+
+struct profile_mem {
+    pb_profile *pb;
+    idindex maps, locs, funcs;
+    size_t *loc_first, *loc_count;
+    const char **names;
+    char *addr_names;
+    const char **frames;
+    profile_sample *samples;
+    double *var;
+    unsigned char *sd;
+    const char **type_name, **type_unit;
+};
+
+/* ---- errors --------------------------------------------------------------- */
+
+typedef struct reader {
+    const char *name;
+    char *err;
+    size_t errlen;
+} reader;
+
+__attribute__((format(printf, 2, 3))) static int fail(reader *r, const char *fmt, ...)
+{
+    if (!r->errlen)
+        return -1;
+    int n = snprintf(r->err, r->errlen, "%s: ", r->name);
+    if (n < 0 || (size_t)n >= r->errlen)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* ---- stage 4: checks ------------------------------------------------------ */
+
+static int cmp_idpair(const void *a, const void *b)
+{
+    const idpair *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* ids[i] of n messages: nonzero and unique.  what names the kind. */
+static int index_ids(reader *r, idindex *x, const uint64_t *ids, size_t n, const char *what)
+{
+    x->n = n;
+    x->dense = true;
+    for (size_t i = 0; i < n && x->dense; i++)
+        x->dense = ids[i] == i + 1;
+    if (x->dense)
+        return 0;
+    if (!(x->v = malloc((n ? n : 1) * sizeof *x->v)))
+        return fail(r, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        if (!ids[i])
+            return fail(r, "broken profile: %s #%zu has id 0", what, i + 1);
+        x->v[i] = (idpair){ids[i], i};
+    }
+    qsort(x->v, n, sizeof *x->v, cmp_idpair);
+    for (size_t i = 1; i < n; i++)
+        if (x->v[i].id == x->v[i - 1].id)
+            return fail(r, "broken profile: two %ss have id %" PRIu64, what, x->v[i].id);
+    return 0;
+}
+
+/* Index of the message with this id, or -1. */
+static long find_id(const idindex *x, uint64_t id)
+{
+    if (x->dense)
+        return id >= 1 && id <= x->n ? (long)(id - 1) : -1;
+    size_t lo = 0, hi = x->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->v[mid].id < id)
+            lo = mid + 1;
+        else if (x->v[mid].id > id)
+            hi = mid;
+        else
+            return (long)x->v[mid].idx;
+    }
+    return -1;
+}
+
+typedef struct checker {
+    reader *r;
+    size_t nstr;
+} checker;
+
+static bool str_ok(const checker *c, int64_t i, const char *what)
+{
+    if (i >= 0 && (uint64_t)i < c->nstr)
+        return true;
+    fail(c->r, "broken profile: %s refers to string %" PRId64 ", but the string table has %zu "
+               "entries", what, i, c->nstr);
+    return false;
+}
+
+static int check_strings(checker *c, const pb_profile *pb)
+{
+    if (!(str_ok(c, pb->drop_frames, "drop_frames") && str_ok(c, pb->keep_frames, "keep_frames") &&
+          str_ok(c, pb->default_sample_type, "default_sample_type") &&
+          str_ok(c, pb->doc_url, "doc_url")))
+        return -1;
+    if (pb->period_type && !(str_ok(c, pb->period_type->type, "period_type") &&
+                             str_ok(c, pb->period_type->unit, "period_type unit")))
+        return -1;
+    for (size_t i = 0; i < pb->n_sample_type; i++)
+        if (!(str_ok(c, pb->sample_type[i]->type, "a sample type") &&
+              str_ok(c, pb->sample_type[i]->unit, "a sample type's unit")))
+            return -1;
+    for (size_t i = 0; i < pb->n_comment; i++)
+        if (!str_ok(c, pb->comment[i], "a comment"))
+            return -1;
+    for (size_t i = 0; i < pb->n_mapping; i++)
+        if (!(str_ok(c, pb->mapping[i]->filename, "a mapping's file name") &&
+              str_ok(c, pb->mapping[i]->build_id, "a mapping's build id")))
+            return -1;
+    for (size_t i = 0; i < pb->n_function; i++) {
+        const Perftools__Profiles__Function *f = pb->function[i];
+        if (!(str_ok(c, f->name, "a function name") &&
+              str_ok(c, f->system_name, "a function's system name") &&
+              str_ok(c, f->filename, "a function's file name")))
+            return -1;
+    }
+    for (size_t i = 0; i < pb->n_sample; i++)
+        for (size_t k = 0; k < pb->sample[i]->n_label; k++) {
+            const Perftools__Profiles__Label *l = pb->sample[i]->label[k];
+            if (!(str_ok(c, l->key, "a label key") && str_ok(c, l->str, "a label value") &&
+                  str_ok(c, l->num_unit, "a label unit")))
+                return -1;
+        }
+    return 0;
+}
+
+static int check_ids(reader *r, struct profile_mem *m)
+{
+    const pb_profile *pb = m->pb;
+    uint64_t *ids = malloc((pb->n_mapping + pb->n_location + pb->n_function + 1) * sizeof *ids);
+    if (!ids)
+        return fail(r, "out of memory");
+    uint64_t *mi = ids, *li = mi + pb->n_mapping, *fi = li + pb->n_location;
+    for (size_t i = 0; i < pb->n_mapping; i++)
+        mi[i] = pb->mapping[i]->id;
+    for (size_t i = 0; i < pb->n_location; i++)
+        li[i] = pb->location[i]->id;
+    for (size_t i = 0; i < pb->n_function; i++)
+        fi[i] = pb->function[i]->id;
+    int err = index_ids(r, &m->maps, mi, pb->n_mapping, "mapping");
+    if (!err)
+        err = index_ids(r, &m->locs, li, pb->n_location, "location");
+    if (!err)
+        err = index_ids(r, &m->funcs, fi, pb->n_function, "function");
+    free(ids);
+    if (err)
+        return err;
+    for (size_t i = 0; i < pb->n_location; i++) {
+        const pb_location *l = pb->location[i];
+        if (l->mapping_id && find_id(&m->maps, l->mapping_id) < 0)
+            return fail(r, "broken profile: location %" PRIu64 " refers to mapping %" PRIu64
+                           ", which does not exist", l->id, l->mapping_id);
+        for (size_t k = 0; k < l->n_line; k++)
+            if (l->line[k]->function_id && find_id(&m->funcs, l->line[k]->function_id) < 0)
+                return fail(r, "broken profile: location %" PRIu64 " refers to function %" PRIu64
+                               ", which does not exist", l->id, l->line[k]->function_id);
+    }
+    for (size_t i = 0; i < pb->n_sample; i++) {
+        const pb_sample *s = pb->sample[i];
+        if (s->n_value != pb->n_sample_type)
+            return fail(r, "broken profile: sample %zu has %zu values, but the profile has %zu "
+                           "sample types", i + 1, s->n_value, pb->n_sample_type);
+        for (size_t k = 0; k < s->n_location_id; k++)
+            if (find_id(&m->locs, s->location_id[k]) < 0)
+                return fail(r, "broken profile: sample %zu refers to location %" PRIu64
+                               ", which does not exist", i + 1, s->location_id[k]);
+    }
+    return 0;
+}
+
+/* ---- stage 5: the model --------------------------------------------------- */
+
+static const char *str(const pb_profile *pb, int64_t i)
+{
+    const char *s = pb->string_table[i];
+    return s ? s : "";
+}
+
+static const char *func_name(const struct profile_mem *m, uint64_t function_id)
+{
+    long f = function_id ? find_id(&m->funcs, function_id) : -1;
+    if (f < 0)
+        return "?";
+    const Perftools__Profiles__Function *fn = m->pb->function[f];
+    const char *n = str(m->pb, fn->name);
+    if (!*n)
+        n = str(m->pb, fn->system_name);
+    return *n ? n : "?";
+}
+
+/* Names of every location (its lines, innermost first; or its address). */
+static int build_names(reader *r, struct profile_mem *m)
+{
+    const pb_profile *pb = m->pb;
+    size_t n = pb->n_location, total = 0, naddr = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = pb->location[i]->n_line;
+        total += k ? k : 1;
+        naddr += !k;
+    }
+    m->loc_first = malloc((n + 1) * sizeof *m->loc_first);
+    m->loc_count = malloc((n + 1) * sizeof *m->loc_count);
+    m->names = malloc((total + 1) * sizeof *m->names);
+    m->addr_names = malloc(naddr * ADDR_NAME + 1);
+    if (!m->loc_first || !m->loc_count || !m->names || !m->addr_names)
+        return fail(r, "out of memory");
+    size_t at = 0;
+    char *an = m->addr_names;
+    for (size_t i = 0; i < n; i++) {
+        const pb_location *l = pb->location[i];
+        m->loc_first[i] = at;
+        m->loc_count[i] = l->n_line ? l->n_line : 1;
+        if (!l->n_line) {
+            snprintf(an, ADDR_NAME, "0x%" PRIx64, l->address);
+            m->names[at++] = an;
+            an += ADDR_NAME;
+        }
+        for (size_t k = 0; k < l->n_line; k++)
+            m->names[at++] = func_name(m, l->line[k]->function_id);
+    }
+    return 0;
+}
+
+static int build_frames(reader *r, struct profile_mem *m, profile *p)
+{
+    const pb_profile *pb = m->pb;
+    size_t total = 0;
+    for (size_t i = 0; i < pb->n_sample; i++)
+        for (size_t k = 0; k < pb->sample[i]->n_location_id; k++) {
+            total += m->loc_count[find_id(&m->locs, pb->sample[i]->location_id[k])];
+            if (total > FRAMES_MAX)
+                return fail(r, "too many frames (more than %d over all samples); refusing it",
+                            FRAMES_MAX);
+        }
+    m->frames = malloc((total + 1) * sizeof *m->frames);
+    m->samples = calloc(pb->n_sample + 1, sizeof *m->samples);
+    if (!m->frames || !m->samples)
+        return fail(r, "out of memory");
+    size_t at = 0;
+    for (size_t i = 0; i < pb->n_sample; i++) {
+        const pb_sample *s = pb->sample[i];
+        m->samples[i].frames = &m->frames[at];
+        for (size_t k = 0; k < s->n_location_id; k++) {
+            size_t l = (size_t)find_id(&m->locs, s->location_id[k]);
+            memcpy(&m->frames[at], &m->names[m->loc_first[l]], m->loc_count[l] * sizeof *m->names);
+            at += m->loc_count[l];
+        }
+        m->samples[i].nframes = (size_t)(&m->frames[at] - m->samples[i].frames);
+        m->samples[i].values = s->value;
+    }
+    p->samples = m->samples;
+    p->nsamples = pb->n_sample;
+    return 0;
+}
+
+/* Per sample type: the label keys that carry its error, and its partner
+ * types for the Poisson model ("P_objects" and "P_space" of its prefix P). */
+typedef struct type_keys {
+    char sd[128], samples[128];
+    long objects, space;
+} type_keys;
+
+static void type_keys_for(const profile *p, size_t t, type_keys *k)
+{
+    const char *name = p->type_name[t];
+    const char *us = strrchr(name, '_');
+    int plen = us ? (int)(us - name) : -1;
+    snprintf(k->sd, sizeof k->sd, "%s_sd", name);
+    k->samples[0] = '\0';
+    k->objects = k->space = -1;
+    if (plen < 0 || plen > 100)
+        return;
+    char buf[128];
+    snprintf(k->samples, sizeof k->samples, "%.*s_samples", plen, name);
+    snprintf(buf, sizeof buf, "%.*s_objects", plen, name);
+    k->objects = profile_read_type(p, buf);
+    snprintf(buf, sizeof buf, "%.*s_space", plen, name);
+    k->space = profile_read_type(p, buf);
+}
+
+/* The variance of sample s's value of type t, and where it comes from. */
+static void estimate(const profile *p, const pb_sample *s, size_t t, const type_keys *k,
+                     double *var, unsigned char *sd)
+{
+    double v = (double)s->value[t];
+    *var = 0;
+    *sd = PROFILE_SD_EXACT;
+    if (p->exact)
+        return;
+    double count = -1;
+    for (size_t i = 0; t < LABEL_TYPES_MAX && i < s->n_label; i++) {
+        const Perftools__Profiles__Label *l = s->label[i];
+        if (l->str)
+            continue;
+        const char *key = p->mem->pb->string_table[l->key];
+        if (key && !strcmp(key, k->sd)) {
+            *var = (double)l->num * (double)l->num;
+            *sd = PROFILE_SD_LABEL;
+            return;
+        }
+        if (key && k->samples[0] && !strcmp(key, k->samples))
+            count = (double)l->num;
+    }
+    *sd = PROFILE_SD_APPROX;
+    if (count > 0) {
+        *var = v * v / count;
+        return;
+    }
+    if (count == 0 && v == 0)
+        return;
+    bool heap = !strcmp(p->period_unit, "bytes") && p->period > 0 && k->objects >= 0 &&
+                k->space >= 0 && ((long)t == k->objects || (long)t == k->space);
+    if (!heap) {
+        *sd = PROFILE_SD_UNKNOWN;
+        return;
+    }
+    double n = (double)s->value[k->objects], b = (double)s->value[k->space];
+    if (n <= 0 || b <= 0)
+        return;
+    double a = b / n, q = -expm1(-a / (double)p->period); /* q = 1 - exp(-a/period) */
+    if (!(q > 0))
+        return;
+    *var = ((long)t == k->objects ? n : b * a) * (1 - q) / q;
+}
+
+static int build_estimates(reader *r, struct profile_mem *m, profile *p)
+{
+    size_t nt = p->ntypes, ns = p->nsamples;
+    if (ns && nt > SIZE_MAX / sizeof(double) / ns)
+        return fail(r, "too many values");
+    m->var = malloc(ns * nt * sizeof *m->var + 1);
+    m->sd = malloc(ns * nt + 1);
+    type_keys *keys = malloc(nt * sizeof *keys);
+    if (!m->var || !m->sd || !keys) {
+        free(keys);
+        return fail(r, "out of memory");
+    }
+    for (size_t t = 0; t < nt; t++)
+        type_keys_for(p, t, &keys[t]);
+    for (size_t i = 0; i < ns; i++) {
+        for (size_t t = 0; t < nt; t++)
+            estimate(p, m->pb->sample[i], t, &keys[t], &m->var[i * nt + t], &m->sd[i * nt + t]);
+        m->samples[i].var = &m->var[i * nt];
+        m->samples[i].sd = &m->sd[i * nt];
+    }
+    free(keys);
+    return 0;
+}
+
+/* heapprof writes "sample_interval_bytes=1 (exact: every allocation)". */
+static bool is_exact(const profile *p)
+{
+    static const char key[] = "sample_interval_bytes=";
+    for (size_t i = 0; i < p->ncomments; i++) {
+        const char *c = strstr(p->comments[i], key);
+        if (c && c[sizeof key - 1] == '1' && !(c[sizeof key] >= '0' && c[sizeof key] <= '9'))
+            return true;
+    }
+    return false;
+}
+
+/* Control characters in a name would reach the user's terminal: replace
+ * them in the string table itself, so every use agrees. */
+static void sanitize_strings(pb_profile *pb)
+{
+    for (size_t i = 0; i < pb->n_string_table; i++)
+        for (char *c = pb->string_table[i]; c && *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                *c = '?';
+}
+
+static int build_header(reader *r, struct profile_mem *m, profile *p)
+{
+    pb_profile *pb = m->pb;
+    sanitize_strings(pb);
+    size_t nt = pb->n_sample_type;
+    m->type_name = malloc((nt + 1) * sizeof *m->type_name);
+    m->type_unit = malloc((nt + 1) * sizeof *m->type_unit);
+    const char **comments = malloc((pb->n_comment + 1) * sizeof *comments);
+    if (!m->type_name || !m->type_unit || !comments) {
+        free(comments);
+        return fail(r, "out of memory");
+    }
+    for (size_t t = 0; t < nt; t++) {
+        m->type_name[t] = str(pb, pb->sample_type[t]->type);
+        m->type_unit[t] = str(pb, pb->sample_type[t]->unit);
+    }
+    p->ntypes = nt;
+    p->type_name = m->type_name;
+    p->type_unit = m->type_unit;
+    p->default_type = nt - 1;
+    if (pb->default_sample_type) {
+        long d = profile_read_type(p, str(pb, pb->default_sample_type));
+        if (d >= 0)
+            p->default_type = (size_t)d;
+    }
+    for (size_t i = 0; i < pb->n_comment; i++)
+        comments[i] = str(pb, pb->comment[i]);
+    p->comments = comments;
+    p->ncomments = pb->n_comment;
+    p->time_nanos = pb->time_nanos;
+    p->duration_nanos = pb->duration_nanos;
+    p->period = pb->period;
+    p->period_type = pb->period_type ? str(pb, pb->period_type->type) : "";
+    p->period_unit = pb->period_type ? str(pb, pb->period_type->unit) : "";
+    p->exact = is_exact(p);
+    return 0;
+}
+
+/* ---- entry points --------------------------------------------------------- */
+
+static bool looks_like_text(const uint8_t *d, size_t n)
+{
+    size_t k = n < 64 ? n : 64;
+    for (size_t i = 0; i < k; i++)
+        if (d[i] != '\n' && d[i] != '\r' && d[i] != '\t' && (d[i] < 0x20 || d[i] > 0x7e))
+            return false;
+    return k > 0;
+}
+
+static int decode(reader *r, const uint8_t *d, size_t n, struct profile_mem *m)
+{
+    if (n == 0)
+        return fail(r, "empty file (no profile in it)");
+    m->pb = perftools__profiles__profile__unpack(NULL, n, d);
+    if (!m->pb) {
+        if (n >= 13 && !memcmp(d, "heap profile:", 13))
+            return fail(r, "a legacy text heap profile; convert it with "
+                           "`go tool pprof -proto FILE > FILE.pb` first");
+        return fail(r, "not a pprof profile: protobuf decoding failed%s",
+                    looks_like_text(d, n) ? " (the file is text)" : " (corrupt or another format)");
+    }
+    const pb_profile *pb = m->pb;
+    if (!pb->n_string_table || !pb->string_table[0] || pb->string_table[0][0])
+        return fail(r, "not a pprof profile: its string table does not start with \"\"");
+    if (!pb->n_sample_type)
+        return fail(r, "not a pprof profile: it has no sample types");
+    return 0;
+}
+
+profile *profile_read_mem(const uint8_t *data, size_t len, const char *name, uint64_t max,
+                          char *err, size_t errlen)
+{
+    reader r = {name, err, errlen};
+    profile *p = calloc(1, sizeof *p);
+    struct profile_mem *m = calloc(1, sizeof *m);
+    char *path = strdup(name);
+    if (!p || !m || !path) {
+        free(p);
+        free(m);
+        free(path);
+        fail(&r, "out of memory");
+        return NULL;
+    }
+    p->mem = m;
+    p->path = path;
+    uint8_t *plain = NULL;
+    size_t plen = len;
+    int e = 0;
+    char why[256];
+    if (len > max)
+        e = fail(&r, "larger than %" PRIu64 " bytes; refusing it", max);
+    else if (input_is_gzip(data, len) &&
+             input_gunzip(data, len, max, &plain, &plen, why, sizeof why))
+        e = fail(&r, "%s", why);
+    if (!e)
+        e = decode(&r, plain ? plain : data, plen, m);
+    free(plain); /* protobuf-c copied what it keeps */
+    checker c = {&r, m->pb ? m->pb->n_string_table : 0};
+    if (!e)
+        e = check_strings(&c, m->pb);
+    if (!e)
+        e = check_ids(&r, m);
+    if (!e)
+        e = build_header(&r, m, p);
+    if (!e)
+        e = build_names(&r, m);
+    if (!e)
+        e = build_frames(&r, m, p);
+    if (!e)
+        e = build_estimates(&r, m, p);
+    if (e) {
+        profile_read_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+uint64_t profile_read_max(void)
+{
+    const char *s = getenv("HEAPPROF_MAX_INPUT");
+    uint64_t v;
+    if (s && *s && config_parse_size(s, &v) == 0 && v > 0)
+        return v;
+    return PROFILE_READ_MAX_DEFAULT;
+}
+
+profile *profile_read(const char *path, char *err, size_t errlen)
+{
+    reader r = {path, err, errlen};
+    bool std_in = !strcmp(path, "-");
+    int fd = std_in ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        fail(&r, "%s", e == ENOENT ? "no such file" : strerror(e));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        fail(&r, "is a directory, not a profile");
+        return NULL;
+    }
+    uint8_t *data = NULL;
+    size_t len = 0;
+    uint64_t max = profile_read_max();
+    char why[256];
+    int e = input_read_fd(fd, max, &data, &len, why, sizeof why);
+    if (!std_in)
+        close(fd);
+    if (e) {
+        fail(&r, "%s", why);
+        return NULL;
+    }
+    profile *p = profile_read_mem(data, len, path, max, err, errlen);
+    free(data);
+    return p;
+}
+
+void profile_read_free(profile *p)
+{
+    if (!p)
+        return;
+    struct profile_mem *m = p->mem;
+    if (m) {
+        if (m->pb)
+            perftools__profiles__profile__free_unpacked(m->pb, NULL);
+        free(m->maps.v);
+        free(m->locs.v);
+        free(m->funcs.v);
+        free(m->loc_first);
+        free(m->loc_count);
+        free(m->names);
+        free(m->addr_names);
+        free(m->frames);
+        free(m->samples);
+        free(m->var);
+        free(m->sd);
+        free(m->type_name);
+        free(m->type_unit);
+        free(m);
+    }
+    free((void *)p->comments);
+    free((void *)p->path);
+    free(p);
+}
+
+long profile_read_type(const profile *p, const char *name)
+{
+    for (size_t t = 0; t < p->ntypes; t++)
+        if (!strcmp(p->type_name[t], name))
+            return (long)t;
+    return -1;
+}
+
+void profile_read_type_list(const profile *p, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t t = 0; t < p->ntypes && at < len; t++) {
+        int n = snprintf(buf + at, len - at, "%s%s", t ? ", " : "", p->type_name[t]);
+        if (n < 0)
+            break;
+        at += (size_t)n;
+    }
+}

@@ -1,0 +1,95 @@
+/*
+ * profile_read.h - read any pprof profile (gzipped or plain) into a small,
+ * validated, name-based model that the heapprof commands share.
+ *
+ * What a reader sees.  A profile is a list of samples; each sample has one
+ * value per sample type (looked up by name: heapprof and Go heap profiles
+ * both have alloc_objects, alloc_space, inuse_objects, inuse_space) and a
+ * stack of function names, leaf first, with inlined frames expanded (pprof's
+ * Line order: innermost first).  Addresses are dropped: stacks are compared
+ * by their names so that profiles of different processes line up.  A
+ * location without a name shows as its address, "0x...".
+ *
+ * Each value also carries the variance of its estimate and where that
+ * variance came from (enum profile_sd):
+ *   EXACT    the profile records every allocation (heapprof's comment
+ *            "sample_interval_bytes=1"): variance 0;
+ *   LABEL    heapprof's numeric sample label "<type>_sd" (a standard error,
+ *            squared here);
+ *   APPROX   derived: from a raw sample count label "<kind>_samples" as
+ *            value^2 / count (every sample of the row assumed to weigh the
+ *            same), else, for a heap profile with a byte sampling period
+ *            (Go's), from the Poisson sampling model: an object of average
+ *            size a is sampled with p = 1 - exp(-a / period), so
+ *            var(objects) = N (1 - p) / p and var(bytes) = B a (1 - p) / p;
+ *   UNKNOWN  nothing to go on (var is 0 and must not be shown as such).
+ *
+ * Everything is checked after decoding: every id a sample, location or line
+ * refers to exists, ids are nonzero and unique, every string index is in
+ * range, string_table[0] is "", every sample has one value per type.  A
+ * profile that fails any check is refused with a message naming the file
+ * and the first problem; the model below is only built from a valid one,
+ * so its users need no checks of their own.
+ *
+ * Memory: the profile owns everything it points to (the decoded message,
+ * whose strings the names point into, and the arrays built here).
+ */
+#ifndef HEAPPROF_CLI_PROFILE_READ_H
+#define HEAPPROF_CLI_PROFILE_READ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum profile_sd { PROFILE_SD_EXACT, PROFILE_SD_LABEL, PROFILE_SD_APPROX, PROFILE_SD_UNKNOWN };
+
+/* Default bound on a profile's decoded size; HEAPPROF_MAX_INPUT overrides. */
+#define PROFILE_READ_MAX_DEFAULT (1ULL << 30)
+
+typedef struct profile_sample {
+    const char *const *frames; /* function names, leaf first */
+    size_t nframes;
+    const int64_t *values;     /* one per sample type */
+    const double *var;         /* variance of each value's estimate */
+    const unsigned char *sd;   /* enum profile_sd, per value */
+} profile_sample;
+
+typedef struct profile {
+    const char *path;
+    size_t ntypes;
+    const char *const *type_name;
+    const char *const *type_unit;
+    size_t default_type;     /* default_sample_type if it names a type, else the last */
+    int64_t time_nanos;      /* 0: not recorded */
+    int64_t duration_nanos;
+    int64_t period;
+    const char *period_type, *period_unit; /* "" when absent */
+    bool exact;              /* heapprof exact mode: every allocation recorded */
+    size_t nsamples;
+    const profile_sample *samples;
+    size_t ncomments;
+    const char *const *comments;
+    struct profile_mem *mem; /* private */
+} profile;
+
+/* Read and validate a file ("-" is standard input).  NULL on failure, with
+ * "PATH: what is wrong" in err. */
+profile *profile_read(const char *path, char *err, size_t errlen);
+
+/* The same from memory: gzip is recognised by its magic bytes.  name is
+ * used in messages and as path; max bounds the (decompressed) size. */
+profile *profile_read_mem(const uint8_t *data, size_t len, const char *name, uint64_t max,
+                          char *err, size_t errlen);
+
+void profile_read_free(profile *p);
+
+/* Index of the sample type called name, or -1. */
+long profile_read_type(const profile *p, const char *name);
+
+/* "alloc_objects, alloc_space, ..." for error messages. */
+void profile_read_type_list(const profile *p, char *buf, size_t len);
+
+/* The bound in force: HEAPPROF_MAX_INPUT (k/m/g suffixes) or the default. */
+uint64_t profile_read_max(void);
+
+#endif

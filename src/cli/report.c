@@ -1,0 +1,118 @@
+/*
+ * report.c - see report.h.  Stateless.
+ */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "diag.h"
+#include "units.h"
+
+profile *report_load(const char *path)
+{
+    char err[512];
+    profile *p = profile_read(path, err, sizeof err);
+    if (!p)
+        diag_error("%s", err);
+    return p;
+}
+
+long report_type(const profile *p, const char *name)
+{
+    if (!name)
+        return (long)p->default_type;
+    long t = profile_read_type(p, name);
+    if (t < 0) {
+        char list[1024];
+        profile_read_type_list(p, list, sizeof list);
+        diag_error("%s: no sample type '%s' in this profile (it has: %s)", p->path, name, list);
+    }
+    return t;
+}
+
+void report_time(char *buf, size_t len, long long time_nanos)
+{
+    time_t s = (time_t)(time_nanos / 1000000000);
+    struct tm tm;
+    if (time_nanos <= 0 || !localtime_r(&s, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+        snprintf(buf, len, "unknown");
+}
+
+unsigned report_sd_worst(const profile *p, size_t t)
+{
+    unsigned w = PROFILE_SD_EXACT;
+    for (size_t i = 0; !p->exact && i < p->nsamples; i++)
+        if (p->samples[i].sd[t] > w)
+            w = p->samples[i].sd[t];
+    return w;
+}
+
+void report_sampling(FILE *f, const profile *p, unsigned sd)
+{
+    char per[64];
+    units_value(per, sizeof per, (double)p->period, p->period_unit, false);
+    if (p->exact)
+        fputs("Sampling: none, every allocation was recorded (exact), so ± is 0\n", f);
+    else if (p->period > 0 && *p->period_type)
+        fprintf(f, "Sampling: one sample per %s of %s on average\n", per, p->period_type);
+    switch (sd) {
+    case PROFILE_SD_EXACT:
+        if (!p->exact)
+            fputs("Errors: ± is 0 (no sampling error recorded)\n", f);
+        break;
+    case PROFILE_SD_LABEL:
+        fputs("Errors: ± is the standard error of each estimate (from the profile's\n"
+              "        per-sample *_sd labels; a row's variance is the sum of its samples')\n", f);
+        break;
+    case PROFILE_SD_APPROX:
+        fputs("Errors: ± is the standard error of each estimate; ~ marks approximations\n"
+              "        derived from the sampling period or raw sample counts, as the\n"
+              "        profile does not record its errors (see heapprof(1))\n", f);
+        break;
+    default:
+        fputs("Errors: ? = unknown: the profile records no error information and no\n"
+              "        sampling period to derive it from\n", f);
+    }
+}
+
+void report_sort_by_time(profile **p, size_t n)
+{
+    for (size_t i = 1; i < n; i++) /* insertion sort: stable, and n is small */
+        for (size_t j = i; j > 0 && p[j - 1]->time_nanos > p[j]->time_nanos; j--) {
+            profile *t = p[j];
+            p[j] = p[j - 1];
+            p[j - 1] = t;
+        }
+}
+
+void report_quote(char *buf, size_t len, const char *s)
+{
+    size_t at = 0;
+    int plain = *s != '\0';
+    for (const char *c = s; *c; c++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,@",
+                    *c))
+            plain = 0;
+    if (plain) {
+        snprintf(buf, len, "%s", s);
+        return;
+    }
+    if (len < 3) {
+        if (len)
+            buf[0] = '\0';
+        return;
+    }
+    buf[at++] = '\'';
+    for (const char *c = s; *c && at + 6 < len; c++) {
+        if (*c == '\'') {
+            memcpy(buf + at, "'\\''", 4);
+            at += 4;
+        } else {
+            buf[at++] = *c;
+        }
+    }
+    buf[at++] = '\'';
+    buf[at] = '\0';
+}

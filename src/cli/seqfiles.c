@@ -1,0 +1,110 @@
+/*
+ * seqfiles.c - see seqfiles.h.  A name matches when, after PREFIX's last
+ * path component and a dot, it is <digits>.<4+ digits>.pb.gz exactly.
+ */
+#include "seqfiles.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Parses "<pid>.<seq>.pb.gz"; 0 when it is not that. */
+static int parse_tail(const char *s, long *pid, unsigned long long *seq)
+{
+    char *end;
+    if (*s < '0' || *s > '9')
+        return 0;
+    errno = 0;
+    long p = strtol(s, &end, 10);
+    if (errno || *end != '.' || end[1] < '0' || end[1] > '9')
+        return 0;
+    const char *q = end + 1;
+    unsigned long long n = strtoull(q, &end, 10);
+    if (errno || end - q < 4 || strcmp(end, ".pb.gz"))
+        return 0;
+    *pid = p;
+    *seq = n;
+    return 1;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    const seqfile *x = a, *y = b;
+    if (x->pid != y->pid)
+        return x->pid < y->pid ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int seqfiles_list(const char *prefix, long pid, seqfile **out, size_t *n)
+{
+    const char *slash = strrchr(prefix, '/');
+    const char *base = slash ? slash + 1 : prefix;
+    size_t dlen = slash ? (size_t)(slash - prefix) : 0, blen = strlen(base);
+    char *dir = slash ? (dlen ? strndup(prefix, dlen) : strdup("/")) : strdup(".");
+    *out = NULL;
+    *n = 0;
+    if (!dir)
+        return ENOMEM;
+    DIR *d = opendir(dir);
+    if (!d) {
+        int e = errno;
+        free(dir);
+        return e;
+    }
+    seqfile *v = NULL;
+    size_t cnt = 0, cap = 0;
+    int err = 0;
+    struct dirent *e;
+    while (!err && (e = readdir(d))) {
+        long p;
+        unsigned long long s;
+        if (strncmp(e->d_name, base, blen) || e->d_name[blen] != '.' ||
+            !parse_tail(e->d_name + blen + 1, &p, &s) || (pid >= 0 && p != pid))
+            continue;
+        if (cnt == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            seqfile *nv = realloc(v, ncap * sizeof *nv);
+            if (!nv) {
+                err = ENOMEM;
+                break;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        seqfile *f = &v[cnt];
+        size_t len = strlen(prefix) + strlen(e->d_name) + 2;
+        if (!(f->path = malloc(len))) {
+            err = ENOMEM;
+            break;
+        }
+        snprintf(f->path, len, "%.*s%s", (int)(base - prefix), prefix, e->d_name);
+        f->pid = p;
+        f->seq = s;
+        struct stat st;
+        memset(&f->mtime, 0, sizeof f->mtime);
+        if (stat(f->path, &st) == 0)
+            f->mtime = st.st_mtim;
+        cnt++;
+    }
+    closedir(d);
+    free(dir);
+    if (err) {
+        seqfiles_free(v, cnt);
+        return err;
+    }
+    if (cnt)
+        qsort(v, cnt, sizeof *v, cmp);
+    *out = v;
+    *n = cnt;
+    return 0;
+}
+
+void seqfiles_free(seqfile *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].path);
+    free(v);
+}

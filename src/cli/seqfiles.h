@@ -1,0 +1,27 @@
+/*
+ * seqfiles.h - the profile files a process writes: PREFIX.<pid>.<seq>.pb.gz
+ * (seq at least 4 digits, from 0001), found by listing PREFIX's directory.
+ * Only complete files have this name (the library writes PATH.tmp and
+ * renames it), so whatever is listed can be read.
+ */
+#ifndef HEAPPROF_CLI_SEQFILES_H
+#define HEAPPROF_CLI_SEQFILES_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+typedef struct seqfile {
+    char *path;               /* PREFIX.<pid>.<seq>.pb.gz, PREFIX as given */
+    long pid;
+    unsigned long long seq;
+    struct timespec mtime;
+} seqfile;
+
+/* The files of prefix, of one pid (or of all when pid < 0), sorted by pid
+ * then seq.  Returns 0 or an errno value (of opening the directory). */
+int seqfiles_list(const char *prefix, long pid, seqfile **out, size_t *n);
+
+void seqfiles_free(seqfile *v, size_t n);
+
+#endif

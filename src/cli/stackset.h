@@ -1,0 +1,67 @@
+/*
+ * stackset.h - stacks (sequences of function names) from one or more
+ * profiles, matched by name, with per-profile, per-type sums.
+ *
+ * A row is one distinct key: a whole stack, an allocation site (the leaf
+ * past allocator wrappers, and its caller) or a single function.  Each row
+ * holds nprof x ntypes cells; a cell sums the values of the samples that
+ * mapped to the row in that profile, and their variances (the estimates of
+ * distinct samples are independent, so variances add), and keeps the worst
+ * provenance of those variances (enum profile_sd).  A key absent from a
+ * profile has cells of 0 +- 0.
+ *
+ * Rows keep pointers to frame names of the profiles they came from, so the
+ * profiles must outlive the set.  Rows never move once created.
+ */
+#ifndef HEAPPROF_CLI_STACKSET_H
+#define HEAPPROF_CLI_STACKSET_H
+
+#include <stddef.h>
+
+#include "profile_read.h"
+
+typedef struct stackset_cell {
+    double val, var;
+    unsigned char sd;
+} stackset_cell;
+
+typedef struct stackset_row {
+    const char *const *frames; /* the key, leaf first */
+    size_t nframes;
+    size_t stamp;              /* free for callers (e.g. "last sample counted + 1") */
+    stackset_cell cells[];     /* [prof * ntypes + type] */
+} stackset_row;
+
+typedef struct stackset stackset;
+
+/* What a sample is keyed by when a whole profile is added. */
+enum stackset_key { STACKSET_STACK, STACKSET_SITE };
+
+stackset *stackset_new(size_t nprof, size_t ntypes);
+void stackset_free(stackset *s);
+
+/* The row for this key, created (all cells zero) if new; NULL when out of
+ * memory. */
+stackset_row *stackset_row_for(stackset *s, const char *const *frames, size_t n);
+
+stackset_cell *stackset_cell_at(const stackset *s, stackset_row *r, size_t prof, size_t type);
+void stackset_cell_add(stackset_cell *c, double val, double var, unsigned sd);
+
+/* Adds every sample of p as profile number prof: types[k] is p's index of
+ * the set's type k (-1: p lacks it, the cell stays 0 with sd UNKNOWN).
+ * Returns 0, or -1 when out of memory. */
+int stackset_add_profile(stackset *s, size_t prof, const profile *p, const long *types,
+                         enum stackset_key key);
+
+size_t stackset_count(const stackset *s);
+stackset_row *stackset_get(const stackset *s, size_t i);
+
+/* How many leaf frames are allocator wrappers (malloc, operator new,
+ * strdup, ...); never all of them. */
+size_t stackset_site_skip(const char *const *frames, size_t n);
+
+/* "leaf <- caller" (with a UTF-8 arrow) of an allocation site key, or of a
+ * whole stack (wrappers skipped first); "(no stack)" when empty. */
+void stackset_site_name(char *buf, size_t len, const char *const *frames, size_t n);
+
+#endif

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Bad input gives a clear error naming the file and what is wrong, exit
+# status 1, never a crash: every broken seed of the fuzz corpus, a truncated
+# real profile, a missing file, a directory, an empty file, a gzip bomb
+# past HEAPPROF_MAX_INPUT.  Then every corpus file through every reader:
+# status 0 or 1 and nothing else (a crash would be 128+).
+source "$(dirname "$0")/cli_lib.sh"
+
+C=$CLI_SRC/corpus
+
+bad() { # FILE PATTERN
+    expect_rc 1 hp top "$1"
+    expect_in "$W/err" "^heapprof top: $1: $2" "the error for $(basename "$1")"
+}
+
+bad "$C/bad_empty.pb" "empty file"
+bad "$C/bad_text.txt" "not a pprof profile: protobuf decoding failed \(the file is text\)"
+bad "$C/bad_protobuf.pb" "not a pprof profile: protobuf decoding failed"
+bad "$C/bad_legacy_text.heap" "a legacy text heap profile; convert it"
+bad "$C/bad_truncated.gz" "truncated gzip data"
+bad "$C/bad_corrupt.gz" "corrupt gzip data"
+bad "$C/bad_no_sample_types.pb" "not a pprof profile: it has no sample types"
+bad "$C/bad_first_string.pb" "not a pprof profile: its string table does not start with \"\""
+bad "$C/bad_dangling_location.pb" "broken profile: sample 1 refers to location 9, which does not exist"
+bad "$C/bad_dangling_function.pb" "broken profile: location 1 refers to function 9, which does not exist"
+bad "$C/bad_dangling_mapping.pb" "broken profile: location 1 refers to mapping 5, which does not exist"
+bad "$C/bad_string_index.pb" "broken profile: a function name refers to string 99, but the string table has 12 entries"
+bad "$C/bad_duplicate_ids.pb" "broken profile: two locations have id 1"
+bad "$C/bad_zero_id.pb" "broken profile: location #1 has id 0"
+bad "$C/bad_value_count.pb" "broken profile: sample 1 has 3 values, but the profile has 2 sample types"
+bad "$W/missing.pb.gz" "no such file"
+bad "$C" "is a directory, not a profile"
+: >"$W/empty.pb.gz"
+bad "$W/empty.pb.gz" "empty file"
+head -c 700 "$C/heapprof_exact.gz" >"$W/cut.pb.gz"
+bad "$W/cut.pb.gz" "truncated gzip data"
+HEAPPROF_MAX_INPUT=1m expect_rc 1 hp top "$C/bad_bomb.gz"
+expect_in "$W/err" "bad_bomb.gz: decompresses to more than 1048576 bytes; refusing it"
+HEAPPROF_MAX_INPUT=1k expect_rc 1 hp top "$C/heapprof_exact_plain.pb"
+expect_in "$W/err" "heapprof_exact_plain.pb: larger than 1024 bytes"
+
+# The other readers report the same way.
+expect_rc 1 hp leaks "$C/heapprof_exact.gz" "$C/bad_dangling_location.pb"
+expect_in "$W/err" "^heapprof leaks: $C/bad_dangling_location.pb: broken profile"
+expect_rc 1 hp timeline -o "$W/t.svg" "$C/bad_empty.pb"
+expect_in "$W/err" "^heapprof timeline: $C/bad_empty.pb: empty file"
+[[ ! -e "$W/t.svg" ]] || fail "timeline wrote an SVG despite a bad input"
+
+# Every corpus file through every reader: 0 or 1, nothing else.
+n=0
+for f in "$C"/*; do
+    for cmd in "top" "top --by stack" "leaks $C/tiny.pb" "timeline -o $W/any.svg"; do
+        read -r -a words <<<"$cmd"
+        run_rc rc hp "${words[@]}" "$f"
+        case "$(basename "$f"):$rc" in
+        bad_*:1 | tiny*:0 | go_*:0 | heapprof_*:0 | zfuzz_*:[01]) ;;
+        *) fail "heapprof $cmd $f exited with $rc: $(head -c 1000 "$W/err")" ;;
+        esac
+        n=$((n + 1))
+    done
+done
+note "$n reader runs over the corpus behaved"
+note "ok"

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# heapprof dump: against live preloaded sleepers (the target's own signal
+# and prefix, a relative prefix resolved against the target's directory),
+# and its errors: no such process, not profiled, timeout (the target blocks
+# the signal, so the request stays pending for ever), signal off, permission
+# denied (when running as root with setpriv), bad arguments.
+source "$(dirname "$0")/cli_lib.sh"
+
+# sleeper NAME [VAR=VALUE...] [-- MODE-ARGS]: start a preloaded cli_prog sleep in
+# $W/NAME.d with the given environment; sets $spid once it is ready.
+sleeper() {
+    local name=$1
+    shift
+    local envs=() args=()
+    while [[ $# -gt 0 && "$1" != "--" ]]; do envs+=("$1"); shift; done
+    [[ "${1:-}" == "--" ]] && shift && args=("$@")
+    mkdir -p "$W/$name.d"
+    rm -f "$W/$name.ready"
+    (cd "$W/$name.d" && exec env CLI_READY="$W/$name.ready" LD_PRELOAD="$HEAPPROF_LIB" \
+        "${envs[@]}" "$CLI_PROG" sleep "${args[@]}") >"$W/$name.log" 2>&1 &
+    spid=$!
+    CLI_PIDS+=("$spid")
+    wait_for "$W/$name.ready"
+}
+
+# --- a profiled sleeper: each dump is the next file of its sequence ---------------------
+sleeper plain "HEAPPROF_OUT=$W/p" HEAPPROF_SAMPLE=1
+expect_rc 0 hp dump "$spid"
+[[ "$(cat "$W/out")" == "$W/p.$spid.0001.pb.gz" ]] || fail "dump printed '$(cat "$W/out")', expected $W/p.$spid.0001.pb.gz"
+[[ -s "$W/p.$spid.0001.pb.gz" ]] || fail "the printed file does not exist"
+expect_rc 0 hp top "$W/p.$spid.0001.pb.gz"
+expect_in "$W/out" "sleeper_alloc" "the sleeper's allocation site in its profile"
+expect_rc 0 hp dump --wait 60 "$spid"
+[[ "$(cat "$W/out")" == "$W/p.$spid.0002.pb.gz" ]] || fail "second dump printed '$(cat "$W/out")'"
+
+# The default prefix "heapprof", relative to the target's directory; its own signal.
+sleeper rel "HEAPPROF_SIGNAL=USR1"
+expect_rc 0 hp dump "$spid"
+[[ "$(cat "$W/out")" == "$W/rel.d/heapprof.$spid.0001.pb.gz" ]] ||
+    fail "relative default prefix: dump printed '$(cat "$W/out")', expected $W/rel.d/heapprof.$spid.0001.pb.gz"
+mkdir -p "$W/sub.d/out"
+sleeper sub "HEAPPROF_OUT=out/x"
+expect_rc 0 hp dump "$spid"
+[[ "$(cat "$W/out")" == "$W/sub.d/out/x.$spid.0001.pb.gz" ]] || fail "relative prefix: '$(cat "$W/out")'"
+
+# --- errors -----------------------------------------------------------------------------
+expect_rc 1 hp dump 99999999            # beyond any pid_max
+expect_in "$W/err" "no such process: 99999999"
+
+sleep 60 &
+plain=$!
+CLI_PIDS+=("$plain")
+expect_rc 1 hp dump "$plain"
+expect_in "$W/err" "process $plain \([a-z]+\) is not profiled: libheapprof is not loaded"
+
+sleeper blocked "HEAPPROF_OUT=$W/b" -- block
+expect_rc 1 hp dump --wait 0.5 "$spid"
+expect_in "$W/err" "timed out after 0.5 s: no new profile $W/b\.$spid\.<seq>\.pb\.gz appeared"
+expect_in "$W/err" "SIGUSR2" "the signal named in the timeout message"
+
+sleeper off "HEAPPROF_SIGNAL=off" "HEAPPROF_OUT=$W/o"
+expect_rc 1 hp dump "$spid"
+expect_in "$W/err" "has profiling by signal turned off \(HEAPPROF_SIGNAL=off\)"
+
+if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
+    sleeper perm "HEAPPROF_OUT=$W/perm"
+    expect_rc 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$HEAPPROF_CLI" dump "$spid"
+    expect_in "$W/err" "permission denied .*belongs to another user"
+else
+    note "not root or no setpriv: permission-denied case skipped"
+fi
+
+expect_rc 2 hp dump
+expect_in "$W/err" "which process"
+expect_rc 2 hp dump abc
+expect_in "$W/err" "'abc' is not a process id"
+expect_rc 2 hp dump --wait soon 1
+expect_in "$W/err" "--wait 'soon': not a number of seconds"
+expect_rc 2 hp dump 1 2
+expect_in "$W/err" "one process id at a time"
+
+note "ok"

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Help and man page: `heapprof --help` lists the commands; `heapprof CMD
+# --help` and docs/heapprof.1 document every flag of every command; run's
+# help lists every HEAPPROF_* variable of the library's table (src/config.c),
+# the man page those that run's options set; it renders without warnings.
+source "$(dirname "$0")/cli_lib.sh"
+
+declare -A flags=(
+    [run]="--sample --period --highwater --keep --signal -o --out --no-children --help"
+    [dump]="--wait --help"
+    [top]="--type -n --by --cum --raw --help"
+    [leaks]="-n --stacks --raw --help"
+    [timeline]="-o --out --top --help"
+)
+
+# The man page as plain text.
+[[ -s "${CLI_MAN:-}" ]] || fail "no man page at ${CLI_MAN:-(CLI_MAN unset)}"
+if command -v groff >/dev/null; then
+    warnings=$(groff -man -Tutf8 -ww -z "$CLI_MAN" 2>&1)
+    [[ -z "$warnings" ]] || fail "groff warns about the man page: $warnings"
+    groff -man -Tutf8 -rLL=1000n -rHY=0 -P-c -P-b -P-u "$CLI_MAN" >"$W/man.txt" 2>/dev/null
+else
+    note "no groff: checking the man page source"
+    sed 's/\\-/-/g; s/\\f[BIRP]//g' "$CLI_MAN" >"$W/man.txt"
+fi
+expect_in "$W/man.txt" 'HEAPPROF\(1\)|^\.TH HEAPPROF 1' "the man page header"
+
+expect_rc 0 hp --help
+for cmd in "${!flags[@]}"; do
+    expect_in "$W/out" "^  $cmd " "'$cmd' in heapprof --help"
+done
+for cmd in "${!flags[@]}"; do
+    expect_rc 0 hp "$cmd" --help
+    cp "$W/out" "$W/help.$cmd"
+    expect_rc 0 hp help "$cmd"
+    cmp -s "$W/out" "$W/help.$cmd" || fail "'heapprof help $cmd' differs from '$cmd --help'"
+    for f in ${flags[$cmd]}; do
+        expect_in "$W/help.$cmd" "(^|[ ,])$f([ ,=]|\$)" "$f in '$cmd --help'"
+        expect_in "$W/man.txt" "(^|[ ,\[])$f([] ,=|]|\$)" "$f of $cmd in the man page"
+    done
+    expect_in "$W/man.txt" "heapprof $cmd " "the $cmd section of the man page"
+done
+
+# The library's variables, from its own table.
+vars=$(grep -o 'ROW("HEAPPROF_[A-Z_]*"' "$CLI_SRC/../../src/config.c" | sed 's/ROW("//; s/"//')
+[[ $(wc -w <<<"$vars") -ge 10 ]] || fail "could not read the variables of src/config.c"
+for v in $vars; do
+    expect_in "$W/help.run" "^  $v " "$v in 'run --help'"
+done
+for v in HEAPPROF_SAMPLE HEAPPROF_PERIOD HEAPPROF_HIGHWATER HEAPPROF_KEEP HEAPPROF_SIGNAL \
+    HEAPPROF_OUT HEAPPROF_CHILDREN; do
+    expect_in "$W/man.txt" "$v" "$v (set by run's options) in the man page"
+done
+expect_in "$W/man.txt" 'run --help prints the complete list' "the pointer to the full list"
+expect_in "$W/man.txt" 'HEAPPROF_MAX_INPUT' "the reader's own variable in the man page"
+
+# What ± means, and the leak rule, are explained where they are used.
+expect_in "$W/help.top" 'standard error'
+expect_in "$W/help.top" '"\?"' "the unknown-error mark in top's help"
+expect_in "$W/help.leaks" 'working set'
+expect_in "$W/help.leaks" '2 sqrt\(sd1\^2 \+ sd2\^2\)' "the significance rule in leaks' help"
+expect_in "$W/man.txt" 'ERROR ESTIMATES'
+
+# Usage errors.
+expect_rc 2 hp
+expect_rc 2 hp frobnicate
+expect_in "$W/err" "unknown command 'frobnicate'"
+expect_rc 2 hp top --frob x
+expect_in "$W/err" "unknown option '--frob'"
+expect_in "$W/err" "Try 'heapprof top --help'"
+expect_rc 0 hp --version
+expect_in "$W/out" '^heapprof [0-9]+\.[0-9]+\.[0-9]+$'
+
+note "ok"

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# heapprof leaks: a program with one leaking site (+2 MiB per phase, never
+# freed) and one working-set site (0, 4, 8, 4, 0 MiB), a profile taken by
+# signal after each phase.  The leak ranks first in the two-file diff, the
+# series calls it "leak" and the working set "working set"; a diff taken
+# mid-series (which a single diff cannot tell apart) ranks the working set
+# first.  Sampled (the real case, 32 KiB mean interval: the margins are many
+# standard errors wide) and exact.
+source "$(dirname "$0")/cli_lib.sh"
+
+check_series() { # PREFIX MODE
+    local p=$1 mode=$2
+    local f1=$p.0001.pb.gz f3=$p.0003.pb.gz f5=$p.0005.pb.gz
+    for n in 1 2 3 4 5 6; do
+        [[ -s $p.000$n.pb.gz ]] || fail "$mode: profile $p.000$n.pb.gz missing ($(ls "$W"))"
+    done
+
+    # Two files: the leak first, with its growth, rate, objects and the pprof command.
+    expect_rc 0 hp leaks "$f1" "$f5"
+    cp "$W/out" "$W/diff.$mode"
+    first=$(grep -E '^ +1 ' "$W/out" || true)
+    [[ "$first" == *"leak_site ← series" ]] || fail "$mode: rank 1 is not leak_site: $(cat "$W/out")"
+    [[ "$first" =~ \+[0-9.]+\ MiB ]] || fail "$mode: no growth in MiB on rank 1: $first"
+    [[ "$first" =~ MiB/s ]] || fail "$mode: no growth per second on rank 1: $first"
+    expect_not_in "$W/out" 'working_set_site' "the working set (no growth first to last) in the diff"
+    expect_in "$W/out" "^The same difference in pprof: go tool pprof -top -base $f1 $f5\$"
+
+    # A diff in the middle of the series: the working set looks worse.
+    expect_rc 0 hp leaks "$f1" "$f3"
+    first=$(grep -E '^ +1 ' "$W/out" || true)
+    [[ "$first" == *"working_set_site ← series" ]] || fail "$mode: mid-series rank 1: $(cat "$W/out")"
+
+    # The series tells them apart.
+    expect_rc 0 hp leaks "$p".000[1-5].pb.gz
+    cp "$W/out" "$W/series.$mode"
+    expect_in "$W/out" '^leak +\+[0-9.]+ MiB .* leak_site ← series$' "$mode: leak_site classified as leak"
+    expect_in "$W/out" '^working set +.* working_set_site ← series$' \
+        "$mode: working_set_site classified as working set"
+    expect_in "$W/out" '^5 profiles; stacks by class: 1 leak, 0 plateau, 1 working set'
+    # Given in any order, they are sorted by time stamp.
+    expect_rc 0 hp leaks "$f5" "$f3" "$f1" "$p.0002.pb.gz" "$p.0004.pb.gz"
+    diff <(grep -E '^(leak|working set) ' "$W/out") <(grep -E '^(leak|working set) ' "$W/series.$mode") ||
+        fail "$mode: the series depends on the order of the files"
+}
+
+expect_rc 0 hp run --sample 32k -o "$W/s" -- "$CLI_PROG" series 5
+pid=$(sed -n 's/.*(pid \([0-9]*\)).*/\1/p' "$W/err")
+check_series "$W/s.$pid" sampled
+expect_in "$W/diff.sampled" 'standard error' "the error explanation"
+row=$(grep -E '^ +1 ' "$W/diff.sampled")
+read -r _ _ sd _ <<<"$row"
+[[ "$sd" != 0 && "$sd" != "?" ]] || fail "sampled: the growth's ± is '$sd'"
+
+expect_rc 0 hp run --sample 1 -o "$W/x" -- "$CLI_PROG" series 5
+pid=$(sed -n 's/.*(pid \([0-9]*\)).*/\1/p' "$W/err")
+check_series "$W/x.$pid" exact
+# Exact: live objects before and after are the program's own counts (2 MiB
+# of 16 KiB blocks per phase), and the growth is exactly 8 MiB.
+expect_rc 0 hp leaks --raw "$W/x.$pid.0001.pb.gz" "$W/x.$pid.0005.pb.gz"
+expect_in "$W/out" '^ +1 +\+8388608 +0 .* 128 +640  leak_site ← series$' "exact growth and object counts"
+expect_rc 0 hp leaks --stacks "$W/x.$pid.0001.pb.gz" "$W/x.$pid.0005.pb.gz"
+expect_in "$W/out" '^ +main$' "--stacks prints the whole stack"
+
+# Errors.
+expect_rc 2 hp leaks "$W/x.$pid.0001.pb.gz"
+expect_in "$W/err" "needs at least two profiles"
+expect_rc 1 hp leaks "$W/x.$pid.0001.pb.gz" "$W/nope.pb.gz"
+expect_in "$W/err" "$W/nope.pb.gz: no such file"
+
+note "ok"

@@ -1,0 +1,238 @@
+/*
+ * cli_prog.c - the program the heapprof command's tests profile.  It is
+ * run with libheapprof.so preloaded (never linked against it) and has one
+ * mode per scenario:
+ *
+ *   sites           known allocations per function, then exit; prints the
+ *                   ground truth as "expect FUNC alloc_objects alloc_space
+ *                   inuse_objects inuse_space" (what an exact profile's flat
+ *                   numbers must be; realloc and the like are avoided so that
+ *                   every byte is charged to the function that called malloc)
+ *   sleep [block]   allocate a little, write "ready" to $CLI_READY (if set),
+ *                   then sleep until killed; with "block", SIGUSR2 is blocked
+ *                   first, so a dump request stays pending for ever
+ *   series N        N phases; in phase k the leaking site holds (k+1) * 2 MiB
+ *                   (never freed) and the working-set site holds
+ *                   [0, 4, 8, 4, 0, ...] MiB; after each phase the program
+ *                   asks for a profile with SIGUSR2 and waits (up to 60 s)
+ *                   until PREFIX.<pid>.<seq>.pb.gz exists
+ *   spawn           fork and exec itself in mode "sites"; wait for it
+ *
+ * Built at -O0 with no inlining and no sibling calls: each allocating
+ * function must be the leaf of its stacks, called from the same caller.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NOINLINE __attribute__((noinline, noclone, used))
+
+static void die(const char *what)
+{
+    fprintf(stderr, "cli_prog: %s\n", what);
+    exit(1);
+}
+
+/* ---- sites ------------------------------------------------------------------ */
+
+static void *kept[4096];
+static size_t nkept;
+
+static void keep(void *p)
+{
+    if (!p || nkept == sizeof kept / sizeof kept[0])
+        die("out of memory or too many blocks");
+    kept[nkept++] = p;
+}
+
+NOINLINE static void alloc_alpha(void) /* 10 x 1000 B, all kept */
+{
+    for (int i = 0; i < 10; i++)
+        keep(malloc(1000));
+}
+
+NOINLINE static void alloc_beta(void) /* 6 x 3000 B, 2 freed */
+{
+    for (int i = 0; i < 6; i++) {
+        void *p = malloc(3000);
+        if (i < 2)
+            free(p);
+        else
+            keep(p);
+    }
+}
+
+NOINLINE static void alloc_gamma(void) /* 4 x 250 B (calloc 5 x 50), all freed */
+{
+    void *v[4];
+    for (int i = 0; i < 4; i++)
+        v[i] = calloc(5, 50);
+    for (int i = 0; i < 4; i++)
+        free(v[i]);
+}
+
+NOINLINE static void alloc_delta_leaf(int n) /* 3 x 777 B per call, kept */
+{
+    for (int i = 0; i < 3; i++)
+        keep(malloc((size_t)n));
+}
+
+NOINLINE static void alloc_delta(void) /* calls the leaf twice: 6 x 777 B */
+{
+    alloc_delta_leaf(777);
+    alloc_delta_leaf(777);
+}
+
+static int sites(void)
+{
+    alloc_alpha();
+    alloc_beta();
+    alloc_gamma();
+    alloc_delta();
+    printf("expect alloc_alpha 10 10000 10 10000\n");
+    printf("expect alloc_beta 6 18000 4 12000\n");
+    printf("expect alloc_gamma 4 1000 0 0\n");
+    printf("expect alloc_delta_leaf 6 4662 6 4662\n");
+    printf("expect alloc_delta 0 0 0 0\n");
+    printf("cum alloc_delta 6 4662 6 4662\n");
+    fflush(stdout);
+    return 0;
+}
+
+/* ---- sleep ------------------------------------------------------------------ */
+
+NOINLINE static void sleeper_alloc(void)
+{
+    for (int i = 0; i < 8; i++)
+        keep(malloc(65536));
+}
+
+static void ready(void)
+{
+    const char *path = getenv("CLI_READY");
+    if (!path)
+        return;
+    FILE *f = fopen(path, "w");
+    if (!f || fprintf(f, "ready %d\n", (int)getpid()) < 0 || fclose(f))
+        die("cannot write the ready file");
+}
+
+static int sleep_forever(int block)
+{
+    if (block) {
+        sigset_t s;
+        sigemptyset(&s);
+        sigaddset(&s, SIGUSR2);
+        sigprocmask(SIG_BLOCK, &s, NULL);
+    }
+    sleeper_alloc();
+    ready();
+    for (;;)
+        pause();
+    return 0;
+}
+
+/* ---- series ----------------------------------------------------------------- */
+
+enum { LEAK_BLOCK = 16384, WS_BLOCK = 32768, MIB = 1 << 20 };
+
+static void *ws[1024];
+static size_t nws;
+
+NOINLINE static void leak_site(size_t bytes)
+{
+    for (size_t i = 0; i < bytes / LEAK_BLOCK; i++) {
+        char *p = malloc(LEAK_BLOCK);
+        if (!p)
+            die("out of memory");
+        p[0] = 1;
+        keep(p);
+    }
+}
+
+NOINLINE static void working_set_site(size_t bytes)
+{
+    while (nws * WS_BLOCK < bytes) {
+        char *p = malloc(WS_BLOCK);
+        if (!p || nws == sizeof ws / sizeof ws[0])
+            die("out of memory");
+        p[0] = 1;
+        ws[nws++] = p;
+    }
+}
+
+NOINLINE static void working_set_release(size_t bytes)
+{
+    while (nws * WS_BLOCK > bytes)
+        free(ws[--nws]);
+}
+
+/* Ask for profile number seq and wait until it is in place. */
+static void profile_now(unsigned seq)
+{
+    const char *prefix = getenv("HEAPPROF_OUT");
+    char path[4096];
+    snprintf(path, sizeof path, "%s.%d.%04u.pb.gz", prefix ? prefix : "heapprof", (int)getpid(),
+             seq);
+    raise(SIGUSR2);
+    struct timespec nap = {0, 10 * 1000 * 1000};
+    struct stat st;
+    for (int i = 0; i < 6000; i++) {
+        if (stat(path, &st) == 0)
+            return;
+        nanosleep(&nap, NULL);
+    }
+    die("the profile did not appear within 60 s");
+}
+
+static int series(int phases)
+{
+    static const int shape[] = {0, 4, 8, 4, 0};
+    for (int k = 0; k < phases; k++) {
+        leak_site(2 * MIB);
+        size_t want = (size_t)shape[k % 5] * MIB;
+        working_set_site(want);
+        working_set_release(want);
+        profile_now((unsigned)k + 1);
+    }
+    return 0;
+}
+
+/* ---- spawn ------------------------------------------------------------------ */
+
+static int spawn(const char *self)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork failed");
+    if (pid == 0) {
+        execl(self, self, "sites", (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+        die("the child failed");
+    printf("child %d\n", (int)pid);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "";
+    if (!strcmp(mode, "sites"))
+        return sites();
+    if (!strcmp(mode, "sleep"))
+        return sleep_forever(argc > 2 && !strcmp(argv[2], "block"));
+    if (!strcmp(mode, "series"))
+        return series(argc > 2 ? atoi(argv[2]) : 5);
+    if (!strcmp(mode, "spawn"))
+        return spawn("/proc/self/exe");
+    fprintf(stderr, "usage: cli_prog sites | sleep [block] | series N | spawn\n");
+    return 2;
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# heapprof run: exit status propagation (0, 3, killed by a signal), the list
+# of profiles it prints, signal forwarding, the missing-library error, bad
+# flag values, `--` handling, the environment it sets, --no-children.
+source "$(dirname "$0")/cli_lib.sh"
+
+# pid_of: the program's pid from run's closing line "PROG (pid N) ...".
+pid_of() { sed -n 's/.*(pid \([0-9]*\)).*/\1/p' "$W/err" | head -n 1; }
+
+# --- status 0, and the list of profiles ---------------------------------------------
+expect_rc 0 hp run -o "$W/a" -- "$CLI_PROG" sites
+pid=$(pid_of)
+[[ -n "$pid" ]] || fail "no pid in run's report: $(cat "$W/err")"
+expect_in "$W/out" '^expect alloc_alpha ' "the program's own output"
+expect_in "$W/err" "exited with status 0; 1 profile:" "the report of a normal exit"
+expect_in "$W/err" "^  $W/a\.$pid\.0001\.pb\.gz\$" "the exit profile in the list"
+[[ -s "$W/a.$pid.0001.pb.gz" ]] || fail "the listed profile $W/a.$pid.0001.pb.gz does not exist"
+expect_in "$W/err" "heapprof top $W/a\.$pid\.0001\.pb\.gz" "the hint to look at it"
+
+# --- status 3, and killed by signals ---------------------------------------------------
+expect_rc 3 hp run -o "$W/b" -- sh -c 'exit 3'
+expect_in "$W/err" "exited with status 3"
+expect_rc 137 hp run -o "$W/c" -- sh -c 'kill -KILL $$'
+expect_in "$W/err" "was killed by signal 9"
+expect_in "$W/err" "it wrote no profiles" "no exit profile after SIGKILL"
+expect_rc 143 hp run -o "$W/c2" -- sh -c 'kill -TERM $$'
+expect_in "$W/err" "was killed by signal 15"
+
+# --- signals sent to heapprof reach the program -----------------------------------------
+rm -f "$W/ready"
+CLI_READY="$W/ready" "$HEAPPROF_CLI" run -o "$W/f" -- "$CLI_PROG" sleep >"$W/f.out" 2>"$W/f.err" &
+runner=$!
+CLI_PIDS+=("$runner")
+wait_for "$W/ready"
+child=$(awk '{print $2}' "$W/ready")
+kill -USR2 "$runner"                       # forwarded: the program writes a profile
+wait_for "$W/f.$child.0001.pb.gz"
+kill -TERM "$runner"                       # forwarded: the program dies of it
+rc=0
+wait "$runner" || rc=$?
+[[ $rc -eq 143 ]] || fail "run should exit 128+15 when the program dies of a forwarded SIGTERM, got $rc: $(cat "$W/f.err")"
+expect_in "$W/f.err" "killed by signal 15"
+expect_in "$W/f.err" "^  $W/f\.$child\.0001\.pb\.gz\$" "the profile written on the forwarded USR2"
+
+# --- the library: next to the executable, or ../lib; else a clear error ---------------
+mkdir -p "$W/alone" "$W/prefix/bin" "$W/prefix/lib"
+cp "$HEAPPROF_CLI" "$W/alone/heapprof"
+expect_rc 125 "$W/alone/heapprof" run -- true
+expect_in "$W/err" "cannot find libheapprof.so" "the missing-library error"
+expect_in "$W/err" "$W/alone/libheapprof.so" "the first place looked"
+expect_in "$W/err" "$W/alone/\.\./lib/libheapprof.so" "the second place looked"
+cp "$HEAPPROF_CLI" "$W/prefix/bin/heapprof"
+cp "$HEAPPROF_LIB" "$W/prefix/lib/libheapprof.so"
+expect_rc 0 "$W/prefix/bin/heapprof" run -o "$W/inst" -- sh -c 'echo "$LD_PRELOAD"'
+expect_in "$W/out" "^$W/prefix/lib/libheapprof.so\$" "the installed layout's library (bin/../lib)"
+
+# --- bad flag values name the flag and the value --------------------------------------
+bad() { # FLAG VALUE PATTERN
+    expect_rc 125 hp run "$1" "$2" -- true
+    expect_in "$W/err" "$3" "the complaint about $1 '$2'"
+    expect_in "$W/err" "Try 'heapprof run --help'"
+}
+bad --sample 64q "--sample '64q': not a size"
+bad --sample 0 "--sample '0': HEAPPROF_SAMPLE=\"0\" is out of range"
+bad --sample 2t "--sample '2t': not a size"
+bad --highwater lots "--highwater 'lots': not a size"
+bad --period soon "--period 'soon': not a number of seconds"
+bad --period -1 "--period '-1': not a number of seconds"
+bad --period 1e99 "--period '1e99': out of range"
+bad --keep many "--keep 'many': not a whole number"
+bad --keep 99999999999 "--keep '99999999999': HEAPPROF_KEEP=\"99999999999\" is out of range"
+bad --signal KILL "--signal 'KILL': not a signal"
+bad -o "" "-o: the prefix is empty"
+expect_rc 125 hp run --bogus -- true
+expect_in "$W/err" "unknown option '--bogus'"
+expect_rc 125 hp run --sample
+expect_in "$W/err" "option '--sample' needs a value"
+expect_rc 125 hp run --sample 64k
+expect_in "$W/err" "no program given"
+expect_rc 127 hp run -o "$W/nx" -- "$W/no-such-program"
+expect_in "$W/err" "cannot run $W/no-such-program: No such file"
+expect_rc 126 hp run -o "$W/nx" -- "$W"
+expect_in "$W/err" "cannot run $W: Permission denied"
+
+# --- `--`: everything after it (and after PROGRAM) belongs to the program -----------
+expect_rc 0 hp run -o "$W/d" -- sh -c 'echo "args:$*"' sh --sample 1 -o x --help
+expect_in "$W/out" '^args:--sample 1 -o x --help$' "the program's own options passed through"
+expect_rc 0 hp run -o "$W/e" sh -c 'echo "args:$*"' sh -o y
+expect_in "$W/out" '^args:-o y$' "options after PROGRAM without --"
+
+# --- the environment it sets ----------------------------------------------------------
+LD_PRELOAD=libm.so.6 expect_rc 0 hp run --sample 1k --period 2.5 --highwater 1m --keep 3 \
+    --signal USR1 -o "$W/g" -- sh -c 'env'
+lib=$(cd "$(dirname "$HEAPPROF_LIB")" && pwd -P)/$(basename "$HEAPPROF_LIB")
+expect_in "$W/out" "^LD_PRELOAD=$lib:libm.so.6\$" "the library prepended to LD_PRELOAD"
+for kv in HEAPPROF_SAMPLE=1k HEAPPROF_PERIOD=2.5 HEAPPROF_HIGHWATER=1m HEAPPROF_KEEP=3 \
+    HEAPPROF_SIGNAL=USR1 "HEAPPROF_OUT=$W/g"; do
+    expect_in "$W/out" "^$kv\$" "$kv in the program's environment"
+done
+expect_not_in "$W/out" '^HEAPPROF_CHILDREN=' "HEAPPROF_CHILDREN without --no-children"
+# The default prefix: heapprof.<program name> in the current directory.
+mkdir -p "$W/def"
+(cd "$W/def" && expect_rc 0 hp run -- "$CLI_PROG" sites)
+pid=$(pid_of)
+[[ -s "$W/def/heapprof.cli_prog.$pid.0001.pb.gz" ]] ||
+    fail "default prefix: no $W/def/heapprof.cli_prog.$pid.0001.pb.gz ($(ls "$W/def"))"
+# HEAPPROF_OUT from the environment is kept when -o is not given.
+HEAPPROF_OUT="$W/envout" expect_rc 0 hp run -- "$CLI_PROG" sites
+pid=$(pid_of)
+[[ -s "$W/envout.$pid.0001.pb.gz" ]] || fail "HEAPPROF_OUT from the environment was not used"
+
+# --- child processes: profiled by default, not with --no-children ------------------
+expect_rc 0 hp run -o "$W/k" -- "$CLI_PROG" spawn
+grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
+[[ -n "$grandchild" ]] || fail "spawn printed no child pid: $(cat "$W/out")"
+[[ -s "$W/k.$grandchild.0001.pb.gz" ]] || fail "the child process was not profiled"
+expect_in "$W/err" "1 more from child processes:" "the child's profiles in the report"
+expect_in "$W/err" "^  $W/k\.$grandchild\.0001\.pb\.gz\$"
+expect_rc 0 hp run --no-children -o "$W/l" -- "$CLI_PROG" spawn
+grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
+pid=$(pid_of)
+[[ -s "$W/l.$pid.0001.pb.gz" ]] || fail "--no-children: the program itself was not profiled"
+if compgen -G "$W/l.$grandchild.*" >/dev/null; then
+    fail "--no-children: the child process $grandchild was profiled: $(ls "$W")"
+fi
+expect_not_in "$W/err" "from child processes"
+
+note "ok"

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# heapprof timeline: from a real series of profiles (a leaking and a
+# working-set site), a well-formed SVG (xmllint or Python's XML parser) with
+# a title, axes with units, and the sites in its legend; "other" when --top
+# leaves sites out; names that need escaping; one profile; bad arguments.
+source "$(dirname "$0")/cli_lib.sh"
+
+# well_formed FILE: parse it as XML with whatever parser is installed.
+well_formed() {
+    if command -v xmllint >/dev/null; then
+        xmllint --noout "$1" || fail "$1 is not well-formed XML (xmllint)"
+    elif command -v python3 >/dev/null; then
+        python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$1" ||
+            fail "$1 is not well-formed XML (python3)"
+    else
+        note "neither xmllint nor python3: XML well-formedness not checked"
+        grep -q '</svg>' "$1" || fail "$1 does not end its <svg> element"
+    fi
+}
+
+expect_rc 0 hp run --sample 32k -o "$W/s" -- "$CLI_PROG" series 5
+files=("$W"/s.*.pb.gz)
+[[ ${#files[@]} -eq 6 ]] || fail "expected 6 profiles, got ${#files[@]}"
+
+expect_rc 0 hp timeline "${files[@]}" -o "$W/t.svg"
+[[ "$(cat "$W/out")" == "$W/t.svg" ]] || fail "timeline printed '$(cat "$W/out")'"
+well_formed "$W/t.svg"
+svg=$W/t.svg
+expect_in "$svg" '^<svg xmlns="http://www.w3.org/2000/svg"' "the SVG root element"
+expect_in "$svg" 'Live heap over time, by allocation site' "the title"
+expect_in "$svg" '>leak_site ← series ' "leak_site in the legend"
+expect_in "$svg" '>working_set_site ← series ' "working_set_site in the legend"
+expect_in "$svg" '>[0-9.]+ MiB</text>' "y tick labels in MiB"
+expect_in "$svg" '>[0-9.]+ s</text>' "x tick labels in seconds"
+expect_in "$svg" 'time since the first profile \(seconds\)' "the x axis title"
+expect_in "$svg" 'live heap \(inuse_space, MiB\)' "the y axis title"
+[[ $(grep -c '<path ' "$svg") -ge 2 ]] || fail "fewer than two bands in $svg"
+expect_not_in "$svg" '<script' "scripts in the SVG"
+
+# --top 1: the rest is "other"; files in any order give the same chart.
+rev=()
+for ((i = ${#files[@]} - 1; i >= 0; i--)); do rev+=("${files[$i]}"); done
+expect_rc 0 hp timeline --top 1 -o "$W/t1.svg" "${rev[@]}"
+well_formed "$W/t1.svg"
+expect_in "$W/t1.svg" '>leak_site ← series ' "the heaviest site kept with --top 1"
+expect_in "$W/t1.svg" '>other  <tspan' "the others summed as 'other'"
+expect_not_in "$W/t1.svg" '>working_set_site' "working_set_site with --top 1"
+
+# Names with XML's special characters and broken UTF-8; a single profile.
+expect_rc 0 hp timeline -o "$W/odd.svg" "$CLI_SRC/corpus/tiny_odd_names.pb"
+well_formed "$W/odd.svg"
+expect_in "$W/odd.svg" 'std::vector&lt;int, std::allocator&lt;int&gt; &gt;::push_back\(int const&amp;\)'
+expect_rc 0 hp timeline -o "$W/go.svg" "$CLI_SRC/corpus/go_heap.gz" "$CLI_SRC/corpus/go_plain.pb"
+well_formed "$W/go.svg"
+expect_in "$W/go.svg" '>main\.goLeaf'
+
+# Errors.
+expect_rc 2 hp timeline -o "$W/x.svg"
+expect_in "$W/err" "which profiles"
+expect_rc 2 hp timeline --top 0 "${files[0]}"
+expect_in "$W/err" "--top '0': out of range"
+expect_rc 1 hp timeline -o "$W/no/such/dir/t.svg" "${files[0]}"
+expect_in "$W/err" "cannot write $W/no/such/dir/t.svg: No such file"
+expect_rc 1 hp timeline -o "$W/bad.svg" "${files[0]}" "$CLI_SRC/corpus/bad_truncated.gz"
+expect_in "$W/err" "bad_truncated.gz: truncated gzip data"
+
+note "ok"

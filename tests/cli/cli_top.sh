@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# heapprof top: on an exact profile of a program with known allocations per
+# function, the flat (and one cum) numbers equal the ground truth and ± is 0,
+# for each sample type; on a sampled profile the ± column is present and
+# nonzero; --by stack; -n; --cum; units; an unknown type; the committed Go
+# profiles (gzipped and plain) read fine.
+source "$(dirname "$0")/cli_lib.sh"
+
+# --- exact mode: ground truth ---------------------------------------------------------
+expect_rc 0 hp run --sample 1 -o "$W/ex" -- "$CLI_PROG" sites
+cp "$W/out" "$W/truth"
+ex=$(ls "$W"/ex.*.0001.pb.gz)
+types=(alloc_objects alloc_space inuse_objects inuse_space)
+for ti in 0 1 2 3; do
+    t=${types[$ti]}
+    expect_rc 0 hp top --raw --type "$t" -n 0 "$ex"
+    cp "$W/out" "$W/top.$t"
+    expect_in "$W/top.$t" "^Type: $t " "the type line"
+    expect_in "$W/top.$t" "exact" "the exact-mode note"
+    while read -r kind fn v0 v1 v2 v3; do
+        vals=("$v0" "$v1" "$v2" "$v3")
+        want=${vals[$ti]}
+        row=$(awk -v f="$fn" '$NF == f' "$W/top.$t")
+        [[ -n "$row" ]] || fail "$t: no row for $fn: $(cat "$W/top.$t")"
+        read -r flat flat_sd _ _ cum cum_sd _ _ <<<"$row"
+        if [[ $kind == expect ]]; then
+            [[ "$flat" == "$want" ]] || fail "$t: flat of $fn is $flat, the program says $want"
+        else
+            [[ "$cum" == "$want" ]] || fail "$t: cum of $fn is $cum, the program says $want"
+        fi
+        [[ "$flat_sd" == 0 && "$cum_sd" == 0 ]] || fail "$t: ± of $fn is $flat_sd/$cum_sd in an exact profile"
+    done <"$W/truth"
+done
+note "exact: flat and cum equal the ground truth for all four types, ± 0"
+
+# Human units by default, and a total line.
+expect_rc 0 hp top --type alloc_space "$ex"
+expect_in "$W/out" '17\.6 KiB .* alloc_beta$' "alloc_beta's 18000 bytes in KiB"
+expect_in "$W/out" '^Total: .* ± 0 in [0-9]+ samples$'
+expect_in "$W/out" '^ +flat +± +flat% +sum% +cum +± +cum% +function$' "the column header"
+
+# -n, --cum, --by stack
+expect_rc 0 hp top -n 2 "$ex"
+expect_in "$W/out" '^Showing 2 of [0-9]+ functions$'
+[[ $(grep -cE '^ +[0-9.]+ [KMG]?i?B' "$W/out") -eq 2 ]] || fail "-n 2 did not show 2 rows: $(cat "$W/out")"
+expect_rc 0 hp top --cum -n 1 "$ex"
+expect_in "$W/out" ' 100\.0% +[^ ]+$' "--cum: the first row holds everything"
+expect_rc 0 hp top --by stack --raw --type inuse_space -n 0 "$ex"
+expect_in "$W/out" '^ +4662 +0 .* alloc_delta_leaf ← alloc_delta ← sites ← main' \
+    "the two calls of alloc_delta_leaf merged into one stack, leaf first"
+expect_in "$W/out" '^ +12000 +0 .* alloc_beta ← sites ← main'
+expect_rc 2 hp top --by tree "$ex"
+expect_in "$W/err" "--by 'tree': use 'function' or 'stack'"
+
+# Unknown type: the error lists the types there are.
+expect_rc 1 hp top --type inuse_bananas "$ex"
+expect_in "$W/err" "$ex: no sample type 'inuse_bananas' in this profile \(it has: alloc_objects, alloc_space, inuse_objects, inuse_space\)"
+
+# --- sampled: ± present and nonzero -----------------------------------------------------
+expect_rc 0 hp run --sample 64k -o "$W/sm" -- "$CLI_PROG" series 2
+sm=$(ls "$W"/sm.*.0002.pb.gz)
+expect_rc 0 hp top "$sm"
+expect_in "$W/out" "standard error" "the explanation of ±"
+row=$(awk '$NF == "leak_site"' "$W/out")
+[[ -n "$row" ]] || fail "no leak_site row: $(cat "$W/out")"
+read -r _ _ sd _ <<<"$row"
+[[ "$sd" != 0 && "$sd" != "?" && "$sd" != "~"* ]] || fail "sampled: ± of leak_site is '$sd' ($row)"
+expect_rc 0 hp top --raw "$sm"
+row=$(awk '$NF == "leak_site"' "$W/out")
+read -r flat sd _ <<<"$row"
+[[ "$sd" =~ ^[0-9]+$ && "$sd" -gt 0 && "$sd" -lt "$flat" ]] || fail "sampled: raw ± of leak_site is '$sd' for $flat"
+
+# --- other producers: the committed Go heap profiles, gzipped and plain ---------------
+for f in go_heap.gz go_pprof_proto.gz go_plain.pb; do
+    expect_rc 0 hp top "$CLI_SRC/corpus/$f"
+    expect_in "$W/out" '^ .* main\.goLeaf$' "main.goLeaf in $f"
+    expect_in "$W/out" '~' "approximate errors (marked ~) for $f"
+    expect_rc 0 hp top --type alloc_objects "$CLI_SRC/corpus/$f"
+done
+# A plain (not gzipped) heapprof profile.
+expect_rc 0 hp top "$CLI_SRC/corpus/heapprof_exact_plain.pb"
+# Standard input.
+expect_rc 0 hp top - <"$ex"
+expect_in "$W/out" 'alloc_alpha'
+
+note "ok"

@@ -1,0 +1,113 @@
+/*
+ * fuzz_profile_read.c - libFuzzer target for the heapprof command's profile
+ * reader (src/cli/profile_read.c): any bytes, gzipped or not, must give
+ * either a valid model or an error message, never a crash, a leak or an
+ * out-of-bounds access.  A model that is returned is walked completely
+ * (every frame name, value and variance), so that an index the checks let
+ * through would be caught by AddressSanitizer here.
+ *
+ * The model then goes through what every command does with it: stacks and
+ * allocation sites are aggregated (stackset.c), named, and written as SVG
+ * text (svg.c, to /dev/null).
+ *
+ * Mutated gzip data rarely survives its checksum, so an input starting
+ * with 'Z' is gzipped here (the rest of it) before it is read: the
+ * decompressed bytes then reach the decoder as freely as plain ones.
+ *
+ * The decompression bound is lowered to 8 MiB so that gzip bombs among the
+ * inputs are refused quickly instead of exhausting the fuzzer's memory.
+ *
+ * Build: cmake -DCMAKE_C_COMPILER=clang -DHEAPPROF_FUZZ=ON ...
+ * Run:   fuzz_profile_read -max_total_time=60 tests/cli/corpus
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "profile_read.h"
+#include "stackset.h"
+#include "svg.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The gzip form of d, malloc'd, or NULL. */
+static uint8_t *gzip(const uint8_t *d, size_t n, size_t *out)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    size_t cap = deflateBound(&zs, (uLong)n) + 32;
+    uint8_t *buf = malloc(cap);
+    zs.next_in = (Bytef *)d;
+    zs.avail_in = (uInt)n;
+    zs.next_out = buf;
+    zs.avail_out = (uInt)cap;
+    if (!buf || deflate(&zs, Z_FINISH) != Z_STREAM_END) {
+        free(buf);
+        buf = NULL;
+    }
+    *out = cap - zs.avail_out;
+    deflateEnd(&zs);
+    return buf;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char err[512];
+    uint8_t *z = NULL;
+    if (size && data[0] == 'Z') {
+        if (!(z = gzip(data + 1, size - 1, &size)))
+            return 0;
+        data = z;
+    }
+    profile *p = profile_read_mem(data, size, "fuzz", 8u << 20, err, sizeof err);
+    free(z);
+    if (!p) {
+        if (!err[0] || !memchr(err, '\0', sizeof err))
+            __builtin_trap(); /* a refusal always says why */
+        return 0;
+    }
+    volatile size_t sink = 0;
+    for (size_t t = 0; t < p->ntypes; t++)
+        sink += strlen(p->type_name[t]) + strlen(p->type_unit[t]);
+    for (size_t i = 0; i < p->ncomments; i++)
+        sink += strlen(p->comments[i]);
+    if (p->default_type >= p->ntypes)
+        __builtin_trap();
+    for (size_t i = 0; i < p->nsamples; i++) {
+        const profile_sample *s = &p->samples[i];
+        for (size_t k = 0; k < s->nframes; k++)
+            sink += strlen(s->frames[k]);
+        for (size_t t = 0; t < p->ntypes; t++) {
+            if (s->sd[t] > PROFILE_SD_UNKNOWN || !(s->var[t] >= 0))
+                __builtin_trap();
+            sink += (size_t)s->values[t];
+        }
+    }
+    long types[2] = {(long)p->default_type, p->ntypes > 1 ? 0 : -1};
+    for (int key = STACKSET_STACK; key <= STACKSET_SITE; key++) {
+        stackset *set = stackset_new(1, 2);
+        if (set && stackset_add_profile(set, 0, p, types, (enum stackset_key)key) == 0) {
+            static FILE *devnull;
+            if (!devnull && !(devnull = fopen("/dev/null", "w")))
+                __builtin_trap();
+            char name[256];
+            for (size_t i = 0; i < stackset_count(set); i++) {
+                stackset_row *r = stackset_get(set, i);
+                stackset_site_name(name, sizeof name, r->frames, r->nframes);
+                sink += strlen(name);
+                svg_text(devnull, name, 40);
+                for (size_t k = 0; k < r->nframes; k++)
+                    svg_text(devnull, r->frames[k], 1000);
+            }
+        }
+        stackset_free(set);
+    }
+    (void)sink;
+    profile_read_free(p);
+    return 0;
+}
