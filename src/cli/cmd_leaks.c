@@ -19,8 +19,13 @@
  *   drop        some v_j is significantly below the running peak p_j
  *   leak        v_L significantly above v_0, no drop, and v_L still
  *               significantly above v_M (it kept growing in the second half)
- *   plateau     v_L significantly above v_0, no drop, but not growing in
- *               the second half (filled once, then held: a cache, a table)
+ *   plateau     v_L significantly above v_0, no drop, no significant growth
+ *               in the second half, AND the second half's growth
+ *               (v_L - v_M) significantly below the first half's
+ *               (v_M - v_0): filled once, then held (a cache, a table).
+ *               Without that last test a slow or noisy leak, whose
+ *               second-half growth is merely not yet significant, would be
+ *               called a plateau; it stays a leak.
  *   working set the maximum is significantly above v_0, and there is a drop
  *               (went up, came back down)
  *   shrank      a drop, without rising significantly above v_0 first
@@ -88,7 +93,8 @@ void cmd_leaks_usage(FILE *f)
           "  leak         last significantly above the baseline, never significantly\n"
           "               below an earlier level, and still significantly growing from\n"
           "               the middle profile to the last\n"
-          "  plateau      as a leak, but no significant growth in the second half\n"
+          "  plateau      as a leak, but no significant growth in the second half, and\n"
+          "               significantly less growth there than in the first half\n"
           "  working set  rose significantly above the baseline, then fell significantly\n"
           "               below its peak\n"
           "  shrank       fell significantly, never rising significantly first\n"
@@ -132,8 +138,17 @@ static enum klass classify(const stackset *s, stackset_row *r, size_t n)
             peak = j;
     }
     bool rise = up(s, r, 0, last);
-    if (rise && !drop)
-        return up(s, r, mid, last) ? K_LEAK : K_PLATEAU;
+    if (rise && !drop) {
+        if (up(s, r, mid, last))
+            return K_LEAK;
+        /* (v_M - v_0) - (v_L - v_M): variance 4 var_M + var_0 + var_L */
+        double v0 = val(s, r, 0, C_SPACE), vm = val(s, r, mid, C_SPACE), vl = val(s, r, last, C_SPACE);
+        double var = 4 * stackset_cell_at(s, r, mid, C_SPACE)->var +
+                     stackset_cell_at(s, r, 0, C_SPACE)->var +
+                     stackset_cell_at(s, r, last, C_SPACE)->var;
+        double slowdown = (vm - v0) - (vl - vm);
+        return slowdown > 0 && slowdown > 2 * sqrt(var) ? K_PLATEAU : K_LEAK;
+    }
     if (drop)
         return up(s, r, 0, peak) ? K_WORKING : K_SHRANK;
     return K_STABLE;

@@ -206,10 +206,15 @@ size_t stackset_site_skip(const char *const *frames, size_t n)
 void stackset_site_name(char *buf, size_t len, const char *const *frames, size_t n)
 {
     size_t k = stackset_site_skip(frames, n);
+    /* The wrapper next to the site is named too: without it, a function's
+     * malloc and its strdup would be two rows reading the same. */
+    char via[160] = "";
+    if (k > 0)
+        snprintf(via, sizeof via, " (via %.120s)", frames[k - 1]);
     if (n == 0)
         snprintf(buf, len, "(no stack)");
     else if (n - k == 1)
-        snprintf(buf, len, "%s", frames[k]);
+        snprintf(buf, len, "%s%s", frames[k], via);
     else
-        snprintf(buf, len, "%s \xe2\x86\x90 %s", frames[k], frames[k + 1]);
+        snprintf(buf, len, "%s \xe2\x86\x90 %s%s", frames[k], frames[k + 1], via);
 }
