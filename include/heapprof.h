@@ -60,7 +60,8 @@ HEAPPROF_DECL int heapprof_dump(const char *path);
  * 1 records every allocation, 0 pauses sampling (objects already sampled
  * are still followed to their free).  Each thread switches at its next
  * sample point, so the change takes effect within about one old interval
- * of allocation per thread (64 MiB after a pause).  Returns 0. */
+ * of allocation per thread (64 MiB after a pause).  Returns 0, or ERANGE
+ * above 1 TiB (2^40, the bound of HEAPPROF_SAMPLE). */
 HEAPPROF_DECL int heapprof_set_sample(size_t bytes);
 
 /* The mean sampling interval in force (0 while paused). */

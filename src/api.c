@@ -7,11 +7,10 @@
 
 #include <errno.h>
 
+#include "common.h"
 #include "labels.h"
 #include "profiler.h"
 #include "writer.h"
-
-#define EXPORT __attribute__((visibility("default")))
 
 EXPORT const char *heapprof_version(void) { return "0.1.0"; }
 
@@ -25,6 +24,8 @@ EXPORT int heapprof_dump(const char *path)
 
 EXPORT int heapprof_set_sample(size_t bytes)
 {
+    if (bytes > PROFILER_MAX_MEAN)
+        return ERANGE; /* the bound HEAPPROF_SAMPLE has too */
     profiler_init();
     profiler_set_mean(bytes);
     return 0;

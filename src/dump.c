@@ -14,7 +14,9 @@
 #define _GNU_SOURCE
 #include "dump.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
@@ -24,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "fault.h"
 #include "labels.h"
 #include "live.h"
@@ -35,6 +38,8 @@
 #include "symbols.h"
 
 static symbolizer *sym; /* kept across dumps: per-file symbol caches */
+
+void dump_atfork_child(void) { sym = NULL; }
 
 /* A stack's six numbers, as read once.  Fixed-point objects are turned into
  * counts last, so that a delta of two snapshots rounds once. */
@@ -120,11 +125,6 @@ static uint32_t label(pprof_label *l, uint32_t set, const stack_values *v, bool 
     return (uint32_t)n + NUM_LABELS;
 }
 
-static int64_t objects(uint64_t fixed)
-{
-    return (int64_t)((fixed + (uint64_t)SAMPLER_OBJ_ONE / 2) / (uint64_t)SAMPLER_OBJ_ONE);
-}
-
 typedef struct collected {
     pprof_sample *samples;
     pprof_label *labels;
@@ -135,9 +135,11 @@ typedef struct collected {
  * given).  0 or ENOMEM. */
 static int collect(collected *c, const dump_snapshot *base)
 {
-    size_t cap = (size_t)stacks_count() + 16, n = 0;
-    c->samples = fault_malloc(cap * sizeof *c->samples);
-    c->labels = fault_malloc(cap * NLABELS * sizeof *c->labels);
+    /* The stacks that exist now; ones created during the walk (the list is
+     * newest first) wait for the next profile. */
+    size_t cap = (size_t)stacks_count(), n = 0;
+    c->samples = fault_malloc((cap + 1) * sizeof *c->samples);
+    c->labels = fault_malloc((cap + 1) * NLABELS * sizeof *c->labels);
     if (!c->samples || !c->labels) {
         free(c->samples);
         free(c->labels);
@@ -145,6 +147,8 @@ static int collect(collected *c, const dump_snapshot *base)
     }
     bool sampled = profiler_mean() != 1;
     for (stack_rec *r = stacks_first(); r && n < cap; r = r->next_all) {
+        if (r->id >= cap)
+            continue;
         stack_values v;
         read_values(r, &v);
         if (base && r->id < base->n)
@@ -152,9 +156,9 @@ static int collect(collected *c, const dump_snapshot *base)
         pprof_sample *s = &c->samples[n];
         s->pcs = r->pcs;
         s->depth = r->depth;
-        s->values[0] = objects(v.objs[0]);
+        s->values[0] = stacks_objects(v.objs[0]);
         s->values[1] = (int64_t)v.bytes[0];
-        s->values[2] = objects(v.objs[1]);
+        s->values[2] = stacks_objects(v.objs[1]);
         s->values[3] = (int64_t)v.bytes[1];
         s->labels = &c->labels[n * NLABELS];
         s->nlabels = label(&c->labels[n * NLABELS], r->labels, &v, sampled);
@@ -163,13 +167,6 @@ static int collect(collected *c, const dump_snapshot *base)
     }
     c->n = n;
     return 0;
-}
-
-static int64_t clock_ns(clockid_t c)
-{
-    struct timespec ts;
-    clock_gettime(c, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 enum { NCOMMENTS = 6, NEXTRA = 6, COMMENT_MAX = 160 };
@@ -238,7 +235,7 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
 static int write_file(const char *tmp, const dump_info *info)
 {
     int fd = fault_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0 && errno == EEXIST) { /* left by a dump that died midway */
+    if (fd < 0 && errno == EEXIST) { /* left by a dead process that had our pid */
         unlink(tmp);
         fd = fault_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     }
@@ -256,8 +253,10 @@ static int write_file(const char *tmp, const dump_info *info)
 
 int dump_to_path(const char *path, const dump_info *info)
 {
-    char tmp[CONFIG_PATH_MAX + 16];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+    /* The pid makes the temporary name this process's alone, even when
+     * two processes are told to write the same explicit path. */
+    char tmp[CONFIG_PATH_MAX + 32];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid()) >= sizeof tmp)
         return ENAMETOOLONG;
     int err = write_file(tmp, info);
     if (!err && fault_rename(tmp, path))
@@ -265,4 +264,35 @@ int dump_to_path(const char *path, const dump_info *info)
     if (err)
         unlink(tmp);
     return err;
+}
+
+/* A temporary file is NAME.pb.gz.<pid>.tmp; one whose process is gone was
+ * left by a kill during a dump and would otherwise stay forever, as no
+ * later process has that pid's names.  Only files under our prefix. */
+void dump_sweep_stale(const char *prefix)
+{
+    const char *slash = strrchr(prefix, '/');
+    const char *base = slash ? slash + 1 : prefix;
+    char dir[CONFIG_PATH_MAX];
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - prefix) + (slash == prefix), prefix);
+    else
+        strcpy(dir, ".");
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    size_t blen = strlen(base);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name, *tail = strstr(n, ".pb.gz.");
+        char *end;
+        if (strncmp(n, base, blen) || n[blen] != '.' || !tail)
+            continue;
+        long pid = strtol(tail + 7, &end, 10);
+        if (end == tail + 7 || strcmp(end, ".tmp") || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) && errno == ESRCH)
+            unlinkat(dirfd(d), n, 0);
+    }
+    closedir(d);
 }

@@ -36,6 +36,14 @@ typedef struct dump_options {
  * file is left at path or path.tmp. */
 int dump_to_path(const char *path, const dump_info *info);
 
+/* In a fork child: forget the symbolizer, which the parent may have been
+ * updating at the moment of the fork (its memory is left alone). */
+void dump_atfork_child(void);
+
+/* Remove temporary files under prefix left by processes that died while
+ * writing (see dump.c). */
+void dump_sweep_stale(const char *prefix);
+
 /* Write a profile (gzipped) to an open descriptor.  0 or an errno. */
 int dump_to_fd(int fd, const dump_info *info, const dump_options *opt);
 

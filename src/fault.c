@@ -120,11 +120,11 @@ bool fault_point(fault_kind k)
         setup();
         errno = saved;
     }
-    uint64_t i = __atomic_add_fetch(&counts[2 * k], 1, __ATOMIC_RELAXED);
+    uint64_t i = __atomic_add_fetch(&counts[2 * (size_t)k], 1, __ATOMIC_RELAXED);
     const rule *r = &rules[k];
     if (!r->n || (i != r->n && !(r->onward && i > r->n)))
         return false;
-    __atomic_add_fetch(&counts[2 * k + 1], 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&counts[2 * (size_t)k + 1], 1, __ATOMIC_RELAXED);
     return true;
 }
 

@@ -41,10 +41,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "dump.h"
 #include "log.h"
 #include "metrics.h"
 #include "profiler.h"
+#include "threads.h"
 #include "writer.h"
 
 enum { MAX_ACTIVE = 8, NSLOTS = 16, HEAD_MAX = 8192, MAX_SECONDS = 300 };
@@ -71,15 +73,55 @@ typedef struct conn {
 
 static conn conns[NSLOTS];
 static int listen_fd = -1;
+
+/* ---- descriptors the server owns -----------------------------------------------
+ * A daemon may close every descriptor it did not open itself (closefrom,
+ * close_range) and then open files that get the same numbers.  So each
+ * descriptor the server creates is remembered with its identity (device and
+ * inode), checked before every poll, and closed only while it is still the
+ * server's: a number that now names a program file is forgotten, never
+ * read, written or closed. */
+enum { NOWNED = 2 * NSLOTS + 4 };
+static struct owned { int fd; dev_t dev; ino_t ino; } owned[NOWNED];
+
+static void own(int fd)
+{
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st))
+        return;
+    for (int i = 0; i < NOWNED; i++)
+        if (owned[i].fd <= 0) {
+            owned[i] = (struct owned){fd + 1, st.st_dev, st.st_ino}; /* fd + 1: 0 is free */
+            return;
+        }
+}
+
+/* Still ours?  Forgets the entry when it is not. */
+static int ours(int fd)
+{
+    struct stat st;
+    for (int i = 0; i < NOWNED; i++)
+        if (owned[i].fd == fd + 1) {
+            if (!fstat(fd, &st) && st.st_dev == owned[i].dev && st.st_ino == owned[i].ino)
+                return 1;
+            owned[i].fd = 0;
+            return 0;
+        }
+    return 0;
+}
+
+static void close_owned(int fd)
+{
+    if (fd < 0 || !ours(fd))
+        return;
+    for (int i = 0; i < NOWNED; i++)
+        if (owned[i].fd == fd + 1)
+            owned[i].fd = 0;
+    close(fd);
+}
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static char chunk[65536]; /* the server thread's send buffer */
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* ---- addresses ------------------------------------------------------------- */
 
@@ -138,8 +180,7 @@ static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 static void drop_body(conn *c)
 {
     pthread_mutex_lock(&table_lock);
-    if (c->body_fd >= 0)
-        close(c->body_fd);
+    close_owned(c->body_fd);
     c->body_fd = -1;
     pthread_mutex_unlock(&table_lock);
 }
@@ -148,8 +189,7 @@ static void close_conn(conn *c)
 {
     drop_body(c);
     pthread_mutex_lock(&table_lock);
-    if (c->fd >= 0)
-        close(c->fd);
+    close_owned(c->fd);
     c->fd = -1;
     c->state = FREE;
     pthread_mutex_unlock(&table_lock);
@@ -196,7 +236,7 @@ static void respond(conn *c, int code, const char *type, const char *extra, cons
         return;
     }
     c->state = SEND;
-    c->deadline = mono_s() + SEND_S;
+    c->deadline = clock_mono_s() + SEND_S;
 }
 
 static void respond_text(conn *c, int code, const char *why, const char *extra)
@@ -211,6 +251,7 @@ static void respond_profile(conn *c, int alloc_default, const dump_snapshot *bas
 {
     pthread_mutex_lock(&table_lock);
     c->body_fd = memfd_create("heapprof-http", MFD_CLOEXEC);
+    own(c->body_fd);
     int fd = c->body_fd;
     pthread_mutex_unlock(&table_lock);
     if (fd < 0) {
@@ -359,7 +400,7 @@ static void park(conn *c, int allocs, int secs)
     c->head = NULL;
     c->alloc_default = allocs;
     c->state = PARK;
-    c->deadline = mono_s() + secs;
+    c->deadline = clock_mono_s() + secs;
 }
 
 static void route(conn *c, const request *r)
@@ -462,7 +503,7 @@ static void finish_send(conn *c)
     metrics_buf_free(&c->out);
     c->state = DRAIN;
     c->counted = 0; /* answered: no longer one of the MAX_ACTIVE being served */
-    c->deadline = mono_s() + DRAIN_S;
+    c->deadline = clock_mono_s() + DRAIN_S;
 }
 
 /* Bytes sent, or -1 when the caller must stop (it would block, or the
@@ -523,8 +564,10 @@ static void accept_some(void)
             return;
         pthread_mutex_lock(&table_lock);
         int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd >= 0)
+        if (fd >= 0) {
+            own(fd);
             *c = (conn){.fd = fd, .state = HEAD, .body_fd = -1};
+        }
         pthread_mutex_unlock(&table_lock);
         if (fd < 0) {
             int e = errno;
@@ -534,7 +577,7 @@ static void accept_some(void)
                 poll(NULL, 0, 50); /* the backlog keeps them; don't spin */
             return;
         }
-        c->deadline = mono_s() + HEAD_S;
+        c->deadline = clock_mono_s() + HEAD_S;
         if (active >= MAX_ACTIVE) {
             respond_text(c, 503, "too many connections; try again", "Retry-After: 1\r\n");
             continue;
@@ -558,11 +601,29 @@ static void *http_main(void *arg)
         struct pollfd pfd[NSLOTS + 2];
         conn *who[NSLOTS + 2];
         int n = 0, used = 0;
-        double now = mono_s(), next = -1;
+        if (!ours(listen_fd) || !ours(http_wake[0]) || !ours(http_wake[1])) {
+            /* Closed (and perhaps reused) by the program: stop serving,
+             * touching none of those numbers again. */
+            log_line("the program closed the HTTP server's descriptors; the server stops");
+            for (int i = 0; i < NSLOTS; i++)
+                if (conns[i].state != FREE)
+                    close_conn(&conns[i]);
+            listen_fd = http_wake[0] = http_wake[1] = -1;
+            break;
+        }
+        double now = clock_mono_s(), next = -1;
         for (int i = 0; i < NSLOTS; i++) {
             conn *c = &conns[i];
             if (c->state == FREE)
                 continue;
+            if (!ours(c->fd) || (c->body_fd >= 0 && !ours(c->body_fd))) {
+                if (!ours(c->fd))
+                    c->fd = -1; /* not ours to close any more */
+                if (c->body_fd >= 0 && !ours(c->body_fd))
+                    c->body_fd = -1;
+                close_conn(c);
+                continue;
+            }
             used++;
             if (next < 0 || c->deadline < next)
                 next = c->deadline;
@@ -597,7 +658,7 @@ static void *http_main(void *arg)
             else
                 on_readable(c);
         }
-        now = mono_s();
+        now = clock_mono_s();
         for (int i = 0; i < NSLOTS; i++)
             if (conns[i].state != FREE && now >= conns[i].deadline)
                 on_deadline(&conns[i]);
@@ -610,16 +671,9 @@ static void *http_main(void *arg)
 /* Start the thread (joinable, so that http_pause can wait for it). */
 static int spawn(void)
 {
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old); /* signals are for the program's threads */
     __atomic_store_n(&http_stop, 0, __ATOMIC_RELEASE);
-    int err = pthread_create(&http_tid, NULL, http_main, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (!err) {
-        http_running = 1;
-        pthread_setname_np(http_tid, "heapprof-http");
-    }
+    int err = threads_start(&http_tid, http_main, "heapprof-http");
+    http_running = !err;
     return err;
 }
 
@@ -628,7 +682,8 @@ void http_pause(void)
     if (!http_running)
         return;
     __atomic_store_n(&http_stop, 1, __ATOMIC_RELEASE);
-    (void)!write(http_wake[1], "", 1);
+    if (ours(http_wake[1]))
+        (void)!write(http_wake[1], "", 1);
     pthread_join(http_tid, NULL);
     http_running = 0;
 }
@@ -668,11 +723,19 @@ void http_start(void)
         return;
     }
     listen_fd = fd;
-    int err = pipe2(http_wake, O_CLOEXEC | O_NONBLOCK) ? errno : spawn();
+    own(listen_fd);
+    int err = pipe2(http_wake, O_CLOEXEC | O_NONBLOCK) ? errno : 0;
+    if (!err) {
+        own(http_wake[0]);
+        own(http_wake[1]);
+        err = spawn();
+    }
     if (err) {
         log_line("cannot start its HTTP thread (%s); the HTTP server is off", strerror(err));
-        close(listen_fd);
-        listen_fd = -1;
+        close_owned(http_wake[0]);
+        close_owned(http_wake[1]);
+        close_owned(listen_fd);
+        http_wake[0] = http_wake[1] = listen_fd = -1;
         return;
     }
     char text[96];
@@ -688,19 +751,16 @@ void http_atfork_child(void)
 {
     /* No server thread here: drop every descriptor of the parent's server.
      * The slots' memory was the parent thread's to free; leave it. */
-    if (listen_fd >= 0)
-        close(listen_fd);
+    close_owned(listen_fd);
     listen_fd = -1;
     http_running = 0;
     for (int i = 0; i < 2; i++)
-        if (http_wake[i] >= 0)
-            close(http_wake[i]);
+        close_owned(http_wake[i]);
     http_wake[0] = http_wake[1] = -1;
     for (int i = 0; i < NSLOTS; i++) {
         if (conns[i].state != FREE) {
-            close(conns[i].fd);
-            if (conns[i].body_fd >= 0)
-                close(conns[i].body_fd);
+            close_owned(conns[i].fd);
+            close_owned(conns[i].body_fd);
         }
         conns[i] = (conn){.fd = -1, .body_fd = -1};
     }

@@ -7,9 +7,11 @@
  * allocator call, which is why thread creation and signal handling live
  * here rather than in the first malloc.
  *
- * fork: the prepare handler takes every profiler lock (dump lock first, then
- * the table locks) so the child never inherits one held by a thread that
- * does not exist there.  The child keeps its tables: the objects they
+ * fork: the prepare handler takes the profiler's short locks (the table
+ * spinlocks, the HTTP table lock, the quiesce lock) so the child never
+ * inherits one held by a thread that does not exist there.  It does not
+ * wait for a dump in progress: the child re-creates the dump lock instead
+ * (writer.c).  The child keeps its tables: the objects they
  * describe are really alive in its copy of the heap.  Its cumulative
  * alloc_* totals therefore include what the parent allocated before the
  * fork, as its address space does.
@@ -35,10 +37,19 @@
 
 extern char **environ;
 
+/* Serialises quiesce/resume pairs (shim_process.c) from different program
+ * threads; taken across fork so that a child never inherits it held. */
+static pthread_mutex_t quiesce_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The process the profiler's threads belong to: a vfork child, which
+ * shares our memory but not our threads, must not stop or start them. */
+static pid_t owner_pid;
+/* The thread that began the process's exit (exit() or a return from main). */
+static pid_t exit_tid;
+
 static void prepare(void)
 {
     int64_t g = profiler_guard_enter();
-    writer_atfork_prepare();
+    pthread_mutex_lock(&quiesce_lock);
     http_atfork_prepare();
     stacks_lock_all();
     live_lock_all();
@@ -50,16 +61,16 @@ static void parent(void)
     live_unlock_all();
     stacks_unlock_all();
     http_atfork_parent();
-    writer_atfork_parent();
+    pthread_mutex_unlock(&quiesce_lock);
 }
-
-static pid_t exit_tid;
 
 static void child(void)
 {
+    owner_pid = getpid();
     exit_tid = 0;
     live_unlock_all();
     stacks_unlock_all();
+    pthread_mutex_unlock(&quiesce_lock);
     int64_t g = profiler_guard_enter();
     http_atfork_child(); /* the child does not serve: see http.h */
     writer_atfork_child();
@@ -96,6 +107,7 @@ __attribute__((constructor)) static void on_load(void)
 {
     if (!profiler_init())
         return;
+    owner_pid = getpid();
     int64_t g = profiler_guard_enter();
     if (!profiler_config()->children)
         unpreload_children();
@@ -107,8 +119,6 @@ __attribute__((constructor)) static void on_load(void)
     profiler_guard_exit(g);
 }
 
-/* exit_tid: the thread that began the process's exit (exit() or a return
- * from main), declared above for the fork handler. */
 
 /* True for the first thread to claim the exit, or the same one again. */
 static bool claim_exit(void)
@@ -121,8 +131,11 @@ static bool claim_exit(void)
 
 void lifecycle_before_exit(void)
 {
+    /* The first exit() runs the atexit handlers before the exit profile is
+     * written, and one of them may be joining this very thread: so wait at
+     * most half a second for the writing to begin, then for it to end. */
     if (!claim_exit())
-        writer_wait_exit_profile(10.0);
+        writer_wait_exit_profile(0.5, 10.0);
 }
 
 __attribute__((destructor)) static void on_unload(void)
@@ -131,11 +144,10 @@ __attribute__((destructor)) static void on_unload(void)
     writer_at_exit();
 }
 
-/* Serialises quiesce/resume pairs from different program threads. */
-static pthread_mutex_t quiesce_lock = PTHREAD_MUTEX_INITIALIZER;
-
 void lifecycle_quiesce(void)
 {
+    if (getpid() != owner_pid)
+        return;
     int64_t g = profiler_guard_enter();
     pthread_mutex_lock(&quiesce_lock);
     http_pause();
@@ -145,6 +157,8 @@ void lifecycle_quiesce(void)
 
 void lifecycle_resume(void)
 {
+    if (getpid() != owner_pid)
+        return;
     int64_t g = profiler_guard_enter();
     writer_resume();
     http_resume();

@@ -10,8 +10,8 @@ void lifecycle_quiesce(void);
 void lifecycle_resume(void);
 
 /* Called by exit() before the real one: returns at once for the first
- * thread to exit, and makes any later one wait (at most 10 s) until the
- * exit profile is written. */
+ * thread to exit; a later one waits for the exit profile (at most 0.5 s
+ * for it to begin, 10 s in all). */
 void lifecycle_before_exit(void);
 
 #endif

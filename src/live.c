@@ -32,14 +32,8 @@ static shard shards[NSHARDS] __attribute__((aligned(64)));
 static uint64_t live_max;
 static uint64_t live_total;
 
-static void shard_lock(shard *s)
-{
-    while (__atomic_exchange_n(&s->lock, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&s->lock, __ATOMIC_RELAXED))
-            sched_yield();
-}
-
-static void shard_unlock(shard *s) { __atomic_store_n(&s->lock, 0, __ATOMIC_RELEASE); }
+static void shard_lock(shard *s) { spin_lock(&s->lock); }
+static void shard_unlock(shard *s) { spin_unlock(&s->lock); }
 
 static shard *shard_of(uintptr_t addr) { return &shards[live_slot((void *)addr) % NSHARDS]; }
 
@@ -94,7 +88,14 @@ static void filter_dec(uintptr_t addr)
         __atomic_store_n(f, (uint8_t)(v - 1), __ATOMIC_RELAXED);
 }
 
-void live_pin(const void *p) { __atomic_store_n(&live_filter[live_slot(p)], LIVE_PINNED, __ATOMIC_RELAXED); }
+void live_pin(const void *p)
+{
+    /* Under the shard's lock, so a concurrent filter_inc cannot undo it. */
+    shard *s = shard_of((uintptr_t)p);
+    shard_lock(s);
+    __atomic_store_n(&live_filter[live_slot(p)], LIVE_PINNED, __ATOMIC_RELAXED);
+    shard_unlock(s);
+}
 
 /* Index of addr's entry in s, or of the empty slot where it would go. */
 static uint32_t probe(const shard *s, uintptr_t addr)

@@ -32,7 +32,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define hp_unlikely_filter(x) __builtin_expect(!!(x), 0)
+#include "common.h"
 
 enum { LIVE_FILTER_BITS = 17, LIVE_FILTER_SLOTS = 1 << LIVE_FILTER_BITS, LIVE_PINNED = 255 };
 
@@ -47,7 +47,7 @@ static inline uint32_t live_slot(const void *p)
  * one of the bootstrap arena's blocks, which are pinned). */
 static inline bool live_maybe(const void *p)
 {
-    return hp_unlikely_filter(__atomic_load_n(&live_filter[live_slot(p)], __ATOMIC_RELAXED) != 0);
+    return hp_unlikely(__atomic_load_n(&live_filter[live_slot(p)], __ATOMIC_RELAXED) != 0);
 }
 
 typedef struct live_entry {

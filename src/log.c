@@ -16,12 +16,10 @@
 /* LOG_MAX: room for the longest HEAPPROF_OUT path plus its message. */
 enum { LOG_BURST = 10, LOG_MAX = 4096 };
 
-static int log_fd = 2;
+static const int log_fd = 2;
 static long log_tokens = LOG_BURST;
 static time_t log_last_refill;
 static unsigned long log_suppressed;
-
-void log_set_fd(int fd) { log_fd = fd; }
 
 /* Returns nonzero if a line may be written now.  The bucket state is shared
  * by threads without a lock: a race can let one extra line through, which is

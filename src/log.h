@@ -11,7 +11,4 @@
 
 __attribute__((format(printf, 1, 2))) void log_line(const char *fmt, ...);
 
-/* Where lines go; tests point it at a pipe.  Default 2 (stderr). */
-void log_set_fd(int fd);
-
 #endif

@@ -21,6 +21,7 @@
  * exact.  Each HELP line says which.
  */
 #define _GNU_SOURCE
+#include "common.h"
 #include "metrics.h"
 
 #include <dlfcn.h>
@@ -161,16 +162,15 @@ static void labelled(metrics_buf *b, const char *name, const char *key, const ch
 
 static uint64_t objects(uint64_t fixed)
 {
-    return (fixed + (uint64_t)SAMPLER_OBJ_ONE / 2) / (uint64_t)SAMPLER_OBJ_ONE;
+    int64_t n = stacks_objects(fixed);
+    return n > 0 ? (uint64_t)n : 0;
 }
-
-static uint64_t minus(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
 
 /* ---- per-component totals ---------------------------------------------------- */
 
 typedef struct comp {
     const char *name;
-    uint64_t alloc_objs, alloc_bytes, inuse_objs, inuse_bytes; /* objs fixed point */
+    uint64_t alloc_objs, alloc_bytes, inuse_objs, inuse_bytes, freed_objs, freed_bytes; /* objs fixed point */
 } comp;
 
 typedef struct comps {
@@ -224,12 +224,14 @@ static int by_name(const void *a, const void *b)
  * sorted and packed in c->slot[0 .. c->n).  0 or ENOMEM. */
 static int gather(comps *c, comp *all)
 {
-    *all = (comp){"all", 0, 0, 0, 0};
+    *all = (comp){"all", 0, 0, 0, 0, 0, 0};
     for (stack_rec *r = stacks_first(); r; r = r->next_all) {
         uint64_t ao = __atomic_load_n(&r->alloc.objs, __ATOMIC_RELAXED);
         uint64_t ab = __atomic_load_n(&r->alloc.bytes, __ATOMIC_RELAXED);
         uint64_t io = __atomic_load_n(&r->inuse.objs, __ATOMIC_RELAXED);
         uint64_t ib = __atomic_load_n(&r->inuse.bytes, __ATOMIC_RELAXED);
+        uint64_t fo = __atomic_load_n(&r->freed.objs, __ATOMIC_RELAXED);
+        uint64_t fb = __atomic_load_n(&r->freed.bytes, __ATOMIC_RELAXED);
         const char *name = labels_value(r->labels, "component");
         comp *k = comp_find(c, name ? name : "root");
         if (!k)
@@ -240,6 +242,8 @@ static int gather(comps *c, comp *all)
             both[i]->alloc_bytes += ab;
             both[i]->inuse_objs += io;
             both[i]->inuse_bytes += ib;
+            both[i]->freed_objs += fo;
+            both[i]->freed_bytes += fb;
         }
     }
     size_t n = 0;
@@ -261,8 +265,8 @@ static uint64_t pick(const comp *k, int field)
     switch (field) {
     case 0: return k->alloc_bytes;
     case 1: return objects(k->alloc_objs);
-    case 2: return minus(k->alloc_bytes, k->inuse_bytes);
-    case 3: return minus(objects(k->alloc_objs), objects(k->inuse_objs));
+    case 2: return k->freed_bytes; /* counted at each free: never decreases */
+    case 3: return objects(k->freed_objs);
     case 4: return k->inuse_bytes;
     default: return objects(k->inuse_objs);
     }
@@ -317,6 +321,8 @@ typedef struct mallinfo2_t {
     size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
 } mallinfo2_t;
 
+enum { MALLINFO_EVERY_S = 10 };
+
 static mallinfo2_t (*mallinfo2_fn)(void);
 static pthread_once_t mallinfo_once = PTHREAD_ONCE_INIT;
 
@@ -338,7 +344,16 @@ static void render_allocator(metrics_buf *b)
     pthread_once(&mallinfo_once, find_mallinfo2);
     if (!mallinfo2_fn)
         return;
-    mallinfo2_t mi = mallinfo2_fn();
+    /* mallinfo2 locks each arena in turn and walks its free lists, stalling
+     * the program's mallocs for a time that grows with fragmentation: at
+     * most once every MALLINFO_EVERY_S, whatever the scrape rate. */
+    static mallinfo2_t mi;
+    static double taken = -1e9;
+    double now = clock_mono_s();
+    if (now - taken >= MALLINFO_EVERY_S) {
+        mi = mallinfo2_fn();
+        taken = now;
+    }
     static const struct {
         const char *name, *help;
         size_t off;

@@ -80,13 +80,6 @@ static void warn_config(void *ctx, const char *line) { log_line("%s", line); }
 
 static const char *env(const char *name) { return getenv(name); }
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void init_tables(void)
 {
     if (stacks_init(cfg.max_stacks) || live_init(cfg.max_live))
@@ -104,7 +97,7 @@ bool profiler_init(void)
         int expect = 0;
         if (__atomic_compare_exchange_n(&init_state, &expect, 1, false, __ATOMIC_ACQ_REL,
                                         __ATOMIC_ACQUIRE)) {
-            start_ns = now_ns();
+            start_ns = clock_ns(CLOCK_MONOTONIC);
             config_parse(&cfg, env, warn_config, NULL);
             mean = cfg.sample;
             init_tables();
@@ -128,12 +121,12 @@ static void forget(const live_entry *e)
     if (!s)
         return;
     stack_sample x = stacks_weigh(e->size, e->weight);
-    stacks_sub_inuse(s, &x);
+    stacks_free(s, &x);
 }
 
 static void record(void *p, size_t n, uint64_t interval)
 {
-    uint64_t pcs[256];
+    uint64_t pcs[256 + UNWIND_SLACK];
     size_t depth = unwind_capture(pcs, cfg.depth < 256 ? cfg.depth : 256);
     stack_rec *s = stacks_intern(pcs, (uint32_t)depth, labels_current());
     if (!s) {
@@ -172,7 +165,10 @@ void *profiler_alloc_slow(void *p, size_t n)
          * than sampling its first allocation, which would bias towards
          * whatever threads allocate first. */
         t->rng = sampler_seed();
-        t->budget = sampler_next_budget(&t->rng, interval ? interval : PAUSED_MEAN) - (int64_t)n;
+        int64_t b = sampler_next_budget(&t->rng, interval ? interval : PAUSED_MEAN);
+        /* n may be any size_t: saturate rather than overflow. */
+        if (__builtin_sub_overflow(b, (int64_t)(n > INT64_MAX ? INT64_MAX : n), &t->budget))
+            t->budget = INT64_MIN;
         if (t->budget > 0)
             goto out;
     }
@@ -210,12 +206,7 @@ void *profiler_realloc_slow(void *p, size_t n)
     bool sample = hp_tls.budget <= 0;
     void *q;
     if (p && real_arena_owns(p)) {
-        /* A block from the bootstrap arena moves to the real heap. */
-        q = real.malloc(n);
-        if (q) {
-            size_t old = real_arena_size(p);
-            memcpy(q, p, old < n ? old : n);
-        }
+        q = real_arena_move(p, n);
     } else {
         live_entry e;
         bool tracked = p && untrack(p, &e);

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
 #include "config.h"
 
 typedef struct hp_thread {
@@ -32,9 +33,6 @@ typedef struct hp_thread {
 } hp_thread;
 
 extern __thread hp_thread hp_tls __attribute__((tls_model("initial-exec"), visibility("hidden")));
-
-#define hp_likely(x) __builtin_expect(!!(x), 1)
-#define hp_unlikely(x) __builtin_expect(!!(x), 0)
 
 /* Count n bytes down; true when this allocation needs the slow path.
  *
@@ -76,6 +74,10 @@ bool profiler_init(void);
 
 /* Configuration, read-only after init. */
 const hp_config *profiler_config(void);
+
+/* The largest mean interval (1 TiB, as HEAPPROF_SAMPLE allows): the
+ * sampler's arithmetic stays far from overflow below it. */
+#define PROFILER_MAX_MEAN ((uint64_t)1 << 40)
 
 /* Mean sampling interval now in force (bytes; 1 exact; 0 paused). */
 uint64_t profiler_mean(void);

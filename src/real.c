@@ -58,7 +58,7 @@ size_t real_arena_size(const void *p)
     return n;
 }
 
-void *real_arena_alloc(size_t size, size_t align)
+static void *real_arena_alloc(size_t size, size_t align)
 {
     if (align < 16)
         align = 16;
@@ -182,16 +182,21 @@ static void *boot_calloc(size_t n, size_t m)
     return __builtin_mul_overflow(n, m, &t) ? NULL : real_arena_alloc(t, 16);
 }
 
-static void *boot_realloc(void *p, size_t n)
+void *real_arena_move(void *p, size_t n)
 {
-    if (real_resolve() && !real_arena_owns(p))
-        return real.realloc(p, n);
     void *q = real_resolve() ? real.malloc(n) : real_arena_alloc(n, 16);
     if (q && p) {
         size_t old = real_arena_size(p);
         memcpy(q, p, old < n ? old : n);
     }
     return q;
+}
+
+static void *boot_realloc(void *p, size_t n)
+{
+    if (real_resolve() && !real_arena_owns(p))
+        return real.realloc(p, n);
+    return real_arena_move(p, n);
 }
 
 static void *boot_reallocarray(void *p, size_t n, size_t m)

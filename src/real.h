@@ -41,8 +41,10 @@ bool real_resolve(void);
 
 /* The bootstrap arena. */
 bool real_arena_owns(const void *p);
-void *real_arena_alloc(size_t size, size_t align); /* zeroed, or NULL */
 size_t real_arena_size(const void *p);
+
+/* Move an arena block to the real heap: realloc's answer for it. */
+void *real_arena_move(void *p, size_t n);
 
 /* The next definition of a function heapprof interposes besides the
  * allocator (C++ operator new for its failure path, the set*id calls), or

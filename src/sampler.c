@@ -54,7 +54,7 @@ int64_t sampler_next_budget(uint64_t *state, uint64_t mean)
      * the configured 2^40. */
     double u = (double)((sampler_rand(state) >> 11) + 1) * 0x1.0p-53;
     double x = -log(u) * (double)mean;
-    return (int64_t)x + 1;
+    return x < 0x1p61 ? (int64_t)x + 1 : (int64_t)1 << 61; /* no overflow for any mean */
 }
 
 double sampler_weight(uint64_t size, uint64_t mean)

@@ -6,11 +6,10 @@
 #ifndef HEAPPROF_SHIM_H
 #define HEAPPROF_SHIM_H
 
+#include "common.h"
 #include "live.h"
 #include "profiler.h"
 #include "real.h"
-
-#define EXPORT __attribute__((visibility("default")))
 
 static inline void *shim_malloc(size_t n)
 {

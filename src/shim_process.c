@@ -8,7 +8,7 @@
  * a second exit() would kill the process halfway through writing it.  A
  * later exit() therefore waits (bounded) for the exit profile first.
  *
- * set*id: why heapprof interposes them: glibc applies setuid() and its relatives
+ * set*id, unshare, setns: why heapprof interposes them: glibc applies setuid() and its relatives
  * to every thread of the process (Linux credentials are per thread) and
  * aborts the program if any thread's call fails where the caller's
  * succeeded.  A program that drops root the way setpriv(1) does keeps its
@@ -24,15 +24,17 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <grp.h>
+#include <sched.h>
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "lifecycle.h"
 #include "real.h"
 
-#define EXPORT __attribute__((visibility("default")))
-
-#define SETXID(name, params, args)                   \
+/* Forward to the next definition with the profiler's threads stopped
+ * when `when` holds. */
+#define QUIESCED(name, params, args, when)           \
     EXPORT int name params                           \
     {                                                \
         static int(*next) params;                    \
@@ -42,6 +44,8 @@
             errno = ENOSYS;                          \
             return -1;                               \
         }                                            \
+        if (!(when))                                 \
+            return next args;                        \
         lifecycle_quiesce();                         \
         int rc = next args;                          \
         int saved = errno;                           \
@@ -49,6 +53,7 @@
         errno = saved;                               \
         return rc;                                   \
     }
+#define SETXID(name, params, args) QUIESCED(name, params, args, 1)
 
 EXPORT void exit(int status)
 {
@@ -70,3 +75,12 @@ SETXID(setregid, (gid_t r, gid_t e), (r, e))
 SETXID(setresuid, (uid_t r, uid_t e, uid_t s), (r, e, s))
 SETXID(setresgid, (gid_t r, gid_t e, gid_t s), (r, e, s))
 SETXID(setgroups, (size_t n, const gid_t *list), (n, list))
+
+/* unshare(2) and setns(2) into a user or mount namespace (and unsharing
+ * CLONE_FS) fail with EINVAL in a process with more than one thread: the
+ * sandboxes and rootless container tools that do this (often in a child
+ * just forked, where the profiler has already started its writer) would
+ * fail only because of the profiler's threads. */
+QUIESCED(unshare, (int flags), (flags), flags & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_FS))
+QUIESCED(setns, (int fd, int nstype), (fd, nstype),
+         nstype == 0 || (nstype & (CLONE_NEWUSER | CLONE_NEWNS)))

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "common.h"
 #include "mem.h"
 
 enum { NSTRIPES = 64, CHUNK_BYTES = 1 << 20, NBUCKETS_MAX = 1 << 20 };
@@ -35,15 +36,6 @@ static uint64_t inuse_total; /* sum of every record's inuse.bytes */
 static int chunk_lock;
 static char *chunk_cur, *chunk_end;
 static uint64_t chunk_total;
-
-static void spin_lock(int *l)
-{
-    while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(l, __ATOMIC_RELAXED))
-            sched_yield();
-}
-
-static void spin_unlock(int *l) { __atomic_store_n(l, 0, __ATOMIC_RELEASE); }
 
 int stacks_init(uint64_t max)
 {
@@ -195,6 +187,12 @@ void stacks_add_alloc(stack_rec *s, const stack_sample *x)
     totals_add(&s->alloc, x, 1);
     totals_add(&s->inuse, x, 1);
     __atomic_add_fetch(&inuse_total, x->bytes, __ATOMIC_RELAXED);
+}
+
+void stacks_free(stack_rec *s, const stack_sample *x)
+{
+    totals_add(&s->freed, x, 1);
+    stacks_sub_inuse(s, x);
 }
 
 void stacks_sub_inuse(stack_rec *s, const stack_sample *x)

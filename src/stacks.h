@@ -44,6 +44,7 @@ typedef struct stack_rec {
     uint32_t pad;
     stack_totals alloc;  /* cumulative */
     stack_totals inuse;  /* live */
+    stack_totals freed;  /* cumulative frees of objects attributed here */
     uint64_t pcs[];
 } stack_rec;
 
@@ -58,8 +59,10 @@ stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth, uint32_t labels);
 /* Record by id (ids are dense from 0), or NULL. */
 stack_rec *stacks_get(uint32_t id);
 
-/* Account one sample allocated / freed. */
+/* Account one sample allocated; freed; or no longer followed (its live
+ * share leaves without counting as a free: the live table was full). */
 void stacks_add_alloc(stack_rec *s, const stack_sample *x);
+void stacks_free(stack_rec *s, const stack_sample *x);
 void stacks_sub_inuse(stack_rec *s, const stack_sample *x);
 /* Move a live sample's in-use share from one record to another (label
  * adoption); cumulative alloc_* totals stay where they were made. */
@@ -87,6 +90,14 @@ static inline stack_sample stacks_weigh(uint64_t size, double weight)
                       (uint64_t)(weight * (double)size + 0.5), v,
                       v * (double)size * (double)size};
     return x;
+}
+
+/* Estimated objects from a fixed-point sum (or a difference of two, which
+ * may be negative), rounded to nearest. */
+static inline int64_t stacks_objects(uint64_t fixed)
+{
+    int64_t f = (int64_t)fixed, one = (int64_t)SAMPLER_OBJ_ONE;
+    return (f >= 0 ? f + one / 2 : f - one / 2) / one;
 }
 
 /* Forget everything (unit tests). */

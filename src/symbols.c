@@ -268,7 +268,7 @@ static char *scan_notes(const elf_in *e, uint64_t off, uint64_t len,
                 *oom = true;
                 break;
             }
-            for (uint32_t i = 0; i < nh.n_descsz; i++) {
+            for (size_t i = 0; i < nh.n_descsz; i++) {
                 hex[2 * i] = "0123456789abcdef"[buf[pos + i] >> 4];
                 hex[2 * i + 1] = "0123456789abcdef"[buf[pos + i] & 15];
             }
@@ -391,8 +391,9 @@ static void load_segments(elf_file *f, const elf_in *e, bool *oom)
 {
     size_t n;
     Elf64_Phdr *ph = read_phdrs(e, &n, oom);
-    f->loads = ph ? malloc(n * sizeof *f->loads) : NULL;
-    *oom |= ph && !f->loads;
+    f->nloads = 0; /* whatever an earlier, failed load left */
+    f->loads = ph && n ? malloc(n * sizeof *f->loads) : NULL;
+    *oom |= ph && n && !f->loads;
     for (size_t i = 0; f->loads && i < n; i++)
         if (ph[i].p_type == PT_LOAD && ph[i].p_filesz > 0)
             f->loads[f->nloads++] = (load_seg){ ph[i].p_offset, ph[i].p_filesz,

@@ -12,10 +12,9 @@
 #include "unwind.h"
 
 #include <link.h>
+#include <stdbool.h>
 #include <libunwind.h>
 #include <string.h>
-
-enum { SKIP_MAX = 32 };
 
 static uintptr_t self_lo, self_hi;
 
@@ -42,20 +41,29 @@ void unwind_init(void)
     dl_iterate_phdr(find_self, (void *)(uintptr_t)&unwind_init);
 }
 
+static bool in_self(void *ip) { return (uintptr_t)ip >= self_lo && (uintptr_t)ip < self_hi; }
+
 size_t unwind_capture(uint64_t *pcs, size_t max)
 {
-    void *raw[256 + SKIP_MAX];
-    size_t want = max + SKIP_MAX < sizeof raw / sizeof raw[0] ? max + SKIP_MAX
-                                                              : sizeof raw / sizeof raw[0];
-    int n = unw_backtrace(raw, (int)want);
-    /* The first frames are libunwind's, then the profiler's own down to the
-     * exported entry point; the program starts after the last of ours. */
-    int skip = 0;
-    for (int i = 0; i < n && i < SKIP_MAX; i++)
-        if ((uintptr_t)raw[i] >= self_lo && (uintptr_t)raw[i] < self_hi)
-            skip = i + 1;
-    size_t out = 0;
-    for (int i = skip; i < n && out < max; i++)
-        pcs[out++] = (uint64_t)(uintptr_t)raw[i];
+    /* Unwound in place: pcs has room for max + UNWIND_SLACK entries, and
+     * void * and uint64_t have the same size here.  One buffer rather than
+     * a second on this stack: this runs inside the program's malloc, on
+     * its thread's stack, which may be a small one. */
+    _Static_assert(sizeof(void *) == sizeof(uint64_t), "LP64");
+    void **raw = (void **)pcs;
+    int n = unw_backtrace(raw, (int)(max + UNWIND_SLACK));
+    /* First libunwind's own frames, then the profiler's down to the
+     * exported entry point; the program starts after that run.  Only the
+     * leading run: a program frame below one of ours (an atexit handler
+     * called from our exit(), say) is the program's. */
+    int i = 0;
+    while (i < n && i < UNWIND_SLACK && !in_self(raw[i]))
+        i++;
+    if (i == n || i == UNWIND_SLACK)
+        i = 0; /* none of ours near the top: keep everything */
+    while (i < n && in_self(raw[i]))
+        i++;
+    size_t out = (size_t)(n - i) < max ? (size_t)(n - i) : max;
+    memmove(pcs, raw + i, out * sizeof *pcs);
     return out;
 }

@@ -21,9 +21,13 @@
  * allocator lock). */
 void unwind_init(void);
 
+/* Frames above the program's that the unwinder sees first (libunwind's and
+ * the profiler's own); callers' buffers have this much room beyond max. */
+enum { UNWIND_SLACK = 32 };
+
 /* Return addresses of the current stack, leaf first, profiler frames
- * removed, at most max.  Returns how many were stored. */
-typedef size_t (*unwind_fn)(uint64_t *pcs, size_t max);
+ * removed, at most max, into pcs[0 .. max + UNWIND_SLACK).  Returns how
+ * many were stored. */
 size_t unwind_capture(uint64_t *pcs, size_t max);
 
 #endif

@@ -16,11 +16,10 @@
 #define _GNU_SOURCE
 #include "writer.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <semaphore.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,12 +28,19 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "common.h"
 #include "dump.h"
 #include "http.h"
 #include "log.h"
 #include "stacks.h"
+#include "threads.h"
 
-static int wake[2] = {-1, -1};
+/* The writer sleeps on a semaphore, not a pipe: sem_post is async-signal-
+ * safe, and a semaphore is no file descriptor that a daemon closing every
+ * inherited descriptor (closefrom) could close and then reuse for a file of
+ * its own, which the writer would then read from and write into. */
+static sem_t wake_sem;
+static int wake_ready;
 static unsigned pending;
 static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t seq;       /* profiles of the sequence written (under dump_lock) */
@@ -47,12 +53,6 @@ static int hw_wanted;         /* a crossing waits for its profile */
 static double hw_last;        /* when the last high-water profile was attempted */
 static int hw_failed;         /* ...and it could not be written */
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* ---- time-based triggers ------------------------------------------------ */
 
@@ -118,8 +118,24 @@ static const char *why_name(unsigned why)
 
 static void wake_writer(void)
 {
-    if (wake[1] >= 0) /* nonblocking: a full pipe already holds a wake-up */
-        (void)!write(wake[1], "", 1);
+    if (__atomic_load_n(&wake_ready, __ATOMIC_ACQUIRE))
+        sem_post(&wake_sem);
+}
+
+/* Sleep until woken or until `until` (monotonic seconds; < 0: no limit),
+ * then take every wake-up that piled up: they coalesce into one look. */
+static void sleep_until(double until)
+{
+    if (until < 0) {
+        while (sem_wait(&wake_sem) && errno == EINTR)
+            ;
+    } else {
+        struct timespec ts = {(time_t)until, (long)((until - (double)(time_t)until) * 1e9)};
+        while (sem_clockwait(&wake_sem, CLOCK_MONOTONIC, &ts) && errno == EINTR)
+            ;
+    }
+    while (sem_trywait(&wake_sem) == 0)
+        ;
 }
 
 void writer_request(unsigned why)
@@ -194,12 +210,12 @@ int writer_dump_now(const char *path, unsigned why)
         seq_path(buf, sizeof buf, seq + 1);
         path = buf;
     }
-    dump_info info = {why_name(why), seq + 1, seq, last_ms};
+    dump_info info = {why_name(why), in_sequence ? seq + 1 : 0, seq, last_ms};
     uint64_t level = stacks_inuse_total();
-    double t0 = mono_s();
+    double t0 = clock_mono_s();
     err = dump_to_path(path, &info);
     if (why & WHY_HIGHWATER) {
-        hw_last = mono_s();
+        hw_last = clock_mono_s();
         hw_failed = err != 0;
     }
     if (err) {
@@ -207,7 +223,7 @@ int writer_dump_now(const char *path, unsigned why)
                  "try again)", path, strerror(err));
         goto out;
     }
-    last_ms = (mono_s() - t0) * 1e3;
+    last_ms = (clock_mono_s() - t0) * 1e3;
     highwater_rearm(level, why);
     if (in_sequence)
         retire(++seq);
@@ -242,50 +258,14 @@ static pthread_t writer_tid;
 static int writer_running;
 static int writer_stop;
 
-/* PREFIX.<pid>.<seq>.pb.gz.tmp files of processes that died while writing
- * (SIGKILL, SIGTERM mid-dump) would otherwise stay forever: no later
- * process has their pid's name.  Removed once, when the writer starts,
- * only if that pid is gone. */
-static void sweep_stale_tmp(void)
-{
-    const char *prefix = profiler_config()->out;
-    const char *slash = strrchr(prefix, '/');
-    char dir[CONFIG_PATH_MAX];
-    const char *base = slash ? slash + 1 : prefix;
-    if (slash)
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - prefix) + (slash == prefix), prefix);
-    else
-        strcpy(dir, ".");
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    size_t blen = strlen(base);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        const char *n = e->d_name;
-        size_t len = strlen(n);
-        char *end;
-        if (strncmp(n, base, blen) || n[blen] != '.' || len < 11 ||
-            strcmp(n + len - 10, ".pb.gz.tmp"))
-            continue;
-        long pid = strtol(n + blen + 1, &end, 10);
-        if (end == n + blen + 1 || *end != '.' || pid <= 0 || pid == (long)getpid())
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
-        unlinkat(dirfd(d), n, 0);
-    }
-    closedir(d);
-}
-
 static void *writer_main(void *arg)
 {
     profiler_guard_enter(); /* for the thread's whole life */
     static int swept;
     if (!swept++)
-        sweep_stale_tmp();
+        dump_sweep_stale(profiler_config()->out);
     while (!__atomic_load_n(&writer_stop, __ATOMIC_ACQUIRE)) {
-        double now = mono_s(), next = -1;
+        double now = clock_mono_s(), next = -1;
         unsigned why = 0;
         for (size_t i = 0; i < sizeof timed / sizeof timed[0]; i++) {
             double n = -1;
@@ -299,51 +279,29 @@ static void *writer_main(void *arg)
             writer_dump_now(NULL, why);
             continue; /* time passed while writing: look again */
         }
-        int timeout = next < 0 ? -1 : (int)((next - now) * 1e3) + 1;
-        struct pollfd pfd = {wake[0], POLLIN, 0};
-        if (poll(&pfd, 1, timeout) > 0) {
-            char drain[64];
-            while (read(wake[0], drain, sizeof drain) > 0)
-                ;
-        }
+        sleep_until(next);
     }
     return NULL;
 }
 
-/* Start the thread (the pipe already exists).  Joinable, so that
- * writer_pause can wait for it to be gone. */
 static int spawn_thread(void)
 {
-    /* The thread inherits this mask: signals are for the program's threads. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
     __atomic_store_n(&writer_stop, 0, __ATOMIC_RELEASE);
-    int err = pthread_create(&writer_tid, NULL, writer_main, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (!err) {
-        writer_running = 1;
-        pthread_setname_np(writer_tid, "heapprof-writer");
-    }
+    int err = threads_start(&writer_tid, writer_main, "heapprof-writer");
+    writer_running = !err;
     return err;
 }
 
 static void start_thread(void)
 {
-    if (pipe2(wake, O_CLOEXEC | O_NONBLOCK)) {
-        log_line("cannot create its wake-up pipe (%s); only the exit profile will be written",
-                 strerror(errno));
-        wake[0] = wake[1] = -1;
-        return;
+    if (!wake_ready) {
+        sem_init(&wake_sem, 0, 0);
+        __atomic_store_n(&wake_ready, 1, __ATOMIC_RELEASE);
     }
     int err = spawn_thread();
-    if (err) {
+    if (err)
         log_line("cannot start its writer thread (%s); only the exit profile will be written",
                  strerror(err));
-        close(wake[0]);
-        close(wake[1]);
-        wake[0] = wake[1] = -1;
-    }
 }
 
 void writer_pause(void)
@@ -358,8 +316,8 @@ void writer_pause(void)
 
 void writer_resume(void)
 {
-    /* Requests that arrived meanwhile are still in `pending` and the pipe. */
-    if (!writer_running && wake[0] >= 0 && spawn_thread() == 0)
+    /* Requests that arrived meanwhile are still in `pending`. */
+    if (!writer_running && wake_ready && spawn_thread() == 0)
         wake_writer();
 }
 
@@ -383,20 +341,18 @@ void writer_start(void)
     }
 }
 
-void writer_atfork_prepare(void) { pthread_mutex_lock(&dump_lock); }
-
-void writer_atfork_parent(void) { pthread_mutex_unlock(&dump_lock); }
-
 void writer_atfork_child(void)
 {
-    /* The child has no writer thread and shares the parent's pipe: make its
-     * own of both.  Its files carry its own pid and count from 0001. */
-    pthread_mutex_unlock(&dump_lock);
-    if (wake[0] >= 0) {
-        close(wake[0]);
-        close(wake[1]);
-        wake[0] = wake[1] = -1;
-    }
+    /* fork does not wait for a dump in progress (that could take a quarter
+     * of a second, and the dump may need locks that other fork handlers
+     * hold); so in the child the dump lock may be a copy of a held one, and
+     * the dump's state half-updated: both start afresh.  The child has no
+     * writer thread: it gets its own.  Its files carry its own pid and
+     * count from 0001. */
+    pthread_mutex_init(&dump_lock, NULL);
+    dump_atfork_child();
+    if (wake_ready)
+        sem_init(&wake_sem, 0, 0); /* whatever count the parent's had */
     writer_running = 0; /* the parent's thread does not exist here */
     seq = 0;
     last_ms = 0;
@@ -407,12 +363,19 @@ void writer_atfork_child(void)
         start_thread();
 }
 
-void writer_wait_exit_profile(double seconds)
+static int exit_writing; /* the exit profile is being written now */
+
+void writer_wait_exit_profile(double start_s, double seconds)
 {
     struct timespec tick = {0, 1000000};
-    for (double waited = 0; waited < seconds && !__atomic_load_n(&exited, __ATOMIC_ACQUIRE);
-         waited += 1e-3)
+    double t0 = clock_mono_s();
+    while (!__atomic_load_n(&exited, __ATOMIC_ACQUIRE)) {
+        double waited = clock_mono_s() - t0;
+        if (waited >= seconds ||
+            (!__atomic_load_n(&exit_writing, __ATOMIC_ACQUIRE) && waited >= start_s))
+            return;
         nanosleep(&tick, NULL);
+    }
 }
 
 void writer_at_exit(void)
@@ -422,6 +385,7 @@ void writer_at_exit(void)
     if (__atomic_exchange_n(&once, 1, __ATOMIC_ACQ_REL))
         return;
     if (profiler_config()->on_exit) {
+        __atomic_store_n(&exit_writing, 1, __ATOMIC_RELEASE);
         writer_dump_now(NULL, WHY_EXIT);
     } else {
         pthread_mutex_lock(&dump_lock);

@@ -45,10 +45,7 @@ void writer_request(unsigned why);
 /* Start the thread and install the signal handler (from the constructor). */
 void writer_start(void);
 
-/* fork(2): hold the dump lock across it; in the child, start afresh (new
- * pipe, new thread, sequence from 0001). */
-void writer_atfork_prepare(void);
-void writer_atfork_parent(void);
+/* fork(2), in the child: start afresh (new thread, sequence from 0001). */
 void writer_atfork_child(void);
 
 /* Stop the writer thread and wait until it is gone (a dump in progress
@@ -58,8 +55,9 @@ void writer_atfork_child(void);
 void writer_pause(void);
 void writer_resume(void);
 
-/* Wait (at most `seconds`) until the exit profile is written. */
-void writer_wait_exit_profile(double seconds);
+/* Wait until the exit profile is written: at most start_s for its writing
+ * to begin, at most `seconds` in all. */
+void writer_wait_exit_profile(double start_s, double seconds);
 
 /* exit: write the exit profile (if configured) and stop further dumps. */
 void writer_at_exit(void);

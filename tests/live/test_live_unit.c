@@ -142,7 +142,7 @@ static void add(const char *component, uint64_t pc, uint64_t bytes, int live)
     stack_sample x = stacks_weigh(bytes, 1.0);
     stacks_add_alloc(r, &x);
     if (!live)
-        stacks_sub_inuse(r, &x);
+        stacks_free(r, &x);
     if (component)
         labels_pop();
 }

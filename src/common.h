@@ -1,0 +1,43 @@
+/*
+ * common.h - the few helpers every part of the library shares: branch
+ * hints, the export attribute, a spinlock, and clocks.
+ *
+ * The spinlock guards only short critical sections that never block or
+ * allocate (table probes, record publication); a waiter yields rather than
+ * burning its time slice, because on two cores the holder may be the
+ * thread it would otherwise starve.  Plain ints, so fork handlers can
+ * release a copy and a test can reset it.
+ */
+#ifndef HEAPPROF_COMMON_H
+#define HEAPPROF_COMMON_H
+
+#include <sched.h>
+#include <stdint.h>
+#include <time.h>
+
+#define hp_likely(x) __builtin_expect(!!(x), 1)
+#define hp_unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Everything is hidden (-fvisibility=hidden) but what carries this. */
+#define EXPORT __attribute__((visibility("default")))
+
+static inline void spin_lock(int *l)
+{
+    while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(l, __ATOMIC_RELAXED))
+            sched_yield();
+}
+
+static inline void spin_unlock(int *l) { __atomic_store_n(l, 0, __ATOMIC_RELEASE); }
+
+static inline int64_t clock_ns(clockid_t c)
+{
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Monotonic seconds: for deadlines and durations. */
+static inline double clock_mono_s(void) { return (double)clock_ns(CLOCK_MONOTONIC) * 1e-9; }
+
+#endif
