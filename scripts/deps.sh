@@ -11,6 +11,7 @@ pkgs=(
   binutils util-linux procps     # c++filt, setpriv, ps: used by the integration tests
   curl prometheus                # the live-view tests: HTTP client, promtool and a real server
   libxml2-utils groff-base       # the CLI tests: xmllint for the SVG, groff for the man page
+  python3 perl sqlite3 git       # the real programs the realprogs tests run under the profiler
 )
 [ "${HEAPPROF_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$HEAPPROF_DEPS_EXTRA" && pkgs+=("${extra[@]}")
 

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# tests/faults/run.sh MODE - fail the profiler's own allocations (MODE=mem)
+# or its file I/O (MODE=io) on the Nth call, for every N the run reaches,
+# or from the Nth call on (MODE=persistent), and check after each run that:
+#   - the program's stdout and exit status are those of a run without the
+#     profiler (stdout includes its count of errno values changed across
+#     successful allocator calls and dumps: it must stay 0);
+#   - stderr holds nothing but "heapprof: " lines, at most one per failed
+#     profile plus one for unmappable tables, each one line;
+#   - no PATH.tmp is left, and every *.pb.gz present is one complete gzip
+#     stream holding a consistent profile, numbered 0001.. without gaps;
+#   - profiles + "cannot write profile" lines = the 3 profiles asked for;
+#   - each profile that reports no dropped samples equals, per site and to
+#     the byte (exact mode), one of the program's three profile points, in
+#     order; one that reports drops never shows more than the truth.
+#   - the injector really failed exactly one call when N was in range.
+#
+# Environment (tests/faults/CMakeLists.txt): FAULT_LIB, FAULTPROG, PBCHECK,
+# FAULT_WORK (a private directory, removed on success; /dev/shm is used
+# instead when writable, unless FAULT_ON_DISK=1).  FAULT_MAX_N caps the
+# range of N (default: every call the counting run saw, plus 3).
+set -euo pipefail
+mode=${1:?usage: run.sh mem|io|persistent}
+for v in FAULT_LIB FAULTPROG PBCHECK FAULT_WORK; do
+    [[ -n ${!v:-} ]] || { echo "FAIL: $v not set (run through ctest)" >&2; exit 1; }
+done
+# Profiles go to memory when possible: each one is fdatasync'ed, which on a
+# disk costs ~0.1 s, and a few hundred runs write three each.
+W=$FAULT_WORK
+if [[ -d /dev/shm && -w /dev/shm && -z ${FAULT_ON_DISK:-} ]]; then
+    W=$(mktemp -d /dev/shm/heapprof-faults.XXXXXX)
+fi
+rm -rf "$W"
+mkdir -p "$W"
+trap 'rc=$?; [[ $rc -eq 0 ]] && rm -rf "$W" || echo "work directory kept: $W" >&2' EXIT
+unset LD_PRELOAD HEAPPROF_SAMPLE HEAPPROF_DEPTH HEAPPROF_OUT HEAPPROF_SIGNAL HEAPPROF_PERIOD \
+      HEAPPROF_ON_EXIT HEAPPROF_MAX_LIVE HEAPPROF_MAX_STACKS HEAPPROF_HIGHWATER HEAPPROF_KEEP \
+      HEAPPROF_FAULT HEAPPROF_FAULT_LOG
+
+fail() { echo "FAIL [faults_$mode $cur]: $*" >&2; exit 1; }
+cur=plain
+STATUS=3 # the program's exit status, which must come through
+
+set +e
+"$FAULTPROG" $STATUS >"$W/plain.out" 2>"$W/plain.err"
+plain_rc=$?
+set -e
+[[ $plain_rc -eq $STATUS ]] || fail "faultprog exited $plain_rc without the profiler, expected $STATUS"
+[[ ! -s $W/plain.err ]] || fail "faultprog wrote to stderr without the profiler: $(head -c 300 "$W/plain.err")"
+grep -q '^checksum .* errno_changed 0$' "$W/plain.out" || fail "plain run: $(tail -n 1 "$W/plain.out")"
+
+# expected_point P: the program's truth at profile point P, canonical form.
+expected_point() {
+    awk -v p="$1" '$1=="expect" && $2==p && $4+$5+$6+$7>0 {print $3,$4,$5,$6,$7}' "$W/plain.out" |
+        sort | tr '\n' ';'
+}
+declare -a EXPECT
+for p in 1 2 3; do EXPECT[$p]=$(expected_point $p); done
+
+# run_case SPEC DIR: run the program under the fault library; sets RC,
+# CALLS_MEM FAILED_MEM CALLS_IO FAILED_IO from the injector's counters.
+run_case() {
+    local spec=$1 d=$2
+    mkdir -p "$d"
+    set +e
+    env HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$d/p" HEAPPROF_FAULT="$spec" HEAPPROF_FAULT_LOG="$d/log" \
+        LD_PRELOAD="$FAULT_LIB" "$FAULTPROG" $STATUS >"$d/out" 2>"$d/err"
+    RC=$?
+    set -e
+    local logs=("$d"/log.*)
+    [[ ${#logs[@]} -eq 1 && -f ${logs[0]} ]] || fail "expected one injector log $d/log.<pid>, found: ${logs[*]}"
+    read -r CALLS_MEM FAILED_MEM CALLS_IO FAILED_IO <<<"$(od -An -tu8 -v "${logs[0]}" | tr -s ' \n' ' ')"
+}
+
+# check_case DIR STRICT: the checks above.  STRICT=1 also requires each
+# undegraded profile to match a profile point exactly.
+check_case() {
+    local d=$1 strict=$2
+    [[ $RC -eq $plain_rc ]] || fail "exit status $RC, expected $plain_rc; stderr: $(head -c 400 "$d/err")"
+    cmp -s "$d/out" "$W/plain.out" || fail "stdout differs from the plain run: $(diff "$W/plain.out" "$d/out" | head -n 6)"
+    # stderr: only our lines, few of them.
+    if grep -qv '^heapprof: ' "$d/err"; then
+        fail "stderr has lines not from the profiler: $(grep -v '^heapprof: ' "$d/err" | head -n 3)"
+    fi
+    local nlines nwrite ntables
+    nlines=$(wc -l <"$d/err")
+    nwrite=$(grep -c '^heapprof: cannot write profile ' "$d/err" || true)
+    ntables=$(grep -c '^heapprof: cannot map its tables' "$d/err" || true)
+    [[ $nlines -eq $((nwrite + ntables)) ]] || fail "unexpected stderr lines: $(cat "$d/err")"
+    [[ $ntables -le 1 && $nwrite -le 3 ]] || fail "too many messages ($nlines): $(head -n 5 "$d/err")"
+    local tmps
+    tmps=$(find "$d" -name '*.tmp')
+    [[ -z $tmps ]] || fail "temporary file left: $tmps"
+    local files=() f
+    for f in "$d"/p.*.pb.gz; do [[ -e $f ]] && files+=("$f"); done
+    [[ $((${#files[@]} + nwrite)) -eq 3 ]] ||
+        fail "${#files[@]} profiles and $nwrite failure lines; 3 profiles were asked for"
+    local k=0 last=0 seq point canon degraded
+    for f in $(printf '%s\n' "${files[@]}" | sort -V); do
+        k=$((k + 1))
+        seq=${f%.pb.gz}
+        seq=${seq##*.}
+        [[ $((10#$seq)) -eq $k ]] || fail "profile sequence has a gap: $f is number $k"
+        "$PBCHECK" --leaf fp_ "$f" >"$f.chk" 2>"$f.err" || fail "$(cat "$f.err")"
+        canon=$(awk '$1=="leaf" && $3+$4+$5+$6>0 {print $2,$3,$4,$5,$6}' "$f.chk" | sort | tr '\n' ';')
+        degraded=0
+        if [[ $ntables -eq 1 ]] || ! grep -q '^comment dropped_samples stack_table=0 live_table=0 ' "$f.chk"; then
+            degraded=1
+        fi
+        point=0
+        for p in 1 2 3; do
+            if [[ $p -gt $last && $canon == "${EXPECT[$p]}" ]]; then point=$p; break; fi
+        done
+        if [[ $point -gt 0 ]]; then
+            last=$point
+        elif [[ $degraded -eq 0 && $strict -eq 1 ]]; then
+            fail "$f reports no dropped samples but matches no profile point after $last:
+  profile: $canon
+  points:  ${EXPECT[1]} | ${EXPECT[2]} | ${EXPECT[3]}"
+        elif [[ $degraded -eq 1 ]]; then
+            # Dropped samples may only lower what is shown.
+            awk -v c="$canon" -v e="${EXPECT[3]}" 'BEGIN {
+                n = split(e, el, ";"); for (i = 1; i <= n; i++) if (el[i] != "") {
+                    split(el[i], x, " "); for (j = 2; j <= 3; j++) max[x[1], j] = x[j] }
+                n = split(c, cl, ";"); for (i = 1; i <= n; i++) if (cl[i] != "") {
+                    split(cl[i], x, " "); for (j = 2; j <= 3; j++) if (x[j] > max[x[1], j]) exit 1 } }' ||
+                fail "$f shows more than was allocated: $canon vs ${EXPECT[3]}"
+        fi
+    done
+}
+
+start=$SECONDS
+cur=count
+run_case "mem:0,io:0" "$W/count"
+check_case "$W/count" 1
+[[ $(ls "$W"/count/p.*.pb.gz | wc -l) -eq 3 ]] || fail "the counting run wrote $(ls "$W"/count/p.*.pb.gz | wc -l) profiles, expected 3"
+echo "faults_$mode: without faults the run passes $CALLS_MEM mem points and $CALLS_IO io points"
+total_mem=$CALLS_MEM
+total_io=$CALLS_IO
+
+runs=0
+hits=0
+single() { # KIND TOTAL: every N from 1 to TOTAL+3 (or FAULT_MAX_N)
+    local kind=$1 total=$2 max n calls failed
+    max=${FAULT_MAX_N:-$((total + 3))}
+    for ((n = 1; n <= max; n++)); do
+        cur="$kind:$n"
+        run_case "$kind:$n" "$W/$kind$n"
+        if [[ $kind == mem ]]; then calls=$CALLS_MEM failed=$FAILED_MEM; else calls=$CALLS_IO failed=$FAILED_IO; fi
+        if [[ $n -le $calls ]]; then
+            [[ $failed -eq 1 ]] || fail "the injector failed $failed calls, expected 1 (of $calls)"
+            hits=$((hits + 1))
+        else
+            [[ $failed -eq 0 ]] || fail "the injector failed $failed calls beyond the $calls made"
+        fi
+        check_case "$W/$kind$n" 1
+        rm -rf "$W/$kind$n"
+        runs=$((runs + 1))
+    done
+}
+
+case $mode in
+mem) single mem "$total_mem" ;;
+io) single io "$total_io" ;;
+persistent)
+    for spec in mem:1+ mem:$((total_mem / 3))+ mem:$((total_mem * 2 / 3))+ io:1+ io:2+ io:$((total_io / 2))+ "mem:5+,io:5+"; do
+        cur=$spec
+        run_case "$spec" "$W/p$runs"
+        check_case "$W/p$runs" 0
+        rm -rf "$W/p$runs"
+        runs=$((runs + 1))
+    done
+    hits=$runs
+    ;;
+*) fail "unknown mode $mode" ;;
+esac
+echo "faults_$mode: $runs runs, $hits with a fault injected, all checks passed in $((SECONDS - start)) s"

@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# tests/realprogs/run.sh [NAME...] - widely used programs, run plain and with
+# libheapprof.so preloaded.  For each: identical stdout and exit status (and
+# identical output files where the program writes one), no line from the
+# profiler on stderr, no PATH.tmp left, every profile a complete and
+# consistent pprof file (pbcheck), and `go tool pprof -symbolize=none`
+# (names from the profile alone, not from pprof's own lookup) shows the
+# functions expected.
+#
+# NAME: python perl sqlite gcc pipeline git mt (default: all).  mt is our
+# multi-threaded C++ program (mt.cc), run in exact mode (HEAPPROF_SAMPLE=1)
+# and checked to the byte; the others run at the default interval.
+#
+# A program that is missing is installed with apt-get when running as root
+# (CI); otherwise the test is skipped (exit status 77, which ctest reports
+# as skipped).  `go` missing is a failure unless HEAPPROF_SKIP_GO=1.
+#
+# Environment: HEAPPROF_LIB, PBCHECK, MT_PROG, RP_WORK (set by CMake).
+set -euo pipefail
+for v in HEAPPROF_LIB PBCHECK MT_PROG RP_WORK; do
+    [[ -n ${!v:-} ]] || { echo "FAIL: $v not set (run through ctest)" >&2; exit 1; }
+done
+unset LD_PRELOAD HEAPPROF_SAMPLE HEAPPROF_DEPTH HEAPPROF_OUT HEAPPROF_SIGNAL HEAPPROF_PERIOD \
+      HEAPPROF_ON_EXIT HEAPPROF_MAX_LIVE HEAPPROF_MAX_STACKS HEAPPROF_HIGHWATER HEAPPROF_KEEP \
+      HEAPPROF_CHILDREN
+export LC_ALL=C
+
+NAME=
+fail() { echo "FAIL [realprogs $NAME]: $*" >&2; exit 1; }
+note() { echo "[realprogs $NAME] $*"; }
+
+# need CMD PACKAGE: CMD must exist; install PACKAGE if we may, else skip.
+need() {
+    command -v "$1" >/dev/null 2>&1 && return 0
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        note "installing $2 for $1"
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends "$2") >/dev/null 2>&1 || fail "apt-get install $2 failed"
+        command -v "$1" >/dev/null 2>&1 && return 0
+        fail "$1 still missing after installing $2"
+    fi
+    echo "SKIP [realprogs $NAME]: $1 is not installed and we are not root to install $2"
+    exit 77
+}
+
+GO_OK=
+go_setup() {
+    [[ -n $GO_OK ]] && return 0
+    if [[ ${HEAPPROF_SKIP_GO:-} == 1 ]]; then GO_OK=skip; return 0; fi
+    command -v go >/dev/null 2>&1 || fail "'go' is not installed (install golang-go, or HEAPPROF_SKIP_GO=1)"
+    export HOME=${HOME:-$RP_WORK/gohome}
+    [[ -w $HOME ]] || export HOME=$RP_WORK/gohome
+    mkdir -p "$HOME"
+    export GOCACHE=${GOCACHE:-$RP_WORK/gocache} GOTOOLCHAIN=local
+    GO_OK=yes
+}
+
+# run_both DIR CMD...: CMD in DIR/plain and, preloaded, in DIR/prof (each
+# its own working directory); stdout, stderr and status compared.
+# Extra environment for the profiled run: PROF_ENV (array).
+run_both() {
+    local d=$1; shift
+    mkdir -p "$d/plain" "$d/prof" "$d/out"
+    local rc1 rc2
+    set +e
+    (cd "$d/plain" && "$@") >"$d/plain.out" 2>"$d/plain.err"
+    rc1=$?
+    (cd "$d/prof" && env "${PROF_ENV[@]}" HEAPPROF_OUT="$d/out/p" LD_PRELOAD="$HEAPPROF_LIB" "$@") \
+        >"$d/prof.out" 2>"$d/prof.err"
+    rc2=$?
+    set -e
+    [[ $rc1 -eq $rc2 ]] || fail "exit status $rc2 with the profiler, $rc1 without; stderr: $(tail -n 5 "$d/prof.err")"
+    cmp -s "$d/plain.out" "$d/prof.out" ||
+        fail "stdout differs with the profiler: $(diff "$d/plain.out" "$d/prof.out" | head -n 8)"
+    if grep -q '^heapprof:' "$d/prof.err"; then
+        fail "the profiler printed: $(grep '^heapprof:' "$d/prof.err" | head -n 3)"
+    fi
+    diff <(grep -v '^heapprof:' "$d/prof.err") "$d/plain.err" >/dev/null ||
+        fail "stderr differs with the profiler: $(diff "$d/plain.err" "$d/prof.err" | head -n 8)"
+    RC=$rc1
+}
+
+# check_profiles DIR MIN_FILES: at least MIN_FILES profiles, all sound; the
+# union of their -top tables (names from the profiles only) in DIR/top.
+check_profiles() {
+    local d=$1 min=$2 f n=0
+    [[ -z $(find "$d/out" -name '*.tmp') ]] || fail "temporary files left: $(find "$d/out" -name '*.tmp')"
+    : >"$d/top"
+    go_setup
+    for f in "$d"/out/p.*.pb.gz; do
+        [[ -e $f ]] || continue
+        n=$((n + 1))
+        "$PBCHECK" "$f" >"$f.chk" 2>&1 || fail "pbcheck: $(cat "$f.chk")"
+        [[ $GO_OK == yes ]] || continue
+        go tool pprof -top -symbolize=none -sample_index=alloc_space -nodecount=100000 \
+            -nodefraction=0 -edgefraction=0 "$f" >"$f.top" 2>"$f.toperr" ||
+            fail "go tool pprof cannot read $f: $(head -c 300 "$f.toperr")"
+        cat "$f.top" >>"$d/top"
+    done
+    [[ $n -ge $min ]] || fail "expected at least $min profiles, found $n"
+    PROFILES=$n
+}
+
+# expect_names DIR NAME...: each NAME (fixed string) in some profile's table.
+expect_names() {
+    local d=$1 name; shift
+    [[ $GO_OK == yes ]] || return 0
+    for name in "$@"; do
+        grep -qF -- "$name" "$d/top" ||
+            fail "function '$name' not in any profile; functions seen: $(awk 'NF>=6 {print $6}' "$d/top" | sort -u | head -n 40 | tr '\n' ' ')"
+    done
+}
+
+t_python() {
+    need python3 python3
+    local d=$RP_WORK/python
+    cat >"$RP_WORK/alloc.py" <<'EOF'
+d = {}
+for i in range(200000):
+    d["key%d" % i] = [i] * (i % 50)
+total = 0
+for i in range(3000):
+    b = bytearray(40000 + i)   # > 512 bytes: through malloc, not pymalloc's arenas
+    total += len(b)
+print(len(d), sum(len(v) for v in d.values()), total)
+EOF
+    # The distribution's interpreter when there is one (not a version
+    # manager's shim, which is a shell script starting other processes).
+    local py=python3
+    [[ -x /usr/bin/python3 ]] && py=/usr/bin/python3
+    PROF_ENV=()
+    run_both "$d" "$py" "$RP_WORK/alloc.py"
+    check_profiles "$d" 1
+    # Every sample's stack runs through the interpreter's main loop; the
+    # bytearrays come from PyByteArray_Resize.
+    expect_names "$d" Py_BytesMain _PyEval_EvalFrameDefault PyByteArray_Resize
+}
+
+t_perl() {
+    need perl perl-base
+    local d=$RP_WORK/perl
+    PROF_ENV=()
+    run_both "$d" perl -e 'my %h; for my $i (1..200000) { $h{"k$i"} = [($i) x ($i % 20)] }
+        my $n = 0; $n += @$_ for values %h; my $s = "x" x 1000; $s .= $s for 1..14;
+        print scalar(keys %h), " $n ", length($s), "\n"'
+    check_profiles "$d" 1
+    expect_names "$d" perl_run Perl_safesysmalloc
+}
+
+t_sqlite() {
+    need sqlite3 sqlite3
+    local d=$RP_WORK/sqlite
+    PROF_ENV=()
+    run_both "$d" sqlite3 :memory: "
+        CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, v REAL);
+        WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000)
+        INSERT INTO t SELECT x, printf('name-%08d', x), x * 0.5 FROM c;
+        CREATE INDEX t_name ON t(name);
+        SELECT count(*), sum(v), max(name) FROM t;
+        SELECT name FROM t ORDER BY name DESC LIMIT 3;"
+    check_profiles "$d" 1
+    expect_names "$d" sqlite3_step
+}
+
+t_gcc() {
+    need gcc gcc
+    local d=$RP_WORK/gcc
+    mkdir -p "$d"
+    {
+        echo '#include <stdio.h>'
+        for i in $(seq 1 300); do
+            echo "static int f$i(int x) { int a[16]; for (int i = 0; i < 16; i++) a[i] = x * i + $i; return a[x & 15]; }"
+        done
+        echo 'int main(void) { int s = 0;'
+        for i in $(seq 1 300); do echo "  s += f$i(s);"; done
+        echo '  printf("%d\n", s); return 0; }'
+    } >"$d/gen.c"
+    PROF_ENV=()
+    run_both "$d" gcc -O2 -c "$d/gen.c" -o gen.o
+    cmp -s "$d/plain/gen.o" "$d/prof/gen.o" || fail "gcc produced a different object file under the profiler"
+    # The driver, cc1 and as each write a profile.
+    check_profiles "$d" 3
+    expect_names "$d" __libc_start_main
+}
+
+t_pipeline() {
+    need sort coreutils
+    need awk mawk
+    local d=$RP_WORK/pipeline
+    PROF_ENV=()
+    run_both "$d" bash -c 'seq 1 300000 | awk "{ print (\$1 * 7919) % 5000 }" | sort | uniq -c | sort -n | tail -n 5'
+    # bash, seq, awk, sort, uniq, sort, tail: one profile each at least.
+    check_profiles "$d" 7
+    expect_names "$d" __libc_start_main
+}
+
+t_git() {
+    need git git
+    local d=$RP_WORK/git
+    PROF_ENV=()
+    local script='
+        export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.invalid GIT_COMMITTER_NAME=t
+        export GIT_COMMITTER_EMAIL=t@example.invalid GIT_AUTHOR_DATE="2020-01-01T00:00:00Z"
+        export GIT_COMMITTER_DATE="2020-01-01T00:00:00Z" GIT_CONFIG_NOSYSTEM=1 HOME=$PWD
+        git init -q -b main repo && cd repo
+        for i in $(seq 1 40); do seq 1 $((i * 50)) > f$i.txt; done
+        git add . && git commit -q -m first
+        for i in $(seq 1 40 3); do echo change >> f$i.txt; done
+        git commit -q -am second
+        git log --format="%H %s" && git diff --stat HEAD~1 | tail -n 1'
+    run_both "$d" bash -c "$script"
+    check_profiles "$d" 4
+    expect_names "$d" __libc_start_main
+}
+
+t_mt() {
+    local d=$RP_WORK/mt
+    PROF_ENV=(HEAPPROF_SAMPLE=1)
+    run_both "$d" "$MT_PROG" --pidfile pid
+    # The parent, the /bin/true it execs after a fork, and the exec'd copy
+    # of itself.
+    check_profiles "$d" 3
+    local pid f
+    pid=$(cat "$d/prof/pid")
+    f="$d/out/p.$pid.0001.pb.gz"
+    [[ -f $f ]] || fail "no exit profile of the parent ($f)"
+    "$PBCHECK" --leaf '' "$f" >"$f.leaf" || fail "pbcheck $f"
+    grep -q '^comment dropped_samples stack_table=0 live_table=0 ' "$f.leaf" ||
+        fail "samples dropped in exact mode: $(grep dropped "$f.leaf")"
+    local site want got
+    while read -r _ site ao as; do
+        want="$ao $as"
+        got=$(awk -v s="$site" '$1=="leaf" && index($2, s) {print $3, $4}' "$f.leaf")
+        [[ $got == "$want" ]] || fail "$site: program counted (objects bytes) $want, profile has ${got:-nothing}"
+        note "$site: $want, exact"
+    done < <(grep '^expect ' "$d/prof.out")
+    local caught
+    caught=$(awk '$1=="caught" {print $2}' "$d/prof.out")
+    got=$(awk '$1=="leaf" && $2=="__cxa_allocate_exception" {print $3}' "$f.leaf")
+    [[ $got == "$caught" ]] || fail "exceptions: $caught thrown, __cxa_allocate_exception has ${got:-no} objects"
+    expect_names "$d" mt_aligned mt_array __cxa_allocate_exception
+}
+
+all=(python perl sqlite gcc pipeline git mt)
+[[ $# -gt 0 ]] || set -- "${all[@]}"
+mkdir -p "$RP_WORK"
+for NAME in "$@"; do
+    declare -F "t_$NAME" >/dev/null || fail "unknown program $NAME (one of: ${all[*]})"
+    start=$SECONDS
+    [[ -n ${RP_KEEP:-} ]] || rm -rf "${RP_WORK:?}/$NAME"
+    "t_$NAME"
+    note "ok: same output and status, $PROFILES profile(s), $((SECONDS - start)) s"
+    [[ -n ${RP_KEEP:-} ]] || rm -rf "${RP_WORK:?}/$NAME"
+done
