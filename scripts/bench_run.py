@@ -1,0 +1,634 @@
+#!/usr/bin/env python3
+"""Run heapprof's benchmark suite and print markdown tables.
+
+Called by scripts/bench.sh, which installs the peers and builds the library
+and the workloads first; see docs/benchmarks.md.  It can also be run by hand:
+
+    python3 scripts/bench_run.py --bin build-bench/bench --lib build-bench/libheapprof.so
+
+Sections (all by default; pick with --sections):
+  timing    wall time of every workload under every configuration, the
+            configurations interleaved run by run (round r runs each
+            configuration once, in an order rotated by r), medians and
+            ratios pair by pair, plus the spread of every cell;
+  rss       peak RSS of the same runs: heapprof's extra over plain glibc;
+  callgrind instructions added per unsampled malloc+free pair;
+  dump      time to write a profile of 1k/10k/100k distinct stacks, and
+            the worst malloc+free latency of another thread meanwhile.
+"""
+
+import argparse
+import gzip
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+LIBDIR = "/usr/lib/x86_64-linux-gnu"
+JEMALLOC = f"{LIBDIR}/libjemalloc.so.2"
+TCMALLOC = f"{LIBDIR}/libtcmalloc.so.4"
+RUNSTAT = None  # set from --bin
+
+# ---------------------------------------------------------------- workloads
+
+# name -> (binary, [(arg, full-mode value)]): values are scaled by --scale.
+WORKLOADS = {
+    "churn": ("churn", [("threads", None, 2), ("pairs", "n", 30_000_000), ("slots", None, 4096)]),
+    "xthread": ("xthread", [("objects", "n", 10_000_000), ("queue", None, 1024)]),
+    "large": ("large", [("ops", "n", 3000), ("slots", None, 32)]),
+    "cxx": ("cxx", [("ops", "n", 2_000_000), ("keys", None, 20000)]),
+}
+
+
+def workload_argv(bindir, name, scale):
+    binary, args = WORKLOADS[name]
+    argv = [os.path.join(bindir, binary)]
+    for key, scaled, value in args:
+        if scaled:
+            value = max(1, int(value * scale))
+        argv.append(f"{key}={value}")
+    return argv
+
+
+# ----------------------------------------------------------- configurations
+
+
+class Config:
+    def __init__(self, name, label, preload=(), env=None, wrap=None, small=False):
+        self.name = name
+        self.label = label
+        self.preload = list(preload)
+        self.env = dict(env or {})
+        self.wrap = wrap  # function(tmpdir) -> argv prefix
+        self.small = small  # runs the reduced workload size
+
+
+def make_configs(lib, tmp):
+    hp = lib
+    return [
+        Config("glibc", "glibc"),
+        Config("hp", "heapprof 512 KiB (default)", [hp]),
+        Config("hp64k", "heapprof 64 KiB", [hp], {"HEAPPROF_SAMPLE": "64k"}),
+        Config("hp4k", "heapprof 4 KiB", [hp], {"HEAPPROF_SAMPLE": "4k"}),
+        Config("je", "jemalloc", [JEMALLOC]),
+        Config("jeprof", "jemalloc prof (lg_prof_sample:19)", [JEMALLOC],
+               {"MALLOC_CONF": f"prof:true,lg_prof_sample:19,prof_prefix:{tmp}/jeprof"}),
+        Config("hpje", "heapprof 512 KiB over jemalloc", [hp, JEMALLOC]),
+        Config("tc_s", "tcmalloc", [TCMALLOC], small=True),
+        Config("tchp_s", "tcmalloc + gperftools heap profiler", [TCMALLOC],
+               {"HEAPPROFILE": f"{tmp}/gperf",
+                # Only the recording cost: no profile every 1 GiB allocated
+                # (the default), as heapprof writes none in these runs.
+                "HEAP_PROFILE_ALLOCATION_INTERVAL": "0",
+                "HEAP_PROFILE_INUSE_INTERVAL": "0"}, small=True),
+        Config("glibc_s", "glibc", small=True),
+        Config("ht_s", "heaptrack", wrap=lambda t: ["heaptrack", "-o", f"{t}/heaptrack.%p"],
+               small=True),
+    ]
+
+
+# (baseline, profiled) pairs of the timing table
+PAIRS = [
+    ("glibc", "hp"),
+    ("glibc", "hp64k"),
+    ("glibc", "hp4k"),
+    ("je", "jeprof"),
+    ("je", "hpje"),
+    ("tc_s", "tchp_s"),
+    ("glibc_s", "ht_s"),
+]
+
+# ------------------------------------------------------------------ running
+
+
+def base_env(tmp):
+    env = dict(os.environ)
+    for k in list(env):
+        if k.startswith(("HEAPPROF_", "MALLOC_CONF", "HEAPPROFILE", "HEAP_PROFILE")) or k == "LD_PRELOAD":
+            del env[k]
+    env["HEAPPROF_ON_EXIT"] = "0"
+    env["HEAPPROF_OUT"] = f"{tmp}/heapprof"
+    return env
+
+
+def run_once(argv, env, tmp, extra_env=None):
+    """Run argv through runstat with extra_env set for it alone; return
+    (wall seconds, max RSS KiB, stdout text, CPU seconds)."""
+    out_path = os.path.join(tmp, "stdout.txt")
+    err_path = os.path.join(tmp, "stderr.txt")
+    stat_path = os.path.join(tmp, "runstat.txt")
+    cmd = [RUNSTAT, stat_path]
+    for k, v in (extra_env or {}).items():
+        cmd += ["-e", f"{k}={v}"]
+    cmd += ["--"] + argv
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        rc = subprocess.call(cmd, env=env, stdout=out, stderr=err, cwd=tmp)
+    with open(out_path) as f:
+        text = f.read()
+    if rc != 0:
+        with open(err_path) as f:
+            sys.stderr.write(f.read()[-2000:])
+        raise SystemExit(f"bench: {' '.join(argv)} exited with {rc}")
+    with open(stat_path) as f:
+        st = f.read()
+    return (int(field(st, "wall_ns")) / 1e9, int(field(st, "maxrss_kb")), text,
+            int(field(st, "cpu_ns")) / 1e9)
+
+
+def clean_outputs(tmp):
+    for f in os.listdir(tmp):
+        if f.startswith(("heapprof.", "jeprof", "gperf", "heaptrack.")):
+            try:
+                os.unlink(os.path.join(tmp, f))
+            except OSError:
+                pass
+
+
+def field(text, key):
+    m = re.search(rf"\b{key}=([^\s]+)", text)
+    return m.group(1) if m else None
+
+
+def quantiles(xs):
+    xs = sorted(xs)
+    if len(xs) < 2:
+        return xs[0], xs[0]
+    q = statistics.quantiles(xs, n=4, method="inclusive")
+    return q[0], q[2]
+
+
+def fmt_s(x):
+    return f"{x:.3f}" if x < 10 else f"{x:.2f}"
+
+
+def run_timing(a, tmp, configs, log):
+    """Returns {workload: {config: [(wall, rss, checksum, live_peak)]}}."""
+    results = {}
+    by_name = {c.name: c for c in configs}
+    for w in a.workloads:
+        res = {c.name: [] for c in configs}
+        full = workload_argv(a.bin, w, a.scale)
+        small = workload_argv(a.bin, w, a.scale / a.small_div)
+        log(f"  {w}: {' '.join(os.path.basename(x) for x in full)} / small: "
+            f"{' '.join(os.path.basename(x) for x in small)}")
+        for r in range(a.runs):
+            k = r % len(configs)
+            order = configs[k:] + configs[:k]
+            t_round = time.perf_counter()
+            for c in order:
+                extra = dict(c.env)
+                if c.preload:
+                    extra["LD_PRELOAD"] = " ".join(c.preload)
+                argv = (c.wrap(tmp) if c.wrap else []) + (small if c.small else full)
+                wall, rss, text, cpu = run_once(argv, base_env(tmp), tmp, extra)
+                res[c.name].append((wall, rss, field(text, "checksum"),
+                                    int(field(text, "live_peak_bytes") or 0), cpu))
+                clean_outputs(tmp)
+            log(f"    round {r + 1}/{a.runs} {time.perf_counter() - t_round:.1f}s")
+        # Every configuration must compute the same thing.
+        for size in (False, True):
+            sums = {by_name[n].name: {x[2] for x in v} for n, v in res.items()
+                    if by_name[n].small == size}
+            allsums = set().union(*sums.values()) if sums else set()
+            if len(allsums) > 1:
+                raise SystemExit(f"bench: {w}: checksums differ between configurations: {sums}")
+        results[w] = res
+    return results
+
+
+def timing_tables(a, results, configs):
+    label = {c.name: c.label for c in configs}
+    lines = []
+    lines.append("Wall time in seconds: median [min-max] of the runs; ratio = median(profiled) / "
+                 "median(baseline); paired = median of the per-round ratios [their min-max]; "
+                 "CPU ratio = the same ratio of medians for user+system CPU time of the process "
+                 "(less sensitive to other load on the machine, blind to time spent waiting); "
+                 "min ratio = ratio of the fastest runs (other load only ever adds time).")
+    lines.append("")
+    lines.append("| workload | baseline | median s [min-max] | profiled | median s [min-max] | "
+                 "ratio | paired ratio [min-max] | CPU ratio | min ratio |")
+    lines.append("|---|---|---|---|---|---|---|---|---|")
+    summary = {}
+    for w, res in results.items():
+        for base, prof in PAIRS:
+            if base not in res or prof not in res or not res[base] or not res[prof]:
+                continue
+            A = [x[0] for x in res[base]]
+            B = [x[0] for x in res[prof]]
+            ma, mb = statistics.median(A), statistics.median(B)
+            paired = [b / a_ for a_, b in zip(A, B)]
+            mp = statistics.median(paired)
+            cpu = statistics.median(x[4] for x in res[prof]) / statistics.median(x[4] for x in res[base])
+            summary[(w, prof)] = (mb / ma, mp, cpu, min(B) / min(A))
+            small = " (small)" if prof.endswith("_s") else ""
+            lines.append(
+                f"| {w}{small} | {label[base]} | {fmt_s(ma)} [{fmt_s(min(A))}-{fmt_s(max(A))}] | "
+                f"{label[prof]} | {fmt_s(mb)} [{fmt_s(min(B))}-{fmt_s(max(B))}] | "
+                f"**{mb / ma:.3f}x** | {mp:.3f}x [{min(paired):.2f}-{max(paired):.2f}] | "
+                f"{cpu:.3f}x | {min(B) / min(A):.3f}x |")
+    lines.append("")
+    # Spread of the baselines: the noise floor of every ratio above.
+    lines.append("Run-to-run spread of each configuration (IQR / median, %):")
+    lines.append("")
+    names = [c.name for c in configs]
+    spread = {}
+    lines.append("| workload | " + " | ".join(names) + " |")
+    lines.append("|---|" + "---|" * len(names))
+    for w, res in results.items():
+        row = []
+        for n in names:
+            xs = [x[0] for x in res.get(n, [])]
+            if not xs:
+                row.append("")
+                continue
+            q1, q3 = quantiles(xs)
+            iqr = 100 * (q3 - q1) / statistics.median(xs)
+            spread[(w, n)] = iqr
+            row.append(f"{iqr:.1f}")
+        lines.append(f"| {w} | " + " | ".join(row) + " |")
+    return lines, summary, spread
+
+
+def rss_table(results):
+    lines = []
+    lines.append("Peak RSS (max RSS of the process, median over the timing runs, MiB). Limit = "
+                 "10% of the workload's own peak live heap + 16 MiB.")
+    lines.append("")
+    lines.append("| workload | live heap MiB | glibc | heapprof 512K (extra) | heapprof 64K (extra) | "
+                 "heapprof 4K (extra) | jemalloc | heapprof over jemalloc (extra) | limit | within? |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|")
+    verdicts = {}
+    for w, res in results.items():
+        def med(n):
+            xs = [x[1] for x in res.get(n, [])]
+            return statistics.median(xs) / 1024 if xs else None
+        live = max((x[3] for x in res.get("glibc", [])), default=0) / 2**20
+        limit = 0.1 * live + 16
+        g, je = med("glibc"), med("je")
+        cells, worst = [], 0.0
+        for n, base in (("hp", g), ("hp64k", g), ("hp4k", g), (None, None), ("hpje", je)):
+            if n is None:
+                cells.append(f"{je:.1f}" if je is not None else "")
+                continue
+            v = med(n)
+            if v is None or base is None:
+                cells.append("")
+                continue
+            worst = max(worst, v - base)
+            cells.append(f"{v:.1f} ({v - base:+.1f})")
+        ok = worst <= limit
+        verdicts[w] = (worst, limit, ok)
+        lines.append(f"| {w} | {live:.1f} | {g:.1f} | " + " | ".join(cells) +
+                     f" | {limit:.1f} | {'yes' if ok else '**no**'} |")
+    return lines, verdicts
+
+
+# ---------------------------------------------------------------- callgrind
+
+
+def callgrind_totals(path):
+    """(total Ir, inclusive Ir of heapprof's slow paths, calls to them)."""
+    total = None
+    names = {}
+    slow = {"profiler_alloc_slow", "profiler_free_slow", "profiler_realloc_slow"}
+    incl = calls = 0
+    cur_fn = cur_cfn = None
+    pending_calls = None
+    with open(path) as f:
+        for line in f:
+            if line.startswith(("summary:", "totals:")):
+                total = int(line.split()[1])
+                continue
+            m = re.match(r"c?fn=\((\d+)\)(?: (.*))?", line)
+            if m:
+                if m.group(2):
+                    names[m.group(1)] = m.group(2).strip()
+                if line.startswith("cfn="):
+                    cur_cfn = names.get(m.group(1))
+                else:
+                    cur_fn, cur_cfn = names.get(m.group(1)), None
+                continue
+            if line.startswith("calls="):
+                pending_calls = int(line[6:].split()[0])
+                continue
+            if pending_calls is not None:
+                # the line after calls= holds the inclusive cost of the call
+                parts = line.split()
+                if cur_cfn in slow and cur_fn not in slow and len(parts) >= 2:
+                    incl += int(parts[1])
+                    calls += pending_calls
+                pending_calls = None
+    return total, incl, calls
+
+
+def run_callgrind(a, tmp, log):
+    pairs = a.cg_pairs
+    churn = os.path.join(a.bin, "churn")
+    rows = []
+    for idle in (0, 1):
+        r = {}
+        for cfg in ("glibc", "hp"):
+            for n in (0, pairs):
+                extra = {"LD_PRELOAD": a.lib} if cfg == "hp" else {}
+                out = os.path.join(tmp, f"cg.{cfg}.{n}.{idle}.out")
+                argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                        "--dump-instr=no", churn, "threads=1", f"pairs={n}", "slots=4096",
+                        f"idle={idle}"]
+                run_once(argv, base_env(tmp), tmp, extra)
+                r[(cfg, n)] = callgrind_totals(out)
+                os.unlink(out)
+                clean_outputs(tmp)
+        g0, g1 = r[("glibc", 0)][0], r[("glibc", pairs)][0]
+        h0, (h1, slow_ir, slow_calls) = r[("hp", 0)][0], r[("hp", pairs)]
+        slow_ir0 = r[("hp", 0)][1]
+        per_g = (g1 - g0) / pairs
+        per_h = (h1 - h0) / pairs
+        per_h_unsampled = (h1 - h0 - (slow_ir - slow_ir0)) / pairs
+        rows.append((idle, per_g, per_h, per_h_unsampled, slow_calls - r[("hp", 0)][2]))
+        log(f"  idle={idle}: glibc {per_g:.1f}/pair, heapprof {per_h:.1f}/pair "
+            f"({per_h_unsampled:.1f} without slow paths)")
+    lines = [f"Instructions per malloc+free pair (callgrind Ir, churn threads=1 slots=4096, "
+             f"(Ir(pairs={pairs}) - Ir(pairs=0)) / {pairs}). \"Unsampled\" leaves out the "
+             "inclusive cost of heapprof's slow paths (profiler_alloc_slow/free_slow/"
+             "realloc_slow: sampled allocations, their frees and filter false positives).",
+             "",
+             "| program threads | glibc | heapprof 512K, all | added, all | heapprof, unsampled | "
+             "**added per unsampled pair** | slow-path calls |",
+             "|---|---|---|---|---|---|---|"]
+    for idle, g, h, hu, calls in rows:
+        what = ("1 (heapprof's writer thread makes glibc multi-threaded; plain glibc stays "
+                "single-threaded)" if idle == 0 else
+                "1 + an idle thread in both runs (glibc multi-threaded in both)")
+        lines.append(f"| {what} | {g:.1f} | {h:.1f} | {h - g:+.1f} | {hu:.1f} | "
+                     f"**{hu - g:+.1f}** | {calls} |")
+    return lines, rows
+
+
+# --------------------------------------------------------------------- dump
+
+
+def profile_comment(path, key):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    m = re.search(rb"\b" + key.encode() + rb"=([0-9.]+)", data)
+    return float(m.group(1)) if m else None
+
+
+def run_dump(a, tmp, log):
+    dumpstacks = os.path.join(a.bin, "dumpstacks")
+    lines = ["`dumpstacks stacks=N dumps=3`, run "
+             f"{a.dump_runs} times per N: HEAPPROF_SAMPLE=1 while the stacks are made, then "
+             "the default interval. Dump 1 is cold (the symbolizer reads the ELF files), dumps "
+             "2-3 warm; wall time of the `heapprof_dump(NULL)` call and the CPU time of the "
+             "thread that made it, in a run without the latency thread. `last_dump_ms` is read "
+             "back from the following profile's comment. Latency, from a second run of each: the worst single malloc(64)+free of another thread during the "
+             "dumps, and during an equally busy window just before them (the machine's own "
+             "noise); \"CPU\" is the most CPU time that thread spent in one pair (a pair slow in "
+             "wall time but not in CPU time was off the CPU: preempted, or asleep on a lock).",
+             "",
+             "| stacks | profile KiB | dump 1 ms (cold) | dumps 2-3 ms median [max] | "
+             "dumps 2-3 CPU ms | last_dump_ms (profile) | worst pair during dumps us (CPU us) "
+             "| pairs > 1 ms during dumps | worst pair, quiet window us (CPU us) | pairs > 1 ms, quiet "
+             "| peak RSS MiB no dump / 3 dumps |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    verdict = {}
+    for n in a.dump_stacks:
+        cold, warm, warm_cpu, lastms, size = [], [], [], [], []
+        lat_d, lat_dc, over_d, lat_q, lat_qc, over_q = [], [], [], [], [], []
+        rss_nodump = rss_dump = None
+        for r in range(a.dump_runs):
+            env = base_env(tmp)
+            extra = {"LD_PRELOAD": a.lib, "HEAPPROF_SAMPLE": "1"}
+            # Times from a run without the latency thread (on 2 cores it would
+            # take one of them from the dumping thread), latencies from one with.
+            _, rss, text, _ = run_once([dumpstacks, f"stacks={n}", "dumps=3", "quiet_ms=0",
+                                        "latency=0"], env, tmp, extra)
+            rss_dump = max(rss_dump or 0, rss)
+            f = lambda k: float(field(text, k))
+            cold.append(f("dump_ms_1"))
+            warm += [f("dump_ms_2"), f("dump_ms_3")]
+            warm_cpu += [f("dump_cpu_ms_2"), f("dump_cpu_ms_3")]
+            files = sorted(x for x in os.listdir(tmp) if x.startswith("heapprof.") and x.endswith(".pb.gz"))
+            for x in files[1:]:
+                v = profile_comment(os.path.join(tmp, x), "last_dump_ms")
+                if v is not None:
+                    lastms.append(v)
+            if files:
+                size.append(os.path.getsize(os.path.join(tmp, files[-1])) / 1024)
+            clean_outputs(tmp)
+            _, rss, text, _ = run_once([dumpstacks, f"stacks={n}", "dumps=3", "quiet_ms=300"],
+                                       env, tmp, extra)
+            rss_dump = max(rss_dump, rss)
+            lat_d.append(f("lat_dump_max_us"))
+            lat_dc.append(f("lat_dump_max_cpu_us"))
+            over_d.append(int(f("lat_dump_over_1ms")))
+            lat_q.append(f("lat_quiet_max_us"))
+            lat_qc.append(f("lat_quiet_max_cpu_us"))
+            over_q.append(int(f("lat_quiet_over_1ms")))
+            clean_outputs(tmp)
+            if r == 0:
+                _, rss0, _, _ = run_once([dumpstacks, f"stacks={n}", "dumps=0", "quiet_ms=0",
+                                          "latency=0"], env, tmp, extra)
+                rss_nodump = rss0
+                clean_outputs(tmp)
+        mw, mc = statistics.median(warm), statistics.median(warm_cpu)
+        verdict[n] = (mw, max(lat_d), sum(over_d), mc, max(lat_dc), max(lat_q), sum(over_q))
+        lines.append(
+            f"| {n} | {statistics.median(size):.0f} | {statistics.median(cold):.1f} | "
+            f"{mw:.1f} [{max(warm):.1f}] | {mc:.1f} | "
+            f"{statistics.median(lastms) if lastms else float('nan'):.1f} | "
+            f"{max(lat_d):.0f} ({max(lat_dc):.0f}) | {sum(over_d)} in {a.dump_runs} runs | "
+            f"{max(lat_q):.0f} ({max(lat_qc):.0f}) | {sum(over_q)} | "
+            f"{rss_nodump / 1024:.0f} / {rss_dump / 1024:.0f} |")
+        log(f"  {n} stacks: warm dump {mw:.1f} ms ({mc:.1f} ms CPU), worst pair {max(lat_d):.0f} us")
+    return lines, verdict
+
+
+# --------------------------------------------------------------------- main
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+    except Exception:
+        return "?"
+
+
+def jemalloc_prof_status():
+    """Whether this jemalloc accepts prof:true (built with --enable-prof)."""
+    env = dict(os.environ, LD_PRELOAD=JEMALLOC,
+               MALLOC_CONF="prof:true,lg_prof_sample:19,stats_print:true")
+    try:
+        out = subprocess.run(["/bin/true"], env=env, capture_output=True, text=True).stderr
+    except OSError as e:
+        return f"not checked ({e})"
+    if re.search(r"opt\.prof: true", out):
+        return "enabled (stats_print shows config.prof: true, opt.prof: true)"
+    if "Invalid conf" in out or "config.prof: false" in out:
+        return "**REJECTED: this jemalloc was built without profiling; the jeprof rows are plain jemalloc**"
+    return "unknown (no stats output)"
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def machine_lines(a):
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    ver = lambda p: sh(f"dpkg-query -W -f='${{Version}}' {p} 2>/dev/null") or "not installed"
+    return [
+        f"- date: {time.strftime('%Y-%m-%d %H:%M %Z')}",
+        f"- machine: {os.cpu_count()} CPUs (nproc {sh('nproc')}), {cpu}, "
+        f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB",
+        f"- kernel: {platform.release()}",
+        f"- glibc {sh('ldd --version | head -1').split()[-1]}, jemalloc {ver('libjemalloc2')}, "
+        f"gperftools {ver('libgoogle-perftools4')}, heaptrack {ver('heaptrack')}, "
+        f"valgrind {ver('valgrind')}, cc: {sh('cc --version | head -1')}",
+        f"- heapprof: {a.lib_desc} (Release build), workloads -O2",
+        f"- jemalloc prof:true: {jemalloc_prof_status()}",
+        f"- settings: --runs {a.runs} --scale {a.scale} --small-div {a.small_div} "
+        f"(heaptrack and gperftools pairs run the workloads at 1/{a.small_div:g} of the size)",
+    ]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--bin", required=True, help="directory of the workload binaries")
+    p.add_argument("--lib", required=True, help="libheapprof.so")
+    p.add_argument("--runs", type=int, default=15, help="timing runs per configuration (default 15)")
+    p.add_argument("--scale", type=float, default=1.0, help="workload size factor (default 1)")
+    p.add_argument("--small-div", type=float, default=25,
+                   help="heaptrack/gperftools pairs use size/this (default 25)")
+    p.add_argument("--workloads", default="churn,xthread,large,cxx")
+    p.add_argument("--configs", default="",
+                   help="comma list of configuration names to run (default all): "
+                        "glibc,hp,hp64k,hp4k,je,jeprof,hpje,tc_s,tchp_s,glibc_s,ht_s")
+    p.add_argument("--sections", default="timing,rss,callgrind,dump")
+    p.add_argument("--cg-pairs", type=int, default=400_000)
+    p.add_argument("--dump-stacks", default="1000,10000,100000")
+    p.add_argument("--dump-runs", type=int, default=5)
+    p.add_argument("--out", help="also write the report (markdown) here")
+    p.add_argument("--lib-desc", default="?", help="where the library was built from")
+    a = p.parse_args()
+    a.workloads = [w for w in a.workloads.split(",") if w]
+    for w in a.workloads:
+        if w not in WORKLOADS:
+            raise SystemExit(f"bench: unknown workload {w}")
+    a.dump_stacks = [int(x) for x in a.dump_stacks.split(",") if x]
+    a.lib = os.path.abspath(a.lib)
+    a.bin = os.path.abspath(a.bin)
+    global RUNSTAT
+    RUNSTAT = os.path.join(a.bin, "runstat")
+    sections = set(a.sections.split(","))
+    if "rss" in sections:
+        sections.add("timing")
+
+    tmp = tempfile.mkdtemp(prefix="heapprof-bench.")
+    t_start = time.time()
+
+    def log(msg):
+        print(f"[{time.time() - t_start:6.0f}s] {msg}", file=sys.stderr, flush=True)
+
+    report = ["## Results", ""] + machine_lines(a)
+    report.append(f"- load average at start: {loadavg()}")
+    verdicts = {}
+    try:
+        configs = make_configs(a.lib, tmp)
+        if a.configs:
+            keep = set(a.configs.split(","))
+            configs = [c for c in configs if c.name in keep]
+        if "timing" in sections:
+            log(f"timing: {len(configs)} configurations x {a.runs} runs x {len(a.workloads)} workloads")
+            results = run_timing(a, tmp, configs, log)
+            lines, summary, spread = timing_tables(a, results, configs)
+            verdicts["timing"] = summary
+            verdicts["spread"] = spread
+            report += ["", "### Wall time", ""] + lines
+            if "rss" in sections:
+                lines, v = rss_table(results)
+                verdicts["rss"] = v
+                report += ["", "### Memory", ""] + lines
+        if "callgrind" in sections:
+            log("callgrind")
+            lines, rows = run_callgrind(a, tmp, log)
+            verdicts["callgrind"] = rows
+            report += ["", "### Instructions per pair", ""] + lines
+        if "dump" in sections:
+            log("dump")
+            lines, v = run_dump(a, tmp, log)
+            verdicts["dump"] = v
+            report += ["", "### Profile write", ""] + lines
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    report += ["", f"- load average at end: {loadavg()}; "
+               f"total time {time.time() - t_start:.0f} s"]
+    report += ["", "### Targets", ""] + targets(verdicts)
+    text = "\n".join(report) + "\n"
+    print(text)
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text)
+
+
+def targets(v):
+    out = []
+    t = v.get("timing", {})
+    spread = v.get("spread", {})
+
+    def chk(w, base, prof, limit, what):
+        if (w, prof) not in t:
+            return
+        r, pr, cpu, mn = t[(w, prof)]
+        noise = max(spread.get((w, base), 0), spread.get((w, prof), 0))
+        margin = 100 * (limit - 1)
+        verdict = "met" if r <= limit else "**missed**"
+        if noise > margin:
+            verdict += (f" - but inconclusive: the runs' spread (IQR {noise:.0f}% of the median) "
+                        f"is wider than the {margin:.0f}% margin")
+        out.append(f"- {what}, {w}: {r:.3f}x (paired {pr:.3f}x, CPU {cpu:.3f}x, min {mn:.3f}x) "
+                   f"vs <= {limit}x: "
+                   f"{verdict}")
+
+    for w in ("churn", "xthread"):
+        chk(w, "glibc", "hp", 1.05, "default interval over glibc")
+        chk(w, "je", "hpje", 1.05, "default interval over jemalloc")
+        chk(w, "glibc", "hp64k", 1.15, "64 KiB over glibc")
+    for w, (extra, limit, ok) in v.get("rss", {}).items():
+        out.append(f"- extra peak RSS, {w}: worst {extra:+.1f} MiB vs {limit:.1f} MiB: "
+                   f"{'met' if ok else '**missed**'}")
+    for idle, g, h, hu, calls in v.get("callgrind", []):
+        out.append(f"- instructions added per unsampled pair ({'idle thread in both' if idle else 'as is'}): "
+                   f"{hu - g:+.1f} vs <= 15: {'met' if hu - g <= 15 else '**missed**'}")
+    d = v.get("dump", {})
+    if 100000 in d:
+        ms, lat, over, cpu = d[100000][:4]
+        out.append(f"- 100k-stack profile write: {ms:.0f} ms ({cpu:.0f} ms CPU) vs < 250 ms: "
+                   f"{'met' if ms < 250 else '**missed**'}")
+    for n, (ms, lat, over, cpu, lat_cpu, lat_q, over_q) in sorted(d.items()):
+        if lat < 1000:
+            verdict = "met"
+        elif lat_cpu < 1000 and over_q:
+            verdict = (f"**missed** in wall time, but no pair used 1 ms of CPU ({lat_cpu:.0f} us at "
+                       f"most) and the quiet window had {over_q} such pairs too: preemption by "
+                       "other load, not blocking")
+        else:
+            verdict = "**missed**"
+        out.append(f"- worst malloc+free of another thread while writing {n} stacks: "
+                   f"{lat / 1000:.2f} ms vs < 1 ms: {verdict}")
+    return out
+
+
+if __name__ == "__main__":
+    main()

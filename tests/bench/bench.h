@@ -1,0 +1,120 @@
+/*
+ * bench.h - shared helpers of the heapprof benchmark workloads
+ * (the tests/bench workloads, built by scripts/bench.sh, not by CMake's test run).
+ *
+ * Every workload is deterministic (fixed seeds), prints one line
+ *   checksum=<hex> ops=<n> live_peak_bytes=<n> ...
+ * so its work cannot be optimised away and the driver can read its live
+ * heap.  Arguments are KEY=VALUE words; see each workload's usage line.
+ */
+#ifndef HEAPPROF_BENCH_H
+#define HEAPPROF_BENCH_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* splitmix64: seeds; xorshift64*: the stream. */
+static inline uint64_t bench_mix(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+}
+
+static inline uint64_t bench_rand(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* Uniform in [0, n) without a division (Lemire's multiply-shift). */
+static inline uint64_t bench_below(uint64_t *s, uint64_t n)
+{
+    return (uint64_t)(((unsigned __int128)bench_rand(s) * n) >> 64);
+}
+
+static inline int64_t bench_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* "KEY=VALUE" lookup among argv; k/m/g suffixes (powers of 1000 for counts
+ * would surprise: these are powers of 1024 only when the value ends in
+ * "ki"/"mi"; plain k/m/g are 10^3/10^6/10^9). */
+static inline uint64_t bench_arg(int argc, char **argv, const char *key, uint64_t def)
+{
+    size_t kl = strlen(key);
+    for (int i = 1; i < argc; i++) {
+        if (strncmp(argv[i], key, kl) || argv[i][kl] != '=')
+            continue;
+        char *end;
+        double v = strtod(argv[i] + kl + 1, &end);
+        uint64_t mult = 1;
+        if (*end == 'k' || *end == 'K')
+            mult = end[1] == 'i' ? 1024 : 1000;
+        else if (*end == 'm' || *end == 'M')
+            mult = end[1] == 'i' ? 1024 * 1024 : 1000000;
+        else if (*end == 'g' || *end == 'G')
+            mult = end[1] == 'i' ? 1024 * 1024 * 1024 : 1000000000;
+        return (uint64_t)(v * (double)mult);
+    }
+    return def;
+}
+
+/* idle=1: start a thread that only sleeps, before any work.  It makes
+ * glibc's malloc leave its single-thread fast path (SINGLE_THREAD_P), as
+ * heapprof's writer thread does, so that instruction counts of plain and
+ * profiled runs compare like with like. */
+static void *bench_idle_main(void *arg)
+{
+    (void)arg;
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static inline void bench_maybe_idle_thread(int argc, char **argv)
+{
+    if (!bench_arg(argc, argv, "idle", 0))
+        return;
+    pthread_t t;
+    if (pthread_create(&t, NULL, bench_idle_main, NULL) == 0)
+        pthread_detach(t);
+}
+
+/* Peak of the bytes the program itself holds (requested sizes). */
+typedef struct bench_live {
+    int64_t now, peak;
+} bench_live;
+
+static inline void bench_live_add(bench_live *l, int64_t d)
+{
+    l->now += d;
+    if (l->now > l->peak)
+        l->peak = l->now;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
