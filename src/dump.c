@@ -136,10 +136,13 @@ typedef struct collected {
 static int collect(collected *c, const dump_snapshot *base)
 {
     /* The stacks that exist now; ones created during the walk (the list is
-     * newest first) wait for the next profile. */
-    size_t cap = (size_t)stacks_count(), n = 0;
+     * newest first) wait for the next profile.  Labels are packed: most
+     * samples have NUM_LABELS, and reserving room for the deepest label
+     * set on each would make the array several times larger (a profile of
+     * 100k stacks wrote 70 MB of it).  Grown when component labels come. */
+    size_t cap = (size_t)stacks_count(), n = 0, nl = 0, lcap = (cap + 1) * NUM_LABELS + NLABELS;
     c->samples = fault_malloc((cap + 1) * sizeof *c->samples);
-    c->labels = fault_malloc((cap + 1) * NLABELS * sizeof *c->labels);
+    c->labels = fault_malloc(lcap * sizeof *c->labels);
     if (!c->samples || !c->labels) {
         free(c->samples);
         free(c->labels);
@@ -160,11 +163,25 @@ static int collect(collected *c, const dump_snapshot *base)
         s->values[1] = (int64_t)v.bytes[0];
         s->values[2] = stacks_objects(v.objs[1]);
         s->values[3] = (int64_t)v.bytes[1];
-        s->labels = &c->labels[n * NLABELS];
-        s->nlabels = label(&c->labels[n * NLABELS], r->labels, &v, sampled);
-        if (s->values[0] | s->values[1] | s->values[2] | s->values[3])
-            n++;
+        if (!(s->values[0] | s->values[1] | s->values[2] | s->values[3]))
+            continue;
+        if (lcap - nl < NLABELS) {
+            pprof_label *l = fault_realloc(c->labels, 2 * lcap * sizeof *l);
+            if (!l) {
+                free(c->samples);
+                free(c->labels);
+                return ENOMEM;
+            }
+            c->labels = l;
+            lcap *= 2;
+        }
+        s->nlabels = label(&c->labels[nl], r->labels, &v, sampled);
+        s->labels = (pprof_label *)(uintptr_t)nl; /* an offset until the array stops moving */
+        nl += s->nlabels;
+        n++;
     }
+    for (size_t i = 0; i < n; i++)
+        c->samples[i].labels = c->labels + (uintptr_t)c->samples[i].labels;
     c->n = n;
     return 0;
 }

@@ -96,8 +96,7 @@ typedef struct builder {
     size_t nmaps;
 
     uint64_t *ids;
-    int64_t (*label_strs)[3]; /* all samples' labels back to back: key, str, unit */
-    size_t nlabels;
+    size_t nlabels;          /* all samples' labels, back to back in pb_labels */
     int64_t *comments;
     int64_t type_str[PPROF_NVALUES], unit_str[PPROF_NVALUES];
     int64_t space_str, bytes_str;
@@ -172,7 +171,6 @@ static void builder_free(builder *b)
     free(b->maps);
     free(b->map_strs);
     free(b->ids);
-    free(b->label_strs);
     free(b->pb_labels);
     free(b->pb_label_ptrs);
     free(b->comments);
@@ -422,22 +420,45 @@ static int intern_all(builder *b)
                 return ENOMEM;
     }
 
+    /* Label messages hold string indices, not pointers, so they can be
+     * built now, once, rather than noted here and copied in phase 2. */
     size_t nl = 0;
     for (size_t i = 0; i < p->nsamples; i++)
         nl += p->samples[i].nlabels;
-    if (!(b->label_strs = alloc_array(nl, sizeof *b->label_strs)))
+    if (!(b->pb_labels = alloc_array(nl, sizeof *b->pb_labels)))
         return ENOMEM;
     b->nlabels = nl;
-    int64_t(*ls)[3] = b->label_strs;
+    /* Labels repeat a handful of strings (the same key and unit pointers on
+     * every sample): a pointer-keyed memo in front of intern() spares a
+     * hash and a strcmp per string, millions of them for 100k stacks. */
+    struct { const char *p; int64_t idx; } memo[64] = {{0}};
+#define INTERN_MEMO(str, out)                                                  \
+    do {                                                                       \
+        const char *s_ = (str);                                                \
+        size_t h_ = ((uintptr_t)s_ >> 3) & 63;                                 \
+        if (memo[h_].p != s_ || !s_) {                                         \
+            if (intern(b, s_, &memo[h_].idx))                                  \
+                return ENOMEM;                                                 \
+            memo[h_].p = s_;                                                   \
+        }                                                                      \
+        (out) = memo[h_].idx;                                                  \
+    } while (0)
+    pb_label *pl = b->pb_labels;
     for (size_t i = 0; i < p->nsamples; i++) {
         const pprof_sample *s = &p->samples[i];
-        for (uint32_t k = 0; k < s->nlabels; k++, ls++) {
+        for (uint32_t k = 0; k < s->nlabels; k++, pl++) {
             const pprof_label *l = &s->labels[k];
-            if (intern(b, l->key, &(*ls)[0]) || intern(b, l->str ? l->str : "", &(*ls)[1]) ||
-                intern(b, l->num_unit ? l->num_unit : "", &(*ls)[2]))
-                return ENOMEM;
+            perftools__profiles__label__init(pl);
+            INTERN_MEMO(l->key, pl->key);
+            if (l->str) {
+                INTERN_MEMO(l->str, pl->str);
+            } else {
+                pl->num = l->num;
+                INTERN_MEMO(l->num_unit, pl->num_unit);
+            }
         }
     }
+#undef INTERN_MEMO
     return 0;
 }
 
@@ -479,7 +500,8 @@ static int build_view(builder *b)
     m->string_table = b->strs;
 
     ALLOC_MSGS(b->pb_samples, b->pb_sample_ptrs, p->nsamples);
-    ALLOC_MSGS(b->pb_labels, b->pb_label_ptrs, b->nlabels);
+    if (!(b->pb_label_ptrs = alloc_array(b->nlabels, sizeof *b->pb_label_ptrs)))
+        return ENOMEM;
     uint64_t *ids = b->ids;
     size_t li = 0;
     for (size_t i = 0; i < p->nsamples; i++) {
@@ -490,18 +512,8 @@ static int build_view(builder *b)
         ids += p->samples[i].depth;
         s->n_label = p->samples[i].nlabels;
         s->label = &b->pb_label_ptrs[li];
-        for (uint32_t k = 0; k < p->samples[i].nlabels; k++, li++) {
-            const pprof_label *src = &p->samples[i].labels[k];
-            pb_label *l = &b->pb_labels[li];
-            perftools__profiles__label__init(l);
-            l->key = b->label_strs[li][0];
-            l->str = b->label_strs[li][1];
-            if (!src->str) {
-                l->num = src->num;
-                l->num_unit = b->label_strs[li][2];
-            }
-            b->pb_label_ptrs[li] = l;
-        }
+        for (uint32_t k = 0; k < p->samples[i].nlabels; k++, li++)
+            b->pb_label_ptrs[li] = &b->pb_labels[li];
         s->n_value = PPROF_NVALUES;
         s->value = (int64_t *)p->samples[i].values; /* only read by packing */
         b->pb_sample_ptrs[i] = s;
