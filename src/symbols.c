@@ -412,8 +412,6 @@ static void drop_symbols(elf_file *f)
     f->nloads = f->nsyms = 0;
 }
 
-/* .symtab and .dynsym are merged: .symtab has the static functions, and
- * .dynsym still names the exports of a library whose .symtab was stripped. */
 /* Whether the file carries a .debug_info section (DWARF). */
 static bool has_debug_info(const elf_in *e, const Elf64_Shdr *sh, size_t nsh)
 {
@@ -431,6 +429,8 @@ static bool has_debug_info(const elf_in *e, const Elf64_Shdr *sh, size_t nsh)
     return false;
 }
 
+/* .symtab and .dynsym are merged: .symtab has the static functions, and
+ * .dynsym still names the exports of a library whose .symtab was stripped. */
 static void load_symbols(elf_file *f)
 {
     elf_in e;
