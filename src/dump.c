@@ -283,19 +283,50 @@ int dump_to_path(const char *path, const dump_info *info)
     return err;
 }
 
+/* The directory and base name of a prefix. */
+static DIR *open_prefix_dir(const char *prefix, const char **base)
+{
+    const char *slash = strrchr(prefix, '/');
+    char dir[CONFIG_PATH_MAX];
+    *base = slash ? slash + 1 : prefix;
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - prefix) + (slash == prefix), prefix);
+    else
+        strcpy(dir, ".");
+    return opendir(dir);
+}
+
+uint64_t dump_last_seq(const char *prefix)
+{
+    const char *base;
+    DIR *d = open_prefix_dir(prefix, &base);
+    if (!d)
+        return 0;
+    char head[64];
+    snprintf(head, sizeof head, ".%d.", (int)getpid());
+    size_t blen = strlen(base), hlen = strlen(head);
+    uint64_t last = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        char *end;
+        if (strncmp(n, base, blen) || strncmp(n + blen, head, hlen))
+            continue;
+        unsigned long long v = strtoull(n + blen + hlen, &end, 10);
+        if (end != n + blen + hlen && !strcmp(end, ".pb.gz") && v > last)
+            last = v;
+    }
+    closedir(d);
+    return last;
+}
+
 /* A temporary file is NAME.pb.gz.<pid>.tmp; one whose process is gone was
  * left by a kill during a dump and would otherwise stay forever, as no
  * later process has that pid's names.  Only files under our prefix. */
 void dump_sweep_stale(const char *prefix)
 {
-    const char *slash = strrchr(prefix, '/');
-    const char *base = slash ? slash + 1 : prefix;
-    char dir[CONFIG_PATH_MAX];
-    if (slash)
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - prefix) + (slash == prefix), prefix);
-    else
-        strcpy(dir, ".");
-    DIR *d = opendir(dir);
+    const char *base;
+    DIR *d = open_prefix_dir(prefix, &base);
     if (!d)
         return;
     size_t blen = strlen(base);

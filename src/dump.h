@@ -40,6 +40,11 @@ int dump_to_path(const char *path, const dump_info *info);
  * updating at the moment of the fork (its memory is left alone). */
 void dump_atfork_child(void);
 
+/* The highest sequence number of PREFIX.<our pid>.<seq>.pb.gz already on
+ * disk (0 if none): a program exec'd in place keeps its pid, and must not
+ * overwrite the profiles the image before it wrote. */
+uint64_t dump_last_seq(const char *prefix);
+
 /* Remove temporary files under prefix left by processes that died while
  * writing (see dump.c). */
 void dump_sweep_stale(const char *prefix);

@@ -324,6 +324,7 @@ void writer_resume(void)
 void writer_start(void)
 {
     const hp_config *cfg = profiler_config();
+    seq = dump_last_seq(cfg->out); /* continue after an exec in place */
     if (cfg->highwater)
         writer_hw_threshold = cfg->highwater;
     cgroup_start();
@@ -354,7 +355,7 @@ void writer_atfork_child(void)
     if (wake_ready)
         sem_init(&wake_sem, 0, 0); /* whatever count the parent's had */
     writer_running = 0; /* the parent's thread does not exist here */
-    seq = 0;
+    seq = dump_last_seq(profiler_config()->out); /* 0, unless an old process had our pid */
     last_ms = 0;
     period_next = 0;
     hw_last = 0;
