@@ -130,8 +130,20 @@ bool real_resolve(void)
     RESOLVE(malloc_usable_size, 0);
 #undef RESOLVE
     /* Optional entry points missing from the next allocator keep their
-     * bootstrap function, which implements them over the required ones. */
-#define KEEP_BOOT(field) if (r.field) real.field = r.field
+     * bootstrap function, which implements them over the required ones.
+     * "Missing" includes found further down the chain: jemalloc has no
+     * pvalloc, so RTLD_NEXT finds glibc's, whose block jemalloc's free
+     * would then be handed; only a definition from the same object as the
+     * next malloc belongs to that allocator. */
+    Dl_info mi;
+    void *malloc_base = dladdr(*(void **)&r.malloc, &mi) ? mi.dli_fbase : NULL;
+#define KEEP_BOOT(field)                                                     \
+    do {                                                                     \
+        Dl_info fi;                                                          \
+        if (r.field && (!malloc_base || (dladdr(*(void **)&r.field, &fi) &&  \
+                                         fi.dli_fbase == malloc_base)))      \
+            real.field = r.field;                                            \
+    } while (0)
     real.malloc = r.malloc;
     real.free = r.free;
     real.calloc = r.calloc;

@@ -20,6 +20,12 @@
 
 #include "integ.h"
 
+/* glibc sets errno to ENOMEM on every failed allocation; jemalloc does not
+ * always (realloc of a huge size returns NULL with errno untouched).  Under
+ * another allocator (integ_stacked) the errno checks are relaxed: what is
+ * tested there is the profiler's accounting, not the allocator's errno. */
+static int lax_errno;
+
 static volatile size_t half_max = SIZE_MAX / 2; /* opaque to the compiler */
 
 static site s_malloc = SITE(ex_malloc);
@@ -161,7 +167,7 @@ NOINLINE static void ex_reallocarray(int round)
     /* Overflowing product: fails with ENOMEM, p untouched, nothing counted. */
     errno = 0;
     void *bad = reallocarray(p, half_max, 4);
-    CHECK(!bad && errno == ENOMEM, "reallocarray overflow: %p errno %d", bad, errno);
+    CHECK(!bad && (errno == ENOMEM || lax_errno), "reallocarray overflow: %p errno %d", bad, errno);
     hold(p, &s_reallocarray, count * size);
 }
 
@@ -319,7 +325,7 @@ NOINLINE static void ex_realloc_fail(int round)
     site_alloc(&s_realloc_fail, n);
     errno = 0;
     char *q = realloc(p, SIZE_MAX / 2);
-    CHECK(!q && errno == ENOMEM, "realloc(huge) = %p errno %d", (void *)q, errno);
+    CHECK(!q && (errno == ENOMEM || lax_errno), "realloc(huge) = %p errno %d", (void *)q, errno);
     CHECK(p[0] == 'q' && p[n - 1] == 'q', "the old block was damaged");
     hold(p, &s_realloc_fail, n);
 }
@@ -329,21 +335,21 @@ NOINLINE static void ex_realloc_fail(int round)
 NOINLINE static void ex_failures(void)
 {
     errno = 0;
-    CHECK(!malloc(SIZE_MAX / 2) && errno == ENOMEM, "malloc(huge)");
+    CHECK(!malloc(SIZE_MAX / 2) && (errno == ENOMEM || lax_errno), "malloc(huge)");
     errno = 0;
-    CHECK(!calloc(half_max, 4) && errno == ENOMEM, "calloc overflow");
+    CHECK(!calloc(half_max, 4) && (errno == ENOMEM || lax_errno), "calloc overflow");
     errno = 0;
-    CHECK(!calloc(1, SIZE_MAX / 2) && errno == ENOMEM, "calloc(huge)");
+    CHECK(!calloc(1, SIZE_MAX / 2) && (errno == ENOMEM || lax_errno), "calloc(huge)");
     void *p = NULL;
     CHECK(posix_memalign(&p, 64, SIZE_MAX / 2) == ENOMEM, "posix_memalign(huge)");
     errno = 0;
-    CHECK(!memalign(64, SIZE_MAX / 2) && errno == ENOMEM, "memalign(huge)");
+    CHECK(!memalign(64, SIZE_MAX / 2) && (errno == ENOMEM || lax_errno), "memalign(huge)");
     errno = 0;
     CHECK(!aligned_alloc(64, SIZE_MAX / 2 & ~(size_t)63), "aligned_alloc(huge)");
     errno = 0;
     CHECK(!valloc(SIZE_MAX / 2), "valloc(huge)");
     errno = 0;
-    CHECK(!realloc(NULL, SIZE_MAX / 2) && errno == ENOMEM, "realloc(NULL, huge)");
+    CHECK(!realloc(NULL, SIZE_MAX / 2) && (errno == ENOMEM || lax_errno), "realloc(NULL, huge)");
     free(NULL);
 }
 
@@ -418,6 +424,7 @@ NOINLINE static int ex_recurse(int depth)
 int main(int argc, char **argv)
 {
     int rounds = argc > 1 ? atoi(argv[1]) : 3;
+    lax_errno = getenv("EXACT_LAX_ERRNO") != NULL;
     for (int r = 0; r < rounds; r++) {
         ex_malloc(r);
         ex_calloc(r);

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# integ_stacked: heapprof in front of another allocator,
+# LD_PRELOAD="libheapprof.so libjemalloc.so.2".  Every allocation still goes
+# to jemalloc and is counted exactly: the C entry points (exact.c, to the
+# byte) and C++ operator new/delete (cxx.cc), which jemalloc defines itself
+# and would otherwise take past the profiler.  exact.c also calls pvalloc,
+# which jemalloc lacks: the profiler must not hand it to glibc's pvalloc
+# (further down the chain), whose block jemalloc's free would then get.
+source "$(dirname "$0")/lib.sh"
+need_env PROG_EXACT PROG_CXX
+je=$(ldconfig -p | awk '/libjemalloc\.so\.2 .*x86-64/ {print $NF; exit}')
+[[ -n $je && -f $je ]] || fail "libjemalloc.so.2 not found (Debian package libjemalloc2)"
+HEAPPROF_LIB="$HEAPPROF_LIB $je"
+
+run exact EXACT_LAX_ERRNO=1 HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/ex" -- "$PROG_EXACT" 3
+expect_rc exact 0
+no_heapprof_lines exact
+p=$(newest_profile "$W/ex")
+summarize "$p" --cum
+check_header "$p.sum" 1
+compare_expect "$W/exact.out" "$p.sum"
+no_drops "$p.sum"
+pprof_quick "$p"
+
+run cxx HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/cx" -- "$PROG_CXX" 4
+expect_rc cxx 0
+no_heapprof_lines cxx
+grep -qx 'caught 40 4' "$W/cxx.out" || fail "the program did not catch every exception: $(grep caught "$W/cxx.out")"
+p=$(newest_profile "$W/cx")
+summarize "$p" --cum
+demangle_summary "$p.sum"
+compare_expect "$W/cxx.out" "$p.sum.dem"
+note "ok: exact C and C++ totals over jemalloc ($je)"
