@@ -53,19 +53,21 @@ struct dump_snapshot {
     stack_values v[]; /* by stack id */
 };
 
-static void read_totals(const stack_totals *t, stack_values *v, int k)
+static void put_totals(const stack_totals *t, stack_values *v, int k)
 {
-    v->objs[k] = __atomic_load_n(&t->objs, __ATOMIC_RELAXED);
-    v->bytes[k] = __atomic_load_n(&t->bytes, __ATOMIC_RELAXED);
-    v->samples[k] = __atomic_load_n(&t->samples, __ATOMIC_RELAXED);
-    __atomic_load(&t->var_objs, &v->var_objs[k], __ATOMIC_RELAXED);
-    __atomic_load(&t->var_bytes, &v->var_bytes[k], __ATOMIC_RELAXED);
+    v->objs[k] = t->objs;
+    v->bytes[k] = t->bytes;
+    v->samples[k] = t->samples;
+    v->var_objs[k] = t->var_objs;
+    v->var_bytes[k] = t->var_bytes;
 }
 
 static void read_values(const stack_rec *r, stack_values *v)
 {
-    read_totals(&r->alloc, v, 0);
-    read_totals(&r->inuse, v, 1);
+    stack_view t;
+    stacks_read(r, &t);
+    put_totals(&t.alloc, v, 0);
+    put_totals(&t.inuse, v, 1);
 }
 
 dump_snapshot *dump_snapshot_take(void)

@@ -29,13 +29,41 @@ typedef struct shard {
 } shard;
 
 static shard shards[NSHARDS] __attribute__((aligned(64)));
-static uint64_t live_max;
-static uint64_t live_total;
 
 static void shard_lock(shard *s) { spin_lock(&s->lock); }
 static void shard_unlock(shard *s) { spin_unlock(&s->lock); }
 
-static shard *shard_of(uintptr_t addr) { return &shards[live_slot((void *)addr) % NSHARDS]; }
+/* A function of the filter slot, so each slot's byte has one owner.  The
+ * slot is mixed first: blocks that come from mmap sit at a page offset of
+ * 16, so their slots differ only in their high bits. */
+static shard *shard_of(uintptr_t addr)
+{
+    return &shards[(live_slot((void *)addr) * 0x9E3779B1u) >> (32 - 6)];
+}
+_Static_assert(NSHARDS == 1 << 6, "shard_of takes 6 bits");
+
+/* The bound on entries, kept exactly without a counter that every insert
+ * writes: each shard may hold `quota` entries (half the bound spread over
+ * the shards) on its own; entries beyond a shard's quota come from a shared
+ * pool, the other half.  pool_used is the sum over shards of
+ * max(0, count - quota), changed under the shard's lock, so only programs
+ * with millions of live samples ever touch it. */
+static uint64_t quota, pool_max, pool_used;
+
+static bool pool_take(void)
+{
+    uint64_t u = __atomic_load_n(&pool_used, __ATOMIC_RELAXED);
+    do
+        if (u >= pool_max)
+            return false;
+    while (!__atomic_compare_exchange_n(&pool_used, &u, u + 1, true, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED));
+    return true;
+}
+
+static void pool_give(void) { __atomic_sub_fetch(&pool_used, 1, __ATOMIC_RELAXED); }
+
+static void set_count(shard *s, uint32_t n) { __atomic_store_n(&s->count, n, __ATOMIC_RELAXED); }
 
 /* Fibonacci hashing; the low 4 bits of an address carry nothing. */
 static uint32_t home(uintptr_t addr, uint32_t cap)
@@ -45,7 +73,9 @@ static uint32_t home(uintptr_t addr, uint32_t cap)
 
 int live_init(uint64_t max)
 {
-    live_max = max;
+    quota = max / 2 / NSHARDS;
+    pool_max = max - quota * NSHARDS;
+    pool_used = 0;
     return 0;
 }
 
@@ -121,15 +151,18 @@ int live_insert(const live_entry *e, live_entry *old, bool *had_old)
             goto out;
         }
     }
-    if (__atomic_load_n(&live_total, __ATOMIC_RELAXED) >= live_max) {
+    bool pooled = s->count >= quota;
+    if (pooled && !pool_take()) {
         err = ENOSPC;
         goto out;
     }
-    if ((uint64_t)(s->count + 1) * 4 > (uint64_t)s->cap * 3 && (err = shard_grow(s)))
+    if ((uint64_t)(s->count + 1) * 4 > (uint64_t)s->cap * 3 && (err = shard_grow(s))) {
+        if (pooled)
+            pool_give();
         goto out;
+    }
     s->entries[probe(s, e->addr)] = *e;
-    s->count++;
-    __atomic_add_fetch(&live_total, 1, __ATOMIC_RELAXED);
+    set_count(s, s->count + 1);
     filter_inc(e->addr);
 out:
     shard_unlock(s);
@@ -162,15 +195,22 @@ bool live_remove(uintptr_t addr, live_entry *out)
         }
     }
     s->entries[i].addr = 0;
-    s->count--;
-    __atomic_sub_fetch(&live_total, 1, __ATOMIC_RELAXED);
+    if (s->count > quota)
+        pool_give();
+    set_count(s, s->count - 1);
     filter_dec(addr);
 out:
     shard_unlock(s);
     return found;
 }
 
-uint64_t live_count(void) { return __atomic_load_n(&live_total, __ATOMIC_RELAXED); }
+uint64_t live_count(void)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < NSHARDS; i++)
+        n += __atomic_load_n(&shards[i].count, __ATOMIC_RELAXED);
+    return n;
+}
 
 void live_lock_all(void)
 {
@@ -191,5 +231,5 @@ void live_reset(void)
         memset(&shards[i], 0, sizeof shards[i]);
     }
     memset(live_filter, 0, sizeof live_filter);
-    live_total = 0;
+    pool_used = 0;
 }

@@ -22,9 +22,11 @@
  *  - the table: 64 shards of open-addressing hash tables (linear probing,
  *    backward-shift deletion, no tombstones), each behind a spinlock held
  *    only for the probe.  A slot's filter byte belongs to exactly one shard
- *    (shard = slot mod 64), so filter updates happen under that shard's lock.
- *    Shards grow by doubling into freshly mapped memory; the total number of
- *    entries is bounded by live_init's max, beyond which inserts fail.
+ *    (shard = a hash of the slot), so filter updates happen under that
+ *    shard's lock.  Shards grow by doubling into freshly mapped memory; the
+ *    total number of entries is bounded by live_init's max, beyond which
+ *    inserts fail.  There is no global count: a shard adds up the others
+ *    only once it holds more than its 1/64 share of the bound.
  */
 #ifndef HEAPPROF_LIVE_H
 #define HEAPPROF_LIVE_H

@@ -226,12 +226,10 @@ static int gather(comps *c, comp *all)
 {
     *all = (comp){"all", 0, 0, 0, 0, 0, 0};
     for (stack_rec *r = stacks_first(); r; r = r->next_all) {
-        uint64_t ao = __atomic_load_n(&r->alloc.objs, __ATOMIC_RELAXED);
-        uint64_t ab = __atomic_load_n(&r->alloc.bytes, __ATOMIC_RELAXED);
-        uint64_t io = __atomic_load_n(&r->inuse.objs, __ATOMIC_RELAXED);
-        uint64_t ib = __atomic_load_n(&r->inuse.bytes, __ATOMIC_RELAXED);
-        uint64_t fo = __atomic_load_n(&r->freed.objs, __ATOMIC_RELAXED);
-        uint64_t fb = __atomic_load_n(&r->freed.bytes, __ATOMIC_RELAXED);
+        stack_view t;
+        stacks_read(r, &t);
+        uint64_t ao = t.alloc.objs, ab = t.alloc.bytes, io = t.inuse.objs, ib = t.inuse.bytes;
+        uint64_t fo = t.freed.objs, fb = t.freed.bytes;
         const char *name = labels_value(r->labels, "component");
         comp *k = comp_find(c, name ? name : "root");
         if (!k)

@@ -54,7 +54,7 @@ int64_t profiler_start_ns(void) { return start_ns; }
 
 void profiler_get_stats(profiler_stats *out)
 {
-    out->samples = __atomic_load_n(&stats.samples, __ATOMIC_RELAXED);
+    out->samples = stacks_samples();
     out->dropped_stacks = __atomic_load_n(&stats.dropped_stacks, __ATOMIC_RELAXED);
     out->dropped_live = __atomic_load_n(&stats.dropped_live, __ATOMIC_RELAXED);
     out->unseen_frees = __atomic_load_n(&stats.unseen_frees, __ATOMIC_RELAXED);
@@ -121,7 +121,7 @@ static void forget(const live_entry *e)
     if (!s)
         return;
     stack_sample x = stacks_weigh(e->size, e->weight);
-    stacks_free(s, &x);
+    stacks_free(s, stacks_shard(), &x);
 }
 
 static void record(void *p, size_t n, uint64_t interval)
@@ -133,16 +133,16 @@ static void record(void *p, size_t n, uint64_t interval)
         __atomic_add_fetch(&stats.dropped_stacks, 1, __ATOMIC_RELAXED);
         return;
     }
-    __atomic_add_fetch(&stats.samples, 1, __ATOMIC_RELAXED);
     live_entry e = {(uintptr_t)p, n, s->id, (float)sampler_weight(n, interval)};
     stack_sample x = stacks_weigh(n, e.weight);
-    stacks_add_alloc(s, &x);
+    unsigned shard = stacks_shard();
+    stacks_add_alloc(s, shard, &x);
     live_entry old;
     bool had_old;
     if (live_insert(&e, &old, &had_old)) {
         /* Counted as allocated, but it cannot be followed to its free, so it
          * must not stay in use forever. */
-        stacks_sub_inuse(s, &x);
+        stacks_sub_inuse(s, shard, &x);
         __atomic_add_fetch(&stats.dropped_live, 1, __ATOMIC_RELAXED);
         return;
     }
@@ -150,7 +150,7 @@ static void record(void *p, size_t n, uint64_t interval)
         forget(&old);
         __atomic_add_fetch(&stats.unseen_frees, 1, __ATOMIC_RELAXED);
     }
-    writer_check_highwater(stacks_inuse_total());
+    writer_check_highwater();
 }
 
 void *profiler_alloc_slow(void *p, size_t n)

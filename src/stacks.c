@@ -11,7 +11,14 @@
  *
  * Nothing slow happens under a lock: the hash is computed before it is
  * taken, and the unwinding that produced the stack is long finished.
+ *
+ * Counter blocks (stack_counts) come from the same chunks, 64-byte aligned
+ * so that no two share a cache line, and are published in the record with
+ * a compare-and-swap; a block that loses the race (two threads on the same
+ * CPU slot counting into a new stack at once) is abandoned, which is rare
+ * and bounded by the block budget.
  */
+#define _GNU_SOURCE
 #include "stacks.h"
 
 #include <errno.h>
@@ -32,7 +39,12 @@ static uint32_t next_id;
 static stack_rec *all_head;
 static int stripes[NSTRIPES];
 
-static uint64_t inuse_total; /* sum of every record's inuse.bytes */
+/* Totals over every record, split like the records' counters. */
+static struct {
+    uint64_t inuse_bytes, samples;
+} __attribute__((aligned(64))) sums[STACKS_SHARDS];
+
+static uint64_t blocks_left; /* extra counter blocks that may still be mapped */
 static int chunk_lock;
 static char *chunk_cur, *chunk_end;
 static uint64_t chunk_total;
@@ -52,6 +64,7 @@ int stacks_init(uint64_t max)
     }
     nbuckets = nb;
     max_stacks = max;
+    blocks_left = 4 * max;
     return 0;
 }
 
@@ -76,11 +89,14 @@ static stack_rec *find(stack_rec *r, uint64_t h, const uint64_t *pcs, uint32_t d
     return NULL;
 }
 
-static stack_rec *chunk_alloc(size_t bytes)
+/* bytes from the current chunk at a multiple of align (a power of two up
+ * to 64, which chunks are mapped at). */
+static void *chunk_alloc(size_t bytes, size_t align)
 {
     bytes = (bytes + 15) & ~(size_t)15;
     spin_lock(&chunk_lock);
-    if ((size_t)(chunk_end - chunk_cur) < bytes) {
+    chunk_cur = (char *)(((uintptr_t)chunk_cur + align - 1) & ~(uintptr_t)(align - 1));
+    if (chunk_cur > chunk_end || (size_t)(chunk_end - chunk_cur) < bytes) {
         /* The tail of the old chunk is abandoned: at most one record's worth
          * per megabyte. */
         char *c = mem_map(CHUNK_BYTES);
@@ -92,7 +108,7 @@ static stack_rec *chunk_alloc(size_t bytes)
         chunk_end = c + CHUNK_BYTES;
         chunk_total += CHUNK_BYTES;
     }
-    stack_rec *r = (stack_rec *)chunk_cur;
+    void *r = chunk_cur;
     chunk_cur += bytes;
     spin_unlock(&chunk_lock);
     return r;
@@ -117,7 +133,8 @@ stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth, uint32_t labels)
         __atomic_store_n(&next_id, (uint32_t)max_stacks, __ATOMIC_RELAXED);
         goto out;
     }
-    r = chunk_alloc(sizeof *r + depth * sizeof *pcs);
+    stack_counts *c0 = chunk_alloc(sizeof *c0, 64);
+    r = c0 ? chunk_alloc(sizeof *r + depth * sizeof *pcs, 16) : NULL;
     if (!r) {
         /* Give the id back only if nobody took a later one; otherwise the
          * hole in by_id is harmless (stacks_get returns NULL for it). */
@@ -131,6 +148,8 @@ stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth, uint32_t labels)
     r->id = id;
     r->depth = depth;
     r->labels = labels;
+    memset(c0, 0, sizeof *c0);
+    r->counts[0] = c0;
     if (depth) /* an empty stack may come with pcs == NULL: no memcpy then */
         memcpy(r->pcs, pcs, depth * sizeof *pcs);
     r->next_hash = *b;
@@ -155,7 +174,7 @@ stack_rec *stacks_get(uint32_t id)
 }
 
 /* Doubles have no atomic add; a compare-and-swap loop on the same memory.
- * Only sampled events come here, so contention is rare. */
+ * Only sampled events come here, on a block of this CPU's. */
 static void add_double(double *d, double v)
 {
     double old, sum;
@@ -182,32 +201,120 @@ static void totals_add(stack_totals *t, const stack_sample *x, int sign)
     }
 }
 
-void stacks_add_alloc(stack_rec *s, const stack_sample *x)
+unsigned stacks_shard(void)
 {
-    totals_add(&s->alloc, x, 1);
-    totals_add(&s->inuse, x, 1);
-    __atomic_add_fetch(&inuse_total, x->bytes, __ATOMIC_RELAXED);
+    int cpu = sched_getcpu();
+    return cpu < 0 ? 0 : (unsigned)cpu % STACKS_SHARDS;
 }
 
-void stacks_free(stack_rec *s, const stack_sample *x)
+/* s's block for this shard, mapped on first use; block 0 past the budget
+ * or when memory runs out. */
+static stack_counts *counts(stack_rec *s, unsigned shard)
 {
-    totals_add(&s->freed, x, 1);
-    stacks_sub_inuse(s, x);
+    stack_counts **slot = &s->counts[shard % STACKS_SHARDS];
+    stack_counts *c = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    if (hp_likely(c != NULL))
+        return c;
+    uint64_t left = __atomic_load_n(&blocks_left, __ATOMIC_RELAXED);
+    do
+        if (!left)
+            return s->counts[0];
+    while (!__atomic_compare_exchange_n(&blocks_left, &left, left - 1, true, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED));
+    stack_counts *fresh = chunk_alloc(sizeof *fresh, 64);
+    if (!fresh)
+        return s->counts[0];
+    memset(fresh, 0, sizeof *fresh);
+    if (__atomic_compare_exchange_n(slot, &c, fresh, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return fresh;
+    return c; /* another thread published one first; ours is abandoned */
 }
 
-void stacks_sub_inuse(stack_rec *s, const stack_sample *x)
+void stacks_add_alloc(stack_rec *s, unsigned shard, const stack_sample *x)
 {
-    totals_add(&s->inuse, x, -1);
-    __atomic_sub_fetch(&inuse_total, x->bytes, __ATOMIC_RELAXED);
+    totals_add(&counts(s, shard)->alloc, x, 1);
+    shard %= STACKS_SHARDS;
+    __atomic_add_fetch(&sums[shard].inuse_bytes, x->bytes, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&sums[shard].samples, 1, __ATOMIC_RELAXED);
+}
+
+void stacks_free(stack_rec *s, unsigned shard, const stack_sample *x)
+{
+    totals_add(&counts(s, shard)->freed, x, 1);
+    __atomic_sub_fetch(&sums[shard % STACKS_SHARDS].inuse_bytes, x->bytes, __ATOMIC_RELAXED);
+}
+
+void stacks_sub_inuse(stack_rec *s, unsigned shard, const stack_sample *x)
+{
+    totals_add(&s->adj, x, -1);
+    __atomic_sub_fetch(&sums[shard % STACKS_SHARDS].inuse_bytes, x->bytes, __ATOMIC_RELAXED);
 }
 
 void stacks_move_inuse(stack_rec *from, stack_rec *to, const stack_sample *x)
 {
-    totals_add(&from->inuse, x, -1);
-    totals_add(&to->inuse, x, 1);
+    totals_add(&from->adj, x, -1);
+    totals_add(&to->adj, x, 1);
 }
 
-uint64_t stacks_inuse_total(void) { return __atomic_load_n(&inuse_total, __ATOMIC_RELAXED); }
+static void load_totals(const stack_totals *t, stack_totals *v)
+{
+    v->objs = __atomic_load_n(&t->objs, __ATOMIC_RELAXED);
+    v->bytes = __atomic_load_n(&t->bytes, __ATOMIC_RELAXED);
+    v->samples = __atomic_load_n(&t->samples, __ATOMIC_RELAXED);
+    __atomic_load(&t->var_objs, &v->var_objs, __ATOMIC_RELAXED);
+    __atomic_load(&t->var_bytes, &v->var_bytes, __ATOMIC_RELAXED);
+}
+
+/* *acc += sign * t (integers modulo 2^64, as they were counted). */
+static void accumulate(stack_totals *acc, const stack_totals *t, int sign)
+{
+    acc->objs += sign > 0 ? t->objs : -t->objs;
+    acc->bytes += sign > 0 ? t->bytes : -t->bytes;
+    acc->samples += sign > 0 ? t->samples : -t->samples;
+    acc->var_objs += sign * t->var_objs;
+    acc->var_bytes += sign * t->var_bytes;
+}
+
+void stacks_read(const stack_rec *r, stack_view *v)
+{
+    memset(v, 0, sizeof *v);
+    for (int i = 0; i < STACKS_SHARDS; i++) {
+        const stack_counts *c = __atomic_load_n(&r->counts[i], __ATOMIC_ACQUIRE);
+        if (!c)
+            continue;
+        stack_totals a, f;
+        load_totals(&c->alloc, &a);
+        load_totals(&c->freed, &f);
+        accumulate(&v->alloc, &a, 1);
+        accumulate(&v->freed, &f, 1);
+    }
+    stack_totals adj;
+    load_totals(&r->adj, &adj);
+    v->inuse = v->alloc;
+    accumulate(&v->inuse, &v->freed, -1);
+    accumulate(&v->inuse, &adj, 1);
+    /* Sums and differences of doubles round; a variance is never negative. */
+    if (v->inuse.var_objs < 0)
+        v->inuse.var_objs = 0;
+    if (v->inuse.var_bytes < 0)
+        v->inuse.var_bytes = 0;
+}
+
+uint64_t stacks_inuse_total(void)
+{
+    uint64_t t = 0;
+    for (int i = 0; i < STACKS_SHARDS; i++)
+        t += __atomic_load_n(&sums[i].inuse_bytes, __ATOMIC_RELAXED);
+    return t;
+}
+
+uint64_t stacks_samples(void)
+{
+    uint64_t t = 0;
+    for (int i = 0; i < STACKS_SHARDS; i++)
+        t += __atomic_load_n(&sums[i].samples, __ATOMIC_RELAXED);
+    return t;
+}
 
 stack_rec *stacks_first(void) { return __atomic_load_n(&all_head, __ATOMIC_ACQUIRE); }
 
@@ -244,5 +351,6 @@ void stacks_reset(void)
     all_head = NULL;
     chunk_cur = chunk_end = NULL;
     chunk_total = 0;
-    inuse_total = 0;
+    blocks_left = 0;
+    memset(sums, 0, sizeof sums);
 }

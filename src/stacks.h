@@ -7,10 +7,22 @@
  * freed or moved, so a pointer or id to it stays valid for the life of the
  * process and the writer can walk all records without stopping anyone.
  *
- * Each record carries the totals a profile needs, as relaxed atomics
- * updated only on sampled events: allocations (cumulative) and in-use
- * (allocations minus frees), each as estimated objects (fixed point,
- * SAMPLER_OBJ_ONE per object), estimated bytes, and raw sample counts.
+ * Each record carries the totals a profile needs: allocations and frees
+ * (cumulative), each as estimated objects (fixed point, SAMPLER_OBJ_ONE per
+ * object), estimated bytes, raw sample counts and variance estimates; in
+ * use is allocations minus frees plus `adj`.
+ *
+ * Why the totals are split by CPU: when threads allocate from the same call
+ * site (every worker of a pool does), one shared set of counters is one
+ * cache line that each sample pulls from the other cores; perf put ~30 % of
+ * a 2-thread churn's time at a 4 KiB interval in those read-modify-writes.
+ * So a record has STACKS_SHARDS blocks of counters, each alone on its cache
+ * lines, mapped only when a thread on that CPU (modulo STACKS_SHARDS) first
+ * counts into it, and readers add the blocks up.  A sample allocated on one
+ * CPU and freed on another leaves one block with more frees than
+ * allocations; only the sum means anything.  Blocks are bounded (see
+ * stacks_init); past the bound a CPU counts into block 0, which every record
+ * has.  `adj` (live table full, label adoption) is rare and shared.
  */
 #ifndef HEAPPROF_STACKS_H
 #define HEAPPROF_STACKS_H
@@ -34,6 +46,14 @@ typedef struct stack_sample {
     double var_objs, var_bytes;
 } stack_sample;
 
+enum { STACKS_SHARDS = 16 };
+
+/* One CPU's share of a stack's totals, on cache lines of its own. */
+typedef struct stack_counts {
+    stack_totals alloc; /* cumulative */
+    stack_totals freed; /* cumulative frees of objects attributed here */
+} __attribute__((aligned(64))) stack_counts;
+
 typedef struct stack_rec {
     struct stack_rec *next_hash; /* bucket chain */
     struct stack_rec *next_all;  /* list of every record, newest first */
@@ -42,14 +62,18 @@ typedef struct stack_rec {
     uint32_t depth;
     uint32_t labels;     /* label set (labels.h) the allocations carried */
     uint32_t pad;
-    stack_totals alloc;  /* cumulative */
-    stack_totals inuse;  /* live */
-    stack_totals freed;  /* cumulative frees of objects attributed here */
+    stack_totals adj;    /* in-use changes that are neither: see above */
+    stack_counts *counts[STACKS_SHARDS]; /* [0] always there, others lazily */
     uint64_t pcs[];
 } stack_rec;
 
-/* Map the buckets and the id index; max bounds the number of stacks.
- * 0 or ENOMEM. */
+/* A record's totals as one reader sees them (summed over the shards). */
+typedef struct stack_view {
+    stack_totals alloc, inuse, freed;
+} stack_view;
+
+/* Map the buckets and the id index; max bounds the number of stacks, and
+ * 4 * max the number of extra counter blocks.  0 or ENOMEM. */
 int stacks_init(uint64_t max);
 
 /* The record for this stack and label set, created if new; NULL when the
@@ -59,14 +83,25 @@ stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth, uint32_t labels);
 /* Record by id (ids are dense from 0), or NULL. */
 stack_rec *stacks_get(uint32_t id);
 
+/* The shard the calling thread counts into: its CPU (stacks_shard), which
+ * costs a load from the rseq area glibc registers. */
+unsigned stacks_shard(void);
+
 /* Account one sample allocated; freed; or no longer followed (its live
- * share leaves without counting as a free: the live table was full). */
-void stacks_add_alloc(stack_rec *s, const stack_sample *x);
-void stacks_free(stack_rec *s, const stack_sample *x);
-void stacks_sub_inuse(stack_rec *s, const stack_sample *x);
+ * share leaves without counting as a free: the live table was full).
+ * `shard` is any number below STACKS_SHARDS; stacks_shard() is the one that
+ * keeps the cache lines local. */
+void stacks_add_alloc(stack_rec *s, unsigned shard, const stack_sample *x);
+void stacks_free(stack_rec *s, unsigned shard, const stack_sample *x);
+void stacks_sub_inuse(stack_rec *s, unsigned shard, const stack_sample *x);
 /* Move a live sample's in-use share from one record to another (label
  * adoption); cumulative alloc_* totals stay where they were made. */
 void stacks_move_inuse(stack_rec *from, stack_rec *to, const stack_sample *x);
+
+/* Sum the shards of r.  Each field is read once, relaxed: a sample being
+ * counted concurrently may be seen in part, as with any live reading.  A
+ * variance that rounding left below zero reads as 0. */
+void stacks_read(const stack_rec *r, stack_view *v);
 
 /* Newest record; follow next_all for the rest.  Records published before
  * the call are all reachable. */
@@ -74,7 +109,8 @@ stack_rec *stacks_first(void);
 
 uint64_t stacks_count(void);
 uint64_t stacks_inuse_total(void); /* estimated live bytes, all stacks */
-uint64_t stacks_bytes(void); /* memory held by records */
+uint64_t stacks_samples(void);     /* samples counted (stacks_add_alloc calls) */
+uint64_t stacks_bytes(void); /* memory held by records and counters */
 
 /* One sample of `size` bytes with weight w, computed the same way on
  * insert and on free so that in-use totals return exactly to zero.

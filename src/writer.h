@@ -25,6 +25,7 @@ enum {
 #include <stdint.h>
 
 #include "profiler.h"
+#include "stacks.h"
 
 /* Estimated live bytes above which a high-water profile is due; UINT64_MAX
  * when off or already requested.  Read on every sample, so one load. */
@@ -32,11 +33,16 @@ extern uint64_t writer_hw_threshold;
 
 void writer_highwater_crossed(uint64_t inuse);
 
-/* Called after a sample is recorded with the new live total. */
-static inline void writer_check_highwater(uint64_t inuse)
+/* Called after a sample is recorded.  The live total is a sum over the
+ * stack table's shards (stacks.h), added up only while a threshold is set. */
+static inline void writer_check_highwater(void)
 {
-    if (hp_unlikely(inuse > __atomic_load_n(&writer_hw_threshold, __ATOMIC_RELAXED)))
-        writer_highwater_crossed(inuse);
+    uint64_t limit = __atomic_load_n(&writer_hw_threshold, __ATOMIC_RELAXED);
+    if (hp_unlikely(limit != UINT64_MAX)) {
+        uint64_t inuse = stacks_inuse_total();
+        if (inuse > limit)
+            writer_highwater_crossed(inuse);
+    }
 }
 
 /* Ask the writer thread for a profile.  Async-signal-safe. */

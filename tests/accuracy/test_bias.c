@@ -208,7 +208,7 @@ static void record(uint32_t k, uint64_t n, uint64_t interval)
     live_entry e = {addr_of(k), n, s->id,
                     (float)(sampler_weight(n, interval) * broken_factor)};
     stack_sample x = stacks_weigh(n, e.weight);
-    stacks_add_alloc(s, &x);
+    stacks_add_alloc(s, 0, &x);
     live_entry old;
     bool had_old;
     assert_int_equal(live_insert(&e, &old, &had_old), 0);
@@ -245,7 +245,7 @@ static void on_free(uint32_t k)
     stack_rec *s = stacks_get(e.stack);
     assert_non_null(s);
     stack_sample x = stacks_weigh(e.size, e.weight);
-    stacks_sub_inuse(s, &x);
+    stacks_free(s, 1, &x);
 }
 
 typedef struct trial_out {
@@ -272,14 +272,16 @@ static void run_trial(uint64_t interval, uint64_t seed, trial_out *out)
         site_pcs(si, pcs);
         stack_rec *r = INTERN(pcs, DEPTH);
         assert_non_null(r);
-        out->est[si][Q_AO] = (double)r->alloc.objs / SAMPLER_OBJ_ONE;
-        out->est[si][Q_AS] = (double)r->alloc.bytes;
-        out->est[si][Q_IO] = (double)r->inuse.objs / SAMPLER_OBJ_ONE;
-        out->est[si][Q_IS] = (double)r->inuse.bytes;
-        out->var[si][Q_AO] = r->alloc.var_objs;
-        out->var[si][Q_AS] = r->alloc.var_bytes;
-        out->var[si][Q_IO] = r->inuse.var_objs;
-        out->var[si][Q_IS] = r->inuse.var_bytes;
+        stack_view v;
+        stacks_read(r, &v);
+        out->est[si][Q_AO] = (double)v.alloc.objs / SAMPLER_OBJ_ONE;
+        out->est[si][Q_AS] = (double)v.alloc.bytes;
+        out->est[si][Q_IO] = (double)v.inuse.objs / SAMPLER_OBJ_ONE;
+        out->est[si][Q_IS] = (double)v.inuse.bytes;
+        out->var[si][Q_AO] = v.alloc.var_objs;
+        out->var[si][Q_AS] = v.alloc.var_bytes;
+        out->var[si][Q_IO] = v.inuse.var_objs;
+        out->var[si][Q_IS] = v.inuse.var_bytes;
     }
 }
 

@@ -140,9 +140,9 @@ static void add(const char *component, uint64_t pc, uint64_t bytes, int live)
     stack_rec *r = stacks_intern(&pc, 1, labels_current());
     assert_non_null(r);
     stack_sample x = stacks_weigh(bytes, 1.0);
-    stacks_add_alloc(r, &x);
+    stacks_add_alloc(r, 0, &x);
     if (!live)
-        stacks_free(r, &x);
+        stacks_free(r, 1, &x);
     if (component)
         labels_pop();
 }

@@ -59,6 +59,13 @@ static void all_list(void **state)
     assert_int_equal(n, 500);
 }
 
+static stack_view view(const stack_rec *r)
+{
+    stack_view v;
+    stacks_read(r, &v);
+    return v;
+}
+
 /* The same stack under two label sets is two records; in-use moves
  * between them without touching the cumulative totals. */
 static void labels_key(void **state)
@@ -69,13 +76,13 @@ static void labels_key(void **state)
     assert_int_equal(b->labels, 7);
     assert_ptr_equal(stacks_intern(pc, 2, 7), b);
     stack_sample x = stacks_weigh(64, 1.0);
-    stacks_add_alloc(a, &x);
+    stacks_add_alloc(a, 0, &x);
     stacks_move_inuse(a, b, &x);
-    assert_int_equal(a->alloc.bytes, 64);
-    assert_int_equal(a->inuse.bytes, 0);
-    assert_int_equal(b->alloc.bytes, 0);
-    assert_int_equal(b->inuse.bytes, 64);
-    assert_int_equal(b->inuse.samples, 1);
+    assert_int_equal(view(a).alloc.bytes, 64);
+    assert_int_equal(view(a).inuse.bytes, 0);
+    assert_int_equal(view(b).alloc.bytes, 0);
+    assert_int_equal(view(b).inuse.bytes, 64);
+    assert_int_equal(view(b).inuse.samples, 1);
     assert_int_equal(stacks_inuse_total(), 64);
 }
 
@@ -102,14 +109,14 @@ static void totals(void **state)
     assert_int_equal(x.objs, 65536);
     assert_int_equal(x.bytes, 100);
     assert_true(x.var_objs == 0 && x.var_bytes == 0); /* exact: no error */
-    stacks_add_alloc(r, &x);
-    stacks_add_alloc(r, &x);
-    stacks_sub_inuse(r, &x);
-    assert_int_equal(r->alloc.bytes, 200);
-    assert_int_equal(r->alloc.samples, 2);
-    assert_int_equal(r->inuse.bytes, 100);
-    assert_int_equal(r->inuse.objs, 65536);
-    assert_int_equal(r->inuse.samples, 1);
+    stacks_add_alloc(r, 0, &x);
+    stacks_add_alloc(r, 0, &x);
+    stacks_sub_inuse(r, 0, &x);
+    assert_int_equal(view(r).alloc.bytes, 200);
+    assert_int_equal(view(r).alloc.samples, 2);
+    assert_int_equal(view(r).inuse.bytes, 100);
+    assert_int_equal(view(r).inuse.objs, 65536);
+    assert_int_equal(view(r).inuse.samples, 1);
     /* Fractional weights round the same way both ways; the variance of a
      * weight-w sample is w^2 - w objects^2, (w^2 - w) s^2 bytes^2. */
     x = stacks_weigh(3, 1234.5);
@@ -118,11 +125,63 @@ static void totals(void **state)
     assert_true(x.var_objs == 1234.5 * 1234.5 - 1234.5);
     assert_true(x.var_bytes == x.var_objs * 9);
     stack_rec *q = stacks_intern((uint64_t[]){0xf00d}, 1, 0);
-    stacks_add_alloc(q, &x);
-    stacks_add_alloc(q, &x);
-    stacks_sub_inuse(q, &x);
-    assert_true(q->alloc.var_bytes == 2 * x.var_bytes);
-    assert_true(q->inuse.var_bytes == x.var_bytes);
+    stacks_add_alloc(q, 0, &x);
+    stacks_add_alloc(q, 0, &x);
+    stacks_sub_inuse(q, 0, &x);
+    assert_true(view(q).alloc.var_bytes == 2 * x.var_bytes);
+    assert_true(view(q).inuse.var_bytes == x.var_bytes);
+}
+
+/* Counted on one shard, freed on another: only the sum means anything,
+ * and the sum is exact. */
+static void shards(void **state)
+{
+    stack_rec *r = stacks_intern((uint64_t[]){0xabc}, 1, 0);
+    stack_sample x = stacks_weigh(10, 3.0);
+    stacks_add_alloc(r, 3, &x);
+    stacks_add_alloc(r, STACKS_SHARDS + 3, &x); /* any number: taken modulo */
+    stacks_free(r, 5, &x);
+    assert_non_null(r->counts[3]);
+    assert_non_null(r->counts[5]);
+    assert_null(r->counts[4]);
+    assert_ptr_not_equal(r->counts[3], r->counts[5]);
+    assert_int_equal((uintptr_t)r->counts[3] % 64, 0); /* a cache line of its own */
+    stack_view v = view(r);
+    assert_int_equal(v.alloc.bytes, 60);
+    assert_int_equal(v.alloc.samples, 2);
+    assert_int_equal(v.freed.bytes, 30);
+    assert_int_equal(v.inuse.bytes, 30);
+    assert_int_equal(v.inuse.objs, 3 * 65536);
+    assert_int_equal(v.inuse.samples, 1);
+    assert_true(v.inuse.var_objs == x.var_objs);
+    assert_int_equal(stacks_inuse_total(), 30);
+    assert_int_equal(stacks_samples(), 2);
+    stacks_free(r, 7, &x);
+    assert_int_equal(view(r).inuse.bytes, 0);
+    assert_int_equal(view(r).inuse.samples, 0);
+    assert_int_equal(stacks_inuse_total(), 0);
+}
+
+/* Past the block budget (4 * max) a shard counts into block 0. */
+static void block_budget(void **state)
+{
+    stacks_reset();
+    assert_int_equal(stacks_init(64), 0);
+    stack_sample x = stacks_weigh(1, 1.0);
+    uint64_t pc[2] = {9, 0};
+    for (uint64_t i = 0; i < 64; i++) {
+        pc[1] = i;
+        stack_rec *r = stacks_intern(pc, 2, 0);
+        for (unsigned k = 1; k < STACKS_SHARDS; k++)
+            stacks_add_alloc(r, k, &x);
+        assert_int_equal(view(r).alloc.samples, STACKS_SHARDS - 1);
+    }
+    unsigned extra = 0;
+    for (stack_rec *r = stacks_first(); r; r = r->next_all)
+        for (unsigned k = 1; k < STACKS_SHARDS; k++)
+            extra += r->counts[k] != NULL;
+    assert_int_equal(extra, 4 * 64);
+    assert_int_equal(stacks_samples(), 64 * (STACKS_SHARDS - 1));
 }
 
 static void out_of_memory(void **state)
@@ -146,7 +205,7 @@ static void *worker(void *arg)
             if (!r || r->pcs[3] != i)
                 return (void *)1;
             stack_sample x = stacks_weigh(1, 2.0);
-            stacks_add_alloc(r, &x);
+            stacks_add_alloc(r, (unsigned)(uintptr_t)arg, &x);
         }
     return NULL;
 }
@@ -155,7 +214,7 @@ static void concurrent(void **state)
 {
     pthread_t t[4];
     for (int i = 0; i < 4; i++)
-        pthread_create(&t[i], NULL, worker, NULL);
+        pthread_create(&t[i], NULL, worker, (void *)(uintptr_t)(i % 2));
     for (int i = 0; i < 4; i++) {
         void *res;
         pthread_join(t[i], &res);
@@ -163,8 +222,8 @@ static void concurrent(void **state)
     }
     assert_int_equal(stacks_count(), 200);
     for (stack_rec *r = stacks_first(); r; r = r->next_all) {
-        assert_int_equal(r->alloc.samples, 4 * 50);
-        assert_true(r->alloc.var_objs == 4 * 50 * 2.0); /* CAS-added doubles lose nothing */
+        assert_int_equal(view(r).alloc.samples, 4 * 50);
+        assert_true(view(r).alloc.var_objs == 4 * 50 * 2.0); /* CAS-added doubles lose nothing */
     }
 }
 
@@ -172,7 +231,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(intern_dedup, setup), cmocka_unit_test_setup(all_list, setup),
-        cmocka_unit_test_setup(bound, setup),        cmocka_unit_test_setup(labels_key, setup),        cmocka_unit_test_setup(totals, setup),
+        cmocka_unit_test_setup(bound, setup),        cmocka_unit_test_setup(labels_key, setup),        cmocka_unit_test_setup(totals, setup), cmocka_unit_test_setup(shards, setup),
+        cmocka_unit_test_setup(block_budget, setup),
         cmocka_unit_test_setup(out_of_memory, setup), cmocka_unit_test_setup(concurrent, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
