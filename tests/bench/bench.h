@@ -1,6 +1,7 @@
 /*
  * bench.h - shared helpers of the heapprof benchmark workloads
- * (the tests/bench workloads, built by scripts/bench.sh, not by CMake's test run).
+ * (the tests/bench workloads, built by scripts/bench.sh; churn.c is also
+ * built by CMake for tests/perf, the instruction-count test).
  *
  * Every workload is deterministic (fixed seeds), prints one line
  *   checksum=<hex> ops=<n> live_peak_bytes=<n> ...
