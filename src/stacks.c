@@ -246,14 +246,14 @@ void stacks_free(stack_rec *s, unsigned shard, const stack_sample *x)
 
 void stacks_sub_inuse(stack_rec *s, unsigned shard, const stack_sample *x)
 {
-    totals_add(&s->adj, x, -1);
+    totals_add(&s->counts[0]->adj, x, -1);
     __atomic_sub_fetch(&sums[shard % STACKS_SHARDS].inuse_bytes, x->bytes, __ATOMIC_RELAXED);
 }
 
 void stacks_move_inuse(stack_rec *from, stack_rec *to, const stack_sample *x)
 {
-    totals_add(&from->adj, x, -1);
-    totals_add(&to->adj, x, 1);
+    totals_add(&from->counts[0]->adj, x, -1);
+    totals_add(&to->counts[0]->adj, x, 1);
 }
 
 static void load_totals(const stack_totals *t, stack_totals *v)
@@ -289,7 +289,7 @@ void stacks_read(const stack_rec *r, stack_view *v)
         accumulate(&v->freed, &f, 1);
     }
     stack_totals adj;
-    load_totals(&r->adj, &adj);
+    load_totals(&r->counts[0]->adj, &adj);
     v->inuse = v->alloc;
     accumulate(&v->inuse, &v->freed, -1);
     accumulate(&v->inuse, &adj, 1);

@@ -22,7 +22,7 @@
  * CPU and freed on another leaves one block with more frees than
  * allocations; only the sum means anything.  Blocks are bounded (see
  * stacks_init); past the bound a CPU counts into block 0, which every record
- * has.  `adj` (live table full, label adoption) is rare and shared.
+ * has.  `adj` (live table full, label adoption; in block 0) is rare and shared.
  */
 #ifndef HEAPPROF_STACKS_H
 #define HEAPPROF_STACKS_H
@@ -46,12 +46,16 @@ typedef struct stack_sample {
     double var_objs, var_bytes;
 } stack_sample;
 
-enum { STACKS_SHARDS = 16 };
+/* Eight, not one per CPU: a record carries a pointer per shard, and eight
+ * already divide the contention of a many-core machine by eight. */
+enum { STACKS_SHARDS = 8 };
 
-/* One CPU's share of a stack's totals, on cache lines of its own. */
+/* One CPU's share of a stack's totals, on cache lines of its own (128
+ * bytes: the 40 of `adj` fit in what alignment would pad anyway). */
 typedef struct stack_counts {
     stack_totals alloc; /* cumulative */
     stack_totals freed; /* cumulative frees of objects attributed here */
+    stack_totals adj;   /* block 0 only: in-use changes that are neither */
 } __attribute__((aligned(64))) stack_counts;
 
 typedef struct stack_rec {
@@ -62,7 +66,6 @@ typedef struct stack_rec {
     uint32_t depth;
     uint32_t labels;     /* label set (labels.h) the allocations carried */
     uint32_t pad;
-    stack_totals adj;    /* in-use changes that are neither: see above */
     stack_counts *counts[STACKS_SHARDS]; /* [0] always there, others lazily */
     uint64_t pcs[];
 } stack_rec;

@@ -8,7 +8,9 @@
 # (further down the chain), whose block jemalloc's free would then get.
 source "$(dirname "$0")/lib.sh"
 need_env PROG_EXACT PROG_CXX
-je=$(ldconfig -p | awk '/libjemalloc\.so\.2 .*x86-64/ {print $NF; exit}')
+# awk reads to the end: an early exit would kill ldconfig with SIGPIPE,
+# which pipefail turns into a failure of this line (a flaky one).
+je=$(ldconfig -p | awk '/libjemalloc\.so\.2 .*x86-64/ && !found {print $NF; found = 1}')
 [[ -n $je && -f $je ]] || fail "libjemalloc.so.2 not found (Debian package libjemalloc2)"
 HEAPPROF_LIB="$HEAPPROF_LIB $je"
 

@@ -57,13 +57,13 @@ static void replace_same_address(void **state)
     assert_false(live_maybe((void *)0x5550));
 }
 
-/* Addresses 2 MiB apart share a filter slot and a shard, and collide in
+/* Addresses 64 MiB apart share a filter slot and a shard, and collide in
  * the shard's table: removal of one must keep the others reachable
  * (backward-shift deletion) and the slot must stay "maybe" until the last
  * one goes. */
 static void collisions(void **state)
 {
-    const uintptr_t base = 0x7f0000001230, stride = (uintptr_t)LIVE_FILTER_SLOTS << 4;
+    const uintptr_t base = 0x7f0000001230, stride = (uintptr_t)LIVE_FILTER_SLOTS << LIVE_GRANULE_SHIFT;
     live_entry out, old;
     bool had;
     for (uintptr_t i = 0; i < 100; i++) {
