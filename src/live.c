@@ -3,7 +3,7 @@
  *
  * Invariants, per shard, under its lock:
  *  - entries[0..cap) with addr == 0 meaning empty; count < cap * 3/4;
- *  - for every filter slot s with s % NSHARDS == this shard, live_filter[s]
+ *  - for every filter slot s whose shard_of is this shard, live_filter[s]
  *    equals the number of entries whose slot is s, or LIVE_PINNED once it
  *    saturated or was pinned (then it is never decremented again: a
  *    spurious "maybe" is only a probe, a missing one would leak an entry).
@@ -47,7 +47,10 @@ _Static_assert(NSHARDS == 1 << 6, "shard_of takes 6 bits");
  * the shards) on its own; entries beyond a shard's quota come from a shared
  * pool, the other half.  pool_used is the sum over shards of
  * max(0, count - quota), changed under the shard's lock, so only programs
- * with millions of live samples ever touch it. */
+ * with millions of live samples ever touch it.  The price: a program whose
+ * sampled addresses all fell into one shard could fill only its quota and
+ * the pool, about half the bound; addresses are hashed over the shards, so
+ * that takes addresses built to collide (the unit test does it). */
 static uint64_t quota, pool_max, pool_used;
 
 static bool pool_take(void)

@@ -34,8 +34,9 @@
  *    (shard = a hash of the slot), so filter updates happen under that
  *    shard's lock.  Shards grow by doubling into freshly mapped memory; the
  *    total number of entries is bounded by live_init's max, beyond which
- *    inserts fail.  There is no global count: a shard adds up the others
- *    only once it holds more than its 1/64 share of the bound.
+ *    inserts fail.  No counter is written by every insert: each shard holds
+ *    up to 1/128 of the bound on its own and draws on a shared pool (the
+ *    other half) beyond that (live.c).
  */
 #ifndef HEAPPROF_LIVE_H
 #define HEAPPROF_LIVE_H

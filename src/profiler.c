@@ -124,6 +124,24 @@ static void forget(const live_entry *e)
     stacks_free(s, stacks_shard(), &x);
 }
 
+/* The object stays allocated but can no longer be followed to its free
+ * (the live table is full): its share leaves in-use without counting as a
+ * free, and the drop is counted. */
+static void unfollow(stack_rec *s, unsigned shard, const stack_sample *x)
+{
+    stacks_sub_inuse(s, shard, x);
+    __atomic_add_fetch(&stats.dropped_live, 1, __ATOMIC_RELAXED);
+}
+
+static void unfollow_entry(const live_entry *e)
+{
+    stack_rec *s = stacks_get(e->stack);
+    if (!s)
+        return;
+    stack_sample x = stacks_weigh(e->size, e->weight);
+    unfollow(s, stacks_shard(), &x);
+}
+
 static void record(void *p, size_t n, uint64_t interval)
 {
     uint64_t pcs[256 + UNWIND_SLACK];
@@ -142,8 +160,7 @@ static void record(void *p, size_t n, uint64_t interval)
     if (live_insert(&e, &old, &had_old)) {
         /* Counted as allocated, but it cannot be followed to its free, so it
          * must not stay in use forever. */
-        stacks_sub_inuse(s, shard, &x);
-        __atomic_add_fetch(&stats.dropped_live, 1, __ATOMIC_RELAXED);
+        unfollow(s, shard, &x);
         return;
     }
     if (had_old) {
@@ -218,8 +235,10 @@ void *profiler_realloc_slow(void *p, size_t n)
             /* realloc(p, n > 0) that fails leaves p alive: it goes back in
              * the table.  realloc(p, 0) returning NULL freed it (glibc). */
             bool still_alive = !q && n != 0;
-            if (!still_alive || live_insert(&e, &old, &had_old) != 0)
+            if (!still_alive)
                 forget(&e);
+            else if (live_insert(&e, &old, &had_old))
+                unfollow_entry(&e); /* another thread took the room it left */
             errno = saved_errno;
         }
     }
@@ -255,7 +274,7 @@ int profiler_adopt(void *p)
             }
         }
         if (live_insert(&e, &old, &had_old))
-            forget(&e); /* cannot happen: the slot it left is free */
+            unfollow_entry(&e); /* another thread took the room it left */
     }
     errno = saved_errno;
     profiler_guard_exit(g);

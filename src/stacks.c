@@ -39,9 +39,12 @@ static uint32_t next_id;
 static stack_rec *all_head;
 static int stripes[NSTRIPES];
 
-/* Totals over every record, split like the records' counters. */
+/* Totals over every record, split like the records' counters.  Bytes that
+ * went (freed or no longer followed) are counted apart from bytes that
+ * came, each only growing, so that a reader can take `gone` before `came`
+ * and never see more leave than arrived (see stacks_read). */
 static struct {
-    uint64_t inuse_bytes, samples;
+    uint64_t came_bytes, gone_bytes, samples;
 } __attribute__((aligned(64))) sums[STACKS_SHARDS];
 
 static uint64_t blocks_left; /* extra counter blocks that may still be mapped */
@@ -64,7 +67,7 @@ int stacks_init(uint64_t max)
     }
     nbuckets = nb;
     max_stacks = max;
-    blocks_left = 4 * max;
+    blocks_left = max;
     return 0;
 }
 
@@ -181,19 +184,23 @@ static void add_double(double *d, double v)
     __atomic_load(d, &old, __ATOMIC_RELAXED);
     do
         sum = old + v;
-    while (!__atomic_compare_exchange(d, &old, &sum, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+    while (!__atomic_compare_exchange(d, &old, &sum, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 }
 
+/* The adds to `freed` and `adj` are release operations and readers load
+ * those before `alloc` with acquire loads (stacks_read): a free that a
+ * reader sees then comes with the allocation it undid, so in-use is never
+ * read below zero.  (On x86 every locked add is a full barrier anyway.) */
 static void totals_add(stack_totals *t, const stack_sample *x, int sign)
 {
     if (sign > 0) {
-        __atomic_add_fetch(&t->objs, x->objs, __ATOMIC_RELAXED);
-        __atomic_add_fetch(&t->bytes, x->bytes, __ATOMIC_RELAXED);
-        __atomic_add_fetch(&t->samples, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&t->objs, x->objs, __ATOMIC_RELEASE);
+        __atomic_add_fetch(&t->bytes, x->bytes, __ATOMIC_RELEASE);
+        __atomic_add_fetch(&t->samples, 1, __ATOMIC_RELEASE);
     } else {
-        __atomic_sub_fetch(&t->objs, x->objs, __ATOMIC_RELAXED);
-        __atomic_sub_fetch(&t->bytes, x->bytes, __ATOMIC_RELAXED);
-        __atomic_sub_fetch(&t->samples, 1, __ATOMIC_RELAXED);
+        __atomic_sub_fetch(&t->objs, x->objs, __ATOMIC_RELEASE);
+        __atomic_sub_fetch(&t->bytes, x->bytes, __ATOMIC_RELEASE);
+        __atomic_sub_fetch(&t->samples, 1, __ATOMIC_RELEASE);
     }
     if (x->var_objs != 0) {
         add_double(&t->var_objs, sign * x->var_objs);
@@ -222,8 +229,10 @@ static stack_counts *counts(stack_rec *s, unsigned shard)
     while (!__atomic_compare_exchange_n(&blocks_left, &left, left - 1, true, __ATOMIC_RELAXED,
                                         __ATOMIC_RELAXED));
     stack_counts *fresh = chunk_alloc(sizeof *fresh, 64);
-    if (!fresh)
+    if (!fresh) {
+        __atomic_add_fetch(&blocks_left, 1, __ATOMIC_RELAXED);
         return s->counts[0];
+    }
     memset(fresh, 0, sizeof *fresh);
     if (__atomic_compare_exchange_n(slot, &c, fresh, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return fresh;
@@ -234,20 +243,20 @@ void stacks_add_alloc(stack_rec *s, unsigned shard, const stack_sample *x)
 {
     totals_add(&counts(s, shard)->alloc, x, 1);
     shard %= STACKS_SHARDS;
-    __atomic_add_fetch(&sums[shard].inuse_bytes, x->bytes, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&sums[shard].came_bytes, x->bytes, __ATOMIC_RELAXED);
     __atomic_add_fetch(&sums[shard].samples, 1, __ATOMIC_RELAXED);
 }
 
 void stacks_free(stack_rec *s, unsigned shard, const stack_sample *x)
 {
     totals_add(&counts(s, shard)->freed, x, 1);
-    __atomic_sub_fetch(&sums[shard % STACKS_SHARDS].inuse_bytes, x->bytes, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&sums[shard % STACKS_SHARDS].gone_bytes, x->bytes, __ATOMIC_RELEASE);
 }
 
 void stacks_sub_inuse(stack_rec *s, unsigned shard, const stack_sample *x)
 {
     totals_add(&s->counts[0]->adj, x, -1);
-    __atomic_sub_fetch(&sums[shard % STACKS_SHARDS].inuse_bytes, x->bytes, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&sums[shard % STACKS_SHARDS].gone_bytes, x->bytes, __ATOMIC_RELEASE);
 }
 
 void stacks_move_inuse(stack_rec *from, stack_rec *to, const stack_sample *x)
@@ -258,11 +267,11 @@ void stacks_move_inuse(stack_rec *from, stack_rec *to, const stack_sample *x)
 
 static void load_totals(const stack_totals *t, stack_totals *v)
 {
-    v->objs = __atomic_load_n(&t->objs, __ATOMIC_RELAXED);
-    v->bytes = __atomic_load_n(&t->bytes, __ATOMIC_RELAXED);
-    v->samples = __atomic_load_n(&t->samples, __ATOMIC_RELAXED);
-    __atomic_load(&t->var_objs, &v->var_objs, __ATOMIC_RELAXED);
-    __atomic_load(&t->var_bytes, &v->var_bytes, __ATOMIC_RELAXED);
+    v->objs = __atomic_load_n(&t->objs, __ATOMIC_ACQUIRE);
+    v->bytes = __atomic_load_n(&t->bytes, __ATOMIC_ACQUIRE);
+    v->samples = __atomic_load_n(&t->samples, __ATOMIC_ACQUIRE);
+    __atomic_load(&t->var_objs, &v->var_objs, __ATOMIC_ACQUIRE);
+    __atomic_load(&t->var_bytes, &v->var_bytes, __ATOMIC_ACQUIRE);
 }
 
 /* *acc += sign * t (integers modulo 2^64, as they were counted). */
@@ -275,25 +284,33 @@ static void accumulate(stack_totals *acc, const stack_totals *t, int sign)
     acc->var_bytes += sign * t->var_bytes;
 }
 
+/* What left (frees, then adj) is read before what came (allocations), every
+ * shard's, so that each free seen brings its allocation along (see
+ * totals_add); in-use can then only be read too high, by frees that land
+ * between the two passes, as any reading of a running program can be. */
 void stacks_read(const stack_rec *r, stack_view *v)
 {
     memset(v, 0, sizeof *v);
-    for (int i = 0; i < STACKS_SHARDS; i++) {
-        const stack_counts *c = __atomic_load_n(&r->counts[i], __ATOMIC_ACQUIRE);
-        if (!c)
-            continue;
-        stack_totals a, f;
-        load_totals(&c->alloc, &a);
-        load_totals(&c->freed, &f);
-        accumulate(&v->alloc, &a, 1);
-        accumulate(&v->freed, &f, 1);
-    }
-    stack_totals adj;
+    stack_totals t, adj;
     load_totals(&r->counts[0]->adj, &adj);
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < STACKS_SHARDS; i++) {
+            /* Loaded again for the second pass: a block published after
+             * the first may hold the allocation of a free it saw. */
+            const stack_counts *c = __atomic_load_n(&r->counts[i], __ATOMIC_ACQUIRE);
+            if (!c)
+                continue;
+            load_totals(pass ? &c->alloc : &c->freed, &t);
+            accumulate(pass ? &v->alloc : &v->freed, &t, 1);
+        }
     v->inuse = v->alloc;
     accumulate(&v->inuse, &v->freed, -1);
     accumulate(&v->inuse, &adj, 1);
-    /* Sums and differences of doubles round; a variance is never negative. */
+    /* adj can still be read mid-move (label adoption), and sums of doubles
+     * round: nothing in use is ever below zero. */
+    if ((int64_t)v->inuse.samples <= 0 || (int64_t)v->inuse.objs < 0 ||
+        (int64_t)v->inuse.bytes < 0)
+        v->inuse = (stack_totals){0, 0, 0, 0, 0};
     if (v->inuse.var_objs < 0)
         v->inuse.var_objs = 0;
     if (v->inuse.var_bytes < 0)
@@ -302,10 +319,12 @@ void stacks_read(const stack_rec *r, stack_view *v)
 
 uint64_t stacks_inuse_total(void)
 {
-    uint64_t t = 0;
+    uint64_t came = 0, gone = 0;
     for (int i = 0; i < STACKS_SHARDS; i++)
-        t += __atomic_load_n(&sums[i].inuse_bytes, __ATOMIC_RELAXED);
-    return t;
+        gone += __atomic_load_n(&sums[i].gone_bytes, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < STACKS_SHARDS; i++)
+        came += __atomic_load_n(&sums[i].came_bytes, __ATOMIC_ACQUIRE);
+    return came > gone ? came - gone : 0;
 }
 
 uint64_t stacks_samples(void)

@@ -122,6 +122,61 @@ static void bound_reached(void **state)
     assert_true(had);
 }
 
+/* Insert addresses base, base + step, ... until refused; returns how many. */
+static uintptr_t fill(uintptr_t base, uintptr_t step, uintptr_t most)
+{
+    live_entry old;
+    bool had;
+    uintptr_t n = 0;
+    for (; n < most; n++) {
+        live_entry e = entry(base + n * step, 1, 0);
+        if (live_insert(&e, &old, &had))
+            break;
+    }
+    return n;
+}
+
+static void empty(uintptr_t base, uintptr_t step, uintptr_t n)
+{
+    live_entry out;
+    for (uintptr_t i = 0; i < n; i++)
+        assert_true(live_remove(base + i * step, &out));
+    assert_int_equal(live_count(), 0);
+}
+
+/* The bound's pool (live.c) must come back whole: fill to the bound, empty,
+ * fill again, also after a shard's growth failed while it was drawing on
+ * the pool; and one shard alone may use its quota plus the whole pool. */
+static void pool_returns(void **state)
+{
+    live_reset();
+    live_init(1024); /* quota 8 per shard, pool 512 */
+    const uintptr_t a = 0x100000, step = 64;
+    uintptr_t n1 = fill(a, step, 2000);
+    assert_true(n1 >= 512 + 8 && n1 <= 1024);
+    assert_int_equal(live_count(), n1);
+    empty(a, step, n1);
+    assert_int_equal(fill(a, step, 2000), n1);
+    empty(a, step, n1);
+
+    /* One filter slot: every entry in one shard, on a fresh table (tables
+     * never shrink).  It doubles at 49, 97, 193 entries (load 3/4); make
+     * the third doubling fail, past the quota. */
+    live_reset();
+    live_init(1024);
+    const uintptr_t b = 0x7f0000000040, alias = (uintptr_t)LIVE_FILTER_SLOTS << LIVE_GRANULE_SHIFT;
+    assert_int_equal(fill(b, alias, 192), 192);
+    mem_fail_after(1);
+    live_entry e = entry(b + 192 * alias, 1, 0), old;
+    bool had;
+    assert_int_equal(live_insert(&e, &old, &had), ENOMEM);
+    empty(b, alias, 192);
+    /* ... and the pool is whole: one shard holds its quota and all of it. */
+    assert_int_equal(fill(b, alias, 2000), 8 + 512);
+    empty(b, alias, 8 + 512);
+    assert_int_equal(fill(a, step, 2000), n1);
+}
+
 static void out_of_memory(void **state)
 {
     live_entry e = entry(0xabc0, 1, 0), old;
@@ -183,6 +238,7 @@ int main(void)
         cmocka_unit_test_setup(collisions, setup),
         cmocka_unit_test_setup(growth, setup),
         cmocka_unit_test_setup(bound_reached, setup),
+        cmocka_unit_test_setup(pool_returns, setup),
         cmocka_unit_test_setup(out_of_memory, setup),
         cmocka_unit_test_setup(pinned_slot_sticks, setup),
         cmocka_unit_test_setup(concurrent, setup),
