@@ -19,8 +19,8 @@ sleeper() {
     (cd "$W/$name.d" && exec env CLI_READY="$W/$name.ready" LD_PRELOAD="$HEAPPROF_LIB" \
         "${envs[@]}" "$CLI_PROG" sleep "${args[@]}") >"$W/$name.log" 2>&1 &
     spid=$!
-    CLI_PIDS+=("$spid")
-    wait_for "$W/$name.ready"
+    KILL_AT_EXIT+=("$spid")
+    wait_for_file "$W/$name.ready" 60
 }
 
 # --- a profiled sleeper: each dump is the next file of its sequence ---------------------
@@ -49,7 +49,7 @@ expect_in "$W/err" "no such process: 99999999"
 
 sleep 60 &
 plain=$!
-CLI_PIDS+=("$plain")
+KILL_AT_EXIT+=("$plain")
 expect_rc 1 hp dump "$plain"
 expect_in "$W/err" "process $plain \([a-z]+\) is not profiled: libheapprof is not loaded"
 

@@ -1,4 +1,6 @@
-# cli_lib.sh - helpers shared by the heapprof command's tests (sourced, bash).
+# shellcheck shell=bash
+# cli_lib.sh - helpers of the heapprof command's tests (sourced, bash); what
+# every suite shares is in ../lib/common.sh.
 #
 # Environment (set by tests/cli/CMakeLists.txt):
 #   HEAPPROF_CLI   the heapprof executable (next to libheapprof.so)
@@ -11,46 +13,14 @@
 # Every check that fails calls `fail` with what was expected and what was
 # found; the work directory is kept on failure for inspection.
 
-set -euo pipefail
+TEST_TAG=$(basename "${BASH_SOURCE[1]:-cli}" .sh)
+# shellcheck source=../lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-CLI_NAME=$(basename "${BASH_SOURCE[1]:-cli}" .sh)
-
-fail() {
-    echo "FAIL [$CLI_NAME]: $*" >&2
-    exit 1
-}
-
-note() { echo "[$CLI_NAME] $*"; }
-
-for v in HEAPPROF_CLI HEAPPROF_LIB CLI_PROG CLI_SRC CLI_WORK; do
-    [[ -n "${!v:-}" ]] || fail "environment variable $v is not set (run this through ctest)"
-done
-
-W=$CLI_WORK
-rm -rf "$W"
-mkdir -p "$W"
-CLI_PIDS=()
-
-cli_cleanup() {
-    local rc=$?
-    local p
-    for p in "${CLI_PIDS[@]:-}"; do
-        [[ -n "$p" ]] && kill -KILL "$p" 2>/dev/null || true
-    done
-    if [[ $rc -eq 0 ]]; then
-        rm -rf "$W"
-    else
-        echo "[$CLI_NAME] work directory kept for inspection: $W" >&2
-    fi
-    return $rc
-}
-trap cli_cleanup EXIT
-
-# Start from a clean slate: inherited settings would change what is tested.
-unset LD_PRELOAD HEAPPROF_SAMPLE HEAPPROF_DEPTH HEAPPROF_OUT HEAPPROF_SIGNAL \
-      HEAPPROF_PERIOD HEAPPROF_ON_EXIT HEAPPROF_MAX_LIVE HEAPPROF_MAX_STACKS \
-      HEAPPROF_HIGHWATER HEAPPROF_HIGHWATER_MIN_S HEAPPROF_KEEP HEAPPROF_CHILDREN \
-      HEAPPROF_MAX_INPUT
+need_env HEAPPROF_CLI CLI_PROG CLI_SRC CLI_WORK
+need_lib
+work_init "$CLI_WORK"
+scrub_env HEAPPROF_CLI
 export LC_ALL=C.UTF-8 TZ=UTC
 
 hp() { "$HEAPPROF_CLI" "$@"; }
@@ -65,7 +35,8 @@ run_rc() {
     printf -v "$__var" '%s' "$__rc"
 }
 
-# expect_rc WANT CMD...: CMD must exit with WANT.
+# expect_rc WANT CMD...: CMD must exit with WANT.  (This suite runs the
+# command directly: it replaces common.sh's expect_rc NAME WANT.)
 expect_rc() {
     local want=$1 got
     shift
@@ -83,15 +54,4 @@ expect_not_in() {
     if grep -Eq -- "$2" "$1"; then
         fail "${3:-unexpected /$2/} found in $1: $(head -c 3000 "$1")"
     fi
-}
-
-# wait_for PATH [SECONDS]: until PATH exists (a generous bound, never a
-# pass/fail on timing: not appearing at all is the failure).
-wait_for() {
-    local path=$1 limit=${2:-60} i
-    for ((i = 0; i < limit * 20; i++)); do
-        [[ -e "$path" ]] && return 0
-        sleep 0.05
-    done
-    fail "$path did not appear within $limit s"
 }

@@ -30,11 +30,11 @@ expect_in "$W/err" "was killed by signal 15"
 rm -f "$W/ready"
 CLI_READY="$W/ready" "$HEAPPROF_CLI" run -o "$W/f" -- "$CLI_PROG" sleep >"$W/f.out" 2>"$W/f.err" &
 runner=$!
-CLI_PIDS+=("$runner")
-wait_for "$W/ready"
+KILL_AT_EXIT+=("$runner")
+wait_for_file "$W/ready" 60
 child=$(awk '{print $2}' "$W/ready")
 kill -USR2 "$runner"                       # forwarded: the program writes a profile
-wait_for "$W/f.$child.0001.pb.gz"
+wait_for_file "$W/f.$child.0001.pb.gz" 60
 kill -TERM "$runner"                       # forwarded: the program dies of it
 rc=0
 wait "$runner" || rc=$?

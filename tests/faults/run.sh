@@ -19,32 +19,26 @@
 # FAULT_WORK (a private directory, removed on success; /dev/shm is used
 # instead when writable, unless FAULT_ON_DISK=1).  FAULT_MAX_N caps the
 # range of N (default: every call the counting run saw, plus 3).
-set -euo pipefail
 mode=${1:?usage: run.sh mem|io|persistent}
-for v in FAULT_LIB FAULTPROG PBCHECK FAULT_WORK; do
-    [[ -n ${!v:-} ]] || { echo "FAIL: $v not set (run through ctest)" >&2; exit 1; }
-done
+TEST_TAG="faults_$mode plain"
+# shellcheck source=../lib/common.sh
+source "$(dirname "$0")/../lib/common.sh"
+need_env FAULT_LIB FAULTPROG PBCHECK FAULT_WORK
 # Profiles go to memory when possible: each one is fdatasync'ed, which on a
 # disk costs ~0.1 s, and a few hundred runs write three each.
-W=$FAULT_WORK
 if [[ -d /dev/shm && -w /dev/shm && -z ${FAULT_ON_DISK:-} ]]; then
-    W=$(mktemp -d /dev/shm/heapprof-faults.XXXXXX)
+    work_init "$(mktemp -d /dev/shm/heapprof-faults.XXXXXX)"
+else
+    work_init "$FAULT_WORK"
 fi
-rm -rf "$W"
-mkdir -p "$W"
-trap 'rc=$?; [[ $rc -eq 0 ]] && rm -rf "$W" || echo "work directory kept: $W" >&2' EXIT
-unset LD_PRELOAD HEAPPROF_SAMPLE HEAPPROF_DEPTH HEAPPROF_OUT HEAPPROF_SIGNAL HEAPPROF_PERIOD \
-      HEAPPROF_ON_EXIT HEAPPROF_MAX_LIVE HEAPPROF_MAX_STACKS HEAPPROF_HIGHWATER HEAPPROF_KEEP \
-      HEAPPROF_FAULT HEAPPROF_FAULT_LOG
+scrub_env
 
-fail() { echo "FAIL [faults_$mode $cur]: $*" >&2; exit 1; }
-cur=plain
+# case_tag CASE: the case being run, in messages.
+case_tag() { TEST_TAG="faults_$mode $1"; }
 STATUS=3 # the program's exit status, which must come through
 
-set +e
-"$FAULTPROG" $STATUS >"$W/plain.out" 2>"$W/plain.err"
-plain_rc=$?
-set -e
+run_plain plain -- "$FAULTPROG" $STATUS
+plain_rc=$RC
 [[ $plain_rc -eq $STATUS ]] || fail "faultprog exited $plain_rc without the profiler, expected $STATUS"
 [[ ! -s $W/plain.err ]] || fail "faultprog wrote to stderr without the profiler: $(head -c 300 "$W/plain.err")"
 grep -q '^checksum .* errno_changed 0$' "$W/plain.out" || fail "plain run: $(tail -n 1 "$W/plain.out")"
@@ -88,9 +82,7 @@ check_case() {
     ntables=$(grep -c '^heapprof: cannot map its tables' "$d/err" || true)
     [[ $nlines -eq $((nwrite + ntables)) ]] || fail "unexpected stderr lines: $(cat "$d/err")"
     [[ $ntables -le 1 && $nwrite -le 3 ]] || fail "too many messages ($nlines): $(head -n 5 "$d/err")"
-    local tmps
-    tmps=$(find "$d" -name '*.tmp')
-    [[ -z $tmps ]] || fail "temporary file left: $tmps"
+    no_tmp_left "$d" --recursive
     local files=() f
     for f in "$d"/p.*.pb.gz; do [[ -e $f ]] && files+=("$f"); done
     [[ $((${#files[@]} + nwrite)) -eq 3 ]] ||
@@ -130,7 +122,7 @@ check_case() {
 }
 
 start=$SECONDS
-cur=count
+case_tag count
 run_case "mem:0,io:0" "$W/count"
 check_case "$W/count" 1
 [[ $(ls "$W"/count/p.*.pb.gz | wc -l) -eq 3 ]] || fail "the counting run wrote $(ls "$W"/count/p.*.pb.gz | wc -l) profiles, expected 3"
@@ -144,7 +136,7 @@ single() { # KIND TOTAL: every N from 1 to TOTAL+3 (or FAULT_MAX_N)
     local kind=$1 total=$2 max n calls failed
     max=${FAULT_MAX_N:-$((total + 3))}
     for ((n = 1; n <= max; n++)); do
-        cur="$kind:$n"
+        case_tag "$kind:$n"
         run_case "$kind:$n" "$W/$kind$n"
         if [[ $kind == mem ]]; then calls=$CALLS_MEM failed=$FAILED_MEM; else calls=$CALLS_IO failed=$FAILED_IO; fi
         if [[ $n -le $calls ]]; then
@@ -164,7 +156,7 @@ mem) single mem "$total_mem" ;;
 io) single io "$total_io" ;;
 persistent)
     for spec in mem:1+ mem:$((total_mem / 3))+ mem:$((total_mem * 2 / 3))+ io:1+ io:2+ io:$((total_io / 2))+ "mem:5+,io:5+"; do
-        cur=$spec
+        case_tag "$spec"
         run_case "$spec" "$W/p$runs"
         check_case "$W/p$runs" 0
         rm -rf "$W/p$runs"

@@ -114,7 +114,7 @@ int main(int argc, char **argv)
      * merged into the next). */
     for (int i = 0; i < 20; i++) {
         kill(getpid(), SIGUSR2);
-        integ_sleep_ms(10);
+        testlib_sleep_ms(10);
     }
     for (int i = 0; i < NDL + NCHURN; i++)
         pthread_join(t[i], NULL);

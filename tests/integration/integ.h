@@ -8,7 +8,8 @@
  * They are compiled at -O0 with -fno-builtin and every allocating function
  * is noinline: the compiler must neither remove a malloc/free pair nor fold
  * an allocating function into its caller (the profile's leaf is the function
- * that called malloc).
+ * that called malloc).  What the lifecycle programs share with these is in
+ * ../lib/testlib.h.
  */
 #ifndef INTEG_H
 #define INTEG_H
@@ -23,13 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 #ifdef __cplusplus
 #define INTEG_EXTERN_C extern "C"
 #else
 #define INTEG_EXTERN_C
 #endif
-
-#define NOINLINE __attribute__((noinline, noclone, used))
 
 /* Ground truth of one allocation site, updated with atomics so that threads
  * may share a site. */
@@ -74,48 +75,6 @@ static inline void keep(void *p) { integ_sink = p; }
             exit(99);                                                           \
         }                                                                       \
     } while (0)
-
-static inline double integ_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static inline void integ_sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) && errno == EINTR)
-        ;
-}
-
-/* The path of this process's profile number seq under HEAPPROF_OUT. */
-static inline void profile_path(char *buf, size_t len, int seq)
-{
-    const char *out = getenv("HEAPPROF_OUT");
-    snprintf(buf, len, "%s.%d.%04d.pb.gz", out && *out ? out : "heapprof", (int)getpid(), seq);
-}
-
-static inline int file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-/* Wait (polling, up to timeout_s) until profile number seq exists.  Returns
- * 1 when it does, 0 on timeout. */
-static inline int wait_profile(int seq, double timeout_s)
-{
-    char path[4096];
-    profile_path(path, sizeof path, seq);
-    double end = integ_now() + timeout_s;
-    while (!file_exists(path)) {
-        if (integ_now() > end)
-            return 0;
-        integ_sleep_ms(5);
-    }
-    return 1;
-}
 
 /* xorshift64*: the programs' own fixed-seed randomness. */
 static inline uint64_t integ_rand(uint64_t *s)

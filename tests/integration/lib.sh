@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# lib.sh - helpers shared by the integration scenarios (sourced, bash).
+# lib.sh - helpers of the integration scenarios (sourced, bash); what every
+# suite shares is in ../lib/common.sh.
 #
 # Environment (set by tests/integration/CMakeLists.txt):
 #   HEAPPROF_LIB       libheapprof.so to preload
@@ -13,145 +14,22 @@
 # Conventions: every check that fails calls `fail` with what was expected and
 # what was found; the work directory is kept on failure for inspection.
 
-set -euo pipefail
+TEST_TAG=$(basename "${BASH_SOURCE[1]:-integ}" .sh)
+# shellcheck source=../lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-INTEG_NAME=$(basename "${BASH_SOURCE[1]:-integ}" .sh)
-
-fail() {
-    echo "FAIL [$INTEG_NAME]: $*" >&2
-    exit 1
-}
-
-note() { echo "[$INTEG_NAME] $*"; }
-
-need_env() {
-    local v
-    for v in "$@"; do
-        [[ -n "${!v:-}" ]] || fail "environment variable $v is not set (run this through ctest)"
-    done
-}
-
-need_env HEAPPROF_LIB PROFILE_SUMMARY INTEG_WORK
-[[ -f "$HEAPPROF_LIB" ]] || fail "HEAPPROF_LIB=$HEAPPROF_LIB does not exist"
-
-W=$INTEG_WORK
-rm -rf "$W"
-mkdir -p "$W"
-INTEG_PIDS=()
-INTEG_CLEAN=() # paths outside $W to remove at exit, whatever happens
-
-integ_cleanup() {
-    local rc=$?
-    local p
-    for p in "${INTEG_PIDS[@]:-}"; do
-        [[ -n "$p" ]] && kill -KILL "$p" 2>/dev/null || true
-    done
-    for p in "${INTEG_CLEAN[@]:-}"; do
-        [[ -n "$p" ]] && rm -rf "$p" || true
-    done
-    if [[ $rc -eq 0 ]]; then
-        rm -rf "$W"
-    else
-        echo "[$INTEG_NAME] work directory kept for inspection: $W" >&2
-    fi
-    return $rc
-}
-trap integ_cleanup EXIT
-
-# The variables a test run may inherit from the caller's environment would
-# change what the profiler does: start every run from a clean slate (every
-# HEAPPROF_* variable but the two that configure these tests).
-unset LD_PRELOAD
-for v in $(compgen -e | grep '^HEAPPROF_' || true); do
-    [[ $v == HEAPPROF_LIB || $v == HEAPPROF_SKIP_GO ]] || unset "$v"
-done
-
-# run NAME [VAR=VALUE...] -- CMD [ARGS...]
-#   Runs CMD with libheapprof.so preloaded and the given variables, stdout to
-#   $W/NAME.out, stderr to $W/NAME.err; sets RC to its exit status (the script
-#   goes on whatever it is).
-run() {
-    local name=$1; shift
-    local vars=()
-    while [[ $# -gt 0 && $1 != -- ]]; do vars+=("$1"); shift; done
-    [[ ${1:-} == -- ]] || fail "run: missing -- before the command"
-    shift
-    set +e
-    env "${vars[@]}" LD_PRELOAD="$HEAPPROF_LIB" "$@" >"$W/$name.out" 2>"$W/$name.err"
-    RC=$?
-    set -e
-}
-
-# run_plain NAME [VAR=VALUE...] -- CMD [ARGS...]: the same without the preload.
-run_plain() {
-    local name=$1; shift
-    local vars=()
-    while [[ $# -gt 0 && $1 != -- ]]; do vars+=("$1"); shift; done
-    [[ ${1:-} == -- ]] || fail "run_plain: missing -- before the command"
-    shift
-    set +e
-    env "${vars[@]}" "$@" >"$W/$name.out" 2>"$W/$name.err"
-    RC=$?
-    set -e
-}
-
-# expect_rc NAME WANT: the run NAME must have exited with WANT.
-expect_rc() {
-    if [[ $RC -ne $2 ]]; then
-        echo "--- stderr of $1 (last 20 lines):" >&2
-        tail -n 20 "$W/$1.err" >&2 || true
-        fail "$1: expected exit status $2, got $RC"
-    fi
-}
-
-# no_heapprof_lines NAME: the run's stderr has no line from the profiler.
-no_heapprof_lines() {
-    if grep -q '^heapprof:' "$W/$1.err"; then
-        grep '^heapprof:' "$W/$1.err" >&2
-        fail "$1: the profiler printed messages on stderr, expected none"
-    fi
-}
-
-# profiles PREFIX: the profile files PREFIX.<pid>.<seq>.pb.gz, one per line,
-# in sequence order.
-profiles() {
-    local f
-    for f in "$1".*.pb.gz; do
-        [[ -e "$f" ]] && echo "$f"
-    done | sort -V
-}
+need_env PROFILE_SUMMARY INTEG_WORK
+need_lib
+work_init "$INTEG_WORK"
+scrub_env
 
 # only_pid PREFIX: the single pid that wrote profiles under PREFIX.
 only_pid() {
     local pids
-    pids=$(profiles "$1" | sed -E 's/.*\.([0-9]+)\.[0-9]{4}\.pb\.gz$/\1/' | sort -u)
+    pids=$(pids_of "$1")
     [[ -n "$pids" ]] || fail "no profile was written under $1 (expected $1.<pid>.0001.pb.gz)"
     [[ $(wc -l <<<"$pids") -eq 1 ]] || fail "profiles from several processes under $1: $pids"
     echo "$pids"
-}
-
-# newest_profile PREFIX: the profile with the highest sequence number.
-newest_profile() {
-    local last
-    last=$(profiles "$1" | tail -n 1)
-    [[ -n "$last" ]] || fail "no profile was written under $1 (expected $1.<pid>.0001.pb.gz)"
-    echo "$last"
-}
-
-# wait_for_file PATH SECONDS: poll until PATH exists.
-wait_for_file() {
-    local deadline=$((SECONDS + $2))
-    while [[ ! -e "$1" ]]; do
-        ((SECONDS <= deadline)) || fail "timed out after $2 s waiting for $1"
-        sleep 0.02
-    done
-}
-
-# no_tmp_left DIR: no PATH.tmp file remains in DIR.
-no_tmp_left() {
-    local t
-    t=$(find "$1" -maxdepth 1 -name '*.tmp' | head -n 5)
-    [[ -z "$t" ]] || fail "temporary files left behind in $1: $t"
 }
 
 # summarize FILE [ARGS]: run profile_summary on FILE into FILE.sum (with ARGS
@@ -227,47 +105,13 @@ no_drops() {
     fi
 }
 
-# comment_value SUMFILE KEY: the value of KEY=VALUE in the comments.
-comment_value() {
-    grep '^comment ' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
-}
-
 # ---- go tool pprof --------------------------------------------------------
-
-GO_OK=
-go_setup() {
-    [[ -n $GO_OK ]] && return 0
-    if [[ ${HEAPPROF_SKIP_GO:-} == 1 ]]; then
-        GO_OK=skip
-        note "HEAPPROF_SKIP_GO=1: go tool pprof checks skipped"
-        return 0
-    fi
-    command -v go >/dev/null 2>&1 ||
-        fail "'go' is not installed: the go tool pprof checks cannot run (install golang, or set HEAPPROF_SKIP_GO=1 to skip them)"
-    mkdir -p "$W/gohome"
-    export HOME=${HOME:-$W/gohome}
-    [[ -w $HOME ]] || export HOME=$W/gohome
-    export GOCACHE=${GOCACHE:-$W/gohome/cache}
-    export GOTOOLCHAIN=local
-    GO_OK=yes
-}
-
-# pprof_top FILE OUT [EXTRA ARGS]: `go tool pprof -top` into OUT, must succeed.
-pprof_top() {
-    local f=$1 out=$2; shift 2
-    if ! go tool pprof -top "$@" "$f" >"$out" 2>"$out.err"; then
-        cat "$out.err" >&2
-        fail "go tool pprof -top $* $f failed"
-    fi
-    grep -q 'flat%' "$out" || fail "go tool pprof -top $* $f printed no table: $(head -c 400 "$out")"
-}
 
 # pprof_check FILE NAME...: pprof opens FILE (-top, and -top with
 # -sample_index=alloc_space); every NAME (a fixed string, e.g. a function
 # name) appears in the alloc_space table.
 pprof_check() {
-    go_setup
-    [[ $GO_OK == skip ]] && return 0
+    have_go || return 0
     local f=$1; shift
     pprof_top "$f" "$f.top"
     pprof_top "$f" "$f.top_alloc" -sample_index=alloc_space -nodecount=100000 -nodefraction=0
@@ -284,8 +128,7 @@ $(head -n 40 "$f.top_alloc")"
 # pprof_quick FILE: pprof decodes FILE (-top, and -top with
 # -sample_index=alloc_space), without symbolization: for bulk files.
 pprof_quick() {
-    go_setup
-    [[ $GO_OK == skip ]] && return 0
+    have_go || return 0
     pprof_top "$1" "$1.qtop" -symbolize=none
     pprof_top "$1" "$1.qtop_alloc" -symbolize=none -sample_index=alloc_space
 }

@@ -96,21 +96,11 @@ pprof_quick "$W/u1.$pid.0002.pb.gz"
 RT=$(($(kill -l RTMIN) + 6))
 run probe_rt HEAPPROF_SIGNAL=$RT -- "$PROG_TRIGGER" probe "$RT"
 grep -qx "disposition $RT handler" "$W/probe_rt.out" || fail "HEAPPROF_SIGNAL=$RT: no handler for signal $RT: $(cat "$W/probe_rt.out")"
-env HEAPPROF_SAMPLE=1 HEAPPROF_SIGNAL=$RT HEAPPROF_OUT="$W/rt" LD_PRELOAD="$HEAPPROF_LIB" \
-    "$PROG_TRIGGER" wait 1 >"$W/rt.out" 2>"$W/rt.err" &
-bgpid=$!
-INTEG_PIDS+=("$bgpid")
-deadline=$((SECONDS + 30))
-until grep -q '^ready$' "$W/rt.out" 2>/dev/null; do
-    ((SECONDS <= deadline)) || fail "the program did not print 'ready' within 30 s"
-    kill -0 "$bgpid" 2>/dev/null || fail "the program died before it was ready: $(cat "$W/rt.err")"
-    sleep 0.02
-done
+run_bg rt HEAPPROF_SAMPLE=1 HEAPPROF_SIGNAL=$RT HEAPPROF_OUT="$W/rt" -- "$PROG_TRIGGER" wait 1
+bgpid=$BGPID
+wait_for_line "$W/rt.out" '^ready$' 30 "$bgpid"
 kill -s "$RT" "$bgpid"
-set +e
-wait "$bgpid"
-RC=$?
-set -e
+finish "$bgpid"
 expect_rc rt 0
 no_heapprof_lines rt
 summarize "$W/rt.$bgpid.0001.pb.gz"

@@ -85,9 +85,9 @@ NOINLINE static void tr_tick(int i)
 
 static void wait_or_die(int seq)
 {
-    if (!wait_profile(seq, 60)) {
-        char path[4096];
-        profile_path(path, sizeof path, seq);
+    char path[4096];
+    testlib_profile_path(path, sizeof path, getpid(), (unsigned)seq);
+    if (!testlib_wait_file(path, 60)) {
         fprintf(stderr, "trigger: timed out after 60 s waiting for %s\n", path);
         exit(3);
     }
@@ -147,16 +147,16 @@ int main(int argc, char **argv)
         double secs = atof(argv[2]);
         int seq = atoi(argv[3]);
         char path[4096];
-        profile_path(path, sizeof path, seq);
-        double start = integ_now();
+        testlib_profile_path(path, sizeof path, getpid(), (unsigned)seq);
+        double start = testlib_now();
         int i = 0;
-        while (integ_now() - start < secs || (seq > 0 && !file_exists(path))) {
-            if (integ_now() - start > 60) {
+        while (testlib_now() - start < secs || (seq > 0 && !testlib_exists(path))) {
+            if (testlib_now() - start > 60) {
                 fprintf(stderr, "trigger: timed out after 60 s waiting for %s\n", path);
                 return 3;
             }
             tr_tick(i++);
-            integ_sleep_ms(1);
+            testlib_sleep_ms(1);
         }
         site_print(&s_tick);
         return 0;

@@ -54,7 +54,7 @@ fi
 #    as root the program runs as nobody (setpriv, itself not preloaded: it
 #    execs env, which sets LD_PRELOAD for the program only).
 ro=$(mktemp -d /tmp/heapprof-ro.XXXXXX)
-INTEG_CLEAN+=("$ro")
+RM_AT_EXIT+=("$ro")
 chmod 0555 "$ro"
 as_user=()
 if [[ $(id -u) -eq 0 ]]; then
@@ -88,29 +88,17 @@ check_unwritable fsz "$W/fsz/x" 'File too large'
 
 # 6. The next profile tries again, with the same sequence number: the
 #    directory is missing when the first signal arrives, then created.
-env HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/later/x" LD_PRELOAD="$HEAPPROF_LIB" \
-    "$PROG_TRIGGER" wait 1 >"$W/later.out" 2>"$W/later.err" &
-bgpid=$!
-INTEG_PIDS+=("$bgpid")
-deadline=$((SECONDS + 30))
-until grep -q '^ready$' "$W/later.out" 2>/dev/null; do
-    ((SECONDS <= deadline)) || fail "the program did not print 'ready' within 30 s"
-    sleep 0.02
-done
+run_bg later HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/later/x" -- "$PROG_TRIGGER" wait 1
+bgpid=$BGPID
+wait_for_line "$W/later.out" '^ready$' 30 "$bgpid"
 kill -USR2 "$bgpid"
-until grep -q '^heapprof: cannot write profile' "$W/later.err" 2>/dev/null; do
-    ((SECONDS <= deadline)) || fail "no 'cannot write profile' message within 30 s after SIGUSR2 to a missing directory"
-    kill -0 "$bgpid" 2>/dev/null || fail "the program died: $(cat "$W/later.err")"
-    sleep 0.02
-done
+# The 'cannot write profile' message after SIGUSR2 to a missing directory.
+wait_for_line "$W/later.err" '^heapprof: cannot write profile' 30 "$bgpid"
 grep -q "$W/later/x\.$bgpid\.0001\.pb\.gz: No such file or directory" "$W/later.err" ||
     fail "unexpected message: $(cat "$W/later.err")"
 mkdir "$W/later"
 kill -USR2 "$bgpid"
-set +e
-wait "$bgpid"
-RC=$?
-set -e
+finish "$bgpid"
 expect_rc later 0
 [[ $(grep -c '^heapprof:' "$W/later.err") -eq 1 ]] || fail "expected one message only: $(cat "$W/later.err")"
 got=$(profiles "$W/later/x" | xargs -n1 basename | tr '\n' ' ')

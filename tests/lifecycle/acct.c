@@ -13,7 +13,7 @@
 
 LC_MANY_STACKS_IMPL
 
-NOINL void *ac_keep(size_t n) { return malloc(n); }
+NOINLINE void *ac_keep(size_t n) { return malloc(n); }
 
 static int maxlive(long n, int profiled)
 {

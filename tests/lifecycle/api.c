@@ -35,7 +35,7 @@ static int failures;
 
 /* malloc/free `mib` blocks of 1 MiB: uses up any budget drawn with a mean of
  * at most mib/37 MiB. */
-NOINL void api_flush(int mib)
+NOINLINE void api_flush(int mib)
 {
     for (int i = 0; i < mib; i++)
         free(malloc((size_t)1 << 20));
@@ -43,9 +43,9 @@ NOINL void api_flush(int mib)
 
 static void *exact_objs[N], *paused_objs[N], *resumed_objs[10];
 
-NOINL void *api_exact(void) { return malloc(SZ); }
-NOINL void *api_paused(void) { return malloc(SZ); }
-NOINL void *api_resumed(void) { return malloc(SZ); }
+NOINLINE void *api_exact(void) { return malloc(SZ); }
+NOINLINE void *api_paused(void) { return malloc(SZ); }
+NOINLINE void *api_resumed(void) { return malloc(SZ); }
 
 static int dump_keeps_errno(const char *path, int *ret)
 {
@@ -84,8 +84,8 @@ static int weak(const char *explicit_path, const char *missing_path)
     CHECK(kept, "heapprof_dump(NULL) changed errno");
     printf("dump_null=%d errno_kept=%d\n", r, kept);
     char first[4096];
-    lc_seq_path(first, sizeof first, getpid(), 1);
-    CHECK(lc_exists(first), "heapprof_dump(NULL) returned but %s does not exist", first);
+    testlib_profile_path(first, sizeof first, getpid(), 1);
+    CHECK(testlib_exists(first), "heapprof_dump(NULL) returned but %s does not exist", first);
 
     /* Paused: nothing new is recorded, but sampled objects are still
      * followed to their free. */
@@ -99,7 +99,7 @@ static int weak(const char *explicit_path, const char *missing_path)
     kept = dump_keeps_errno(explicit_path, &r);
     CHECK(r == 0, "heapprof_dump(\"%s\") returned %d (%s), expected 0", explicit_path, r, strerror(r));
     CHECK(kept, "heapprof_dump(explicit path) changed errno");
-    CHECK(lc_exists(explicit_path), "heapprof_dump returned 0 but %s does not exist", explicit_path);
+    CHECK(testlib_exists(explicit_path), "heapprof_dump returned 0 but %s does not exist", explicit_path);
     printf("dump_explicit=%d errno_kept=%d\n", r, kept);
 
     kept = dump_keeps_errno(missing_path, &r);
@@ -118,8 +118,8 @@ static int weak(const char *explicit_path, const char *missing_path)
     kept = dump_keeps_errno(NULL, &r);
     CHECK(r == 0 && kept, "second heapprof_dump(NULL): returned %d, errno kept %d", r, kept);
     char second[4096];
-    lc_seq_path(second, sizeof second, getpid(), 2);
-    CHECK(lc_exists(second), "the second in-sequence dump should be %s (an explicit path takes no number)",
+    testlib_profile_path(second, sizeof second, getpid(), 2);
+    CHECK(testlib_exists(second), "the second in-sequence dump should be %s (an explicit path takes no number)",
           second);
     printf("dump_null_2=%d\n", r);
     printf("pid=%d\n", (int)getpid());
@@ -142,7 +142,7 @@ static int by_dlsym(const char *path)
     int r = dump(path);
     CHECK(errno == EDOM, "dump changed errno");
     CHECK(r == 0, "dump(\"%s\") returned %d (%s)", path, r, strerror(r));
-    CHECK(lc_exists(path), "dump returned 0 but %s does not exist", path);
+    CHECK(testlib_exists(path), "dump returned 0 but %s does not exist", path);
     printf("dlsym=found version=%s dump=%d\n", version ? version() : "?", r);
     return failures ? 1 : 0;
 }

@@ -8,11 +8,7 @@ source "$(dirname "$0")/lib.sh"
 need_env LC_FAIL
 
 mnt="$W/full"
-mkdir -p "$mnt"
-if ! mount -t tmpfs -o size=8k tmpfs "$mnt" 2>"$W/mount.err"; then
-    skip "cannot mount a tmpfs here ($(head -n 1 "$W/mount.err")): the disk-full case is not tested"
-fi
-LC_MOUNTS+=("$mnt")
+mount_tmpfs "$mnt" 8k "the disk-full case"
 
 start serve HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$mnt/p" -- "$LC_FAIL" serve "$W/ready" "$W/stop" 13
 pid=$BGPID

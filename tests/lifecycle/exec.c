@@ -11,7 +11,7 @@
 
 #include "lc.h"
 
-NOINL void *ex_parent(void) { return malloc(1000); }
+NOINLINE void *ex_parent(void) { return malloc(1000); }
 
 static void *keep[5];
 

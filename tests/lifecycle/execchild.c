@@ -4,7 +4,7 @@
  */
 #include "lc.h"
 
-NOINL void *ec_child_alloc(void) { return malloc(1000); }
+NOINLINE void *ec_child_alloc(void) { return malloc(1000); }
 
 static void *keep[10];
 

@@ -36,8 +36,8 @@
 
 LC_MANY_STACKS_IMPL
 
-NOINL void *fl_small(size_t n) { return malloc(n); }
-NOINL void *th_alloc(size_t n) { return malloc(n); }
+NOINLINE void *fl_small(size_t n) { return malloc(n); }
+NOINLINE void *th_alloc(size_t n) { return malloc(n); }
 
 static void **hold_stacks(int bits)
 {
@@ -68,10 +68,10 @@ static int serve(const char *ready, const char *stop, int bits)
     void **held = hold_stacks(bits);
     lc_touch(ready);
     void *keep[16] = {0};
-    for (unsigned i = 0; !lc_exists(stop); i++) {
+    for (unsigned i = 0; !testlib_exists(stop); i++) {
         free(keep[i & 15]);
         keep[i & 15] = fl_small(32 + (i & 63));
-        lc_sleep_ms(5);
+        testlib_sleep_ms(5);
     }
     printf("served\n");
     (void)held;
@@ -84,11 +84,11 @@ static int logstorm(int n, const char *path)
 {
     dump_fn dump = find_dump();
     int enoent = 0;
-    double t0 = lc_now();
+    double t0 = testlib_now();
     for (int i = 0; i < n; i++)
         enoent += dump(path) == ENOENT;
-    double ms = (lc_now() - t0) * 1e3;
-    lc_sleep_ms(1100);
+    double ms = (testlib_now() - t0) * 1e3;
+    testlib_sleep_ms(1100);
     int last = dump(path) == ENOENT;
     printf("failures %d of %d elapsed_ms %.0f last %d\n", enoent, n, ms, last);
     return 0;
@@ -148,10 +148,10 @@ static int ownhandler(const char *ready, const char *stop)
         raise(SIGUSR2);
     lc_touch(ready);
     void *keep[16] = {0};
-    for (unsigned i = 0; !lc_exists(stop); i++) {
+    for (unsigned i = 0; !testlib_exists(stop); i++) {
         free(keep[i & 15]);
         keep[i & 15] = fl_small(32);
-        lc_sleep_ms(5);
+        testlib_sleep_ms(5);
     }
     printf("handled %d\n", (int)handled);
     return 0;
@@ -200,7 +200,7 @@ static int sigterm(void)
     printf("SIGTERM now\n");
     fflush(stdout);
     raise(SIGTERM);
-    lc_sleep_ms(10000);
+    testlib_sleep_ms(10000);
     printf("still alive after SIGTERM\n");
     return 4;
 }
@@ -213,7 +213,7 @@ static int dumploop(const char *ready, int bits)
     for (unsigned i = 0;; i++) {
         free(keep[i & 15]);
         keep[i & 15] = fl_small(32 + (i & 63));
-        lc_sleep_ms(1);
+        testlib_sleep_ms(1);
     }
     return 0;
 }

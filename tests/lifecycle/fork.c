@@ -26,10 +26,10 @@ LC_MANY_STACKS_IMPL
 
 enum { SZ = 1000 };
 
-NOINL void *fk_parent_before(void) { return malloc(SZ); }
-NOINL void *fk_parent_after(void) { return malloc(SZ); }
-NOINL void *fk_child_only(void) { return malloc(SZ); }
-NOINL void *fk_busy(size_t n) { return malloc(n); }
+NOINLINE void *fk_parent_before(void) { return malloc(SZ); }
+NOINLINE void *fk_parent_after(void) { return malloc(SZ); }
+NOINLINE void *fk_child_only(void) { return malloc(SZ); }
+NOINLINE void *fk_busy(size_t n) { return malloc(n); }
 
 static void *before[50], *child_objs[70], *after[5];
 
@@ -70,7 +70,7 @@ static void *signaller(void *arg)
 {
     while (!stop) {
         kill(getpid(), SIGUSR2);
-        lc_sleep_ms(1);
+        testlib_sleep_ms(1);
     }
     return NULL;
 }
@@ -82,7 +82,7 @@ static void *churn(void *arg)
         free(keep[i & 15]);
         keep[i & 15] = fk_busy(64 + (i & 255));
         if ((i & 63) == 0)
-            lc_sleep_ms(1);
+            testlib_sleep_ms(1);
     }
     for (int i = 0; i < 16; i++)
         free(keep[i]);
@@ -123,11 +123,11 @@ static int storm(int n)
                 exit(0);
             _exit(0);
         }
-        double end = lc_now() + LC_WAIT_S;
+        double end = testlib_now() + LC_WAIT_S;
         int st = 0;
         pid_t w;
-        while ((w = waitpid(c, &st, WNOHANG)) == 0 && lc_now() < end)
-            lc_sleep_ms(2);
+        while ((w = waitpid(c, &st, WNOHANG)) == 0 && testlib_now() < end)
+            testlib_sleep_ms(2);
         if (w == 0) {
             fprintf(stderr, "child %d (fork %d of %d) hung: not finished after %.0f s\n", (int)c, i + 1,
                     n, LC_WAIT_S);

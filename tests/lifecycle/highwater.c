@@ -24,8 +24,8 @@
 
 #define STEP ((size_t)3 << 20)
 
-NOINL void *hw_step(void) { return malloc(STEP); }
-NOINL void *hw_regrow(void) { return malloc(STEP); }
+NOINLINE void *hw_step(void) { return malloc(STEP); }
+NOINLINE void *hw_regrow(void) { return malloc(STEP); }
 
 static int steps(int n, int r)
 {
@@ -41,9 +41,9 @@ static int steps(int n, int r)
         free(blk[k]);
     for (int k = 0; k < r; k++) {
         blk[k + 1] = hw_regrow();
-        lc_sleep_ms(100);
+        testlib_sleep_ms(100);
     }
-    lc_sleep_ms(500);
+    testlib_sleep_ms(500);
     printf("regrew %d of %d steps\n", r + 1, n);
     fflush(stdout);
     return 0;
@@ -51,15 +51,15 @@ static int steps(int n, int r)
 
 static int ramp(int n)
 {
-    double t0 = lc_now();
+    double t0 = testlib_now();
     for (int k = 0; k < n; k++) {
         if (!hw_step())
             return 1;
-        lc_sleep_ms(100);
+        testlib_sleep_ms(100);
     }
     lc_wait_seq(2);
-    lc_sleep_ms(100);
-    printf("ramp %d steps run_ms %.0f\n", n, (lc_now() - t0) * 1e3);
+    testlib_sleep_ms(100);
+    printf("ramp %d steps run_ms %.0f\n", n, (testlib_now() - t0) * 1e3);
     fflush(stdout);
     return 0;
 }
@@ -77,7 +77,7 @@ static int idle(long ms)
     if (!hw_step())
         return 1;
     double c0 = cpu_s();
-    lc_sleep_ms(ms);
+    testlib_sleep_ms(ms);
     printf("idle %ld ms cpu_ms %.0f\n", ms, (cpu_s() - c0) * 1e3);
     fflush(stdout);
     return 0;

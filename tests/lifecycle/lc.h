@@ -1,14 +1,9 @@
 /*
  * lc.h - helpers shared by the lifecycle test programs (tests/lifecycle).
  *
- * The programs are built at -O0 without inlining or sibling calls (see
- * CMakeLists.txt), and every allocating function is NOINL, so each malloc
- * stays where the source puts it and the profile's leaf is the named
- * function.  Nothing here allocates, except where it says so.
- *
- * Waiting is always by polling with a generous deadline: a file appears
- * atomically (rename by the profiler's writer thread), and a test never
- * passes or fails on how long something took.
+ * What they share with the integration programs (NOINLINE, the clock,
+ * sleeping, profile paths, waiting for a file) is in ../lib/testlib.h.
+ * Nothing here allocates, except where it says so.
  */
 #ifndef LC_H
 #define LC_H
@@ -22,60 +17,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NOINL __attribute__((noinline, noclone, used))
+#include "testlib.h"
 
 /* Generous: only ever reached when something is broken. */
 #define LC_WAIT_S 30.0
-
-static inline double lc_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* Sleep ms milliseconds, whatever signals arrive meanwhile. */
-static inline void lc_sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) && errno == EINTR)
-        ;
-}
-
-/* HEAPPROF_OUT as the profiler sees it (its default is "heapprof"). */
-static inline const char *lc_prefix(void)
-{
-    const char *p = getenv("HEAPPROF_OUT");
-    return p && *p ? p : "heapprof";
-}
-
-/* PREFIX.<pid>.<seq>.pb.gz */
-static inline void lc_seq_path(char *buf, size_t len, pid_t pid, unsigned seq)
-{
-    snprintf(buf, len, "%s.%d.%04u.pb.gz", lc_prefix(), (int)pid, seq);
-}
-
-static inline int lc_exists(const char *path) { return access(path, F_OK) == 0; }
-
-/* Poll until path exists; 0, or -1 after timeout_s seconds. */
-static inline int lc_wait_file(const char *path, double timeout_s)
-{
-    double end = lc_now() + timeout_s;
-    while (!lc_exists(path)) {
-        if (lc_now() > end)
-            return -1;
-        lc_sleep_ms(5);
-    }
-    return 0;
-}
 
 /* Wait for this process's profile number seq; exits with status 90 and a
  * message on timeout (the profiler never wrote it). */
 static inline void lc_wait_seq(unsigned seq)
 {
     char path[4096];
-    lc_seq_path(path, sizeof path, getpid(), seq);
-    if (lc_wait_file(path, LC_WAIT_S)) {
+    testlib_profile_path(path, sizeof path, getpid(), seq);
+    if (!testlib_wait_file(path, LC_WAIT_S)) {
         fprintf(stderr, "lc: timed out after %.0f s waiting for %s\n", LC_WAIT_S, path);
         exit(90);
     }
@@ -86,7 +39,7 @@ static inline void lc_wait_seq(unsigned seq)
 static inline unsigned lc_max_seq(pid_t pid)
 {
     char dir[4096], base[4096], want[4200];
-    const char *pre = lc_prefix(), *slash = strrchr(pre, '/');
+    const char *pre = testlib_prefix(), *slash = strrchr(pre, '/');
     if (slash) {
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - pre), pre);
         if (!*dir)
@@ -126,16 +79,16 @@ static inline void lc_touch(const char *path)
 /* ---- many distinct stacks ------------------------------------------------
  * ms_go(k, d) reaches ms_leaf through d frames, each ms_a or ms_b by one bit
  * of k: 2^d distinct call stacks, all with the leaf ms_leaf. */
-NOINL void *ms_leaf(size_t n);
-NOINL void *ms_a(unsigned k, int d, size_t n);
-NOINL void *ms_b(unsigned k, int d, size_t n);
-NOINL void *ms_go(unsigned k, int d, size_t n);
+NOINLINE void *ms_leaf(size_t n);
+NOINLINE void *ms_a(unsigned k, int d, size_t n);
+NOINLINE void *ms_b(unsigned k, int d, size_t n);
+NOINLINE void *ms_go(unsigned k, int d, size_t n);
 
 #define LC_MANY_STACKS_IMPL                                                             \
-    NOINL void *ms_leaf(size_t n) { return malloc(n); }                                 \
-    NOINL void *ms_a(unsigned k, int d, size_t n) { return ms_go(k, d, n); }            \
-    NOINL void *ms_b(unsigned k, int d, size_t n) { return ms_go(k, d, n); }            \
-    NOINL void *ms_go(unsigned k, int d, size_t n)                                      \
+    NOINLINE void *ms_leaf(size_t n) { return malloc(n); }                              \
+    NOINLINE void *ms_a(unsigned k, int d, size_t n) { return ms_go(k, d, n); }         \
+    NOINLINE void *ms_b(unsigned k, int d, size_t n) { return ms_go(k, d, n); }         \
+    NOINLINE void *ms_go(unsigned k, int d, size_t n)                                   \
     {                                                                                   \
         if (d == 0)                                                                     \
             return ms_leaf(n);                                                          \

@@ -1,4 +1,6 @@
-# lib.sh - helpers for the lifecycle scenarios (sourced by each *.sh, bash).
+# shellcheck shell=bash
+# lib.sh - helpers of the lifecycle scenarios (sourced by each *.sh, bash);
+# what every suite shares is in ../lib/common.sh.
 #
 # Environment (set by tests/lifecycle/CMakeLists.txt through ctest):
 #   HEAPPROF_LIB        libheapprof.so to preload
@@ -13,172 +15,31 @@
 # on timing.  Profiles are decoded with `go tool pprof -raw`, whose text is
 # parsed by the awk helpers below.
 
-set -euo pipefail
+TEST_TAG=lifecycle_$(basename "${BASH_SOURCE[1]:-lifecycle}" .sh)
+GO_SKIP_NOTE="profiles are only checked with gzip -t, values are not checked"
+# shellcheck source=../lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-LC_NAME=$(basename "${BASH_SOURCE[1]:-lifecycle}" .sh)
-
-fail() {
-    echo "FAIL [lifecycle_$LC_NAME]: $*" >&2
-    exit 1
-}
-
-note() { echo "[lifecycle_$LC_NAME] $*"; }
-
-# skip WHY: this scenario cannot run here; ctest reports it as skipped
-# (SKIP_RETURN_CODE 77).
-skip() {
-    echo "[lifecycle_$LC_NAME] SKIP: $*"
-    exit 77
-}
-
-need_env() {
-    local v
-    for v in "$@"; do
-        [[ -n "${!v:-}" ]] || fail "environment variable $v is not set (run this through ctest)"
-    done
-}
-
-need_env HEAPPROF_LIB LC_WORK
-[[ -f "$HEAPPROF_LIB" ]] || fail "HEAPPROF_LIB=$HEAPPROF_LIB does not exist (build the library first)"
-
-W=$LC_WORK
-LC_PIDS=()
-LC_MOUNTS=()
-
-lc_cleanup() {
-    local rc=$?
-    local p m
-    for p in "${LC_PIDS[@]:-}"; do
-        if [[ -n "$p" ]]; then kill -KILL "$p" 2>/dev/null || true; fi
-    done
-    for m in "${LC_MOUNTS[@]:-}"; do
-        [[ -n "$m" ]] && { umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; }
-    done
-    if [[ $rc -eq 0 || $rc -eq 77 ]]; then
-        rm -rf "$W"
-    else
-        echo "[lifecycle_$LC_NAME] work directory kept for inspection: $W" >&2
-    fi
-    return $rc
-}
-trap lc_cleanup EXIT
-
-# A mount left behind by an earlier killed run would survive rm -rf.
-if [[ -d "$W" ]]; then
-    while read -r m; do umount -l "$m" 2>/dev/null || true; done < <(awk -v w="$W" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r)
-fi
-rm -rf "$W"
-mkdir -p "$W"
-
-# Start every run from a clean slate: variables inherited from the caller
-# would change what the profiler does.
-# Every HEAPPROF_* variable goes, except the two that are for the tests.
-unset LD_PRELOAD
-for v in $(compgen -e | grep '^HEAPPROF_' || true); do
-    case $v in
-    HEAPPROF_LIB | HEAPPROF_SKIP_GO) ;;
-    *) unset "$v" ;;
-    esac
-done
+need_env LC_WORK
+need_lib
+work_init "$LC_WORK"
+scrub_env
 
 # ---- running programs --------------------------------------------------------
 
-# run NAME [VAR=VALUE...] -- CMD [ARGS...]
-#   CMD with libheapprof.so preloaded and the variables, stdout to $W/NAME.out,
-#   stderr to $W/NAME.err; RC is its exit status (the script goes on).
-run() {
-    local name=$1; shift
-    local vars=()
-    while [[ $# -gt 0 && $1 != -- ]]; do vars+=("$1"); shift; done
-    [[ ${1:-} == -- ]] || fail "run: missing -- before the command"
-    shift
-    set +e
-    env "${vars[@]}" LD_PRELOAD="$HEAPPROF_LIB" "$@" >"$W/$name.out" 2>"$W/$name.err"
-    RC=$?
-    set -e
-}
+# start NAME [VAR=VALUE...] -- CMD [ARGS...]: run_bg (../lib/common.sh):
+# like run, in the background; sets BGPID.  Collect it with `finish PID`.
+start() { run_bg "$@"; }
 
-# run_plain NAME [VAR=VALUE...] -- CMD [ARGS...]: the same, no preload.
-run_plain() {
-    local name=$1; shift
-    local vars=()
-    while [[ $# -gt 0 && $1 != -- ]]; do vars+=("$1"); shift; done
-    [[ ${1:-} == -- ]] || fail "run_plain: missing -- before the command"
-    shift
-    set +e
-    env "${vars[@]}" "$@" >"$W/$name.out" 2>"$W/$name.err"
-    RC=$?
-    set -e
-}
-
-# start NAME [VAR=VALUE...] -- CMD [ARGS...]: like run, in the background;
-# sets BGPID.  Collect it with `finish NAME`.
-start() {
-    local name=$1; shift
-    local vars=()
-    while [[ $# -gt 0 && $1 != -- ]]; do vars+=("$1"); shift; done
-    [[ ${1:-} == -- ]] || fail "start: missing -- before the command"
-    shift
-    env "${vars[@]}" LD_PRELOAD="$HEAPPROF_LIB" "$@" >"$W/$name.out" 2>"$W/$name.err" &
-    BGPID=$!
-    LC_PIDS+=("$BGPID")
-}
-
-# finish PID [SECONDS]: wait for a background run (killed after SECONDS,
-# default 60, which fails the test); RC is its exit status.
-finish() {
-    local pid=$1 limit=${2:-60}
-    local deadline=$((SECONDS + limit))
-    while kill -0 "$pid" 2>/dev/null && [[ -d /proc/$pid && $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]]; do
-        if ((SECONDS > deadline)); then
-            kill -KILL "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
-            fail "process $pid did not finish within $limit s (hung?)"
-        fi
-        sleep 0.02
-    done
-    set +e
-    wait "$pid"
-    RC=$?
-    set -e
-    local keep=() p
-    for p in "${LC_PIDS[@]:-}"; do [[ -n $p && $p != "$pid" ]] && keep+=("$p"); done
-    LC_PIDS=("${keep[@]:-}")
-}
-
-# expect_rc NAME WANT: the run NAME exited with WANT.
-expect_rc() {
-    if [[ $RC -ne $2 ]]; then
-        echo "--- stderr of $1 (last 20 lines):" >&2
-        tail -n 20 "$W/$1.err" >&2 || true
-        fail "$1: expected exit status $2, got $RC"
+# mount_tmpfs DIR SIZE WHAT: a tmpfs of SIZE mounted on DIR (unmounted at
+# exit); the test is skipped where mounting is not permitted, WHAT being the
+# case that is then not tested.
+mount_tmpfs() {
+    mkdir -p "$1"
+    if ! mount -t tmpfs -o size="$2" tmpfs "$1" 2>"$W/mount.err"; then
+        skip "cannot mount a tmpfs here ($(head -n 1 "$W/mount.err")): $3 is not tested"
     fi
-}
-
-# no_heapprof_lines NAME: the run's stderr has no line from the profiler.
-no_heapprof_lines() {
-    if grep -q 'heapprof:' "$W/$1.err"; then
-        grep 'heapprof:' "$W/$1.err" | head -n 5 >&2
-        fail "$1: the profiler printed messages on stderr, expected none"
-    fi
-}
-
-# wait_for_file PATH [SECONDS]: poll until PATH exists (default 30 s).
-wait_for_file() {
-    local deadline=$((SECONDS + ${2:-30}))
-    while [[ ! -e "$1" ]]; do
-        ((SECONDS <= deadline)) || fail "timed out after ${2:-30} s waiting for $1"
-        sleep 0.01
-    done
-}
-
-# wait_for_line FILE REGEX [SECONDS]: poll until FILE has a line matching.
-wait_for_line() {
-    local deadline=$((SECONDS + ${3:-30}))
-    while ! grep -qE -- "$2" "$1" 2>/dev/null; do
-        ((SECONDS <= deadline)) || fail "timed out after ${3:-30} s waiting for a line matching /$2/ in $1; it has: $(tail -n 5 "$1" 2>/dev/null)"
-        sleep 0.01
-    done
+    UMOUNT_AT_EXIT+=("$1")
 }
 
 # wait_for_count FILE REGEX N [SECONDS]: poll until N lines of FILE match.
@@ -193,19 +54,6 @@ wait_for_count() {
 }
 
 # ---- profile files ----------------------------------------------------------
-
-# profiles PREFIX [PID]: the files PREFIX.<pid>.<seq>.pb.gz in sequence order.
-profiles() {
-    local f pat=${2:-*}
-    for f in "$1".$pat.*.pb.gz; do
-        if [[ -e "$f" ]]; then echo "$f"; fi
-    done | sort -V
-}
-
-# pids_of PREFIX: the pids that wrote profiles under PREFIX.
-pids_of() {
-    profiles "$1" | sed -E 's/.*\.([0-9]+)\.[0-9]{4,}\.pb\.gz$/\1/' | sort -un
-}
 
 # seqs_of PREFIX PID: the sequence numbers on disk, one per line, ascending.
 seqs_of() {
@@ -235,13 +83,6 @@ wait_for_seq() {
     done
 }
 
-# no_tmp_left DIR: no *.tmp file in DIR.
-no_tmp_left() {
-    local t
-    t=$(find "$1" -maxdepth 1 -name '*.tmp' | head -n 5)
-    [[ -z "$t" ]] || fail "temporary files left behind in $1: $t"
-}
-
 # gz_ok FILE: FILE is a complete gzip stream (a torn file is not).
 gz_ok() {
     gzip -t "$1" 2>/dev/null || fail "$1 is not a complete gzip file (torn profile under a final name?)"
@@ -249,46 +90,20 @@ gz_ok() {
 
 # ---- go tool pprof ------------------------------------------------------------
 
-GO_OK=
-go_setup() {
-    [[ -n $GO_OK ]] && return 0
-    if [[ ${HEAPPROF_SKIP_GO:-} == 1 ]]; then
-        GO_OK=skip
-        note "HEAPPROF_SKIP_GO=1: profiles are only checked with gzip -t, values are not checked"
-        return 0
-    fi
-    command -v go >/dev/null 2>&1 ||
-        fail "'go' is not installed: go tool pprof is needed to read the profiles (install golang-go, or set HEAPPROF_SKIP_GO=1 to skip those checks)"
-    mkdir -p "$W/.gohome"
-    if [[ -z ${HOME:-} || ! -w ${HOME:-/nonexistent} ]]; then export HOME=$W/.gohome; fi
-    export GOCACHE=${GOCACHE:-$W/.gohome/cache}
-    export GOTOOLCHAIN=local
-    GO_OK=yes
-}
-
-# have_go: true when the value checks can run.
-have_go() { go_setup; [[ $GO_OK == yes ]]; }
-
 # decode FILE: FILE.raw (go tool pprof -raw); fails if pprof cannot read it.
 # Names come from the profile itself (-symbolize=none): heapprof resolves them.
 decode() {
     local f=$1
     gz_ok "$f"
-    go_setup
-    [[ $GO_OK == yes ]] || { : >"$f.raw"; return 0; }
-    if ! go tool pprof -raw -symbolize=none "$f" >"$f.raw" 2>"$f.raw.err"; then
-        head -c 2000 "$f.raw.err" >&2
-        fail "go tool pprof -raw could not read $f"
-    fi
+    have_go || { : >"$f.raw"; return 0; }
+    pprof_to "$f" "$f.raw" -raw -symbolize=none
     grep -q '^Samples:' "$f.raw" || fail "go tool pprof -raw $f printed no Samples section: $(head -c 400 "$f.raw")"
 }
 
 # decode_top FILE: go tool pprof -top also reads it (the common user command).
 decode_top() {
-    go_setup
-    [[ $GO_OK == yes ]] || return 0
-    go tool pprof -top -symbolize=none -sample_index=inuse_space "$1" >"$1.top" 2>"$1.top.err" ||
-        fail "go tool pprof -top could not read $1: $(head -c 400 "$1.top.err")"
+    have_go || return 0
+    pprof_top "$1" "$1.top" -symbolize=none -sample_index=inuse_space
 }
 
 # leaf RAWFILE FUNC: "alloc_objects alloc_space inuse_objects inuse_space"
@@ -336,9 +151,7 @@ has_function() {
 }
 
 # comment RAWFILE KEY: the value of KEY=VALUE in the profile's comments.
-comment() {
-    grep '^Comment: ' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
-}
+comment() { comment_value "$1" "$2" 'Comment: '; }
 
 # reason RAWFILE: why the profile was written (reason=... in its comments).
 reason() { comment "$1" reason; }

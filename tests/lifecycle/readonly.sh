@@ -8,11 +8,7 @@ source "$(dirname "$0")/lib.sh"
 need_env LC_FAIL
 
 mnt="$W/ro"
-mkdir -p "$mnt"
-if ! mount -t tmpfs -o size=1m tmpfs "$mnt" 2>"$W/mount.err"; then
-    skip "cannot mount a tmpfs here ($(head -n 1 "$W/mount.err")): the read-only case is not tested"
-fi
-LC_MOUNTS+=("$mnt")
+mount_tmpfs "$mnt" 1m "the read-only case"
 if ! mount -o remount,ro "$mnt" 2>"$W/mount.err"; then
     skip "cannot remount the tmpfs read-only ($(head -n 1 "$W/mount.err"))"
 fi
@@ -55,5 +51,5 @@ expect_rc serve2 0
 grep -qF "heapprof: cannot write profile $mnt/q.$pid.0001.pb.gz: Read-only file system" "$W/serve2.err" ||
     fail "exit profile on a read-only file system: expected one 'cannot write profile ... Read-only file system' line, found: $(cat "$W/serve2.err")"
 [[ -z $(profiles "$mnt/q") ]] || fail "a profile appeared on a read-only file system"
-umount "$mnt" && LC_MOUNTS=()
+umount "$mnt" && UMOUNT_AT_EXIT=()
 note "ok"

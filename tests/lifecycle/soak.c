@@ -48,7 +48,7 @@ static void *worker(void *arg)
             ring[slot] = p;
             sizes[slot] = sz;
         }
-        lc_sleep_ms(10);
+        testlib_sleep_ms(10);
     }
     return NULL;
 }
@@ -79,10 +79,10 @@ int main(int argc, char **argv)
     pthread_t t[64];
     for (int i = 0; i < nt && i < 64; i++)
         pthread_create(&t[i], NULL, worker, (void *)(long)i);
-    double t0 = lc_now();
+    double t0 = testlib_now();
     for (long s = 1; s <= secs; s++) {
-        while (lc_now() < t0 + (double)s)
-            lc_sleep_ms(20);
+        while (testlib_now() < t0 + (double)s)
+            testlib_sleep_ms(20);
         printf("t=%ld rss_kb=%ld live_bytes=%lld\n", s, rss_kb(),
                __atomic_load_n(&live_bytes, __ATOMIC_RELAXED));
     }

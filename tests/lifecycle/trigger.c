@@ -28,7 +28,7 @@
 
 LC_MANY_STACKS_IMPL
 
-NOINL void *trg_work(size_t n) { return malloc(n); }
+NOINLINE void *trg_work(size_t n) { return malloc(n); }
 
 /* A fixed amount of allocation work with a deterministic result. */
 static unsigned long compute(void)
@@ -50,20 +50,20 @@ static unsigned long compute(void)
 
 static int period(long ms, unsigned minseq)
 {
-    double t0 = lc_now(), limit = t0 + 60;
+    double t0 = testlib_now(), limit = t0 + 60;
     void *keep[32] = {0};
     int i = 0;
-    while ((lc_now() - t0) * 1e3 < ms || lc_max_seq(getpid()) < minseq) {
-        if (lc_now() > limit) {
+    while ((testlib_now() - t0) * 1e3 < ms || lc_max_seq(getpid()) < minseq) {
+        if (testlib_now() > limit) {
             fprintf(stderr, "lc: no profile %u after 60 s (newest %u)\n", minseq, lc_max_seq(getpid()));
             return 90;
         }
         free(keep[i & 31]);
         keep[i & 31] = trg_work(100 + (size_t)(i % 7));
         i++;
-        lc_sleep_ms(10);
+        testlib_sleep_ms(10);
     }
-    printf("period run_ms %.0f\n", (lc_now() - t0) * 1e3);
+    printf("period run_ms %.0f\n", (testlib_now() - t0) * 1e3);
     return 0;
 }
 
@@ -114,10 +114,10 @@ static int wait_stop(const char *ready, const char *stop, int bits)
         held[k] = ms_go(k, bits, 24);
     lc_touch(ready);
     void *keep[32] = {0};
-    for (int i = 0; !lc_exists(stop); i++) {
+    for (int i = 0; !testlib_exists(stop); i++) {
         free(keep[i & 31]);
         keep[i & 31] = trg_work(100 + (size_t)(i % 7));
-        lc_sleep_ms(1);
+        testlib_sleep_ms(1);
     }
     printf("stopped\n");
     return 0;

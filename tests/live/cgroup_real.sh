@@ -38,7 +38,7 @@ cg_cleanup() {
     done
     [[ -n $enabled ]] && echo -memory >"$base/cgroup.subtree_control" 2>/dev/null || true
 }
-trap 'rc=$?; cg_cleanup; (exit $rc); live_cleanup' EXIT
+trap 'rc=$?; cg_cleanup; (exit $rc); common_cleanup' EXIT
 
 [[ -f $sub/memory.max ]] || fail "$sub has no memory.max although the controller is enabled"
 echo $((64 << 20)) >"$sub/memory.max"
@@ -51,7 +51,7 @@ env LIVE_STOP="$W/cg.stop" LIVE_WAIT=30 HEAPPROF_LIMIT_DUMP=50 HEAPPROF_OUT="$W/
     bash -c 'echo $$ >"$1/cgroup.procs" && exec env LD_PRELOAD="$3" "$2" grow 40 30' \
     _ "$sub" "$LIVE_PROG" "$HEAPPROF_LIB" >"$W/cg.out" 2>"$W/cg.err" &
 PID=$!
-LIVE_PIDS+=("$PID")
+KILL_AT_EXIT+=("$PID")
 for ((i = 0; i < 300; i++)); do
     grep -q '^ready' "$W/cg.out" 2>/dev/null && break
     kill -0 "$PID" 2>/dev/null || break

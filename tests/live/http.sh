@@ -10,7 +10,7 @@
 #  - fork: the child holds none of the server's sockets and does not serve.
 source "$(dirname "$0")/lib.sh"
 need curl curl
-need go golang-go
+require_go
 
 start srv HEAPPROF_SAMPLE=4096 HEAPPROF_OUT="$W/srv" -- churn
 [[ -n $PORT ]] || fail "no serving line on stderr: $(cat "$W/srv.err")"

@@ -7,7 +7,7 @@
 # what to expect (see its header).
 source "$(dirname "$0")/lib.sh"
 need curl curl
-need go golang-go
+require_go
 
 start lab HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/lab" -- labels
 [[ -n $PORT ]] || fail "no 'heapprof: serving http://127.0.0.1:PORT/' line on stderr: $(cat "$W/lab.err")"

@@ -1,4 +1,6 @@
-# lib.sh - helpers shared by the live-view tests (sourced, bash).
+# shellcheck shell=bash
+# lib.sh - helpers of the live-view tests (sourced, bash); what every suite
+# shares is in ../lib/common.sh.
 #
 # Environment (set by tests/live/CMakeLists.txt):
 #   HEAPPROF_LIB   libheapprof.so to preload
@@ -10,69 +12,17 @@
 # "heapprof: serving http://...:PORT/" line).  Every wait is bounded and
 # every process started here is killed on exit.
 
-set -euo pipefail
+TEST_TAG=live_$(basename "${BASH_SOURCE[1]:-live}" .sh)
+# shellcheck source=../lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-LIVE_NAME=$(basename "${BASH_SOURCE[1]:-live}" .sh)
-
-fail() {
-    echo "FAIL [live_$LIVE_NAME]: $*" >&2
-    exit 1
-}
-
-skip() {
-    echo "SKIP [live_$LIVE_NAME]: $*"
-    exit 77
-}
-
-note() { echo "[live_$LIVE_NAME] $*"; }
-
-for v in HEAPPROF_LIB LIVE_PROG LIVE_WORK; do
-    [[ -n "${!v:-}" ]] || fail "environment variable $v is not set (run this through ctest)"
-done
-[[ -f "$HEAPPROF_LIB" ]] || fail "HEAPPROF_LIB=$HEAPPROF_LIB does not exist"
-
-W=$LIVE_WORK
-rm -rf "$W"
-mkdir -p "$W"
-LIVE_PIDS=()
-
-live_cleanup() {
-    local rc=$?
-    local p
-    for p in "${LIVE_PIDS[@]:-}"; do
-        [[ -n "$p" ]] && kill -KILL "$p" 2>/dev/null || true
-    done
-    if [[ $rc -eq 0 ]]; then
-        rm -rf "$W"
-    elif [[ $rc -ne 77 ]]; then
-        echo "[live_$LIVE_NAME] work directory kept for inspection: $W" >&2
-    fi
-    return $rc
-}
-trap live_cleanup EXIT
-
-unset LD_PRELOAD HEAPPROF_SAMPLE HEAPPROF_DEPTH HEAPPROF_OUT HEAPPROF_SIGNAL HEAPPROF_PERIOD \
-      HEAPPROF_ON_EXIT HEAPPROF_MAX_LIVE HEAPPROF_MAX_STACKS HEAPPROF_HIGHWATER HEAPPROF_KEEP \
-      HEAPPROF_HTTP HEAPPROF_CGROUP HEAPPROF_LIMIT_DUMP HEAPPROF_LIMIT_BYTES
+need_env LIVE_PROG LIVE_WORK
+need_lib
+work_init "$LIVE_WORK"
+scrub_env
 # curl must never go through a proxy to reach loopback.
 export no_proxy='*' NO_PROXY='*'
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-export PPROF_TMPDIR=$W/pprof
-
-# need CMD PACKAGE: CMD must exist; installed from Debian when missing and
-# running as root, otherwise the test is skipped.
-need() {
-    command -v "$1" >/dev/null 2>&1 && return 0
-    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-        note "installing $2 for $1"
-        local opts=(-y -q --no-install-recommends -o DPkg::Lock::Timeout=300)
-        DEBIAN_FRONTEND=noninteractive apt-get install "${opts[@]}" "$2" >"$W/apt-$2.log" 2>&1 ||
-            { apt-get update -q -o DPkg::Lock::Timeout=300 >>"$W/apt-$2.log" 2>&1 &&
-              DEBIAN_FRONTEND=noninteractive apt-get install "${opts[@]}" "$2" >>"$W/apt-$2.log" 2>&1; } ||
-            true
-    fi
-    command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed (Debian package $2) and cannot be installed here"
-}
 
 # start NAME [VAR=VALUE...] -- ARGS...: live_prog ARGS in the background with
 # the preload, the HTTP server on a kernel-chosen loopback port unless the
@@ -81,14 +31,11 @@ need() {
 # and PORT (empty when not serving).
 start() {
     local name=$1; shift
-    local vars=()
-    while [[ $# -gt 0 && $1 != -- ]]; do vars+=("$1"); shift; done
-    shift
+    split_cmd start "$@"
     rm -f "$W/$name.stop" "$W/$name.out" "$W/$name.err"
-    env HEAPPROF_HTTP=127.0.0.1:0 LIVE_STOP="$W/$name.stop" LIVE_WAIT=60 "${vars[@]}" \
-        LD_PRELOAD="$HEAPPROF_LIB" "$LIVE_PROG" "$@" >"$W/$name.out" 2>"$W/$name.err" &
-    PID=$!
-    LIVE_PIDS+=("$PID")
+    run_bg "$name" HEAPPROF_HTTP=127.0.0.1:0 LIVE_STOP="$W/$name.stop" LIVE_WAIT=60 "${CMD_VARS[@]}" \
+        -- "$LIVE_PROG" "${CMD_ARGV[@]}"
+    PID=$BGPID
     local i
     for ((i = 0; i < 500; i++)); do
         grep -q '^ready' "$W/$name.out" 2>/dev/null && break
@@ -138,7 +85,3 @@ metric() {
     [[ -n $v ]] || fail "metric $2 not found in $1"
     echo "$v"
 }
-
-# comments PROFILE: the strings of a profile (its comments among them),
-# without go: gunzip and strings.
-comments() { gzip -dc "$1" | strings -n 6; }

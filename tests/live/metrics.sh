@@ -59,7 +59,7 @@ for attempt in 1 2 3 4 5; do
     prometheus --config.file="$W/prometheus.yml" --storage.tsdb.path="$W/tsdb" \
         --web.listen-address="127.0.0.1:$p" --log.level=warn >"$W/prom.log" 2>&1 &
     ppid=$!
-    LIVE_PIDS+=("$ppid")
+    KILL_AT_EXIT+=("$ppid")
     for i in $(seq 1 100); do
         curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$p/-/ready" && { PP=$p; break; }
         kill -0 "$ppid" 2>/dev/null || break

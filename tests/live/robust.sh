@@ -103,7 +103,7 @@ exec {drip}<>"/dev/tcp/127.0.0.1/$PORT"
     done
 ) &
 dripper=$!
-LIVE_PIDS+=("$dripper")
+KILL_AT_EXIT+=("$dripper")
 sleep 0.3
 t0=$(date +%s%N)
 [[ $(status /metrics) == 200 ]] || fail "a request while slow clients are connected"

@@ -16,44 +16,17 @@
 # as skipped).  `go` missing is a failure unless HEAPPROF_SKIP_GO=1.
 #
 # Environment: HEAPPROF_LIB, PBCHECK, MT_PROG, RP_WORK (set by CMake).
-set -euo pipefail
-for v in HEAPPROF_LIB PBCHECK MT_PROG RP_WORK; do
-    [[ -n ${!v:-} ]] || { echo "FAIL: $v not set (run through ctest)" >&2; exit 1; }
-done
-unset LD_PRELOAD HEAPPROF_SAMPLE HEAPPROF_DEPTH HEAPPROF_OUT HEAPPROF_SIGNAL HEAPPROF_PERIOD \
-      HEAPPROF_ON_EXIT HEAPPROF_MAX_LIVE HEAPPROF_MAX_STACKS HEAPPROF_HIGHWATER HEAPPROF_KEEP \
-      HEAPPROF_CHILDREN
+TEST_TAG=realprogs
+# shellcheck source=../lib/common.sh
+source "$(dirname "$0")/../lib/common.sh"
+need_env PBCHECK MT_PROG RP_WORK
+need_lib
+scrub_env
 export LC_ALL=C
-
-NAME=
-fail() { echo "FAIL [realprogs $NAME]: $*" >&2; exit 1; }
-note() { echo "[realprogs $NAME] $*"; }
-
-# need CMD PACKAGE: CMD must exist; install PACKAGE if we may, else skip.
-need() {
-    command -v "$1" >/dev/null 2>&1 && return 0
-    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-        note "installing $2 for $1"
-        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            --no-install-recommends "$2") >/dev/null 2>&1 || fail "apt-get install $2 failed"
-        command -v "$1" >/dev/null 2>&1 && return 0
-        fail "$1 still missing after installing $2"
-    fi
-    echo "SKIP [realprogs $NAME]: $1 is not installed and we are not root to install $2"
-    exit 77
-}
-
-GO_OK=
-go_setup() {
-    [[ -n $GO_OK ]] && return 0
-    if [[ ${HEAPPROF_SKIP_GO:-} == 1 ]]; then GO_OK=skip; return 0; fi
-    command -v go >/dev/null 2>&1 || fail "'go' is not installed (install golang-go, or HEAPPROF_SKIP_GO=1)"
-    export HOME=${HOME:-$RP_WORK/gohome}
-    [[ -w $HOME ]] || export HOME=$RP_WORK/gohome
-    mkdir -p "$HOME"
-    export GOCACHE=${GOCACHE:-$RP_WORK/gocache} GOTOOLCHAIN=local
-    GO_OK=yes
-}
+# The work directory is shared by the realprogs_* tests (each NAME cleans
+# its own RP_WORK/NAME): not recreated here.
+W=$RP_WORK
+mkdir -p "$W"
 
 # run_both DIR CMD...: CMD in DIR/plain and, preloaded, in DIR/prof (each
 # its own working directory); stdout, stderr and status compared.
@@ -84,7 +57,7 @@ run_both() {
 # union of their -top tables (names from the profiles only) in DIR/top.
 check_profiles() {
     local d=$1 min=$2 f n=0
-    [[ -z $(find "$d/out" -name '*.tmp') ]] || fail "temporary files left: $(find "$d/out" -name '*.tmp')"
+    no_tmp_left "$d/out" --recursive
     : >"$d/top"
     go_setup
     for f in "$d"/out/p.*.pb.gz; do
@@ -92,9 +65,8 @@ check_profiles() {
         n=$((n + 1))
         "$PBCHECK" "$f" >"$f.chk" 2>&1 || fail "pbcheck: $(cat "$f.chk")"
         [[ $GO_OK == yes ]] || continue
-        go tool pprof -top -symbolize=none -sample_index=alloc_space -nodecount=100000 \
-            -nodefraction=0 -edgefraction=0 "$f" >"$f.top" 2>"$f.toperr" ||
-            fail "go tool pprof cannot read $f: $(head -c 300 "$f.toperr")"
+        pprof_top "$f" "$f.top" -symbolize=none -sample_index=alloc_space -nodecount=100000 \
+            -nodefraction=0 -edgefraction=0
         cat "$f.top" >>"$d/top"
     done
     [[ $n -ge $min ]] || fail "expected at least $min profiles, found $n"
@@ -243,8 +215,8 @@ t_mt() {
 
 all=(python perl sqlite gcc pipeline git mt)
 [[ $# -gt 0 ]] || set -- "${all[@]}"
-mkdir -p "$RP_WORK"
 for NAME in "$@"; do
+    TEST_TAG="realprogs $NAME"
     declare -F "t_$NAME" >/dev/null || fail "unknown program $NAME (one of: ${all[*]})"
     start=$SECONDS
     [[ -n ${RP_KEEP:-} ]] || rm -rf "${RP_WORK:?}/$NAME"
