@@ -114,16 +114,6 @@ bool profiler_init(void)
     return ok;
 }
 
-/* The object's estimate leaves its stack's in-use totals. */
-static void forget(const live_entry *e)
-{
-    stack_rec *s = stacks_get(e->stack);
-    if (!s)
-        return;
-    stack_sample x = stacks_weigh(e->size, e->weight);
-    stacks_free(s, stacks_shard(), &x);
-}
-
 /* The object stays allocated but can no longer be followed to its free
  * (the live table is full): its share leaves in-use without counting as a
  * free, and the drop is counted. */
@@ -133,13 +123,18 @@ static void unfollow(stack_rec *s, unsigned shard, const stack_sample *x)
     __atomic_add_fetch(&stats.dropped_live, 1, __ATOMIC_RELAXED);
 }
 
-static void unfollow_entry(const live_entry *e)
+/* The object's estimate leaves its stack's in-use totals: freed, or no
+ * longer followed (see unfollow). */
+static void forget(const live_entry *e, bool freed)
 {
     stack_rec *s = stacks_get(e->stack);
     if (!s)
         return;
     stack_sample x = stacks_weigh(e->size, e->weight);
-    unfollow(s, stacks_shard(), &x);
+    if (freed)
+        stacks_free(s, stacks_shard(), &x);
+    else
+        unfollow(s, stacks_shard(), &x);
 }
 
 static void record(void *p, size_t n, uint64_t interval)
@@ -164,7 +159,7 @@ static void record(void *p, size_t n, uint64_t interval)
         return;
     }
     if (had_old) {
-        forget(&old);
+        forget(&old, true);
         __atomic_add_fetch(&stats.unseen_frees, 1, __ATOMIC_RELAXED);
     }
     writer_check_highwater();
@@ -214,7 +209,7 @@ void profiler_free_slow(void *p)
         return;
     live_entry e;
     if (untrack(p, &e))
-        forget(&e);
+        forget(&e, true);
     real.free(p);
 }
 
@@ -236,9 +231,9 @@ void *profiler_realloc_slow(void *p, size_t n)
              * the table.  realloc(p, 0) returning NULL freed it (glibc). */
             bool still_alive = !q && n != 0;
             if (!still_alive)
-                forget(&e);
+                forget(&e, true);
             else if (live_insert(&e, &old, &had_old))
-                unfollow_entry(&e); /* another thread took the room it left */
+                forget(&e, false); /* another thread took the room it left */
             errno = saved_errno;
         }
     }
@@ -274,7 +269,7 @@ int profiler_adopt(void *p)
             }
         }
         if (live_insert(&e, &old, &had_old))
-            unfollow_entry(&e); /* another thread took the room it left */
+            forget(&e, false); /* another thread took the room it left */
     }
     errno = saved_errno;
     profiler_guard_exit(g);
