@@ -208,8 +208,13 @@ void profiler_free_slow(void *p)
     if (!p || real_arena_owns(p))
         return;
     live_entry e;
-    if (untrack(p, &e))
+    if (untrack(p, &e)) {
+        /* Its counters may be mapped now (stacks.c) or the CPU asked for:
+         * whatever they do to errno, free() leaves it as it was. */
+        int saved_errno = errno;
         forget(&e, true);
+        errno = saved_errno;
+    }
     real.free(p);
 }
 
