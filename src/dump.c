@@ -33,6 +33,7 @@
 #include "mem.h"
 #include "pprof.h"
 #include "profiler.h"
+#include "retired.h"
 #include "sampler.h"
 #include "stacks.h"
 #include "symbols.h"
@@ -223,7 +224,12 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
     int err = collect(&c, opt ? opt->base : NULL);
     if (err)
         return err;
-    symbols_refresh(sym, "/proc/self/maps"); /* unreadable maps: no names, still a profile */
+    /* Libraries dlclose()d since their stacks were recorded: still named
+     * (retired.h).  Unreadable maps: no names, still a profile. */
+    hp_mapping *retired;
+    size_t nretired = retired_snapshot(&retired);
+    symbols_refresh_retired(sym, "/proc/self/maps", retired, nretired);
+    free(retired);
 
     char lines[NCOMMENTS + NEXTRA][COMMENT_MAX];
     const char *cp[NCOMMENTS + NEXTRA];

@@ -32,6 +32,7 @@
 #include "live.h"
 #include "log.h"
 #include "profiler.h"
+#include "retired.h"
 #include "stacks.h"
 #include "writer.h"
 
@@ -50,6 +51,7 @@ static void prepare(void)
 {
     int64_t g = profiler_guard_enter();
     pthread_mutex_lock(&quiesce_lock);
+    retired_atfork_prepare(); /* before the tables: a free() under its lock may reach them */
     http_atfork_prepare();
     stacks_lock_all();
     live_lock_all();
@@ -61,6 +63,7 @@ static void parent(void)
     live_unlock_all();
     stacks_unlock_all();
     http_atfork_parent();
+    retired_atfork_parent();
     pthread_mutex_unlock(&quiesce_lock);
 }
 
@@ -70,6 +73,7 @@ static void child(void)
     exit_tid = 0;
     live_unlock_all();
     stacks_unlock_all();
+    retired_atfork_child();
     pthread_mutex_unlock(&quiesce_lock);
     int64_t g = profiler_guard_enter();
     http_atfork_child(); /* the child does not serve: see http.h */

@@ -1,6 +1,6 @@
 /*
  * shim_process.c - process-wide calls heapprof must see: exit(), and the
- * calls that change a process's user or group ids.
+ * calls that change a process's user or group ids, and dlclose().
  *
  * exit(): POSIX leaves a second concurrent exit() undefined, and glibc's
  * answer is to _exit at once when another thread is already running the
@@ -19,6 +19,9 @@
  * threads are stopped (a dump in progress finishes first), the call runs
  * in a process of program threads only, and the threads are started again
  * by the caller, inheriting its new credentials.
+ *
+ * dlclose: the object's code mappings are recorded first (retired.c), so
+ * profiles written after it is unmapped still name its frames.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,6 +34,7 @@
 #include "common.h"
 #include "lifecycle.h"
 #include "real.h"
+#include "retired.h"
 
 /* Forward to the next definition with the profiler's threads stopped
  * when `when` holds. */
@@ -64,6 +68,15 @@ EXPORT void exit(int status)
     if (next)
         next(status);
     _exit(status); /* no next exit(): cannot happen with glibc */
+}
+
+EXPORT int dlclose(void *handle)
+{
+    static int (*next)(void *);
+    if (!next)
+        next = (int (*)(void *))real_next("dlclose");
+    retired_record(handle);
+    return next ? next(handle) : -1; /* no next dlclose(): cannot happen with glibc */
 }
 
 SETXID(setuid, (uid_t u), (u))

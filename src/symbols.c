@@ -25,6 +25,10 @@
  *     against the size fstat() reported and all reads go through pread(), so
  *     a truncated, corrupt or concurrently shrinking file yields "no name"
  *     or "" build-id, never a fault (an mmap would SIGBUS on truncation).
+ *   - retired mappings (libraries since dlclose()d, symbols.h) join s->maps
+ *     only where they overlap no executable mapping of this refresh and no
+ *     newer retired one, so s->maps never overlaps itself and every address
+ *     has at most one answer: the current one when there is one.
  *   - allocation failure never loses the snapshot: it fails the refresh with
  *     ENOMEM, or marks the build-id / symbols to be retried on the next one.
  *
@@ -94,6 +98,8 @@ typedef struct elf_file {
 typedef struct map_entry {
     hp_mapping m;
     elf_file *file;
+    bool no_names;  /* retired, and the file on disk is not the one mapped */
+    char *own_id;   /* m.build_id when only this entry has it, else NULL */
 } map_entry;
 
 struct symbolizer {
@@ -682,11 +688,87 @@ symbolizer *symbols_new(void)
     return calloc(1, sizeof(symbolizer));
 }
 
+static void free_maps(map_entry *maps, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(maps[i].own_id);
+    free(maps);
+}
+
+typedef struct range {
+    uint64_t start, limit;
+} range;
+
+static bool overlaps(const range *r, size_t n, uint64_t start, uint64_t limit)
+{
+    for (size_t i = 0; i < n; i++)
+        if (start < r[i].limit && r[i].start < limit)
+            return true;
+    return false;
+}
+
+/* Appends to *list, growing it; false when out of memory. */
+static bool grow(void **list, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return true;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    void *grown = realloc(*list, ncap * size);
+    if (!grown)
+        return false;
+    *list = grown;
+    *cap = ncap;
+    return true;
+}
+
+/* Appends the retired mappings that overlap nothing in busy[] (every
+ * executable range of this refresh, and the retired ones already taken),
+ * newest first.  The build-id reported is the recorded one: the file now on
+ * disk may be another. */
+static int add_retired(symbolizer *s, uint64_t gen, map_entry **maps, size_t *n,
+                       size_t *cap, range **busy, size_t *nbusy, size_t *capbusy,
+                       const hp_mapping *retired, size_t nretired)
+{
+    for (size_t i = 0; i < nretired; i++) {
+        const hp_mapping *r = &retired[i];
+        if (r->start >= r->limit || !r->path || r->path[0] != '/' ||
+            overlaps(*busy, *nbusy, r->start, r->limit))
+            continue;
+        if (!grow((void **)maps, cap, *n, sizeof **maps) ||
+            !grow((void **)busy, capbusy, *nbusy, sizeof **busy))
+            return ENOMEM;
+        elf_file *f = file_get(s, r->path, strlen(r->path));
+        if (!f)
+            return ENOMEM;
+        f->gen = gen;
+        const char *want = r->build_id ? r->build_id : no_build_id;
+        map_entry me = { { r->start, r->limit, r->offset, f->path, f->build_id }, f,
+                         !f->have_id, NULL };
+        if (strcmp(want, f->build_id) != 0) {
+            me.no_names = true;
+            if (want[0] && !(me.m.build_id = me.own_id = strdup(want)))
+                return ENOMEM;
+            if (!want[0])
+                me.m.build_id = no_build_id;
+        }
+        (*maps)[(*n)++] = me;
+        (*busy)[(*nbusy)++] = (range){ r->start, r->limit };
+    }
+    return 0;
+}
+
 int symbols_refresh(symbolizer *s, const char *maps_path)
 {
+    return symbols_refresh_retired(s, maps_path, NULL, 0);
+}
+
+int symbols_refresh_retired(symbolizer *s, const char *maps_path,
+                            const hp_mapping *retired, size_t nretired)
+{
     char *text = NULL;
-    size_t len = 0, n = 0, cap = 0;
+    size_t len = 0, n = 0, cap = 0, nbusy = 0, capbusy = 0;
     map_entry *maps = NULL;
+    range *busy = NULL;
     int err = read_text(maps_path, &text, &len);
     if (err)
         return err;
@@ -699,18 +781,21 @@ int symbols_refresh(symbolizer *s, const char *maps_path)
         if (!end)
             end = text + len;
         *end = '\0';  /* terminates the path for stat() and open() */
-        if (!parse_line(line, end, &l) || l.perms[2] != 'x' ||
-            l.pathlen == 0 || l.path[0] != '/')
+        if (!parse_line(line, end, &l) || l.perms[2] != 'x')
             continue;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            map_entry *grown = realloc(maps, ncap * sizeof *grown);
-            if (!grown) {
-                err = ENOMEM;
-                break;
-            }
-            maps = grown;
-            cap = ncap;
+        /* Anonymous code (a JIT, the vdso) also takes its range from any
+         * retired mapping. */
+        if (nretired && !grow((void **)&busy, &capbusy, nbusy, sizeof *busy)) {
+            err = ENOMEM;
+            break;
+        }
+        if (nretired)
+            busy[nbusy++] = (range){ l.start, l.limit };
+        if (l.pathlen == 0 || l.path[0] != '/')
+            continue;
+        if (!grow((void **)&maps, &cap, n, sizeof *maps)) {
+            err = ENOMEM;
+            break;
         }
         elf_file *f = file_get(s, l.path, l.pathlen);
         if (!f) {
@@ -718,11 +803,16 @@ int symbols_refresh(symbolizer *s, const char *maps_path)
             break;
         }
         f->gen = gen;
-        maps[n++] = (map_entry){ { l.start, l.limit, l.offset, f->path, f->build_id }, f };
+        maps[n++] = (map_entry){ { l.start, l.limit, l.offset, f->path, f->build_id }, f,
+                                 false, NULL };
     }
     free(text);
+    if (!err && nretired)
+        err = add_retired(s, gen, &maps, &n, &cap, &busy, &nbusy, &capbusy, retired,
+                          nretired);
+    free(busy);
     if (err) {
-        free(maps);
+        free_maps(maps, n);
         return err;
     }
     /* The kernel lists mappings in order; other sources need not. */
@@ -736,7 +826,7 @@ int symbols_refresh(symbolizer *s, const char *maps_path)
             free_file(s->files[i]);
     }
     s->nfiles = kept;
-    free(s->maps);
+    free_maps(s->maps, s->nmaps);
     s->maps = maps;
     s->nmaps = n;
     return 0;
@@ -774,6 +864,8 @@ const char *symbols_func_name(symbolizer *s, uint64_t addr)
         return NULL;
     const map_entry *me = &s->maps[i];
     elf_file *f = me->file;
+    if (me->no_names)
+        return NULL;
     if (!f->syms_tried)
         load_symbols(f);
     uint64_t vaddr;
@@ -787,7 +879,7 @@ bool symbols_keep_names(const symbolizer *s, size_t i)
     if (i >= s->nmaps)
         return false;
     const elf_file *f = s->maps[i].file;
-    return f && f->syms_tried && f->cxx_dwarf;
+    return f && !s->maps[i].no_names && f->syms_tried && f->cxx_dwarf;
 }
 
 void symbols_free(symbolizer *s)
@@ -797,6 +889,6 @@ void symbols_free(symbolizer *s)
     for (size_t i = 0; i < s->nfiles; i++)
         free_file(s->files[i]);
     free(s->files);
-    free(s->maps);
+    free_maps(s->maps, s->nmaps);
     free(s);
 }

@@ -3,7 +3,9 @@
  *
  * The writer thread takes one snapshot of /proc/self/maps per profile.  Each
  * executable file-backed mapping becomes an hp_mapping (start, limit, file
- * offset, path, GNU build-id) for pprof's Mapping table.  Function names come
+ * offset, path, GNU build-id) for pprof's Mapping table; so do the
+ * recorded mappings of libraries dlclose()d since, where nothing is mapped
+ * over them now, so addresses a stack kept from them are still named.  Function names come
  * from the ELF files themselves (.symtab and .dynsym merged), read from disk
  * on the first lookup in each file and cached per file across snapshots, so
  * a profile copied to another machine still names its functions.
@@ -35,6 +37,16 @@ symbolizer *symbols_new(void);
  * their own).  Keeps per-file symbol caches of files still mapped.  Returns 0
  * or an errno value. */
 int symbols_refresh(symbolizer *s, const char *maps_path);
+
+/* The same, then adds the mappings of objects no longer loaded (see
+ * retired.h), newest first.  A retired range that overlaps a current
+ * executable mapping, or a newer retired one, is left out of this snapshot:
+ * addresses there may belong to what is mapped now, and current mappings
+ * always win.  A retired file is named from disk like any other, but only
+ * while it still exists and its build-id matches the recorded one (when one
+ * was recorded); otherwise its mapping is kept without names. */
+int symbols_refresh_retired(symbolizer *s, const char *maps_path,
+                            const hp_mapping *retired, size_t nretired);
 
 /* The executable mappings of the last refresh, sorted by start. */
 size_t symbols_mapping_count(const symbolizer *s);

@@ -784,6 +784,99 @@ static void test_refresh_reuses_and_drops(void **state)
     symbols_free(s);
 }
 
+/* Retired mappings (libraries since dlclose()d) join the snapshot only where
+ * nothing executable is mapped now and no newer retired one lies; they are
+ * named from the file on disk only while it is there with the recorded
+ * build-id. */
+static void test_retired_overlap_rule(void **state)
+{
+    (void)state;
+    symbolizer *s = symbols_new();
+    assert_int_equal(symbols_refresh(s, "/proc/self/maps"), 0);
+    const hp_mapping live = *self_text(s);
+    char want_id[256];
+    snprintf(want_id, sizeof want_id, "%s", live.build_id);
+    const uint64_t len = live.limit - live.start, fn = (uintptr_t)static_target - live.start;
+
+    char copy[PATH_MAX], maps[PATH_MAX], text[2 * PATH_MAX + 256];
+    tmp_path(copy, sizeof copy, "libretired.so");
+    copy_prefix(exe, copy, SIZE_MAX);
+    const uint64_t cur = 0x7f1000000000, old = 0x7f2000000000, other = 0x7f3000000000,
+                   gone = 0x7f4000000000, jit = 0x7f5000000000;
+    snprintf(text, sizeof text,
+             "%" PRIx64 "-%" PRIx64 " r-xp %08" PRIx64 " 08:02 1234 %s\n"
+             "%" PRIx64 "-%" PRIx64 " rwxp 00000000 00:00 0 \n",
+             cur, cur + len, live.offset, copy, jit, jit + 0x10000);
+    write_maps(maps, sizeof maps, "retired.maps", text);
+
+    const hp_mapping retired[] = { /* newest first */
+        { old, old + len, live.offset, copy, want_id },            /* kept, named */
+        { cur + 0x1000, cur + len + 0x1000, live.offset, copy, want_id }, /* over current */
+        { old - 0x1000, old + 0x1000, live.offset, copy, want_id }, /* over a newer one */
+        { jit + 0x8000, jit + 0x18000, 0, copy, "" },               /* over anonymous code */
+        { other, other + len, live.offset, copy, "00ff" },          /* another build now */
+        { gone, gone + 0x4000, 0x1000, "/nonexistent/libgone.so", "abcd" }, /* file gone */
+        { 0x7f6000000000, 0x7f6000001000, 0, "relative.so", "" },   /* not a path */
+        { 0x7f7000001000, 0x7f7000001000, 0, copy, "" },            /* empty */
+    };
+    assert_int_equal(symbols_refresh_retired(s, maps, retired, 8), 0);
+    assert_int_equal(symbols_mapping_count(s), 4);
+    const uint64_t want_start[] = { cur, old, other, gone };
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(symbols_mapping(s, i)->start, want_start[i]);
+
+    /* The current mapping wins where a retired one overlapped it. */
+    const hp_mapping *m = symbols_mapping(s, 0);
+    assert_int_equal(m->limit, cur + len);
+    assert_int_equal(symbols_find_mapping(s, cur + len), -1);
+    assert_string_equal(symbols_func_name(s, cur + fn), "hp_test_static_target");
+    assert_int_equal(symbols_find_mapping(s, jit + 0x10000), -1);
+
+    m = symbols_mapping(s, 1);
+    assert_int_equal(m->limit, old + len);
+    assert_int_equal(m->offset, live.offset);
+    assert_string_equal(m->path, copy);
+    assert_string_equal(m->build_id, want_id);
+    assert_int_equal(symbols_find_mapping(s, old - 1), -1);
+    assert_string_equal(symbols_func_name(s, old + fn), "hp_test_static_target");
+
+    m = symbols_mapping(s, 2); /* the file on disk is not the one recorded */
+    assert_string_equal(m->path, copy);
+    assert_string_equal(m->build_id, "00ff");
+    assert_int_equal(symbols_find_mapping(s, other + fn), 2);
+    assert_null(symbols_func_name(s, other + fn));
+    assert_false(symbols_keep_names(s, 2));
+
+    m = symbols_mapping(s, 3);
+    assert_string_equal(m->path, "/nonexistent/libgone.so");
+    assert_string_equal(m->build_id, "abcd");
+    assert_int_equal(m->offset, 0x1000);
+    assert_null(symbols_func_name(s, gone + 0x10));
+
+    /* Retired mappings last one snapshot: the caller passes them each time. */
+    assert_int_equal(symbols_refresh(s, maps), 0);
+    assert_int_equal(symbols_mapping_count(s), 1);
+    assert_int_equal(symbols_find_mapping(s, old + fn), -1);
+    symbols_free(s);
+
+#if HP_FAULTS
+    /* Out of memory anywhere: the whole snapshot or none of it. */
+    for (long k = 0; k < 10000; k++) {
+        s = symbols_new();
+        assert_non_null(s);
+        faults_hit = 0;
+        fail_countdown = k;
+        int rc = symbols_refresh_retired(s, maps, retired, 8);
+        fail_countdown = -1;
+        assert_true(rc == 0 || rc == ENOMEM);
+        assert_int_equal(symbols_mapping_count(s), rc ? 0 : 4);
+        symbols_free(s);
+        if (!faults_hit)
+            break;
+    }
+#endif
+}
+
 /* Fail the k-th allocation for every k: nothing may crash or leak, answers
  * are right or absent, and a later refresh recovers fully. */
 static void test_allocation_failures(void **state)
@@ -846,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_truncated_copies),
         cmocka_unit_test(test_fuzzed_headers),
         cmocka_unit_test(test_refresh_reuses_and_drops),
+        cmocka_unit_test(test_retired_overlap_rule),
         cmocka_unit_test(test_allocation_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
