@@ -72,7 +72,7 @@ static void note_build_id(const unsigned char *p, size_t len, size_t align, char
                 out[2 * k] = hex[desc[k] >> 4];
                 out[2 * k + 1] = hex[desc[k] & 15];
             }
-            out[2 * nh.n_descsz] = '\0';
+            out[2 * (size_t)nh.n_descsz] = '\0';
             return;
         }
         p = desc + descsz;
@@ -178,8 +178,8 @@ size_t retired_snapshot(hp_mapping **out)
             order[j - 1] = t;
         }
     hp_mapping *m = n ? malloc(n * sizeof *m + bytes) : NULL;
-    char *str = (char *)(m + n);
-    for (size_t i = 0; m && i < n; i++) {
+    char *str = m ? (char *)(m + n) : NULL; /* the strings follow the array */
+    for (size_t i = 0; str && i < n; i++) {
         size_t lp = strlen(order[i]->path) + 1, lb = strlen(order[i]->build_id) + 1;
         m[i] = (hp_mapping){ order[i]->start, order[i]->limit, order[i]->offset, str, str + lp };
         memcpy(str, order[i]->path, lp);
