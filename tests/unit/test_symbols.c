@@ -218,6 +218,19 @@ static const hp_mapping *self_text(symbolizer *s)
     return symbols_mapping(s, (size_t)i);
 }
 
+/* A symbolizer over this process's maps, this binary's text mapping, and
+ * its build-id copied to id (the mapping's strings last only until the
+ * next refresh). */
+static symbolizer *self_symbolizer(hp_mapping *live, char *id, size_t cap)
+{
+    symbolizer *s = symbols_new();
+    assert_non_null(s);
+    assert_int_equal(symbols_refresh(s, "/proc/self/maps"), 0);
+    *live = *self_text(s);
+    snprintf(id, cap, "%s", live->build_id);
+    return s;
+}
+
 /* ---- tests -------------------------------------------------------------- */
 
 static void test_empty_symbolizer(void **state)
@@ -296,11 +309,9 @@ static void test_self_function_names(void **state)
 static void test_handcrafted_maps(void **state)
 {
     (void)state;
-    symbolizer *s = symbols_new();
-    assert_int_equal(symbols_refresh(s, "/proc/self/maps"), 0);
-    const hp_mapping live = *self_text(s);
     char want_id[256];
-    snprintf(want_id, sizeof want_id, "%s", live.build_id);
+    hp_mapping live;
+    symbolizer *s = self_symbolizer(&live, want_id, sizeof want_id);
 
     /* A copy of this binary under a path with spaces, mapped at a fake base
      * with the real layout: names must survive the relocation. */
@@ -651,11 +662,9 @@ static void test_synthetic_elf(void **state)
 static void test_truncated_copies(void **state)
 {
     (void)state;
-    symbolizer *s = symbols_new();
-    assert_int_equal(symbols_refresh(s, "/proc/self/maps"), 0);
-    const hp_mapping live = *self_text(s);
     char want_id[256];
-    snprintf(want_id, sizeof want_id, "%s", live.build_id);
+    hp_mapping live;
+    symbolizer *s = self_symbolizer(&live, want_id, sizeof want_id);
     symbols_free(s);
 
     struct stat st;
@@ -791,11 +800,9 @@ static void test_refresh_reuses_and_drops(void **state)
 static void test_retired_overlap_rule(void **state)
 {
     (void)state;
-    symbolizer *s = symbols_new();
-    assert_int_equal(symbols_refresh(s, "/proc/self/maps"), 0);
-    const hp_mapping live = *self_text(s);
     char want_id[256];
-    snprintf(want_id, sizeof want_id, "%s", live.build_id);
+    hp_mapping live;
+    symbolizer *s = self_symbolizer(&live, want_id, sizeof want_id);
     const uint64_t len = live.limit - live.start, fn = (uintptr_t)static_target - live.start;
 
     char copy[PATH_MAX], maps[PATH_MAX], text[2 * PATH_MAX + 256];
