@@ -137,7 +137,9 @@ static void forget(const live_entry *e, bool freed)
         unfollow(s, stacks_shard(), &x);
 }
 
-static void record(void *p, size_t n, uint64_t interval)
+/* Inlined into profiler_alloc_slow: no frame of its own to unwind through
+ * (see unwind_capture). */
+static inline __attribute__((always_inline)) void record(void *p, size_t n, uint64_t interval)
 {
     uint64_t pcs[256 + UNWIND_SLACK];
     size_t depth = unwind_capture(pcs, cfg.depth < 256 ? cfg.depth : 256);
@@ -165,7 +167,7 @@ static void record(void *p, size_t n, uint64_t interval)
     writer_check_highwater();
 }
 
-void *profiler_alloc_slow(void *p, size_t n)
+__attribute__((noipa)) void *profiler_alloc_slow(void *p, size_t n)
 {
     hp_thread *t = &hp_tls;
     if (t->guard || !profiler_init())

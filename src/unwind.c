@@ -8,7 +8,6 @@
  * behind one lock and masks signals around it.
  */
 #define _GNU_SOURCE
-#define UNW_LOCAL_ONLY
 #include "unwind.h"
 
 #include <link.h>
@@ -43,15 +42,9 @@ void unwind_init(void)
 
 static bool in_self(void *ip) { return (uintptr_t)ip >= self_lo && (uintptr_t)ip < self_hi; }
 
-size_t unwind_capture(uint64_t *pcs, size_t max)
+size_t unwind_trim(uint64_t *pcs, int n, size_t max)
 {
-    /* Unwound in place: pcs has room for max + UNWIND_SLACK entries, and
-     * void * and uint64_t have the same size here.  One buffer rather than
-     * a second on this stack: this runs inside the program's malloc, on
-     * its thread's stack, which may be a small one. */
-    _Static_assert(sizeof(void *) == sizeof(uint64_t), "LP64");
     void **raw = (void **)pcs;
-    int n = unw_backtrace(raw, (int)(max + UNWIND_SLACK));
     /* First libunwind's own frames, then the profiler's down to the
      * exported entry point; the program starts after that run.  Only the
      * leading run: a program frame below one of ours (an atexit handler

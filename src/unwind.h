@@ -17,6 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef UNW_LOCAL_ONLY
+#define UNW_LOCAL_ONLY
+#endif
+#include <libunwind.h>
+
 /* Learn the address range of libheapprof itself (call once, outside any
  * allocator lock). */
 void unwind_init(void);
@@ -25,9 +30,26 @@ void unwind_init(void);
  * the profiler's own); callers' buffers have this much room beyond max. */
 enum { UNWIND_SLACK = 32 };
 
+/* Cut libunwind's and the profiler's frames off the top of raw[0..n) and
+ * keep at most max of the rest at the front of pcs; returns how many. */
+size_t unwind_trim(uint64_t *pcs, int n, size_t max);
+
 /* Return addresses of the current stack, leaf first, profiler frames
  * removed, at most max, into pcs[0 .. max + UNWIND_SLACK).  Returns how
- * many were stored. */
-size_t unwind_capture(uint64_t *pcs, size_t max);
+ * many were stored.
+ *
+ * Inline, and so is everything between it and the exported entry point
+ * (profiler.c): libunwind walks every frame on the stack, each a lookup in
+ * its per-thread trace cache that is often a cache miss by the time the
+ * next sample comes, so each profiler frame it does not have to walk saves
+ * about a tenth of an unwind of a shallow program. */
+static inline __attribute__((always_inline)) size_t unwind_capture(uint64_t *pcs, size_t max)
+{
+    /* Unwound in place: void * and uint64_t have the same size here.  One
+     * buffer rather than a second on this stack: this runs inside the
+     * program's malloc, on its thread's stack, which may be a small one. */
+    _Static_assert(sizeof(void *) == sizeof(uint64_t), "LP64");
+    return unwind_trim(pcs, unw_backtrace((void **)pcs, (int)(max + UNWIND_SLACK)), max);
+}
 
 #endif
