@@ -145,26 +145,27 @@ int live_insert(const live_entry *e, live_entry *old, bool *had_old)
     int err = 0;
     *had_old = false;
     shard_lock(s);
-    if (s->cap) {
-        uint32_t i = probe(s, e->addr);
-        if (s->entries[i].addr) { /* its free went unseen: replace */
-            *old = s->entries[i];
-            *had_old = true;
-            s->entries[i] = *e;
-            goto out;
-        }
+    uint32_t i = s->cap ? probe(s, e->addr) : 0;
+    if (s->cap && s->entries[i].addr) { /* its free went unseen: replace */
+        *old = s->entries[i];
+        *had_old = true;
+        s->entries[i] = *e;
+        goto out;
     }
     bool pooled = s->count >= quota;
     if (pooled && !pool_take()) {
         err = ENOSPC;
         goto out;
     }
-    if ((uint64_t)(s->count + 1) * 4 > (uint64_t)s->cap * 3 && (err = shard_grow(s))) {
-        if (pooled)
-            pool_give();
-        goto out;
+    if ((uint64_t)(s->count + 1) * 4 > (uint64_t)s->cap * 3) {
+        if ((err = shard_grow(s))) {
+            if (pooled)
+                pool_give();
+            goto out;
+        }
+        i = probe(s, e->addr); /* the empty slot found above moved */
     }
-    s->entries[probe(s, e->addr)] = *e;
+    s->entries[i] = *e;
     set_count(s, s->count + 1);
     filter_inc(e->addr);
 out:

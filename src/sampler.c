@@ -63,6 +63,16 @@ double sampler_weight(uint64_t size, uint64_t mean)
         return 1.0;
     if (size == 0) /* never sampled outside exact mode; keep the value finite */
         return (double)mean;
-    /* -expm1(-x) == 1 - exp(-x) without cancellation for tiny s/R. */
-    return 1.0 / -expm1(-(double)size / (double)mean);
+    double x = (double)size / (double)mean;
+    if (x < 0.125) {
+        /* Most samples are of objects far smaller than the interval: there
+         * 1 - exp(-x) = x (1 - x/2 (1 - x/3 (1 - x/4 ...))), and seven terms
+         * are within 1e-10 of it (the next is below x^7/8!), well inside
+         * the float a live entry keeps.  About a tenth of expm1's cost. */
+        double p =
+            x * (1 - x / 2 * (1 - x / 3 * (1 - x / 4 * (1 - x / 5 * (1 - x / 6 * (1 - x / 7))))));
+        return 1.0 / p;
+    }
+    /* -expm1(-x) == 1 - exp(-x) without cancellation for small s/R. */
+    return 1.0 / -expm1(-x);
 }
