@@ -25,6 +25,9 @@ uint64_t sampler_rand(uint64_t *state);
  * then every allocation, even of 0 bytes, is sampled. */
 int64_t sampler_next_budget(uint64_t *state, uint64_t mean);
 
+/* -ln(u) for u in (0, 1], normal, within 1e-10 relative (no tables). */
+double sampler_neg_log(double u);
+
 /* How many allocations of `size` bytes one sample stands for:
  * 1 / (1 - exp(-size/mean)); 1 in exact mode. */
 double sampler_weight(uint64_t size, uint64_t mean);

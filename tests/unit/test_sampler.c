@@ -49,6 +49,25 @@ static void budget_distribution(void **state)
     assert_true(fabs((double)below_r / N - p) < 5 * sqrt(p * (1 - p) / N));
 }
 
+/* The table-free -ln(u) of the draw, against libm over every binade the
+ * draw can produce (u >= 2^-53) and densely around the switch at sqrt(2). */
+static void neg_log_accuracy(void **state)
+{
+    uint64_t rng = 7;
+    for (int i = 0; i < 200000; i++) {
+        double u = (double)((sampler_rand(&rng) >> 11) + 1) * 0x1.0p-53;
+        if (i % 4 == 0)
+            u = ldexp(u, -(i % 50)); /* small u: the tail of the draw */
+        double want = -log(u), got = sampler_neg_log(u);
+        assert_true(fabs(got - want) <= 1e-10 * fabs(want) + 1e-15);
+    }
+    for (int k = -1000; k <= 1000; k++) {
+        double u = ldexp(M_SQRT2 + k * 1e-6, -3);
+        assert_true(fabs(sampler_neg_log(u) + log(u)) <= 1e-10 * fabs(log(u)));
+    }
+    assert_true(sampler_neg_log(1.0) == 0.0);
+}
+
 /* The countdown as profiler.h runs it: an allocation of s bytes is sampled
  * with probability 1 - exp(-s/R), whatever the sizes before it. */
 static double sampled_fraction(uint64_t size, uint64_t R, int n, uint64_t *rng)
@@ -142,6 +161,7 @@ int main(void)
         cmocka_unit_test(exact_mode),           cmocka_unit_test(budget_distribution),
         cmocka_unit_test(sampling_probability), cmocka_unit_test(unbiased_estimates),
         cmocka_unit_test(weight_values),        cmocka_unit_test(rng_never_stuck),
+        cmocka_unit_test(neg_log_accuracy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
