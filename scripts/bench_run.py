@@ -369,6 +369,54 @@ def run_callgrind(a, tmp, log):
     return lines, rows
 
 
+def cachegrind_totals(text):
+    """(Ir, D1 misses, LL misses) from cachegrind's summary on stderr."""
+    def num(label):
+        m = re.search(rf"{label}:\s+([\d,]+)", text)
+        return int(m.group(1).replace(",", "")) if m else 0
+    return num("I +refs"), num("D1  misses"), num("LL misses")
+
+
+def run_sample_cost(a, tmp, log):
+    """What one sample costs, repeatably: cachegrind's instruction count and
+    simulated cache misses of churn with heapprof at a small interval, less
+    the same run at an interval so large that nothing is sampled (that
+    leaves out the unsampled calls and the free filter), per sample taken.
+    Timings on a shared machine move by more than the whole difference;
+    these do not (the misses come from valgrind's model of the caches)."""
+    churn = os.path.join(a.bin, "churn")
+    pairs = a.cg_pairs * 5
+    lines = [f"Cost of one sample with its free (cachegrind and its cache model, churn threads=1 "
+             f"pairs={pairs} slots=4096): (run at the interval - run at 1 TiB, where nothing is "
+             "sampled) / samples taken. The L1 misses include the program's own misses on "
+             "what a sample evicted.",
+             "",
+             "| interval | samples | instructions per sample | L1 data misses per sample | "
+             "last-level misses per sample |",
+             "|---|---|---|---|---|"]
+    r = {}
+    for interval in ("1t", "64k", "4k"):
+        argv = ["valgrind", "--tool=cachegrind", "--cache-sim=yes",
+                "--cachegrind-out-file=/dev/null", churn, "threads=1", f"pairs={pairs}",
+                "slots=4096"]
+        run_once(argv, base_env(tmp), tmp, {"LD_PRELOAD": a.lib, "HEAPPROF_SAMPLE": interval,
+                                             "HEAPPROF_ON_EXIT": "1"})
+        with open(os.path.join(tmp, "stderr.txt")) as f:
+            totals = cachegrind_totals(f.read())
+        prof = [x for x in os.listdir(tmp) if x.startswith("heapprof.")]
+        samples = profile_comment(os.path.join(tmp, prof[0]), "samples") if prof else None
+        clean_outputs(tmp)
+        r[interval] = totals
+        if interval == "1t" or not samples:
+            continue
+        ir, d1, ll = (r[interval][i] - r["1t"][i] for i in range(3))
+        log(f"  {interval}: {samples:.0f} samples, {ir / samples:.0f} Ir, "
+            f"{d1 / samples:.1f} D1 misses per sample")
+        lines.append(f"| {interval} | {samples:.0f} | {ir / samples:.0f} | {d1 / samples:.1f} | "
+                     f"{ll / samples:.2f} |")
+    return lines
+
+
 # --------------------------------------------------------------------- dump
 
 
@@ -514,7 +562,7 @@ def main():
     p.add_argument("--configs", default="",
                    help="comma list of configuration names to run (default all): "
                         "glibc,hp,hp64k,hp4k,je,jeprof,hpje,tc_s,tchp_s,glibc_s,ht_s")
-    p.add_argument("--sections", default="timing,rss,callgrind,dump")
+    p.add_argument("--sections", default="timing,rss,callgrind,samplecost,dump")
     p.add_argument("--cg-pairs", type=int, default=400_000)
     p.add_argument("--dump-stacks", default="1000,10000,100000")
     p.add_argument("--dump-runs", type=int, default=5)
@@ -564,6 +612,9 @@ def main():
             lines, rows = run_callgrind(a, tmp, log)
             verdicts["callgrind"] = rows
             report += ["", "### Instructions per pair", ""] + lines
+        if "samplecost" in sections:
+            log("sample cost (cachegrind)")
+            report += ["", "### Cost of one sample", ""] + run_sample_cost(a, tmp, log)
         if "dump" in sections:
             log("dump")
             lines, v = run_dump(a, tmp, log)
