@@ -379,41 +379,57 @@ def cachegrind_totals(text):
 
 def run_sample_cost(a, tmp, log):
     """What one sample costs, repeatably: cachegrind's instruction count and
-    simulated cache misses of churn with heapprof at a small interval, less
-    the same run at an interval so large that nothing is sampled (that
-    leaves out the unsampled calls and the free filter), per sample taken.
+    simulated cache misses of churn under heapprof at a small interval, at
+    two workload sizes, less the same two runs at an interval so large that
+    nothing is sampled, per extra sample.  The difference of sizes cancels
+    what does not grow with the work (start-up, the profile written at
+    exit); the baseline cancels the unsampled calls and the free filter.
     Timings on a shared machine move by more than the whole difference;
     these do not (the misses come from valgrind's model of the caches)."""
     churn = os.path.join(a.bin, "churn")
-    pairs = a.cg_pairs * 5
+    big = a.cg_pairs * 5
+    small = big // 2
     lines = [f"Cost of one sample with its free (cachegrind and its cache model, churn threads=1 "
-             f"pairs={pairs} slots=4096): (run at the interval - run at 1 TiB, where nothing is "
-             "sampled) / samples taken. The L1 misses include the program's own misses on "
-             "what a sample evicted.",
+             f"slots=4096): the difference between pairs={big} and pairs={small}, less the same "
+             "difference at HEAPPROF_SAMPLE=1024g (nothing sampled), per extra sample taken. "
+             "The L1 misses include the program's own misses on what a sample evicted.",
              "",
              "| interval | samples | instructions per sample | L1 data misses per sample | "
              "last-level misses per sample |",
              "|---|---|---|---|---|"]
-    r = {}
-    for interval in ("1t", "64k", "4k"):
+
+    def measure(interval, pairs):
         argv = ["valgrind", "--tool=cachegrind", "--cache-sim=yes",
                 "--cachegrind-out-file=/dev/null", churn, "threads=1", f"pairs={pairs}",
                 "slots=4096"]
         run_once(argv, base_env(tmp), tmp, {"LD_PRELOAD": a.lib, "HEAPPROF_SAMPLE": interval,
                                              "HEAPPROF_ON_EXIT": "1"})
         with open(os.path.join(tmp, "stderr.txt")) as f:
-            totals = cachegrind_totals(f.read())
-        prof = [x for x in os.listdir(tmp) if x.startswith("heapprof.")]
-        samples = profile_comment(os.path.join(tmp, prof[0]), "samples") if prof else None
+            err = f.read()
+        if "heapprof:" in err:
+            raise SystemExit(f"bench: heapprof complained at HEAPPROF_SAMPLE={interval}:\n{err}")
+        totals = cachegrind_totals(err)
+        prof = [x for x in os.listdir(tmp) if x.startswith("heapprof.") and x.endswith(".pb.gz")]
+        if len(prof) != 1:
+            raise SystemExit(f"bench: expected one profile at exit, found {prof}")
+        samples = profile_comment(os.path.join(tmp, prof[0]), "samples")
         clean_outputs(tmp)
-        r[interval] = totals
-        if interval == "1t" or not samples:
-            continue
-        ir, d1, ll = (r[interval][i] - r["1t"][i] for i in range(3))
-        log(f"  {interval}: {samples:.0f} samples, {ir / samples:.0f} Ir, "
-            f"{d1 / samples:.1f} D1 misses per sample")
-        lines.append(f"| {interval} | {samples:.0f} | {ir / samples:.0f} | {d1 / samples:.1f} | "
-                     f"{ll / samples:.2f} |")
+        if samples is None:
+            raise SystemExit("bench: the profile has no samples= comment")
+        return totals, samples
+
+    # 1024g is the largest interval the configuration takes (2^40 bytes)
+    (b_big, s1), (b_small, s2) = measure("1024g", big), measure("1024g", small)
+    if s1 > 1 or s2 > 1:
+        raise SystemExit(f"bench: the baseline runs took {s1} and {s2} samples, not 0")
+    for interval in ("64k", "4k"):
+        (i_big, n_big), (i_small, n_small) = measure(interval, big), measure(interval, small)
+        n = n_big - n_small
+        if n <= 0:
+            raise SystemExit(f"bench: no more samples at pairs={big} than at pairs={small}")
+        ir, d1, ll = ((i_big[k] - i_small[k]) - (b_big[k] - b_small[k]) for k in range(3))
+        log(f"  {interval}: {n:.0f} samples, {ir / n:.0f} Ir, {d1 / n:.1f} D1 misses per sample")
+        lines.append(f"| {interval} | {n:.0f} | {ir / n:.0f} | {d1 / n:.1f} | {ll / n:.2f} |")
     return lines
 
 

@@ -167,7 +167,14 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
     writer_check_highwater();
 }
 
-__attribute__((noipa)) void *profiler_alloc_slow(void *p, size_t n)
+/* noipa: GCC would otherwise split the rarely taken part (record) off into
+ * a function of its own, one more frame to unwind (see unwind_capture). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((noipa))
+#else
+__attribute__((noinline))
+#endif
+void *profiler_alloc_slow(void *p, size_t n)
 {
     hp_thread *t = &hp_tls;
     if (t->guard || !profiler_init())

@@ -48,7 +48,7 @@ uint64_t sampler_rand(uint64_t *state)
 
 double sampler_neg_log(double u)
 {
-    /* u = m 2^e with m in [sqrt(1/2), sqrt(2)); then ln m = 2 atanh(z) with
+    /* u = m 2^e with m in (sqrt(1/2), sqrt(2)]; then ln m = 2 atanh(z) with
      * z = (m-1)/(m+1), |z| < 0.172, and the odd series of atanh to z^11 is
      * within 2e-11 of it.  libm's log costs as many instructions but reads
      * its tables, a few cache misses per sample once the program has
@@ -93,12 +93,13 @@ double sampler_weight(uint64_t size, uint64_t mean)
     if (x < 0.125) {
         /* Most samples are of objects far smaller than the interval: there
          * 1 - exp(-x) = x (1 - x/2 (1 - x/3 (1 - x/4 ...))), and seven terms
-         * are within 1e-10 of it (the next is below x^7/8!), well inside
+         * are within 2e-11 of it (the next is below x^7/8!), well inside
          * the float a live entry keeps.  About a tenth of expm1's cost. */
         double p =
             x * (1 - x / 2 * (1 - x / 3 * (1 - x / 4 * (1 - x / 5 * (1 - x / 6 * (1 - x / 7))))));
         return 1.0 / p;
     }
-    /* -expm1(-x) == 1 - exp(-x) without cancellation for small s/R. */
+    /* Objects of at least R/8: libm (expm1 keeps its accuracy down to
+     * where the series takes over). */
     return 1.0 / -expm1(-x);
 }

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Local unwinding only: this must come before any other <libunwind.h>,
+ * which is why files that unwind include this header first. */
 #ifndef UNW_LOCAL_ONLY
 #define UNW_LOCAL_ONLY
 #endif
@@ -38,11 +40,12 @@ size_t unwind_trim(uint64_t *pcs, int n, size_t max);
  * removed, at most max, into pcs[0 .. max + UNWIND_SLACK).  Returns how
  * many were stored.
  *
- * Inline, and so is everything between it and the exported entry point
- * (profiler.c): libunwind walks every frame on the stack, each a lookup in
- * its per-thread trace cache that is often a cache miss by the time the
- * next sample comes, so each profiler frame it does not have to walk saves
- * about a tenth of an unwind of a shallow program. */
+ * Inline, and so is record() (profiler.c), so that the profiler adds one
+ * frame of its own, profiler_alloc_slow (two under realloc): libunwind
+ * walks every frame on the stack, each a lookup in its per-thread trace
+ * cache that is often a cache miss by the time the next sample comes, so
+ * each profiler frame it does not have to walk saves about a tenth of an
+ * unwind of a shallow program. */
 static inline __attribute__((always_inline)) size_t unwind_capture(uint64_t *pcs, size_t max)
 {
     /* Unwound in place: void * and uint64_t have the same size here.  One
