@@ -155,8 +155,10 @@ int config_parse_signal(const char *s, int64_t *out)
             *out = signames[i].num;
             return 0;
         }
+    /* v is compared before it is added: a huge v would wrap the sum negative
+     * (the fuzzer's RTMIN+0999099999940999999990). */
     if (!strncasecmp(name, "RTMIN+", 6) && parse_u64(name + 6, &end, &v) == 0 && !*end &&
-        SIGRTMIN + (int64_t)v <= SIGRTMAX) {
+        v <= (uint64_t)(SIGRTMAX - SIGRTMIN)) {
         *out = SIGRTMIN + (int64_t)v;
         return 0;
     }

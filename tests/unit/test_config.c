@@ -108,6 +108,18 @@ static void signals(void **state)
     assert_int_equal(config_parse_signal("SEGV", &s), EINVAL);
     assert_int_equal(config_parse_signal("65", &s), ERANGE);
     assert_int_equal(config_parse_signal("FOO", &s), EINVAL);
+    /* Offsets past SIGRTMAX, including ones whose sum would wrap negative
+     * (found by fuzz_config). */
+    s = -1;
+    assert_int_equal(config_parse_signal("RTMIN+0999099999940999999990", &s), EINVAL);
+    assert_int_equal(config_parse_signal("RTMIN+9223372036854775809", &s), EINVAL);
+    assert_int_equal(config_parse_signal("RTMIN+18446744073709551615", &s), EINVAL);
+    assert_int_equal(config_parse_signal("RTMIN+1000", &s), EINVAL);
+    assert_int_equal(s, -1);
+    char max[32];
+    snprintf(max, sizeof max, "RTMIN+%d", SIGRTMAX - SIGRTMIN);
+    assert_int_equal(config_parse_signal(max, &s), 0);
+    assert_int_equal(s, SIGRTMAX);
 }
 
 /* Each bad value: one line naming the variable, the value and the default;
