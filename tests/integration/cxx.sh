@@ -8,15 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 need_env PROG_CXX
 
-run cxx HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/cx" -- "$PROG_CXX" 4
-expect_rc cxx 0
-no_heapprof_lines cxx
-grep -qx 'caught 40 4' "$W/cxx.out" || fail "the program did not catch every exception: $(grep caught "$W/cxx.out")"
-p=$(newest_profile "$W/cx")
-summarize "$p" --cum
-check_header "$p.sum" 1
-demangle_summary "$p.sum"
-compare_expect "$W/cxx.out" "$p.sum.dem"
+cxx_exact
 
 # Containers: allocations happen in library code below the function.
 while read -r _ fn min; do

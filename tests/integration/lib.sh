@@ -142,3 +142,20 @@ demangle_summary() {
                 <(cut -d' ' -f2 "$1.lc" | c++filt -p | tr ' ' '_') \
                 <(cut -d' ' -f3- "$1.lc") >"$1.dem"
 }
+
+# cxx_exact: run the C++ program (PROG_CXX) in exact mode; it must exit 0
+# with no heapprof line, catch every exception it provoked, and its
+# profile's per-function totals must match what it printed.  Sets p to the
+# profile ($p.sum its summary, $p.sum.dem demangled).
+cxx_exact() {
+    run cxx HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/cx" -- "$PROG_CXX" 4
+    expect_rc cxx 0
+    no_heapprof_lines cxx
+    grep -qx 'caught 40 4' "$W/cxx.out" ||
+        fail "the program did not catch every exception: $(grep caught "$W/cxx.out")"
+    p=$(newest_profile "$W/cx")
+    summarize "$p" --cum
+    check_header "$p.sum" 1
+    demangle_summary "$p.sum"
+    compare_expect "$W/cxx.out" "$p.sum.dem"
+}

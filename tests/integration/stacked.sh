@@ -24,12 +24,5 @@ compare_expect "$W/exact.out" "$p.sum"
 no_drops "$p.sum"
 pprof_quick "$p"
 
-run cxx HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/cx" -- "$PROG_CXX" 4
-expect_rc cxx 0
-no_heapprof_lines cxx
-grep -qx 'caught 40 4' "$W/cxx.out" || fail "the program did not catch every exception: $(grep caught "$W/cxx.out")"
-p=$(newest_profile "$W/cx")
-summarize "$p" --cum
-demangle_summary "$p.sum"
-compare_expect "$W/cxx.out" "$p.sum.dem"
+cxx_exact
 note "ok: exact C and C++ totals over jemalloc ($je)"
