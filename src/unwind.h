@@ -32,8 +32,9 @@ void unwind_init(void);
  * the profiler's own); callers' buffers have this much room beyond max. */
 enum { UNWIND_SLACK = 32 };
 
-/* Cut libunwind's and the profiler's frames off the top of raw[0..n) and
- * keep at most max of the rest at the front of pcs; returns how many. */
+/* pcs[0..n) as unw_backtrace left it: cut libunwind's and the profiler's
+ * frames off the top and keep at most max of the rest at the front of
+ * pcs; returns how many. */
 size_t unwind_trim(uint64_t *pcs, int n, size_t max);
 
 /* Return addresses of the current stack, leaf first, profiler frames
