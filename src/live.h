@@ -3,23 +3,30 @@
  *
  * Two structures:
  *
- *  - live_filter: one byte per 64-byte address granule modulo 2^20 (a
- *    1 MiB array covering 64 MiB of address space before it wraps),
+ *  - live_filter: one byte per 512-byte address granule modulo 2^20 (a
+ *    1 MiB array covering 512 MiB of address space before it wraps),
  *    counting the live sampled objects whose start address falls in that
  *    slot.  free() of an unsampled pointer reads one byte, sees 0 and goes
  *    straight to the real free: no lock, no hashing, no write to shared
  *    memory.  The array is written only when a sample is taken or freed,
  *    so its cache lines stay shared-clean in every core.  A false positive
  *    (an unsampled pointer whose slot holds a sampled one) costs one table
- *    probe.  With K live samples and a heap of H bytes the slots in use are
- *    about min(H/64, 2^20), so the false-positive rate is about K over that:
- *    0.01 % for a 4 MiB heap at the default interval, 2 % for a 10 GiB one
- *    (K = 20k).  The granule and the size are a trade: 16-byte slots in a
- *    128 KiB array (the first version) cost the same instructions but gave
- *    15 % false positives at 10 GiB, and a small heap touched twice as much
- *    filter memory (H/16 bytes) as it does now (H/64).  Objects smaller
- *    than 64 bytes that sit next to a sampled one share its slot: a few
- *    more probes per sample, no more.
+ *    probe.  A sample marks its granule, so the objects that share it are
+ *    false positives: with a mean interval R that is about granule / R of
+ *    all frees (0.1 % at the default 512 KiB, 0.8 % at 64 KiB, 12 % at
+ *    4 KiB), whatever the object sizes.  A heap larger than the array covers wraps onto it,
+ *    and then the rate is the K live samples over 2^20 slots (2 % for a
+ *    10 GiB heap at the default interval, K = 20k).
+ *
+ *    The granule is a trade between those probes and the filter's own
+ *    cache footprint: a heap of H bytes touches H/granule bytes of filter
+ *    at random, one line per free, and the program's data evicts them
+ *    between frees.  Cachegrind, churn threads=1 (2 MiB live) at the
+ *    default interval: 0.90 first-level misses per free at 64-byte
+ *    granules (32 KiB of filter, the L1 size), 0.42 at 512 bytes (4 KiB);
+ *    the extra probes cost ~25 instructions per sample
+ *    (docs/benchmarks.md, finding 7).  The first version had 16-byte
+ *    slots in a 128 KiB array: 15 % false positives at 10 GiB.
  *
  *    The trade-off against the peers: jemalloc recognises sampled objects
  *    by giving them page alignment, which costs one test on free but wastes
@@ -47,7 +54,7 @@
 #include "common.h"
 
 enum {
-    LIVE_GRANULE_SHIFT = 6,
+    LIVE_GRANULE_SHIFT = 9,
     LIVE_FILTER_BITS = 20,
     LIVE_FILTER_SLOTS = 1 << LIVE_FILTER_BITS,
     LIVE_PINNED = 255

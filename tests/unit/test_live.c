@@ -57,10 +57,10 @@ static void replace_same_address(void **state)
     assert_false(live_maybe((void *)0x5550));
 }
 
-/* Addresses 64 MiB apart share a filter slot and a shard, and collide in
- * the shard's table: removal of one must keep the others reachable
- * (backward-shift deletion) and the slot must stay "maybe" until the last
- * one goes. */
+/* Addresses one filter span apart (512 MiB) share a filter slot and a
+ * shard, and collide in the shard's table: removal of one must keep the
+ * others reachable (backward-shift deletion) and the slot must stay "maybe"
+ * until the last one goes. */
 static void collisions(void **state)
 {
     const uintptr_t base = 0x7f0000001230, stride = (uintptr_t)LIVE_FILTER_SLOTS << LIVE_GRANULE_SHIFT;
@@ -109,8 +109,10 @@ static void bound_reached(void **state)
     live_init(1000);
     live_entry old;
     bool had;
+    /* One entry per filter granule: the entries of one granule all go to
+     * one shard, and a crowded shard is refused before the bound. */
     for (uintptr_t i = 0; i < 1000; i++) {
-        live_entry e = entry(0x4000 + i * 16, 1, 0);
+        live_entry e = entry(0x4000 + (i << LIVE_GRANULE_SHIFT), 1, 0);
         assert_int_equal(live_insert(&e, &old, &had), 0);
     }
     live_entry e = entry(0x900000, 1, 0);
