@@ -5,7 +5,7 @@
 #
 # Usage: scripts/bench.sh [--quick] [--runs N] [--scale F] [--small-div D]
 #                         [--workloads churn,xthread,large,cxx]
-#                         [--configs glibc,hp,...] [--sections timing,rss,callgrind,samplecost,dump]
+#                         [--configs glibc,hp,...] [--sections timing,rss,callgrind,samplecost,cachesim,dump]
 #                         [--dump-runs N] [--build-dir DIR] [--src DIR] [--out FILE]
 #                         [--no-install]
 #

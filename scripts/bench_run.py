@@ -13,6 +13,11 @@ Sections (all by default; pick with --sections):
             ratios pair by pair, plus the spread of every cell;
   rss       peak RSS of the same runs: heapprof's extra over plain glibc;
   callgrind instructions added per unsampled malloc+free pair;
+  samplecost
+            instructions and simulated cache misses of one sample;
+  cachesim  every workload under cachegrind's cache model, configuration by
+            configuration: instructions and misses per unit of work and
+            what each profiler adds (repeatable where timings are not);
   dump      time to write a profile of 1k/10k/100k distinct stacks, and
             the worst malloc+free latency of another thread meanwhile.
 """
@@ -433,6 +438,74 @@ def run_sample_cost(a, tmp, log):
     return lines
 
 
+# ------------------------------------------------------------------ cachesim
+
+# Configurations of the cachesim section, each with its baseline.
+SIM_PAIRS = [("glibc", None), ("hp", "glibc"), ("hp64k", "glibc"), ("hp4k", "glibc"),
+             ("je", None), ("jeprof", "je"), ("hpje", "je")]
+
+
+def run_cache_sim(a, tmp, configs, log):
+    """Every workload under cachegrind and its cache model, configuration by
+    configuration: instructions and simulated misses per unit of work, and
+    what each profiler adds to its allocator's.  Repeatable where the wall
+    times of this machine are not.  Two sizes, per extra unit of work, so
+    that start-up and exit cancel.  Valgrind runs the threads one at a time
+    on one simulated cache, so contention between cores is not in these
+    figures; the timing section has it."""
+    by_name = {c.name: c for c in configs}
+    pairs = [(n, b) for n, b in SIM_PAIRS if n in by_name and (b is None or b in by_name)]
+    lines = [f"Per unit of work (pair, object or step) under cachegrind with its cache model, "
+             f"workloads at {a.sim_scale:g} of the full size: (run at that size - run at half of "
+             "it) / the extra units, so start-up and exit cancel. *Added* is over the same "
+             "allocator without a profiler. Threads run one at a time under valgrind, so "
+             "contention between cores is not in these figures.",
+             "",
+             "| workload | configuration | instructions | added | L1 data misses | added | "
+             "last-level misses | added |",
+             "|---|---|---|---|---|---|---|---|"]
+    summary = {}
+    for w in a.workloads:
+        binary, args = WORKLOADS[w]
+        unit = next(k for k, scaled, _ in args if scaled)
+        big = workload_argv(a.bin, w, a.scale * a.sim_scale)
+        n_big = int(field(" ".join(big), unit))
+        n_small = n_big // 2
+        small = [x if not x.startswith(unit + "=") else f"{unit}={n_small}" for x in big]
+        per = {}
+        for name, _ in pairs:
+            c = by_name[name]
+            extra = dict(c.env)
+            if c.preload:
+                extra["LD_PRELOAD"] = " ".join(c.preload)
+            tot = []
+            for argv in (big, small):
+                cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=yes",
+                       "--cachegrind-out-file=/dev/null"] + argv
+                run_once(cmd, base_env(tmp), tmp, extra)
+                with open(os.path.join(tmp, "stderr.txt")) as f:
+                    tot.append(cachegrind_totals(f.read()))
+                clean_outputs(tmp)
+            per[name] = [(x - y) / (n_big - n_small) for x, y in zip(*tot)]
+            log(f"  {w} {name}: {per[name][0]:.1f} Ir, {per[name][1]:.2f} D1 misses per {unit}")
+        for name, base in pairs:
+            v = per[name]
+            cells = []
+            for k in range(3):
+                cells.append(f"{v[k]:.3g}" if k else f"{v[k]:.1f}")
+                if base is None:
+                    cells.append("")
+                else:
+                    d, b = v[k] - per[base][k], per[base][k]
+                    # last-level misses are too few per unit for a percentage
+                    cells.append(f"{d:+.3g} ({100 * d / b:+.1f}%)" if b and k < 2 else f"{d:+.3g}")
+            if base is not None:
+                summary[(w, name)] = tuple((v[k] - per[base][k]) / per[base][k]
+                                           if per[base][k] else 0.0 for k in range(2))
+            lines.append(f"| {w} (per {unit}) | {by_name[name].label} | " + " | ".join(cells) + " |")
+    return lines, summary
+
+
 # --------------------------------------------------------------------- dump
 
 
@@ -578,7 +651,9 @@ def main():
     p.add_argument("--configs", default="",
                    help="comma list of configuration names to run (default all): "
                         "glibc,hp,hp64k,hp4k,je,jeprof,hpje,tc_s,tchp_s,glibc_s,ht_s")
-    p.add_argument("--sections", default="timing,rss,callgrind,samplecost,dump")
+    p.add_argument("--sections", default="timing,rss,callgrind,samplecost,cachesim,dump")
+    p.add_argument("--sim-scale", type=float, default=0.05,
+                   help="cachesim workload size, a fraction of the full size (default 0.05)")
     p.add_argument("--cg-pairs", type=int, default=400_000)
     p.add_argument("--dump-stacks", default="1000,10000,100000")
     p.add_argument("--dump-runs", type=int, default=5)
@@ -631,6 +706,11 @@ def main():
         if "samplecost" in sections:
             log("sample cost (cachegrind)")
             report += ["", "### Cost of one sample", ""] + run_sample_cost(a, tmp, log)
+        if "cachesim" in sections:
+            log("cachesim (cachegrind, every workload)")
+            lines, v = run_cache_sim(a, tmp, configs, log)
+            verdicts["cachesim"] = v
+            report += ["", "### Instructions and cache misses per unit of work", ""] + lines
         if "dump" in sections:
             log("dump")
             lines, v = run_dump(a, tmp, log)
@@ -672,6 +752,19 @@ def targets(v):
         chk(w, "glibc", "hp", 1.05, "default interval over glibc")
         chk(w, "je", "hpje", 1.05, "default interval over jemalloc")
         chk(w, "glibc", "hp64k", 1.15, "64 KiB over glibc")
+    cs = v.get("cachesim", {})
+    for w in ("churn", "xthread", "large", "cxx"):
+        if (w, "hp") in cs:
+            i, m = cs[(w, "hp")]
+            out.append(f"- cachesim, {w}, default interval over glibc: {100 * i:+.1f}% instructions, "
+                       f"{100 * m:+.1f}% L1 misses (repeatable; not a timing)")
+        if (w, "hpje") in cs and (w, "jeprof") in cs:
+            (i, m), (ji, jm) = cs[(w, "hpje")], cs[(w, "jeprof")]
+            out.append(f"- cachesim, {w}, over jemalloc: heapprof {100 * i:+.1f}% instructions, "
+                       f"{100 * m:+.1f}% L1 misses; jemalloc's profiler {100 * ji:+.1f}%, "
+                       f"{100 * jm:+.1f}%: heapprof adds "
+                       f"{'less' if i < ji else '**more**'} work and "
+                       f"{'fewer' if m < jm else '**more**'} misses")
     for w, (extra, limit, ok) in v.get("rss", {}).items():
         out.append(f"- extra peak RSS, {w}: worst {extra:+.1f} MiB vs {limit:.1f} MiB: "
                    f"{'met' if ok else '**missed**'}")

@@ -34,11 +34,18 @@ static void *boot_memalign(size_t align, size_t n);
 static void *boot_valloc(size_t n);
 static void *boot_pvalloc(size_t n);
 static size_t boot_malloc_usable_size(void *p);
+static void *boot_new(size_t n);
+static void *boot_new_array(size_t n);
+static void boot_delete_sized(void *p, size_t n);
+static void *new_via_malloc(size_t n);
+static void *new_array_via_malloc(size_t n);
+static void free_unsized(void *p, size_t n);
 
 real_allocator real = {
     boot_malloc,  boot_free,          boot_calloc,   boot_realloc,
     boot_reallocarray, boot_posix_memalign, boot_aligned_alloc, boot_memalign,
     boot_valloc,  boot_pvalloc,       boot_malloc_usable_size,
+    boot_new,     boot_new_array,     boot_delete_sized, boot_delete_sized,
 };
 
 static int state;
@@ -156,6 +163,22 @@ bool real_resolve(void)
     KEEP_BOOT(pvalloc);
     KEEP_BOOT(malloc_usable_size);
 #undef KEEP_BOOT
+    /* C++: the allocator's own operators, else the fallbacks over malloc
+     * and free (real.h). */
+#define OWN_OR(field, name, fallback)                                          \
+    do {                                                                       \
+        Dl_info fi;                                                            \
+        void *f = next(name);                                                  \
+        if (f && malloc_base && dladdr(f, &fi) && fi.dli_fbase == malloc_base) \
+            *(void **)&real.field = f;                                         \
+        else                                                                   \
+            real.field = fallback;                                             \
+    } while (0)
+    OWN_OR(cxx_new, "_Znwm", new_via_malloc);
+    OWN_OR(cxx_new_array, "_Znam", new_array_via_malloc);
+    OWN_OR(cxx_delete_sized, "_ZdlPvm", free_unsized);
+    OWN_OR(cxx_delete_array_sized, "_ZdaPvm", free_unsized);
+#undef OWN_OR
     errno = saved;
     resolving = 0;
     __atomic_store_n(&state, 2, __ATOMIC_RELEASE);
@@ -168,6 +191,35 @@ real_fn real_next(const char *name)
     real_fn f;
     *(void **)&f = next(name); /* the conversion POSIX's dlsym page prescribes */
     return f;
+}
+
+/* operator new over malloc.  On failure the next operator new (libstdc++'s)
+ * runs: it calls the new-handler and throws std::bad_alloc, so this file
+ * needs no C++ runtime of its own. */
+typedef void *(*new_fn)(size_t);
+
+static void *new_via_malloc(size_t n)
+{
+    void *p = real.malloc(n);
+    if (p)
+        return p;
+    new_fn then = (new_fn)real_next("_Znwm");
+    return then ? then(n) : NULL;
+}
+
+static void *new_array_via_malloc(size_t n)
+{
+    void *p = real.malloc(n);
+    if (p)
+        return p;
+    new_fn then = (new_fn)real_next("_Znam");
+    return then ? then(n) : NULL;
+}
+
+static void free_unsized(void *p, size_t n)
+{
+    (void)n;
+    real.free(p);
 }
 
 /* Bootstrap versions: resolve, then forward; on the resolving thread, use
@@ -184,6 +236,23 @@ static void boot_free(void *p)
         return;
     if (real_resolve())
         real.free(p);
+}
+
+/* The C++ ones only until resolution, which replaces them. */
+static void *boot_new(size_t n)
+{
+    return real_resolve() ? real.cxx_new(n) : real_arena_alloc(n, 16);
+}
+
+static void *boot_new_array(size_t n)
+{
+    return real_resolve() ? real.cxx_new_array(n) : real_arena_alloc(n, 16);
+}
+
+static void boot_delete_sized(void *p, size_t n)
+{
+    (void)n;
+    boot_free(p);
 }
 
 static void *boot_calloc(size_t n, size_t m)

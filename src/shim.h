@@ -26,6 +26,40 @@ static inline void shim_free(void *p)
         real.free(p);
 }
 
+/* C++ operator new and new[], sized delete and delete[]: as malloc and
+ * free, forwarded to the allocator's own operators when it has them
+ * (real.h).  One function each rather than one taking the field: GCC then
+ * loads the pointer in the jump itself, after the test. */
+static inline void *shim_new(size_t n)
+{
+    if (profiler_tick(n))
+        return profiler_alloc_slow(real.cxx_new(n), n);
+    return real.cxx_new(n);
+}
+
+static inline void *shim_new_array(size_t n)
+{
+    if (profiler_tick(n))
+        return profiler_alloc_slow(real.cxx_new_array(n), n);
+    return real.cxx_new_array(n);
+}
+
+static inline void shim_delete_sized(void *p, size_t n)
+{
+    if (live_maybe(p))
+        profiler_free_slow(p);
+    else
+        real.cxx_delete_sized(p, n);
+}
+
+static inline void shim_delete_array_sized(void *p, size_t n)
+{
+    if (live_maybe(p))
+        profiler_free_slow(p);
+    else
+        real.cxx_delete_array_sized(p, n);
+}
+
 static inline void *shim_realloc(void *p, size_t n)
 {
     /* Both tests always run: the countdown must see every byte. */

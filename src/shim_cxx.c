@@ -8,30 +8,22 @@
  * libstdc++'s, hiding every C++ allocation.
  *
  * Success path: the same as malloc/free, so new and malloc share one heap
- * and one set of samples.  Failure path: the next operator new of the same
- * form runs, which calls the new-handler and throws std::bad_alloc (or
- * returns NULL for nothrow) exactly as the program expects; this file
- * needs no C++ runtime of its own.
+ * and one set of samples.  Plain new and new[] and the sized deletes go to
+ * the allocator's own operators when it defines them (real.h), the other
+ * forms to malloc, memalign and free.  Failure path: the next operator new
+ * of the same form runs, which calls the new-handler and throws
+ * std::bad_alloc (or returns NULL for nothrow) exactly as the program
+ * expects; this file needs no C++ runtime of its own.
  */
 #define _GNU_SOURCE
 #include <stddef.h>
 
 #include "shim.h"
 
-typedef void *(*new_fn)(size_t);
 typedef void *(*new_nothrow_fn)(size_t, const void *);
 typedef void *(*new_aligned_fn)(size_t, size_t);
 typedef void *(*new_aligned_nothrow_fn)(size_t, size_t, const void *);
 
-#define NEW(name)                                                    \
-    EXPORT void *name(size_t n)                                      \
-    {                                                                \
-        void *p = shim_malloc(n);                                    \
-        if (hp_likely(p != NULL))                                    \
-            return p;                                                \
-        new_fn next = (new_fn)real_next(#name);                       \
-        return next ? next(n) : NULL;                                \
-    }
 #define NEW_NOTHROW(name)                                            \
     EXPORT void *name(size_t n, const void *tag)                     \
     {                                                                \
@@ -60,13 +52,18 @@ typedef void *(*new_aligned_nothrow_fn)(size_t, size_t, const void *);
         return next ? next(n, align, tag) : NULL;                              \
     }
 /* Every delete, sized or aligned or nothrow, is free: the extra arguments
- * are hints the program gives, and ignoring them is always correct. */
+ * are hints the program gives, and ignoring them is always correct.  The
+ * plain sized ones go to the allocator's own sized delete when it has one
+ * (real.h): the size saves it a lookup of its own. */
 #define DELETE(name, ...) \
     EXPORT void name(void *p, ##__VA_ARGS__) { shim_free(p); }
+#define DELETE_SIZED(name, body) \
+    EXPORT void name(void *p, size_t n) { body(p, n); }
 
-/* operator new(size_t), new[](size_t) */
-NEW(_Znwm)
-NEW(_Znam)
+/* operator new(size_t), new[](size_t): the allocator's own when it has one
+ * (real.h), which also handles failure */
+EXPORT void *_Znwm(size_t n) { return shim_new(n); }
+EXPORT void *_Znam(size_t n) { return shim_new_array(n); }
 /* operator new(size_t, const std::nothrow_t&), and [] */
 NEW_NOTHROW(_ZnwmRKSt9nothrow_t)
 NEW_NOTHROW(_ZnamRKSt9nothrow_t)
@@ -81,8 +78,8 @@ NEW_ALIGNED_NOTHROW(_ZnamSt11align_val_tRKSt9nothrow_t)
 DELETE(_ZdlPv)
 DELETE(_ZdaPv)
 /* operator delete(void*, size_t), and [] */
-DELETE(_ZdlPvm, size_t n)
-DELETE(_ZdaPvm, size_t n)
+DELETE_SIZED(_ZdlPvm, shim_delete_sized)
+DELETE_SIZED(_ZdaPvm, shim_delete_array_sized)
 /* operator delete(void*, const std::nothrow_t&), and [] */
 DELETE(_ZdlPvRKSt9nothrow_t, const void *tag)
 DELETE(_ZdaPvRKSt9nothrow_t, const void *tag)

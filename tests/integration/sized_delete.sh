@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# integ_sized_delete: C++ operator new and sized operator delete reach the
+# allocator's own when the allocator preloaded after heapprof defines them
+# (jemalloc, tcmalloc: new has their fast path inlined, the size spares
+# delete a lookup): every new, sampled or not, and the sized deletes with
+# the size the block was allocated with; the sampled objects' deletes go
+# through the profiler.  Without them (glibc) new is malloc and sized delete
+# is free.  sizedalloc.c stands in for the allocator: it counts the news and
+# sized deletes it gets and checks their sizes.
+source "$(dirname "$0")/lib.sh"
+need_env PROG_CXX SIZEDALLOC
+
+# The allocator alone: the program's sized deletes reach it (the control).
+run_plain alone LD_PRELOAD="$SIZEDALLOC" -- "$PROG_CXX" 4
+expect_rc alone 0
+report='new=[0-9]* sized=[0-9]* mismatched=[0-9]*'
+alone=$(grep -o "$report" "$W/alone.err") ||
+    fail "sizedalloc printed no report: $(tail -n 3 "$W/alone.err")"
+[[ $alone =~ new=([0-9]+)\ sized=([0-9]+)\ mismatched=0$ && ${BASH_REMATCH[1]} -gt 0 &&
+   ${BASH_REMATCH[2]} -gt 0 ]] ||
+    fail "without heapprof: $alone; expected news and sized deletes, none mismatched"
+alone_new=${BASH_REMATCH[1]} alone_n=${BASH_REMATCH[2]}
+
+# Under heapprof, sampling about one allocation in ten: the unsampled
+# sized deletes are forwarded, the sampled ones are the profiler's.
+HEAPPROF_LIB="$HEAPPROF_LIB $SIZEDALLOC"
+run stacked HEAPPROF_SAMPLE=256 HEAPPROF_OUT="$W/sz" -- "$PROG_CXX" 4
+expect_rc stacked 0
+no_heapprof_lines stacked
+diff -u "$W/alone.out" "$W/stacked.out" >&2 || fail "stdout differs under heapprof"
+got=$(grep -o "$report" "$W/stacked.err") ||
+    fail "sizedalloc printed no report under heapprof"
+[[ $got =~ new=([0-9]+)\ sized=([0-9]+)\ mismatched=([0-9]+)$ ]] || fail "unreadable report: $got"
+news=${BASH_REMATCH[1]} n=${BASH_REMATCH[2]}
+[[ ${BASH_REMATCH[3]} -eq 0 ]] || fail "under heapprof: $got: sized deletes with another size"
+[[ $news -eq $alone_new ]] ||
+    fail "under heapprof $news operator new calls reached the allocator, $alone_new without it"
+# Not all sized deletes: the sampled objects are freed by the profiler.
+[[ $n -gt 0 && $n -lt $alone_n ]] ||
+    fail "under heapprof $n sized deletes reached the allocator, $alone_n without it; expected 0 < n < $alone_n"
+p=$(newest_profile "$W/sz")
+summarize "$p"
+check_header "$p.sum" 256
+pprof_quick "$p"
+note "ok: all $news operator new and $n of $alone_n sized deletes forwarded to the allocator, sizes intact"
