@@ -3,20 +3,29 @@
  *
  * Two structures:
  *
- *  - live_filter: one byte per 512-byte address granule modulo 2^20 (a
- *    1 MiB array covering 512 MiB of address space before it wraps),
- *    counting the live sampled objects whose start address falls in that
- *    slot.  free() of an unsampled pointer reads one byte, sees 0 and goes
- *    straight to the real free: no lock, no hashing, no write to shared
- *    memory.  The array is written only when a sample is taken or freed,
- *    so its cache lines stay shared-clean in every core.  A false positive
- *    (an unsampled pointer whose slot holds a sampled one) costs one table
- *    probe.  A sample marks its granule, so the objects that share it are
- *    false positives: with a mean interval R that is about granule / R of
- *    all frees (0.1 % at the default 512 KiB, 0.8 % at 64 KiB, 12 % at
- *    4 KiB), whatever the object sizes.  A heap larger than the array covers wraps onto it,
- *    and then the rate is the K live samples over 2^20 slots (2 % for a
- *    10 GiB heap at the default interval, K = 20k).
+ *  - live_filter: one byte per 512-byte granule of the low 4 GiB of the
+ *    address (an 8 MiB array, indexed by bits 9-31 of the address, so
+ *    heaps further apart wrap onto each other), counting the live sampled
+ *    objects whose start address falls in that slot.  free() of an
+ *    unsampled pointer reads one byte, sees 0 and goes straight to the
+ *    real free: no lock, no hashing, no write to shared memory.  The array
+ *    is written only when a sample is taken or freed, so its cache lines
+ *    stay shared-clean in every core.  It is zero-filled .bss: only the
+ *    pages under the program's heap addresses are ever touched (H/512
+ *    bytes for a heap of H bytes, the whole 8 MiB from a 4 GiB heap on).
+ *    A false positive (an unsampled pointer whose slot holds a sampled
+ *    one) costs one table probe.  A sample marks its granule, so the
+ *    objects that share it are false positives: with a mean interval R
+ *    that is about granule / R of all frees (0.1 % at the default
+ *    512 KiB, 0.8 % at 64 KiB, 12 % at 4 KiB), whatever the object sizes.
+ *    A heap larger than 4 GiB wraps, and then the rate is also the K live
+ *    samples over 2^23 slots (0.25 % for a 10 GiB heap at the default
+ *    interval, K = 20k).
+ *
+ *    Why 32 bits of address: the index is then the low half of the
+ *    pointer shifted, which needs no mask, so an unsampled free is six
+ *    instructions (mov, lea, shr, cmpb, jne, jmp) where 2^20 slots took
+ *    seven.
  *
  *    The granule is a trade between those probes and the filter's own
  *    cache footprint: a heap of H bytes touches H/granule bytes of filter
@@ -55,7 +64,7 @@
 
 enum {
     LIVE_GRANULE_SHIFT = 9,
-    LIVE_FILTER_BITS = 20,
+    LIVE_FILTER_BITS = 32 - LIVE_GRANULE_SHIFT,
     LIVE_FILTER_SLOTS = 1 << LIVE_FILTER_BITS,
     LIVE_PINNED = 255
 };
@@ -64,7 +73,9 @@ extern uint8_t live_filter[LIVE_FILTER_SLOTS] __attribute__((visibility("hidden"
 
 static inline uint32_t live_slot(const void *p)
 {
-    return (uint32_t)((uintptr_t)p >> LIVE_GRANULE_SHIFT) & (LIVE_FILTER_SLOTS - 1);
+    /* The same as (p >> shift) & (slots - 1), but GCC then masks with a
+     * 32-bit move instead of an `and`. */
+    return (uint32_t)(uintptr_t)p >> LIVE_GRANULE_SHIFT;
 }
 
 /* The free fast path: false means p is certainly not a sampled object (nor

@@ -57,7 +57,7 @@ static void replace_same_address(void **state)
     assert_false(live_maybe((void *)0x5550));
 }
 
-/* Addresses one filter span apart (512 MiB) share a filter slot and a
+/* Addresses one filter span apart (4 GiB) share a filter slot and a
  * shard, and collide in the shard's table: removal of one must keep the
  * others reachable (backward-shift deletion) and the slot must stay "maybe"
  * until the last one goes. */
