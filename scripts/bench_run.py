@@ -84,6 +84,9 @@ def make_configs(lib, tmp):
         Config("jeprof", "jemalloc prof (lg_prof_sample:19)", [JEMALLOC],
                {"MALLOC_CONF": f"prof:true,lg_prof_sample:19,prof_prefix:{tmp}/jeprof"}),
         Config("hpje", "heapprof 512 KiB over jemalloc", [hp, JEMALLOC]),
+        Config("jeprof64k", "jemalloc prof (lg_prof_sample:16)", [JEMALLOC],
+               {"MALLOC_CONF": f"prof:true,lg_prof_sample:16,prof_prefix:{tmp}/jeprof"}),
+        Config("hpje64k", "heapprof 64 KiB over jemalloc", [hp, JEMALLOC], {"HEAPPROF_SAMPLE": "64k"}),
         Config("tc_s", "tcmalloc", [TCMALLOC], small=True),
         Config("tchp_s", "tcmalloc + gperftools heap profiler", [TCMALLOC],
                {"HEAPPROFILE": f"{tmp}/gperf",
@@ -104,6 +107,8 @@ PAIRS = [
     ("glibc", "hp4k"),
     ("je", "jeprof"),
     ("je", "hpje"),
+    ("je", "jeprof64k"),
+    ("je", "hpje64k"),
     ("tc_s", "tchp_s"),
     ("glibc_s", "ht_s"),
 ]
@@ -442,7 +447,7 @@ def run_sample_cost(a, tmp, log):
 
 # Configurations of the cachesim section, each with its baseline.
 SIM_PAIRS = [("glibc", None), ("hp", "glibc"), ("hp64k", "glibc"), ("hp4k", "glibc"),
-             ("je", None), ("jeprof", "je"), ("hpje", "je")]
+             ("je", None), ("jeprof", "je"), ("hpje", "je"), ("jeprof64k", "je"), ("hpje64k", "je")]
 
 
 def run_cache_sim(a, tmp, configs, log):
@@ -650,7 +655,8 @@ def main():
     p.add_argument("--workloads", default="churn,xthread,large,cxx")
     p.add_argument("--configs", default="",
                    help="comma list of configuration names to run (default all): "
-                        "glibc,hp,hp64k,hp4k,je,jeprof,hpje,tc_s,tchp_s,glibc_s,ht_s")
+                        "glibc,hp,hp64k,hp4k,je,jeprof,hpje,jeprof64k,hpje64k,tc_s,tchp_s,"
+                        "glibc_s,ht_s")
     p.add_argument("--sections", default="timing,rss,callgrind,samplecost,cachesim,dump")
     p.add_argument("--sim-scale", type=float, default=0.05,
                    help="cachesim workload size, a fraction of the full size (default 0.05)")
@@ -752,6 +758,13 @@ def targets(v):
         chk(w, "glibc", "hp", 1.05, "default interval over glibc")
         chk(w, "je", "hpje", 1.05, "default interval over jemalloc")
         chk(w, "glibc", "hp64k", 1.15, "64 KiB over glibc")
+        chk(w, "je", "hpje64k", 1.15, "64 KiB over jemalloc")
+        for prof, peer, what in (("hpje", "jeprof", "512 KiB"), ("hpje64k", "jeprof64k", "64 KiB")):
+            if (w, prof) in t and (w, peer) in t:
+                a_, b_ = t[(w, prof)], t[(w, peer)]
+                out.append(f"- {what} over jemalloc, {w}: heapprof {a_[0]:.3f}x (CPU {a_[2]:.3f}x) vs "
+                           f"jemalloc's own profiler {b_[0]:.3f}x (CPU {b_[2]:.3f}x): heapprof "
+                           f"{'cheaper' if a_[2] < b_[2] else '**dearer**'} in CPU time")
     cs = v.get("cachesim", {})
     for w in ("churn", "xthread", "large", "cxx"):
         if (w, "hp") in cs:
