@@ -112,6 +112,12 @@ int live_init(uint64_t max);
  * replaced and copied to *old, and *had_old set. */
 int live_insert(const live_entry *e, live_entry *old, bool *had_old);
 
+/* Hints that addr will be inserted soon: the sampled path starts loading
+ * its shard before it unwinds the stack, and its table slot (whose address
+ * is in the shard) before it interns the stack. */
+void live_prefetch_shard(uintptr_t addr);
+void live_prefetch_slot(uintptr_t addr);
+
 /* Remove the entry for addr into *out; false if there is none. */
 bool live_remove(uintptr_t addr, live_entry *out);
 

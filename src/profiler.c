@@ -142,7 +142,9 @@ static void forget(const live_entry *e, bool freed)
 static inline __attribute__((always_inline)) void record(void *p, size_t n, uint64_t interval)
 {
     uint64_t pcs[256 + UNWIND_SLACK];
+    live_prefetch_shard((uintptr_t)p); /* arrives while we unwind */
     size_t depth = unwind_capture(pcs, cfg.depth < 256 ? cfg.depth : 256);
+    live_prefetch_slot((uintptr_t)p); /* arrives while we intern */
     stack_rec *s = stacks_intern(pcs, (uint32_t)depth, labels_current());
     if (!s) {
         __atomic_add_fetch(&stats.dropped_stacks, 1, __ATOMIC_RELAXED);
