@@ -474,8 +474,9 @@ def run_cache_sim(a, tmp, configs, log):
         binary, args = WORKLOADS[w]
         unit = next(k for k, scaled, _ in args if scaled)
         big = workload_argv(a.bin, w, a.scale * a.sim_scale)
-        n_big = int(field(" ".join(big), unit))
+        n_big = max(2, int(field(" ".join(big), unit)))  # two distinct sizes
         n_small = n_big // 2
+        big = [x if not x.startswith(unit + "=") else f"{unit}={n_big}" for x in big]
         small = [x if not x.startswith(unit + "=") else f"{unit}={n_small}" for x in big]
         per = {}
         for name, _ in pairs:
