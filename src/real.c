@@ -198,23 +198,18 @@ real_fn real_next(const char *name)
  * needs no C++ runtime of its own. */
 typedef void *(*new_fn)(size_t);
 
-static void *new_via_malloc(size_t n)
+static void *new_over_malloc(size_t n, const char *next_name)
 {
     void *p = real.malloc(n);
     if (p)
         return p;
-    new_fn then = (new_fn)real_next("_Znwm");
+    new_fn then = (new_fn)real_next(next_name);
     return then ? then(n) : NULL;
 }
 
-static void *new_array_via_malloc(size_t n)
-{
-    void *p = real.malloc(n);
-    if (p)
-        return p;
-    new_fn then = (new_fn)real_next("_Znam");
-    return then ? then(n) : NULL;
-}
+static void *new_via_malloc(size_t n) { return new_over_malloc(n, "_Znwm"); }
+
+static void *new_array_via_malloc(size_t n) { return new_over_malloc(n, "_Znam"); }
 
 static void free_unsized(void *p, size_t n)
 {
