@@ -32,8 +32,9 @@ typedef struct real_allocator {
      * delete[] (`_ZdlPvm`, `_ZdaPvm`): the allocator's own when it defines
      * them, as jemalloc and tcmalloc do.  Their new has the allocator's fast
      * path inlined and handles failure itself (new-handler, bad_alloc); the
-     * size spares their delete a lookup.  Together ~25 instructions per
-     * new+delete under jemalloc, cachegrind on the cxx workload.  Otherwise
+     * size spares their delete a lookup: under jemalloc, heapprof's cost on
+     * the cxx workload went from 96 to 36 instructions per step (cachegrind,
+     * docs/benchmarks.md finding 7).  Otherwise
      * (glibc) new is malloc with libstdc++'s operator new on failure, and
      * sized delete is free: libstdc++'s own would call malloc and free,
      * through heapprof's shim a second time. */
