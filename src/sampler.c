@@ -20,6 +20,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -46,29 +47,60 @@ uint64_t sampler_rand(uint64_t *state)
     return x * 0x2545F4914F6CDD1DULL;
 }
 
+/* Every constant the two functions below read, packed on two cache lines.
+ * Written as literals, GCC scatters them over the constant pool: eight
+ * lines for a draw and a weight (objdump), each a first-level miss by the
+ * time the next sample comes (cachegrind, the bench's samplecost).  They
+ * are read through a pointer the compiler cannot see through (sampler_k),
+ * so it loads them from here instead of copying them back into the pool. */
+static const struct sampler_k {
+    double one, ln2, p53, big;              /* 1, ln 2, 2^-53, 2^61 */
+    double atanh[5];                        /* 1/3, 1/5, 1/7, 1/9, 1/11 */
+    double series_max;                      /* 1/8 */
+    double inv[6];                          /* 1/2 .. 1/7 */
+} sampler_consts __attribute__((aligned(64))) = {
+    1.0, M_LN2, 0x1.0p-53, 0x1p61,
+    {1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11},
+    0.125,
+    {1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5, 1.0 / 6, 1.0 / 7},
+};
+
+static inline const struct sampler_k *sampler_k(void)
+{
+    const struct sampler_k *k = &sampler_consts;
+    __asm__("" : "+r"(k));
+    return k;
+}
+
+/* The mantissa bits of sqrt(2): m > sqrt(2) compared as integers. */
+#define SQRT2_MANTISSA UINT64_C(0x6a09e667f3bcd)
+
 double sampler_neg_log(double u)
 {
     /* u = m 2^e with m in (sqrt(1/2), sqrt(2)]; then ln m = 2 atanh(z) with
      * z = (m-1)/(m+1), |z| < 0.172, and the odd series of atanh to z^11 is
      * within 2e-11 of it.  libm's log costs as many instructions but reads
      * its tables, a few cache misses per sample once the program has
-     * evicted them; this reads nothing.  u is a normal double here. */
+     * evicted them; this reads one line.  u is a normal double here. */
+    const struct sampler_k *k = sampler_k();
     uint64_t bits;
     memcpy(&bits, &u, sizeof bits);
     int e = (int)(bits >> 52) - 1023;
-    bits = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1023) << 52);
+    uint64_t mant = bits & ((UINT64_C(1) << 52) - 1);
+    /* m in [1, 2); above sqrt(2) it is halved (exponent 1022), e raised. */
+    uint64_t half = mant > SQRT2_MANTISSA;
+    e += (int)half;
+    bits = mant | ((UINT64_C(1023) - half) << 52);
     double m;
     memcpy(&m, &bits, sizeof m);
-    if (m > M_SQRT2) {
-        m *= 0.5;
-        e++;
-    }
-    double z = (m - 1) / (m + 1), z2 = z * z;
-    double s = 1.0 / 9 + z2 * (1.0 / 11);
-    s = 1.0 / 7 + z2 * s;
-    s = 1.0 / 5 + z2 * s;
-    s = 1.0 / 3 + z2 * s;
-    return -((double)e * M_LN2 + 2 * z * (1 + z2 * s));
+    double z = (m - k->one) / (m + k->one), z2 = z * z;
+    double s = k->atanh[3] + z2 * k->atanh[4];
+    s = k->atanh[2] + z2 * s;
+    s = k->atanh[1] + z2 * s;
+    s = k->atanh[0] + z2 * s;
+    /* -(e ln 2 + 2z(...)), written without a negation, which would load a
+     * sign mask from the constant pool. */
+    return (double)-e * k->ln2 - (z + z) * (k->one + z2 * s);
 }
 
 int64_t sampler_next_budget(uint64_t *state, uint64_t mean)
@@ -78,9 +110,10 @@ int64_t sampler_next_budget(uint64_t *state, uint64_t mean)
     /* U uniform in (0, 1] from the top 53 bits; -log(U) ~ Exp(1), at most
      * about 36.7, so the budget stays far below INT64_MAX for any mean up to
      * the configured 2^40. */
-    double u = (double)((sampler_rand(state) >> 11) + 1) * 0x1.0p-53;
-    double x = sampler_neg_log(u) * (double)mean;
-    return x < 0x1p61 ? (int64_t)x + 1 : (int64_t)1 << 61; /* no overflow for any mean */
+    const struct sampler_k *k = sampler_k();
+    double u = (double)(int64_t)((sampler_rand(state) >> 11) + 1) * k->p53;
+    double x = sampler_neg_log(u) * (double)(int64_t)mean;
+    return x < k->big ? (int64_t)x + 1 : (int64_t)1 << 61; /* no overflow for any mean */
 }
 
 double sampler_weight(uint64_t size, uint64_t mean)
@@ -89,15 +122,19 @@ double sampler_weight(uint64_t size, uint64_t mean)
         return 1.0;
     if (size == 0) /* never sampled outside exact mode; keep the value finite */
         return (double)mean;
-    double x = (double)size / (double)mean;
-    if (x < 0.125) {
+    const struct sampler_k *k = sampler_k();
+    /* Sizes of 2^63 and more are converted through the unsigned path: only
+     * reachable by a failed allocation of such a size. */
+    double x = (size < INT64_MAX ? (double)(int64_t)size : (double)size) / (double)(int64_t)mean;
+    if (x < k->series_max) {
         /* Most samples are of objects far smaller than the interval: there
          * 1 - exp(-x) = x (1 - x/2 (1 - x/3 (1 - x/4 ...))), and seven terms
          * are within 2e-11 of it (the next is below x^7/8!), well inside
          * the float a live entry keeps.  About a tenth of expm1's cost. */
-        double p =
-            x * (1 - x / 2 * (1 - x / 3 * (1 - x / 4 * (1 - x / 5 * (1 - x / 6 * (1 - x / 7))))));
-        return 1.0 / p;
+        const double *d = k->inv, one = k->one;
+        double p = x * (one - x * d[0] * (one - x * d[1] * (one - x * d[2] *
+                   (one - x * d[3] * (one - x * d[4] * (one - x * d[5]))))));
+        return one / p;
     }
     /* Objects of at least R/8: libm (expm1 keeps its accuracy down to
      * where the series takes over). */
