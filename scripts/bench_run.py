@@ -402,7 +402,8 @@ def run_sample_cost(a, tmp, log):
     lines = [f"Cost of one sample with its free (cachegrind and its cache model, churn threads=1 "
              f"slots=4096): the difference between pairs={big} and pairs={small}, less the same "
              "difference at HEAPPROF_SAMPLE=1024g (nothing sampled), per extra sample taken. "
-             "The L1 misses include the program's own misses on what a sample evicted.",
+             "The L1 misses include the program's own misses on what a sample evicted. "
+             "HEAPPROF_SEED=1, so every run samples the same allocations.",
              "",
              "| interval | samples | instructions per sample | L1 data misses per sample | "
              "last-level misses per sample |",
@@ -412,8 +413,12 @@ def run_sample_cost(a, tmp, log):
         argv = ["valgrind", "--tool=cachegrind", "--cache-sim=yes",
                 "--cachegrind-out-file=/dev/null", churn, "threads=1", f"pairs={pairs}",
                 "slots=4096"]
+        # A fixed seed: the same allocations are sampled by every library
+        # measured, so two builds differ by their own cost, not by which
+        # allocations each happened to sample (that moved the figures by
+        # about 2 misses and 25 instructions per sample from run to run).
         run_once(argv, base_env(tmp), tmp, {"LD_PRELOAD": a.lib, "HEAPPROF_SAMPLE": interval,
-                                             "HEAPPROF_ON_EXIT": "1"})
+                                             "HEAPPROF_ON_EXIT": "1", "HEAPPROF_SEED": "1"})
         with open(os.path.join(tmp, "stderr.txt")) as f:
             err = f.read()
         if "heapprof:" in err:
@@ -484,6 +489,7 @@ def run_cache_sim(a, tmp, configs, log):
             extra = dict(c.env)
             if c.preload:
                 extra["LD_PRELOAD"] = " ".join(c.preload)
+            extra["HEAPPROF_SEED"] = "1"  # the same sample points in both sizes, every run
             tot = []
             for argv in (big, small):
                 cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=yes",

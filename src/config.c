@@ -33,6 +33,9 @@ static const row rows[] = {
     ROW("HEAPPROF_SAMPLE", T_SIZE, sample, "524288", 1, 1ULL << 40,
         "mean bytes between samples (k/m/g suffixes); 1 records every allocation exactly"),
     ROW("HEAPPROF_DEPTH", T_UINT, depth, "64", 1, 256, "most frames kept per stack"),
+    ROW("HEAPPROF_SEED", T_UINT, seed, "0", 0, 1ULL << 62,
+        "0: sample points differ from run to run; N: the same every run of a deterministic "
+        "program (the k-th thread to allocate draws from N and k)"),
     ROW("HEAPPROF_OUT", T_PATH, out, "heapprof", 0, 0,
         "profile file prefix: files are PREFIX.<pid>.<seq>.pb.gz"),
     ROW("HEAPPROF_SIGNAL", T_SIGNAL, signal, "USR2", 0, 64,

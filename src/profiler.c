@@ -127,9 +127,7 @@ static void unfollow(stack_rec *s, unsigned shard, const stack_sample *x)
  * longer followed (see unfollow). */
 static void forget(const live_entry *e, bool freed)
 {
-    stack_rec *s = stacks_get(e->stack);
-    if (!s)
-        return;
+    stack_rec *s = e->stack;
     stack_sample x = stacks_weigh(e->size, e->weight);
     if (freed)
         stacks_free(s, stacks_shard(), &x);
@@ -150,7 +148,7 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
         __atomic_add_fetch(&stats.dropped_stacks, 1, __ATOMIC_RELAXED);
         return;
     }
-    live_entry e = {(uintptr_t)p, n, s->id, (float)sampler_weight(n, interval)};
+    live_entry e = {(uintptr_t)p, n, s, (float)sampler_weight(n, interval)};
     stack_sample x = stacks_weigh(n, e.weight);
     unsigned shard = stacks_shard();
     stacks_add_alloc(s, shard, &x);
@@ -187,7 +185,7 @@ void *profiler_alloc_slow(void *p, size_t n)
         /* First slow path of this thread: start its countdown now rather
          * than sampling its first allocation, which would bias towards
          * whatever threads allocate first. */
-        t->rng = sampler_seed();
+        t->rng = sampler_seed(cfg.seed);
         int64_t b = sampler_next_budget(&t->rng, interval ? interval : PAUSED_MEAN);
         /* n may be any size_t: saturate rather than overflow. */
         if (__builtin_sub_overflow(b, (int64_t)(n > INT64_MAX ? INT64_MAX : n), &t->budget))
@@ -272,14 +270,14 @@ int profiler_adopt(void *p)
     live_entry e, old;
     bool had_old;
     if (live_remove((uintptr_t)p, &e)) {
-        stack_rec *from = stacks_get(e.stack), *to = from;
+        stack_rec *from = e.stack, *to = from;
         uint32_t labels = labels_current();
-        if (from && from->labels != labels) {
+        if (from->labels != labels) {
             to = stacks_intern(from->pcs, from->depth, labels);
             if (to) {
                 stack_sample x = stacks_weigh(e.size, e.weight);
                 stacks_move_inuse(from, to, &x);
-                e.stack = to->id;
+                e.stack = to;
             } else {
                 err = ENOSPC; /* stays with its old labels */
             }

@@ -24,11 +24,17 @@
 #include <string.h>
 #include <time.h>
 
-uint64_t sampler_seed(void)
+uint64_t sampler_seed(uint64_t fixed)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)pthread_self();
+    static uint64_t seeded; /* threads seeded so far */
+    uint64_t x;
+    if (fixed) {
+        x = fixed + 0x9E3779B97F4A7C15ULL * __atomic_fetch_add(&seeded, 1, __ATOMIC_RELAXED);
+    } else {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)pthread_self();
+    }
     /* splitmix64 finaliser: spread the entropy over all bits, never 0. */
     x += 0x9E3779B97F4A7C15ULL;
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;

@@ -13,8 +13,11 @@
 
 #include <stdint.h>
 
-/* A 64-bit seed from the thread's identity and the clock. */
-uint64_t sampler_seed(void);
+/* A thread's 64-bit seed, never 0: from its identity and the clock when
+ * fixed is 0, else from fixed and how many threads were seeded before it,
+ * so that a program whose threads start allocating in the same order
+ * samples the same allocations on every run (HEAPPROF_SEED). */
+uint64_t sampler_seed(uint64_t fixed);
 
 /* Next uniform 64-bit value of a xorshift64* generator (state must be != 0). */
 uint64_t sampler_rand(uint64_t *state);

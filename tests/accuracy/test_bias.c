@@ -205,7 +205,7 @@ static void record(uint32_t k, uint64_t n, uint64_t interval)
     site_pcs(objs[k].site, pcs);
     stack_rec *s = INTERN(pcs, DEPTH);
     assert_non_null(s);
-    live_entry e = {addr_of(k), n, s->id,
+    live_entry e = {addr_of(k), n, s,
                     (float)(sampler_weight(n, interval) * broken_factor)};
     stack_sample x = stacks_weigh(n, e.weight);
     stacks_add_alloc(s, 0, &x);
@@ -242,7 +242,7 @@ static void on_free(uint32_t k)
     live_entry e;
     if (!live_remove(a, &e))
         return;
-    stack_rec *s = stacks_get(e.stack);
+    stack_rec *s = e.stack;
     assert_non_null(s);
     stack_sample x = stacks_weigh(e.size, e.weight);
     stacks_free(s, 1, &x);

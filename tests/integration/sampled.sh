@@ -60,4 +60,24 @@ for R in 524288 65536 4096; do
     check_site_estimates "$W/s$R.out" "$p.sum" "R=$R"
     pprof_check "$p" sa_small sa_medium sa_large
 done
+
+# HEAPPROF_SEED: two runs of this (deterministic, one-thread) program with the
+# same seed sample the same allocations, so every estimate is the same.
+for k in 1 2; do
+    run "seed$k" HEAPPROF_SEED=12345 HEAPPROF_SAMPLE=64k HEAPPROF_OUT="$W/seed$k" -- \
+        "$PROG_SAMPLED" 65536 50
+    expect_rc "seed$k" 0
+    no_heapprof_lines "seed$k"
+    p=$(newest_profile "$W/seed$k")
+    summarize "$p"
+    for site in sa_small sa_medium sa_large; do
+        got=$(field "$p.sum" leaf "$site")
+        [[ -n $got ]] || fail "HEAPPROF_SEED run $k: site $site missing from the profile"
+        echo "$site $got" >>"$W/seed$k.values"
+    done
+done
+cmp -s "$W/seed1.values" "$W/seed2.values" ||
+    fail "HEAPPROF_SEED=12345: two runs estimated differently:
+$(diff "$W/seed1.values" "$W/seed2.values")"
+note "HEAPPROF_SEED: two runs, same estimates: $(tr '\n' ';' <"$W/seed1.values")"
 note "ok"

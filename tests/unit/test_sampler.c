@@ -150,10 +150,23 @@ static void weight_values(void **state)
 
 static void rng_never_stuck(void **state)
 {
-    uint64_t s = sampler_seed();
+    uint64_t s = sampler_seed(0);
     assert_true(s != 0);
     uint64_t a = sampler_rand(&s), b = sampler_rand(&s);
     assert_true(a != b && s != 0);
+}
+
+/* HEAPPROF_SEED: each thread seeded from it gets a stream of its own (the
+ * same on every run is the integration test's part, integ_sampled). */
+static void fixed_seed_streams(void **state)
+{
+    uint64_t s[4];
+    for (int i = 0; i < 4; i++) {
+        s[i] = sampler_seed(12345);
+        assert_true(s[i] != 0);
+        for (int j = 0; j < i; j++)
+            assert_true(s[i] != s[j]);
+    }
 }
 
 int main(void)
@@ -162,7 +175,7 @@ int main(void)
         cmocka_unit_test(exact_mode),           cmocka_unit_test(budget_distribution),
         cmocka_unit_test(sampling_probability), cmocka_unit_test(unbiased_estimates),
         cmocka_unit_test(weight_values),        cmocka_unit_test(rng_never_stuck),
-        cmocka_unit_test(neg_log_accuracy),
+        cmocka_unit_test(neg_log_accuracy),     cmocka_unit_test(fixed_seed_streams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
