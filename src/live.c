@@ -51,7 +51,8 @@ _Static_assert(NSHARDS == 1 << 6, "shard_of takes 6 bits");
  * sampled addresses all fell into one shard could fill only its quota and
  * the pool, about half the bound; addresses are hashed over the shards, so
  * that takes addresses built to collide (the unit test does it). */
-static uint64_t quota, pool_max, pool_used;
+static uint64_t quota HP_SAMPLE_DATA;
+static uint64_t pool_max, pool_used;
 
 static bool pool_take(void)
 {

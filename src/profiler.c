@@ -42,14 +42,20 @@
 __thread hp_thread hp_tls __attribute__((tls_model("initial-exec")));
 
 static hp_config cfg;
-static int init_state; /* 0 not started, 1 in progress, 2 ready */
-static uint64_t mean;
+/* What a sample reads here, one struct so that its layout is ours: it
+ * comes first in the section (common.h) in link order, and its alignment
+ * puts the section's 64 bytes on one line. */
+static struct {
+    int init_state; /* 0 not started, 1 in progress, 2 ready */
+    uint32_t depth; /* cfg.depth, capped at 256 */
+    uint64_t mean;  /* the interval in force (profiler_mean) */
+} hot HP_SAMPLE_DATA __attribute__((aligned(64)));
 static int64_t start_ns;
 static profiler_stats stats;
 
 const hp_config *profiler_config(void) { return &cfg; }
-uint64_t profiler_mean(void) { return __atomic_load_n(&mean, __ATOMIC_RELAXED); }
-void profiler_set_mean(uint64_t bytes) { __atomic_store_n(&mean, bytes, __ATOMIC_RELAXED); }
+uint64_t profiler_mean(void) { return __atomic_load_n(&hot.mean, __ATOMIC_RELAXED); }
+void profiler_set_mean(uint64_t bytes) { __atomic_store_n(&hot.mean, bytes, __ATOMIC_RELAXED); }
 int64_t profiler_start_ns(void) { return start_ns; }
 
 void profiler_get_stats(profiler_stats *out)
@@ -88,24 +94,25 @@ static void init_tables(void)
 
 bool profiler_init(void)
 {
-    if (hp_likely(__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == 2))
+    if (hp_likely(__atomic_load_n(&hot.init_state, __ATOMIC_ACQUIRE) == 2))
         return true;
     int64_t g = profiler_guard_enter();
     int saved_errno = errno;
     bool ok = real_resolve();
     if (ok) {
         int expect = 0;
-        if (__atomic_compare_exchange_n(&init_state, &expect, 1, false, __ATOMIC_ACQ_REL,
+        if (__atomic_compare_exchange_n(&hot.init_state, &expect, 1, false, __ATOMIC_ACQ_REL,
                                         __ATOMIC_ACQUIRE)) {
             start_ns = clock_ns(CLOCK_MONOTONIC);
             config_parse(&cfg, env, warn_config, NULL);
-            mean = cfg.sample;
+            hot.mean = cfg.sample;
+            hot.depth = (uint32_t)(cfg.depth < 256 ? cfg.depth : 256);
             init_tables();
             unwind_init();
-            __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
+            __atomic_store_n(&hot.init_state, 2, __ATOMIC_RELEASE);
         } else {
             /* Another thread is initialising; it needs nothing from us. */
-            while (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)
+            while (__atomic_load_n(&hot.init_state, __ATOMIC_ACQUIRE) != 2)
                 sched_yield();
         }
     }
@@ -141,9 +148,9 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
 {
     uint64_t pcs[256 + UNWIND_SLACK];
     live_prefetch_shard((uintptr_t)p); /* arrives while we unwind */
-    size_t depth = unwind_capture(pcs, cfg.depth < 256 ? cfg.depth : 256);
+    size_t n_pcs = unwind_capture(pcs, hot.depth);
     live_prefetch_slot((uintptr_t)p); /* arrives while we intern */
-    stack_rec *s = stacks_intern(pcs, (uint32_t)depth, labels_current());
+    stack_rec *s = stacks_intern(pcs, (uint32_t)n_pcs, labels_current());
     if (!s) {
         __atomic_add_fetch(&stats.dropped_stacks, 1, __ATOMIC_RELAXED);
         return;
@@ -207,7 +214,7 @@ out:
 /* Take p out of the live table if it is there; true if it was. */
 static bool untrack(void *p, live_entry *e)
 {
-    if (hp_tls.guard || __atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)
+    if (hp_tls.guard || __atomic_load_n(&hot.init_state, __ATOMIC_ACQUIRE) != 2)
         return false;
     return live_remove((uintptr_t)p, e);
 }

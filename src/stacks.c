@@ -31,8 +31,8 @@
 
 enum { NSTRIPES = 64, CHUNK_BYTES = 1 << 20, NBUCKETS_MAX = 1 << 20 };
 
-static stack_rec **buckets;
-static uint32_t nbuckets;
+static stack_rec **buckets HP_SAMPLE_DATA;
+static uint32_t nbuckets HP_SAMPLE_DATA;
 static stack_rec **by_id;
 static uint64_t max_stacks;
 static uint32_t next_id;

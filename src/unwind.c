@@ -15,7 +15,9 @@
 #include <libunwind.h>
 #include <string.h>
 
-static uintptr_t self_lo, self_hi;
+#include "common.h"
+
+static uintptr_t self_lo HP_SAMPLE_DATA, self_hi HP_SAMPLE_DATA;
 
 static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 {

@@ -47,7 +47,7 @@ static uint64_t seq;       /* profiles of the sequence written (under dump_lock)
 static double last_ms;     /* how long the last one took */
 static int exited;
 
-uint64_t writer_hw_threshold = UINT64_MAX;
+uint64_t writer_hw_threshold HP_SAMPLE_DATA = UINT64_MAX;
 static uint64_t hw_mark;      /* highest live estimate written so far */
 static int hw_wanted;         /* a crossing waits for its profile */
 static double hw_last;        /* when the last high-water profile was attempted */
