@@ -51,12 +51,17 @@ typedef struct stack_sample {
 enum { STACKS_SHARDS = 8 };
 
 /* One CPU's share of a stack's totals, on cache lines of its own (128
- * bytes: the 40 of `adj` fit in what alignment would pad anyway). */
+ * bytes: the 40 of `adj` fit in what alignment would pad anyway).  In this
+ * order a sample touches one line of it and its free the other (bytes 0-39
+ * and 80-119); rare `adj` straddles the two.  With `freed` second, every
+ * sampled free touched both (cachegrind, the bench's samplecost). */
 typedef struct stack_counts {
     stack_totals alloc; /* cumulative */
-    stack_totals freed; /* cumulative frees of objects attributed here */
     stack_totals adj;   /* block 0 only: in-use changes that are neither */
+    stack_totals freed; /* cumulative frees of objects attributed here */
 } __attribute__((aligned(64))) stack_counts;
+_Static_assert(sizeof(stack_totals) == 40 && sizeof(stack_counts) == 128,
+               "alloc and freed each within one cache line");
 
 typedef struct stack_rec {
     struct stack_rec *next_hash; /* bucket chain */
