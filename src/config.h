@@ -20,6 +20,7 @@ typedef struct hp_config {
     uint64_t sample;        /* HEAPPROF_SAMPLE: mean bytes between samples; 1 = every allocation */
     uint64_t depth;         /* HEAPPROF_DEPTH: frames kept per stack */
     uint64_t seed;          /* HEAPPROF_SEED: sampler seed, 0 = new each run */
+    uint64_t filter_granule; /* HEAPPROF_FILTER_GRANULE: free filter granule, 0 = interval / 128 */
     char out[CONFIG_PATH_MAX]; /* HEAPPROF_OUT: file prefix */
     int64_t signal;         /* HEAPPROF_SIGNAL: dump signal number, 0 = none */
     double period;          /* HEAPPROF_PERIOD: seconds between dumps, 0 = off */

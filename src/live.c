@@ -19,6 +19,8 @@
 enum { NSHARDS = 64, SHARD_MIN_CAP = 64 };
 
 uint8_t live_filter[LIVE_FILTER_SLOTS];
+/* Every free reads it, so it keeps the read-mostly line (common.h) warm. */
+uint32_t live_shift HP_SAMPLE_DATA = LIVE_SHIFT_MIN;
 
 typedef struct shard {
     int lock;
@@ -36,10 +38,8 @@ static void shard_unlock(shard *s) { spin_unlock(&s->lock); }
 /* A function of the filter slot, so each slot's byte has one owner.  The
  * slot is mixed first: blocks that come from mmap sit at a page offset of
  * 16, so their slots differ only in their high bits. */
-static shard *shard_of(uintptr_t addr)
-{
-    return &shards[(live_slot((void *)addr) * 0x9E3779B1u) >> (32 - 6)];
-}
+static shard *shard_of_slot(uint32_t slot) { return &shards[(slot * 0x9E3779B1u) >> (32 - 6)]; }
+static shard *shard_of(uintptr_t addr) { return shard_of_slot(live_slot((void *)addr)); }
 _Static_assert(NSHARDS == 1 << 6, "shard_of takes 6 bits");
 
 /* The bound on entries, kept exactly without a counter that every insert
@@ -51,7 +51,7 @@ _Static_assert(NSHARDS == 1 << 6, "shard_of takes 6 bits");
  * sampled addresses all fell into one shard could fill only its quota and
  * the pool, about half the bound; addresses are hashed over the shards, so
  * that takes addresses built to collide (the unit test does it). */
-static uint64_t quota HP_SAMPLE_DATA;
+static uint32_t quota HP_SAMPLE_DATA; /* max_live <= 2^32 (config.c): 2^25 at most */
 static uint64_t pool_max, pool_used;
 
 static bool pool_take(void)
@@ -75,9 +75,20 @@ static uint32_t home(uintptr_t addr, uint32_t cap)
     return (uint32_t)(((uint64_t)(addr >> 4) * 0x9E3779B97F4A7C15ULL) >> 32) & (cap - 1);
 }
 
-int live_init(uint64_t max)
+unsigned live_granule_shift(uint64_t mean, uint64_t granule)
 {
-    quota = max / 2 / NSHARDS;
+    uint64_t g = granule ? granule : mean >> 7;
+    unsigned shift = g ? 63 - (unsigned)__builtin_clzll(g) : 0;
+    return shift < LIVE_SHIFT_MIN ? LIVE_SHIFT_MIN : shift > LIVE_SHIFT_MAX ? LIVE_SHIFT_MAX : shift;
+}
+
+int live_init(uint64_t max, unsigned shift)
+{
+    /* No entries yet, only pins, which live_pin set at every shift. */
+    if (shift < LIVE_SHIFT_MIN || shift > LIVE_SHIFT_MAX)
+        shift = LIVE_SHIFT_MIN;
+    __atomic_store_n(&live_shift, shift, __ATOMIC_RELEASE);
+    quota = (uint32_t)(max / 2 / NSHARDS);
     pool_max = max - quota * NSHARDS;
     pool_used = 0;
     return 0;
@@ -125,11 +136,17 @@ static void filter_dec(uintptr_t addr)
 
 void live_pin(const void *p)
 {
-    /* Under the shard's lock, so a concurrent filter_inc cannot undo it. */
-    shard *s = shard_of((uintptr_t)p);
-    shard_lock(s);
-    __atomic_store_n(&live_filter[live_slot(p)], LIVE_PINNED, __ATOMIC_RELAXED);
-    shard_unlock(s);
+    /* At every shift: the arena pins its blocks before live_init picks one,
+     * and its blocks may be freed at any time after (a block whose slot
+     * were not pinned would reach the real free).  Under the shard's lock,
+     * so a concurrent filter_inc cannot undo it. */
+    for (unsigned shift = LIVE_SHIFT_MIN; shift <= LIVE_SHIFT_MAX; shift++) {
+        uint32_t slot = live_slot_at(p, shift);
+        shard *s = shard_of_slot(slot);
+        shard_lock(s);
+        __atomic_store_n(&live_filter[slot], LIVE_PINNED, __ATOMIC_RELAXED);
+        shard_unlock(s);
+    }
 }
 
 /* Cache hints for an insert to come (live.h).  The shard's lock line and
@@ -255,5 +272,6 @@ void live_reset(void)
         memset(&shards[i], 0, sizeof shards[i]);
     }
     memset(live_filter, 0, sizeof live_filter);
+    live_shift = LIVE_SHIFT_MIN;
     pool_used = 0;
 }

@@ -3,39 +3,45 @@
  *
  * Two structures:
  *
- *  - live_filter: one byte per 512-byte granule of the low 4 GiB of the
- *    address (an 8 MiB array, indexed by bits 9-31 of the address, so
- *    heaps further apart wrap onto each other), counting the live sampled
- *    objects whose start address falls in that slot.  free() of an
- *    unsampled pointer reads one byte, sees 0 and goes straight to the
- *    real free: no lock, no hashing, no write to shared memory.  The array
- *    is written only when a sample is taken or freed, so its cache lines
- *    stay shared-clean in every core.  It is zero-filled .bss: only the
- *    pages under the program's heap addresses are ever touched (H/512
- *    bytes for a heap of H bytes, the whole 8 MiB from a 4 GiB heap on).
- *    A false positive (an unsampled pointer whose slot holds a sampled
- *    one) costs one table probe.  A sample marks its granule, so the
- *    objects that share it are false positives: with a mean interval R
- *    that is about granule / R of all frees (0.1 % at the default
- *    512 KiB, 0.8 % at 64 KiB, 12 % at 4 KiB), whatever the object sizes.
- *    A heap larger than 4 GiB wraps, and then the rate is also the K live
- *    samples over 2^23 slots (0.25 % for a 10 GiB heap at the default
- *    interval, K = 20k).
+ *  - live_filter: one byte per granule of the low 4 GiB of the address
+ *    (indexed by the low 32 bits of the address shifted right by
+ *    live_shift, so heaps further apart wrap onto each other), counting
+ *    the live sampled objects whose start address falls in that slot.
+ *    free() of an unsampled pointer reads one byte, sees 0 and goes
+ *    straight to the real free: no lock, no hashing, no write to shared
+ *    memory.  The array is written only when a sample is taken or freed,
+ *    so its cache lines stay shared-clean in every core.  It is
+ *    zero-filled .bss sized for the smallest granule (8 MiB): only the
+ *    pages under the program's heap addresses are ever touched (H/granule
+ *    bytes for a heap of H bytes).  A false positive (an unsampled
+ *    pointer whose slot holds a sampled one) costs one table probe.  A
+ *    sample marks its granule, so the objects that share it are false
+ *    positives: with a mean interval R that is about granule / R of all
+ *    frees, whatever the object sizes.  A heap larger than 4 GiB wraps,
+ *    and then the rate is also (H / 4 GiB) * granule / R.
  *
- *    Why 32 bits of address: the index is then the low half of the
- *    pointer shifted, which needs no mask, so an unsampled free is six
- *    instructions (mov, lea, shr, cmpb, jne, jmp) where 2^20 slots took
- *    seven.
+ *    The granule follows the interval: R / 128, at least 512 bytes and
+ *    at most 64 KiB (live_granule_shift), fixed when the profiler starts,
+ *    so false positives stay near 0.8 % of frees (12 % at 4 KiB, where
+ *    the floor holds; more if the program lowers the interval later).
+ *    The trade is between those probes and the filter's own cache
+ *    footprint: a heap of H bytes touches H/granule bytes of filter at
+ *    random, one line per free, and the program's data evicts them
+ *    between frees.  Cachegrind, churn threads=1 (4 MiB live), added L1
+ *    misses / added instructions per pair, by granule:
  *
- *    The granule is a trade between those probes and the filter's own
- *    cache footprint: a heap of H bytes touches H/granule bytes of filter
- *    at random, one line per free, and the program's data evicts them
- *    between frees.  Cachegrind, churn threads=1 (2 MiB live) at the
- *    default interval: 0.90 first-level misses per free at 64-byte
- *    granules (32 KiB of filter, the L1 size), 0.42 at 512 bytes (4 KiB);
- *    the extra probes cost ~25 instructions per sample
- *    (docs/benchmarks.md, finding 7).  The first version had 16-byte
- *    slots in a 128 KiB array: 15 % false positives at 10 GiB.
+ *                 512 B      1 KiB      2 KiB      4 KiB      8 KiB
+ *      R=512K  0.64/11.6  0.39/11.7  0.21/12.1  0.13/12.1  0.14/13.1
+ *      R=64K   0.99/22.9  0.74/23.4  0.60/25.0  0.57/27.4  0.65/32.5
+ *
+ *    R/128 is the best column of the first row and costs nothing in the
+ *    second; a larger heap gains more (a 1 GiB heap touches 256 KiB of
+ *    filter at the default interval instead of 2 MiB).  The variable
+ *    shift is one instruction more on every free (a load of live_shift,
+ *    which shares the line of the other read-mostly globals, common.h).
+ *    The first version had 16-byte slots in a 128 KiB array: 15 % false
+ *    positives at 10 GiB; then a fixed 512-byte granule (finding 7 and
+ *    finding 9 in docs/benchmarks.md).
  *
  *    The trade-off against the peers: jemalloc recognises sampled objects
  *    by giving them page alignment, which costs one test on free but wastes
@@ -63,27 +69,38 @@
 #include "common.h"
 
 enum {
-    LIVE_GRANULE_SHIFT = 9,
-    LIVE_FILTER_BITS = 32 - LIVE_GRANULE_SHIFT,
-    LIVE_FILTER_SLOTS = 1 << LIVE_FILTER_BITS,
+    LIVE_SHIFT_MIN = 9,  /* 512-byte granules */
+    LIVE_SHIFT_MAX = 16, /* 64 KiB */
+    LIVE_FILTER_SLOTS = 1 << (32 - LIVE_SHIFT_MIN),
     LIVE_PINNED = 255
 };
 
 extern uint8_t live_filter[LIVE_FILTER_SLOTS] __attribute__((visibility("hidden")));
+/* log2 of the granule; set by live_init, read-only afterwards. */
+extern uint32_t live_shift __attribute__((visibility("hidden")));
 
-static inline uint32_t live_slot(const void *p)
+/* The granule's shift: log2(granule) if granule is not 0, else log2 of the
+ * mean interval / 128; clamped to [LIVE_SHIFT_MIN, LIVE_SHIFT_MAX]. */
+unsigned live_granule_shift(uint64_t mean, uint64_t granule);
+
+static inline uint32_t live_slot_at(const void *p, unsigned shift)
 {
-    /* The same as (p >> shift) & (slots - 1), but GCC then masks with a
-     * 32-bit move instead of an `and`. */
-    return (uint32_t)(uintptr_t)p >> LIVE_GRANULE_SHIFT;
+    /* Why 32 bits of address: the index is then the low half of the
+     * pointer shifted, which needs no mask (GCC truncates with a 32-bit
+     * move), so an unsampled free is seven instructions (mov, mov, shr,
+     * lea, cmpb, jne, jmp). */
+    return (uint32_t)(uintptr_t)p >> shift;
 }
+
+static inline uint32_t live_slot(const void *p) { return live_slot_at(p, live_shift); }
 
 /* The free fast path: false means p is certainly not a sampled object (nor
  * one of the bootstrap arena's blocks, which are pinned). */
 static inline bool live_maybe(const void *p)
 {
 #if defined(__SANITIZE_THREAD__)
-    return hp_unlikely(__atomic_load_n(&live_filter[live_slot(p)], __ATOMIC_RELAXED) != 0);
+    uint32_t slot = live_slot_at(p, __atomic_load_n(&live_shift, __ATOMIC_RELAXED));
+    return hp_unlikely(__atomic_load_n(&live_filter[slot], __ATOMIC_RELAXED) != 0);
 #else
     /* A plain byte load: GCC then tests the byte in memory with one cmpb,
      * where the relaxed atomic load costs a movzbl and a test (one more
@@ -110,8 +127,9 @@ typedef struct live_entry {
     float weight;            /* allocations this sample stands for */
 } __attribute__((aligned(32))) live_entry;
 
-/* Map the shards; max bounds the entries.  0 or ENOMEM. */
-int live_init(uint64_t max);
+/* Map the shards; max bounds the entries; shift (live_granule_shift) sets
+ * the filter's granule.  0 or ENOMEM.  Before any insert. */
+int live_init(uint64_t max, unsigned shift);
 
 /* Insert e.  Returns 0, or ENOSPC when the bound is reached, or ENOMEM.  If
  * an entry with the same address was present (its free went unseen), it is
@@ -127,7 +145,8 @@ void live_prefetch_slot(uintptr_t addr);
 /* Remove the entry for addr into *out; false if there is none. */
 bool live_remove(uintptr_t addr, live_entry *out);
 
-/* Make p's slot always answer "maybe" (the bootstrap arena uses this). */
+/* Make p's slot always answer "maybe", at every granule live_init may
+ * choose (the bootstrap arena uses this before the configuration is read). */
 void live_pin(const void *p);
 
 uint64_t live_count(void);

@@ -6,8 +6,8 @@
  * Fast path cost.  An unsampled allocation runs profiler_tick: one
  * thread-local load, a subtract, a store and a not-taken branch, then a
  * tail call to the real allocator.  An unsampled free runs live_maybe: a
- * shift, a mask, a one-byte load from a read-mostly array and a not-taken
- * branch, then the tail call.  No lock, no atomic read-modify-write, no
+ * load of the filter's granule shift, a shift, a one-byte load from a
+ * read-mostly array and a not-taken branch, then the tail call.  No lock, no atomic read-modify-write, no
  * write to shared memory.
  *
  * The reentrancy guard is the same countdown: while the profiler works on a

@@ -82,6 +82,8 @@ check_bad HEAPPROF_PERIOD 1e400 0
 check_bad HEAPPROF_ON_EXIT maybe 1
 check_bad HEAPPROF_OUT "" heapprof
 check_bad HEAPPROF_MAX_LIVE 5 4194304
+check_bad HEAPPROF_FILTER_GRANULE 1m 0
+check_bad HEAPPROF_FILTER_GRANULE 4kb2 0
 check_bad HEAPPROF_MAX_STACKS many 262144
 
 # The default signal is really used after a bad HEAPPROF_SIGNAL.

@@ -61,6 +61,17 @@ for R in 524288 65536 4096; do
     pprof_check "$p" sa_small sa_medium sa_large
 done
 
+# HEAPPROF_FILTER_GRANULE: the free filter at its coarsest (64 KiB granules
+# at a 64 KiB interval: most of the program's frees are false positives that
+# probe the live table) changes no estimate.
+run sg HEAPPROF_SAMPLE=64k HEAPPROF_FILTER_GRANULE=64k HEAPPROF_OUT="$W/sg" -- "$PROG_SAMPLED" 65536 200
+expect_rc sg 0
+no_heapprof_lines sg
+p=$(newest_profile "$W/sg")
+summarize "$p"
+note "R=65536, 64 KiB filter granules: per-site estimates vs truth"
+check_site_estimates "$W/sg.out" "$p.sum" "R=65536 granule 64k"
+
 # HEAPPROF_SEED: two runs of this (deterministic, one-thread) program with the
 # same seed sample the same allocations, so every estimate is the same.
 for k in 1 2; do

@@ -15,7 +15,7 @@
 static int setup(void **state)
 {
     live_reset();
-    live_init(1 << 20);
+    live_init(1 << 20, LIVE_SHIFT_MIN);
     return 0;
 }
 
@@ -64,7 +64,7 @@ static void replace_same_address(void **state)
  * until the last one goes. */
 static void collisions(void **state)
 {
-    const uintptr_t base = 0x7f0000001230, stride = (uintptr_t)LIVE_FILTER_SLOTS << LIVE_GRANULE_SHIFT;
+    const uintptr_t base = 0x7f0000001230, stride = (uintptr_t)LIVE_FILTER_SLOTS << LIVE_SHIFT_MIN;
     live_entry out, old;
     bool had;
     for (uintptr_t i = 0; i < 100; i++) {
@@ -107,13 +107,13 @@ static void growth(void **state)
 static void bound_reached(void **state)
 {
     live_reset();
-    live_init(1000);
+    live_init(1000, LIVE_SHIFT_MIN);
     live_entry old;
     bool had;
     /* One entry per filter granule: the entries of one granule all go to
      * one shard, and a crowded shard is refused before the bound. */
     for (uintptr_t i = 0; i < 1000; i++) {
-        live_entry e = entry(0x4000 + (i << LIVE_GRANULE_SHIFT), 1, 0);
+        live_entry e = entry(0x4000 + (i << LIVE_SHIFT_MIN), 1, 0);
         assert_int_equal(live_insert(&e, &old, &had), 0);
     }
     live_entry e = entry(0x900000, 1, 0);
@@ -153,7 +153,7 @@ static void empty(uintptr_t base, uintptr_t step, uintptr_t n)
 static void pool_returns(void **state)
 {
     live_reset();
-    live_init(1024); /* quota 8 per shard, pool 512 */
+    live_init(1024, LIVE_SHIFT_MIN); /* quota 8 per shard, pool 512 */
     const uintptr_t a = 0x100000, step = 64;
     uintptr_t n1 = fill(a, step, 2000);
     assert_true(n1 >= 512 + 8 && n1 <= 1024);
@@ -166,8 +166,8 @@ static void pool_returns(void **state)
      * never shrink).  It doubles at 49, 97, 193 entries (load 3/4); make
      * the third doubling fail, past the quota. */
     live_reset();
-    live_init(1024);
-    const uintptr_t b = 0x7f0000000040, alias = (uintptr_t)LIVE_FILTER_SLOTS << LIVE_GRANULE_SHIFT;
+    live_init(1024, LIVE_SHIFT_MIN);
+    const uintptr_t b = 0x7f0000000040, alias = (uintptr_t)LIVE_FILTER_SLOTS << LIVE_SHIFT_MIN;
     assert_int_equal(fill(b, alias, 192), 192);
     mem_fail_after(1);
     live_entry e = entry(b + 192 * alias, 1, 0), old;
@@ -199,6 +199,57 @@ static void pinned_slot_sticks(void **state)
     assert_int_equal(live_insert(&e, &old, &had), 0);
     assert_true(live_remove(0x7770, &out));
     assert_true(live_maybe((void *)0x7770));
+}
+
+/* The filter's granule is R / 128 within [512 B, 64 KiB]: a sample marks
+ * its own granule and no other. */
+static void granule_follows_interval(void **state)
+{
+    assert_int_equal(live_granule_shift(0, 0), LIVE_SHIFT_MIN);
+    assert_int_equal(live_granule_shift(1, 0), LIVE_SHIFT_MIN);
+    assert_int_equal(live_granule_shift(4096, 0), 9);
+    assert_int_equal(live_granule_shift(65536, 0), 9);
+    assert_int_equal(live_granule_shift(131071, 0), 9);
+    assert_int_equal(live_granule_shift(131072, 0), 10);
+    assert_int_equal(live_granule_shift(512 << 10, 0), 12);
+    assert_int_equal(live_granule_shift(8 << 20, 0), 16);
+    assert_int_equal(live_granule_shift((uint64_t)1 << 40, 0), LIVE_SHIFT_MAX);
+    /* HEAPPROF_FILTER_GRANULE: rounded down to a power of two, clamped. */
+    assert_int_equal(live_granule_shift((uint64_t)1 << 40, 512), 9);
+    assert_int_equal(live_granule_shift(4096, 8191), 12);
+    assert_int_equal(live_granule_shift(4096, 100), LIVE_SHIFT_MIN);
+    assert_int_equal(live_granule_shift(4096, 65536), LIVE_SHIFT_MAX);
+    static const struct {
+        uint64_t mean;
+        uintptr_t granule;
+    } cases[] = {{64 << 10, 512}, {512 << 10, 4096}, {8 << 20, 65536}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        live_reset();
+        live_init(1 << 20, live_granule_shift(cases[i].mean, 0));
+        uintptr_t g = cases[i].granule, base = 0x40000000 + 5 * g;
+        live_entry e = entry(base + g / 2, 8, 1), out, old;
+        bool had;
+        assert_int_equal(live_insert(&e, &old, &had), 0);
+        assert_true(live_maybe((void *)base));
+        assert_true(live_maybe((void *)(base + g - 16)));
+        assert_false(live_maybe((void *)(base - 16)));
+        assert_false(live_maybe((void *)(base + g)));
+        assert_true(live_remove(base + g / 2, &out));
+        assert_false(live_maybe((void *)base));
+    }
+}
+
+/* The bootstrap arena pins its blocks before the configuration is read;
+ * whatever granule live_init then picks, they still answer "maybe". */
+static void pin_before_init(void **state)
+{
+    static const uint64_t means[] = {0, 64 << 10, 512 << 10, 1 << 20, (uint64_t)1 << 40};
+    for (size_t i = 0; i < sizeof means / sizeof means[0]; i++) {
+        live_reset();
+        live_pin((void *)0x12345670);
+        live_init(1 << 20, live_granule_shift(means[i], 0));
+        assert_true(live_maybe((void *)0x12345670));
+    }
 }
 
 /* Threads inserting and removing disjoint addresses concurrently. */
@@ -244,6 +295,8 @@ int main(void)
         cmocka_unit_test_setup(pool_returns, setup),
         cmocka_unit_test_setup(out_of_memory, setup),
         cmocka_unit_test_setup(pinned_slot_sticks, setup),
+        cmocka_unit_test_setup(granule_follows_interval, setup),
+        cmocka_unit_test_setup(pin_before_init, setup),
         cmocka_unit_test_setup(concurrent, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
