@@ -9,6 +9,8 @@
 
 #include "common.h"
 #include "labels.h"
+#include "live.h"
+#include "log.h"
 #include "profiler.h"
 #include "writer.h"
 
@@ -22,12 +24,30 @@ EXPORT int heapprof_dump(const char *path)
     return err;
 }
 
+/* The free filter's granule was fixed at start for the interval then
+ * (live.h); about granule / R of all frees now probe the live table.  Past
+ * one in eight, say so once, with the setting that avoids it. */
+static void warn_granule(size_t bytes)
+{
+    static int warned;
+    uint64_t g = (uint64_t)1 << __atomic_load_n(&live_shift, __ATOMIC_RELAXED);
+    if (bytes <= 1 || bytes >= 8 * g || __atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+        return;
+    uint64_t pct = 100 * g / bytes;
+    log_line("sample interval %zu is below 8x the free filter's granule (%llu bytes, set at start): "
+             "about %llu%% of frees will probe the live table; set HEAPPROF_FILTER_GRANULE=%llu "
+             "at start to avoid it",
+             bytes, (unsigned long long)g, (unsigned long long)(pct > 100 ? 100 : pct),
+             (unsigned long long)((uint64_t)1 << live_granule_shift(bytes, 0)));
+}
+
 EXPORT int heapprof_set_sample(size_t bytes)
 {
     if (bytes > PROFILER_MAX_MEAN)
         return ERANGE; /* the bound HEAPPROF_SAMPLE has too */
     profiler_init();
     profiler_set_mean(bytes);
+    warn_granule(bytes);
     return 0;
 }
 

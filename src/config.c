@@ -38,7 +38,7 @@ static const row rows[] = {
         "program (the k-th thread to allocate draws from N and k)"),
     ROW("HEAPPROF_FILTER_GRANULE", T_SIZE, filter_granule, "0", 0, 65536,
         "bytes of address per byte of the free filter: 0 = the interval / 128; else rounded down "
-        "to a power of two, at least 512"),
+        "to a power of two (values below 512 count as 512)"),
     ROW("HEAPPROF_OUT", T_PATH, out, "heapprof", 0, 0,
         "profile file prefix: files are PREFIX.<pid>.<seq>.pb.gz"),
     ROW("HEAPPROF_SIGNAL", T_SIGNAL, signal, "USR2", 0, 64,

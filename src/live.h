@@ -40,8 +40,8 @@
  *    shift is one instruction more on every free (a load of live_shift,
  *    which shares the line of the other read-mostly globals, common.h).
  *    The first version had 16-byte slots in a 128 KiB array: 15 % false
- *    positives at 10 GiB; then a fixed 512-byte granule (finding 7 and
- *    finding 9 in docs/benchmarks.md).
+ *    positives at 10 GiB; then a fixed 512-byte granule (findings 7 and 9
+ *    in docs/benchmarks.md).
  *
  *    The trade-off against the peers: jemalloc recognises sampled objects
  *    by giving them page alignment, which costs one test on free but wastes
@@ -87,20 +87,24 @@ static inline uint32_t live_slot_at(const void *p, unsigned shift)
 {
     /* Why 32 bits of address: the index is then the low half of the
      * pointer shifted, which needs no mask (GCC truncates with a 32-bit
-     * move), so an unsampled free is seven instructions (mov, mov, shr,
-     * lea, cmpb, jne, jmp). */
+     * move), so an unsampled free is seven instructions (mov, mov, lea,
+     * shr, cmpb, jne, jmp). */
     return (uint32_t)(uintptr_t)p >> shift;
 }
 
-static inline uint32_t live_slot(const void *p) { return live_slot_at(p, live_shift); }
+/* A relaxed atomic load, the same `mov` as a plain one: live_init stores
+ * the shift once, before the profiler is up, while other threads free. */
+static inline uint32_t live_slot(const void *p)
+{
+    return live_slot_at(p, __atomic_load_n(&live_shift, __ATOMIC_RELAXED));
+}
 
 /* The free fast path: false means p is certainly not a sampled object (nor
  * one of the bootstrap arena's blocks, which are pinned). */
 static inline bool live_maybe(const void *p)
 {
 #if defined(__SANITIZE_THREAD__)
-    uint32_t slot = live_slot_at(p, __atomic_load_n(&live_shift, __ATOMIC_RELAXED));
-    return hp_unlikely(__atomic_load_n(&live_filter[slot], __ATOMIC_RELAXED) != 0);
+    return hp_unlikely(__atomic_load_n(&live_filter[live_slot(p)], __ATOMIC_RELAXED) != 0);
 #else
     /* A plain byte load: GCC then tests the byte in memory with one cmpb,
      * where the relaxed atomic load costs a movzbl and a test (one more

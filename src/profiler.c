@@ -88,7 +88,8 @@ static const char *env(const char *name) { return getenv(name); }
 
 static void init_tables(void)
 {
-    if (stacks_init(cfg.max_stacks) || live_init(cfg.max_live, live_granule_shift(cfg.sample, cfg.filter_granule)))
+    unsigned shift = live_granule_shift(cfg.sample, cfg.filter_granule);
+    if (stacks_init(cfg.max_stacks) || live_init(cfg.max_live, shift))
         log_line("cannot map its tables (%s); no samples will be recorded", strerror(ENOMEM));
 }
 

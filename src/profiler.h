@@ -7,8 +7,8 @@
  * thread-local load, a subtract, a store and a not-taken branch, then a
  * tail call to the real allocator.  An unsampled free runs live_maybe: a
  * load of the filter's granule shift, a shift, a one-byte load from a
- * read-mostly array and a not-taken branch, then the tail call.  No lock, no atomic read-modify-write, no
- * write to shared memory.
+ * read-mostly array and a not-taken branch, then the tail call.  No lock,
+ * no atomic read-modify-write, no write to shared memory.
  *
  * The reentrancy guard is the same countdown: while the profiler works on a
  * thread (unwinding, interning, writing a profile) it parks that thread's

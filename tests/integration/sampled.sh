@@ -45,6 +45,13 @@ check_site_estimates() {
     [[ $bad -eq 0 ]] || fail "$label: $bad estimate(s) outside 5 standard deviations (above)"
 }
 
+# granule_is SUMFILE BYTES: the free filter's granule the profile reports.
+granule_is() {
+    local got
+    got=$(grep -o 'filter_granule_bytes=[0-9]*' "$1" | head -n 1)
+    [[ $got == "filter_granule_bytes=$2" ]] || fail "$1: expected filter_granule_bytes=$2 (live.h: the interval / 128, at least 512), found '$got'"
+}
+
 for R in 524288 65536 4096; do
     if [[ $R == 524288 ]]; then
         run "s$R" HEAPPROF_OUT="$W/s$R" -- "$PROG_SAMPLED" "$R" 200
@@ -56,6 +63,7 @@ for R in 524288 65536 4096; do
     p=$(newest_profile "$W/s$R")
     summarize "$p"
     check_header "$p.sum" "$R"
+    granule_is "$p.sum" $((R / 128 < 512 ? 512 : R / 128))
     note "R=$R: per-site estimates vs truth"
     check_site_estimates "$W/s$R.out" "$p.sum" "R=$R"
     pprof_check "$p" sa_small sa_medium sa_large
@@ -69,6 +77,7 @@ expect_rc sg 0
 no_heapprof_lines sg
 p=$(newest_profile "$W/sg")
 summarize "$p"
+granule_is "$p.sum" 65536
 note "R=65536, 64 KiB filter granules: per-site estimates vs truth"
 check_site_estimates "$W/sg.out" "$p.sum" "R=65536 granule 64k"
 

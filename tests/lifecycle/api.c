@@ -122,6 +122,12 @@ static int weak(const char *explicit_path, const char *missing_path)
     CHECK(testlib_exists(second), "the second in-sequence dump should be %s (an explicit path takes no number)",
           second);
     printf("dump_null_2=%d\n", r);
+
+    /* Far below the interval the free filter's granule was chosen for (4 KiB
+     * granules at the default 512 KiB): one line on stderr, only once. */
+    CHECK(heapprof_set_sample(4096) == 0, "heapprof_set_sample(4096) should return 0");
+    CHECK(heapprof_set_sample(2048) == 0, "heapprof_set_sample(2048) should return 0");
+    printf("sample_small=%zu\n", heapprof_get_sample());
     printf("pid=%d\n", (int)getpid());
     return failures ? 1 : 0;
 }

@@ -55,7 +55,7 @@ static void good_values(void **state)
 {
     const char *env[] = {"HEAPPROF_SAMPLE", "64k", "HEAPPROF_DEPTH", "12", "HEAPPROF_OUT",
                          "/tmp/a b", "HEAPPROF_SIGNAL", "SIGUSR1", "HEAPPROF_PERIOD", "0.25",
-                         "HEAPPROF_ON_EXIT", "off", NULL};
+                         "HEAPPROF_ON_EXIT", "off", "HEAPPROF_FILTER_GRANULE", "8k", NULL};
     hp_config c;
     assert_int_equal(parse(env, &c), 0);
     assert_int_equal(c.sample, 65536);
@@ -64,6 +64,7 @@ static void good_values(void **state)
     assert_int_equal(c.signal, SIGUSR1);
     assert_true(c.period == 0.25);
     assert_false(c.on_exit);
+    assert_int_equal(c.filter_granule, 8192);
 }
 
 static void sizes(void **state)
