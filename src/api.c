@@ -33,12 +33,12 @@ static void warn_granule(size_t bytes)
     uint64_t g = (uint64_t)1 << __atomic_load_n(&live_shift, __ATOMIC_RELAXED);
     if (bytes <= 1 || bytes >= 8 * g || __atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
         return;
-    uint64_t pct = 100 * g / bytes;
+    uint64_t pct = 100 * g / bytes, want = (uint64_t)1 << live_granule_shift(bytes, 0);
     log_line("sample interval %zu is below 8x the free filter's granule (%llu bytes, set at start): "
              "about %llu%% of frees will probe the live table; set HEAPPROF_FILTER_GRANULE=%llu "
              "at start to avoid it",
              bytes, (unsigned long long)g, (unsigned long long)(pct > 100 ? 100 : pct),
-             (unsigned long long)((uint64_t)1 << live_granule_shift(bytes, 0)));
+             (unsigned long long)want);
 }
 
 EXPORT int heapprof_set_sample(size_t bytes)

@@ -22,12 +22,14 @@
 #define EXPORT __attribute__((visibility("default")))
 
 /* The read-mostly globals a sample reads (the interval, the unwinder's
- * bounds, the tables' bases): the linker gathers them from their files into
- * this one section, one cache line (profiler.c aligns it), where in .bss
- * and .data each file's sat on lines of its own.  The program evicts them between
- * samples, so each line was a miss per sample (six lines; cachegrind, the
- * bench's samplecost).  Nothing written on the sample path goes here: a
- * store would pull the lines away from every other core. */
+ * bounds, the tables' bases, the free filter's shift, which every free
+ * reads too): the linker gathers them from their files into this one
+ * section, one cache line (profiler.c aligns it; the perf_hot_line test
+ * checks the size), where in .bss and .data each file's sat on lines of
+ * its own.  The program evicts them between samples, so each line was a
+ * miss per sample (six lines; cachegrind, the bench's samplecost).
+ * Nothing written on the sample path goes here: a store would pull the
+ * line away from every other core. */
 #define HP_SAMPLE_DATA __attribute__((section("hp_sample_data")))
 
 static inline void spin_lock(int *l)

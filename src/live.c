@@ -89,7 +89,7 @@ int live_init(uint64_t max, unsigned shift)
         shift = LIVE_SHIFT_MIN;
     __atomic_store_n(&live_shift, shift, __ATOMIC_RELEASE);
     quota = (uint32_t)(max / 2 / NSHARDS);
-    pool_max = max - quota * NSHARDS;
+    pool_max = max - (uint64_t)quota * NSHARDS;
     pool_used = 0;
     return 0;
 }
