@@ -476,7 +476,9 @@ def run_cache_sim(a, tmp, configs, log):
              f"workloads at {a.sim_scale:g} of the full size: (run at that size - run at half of "
              "it) / the extra units, so start-up and exit cancel. *Added* is over the same "
              "allocator without a profiler. Threads run one at a time under valgrind, so "
-             "contention between cores is not in these figures.",
+             "contention between cores is not in these figures. jemalloc runs with "
+             "dirty_decay_ms:-1,muzzy_decay_ms:-1 here: its purges follow the wall clock, "
+             "which valgrind's slowdown turns into noise.",
              "",
              "| workload | configuration | instructions | added | L1 data misses | added | "
              "last-level misses | added |",
@@ -497,6 +499,14 @@ def run_cache_sim(a, tmp, configs, log):
             if c.preload:
                 extra["LD_PRELOAD"] = " ".join(c.preload)
             extra["HEAPPROF_SEED"] = "1"  # the same sample points in both sizes, every run
+            # jemalloc purges freed pages on a wall-clock timer, so under
+            # valgrind's slowdown the purges land in one size's run or not
+            # at random: `large` over jemalloc moved between -10 % and +12 %
+            # from run to run with one library, and stays within 0.2 % with
+            # decay off (docs/benchmarks.md, finding 8).
+            if JEMALLOC in c.preload:
+                extra["MALLOC_CONF"] = ",".join(
+                    x for x in ("dirty_decay_ms:-1,muzzy_decay_ms:-1", extra.get("MALLOC_CONF")) if x)
             tot = []
             for argv in (big, small):
                 cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=yes",
