@@ -5,7 +5,7 @@
 #
 # Usage: scripts/bench.sh [--quick] [--runs N] [--scale F] [--small-div D]
 #                         [--workloads churn,xthread,large,cxx]
-#                         [--configs glibc,hp,...] [--sections timing,rss,callgrind,samplecost,cachesim,dump]
+#                         [--configs glibc,hp,...] [--sections timing,rss,sidebyside,callgrind,samplecost,cachesim,dump]
 #                         [--dump-runs N] [--build-dir DIR] [--src DIR] [--out FILE]
 #                         [--no-install]
 #
@@ -15,6 +15,9 @@
 #               1-2 minutes.
 #   --runs N    timing runs per configuration (rounds of the A/B/C... rotation)
 #   --scale F   multiply every workload's size by F
+#   --side-runs N  side-by-side rounds per pair (default 11)
+#   --side-scale F side-by-side workload size, a fraction of the full size
+#                (default 0.34)
 #   --out FILE  also write the markdown report to FILE
 #                (default: BUILD_DIR/bench-report.md)
 #   --build-dir DIR  where the library and the workloads are built
@@ -49,7 +52,7 @@ while [ $# -gt 0 ]; do
     --src) src=$2; shift ;;
     --lib-desc) desc=$2; shift ;;
     --out) out=$2; shift ;;
-    --runs|--scale|--small-div|--workloads|--configs|--sections|--dump-runs|--dump-stacks|--cg-pairs)
+    --runs|--scale|--small-div|--workloads|--configs|--sections|--dump-runs|--dump-stacks|--cg-pairs|--side-runs|--side-scale)
       py_args+=("$1" "$2"); shift ;;
     -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -58,7 +61,7 @@ while [ $# -gt 0 ]; do
 done
 if [ $quick = 1 ]; then
   # Later options win: --quick --runs 5 gives 5 runs.
-  py_args=(--runs 3 --scale 0.25 --dump-runs 2 --cg-pairs 100000 "${py_args[@]}")
+  py_args=(--runs 3 --scale 0.25 --side-runs 3 --dump-runs 2 --cg-pairs 100000 "${py_args[@]}")
 fi
 [ -n "$out" ] || out=$build/bench-report.md
 

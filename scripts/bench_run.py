@@ -12,6 +12,11 @@ Sections (all by default; pick with --sections):
             configuration once, in an order rotated by r), medians and
             ratios pair by pair, plus the spread of every cell;
   rss       peak RSS of the same runs: heapprof's extra over plain glibc;
+  sidebyside
+            each (baseline, profiled) pair at the same time, one process
+            pinned to each core, then again with the cores swapped: the two
+            runs of a pair see the same moment's machine, so the ratios hold
+            to about 1 % where the timing section's spread is 20 % or more;
   callgrind instructions added per unsampled malloc+free pair;
   samplecost
             instructions and simulated cache misses of one sample;
@@ -262,6 +267,114 @@ def timing_tables(a, results, configs):
             row.append(f"{iqr:.1f}")
         lines.append(f"| {w} | " + " | ".join(row) + " |")
     return lines, summary, spread
+
+
+# (baseline, profiled) pairs of the side-by-side section: the ones the
+# wall-time targets are about.
+SIDE_PAIRS = [p for p in PAIRS if not p[1].endswith("_s")]
+SIDE_WORKLOADS = ("churn", "xthread")
+
+
+def start_run(argv, env, tmp, extra_env, cpu):
+    """Start argv through runstat, pinned to one CPU; finish_run collects it."""
+    os.makedirs(tmp, exist_ok=True)
+    stat_path = os.path.join(tmp, "runstat.txt")
+    cmd = [RUNSTAT, stat_path]
+    for k, v in (extra_env or {}).items():
+        cmd += ["-e", f"{k}={v}"]
+    cmd += ["--"] + argv
+    out = open(os.path.join(tmp, "stdout.txt"), "w")
+    err = open(os.path.join(tmp, "stderr.txt"), "w")
+    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, cwd=tmp,
+                            preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))
+    return proc, tmp, out, err
+
+
+def finish_run(run, argv):
+    """(wall s, CPU s, checksum) of a run start_run began."""
+    proc, tmp, out, err = run
+    rc = proc.wait()
+    out.close()
+    err.close()
+    if rc != 0:
+        with open(os.path.join(tmp, "stderr.txt")) as f:
+            sys.stderr.write(f.read()[-2000:])
+        raise SystemExit(f"bench: {' '.join(argv)} exited with {rc}")
+    with open(os.path.join(tmp, "runstat.txt")) as f:
+        st = f.read()
+    with open(os.path.join(tmp, "stdout.txt")) as f:
+        text = f.read()
+    return (int(field(st, "wall_ns")) / 1e9, int(field(st, "cpu_ns")) / 1e9,
+            field(text, "checksum"))
+
+
+def run_side_by_side(a, tmp, configs, log):
+    """Every pair of SIDE_PAIRS, baseline and profiled at once, each pinned
+    to its own core, then again with the cores swapped.  This machine's
+    noise moves slowly and moves both cores (one core may also be a few
+    per cent slower than the other all along): a round's ratio, the
+    geometric mean of its two runs' ratios, cancels both.  A process on one
+    core runs its threads by turns, so a 2-thread workload here measures
+    the work of its allocator calls, not their parallel scaling (the timing
+    section does that, with its noise).  Returns (lines, {(w, prof): (wall
+    ratio, CPU ratio, IQR of the CPU ratios in %, min, max)})."""
+    by = {c.name: c for c in configs}
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return ["(skipped: needs two CPUs)"], {}
+    cpu0, cpu1 = cpus[0], cpus[1]
+    lines = [
+        f"Baseline and profiled run at the same time, one process pinned to each core "
+        f"(CPUs {cpu0} and {cpu1}), then with the cores swapped; a round's ratio is the geometric "
+        f"mean of its two runs' ratios. {a.side_runs} rounds per pair; workloads at "
+        f"{a.side_scale:g} of the timing section's size. Each process has one core, so "
+        f"`churn`'s two threads and `xthread`'s producer and consumer take turns on it. "
+        f"Ratio = median over the rounds [min-max]; IQR = spread of the rounds' CPU ratios.",
+        "",
+        "| workload | baseline | s (CPU) | profiled | s (CPU) | wall ratio | CPU ratio [min-max] | IQR % |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    summary = {}
+    for w in a.workloads:
+        if w not in SIDE_WORKLOADS:
+            continue
+        argv = workload_argv(a.bin, w, a.scale * a.side_scale)
+        log(f"  {w}: {' '.join(os.path.basename(x) for x in argv)}")
+        for base, prof in SIDE_PAIRS:
+            if base not in by or prof not in by:
+                continue
+            walls, cpus_r, ta, tb = [], [], [], []
+            for r in range(a.side_runs):
+                rw, rc = 1.0, 1.0
+                for swap in (False, True):
+                    runs = []
+                    for c, cpu, sub in ((by[base], cpu1 if swap else cpu0, "a"),
+                                        (by[prof], cpu0 if swap else cpu1, "b")):
+                        extra = dict(c.env)
+                        if c.preload:
+                            extra["LD_PRELOAD"] = " ".join(c.preload)
+                        runs.append(start_run(argv, base_env(tmp), os.path.join(tmp, sub),
+                                              extra, cpu))
+                    (wa, ca, sa), (wb, cb, sb) = (finish_run(x, argv) for x in runs)
+                    if sa != sb:
+                        raise SystemExit(f"bench: {w}: checksums differ: {base} {sa}, {prof} {sb}")
+                    rw *= wb / wa
+                    rc *= cb / ca
+                    ta.append(ca)
+                    tb.append(cb)
+                    for sub in ("a", "b"):
+                        clean_outputs(os.path.join(tmp, sub))
+                walls.append(rw ** 0.5)
+                cpus_r.append(rc ** 0.5)
+            q1, q3 = quantiles(cpus_r)
+            mc = statistics.median(cpus_r)
+            iqr = 100 * (q3 - q1) / mc
+            summary[(w, prof)] = (statistics.median(walls), mc, iqr, min(cpus_r), max(cpus_r))
+            lines.append(f"| {w} | {by[base].label} | {statistics.median(ta):.3f} | {by[prof].label} | "
+                         f"{statistics.median(tb):.3f} | {statistics.median(walls):.3f}x | "
+                         f"**{mc:.3f}x** [{min(cpus_r):.3f}-{max(cpus_r):.3f}] | {iqr:.1f} |")
+            log(f"    {base} / {prof}: {mc:.3f}x (IQR {iqr:.1f}%)")
+    return lines, summary
 
 
 def rss_table(results):
@@ -681,7 +794,11 @@ def main():
                    help="comma list of configuration names to run (default all): "
                         "glibc,hp,hp64k,hp4k,je,jeprof,hpje,jeprof64k,hpje64k,tc_s,tchp_s,"
                         "glibc_s,ht_s")
-    p.add_argument("--sections", default="timing,rss,callgrind,samplecost,cachesim,dump")
+    p.add_argument("--sections", default="timing,rss,sidebyside,callgrind,samplecost,cachesim,dump")
+    p.add_argument("--side-runs", type=int, default=11,
+                   help="side-by-side rounds per pair (default 11; each round is two runs of both)")
+    p.add_argument("--side-scale", type=float, default=0.34,
+                   help="side-by-side workload size, a fraction of the full size (default 0.34)")
     p.add_argument("--sim-scale", type=float, default=0.05,
                    help="cachesim workload size, a fraction of the full size (default 0.05)")
     p.add_argument("--cg-pairs", type=int, default=400_000)
@@ -728,6 +845,11 @@ def main():
                 lines, v = rss_table(results)
                 verdicts["rss"] = v
                 report += ["", "### Memory", ""] + lines
+        if "sidebyside" in sections:
+            log(f"side by side: {len(SIDE_PAIRS)} pairs x {a.side_runs} rounds")
+            lines, v = run_side_by_side(a, tmp, configs, log)
+            verdicts["side"] = v
+            report += ["", "### Side by side (one core each)", ""] + lines
         if "callgrind" in sections:
             log("callgrind")
             lines, rows = run_callgrind(a, tmp, log)
@@ -789,6 +911,29 @@ def targets(v):
                 out.append(f"- {what} over jemalloc, {w}: heapprof {a_[0]:.3f}x (CPU {a_[2]:.3f}x) vs "
                            f"jemalloc's own profiler {b_[0]:.3f}x (CPU {b_[2]:.3f}x): heapprof "
                            f"{'cheaper' if a_[2] < b_[2] else '**dearer**'} in CPU time")
+    side = v.get("side", {})
+
+    def chk_side(w, prof, limit, what):
+        if (w, prof) not in side:
+            return
+        wall, cpu, iqr, lo, hi = side[(w, prof)]
+        margin = 100 * (limit - 1)
+        verdict = "met" if cpu <= limit else "**missed**"
+        if iqr > margin:
+            verdict += f" - but inconclusive: the rounds' spread (IQR {iqr:.1f}%) is wider than the {margin:.0f}% margin"
+        out.append(f"- side by side, {what}, {w}: CPU {cpu:.3f}x [{lo:.3f}-{hi:.3f}] (wall {wall:.3f}x) "
+                   f"vs <= {limit}x: {verdict}")
+
+    for w in SIDE_WORKLOADS:
+        chk_side(w, "hp", 1.05, "default interval over glibc")
+        chk_side(w, "hpje", 1.05, "default interval over jemalloc")
+        chk_side(w, "hp64k", 1.15, "64 KiB over glibc")
+        chk_side(w, "hpje64k", 1.15, "64 KiB over jemalloc")
+        for prof, peer, what in (("hpje", "jeprof", "512 KiB"), ("hpje64k", "jeprof64k", "64 KiB")):
+            if (w, prof) in side and (w, peer) in side:
+                h, j = side[(w, prof)][1], side[(w, peer)][1]
+                out.append(f"- side by side, {what} over jemalloc, {w}: heapprof {h:.3f}x vs jemalloc's "
+                           f"own profiler {j:.3f}x: heapprof {'cheaper' if h < j else '**dearer**'}")
     cs = v.get("cachesim", {})
     for w in ("churn", "xthread", "large", "cxx"):
         if (w, "hp") in cs:

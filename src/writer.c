@@ -258,10 +258,11 @@ static pthread_t writer_tid;
 static int writer_running;
 static int writer_stop;
 
+static int swept; /* stale temporary files removed (once per process) */
+
 static void *writer_main(void *arg)
 {
     profiler_guard_enter(); /* for the thread's whole life */
-    static int swept;
     if (!swept++)
         dump_sweep_stale(profiler_config()->out);
     while (!__atomic_load_n(&writer_stop, __ATOMIC_ACQUIRE)) {
@@ -321,6 +322,17 @@ void writer_resume(void)
         wake_writer();
 }
 
+/* Does any trigger need the thread?  The exit profile and heapprof_dump()
+ * are written by the calling thread, the HTTP endpoint's by its own.
+ * Without the thread a single-threaded program stays single-threaded, and
+ * glibc's malloc keeps its single-thread path (no arena lock): 4 % of a
+ * malloc-bound loop (churn threads=1, side by side, docs/benchmarks.md). */
+static bool thread_needed(void)
+{
+    const hp_config *cfg = profiler_config();
+    return cfg->signal || cfg->period > 0 || cfg->highwater || cfg->limit_dump;
+}
+
 void writer_start(void)
 {
     const hp_config *cfg = profiler_config();
@@ -328,7 +340,12 @@ void writer_start(void)
     if (cfg->highwater)
         writer_hw_threshold = cfg->highwater;
     cgroup_start();
-    start_thread();
+    if (thread_needed()) {
+        start_thread();
+    } else {
+        swept = 1; /* the thread would have done it */
+        dump_sweep_stale(cfg->out);
+    }
     http_start();
     if (cfg->signal) {
         struct sigaction sa;
@@ -360,7 +377,7 @@ void writer_atfork_child(void)
     period_next = 0;
     hw_last = 0;
     pending = 0;
-    if (!__atomic_load_n(&exited, __ATOMIC_ACQUIRE))
+    if (!__atomic_load_n(&exited, __ATOMIC_ACQUIRE) && thread_needed())
         start_thread();
 }
 

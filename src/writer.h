@@ -2,7 +2,8 @@
  * writer.h - when profiles are written, and by whom.
  *
  * A thread of the profiler's own (all signals blocked, the reentrancy guard
- * held for its whole life) sleeps in poll(2) on a pipe.  Anything that
+ * held for its whole life), started only when a trigger needs it (signal,
+ * period, high-water, limit), sleeps on a semaphore.  Anything that
  * wants a profile sets its bit in `pending` and writes a byte to the pipe;
  * both are async-signal-safe, so the dump signal's handler does exactly
  * that and nothing else.  The thread wakes, takes all pending bits at once
@@ -48,7 +49,8 @@ static inline void writer_check_highwater(void)
 /* Ask the writer thread for a profile.  Async-signal-safe. */
 void writer_request(unsigned why);
 
-/* Start the thread and install the signal handler (from the constructor). */
+/* Start the thread if a trigger needs it, and install the signal handler
+ * (from the constructor). */
 void writer_start(void);
 
 /* fork(2), in the child: start afresh (new thread, sequence from 0001). */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # integ_signal: HEAPPROF_SIGNAL writes a numbered profile when the signal
 # arrives (default SIGUSR2; a name or a number; 0/off leaves the signal
-# alone).  Exact mode, so each profile's content is checked to the byte:
+# alone, and without another trigger heapprof then starts no thread).  Exact mode, so each profile's content is checked to the byte:
 # a profile taken between two phases holds the first phase only.
 source "$(dirname "$0")/lib.sh"
 need_env PROG_TRIGGER
@@ -127,6 +127,32 @@ for v in off 0; do
     run "off_$v" HEAPPROF_SAMPLE=1 HEAPPROF_SIGNAL=$v HEAPPROF_OUT="$W/off$v" -- "$PROG_TRIGGER" raise "$USR2"
     expect_rc "off_$v" $((128 + USR2))
     [[ -z $(profiles "$W/off$v") ]] || fail "HEAPPROF_SIGNAL=$v: no profile expected, found: $(profiles "$W/off$v")"
+done
+
+# 7. The writer thread starts only when a trigger needs it.  With the signal
+#    off and no period, high-water or limit trigger, the program keeps its
+#    one thread (and glibc's single-thread malloc path), and the exit profile
+#    is still written, complete.
+run thr_def HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/td" -- "$PROG_TRIGGER" threads
+expect_rc thr_def 0
+grep -qx "threads 2" "$W/thr_def.out" ||
+    fail "default config: expected the program's thread and heapprof's writer, found: $(grep '^threads' "$W/thr_def.out")"
+run thr_off HEAPPROF_SAMPLE=1 HEAPPROF_SIGNAL=off HEAPPROF_OUT="$W/to" -- "$PROG_TRIGGER" threads
+expect_rc thr_off 0
+no_heapprof_lines thr_off
+grep -qx "threads 1" "$W/thr_off.out" ||
+    fail "HEAPPROF_SIGNAL=off and no other trigger: heapprof should start no thread, found: $(grep '^threads' "$W/thr_off.out")"
+pid=$(only_pid "$W/to")
+summarize "$W/to.$pid.0001.pb.gz"
+grep -q '^comment .*reason=exit seq=1' "$W/to.$pid.0001.pb.gz.sum" || fail "HEAPPROF_SIGNAL=off: expected the exit profile as 0001"
+compare_expect "$W/thr_off.out" "$W/to.$pid.0001.pb.gz.sum"
+pprof_quick "$W/to.$pid.0001.pb.gz"
+for t in HEAPPROF_PERIOD=3600 HEAPPROF_HIGHWATER=1g HEAPPROF_LIMIT_DUMP=90; do
+    n=thr_${t%%=*}
+    run "$n" HEAPPROF_SIGNAL=off "$t" HEAPPROF_OUT="$W/$n" -- "$PROG_TRIGGER" threads
+    expect_rc "$n" 0
+    grep -qx "threads 2" "$W/$n.out" ||
+        fail "HEAPPROF_SIGNAL=off $t: that trigger needs the writer thread, found: $(grep '^threads' "$W/$n.out")"
 done
 no_tmp_left "$W"
 note "ok"

@@ -16,6 +16,9 @@
  *       allocates in tr_phase1, prints "ready" (flushed), then waits until
  *       profile SEQ exists (someone else sends the signal), allocates in
  *       tr_phase2, exits.
+ *   trigger threads
+ *       allocates in tr_phase1, prints "threads N" (the process's threads,
+ *       from /proc/self/status), exits.
  *   trigger run SECONDS SEQ
  *       allocate in tr_tick every millisecond for at least SECONDS and until
  *       profile number SEQ exists (SEQ 0: just SECONDS); then exit.
@@ -130,6 +133,18 @@ int main(int argc, char **argv)
             fflush(stdout);
         }
         site_print(&s_round);
+        return 0;
+    }
+    if (!strcmp(mode, "threads") && argc == 2) {
+        tr_phase1();
+        FILE *f = fopen("/proc/self/status", "r");
+        CHECK(f, "/proc/self/status");
+        char line[256];
+        while (fgets(line, sizeof line, f))
+            if (!strncmp(line, "Threads:", 8))
+                printf("threads %d\n", atoi(line + 8));
+        fclose(f);
+        site_print(&s_phase1);
         return 0;
     }
     if (!strcmp(mode, "wait") && argc == 3) {
