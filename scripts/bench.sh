@@ -102,6 +102,8 @@ for w in churn xthread large dumpstacks runstat; do
   "$CC" -std=gnu11 "${cflags[@]}" "tests/bench/$w.c" -o "$bin/$w" -lm
 done
 "$CXX" -std=c++17 "${cflags[@]}" tests/bench/cxx.cc -o "$bin/cxx"
+# The floor of interposition (side-by-side section): forwards, profiles nothing.
+"$CC" -std=gnu11 "${cflags[@]}" -fPIC -shared tests/bench/bareshim.c -o "$bin/bareshim.so" -ldl
 
 if [ -z "$desc" ]; then
   if [ "$src" = . ]; then

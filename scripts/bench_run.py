@@ -69,7 +69,8 @@ def workload_argv(bindir, name, scale):
 
 
 class Config:
-    def __init__(self, name, label, preload=(), env=None, wrap=None, small=False):
+    def __init__(self, name, label, preload=(), env=None, wrap=None, small=False, side_only=False):
+        self.side_only = side_only  # only in the side-by-side section
         self.name = name
         self.label = label
         self.preload = list(preload)
@@ -78,8 +79,9 @@ class Config:
         self.small = small  # runs the reduced workload size
 
 
-def make_configs(lib, tmp):
+def make_configs(lib, tmp, bindir):
     hp = lib
+    shim = os.path.join(bindir, "bareshim.so")
     return [
         Config("glibc", "glibc"),
         Config("hp", "heapprof 512 KiB (default)", [hp]),
@@ -102,6 +104,10 @@ def make_configs(lib, tmp):
         Config("glibc_s", "glibc", small=True),
         Config("ht_s", "heaptrack", wrap=lambda t: ["heaptrack", "-o", f"{t}/heaptrack.%p"],
                small=True),
+        # tests/bench/bareshim.c: what interposing malloc costs before any
+        # profiling, the floor every LD_PRELOAD profiler stands on.
+        Config("shim", "bare forwarding shim", [shim], side_only=True),
+        Config("shimje", "bare forwarding shim over jemalloc", [shim, JEMALLOC], side_only=True),
     ]
 
 
@@ -271,7 +277,8 @@ def timing_tables(a, results, configs):
 
 # (baseline, profiled) pairs of the side-by-side section: the ones the
 # wall-time targets are about.
-SIDE_PAIRS = [p for p in PAIRS if not p[1].endswith("_s")]
+SIDE_PAIRS = [("glibc", "shim")] + [p for p in PAIRS if not p[1].endswith("_s") and p[0] == "glibc"] + \
+    [("je", "shimje")] + [p for p in PAIRS if p[0] == "je"]
 SIDE_WORKLOADS = ("churn", "xthread")
 
 
@@ -793,7 +800,7 @@ def main():
     p.add_argument("--configs", default="",
                    help="comma list of configuration names to run (default all): "
                         "glibc,hp,hp64k,hp4k,je,jeprof,hpje,jeprof64k,hpje64k,tc_s,tchp_s,"
-                        "glibc_s,ht_s")
+                        "glibc_s,ht_s,shim,shimje")
     p.add_argument("--sections", default="timing,rss,sidebyside,callgrind,samplecost,cachesim,dump")
     p.add_argument("--side-runs", type=int, default=11,
                    help="side-by-side rounds per pair (default 11; each round is two runs of both)")
@@ -830,10 +837,12 @@ def main():
     report.append(f"- load average at start: {loadavg()}")
     verdicts = {}
     try:
-        configs = make_configs(a.lib, tmp)
+        configs = make_configs(a.lib, tmp, a.bin)
         if a.configs:
             keep = set(a.configs.split(","))
             configs = [c for c in configs if c.name in keep]
+        side_configs = configs
+        configs = [c for c in configs if not c.side_only]
         if "timing" in sections:
             log(f"timing: {len(configs)} configurations x {a.runs} runs x {len(a.workloads)} workloads")
             results = run_timing(a, tmp, configs, log)
@@ -847,7 +856,7 @@ def main():
                 report += ["", "### Memory", ""] + lines
         if "sidebyside" in sections:
             log(f"side by side: {len(SIDE_PAIRS)} pairs x {a.side_runs} rounds")
-            lines, v = run_side_by_side(a, tmp, configs, log)
+            lines, v = run_side_by_side(a, tmp, side_configs, log)
             verdicts["side"] = v
             report += ["", "### Side by side (one core each)", ""] + lines
         if "callgrind" in sections:
@@ -919,12 +928,20 @@ def targets(v):
         wall, cpu, iqr, lo, hi = side[(w, prof)]
         margin = 100 * (limit - 1)
         verdict = "met" if cpu <= limit else "**missed**"
-        if iqr > margin:
+        floor = side.get((w, "shimje" if prof.startswith("hpje") else "shim"))
+        if cpu > limit and floor and floor[1] > limit:
+            verdict += (f" - below the floor: the bare forwarding shim alone costs {floor[1]:.3f}x, "
+                        f"heapprof {cpu / floor[1]:.3f}x of that")
+        elif iqr > margin:
             verdict += f" - but inconclusive: the rounds' spread (IQR {iqr:.1f}%) is wider than the {margin:.0f}% margin"
         out.append(f"- side by side, {what}, {w}: CPU {cpu:.3f}x [{lo:.3f}-{hi:.3f}] (wall {wall:.3f}x) "
                    f"vs <= {limit}x: {verdict}")
 
     for w in SIDE_WORKLOADS:
+        for shim, what in (("shim", "glibc"), ("shimje", "jemalloc")):
+            if (w, shim) in side:
+                out.append(f"- side by side, {w}: a bare forwarding shim (no profiler) costs "
+                           f"{side[(w, shim)][1]:.3f}x over {what}: the floor of interposition")
         chk_side(w, "hp", 1.05, "default interval over glibc")
         chk_side(w, "hpje", 1.05, "default interval over jemalloc")
         chk_side(w, "hp64k", 1.15, "64 KiB over glibc")
