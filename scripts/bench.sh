@@ -10,7 +10,7 @@
 #                         [--no-install]
 #
 #   (default)   full run: 15 runs of every configuration, full sizes; about
-#               13-15 minutes on 2 cores (much longer on a loaded machine).
+#               20-24 minutes on 2 cores (much longer on a loaded machine).
 #   --quick     smoke test: 3 runs, a quarter of the sizes, fewer dump runs;
 #               1-2 minutes.
 #   --runs N    timing runs per configuration (rounds of the A/B/C... rotation)
@@ -54,7 +54,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift ;;
     --runs|--scale|--small-div|--workloads|--configs|--sections|--dump-runs|--dump-stacks|--cg-pairs|--side-runs|--side-scale)
       py_args+=("$1" "$2"); shift ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR == 1 { next } /^#/ { print; next } { exit }' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift

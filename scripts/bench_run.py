@@ -15,8 +15,9 @@ Sections (all by default; pick with --sections):
   sidebyside
             each (baseline, profiled) pair at the same time, one process
             pinned to each core, then again with the cores swapped: the two
-            runs of a pair see the same moment's machine, so the ratios hold
-            to about 1 % where the timing section's spread is 20 % or more;
+            runs of a pair see the same moment's machine, so the rounds'
+            ratios spread by a few per cent where the timing section's
+            spread is 20 % or more;
   callgrind instructions added per unsampled malloc+free pair;
   samplecost
             instructions and simulated cache misses of one sample;
@@ -277,7 +278,9 @@ def timing_tables(a, results, configs):
 
 # (baseline, profiled) pairs of the side-by-side section: the ones the
 # wall-time targets are about.
-SIDE_PAIRS = [("glibc", "shim")] + [p for p in PAIRS if not p[1].endswith("_s") and p[0] == "glibc"] + \
+# The first row is a control: glibc beside glibc shows the method's own
+# noise in every run.
+SIDE_PAIRS = [("glibc", "glibc"), ("glibc", "shim")] + [p for p in PAIRS if not p[1].endswith("_s") and p[0] == "glibc"] + \
     [("je", "shimje")] + [p for p in PAIRS if p[0] == "je"]
 SIDE_WORKLOADS = ("churn", "xthread")
 
@@ -300,9 +303,11 @@ def start_run(argv, env, tmp, extra_env, cpu):
 def finish_run(run, argv):
     """(wall s, CPU s, checksum) of a run start_run began."""
     proc, tmp, out, err = run
-    rc = proc.wait()
-    out.close()
-    err.close()
+    try:
+        rc = proc.wait()
+    finally:
+        out.close()
+        err.close()
     if rc != 0:
         with open(os.path.join(tmp, "stderr.txt")) as f:
             sys.stderr.write(f.read()[-2000:])
@@ -311,8 +316,20 @@ def finish_run(run, argv):
         st = f.read()
     with open(os.path.join(tmp, "stdout.txt")) as f:
         text = f.read()
-    return (int(field(st, "wall_ns")) / 1e9, int(field(st, "cpu_ns")) / 1e9,
-            field(text, "checksum"))
+    checksum = field(text, "checksum")
+    if not checksum:
+        raise SystemExit(f"bench: {' '.join(argv)} printed no checksum")
+    return int(field(st, "wall_ns")) / 1e9, int(field(st, "cpu_ns")) / 1e9, checksum
+
+
+def abandon(runs):
+    """Kill and reap what start_run began, when one of them failed."""
+    for proc, _, out, err in runs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        out.close()
+        err.close()
 
 
 def run_side_by_side(a, tmp, configs, log):
@@ -355,14 +372,18 @@ def run_side_by_side(a, tmp, configs, log):
                 rw, rc = 1.0, 1.0
                 for swap in (False, True):
                     runs = []
-                    for c, cpu, sub in ((by[base], cpu1 if swap else cpu0, "a"),
-                                        (by[prof], cpu0 if swap else cpu1, "b")):
-                        extra = dict(c.env)
-                        if c.preload:
-                            extra["LD_PRELOAD"] = " ".join(c.preload)
-                        runs.append(start_run(argv, base_env(tmp), os.path.join(tmp, sub),
-                                              extra, cpu))
-                    (wa, ca, sa), (wb, cb, sb) = (finish_run(x, argv) for x in runs)
+                    try:
+                        for c, cpu, sub in ((by[base], cpu1 if swap else cpu0, "a"),
+                                            (by[prof], cpu0 if swap else cpu1, "b")):
+                            extra = dict(c.env)
+                            if c.preload:
+                                extra["LD_PRELOAD"] = " ".join(c.preload)
+                            runs.append(start_run(argv, base_env(tmp), os.path.join(tmp, sub),
+                                                  extra, cpu))
+                        (wa, ca, sa), (wb, cb, sb) = [finish_run(x, argv) for x in runs]
+                    except BaseException:
+                        abandon(runs)
+                        raise
                     if sa != sb:
                         raise SystemExit(f"bench: {w}: checksums differ: {base} {sa}, {prof} {sb}")
                     rw *= wb / wa
@@ -815,6 +836,8 @@ def main():
     p.add_argument("--lib-desc", default="?", help="where the library was built from")
     a = p.parse_args()
     a.workloads = [w for w in a.workloads.split(",") if w]
+    if a.side_runs < 1:
+        raise SystemExit("bench: --side-runs must be at least 1")
     for w in a.workloads:
         if w not in WORKLOADS:
             raise SystemExit(f"bench: unknown workload {w}")
@@ -843,6 +866,8 @@ def main():
             configs = [c for c in configs if c.name in keep]
         side_configs = configs
         configs = [c for c in configs if not c.side_only]
+        if not configs:  # only side-by-side configurations were asked for
+            sections -= {"timing", "rss", "cachesim"}
         if "timing" in sections:
             log(f"timing: {len(configs)} configurations x {a.runs} runs x {len(a.workloads)} workloads")
             results = run_timing(a, tmp, configs, log)
@@ -855,7 +880,9 @@ def main():
                 verdicts["rss"] = v
                 report += ["", "### Memory", ""] + lines
         if "sidebyside" in sections:
-            log(f"side by side: {len(SIDE_PAIRS)} pairs x {a.side_runs} rounds")
+            names = {c.name for c in side_configs}
+            n_pairs = sum(b in names and p_ in names for b, p_ in SIDE_PAIRS)
+            log(f"side by side: {n_pairs} pairs x {a.side_runs} rounds")
             lines, v = run_side_by_side(a, tmp, side_configs, log)
             verdicts["side"] = v
             report += ["", "### Side by side (one core each)", ""] + lines

@@ -336,6 +336,7 @@ static bool thread_needed(void)
 void writer_start(void)
 {
     const hp_config *cfg = profiler_config();
+    int saved_errno = errno; /* from the constructor: main() must see none of ours */
     seq = dump_last_seq(cfg->out); /* continue after an exec in place */
     if (cfg->highwater)
         writer_hw_threshold = cfg->highwater;
@@ -357,6 +358,7 @@ void writer_start(void)
             log_line("cannot install the handler for signal %d: %s", (int)cfg->signal,
                      strerror(errno));
     }
+    errno = saved_errno;
 }
 
 void writer_atfork_child(void)

@@ -4,7 +4,7 @@
  * A thread of the profiler's own (all signals blocked, the reentrancy guard
  * held for its whole life), started only when a trigger needs it (signal,
  * period, high-water, limit), sleeps on a semaphore.  Anything that
- * wants a profile sets its bit in `pending` and writes a byte to the pipe;
+ * wants a profile sets its bit in `pending` and posts the semaphore;
  * both are async-signal-safe, so the dump signal's handler does exactly
  * that and nothing else.  The thread wakes, takes all pending bits at once
  * (requests that arrive during a dump coalesce into one next dump), checks
@@ -53,7 +53,8 @@ void writer_request(unsigned why);
  * (from the constructor). */
 void writer_start(void);
 
-/* fork(2), in the child: start afresh (new thread, sequence from 0001). */
+/* fork(2), in the child: start afresh (a new thread if a trigger needs
+ * one, sequence from 0001). */
 void writer_atfork_child(void);
 
 /* Stop the writer thread and wait until it is gone (a dump in progress

@@ -18,7 +18,8 @@
 static void *boot_malloc(size_t n);
 /* Starts at boot_malloc, so that malloc itself has no test for "resolved". */
 static void *(*next_malloc)(size_t) = boot_malloc;
-static void (*next_free)(void *);
+static void boot_free(void *p) { (void)p; } /* boot blocks are never given back */
+static void (*next_free)(void *) = boot_free;
 static void *(*next_calloc)(size_t, size_t);
 static void *(*next_realloc)(void *, size_t);
 
@@ -26,7 +27,7 @@ static __thread __attribute__((tls_model("initial-exec"))) int64_t budget = INT6
 
 static _Alignas(16) char boot[1 << 16];
 static size_t boot_used;
-static int resolving;
+static int resolving; /* before main: one thread */
 
 static void *boot_alloc(size_t n)
 {
@@ -46,11 +47,15 @@ static void resolve(void)
         return;
     resolving = 1;
     void *(*m)(size_t) = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
-    if (m)
-        next_malloc = m;
-    next_free = (void (*)(void *))dlsym(RTLD_NEXT, "free");
+    void (*f)(void *) = (void (*)(void *))dlsym(RTLD_NEXT, "free");
     next_calloc = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "calloc");
     next_realloc = (void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
+    /* free, then malloc, last: until then what dlsym allocates comes from
+     * boot, and frees of it are dropped. */
+    if (m && f && next_calloc && next_realloc) {
+        next_free = f;
+        next_malloc = m;
+    }
     resolving = 0;
 }
 
@@ -93,10 +98,10 @@ void *realloc(void *p, size_t n)
 {
     if (__builtin_expect(!next_realloc, 0))
         resolve();
-    if (__builtin_expect(in_boot(p), 0)) {
+    if (__builtin_expect(in_boot(p) || !next_realloc, 0)) {
         /* Rare (allocated before the constructor): copy out of the buffer. */
         void *q = malloc(n);
-        if (q) {
+        if (q && p) {
             size_t room = (size_t)(boot + sizeof boot - (char *)p);
             __builtin_memcpy(q, p, n < room ? n : room);
         }

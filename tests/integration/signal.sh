@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # integ_signal: HEAPPROF_SIGNAL writes a numbered profile when the signal
 # arrives (default SIGUSR2; a name or a number; 0/off leaves the signal
-# alone, and without another trigger heapprof then starts no thread).  Exact mode, so each profile's content is checked to the byte:
+# alone, and without another trigger heapprof then starts no writer
+# thread).  Exact mode, so each profile's content is checked to the byte:
 # a profile taken between two phases holds the first phase only.
 source "$(dirname "$0")/lib.sh"
 need_env PROG_TRIGGER

@@ -100,7 +100,7 @@ int main(int argc, char **argv)
 {
     struct sigaction old;
     if (argc < 2) {
-        fprintf(stderr, "usage: trigger probe|raise|raise-n|wait|run ...\n");
+        fprintf(stderr, "usage: trigger probe|raise|raise-n|wait|threads|run ...\n");
         return 64;
     }
     const char *mode = argv[1];
