@@ -138,28 +138,55 @@ def base_env(tmp):
     return env
 
 
-def run_once(argv, env, tmp, extra_env=None):
-    """Run argv through runstat with extra_env set for it alone; return
-    (wall seconds, max RSS KiB, stdout text, CPU seconds)."""
-    out_path = os.path.join(tmp, "stdout.txt")
-    err_path = os.path.join(tmp, "stderr.txt")
-    stat_path = os.path.join(tmp, "runstat.txt")
-    cmd = [RUNSTAT, stat_path]
+def start_run(argv, env, tmp, extra_env=None, cpu=None):
+    """Start argv through runstat in directory tmp, with extra_env set for it
+    alone, pinned to one CPU if cpu is given; finish_run collects it."""
+    os.makedirs(tmp, exist_ok=True)
+    cmd = [RUNSTAT, os.path.join(tmp, "runstat.txt")]
     for k, v in (extra_env or {}).items():
         cmd += ["-e", f"{k}={v}"]
     cmd += ["--"] + argv
-    with open(out_path, "w") as out, open(err_path, "w") as err:
-        rc = subprocess.call(cmd, env=env, stdout=out, stderr=err, cwd=tmp)
-    with open(out_path) as f:
-        text = f.read()
+    out = open(os.path.join(tmp, "stdout.txt"), "w")
+    err = open(os.path.join(tmp, "stderr.txt"), "w")
+    pin = None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu}))
+    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, cwd=tmp, preexec_fn=pin)
+    return proc, tmp, out, err
+
+
+def finish_run(run, argv):
+    """Wait for a run start_run began; return (wall seconds, max RSS KiB,
+    stdout text, CPU seconds)."""
+    proc, tmp, out, err = run
+    try:
+        rc = proc.wait()
+    finally:
+        out.close()
+        err.close()
     if rc != 0:
-        with open(err_path) as f:
+        with open(os.path.join(tmp, "stderr.txt")) as f:
             sys.stderr.write(f.read()[-2000:])
         raise SystemExit(f"bench: {' '.join(argv)} exited with {rc}")
-    with open(stat_path) as f:
+    with open(os.path.join(tmp, "stdout.txt")) as f:
+        text = f.read()
+    with open(os.path.join(tmp, "runstat.txt")) as f:
         st = f.read()
     return (int(field(st, "wall_ns")) / 1e9, int(field(st, "maxrss_kb")), text,
             int(field(st, "cpu_ns")) / 1e9)
+
+
+def abandon(runs):
+    """Kill and reap what start_run began, when one of them failed."""
+    for proc, _, out, err in runs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        out.close()
+        err.close()
+
+
+def run_once(argv, env, tmp, extra_env=None):
+    """start_run and finish_run, one run at a time."""
+    return finish_run(start_run(argv, env, tmp, extra_env), argv)
 
 
 def clean_outputs(tmp):
@@ -280,56 +307,9 @@ def timing_tables(a, results, configs):
 # wall-time targets are about.
 # The first row is a control: glibc beside glibc shows the method's own
 # noise in every run.
-SIDE_PAIRS = [("glibc", "glibc"), ("glibc", "shim")] + [p for p in PAIRS if not p[1].endswith("_s") and p[0] == "glibc"] + \
-    [("je", "shimje")] + [p for p in PAIRS if p[0] == "je"]
+SIDE_PAIRS = ([("glibc", "glibc"), ("glibc", "shim")] + [p for p in PAIRS if p[0] == "glibc"] +
+              [("je", "shimje")] + [p for p in PAIRS if p[0] == "je"])
 SIDE_WORKLOADS = ("churn", "xthread")
-
-
-def start_run(argv, env, tmp, extra_env, cpu):
-    """Start argv through runstat, pinned to one CPU; finish_run collects it."""
-    os.makedirs(tmp, exist_ok=True)
-    stat_path = os.path.join(tmp, "runstat.txt")
-    cmd = [RUNSTAT, stat_path]
-    for k, v in (extra_env or {}).items():
-        cmd += ["-e", f"{k}={v}"]
-    cmd += ["--"] + argv
-    out = open(os.path.join(tmp, "stdout.txt"), "w")
-    err = open(os.path.join(tmp, "stderr.txt"), "w")
-    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, cwd=tmp,
-                            preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))
-    return proc, tmp, out, err
-
-
-def finish_run(run, argv):
-    """(wall s, CPU s, checksum) of a run start_run began."""
-    proc, tmp, out, err = run
-    try:
-        rc = proc.wait()
-    finally:
-        out.close()
-        err.close()
-    if rc != 0:
-        with open(os.path.join(tmp, "stderr.txt")) as f:
-            sys.stderr.write(f.read()[-2000:])
-        raise SystemExit(f"bench: {' '.join(argv)} exited with {rc}")
-    with open(os.path.join(tmp, "runstat.txt")) as f:
-        st = f.read()
-    with open(os.path.join(tmp, "stdout.txt")) as f:
-        text = f.read()
-    checksum = field(text, "checksum")
-    if not checksum:
-        raise SystemExit(f"bench: {' '.join(argv)} printed no checksum")
-    return int(field(st, "wall_ns")) / 1e9, int(field(st, "cpu_ns")) / 1e9, checksum
-
-
-def abandon(runs):
-    """Kill and reap what start_run began, when one of them failed."""
-    for proc, _, out, err in runs:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        out.close()
-        err.close()
 
 
 def run_side_by_side(a, tmp, configs, log):
@@ -385,11 +365,13 @@ def run_side_by_side(a, tmp, configs, log):
                                 extra["LD_PRELOAD"] = " ".join(c.preload)
                             runs[sub] = start_run(argv, base_env(tmp), os.path.join(tmp, sub),
                                                   extra, cpu)
-                        (wa, ca, sa), (wb, cb, sb) = [finish_run(runs[x], argv) for x in ("a", "b")]
+                        (wa, _, ta_, ca), (wb, _, tb_, cb) = [finish_run(runs[x], argv)
+                                                              for x in ("a", "b")]
                     except BaseException:
                         abandon(runs.values())
                         raise
-                    if sa != sb:
+                    sa, sb = field(ta_, "checksum"), field(tb_, "checksum")
+                    if not sa or sa != sb:
                         raise SystemExit(f"bench: {w}: checksums differ: {base} {sa}, {prof} {sb}")
                     rw *= wb / wa
                     rc *= cb / ca

@@ -258,13 +258,9 @@ static pthread_t writer_tid;
 static int writer_running;
 static int writer_stop;
 
-static int swept; /* stale temporary files removed (once per process) */
-
 static void *writer_main(void *arg)
 {
     profiler_guard_enter(); /* for the thread's whole life */
-    if (!swept++)
-        dump_sweep_stale(profiler_config()->out);
     while (!__atomic_load_n(&writer_stop, __ATOMIC_ACQUIRE)) {
         double now = clock_mono_s(), next = -1;
         unsigned why = 0;
@@ -338,15 +334,12 @@ void writer_start(void)
     const hp_config *cfg = profiler_config();
     int saved_errno = errno; /* from the constructor: main() must see none of ours */
     seq = dump_last_seq(cfg->out); /* continue after an exec in place */
+    dump_sweep_stale(cfg->out);
     if (cfg->highwater)
         writer_hw_threshold = cfg->highwater;
     cgroup_start();
-    if (thread_needed()) {
+    if (thread_needed())
         start_thread();
-    } else {
-        swept = 1; /* the thread would have done it */
-        dump_sweep_stale(cfg->out);
-    }
     http_start();
     if (cfg->signal) {
         struct sigaction sa;

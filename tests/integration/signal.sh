@@ -138,8 +138,18 @@ run thr_def HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/td" -- "$PROG_TRIGGER" threads
 expect_rc thr_def 0
 grep -qx "threads 2" "$W/thr_def.out" ||
     fail "default config: expected the program's thread and heapprof's writer, found: $(grep '^threads' "$W/thr_def.out")"
+#    The start-up sweep of temporary files left by killed processes runs
+#    without the thread too: a dead process's goes, a live one's stays.
+true & dead=$!
+wait "$dead"
+stale="$W/to.$dead.0001.pb.gz.$dead.tmp" live="$W/to.$$.0001.pb.gz.$$.tmp"
+echo partial >"$stale"
+echo partial >"$live"
 run thr_off HEAPPROF_SAMPLE=1 HEAPPROF_SIGNAL=off HEAPPROF_OUT="$W/to" -- "$PROG_TRIGGER" threads
 expect_rc thr_off 0
+[[ ! -e $stale ]] || fail "HEAPPROF_SIGNAL=off: the stale $stale of dead process $dead was not removed"
+[[ -e $live ]] || fail "the temporary file $live of a live process (this test) was removed"
+rm -f "$live"
 no_heapprof_lines thr_off
 grep -qx "threads 1" "$W/thr_off.out" ||
     fail "HEAPPROF_SIGNAL=off and no other trigger: heapprof should start no thread, found: $(grep '^threads' "$W/thr_off.out")"
