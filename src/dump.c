@@ -5,11 +5,15 @@
  * weights (sampler.c), so a profile reads them without touching the live
  * table: objects = objs / SAMPLER_OBJ_ONE rounded, bytes as stored.  The
  * four counters of a record are read one by one while the program runs on,
- * so a profile is a near-instant, not an atomic, view: a sample taken during
- * the read may show in alloc_* but not yet in inuse_*.
+ * and the records one by one as the encoder asks for them, so a profile is
+ * a view over the time it takes to write, not an atomic one: a sample taken
+ * meanwhile may show in alloc_* but not yet in inuse_*, or in one stack
+ * and not in another.
  *
- * Memory: the sample array is malloc'd here; the guard keeps it out of the
- * profile, and a failure to get it fails this dump only.
+ * Memory: nothing per stack.  Records go to the encoder one at a time
+ * (stack_walk), so a dump's own memory grows with the distinct locations
+ * and names, not with the stacks; what it does allocate is malloc'd, kept
+ * out of the profile by the guard, and a failure fails this dump only.
  */
 #define _GNU_SOURCE
 #include "dump.h"
@@ -128,38 +132,30 @@ static uint32_t label(pprof_label *l, uint32_t set, const stack_values *v, bool 
     return (uint32_t)n + NUM_LABELS;
 }
 
-typedef struct collected {
-    pprof_sample *samples;
-    pprof_label *labels;
-    size_t n;
-} collected;
+/* The stacks to write, handed to the encoder one at a time (pprof_next_fn)
+ * so that no per-stack array is built: the stacks that existed when the walk
+ * began, with anything to show (relative to base when given).  Ones created
+ * during the walk (the list is newest first) wait for the next profile. */
+typedef struct stack_walk {
+    const dump_snapshot *base;
+    const stack_rec *r; /* next record to look at */
+    uint64_t limit;     /* stack ids below this existed at the start */
+    bool sampled;
+    pprof_label labels[NLABELS]; /* the current sample's, reused */
+} stack_walk;
 
-/* One pprof_sample per stack with anything to show (relative to base when
- * given).  0 or ENOMEM. */
-static int collect(collected *c, const dump_snapshot *base)
+static int next_stack(void *ctx, pprof_sample *s)
 {
-    /* The stacks that exist now; ones created during the walk (the list is
-     * newest first) wait for the next profile.  Labels are packed: most
-     * samples have NUM_LABELS, and reserving room for the deepest label
-     * set on each would make the array several times larger (a profile of
-     * 100k stacks wrote 70 MB of it).  Grown when component labels come. */
-    size_t cap = (size_t)stacks_count(), n = 0, nl = 0, lcap = (cap + 1) * NUM_LABELS + NLABELS;
-    c->samples = fault_malloc((cap + 1) * sizeof *c->samples);
-    c->labels = fault_malloc(lcap * sizeof *c->labels);
-    if (!c->samples || !c->labels) {
-        free(c->samples);
-        free(c->labels);
-        return ENOMEM;
-    }
-    bool sampled = profiler_mean() != 1;
-    for (stack_rec *r = stacks_first(); r && n < cap; r = r->next_all) {
-        if (r->id >= cap)
+    stack_walk *w = ctx;
+    while (w->r) {
+        const stack_rec *r = w->r;
+        w->r = r->next_all;
+        if (r->id >= w->limit)
             continue;
         stack_values v;
         read_values(r, &v);
-        if (base && r->id < base->n)
-            subtract(&v, &base->v[r->id]);
-        pprof_sample *s = &c->samples[n];
+        if (w->base && r->id < w->base->n)
+            subtract(&v, &w->base->v[r->id]);
         s->pcs = r->pcs;
         s->depth = r->depth;
         s->values[0] = stacks_objects(v.objs[0]);
@@ -168,24 +164,10 @@ static int collect(collected *c, const dump_snapshot *base)
         s->values[3] = (int64_t)v.bytes[1];
         if (!(s->values[0] | s->values[1] | s->values[2] | s->values[3]))
             continue;
-        if (lcap - nl < NLABELS) {
-            pprof_label *l = fault_realloc(c->labels, 2 * lcap * sizeof *l);
-            if (!l) {
-                free(c->samples);
-                free(c->labels);
-                return ENOMEM;
-            }
-            c->labels = l;
-            lcap *= 2;
-        }
-        s->nlabels = label(&c->labels[nl], r->labels, &v, sampled);
-        s->labels = (pprof_label *)(uintptr_t)nl; /* an offset until the array stops moving */
-        nl += s->nlabels;
-        n++;
+        s->nlabels = label(w->labels, r->labels, &v, w->sampled);
+        s->labels = w->labels;
+        return 1;
     }
-    for (size_t i = 0; i < n; i++)
-        c->samples[i].labels = c->labels + (uintptr_t)c->samples[i].labels;
-    c->n = n;
     return 0;
 }
 
@@ -221,10 +203,6 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
 {
     if (!sym && !(sym = symbols_new()))
         return ENOMEM;
-    collected c;
-    int err = collect(&c, opt ? opt->base : NULL);
-    if (err)
-        return err;
     /* Libraries dlclose()d since their stacks were recorded: still named
      * (retired.h).  Unreadable maps: no names, still a profile. */
     hp_mapping *retired;
@@ -241,21 +219,24 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
     for (int i = 0; i < nc; i++)
         cp[i] = lines[i];
     uint64_t mean = profiler_mean();
+    stack_walk walk = {
+        .base = opt ? opt->base : NULL,
+        .r = stacks_first(),
+        .limit = stacks_count(),
+        .sampled = mean != 1,
+    };
     pprof_profile prof = {
         .time_nanos = clock_ns(CLOCK_REALTIME),
         .duration_nanos = clock_ns(CLOCK_MONOTONIC) - profiler_start_ns(),
         .period = (int64_t)(mean ? mean : profiler_config()->sample),
         .default_alloc = opt && opt->default_alloc,
-        .samples = c.samples,
-        .nsamples = c.n,
+        .next = next_stack,
+        .next_ctx = &walk,
         .comments = cp,
         .ncomments = (size_t)nc,
         .symbols = pprof_symbols_from(sym),
     };
-    err = pprof_write_gz(&prof, fd);
-    free(c.samples);
-    free(c.labels);
-    return err;
+    return pprof_write_gz(&prof, fd);
 }
 
 static int write_file(const char *tmp, const dump_info *info)

@@ -1,7 +1,7 @@
 /*
  * pprof.c - see pprof.h.
  *
- * Data model.  Encoding happens in two phases over one `builder`:
+ * Data model.  Encoding happens in three steps over one `builder`:
  *
  *  1. Interning.  Every string, function and location gets a dense index in
  *     first-seen order, found again through open-addressing hash tables:
@@ -13,16 +13,27 @@
  *       funcs[]     per Function (id = index + 1), the string index of its name.
  *       locs[]      per Location (id = index + 1): address, mapping id, and
  *                   function id (0: unknown name, the Location gets no Line).
- *       ids[]       all samples' location ids back to back, sample i owning
- *                   samples[i].depth entries starting where sample i-1 ended.
  *     Mapping ids are the symbol source's mapping indices + 1; its mappings
  *     are sorted and disjoint, so one binary search finds an address's.
  *
- *  2. Viewing.  Only once interning is complete (and the arrays above stop
- *     moving) are the protobuf-c structs built, each kind in one bulk array
- *     with a parallel array of pointers, because protobuf-c wants `T **`.
- *     They point into the interning arrays and into the caller's sample
- *     values, which are read but never written through.
+ *  2. Samples, streamed.  Each sample is read, its locations and label
+ *     strings interned, and packed at once from scratch arrays reused for
+ *     the next one.  Nothing is kept per sample: a profile of 100k stacks
+ *     used to build ~80 MiB of per-sample arrays, which cost page faults on
+ *     every dump and showed as the profiler's own memory.
+ *
+ *  3. Viewing.  Only once every sample is out (and the arrays above stop
+ *     moving) are the protobuf-c structs for the rest built, each kind in
+ *     one bulk array with a parallel array of pointers, because protobuf-c
+ *     wants `T **`, and packed as one Profile message with no samples.
+ *
+ * The wire format allows this split: a message's fields may come in any
+ * order and repeated ones are concatenated, so samples written before the
+ * string table decode the same (pprof and protobuf-c both resolve string
+ * indices only after the whole message is read).  Each sample is written
+ * as that field is: its key (field number from the generated descriptor,
+ * length-delimited), its length, and the Sample message packed by
+ * protobuf-c.
  *
  * Invariants: hash tables are powers of two, at most half full, and hold
  * index + 1 (0 marks an empty slot).  Every allocation is owned by the builder
@@ -31,6 +42,7 @@
  * pprof_write_gz never holds the whole serialized profile: protobuf-c packs
  * into a ProtobufCBuffer whose append callback stages bytes into a fixed
  * buffer and feeds full chunks to deflate, which writes straight to the fd.
+ * A write error stops the encode at the next sample.
  */
 #include "pprof.h"
 
@@ -95,8 +107,18 @@ typedef struct builder {
     int64_t (*map_strs)[2]; /* per mapping: path and build-id string indices */
     size_t nmaps;
 
+    /* step 2's scratch, for one sample at a time */
     uint64_t *ids;
-    size_t nlabels;          /* all samples' labels, back to back in pb_labels */
+    size_t ids_cap;
+    pb_label *labels;
+    pb_label **label_ptrs;
+    size_t labels_cap, label_ptrs_cap;
+    /* Labels repeat a handful of strings (the same key and unit pointers on
+     * every sample): a pointer-keyed memo in front of intern() spares a
+     * hash and a strcmp per string, millions of them for 100k stacks. */
+    struct { const char *p; int64_t idx; } memo[64];
+    uint64_t sample_key; /* Profile.sample's field key on the wire */
+
     int64_t *comments;
     int64_t type_str[PPROF_NVALUES], unit_str[PPROF_NVALUES];
     int64_t space_str, bytes_str;
@@ -105,8 +127,6 @@ typedef struct builder {
     pb_profile msg;
     pb_value_type vtypes[PPROF_NVALUES + 1];
     pb_value_type *vtype_ptrs[PPROF_NVALUES];
-    pb_sample *pb_samples;
-    pb_sample **pb_sample_ptrs;
     pb_mapping *pb_maps;
     pb_mapping **pb_map_ptrs;
     pb_location *pb_locs;
@@ -115,9 +135,13 @@ typedef struct builder {
     pb_line **pb_line_ptrs;
     pb_function *pb_funcs;
     pb_function **pb_func_ptrs;
-    pb_label *pb_labels;
-    pb_label **pb_label_ptrs;
 } builder;
+
+/* Where packed bytes go: a ProtobufCBuffer that remembers its first error. */
+typedef struct sink {
+    ProtobufCBuffer base; /* first, so append callbacks can cast back */
+    int err;              /* first error; later appends are dropped */
+} sink;
 
 /* ---- memory -------------------------------------------------------------- */
 
@@ -171,11 +195,9 @@ static void builder_free(builder *b)
     free(b->maps);
     free(b->map_strs);
     free(b->ids);
-    free(b->pb_labels);
-    free(b->pb_label_ptrs);
+    free(b->labels);
+    free(b->label_ptrs);
     free(b->comments);
-    free(b->pb_samples);
-    free(b->pb_sample_ptrs);
     free(b->pb_maps);
     free(b->pb_map_ptrs);
     free(b->pb_locs);
@@ -357,9 +379,9 @@ static int intern_pc(builder *b, uint64_t pc, uint64_t *out)
     return 0;
 }
 
-/* ---- phase 1: interning -------------------------------------------------- */
+/* ---- step 1: interning what every profile has ---------------------------- */
 
-static int intern_all(builder *b)
+static int intern_fixed(builder *b)
 {
     static const char *const type_names[PPROF_NVALUES][2] = {
         { "alloc_objects", "count" }, { "alloc_space", "bytes" },
@@ -390,8 +412,9 @@ static int intern_all(builder *b)
         if (intern(b, p->comments[i], &b->comments[i]))
             return ENOMEM;
 
-    /* Mapping strings are interned here because phase 2 must not touch the
-     * string table any more: the view points at it. */
+    /* Mapping strings are interned here because step 3 must not touch the
+     * string table any more: the view points at it.  (Samples intern
+     * theirs in step 2, before the view exists.) */
     b->nmaps = sy->mapping_count ? sy->mapping_count(sy->ctx) : 0;
     if (b->nmaps >= UINT32_MAX || !(b->maps = alloc_array(b->nmaps, sizeof *b->maps)) ||
         !(b->map_strs = alloc_array(b->nmaps, sizeof *b->map_strs)))
@@ -406,63 +429,112 @@ static int intern_all(builder *b)
             return ENOMEM;
     }
 
-    size_t total = 0;
-    for (size_t i = 0; i < p->nsamples; i++)
-        if (__builtin_add_overflow(total, (size_t)p->samples[i].depth, &total))
-            return ENOMEM;
-    if (!(b->ids = alloc_array(total, sizeof *b->ids)))
-        return ENOMEM;
-    uint64_t *id = b->ids;
-    for (size_t i = 0; i < p->nsamples; i++) {
-        const pprof_sample *s = &p->samples[i];
-        for (uint32_t k = 0; k < s->depth; k++)
-            if (intern_pc(b, s->pcs[k], id++))
-                return ENOMEM;
-    }
-
-    /* Label messages hold string indices, not pointers, so they can be
-     * built now, once, rather than noted here and copied in phase 2. */
-    size_t nl = 0;
-    for (size_t i = 0; i < p->nsamples; i++)
-        nl += p->samples[i].nlabels;
-    if (!(b->pb_labels = alloc_array(nl, sizeof *b->pb_labels)))
-        return ENOMEM;
-    b->nlabels = nl;
-    /* Labels repeat a handful of strings (the same key and unit pointers on
-     * every sample): a pointer-keyed memo in front of intern() spares a
-     * hash and a strcmp per string, millions of them for 100k stacks. */
-    struct { const char *p; int64_t idx; } memo[64] = {{0}};
-#define INTERN_MEMO(str, out)                                                  \
-    do {                                                                       \
-        const char *s_ = (str);                                                \
-        size_t h_ = ((uintptr_t)s_ >> 3) & 63;                                 \
-        if (memo[h_].p != s_ || !s_) {                                         \
-            if (intern(b, s_, &memo[h_].idx))                                  \
-                return ENOMEM;                                                 \
-            memo[h_].p = s_;                                                   \
-        }                                                                      \
-        (out) = memo[h_].idx;                                                  \
-    } while (0)
-    pb_label *pl = b->pb_labels;
-    for (size_t i = 0; i < p->nsamples; i++) {
-        const pprof_sample *s = &p->samples[i];
-        for (uint32_t k = 0; k < s->nlabels; k++, pl++) {
-            const pprof_label *l = &s->labels[k];
-            perftools__profiles__label__init(pl);
-            INTERN_MEMO(l->key, pl->key);
-            if (l->str) {
-                INTERN_MEMO(l->str, pl->str);
-            } else {
-                pl->num = l->num;
-                INTERN_MEMO(l->num_unit, pl->num_unit);
-            }
-        }
-    }
-#undef INTERN_MEMO
     return 0;
 }
 
-/* ---- phase 2: the protobuf-c view ---------------------------------------- */
+/* ---- step 2: samples, one at a time -------------------------------------- */
+
+/* The next sample, from the callback or the array: 1, 0 at the end, or
+ * -errno. */
+static int next_sample(builder *b, size_t *i, pprof_sample *s)
+{
+    const pprof_profile *p = b->p;
+    if (p->next)
+        return p->next(p->next_ctx, s);
+    if (*i >= p->nsamples)
+        return 0;
+    *s = p->samples[(*i)++];
+    return 1;
+}
+
+static int intern_memo(builder *b, const char *s, int64_t *out)
+{
+    size_t h = ((uintptr_t)s >> 3) & 63;
+    if (!s || b->memo[h].p != s) {
+        if (intern(b, s, &b->memo[h].idx))
+            return ENOMEM;
+        b->memo[h].p = s;
+    }
+    *out = b->memo[h].idx;
+    return 0;
+}
+
+/* Protobuf's base-128 varint; returns its length (at most 10). */
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    for (; v >= 0x80; v >>= 7)
+        p[n++] = (uint8_t)(v | 0x80);
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+/* Interns one sample's locations and label strings and packs it. */
+static int pack_sample(builder *b, const pprof_sample *s, ProtobufCBuffer *out)
+{
+    while (b->ids_cap < s->depth)
+        RESERVE(b->ids, b->ids_cap, b->ids_cap);
+    for (uint32_t k = 0; k < s->depth; k++)
+        if (intern_pc(b, s->pcs[k], &b->ids[k]))
+            return ENOMEM;
+
+    while (b->labels_cap < s->nlabels)
+        RESERVE(b->labels, b->labels_cap, b->labels_cap);
+    while (b->label_ptrs_cap < s->nlabels)
+        RESERVE(b->label_ptrs, b->label_ptrs_cap, b->label_ptrs_cap);
+    for (uint32_t k = 0; k < s->nlabels; k++) {
+        const pprof_label *l = &s->labels[k];
+        pb_label *pl = &b->labels[k];
+        perftools__profiles__label__init(pl);
+        if (intern_memo(b, l->key, &pl->key))
+            return ENOMEM;
+        if (l->str) {
+            if (intern_memo(b, l->str, &pl->str))
+                return ENOMEM;
+        } else {
+            pl->num = l->num;
+            if (intern_memo(b, l->num_unit, &pl->num_unit))
+                return ENOMEM;
+        }
+        b->label_ptrs[k] = pl;
+    }
+
+    pb_sample ps;
+    perftools__profiles__sample__init(&ps);
+    ps.n_location_id = s->depth;
+    ps.location_id = b->ids;
+    ps.n_value = PPROF_NVALUES;
+    ps.value = (int64_t *)s->values; /* only read by packing */
+    ps.n_label = s->nlabels;
+    ps.label = b->label_ptrs;
+    /* As a Profile's field: its key, its length, then the message. */
+    uint8_t head[1 + 2 * 10];
+    size_t n = put_varint(head, b->sample_key);
+    n += put_varint(head + n, perftools__profiles__sample__get_packed_size(&ps));
+    out->append(out, n, head);
+    perftools__profiles__sample__pack_to_buffer(&ps, out);
+    return 0;
+}
+
+static int stream_samples(builder *b, sink *out)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(&perftools__profiles__profile__descriptor, "sample");
+    if (!f)
+        return EINVAL;
+    b->sample_key = (uint64_t)f->id << 3 | PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+    pprof_sample s;
+    size_t i = 0;
+    int r;
+    while ((r = next_sample(b, &i, &s)) > 0) {
+        int err = pack_sample(b, &s, &out->base);
+        if (err || (err = out->err))
+            return err;
+    }
+    return -r;
+}
+
+/* ---- step 3: the protobuf-c view of the rest ----------------------------- */
 
 /* Allocates a bulk array of n messages and its array of pointers. */
 #define ALLOC_MSGS(arr, ptrs, n)                                               \
@@ -499,27 +571,6 @@ static int build_view(builder *b)
     m->n_string_table = b->nstrs;
     m->string_table = b->strs;
 
-    ALLOC_MSGS(b->pb_samples, b->pb_sample_ptrs, p->nsamples);
-    if (!(b->pb_label_ptrs = alloc_array(b->nlabels, sizeof *b->pb_label_ptrs)))
-        return ENOMEM;
-    uint64_t *ids = b->ids;
-    size_t li = 0;
-    for (size_t i = 0; i < p->nsamples; i++) {
-        pb_sample *s = &b->pb_samples[i];
-        perftools__profiles__sample__init(s);
-        s->n_location_id = p->samples[i].depth;
-        s->location_id = ids;
-        ids += p->samples[i].depth;
-        s->n_label = p->samples[i].nlabels;
-        s->label = &b->pb_label_ptrs[li];
-        for (uint32_t k = 0; k < p->samples[i].nlabels; k++, li++)
-            b->pb_label_ptrs[li] = &b->pb_labels[li];
-        s->n_value = PPROF_NVALUES;
-        s->value = (int64_t *)p->samples[i].values; /* only read by packing */
-        b->pb_sample_ptrs[i] = s;
-    }
-    m->n_sample = p->nsamples;
-    m->sample = b->pb_sample_ptrs;
 
     /* No has_* flags as a rule: pprof then still symbolizes these mappings
      * itself when it finds the binaries, adding files and lines to our
@@ -578,46 +629,80 @@ static int build_view(builder *b)
     return 0;
 }
 
-static int build(builder *b, const pprof_profile *p)
-{
-    memset(b, 0, sizeof *b);
-    b->p = p;
-    if (p->nsamples && !p->samples)
-        return EINVAL;
-    int err = intern_all(b);
-    if (!err)
-        err = build_view(b);
-    return err;
-}
-
-int pprof_encode(const pprof_profile *p, uint8_t **out, size_t *len)
+/* Steps 1-3 into out.  0 or an errno (the sink's first error included). */
+static int encode(const pprof_profile *p, sink *out)
 {
     builder b;
-    int err = build(&b, p);
+    memset(&b, 0, sizeof b);
+    b.p = p;
+    int err = p->nsamples && !p->samples && !p->next ? EINVAL : 0;
+    if (!err)
+        err = intern_fixed(&b);
+    if (!err)
+        err = stream_samples(&b, out);
+    if (!err)
+        err = build_view(&b);
     if (!err) {
-        size_t n = perftools__profiles__profile__get_packed_size(&b.msg);
-        uint8_t *buf = fault_malloc(n ? n : 1);
-        if (!buf)
-            err = ENOMEM;
-        else if (perftools__profiles__profile__pack(&b.msg, buf) != n) {
-            free(buf);
-            err = EIO;
-        } else {
-            *out = buf;
-            *len = n;
-        }
+        perftools__profiles__profile__pack_to_buffer(&b.msg, &out->base);
+        err = out->err;
     }
     builder_free(&b);
     return err;
 }
 
+/* ---- into memory ---------------------------------------------------------- */
+
+typedef struct mem_sink {
+    sink s;
+    uint8_t *buf;
+    size_t len, cap;
+} mem_sink;
+
+static void mem_append(ProtobufCBuffer *buf, size_t len, const uint8_t *data)
+{
+    mem_sink *m = (mem_sink *)buf;
+    if (m->s.err || !len)
+        return;
+    if (len > m->cap - m->len) {
+        size_t ncap = m->cap ? m->cap : 4096;
+        while (ncap - m->len < len) {
+            if (ncap > SIZE_MAX / 2) {
+                m->s.err = ENOMEM;
+                return;
+            }
+            ncap *= 2;
+        }
+        uint8_t *nb = fault_realloc(m->buf, ncap);
+        if (!nb) {
+            m->s.err = ENOMEM;
+            return;
+        }
+        m->buf = nb;
+        m->cap = ncap;
+    }
+    memcpy(m->buf + m->len, data, len);
+    m->len += len;
+}
+
+int pprof_encode(const pprof_profile *p, uint8_t **out, size_t *len)
+{
+    mem_sink m = { .s.base.append = mem_append };
+    int err = encode(p, &m.s);
+    if (err) {
+        free(m.buf);
+        return err;
+    }
+    *out = m.buf;
+    *len = m.len;
+    return 0;
+}
+
 /* ---- gzip streaming ------------------------------------------------------ */
 
 typedef struct gz_sink {
-    ProtobufCBuffer base; /* first, so the append callback can cast back */
+    sink s; /* first, so the append callback can cast back */
     z_stream zs;
     int fd;
-    int err;     /* first error; later appends are dropped */
     size_t fill; /* bytes staged in `in` */
     uint8_t in[GZ_IN];
     uint8_t out[GZ_OUT];
@@ -652,15 +737,15 @@ static void gz_deflate(gz_sink *g, int flush)
         g->zs.avail_out = GZ_OUT;
         r = deflate(&g->zs, flush);
         if (r == Z_STREAM_ERROR) {
-            g->err = EIO;
+            g->s.err = EIO;
             return;
         }
         size_t have = GZ_OUT - g->zs.avail_out;
-        if (have && (g->err = write_all(g->fd, g->out, have)))
+        if (have && (g->s.err = write_all(g->fd, g->out, have)))
             return;
     } while (g->zs.avail_out == 0);
     if (flush == Z_FINISH && r != Z_STREAM_END)
-        g->err = EIO;
+        g->s.err = EIO;
 }
 
 /* zlib's own memory goes through the same allocation seam as ours. */
@@ -673,7 +758,7 @@ static void gz_zfree(voidpf opaque, voidpf p) { free(p); }
 static void gz_append(ProtobufCBuffer *buf, size_t len, const uint8_t *data)
 {
     gz_sink *g = (gz_sink *)buf;
-    while (len && !g->err) {
+    while (len && !g->s.err) {
         size_t n = GZ_IN - g->fill;
         if (n > len)
             n = len;
@@ -688,35 +773,30 @@ static void gz_append(ProtobufCBuffer *buf, size_t len, const uint8_t *data)
 
 int pprof_write_gz(const pprof_profile *p, int fd)
 {
-    builder b;
-    int err = build(&b, p);
-    gz_sink *g = NULL;
-    if (!err && !(g = fault_malloc(sizeof *g)))
-        err = ENOMEM;
-    if (!err) {
-        memset(&g->zs, 0, sizeof g->zs);
-        g->zs.zalloc = gz_zalloc;
-        g->zs.zfree = gz_zfree;
-        g->base.append = gz_append;
-        g->fd = fd;
-        g->err = 0;
-        g->fill = 0;
-        /* Level 1: profiles are repetitive and compress well even at the
-         * fastest level; the writer thread's latency matters more. */
-        int r = deflateInit2(&g->zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
-                             Z_DEFAULT_STRATEGY);
-        if (r != Z_OK) {
-            err = r == Z_MEM_ERROR ? ENOMEM : EINVAL;
-        } else {
-            perftools__profiles__profile__pack_to_buffer(&b.msg, &g->base);
-            if (!g->err)
-                gz_deflate(g, Z_FINISH);
-            err = g->err;
-            deflateEnd(&g->zs);
+    gz_sink *g = fault_malloc(sizeof *g);
+    if (!g)
+        return ENOMEM;
+    memset(&g->zs, 0, sizeof g->zs);
+    g->zs.zalloc = gz_zalloc;
+    g->zs.zfree = gz_zfree;
+    g->s = (sink){ .base.append = gz_append };
+    g->fd = fd;
+    g->fill = 0;
+    /* Level 1: profiles are repetitive and compress well even at the
+     * fastest level; the writer thread's latency matters more. */
+    int r = deflateInit2(&g->zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    int err;
+    if (r != Z_OK) {
+        err = r == Z_MEM_ERROR ? ENOMEM : EINVAL;
+    } else {
+        err = encode(p, &g->s);
+        if (!err) {
+            gz_deflate(g, Z_FINISH);
+            err = g->s.err;
         }
+        deflateEnd(&g->zs);
     }
     free(g);
-    builder_free(&b);
     return err;
 }
 

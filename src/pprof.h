@@ -6,6 +6,13 @@
  * encoder interns strings, functions, locations and mappings, builds the
  * protobuf-c message and streams it through zlib into a file descriptor.
  *
+ * Samples come from an array or, one at a time, from a callback; either
+ * way each is encoded as soon as it is read, so the encoder's memory grows
+ * with the distinct locations, functions and strings, not with the number
+ * of samples (a profile of 100k stacks once built ~80 MiB of per-sample
+ * arrays).  Everything a sample points to (pcs, label strings) must stay
+ * valid until the encode returns; its labels array may be reused.
+ *
  * Sample types, in this order (pprof's heap convention):
  *   alloc_objects/count, alloc_space/bytes, inuse_objects/count, inuse_space/bytes
  * period_type space/bytes, period = mean sampling interval,
@@ -56,13 +63,18 @@ typedef struct pprof_symbols {
 /* A pprof_symbols view of a live symbolizer. */
 pprof_symbols pprof_symbols_from(symbolizer *s);
 
+/* The next sample into *out: 1, or 0 when there are no more, or -errno. */
+typedef int (*pprof_next_fn)(void *ctx, pprof_sample *out);
+
 typedef struct pprof_profile {
     int64_t time_nanos;     /* wall clock when the profile was taken */
     int64_t duration_nanos; /* since the profiler started */
     int64_t period;         /* mean sampling interval in bytes */
     bool default_alloc;     /* default sample type alloc_space (else inuse_space) */
-    const pprof_sample *samples;
+    const pprof_sample *samples; /* used when next is NULL */
     size_t nsamples;
+    pprof_next_fn next;
+    void *next_ctx;
     const char *const *comments; /* shown by `go tool pprof -comments` */
     size_t ncomments;
     pprof_symbols symbols;
