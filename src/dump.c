@@ -203,6 +203,12 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
 {
     if (!sym && !(sym = symbols_new()))
         return ENOMEM;
+    /* The stacks to write are fixed first, before the maps are read: a
+     * stack recorded later could come from a library loaded since, which
+     * the symbolizer would not know.  The limit before the head, so that a
+     * record published in between is skipped by its id. */
+    uint64_t limit = stacks_count();
+    const stack_rec *head = stacks_first();
     /* Libraries dlclose()d since their stacks were recorded: still named
      * (retired.h).  Unreadable maps: no names, still a profile. */
     hp_mapping *retired;
@@ -221,8 +227,8 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
     uint64_t mean = profiler_mean();
     stack_walk walk = {
         .base = opt ? opt->base : NULL,
-        .r = stacks_first(),
-        .limit = stacks_count(),
+        .r = head,
+        .limit = limit,
         .sampled = mean != 1,
     };
     pprof_profile prof = {

@@ -49,7 +49,9 @@ uint64_t dump_last_seq(const char *prefix);
  * writing (see dump.c). */
 void dump_sweep_stale(const char *prefix);
 
-/* Write a profile (gzipped) to an open descriptor.  0 or an errno. */
+/* Write a profile (gzipped) to an open descriptor.  0 or an errno; after
+ * an error the descriptor may hold part of a gzip stream (the caller
+ * discards it: a temporary file, or a memory file). */
 int dump_to_fd(int fd, const dump_info *info, const dump_options *opt);
 
 /* Extra comment lines for every profile (for example cgroup figures), from

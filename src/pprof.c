@@ -7,7 +7,8 @@
  *     first-seen order, found again through open-addressing hash tables:
  *       strs[]      the string table; strs[0] is "".  Entries are borrowed
  *                   pointers (symbol names, mapping paths, the caller's
- *                   comments) that stay valid until the encode returns.
+ *                   comments, the samples' label strings) that stay valid
+ *                   and unchanged until the encode returns.
  *       str_func[]  per string, the id of the Function named by it (0: none),
  *                   so deduplicating functions by name costs no second table.
  *       funcs[]     per Function (id = index + 1), the string index of its name.
@@ -29,15 +30,18 @@
  *
  * The wire format allows this split: a message's fields may come in any
  * order and repeated ones are concatenated, so samples written before the
- * string table decode the same (pprof and protobuf-c both resolve string
- * indices only after the whole message is read).  Each sample is written
+ * string table decode the same: protobuf-c's unpack joins the repeated
+ * occurrences, and string indices are looked up only once the whole
+ * message is read (pprof's postDecode, the CLI's checks after unpacking).  Each sample is written
  * as that field is: its key (field number from the generated descriptor,
  * length-delimited), its length, and the Sample message packed by
  * protobuf-c.
  *
  * Invariants: hash tables are powers of two, at most half full, and hold
  * index + 1 (0 marks an empty slot).  Every allocation is owned by the builder
- * and released by builder_free, so each error path is a plain return.
+ * and released by builder_free, or by the sink (the memory buffer, the gzip
+ * state) and released by its encode function, so each error path is a
+ * plain return.
  *
  * pprof_write_gz never holds the whole serialized profile: protobuf-c packs
  * into a ProtobufCBuffer whose append callback stages bytes into a fixed
@@ -123,7 +127,7 @@ typedef struct builder {
     int64_t type_str[PPROF_NVALUES], unit_str[PPROF_NVALUES];
     int64_t space_str, bytes_str;
 
-    /* phase 2: the protobuf-c view */
+    /* step 3: the protobuf-c view of the rest */
     pb_profile msg;
     pb_value_type vtypes[PPROF_NVALUES + 1];
     pb_value_type *vtype_ptrs[PPROF_NVALUES];
@@ -449,8 +453,12 @@ static int next_sample(builder *b, size_t *i, pprof_sample *s)
 
 static int intern_memo(builder *b, const char *s, int64_t *out)
 {
+    if (!s) {
+        *out = 0;
+        return 0;
+    }
     size_t h = ((uintptr_t)s >> 3) & 63;
-    if (!s || b->memo[h].p != s) {
+    if (b->memo[h].p != s) {
         if (intern(b, s, &b->memo[h].idx))
             return ENOMEM;
         b->memo[h].p = s;
@@ -508,7 +516,7 @@ static int pack_sample(builder *b, const pprof_sample *s, ProtobufCBuffer *out)
     ps.n_label = s->nlabels;
     ps.label = b->label_ptrs;
     /* As a Profile's field: its key, its length, then the message. */
-    uint8_t head[1 + 2 * 10];
+    uint8_t head[2 * 10]; /* two varints */
     size_t n = put_varint(head, b->sample_key);
     n += put_varint(head + n, perftools__profiles__sample__get_packed_size(&ps));
     out->append(out, n, head);

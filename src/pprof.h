@@ -10,8 +10,9 @@
  * way each is encoded as soon as it is read, so the encoder's memory grows
  * with the distinct locations, functions and strings, not with the number
  * of samples (a profile of 100k stacks once built ~80 MiB of per-sample
- * arrays).  Everything a sample points to (pcs, label strings) must stay
- * valid until the encode returns; its labels array may be reused.
+ * arrays).  A sample's label strings are borrowed: they must stay valid and
+ * unchanged until the encode returns.  Its pcs and labels array need only
+ * last until the next sample is asked for, and may be reused.
  *
  * Sample types, in this order (pprof's heap convention):
  *   alloc_objects/count, alloc_space/bytes, inuse_objects/count, inuse_space/bytes
@@ -83,7 +84,9 @@ typedef struct pprof_profile {
 /* Serialize (uncompressed) into a malloc'd buffer.  Returns 0 or an errno. */
 int pprof_encode(const pprof_profile *p, uint8_t **out, size_t *len);
 
-/* Serialize, gzip, and write everything to fd.  Returns 0 or an errno. */
+/* Serialize, gzip, and write everything to fd.  Returns 0 or an errno;
+ * after an error fd may hold part of the stream (samples are written as
+ * they are read), which the caller discards. */
 int pprof_write_gz(const pprof_profile *p, int fd);
 
 #endif

@@ -13,6 +13,7 @@
 #include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,21 @@ void free(void *p)
         fault_live--;
     fault_count_bytes(p, -1);
     __libc_free(p);
+}
+#endif
+
+#if HAVE_FAULTS
+/* Under valgrind its malloc replaces ours: then the hooks see nothing. */
+static bool faults_active(void)
+{
+    fault_countdown = 1;
+    fault_armed = 1;
+    void *(*volatile alloc)(size_t) = malloc; /* keep the compiler from eliding it */
+    void *probe = alloc(16);
+    fault_armed = 0;
+    fault_countdown = 0;
+    free(probe);
+    return probe == NULL;
 }
 #endif
 
@@ -623,7 +639,10 @@ static void test_sample_callback(void **state)
     p.next = feed_next;
     p.next_ctx = &f;
     assert_int_equal(pprof_encode(&p, &got, &glen), 0);
-    assert_int_equal(glen, wlen); /* byte for byte what the array gives */
+    /* Byte for byte what the array gives, whose decoding
+     * test_samples_and_locations checks field by field; sample 0 leaves the
+     * labels buffer full of "stale", so a label read late would differ. */
+    assert_int_equal(glen, wlen);
     assert_memory_equal(got, want, wlen);
     free(got);
     free(want);
@@ -645,7 +664,6 @@ static void test_sample_callback(void **state)
         assert_int_equal(fault_live, 0);
 #endif
         assert_int_equal(rc, EIO);
-        assert_null(out);
     }
     close(devnull);
 }
@@ -680,6 +698,8 @@ static int gen_next(void *ctx, pprof_sample *out)
 static void test_memory_flat_in_samples(void **state)
 {
 #if HAVE_FAULTS
+    if (!faults_active())
+        skip();
     int devnull = open("/dev/null", O_WRONLY);
     assert_true(devnull >= 0);
     static gen g;
@@ -714,17 +734,8 @@ static void test_memory_flat_in_samples(void **state)
 static void test_alloc_failures(void **state)
 {
 #if HAVE_FAULTS
-    /* Under valgrind its malloc replaces ours: then there is nothing to test. */
-    fault_countdown = 1;
-    fault_armed = 1;
-    void *(*volatile alloc)(size_t) = malloc; /* keep the compiler from eliding it */
-    void *probe = alloc(16);
-    fault_armed = 0;
-    fault_countdown = 0;
-    if (probe) {
-        free(probe);
+    if (!faults_active())
         skip();
-    }
     int devnull = open("/dev/null", O_WRONLY);
     assert_true(devnull >= 0);
     uint64_t *pcs;
