@@ -621,7 +621,8 @@ static int feed_next(void *ctx, pprof_sample *out)
     assert_true(s->nlabels <= 4);
     for (size_t k = 0; k < 4; k++)
         f->buf[k] = (pprof_label){ "stale", "stale", -1, "stale" };
-    memcpy(f->buf, s->labels, s->nlabels * sizeof *f->buf);
+    if (s->nlabels) /* labels may be NULL then: no memcpy from NULL */
+        memcpy(f->buf, s->labels, s->nlabels * sizeof *f->buf);
     *out = *s;
     out->labels = f->buf;
     return 1;
