@@ -318,6 +318,11 @@ CONTROL_TOLERANCE = 0.02
 CONTROL_MAX_IQR = 5.0
 
 
+def control_noisy(ctl):
+    """ctl: the glibc/glibc row (wall, cpu, iqr, lo, hi), or None."""
+    return ctl is not None and (abs(ctl[1] - 1) > CONTROL_TOLERANCE or ctl[2] > CONTROL_MAX_IQR)
+
+
 def run_side_by_side(a, tmp, configs, log):
     """Every pair of SIDE_PAIRS, baseline and profiled at once, each pinned
     to its own core, then again with the cores swapped.  This machine's
@@ -953,7 +958,7 @@ def targets(v):
         if cpu > limit and floor and floor[1] > limit:
             verdict += (f" - below the floor: the bare forwarding shim alone costs {floor[1]:.3f}x, "
                         f"heapprof {cpu / floor[1]:.3f}x of that")
-        elif ctl and (abs(ctl[1] - 1) > CONTROL_TOLERANCE or ctl[2] > CONTROL_MAX_IQR):
+        elif control_noisy(ctl):
             verdict += (f" - but inconclusive: the control row (glibc beside glibc) reads "
                         f"{ctl[1]:.3f}x, IQR {ctl[2]:.1f}%")
         elif iqr > margin:
@@ -963,11 +968,10 @@ def targets(v):
 
     for w in SIDE_WORKLOADS:
         if (w, "glibc") in side:
-            _, c, ci, _, _ = side[(w, "glibc")]
-            ok = abs(c - 1) <= CONTROL_TOLERANCE and ci <= CONTROL_MAX_IQR
-            out.append(f"- side by side, {w}: the control row (glibc beside glibc) reads {c:.3f}x, "
-                       f"IQR {ci:.1f}%: " + ("the method's own error is small" if ok else
-                       "**the machine is too noisy** for a verdict within a few per cent"))
+            ctl = side[(w, "glibc")]
+            out.append(f"- side by side, {w}: the control row (glibc beside glibc) reads {ctl[1]:.3f}x, "
+                       f"IQR {ctl[2]:.1f}%: " + ("**the machine is too noisy** for a verdict within a "
+                       "few per cent" if control_noisy(ctl) else "the method's own error is small"))
         for shim, what in (("shim", "glibc"), ("shimje", "jemalloc")):
             if (w, shim) in side:
                 out.append(f"- side by side, {w}: a bare forwarding shim (no profiler) costs "

@@ -32,10 +32,10 @@
  * order and repeated ones are concatenated, so samples written before the
  * string table decode the same: protobuf-c's unpack joins the repeated
  * occurrences, and string indices are looked up only once the whole
- * message is read (pprof's postDecode, the CLI's checks after unpacking).  Each sample is written
- * as that field is: its key (field number from the generated descriptor,
- * length-delimited), its length, and the Sample message packed by
- * protobuf-c.
+ * message is read (pprof's postDecode, the CLI's checks after unpacking).
+ * Each sample is written as that field is: its key (field number from the
+ * generated descriptor, length-delimited), its length, and the Sample
+ * message packed by protobuf-c.
  *
  * Invariants: hash tables are powers of two, at most half full, and hold
  * index + 1 (0 marks an empty slot).  Every allocation is owned by the builder
@@ -579,7 +579,6 @@ static int build_view(builder *b)
     m->n_string_table = b->nstrs;
     m->string_table = b->strs;
 
-
     /* No has_* flags as a rule: pprof then still symbolizes these mappings
      * itself when it finds the binaries, adding files and lines to our
      * names.  The exception (keep_names) is C++ with DWARF, see symbols.h. */
@@ -671,22 +670,13 @@ static void mem_append(ProtobufCBuffer *buf, size_t len, const uint8_t *data)
     mem_sink *m = (mem_sink *)buf;
     if (m->s.err || !len)
         return;
-    if (len > m->cap - m->len) {
-        size_t ncap = m->cap ? m->cap : 4096;
-        while (ncap - m->len < len) {
-            if (ncap > SIZE_MAX / 2) {
-                m->s.err = ENOMEM;
-                return;
-            }
-            ncap *= 2;
-        }
-        uint8_t *nb = fault_realloc(m->buf, ncap);
+    while (len > m->cap - m->len) {
+        uint8_t *nb = grow_array(m->buf, &m->cap, 1);
         if (!nb) {
             m->s.err = ENOMEM;
             return;
         }
         m->buf = nb;
-        m->cap = ncap;
     }
     memcpy(m->buf + m->len, data, len);
     m->len += len;
