@@ -39,6 +39,9 @@ static const row rows[] = {
     ROW("HEAPPROF_FILTER_GRANULE", T_SIZE, filter_granule, "0", 0, 65536,
         "bytes of address per byte of the free filter: 0 = the interval / 128; else rounded down "
         "to a power of two (values below 512 count as 512)"),
+    ROW("HEAPPROF_FAST_UNWIND", T_BOOL, fast_unwind, "1", 0, 1,
+        "1: stacks walked by heapprof's own unwinder (.eh_frame rules cached per return "
+        "address), libunwind for those it cannot walk; 0: libunwind only"),
     ROW("HEAPPROF_OUT", T_PATH, out, "heapprof", 0, 0,
         "profile file prefix: files are PREFIX.<pid>.<seq>.pb.gz"),
     ROW("HEAPPROF_SIGNAL", T_SIGNAL, signal, "USR2", 0, 64,

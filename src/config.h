@@ -31,6 +31,7 @@ typedef struct hp_config {
     double highwater_min_s; /* HEAPPROF_HIGHWATER_MIN_S: at most one such dump per this many s */
     uint64_t keep;          /* HEAPPROF_KEEP: newest files kept, 0 = all */
     bool children;          /* HEAPPROF_CHILDREN: profile child processes too */
+    bool fast_unwind;       /* HEAPPROF_FAST_UNWIND: heapprof's walker before libunwind */
     char http[CONFIG_PATH_MAX];   /* HEAPPROF_HTTP: HOST:PORT of the live endpoint, "off" = none */
     char cgroup[CONFIG_PATH_MAX]; /* HEAPPROF_CGROUP: cgroup v2 directory, "auto" = own */
     uint64_t limit_dump;    /* HEAPPROF_LIMIT_DUMP: percent of the memory limit, 0 = off */

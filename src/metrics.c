@@ -443,6 +443,9 @@ static void render_self(metrics_buf *b)
     family(b, "heapprof_unseen_frees_total", "counter",
            "Sampled objects whose free was never seen, found when their address came back (exact)");
     value(b, "heapprof_unseen_frees_total", st.unseen_frees);
+    family(b, "heapprof_unwind_fallbacks_total", "counter",
+           "Sampled stacks heapprof's own unwinder left to libunwind (exact)");
+    value(b, "heapprof_unwind_fallbacks_total", st.unwind_fallbacks);
     family(b, "heapprof_profiles_written_total", "counter",
            "Profiles written to files of the sequence (exact)");
     value(b, "heapprof_profiles_written_total", writer_dumps_written());

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cfi.h"
 #include "labels.h"
 #include "live.h"
 #include "log.h"
@@ -46,8 +47,9 @@ static hp_config cfg;
  * comes first in the section (common.h) in link order, and its alignment
  * puts the section's 64 bytes on one line. */
 static struct {
-    int init_state; /* 0 not started, 1 in progress, 2 ready */
-    uint32_t depth; /* cfg.depth, capped at 256 */
+    int init_state;   /* 0 not started, 1 in progress, 2 ready */
+    uint16_t depth;   /* cfg.depth, capped at 256 */
+    bool fast_unwind; /* cfg.fast_unwind, if the walker can work here */
     uint64_t mean;  /* the interval in force (profiler_mean) */
 } hot HP_SAMPLE_DATA __attribute__((aligned(64)));
 static int64_t start_ns;
@@ -64,6 +66,8 @@ void profiler_get_stats(profiler_stats *out)
     out->dropped_stacks = __atomic_load_n(&stats.dropped_stacks, __ATOMIC_RELAXED);
     out->dropped_live = __atomic_load_n(&stats.dropped_live, __ATOMIC_RELAXED);
     out->unseen_frees = __atomic_load_n(&stats.unseen_frees, __ATOMIC_RELAXED);
+    out->unwind_fallbacks = unwind_fallbacks();
+    out->fast_unwind = hot.fast_unwind;
 }
 
 int64_t profiler_guard_enter(void)
@@ -107,7 +111,8 @@ bool profiler_init(void)
             start_ns = clock_ns(CLOCK_MONOTONIC);
             config_parse(&cfg, env, warn_config, NULL);
             hot.mean = cfg.sample;
-            hot.depth = (uint32_t)(cfg.depth < 256 ? cfg.depth : 256);
+            hot.depth = (uint16_t)(cfg.depth < 256 ? cfg.depth : 256);
+            hot.fast_unwind = cfg.fast_unwind && cfi_available();
             init_tables();
             unwind_init();
             __atomic_store_n(&hot.init_state, 2, __ATOMIC_RELEASE);
@@ -149,7 +154,7 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
 {
     uint64_t pcs[256 + UNWIND_SLACK];
     live_prefetch_shard((uintptr_t)p); /* arrives while we unwind */
-    size_t n_pcs = unwind_capture(pcs, hot.depth);
+    size_t n_pcs = unwind_capture(pcs, hot.depth, hot.fast_unwind);
     live_prefetch_slot((uintptr_t)p); /* arrives while we intern */
     stack_rec *s = stacks_intern(pcs, (uint32_t)n_pcs, labels_current());
     if (!s) {

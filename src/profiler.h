@@ -88,6 +88,8 @@ typedef struct profiler_stats {
     uint64_t dropped_stacks;   /* dropped: stack table full or out of memory */
     uint64_t dropped_live;     /* not tracked as live: live table full */
     uint64_t unseen_frees;     /* live entries replaced: their free was not seen */
+    uint64_t unwind_fallbacks; /* stacks heapprof's walker left to libunwind */
+    bool fast_unwind;          /* heapprof's walker is on (unwind.h) */
 } profiler_stats;
 
 void profiler_get_stats(profiler_stats *out);

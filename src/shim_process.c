@@ -21,7 +21,8 @@
  * by the caller, inheriting its new credentials.
  *
  * dlclose: the object's code mappings are recorded first (retired.c), so
- * profiles written after it is unmapped still name its frames.
+ * profiles written after it is unmapped still name its frames, and the
+ * unwinder's cached rules are forgotten after it (unwind.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +36,7 @@
 #include "lifecycle.h"
 #include "real.h"
 #include "retired.h"
+#include "unwind.h"
 
 /* Forward to the next definition with the profiler's threads stopped
  * when `when` holds. */
@@ -76,7 +78,12 @@ EXPORT int dlclose(void *handle)
     if (!next)
         next = (int (*)(void *))real_next("dlclose");
     retired_record(handle);
-    return next ? next(handle) : -1; /* no next dlclose(): cannot happen with glibc */
+    if (!next)
+        return -1; /* no next dlclose(): cannot happen with glibc */
+    int rc = next(handle);
+    if (rc == 0)
+        unwind_forget(); /* the next object at its addresses has other unwind rules */
+    return rc;
 }
 
 SETXID(setuid, (uid_t u), (u))

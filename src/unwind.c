@@ -1,11 +1,27 @@
 /*
  * unwind.c - see unwind.h.
  *
- * unw_backtrace is libunwind's fast path: on x86_64 it caches the frame
- * layout of each return address and only falls back to full DWARF
- * interpretation for new ones.  UNW_CACHE_PER_THREAD keeps that cache in
- * thread-local storage; the default global cache serialises every thread
+ * The walker.  On x86-64 a caller's frame follows from three registers:
+ * rsp, rbp and the instruction pointer.  The .eh_frame rule of a code
+ * address says how (cfi.h); rules are cached by return address in one
+ * table shared by all threads, so after the first samples a frame costs a
+ * hash, one 16-byte load that is usually a hit in some cache level, and
+ * two loads from the stack.  libunwind's unw_backtrace does the same in
+ * principle, but first saves the whole register file and initialises its
+ * ~2 KiB cursor (unw_getcontext, unw_init_local), and looks frames up in a
+ * per-thread cache: ~740 of the ~1760 instructions of a sample, ~19 of its
+ * ~63 cache lines (docs/benchmarks.md finding 12).  It stays behind the
+ * walker for the stacks the walker leaves (unwind_fast returns -1), with
+ * UNW_CACHE_PER_THREAD: its default global cache serialises every thread
  * behind one lock and masks signals around it.
+ *
+ * The cache.  Direct-mapped, 4096 slots of {pc ^ rule, rule}, written and
+ * read with relaxed 64-bit atomics and no lock: a reader takes a slot as
+ * a hit only if the two words agree with each other and with its pc, so a
+ * slot torn by two concurrent writers reads as a miss (the "lockless
+ * transposition table" of chess programs).  A miss costs a _dl_find_object
+ * and the CFI evaluation, a few microseconds, once per return address
+ * until another address takes its slot.
  */
 #define _GNU_SOURCE
 #include "unwind.h"
@@ -15,6 +31,7 @@
 #include <libunwind.h>
 #include <string.h>
 
+#include "cfi.h"
 #include "common.h"
 
 static uintptr_t self_lo HP_SAMPLE_DATA, self_hi HP_SAMPLE_DATA;
@@ -35,6 +52,118 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
     }
     return 0;
 }
+
+/* A rule in 64 bits: flags, then the return address's and rbp's offsets
+ * from the CFA in 8-byte words, then the CFA's offset.  Rules that do not
+ * fit are used but not cached. */
+enum { R_CFA_RBP = 1, R_RBP_SAVED = 2, R_END = 4 };
+
+static bool pack(const cfi_rule *r, uint64_t *out)
+{
+    if (r->end) {
+        *out = R_END;
+        return true;
+    }
+    if ((r->ra_off & 7) || (r->rbp_off & 7) || r->ra_off / 8 != (int8_t)(r->ra_off / 8) ||
+        r->rbp_off / 8 != (int16_t)(r->rbp_off / 8) || r->cfa_off != (int32_t)r->cfa_off)
+        return false;
+    *out = (r->cfa_rbp ? R_CFA_RBP : 0) | (r->rbp_saved ? R_RBP_SAVED : 0) |
+           (uint64_t)(uint8_t)(int8_t)(r->ra_off / 8) << 8 |
+           (uint64_t)(uint16_t)(int16_t)(r->rbp_off / 8) << 16 |
+           (uint64_t)(uint32_t)(int32_t)r->cfa_off << 32;
+    return true;
+}
+
+enum { CACHE_BITS = 12 };
+typedef struct slot {
+    uint64_t check; /* pc ^ rule */
+    uint64_t rule;
+} slot;
+static slot cache[1u << CACHE_BITS];
+static uint64_t fallbacks;
+
+static inline slot *slot_of(uintptr_t pc)
+{
+    return &cache[(pc * 0x9e3779b97f4a7c15u) >> (64 - CACHE_BITS)];
+}
+
+/* The rule for the frame whose instruction pointer is pc; at is the
+ * address whose row applies (pc in the walker's own frame, the call
+ * instruction in the others).  A frame's rule is cached under pc alone:
+ * the walker's pc follows a lea, never a call, so it is no return address
+ * and cannot share a key with one. */
+static inline bool rule_of(uintptr_t pc, uintptr_t at, uint64_t *rule)
+{
+    slot *s = slot_of(pc);
+    uint64_t check = __atomic_load_n(&s->check, __ATOMIC_RELAXED);
+    uint64_t r = __atomic_load_n(&s->rule, __ATOMIC_RELAXED);
+    if (hp_likely((check ^ r) == pc)) {
+        *rule = r;
+        return true;
+    }
+    cfi_rule c;
+    if (cfi_rule_at(at, &c) != CFI_OK)
+        return false;
+    if (!pack(&c, &r)) {
+        /* Usable, not cacheable: unusual offsets.  Rare enough to leave to
+         * libunwind rather than carry a second rule format. */
+        return false;
+    }
+    __atomic_store_n(&s->rule, r, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->check, pc ^ r, __ATOMIC_RELAXED);
+    *rule = r;
+    return true;
+}
+
+/* A frame bigger than this is taken for a wrong rule, not a frame: the
+ * walker then stops reading the stack and libunwind takes over. */
+#define MAX_FRAME ((uintptr_t)64 << 20)
+
+/* no_sanitize_address: the walker reads other frames' saved registers,
+ * which ASan's stack instrumentation does not expect a function to do. */
+__attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int max)
+{
+    uintptr_t pc, sp, bp;
+    __asm__ volatile("leaq 0(%%rip), %0\n\tmovq %%rsp, %1\n\tmovq %%rbp, %2"
+                     : "=r"(pc), "=r"(sp), "=r"(bp));
+    uintptr_t at = pc;
+    int n = 0;
+    while (n < max) {
+        uint64_t r;
+        if (!rule_of(pc, at, &r))
+            goto fallback;
+        if (r & R_END)
+            return n;
+        uintptr_t cfa = ((r & R_CFA_RBP) ? bp : sp) + (uintptr_t)(int64_t)(int32_t)(r >> 32);
+        /* The caller's frame lies above this one. */
+        if (cfa <= sp || cfa - sp > MAX_FRAME)
+            goto fallback;
+        uintptr_t ra = *(const uintptr_t *)(cfa + (uintptr_t)(int64_t)(int8_t)(r >> 8) * 8);
+        if (r & R_RBP_SAVED)
+            bp = *(const uintptr_t *)(cfa + (uintptr_t)(int64_t)(int16_t)(r >> 16) * 8);
+        sp = cfa;
+        if (!ra)
+            return n; /* a zeroed return address also ends a stack */
+        pcs[n++] = (void *)ra;
+        pc = ra;
+        at = ra - 1; /* the call, which a noreturn callee may end the function with */
+    }
+    return n;
+fallback:
+    __atomic_add_fetch(&fallbacks, 1, __ATOMIC_RELAXED);
+    return -1;
+}
+
+void unwind_forget(void)
+{
+    /* check ^ rule == 1 afterwards: no code address. */
+    for (size_t i = 0; i < sizeof cache / sizeof cache[0]; i++) {
+        __atomic_store_n(&cache[i].rule, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&cache[i].check, 1, __ATOMIC_RELAXED);
+    }
+}
+
+uint64_t unwind_fallbacks(void) { return __atomic_load_n(&fallbacks, __ATOMIC_RELAXED); }
 
 void unwind_init(void)
 {

@@ -1,12 +1,13 @@
 /*
  * unwind.h - the call stack of a sampled allocation.
  *
- * Local unwinding with libunwind, per-thread caching (no global lock), and
- * the profiler's own frames cut off the top, so the first address is the
- * program's call into malloc (or operator new).
+ * heapprof's own frame walker (rules from .eh_frame, cached by return
+ * address) with libunwind behind it for the stacks the walker does not
+ * follow, and the profiler's own frames cut off the top, so the first
+ * address is the program's call into malloc (or operator new).
  *
- * Deadlock rule: the unwinder takes the loader's lock (dl_iterate_phdr) to
- * find unwind tables.  A thread inside dlopen holds that lock and may call
+ * Deadlock rule: the walker takes no lock (_dl_find_object), but libunwind
+ * takes the loader's lock (dl_iterate_phdr) to find unwind tables.  A thread inside dlopen holds that lock and may call
  * malloc, which may sample and unwind.  So no profiler lock is ever held
  * while unwinding: a sampled thread unwinds first, then takes the (short,
  * leaf) table locks, and nothing under those locks waits for the loader.
@@ -14,6 +15,7 @@
 #ifndef HEAPPROF_UNWIND_H
 #define HEAPPROF_UNWIND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,28 +34,45 @@ void unwind_init(void);
  * the profiler's own); callers' buffers have this much room beyond max. */
 enum { UNWIND_SLACK = 32 };
 
-/* pcs[0..n) as unw_backtrace left it: cut libunwind's and the profiler's
+/* pcs[0..n) as an unwinder left it: cut libunwind's and the profiler's
  * frames off the top and keep at most max of the rest at the front of
  * pcs; returns how many. */
 size_t unwind_trim(uint64_t *pcs, int n, size_t max);
 
+/* Return addresses of the stack of the caller of unwind_fast, leaf first,
+ * at most max, into pcs, by heapprof's own walker: the .eh_frame rule of
+ * each return address (cfi.h), cached process-wide.  Returns how many, or
+ * -1 if the walk met a frame it does not follow (no CFI, a DWARF
+ * expression, a signal frame, an implausible frame size) before the
+ * outermost frame: then the stack is libunwind's to walk. */
+int unwind_fast(void **pcs, int max);
+
+/* Forget every cached rule: code was unmapped (dlclose), and another
+ * object may be mapped at its addresses with other rules. */
+void unwind_forget(void);
+
+/* How many stacks unwind_fast left to libunwind. */
+uint64_t unwind_fallbacks(void);
+
 /* Return addresses of the current stack, leaf first, profiler frames
  * removed, at most max, into pcs[0 .. max + UNWIND_SLACK).  Returns how
- * many were stored.
+ * many were stored.  fast: heapprof's walker first (HEAPPROF_FAST_UNWIND).
  *
  * Inline, and so is record() (profiler.c), so that the profiler adds one
- * frame of its own, profiler_alloc_slow (two under realloc): libunwind
- * walks every frame on the stack, each a lookup in its per-thread trace
- * cache that is often a cache miss by the time the next sample comes, so
- * each profiler frame it does not have to walk saves about a tenth of an
- * unwind of a shallow program. */
-static inline __attribute__((always_inline)) size_t unwind_capture(uint64_t *pcs, size_t max)
+ * frame of its own, profiler_alloc_slow (two under realloc): each frame
+ * walked is a cache lookup that is often a miss by the time the next
+ * sample comes. */
+static inline __attribute__((always_inline)) size_t unwind_capture(uint64_t *pcs, size_t max,
+                                                                   bool fast)
 {
     /* Unwound in place: void * and uint64_t have the same size here.  One
      * buffer rather than a second on this stack: this runs inside the
      * program's malloc, on its thread's stack, which may be a small one. */
     _Static_assert(sizeof(void *) == sizeof(uint64_t), "LP64");
-    return unwind_trim(pcs, unw_backtrace((void **)pcs, (int)(max + UNWIND_SLACK)), max);
+    int n = fast ? unwind_fast((void **)pcs, (int)(max + UNWIND_SLACK)) : -1;
+    if (n < 0)
+        n = unw_backtrace((void **)pcs, (int)(max + UNWIND_SLACK));
+    return unwind_trim(pcs, n, max);
 }
 
 #endif

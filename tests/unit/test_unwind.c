@@ -1,0 +1,508 @@
+/*
+ * test_unwind.c - heapprof's own unwinder (src/cfi.c, src/unwind.c).
+ *
+ * The CFI interpreter on hand-made .eh_frame entries (each rule GCC, Clang
+ * and glibc's assembly use, and the ones it must refuse), then the walker
+ * against libunwind on real stacks of this program: recursion through
+ * frames of every shape (frame pointer or not, alloca, large frames,
+ * through libc's qsort), on threads, in a signal handler, after the cache
+ * is forgotten, and from several threads at once.  The walker must give
+ * exactly libunwind's return addresses, or hand the stack to libunwind.
+ */
+#define _GNU_SOURCE
+#include "unwind.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cfi.h"
+
+/* ---- hand-made CFI -------------------------------------------------------- */
+
+/* A CIE and one FDE in a buffer, the FDE's location pc-relative as GCC
+ * writes it ("zR", FDE encoding pcrel|sdata4), for a function at `func`
+ * of `len` bytes with the given instructions. */
+typedef struct {
+    uint8_t buf[512];
+    size_t n;
+    const uint8_t *fde;
+} frame_info;
+
+static void put(frame_info *f, const void *p, size_t n)
+{
+    assert_true(f->n + n <= sizeof f->buf);
+    memcpy(f->buf + f->n, p, n);
+    f->n += n;
+}
+static void put8(frame_info *f, uint8_t v) { put(f, &v, 1); }
+static void put32(frame_info *f, uint32_t v) { put(f, &v, 4); }
+
+/* aug: "zR" or "zRS"; cie_insns: the CIE's initial instructions. */
+static void build(frame_info *f, const char *aug, const uint8_t *cie_insns, size_t ncie,
+                  uintptr_t func, uint32_t len, const uint8_t *insns, size_t ninsns)
+{
+    memset(f, 0, sizeof *f);
+    /* CIE */
+    size_t cie_at = f->n;
+    put32(f, 0); /* length, patched */
+    put32(f, 0); /* CIE id */
+    put8(f, 1);  /* version */
+    put(f, aug, strlen(aug) + 1);
+    put8(f, 1);    /* code alignment */
+    put8(f, 0x78); /* data alignment -8 (sleb) */
+    put8(f, 16);   /* return address register */
+    put8(f, 1);    /* augmentation data length */
+    put8(f, 0x1b); /* FDE encoding: pcrel | sdata4 */
+    put(f, cie_insns, ncie);
+    while ((f->n - cie_at) % 8)
+        put8(f, 0); /* DW_CFA_nop */
+    uint32_t cie_len = (uint32_t)(f->n - cie_at - 4);
+    memcpy(f->buf + cie_at, &cie_len, 4);
+    /* FDE */
+    size_t fde_at = f->n;
+    put32(f, 0);
+    put32(f, (uint32_t)(f->n - cie_at)); /* CIE pointer: back to the CIE */
+    int32_t rel = (int32_t)((intptr_t)func - (intptr_t)(f->buf + f->n));
+    put32(f, (uint32_t)rel);
+    put32(f, len);
+    put8(f, 0); /* augmentation data length */
+    put(f, insns, ninsns);
+    while ((f->n - fde_at) % 8)
+        put8(f, 0);
+    uint32_t fde_len = (uint32_t)(f->n - fde_at - 4);
+    memcpy(f->buf + fde_at, &fde_len, 4);
+    put32(f, 0); /* terminator */
+    f->fde = f->buf + fde_at;
+}
+
+/* A made-up function's address, near the buffer so that its pc-relative
+ * 4-byte location can reach it; never executed. */
+static uintptr_t fake_code(const frame_info *f) { return (uintptr_t)f->buf + 4096; }
+
+/* def_cfa rsp+8; offset r16 at cfa-8: every x86-64 CIE. */
+static const uint8_t std_cie[] = {0x0c, 7, 8, 0x90, 1};
+
+/* push rbp; mov rbp, rsp; ...; pop rbp; ret, as GCC's CFI says it:
+ *   +1: def_cfa_offset 16; offset r6 at cfa-16
+ *   +4: def_cfa_register r6
+ *   +40: def_cfa rsp+8 (after the pop) */
+static const uint8_t fp_insns[] = {
+    0x41, 0x0e, 16, 0x86, 2, /* advance 1; def_cfa_offset 16; offset r6, 2*-8 */
+    0x43, 0x0d, 6,           /* advance 3; def_cfa_register r6 */
+    0x64, 0x0c, 7, 8,        /* advance 36; def_cfa rsp+8 */
+};
+
+static void test_cfi_frame_pointer_prologue(void **state)
+{
+    (void)state;
+    frame_info f;
+    uintptr_t fn = fake_code(&f);
+    build(&f, "zR", std_cie, sizeof std_cie, fn, 48, fp_insns, sizeof fp_insns);
+    cfi_rule r;
+    /* At entry: CFA = rsp+8, return address at CFA-8, rbp untouched. */
+    assert_int_equal(cfi_eval(f.fde, fn, &r), CFI_OK);
+    assert_false(r.cfa_rbp);
+    assert_int_equal(r.cfa_off, 8);
+    assert_int_equal(r.ra_off, -8);
+    assert_false(r.rbp_saved);
+    assert_false(r.end);
+    /* After push rbp. */
+    assert_int_equal(cfi_eval(f.fde, fn + 1, &r), CFI_OK);
+    assert_false(r.cfa_rbp);
+    assert_int_equal(r.cfa_off, 16);
+    assert_true(r.rbp_saved);
+    assert_int_equal(r.rbp_off, -16);
+    /* In the body. */
+    assert_int_equal(cfi_eval(f.fde, fn + 20, &r), CFI_OK);
+    assert_true(r.cfa_rbp);
+    assert_int_equal(r.cfa_off, 16);
+    assert_true(r.rbp_saved);
+    /* After pop rbp: the CFA is rsp-based again, rbp still recorded as
+     * saved (GCC emits no restore for it before ret). */
+    assert_int_equal(cfi_eval(f.fde, fn + 40, &r), CFI_OK);
+    assert_false(r.cfa_rbp);
+    assert_int_equal(r.cfa_off, 8);
+    /* Outside the function. */
+    assert_int_equal(cfi_eval(f.fde, fn + 48, &r), CFI_NO_FDE);
+    assert_int_equal(cfi_eval(f.fde, fn - 1, &r), CFI_NO_FDE);
+}
+
+static void test_cfi_remember_restore(void **state)
+{
+    (void)state;
+    /* An early return in the middle of a function: GCC remembers the body's
+     * state, describes the epilogue, then restores the body's state. */
+    static const uint8_t insns[] = {
+        0x41, 0x0e, 16, 0x86, 2, /* +1: cfa rsp+16, rbp at cfa-16 */
+        0x41, 0x0e, 48,          /* +2: cfa rsp+48 (sub rsp, 32) */
+        0x48, 0x0a,              /* +10: remember_state */
+        0x0e, 8,                 /*      cfa rsp+8 (epilogue), */
+        0xc6,                    /*      restore r6 */
+        0x41, 0x0b,              /* +11: restore_state */
+    };
+    frame_info f;
+    uintptr_t fn = fake_code(&f);
+    build(&f, "zR", std_cie, sizeof std_cie, fn, 64, insns, sizeof insns);
+    cfi_rule r;
+    assert_int_equal(cfi_eval(f.fde, fn + 10, &r), CFI_OK);
+    assert_int_equal(r.cfa_off, 8);
+    assert_false(r.rbp_saved);
+    assert_int_equal(cfi_eval(f.fde, fn + 11, &r), CFI_OK);
+    assert_int_equal(r.cfa_off, 48);
+    assert_true(r.rbp_saved);
+    assert_int_equal(r.rbp_off, -16);
+    assert_int_equal(cfi_eval(f.fde, fn + 5, &r), CFI_OK);
+    assert_int_equal(r.cfa_off, 48);
+    /* advance_loc1/2/4 and def_cfa_sf / offset_extended_sf. */
+    static const uint8_t wide[] = {
+        0x02, 200,             /* advance_loc1 200 */
+        0x12, 7, 0x7e,         /* def_cfa_sf rsp, -2 * -8 = 16 */
+        0x03, 0x00, 0x01,      /* advance_loc2 256 */
+        0x11, 6, 0x7d,         /* offset_extended_sf r6, -3 * -8 = 24 */
+        0x04, 0, 0, 1, 0,      /* advance_loc4 65536 */
+        0x13, 0x7c,            /* def_cfa_offset_sf -4 * -8 = 32 */
+    };
+    build(&f, "zR", std_cie, sizeof std_cie, fn, 1 << 20, wide, sizeof wide);
+    assert_int_equal(cfi_eval(f.fde, fn + 199, &r), CFI_OK);
+    assert_int_equal(r.cfa_off, 8);
+    assert_int_equal(cfi_eval(f.fde, fn + 200, &r), CFI_OK);
+    assert_int_equal(r.cfa_off, 16);
+    assert_false(r.rbp_saved);
+    assert_int_equal(cfi_eval(f.fde, fn + 456, &r), CFI_OK);
+    assert_true(r.rbp_saved);
+    assert_int_equal(r.rbp_off, 24);
+    assert_int_equal(r.cfa_off, 16);
+    assert_int_equal(cfi_eval(f.fde, fn + 456 + 65536, &r), CFI_OK);
+    assert_int_equal(r.cfa_off, 32);
+}
+
+static void test_cfi_refusals(void **state)
+{
+    (void)state;
+    frame_info f;
+    uintptr_t fn = fake_code(&f);
+    cfi_rule r;
+    /* A CFA given by an expression (stack realignment, PLT entries). */
+    static const uint8_t expr[] = {0x41, 0x0f, 2, 0x77, 8}; /* def_cfa_expression breg7+8 */
+    build(&f, "zR", std_cie, sizeof std_cie, fn, 16, expr, sizeof expr);
+    assert_int_equal(cfi_eval(f.fde, fn, &r), CFI_OK);
+    assert_int_equal(cfi_eval(f.fde, fn + 1, &r), CFI_UNSUPPORTED);
+    /* The CFA in a register the walker does not track (DRAP: r10). */
+    static const uint8_t drap[] = {0x41, 0x0c, 10, 0};
+    build(&f, "zR", std_cie, sizeof std_cie, fn, 16, drap, sizeof drap);
+    assert_int_equal(cfi_eval(f.fde, fn + 1, &r), CFI_UNSUPPORTED);
+    /* rbp kept in another register. */
+    static const uint8_t reg[] = {0x41, 0x09, 6, 3};
+    build(&f, "zR", std_cie, sizeof std_cie, fn, 16, reg, sizeof reg);
+    assert_int_equal(cfi_eval(f.fde, fn + 1, &r), CFI_UNSUPPORTED);
+    /* A signal frame ('S'). */
+    build(&f, "zRS", std_cie, sizeof std_cie, fn, 16, NULL, 0);
+    assert_int_equal(cfi_eval(f.fde, fn, &r), CFI_UNSUPPORTED);
+    /* An opcode DWARF does not define. */
+    static const uint8_t bad[] = {0x41, 0x3f};
+    build(&f, "zR", std_cie, sizeof std_cie, fn, 16, bad, sizeof bad);
+    assert_int_equal(cfi_eval(f.fde, fn + 1, &r), CFI_UNSUPPORTED);
+    /* restore_state with nothing remembered; a truncated operand. */
+    static const uint8_t pop[] = {0x0b};
+    build(&f, "zR", std_cie, sizeof std_cie, fn, 16, pop, sizeof pop);
+    assert_int_equal(cfi_eval(f.fde, fn, &r), CFI_MALFORMED);
+    static const uint8_t trunc[] = {0x0c, 7, 0x80};
+    frame_info g;
+    build(&g, "zR", std_cie, sizeof std_cie, fn, 16, trunc, sizeof trunc);
+    /* build() pads the entry with nops after the operand: cut it there
+     * (CIE pointer, location, range, augmentation length: 13 bytes). */
+    uint32_t len = 13 + sizeof trunc;
+    memcpy(g.buf + (g.fde - g.buf), &len, 4);
+    assert_int_equal(cfi_eval(g.fde, fn, &r), CFI_MALFORMED);
+    /* The outermost frame: return address undefined. */
+    static const uint8_t undef[] = {0x07, 16};
+    build(&f, "zR", std_cie, sizeof std_cie, fn, 16, undef, sizeof undef);
+    assert_int_equal(cfi_eval(f.fde, fn, &r), CFI_OK);
+    assert_true(r.end);
+    assert_int_equal(cfi_eval(NULL, fn, &r), CFI_MALFORMED);
+}
+
+static void test_cfi_find_fde(void **state)
+{
+    (void)state;
+    /* An .eh_frame_hdr with three entries at 0x100, 0x200, 0x300 bytes past
+     * the header (datarel), pointing at fake FDE offsets 0x1000.. */
+    uint8_t hdr[4 + 4 + 4 + 3 * 8];
+    hdr[0] = 1;
+    hdr[1] = 0x1b; /* eh_frame_ptr: pcrel sdata4 */
+    hdr[2] = 0x03; /* fde_count: udata4 */
+    hdr[3] = 0x3b; /* table: datarel sdata4 */
+    int32_t zero = 0;
+    uint32_t count = 3;
+    memcpy(hdr + 4, &zero, 4);
+    memcpy(hdr + 8, &count, 4);
+    for (int i = 0; i < 3; i++) {
+        int32_t loc = 0x100 * (i + 1), fde = 0x1000 * (i + 1);
+        memcpy(hdr + 12 + 8 * i, &loc, 4);
+        memcpy(hdr + 16 + 8 * i, &fde, 4);
+    }
+    uintptr_t base = (uintptr_t)hdr;
+    assert_null(cfi_find_fde(hdr, base + 0xff));
+    assert_ptr_equal(cfi_find_fde(hdr, base + 0x100), hdr + 0x1000);
+    assert_ptr_equal(cfi_find_fde(hdr, base + 0x1ff), hdr + 0x1000);
+    assert_ptr_equal(cfi_find_fde(hdr, base + 0x200), hdr + 0x2000);
+    assert_ptr_equal(cfi_find_fde(hdr, base + 0x2ff), hdr + 0x2000);
+    assert_ptr_equal(cfi_find_fde(hdr, base + 0x300), hdr + 0x3000);
+    assert_ptr_equal(cfi_find_fde(hdr, base + 0x100000), hdr + 0x3000);
+    hdr[3] = 0x03; /* a table encoding the search does not read */
+    assert_null(cfi_find_fde(hdr, base + 0x200));
+    assert_null(cfi_find_fde(NULL, base));
+}
+
+/* This program's own CFI: every function's entry has CFA = rsp+8. */
+static void test_cfi_real_entry(void **state)
+{
+    (void)state;
+    if (!cfi_available())
+        skip();
+    cfi_rule r;
+    uintptr_t fns[] = {(uintptr_t)&test_cfi_find_fde, (uintptr_t)&qsort, (uintptr_t)&memcpy,
+                       (uintptr_t)&pthread_create};
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+        int rc = cfi_rule_at(fns[i], &r);
+        assert_int_equal(rc, CFI_OK);
+        assert_false(r.cfa_rbp);
+        assert_int_equal(r.cfa_off, 8);
+        assert_int_equal(r.ra_off, -8);
+    }
+    assert_int_equal(cfi_rule_at(16, &r), CFI_NO_FDE);
+}
+
+/* ---- the walker against libunwind ------------------------------------------ */
+
+enum { MAXPCS = 256 };
+
+/* Both unwinders from the same frame; the walker's list must be
+ * libunwind's from the return address into our caller on, to the end.
+ * Returns how many frames were compared, or 0 if the walker left the
+ * stack to libunwind. */
+static __attribute__((noinline)) int compare_here(void)
+{
+    void *fast[MAXPCS], *slow[MAXPCS];
+    int nf = unwind_fast(fast, MAXPCS);
+    int ns = unw_backtrace(slow, MAXPCS);
+    __asm__ volatile("" ::: "memory");
+    if (nf < 0)
+        return 0;
+    /* fast[0] is the return address into this function, fast[1] into its
+     * caller: find the latter in libunwind's list (it has this function's
+     * own ip first, or unw_backtrace's). */
+    assert_true(nf >= 2);
+    int k = 0;
+    while (k < ns && slow[k] != fast[1])
+        k++;
+    if (k == ns) {
+        print_error("the walker's frame 1 (%p) is not in libunwind's stack\n", fast[1]);
+        fail();
+    }
+    if (ns - k != nf - 1) {
+        print_error("the walker found %d frames above this one, libunwind %d\n", nf - 1, ns - k);
+        for (int i = 1; i < nf || k + i - 1 < ns; i++)
+            print_error("  %2d  %18p  %18p\n", i, i < nf ? fast[i] : NULL,
+                        k + i - 1 < ns ? slow[k + i - 1] : NULL);
+        fail();
+    }
+    for (int i = 1; i < nf; i++)
+        assert_ptr_equal(fast[i], slow[k + i - 1]);
+    return nf;
+}
+
+typedef int (*step_fn)(int depth, int shape);
+static step_fn steps[5];
+
+static int next_step(int depth, int shape)
+{
+    if (depth == 0)
+        return compare_here();
+    step_fn f = steps[(shape + depth) % 5];
+    int r = f(depth - 1, shape);
+    __asm__ volatile("" ::: "memory"); /* no tail call */
+    return r;
+}
+
+static __attribute__((noinline)) int step_plain(int depth, int shape)
+{
+    return next_step(depth, shape) + 0 * depth;
+}
+
+static __attribute__((noinline, optimize("no-omit-frame-pointer"))) int step_fp(int depth,
+                                                                                 int shape)
+{
+    volatile int x = depth;
+    int r = next_step(x, shape);
+    __asm__ volatile("" ::: "memory");
+    return r;
+}
+
+static __attribute__((noinline)) int step_alloca(int depth, int shape)
+{
+    /* A variable-length frame: the CFA is rbp-based. */
+    volatile char *buf = alloca((size_t)(depth * 37 % 300 + 16));
+    buf[0] = (char)depth;
+    int r = next_step(depth, shape);
+    __asm__ volatile("" ::: "memory");
+    return r + buf[0] - (char)depth;
+}
+
+static __attribute__((noinline)) int step_big(int depth, int shape)
+{
+    volatile char big[20000];
+    big[depth] = 1;
+    int r = next_step(depth, shape);
+    __asm__ volatile("" ::: "memory");
+    return r + big[depth] - 1;
+}
+
+/* Through libc: qsort calls back into this program. */
+static __thread int qs_depth, qs_shape, qs_result; /* per thread: test_walker_threads */
+static int cmp_ints(const void *a, const void *b)
+{
+    if (qs_depth >= 0) {
+        int d = qs_depth;
+        qs_depth = -1;
+        qs_result = next_step(d, qs_shape);
+    }
+    return *(const int *)a - *(const int *)b;
+}
+static __attribute__((noinline)) int step_qsort(int depth, int shape)
+{
+    int v[3] = {3, 1, 2};
+    int saved_depth = qs_depth, saved_shape = qs_shape, saved_result = qs_result;
+    qs_depth = depth;
+    qs_shape = shape;
+    qsort(v, 3, sizeof v[0], cmp_ints);
+    int r = qs_result;
+    qs_depth = saved_depth;
+    qs_shape = saved_shape;
+    qs_result = saved_result;
+    __asm__ volatile("" ::: "memory");
+    return r;
+}
+
+static void setup_steps(void)
+{
+    steps[0] = step_plain;
+    steps[1] = step_fp;
+    steps[2] = step_alloca;
+    steps[3] = step_big;
+    steps[4] = step_qsort;
+}
+
+static void test_walker_matches_libunwind(void **state)
+{
+    (void)state;
+    if (!cfi_available())
+        skip();
+    setup_steps();
+    int walked = 0;
+    for (int shape = 0; shape < 5; shape++)
+        for (int depth = 0; depth < 40; depth++)
+            walked += next_step(depth, shape) > 0;
+    /* Every one of these stacks is the walker's to walk. */
+    assert_int_equal(walked, 5 * 40);
+    /* Again with the cache forgotten, then warm. */
+    unwind_forget();
+    for (int pass = 0; pass < 2; pass++)
+        assert_true(next_step(12, 3) > 0);
+}
+
+static void *thread_body(void *arg)
+{
+    int shape = (int)(intptr_t)arg;
+    int walked = 0;
+    for (int i = 0; i < 300; i++)
+        walked += next_step(i % 30, shape + i) > 0;
+    return (void *)(intptr_t)walked;
+}
+
+/* Threads: the outermost frame is the thread's start (clone3), and several
+ * threads fill and read the shared cache at once; unwind_forget runs
+ * meanwhile. */
+static void test_walker_threads(void **state)
+{
+    (void)state;
+    if (!cfi_available())
+        skip();
+    setup_steps();
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, thread_body, (void *)(intptr_t)i), 0);
+    for (int i = 0; i < 50; i++)
+        unwind_forget();
+    for (int i = 0; i < 4; i++) {
+        void *walked;
+        assert_int_equal(pthread_join(t[i], &walked), 0);
+        assert_int_equal((int)(intptr_t)walked, 300);
+    }
+}
+
+/* In a signal handler the walker meets the kernel's signal frame, which it
+ * leaves to libunwind: unwind_capture's answer is libunwind's either way. */
+static volatile int handler_ran, handler_fast_rc;
+static uint64_t handler_fast[MAXPCS + UNWIND_SLACK], handler_slow[MAXPCS + UNWIND_SLACK];
+static volatile size_t handler_nf, handler_ns;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    void *probe[MAXPCS];
+    handler_fast_rc = unwind_fast(probe, MAXPCS);
+    handler_nf = unwind_capture(handler_fast, MAXPCS, true);
+    handler_ns = unwind_capture(handler_slow, MAXPCS, false);
+    handler_ran = 1;
+}
+
+static void test_walker_signal_frame(void **state)
+{
+    (void)state;
+    if (!cfi_available())
+        skip();
+    uint64_t before = unwind_fallbacks();
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGUSR1, &sa, NULL), 0);
+    raise(SIGUSR1);
+    assert_true(handler_ran);
+    assert_int_equal(handler_fast_rc, -1);
+    assert_true(unwind_fallbacks() > before);
+    /* Both lists from unw_backtrace, from two different call sites in
+     * on_signal: the same frames after the first. */
+    assert_true(handler_nf > 3);
+    assert_int_equal(handler_nf, handler_ns);
+    for (size_t i = 1; i < handler_nf; i++)
+        assert_int_equal(handler_fast[i], handler_slow[i]);
+    signal(SIGUSR1, SIG_DFL);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cfi_frame_pointer_prologue),
+        cmocka_unit_test(test_cfi_remember_restore),
+        cmocka_unit_test(test_cfi_refusals),
+        cmocka_unit_test(test_cfi_find_fde),
+        cmocka_unit_test(test_cfi_real_entry),
+        cmocka_unit_test(test_walker_matches_libunwind),
+        cmocka_unit_test(test_walker_threads),
+        cmocka_unit_test(test_walker_signal_frame),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
