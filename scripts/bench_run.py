@@ -677,11 +677,48 @@ def run_cache_sim(a, tmp, configs, log):
 # --------------------------------------------------------------------- dump
 
 
+def profile_strings(data):
+    """The string table of a pprof Profile (field 6), read off the wire: a
+    search of the raw bytes would take a length byte that happens to be a
+    letter for part of the text."""
+    def varint(i):
+        v = shift = 0
+        while True:
+            b = data[i]
+            i += 1
+            v |= (b & 0x7f) << shift
+            shift += 7
+            if not b & 0x80:
+                return v, i
+    out, i = [], 0
+    while i < len(data):
+        key, i = varint(i)
+        wire = key & 7
+        if wire == 0:
+            _, i = varint(i)
+        elif wire == 1:
+            i += 8
+        elif wire == 5:
+            i += 4
+        elif wire == 2:
+            n, i = varint(i)
+            if key >> 3 == 6:
+                out.append(data[i:i + n].decode("utf-8", "replace"))
+            i += n
+        else:
+            raise SystemExit(f"bench: unexpected wire type {wire} in a profile")
+    return out
+
+
 def profile_comment(path, key):
+    """The number after KEY= in the profile's strings (its comments)."""
     with gzip.open(path, "rb") as f:
         data = f.read()
-    m = re.search(rb"\b" + key.encode() + rb"=([0-9.]+)", data)
-    return float(m.group(1)) if m else None
+    for text in profile_strings(data):
+        m = re.search(r"(?:^| )" + re.escape(key) + r"=([0-9.]+)", text)
+        if m:
+            return float(m.group(1))
+    return None
 
 
 def run_dump(a, tmp, log):

@@ -248,6 +248,9 @@ typedef struct machine {
     const cie_info *ci;
 } machine;
 
+/* n * align without signed overflow on a malformed entry (wraps instead). */
+static int64_t scaled(uint64_t n, int64_t align) { return (int64_t)(n * (uint64_t)align); }
+
 static void set_rule(machine *m, uint64_t reg, how h, int64_t off)
 {
     if (reg == m->ci->ra_reg) {
@@ -285,7 +288,7 @@ static int run(machine *m, const uint8_t *p, const uint8_t *end)
             adv = op & 0x3f;
             goto advance;
         case 2: /* DW_CFA_offset */
-            set_rule(m, op & 0x3f, R_OFFSET, (int64_t)rd_uleb(&r) * ci->data_align);
+            set_rule(m, op & 0x3f, R_OFFSET, scaled(rd_uleb(&r), ci->data_align));
             continue;
         case 3: /* DW_CFA_restore */
             restore_rule(m, op & 0x3f);
@@ -305,7 +308,7 @@ static int run(machine *m, const uint8_t *p, const uint8_t *end)
         case 0x04: adv = rd_fixed(&r, 4); goto advance;
         case 0x05: /* offset_extended */
             reg = rd_uleb(&r);
-            set_rule(m, reg, R_OFFSET, (int64_t)rd_uleb(&r) * ci->data_align);
+            set_rule(m, reg, R_OFFSET, scaled(rd_uleb(&r), ci->data_align));
             break;
         case 0x06: restore_rule(m, rd_uleb(&r)); break;
         case 0x07: set_rule(m, rd_uleb(&r), R_UNDEF, 0); break;
@@ -344,14 +347,14 @@ static int run(machine *m, const uint8_t *p, const uint8_t *end)
             break;
         case 0x11: /* offset_extended_sf */
             reg = rd_uleb(&r);
-            set_rule(m, reg, R_OFFSET, rd_sleb(&r) * ci->data_align);
+            set_rule(m, reg, R_OFFSET, scaled((uint64_t)rd_sleb(&r), ci->data_align));
             break;
         case 0x12: /* def_cfa_sf */
             m->cur.cfa_reg = rd_uleb(&r);
-            m->cur.cfa_off = rd_sleb(&r) * ci->data_align;
+            m->cur.cfa_off = scaled((uint64_t)rd_sleb(&r), ci->data_align);
             m->cur.cfa_expr = false;
             break;
-        case 0x13: m->cur.cfa_off = rd_sleb(&r) * ci->data_align; break;
+        case 0x13: m->cur.cfa_off = scaled((uint64_t)rd_sleb(&r), ci->data_align); break;
         case 0x14: /* val_offset */
         case 0x15: /* val_offset_sf */
             reg = rd_uleb(&r);
@@ -364,7 +367,7 @@ static int run(machine *m, const uint8_t *p, const uint8_t *end)
         case 0x2e: rd_uleb(&r); break; /* GNU_args_size */
         case 0x2f: /* GNU_negative_offset_extended */
             reg = rd_uleb(&r);
-            set_rule(m, reg, R_OFFSET, -(int64_t)rd_uleb(&r) * ci->data_align);
+            set_rule(m, reg, R_OFFSET, scaled(0 - rd_uleb(&r), ci->data_align));
             break;
         default: return CFI_UNSUPPORTED;
         }

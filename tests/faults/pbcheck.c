@@ -3,7 +3,7 @@
  * does it say per leaf function?  Used by tests/faults and tests/realprogs
  * (kept separate from tests/tools so those suites build on their own).
  *
- * Usage: pbcheck [--leaf PREFIX] FILE.pb.gz
+ * Usage: pbcheck [--leaf PREFIX | --stacks] FILE.pb.gz
  *
  * The whole file must be one complete gzip stream (a torn file fails here,
  * not just "decodes to less"), and the message must unpack and be
@@ -12,7 +12,11 @@
  * values per sample.  Prints "ok samples=N" and, with --leaf, one line per
  * leaf function whose name starts with PREFIX:
  *   leaf NAME alloc_objects alloc_space inuse_objects inuse_space
- * then the comments as "comment TEXT".  Exit status 0 ok, 1 unreadable or
+ * and, with --stacks, one line per sample:
+ *   stack alloc_objects alloc_space inuse_objects inuse_space | LEAF ... ROOT
+ * each frame the function's name ("?" for an address without one), so that
+ * two runs of a program compare whatever their address layout; then the
+ * comments as "comment TEXT".  Exit status 0 ok, 1 unreadable or
  * torn, 2 inconsistent.
  */
 #include <stdbool.h>
@@ -168,6 +172,26 @@ static const char *leaf_name(const pb_profile *p, const Perftools__Profiles__Sam
     return f ? p->string_table[f->name] : "?";
 }
 
+static void print_stacks(const pb_profile *p)
+{
+    for (size_t i = 0; i < p->n_sample; i++) {
+        const Perftools__Profiles__Sample *s = p->sample[i];
+        printf("stack %lld %lld %lld %lld |", (long long)s->value[0], (long long)s->value[1],
+               (long long)s->value[2], (long long)s->value[3]);
+        for (size_t k = 0; k < s->n_location_id; k++) {
+            const Perftools__Profiles__Location *l = loc(p, s->location_id[k]);
+            /* Inlined frames first, as pprof lists them. */
+            for (size_t j = 0; l && j < l->n_line; j++) {
+                const Perftools__Profiles__Function *f = func(p, l->line[j]->function_id);
+                printf(" %s", f ? p->string_table[f->name] : "?");
+            }
+            if (!l || !l->n_line)
+                printf(" ?");
+        }
+        printf("\n");
+    }
+}
+
 static void print_leaves(const pb_profile *p, const char *prefix)
 {
     /* Distinct names with the prefix, in order of first appearance. */
@@ -196,13 +220,17 @@ static void print_leaves(const pb_profile *p, const char *prefix)
 int main(int argc, char **argv)
 {
     const char *prefix = NULL;
+    bool stacks = false;
     int a = 1;
     if (argc > 2 && !strcmp(argv[1], "--leaf")) {
         prefix = argv[2];
         a = 3;
+    } else if (argc > 1 && !strcmp(argv[1], "--stacks")) {
+        stacks = true;
+        a = 2;
     }
     if (a != argc - 1) {
-        fprintf(stderr, "usage: pbcheck [--leaf PREFIX] FILE.pb.gz\n");
+        fprintf(stderr, "usage: pbcheck [--leaf PREFIX | --stacks] FILE.pb.gz\n");
         return 2;
     }
     file = argv[a];
@@ -217,6 +245,8 @@ int main(int argc, char **argv)
     printf("ok samples=%zu\n", p->n_sample);
     if (prefix)
         print_leaves(p, prefix);
+    if (stacks)
+        print_stacks(p);
     for (size_t i = 0; i < p->n_comment; i++)
         printf("comment %s\n", p->string_table[p->comment[i]]);
     perftools__profiles__profile__free_unpacked(p, NULL);

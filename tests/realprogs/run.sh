@@ -7,7 +7,7 @@
 # (names from the profile alone, not from pprof's own lookup) shows the
 # functions expected.
 #
-# NAME: python perl sqlite gcc pipeline git mt (default: all).  mt is our
+# NAME: python perl sqlite gcc pipeline git mt unwind (default: all).  mt is our
 # multi-threaded C++ program (mt.cc), run in exact mode (HEAPPROF_SAMPLE=1)
 # and checked to the byte; the others run at the default interval.
 #
@@ -213,7 +213,73 @@ t_mt() {
     expect_names "$d" mt_aligned mt_array __cxa_allocate_exception
 }
 
-all=(python perl sqlite gcc pipeline git mt)
+# unwind: heapprof's own unwinder against libunwind on optimised code from
+# the distribution (python3, perl, sort; built without frame pointers, and
+# python's stacks are deep): one deterministic run of each in exact mode
+# (every allocation a sample) with HEAPPROF_FAST_UNWIND=1 and one with 0
+# must give the same stacks with the same totals, and the walker, not
+# libunwind, must have walked at least 99 % of them.
+t_unwind() {
+    need python3 python3
+    need perl perl-base
+    local d=$RP_WORK/unwind py=python3
+    [[ -x /usr/bin/python3 ]] && py=/usr/bin/python3
+    mkdir -p "$d"
+    printf '%s\n' 'import json, re' 'd = {}' 'for i in range(20000):' \
+        '    d["key%d" % i] = [i] * (i % 50)' \
+        's = json.dumps({k: v for k, v in list(d.items())[:3000]})' \
+        'print(len(d), len(s), len(re.findall(r"[0-9]+", s)))' >"$d/u.py"
+    seq 1 50000 | awk '{print ($1 * 7919) % 50021, "line", $1}' >"$d/lines.txt"
+    local name fast samples fallbacks
+    for name in python perl sort; do
+        for fast in 1 0; do
+            case $name in
+            python) unwind_run "$d" python "$fast" "$py" "$d/u.py" ;;
+            perl) unwind_run "$d" perl "$fast" perl -e 'my %h; for my $i (1..20000) {
+                $h{"k$i"} = [($i) x ($i % 20)] } my $s = join(",", sort keys %h);
+                print scalar(keys %h), " ", length($s), "\n"' ;;
+            sort) unwind_run "$d" sort "$fast" sort -k1,1n -S 1M "$d/lines.txt" ;;
+            esac
+        done
+        cmp -s "$d/$name.1.out" "$d/$name.0.out" || fail "$name: the two runs printed different output"
+        [[ -s $d/$name.1.stacks ]] || fail "$name: no stacks in the profile"
+        cmp -s "$d/$name.1.stacks" "$d/$name.0.stacks" ||
+            fail "$name: heapprof's unwinder and libunwind disagree ($(wc -l <"$d/$name.1.stacks") and $(wc -l <"$d/$name.0.stacks") stacks):
+$(diff "$d/$name.1.stacks" "$d/$name.0.stacks" | head -n 6 | cut -c 1-300)"
+        grep -q '^comment .*unwinder=heapprof ' "$d/$name.1.chk" || fail "$name: the profile does not say unwinder=heapprof"
+        grep -q '^comment .*unwinder=libunwind ' "$d/$name.0.chk" || fail "$name: the profile does not say unwinder=libunwind"
+        samples=$(grep -o '^comment samples=[0-9]*' "$d/$name.1.chk" | cut -d= -f2)
+        fallbacks=$(grep -o 'unwind_fallbacks=[0-9]*' "$d/$name.1.chk" | cut -d= -f2)
+        [[ -n $samples && -n $fallbacks ]] || fail "$name: no samples= or unwind_fallbacks= comment"
+        ((fallbacks * 100 <= samples)) ||
+            fail "$name: the walker left $fallbacks of $samples stacks to libunwind (more than 1 %)"
+        note "$name: $samples samples in $(wc -l <"$d/$name.1.stacks") distinct stacks, the same from both unwinders; $fallbacks stacks left to libunwind"
+    done
+    PROFILES=6
+}
+
+# unwind_run DIR NAME FAST CMD...: CMD preloaded in exact mode with
+# HEAPPROF_FAST_UNWIND=FAST; its profile's stacks, sorted, in
+# DIR/NAME.FAST.stacks, pbcheck's report in DIR/NAME.FAST.chk.
+unwind_run() {
+    local d=$1 name=$2 fast=$3
+    local dir=$d/$name.$fast
+    shift 3
+    mkdir -p "$dir"
+    (cd "$dir" && env PYTHONHASHSEED=0 PERL_HASH_SEED=0 PERL_PERTURB_KEYS=0 \
+        HEAPPROF_SAMPLE=1 HEAPPROF_FAST_UNWIND="$fast" HEAPPROF_OUT="$dir/p" \
+        LD_PRELOAD="$HEAPPROF_LIB" "$@") >"$dir.out" 2>"$dir.err" ||
+        fail "$name with HEAPPROF_FAST_UNWIND=$fast failed: $(tail -n 3 "$dir.err")"
+    if grep -q '^heapprof:' "$dir.err"; then
+        fail "$name: the profiler printed: $(grep '^heapprof:' "$dir.err" | head -n 3)"
+    fi
+    local f=("$dir"/p.*.pb.gz)
+    [[ ${#f[@]} -eq 1 && -f ${f[0]} ]] || fail "$name: expected one profile in $dir, found ${f[*]}"
+    "$PBCHECK" --stacks "${f[0]}" >"$dir.chk" || fail "pbcheck: $(tail -n 3 "$dir.chk")"
+    grep '^stack ' "$dir.chk" | sort >"$d/$name.$fast.stacks"
+}
+
+all=(python perl sqlite gcc pipeline git mt unwind)
 [[ $# -gt 0 ]] || set -- "${all[@]}"
 for NAME in "$@"; do
     TEST_TAG="realprogs $NAME"
