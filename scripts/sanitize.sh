@@ -65,6 +65,7 @@ stage_valgrind() {
         [[ $t == *_replay ]] && args=(tests/fuzz/corpus/"$(basename "$t" _replay)")
         echo "valgrind: $(basename "$t")"
         ACCURACY_TRIALS=20 valgrind -q --error-exitcode=1 --leak-check=full \
+            --suppressions=tests/valgrind.supp \
             --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
             "$t" "${args[@]}" >"$t.valgrind.log" 2>&1 || { rc=1; tail -n 40 "$t.valgrind.log" >&2; }
     done

@@ -218,7 +218,7 @@ t_mt() {
 # python's stacks are deep): one deterministic run of each in exact mode
 # (every allocation a sample) with HEAPPROF_FAST_UNWIND=1 and one with 0
 # must give the same stacks with the same totals, and the walker, not
-# libunwind, must have walked at least 99 % of them.
+# libunwind, must have walked about 99 % of them.
 t_unwind() {
     need python3 python3
     need perl perl-base
@@ -251,7 +251,10 @@ $(diff "$d/$name.1.stacks" "$d/$name.0.stacks" | head -n 6 | cut -c 1-300)"
         samples=$(grep -o '^comment samples=[0-9]*' "$d/$name.1.chk" | cut -d= -f2)
         fallbacks=$(grep -o 'unwind_fallbacks=[0-9]*' "$d/$name.1.chk" | cut -d= -f2)
         [[ -n $samples && -n $fallbacks ]] || fail "$name: no samples= or unwind_fallbacks= comment"
-        ((fallbacks * 100 <= samples)) ||
+        # 1 %, and two more: a program that loads libstdc++ (the ubsan-lib
+        # build's library does) allocates from its initialiser, called by
+        # ld.so's entry code, whose frame has no CFI.
+        ((fallbacks <= samples / 100 + 2)) ||
             fail "$name: the walker left $fallbacks of $samples stacks to libunwind (more than 1 %)"
         note "$name: $samples samples in $(wc -l <"$d/$name.1.stacks") distinct stacks, the same from both unwinders; $fallbacks stacks left to libunwind"
     done
