@@ -36,6 +36,11 @@
 
 static uintptr_t self_lo HP_SAMPLE_DATA, self_hi HP_SAMPLE_DATA;
 
+static inline bool in_self(const void *ip)
+{
+    return (uintptr_t)ip >= self_lo && (uintptr_t)ip < self_hi;
+}
+
 static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 {
     uintptr_t me = (uintptr_t)data;
@@ -128,6 +133,7 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
                      : "=r"(pc), "=r"(sp), "=r"(bp));
     uintptr_t at = pc;
     int n = 0;
+    bool ours = true; /* still in heapprof's own frames, which are not kept */
     while (n < max) {
         uint64_t r;
         if (!rule_of(pc, at, &r))
@@ -144,9 +150,12 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
         sp = cfa;
         if (!ra)
             return n; /* a zeroed return address also ends a stack */
-        pcs[n++] = (void *)ra;
         pc = ra;
         at = ra - 1; /* the call, which a noreturn callee may end the function with */
+        if (ours && in_self((void *)ra))
+            continue;
+        ours = false;
+        pcs[n++] = (void *)ra;
     }
     return n;
 fallback:
@@ -171,7 +180,6 @@ void unwind_init(void)
     dl_iterate_phdr(find_self, (void *)(uintptr_t)&unwind_init);
 }
 
-static bool in_self(void *ip) { return (uintptr_t)ip >= self_lo && (uintptr_t)ip < self_hi; }
 
 size_t unwind_trim(uint64_t *pcs, int n, size_t max)
 {

@@ -34,14 +34,16 @@ void unwind_init(void);
  * the profiler's own); callers' buffers have this much room beyond max. */
 enum { UNWIND_SLACK = 32 };
 
-/* pcs[0..n) as an unwinder left it: cut libunwind's and the profiler's
+/* pcs[0..n) as unw_backtrace left it: cut libunwind's and the profiler's
  * frames off the top and keep at most max of the rest at the front of
  * pcs; returns how many. */
 size_t unwind_trim(uint64_t *pcs, int n, size_t max);
 
 /* Return addresses of the stack of the caller of unwind_fast, leaf first,
  * at most max, into pcs, by heapprof's own walker: the .eh_frame rule of
- * each return address (cfi.h), cached process-wide.  Returns how many, or
+ * each return address (cfi.h), cached process-wide.  The frames of
+ * libheapprof at the top are left out, as unwind_trim does (none before
+ * unwind_init has found the library's range).  Returns how many, or
  * -1 if the walk met a frame it does not follow (no CFI, a DWARF
  * expression, a signal frame, an implausible frame size) before the
  * outermost frame: then the stack is libunwind's to walk. */
@@ -69,10 +71,12 @@ static inline __attribute__((always_inline)) size_t unwind_capture(uint64_t *pcs
      * buffer rather than a second on this stack: this runs inside the
      * program's malloc, on its thread's stack, which may be a small one. */
     _Static_assert(sizeof(void *) == sizeof(uint64_t), "LP64");
-    int n = fast ? unwind_fast((void **)pcs, (int)(max + UNWIND_SLACK)) : -1;
-    if (n < 0)
-        n = unw_backtrace((void **)pcs, (int)(max + UNWIND_SLACK));
-    return unwind_trim(pcs, n, max);
+    if (fast) {
+        int n = unwind_fast((void **)pcs, (int)max);
+        if (n >= 0)
+            return (size_t)n;
+    }
+    return unwind_trim(pcs, unw_backtrace((void **)pcs, (int)(max + UNWIND_SLACK)), max);
 }
 
 #endif
