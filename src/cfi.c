@@ -42,10 +42,11 @@ static uint64_t rd_fixed(reader *r, int size)
     return v;
 }
 
+/* LEB128: at most 10 bytes make 64 bits; a longer one is malformed. */
 static uint64_t rd_uleb(reader *r)
 {
     uint64_t v = 0;
-    for (int shift = 0; r->p < r->end; shift += 7) {
+    for (int shift = 0; r->p < r->end && shift < 70; shift += 7) {
         uint8_t b = *r->p++;
         if (shift < 64)
             v |= (uint64_t)(b & 0x7f) << shift;
@@ -60,7 +61,7 @@ static int64_t rd_sleb(reader *r)
 {
     uint64_t v = 0;
     int shift = 0;
-    while (r->p < r->end) {
+    while (r->p < r->end && shift < 70) {
         uint8_t b = *r->p++;
         if (shift < 64)
             v |= (uint64_t)(b & 0x7f) << shift;
@@ -86,12 +87,17 @@ static void skip_block(reader *r)
 }
 
 /* An encoded pointer.  datarel is the base of PE_DATAREL (the
- * .eh_frame_hdr's start); indirect pointers are not followed (only a
- * personality routine's can be, and its value is never needed). */
+ * .eh_frame_hdr's start).  An indirect one is refused: only a personality
+ * routine's is ever indirect, and its caller skips it with the bit
+ * cleared, never needing its value. */
 static uintptr_t rd_encoded(reader *r, uint8_t enc, uintptr_t datarel)
 {
     const uint8_t *at = r->p;
     uint64_t v;
+    if (enc & PE_INDIRECT) {
+        r->bad = true;
+        return 0;
+    }
     switch (enc & 0x0f) {
     case PE_ABSPTR:
     case PE_UDATA8:

@@ -5,8 +5,8 @@
  * rsp, rbp and the instruction pointer.  The .eh_frame rule of a code
  * address says how (cfi.h); rules are cached by return address in one
  * table shared by all threads, so after the first samples a frame costs a
- * hash, one 16-byte load that is usually a hit in some cache level, and
- * two loads from the stack.  libunwind's unw_backtrace does the same in
+ * hash, a slot's two loads, usually a hit in some cache level, and two
+ * loads from the stack.  libunwind's unw_backtrace does the same in
  * principle, but first saves the whole register file and initialises its
  * ~2 KiB cursor (unw_getcontext, unw_init_local), and looks frames up in a
  * per-thread cache: ~740 of the ~1760 instructions of a sample, ~19 of its
@@ -16,12 +16,16 @@
  * behind one lock and masks signals around it.
  *
  * The cache.  Direct-mapped, 4096 slots of {pc ^ rule, rule}, written and
- * read with relaxed 64-bit atomics and no lock: a reader takes a slot as
- * a hit only if the two words agree with each other and with its pc, so a
- * slot torn by two concurrent writers reads as a miss (the "lockless
- * transposition table" of chess programs).  A miss costs a _dl_find_object
- * and the CFI evaluation, a few microseconds, once per return address
- * until another address takes its slot.
+ * read as two relaxed 64-bit atomics each and no lock: a reader takes a
+ * slot as a hit only if the two words agree with each other and with its
+ * pc, so a slot torn by concurrent writers reads as a miss (the "lockless
+ * transposition table" of chess programs) unless two code addresses of the
+ * same slot differ exactly as their rules do, which for real rules takes
+ * addresses 4 GiB apart with the same low bits.  A miss costs a
+ * _dl_find_object and the CFI evaluation, a few microseconds, once per
+ * return address until another address takes its slot.  Whatever the
+ * cache says, no read of a walk leaves the stack it started on
+ * (stack_top).
  */
 #define _GNU_SOURCE
 #include "unwind.h"
@@ -59,24 +63,34 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 /* A rule in 64 bits: flags, then the return address's and rbp's offsets
- * from the CFA in 8-byte words, then the CFA's offset.  Rules that do not
- * fit are used but not cached. */
-enum { R_CFA_RBP = 1, R_RBP_SAVED = 2, R_END = 4 };
+ * from the CFA in 8-byte words, then the CFA's offset.  R_FALLBACK marks an
+ * address the walker does not follow (no CFI, a rule it refuses, or one
+ * whose offsets do not fit here): cached too, so that a stack through JIT
+ * code or a realigned frame goes to libunwind after one lookup, not after
+ * a _dl_find_object and a CFI run on every sample.  A stale R_FALLBACK
+ * costs only a walk by libunwind. */
+enum { R_CFA_RBP = 1, R_RBP_SAVED = 2, R_END = 4, R_FALLBACK = 8 };
 
-static bool pack(const cfi_rule *r, uint64_t *out)
+/* Saved registers lie below the CFA, where the function pushed or stored
+ * them: at most this far below, or the rule is not cached (R_FALLBACK).
+ * This is what lets the walker check the CFA alone against the stack's
+ * bounds: a slot it reads is then within SLOT_REACH below a CFA that lies
+ * above the frame just walked. */
+#define SLOT_REACH 512
+
+static bool slot_fits(int64_t off) { return off < 0 && off >= -SLOT_REACH && !(off & 7); }
+
+static uint64_t pack(const cfi_rule *r)
 {
-    if (r->end) {
-        *out = R_END;
-        return true;
-    }
-    if ((r->ra_off & 7) || (r->rbp_off & 7) || r->ra_off / 8 != (int8_t)(r->ra_off / 8) ||
-        r->rbp_off / 8 != (int16_t)(r->rbp_off / 8) || r->cfa_off != (int32_t)r->cfa_off)
-        return false;
-    *out = (r->cfa_rbp ? R_CFA_RBP : 0) | (r->rbp_saved ? R_RBP_SAVED : 0) |
+    if (r->end)
+        return R_END;
+    if (!slot_fits(r->ra_off) || (r->rbp_saved && !slot_fits(r->rbp_off)) ||
+        r->cfa_off != (int32_t)r->cfa_off)
+        return R_FALLBACK;
+    return (r->cfa_rbp ? R_CFA_RBP : 0) | (r->rbp_saved ? R_RBP_SAVED : 0) |
            (uint64_t)(uint8_t)(int8_t)(r->ra_off / 8) << 8 |
-           (uint64_t)(uint16_t)(int16_t)(r->rbp_off / 8) << 16 |
+           (uint64_t)(uint16_t)(int16_t)(r->rbp_saved ? r->rbp_off / 8 : 0) << 16 |
            (uint64_t)(uint32_t)(int32_t)r->cfa_off << 32;
-    return true;
 }
 
 enum { CACHE_BITS = 12 };
@@ -85,6 +99,7 @@ typedef struct slot {
     uint64_t rule;
 } slot;
 static slot cache[1u << CACHE_BITS];
+static bool cache_used; /* unwind_forget has something to forget */
 static uint64_t fallbacks;
 
 static inline slot *slot_of(uintptr_t pc)
@@ -97,52 +112,74 @@ static inline slot *slot_of(uintptr_t pc)
  * instruction in the others).  A frame's rule is cached under pc alone:
  * the walker's pc follows a lea, never a call, so it is no return address
  * and cannot share a key with one. */
-static inline bool rule_of(uintptr_t pc, uintptr_t at, uint64_t *rule)
+static inline uint64_t rule_of(uintptr_t pc, uintptr_t at)
 {
     slot *s = slot_of(pc);
     uint64_t check = __atomic_load_n(&s->check, __ATOMIC_RELAXED);
     uint64_t r = __atomic_load_n(&s->rule, __ATOMIC_RELAXED);
-    if (hp_likely((check ^ r) == pc)) {
-        *rule = r;
-        return true;
-    }
+    if (hp_likely((check ^ r) == pc))
+        return r;
     cfi_rule c;
-    if (cfi_rule_at(at, &c) != CFI_OK)
-        return false;
-    if (!pack(&c, &r)) {
-        /* Usable, not cacheable: unusual offsets.  Rare enough to leave to
-         * libunwind rather than carry a second rule format. */
-        return false;
-    }
+    r = cfi_rule_at(at, &c) == CFI_OK ? pack(&c) : R_FALLBACK;
+    if (!__atomic_load_n(&cache_used, __ATOMIC_RELAXED))
+        __atomic_store_n(&cache_used, true, __ATOMIC_RELAXED);
     __atomic_store_n(&s->rule, r, __ATOMIC_RELAXED);
     __atomic_store_n(&s->check, pc ^ r, __ATOMIC_RELAXED);
-    *rule = r;
-    return true;
+    return r;
 }
 
-/* A frame bigger than this is taken for a wrong rule, not a frame: the
- * walker then stops reading the stack and libunwind takes over. */
-#define MAX_FRAME ((uintptr_t)64 << 20)
+/* The top of the stack sp is on, or 0 if it is on no stack the walker
+ * knows; no read of the walk goes above it.  glibc maps a thread's stack
+ * with the thread's descriptor at the top of the same block, the static
+ * TLS between (allocatestack.c: the descriptor is what %fs:0 points to on
+ * x86-64), so everything from sp up to the thread pointer is one readable
+ * mapping.  The main thread's descriptor is elsewhere; its stack ends at
+ * __libc_stack_end, where the kernel's argument block begins.  A stack of
+ * any other kind (a coroutine's, an alternate signal stack) is
+ * libunwind's.  The bound is what keeps a wrong rule (code without CFI
+ * that a stale cache entry still describes, say) from reading outside the
+ * stack: such a read fails over to libunwind instead of faulting. */
+extern void *__libc_stack_end;
+#define MAX_THREAD_STACK ((uintptr_t)256 << 20)
+#define MAX_MAIN_STACK ((uintptr_t)1 << 30)
+
+static inline uintptr_t stack_top(uintptr_t sp)
+{
+    uintptr_t tp;
+    __asm__("movq %%fs:0, %0" : "=r"(tp));
+    if (sp < tp && tp - sp <= MAX_THREAD_STACK)
+        return tp;
+    uintptr_t end = (uintptr_t)__libc_stack_end;
+    if (sp < end && end - sp <= MAX_MAIN_STACK)
+        return end;
+    return 0;
+}
 
 /* no_sanitize_address: the walker reads other frames' saved registers,
  * which ASan's stack instrumentation does not expect a function to do. */
 __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int max)
 {
     uintptr_t pc, sp, bp;
+    /* Early-clobber outputs: no operand may share rbp, which is read last. */
     __asm__ volatile("leaq 0(%%rip), %0\n\tmovq %%rsp, %1\n\tmovq %%rbp, %2"
-                     : "=r"(pc), "=r"(sp), "=r"(bp));
+                     : "=&r"(pc), "=&r"(sp), "=&r"(bp));
+    uintptr_t hi = stack_top(sp);
+    if (!hi)
+        goto fallback;
     uintptr_t at = pc;
     int n = 0;
     bool ours = true; /* still in heapprof's own frames, which are not kept */
     while (n < max) {
-        uint64_t r;
-        if (!rule_of(pc, at, &r))
+        uint64_t r = rule_of(pc, at);
+        if (r & R_FALLBACK)
             goto fallback;
         if (r & R_END)
             return n;
         uintptr_t cfa = ((r & R_CFA_RBP) ? bp : sp) + (uintptr_t)(int64_t)(int32_t)(r >> 32);
-        /* The caller's frame lies above this one. */
-        if (cfa <= sp || cfa - sp > MAX_FRAME)
+        /* The caller's frame lies above this one, on the same stack; the
+         * slots read lie below cfa by at most SLOT_REACH, in this frame or
+         * in one already walked (pack). */
+        if (cfa <= sp || cfa > hi)
             goto fallback;
         uintptr_t ra = *(const uintptr_t *)(cfa + (uintptr_t)(int64_t)(int8_t)(r >> 8) * 8);
         if (r & R_RBP_SAVED)
@@ -165,6 +202,10 @@ fallback:
 
 void unwind_forget(void)
 {
+    /* Nothing to do if the walker never ran (HEAPPROF_FAST_UNWIND=0):
+     * writing the table would only make its 64 KiB resident. */
+    if (!__atomic_load_n(&cache_used, __ATOMIC_RELAXED))
+        return;
     /* check ^ rule == 1 afterwards: no code address. */
     for (size_t i = 0; i < sizeof cache / sizeof cache[0]; i++) {
         __atomic_store_n(&cache[i].rule, 0, __ATOMIC_RELAXED);

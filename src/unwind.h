@@ -45,8 +45,9 @@ size_t unwind_trim(uint64_t *pcs, int n, size_t max);
  * libheapprof at the top are left out, as unwind_trim does (none before
  * unwind_init has found the library's range).  Returns how many, or
  * -1 if the walk met a frame it does not follow (no CFI, a DWARF
- * expression, a signal frame, an implausible frame size) before the
- * outermost frame: then the stack is libunwind's to walk. */
+ * expression, a signal frame, offsets its cache cannot hold, a frame not
+ * above the last one on the same stack, a stack not a thread's own) before
+ * the outermost frame: then the stack is libunwind's to walk. */
 int unwind_fast(void **pcs, int max);
 
 /* Forget every cached rule: code was unmapped (dlclose), and another

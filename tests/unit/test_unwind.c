@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "unwind.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -271,8 +272,11 @@ static void test_cfi_real_entry(void **state)
     if (!cfi_available())
         skip();
     cfi_rule r;
-    uintptr_t fns[] = {(uintptr_t)&test_cfi_find_fde, (uintptr_t)&qsort, (uintptr_t)&memcpy,
-                       (uintptr_t)&pthread_create};
+    /* From dlsym, not &qsort: in a non-PIE build that would be the PLT
+     * entry, whose CFA is an expression. */
+    uintptr_t fns[] = {(uintptr_t)&test_cfi_find_fde, (uintptr_t)dlsym(RTLD_DEFAULT, "qsort"),
+                       (uintptr_t)dlsym(RTLD_DEFAULT, "memcpy"),
+                       (uintptr_t)dlsym(RTLD_DEFAULT, "pthread_create")};
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         int rc = cfi_rule_at(fns[i], &r);
         assert_int_equal(rc, CFI_OK);
@@ -314,6 +318,11 @@ static __attribute__((noinline)) int compare_here(void)
         print_error("the walker's frame 1 (%p) is not in libunwind's stack\n", fast[1]);
         fail();
     }
+    /* Frame 0 is this function in both lists (libunwind's entry just before
+     * fast[1]): a walker that lost a frame at the top would fail here. */
+    assert_true(k >= 1);
+    uintptr_t f0 = (uintptr_t)fast[0], s0 = (uintptr_t)slow[k - 1];
+    assert_true((f0 > s0 ? f0 - s0 : s0 - f0) < 4096);
     if (ns - k != nf - 1) {
         print_error("the walker found %d frames above this one, libunwind %d\n", nf - 1, ns - k);
         for (int i = 1; i < nf || k + i - 1 < ns; i++)
@@ -425,6 +434,8 @@ static void test_walker_matches_libunwind(void **state)
         assert_true(next_step(12, 3) > 0);
 }
 
+static int threads_done;
+
 static void *thread_body(void *arg)
 {
     int shape = (int)(intptr_t)arg;
@@ -439,6 +450,7 @@ static void *thread_body(void *arg)
 #endif
     for (int i = 0; i < 300; i++)
         walked += next_step(i % 30, shape + i) > 0;
+    __atomic_add_fetch(&threads_done, 1, __ATOMIC_RELEASE);
     return (void *)(intptr_t)walked;
 }
 
@@ -454,7 +466,8 @@ static void test_walker_threads(void **state)
     pthread_t t[4];
     for (int i = 0; i < 4; i++)
         assert_int_equal(pthread_create(&t[i], NULL, thread_body, (void *)(intptr_t)i), 0);
-    for (int i = 0; i < 50; i++)
+    /* Empty the cache under the walkers until they are done. */
+    while (__atomic_load_n(&threads_done, __ATOMIC_ACQUIRE) < 4)
         unwind_forget();
     for (int i = 0; i < 4; i++) {
         void *walked;
@@ -502,6 +515,40 @@ static void test_walker_signal_frame(void **state)
     signal(SIGUSR1, SIG_DFL);
 }
 
+/* What the profiler calls: unwind_capture, with the library's own frames
+ * (here: this program's, once unwind_init has found the object it is in)
+ * left out and the depth limit applied, by the walker as by
+ * unwind_trim after libunwind.  Last: unwind_init cannot be undone. */
+static __attribute__((noinline)) void capture_both(size_t max)
+{
+    uint64_t fast[MAXPCS + UNWIND_SLACK], slow[MAXPCS + UNWIND_SLACK];
+    size_t nf = unwind_capture(fast, max, true);
+    size_t ns = unwind_capture(slow, max, false);
+    assert_int_equal(nf, ns);
+    for (size_t i = 0; i < nf; i++)
+        assert_int_equal(fast[i], slow[i]);
+}
+
+static void test_capture_trims_like_libunwind(void **state)
+{
+    (void)state;
+    if (!cfi_available())
+        skip();
+    unwind_init();
+    uint64_t before = unwind_fallbacks();
+    uint64_t pcs[MAXPCS + UNWIND_SLACK];
+    /* This program's frames at the top are now "the library's": what is
+     * left starts in cmocka, which called the test. */
+    size_t n = unwind_capture(pcs, MAXPCS, true);
+    assert_true(n >= 2);
+    Dl_info leaf;
+    assert_true(dladdr((void *)(uintptr_t)pcs[0], &leaf) && leaf.dli_fname);
+    assert_non_null(strstr(leaf.dli_fname, "cmocka"));
+    capture_both(MAXPCS);
+    capture_both(1);
+    assert_int_equal(unwind_fallbacks(), before);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -516,6 +563,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_walker_matches_libunwind),
         cmocka_unit_test(test_walker_threads),
         cmocka_unit_test(test_walker_signal_frame),
+        cmocka_unit_test(test_capture_trims_like_libunwind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
