@@ -443,7 +443,7 @@ int cfi_eval(const uint8_t *fde, uintptr_t pc, cfi_rule *out)
     return CFI_OK;
 }
 
-#ifdef DLFO_EH_SEGMENT_TYPE
+#if defined(DLFO_EH_SEGMENT_TYPE) && defined(__x86_64__)
 bool cfi_available(void) { return true; }
 
 int cfi_rule_at(uintptr_t pc, cfi_rule *out)
@@ -455,7 +455,8 @@ int cfi_rule_at(uintptr_t pc, cfi_rule *out)
     return fde ? cfi_eval(fde, pc, out) : CFI_NO_FDE;
 }
 #else
-/* glibc before 2.35: no lock-free way to find an object's CFI. */
+/* glibc before 2.35 has no lock-free way to find an object's CFI; and the
+ * walker knows x86-64's registers only. */
 bool cfi_available(void) { return false; }
 
 int cfi_rule_at(uintptr_t pc, cfi_rule *out)

@@ -112,6 +112,8 @@ bool profiler_init(void)
             config_parse(&cfg, env, warn_config, NULL);
             hot.mean = cfg.sample;
             hot.depth = (uint16_t)(cfg.depth < 256 ? cfg.depth : 256);
+            /* The walker where it can work (x86-64, glibc 2.35+), else
+             * libunwind alone. */
             hot.fast_unwind = cfg.fast_unwind && cfi_available();
             init_tables();
             unwind_init();

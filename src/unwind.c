@@ -139,6 +139,7 @@ static inline uint64_t rule_of(uintptr_t pc, uintptr_t at)
  * libunwind's.  The bound is what keeps a wrong rule (code without CFI
  * that a stale cache entry still describes, say) from reading outside the
  * stack: such a read fails over to libunwind instead of faulting. */
+#if defined(__x86_64__)
 extern void *__libc_stack_end;
 #define MAX_THREAD_STACK ((uintptr_t)256 << 20)
 #define MAX_MAIN_STACK ((uintptr_t)1 << 30)
@@ -199,6 +200,18 @@ fallback:
     __atomic_add_fetch(&fallbacks, 1, __ATOMIC_RELAXED);
     return -1;
 }
+
+#else
+/* The walker knows x86-64's registers only: elsewhere every stack is
+ * libunwind's. */
+int unwind_fast(void **pcs, int max)
+{
+    (void)pcs;
+    (void)max;
+    __atomic_add_fetch(&fallbacks, 1, __ATOMIC_RELAXED);
+    return -1;
+}
+#endif
 
 void unwind_forget(void)
 {
