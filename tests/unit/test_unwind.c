@@ -7,10 +7,14 @@
  * frames of every shape (frame pointer or not, alloca, large frames,
  * through libc's qsort), on threads, in a signal handler, after the cache
  * is forgotten, and from several threads at once.  The walker must give
- * exactly libunwind's return addresses, or hand the stack to libunwind.
+ * exactly libunwind's return addresses, or hand the stack to libunwind;
+ * and with wrong rules in its cache it must hand the stack over, never
+ * read outside the stack.
  */
 #define _GNU_SOURCE
-#include "unwind.h"
+/* The walker's source itself, not its header: test_wrong_rules writes the
+ * cache directly, as a stale entry would be. */
+#include "../../src/unwind.c"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -515,6 +519,85 @@ static void test_walker_signal_frame(void **state)
     signal(SIGUSR1, SIG_DFL);
 }
 
+/* Wrong rules in the cache, as a stale entry for unloaded code would be:
+ * the walk must end (-1, or a short stack), never read outside the stack
+ * it runs on. */
+static __attribute__((noinline)) int walk_here(void **pcs)
+{
+    int n = unwind_fast(pcs, MAXPCS);
+    __asm__ volatile("" ::: "memory");
+    return n;
+}
+
+static __attribute__((noinline)) int walk_caller(void **pcs)
+{
+    int n = walk_here(pcs);
+    __asm__ volatile("" ::: "memory");
+    return n;
+}
+
+static void poison(uintptr_t pc, uint64_t rule)
+{
+    slot *s = slot_of(pc);
+    __atomic_store_n(&s->rule, rule, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->check, pc ^ rule, __ATOMIC_RELAXED);
+}
+
+static uint64_t bad_rule(int64_t cfa_off, bool rbp_based)
+{
+    return (rbp_based ? R_CFA_RBP : 0) | (uint64_t)(uint8_t)(int8_t)-1 << 8 |
+           (uint64_t)(uint32_t)(int32_t)cfa_off << 32;
+}
+
+static void test_wrong_rules(void **state)
+{
+    (void)state;
+    if (!cfi_available())
+        skip();
+    void *good[MAXPCS], *got[MAXPCS];
+    unwind_forget();
+    int n = walk_caller(good);
+    assert_true(n >= 3);
+    /* Whatever it then reads (padding, dead locals: anything this stack
+     * holds) the walk branches on, which valgrind's memcheck rightly calls
+     * uninitialised: the cases that read are skipped under valgrind. */
+    const char *preload = getenv("LD_PRELOAD");
+    bool valgrind = preload && strstr(preload, "vgpreload");
+    /* good[0] returns into walk_here, good[1] into walk_caller: make the
+     * rule of good[1] say the caller's frame is far away, above the stack
+     * or below the frame: refused before any read. */
+    const int64_t offs[] = {1 << 30, 0x7fffffff, -(1 << 20), -8, 0};
+    for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
+        uint64_t before = unwind_fallbacks();
+        poison((uintptr_t)good[1], bad_rule(offs[i], false));
+        assert_int_equal(walk_caller(got), -1);
+        assert_int_equal(unwind_fallbacks(), before + 1);
+        /* From rbp, whatever walk_caller left in it: the walk may find
+         * frames in this stack, or give up; it must not fault. */
+        poison((uintptr_t)good[1], bad_rule(offs[i], true));
+        if (!valgrind) {
+            int m = walk_caller(got);
+            assert_true(m >= -1 && m <= MAXPCS);
+        }
+    }
+    /* A plausible offset that lands on other data of this stack: whatever
+     * the walk then finds, it ends, and no read leaves the stack. */
+    for (int64_t off = 16; off <= 4096 && !valgrind; off += 8) {
+        poison((uintptr_t)good[1], bad_rule(off, false));
+        int m = walk_caller(got);
+        assert_true(m >= -1 && m <= MAXPCS);
+    }
+    /* Marked "not followed": straight to libunwind. */
+    poison((uintptr_t)good[1], R_FALLBACK);
+    assert_int_equal(walk_caller(got), -1);
+    /* Emptied, the cache gives the right stack again. */
+    unwind_forget();
+    assert_int_equal(walk_caller(got), n);
+    for (int i = 0; i < n; i++)
+        if (i != 2) /* the return into this function, from another call */
+            assert_ptr_equal(got[i], good[i]);
+}
+
 /* What the profiler calls: unwind_capture, with the library's own frames
  * (here: this program's, once unwind_init has found the object it is in)
  * left out and the depth limit applied, by the walker as by
@@ -563,6 +646,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_walker_matches_libunwind),
         cmocka_unit_test(test_walker_threads),
         cmocka_unit_test(test_walker_signal_frame),
+        cmocka_unit_test(test_wrong_rules),
         cmocka_unit_test(test_capture_trims_like_libunwind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
