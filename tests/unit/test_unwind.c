@@ -66,8 +66,21 @@ static void build(frame_info *f, const char *aug, const uint8_t *cie_insns, size
     put8(f, 1);    /* code alignment */
     put8(f, 0x78); /* data alignment -8 (sleb) */
     put8(f, 16);   /* return address register */
-    put8(f, 1);    /* augmentation data length */
-    put8(f, 0x1b); /* FDE encoding: pcrel | sdata4 */
+    /* Augmentation data: 'P' (C++ and glibc's cleanups: a personality
+     * routine, indirect | pcrel | sdata4), 'L' (an LSDA encoding, so each
+     * FDE carries an LSDA pointer), 'R' (the FDE encoding); 'S' has none. */
+    bool lsda = strchr(aug, 'L') != NULL;
+    put8(f, (uint8_t)((strchr(aug, 'P') ? 5 : 0) + (lsda ? 1 : 0) + 1));
+    for (const char *c = aug + 1; *c; c++) {
+        if (*c == 'P') {
+            put8(f, 0x9b);
+            put32(f, 0x1234);
+        } else if (*c == 'L') {
+            put8(f, 0x1b);
+        } else if (*c == 'R') {
+            put8(f, 0x1b); /* FDE encoding: pcrel | sdata4 */
+        }
+    }
     put(f, cie_insns, ncie);
     while ((f->n - cie_at) % 8)
         put8(f, 0); /* DW_CFA_nop */
@@ -80,7 +93,9 @@ static void build(frame_info *f, const char *aug, const uint8_t *cie_insns, size
     int32_t rel = (int32_t)((intptr_t)func - (intptr_t)(f->buf + f->n));
     put32(f, (uint32_t)rel);
     put32(f, len);
-    put8(f, 0); /* augmentation data length */
+    put8(f, lsda ? 4 : 0); /* augmentation data length */
+    if (lsda)
+        put32(f, 0); /* no LSDA */
     put(f, insns, ninsns);
     while ((f->n - fde_at) % 8)
         put8(f, 0);
@@ -140,6 +155,21 @@ static void test_cfi_frame_pointer_prologue(void **state)
     /* Outside the function. */
     assert_int_equal(cfi_eval(f.fde, fn + 48, &r), CFI_NO_FDE);
     assert_int_equal(cfi_eval(f.fde, fn - 1, &r), CFI_NO_FDE);
+
+    /* The same function in C++'s CIE ("zPLR": personality, LSDA), and with
+     * a version 3 CIE (its return address register a ULEB, here 1 byte). */
+    build(&f, "zPLR", std_cie, sizeof std_cie, fn, 48, fp_insns, sizeof fp_insns);
+    for (int version = 1; version <= 3; version += 2) {
+        uint32_t cie_ptr;
+        memcpy(&cie_ptr, f.fde + 4, 4);
+        f.buf[(size_t)(f.fde + 4 - cie_ptr - f.buf) + 8] = (uint8_t)version;
+        assert_int_equal(cfi_eval(f.fde, fn + 20, &r), CFI_OK);
+        assert_true(r.cfa_rbp);
+        assert_int_equal(r.cfa_off, 16);
+        assert_true(r.rbp_saved);
+        assert_int_equal(r.rbp_off, -16);
+        assert_int_equal(cfi_eval(f.fde, fn + 48, &r), CFI_NO_FDE);
+    }
 }
 
 static void test_cfi_remember_restore(void **state)
@@ -226,7 +256,7 @@ static void test_cfi_refusals(void **state)
     build(&g, "zR", std_cie, sizeof std_cie, fn, 16, trunc, sizeof trunc);
     /* build() pads the entry with nops after the operand: cut it there
      * (CIE pointer, location, range, augmentation length: 13 bytes). */
-    uint32_t len = 13 + sizeof trunc;
+    uint32_t len = 13 + sizeof trunc; /* build() gave "zR" no LSDA */
     memcpy(g.buf + (g.fde - g.buf), &len, 4);
     assert_int_equal(cfi_eval(g.fde, fn, &r), CFI_MALFORMED);
     /* The outermost frame: return address undefined. */
