@@ -135,10 +135,13 @@ static inline uint64_t rule_of(uintptr_t pc, uintptr_t at)
  * x86-64), so everything from sp up to the thread pointer is one readable
  * mapping.  The main thread's descriptor is elsewhere; its stack ends at
  * __libc_stack_end, where the kernel's argument block begins.  A stack of
- * any other kind (a coroutine's, an alternate signal stack) is
- * libunwind's.  The bound is what keeps a wrong rule (code without CFI
- * that a stale cache entry still describes, say) from reading outside the
- * stack: such a read fails over to libunwind instead of faulting. */
+ * any other kind (a coroutine's, an alternate signal stack) is libunwind's
+ * when it lies outside both ranges.  The bound is what keeps a wrong rule
+ * (code without CFI that a stale cache entry still describes, say) from
+ * reading outside the stack: such a read fails over to libunwind instead
+ * of faulting.  Its limit: a coroutine's stack mapped within 256 MiB
+ * below a thread's own block passes as that thread's, and there only the
+ * CFI's being right keeps the walk on it, as it keeps libunwind's. */
 #if defined(__x86_64__)
 extern void *__libc_stack_end;
 #define MAX_THREAD_STACK ((uintptr_t)256 << 20)
