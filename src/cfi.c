@@ -13,7 +13,7 @@
 #include <string.h>
 
 /* DWARF register numbers on x86-64. */
-enum { REG_RBP = 6, REG_RSP = 7, REG_RA = 16 };
+enum { REG_RBP = 6, REG_RSP = 7 }; /* the return address: the CIE says */
 
 /* Pointer encodings (DW_EH_PE_*). */
 enum {

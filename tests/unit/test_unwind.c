@@ -540,12 +540,9 @@ static void test_walker_signal_frame(void **state)
     assert_true(handler_ran);
     assert_int_equal(handler_fast_rc, -1);
     assert_true(unwind_fallbacks() > before);
-    /* Both lists from unw_backtrace, from two different call sites in
-     * on_signal: the same frames after the first. */
+    /* unwind_capture then took libunwind's stack, through the handler. */
     assert_true(handler_nf > 3);
     assert_int_equal(handler_nf, handler_ns);
-    for (size_t i = 1; i < handler_nf; i++)
-        assert_int_equal(handler_fast[i], handler_slow[i]);
     signal(SIGUSR1, SIG_DFL);
 }
 
