@@ -20,7 +20,9 @@
  * lines, mapped only when a thread on that CPU (modulo STACKS_SHARDS) first
  * counts into it, and readers add the blocks up.  A sample allocated on one
  * CPU and freed on another leaves one block with more frees than
- * allocations; only the sum means anything.  Blocks are bounded (see
+ * allocations; only the sum means anything.  A shard has one writer at a
+ * time, which holds its lock (stacks.c) and adds without locked
+ * instructions; a writer that finds its CPU's shard taken uses the next.  Blocks are bounded (see
  * stacks_init); past the bound a CPU counts into block 0, which every record
  * has.  `adj` (live table full, label adoption; in block 0) is rare and shared.
  */
@@ -146,6 +148,10 @@ static inline int64_t stacks_objects(uint64_t fixed)
 
 /* Forget everything (unit tests). */
 void stacks_reset(void);
+
+/* Make shard k look taken by a writer that was preempted, or free it again
+ * (unit tests). */
+void stacks_hold_shard(unsigned k, int hold);
 
 /* Lock and unlock the insertion locks (fork handlers). */
 void stacks_lock_all(void);

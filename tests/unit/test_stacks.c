@@ -6,7 +6,9 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
+#include <time.h>
 
 #include "mem.h"
 #include "stacks.h"
@@ -194,6 +196,89 @@ static void block_budget(void **state)
     assert_int_equal(stacks_samples(), 64 * (STACKS_SHARDS - 1));
 }
 
+/* A shard whose writer was preempted holding it: the next one takes the
+ * sample, and the sums stay exact. */
+static void busy_shard(void **state)
+{
+    stack_rec *r = stacks_intern((uint64_t[]){0xabe}, 1, 0);
+    stack_sample x = stacks_weigh(10, 3.0);
+    stacks_hold_shard(3, 1);
+    stacks_add_alloc(r, 3, &x);
+    stacks_free(r, 3, &x);
+    stacks_add_alloc(r, 3, &x);
+    assert_null(r->counts[3]);
+    assert_non_null(r->counts[4]);
+    stacks_hold_shard(3, 0);
+    stacks_free(r, 3, &x);
+    assert_non_null(r->counts[3]);
+    stack_view v = view(r);
+    assert_int_equal(v.alloc.samples, 2);
+    assert_int_equal(v.freed.samples, 2);
+    assert_int_equal(v.inuse.bytes, 0);
+    assert_int_equal(stacks_inuse_total(), 0);
+    assert_int_equal(stacks_samples(), 2);
+}
+
+/* Every shard taken (here by the fork handlers' lock-all): a writer waits,
+ * yielding, until one is free, and loses nothing. */
+static void *hold_all(void *arg)
+{
+    stacks_lock_all();
+    *(volatile int *)arg = 1;
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    stacks_unlock_all();
+    return NULL;
+}
+
+static void all_shards_busy(void **state)
+{
+    stack_rec *r = stacks_intern((uint64_t[]){0xabf}, 1, 0);
+    stack_sample x = stacks_weigh(10, 1.0);
+    volatile int held = 0;
+    pthread_t t;
+    pthread_create(&t, NULL, hold_all, (void *)&held);
+    while (!held)
+        sched_yield();
+    stacks_add_alloc(r, 5, &x);
+    pthread_join(t, NULL);
+    assert_int_equal(view(r).alloc.samples, 1);
+    assert_int_equal(stacks_inuse_total(), 10);
+}
+
+/* Threads allocating and freeing from one stack on the same two shards as
+ * fast as they can: the plain adds under the shard lock lose nothing. */
+enum { HAMMER = 200000 };
+static stack_rec *hammered;
+
+static void *hammer(void *arg)
+{
+    stack_sample x = stacks_weigh(8, 2.0);
+    for (int i = 0; i < HAMMER; i++) {
+        stacks_add_alloc(hammered, (unsigned)(uintptr_t)arg, &x);
+        stacks_free(hammered, (unsigned)(uintptr_t)arg + 1, &x);
+    }
+    return NULL;
+}
+
+static void contended_exact(void **state)
+{
+    hammered = stacks_intern((uint64_t[]){0xac0}, 1, 0);
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, hammer, (void *)(uintptr_t)(i % 2));
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    stack_view v = view(hammered);
+    assert_int_equal(v.alloc.samples, 4 * HAMMER);
+    assert_int_equal(v.freed.samples, 4 * HAMMER);
+    assert_int_equal(v.alloc.bytes, 4 * HAMMER * 16);
+    assert_true(v.alloc.var_objs == 4.0 * HAMMER * 2.0);
+    assert_int_equal(v.inuse.bytes, 0);
+    assert_int_equal(stacks_inuse_total(), 0);
+    assert_int_equal(stacks_samples(), 4 * HAMMER);
+}
+
 static void out_of_memory(void **state)
 {
     uint64_t pc[] = {0xbeef};
@@ -242,7 +327,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(intern_dedup, setup), cmocka_unit_test_setup(all_list, setup),
         cmocka_unit_test_setup(bound, setup),        cmocka_unit_test_setup(labels_key, setup),        cmocka_unit_test_setup(totals, setup), cmocka_unit_test_setup(shards, setup),
-        cmocka_unit_test_setup(block_budget, setup),
+        cmocka_unit_test_setup(block_budget, setup),  cmocka_unit_test_setup(busy_shard, setup),
+        cmocka_unit_test_setup(all_shards_busy, setup), cmocka_unit_test_setup(contended_exact, setup),
         cmocka_unit_test_setup(out_of_memory, setup), cmocka_unit_test_setup(concurrent, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
