@@ -224,7 +224,7 @@ static void busy_shard(void **state)
 static void *hold_all(void *arg)
 {
     stacks_lock_all();
-    *(volatile int *)arg = 1;
+    __atomic_store_n((int *)arg, 1, __ATOMIC_RELEASE);
     struct timespec ts = {0, 50 * 1000 * 1000};
     nanosleep(&ts, NULL);
     stacks_unlock_all();
@@ -235,10 +235,10 @@ static void all_shards_busy(void **state)
 {
     stack_rec *r = stacks_intern((uint64_t[]){0xabf}, 1, 0);
     stack_sample x = stacks_weigh(10, 1.0);
-    volatile int held = 0;
+    int held = 0;
     pthread_t t;
-    pthread_create(&t, NULL, hold_all, (void *)&held);
-    while (!held)
+    pthread_create(&t, NULL, hold_all, &held);
+    while (!__atomic_load_n(&held, __ATOMIC_ACQUIRE))
         sched_yield();
     stacks_add_alloc(r, 5, &x);
     pthread_join(t, NULL);
