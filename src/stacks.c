@@ -257,14 +257,12 @@ unsigned stacks_shard(void)
     return cpu < 0 ? 0 : (unsigned)cpu % STACKS_SHARDS;
 }
 
-/* s's block for this shard, mapped on first use; NULL past the budget or
- * when memory runs out (block 0 is always there). */
-static stack_counts *counts(stack_rec *s, unsigned shard)
+/* Maps s's block for this shard: NULL past the budget or when memory runs
+ * out (block 0 is always there). */
+static __attribute__((noinline)) stack_counts *map_counts(stack_rec *s, unsigned shard)
 {
     stack_counts **slot = &s->counts[shard];
-    stack_counts *c = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-    if (hp_likely(c != NULL))
-        return c;
+    stack_counts *c = NULL;
     uint64_t left = __atomic_load_n(&blocks_left, __ATOMIC_RELAXED);
     do
         if (!left)
@@ -282,12 +280,25 @@ static stack_counts *counts(stack_rec *s, unsigned shard)
     return c; /* another thread published one first; ours is abandoned */
 }
 
+static inline stack_counts *counts(stack_rec *s, unsigned shard)
+{
+    stack_counts *c = __atomic_load_n(&s->counts[shard], __ATOMIC_ACQUIRE);
+    return hp_likely(c != NULL) ? c : map_counts(s, shard);
+}
+
+static inline bool shard_try(unsigned k)
+{
+    return !__atomic_load_n(&sums[k].lock, __ATOMIC_RELAXED) &&
+           !__atomic_exchange_n(&sums[k].lock, 1, __ATOMIC_ACQUIRE);
+}
+
 /* Take a shard, starting with `want`: the first one whose lock is free and
  * for which s has (or can map) a block; *c is that block, or NULL when s is
  * NULL.  Each try is a load, then one exchange if the lock looked free.
  * The holder never waits for anything, so the only way round the whole
  * ring is that every shard's holder was preempted at once: then yield. */
-static unsigned shard_enter(stack_rec *s, unsigned want, stack_counts **c)
+static __attribute__((noinline)) unsigned shard_enter_slow(stack_rec *s, unsigned want,
+                                                           stack_counts **c)
 {
     for (;;) {
         for (unsigned i = 0; i < STACKS_SHARDS; i++) {
@@ -297,13 +308,24 @@ static unsigned shard_enter(stack_rec *s, unsigned want, stack_counts **c)
             stack_counts *b = s ? counts(s, k) : NULL;
             if (s && !b)
                 continue; /* no block for k: block 0 is always there */
-            if (!__atomic_exchange_n(&sums[k].lock, 1, __ATOMIC_ACQUIRE)) {
+            if (shard_try(k)) {
                 *c = b;
                 return k;
             }
         }
         sched_yield();
     }
+}
+
+/* The common case inline: want's block exists and its lock is free. */
+static inline unsigned shard_enter(stack_rec *s, unsigned want, stack_counts **c)
+{
+    stack_counts *b = __atomic_load_n(&s->counts[want], __ATOMIC_ACQUIRE);
+    if (hp_likely(b != NULL) && hp_likely(shard_try(want))) {
+        *c = b;
+        return want;
+    }
+    return shard_enter_slow(s, want, c);
 }
 
 static void shard_leave(unsigned k) { __atomic_store_n(&sums[k].lock, 0, __ATOMIC_RELEASE); }
@@ -330,7 +352,7 @@ void stacks_free(stack_rec *s, unsigned shard, const stack_sample *x)
 static void gone(unsigned shard, uint64_t bytes)
 {
     stack_counts *unused;
-    unsigned k = shard_enter(NULL, shard % STACKS_SHARDS, &unused);
+    unsigned k = shard_enter_slow(NULL, shard % STACKS_SHARDS, &unused);
     owned_add(&sums[k].gone_bytes, bytes, __ATOMIC_RELEASE);
     shard_leave(k);
 }
