@@ -45,9 +45,9 @@ static int stripes[NSTRIPES];
  * that a reader can take `gone` before `came` and never see more leave than
  * arrived (see stacks_read).
  *
- * Why a lock rather than atomic adds: a sample added eight numbers (five to
- * its stack's block, two here, one more on its free) with eight locked
- * read-modify-writes, each a full barrier that waits for the store buffer
+ * Why a lock rather than atomic adds: a sample added seven numbers (five to
+ * its stack's block, two here) with seven locked read-modify-writes, and
+ * its free six more, each a full barrier that waits for the store buffer
  * to drain.  perf put 13 % of churn's time at a 4 KiB interval in
  * stacks_add_alloc and stacks_free.  Now a sample takes its shard with one
  * exchange and adds with plain loads and stores: the shard is its CPU's
@@ -55,7 +55,7 @@ static int stripes[NSTRIPES];
  * almost never contended.  A holder that is preempted does not stall
  * anyone: a writer that finds the shard taken moves on to the next one
  * (only the sum over the shards means anything).  churn, 4 KiB, side by
- * side: -8 % CPU time (finding 14 in docs/benchmarks.md). */
+ * side: -14 % CPU time (finding 14 in docs/benchmarks.md). */
 static struct {
     int lock;
     uint64_t came_bytes, gone_bytes, samples;
