@@ -219,25 +219,32 @@ out:
     return p;
 }
 
-/* Take p out of the live table if it is there; true if it was. */
-static bool untrack(void *p, live_entry *e)
+/* Whether this thread may take the tables' locks now: the profiler is up
+ * and not already at work on this thread.  The sampled free paths below
+ * then hold the guard while they touch a table or a shard (stacks.c), so
+ * that a signal handler which frees while this thread holds one of those
+ * locks leaves the object to the real allocator (its entry is replaced
+ * later as an unseen free) rather than wait for its own lock. */
+static bool may_track(void)
 {
-    if (hp_tls.guard || __atomic_load_n(&hot.init_state, __ATOMIC_ACQUIRE) != 2)
-        return false;
-    return live_remove((uintptr_t)p, e);
+    return !hp_tls.guard && __atomic_load_n(&hot.init_state, __ATOMIC_ACQUIRE) == 2;
 }
 
 void profiler_free_slow(void *p)
 {
     if (!p || real_arena_owns(p))
         return;
-    live_entry e;
-    if (untrack(p, &e)) {
-        /* Its counters may be mapped now (stacks.c) or the CPU asked for:
-         * whatever they do to errno, free() leaves it as it was. */
-        int saved_errno = errno;
-        forget(&e, true);
-        errno = saved_errno;
+    if (may_track()) {
+        int64_t g = profiler_guard_enter();
+        live_entry e;
+        if (live_remove((uintptr_t)p, &e)) {
+            /* Its counters may be mapped now (stacks.c) or the CPU asked
+             * for: whatever they do to errno, free() leaves it as it was. */
+            int saved_errno = errno;
+            forget(&e, true);
+            errno = saved_errno;
+        }
+        profiler_guard_exit(g);
     }
     real.free(p);
 }
@@ -250,9 +257,15 @@ void *profiler_realloc_slow(void *p, size_t n)
         q = real_arena_move(p, n);
     } else {
         live_entry e;
-        bool tracked = p && untrack(p, &e);
+        bool tracked = false;
+        if (p && may_track()) {
+            int64_t g = profiler_guard_enter();
+            tracked = live_remove((uintptr_t)p, &e);
+            profiler_guard_exit(g);
+        }
         q = real.realloc(p, n);
         if (tracked) {
+            int64_t g = profiler_guard_enter();
             int saved_errno = errno;
             live_entry old;
             bool had_old;
@@ -264,6 +277,7 @@ void *profiler_realloc_slow(void *p, size_t n)
             else if (live_insert(&e, &old, &had_old))
                 forget(&e, false); /* another thread took the room it left */
             errno = saved_errno;
+            profiler_guard_exit(g);
         }
     }
     return sample ? profiler_alloc_slow(q, n) : q;

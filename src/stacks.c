@@ -51,10 +51,14 @@ static int stripes[NSTRIPES];
  * to drain.  perf put 13 % of churn's time at a 4 KiB interval in
  * stacks_add_alloc and stacks_free.  Now a sample takes its shard with one
  * exchange and adds with plain loads and stores: the shard is its CPU's
- * (stacks_shard), so the lock's line stays in that core's cache and is
- * almost never contended.  A holder that is preempted does not stall
- * anyone: a writer that finds the shard taken moves on to the next one
- * (only the sum over the shards means anything).  churn, 4 KiB, side by
+ * (stacks_shard), so on a machine of up to 8 CPUs the lock's line stays in
+ * that core's cache and is contended only when its holder was preempted
+ * (beyond 8, CPUs that share a shard also meet there, as their atomic adds
+ * met on its lines before).  A writer that finds the shard taken moves on
+ * to the next one (only the sum over the shards means anything), so a
+ * preempted holder stalls no one, except past the block budget, where a
+ * record may have block 0 alone and its writers wait for shard 0 as they
+ * would for one of the live table's locks.  churn, 4 KiB, side by
  * side: -14 % CPU time (finding 14 in docs/benchmarks.md). */
 static struct {
     int lock;
@@ -295,8 +299,13 @@ static inline bool shard_try(unsigned k)
 /* Take a shard, starting with `want`: the first one whose lock is free and
  * for which s has (or can map) a block; *c is that block, or NULL when s is
  * NULL.  Each try is a load, then one exchange if the lock looked free.
- * The holder never waits for anything, so the only way round the whole
- * ring is that every shard's holder was preempted at once: then yield. */
+ * The holder never waits for anything, so a writer goes round the whole
+ * ring only when every shard it could use is held: by preempted holders,
+ * by the fork handlers (stacks_lock_all), or, past the block budget, by
+ * whoever holds shard 0.  It then yields and tries again.  A signal handler
+ * never waits for its own thread: the paths that hold a shard run under
+ * the thread's guard (profiler.c), which sends the handler's allocations
+ * around the profiler. */
 static __attribute__((noinline)) unsigned shard_enter_slow(stack_rec *s, unsigned want,
                                                            stack_counts **c)
 {
@@ -390,8 +399,9 @@ static void accumulate(stack_totals *acc, const stack_totals *t, int sign)
 
 /* What left (frees, then adj) is read before what came (allocations), every
  * shard's, so that each free seen brings its allocation along (see
- * totals_add); in-use can then only be read too high, by frees that land
- * between the two passes, as any reading of a running program can be. */
+ * adj_add and owned_totals_add); in-use can then only be read too high, by
+ * frees that land between the two passes, as any reading of a running
+ * program can be. */
 void stacks_read(const stack_rec *r, stack_view *v)
 {
     memset(v, 0, sizeof *v);

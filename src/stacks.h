@@ -17,14 +17,16 @@
  * cache line that each sample pulls from the other cores; perf put ~30 % of
  * a 2-thread churn's time at a 4 KiB interval in those read-modify-writes.
  * So a record has STACKS_SHARDS blocks of counters, each alone on its cache
- * lines, mapped only when a thread on that CPU (modulo STACKS_SHARDS) first
- * counts into it, and readers add the blocks up.  A sample allocated on one
- * CPU and freed on another leaves one block with more frees than
- * allocations; only the sum means anything.  A shard has one writer at a
- * time, which holds its lock (stacks.c) and adds without locked
- * instructions; a writer that finds its CPU's shard taken uses the next.  Blocks are bounded (see
- * stacks_init); past the bound a CPU counts into block 0, which every record
- * has.  `adj` (live table full, label adoption; in block 0) is rare and shared.
+ * lines, mapped when a thread first counts into it, and readers add the
+ * blocks up.  A sample allocated on one CPU and freed on another leaves one
+ * block with more frees than allocations; only the sum means anything.  A
+ * shard has one writer at a time, which holds the shard's lock (stacks.c)
+ * and adds without locked instructions; a writer that finds its CPU's
+ * shard taken uses the next one.  Blocks are bounded (see stacks_init);
+ * past the bound a writer counts into the next shard whose block the
+ * record has, block 0 at worst, which every record has (and waits for its
+ * lock if need be).  `adj` (live table full, label adoption; in block 0)
+ * is rare, shared and added atomically.
  */
 #ifndef HEAPPROF_STACKS_H
 #define HEAPPROF_STACKS_H
@@ -83,7 +85,7 @@ typedef struct stack_view {
 } stack_view;
 
 /* Map the buckets and the id index; max bounds the number of stacks, and
- * 4 * max the number of extra counter blocks.  0 or ENOMEM. */
+ * max the number of extra counter blocks.  0 or ENOMEM. */
 int stacks_init(uint64_t max);
 
 /* The record for this stack and label set, created if new; NULL when the
@@ -108,7 +110,7 @@ void stacks_sub_inuse(stack_rec *s, unsigned shard, const stack_sample *x);
  * adoption); cumulative alloc_* totals stay where they were made. */
 void stacks_move_inuse(stack_rec *from, stack_rec *to, const stack_sample *x);
 
-/* Sum the shards of r.  Each field is read once, relaxed: a sample being
+/* Sum the shards of r.  Each field is read once, acquire: a sample being
  * counted concurrently may be seen in part, as with any live reading.  A
  * variance that rounding left below zero reads as 0. */
 void stacks_read(const stack_rec *r, stack_view *v);
@@ -153,7 +155,7 @@ void stacks_reset(void);
  * (unit tests). */
 void stacks_hold_shard(unsigned k, int hold);
 
-/* Lock and unlock the insertion locks (fork handlers). */
+/* Lock and unlock the insertion locks and the shard locks (fork handlers). */
 void stacks_lock_all(void);
 void stacks_unlock_all(void);
 

@@ -174,7 +174,8 @@ static void shards(void **state)
     assert_int_equal(stacks_inuse_total(), 0);
 }
 
-/* Past the block budget (max extra blocks) a shard counts into block 0. */
+/* Past the block budget (max extra blocks) a writer counts into the next
+ * shard whose block the record has: block 0 here. */
 static void block_budget(void **state)
 {
     stacks_reset();
@@ -220,13 +221,18 @@ static void busy_shard(void **state)
 }
 
 /* Every shard taken (here by the fork handlers' lock-all): a writer waits,
- * yielding, until one is free, and loses nothing. */
+ * yielding, until one is free, and loses nothing.  `released` is set just
+ * before the locks go, so a writer that returns while it is still 0 did not
+ * wait. */
+static int held, released;
+
 static void *hold_all(void *arg)
 {
     stacks_lock_all();
-    __atomic_store_n((int *)arg, 1, __ATOMIC_RELEASE);
-    struct timespec ts = {0, 50 * 1000 * 1000};
+    __atomic_store_n(&held, 1, __ATOMIC_RELEASE);
+    struct timespec ts = {0, 20 * 1000 * 1000};
     nanosleep(&ts, NULL);
+    __atomic_store_n(&released, 1, __ATOMIC_RELEASE);
     stacks_unlock_all();
     return NULL;
 }
@@ -235,15 +241,59 @@ static void all_shards_busy(void **state)
 {
     stack_rec *r = stacks_intern((uint64_t[]){0xabf}, 1, 0);
     stack_sample x = stacks_weigh(10, 1.0);
-    int held = 0;
+    held = released = 0;
     pthread_t t;
-    pthread_create(&t, NULL, hold_all, &held);
+    pthread_create(&t, NULL, hold_all, NULL);
     while (!__atomic_load_n(&held, __ATOMIC_ACQUIRE))
         sched_yield();
     stacks_add_alloc(r, 5, &x);
+    assert_int_equal(__atomic_load_n(&released, __ATOMIC_ACQUIRE), 1);
     pthread_join(t, NULL);
     assert_int_equal(view(r).alloc.samples, 1);
     assert_int_equal(stacks_inuse_total(), 10);
+}
+
+/* Past the block budget a record may have block 0 alone: with shard 0
+ * held, its writer skips the other shards (no block to write) and waits for
+ * shard 0 rather than write a block it does not hold. */
+static void *hold_zero(void *arg)
+{
+    stacks_hold_shard(0, 1);
+    __atomic_store_n(&held, 1, __ATOMIC_RELEASE);
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    __atomic_store_n(&released, 1, __ATOMIC_RELEASE);
+    stacks_hold_shard(0, 0);
+    return NULL;
+}
+
+static void budget_spent_waits(void **state)
+{
+    stacks_reset();
+    assert_int_equal(stacks_init(64), 0);
+    stack_sample x = stacks_weigh(4, 1.0);
+    uint64_t pc[2] = {11, 0};
+    for (uint64_t i = 0; i < 10; i++) { /* 70 blocks wanted: the budget of 64 spent */
+        pc[1] = i;
+        stack_rec *q = stacks_intern(pc, 2, 0);
+        assert_non_null(q);
+        for (unsigned k = 1; k < STACKS_SHARDS; k++)
+            stacks_add_alloc(q, k, &x);
+    }
+    stack_rec *r = stacks_intern((uint64_t[]){12}, 1, 0);
+    assert_non_null(r);
+    held = released = 0;
+    pthread_t t;
+    pthread_create(&t, NULL, hold_zero, NULL);
+    while (!__atomic_load_n(&held, __ATOMIC_ACQUIRE))
+        sched_yield();
+    stacks_add_alloc(r, 3, &x);
+    assert_int_equal(__atomic_load_n(&released, __ATOMIC_ACQUIRE), 1);
+    pthread_join(t, NULL);
+    for (unsigned k = 1; k < STACKS_SHARDS; k++)
+        assert_null(r->counts[k]);
+    assert_int_equal(view(r).alloc.samples, 1);
+    assert_int_equal(stacks_samples(), 71);
 }
 
 /* Threads allocating and freeing from one stack on the same two shards as
@@ -329,6 +379,7 @@ int main(void)
         cmocka_unit_test_setup(bound, setup),        cmocka_unit_test_setup(labels_key, setup),        cmocka_unit_test_setup(totals, setup), cmocka_unit_test_setup(shards, setup),
         cmocka_unit_test_setup(block_budget, setup),  cmocka_unit_test_setup(busy_shard, setup),
         cmocka_unit_test_setup(all_shards_busy, setup), cmocka_unit_test_setup(contended_exact, setup),
+        cmocka_unit_test_setup(budget_spent_waits, setup),
         cmocka_unit_test_setup(out_of_memory, setup), cmocka_unit_test_setup(concurrent, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
