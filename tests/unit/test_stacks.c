@@ -220,35 +220,45 @@ static void busy_shard(void **state)
     assert_int_equal(stacks_samples(), 2);
 }
 
-/* Every shard taken (here by the fork handlers' lock-all): a writer waits,
- * yielding, until one is free, and loses nothing.  `released` is set just
- * before the locks go, so a writer that returns while it is still 0 did not
- * wait. */
+/* A writer that must wait: another thread takes shards (take), the writer
+ * adds one sample of r on `want`, and the shards are given back 20 ms
+ * later (give).  `released` is set just before they go, so a writer that
+ * returns while it is still 0 did not wait. */
 static int held, released;
+static void (*take)(void), (*give)(void);
 
-static void *hold_all(void *arg)
+static void *holder(void *arg)
 {
-    stacks_lock_all();
+    take();
     __atomic_store_n(&held, 1, __ATOMIC_RELEASE);
     struct timespec ts = {0, 20 * 1000 * 1000};
     nanosleep(&ts, NULL);
     __atomic_store_n(&released, 1, __ATOMIC_RELEASE);
-    stacks_unlock_all();
+    give();
     return NULL;
 }
 
+static void add_while_held(stack_rec *r, unsigned want, const stack_sample *x)
+{
+    held = released = 0;
+    pthread_t t;
+    pthread_create(&t, NULL, holder, NULL);
+    while (!__atomic_load_n(&held, __ATOMIC_ACQUIRE))
+        sched_yield();
+    stacks_add_alloc(r, want, x);
+    assert_int_equal(__atomic_load_n(&released, __ATOMIC_ACQUIRE), 1);
+    pthread_join(t, NULL);
+}
+
+/* Every shard taken (here by the fork handlers' lock-all): a writer waits,
+ * yielding, until one is free, and loses nothing. */
 static void all_shards_busy(void **state)
 {
     stack_rec *r = stacks_intern((uint64_t[]){0xabf}, 1, 0);
     stack_sample x = stacks_weigh(10, 1.0);
-    held = released = 0;
-    pthread_t t;
-    pthread_create(&t, NULL, hold_all, NULL);
-    while (!__atomic_load_n(&held, __ATOMIC_ACQUIRE))
-        sched_yield();
-    stacks_add_alloc(r, 5, &x);
-    assert_int_equal(__atomic_load_n(&released, __ATOMIC_ACQUIRE), 1);
-    pthread_join(t, NULL);
+    take = stacks_lock_all;
+    give = stacks_unlock_all;
+    add_while_held(r, 5, &x);
     assert_int_equal(view(r).alloc.samples, 1);
     assert_int_equal(stacks_inuse_total(), 10);
 }
@@ -256,16 +266,8 @@ static void all_shards_busy(void **state)
 /* Past the block budget a record may have block 0 alone: with shard 0
  * held, its writer skips the other shards (no block to write) and waits for
  * shard 0 rather than write a block it does not hold. */
-static void *hold_zero(void *arg)
-{
-    stacks_hold_shard(0, 1);
-    __atomic_store_n(&held, 1, __ATOMIC_RELEASE);
-    struct timespec ts = {0, 20 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-    __atomic_store_n(&released, 1, __ATOMIC_RELEASE);
-    stacks_hold_shard(0, 0);
-    return NULL;
-}
+static void take_zero(void) { stacks_hold_shard(0, 1); }
+static void give_zero(void) { stacks_hold_shard(0, 0); }
 
 static void budget_spent_waits(void **state)
 {
@@ -282,14 +284,9 @@ static void budget_spent_waits(void **state)
     }
     stack_rec *r = stacks_intern((uint64_t[]){12}, 1, 0);
     assert_non_null(r);
-    held = released = 0;
-    pthread_t t;
-    pthread_create(&t, NULL, hold_zero, NULL);
-    while (!__atomic_load_n(&held, __ATOMIC_ACQUIRE))
-        sched_yield();
-    stacks_add_alloc(r, 3, &x);
-    assert_int_equal(__atomic_load_n(&released, __ATOMIC_ACQUIRE), 1);
-    pthread_join(t, NULL);
+    take = take_zero;
+    give = give_zero;
+    add_while_held(r, 3, &x);
     for (unsigned k = 1; k < STACKS_SHARDS; k++)
         assert_null(r->counts[k]);
     assert_int_equal(view(r).alloc.samples, 1);
