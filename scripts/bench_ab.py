@@ -5,24 +5,31 @@
         [--rounds 15] -- build-bench/bench/churn pairs=4000000
 
 Each round runs the workload twice at once, A pinned to one CPU and B to
-the other, then again with the CPUs swapped (the method of bench_run.py's
-side-by-side section, which compares configurations of one build).  A
-round's ratio is the geometric mean of its two runs' B/A CPU-time ratios,
-so a slow moment of the machine or a slower core cancels.  Prints the
-median ratio, its interquartile range and the extremes.  --env sets
-variables for both sides (HEAPPROF_SAMPLE=4k, HEAPPROF_ON_EXIT=0, ...);
---a-env and --b-env for one side only.  --a may be "none" (no preload),
-to measure one build against the plain allocator.
+the other, then again with the CPUs swapped and the other side started
+first: bench_run.py's side-by-side method, which compares configurations of
+one build, here applied to two builds.  Runs go through bench_run.py's
+runner (runstat's CPU time, a clean environment with HEAPPROF_ON_EXIT=0 and
+profiles in a temporary directory), and both sides must print the same
+checksum.  A round's ratio is the geometric mean of its two runs' B/A
+CPU-time ratios, so a slow moment of the machine or a slower core cancels.
+Prints the median ratio, its interquartile range and the extremes.
 
-Needs two CPUs and `taskset`.  Finding 14 in docs/benchmarks.md used it to
-time the shard lock against the locked adds it replaced.
+--env sets variables for both sides (HEAPPROF_SAMPLE=4k, ...); --a-env and
+--b-env for one side only.  --a or --b may be "none" (no preload), to
+measure one build against the plain allocator.  The workload must be one
+of the bench binaries (runstat is looked up beside it, or with --bin).
+
+Needs two CPUs.  Finding 14 in docs/benchmarks.md used it to time the
+shard lock against the locked adds it replaced.
 """
 import argparse
 import os
-import shutil
 import statistics
-import subprocess
 import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_run  # noqa: E402  (the runner this script shares)
 
 
 def parse_env(items, what):
@@ -36,32 +43,28 @@ def parse_env(items, what):
 
 
 def side_env(lib, common, own):
-    env = dict(os.environ)
-    env.update(common)
+    env = dict(common)
     if lib != "none":
         env["LD_PRELOAD"] = lib
     env.update(own)
     return env
 
 
-def run_pair(cmd, env_first, env_second, cpus):
-    """Both at once, first on cpus[0], second on cpus[1]: their CPU seconds."""
-    procs = []
-    for env, cpu in ((env_first, cpus[0]), (env_second, cpus[1])):
-        procs.append(subprocess.Popen(["taskset", "-c", str(cpu)] + cmd, env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
-    cpu_s, failed = {}, []
-    while len(cpu_s) < 2:
-        pid, status, ru = os.wait4(-1, 0)
-        cpu_s[pid] = ru.ru_utime + ru.ru_stime
-        if status != 0:
-            failed.append(pid)
-    for p in procs:
-        err = p.stderr.read().decode(errors="replace").strip()
-        p.stderr.close()
-        if p.pid in failed:
-            sys.exit(f"bench_ab: {' '.join(cmd)} failed: {err[-500:] or 'no message'}")
-    return cpu_s[procs[0].pid], cpu_s[procs[1].pid]
+def run_pair(cmd, tmp, first, second, cpus):
+    """Both at once, first started on cpus[0]: (first's, second's) CPU
+    seconds and stdout."""
+    runs = []
+    try:
+        for (name, env), cpu in zip((first, second), cpus):
+            runs.append(bench_run.start_run(cmd, bench_run.base_env(tmp), os.path.join(tmp, name),
+                                            env, cpu))
+        done = [bench_run.finish_run(r, cmd) for r in runs]
+    except BaseException:
+        bench_run.abandon(runs)
+        raise
+    for name, _ in (first, second):
+        bench_run.clean_outputs(os.path.join(tmp, name))
+    return [(cpu_s, text) for _, _, text, cpu_s in done]
 
 
 def main():
@@ -74,6 +77,7 @@ def main():
     ap.add_argument("--a-env", action="append", help="KEY=VALUE for A only")
     ap.add_argument("--b-env", action="append", help="KEY=VALUE for B only")
     ap.add_argument("--rounds", type=int, default=15, help="rounds (default 15)")
+    ap.add_argument("--bin", help="directory of runstat (default: the workload's)")
     ap.add_argument("cmd", nargs=argparse.REMAINDER, help="-- workload and its arguments")
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
@@ -84,28 +88,34 @@ def main():
     for lib in (a.a, a.b):
         if lib != "none" and not os.path.isfile(lib):
             ap.error(f"no such library: {lib}")
-    if not shutil.which("taskset"):
-        sys.exit("bench_ab: needs taskset (util-linux)")
-    cpus = sorted(os.sched_getaffinity(0))
+    cmd[0] = os.path.abspath(cmd[0])
+    if not os.access(cmd[0], os.X_OK):
+        ap.error(f"no such workload: {cmd[0]}")
+    bench_run.RUNSTAT = os.path.join(os.path.abspath(a.bin or os.path.dirname(cmd[0])), "runstat")
+    if not os.access(bench_run.RUNSTAT, os.X_OK):
+        ap.error(f"no runstat at {bench_run.RUNSTAT} (build the bench first, or give --bin)")
+    cpus = sorted(os.sched_getaffinity(0))[:2]
     if len(cpus) < 2:
         sys.exit("bench_ab: needs two CPUs")
     common = parse_env(a.env, "--env")
-    env_a = side_env(a.a, common, parse_env(a.a_env, "--a-env"))
-    env_b = side_env(a.b, common, parse_env(a.b_env, "--b-env"))
+    side_a = ("a", side_env(os.path.abspath(a.a) if a.a != "none" else "none", common,
+                            parse_env(a.a_env, "--a-env")))
+    side_b = ("b", side_env(os.path.abspath(a.b) if a.b != "none" else "none", common,
+                            parse_env(a.b_env, "--b-env")))
     ratios = []
-    for _ in range(a.rounds):
-        a1, b1 = run_pair(cmd, env_a, env_b, cpus)
-        b2, a2 = run_pair(cmd, env_b, env_a, cpus)
-        if min(a1, b1, a2, b2) <= 0:
-            sys.exit("bench_ab: a run took no measurable CPU time; make the workload longer")
-        ratios.append(((b1 / a1) * (b2 / a2)) ** 0.5)
-    ratios.sort()
-    if len(ratios) >= 2:
-        q1, _, q3 = statistics.quantiles(ratios, n=4)
-    else:
-        q1 = q3 = ratios[0]
+    with tempfile.TemporaryDirectory(prefix="bench_ab.") as tmp:
+        for _ in range(a.rounds):
+            (a1, ta), (b1, tb) = run_pair(cmd, tmp, side_a, side_b, cpus)
+            (b2, _), (a2, _) = run_pair(cmd, tmp, side_b, side_a, cpus)
+            sa, sb = bench_run.field(ta, "checksum"), bench_run.field(tb, "checksum")
+            if sa != sb:
+                sys.exit(f"bench_ab: checksums differ: A {sa}, B {sb}")
+            if min(a1, b1, a2, b2) <= 0:
+                sys.exit("bench_ab: a run took no measurable CPU time; make the workload longer")
+            ratios.append(((b1 / a1) * (b2 / a2)) ** 0.5)
+    q1, q3 = bench_run.quantiles(ratios)
     print(f"B/A CPU time: median {statistics.median(ratios):.3f}x, IQR {q1:.3f}-{q3:.3f}, "
-          f"min {ratios[0]:.3f}, max {ratios[-1]:.3f}, {len(ratios)} rounds")
+          f"min {min(ratios):.3f}, max {max(ratios):.3f}, {len(ratios)} rounds")
 
 
 if __name__ == "__main__":

@@ -297,8 +297,7 @@ static inline bool shard_try(unsigned k)
 }
 
 /* Take a shard, starting with `want`: the first one whose lock is free and
- * for which s has (or can map) a block; *c is that block, or NULL when s is
- * NULL.  Each try is a load, then one exchange if the lock looked free.
+ * for which s has (or can map) a block; *c is that block.  Each try is a load, then one exchange if the lock looked free.
  * The holder never waits for anything, so a writer goes round the whole
  * ring only when every shard it could use is held: by preempted holders,
  * by the fork handlers (stacks_lock_all), or, past the block budget, by
@@ -314,8 +313,8 @@ static __attribute__((noinline)) unsigned shard_enter_slow(stack_rec *s, unsigne
             unsigned k = (want + i) % STACKS_SHARDS;
             if (__atomic_load_n(&sums[k].lock, __ATOMIC_RELAXED))
                 continue;
-            stack_counts *b = s ? counts(s, k) : NULL;
-            if (s && !b)
+            stack_counts *b = counts(s, k);
+            if (!b)
                 continue; /* no block for k: block 0 is always there */
             if (shard_try(k)) {
                 *c = b;
@@ -358,18 +357,13 @@ void stacks_free(stack_rec *s, unsigned shard, const stack_sample *x)
     shard_leave(k);
 }
 
-static void gone(unsigned shard, uint64_t bytes)
-{
-    stack_counts *unused;
-    unsigned k = shard_enter_slow(NULL, shard % STACKS_SHARDS, &unused);
-    owned_add(&sums[k].gone_bytes, bytes, __ATOMIC_RELEASE);
-    shard_leave(k);
-}
-
 void stacks_sub_inuse(stack_rec *s, unsigned shard, const stack_sample *x)
 {
     adj_add(&s->counts[0]->adj, x, -1);
-    gone(shard, x->bytes);
+    stack_counts *unused; /* only the shard's totals change */
+    unsigned k = shard_enter(s, shard % STACKS_SHARDS, &unused);
+    owned_add(&sums[k].gone_bytes, x->bytes, __ATOMIC_RELEASE);
+    shard_leave(k);
 }
 
 void stacks_move_inuse(stack_rec *from, stack_rec *to, const stack_sample *x)

@@ -68,7 +68,8 @@ static inline uint64_t bench_arg(int argc, char **argv, const char *key, uint64_
         if (strncmp(argv[i], key, kl) || argv[i][kl] != '=')
             continue;
         char *end;
-        double v = strtod(argv[i] + kl + 1, &end);
+        const char *text = argv[i] + kl + 1;
+        double v = strtod(text, &end);
         uint64_t mult = 1;
         if (*end == 'k' || *end == 'K')
             mult = end[1] == 'i' ? 1024 : 1000;
@@ -76,6 +77,13 @@ static inline uint64_t bench_arg(int argc, char **argv, const char *key, uint64_
             mult = end[1] == 'i' ? 1024 * 1024 : 1000000;
         else if (*end == 'g' || *end == 'G')
             mult = end[1] == 'i' ? 1024 * 1024 * 1024 : 1000000000;
+        const char *rest = end + (mult > 1) + (mult > 1 && end[1] == 'i');
+        /* A negative or non-numeric value would convert to garbage (a run
+         * of 2^64 pairs): refuse it. */
+        if (end == text || *rest || !(v >= 0) || v * (double)mult >= 0x1p63) {
+            fprintf(stderr, "%s: %s: not a non-negative number (e.g. 20m, 4Ki)\n", argv[0], argv[i]);
+            exit(2);
+        }
         return (uint64_t)(v * (double)mult);
     }
     return def;

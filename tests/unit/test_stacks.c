@@ -365,7 +365,7 @@ static void concurrent(void **state)
     assert_int_equal(stacks_count(), 200);
     for (stack_rec *r = stacks_first(); r; r = r->next_all) {
         assert_int_equal(view(r).alloc.samples, 4 * 50);
-        assert_true(view(r).alloc.var_objs == 4 * 50 * 2.0); /* CAS-added doubles lose nothing */
+        assert_true(view(r).alloc.var_objs == 4 * 50 * 2.0); /* no double add lost */
     }
 }
 
