@@ -16,21 +16,45 @@
 
 #include "mem.h"
 
-enum { NSHARDS = 64, SHARD_MIN_CAP = 64 };
+/* 64 shards.  16 keep their lines warmer in one core's cache, but two
+ * threads that sample then meet on the same lines more often: perf put
+ * more of churn's time in the table with 16 (finding 15 in
+ * docs/benchmarks.md).  SHARD_MIN_CAP: the first table of every shard is a
+ * slice of one static array (first_entries below), not a mapping of its
+ * own. */
+enum { SHARD_BITS = 6, NSHARDS = 1 << SHARD_BITS, SHARD_MIN_CAP = 16 };
 
 uint8_t live_filter[LIVE_FILTER_SLOTS];
 /* Every free reads it, so it keeps the read-mostly line (common.h) warm. */
 uint32_t live_shift HP_SAMPLE_DATA = LIVE_SHIFT_MIN;
 
+/* One cache line each: the lock and what the probe needs first share it.
+ * (A pad computed from the field sizes once made it 72 bytes, with the
+ * padding before `entries` forgotten, so shards straddled lines.) */
 typedef struct shard {
     int lock;
     uint32_t cap; /* power of two, or 0 before the first insert */
     uint32_t count;
     live_entry *entries;
-    char pad[64 - sizeof(int) - 2 * sizeof(uint32_t) - sizeof(void *)];
-} shard;
+} __attribute__((aligned(64))) shard;
+_Static_assert(sizeof(shard) == 64, "a shard is one cache line");
 
-static shard shards[NSHARDS] __attribute__((aligned(64)));
+static shard shards[NSHARDS];
+
+/* Every shard's first table, side by side in .bss (32 KiB, touched only
+ * where entries land).  A program with few live samples (churn at 64 KiB
+ * holds ~130) then spreads them over 512 lines and 8 pages; with 64-entry
+ * tables mapped one by one they were spread over 2048 lines and 64 pages,
+ * and a sample or its free could miss in the TLB as well as in the cache
+ * (finding 15 in docs/benchmarks.md).  Grown tables are mapped. */
+static live_entry first_entries[NSHARDS][SHARD_MIN_CAP];
+
+static bool is_first(const shard *s, const live_entry *e) { return e == first_entries[s - shards]; }
+static void unmap_entries(shard *s)
+{
+    if (s->entries && !is_first(s, s->entries))
+        mem_unmap(s->entries, (size_t)s->cap * sizeof *s->entries);
+}
 
 static void shard_lock(shard *s) { spin_lock(&s->lock); }
 static void shard_unlock(shard *s) { spin_unlock(&s->lock); }
@@ -38,9 +62,11 @@ static void shard_unlock(shard *s) { spin_unlock(&s->lock); }
 /* A function of the filter slot, so each slot's byte has one owner.  The
  * slot is mixed first: blocks that come from mmap sit at a page offset of
  * 16, so their slots differ only in their high bits. */
-static shard *shard_of_slot(uint32_t slot) { return &shards[(slot * 0x9E3779B1u) >> (32 - 6)]; }
+static shard *shard_of_slot(uint32_t slot)
+{
+    return &shards[(slot * 0x9E3779B1u) >> (32 - SHARD_BITS)];
+}
 static shard *shard_of(uintptr_t addr) { return shard_of_slot(live_slot((void *)addr)); }
-_Static_assert(NSHARDS == 1 << 6, "shard_of takes 6 bits");
 
 /* The bound on entries, kept exactly without a counter that every insert
  * writes: each shard may hold `quota` entries (half the bound spread over
@@ -99,7 +125,7 @@ static int shard_grow(shard *s)
     uint32_t ncap = s->cap ? s->cap * 2 : SHARD_MIN_CAP;
     if (ncap == 0)
         return ENOMEM;
-    live_entry *ne = mem_map((size_t)ncap * sizeof *ne);
+    live_entry *ne = s->cap ? mem_map((size_t)ncap * sizeof *ne) : first_entries[s - shards];
     if (!ne)
         return ENOMEM;
     for (uint32_t i = 0; i < s->cap; i++) {
@@ -111,7 +137,7 @@ static int shard_grow(shard *s)
             j = (j + 1) & (ncap - 1);
         ne[j] = *e;
     }
-    mem_unmap(s->entries, (size_t)s->cap * sizeof *s->entries);
+    unmap_entries(s);
     /* Atomic stores for live_prefetch_slot, which reads them without the lock. */
     __atomic_store_n(&s->entries, ne, __ATOMIC_RELAXED);
     __atomic_store_n(&s->cap, ncap, __ATOMIC_RELAXED);
@@ -158,14 +184,15 @@ void live_pin(const void *p)
  * never faults, so a torn read costs a useless fetch at worst. */
 void live_prefetch_shard(uintptr_t addr) { __builtin_prefetch(shard_of(addr), 1); }
 
-void live_prefetch_slot(uintptr_t addr)
+static inline void prefetch_slot(const shard *s, uintptr_t addr)
 {
-    const shard *s = shard_of(addr);
     live_entry *e = __atomic_load_n(&s->entries, __ATOMIC_RELAXED);
     uint32_t cap = __atomic_load_n(&s->cap, __ATOMIC_RELAXED);
     if (e && cap)
         __builtin_prefetch(&e[home(addr, cap)], 1);
 }
+
+void live_prefetch_slot(uintptr_t addr) { prefetch_slot(shard_of(addr), addr); }
 
 /* Index of addr's entry in s, or of the empty slot where it would go. */
 static uint32_t probe(const shard *s, uintptr_t addr)
@@ -214,6 +241,11 @@ bool live_remove(uintptr_t addr, live_entry *out)
 {
     shard *s = shard_of(addr);
     bool found = false;
+    /* The slot's line starts to load before the lock's exchange, which
+     * waits for the program's pending stores to drain: perf put most of
+     * live_remove's time on that exchange and on the slot's miss after it,
+     * one after the other (churn at 64 KiB over jemalloc, finding 15). */
+    prefetch_slot(s, addr);
     shard_lock(s);
     if (!s->cap)
         goto out;
@@ -268,9 +300,10 @@ void live_unlock_all(void)
 void live_reset(void)
 {
     for (int i = 0; i < NSHARDS; i++) {
-        mem_unmap(shards[i].entries, (size_t)shards[i].cap * sizeof(live_entry));
+        unmap_entries(&shards[i]);
         memset(&shards[i], 0, sizeof shards[i]);
     }
+    memset(first_entries, 0, sizeof first_entries);
     memset(live_filter, 0, sizeof live_filter);
     live_shift = LIVE_SHIFT_MIN;
     pool_used = 0;

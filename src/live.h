@@ -54,7 +54,8 @@
  *    backward-shift deletion, no tombstones), each behind a spinlock held
  *    only for the probe.  A slot's filter byte belongs to exactly one shard
  *    (shard = a hash of the slot), so filter updates happen under that
- *    shard's lock.  Shards grow by doubling into freshly mapped memory; the
+ *    shard's lock.  Shards start in one static array (16 entries each) and
+ *    grow by doubling into freshly mapped memory; the
  *    total number of entries is bounded by live_init's max, beyond which
  *    inserts fail.  No counter is written by every insert: each shard holds
  *    up to 1/128 of the bound on its own and draws on a shared pool (the
