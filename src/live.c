@@ -59,14 +59,23 @@ static void unmap_entries(shard *s)
 static void shard_lock(shard *s) { spin_lock(&s->lock); }
 static void shard_unlock(shard *s) { spin_unlock(&s->lock); }
 
-/* A function of the filter slot, so each slot's byte has one owner.  The
- * slot is mixed first: blocks that come from mmap sit at a page offset of
- * 16, so their slots differ only in their high bits. */
-static shard *shard_of_slot(uint32_t slot)
+/* The shard of an address: a hash of its 1 MiB region (of the low 4 GiB,
+ * as the filter's slots).  A region holds whole granules at every shift,
+ * so each filter byte has one owner.  Why regions rather than granules:
+ * allocators give each thread (or CPU) its own runs of memory, so the
+ * objects one thread samples fall in a few shards, and the shards' lines
+ * and their tables' stay in that thread's core instead of moving between
+ * cores on every other sample or free.  Hashed by granule, half of
+ * churn's operations on the table found its line in the other core
+ * (finding 15 in docs/benchmarks.md).  Contention stays low: a lock is
+ * held for one probe, ~100 ns, per sample or sampled free. */
+enum { REGION_SHIFT = 20 };
+_Static_assert((int)REGION_SHIFT >= (int)LIVE_SHIFT_MAX, "a granule lies within one region");
+static shard *shard_of(uintptr_t addr)
 {
-    return &shards[(slot * 0x9E3779B1u) >> (32 - SHARD_BITS)];
+    uint32_t region = (uint32_t)addr >> REGION_SHIFT;
+    return &shards[(region * 0x9E3779B1u) >> (32 - SHARD_BITS)];
 }
-static shard *shard_of(uintptr_t addr) { return shard_of_slot(live_slot((void *)addr)); }
 
 /* The bound on entries, kept exactly without a counter that every insert
  * writes: each shard may hold `quota` entries (half the bound spread over
@@ -75,8 +84,11 @@ static shard *shard_of(uintptr_t addr) { return shard_of_slot(live_slot((void *)
  * max(0, count - quota), changed under the shard's lock, so only programs
  * with millions of live samples ever touch it.  The price: a program whose
  * sampled addresses all fell into one shard could fill only its quota and
- * the pool, about half the bound; addresses are hashed over the shards, so
- * that takes addresses built to collide (the unit test does it). */
+ * the pool, about half the bound.  Regions are hashed over the shards, so
+ * that takes a heap of a few MiB holding over half the bound in live
+ * samples (a 1 MiB region holds at most 65536 objects: only a bound set
+ * far below the default can be met that way), or addresses built to
+ * collide (the unit test does it). */
 static uint32_t quota HP_SAMPLE_DATA; /* max_live <= 2^32 (config.c): 2^25 at most */
 static uint64_t pool_max, pool_used;
 
@@ -168,7 +180,7 @@ void live_pin(const void *p)
      * so a concurrent filter_inc cannot undo it. */
     for (unsigned shift = LIVE_SHIFT_MIN; shift <= LIVE_SHIFT_MAX; shift++) {
         uint32_t slot = live_slot_at(p, shift);
-        shard *s = shard_of_slot(slot);
+        shard *s = shard_of((uintptr_t)p);
         shard_lock(s);
         __atomic_store_n(&live_filter[slot], LIVE_PINNED, __ATOMIC_RELAXED);
         shard_unlock(s);

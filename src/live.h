@@ -52,11 +52,14 @@
  *
  *  - the table: 64 shards of open-addressing hash tables (linear probing,
  *    backward-shift deletion, no tombstones), each behind a spinlock held
- *    only for the probe.  A slot's filter byte belongs to exactly one shard
- *    (shard = a hash of the slot), so filter updates happen under that
+ *    only for the probe.  A shard holds the addresses of a hashed set of
+ *    1 MiB regions, so the objects a thread samples from its allocator's
+ *    own runs of memory meet in a few shards that stay in its core's cache
+ *    (live.c).  A slot's filter byte belongs to exactly one shard (a
+ *    region holds whole granules), so filter updates happen under that
  *    shard's lock.  Shards start in one static array (16 entries each) and
- *    grow by doubling into freshly mapped memory; the
- *    total number of entries is bounded by live_init's max, beyond which
+ *    grow by doubling into freshly mapped memory; the total number of
+ *    entries is bounded by live_init's max, beyond which
  *    inserts fail.  No counter is written by every insert: each shard holds
  *    up to 1/128 of the bound on its own and draws on a shared pool (the
  *    other half) beyond that (live.c).

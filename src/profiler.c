@@ -154,18 +154,30 @@ static void forget(const live_entry *e, bool freed)
  * (see unwind_capture). */
 static inline __attribute__((always_inline)) void record(void *p, size_t n, uint64_t interval)
 {
+    /* A sample's misses are lines the program evicted since the last one,
+     * and each step needs the one before: the walker's rule for a frame to
+     * find the next frame, the stack's record to find its counters.  So
+     * every line this thread's last sample used and this one probably
+     * needs starts loading first, all at once (the walker's memo,
+     * unwind_memo.h; the last record, stacks.h), and the live table's
+     * shard and slot as soon as their address is known (finding 15 in
+     * docs/benchmarks.md). */
+    hp_thread *t = &hp_tls;
     uint64_t pcs[256 + UNWIND_SLACK];
-    live_prefetch_shard((uintptr_t)p); /* arrives while we unwind */
-    size_t n_pcs = unwind_capture(pcs, hot.depth, hot.fast_unwind);
-    live_prefetch_slot((uintptr_t)p); /* arrives while we intern */
-    stack_rec *s = stacks_intern(pcs, (uint32_t)n_pcs, labels_current());
+    live_prefetch_shard((uintptr_t)p);
+    stacks_prefetch(t->last);
+    size_t n_pcs = unwind_capture(pcs, hot.depth, hot.fast_unwind, &t->walk);
+    unsigned shard = stacks_shard();
+    stacks_prefetch_counts(t->last, shard);
+    live_prefetch_slot((uintptr_t)p);
+    stack_rec *s = stacks_intern_like(t->last, pcs, (uint32_t)n_pcs, labels_current());
     if (!s) {
         __atomic_add_fetch(&stats.dropped_stacks, 1, __ATOMIC_RELAXED);
         return;
     }
+    t->last = s;
     live_entry e = {(uintptr_t)p, n, s, (float)sampler_weight(n, interval)};
     stack_sample x = stacks_weigh(n, e.weight);
-    unsigned shard = stacks_shard();
     stacks_add_alloc(s, shard, &x);
     live_entry old;
     bool had_old;

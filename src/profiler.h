@@ -25,12 +25,18 @@
 
 #include "common.h"
 #include "config.h"
+#include "unwind_memo.h"
 
+/* One cache line, which every allocation's countdown keeps in the cache:
+ * what a sample needs first from its thread is then there too. */
 typedef struct hp_thread {
-    int64_t budget;  /* bytes left before the next sample point */
-    uint64_t rng;    /* sampler state, 0 until the thread's first slow path */
-    uint32_t guard;  /* nesting depth of profiler work on this thread */
-} hp_thread;
+    int64_t budget;   /* bytes left before the next sample point */
+    uint64_t rng;     /* sampler state, 0 until the thread's first slow path */
+    uint32_t guard;   /* nesting depth of profiler work on this thread */
+    unwind_memo walk; /* the last walk's rule-cache slots (unwind_memo.h) */
+    struct stack_rec *last; /* the record of the last sample (stacks.h) */
+} __attribute__((aligned(64))) hp_thread;
+_Static_assert(sizeof(hp_thread) == 64, "hp_thread is one cache line");
 
 extern __thread hp_thread hp_tls __attribute__((tls_model("initial-exec"), visibility("hidden")));
 

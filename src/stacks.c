@@ -135,11 +135,10 @@ static void *chunk_alloc(size_t bytes, size_t align)
     return r;
 }
 
-stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth, uint32_t labels)
+static stack_rec *intern_hashed(uint64_t h, const uint64_t *pcs, uint32_t depth, uint32_t labels)
 {
     if (!buckets)
         return NULL;
-    uint64_t h = hash_pcs(pcs, depth, labels);
     stack_rec **b = &buckets[h & (nbuckets - 1)];
     stack_rec *r = find(__atomic_load_n(b, __ATOMIC_ACQUIRE), h, pcs, depth, labels);
     if (r)
@@ -185,6 +184,43 @@ stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth, uint32_t labels)
 out:
     spin_unlock(stripe);
     return r;
+}
+
+void stacks_prefetch(const stack_rec *last)
+{
+    if (!last)
+        return;
+    /* The header and counts[] (the first 112 bytes), then the first 10
+     * pcs; wherever the record starts (chunks align it to 16 only), three
+     * lines from its start cover them but the tail of a line. */
+    const char *r = (const char *)last;
+    __builtin_prefetch(r);
+    __builtin_prefetch(r + 64);
+    __builtin_prefetch(r + 128);
+}
+
+void stacks_prefetch_counts(const stack_rec *last, unsigned shard)
+{
+    if (!last)
+        return;
+    /* Unlocked: a counter block, once published, never moves. */
+    const stack_counts *c = __atomic_load_n(&last->counts[shard % STACKS_SHARDS], __ATOMIC_RELAXED);
+    if (c)
+        __builtin_prefetch(&c->alloc, 1);
+}
+
+stack_rec *stacks_intern_like(stack_rec *last, const uint64_t *pcs, uint32_t depth, uint32_t labels)
+{
+    uint64_t h = hash_pcs(pcs, depth, labels);
+    if (last && last->hash == h && last->depth == depth && last->labels == labels &&
+        (depth == 0 || !memcmp(last->pcs, pcs, depth * sizeof *pcs)))
+        return last;
+    return intern_hashed(h, pcs, depth, labels);
+}
+
+stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth, uint32_t labels)
+{
+    return intern_hashed(hash_pcs(pcs, depth, labels), pcs, depth, labels);
 }
 
 stack_rec *stacks_get(uint32_t id)

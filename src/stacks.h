@@ -92,6 +92,19 @@ int stacks_init(uint64_t max);
  * table is full or out of memory.  Lock-free for stacks already seen. */
 stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth, uint32_t labels);
 
+/* A sampling thread's memo: the record its last sample went to.  Most
+ * samples of a thread come from the stack its last one did, and the lines
+ * that record spans are cold by then (the program has evicted them):
+ * stacks_prefetch starts loading them while the stack is walked, and
+ * stacks_intern_like takes `last` itself when the stack matches, without
+ * the bucket's line.  `last` may be NULL.  Records are never freed, so an
+ * old memo is always a valid pointer. */
+void stacks_prefetch(const stack_rec *last);
+/* The counter block `shard` of last, once its record has arrived. */
+void stacks_prefetch_counts(const stack_rec *last, unsigned shard);
+stack_rec *stacks_intern_like(stack_rec *last, const uint64_t *pcs, uint32_t depth,
+                              uint32_t labels);
+
 /* Record by id (ids are dense from 0), or NULL. */
 stack_rec *stacks_get(uint32_t id);
 

@@ -102,19 +102,20 @@ static slot cache[1u << CACHE_BITS];
 static bool cache_used; /* unwind_forget has something to forget */
 static uint64_t fallbacks;
 
-static inline slot *slot_of(uintptr_t pc)
+static inline uint32_t slot_index(uintptr_t pc)
 {
-    return &cache[(pc * 0x9e3779b97f4a7c15u) >> (64 - CACHE_BITS)];
+    return (uint32_t)((pc * 0x9e3779b97f4a7c15u) >> (64 - CACHE_BITS));
 }
+_Static_assert(CACHE_BITS <= 16, "unwind_memo holds slot indices in 16 bits");
 
 /* The rule for the frame whose instruction pointer is pc; at is the
  * address whose row applies (pc in the walker's own frame, the call
  * instruction in the others).  A frame's rule is cached under pc alone:
  * the walker's pc follows a lea, never a call, so it is no return address
  * and cannot share a key with one. */
-static inline uint64_t rule_of(uintptr_t pc, uintptr_t at)
+static inline uint64_t rule_of(uint32_t index, uintptr_t pc, uintptr_t at)
 {
-    slot *s = slot_of(pc);
+    slot *s = &cache[index];
     uint64_t check = __atomic_load_n(&s->check, __ATOMIC_RELAXED);
     uint64_t r = __atomic_load_n(&s->rule, __ATOMIC_RELAXED);
     if (hp_likely((check ^ r) == pc))
@@ -161,8 +162,13 @@ static inline uintptr_t stack_top(uintptr_t sp)
 
 /* no_sanitize_address: the walker reads other frames' saved registers,
  * which ASan's stack instrumentation does not expect a function to do. */
-__attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int max)
+__attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int max,
+                                                               unwind_memo *memo)
 {
+    /* Masked: only this function writes the memo, but an index out of the
+     * table must not even be formed. */
+    for (unsigned i = 0; i < memo->n && i < UNWIND_MEMO; i++)
+        __builtin_prefetch(&cache[memo->slot[i] & ((1u << CACHE_BITS) - 1)]);
     uintptr_t pc, sp, bp;
     /* Early-clobber outputs: no operand may share rbp, which is read last. */
     __asm__ volatile("leaq 0(%%rip), %0\n\tmovq %%rsp, %1\n\tmovq %%rbp, %2"
@@ -172,9 +178,14 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
         goto fallback;
     uintptr_t at = pc;
     int n = 0;
+    unsigned walked = 0; /* frames looked up, ours included: memo->slot */
     bool ours = true; /* still in heapprof's own frames, which are not kept */
     while (n < max) {
-        uint64_t r = rule_of(pc, at);
+        uint32_t index = slot_index(pc);
+        if (walked < UNWIND_MEMO)
+            memo->slot[walked++] = (uint16_t)index;
+        memo->n = (uint16_t)walked;
+        uint64_t r = rule_of(index, pc, at);
         if (r & R_FALLBACK)
             goto fallback;
         if (r & R_END)
@@ -207,10 +218,11 @@ fallback:
 #else
 /* The walker knows x86-64's registers only: elsewhere every stack is
  * libunwind's. */
-int unwind_fast(void **pcs, int max)
+int unwind_fast(void **pcs, int max, unwind_memo *memo)
 {
     (void)pcs;
     (void)max;
+    (void)memo;
     __atomic_add_fetch(&fallbacks, 1, __ATOMIC_RELAXED);
     return -1;
 }

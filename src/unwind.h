@@ -26,6 +26,8 @@
 #endif
 #include <libunwind.h>
 
+#include "unwind_memo.h"
+
 /* Learn the address range of libheapprof itself (call once, outside any
  * allocator lock). */
 void unwind_init(void);
@@ -48,7 +50,7 @@ size_t unwind_trim(uint64_t *pcs, int n, size_t max);
  * expression, a signal frame, offsets its cache cannot hold, a frame not
  * above the last one on the same stack, a stack not a thread's own) before
  * the outermost frame: then the stack is libunwind's to walk. */
-int unwind_fast(void **pcs, int max);
+int unwind_fast(void **pcs, int max, unwind_memo *memo);
 
 /* Forget every cached rule: code was unmapped (dlclose), and another
  * object may be mapped at its addresses with other rules. */
@@ -66,14 +68,14 @@ uint64_t unwind_fallbacks(void);
  * walked is a cache lookup that is often a miss by the time the next
  * sample comes. */
 static inline __attribute__((always_inline)) size_t unwind_capture(uint64_t *pcs, size_t max,
-                                                                   bool fast)
+                                                                   bool fast, unwind_memo *memo)
 {
     /* Unwound in place: void * and uint64_t have the same size here.  One
      * buffer rather than a second on this stack: this runs inside the
      * program's malloc, on its thread's stack, which may be a small one. */
     _Static_assert(sizeof(void *) == sizeof(uint64_t), "LP64");
     if (fast) {
-        int n = unwind_fast((void **)pcs, (int)max);
+        int n = unwind_fast((void **)pcs, (int)max, memo);
         if (n >= 0)
             return (size_t)n;
     }

@@ -110,10 +110,10 @@ static void bound_reached(void **state)
     live_init(1000, LIVE_SHIFT_MIN);
     live_entry old;
     bool had;
-    /* One entry per filter granule: the entries of one granule all go to
-     * one shard, and a crowded shard is refused before the bound. */
+    /* One entry per 1 MiB region: the entries of one region all go to one
+     * shard, and a crowded shard is refused before the bound. */
     for (uintptr_t i = 0; i < 1000; i++) {
-        live_entry e = entry(0x4000 + (i << LIVE_SHIFT_MIN), 1, 0);
+        live_entry e = entry(0x4000 + (i << 20), 1, 0);
         assert_int_equal(live_insert(&e, &old, &had), 0);
     }
     live_entry e = entry(0x900000, 1, 0);

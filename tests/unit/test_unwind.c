@@ -325,6 +325,9 @@ static void test_cfi_real_entry(void **state)
 
 enum { MAXPCS = 256 };
 
+/* Each thread's walker memo, as the profiler keeps one per thread. */
+static __thread unwind_memo memo;
+
 /* Both unwinders from the same frame; the walker's list must be
  * libunwind's from the return address into our caller on, to the end.
  * Returns how many frames were compared, or 0 if the walker left the
@@ -334,7 +337,7 @@ static __thread bool walker_only; /* see test_walker_threads */
 static __attribute__((noinline)) int compare_here(void)
 {
     void *fast[MAXPCS], *slow[MAXPCS];
-    int nf = unwind_fast(fast, MAXPCS);
+    int nf = unwind_fast(fast, MAXPCS, &memo);
     if (walker_only)
         return nf < 0 ? 0 : nf;
     int ns = unw_backtrace(slow, MAXPCS);
@@ -520,9 +523,9 @@ static void on_signal(int sig)
 {
     (void)sig;
     void *probe[MAXPCS];
-    handler_fast_rc = unwind_fast(probe, MAXPCS);
-    handler_nf = unwind_capture(handler_fast, MAXPCS, true);
-    handler_ns = unwind_capture(handler_slow, MAXPCS, false);
+    handler_fast_rc = unwind_fast(probe, MAXPCS, &memo);
+    handler_nf = unwind_capture(handler_fast, MAXPCS, true, &memo);
+    handler_ns = unwind_capture(handler_slow, MAXPCS, false, &memo);
     handler_ran = 1;
 }
 
@@ -551,7 +554,7 @@ static void test_walker_signal_frame(void **state)
  * it runs on. */
 static __attribute__((noinline)) int walk_here(void **pcs)
 {
-    int n = unwind_fast(pcs, MAXPCS);
+    int n = unwind_fast(pcs, MAXPCS, &memo);
     __asm__ volatile("" ::: "memory");
     return n;
 }
@@ -563,9 +566,40 @@ static __attribute__((noinline)) int walk_caller(void **pcs)
     return n;
 }
 
+/* The walk leaves in the memo the rule-cache slot of each frame it looked
+ * up (its own first, then one per return address), at most UNWIND_MEMO;
+ * the next walk only prefetches them, so a memo of unrelated slots gives
+ * the same stack. */
+static void test_walker_memo(void **state)
+{
+    (void)state;
+    if (!cfi_available())
+        skip();
+    void *pcs[2][MAXPCS];
+    int n[2];
+    memo = (unwind_memo){0};
+    for (int round = 0; round < 2; round++) {
+        n[round] = walk_caller(pcs[round]);
+        if (round > 0)
+            break;
+        assert_true(n[0] >= 3);
+        unsigned looked_up = (unsigned)n[0] + 1;
+        assert_int_equal(memo.n, looked_up < UNWIND_MEMO ? looked_up : UNWIND_MEMO);
+        for (unsigned i = 1; i < memo.n; i++)
+            assert_int_equal(memo.slot[i], slot_index((uintptr_t)pcs[0][i - 1]));
+        for (unsigned i = 0; i < UNWIND_MEMO; i++)
+            memo.slot[i] = (uint16_t)(0xffff - i * 977);
+    }
+    /* The same stack but for frame 2, the return address into this
+     * function: GCC may unroll the loop into two calls. */
+    assert_int_equal(n[1], n[0]);
+    assert_memory_equal(pcs[1], pcs[0], 2 * sizeof pcs[0][0]);
+    assert_memory_equal(pcs[1] + 3, pcs[0] + 3, (size_t)(n[0] - 3) * sizeof pcs[0][0]);
+}
+
 static void poison(uintptr_t pc, uint64_t rule)
 {
-    slot *s = slot_of(pc);
+    slot *s = &cache[slot_index(pc)];
     __atomic_store_n(&s->rule, rule, __ATOMIC_RELAXED);
     __atomic_store_n(&s->check, pc ^ rule, __ATOMIC_RELAXED);
 }
@@ -632,8 +666,8 @@ static void test_wrong_rules(void **state)
 static __attribute__((noinline)) void capture_both(size_t max)
 {
     uint64_t fast[MAXPCS + UNWIND_SLACK], slow[MAXPCS + UNWIND_SLACK];
-    size_t nf = unwind_capture(fast, max, true);
-    size_t ns = unwind_capture(slow, max, false);
+    size_t nf = unwind_capture(fast, max, true, &memo);
+    size_t ns = unwind_capture(slow, max, false, &memo);
     assert_int_equal(nf, ns);
     for (size_t i = 0; i < nf; i++)
         assert_int_equal(fast[i], slow[i]);
@@ -649,7 +683,7 @@ static void test_capture_trims_like_libunwind(void **state)
     uint64_t pcs[MAXPCS + UNWIND_SLACK];
     /* This program's frames at the top are now "the library's": what is
      * left starts in cmocka, which called the test. */
-    size_t n = unwind_capture(pcs, MAXPCS, true);
+    size_t n = unwind_capture(pcs, MAXPCS, true, &memo);
     assert_true(n >= 2);
     Dl_info leaf;
     assert_true(dladdr((void *)(uintptr_t)pcs[0], &leaf) && leaf.dli_fname);
@@ -673,6 +707,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_walker_matches_libunwind),
         cmocka_unit_test(test_walker_threads),
         cmocka_unit_test(test_walker_signal_frame),
+        cmocka_unit_test(test_walker_memo),
         cmocka_unit_test(test_wrong_rules),
         cmocka_unit_test(test_capture_trims_like_libunwind),
     };
