@@ -14,6 +14,15 @@ checksum.  A round's ratio is the geometric mean of its two runs' B/A
 CPU-time ratios, so a slow moment of the machine or a slower core cancels.
 Prints the median ratio, its interquartile range and the extremes.
 
+--sequential runs A and B one after the other instead, each on the whole
+machine (A B then B A in a round): slower and noisier, but the only way to
+see what happens between cores.  Pinned, a two-thread workload's threads
+share one core, so a cache line moving between the cores of a real
+multi-threaded program costs nothing here (finding 15 in
+docs/benchmarks.md: sharding the live table by address region cut
+heapprof's CPU samples in `churn` at 4 KiB by a sixth, and the pinned
+comparison read 1.03x).
+
 --env sets variables for both sides (HEAPPROF_SAMPLE=4k, ...); --a-env and
 --b-env for one side only.  --a or --b may be "none" (no preload), to
 measure one build against the plain allocator.  The workload must be one
@@ -67,6 +76,17 @@ def run_pair(cmd, tmp, first, second, cpus):
     return [(cpu_s, text) for _, _, text, cpu_s in done]
 
 
+def run_sequential(cmd, tmp, first, second):
+    """One after the other, unpinned: (first's, second's) CPU seconds and
+    stdout."""
+    out = []
+    for name, env in (first, second):
+        _, _, text, cpu_s = bench_run.run_once(cmd, bench_run.base_env(tmp), os.path.join(tmp, name), env)
+        bench_run.clean_outputs(os.path.join(tmp, name))
+        out.append((cpu_s, text))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -78,6 +98,8 @@ def main():
     ap.add_argument("--b-env", action="append", help="KEY=VALUE for B only")
     ap.add_argument("--rounds", type=int, default=15, help="rounds (default 15)")
     ap.add_argument("--bin", help="directory of runstat (default: the workload's)")
+    ap.add_argument("--sequential", action="store_true",
+                    help="A then B, each on every CPU, instead of side by side pinned")
     ap.add_argument("cmd", nargs=argparse.REMAINDER, help="-- workload and its arguments")
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
@@ -95,8 +117,8 @@ def main():
     if not os.access(bench_run.RUNSTAT, os.X_OK):
         ap.error(f"no runstat at {bench_run.RUNSTAT} (build the bench first, or give --bin)")
     cpus = sorted(os.sched_getaffinity(0))[:2]
-    if len(cpus) < 2:
-        sys.exit("bench_ab: needs two CPUs")
+    if len(cpus) < 2 and not a.sequential:
+        sys.exit("bench_ab: needs two CPUs (or --sequential)")
     common = parse_env(a.env, "--env")
     side_a = ("a", side_env(os.path.abspath(a.a) if a.a != "none" else "none", common,
                             parse_env(a.a_env, "--a-env")))
@@ -105,8 +127,12 @@ def main():
     ratios = []
     with tempfile.TemporaryDirectory(prefix="bench_ab.") as tmp:
         for _ in range(a.rounds):
-            (a1, ta), (b1, tb) = run_pair(cmd, tmp, side_a, side_b, cpus)
-            (b2, _), (a2, _) = run_pair(cmd, tmp, side_b, side_a, cpus)
+            if a.sequential:
+                (a1, ta), (b1, tb) = run_sequential(cmd, tmp, side_a, side_b)
+                (b2, _), (a2, _) = run_sequential(cmd, tmp, side_b, side_a)
+            else:
+                (a1, ta), (b1, tb) = run_pair(cmd, tmp, side_a, side_b, cpus)
+                (b2, _), (a2, _) = run_pair(cmd, tmp, side_b, side_a, cpus)
             sa, sb = bench_run.field(ta, "checksum"), bench_run.field(tb, "checksum")
             if sa != sb:
                 sys.exit(f"bench_ab: checksums differ: A {sa}, B {sb}")

@@ -169,6 +169,7 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
      * table must not even be formed. */
     for (unsigned i = 0; i < memo->n && i < UNWIND_MEMO; i++)
         __builtin_prefetch(&cache[memo->slot[i] & ((1u << CACHE_BITS) - 1)]);
+    unsigned walked = 0; /* frames looked up, ours included: memo->slot */
     uintptr_t pc, sp, bp;
     /* Early-clobber outputs: no operand may share rbp, which is read last. */
     __asm__ volatile("leaq 0(%%rip), %0\n\tmovq %%rsp, %1\n\tmovq %%rbp, %2"
@@ -178,18 +179,16 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
         goto fallback;
     uintptr_t at = pc;
     int n = 0;
-    unsigned walked = 0; /* frames looked up, ours included: memo->slot */
     bool ours = true; /* still in heapprof's own frames, which are not kept */
     while (n < max) {
         uint32_t index = slot_index(pc);
         if (walked < UNWIND_MEMO)
             memo->slot[walked++] = (uint16_t)index;
-        memo->n = (uint16_t)walked;
         uint64_t r = rule_of(index, pc, at);
         if (r & R_FALLBACK)
             goto fallback;
         if (r & R_END)
-            return n;
+            break;
         uintptr_t cfa = ((r & R_CFA_RBP) ? bp : sp) + (uintptr_t)(int64_t)(int32_t)(r >> 32);
         /* The caller's frame lies above this one, on the same stack; the
          * slots read lie below cfa by at most SLOT_REACH, in this frame or
@@ -201,7 +200,7 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
             bp = *(const uintptr_t *)(cfa + (uintptr_t)(int64_t)(int16_t)(r >> 16) * 8);
         sp = cfa;
         if (!ra)
-            return n; /* a zeroed return address also ends a stack */
+            break; /* a zeroed return address also ends a stack */
         pc = ra;
         at = ra - 1; /* the call, which a noreturn callee may end the function with */
         if (ours && in_self((void *)ra))
@@ -209,8 +208,10 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
         ours = false;
         pcs[n++] = (void *)ra;
     }
+    memo->n = (uint16_t)walked;
     return n;
 fallback:
+    memo->n = (uint16_t)walked;
     __atomic_add_fetch(&fallbacks, 1, __ATOMIC_RELAXED);
     return -1;
 }
