@@ -28,7 +28,7 @@ comparison read 1.03x).
 measure one build against the plain allocator.  The workload must be one
 of the bench binaries (runstat is looked up beside it, or with --bin).
 
-Needs two CPUs.  Finding 14 in docs/benchmarks.md used it to time the
+Needs two CPUs, unless --sequential.  Finding 14 in docs/benchmarks.md used it to time the
 shard lock against the locked adds it replaced.
 """
 import argparse

@@ -3,7 +3,7 @@
  *
  * Invariants, per shard, under its lock:
  *  - entries[0..cap) with addr == 0 meaning empty; count < cap * 3/4;
- *  - for every filter slot s whose shard_of is this shard, live_filter[s]
+ *  - for every filter slot s whose region hashes to this shard, live_filter[s]
  *    equals the number of entries whose slot is s, or LIVE_PINNED once it
  *    saturated or was pinned (then it is never decremented again: a
  *    spurious "maybe" is only a probe, a missing one would leak an entry).
@@ -47,7 +47,7 @@ static shard shards[NSHARDS];
  * tables mapped one by one they were spread over 2048 lines and 64 pages,
  * and a sample or its free could miss in the TLB as well as in the cache
  * (finding 15 in docs/benchmarks.md).  Grown tables are mapped. */
-static live_entry first_entries[NSHARDS][SHARD_MIN_CAP];
+static live_entry first_entries[NSHARDS][SHARD_MIN_CAP] __attribute__((aligned(4096)));
 
 static bool is_first(const shard *s, const live_entry *e) { return e == first_entries[s - shards]; }
 static void unmap_entries(shard *s)
@@ -78,17 +78,18 @@ static shard *shard_of(uintptr_t addr)
 }
 
 /* The bound on entries, kept exactly without a counter that every insert
- * writes: each shard may hold `quota` entries (half the bound spread over
- * the shards) on its own; entries beyond a shard's quota come from a shared
- * pool, the other half.  pool_used is the sum over shards of
- * max(0, count - quota), changed under the shard's lock, so only programs
- * with millions of live samples ever touch it.  The price: a program whose
- * sampled addresses all fell into one shard could fill only its quota and
- * the pool, about half the bound.  Regions are hashed over the shards, so
- * that takes a heap of a few MiB holding over half the bound in live
- * samples (a 1 MiB region holds at most 65536 objects: only a bound set
- * far below the default can be met that way), or addresses built to
- * collide (the unit test does it). */
+ * writes: each shard may hold `quota` entries (a quarter of the bound
+ * spread over the shards) on its own; entries beyond a shard's quota come
+ * from a shared pool, the other three quarters.  pool_used is the sum over
+ * shards of max(0, count - quota), changed under the shard's lock, so only
+ * programs with a million live samples ever touch it.  The price: a
+ * program whose samples all fall into one shard can fill its quota and
+ * the pool, about 3/4 of the bound, and one whose samples fall into k
+ * shards 3/4 + k/256 of it.  With shards by 1 MiB region that takes live
+ * samples numbering in the millions on a heap of a few dozen MiB: every
+ * object sampled (HEAPPROF_SAMPLE=1) and millions of tiny ones.  With half
+ * the bound in the pool, as at first, such a heap of 32 MiB was refused
+ * from 3/4 of the bound (the review of finding 15 in docs/benchmarks.md). */
 static uint32_t quota HP_SAMPLE_DATA; /* max_live <= 2^32 (config.c): 2^25 at most */
 static uint64_t pool_max, pool_used;
 
@@ -126,7 +127,7 @@ int live_init(uint64_t max, unsigned shift)
     if (shift < LIVE_SHIFT_MIN || shift > LIVE_SHIFT_MAX)
         shift = LIVE_SHIFT_MIN;
     __atomic_store_n(&live_shift, shift, __ATOMIC_RELEASE);
-    quota = (uint32_t)(max / 2 / NSHARDS);
+    quota = (uint32_t)(max / 4 / NSHARDS);
     pool_max = max - (uint64_t)quota * NSHARDS;
     pool_used = 0;
     return 0;

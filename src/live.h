@@ -61,8 +61,8 @@
  *    grow by doubling into freshly mapped memory; the total number of
  *    entries is bounded by live_init's max, beyond which
  *    inserts fail.  No counter is written by every insert: each shard holds
- *    up to 1/128 of the bound on its own and draws on a shared pool (the
- *    other half) beyond that (live.c).
+ *    up to 1/256 of the bound on its own and draws on a shared pool (the
+ *    other three quarters) beyond that (live.c).
  */
 #ifndef HEAPPROF_LIVE_H
 #define HEAPPROF_LIVE_H

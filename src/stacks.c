@@ -190,9 +190,9 @@ void stacks_prefetch(const stack_rec *last)
 {
     if (!last)
         return;
-    /* The header and counts[] (the first 112 bytes), then the first 10
-     * pcs; wherever the record starts (chunks align it to 16 only), three
-     * lines from its start cover them but the tail of a line. */
+    /* The header and counts[] (the first 104 bytes), then the first 11
+     * pcs: three lines' worth from its start (chunks align a record to 16
+     * only, so the last of up to four lines it spans may be left out). */
     const char *r = (const char *)last;
     __builtin_prefetch(r);
     __builtin_prefetch(r + 64);

@@ -50,6 +50,8 @@ size_t unwind_trim(uint64_t *pcs, int n, size_t max);
  * expression, a signal frame, offsets its cache cannot hold, a frame not
  * above the last one on the same stack, a stack not a thread's own) before
  * the outermost frame: then the stack is libunwind's to walk. */
+/* memo: the calling thread's (unwind_memo.h), never NULL; read for its
+ * prefetches, then rewritten with this walk's slots. */
 int unwind_fast(void **pcs, int max, unwind_memo *memo);
 
 /* Forget every cached rule: code was unmapped (dlclose), and another

@@ -20,6 +20,34 @@ static int setup(void **state)
     return 0;
 }
 
+/* stacks_intern_like takes the thread's last record only for the very
+ * same stack: same pcs, depth and labels; anything else is interned as
+ * stacks_intern would, and a NULL memo is no memo. */
+static void intern_like(void **state)
+{
+    uint64_t a[] = {0x401000, 0x402000, 0x403000}, b[] = {0x401000, 0x402000, 0x403004};
+    stack_rec *ra = stacks_intern(a, 3, 0), *rb = stacks_intern(b, 3, 0);
+    assert_ptr_equal(stacks_intern_like(ra, a, 3, 0), ra);
+    assert_ptr_equal(stacks_intern_like(NULL, a, 3, 0), ra);
+    assert_ptr_equal(stacks_intern_like(ra, b, 3, 0), rb);     /* other pcs */
+    stack_rec *rp = stacks_intern_like(ra, a, 2, 0);           /* a prefix */
+    assert_ptr_not_equal(rp, ra);
+    assert_int_equal(rp->depth, 2);
+    stack_rec *rl = stacks_intern_like(ra, a, 3, 5);           /* other labels */
+    assert_ptr_not_equal(rl, ra);
+    assert_int_equal(rl->labels, 5);
+    stack_rec *r0 = stacks_intern_like(ra, NULL, 0, 0);        /* empty stack */
+    assert_int_equal(r0->depth, 0);
+    assert_ptr_equal(stacks_intern_like(r0, NULL, 0, 0), r0);
+    assert_ptr_equal(stacks_intern(NULL, 0, 0), r0);
+    assert_int_equal(stacks_count(), 5);
+    /* The prefetches accept NULL and any shard number. */
+    stacks_prefetch(NULL);
+    stacks_prefetch_counts(NULL, 3);
+    stacks_prefetch(ra);
+    stacks_prefetch_counts(ra, 1234);
+}
+
 static void intern_dedup(void **state)
 {
     uint64_t a[] = {0x401000, 0x402000, 0x403000}, b[] = {0x401000, 0x402000, 0x403004};
@@ -372,7 +400,8 @@ static void concurrent(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(intern_dedup, setup), cmocka_unit_test_setup(all_list, setup),
+        cmocka_unit_test_setup(intern_dedup, setup), cmocka_unit_test_setup(intern_like, setup),
+        cmocka_unit_test_setup(all_list, setup),
         cmocka_unit_test_setup(bound, setup),        cmocka_unit_test_setup(labels_key, setup),        cmocka_unit_test_setup(totals, setup), cmocka_unit_test_setup(shards, setup),
         cmocka_unit_test_setup(block_budget, setup),  cmocka_unit_test_setup(busy_shard, setup),
         cmocka_unit_test_setup(all_shards_busy, setup), cmocka_unit_test_setup(contended_exact, setup),
