@@ -19,9 +19,8 @@ machine (A B then B A in a round): slower and noisier, but the only way to
 see what happens between cores.  Pinned, a two-thread workload's threads
 share one core, so a cache line moving between the cores of a real
 multi-threaded program costs nothing here (finding 15 in
-docs/benchmarks.md: sharding the live table by address region cut
-heapprof's CPU samples in `churn` at 4 KiB by a sixth, and the pinned
-comparison read 1.03x).
+docs/benchmarks.md: sharding the live table by address region read 0.834x
+on `churn` at 4 KiB with --sequential, 1.034x pinned).
 
 --env sets variables for both sides (HEAPPROF_SAMPLE=4k, ...); --a-env and
 --b-env for one side only.  --a or --b may be "none" (no preload), to
