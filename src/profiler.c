@@ -41,6 +41,10 @@
 #define PAUSED_MEAN ((uint64_t)64 << 20)
 
 __thread hp_thread hp_tls __attribute__((tls_model("initial-exec")));
+/* The thread's last walk, for the next one to repeat (unwind_memo.h): apart
+ * from hp_tls, whose one line every allocation keeps warm, as this is read
+ * on samples only.  Its walk's stack is always hp_tls.last's (record). */
+static __thread unwind_replay hp_replay __attribute__((tls_model("initial-exec")));
 
 static hp_config cfg;
 /* What a sample reads here, one struct so that its layout is ours: it
@@ -166,12 +170,23 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
     uint64_t pcs[256 + UNWIND_SLACK];
     live_prefetch_shard((uintptr_t)p);
     stacks_prefetch(t->last);
-    size_t n_pcs = unwind_capture(pcs, hot.depth, hot.fast_unwind, &t->walk);
+    int n_pcs = unwind_capture(pcs, hot.depth, hot.fast_unwind, &t->walk, &hp_replay);
     unsigned shard = stacks_shard();
     stacks_prefetch_counts(t->last, shard);
     live_prefetch_slot((uintptr_t)p);
-    stack_rec *s = stacks_intern_like(t->last, pcs, (uint32_t)n_pcs, labels_current());
+    uint32_t labels = labels_current();
+    stack_rec *s;
+    if (n_pcs == UNWIND_REPEAT) {
+        /* The stack of the last sample (hp_replay is kept only while
+         * t->last holds its stack): no hashing, no comparing. */
+        s = t->last;
+        if (s->labels != labels)
+            s = stacks_intern(s->pcs, s->depth, labels);
+    } else {
+        s = stacks_intern_like(t->last, pcs, (uint32_t)n_pcs, labels);
+    }
     if (!s) {
+        hp_replay.n = 0; /* t->last does not hold this walk's stack */
         __atomic_add_fetch(&stats.dropped_stacks, 1, __ATOMIC_RELAXED);
         return;
     }

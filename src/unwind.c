@@ -100,6 +100,8 @@ typedef struct slot {
 } slot;
 static slot cache[1u << CACHE_BITS];
 static bool cache_used; /* unwind_forget has something to forget */
+/* Bumped by unwind_forget: a replay made under other rules is not one. */
+static uint32_t rules_gen;
 static uint64_t fallbacks;
 
 static inline uint32_t slot_index(uintptr_t pc)
@@ -160,23 +162,76 @@ static inline uintptr_t stack_top(uintptr_t sp)
     return 0;
 }
 
+/* Whether the walk from (sp, hi, bp) would repeat the one rp describes
+ * (unwind_memo.h): same start, same rules, every word it read unchanged.
+ * The words lie on this thread's stack between sp - SLOT_REACH and hi,
+ * which the walk that recorded them read from the same sp. */
+static inline bool replay_holds(const unwind_replay *rp, uintptr_t sp, uintptr_t hi,
+                                uintptr_t bp, int max, uint32_t gen)
+{
+    unsigned n = rp->n;
+    if (!n || rp->sp != sp || rp->hi != hi || rp->max != (unsigned)max ||
+        (rp->bp_used && rp->bp != bp) || rp->gen != gen)
+        return false;
+    /* Every word, without an early exit: the loads do not wait on one
+     * another, and a walk that differs usually does so in its first words
+     * (the program's call into malloc), which a mismatch found later than
+     * the loop's end would not save much of. */
+    uint64_t diff = 0;
+    for (unsigned i = 0; i < n && i < UNWIND_REPLAY_MAX; i++)
+        diff |= *(const uint64_t *)(sp + (uintptr_t)(intptr_t)rp->off[i]) ^ rp->val[i];
+    return diff == 0;
+}
+
+/* Note one word the walk read at addr (unwind_memo.h); past
+ * UNWIND_REPLAY_MAX words the walk is not kept (see the end of the walk). */
+static inline void replay_note(unwind_replay *rp, unsigned *nr, uintptr_t sp0, uintptr_t addr,
+                               uint64_t v)
+{
+    if (*nr < UNWIND_REPLAY_MAX) {
+        rp->off[*nr] = (int32_t)(intptr_t)(addr - sp0);
+        rp->val[*nr] = v;
+    }
+    ++*nr;
+}
+
 /* no_sanitize_address: the walker reads other frames' saved registers,
  * which ASan's stack instrumentation does not expect a function to do. */
 __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int max,
-                                                               unwind_memo *memo)
+                                                               unwind_memo *memo,
+                                                               unwind_replay *replay)
 {
-    /* Masked: only this function writes the memo, but an index out of the
-     * table must not even be formed. */
-    for (unsigned i = 0; i < memo->n && i < UNWIND_MEMO; i++)
-        __builtin_prefetch(&cache[memo->slot[i] & ((1u << CACHE_BITS) - 1)]);
-    unsigned walked = 0; /* frames looked up, ours included: memo->slot */
     uintptr_t pc, sp, bp;
     /* Early-clobber outputs: no operand may share rbp, which is read last. */
     __asm__ volatile("leaq 0(%%rip), %0\n\tmovq %%rsp, %1\n\tmovq %%rbp, %2"
                      : "=&r"(pc), "=&r"(sp), "=&r"(bp));
+    unwind_replay scratch; /* a caller without a replay: written, never read */
+    if (!replay) {
+        replay = &scratch;
+        replay->n = 0;
+    }
+    unsigned walked = 0; /* frames looked up, ours included: memo->slot */
     uintptr_t hi = stack_top(sp);
     if (!hi)
         goto fallback;
+    /* Read before any rule is: rules read later are at least this new
+     * (unwind_forget empties the cache, then moves the generation on). */
+    uint32_t gen = __atomic_load_n(&rules_gen, __ATOMIC_ACQUIRE);
+    if (replay_holds(replay, sp, hi, bp, max, gen))
+        return UNWIND_REPEAT;
+    /* Masked: only this function writes the memo, but an index out of the
+     * table must not even be formed. */
+    for (unsigned i = 0; i < memo->n && i < UNWIND_MEMO; i++)
+        __builtin_prefetch(&cache[memo->slot[i] & ((1u << CACHE_BITS) - 1)]);
+    const uintptr_t sp0 = sp, bp0 = bp;
+    unsigned nr = 0;      /* words read: replay->off, replay->val */
+    bool bp_used = false; /* the walk's cfa came from bp0 */
+    /* Where bp came from: bp0 (bp_at == 0), or a word read at bp_at, which
+     * is noted for the replay only once a cfa comes from it: a saved rbp
+     * that no rule uses (rbp as a general register, in code without frame
+     * pointers) need not be unchanged for the walk to repeat. */
+    uintptr_t bp_at = 0;
+    bool bp_noted = false;
     uintptr_t at = pc;
     int n = 0;
     bool ours = true; /* still in heapprof's own frames, which are not kept */
@@ -189,15 +244,28 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
             goto fallback;
         if (r & R_END)
             break;
+        if (r & R_CFA_RBP) {
+            if (!bp_at)
+                bp_used = true;
+            else if (!bp_noted) {
+                replay_note(replay, &nr, sp0, bp_at, bp);
+                bp_noted = true;
+            }
+        }
         uintptr_t cfa = ((r & R_CFA_RBP) ? bp : sp) + (uintptr_t)(int64_t)(int32_t)(r >> 32);
         /* The caller's frame lies above this one, on the same stack; the
          * slots read lie below cfa by at most SLOT_REACH, in this frame or
          * in one already walked (pack). */
         if (cfa <= sp || cfa > hi)
             goto fallback;
-        uintptr_t ra = *(const uintptr_t *)(cfa + (uintptr_t)(int64_t)(int8_t)(r >> 8) * 8);
-        if (r & R_RBP_SAVED)
-            bp = *(const uintptr_t *)(cfa + (uintptr_t)(int64_t)(int16_t)(r >> 16) * 8);
+        uintptr_t ra_at = cfa + (uintptr_t)(int64_t)(int8_t)(r >> 8) * 8;
+        uintptr_t ra = *(const uintptr_t *)ra_at;
+        replay_note(replay, &nr, sp0, ra_at, ra);
+        if (r & R_RBP_SAVED) {
+            bp_at = cfa + (uintptr_t)(int64_t)(int16_t)(r >> 16) * 8;
+            bp = *(const uintptr_t *)bp_at;
+            bp_noted = false;
+        }
         sp = cfa;
         if (!ra)
             break; /* a zeroed return address also ends a stack */
@@ -209,9 +277,17 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
         pcs[n++] = (void *)ra;
     }
     memo->n = (uint16_t)walked;
+    replay->sp = sp0;
+    replay->hi = hi;
+    replay->bp = bp0;
+    replay->bp_used = bp_used;
+    replay->max = (uint16_t)max;
+    replay->gen = gen;
+    replay->n = (uint16_t)(nr <= UNWIND_REPLAY_MAX && (unsigned)max <= UINT16_MAX ? nr : 0);
     return n;
 fallback:
     memo->n = (uint16_t)walked;
+    replay->n = 0;
     __atomic_add_fetch(&fallbacks, 1, __ATOMIC_RELAXED);
     return -1;
 }
@@ -219,11 +295,13 @@ fallback:
 #else
 /* The walker knows x86-64's registers only: elsewhere every stack is
  * libunwind's. */
-int unwind_fast(void **pcs, int max, unwind_memo *memo)
+int unwind_fast(void **pcs, int max, unwind_memo *memo, unwind_replay *replay)
 {
     (void)pcs;
     (void)max;
     (void)memo;
+    if (replay)
+        replay->n = 0;
     __atomic_add_fetch(&fallbacks, 1, __ATOMIC_RELAXED);
     return -1;
 }
@@ -240,6 +318,9 @@ void unwind_forget(void)
         __atomic_store_n(&cache[i].rule, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&cache[i].check, 1, __ATOMIC_RELAXED);
     }
+    /* After the cache is empty: a walk that reads this generation reads
+     * no rule from before the forgetting. */
+    __atomic_add_fetch(&rules_gen, 1, __ATOMIC_RELEASE);
 }
 
 uint64_t unwind_fallbacks(void) { return __atomic_load_n(&fallbacks, __ATOMIC_RELAXED); }

@@ -51,8 +51,17 @@ size_t unwind_trim(uint64_t *pcs, int n, size_t max);
  * above the last one on the same stack, a stack not a thread's own) before
  * the outermost frame: then the stack is libunwind's to walk. */
 /* memo: the calling thread's (unwind_memo.h), never NULL; read for its
- * prefetches, then rewritten with this walk's slots. */
-int unwind_fast(void **pcs, int max, unwind_memo *memo);
+ * prefetches, then rewritten with this walk's slots.
+ *
+ * replay: the calling thread's (unwind_memo.h), or NULL for none.  If the
+ * walk would repeat the one that last wrote it, unwind_fast returns
+ * UNWIND_REPEAT and writes nothing: the stack is the one that walk
+ * returned.  Otherwise it is rewritten with this walk (n = 0 if the walk
+ * is libunwind's).  A caller that does not keep what a walk returned (a
+ * stack it failed to record) must set replay->n = 0, or a repeat would
+ * point it at a stack it does not have. */
+enum { UNWIND_REPEAT = -2 };
+int unwind_fast(void **pcs, int max, unwind_memo *memo, unwind_replay *replay);
 
 /* Forget every cached rule: code was unmapped (dlclose), and another
  * object may be mapped at its addresses with other rules. */
@@ -63,25 +72,27 @@ uint64_t unwind_fallbacks(void);
 
 /* Return addresses of the current stack, leaf first, profiler frames
  * removed, at most max, into pcs[0 .. max + UNWIND_SLACK).  Returns how
- * many were stored.  fast: heapprof's walker first (HEAPPROF_FAST_UNWIND).
+ * many were stored, or UNWIND_REPEAT (see unwind_fast; replay may be
+ * NULL).  fast: heapprof's walker first (HEAPPROF_FAST_UNWIND).
  *
  * Inline, and so is record() (profiler.c), so that the profiler adds one
  * frame of its own, profiler_alloc_slow (two under realloc): each frame
  * walked is a cache lookup that is often a miss by the time the next
  * sample comes. */
-static inline __attribute__((always_inline)) size_t unwind_capture(uint64_t *pcs, size_t max,
-                                                                   bool fast, unwind_memo *memo)
+static inline __attribute__((always_inline)) int unwind_capture(uint64_t *pcs, size_t max,
+                                                                bool fast, unwind_memo *memo,
+                                                                unwind_replay *replay)
 {
     /* Unwound in place: void * and uint64_t have the same size here.  One
      * buffer rather than a second on this stack: this runs inside the
      * program's malloc, on its thread's stack, which may be a small one. */
     _Static_assert(sizeof(void *) == sizeof(uint64_t), "LP64");
     if (fast) {
-        int n = unwind_fast((void **)pcs, (int)max, memo);
-        if (n >= 0)
-            return (size_t)n;
+        int n = unwind_fast((void **)pcs, (int)max, memo, replay);
+        if (n != -1)
+            return n;
     }
-    return unwind_trim(pcs, unw_backtrace((void **)pcs, (int)(max + UNWIND_SLACK)), max);
+    return (int)unwind_trim(pcs, unw_backtrace((void **)pcs, (int)(max + UNWIND_SLACK)), max);
 }
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * unwind_memo.h - where a thread's last walk looked its frames up, kept by
  * the caller (its own header so that profiler.h can hold one without the
- * shim's files seeing libunwind's header).
+ * shim's files seeing libunwind's header), and the proof that a walk would
+ * repeat it (unwind_replay below).
  *
  * Where the last walk of a thread looked its frames up in the walker's
  * rule cache, leaf first: the next walk starts loading those cache lines
@@ -23,5 +24,35 @@ typedef struct unwind_memo {
     uint16_t n;
     uint16_t slot[UNWIND_MEMO];
 } unwind_memo;
+
+/*
+ * What a thread's last walk read from its stack, kept by the caller for
+ * the next walk (unwind_fast).  The walk is a function of where it starts
+ * (the stack pointer; rbp too if a rule used it before a frame restored
+ * it; the top of the stack) and of the words it reads: each frame's rule
+ * follows from its return address, and the next frame's position from the
+ * rule and the words read.  So a walk that starts where the last one did,
+ * and finds every word the last one read unchanged, would repeat it frame
+ * for frame: checking that is a load and a compare per word, where walking
+ * is a hash, a rule-cache lookup (often a miss by the next sample) and
+ * half a dozen tests per frame.  A thread that keeps sampling the same
+ * stack, as a loop that allocates does, then walks it once.  The words
+ * are return addresses and the saved rbp values the walk used; their
+ * addresses are kept as offsets from the starting stack pointer.
+ *
+ * n == 0: nothing to replay (no walk yet, a walk left to libunwind, one
+ * that read more than UNWIND_REPLAY_MAX words, or a caller that did not
+ * keep the last walk's result).  About 800 bytes, touched on samples only.
+ */
+enum { UNWIND_REPLAY_MAX = 64 };
+typedef struct unwind_replay {
+    uintptr_t sp, hi, bp; /* where the walk started, and its stack's top */
+    uint32_t gen;         /* the rule cache's generation (unwind_forget) */
+    uint16_t n;           /* words read, in off[] and val[] */
+    uint16_t max;         /* the walk's frame limit */
+    uint8_t bp_used;      /* the starting rbp was used (bp must match) */
+    int32_t off[UNWIND_REPLAY_MAX]; /* each word's address - sp */
+    uint64_t val[UNWIND_REPLAY_MAX];
+} unwind_replay;
 
 #endif

@@ -325,8 +325,13 @@ static void test_cfi_real_entry(void **state)
 
 enum { MAXPCS = 256 };
 
-/* Each thread's walker memo, as the profiler keeps one per thread. */
+/* Each thread's walker memo and replay, as the profiler keeps them. */
 static __thread unwind_memo memo;
+static __thread unwind_replay replay;
+/* What the thread's last walk returned, which an UNWIND_REPEAT stands for,
+ * and how many walks were answered that way. */
+static __thread void *last_walk[MAXPCS];
+static __thread int last_n, repeats;
 
 /* Both unwinders from the same frame; the walker's list must be
  * libunwind's from the return address into our caller on, to the end.
@@ -337,7 +342,17 @@ static __thread bool walker_only; /* see test_walker_threads */
 static __attribute__((noinline)) int compare_here(void)
 {
     void *fast[MAXPCS], *slow[MAXPCS];
-    int nf = unwind_fast(fast, MAXPCS, &memo);
+    int nf = unwind_fast(fast, MAXPCS, &memo, &replay);
+    /* A repeat is checked below as the stack it stands for, the last
+     * walk's, against libunwind's of this one: a false one fails. */
+    if (nf == UNWIND_REPEAT) {
+        repeats++;
+        nf = last_n;
+        memcpy(fast, last_walk, (size_t)nf * sizeof fast[0]);
+    } else if (nf >= 0) {
+        last_n = nf;
+        memcpy(last_walk, fast, (size_t)nf * sizeof fast[0]);
+    }
     if (walker_only)
         return nf < 0 ? 0 : nf;
     int ns = unw_backtrace(slow, MAXPCS);
@@ -465,7 +480,8 @@ static void test_walker_matches_libunwind(void **state)
             walked += next_step(depth, shape) > 0;
     /* Every one of these stacks is the walker's to walk. */
     assert_int_equal(walked, 5 * 40);
-    /* Again with the cache forgotten, then warm. */
+    /* Again with the cache forgotten (a new generation: walked, not
+     * repeated), then warm (repeated). */
     unwind_forget();
     for (int pass = 0; pass < 2; pass++)
         assert_true(next_step(12, 3) > 0);
@@ -523,9 +539,9 @@ static void on_signal(int sig)
 {
     (void)sig;
     void *probe[MAXPCS];
-    handler_fast_rc = unwind_fast(probe, MAXPCS, &memo);
-    handler_nf = unwind_capture(handler_fast, MAXPCS, true, &memo);
-    handler_ns = unwind_capture(handler_slow, MAXPCS, false, &memo);
+    handler_fast_rc = unwind_fast(probe, MAXPCS, &memo, &replay);
+    handler_nf = (size_t)unwind_capture(handler_fast, MAXPCS, true, &memo, &replay);
+    handler_ns = (size_t)unwind_capture(handler_slow, MAXPCS, false, &memo, &replay);
     handler_ran = 1;
 }
 
@@ -542,6 +558,7 @@ static void test_walker_signal_frame(void **state)
     raise(SIGUSR1);
     assert_true(handler_ran);
     assert_int_equal(handler_fast_rc, -1);
+    assert_int_equal(replay.n, 0); /* nothing to repeat: libunwind's walk */
     assert_true(unwind_fallbacks() > before);
     /* unwind_capture then took libunwind's stack, through the handler. */
     assert_true(handler_nf > 3);
@@ -554,7 +571,8 @@ static void test_walker_signal_frame(void **state)
  * it runs on. */
 static __attribute__((noinline)) int walk_here(void **pcs)
 {
-    int n = unwind_fast(pcs, MAXPCS, &memo);
+    /* No replay: every call walks, through whatever the cache holds. */
+    int n = unwind_fast(pcs, MAXPCS, &memo, NULL);
     __asm__ volatile("" ::: "memory");
     return n;
 }
@@ -595,6 +613,73 @@ static void test_walker_memo(void **state)
     assert_int_equal(n[1], n[0]);
     assert_memory_equal(pcs[1], pcs[0], 2 * sizeof pcs[0][0]);
     assert_memory_equal(pcs[1] + 3, pcs[0] + 3, (size_t)(n[0] - 3) * sizeof pcs[0][0]);
+}
+
+/* Two call sites of next_step in one frame: the same stack but for one
+ * return address in its middle. */
+static __thread int site;
+static __attribute__((noinline)) int step_sites(int depth, int shape)
+{
+    int r;
+    if (site) {
+        r = next_step(depth, shape);
+        __asm__ volatile("# site 1" ::: "memory");
+    } else {
+        r = next_step(depth, shape);
+        __asm__ volatile("# site 0" ::: "memory");
+    }
+    return r;
+}
+
+/* The replay (unwind_memo.h): a walk that starts where the thread's last
+ * one did and would read the same words is answered UNWIND_REPEAT, and
+ * any other is walked.  compare_here checks every answer against
+ * libunwind's stack, a repeat as the stack of the walk it repeats.  A
+ * random sequence that repeats a stack, changes its depth, its frames'
+ * kinds (rbp-based, alloca, qsort's), or one call site in its middle. */
+static void test_walker_replay(void **state)
+{
+    (void)state;
+    if (!cfi_available())
+        skip();
+    setup_steps();
+    steps[0] = step_sites; /* step_plain's place: every shape meets it */
+    replay.n = 0;
+    repeats = 0;
+    uint64_t x = 42;
+    int d = 3, sh = 0, same = 0;
+    for (int i = 0; i < 4000; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        int pd = d, psh = sh, psite = site;
+        switch ((x >> 33) % 5) {
+        case 0: d = (int)((x >> 40) % 9); break;
+        case 1: sh = (int)((x >> 44) % 5); break;
+        case 2: site = !site; break;
+        default: break; /* the same call again */
+        }
+        /* Stacks this shallow fit the replay (UNWIND_REPLAY_MAX words). */
+        bool again = d == pd && sh == psh && site == psite;
+        int before = repeats;
+        assert_true(next_step(d, sh) > 0);
+        if (i > 0 && again) {
+            same++;
+            assert_int_equal(repeats, before + 1);
+        }
+    }
+    assert_true(same > 1000);
+    assert_true(repeats >= same);
+    /* A replay is of one generation of the rule cache.  One call site (a
+     * loop GCC cannot unroll): the first walk from it, a repeat, a walk
+     * after unwind_forget, a repeat. */
+    const int expect[4] = {0, 1, 0, 1};
+    for (volatile int k = 0; k < 4; k++) {
+        if (k == 2)
+            unwind_forget();
+        int before = repeats;
+        assert_true(next_step(2, 1) > 0);
+        assert_int_equal(repeats, before + expect[k]);
+    }
+    setup_steps();
 }
 
 static void poison(uintptr_t pc, uint64_t rule)
@@ -666,8 +751,8 @@ static void test_wrong_rules(void **state)
 static __attribute__((noinline)) void capture_both(size_t max)
 {
     uint64_t fast[MAXPCS + UNWIND_SLACK], slow[MAXPCS + UNWIND_SLACK];
-    size_t nf = unwind_capture(fast, max, true, &memo);
-    size_t ns = unwind_capture(slow, max, false, &memo);
+    size_t nf = (size_t)unwind_capture(fast, max, true, &memo, NULL);
+    size_t ns = (size_t)unwind_capture(slow, max, false, &memo, NULL);
     assert_int_equal(nf, ns);
     for (size_t i = 0; i < nf; i++)
         assert_int_equal(fast[i], slow[i]);
@@ -683,7 +768,7 @@ static void test_capture_trims_like_libunwind(void **state)
     uint64_t pcs[MAXPCS + UNWIND_SLACK];
     /* This program's frames at the top are now "the library's": what is
      * left starts in cmocka, which called the test. */
-    size_t n = unwind_capture(pcs, MAXPCS, true, &memo);
+    size_t n = (size_t)unwind_capture(pcs, MAXPCS, true, &memo, NULL);
     assert_true(n >= 2);
     Dl_info leaf;
     assert_true(dladdr((void *)(uintptr_t)pcs[0], &leaf) && leaf.dli_fname);
@@ -708,6 +793,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_walker_threads),
         cmocka_unit_test(test_walker_signal_frame),
         cmocka_unit_test(test_walker_memo),
+        cmocka_unit_test(test_walker_replay),
         cmocka_unit_test(test_wrong_rules),
         cmocka_unit_test(test_capture_trims_like_libunwind),
     };
