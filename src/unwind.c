@@ -26,6 +26,13 @@
  * return address until another address takes its slot.  Whatever the
  * cache says, no read of a walk leaves the stack it started on
  * (stack_top).
+ *
+ * The replay.  Before walking, the walker checks whether the walk would
+ * repeat the thread's last one (unwind_memo.h): then the stack is known
+ * without a single rule lookup.  A loop that allocates samples the same
+ * stack again and again; checked, it costs ~140 instructions and the few
+ * lines of the words it reads, walked ~450 and a rule-cache line per frame
+ * (churn, 15 frames; finding 16 in docs/benchmarks.md).
  */
 #define _GNU_SOURCE
 #include "unwind.h"
