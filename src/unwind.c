@@ -169,31 +169,43 @@ static inline uintptr_t stack_top(uintptr_t sp)
     return 0;
 }
 
+/* Offsets from the starting sp fit the replay's 32 bits (stack_top). */
+_Static_assert(MAX_MAIN_STACK < INT32_MAX && MAX_THREAD_STACK < INT32_MAX,
+               "a walk's words lie within 2 GiB of its start");
+
 /* Whether the walk from (sp, hi, bp) would repeat the one rp describes
  * (unwind_memo.h): same start, same rules, every word it read unchanged.
- * The words lie on this thread's stack between sp - SLOT_REACH and hi,
- * which the walk that recorded them read from the same sp. */
-static inline bool replay_holds(const unwind_replay *rp, uintptr_t sp, uintptr_t hi,
-                                uintptr_t bp, int max, uint32_t gen)
+ *
+ * The words are compared in the order the walk read them, stopping at the
+ * first that differs: each word's address follows from the start and the
+ * words before it, so this reads only what a walk from here would read,
+ * never more.  Comparing all of them regardless would not be safe: on a
+ * stack that stack_top takes for the thread's own but is not (a fiber's
+ * just below the thread's block), a different stack at the same sp may
+ * end below words the old walk read.  The loads still overlap: the
+ * branches are predicted to match, and the CPU loads ahead of them.
+ * Inlined, and like unwind_fast not instrumented by ASan (the same reads
+ * of other frames). */
+static inline __attribute__((always_inline, no_sanitize_address)) bool
+replay_holds(const unwind_replay *rp, uintptr_t sp, uintptr_t hi, uintptr_t bp, int max,
+             uint32_t gen)
 {
     unsigned n = rp->n;
     if (!n || rp->sp != sp || rp->hi != hi || rp->max != (unsigned)max ||
         (rp->bp_used && rp->bp != bp) || rp->gen != gen)
         return false;
-    /* Every word, without an early exit: the loads do not wait on one
-     * another, and a walk that differs usually does so in its first words
-     * (the program's call into malloc), which a mismatch found later than
-     * the loop's end would not save much of. */
-    uint64_t diff = 0;
     for (unsigned i = 0; i < n && i < UNWIND_REPLAY_MAX; i++)
-        diff |= *(const uint64_t *)(sp + (uintptr_t)(intptr_t)rp->off[i]) ^ rp->val[i];
-    return diff == 0;
+        if (*(const uint64_t *)(sp + (uintptr_t)(intptr_t)rp->off[i]) != rp->val[i])
+            return false;
+    return true;
 }
 
-/* Note one word the walk read at addr (unwind_memo.h); past
- * UNWIND_REPLAY_MAX words the walk is not kept (see the end of the walk). */
-static inline void replay_note(unwind_replay *rp, unsigned *nr, uintptr_t sp0, uintptr_t addr,
-                               uint64_t v)
+/* Note one word the walk read at addr (unwind_memo.h), in the order the
+ * walk depends on them (replay_holds); past UNWIND_REPLAY_MAX words the
+ * walk is not kept (see the end of the walk). */
+static inline __attribute__((always_inline)) void replay_note(unwind_replay *rp, unsigned *nr,
+                                                              uintptr_t sp0, uintptr_t addr,
+                                                              uint64_t v)
 {
     if (*nr < UNWIND_REPLAY_MAX) {
         rp->off[*nr] = (int32_t)(intptr_t)(addr - sp0);
@@ -212,11 +224,6 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
     /* Early-clobber outputs: no operand may share rbp, which is read last. */
     __asm__ volatile("leaq 0(%%rip), %0\n\tmovq %%rsp, %1\n\tmovq %%rbp, %2"
                      : "=&r"(pc), "=&r"(sp), "=&r"(bp));
-    unwind_replay scratch; /* a caller without a replay: written, never read */
-    if (!replay) {
-        replay = &scratch;
-        replay->n = 0;
-    }
     unsigned walked = 0; /* frames looked up, ours included: memo->slot */
     uintptr_t hi = stack_top(sp);
     if (!hi)
@@ -307,8 +314,7 @@ int unwind_fast(void **pcs, int max, unwind_memo *memo, unwind_replay *replay)
     (void)pcs;
     (void)max;
     (void)memo;
-    if (replay)
-        replay->n = 0;
+    replay->n = 0;
     __atomic_add_fetch(&fallbacks, 1, __ATOMIC_RELAXED);
     return -1;
 }
@@ -316,14 +322,15 @@ int unwind_fast(void **pcs, int max, unwind_memo *memo, unwind_replay *replay)
 
 void unwind_forget(void)
 {
-    /* Nothing to do if the walker never ran (HEAPPROF_FAST_UNWIND=0):
-     * writing the table would only make its 64 KiB resident. */
-    if (!__atomic_load_n(&cache_used, __ATOMIC_RELAXED))
-        return;
-    /* check ^ rule == 1 afterwards: no code address. */
-    for (size_t i = 0; i < sizeof cache / sizeof cache[0]; i++) {
-        __atomic_store_n(&cache[i].rule, 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&cache[i].check, 1, __ATOMIC_RELAXED);
+    /* The table is left alone if the walker never ran
+     * (HEAPPROF_FAST_UNWIND=0): writing it would only make its 64 KiB
+     * resident. */
+    if (__atomic_load_n(&cache_used, __ATOMIC_RELAXED)) {
+        /* check ^ rule == 1 afterwards: no code address. */
+        for (size_t i = 0; i < sizeof cache / sizeof cache[0]; i++) {
+            __atomic_store_n(&cache[i].rule, 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&cache[i].check, 1, __ATOMIC_RELAXED);
+        }
     }
     /* After the cache is empty: a walk that reads this generation reads
      * no rule from before the forgetting. */

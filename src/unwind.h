@@ -53,13 +53,15 @@ size_t unwind_trim(uint64_t *pcs, int n, size_t max);
 /* memo: the calling thread's (unwind_memo.h), never NULL; read for its
  * prefetches, then rewritten with this walk's slots.
  *
- * replay: the calling thread's (unwind_memo.h), or NULL for none.  If the
- * walk would repeat the one that last wrote it, unwind_fast returns
+ * replay: the calling thread's (unwind_memo.h), never NULL.  If the walk
+ * would repeat the one that last wrote it, unwind_fast returns
  * UNWIND_REPEAT and writes nothing: the stack is the one that walk
  * returned.  Otherwise it is rewritten with this walk (n = 0 if the walk
  * is libunwind's).  A caller that does not keep what a walk returned (a
  * stack it failed to record) must set replay->n = 0, or a repeat would
- * point it at a stack it does not have. */
+ * point it at a stack it does not have; so does one that wants a walk
+ * whatever the last one was.  (Required rather than optional: a stand-in
+ * for a missing one would cost every sample ~800 bytes of stack.) */
 enum { UNWIND_REPEAT = -2 };
 int unwind_fast(void **pcs, int max, unwind_memo *memo, unwind_replay *replay);
 
@@ -72,8 +74,7 @@ uint64_t unwind_fallbacks(void);
 
 /* Return addresses of the current stack, leaf first, profiler frames
  * removed, at most max, into pcs[0 .. max + UNWIND_SLACK).  Returns how
- * many were stored, or UNWIND_REPEAT (see unwind_fast; replay may be
- * NULL).  fast: heapprof's walker first (HEAPPROF_FAST_UNWIND).
+ * many were stored, or UNWIND_REPEAT (see unwind_fast).  fast: heapprof's walker first (HEAPPROF_FAST_UNWIND).
  *
  * Inline, and so is record() (profiler.c), so that the profiler adds one
  * frame of its own, profiler_alloc_slow (two under realloc): each frame

@@ -35,6 +35,9 @@ expect 'component_allocated_bytes_total{component="source"}' 12000
 # counters count frees, so they never decrease, which Prometheus requires.)
 expect 'component_deallocated_bytes_total{component="source"}' 0
 expect 'component_deallocated_objects_total{component="source"}' 0
+# One call site, its samples' stacks each the last one's, labels in turn.
+expect 'component_allocated_bytes{component="even"}' 2100
+expect 'component_allocated_bytes{component="odd"}' 2100
 # Unlabelled allocations (stdio's buffer at least) are the root component.
 root=$(metric "$m" 'component_allocated_bytes_total{component="root"}')
 [[ $root -gt 0 ]] || fail "component root has no allocations: $root"

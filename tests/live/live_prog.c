@@ -20,6 +20,9 @@
  *   sink     5 x 2000 from sink_alloc, plus the 4 x 3000 that source_alloc
  *           allocated under "source" and the sink adopted (alloc stays with
  *           source: allocated_total{source}=12000, live{source}=0)
+ *   even, odd  3 x 700 each from turn_alloc, one call site taking turns
+ *           under the two: every sample's stack is the one before it (the
+ *           walker's replay answers it) but its labels are not
  *   weird   (with "weird") 3 x 100 under a component name that needs
  *           escaping: quote, backslash, newline and an invalid UTF-8 byte
  *
@@ -73,6 +76,7 @@ static void *source_alloc(size_t n) { return memset(malloc(n), 'o', n); }
 static void *weird_alloc(size_t n) { return memset(malloc(n), 'w', n); }
 static void *churn_alloc(size_t n) { return memset(malloc(n), 'c', n); }
 static void *grow_alloc(size_t n) { return memset(malloc(n), 'g', n); }
+static void *turn_alloc(size_t n) { return memset(malloc(n), 't', n); }
 
 static void push(const char *v)
 {
@@ -109,6 +113,11 @@ static int labels(int weird)
         keep[k++] = moved[i];
     }
     pop();
+    for (int i = 0; i < 6; i++) {
+        push(i % 2 ? "odd" : "even");
+        keep[k++] = turn_alloc(700);
+        pop();
+    }
     if (weird) {
         push("q\"b\\s\nn\xff");
         for (int i = 0; i < 3; i++)

@@ -333,6 +333,14 @@ static __thread unwind_replay replay;
 static __thread void *last_walk[MAXPCS];
 static __thread int last_n, repeats;
 
+/* A replay that holds nothing: the walk is a walk. */
+static unwind_replay *no_replay(void)
+{
+    static __thread unwind_replay none;
+    none.n = 0;
+    return &none;
+}
+
 /* Both unwinders from the same frame; the walker's list must be
  * libunwind's from the return address into our caller on, to the end.
  * Returns how many frames were compared, or 0 if the walker left the
@@ -481,7 +489,7 @@ static void test_walker_matches_libunwind(void **state)
     /* Every one of these stacks is the walker's to walk. */
     assert_int_equal(walked, 5 * 40);
     /* Again with the cache forgotten (a new generation: walked, not
-     * repeated), then warm (repeated). */
+     * repeated), then warm (a repeat, if the stack fits the replay). */
     unwind_forget();
     for (int pass = 0; pass < 2; pass++)
         assert_true(next_step(12, 3) > 0);
@@ -572,7 +580,7 @@ static void test_walker_signal_frame(void **state)
 static __attribute__((noinline)) int walk_here(void **pcs)
 {
     /* No replay: every call walks, through whatever the cache holds. */
-    int n = unwind_fast(pcs, MAXPCS, &memo, NULL);
+    int n = unwind_fast(pcs, MAXPCS, &memo, no_replay());
     __asm__ volatile("" ::: "memory");
     return n;
 }
@@ -615,6 +623,13 @@ static void test_walker_memo(void **state)
     assert_memory_equal(pcs[1] + 3, pcs[0] + 3, (size_t)(n[0] - 3) * sizeof pcs[0][0]);
 }
 
+static __attribute__((noinline)) int walk_with(void **pcs, int max)
+{
+    int n = unwind_fast(pcs, max, &memo, &replay);
+    __asm__ volatile("" ::: "memory");
+    return n;
+}
+
 /* Two call sites of next_step in one frame: the same stack but for one
  * return address in its middle. */
 static __thread int site;
@@ -643,7 +658,7 @@ static void test_walker_replay(void **state)
     if (!cfi_available())
         skip();
     setup_steps();
-    steps[0] = step_sites; /* step_plain's place: every shape meets it */
+    steps[0] = step_sites; /* step_plain's place: every stack 5 deep meets it */
     replay.n = 0;
     repeats = 0;
     uint64_t x = 42;
@@ -657,8 +672,10 @@ static void test_walker_replay(void **state)
         case 2: site = !site; break;
         default: break; /* the same call again */
         }
-        /* Stacks this shallow fit the replay (UNWIND_REPLAY_MAX words). */
-        bool again = d == pd && sh == psh && site == psite;
+        /* The same call as the last, whose walk the replay kept (it had
+         * at most UNWIND_REPLAY_MAX words: frame pointers, as in ASan
+         * builds, make each frame two). */
+        bool again = d == pd && sh == psh && site == psite && replay.n != 0;
         int before = repeats;
         assert_true(next_step(d, sh) > 0);
         if (i > 0 && again) {
@@ -678,6 +695,24 @@ static void test_walker_replay(void **state)
         int before = repeats;
         assert_true(next_step(2, 1) > 0);
         assert_int_equal(repeats, before + expect[k]);
+    }
+    /* A walk deeper than the replay holds is not kept: walked each time. */
+    for (volatile int k = 0; k < 2; k++) {
+        int before = repeats;
+        assert_true(next_step(60, 0) > 60);
+        assert_int_equal(repeats, before);
+        assert_int_equal(replay.n, 0);
+    }
+    /* The frame limit is part of a walk: one to 2 frames is no repeat of
+     * one to MAXPCS, nor the other way round. */
+    void *pcs[MAXPCS];
+    const int max[5] = {MAXPCS, MAXPCS, 2, 2, MAXPCS};
+    for (volatile int k = 0; k < 5; k++) {
+        int n = walk_with(pcs, max[k]);
+        if (k == 1 || k == 3)
+            assert_int_equal(n, UNWIND_REPEAT);
+        else
+            assert_true(n >= 2 && n <= max[k]);
     }
     setup_steps();
 }
@@ -751,8 +786,8 @@ static void test_wrong_rules(void **state)
 static __attribute__((noinline)) void capture_both(size_t max)
 {
     uint64_t fast[MAXPCS + UNWIND_SLACK], slow[MAXPCS + UNWIND_SLACK];
-    size_t nf = (size_t)unwind_capture(fast, max, true, &memo, NULL);
-    size_t ns = (size_t)unwind_capture(slow, max, false, &memo, NULL);
+    size_t nf = (size_t)unwind_capture(fast, max, true, &memo, no_replay());
+    size_t ns = (size_t)unwind_capture(slow, max, false, &memo, no_replay());
     assert_int_equal(nf, ns);
     for (size_t i = 0; i < nf; i++)
         assert_int_equal(fast[i], slow[i]);
@@ -768,7 +803,7 @@ static void test_capture_trims_like_libunwind(void **state)
     uint64_t pcs[MAXPCS + UNWIND_SLACK];
     /* This program's frames at the top are now "the library's": what is
      * left starts in cmocka, which called the test. */
-    size_t n = (size_t)unwind_capture(pcs, MAXPCS, true, &memo, NULL);
+    size_t n = (size_t)unwind_capture(pcs, MAXPCS, true, &memo, no_replay());
     assert_true(n >= 2);
     Dl_info leaf;
     assert_true(dladdr((void *)(uintptr_t)pcs[0], &leaf) && leaf.dli_fname);
