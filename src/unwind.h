@@ -61,7 +61,7 @@ size_t unwind_trim(uint64_t *pcs, int n, size_t max);
  * stack it failed to record) must set replay->n = 0, or a repeat would
  * point it at a stack it does not have; so does one that wants a walk
  * whatever the last one was.  (Required rather than optional: a stand-in
- * for a missing one would cost every sample ~800 bytes of stack.) */
+ * for a missing one would cost every sample ~1.6 KiB of stack.) */
 enum { UNWIND_REPEAT = -2 };
 int unwind_fast(void **pcs, int max, unwind_memo *memo, unwind_replay *replay);
 

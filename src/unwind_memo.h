@@ -42,9 +42,13 @@ typedef struct unwind_memo {
  *
  * n == 0: nothing to replay (no walk yet, a walk left to libunwind, one
  * that read more than UNWIND_REPLAY_MAX words, or a caller that did not
- * keep the last walk's result).  About 800 bytes, touched on samples only.
+ * keep the last walk's result).  128 words: a walk to HEAPPROF_DEPTH's
+ * default of 64 frames reads two a frame where frames keep rbp (frame
+ * pointers), one where they do not.  About 1.6 KiB of each thread's TLS
+ * (profiler.c), which glibc zeroes when it makes the thread; read and
+ * written on samples only, and only as far as the walk's words go.
  */
-enum { UNWIND_REPLAY_MAX = 64 };
+enum { UNWIND_REPLAY_MAX = 128 };
 typedef struct unwind_replay {
     uintptr_t sp, hi, bp; /* where the walk started, and its stack's top */
     uint32_t gen;         /* the rule cache's generation (unwind_forget) */

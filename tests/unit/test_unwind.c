@@ -699,7 +699,7 @@ static void test_walker_replay(void **state)
     /* A walk deeper than the replay holds is not kept: walked each time. */
     for (volatile int k = 0; k < 2; k++) {
         int before = repeats;
-        assert_true(next_step(60, 0) > 60);
+        assert_true(next_step(120, 0) > 120);
         assert_int_equal(repeats, before);
         assert_int_equal(replay.n, 0);
     }
