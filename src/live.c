@@ -178,14 +178,13 @@ void live_pin(const void *p)
     /* At every shift: the arena pins its blocks before live_init picks one,
      * and its blocks may be freed at any time after (a block whose slot
      * were not pinned would reach the real free).  Under the shard's lock,
-     * so a concurrent filter_inc cannot undo it. */
-    for (unsigned shift = LIVE_SHIFT_MIN; shift <= LIVE_SHIFT_MAX; shift++) {
-        uint32_t slot = live_slot_at(p, shift);
-        shard *s = shard_of((uintptr_t)p);
-        shard_lock(s);
-        __atomic_store_n(&live_filter[slot], LIVE_PINNED, __ATOMIC_RELAXED);
-        shard_unlock(s);
-    }
+     * so a concurrent filter_inc cannot undo it: one shard owns p's slot at
+     * every shift, its region's. */
+    shard *s = shard_of((uintptr_t)p);
+    shard_lock(s);
+    for (unsigned shift = LIVE_SHIFT_MIN; shift <= LIVE_SHIFT_MAX; shift++)
+        __atomic_store_n(&live_filter[live_slot_at(p, shift)], LIVE_PINNED, __ATOMIC_RELAXED);
+    shard_unlock(s);
 }
 
 /* Cache hints for an insert to come (live.h).  The shard's lock line and

@@ -333,7 +333,8 @@ static inline bool shard_try(unsigned k)
 }
 
 /* Take a shard, starting with `want`: the first one whose lock is free and
- * for which s has (or can map) a block; *c is that block.  Each try is a load, then one exchange if the lock looked free.
+ * for which s has (or can map) a block; *c is that block.  Each try is a
+ * load, then one exchange if the lock looked free.
  * The holder never waits for anything, so a writer goes round the whole
  * ring only when every shard it could use is held: by preempted holders,
  * by the fork handlers (stacks_lock_all), or, past the block budget, by
