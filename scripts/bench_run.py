@@ -53,6 +53,8 @@ WORKLOADS = {
     "xthread": ("xthread", [("objects", "n", 10_000_000), ("queue", None, 1024)]),
     "large": ("large", [("ops", "n", 3000), ("slots", None, 32)]),
     "cxx": ("cxx", [("ops", "n", 2_000_000), ("keys", None, 20000)]),
+    "deep": ("deep", [("threads", None, 2), ("requests", "n", 900_000), ("allocs", None, 32),
+                      ("depth", None, 32), ("slots", None, 4096)]),
 }
 
 
@@ -852,7 +854,7 @@ def main():
     p.add_argument("--scale", type=float, default=1.0, help="workload size factor (default 1)")
     p.add_argument("--small-div", type=float, default=25,
                    help="heaptrack/gperftools pairs use size/this (default 25)")
-    p.add_argument("--workloads", default="churn,xthread,large,cxx")
+    p.add_argument("--workloads", default="churn,xthread,large,cxx,deep")
     p.add_argument("--configs", default="",
                    help="comma list of configuration names to run (default all): "
                         "glibc,hp,hp64k,hp4k,je,jeprof,hpje,jeprof64k,hpje64k,tc_s,tchp_s,"
@@ -1023,7 +1025,7 @@ def targets(v):
                 out.append(f"- side by side, {what} over jemalloc, {w}: heapprof {h:.3f}x vs jemalloc's "
                            f"own profiler {j:.3f}x: heapprof {'cheaper' if h < j else '**dearer**'}")
     cs = v.get("cachesim", {})
-    for w in ("churn", "xthread", "large", "cxx"):
+    for w in WORKLOADS:
         if (w, "hp") in cs:
             i, m = cs[(w, "hp")]
             out.append(f"- cachesim, {w}, default interval over glibc: {100 * i:+.1f}% instructions, "

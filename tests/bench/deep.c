@@ -1,0 +1,183 @@
+/*
+ * deep - small-object churn under deep, varied call stacks: a server's
+ * request handlers, where the cost of walking a stack shows.
+ *
+ *   deep [threads=2] [requests=600k] [allocs=32] [depth=32] [kinds=4]
+ *        [leaves=3] [slots=4096] [seed=1]
+ *
+ * Each request descends `depth` frames of handler functions, along a path
+ * that depends on its kind (one of `kinds`, at random), then makes
+ * `allocs` malloc/free pairs as churn does (a random slot's object freed, a
+ * new one of 16-1040 bytes in its place, first and last byte touched),
+ * each from the end of a random path of `leaves` more frames (4^leaves
+ * paths).  So consecutive allocations of a thread share the frames from
+ * the thread's start down to the handler's bottom, about depth + 3, and
+ * rarely the whole stack: unlike churn's, where every allocation has the
+ * same stack.  The handlers are eight functions with frames of different
+ * sizes, none of them a tail call, as compiled code without frame pointers
+ * has them (-O2).
+ */
+#include "bench.h"
+
+typedef struct ctx {
+    unsigned char **slot;
+    uint32_t *size;
+    uint64_t slots, allocs, leaves, kind, rng, sum, pairs;
+    bench_live live;
+} ctx;
+
+static void pair(ctx *c)
+{
+    uint64_t r = bench_rand(&c->rng);
+    size_t i = (size_t)(((unsigned __int128)r * c->slots) >> 64);
+    uint32_t n = 16 + (uint32_t)((r & 0xffffffff) % 1025);
+    unsigned char *p = c->slot[i];
+    if (p) {
+        c->sum += p[0] + p[c->size[i] - 1];
+        free(p);
+        bench_live_add(&c->live, -(int64_t)c->size[i]);
+    }
+    p = malloc(n);
+    if (!p)
+        abort();
+    p[0] = (unsigned char)c->pairs;
+    p[n - 1] = (unsigned char)(c->pairs >> 8);
+    c->slot[i] = p;
+    c->size[i] = n;
+    c->pairs++;
+    bench_live_add(&c->live, n);
+}
+
+/* The leaf paths: four functions, each calling one of the four by the next
+ * two bits of the path, `left` more times, then allocating.  The work
+ * after each call keeps it from being a tail call (one frame fewer). */
+typedef void leaf_fn(ctx *, unsigned, uint64_t);
+static leaf_fn *const leaf[4];
+#define LEAF(k)                                                                          \
+    static __attribute__((noinline)) void leaf##k(ctx *c, unsigned left, uint64_t bits) \
+    {                                                                                    \
+        volatile unsigned char pad[16 * (k + 1)];                                       \
+        pad[0] = (unsigned char)bits;                                                    \
+        if (left)                                                                        \
+            leaf[bits & 3](c, left - 1, bits >> 2);                                      \
+        else                                                                             \
+            pair(c);                                                                     \
+        c->sum += pad[0] + k;                                                            \
+    }
+LEAF(0)
+LEAF(1)
+LEAF(2)
+LEAF(3)
+static leaf_fn *const leaf[4] = {leaf0, leaf1, leaf2, leaf3};
+
+static void serve(ctx *c)
+{
+    for (uint64_t a = 0; a < c->allocs; a++) {
+        uint64_t bits = bench_rand(&c->rng);
+        if (c->leaves)
+            leaf[bits & 3](c, (unsigned)c->leaves - 1, bits >> 2);
+        else
+            pair(c);
+    }
+}
+
+/* The handlers: eight functions; which one runs at a level depends on the
+ * level and the request's kind. */
+typedef void step_fn(ctx *, unsigned);
+static step_fn *const step[8];
+#define STEP(k)                                                             \
+    static __attribute__((noinline)) void step##k(ctx *c, unsigned level) \
+    {                                                                       \
+        volatile uint64_t pad[2 * (k + 1)];                                \
+        pad[0] = level;                                                     \
+        if (level)                                                          \
+            step[(level * 5 + c->kind * 3 + k) & 7](c, level - 1);          \
+        else                                                                \
+            serve(c);                                                       \
+        c->sum += pad[0];                                                   \
+    }
+STEP(0)
+STEP(1)
+STEP(2)
+STEP(3)
+STEP(4)
+STEP(5)
+STEP(6)
+STEP(7)
+static step_fn *const step[8] = {step0, step1, step2, step3, step4, step5, step6, step7};
+
+typedef struct job {
+    uint64_t requests, allocs, depth, kinds, leaves, slots, seed;
+    uint64_t sum, pairs;
+    bench_live live;
+} __attribute__((aligned(64))) job;
+
+static void *run(void *arg)
+{
+    job *j = arg;
+    ctx c = {0};
+    c.slots = j->slots ? j->slots : 1;
+    c.slot = calloc(c.slots, sizeof *c.slot);
+    c.size = calloc(c.slots, sizeof *c.size);
+    if (!c.slot || !c.size)
+        abort();
+    c.allocs = j->allocs;
+    c.leaves = j->leaves;
+    c.rng = bench_mix(j->seed);
+    for (uint64_t r = 0; r < j->requests; r++) {
+        c.kind = bench_below(&c.rng, j->kinds);
+        step[c.kind & 7](&c, (unsigned)j->depth);
+    }
+    for (size_t i = 0; i < c.slots; i++)
+        if (c.slot[i]) {
+            c.sum += c.slot[i][0];
+            free(c.slot[i]);
+        }
+    free(c.slot);
+    free(c.size);
+    j->sum = c.sum;
+    j->pairs = c.pairs;
+    j->live = c.live;
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t threads = bench_arg(argc, argv, "threads", 2);
+    uint64_t requests = bench_arg(argc, argv, "requests", 600000);
+    uint64_t allocs = bench_arg(argc, argv, "allocs", 32);
+    uint64_t depth = bench_arg(argc, argv, "depth", 32);
+    uint64_t kinds = bench_arg(argc, argv, "kinds", 4);
+    uint64_t leaves = bench_arg(argc, argv, "leaves", 3);
+    uint64_t slots = bench_arg(argc, argv, "slots", 4096);
+    uint64_t seed = bench_arg(argc, argv, "seed", 1);
+    if (threads < 1 || threads > 256 || kinds < 1 || depth > 1000 || leaves > 30) {
+        fprintf(stderr, "deep: threads must be 1..256, kinds at least 1, depth at most 1000, "
+                        "leaves at most 30\n");
+        return 2;
+    }
+    job jobs[256];
+    pthread_t tid[256];
+    for (uint64_t t = 0; t < threads; t++)
+        jobs[t] = (job){requests / threads + (t < requests % threads), allocs, depth, kinds, leaves,
+                        slots, seed * 1000 + t, 0, 0, {0, 0}};
+    if (threads == 1) {
+        run(&jobs[0]);
+    } else {
+        for (uint64_t t = 0; t < threads; t++)
+            if (pthread_create(&tid[t], NULL, run, &jobs[t]))
+                abort();
+        for (uint64_t t = 0; t < threads; t++)
+            pthread_join(tid[t], NULL);
+    }
+    uint64_t sum = 0, pairs = 0;
+    int64_t peak = 0;
+    for (uint64_t t = 0; t < threads; t++) {
+        sum = sum * 31 + jobs[t].sum;
+        pairs += jobs[t].pairs;
+        peak += jobs[t].live.peak;
+    }
+    printf("deep checksum=%016llx ops=%llu live_peak_bytes=%lld\n", (unsigned long long)sum,
+           (unsigned long long)pairs, (long long)peak);
+    return 0;
+}
