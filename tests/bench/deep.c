@@ -5,17 +5,18 @@
  *   deep [threads=2] [requests=600k] [allocs=32] [depth=32] [kinds=4]
  *        [leaves=3] [slots=4096] [seed=1]
  *
- * Each request descends `depth` frames of handler functions, along a path
- * that depends on its kind (one of `kinds`, at random), then makes
- * `allocs` malloc/free pairs as churn does (a random slot's object freed, a
- * new one of 16-1040 bytes in its place, first and last byte touched),
- * each from the end of a random path of `leaves` more frames (4^leaves
- * paths).  So consecutive allocations of a thread share the frames from
- * the thread's start down to the handler's bottom, about depth + 3, and
- * rarely the whole stack: unlike churn's, where every allocation has the
- * same stack.  The handlers are eight functions with frames of different
- * sizes, none of them a tail call, as compiled code without frame pointers
- * has them (-O2).
+ * Each request descends `depth` frames of handler functions, the same for
+ * every request but for the last 8, whose path depends on the request's
+ * kind (one of `kinds`, at random), then makes `allocs` malloc/free pairs
+ * as churn does (a random slot's object freed, a new one of 16-1040 bytes
+ * in its place, first and last byte touched), each from the end of a
+ * random path of `leaves` more frames (4^leaves paths).  So a thread's
+ * allocations share the frames from its start down to the kind's handlers
+ * (depth - 8 + 3 of them), those of one request the handlers too, and few
+ * the whole stack: unlike churn's, where every allocation has the same
+ * stack.  The handlers are eight functions with frames of different sizes,
+ * none of them a tail call, as compiled code without frame pointers has
+ * them (-O2).
  */
 #include "bench.h"
 
@@ -82,7 +83,8 @@ static void serve(ctx *c)
 }
 
 /* The handlers: eight functions; which one runs at a level depends on the
- * level and the request's kind. */
+ * level, and in the last KIND_LEVELS on the request's kind. */
+enum { KIND_LEVELS = 8 };
 typedef void step_fn(ctx *, unsigned);
 static step_fn *const step[8];
 #define STEP(k)                                                             \
@@ -91,7 +93,7 @@ static step_fn *const step[8];
         volatile uint64_t pad[2 * (k + 1)];                                \
         pad[0] = level;                                                     \
         if (level)                                                          \
-            step[(level * 5 + c->kind * 3 + k) & 7](c, level - 1);          \
+            step[(level * 5 + (level <= KIND_LEVELS) * c->kind * 3 + k) & 7](c, level - 1); \
         else                                                                \
             serve(c);                                                       \
         c->sum += pad[0];                                                   \
@@ -126,7 +128,7 @@ static void *run(void *arg)
     c.rng = bench_mix(j->seed);
     for (uint64_t r = 0; r < j->requests; r++) {
         c.kind = bench_below(&c.rng, j->kinds);
-        step[c.kind & 7](&c, (unsigned)j->depth);
+        step[0](&c, (unsigned)j->depth);
     }
     for (size_t i = 0; i < c.slots; i++)
         if (c.slot[i]) {
