@@ -155,6 +155,15 @@ def start_run(argv, env, tmp, extra_env=None, cpu=None):
     return proc, tmp, out, err
 
 
+class RunFailed(SystemExit):
+    """A run exited with an error: the bench stops, unless the run was a
+    peer's (run_timing), whose failure is reported instead."""
+
+    def __init__(self, msg, rc, stderr):
+        super().__init__(msg)
+        self.rc, self.stderr = rc, stderr
+
+
 def finish_run(run, argv):
     """Wait for a run start_run began; return (wall seconds, max RSS KiB,
     stdout text, CPU seconds)."""
@@ -166,8 +175,9 @@ def finish_run(run, argv):
         err.close()
     if rc != 0:
         with open(os.path.join(tmp, "stderr.txt")) as f:
-            sys.stderr.write(f.read()[-2000:])
-        raise SystemExit(f"bench: {' '.join(argv)} exited with {rc}")
+            tail = f.read()[-2000:]
+        sys.stderr.write(tail)
+        raise RunFailed(f"bench: {' '.join(argv)} exited with {rc}", rc, tail)
     with open(os.path.join(tmp, "stdout.txt")) as f:
         text = f.read()
     with open(os.path.join(tmp, "runstat.txt")) as f:
@@ -217,9 +227,16 @@ def fmt_s(x):
     return f"{x:.3f}" if x < 10 else f"{x:.2f}"
 
 
+def is_peer(config):
+    """A profiler of someone else's: its failure is a finding, not ours."""
+    return config.name in ("jeprof", "jeprof64k", "tchp_s", "ht_s")
+
+
 def run_timing(a, tmp, configs, log):
-    """Returns {workload: {config: [(wall, rss, checksum, live_peak)]}}."""
-    results = {}
+    """Returns {workload: {config: [(wall, rss, checksum, live_peak)]}}, and
+    {(workload, config): why} for peers that failed (then left out of that
+    workload's remaining rounds)."""
+    results, failed = {}, {}
     by_name = {c.name: c for c in configs}
     for w in a.workloads:
         res = {c.name: [] for c in configs}
@@ -232,11 +249,23 @@ def run_timing(a, tmp, configs, log):
             order = configs[k:] + configs[:k]
             t_round = time.perf_counter()
             for c in order:
+                if (w, c.name) in failed:
+                    continue
                 extra = dict(c.env)
                 if c.preload:
                     extra["LD_PRELOAD"] = " ".join(c.preload)
                 argv = (c.wrap(tmp) if c.wrap else []) + (small if c.small else full)
-                wall, rss, text, cpu = run_once(argv, base_env(tmp), tmp, extra)
+                try:
+                    wall, rss, text, cpu = run_once(argv, base_env(tmp), tmp, extra)
+                except RunFailed as e:
+                    if not is_peer(c):
+                        raise
+                    last = [x for x in e.stderr.splitlines() if x.strip()][-3:]
+                    failed[(w, c.name)] = f"exited with {e.rc}: " + " / ".join(last)
+                    res[c.name] = []
+                    log(f"    {c.label} failed on {w} ({failed[(w, c.name)]}); left out")
+                    clean_outputs(tmp)
+                    continue
                 res[c.name].append((wall, rss, field(text, "checksum"),
                                     int(field(text, "live_peak_bytes") or 0), cpu))
                 clean_outputs(tmp)
@@ -249,7 +278,7 @@ def run_timing(a, tmp, configs, log):
             if len(allsums) > 1:
                 raise SystemExit(f"bench: {w}: checksums differ between configurations: {sums}")
         results[w] = res
-    return results
+    return results, failed
 
 
 def timing_tables(a, results, configs):
@@ -907,8 +936,11 @@ def main():
             sections -= {"timing", "rss", "cachesim"}
         if "timing" in sections:
             log(f"timing: {len(configs)} configurations x {a.runs} runs x {len(a.workloads)} workloads")
-            results = run_timing(a, tmp, configs, log)
+            results, failed = run_timing(a, tmp, configs, log)
             lines, summary, spread = timing_tables(a, results, configs)
+            label = {c.name: c.label for c in configs}
+            for (w, n), why in failed.items():
+                lines += ["", f"- {label[n]} failed on `{w}` and is left out: {why}"]
             verdicts["timing"] = summary
             verdicts["spread"] = spread
             report += ["", "### Wall time", ""] + lines
