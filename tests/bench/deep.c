@@ -5,16 +5,17 @@
  *   deep [threads=2] [requests=600k] [allocs=32] [depth=32] [kinds=4]
  *        [leaves=3] [slots=4096] [seed=1]
  *
- * Each request descends `depth` frames of handler functions, the same for
- * every request but for the last 8, whose path depends on the request's
- * kind (one of `kinds`, at random), then makes `allocs` malloc/free pairs
- * as churn does (a random slot's object freed, a new one of 16-1040 bytes
- * in its place, first and last byte touched), each from the end of a
- * random path of `leaves` more frames (4^leaves paths).  So a thread's
- * allocations share the frames from its start down to the kind's handlers
- * (depth - 8 + 3 of them), those of one request the handlers too, and few
- * the whole stack: unlike churn's, where every allocation has the same
- * stack.  The handlers are eight functions with frames of different sizes,
+ * Each request descends depth + 1 frames of handler functions (levels
+ * depth down to 0), the same for every request but for the innermost ones:
+ * from level KIND_LEVELS down, each handler picks its callee by the
+ * request's kind too (one of `kinds`, at most 8, at random).  Then it makes
+ * `allocs` malloc/free pairs as churn does (a random slot's object freed, a
+ * new one of 16-1040 bytes in its place, first and last byte touched),
+ * each from the end of a random path of `leaves` more frames (4^leaves
+ * paths).  So a thread's allocations share the frames from its start down
+ * to the kind's handlers (about 28 at the default depth), those of one
+ * request the handlers too, and few the whole stack: unlike churn's, where
+ * every allocation has the same stack.  The handlers are eight functions with frames of different sizes,
  * none of them a tail call, as compiled code without frame pointers has
  * them (-O2).
  */
@@ -153,8 +154,8 @@ int main(int argc, char **argv)
     uint64_t leaves = bench_arg(argc, argv, "leaves", 3);
     uint64_t slots = bench_arg(argc, argv, "slots", 4096);
     uint64_t seed = bench_arg(argc, argv, "seed", 1);
-    if (threads < 1 || threads > 256 || kinds < 1 || depth > 1000 || leaves > 30) {
-        fprintf(stderr, "deep: threads must be 1..256, kinds at least 1, depth at most 1000, "
+    if (threads < 1 || threads > 256 || kinds < 1 || kinds > 8 || depth > 1000 || leaves > 30) {
+        fprintf(stderr, "deep: threads must be 1..256, kinds 1..8, depth at most 1000, "
                         "leaves at most 30\n");
         return 2;
     }
