@@ -232,6 +232,12 @@ def is_peer(config):
     return config.name in ("jeprof", "jeprof64k", "tchp_s", "ht_s")
 
 
+def failure_text(e):
+    """What a failed run said, for the report: its status and last lines."""
+    last = [x for x in e.stderr.splitlines() if x.strip()][-3:]
+    return f"exited with {e.rc}: " + " / ".join(last)
+
+
 def run_timing(a, tmp, configs, log):
     """Returns {workload: {config: [(wall, rss, checksum, live_peak)]}}, and
     {(workload, config): why} for peers that failed (then left out of that
@@ -260,8 +266,7 @@ def run_timing(a, tmp, configs, log):
                 except RunFailed as e:
                     if not is_peer(c):
                         raise
-                    last = [x for x in e.stderr.splitlines() if x.strip()][-3:]
-                    failed[(w, c.name)] = f"exited with {e.rc}: " + " / ".join(last)
+                    failed[(w, c.name)] = failure_text(e)
                     res[c.name] = []
                     log(f"    {c.label} failed on {w} ({failed[(w, c.name)]}); left out")
                     clean_outputs(tmp)
@@ -381,6 +386,7 @@ def run_side_by_side(a, tmp, configs, log):
         "|---|---|---|---|---|---|---|---|",
     ]
     summary = {}
+    lines_after = []  # peers that failed
     for w in a.workloads:
         if w not in SIDE_WORKLOADS:
             continue
@@ -390,7 +396,10 @@ def run_side_by_side(a, tmp, configs, log):
             if base not in by or prof not in by:
                 continue
             walls, cpus_r, ta, tb = [], [], [], []
+            failure = None
             for r in range(a.side_runs):
+                if failure:
+                    break
                 rw, rc = 1.0, 1.0
                 for swap in (False, True):
                     # The side started first goes on cpu0, and it is the
@@ -409,6 +418,12 @@ def run_side_by_side(a, tmp, configs, log):
                                                   extra, cpu)
                         (wa, _, ta_, ca), (wb, _, tb_, cb) = [finish_run(runs[x], argv)
                                                               for x in ("a", "b")]
+                    except RunFailed as e:
+                        abandon(runs.values())
+                        if not is_peer(by[prof]):
+                            raise
+                        failure = failure_text(e)
+                        break
                     except BaseException:
                         abandon(runs.values())
                         raise
@@ -421,8 +436,14 @@ def run_side_by_side(a, tmp, configs, log):
                     tb.append(cb)
                     for sub in ("a", "b"):
                         clean_outputs(os.path.join(tmp, sub))
+                if failure:
+                    break
                 walls.append(rw ** 0.5)
                 cpus_r.append(rc ** 0.5)
+            if failure:
+                lines_after.append(f"- {by[prof].label} failed on `{w}` and is left out: {failure}")
+                log(f"    {base} / {prof}: {by[prof].label} failed ({failure})")
+                continue
             q1, q3 = quantiles(cpus_r)
             mc = statistics.median(cpus_r)
             iqr = 100 * (q3 - q1) / mc
@@ -431,6 +452,8 @@ def run_side_by_side(a, tmp, configs, log):
                          f"{statistics.median(tb):.3f} | {statistics.median(walls):.3f}x | "
                          f"**{mc:.3f}x** [{min(cpus_r):.3f}-{max(cpus_r):.3f}] | {iqr:.1f} |")
             log(f"    {base} / {prof}: {mc:.3f}x (IQR {iqr:.1f}%)")
+    if lines_after:
+        lines += [""] + lines_after
     return lines, summary
 
 
@@ -653,7 +676,7 @@ def run_cache_sim(a, tmp, configs, log):
              "| workload | configuration | instructions | added | L1 data misses | added | "
              "last-level misses | added |",
              "|---|---|---|---|---|---|---|---|"]
-    summary = {}
+    summary, failed = {}, []
     for w in a.workloads:
         binary, args = WORKLOADS[w]
         unit = next(k for k, scaled, _ in args if scaled)
@@ -678,16 +701,26 @@ def run_cache_sim(a, tmp, configs, log):
                 extra["MALLOC_CONF"] = ",".join(
                     x for x in ("dirty_decay_ms:-1,muzzy_decay_ms:-1", extra.get("MALLOC_CONF")) if x)
             tot = []
-            for argv in (big, small):
-                cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=yes",
-                       "--cachegrind-out-file=/dev/null"] + argv
-                run_once(cmd, base_env(tmp), tmp, extra)
-                with open(os.path.join(tmp, "stderr.txt")) as f:
-                    tot.append(cachegrind_totals(f.read()))
+            try:
+                for argv in (big, small):
+                    cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=yes",
+                           "--cachegrind-out-file=/dev/null"] + argv
+                    run_once(cmd, base_env(tmp), tmp, extra)
+                    with open(os.path.join(tmp, "stderr.txt")) as f:
+                        tot.append(cachegrind_totals(f.read()))
+                    clean_outputs(tmp)
+            except RunFailed as e:
+                if not is_peer(c):
+                    raise
                 clean_outputs(tmp)
+                failed.append(f"- {c.label} failed on `{w}` and is left out: {failure_text(e)}")
+                log(f"  {w} {name}: failed")
+                continue
             per[name] = [(x - y) / (n_big - n_small) for x, y in zip(*tot)]
             log(f"  {w} {name}: {per[name][0]:.1f} Ir, {per[name][1]:.2f} D1 misses per {unit}")
         for name, base in pairs:
+            if name not in per or (base is not None and base not in per):
+                continue
             v = per[name]
             cells = []
             for k in range(3):
@@ -702,6 +735,8 @@ def run_cache_sim(a, tmp, configs, log):
                 summary[(w, name)] = tuple((v[k] - per[base][k]) / per[base][k]
                                            if per[base][k] else 0.0 for k in range(2))
             lines.append(f"| {w} (per {unit}) | {by_name[name].label} | " + " | ".join(cells) + " |")
+    if failed:
+        lines += [""] + failed
     return lines, summary
 
 
