@@ -110,6 +110,23 @@ static inline void bench_maybe_idle_thread(int argc, char **argv)
         pthread_detach(t);
 }
 
+/* Run fn on each of n jobs, which lie side by side, size bytes each: on
+ * this thread when n == 1 (a second thread would take glibc's malloc off
+ * its single-thread path), else on a thread each.  n is at most 256. */
+static inline void bench_run_jobs(void *(*fn)(void *), void *jobs, size_t size, uint64_t n)
+{
+    if (n == 1) {
+        fn(jobs);
+        return;
+    }
+    pthread_t tid[256];
+    for (uint64_t t = 0; t < n && t < 256; t++)
+        if (pthread_create(&tid[t], NULL, fn, (char *)jobs + t * size))
+            abort();
+    for (uint64_t t = 0; t < n && t < 256; t++)
+        pthread_join(tid[t], NULL);
+}
+
 /* Peak of the bytes the program itself holds (requested sizes). */
 typedef struct bench_live {
     int64_t now, peak;

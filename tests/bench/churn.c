@@ -70,19 +70,10 @@ int main(int argc, char **argv)
     }
     bench_maybe_idle_thread(argc, argv);
     job jobs[256];
-    pthread_t tid[256];
     for (uint64_t t = 0; t < threads; t++) {
         jobs[t] = (job){pairs / threads + (t < pairs % threads), slots, seed * 1000 + t, 0, {0, 0}};
     }
-    if (threads == 1) {
-        run(&jobs[0]);
-    } else {
-        for (uint64_t t = 0; t < threads; t++)
-            if (pthread_create(&tid[t], NULL, run, &jobs[t]))
-                abort();
-        for (uint64_t t = 0; t < threads; t++)
-            pthread_join(tid[t], NULL);
-    }
+    bench_run_jobs(run, jobs, sizeof jobs[0], threads);
     uint64_t sum = 0;
     int64_t peak = 0;
     for (uint64_t t = 0; t < threads; t++) {
