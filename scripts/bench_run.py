@@ -157,7 +157,7 @@ def start_run(argv, env, tmp, extra_env=None, cpu=None):
 
 class RunFailed(SystemExit):
     """A run exited with an error: the bench stops, unless the run was a
-    peer's (run_timing), whose failure is reported instead."""
+    peer's (is_peer), whose failure the section reports instead."""
 
     def __init__(self, msg, rc, stderr):
         super().__init__(msg)
@@ -236,6 +236,11 @@ def failure_text(e):
     """What a failed run said, for the report: its status and last lines."""
     last = [x for x in e.stderr.splitlines() if x.strip()][-3:]
     return f"exited with {e.rc}: " + " / ".join(last)
+
+
+def left_out(label, workload, why):
+    """The report's line for a peer that failed on a workload."""
+    return f"- {label} failed on `{workload}` and is left out: {why}"
 
 
 def run_timing(a, tmp, configs, log):
@@ -398,8 +403,6 @@ def run_side_by_side(a, tmp, configs, log):
             walls, cpus_r, ta, tb = [], [], [], []
             failure = None
             for r in range(a.side_runs):
-                if failure:
-                    break
                 rw, rc = 1.0, 1.0
                 for swap in (False, True):
                     # The side started first goes on cpu0, and it is the
@@ -441,7 +444,7 @@ def run_side_by_side(a, tmp, configs, log):
                 walls.append(rw ** 0.5)
                 cpus_r.append(rc ** 0.5)
             if failure:
-                lines_after.append(f"- {by[prof].label} failed on `{w}` and is left out: {failure}")
+                lines_after.append(left_out(by[prof].label, w, failure))
                 log(f"    {base} / {prof}: {by[prof].label} failed ({failure})")
                 continue
             q1, q3 = quantiles(cpus_r)
@@ -713,7 +716,7 @@ def run_cache_sim(a, tmp, configs, log):
                 if not is_peer(c):
                     raise
                 clean_outputs(tmp)
-                failed.append(f"- {c.label} failed on `{w}` and is left out: {failure_text(e)}")
+                failed.append(left_out(c.label, w, failure_text(e)))
                 log(f"  {w} {name}: failed")
                 continue
             per[name] = [(x - y) / (n_big - n_small) for x, y in zip(*tot)]
@@ -975,7 +978,7 @@ def main():
             lines, summary, spread = timing_tables(a, results, configs)
             label = {c.name: c.label for c in configs}
             for (w, n), why in failed.items():
-                lines += ["", f"- {label[n]} failed on `{w}` and is left out: {why}"]
+                lines += ["", left_out(label[n], w, why)]
             verdicts["timing"] = summary
             verdicts["spread"] = spread
             report += ["", "### Wall time", ""] + lines

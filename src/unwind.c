@@ -173,7 +173,7 @@ static inline uintptr_t stack_top(uintptr_t sp)
 _Static_assert(MAX_MAIN_STACK < INT32_MAX && MAX_THREAD_STACK < INT32_MAX,
                "a walk's words lie within 2 GiB of its start");
 
-/* Whether the walk from (sp, hi, bp) would repeat the one rp describes
+/* Whether the walk from (sp, bp) would repeat the one rp describes
  * (unwind_memo.h): same start, same rules, every word it read unchanged.
  *
  * The words are compared in the order the walk read them, stopping at the
@@ -187,11 +187,10 @@ _Static_assert(MAX_MAIN_STACK < INT32_MAX && MAX_THREAD_STACK < INT32_MAX,
  * Inlined, and like unwind_fast not instrumented by ASan (the same reads
  * of other frames). */
 static inline __attribute__((always_inline, no_sanitize_address)) bool
-replay_holds(const unwind_replay *rp, uintptr_t sp, uintptr_t hi, uintptr_t bp, int max,
-             uint32_t gen)
+replay_holds(const unwind_replay *rp, uintptr_t sp, uintptr_t bp, int max, uint32_t gen)
 {
     unsigned n = rp->n;
-    if (!n || rp->sp != sp || rp->hi != hi || rp->max != (unsigned)max ||
+    if (!n || rp->sp != sp || rp->max != (unsigned)max ||
         (rp->bp_used && rp->bp != bp) || rp->gen != gen)
         return false;
     for (unsigned i = 0; i < n && i < UNWIND_REPLAY_MAX; i++)
@@ -231,7 +230,7 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
     /* Read before any rule is: rules read later are at least this new
      * (unwind_forget empties the cache, then moves the generation on). */
     uint32_t gen = __atomic_load_n(&rules_gen, __ATOMIC_ACQUIRE);
-    if (replay_holds(replay, sp, hi, bp, max, gen))
+    if (replay_holds(replay, sp, bp, max, gen))
         return UNWIND_REPEAT;
     /* Masked: only this function writes the memo, but an index out of the
      * table must not even be formed. */
@@ -292,7 +291,6 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
     }
     memo->n = (uint16_t)walked;
     replay->sp = sp0;
-    replay->hi = hi;
     replay->bp = bp0;
     replay->bp_used = bp_used;
     replay->max = (uint16_t)max;

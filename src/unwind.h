@@ -7,10 +7,11 @@
  * address is the program's call into malloc (or operator new).
  *
  * Deadlock rule: the walker takes no lock (_dl_find_object), but libunwind
- * takes the loader's lock (dl_iterate_phdr) to find unwind tables.  A thread inside dlopen holds that lock and may call
- * malloc, which may sample and unwind.  So no profiler lock is ever held
- * while unwinding: a sampled thread unwinds first, then takes the (short,
- * leaf) table locks, and nothing under those locks waits for the loader.
+ * takes the loader's lock (dl_iterate_phdr) to find unwind tables.  A
+ * thread inside dlopen holds that lock and may call malloc, which may
+ * sample and unwind.  So no profiler lock is ever held while unwinding: a
+ * sampled thread unwinds first, then takes the (short, leaf) table locks,
+ * and nothing under those locks waits for the loader.
  */
 #ifndef HEAPPROF_UNWIND_H
 #define HEAPPROF_UNWIND_H
@@ -74,7 +75,8 @@ uint64_t unwind_fallbacks(void);
 
 /* Return addresses of the current stack, leaf first, profiler frames
  * removed, at most max, into pcs[0 .. max + UNWIND_SLACK).  Returns how
- * many were stored, or UNWIND_REPEAT (see unwind_fast).  fast: heapprof's walker first (HEAPPROF_FAST_UNWIND).
+ * many were stored, or UNWIND_REPEAT (see unwind_fast).  fast: heapprof's
+ * walker first (HEAPPROF_FAST_UNWIND).
  *
  * Inline, and so is record() (profiler.c), so that the profiler adds one
  * frame of its own, profiler_alloc_slow (two under realloc): each frame

@@ -28,8 +28,9 @@ typedef struct unwind_memo {
 /*
  * What a thread's last walk read from its stack, kept by the caller for
  * the next walk (unwind_fast).  The walk is a function of where it starts
- * (the stack pointer; rbp too if a rule used it before a frame restored
- * it; the top of the stack) and of the words it reads: each frame's rule
+ * (the stack pointer, and rbp too if a rule used it before a frame
+ * restored it; the stack's top follows from the stack pointer on the
+ * thread that owns the replay) and of the words it reads: each frame's rule
  * follows from its return address, and the next frame's position from the
  * rule and the words read.  So a walk that starts where the last one did,
  * and finds every word the last one read unchanged, would repeat it frame
@@ -50,7 +51,7 @@ typedef struct unwind_memo {
  */
 enum { UNWIND_REPLAY_MAX = 128 };
 typedef struct unwind_replay {
-    uintptr_t sp, hi, bp; /* where the walk started, and its stack's top */
+    uintptr_t sp, bp;     /* where the walk started */
     uint32_t gen;         /* the rule cache's generation (unwind_forget) */
     uint16_t n;           /* words read, in off[] and val[] */
     uint16_t max;         /* the walk's frame limit */
