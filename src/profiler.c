@@ -170,6 +170,13 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
     uint64_t pcs[256 + UNWIND_SLACK];
     live_prefetch_shard((uintptr_t)p);
     stacks_prefetch(t->last);
+    /* What the sample weighs, before the walk: a division and a chain of
+     * dependent multiplies (sampler_weight, stacks_weigh) that nothing of
+     * the walk waits for, so the CPU runs it alongside the walk instead of
+     * between the walk and the counters that need it.  profiler_alloc_slow
+     * ~40 ticks shorter, churn at 64 KiB (TSC, finding 18). */
+    float weight = (float)sampler_weight(n, interval);
+    stack_sample x = stacks_weigh(n, weight);
     int n_pcs = unwind_capture(pcs, hot.depth, hot.fast_unwind, &t->walk, &hp_replay);
     unsigned shard = stacks_shard();
     stacks_prefetch_counts(t->last, shard);
@@ -191,8 +198,7 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
         return;
     }
     t->last = s;
-    live_entry e = {(uintptr_t)p, n, s, (float)sampler_weight(n, interval)};
-    stack_sample x = stacks_weigh(n, e.weight);
+    live_entry e = {(uintptr_t)p, n, s, weight};
     stacks_add_alloc(s, shard, &x);
     live_entry old;
     bool had_old;
