@@ -173,8 +173,9 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
     /* What the sample weighs, before the walk: a division and a chain of
      * dependent multiplies (sampler_weight, stacks_weigh) that nothing of
      * the walk waits for, so the CPU runs it alongside the walk instead of
-     * between the walk and the counters that need it.  profiler_alloc_slow
-     * ~40 ticks shorter, churn at 64 KiB (TSC, finding 18). */
+     * between the walk and the counters that need it (the shard lock's
+     * exchange waits for their stores): profiler_alloc_slow 15-40 ticks
+     * shorter of ~300, churn at 64 KiB (TSC, finding 18). */
     float weight = (float)sampler_weight(n, interval);
     stack_sample x = stacks_weigh(n, weight);
     int n_pcs = unwind_capture(pcs, hot.depth, hot.fast_unwind, &t->walk, &hp_replay);
