@@ -358,7 +358,10 @@ SIDE_PAIRS = ([("glibc", "glibc"), ("glibc", "shim")] + [p for p in PAIRS if p[0
 
 
 def side_key(w, base, prof):
+    """The side-by-side result's key (see FLOOR_PAIRS)."""
     return (w, f"{prof}/{base}" if (base, prof) in FLOOR_PAIRS else prof)
+
+
 SIDE_WORKLOADS = ("churn", "xthread")
 # When the control row strays further than this from 1.00x, or spreads
 # wider, no side-by-side verdict of its workload is taken as settled:
