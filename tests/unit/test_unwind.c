@@ -612,7 +612,7 @@ static void test_walker_memo(void **state)
         unsigned looked_up = (unsigned)n[0] + 1;
         assert_int_equal(memo.n, looked_up < UNWIND_MEMO ? looked_up : UNWIND_MEMO);
         for (unsigned i = 1; i < memo.n; i++)
-            assert_int_equal(memo.slot[i], slot_index((uintptr_t)pcs[0][i - 1]));
+            assert_int_equal(memo.slot[i], set_index((uintptr_t)pcs[0][i - 1]));
         for (unsigned i = 0; i < UNWIND_MEMO; i++)
             memo.slot[i] = (uint16_t)(0xffff - i * 977);
     }
@@ -718,9 +718,9 @@ static void test_walker_replay(void **state)
 
 static void poison(uintptr_t pc, uint64_t rule)
 {
-    slot *s = &cache[slot_index(pc)];
-    __atomic_store_n(&s->rule, rule, __ATOMIC_RELAXED);
-    __atomic_store_n(&s->check, pc ^ rule, __ATOMIC_RELAXED);
+    /* First in its set: found before the right rule, which may be there. */
+    cache_put(&cache[set_index(pc)], pc ^ salt_of(__atomic_load_n(&rules_gen, __ATOMIC_RELAXED)),
+              rule);
 }
 
 static uint64_t bad_rule(int64_t cfa_off, bool rbp_based)
