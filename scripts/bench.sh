@@ -4,7 +4,7 @@
 # cost of writing a profile.  See docs/benchmarks.md.
 #
 # Usage: scripts/bench.sh [--quick] [--runs N] [--scale F] [--small-div D]
-#                         [--workloads churn,xthread,large,cxx,deep]
+#                         [--workloads churn,xthread,large,cxx,deep,sites]
 #                         [--configs glibc,hp,...] [--sections timing,rss,sidebyside,callgrind,samplecost,cachesim,dump]
 #                         [--dump-runs N] [--build-dir DIR] [--src DIR] [--out FILE]
 #                         [--no-install]
@@ -98,7 +98,7 @@ CC=${CC:-cc}
 CXX=${CXX:-c++}
 # -g only adds symbols for the profiles; the code is the same as without it.
 cflags=(-O2 -g -Wall -Wextra -pthread -I"$root/include")
-for w in churn xthread large deep dumpstacks runstat; do
+for w in churn xthread large deep sites dumpstacks runstat; do
   "$CC" -std=gnu11 "${cflags[@]}" "tests/bench/$w.c" -o "$bin/$w" -lm
 done
 "$CXX" -std=c++17 "${cflags[@]}" tests/bench/cxx.cc -o "$bin/cxx"

@@ -55,6 +55,8 @@ WORKLOADS = {
     "cxx": ("cxx", [("ops", "n", 2_000_000), ("keys", None, 20000)]),
     "deep": ("deep", [("threads", None, 2), ("requests", "n", 900_000), ("allocs", None, 32),
                       ("depth", None, 32), ("slots", None, 4096)]),
+    "sites": ("sites", [("threads", None, 2), ("requests", "n", 1_500_000), ("allocs", None, 8),
+                        ("depth", None, 24), ("slots", None, 4096)]),
 }
 
 
@@ -934,7 +936,7 @@ def main():
     p.add_argument("--scale", type=float, default=1.0, help="workload size factor (default 1)")
     p.add_argument("--small-div", type=float, default=25,
                    help="heaptrack/gperftools pairs use size/this (default 25)")
-    p.add_argument("--workloads", default="churn,xthread,large,cxx,deep")
+    p.add_argument("--workloads", default="churn,xthread,large,cxx,deep,sites")
     p.add_argument("--configs", default="",
                    help="comma list of configuration names to run (default all): "
                         "glibc,hp,hp64k,hp4k,je,jeprof,hpje,jeprof64k,hpje64k,tc_s,tchp_s,"
