@@ -35,7 +35,14 @@
  * message is read (pprof's postDecode, the CLI's checks after unpacking).
  * Each sample is written as that field is: its key (field number from the
  * generated descriptor, length-delimited), its length, and the Sample
- * message packed by protobuf-c.
+ * message, encoded here (pack_sample) rather than by protobuf-c: the one
+ * departure from protobuf-c for the format, because a profile is mostly
+ * samples and protobuf-c packs each through its descriptors, field by
+ * field, ~8000 instructions and ~30 appends for a sample of 27 frames and
+ * six labels (callgrind, finding 20 in docs/benchmarks.md).  The field
+ * numbers are checked against the generated descriptors before the first
+ * sample (sample_fields_match), and the unit test decodes what this writes
+ * with protobuf-c.
  *
  * Invariants: hash tables are powers of two, at most half full, and hold
  * index + 1 (0 marks an empty slot).  Every allocation is owned by the builder
@@ -61,12 +68,10 @@
 
 typedef Perftools__Profiles__Profile pb_profile;
 typedef Perftools__Profiles__ValueType pb_value_type;
-typedef Perftools__Profiles__Sample pb_sample;
 typedef Perftools__Profiles__Mapping pb_mapping;
 typedef Perftools__Profiles__Location pb_location;
 typedef Perftools__Profiles__Line pb_line;
 typedef Perftools__Profiles__Function pb_function;
-typedef Perftools__Profiles__Label pb_label;
 
 enum {
     TABLE_MIN = 1024,   /* first hash table size, slots */
@@ -114,9 +119,8 @@ typedef struct builder {
     /* step 2's scratch, for one sample at a time */
     uint64_t *ids;
     size_t ids_cap;
-    pb_label *labels;
-    pb_label **label_ptrs;
-    size_t labels_cap, label_ptrs_cap;
+    uint8_t *bytes; /* the sample's encoding */
+    size_t bytes_cap;
     /* Labels repeat a handful of strings (the same key and unit pointers on
      * every sample): a pointer-keyed memo in front of intern() spares a
      * hash and a strcmp per string, millions of them for 100k stacks. */
@@ -199,8 +203,7 @@ static void builder_free(builder *b)
     free(b->maps);
     free(b->map_strs);
     free(b->ids);
-    free(b->labels);
-    free(b->label_ptrs);
+    free(b->bytes);
     free(b->comments);
     free(b->pb_maps);
     free(b->pb_map_ptrs);
@@ -477,50 +480,114 @@ static size_t put_varint(uint8_t *p, uint64_t v)
     return n;
 }
 
-/* Interns one sample's locations and label strings and packs it. */
+/* The bytes of a varint (put_varint). */
+static size_t varint_len(uint64_t v) { return v < 0x80 ? 1 : (size_t)(70 - __builtin_clzll(v)) / 7; }
+
+/* Keys of Sample's and Label's fields on the wire (profile.proto): packed
+ * repeated fields and messages are length-delimited (wire type 2), the
+ * label's scalars varints (0). */
+enum {
+    KEY_LOCATION_ID = 1 << 3 | 2,
+    KEY_VALUE = 2 << 3 | 2,
+    KEY_LABEL = 3 << 3 | 2,
+    KEY_LABEL_KEY = 1 << 3,
+    KEY_LABEL_STR = 2 << 3,
+    KEY_LABEL_NUM = 3 << 3,
+    KEY_LABEL_NUM_UNIT = 4 << 3,
+};
+
+static bool field_is(const ProtobufCMessageDescriptor *d, const char *name, unsigned key,
+                     ProtobufCLabel label, bool packed)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
+    return f && f->id == key >> 3 && f->label == label &&
+           !!(f->flags & PROTOBUF_C_FIELD_FLAG_PACKED) == packed;
+}
+
+/* Whether the generated code says what the keys above say. */
+static bool sample_fields_match(void)
+{
+    const ProtobufCMessageDescriptor *s = &perftools__profiles__sample__descriptor,
+                                     *l = &perftools__profiles__label__descriptor;
+    const ProtobufCLabel rep = PROTOBUF_C_LABEL_REPEATED, one = PROTOBUF_C_LABEL_NONE;
+    return field_is(s, "location_id", KEY_LOCATION_ID, rep, true) &&
+           field_is(s, "value", KEY_VALUE, rep, true) &&
+           field_is(s, "label", KEY_LABEL, rep, false) &&
+           field_is(l, "key", KEY_LABEL_KEY, one, false) &&
+           field_is(l, "str", KEY_LABEL_STR, one, false) &&
+           field_is(l, "num", KEY_LABEL_NUM, one, false) &&
+           field_is(l, "num_unit", KEY_LABEL_NUM_UNIT, one, false);
+}
+
+/* A proto3 scalar: left out when 0, as protobuf-c leaves it. */
+static uint8_t *put_field(uint8_t *q, unsigned key, int64_t v)
+{
+    if (v) {
+        *q++ = (uint8_t)key;
+        q += put_varint(q, (uint64_t)v);
+    }
+    return q;
+}
+
+static size_t field_len(int64_t v) { return v ? 1 + varint_len((uint64_t)v) : 0; }
+
+/* Interns one sample's locations and label strings and writes it as a
+ * Profile's field: its key, its length, then the Sample message, whose
+ * fields come in field-number order, as protobuf-c writes them. */
 static int pack_sample(builder *b, const pprof_sample *s, ProtobufCBuffer *out)
 {
     while (b->ids_cap < s->depth)
         RESERVE(b->ids, b->ids_cap, b->ids_cap);
-    for (uint32_t k = 0; k < s->depth; k++)
+    size_t ids_len = 0;
+    for (uint32_t k = 0; k < s->depth; k++) {
         if (intern_pc(b, s->pcs[k], &b->ids[k]))
             return ENOMEM;
-
-    while (b->labels_cap < s->nlabels)
-        RESERVE(b->labels, b->labels_cap, b->labels_cap);
-    while (b->label_ptrs_cap < s->nlabels)
-        RESERVE(b->label_ptrs, b->label_ptrs_cap, b->label_ptrs_cap);
+        ids_len += varint_len(b->ids[k]);
+    }
+    size_t values_len = 0;
+    for (int v = 0; v < PPROF_NVALUES; v++)
+        values_len += varint_len((uint64_t)s->values[v]);
+    /* The most a sample takes: two keys and lengths of 11 bytes each, the
+     * ids and values, and per label a key, a length and four fields. */
+    size_t most = 2 * 11 + ids_len + values_len + 11 * 2 + (size_t)s->nlabels * (2 + 4 * 11);
+    while (b->bytes_cap < most)
+        RESERVE(b->bytes, b->bytes_cap, b->bytes_cap);
+    uint8_t *q = b->bytes;
+    if (s->depth) {
+        *q++ = KEY_LOCATION_ID;
+        q += put_varint(q, ids_len);
+        for (uint32_t k = 0; k < s->depth; k++)
+            q += put_varint(q, b->ids[k]);
+    }
+    *q++ = KEY_VALUE;
+    q += put_varint(q, values_len);
+    for (int v = 0; v < PPROF_NVALUES; v++)
+        q += put_varint(q, (uint64_t)s->values[v]);
     for (uint32_t k = 0; k < s->nlabels; k++) {
         const pprof_label *l = &s->labels[k];
-        pb_label *pl = &b->labels[k];
-        perftools__profiles__label__init(pl);
-        if (intern_memo(b, l->key, &pl->key))
+        int64_t key, str = 0, num = 0, unit = 0;
+        if (intern_memo(b, l->key, &key))
             return ENOMEM;
         if (l->str) {
-            if (intern_memo(b, l->str, &pl->str))
+            if (intern_memo(b, l->str, &str))
                 return ENOMEM;
         } else {
-            pl->num = l->num;
-            if (intern_memo(b, l->num_unit, &pl->num_unit))
+            num = l->num;
+            if (intern_memo(b, l->num_unit, &unit))
                 return ENOMEM;
         }
-        b->label_ptrs[k] = pl;
+        *q++ = KEY_LABEL;
+        q += put_varint(q, field_len(key) + field_len(str) + field_len(num) + field_len(unit));
+        q = put_field(q, KEY_LABEL_KEY, key);
+        q = put_field(q, KEY_LABEL_STR, str);
+        q = put_field(q, KEY_LABEL_NUM, num);
+        q = put_field(q, KEY_LABEL_NUM_UNIT, unit);
     }
-
-    pb_sample ps;
-    perftools__profiles__sample__init(&ps);
-    ps.n_location_id = s->depth;
-    ps.location_id = b->ids;
-    ps.n_value = PPROF_NVALUES;
-    ps.value = (int64_t *)s->values; /* only read by packing */
-    ps.n_label = s->nlabels;
-    ps.label = b->label_ptrs;
-    /* As a Profile's field: its key, its length, then the message. */
     uint8_t head[2 * 10]; /* two varints */
     size_t n = put_varint(head, b->sample_key);
-    n += put_varint(head + n, perftools__profiles__sample__get_packed_size(&ps));
+    n += put_varint(head + n, (uint64_t)(q - b->bytes));
     out->append(out, n, head);
-    perftools__profiles__sample__pack_to_buffer(&ps, out);
+    out->append(out, (size_t)(q - b->bytes), b->bytes);
     return 0;
 }
 
@@ -528,7 +595,7 @@ static int stream_samples(builder *b, sink *out)
 {
     const ProtobufCFieldDescriptor *f =
         protobuf_c_message_descriptor_get_field_by_name(&perftools__profiles__profile__descriptor, "sample");
-    if (!f)
+    if (!f || !sample_fields_match())
         return EINVAL;
     b->sample_key = (uint64_t)f->id << 3 | PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
     pprof_sample s;

@@ -406,6 +406,83 @@ static void test_samples_and_locations(void **state)
     perftools__profiles__profile__free_unpacked(m, NULL);
 }
 
+/* Samples are encoded by pprof.c, not by protobuf-c: values at the edges
+ * of int64 (negative ones are ten-byte varints), zeros (left out), labels
+ * of every kind, no frames and 256, ids past one varint byte.  Each comes
+ * back from protobuf-c's decoder as it went in, and its bytes are the
+ * bytes protobuf-c packs for the decoded message. */
+static void test_sample_encoding_edges(void **state)
+{
+    (void)state;
+    static uint64_t deep_pcs[256];
+    for (int i = 0; i < 256; i++)
+        deep_pcs[i] = 0x401000 + 16 * (uint64_t)i + 1; /* 256 distinct locations */
+    static const pprof_label many[] = {
+        { "k", "v", 0, NULL },
+        { "zero", NULL, 0, "count" },         /* num 0: left out */
+        { "neg", NULL, -1, "bytes" },          /* ten bytes */
+        { "max", NULL, INT64_MAX, NULL },      /* no unit */
+        { "min", NULL, INT64_MIN, "count" },
+        { "", NULL, 7, "" },                   /* key and unit "": index 0, left out */
+    };
+    const pprof_sample samples[] = {
+        { .pcs = deep_pcs, .depth = 256, .nlabels = 6, .labels = many,
+          .values = { INT64_MAX, INT64_MIN, -1, 0 } },
+        { .pcs = NULL, .depth = 0, .values = { 0, 0, 0, 0 } },
+        { .pcs = deep_pcs + 200, .depth = 3, .nlabels = 1, .labels = many + 2,
+          .values = { 127, 128, 16383, 16384 } },
+    };
+    pprof_profile p = small_profile();
+    p.samples = samples;
+    p.nsamples = 3;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(pprof_encode(&p, &buf, &len), 0);
+    pb_profile *m = perftools__profiles__profile__unpack(NULL, len, buf);
+    assert_non_null(m);
+    assert_int_equal(m->n_sample, 3);
+    /* The samples come first in the stream, each as field 2 of Profile. */
+    size_t at = 0;
+    for (size_t i = 0; i < 3; i++) {
+        const Perftools__Profiles__Sample *got = m->sample[i];
+        const pprof_sample *want = &samples[i];
+        assert_int_equal(got->n_location_id, want->depth);
+        for (uint32_t k = 0; k < want->depth; k++)
+            assert_int_equal(loc_by_id(m, got->location_id[k])->address, want->pcs[k] - 1);
+        assert_int_equal(got->n_value, PPROF_NVALUES);
+        for (int v = 0; v < PPROF_NVALUES; v++)
+            assert_true(got->value[v] == want->values[v]);
+        assert_int_equal(got->n_label, want->nlabels);
+        for (uint32_t k = 0; k < want->nlabels; k++) {
+            const pprof_label *wl = &want->labels[k];
+            const Perftools__Profiles__Label *gl = got->label[k];
+            assert_string_equal(str(m, gl->key), wl->key);
+            assert_string_equal(str(m, gl->str), wl->str ? wl->str : "");
+            assert_true(gl->num == (wl->str ? 0 : wl->num));
+            assert_string_equal(str(m, gl->num_unit), wl->num_unit ? wl->num_unit : "");
+        }
+        uint8_t want_bytes[8192];
+        size_t n = perftools__profiles__sample__get_packed_size(got);
+        assert_true(n <= sizeof want_bytes);
+        assert_int_equal(perftools__profiles__sample__pack(got, want_bytes), n);
+        assert_true(at + 2 <= len);
+        assert_int_equal(buf[at++], 2 << 3 | 2);
+        uint64_t body = 0;
+        for (int shift = 0;; shift += 7) {
+            assert_true(at < len && shift < 64);
+            body |= (uint64_t)(buf[at] & 0x7f) << shift;
+            if (!(buf[at++] & 0x80))
+                break;
+        }
+        assert_int_equal(body, n);
+        assert_true(at + n <= len);
+        assert_memory_equal(buf + at, want_bytes, n);
+        at += n;
+    }
+    free(buf);
+    perftools__profiles__profile__free_unpacked(m, NULL);
+}
+
 /* No samples, no comments, a symbol source with no callbacks. */
 static void test_empty(void **state)
 {
@@ -854,6 +931,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_header_fields),
         cmocka_unit_test(test_mappings),
         cmocka_unit_test(test_samples_and_locations),
+        cmocka_unit_test(test_sample_encoding_edges),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_many_stacks),
         cmocka_unit_test(test_write_gz),
