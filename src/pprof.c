@@ -480,8 +480,11 @@ static size_t put_varint(uint8_t *p, uint64_t v)
     return n;
 }
 
-/* The bytes of a varint (put_varint). */
-static size_t varint_len(uint64_t v) { return v < 0x80 ? 1 : (size_t)(70 - __builtin_clzll(v)) / 7; }
+/* The bytes of a varint (put_varint): 7 bits a byte. */
+static size_t varint_len(uint64_t v)
+{
+    return v < 0x80 ? 1 : (size_t)(70 - __builtin_clzll(v)) / 7;
+}
 
 /* Keys of Sample's and Label's fields on the wire (profile.proto): packed
  * repeated fields and messages are length-delimited (wire type 2), the
@@ -494,13 +497,25 @@ enum {
     KEY_LABEL_STR = 2 << 3,
     KEY_LABEL_NUM = 3 << 3,
     KEY_LABEL_NUM_UNIT = 4 << 3,
+    /* The most a key and a length take, and a scalar field. */
+    VARINT_MAX = 10,
+    FIELD_MAX = 1 + VARINT_MAX,
+    /* A label: its key, its length (the body is under 128 bytes: one
+     * byte), its four scalar fields. */
+    LABEL_MAX = 2 + 4 * FIELD_MAX,
 };
+/* Written as one byte each. */
+_Static_assert(KEY_LABEL < 0x80 && KEY_LABEL_NUM_UNIT < 0x80, "keys of one byte");
+_Static_assert(4 * FIELD_MAX < 0x80, "a label's length in one byte");
+
+/* Whether message d's field `name` has the key, the type, and the label
+ * (repeated or not, packed or not) that pack_sample writes it with. */
 
 static bool field_is(const ProtobufCMessageDescriptor *d, const char *name, unsigned key,
-                     ProtobufCLabel label, bool packed)
+                     ProtobufCType type, ProtobufCLabel label, bool packed)
 {
     const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
-    return f && f->id == key >> 3 && f->label == label &&
+    return f && f->id == key >> 3 && f->type == type && f->label == label &&
            !!(f->flags & PROTOBUF_C_FIELD_FLAG_PACKED) == packed;
 }
 
@@ -510,13 +525,14 @@ static bool sample_fields_match(void)
     const ProtobufCMessageDescriptor *s = &perftools__profiles__sample__descriptor,
                                      *l = &perftools__profiles__label__descriptor;
     const ProtobufCLabel rep = PROTOBUF_C_LABEL_REPEATED, one = PROTOBUF_C_LABEL_NONE;
-    return field_is(s, "location_id", KEY_LOCATION_ID, rep, true) &&
-           field_is(s, "value", KEY_VALUE, rep, true) &&
-           field_is(s, "label", KEY_LABEL, rep, false) &&
-           field_is(l, "key", KEY_LABEL_KEY, one, false) &&
-           field_is(l, "str", KEY_LABEL_STR, one, false) &&
-           field_is(l, "num", KEY_LABEL_NUM, one, false) &&
-           field_is(l, "num_unit", KEY_LABEL_NUM_UNIT, one, false);
+    const ProtobufCType u64 = PROTOBUF_C_TYPE_UINT64, i64 = PROTOBUF_C_TYPE_INT64;
+    return field_is(s, "location_id", KEY_LOCATION_ID, u64, rep, true) &&
+           field_is(s, "value", KEY_VALUE, i64, rep, true) &&
+           field_is(s, "label", KEY_LABEL, PROTOBUF_C_TYPE_MESSAGE, rep, false) &&
+           field_is(l, "key", KEY_LABEL_KEY, i64, one, false) &&
+           field_is(l, "str", KEY_LABEL_STR, i64, one, false) &&
+           field_is(l, "num", KEY_LABEL_NUM, i64, one, false) &&
+           field_is(l, "num_unit", KEY_LABEL_NUM_UNIT, i64, one, false);
 }
 
 /* A proto3 scalar: left out when 0, as protobuf-c leaves it. */
@@ -529,6 +545,7 @@ static uint8_t *put_field(uint8_t *q, unsigned key, int64_t v)
     return q;
 }
 
+/* The bytes put_field writes for v. */
 static size_t field_len(int64_t v) { return v ? 1 + varint_len((uint64_t)v) : 0; }
 
 /* Interns one sample's locations and label strings and writes it as a
@@ -547,9 +564,9 @@ static int pack_sample(builder *b, const pprof_sample *s, ProtobufCBuffer *out)
     size_t values_len = 0;
     for (int v = 0; v < PPROF_NVALUES; v++)
         values_len += varint_len((uint64_t)s->values[v]);
-    /* The most a sample takes: two keys and lengths of 11 bytes each, the
-     * ids and values, and per label a key, a length and four fields. */
-    size_t most = 2 * 11 + ids_len + values_len + 11 * 2 + (size_t)s->nlabels * (2 + 4 * 11);
+    /* The most a sample takes: the ids' and the values' keys and lengths,
+     * the ids and values, and its labels. */
+    size_t most = (size_t)2 * FIELD_MAX + ids_len + values_len + (size_t)s->nlabels * LABEL_MAX;
     while (b->bytes_cap < most)
         RESERVE(b->bytes, b->bytes_cap, b->bytes_cap);
     uint8_t *q = b->bytes;

@@ -5,7 +5,8 @@
  * rsp, rbp and the instruction pointer.  The .eh_frame rule of a code
  * address says how (cfi.h); rules are cached by return address in one
  * table shared by all threads, so after the first samples a frame costs a
- * hash, a slot's two loads, usually a hit in some cache level, and two
+ * hash, a load of its set's line (a compare per way), usually a hit in
+ * some cache level, and two
  * loads from the stack.  libunwind's unw_backtrace does the same in
  * principle, but first saves the whole register file and initialises its
  * ~2 KiB cursor (unw_getcontext, unw_init_local), and looks frames up in a
@@ -24,14 +25,14 @@
  * table" of chess programs) unless two code addresses of the same set
  * differ exactly as their rules do, which for real rules takes addresses
  * 4 GiB apart with the same low bits.  A miss costs a _dl_find_object and
- * the CFI evaluation, ~1100 instructions (callgrind), and puts the rule
+ * the CFI evaluation, ~1500 instructions (callgrind), and puts the rule
  * first in its set, pushing the set's last out.  Why sets, and so many:
  * a sample's walk looks up every frame it walks (but for a repeat), so a
  * program whose samples return through more addresses than the cache
  * holds misses on most frames.  The first cache, 4096 slots mapped
- * directly, did on the `sites` workload (8192 call sites, 24 frames): 13
- * misses a sample, ~15 000 instructions, heapprof at 64 KiB 1.7x over
- * jemalloc where `churn` is 1.15x (docs/benchmarks.md finding 19).
+ * directly, did on the `sites` workload (~10 000 return addresses, 24
+ * frames of them a sample): 20 misses of a sample's ~27 lookups
+ * (docs/benchmarks.md finding 19).
  * Whatever the cache says, no read of a walk leaves the stack it started
  * on (stack_top).
  *
@@ -126,7 +127,7 @@ static uint64_t fallbacks;
 /* Bits 32 and up of the product, not its top bits: code addresses come
  * in near-progressions (call sites at fixed offsets in functions laid out
  * one after another), and the top bits of a product with the golden
- * ratio's constant put a progression of step 32 into a third of the sets.
+ * ratio's constant put a progression of step 32 into a quarter of the sets.
  * On `sites`, 10 151 return addresses fell into 1 873 of 8192 sets by the
  * top bits, 6 566 by these (5 819 for random ones). */
 static inline uint32_t set_index(uintptr_t pc)
@@ -137,13 +138,30 @@ _Static_assert(SET_BITS <= 16, "unwind_memo holds set indices in 16 bits");
 
 /* The generation in the bits above any user-space address: a slot written
  * under an older generation fails its check (pc ^ pc' < 2^47 for any two
- * code addresses, salts differ at bit 47 or above), so unwind_forget
- * forgets by moving the generation on, and never writes the table, which
- * would make all 512 KiB of it resident.  The salt repeats after 2^17
- * generations (dlcloses): a rule of that old could then read as a hit,
- * which at worst makes one stack wrong, as any wrong rule (stack_top). */
+ * code addresses, which the walk makes sure of, and salts differ at bit 47
+ * or above), so unwind_forget forgets by moving the generation on and
+ * writes the table only when the salt comes round again (GEN_BITS), not
+ * on every dlclose: each write makes all 512 KiB of it resident. */
+enum { GEN_BITS = 64 - 47 };
 static inline uint64_t salt_of(uint32_t gen) { return (uint64_t)gen << 47; }
 
+/* The rule cached for key (pc ^ salt) in st, if any. */
+static inline bool cache_get(const set *st, uint64_t key, uint64_t *rule)
+{
+    for (int w = 0; w < WAYS; w++) {
+        uint64_t check = __atomic_load_n(&st->way[w].check, __ATOMIC_RELAXED);
+        uint64_t r = __atomic_load_n(&st->way[w].rule, __ATOMIC_RELAXED);
+        if (hp_likely((check ^ r) == key)) {
+            *rule = r;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Rule before check: a reader between the two stores sees a torn slot, a
+ * miss, whichever order; this one keeps a half-written slot from matching
+ * its own new key. */
 static inline void slot_put(slot *s, uint64_t check, uint64_t rule)
 {
     __atomic_store_n(&s->rule, rule, __ATOMIC_RELAXED);
@@ -173,15 +191,11 @@ static __attribute__((noinline)) void cache_put(set *st, uint64_t key, uint64_t 
 static inline uint64_t rule_of(uint32_t index, uintptr_t pc, uintptr_t at, uint64_t salt)
 {
     set *st = &cache[index];
-    uint64_t key = pc ^ salt;
-    for (int w = 0; w < WAYS; w++) {
-        uint64_t check = __atomic_load_n(&st->way[w].check, __ATOMIC_RELAXED);
-        uint64_t r = __atomic_load_n(&st->way[w].rule, __ATOMIC_RELAXED);
-        if (hp_likely((check ^ r) == key))
-            return r;
-    }
+    uint64_t key = pc ^ salt, r;
+    if (cache_get(st, key, &r))
+        return r;
     cfi_rule c;
-    uint64_t r = cfi_rule_at(at, &c) == CFI_OK ? pack(&c) : R_FALLBACK;
+    r = cfi_rule_at(at, &c) == CFI_OK ? pack(&c) : R_FALLBACK;
     cache_put(st, key, r);
     return r;
 }
@@ -332,6 +346,8 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
         sp = cfa;
         if (!ra)
             break; /* a zeroed return address also ends a stack */
+        if (ra >> 47)
+            goto fallback; /* no user-space code here (salt_of needs it) */
         pc = ra;
         at = ra - 1; /* the call, which a noreturn callee may end the function with */
         if (ours && in_self((void *)ra))
@@ -372,8 +388,17 @@ void unwind_forget(void)
 {
     /* Every slot written before now fails its check from the next walk on
      * (salt_of); a walk under way finishes with the rules it began with, as
-     * it would have if it had begun a moment earlier. */
-    __atomic_add_fetch(&rules_gen, 1, __ATOMIC_RELEASE);
+     * it would have if it had begun a moment earlier.  The salt comes round
+     * every 2^GEN_BITS generations, so half a turn before, the table is
+     * emptied (an all-zero slot is no address's): when a salt comes round,
+     * no slot holds it from the turn before, unless a walk lasted 2^16
+     * dlcloses.  Half a turn rather than at the turn, so that two threads
+     * forgetting at once cannot step past it unemptied. */
+    uint32_t gen = __atomic_add_fetch(&rules_gen, 1, __ATOMIC_RELEASE);
+    if ((gen & ((1u << GEN_BITS) - 1)) == 1u << (GEN_BITS - 1))
+        for (size_t i = 0; i < sizeof cache / sizeof cache[0]; i++)
+            for (int w = 0; w < WAYS; w++)
+                slot_put(&cache[i].way[w], 0, 0);
 }
 
 uint64_t unwind_fallbacks(void) { return __atomic_load_n(&fallbacks, __ATOMIC_RELAXED); }

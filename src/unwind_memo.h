@@ -5,7 +5,7 @@
  * repeat it (unwind_replay below).
  *
  * Where the last walk of a thread looked its frames up in the walker's
- * rule cache, leaf first: the next walk starts loading those cache lines
+ * rule cache (the sets' indices, in `slot`), leaf first: the next walk starts loading those cache lines
  * all at once.  Each frame's lookup needs the frame before it, so the
  * walk's misses come one after another: perf put 43 % of unwind_fast's
  * time on that load, churn at 64 KiB (finding 15 in docs/benchmarks.md).

@@ -13,9 +13,9 @@
  * churn makes them (a random slot's object freed, a new one of 16-1040
  * bytes in its place, first and last byte touched).  Each request
  * descends `depth` frames, so a sample's stack is new every time and a
- * run's samples return through 4 * `funcs` call sites: 8192 distinct
- * return addresses by default, where churn's samples have ~15 and deep's
- * ~60.  Large programs (a browser, a database server, an interpreter with
+ * run's samples return through 5 * `funcs` call sites (four into the pool
+ * and one into `bottom` in each function): ~10 000 distinct return
+ * addresses by default, where churn's samples have ~15 and deep's ~60.  Large programs (a browser, a database server, an interpreter with
  * its extensions) have tens of thousands.  No two functions compile to
  * the same code (each uses its own constant), so none is folded into
  * another; none is a tail call.
@@ -63,8 +63,9 @@ static fn *pool[2048];
 /* One function of the pool; id is its octal name, which also sizes its
  * frame (1-4 words) and makes its code its own.  Four call sites, one
  * picked at random: four return addresses per function, so that 2048
- * functions make the 8192 sites (the compiler takes ~6 ms a function
- * here, and 8192 of them would take the build a minute).  The work after
+ * functions make the 8192 sites into the pool (the compiler takes ~10 ms
+ * a function here, 20-35 s for these, and 8192 functions took it two
+ * minutes).  The work after
  * each call differs, so the four calls cannot be merged into one. */
 #define FN(id)                                                                  \
     static __attribute__((noinline)) void f##id(ctx *c, unsigned left)         \

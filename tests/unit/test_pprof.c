@@ -408,7 +408,9 @@ static void test_samples_and_locations(void **state)
 
 /* Samples are encoded by pprof.c, not by protobuf-c: values at the edges
  * of int64 (negative ones are ten-byte varints), zeros (left out), labels
- * of every kind, no frames and 256, ids past one varint byte.  Each comes
+ * of every kind, no frames and 256, ids past one varint byte, and first a
+ * sample all labels, 64 ten-byte numbers (its bound on the sample's size
+ * is then mostly the labels' part: ASan sees an overflow).  Each comes
  * back from protobuf-c's decoder as it went in, and its bytes are the
  * bytes protobuf-c packs for the decoded message. */
 static void test_sample_encoding_edges(void **state)
@@ -425,7 +427,11 @@ static void test_sample_encoding_edges(void **state)
         { "min", NULL, INT64_MIN, "count" },
         { "", NULL, 7, "" },                   /* key and unit "": index 0, left out */
     };
+    static pprof_label negative[64];
+    for (int i = 0; i < 64; i++)
+        negative[i] = (pprof_label){ "n", NULL, INT64_MIN + i, "bytes" };
     const pprof_sample samples[] = {
+        { .pcs = NULL, .depth = 0, .nlabels = 64, .labels = negative, .values = { -1, -1, -1, -1 } },
         { .pcs = deep_pcs, .depth = 256, .nlabels = 6, .labels = many,
           .values = { INT64_MAX, INT64_MIN, -1, 0 } },
         { .pcs = NULL, .depth = 0, .values = { 0, 0, 0, 0 } },
@@ -434,16 +440,16 @@ static void test_sample_encoding_edges(void **state)
     };
     pprof_profile p = small_profile();
     p.samples = samples;
-    p.nsamples = 3;
+    p.nsamples = 4;
     uint8_t *buf = NULL;
     size_t len = 0;
     assert_int_equal(pprof_encode(&p, &buf, &len), 0);
     pb_profile *m = perftools__profiles__profile__unpack(NULL, len, buf);
     assert_non_null(m);
-    assert_int_equal(m->n_sample, 3);
+    assert_int_equal(m->n_sample, 4);
     /* The samples come first in the stream, each as field 2 of Profile. */
     size_t at = 0;
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 4; i++) {
         const Perftools__Profiles__Sample *got = m->sample[i];
         const pprof_sample *want = &samples[i];
         assert_int_equal(got->n_location_id, want->depth);

@@ -527,7 +527,8 @@ static void test_walker_threads(void **state)
     pthread_t t[4];
     for (int i = 0; i < 4; i++)
         assert_int_equal(pthread_create(&t[i], NULL, thread_body, (void *)(intptr_t)i), 0);
-    /* Empty the cache under the walkers until they are done. */
+    /* Forget the cache under the walkers until they are done: new
+     * generations, and every 2^16 of them the table emptied (salt_of). */
     while (__atomic_load_n(&threads_done, __ATOMIC_ACQUIRE) < 4)
         unwind_forget();
     for (int i = 0; i < 4; i++) {
@@ -729,6 +730,48 @@ static uint64_t bad_rule(int64_t cfa_off, bool rbp_based)
            (uint64_t)(uint32_t)(int32_t)cfa_off << 32;
 }
 
+/* The cache's sets: four addresses of one set are all kept, a fifth
+ * pushes the oldest out; another generation's slots are not hits; and the
+ * table is emptied half a turn of the salt on, so that a salt that comes
+ * round finds none of its old slots. */
+static void test_cache_sets(void **state)
+{
+    (void)state;
+    uintptr_t pcs[WAYS + 1];
+    uint32_t want = set_index(0x401000);
+    int n = 0;
+    for (uintptr_t pc = 0x401000; n < WAYS + 1; pc++)
+        if (set_index(pc) == want)
+            pcs[n++] = pc;
+    set *st = &cache[want];
+    uint64_t salt = salt_of(__atomic_load_n(&rules_gen, __ATOMIC_RELAXED)), r;
+    for (int i = 0; i < WAYS + 1; i++)
+        cache_put(st, pcs[i] ^ salt, 0x100 + (uint64_t)i);
+    assert_false(cache_get(st, pcs[0] ^ salt, &r));
+    for (int i = 1; i < WAYS + 1; i++) {
+        assert_true(cache_get(st, pcs[i] ^ salt, &r));
+        assert_int_equal(r, 0x100 + (uint64_t)i);
+    }
+    unwind_forget();
+    uint64_t salt2 = salt_of(__atomic_load_n(&rules_gen, __ATOMIC_RELAXED));
+    for (int i = 0; i < WAYS + 1; i++)
+        assert_false(cache_get(st, pcs[i] ^ salt2, &r));
+    /* Round the salt: at half a turn the table is emptied. */
+    cache_put(st, pcs[1] ^ salt2, 0x200);
+    uint32_t gen = __atomic_load_n(&rules_gen, __ATOMIC_RELAXED);
+    uint32_t to_half = ((1u << (GEN_BITS - 1)) - (gen & ((1u << GEN_BITS) - 1))) &
+                       ((1u << GEN_BITS) - 1);
+    if (!to_half)
+        to_half = 1u << GEN_BITS; /* at half a turn now: to the next */
+    for (uint32_t i = 0; i < to_half; i++)
+        unwind_forget();
+    assert_int_equal(__atomic_load_n(&rules_gen, __ATOMIC_RELAXED) & ((1u << GEN_BITS) - 1),
+                     1u << (GEN_BITS - 1));
+    assert_false(cache_get(st, pcs[1] ^ salt2, &r));
+    assert_int_equal(st->way[0].check, 0);
+    assert_int_equal(st->way[0].rule, 0);
+}
+
 static void test_wrong_rules(void **state)
 {
     (void)state;
@@ -770,7 +813,7 @@ static void test_wrong_rules(void **state)
     /* Marked "not followed": straight to libunwind. */
     poison((uintptr_t)good[1], R_FALLBACK);
     assert_int_equal(walk_caller(got), -1);
-    /* Emptied, the cache gives the right stack again. */
+    /* Forgotten, the cache gives the right stack again. */
     unwind_forget();
     assert_int_equal(walk_caller(got), n);
     for (int i = 0; i < n; i++)
@@ -828,6 +871,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_walker_signal_frame),
         cmocka_unit_test(test_walker_memo),
         cmocka_unit_test(test_walker_replay),
+        cmocka_unit_test(test_cache_sets),
         cmocka_unit_test(test_wrong_rules),
         cmocka_unit_test(test_capture_trims_like_libunwind),
     };
