@@ -139,6 +139,63 @@ static inline void bench_live_add(bench_live *l, int64_t d)
         l->peak = l->now;
 }
 
+/* A thread's table of objects for churn's pairs, as deep and sites make
+ * them under their call stacks (churn's own loop is inline in churn.c,
+ * which tests/perf counts instructions of). */
+typedef struct bench_slots {
+    unsigned char **slot;
+    uint32_t *size;
+    uint64_t slots, rng, sum, pairs;
+    bench_live live;
+} bench_slots;
+
+static inline void bench_slots_init(bench_slots *s, uint64_t slots, uint64_t seed)
+{
+    memset(s, 0, sizeof *s);
+    s->slots = slots ? slots : 1;
+    s->slot = (unsigned char **)calloc(s->slots, sizeof *s->slot);
+    s->size = (uint32_t *)calloc(s->slots, sizeof *s->size);
+    if (!s->slot || !s->size)
+        abort();
+    s->rng = bench_mix(seed);
+}
+
+/* One pair: a random slot's object freed, a new one of 16-1040 bytes in
+ * its place, its first and last byte touched. */
+static inline void bench_pair(bench_slots *s)
+{
+    uint64_t r = bench_rand(&s->rng);
+    size_t i = (size_t)(((unsigned __int128)r * s->slots) >> 64);
+    uint32_t n = 16 + (uint32_t)((r & 0xffffffff) % 1025);
+    unsigned char *p = s->slot[i];
+    if (p) {
+        s->sum += p[0] + p[s->size[i] - 1];
+        free(p);
+        bench_live_add(&s->live, -(int64_t)s->size[i]);
+    }
+    p = (unsigned char *)malloc(n);
+    if (!p)
+        abort();
+    p[0] = (unsigned char)s->pairs;
+    p[n - 1] = (unsigned char)(s->pairs >> 8);
+    s->slot[i] = p;
+    s->size[i] = n;
+    s->pairs++;
+    bench_live_add(&s->live, n);
+}
+
+/* Frees what is left; the sum reads each object once more. */
+static inline void bench_slots_free(bench_slots *s)
+{
+    for (size_t i = 0; i < s->slots; i++)
+        if (s->slot[i]) {
+            s->sum += s->slot[i][0];
+            free(s->slot[i]);
+        }
+    free(s->slot);
+    free(s->size);
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -22,33 +22,9 @@
 #include "bench.h"
 
 typedef struct ctx {
-    unsigned char **slot;
-    uint32_t *size;
-    uint64_t slots, allocs, leaves, kind, rng, sum, pairs;
-    bench_live live;
+    bench_slots s;
+    uint64_t allocs, leaves, kind;
 } ctx;
-
-static void pair(ctx *c)
-{
-    uint64_t r = bench_rand(&c->rng);
-    size_t i = (size_t)(((unsigned __int128)r * c->slots) >> 64);
-    uint32_t n = 16 + (uint32_t)((r & 0xffffffff) % 1025);
-    unsigned char *p = c->slot[i];
-    if (p) {
-        c->sum += p[0] + p[c->size[i] - 1];
-        free(p);
-        bench_live_add(&c->live, -(int64_t)c->size[i]);
-    }
-    p = malloc(n);
-    if (!p)
-        abort();
-    p[0] = (unsigned char)c->pairs;
-    p[n - 1] = (unsigned char)(c->pairs >> 8);
-    c->slot[i] = p;
-    c->size[i] = n;
-    c->pairs++;
-    bench_live_add(&c->live, n);
-}
 
 /* The leaf paths: four functions, each calling one of the four by the next
  * two bits of the path, `left` more times, then allocating.  The work
@@ -63,8 +39,8 @@ static leaf_fn *const leaf[4];
         if (left)                                                                        \
             leaf[bits & 3](c, left - 1, bits >> 2);                                      \
         else                                                                             \
-            pair(c);                                                                     \
-        c->sum += pad[0] + k;                                                            \
+            bench_pair(&c->s);                                                           \
+        c->s.sum += pad[0] + k;                                                          \
     }
 LEAF(0)
 LEAF(1)
@@ -75,11 +51,11 @@ static leaf_fn *const leaf[4] = {leaf0, leaf1, leaf2, leaf3};
 static void serve(ctx *c)
 {
     for (uint64_t a = 0; a < c->allocs; a++) {
-        uint64_t bits = bench_rand(&c->rng);
+        uint64_t bits = bench_rand(&c->s.rng);
         if (c->leaves)
             leaf[bits & 3](c, (unsigned)c->leaves - 1, bits >> 2);
         else
-            pair(c);
+            bench_pair(&c->s);
     }
 }
 
@@ -97,7 +73,7 @@ static step_fn *const step[8];
             step[(level * 5 + (level <= KIND_LEVELS) * c->kind * 3 + k) & 7](c, level - 1); \
         else                                                                \
             serve(c);                                                       \
-        c->sum += pad[0];                                                   \
+        c->s.sum += pad[0];                                                 \
     }
 STEP(0)
 STEP(1)
@@ -119,28 +95,17 @@ static void *run(void *arg)
 {
     job *j = arg;
     ctx c = {0};
-    c.slots = j->slots ? j->slots : 1;
-    c.slot = calloc(c.slots, sizeof *c.slot);
-    c.size = calloc(c.slots, sizeof *c.size);
-    if (!c.slot || !c.size)
-        abort();
+    bench_slots_init(&c.s, j->slots, j->seed);
     c.allocs = j->allocs;
     c.leaves = j->leaves;
-    c.rng = bench_mix(j->seed);
     for (uint64_t r = 0; r < j->requests; r++) {
-        c.kind = bench_below(&c.rng, j->kinds);
+        c.kind = bench_below(&c.s.rng, j->kinds);
         step[0](&c, (unsigned)j->depth);
     }
-    for (size_t i = 0; i < c.slots; i++)
-        if (c.slot[i]) {
-            c.sum += c.slot[i][0];
-            free(c.slot[i]);
-        }
-    free(c.slot);
-    free(c.size);
-    j->sum = c.sum;
-    j->pairs = c.pairs;
-    j->live = c.live;
+    bench_slots_free(&c.s);
+    j->sum = c.s.sum;
+    j->pairs = c.s.pairs;
+    j->live = c.s.live;
     return NULL;
 }
 

@@ -23,38 +23,15 @@
 #include "bench.h"
 
 typedef struct ctx {
-    unsigned char **slot;
-    uint32_t *size;
-    uint64_t slots, allocs, funcs, rng, sum, pairs;
-    bench_live live;
+    bench_slots s;
+    uint64_t allocs, funcs;
 } ctx;
 
-static void pair(ctx *c)
-{
-    uint64_t r = bench_rand(&c->rng);
-    size_t i = (size_t)(((unsigned __int128)r * c->slots) >> 64);
-    uint32_t n = 16 + (uint32_t)((r & 0xffffffff) % 1025);
-    unsigned char *p = c->slot[i];
-    if (p) {
-        c->sum += p[0] + p[c->size[i] - 1];
-        free(p);
-        bench_live_add(&c->live, -(int64_t)c->size[i]);
-    }
-    p = malloc(n);
-    if (!p)
-        abort();
-    p[0] = (unsigned char)c->pairs;
-    p[n - 1] = (unsigned char)(c->pairs >> 8);
-    c->slot[i] = p;
-    c->size[i] = n;
-    c->pairs++;
-    bench_live_add(&c->live, n);
-}
 
 static __attribute__((noinline)) void bottom(ctx *c)
 {
     for (uint64_t a = 0; a < c->allocs; a++)
-        pair(c);
+        bench_pair(&c->s);
 }
 
 typedef void fn(ctx *, unsigned);
@@ -65,26 +42,26 @@ static fn *pool[2048];
  * picked at random: four return addresses per function, so that 2048
  * functions make the 8192 sites into the pool (the compiler takes ~10 ms
  * a function here, 20-35 s for these, and 8192 functions took it two
- * minutes).  The work after
- * each call differs, so the four calls cannot be merged into one. */
-#define FN(id)                                                                  \
-    static __attribute__((noinline)) void f##id(ctx *c, unsigned left)         \
-    {                                                                           \
-        volatile uint64_t pad[1 + (0##id & 3)];                                \
-        pad[0] = left;                                                          \
-        if (!left) {                                                            \
-            bottom(c);                                                          \
-            c->sum += pad[0];                                                   \
-            return;                                                             \
-        }                                                                       \
-        uint64_t r = bench_rand(&c->rng);                                       \
-        fn *next = pool[((r >> 32) * c->funcs) >> 32];                          \
-        switch (r & 3) {                                                        \
-        case 0: next(c, left - 1); c->sum += pad[0] + 0##id; break;             \
-        case 1: next(c, left - 1); c->sum ^= pad[0] + 0##id; break;             \
-        case 2: next(c, left - 1); c->sum -= pad[0] + 0##id; break;             \
-        default: next(c, left - 1); c->sum += pad[0] * 0##id; break;            \
-        }                                                                       \
+ * minutes).  The work after each call differs, so the four calls cannot
+ * be merged into one. */
+#define FN(id)                                                                   \
+    static __attribute__((noinline)) void f##id(ctx *c, unsigned left)           \
+    {                                                                            \
+        volatile uint64_t pad[1 + (0##id & 3)];                                  \
+        pad[0] = left;                                                           \
+        if (!left) {                                                             \
+            bottom(c);                                                           \
+            c->s.sum += pad[0];                                                  \
+            return;                                                              \
+        }                                                                        \
+        uint64_t r = bench_rand(&c->s.rng);                                      \
+        fn *next = pool[((r >> 32) * c->funcs) >> 32];                           \
+        switch (r & 3) {                                                         \
+        case 0: next(c, left - 1); c->s.sum += pad[0] + 0##id; break;            \
+        case 1: next(c, left - 1); c->s.sum ^= pad[0] + 0##id; break;            \
+        case 2: next(c, left - 1); c->s.sum -= pad[0] + 0##id; break;            \
+        default: next(c, left - 1); c->s.sum += pad[0] * 0##id; break;           \
+        }                                                                        \
     }
 #define L1(m, p) m(p##0) m(p##1) m(p##2) m(p##3) m(p##4) m(p##5) m(p##6) m(p##7)
 #define L2(m, p) L1(m, p##0) L1(m, p##1) L1(m, p##2) L1(m, p##3) \
@@ -108,26 +85,15 @@ static void *run(void *arg)
 {
     job *j = arg;
     ctx c = {0};
-    c.slots = j->slots ? j->slots : 1;
-    c.slot = calloc(c.slots, sizeof *c.slot);
-    c.size = calloc(c.slots, sizeof *c.size);
-    if (!c.slot || !c.size)
-        abort();
+    bench_slots_init(&c.s, j->slots, j->seed);
     c.allocs = j->allocs;
     c.funcs = j->funcs;
-    c.rng = bench_mix(j->seed);
     for (uint64_t r = 0; r < j->requests; r++)
-        pool[bench_below(&c.rng, c.funcs)](&c, (unsigned)j->depth - 1);
-    for (size_t i = 0; i < c.slots; i++)
-        if (c.slot[i]) {
-            c.sum += c.slot[i][0];
-            free(c.slot[i]);
-        }
-    free(c.slot);
-    free(c.size);
-    j->sum = c.sum;
-    j->pairs = c.pairs;
-    j->live = c.live;
+        pool[bench_below(&c.s.rng, c.funcs)](&c, (unsigned)j->depth - 1);
+    bench_slots_free(&c.s);
+    j->sum = c.s.sum;
+    j->pairs = c.s.pairs;
+    j->live = c.s.live;
     return NULL;
 }
 
