@@ -6,8 +6,7 @@
  * address says how (cfi.h); rules are cached by return address in one
  * table shared by all threads, so after the first samples a frame costs a
  * hash, a load of its set's line (a compare per way), usually a hit in
- * some cache level, and two
- * loads from the stack.  libunwind's unw_backtrace does the same in
+ * some cache level, and two loads from the stack.  libunwind's unw_backtrace does the same in
  * principle, but first saves the whole register file and initialises its
  * ~2 KiB cursor (unw_getcontext, unw_init_local), and looks frames up in a
  * per-thread cache: ~740 of the ~1760 instructions of a sample, ~19 of its
@@ -140,8 +139,8 @@ _Static_assert(SET_BITS <= 16, "unwind_memo holds set indices in 16 bits");
  * under an older generation fails its check (pc ^ pc' < 2^47 for any two
  * code addresses, which the walk makes sure of, and salts differ at bit 47
  * or above), so unwind_forget forgets by moving the generation on and
- * writes the table only when the salt comes round again (GEN_BITS), not
- * on every dlclose: each write makes all 512 KiB of it resident. */
+ * writes the table only once a turn of the salt (2^GEN_BITS generations),
+ * not on every dlclose: each write makes all 512 KiB of it resident. */
 enum { GEN_BITS = 64 - 47 };
 static inline uint64_t salt_of(uint32_t gen) { return (uint64_t)gen << 47; }
 
@@ -159,9 +158,10 @@ static inline bool cache_get(const set *st, uint64_t key, uint64_t *rule)
     return false;
 }
 
-/* Rule before check: a reader between the two stores sees a torn slot, a
- * miss, whichever order; this one keeps a half-written slot from matching
- * its own new key. */
+/* Two relaxed stores: a reader between them sees one word of the old slot
+ * and one of the new, which checks as a miss unless the rules are the
+ * same or the keys differ exactly as the rules do (the cache's comment
+ * above), in either order. */
 static inline void slot_put(slot *s, uint64_t check, uint64_t rule)
 {
     __atomic_store_n(&s->rule, rule, __ATOMIC_RELAXED);
