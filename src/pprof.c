@@ -510,7 +510,6 @@ _Static_assert(4 * FIELD_MAX < 0x80, "a label's length in one byte");
 
 /* Whether message d's field `name` has the key, the type, and the label
  * (repeated or not, packed or not) that pack_sample writes it with. */
-
 static bool field_is(const ProtobufCMessageDescriptor *d, const char *name, unsigned key,
                      ProtobufCType type, ProtobufCLabel label, bool packed)
 {
