@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #endif
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,6 +195,23 @@ static inline void bench_slots_free(bench_slots *s)
         }
     free(s->slot);
     free(s->size);
+}
+
+/* The workload's line from its threads' tables, the table at byte `at` of
+ * each of n jobs of `size` bytes (after bench_slots_free). */
+static inline void bench_slots_report(const char *name, const void *jobs, size_t size, size_t at,
+                                      uint64_t n)
+{
+    uint64_t sum = 0, pairs = 0;
+    int64_t peak = 0;
+    for (uint64_t t = 0; t < n; t++) {
+        const bench_slots *s = (const bench_slots *)((const char *)jobs + t * size + at);
+        sum = sum * 31 + s->sum;
+        pairs += s->pairs;
+        peak += s->live.peak;
+    }
+    printf("%s checksum=%016llx ops=%llu live_peak_bytes=%lld\n", name, (unsigned long long)sum,
+           (unsigned long long)pairs, (long long)peak);
 }
 
 #ifdef __cplusplus

@@ -87,8 +87,7 @@ static step_fn *const step[8] = {step0, step1, step2, step3, step4, step5, step6
 
 typedef struct job {
     uint64_t requests, allocs, depth, kinds, leaves, slots, seed;
-    uint64_t sum, pairs;
-    bench_live live;
+    bench_slots out; /* the thread's table, freed: its sums */
 } __attribute__((aligned(64))) job;
 
 static void *run(void *arg)
@@ -103,9 +102,7 @@ static void *run(void *arg)
         step[0](&c, (unsigned)j->depth);
     }
     bench_slots_free(&c.s);
-    j->sum = c.s.sum;
-    j->pairs = c.s.pairs;
-    j->live = c.s.live;
+    j->out = c.s;
     return NULL;
 }
 
@@ -127,16 +124,8 @@ int main(int argc, char **argv)
     job jobs[256];
     for (uint64_t t = 0; t < threads; t++)
         jobs[t] = (job){requests / threads + (t < requests % threads), allocs, depth, kinds, leaves,
-                        slots, seed * 1000 + t, 0, 0, {0, 0}};
+                        slots, seed * 1000 + t, {0}};
     bench_run_jobs(run, jobs, sizeof jobs[0], threads);
-    uint64_t sum = 0, pairs = 0;
-    int64_t peak = 0;
-    for (uint64_t t = 0; t < threads; t++) {
-        sum = sum * 31 + jobs[t].sum;
-        pairs += jobs[t].pairs;
-        peak += jobs[t].live.peak;
-    }
-    printf("deep checksum=%016llx ops=%llu live_peak_bytes=%lld\n", (unsigned long long)sum,
-           (unsigned long long)pairs, (long long)peak);
+    bench_slots_report("deep", jobs, sizeof jobs[0], offsetof(job, out), threads);
     return 0;
 }

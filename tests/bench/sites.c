@@ -77,8 +77,7 @@ static fn *pool[2048] = {L3(ENTRY, 1) L3(ENTRY, 2) L3(ENTRY, 3) L3(ENTRY, 4)};
 
 typedef struct job {
     uint64_t requests, allocs, depth, funcs, slots, seed;
-    uint64_t sum, pairs;
-    bench_live live;
+    bench_slots out; /* the thread's table, freed: its sums */
 } __attribute__((aligned(64))) job;
 
 static void *run(void *arg)
@@ -91,9 +90,7 @@ static void *run(void *arg)
     for (uint64_t r = 0; r < j->requests; r++)
         pool[bench_below(&c.s.rng, c.funcs)](&c, (unsigned)j->depth - 1);
     bench_slots_free(&c.s);
-    j->sum = c.s.sum;
-    j->pairs = c.s.pairs;
-    j->live = c.s.live;
+    j->out = c.s;
     return NULL;
 }
 
@@ -113,16 +110,8 @@ int main(int argc, char **argv)
     job jobs[256];
     for (uint64_t t = 0; t < threads; t++)
         jobs[t] = (job){requests / threads + (t < requests % threads), allocs, depth, funcs, slots,
-                        seed * 1000 + t, 0, 0, {0, 0}};
+                        seed * 1000 + t, {0}};
     bench_run_jobs(run, jobs, sizeof jobs[0], threads);
-    uint64_t sum = 0, pairs = 0;
-    int64_t peak = 0;
-    for (uint64_t t = 0; t < threads; t++) {
-        sum = sum * 31 + jobs[t].sum;
-        pairs += jobs[t].pairs;
-        peak += jobs[t].live.peak;
-    }
-    printf("sites checksum=%016llx ops=%llu live_peak_bytes=%lld\n", (unsigned long long)sum,
-           (unsigned long long)pairs, (long long)peak);
+    bench_slots_report("sites", jobs, sizeof jobs[0], offsetof(job, out), threads);
     return 0;
 }
