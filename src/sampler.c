@@ -62,13 +62,13 @@ uint64_t sampler_rand(uint64_t *state)
 static const struct sampler_k {
     double one, ln2, p53, big;              /* 1, ln 2, 2^-53, 2^61 */
     double atanh[5];                        /* 1/3, 1/5, 1/7, 1/9, 1/11 */
-    double series_max;                      /* 1/8 */
-    double inv[6];                          /* 1/2 .. 1/7 */
+    double series_max, half;                /* 1/8, 1/2 */
+    double bern[3];                         /* 1/12, 1/720, 1/30240 */
 } sampler_consts __attribute__((aligned(64))) = {
     1.0, M_LN2, 0x1.0p-53, 0x1p61,
     {1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11},
-    0.125,
-    {1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5, 1.0 / 6, 1.0 / 7},
+    0.125, 0.5,
+    {1.0 / 12, 1.0 / 720, 1.0 / 30240},
 };
 
 static inline const struct sampler_k *sampler_k(void)
@@ -131,16 +131,22 @@ double sampler_weight(uint64_t size, uint64_t mean)
     const struct sampler_k *k = sampler_k();
     /* Sizes of 2^63 and more are converted through the unsigned path: only
      * reachable by a failed allocation of such a size. */
-    double x = (size < INT64_MAX ? (double)(int64_t)size : (double)size) / (double)(int64_t)mean;
+    double sz = size < INT64_MAX ? (double)(int64_t)size : (double)size, r = (double)(int64_t)mean;
+    double x = sz / r;
     if (x < k->series_max) {
-        /* Most samples are of objects far smaller than the interval: there
-         * 1 - exp(-x) = x (1 - x/2 (1 - x/3 (1 - x/4 ...))), and seven terms
-         * are within 2e-11 of it (the next is below x^7/8!), well inside
-         * the float a live entry keeps.  About a tenth of expm1's cost. */
-        const double *d = k->inv, one = k->one;
-        double p = x * (one - x * d[0] * (one - x * d[1] * (one - x * d[2] *
-                   (one - x * d[3] * (one - x * d[4] * (one - x * d[5]))))));
-        return one / p;
+        /* Most samples are of objects far smaller than the interval.  There
+         * the weight's own series (its coefficients are Bernoulli numbers)
+         *     1/(1 - exp(-x)) = 1/x + 1/2 + x/12 - x^3/720 + x^5/30240 - ...
+         * is within 5e-14 of it after these terms (the next is x^7/1209600),
+         * far inside the float a live entry keeps.  1/x is a division of its
+         * own, R/s, which runs beside the one that makes x, so the chain a
+         * sample waits for is one division and a short polynomial: the
+         * series of 1 - exp(-x) and its inverse before it was a division,
+         * twelve dependent multiplies and another division (finding 22 in
+         * docs/benchmarks.md). */
+        const double *b = k->bern, x2 = x * x;
+        double tail = x * (b[0] - x2 * (b[1] - x2 * b[2]));
+        return r / sz + (k->half + tail);
     }
     /* Objects of at least R/8: libm (expm1 keeps its accuracy down to
      * where the series takes over). */
