@@ -14,6 +14,12 @@ checksum.  A round's ratio is the geometric mean of its two runs' B/A
 CPU-time ratios, so a slow moment of the machine or a slower core cancels.
 Prints the median ratio, its interquartile range and the extremes.
 
+Given the timing twins of two builds (libheapprof_timing.so, src/timing.h),
+it also compares the ticks of one sample and of one sampled free: each
+run's median, paired the same way.  A change to the sample's own code moves
+these by a few per cent where it moves the program's CPU time by less than
+the machine's noise (finding 22 in docs/benchmarks.md).
+
 --sequential runs A and B one after the other instead, each on the whole
 machine (A B then B A in a round): slower and noisier, but the only way to
 see what happens between cores.  Pinned, a two-thread workload's threads
@@ -32,6 +38,7 @@ shard lock against the locked adds it replaced.
 """
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -58,9 +65,23 @@ def side_env(lib, common, own):
     return env
 
 
+def timing_of(run_dir):
+    """The medians of libheapprof_timing.so's exit line (src/timing.h) in a
+    run's stderr: (ticks a sample, ticks a sampled free), or None."""
+    try:
+        with open(os.path.join(run_dir, "stderr.txt")) as f:
+            err = f.read()
+    except OSError:
+        return None
+    m = re.search(r"timing: samples n=(\d+) median=(\d+).*sampled frees n=(\d+) median=(\d+)", err)
+    if not m or int(m.group(1)) == 0 or int(m.group(3)) == 0:
+        return None
+    return int(m.group(2)), int(m.group(4))
+
+
 def run_pair(cmd, tmp, first, second, cpus):
     """Both at once, first started on cpus[0]: (first's, second's) CPU
-    seconds and stdout."""
+    seconds, stdout and ticks (timing_of)."""
     runs = []
     try:
         for (name, env), cpu in zip((first, second), cpus):
@@ -70,19 +91,21 @@ def run_pair(cmd, tmp, first, second, cpus):
     except BaseException:
         bench_run.abandon(runs)
         raise
+    ticks = [timing_of(os.path.join(tmp, name)) for name, _ in (first, second)]
     for name, _ in (first, second):
         bench_run.clean_outputs(os.path.join(tmp, name))
-    return [(cpu_s, text) for _, _, text, cpu_s in done]
+    return [(cpu_s, text, t) for (_, _, text, cpu_s), t in zip(done, ticks)]
 
 
 def run_sequential(cmd, tmp, first, second):
-    """One after the other, unpinned: (first's, second's) CPU seconds and
-    stdout."""
+    """One after the other, unpinned: (first's, second's) CPU seconds,
+    stdout and ticks (timing_of)."""
     out = []
     for name, env in (first, second):
         _, _, text, cpu_s = bench_run.run_once(cmd, bench_run.base_env(tmp), os.path.join(tmp, name), env)
+        t = timing_of(os.path.join(tmp, name))
         bench_run.clean_outputs(os.path.join(tmp, name))
-        out.append((cpu_s, text))
+        out.append((cpu_s, text, t))
     return out
 
 
@@ -124,14 +147,20 @@ def main():
     side_b = ("b", side_env(os.path.abspath(a.b) if a.b != "none" else "none", common,
                             parse_env(a.b_env, "--b-env")))
     ratios = []
+    ticks = {"a": [], "b": [], "sample": [], "free": []}
     with tempfile.TemporaryDirectory(prefix="bench_ab.") as tmp:
         for _ in range(a.rounds):
             if a.sequential:
-                (a1, ta), (b1, tb) = run_sequential(cmd, tmp, side_a, side_b)
-                (b2, _), (a2, _) = run_sequential(cmd, tmp, side_b, side_a)
+                (a1, ta, ka1), (b1, tb, kb1) = run_sequential(cmd, tmp, side_a, side_b)
+                (b2, _, kb2), (a2, _, ka2) = run_sequential(cmd, tmp, side_b, side_a)
             else:
-                (a1, ta), (b1, tb) = run_pair(cmd, tmp, side_a, side_b, cpus)
-                (b2, _), (a2, _) = run_pair(cmd, tmp, side_b, side_a, cpus)
+                (a1, ta, ka1), (b1, tb, kb1) = run_pair(cmd, tmp, side_a, side_b, cpus)
+                (b2, _, kb2), (a2, _, ka2) = run_pair(cmd, tmp, side_b, side_a, cpus)
+            if all((ka1, kb1, ka2, kb2)):
+                ticks["a"] += [ka1, ka2]
+                ticks["b"] += [kb1, kb2]
+                for i, what in enumerate(("sample", "free")):
+                    ticks[what].append(((kb1[i] / ka1[i]) * (kb2[i] / ka2[i])) ** 0.5)
             sa, sb = bench_run.field(ta, "checksum"), bench_run.field(tb, "checksum")
             if sa != sb:
                 sys.exit(f"bench_ab: checksums differ: A {sa}, B {sb}")
@@ -141,6 +170,17 @@ def main():
     q1, q3 = bench_run.quantiles(ratios)
     print(f"B/A CPU time: median {statistics.median(ratios):.3f}x, IQR {q1:.3f}-{q3:.3f}, "
           f"min {min(ratios):.3f}, max {max(ratios):.3f}, {len(ratios)} rounds")
+    # Both sides' libheapprof_timing.so (src/timing.h): the ticks of one
+    # sample and of one sampled free, each run's median, compared as above.
+    for i, what in enumerate(("sample", "free")):
+        rs = ticks[what]
+        if not rs:
+            continue
+        q1, q3 = bench_run.quantiles(rs)
+        ma = statistics.median(k[i] for k in ticks["a"])
+        mb = statistics.median(k[i] for k in ticks["b"])
+        print(f"B/A ticks a {what if what == 'sample' else 'sampled free'}: median {statistics.median(rs):.3f}x, "
+              f"IQR {q1:.3f}-{q3:.3f} (A {ma:.0f}, B {mb:.0f} ticks), {len(rs)} rounds")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@
 #include "real.h"
 #include "sampler.h"
 #include "stacks.h"
+#include "timing.h"
 #include "unwind.h"
 #include "writer.h"
 
@@ -228,6 +229,7 @@ void *profiler_alloc_slow(void *p, size_t n)
     hp_thread *t = &hp_tls;
     if (t->guard || !profiler_init())
         return p;
+    uint64_t t0 = timing_now(); /* libheapprof_timing.so only (timing.h) */
     int saved_errno = errno;
     uint64_t interval = profiler_mean();
     if (hp_unlikely(!t->rng)) {
@@ -242,7 +244,8 @@ void *profiler_alloc_slow(void *p, size_t n)
         if (t->budget > 0)
             goto out;
     }
-    if (p && interval) {
+    bool sampled = p && interval;
+    if (sampled) {
         int64_t g = profiler_guard_enter();
         record(p, n, interval);
         profiler_guard_exit(g);
@@ -253,6 +256,8 @@ void *profiler_alloc_slow(void *p, size_t n)
      * Drawn first, it stalled the sample behind it: perf put 4 % of churn's
      * time at 4 KiB on its instructions (finding 14). */
     t->budget = sampler_next_budget(&t->rng, interval ? interval : PAUSED_MEAN);
+    if (sampled)
+        timing_add(TIMING_SAMPLE, timing_now() - t0);
 out:
     errno = saved_errno;
     return p;
@@ -274,9 +279,11 @@ void profiler_free_slow(void *p)
     if (!p || real_arena_owns(p))
         return;
     if (may_track()) {
+        uint64_t t0 = timing_now();
         int64_t g = profiler_guard_enter();
         live_entry e;
-        if (live_remove((uintptr_t)p, &e)) {
+        bool tracked = live_remove((uintptr_t)p, &e);
+        if (tracked) {
             /* Its counters may be mapped now (stacks.c) or the CPU asked
              * for: whatever they do to errno, free() leaves it as it was. */
             int saved_errno = errno;
@@ -284,6 +291,8 @@ void profiler_free_slow(void *p)
             errno = saved_errno;
         }
         profiler_guard_exit(g);
+        if (tracked)
+            timing_add(TIMING_FREE, timing_now() - t0);
     }
     real.free(p);
 }

@@ -1,0 +1,85 @@
+/*
+ * timing.c - see timing.h.  Linked into libheapprof_timing.so only, and
+ * into its unit test; the histogram functions are pure.
+ */
+#include "timing.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "log.h"
+
+void timing_hist_add(timing_hist *h, uint64_t ticks)
+{
+    uint64_t b = ticks / TIMING_WIDTH;
+    if (b >= TIMING_BUCKETS)
+        b = TIMING_BUCKETS - 1;
+    __atomic_add_fetch(&h->bucket[b], 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&h->sum, ticks, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&h->n, 1, __ATOMIC_RELAXED);
+}
+
+uint64_t timing_hist_quantile(const timing_hist *h, double q)
+{
+    uint64_t total = 0;
+    for (unsigned b = 0; b < TIMING_BUCKETS; b++)
+        total += h->bucket[b];
+    if (!total)
+        return 0;
+    /* The smallest bucket with at least ceil(q * total) values at or
+     * below it (at least one). */
+    double want = q * (double)total;
+    uint64_t need = want < 1 ? 1 : (uint64_t)want;
+    if ((double)need < want)
+        need++;
+    uint64_t seen = 0;
+    for (unsigned b = 0; b < TIMING_BUCKETS; b++) {
+        seen += h->bucket[b];
+        if (seen >= need)
+            return b == TIMING_BUCKETS - 1 ? (uint64_t)b * TIMING_WIDTH
+                                           : (uint64_t)b * TIMING_WIDTH + TIMING_WIDTH / 2;
+    }
+    return (uint64_t)(TIMING_BUCKETS - 1) * TIMING_WIDTH;
+}
+
+void timing_hist_format(const timing_hist *h, char *buf, unsigned size)
+{
+    uint64_t n = h->n;
+    snprintf(buf, size, "n=%llu median=%llu p10=%llu p90=%llu mean=%llu", (unsigned long long)n,
+             (unsigned long long)timing_hist_quantile(h, 0.5),
+             (unsigned long long)timing_hist_quantile(h, 0.1),
+             (unsigned long long)timing_hist_quantile(h, 0.9),
+             (unsigned long long)(n ? h->sum / n : 0));
+}
+
+#if defined(HEAPPROF_TIMING) && defined(__x86_64__)
+static timing_hist hists[TIMING_KINDS];
+static uint64_t tsc0;
+static struct timespec ts0;
+
+void timing_add(unsigned kind, uint64_t ticks)
+{
+    if (kind < TIMING_KINDS)
+        timing_hist_add(&hists[kind], ticks);
+}
+
+__attribute__((constructor)) static void timing_start(void)
+{
+    clock_gettime(CLOCK_MONOTONIC, &ts0);
+    tsc0 = __rdtsc();
+}
+
+/* At unload (after the exit profile or not: the samples are what they
+ * were), with the counter's rate over the run, to turn ticks into time. */
+__attribute__((destructor)) static void timing_report(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double ns = (double)(ts.tv_sec - ts0.tv_sec) * 1e9 + (double)(ts.tv_nsec - ts0.tv_nsec);
+    double ghz = ns > 0 ? (double)(__rdtsc() - tsc0) / ns : 0;
+    char s[160], f[160];
+    timing_hist_format(&hists[TIMING_SAMPLE], s, sizeof s);
+    timing_hist_format(&hists[TIMING_FREE], f, sizeof f);
+    log_line("timing: samples %s; sampled frees %s (ticks, %.2f GHz)", s, f, ghz);
+}
+#endif

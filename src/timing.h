@@ -1,0 +1,66 @@
+/*
+ * timing.h - how long a sample and a sampled free take, in ticks of the
+ * time-stamp counter, for libheapprof_timing.so.
+ *
+ * Why: at 64 KiB a sample comes every ~120 pairs of a malloc-bound loop, so
+ * making one 10 % cheaper moves the program's time by about 1 %, less than
+ * one run differs from the next on a shared machine (docs/benchmarks.md,
+ * findings 17, 21 and 22).  Counted around the sample itself, the same
+ * change reads as tens of ticks out of ~500, run after run.
+ *
+ * Two builds, as with fault.h.  libheapprof.so is compiled without
+ * HEAPPROF_TIMING: timing_now() is the constant 0 and timing_add() nothing,
+ * so the production library carries no hook (its code is the same with or
+ * without these calls).  The twin libheapprof_timing.so (CMake option
+ * HEAPPROF_TIMING_LIB) defines it and links timing.c, which keeps a
+ * histogram per kind and at exit writes one line per kind to stderr:
+ *
+ *   heapprof: timing: samples n=15986 median=412 p10=300 p90=690 mean=455 ticks ...
+ *
+ * scripts/bench_ab.py compares two builds' twins by these medians.  The
+ * ticks include the profiler's work on the thread from its slow path's
+ * entry to its return (the sample's walk, tables and next draw; the free's
+ * tables, not the allocator's free).  rdtsc does not wait for earlier
+ * instructions, so a reading can start a few dozen cycles early; both
+ * builds of a comparison read it the same way.
+ */
+#ifndef HEAPPROF_TIMING_H
+#define HEAPPROF_TIMING_H
+
+#include <stdint.h>
+
+enum { TIMING_SAMPLE, TIMING_FREE, TIMING_KINDS };
+
+#if defined(HEAPPROF_TIMING) && defined(__x86_64__)
+#include <x86intrin.h>
+static inline uint64_t timing_now(void) { return __rdtsc(); }
+void timing_add(unsigned kind, uint64_t ticks);
+#else
+static inline uint64_t timing_now(void) { return 0; }
+static inline void timing_add(unsigned kind, uint64_t ticks)
+{
+    (void)kind;
+    (void)ticks;
+}
+#endif
+
+/* A histogram of tick counts: TIMING_WIDTH ticks a bucket up to
+ * TIMING_BUCKETS * TIMING_WIDTH, the rest in the last one.  Exact sums
+ * beside it for the mean. */
+enum { TIMING_WIDTH = 4, TIMING_BUCKETS = 2048 };
+typedef struct timing_hist {
+    uint64_t n, sum;
+    uint64_t bucket[TIMING_BUCKETS];
+} timing_hist;
+
+/* Safe from any thread at once (relaxed atomic adds). */
+void timing_hist_add(timing_hist *h, uint64_t ticks);
+
+/* The q-quantile (0 <= q <= 1) as its bucket's midpoint; 0 when empty.
+ * A value in the last bucket reads as that bucket's lower edge or more. */
+uint64_t timing_hist_quantile(const timing_hist *h, double q);
+
+/* "n=.. median=.. p10=.. p90=.. mean=.." into buf (always terminated). */
+void timing_hist_format(const timing_hist *h, char *buf, unsigned size);
+
+#endif

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# integ_timing: libheapprof_timing.so (src/timing.h), the twin that counts
+# the ticks of each sample and sampled free, reports them at exit in one
+# line whose sample count is the profile's own, and changes nothing else
+# the program sees; libheapprof.so itself prints no such line.
+source "$(dirname "$0")/lib.sh"
+need_env PROG_SAMPLED TIMING_LIB
+
+# 100 MB from sampled.c's three sites at 64 KiB: ~1000 samples.
+args=(65536 100)
+run prod HEAPPROF_SAMPLE=64k HEAPPROF_OUT="$W/prod" -- "$PROG_SAMPLED" "${args[@]}"
+[[ $RC -eq 0 ]] || fail "the program failed under libheapprof.so (exit $RC): $(tail -n 3 "$W/prod.err")"
+no_heapprof_lines prod
+
+HEAPPROF_LIB=$TIMING_LIB run timed HEAPPROF_SAMPLE=64k HEAPPROF_OUT="$W/timed" -- "$PROG_SAMPLED" "${args[@]}"
+[[ $RC -eq 0 ]] || fail "the program failed under the timing twin (exit $RC): $(tail -n 3 "$W/timed.err")"
+cmp -s "$W/prod.out" "$W/timed.out" || fail "the program's output differs under the timing twin"
+
+lines=$(grep -c '^heapprof: timing: ' "$W/timed.err" || true)
+[[ $lines -eq 1 ]] || fail "expected one timing line on stderr, found $lines: $(cat "$W/timed.err")"
+if grep -v '^heapprof: timing: ' "$W/timed.err" | grep -q 'heapprof:'; then
+    fail "the twin printed other messages: $(grep 'heapprof:' "$W/timed.err" | head -n 3)"
+fi
+line=$(grep '^heapprof: timing: ' "$W/timed.err")
+note "$line"
+
+p=$(newest_profile "$W/timed")
+summarize "$p"
+want=$(grep -o 'samples=[0-9]*' "$p.sum" | head -n 1 | cut -d= -f2)
+[[ -n $want && $want -gt 100 ]] || fail "the profile reports too few samples (${want:-none}) for the check"
+
+# samples n=N median=M p10=A p90=B mean=X; sampled frees n=... (ticks, G GHz)
+verdict=$(awk -v want="$want" '{
+    for (i = 1; i <= NF; i++) {
+        if ($i == "samples") kind = "s"
+        if ($i == "frees") kind = "f"
+        if (split($i, kv, "=") == 2) { sub(/;$/, "", kv[2]); v[kind, kv[1]] = kv[2] + 0 }
+        if ($i == "GHz)") ghz = $(i - 1) + 0
+    }
+    bad = ""
+    if (v["s", "n"] != want) bad = bad " samples n=" v["s", "n"] " but the profile has " want ";"
+    if (v["f", "n"] < 1 || v["f", "n"] > v["s", "n"]) bad = bad " sampled frees n=" v["f", "n"] ";"
+    for (k = 0; k < 2; k++) {
+        c = k ? "f" : "s"
+        if (!(v[c, "p10"] > 0 && v[c, "p10"] <= v[c, "median"] && v[c, "median"] <= v[c, "p90"] &&
+              v[c, "mean"] > 0 && v[c, "median"] < 1000000))
+            bad = bad " quantiles of " (k ? "frees" : "samples") " out of order or range;"
+    }
+    if (!(ghz > 0.1 && ghz < 20)) bad = bad " counter rate " ghz " GHz;"
+    print bad == "" ? "ok" : bad
+}' <<<"$line")
+[[ $verdict == ok ]] || fail "timing line: $verdict"
+note "ok"
