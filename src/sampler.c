@@ -137,8 +137,9 @@ double sampler_weight(uint64_t size, uint64_t mean)
         /* Most samples are of objects far smaller than the interval.  There
          * the weight's own series (its coefficients are Bernoulli numbers)
          *     1/(1 - exp(-x)) = 1/x + 1/2 + x/12 - x^3/720 + x^5/30240 - ...
-         * is within 5e-14 of it after these terms (the next is x^7/1209600),
-         * far inside the float a live entry keeps.  1/x is a division of its
+         * has a relative error below 5e-14 after these terms (the next is
+         * x^7/1209600), far inside the float a live entry keeps.  1/x is a
+         * division of its
          * own, R/s, which runs beside the one that makes x, so the chain a
          * sample waits for is one division and a short polynomial: the
          * series of 1 - exp(-x) and its inverse before it was a division,

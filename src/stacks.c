@@ -23,9 +23,9 @@
 
 #include <errno.h>
 #include <sched.h>
-#include <stddef.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/rseq.h>
 
 #include "common.h"
 #include "mem.h"
@@ -292,12 +292,11 @@ static inline void owned_totals_add(stack_totals *t, const stack_sample *x, int 
     }
 }
 
-/* glibc keeps each thread's rseq area at this offset from the thread
- * pointer (2.35 and later, as _dl_find_object in cfi.c needs anyway), and
- * the kernel keeps the thread's CPU in it while the thread is registered:
- * cpu_id, 4 bytes in, negative otherwise (under valgrind, or with the
+/* glibc keeps each thread's rseq area at __rseq_offset from the thread
+ * pointer (<sys/rseq.h>, 2.35 and later, as _dl_find_object in cfi.c needs
+ * anyway), and the kernel keeps the thread's CPU in its cpu_id while the
+ * thread is registered; negative otherwise (under valgrind, or with the
  * glibc.pthread.rseq tunable at 0). */
-extern const ptrdiff_t __rseq_offset;
 
 unsigned stacks_shard(void)
 {
@@ -308,7 +307,8 @@ unsigned stacks_shard(void)
 #if defined(__x86_64__)
     uintptr_t tp;
     __asm__("movq %%fs:0, %0" : "=r"(tp));
-    cpu = __atomic_load_n((const int32_t *)(tp + (uintptr_t)__rseq_offset + 4), __ATOMIC_RELAXED);
+    const struct rseq *rs = (const struct rseq *)(tp + (uintptr_t)__rseq_offset);
+    cpu = (int32_t)__atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);
 #endif
     if (cpu < 0)
         cpu = sched_getcpu();

@@ -4,10 +4,15 @@
  */
 #include "timing.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "log.h"
+#if defined(HEAPPROF_TIMING) && !defined(__x86_64__)
+#error "the timing twin reads the x86-64 time-stamp counter (CMakeLists.txt builds it there only)"
+#endif
 
 void timing_hist_add(timing_hist *h, uint64_t ticks)
 {
@@ -23,7 +28,7 @@ uint64_t timing_hist_quantile(const timing_hist *h, double q)
 {
     uint64_t total = 0;
     for (unsigned b = 0; b < TIMING_BUCKETS; b++)
-        total += h->bucket[b];
+        total += __atomic_load_n(&h->bucket[b], __ATOMIC_RELAXED);
     if (!total)
         return 0;
     /* The smallest bucket with at least ceil(q * total) values at or
@@ -34,7 +39,7 @@ uint64_t timing_hist_quantile(const timing_hist *h, double q)
         need++;
     uint64_t seen = 0;
     for (unsigned b = 0; b < TIMING_BUCKETS; b++) {
-        seen += h->bucket[b];
+        seen += __atomic_load_n(&h->bucket[b], __ATOMIC_RELAXED);
         if (seen >= need)
             return b == TIMING_BUCKETS - 1 ? (uint64_t)b * TIMING_WIDTH
                                            : (uint64_t)b * TIMING_WIDTH + TIMING_WIDTH / 2;
@@ -44,12 +49,13 @@ uint64_t timing_hist_quantile(const timing_hist *h, double q)
 
 void timing_hist_format(const timing_hist *h, char *buf, unsigned size)
 {
-    uint64_t n = h->n;
+    uint64_t n = __atomic_load_n(&h->n, __ATOMIC_RELAXED);
+    uint64_t sum = __atomic_load_n(&h->sum, __ATOMIC_RELAXED);
     snprintf(buf, size, "n=%llu median=%llu p10=%llu p90=%llu mean=%llu", (unsigned long long)n,
              (unsigned long long)timing_hist_quantile(h, 0.5),
              (unsigned long long)timing_hist_quantile(h, 0.1),
              (unsigned long long)timing_hist_quantile(h, 0.9),
-             (unsigned long long)(n ? h->sum / n : 0));
+             (unsigned long long)(n ? sum / n : 0));
 }
 
 #if defined(HEAPPROF_TIMING) && defined(__x86_64__)
@@ -63,23 +69,42 @@ void timing_add(unsigned kind, uint64_t ticks)
         timing_hist_add(&hists[kind], ticks);
 }
 
-__attribute__((constructor)) static void timing_start(void)
+static void timing_zero(void)
 {
+    memset(hists, 0, sizeof hists);
     clock_gettime(CLOCK_MONOTONIC, &ts0);
     tsc0 = __rdtsc();
 }
 
-/* At unload (after the exit profile or not: the samples are what they
- * were), with the counter's rate over the run, to turn ticks into time. */
+/* A forked child counts its own samples from the fork on, not its
+ * parent's as well (its line has its own pid). */
+__attribute__((constructor)) static void timing_start(void)
+{
+    timing_zero();
+    pthread_atfork(NULL, NULL, timing_zero);
+}
+
+/* At unload, with the counter's rate over the run to turn ticks into time.
+ * The destructors run in the reverse of link order, so this one runs
+ * before lifecycle.c's, which writes the exit profile: a sample another
+ * thread takes between the two is in the profile but not in this line.
+ * Written directly rather than through log_line, whose rate limit could
+ * drop it after a burst of other messages. */
 __attribute__((destructor)) static void timing_report(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     double ns = (double)(ts.tv_sec - ts0.tv_sec) * 1e9 + (double)(ts.tv_nsec - ts0.tv_nsec);
     double ghz = ns > 0 ? (double)(__rdtsc() - tsc0) / ns : 0;
-    char s[160], f[160];
+    char s[160], f[160], line[400];
     timing_hist_format(&hists[TIMING_SAMPLE], s, sizeof s);
     timing_hist_format(&hists[TIMING_FREE], f, sizeof f);
-    log_line("timing: samples %s; sampled frees %s (ticks, %.2f GHz)", s, f, ghz);
+    int n = snprintf(line, sizeof line,
+                     "heapprof: timing: pid=%d samples %s; sampled frees %s (ticks, %.2f GHz)\n",
+                     (int)getpid(), s, f, ghz);
+    if (n > 0) {
+        ssize_t w = write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+        (void)w; /* nowhere to report a failed report */
+    }
 }
 #endif

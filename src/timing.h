@@ -6,23 +6,27 @@
  * making one 10 % cheaper moves the program's time by about 1 %, less than
  * one run differs from the next on a shared machine (docs/benchmarks.md,
  * findings 17, 21 and 22).  Counted around the sample itself, the same
- * change reads as tens of ticks out of ~500, run after run.
+ * change reads as a few dozen ticks out of ~250, run after run.
  *
  * Two builds, as with fault.h.  libheapprof.so is compiled without
  * HEAPPROF_TIMING: timing_now() is the constant 0 and timing_add() nothing,
  * so the production library carries no hook (its code is the same with or
  * without these calls).  The twin libheapprof_timing.so (CMake option
- * HEAPPROF_TIMING_LIB) defines it and links timing.c, which keeps a
- * histogram per kind and at exit writes one line per kind to stderr:
+ * HEAPPROF_TIMING_LIB, x86-64 only) defines it and links timing.c, which
+ * keeps a histogram per kind and, when the library is unloaded, writes one
+ * line for both to stderr:
  *
- *   heapprof: timing: samples n=15986 median=412 p10=300 p90=690 mean=455 ticks ...
+ *   heapprof: timing: pid=4242 samples n=31848 median=238 p10=166 p90=322
+ *     mean=294; sampled frees n=31847 median=186 ... (ticks, 2.30 GHz)
  *
  * scripts/bench_ab.py compares two builds' twins by these medians.  The
  * ticks include the profiler's work on the thread from its slow path's
  * entry to its return (the sample's walk, tables and next draw; the free's
  * tables, not the allocator's free).  rdtsc does not wait for earlier
  * instructions, so a reading can start a few dozen cycles early; both
- * builds of a comparison read it the same way.
+ * builds of a comparison read it the same way.  Counting costs three
+ * locked adds on shared lines per event, outside the ticks but not outside
+ * the program's time: the twin's CPU time is not the production library's.
  */
 #ifndef HEAPPROF_TIMING_H
 #define HEAPPROF_TIMING_H
@@ -46,8 +50,10 @@ static inline void timing_add(unsigned kind, uint64_t ticks)
 
 /* A histogram of tick counts: TIMING_WIDTH ticks a bucket up to
  * TIMING_BUCKETS * TIMING_WIDTH, the rest in the last one.  Exact sums
- * beside it for the mean. */
-enum { TIMING_WIDTH = 4, TIMING_BUCKETS = 2048 };
+ * beside it for the mean.  One tick a bucket: a change of a few per cent
+ * to a ~250-tick sample is a few buckets (64 KiB a kind, in the twin's
+ * .bss only). */
+enum { TIMING_WIDTH = 1, TIMING_BUCKETS = 8192 };
 typedef struct timing_hist {
     uint64_t n, sum;
     uint64_t bucket[TIMING_BUCKETS];

@@ -40,12 +40,14 @@ verdict=$(awk -v want="$want" '{
     bad = ""
     if (v["s", "n"] != want) bad = bad " samples n=" v["s", "n"] " but the profile has " want ";"
     if (v["f", "n"] < 1 || v["f", "n"] > v["s", "n"]) bad = bad " sampled frees n=" v["f", "n"] ";"
+    # The quantiles are in order by construction; the mean is a sum kept
+    # apart from the buckets, so it must be there too.
     for (k = 0; k < 2; k++) {
         c = k ? "f" : "s"
-        if (!(v[c, "p10"] > 0 && v[c, "p10"] <= v[c, "median"] && v[c, "median"] <= v[c, "p90"] &&
-              v[c, "mean"] > 0 && v[c, "median"] < 1000000))
-            bad = bad " quantiles of " (k ? "frees" : "samples") " out of order or range;"
+        if (!(v[c, "mean"] > 0 && v[c, "median"] > 0))
+            bad = bad " no ticks counted for " (k ? "frees" : "samples") ";"
     }
+    if (v["", "pid"] < 1) bad = bad " no pid;"
     if (!(ghz > 0.1 && ghz < 20)) bad = bad " counter rate " ghz " GHz;"
     print bad == "" ? "ok" : bad
 }' <<<"$line")
