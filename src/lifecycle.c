@@ -34,6 +34,7 @@
 #include "profiler.h"
 #include "retired.h"
 #include "stacks.h"
+#include "timing.h"
 #include "writer.h"
 
 extern char **environ;
@@ -146,6 +147,7 @@ __attribute__((destructor)) static void on_unload(void)
 {
     claim_exit(); /* a return from main does not pass through exit() above */
     writer_at_exit();
+    timing_report(); /* libheapprof_timing.so only (timing.h) */
 }
 
 void lifecycle_quiesce(void)

@@ -84,13 +84,13 @@ __attribute__((constructor)) static void timing_start(void)
     pthread_atfork(NULL, NULL, timing_zero);
 }
 
-/* At unload, with the counter's rate over the run to turn ticks into time.
- * The destructors run in the reverse of link order, so this one runs
- * before lifecycle.c's, which writes the exit profile: a sample another
- * thread takes between the two is in the profile but not in this line.
- * Written directly rather than through log_line, whose rate limit could
- * drop it after a burst of other messages. */
-__attribute__((destructor)) static void timing_report(void)
+/* With the counter's rate over the run to turn ticks into time.  Called
+ * by lifecycle.c's destructor after the exit profile: a destructor of its
+ * own here ran before that one (reverse link order), and a sample taken
+ * between the two (UBSan's runtime allocates at exit) was in the profile
+ * but not in the line.  Written directly rather than through log_line,
+ * whose rate limit could drop it after a burst of other messages. */
+void timing_report(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -13,8 +13,8 @@
  * so the production library carries no hook (its code is the same with or
  * without these calls).  The twin libheapprof_timing.so (CMake option
  * HEAPPROF_TIMING_LIB, x86-64 only) defines it and links timing.c, which
- * keeps a histogram per kind and, when the library is unloaded, writes one
- * line for both to stderr:
+ * keeps a histogram per kind and, when the library is unloaded (after the
+ * exit profile), writes one line for both to stderr:
  *
  *   heapprof: timing: pid=4242 samples n=31848 median=238 p10=166 p90=322
  *     mean=294; sampled frees n=31847 median=186 ... (ticks, 2.30 GHz)
@@ -39,6 +39,10 @@ enum { TIMING_SAMPLE, TIMING_FREE, TIMING_KINDS };
 #include <x86intrin.h>
 static inline uint64_t timing_now(void) { return __rdtsc(); }
 void timing_add(unsigned kind, uint64_t ticks);
+/* The line on stderr; from the library's unload, once the exit profile is
+ * written (lifecycle.c), so that every sample that profile counts is in
+ * it (and any taken later by other destructors). */
+void timing_report(void);
 #else
 static inline uint64_t timing_now(void) { return 0; }
 static inline void timing_add(unsigned kind, uint64_t ticks)
@@ -46,6 +50,7 @@ static inline void timing_add(unsigned kind, uint64_t ticks)
     (void)kind;
     (void)ticks;
 }
+static inline void timing_report(void) {}
 #endif
 
 /* A histogram of tick counts: TIMING_WIDTH ticks a bucket up to

@@ -38,7 +38,11 @@ verdict=$(awk -v want="$want" '{
         if ($i == "GHz)") ghz = $(i - 1) + 0
     }
     bad = ""
-    if (v["s", "n"] != want) bad = bad " samples n=" v["s", "n"] " but the profile has " want ";"
+    # Every sample the exit profile counts is in the line, which is written
+    # after it; a destructor that runs later (a sanitizer runtime'"'"'s) may
+    # add a few.
+    if (v["s", "n"] < want || v["s", "n"] > want + 16)
+        bad = bad " samples n=" v["s", "n"] " but the profile has " want ";"
     if (v["f", "n"] < 1 || v["f", "n"] > v["s", "n"]) bad = bad " sampled frees n=" v["f", "n"] ";"
     # The quantiles are in order by construction; the mean is a sum kept
     # apart from the buckets, so it must be there too.
