@@ -69,19 +69,27 @@ void timing_add(unsigned kind, uint64_t ticks)
         timing_hist_add(&hists[kind], ticks);
 }
 
-static void timing_zero(void)
+static void timing_clock(void)
 {
-    memset(hists, 0, sizeof hists);
     clock_gettime(CLOCK_MONOTONIC, &ts0);
     tsc0 = __rdtsc();
 }
 
 /* A forked child counts its own samples from the fork on, not its
  * parent's as well (its line has its own pid). */
+static void timing_child(void)
+{
+    memset(hists, 0, sizeof hists);
+    timing_clock();
+}
+
+/* Only the clock: the histograms are zero from the start, and a sample may
+ * come before this constructor runs (a sanitizer runtime allocates before
+ * the program's constructors), which zeroing them here would lose. */
 __attribute__((constructor)) static void timing_start(void)
 {
-    timing_zero();
-    pthread_atfork(NULL, NULL, timing_zero);
+    timing_clock();
+    pthread_atfork(NULL, NULL, timing_child);
 }
 
 /* With the counter's rate over the run to turn ticks into time.  Called
