@@ -292,17 +292,16 @@ static inline void owned_totals_add(stack_totals *t, const stack_sample *x, int 
     }
 }
 
-/* glibc keeps each thread's rseq area at __rseq_offset from the thread
- * pointer (<sys/rseq.h>, 2.35 and later, as _dl_find_object in cfi.c needs
- * anyway), and the kernel keeps the thread's CPU in its cpu_id while the
- * thread is registered; negative otherwise (under valgrind, or with the
- * glibc.pthread.rseq tunable at 0). */
-
+/* The CPU, read where sched_getcpu() reads it: glibc keeps each thread's
+ * rseq area at __rseq_offset from the thread pointer (<sys/rseq.h>, 2.35
+ * and later, as _dl_find_object in cfi.c needs anyway), and the kernel
+ * keeps the thread's CPU in its cpu_id while the thread is registered;
+ * negative otherwise (under valgrind, or with the glibc.pthread.rseq
+ * tunable at 0), and then sched_getcpu() asks the kernel.  One load where
+ * sched_getcpu() is a call through the PLT and some fifteen instructions
+ * around the same load; twice a sample (the sample and its free). */
 unsigned stacks_shard(void)
 {
-    /* One load where sched_getcpu() is a call through the PLT and some
-     * fifteen instructions around the same load; twice a sample (the
-     * sample and its free). */
     int cpu = -1;
 #if defined(__x86_64__)
     uintptr_t tp;

@@ -93,11 +93,11 @@ __attribute__((constructor)) static void timing_start(void)
 }
 
 /* With the counter's rate over the run to turn ticks into time.  Called
- * by lifecycle.c's destructor after the exit profile: a destructor of its
- * own here ran before that one (reverse link order), and a sample taken
- * between the two (UBSan's runtime allocates at exit) was in the profile
- * but not in the line.  Written directly rather than through log_line,
- * whose rate limit could drop it after a burst of other messages. */
+ * by lifecycle.c's destructor after the exit profile, so that every sample
+ * that profile counts is in the line: a destructor of its own here would
+ * run before that one (reverse link order).  Written directly rather than
+ * through log_line, whose rate limit could drop it after a burst of other
+ * messages. */
 void timing_report(void)
 {
     struct timespec ts;
