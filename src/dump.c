@@ -1,19 +1,21 @@
 /*
  * dump.c - see dump.h.
  *
- * Values: each stack record holds fixed-point sums of the per-sample
- * weights (sampler.c), so a profile reads them without touching the live
- * table: objects = objs / SAMPLER_OBJ_ONE rounded, bytes as stored.  The
- * four counters of a record are read one by one while the program runs on,
- * and the records one by one as the encoder asks for them, so a profile is
- * a view over the time it takes to write, not an atomic one: a sample taken
- * meanwhile may show in alloc_* but not yet in inuse_*, or in one stack
- * and not in another.
+ * Values: fixed-point sums of the per-sample weights (sampler.c):
+ * objects = objs / SAMPLER_OBJ_ONE rounded, bytes as stored.  alloc_* are
+ * the stack records' own sums; inuse_* the live table's entries, folded
+ * per stack first (live_fold, stacks.h says why).  The records are then
+ * read one by one as the encoder asks for them, so a profile is a view over
+ * the time it takes to write, not an atomic one: a sample taken meanwhile
+ * may show in alloc_* but not in inuse_*, or in one stack and not in
+ * another.
  *
- * Memory: nothing per stack.  Records go to the encoder one at a time
- * (stack_walk), so a dump's own memory grows with the distinct locations
- * and names, not with the stacks; what it does allocate is malloc'd, kept
- * out of the profile by the guard, and a failure fails this dump only.
+ * Memory: the fold's 40 bytes per stack (4 MB for 100k stacks), for the
+ * length of the dump.  Records go to the encoder one at a time
+ * (stack_walk), so the rest of a dump's own memory grows with the distinct
+ * locations and names, not with the stacks; what it allocates is malloc'd,
+ * kept out of the profile by the guard, and a failure fails this dump
+ * only.
  */
 #define _GNU_SOURCE
 #include "dump.h"
@@ -67,10 +69,21 @@ static void put_totals(const stack_totals *t, stack_values *v, int k)
     v->var_bytes[k] = t->var_bytes;
 }
 
-static void read_values(const stack_rec *r, stack_values *v)
+/* In-use totals by stack id, for the n first ids: the live table folded.
+ * Before any record's alloc_* is read (stacks_read). */
+static stack_totals *fold_inuse(size_t n)
+{
+    stack_totals *t = fault_calloc(n ? n : 1, sizeof *t);
+    if (t)
+        live_fold(t, n);
+    return t;
+}
+
+static void read_values(const stack_rec *r, const stack_totals *inuse, size_t n,
+                        stack_values *v)
 {
     stack_view t;
-    stacks_read(r, &t);
+    stacks_read(r, r->id < n ? &inuse[r->id] : NULL, &t);
     put_totals(&t.alloc, v, 0);
     put_totals(&t.inuse, v, 1);
 }
@@ -79,12 +92,16 @@ dump_snapshot *dump_snapshot_take(void)
 {
     size_t n = (size_t)stacks_count() + 16;
     dump_snapshot *s = fault_calloc(1, sizeof *s + n * sizeof s->v[0]);
-    if (!s)
+    stack_totals *inuse = s ? fold_inuse(n) : NULL;
+    if (!inuse) {
+        free(s);
         return NULL;
+    }
     s->n = n;
     for (stack_rec *r = stacks_first(); r; r = r->next_all)
         if (r->id < n)
-            read_values(r, &s->v[r->id]);
+            read_values(r, inuse, n, &s->v[r->id]);
+    free(inuse);
     return s;
 }
 
@@ -138,8 +155,9 @@ static uint32_t label(pprof_label *l, uint32_t set, const stack_values *v, bool 
  * during the walk (the list is newest first) wait for the next profile. */
 typedef struct stack_walk {
     const dump_snapshot *base;
-    const stack_rec *r; /* next record to look at */
-    uint64_t limit;     /* stack ids below this existed at the start */
+    const stack_rec *r;        /* next record to look at */
+    uint64_t limit;            /* stack ids below this existed at the start */
+    const stack_totals *inuse; /* by id, below limit (fold_inuse) */
     bool sampled;
     pprof_label labels[NLABELS]; /* the current sample's, reused */
 } stack_walk;
@@ -153,7 +171,7 @@ static int next_stack(void *ctx, pprof_sample *s)
         if (r->id >= w->limit)
             continue;
         stack_values v;
-        read_values(r, &v);
+        read_values(r, w->inuse, w->limit, &v);
         if (w->base && r->id < w->base->n)
             subtract(&v, &w->base->v[r->id]);
         s->pcs = r->pcs;
@@ -226,11 +244,15 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
         nc += comment_provider(&lines[NCOMMENTS], NEXTRA);
     for (int i = 0; i < nc; i++)
         cp[i] = lines[i];
+    stack_totals *inuse = fold_inuse(limit);
+    if (!inuse)
+        return ENOMEM;
     uint64_t mean = profiler_mean();
     stack_walk walk = {
         .base = opt ? opt->base : NULL,
         .r = head,
         .limit = limit,
+        .inuse = inuse,
         .sampled = mean != 1,
     };
     pprof_profile prof = {
@@ -244,7 +266,9 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
         .ncomments = (size_t)nc,
         .symbols = pprof_symbols_from(sym),
     };
-    return pprof_write_gz(&prof, fd);
+    int err = pprof_write_gz(&prof, fd);
+    free(inuse);
+    return err;
 }
 
 static int write_file(const char *tmp, const dump_info *info)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "stacks.h"
 
 /* 64 shards.  16 keep their lines warmer in one core's cache, but two
  * threads that sample then meet on the same lines more often: perf put
@@ -295,6 +296,28 @@ uint64_t live_count(void)
     for (int i = 0; i < NSHARDS; i++)
         n += __atomic_load_n(&shards[i].count, __ATOMIC_RELAXED);
     return n;
+}
+
+void live_fold(stack_totals *by_id, size_t n)
+{
+    for (int i = 0; i < NSHARDS; i++) {
+        shard *s = &shards[i];
+        shard_lock(s);
+        for (uint32_t j = 0; j < s->cap; j++) {
+            const live_entry *e = &s->entries[j];
+            uint32_t id = e->addr ? e->stack->id : UINT32_MAX;
+            if (id >= n)
+                continue;
+            stack_sample x = stacks_weigh(e->size, e->weight);
+            stack_totals *t = &by_id[id];
+            t->objs += x.objs;
+            t->bytes += x.bytes;
+            t->samples++;
+            t->var_objs += x.var_objs;
+            t->var_bytes += x.var_bytes;
+        }
+        shard_unlock(s);
+    }
 }
 
 void live_lock_all(void)

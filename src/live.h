@@ -68,6 +68,7 @@
 #define HEAPPROF_LIVE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common.h"
@@ -158,6 +159,15 @@ bool live_remove(uintptr_t addr, live_entry *out);
 void live_pin(const void *p);
 
 uint64_t live_count(void);
+
+struct stack_totals;
+
+/* Add every live entry's estimate to by_id[its stack's id] (ids below n;
+ * by_id zeroed by the caller): each stack's in-use totals, which nothing
+ * else keeps (stacks.h).  Shard by shard, each under its lock for one pass
+ * over its table, as long as a table's growth holds it: a sample or free
+ * of that shard waits that long. */
+void live_fold(struct stack_totals *by_id, size_t n);
 
 /* Lock and unlock every shard (fork handlers). */
 void live_lock_all(void);

@@ -221,19 +221,27 @@ static int by_name(const void *a, const void *b)
 }
 
 /* Sum every stack into *all and per component; the components come back
- * sorted and packed in c->slot[0 .. c->n).  0 or ENOMEM. */
+ * sorted and packed in c->slot[0 .. c->n).  In use is the live table's,
+ * folded per stack first (live_fold; stacks.h).  0 or ENOMEM. */
 static int gather(comps *c, comp *all)
 {
     *all = (comp){"all", 0, 0, 0, 0, 0, 0};
+    size_t nstacks = (size_t)stacks_count();
+    stack_totals *inuse = calloc(nstacks ? nstacks : 1, sizeof *inuse);
+    if (!inuse)
+        return ENOMEM;
+    live_fold(inuse, nstacks);
     for (stack_rec *r = stacks_first(); r; r = r->next_all) {
         stack_view t;
-        stacks_read(r, &t);
+        stacks_read(r, r->id < nstacks ? &inuse[r->id] : NULL, &t);
         uint64_t ao = t.alloc.objs, ab = t.alloc.bytes, io = t.inuse.objs, ib = t.inuse.bytes;
         uint64_t fo = t.freed.objs, fb = t.freed.bytes;
         const char *name = labels_value(r->labels, "component");
         comp *k = comp_find(c, name ? name : "root");
-        if (!k)
+        if (!k) {
+            free(inuse);
             return ENOMEM;
+        }
         comp *both[2] = {all, k};
         for (int i = 0; i < 2; i++) {
             both[i]->alloc_objs += ao;
@@ -244,6 +252,7 @@ static int gather(comps *c, comp *all)
             both[i]->freed_bytes += fb;
         }
     }
+    free(inuse);
     size_t n = 0;
     for (size_t i = 0; i < c->cap; i++)
         if (c->slot[i].name)
@@ -263,7 +272,7 @@ static uint64_t pick(const comp *k, int field)
     switch (field) {
     case 0: return k->alloc_bytes;
     case 1: return objects(k->alloc_objs);
-    case 2: return k->freed_bytes; /* counted at each free: never decreases */
+    case 2: return k->freed_bytes; /* allocated less in use: never decreases */
     case 3: return objects(k->freed_objs);
     case 4: return k->inuse_bytes;
     default: return objects(k->inuse_objs);
@@ -290,9 +299,9 @@ static const heap_family per_component[] = {
     {"component_allocated_objects_total", "counter",
      "Objects allocated since the start, by the component label at allocation" EST, 1},
     {"component_deallocated_bytes_total", "counter",
-     "Bytes allocated by the component and freed or handed to another by adoption" EST, 2},
+     "Bytes freed while attributed to the component (adoption is not a free)" EST, 2},
     {"component_deallocated_objects_total", "counter",
-     "Objects allocated by the component and freed or handed to another by adoption" EST, 3},
+     "Objects freed while attributed to the component (adoption is not a free)" EST, 3},
 };
 
 static void render_heap(metrics_buf *b, const comps *c, const comp *all)

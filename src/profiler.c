@@ -139,20 +139,23 @@ bool profiler_init(void)
  * free, and the drop is counted. */
 static void unfollow(stack_rec *s, unsigned shard, const stack_sample *x)
 {
-    stacks_sub_inuse(s, shard, x);
+    stacks_unfollow(s, shard, x);
     __atomic_add_fetch(&stats.dropped_live, 1, __ATOMIC_RELAXED);
 }
 
-/* The object's estimate leaves its stack's in-use totals: freed, or no
- * longer followed (see unfollow). */
-static void forget(const live_entry *e, bool freed)
+/* A removed entry's object is freed (or its free went unseen): its stack
+ * needs nothing, as in-use is what the live table holds (stacks.h); only
+ * the process's total, which the high-water trigger reads, changes. */
+static void gone(const live_entry *e)
 {
-    stack_rec *s = e->stack;
+    stacks_gone(stacks_shard(), stacks_weigh_bytes(e->size, e->weight));
+}
+
+/* Its entry was taken out to be put back, and there was no room left. */
+static void unfollow_entry(const live_entry *e)
+{
     stack_sample x = stacks_weigh(e->size, e->weight);
-    if (freed)
-        stacks_free(s, stacks_shard(), &x);
-    else
-        unfollow(s, stacks_shard(), &x);
+    unfollow(e->stack, stacks_shard(), &x);
 }
 
 /* Inlined into profiler_alloc_slow: no frame of its own to unwind through
@@ -211,7 +214,7 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
         return;
     }
     if (had_old) {
-        forget(&old, true);
+        gone(&old);
         __atomic_add_fetch(&stats.unseen_frees, 1, __ATOMIC_RELAXED);
     }
     writer_check_highwater();
@@ -284,10 +287,10 @@ void profiler_free_slow(void *p)
         live_entry e;
         bool tracked = live_remove((uintptr_t)p, &e);
         if (tracked) {
-            /* Its counters may be mapped now (stacks.c) or the CPU asked
-             * for: whatever they do to errno, free() leaves it as it was. */
+            /* The CPU may be asked for (stacks_shard): whatever that does
+             * to errno, free() leaves it as it was. */
             int saved_errno = errno;
-            forget(&e, true);
+            gone(&e);
             errno = saved_errno;
         }
         profiler_guard_exit(g);
@@ -321,9 +324,9 @@ void *profiler_realloc_slow(void *p, size_t n)
              * the table.  realloc(p, 0) returning NULL freed it (glibc). */
             bool still_alive = !q && n != 0;
             if (!still_alive)
-                forget(&e, true);
+                gone(&e);
             else if (live_insert(&e, &old, &had_old))
-                forget(&e, false); /* another thread took the room it left */
+                unfollow_entry(&e); /* another thread took the room it left */
             errno = saved_errno;
             profiler_guard_exit(g);
         }
@@ -360,7 +363,7 @@ int profiler_adopt(void *p)
             }
         }
         if (live_insert(&e, &old, &had_old))
-            forget(&e, false); /* another thread took the room it left */
+            unfollow_entry(&e); /* another thread took the room it left */
     }
     errno = saved_errno;
     profiler_guard_exit(g);

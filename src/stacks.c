@@ -44,13 +44,14 @@ static int stripes[NSTRIPES];
  * like the records' counters.  Bytes that went (freed or no longer
  * followed) are counted apart from bytes that came, each only growing, so
  * that a reader can take `gone` before `came` and never see more leave than
- * arrived (see stacks_read).
+ * arrived (stacks_inuse_total).  `came` is added under the lock, `gone` by
+ * any thread (stacks_gone).
  *
  * Why a lock rather than atomic adds: a sample added seven numbers (five to
  * its stack's block, two here) with seven locked read-modify-writes, and
- * its free six more, each a full barrier that waits for the store buffer
- * to drain.  perf put 13 % of churn's time at a 4 KiB interval in
- * stacks_add_alloc and stacks_free.  Now a sample takes its shard with one
+ * its free (which then counted frees here) six more, each a full barrier
+ * that waits for the store buffer to drain.  perf put 13 % of churn's time
+ * at a 4 KiB interval in those adds.  Now a sample takes its shard with one
  * exchange and adds with plain loads and stores: the shard is its CPU's
  * (stacks_shard), so on a machine of up to 8 CPUs the lock's line stays in
  * that core's cache and is contended only when its holder was preempted
@@ -243,9 +244,8 @@ static void add_double(double *d, double v)
 }
 
 /* adj, shared by every shard: atomic adds.  They are release operations and
- * readers load adj and `freed` before `alloc` with acquire loads
- * (stacks_read): a change that a reader sees then comes with the
- * allocation it undid, so in-use is never read below zero. */
+ * readers load adj before `alloc` with acquire loads (stacks_read): a
+ * change that a reader sees then comes with the allocation it undid. */
 static void adj_add(stack_totals *t, const stack_sample *x, int sign)
 {
     if (sign > 0) {
@@ -265,9 +265,7 @@ static void adj_add(stack_totals *t, const stack_sample *x, int sign)
 
 /* Adds by the holder of the shard's lock, the only writer of its fields:
  * a load and a store, no locked instruction.  Atomic all the same, so that
- * readers, who take no lock, never see a torn value (and TSan agrees);
- * `order` is RELEASE for `freed` and `gone` (see adj_add), which on x86 is
- * still a plain store. */
+ * readers, who take no lock, never see a torn value (and TSan agrees). */
 static inline void owned_add(uint64_t *p, uint64_t v, int order)
 {
     __atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + v, order);
@@ -402,22 +400,19 @@ void stacks_add_alloc(stack_rec *s, unsigned shard, const stack_sample *x)
     shard_leave(k);
 }
 
-void stacks_free(stack_rec *s, unsigned shard, const stack_sample *x)
+/* Without the shard's lock: `gone` is the one field a thread that does not
+ * hold it adds to, so every add to it is a locked one (release, so that a
+ * reader who sees it sees the `came` it follows, see stacks_inuse_total).
+ * The line is the CPU's shard's, which its samples keep in this core. */
+void stacks_gone(unsigned shard, uint64_t bytes)
 {
-    stack_counts *c;
-    unsigned k = shard_enter(s, shard % STACKS_SHARDS, &c);
-    owned_totals_add(&c->freed, x, __ATOMIC_RELEASE);
-    owned_add(&sums[k].gone_bytes, x->bytes, __ATOMIC_RELEASE);
-    shard_leave(k);
+    __atomic_add_fetch(&sums[shard % STACKS_SHARDS].gone_bytes, bytes, __ATOMIC_RELEASE);
 }
 
-void stacks_sub_inuse(stack_rec *s, unsigned shard, const stack_sample *x)
+void stacks_unfollow(stack_rec *s, unsigned shard, const stack_sample *x)
 {
     adj_add(&s->counts[0]->adj, x, -1);
-    stack_counts *unused; /* only the shard's totals change */
-    unsigned k = shard_enter(s, shard % STACKS_SHARDS, &unused);
-    owned_add(&sums[k].gone_bytes, x->bytes, __ATOMIC_RELEASE);
-    shard_leave(k);
+    stacks_gone(shard, x->bytes);
 }
 
 void stacks_move_inuse(stack_rec *from, stack_rec *to, const stack_sample *x)
@@ -445,38 +440,34 @@ static void accumulate(stack_totals *acc, const stack_totals *t, int sign)
     acc->var_bytes += sign * t->var_bytes;
 }
 
-/* What left (frees, then adj) is read before what came (allocations), every
- * shard's, so that each free seen brings its allocation along (see
- * adj_add and owned_totals_add); in-use can then only be read too high, by
- * frees that land between the two passes, as any reading of a running
- * program can be. */
-void stacks_read(const stack_rec *r, stack_view *v)
+/* adj before alloc (see adj_add), both after the caller's fold of the live
+ * table: an entry the fold saw was counted here before it was inserted. */
+void stacks_read(const stack_rec *r, const stack_totals *inuse, stack_view *v)
 {
     memset(v, 0, sizeof *v);
     stack_totals t, adj;
     load_totals(&r->counts[0]->adj, &adj);
-    for (int pass = 0; pass < 2; pass++)
-        for (int i = 0; i < STACKS_SHARDS; i++) {
-            /* Loaded again for the second pass: a block published after
-             * the first may hold the allocation of a free it saw. */
-            const stack_counts *c = __atomic_load_n(&r->counts[i], __ATOMIC_ACQUIRE);
-            if (!c)
-                continue;
-            load_totals(pass ? &c->alloc : &c->freed, &t);
-            accumulate(pass ? &v->alloc : &v->freed, &t, 1);
-        }
-    v->inuse = v->alloc;
-    accumulate(&v->inuse, &v->freed, -1);
-    accumulate(&v->inuse, &adj, 1);
-    /* adj can still be read mid-move (label adoption), and sums of doubles
-     * round: nothing in use is ever below zero. */
-    if ((int64_t)v->inuse.samples <= 0 || (int64_t)v->inuse.objs < 0 ||
-        (int64_t)v->inuse.bytes < 0)
-        v->inuse = (stack_totals){0, 0, 0, 0, 0};
-    if (v->inuse.var_objs < 0)
-        v->inuse.var_objs = 0;
-    if (v->inuse.var_bytes < 0)
-        v->inuse.var_bytes = 0;
+    for (int i = 0; i < STACKS_SHARDS; i++) {
+        const stack_counts *c = __atomic_load_n(&r->counts[i], __ATOMIC_ACQUIRE);
+        if (!c)
+            continue;
+        load_totals(&c->alloc, &t);
+        accumulate(&v->alloc, &t, 1);
+    }
+    if (inuse)
+        v->inuse = *inuse;
+    v->freed = v->alloc;
+    accumulate(&v->freed, &adj, 1);
+    accumulate(&v->freed, &v->inuse, -1);
+    /* An adoption read mid-way, and sums of doubles that round: nothing is
+     * ever freed below zero. */
+    if ((int64_t)v->freed.samples < 0 || (int64_t)v->freed.objs < 0 ||
+        (int64_t)v->freed.bytes < 0)
+        v->freed = (stack_totals){0, 0, 0, 0, 0};
+    if (v->freed.var_objs < 0)
+        v->freed.var_objs = 0;
+    if (v->freed.var_bytes < 0)
+        v->freed.var_bytes = 0;
 }
 
 uint64_t stacks_inuse_total(void)

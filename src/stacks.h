@@ -7,10 +7,17 @@
  * freed or moved, so a pointer or id to it stays valid for the life of the
  * process and the writer can walk all records without stopping anyone.
  *
- * Each record carries the totals a profile needs: allocations and frees
- * (cumulative), each as estimated objects (fixed point, SAMPLER_OBJ_ONE per
- * object), estimated bytes, raw sample counts and variance estimates; in
- * use is allocations minus frees plus `adj`.
+ * Each record carries the cumulative allocations a profile needs, as
+ * estimated objects (fixed point, SAMPLER_OBJ_ONE per object), estimated
+ * bytes, raw sample counts and variance estimates, and `adj`: what came in
+ * by label adoption less what left by it or unfollowed (the live table was
+ * full).
+ * What is in use is not counted here: it is the live table's entries,
+ * folded per stack when a profile or /metrics is read (live_fold), and
+ * frees follow from it, freed = alloc + adj - inuse.  Why: a sampled free
+ * then only removes its live entry.  Counting it here too took the
+ * record's line, its counter block's and the shard lock's exchange, ~40 %
+ * of a sampled free (finding 23 in docs/benchmarks.md).
  *
  * Why the totals are split by CPU: when threads allocate from the same call
  * site (every worker of a pool does), one shared set of counters is one
@@ -54,18 +61,14 @@ typedef struct stack_sample {
  * already divide the contention of a many-core machine by eight. */
 enum { STACKS_SHARDS = 8 };
 
-/* One CPU's share of a stack's totals, on cache lines of its own (128
- * bytes: the 40 of `adj` fit in what alignment would pad anyway).  In this
- * order a sample touches one line of it and its free the other (bytes 0-39
- * and 80-119); rare `adj` straddles the two.  With `freed` second, every
- * sampled free touched both (cachegrind, the bench's samplecost). */
+/* One CPU's share of a stack's totals, on cache lines of its own: a
+ * sample touches the first (bytes 0-39); rare `adj` straddles the two. */
 typedef struct stack_counts {
     stack_totals alloc; /* cumulative */
-    stack_totals adj;   /* block 0 only: in-use changes that are neither */
-    stack_totals freed; /* cumulative frees of objects attributed here */
+    stack_totals adj;   /* block 0 only: adopted in, less adopted out and unfollowed */
 } __attribute__((aligned(64))) stack_counts;
 _Static_assert(sizeof(stack_totals) == 40 && sizeof(stack_counts) == 128,
-               "alloc and freed each within one cache line");
+               "alloc within one cache line");
 
 typedef struct stack_rec {
     struct stack_rec *next_hash; /* bucket chain */
@@ -79,7 +82,8 @@ typedef struct stack_rec {
     uint64_t pcs[];
 } stack_rec;
 
-/* A record's totals as one reader sees them (summed over the shards). */
+/* A record's totals as one reader sees them: alloc summed over the shards,
+ * inuse as folded from the live table, freed what follows from the two. */
 typedef struct stack_view {
     stack_totals alloc, inuse, freed;
 } stack_view;
@@ -112,21 +116,34 @@ stack_rec *stacks_get(uint32_t id);
  * costs a load from the rseq area glibc registers. */
 unsigned stacks_shard(void);
 
-/* Account one sample allocated; freed; or no longer followed (its live
- * share leaves without counting as a free: the live table was full).
- * `shard` is any number below STACKS_SHARDS; stacks_shard() is the one that
- * keeps the cache lines local. */
+/* Account one sample allocated.  `shard` is any number below
+ * STACKS_SHARDS; stacks_shard() is the one that keeps the cache lines
+ * local. */
 void stacks_add_alloc(stack_rec *s, unsigned shard, const stack_sample *x);
-void stacks_free(stack_rec *s, unsigned shard, const stack_sample *x);
-void stacks_sub_inuse(stack_rec *s, unsigned shard, const stack_sample *x);
-/* Move a live sample's in-use share from one record to another (label
- * adoption); cumulative alloc_* totals stay where they were made. */
+/* A sampled object's estimated bytes left the process's in-use total
+ * (stacks_inuse_total): it was freed, its free went unseen, or it is no
+ * longer followed.  One locked add on the shard's line; no record, no
+ * lock.  The stack's own in-use needs nothing: its live entry is gone. */
+void stacks_gone(unsigned shard, uint64_t bytes);
+/* The object was counted as allocated but cannot be followed to its free
+ * (the live table is full): it must not count as freed when it leaves
+ * in-use, so adj takes it back; and it is gone (stacks_gone). */
+void stacks_unfollow(stack_rec *s, unsigned shard, const stack_sample *x);
+/* A live sample moved from one record to another (label adoption): its
+ * live entry now names `to`, so its in-use share went with it; adj takes it
+ * out of `from` and into `to`, so that neither reads the move as a free:
+ * `from` keeps its allocation, and `to` reads the object as freed when it
+ * goes. */
 void stacks_move_inuse(stack_rec *from, stack_rec *to, const stack_sample *x);
 
-/* Sum the shards of r.  Each field is read once, acquire: a sample being
- * counted concurrently may be seen in part, as with any live reading.  A
- * variance that rounding left below zero reads as 0. */
-void stacks_read(const stack_rec *r, stack_view *v);
+/* r's totals: alloc summed over the shards, inuse from *inuse (r's share
+ * of live_fold, taken before this call; NULL for nothing in use).  Each
+ * field is read once, acquire: a sample being counted concurrently may be
+ * seen in part, as with any live reading.  Folded first, every entry seen
+ * brings its allocation along, so freed is never read below zero but for
+ * an adoption caught mid-way; such a reading, and a variance that rounding
+ * left below zero, read as 0. */
+void stacks_read(const stack_rec *r, const stack_totals *inuse, stack_view *v);
 
 /* Newest record; follow next_all for the rest.  Records published before
  * the call are all reachable. */
@@ -137,19 +154,24 @@ uint64_t stacks_inuse_total(void); /* estimated live bytes, all stacks */
 uint64_t stacks_samples(void);     /* samples counted (stacks_add_alloc calls) */
 uint64_t stacks_bytes(void); /* memory held by records and counters */
 
-/* One sample of `size` bytes with weight w, computed the same way on
- * insert and on free so that in-use totals return exactly to zero.
+/* One sample of `size` bytes with weight w, computed the same way at the
+ * sample, at its free (stacks_gone: its bytes alone) and when the live
+ * table is folded, so that the totals return exactly to zero.
  *
  * Variance: a sampled allocation counts w = 1/p for each allocation of its
  * kind, which was sampled with probability p.  The Horvitz-Thompson estimate
  * of the variance of such a sum is the sum over samples of (1-p)/p^2 per
  * object, i.e. (w^2 - w); for bytes, (w^2 - w) s^2.  Zero in exact mode. */
+static inline uint64_t stacks_weigh_bytes(uint64_t size, double weight)
+{
+    return (uint64_t)(weight * (double)size + 0.5);
+}
+
 static inline stack_sample stacks_weigh(uint64_t size, double weight)
 {
     double v = weight * weight - weight;
-    stack_sample x = {(uint64_t)(weight * SAMPLER_OBJ_ONE + 0.5),
-                      (uint64_t)(weight * (double)size + 0.5), v,
-                      v * (double)size * (double)size};
+    stack_sample x = {(uint64_t)(weight * SAMPLER_OBJ_ONE + 0.5), stacks_weigh_bytes(size, weight),
+                      v, v * (double)size * (double)size};
     return x;
 }
 

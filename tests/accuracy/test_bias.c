@@ -232,8 +232,8 @@ static void on_alloc(uint32_t k, uint64_t n, uint64_t interval, uint64_t seed)
     record(k, n, interval);
 }
 
-/* The free path: shim_free's filter test, then profiler_free_slow and
- * forget(). */
+/* The free path: shim_free's filter test, then profiler_free_slow, which
+ * removes the entry (in use is the live table's, folded when read). */
 static void on_free(uint32_t k)
 {
     uintptr_t a = addr_of(k);
@@ -242,10 +242,8 @@ static void on_free(uint32_t k)
     live_entry e;
     if (!live_remove(a, &e))
         return;
-    stack_rec *s = e.stack;
-    assert_non_null(s);
-    stack_sample x = stacks_weigh(e.size, e.weight);
-    stacks_free(s, 1, &x);
+    assert_non_null(e.stack);
+    stacks_gone(1, stacks_weigh_bytes(e.size, e.weight));
 }
 
 typedef struct trial_out {
@@ -267,13 +265,15 @@ static void run_trial(uint64_t interval, uint64_t seed, trial_out *out)
             on_alloc(ev->k, ev->size, interval, seed);
     }
     memset(out, 0, sizeof *out);
+    stack_totals inuse[64] = {{0}};
+    live_fold(inuse, 64);
     for (int si = 0; si < NSITES; si++) {
         uint64_t pcs[DEPTH];
         site_pcs(si, pcs);
         stack_rec *r = INTERN(pcs, DEPTH);
         assert_non_null(r);
         stack_view v;
-        stacks_read(r, &v);
+        stacks_read(r, &inuse[r->id], &v);
         out->est[si][Q_AO] = (double)v.alloc.objs / SAMPLER_OBJ_ONE;
         out->est[si][Q_AS] = (double)v.alloc.bytes;
         out->est[si][Q_IO] = (double)v.inuse.objs / SAMPLER_OBJ_ONE;

@@ -22,6 +22,7 @@
 #include "dump.h"
 #include "http.h"
 #include "labels.h"
+#include "live.h"
 #include "metrics.h"
 #include "profiler.h"
 #include "real.h"
@@ -133,6 +134,9 @@ static void escaping(void **state)
     metrics_buf_free(&b);
 }
 
+/* A sample as profiler.c records it (counted, then a live entry), and its
+ * free unless it stays live (the entry removed: in use is the live
+ * table's). */
 static void add(const char *component, uint64_t pc, uint64_t bytes, int live)
 {
     if (component)
@@ -141,8 +145,11 @@ static void add(const char *component, uint64_t pc, uint64_t bytes, int live)
     assert_non_null(r);
     stack_sample x = stacks_weigh(bytes, 1.0);
     stacks_add_alloc(r, 0, &x);
+    live_entry e = {0x10000000 + pc * 64, bytes, r, 1.0f}, old;
+    bool had_old;
+    assert_int_equal(live_insert(&e, &old, &had_old), 0);
     if (!live)
-        stacks_free(r, 1, &x);
+        assert_true(live_remove(e.addr, &old));
     if (component)
         labels_pop();
 }
@@ -151,7 +158,9 @@ static void render(void **state)
 {
     stacks_reset();
     labels_reset();
+    live_reset();
     assert_int_equal(stacks_init(1000), 0);
+    assert_int_equal(live_init(1024, LIVE_SHIFT_MIN), 0);
     strcpy(cfg.cgroup, "/nonexistent");
     add("parser", 1, 100, 1);
     add("parser", 2, 50, 0);

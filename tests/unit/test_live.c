@@ -6,11 +6,13 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 
 #include "live.h"
 #include "mem.h"
+#include "stacks.h"
 
 static int setup(void **state)
 {
@@ -268,6 +270,55 @@ static void pin_before_init(void **state)
 /* Threads inserting and removing disjoint addresses concurrently: 4 KiB
  * apart over 20 regions, the same 20 (and so the same shards) in every
  * thread, since shards follow the low 32 bits of the address. */
+/* The fold: every live entry, whichever shard and table (the first static
+ * one or a grown mapping) holds it, adds its estimate to its stack's id;
+ * removed entries add nothing, ids past n are left out. */
+static void fold(void **state)
+{
+    enum { NSTACKS = 5, PER = 300 };
+    static stack_rec recs[NSTACKS];
+    stack_totals want[NSTACKS] = {{0}};
+    for (uint32_t i = 0; i < NSTACKS; i++)
+        recs[i].id = i;
+    live_entry e, old;
+    bool had;
+    for (uint32_t i = 0; i < NSTACKS * PER; i++) {
+        uint32_t id = i % NSTACKS;
+        /* 1 MiB regions apart every 7: many shards, some grown past 16. */
+        e = (live_entry){0x40000000 + (uintptr_t)(i / 7) * (1 << 20) + (i % 7) * 64, 8 + i % 100,
+                         &recs[id], 1.0f + (float)(i % 13) * 1000.5f};
+        assert_int_equal(live_insert(&e, &old, &had), 0);
+        if (i % 3 == 0) { /* freed again */
+            assert_true(live_remove(e.addr, &old));
+            continue;
+        }
+        stack_sample x = stacks_weigh(e.size, e.weight);
+        want[id].objs += x.objs;
+        want[id].bytes += x.bytes;
+        want[id].samples++;
+        want[id].var_objs += x.var_objs;
+        want[id].var_bytes += x.var_bytes;
+    }
+    stack_totals got[NSTACKS - 1] = {{0}};
+    live_fold(got, NSTACKS - 1); /* the last stack's entries are past n */
+    for (int id = 0; id < NSTACKS - 1; id++) {
+        assert_int_equal(got[id].samples, PER * 2 / 3);
+        assert_int_equal(got[id].objs, want[id].objs);
+        assert_int_equal(got[id].bytes, want[id].bytes);
+        /* Summed in another order: equal but for rounding. */
+        assert_true(fabs(got[id].var_bytes - want[id].var_bytes) <= 1e-9 * want[id].var_bytes);
+        assert_true(fabs(got[id].var_objs - want[id].var_objs) <= 1e-9 * want[id].var_objs);
+    }
+    /* Adds to what the caller's array holds; an empty table adds nothing. */
+    live_fold(got, NSTACKS - 1);
+    assert_int_equal(got[2].bytes, 2 * want[2].bytes);
+    live_reset();
+    live_init(1 << 20, LIVE_SHIFT_MIN);
+    stack_totals none = {0};
+    live_fold(&none, 1);
+    assert_int_equal(none.samples, 0);
+}
+
 static void *worker(void *arg)
 {
     uintptr_t base = (uintptr_t)arg;
@@ -313,6 +364,7 @@ int main(void)
         cmocka_unit_test_setup(granule_follows_interval, setup),
         cmocka_unit_test_setup(pin_before_init, setup),
         cmocka_unit_test_setup(concurrent, setup),
+        cmocka_unit_test_setup(fold, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
