@@ -16,7 +16,8 @@ Prints the median ratio, its interquartile range and the extremes.
 
 Given the timing twins of two builds (libheapprof_timing.so, src/timing.h),
 it also compares the ticks of one sample and of one sampled free: each
-run's median, paired the same way.  A change to the sample's own code moves
+run's trim99 (the mean of its fastest 99 %; the median from an older twin),
+paired the same way.  A change to the sample's own code moves
 these by a few per cent where it moves the program's CPU time by less than
 the machine's noise (finding 22 in docs/benchmarks.md).
 
@@ -66,8 +67,11 @@ def side_env(lib, common, own):
 
 
 def timing_of(run_dir):
-    """The medians of libheapprof_timing.so's exit line (src/timing.h) in a
-    run's stderr: (ticks a sample, ticks a sampled free), or None."""
+    """The ticks of libheapprof_timing.so's exit line (src/timing.h) in a
+    run's stderr: (ticks a sample, ticks a sampled free), or None.  Each is
+    the line's trim99 (the mean of the fastest 99 %), or its median from a
+    twin that does not print one: trim99 is finer where the counter moves
+    in steps (finding 23 in docs/benchmarks.md)."""
     try:
         with open(os.path.join(run_dir, "stderr.txt")) as f:
             err = f.read()
@@ -76,11 +80,11 @@ def timing_of(run_dir):
     # One line per process that loaded the twin (a forked child or a shell
     # wrapper has its own): the one with the most samples is the workload's.
     best = None
-    for m in re.finditer(r"timing: pid=\d+ samples n=(\d+) median=(\d+).*sampled frees n=(\d+) "
-                         r"median=(\d+)", err):
-        n, s, nf, f = (int(g) for g in m.groups())
-        if n and nf and (best is None or n > best[0]):
-            best = (n, s, f)
+    kind = r"n=(\d+) median=(\d+)[^;]*?(?: trim99=([\d.]+))?"
+    for m in re.finditer(r"timing: pid=\d+ samples " + kind + r";.*?sampled frees " + kind + r" \(", err):
+        n, s, st, nf, f, ft = m.groups()
+        if int(n) and int(nf) and (best is None or int(n) > best[0]):
+            best = (int(n), float(st or s), float(ft or f))
     return best[1:] if best else None
 
 
@@ -191,7 +195,7 @@ def main():
         ma = statistics.median(k[i] for k in ticks["a"])
         mb = statistics.median(k[i] for k in ticks["b"])
         print(f"B/A ticks a {what if what == 'sample' else 'sampled free'}: median {statistics.median(rs):.3f}x, "
-              f"IQR {q1:.3f}-{q3:.3f} (A {ma:.0f}, B {mb:.0f} ticks), {len(rs)} rounds")
+              f"IQR {q1:.3f}-{q3:.3f} (A {ma:.1f}, B {mb:.1f} ticks), {len(rs)} rounds")
 
 
 if __name__ == "__main__":

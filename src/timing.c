@@ -24,6 +24,13 @@ void timing_hist_add(timing_hist *h, uint64_t ticks)
     __atomic_add_fetch(&h->n, 1, __ATOMIC_RELAXED);
 }
 
+/* A bucket's value: its midpoint, the last one's lower edge. */
+static uint64_t bucket_value(unsigned b)
+{
+    return b == TIMING_BUCKETS - 1 ? (uint64_t)b * TIMING_WIDTH
+                                   : (uint64_t)b * TIMING_WIDTH + TIMING_WIDTH / 2;
+}
+
 uint64_t timing_hist_quantile(const timing_hist *h, double q)
 {
     uint64_t total = 0;
@@ -41,21 +48,43 @@ uint64_t timing_hist_quantile(const timing_hist *h, double q)
     for (unsigned b = 0; b < TIMING_BUCKETS; b++) {
         seen += __atomic_load_n(&h->bucket[b], __ATOMIC_RELAXED);
         if (seen >= need)
-            return b == TIMING_BUCKETS - 1 ? (uint64_t)b * TIMING_WIDTH
-                                           : (uint64_t)b * TIMING_WIDTH + TIMING_WIDTH / 2;
+            return bucket_value(b);
     }
     return (uint64_t)(TIMING_BUCKETS - 1) * TIMING_WIDTH;
+}
+
+double timing_hist_trimmed_mean(const timing_hist *h, double q)
+{
+    uint64_t total = 0;
+    for (unsigned b = 0; b < TIMING_BUCKETS; b++)
+        total += __atomic_load_n(&h->bucket[b], __ATOMIC_RELAXED);
+    double want = q * (double)total;
+    uint64_t keep = want < 1 ? 1 : (uint64_t)want;
+    if ((double)keep < want)
+        keep++;
+    if (!total)
+        return 0;
+    uint64_t taken = 0;
+    double sum = 0;
+    for (unsigned b = 0; b < TIMING_BUCKETS && taken < keep; b++) {
+        uint64_t c = __atomic_load_n(&h->bucket[b], __ATOMIC_RELAXED);
+        if (c > keep - taken)
+            c = keep - taken;
+        sum += (double)c * (double)bucket_value(b);
+        taken += c;
+    }
+    return sum / (double)taken;
 }
 
 void timing_hist_format(const timing_hist *h, char *buf, unsigned size)
 {
     uint64_t n = __atomic_load_n(&h->n, __ATOMIC_RELAXED);
     uint64_t sum = __atomic_load_n(&h->sum, __ATOMIC_RELAXED);
-    snprintf(buf, size, "n=%llu median=%llu p10=%llu p90=%llu mean=%llu", (unsigned long long)n,
-             (unsigned long long)timing_hist_quantile(h, 0.5),
+    snprintf(buf, size, "n=%llu median=%llu p10=%llu p90=%llu mean=%llu trim99=%.1f",
+             (unsigned long long)n, (unsigned long long)timing_hist_quantile(h, 0.5),
              (unsigned long long)timing_hist_quantile(h, 0.1),
              (unsigned long long)timing_hist_quantile(h, 0.9),
-             (unsigned long long)(n ? sum / n : 0));
+             (unsigned long long)(n ? sum / n : 0), timing_hist_trimmed_mean(h, 0.99));
 }
 
 #if defined(HEAPPROF_TIMING) && defined(__x86_64__)

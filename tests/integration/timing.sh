@@ -29,7 +29,7 @@ summarize "$p"
 want=$(grep -o 'samples=[0-9]*' "$p.sum" | head -n 1 | cut -d= -f2)
 [[ -n $want && $want -gt 100 ]] || fail "the profile reports too few samples (${want:-none}) for the check"
 
-# samples n=N median=M p10=A p90=B mean=X; sampled frees n=... (ticks, G GHz)
+# samples n=N median=M p10=A p90=B mean=X trim99=T; sampled frees n=... (ticks, G GHz)
 verdict=$(awk -v want="$want" '{
     for (i = 1; i <= NF; i++) {
         if ($i == "samples") kind = "s"
@@ -50,6 +50,9 @@ verdict=$(awk -v want="$want" '{
         c = k ? "f" : "s"
         if (!(v[c, "mean"] > 0 && v[c, "median"] > 0))
             bad = bad " no ticks counted for " (k ? "frees" : "samples") ";"
+        # The mean of the fastest 99 %: above zero, not above the mean.
+        if (!(v[c, "trim99"] > 0 && v[c, "trim99"] <= v[c, "mean"] + 1))
+            bad = bad " trim99 " v[c, "trim99"] " against mean " v[c, "mean"] ";"
     }
     if (v["", "pid"] < 1) bad = bad " no pid;"
     if (!(ghz > 0.1 && ghz < 20)) bad = bad " counter rate " ghz " GHz;"
