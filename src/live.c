@@ -69,7 +69,8 @@ static void shard_unlock(shard *s) { spin_unlock(&s->lock); }
  * cores on every other sample or free.  Hashed by granule, half of
  * churn's operations on the table found its line in the other core
  * (finding 15 in docs/benchmarks.md).  Contention stays low: a lock is
- * held for one probe, ~100 ns, per sample or sampled free. */
+ * held for one probe, ~100 ns, per sample or sampled free, and for one pass
+ * over the shard's table per profile or scrape (live_fold). */
 enum { REGION_SHIFT = 20 };
 _Static_assert((int)REGION_SHIFT >= (int)LIVE_SHIFT_MAX, "a granule lies within one region");
 static shard *shard_of(uintptr_t addr)
@@ -305,7 +306,7 @@ void live_fold(stack_totals *by_id, size_t n)
         shard_lock(s);
         for (uint32_t j = 0; j < s->cap; j++) {
             const live_entry *e = &s->entries[j];
-            uint32_t id = e->addr ? e->stack->id : UINT32_MAX;
+            uint32_t id = e->addr ? e->stack_id : UINT32_MAX;
             if (id >= n)
                 continue;
             stack_sample x = stacks_weigh(e->size, e->weight);

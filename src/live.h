@@ -126,14 +126,16 @@ static inline bool live_maybe(const void *p)
 struct stack_rec;
 
 /* 32 bytes, so that no entry straddles two cache lines (24 did, one in
- * three), and the record itself rather than its id: a sampled free then
- * reaches its stack's counters without a lookup in the id index, one miss
- * fewer (cachegrind, the bench's samplecost). */
+ * three).  The record, for label adoption and a dropped entry's `adj`, and
+ * its id beside it in what would be padding: live_fold then adds an entry
+ * to its stack's totals without a miss on the record while it holds the
+ * shard's lock. */
 typedef struct live_entry {
     uintptr_t addr;
     uint64_t size;           /* bytes requested */
     struct stack_rec *stack; /* see stacks.h */
     float weight;            /* allocations this sample stands for */
+    uint32_t stack_id;       /* stack->id */
 } __attribute__((aligned(32))) live_entry;
 
 /* Map the shards; max bounds the entries; shift (live_granule_shift) sets

@@ -8,12 +8,18 @@
  * a small open-addressing table keyed by the interned value string, then
  * sorted by name so successive scrapes list them in the same order.
  *
- * Freed = allocated - live, per component: the tables keep no separate free
- * totals.  The totals of a record are read one by one while the program
- * runs, and label adoption moves live bytes between components without
- * moving what was allocated, so a difference can come out negative; it is
- * shown as 0.  For the same reason a component's deallocated total drops
- * when it adopts objects (documented in docs/live.md).
+ * Freed: the tables count no frees (stacks.h).  What a record allocated,
+ * plus what adoption moved in and less what it moved out or what the live
+ * table could not hold, is either still in use, which is the live table's
+ * entries of that record, or freed.  So the records' counts are read first,
+ * the live table is folded after, and freed is the difference.  In that
+ * order a sample taken in between (profiler.c puts it in the table before
+ * it counts it) can only make a reading too low, never count a live object
+ * as freed; and the next reading is higher.  So that a counter never goes
+ * down all the same (Prometheus reads a decrease as a restart), each
+ * scrape shows the larger of its own reading and the last one shown
+ * (show_monotonic): never more than what was freed by the time it reads.
+ * An adoption caught half done can still read high once, by one object.
  *
  * Which figures are estimates: everything computed from the stack tables is
  * scaled up from samples (exact when HEAPPROF_SAMPLE=1); the allocator's
@@ -34,6 +40,7 @@
 #include <string.h>
 
 #include "cgroup.h"
+#include "fault.h"
 #include "labels.h"
 #include "live.h"
 #include "mem.h"
@@ -220,27 +227,93 @@ static int by_name(const void *a, const void *b)
     return strcmp(((const comp *)a)->name, ((const comp *)b)->name);
 }
 
+/* A record's counts, read before the live table is folded: allocated, and
+ * `held` = allocated + adj (adopted in, less adopted out and unfollowed),
+ * which is either still in use or freed. */
+typedef struct counted {
+    uint64_t alloc_objs, alloc_bytes, held_objs, held_bytes;
+} counted;
+
+static uint64_t minus(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
+
+/* The deallocated totals as last shown (per component name, and for all):
+ * each scrape shows the larger of that and its own reading, so that they
+ * never decrease (see the header). */
+static pthread_mutex_t shown_lock = PTHREAD_MUTEX_INITIALIZER;
+static comps shown;
+static comp shown_all;
+
+void metrics_reset(void)
+{
+    pthread_mutex_lock(&shown_lock);
+    free(shown.slot);
+    shown = (comps){0};
+    shown_all = (comp){0};
+    pthread_mutex_unlock(&shown_lock);
+}
+
+static void never_decrease(comp *k, comp *last)
+{
+    if (k->freed_bytes < last->freed_bytes)
+        k->freed_bytes = last->freed_bytes;
+    if (k->freed_objs < last->freed_objs)
+        k->freed_objs = last->freed_objs;
+    last->freed_bytes = k->freed_bytes;
+    last->freed_objs = k->freed_objs;
+}
+
+/* 0 or ENOMEM. */
+static int show_monotonic(comps *c, comp *all)
+{
+    pthread_mutex_lock(&shown_lock);
+    int err = 0;
+    never_decrease(all, &shown_all);
+    for (size_t i = 0; i < c->cap && !err; i++) {
+        if (!c->slot[i].name)
+            continue;
+        comp *last = comp_find(&shown, c->slot[i].name);
+        if (last)
+            never_decrease(&c->slot[i], last);
+        else
+            err = ENOMEM;
+    }
+    pthread_mutex_unlock(&shown_lock);
+    return err;
+}
+
 /* Sum every stack into *all and per component; the components come back
- * sorted and packed in c->slot[0 .. c->n).  In use is the live table's,
- * folded per stack first (live_fold; stacks.h).  0 or ENOMEM. */
+ * sorted and packed in c->slot[0 .. c->n).  The stacks are those that
+ * exist when it starts (later ones wait for the next scrape): their counts
+ * first, then the live table folded (live_fold), then per stack freed =
+ * held - in use.  0 or ENOMEM. */
 static int gather(comps *c, comp *all)
 {
     *all = (comp){"all", 0, 0, 0, 0, 0, 0};
     size_t nstacks = (size_t)stacks_count();
-    stack_totals *inuse = calloc(nstacks ? nstacks : 1, sizeof *inuse);
-    if (!inuse)
-        return ENOMEM;
-    live_fold(inuse, nstacks);
-    for (stack_rec *r = stacks_first(); r; r = r->next_all) {
+    counted *cnt = fault_calloc(nstacks ? nstacks : 1, sizeof *cnt);
+    stack_totals *inuse = fault_calloc(nstacks ? nstacks : 1, sizeof *inuse);
+    int err = cnt && inuse ? 0 : ENOMEM;
+    for (stack_rec *r = err ? NULL : stacks_first(); r; r = r->next_all) {
+        if (r->id >= nstacks)
+            continue;
         stack_view t;
-        stacks_read(r, r->id < nstacks ? &inuse[r->id] : NULL, &t);
-        uint64_t ao = t.alloc.objs, ab = t.alloc.bytes, io = t.inuse.objs, ib = t.inuse.bytes;
-        uint64_t fo = t.freed.objs, fb = t.freed.bytes;
+        stacks_read(r, NULL, &t); /* nothing in use given: freed is alloc + adj */
+        cnt[r->id] = (counted){t.alloc.objs, t.alloc.bytes, t.freed.objs, t.freed.bytes};
+    }
+    if (!err)
+        live_fold(inuse, nstacks);
+    for (stack_rec *r = err ? NULL : stacks_first(); r; r = r->next_all) {
+        if (r->id >= nstacks)
+            continue;
+        const counted *t = &cnt[r->id];
+        const stack_totals *in = &inuse[r->id];
+        uint64_t ao = t->alloc_objs, ab = t->alloc_bytes, io = in->objs, ib = in->bytes;
+        uint64_t fo = minus(t->held_objs, io), fb = minus(t->held_bytes, ib);
         const char *name = labels_value(r->labels, "component");
         comp *k = comp_find(c, name ? name : "root");
         if (!k) {
-            free(inuse);
-            return ENOMEM;
+            err = ENOMEM;
+            break;
         }
         comp *both[2] = {all, k};
         for (int i = 0; i < 2; i++) {
@@ -252,7 +325,12 @@ static int gather(comps *c, comp *all)
             both[i]->freed_bytes += fb;
         }
     }
+    free(cnt);
     free(inuse);
+    if (!err)
+        err = show_monotonic(c, all);
+    if (err)
+        return err;
     size_t n = 0;
     for (size_t i = 0; i < c->cap; i++)
         if (c->slot[i].name)
@@ -272,7 +350,7 @@ static uint64_t pick(const comp *k, int field)
     switch (field) {
     case 0: return k->alloc_bytes;
     case 1: return objects(k->alloc_objs);
-    case 2: return k->freed_bytes; /* allocated less in use: never decreases */
+    case 2: return k->freed_bytes; /* never decreases (show_monotonic) */
     case 3: return objects(k->freed_objs);
     case 4: return k->inuse_bytes;
     default: return objects(k->inuse_objs);

@@ -31,4 +31,8 @@ void metrics_escape_label(metrics_buf *b, const char *s);
 /* Append every metric.  0, or ENOMEM. */
 int metrics_render(metrics_buf *b);
 
+/* Forget the deallocated totals shown so far, below which later scrapes
+ * never go (unit tests, between stack tables). */
+void metrics_reset(void);
+
 #endif

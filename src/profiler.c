@@ -3,12 +3,13 @@
  * sampled object is freed.
  *
  * State: the configuration (parsed once), the mean interval in force, and
- * counters.  The data lives in the tables: stacks.c (per-stack totals) and
- * live.c (sampled objects still alive).  A sample is recorded in this order:
- * unwind (no lock held), intern the stack (lock only if new), add the
- * estimate to the stack, insert the object into the live table.  A free
- * removes the object first, then gives the memory back, so an address the
- * allocator hands out again can never meet a stale entry.
+ * counters.  The data lives in the tables: stacks.c (per-stack cumulative
+ * totals) and live.c (sampled objects still alive, which are the in-use
+ * totals).  A sample is recorded in this order: unwind (no lock held),
+ * intern the stack (lock only if new), insert the object into the live
+ * table, add the estimate to the stack.  A free removes the object first,
+ * then gives the memory back, so an address the allocator hands out again
+ * can never meet a stale entry; the stack is not touched.
  *
  * errno: every slow path saves and restores it around the profiler's own
  * work, so the program sees exactly what its allocator set.
@@ -203,11 +204,15 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
         return;
     }
     t->last = s;
-    live_entry e = {(uintptr_t)p, n, s, weight};
-    stacks_add_alloc(s, shard, &x);
+    live_entry e = {(uintptr_t)p, n, s, weight, s->id};
     live_entry old;
     bool had_old;
-    if (live_insert(&e, &old, &had_old)) {
+    /* In the table before it is counted: a reader adds up the counts first
+     * and folds the table after (metrics.c), so it may see a sample in use
+     * and not yet allocated, never allocated, not in use and so freed. */
+    int full = live_insert(&e, &old, &had_old);
+    stacks_add_alloc(s, shard, &x);
+    if (full) {
         /* Counted as allocated, but it cannot be followed to its free, so it
          * must not stay in use forever. */
         unfollow(s, shard, &x);
@@ -268,10 +273,11 @@ out:
 
 /* Whether this thread may take the tables' locks now: the profiler is up
  * and not already at work on this thread.  The sampled free paths below
- * then hold the guard while they touch a table or a shard (stacks.c), so
- * that a signal handler which frees while this thread holds one of those
- * locks leaves the object to the real allocator (its entry is replaced
- * later as an unseen free) rather than wait for its own lock. */
+ * then hold the guard while they touch the live table (or, to drop an
+ * entry, a stack's shard: stacks.c), so that a signal handler which frees
+ * while this thread holds one of those locks leaves the object to the real
+ * allocator (its entry is replaced later as an unseen free) rather than
+ * wait for its own lock. */
 static bool may_track(void)
 {
     return !hp_tls.guard && __atomic_load_n(&hot.init_state, __ATOMIC_ACQUIRE) == 2;
@@ -358,6 +364,7 @@ int profiler_adopt(void *p)
                 stack_sample x = stacks_weigh(e.size, e.weight);
                 stacks_move_inuse(from, to, &x);
                 e.stack = to;
+                e.stack_id = to->id;
             } else {
                 err = ENOSPC; /* stays with its old labels */
             }

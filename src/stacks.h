@@ -25,8 +25,7 @@
  * a 2-thread churn's time at a 4 KiB interval in those read-modify-writes.
  * So a record has STACKS_SHARDS blocks of counters, each alone on its cache
  * lines, mapped when a thread first counts into it, and readers add the
- * blocks up.  A sample allocated on one CPU and freed on another leaves one
- * block with more frees than allocations; only the sum means anything.  A
+ * blocks up; only the sum means anything.  A
  * shard has one writer at a time, which holds the shard's lock (stacks.c)
  * and adds without locked instructions; a writer that finds its CPU's
  * shard taken uses the next one.  Blocks are bounded (see stacks_init);
@@ -51,7 +50,8 @@ typedef struct stack_totals {
     double var_bytes; /* estimated variance of bytes (in bytes^2) */
 } stack_totals;
 
-/* What one sample adds to (and its free takes from) a stack's totals. */
+/* What one sample adds to a stack's totals (and its live entry, folded,
+ * to its in-use totals). */
 typedef struct stack_sample {
     uint64_t objs, bytes;
     double var_objs, var_bytes;

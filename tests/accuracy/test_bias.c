@@ -198,7 +198,7 @@ static void site_pcs(int si, uint64_t pcs[DEPTH])
 /* A distinct, 16-byte aligned fake address per object. */
 static uintptr_t addr_of(uint32_t k) { return (uintptr_t)0x100000000ULL + (uintptr_t)k * 48; }
 
-/* profiler.c's record(): intern, weigh, add, track as live. */
+/* profiler.c's record(): intern, weigh, track as live, count. */
 static void record(uint32_t k, uint64_t n, uint64_t interval)
 {
     uint64_t pcs[DEPTH];
@@ -206,13 +206,13 @@ static void record(uint32_t k, uint64_t n, uint64_t interval)
     stack_rec *s = INTERN(pcs, DEPTH);
     assert_non_null(s);
     live_entry e = {addr_of(k), n, s,
-                    (float)(sampler_weight(n, interval) * broken_factor)};
+                    (float)(sampler_weight(n, interval) * broken_factor), s->id};
     stack_sample x = stacks_weigh(n, e.weight);
-    stacks_add_alloc(s, 0, &x);
     live_entry old;
     bool had_old;
     assert_int_equal(live_insert(&e, &old, &had_old), 0);
     assert_false(had_old);
+    stacks_add_alloc(s, 0, &x);
 }
 
 /* The allocation path: shim_malloc's tick, then profiler_alloc_slow. */

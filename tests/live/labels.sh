@@ -32,7 +32,7 @@ expect 'component_allocated_bytes_total{component="sink"}' 10000
 expect 'component_allocated_bytes{component="source"}' 0
 expect 'component_allocated_bytes_total{component="source"}' 12000
 # Adoption is not a free: nothing was deallocated, the bytes moved.  (The
-# counters count frees, so they never decrease, which Prometheus requires.)
+# counters never decrease, which Prometheus requires.)
 expect 'component_deallocated_bytes_total{component="source"}' 0
 expect 'component_deallocated_objects_total{component="source"}' 0
 # One call site, its samples' stacks each the last one's, labels in turn.

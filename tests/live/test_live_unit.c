@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,7 +146,7 @@ static void add(const char *component, uint64_t pc, uint64_t bytes, int live)
     assert_non_null(r);
     stack_sample x = stacks_weigh(bytes, 1.0);
     stacks_add_alloc(r, 0, &x);
-    live_entry e = {0x10000000 + pc * 64, bytes, r, 1.0f}, old;
+    live_entry e = {0x10000000 + pc * 64, bytes, r, 1.0f, r->id}, old;
     bool had_old;
     assert_int_equal(live_insert(&e, &old, &had_old), 0);
     if (!live)
@@ -191,11 +192,82 @@ static void render(void **state)
     metrics_buf_free(&b);
 }
 
+/* Scrapes while another thread samples (as profiler.c records: into the
+ * live table, then counted) on 50 stacks and on new ones: with nothing
+ * freed, deallocated never moves from where it stood, though the counts
+ * and the table are read at different times; with frees, it never goes
+ * down, and once the thread stops it reads exactly what was freed. */
+enum { SAMPLER_BYTES = 100 };
+static int sampler_stop, sampler_frees;
+static uint64_t sampler_freed;
+
+static void *sampler_thread(void *arg)
+{
+    stack_sample x = stacks_weigh(SAMPLER_BYTES, 1.0);
+    uint64_t i = 0;
+    for (; !__atomic_load_n(&sampler_stop, __ATOMIC_RELAXED) && i < 100000; i++) {
+        uint64_t pc = i % 4 ? 0x7000 + i % 50 : 0x100000 + i; /* every 4th a new stack */
+        stack_rec *r = stacks_intern(&pc, 1, 0);
+        assert_non_null(r);
+        live_entry e = {0x20000000 + i * 64, SAMPLER_BYTES, r, 1.0f, r->id}, old;
+        bool had;
+        assert_int_equal(live_insert(&e, &old, &had), 0);
+        stacks_add_alloc(r, 0, &x);
+        if (sampler_frees && i % 2) { /* free the one before */
+            assert_true(live_remove(e.addr - 64, &old));
+            stacks_gone(1, SAMPLER_BYTES);
+            __atomic_add_fetch(&sampler_freed, SAMPLER_BYTES, __ATOMIC_RELAXED);
+        }
+    }
+    return NULL;
+}
+
+static uint64_t scrape_freed(void)
+{
+    metrics_buf b = {0};
+    assert_int_equal(metrics_render(&b), 0);
+    const char *k = "\nheapprof_deallocated_bytes_total ", *p = strstr(b.p, k);
+    assert_non_null(p);
+    uint64_t v = strtoull(p + strlen(k), NULL, 10);
+    metrics_buf_free(&b);
+    return v;
+}
+
+static void scrape_while_sampling(void **state)
+{
+    for (int frees = 0; frees < 2; frees++) {
+        stacks_reset();
+        live_reset();
+        assert_int_equal(stacks_init(1 << 20), 0);
+        assert_int_equal(live_init(1 << 22, LIVE_SHIFT_MIN), 0);
+        sampler_stop = 0;
+        sampler_frees = frees;
+        sampler_freed = 0;
+        metrics_reset();
+        uint64_t base = scrape_freed(), last = base;
+        assert_int_equal(base, 0);
+        pthread_t t;
+        pthread_create(&t, NULL, sampler_thread, NULL);
+        for (int k = 0; k < 1000; k++) {
+            uint64_t f = scrape_freed();
+            if (frees ? f < last : f != base)
+                fail_msg("scrape %d: deallocated %llu after %llu (base %llu, frees %d)", k,
+                         (unsigned long long)f, (unsigned long long)last,
+                         (unsigned long long)base, frees);
+            last = f;
+        }
+        __atomic_store_n(&sampler_stop, 1, __ATOMIC_RELAXED);
+        pthread_join(t, NULL);
+        assert_int_equal(scrape_freed(), sampler_freed);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(find_dir), cmocka_unit_test(values), cmocka_unit_test(addresses),
         cmocka_unit_test(escaping), cmocka_unit_test(render),
+        cmocka_unit_test(scrape_while_sampling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,7 +24,7 @@ static int setup(void **state)
 static live_entry entry(uintptr_t addr, uint64_t size, uint32_t stack)
 {
     /* Only the table's bookkeeping is tested: the stack is a tag. */
-    live_entry e = {addr, size, (struct stack_rec *)(uintptr_t)stack, 1.0f};
+    live_entry e = {addr, size, (struct stack_rec *)(uintptr_t)stack, 1.0f, stack};
     return e;
 }
 
@@ -286,7 +286,7 @@ static void fold(void **state)
         uint32_t id = i % NSTACKS;
         /* 1 MiB regions apart every 7: many shards, some grown past 16. */
         e = (live_entry){0x40000000 + (uintptr_t)(i / 7) * (1 << 20) + (i % 7) * 64, 8 + i % 100,
-                         &recs[id], 1.0f + (float)(i % 13) * 1000.5f};
+                         &recs[id], 1.0f + (float)(i % 13) * 1000.5f, id};
         assert_int_equal(live_insert(&e, &old, &had), 0);
         if (i % 3 == 0) { /* freed again */
             assert_true(live_remove(e.addr, &old));
@@ -299,8 +299,9 @@ static void fold(void **state)
         want[id].var_objs += x.var_objs;
         want[id].var_bytes += x.var_bytes;
     }
-    stack_totals got[NSTACKS - 1] = {{0}};
+    stack_totals got[NSTACKS] = {{0}};
     live_fold(got, NSTACKS - 1); /* the last stack's entries are past n */
+    assert_int_equal(got[NSTACKS - 1].samples, 0); /* not written */
     for (int id = 0; id < NSTACKS - 1; id++) {
         assert_int_equal(got[id].samples, PER * 2 / 3);
         assert_int_equal(got[id].objs, want[id].objs);
