@@ -183,7 +183,8 @@ def main():
     print(f"B/A CPU time: median {statistics.median(ratios):.3f}x, IQR {q1:.3f}-{q3:.3f}, "
           f"min {min(ratios):.3f}, max {max(ratios):.3f}, {len(ratios)} rounds")
     # Both sides' libheapprof_timing.so (src/timing.h): the ticks of one
-    # sample and of one sampled free, each run's median, compared as above.
+    # sample and of one sampled free, each run's trim99 (timing_of),
+    # compared as above.
     if timing_missed:
         print(f"bench_ab: {timing_missed} round(s) without a timing line from every run "
               "(only one side a timing library, or runs without samples): left out of the ticks")

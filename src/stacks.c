@@ -440,8 +440,7 @@ static void accumulate(stack_totals *acc, const stack_totals *t, int sign)
     acc->var_bytes += sign * t->var_bytes;
 }
 
-/* adj before alloc (see adj_add), both after the caller's fold of the live
- * table: an entry the fold saw was counted here before it was inserted. */
+/* adj before alloc (see adj_add). */
 void stacks_read(const stack_rec *r, const stack_totals *inuse, stack_view *v)
 {
     memset(v, 0, sizeof *v);

@@ -137,12 +137,13 @@ void stacks_unfollow(stack_rec *s, unsigned shard, const stack_sample *x);
 void stacks_move_inuse(stack_rec *from, stack_rec *to, const stack_sample *x);
 
 /* r's totals: alloc summed over the shards, inuse from *inuse (r's share
- * of live_fold, taken before this call; NULL for nothing in use).  Each
- * field is read once, acquire: a sample being counted concurrently may be
- * seen in part, as with any live reading.  Folded first, every entry seen
- * brings its allocation along, so freed is never read below zero but for
- * an adoption caught mid-way; such a reading, and a variance that rounding
- * left below zero, read as 0. */
+ * of a live_fold; NULL for nothing in use), freed = alloc + adj - inuse.
+ * Each field is read once, acquire: a sample being counted concurrently
+ * may be seen in part, as with any live reading.  A fold and this read are
+ * two moments, so freed can come out below zero (an entry folded before
+ * its sample was counted, an adoption caught mid-way); it then reads as 0,
+ * as does a variance that rounding left below zero.  Which moment comes
+ * first is the caller's choice: metrics.c says why it reads first. */
 void stacks_read(const stack_rec *r, const stack_totals *inuse, stack_view *v);
 
 /* Newest record; follow next_all for the rest.  Records published before

@@ -31,19 +31,25 @@ static uint64_t bucket_value(unsigned b)
                                    : (uint64_t)b * TIMING_WIDTH + TIMING_WIDTH / 2;
 }
 
-uint64_t timing_hist_quantile(const timing_hist *h, double q)
+/* ceil(q * n) for the values in h, at least 1; 0 when h is empty. */
+static uint64_t rank(const timing_hist *h, double q)
 {
     uint64_t total = 0;
     for (unsigned b = 0; b < TIMING_BUCKETS; b++)
         total += __atomic_load_n(&h->bucket[b], __ATOMIC_RELAXED);
     if (!total)
         return 0;
-    /* The smallest bucket with at least ceil(q * total) values at or
-     * below it (at least one). */
     double want = q * (double)total;
-    uint64_t need = want < 1 ? 1 : (uint64_t)want;
-    if ((double)need < want)
-        need++;
+    uint64_t r = want < 1 ? 1 : (uint64_t)want;
+    return (double)r < want ? r + 1 : r;
+}
+
+uint64_t timing_hist_quantile(const timing_hist *h, double q)
+{
+    /* The smallest bucket with at least rank(q) values at or below it. */
+    uint64_t need = rank(h, q);
+    if (!need)
+        return 0;
     uint64_t seen = 0;
     for (unsigned b = 0; b < TIMING_BUCKETS; b++) {
         seen += __atomic_load_n(&h->bucket[b], __ATOMIC_RELAXED);
@@ -55,14 +61,8 @@ uint64_t timing_hist_quantile(const timing_hist *h, double q)
 
 double timing_hist_trimmed_mean(const timing_hist *h, double q)
 {
-    uint64_t total = 0;
-    for (unsigned b = 0; b < TIMING_BUCKETS; b++)
-        total += __atomic_load_n(&h->bucket[b], __ATOMIC_RELAXED);
-    double want = q * (double)total;
-    uint64_t keep = want < 1 ? 1 : (uint64_t)want;
-    if ((double)keep < want)
-        keep++;
-    if (!total)
+    uint64_t keep = rank(h, q);
+    if (!keep)
         return 0;
     uint64_t taken = 0;
     double sum = 0;
