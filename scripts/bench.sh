@@ -14,6 +14,9 @@
 #   --quick     smoke test: 3 runs, a quarter of the sizes, fewer dump runs;
 #               1-2 minutes.
 #   --runs N    timing runs per configuration (rounds of the A/B/C... rotation)
+#   --budget S  seconds of timing runs per configuration and workload: one
+#                whose first run is slow runs S/that times (at least 3);
+#                0 for no limit (default 45)
 #   --scale F   multiply every workload's size by F
 #   --side-runs N  side-by-side rounds per pair (default 11)
 #   --side-scale F side-by-side workload size, a fraction of the full size
@@ -52,7 +55,7 @@ while [ $# -gt 0 ]; do
     --src) src=$2; shift ;;
     --lib-desc) desc=$2; shift ;;
     --out) out=$2; shift ;;
-    --runs|--scale|--small-div|--workloads|--configs|--sections|--dump-runs|--dump-stacks|--cg-pairs|--side-runs|--side-scale)
+    --runs|--budget|--scale|--small-div|--workloads|--configs|--sections|--dump-runs|--dump-stacks|--cg-pairs|--side-runs|--side-scale)
       py_args+=("$1" "$2"); shift ;;
     -h|--help) awk 'NR == 1 { next } /^#/ { print; next } { exit }' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;

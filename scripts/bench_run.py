@@ -245,6 +245,16 @@ def left_out(label, workload, why):
     return f"- {label} failed on `{workload}` and is left out: {why}"
 
 
+MIN_RUNS = 3
+
+
+def runs_in_budget(a, seconds):
+    """Runs of a configuration whose first run took `seconds`."""
+    if a.budget <= 0:
+        return a.runs
+    return max(min(MIN_RUNS, a.runs), min(a.runs, int(a.budget / max(seconds, 1e-3))))
+
+
 def run_timing(a, tmp, configs, log):
     """Returns {workload: {config: [(wall, rss, checksum, live_peak)]}}, and
     {(workload, config): why} for peers that failed (then left out of that
@@ -257,12 +267,20 @@ def run_timing(a, tmp, configs, log):
         small = workload_argv(a.bin, w, a.scale / a.small_div)
         log(f"  {w}: {' '.join(os.path.basename(x) for x in full)} / small: "
             f"{' '.join(os.path.basename(x) for x in small)}")
+        # Each configuration's runs on this workload, set after the first
+        # round from its duration: as many as fit in --budget seconds, at
+        # least MIN_RUNS, at most --runs.  A peer that takes a minute a run
+        # (gperftools on `deep`, jemalloc on `large`'s realloc growth on an
+        # AMD machine, finding 24) then runs 3 times, not 15, while every
+        # configuration of a second or less keeps all its rounds.  Rounds
+        # stay aligned, so the paired ratios still pair runs of one round.
+        quota = {c.name: a.runs for c in configs}
         for r in range(a.runs):
             k = r % len(configs)
             order = configs[k:] + configs[:k]
             t_round = time.perf_counter()
             for c in order:
-                if (w, c.name) in failed:
+                if (w, c.name) in failed or len(res[c.name]) >= quota[c.name]:
                     continue
                 extra = dict(c.env)
                 if c.preload:
@@ -281,6 +299,10 @@ def run_timing(a, tmp, configs, log):
                 res[c.name].append((wall, rss, field(text, "checksum"),
                                     int(field(text, "live_peak_bytes") or 0), cpu))
                 clean_outputs(tmp)
+                if r == 0:
+                    quota[c.name] = runs_in_budget(a, wall)
+                    if quota[c.name] < a.runs:
+                        log(f"    {c.label}: {wall:.1f} s a run, {quota[c.name]} runs (--budget {a.budget:g})")
             log(f"    round {r + 1}/{a.runs} {time.perf_counter() - t_round:.1f}s")
         # Every configuration must compute the same thing.
         for size in (False, True):
@@ -300,7 +322,9 @@ def timing_tables(a, results, configs):
                  "median(baseline); paired = median of the per-round ratios [their min-max]; "
                  "CPU ratio = the same ratio of medians for user+system CPU time of the process "
                  "(less sensitive to other load on the machine, blind to time spent waiting); "
-                 "min ratio = ratio of the fastest runs (other load only ever adds time).")
+                 "min ratio = ratio of the fastest runs (other load only ever adds time); "
+                 f"n = the runs of a configuration that --budget ({a.budget:g} s) cut below "
+                 f"{a.runs}.")
     lines.append("")
     lines.append("| workload | baseline | median s [min-max] | profiled | median s [min-max] | "
                  "ratio | paired ratio [min-max] | CPU ratio | min ratio |")
@@ -318,9 +342,12 @@ def timing_tables(a, results, configs):
             cpu = statistics.median(x[4] for x in res[prof]) / statistics.median(x[4] for x in res[base])
             summary[(w, prof)] = (mb / ma, mp, cpu, min(B) / min(A))
             small = " (small)" if prof.endswith("_s") else ""
+            # The number of runs, where --budget cut it below --runs.
+            na = f" n={len(A)}" if len(A) < a.runs else ""
+            nb = f" n={len(B)}" if len(B) < a.runs else ""
             lines.append(
-                f"| {w}{small} | {label[base]} | {fmt_s(ma)} [{fmt_s(min(A))}-{fmt_s(max(A))}] | "
-                f"{label[prof]} | {fmt_s(mb)} [{fmt_s(min(B))}-{fmt_s(max(B))}] | "
+                f"| {w}{small} | {label[base]} | {fmt_s(ma)} [{fmt_s(min(A))}-{fmt_s(max(A))}]{na} | "
+                f"{label[prof]} | {fmt_s(mb)} [{fmt_s(min(B))}-{fmt_s(max(B))}]{nb} | "
                 f"**{mb / ma:.3f}x** | {mp:.3f}x [{min(paired):.2f}-{max(paired):.2f}] | "
                 f"{cpu:.3f}x | {min(B) / min(A):.3f}x |")
     lines.append("")
@@ -923,7 +950,7 @@ def machine_lines(a):
         f"valgrind {ver('valgrind')}, cc: {sh('cc --version | head -1')}",
         f"- heapprof: {a.lib_desc} (Release build), workloads -O2",
         f"- jemalloc prof:true: {jemalloc_prof_status()}",
-        f"- settings: --runs {a.runs} --scale {a.scale} --small-div {a.small_div} "
+        f"- settings: --runs {a.runs} --budget {a.budget:g} --scale {a.scale} --small-div {a.small_div} "
         f"(heaptrack and gperftools pairs run the workloads at 1/{a.small_div:g} of the size)",
     ]
 
@@ -933,6 +960,10 @@ def main():
     p.add_argument("--bin", required=True, help="directory of the workload binaries")
     p.add_argument("--lib", required=True, help="libheapprof.so")
     p.add_argument("--runs", type=int, default=15, help="timing runs per configuration (default 15)")
+    p.add_argument("--budget", type=float, default=45,
+                   help="seconds of timing runs per configuration and workload: a configuration "
+                        "whose first run is slow runs budget/that times (at least 3, at most "
+                        "--runs); 0 for no limit (default 45)")
     p.add_argument("--scale", type=float, default=1.0, help="workload size factor (default 1)")
     p.add_argument("--small-div", type=float, default=25,
                    help="heaptrack/gperftools pairs use size/this (default 25)")
@@ -955,6 +986,10 @@ def main():
     p.add_argument("--lib-desc", default="?", help="where the library was built from")
     a = p.parse_args()
     a.workloads = [w for w in a.workloads.split(",") if w]
+    if a.runs < 1:
+        raise SystemExit("bench: --runs must be at least 1")
+    if not a.budget >= 0:
+        raise SystemExit("bench: --budget must be a number of seconds, 0 or more")
     if a.side_runs < 1:
         raise SystemExit("bench: --side-runs must be at least 1")
     for w in a.workloads:
