@@ -69,8 +69,11 @@ static void put_totals(const stack_totals *t, stack_values *v, int k)
     v->var_bytes[k] = t->var_bytes;
 }
 
-/* In-use totals by stack id, for the n first ids: the live table folded.
- * Before any record's alloc_* is read (stacks_read). */
+/* In-use totals by stack id, for the n first ids: the live table folded,
+ * before any record's counts are read (stacks_read), so that a sample
+ * taken in between shows as allocated, not in use.  One caught half way
+ * can still show in use before its allocation: profiler.c counts a sample
+ * after inserting it. */
 static stack_totals *fold_inuse(size_t n)
 {
     stack_totals *t = fault_calloc(n ? n : 1, sizeof *t);
@@ -82,10 +85,11 @@ static stack_totals *fold_inuse(size_t n)
 static void read_values(const stack_rec *r, const stack_totals *inuse, size_t n,
                         stack_values *v)
 {
+    static const stack_totals none;
     stack_view t;
-    stacks_read(r, r->id < n ? &inuse[r->id] : NULL, &t);
+    stacks_read(r, &t);
     put_totals(&t.alloc, v, 0);
-    put_totals(&t.inuse, v, 1);
+    put_totals(r->id < n ? &inuse[r->id] : &none, v, 1);
 }
 
 dump_snapshot *dump_snapshot_take(void)

@@ -234,8 +234,6 @@ typedef struct counted {
     uint64_t alloc_objs, alloc_bytes, held_objs, held_bytes;
 } counted;
 
-static uint64_t minus(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
-
 /* The deallocated totals as last shown (per component name, and for all):
  * each scrape shows the larger of that and its own reading, so that they
  * never decrease (see the header). */
@@ -297,8 +295,8 @@ static int gather(comps *c, comp *all)
         if (r->id >= nstacks)
             continue;
         stack_view t;
-        stacks_read(r, NULL, &t); /* nothing in use given: freed is alloc + adj */
-        cnt[r->id] = (counted){t.alloc.objs, t.alloc.bytes, t.freed.objs, t.freed.bytes};
+        stacks_read(r, &t);
+        cnt[r->id] = (counted){t.alloc.objs, t.alloc.bytes, t.held.objs, t.held.bytes};
     }
     if (!err)
         live_fold(inuse, nstacks);
@@ -307,8 +305,11 @@ static int gather(comps *c, comp *all)
             continue;
         const counted *t = &cnt[r->id];
         const stack_totals *in = &inuse[r->id];
+        /* Only objects and bytes are shown, so only they were kept. */
+        stack_totals held = {.objs = t->held_objs, .bytes = t->held_bytes};
+        stack_totals freed = stacks_freed(&held, in);
         uint64_t ao = t->alloc_objs, ab = t->alloc_bytes, io = in->objs, ib = in->bytes;
-        uint64_t fo = minus(t->held_objs, io), fb = minus(t->held_bytes, ib);
+        uint64_t fo = freed.objs, fb = freed.bytes;
         const char *name = labels_value(r->labels, "component");
         comp *k = comp_find(c, name ? name : "root");
         if (!k) {

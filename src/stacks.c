@@ -441,7 +441,7 @@ static void accumulate(stack_totals *acc, const stack_totals *t, int sign)
 }
 
 /* adj before alloc (see adj_add). */
-void stacks_read(const stack_rec *r, const stack_totals *inuse, stack_view *v)
+void stacks_read(const stack_rec *r, stack_view *v)
 {
     memset(v, 0, sizeof *v);
     stack_totals t, adj;
@@ -453,20 +453,26 @@ void stacks_read(const stack_rec *r, const stack_totals *inuse, stack_view *v)
         load_totals(&c->alloc, &t);
         accumulate(&v->alloc, &t, 1);
     }
-    if (inuse)
-        v->inuse = *inuse;
-    v->freed = v->alloc;
-    accumulate(&v->freed, &adj, 1);
-    accumulate(&v->freed, &v->inuse, -1);
-    /* An adoption read mid-way, and sums of doubles that round: nothing is
-     * ever freed below zero. */
-    if ((int64_t)v->freed.samples < 0 || (int64_t)v->freed.objs < 0 ||
-        (int64_t)v->freed.bytes < 0)
-        v->freed = (stack_totals){0, 0, 0, 0, 0};
-    if (v->freed.var_objs < 0)
-        v->freed.var_objs = 0;
-    if (v->freed.var_bytes < 0)
-        v->freed.var_bytes = 0;
+    v->held = v->alloc;
+    accumulate(&v->held, &adj, 1);
+}
+
+/* a - b, or 0 below zero.  Signed: held itself reads below zero (modulo
+ * 2^64) when an adoption's subtraction is seen before its sample's count. */
+static uint64_t minus(uint64_t a, uint64_t b)
+{
+    int64_t d = (int64_t)(a - b);
+    return d > 0 ? (uint64_t)d : 0;
+}
+
+static double minus_d(double a, double b) { return a > b ? a - b : 0; }
+
+stack_totals stacks_freed(const stack_totals *held, const stack_totals *inuse)
+{
+    return (stack_totals){minus(held->objs, inuse->objs), minus(held->bytes, inuse->bytes),
+                          minus(held->samples, inuse->samples),
+                          minus_d(held->var_objs, inuse->var_objs),
+                          minus_d(held->var_bytes, inuse->var_bytes)};
 }
 
 uint64_t stacks_inuse_total(void)

@@ -14,8 +14,8 @@
  * full).
  * What is in use is not counted here: it is the live table's entries,
  * folded per stack when a profile or /metrics is read (live_fold), and
- * frees follow from it, freed = alloc + adj - inuse.  Why: a sampled free
- * then only removes its live entry.  Counting it here too took the
+ * frees follow from it, freed = alloc + adj - inuse (stacks_freed).  Why:
+ * a sampled free then only removes its live entry.  Counting it here too took the
  * record's line, its counter block's and the shard lock's exchange, ~40 %
  * of a sampled free (finding 23 in docs/benchmarks.md).
  *
@@ -82,10 +82,13 @@ typedef struct stack_rec {
     uint64_t pcs[];
 } stack_rec;
 
-/* A record's totals as one reader sees them: alloc summed over the shards,
- * inuse as folded from the live table, freed what follows from the two. */
+/* A record's counts as one reader sees them: alloc summed over the shards,
+ * and held = alloc + adj, what was allocated or adopted here and is either
+ * still in use (the record's live entries, live_fold) or freed.  held is
+ * kept modulo 2^64 and can read below zero (an adoption's subtraction seen
+ * before its sample's count): show it only through stacks_freed. */
 typedef struct stack_view {
-    stack_totals alloc, inuse, freed;
+    stack_totals alloc, held;
 } stack_view;
 
 /* Map the buckets and the id index; max bounds the number of stacks, and
@@ -136,15 +139,18 @@ void stacks_unfollow(stack_rec *s, unsigned shard, const stack_sample *x);
  * goes. */
 void stacks_move_inuse(stack_rec *from, stack_rec *to, const stack_sample *x);
 
-/* r's totals: alloc summed over the shards, inuse from *inuse (r's share
- * of a live_fold; NULL for nothing in use), freed = alloc + adj - inuse.
- * Each field is read once, acquire: a sample being counted concurrently
- * may be seen in part, as with any live reading.  A fold and this read are
- * two moments, so freed can come out below zero (an entry folded before
- * its sample was counted, an adoption caught mid-way); it then reads as 0,
- * as does a variance that rounding left below zero.  Which moment comes
- * first is the caller's choice: metrics.c says why it reads first. */
-void stacks_read(const stack_rec *r, const stack_totals *inuse, stack_view *v);
+/* r's counts.  Each field is read once, acquire: a sample being counted
+ * concurrently may be seen in part, as with any live reading. */
+void stacks_read(const stack_rec *r, stack_view *v);
+
+/* What was freed: held (stacks_read) less inuse (the record's share of a
+ * live_fold), field by field.  The one place freed is derived.  A fold and
+ * a read are two moments, so a field can come out below zero (an entry
+ * folded before its sample was counted, an adoption caught mid-way); it
+ * then reads as 0, as does a variance that rounding left below zero.
+ * Which moment comes first is the caller's choice: metrics.c says why it
+ * reads first. */
+stack_totals stacks_freed(const stack_totals *held, const stack_totals *inuse);
 
 /* Newest record; follow next_all for the rest.  Records published before
  * the call are all reachable. */

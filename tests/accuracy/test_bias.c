@@ -273,15 +273,16 @@ static void run_trial(uint64_t interval, uint64_t seed, trial_out *out)
         stack_rec *r = INTERN(pcs, DEPTH);
         assert_non_null(r);
         stack_view v;
-        stacks_read(r, &inuse[r->id], &v);
+        stacks_read(r, &v);
+        const stack_totals *in = &inuse[r->id];
         out->est[si][Q_AO] = (double)v.alloc.objs / SAMPLER_OBJ_ONE;
         out->est[si][Q_AS] = (double)v.alloc.bytes;
-        out->est[si][Q_IO] = (double)v.inuse.objs / SAMPLER_OBJ_ONE;
-        out->est[si][Q_IS] = (double)v.inuse.bytes;
+        out->est[si][Q_IO] = (double)in->objs / SAMPLER_OBJ_ONE;
+        out->est[si][Q_IS] = (double)in->bytes;
         out->var[si][Q_AO] = v.alloc.var_objs;
         out->var[si][Q_AS] = v.alloc.var_bytes;
-        out->var[si][Q_IO] = v.inuse.var_objs;
-        out->var[si][Q_IS] = v.inuse.var_bytes;
+        out->var[si][Q_IO] = in->var_objs;
+        out->var[si][Q_IS] = in->var_bytes;
     }
 }
 

@@ -89,23 +89,29 @@ static void all_list(void **state)
     assert_int_equal(n, 500);
 }
 
-/* r's totals with the given in-use share (what live_fold would find for
- * it: k live samples like x), or nothing in use. */
-static stack_view view_live(const stack_rec *r, const stack_sample *x, int k)
+/* What a reader derives for r: its counts (stacks_read), and freed given
+ * an in-use share.  view and view_live keep the names they had when
+ * stacks_read returned this itself. */
+typedef struct seen {
+    stack_totals alloc, freed;
+} seen;
+
+/* With the in-use share live_fold would find for r: k live samples like x. */
+static seen view_live(const stack_rec *r, const stack_sample *x, int k)
 {
     stack_totals in = {x->objs * k, x->bytes * k, (uint64_t)k, x->var_objs * k, x->var_bytes * k};
     stack_view v;
-    stacks_read(r, &in, &v);
-    assert_memory_equal(&v.inuse, &in, sizeof in); /* in use is the fold's, as given */
-    return v;
+    stacks_read(r, &v);
+    return (seen){v.alloc, stacks_freed(&v.held, &in)};
 }
 
-static stack_view view(const stack_rec *r)
+/* With nothing in use. */
+static seen view(const stack_rec *r)
 {
+    static const stack_totals none;
     stack_view v;
-    stacks_read(r, NULL, &v);
-    assert_int_equal(v.inuse.samples, 0);
-    return v;
+    stacks_read(r, &v);
+    return (seen){v.alloc, stacks_freed(&v.held, &none)};
 }
 
 /* The same stack under two label sets is two records.  An adopted sample's
@@ -123,7 +129,7 @@ static void labels_key(void **state)
     stacks_add_alloc(a, 0, &x);
     assert_int_equal(view_live(a, &x, 1).freed.bytes, 0);
     stacks_move_inuse(a, b, &x);
-    stack_view va = view(a), vb = view_live(b, &x, 1);
+    seen va = view(a), vb = view_live(b, &x, 1);
     assert_int_equal(va.alloc.bytes, 64);
     assert_int_equal(va.freed.bytes, 0);
     assert_int_equal(va.freed.samples, 0);
@@ -138,6 +144,35 @@ static void labels_key(void **state)
     assert_int_equal(vb.freed.objs, 65536);
     assert_int_equal(view(a).freed.bytes, 0);
     assert_int_equal(stacks_inuse_total(), 0);
+    /* An adoption seen before its sample's count: c's held reads below
+     * zero (modulo 2^64), and nothing reads as freed. */
+    stack_rec *c = stacks_intern(pc, 2, 9);
+    stacks_move_inuse(c, b, &x);
+    seen vc = view(c);
+    assert_int_equal(vc.freed.bytes, 0);
+    assert_int_equal(vc.freed.objs, 0);
+    assert_int_equal(vc.freed.samples, 0);
+    assert_true(vc.freed.var_bytes == 0 && vc.freed.var_objs == 0);
+}
+
+/* freed = held - in use, each field on its own: a reading caught between
+ * a fold and a count may be below zero in one field and not in another,
+ * and the one above zero is kept. */
+static void freed_by_field(void **state)
+{
+    (void)state;
+    stack_totals held = {100, 10, 3, 4.0, 1.0}, in = {40, 30, 1, 1.0, 2.0};
+    stack_totals f = stacks_freed(&held, &in);
+    assert_int_equal(f.objs, 60);
+    assert_int_equal(f.bytes, 0);
+    assert_int_equal(f.samples, 2);
+    assert_true(f.var_objs == 3.0 && f.var_bytes == 0);
+    /* A held total below zero modulo 2^64 frees nothing. */
+    stack_totals wrapped = {(uint64_t)-3, (uint64_t)-30, (uint64_t)-1, -1.0, -2.0};
+    f = stacks_freed(&wrapped, &in);
+    assert_int_equal(f.objs, 0);
+    assert_int_equal(f.bytes, 0);
+    assert_int_equal(f.samples, 0);
 }
 
 static void bound(void **state)
@@ -166,10 +201,9 @@ static void totals(void **state)
     stacks_add_alloc(r, 0, &x);
     stacks_add_alloc(r, 0, &x);
     stacks_unfollow(r, 0, &x); /* the second: counted, never in the table */
-    stack_view v = view_live(r, &x, 1);
+    seen v = view_live(r, &x, 1);
     assert_int_equal(v.alloc.bytes, 200);
     assert_int_equal(v.alloc.samples, 2);
-    assert_int_equal(v.inuse.bytes, 100);
     /* Unfollowed is not freed. */
     assert_int_equal(v.freed.bytes, 0);
     assert_int_equal(v.freed.objs, 0);
@@ -212,7 +246,7 @@ static void shards(void **state)
     assert_null(r->counts[4]);
     assert_ptr_not_equal(r->counts[3], r->counts[5]);
     assert_int_equal((uintptr_t)r->counts[3] % 64, 0); /* a cache line of its own */
-    stack_view v = view_live(r, &x, 1);
+    seen v = view_live(r, &x, 1);
     assert_int_equal(v.alloc.bytes, 60);
     assert_int_equal(v.alloc.samples, 2);
     assert_int_equal(v.freed.bytes, 30);
@@ -278,7 +312,7 @@ static void busy_shard(void **state)
     stacks_gone(3, x.bytes);
     stacks_add_alloc(r, 3, &x);
     assert_non_null(r->counts[3]);
-    stack_view v = view_live(r, &x, 1);
+    seen v = view_live(r, &x, 1);
     assert_int_equal(v.alloc.samples, 3);
     assert_int_equal(v.freed.samples, 2);
     assert_int_equal(stacks_inuse_total(), 30);
@@ -381,7 +415,7 @@ static void contended_exact(void **state)
         pthread_create(&t[i], NULL, hammer, (void *)(uintptr_t)(i % 2));
     for (int i = 0; i < 4; i++)
         pthread_join(t[i], NULL);
-    stack_view v = view(hammered);
+    seen v = view(hammered);
     assert_int_equal(v.alloc.samples, 4 * HAMMER);
     assert_int_equal(v.freed.samples, 4 * HAMMER);
     assert_int_equal(v.alloc.bytes, 4 * HAMMER * 16);
@@ -438,7 +472,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(intern_dedup, setup), cmocka_unit_test_setup(intern_like, setup),
         cmocka_unit_test_setup(all_list, setup),
-        cmocka_unit_test_setup(bound, setup),        cmocka_unit_test_setup(labels_key, setup),        cmocka_unit_test_setup(totals, setup), cmocka_unit_test_setup(shards, setup),
+        cmocka_unit_test_setup(bound, setup), cmocka_unit_test_setup(labels_key, setup),
+        cmocka_unit_test(freed_by_field),
+        cmocka_unit_test_setup(totals, setup), cmocka_unit_test_setup(shards, setup),
         cmocka_unit_test_setup(block_budget, setup),  cmocka_unit_test_setup(busy_shard, setup),
         cmocka_unit_test_setup(all_shards_busy, setup), cmocka_unit_test_setup(contended_exact, setup),
         cmocka_unit_test_setup(budget_spent_waits, setup),
