@@ -96,11 +96,24 @@ static void warn_config(void *ctx, const char *line) { log_line("%s", line); }
 
 static const char *env(const char *name) { return getenv(name); }
 
+/* The first drop of each kind says so on stderr, once per process.  Every
+ * profile's comments count the drops, but a user who never reads them would
+ * not know that the profile undercounts from then on.  One load a drop
+ * after the first (log_line neither allocates nor touches errno). */
+static int said_stacks_full, said_live_full;
+static bool first_time(int *said)
+{
+    return !__atomic_load_n(said, __ATOMIC_RELAXED) && !__atomic_exchange_n(said, 1, __ATOMIC_RELAXED);
+}
+
 static void init_tables(void)
 {
     unsigned shift = live_granule_shift(cfg.sample, cfg.filter_granule);
-    if (stacks_init(cfg.max_stacks) || live_init(cfg.max_live, shift))
+    if (stacks_init(cfg.max_stacks) || live_init(cfg.max_live, shift)) {
         log_line("cannot map its tables (%s); no samples will be recorded", strerror(ENOMEM));
+        /* That line said it all: every sample will find a table "full". */
+        said_stacks_full = said_live_full = 1;
+    }
 }
 
 bool profiler_init(void)
@@ -135,6 +148,18 @@ bool profiler_init(void)
     return ok;
 }
 
+/* A sample whose stack has no record (the table is full, or memory ran
+ * out).  Out of line: the sample's own code stays as short as it was. */
+static __attribute__((noinline, cold)) void dropped_stack(void)
+{
+    __atomic_add_fetch(&stats.dropped_stacks, 1, __ATOMIC_RELAXED);
+    if (first_time(&said_stacks_full))
+        log_line("the stack table is full (HEAPPROF_MAX_STACKS=%llu) or out of memory: samples of "
+                 "new stacks are dropped from now on (dropped_samples stack_table= in each "
+                 "profile's comments)",
+                 (unsigned long long)cfg.max_stacks);
+}
+
 /* The object stays allocated but can no longer be followed to its free
  * (the live table is full): its share leaves in-use without counting as a
  * free, and the drop is counted. */
@@ -142,6 +167,11 @@ static void unfollow(stack_rec *s, unsigned shard, const stack_sample *x)
 {
     stacks_unfollow(s, shard, x);
     __atomic_add_fetch(&stats.dropped_live, 1, __ATOMIC_RELAXED);
+    if (first_time(&said_live_full))
+        log_line("the live table is full (HEAPPROF_MAX_LIVE=%llu): new samples are counted as "
+                 "allocated but not followed to their frees, so in-use reads low from now on "
+                 "(dropped_samples live_table= in each profile's comments)",
+                 (unsigned long long)cfg.max_live);
 }
 
 /* A removed entry's object is freed (or its free went unseen): its stack
@@ -200,7 +230,7 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
     }
     if (!s) {
         hp_replay.n = 0; /* t->last does not hold this walk's stack */
-        __atomic_add_fetch(&stats.dropped_stacks, 1, __ATOMIC_RELAXED);
+        dropped_stack();
         return;
     }
     t->last = s;

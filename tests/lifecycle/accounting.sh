@@ -4,18 +4,32 @@
 #     mode: the profile says dropped_samples ... live_table > 0, tracks at
 #     most 1024 live objects, still counts every allocation, and decodes; what
 #     could not be tracked is not shown as in use (after all are freed, the
-#     site's in-use is 0); the program's output is unchanged.
+#     site's in-use is 0); the program's output is unchanged; one line on
+#     stderr says the table is full.
 #  2. HEAPPROF_MAX_STACKS=64 (its minimum) and 2^12 distinct stacks:
-#     stack_table > 0, at most 64 stacks, decodes, output unchanged.
+#     stack_table > 0, at most 64 stacks, decodes, output unchanged, one
+#     line on stderr.
 source "$(dirname "$0")/lib.sh"
 need_env LC_ACCT
+
+# full_line NAME REGEX: the run's stderr has exactly one line from the
+# profiler, and it matches.
+full_line() {
+    local n
+    n=$(grep -c 'heapprof:' "$W/$1.err" || true)
+    if [[ $n -ne 1 ]] || ! grep -qE -- "$2" "$W/$1.err"; then
+        grep 'heapprof:' "$W/$1.err" | head -n 5 >&2
+        fail "$1: expected one line from the profiler matching /$2/, found $n lines (above)"
+    fi
+}
 
 N=100000
 run_plain ref1 -- "$LC_ACCT" maxlive $N
 expect_rc ref1 0
 run live HEAPPROF_SAMPLE=1 HEAPPROF_MAX_LIVE=1024 HEAPPROF_OUT="$W/l" -- "$LC_ACCT" maxlive $N
 expect_rc live 0
-no_heapprof_lines live
+# One line says the table filled, once, however many samples were dropped.
+full_line live 'heapprof: the live table is full \(HEAPPROF_MAX_LIVE=1024\)'
 diff -u "$W/ref1.out" "$W/live.out" >&2 || fail "HEAPPROF_MAX_LIVE=1024: the program's output changed (diff above)"
 pid=$(pids_of "$W/l")
 [[ $(expect_contiguous "$W/l" "$pid") -eq 2 ]] || fail "expected 2 profiles (signal, exit)"
@@ -43,7 +57,7 @@ run_plain ref2 -- "$LC_ACCT" maxstacks $B
 expect_rc ref2 0
 run stk HEAPPROF_SAMPLE=1 HEAPPROF_MAX_STACKS=64 HEAPPROF_OUT="$W/s" -- "$LC_ACCT" maxstacks $B
 expect_rc stk 0
-no_heapprof_lines stk
+full_line stk 'heapprof: the stack table is full \(HEAPPROF_MAX_STACKS=64\)'
 diff -u "$W/ref2.out" "$W/stk.out" >&2 || fail "HEAPPROF_MAX_STACKS=64: the program's output changed (diff above)"
 pid=$(pids_of "$W/s")
 f="$W/s.$pid.0001.pb.gz"
