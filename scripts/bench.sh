@@ -10,7 +10,7 @@
 #                         [--no-install]
 #
 #   (default)   full run: 15 runs of every configuration, full sizes; about
-#               20-24 minutes on 2 cores (much longer on a loaded machine).
+#               about 45 minutes on 2 cores (much longer on a loaded machine).
 #   --quick     smoke test: 3 runs, a quarter of the sizes, fewer dump runs;
 #               1-2 minutes.
 #   --runs N    timing runs per configuration (rounds of the A/B/C... rotation)
