@@ -101,9 +101,17 @@ static const char *env(const char *name) { return getenv(name); }
  * not know that the profile undercounts from then on.  One load a drop
  * after the first (log_line neither allocates nor touches errno). */
 static int said_stacks_full, said_live_full;
-static bool first_time(int *said)
+
+/* Count a dropped sample in *count; the first of its kind says which
+ * table (and its variable, whose value is the bound) and what follows. */
+static void count_drop(uint64_t *count, int *said, const char *table, const char *var,
+                       uint64_t bound, const char *what)
 {
-    return !__atomic_load_n(said, __ATOMIC_RELAXED) && !__atomic_exchange_n(said, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(count, 1, __ATOMIC_RELAXED);
+    if (!__atomic_load_n(said, __ATOMIC_RELAXED) && !__atomic_exchange_n(said, 1, __ATOMIC_RELAXED))
+        log_line("the %s table is full (%s=%llu)%s (dropped_samples %s_table= in each profile's "
+                 "comments)",
+                 table, var, (unsigned long long)bound, what, table);
 }
 
 static void init_tables(void)
@@ -152,12 +160,8 @@ bool profiler_init(void)
  * out).  Out of line: the sample's own code stays as short as it was. */
 static __attribute__((noinline, cold)) void dropped_stack(void)
 {
-    __atomic_add_fetch(&stats.dropped_stacks, 1, __ATOMIC_RELAXED);
-    if (first_time(&said_stacks_full))
-        log_line("the stack table is full (HEAPPROF_MAX_STACKS=%llu) or out of memory: samples of "
-                 "new stacks are dropped from now on (dropped_samples stack_table= in each "
-                 "profile's comments)",
-                 (unsigned long long)cfg.max_stacks);
+    count_drop(&stats.dropped_stacks, &said_stacks_full, "stack", "HEAPPROF_MAX_STACKS",
+               cfg.max_stacks, " or out of memory: samples of new stacks are dropped from now on");
 }
 
 /* The object stays allocated but can no longer be followed to its free
@@ -166,12 +170,9 @@ static __attribute__((noinline, cold)) void dropped_stack(void)
 static void unfollow(stack_rec *s, unsigned shard, const stack_sample *x)
 {
     stacks_unfollow(s, shard, x);
-    __atomic_add_fetch(&stats.dropped_live, 1, __ATOMIC_RELAXED);
-    if (first_time(&said_live_full))
-        log_line("the live table is full (HEAPPROF_MAX_LIVE=%llu): new samples are counted as "
-                 "allocated but not followed to their frees, so in-use reads low from now on "
-                 "(dropped_samples live_table= in each profile's comments)",
-                 (unsigned long long)cfg.max_live);
+    count_drop(&stats.dropped_live, &said_live_full, "live", "HEAPPROF_MAX_LIVE", cfg.max_live,
+               ": new samples are counted as allocated but not followed to their frees, so "
+               "in-use reads low from now on");
 }
 
 /* A removed entry's object is freed (or its free went unseen): its stack
