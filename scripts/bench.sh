@@ -3,20 +3,21 @@
 # the other heap profilers, memory, instructions per malloc+free, and the
 # cost of writing a profile.  See docs/benchmarks.md.
 #
-# Usage: scripts/bench.sh [--quick] [--runs N] [--scale F] [--small-div D]
+# Usage: scripts/bench.sh [--quick] [--runs N] [--budget S] [--scale F] [--small-div D]
 #                         [--workloads churn,xthread,large,cxx,deep,sites]
 #                         [--configs glibc,hp,...] [--sections timing,rss,sidebyside,callgrind,samplecost,cachesim,dump]
 #                         [--dump-runs N] [--build-dir DIR] [--src DIR] [--out FILE]
 #                         [--no-install]
 #
-#   (default)   full run: 15 runs of every configuration, full sizes; about
-#               about 45 minutes on 2 cores (much longer on a loaded machine).
+#   (default)   full run: 15 runs of every configuration (fewer for one
+#               slower than 6 s a run, see --budget), full sizes; about 45
+#               minutes on 2 cores (much longer on a loaded machine).
 #   --quick     smoke test: 3 runs, a quarter of the sizes, fewer dump runs;
 #               1-2 minutes.
 #   --runs N    timing runs per configuration (rounds of the A/B/C... rotation)
 #   --budget S  seconds of timing runs per configuration and workload: one
 #                whose first run is slow runs S/that times (at least 3);
-#                0 for no limit (default 45)
+#                0 for no limit (default 90)
 #   --scale F   multiply every workload's size by F
 #   --side-runs N  side-by-side rounds per pair (default 11)
 #   --side-scale F side-by-side workload size, a fraction of the full size

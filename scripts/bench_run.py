@@ -272,8 +272,10 @@ def run_timing(a, tmp, configs, log):
         # least MIN_RUNS, at most --runs.  A peer that takes a minute a run
         # (gperftools on `deep`, jemalloc on `large`'s realloc growth on an
         # AMD machine, finding 24) then runs 3 times, not 15, while every
-        # configuration of a second or less keeps all its rounds.  Rounds
-        # stay aligned, so the paired ratios still pair runs of one round.
+        # configuration of up to budget/runs seconds a run (6 s by default)
+        # keeps all its rounds.  Run i of every configuration comes from
+        # round i, and a pair is compared over the rounds both sides ran
+        # (timing_tables).
         quota = {c.name: a.runs for c in configs}
         for r in range(a.runs):
             k = r % len(configs)
@@ -317,14 +319,16 @@ def run_timing(a, tmp, configs, log):
 
 def timing_tables(a, results, configs):
     label = {c.name: c.label for c in configs}
+    cut_any = any(0 < len(v) < a.runs for res in results.values() for v in res.values())
     lines = []
     lines.append("Wall time in seconds: median [min-max] of the runs; ratio = median(profiled) / "
                  "median(baseline); paired = median of the per-round ratios [their min-max]; "
                  "CPU ratio = the same ratio of medians for user+system CPU time of the process "
                  "(less sensitive to other load on the machine, blind to time spent waiting); "
-                 "min ratio = ratio of the fastest runs (other load only ever adds time); "
-                 f"n = the runs of a configuration that --budget ({a.budget:g} s) cut below "
-                 f"{a.runs}.")
+                 "min ratio = ratio of the fastest runs (other load only ever adds time)." +
+                 (f" n = the rounds a pair is compared over, where --budget ({a.budget:g} s a "
+                  f"configuration) cut one side below {a.runs}; every column of that row uses "
+                  f"only those rounds." if cut_any else ""))
     lines.append("")
     lines.append("| workload | baseline | median s [min-max] | profiled | median s [min-max] | "
                  "ratio | paired ratio [min-max] | CPU ratio | min ratio |")
@@ -334,17 +338,20 @@ def timing_tables(a, results, configs):
         for base, prof in PAIRS:
             if base not in res or prof not in res or not res[base] or not res[prof]:
                 continue
-            A = [x[0] for x in res[base]]
-            B = [x[0] for x in res[prof]]
+            # The rounds both sides ran (--budget may have cut one side):
+            # run i of each comes from round i.
+            k = min(len(res[base]), len(res[prof]))
+            ra, rb = res[base][:k], res[prof][:k]
+            A = [x[0] for x in ra]
+            B = [x[0] for x in rb]
             ma, mb = statistics.median(A), statistics.median(B)
             paired = [b / a_ for a_, b in zip(A, B)]
             mp = statistics.median(paired)
-            cpu = statistics.median(x[4] for x in res[prof]) / statistics.median(x[4] for x in res[base])
+            cpu = statistics.median(x[4] for x in rb) / statistics.median(x[4] for x in ra)
             summary[(w, prof)] = (mb / ma, mp, cpu, min(B) / min(A))
             small = " (small)" if prof.endswith("_s") else ""
-            # The number of runs, where --budget cut it below --runs.
-            na = f" n={len(A)}" if len(A) < a.runs else ""
-            nb = f" n={len(B)}" if len(B) < a.runs else ""
+            # The number of rounds, where --budget cut it below --runs.
+            na = nb = f" n={k}" if k < a.runs else ""
             lines.append(
                 f"| {w}{small} | {label[base]} | {fmt_s(ma)} [{fmt_s(min(A))}-{fmt_s(max(A))}]{na} | "
                 f"{label[prof]} | {fmt_s(mb)} [{fmt_s(min(B))}-{fmt_s(max(B))}]{nb} | "
@@ -960,10 +967,10 @@ def main():
     p.add_argument("--bin", required=True, help="directory of the workload binaries")
     p.add_argument("--lib", required=True, help="libheapprof.so")
     p.add_argument("--runs", type=int, default=15, help="timing runs per configuration (default 15)")
-    p.add_argument("--budget", type=float, default=45,
+    p.add_argument("--budget", type=float, default=90,
                    help="seconds of timing runs per configuration and workload: a configuration "
                         "whose first run is slow runs budget/that times (at least 3, at most "
-                        "--runs); 0 for no limit (default 45)")
+                        "--runs); 0 for no limit (default 90)")
     p.add_argument("--scale", type=float, default=1.0, help="workload size factor (default 1)")
     p.add_argument("--small-div", type=float, default=25,
                    help="heaptrack/gperftools pairs use size/this (default 25)")
@@ -988,7 +995,7 @@ def main():
     a.workloads = [w for w in a.workloads.split(",") if w]
     if a.runs < 1:
         raise SystemExit("bench: --runs must be at least 1")
-    if not a.budget >= 0:
+    if not 0 <= a.budget < float("inf"):
         raise SystemExit("bench: --budget must be a number of seconds, 0 or more")
     if a.side_runs < 1:
         raise SystemExit("bench: --side-runs must be at least 1")

@@ -103,8 +103,9 @@ static const char *env(const char *name) { return getenv(name); }
 static int said_stacks_full, said_live_full;
 
 /* Count a dropped sample in *count; the first of its kind says which
- * table (and its variable, whose value is the bound) and what follows. */
-static void count_drop(uint64_t *count, int *said, const char *table, const char *var,
+ * table (and its variable, whose value is the bound) and what follows.
+ * Cold and out of line: the sample's own code stays as short as it was. */
+static __attribute__((noinline, cold)) void count_drop(uint64_t *count, int *said, const char *table, const char *var,
                        uint64_t bound, const char *what)
 {
     __atomic_add_fetch(count, 1, __ATOMIC_RELAXED);
@@ -170,9 +171,10 @@ static __attribute__((noinline, cold)) void dropped_stack(void)
 static void unfollow(stack_rec *s, unsigned shard, const stack_sample *x)
 {
     stacks_unfollow(s, shard, x);
+    /* live_insert also fails when a shard cannot grow (its mapping failed). */
     count_drop(&stats.dropped_live, &said_live_full, "live", "HEAPPROF_MAX_LIVE", cfg.max_live,
-               ": new samples are counted as allocated but not followed to their frees, so "
-               "in-use reads low from now on");
+               " or out of memory: new samples are counted as allocated but not followed to "
+               "their frees, so in-use reads low from now on");
 }
 
 /* A removed entry's object is freed (or its free went unseen): its stack
