@@ -42,12 +42,12 @@ static int log_take_token(void)
     return 0;
 }
 
-void log_line(const char *fmt, ...)
+int log_line(const char *fmt, ...)
 {
     int saved = errno;
     if (!log_take_token()) {
         errno = saved;
-        return;
+        return 0;
     }
     char buf[LOG_MAX];
     size_t n = (size_t)snprintf(buf, sizeof buf, "heapprof: ");
@@ -71,4 +71,5 @@ void log_line(const char *fmt, ...)
         off += (size_t)w;
     }
     errno = saved;
+    return 1;
 }

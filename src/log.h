@@ -9,6 +9,8 @@
 #ifndef HEAPPROF_LOG_H
 #define HEAPPROF_LOG_H
 
-__attribute__((format(printf, 1, 2))) void log_line(const char *fmt, ...);
+/* 1 if the line was written, 0 if the bucket suppressed it (it is then
+ * counted, and the count reported with the next line that gets through). */
+__attribute__((format(printf, 1, 2))) int log_line(const char *fmt, ...);
 
 #endif

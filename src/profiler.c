@@ -109,10 +109,11 @@ static __attribute__((noinline, cold)) void count_drop(uint64_t *count, int *sai
                        uint64_t bound, const char *what)
 {
     __atomic_add_fetch(count, 1, __ATOMIC_RELAXED);
-    if (!__atomic_load_n(said, __ATOMIC_RELAXED) && !__atomic_exchange_n(said, 1, __ATOMIC_RELAXED))
-        log_line("the %s table is full (%s=%llu)%s (dropped_samples %s_table= in each profile's "
-                 "comments)",
-                 table, var, (unsigned long long)bound, what, table);
+    if (!__atomic_load_n(said, __ATOMIC_RELAXED) && !__atomic_exchange_n(said, 1, __ATOMIC_RELAXED) &&
+        !log_line("the %s table is full (%s=%llu)%s (dropped_samples %s_table= in each profile's "
+                  "comments)",
+                  table, var, (unsigned long long)bound, what, table))
+        __atomic_store_n(said, 0, __ATOMIC_RELAXED); /* suppressed: a later drop says it */
 }
 
 static void init_tables(void)
