@@ -105,15 +105,18 @@ static int said_stacks_full, said_live_full;
 /* Count a dropped sample in *count; the first of its kind says which
  * table (and its variable, whose value is the bound) and what follows.
  * Cold and out of line: the sample's own code stays as short as it was. */
-static __attribute__((noinline, cold)) void count_drop(uint64_t *count, int *said, const char *table, const char *var,
-                       uint64_t bound, const char *what)
+static __attribute__((noinline, cold)) void count_drop(uint64_t *count, int *said,
+                                                       const char *table, const char *var,
+                                                       uint64_t bound, const char *what)
 {
     __atomic_add_fetch(count, 1, __ATOMIC_RELAXED);
-    if (!__atomic_load_n(said, __ATOMIC_RELAXED) && !__atomic_exchange_n(said, 1, __ATOMIC_RELAXED) &&
-        !log_line("the %s table is full (%s=%llu)%s (dropped_samples %s_table= in each profile's "
+    /* Said already; the load spares a full table's every drop a write. */
+    if (__atomic_load_n(said, __ATOMIC_RELAXED) || __atomic_exchange_n(said, 1, __ATOMIC_RELAXED))
+        return;
+    if (!log_line("the %s table is full (%s=%llu)%s (dropped_samples %s_table= in each profile's "
                   "comments)",
                   table, var, (unsigned long long)bound, what, table))
-        __atomic_store_n(said, 0, __ATOMIC_RELAXED); /* suppressed: a later drop says it */
+        __atomic_store_n(said, 0, __ATOMIC_RELAXED); /* rate-limited: a later drop says it */
 }
 
 static void init_tables(void)
@@ -156,14 +159,6 @@ bool profiler_init(void)
     errno = saved_errno;
     profiler_guard_exit(g);
     return ok;
-}
-
-/* A sample whose stack has no record (the table is full, or memory ran
- * out).  Out of line: the sample's own code stays as short as it was. */
-static __attribute__((noinline, cold)) void dropped_stack(void)
-{
-    count_drop(&stats.dropped_stacks, &said_stacks_full, "stack", "HEAPPROF_MAX_STACKS",
-               cfg.max_stacks, " or out of memory: samples of new stacks are dropped from now on");
 }
 
 /* The object stays allocated but can no longer be followed to its free
@@ -234,7 +229,10 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
     }
     if (!s) {
         hp_replay.n = 0; /* t->last does not hold this walk's stack */
-        dropped_stack();
+        /* No record: the table is full, or memory ran out. */
+        count_drop(&stats.dropped_stacks, &said_stacks_full, "stack", "HEAPPROF_MAX_STACKS",
+                   cfg.max_stacks,
+                   " or out of memory: samples of new stacks are dropped from now on");
         return;
     }
     t->last = s;

@@ -15,9 +15,9 @@
  * What is in use is not counted here: it is the live table's entries,
  * folded per stack when a profile or /metrics is read (live_fold), and
  * frees follow from it, freed = alloc + adj - inuse (stacks_freed).  Why:
- * a sampled free then only removes its live entry.  Counting it here too took the
- * record's line, its counter block's and the shard lock's exchange, ~40 %
- * of a sampled free (finding 23 in docs/benchmarks.md).
+ * a sampled free then only removes its live entry.  Counting it here too
+ * took the record's line, its counter block's and the shard lock's
+ * exchange, ~40 % of a sampled free (finding 23 in docs/benchmarks.md).
  *
  * Why the totals are split by CPU: when threads allocate from the same call
  * site (every worker of a pool does), one shared set of counters is one

@@ -106,13 +106,7 @@ static seen view_live(const stack_rec *r, const stack_sample *x, int k)
 }
 
 /* With nothing in use. */
-static seen view(const stack_rec *r)
-{
-    static const stack_totals none;
-    stack_view v;
-    stacks_read(r, &v);
-    return (seen){v.alloc, stacks_freed(&v.held, &none)};
-}
+static seen view(const stack_rec *r) { return view_live(r, &(stack_sample){0}, 0); }
 
 /* The same stack under two label sets is two records.  An adopted sample's
  * live entry names the new record; adj moves it out of the old one and
