@@ -52,7 +52,12 @@ static const row rows[] = {
     ROW("HEAPPROF_MAX_LIVE", T_UINT, max_live, "4194304", 1024, 1ULL << 32,
         "most live sampled objects tracked; beyond it samples are dropped and counted"),
     ROW("HEAPPROF_MAX_STACKS", T_UINT, max_stacks, "262144", 64, 1ULL << 24,
-        "most distinct stacks kept; beyond it samples are dropped and counted"),
+        "most distinct stacks kept; from 7/8 of it on, new stacks are merged under "
+        "[other stacks] (see HEAPPROF_STACK_MEMORY)"),
+    ROW("HEAPPROF_STACK_MEMORY", T_SIZE, stack_memory, "8m", 65536, 1ULL << 40,
+        "bytes the stack table may fill with whole stacks, plus 1/16 of the estimated live heap "
+        "(k/m/g); beyond it, samples of new stacks are merged: their 4 innermost frames under "
+        "an [other stacks] root, counted"),
     ROW("HEAPPROF_HIGHWATER", T_SIZE, highwater, "0", 0, 1ULL << 50,
         "write a profile each time the estimated live heap exceeds the highest level already "
         "written by this many bytes (k/m/g; 0 = off)"),

@@ -27,6 +27,7 @@ typedef struct hp_config {
     bool on_exit;           /* HEAPPROF_ON_EXIT: dump at exit */
     uint64_t max_live;      /* HEAPPROF_MAX_LIVE: bound on live sampled objects */
     uint64_t max_stacks;    /* HEAPPROF_MAX_STACKS: bound on distinct stacks */
+    uint64_t stack_memory;  /* HEAPPROF_STACK_MEMORY: bytes of whole stacks (stacks.h, "Bounds") */
     uint64_t highwater;     /* HEAPPROF_HIGHWATER: dump when live heap grows this much, 0 = off */
     double highwater_min_s; /* HEAPPROF_HIGHWATER_MIN_S: at most one such dump per this many s */
     uint64_t keep;          /* HEAPPROF_KEEP: newest files kept, 0 = all */

@@ -209,9 +209,11 @@ static void describe(char c[NCOMMENTS][COMMENT_MAX], const dump_info *info)
     snprintf(c[1], COMMENT_MAX, "sample_interval_bytes=%llu%s", (unsigned long long)mean,
              mean == 1 ? " (exact: every allocation)" : mean == 0 ? " (paused)" : "");
     snprintf(c[2], COMMENT_MAX,
-             "samples=%llu live_sampled_objects=%llu stacks=%llu unwinder=%s unwind_fallbacks=%llu",
+             "samples=%llu live_sampled_objects=%llu stacks=%llu merged_samples=%llu unwinder=%s "
+             "unwind_fallbacks=%llu",
              (unsigned long long)st.samples, (unsigned long long)live_count(),
-             (unsigned long long)stacks_count(), st.fast_unwind ? "heapprof" : "libunwind",
+             (unsigned long long)stacks_count(), (unsigned long long)st.merged_stacks,
+             st.fast_unwind ? "heapprof" : "libunwind",
              (unsigned long long)st.unwind_fallbacks);
     snprintf(c[3], COMMENT_MAX, "dropped_samples stack_table=%llu live_table=%llu unseen_frees=%llu",
              (unsigned long long)st.dropped_stacks, (unsigned long long)st.dropped_live,

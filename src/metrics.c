@@ -524,6 +524,9 @@ static void render_self(metrics_buf *b)
     profiler_get_stats(&st);
     family(b, "heapprof_samples_total", "counter", "Allocations sampled (exact)");
     value(b, "heapprof_samples_total", st.samples);
+    family(b, "heapprof_merged_samples_total", "counter",
+           "Samples of new stacks counted under [other stacks]: the stack table was full (exact)");
+    value(b, "heapprof_merged_samples_total", st.merged_stacks);
     family(b, "heapprof_dropped_samples_total", "counter",
            "Samples not recorded because a table was full or memory ran out (exact)");
     labelled(b, "heapprof_dropped_samples_total", "table", "stacks", st.dropped_stacks);

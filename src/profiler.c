@@ -69,6 +69,7 @@ int64_t profiler_start_ns(void) { return start_ns; }
 void profiler_get_stats(profiler_stats *out)
 {
     out->samples = stacks_samples();
+    out->merged_stacks = __atomic_load_n(&stats.merged_stacks, __ATOMIC_RELAXED);
     out->dropped_stacks = __atomic_load_n(&stats.dropped_stacks, __ATOMIC_RELAXED);
     out->dropped_live = __atomic_load_n(&stats.dropped_live, __ATOMIC_RELAXED);
     out->unseen_frees = __atomic_load_n(&stats.unseen_frees, __ATOMIC_RELAXED);
@@ -96,36 +97,35 @@ static void warn_config(void *ctx, const char *line) { log_line("%s", line); }
 
 static const char *env(const char *name) { return getenv(name); }
 
-/* The first drop of each kind says so on stderr, once per process.  Every
- * profile's comments count the drops, but a user who never reads them would
- * not know that the profile undercounts from then on.  One load a drop
- * after the first (log_line neither allocates nor touches errno). */
-static int said_stacks_full, said_live_full;
+/* The first drop (or merge) of each kind says so on stderr, once per
+ * process.  Every profile's comments count them, but a user who never
+ * reads them would not know that the profile undercounts (or shows
+ * "[other stacks]") from then on.  One load a drop after the first
+ * (log_line neither allocates nor touches errno). */
+static int said_stacks_full, said_stacks_merged, said_live_full;
 
-/* Count a dropped sample in *count; the first of its kind says which
- * table (and its variable, whose value is the bound) and what follows.
- * Cold and out of line: the sample's own code stays as short as it was. */
+/* Count a sample in *count; the first of its kind says what happened
+ * (line, a format taking the bound, and the key that counts them in
+ * each profile's comments).  Cold and out of line: the sample's own code
+ * stays as short as it was. */
 static __attribute__((noinline, cold)) void count_drop(uint64_t *count, int *said,
-                                                       const char *table, const char *var,
-                                                       uint64_t bound, const char *what)
+                                                       const char *line, uint64_t bound)
 {
     __atomic_add_fetch(count, 1, __ATOMIC_RELAXED);
     /* Said already; the load spares a full table's every drop a write. */
     if (__atomic_load_n(said, __ATOMIC_RELAXED) || __atomic_exchange_n(said, 1, __ATOMIC_RELAXED))
         return;
-    if (!log_line("the %s table is full (%s=%llu)%s (dropped_samples %s_table= in each profile's "
-                  "comments)",
-                  table, var, (unsigned long long)bound, what, table))
+    if (!log_line(line, (unsigned long long)bound))
         __atomic_store_n(said, 0, __ATOMIC_RELAXED); /* rate-limited: a later drop says it */
 }
 
 static void init_tables(void)
 {
     unsigned shift = live_granule_shift(cfg.sample, cfg.filter_granule);
-    if (stacks_init(cfg.max_stacks) || live_init(cfg.max_live, shift)) {
+    if (stacks_init(cfg.max_stacks, cfg.stack_memory) || live_init(cfg.max_live, shift)) {
         log_line("cannot map its tables (%s); no samples will be recorded", strerror(ENOMEM));
         /* That line said it all: every sample will find a table "full". */
-        said_stacks_full = said_live_full = 1;
+        said_stacks_full = said_stacks_merged = said_live_full = 1;
     }
 }
 
@@ -168,9 +168,11 @@ static void unfollow(stack_rec *s, unsigned shard, const stack_sample *x)
 {
     stacks_unfollow(s, shard, x);
     /* live_insert also fails when a shard cannot grow (its mapping failed). */
-    count_drop(&stats.dropped_live, &said_live_full, "live", "HEAPPROF_MAX_LIVE", cfg.max_live,
-               " or out of memory: new samples are counted as allocated but not followed to "
-               "their frees, so in-use reads low from now on");
+    count_drop(&stats.dropped_live, &said_live_full,
+               "the live table is full (HEAPPROF_MAX_LIVE=%llu) or out of memory: new samples are "
+               "counted as allocated but not followed to their frees, so in-use reads low from "
+               "now on (dropped_samples live_table= in each profile's comments)",
+               cfg.max_live);
 }
 
 /* A removed entry's object is freed (or its free went unseen): its stack
@@ -227,13 +229,25 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
     } else {
         s = stacks_intern_like(t->last, pcs, (uint32_t)n_pcs, labels);
     }
-    if (!s) {
+    if (hp_unlikely(!s || s->merged)) {
         hp_replay.n = 0; /* t->last does not hold this walk's stack */
-        /* No record: the table is full, or memory ran out. */
-        count_drop(&stats.dropped_stacks, &said_stacks_full, "stack", "HEAPPROF_MAX_STACKS",
-                   cfg.max_stacks,
-                   " or out of memory: samples of new stacks are dropped from now on");
-        return;
+        if (!s) {
+            /* No record: memory ran out, or every id is taken. */
+            count_drop(&stats.dropped_stacks, &said_stacks_full,
+                       "the stack table is out of memory or ids (HEAPPROF_MAX_STACKS=%llu): "
+                       "samples of new stacks are dropped from now on (dropped_samples "
+                       "stack_table= in each profile's comments)",
+                       cfg.max_stacks);
+            return;
+        }
+        /* Past the table's bounds (stacks.h, "Bounds"); also a whole stack
+         * whose walk ended in the marker frame, which no walk does. */
+        count_drop(&stats.merged_stacks, &said_stacks_merged,
+                   "the stack table is full (HEAPPROF_STACK_MEMORY=%llu bytes, plus 1/16 of the "
+                   "live heap, or 7/8 of HEAPPROF_MAX_STACKS) or out of memory: samples of new "
+                   "stacks are counted under [other stacks] with their 4 innermost frames from now on "
+                   "(merged_samples= in each profile's comments)",
+                   cfg.stack_memory);
     }
     t->last = s;
     live_entry e = {(uintptr_t)p, n, s, weight, s->id};

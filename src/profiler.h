@@ -91,7 +91,8 @@ void profiler_set_mean(uint64_t bytes);
 
 typedef struct profiler_stats {
     uint64_t samples;          /* samples taken */
-    uint64_t dropped_stacks;   /* dropped: stack table full or out of memory */
+    uint64_t merged_stacks;    /* counted under [other stacks]: stack table full */
+    uint64_t dropped_stacks;   /* dropped: stack table out of memory or ids */
     uint64_t dropped_live;     /* not tracked as live: live table full */
     uint64_t unseen_frees;     /* live entries replaced: their free was not seen */
     uint64_t unwind_fallbacks; /* stacks heapprof's walker left to libunwind */

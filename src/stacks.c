@@ -68,11 +68,13 @@ static struct {
 } __attribute__((aligned(64))) sums[STACKS_SHARDS];
 
 static uint64_t blocks_left; /* extra counter blocks that may still be mapped */
+static uint64_t budget;      /* HEAPPROF_STACK_MEMORY (stacks_init) */
 static int chunk_lock;
 static char *chunk_cur, *chunk_end;
-static uint64_t chunk_total;
+static uint64_t chunk_total; /* mapped */
+static uint64_t chunk_used;  /* handed out */
 
-int stacks_init(uint64_t max)
+int stacks_init(uint64_t max, uint64_t memory)
 {
     uint32_t nb = 1024;
     while (nb < max && nb < NBUCKETS_MAX) /* load factor <= 1 up to 1M stacks */
@@ -88,7 +90,36 @@ int stacks_init(uint64_t max)
     nbuckets = nb;
     max_stacks = max;
     blocks_left = max;
+    budget = memory;
     return 0;
+}
+
+/* What a new record may take, by kind (stacks.h, "Bounds"): ids below
+ * 7/8 of the bound and bytes within the budget for a whole stack; ids
+ * below 15/16 and a quarter more bytes for a merged one; any id left for
+ * "[other stacks]", whose records are one per label set. */
+typedef enum { WHOLE, SITE, OTHER } rec_kind;
+
+static uint64_t id_limit(rec_kind k)
+{
+    return k == WHOLE ? max_stacks - max_stacks / 8
+         : k == SITE  ? max_stacks - max_stacks / 16
+                      : max_stacks;
+}
+
+/* The bytes records of kind k (and extra counter blocks: SITE) may fill
+ * now.  The budget grows with the estimated live heap, so that a program
+ * with a large heap keeps more whole stacks. */
+static uint64_t byte_limit(rec_kind k)
+{
+    uint64_t b = budget + stacks_inuse_total() / 16;
+    return k == WHOLE ? b : k == SITE ? b + b / 4 : UINT64_MAX;
+}
+
+static bool has_room(rec_kind k, size_t bytes)
+{
+    return __atomic_load_n(&next_id, __ATOMIC_RELAXED) < id_limit(k) &&
+           __atomic_load_n(&chunk_used, __ATOMIC_RELAXED) + bytes <= byte_limit(k);
 }
 
 static uint64_t hash_pcs(const uint64_t *pcs, uint32_t depth, uint32_t labels)
@@ -133,11 +164,14 @@ static void *chunk_alloc(size_t bytes, size_t align)
     }
     void *r = chunk_cur;
     chunk_cur += bytes;
+    __atomic_store_n(&chunk_used, chunk_used + bytes, __ATOMIC_RELAXED);
     spin_unlock(&chunk_lock);
     return r;
 }
 
-static stack_rec *intern_hashed(uint64_t h, const uint64_t *pcs, uint32_t depth, uint32_t labels)
+/* The record of a stack of kind k, created if there is room for it. */
+static stack_rec *intern_hashed(uint64_t h, const uint64_t *pcs, uint32_t depth, uint32_t labels,
+                                rec_kind k)
 {
     if (!buckets)
         return NULL;
@@ -145,16 +179,23 @@ static stack_rec *intern_hashed(uint64_t h, const uint64_t *pcs, uint32_t depth,
     stack_rec *r = find(__atomic_load_n(b, __ATOMIC_ACQUIRE), h, pcs, depth, labels);
     if (r)
         return r;
+    size_t bytes = sizeof(stack_counts) + sizeof *r + depth * sizeof *pcs;
+    if (!has_room(k, bytes)) /* checked again under the lock */
+        return NULL;
     int *stripe = &stripes[h % NSTRIPES];
     spin_lock(stripe);
     r = find(__atomic_load_n(b, __ATOMIC_ACQUIRE), h, pcs, depth, labels);
     if (r)
         goto out;
-    uint32_t id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
-    if (id >= max_stacks) {
-        __atomic_store_n(&next_id, (uint32_t)max_stacks, __ATOMIC_RELAXED);
-        goto out;
-    }
+    /* Other stripes insert at the same time: the id is taken only while
+     * the kind's limit allows it, and the bytes were checked just now,
+     * which several inserts at once overshoot by a record each at most. */
+    uint32_t id = __atomic_load_n(&next_id, __ATOMIC_RELAXED);
+    do
+        if (id >= id_limit(k) || !has_room(k, bytes))
+            goto out;
+    while (!__atomic_compare_exchange_n(&next_id, &id, id + 1, true, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED));
     stack_counts *c0 = chunk_alloc(sizeof *c0, 64);
     r = c0 ? chunk_alloc(sizeof *r + depth * sizeof *pcs, 16) : NULL;
     if (!r) {
@@ -170,6 +211,7 @@ static stack_rec *intern_hashed(uint64_t h, const uint64_t *pcs, uint32_t depth,
     r->id = id;
     r->depth = depth;
     r->labels = labels;
+    r->merged = depth && pcs[depth - 1] == STACKS_MERGED_PC;
     memset(c0, 0, sizeof *c0);
     r->counts[0] = c0;
     if (depth) /* an empty stack may come with pcs == NULL: no memcpy then */
@@ -186,6 +228,33 @@ static stack_rec *intern_hashed(uint64_t h, const uint64_t *pcs, uint32_t depth,
 out:
     spin_unlock(stripe);
     return r;
+}
+
+/* No room for the whole stack: its leaf STACKS_MERGED_KEEP frames under
+ * the marker frame, or failing that the marker alone (stacks.h, "Bounds").
+ * A stack that is already merged (label adoption re-interns one) keeps its
+ * frames.  Out of line: past the bound only. */
+static __attribute__((noinline, cold)) stack_rec *intern_merged(const uint64_t *pcs,
+                                                                 uint32_t depth, uint32_t labels)
+{
+    uint64_t site[STACKS_MERGED_KEEP + 1];
+    if (depth && pcs[depth - 1] == STACKS_MERGED_PC)
+        depth--;
+    uint32_t n = depth < STACKS_MERGED_KEEP ? depth : STACKS_MERGED_KEEP;
+    if (n)
+        memcpy(site, pcs, n * sizeof *pcs);
+    site[n++] = STACKS_MERGED_PC;
+    stack_rec *r = intern_hashed(hash_pcs(site, n, labels), site, n, labels, SITE);
+    if (!r)
+        r = intern_hashed(hash_pcs(site + n - 1, 1, labels), site + n - 1, 1, labels, OTHER);
+    return r;
+}
+
+static inline stack_rec *intern_whole(uint64_t h, const uint64_t *pcs, uint32_t depth,
+                                      uint32_t labels)
+{
+    stack_rec *r = intern_hashed(h, pcs, depth, labels, WHOLE);
+    return hp_likely(r != NULL) ? r : intern_merged(pcs, depth, labels);
 }
 
 void stacks_prefetch(const stack_rec *last)
@@ -217,12 +286,12 @@ stack_rec *stacks_intern_like(stack_rec *last, const uint64_t *pcs, uint32_t dep
     if (last && last->hash == h && last->depth == depth && last->labels == labels &&
         (depth == 0 || !memcmp(last->pcs, pcs, depth * sizeof *pcs)))
         return last;
-    return intern_hashed(h, pcs, depth, labels);
+    return intern_whole(h, pcs, depth, labels);
 }
 
 stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth, uint32_t labels)
 {
-    return intern_hashed(hash_pcs(pcs, depth, labels), pcs, depth, labels);
+    return intern_whole(hash_pcs(pcs, depth, labels), pcs, depth, labels);
 }
 
 stack_rec *stacks_get(uint32_t id)
@@ -318,6 +387,8 @@ static __attribute__((noinline)) stack_counts *map_counts(stack_rec *s, unsigned
 {
     stack_counts **slot = &s->counts[shard];
     stack_counts *c = NULL;
+    if (__atomic_load_n(&chunk_used, __ATOMIC_RELAXED) + sizeof *c > byte_limit(SITE))
+        return NULL;
     uint64_t left = __atomic_load_n(&blocks_left, __ATOMIC_RELAXED);
     do
         if (!left)
@@ -536,7 +607,8 @@ void stacks_reset(void)
     next_id = 0;
     all_head = NULL;
     chunk_cur = chunk_end = NULL;
-    chunk_total = 0;
+    chunk_total = chunk_used = 0;
     blocks_left = 0;
+    budget = 0;
     memset(sums, 0, sizeof sums);
 }

@@ -33,6 +33,22 @@
  * record has, block 0 at worst, which every record has (and waits for its
  * lock if need be).  `adj` (live table full, label adoption; in block 0)
  * is rare, shared and added atomically.
+ *
+ * Bounds.  Records are never freed, so the table is bounded twice: by
+ * count (HEAPPROF_MAX_STACKS, which sizes the id index and the buckets)
+ * and by bytes (HEAPPROF_STACK_MEMORY, plus 1/16 of the estimated live
+ * heap, so that a large heap keeps more stacks).  Past either bound a new
+ * stack is not dropped but merged: its leaf STACKS_MERGED_KEEP frames (the
+ * allocation site and its nearest callers, what a leak hunt needs first)
+ * under one marker frame, STACKS_MERGED_PC, which profiles name
+ * "[other stacks]".  Merged records get the last 1/8 of the ids and a
+ * quarter more bytes; past those, a sample goes to the marker alone (one
+ * record per label set, which the last 1/16 of the ids is kept for).  So a
+ * full table keeps every sample's weight, its labels, and usually its
+ * allocation site; only a table that cannot map memory drops samples.
+ * Why merge rather than drop: a program with more stacks than the bound
+ * (every request's stack new) would otherwise lose most of its samples,
+ * and every total would read low (finding 24 in docs/benchmarks.md).
  */
 #ifndef HEAPPROF_STACKS_H
 #define HEAPPROF_STACKS_H
@@ -77,7 +93,7 @@ typedef struct stack_rec {
     uint32_t id;
     uint32_t depth;
     uint32_t labels;     /* label set (labels.h) the allocations carried */
-    uint32_t pad;
+    uint32_t merged;     /* 1: pcs ends with STACKS_MERGED_PC ("Bounds" above) */
     stack_counts *counts[STACKS_SHARDS]; /* [0] always there, others lazily */
     uint64_t pcs[];
 } stack_rec;
@@ -91,12 +107,23 @@ typedef struct stack_view {
     stack_totals alloc, held;
 } stack_view;
 
-/* Map the buckets and the id index; max bounds the number of stacks, and
- * max the number of extra counter blocks.  0 or ENOMEM. */
-int stacks_init(uint64_t max);
+/* The root frame of a merged stack: a non-canonical address, which no
+ * return address can be (symbols_func_name names it). */
+#define STACKS_MERGED_PC 0x8000000000000000ULL
+#define STACKS_MERGED_NAME "[other stacks]"
+/* Frames a merged stack keeps: under C++, operator new's caller is
+ * usually the allocator's template code, and the program's own call site
+ * three frames up. */
+enum { STACKS_MERGED_KEEP = 4 };
 
-/* The record for this stack and label set, created if new; NULL when the
- * table is full or out of memory.  Lock-free for stacks already seen. */
+/* Map the buckets and the id index; max bounds the number of stacks (and
+ * of extra counter blocks), memory the bytes of whole stacks ("Bounds").
+ * 0 or ENOMEM. */
+int stacks_init(uint64_t max, uint64_t memory);
+
+/* The record for this stack and label set, created if new; past the
+ * table's bounds a merged one ("Bounds"), so check r->merged; NULL only
+ * when no memory could be mapped or every id is taken.  Lock-free for stacks already seen. */
 stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth, uint32_t labels);
 
 /* A sampling thread's memo: the record its last sample went to.  Most
@@ -159,7 +186,7 @@ stack_rec *stacks_first(void);
 uint64_t stacks_count(void);
 uint64_t stacks_inuse_total(void); /* estimated live bytes, all stacks */
 uint64_t stacks_samples(void);     /* samples counted (stacks_add_alloc calls) */
-uint64_t stacks_bytes(void); /* memory held by records and counters */
+uint64_t stacks_bytes(void); /* memory mapped for records and counters */
 
 /* One sample of `size` bytes with weight w, computed the same way at the
  * sample, at its free (stacks_gone: its bytes alone) and when the live

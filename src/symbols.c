@@ -47,6 +47,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "stacks.h"
+
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define HP_ELFDATA ELFDATA2LSB
 #else
@@ -859,6 +861,9 @@ long symbols_find_mapping(const symbolizer *s, uint64_t addr)
 
 const char *symbols_func_name(symbolizer *s, uint64_t addr)
 {
+    /* A location's address is its return address less one (pprof.c). */
+    if (addr == STACKS_MERGED_PC - 1)
+        return STACKS_MERGED_NAME;
     long i = symbols_find_mapping(s, addr);
     if (i < 0)
         return NULL;

@@ -254,7 +254,7 @@ static void run_trial(uint64_t interval, uint64_t seed, trial_out *out)
 {
     stacks_reset();
     live_reset();
-    assert_int_equal(stacks_init(64), 0);
+    assert_int_equal(stacks_init(64, 1ULL << 30), 0);
     assert_int_equal(live_init(1 << 22, LIVE_SHIFT_MIN), 0);
     memset(&hp_tls, 0, sizeof hp_tls);
     for (uint32_t i = 0; i < nevents; i++) {

@@ -6,9 +6,11 @@
 #     could not be tracked is not shown as in use (after all are freed, the
 #     site's in-use is 0); the program's output is unchanged; one line on
 #     stderr says the table is full.
-#  2. HEAPPROF_MAX_STACKS=64 (its minimum) and 2^12 distinct stacks:
-#     stack_table > 0, at most 64 stacks, decodes, output unchanged, one
-#     line on stderr.
+#  2. HEAPPROF_MAX_STACKS=64 (its minimum) and 2^12 distinct stacks: new
+#     stacks past the bound are merged under [other stacks], not dropped
+#     (merged_samples > 0, stack_table = 0), so every allocation is still
+#     counted at its leaf; at most 64 stacks, decodes, output unchanged,
+#     one line on stderr.
 source "$(dirname "$0")/lib.sh"
 need_env LC_ACCT
 
@@ -57,7 +59,8 @@ run_plain ref2 -- "$LC_ACCT" maxstacks $B
 expect_rc ref2 0
 run stk HEAPPROF_SAMPLE=1 HEAPPROF_MAX_STACKS=64 HEAPPROF_OUT="$W/s" -- "$LC_ACCT" maxstacks $B
 expect_rc stk 0
-full_line stk 'heapprof: the stack table is full \(HEAPPROF_MAX_STACKS=64\)'
+# One line says the table filled and that new stacks are merged from then on.
+full_line stk 'heapprof: the stack table is full \(HEAPPROF_STACK_MEMORY=[0-9]+ bytes.*7/8 of HEAPPROF_MAX_STACKS\) or out of memory: samples of new stacks are counted under \[other stacks\]'
 diff -u "$W/ref2.out" "$W/stk.out" >&2 || fail "HEAPPROF_MAX_STACKS=64: the program's output changed (diff above)"
 pid=$(pids_of "$W/s")
 f="$W/s.$pid.0001.pb.gz"
@@ -65,9 +68,14 @@ decode "$f"
 decode_top "$f"
 if have_go; then
     ds=$(comment "$f.raw" stack_table)
+    ms=$(comment "$f.raw" merged_samples)
     st=$(comment "$f.raw" stacks)
-    ((ds > 0)) || fail "$f: HEAPPROF_MAX_STACKS=64 with $((1 << B)) distinct stacks: expected dropped_samples stack_table > 0, found $ds"
+    [[ $ds == 0 ]] || fail "$f: HEAPPROF_MAX_STACKS=64: new stacks should be merged, not dropped; found dropped_samples stack_table=$ds"
+    ((ms > 0)) || fail "$f: HEAPPROF_MAX_STACKS=64 with $((1 << B)) distinct stacks: expected merged_samples > 0, found '$ms'"
     ((st <= 64)) || fail "$f: stacks=$st exceeds HEAPPROF_MAX_STACKS=64"
-    note "2: MAX_STACKS=64: stacks=$st, dropped stack_table=$ds"
+    grep -q '\[other stacks\]' "$f.raw" || fail "$f: merged samples, but no [other stacks] frame"
+    # Merged, not lost: every allocation is counted, at its own leaf.
+    values_eq "$f: leaf ms_leaf" "$(leaf "$f.raw" ms_leaf)" "$((1 << B)) $((24 << B)) $((1 << (B - 1))) $((24 << (B - 1)))"
+    note "2: MAX_STACKS=64: stacks=$st, merged_samples=$ms"
 fi
 note "ok"

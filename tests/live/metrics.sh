@@ -25,7 +25,7 @@ for f in heapprof_allocated_bytes_total heapprof_deallocated_bytes_total heappro
          heapprof_allocated_objects_total heapprof_deallocated_objects_total heapprof_live_objects \
          component_allocated_bytes component_allocated_bytes_total \
          component_deallocated_bytes_total process_resident_memory_bytes heapprof_samples_total \
-         heapprof_dropped_samples_total heapprof_profiles_written_total \
+         heapprof_dropped_samples_total heapprof_merged_samples_total heapprof_profiles_written_total \
          heapprof_profiler_memory_bytes heapprof_sample_interval_bytes; do
     grep -q "^# TYPE $f " "$W/m.txt" || fail "/metrics lacks the family $f"
     grep -q "^# HELP $f " "$W/m.txt" || fail "/metrics lacks HELP for $f"

@@ -160,7 +160,7 @@ static void render(void **state)
     stacks_reset();
     labels_reset();
     live_reset();
-    assert_int_equal(stacks_init(1000), 0);
+    assert_int_equal(stacks_init(1000, 1ULL << 30), 0);
     assert_int_equal(live_init(1024, LIVE_SHIFT_MIN), 0);
     strcpy(cfg.cgroup, "/nonexistent");
     add("parser", 1, 100, 1);
@@ -238,7 +238,7 @@ static void scrape_while_sampling(void **state)
     for (int frees = 0; frees < 2; frees++) {
         stacks_reset();
         live_reset();
-        assert_int_equal(stacks_init(1 << 20), 0);
+        assert_int_equal(stacks_init(1 << 20, 1ULL << 30), 0);
         assert_int_equal(live_init(1 << 22, LIVE_SHIFT_MIN), 0);
         sampler_stop = 0;
         sampler_frees = frees;

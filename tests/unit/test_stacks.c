@@ -16,7 +16,7 @@
 static int setup(void **state)
 {
     stacks_reset();
-    assert_int_equal(stacks_init(1000), 0);
+    assert_int_equal(stacks_init(1000, 1ULL << 30), 0);
     return 0;
 }
 
@@ -169,19 +169,89 @@ static void freed_by_field(void **state)
     assert_int_equal(f.samples, 0);
 }
 
+/* The count bound (1000 here): 7/8 of the ids for whole stacks, then
+ * each new stack merged to its leaf frames under the marker, until 15/16;
+ * then the marker alone, one record per label set, until every id is
+ * taken, and only then NULL.  Nothing that was merged is lost: each
+ * merged stack is one record, found again. */
 static void bound(void **state)
 {
-    uint64_t pc[2] = {1, 0};
-    for (uint64_t i = 0; i < 1000; i++) {
-        pc[1] = i;
-        assert_non_null(stacks_intern(pc, 2, 0));
+    uint64_t pc[6] = {1, 2, 3, 4, 5, 0};
+    for (uint64_t i = 0; i < 1000 - 1000 / 8; i++) {
+        pc[5] = i;
+        stack_rec *r = stacks_intern(pc, 6, 0);
+        assert_non_null(r);
+        assert_int_equal(r->merged, 0);
+        assert_int_equal(r->depth, 6);
     }
-    pc[1] = 5000;
-    assert_null(stacks_intern(pc, 2, 0));
-    assert_int_equal(stacks_count(), 1000);
-    /* Known stacks are still found when full. */
-    pc[1] = 17;
-    assert_non_null(stacks_intern(pc, 2, 0));
+    /* Merged: the 4 innermost frames (so stacks that differ only further
+     * out share one), under the marker. */
+    pc[5] = 875;
+    stack_rec *m = stacks_intern(pc, 6, 0), *again = stacks_intern((uint64_t[]){1, 2, 3, 4, 9}, 5, 0);
+    assert_ptr_equal(m, again);
+    assert_int_equal(m->merged, 1);
+    assert_int_equal(m->depth, 5);
+    assert_memory_equal(m->pcs, ((uint64_t[]){1, 2, 3, 4, STACKS_MERGED_PC}), 5 * sizeof(uint64_t));
+    assert_int_equal(stacks_count(), 1000 - 1000 / 8 + 1);
+    /* Known stacks are still found whole when full. */
+    pc[5] = 17;
+    assert_int_equal(stacks_intern(pc, 6, 0)->merged, 0);
+    /* Shallow stacks keep what they have; ids run out at 15/16. */
+    uint64_t two[2] = {7, 0};
+    for (uint64_t i = 0; stacks_count() < 1000 - 1000 / 16; i++) {
+        two[1] = i;
+        stack_rec *r = stacks_intern(two, 2, 0);
+        assert_int_equal(r->depth, 3);
+        assert_int_equal(r->pcs[2], STACKS_MERGED_PC);
+    }
+    two[1] = 99999;
+    stack_rec *other = stacks_intern(two, 2, 0);
+    assert_int_equal(other->merged, 1);
+    assert_int_equal(other->depth, 1);
+    assert_int_equal(other->pcs[0], STACKS_MERGED_PC);
+    assert_ptr_equal(stacks_intern(pc, 3, 0), other); /* any new stack */
+    assert_int_equal(stacks_count(), 1000 - 1000 / 16 + 1);
+    /* The marker alone, by label set, until no id is left. */
+    for (uint32_t l = 1; stacks_count() < 1000; l++) {
+        stack_rec *r = stacks_intern(two, 2, l);
+        assert_int_equal(r->depth, 1);
+        assert_int_equal(r->labels, l);
+    }
+    assert_null(stacks_intern(two, 2, 5000));
+    assert_ptr_equal(stacks_intern(two, 2, 0), other);
+}
+
+/* The byte bound: whole stacks while the records fit in the budget plus
+ * 1/16 of the live heap, merged ones in a quarter more, then the marker
+ * alone.  The budget grows with the heap. */
+static void byte_bound(void **state)
+{
+    stacks_reset();
+    assert_int_equal(stacks_init(1000, 4096), 0);
+    uint64_t pc[6] = {1, 2, 3, 4, 5, 0};
+    stack_rec *r;
+    uint64_t i = 0, whole = 0;
+    for (; (r = stacks_intern(pc, 6, 0))->merged == 0; pc[5] = ++i)
+        whole++;
+    /* A record is its 128-byte counter block, a 104-byte header and the
+     * frames: 5 x 288 bytes fit in 4096 (the first chunk's start is
+     * aligned), not more. */
+    assert_in_range(whole, 5, 15);
+    assert_true(stacks_count() == whole + 1);
+    /* Merged ones share a record here (same 4 innermost frames): the
+     * next distinct site still fits in the quarter more... */
+    uint64_t site[2] = {77, 1};
+    assert_int_equal(stacks_intern(site, 2, 0)->depth, 3);
+    /* ...until it is spent; then the marker alone. */
+    for (site[1] = 2; (r = stacks_intern(site, 2, 0))->depth == 3; site[1]++)
+        ;
+    assert_int_equal(r->depth, 1);
+    assert_in_range(stacks_count(), whole + 2, whole + 8);
+    /* 64 KiB in use make the budget 4 KiB more: whole stacks again. */
+    stack_sample x = stacks_weigh(64 << 10, 1.0);
+    stacks_add_alloc(r, 0, &x);
+    pc[5] = ++i;
+    assert_int_equal(stacks_intern(pc, 6, 0)->merged, 0);
 }
 
 static void totals(void **state)
@@ -272,10 +342,10 @@ static void shards(void **state)
 static void block_budget(void **state)
 {
     stacks_reset();
-    assert_int_equal(stacks_init(64), 0);
+    assert_int_equal(stacks_init(64, 1ULL << 30), 0);
     stack_sample x = stacks_weigh(1, 1.0);
     uint64_t pc[2] = {9, 0};
-    for (uint64_t i = 0; i < 64; i++) {
+    for (uint64_t i = 0; i < 56; i++) { /* the whole stacks of 64 */
         pc[1] = i;
         stack_rec *r = stacks_intern(pc, 2, 0);
         for (unsigned k = 1; k < STACKS_SHARDS; k++)
@@ -287,7 +357,7 @@ static void block_budget(void **state)
         for (unsigned k = 1; k < STACKS_SHARDS; k++)
             extra += r->counts[k] != NULL;
     assert_int_equal(extra, 64);
-    assert_int_equal(stacks_samples(), 64 * (STACKS_SHARDS - 1));
+    assert_int_equal(stacks_samples(), 56 * (STACKS_SHARDS - 1));
 }
 
 /* A shard whose writer was preempted holding it: the next one takes the
@@ -365,7 +435,7 @@ static void give_zero(void) { stacks_hold_shard(0, 0); }
 static void budget_spent_waits(void **state)
 {
     stacks_reset();
-    assert_int_equal(stacks_init(64), 0);
+    assert_int_equal(stacks_init(64, 1ULL << 30), 0);
     stack_sample x = stacks_weigh(4, 1.0);
     uint64_t pc[2] = {11, 0};
     for (uint64_t i = 0; i < 10; i++) { /* 70 blocks wanted: the budget of 64 spent */
@@ -422,9 +492,15 @@ static void out_of_memory(void **state)
 {
     uint64_t pc[] = {0xbeef};
     mem_fail_after(1);
-    assert_null(stacks_intern(pc, 1, 0));
+    /* The whole stack's chunk could not be mapped: merged (the next map
+     * works); then whole, once memory is back. */
+    stack_rec *m = stacks_intern(pc, 1, 0);
+    assert_non_null(m);
+    assert_int_equal(m->merged, 1);
+    assert_int_equal(m->pcs[0], 0xbeef);
     stack_rec *r = stacks_intern(pc, 1, 0);
     assert_non_null(r);
+    assert_int_equal(r->merged, 0);
     assert_ptr_equal(stacks_get(r->id), r);
 }
 
@@ -466,7 +542,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(intern_dedup, setup), cmocka_unit_test_setup(intern_like, setup),
         cmocka_unit_test_setup(all_list, setup),
-        cmocka_unit_test_setup(bound, setup), cmocka_unit_test_setup(labels_key, setup),
+        cmocka_unit_test_setup(bound, setup), cmocka_unit_test_setup(byte_bound, setup),
+        cmocka_unit_test_setup(labels_key, setup),
         cmocka_unit_test(freed_by_field),
         cmocka_unit_test_setup(totals, setup), cmocka_unit_test_setup(shards, setup),
         cmocka_unit_test_setup(block_budget, setup),  cmocka_unit_test_setup(busy_shard, setup),
