@@ -54,7 +54,11 @@ static const row rows[] = {
     ROW("HEAPPROF_MAX_STACKS", T_UINT, max_stacks, "262144", 64, 1ULL << 24,
         "most distinct stacks kept; from 7/8 of it on, new stacks are merged under "
         "[other stacks] (see HEAPPROF_STACK_MEMORY)"),
-    ROW("HEAPPROF_STACK_MEMORY", T_SIZE, stack_memory, "8m", 65536, 1ULL << 40,
+    /* 4 MiB: the profiler's whole memory is meant to stay under 16 MiB plus
+     * 10 % of the live heap; with its other tables and a profile's writing
+     * that leaves about 5 MiB of records (~10 000 stacks of 20 frames)
+     * before the live heap's 1/16 adds more (finding 25). */
+    ROW("HEAPPROF_STACK_MEMORY", T_SIZE, stack_memory, "4m", 65536, 1ULL << 40,
         "bytes the stack table may fill with whole stacks, plus 1/16 of the estimated live heap "
         "(k/m/g); beyond it, samples of new stacks are merged: their 4 innermost frames under "
         "an [other stacks] root, counted"),

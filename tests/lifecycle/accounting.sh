@@ -11,6 +11,8 @@
 #     (merged_samples > 0, stack_table = 0), so every allocation is still
 #     counted at its leaf; at most 64 stacks, decodes, output unchanged,
 #     one line on stderr.
+#  3. HEAPPROF_STACK_MEMORY=64k (its minimum), the same program: a few
+#     hundred stacks, the rest merged, every allocation still counted.
 source "$(dirname "$0")/lib.sh"
 need_env LC_ACCT
 
@@ -77,5 +79,22 @@ if have_go; then
     # Merged, not lost: every allocation is counted, at its own leaf.
     values_eq "$f: leaf ms_leaf" "$(leaf "$f.raw" ms_leaf)" "$((1 << B)) $((24 << B)) $((1 << (B - 1))) $((24 << (B - 1)))"
     note "2: MAX_STACKS=64: stacks=$st, merged_samples=$ms"
+fi
+# 3. The byte bound: 64 KiB of whole stacks holds a few hundred of these
+# (each ~360 B: a 128-byte counter block, a 104-byte header, ~16 frames).
+run mem HEAPPROF_SAMPLE=1 HEAPPROF_STACK_MEMORY=64k HEAPPROF_OUT="$W/m" -- "$LC_ACCT" maxstacks $B
+expect_rc mem 0
+full_line mem 'heapprof: the stack table is full \(HEAPPROF_STACK_MEMORY=65536 bytes'
+diff -u "$W/ref2.out" "$W/mem.out" >&2 || fail "HEAPPROF_STACK_MEMORY=64k: the program's output changed (diff above)"
+pid=$(pids_of "$W/m")
+f="$W/m.$pid.0001.pb.gz"
+decode "$f"
+if have_go; then
+    ms=$(comment "$f.raw" merged_samples)
+    st=$(comment "$f.raw" stacks)
+    ((ms > 0)) || fail "$f: HEAPPROF_STACK_MEMORY=64k with $((1 << B)) distinct stacks: expected merged_samples > 0, found '$ms'"
+    ((st >= 100 && st <= 400)) || fail "$f: HEAPPROF_STACK_MEMORY=64k: expected 100-400 stacks (~180 whole of ~360 B, a few merged), found $st"
+    values_eq "$f: leaf ms_leaf" "$(leaf "$f.raw" ms_leaf)" "$((1 << B)) $((24 << B)) $((1 << (B - 1))) $((24 << (B - 1)))"
+    note "3: STACK_MEMORY=64k: stacks=$st, merged_samples=$ms"
 fi
 note "ok"
