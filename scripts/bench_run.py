@@ -863,7 +863,9 @@ def run_dump(a, tmp, log):
         rss_nodump = rss_dump = None
         for r in range(a.dump_runs):
             env = base_env(tmp)
-            extra = {"LD_PRELOAD": a.lib, "HEAPPROF_SAMPLE": "1"}
+            # HEAPPROF_STACK_MEMORY: the target is the time to write n whole
+            # stacks; under the default budget 100k stacks would be merged.
+            extra = {"LD_PRELOAD": a.lib, "HEAPPROF_SAMPLE": "1", "HEAPPROF_STACK_MEMORY": "1g"}
             # Times from a run without the latency thread (on 2 cores it would
             # take one of them from the dumping thread), latencies from one with.
             _, rss, text, _ = run_once([dumpstacks, f"stacks={n}", "dumps=3", "quiet_ms=0",

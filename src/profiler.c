@@ -69,7 +69,7 @@ int64_t profiler_start_ns(void) { return start_ns; }
 void profiler_get_stats(profiler_stats *out)
 {
     out->samples = stacks_samples();
-    out->merged_stacks = __atomic_load_n(&stats.merged_stacks, __ATOMIC_RELAXED);
+    out->merged_stacks = stacks_merged();
     out->dropped_stacks = __atomic_load_n(&stats.dropped_stacks, __ATOMIC_RELAXED);
     out->dropped_live = __atomic_load_n(&stats.dropped_live, __ATOMIC_RELAXED);
     out->unseen_frees = __atomic_load_n(&stats.unseen_frees, __ATOMIC_RELAXED);
@@ -104,19 +104,24 @@ static const char *env(const char *name) { return getenv(name); }
  * (log_line neither allocates nor touches errno). */
 static int said_stacks_full, said_stacks_merged, said_live_full;
 
-/* Count a sample in *count; the first of its kind says what happened
- * (line, a format taking the bound, and the key that counts them in
- * each profile's comments).  Cold and out of line: the sample's own code
- * stays as short as it was. */
-static __attribute__((noinline, cold)) void count_drop(uint64_t *count, int *said,
-                                                       const char *line, uint64_t bound)
+/* Say `line` (a format taking the bound, naming the key that counts such
+ * samples in each profile's comments) unless *said.  Cold and out of
+ * line: the sample's own code stays as short as it was. */
+static __attribute__((noinline, cold)) void say_once(int *said, const char *line, uint64_t bound)
 {
-    __atomic_add_fetch(count, 1, __ATOMIC_RELAXED);
     /* Said already; the load spares a full table's every drop a write. */
     if (__atomic_load_n(said, __ATOMIC_RELAXED) || __atomic_exchange_n(said, 1, __ATOMIC_RELAXED))
         return;
     if (!log_line(line, (unsigned long long)bound))
         __atomic_store_n(said, 0, __ATOMIC_RELAXED); /* rate-limited: a later drop says it */
+}
+
+/* A dropped sample: counted in *count, and said the first time. */
+static __attribute__((noinline, cold)) void count_drop(uint64_t *count, int *said,
+                                                       const char *line, uint64_t bound)
+{
+    __atomic_add_fetch(count, 1, __ATOMIC_RELAXED);
+    say_once(said, line, bound);
 }
 
 static void init_tables(void)
@@ -240,14 +245,17 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
                        cfg.max_stacks);
             return;
         }
-        /* Past the table's bounds (stacks.h, "Bounds"); also a whole stack
-         * whose walk ended in the marker frame, which no walk does. */
-        count_drop(&stats.merged_stacks, &said_stacks_merged,
-                   "the stack table is full (HEAPPROF_STACK_MEMORY=%llu bytes, plus 1/16 of the "
-                   "live heap, or 7/8 of HEAPPROF_MAX_STACKS) or out of memory: samples of new "
-                   "stacks are counted under [other stacks] with their 4 innermost frames from now on "
-                   "(merged_samples= in each profile's comments)",
-                   cfg.stack_memory);
+        /* Past the table's bounds (stacks.h, "Bounds").  Counted with the
+         * sample, on its shard's line (stacks_merged): once the table is
+         * full, many samples come here, and a shared counter would be one
+         * line they all pull. */
+        if (!__atomic_load_n(&said_stacks_merged, __ATOMIC_RELAXED))
+            say_once(&said_stacks_merged,
+                     "the stack table is full (HEAPPROF_STACK_MEMORY=%llu bytes, plus 1/16 of the "
+                     "live heap, or 7/8 of HEAPPROF_MAX_STACKS) or out of memory: samples of "
+                     "new stacks are counted under [other stacks] with their 4 innermost frames "
+                     "from now on (merged_samples= in each profile's comments)",
+                     cfg.stack_memory);
     }
     t->last = s;
     live_entry e = {(uintptr_t)p, n, s, weight, s->id};

@@ -102,7 +102,8 @@ typedef struct profiler_stats {
 void profiler_get_stats(profiler_stats *out);
 
 /* Re-attribute the live object p, if it is sampled, to the calling
- * thread's current labels.  0, or ENOSPC when the stack table is full. */
+ * thread's current labels.  0, or ENOSPC when the stack table had no
+ * record for it (out of memory or ids; a full one merges, stacks.h). */
 int profiler_adopt(void *p);
 
 /* Monotonic nanoseconds when the profiler started. */

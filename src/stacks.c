@@ -64,7 +64,7 @@ static int stripes[NSTRIPES];
  * side: -14 % CPU time (finding 14 in docs/benchmarks.md). */
 static struct {
     int lock;
-    uint64_t came_bytes, gone_bytes, samples;
+    uint64_t came_bytes, gone_bytes, samples, merged;
 } __attribute__((aligned(64))) sums[STACKS_SHARDS];
 
 static uint64_t blocks_left; /* extra counter blocks that may still be mapped */
@@ -76,8 +76,14 @@ static uint64_t chunk_used;  /* handed out */
 
 int stacks_init(uint64_t max, uint64_t memory)
 {
+    /* A quarter as many buckets as stacks: the byte budget keeps most
+     * programs far below the count bound (6 MiB is ~15 000 stacks, load
+     * factor 0.15 at the default bound), and a lookup walks a chain only
+     * for a stack its thread did not sample last.  Every bucket's page is
+     * touched at random as stacks come: 2 MiB of RSS at one per stack for
+     * the default bound, 512 KiB now. */
     uint32_t nb = 1024;
-    while (nb < max && nb < NBUCKETS_MAX) /* load factor <= 1 up to 1M stacks */
+    while (nb < max / 4 && nb < NBUCKETS_MAX)
         nb *= 2;
     buckets = mem_map((size_t)nb * sizeof *buckets);
     by_id = mem_map((size_t)max * sizeof *by_id);
@@ -107,19 +113,24 @@ static uint64_t id_limit(rec_kind k)
                       : max_stacks;
 }
 
-/* The bytes records of kind k (and extra counter blocks: SITE) may fill
- * now.  The budget grows with the estimated live heap, so that a program
- * with a large heap keeps more whole stacks. */
-static uint64_t byte_limit(rec_kind k)
+static uint64_t kind_bytes(rec_kind k, uint64_t b)
 {
-    uint64_t b = budget + stacks_inuse_total() / 16;
     return k == WHOLE ? b : k == SITE ? b + b / 4 : UINT64_MAX;
 }
 
-static bool has_room(rec_kind k, size_t bytes)
+/* The bytes records of kind k (and extra counter blocks of whole
+ * records: SITE) may fill once `bytes` more are taken: the budget, grown
+ * by 1/16 of the estimated live heap so that a program with a large heap
+ * keeps more whole stacks.  0 when they do not fit.  The heap is summed
+ * (16 loads of lines samples write) only when the budget alone is not
+ * enough. */
+static uint64_t fits(rec_kind k, size_t bytes)
 {
-    return __atomic_load_n(&next_id, __ATOMIC_RELAXED) < id_limit(k) &&
-           __atomic_load_n(&chunk_used, __ATOMIC_RELAXED) + bytes <= byte_limit(k);
+    uint64_t want = __atomic_load_n(&chunk_used, __ATOMIC_RELAXED) + bytes;
+    uint64_t lim = kind_bytes(k, budget);
+    if (want > lim)
+        lim = kind_bytes(k, budget + stacks_inuse_total() / 16);
+    return want <= lim ? lim : 0;
 }
 
 static uint64_t hash_pcs(const uint64_t *pcs, uint32_t depth, uint32_t labels)
@@ -149,6 +160,7 @@ static void *chunk_alloc(size_t bytes, size_t align)
 {
     bytes = (bytes + 15) & ~(size_t)15;
     spin_lock(&chunk_lock);
+    char *from = chunk_cur;
     chunk_cur = (char *)(((uintptr_t)chunk_cur + align - 1) & ~(uintptr_t)(align - 1));
     if (chunk_cur > chunk_end || (size_t)(chunk_end - chunk_cur) < bytes) {
         /* The tail of the old chunk is abandoned: at most one record's worth
@@ -158,13 +170,14 @@ static void *chunk_alloc(size_t bytes, size_t align)
             spin_unlock(&chunk_lock);
             return NULL;
         }
-        chunk_cur = c;
+        from = chunk_cur = c;
         chunk_end = c + CHUNK_BYTES;
         chunk_total += CHUNK_BYTES;
     }
     void *r = chunk_cur;
     chunk_cur += bytes;
-    __atomic_store_n(&chunk_used, chunk_used + bytes, __ATOMIC_RELAXED);
+    /* Used: what this took, its alignment's padding included. */
+    __atomic_store_n(&chunk_used, chunk_used + (uint64_t)(chunk_cur - from), __ATOMIC_RELAXED);
     spin_unlock(&chunk_lock);
     return r;
 }
@@ -180,7 +193,10 @@ static stack_rec *intern_hashed(uint64_t h, const uint64_t *pcs, uint32_t depth,
     if (r)
         return r;
     size_t bytes = sizeof(stack_counts) + sizeof *r + depth * sizeof *pcs;
-    if (!has_room(k, bytes)) /* checked again under the lock */
+    /* The limits, before the lock (nothing slow under it); checked again
+     * under it, against the bytes used then. */
+    uint64_t lim = fits(k, bytes);
+    if (!lim || __atomic_load_n(&next_id, __ATOMIC_RELAXED) >= id_limit(k))
         return NULL;
     int *stripe = &stripes[h % NSTRIPES];
     spin_lock(stripe);
@@ -188,11 +204,13 @@ static stack_rec *intern_hashed(uint64_t h, const uint64_t *pcs, uint32_t depth,
     if (r)
         goto out;
     /* Other stripes insert at the same time: the id is taken only while
-     * the kind's limit allows it, and the bytes were checked just now,
-     * which several inserts at once overshoot by a record each at most. */
+     * the kind's limit allows it; the bytes, which several inserts at once
+     * overshoot by a record each at most. */
+    if (__atomic_load_n(&chunk_used, __ATOMIC_RELAXED) + bytes > lim)
+        goto out;
     uint32_t id = __atomic_load_n(&next_id, __ATOMIC_RELAXED);
     do
-        if (id >= id_limit(k) || !has_room(k, bytes))
+        if (id >= id_limit(k))
             goto out;
     while (!__atomic_compare_exchange_n(&next_id, &id, id + 1, true, __ATOMIC_RELAXED,
                                         __ATOMIC_RELAXED));
@@ -381,26 +399,35 @@ unsigned stacks_shard(void)
     return cpu < 0 ? 0 : (unsigned)cpu % STACKS_SHARDS;
 }
 
+/* An extra block holds `alloc` alone, one line: `adj` is block 0's only,
+ * and nothing reads or writes past `alloc` in the others, so they take
+ * half of a stack_counts (64 of 128 bytes, of ~450 a record). */
+enum { EXTRA_BLOCK = 64 };
+_Static_assert(offsetof(stack_counts, adj) <= EXTRA_BLOCK, "alloc in an extra block");
+
 /* Maps s's block for this shard: NULL past the budget or when memory runs
  * out (block 0 is always there). */
 static __attribute__((noinline)) stack_counts *map_counts(stack_rec *s, unsigned shard)
 {
     stack_counts **slot = &s->counts[shard];
     stack_counts *c = NULL;
-    if (__atomic_load_n(&chunk_used, __ATOMIC_RELAXED) + sizeof *c > byte_limit(SITE))
-        return NULL;
     uint64_t left = __atomic_load_n(&blocks_left, __ATOMIC_RELAXED);
+    /* Merged records are exempt from the byte bound: they are few (1/8 of
+     * the ids at most) and each is the stack of many samples, on every
+     * CPU, which without blocks of their own would all meet on shard 0. */
+    if (!left || (!s->merged && !fits(SITE, EXTRA_BLOCK)))
+        return NULL;
     do
         if (!left)
             return NULL;
     while (!__atomic_compare_exchange_n(&blocks_left, &left, left - 1, true, __ATOMIC_RELAXED,
                                         __ATOMIC_RELAXED));
-    stack_counts *fresh = chunk_alloc(sizeof *fresh, 64);
+    stack_counts *fresh = chunk_alloc(EXTRA_BLOCK, 64);
     if (!fresh) {
         __atomic_add_fetch(&blocks_left, 1, __ATOMIC_RELAXED);
         return NULL;
     }
-    memset(fresh, 0, sizeof *fresh);
+    memset(fresh, 0, EXTRA_BLOCK);
     if (__atomic_compare_exchange_n(slot, &c, fresh, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return fresh;
     return c; /* another thread published one first; ours is abandoned */
@@ -468,6 +495,7 @@ void stacks_add_alloc(stack_rec *s, unsigned shard, const stack_sample *x)
     owned_totals_add(&c->alloc, x, __ATOMIC_RELAXED);
     owned_add(&sums[k].came_bytes, x->bytes, __ATOMIC_RELAXED);
     owned_add(&sums[k].samples, 1, __ATOMIC_RELAXED);
+    owned_add(&sums[k].merged, s->merged, __ATOMIC_RELAXED); /* no branch */
     shard_leave(k);
 }
 
@@ -561,6 +589,14 @@ uint64_t stacks_samples(void)
     uint64_t t = 0;
     for (int i = 0; i < STACKS_SHARDS; i++)
         t += __atomic_load_n(&sums[i].samples, __ATOMIC_RELAXED);
+    return t;
+}
+
+uint64_t stacks_merged(void)
+{
+    uint64_t t = 0;
+    for (int i = 0; i < STACKS_SHARDS; i++)
+        t += __atomic_load_n(&sums[i].merged, __ATOMIC_RELAXED);
     return t;
 }
 

@@ -78,7 +78,9 @@ typedef struct stack_sample {
 enum { STACKS_SHARDS = 8 };
 
 /* One CPU's share of a stack's totals, on cache lines of its own: a
- * sample touches the first (bytes 0-39); rare `adj` straddles the two. */
+ * sample touches the first (bytes 0-39); rare `adj` straddles the two.
+ * Only block 0 has `adj`: the others are mapped as the first line alone
+ * (stacks.c, EXTRA_BLOCK). */
 typedef struct stack_counts {
     stack_totals alloc; /* cumulative */
     stack_totals adj;   /* block 0 only: adopted in, less adopted out and unfollowed */
@@ -186,6 +188,7 @@ stack_rec *stacks_first(void);
 uint64_t stacks_count(void);
 uint64_t stacks_inuse_total(void); /* estimated live bytes, all stacks */
 uint64_t stacks_samples(void);     /* samples counted (stacks_add_alloc calls) */
+uint64_t stacks_merged(void);      /* of those, counted into merged records */
 uint64_t stacks_bytes(void); /* memory mapped for records and counters */
 
 /* One sample of `size` bytes with weight w, computed the same way at the

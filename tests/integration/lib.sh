@@ -95,7 +95,8 @@ compare_expect() {
     note "all $n sites of $(basename "$exp") match $(basename "$sum") exactly"
 }
 
-# no_drops SUMFILE: the 'dropped_samples ...' comment shows only zeros.
+# no_drops SUMFILE: the 'dropped_samples ...' comment shows only zeros,
+# and no sample was merged under [other stacks] (merged_samples=0).
 no_drops() {
     local line
     line=$(grep '^comment .*dropped_samples' "$1" | head -n 1)
@@ -103,6 +104,9 @@ no_drops() {
     if grep -oE '=[0-9]+' <<<"$line" | grep -qv '^=0$'; then
         fail "$1: samples were dropped: $line"
     fi
+    line=$(grep '^comment .*merged_samples=' "$1" | head -n 1)
+    [[ -n $line ]] || fail "$1: no 'merged_samples' comment"
+    [[ $line == *" merged_samples=0 "* ]] || fail "$1: samples were merged: $line"
 }
 
 # ---- go tool pprof --------------------------------------------------------

@@ -219,6 +219,68 @@ static void bound(void **state)
     }
     assert_null(stacks_intern(two, 2, 5000));
     assert_ptr_equal(stacks_intern(two, 2, 0), other);
+    /* Label adoption re-interns a record's frames with other labels: a
+     * merged one stays merged, with its frames (here, the marker's record
+     * of that label set, which exists). */
+    stack_rec *a = stacks_intern(m->pcs, m->depth, 1);
+    assert_int_equal(a->merged, 1);
+    assert_int_equal(a->labels, 1);
+}
+
+/* Threads interning new stacks across the bounds at once: every kind
+ * keeps to its ids, none is lost or torn, no call fails while ids last. */
+enum { AT_BOUND_THREADS = 4, AT_BOUND_STACKS = 2000 };
+
+static void *at_bound_worker(void *arg)
+{
+    uint64_t t = (uintptr_t)arg;
+    uint64_t pc[6] = {0x100 + t, 0x200, 0x300, 0x400, 0x500, 0};
+    stack_sample x = stacks_weigh(8, 1.0);
+    for (uint64_t i = 0; i < AT_BOUND_STACKS; i++) {
+        pc[5] = i;
+        pc[1] = 0x200 + i % 3; /* a few sites per thread when merged */
+        stack_rec *r = stacks_intern(pc, 6, 0);
+        if (!r)
+            return (void *)1;
+        stacks_add_alloc(r, (unsigned)t, &x);
+    }
+    return NULL;
+}
+
+static void concurrent_at_bound(void **state)
+{
+    pthread_t th[AT_BOUND_THREADS];
+    for (uintptr_t i = 0; i < AT_BOUND_THREADS; i++)
+        pthread_create(&th[i], NULL, at_bound_worker, (void *)i);
+    for (int i = 0; i < AT_BOUND_THREADS; i++) {
+        void *res;
+        pthread_join(th[i], &res);
+        assert_null(res);
+    }
+    uint64_t n = stacks_count(), whole = 0, merged = 0, samples = 0;
+    assert_true(n <= 1000);
+    for (uint32_t id = 0; id < n; id++) {
+        stack_rec *r = stacks_get(id);
+        assert_non_null(r); /* dense: no id given back out of order */
+        assert_int_equal(r->id, id);
+        uint64_t s = view(r).alloc.samples;
+        samples += s;
+        if (r->merged) {
+            merged += s;
+            assert_int_equal(r->pcs[r->depth - 1], STACKS_MERGED_PC);
+            if (r->depth > 1)
+                assert_true(id < 1000 - 1000 / 16);
+        } else {
+            whole++;
+            assert_true(id < 1000 - 1000 / 8);
+            assert_int_equal(r->depth, 6);
+        }
+    }
+    assert_int_equal(whole, 1000 - 1000 / 8);
+    assert_int_equal(samples, AT_BOUND_THREADS * AT_BOUND_STACKS);
+    assert_int_equal(stacks_samples(), samples);
+    assert_int_equal(stacks_merged(), merged);
+    assert_int_equal(merged, samples - whole);
 }
 
 /* The byte bound: whole stacks while the records fit in the budget plus
@@ -233,25 +295,42 @@ static void byte_bound(void **state)
     uint64_t i = 0, whole = 0;
     for (; (r = stacks_intern(pc, 6, 0))->merged == 0; pc[5] = ++i)
         whole++;
-    /* A record is its 128-byte counter block, a 104-byte header and the
-     * frames: 5 x 288 bytes fit in 4096 (the first chunk's start is
-     * aligned), not more. */
-    assert_in_range(whole, 5, 15);
-    assert_true(stacks_count() == whole + 1);
-    /* Merged ones share a record here (same 4 innermost frames): the
-     * next distinct site still fits in the quarter more... */
+    /* A whole record here: a 128-byte counter block at a multiple of 64
+     * and a 152-byte header and frames (160 in the chunk), so 288 bytes
+     * for the first and 320 for each next one (32 of padding): a record
+     * is let in while what is used plus its own 280 bytes fit in 4096,
+     * 288 + 12 x 320 + 280 = 4408 does not. */
+    assert_int_equal(whole, 13);
+    assert_int_equal(stacks_count(), whole + 1); /* and the merged one */
+    stack_rec *w = stacks_get(0);
+    assert_int_equal(w->merged, 0);
+    /* Merged ones share a record here (same 4 innermost frames); other
+     * sites fit in the quarter more (5120): two of 304 bytes... */
     uint64_t site[2] = {77, 1};
     assert_int_equal(stacks_intern(site, 2, 0)->depth, 3);
-    /* ...until it is spent; then the marker alone. */
-    for (site[1] = 2; (r = stacks_intern(site, 2, 0))->depth == 3; site[1]++)
-        ;
+    site[1] = 2;
+    assert_int_equal(stacks_intern(site, 2, 0)->depth, 3);
+    /* ...and then the marker alone. */
+    site[1] = 3;
+    r = stacks_intern(site, 2, 0);
     assert_int_equal(r->depth, 1);
-    assert_in_range(stacks_count(), whole + 2, whole + 8);
+    assert_int_equal(r->merged, 1);
+    assert_int_equal(stacks_count(), whole + 4);
+    /* Past the bytes, a whole record gets no more counter blocks (its
+     * samples go to one it has); a merged one does, as its samples come
+     * from every CPU. */
+    stack_sample one = stacks_weigh(1, 1.0);
+    stacks_add_alloc(w, 5, &one);
+    assert_null(w->counts[5]);
+    stacks_add_alloc(r, 5, &one);
+    assert_non_null(r->counts[5]);
+    assert_int_equal(stacks_merged(), 1);
     /* 64 KiB in use make the budget 4 KiB more: whole stacks again. */
     stack_sample x = stacks_weigh(64 << 10, 1.0);
     stacks_add_alloc(r, 0, &x);
     pc[5] = ++i;
     assert_int_equal(stacks_intern(pc, 6, 0)->merged, 0);
+    assert_int_equal(stacks_merged(), 2);
 }
 
 static void totals(void **state)
@@ -543,6 +622,7 @@ int main(void)
         cmocka_unit_test_setup(intern_dedup, setup), cmocka_unit_test_setup(intern_like, setup),
         cmocka_unit_test_setup(all_list, setup),
         cmocka_unit_test_setup(bound, setup), cmocka_unit_test_setup(byte_bound, setup),
+        cmocka_unit_test_setup(concurrent_at_bound, setup),
         cmocka_unit_test_setup(labels_key, setup),
         cmocka_unit_test(freed_by_field),
         cmocka_unit_test_setup(totals, setup), cmocka_unit_test_setup(shards, setup),

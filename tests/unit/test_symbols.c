@@ -31,6 +31,7 @@
 
 #include <cmocka.h>
 
+#include "stacks.h"
 #include "symbols.h"
 
 /* ---- allocation failure injection --------------------------------------
@@ -303,6 +304,10 @@ static void test_self_function_names(void **state)
     assert_string_equal(symbols_func_name(s, (uintptr_t)getpid_ptr + 1), "getpid");
     assert_null(symbols_func_name(s, 0));
     assert_null(symbols_func_name(s, UINT64_MAX));
+    /* The marker frame of merged stacks (stacks.h), as the encoder asks:
+     * its return address less one; no mapping holds it. */
+    assert_string_equal(symbols_func_name(s, STACKS_MERGED_PC - 1), "[other stacks]");
+    assert_int_equal(symbols_find_mapping(s, STACKS_MERGED_PC - 1), -1);
     symbols_free(s);
 }
 
