@@ -85,8 +85,8 @@ HEAPPROF_DECL void heapprof_label_pop(void);
  * allocated).  Its live bytes move; what was allocated stays counted where
  * it was allocated.  Objects the sampler did not pick are not tracked, so
  * for them this does nothing; either way it returns 0 (or ENOSPC when the
- * stack table could get no memory for it; a full table moves the bytes
- * under "[other stacks]" and returns 0). */
+ * stack table could get no memory or no id for it; a full table moves the
+ * bytes under "[other stacks]" and returns 0). */
 HEAPPROF_DECL int heapprof_label_adopt(void *ptr);
 
 /* Nonzero when libheapprof.so is loaded in this process. */

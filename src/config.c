@@ -55,11 +55,11 @@ static const row rows[] = {
         "most distinct stacks kept; from 7/8 of it on, new stacks are merged under "
         "[other stacks] (see HEAPPROF_STACK_MEMORY)"),
     /* 6 MiB: the profiler's whole memory is meant to stay under 16 MiB plus
-     * 10 % of the live heap; sites at 64 KiB, whose stacks never end,
-     * measured +14 MiB of peak RSS with it (+11 with 4 MiB).  4 MiB merged
+     * 10 % of the live heap; sites, whose stacks never repeat, peaks at
+     * +10.5 MiB of RSS with it at 64 and 4 KiB (finding 25).  4 MiB merged
      * in tests holding 2^13 stacks of ~25 frames (about 4 MiB with their
-     * second CPU's counters); 6 MiB holds ~15 000 stacks of 20 frames
-     * before the live heap's 1/16 adds more (finding 25). */
+     * second CPU's counters); 6 MiB holds ~14 000 stacks of 20 frames
+     * before the live heap's 1/16 adds more. */
     ROW("HEAPPROF_STACK_MEMORY", T_SIZE, stack_memory, "6m", 65536, 1ULL << 40,
         "bytes the stack table may fill with whole stacks, plus 1/16 of the estimated live heap "
         "(k/m/g); beyond it, samples of new stacks are merged: their 4 innermost frames under "

@@ -77,8 +77,8 @@ static uint64_t chunk_used;  /* handed out */
 int stacks_init(uint64_t max, uint64_t memory)
 {
     /* A quarter as many buckets as stacks: the byte budget keeps most
-     * programs far below the count bound (6 MiB is ~15 000 stacks, load
-     * factor 0.15 at the default bound), and a lookup walks a chain only
+     * programs far below the count bound (6 MiB is ~14 000 stacks, load
+     * factor 0.21 at the default bound), and a lookup walks a chain only
      * for a stack its thread did not sample last.  Every bucket's page is
      * touched at random as stacks come: 2 MiB of RSS at one per stack for
      * the default bound, 512 KiB now. */
@@ -193,20 +193,24 @@ static stack_rec *intern_hashed(uint64_t h, const uint64_t *pcs, uint32_t depth,
     if (r)
         return r;
     size_t bytes = sizeof(stack_counts) + sizeof *r + depth * sizeof *pcs;
-    /* The limits, before the lock (nothing slow under it); checked again
-     * under it, against the bytes used then. */
+    /* The byte limit, before the lock (the heap's share is 16 loads of
+     * lines other CPUs write: nothing slow under it). */
     uint64_t lim = fits(k, bytes);
-    if (!lim || __atomic_load_n(&next_id, __ATOMIC_RELAXED) >= id_limit(k))
-        return NULL;
     int *stripe = &stripes[h % NSTRIPES];
     spin_lock(stripe);
+    /* Looked up again even when there is no room: another thread may have
+     * just inserted this very stack, whole, with the table's last room,
+     * and its samples must go there, not to a merged record (a miss here
+     * without the lock would race with that insert). */
     r = find(__atomic_load_n(b, __ATOMIC_ACQUIRE), h, pcs, depth, labels);
     if (r)
         goto out;
     /* Other stripes insert at the same time: the id is taken only while
      * the kind's limit allows it; the bytes, which several inserts at once
-     * overshoot by a record each at most. */
-    if (__atomic_load_n(&chunk_used, __ATOMIC_RELAXED) + bytes > lim)
+     * overshoot by a record each at most.  A limit read before the budget
+     * was crossed (no heap share in it) may refuse a stack that budget +
+     * heap/16 would take: only while the budget is being crossed. */
+    if (!lim || __atomic_load_n(&chunk_used, __ATOMIC_RELAXED) + bytes > lim)
         goto out;
     uint32_t id = __atomic_load_n(&next_id, __ATOMIC_RELAXED);
     do

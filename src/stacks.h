@@ -45,7 +45,10 @@
  * quarter more bytes; past those, a sample goes to the marker alone (one
  * record per label set, which the last 1/16 of the ids is kept for).  So a
  * full table keeps every sample's weight, its labels, and usually its
- * allocation site; only a table that cannot map memory drops samples.
+ * allocation site; only a table that cannot map memory, or has no id left
+ * (more label sets than the last 1/16 holds), drops samples.  Merged
+ * records' extra counter blocks and the marker's records are bounded by
+ * the ids, not the bytes: they are few, and they are what must not fail.
  * Why merge rather than drop: a program with more stacks than the bound
  * (every request's stack new) would otherwise lose most of its samples,
  * and every total would read low (finding 24 in docs/benchmarks.md).
