@@ -61,14 +61,22 @@ fi
 B=12
 run_plain ref2 -- "$LC_ACCT" maxstacks $B
 expect_rc ref2 0
-run stk HEAPPROF_SAMPLE=1 HEAPPROF_MAX_STACKS=64 HEAPPROF_OUT="$W/s" -- "$LC_ACCT" maxstacks $B
-expect_rc stk 0
+# bounded NAME REGEX VAR=VALUE: maxstacks $B in exact mode with VAR set:
+# exit 0, one line from the profiler matching REGEX, the program's output
+# unchanged; f is its exit profile, decoded.
+bounded() {
+    local name=$1 re=$2 var=$3 pid
+    run "$name" HEAPPROF_SAMPLE=1 "$var" HEAPPROF_OUT="$W/$name" -- "$LC_ACCT" maxstacks $B
+    expect_rc "$name" 0
+    full_line "$name" "$re"
+    diff -u "$W/ref2.out" "$W/$name.out" >&2 || fail "$var: the program's output changed (diff above)"
+    pid=$(pids_of "$W/$name")
+    f="$W/$name.$pid.0001.pb.gz"
+    decode "$f"
+}
 # One line says the table filled and that new stacks are merged from then on.
-full_line stk 'heapprof: the stack table is full \(HEAPPROF_STACK_MEMORY=[0-9]+ bytes.*7/8 of HEAPPROF_MAX_STACKS\) or out of memory: samples of new stacks are counted under \[other stacks\]'
-diff -u "$W/ref2.out" "$W/stk.out" >&2 || fail "HEAPPROF_MAX_STACKS=64: the program's output changed (diff above)"
-pid=$(pids_of "$W/s")
-f="$W/s.$pid.0001.pb.gz"
-decode "$f"
+bounded stk 'heapprof: the stack table is full \(HEAPPROF_STACK_MEMORY=[0-9]+ bytes.*7/8 of HEAPPROF_MAX_STACKS\) or out of memory: samples of new stacks are counted under \[other stacks\]' \
+    HEAPPROF_MAX_STACKS=64
 decode_top "$f"
 if have_go; then
     ds=$(comment "$f.raw" stack_table)
@@ -95,13 +103,7 @@ if have_go; then
 fi
 # 3. The byte bound: 64 KiB of whole stacks holds a few hundred of these
 # (each ~360 B: a 128-byte counter block, a 104-byte header, ~16 frames).
-run mem HEAPPROF_SAMPLE=1 HEAPPROF_STACK_MEMORY=64k HEAPPROF_OUT="$W/m" -- "$LC_ACCT" maxstacks $B
-expect_rc mem 0
-full_line mem 'heapprof: the stack table is full \(HEAPPROF_STACK_MEMORY=65536 bytes'
-diff -u "$W/ref2.out" "$W/mem.out" >&2 || fail "HEAPPROF_STACK_MEMORY=64k: the program's output changed (diff above)"
-pid=$(pids_of "$W/m")
-f="$W/m.$pid.0001.pb.gz"
-decode "$f"
+bounded mem 'heapprof: the stack table is full \(HEAPPROF_STACK_MEMORY=65536 bytes' HEAPPROF_STACK_MEMORY=64k
 if have_go; then
     ms=$(comment "$f.raw" merged_samples)
     st=$(comment "$f.raw" stacks)
