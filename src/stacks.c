@@ -598,31 +598,26 @@ stack_totals stacks_freed(const stack_totals *held, const stack_totals *inuse)
                           minus_d(held->var_bytes, inuse->var_bytes)};
 }
 
+/* One of sums[]'s counters (the field at offset off), added over the
+ * shards. */
+#define SUMS_AT(field) offsetof(__typeof__(sums[0]), field)
+static uint64_t sum_shards(size_t off)
+{
+    uint64_t t = 0;
+    for (int i = 0; i < STACKS_SHARDS; i++)
+        t += __atomic_load_n((const uint64_t *)((const char *)&sums[i] + off), __ATOMIC_ACQUIRE);
+    return t;
+}
+
 uint64_t stacks_inuse_total(void)
 {
-    uint64_t came = 0, gone = 0;
-    for (int i = 0; i < STACKS_SHARDS; i++)
-        gone += __atomic_load_n(&sums[i].gone_bytes, __ATOMIC_ACQUIRE);
-    for (int i = 0; i < STACKS_SHARDS; i++)
-        came += __atomic_load_n(&sums[i].came_bytes, __ATOMIC_ACQUIRE);
+    uint64_t gone = sum_shards(SUMS_AT(gone_bytes)); /* first: see sums */
+    uint64_t came = sum_shards(SUMS_AT(came_bytes));
     return came > gone ? came - gone : 0;
 }
 
-uint64_t stacks_samples(void)
-{
-    uint64_t t = 0;
-    for (int i = 0; i < STACKS_SHARDS; i++)
-        t += __atomic_load_n(&sums[i].samples, __ATOMIC_RELAXED);
-    return t;
-}
-
-uint64_t stacks_merged(void)
-{
-    uint64_t t = 0;
-    for (int i = 0; i < STACKS_SHARDS; i++)
-        t += __atomic_load_n(&sums[i].merged, __ATOMIC_RELAXED);
-    return t;
-}
+uint64_t stacks_samples(void) { return sum_shards(SUMS_AT(samples)); }
+uint64_t stacks_merged(void) { return sum_shards(SUMS_AT(merged)); }
 
 stack_rec *stacks_first(void) { return __atomic_load_n(&all_head, __ATOMIC_ACQUIRE); }
 
