@@ -31,7 +31,9 @@ on `churn` at 4 KiB with --sequential, 1.034x pinned).
 
 --env sets variables for both sides (HEAPPROF_SAMPLE=4k, ...); --a-env and
 --b-env for one side only.  --a or --b may be "none" (no preload), to
-measure one build against the plain allocator.  The workload must be one
+measure one build against the plain allocator, or several libraries in one
+argument as LD_PRELOAD takes them ("libheapprof.so libjemalloc.so.2":
+heapprof over jemalloc).  The workload must be one
 of the bench binaries (runstat is looked up beside it, or with --bin).
 
 Needs two CPUs, unless --sequential.  Finding 14 in docs/benchmarks.md used it to time the
@@ -138,9 +140,12 @@ def main():
         ap.error("no workload given (put it after --)")
     if a.rounds < 1:
         ap.error("--rounds must be at least 1")
+    # A side may stack libraries as LD_PRELOAD does ("libheapprof.so
+    # libjemalloc.so.2": heapprof over jemalloc).
     for lib in (a.a, a.b):
-        if lib != "none" and not os.path.isfile(lib):
-            ap.error(f"no such library: {lib}")
+        for one in lib.split() if lib != "none" else []:
+            if not os.path.isfile(one):
+                ap.error(f"no such library: {one}")
     cmd[0] = os.path.abspath(cmd[0])
     if not os.access(cmd[0], os.X_OK):
         ap.error(f"no such workload: {cmd[0]}")

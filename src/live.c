@@ -4,9 +4,11 @@
  * Invariants, per shard, under its lock:
  *  - entries[0..cap) with addr == 0 meaning empty; count < cap * 3/4;
  *  - for every filter slot s whose region hashes to this shard, live_filter[s]
- *    equals the number of entries whose slot is s, or LIVE_PINNED once it
- *    saturated or was pinned (then it is never decremented again: a
- *    spurious "maybe" is only a probe, a missing one would leak an entry).
+ *    is 0 without entries whose slot is s, the tag of the only one
+ *    (live_tag) or 1 after a count of 2 went down, their number from 2 to
+ *    LIVE_COUNT_MAX, or LIVE_PINNED once it saturated or was pinned (then
+ *    it is never decremented again: a spurious "maybe" is only a probe, a
+ *    missing one would leak an entry).
  */
 #include "live.h"
 
@@ -159,12 +161,19 @@ static int shard_grow(shard *s)
     return 0;
 }
 
+/* A slot's byte (the invariants above) after one more entry: a tag
+ * counts 1. */
 static void filter_inc(uintptr_t addr)
 {
     uint8_t *f = &live_filter[live_slot((void *)addr)];
-    uint8_t v = __atomic_load_n(f, __ATOMIC_RELAXED);
-    if (v != LIVE_PINNED)
-        __atomic_store_n(f, (uint8_t)(v + 1), __ATOMIC_RELAXED);
+    uint8_t v = __atomic_load_n(f, __ATOMIC_RELAXED), n;
+    if (v == LIVE_PINNED)
+        return;
+    n = v == 0 ? live_tag((void *)addr)
+        : v & LIVE_TAGGED ? 2
+        : v == LIVE_COUNT_MAX ? LIVE_PINNED
+        : (uint8_t)(v + 1);
+    __atomic_store_n(f, n, __ATOMIC_RELAXED);
 }
 
 static void filter_dec(uintptr_t addr)
@@ -172,7 +181,7 @@ static void filter_dec(uintptr_t addr)
     uint8_t *f = &live_filter[live_slot((void *)addr)];
     uint8_t v = __atomic_load_n(f, __ATOMIC_RELAXED);
     if (v != LIVE_PINNED && v != 0)
-        __atomic_store_n(f, (uint8_t)(v - 1), __ATOMIC_RELAXED);
+        __atomic_store_n(f, v & LIVE_TAGGED ? 0 : (uint8_t)(v - 1), __ATOMIC_RELAXED);
 }
 
 void live_pin(const void *p)

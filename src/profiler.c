@@ -337,7 +337,8 @@ static bool may_track(void)
     return !hp_tls.guard && __atomic_load_n(&hot.init_state, __ATOMIC_ACQUIRE) == 2;
 }
 
-void profiler_free_slow(void *p)
+/* A free the slot's tag did not rule out. */
+static __attribute__((noinline)) void free_maybe_tracked(void *p)
 {
     if (!p || real_arena_owns(p))
         return;
@@ -358,6 +359,17 @@ void profiler_free_slow(void *p)
             timing_add(TIMING_FREE, timing_now() - t0);
     }
     real.free(p);
+}
+
+void profiler_free_slow(void *p)
+{
+    /* Most frees here are the filter's false positives, and most of those
+     * are ruled out by the slot's tag without the table (live.h): two tail
+     * calls, so that this test runs before free_maybe_tracked's prologue. */
+    if (live_surely_untracked(p))
+        real.free(p);
+    else
+        free_maybe_tracked(p);
 }
 
 void *profiler_realloc_slow(void *p, size_t n)

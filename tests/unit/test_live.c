@@ -216,6 +216,62 @@ static void pinned_slot_sticks(void **state)
     assert_true(live_maybe((void *)0x7770));
 }
 
+/* A slot of one sampled object holds its tag, which rules out the other
+ * addresses of the slot without the table; a slot of two holds the count,
+ * and keeps it (no tag) when one of them goes, until the slot is empty. */
+static void tags_rule_out(void **state)
+{
+    const uintptr_t p = 0x7f0000001000, q = p + 48, r = p + 96;
+    uint8_t *slot = &live_filter[live_slot((void *)p)];
+    assert_int_equal(live_slot((void *)q), live_slot((void *)p));
+    assert_int_not_equal(live_tag((void *)p), live_tag((void *)q));
+    assert_int_not_equal(live_tag((void *)p), live_tag((void *)r));
+    live_entry e = entry(p, 48, 1), out, old;
+    bool had;
+    assert_false(live_surely_untracked((void *)p)); /* an empty slot: live_maybe says no first */
+    assert_int_equal(live_insert(&e, &old, &had), 0);
+    assert_int_equal(*slot, live_tag((void *)p));
+    assert_false(live_surely_untracked((void *)p));
+    assert_true(live_surely_untracked((void *)q));
+    assert_true(live_maybe((void *)q));
+    e = entry(q, 48, 2);
+    assert_int_equal(live_insert(&e, &old, &had), 0);
+    assert_int_equal(*slot, 2);
+    assert_false(live_surely_untracked((void *)r));
+    assert_true(live_remove(p, &out));
+    assert_int_equal(*slot, 1);
+    assert_false(live_surely_untracked((void *)r)); /* q's tag is not known */
+    assert_false(live_surely_untracked((void *)q));
+    assert_true(live_remove(q, &out));
+    assert_int_equal(*slot, 0);
+    assert_false(live_maybe((void *)q));
+    /* A tag is never the pinned value, and a pinned slot rules nothing out. */
+    int tags = 0;
+    for (uintptr_t a = 0x10; a < 0x10 + (16u << 12); a += 16) {
+        uint8_t t = live_tag((void *)a);
+        assert_true(t & LIVE_TAGGED);
+        assert_int_not_equal(t, LIVE_PINNED);
+        tags |= t == 0xfe;
+    }
+    assert_true(tags);
+    live_pin((void *)r);
+    assert_false(live_surely_untracked((void *)q));
+}
+
+/* Counts saturate into the pinned value, which stays. */
+static void count_saturates(void **state)
+{
+    const uintptr_t b = 0x7f0000000040, alias = (uintptr_t)LIVE_FILTER_SLOTS << LIVE_SHIFT_MIN;
+    uint8_t *slot = &live_filter[live_slot((void *)b)];
+    assert_int_equal(fill(b, alias, LIVE_COUNT_MAX), LIVE_COUNT_MAX);
+    assert_int_equal(*slot, LIVE_COUNT_MAX);
+    assert_int_equal(fill(b + LIVE_COUNT_MAX * alias, alias, 1), 1);
+    assert_int_equal(*slot, LIVE_PINNED);
+    empty(b, alias, LIVE_COUNT_MAX + 1);
+    assert_int_equal(*slot, LIVE_PINNED);
+    assert_true(live_maybe((void *)b));
+}
+
 /* The filter's granule is R / 128 within [512 B, 64 KiB]: a sample marks
  * its own granule and no other. */
 static void granule_follows_interval(void **state)
@@ -362,6 +418,8 @@ int main(void)
         cmocka_unit_test_setup(pool_returns, setup),
         cmocka_unit_test_setup(out_of_memory, setup),
         cmocka_unit_test_setup(pinned_slot_sticks, setup),
+        cmocka_unit_test_setup(tags_rule_out, setup),
+        cmocka_unit_test_setup(count_saturates, setup),
         cmocka_unit_test_setup(granule_follows_interval, setup),
         cmocka_unit_test_setup(pin_before_init, setup),
         cmocka_unit_test_setup(concurrent, setup),
