@@ -25,7 +25,9 @@ EXPORT int heapprof_dump(const char *path)
 }
 
 /* The free filter's granule was fixed at start for the interval then
- * (live.h); about granule / R of all frees now probe the live table.  Past
+ * (live.h); about granule / R of all frees now go the slow way, and at
+ * such intervals slots hold several samples, whose frees probe the live
+ * table (a slot of one rules most of them out by its tag).  Past
  * one in eight, say so once, with the setting that avoids it. */
 static void warn_granule(size_t bytes)
 {

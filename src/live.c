@@ -8,7 +8,9 @@
  *    (live_tag) or 1 after a count of 2 went down, their number from 2 to
  *    LIVE_COUNT_MAX, or LIVE_PINNED once it saturated or was pinned (then
  *    it is never decremented again: a spurious "maybe" is only a probe, a
- *    missing one would leak an entry).
+ *    missing one would leak an entry).  live_pin also stores LIVE_PINNED,
+ *    without the owner's lock, at slots of the shifts not in force: a race
+ *    with the owner leaves its value or LIVE_PINNED, both safe.
  */
 #include "live.h"
 

@@ -15,7 +15,8 @@
  *    zero-filled .bss sized for the smallest granule (8 MiB): only the
  *    pages under the program's heap addresses are ever touched (H/granule
  *    bytes for a heap of H bytes).  A false positive (an unsampled
- *    pointer whose slot holds a sampled one) costs one table probe.  A
+ *    pointer whose slot holds a sampled one) costs a tag compare, or a
+ *    table probe when the slot holds more than one sample (below).  A
  *    sample marks its granule, so the objects that share it are false
  *    positives: with a mean interval R that is about granule / R of all
  *    frees, whatever the object sizes.  A heap larger than 4 GiB wraps,
@@ -25,7 +26,7 @@
  *    at most 64 KiB (live_granule_shift), fixed when the profiler starts,
  *    so false positives stay near 0.8 % of frees (12 % at 4 KiB, where
  *    the floor holds; more if the program lowers the interval later).
- *    The trade is between those probes and the filter's own cache
+ *    The trade is between those false positives and the filter's own cache
  *    footprint: a heap of H bytes touches H/granule bytes of filter at
  *    random, one line per free, and the program's data evicts them
  *    between frees.  Cachegrind, churn threads=1 (4 MiB live), added L1
@@ -73,7 +74,9 @@
  *    own runs of memory meet in a few shards that stay in its core's cache
  *    (live.c).  A slot's filter byte belongs to exactly one shard (a
  *    region holds whole granules), so filter updates happen under that
- *    shard's lock.  Shards start in one static array (16 entries each) and
+ *    shard's lock; live_pin's stores of LIVE_PINNED at the shifts not in
+ *    force are the exception, harmless as that value is never lowered nor
+ *    read as a tag.  Shards start in one static array (16 entries each) and
  *    grow by doubling into freshly mapped memory; the total number of
  *    entries is bounded by live_init's max, beyond which
  *    inserts fail.  No counter is written by every insert: each shard holds
@@ -149,9 +152,10 @@ static inline uint8_t live_tag(const void *p)
     return (uint8_t)(t - (t == LIVE_PINNED));
 }
 
-/* For a free that live_maybe sent the slow way: true when p is certainly
- * not tracked, because its slot holds one object and that object's tag
- * is not p's (live.h's header).  A relaxed load: the byte was just read. */
+/* For a free or realloc on a slow path: true when p is certainly not
+ * tracked, because its slot holds one object and that object's tag is not
+ * p's (this header's top).  A relaxed load: a free's byte was just read,
+ * and a tracked p's insert happened before the program could free it. */
 static inline bool live_surely_untracked(const void *p)
 {
     uint8_t v = __atomic_load_n(&live_filter[live_slot(p)], __ATOMIC_RELAXED);

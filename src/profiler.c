@@ -381,7 +381,7 @@ void *profiler_realloc_slow(void *p, size_t n)
     } else {
         live_entry e;
         bool tracked = false;
-        if (p && !live_surely_untracked(p) && may_track()) {
+        if (p && live_maybe(p) && !live_surely_untracked(p) && may_track()) {
             int64_t g = profiler_guard_enter();
             tracked = live_remove((uintptr_t)p, &e);
             profiler_guard_exit(g);
