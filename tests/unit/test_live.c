@@ -254,7 +254,11 @@ static void tags_rule_out(void **state)
         tags |= t == 0xfe;
     }
     assert_true(tags);
+    e = entry(p, 48, 1);
+    assert_int_equal(live_insert(&e, &old, &had), 0);
+    assert_true(live_surely_untracked((void *)q));
     live_pin((void *)r);
+    assert_int_equal(*slot, LIVE_PINNED);
     assert_false(live_surely_untracked((void *)q));
 }
 
@@ -390,10 +394,12 @@ static void *worker(void *arg)
         /* The threads' addresses alias (4 GiB apart): their slots move
          * between a tag and a count while these are live, and must never
          * rule a live one out. */
-        for (uintptr_t i = 0; i < 5000; i++)
-            if (!live_maybe((void *)(base + i * 4096)) || live_surely_untracked((void *)(base + i * 4096)) ||
-                !live_remove(base + i * 4096, &out) || out.size != i)
+        for (uintptr_t i = 0; i < 5000; i++) {
+            uintptr_t a = base + i * 4096;
+            if (!live_maybe((void *)a) || live_surely_untracked((void *)a) || !live_remove(a, &out) ||
+                out.size != i)
                 return (void *)1;
+        }
     }
     return NULL;
 }
