@@ -337,11 +337,13 @@ static bool may_track(void)
     return !hp_tls.guard && __atomic_load_n(&hot.init_state, __ATOMIC_ACQUIRE) == 2;
 }
 
-/* A free the slot's tag did not rule out. */
-static __attribute__((noinline)) void free_maybe_tracked(void *p)
+/* The profiler's part of a free or delete the slot's tag did not rule out:
+ * p's entry, if it has one, leaves the table.  False when p is not the
+ * allocator's to free: NULL, or a block of the bootstrap arena (real.h). */
+static inline __attribute__((always_inline)) bool release(void *p)
 {
     if (!p || real_arena_owns(p))
-        return;
+        return false;
     if (may_track()) {
         uint64_t t0 = timing_now();
         int64_t g = profiler_guard_enter();
@@ -358,7 +360,20 @@ static __attribute__((noinline)) void free_maybe_tracked(void *p)
         if (tracked)
             timing_add(TIMING_FREE, timing_now() - t0);
     }
-    real.free(p);
+    return true;
+}
+
+static __attribute__((noinline)) void free_maybe_tracked(void *p)
+{
+    if (release(p))
+        real.free(p);
+}
+
+static __attribute__((noinline)) void delete_maybe_tracked(void *p, size_t n,
+                                                           void (*del)(void *, size_t))
+{
+    if (release(p))
+        del(p, n);
 }
 
 void profiler_free_slow(void *p)
@@ -370,6 +385,17 @@ void profiler_free_slow(void *p)
         real.free(p);
     else
         free_maybe_tracked(p);
+}
+
+void profiler_delete_sized_slow(void *p, size_t n, void (*del)(void *, size_t))
+{
+    /* As profiler_free_slow, but the object goes back through the
+     * allocator's own sized delete, with its size: jemalloc and tcmalloc
+     * then skip the lookup that free makes, sampled object or not. */
+    if (live_surely_untracked(p))
+        del(p, n);
+    else
+        delete_maybe_tracked(p, n, del);
 }
 
 void *profiler_realloc_slow(void *p, size_t n)

@@ -47,7 +47,7 @@ static inline void *shim_new_array(size_t n)
 static inline void shim_delete_sized(void *p, size_t n)
 {
     if (live_maybe(p))
-        profiler_free_slow(p);
+        profiler_delete_sized_slow(p, n, real.cxx_delete_sized);
     else
         real.cxx_delete_sized(p, n);
 }
@@ -55,7 +55,7 @@ static inline void shim_delete_sized(void *p, size_t n)
 static inline void shim_delete_array_sized(void *p, size_t n)
 {
     if (live_maybe(p))
-        profiler_free_slow(p);
+        profiler_delete_sized_slow(p, n, real.cxx_delete_array_sized);
     else
         real.cxx_delete_array_sized(p, n);
 }
