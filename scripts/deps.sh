@@ -13,6 +13,7 @@ pkgs=(
   libxml2-utils groff-base       # the CLI tests: xmllint for the SVG, groff for the man page
   python3 perl sqlite3 git       # the real programs the realprogs tests run under the profiler
   libjemalloc2                   # integ_stacked: heapprof in front of another allocator
+  libgoogle-perftools4           # integ_debug_allocator: tcmalloc_debug checks new/delete pairs
   valgrind                       # perf_fastpath: instructions per unsampled malloc+free pair
 )
 [ "${HEAPPROF_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$HEAPPROF_DEPS_EXTRA" && pkgs+=("${extra[@]}")

@@ -363,10 +363,10 @@ static inline __attribute__((always_inline)) bool release(void *p)
     return true;
 }
 
-static __attribute__((noinline)) void free_maybe_tracked(void *p)
+static __attribute__((noinline)) void free_maybe_tracked(void *p, void (*fn)(void *))
 {
     if (release(p))
-        real.free(p);
+        fn(p);
 }
 
 static __attribute__((noinline)) void delete_maybe_tracked(void *p, size_t n,
@@ -376,15 +376,17 @@ static __attribute__((noinline)) void delete_maybe_tracked(void *p, size_t n,
         del(p, n);
 }
 
-void profiler_free_slow(void *p)
+void profiler_free_slow(void *p, void (*fn)(void *))
 {
     /* Most frees here are the filter's false positives, and most of those
      * are ruled out by the slot's tag without the table (live.h): two tail
-     * calls, so that this test runs before free_maybe_tracked's prologue. */
+     * calls, so that this test runs before free_maybe_tracked's prologue.
+     * fn is the allocator's free, or its delete for what its new gave
+     * (real.h). */
     if (live_surely_untracked(p))
-        real.free(p);
+        fn(p);
     else
-        free_maybe_tracked(p);
+        free_maybe_tracked(p, fn);
 }
 
 void profiler_delete_sized_slow(void *p, size_t n, void (*del)(void *, size_t))

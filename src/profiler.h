@@ -66,8 +66,9 @@ static inline bool profiler_tick(size_t n)
 /* Slow paths, each called by the shim after its fast test said "maybe".
  * They forward nothing except where named: */
 void *profiler_alloc_slow(void *p, size_t n); /* p: what the allocator returned */
-void profiler_free_slow(void *p);             /* also frees p */
-/* also deletes p with del(p, n): C++'s sized delete (shim.h) */
+/* also frees p with fn(p): free, or C++'s delete (shim.h) */
+void profiler_free_slow(void *p, void (*fn)(void *));
+/* also deletes p with del(p, n): C++'s sized delete */
 void profiler_delete_sized_slow(void *p, size_t n, void (*del)(void *, size_t));
 void *profiler_realloc_slow(void *p, size_t n); /* also reallocates */
 size_t profiler_usable_size_slow(void *p);    /* also asks the allocator */

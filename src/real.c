@@ -36,16 +36,21 @@ static void *boot_pvalloc(size_t n);
 static size_t boot_malloc_usable_size(void *p);
 static void *boot_new(size_t n);
 static void *boot_new_array(size_t n);
+static void *boot_new_nothrow(size_t n, const void *tag);
+static void *boot_new_array_nothrow(size_t n, const void *tag);
 static void boot_delete_sized(void *p, size_t n);
 static void *new_via_malloc(size_t n);
 static void *new_array_via_malloc(size_t n);
+static void *new_nothrow_via_malloc(size_t n, const void *tag);
+static void *new_array_nothrow_via_malloc(size_t n, const void *tag);
 static void free_unsized(void *p, size_t n);
 
 real_allocator real = {
     boot_malloc,  boot_free,          boot_calloc,   boot_realloc,
     boot_reallocarray, boot_posix_memalign, boot_aligned_alloc, boot_memalign,
     boot_valloc,  boot_pvalloc,       boot_malloc_usable_size,
-    boot_new,     boot_new_array,     boot_delete_sized, boot_delete_sized,
+    boot_new,     boot_new_array,     boot_new_nothrow, boot_new_array_nothrow,
+    boot_free,    boot_free,          boot_delete_sized, boot_delete_sized,
 };
 
 static int state;
@@ -176,6 +181,10 @@ bool real_resolve(void)
     } while (0)
     OWN_OR(cxx_new, "_Znwm", new_via_malloc);
     OWN_OR(cxx_new_array, "_Znam", new_array_via_malloc);
+    OWN_OR(cxx_new_nothrow, "_ZnwmRKSt9nothrow_t", new_nothrow_via_malloc);
+    OWN_OR(cxx_new_array_nothrow, "_ZnamRKSt9nothrow_t", new_array_nothrow_via_malloc);
+    OWN_OR(cxx_delete, "_ZdlPv", r.free);
+    OWN_OR(cxx_delete_array, "_ZdaPv", r.free);
     OWN_OR(cxx_delete_sized, "_ZdlPvm", free_unsized);
     OWN_OR(cxx_delete_array_sized, "_ZdaPvm", free_unsized);
 #undef OWN_OR
@@ -211,6 +220,28 @@ static void *new_via_malloc(size_t n) { return new_over_malloc(n, "_Znwm"); }
 
 static void *new_array_via_malloc(size_t n) { return new_over_malloc(n, "_Znam"); }
 
+/* The nothrow forms the same way: on failure the next one (libstdc++'s)
+ * calls the new-handler and returns NULL. */
+typedef void *(*new_nothrow_fn)(size_t, const void *);
+static void *new_nothrow_over_malloc(size_t n, const void *tag, const char *next_name)
+{
+    void *p = real.malloc(n);
+    if (p)
+        return p;
+    new_nothrow_fn then = (new_nothrow_fn)real_next(next_name);
+    return then ? then(n, tag) : NULL;
+}
+
+static void *new_nothrow_via_malloc(size_t n, const void *tag)
+{
+    return new_nothrow_over_malloc(n, tag, "_ZnwmRKSt9nothrow_t");
+}
+
+static void *new_array_nothrow_via_malloc(size_t n, const void *tag)
+{
+    return new_nothrow_over_malloc(n, tag, "_ZnamRKSt9nothrow_t");
+}
+
 static void free_unsized(void *p, size_t n)
 {
     (void)n;
@@ -242,6 +273,16 @@ static void *boot_new(size_t n)
 static void *boot_new_array(size_t n)
 {
     return real_resolve() ? real.cxx_new_array(n) : real_arena_alloc(n, 16);
+}
+
+static void *boot_new_nothrow(size_t n, const void *tag)
+{
+    return real_resolve() ? real.cxx_new_nothrow(n, tag) : real_arena_alloc(n, 16);
+}
+
+static void *boot_new_array_nothrow(size_t n, const void *tag)
+{
+    return real_resolve() ? real.cxx_new_array_nothrow(n, tag) : real_arena_alloc(n, 16);
 }
 
 static void boot_delete_sized(void *p, size_t n)

@@ -28,18 +28,26 @@ typedef struct real_allocator {
     void *(*valloc)(size_t);
     void *(*pvalloc)(size_t);
     size_t (*malloc_usable_size)(void *);
-    /* C++ operator new and new[] (`_Znwm`, `_Znam`) and sized delete and
-     * delete[] (`_ZdlPvm`, `_ZdaPvm`): the allocator's own when it defines
-     * them, as jemalloc and tcmalloc do.  Their new has the allocator's fast
-     * path inlined and handles failure itself (new-handler, bad_alloc); the
-     * size spares their delete a lookup: under jemalloc, heapprof's cost on
-     * the cxx workload went from 96 to 36 instructions per step (cachegrind,
-     * docs/benchmarks.md finding 7).  Otherwise
-     * (glibc) new is malloc with libstdc++'s operator new on failure, and
-     * sized delete is free: libstdc++'s own would call malloc and free,
-     * through heapprof's shim a second time. */
+    /* C++ operator new and new[], plain (`_Znwm`, `_Znam`) and nothrow,
+     * and delete and delete[], plain (`_ZdlPv`, `_ZdaPv`) and sized
+     * (`_ZdlPvm`, `_ZdaPvm`): the allocator's own when it defines them, as
+     * jemalloc and tcmalloc do.  Their new has the allocator's fast path
+     * inlined and handles failure itself (new-handler, bad_alloc); the size
+     * spares their delete a lookup: under jemalloc, heapprof's cost on the
+     * cxx workload went from 96 to 36 instructions per step (cachegrind,
+     * docs/benchmarks.md finding 7).  New and delete come as a set: a
+     * debugging allocator (tcmalloc_debug) checks that what its new
+     * allocated its delete frees, and aborts the program on a free() of it
+     * (finding 27).  Otherwise (glibc) new is malloc with libstdc++'s
+     * operator new on failure, and delete is free: libstdc++'s own would
+     * call malloc and free, through heapprof's shim a second time.  The
+     * aligned forms are memalign and free everywhere. */
     void *(*cxx_new)(size_t);
     void *(*cxx_new_array)(size_t);
+    void *(*cxx_new_nothrow)(size_t, const void *);
+    void *(*cxx_new_array_nothrow)(size_t, const void *);
+    void (*cxx_delete)(void *);
+    void (*cxx_delete_array)(void *);
     void (*cxx_delete_sized)(void *, size_t);
     void (*cxx_delete_array_sized)(void *, size_t);
 } real_allocator;

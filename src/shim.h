@@ -21,14 +21,14 @@ static inline void *shim_malloc(size_t n)
 static inline void shim_free(void *p)
 {
     if (live_maybe(p))
-        profiler_free_slow(p);
+        profiler_free_slow(p, real.free);
     else
         real.free(p);
 }
 
-/* C++ operator new and new[], sized delete and delete[]: as malloc and
- * free, forwarded to the allocator's own operators when it has them
- * (real.h).  One function each rather than one taking the field: GCC then
+/* C++ operator new and new[], plain and nothrow, and delete and delete[],
+ * plain and sized: as malloc and free, forwarded to the allocator's own
+ * operators when it has them (real.h).  One function each rather than one taking the field: GCC then
  * loads the pointer in the jump itself, after the test. */
 static inline void *shim_new(size_t n)
 {
@@ -42,6 +42,36 @@ static inline void *shim_new_array(size_t n)
     if (profiler_tick(n))
         return profiler_alloc_slow(real.cxx_new_array(n), n);
     return real.cxx_new_array(n);
+}
+
+static inline void *shim_new_nothrow(size_t n, const void *tag)
+{
+    if (profiler_tick(n))
+        return profiler_alloc_slow(real.cxx_new_nothrow(n, tag), n);
+    return real.cxx_new_nothrow(n, tag);
+}
+
+static inline void *shim_new_array_nothrow(size_t n, const void *tag)
+{
+    if (profiler_tick(n))
+        return profiler_alloc_slow(real.cxx_new_array_nothrow(n, tag), n);
+    return real.cxx_new_array_nothrow(n, tag);
+}
+
+static inline void shim_delete(void *p)
+{
+    if (live_maybe(p))
+        profiler_free_slow(p, real.cxx_delete);
+    else
+        real.cxx_delete(p);
+}
+
+static inline void shim_delete_array(void *p)
+{
+    if (live_maybe(p))
+        profiler_free_slow(p, real.cxx_delete_array);
+    else
+        real.cxx_delete_array(p);
 }
 
 static inline void shim_delete_sized(void *p, size_t n)

@@ -8,31 +8,23 @@
  * libstdc++'s, hiding every C++ allocation.
  *
  * Success path: the same as malloc/free, so new and malloc share one heap
- * and one set of samples.  Plain new and new[] and the sized deletes go to
- * the allocator's own operators when it defines them (real.h), the other
- * forms to malloc, memalign and free.  Failure path: the next operator new
- * of the same form runs, which calls the new-handler and throws
- * std::bad_alloc (or returns NULL for nothrow) exactly as the program
- * expects; this file needs no C++ runtime of its own.
+ * and one set of samples.  Plain and nothrow new and new[], and plain,
+ * nothrow and sized delete and delete[], go to the allocator's own
+ * operators when it defines them (real.h): what its new allocated, its
+ * delete frees, which a debugging allocator checks.  The aligned forms go
+ * to memalign and free.  Failure path: the allocator's own new, or else
+ * the next operator new of the same form, calls the new-handler and
+ * throws std::bad_alloc (or returns NULL for nothrow) exactly as the
+ * program expects; this file needs no C++ runtime of its own.
  */
 #define _GNU_SOURCE
 #include <stddef.h>
 
 #include "shim.h"
 
-typedef void *(*new_nothrow_fn)(size_t, const void *);
 typedef void *(*new_aligned_fn)(size_t, size_t);
 typedef void *(*new_aligned_nothrow_fn)(size_t, size_t, const void *);
 
-#define NEW_NOTHROW(name)                                            \
-    EXPORT void *name(size_t n, const void *tag)                     \
-    {                                                                \
-        void *p = shim_malloc(n);                                    \
-        if (hp_likely(p != NULL))                                    \
-            return p;                                                \
-        new_nothrow_fn next = (new_nothrow_fn)real_next(#name);       \
-        return next ? next(n, tag) : NULL;                           \
-    }
 #define NEW_ALIGNED(name)                                            \
     EXPORT void *name(size_t n, size_t align)                        \
     {                                                                \
@@ -51,12 +43,13 @@ typedef void *(*new_aligned_nothrow_fn)(size_t, size_t, const void *);
         new_aligned_nothrow_fn next = (new_aligned_nothrow_fn)real_next(#name); \
         return next ? next(n, align, tag) : NULL;                              \
     }
-/* Every delete, sized or aligned or nothrow, is free: the extra arguments
- * are hints the program gives, and ignoring them is always correct.  The
- * plain sized ones go to the allocator's own sized delete when it has one
- * (real.h): the size saves it a lookup of its own. */
-#define DELETE(name, ...) \
-    EXPORT void name(void *p, ##__VA_ARGS__) { shim_free(p); }
+/* The deletes drop what else they are given (the nothrow tag; an aligned
+ * delete's size and alignment, as its new was memalign): hints, which
+ * ignoring is always correct.  The plain sized ones hand the size on to the
+ * allocator's own sized delete when it has one (real.h): it saves the
+ * allocator a lookup of its own. */
+#define DELETE(name, body, ...) \
+    EXPORT void name(void *p, ##__VA_ARGS__) { body(p); }
 #define DELETE_SIZED(name, body) \
     EXPORT void name(void *p, size_t n) { body(p, n); }
 
@@ -65,8 +58,8 @@ typedef void *(*new_aligned_nothrow_fn)(size_t, size_t, const void *);
 EXPORT void *_Znwm(size_t n) { return shim_new(n); }
 EXPORT void *_Znam(size_t n) { return shim_new_array(n); }
 /* operator new(size_t, const std::nothrow_t&), and [] */
-NEW_NOTHROW(_ZnwmRKSt9nothrow_t)
-NEW_NOTHROW(_ZnamRKSt9nothrow_t)
+EXPORT void *_ZnwmRKSt9nothrow_t(size_t n, const void *tag) { return shim_new_nothrow(n, tag); }
+EXPORT void *_ZnamRKSt9nothrow_t(size_t n, const void *tag) { return shim_new_array_nothrow(n, tag); }
 /* operator new(size_t, std::align_val_t), and [] */
 NEW_ALIGNED(_ZnwmSt11align_val_t)
 NEW_ALIGNED(_ZnamSt11align_val_t)
@@ -75,20 +68,20 @@ NEW_ALIGNED_NOTHROW(_ZnwmSt11align_val_tRKSt9nothrow_t)
 NEW_ALIGNED_NOTHROW(_ZnamSt11align_val_tRKSt9nothrow_t)
 
 /* operator delete(void*), and [] */
-DELETE(_ZdlPv)
-DELETE(_ZdaPv)
+DELETE(_ZdlPv, shim_delete)
+DELETE(_ZdaPv, shim_delete_array)
 /* operator delete(void*, size_t), and [] */
 DELETE_SIZED(_ZdlPvm, shim_delete_sized)
 DELETE_SIZED(_ZdaPvm, shim_delete_array_sized)
 /* operator delete(void*, const std::nothrow_t&), and [] */
-DELETE(_ZdlPvRKSt9nothrow_t, const void *tag)
-DELETE(_ZdaPvRKSt9nothrow_t, const void *tag)
+DELETE(_ZdlPvRKSt9nothrow_t, shim_delete, const void *tag)
+DELETE(_ZdaPvRKSt9nothrow_t, shim_delete_array, const void *tag)
 /* operator delete(void*, std::align_val_t), and [] */
-DELETE(_ZdlPvSt11align_val_t, size_t align)
-DELETE(_ZdaPvSt11align_val_t, size_t align)
+DELETE(_ZdlPvSt11align_val_t, shim_free, size_t align)
+DELETE(_ZdaPvSt11align_val_t, shim_free, size_t align)
 /* operator delete(void*, size_t, std::align_val_t), and [] */
-DELETE(_ZdlPvmSt11align_val_t, size_t n, size_t align)
-DELETE(_ZdaPvmSt11align_val_t, size_t n, size_t align)
+DELETE(_ZdlPvmSt11align_val_t, shim_free, size_t n, size_t align)
+DELETE(_ZdaPvmSt11align_val_t, shim_free, size_t n, size_t align)
 /* operator delete(void*, std::align_val_t, const std::nothrow_t&), and [] */
-DELETE(_ZdlPvSt11align_val_tRKSt9nothrow_t, size_t align, const void *tag)
-DELETE(_ZdaPvSt11align_val_tRKSt9nothrow_t, size_t align, const void *tag)
+DELETE(_ZdlPvSt11align_val_tRKSt9nothrow_t, shim_free, size_t align, const void *tag)
+DELETE(_ZdaPvSt11align_val_tRKSt9nothrow_t, shim_free, size_t align, const void *tag)
