@@ -2,11 +2,11 @@
 # integ_sized_delete: C++ operator new and sized operator delete reach the
 # allocator's own when the allocator preloaded after heapprof defines them
 # (jemalloc, tcmalloc: new has their fast path inlined, the size spares
-# delete a lookup): every new, sampled or not, and the sized deletes with
-# the size the block was allocated with, the sampled objects' deletes too
-# (the profiler drops their entries first).  Without them (glibc) new is malloc and sized delete
-# is free.  sizedalloc.c stands in for the allocator: it counts the news and
-# sized deletes it gets and checks their sizes.
+# delete a lookup): every new, sampled or not, and every sized delete with
+# the size the block was allocated with, the sampled objects' too (the
+# profiler drops their entries first).  Without them (glibc) new is malloc
+# and sized delete is free.  sizedalloc.c stands in for the allocator: it
+# counts the news and sized deletes it gets and checks their sizes.
 source "$(dirname "$0")/lib.sh"
 need_env PROG_CXX SIZEDALLOC
 
@@ -41,5 +41,8 @@ news=${BASH_REMATCH[1]} n=${BASH_REMATCH[2]}
 p=$(newest_profile "$W/sz")
 summarize "$p"
 check_header "$p.sum" 256
+# Samples were taken, so sampled objects' deletes were among those counted.
+samples=$(grep -o ' samples=[0-9]*' "$p.sum" | head -n 1 | cut -d= -f2)
+[[ ${samples:-0} -gt 100 ]] || fail "only ${samples:-no} samples at HEAPPROF_SAMPLE=256"
 pprof_quick "$p"
 note "ok: all $news operator new and all $n sized deletes forwarded to the allocator, sizes intact"

@@ -11,7 +11,7 @@
  * it prints to stderr
  *   sizedalloc: new=K sized=N mismatched=M
  * K: calls that reached this library's operator new and new[]; N: its sized
- * deletes (fewer if heapprof turned some into free); M: of those, how many
+ * deletes (as many under heapprof as without it); M: of those, how many
  * carried another size.
  */
 #define _GNU_SOURCE
