@@ -147,6 +147,22 @@ demangle_summary() {
                 <(cut -d' ' -f3- "$1.lc") >"$1.dem"
 }
 
+# c_exact_over: run the C program (PROG_EXACT) in exact mode over the
+# allocator HEAPPROF_LIB stacks after heapprof; it must exit 0 with no
+# heapprof line, and its profile's totals must match what it printed, to
+# the byte.  EXACT_LAX_ERRNO: allocators differ in the errno of a failed
+# call.  Sets p to the profile.
+c_exact_over() {
+    run exact EXACT_LAX_ERRNO=1 HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/ex" -- "$PROG_EXACT" 3
+    expect_rc exact 0
+    no_heapprof_lines exact
+    p=$(newest_profile "$W/ex")
+    summarize "$p" --cum
+    check_header "$p.sum" 1
+    compare_expect "$W/exact.out" "$p.sum"
+    no_drops "$p.sum"
+}
+
 # cxx_exact: run the C++ program (PROG_CXX) in exact mode; it must exit 0
 # with no heapprof line, catch every exception it provoked, and its
 # profile's per-function totals must match what it printed.  Sets p to the

@@ -14,14 +14,7 @@ je=$(ldconfig -p | awk '/libjemalloc\.so\.2 .*x86-64/ && !found {print $NF; foun
 [[ -n $je && -f $je ]] || fail "libjemalloc.so.2 not found (Debian package libjemalloc2)"
 HEAPPROF_LIB="$HEAPPROF_LIB $je"
 
-run exact EXACT_LAX_ERRNO=1 HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/ex" -- "$PROG_EXACT" 3
-expect_rc exact 0
-no_heapprof_lines exact
-p=$(newest_profile "$W/ex")
-summarize "$p" --cum
-check_header "$p.sum" 1
-compare_expect "$W/exact.out" "$p.sum"
-no_drops "$p.sum"
+c_exact_over
 pprof_quick "$p"
 
 cxx_exact
