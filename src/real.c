@@ -14,6 +14,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <sched.h>
 #include <stdint.h>
 #include <string.h>
@@ -90,10 +91,62 @@ static void *real_arena_alloc(size_t size, size_t align)
     return p;
 }
 
+/* The version of glibc's malloc family that programs bind to, where this
+ * platform's is known.  An allocator can define its entry points under that
+ * version only, as non-default symbols (glibc's own libc_malloc_debug.so
+ * does: malloc@GLIBC_2.2.5), which the program's references reach but an
+ * unversioned dlsym skips: heapprof would then take libc's malloc past the
+ * debugging allocator the user preloaded, and its checks (MALLOC_CHECK_=3)
+ * would see nothing. */
+static const char *glibc_version(const char *name)
+{
+#if defined(__x86_64__)
+    const char *base = "GLIBC_2.2.5", *aligned = "GLIBC_2.16", *array = "GLIBC_2.26";
+#elif defined(__aarch64__)
+    const char *base = "GLIBC_2.17", *aligned = "GLIBC_2.17", *array = "GLIBC_2.26";
+#else
+    const char *base = NULL, *aligned = NULL, *array = NULL;
+#endif
+    static const char *const same[] = {"malloc", "free", "calloc", "realloc", "posix_memalign",
+                                       "memalign", "valloc", "pvalloc", "malloc_usable_size"};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
+        if (!strcmp(name, same[i]))
+            return base;
+    if (!strcmp(name, "aligned_alloc"))
+        return aligned;
+    if (!strcmp(name, "reallocarray"))
+        return array;
+    return NULL;
+}
+
+/* Whether the object defining a comes before the one defining b in load
+ * order, which is the order the search after heapprof takes for the
+ * objects loaded at start (the allocators' libraries). */
+static bool loaded_before(void *a, void *b)
+{
+    Dl_info ia, ib;
+    struct link_map *la = NULL, *lb = NULL;
+    if (!dladdr1(a, &ia, (void **)&la, RTLD_DL_LINKMAP) ||
+        !dladdr1(b, &ib, (void **)&lb, RTLD_DL_LINKMAP) || !la || !lb)
+        return false;
+    for (const struct link_map *l = la->l_next; l; l = l->l_next)
+        if (l == lb)
+            return true;
+    return false;
+}
+
+/* The next definition of name after heapprof: the first, in search order,
+ * of the default one (dlsym) and the one under glibc's version (dlvsym). */
 static void *next(const char *name)
 {
-    void *f = dlsym(RTLD_NEXT, name);
-    return f;
+    void *any = dlsym(RTLD_NEXT, name);
+    const char *v = glibc_version(name);
+    void *versioned = v ? dlvsym(RTLD_NEXT, name, v) : NULL;
+    if (!versioned || versioned == any)
+        return any;
+    if (!any)
+        return versioned;
+    return loaded_before(versioned, any) ? versioned : any;
 }
 
 static void die_unresolved(const char *name)
@@ -353,6 +406,10 @@ static void *boot_valloc(size_t n) { return boot_memalign((size_t)sysconf(_SC_PA
 static void *boot_pvalloc(size_t n)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (n > SIZE_MAX - (page - 1)) { /* rounded up, it would wrap to 0 */
+        errno = ENOMEM;
+        return NULL;
+    }
     return boot_memalign(page, (n + page - 1) & ~(page - 1));
 }
 

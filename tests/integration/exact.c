@@ -26,6 +26,11 @@
  * tested there is the profiler's accounting, not the allocator's errno. */
 static int lax_errno;
 
+/* Set when the allocator's own pvalloc wraps a size rounded up past
+ * SIZE_MAX (gperftools' does); heapprof's, for allocators without one
+ * (jemalloc), must not: EXACT_PVALLOC_WRAPS. */
+static int pvalloc_wraps;
+
 static volatile size_t half_max = SIZE_MAX / 2; /* opaque to the compiler */
 
 static site s_malloc = SITE(ex_malloc);
@@ -348,6 +353,10 @@ NOINLINE static void ex_failures(void)
     CHECK(!aligned_alloc(64, SIZE_MAX / 2 & ~(size_t)63), "aligned_alloc(huge)");
     errno = 0;
     CHECK(!valloc(SIZE_MAX / 2), "valloc(huge)");
+    /* Rounded up to a page, SIZE_MAX - 10 wraps to 0. */
+    errno = 0;
+    if (!pvalloc_wraps)
+        CHECK(!pvalloc(SIZE_MAX - 10) && (errno == ENOMEM || lax_errno), "pvalloc(SIZE_MAX - 10)");
     errno = 0;
     CHECK(!realloc(NULL, SIZE_MAX / 2) && (errno == ENOMEM || lax_errno), "realloc(NULL, huge)");
     free(NULL);
@@ -425,6 +434,7 @@ int main(int argc, char **argv)
 {
     int rounds = argc > 1 ? atoi(argv[1]) : 3;
     lax_errno = getenv("EXACT_LAX_ERRNO") != NULL;
+    pvalloc_wraps = getenv("EXACT_PVALLOC_WRAPS") != NULL;
     for (int r = 0; r < rounds; r++) {
         ex_malloc(r);
         ex_calloc(r);

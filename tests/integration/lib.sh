@@ -151,9 +151,9 @@ demangle_summary() {
 # allocator HEAPPROF_LIB stacks after heapprof; it must exit 0 with no
 # heapprof line, and its profile's totals must match what it printed, to
 # the byte.  EXACT_LAX_ERRNO: allocators differ in the errno of a failed
-# call.  Sets p to the profile.
+# call.  Extra VAR=VALUE arguments go to the program.  Sets p to the profile.
 c_exact_over() {
-    run exact EXACT_LAX_ERRNO=1 HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/ex" -- "$PROG_EXACT" 3
+    run exact EXACT_LAX_ERRNO=1 "$@" HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/ex" -- "$PROG_EXACT" 3
     expect_rc exact 0
     no_heapprof_lines exact
     p=$(newest_profile "$W/ex")
