@@ -32,6 +32,7 @@
 #include "live.h"
 #include "log.h"
 #include "profiler.h"
+#include "real.h"
 #include "retired.h"
 #include "stacks.h"
 #include "timing.h"
@@ -114,6 +115,12 @@ __attribute__((constructor)) static void on_load(void)
         return;
     owner_pid = getpid();
     int64_t g = profiler_guard_enter();
+    const char *other = real_bypassed_by();
+    if (other)
+        log_line("this process's malloc is %s's, found before libheapprof.so's: list "
+                 "libheapprof.so first in LD_PRELOAD; the calls that do not reach it are not "
+                 "profiled",
+                 other);
     if (!profiler_config()->children)
         unpreload_children();
     int err = pthread_atfork(prepare, parent, child);

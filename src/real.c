@@ -135,18 +135,71 @@ static bool loaded_before(void *a, void *b)
     return false;
 }
 
-/* The next definition of name after heapprof: the first, in search order,
- * of the default one (dlsym) and the one under glibc's version (dlvsym). */
-static void *next(const char *name)
+/* The definition of name that a program's call reaches, searching handle
+ * (RTLD_NEXT: after heapprof; RTLD_DEFAULT: from the program on): the first,
+ * in search order, of the default one (dlsym) and the one under glibc's
+ * version (dlvsym). */
+static void *first_definition(void *handle, const char *name)
 {
-    void *any = dlsym(RTLD_NEXT, name);
+    void *any = dlsym(handle, name);
     const char *v = glibc_version(name);
-    void *versioned = v ? dlvsym(RTLD_NEXT, name, v) : NULL;
+    void *versioned = v ? dlvsym(handle, name, v) : NULL;
     if (!versioned || versioned == any)
         return any;
     if (!any)
         return versioned;
     return loaded_before(versioned, any) ? versioned : any;
+}
+
+static void *next(const char *name) { return first_definition(RTLD_NEXT, name); }
+
+/* Whether the object of map l defines name itself (not one of its
+ * dependencies, whose definitions its handle also finds). */
+static bool defines(struct link_map *l, const char *name)
+{
+    void *h = dlopen(l->l_name, RTLD_LAZY | RTLD_NOLOAD);
+    if (!h)
+        return false;
+    void *f = first_definition(h, name);
+    Dl_info fi;
+    struct link_map *fl = NULL;
+    bool own = f && dladdr1(f, &fi, (void **)&fl, RTLD_DL_LINKMAP) && fl == l;
+    dlclose(h);
+    return own;
+}
+
+/* Whether the program itself defines name: a symbol of the executable at
+ * that address, not the canonical PLT entry a non-PIE program has for a
+ * function whose address it takes (python3's malloc), which dlsym also
+ * returns but which leads on to the next definition. */
+static bool program_defines(const char *name)
+{
+    void *f = first_definition(RTLD_DEFAULT, name);
+    Dl_info fi;
+    struct link_map *fl = NULL;
+    const ElfW(Sym) *sym = NULL;
+    return f && dladdr1(f, &fi, (void **)&fl, RTLD_DL_LINKMAP) && fl && !fl->l_prev &&
+           dladdr1(f, &fi, (void **)&sym, RTLD_DL_SYMENT) && sym && sym->st_shndx != SHN_UNDEF &&
+           fi.dli_saddr == f && fi.dli_sname && !strcmp(fi.dli_sname, name);
+}
+
+const char *real_bypassed_by(void)
+{
+    Dl_info self;
+    struct link_map *me = NULL;
+    if (!dladdr1(&state, &self, (void **)&me, RTLD_DL_LINKMAP) || !me) /* an object of ours */
+        return NULL;
+    if (program_defines("malloc"))
+        return "the program";
+    /* The objects searched before this one, after the program: the
+     * preloads listed before it (load order, as in first_definition). */
+    struct link_map *l = me;
+    while (l->l_prev && l->l_prev->l_prev)
+        l = l->l_prev;
+    for (; l && l != me; l = l->l_next)
+        if (defines(l, "malloc"))
+            return l->l_name;
+    return NULL;
 }
 
 static void die_unresolved(const char *name)

@@ -7,7 +7,7 @@
 # which jemalloc lacks: the profiler must not hand it to glibc's pvalloc
 # (further down the chain), whose block jemalloc's free would then get.
 source "$(dirname "$0")/lib.sh"
-need_env PROG_EXACT PROG_CXX
+need_env PROG_EXACT PROG_CXX PROG_PLAIN PROG_OWNMALLOC
 # awk reads to the end: an early exit would kill ldconfig with SIGPIPE,
 # which pipefail turns into a failure of this line (a flaky one).
 je=$(ldconfig -p | awk '/libjemalloc\.so\.2 .*x86-64/ && !found {print $NF; found = 1}')
@@ -18,4 +18,26 @@ c_exact_over
 pprof_quick "$p"
 
 cxx_exact
-note "ok: exact C and C++ totals over jemalloc ($je)"
+
+# The other order: jemalloc's malloc is found first and heapprof sees
+# nothing.  The program runs as without heapprof, and one line says why the
+# profile will be empty.
+run_plain plain -- "$PROG_PLAIN"
+expect_rc plain 7
+HEAPPROF_LIB="$je ${HEAPPROF_LIB%% *}"
+run reversed HEAPPROF_OUT="$W/rev" -- "$PROG_PLAIN"
+expect_rc reversed 7
+diff -u "$W/plain.out" "$W/reversed.out" >&2 || fail "stdout differs with heapprof listed second"
+lines=$(grep -c '^heapprof:' "$W/reversed.err" || true)
+grep -q "^heapprof: this process's malloc is $je's, found before libheapprof.so's: list libheapprof.so first in LD_PRELOAD" "$W/reversed.err" &&
+    [[ $lines -eq 1 ]] || fail "with jemalloc listed first, expected one line naming it, got: $(grep '^heapprof:' "$W/reversed.err")"
+
+# A program with its own malloc: heapprof says so too.
+HEAPPROF_LIB="${HEAPPROF_LIB#* }"
+run own HEAPPROF_OUT="$W/own" -- "$PROG_OWNMALLOC"
+expect_rc own 0
+grep -qx 'own malloc' "$W/own.out" || fail "ownmalloc printed: $(cat "$W/own.out")"
+[[ $(grep -c '^heapprof:' "$W/own.err") -eq 1 ]] &&
+    grep -q "^heapprof: this process's malloc is the program's, found before libheapprof.so's" "$W/own.err" ||
+    fail "a program with its own malloc: expected one line saying so, got: $(grep '^heapprof:' "$W/own.err")"
+note "ok: exact C and C++ totals over jemalloc ($je); listed after it, or behind a program's own malloc, heapprof says so"
