@@ -116,7 +116,10 @@ __attribute__((constructor)) static void on_load(void)
     owner_pid = getpid();
     int64_t g = profiler_guard_enter();
     const char *other = real_bypassed_by();
-    if (other)
+    if (other && !strcmp(other, "the program"))
+        log_line("this program defines malloc itself: the calls to its own malloc are not "
+                 "profiled");
+    else if (other)
         log_line("this process's malloc is %s's, found before libheapprof.so's: list "
                  "libheapprof.so first in LD_PRELOAD; the calls that do not reach it are not "
                  "profiled",

@@ -153,53 +153,30 @@ static void *first_definition(void *handle, const char *name)
 
 static void *next(const char *name) { return first_definition(RTLD_NEXT, name); }
 
-/* Whether the object of map l defines name itself (not one of its
- * dependencies, whose definitions its handle also finds). */
-static bool defines(struct link_map *l, const char *name)
-{
-    void *h = dlopen(l->l_name, RTLD_LAZY | RTLD_NOLOAD);
-    if (!h)
-        return false;
-    void *f = first_definition(h, name);
-    Dl_info fi;
-    struct link_map *fl = NULL;
-    bool own = f && dladdr1(f, &fi, (void **)&fl, RTLD_DL_LINKMAP) && fl == l;
-    dlclose(h);
-    return own;
-}
-
-/* Whether the program itself defines name: a symbol of the executable at
- * that address, not the canonical PLT entry a non-PIE program has for a
- * function whose address it takes (python3's malloc), which dlsym also
- * returns but which leads on to the next definition. */
-static bool program_defines(const char *name)
-{
-    void *f = first_definition(RTLD_DEFAULT, name);
-    Dl_info fi;
-    struct link_map *fl = NULL;
-    const ElfW(Sym) *sym = NULL;
-    return f && dladdr1(f, &fi, (void **)&fl, RTLD_DL_LINKMAP) && fl && !fl->l_prev &&
-           dladdr1(f, &fi, (void **)&sym, RTLD_DL_SYMENT) && sym && sym->st_shndx != SHN_UNDEF &&
-           fi.dli_saddr == f && fi.dli_sname && !strcmp(fi.dli_sname, name);
-}
-
+/* Which object a program's call to malloc reaches, if not heapprof's: the
+ * first definition from the program on.  A non-PIE program that takes
+ * malloc's address (python3) has a canonical PLT entry for it, which dlsym
+ * returns too: that is not a definition (its symbol is undefined), and the
+ * call goes on to the next one, which this cannot see from here, so then it
+ * says nothing.  (Walking the preloads before heapprof instead needs
+ * dlopen(RTLD_NOLOAD) of each, which would run their constructors early,
+ * from inside ours; a link map used as a handle has no search list yet.) */
 const char *real_bypassed_by(void)
 {
-    Dl_info self;
-    struct link_map *me = NULL;
-    if (!dladdr1(&state, &self, (void **)&me, RTLD_DL_LINKMAP) || !me) /* an object of ours */
+    Dl_info fi;
+    struct link_map *me = NULL, *fl = NULL;
+    const ElfW(Sym) *sym = NULL;
+    if (!dladdr1(&state, &fi, (void **)&me, RTLD_DL_LINKMAP) || !me) /* an object of ours */
         return NULL;
-    if (program_defines("malloc"))
-        return "the program";
-    /* The objects searched before this one, after the program: the
-     * preloads listed before it (load order, as in first_definition). */
-    struct link_map *l = me;
-    while (l->l_prev && l->l_prev->l_prev)
-        l = l->l_prev;
-    for (; l && l != me; l = l->l_next)
-        if (defines(l, "malloc"))
-            return l->l_name;
-    return NULL;
+    void *f = first_definition(RTLD_DEFAULT, "malloc");
+    if (!f || !dladdr1(f, &fi, (void **)&fl, RTLD_DL_LINKMAP) || !fl || fl == me)
+        return NULL;
+    if (fl->l_prev) /* another shared object */
+        return fi.dli_fname && fi.dli_fname[0] ? fi.dli_fname : fl->l_name;
+    bool defined = dladdr1(f, &fi, (void **)&sym, RTLD_DL_SYMENT) && sym &&
+                   sym->st_shndx != SHN_UNDEF && fi.dli_saddr == f && fi.dli_sname &&
+                   !strcmp(fi.dli_sname, "malloc");
+    return defined ? "the program" : NULL;
 }
 
 static void die_unresolved(const char *name)

@@ -68,7 +68,7 @@ size_t real_arena_size(const void *p);
 /* Move an arena block to the real heap: realloc's answer for it. */
 void *real_arena_move(void *p, size_t n);
 
-/* When the program's malloc or free is not heapprof's (another allocator
+/* When the program's malloc is not heapprof's (another allocator
  * listed before it in LD_PRELOAD, or one linked into the program): the
  * file that defines it, else NULL.  From a constructor, not inside an
  * allocator call (it calls dlsym). */
