@@ -7,7 +7,7 @@
 # which jemalloc lacks: the profiler must not hand it to glibc's pvalloc
 # (further down the chain), whose block jemalloc's free would then get.
 source "$(dirname "$0")/lib.sh"
-need_env PROG_EXACT PROG_CXX PROG_PLAIN PROG_OWNMALLOC
+need_env PROG_EXACT PROG_CXX PROG_PLAIN PROG_OWNMALLOC CTORLIB
 # awk reads to the end: an early exit would kill ldconfig with SIGPIPE,
 # which pipefail turns into a failure of this line (a flaky one).
 je=$(ldconfig -p | awk '/libjemalloc\.so\.2 .*x86-64/ && !found {print $NF; found = 1}')
@@ -31,6 +31,17 @@ diff -u "$W/plain.out" "$W/reversed.out" >&2 || fail "stdout differs with heappr
 lines=$(grep -c '^heapprof:' "$W/reversed.err" || true)
 grep -q "^heapprof: this process's malloc is $je's, found before libheapprof.so's: list libheapprof.so first in LD_PRELOAD" "$W/reversed.err" &&
     [[ $lines -eq 1 ]] || fail "with jemalloc listed first, expected one line naming it, got: $(grep '^heapprof:' "$W/reversed.err")"
+
+# A preload without an allocator listed first: nothing to say, and its
+# constructor's allocation is profiled (run after heapprof's, not from it).
+HEAPPROF_LIB="$CTORLIB ${HEAPPROF_LIB#* }"
+run ctor HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/ctor" -- "$PROG_PLAIN"
+expect_rc ctor 7
+no_heapprof_lines ctor
+p=$(newest_profile "$W/ctor")
+summarize "$p"
+grep -qx 'leaf ctorlib_init 1 3000017 1 3000017' "$p.sum" ||
+    fail "the constructor of a preload listed first was not profiled: $(grep '^leaf' "$p.sum")"
 
 # A program with its own malloc: heapprof says so too.
 HEAPPROF_LIB="${HEAPPROF_LIB#* }"
