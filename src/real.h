@@ -38,7 +38,7 @@ typedef struct real_allocator {
      * docs/benchmarks.md finding 7).  New and delete come as a set: a
      * debugging allocator (tcmalloc_debug) checks that what its new
      * allocated its delete frees, and aborts the program on a free() of it
-     * (finding 27).  Otherwise (glibc) new is malloc with libstdc++'s
+     * (finding 27 in docs/benchmarks.md).  Otherwise (glibc) new is malloc with libstdc++'s
      * operator new on failure, and delete is free: libstdc++'s own would
      * call malloc and free, through heapprof's shim a second time.  The
      * aligned forms are memalign and free everywhere. */

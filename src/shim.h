@@ -28,8 +28,9 @@ static inline void shim_free(void *p)
 
 /* C++ operator new and new[], plain and nothrow, and delete and delete[],
  * plain and sized: as malloc and free, forwarded to the allocator's own
- * operators when it has them (real.h).  One function each rather than one taking the field: GCC then
- * loads the pointer in the jump itself, after the test. */
+ * operators when it has them (real.h).  One function each rather than one
+ * taking the field: GCC then loads the pointer in the jump itself, after
+ * the test. */
 static inline void *shim_new(size_t n)
 {
     if (profiler_tick(n))
