@@ -115,8 +115,9 @@ __attribute__((constructor)) static void on_load(void)
         return;
     owner_pid = getpid();
     int64_t g = profiler_guard_enter();
-    const char *other = real_bypassed_by();
-    if (other && !strcmp(other, "the program"))
+    bool program;
+    const char *other = real_bypassed_by(&program);
+    if (program)
         log_line("this program defines malloc itself: the calls to its own malloc are not "
                  "profiled");
     else if (other)

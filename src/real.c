@@ -161,8 +161,9 @@ static void *next(const char *name) { return first_definition(RTLD_NEXT, name); 
  * says nothing.  (Walking the preloads before heapprof instead needs
  * dlopen(RTLD_NOLOAD) of each, which would run their constructors early,
  * from inside ours; a link map used as a handle has no search list yet.) */
-const char *real_bypassed_by(void)
+const char *real_bypassed_by(bool *program)
 {
+    *program = false;
     Dl_info fi;
     struct link_map *me = NULL, *fl = NULL;
     const ElfW(Sym) *sym = NULL;
@@ -173,10 +174,10 @@ const char *real_bypassed_by(void)
         return NULL;
     if (fl->l_prev) /* another shared object */
         return fi.dli_fname && fi.dli_fname[0] ? fi.dli_fname : fl->l_name;
-    bool defined = dladdr1(f, &fi, (void **)&sym, RTLD_DL_SYMENT) && sym &&
-                   sym->st_shndx != SHN_UNDEF && fi.dli_saddr == f && fi.dli_sname &&
-                   !strcmp(fi.dli_sname, "malloc");
-    return defined ? "the program" : NULL;
+    *program = dladdr1(f, &fi, (void **)&sym, RTLD_DL_SYMENT) && sym &&
+               sym->st_shndx != SHN_UNDEF && fi.dli_saddr == f && fi.dli_sname &&
+               !strcmp(fi.dli_sname, "malloc");
+    return *program ? fi.dli_fname : NULL;
 }
 
 static void die_unresolved(const char *name)

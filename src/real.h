@@ -69,10 +69,10 @@ size_t real_arena_size(const void *p);
 void *real_arena_move(void *p, size_t n);
 
 /* When the program's malloc is not heapprof's (another allocator
- * listed before it in LD_PRELOAD, or one linked into the program): the
- * file that defines it, else NULL.  From a constructor, not inside an
- * allocator call (it calls dlsym). */
-const char *real_bypassed_by(void);
+ * listed before it in LD_PRELOAD, or, with *program set, one linked into
+ * the program): the file that defines it, else NULL.  From a constructor,
+ * not inside an allocator call (it calls dlsym). */
+const char *real_bypassed_by(bool *program);
 
 /* The next definition of a function heapprof interposes besides the
  * allocator (C++ operator new for its failure path, the set*id calls), or
