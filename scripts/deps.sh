@@ -14,6 +14,7 @@ pkgs=(
   python3 perl sqlite3 git       # the real programs the realprogs tests run under the profiler
   libjemalloc2                   # integ_stacked: heapprof in front of another allocator
   libgoogle-perftools4           # integ_debug_allocator: tcmalloc_debug checks new/delete pairs
+  libtcmalloc-minimal4           # integ_jemalloc_api: an allocator without jemalloc's API
   valgrind                       # perf_fastpath: instructions per unsampled malloc+free pair
 )
 [ "${HEAPPROF_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$HEAPPROF_DEPS_EXTRA" && pkgs+=("${extra[@]}")

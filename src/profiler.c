@@ -400,12 +400,20 @@ void profiler_delete_sized_slow(void *p, size_t n, void (*del)(void *, size_t))
         delete_maybe_tracked(p, n, del);
 }
 
-void *profiler_realloc_slow(void *p, size_t n)
+bool profiler_release_slow(void *p)
+{
+    return live_surely_untracked(p) || release(p);
+}
+
+/* realloc, and jemalloc's rallocx (x) with its flags: the old block's entry
+ * leaves the table before the allocator can hand its address to another
+ * thread, and goes back if the block stays where it was. */
+static inline __attribute__((always_inline)) void *resize(void *p, size_t n, int flags, bool x)
 {
     bool sample = hp_tls.budget <= 0;
     void *q;
     if (p && real_arena_owns(p)) {
-        q = real_arena_move(p, n);
+        q = real_arena_move(p, n, flags);
     } else {
         live_entry e;
         bool tracked = false;
@@ -414,15 +422,16 @@ void *profiler_realloc_slow(void *p, size_t n)
             tracked = live_remove((uintptr_t)p, &e);
             profiler_guard_exit(g);
         }
-        q = real.realloc(p, n);
+        q = x ? real.rallocx(p, n, flags) : real.realloc(p, n);
         if (tracked) {
             int64_t g = profiler_guard_enter();
             int saved_errno = errno;
             live_entry old;
             bool had_old;
-            /* realloc(p, n > 0) that fails leaves p alive: it goes back in
-             * the table.  realloc(p, 0) returning NULL freed it (glibc). */
-            bool still_alive = !q && n != 0;
+            /* A failure leaves p alive, and it goes back in the table;
+             * but realloc(p, 0) returning NULL freed it (glibc).  rallocx
+             * never frees. */
+            bool still_alive = !q && (n != 0 || x);
             if (!still_alive)
                 gone(&e);
             else if (live_insert(&e, &old, &had_old))
@@ -433,6 +442,10 @@ void *profiler_realloc_slow(void *p, size_t n)
     }
     return sample ? profiler_alloc_slow(q, n) : q;
 }
+
+void *profiler_realloc_slow(void *p, size_t n) { return resize(p, n, 0, false); }
+
+void *profiler_rallocx_slow(void *p, size_t n, int flags) { return resize(p, n, flags, true); }
 
 size_t profiler_usable_size_slow(void *p)
 {

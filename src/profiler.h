@@ -71,6 +71,11 @@ void profiler_free_slow(void *p, void (*fn)(void *));
 /* also deletes p with del(p, n): C++'s sized delete */
 void profiler_delete_sized_slow(void *p, size_t n, void (*del)(void *, size_t));
 void *profiler_realloc_slow(void *p, size_t n); /* also reallocates */
+void *profiler_rallocx_slow(void *p, size_t n, int flags); /* jemalloc's rallocx */
+/* The profiler's part of a free whose function takes more than the pointer
+ * (sdallocx, free_sized): true when the allocator is to free p now, false
+ * when p is not its to free (NULL, a bootstrap arena block). */
+bool profiler_release_slow(void *p);
 size_t profiler_usable_size_slow(void *p);    /* also asks the allocator */
 
 /* Park / restore the calling thread's budget around profiler work. */

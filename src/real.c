@@ -45,6 +45,11 @@ static void *new_array_via_malloc(size_t n);
 static void *new_nothrow_via_malloc(size_t n, const void *tag);
 static void *new_array_nothrow_via_malloc(size_t n, const void *tag);
 static void free_unsized(void *p, size_t n);
+static void *mallocx_over_malloc(size_t n, int flags);
+static void *rallocx_over_realloc(void *p, size_t n, int flags);
+static void dallocx_over_free(void *p, int flags);
+static void sdallocx_over_free(void *p, size_t n, int flags);
+static void free_aligned_over_free(void *p, size_t align, size_t n);
 
 real_allocator real = {
     boot_malloc,  boot_free,          boot_calloc,   boot_realloc,
@@ -52,6 +57,10 @@ real_allocator real = {
     boot_valloc,  boot_pvalloc,       boot_malloc_usable_size,
     boot_new,     boot_new_array,     boot_new_nothrow, boot_new_array_nothrow,
     boot_free,    boot_free,          boot_delete_sized, boot_delete_sized,
+    /* These call through the fields above, so they serve before resolution
+     * too. */
+    mallocx_over_malloc, rallocx_over_realloc, dallocx_over_free, sdallocx_over_free,
+    free_unsized, free_aligned_over_free,
 };
 
 static int state;
@@ -271,6 +280,12 @@ bool real_resolve(void)
     OWN_OR(cxx_delete_array, "_ZdaPv", r.free);
     OWN_OR(cxx_delete_sized, "_ZdlPvm", free_unsized);
     OWN_OR(cxx_delete_array_sized, "_ZdaPvm", free_unsized);
+    OWN_OR(mallocx, "mallocx", mallocx_over_malloc);
+    OWN_OR(rallocx, "rallocx", rallocx_over_realloc);
+    OWN_OR(dallocx, "dallocx", dallocx_over_free);
+    OWN_OR(sdallocx, "sdallocx", sdallocx_over_free);
+    OWN_OR(free_sized, "free_sized", free_unsized);
+    OWN_OR(free_aligned_sized, "free_aligned_sized", free_aligned_over_free);
 #undef OWN_OR
     errno = saved;
     resolving = 0;
@@ -332,6 +347,78 @@ static void free_unsized(void *p, size_t n)
     real.free(p);
 }
 
+/* jemalloc's API over the standard one, for an allocator without it (glibc,
+ * tcmalloc): heapprof exports these names so that it sees the calls when
+ * jemalloc is there, and then a program that finds them must get what
+ * jemalloc would give.  The flags that matter outside jemalloc are the
+ * alignment (MALLOCX_LG_ALIGN, the low six bits) and MALLOCX_ZERO; the
+ * arena and thread-cache ones name jemalloc's own structures, which a
+ * program can only have made through mallctl, which heapprof does not
+ * export, so they are ignored. */
+enum { MALLOCX_LG_ALIGN_BITS = 0x3f, MALLOCX_ZERO_FLAG = 0x40 };
+
+static size_t mallocx_align(int flags)
+{
+    int lg = flags & MALLOCX_LG_ALIGN_BITS;
+    return lg ? (size_t)1 << lg : 0;
+}
+
+static void *mallocx_over_malloc(size_t n, int flags)
+{
+    size_t align = mallocx_align(flags);
+    bool zero = flags & MALLOCX_ZERO_FLAG;
+    if (align <= _Alignof(max_align_t))
+        return zero ? real.calloc(1, n) : real.malloc(n);
+    void *p = real.memalign(align, n);
+    if (p && zero)
+        memset(p, 0, n);
+    return p;
+}
+
+/* rallocx never frees: NULL means the block is untouched.  Over realloc,
+ * which may move a block to a lesser alignment, an aligned one is moved by
+ * hand; MALLOCX_ZERO zeroes what lies past the old usable size. */
+static void *rallocx_over_realloc(void *p, size_t n, int flags)
+{
+    size_t old = real.malloc_usable_size(p);
+    if (mallocx_align(flags) > _Alignof(max_align_t)) {
+        if (!old)
+            return NULL; /* the allocator cannot say how much to copy */
+        void *q = mallocx_over_malloc(n, flags);
+        if (q) {
+            memcpy(q, p, old < n ? old : n);
+            real.free(p);
+        }
+        return q;
+    }
+    if (!n)
+        return NULL; /* jemalloc's rallocx takes no 0; realloc would free */
+    void *q = real.realloc(p, n);
+    if (q && (flags & MALLOCX_ZERO_FLAG) && n > old)
+        memset((char *)q + old, 0, n - old);
+    return q;
+}
+
+static void dallocx_over_free(void *p, int flags)
+{
+    (void)flags;
+    real.free(p);
+}
+
+static void sdallocx_over_free(void *p, size_t n, int flags)
+{
+    (void)n;
+    (void)flags;
+    real.free(p);
+}
+
+static void free_aligned_over_free(void *p, size_t align, size_t n)
+{
+    (void)align;
+    (void)n;
+    real.free(p);
+}
+
 /* Bootstrap versions: resolve, then forward; on the resolving thread, use
  * the arena.  The optional ones stay in place when the next allocator lacks
  * them, so they must also work after resolution. */
@@ -383,9 +470,10 @@ static void *boot_calloc(size_t n, size_t m)
     return __builtin_mul_overflow(n, m, &t) ? NULL : real_arena_alloc(t, 16);
 }
 
-void *real_arena_move(void *p, size_t n)
+void *real_arena_move(void *p, size_t n, int flags)
 {
-    void *q = real_resolve() ? real.malloc(n) : real_arena_alloc(n, 16);
+    void *q = !real_resolve() ? real_arena_alloc(n, 16) : flags ? real.mallocx(n, flags)
+                                                                : real.malloc(n);
     if (q && p) {
         size_t old = real_arena_size(p);
         memcpy(q, p, old < n ? old : n);
@@ -397,7 +485,7 @@ static void *boot_realloc(void *p, size_t n)
 {
     if (real_resolve() && !real_arena_owns(p))
         return real.realloc(p, n);
-    return real_arena_move(p, n);
+    return real_arena_move(p, n, 0);
 }
 
 static void *boot_reallocarray(void *p, size_t n, size_t m)

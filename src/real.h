@@ -50,6 +50,17 @@ typedef struct real_allocator {
     void (*cxx_delete_array)(void *);
     void (*cxx_delete_sized)(void *, size_t);
     void (*cxx_delete_array_sized)(void *, size_t);
+    /* jemalloc's own API, which programs call when they find jemalloc
+     * (folly frees with sdallocx and resizes with rallocx), and C23's sized
+     * frees (glibc 2.43): the allocator's own when it defines them, else
+     * equivalents over the functions above (real.c), for a program that
+     * finds heapprof's definitions in front of an allocator without them. */
+    void *(*mallocx)(size_t, int);
+    void *(*rallocx)(void *, size_t, int);
+    void (*dallocx)(void *, int);
+    void (*sdallocx)(void *, size_t, int);
+    void (*free_sized)(void *, size_t);
+    void (*free_aligned_sized)(void *, size_t, size_t);
 } real_allocator;
 
 /* Hidden: inside the library a direct RIP-relative load, not a GOT lookup
@@ -65,8 +76,9 @@ bool real_resolve(void);
 bool real_arena_owns(const void *p);
 size_t real_arena_size(const void *p);
 
-/* Move an arena block to the real heap: realloc's answer for it. */
-void *real_arena_move(void *p, size_t n);
+/* Move an arena block to the real heap: realloc's answer for it, and
+ * rallocx's with its flags (0: none). */
+void *real_arena_move(void *p, size_t n, int flags);
 
 /* When the program's malloc is not heapprof's (another allocator
  * listed before it in LD_PRELOAD, or, with *program set, one linked into

@@ -80,3 +80,17 @@ EXPORT size_t malloc_usable_size(void *p)
         return profiler_usable_size_slow(p);
     return real.malloc_usable_size(p);
 }
+
+/* C23's sized frees (glibc 2.43 has them): free with what the program knows
+ * of the block, which the allocator may use (real.h). */
+EXPORT void free_sized(void *p, size_t n)
+{
+    if (!live_maybe(p) || profiler_release_slow(p))
+        real.free_sized(p, n);
+}
+
+EXPORT void free_aligned_sized(void *p, size_t align, size_t n)
+{
+    if (!live_maybe(p) || profiler_release_slow(p))
+        real.free_aligned_sized(p, align, n);
+}

@@ -1,0 +1,50 @@
+/*
+ * shim_jemalloc.c - jemalloc's own allocation API: mallocx, rallocx,
+ * dallocx, sdallocx.
+ *
+ * Programs call these when they find jemalloc (folly frees its strings and
+ * vectors with sdallocx, resizes them with rallocx, and allocates from
+ * arenas of its own with mallocx).  Without them here, those calls went
+ * straight to jemalloc: a sampled object they freed stayed in the in-use
+ * profile, a false leak.  Like the C entry points (shim.c), each is the
+ * inline test plus a call through `real`: jemalloc's own functions, or,
+ * before an allocator without them, equivalents over its standard ones
+ * (real.c).
+ *
+ * Exporting them makes the names resolve in every process heapprof is in,
+ * jemalloc or not.  The programs that look for jemalloc test mallctl (folly,
+ * RocksDB: all of these names and mallctl must be there), which heapprof
+ * does not define, so they still see the allocator they have.  Not here:
+ * xallocx (resizes in place: a sampled object keeps the size it was sampled
+ * at), and sallocx, nallocx and mallctl, which neither allocate nor free.
+ */
+#include <stddef.h>
+
+#include "shim.h"
+
+EXPORT void *mallocx(size_t n, int flags)
+{
+    if (profiler_tick(n))
+        return profiler_alloc_slow(real.mallocx(n, flags), n);
+    return real.mallocx(n, flags);
+}
+
+EXPORT void *rallocx(void *p, size_t n, int flags)
+{
+    /* Both tests always run, as in realloc. */
+    if (profiler_tick(n) | live_maybe(p))
+        return profiler_rallocx_slow(p, n, flags);
+    return real.rallocx(p, n, flags);
+}
+
+EXPORT void dallocx(void *p, int flags)
+{
+    if (!live_maybe(p) || profiler_release_slow(p))
+        real.dallocx(p, flags);
+}
+
+EXPORT void sdallocx(void *p, size_t n, int flags)
+{
+    if (!live_maybe(p) || profiler_release_slow(p))
+        real.sdallocx(p, n, flags);
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# integ_jemalloc_api: jemalloc's own API (mallocx, rallocx, dallocx,
+# sdallocx) and C23's free_sized/free_aligned_sized, called through weak
+# references as folly calls them (jemapi.c).  Over jemalloc they reach
+# jemalloc's own functions; over glibc and tcmalloc, which lack them,
+# heapprof's equivalents (real.c).  Every way, in exact mode, the totals
+# match to the byte: a block freed by sdallocx leaves the in-use profile,
+# which it did not when heapprof did not see these calls.  mallctl, which
+# folly and RocksDB test to find jemalloc, resolves exactly when jemalloc
+# is there.
+source "$(dirname "$0")/lib.sh"
+need_env PROG_JEMAPI
+je=$(ldconfig -p | awk '/libjemalloc\.so\.2 .*x86-64/ && !found {print $NF; found = 1}')
+[[ -n $je && -f $je ]] || fail "libjemalloc.so.2 not found (Debian package libjemalloc2)"
+tc=$(ldconfig -p | awk '/libtcmalloc_minimal\.so\.4 .*x86-64/ && !found {print $NF; found = 1}')
+[[ -n $tc && -f $tc ]] || fail "libtcmalloc_minimal.so.4 not found (Debian package libtcmalloc-minimal4)"
+lib=$HEAPPROF_LIB
+
+# The control: jemalloc alone runs the program and its own checks.
+run_plain alone LD_PRELOAD="$je" -- "$PROG_JEMAPI" 3
+expect_rc alone 0
+grep -qx 'jemalloc_api mallctl=1 free_sized=0' "$W/alone.out" || fail "jemalloc alone: $(head -n 1 "$W/alone.out")"
+
+# exact_over NAME ALLOCATOR MALLCTL: exact mode with heapprof in front of
+# ALLOCATOR (empty: glibc); stdout as jemalloc alone gave it, but for the
+# mallctl line, which must read MALLCTL.
+exact_over() {
+    local name=$1 alloc=$2 want=$3
+    HEAPPROF_LIB="$lib${alloc:+ $alloc}"
+    run "$name" HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/$name" -- "$PROG_JEMAPI" 3
+    expect_rc "$name" 0
+    no_heapprof_lines "$name"
+    grep -qx "jemalloc_api mallctl=$want free_sized=1" "$W/$name.out" ||
+        fail "$name: expected 'jemalloc_api mallctl=$want free_sized=1', the program printed '$(head -n 1 "$W/$name.out")'"
+    diff -u <(tail -n +2 "$W/alone.out") <(tail -n +2 "$W/$name.out") >&2 ||
+        fail "$name: the program's ground truth differs from jemalloc alone's"
+    p=$(newest_profile "$W/$name")
+    summarize "$p" --cum
+    check_header "$p.sum" 1
+    compare_expect "$W/$name.out" "$p.sum"
+    no_drops "$p.sum"
+}
+exact_over over_jemalloc "$je" 1
+exact_over over_glibc "" 0
+exact_over over_tcmalloc "$tc" 0
+
+# At the default interval most calls take the unsampled path straight to
+# the allocator's functions; the program's checks must still hold.
+HEAPPROF_LIB="$lib $je"
+run sampled HEAPPROF_OUT="$W/sampled" -- "$PROG_JEMAPI" 60
+expect_rc sampled 0
+no_heapprof_lines sampled
+note "ok: jemalloc's API and the sized frees, exact over jemalloc ($je), glibc and tcmalloc ($tc); mallctl only with jemalloc"
