@@ -405,9 +405,36 @@ bool profiler_release_slow(void *p)
     return live_surely_untracked(p) || release(p);
 }
 
-/* realloc, and jemalloc's rallocx (x) with its flags: the old block's entry
- * leaves the table before the allocator can hand its address to another
- * thread, and goes back if the block stays where it was. */
+/* A resize's part: p's entry, if it has one, leaves the table before the
+ * allocator can hand its address to another thread (take), and after the
+ * allocator's answer either goes back, the block being where and what it
+ * was, or is gone (settle). */
+static bool take(void *p, live_entry *e)
+{
+    bool tracked = false;
+    if (p && live_maybe(p) && !live_surely_untracked(p) && may_track()) {
+        int64_t g = profiler_guard_enter();
+        tracked = live_remove((uintptr_t)p, e);
+        profiler_guard_exit(g);
+    }
+    return tracked;
+}
+
+static void settle(live_entry *e, bool unchanged)
+{
+    int64_t g = profiler_guard_enter();
+    int saved_errno = errno;
+    live_entry old;
+    bool had_old;
+    if (!unchanged)
+        gone(e);
+    else if (live_insert(e, &old, &had_old))
+        unfollow_entry(e); /* another thread took the room it left */
+    errno = saved_errno;
+    profiler_guard_exit(g);
+}
+
+/* realloc, and jemalloc's rallocx (x) with its flags. */
 static inline __attribute__((always_inline)) void *resize(void *p, size_t n, int flags, bool x)
 {
     bool sample = hp_tls.budget <= 0;
@@ -416,29 +443,12 @@ static inline __attribute__((always_inline)) void *resize(void *p, size_t n, int
         q = real_arena_move(p, n, flags);
     } else {
         live_entry e;
-        bool tracked = false;
-        if (p && live_maybe(p) && !live_surely_untracked(p) && may_track()) {
-            int64_t g = profiler_guard_enter();
-            tracked = live_remove((uintptr_t)p, &e);
-            profiler_guard_exit(g);
-        }
+        bool tracked = take(p, &e);
         q = x ? real.rallocx(p, n, flags) : real.realloc(p, n);
-        if (tracked) {
-            int64_t g = profiler_guard_enter();
-            int saved_errno = errno;
-            live_entry old;
-            bool had_old;
-            /* A failure leaves p alive, and it goes back in the table;
-             * but realloc(p, 0) returning NULL freed it (glibc).  rallocx
-             * never frees. */
-            bool still_alive = !q && (n != 0 || x);
-            if (!still_alive)
-                gone(&e);
-            else if (live_insert(&e, &old, &had_old))
-                unfollow_entry(&e); /* another thread took the room it left */
-            errno = saved_errno;
-            profiler_guard_exit(g);
-        }
+        /* A failure leaves p alive; but realloc(p, 0) returning NULL freed
+         * it (glibc).  rallocx never frees. */
+        if (tracked)
+            settle(&e, !q && (n != 0 || x));
     }
     return sample ? profiler_alloc_slow(q, n) : q;
 }
@@ -446,6 +456,24 @@ static inline __attribute__((always_inline)) void *resize(void *p, size_t n, int
 void *profiler_realloc_slow(void *p, size_t n) { return resize(p, n, 0, false); }
 
 void *profiler_rallocx_slow(void *p, size_t n, int flags) { return resize(p, n, flags, true); }
+
+size_t profiler_xallocx_slow(void *p, size_t n, size_t extra, int flags)
+{
+    /* A resize that keeps the address: counted as realloc is (the old
+     * block freed, one of n bytes allocated), when it reaches n bytes; a
+     * failure (less than n: the block is as it was) counts nothing. */
+    bool sample = hp_tls.budget <= 0;
+    if (p && real_arena_owns(p))
+        return real_arena_size(p); /* a bootstrap block never grows */
+    live_entry e;
+    bool tracked = take(p, &e);
+    size_t r = real.xallocx(p, n, extra, flags);
+    if (tracked)
+        settle(&e, r < n);
+    if (sample)
+        profiler_alloc_slow(r < n ? NULL : p, n);
+    return r;
+}
 
 size_t profiler_usable_size_slow(void *p)
 {

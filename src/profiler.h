@@ -72,6 +72,7 @@ void profiler_free_slow(void *p, void (*fn)(void *));
 void profiler_delete_sized_slow(void *p, size_t n, void (*del)(void *, size_t));
 void *profiler_realloc_slow(void *p, size_t n); /* also reallocates */
 void *profiler_rallocx_slow(void *p, size_t n, int flags); /* jemalloc's rallocx */
+size_t profiler_xallocx_slow(void *p, size_t n, size_t extra, int flags); /* and xallocx */
 /* The profiler's part of a free whose function takes more than the pointer
  * (sdallocx, free_sized): true when the allocator is to free p now, false
  * when p is not its to free (NULL, a bootstrap arena block). */

@@ -47,6 +47,7 @@ static void *new_array_nothrow_via_malloc(size_t n, const void *tag);
 static void free_unsized(void *p, size_t n);
 static void *mallocx_over_malloc(size_t n, int flags);
 static void *rallocx_over_realloc(void *p, size_t n, int flags);
+static size_t xallocx_over_usable(void *p, size_t n, size_t extra, int flags);
 static void dallocx_over_free(void *p, int flags);
 static void sdallocx_over_free(void *p, size_t n, int flags);
 static void free_aligned_over_free(void *p, size_t align, size_t n);
@@ -59,7 +60,8 @@ real_allocator real = {
     boot_free,    boot_free,          boot_delete_sized, boot_delete_sized,
     /* These call through the fields above, so they serve before resolution
      * too. */
-    mallocx_over_malloc, rallocx_over_realloc, dallocx_over_free, sdallocx_over_free,
+    mallocx_over_malloc, rallocx_over_realloc, xallocx_over_usable, dallocx_over_free,
+    sdallocx_over_free,
     free_unsized, free_aligned_over_free,
 };
 
@@ -282,6 +284,7 @@ bool real_resolve(void)
     OWN_OR(cxx_delete_array_sized, "_ZdaPvm", free_unsized);
     OWN_OR(mallocx, "mallocx", mallocx_over_malloc);
     OWN_OR(rallocx, "rallocx", rallocx_over_realloc);
+    OWN_OR(xallocx, "xallocx", xallocx_over_usable);
     OWN_OR(dallocx, "dallocx", dallocx_over_free);
     OWN_OR(sdallocx, "sdallocx", sdallocx_over_free);
     OWN_OR(free_sized, "free_sized", free_unsized);
@@ -397,6 +400,17 @@ static void *rallocx_over_realloc(void *p, size_t n, int flags)
     if (q && (flags & MALLOCX_ZERO_FLAG) && n > old)
         memset((char *)q + old, 0, n - old);
     return q;
+}
+
+/* xallocx resizes in place or not at all, and answers the block's size
+ * then, which may be less than n (a failure).  Over another allocator it
+ * cannot grow a block, but a block is already as large as its usable size. */
+static size_t xallocx_over_usable(void *p, size_t n, size_t extra, int flags)
+{
+    (void)n;
+    (void)extra;
+    (void)flags;
+    return real.malloc_usable_size(p);
 }
 
 static void dallocx_over_free(void *p, int flags)

@@ -57,6 +57,7 @@ typedef struct real_allocator {
      * finds heapprof's definitions in front of an allocator without them. */
     void *(*mallocx)(size_t, int);
     void *(*rallocx)(void *, size_t, int);
+    size_t (*xallocx)(void *, size_t, size_t, int);
     void (*dallocx)(void *, int);
     void (*sdallocx)(void *, size_t, int);
     void (*free_sized)(void *, size_t);

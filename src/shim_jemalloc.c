@@ -1,22 +1,21 @@
 /*
  * shim_jemalloc.c - jemalloc's own allocation API: mallocx, rallocx,
- * dallocx, sdallocx.
+ * xallocx, dallocx, sdallocx.
  *
  * Programs call these when they find jemalloc (folly frees its strings and
- * vectors with sdallocx, resizes them with rallocx, and allocates from
- * arenas of its own with mallocx).  Without them here, those calls went
- * straight to jemalloc: a sampled object they freed stayed in the in-use
- * profile, a false leak.  Like the C entry points (shim.c), each is the
- * inline test plus a call through `real`: jemalloc's own functions, or,
- * before an allocator without them, equivalents over its standard ones
- * (real.c).
+ * vectors with sdallocx, resizes them with rallocx and xallocx, and
+ * allocates from arenas of its own with mallocx).  Without them here, those
+ * calls went straight to jemalloc: a sampled object they freed stayed in
+ * the in-use profile, a false leak, and one grown in place kept its old
+ * size.  Like the C entry points (shim.c), each is the inline test plus a
+ * call through `real`: jemalloc's own functions, or, before an allocator
+ * without them, equivalents over its standard ones (real.c).
  *
  * Exporting them makes the names resolve in every process heapprof is in,
  * jemalloc or not.  The programs that look for jemalloc test mallctl (folly,
  * RocksDB: all of these names and mallctl must be there), which heapprof
  * does not define, so they still see the allocator they have.  Not here:
- * xallocx (resizes in place: a sampled object keeps the size it was sampled
- * at), and sallocx, nallocx and mallctl, which neither allocate nor free.
+ * sallocx, nallocx and mallctl, which neither allocate nor free.
  */
 #include <stddef.h>
 
@@ -35,6 +34,13 @@ EXPORT void *rallocx(void *p, size_t n, int flags)
     if (profiler_tick(n) | live_maybe(p))
         return profiler_rallocx_slow(p, n, flags);
     return real.rallocx(p, n, flags);
+}
+
+EXPORT size_t xallocx(void *p, size_t n, size_t extra, int flags)
+{
+    if (profiler_tick(n) | live_maybe(p))
+        return profiler_xallocx_slow(p, n, extra, flags);
+    return real.xallocx(p, n, extra, flags);
 }
 
 EXPORT void dallocx(void *p, int flags)

@@ -1,5 +1,5 @@
 /*
- * jemapi.c - jemalloc's own API (mallocx, rallocx, dallocx, sdallocx) and
+ * jemapi.c - jemalloc's own API (mallocx, rallocx, xallocx, dallocx, sdallocx) and
  * C23's sized frees (free_sized, free_aligned_sized), called the way folly
  * calls them: through weak references, so the program runs wherever the
  * names resolve.  Each call site is its own function with its own ground
@@ -8,6 +8,9 @@
  *   - rallocx = free of the old block (charged where it was allocated) +
  *     allocation of the new size (charged to the caller of rallocx); a
  *     rallocx that fails leaves the block where it was;
+ *   - so is xallocx, which keeps the address: when it answers at least the
+ *     size asked for, the block counts as freed and allocated again with
+ *     that size; when less, it is as it was;
  *   - mallocx counts the requested size, whatever its flags;
  *   - a block freed by dallocx, sdallocx, free_sized or free_aligned_sized
  *     leaves the in-use totals of the site that allocated it.
@@ -30,6 +33,7 @@
 
 INTEG_EXTERN_C void *mallocx(size_t, int) __attribute__((weak));
 INTEG_EXTERN_C void *rallocx(void *, size_t, int) __attribute__((weak));
+INTEG_EXTERN_C size_t xallocx(void *, size_t, size_t, int) __attribute__((weak));
 INTEG_EXTERN_C void dallocx(void *, int) __attribute__((weak));
 INTEG_EXTERN_C void sdallocx(void *, size_t, int) __attribute__((weak));
 INTEG_EXTERN_C void free_sized(void *, size_t) __attribute__((weak));
@@ -49,6 +53,8 @@ static site s_malloc_for_sized = SITE(jx_malloc_for_sized);
 static site s_malloc_for_rallocx = SITE(jx_malloc_for_rallocx);
 static site s_rallocx = SITE(jx_rallocx);
 static site s_aligned_for_free = SITE(jx_aligned_for_free);
+static site s_malloc_for_xallocx = SITE(jx_malloc_for_xallocx);
+static site s_xallocx = SITE(jx_xallocx);
 
 static void check_zero(const unsigned char *p, size_t from, size_t to, const char *what)
 {
@@ -172,6 +178,48 @@ NOINLINE static void jx_rallocx(int round, void **keep_out)
     }
 }
 
+NOINLINE static void *jx_malloc_for_xallocx(size_t n)
+{
+    unsigned char *p = malloc(n);
+    CHECK(p, "malloc(%zu)", n);
+    site_alloc(&s_malloc_for_xallocx, n);
+    memset(p, 0x44, n);
+    return p;
+}
+
+static void *keep_xallocx[16];
+static int nkeep_xallocx;
+
+/* Small sizes only: whether jemalloc can resize a small block in place
+ * depends on its size class alone, so the outcomes repeat. */
+NOINLINE static void jx_xallocx(int round)
+{
+    for (int i = 0; i < 24; i++) {
+        size_t n = (size_t)(i * 37 + round + 20);
+        size_t m = i % 3 == 0 ? n + 1 : i % 3 == 1 ? n * 4 + 64 : n / 2 + 1;
+        size_t extra = i % 4 == 3 ? 32 : 0;
+        unsigned char *p = jx_malloc_for_xallocx(n);
+        size_t r = xallocx(p, m, extra, 0);
+        CHECK(r >= (n < m ? n : m), "xallocx(%zu -> %zu) answered %zu", n, m, r);
+        for (size_t j = 0; j < (n < m ? n : m); j++)
+            CHECK(p[j] == 0x44, "xallocx changed byte %zu", j);
+        if (r >= m) {
+            site_free(&s_malloc_for_xallocx, n);
+            site_alloc(&s_xallocx, m);
+            memset(p, 0x45, r); /* all of it is the program's now */
+        }
+        if (i < 2) {
+            keep_xallocx[nkeep_xallocx++] = p; /* one of each alive to the end */
+        } else if (r >= m) {
+            jx_release(p, r, 0, 2 * i + 1); /* sdallocx with the size it has */
+            site_free(&s_xallocx, m);
+        } else {
+            jx_release(p, n, 0, 2 * i);
+            site_free(&s_malloc_for_xallocx, n);
+        }
+    }
+}
+
 NOINLINE static void jx_aligned_for_free(int round)
 {
     for (int i = 0; i < 8; i++) {
@@ -192,25 +240,27 @@ NOINLINE static void jx_aligned_for_free(int round)
 int main(int argc, char **argv)
 {
     int rounds = argc > 1 ? atoi(argv[1]) : 3;
-    if (!mallocx || !rallocx || !dallocx || !sdallocx) {
-        fprintf(stderr, "jemapi: mallocx, rallocx, dallocx or sdallocx does not resolve in "
-                        "this process\n");
+    if (!mallocx || !rallocx || !xallocx || !dallocx || !sdallocx) {
+        fprintf(stderr, "jemapi: mallocx, rallocx, xallocx, dallocx or sdallocx does not "
+                        "resolve in this process\n");
         return 2;
     }
     printf("jemalloc_api mallctl=%d free_sized=%d\n", mallctl != NULL,
            free_sized && free_aligned_sized);
     void *kept[64];
     int nkept = 0;
-    for (int r = 0; r < rounds && nkept + 2 <= 64; r++) {
+    for (int r = 0; r < rounds && nkept + 2 <= 64 && nkeep_xallocx + 2 <= 16; r++) {
         jx_mallocx(r, &kept[nkept++]);
         jx_mallocx_aligned(r);
         jx_malloc_for_sized(r);
         jx_rallocx(r, &kept[nkept++]);
         jx_aligned_for_free(r);
+        jx_xallocx(r);
     }
     keep(kept[0]);
     const site *all[] = {&s_mallocx, &s_mallocx_aligned, &s_malloc_for_sized,
-                         &s_malloc_for_rallocx, &s_rallocx, &s_aligned_for_free};
+                         &s_malloc_for_rallocx, &s_rallocx, &s_aligned_for_free,
+                         &s_malloc_for_xallocx, &s_xallocx};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         site_print(all[i]);
     fflush(stdout);
