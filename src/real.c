@@ -370,7 +370,9 @@ static void *mallocx_over_malloc(size_t n, int flags)
 {
     size_t align = mallocx_align(flags);
     bool zero = flags & MALLOCX_ZERO_FLAG;
-    if (align <= _Alignof(max_align_t))
+    /* Any alignment asked for goes to memalign: malloc's can be less than
+     * 16 bytes (tcmalloc's 8-byte size class). */
+    if (!align)
         return zero ? real.calloc(1, n) : real.malloc(n);
     void *p = real.memalign(align, n);
     if (p && zero)
@@ -378,26 +380,36 @@ static void *mallocx_over_malloc(size_t n, int flags)
     return p;
 }
 
-/* rallocx never frees: NULL means the block is untouched.  Over realloc,
- * which may move a block to a lesser alignment, an aligned one is moved by
- * hand; MALLOCX_ZERO zeroes what lies past the old usable size. */
+/* rallocx never frees: NULL means the block is as it was.  An alignment is
+ * kept by taking the aligned block first, so that a failure leaves p alone,
+ * and moving realloc's result there by hand if realloc lost it.
+ * MALLOCX_ZERO zeroes what lies past the old usable size, which an
+ * allocator without malloc_usable_size cannot tell: then it fails. */
 static void *rallocx_over_realloc(void *p, size_t n, int flags)
 {
-    size_t old = real.malloc_usable_size(p);
-    if (mallocx_align(flags) > _Alignof(max_align_t)) {
-        if (!old)
-            return NULL; /* the allocator cannot say how much to copy */
-        void *q = mallocx_over_malloc(n, flags);
-        if (q) {
-            memcpy(q, p, old < n ? old : n);
-            real.free(p);
-        }
-        return q;
-    }
+    size_t align = mallocx_align(flags), old = 0;
+    bool zero = flags & MALLOCX_ZERO_FLAG;
     if (!n)
         return NULL; /* jemalloc's rallocx takes no 0; realloc would free */
+    if (zero) {
+        if (real.malloc_usable_size == boot_malloc_usable_size)
+            return NULL;
+        old = real.malloc_usable_size(p);
+    }
+    void *aligned = NULL;
+    if (align && !(aligned = real.memalign(align, n)))
+        return NULL;
     void *q = real.realloc(p, n);
-    if (q && (flags & MALLOCX_ZERO_FLAG) && n > old)
+    if (aligned) {
+        if (q && ((uintptr_t)q & (align - 1))) {
+            memcpy(aligned, q, n);
+            real.free(q);
+            q = aligned;
+        } else {
+            real.free(aligned);
+        }
+    }
+    if (q && zero && n > old)
         memset((char *)q + old, 0, n - old);
     return q;
 }

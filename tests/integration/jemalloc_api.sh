@@ -3,13 +3,14 @@
 # dallocx, sdallocx) and C23's free_sized/free_aligned_sized, called through weak
 # references as folly calls them (jemapi.c).  Over jemalloc they reach
 # jemalloc's own functions; over glibc and tcmalloc, which lack them,
-# heapprof's equivalents (real.c).  Every way, in exact mode, the totals
+# heapprof's equivalents (real.c), and likewise over a stand-in allocator
+# without malloc_usable_size.  Every way, in exact mode, the totals
 # match to the byte: a block freed by sdallocx leaves the in-use profile,
 # which it did not when heapprof did not see these calls.  mallctl, which
 # folly and RocksDB test to find jemalloc, resolves exactly when jemalloc
 # is there.
 source "$(dirname "$0")/lib.sh"
-need_env PROG_JEMAPI
+need_env PROG_JEMAPI SIZEDALLOC_NOUSABLE
 je=$(ldconfig -p | awk '/libjemalloc\.so\.2 .*x86-64/ && !found {print $NF; found = 1}')
 [[ -n $je && -f $je ]] || fail "libjemalloc.so.2 not found (Debian package libjemalloc2)"
 tc=$(ldconfig -p | awk '/libtcmalloc_minimal\.so\.4 .*x86-64/ && !found {print $NF; found = 1}')
@@ -46,9 +47,15 @@ exact_over() {
 exact_over over_jemalloc "$je" 1
 exact_over over_glibc "" 0
 exact_over over_tcmalloc "$tc" 0
+# An allocator without malloc_usable_size (sizedalloc.c built without it):
+# rallocx with MALLOCX_ZERO fails rather than zero what it cannot tell, and
+# nothing the program holds is lost.
+exact_over over_nousable "$SIZEDALLOC_NOUSABLE" 0
 
 # At the default interval most calls take the unsampled path straight to
-# the allocator's functions; the program's checks must still hold.
+# the allocator's functions, and frees of blocks that share a sample's
+# filter slot the slow path; jemalloc's per-thread counters must show every
+# block freed (jx_balance), and the program's other checks hold.
 HEAPPROF_LIB="$lib $je"
 run sampled HEAPPROF_OUT="$W/sampled" -- "$PROG_JEMAPI" 60
 expect_rc sampled 0

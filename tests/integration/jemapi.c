@@ -55,6 +55,7 @@ static site s_rallocx = SITE(jx_rallocx);
 static site s_aligned_for_free = SITE(jx_aligned_for_free);
 static site s_malloc_for_xallocx = SITE(jx_malloc_for_xallocx);
 static site s_xallocx = SITE(jx_xallocx);
+static site s_balance = SITE(jx_balance);
 
 static void check_zero(const unsigned char *p, size_t from, size_t to, const char *what)
 {
@@ -94,21 +95,30 @@ NOINLINE static void jx_mallocx(int round, void **keep_out)
     }
 }
 
+/* All held at once, so that the allocator's slots differ; small sizes too,
+ * whose size classes may be less aligned than asked (tcmalloc's 8 bytes). */
 NOINLINE static void jx_mallocx_aligned(int round)
 {
-    static const int lg[] = {4, 6, 12, 13};
-    for (int i = 0; i < 16; i++) {
-        int la = lg[i % 4];
-        size_t n = (size_t)(i * 300 + round + 8), align = (size_t)1 << la;
+    static const int lg[] = {4, 6, 12, 13, 4, 5};
+    void *v[24];
+    for (int i = 0; i < 24; i++) {
+        int la = lg[i % 6];
+        size_t n = i % 3 ? (size_t)(i * 300 + round + 8) : (size_t)(8 + i % 2 * 16);
+        size_t align = (size_t)1 << la;
         int flags = LG_ALIGN(la) | (i % 2 ? ZERO : 0);
         unsigned char *p = mallocx(n, flags);
         CHECK(p, "mallocx(%zu, align %zu)", n, align);
-        CHECK(((uintptr_t)p & (align - 1)) == 0, "mallocx(align %zu) gave %p", align, (void *)p);
+        CHECK(((uintptr_t)p & (align - 1)) == 0, "mallocx(%zu, align %zu) gave %p", n, align,
+              (void *)p);
         site_alloc(&s_mallocx_aligned, n);
         if (flags & ZERO)
             check_zero(p, 0, n, "mallocx(align, ZERO)");
         memset(p, 0x33, n);
-        jx_release(p, n, LG_ALIGN(la), i);
+        v[i] = p;
+    }
+    for (int i = 0; i < 24; i++) {
+        size_t n = i % 3 ? (size_t)(i * 300 + round + 8) : (size_t)(8 + i % 2 * 16);
+        jx_release(v[i], n, LG_ALIGN(lg[i % 6]), i);
         site_free(&s_mallocx_aligned, n);
     }
 }
@@ -147,23 +157,33 @@ NOINLINE static void *jx_malloc_for_rallocx(size_t n)
     return p;
 }
 
+/* Over an allocator without malloc_usable_size (it answers 0) heapprof's
+ * rallocx cannot tell which bytes MALLOCX_ZERO must zero, and fails. */
 NOINLINE static void jx_rallocx(int round, void **keep_out)
 {
+    static const int flag[] = {ZERO, LG_ALIGN(12), 0, ZERO, LG_ALIGN(4), LG_ALIGN(6)};
     for (int i = 0; i < 24; i++) {
         size_t n = (size_t)(i * 23 + round + 16);
         size_t m = i % 2 ? n * 5 + 100 : n / 2 + 1; /* grow, shrink */
-        int flags = i % 3 == 0 ? ZERO : i % 3 == 1 ? LG_ALIGN(12) : 0;
+        int flags = flag[i % 6];
+        size_t align = flags & 0x3f ? (size_t)1 << (flags & 0x3f) : 1;
         unsigned char *p = jx_malloc_for_rallocx(n);
         size_t usable = malloc_usable_size(p); /* MALLOCX_ZERO zeroes past it */
         unsigned char *q = rallocx(p, m, flags);
+        if (!q && flags == ZERO && usable == 0) {
+            CHECK(p[n - 1] == (unsigned char)((n - 1) * 7), "a failed rallocx changed the block");
+            jx_release(p, n, 0, i);
+            site_free(&s_malloc_for_rallocx, n);
+            continue;
+        }
         CHECK(q, "rallocx(%zu -> %zu, %#x)", n, m, flags);
         site_free(&s_malloc_for_rallocx, n);
         site_alloc(&s_rallocx, m);
         size_t kept = n < m ? n : m;
         for (size_t j = 0; j < kept; j++)
             CHECK(q[j] == (unsigned char)(j * 7), "rallocx lost byte %zu of %zu", j, kept);
-        if (flags == LG_ALIGN(12))
-            CHECK(((uintptr_t)q & 4095) == 0, "rallocx(align 4096) gave %p", (void *)q);
+        CHECK(((uintptr_t)q & (align - 1)) == 0, "rallocx(%zu, align %zu) gave %p", m, align,
+              (void *)q);
         if (flags == ZERO && m > usable)
             check_zero(q, usable, m, "rallocx(ZERO)");
         if (i == 1) {
@@ -173,7 +193,7 @@ NOINLINE static void jx_rallocx(int round, void **keep_out)
         /* Then one that cannot be done: NULL, and the block stays. */
         CHECK(rallocx(q, huge, 0) == NULL, "rallocx(%zu) succeeded", (size_t)huge);
         CHECK(q[kept - 1] == (unsigned char)((kept - 1) * 7), "a failed rallocx changed the block");
-        jx_release(q, m, flags == LG_ALIGN(12) ? flags : 0, i);
+        jx_release(q, m, flags & 0x3f, i);
         site_free(&s_rallocx, m);
     }
 }
@@ -185,6 +205,48 @@ NOINLINE static void *jx_malloc_for_xallocx(size_t n)
     site_alloc(&s_malloc_for_xallocx, n);
     memset(p, 0x44, n);
     return p;
+}
+
+static uint64_t thread_bytes(const char *name)
+{
+    uint64_t v = 0;
+    size_t len = sizeof v;
+    CHECK(mallctl(name, &v, &len, NULL, 0) == 0, "mallctl(%s)", name);
+    return v;
+}
+
+/* Under jemalloc (mallctl resolves), its per-thread byte counters show
+ * that every block given back through these calls was freed, sampled or
+ * not: an unsampled one straight to the allocator, one that shares a
+ * sample's filter slot through heapprof's slow path. */
+NOINLINE static void jx_balance(int round)
+{
+    enum { N = 512 };
+    static void *v[N];
+    static size_t sz[N];
+    if (!mallctl)
+        return;
+    uint64_t seed = 0x9e3779b97f4a7c15ULL + (uint64_t)round;
+    uint64_t a0 = thread_bytes("thread.allocated"), d0 = thread_bytes("thread.deallocated");
+    for (int k = 0; k < 20; k++) {
+        for (int i = 0; i < N; i++) {
+            sz[i] = 16 + integ_rand(&seed) % 2000;
+            v[i] = i % 2 ? mallocx(sz[i], 0) : malloc(sz[i]);
+            CHECK(v[i], "allocation of %zu", sz[i]);
+            site_alloc(&s_balance, sz[i]);
+        }
+        for (int i = 0; i < N; i++) {
+            if (i % 5 == 4 && free_sized)
+                free_sized(v[i], sz[i]);
+            else
+                jx_release(v[i], sz[i], 0, i);
+            site_free(&s_balance, sz[i]);
+        }
+    }
+    uint64_t a = thread_bytes("thread.allocated") - a0;
+    uint64_t d = thread_bytes("thread.deallocated") - d0;
+    CHECK(a == d, "jemalloc counted %llu bytes allocated and %llu freed",
+          (unsigned long long)a, (unsigned long long)d);
 }
 
 static void *keep_xallocx[16];
@@ -200,7 +262,9 @@ NOINLINE static void jx_xallocx(int round)
         size_t extra = i % 4 == 3 ? 32 : 0;
         unsigned char *p = jx_malloc_for_xallocx(n);
         size_t r = xallocx(p, m, extra, 0);
-        CHECK(r >= (n < m ? n : m), "xallocx(%zu -> %zu) answered %zu", n, m, r);
+        /* 0 when the allocator has no malloc_usable_size: it cannot say */
+        CHECK(r >= (n < m ? n : m) || (r == 0 && malloc_usable_size(p) == 0),
+              "xallocx(%zu -> %zu) answered %zu", n, m, r);
         for (size_t j = 0; j < (n < m ? n : m); j++)
             CHECK(p[j] == 0x44, "xallocx changed byte %zu", j);
         if (r >= m) {
@@ -256,11 +320,12 @@ int main(int argc, char **argv)
         jx_rallocx(r, &kept[nkept++]);
         jx_aligned_for_free(r);
         jx_xallocx(r);
+        jx_balance(r);
     }
     keep(kept[0]);
     const site *all[] = {&s_mallocx, &s_mallocx_aligned, &s_malloc_for_sized,
                          &s_malloc_for_rallocx, &s_rallocx, &s_aligned_for_free,
-                         &s_malloc_for_xallocx, &s_xallocx};
+                         &s_malloc_for_xallocx, &s_xallocx, &s_balance};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         site_print(all[i]);
     fflush(stdout);

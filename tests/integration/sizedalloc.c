@@ -106,7 +106,12 @@ void *realloc(void *p, size_t n)
     return q;
 }
 
+/* Built without it too (integ_sizedalloc_nousable), for integ_jemalloc_api:
+ * heapprof's rallocx and xallocx over an allocator that cannot tell a
+ * block's size. */
+#ifndef SIZEDALLOC_NO_USABLE_SIZE
 size_t malloc_usable_size(void *p) { return p ? hdr(p)->size : 0; }
+#endif
 
 /* On failure, libstdc++'s operator new (next in line) runs the new-handler
  * and throws, which C cannot. */
