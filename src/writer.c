@@ -169,8 +169,14 @@ static void highwater_rearm(uint64_t level, unsigned why)
         hw_mark = level;
     if (why & WHY_HIGHWATER)
         __atomic_store_n(&hw_wanted, 0, __ATOMIC_RELEASE);
-    if (!__atomic_load_n(&hw_wanted, __ATOMIC_ACQUIRE))
+    if (!__atomic_load_n(&hw_wanted, __ATOMIC_ACQUIRE)) {
         __atomic_store_n(&writer_hw_threshold, hw_mark + step, __ATOMIC_RELAXED);
+        /* A sample taken since the profile went under its final name found
+         * the threshold still parked and let its crossing pass; a program
+         * that waits for that profile and then grows takes no further
+         * sample to notice it.  So look once more, now that it is armed. */
+        writer_check_highwater();
+    }
 }
 
 /* ---- writing ------------------------------------------------------------ */

@@ -7,8 +7,15 @@
 #  B. HEAPPROF_HIGHWATER_MIN_S=1: twenty steps 100 ms apart: high-water
 #     profiles no closer than 1 s (their Time fields), each higher than the
 #     previous by at least 1 MiB, at most one per second of the run.
+#  C. As A, three steps, with every rename of a profile slowed down by a
+#     preload listed first (slowrename.c): each step then comes after its
+#     profile is under its final name but before the writer has re-armed
+#     the trigger, and must still get a profile of its own.  A crossing in
+#     that window used to go unnoticed until the next sample, which a
+#     program that waits never takes (seen once as a time-out of A under
+#     load).
 source "$(dirname "$0")/lib.sh"
-need_env LC_HIGHWATER
+need_env LC_HIGHWATER LC_SLOWRENAME
 
 STEP=$((3 << 20))
 MIB=$((1 << 20))
@@ -89,4 +96,16 @@ if have_go; then
     ((hw <= max)) || fail "B: $hw high-water profiles in a run of $run_ms ms, expected at most $max with HEAPPROF_HIGHWATER_MIN_S=1"
     note "B: $hw high-water profiles in $run_ms ms, gaps ${times[*]}"
 fi
+# ---- C ------------------------------------------------------------------------
+lib=$HEAPPROF_LIB
+HEAPPROF_LIB="$LC_SLOWRENAME $lib"
+run c SLOWRENAME_MS=300 HEAPPROF_SAMPLE=1 HEAPPROF_HIGHWATER=1m HEAPPROF_HIGHWATER_MIN_S=0 \
+    HEAPPROF_OUT="$W/c" -- "$LC_HIGHWATER" steps 3 0
+HEAPPROF_LIB=$lib
+expect_rc c 0
+no_heapprof_lines c
+pid=$(pids_of "$W/c")
+n=$(expect_contiguous "$W/c" "$pid")
+[[ $n -eq 4 ]] || fail "C: expected 4 profiles (3 high-water, 1 exit), found $n"
+note "C: a crossing while the writer finished the last profile got its own"
 note "ok"
