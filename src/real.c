@@ -48,6 +48,7 @@ static void free_unsized(void *p, size_t n);
 static void *mallocx_over_malloc(size_t n, int flags);
 static void *rallocx_over_realloc(void *p, size_t n, int flags);
 static size_t xallocx_over_usable(void *p, size_t n, size_t extra, int flags);
+static size_t sallocx_over_usable(const void *p, int flags);
 static void dallocx_over_free(void *p, int flags);
 static void sdallocx_over_free(void *p, size_t n, int flags);
 static void free_aligned_over_free(void *p, size_t align, size_t n);
@@ -60,8 +61,8 @@ real_allocator real = {
     boot_free,    boot_free,          boot_delete_sized, boot_delete_sized,
     /* These call through the fields above, so they serve before resolution
      * too. */
-    mallocx_over_malloc, rallocx_over_realloc, xallocx_over_usable, dallocx_over_free,
-    sdallocx_over_free,
+    mallocx_over_malloc, rallocx_over_realloc, xallocx_over_usable, sallocx_over_usable,
+    dallocx_over_free, sdallocx_over_free,
     free_unsized, free_aligned_over_free,
 };
 
@@ -263,17 +264,18 @@ bool real_resolve(void)
     KEEP_BOOT(pvalloc);
     KEEP_BOOT(malloc_usable_size);
 #undef KEEP_BOOT
-    /* C++: the allocator's own operators, else the fallbacks over malloc
-     * and free (real.h). */
-#define OWN_OR(field, name, fallback)                                          \
+    /* C++ and the sized frees: the allocator's own, else the fallbacks
+     * over malloc and free (real.h). */
+#define FROM_OR(base, field, name, fallback)                                   \
     do {                                                                       \
         Dl_info fi;                                                            \
         void *f = next(name);                                                  \
-        if (f && malloc_base && dladdr(f, &fi) && fi.dli_fbase == malloc_base) \
+        if (f && (base) && dladdr(f, &fi) && fi.dli_fbase == (base))           \
             *(void **)&real.field = f;                                         \
         else                                                                   \
             real.field = fallback;                                             \
     } while (0)
+#define OWN_OR(field, name, fallback) FROM_OR(malloc_base, field, name, fallback)
     OWN_OR(cxx_new, "_Znwm", new_via_malloc);
     OWN_OR(cxx_new_array, "_Znam", new_array_via_malloc);
     OWN_OR(cxx_new_nothrow, "_ZnwmRKSt9nothrow_t", new_nothrow_via_malloc);
@@ -282,14 +284,26 @@ bool real_resolve(void)
     OWN_OR(cxx_delete_array, "_ZdaPv", r.free);
     OWN_OR(cxx_delete_sized, "_ZdlPvm", free_unsized);
     OWN_OR(cxx_delete_array_sized, "_ZdaPvm", free_unsized);
-    OWN_OR(mallocx, "mallocx", mallocx_over_malloc);
-    OWN_OR(rallocx, "rallocx", rallocx_over_realloc);
-    OWN_OR(xallocx, "xallocx", xallocx_over_usable);
-    OWN_OR(dallocx, "dallocx", dallocx_over_free);
-    OWN_OR(sdallocx, "sdallocx", sdallocx_over_free);
     OWN_OR(free_sized, "free_sized", free_unsized);
     OWN_OR(free_aligned_sized, "free_aligned_sized", free_aligned_over_free);
+    /* jemalloc's API from jemalloc wherever it is loaded, even when it is
+     * not the malloc: a library linked to jemalloc and loaded after libc
+     * (by a program that needs only that library) calls it for its own
+     * blocks.  The equivalents only when no object in the search defines
+     * mallocx; a library that brings jemalloc in later (dlopen) then gets
+     * them too, sallocx included, so that it never hands an equivalent's
+     * block to jemalloc. */
+    Dl_info ji;
+    void *jm = next("mallocx");
+    void *je_base = jm && dladdr(jm, &ji) ? ji.dli_fbase : NULL;
+    FROM_OR(je_base, mallocx, "mallocx", mallocx_over_malloc);
+    FROM_OR(je_base, rallocx, "rallocx", rallocx_over_realloc);
+    FROM_OR(je_base, xallocx, "xallocx", xallocx_over_usable);
+    FROM_OR(je_base, sallocx, "sallocx", sallocx_over_usable);
+    FROM_OR(je_base, dallocx, "dallocx", dallocx_over_free);
+    FROM_OR(je_base, sdallocx, "sdallocx", sdallocx_over_free);
 #undef OWN_OR
+#undef FROM_OR
     errno = saved;
     resolving = 0;
     __atomic_store_n(&state, 2, __ATOMIC_RELEASE);
@@ -423,6 +437,12 @@ static size_t xallocx_over_usable(void *p, size_t n, size_t extra, int flags)
     (void)extra;
     (void)flags;
     return real.malloc_usable_size(p);
+}
+
+static size_t sallocx_over_usable(const void *p, int flags)
+{
+    (void)flags;
+    return real.malloc_usable_size((void *)p);
 }
 
 static void dallocx_over_free(void *p, int flags)

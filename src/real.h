@@ -51,13 +51,14 @@ typedef struct real_allocator {
     void (*cxx_delete_sized)(void *, size_t);
     void (*cxx_delete_array_sized)(void *, size_t);
     /* jemalloc's own API, which programs call when they find jemalloc
-     * (folly frees with sdallocx and resizes with rallocx), and C23's sized
-     * frees (glibc 2.43): the allocator's own when it defines them, else
-     * equivalents over the functions above (real.c), for a program that
-     * finds heapprof's definitions in front of an allocator without them. */
+     * (folly frees with sdallocx and resizes with rallocx): jemalloc's
+     * wherever it is loaded, else equivalents over the functions above
+     * (real.c).  C23's sized frees (glibc 2.43): the allocator's own, else
+     * free. */
     void *(*mallocx)(size_t, int);
     void *(*rallocx)(void *, size_t, int);
     size_t (*xallocx)(void *, size_t, size_t, int);
+    size_t (*sallocx)(const void *, int);
     void (*dallocx)(void *, int);
     void (*sdallocx)(void *, size_t, int);
     void (*free_sized)(void *, size_t);

@@ -1,6 +1,6 @@
 /*
  * shim_jemalloc.c - jemalloc's own allocation API: mallocx, rallocx,
- * xallocx, dallocx, sdallocx.
+ * xallocx, sallocx, dallocx, sdallocx.
  *
  * Programs call these when they find jemalloc (folly frees its strings and
  * vectors with sdallocx, resizes them with rallocx and xallocx, and
@@ -14,8 +14,10 @@
  * Exporting them makes the names resolve in every process heapprof is in,
  * jemalloc or not.  The programs that look for jemalloc test mallctl (folly,
  * RocksDB: all of these names and mallctl must be there), which heapprof
- * does not define, so they still see the allocator they have.  Not here:
- * sallocx, nallocx and mallctl, which neither allocate nor free.
+ * does not define, so they still see the allocator they have.  sallocx is
+ * here because it takes a block: where heapprof's mallocx gave a block
+ * over another allocator, jemalloc's sallocx must not be handed it.  Not
+ * here: nallocx and mallctl, which take none.
  */
 #include <stddef.h>
 
@@ -42,6 +44,10 @@ EXPORT size_t xallocx(void *p, size_t n, size_t extra, int flags)
         return profiler_xallocx_slow(p, n, extra, flags);
     return real.xallocx(p, n, extra, flags);
 }
+
+/* No profiler part: here so that it answers for the same allocator as the
+ * calls above (real.c). */
+EXPORT size_t sallocx(const void *p, int flags) { return real.sallocx(p, flags); }
 
 EXPORT void dallocx(void *p, int flags)
 {

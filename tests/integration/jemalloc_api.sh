@@ -10,7 +10,7 @@
 # folly and RocksDB test to find jemalloc, resolves exactly when jemalloc
 # is there.
 source "$(dirname "$0")/lib.sh"
-need_env PROG_JEMAPI SIZEDALLOC_NOUSABLE
+need_env PROG_JEMAPI SIZEDALLOC_NOUSABLE JELIB PROG_JELINKED PROG_JEDLOPEN
 je=$(ldconfig -p | awk '/libjemalloc\.so\.2 .*x86-64/ && !found {print $NF; found = 1}')
 [[ -n $je && -f $je ]] || fail "libjemalloc.so.2 not found (Debian package libjemalloc2)"
 tc=$(ldconfig -p | awk '/libtcmalloc_minimal\.so\.4 .*x86-64/ && !found {print $NF; found = 1}')
@@ -52,6 +52,36 @@ exact_over over_tcmalloc "$tc" 0
 # nothing the program holds is lost.
 exact_over over_nousable "$SIZEDALLOC_NOUSABLE" 0
 
+# A library linked to jemalloc that calls its API for its own blocks and
+# asks jemalloc's sallocx about them (jelib.c), in a process whose malloc is
+# glibc's: loaded at start after libc, so jemalloc's functions are found
+# behind heapprof's (real.c), or opened later with dlopen(RTLD_LOCAL), so
+# they are not and heapprof's equivalents serve its calls, sallocx
+# included.  Either way it runs as it does alone, and in exact mode its
+# totals are exact.  (Debian's jemalloc needs more static TLS than glibc
+# keeps for dlopen by default: the tunable is for the program, heapprof or
+# not.)
+tls=glibc.rtld.optional_static_tls=65536
+run_plain jelinked_alone -- "$PROG_JELINKED" 3
+expect_rc jelinked_alone 0
+run_plain jedlopen_alone GLIBC_TUNABLES=$tls -- "$PROG_JEDLOPEN" "$JELIB" 3
+expect_rc jedlopen_alone 0
+HEAPPROF_LIB=$lib
+for mode in 1 524288; do
+    run "jelinked_$mode" HEAPPROF_SAMPLE=$mode HEAPPROF_OUT="$W/jl$mode" -- "$PROG_JELINKED" 3
+    run "jedlopen_$mode" GLIBC_TUNABLES=$tls HEAPPROF_SAMPLE=$mode HEAPPROF_OUT="$W/jd$mode" \
+        -- "$PROG_JEDLOPEN" "$JELIB" 3
+    for name in "jelinked_$mode" "jedlopen_$mode"; do
+        expect_rc "$name" 0
+        no_heapprof_lines "$name"
+        diff -u "$W/jelinked_alone.out" "$W/$name.out" >&2 || fail "$name: the program's output differs"
+    done
+done
+for p in "$(newest_profile "$W/jl1")" "$(newest_profile "$W/jd1")"; do
+    summarize "$p" --cum
+    compare_expect "$W/jelinked_alone.out" "$p.sum"
+done
+
 # At the default interval most calls take the unsampled path straight to
 # the allocator's functions, and frees of blocks that share a sample's
 # filter slot the slow path; jemalloc's per-thread counters must show every
@@ -60,4 +90,4 @@ HEAPPROF_LIB="$lib $je"
 run sampled HEAPPROF_OUT="$W/sampled" -- "$PROG_JEMAPI" 60
 expect_rc sampled 0
 no_heapprof_lines sampled
-note "ok: jemalloc's API and the sized frees, exact over jemalloc ($je), glibc and tcmalloc ($tc); mallctl only with jemalloc"
+note "ok: jemalloc's API and the sized frees, exact over jemalloc ($je), glibc, tcmalloc ($tc) and an allocator without malloc_usable_size; a library linked to jemalloc behind glibc's malloc, needed or opened; mallctl only with jemalloc"
