@@ -51,7 +51,16 @@ static size_t xallocx_over_usable(void *p, size_t n, size_t extra, int flags);
 static size_t sallocx_over_usable(const void *p, int flags);
 static void dallocx_over_free(void *p, int flags);
 static void sdallocx_over_free(void *p, size_t n, int flags);
+static void free_sized_over_free(void *p, size_t n);
 static void free_aligned_over_free(void *p, size_t align, size_t n);
+static void *boot_mallocx(size_t n, int flags);
+static void *boot_rallocx(void *p, size_t n, int flags);
+static size_t boot_xallocx(void *p, size_t n, size_t extra, int flags);
+static size_t boot_sallocx(const void *p, int flags);
+static void boot_dallocx(void *p, int flags);
+static void boot_sdallocx(void *p, size_t n, int flags);
+static void boot_free_sized(void *p, size_t n);
+static void boot_free_aligned_sized(void *p, size_t align, size_t n);
 
 real_allocator real = {
     boot_malloc,  boot_free,          boot_calloc,   boot_realloc,
@@ -59,12 +68,23 @@ real_allocator real = {
     boot_valloc,  boot_pvalloc,       boot_malloc_usable_size,
     boot_new,     boot_new_array,     boot_new_nothrow, boot_new_array_nothrow,
     boot_free,    boot_free,          boot_delete_sized, boot_delete_sized,
-    /* These call through the fields above, so they serve before resolution
-     * too. */
-    mallocx_over_malloc, rallocx_over_realloc, xallocx_over_usable, sallocx_over_usable,
-    dallocx_over_free, sdallocx_over_free,
-    free_unsized, free_aligned_over_free,
+    boot_mallocx, boot_rallocx, boot_xallocx, boot_sallocx, boot_dallocx, boot_sdallocx,
+    boot_free_sized, boot_free_aligned_sized,
 };
+
+/* What a program's own call to each reaches: the first definition from the
+ * program on where that is not heapprof's (an allocator listed before it,
+ * or the program's own malloc: real_bypassed_by), else the next one.  The
+ * equivalents of jemalloc's API (below) serve blocks from these, so that
+ * the program can give them to its free. */
+static struct {
+    void *(*malloc)(size_t);
+    void (*free)(void *);
+    void *(*calloc)(size_t, size_t);
+    void *(*realloc)(void *, size_t);
+    void *(*memalign)(size_t, size_t);
+    size_t (*malloc_usable_size)(void *);
+} host;
 
 static int state;
 static __thread int resolving;
@@ -165,31 +185,41 @@ static void *first_definition(void *handle, const char *name)
 
 static void *next(const char *name) { return first_definition(RTLD_NEXT, name); }
 
-/* Which object a program's call to malloc reaches, if not heapprof's: the
- * first definition from the program on.  A non-PIE program that takes
- * malloc's address (python3) has a canonical PLT entry for it, which dlsym
- * returns too: that is not a definition (its symbol is undefined), and the
- * call goes on to the next one, which this cannot see from here, so then it
- * says nothing.  (Walking the preloads before heapprof instead needs
- * dlopen(RTLD_NOLOAD) of each, which would run their constructors early,
- * from inside ours; a link map used as a handle has no search list yet.) */
-const char *real_bypassed_by(bool *program)
+/* The definition of name a program's call reaches, if it is not heapprof's
+ * own: the first from the program on.  A non-PIE program that takes the
+ * function's address (python3 takes malloc's) has a canonical PLT entry
+ * for it, which dlsym returns too: that is not a definition (its symbol is
+ * undefined), and the call goes on to the next one, which this cannot see
+ * from here, so then it answers NULL.  (Walking the preloads before heapprof
+ * instead needs dlopen(RTLD_NOLOAD) of each, which would run their
+ * constructors early, from inside ours; a link map used as a handle has no
+ * search list yet.)  *in: the object that defines it. */
+static void *host_definition(const char *name, struct link_map **in)
 {
-    *program = false;
     Dl_info fi;
     struct link_map *me = NULL, *fl = NULL;
     const ElfW(Sym) *sym = NULL;
     if (!dladdr1(&state, &fi, (void **)&me, RTLD_DL_LINKMAP) || !me) /* an object of ours */
         return NULL;
-    void *f = first_definition(RTLD_DEFAULT, "malloc");
+    void *f = first_definition(RTLD_DEFAULT, name);
     if (!f || !dladdr1(f, &fi, (void **)&fl, RTLD_DL_LINKMAP) || !fl || fl == me)
         return NULL;
-    if (fl->l_prev) /* another shared object */
-        return fi.dli_fname && fi.dli_fname[0] ? fi.dli_fname : fl->l_name;
-    *program = dladdr1(f, &fi, (void **)&sym, RTLD_DL_SYMENT) && sym &&
-               sym->st_shndx != SHN_UNDEF && fi.dli_saddr == f && fi.dli_sname &&
-               !strcmp(fi.dli_sname, "malloc");
-    return *program ? fi.dli_fname : NULL;
+    if (!fl->l_prev && !(dladdr1(f, &fi, (void **)&sym, RTLD_DL_SYMENT) && sym &&
+                         sym->st_shndx != SHN_UNDEF && fi.dli_saddr == f))
+        return NULL; /* the program's canonical PLT entry */
+    *in = fl;
+    return f;
+}
+
+const char *real_bypassed_by(bool *program)
+{
+    struct link_map *fl = NULL;
+    Dl_info fi;
+    void *f = host_definition("malloc", &fl);
+    *program = f && !fl->l_prev;
+    if (!f || !dladdr(f, &fi))
+        return NULL;
+    return fi.dli_fname && fi.dli_fname[0] ? fi.dli_fname : fl->l_name;
 }
 
 static void die_unresolved(const char *name)
@@ -284,7 +314,7 @@ bool real_resolve(void)
     OWN_OR(cxx_delete_array, "_ZdaPv", r.free);
     OWN_OR(cxx_delete_sized, "_ZdlPvm", free_unsized);
     OWN_OR(cxx_delete_array_sized, "_ZdaPvm", free_unsized);
-    OWN_OR(free_sized, "free_sized", free_unsized);
+    OWN_OR(free_sized, "free_sized", free_sized_over_free);
     OWN_OR(free_aligned_sized, "free_aligned_sized", free_aligned_over_free);
     /* jemalloc's API from jemalloc wherever it is loaded, even when it is
      * not the malloc: a library linked to jemalloc and loaded after libc
@@ -304,6 +334,19 @@ bool real_resolve(void)
     FROM_OR(je_base, sdallocx, "sdallocx", sdallocx_over_free);
 #undef OWN_OR
 #undef FROM_OR
+    struct link_map *in;
+#define HOST(field)                                       \
+    do {                                                  \
+        void *h = host_definition(#field, &in);           \
+        *(void **)&host.field = h ? h : *(void **)&real.field; \
+    } while (0)
+    HOST(malloc);
+    HOST(free);
+    HOST(calloc);
+    HOST(realloc);
+    HOST(memalign);
+    HOST(malloc_usable_size);
+#undef HOST
     errno = saved;
     resolving = 0;
     __atomic_store_n(&state, 2, __ATOMIC_RELEASE);
@@ -387,8 +430,8 @@ static void *mallocx_over_malloc(size_t n, int flags)
     /* Any alignment asked for goes to memalign: malloc's can be less than
      * 16 bytes (tcmalloc's 8-byte size class). */
     if (!align)
-        return zero ? real.calloc(1, n) : real.malloc(n);
-    void *p = real.memalign(align, n);
+        return zero ? host.calloc(1, n) : host.malloc(n);
+    void *p = host.memalign(align, n);
     if (p && zero)
         memset(p, 0, n);
     return p;
@@ -406,21 +449,21 @@ static void *rallocx_over_realloc(void *p, size_t n, int flags)
     if (!n)
         return NULL; /* jemalloc's rallocx takes no 0; realloc would free */
     if (zero) {
-        if (real.malloc_usable_size == boot_malloc_usable_size)
+        if (host.malloc_usable_size == boot_malloc_usable_size)
             return NULL;
-        old = real.malloc_usable_size(p);
+        old = host.malloc_usable_size(p);
     }
     void *aligned = NULL;
-    if (align && !(aligned = real.memalign(align, n)))
+    if (align && !(aligned = host.memalign(align, n)))
         return NULL;
-    void *q = real.realloc(p, n);
+    void *q = host.realloc(p, n);
     if (aligned) {
         if (q && ((uintptr_t)q & (align - 1))) {
             memcpy(aligned, q, n);
-            real.free(q);
+            host.free(q);
             q = aligned;
         } else {
-            real.free(aligned);
+            host.free(aligned);
         }
     }
     if (q && zero && n > old)
@@ -436,33 +479,39 @@ static size_t xallocx_over_usable(void *p, size_t n, size_t extra, int flags)
     (void)n;
     (void)extra;
     (void)flags;
-    return real.malloc_usable_size(p);
+    return host.malloc_usable_size(p);
 }
 
 static size_t sallocx_over_usable(const void *p, int flags)
 {
     (void)flags;
-    return real.malloc_usable_size((void *)p);
+    return host.malloc_usable_size((void *)p);
 }
 
 static void dallocx_over_free(void *p, int flags)
 {
     (void)flags;
-    real.free(p);
+    host.free(p);
 }
 
 static void sdallocx_over_free(void *p, size_t n, int flags)
 {
     (void)n;
     (void)flags;
-    real.free(p);
+    host.free(p);
+}
+
+static void free_sized_over_free(void *p, size_t n)
+{
+    (void)n;
+    host.free(p);
 }
 
 static void free_aligned_over_free(void *p, size_t align, size_t n)
 {
     (void)align;
     (void)n;
-    real.free(p);
+    host.free(p);
 }
 
 /* Bootstrap versions: resolve, then forward; on the resolving thread, use
@@ -583,4 +632,54 @@ static size_t boot_malloc_usable_size(void *p)
     /* Without the next allocator's answer, the requested size is the only
      * safe one to give. */
     return p && real_arena_owns(p) ? real_arena_size(p) : 0;
+}
+
+/* jemalloc's API and the sized frees before resolution: resolve, then
+ * forward, so that a block never comes from an equivalent when jemalloc's
+ * own functions are there (a library's constructor can make the process's
+ * first allocation with mallocx).  Only blocks of the arena exist before
+ * resolution, and the shim keeps those from these (profiler.c); on the
+ * resolving thread these only fail. */
+static void *boot_mallocx(size_t n, int flags)
+{
+    return real_resolve() ? real.mallocx(n, flags) : real_arena_alloc(n, mallocx_align(flags));
+}
+
+static void *boot_rallocx(void *p, size_t n, int flags)
+{
+    return real_resolve() ? real.rallocx(p, n, flags) : NULL;
+}
+
+static size_t boot_xallocx(void *p, size_t n, size_t extra, int flags)
+{
+    return real_resolve() ? real.xallocx(p, n, extra, flags) : 0;
+}
+
+static size_t boot_sallocx(const void *p, int flags)
+{
+    return real_resolve() ? real.sallocx(p, flags) : 0;
+}
+
+static void boot_dallocx(void *p, int flags)
+{
+    if (real_resolve())
+        real.dallocx(p, flags);
+}
+
+static void boot_sdallocx(void *p, size_t n, int flags)
+{
+    if (real_resolve())
+        real.sdallocx(p, n, flags);
+}
+
+static void boot_free_sized(void *p, size_t n)
+{
+    if (real_resolve())
+        real.free_sized(p, n);
+}
+
+static void boot_free_aligned_sized(void *p, size_t align, size_t n)
+{
+    if (real_resolve())
+        real.free_aligned_sized(p, align, n);
 }

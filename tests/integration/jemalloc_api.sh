@@ -10,7 +10,7 @@
 # folly and RocksDB test to find jemalloc, resolves exactly when jemalloc
 # is there.
 source "$(dirname "$0")/lib.sh"
-need_env PROG_JEMAPI SIZEDALLOC_NOUSABLE JELIB PROG_JELINKED PROG_JEDLOPEN
+need_env PROG_JEMAPI SIZEDALLOC_NOUSABLE JELIB PROG_JELINKED PROG_JEDLOPEN PROG_JEFIRST
 je=$(ldconfig -p | awk '/libjemalloc\.so\.2 .*x86-64/ && !found {print $NF; found = 1}')
 [[ -n $je && -f $je ]] || fail "libjemalloc.so.2 not found (Debian package libjemalloc2)"
 tc=$(ldconfig -p | awk '/libtcmalloc_minimal\.so\.4 .*x86-64/ && !found {print $NF; found = 1}')
@@ -81,6 +81,30 @@ for p in "$(newest_profile "$W/jl1")" "$(newest_profile "$W/jd1")"; do
     summarize "$p" --cum
     compare_expect "$W/jelinked_alone.out" "$p.sum"
 done
+
+# An allocator with jemalloc's API that is not the malloc, whose
+# constructor makes the process's first allocation with mallocx (jefake.c):
+# that call reaches heapprof's before anything resolved the allocator, and
+# its block must still be that allocator's, which checks every block it is
+# given back.
+run_plain jefirst_alone -- "$PROG_JEFIRST" 3
+expect_rc jefirst_alone 0
+for mode in 1 524288; do
+    run "jefirst_$mode" HEAPPROF_SAMPLE=$mode HEAPPROF_OUT="$W/jf$mode" -- "$PROG_JEFIRST" 3
+    expect_rc "jefirst_$mode" 0
+    no_heapprof_lines "jefirst_$mode"
+done
+
+# heapprof listed after the allocator (it says so, and sees nothing): a
+# program that finds heapprof's sdallocx and mallocx must still give its
+# blocks back to the allocator its own calls reach, not to the one after
+# heapprof.  (The same for a program with its own malloc: integ_stacked.)
+HEAPPROF_LIB="$tc $lib"
+run bypassed HEAPPROF_OUT="$W/byp" -- "$PROG_JEMAPI" 3
+expect_rc bypassed 0
+[[ $(grep -c '^heapprof:' "$W/bypassed.err") -eq 1 ]] &&
+    grep -q "^heapprof: this process's malloc is $tc's" "$W/bypassed.err" ||
+    fail "listed after tcmalloc: expected the one line saying so, got: $(grep '^heapprof:' "$W/bypassed.err")"
 
 # At the default interval most calls take the unsampled path straight to
 # the allocator's functions, and frees of blocks that share a sample's

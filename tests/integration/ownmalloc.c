@@ -1,21 +1,52 @@
 /*
  * ownmalloc.c - a program with an allocator of its own: it defines malloc,
- * free, calloc and realloc (over glibc's __libc_* entry points) and exports
- * them, so its calls never reach a preloaded library.  integ_stacked
- * checks that heapprof says so.
+ * free, calloc and realloc and exports them, so its calls never reach a
+ * preloaded library.  integ_stacked checks that heapprof says so.
+ *
+ * Its blocks sit 16 bytes into glibc's (__libc_* entry points), so glibc's
+ * own free would abort on one.  It then frees one the way aws-lc does: with
+ * sdallocx when that name resolves (it does wherever heapprof is), else
+ * free.  heapprof's sdallocx must hand it to this program's free
+ * (integ_jemalloc_api).
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 extern void __libc_free(void *);
 
-void *malloc(size_t n) { return __libc_malloc(n); }
-void *calloc(size_t n, size_t m) { return __libc_calloc(n, m); }
-void *realloc(void *p, size_t n) { return __libc_realloc(p, n); }
-void free(void *p) { __libc_free(p); }
+void sdallocx(void *, size_t, int) __attribute__((weak));
+
+enum { HEAD = 16 };
+
+void *malloc(size_t n)
+{
+    char *b = n > (size_t)-1 - HEAD ? NULL : __libc_malloc(n + HEAD);
+    return b ? b + HEAD : NULL;
+}
+
+void *calloc(size_t n, size_t m)
+{
+    size_t t;
+    void *p = __builtin_mul_overflow(n, m, &t) ? NULL : malloc(t);
+    return p ? memset(p, 0, t) : NULL;
+}
+
+void *realloc(void *p, size_t n)
+{
+    if (!p)
+        return malloc(n);
+    char *b = n > (size_t)-1 - HEAD ? NULL : __libc_realloc((char *)p - HEAD, n + HEAD);
+    return b ? b + HEAD : NULL;
+}
+
+void free(void *p)
+{
+    if (p)
+        __libc_free((char *)p - HEAD);
+}
 
 int main(void)
 {
@@ -25,5 +56,12 @@ int main(void)
     snprintf(p, 100, "own malloc");
     puts(p);
     free(p);
+    p = malloc(200);
+    if (!p)
+        return 1;
+    if (sdallocx)
+        sdallocx(p, 200, 0);
+    else
+        free(p);
     return 0;
 }

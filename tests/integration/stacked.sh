@@ -43,7 +43,9 @@ summarize "$p"
 grep -qx 'leaf ctorlib_init 1 3000017 1 3000017' "$p.sum" ||
     fail "the constructor of a preload listed first was not profiled: $(grep '^leaf' "$p.sum")"
 
-# A program with its own malloc: heapprof says so too.
+# A program with its own malloc: heapprof says so too, and the block the
+# program gives back through heapprof's sdallocx goes to the program's own
+# free (ownmalloc.c), which glibc's would abort on.
 HEAPPROF_LIB="${HEAPPROF_LIB#* }"
 run own HEAPPROF_OUT="$W/own" -- "$PROG_OWNMALLOC"
 expect_rc own 0
