@@ -347,6 +347,11 @@ bool real_resolve(void)
     HOST(memalign);
     HOST(malloc_usable_size);
 #undef HOST
+    /* A malloc of the program's own or of a preload before heapprof, without
+     * a malloc_usable_size of its own: the next one's answer would be about
+     * another allocator's blocks, so the size is unknown. */
+    if (host.malloc != real.malloc && host.malloc_usable_size == real.malloc_usable_size)
+        host.malloc_usable_size = boot_malloc_usable_size;
     errno = saved;
     resolving = 0;
     __atomic_store_n(&state, 2, __ATOMIC_RELEASE);

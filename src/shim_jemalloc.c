@@ -8,8 +8,9 @@
  * calls went straight to jemalloc: a sampled object they freed stayed in
  * the in-use profile, a false leak, and one grown in place kept its old
  * size.  Like the C entry points (shim.c), each is the inline test plus a
- * call through `real`: jemalloc's own functions, or, before an allocator
- * without them, equivalents over its standard ones (real.c).
+ * call through `real`: jemalloc's own functions wherever jemalloc is
+ * loaded, or, where it is not, equivalents over the allocator the
+ * program's own calls reach (real.c).
  *
  * Exporting them makes the names resolve in every process heapprof is in,
  * jemalloc or not.  The programs that look for jemalloc test mallctl (folly,

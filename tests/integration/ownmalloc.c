@@ -6,8 +6,10 @@
  * Its blocks sit 16 bytes into glibc's (__libc_* entry points), so glibc's
  * own free would abort on one.  It then frees one the way aws-lc does: with
  * sdallocx when that name resolves (it does wherever heapprof is), else
- * free.  heapprof's sdallocx must hand it to this program's free
- * (integ_jemalloc_api).
+ * free.  heapprof's sdallocx must hand it to this program's free.  And it
+ * grows one with rallocx(MALLOCX_ZERO), which heapprof can only refuse: this
+ * allocator has no malloc_usable_size to say which bytes are new (glibc's
+ * would answer about its own chunk and zero the program's bytes).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@ extern void *__libc_realloc(void *, size_t);
 extern void __libc_free(void *);
 
 void sdallocx(void *, size_t, int) __attribute__((weak));
+void *rallocx(void *, size_t, int) __attribute__((weak));
 
 enum { HEAD = 16 };
 
@@ -56,11 +59,25 @@ int main(void)
     snprintf(p, 100, "own malloc");
     puts(p);
     free(p);
-    p = malloc(200);
+    size_t n = 200;
+    p = malloc(n);
     if (!p)
         return 1;
+    memset(p, 7, n);
+    if (rallocx) {
+        char *q = rallocx(p, 300, 0x40); /* MALLOCX_ZERO */
+        if (q) {
+            for (int i = 0; i < 300; i++)
+                if (q[i] != (i < 200 ? 7 : 0))
+                    return 3;
+            p = q;
+            n = 300;
+        } else if (p[199] != 7) {
+            return 4;
+        }
+    }
     if (sdallocx)
-        sdallocx(p, 200, 0);
+        sdallocx(p, n, 0);
     else
         free(p);
     return 0;

@@ -45,7 +45,8 @@ grep -qx 'leaf ctorlib_init 1 3000017 1 3000017' "$p.sum" ||
 
 # A program with its own malloc: heapprof says so too, and the block the
 # program gives back through heapprof's sdallocx goes to the program's own
-# free (ownmalloc.c), which glibc's would abort on.
+# free (ownmalloc.c), which glibc's would abort on; a rallocx with
+# MALLOCX_ZERO is refused rather than zero the program's bytes.
 HEAPPROF_LIB="${HEAPPROF_LIB#* }"
 run own HEAPPROF_OUT="$W/own" -- "$PROG_OWNMALLOC"
 expect_rc own 0
