@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "live.h"
+#include "profiler.h"
 
 enum { ARENA_BYTES = 64 * 1024 };
 
@@ -72,11 +73,14 @@ real_allocator real = {
     boot_free_sized, boot_free_aligned_sized,
 };
 
-/* What a program's own call to each reaches: the first definition from the
- * program on where that is not heapprof's (an allocator listed before it,
- * or the program's own malloc: real_bypassed_by), else the next one.  The
- * equivalents of jemalloc's API (below) serve blocks from these, so that
- * the program can give them to its free. */
+/* What a program's own call to each reaches (host_definition), where that
+ * is not heapprof's, else the next one; NULL where the program's malloc is
+ * another allocator's that lacks the function.  The equivalents of
+ * jemalloc's API (below) serve blocks from these, so that the program can
+ * give them to its free.  Through a non-PIE program's canonical PLT entry
+ * they may reach heapprof's own entry points again (mallocx_over_malloc
+ * keeps those from counting the block twice) rather than a block going to
+ * the wrong allocator. */
 static struct {
     void *(*malloc)(size_t);
     void (*free)(void *);
@@ -185,28 +189,28 @@ static void *first_definition(void *handle, const char *name)
 
 static void *next(const char *name) { return first_definition(RTLD_NEXT, name); }
 
-/* The definition of name a program's call reaches, if it is not heapprof's
- * own: the first from the program on.  A non-PIE program that takes the
- * function's address (python3 takes malloc's) has a canonical PLT entry
- * for it, which dlsym returns too: that is not a definition (its symbol is
- * undefined), and the call goes on to the next one, which this cannot see
- * from here, so then it answers NULL.  (Walking the preloads before heapprof
- * instead needs dlopen(RTLD_NOLOAD) of each, which would run their
- * constructors early, from inside ours; a link map used as a handle has no
- * search list yet.)  *in: the object that defines it. */
-static void *host_definition(const char *name, struct link_map **in)
+/* What a program's call to name reaches, when that is not heapprof's own
+ * definition: the first from the program on.  A non-PIE program that takes
+ * the function's address (python3 takes malloc's) has a canonical PLT entry
+ * for it, which dlsym returns too (*stub): not a definition (its symbol is
+ * undefined), but a jump to the next one, which this cannot see from here.
+ * (Walking the preloads before heapprof instead needs dlopen(RTLD_NOLOAD)
+ * of each, which would run their constructors early, from inside ours; a
+ * link map used as a handle has no search list yet.)  *in: the object it is
+ * in. */
+static void *host_definition(const char *name, struct link_map **in, bool *stub)
 {
     Dl_info fi;
     struct link_map *me = NULL, *fl = NULL;
     const ElfW(Sym) *sym = NULL;
+    *stub = false;
     if (!dladdr1(&state, &fi, (void **)&me, RTLD_DL_LINKMAP) || !me) /* an object of ours */
         return NULL;
     void *f = first_definition(RTLD_DEFAULT, name);
     if (!f || !dladdr1(f, &fi, (void **)&fl, RTLD_DL_LINKMAP) || !fl || fl == me)
         return NULL;
-    if (!fl->l_prev && !(dladdr1(f, &fi, (void **)&sym, RTLD_DL_SYMENT) && sym &&
-                         sym->st_shndx != SHN_UNDEF && fi.dli_saddr == f))
-        return NULL; /* the program's canonical PLT entry */
+    *stub = !fl->l_prev && !(dladdr1(f, &fi, (void **)&sym, RTLD_DL_SYMENT) && sym &&
+                             sym->st_shndx != SHN_UNDEF && fi.dli_saddr == f);
     *in = fl;
     return f;
 }
@@ -215,10 +219,11 @@ const char *real_bypassed_by(bool *program)
 {
     struct link_map *fl = NULL;
     Dl_info fi;
-    void *f = host_definition("malloc", &fl);
-    *program = f && !fl->l_prev;
-    if (!f || !dladdr(f, &fi))
-        return NULL;
+    bool stub;
+    void *f = host_definition("malloc", &fl, &stub);
+    *program = f && !stub && !fl->l_prev;
+    if (!f || stub || !dladdr(f, &fi))
+        return NULL; /* heapprof's, or cannot tell */
     return fi.dli_fname && fi.dli_fname[0] ? fi.dli_fname : fl->l_name;
 }
 
@@ -335,23 +340,36 @@ bool real_resolve(void)
 #undef OWN_OR
 #undef FROM_OR
     struct link_map *in;
-#define HOST(field)                                       \
-    do {                                                  \
-        void *h = host_definition(#field, &in);           \
-        *(void **)&host.field = h ? h : *(void **)&real.field; \
+    bool stub, bypassed;
+#define HOST(field)                                                \
+    do {                                                           \
+        void *h = host_definition(#field, &in, &stub);             \
+        *(void **)&host.field = h ? h : *(void **)&real.field;     \
     } while (0)
     HOST(malloc);
+    bypassed = host.malloc != real.malloc && !stub;
     HOST(free);
     HOST(calloc);
     HOST(realloc);
     HOST(memalign);
     HOST(malloc_usable_size);
 #undef HOST
-    /* A malloc of the program's own or of a preload before heapprof, without
-     * a malloc_usable_size of its own: the next one's answer would be about
-     * another allocator's blocks, so the size is unknown. */
-    if (host.malloc != real.malloc && host.malloc_usable_size == real.malloc_usable_size)
-        host.malloc_usable_size = boot_malloc_usable_size;
+    /* The program's malloc is another allocator's (listed before heapprof,
+     * or the program's own): what that allocator lacks cannot come from
+     * the next one, whose blocks its free would be handed.  The equivalents
+     * then fail, or do without (calloc is malloc and memset). */
+    if (bypassed) {
+        if (host.calloc == real.calloc)
+            host.calloc = NULL;
+        if (host.realloc == real.realloc)
+            host.realloc = NULL;
+        if (host.memalign == real.memalign)
+            host.memalign = NULL;
+        if (host.malloc_usable_size == real.malloc_usable_size)
+            host.malloc_usable_size = NULL;
+    }
+    if (host.malloc_usable_size == boot_malloc_usable_size)
+        host.malloc_usable_size = NULL;
     errno = saved;
     resolving = 0;
     __atomic_store_n(&state, 2, __ATOMIC_RELEASE);
@@ -428,18 +446,28 @@ static size_t mallocx_align(int flags)
     return lg ? (size_t)1 << lg : 0;
 }
 
-static void *mallocx_over_malloc(size_t n, int flags)
+static void *host_mallocx(size_t n, int flags)
 {
     size_t align = mallocx_align(flags);
     bool zero = flags & MALLOCX_ZERO_FLAG;
+    void *p;
     /* Any alignment asked for goes to memalign: malloc's can be less than
      * 16 bytes (tcmalloc's 8-byte size class). */
-    if (!align)
-        return zero ? host.calloc(1, n) : host.malloc(n);
-    void *p = host.memalign(align, n);
+    if (align && !host.memalign) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (!align && zero && host.calloc)
+        return host.calloc(1, n);
+    p = align ? host.memalign(align, n) : host.malloc(n);
     if (p && zero)
         memset(p, 0, n);
     return p;
+}
+
+static size_t host_usable(const void *p)
+{
+    return host.malloc_usable_size ? host.malloc_usable_size((void *)p) : 0;
 }
 
 /* rallocx never frees: NULL means the block is as it was.  An alignment is
@@ -447,17 +475,18 @@ static void *mallocx_over_malloc(size_t n, int flags)
  * and moving realloc's result there by hand if realloc lost it.
  * MALLOCX_ZERO zeroes what lies past the old usable size, which an
  * allocator without malloc_usable_size cannot tell: then it fails. */
-static void *rallocx_over_realloc(void *p, size_t n, int flags)
+static void *host_rallocx(void *p, size_t n, int flags)
 {
     size_t align = mallocx_align(flags), old = 0;
     bool zero = flags & MALLOCX_ZERO_FLAG;
     if (!n)
         return NULL; /* jemalloc's rallocx takes no 0; realloc would free */
-    if (zero) {
-        if (host.malloc_usable_size == boot_malloc_usable_size)
-            return NULL;
-        old = host.malloc_usable_size(p);
+    if (!host.realloc || (zero && !host.malloc_usable_size) || (align && !host.memalign)) {
+        errno = ENOMEM;
+        return NULL;
     }
+    if (zero)
+        old = host_usable(p);
     void *aligned = NULL;
     if (align && !(aligned = host.memalign(align, n)))
         return NULL;
@@ -476,21 +505,42 @@ static void *rallocx_over_realloc(void *p, size_t n, int flags)
     return q;
 }
 
+/* Through a canonical PLT entry (host_definition) a host function may be
+ * heapprof's own entry point again, whose countdown would count the block a
+ * second time: the profiler's guard keeps it out of that (and restores the
+ * countdown), and the caller's shim counts it once. */
+static void *mallocx_over_malloc(size_t n, int flags)
+{
+    int64_t g = profiler_guard_enter();
+    void *p = host_mallocx(n, flags);
+    profiler_guard_exit(g);
+    return p;
+}
+
+static void *rallocx_over_realloc(void *p, size_t n, int flags)
+{
+    int64_t g = profiler_guard_enter();
+    void *q = host_rallocx(p, n, flags);
+    profiler_guard_exit(g);
+    return q;
+}
+
 /* xallocx resizes in place or not at all, and answers the block's size
  * then, which may be less than n (a failure).  Over another allocator it
- * cannot grow a block, but a block is already as large as its usable size. */
+ * cannot grow a block, but a block is already as large as its usable size;
+ * 0 where that is unknown. */
 static size_t xallocx_over_usable(void *p, size_t n, size_t extra, int flags)
 {
     (void)n;
     (void)extra;
     (void)flags;
-    return host.malloc_usable_size(p);
+    return host_usable(p);
 }
 
 static size_t sallocx_over_usable(const void *p, int flags)
 {
     (void)flags;
-    return host.malloc_usable_size((void *)p);
+    return host_usable(p);
 }
 
 static void dallocx_over_free(void *p, int flags)

@@ -10,7 +10,7 @@
 # folly and RocksDB test to find jemalloc, resolves exactly when jemalloc
 # is there.
 source "$(dirname "$0")/lib.sh"
-need_env PROG_JEMAPI SIZEDALLOC_NOUSABLE JELIB PROG_JELINKED PROG_JEDLOPEN PROG_JEFIRST
+need_env PROG_JEMAPI SIZEDALLOC_NOUSABLE JELIB PROG_JELINKED PROG_JEDLOPEN PROG_JEFIRST PROG_NOPIE
 je=$(ldconfig -p | awk '/libjemalloc\.so\.2 .*x86-64/ && !found {print $NF; found = 1}')
 [[ -n $je && -f $je ]] || fail "libjemalloc.so.2 not found (Debian package libjemalloc2)"
 tc=$(ldconfig -p | awk '/libtcmalloc_minimal\.so\.4 .*x86-64/ && !found {print $NF; found = 1}')
@@ -105,6 +105,21 @@ expect_rc bypassed 0
 [[ $(grep -c '^heapprof:' "$W/bypassed.err") -eq 1 ]] &&
     grep -q "^heapprof: this process's malloc is $tc's" "$W/bypassed.err" ||
     fail "listed after tcmalloc: expected the one line saying so, got: $(grep '^heapprof:' "$W/bypassed.err")"
+# The same with a non-PIE program that takes malloc's and free's addresses
+# (nopie.c): heapprof cannot tell that it is bypassed, and hands on through
+# the program's own PLT entries.
+run_plain nopie_alone LD_PRELOAD="$tc" -- "$PROG_NOPIE"
+expect_rc nopie_alone 0
+run nopie HEAPPROF_OUT="$W/np" -- "$PROG_NOPIE"
+expect_rc nopie 0
+grep -qx 'nopie ok' "$W/nopie.out" || fail "nopie printed: $(cat "$W/nopie.out")"
+HEAPPROF_LIB=$lib
+run nopie_exact HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/npx" -- "$PROG_NOPIE"
+expect_rc nopie_exact 0
+p=$(newest_profile "$W/npx")
+summarize "$p"
+grep -qx 'leaf np_mallocx 1000 599500 0 0' "$p.sum" ||
+    fail "nopie, exact: expected np_mallocx's 1000 blocks of 599500 bytes counted once, found: $(grep np_mallocx "$p.sum")"
 
 # At the default interval most calls take the unsampled path straight to
 # the allocator's functions, and frees of blocks that share a sample's

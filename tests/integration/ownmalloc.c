@@ -9,7 +9,9 @@
  * free.  heapprof's sdallocx must hand it to this program's free.  And it
  * grows one with rallocx(MALLOCX_ZERO), which heapprof can only refuse: this
  * allocator has no malloc_usable_size to say which bytes are new (glibc's
- * would answer about its own chunk and zero the program's bytes).
+ * would answer about its own chunk and zero the program's bytes).  An
+ * aligned mallocx likewise: this allocator has no memalign, and glibc's
+ * block would go to this program's free; heapprof fails it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,8 @@ extern void __libc_free(void *);
 
 void sdallocx(void *, size_t, int) __attribute__((weak));
 void *rallocx(void *, size_t, int) __attribute__((weak));
+void *mallocx(size_t, int) __attribute__((weak));
+void dallocx(void *, int) __attribute__((weak));
 
 enum { HEAD = 16 };
 
@@ -75,6 +79,13 @@ int main(void)
         } else if (p[199] != 7) {
             return 4;
         }
+    }
+    if (mallocx && dallocx) {
+        char *a = mallocx(100, 6); /* MALLOCX_LG_ALIGN(6) */
+        if (a && ((size_t)a & 63))
+            return 5;
+        if (a)
+            dallocx(a, 0);
     }
     if (sdallocx)
         sdallocx(p, n, 0);
