@@ -440,7 +440,7 @@ static inline __attribute__((always_inline)) void *resize(void *p, size_t n, int
     bool sample = hp_tls.budget <= 0;
     void *q;
     if (p && real_arena_owns(p)) {
-        q = real_arena_move(p, n, flags);
+        q = real_arena_move(p, n, x, flags);
     } else {
         live_entry e;
         bool tracked = take(p, &e);

@@ -84,7 +84,6 @@ real_allocator real = {
 static struct {
     void *(*malloc)(size_t);
     void (*free)(void *);
-    void *(*calloc)(size_t, size_t);
     void *(*realloc)(void *, size_t);
     void *(*memalign)(size_t, size_t);
     size_t (*malloc_usable_size)(void *);
@@ -349,18 +348,15 @@ bool real_resolve(void)
     HOST(malloc);
     bypassed = host.malloc != real.malloc && !stub;
     HOST(free);
-    HOST(calloc);
     HOST(realloc);
     HOST(memalign);
     HOST(malloc_usable_size);
 #undef HOST
     /* The program's malloc is another allocator's (listed before heapprof,
      * or the program's own): what that allocator lacks cannot come from
-     * the next one, whose blocks its free would be handed.  The equivalents
-     * then fail, or do without (calloc is malloc and memset). */
+     * the next one, whose blocks its free would be handed: the equivalents
+     * then fail. */
     if (bypassed) {
-        if (host.calloc == real.calloc)
-            host.calloc = NULL;
         if (host.realloc == real.realloc)
             host.realloc = NULL;
         if (host.memalign == real.memalign)
@@ -430,14 +426,14 @@ static void free_unsized(void *p, size_t n)
     real.free(p);
 }
 
-/* jemalloc's API over the standard one, for an allocator without it (glibc,
- * tcmalloc): heapprof exports these names so that it sees the calls when
- * jemalloc is there, and then a program that finds them must get what
+/* jemalloc's API over the standard one, where no jemalloc is loaded
+ * (glibc, tcmalloc): heapprof exports these names so that it sees the calls
+ * when jemalloc is there, and then a program that finds them must get what
  * jemalloc would give.  The flags that matter outside jemalloc are the
  * alignment (MALLOCX_LG_ALIGN, the low six bits) and MALLOCX_ZERO; the
- * arena and thread-cache ones name jemalloc's own structures, which a
- * program can only have made through mallctl, which heapprof does not
- * export, so they are ignored. */
+ * arena and thread-cache ones name jemalloc's own structures, which only a
+ * library that opened jemalloc itself can have made (README), and are
+ * ignored. */
 enum { MALLOCX_LG_ALIGN_BITS = 0x3f, MALLOCX_ZERO_FLAG = 0x40 };
 
 static size_t mallocx_align(int flags)
@@ -446,28 +442,28 @@ static size_t mallocx_align(int flags)
     return lg ? (size_t)1 << lg : 0;
 }
 
+static size_t host_usable(const void *p)
+{
+    return host.malloc_usable_size ? host.malloc_usable_size((void *)p) : 0;
+}
+
 static void *host_mallocx(size_t n, int flags)
 {
     size_t align = mallocx_align(flags);
-    bool zero = flags & MALLOCX_ZERO_FLAG;
-    void *p;
     /* Any alignment asked for goes to memalign: malloc's can be less than
      * 16 bytes (tcmalloc's 8-byte size class). */
     if (align && !host.memalign) {
         errno = ENOMEM;
         return NULL;
     }
-    if (!align && zero && host.calloc)
-        return host.calloc(1, n);
-    p = align ? host.memalign(align, n) : host.malloc(n);
-    if (p && zero)
-        memset(p, 0, n);
+    void *p = align ? host.memalign(align, n) : host.malloc(n);
+    /* MALLOCX_ZERO zeroes all of the block, as far as its usable size: a
+     * zeroing rallocx zeroes only what lies beyond that. */
+    if (p && (flags & MALLOCX_ZERO_FLAG)) {
+        size_t u = host_usable(p);
+        memset(p, 0, u > n ? u : n);
+    }
     return p;
-}
-
-static size_t host_usable(const void *p)
-{
-    return host.malloc_usable_size ? host.malloc_usable_size((void *)p) : 0;
 }
 
 /* rallocx never frees: NULL means the block is as it was.  An alignment is
@@ -620,10 +616,10 @@ static void *boot_calloc(size_t n, size_t m)
     return __builtin_mul_overflow(n, m, &t) ? NULL : real_arena_alloc(t, 16);
 }
 
-void *real_arena_move(void *p, size_t n, int flags)
+void *real_arena_move(void *p, size_t n, bool x, int flags)
 {
-    void *q = !real_resolve() ? real_arena_alloc(n, 16) : flags ? real.mallocx(n, flags)
-                                                                : real.malloc(n);
+    void *q = !real_resolve() ? real_arena_alloc(n, 16) : x ? real.mallocx(n, flags)
+                                                            : real.malloc(n);
     if (q && p) {
         size_t old = real_arena_size(p);
         memcpy(q, p, old < n ? old : n);
@@ -635,7 +631,7 @@ static void *boot_realloc(void *p, size_t n)
 {
     if (real_resolve() && !real_arena_owns(p))
         return real.realloc(p, n);
-    return real_arena_move(p, n, 0);
+    return real_arena_move(p, n, false, 0);
 }
 
 static void *boot_reallocarray(void *p, size_t n, size_t m)

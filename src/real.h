@@ -78,9 +78,9 @@ bool real_resolve(void);
 bool real_arena_owns(const void *p);
 size_t real_arena_size(const void *p);
 
-/* Move an arena block to the real heap: realloc's answer for it, and
- * rallocx's with its flags (0: none). */
-void *real_arena_move(void *p, size_t n, int flags);
+/* Move an arena block to the real heap: realloc's answer for it, and (x)
+ * rallocx's, from mallocx with its flags. */
+void *real_arena_move(void *p, size_t n, bool x, int flags);
 
 /* When the program's malloc is not heapprof's (another allocator
  * listed before it in LD_PRELOAD, or, with *program set, one linked into

@@ -56,6 +56,7 @@ static site s_aligned_for_free = SITE(jx_aligned_for_free);
 static site s_malloc_for_xallocx = SITE(jx_malloc_for_xallocx);
 static site s_xallocx = SITE(jx_xallocx);
 static site s_balance = SITE(jx_balance);
+static site s_zero_chain = SITE(jx_zero_chain);
 
 static void check_zero(const unsigned char *p, size_t from, size_t to, const char *what)
 {
@@ -249,6 +250,33 @@ NOINLINE static void jx_balance(int round)
           (unsigned long long)a, (unsigned long long)d);
 }
 
+/* A zeroed block grown with zeroing: jemalloc zeroes the whole block up to
+ * its usable size first, then past the old usable size, so all that lies
+ * beyond what the program wrote reads 0. */
+NOINLINE static void jx_zero_chain(int round)
+{
+    for (int i = 0; i < 60; i++) {
+        size_t n = 1 + (size_t)(i * 37 + round) % 5000;
+        int flags = LG_ALIGN(i % 13) | ZERO;
+        unsigned char *p = mallocx(n, flags);
+        CHECK(p, "mallocx(%zu, %#x)", n, flags);
+        site_alloc(&s_zero_chain, n);
+        memset(p, 0xab, n);
+        unsigned char *q = rallocx(p, 2 * n, flags);
+        if (!q && malloc_usable_size(p) == 0) { /* cannot tell the new bytes */
+            jx_release(p, n, flags & 0x3f, i);
+            site_free(&s_zero_chain, n);
+            continue;
+        }
+        CHECK(q, "rallocx(%zu, %#x)", 2 * n, flags);
+        site_free(&s_zero_chain, n);
+        site_alloc(&s_zero_chain, 2 * n);
+        check_zero(q, n, 2 * n, "mallocx(ZERO) then rallocx(ZERO)");
+        jx_release(q, 2 * n, flags & 0x3f, i);
+        site_free(&s_zero_chain, 2 * n);
+    }
+}
+
 static void *keep_xallocx[16];
 static int nkeep_xallocx;
 
@@ -321,11 +349,12 @@ int main(int argc, char **argv)
         jx_aligned_for_free(r);
         jx_xallocx(r);
         jx_balance(r);
+        jx_zero_chain(r);
     }
     keep(kept[0]);
     const site *all[] = {&s_mallocx, &s_mallocx_aligned, &s_malloc_for_sized,
                          &s_malloc_for_rallocx, &s_rallocx, &s_aligned_for_free,
-                         &s_malloc_for_xallocx, &s_xallocx, &s_balance};
+                         &s_malloc_for_xallocx, &s_xallocx, &s_balance, &s_zero_chain};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         site_print(all[i]);
     fflush(stdout);
