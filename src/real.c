@@ -469,8 +469,9 @@ static void *host_mallocx(size_t n, int flags)
 /* rallocx never frees: NULL means the block is as it was.  An alignment is
  * kept by taking the aligned block first, so that a failure leaves p alone,
  * and moving realloc's result there by hand if realloc lost it.
- * MALLOCX_ZERO zeroes what lies past the old usable size, which an
- * allocator without malloc_usable_size cannot tell: then it fails. */
+ * MALLOCX_ZERO zeroes what lies past the old usable size up to the new
+ * one (past what was copied, for a block that moved), which an allocator
+ * without malloc_usable_size cannot tell: then it fails. */
 static void *host_rallocx(void *p, size_t n, int flags)
 {
     size_t align = mallocx_align(flags), old = 0;
@@ -486,6 +487,7 @@ static void *host_rallocx(void *p, size_t n, int flags)
     void *aligned = NULL;
     if (align && !(aligned = host.memalign(align, n)))
         return NULL;
+    uintptr_t was = (uintptr_t)p;
     void *q = host.realloc(p, n);
     if (aligned) {
         if (q && ((uintptr_t)q & (align - 1))) {
@@ -496,8 +498,14 @@ static void *host_rallocx(void *p, size_t n, int flags)
             host.free(aligned);
         }
     }
-    if (q && zero && n > old)
-        memset((char *)q + old, 0, n - old);
+    if (q && zero) {
+        /* As far as the usable size, as host_mallocx.  A block that moved
+         * holds only what was copied, up to n, of the old one. */
+        size_t u = host_usable(q), end = u > n ? u : n;
+        size_t from = (uintptr_t)q == was || old < n ? old : n;
+        if (end > from)
+            memset((char *)q + from, 0, end - from);
+    }
     return q;
 }
 

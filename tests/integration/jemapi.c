@@ -250,9 +250,9 @@ NOINLINE static void jx_balance(int round)
           (unsigned long long)a, (unsigned long long)d);
 }
 
-/* A zeroed block grown with zeroing: jemalloc zeroes the whole block up to
- * its usable size first, then past the old usable size, so all that lies
- * beyond what the program wrote reads 0. */
+/* A zeroed block grown with zeroing, twice: jemalloc zeroes a block up to
+ * its usable size, and a grown one from the old usable size to the new, so
+ * all that lies beyond what the program wrote reads 0. */
 NOINLINE static void jx_zero_chain(int round)
 {
     for (int i = 0; i < 60; i++) {
@@ -272,8 +272,15 @@ NOINLINE static void jx_zero_chain(int round)
         site_free(&s_zero_chain, n);
         site_alloc(&s_zero_chain, 2 * n);
         check_zero(q, n, 2 * n, "mallocx(ZERO) then rallocx(ZERO)");
-        jx_release(q, 2 * n, flags & 0x3f, i);
+        /* Twice: what the first rallocx left past 2n must read 0 too. */
+        memset(q, 0xcd, 2 * n);
+        unsigned char *r = rallocx(q, 4 * n, flags);
+        CHECK(r, "rallocx(%zu, %#x)", 4 * n, flags);
         site_free(&s_zero_chain, 2 * n);
+        site_alloc(&s_zero_chain, 4 * n);
+        check_zero(r, 2 * n, 4 * n, "a second rallocx(ZERO)");
+        jx_release(r, 4 * n, flags & 0x3f, i);
+        site_free(&s_zero_chain, 4 * n);
     }
 }
 
