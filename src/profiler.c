@@ -154,6 +154,10 @@ bool profiler_init(void)
             hot.fast_unwind = cfg.fast_unwind && cfi_available();
             init_tables();
             unwind_init();
+            /* HEAPPROF_FAST_UNWIND=0 asked for libunwind alone; where it
+             * may not run (unwind_pipe.h), the walker is all there is. */
+            if (!unwind_pipe_usable() && cfi_available())
+                hot.fast_unwind = true;
             __atomic_store_n(&hot.init_state, 2, __ATOMIC_RELEASE);
         } else {
             /* Another thread is initialising; it needs nothing from us. */

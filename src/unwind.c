@@ -11,8 +11,8 @@
  * ~2 KiB cursor (unw_getcontext, unw_init_local), and looks frames up in a
  * per-thread cache: ~740 of the ~1760 instructions of a sample, ~19 of its
  * ~63 cache lines (docs/benchmarks.md finding 12).  It stays behind the
- * walker for the stacks the walker leaves (unwind_fast returns -1), with
- * UNW_CACHE_PER_THREAD: its default global cache serialises every thread
+ * walker for the stacks the walker leaves (unwind_fast returns
+ * UNWIND_FELL_BACK or less), with UNW_CACHE_PER_THREAD: its default global cache serialises every thread
  * behind one lock and masks signals around it.
  *
  * The cache.  8192 sets of four slots, a set to a cache line (512 KiB of
@@ -286,6 +286,7 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
     __asm__ volatile("leaq 0(%%rip), %0\n\tmovq %%rsp, %1\n\tmovq %%rbp, %2"
                      : "=&r"(pc), "=&r"(sp), "=&r"(bp));
     unsigned walked = 0; /* frames looked up, ours included: memo->slot */
+    int n = 0;           /* frames stored in pcs */
     uintptr_t hi = stack_top(sp);
     if (!hi)
         goto fallback;
@@ -310,7 +311,6 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
     uintptr_t bp_at = 0;
     bool bp_noted = false;
     uintptr_t at = pc;
-    int n = 0;
     bool ours = true; /* still in heapprof's own frames, which are not kept */
     while (n < max) {
         uint32_t index = set_index(pc);
@@ -367,7 +367,7 @@ fallback:
     memo->n = (uint16_t)walked;
     replay->n = 0;
     __atomic_add_fetch(&fallbacks, 1, __ATOMIC_RELAXED);
-    return -1;
+    return UNWIND_FELL_BACK - n;
 }
 
 #else
@@ -380,7 +380,7 @@ int unwind_fast(void **pcs, int max, unwind_memo *memo, unwind_replay *replay)
     (void)memo;
     replay->n = 0;
     __atomic_add_fetch(&fallbacks, 1, __ATOMIC_RELAXED);
-    return -1;
+    return UNWIND_FELL_BACK;
 }
 #endif
 
@@ -405,7 +405,7 @@ uint64_t unwind_fallbacks(void) { return __atomic_load_n(&fallbacks, __ATOMIC_RE
 
 void unwind_init(void)
 {
-    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    unwind_pipe_init(); /* libunwind's first use */
     dl_iterate_phdr(find_self, (void *)(uintptr_t)&unwind_init);
 }
 

@@ -26,8 +26,10 @@
 #define UNW_LOCAL_ONLY
 #endif
 #include <libunwind.h>
+#include <pthread.h>
 
 #include "unwind_memo.h"
+#include "unwind_pipe.h"
 
 /* Learn the address range of libheapprof itself (call once, outside any
  * allocator lock). */
@@ -47,10 +49,12 @@ size_t unwind_trim(uint64_t *pcs, int n, size_t max);
  * each return address (cfi.h), cached process-wide.  The frames of
  * libheapprof at the top are left out, as unwind_trim does (none before
  * unwind_init has found the library's range).  Returns how many, or
- * -1 if the walk met a frame it does not follow (no CFI, a DWARF
- * expression, a signal frame, offsets its cache cannot hold, a frame not
- * above the last one on the same stack, a stack not a thread's own) before
- * the outermost frame: then the stack is libunwind's to walk. */
+ * UNWIND_FELL_BACK - k if the walk met a frame it does not follow (no CFI,
+ * a DWARF expression, a signal frame, offsets its cache cannot hold, a
+ * frame not above the last one on the same stack, a stack not a thread's
+ * own) before the outermost frame, after storing k frames: then the stack
+ * is libunwind's to walk, or where libunwind may not run (unwind_pipe.h),
+ * those k frames are all there is. */
 /* memo: the calling thread's (unwind_memo.h), never NULL; read for its
  * prefetches, then rewritten with this walk's slots.
  *
@@ -63,20 +67,23 @@ size_t unwind_trim(uint64_t *pcs, int n, size_t max);
  * point it at a stack it does not have; so does one that wants a walk
  * whatever the last one was.  (Required rather than optional: a stand-in
  * for a missing one would cost every sample ~1.6 KiB of stack.) */
-enum { UNWIND_REPEAT = -2 };
+enum { UNWIND_REPEAT = -2, UNWIND_FELL_BACK = -3 };
 int unwind_fast(void **pcs, int max, unwind_memo *memo, unwind_replay *replay);
 
 /* Forget every cached rule: code was unmapped (dlclose), and another
  * object may be mapped at its addresses with other rules. */
 void unwind_forget(void);
 
-/* How many stacks unwind_fast left to libunwind. */
+/* How many stacks unwind_fast left to libunwind (or cut short). */
 uint64_t unwind_fallbacks(void);
 
 /* Return addresses of the current stack, leaf first, profiler frames
  * removed, at most max, into pcs[0 .. max + UNWIND_SLACK).  Returns how
  * many were stored, or UNWIND_REPEAT (see unwind_fast).  fast: heapprof's
- * walker first (HEAPPROF_FAST_UNWIND).
+ * walker first (HEAPPROF_FAST_UNWIND).  libunwind only where its pipe is
+ * still its own (unwind_pipe.h), and with cancellation off: its read() and
+ * write() on that pipe are cancellation points, and a thread cancelled
+ * there would leave the program's malloc half done.
  *
  * Inline, and so is record() (profiler.c), so that the profiler adds one
  * frame of its own, profiler_alloc_slow (two under realloc): each frame
@@ -90,12 +97,20 @@ static inline __attribute__((always_inline)) int unwind_capture(uint64_t *pcs, s
      * buffer rather than a second on this stack: this runs inside the
      * program's malloc, on its thread's stack, which may be a small one. */
     _Static_assert(sizeof(void *) == sizeof(uint64_t), "LP64");
+    int partial = 0;
     if (fast) {
         int n = unwind_fast((void **)pcs, (int)max, memo, replay);
-        if (n != -1)
+        if (n > UNWIND_FELL_BACK)
             return n;
+        partial = UNWIND_FELL_BACK - n;
     }
-    return (int)unwind_trim(pcs, unw_backtrace((void **)pcs, (int)(max + UNWIND_SLACK)), max);
+    if (!unwind_pipe_ok())
+        return partial;
+    int cancel;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+    int n = unw_backtrace((void **)pcs, (int)(max + UNWIND_SLACK));
+    pthread_setcancelstate(cancel, NULL);
+    return (int)unwind_trim(pcs, n, max);
 }
 
 #endif

@@ -204,6 +204,11 @@ int writer_dump_now(const char *path, unsigned why)
 {
     int64_t g = profiler_guard_enter();
     int saved_errno = errno;
+    /* open, write, fsync, rename are cancellation points: a program thread
+     * cancelled in heapprof_dump() or exit() would leave dump_lock held
+     * and a temporary file behind. */
+    int cancel;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
     pthread_mutex_lock(&dump_lock);
     int err = 0;
     if (__atomic_load_n(&exited, __ATOMIC_ACQUIRE) && !(why & WHY_EXIT)) {
@@ -237,6 +242,7 @@ out:
     if (why & WHY_EXIT)
         __atomic_store_n(&exited, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&dump_lock);
+    pthread_setcancelstate(cancel, NULL);
     errno = saved_errno;
     profiler_guard_exit(g);
     return err;
@@ -248,10 +254,13 @@ int writer_dump_to_fd(int fd, const char *reason, const dump_options *opt)
 {
     int64_t g = profiler_guard_enter();
     int saved_errno = errno;
+    int cancel; /* as writer_dump_now */
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
     pthread_mutex_lock(&dump_lock);
     dump_info info = {reason, seq, seq, last_ms};
     int err = dump_to_fd(fd, &info, opt);
     pthread_mutex_unlock(&dump_lock);
+    pthread_setcancelstate(cancel, NULL);
     errno = saved_errno;
     profiler_guard_exit(g);
     return err;

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# integ_unwind_pipe: libunwind's validation pipe stays out of the program's
+# way (src/unwind_pipe.h).
+#  1. No descriptor of heapprof's below 512 at main: the program's view of
+#     its descriptors, the first open()'s number and read(0) are the same as
+#     without the preload, with all three standard descriptors open, with
+#     stdin closed at start and with stderr closed at start.
+#  2. A program that closes every descriptor from 3 up and opens its own
+#     files on those numbers keeps its input and output whole, in exact
+#     mode, where every allocation unwinds through a frame without unwind
+#     tables (libunwind's, before the fix: it read a byte of the input and
+#     wrote bytes of memory into the output).  One line on stderr says
+#     libunwind is no longer used, and the profile has the allocations made
+#     before the close with their whole stacks (libunwind's walk, through
+#     main) and those made after cut at the frame without unwind tables.
+source "$(dirname "$0")/lib.sh"
+need_env PROG_FDPROBE
+
+for redir in none stdin stderr; do
+    case $redir in
+        none) run_plain "b_$redir" -- "$PROG_FDPROBE" start
+              run "r_$redir" HEAPPROF_OUT="$W/p_$redir" -- "$PROG_FDPROBE" start ;;
+        stdin) run_plain "b_$redir" -- "$PROG_FDPROBE" start <&-
+               run "r_$redir" HEAPPROF_OUT="$W/p_$redir" -- "$PROG_FDPROBE" start <&- ;;
+        stderr) run_plain "b_$redir" -- bash -c 'exec "$0" start 2>&-' "$PROG_FDPROBE"
+                run "r_$redir" HEAPPROF_OUT="$W/p_$redir" -- bash -c 'exec "$0" start 2>&-' "$PROG_FDPROBE" ;;
+    esac
+    [[ $RC -eq 0 ]] || fail "$redir: fdprobe start exited $RC: $(cat "$W/r_$redir.err")"
+    if ! cmp -s "$W/b_$redir.out" "$W/r_$redir.out"; then
+        diff -u "$W/b_$redir.out" "$W/r_$redir.out" >&2 || true
+        fail "$redir closed at start: the program's descriptors differ with the preload (diff above)"
+    fi
+done
+grep -q '^read(0): -1 Bad file descriptor' "$W/r_stdin.out" ||
+    fail "stdin closed at start: read(0) should fail with EBADF: $(cat "$W/r_stdin.out")"
+
+mkdir -p "$W/files"
+run_plain base -- "$PROG_FDPROBE" closefrom "$W/files"
+[[ $RC -eq 0 ]] || fail "without the preload: $(cat "$W/base.out")"
+run closefrom HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/pc" -- "$PROG_FDPROBE" closefrom "$W/files"
+[[ $RC -eq 0 ]] || fail "with the preload the program's files were damaged (exit $RC): $(cat "$W/closefrom.out")"
+n=$(grep -c 'heapprof:' "$W/closefrom.err" || true)
+[[ $n -eq 1 ]] && grep -q "the program closed or reused descriptors .* libunwind's pipe" "$W/closefrom.err" ||
+    fail "expected one line about libunwind's pipe on stderr, found $n: $(cat "$W/closefrom.err")"
+
+p=$(newest_profile "$W/pc")
+summarize "$p" --samples
+# alloc_objects (sample_type 0) of the samples whose leaf is nocfi_alloc,
+# with main in the stack and without.
+whole=$(awk '$1 == "sample" && / \| nocfi_alloc / && / main( |$)/ {s += $2} END {print s + 0}' "$p.sum")
+cut=$(awk '$1 == "sample" && / \| nocfi_alloc$/ {s += $2} END {print s + 0}' "$p.sum")
+[[ $whole -eq 40 && $cut -eq 30 ]] ||
+    fail "expected 40 allocations of nocfi_alloc with main in their stacks and 30 cut at nocfi_alloc, found $whole and $cut: $(grep nocfi "$p.sum")"
+pprof_quick "$p"
+note "ok"
