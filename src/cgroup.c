@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dump.h"
@@ -161,9 +162,17 @@ int64_t cgroup_parse_event(const char *text, const char *key)
 /* Up to len-1 bytes of path into buf, NUL-terminated; -1 when unreadable. */
 static ssize_t read_small(const char *path, char *buf, size_t len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Regular files only, opened without blocking: a HEAPPROF_CGROUP
+     * directory whose memory.current is a FIFO blocked the exit profile,
+     * and the program's exit with it. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return -1;
+    struct stat st;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -1;
+    }
     size_t n = 0;
     while (n + 1 < len) {
         ssize_t r = read(fd, buf + n, len - 1 - n);

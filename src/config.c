@@ -46,8 +46,8 @@ static const row rows[] = {
         "profile file prefix: files are PREFIX.<pid>.<seq>.pb.gz"),
     ROW("HEAPPROF_SIGNAL", T_SIGNAL, signal, "USR2", 0, 64,
         "signal that writes a profile (name or number; 0 or off disables)"),
-    ROW("HEAPPROF_PERIOD", T_SECONDS, period, "0", 0, 1e7,
-        "seconds between periodic profiles (decimals allowed; 0 = off)"),
+    ROW("HEAPPROF_PERIOD", T_SECONDS, period, "0", 0.001, 1e7,
+        "seconds between periodic profiles (decimals allowed, at least 0.001; 0 = off)"),
     ROW("HEAPPROF_ON_EXIT", T_BOOL, on_exit, "1", 0, 1, "write a profile at exit (1/0)"),
     ROW("HEAPPROF_MAX_LIVE", T_UINT, max_live, "4194304", 1024, 1ULL << 32,
         "most live sampled objects tracked; beyond it samples are dropped and counted"),
@@ -147,12 +147,24 @@ static const struct { const char *name; int num; } signames[] = {
     {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO}, {"PWR", SIGPWR}, {"SYS", SIGSYS},
 };
 
-/* Signals a dump trigger may not take: uncatchable, or synchronous faults
- * whose handler must not return. */
+/* Signals a dump trigger may not take: uncatchable; synchronous faults
+ * whose handler must not return; and those whose default action the
+ * program's behaviour rests on, which a handler would replace: SIGPIPE's
+ * end of a writer to a closed pipe (`yes | head` would print "Broken pipe"
+ * and go on), the resource limits' (XCPU, XFSZ) and seccomp's (SYS) ends,
+ * and the signals that by default are ignored or stop or continue the
+ * process (job control; a handler makes their arrival interrupt calls). */
 static int signal_forbidden(int64_t n)
 {
-    return n == SIGKILL || n == SIGSTOP || n == SIGSEGV || n == SIGBUS || n == SIGFPE ||
-           n == SIGILL || n == SIGABRT || n == SIGTRAP;
+    switch (n) {
+    case SIGKILL: case SIGSTOP: case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL:
+    case SIGABRT: case SIGTRAP:
+    case SIGPIPE: case SIGXCPU: case SIGXFSZ: case SIGSYS:
+    case SIGCHLD: case SIGCONT: case SIGTSTP: case SIGTTIN: case SIGTTOU: case SIGURG:
+    case SIGWINCH:
+        return 1;
+    }
+    return 0;
 }
 
 int config_parse_signal(const char *s, int64_t *out)
@@ -172,6 +184,8 @@ int config_parse_signal(const char *s, int64_t *out)
     const char *name = strncasecmp(s, "SIG", 3) ? s : s + 3;
     for (size_t i = 0; i < sizeof signames / sizeof signames[0]; i++)
         if (!strcasecmp(name, signames[i].name)) {
+            if (signal_forbidden(signames[i].num))
+                return ERANGE;
             *out = signames[i].num;
             return 0;
         }
@@ -248,7 +262,10 @@ static int parse_row(const row *r, const char *s, hp_config *cfg)
         return err;
     case T_SECONDS:
         err = parse_seconds(s, &d);
-        if (!err && (d < r->min || d > r->max))
+        /* 0 is "off" wherever it is allowed at all (min 0): a period's
+         * minimum keeps the writer from a loop of profiles (and from a
+         * step too small to move the clock). */
+        if (!err && d != 0 && (d < r->min || d > r->max))
             err = ERANGE;
         if (!err)
             memcpy(field, &d, sizeof d);
@@ -272,9 +289,17 @@ static void complain(const row *r, const char *value, int err, config_warn_fn wa
 {
     char line[256];
     const char *why = err == ERANGE ? "out of range" : "not understood";
-    if (r->type == T_SIZE || r->type == T_UINT || r->type == T_SECONDS)
+    if (r->type == T_SECONDS)
+        snprintf(line, sizeof line, "%s=\"%.64s\" is %s (allowed %s%g to %g); using the default %s",
+                 r->name, value, why, r->min > 0 ? "0, or " : "", r->min, r->max, r->def);
+    else if (r->type == T_SIZE || r->type == T_UINT)
         snprintf(line, sizeof line, "%s=\"%.64s\" is %s (allowed %.0f to %.0f); using the default %s",
                  r->name, value, why, r->min, r->max, r->def);
+    else if (r->type == T_SIGNAL && err == ERANGE)
+        snprintf(line, sizeof line,
+                 "%s=\"%.64s\" is a signal heapprof may not take (uncatchable, a fault, or one "
+                 "whose default action programs rely on); using the default %s",
+                 r->name, value, r->def);
     else
         snprintf(line, sizeof line, "%s=\"%.64s\" is %s; using the default %s", r->name, value, why,
                  r->def);

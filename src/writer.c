@@ -17,6 +17,7 @@
 #include "writer.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <semaphore.h>
@@ -73,9 +74,14 @@ static int period_due(double now, double *next)
     if (period_next == 0)
         period_next = now + p;
     int due = now >= period_next;
-    if (due) /* skip missed periods rather than dumping in a burst */
-        while (period_next <= now)
-            period_next += p;
+    if (due) {
+        /* Skip missed periods rather than dumping in a burst: one step
+         * past now, not a loop of them (a loop of steps below the clock's
+         * rounding would never end). */
+        period_next += p * (floor((now - period_next) / p) + 1);
+        if (period_next <= now)
+            period_next = now + p;
+    }
     *next = period_next;
     return due;
 }

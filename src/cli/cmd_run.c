@@ -189,7 +189,11 @@ static int parse(int argc, char **argv, int *status)
             settings[S_HIGHWATER].value = optarg;
             break;
         case 'p':
-            err = args_seconds("--period", optarg, 0, 1e9, &d);
+            /* As HEAPPROF_PERIOD (src/config.c): 0 is off, else 0.001 s or more. */
+            err = args_seconds("--period", optarg, 0, 1e7, &d);
+            if (!err && d != 0 && d < 0.001)
+                err = diag_usage("--period '%s': out of range (0 for off, or 0.001 to 1e+07 "
+                                 "seconds)", optarg);
             settings[S_PERIOD].value = optarg;
             break;
         case 'k':

@@ -134,6 +134,15 @@ static void bad_values(void **state)
         {"HEAPPROF_PERIOD", "-1", "0"},       {"HEAPPROF_PERIOD", "nan", "0"},
         {"HEAPPROF_ON_EXIT", "maybe", "1"},   {"HEAPPROF_OUT", "", "heapprof"},
         {"HEAPPROF_MAX_LIVE", "5", "4194304"},
+        /* Periods below 0.001 s: 1e-300 spun the writer thread forever. */
+        {"HEAPPROF_PERIOD", "1e-300", "0"},   {"HEAPPROF_PERIOD", "0.000000000001", "0"},
+        {"HEAPPROF_PERIOD", "0.0009", "0"},
+        /* Signals whose default action programs rely on, by name and
+         * number. */
+        {"HEAPPROF_SIGNAL", "PIPE", "USR2"},  {"HEAPPROF_SIGNAL", "SIGPIPE", "USR2"},
+        {"HEAPPROF_SIGNAL", "13", "USR2"},    {"HEAPPROF_SIGNAL", "CHLD", "USR2"},
+        {"HEAPPROF_SIGNAL", "TSTP", "USR2"},  {"HEAPPROF_SIGNAL", "XFSZ", "USR2"},
+        {"HEAPPROF_SIGNAL", "WINCH", "USR2"}, {"HEAPPROF_SIGNAL", "CONT", "USR2"},
     };
     hp_config def;
     parse(NULL, &def);
@@ -149,6 +158,21 @@ static void bad_values(void **state)
         assert_non_null(strstr(warnings[0], cases[i][2]));
         assert_memory_equal(&c, &def, sizeof c);
     }
+}
+
+/* The smallest period allowed, and 0 (off), parse; so do the signals
+ * left free. */
+static void period_and_signal_bounds(void **state)
+{
+    const char *env[] = {"HEAPPROF_PERIOD", "0.001", "HEAPPROF_SIGNAL", "ALRM", NULL};
+    hp_config c;
+    assert_int_equal(parse(env, &c), 0);
+    assert_true(c.period == 0.001);
+    assert_int_equal(c.signal, SIGALRM);
+    const char *off[] = {"HEAPPROF_PERIOD", "0", "HEAPPROF_SIGNAL", "HUP", NULL};
+    assert_int_equal(parse(off, &c), 0);
+    assert_true(c.period == 0);
+    assert_int_equal(c.signal, SIGHUP);
 }
 
 static void every_default_parses(void **state)
@@ -181,7 +205,7 @@ int main(void)
         cmocka_unit_test(defaults),   cmocka_unit_test(good_values),
         cmocka_unit_test(sizes),      cmocka_unit_test(signals),
         cmocka_unit_test(bad_values), cmocka_unit_test(every_default_parses),
-        cmocka_unit_test(long_path_rejected),
+        cmocka_unit_test(long_path_rejected), cmocka_unit_test(period_and_signal_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
