@@ -140,6 +140,7 @@ bool profiler_init(void)
         return true;
     int64_t g = profiler_guard_enter();
     int saved_errno = errno;
+    log_start(); /* before any line, and before main can touch fd 2 */
     bool ok = real_resolve();
     if (ok) {
         int expect = 0;
