@@ -43,7 +43,8 @@ static const row rows[] = {
         "1: stacks walked by heapprof's own unwinder (.eh_frame rules cached per return "
         "address), libunwind for those it cannot walk; 0: libunwind only"),
     ROW("HEAPPROF_OUT", T_PATH, out, "heapprof", 0, 0,
-        "profile file prefix: files are PREFIX.<pid>.<seq>.pb.gz"),
+        "profile file prefix: files are PREFIX.<pid>.<seq>.pb.gz; a relative one is relative to "
+        "the directory the program started in"),
     ROW("HEAPPROF_SIGNAL", T_SIGNAL, signal, "USR2", 0, 64,
         "signal that writes a profile (name or number; 0 or off disables)"),
     ROW("HEAPPROF_PERIOD", T_SECONDS, period, "0", 0.001, 1e7,

@@ -43,6 +43,7 @@
 
 #include "common.h"
 #include "dump.h"
+#include "fdid.h"
 #include "log.h"
 #include "metrics.h"
 #include "profiler.h"
@@ -82,16 +83,16 @@ static int listen_fd = -1;
  * server's: a number that now names a program file is forgotten, never
  * read, written or closed. */
 enum { NOWNED = 2 * NSLOTS + 4 };
-static struct owned { int fd; dev_t dev; ino_t ino; } owned[NOWNED];
+static struct owned { int fd; fdid id; } owned[NOWNED];
 
 static void own(int fd)
 {
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st))
+    fdid id;
+    if (!fdid_take(fd, &id))
         return;
     for (int i = 0; i < NOWNED; i++)
         if (owned[i].fd <= 0) {
-            owned[i] = (struct owned){fd + 1, st.st_dev, st.st_ino}; /* fd + 1: 0 is free */
+            owned[i] = (struct owned){fd + 1, id}; /* fd + 1: 0 is free */
             return;
         }
 }
@@ -99,10 +100,9 @@ static void own(int fd)
 /* Still ours?  Forgets the entry when it is not. */
 static int ours(int fd)
 {
-    struct stat st;
     for (int i = 0; i < NOWNED; i++)
         if (owned[i].fd == fd + 1) {
-            if (!fstat(fd, &st) && st.st_dev == owned[i].dev && st.st_ino == owned[i].ino)
+            if (fdid_same(fd, &owned[i].id))
                 return 1;
             owned[i].fd = 0;
             return 0;

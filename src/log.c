@@ -3,15 +3,23 @@
  * per second; a suppressed line is counted and the count reported with the
  * next line that gets through.  Formatting uses vsnprintf, which in glibc
  * does not allocate for the plain conversions used here (%s %d %u %zu %llu).
+ *
+ * Where a line goes: fd 2, but only while it is the file it was when the
+ * profiler started (log_start), and without SIGPIPE (write_line).
  */
+#define _GNU_SOURCE
 #include "log.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fdid.h"
 
 /* LOG_MAX: room for the longest HEAPPROF_OUT path plus its message. */
 enum { LOG_BURST = 10, LOG_MAX = 4096 };
@@ -20,6 +28,68 @@ static const int log_fd = 2;
 static long log_tokens = LOG_BURST;
 static time_t log_last_refill;
 static unsigned long log_suppressed;
+
+/* fd 2 at start-up: a program that closes its stderr may open a file of its
+ * own that gets number 2 (a daemon detaching; fd2file in the tests), and a
+ * line written there would corrupt the program's data.  So lines go out only
+ * while fd 2 is still the file it was; a program that points stderr
+ * elsewhere on purpose (freopen onto a log file) loses them, which README
+ * states.  Not open at start-up: nothing is ever written. */
+enum { ERR_UNKNOWN, ERR_OPEN, ERR_CLOSED };
+static int err_state = ERR_UNKNOWN;
+static fdid err_id;
+
+void log_start(void)
+{
+    if (__atomic_load_n(&err_state, __ATOMIC_ACQUIRE) != ERR_UNKNOWN)
+        return;
+    int saved = errno;
+    fdid id;
+    int state = fdid_take(log_fd, &id) ? ERR_OPEN : ERR_CLOSED;
+    err_id = id; /* two threads racing here take the same identity */
+    __atomic_store_n(&err_state, state, __ATOMIC_RELEASE);
+    errno = saved;
+}
+
+static bool err_still_ours(void)
+{
+    switch (__atomic_load_n(&err_state, __ATOMIC_ACQUIRE)) {
+    case ERR_OPEN: return fdid_same(log_fd, &err_id);
+    case ERR_CLOSED: return false;
+    default: return true; /* before start-up (never, as profiler_init starts here) */
+    }
+}
+
+/* write(2) of the whole line with SIGPIPE blocked: stderr may be a pipe whose
+ * reader has gone (a supervisor that exited), and the signal's default
+ * action would kill a program that never writes to stderr itself, perhaps
+ * from inside its malloc.  The SIGPIPE a failed write raises is pending on
+ * this thread while blocked; it is taken back before the mask is restored,
+ * unless one was pending already (that one is the program's). */
+static void write_line(const char *buf, size_t n)
+{
+    sigset_t pipe_only, old, pending;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    bool was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+    bool broken = false;
+    for (size_t off = 0; off < n;) {
+        ssize_t w = write(log_fd, buf + off, n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        broken = w < 0 && errno == EPIPE;
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    if (broken && !was_pending) {
+        static const struct timespec now = {0, 0};
+        while (sigtimedwait(&pipe_only, NULL, &now) < 0 && errno == EINTR)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
 
 /* Returns nonzero if a line may be written now.  The bucket state is shared
  * by threads without a lock: a race can let one extra line through, which is
@@ -45,7 +115,7 @@ static int log_take_token(void)
 int log_line(const char *fmt, ...)
 {
     int saved = errno;
-    if (!log_take_token()) {
+    if (!err_still_ours() || !log_take_token()) {
         errno = saved;
         return 0;
     }
@@ -62,14 +132,7 @@ int log_line(const char *fmt, ...)
     if (n > sizeof buf - 2)
         n = sizeof buf - 2;
     buf[n++] = '\n';
-    for (size_t off = 0; off < n;) {
-        ssize_t w = write(log_fd, buf + off, n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
+    write_line(buf, n);
     errno = saved;
     return 1;
 }

@@ -4,13 +4,19 @@
  * Every message is formatted into a fixed stack buffer and written with one
  * write(2), prefixed "heapprof: ".  A token bucket keeps a misbehaving run
  * (a full disk hit by a dump every second) from flooding the program's
- * stderr.  errno is preserved, so callers inside allocator hooks can log.
+ * stderr.  A line never goes into a file that took fd 2's number after the
+ * program closed its stderr, and never raises SIGPIPE.  errno is preserved, so callers inside allocator hooks can log.
  */
 #ifndef HEAPPROF_LOG_H
 #define HEAPPROF_LOG_H
 
-/* 1 if the line was written, 0 if the bucket suppressed it (it is then
- * counted, and the count reported with the next line that gets through). */
+/* Take note of which file fd 2 is (from start-up, before any line): lines
+ * are written only while fd 2 is still that file.  Idempotent. */
+void log_start(void);
+
+/* 1 if the line was written, 0 if it was not: the bucket suppressed it (it
+ * is then counted, and the count reported with the next line that gets
+ * through), or fd 2 is no longer the program's stderr of start-up. */
 __attribute__((format(printf, 1, 2))) int log_line(const char *fmt, ...);
 
 #endif

@@ -20,9 +20,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cfi.h"
 #include "labels.h"
@@ -124,6 +127,41 @@ static __attribute__((noinline, cold)) void count_drop(uint64_t *count, int *sai
     say_once(said, line, bound);
 }
 
+/* A relative HEAPPROF_OUT is relative to the directory the program started
+ * in, fixed here once.  Resolved at each dump, it would follow the
+ * program's chdir: profiles scattered over whatever directories it worked
+ * in, and a scratch directory it then removes fails with ENOTEMPTY
+ * (chdir_out in the tests). */
+static void out_absolute(hp_config *c)
+{
+    if (c->out[0] == '/')
+        return;
+    /* The system call, not getcwd(3): where the kernel cannot answer (a
+     * path longer than a page, a directory outside the process's root),
+     * glibc falls back to walking ".." with opendir, which allocates, and
+     * this may run inside the process's first malloc. */
+    char cwd[CONFIG_PATH_MAX];
+    long got = syscall(SYS_getcwd, cwd, sizeof cwd);
+    if (got <= 0 || cwd[0] != '/') {
+        log_line("cannot tell the current directory (%s): HEAPPROF_OUT=%s stays relative, to "
+                 "whatever directory the program is in at each profile",
+                 got < 0 ? strerror(errno) : "outside the process's root", c->out);
+        return;
+    }
+    size_t n = strlen(cwd), len = strlen(c->out);
+    if (cwd[n - 1] != '/') /* "/" alone ends in one */
+        cwd[n++] = '/';
+    /* CONFIG_PATH_MAX - 64: the room config.c keeps for .<pid>.<seq>.pb.gz.tmp */
+    if (n + len >= CONFIG_PATH_MAX - 64) {
+        log_line("HEAPPROF_OUT=%s in the current directory %.*s is too long a path: it stays "
+                 "relative, to whatever directory the program is in at each profile",
+                 c->out, (int)n, cwd);
+        return;
+    }
+    memmove(c->out + n, c->out, len + 1);
+    memcpy(c->out, cwd, n);
+}
+
 static void init_tables(void)
 {
     unsigned shift = live_granule_shift(cfg.sample, cfg.filter_granule);
@@ -140,6 +178,7 @@ bool profiler_init(void)
         return true;
     int64_t g = profiler_guard_enter();
     int saved_errno = errno;
+    log_start(); /* before any line, and before main can touch fd 2 */
     bool ok = real_resolve();
     if (ok) {
         int expect = 0;
@@ -147,6 +186,7 @@ bool profiler_init(void)
                                         __ATOMIC_ACQUIRE)) {
             start_ns = clock_ns(CLOCK_MONOTONIC);
             config_parse(&cfg, env, warn_config, NULL);
+            out_absolute(&cfg);
             hot.mean = cfg.sample;
             hot.depth = (uint16_t)(cfg.depth < 256 ? cfg.depth : 256);
             /* The walker where it can work (x86-64, glibc 2.35+), else

@@ -96,11 +96,24 @@ SETXID(setresuid, (uid_t r, uid_t e, uid_t s), (r, e, s))
 SETXID(setresgid, (gid_t r, gid_t e, gid_t s), (r, e, s))
 SETXID(setgroups, (size_t n, const gid_t *list), (n, list))
 
-/* unshare(2) and setns(2) into a user or mount namespace (and unsharing
- * CLONE_FS) fail with EINVAL in a process with more than one thread: the
- * sandboxes and rootless container tools that do this (often in a child
- * just forked, where the profiler has already started its writer) would
- * fail only because of the profiler's threads. */
-QUIESCED(unshare, (int flags), (flags), flags & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_FS))
+/* unshare(2) and setns(2) calls that the kernel refuses in a process with
+ * more than one thread (the sandboxes and rootless container tools that make
+ * them, often in a child just forked where the profiler has already started
+ * its writer, would fail only because of the profiler's threads).  Checked
+ * on Linux 6.18 with one idle extra thread:
+ *   unshare CLONE_NEWUSER, CLONE_THREAD, CLONE_SIGHAND, CLONE_VM: EINVAL
+ *     (check_unshare_flags; CLONE_NEWUSER implies CLONE_THREAD);
+ *   setns into a user or mount namespace: EINVAL; into a time namespace:
+ *     EUSERS (timens_install);
+ *   unshare of the other namespaces, CLONE_NEWPID and CLONE_NEWTIME among
+ *     them (they apply to children only), CLONE_FILES, CLONE_SYSVSEM, and
+ *     setns into uts, ipc, net, pid, cgroup namespaces: allowed.
+ * unshare(CLONE_NEWNS) and CLONE_FS are allowed too, but move the caller
+ * alone: with the threads stopped, the writer restarted by the caller lives
+ * where the program does and writes its files there.  setns's nstype 0
+ * accepts a namespace of any type, a time namespace among them. */
+QUIESCED(unshare, (int flags), (flags),
+         flags & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_FS | CLONE_THREAD | CLONE_SIGHAND |
+                  CLONE_VM))
 QUIESCED(setns, (int fd, int nstype), (fd, nstype),
-         nstype == 0 || (nstype & (CLONE_NEWUSER | CLONE_NEWNS)))
+         nstype == 0 || (nstype & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWTIME)))

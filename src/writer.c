@@ -344,10 +344,51 @@ void writer_resume(void)
  * Without the thread a single-threaded program stays single-threaded, and
  * glibc's malloc keeps its single-thread path (no arena lock): 4 % of a
  * malloc-bound loop (churn threads=1, side by side, docs/benchmarks.md). */
+static bool signal_on; /* the dump signal's handler is ours (set before main) */
+
 static bool thread_needed(void)
 {
     const hp_config *cfg = profiler_config();
-    return cfg->signal || cfg->period > 0 || cfg->highwater || cfg->limit_dump;
+    return signal_on || cfg->period > 0 || cfg->highwater || cfg->limit_dump;
+}
+
+/* The dump signal's handler goes in only over the default action.  An
+ * ignored signal (nohup, `trap '' USR2`, a supervisor) stays ignored: a
+ * handler would make it interrupt the program's blocking calls (EINTR), and
+ * as exec resets a handler to the default but keeps SIG_IGN, the program's
+ * children would die of the signal they were started to ignore.  A handler
+ * already there belongs to a library whose constructor ran before ours; it
+ * keeps its signal.  (heapprof run does the same for the signals it
+ * forwards, src/cli/cmd_run.c.) */
+static void install_signal(int sig)
+{
+    struct sigaction old;
+    char name[32];
+    const char *abbrev = sigabbrev_np(sig); /* none for real-time signals */
+    if (abbrev)
+        snprintf(name, sizeof name, "SIG%s", abbrev);
+    else
+        snprintf(name, sizeof name, "signal %d", sig);
+    if (sigaction(sig, NULL, &old)) {
+        log_line("cannot read the action of %s: %s", name, strerror(errno));
+        return;
+    }
+    /* sa_handler shares its storage with an SA_SIGINFO handler. */
+    if (old.sa_handler != SIG_DFL) {
+        log_line("the program %s %s, so profiles on that signal are off (HEAPPROF_SIGNAL "
+                 "chooses another signal)",
+                 old.sa_handler == SIG_IGN ? "ignores" : "already handles", name);
+        return;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(sig, &sa, NULL))
+        log_line("cannot install the handler for %s: %s", name, strerror(errno));
+    else
+        signal_on = true;
 }
 
 void writer_start(void)
@@ -359,19 +400,12 @@ void writer_start(void)
     if (cfg->highwater)
         writer_hw_threshold = cfg->highwater;
     cgroup_start();
+    /* A signal that arrives before the thread runs waits in `pending`. */
+    if (cfg->signal)
+        install_signal((int)cfg->signal);
     if (thread_needed())
         start_thread();
     http_start();
-    if (cfg->signal) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sa.sa_flags = SA_RESTART;
-        sigemptyset(&sa.sa_mask);
-        if (sigaction((int)cfg->signal, &sa, NULL))
-            log_line("cannot install the handler for signal %d: %s", (int)cfg->signal,
-                     strerror(errno));
-    }
     errno = saved_errno;
 }
 

@@ -6,8 +6,12 @@
  * start-up: its initial environment (/proc/PID/environ) is run through the
  * library's config_parse, so HEAPPROF_SIGNAL and HEAPPROF_OUT (and their
  * defaults, and what a bad value falls back to) are exactly the target's.
- * A relative HEAPPROF_OUT is resolved against the target's current
- * directory (/proc/PID/cwd), as the target's writer will resolve it.
+ * A relative HEAPPROF_OUT is relative to the directory the target started
+ * in (its library makes it absolute at start-up), which /proc does not
+ * record; it is resolved here against the target's current directory
+ * (/proc/PID/cwd), the same one unless the target has changed directory
+ * since.  Then the wait ends without the file, and the help says to give
+ * such a program an absolute HEAPPROF_OUT.
  *
  * Protocol: note the highest sequence number among PREFIX.PID.*.pb.gz,
  * send the signal, then poll until a file with a higher number exists.
@@ -47,9 +51,11 @@ void cmd_dump_usage(FILE *f)
           "`heapprof run`), to write a profile now; wait for the file and print its path.\n"
           "\n"
           "The signal and the file prefix are the target's own: HEAPPROF_SIGNAL (default\n"
-          "USR2) and HEAPPROF_OUT (default \"heapprof\", relative to the target's current\n"
-          "directory) as found in its environment.  The new file is the next of its\n"
-          "sequence, PREFIX.PID.<seq>.pb.gz.\n"
+          "USR2) and HEAPPROF_OUT (default \"heapprof\") as found in its environment.  The\n"
+          "new file is the next of its sequence, PREFIX.PID.<seq>.pb.gz.  A relative\n"
+          "HEAPPROF_OUT is relative to the directory the target started in; it is looked\n"
+          "for in the target's current directory, so give a program that changes\n"
+          "directory an absolute HEAPPROF_OUT.\n"
           "\n"
           "Options:\n"
           "  --wait SECONDS  how long to wait for the file (default 10; decimals allowed)\n"

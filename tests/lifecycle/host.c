@@ -1,0 +1,208 @@
+/*
+ * host.c - what the host program sees of the process it shares with the
+ * profiler: signal dispositions, namespace calls, its stderr, its current
+ * directory.  One mode per scenario (tests/lifecycle/host_*.sh); each prints
+ * "key=value" lines and exits 0 when the program saw what it would have seen
+ * without the profiler (checked in the program where it can be, else by the
+ * script comparing a run without the preload).
+ *
+ *   host sigign run         started with SIGUSR2 ignored (as by nohup or
+ *                           `trap '' USR2`): must see SIG_IGN, survive
+ *                           raise(SIGUSR2), and pass SIG_IGN on to its own
+ *                           exec'd child ("host sigign" alone re-execs
+ *                           itself so, for a run by hand)
+ *   host ns                 setns into its own time namespace and unshare
+ *                           of CLONE_THREAD/SIGHAND/VM/NEWUSER: one line
+ *                           per call, "NAME=0" or "NAME=<errno name>"
+ *   host pipe_stderr        re-execs itself ("run") with fd 2 a pipe whose
+ *                           reader is gone, so that it is the stderr the
+ *                           profiler starts with; with SIGPIPE blocked, then
+ *                           at its default action, asks for profiles that
+ *                           cannot be written (the profiler then writes a
+ *                           line to fd 2)
+ *   host fd2file PATH       closes fd 2, opens PATH (gets fd 2), writes
+ *                           "DATA\n" to it, asks for a profile that cannot
+ *                           be written; the script checks PATH
+ *   host chdir BASE         works in a directory made under BASE, asks for
+ *                           a profile there, leaves and removes it
+ *
+ * The profile requests use heapprof_dump (weak: absent without the
+ * preload), which writes on the calling thread, so the profiler's line on
+ * failure comes from this thread, deterministically.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <heapprof.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "lc.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static int dump(void) { return heapprof_dump ? heapprof_dump(NULL) : -1; }
+
+static const char *disposition(int sig)
+{
+    struct sigaction sa;
+    sigaction(sig, NULL, &sa);
+    return sa.sa_handler == SIG_IGN ? "SIG_IGN" : sa.sa_handler == SIG_DFL ? "SIG_DFL" : "handler";
+}
+
+/* ---- sigign ------------------------------------------------------------- */
+
+static int sigign(char **argv, const char *stage)
+{
+    if (!stage) {
+        signal(SIGUSR2, SIG_IGN);
+        execl("/proc/self/exe", argv[0], "sigign", "run", (char *)NULL);
+        perror("exec");
+        return 2;
+    }
+    printf("%s_disposition=%s\n", stage, disposition(SIGUSR2));
+    fflush(stdout);
+    raise(SIGUSR2); /* ignored: nothing happens */
+    printf("%s_survived=1\n", stage);
+    fflush(stdout);
+    if (!strcmp(stage, "grandchild"))
+        return 0;
+    pid_t c = fork();
+    if (c == 0) {
+        execl("/proc/self/exe", argv[0], "sigign", "grandchild", (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    waitpid(c, &st, 0);
+    if (WIFSIGNALED(st))
+        printf("grandchild_signal=%d\n", WTERMSIG(st));
+    else
+        printf("grandchild_exit=%d\n", WEXITSTATUS(st));
+    return 0;
+}
+
+/* ---- ns ----------------------------------------------------------------- */
+
+static void report(const char *name, int rc)
+{
+    printf("%s=%s\n", name, rc == 0 ? "0" : strerrorname_np(errno));
+}
+
+static int ns(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    int threads = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        threads += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    printf("threads=%d\n", threads);
+    int fd = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        printf("setns_time=%s\n", strerrorname_np(errno));
+    else
+        report("setns_time", setns(fd, CLONE_NEWTIME));
+    if (fd >= 0)
+        report("setns_time_any", setns(fd, 0)); /* nstype 0: any type */
+    static const struct { int flag; const char *name; } calls[] = {
+        {CLONE_THREAD, "unshare_thread"},
+        {CLONE_SIGHAND, "unshare_sighand"},
+        {CLONE_VM, "unshare_vm"},
+        {CLONE_NEWUSER, "unshare_newuser"},
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+        report(calls[i].name, unshare(calls[i].flag));
+    return 0;
+}
+
+/* ---- pipe_stderr -------------------------------------------------------- */
+
+static int pipe_stderr(char **argv, const char *stage)
+{
+    if (!stage) {
+        int p[2];
+        if (pipe(p))
+            return 2;
+        close(p[0]); /* the reader is gone */
+        dup2(p[1], 2);
+        close(p[1]);
+        execl("/proc/self/exe", argv[0], "pipe_stderr", "run", (char *)NULL);
+        return 2;
+    }
+    sigset_t pipe_only, pending;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    /* Blocked by the program: the profiler's write must leave no SIGPIPE
+     * pending for the program to receive later. */
+    sigprocmask(SIG_BLOCK, &pipe_only, NULL);
+    errno = 1234;
+    int rc = dump();
+    printf("blocked_dump=%d errno_kept=%d\n", rc, errno == 1234);
+    sigpending(&pending);
+    printf("blocked_pending=%d\n", sigismember(&pending, SIGPIPE));
+    sigprocmask(SIG_UNBLOCK, &pipe_only, NULL);
+    /* The default action: the profiler's write must not kill us. */
+    errno = 1234;
+    rc = dump();
+    printf("default_dump=%d errno_kept=%d\n", rc, errno == 1234);
+    printf("survived=1\n");
+    fflush(stdout);
+    return 0; /* the exit profile cannot be written either: one more line */
+}
+
+/* ---- fd2file ------------------------------------------------------------ */
+
+static int fd2file(const char *path)
+{
+    close(2);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd != 2) {
+        printf("fd=%d (expected 2)\n", fd);
+        return 3;
+    }
+    if (write(fd, "DATA\n", 5) != 5)
+        return 3;
+    printf("dump=%d\n", dump());
+    return 0; /* the exit profile's line would go here too */
+}
+
+/* ---- chdir -------------------------------------------------------------- */
+
+static int in_scratch(const char *base)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/scratchXXXXXX", base);
+    if (!mkdtemp(dir) || chdir(dir)) {
+        perror(dir);
+        return 2;
+    }
+    printf("dump=%d\n", dump()); /* into HEAPPROF_OUT, not into dir */
+    if (chdir("/"))
+        return 2;
+    if (rmdir(dir)) {
+        printf("rmdir=%s\n", strerrorname_np(errno));
+        return 1;
+    }
+    printf("rmdir=0\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "";
+    if (!strcmp(mode, "sigign"))
+        return sigign(argv, argc > 2 ? argv[2] : NULL);
+    if (!strcmp(mode, "ns"))
+        return ns();
+    if (!strcmp(mode, "pipe_stderr"))
+        return pipe_stderr(argv, argc > 2 ? argv[2] : NULL);
+    if (!strcmp(mode, "fd2file") && argc > 2)
+        return fd2file(argv[2]);
+    if (!strcmp(mode, "chdir") && argc > 2)
+        return in_scratch(argv[2]);
+    fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE\n");
+    return 2;
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# lifecycle_host_signal: the dump signal's handler goes in only over the
+# default action, and the program keeps what it had.
+#  ign:  SIGUSR2 ignored on entry (as under nohup or `trap '' USR2`): the
+#        program sees SIG_IGN, survives raise(SIGUSR2), and its exec'd child
+#        (not profiled, HEAPPROF_CHILDREN=0) still ignores it; a handler in
+#        its place got the child killed by the signal after exec reset it.
+#  ctor: a handler installed by the constructor of a library the program
+#        links (run before the profiler's) receives the signal, and the
+#        profiler writes no profile for it.
+# Each time heapprof says so in one line.
+source "$(dirname "$0")/lib.sh"
+need_env LC_HOST LC_SIGCTOR
+
+# one_line NAME TEXT: the run's stderr has exactly one heapprof line, TEXT.
+one_line() {
+    local lines
+    lines=$(grep -c '^heapprof:' "$W/$1.err" || true)
+    [[ $lines -eq 1 ]] || fail "$1: expected one heapprof line on stderr, found $lines: $(cat "$W/$1.err")"
+    grep -qF "heapprof: $2" "$W/$1.err" || fail "$1: expected 'heapprof: $2' on stderr, found: $(cat "$W/$1.err")"
+}
+
+# Ignored before the profiled image starts (the program's own re-exec would
+# be an unprofiled child under HEAPPROF_CHILDREN=0).
+set +e
+(
+    trap '' USR2
+    exec env HEAPPROF_OUT="$W/ign" HEAPPROF_CHILDREN=0 LD_PRELOAD="$HEAPPROF_LIB" \
+        "$LC_HOST" sigign run >"$W/ign.out" 2>"$W/ign.err"
+)
+RC=$?
+set -e
+expect_rc ign 0
+for want in run_disposition=SIG_IGN run_survived=1 grandchild_disposition=SIG_IGN \
+            grandchild_survived=1 grandchild_exit=0; do
+    grep -qx "$want" "$W/ign.out" ||
+        fail "ign: expected $want, the program printed: $(tr '\n' ' ' <"$W/ign.out")"
+done
+one_line ign "the program ignores SIGUSR2, so profiles on that signal are off (HEAPPROF_SIGNAL chooses another signal)"
+
+run ctor HEAPPROF_OUT="$W/ctor" -- "$LC_SIGCTOR"
+expect_rc ctor 0
+grep -qx library_handler_hits=1 "$W/ctor.out" ||
+    fail "ctor: the library's own SIGUSR2 handler should have run once: $(cat "$W/ctor.out")"
+one_line ctor "the program already handles SIGUSR2, so profiles on that signal are off (HEAPPROF_SIGNAL chooses another signal)"
+pid=$(pids_of "$W/ctor")
+[[ -n $pid && $(expect_contiguous "$W/ctor" "$pid") -eq 1 ]] ||
+    fail "ctor: expected the exit profile only, found: $(profiles "$W/ctor" | xargs -rn1 basename | tr '\n' ' ')"
+note "ok: an ignored SIGUSR2 stays ignored (here and after exec), a library's handler keeps it"
