@@ -14,13 +14,15 @@
  * (writer.c).  The child keeps its tables: the objects they
  * describe are really alive in its copy of the heap.  Its cumulative
  * alloc_* totals therefore include what the parent allocated before the
- * fork, as its address space does.
+ * fork, as its address space does.  Each handler keeps errno: fork()
+ * succeeded, and the program must see what it set.
  *
  * exit: the destructor writes the exit profile.  It runs for exit() and a
  * return from main, not for _exit(), abort() or a fatal signal: those leave
  * whatever earlier profiles were written, each complete.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <unistd.h>
@@ -51,6 +53,7 @@ static pid_t exit_tid;
 
 static void prepare(void)
 {
+    int saved_errno = errno;
     int64_t g = profiler_guard_enter();
     pthread_mutex_lock(&quiesce_lock);
     retired_atfork_prepare(); /* before the tables: a free() under its lock may reach them */
@@ -58,19 +61,23 @@ static void prepare(void)
     stacks_lock_all();
     live_lock_all();
     profiler_guard_exit(g);
+    errno = saved_errno;
 }
 
 static void parent(void)
 {
+    int saved_errno = errno;
     live_unlock_all();
     stacks_unlock_all();
     http_atfork_parent();
     retired_atfork_parent();
     pthread_mutex_unlock(&quiesce_lock);
+    errno = saved_errno;
 }
 
 static void child(void)
 {
+    int saved_errno = errno;
     owner_pid = getpid();
     exit_tid = 0;
     live_unlock_all();
@@ -79,8 +86,9 @@ static void child(void)
     pthread_mutex_unlock(&quiesce_lock);
     int64_t g = profiler_guard_enter();
     http_atfork_child(); /* the child does not serve: see http.h */
-    writer_atfork_child();
+    writer_atfork_child(); /* may fail to read the output directory: errno above */
     profiler_guard_exit(g);
+    errno = saved_errno;
 }
 
 /* HEAPPROF_CHILDREN=0: take libheapprof out of LD_PRELOAD, in place (the

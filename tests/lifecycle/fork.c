@@ -15,6 +15,8 @@
  *                 every 3rd leaves with exit() (an exit profile), the others
  *                 with _exit().  A child that does not finish within 30 s is
  *                 reported as hung (exit status 1).
+ *   fork errno    errno is 4242 before a fork: prints "child errno E" and
+ *                 "parent errno E" as each sees it after the fork.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -146,6 +148,23 @@ static int storm(int n)
     return hung || bad ? 1 : 0;
 }
 
+static int errno_across(void)
+{
+    errno = 4242;
+    pid_t c = fork();
+    int e = errno;
+    if (c < 0)
+        return 3;
+    if (c == 0) {
+        printf("child errno %d\n", e);
+        fflush(stdout);
+        _exit(0);
+    }
+    waitpid(c, NULL, 0);
+    printf("parent errno %d\n", e);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -153,6 +172,8 @@ int main(int argc, char **argv)
         return basic();
     if (argc >= 3 && !strcmp(argv[1], "storm"))
         return storm(atoi(argv[2]));
-    fprintf(stderr, "usage: fork basic | fork storm N\n");
+    if (argc >= 2 && !strcmp(argv[1], "errno"))
+        return errno_across();
+    fprintf(stderr, "usage: fork basic | fork storm N | fork errno\n");
     return 2;
 }
