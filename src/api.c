@@ -18,6 +18,10 @@ EXPORT const char *heapprof_version(void) { return "0.1.0"; }
 
 EXPORT int heapprof_dump(const char *path)
 {
+    /* A thread inside the profiler (another library's fork handler, a
+     * signal handler) may hold the tables' locks the dump takes. */
+    if (hp_tls.guard)
+        return EDEADLK;
     int saved = errno;
     int err = profiler_init() ? writer_dump_now(path, WHY_API) : EAGAIN;
     errno = saved;

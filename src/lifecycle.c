@@ -14,8 +14,18 @@
  * (writer.c).  The child keeps its tables: the objects they
  * describe are really alive in its copy of the heap.  Its cumulative
  * alloc_* totals therefore include what the parent allocated before the
- * fork, as its address space does.  Each handler keeps errno: fork()
- * succeeded, and the program must see what it set.
+ * fork, as its address space does.
+ *
+ * The forking thread holds its guard from prepare to the end of parent or
+ * child.  Other libraries' fork handlers run in between (glibc runs the
+ * prepare handlers in reverse order of registration and the others in
+ * order, and libraries the program links register theirs before our
+ * constructor runs), and they may allocate and free: with the locks held
+ * by this very thread, a sample there would wait for itself forever.
+ * Under the guard their allocations are not sampled, and a free of a
+ * sampled object leaves its entry to be replaced later as an unseen free
+ * (profiler.c, may_track), as a signal handler's does.  Each handler keeps
+ * errno: fork() succeeded, and the program must see what it set.
  *
  * exit: the destructor writes the exit profile.  It runs for exit() and a
  * return from main, not for _exit(), abort() or a fatal signal: those leave
@@ -50,41 +60,46 @@ static pthread_mutex_t quiesce_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t owner_pid;
 /* The thread that began the process's exit (exit() or a return from main). */
 static pid_t exit_tid;
+/* The forking thread's budget, parked by prepare until parent or child
+ * (one fork at a time: quiesce_lock is held in between). */
+static int64_t fork_budget;
 
 static void prepare(void)
 {
     int saved_errno = errno;
-    int64_t g = profiler_guard_enter();
+    int64_t g = profiler_guard_enter(); /* left by parent() or child() */
     pthread_mutex_lock(&quiesce_lock);
+    fork_budget = g;
     retired_atfork_prepare(); /* before the tables: a free() under its lock may reach them */
     http_atfork_prepare();
     stacks_lock_all();
     live_lock_all();
-    profiler_guard_exit(g);
     errno = saved_errno;
 }
 
 static void parent(void)
 {
     int saved_errno = errno;
+    int64_t g = fork_budget;
     live_unlock_all();
     stacks_unlock_all();
     http_atfork_parent();
     retired_atfork_parent();
     pthread_mutex_unlock(&quiesce_lock);
+    profiler_guard_exit(g);
     errno = saved_errno;
 }
 
 static void child(void)
 {
     int saved_errno = errno;
+    int64_t g = fork_budget;
     owner_pid = getpid();
     exit_tid = 0;
     live_unlock_all();
     stacks_unlock_all();
     retired_atfork_child();
     pthread_mutex_unlock(&quiesce_lock);
-    int64_t g = profiler_guard_enter();
     http_atfork_child(); /* the child does not serve: see http.h */
     writer_atfork_child(); /* may fail to read the output directory: errno above */
     profiler_guard_exit(g);
@@ -171,7 +186,9 @@ __attribute__((destructor)) static void on_unload(void)
 
 void lifecycle_quiesce(void)
 {
-    if (getpid() != owner_pid)
+    /* Under the guard this thread may hold quiesce_lock already: a fork
+     * handler of another library, between prepare and parent. */
+    if (getpid() != owner_pid || hp_tls.guard)
         return;
     int64_t g = profiler_guard_enter();
     pthread_mutex_lock(&quiesce_lock);
@@ -182,7 +199,7 @@ void lifecycle_quiesce(void)
 
 void lifecycle_resume(void)
 {
-    if (getpid() != owner_pid)
+    if (getpid() != owner_pid || hp_tls.guard)
         return;
     int64_t g = profiler_guard_enter();
     writer_resume();

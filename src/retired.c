@@ -139,6 +139,12 @@ static void commit(const entry *seg, const char *path, const char *id)
 
 void retired_record(void *handle)
 {
+    /* A thread already inside the profiler may hold `lock` itself: another
+     * library's fork handler between lifecycle.c's prepare and parent or
+     * child, or a signal handler that interrupted this file.  The object's
+     * frames then go unnamed in later profiles. */
+    if (hp_tls.guard)
+        return;
     int saved = errno;
     int64_t g = profiler_guard_enter();
     struct link_map *lm = NULL;
