@@ -27,6 +27,12 @@
  * (profiler.c, may_track), as a signal handler's does.  Each handler keeps
  * errno: fork() succeeded, and the program must see what it set.
  *
+ * A child made without handlers (_Fork, a raw clone) is "orphaned": the
+ * profiler's threads and whatever they held are its parent's.  Its pid is
+ * not owner_pid, and there it stands down rather than wait for locks no
+ * thread of its will release: no exit profile, no heapprof_dump(), and
+ * the tables' spinlocks are taken over after a long wait (spin.c).
+ *
  * exit: the destructor writes the exit profile.  It runs for exit() and a
  * return from main, not for _exit(), abort() or a fatal signal: those leave
  * whatever earlier profiles were written, each complete.
@@ -95,6 +101,7 @@ static void child(void)
     int saved_errno = errno;
     int64_t g = fork_budget;
     owner_pid = getpid();
+    spin_set_owner(owner_pid);
     exit_tid = 0;
     live_unlock_all();
     stacks_unlock_all();
@@ -105,6 +112,8 @@ static void child(void)
     profiler_guard_exit(g);
     errno = saved_errno;
 }
+
+bool lifecycle_orphaned(void) { return owner_pid && getpid() != owner_pid; }
 
 /* HEAPPROF_CHILDREN=0: take libheapprof out of LD_PRELOAD, in place (the
  * string is the process's own; setenv would allocate and could race with
@@ -137,6 +146,7 @@ __attribute__((constructor)) static void on_load(void)
     if (!profiler_init())
         return;
     owner_pid = getpid();
+    spin_set_owner(owner_pid);
     int64_t g = profiler_guard_enter();
     bool program;
     const char *other = real_bypassed_by(&program);
@@ -172,15 +182,26 @@ void lifecycle_before_exit(void)
 {
     /* The first exit() runs the atexit handlers before the exit profile is
      * written, and one of them may be joining this very thread: so wait at
-     * most half a second for the writing to begin, then for it to end. */
+     * most half a second for the writing to begin, then for it to end.  An
+     * orphaned child writes none (on_unload). */
+    if (lifecycle_orphaned())
+        return;
     if (!claim_exit())
         writer_wait_exit_profile(0.5, 10.0);
 }
 
 __attribute__((destructor)) static void on_unload(void)
 {
-    claim_exit(); /* a return from main does not pass through exit() above */
-    writer_at_exit();
+    if (lifecycle_orphaned()) {
+        /* The dump lock may be a copy of one the parent's writer held at
+         * _Fork, and no thread here will release it: stand down. */
+        if (profiler_config()->on_exit)
+            log_line("process %d was created without fork handlers (_Fork or clone): it writes "
+                     "no exit profile", (int)getpid());
+    } else {
+        claim_exit(); /* a return from main does not pass through exit() above */
+        writer_at_exit();
+    }
     timing_report(); /* libheapprof_timing.so only (timing.h) */
 }
 
