@@ -52,7 +52,10 @@ HEAPPROF_DECL const char *heapprof_version(void);
  * place.  path NULL: the next file of the process's sequence
  * (HEAPPROF_OUT.<pid>.<seq>.pb.gz).  Returns 0, or an errno value (for
  * example ENOENT or ENOSPC) when the file could not be written, or
- * ECANCELED once the process is exiting (the exit profile is the last);
+ * ECANCELED once the process is exiting (the exit profile is the last),
+ * ENOTSUP in a child created without fork handlers (_Fork, clone), which
+ * writes no profiles, or EDEADLK from inside the profiler's own work (a
+ * fork handler of another library, a signal handler that interrupted it);
  * the program's errno is left alone either way. */
 HEAPPROF_DECL int heapprof_dump(const char *path);
 

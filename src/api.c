@@ -9,6 +9,7 @@
 
 #include "common.h"
 #include "labels.h"
+#include "lifecycle.h"
 #include "live.h"
 #include "log.h"
 #include "profiler.h"
@@ -18,8 +19,16 @@ EXPORT const char *heapprof_version(void) { return "0.1.0"; }
 
 EXPORT int heapprof_dump(const char *path)
 {
+    /* A thread inside the profiler (another library's fork handler, a
+     * signal handler) may hold the tables' locks the dump takes; an
+     * orphaned child may hold a copy of the dump lock that no thread of
+     * its will release (lifecycle.h). */
+    if (hp_tls.guard)
+        return EDEADLK;
     int saved = errno;
-    int err = profiler_init() ? writer_dump_now(path, WHY_API) : EAGAIN;
+    int err = !profiler_init()       ? EAGAIN
+              : lifecycle_orphaned() ? ENOTSUP
+                                     : writer_dump_now(path, WHY_API);
     errno = saved;
     return err;
 }

@@ -6,13 +6,17 @@
  * allocate (table probes, record publication); a waiter yields rather than
  * burning its time slice, because on two cores the holder may be the
  * thread it would otherwise starve.  Plain ints, so fork handlers can
- * release a copy and a test can reset it.
+ * release a copy and a test can reset it.  The wait lives in spin.c, out of
+ * line: it is also where a lock held by a thread that does not exist in
+ * this process (a child made without fork handlers) is taken over.
  */
 #ifndef HEAPPROF_COMMON_H
 #define HEAPPROF_COMMON_H
 
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #define hp_likely(x) __builtin_expect(!!(x), 1)
@@ -32,11 +36,17 @@
  * line away from every other core. */
 #define HP_SAMPLE_DATA __attribute__((section("hp_sample_data")))
 
+/* Wait (yielding) until *l looks free; true when the caller is to take it
+ * over instead: its holder is not in this process (spin.c). */
+bool spin_wait(int *l);
+/* The process the profiler's threads belong to (lifecycle.c sets it). */
+void spin_set_owner(pid_t pid);
+
 static inline void spin_lock(int *l)
 {
     while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(l, __ATOMIC_RELAXED))
-            sched_yield();
+        if (spin_wait(l))
+            return; /* taken over: held by us now */
 }
 
 static inline void spin_unlock(int *l) { __atomic_store_n(l, 0, __ATOMIC_RELEASE); }

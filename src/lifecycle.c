@@ -16,11 +16,29 @@
  * alloc_* totals therefore include what the parent allocated before the
  * fork, as its address space does.
  *
+ * The forking thread holds its guard from prepare to the end of parent or
+ * child.  Other libraries' fork handlers run in between (glibc runs the
+ * prepare handlers in reverse order of registration and the others in
+ * order, and libraries the program links register theirs before our
+ * constructor runs), and they may allocate and free: with the locks held
+ * by this very thread, a sample there would wait for itself forever.
+ * Under the guard their allocations are not sampled, and a free of a
+ * sampled object leaves its entry to be replaced later as an unseen free
+ * (profiler.c, may_track), as a signal handler's does.  Each handler keeps
+ * errno: fork() succeeded, and the program must see what it set.
+ *
+ * A child made without handlers (_Fork, a raw clone) is "orphaned": the
+ * profiler's threads and whatever they held are its parent's.  Its pid is
+ * not owner_pid, and there it stands down rather than wait for locks no
+ * thread of its will release: no exit profile, no heapprof_dump(), and
+ * the tables' spinlocks are taken over after a long wait (spin.c).
+ *
  * exit: the destructor writes the exit profile.  It runs for exit() and a
  * return from main, not for _exit(), abort() or a fatal signal: those leave
  * whatever earlier profiles were written, each complete.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <unistd.h>
@@ -48,40 +66,54 @@ static pthread_mutex_t quiesce_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t owner_pid;
 /* The thread that began the process's exit (exit() or a return from main). */
 static pid_t exit_tid;
+/* The forking thread's budget, parked by prepare until parent or child
+ * (one fork at a time: quiesce_lock is held in between). */
+static int64_t fork_budget;
 
 static void prepare(void)
 {
-    int64_t g = profiler_guard_enter();
+    int saved_errno = errno;
+    int64_t g = profiler_guard_enter(); /* left by parent() or child() */
     pthread_mutex_lock(&quiesce_lock);
+    fork_budget = g;
     retired_atfork_prepare(); /* before the tables: a free() under its lock may reach them */
     http_atfork_prepare();
     stacks_lock_all();
     live_lock_all();
-    profiler_guard_exit(g);
+    errno = saved_errno;
 }
 
 static void parent(void)
 {
+    int saved_errno = errno;
+    int64_t g = fork_budget;
     live_unlock_all();
     stacks_unlock_all();
     http_atfork_parent();
     retired_atfork_parent();
     pthread_mutex_unlock(&quiesce_lock);
+    profiler_guard_exit(g);
+    errno = saved_errno;
 }
 
 static void child(void)
 {
+    int saved_errno = errno;
+    int64_t g = fork_budget;
     owner_pid = getpid();
+    spin_set_owner(owner_pid);
     exit_tid = 0;
     live_unlock_all();
     stacks_unlock_all();
     retired_atfork_child();
     pthread_mutex_unlock(&quiesce_lock);
-    int64_t g = profiler_guard_enter();
     http_atfork_child(); /* the child does not serve: see http.h */
-    writer_atfork_child();
+    writer_atfork_child(); /* may fail to read the output directory: errno above */
     profiler_guard_exit(g);
+    errno = saved_errno;
 }
+
+bool lifecycle_orphaned(void) { return owner_pid && getpid() != owner_pid; }
 
 /* HEAPPROF_CHILDREN=0: take libheapprof out of LD_PRELOAD, in place (the
  * string is the process's own; setenv would allocate and could race with
@@ -114,6 +146,7 @@ __attribute__((constructor)) static void on_load(void)
     if (!profiler_init())
         return;
     owner_pid = getpid();
+    spin_set_owner(owner_pid);
     int64_t g = profiler_guard_enter();
     bool program;
     const char *other = real_bypassed_by(&program);
@@ -149,21 +182,34 @@ void lifecycle_before_exit(void)
 {
     /* The first exit() runs the atexit handlers before the exit profile is
      * written, and one of them may be joining this very thread: so wait at
-     * most half a second for the writing to begin, then for it to end. */
+     * most half a second for the writing to begin, then for it to end.  An
+     * orphaned child writes none (on_unload). */
+    if (lifecycle_orphaned())
+        return;
     if (!claim_exit())
         writer_wait_exit_profile(0.5, 10.0);
 }
 
 __attribute__((destructor)) static void on_unload(void)
 {
-    claim_exit(); /* a return from main does not pass through exit() above */
-    writer_at_exit();
+    if (lifecycle_orphaned()) {
+        /* The dump lock may be a copy of one the parent's writer held at
+         * _Fork, and no thread here will release it: stand down. */
+        if (profiler_config()->on_exit)
+            log_line("process %d was created without fork handlers (_Fork or clone): it writes "
+                     "no exit profile", (int)getpid());
+    } else {
+        claim_exit(); /* a return from main does not pass through exit() above */
+        writer_at_exit();
+    }
     timing_report(); /* libheapprof_timing.so only (timing.h) */
 }
 
 void lifecycle_quiesce(void)
 {
-    if (getpid() != owner_pid)
+    /* Under the guard this thread may hold quiesce_lock already: a fork
+     * handler of another library, between prepare and parent. */
+    if (getpid() != owner_pid || hp_tls.guard)
         return;
     int64_t g = profiler_guard_enter();
     pthread_mutex_lock(&quiesce_lock);
@@ -174,7 +220,7 @@ void lifecycle_quiesce(void)
 
 void lifecycle_resume(void)
 {
-    if (getpid() != owner_pid)
+    if (getpid() != owner_pid || hp_tls.guard)
         return;
     int64_t g = profiler_guard_enter();
     writer_resume();

@@ -4,6 +4,8 @@
 #ifndef HEAPPROF_LIFECYCLE_H
 #define HEAPPROF_LIFECYCLE_H
 
+#include <stdbool.h>
+
 /* Stop the profiler's own threads, and start them again: around calls
  * that glibc broadcasts to every thread (shim_process.c).  Serialised. */
 void lifecycle_quiesce(void);
@@ -13,5 +15,11 @@ void lifecycle_resume(void);
  * thread to exit; a later one waits for the exit profile (at most 0.5 s
  * for it to begin, 10 s in all). */
 void lifecycle_before_exit(void);
+
+/* True in a child created without fork handlers (_Fork, clone, vfork): the
+ * profiler's threads, and whatever locks they held, are the parent's, so
+ * this process writes no profile (lifecycle.c).  One getpid(): for rare
+ * paths only. */
+bool lifecycle_orphaned(void);
 
 #endif

@@ -68,6 +68,10 @@ static bool err_still_ours(void)
  * unless one was pending already (that one is the program's). */
 static void write_line(const char *buf, size_t n)
 {
+    /* write() is a cancellation point, and this may run inside the
+     * program's malloc on a thread with a cancel pending. */
+    int cancel;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
     sigset_t pipe_only, old, pending;
     sigemptyset(&pipe_only);
     sigaddset(&pipe_only, SIGPIPE);
@@ -89,6 +93,7 @@ static void write_line(const char *buf, size_t n)
             ;
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_setcancelstate(cancel, NULL);
 }
 
 /* Returns nonzero if a line may be written now.  The bucket state is shared

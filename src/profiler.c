@@ -528,8 +528,8 @@ size_t profiler_usable_size_slow(void *p)
 
 int profiler_adopt(void *p)
 {
-    if (!p || !live_maybe(p) || real_arena_owns(p) || !profiler_init())
-        return 0; /* not sampled: nothing is attributed, nothing to move */
+    if (!p || !live_maybe(p) || real_arena_owns(p) || !profiler_init() || !may_track())
+        return 0; /* not sampled (or this thread may hold the table's locks: may_track) */
     int64_t g = profiler_guard_enter();
     int saved_errno = errno, err = 0;
     live_entry e, old;

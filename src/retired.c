@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lifecycle.h"
 #include "profiler.h"
 
 /* A GNU build-id is 20 bytes from ld's default sha1; up to 64 is kept. */
@@ -139,6 +140,13 @@ static void commit(const entry *seg, const char *path, const char *id)
 
 void retired_record(void *handle)
 {
+    /* A thread already inside the profiler may hold `lock` itself: another
+     * library's fork handler between lifecycle.c's prepare and parent or
+     * child, or a signal handler that interrupted this file.  And in an
+     * orphaned child the parent's writer may have held it (lifecycle.h).
+     * The object's frames then go unnamed in later profiles. */
+    if (hp_tls.guard || lifecycle_orphaned())
+        return;
     int saved = errno;
     int64_t g = profiler_guard_enter();
     struct link_map *lm = NULL;

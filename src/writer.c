@@ -10,8 +10,10 @@
  * File names: PREFIX.<pid>.<seq>.pb.gz, seq from 0001, counting profiles of
  * the sequence written successfully, so a failed attempt leaves no gap.
  * One dump at a time (dump_lock); it is held by the profiler's own writer,
- * by the exiting thread, by a heapprof_dump() caller, and across fork(),
- * never by a thread inside malloc.
+ * by the exiting thread and by a heapprof_dump() caller, never by a thread
+ * inside malloc, and not across fork(): a child starts it afresh
+ * (writer_atfork_child), and a child made without fork handlers writes no
+ * profile (lifecycle_orphaned).
  */
 #define _GNU_SOURCE
 #include "writer.h"

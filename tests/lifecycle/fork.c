@@ -15,8 +15,21 @@
  *                 every 3rd leaves with exit() (an exit profile), the others
  *                 with _exit().  A child that does not finish within 30 s is
  *                 reported as hung (exit status 1).
+ *   fork errno    errno is 4242 before a fork: prints "child errno E" and
+ *                 "parent errno E" as each sees it after the fork.
+ *   fork nohandlers [dump]
+ *                 single-threaded: a SIGUSR2 profile (0001), and as soon as
+ *                 it is under its final name, _Fork() (no fork handlers).
+ *                 Run behind slowrename.c, the writer thread then still
+ *                 holds the dump lock.  The child allocates and frees, with
+ *                 "dump" asks for a profile (heapprof_dump, looked up at run
+ *                 time; prints "child dump D", an errno name), and leaves
+ *                 with exit(3).  Prints "child PID exited S", or "child PID
+ *                 hung" when it has not finished within LC_WAIT_S.
  */
+#include <dlfcn.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -146,6 +159,62 @@ static int storm(int n)
     return hung || bad ? 1 : 0;
 }
 
+static int errno_across(void)
+{
+    errno = 4242;
+    pid_t c = fork();
+    int e = errno;
+    if (c < 0)
+        return 3;
+    if (c == 0) {
+        printf("child errno %d\n", e);
+        fflush(stdout);
+        _exit(0);
+    }
+    waitpid(c, NULL, 0);
+    printf("parent errno %d\n", e);
+    return 0;
+}
+
+pid_t _Fork(void); /* glibc 2.34: fork without the fork handlers */
+
+static int nohandlers(bool ask_dump)
+{
+    void *keep = fk_parent_before();
+    raise(SIGUSR2);
+    lc_wait_seq(1);
+    fflush(stdout);
+    pid_t c = _Fork();
+    if (c < 0)
+        return 3;
+    if (c == 0) {
+        for (int i = 0; i < 100; i++)
+            free(fk_child_only());
+        if (ask_dump) {
+            int (*dump)(const char *) =
+                (int (*)(const char *))dlsym(RTLD_DEFAULT, "heapprof_dump");
+            int r = dump ? dump(NULL) : -1;
+            printf("child dump %s\n",
+                   r == ENOTSUP ? "ENOTSUP" : r == 0 ? "0" : r < 0 ? "none" : "other");
+        }
+        exit(3);
+    }
+    double end = testlib_now() + LC_WAIT_S;
+    int st = 0;
+    pid_t w;
+    while ((w = waitpid(c, &st, WNOHANG)) == 0 && testlib_now() < end)
+        testlib_sleep_ms(2);
+    if (w == 0) {
+        printf("child %d hung\n", (int)c);
+        kill(c, SIGKILL);
+        waitpid(c, &st, 0);
+        return 1;
+    }
+    printf("child %d exited %d\n", (int)c, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    free(keep);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -153,6 +222,10 @@ int main(int argc, char **argv)
         return basic();
     if (argc >= 3 && !strcmp(argv[1], "storm"))
         return storm(atoi(argv[2]));
-    fprintf(stderr, "usage: fork basic | fork storm N\n");
+    if (argc >= 2 && !strcmp(argv[1], "errno"))
+        return errno_across();
+    if (argc >= 2 && !strcmp(argv[1], "nohandlers"))
+        return nohandlers(argc >= 3 && !strcmp(argv[2], "dump"));
+    fprintf(stderr, "usage: fork basic | fork storm N | fork errno | fork nohandlers\n");
     return 2;
 }

@@ -8,8 +8,11 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include "common.h"
 #include "live.h"
 #include "mem.h"
 #include "stacks.h"
@@ -419,6 +422,24 @@ static void concurrent(void **state)
         assert_int_equal(live_filter[live_slot((void *)(i * 4096))], 0);
 }
 
+/* A child made without fork handlers (_Fork) may inherit a shard's lock
+ * held by a thread of its parent: a waiter that is not in the profiler's
+ * process takes it over after its long wait (spin.c), where it would
+ * otherwise wait forever (the alarm then fails the test). */
+static void orphaned_lock_taken_over(void **state)
+{
+    live_entry e = entry(0x7000, 16, 3), old, out;
+    bool had;
+    spin_set_owner(getpid() == 1 ? 2 : 1); /* as if forked from that process */
+    live_lock_all();                       /* as a thread of it left them */
+    alarm(60);
+    assert_int_equal(live_insert(&e, &old, &had), 0);
+    assert_true(live_remove(0x7000, &out));
+    alarm(0);
+    spin_set_owner(0);
+    live_unlock_all();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +457,7 @@ int main(void)
         cmocka_unit_test_setup(pin_before_init, setup),
         cmocka_unit_test_setup(concurrent, setup),
         cmocka_unit_test_setup(fold, setup),
+        cmocka_unit_test_setup(orphaned_lock_taken_over, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

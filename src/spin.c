@@ -1,0 +1,51 @@
+/*
+ * spin.c - the contended wait of the tables' spinlocks (common.h), and the
+ * one case where it ends without the holder letting go.
+ *
+ * fork() never copies one of these locks held: the fork handlers take them
+ * all first (lifecycle.c).  _Fork() (glibc 2.34) and a raw clone() run no
+ * handlers, and a program that is single-threaded in its own eyes may then
+ * allocate in the child and call exit(), as POSIX allows it.  But the
+ * profiler's own threads exist in the parent, and one of them may hold a
+ * live table's lock at that instant (live_fold, while it writes a profile):
+ * no thread of the child will ever release the child's copy.
+ *
+ * So a waiter that has yielded ORPHAN_YIELDS times in a row asks whether it
+ * runs in the process the profiler's threads belong to (spin_owner, kept by
+ * lifecycle.c).  getpid() is a system call, so it is asked only here, in a
+ * wait already long, never on the uncontended path (one exchange).  In
+ * another process the waiter takes the lock over: its holder is not there,
+ * unless it is one of the child's own threads, preempted for all that
+ * time.  What the profiler's threads hold a table's lock for only reads
+ * (live_fold), so the copy they leave behind is whole.  A vfork() child
+ * shares the parent's locks and their holders do exist; it may not
+ * allocate at all (POSIX), and one that does would take a lock over only
+ * after the same long wait.
+ */
+#include "common.h"
+
+#include <sched.h>
+#include <unistd.h>
+
+/* About 2^14 yields: a few milliseconds when the holder runs elsewhere,
+ * far more than any critical section these locks guard. */
+enum { ORPHAN_YIELDS = 1 << 14 };
+
+static pid_t owner; /* 0: not known, never take a lock over */
+
+void spin_set_owner(pid_t pid) { __atomic_store_n(&owner, pid, __ATOMIC_RELAXED); }
+
+bool spin_wait(int *l)
+{
+    for (unsigned n = 1; __atomic_load_n(l, __ATOMIC_RELAXED); n++) {
+        sched_yield();
+        if (hp_unlikely(n % ORPHAN_YIELDS == 0)) {
+            pid_t o = __atomic_load_n(&owner, __ATOMIC_RELAXED);
+            if (o && getpid() != o) {
+                __atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE); /* held, whoever let go */
+                return true;
+            }
+        }
+    }
+    return false;
+}
