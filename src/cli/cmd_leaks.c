@@ -14,21 +14,25 @@
  * (about 95% confidence; every nonzero change when the variances are 0:
  * exact mode, or unknown).
  *
- * Series classes (n >= 3, baseline v_0, last v_L, mid v_M with
- * M = floor((n-1)/2), peak p_j = max of v_0..v_(j-1)):
- *   drop        some v_j is significantly below the running peak p_j
- *   leak        v_L significantly above v_0, no drop, and v_L still
- *               significantly above v_M (it kept growing in the second half)
- *   plateau     v_L significantly above v_0, no drop, no significant growth
- *               in the second half, AND the second half's growth
- *               (v_L - v_M) significantly below the first half's
- *               (v_M - v_0): filled once, then held (a cache, a table).
+ * Series classes (n >= 3, baseline v_0, last v_L, peak v_P the highest
+ * value (first of equals), low point v_B the lowest (last of equals), mid
+ * v_M with M = B + floor((L-B)/2)), tried in this order:
+ *   working set v_P significantly above v_0, and v_L significantly below v_P:
+ *               went up, and had come back down at the end.  A dip before
+ *               the rise does not count: what rose to its peak at the end
+ *               is growing, not a working set (10, 8, 30, 50 is a leak).
+ *   leak        v_L significantly above v_0 (so, not a working set, within
+ *               error of its peak), and v_L still significantly above v_M:
+ *               it kept growing in the second half of its growth from the
+ *               low point (B = 0 unless it dipped first).
+ *   plateau     as a leak, but no significant growth from v_M to v_L, AND
+ *               that growth significantly below the first half's
+ *               (v_M - v_B): filled once, then held (a cache, a table).
  *               Without that last test a slow or noisy leak, whose
  *               second-half growth is merely not yet significant, would be
  *               called a plateau; it stays a leak.
- *   working set the maximum is significantly above v_0, and there is a drop
- *               (went up, came back down)
- *   shrank      a drop, without rising significantly above v_0 first
+ *   shrank      some v_j significantly below an earlier value, and v_P not
+ *               significantly above v_0 (fell without rising first)
  *   stable      none of the above (not listed)
  */
 #include <getopt.h>
@@ -53,9 +57,9 @@ enum klass { K_LEAK, K_PLATEAU, K_WORKING, K_SHRANK, K_STABLE, NCLASSES };
 static const char *const class_name[NCLASSES] = {"leak", "plateau", "working set", "shrank",
                                                  "stable"};
 static const char *const class_help[NCLASSES] = {
-    "grew steadily: never fell below an earlier level, still growing at the end",
-    "grew, then held: never fell, but stopped growing in the second half",
-    "went up, then came back down",
+    "grew: ended at its highest, still growing in the second half",
+    "grew, then held: ended at its highest, but stopped growing in the second half",
+    "went up, then came back down by the end",
     "fell below the baseline without rising first",
     "no significant change",
 };
@@ -90,13 +94,14 @@ void cmd_leaks_usage(FILE *f)
           "profiles is significant when it exceeds twice its standard error\n"
           "(2 sqrt(sd1^2 + sd2^2); any change at all when the errors are 0 (exact\n"
           "profiles) or unknown (\"?\")):\n"
-          "  leak         last significantly above the baseline, never significantly\n"
-          "               below an earlier level, and still significantly growing from\n"
-          "               the middle profile to the last\n"
+          "  working set  rose significantly above the baseline, and the last profile is\n"
+          "               significantly below that peak (a dip before the rise does not\n"
+          "               make one)\n"
+          "  leak         last significantly above the baseline, not a working set, and\n"
+          "               still significantly growing in the second half of its growth\n"
+          "               (from the middle profile between its lowest point and the last)\n"
           "  plateau      as a leak, but no significant growth in the second half, and\n"
           "               significantly less growth there than in the first half\n"
-          "  working set  rose significantly above the baseline, then fell significantly\n"
-          "               below its peak\n"
           "  shrank       fell significantly, never rising significantly first\n"
           "Stable stacks are not listed.\n"
           "\n"
@@ -129,29 +134,33 @@ static bool up(const stackset *s, stackset_row *r, size_t i, size_t j)
 
 static enum klass classify(const stackset *s, stackset_row *r, size_t n)
 {
-    size_t last = n - 1, mid = (n - 1) / 2, peak = 0;
+    size_t last = n - 1, peak = 0, low = 0;
     bool drop = false;
     for (size_t j = 1; j < n; j++) {
-        if (up(s, r, j, peak)) /* the running peak is significantly above v_j */
+        if (up(s, r, j, peak)) /* the peak so far is significantly above v_j */
             drop = true;
         if (val(s, r, j, C_SPACE) > val(s, r, peak, C_SPACE))
             peak = j;
+        if (val(s, r, j, C_SPACE) <= val(s, r, low, C_SPACE))
+            low = j;
     }
-    bool rise = up(s, r, 0, last);
-    if (rise && !drop) {
+    bool rose = up(s, r, 0, peak);
+    if (rose && up(s, r, last, peak))
+        return K_WORKING;
+    if (up(s, r, 0, last)) {
+        size_t mid = low + (last - low) / 2;
         if (up(s, r, mid, last))
             return K_LEAK;
-        /* (v_M - v_0) - (v_L - v_M): variance 4 var_M + var_0 + var_L */
-        double v0 = val(s, r, 0, C_SPACE), vm = val(s, r, mid, C_SPACE), vl = val(s, r, last, C_SPACE);
+        /* (v_M - v_B) - (v_L - v_M): variance 4 var_M + var_B + var_L */
+        double vb = val(s, r, low, C_SPACE), vm = val(s, r, mid, C_SPACE),
+               vl = val(s, r, last, C_SPACE);
         double var = 4 * stackset_cell_at(s, r, mid, C_SPACE)->var +
-                     stackset_cell_at(s, r, 0, C_SPACE)->var +
+                     stackset_cell_at(s, r, low, C_SPACE)->var +
                      stackset_cell_at(s, r, last, C_SPACE)->var;
-        double slowdown = (vm - v0) - (vl - vm);
+        double slowdown = (vm - vb) - (vl - vm);
         return slowdown > 0 && slowdown > 2 * sqrt(var) ? K_PLATEAU : K_LEAK;
     }
-    if (drop)
-        return up(s, r, 0, peak) ? K_WORKING : K_SHRANK;
-    return K_STABLE;
+    return drop && !rose ? K_SHRANK : K_STABLE;
 }
 
 static int cmp_ranked(const void *a, const void *b)

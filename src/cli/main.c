@@ -56,7 +56,9 @@ static void usage(FILE *f)
           "  heapprof timeline heapprof.server.1234.*.pb.gz -o heap.svg\n"
           "\n"
           "Environment: HEAPPROF_MAX_INPUT bounds the size of a profile the readers\n"
-          "accept after decompression (default 1g).  See heapprof(1).\n", f);
+          "accept after decompression (default 1g), HEAPPROF_MAX_DECODE the memory\n"
+          "they may use to decode it (default 32 times that size, 64m to 1g).\n"
+          "See heapprof(1).\n", f);
 }
 
 int main(int argc, char **argv)

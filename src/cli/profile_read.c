@@ -5,7 +5,9 @@
  *   1. bytes:   the whole file, at most `max` bytes (HEAPPROF_MAX_INPUT);
  *   2. gunzip:  when the bytes start with the gzip magic, inflated within
  *               the same bound (input.c does both);
- *   3. decode:  protobuf-c unpacks the message (it owns all the strings);
+ *   3. decode:  protobuf-c unpacks the message (it owns all the strings),
+ *               allocating through a counter that refuses the input once
+ *               it has cost more than the decode bound (HEAPPROF_MAX_DECODE);
  *   4. check:   every id and string index is validated (check_*);
  *   5. model:   names per location, frames per sample, variances; control
  *               characters in strings are replaced by '?' (they would
@@ -25,6 +27,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -485,11 +488,59 @@ static bool looks_like_text(const uint8_t *d, size_t n)
     return k > 0;
 }
 
-static int decode(reader *r, const uint8_t *d, size_t n, struct profile_mem *m)
+/* The memory protobuf-c has asked for so far, against a bound.  Frees are
+ * not subtracted (free is not told the size): the count is the total ever
+ * allocated, which is what a profile's structs add up to, plus the
+ * scratch tables unpack frees before it returns.  Each request is charged
+ * what glibc's malloc takes for it (8 bytes of header, 16-byte multiples,
+ * 32 at least), as sub-messages are many and small. */
+typedef struct budget {
+    uint64_t used, max;
+    bool over;
+} budget;
+
+static void *budget_alloc(void *data, size_t size)
+{
+    budget *b = data;
+    uint64_t cost = size < 24 ? 32 : ((uint64_t)size + 8 + 15) & ~(uint64_t)15;
+    if (size > b->max || cost > b->max - b->used) {
+        b->over = true;
+        return NULL; /* unpack fails, freeing what it had */
+    }
+    b->used += cost;
+    return malloc(size);
+}
+
+/* Plain free, so the unpacked message is freed with the default allocator. */
+static void budget_free(void *data, void *p)
+{
+    (void)data;
+    free(p);
+}
+
+/* The decode bound for n decompressed bytes (profile_read.h). */
+static uint64_t decode_max(const profile_limits *lim, size_t n)
+{
+    if (lim->decode)
+        return lim->decode;
+    uint64_t v = (uint64_t)n * PROFILE_DECODE_FACTOR;
+    if (v < PROFILE_DECODE_FLOOR)
+        v = PROFILE_DECODE_FLOOR;
+    return v < PROFILE_DECODE_DEFAULT ? v : PROFILE_DECODE_DEFAULT;
+}
+
+static int decode(reader *r, const uint8_t *d, size_t n, const profile_limits *lim,
+                  struct profile_mem *m)
 {
     if (n == 0)
         return fail(r, "empty file (no profile in it)");
-    m->pb = perftools__profiles__profile__unpack(NULL, n, d);
+    budget b = {0, decode_max(lim, n), false};
+    ProtobufCAllocator a = {budget_alloc, budget_free, &b};
+    m->pb = perftools__profiles__profile__unpack(&a, n, d);
+    if (!m->pb && b.over)
+        return fail(r, "needs more than %" PRIu64 " %s of memory to decode; refusing it "
+                       "(HEAPPROF_MAX_DECODE raises the limit)",
+                    b.max >> 20 ? b.max >> 20 : b.max, b.max >> 20 ? "MiB" : "bytes");
     if (!m->pb) {
         if (n >= 13 && !memcmp(d, "heap profile:", 13))
             return fail(r, "a legacy text heap profile; convert it with "
@@ -505,9 +556,10 @@ static int decode(reader *r, const uint8_t *d, size_t n, struct profile_mem *m)
     return 0;
 }
 
-profile *profile_read_mem(const uint8_t *data, size_t len, const char *name, uint64_t max,
-                          char *err, size_t errlen)
+profile *profile_read_mem(const uint8_t *data, size_t len, const char *name,
+                          const profile_limits *lim, char *err, size_t errlen)
 {
+    uint64_t max = lim->input;
     reader r = {name, err, errlen};
     profile *p = calloc(1, sizeof *p);
     struct profile_mem *m = calloc(1, sizeof *m);
@@ -531,7 +583,7 @@ profile *profile_read_mem(const uint8_t *data, size_t len, const char *name, uin
              input_gunzip(data, len, max, &plain, &plen, why, sizeof why))
         e = fail(&r, "%s", why);
     if (!e)
-        e = decode(&r, plain ? plain : data, plen, m);
+        e = decode(&r, plain ? plain : data, plen, lim, m);
     free(plain); /* protobuf-c copied what it keeps */
     checker c = {&r, m->pb ? m->pb->n_string_table : 0};
     if (!e)
@@ -553,16 +605,44 @@ profile *profile_read_mem(const uint8_t *data, size_t len, const char *name, uin
     return p;
 }
 
-uint64_t profile_read_max(void)
+/* The readers' variables, one row each: a bad value is named in one line
+ * and the default is used, as the library does with its own (STYLE.md). */
+static const struct {
+    const char *name;
+    size_t offset;
+    uint64_t def;
+    const char *def_text;
+} limit_vars[] = {
+    {"HEAPPROF_MAX_INPUT", offsetof(profile_limits, input), PROFILE_READ_MAX_DEFAULT, "1g"},
+    {"HEAPPROF_MAX_DECODE", offsetof(profile_limits, decode), 0,
+     "32 times the decompressed size, at least 64m and at most 1g"},
+};
+
+void profile_read_limits(profile_limits *lim, void (*warn)(const char *line))
 {
-    const char *s = getenv("HEAPPROF_MAX_INPUT");
-    uint64_t v;
-    if (s && *s && config_parse_size(s, &v) == 0 && v > 0)
-        return v;
-    return PROFILE_READ_MAX_DEFAULT;
+    for (size_t i = 0; i < sizeof limit_vars / sizeof limit_vars[0]; i++) {
+        const char *s = getenv(limit_vars[i].name);
+        uint64_t v = limit_vars[i].def;
+        int e = s ? config_parse_size(s, &v) : 0;
+        if (s && !e && v == 0)
+            e = EDOM;
+        if (e) {
+            char line[512];
+            snprintf(line, sizeof line, "%s=\"%.64s\" %s; using the default, %s",
+                     limit_vars[i].name, s,
+                     e == ERANGE ? "is too large"
+                     : e == EDOM ? "must be above 0"
+                                 : "is not a size (a number of bytes with an optional k, m or g "
+                                   "suffix, e.g. 64m)",
+                     limit_vars[i].def_text);
+            warn(line);
+            v = limit_vars[i].def;
+        }
+        memcpy((char *)lim + limit_vars[i].offset, &v, sizeof v);
+    }
 }
 
-profile *profile_read(const char *path, char *err, size_t errlen)
+profile *profile_read(const char *path, const profile_limits *lim, char *err, size_t errlen)
 {
     reader r = {path, err, errlen};
     bool std_in = !strcmp(path, "-");
@@ -580,16 +660,15 @@ profile *profile_read(const char *path, char *err, size_t errlen)
     }
     uint8_t *data = NULL;
     size_t len = 0;
-    uint64_t max = profile_read_max();
     char why[256];
-    int e = input_read_fd(fd, max, &data, &len, why, sizeof why);
+    int e = input_read_fd(fd, lim->input, &data, &len, why, sizeof why);
     if (!std_in)
         close(fd);
     if (e) {
         fail(&r, "%s", why);
         return NULL;
     }
-    profile *p = profile_read_mem(data, len, path, max, err, errlen);
+    profile *p = profile_read_mem(data, len, path, lim, err, errlen);
     free(data);
     return p;
 }

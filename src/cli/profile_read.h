@@ -43,8 +43,17 @@
 
 enum profile_sd { PROFILE_SD_EXACT, PROFILE_SD_LABEL, PROFILE_SD_APPROX, PROFILE_SD_UNKNOWN };
 
-/* Default bound on a profile's decoded size; HEAPPROF_MAX_INPUT overrides. */
+/* Default bound on a profile's decompressed size; HEAPPROF_MAX_INPUT overrides. */
 #define PROFILE_READ_MAX_DEFAULT (1ULL << 30)
+
+/* Decoding (protobuf-c) allocates a struct for every message, so a few
+ * bytes on the wire can cost ~40 times as much memory (an empty message is
+ * 2 bytes); profiles that producers write cost 5 to 15 times their size.
+ * Unless HEAPPROF_MAX_DECODE sets a bound, decoding may use FACTOR times
+ * the decompressed size, at least FLOOR and at most DEFAULT bytes. */
+#define PROFILE_DECODE_FACTOR 32
+#define PROFILE_DECODE_FLOOR (64ULL << 20)
+#define PROFILE_DECODE_DEFAULT (1ULL << 30)
 
 typedef struct profile_sample {
     const char *const *frames; /* function names, leaf first */
@@ -72,14 +81,21 @@ typedef struct profile {
     struct profile_mem *mem; /* private */
 } profile;
 
+/* What reading one profile may cost (heapprof(1), ENVIRONMENT). */
+typedef struct profile_limits {
+    uint64_t input;  /* bytes, after decompression (HEAPPROF_MAX_INPUT) */
+    uint64_t decode; /* bytes decoding may allocate (HEAPPROF_MAX_DECODE); 0: the
+                        default rule above */
+} profile_limits;
+
 /* Read and validate a file ("-" is standard input).  NULL on failure, with
  * "PATH: what is wrong" in err. */
-profile *profile_read(const char *path, char *err, size_t errlen);
+profile *profile_read(const char *path, const profile_limits *lim, char *err, size_t errlen);
 
 /* The same from memory: gzip is recognised by its magic bytes.  name is
- * used in messages and as path; max bounds the (decompressed) size. */
-profile *profile_read_mem(const uint8_t *data, size_t len, const char *name, uint64_t max,
-                          char *err, size_t errlen);
+ * used in messages and as path. */
+profile *profile_read_mem(const uint8_t *data, size_t len, const char *name,
+                          const profile_limits *lim, char *err, size_t errlen);
 
 void profile_read_free(profile *p);
 
@@ -89,7 +105,10 @@ long profile_read_type(const profile *p, const char *name);
 /* "alloc_objects, alloc_space, ..." for error messages. */
 void profile_read_type_list(const profile *p, char *buf, size_t len);
 
-/* The bound in force: HEAPPROF_MAX_INPUT (k/m/g suffixes) or the default. */
-uint64_t profile_read_max(void);
+/* The limits in force, from HEAPPROF_MAX_INPUT and HEAPPROF_MAX_DECODE
+ * (sizes with k/m/g suffixes, as the library's own variables take).  A
+ * variable that is set but not a size above 0 is replaced by its default,
+ * and warn is called with one line saying so (no newline). */
+void profile_read_limits(profile_limits *lim, void (*warn)(const char *line));
 
 #endif

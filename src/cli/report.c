@@ -1,8 +1,10 @@
 /*
- * report.c - see report.h.  Stateless.
+ * report.c - see report.h.  The only state is the readers' limits, read from
+ * the environment at the first load (a bad value is reported once).
  */
 #include "report.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,10 +12,19 @@
 #include "diag.h"
 #include "units.h"
 
+static void warn_line(const char *line) { diag_error("%s", line); }
+
 profile *report_load(const char *path)
 {
+    /* Read once, so a bad value is reported once however many files. */
+    static profile_limits lim;
+    static bool have_lim;
+    if (!have_lim) {
+        profile_read_limits(&lim, warn_line);
+        have_lim = true;
+    }
     char err[512];
-    profile *p = profile_read(path, err, sizeof err);
+    profile *p = profile_read(path, &lim, err, sizeof err);
     if (!p)
         diag_error("%s", err);
     return p;

@@ -17,6 +17,9 @@
  *                   asks for a profile with SIGUSR2 and waits (up to 60 s)
  *                   until PREFIX.<pid>.<seq>.pb.gz exists
  *   spawn           fork and exec itself in mode "sites"; wait for it
+ *   stacks D        2^D distinct stacks (D + 2 frames deep): the bits of i
+ *                   choose stack_a or stack_b at each level, and the leaf
+ *                   allocates 24 bytes, kept; prints the count
  *
  * Built at -O0 with no inlining and no sibling calls: each allocating
  * function must be the leaf of its stacks, called from the same caller.
@@ -204,6 +207,47 @@ static int series(int phases)
     return 0;
 }
 
+/* ---- stacks ----------------------------------------------------------------- */
+
+static void **stack_blocks;
+static size_t nstack_blocks;
+
+NOINLINE void stack_leaf(void) { stack_blocks[nstack_blocks++] = malloc(24); }
+NOINLINE void stack_a(int d, unsigned bits);
+NOINLINE void stack_b(int d, unsigned bits);
+
+NOINLINE void stack_a(int d, unsigned bits)
+{
+    if (!d)
+        stack_leaf();
+    else if (bits & 1)
+        stack_a(d - 1, bits >> 1);
+    else
+        stack_b(d - 1, bits >> 1);
+}
+
+NOINLINE void stack_b(int d, unsigned bits)
+{
+    if (!d)
+        stack_leaf();
+    else if (bits & 1)
+        stack_a(d - 1, bits >> 1);
+    else
+        stack_b(d - 1, bits >> 1);
+}
+
+static int stacks(int depth)
+{
+    if (depth < 1 || depth > 20)
+        die("stacks: depth 1 to 20");
+    if (!(stack_blocks = malloc(sizeof *stack_blocks << depth)))
+        die("out of memory");
+    for (unsigned i = 0; i < 1u << depth; i++)
+        stack_a(depth, i);
+    printf("stacks %zu\n", nstack_blocks);
+    return 0;
+}
+
 /* ---- spawn ------------------------------------------------------------------ */
 
 static int spawn(const char *self)
@@ -233,6 +277,8 @@ int main(int argc, char **argv)
         return series(argc > 2 ? atoi(argv[2]) : 5);
     if (!strcmp(mode, "spawn"))
         return spawn("/proc/self/exe");
-    fprintf(stderr, "usage: cli_prog sites | sleep [block] | series N | spawn\n");
+    if (!strcmp(mode, "stacks"))
+        return stacks(argc > 2 ? atoi(argv[2]) : 17);
+    fprintf(stderr, "usage: cli_prog sites | sleep [block] | series N | spawn | stacks D\n");
     return 2;
 }

@@ -3,7 +3,7 @@
 # function, the flat (and one cum) numbers equal the ground truth and ± is 0,
 # for each sample type; on a sampled profile the ± column is present and
 # nonzero; --by stack; -n; --cum; units; an unknown type; the committed Go
-# profiles (gzipped and plain) read fine.
+# profiles (gzipped and plain) read fine; a profile of 131072 stacks.
 source "$(dirname "$0")/cli_lib.sh"
 
 # --- exact mode: ground truth ---------------------------------------------------------
@@ -82,5 +82,17 @@ expect_rc 0 hp top "$CLI_SRC/corpus/heapprof_exact_plain.pb"
 # Standard input.
 expect_rc 0 hp top - <"$ex"
 expect_in "$W/out" 'alloc_alpha'
+
+# --- a large real profile: 131072 stacks, 19 frames deep ------------------------------
+# It loads within the reader's default decode bound (HEAPPROF_MAX_DECODE, 32
+# times the decompressed size; this one needs about 11).  The stack table is
+# enlarged so that no stack is merged.
+HEAPPROF_MAX_STACKS=1000000 HEAPPROF_STACK_MEMORY=256m \
+    expect_rc 0 hp run --sample 1 -o "$W/st" -- "$CLI_PROG" stacks 17
+expect_in "$W/out" '^stacks 131072$' "the program's own count"
+st=$(ls "$W"/st.*.0001.pb.gz)
+expect_rc 0 hp top --by stack "$st"
+n=$(sed -n 's/^Total: .* in \([0-9]*\) samples$/\1/p' "$W/out")
+[[ -n "$n" && "$n" -ge 131072 ]] || fail "not every stack read: $(head -8 "$W/out")"
 
 note "ok"

@@ -64,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0;
         data = z;
     }
-    profile *p = profile_read_mem(data, size, "fuzz", 8u << 20, err, sizeof err);
+    static const profile_limits lim = {8u << 20, 0}; /* decoding: at most 256 MiB */
+    profile *p = profile_read_mem(data, size, "fuzz", &lim, err, sizeof err);
     free(z);
     if (!p) {
         if (!err[0] || !memchr(err, '\0', sizeof err))

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# heapprof leaks' classes over a series, on exact profiles whose every
+# value is chosen (craft_profiles.py series: MiB live per site, 10 s apart;
+# exact, so every change is significant).  In particular a site that dips
+# below its baseline first and then grows to its highest at the end is a
+# leak, not a working set; with the same dip, rising and then falling back
+# by the end is a working set.
+source "$(dirname "$0")/cli_lib.sh"
+
+command -v python3 >/dev/null || skip "python3 is needed to craft the inputs"
+craft() { python3 "$CLI_SRC/craft_profiles.py" "$@"; }
+
+class_of() { # SITE CLASS: SITE's row has CLASS
+    expect_in "$W/out" "^$2 .* $1 ← main\$" "$1 classified as $2"
+}
+
+# The shape of the report that found it: 10, 8, 30, 50 MiB.
+craft series "$W/a" dip_grow=10,8,30,50 dip_work=10,8,50,20
+expect_rc 0 hp leaks "$W"/a/p*.pb
+class_of dip_grow leak
+class_of dip_work 'working set'
+expect_in "$W/out" '^4 profiles; stacks by class: 1 leak, 0 plateau, 1 working set, 0 shrank, 0 stable'
+
+craft series "$W/b" leak=10,20,30,40,50 dip_grow=10,8,20,30,50 up_down_up=10,50,20,60,70 \
+    work=10,30,50,30,10 dip_work=10,8,30,50,20 partial=10,50,20,40,40 \
+    plateau=10,40,50,50,50 dip_plateau=10,5,50,50,50 shrank=50,40,30,30,30 \
+    dip_back=20,10,20,20,20 stable=20,20,20,20,20
+expect_rc 0 hp leaks -n 0 "$W"/b/p*.pb
+for s in leak dip_grow up_down_up; do class_of "$s" leak; done
+for s in work dip_work partial; do class_of "$s" 'working set'; done
+for s in plateau dip_plateau; do class_of "$s" plateau; done
+class_of shrank shrank
+class_of dip_back shrank
+expect_not_in "$W/out" ' stable ← main$' "the stable site listed"
+expect_in "$W/out" '^5 profiles; stacks by class: 3 leak, 2 plateau, 3 working set, 2 shrank, 1 stable'
+note "ok"
