@@ -53,7 +53,7 @@ static bool hold_below(long floor, int *n)
 static bool find_pipe(long lo, long hi, const uint64_t *before)
 {
     int found[2] = {-1, -1};
-    struct stat st[2];
+    struct stat st[2] = {0}; /* read only where found[] is set; cppcheck cannot tell */
     for (long fd = lo; fd < hi; fd++) {
         struct stat s;
         if ((before && (*before >> (fd - lo) & 1)) || fstat((int)fd, &s) || !S_ISFIFO(s.st_mode))
