@@ -121,8 +121,13 @@ static void ready(void)
     const char *path = getenv("CLI_READY");
     if (!path)
         return;
-    FILE *f = fopen(path, "w");
-    if (!f || fprintf(f, "ready %d\n", (int)getpid()) < 0 || fclose(f))
+    /* Written under another name and renamed: the script reads the file
+     * as soon as it exists, and an empty one (created, not yet written)
+     * gave it no pid under load. */
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f || fprintf(f, "ready %d\n", (int)getpid()) < 0 || fclose(f) || rename(tmp, path))
         die("cannot write the ready file");
 }
 
