@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,6 +70,21 @@ static inline int testlib_wait_file(const char *path, double timeout_s)
         testlib_sleep_ms(5);
     }
     return 1;
+}
+
+/* Wait for child c at most timeout_s seconds: 1 with its status in *st, or
+ * 0 when it hung (it is then killed and reaped, for the next test). */
+static inline int testlib_wait_child(pid_t c, double timeout_s, int *st)
+{
+    double end = testlib_now() + timeout_s;
+    pid_t w;
+    while ((w = waitpid(c, st, WNOHANG)) == 0 && testlib_now() < end)
+        testlib_sleep_ms(2);
+    if (w != 0)
+        return 1;
+    kill(c, SIGKILL);
+    waitpid(c, st, 0);
+    return 0;
 }
 
 #endif

@@ -136,16 +136,10 @@ static int storm(int n)
                 exit(0);
             _exit(0);
         }
-        double end = testlib_now() + LC_WAIT_S;
         int st = 0;
-        pid_t w;
-        while ((w = waitpid(c, &st, WNOHANG)) == 0 && testlib_now() < end)
-            testlib_sleep_ms(2);
-        if (w == 0) {
+        if (!testlib_wait_child(c, LC_WAIT_S, &st)) {
             fprintf(stderr, "child %d (fork %d of %d) hung: not finished after %.0f s\n", (int)c, i + 1,
                     n, LC_WAIT_S);
-            kill(c, SIGKILL);
-            waitpid(c, &st, 0);
             hung++;
         } else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
             fprintf(stderr, "child %d (fork %d of %d) ended with status 0x%x\n", (int)c, i + 1, n, st);
@@ -199,15 +193,9 @@ static int nohandlers(bool ask_dump)
         }
         exit(3);
     }
-    double end = testlib_now() + LC_WAIT_S;
     int st = 0;
-    pid_t w;
-    while ((w = waitpid(c, &st, WNOHANG)) == 0 && testlib_now() < end)
-        testlib_sleep_ms(2);
-    if (w == 0) {
+    if (!testlib_wait_child(c, LC_WAIT_S, &st)) {
         printf("child %d hung\n", (int)c);
-        kill(c, SIGKILL);
-        waitpid(c, &st, 0);
         return 1;
     }
     printf("child %d exited %d\n", (int)c, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
