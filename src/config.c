@@ -308,6 +308,94 @@ static void complain(const row *r, const char *value, int err, config_warn_fn wa
         warn(ctx, line);
 }
 
+/* HEAPPROF_* names that are not the library's settings but are read by
+ * other parts of heapprof and so reach a profiled program's environment:
+ * the CLI's decoding limits, the fault-injection build's, and the test
+ * suite's.  config_check_names passes them in silence. */
+static const char *const not_settings[] = {
+    "HEAPPROF_MAX_INPUT", "HEAPPROF_MAX_DECODE",              /* src/cli/profile_read.c */
+    "HEAPPROF_FAULT",     "HEAPPROF_FAULT_LOG",               /* src/fault.c */
+    "HEAPPROF_LIB",       "HEAPPROF_CLI", "HEAPPROF_SKIP_GO", /* tests/ */
+};
+
+enum { NAME_MAX_CMP = 48 }; /* longer names are never "close" to a row's */
+
+/* Edit distance (insert, delete, replace, case-insensitive) of a and b,
+ * both at most NAME_MAX_CMP long: two rows on the stack, as this runs
+ * where nothing may allocate. */
+static unsigned edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+    unsigned prev[NAME_MAX_CMP + 1], cur[NAME_MAX_CMP + 1];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = (unsigned)j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = (unsigned)i;
+        for (size_t j = 1; j <= lb; j++) {
+            unsigned sub = prev[j - 1] + (strncasecmp(&a[i - 1], &b[j - 1], 1) != 0);
+            unsigned del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof prev[0]);
+    }
+    return prev[lb];
+}
+
+/* The row whose name is nearest to `name` (len bytes), if it is near
+ * enough to be what was meant: at most 2 edits, or 3 for names of 15
+ * letters and more (HEAPPROF_HIGHWATER_MIN_S).  A case-only difference
+ * counts 0 edits. */
+static const row *nearest_row(const char *name, size_t len)
+{
+    if (len > NAME_MAX_CMP)
+        return NULL;
+    const row *best = NULL;
+    unsigned best_d = ~0u;
+    for (size_t i = 0; i < NROWS; i++) {
+        size_t lr = strlen(rows[i].name);
+        unsigned d = edit_distance(name, len, rows[i].name, lr);
+        if (d < best_d) {
+            best_d = d;
+            best = &rows[i];
+        }
+    }
+    return best && best_d <= (len >= 15 ? 3u : 2u) ? best : NULL;
+}
+
+int config_check_names(char *const *envp, config_warn_fn warn, void *ctx)
+{
+    static const char prefix[] = "HEAPPROF_";
+    int unknown = 0;
+    for (char *const *e = envp; e && *e; e++) {
+        const char *s = *e;
+        /* Any case: heapprof_sample=64k is a mistake worth a line too. */
+        if (strncasecmp(s, prefix, sizeof prefix - 1))
+            continue;
+        const char *eq = strchr(s, '=');
+        size_t len = eq ? (size_t)(eq - s) : strlen(s);
+        bool known = false;
+        for (size_t i = 0; i < NROWS && !known; i++)
+            known = strlen(rows[i].name) == len && !strncmp(rows[i].name, s, len);
+        for (size_t i = 0; i < sizeof not_settings / sizeof not_settings[0] && !known; i++)
+            known = strlen(not_settings[i]) == len && !strncmp(not_settings[i], s, len);
+        if (known)
+            continue;
+        unknown++;
+        if (!warn)
+            continue;
+        char line[256];
+        const row *near = nearest_row(s, len);
+        if (near)
+            snprintf(line, sizeof line, "%.*s is not a heapprof setting and is ignored; did you mean %s?",
+                     (int)(len < 64 ? len : 64), s, near->name);
+        else
+            snprintf(line, sizeof line,
+                     "%.*s is not a heapprof setting and is ignored ('heapprof run --help' lists them)",
+                     (int)(len < 64 ? len : 64), s);
+        warn(ctx, line);
+    }
+    return unknown;
+}
+
 int config_parse(hp_config *cfg, config_lookup_fn lookup, config_warn_fn warn, void *ctx)
 {
     int bad = 0;

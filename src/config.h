@@ -46,6 +46,13 @@ typedef const char *(*config_lookup_fn)(const char *name);
 /* Fill *cfg from the defaults and lookup().  Returns the number of bad values. */
 int config_parse(hp_config *cfg, config_lookup_fn lookup, config_warn_fn warn, void *ctx);
 
+/* One line through warn() for each HEAPPROF_* name in envp (NAME=VALUE
+ * strings, NULL-terminated; any case) that is neither a row nor one of
+ * heapprof's other tools' variables, naming the nearest row when one is
+ * close: a misspelled setting would otherwise leave its default in force
+ * with no word said.  Returns their number.  Allocates nothing. */
+int config_check_names(char *const *envp, config_warn_fn warn, void *ctx);
+
 /* Parsers shared with the CLI and tests.  Return 0 or EINVAL/ERANGE. */
 int config_parse_size(const char *s, uint64_t *out);   /* 512k, 4m, 1g, 123 */
 int config_parse_signal(const char *s, int64_t *out);  /* USR2, SIGUSR2, 12, 0, off */

@@ -186,6 +186,7 @@ bool profiler_init(void)
                                         __ATOMIC_ACQUIRE)) {
             start_ns = clock_ns(CLOCK_MONOTONIC);
             config_parse(&cfg, env, warn_config, NULL);
+            config_check_names(environ, warn_config, NULL);
             out_absolute(&cfg);
             hot.mean = cfg.sample;
             hot.depth = (uint16_t)(cfg.depth < 256 ? cfg.depth : 256);

@@ -110,6 +110,33 @@ for v in HEAPPROF_SAMPLE HEAPPROF_DEPTH HEAPPROF_SIGNAL HEAPPROF_PERIOD HEAPPROF
 done
 rm -f "$W"/heapprof.*.pb.gz
 
+# Names that are not settings (misspelled, wrong case, made up): one line
+# each, naming the nearest setting when one is near; the program is as
+# without the preload and the defaults are used.
+run misspelled HEAPPROF_OUT="$W/ms" HEAPPROF_SAMPEL=1 heapprof_depth=3 HEAPPROF_NOSUCH_THING=1 \
+    -- "$PROG_PLAIN"
+[[ $RC -eq $base_rc ]] || fail "misspelled names: exit status $RC, expected $base_rc"
+cmp -s "$W/base.out" "$W/misspelled.out" || fail "misspelled names: stdout differs from the run without the preload"
+[[ $(grep -c '^heapprof:' "$W/misspelled.err") -eq 3 ]] ||
+    fail "3 names that are not settings: expected 3 'heapprof:' lines, found: $(cat "$W/misspelled.err")"
+for want in "HEAPPROF_SAMPEL is not a heapprof setting and is ignored; did you mean HEAPPROF_SAMPLE?" \
+    "heapprof_depth is not a heapprof setting and is ignored; did you mean HEAPPROF_DEPTH?" \
+    "HEAPPROF_NOSUCH_THING is not a heapprof setting and is ignored ('heapprof run --help' lists them)"; do
+    grep -qxF "heapprof: $want" "$W/misspelled.err" || fail "expected the line 'heapprof: $want' in: $(cat "$W/misspelled.err")"
+done
+p=$(newest_profile "$W/ms")
+summarize "$p"
+check_header "$p.sum" 524288
+run lowercase HEAPPROF_OUT="$W/lc" HEAPPROF_SAMPLE=1 heapprof_depth=1 -- "$PROG_PLAIN"
+p=$(newest_profile "$W/lc")
+summarize "$p"
+[[ $(awk '$1=="max_depth"{print $2}' "$p.sum") -gt 1 ]] || fail "heapprof_depth=1 was used as HEAPPROF_DEPTH"
+echo "  ok: misspelled names named, defaults used"
+# The variables of heapprof's other tools (the CLI's limits) are not settings
+# but are not mistakes either: silence.
+run others HEAPPROF_OUT="$W/ot" HEAPPROF_MAX_INPUT=1m HEAPPROF_MAX_DECODE=1g -- "$PROG_PLAIN"
+grep -q '^heapprof:' "$W/others.err" && fail "the CLI's variables are not mistakes, yet: $(grep '^heapprof:' "$W/others.err")"
+
 # Good values, including the other spellings the table accepts: silence.
 for vars in "HEAPPROF_SAMPLE=512KiB" "HEAPPROF_SAMPLE=4k" "HEAPPROF_SAMPLE=1" "HEAPPROF_SAMPLE=1g" \
     "HEAPPROF_DEPTH=256" "HEAPPROF_DEPTH=1" "HEAPPROF_SIGNAL=SIGUSR1" "HEAPPROF_SIGNAL=usr2" \

@@ -199,6 +199,47 @@ static void long_path_rejected(void **state)
     assert_true(strlen(warnings[0]) < 256);
 }
 
+/* config_check_names: every HEAPPROF_* name that is no row gets one line,
+ * with the nearest row when it is near; rows, other variables and the
+ * other tools' names pass in silence. */
+static void unknown_names(void **state)
+{
+    char *env[] = {"PATH=/bin", "HEAPPROF_SAMPLE=64k", "HEAPPROF_SAMPEL=1", "heapprof_depth=3",
+                   "HEAPPROF_HIGHWATER_MINS=2", "HEAPPROF_X=1", "HEAPPROF_MAX_INPUT=1m",
+                   "HEAPPROF_FAULT=malloc:3", "HEAPPROF_NOEQUALS", "HEAPPROFX=1",
+                   "HEAPPROF_SAMPLE_SAMPLE_SAMPLE_SAMPLE_SAMPLE_SAMPLE_SAMPLE_SAMPLE_SAMPLE=1", NULL};
+    nwarnings = 0;
+    assert_int_equal(config_check_names(env, warn, NULL), 6);
+    assert_int_equal(nwarnings, 6);
+    assert_string_equal(warnings[0],
+                        "HEAPPROF_SAMPEL is not a heapprof setting and is ignored; did you mean HEAPPROF_SAMPLE?");
+    assert_string_equal(warnings[1],
+                        "heapprof_depth is not a heapprof setting and is ignored; did you mean HEAPPROF_DEPTH?");
+    assert_string_equal(warnings[2], "HEAPPROF_HIGHWATER_MINS is not a heapprof setting and is ignored; "
+                                     "did you mean HEAPPROF_HIGHWATER_MIN_S?");
+    assert_string_equal(warnings[3], "HEAPPROF_X is not a heapprof setting and is ignored "
+                                     "('heapprof run --help' lists them)");
+    assert_string_equal(warnings[4], "HEAPPROF_NOEQUALS is not a heapprof setting and is ignored "
+                                     "('heapprof run --help' lists them)");
+    /* Too long to be near anything; cut at 64 bytes in the line. */
+    assert_non_null(strstr(warnings[5], "HEAPPROF_SAMPLE_SAMPLE_SAMPLE_SAMPLE_SAMPLE_SAMPLE_SAMPLE_SAMPLE is not"));
+    assert_null(strstr(warnings[5], "did you mean"));
+    /* Every row's own name, in the table's case, is silent. */
+    char *rows_env[64];
+    char buf[64][80];
+    size_t n = config_count();
+    assert_true(n < 64);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(buf[i], sizeof buf[i], "%s=", config_name(i));
+        rows_env[i] = buf[i];
+    }
+    rows_env[n] = NULL;
+    nwarnings = 0;
+    assert_int_equal(config_check_names(rows_env, warn, NULL), 0);
+    assert_int_equal(nwarnings, 0);
+    assert_int_equal(config_check_names(NULL, warn, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +247,7 @@ int main(void)
         cmocka_unit_test(sizes),      cmocka_unit_test(signals),
         cmocka_unit_test(bad_values), cmocka_unit_test(every_default_parses),
         cmocka_unit_test(long_path_rejected), cmocka_unit_test(period_and_signal_bounds),
+        cmocka_unit_test(unknown_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
