@@ -747,6 +747,12 @@ void http_atfork_prepare(void) { pthread_mutex_lock(&table_lock); }
 
 void http_atfork_parent(void) { pthread_mutex_unlock(&table_lock); }
 
+void http_atfork_renew(void)
+{
+    pthread_mutex_init(&table_lock, NULL);
+    pthread_mutex_lock(&table_lock);
+}
+
 void http_atfork_child(void)
 {
     /* No server thread here: drop every descriptor of the parent's server.

@@ -32,6 +32,9 @@ void http_resume(void);
 void http_atfork_prepare(void);
 void http_atfork_parent(void);
 void http_atfork_child(void);
+/* In the child of an orphaned process, for prepare's lock: a new one, held
+ * (lifecycle.c). */
+void http_atfork_renew(void);
 
 /* "HOST:PORT", "[IPv6]:PORT", ":PORT" or "PORT" (both 127.0.0.1) into *ss.
  * HOST is a numeric address or "localhost".  0, or EINVAL. */

@@ -66,18 +66,34 @@ static pthread_mutex_t quiesce_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t owner_pid;
 /* The thread that began the process's exit (exit() or a return from main). */
 static pid_t exit_tid;
-/* The forking thread's budget, parked by prepare until parent or child
- * (one fork at a time: quiesce_lock is held in between). */
-static int64_t fork_budget;
+/* The forking thread's budget, parked by prepare until parent or child,
+ * and whether the fork began in an orphaned process (below).  Per thread:
+ * in an orphan, quiesce_lock is not taken, and two of its threads may fork
+ * at once. */
+static __thread int64_t fork_budget __attribute__((tls_model("initial-exec")));
+static __thread bool fork_in_orphan __attribute__((tls_model("initial-exec")));
 
+/* An orphaned process (a _Fork child) that forks: its copies of the
+ * mutexes below may be held by threads of its parent that do not exist in
+ * it (a program thread inside a quiesced setgid, the writer in
+ * retired_snapshot, the HTTP thread), and prepare would wait for them
+ * forever (lifecycle_fork_orphan).  No thread of an orphan takes them
+ * (lifecycle_quiesce, retired_record and http.c's entry points all return
+ * at once there), so prepare leaves them alone and the child starts them
+ * afresh.  The tables' spinlocks are still taken: the orphan's own threads
+ * sample, and a copy left held by its parent is taken over (spin.c). */
 static void prepare(void)
 {
     int saved_errno = errno;
+    bool orphan = lifecycle_orphaned();
     int64_t g = profiler_guard_enter(); /* left by parent() or child() */
-    pthread_mutex_lock(&quiesce_lock);
+    if (!orphan) {
+        pthread_mutex_lock(&quiesce_lock);
+        retired_atfork_prepare(); /* before the tables: a free() under its lock may reach them */
+        http_atfork_prepare();
+    }
     fork_budget = g;
-    retired_atfork_prepare(); /* before the tables: a free() under its lock may reach them */
-    http_atfork_prepare();
+    fork_in_orphan = orphan;
     stacks_lock_all();
     live_lock_all();
     errno = saved_errno;
@@ -89,9 +105,11 @@ static void parent(void)
     int64_t g = fork_budget;
     live_unlock_all();
     stacks_unlock_all();
-    http_atfork_parent();
-    retired_atfork_parent();
-    pthread_mutex_unlock(&quiesce_lock);
+    if (!fork_in_orphan) {
+        http_atfork_parent();
+        retired_atfork_parent();
+        pthread_mutex_unlock(&quiesce_lock);
+    }
     profiler_guard_exit(g);
     errno = saved_errno;
 }
@@ -105,6 +123,13 @@ static void child(void)
     exit_tid = 0;
     live_unlock_all();
     stacks_unlock_all();
+    if (fork_in_orphan) {
+        /* New locks, held as prepare would have left them. */
+        pthread_mutex_init(&quiesce_lock, NULL);
+        pthread_mutex_lock(&quiesce_lock);
+        retired_atfork_renew();
+        http_atfork_renew();
+    }
     retired_atfork_child();
     pthread_mutex_unlock(&quiesce_lock);
     http_atfork_child(); /* the child does not serve: see http.h */

@@ -204,3 +204,9 @@ void retired_atfork_prepare(void) { pthread_mutex_lock(&lock); }
 void retired_atfork_parent(void) { pthread_mutex_unlock(&lock); }
 
 void retired_atfork_child(void) { pthread_mutex_unlock(&lock); }
+
+void retired_atfork_renew(void)
+{
+    pthread_mutex_init(&lock, NULL);
+    pthread_mutex_lock(&lock);
+}

@@ -34,6 +34,9 @@ size_t retired_snapshot(hp_mapping **out);
 /* Around fork(): the table's lock (lifecycle.c's handlers). */
 void retired_atfork_prepare(void);
 void retired_atfork_parent(void);
+/* In the child of an orphaned process, for prepare's lock: a new one, held
+ * (lifecycle.c). */
+void retired_atfork_renew(void);
 void retired_atfork_child(void);
 
 #endif

@@ -26,6 +26,14 @@
  *                 time; prints "child dump D", an errno name), and leaves
  *                 with exit(3).  Prints "child PID exited S", or "child PID
  *                 hung" when it has not finished within LC_WAIT_S.
+ *   fork orphan   a thread calls setgid(getgid()), which heapprof makes under
+ *                 its quiesce lock and slowsetgid.c (listed after it) makes
+ *                 last 3 s; meanwhile the main thread _Forks.  That child
+ *                 forks (with handlers): the grandchild allocates, frees and
+ *                 leaves with exit(4); the child waits for it and leaves
+ *                 with exit(3).  Prints "grandchild PID exited S" (or
+ *                 "grandchild PID hung", or "fork failed"), and "child PID
+ *                 exited S" or "child PID hung".
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -203,6 +211,56 @@ static int nohandlers(bool ask_dump)
     return 0;
 }
 
+static void *slow_setgid(void *arg)
+{
+    (void)arg;
+    setgid(getgid());
+    return NULL;
+}
+
+static int orphan(void)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, slow_setgid, NULL))
+        return 5;
+    struct timespec ts = {0, 500000000}; /* setgid is under way: 3 s of it */
+    nanosleep(&ts, NULL);
+    fflush(stdout);
+    pid_t c = _Fork();
+    if (c < 0)
+        return 3;
+    if (c == 0) {
+        free(fk_child_only());
+        pid_t g = fork();
+        if (g < 0) {
+            printf("fork failed\n");
+            exit(3);
+        }
+        if (g == 0) {
+            for (int i = 0; i < 100; i++)
+                free(fk_child_only());
+            exit(4);
+        }
+        int st = 0;
+        if (!testlib_wait_child(g, LC_WAIT_S, &st))
+            printf("grandchild %d hung\n", (int)g);
+        else
+            printf("grandchild %d exited %d\n", (int)g,
+                   WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        fflush(stdout);
+        exit(3);
+    }
+    int st = 0;
+    bool done = testlib_wait_child(c, LC_WAIT_S + 5, &st);
+    pthread_join(t, NULL);
+    if (!done) {
+        printf("child %d hung\n", (int)c);
+        return 1;
+    }
+    printf("child %d exited %d\n", (int)c, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -214,6 +272,8 @@ int main(int argc, char **argv)
         return errno_across();
     if (argc >= 2 && !strcmp(argv[1], "nohandlers"))
         return nohandlers(argc >= 3 && !strcmp(argv[2], "dump"));
+    if (argc >= 2 && !strcmp(argv[1], "orphan"))
+        return orphan();
     fprintf(stderr, "usage: fork basic | fork storm N | fork errno | fork nohandlers\n");
     return 2;
 }
