@@ -35,6 +35,7 @@
 #include "dump.h"
 #include "http.h"
 #include "log.h"
+#include "parent.h"
 #include "stacks.h"
 #include "threads.h"
 
@@ -361,7 +362,9 @@ static bool thread_needed(void)
  * children would die of the signal they were started to ignore.  A handler
  * already there belongs to a library whose constructor ran before ours; it
  * keeps its signal.  (heapprof run does the same for the signals it
- * forwards, src/cli/cmd_run.c.) */
+ * forwards, src/cli/cmd_run.c.)  An ignored signal is said once per process
+ * tree: a child whose profiled parent ignores it too (every process a
+ * program under nohup starts) says nothing more (parent.h). */
 static void install_signal(int sig)
 {
     struct sigaction old;
@@ -377,6 +380,8 @@ static void install_signal(int sig)
     }
     /* sa_handler shares its storage with an SA_SIGINFO handler. */
     if (old.sa_handler != SIG_DFL) {
+        if (old.sa_handler == SIG_IGN && parent_profiled_ignoring(sig))
+            return;
         log_line("the program %s %s, so profiles on that signal are off (HEAPPROF_SIGNAL "
                  "chooses another signal)",
                  old.sa_handler == SIG_IGN ? "ignores" : "already handles", name);

@@ -8,6 +8,10 @@
 #  ctor: a handler installed by the constructor of a library the program
 #        links (run before the profiler's) receives the signal, and the
 #        profiler writes no profile for it.
+#  tree: the same with the exec'd child profiled too (HEAPPROF_CHILDREN=1):
+#        the child, whose profiled parent ignores the signal as well, says
+#        nothing more; each process of a program under nohup had said it.
+#  lone: a profiled process whose parent is not profiled says it.
 # Each time heapprof says so in one line.
 source "$(dirname "$0")/lib.sh"
 need_env LC_HOST LC_SIGCTOR
@@ -37,6 +41,32 @@ for want in run_disposition=SIG_IGN run_survived=1 grandchild_disposition=SIG_IG
         fail "ign: expected $want, the program printed: $(tr '\n' ' ' <"$W/ign.out")"
 done
 one_line ign "the program ignores SIGUSR2, so profiles on that signal are off (HEAPPROF_SIGNAL chooses another signal)"
+
+# The same, with the exec'd grandchild profiled: one line for the tree.
+set +e
+(
+    trap '' USR2
+    exec env HEAPPROF_OUT="$W/tree" LD_PRELOAD="$HEAPPROF_LIB" \
+        "$LC_HOST" sigign run >"$W/tree.out" 2>"$W/tree.err"
+)
+RC=$?
+set -e
+expect_rc tree 0
+grep -qx grandchild_exit=0 "$W/tree.out" || fail "tree: the grandchild did not exit 0: $(tr '\n' ' ' <"$W/tree.out")"
+[[ $(pids_of "$W/tree" | wc -l) -eq 2 ]] ||
+    fail "tree: expected exit profiles of the program and its exec'd child, found: $(profiles "$W/tree" | xargs -rn1 basename | tr '\n' ' ')"
+one_line tree "the program ignores SIGUSR2, so profiles on that signal are off (HEAPPROF_SIGNAL chooses another signal)"
+# A profiled child of an unprofiled parent that ignores the signal: its line.
+set +e
+(
+    trap '' USR2
+    exec env HEAPPROF_OUT="$W/lone" LD_PRELOAD="$HEAPPROF_LIB" "$LC_HOST" sigign grandchild \
+        >"$W/lone.out" 2>"$W/lone.err"
+)
+RC=$?
+set -e
+expect_rc lone 0
+one_line lone "the program ignores SIGUSR2, so profiles on that signal are off (HEAPPROF_SIGNAL chooses another signal)"
 
 run ctor HEAPPROF_OUT="$W/ctor" -- "$LC_SIGCTOR"
 expect_rc ctor 0
