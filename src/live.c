@@ -17,6 +17,8 @@
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "mem.h"
 #include "stacks.h"
@@ -29,9 +31,16 @@
  * own. */
 enum { SHARD_BITS = 6, NSHARDS = 1 << SHARD_BITS, SHARD_MIN_CAP = 16 };
 
-uint8_t live_filter[LIVE_FILTER_SLOTS];
-/* Every free reads it, so it keeps the read-mostly line (common.h) warm. */
-uint32_t live_shift HP_SAMPLE_DATA = LIVE_SHIFT_MIN;
+/* Page-aligned, so that the part live_trim keeps ends on a page boundary. */
+uint8_t live_filter[LIVE_FILTER_SLOTS] __attribute__((aligned(4096)));
+/* Every free reads it, so it keeps the read-mostly line (common.h) warm.
+ * LIVE_SHIFT_MAX until live_init: the frees before it then index the
+ * filter's first 64 KiB only, which live_trim never releases, even a free
+ * that loaded this value just before live_init stored another. */
+uint32_t live_shift HP_SAMPLE_DATA = LIVE_SHIFT_MAX;
+/* The smallest shift whose indices stay within the filter's mapped part:
+ * LIVE_SHIFT_MIN (all of it) until live_trim releases its tail. */
+static unsigned filter_floor = LIVE_SHIFT_MIN;
 
 /* One cache line each: the lock and what the probe needs first share it.
  * (A pad computed from the field sizes once made it 72 bytes, with the
@@ -129,14 +138,40 @@ unsigned live_granule_shift(uint64_t mean, uint64_t granule)
 
 int live_init(uint64_t max, unsigned shift)
 {
-    /* No entries yet, only pins, which live_pin set at every shift. */
+    /* No entries yet, only pins, which live_pin set at every shift.  Never
+     * below filter_floor: a smaller shift would index released pages. */
     if (shift < LIVE_SHIFT_MIN || shift > LIVE_SHIFT_MAX)
         shift = LIVE_SHIFT_MIN;
+    if (shift < filter_floor)
+        shift = filter_floor;
     __atomic_store_n(&live_shift, shift, __ATOMIC_RELEASE);
     quota = (uint32_t)(max / 4 / NSHARDS);
     pool_max = max - (uint64_t)quota * NSHARDS;
     pool_used = 0;
     return 0;
+}
+
+void live_trim(void)
+{
+    /* Sized for the smallest granule, the array is 8 MiB of address space
+     * of which a shift of s indexes only the first 2^(32-s) bytes (1 MiB at
+     * the default 4 KiB granule).  Untouched .bss costs no memory, but it
+     * counts in VmSize: a program's mlockall(MCL_CURRENT) under a non-root
+     * RLIMIT_MEMLOCK, which the kernel compares with the whole address
+     * space, failed where it succeeds without the profiler; and mlockall
+     * faults every page in, 8 MiB resident (docs/evidence.md).  munmap,
+     * not a PROT_NONE mapping: that would still count in VmSize.  The
+     * addresses stay in the array, so free's RIP-relative index is
+     * unchanged; nothing reads or writes past 2^(32-shift) from here on
+     * (live_pin and live_init keep to filter_floor, live_reset to the
+     * mapped part).  If munmap fails, the tail merely stays. */
+    unsigned shift = __atomic_load_n(&live_shift, __ATOMIC_RELAXED);
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t from = ((uintptr_t)live_filter + ((uintptr_t)1 << (32 - shift)) + page - 1) & ~(page - 1);
+    uintptr_t to = ((uintptr_t)live_filter + sizeof live_filter) & ~(page - 1);
+    filter_floor = shift;
+    if (from < to)
+        munmap((void *)from, to - from);
 }
 
 static int shard_grow(shard *s)
@@ -195,7 +230,7 @@ void live_pin(const void *p)
      * every shift, its region's. */
     shard *s = shard_of((uintptr_t)p);
     shard_lock(s);
-    for (unsigned shift = LIVE_SHIFT_MIN; shift <= LIVE_SHIFT_MAX; shift++)
+    for (unsigned shift = filter_floor; shift <= LIVE_SHIFT_MAX; shift++)
         __atomic_store_n(&live_filter[live_slot_at(p, shift)], LIVE_PINNED, __ATOMIC_RELAXED);
     shard_unlock(s);
 }
@@ -351,7 +386,7 @@ void live_reset(void)
         memset(&shards[i], 0, sizeof shards[i]);
     }
     memset(first_entries, 0, sizeof first_entries);
-    memset(live_filter, 0, sizeof live_filter);
-    live_shift = LIVE_SHIFT_MIN;
+    memset(live_filter, 0, (size_t)1 << (32 - filter_floor));
+    live_shift = LIVE_SHIFT_MAX;
     pool_used = 0;
 }

@@ -12,9 +12,10 @@
  *    straight to the real free: no lock, no hashing, no write to shared
  *    memory.  The array is written only when a sample is taken or freed,
  *    so its cache lines stay shared-clean in every core.  It is
- *    zero-filled .bss sized for the smallest granule (8 MiB): only the
- *    pages under the program's heap addresses are ever touched (H/granule
- *    bytes for a heap of H bytes).  A false positive (an unsampled
+ *    zero-filled .bss sized for the smallest granule (8 MiB), whose tail
+ *    beyond the granule in force (2^(32-shift) bytes) the profiler unmaps
+ *    at start (live_trim): only the pages under the program's heap
+ *    addresses are ever touched (H/granule bytes for a heap of H bytes).  A false positive (an unsampled
  *    pointer whose slot holds a sampled one) costs a tag compare, or a
  *    table probe when the slot holds more than one sample (below).  A
  *    sample marks its granule, so the objects that share it are false
@@ -102,7 +103,8 @@ enum {
 };
 
 extern uint8_t live_filter[LIVE_FILTER_SLOTS] __attribute__((visibility("hidden")));
-/* log2 of the granule; set by live_init, read-only afterwards. */
+/* log2 of the granule; set by live_init, read-only afterwards;
+ * LIVE_SHIFT_MAX before (live.c). */
 extern uint32_t live_shift __attribute__((visibility("hidden")));
 
 /* The granule's shift: log2(granule) if granule is not 0, else log2 of the
@@ -209,6 +211,12 @@ struct stack_totals;
  * over its table, as long as a table's growth holds it: a sample or free
  * of that shard waits that long. */
 void live_fold(struct stack_totals *by_id, size_t n);
+
+/* Release the filter's pages beyond what live_init's shift indexes (live.c
+ * says why); a later live_init keeps at least that shift.  Once, after
+ * live_init, in the profiler's start (unit tests re-init with smaller
+ * shifts and do not call it). */
+void live_trim(void);
 
 /* Lock and unlock every shard (fork handlers). */
 void live_lock_all(void);

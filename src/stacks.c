@@ -30,11 +30,15 @@
 #include "common.h"
 #include "mem.h"
 
-enum { NSTRIPES = 64, CHUNK_BYTES = 1 << 20, NBUCKETS_MAX = 1 << 20 };
+/* Chunks of records: the first CHUNK_MIN, then each as large as all before
+ * it, up to CHUNK_BYTES.  A program that samples a few stacks then maps
+ * 64 KiB, not 1 MiB: address space that counts against its RLIMIT_MEMLOCK
+ * if it calls mlockall (docs/evidence.md).  A record is at most ~2 KiB
+ * (256 frames), so a chunk holds dozens. */
+enum { NSTRIPES = 64, CHUNK_MIN = 64 << 10, CHUNK_BYTES = 1 << 20, NBUCKETS_MAX = 1 << 20 };
 
 static stack_rec **buckets HP_SAMPLE_DATA;
 static uint32_t nbuckets HP_SAMPLE_DATA;
-static stack_rec **by_id;
 static uint64_t max_stacks;
 static uint32_t next_id;
 static stack_rec *all_head;
@@ -86,13 +90,8 @@ int stacks_init(uint64_t max, uint64_t memory)
     while (nb < max / 4 && nb < NBUCKETS_MAX)
         nb *= 2;
     buckets = mem_map((size_t)nb * sizeof *buckets);
-    by_id = mem_map((size_t)max * sizeof *by_id);
-    if (!buckets || !by_id) {
-        mem_unmap(buckets, (size_t)nb * sizeof *buckets);
-        mem_unmap(by_id, (size_t)max * sizeof *by_id);
-        buckets = by_id = NULL;
+    if (!buckets)
         return ENOMEM;
-    }
     nbuckets = nb;
     max_stacks = max;
     blocks_left = max;
@@ -164,15 +163,18 @@ static void *chunk_alloc(size_t bytes, size_t align)
     chunk_cur = (char *)(((uintptr_t)chunk_cur + align - 1) & ~(uintptr_t)(align - 1));
     if (chunk_cur > chunk_end || (size_t)(chunk_end - chunk_cur) < bytes) {
         /* The tail of the old chunk is abandoned: at most one record's worth
-         * per megabyte. */
-        char *c = mem_map(CHUNK_BYTES);
+         * per chunk. */
+        size_t size = chunk_total >= CHUNK_BYTES ? CHUNK_BYTES
+                      : chunk_total >= CHUNK_MIN ? (size_t)chunk_total
+                                                 : CHUNK_MIN;
+        char *c = mem_map(size);
         if (!c) {
             spin_unlock(&chunk_lock);
             return NULL;
         }
         from = chunk_cur = c;
-        chunk_end = c + CHUNK_BYTES;
-        chunk_total += CHUNK_BYTES;
+        chunk_end = c + size;
+        chunk_total += size;
     }
     void *r = chunk_cur;
     chunk_cur += bytes;
@@ -242,7 +244,7 @@ static stack_rec *intern_hashed(uint64_t h, const uint64_t *pcs, uint32_t depth,
     r = c0 ? chunk_alloc(sizeof *r + depth * sizeof *pcs, 16) : NULL;
     if (!r) {
         /* Give the id back only if nobody took a later one; otherwise the
-         * hole in by_id is harmless (stacks_get returns NULL for it). */
+         * hole in the ids is harmless (stacks_get returns NULL for it). */
         uint32_t expect = id + 1;
         __atomic_compare_exchange_n(&next_id, &expect, id, false, __ATOMIC_RELAXED,
                                     __ATOMIC_RELAXED);
@@ -259,7 +261,6 @@ static stack_rec *intern_hashed(uint64_t h, const uint64_t *pcs, uint32_t depth,
     if (depth) /* an empty stack may come with pcs == NULL: no memcpy then */
         memcpy(r->pcs, pcs, depth * sizeof *pcs);
     r->next_hash = *b;
-    __atomic_store_n(&by_id[id], r, __ATOMIC_RELEASE);
     __atomic_store_n(b, r, __ATOMIC_RELEASE);
     /* Push on the all-records list; other stripes push concurrently. */
     stack_rec *head = __atomic_load_n(&all_head, __ATOMIC_RELAXED);
@@ -338,9 +339,15 @@ stack_rec *stacks_intern(const uint64_t *pcs, uint32_t depth, uint32_t labels)
 
 stack_rec *stacks_get(uint32_t id)
 {
-    if (!by_id || id >= max_stacks)
-        return NULL;
-    return __atomic_load_n(&by_id[id], __ATOMIC_ACQUIRE);
+    /* A walk of the records' list: only tests look records up by id.  An
+     * array of max_stacks pointers did it in one load, but it was 2 MiB of
+     * address space at the default bound, which counts against a program's
+     * RLIMIT_MEMLOCK when it calls mlockall (docs/evidence.md), and read by
+     * nothing else. */
+    for (stack_rec *r = stacks_first(); r; r = r->next_all)
+        if (r->id == id)
+            return r;
+    return NULL;
 }
 
 /* Doubles have no atomic add; a compare-and-swap loop on the same memory.
@@ -656,8 +663,7 @@ void stacks_reset(void)
 {
     /* Chunks are not tracked individually; tests are short-lived. */
     mem_unmap(buckets, (size_t)nbuckets * sizeof *buckets);
-    mem_unmap(by_id, (size_t)max_stacks * sizeof *by_id);
-    buckets = by_id = NULL;
+    buckets = NULL;
     nbuckets = 0;
     next_id = 0;
     all_head = NULL;

@@ -144,7 +144,8 @@ void stacks_prefetch_counts(const stack_rec *last, unsigned shard);
 stack_rec *stacks_intern_like(stack_rec *last, const uint64_t *pcs, uint32_t depth,
                               uint32_t labels);
 
-/* Record by id (ids are dense from 0), or NULL. */
+/* Record by id (ids are dense from 0), or NULL.  A walk of every record:
+ * for tests. */
 stack_rec *stacks_get(uint32_t id);
 
 /* The shard the calling thread counts into: its CPU (stacks_shard), which

@@ -5,7 +5,8 @@
  * program's threads: the dump signal must reach one of those), with default
  * scheduling rather than that of the thread that happens to create it (a
  * SCHED_FIFO program thread calling setuid or fork must not turn a dump
- * into real-time work), and with a name that shows in `top -H`.
+ * into real-time work), with a stack of its own measured size rather than
+ * RLIMIT_STACK's (threads.c), and with a name that shows in `top -H`.
  */
 #ifndef HEAPPROF_THREADS_H
 #define HEAPPROF_THREADS_H
