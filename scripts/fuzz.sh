@@ -10,7 +10,7 @@
 # A crash, sanitizer report or failed check stops with exit status 1 and
 # leaves the input in build-fuzz/fuzz-work/<target>/crash-*.
 #
-# Targets: fuzz_config fuzz_maps fuzz_elf fuzz_pprof (default: all).
+# Targets: fuzz_config fuzz_maps fuzz_elf fuzz_pprof fuzz_http (default: all).
 # Installs clang and libFuzzer's runtime with apt-get when they are missing
 # and we are root; otherwise says what is missing and fails.
 set -euo pipefail
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_config fuzz_maps fuzz_elf fuzz_pprof)
+[[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_config fuzz_maps fuzz_elf fuzz_pprof fuzz_http)
 
 have_fuzzer() {
     command -v clang >/dev/null 2>&1 &&

@@ -16,7 +16,7 @@
  * remaining slots, which also hold the DRAINing ones, none of them counted
  * as active; when every slot is taken the listening socket is not polled
  * and new clients wait in the kernel's backlog.  A request head is at most
- * HEAD_MAX bytes.
+ * HTTP_HEAD_MAX bytes; http_request.c parses it.
  *
  * Invariants: a descriptor in the table is open and the server's; it is
  * installed and removed under `table_lock`, which the fork handlers hold
@@ -44,13 +44,14 @@
 #include "common.h"
 #include "dump.h"
 #include "fdid.h"
+#include "http_request.h"
 #include "log.h"
 #include "metrics.h"
 #include "profiler.h"
 #include "threads.h"
 #include "writer.h"
 
-enum { MAX_ACTIVE = 8, NSLOTS = 16, HEAD_MAX = 8192, MAX_SECONDS = 300 };
+enum { MAX_ACTIVE = 8, NSLOTS = 16 };
 
 #define HEAD_S 5.0   /* for the whole request head to arrive */
 #define SEND_S 30.0  /* for the client to take the response */
@@ -62,7 +63,7 @@ typedef struct conn {
     int fd, state;
     int counted;         /* served (against MAX_ACTIVE), not a 503 */
     double deadline;     /* monotonic seconds */
-    char *head;          /* HEAD_MAX bytes while reading the head */
+    char *head;          /* HTTP_HEAD_MAX bytes while reading the head */
     size_t head_len;
     metrics_buf out;     /* status line, headers, small bodies */
     size_t out_off;
@@ -243,6 +244,14 @@ static void respond_text(conn *c, int code, const char *why, const char *extra)
 {
     char body[256];
     int n = snprintf(body, sizeof body, "%d %s: %s\n", code, status_text(code), why);
+    /* snprintf counts what did not fit too: a longer `why` is cut, its
+     * line end kept, rather than the bytes past body sent. */
+    if (n < 0)
+        n = 0;
+    if ((size_t)n >= sizeof body) {
+        n = (int)sizeof body - 1;
+        body[n - 1] = '\n';
+    }
     respond(c, code, "text/plain; charset=utf-8", extra, body, (size_t)n);
 }
 
@@ -296,98 +305,6 @@ static const char index_html[] =
 
 /* ---- requests ---------------------------------------------------------------------- */
 
-static int tchar(unsigned char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           (ch && strchr("!#$%&'*+-.^_`|~", ch));
-}
-
-typedef struct request {
-    const char *method, *target;
-    size_t mlen, tlen;
-} request;
-
-/* Check the request line [s, s+n) ("complete" when its end was seen): 0
- * when it is, or may still become, "METHOD /target HTTP/1.x"; else the
- * status to answer.  Fills *r when complete and valid. */
-static int check_line(const char *s, size_t n, int complete, request *r)
-{
-    size_t i = 0;
-    while (i < n && tchar((unsigned char)s[i]))
-        i++;
-    if (i == n)
-        return complete || i > 32 ? 400 : 0;
-    if (s[i] != ' ' || i == 0 || i > 32)
-        return 400;
-    size_t t0 = ++i;
-    while (i < n && (unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f)
-        i++;
-    if (i < n && s[i] != ' ')
-        return 400;
-    if (t0 < n && s[t0] != '/')
-        return 400; /* origin form only */
-    if (i == n)
-        return complete ? 400 : 0;
-    size_t v0 = ++i;
-    while (i < n && (unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f)
-        i++;
-    if (i < n || n - v0 > 8)
-        return 400;
-    if (!complete) /* so far a prefix of "HTTP/"?  Digits are checked at the end. */
-        return strncmp(s + v0, "HTTP/", n - v0 < 5 ? n - v0 : 5) ? 400 : 0;
-    if (n - v0 != 8 || strncmp(s + v0, "HTTP/", 5))
-        return 400;
-    if (strncmp(s + v0, "HTTP/1.1", 8) && strncmp(s + v0, "HTTP/1.0", 8))
-        return s[v0 + 5] >= '0' && s[v0 + 5] <= '9' ? 505 : 400;
-    r->method = s;
-    r->mlen = t0 - 1;
-    r->target = s + t0;
-    r->tlen = v0 - 1 - t0;
-    return 0;
-}
-
-/* Header lines: "name: value", name a token, no control bytes, no
- * continuation lines.  0 or 400. */
-static int check_headers(const char *s, const char *end)
-{
-    while (s < end) {
-        const char *e = memchr(s, '\n', (size_t)(end - s));
-        if (!e)
-            e = end;
-        const char *le = e > s && e[-1] == '\r' ? e - 1 : e;
-        if (le == s)
-            break; /* the blank line */
-        const char *p = s;
-        while (p < le && tchar((unsigned char)*p))
-            p++;
-        if (p == s || p == le || *p != ':')
-            return 400;
-        for (; p < le; p++)
-            if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
-                return 400;
-        s = e + 1;
-    }
-    return 0;
-}
-
-/* The `seconds` parameter of a query: 0 when absent, -1 when bad. */
-static int query_seconds(const char *q, size_t n)
-{
-    int secs = 0;
-    for (size_t len; n; n -= len + (len < n), q += len + 1) {
-        const char *amp = memchr(q, '&', n);
-        len = amp ? (size_t)(amp - q) : n;
-        if (len < 8 || strncmp(q, "seconds=", 8))
-            continue;
-        secs = len == 8 ? -1 : 0;
-        for (size_t i = 8; i < len && secs >= 0; i++)
-            secs = q[i] < '0' || q[i] > '9' || secs > MAX_SECONDS ? -1 : secs * 10 + (q[i] - '0');
-        if (secs < 1 || secs > MAX_SECONDS)
-            return -1;
-    }
-    return secs;
-}
-
 static int is(const char *p, size_t n, const char *want)
 {
     return strlen(want) == n && !memcmp(p, want, n);
@@ -403,17 +320,17 @@ static void park(conn *c, int allocs, int secs)
     c->deadline = clock_mono_s() + secs;
 }
 
-static void route(conn *c, const request *r)
+/* r points into c->head, which every answer frees: each branch reads r
+ * before it answers. */
+static void route(conn *c, const http_request *r)
 {
-    const char *q = memchr(r->target, '?', r->tlen);
-    size_t plen = q ? (size_t)(q - r->target) : r->tlen;
-    size_t qlen = q ? r->tlen - plen - 1 : 0;
-    const char *path = r->target;
+    const char *path = r->path;
+    size_t plen = r->plen;
     int heap = is(path, plen, "/debug/pprof/heap"), allocs = is(path, plen, "/debug/pprof/allocs");
     int index = is(path, plen, "/") || is(path, plen, "/debug/pprof/") ||
                 is(path, plen, "/debug/pprof");
     int metrics = is(path, plen, "/metrics"), symbol = is(path, plen, "/debug/pprof/symbol");
-    int secs = query_seconds(q ? q + 1 : "", qlen), post = is(r->method, r->mlen, "POST");
+    int secs = r->seconds, post = is(r->method, r->mlen, "POST");
     if (!heap && !allocs && !index && !metrics && !symbol)
         respond_text(c, 404, "no such path (see / for the list)", NULL);
     else if (symbol && (post || is(r->method, r->mlen, "GET")))
@@ -441,33 +358,14 @@ static void route(conn *c, const request *r)
 /* Look at the head read so far: answer, or wait for more. */
 static void examine(conn *c)
 {
-    const char *h = c->head;
-    size_t n = c->head_len;
-    const char *nl = memchr(h, '\n', n);
-    size_t llen = nl ? (size_t)(nl - h) : n;
-    if (llen && h[llen - 1] == '\r') /* its CR, or (still incomplete) a CR its LF will follow */
-        llen--;
-    request r = {0};
-    int code = check_line(h, llen, nl != NULL, &r);
-    if (code) {
-        respond_text(c, code,
-                     code == 505 ? "only HTTP/1.0 and HTTP/1.1 are served" : "malformed request line",
-                     NULL);
+    http_request r;
+    int code = http_request_parse(c->head, c->head_len, &r);
+    if (code == HTTP_REQUEST_MORE)
         return;
-    }
-    /* The blank line that ends the head (bare LF line ends accepted). */
-    const char *crlf = memmem(h, n, "\n\r\n", 3), *lf = memmem(h, n, "\n\n", 2);
-    size_t end = crlf && (!lf || crlf < lf) ? (size_t)(crlf - h) + 3 : lf ? (size_t)(lf - h) + 2 : 0;
-    if (!end) {
-        if (n == HEAD_MAX) /* else more to come */
-            respond_text(c, nl ? 431 : 400,
-                         nl ? "the request head is over 8 KiB" : "the request line is over 8 KiB",
-                         NULL);
-    } else if (check_headers(nl + 1, h + end)) {
-        respond_text(c, 400, "malformed header line", NULL);
-    } else {
+    if (code)
+        respond_text(c, code, r.why, NULL);
+    else
         route(c, &r);
-    }
 }
 
 /* ---- the connection's steps ---------------------------------------------------------------- */
@@ -476,7 +374,7 @@ static void on_readable(conn *c)
 {
     char discard[4096];
     char *buf = c->state == HEAD ? c->head + c->head_len : discard;
-    size_t room = c->state == HEAD ? HEAD_MAX - c->head_len : sizeof discard;
+    size_t room = c->state == HEAD ? HTTP_HEAD_MAX - c->head_len : sizeof discard;
     ssize_t r = recv(c->fd, buf, room, MSG_DONTWAIT);
     if (r < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -583,7 +481,7 @@ static void accept_some(void)
             continue;
         }
         c->counted = 1;
-        if (!(c->head = malloc(HEAD_MAX)))
+        if (!(c->head = malloc(HTTP_HEAD_MAX)))
             close_conn(c);
     }
 }

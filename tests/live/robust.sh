@@ -2,7 +2,8 @@
 # live_robust: clients that misbehave get a 4xx (or a 503 when too many) and
 # never stop the server from answering the next one:
 #  - malformed requests, an oversized head, wrong methods, unknown paths,
-#    bad ?seconds=, random bytes;
+#    bad ?seconds=, NUL bytes, percent-encoding (not decoded), a huge
+#    Content-Length (the body is never waited for), random bytes;
 #  - a client that sends nothing and one that sends a byte a second do not
 #    delay another client, and get 408 once their 5 s are up;
 #  - with 8 idle connections open, the next client gets 503; once they
@@ -59,6 +60,13 @@ for s in 0 301 abc -1 '' 1x 99999999999999999999; do
     check 400 "seconds=$s" 'GET /debug/pprof/allocs?seconds=%s HTTP/1.1\r\n\r\n' "$s"
 done
 check 200 "bare LF line ends" 'GET /metrics HTTP/1.0\n\n'
+check 400 "NUL in the target" 'GET /met\x00rics HTTP/1.1\r\n\r\n'
+check 400 "NUL in a header" 'GET /metrics HTTP/1.1\r\nA: b\x00c\r\n\r\n'
+check 400 "percent-encoded seconds" 'GET /debug/pprof/allocs?seconds=%%31 HTTP/1.1\r\n\r\n'
+check 404 "percent-encoded path" 'GET /%%6detrics HTTP/1.1\r\n\r\n'
+check 400 "a bad seconds among good ones" 'GET /debug/pprof/heap?seconds=1&seconds=0 HTTP/1.1\r\n\r\n'
+check 200 "huge Content-Length, body never sent" \
+    'POST /debug/pprof/symbol HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\nabc'
 # A request arriving in pieces, split at every awkward place.
 for split in 'G|ET /metrics HTTP/1.1\r\n\r\n' 'GET /metrics HTTP/1.1\r|\n\r\n' \
              'GET /metrics HTTP/1.1\r\nHost: x\r\n\r|\n' 'GET /metrics HT|TP/1.1\r\n\r\n'; do

@@ -1,9 +1,10 @@
 /*
  * Unit tests of the live view's pure parts, without a preload: the cgroup
  * directory from /proc texts, cgroup value files, HEAPPROF_HTTP addresses,
- * label-value escaping, and metrics_render's per-component sums over a
- * stack table built here.  The profiler functions the three files call are
- * stubbed below.
+ * HTTP request heads (what http_request.c answers; fuzz_http checks its
+ * invariants), label-value escaping, and metrics_render's per-component
+ * sums over a stack table built here.  The profiler functions the three
+ * files call are stubbed below.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include "cgroup.h"
 #include "dump.h"
 #include "http.h"
+#include "http_request.h"
 #include "labels.h"
 #include "live.h"
 #include "metrics.h"
@@ -123,6 +125,66 @@ static void addresses(void **state)
                          "1.2.3.4:-1", "1.2.3.4:1 ", "[nothex]:1", "example.com:80", "[]:1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_string_equal(addr(bad[i]), "bad");
+}
+
+/* ---- request heads ------------------------------------------------------------ */
+
+/* The parse of a NUL-terminated head: its status, and for 0 "METHOD PATH
+ * QUERY SECONDS" ("-" for no query). */
+static const char *head(const char *text)
+{
+    static char out[256];
+    http_request r;
+    int code = http_request_parse(text, strlen(text), &r);
+    if (code)
+        snprintf(out, sizeof out, "%d", code);
+    else
+        snprintf(out, sizeof out, "%.*s %.*s %.*s %d", (int)r.mlen, r.method, (int)r.plen,
+                 r.path, r.query ? (int)r.qlen : 1, r.query ? r.query : "-", r.seconds);
+    return out;
+}
+
+static void requests(void **state)
+{
+    assert_string_equal(head("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), "GET / - 0");
+    assert_string_equal(head("GET /metrics HTTP/1.0\n\n"), "GET /metrics - 0");
+    assert_string_equal(head("POST /debug/pprof/symbol HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"),
+                        "POST /debug/pprof/symbol - 0");
+    assert_string_equal(head("GET /debug/pprof/allocs?seconds=30 HTTP/1.1\r\n\r\n"),
+                        "GET /debug/pprof/allocs seconds=30 30");
+    assert_string_equal(head("GET /debug/pprof/heap?gc=1&seconds=0300& HTTP/1.1\r\n\r\n"),
+                        "GET /debug/pprof/heap gc=1&seconds=0300& 300");
+    assert_string_equal(head("GET /x?seconds=1&seconds=2 HTTP/1.1\r\n\r\n"),
+                        "GET /x seconds=1&seconds=2 2");
+    assert_string_equal(head("GET /? HTTP/1.1\r\n\r\n"), "GET /  0"); /* an empty query */
+    const char *bad_seconds[] = {"0", "301", "", "-1", "+5", "1x", "%31", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad_seconds / sizeof bad_seconds[0]; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "GET /a?b=1&seconds=%s&seconds=5 HTTP/1.1\n\n",
+                 bad_seconds[i]);
+        assert_string_equal(strrchr(head(text), ' '), " -1");
+    }
+    /* Not complete yet, then the answers to what is wrong. */
+    assert_string_equal(head(""), "1");
+    assert_string_equal(head("GET /metrics HTTP/1.1\r"), "1");
+    assert_string_equal(head("GET /metrics HTTP/1.1\r\nHost: x\r\n\r"), "1");
+    assert_string_equal(head("GET /metrics HTTP/9.9\r\n\r\n"), "505");
+    assert_string_equal(head("GET /metrics HTTP/2"), "1"); /* 505 once the line ends */
+    const char *bad[] = {"garbage\r\n", "GET metrics HTTP/1.1\r\n", "GET http://x/ HTTP/1.1\r\n",
+                         "GET  / HTTP/1.1\r\n", "get / http/1.1\r\n", "GET /a\x01 HTTP/1.1\r\n",
+                         "\r\nGET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nA : b\r\n\r\n",
+                         "GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n",
+                         "GET / HTTP/1.1\r\nA: \x7f\r\n\r\n",
+                         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}; /* a method over 32 bytes */
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_string_equal(head(bad[i]), "400");
+    /* A full buffer without the blank line. */
+    static char big[HTTP_HEAD_MAX + 1];
+    memset(big, 'a', HTTP_HEAD_MAX);
+    memcpy(big, "GET /", 5);
+    assert_string_equal(head(big), "400");
+    memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
+    assert_string_equal(head(big), "431");
 }
 
 /* ---- metrics --------------------------------------------------------------- */
@@ -266,7 +328,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(find_dir), cmocka_unit_test(values), cmocka_unit_test(addresses),
-        cmocka_unit_test(escaping), cmocka_unit_test(render),
+        cmocka_unit_test(requests), cmocka_unit_test(escaping), cmocka_unit_test(render),
         cmocka_unit_test(scrape_while_sampling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
