@@ -3,10 +3,12 @@
  *
  * /proc/PID/maps names each mapping's file by device and inode; the line
  * holding this function's address gives our library's, and the parent's
- * maps are searched for them.  /proc/PID/status's SigIgn is the mask of
- * ignored signals, in hex, signal n at bit n-1.  Both files are read in
- * fixed buffers: this runs in the constructor, where nothing may allocate
- * (the first malloc of the process may be what started the profiler).
+ * maps are searched for them.  /proc/PID/fd/2 is the parent's stderr.
+ * /proc/PID/status's SigIgn is the mask of ignored signals, in hex, signal
+ * n at bit n-1.  /proc/PID/environ is the environment the parent's image
+ * started with, NUL-separated: what its heapprof read.  Files are read in
+ * fixed buffers: this runs at start-up, where nothing may allocate (the
+ * first malloc of the process may be what started the profiler).
  */
 #define _GNU_SOURCE
 #include "parent.h"
@@ -16,15 +18,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "fdid.h"
 
 enum { LINE_MAX_BYTES = 4096 + 256 }; /* a path of PATH_MAX and the fields before it */
 
 typedef bool (*line_fn)(const char *line, size_t len, void *ctx); /* true: stop */
 
-/* Each whole line of `path` to fn, until it returns true (then true).
- * Lines longer than the buffer are skipped. */
-static bool each_line(const char *path, line_fn fn, void *ctx)
+/* Each whole record of `path` (ended by `sep`) to fn, until it returns
+ * true (then true).  Records longer than the buffer are given to
+ * too_long, if any, and otherwise skipped. */
+static bool each_record(const char *path, char sep, line_fn fn, void (*too_long)(void *),
+                        void *ctx)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -38,7 +46,7 @@ static bool each_line(const char *path, line_fn fn, void *ctx)
             break;
         have += (size_t)n;
         size_t start = 0;
-        for (char *nl; !stopped && (nl = memchr(buf + start, '\n', have - start));) {
+        for (char *nl; !stopped && (nl = memchr(buf + start, sep, have - start));) {
             size_t end = (size_t)(nl - buf);
             if (!skipping)
                 stopped = fn(buf + start, end - start, ctx);
@@ -49,13 +57,20 @@ static bool each_line(const char *path, line_fn fn, void *ctx)
             break;
         memmove(buf, buf + start, have - start);
         have -= start;
-        if (have == sizeof buf) { /* a line longer than the buffer: drop it */
+        if (have == sizeof buf) { /* a record longer than the buffer: drop it */
+            if (!skipping && too_long)
+                too_long(ctx);
             have = 0;
             skipping = true;
         }
     }
     close(fd);
     return stopped;
+}
+
+static bool each_line(const char *path, line_fn fn, void *ctx)
+{
+    return each_record(path, '\n', fn, NULL, ctx);
 }
 
 /* "start-end perms offset dev inode path": the dev and inode fields. */
@@ -147,22 +162,104 @@ static bool sigign_line(const char *line, size_t len, void *ctx)
     return true;
 }
 
-bool parent_profiled_ignoring(int sig)
+static pid_t parent_pid(void)
 {
-    if (sig < 1 || sig > 64)
-        return false;
     pid_t pp = getppid();
-    if (pp <= 1)
+    return pp > 1 ? pp : 0; /* init or a subreaper's stand-in, or outside our PID namespace */
+}
+
+static int shares = -1; /* parent_shares_heapprof's answer, once known */
+
+static bool shares_now(void)
+{
+    pid_t pp = parent_pid();
+    if (!pp)
+        return false;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd/2", (int)pp);
+    struct stat st;
+    fdid ours;
+    if (stat(path, &st) || !fdid_take(2, &ours) || st.st_dev != ours.dev || st.st_ino != ours.ino)
+        return false;
+    search s = {.addr = (uintptr_t)&parent_shares_heapprof};
+    if (!each_line("/proc/self/maps", holds_addr, &s))
+        return false;
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pp);
+    return each_line(path, same_file, &s);
+}
+
+bool parent_shares_heapprof(void)
+{
+    int v = __atomic_load_n(&shares, __ATOMIC_RELAXED);
+    if (v < 0) {
+        v = shares_now();
+        __atomic_store_n(&shares, v, __ATOMIC_RELAXED); /* two threads find the same */
+    }
+    return v;
+}
+
+bool parent_ignores(int sig)
+{
+    pid_t pp = parent_pid();
+    if (sig < 1 || sig > 64 || !pp)
         return false;
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/status", (int)pp);
     ignmask m = {0, false};
     each_line(path, sigign_line, &m);
-    if (!m.found || !(m.mask >> (sig - 1) & 1))
+    return m.found && (m.mask >> (sig - 1) & 1);
+}
+
+typedef struct envcmp {
+    const char *prefix;
+    size_t plen;
+    char *const *envp;
+    size_t matched; /* the parent's prefixed entries found among ours */
+    bool differ;
+} envcmp;
+
+static bool prefixed(const char *e, size_t len, const envcmp *c)
+{
+    return len >= c->plen && !strncasecmp(e, c->prefix, c->plen);
+}
+
+static bool env_entry(const char *e, size_t len, void *ctx)
+{
+    envcmp *c = ctx;
+    if (!prefixed(e, len, c))
         return false;
-    search s = {.addr = (uintptr_t)&parent_profiled_ignoring};
-    if (!each_line("/proc/self/maps", holds_addr, &s))
+    for (char *const *o = c->envp; o && *o; o++)
+        if (strlen(*o) == len && !memcmp(*o, e, len)) {
+            c->matched++;
+            return false;
+        }
+    c->differ = true;
+    return true;
+}
+
+static void env_too_long(void *ctx)
+{
+    /* It may be one of ours, or one that differs: not the same, to be safe. */
+    ((envcmp *)ctx)->differ = true;
+}
+
+bool parent_env_same(const char *prefix, char *const *envp)
+{
+    pid_t pp = parent_pid();
+    if (!pp)
         return false;
-    snprintf(path, sizeof path, "/proc/%d/maps", (int)pp);
-    return each_line(path, same_file, &s);
+    envcmp c = {prefix, strlen(prefix), envp, 0, false};
+    size_t ours = 0;
+    for (char *const *o = envp; o && *o; o++)
+        ours += prefixed(*o, strlen(*o), &c);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/environ", (int)pp);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false; /* unreadable: each_record would find nothing, and "same" */
+    close(fd);
+    each_record(path, '\0', env_entry, env_too_long, &c);
+    /* Our entries are distinct names, so as many matches as ours, none
+     * differing, is the same set. */
+    return !c.differ && c.matched == ours;
 }

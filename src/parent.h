@@ -1,6 +1,12 @@
 /*
  * parent.h - what this process's parent is, as far as heapprof's own lines
  * on stderr need to know: read from /proc, without allocating.
+ *
+ * A program's children inherit its environment, its stderr, its ignored
+ * signals and, through LD_PRELOAD, heapprof: every process of a build run
+ * under `heapprof run` or nohup would repeat the lines its parent printed
+ * at start.  What the parent said to the same stderr need not be said
+ * again: a process tree says a thing once.
  */
 #ifndef HEAPPROF_PARENT_H
 #define HEAPPROF_PARENT_H
@@ -8,10 +14,17 @@
 #include <stdbool.h>
 
 /* True when the parent process has this very library mapped (the same
- * file: device and inode) and ignores `sig` too: it then said at its own
- * start what this process would say about `sig` now, and every child of a
- * program run under nohup need not say it again.  False whenever that
- * cannot be read (a parent of another user, gone, /proc not mounted). */
-bool parent_profiled_ignoring(int sig);
+ * file: device and inode) and its stderr is this process's (the same
+ * file).  False whenever that cannot be read (a parent of another user,
+ * gone, /proc not mounted).  Read once, then remembered. */
+bool parent_shares_heapprof(void);
+
+/* True when the parent ignores `sig` (SigIgn in /proc/PPID/status). */
+bool parent_ignores(int sig);
+
+/* True when the parent's environment, as it started, holds exactly the
+ * entries of envp whose names begin with `prefix` (in any case): no more,
+ * no fewer, the same values.  Its heapprof then read the same settings. */
+bool parent_env_same(const char *prefix, char *const *envp);
 
 #endif

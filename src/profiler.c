@@ -31,6 +31,7 @@
 #include "labels.h"
 #include "live.h"
 #include "log.h"
+#include "parent.h"
 #include "real.h"
 #include "sampler.h"
 #include "stacks.h"
@@ -96,7 +97,19 @@ void profiler_guard_exit(int64_t saved)
     t->guard--;
 }
 
-static void warn_config(void *ctx, const char *line) { log_line("%s", line); }
+/* The settings' complaints, unless the parent process said them already:
+ * it runs this heapprof on the same stderr with the same HEAPPROF_*
+ * entries (every process of a build run with a misspelled variable would
+ * repeat its lines).  Asked at the first complaint only: a clean
+ * environment reads nothing from /proc. */
+static void warn_config(void *ctx, const char *line)
+{
+    static int quiet = -1;
+    if (quiet < 0)
+        quiet = parent_shares_heapprof() && parent_env_same("HEAPPROF_", environ);
+    if (!quiet)
+        log_line("%s", line);
+}
 
 static const char *env(const char *name) { return getenv(name); }
 

@@ -363,8 +363,9 @@ static bool thread_needed(void)
  * already there belongs to a library whose constructor ran before ours; it
  * keeps its signal.  (heapprof run does the same for the signals it
  * forwards, src/cli/cmd_run.c.)  An ignored signal is said once per process
- * tree: a child whose profiled parent ignores it too (every process a
- * program under nohup starts) says nothing more (parent.h). */
+ * tree: a child whose profiled parent ignores it too, on the same stderr
+ * (every process a program under nohup starts), says nothing more
+ * (parent.h). */
 static void install_signal(int sig)
 {
     struct sigaction old;
@@ -380,7 +381,7 @@ static void install_signal(int sig)
     }
     /* sa_handler shares its storage with an SA_SIGINFO handler. */
     if (old.sa_handler != SIG_DFL) {
-        if (old.sa_handler == SIG_IGN && parent_profiled_ignoring(sig))
+        if (old.sa_handler == SIG_IGN && parent_shares_heapprof() && parent_ignores(sig))
             return;
         log_line("the program %s %s, so profiles on that signal are off (HEAPPROF_SIGNAL "
                  "chooses another signal)",
