@@ -1,10 +1,12 @@
 /*
  * parent.c - see parent.h.
  *
- * /proc/PID/maps names each mapping's file by device and inode; the line
- * holding this function's address gives our library's, and the parent's
- * maps are searched for them.  /proc/PID/status's SigIgn is the mask of
- * ignored signals, in hex, signal n at bit n-1.  Both files are read in
+ * A process that said it ignores a signal leaves a mark in its address
+ * space: a one-page PROT_NONE mapping of an empty memfd named for the
+ * signal, which its /proc/PID/maps shows, which a fork child inherits and
+ * which an exec drops (the new image marks itself again, if it ignores the
+ * signal still).  /proc/PID/status's SigIgn is the mask of ignored
+ * signals, in hex, signal n at bit n-1.  Both files are read in
  * fixed buffers: this runs in the constructor, where nothing may allocate
  * (the first malloc of the process may be what started the profiler).
  */
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 enum { LINE_MAX_BYTES = 4096 + 256 }; /* a path of PATH_MAX and the fields before it */
@@ -58,72 +61,19 @@ static bool each_line(const char *path, line_fn fn, void *ctx)
     return stopped;
 }
 
-/* "start-end perms offset dev inode path": the dev and inode fields. */
-typedef struct file_id {
-    char dev[32], inode[32];
-} file_id;
-
-/* The n-th space-separated field of line (from 0): start and length. */
-static const char *field(const char *line, size_t len, int n, size_t *flen)
+/* The mark a process leaves when it has said that it ignores sig: a
+ * mapping of an empty memfd so named, which /proc/PID/maps shows as
+ * "/memfd:heapprof-ignores-12 (deleted)". */
+static void mark_name(char *buf, size_t n, int sig)
 {
-    size_t i = 0;
-    for (int k = 0;; k++) {
-        while (i < len && line[i] == ' ')
-            i++;
-        size_t start = i;
-        while (i < len && line[i] != ' ')
-            i++;
-        if (start == i)
-            return NULL;
-        if (k == n) {
-            *flen = i - start;
-            return line + start;
-        }
-    }
+    snprintf(buf, n, "/memfd:heapprof-ignores-%d (deleted)", sig);
 }
 
-static bool fields(const char *line, size_t len, uintptr_t *lo, uintptr_t *hi, file_id *id)
+static bool has_mark(const char *line, size_t len, void *ctx)
 {
-    size_t rl, dl, il;
-    const char *range = field(line, len, 0, &rl), *dev = field(line, len, 3, &dl),
-               *ino = field(line, len, 4, &il);
-    if (!range || !dev || !ino || dl >= sizeof id->dev || il >= sizeof id->inode)
-        return false;
-    char *end;
-    *lo = (uintptr_t)strtoull(range, &end, 16);
-    if (end == range || *end != '-')
-        return false;
-    const char *h = end + 1;
-    *hi = (uintptr_t)strtoull(h, &end, 16);
-    if (end == h || end != range + rl)
-        return false;
-    memcpy(id->dev, dev, dl);
-    id->dev[dl] = '\0';
-    memcpy(id->inode, ino, il);
-    id->inode[il] = '\0';
-    return true;
-}
-
-typedef struct search {
-    uintptr_t addr; /* find the line holding it, or */
-    file_id id;     /* find a line of this file */
-} search;
-
-static bool holds_addr(const char *line, size_t len, void *ctx)
-{
-    search *s = ctx;
-    uintptr_t lo, hi;
-    return fields(line, len, &lo, &hi, &s->id) && lo <= s->addr && s->addr < hi &&
-           strcmp(s->id.inode, "0") != 0;
-}
-
-static bool same_file(const char *line, size_t len, void *ctx)
-{
-    const search *s = ctx;
-    uintptr_t lo, hi;
-    file_id id;
-    return fields(line, len, &lo, &hi, &id) && !strcmp(id.dev, s->id.dev) &&
-           !strcmp(id.inode, s->id.inode);
+    const char *want = ctx;
+    size_t wl = strlen(want);
+    return len > wl && line[len - wl - 1] == ' ' && !memcmp(line + len - wl, want, wl);
 }
 
 typedef struct ignmask {
@@ -147,7 +97,7 @@ static bool sigign_line(const char *line, size_t len, void *ctx)
     return true;
 }
 
-bool parent_profiled_ignoring(int sig)
+bool parent_said_ignoring(int sig)
 {
     if (sig < 1 || sig > 64)
         return false;
@@ -160,9 +110,23 @@ bool parent_profiled_ignoring(int sig)
     each_line(path, sigign_line, &m);
     if (!m.found || !(m.mask >> (sig - 1) & 1))
         return false;
-    search s = {.addr = (uintptr_t)&parent_profiled_ignoring};
-    if (!each_line("/proc/self/maps", holds_addr, &s))
-        return false;
+    char want[64];
+    mark_name(want, sizeof want, sig);
     snprintf(path, sizeof path, "/proc/%d/maps", (int)pp);
-    return each_line(path, same_file, &s);
+    return each_line(path, has_mark, want);
+}
+
+void parent_mark_ignoring(int sig)
+{
+    /* No ftruncate: nothing reads the page, PROT_NONE; the descriptor is
+     * closed at once, the mapping holds the file. */
+    char name[64];
+    snprintf(name, sizeof name, "heapprof-ignores-%d", sig);
+    int fd = memfd_create(name, MFD_CLOEXEC);
+    if (fd < 0)
+        return;
+    void *mark = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (mark == MAP_FAILED)
+        return; /* no mark: each child says it again, as before */
 }

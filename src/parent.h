@@ -7,11 +7,19 @@
 
 #include <stdbool.h>
 
-/* True when the parent process has this very library mapped (the same
- * file: device and inode) and ignores `sig` too: it then said at its own
- * start what this process would say about `sig` now, and every child of a
- * program run under nohup need not say it again.  False whenever that
- * cannot be read (a parent of another user, gone, /proc not mounted). */
-bool parent_profiled_ignoring(int sig);
+/* True when the parent process ignores `sig` and has said so (or was
+ * spared saying it by its own parent): it left the mark below.  Its
+ * children (every process a program under nohup starts) then need not say
+ * it again.  A profiled parent that ignores the signal without having said
+ * so (it installed its handler at start, then the program ignored the
+ * signal: a shell's `trap '' USR2`) left no mark, and its child says it.
+ * False whenever that cannot be read (a parent of another user, gone,
+ * /proc not mounted). */
+bool parent_said_ignoring(int sig);
+
+/* Leave the mark for this process's children: a one-page PROT_NONE mapping
+ * (parent.c), the descriptor used for it closed.  Without it (memfd_create
+ * refused) each child says it again. */
+void parent_mark_ignoring(int sig);
 
 #endif
