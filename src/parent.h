@@ -19,8 +19,17 @@
  * gone, /proc not mounted).  Read once, then remembered. */
 bool parent_shares_heapprof(void);
 
-/* True when the parent ignores `sig` (SigIgn in /proc/PPID/status). */
-bool parent_ignores(int sig);
+/* True when the parent ignores `sig` (SigIgn in /proc/PPID/status) and
+ * has said so, or was spared saying it by its own parent: it left the
+ * mark below.  A profiled parent that ignores the signal without having
+ * said so (it installed its handler at start, then the program ignored the
+ * signal: a shell's `trap '' USR2`) left no mark, and its child says it. */
+bool parent_said_ignoring(int sig);
+
+/* Leave that mark for this process's children: a one-page PROT_NONE
+ * mapping of an empty memfd (parent.c), its descriptor closed at once.
+ * Without it (memfd_create refused) each child says it again. */
+void parent_mark_ignoring(int sig);
 
 /* True when the parent's environment, as it started, holds exactly the
  * entries of envp whose names begin with `prefix` (in any case): no more,

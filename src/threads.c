@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "threads.h"
 
+#include <link.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -25,7 +26,41 @@
  * the peak does not grow with the data.  256 KiB is over six times that: room for a CPU whose
  * lazy-binding trampoline saves a large XSAVE area (AMX tiles are 8 KiB)
  * and a libc whose printf or locale code is deeper than this one's. */
-enum { THREAD_STACK = 256 * 1024 };
+enum { THREAD_STACK = 256 * 1024, TLS_SLACK = 16 * 1024 };
+
+/* glibc carves the static TLS of every module loaded at start (the
+ * program's own __thread variables included) out of the stack size asked
+ * for, not on top of it: a program with 230 KiB of them left the writer
+ * 20 KiB and it overflowed into the guard page (SIGSEGV, the program
+ * killed); with 300 KiB pthread_create refused the size (EINVAL) where
+ * RLIMIT_STACK's default had room (lifecycle_host_bigtls).  So the stack
+ * is THREAD_STACK on top of those blocks, summed from the program headers
+ * (each PT_TLS's size, and its alignment for the padding), plus TLS_SLACK
+ * for glibc's surplus (modules dlopen'd later with initial-exec TLS). */
+static int add_tls(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+    (void)size;
+    size_t *sum = ctx;
+    for (int i = 0; i < info->dlpi_phnum; i++)
+        if (info->dlpi_phdr[i].p_type == PT_TLS)
+            *sum += info->dlpi_phdr[i].p_memsz + info->dlpi_phdr[i].p_align;
+    return 0;
+}
+
+/* Measured once, at the first thread's start (in the constructor as a
+ * rule): a fork child's writer, started in a fork handler, reuses it. */
+static size_t stack_size(void)
+{
+    static size_t cached;
+    size_t s = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (!s) {
+        size_t tls = 0;
+        dl_iterate_phdr(add_tls, &tls);
+        s = THREAD_STACK + TLS_SLACK + tls;
+        __atomic_store_n(&cached, s, __ATOMIC_RELAXED);
+    }
+    return s;
+}
 
 int threads_start(pthread_t *t, void *(*fn)(void *), const char *name)
 {
@@ -40,7 +75,8 @@ int threads_start(pthread_t *t, void *(*fn)(void *), const char *name)
     /* PTHREAD_STACK_MIN may be a sysconf call (glibc 2.34+); if the size is
      * refused all the same, the default stays. */
     long min = PTHREAD_STACK_MIN;
-    pthread_attr_setstacksize(&attr, THREAD_STACK < min ? (size_t)min : THREAD_STACK);
+    size_t want = stack_size();
+    pthread_attr_setstacksize(&attr, want < (size_t)min ? (size_t)min : want);
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old); /* the new thread inherits this mask */

@@ -363,9 +363,10 @@ static bool thread_needed(void)
  * already there belongs to a library whose constructor ran before ours; it
  * keeps its signal.  (heapprof run does the same for the signals it
  * forwards, src/cli/cmd_run.c.)  An ignored signal is said once per process
- * tree: a child whose profiled parent ignores it too, on the same stderr
- * (every process a program under nohup starts), says nothing more
- * (parent.h). */
+ * tree: a child whose parent said it on the same stderr (every process a
+ * program under nohup starts) says nothing more; one whose profiled parent
+ * began ignoring it after start (`trap '' USR2` in a profiled shell) said
+ * nothing, so the child says it (parent.h). */
 static void install_signal(int sig)
 {
     struct sigaction old;
@@ -381,8 +382,12 @@ static void install_signal(int sig)
     }
     /* sa_handler shares its storage with an SA_SIGINFO handler. */
     if (old.sa_handler != SIG_DFL) {
-        if (old.sa_handler == SIG_IGN && parent_shares_heapprof() && parent_ignores(sig))
-            return;
+        if (old.sa_handler == SIG_IGN) {
+            bool said = parent_shares_heapprof() && parent_said_ignoring(sig);
+            parent_mark_ignoring(sig); /* said below, or by the parent: for the children */
+            if (said)
+                return;
+        }
         log_line("the program %s %s, so profiles on that signal are off (HEAPPROF_SIGNAL "
                  "chooses another signal)",
                  old.sa_handler == SIG_IGN ? "ignores" : "already handles", name);

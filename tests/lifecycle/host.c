@@ -11,6 +11,9 @@
  *                           raise(SIGUSR2), and pass SIG_IGN on to its own
  *                           exec'd child ("host sigign" alone re-execs
  *                           itself so, for a run by hand)
+ *   host sigign late        the same, but SIGUSR2 is ignored by the program
+ *                           itself once started (a profiled shell's
+ *                           `trap '' USR2`), before its exec'd child
  *   host ns                 setns into its own time namespace and unshare
  *                           of CLONE_THREAD/SIGHAND/VM/NEWUSER: one line
  *                           per call, "NAME=0" or "NAME=<errno name>"
@@ -63,6 +66,8 @@ static int sigign(char **argv, const char *stage)
         perror("exec");
         return 2;
     }
+    if (!strcmp(stage, "late")) /* ignored only now, after the profiler's start */
+        signal(SIGUSR2, SIG_IGN);
     printf("%s_disposition=%s\n", stage, disposition(SIGUSR2));
     fflush(stdout);
     raise(SIGUSR2); /* ignored: nothing happens */

@@ -9,9 +9,12 @@
 #        links (run before the profiler's) receives the signal, and the
 #        profiler writes no profile for it.
 #  tree: the same with the exec'd child profiled too (HEAPPROF_CHILDREN=1):
-#        the child, whose profiled parent ignores the signal as well, says
+#        the child, whose profiled parent ignored the signal and said so, says
 #        nothing more; each process of a program under nohup had said it.
 #  lone: a profiled process whose parent is not profiled says it.
+#  late: a profiled parent that ignores the signal only after its start
+#        (it installed the handler then: a profiled shell's `trap '' USR2`)
+#        said nothing, so its profiled child says it; the child was silent.
 # Each time heapprof says so in one line.
 source "$(dirname "$0")/lib.sh"
 need_env LC_HOST LC_SIGCTOR
@@ -67,6 +70,14 @@ RC=$?
 set -e
 expect_rc lone 0
 one_line lone "the program ignores SIGUSR2, so profiles on that signal are off (HEAPPROF_SIGNAL chooses another signal)"
+
+# Ignored by the profiled program after its start: its child's line.
+run late HEAPPROF_OUT="$W/late" -- "$LC_HOST" sigign late
+expect_rc late 0
+for want in late_disposition=SIG_IGN grandchild_disposition=SIG_IGN grandchild_exit=0; do
+    grep -qx "$want" "$W/late.out" || fail "late: expected $want, found: $(tr '\n' ' ' <"$W/late.out")"
+done
+one_line late "the program ignores SIGUSR2, so profiles on that signal are off (HEAPPROF_SIGNAL chooses another signal)"
 
 run ctor HEAPPROF_OUT="$W/ctor" -- "$LC_SIGCTOR"
 expect_rc ctor 0
