@@ -16,7 +16,8 @@
  * remaining slots, which also hold the DRAINing ones, none of them counted
  * as active; when every slot is taken the listening socket is not polled
  * and new clients wait in the kernel's backlog.  A request head is at most
- * HTTP_HEAD_MAX bytes; http_request.c parses it.
+ * HTTP_HEAD_MAX bytes (1 MiB) in an http_head of 12 KiB, which drops the
+ * header lines it has checked; http_request.c parses it.
  *
  * Invariants: a descriptor in the table is open and the server's; it is
  * installed and removed under `table_lock`, which the fork handlers hold
@@ -63,8 +64,7 @@ typedef struct conn {
     int fd, state;
     int counted;         /* served (against MAX_ACTIVE), not a 503 */
     double deadline;     /* monotonic seconds */
-    char *head;          /* HTTP_HEAD_MAX bytes while reading the head */
-    size_t head_len;
+    http_head *head;     /* while reading the head */
     metrics_buf out;     /* status line, headers, small bodies */
     size_t out_off;
     int body_fd;         /* memfd holding a profile, or -1 */
@@ -355,11 +355,11 @@ static void route(conn *c, const http_request *r)
         park(c, allocs, secs);
 }
 
-/* Look at the head read so far: answer, or wait for more. */
-static void examine(conn *c)
+/* Look at the head with the n bytes just read: answer, or wait for more. */
+static void examine(conn *c, size_t n)
 {
     http_request r;
-    int code = http_request_parse(c->head, c->head_len, &r);
+    int code = http_head_feed(c->head, n, &r);
     if (code == HTTP_REQUEST_MORE)
         return;
     if (code)
@@ -373,8 +373,8 @@ static void examine(conn *c)
 static void on_readable(conn *c)
 {
     char discard[4096];
-    char *buf = c->state == HEAD ? c->head + c->head_len : discard;
-    size_t room = c->state == HEAD ? HTTP_HEAD_MAX - c->head_len : sizeof discard;
+    char *buf = c->state == HEAD ? c->head->buf + c->head->len : discard;
+    size_t room = c->state == HEAD ? http_head_room(c->head) : sizeof discard;
     ssize_t r = recv(c->fd, buf, room, MSG_DONTWAIT);
     if (r < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -388,10 +388,8 @@ static void on_readable(conn *c)
         close_conn(c);
         return;
     }
-    if (c->state == HEAD) {
-        c->head_len += (size_t)r;
-        examine(c);
-    }
+    if (c->state == HEAD)
+        examine(c, (size_t)r);
 }
 
 static void finish_send(conn *c)
@@ -481,8 +479,10 @@ static void accept_some(void)
             continue;
         }
         c->counted = 1;
-        if (!(c->head = malloc(HTTP_HEAD_MAX)))
+        if (!(c->head = malloc(sizeof *c->head)))
             close_conn(c);
+        else
+            http_head_init(c->head, HTTP_HEAD_MAX);
     }
 }
 

@@ -1,14 +1,20 @@
 /*
  * http_request.c - see http_request.h.
  *
- * What is accepted: "METHOD /target HTTP/1.x" (the origin form only, 1.0 or
- * 1.1), then header lines "name: value" (name a token, no control bytes,
- * no continuation lines), then a blank line; lines end in CRLF or a bare
- * LF (RFC 9112, 2.2).  Whatever follows the blank line (a body, another
- * request) is not looked at.  The request line is judged as soon as it can
- * be, so that garbage is answered at once, but only ever on what a longer
- * input could not change; the header lines are judged when the blank line
- * has arrived.
+ * What is accepted: any number of empty lines (RFC 9112, 2.2: a server
+ * SHOULD ignore at least one before the request line, which some clients
+ * send after a POST body), then "METHOD /target HTTP/1.x" (the origin form
+ * only, 1.0 or 1.1) of at most HTTP_LINE_MAX bytes, then header lines
+ * "name: value" (name a token, no control bytes, no continuation lines),
+ * then a blank line; lines end in CRLF or a bare LF (RFC 9112, 2.2).
+ * Whatever follows the blank line (a body, another request) is not looked
+ * at.  Every line is judged as soon as it can be, so that garbage is
+ * answered at once, but only ever on what a longer input could not change:
+ * a header line in progress is rejected as soon as no ending could make it
+ * valid.  That is what lets http_head drop the lines it has seen.
+ *
+ * ?seconds= is read as Go's net/http/pprof reads it (r.FormValue, then
+ * strconv.ParseInt), since users compare the two: see query_seconds.
  */
 #define _GNU_SOURCE
 #include "http_request.h"
@@ -19,6 +25,19 @@ static int tchar(unsigned char ch)
 {
     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
            (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+/* Past the empty lines (LF or CRLF) that [s, end) starts with. */
+static const char *skip_empty_lines(const char *s, const char *end)
+{
+    for (;;) {
+        if (s < end && *s == '\n')
+            s++;
+        else if (end - s >= 2 && s[0] == '\r' && s[1] == '\n')
+            s += 2;
+        else
+            return s;
+    }
 }
 
 /* Check the request line [s, s+n) ("complete" when its end was seen): 0
@@ -61,90 +80,156 @@ static int check_line(const char *s, size_t n, int complete, http_request *r)
     return 0;
 }
 
-/* Header lines [s, end), end just past the blank line: 0 or 400. */
-static int check_headers(const char *s, const char *end)
+/* Check a header line [s, e), not blank, without its line end ("complete"
+ * when its LF was seen; "cr" when a CR came last and was taken off, the
+ * line end's or, while incomplete, perhaps so): 0 when it is, or may still
+ * become, "name: value" (no control bytes but HTAB in the value); else 400. */
+static int check_header(const char *s, const char *e, int complete, int cr)
 {
-    while (s < end) {
-        const char *e = memchr(s, '\n', (size_t)(end - s));
-        if (!e)
-            e = end;
-        const char *le = e > s && e[-1] == '\r' ? e - 1 : e;
-        if (le == s)
-            break; /* the blank line */
-        const char *p = s;
-        while (p < le && tchar((unsigned char)*p))
-            p++;
-        if (p == s || p == le || *p != ':')
+    const char *p = s;
+    while (p < e && tchar((unsigned char)*p))
+        p++;
+    if (p == e) /* a name so far: fine while it goes on ("Host\r" cannot) */
+        return complete || (cr && p > s) ? 400 : 0;
+    if (p == s || *p != ':')
+        return 400;
+    for (; p < e; p++)
+        if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
             return 400;
-        for (; p < le; p++)
-            if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
-                return 400;
-        s = e + 1;
-    }
     return 0;
 }
 
-/* The `seconds` parameter of the query [q, q+n): 0 when absent, -1 when
- * bad.  Parameters are not percent-decoded (go tool pprof sends plain
- * digits); one bad `seconds` makes the query bad, else the last counts. */
+/* ---- ?seconds=, as Go reads it ------------------------------------------------
+ * Go's handler takes r.FormValue("seconds"): url.ParseQuery splits the
+ * query at '&', skips a pair holding a ';', splits each at its first '=',
+ * and percent-decodes name and value ('+' a space), skipping a pair
+ * with a bad escape in either; FormValue is the first value of that name,
+ * "" when none.  An empty value means no delta; any other goes through
+ * strconv.ParseInt(v, 10, 64) (an optional sign, then decimal digits) and
+ * must be positive.  Here it must be at most HTTP_MAX_SECONDS too.  Decoding
+ * goes byte by byte into the comparison or the number: no copy. */
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* The next byte of a query component [*p, end), *p < end, decoded: the
+ * byte, or -1 for a '%' without two hex digits after it. */
+static int unescape_next(const char **p, const char *end)
+{
+    const char *s = *p;
+    if (*s != '%') {
+        *p = s + 1;
+        return *s == '+' ? ' ' : (unsigned char)*s;
+    }
+    if (end - s < 3 || hexval(s[1]) < 0 || hexval(s[2]) < 0)
+        return -1;
+    *p = s + 3;
+    return hexval(s[1]) * 16 + hexval(s[2]);
+}
+
+/* Whether [p, end) decodes, without a bad escape, to the string want. */
+static int decodes_to(const char *p, const char *end, const char *want)
+{
+    while (p < end) {
+        int c = unescape_next(&p, end);
+        if (c < 0 || !*want || c != (unsigned char)*want)
+            return 0;
+        want++;
+    }
+    return !*want;
+}
+
+/* A value [p, end) of `seconds`: -2 when an escape in it is bad (the pair
+ * does not count), 0 when empty, the number when 1..HTTP_MAX_SECONDS, else
+ * -1. */
+static int seconds_value(const char *p, const char *end)
+{
+    int secs = 0, digits = 0, bad = 0, first = 1;
+    while (p < end) {
+        int c = unescape_next(&p, end);
+        if (c < 0)
+            return -2; /* even after a byte that made it bad: Go skips the pair */
+        if (first && (c == '+' || c == '-'))
+            bad |= c == '-'; /* no negative number is positive */
+        else if (c < '0' || c > '9')
+            bad = 1;
+        else {
+            digits = 1;
+            if (secs <= HTTP_MAX_SECONDS) /* stops growing once too big: no overflow */
+                secs = secs * 10 + (c - '0');
+        }
+        first = 0;
+    }
+    if (first)
+        return 0;
+    return bad || !digits || secs < 1 || secs > HTTP_MAX_SECONDS ? -1 : secs;
+}
+
+/* The query [q, q+n)'s `seconds`: 0 when absent or empty, -1 when bad. */
 static int query_seconds(const char *q, size_t n)
 {
-    int secs = 0;
     for (const char *p = q, *end = q + n; p < end;) {
         const char *amp = memchr(p, '&', (size_t)(end - p)), *e = amp ? amp : end;
-        size_t len = (size_t)(e - p);
-        if (len >= 8 && !memcmp(p, "seconds=", 8)) {
-            secs = len == 8 ? -1 : 0;
-            for (size_t i = 8; i < len && secs >= 0; i++) /* stops before it could overflow */
-                secs = p[i] < '0' || p[i] > '9' || secs > HTTP_MAX_SECONDS
-                           ? -1
-                           : secs * 10 + (p[i] - '0');
-            if (secs < 1 || secs > HTTP_MAX_SECONDS)
-                return -1;
+        const char *eq = memchr(p, '=', (size_t)(e - p));
+        if (!memchr(p, ';', (size_t)(e - p)) && decodes_to(p, eq ? eq : e, "seconds")) {
+            int v = eq ? seconds_value(eq + 1, e) : 0;
+            if (v != -2)
+                return v; /* the first one counts */
         }
         if (!amp)
             break;
         p = amp + 1;
     }
-    return secs;
+    return 0;
 }
 
-int http_request_parse(const char *buf, size_t len, http_request *r)
+/* ---- the head ------------------------------------------------------------------ */
+
+/* http_request_parse, told that buf starts with a request line of `known`
+ * bytes (its LF included) already found valid, or 0: http_head's way not
+ * to scan up to 8 KiB again for each read. */
+static int parse(const char *buf, size_t len, size_t known, http_request *r)
 {
     *r = (http_request){0};
-    if (!len)
-        return HTTP_REQUEST_MORE;
-    const char *nl = memchr(buf, '\n', len);
-    size_t llen = nl ? (size_t)(nl - buf) : len;
-    if (llen && buf[llen - 1] == '\r') /* its CR, or (still incomplete) a CR its LF will follow */
+    const char *end = buf + len, *s = known ? buf : skip_empty_lines(buf, end);
+    size_t n = (size_t)(end - s) < HTTP_LINE_MAX ? (size_t)(end - s) : HTTP_LINE_MAX;
+    const char *nl = known ? buf + known - 1 : memchr(s, '\n', n);
+    size_t llen = nl ? (size_t)(nl - s) : n;
+    if (llen && s[llen - 1] == '\r') /* its CR, or (still incomplete) a CR its LF will follow */
         llen--;
-    int code = check_line(buf, llen, nl != NULL, r);
+    int code = known ? 0 : check_line(s, llen, nl != NULL, r);
     if (code) {
         r->why = code == 505 ? "only HTTP/1.0 and HTTP/1.1 are served" : "malformed request line";
         return code;
     }
     if (!nl) { /* the request line goes on */
-        if (len < HTTP_HEAD_MAX)
+        if (n < HTTP_LINE_MAX)
             return HTTP_REQUEST_MORE;
         r->why = "the request line is over 8 KiB";
         return 400;
     }
-    /* The blank line that ends the head (bare LF line ends accepted): it
-     * starts with the request line's LF or a later one. */
-    size_t rest = len - (size_t)(nl - buf);
-    const char *crlf = memmem(nl, rest, "\n\r\n", 3), *lf = memmem(nl, rest, "\n\n", 2);
-    size_t end = crlf && (!lf || crlf < lf) ? (size_t)(crlf - buf) + 3
-                 : lf                       ? (size_t)(lf - buf) + 2
-                                            : 0;
-    if (!end) {
-        if (len < HTTP_HEAD_MAX)
+    /* The header lines, each judged as it comes, to the blank line. */
+    for (const char *p = nl + 1;;) {
+        const char *e = memchr(p, '\n', (size_t)(end - p)), *le = e ? e : end;
+        int cr = le > p && le[-1] == '\r';
+        if (e && le - cr == p) {
+            if (known)
+                (void)check_line(s, llen, 1, r); /* valid: it fills r */
+            r->head_len = (size_t)(e + 1 - buf);
+            break;
+        }
+        if (check_header(p, le - cr, e != NULL, cr)) {
+            *r = (http_request){.why = "malformed header line"};
+            return 400;
+        }
+        if (!e)
             return HTTP_REQUEST_MORE;
-        r->why = "the request head is over 8 KiB";
-        return 431;
-    }
-    if (check_headers(nl + 1, buf + end)) {
-        r->why = "malformed header line";
-        return 400;
+        p = e + 1;
     }
     const char *q = memchr(r->path, '?', r->plen);
     if (q) {
@@ -153,6 +238,83 @@ int http_request_parse(const char *buf, size_t len, http_request *r)
         r->plen = (size_t)(q - r->path);
         r->seconds = query_seconds(r->query, r->qlen);
     }
-    r->head_len = end;
     return 0;
+}
+
+int http_request_parse(const char *buf, size_t len, http_request *r)
+{
+    return parse(buf, len, 0, r);
+}
+
+/* ---- a head as it arrives ---------------------------------------------------------
+ * Memory: one HTTP_HEAD_BUF (12 KiB) per connection reading its head, at
+ * most 8 of them (http.c's MAX_ACTIVE): 96 KiB at worst, whatever the size
+ * of the heads, up to HTTP_HEAD_MAX.  (Buffering heads whole would take
+ * 8 MiB for 1 MiB heads.)  Time: each read parses the 3 bytes kept of the
+ * line in progress and what it brought, once the request line is known
+ * valid (else up to 8 KiB again per read, 1 MiB of one-byte reads would
+ * keep the server thread busy for seconds). */
+
+void http_head_init(http_head *h, size_t max)
+{
+    h->len = h->total = h->line = 0;
+    h->max = max;
+}
+
+size_t http_head_room(const http_head *h)
+{
+    size_t room = HTTP_HEAD_BUF - h->len, left = h->max - h->total;
+    return room < left ? room : left;
+}
+
+/* Rewrite the buf[0, len) that http_request_parse called incomplete as a
+ * shorter one that every continuation parses the same: without the empty
+ * lines before the request line and without the complete header lines
+ * (each found valid), and with the header line in progress (valid so far)
+ * reduced to what decides how it may go on: "x" for a name so far, "x:"
+ * once its colon came, with its last byte if a CR (perhaps the line end's);
+ * "" and "\r" (perhaps the blank line's) as they are.  The request line
+ * stays: the answer points into it.  Returns the new length, and sets
+ * *known to the request line's length when complete. */
+static size_t compact(char *buf, size_t len, size_t *known)
+{
+    const char *end = buf + len, *s = skip_empty_lines(buf, end);
+    const char *nl = memchr(s, '\n', (size_t)(end - s));
+    size_t keep = nl ? (size_t)(nl + 1 - s) : (size_t)(end - s), t = 0;
+    char tail[3] = {0};
+    if (nl) {
+        const char *last = memrchr(nl, '\n', (size_t)(end - nl)), *line = (last ? last : nl) + 1;
+        size_t m = (size_t)(end - line);
+        if (m == 1 && line[0] == '\r') {
+            tail[t++] = '\r';
+        } else if (m) {
+            tail[t++] = 'x';
+            if (memchr(line, ':', m)) {
+                tail[t++] = ':';
+                if (end[-1] == '\r')
+                    tail[t++] = '\r';
+            }
+        }
+    }
+    memmove(buf, s, keep);
+    memcpy(buf + keep, tail, t);
+    *known = nl ? keep : 0;
+    return keep + t;
+}
+
+int http_head_feed(http_head *h, size_t n, http_request *r)
+{
+    h->len += n;
+    h->total += n;
+    int code = parse(h->buf, h->len, h->line, r);
+    if (code == 0)
+        r->head_len += h->total - h->len; /* the bytes dropped came before it */
+    if (code != HTTP_REQUEST_MORE)
+        return code;
+    if (h->total >= h->max) {
+        r->why = "the request head is over 1 MiB";
+        return 431;
+    }
+    h->len = compact(h->buf, h->len, &h->line);
+    return HTTP_REQUEST_MORE;
 }

@@ -2,12 +2,21 @@
  * http_request.h - the head of an HTTP/1.x request, read from the bytes a
  * connection has sent so far.
  *
- * Pure: no I/O, no allocation, no state; the result points into the
- * caller's buffer, which need not end in a NUL.  The server (http.c) calls
- * it after every read, so the answer must not depend on how the bytes were
- * split between reads: a prefix of a head is never rejected when the whole
- * would be accepted, and once a prefix gets an answer, every longer input
- * gets the same one (tests/fuzz/fuzz_http.c checks both).
+ * Two layers.  http_request_parse is pure (no I/O, no allocation, no
+ * state) and reads a prefix of what a client sent, from its first byte;
+ * the result points into the caller's buffer, which need not end in a NUL.
+ * http_head feeds it as reads arrive and keeps a connection's memory
+ * bounded: after each read it rewrites its buffer into a shorter one that
+ * every continuation parses the same way (the request line, then at most 3
+ * bytes standing for the header line in progress), so that a head of up to
+ * HTTP_HEAD_MAX bytes (1 MiB, what Go's net/http allows: a browser sends
+ * every cookie of localhost, whatever the port) needs only HTTP_HEAD_BUF.
+ *
+ * Both must answer independently of how the bytes were split between reads
+ * (the server parses again after each): a prefix of a head is never
+ * rejected when the whole would be accepted, and once a prefix gets an
+ * answer, every longer input gets the same one (tests/fuzz/fuzz_http.c
+ * checks both, and that feeding in pieces answers as parsing the whole).
  */
 #ifndef HEAPPROF_HTTP_REQUEST_H
 #define HEAPPROF_HTTP_REQUEST_H
@@ -15,26 +24,53 @@
 #include <stddef.h>
 
 enum {
-    HTTP_HEAD_MAX = 8192,    /* bytes of a request head, its blank line included */
-    HTTP_MAX_SECONDS = 300,  /* the largest ?seconds= */
-    HTTP_REQUEST_MORE = 1    /* http_request_parse: the head is not complete yet */
+    HTTP_LINE_MAX = 8192,                  /* the request line, its LF included */
+    HTTP_HEAD_MAX = 1 << 20,               /* the head: empty lines before it to its blank line */
+    HTTP_HEAD_BUF = HTTP_LINE_MAX + 4096,  /* http_head's buffer: the request line, the 3
+                                            * bytes of the line in progress, room to read */
+    HTTP_MAX_SECONDS = 300,                /* the largest ?seconds= */
+    HTTP_REQUEST_MORE = 1                  /* the head is not complete yet */
 };
 
 typedef struct http_request {
     const char *method, *path; /* "GET", "/debug/pprof/heap": in the buffer */
     const char *query;         /* after the '?', or NULL when there is none */
     size_t mlen, plen, qlen;
-    int seconds;               /* ?seconds=: 0 absent, -1 bad, else 1..HTTP_MAX_SECONDS */
-    size_t head_len;           /* the head's bytes, up to its blank line's LF */
+    int seconds;               /* ?seconds=: 0 absent or empty, -1 bad, else 1..HTTP_MAX_SECONDS */
+    size_t head_len;           /* the head's bytes, from the first one sent to its
+                                * blank line's LF */
     const char *why;           /* for an error status: what was wrong, one phrase
                                 * under 200 bytes (http.c prints it into a
                                 * 256-byte body) */
 } http_request;
 
-/* Parse the first len bytes a client sent (len <= HTTP_HEAD_MAX; at
- * HTTP_HEAD_MAX no more will be read).  0 when they start with a complete,
- * valid head (*r filled); HTTP_REQUEST_MORE when they may still become
- * one; else the status to answer, 400, 431 or 505, with r->why. */
+/* Parse the first len bytes a client sent.  0 when they start with a
+ * complete, valid head (*r filled); HTTP_REQUEST_MORE when they may still
+ * become one; else the status to answer, 400 or 505, with r->why.  Bytes
+ * past the blank line, or past the request line's first HTTP_LINE_MAX, are
+ * never looked at.  No bound on the head as a whole: http_head's job. */
 int http_request_parse(const char *buf, size_t len, http_request *r);
+
+/* A request head as it arrives over one connection. */
+typedef struct http_head {
+    size_t len;   /* bytes in buf */
+    size_t total; /* bytes received, those dropped from buf included */
+    size_t max;   /* the most to receive without a complete head */
+    size_t line;  /* the request line's bytes at buf's start, its LF
+                   * included, once found valid; else 0 */
+    char buf[HTTP_HEAD_BUF];
+} http_head;
+
+/* Start empty; max is HTTP_HEAD_MAX (tests use less). */
+void http_head_init(http_head *h, size_t max);
+
+/* How many bytes the next read may append at h->buf + h->len: never 0
+ * while the answer is HTTP_REQUEST_MORE. */
+size_t http_head_room(const http_head *h);
+
+/* n bytes were appended at h->buf + h->len: http_request_parse's answer
+ * to all bytes received so far (r->head_len counted in them too), or 431
+ * once h->max bytes came without a complete head. */
+int http_head_feed(http_head *h, size_t n, http_request *r);
 
 #endif

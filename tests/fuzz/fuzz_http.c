@@ -2,31 +2,55 @@
  * fuzz_http.c - libFuzzer target for the live endpoint's request parser
  * (http_request.c), which reads what any local client sends.
  *
- * Input: the first byte seeds the sizes of the reads; the rest is what the
- * client sends, of which the server keeps at most HTTP_HEAD_MAX bytes.
- * Every parse is of an exactly sized heap copy, so ASan catches a read past
- * the length given.
+ * Input: the first byte seeds the sizes of the reads and, when its top bit
+ * is set, a small bound on the head (so that 431 is reached by short
+ * inputs); the rest is what the client sends.  Every parse of the pure
+ * parser is of an exactly sized heap copy, and the http_head's buffer is
+ * poisoned past what it holds, so ASan catches a read past the length
+ * given.
  *
  * Beyond "no crash, no sanitizer report", it checks what http.c relies on:
  *  - the answer does not depend on how the bytes are split between reads
  *    (the server parses again after each): the first answer to a growing
  *    buffer is the answer to the whole, and every prefix of an accepted
  *    head is "more", never an error;
+ *  - an http_head fed the bytes in pieces of random sizes answers as the
+ *    parse of the whole (431 exactly when the first `max` bytes hold no
+ *    complete head and no error), though it drops the lines it has checked:
+ *    the same status, phrase, method, path, query and ?seconds=, the head's
+ *    length counted from the first byte; its buffer never holds more than
+ *    the request line and 3 bytes between reads, and has room for more;
  *  - an accepted head: method, path and query lie inside the head, in the
- *    order of the request line, their bytes of the allowed kinds; the head
- *    ends in its blank line, and bytes after it change nothing; the header
- *    lines are "token: value" without control bytes; ?seconds= agrees
- *    with a reference written differently (strtoul);
- *  - an error is 400, 431 or 505 with one short phrase (http.c prints it
- *    into a 256-byte body), 431 only with the buffer full;
+ *    order of the request line, after only empty lines, their bytes of the
+ *    allowed kinds; the head ends in its blank line, and bytes after it
+ *    change nothing; the header lines are "token: value" without control
+ *    bytes; ?seconds= agrees with a reference written differently (the
+ *    pair decoded into a copy, then strtoull), after Go's FormValue;
+ *  - an error is 400 or 505 (431 from an http_head only) with one short
+ *    phrase (http.c prints it into a 256-byte body);
  *  - the same bytes in another buffer parse the same.
  */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http_request.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_ASAN 1
+#endif
+#endif
+#ifdef HAVE_ASAN
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#endif
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
@@ -58,41 +82,81 @@ static int visible(const char *p, size_t n)
     return 1;
 }
 
-/* ?seconds= as the server must read it: 0 absent, -1 when any is bad. */
+/* Decode a query component [p, p+n) as Go's url.QueryUnescape does into
+ * out (n + 1 bytes), its length in *len: 0, or -1 on a '%' without two hex
+ * digits. */
+static int decode(const char *p, size_t n, char *out, size_t *len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '%') {
+            if (i + 2 >= n || !isxdigit((unsigned char)p[i + 1]) ||
+                !isxdigit((unsigned char)p[i + 2]))
+                return -1;
+            char hex[3] = {p[i + 1], p[i + 2], 0};
+            out[o++] = (char)strtol(hex, NULL, 16);
+            i += 2;
+        } else {
+            out[o++] = p[i] == '+' ? ' ' : p[i];
+        }
+    }
+    *len = o;
+    return 0;
+}
+
+/* ?seconds= as Go's r.FormValue("seconds") then strconv.ParseInt read it,
+ * bounded to 1..HTTP_MAX_SECONDS: 0 absent or empty, -1 bad. */
 static int ref_seconds(const char *q, size_t n)
 {
-    char seg[HTTP_HEAD_MAX + 1];
+    char *key = malloc(n + 1), *val = malloc(n + 2);
+    CHECK(key && val);
     int secs = 0;
-    size_t i = 0;
-    while (i < n) {
+    for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && q[j] != '&')
             j++;
-        memcpy(seg, q + i, j - i);
-        seg[j - i] = '\0';
-        if (!strncmp(seg, "seconds=", 8)) {
-            char *end;
-            const char *v = seg + 8;
-            unsigned long x = strtoul(v, &end, 10);
-            if (!*v || *end || strspn(v, "0123456789") != strlen(v) || x < 1 ||
-                x > HTTP_MAX_SECONDS)
-                return -1;
-            secs = (int)x;
-        }
+        const char *pair = q + i;
+        size_t pl = j - i, kl, klen, vlen = 0;
         i = j + 1;
+        if (!pl || memchr(pair, ';', pl))
+            continue;
+        const char *eq = memchr(pair, '=', pl);
+        kl = eq ? (size_t)(eq - pair) : pl;
+        if (decode(pair, kl, key, &klen) || (eq && decode(eq + 1, pl - kl - 1, val, &vlen)))
+            continue;
+        if (klen != 7 || memcmp(key, "seconds", 7))
+            continue;
+        if (vlen) {
+            val[vlen] = '\0';
+            const char *d = val + (val[0] == '+' || val[0] == '-');
+            size_t dl = vlen - (size_t)(d - val);
+            unsigned long long x = strtoull(d, NULL, 10);
+            secs = !dl || strspn(d, "0123456789") != dl || val[0] == '-' || x < 1 ||
+                           x > HTTP_MAX_SECONDS
+                       ? -1
+                       : (int)x;
+        }
+        break; /* the first one counts */
     }
+    free(key);
+    free(val);
     return secs;
 }
 
+/* Check an accepted head b[0, n) (its buffer, r's pointers in it). */
 static void check_accepted(const char *b, size_t n, const http_request *r)
 {
-    size_t h = r->head_len;
-    CHECK(h >= 14 && h <= n); /* "A / HTTP/1.0\n\n" */
+    size_t h = r->head_len, lead = (size_t)(r->method - b);
+    CHECK(h >= 14 + lead && h <= n); /* "A / HTTP/1.0\n\n" */
     CHECK(b[h - 1] == '\n' && (b[h - 2] == '\n' || (b[h - 2] == '\r' && b[h - 3] == '\n')));
-    CHECK(r->method == b && r->mlen >= 1 && r->mlen <= 32 && b[r->mlen] == ' ');
+    for (size_t i = 0; i < lead; i++) /* only empty lines before the request line */
+        CHECK(b[i] == '\n' || (b[i] == '\r' && b[i + 1] == '\n'));
+    CHECK(!lead || b[lead - 1] == '\n');
+    const char *m = r->method;
+    CHECK(r->mlen >= 1 && r->mlen <= 32 && m[r->mlen] == ' ');
     for (size_t i = 0; i < r->mlen; i++)
-        CHECK(tchar((unsigned char)b[i]));
-    CHECK(r->path == b + r->mlen + 1 && r->plen >= 1 && r->path[0] == '/');
+        CHECK(tchar((unsigned char)m[i]));
+    CHECK(r->path == m + r->mlen + 1 && r->plen >= 1 && r->path[0] == '/');
     CHECK(visible(r->path, r->plen) && !memchr(r->path, '?', r->plen));
     const char *after = r->path + r->plen;
     if (r->query) {
@@ -108,7 +172,7 @@ static void check_accepted(const char *b, size_t n, const http_request *r)
     CHECK(!memcmp(after, " HTTP/1.1", 9) || !memcmp(after, " HTTP/1.0", 9));
     after += 9;
     after += after[0] == '\r';
-    CHECK(after[0] == '\n');
+    CHECK(after[0] == '\n' && (size_t)(after + 1 - m) <= HTTP_LINE_MAX);
     /* The header lines, up to the blank line. */
     for (const char *s = after + 1;;) {
         const char *e = memchr(s, '\n', (size_t)(b + h - s));
@@ -128,6 +192,12 @@ static void check_accepted(const char *b, size_t n, const http_request *r)
     }
 }
 
+static void check_error(int code, const http_request *r)
+{
+    CHECK(code == 400 || code == 431 || code == 505);
+    CHECK(r->why && *r->why && strlen(r->why) < 200 && !strchr(r->why, '\n'));
+}
+
 /* Parse an exact copy of b[0, n), check what the result promises, and
  * return it as offsets. */
 static view parse(const char *b, size_t n)
@@ -140,6 +210,7 @@ static view parse(const char *b, size_t n)
     view v = {.code = code};
     if (code == 0) {
         check_accepted(copy, n, &r);
+        v.moff = (size_t)(r.method - copy);
         v.mlen = r.mlen;
         v.poff = (size_t)(r.path - copy);
         v.plen = r.plen;
@@ -147,12 +218,9 @@ static view parse(const char *b, size_t n)
         v.qlen = r.qlen;
         v.head_len = r.head_len;
         v.seconds = r.seconds;
-    } else if (code == HTTP_REQUEST_MORE) {
-        CHECK(n < HTTP_HEAD_MAX);
-    } else {
-        CHECK(code == 400 || code == 431 || code == 505);
-        CHECK(code != 431 || n == HTTP_HEAD_MAX);
-        CHECK(r.why && *r.why && strlen(r.why) < 200 && !strchr(r.why, '\n'));
+    } else if (code != HTTP_REQUEST_MORE) {
+        check_error(code, &r);
+        CHECK(code != 431);
         v.why = r.why;
     }
     free(copy);
@@ -175,12 +243,55 @@ static uint32_t next(uint32_t *s)
     return *s;
 }
 
+/* Feed in[0, n) to an http_head bounded to max bytes, in reads of 1 to
+ * `most` bytes (fewer when it has less room), as http.c does, and check
+ * its answer against `whole`, the parse of in[0, min(n, max)). */
+static void check_fed(const char *in, size_t n, size_t max, size_t most, uint32_t *seed,
+                      const view *whole)
+{
+    http_head *h = malloc(sizeof *h);
+    CHECK(h != NULL);
+    http_head_init(h, max);
+    http_request r;
+    int code = HTTP_REQUEST_MORE;
+    size_t got = 0, before = 0;
+    while (got < n && code == HTTP_REQUEST_MORE) {
+        size_t room = http_head_room(h), step = 1 + next(seed) % most;
+        CHECK(room > 0 && h->len <= HTTP_LINE_MAX + 3 && h->total == got);
+        step = step < room ? step : room;
+        step = step < n - got ? step : n - got;
+        ASAN_UNPOISON_MEMORY_REGION(h->buf, HTTP_HEAD_BUF);
+        memcpy(h->buf + h->len, in + got, step);
+        ASAN_POISON_MEMORY_REGION(h->buf + h->len + step, HTTP_HEAD_BUF - h->len - step);
+        before = got;
+        got += step;
+        code = http_head_feed(h, step, &r);
+        CHECK(h->len <= HTTP_HEAD_BUF);
+    }
+    ASAN_UNPOISON_MEMORY_REGION(h->buf, HTTP_HEAD_BUF);
+    int want = whole->code == HTTP_REQUEST_MORE && n >= max ? 431 : whole->code;
+    CHECK(code == want);
+    if (code == 0) {
+        CHECK(r.head_len == whole->head_len && before < r.head_len && r.head_len <= got);
+        CHECK(r.mlen == whole->mlen && !memcmp(r.method, in + whole->moff, r.mlen));
+        CHECK(r.plen == whole->plen && !memcmp(r.path, in + whole->poff, r.plen));
+        CHECK((r.query != NULL) == (whole->qoff != SIZE_MAX) && r.qlen == whole->qlen);
+        CHECK(!r.query || !memcmp(r.query, in + whole->qoff, r.qlen));
+        CHECK(r.seconds == whole->seconds);
+    } else if (code != HTTP_REQUEST_MORE) {
+        check_error(code, &r);
+        CHECK(code == 431 || !strcmp(r.why, whole->why));
+    }
+    free(h);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
     const char *in = (const char *)data + 1;
-    size_t n = size - 1 < HTTP_HEAD_MAX ? size - 1 : HTTP_HEAD_MAX;
+    size_t n = size - 1;
+    size_t max = data[0] & 0x80 ? 1 + (size_t)(data[0] & 0x7f) * 61 : HTTP_HEAD_MAX;
     uint32_t seed = 0x9e3779b9u ^ data[0] ^ (uint32_t)n << 8;
 
     view whole = parse(in, n);
@@ -211,5 +322,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         view head = parse(in, h);
         CHECK(same(&head, &whole));
     }
+
+    /* The same bytes through an http_head, in pieces. */
+    view capped = n > max ? parse(in, max) : whole;
+    check_fed(in, n, max, most, &seed, &capped);
     return 0;
 }

@@ -154,10 +154,27 @@ static void requests(void **state)
                         "GET /debug/pprof/allocs seconds=30 30");
     assert_string_equal(head("GET /debug/pprof/heap?gc=1&seconds=0300& HTTP/1.1\r\n\r\n"),
                         "GET /debug/pprof/heap gc=1&seconds=0300& 300");
-    assert_string_equal(head("GET /x?seconds=1&seconds=2 HTTP/1.1\r\n\r\n"),
-                        "GET /x seconds=1&seconds=2 2");
     assert_string_equal(head("GET /? HTTP/1.1\r\n\r\n"), "GET /  0"); /* an empty query */
-    const char *bad_seconds[] = {"0", "301", "", "-1", "+5", "1x", "%31", "99999999999999999999"};
+    /* Empty lines before the request line are ignored (RFC 9112, 2.2). */
+    assert_string_equal(head("\r\nGET / HTTP/1.1\r\n\r\n"), "GET / - 0");
+    assert_string_equal(head("\n\r\n\nGET /metrics HTTP/1.0\n\n"), "GET /metrics - 0");
+    /* ?seconds= as Go's FormValue reads it: the first one counts, empty is
+     * absent, percent-decoded ('+' a space), a pair with a bad escape or a
+     * ';' skipped; then strconv.ParseInt, which takes a sign. */
+    const struct { const char *query; int secs; } go[] = {
+        {"seconds=1&seconds=2", 1}, {"seconds=&seconds=5", 0}, {"seconds", 0},
+        {"seconds=%33%30", 30}, {"second%73=7", 7}, {"seconds=%2B5", 5},
+        {"seconds=%zz&seconds=5", 5}, {"seconds%=1&seconds=6", 6}, {"seconds=5;&seconds=6", 6},
+        {"seconds=1&seconds=0", 1}, {"seconds=0&seconds=1", -1}, {"x=%&seconds=4", 4},
+        {"seconds=+5", -1}, {"seconds=%2D1", -1}, {"seconds=%2B", -1}, {"seconds=%2B%2B1", -1},
+        {"seconds=000000000000000000000000000007", 7}, {"Seconds=5", 0}, {"seconds=%205", -1}};
+    for (size_t i = 0; i < sizeof go / sizeof go[0]; i++) {
+        char text[160], want[160];
+        snprintf(text, sizeof text, "GET /a?%s HTTP/1.1\n\n", go[i].query);
+        snprintf(want, sizeof want, "GET /a %s %d", go[i].query, go[i].secs);
+        assert_string_equal(head(text), want);
+    }
+    const char *bad_seconds[] = {"0", "301", "-1", "-0", "1x", "x", "99999999999999999999"};
     for (size_t i = 0; i < sizeof bad_seconds / sizeof bad_seconds[0]; i++) {
         char text[128];
         snprintf(text, sizeof text, "GET /a?b=1&seconds=%s&seconds=5 HTTP/1.1\n\n",
@@ -166,25 +183,96 @@ static void requests(void **state)
     }
     /* Not complete yet, then the answers to what is wrong. */
     assert_string_equal(head(""), "1");
+    assert_string_equal(head("\r\n\r"), "1");
     assert_string_equal(head("GET /metrics HTTP/1.1\r"), "1");
     assert_string_equal(head("GET /metrics HTTP/1.1\r\nHost: x\r\n\r"), "1");
+    assert_string_equal(head("GET /metrics HTTP/1.1\r\nHost: x\r"), "1");
+    assert_string_equal(head("GET /metrics HTTP/1.1\r\nHo"), "1");
     assert_string_equal(head("GET /metrics HTTP/9.9\r\n\r\n"), "505");
     assert_string_equal(head("GET /metrics HTTP/2"), "1"); /* 505 once the line ends */
     const char *bad[] = {"garbage\r\n", "GET metrics HTTP/1.1\r\n", "GET http://x/ HTTP/1.1\r\n",
                          "GET  / HTTP/1.1\r\n", "get / http/1.1\r\n", "GET /a\x01 HTTP/1.1\r\n",
-                         "\r\nGET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nA : b\r\n\r\n",
+                         "\r\rGET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nA : b\r\n\r\n",
                          "GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n",
                          "GET / HTTP/1.1\r\nA: \x7f\r\n\r\n",
+                         /* a header line no ending can make valid: answered at once */
+                         "GET / HTTP/1.1\r\nA b", "GET / HTTP/1.1\r\nHost\r",
+                         "GET / HTTP/1.1\r\nA: b\rc",
                          "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}; /* a method over 32 bytes */
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_string_equal(head(bad[i]), "400");
-    /* A full buffer without the blank line. */
-    static char big[HTTP_HEAD_MAX + 1];
-    memset(big, 'a', HTTP_HEAD_MAX);
+    /* A request line without its LF in HTTP_LINE_MAX bytes. */
+    static char big[HTTP_LINE_MAX + 2];
+    memset(big, 'a', HTTP_LINE_MAX + 1);
     memcpy(big, "GET /", 5);
     assert_string_equal(head(big), "400");
-    memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
-    assert_string_equal(head(big), "431");
+}
+
+/* The answer to text fed to an http_head in reads of `step` bytes (as many
+ * as it has room for when less), as head() says it, with the head's length
+ * for 0. */
+static const char *fed(const char *text, size_t len, size_t step)
+{
+    static http_head h;
+    static char out[300];
+    http_request r;
+    http_head_init(&h, HTTP_HEAD_MAX);
+    int code = HTTP_REQUEST_MORE;
+    for (size_t got = 0; got < len && code == HTTP_REQUEST_MORE;) {
+        size_t room = http_head_room(&h), n = len - got < step ? len - got : step;
+        assert_true(room > 0);
+        n = n < room ? n : room;
+        memcpy(h.buf + h.len, text + got, n);
+        got += n;
+        code = http_head_feed(&h, n, &r);
+        assert_true(h.len <= HTTP_HEAD_BUF);
+    }
+    if (code)
+        snprintf(out, sizeof out, "%d", code);
+    else
+        snprintf(out, sizeof out, "%.*s %.*s %d %zu", (int)r.mlen, r.method, (int)r.plen, r.path,
+                 r.seconds, r.head_len);
+    return out;
+}
+
+/* Heads far over the 12 KiB buffer: a browser's Cookie line, many header
+ * lines, up to HTTP_HEAD_MAX and one byte over. */
+static void large_heads(void **state)
+{
+    static char text[HTTP_HEAD_MAX + 64];
+    const char *line = "GET /debug/pprof/heap?seconds=9 HTTP/1.1\r\n";
+    size_t steps[] = {1, 7, 1000, 4096, HTTP_HEAD_MAX};
+    char want[100];
+    /* One Cookie line of 200 KiB, then 3000 short lines. */
+    size_t n = (size_t)sprintf(text, "%sCookie: ", line);
+    for (size_t i = 0; i < 200 * 1024; i++)
+        text[n++] = "a=b; "[i % 5];
+    n += (size_t)sprintf(text + n, "\r\n");
+    for (int i = 0; i < 3000; i++)
+        n += (size_t)sprintf(text + n, "X-%d: %d\t:\r\n", i, i);
+    n += (size_t)sprintf(text + n, "\r\nbody");
+    snprintf(want, sizeof want, "GET /debug/pprof/heap 9 %zu", n - 4);
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        assert_string_equal(fed(text, n, steps[i]), want);
+    /* A head of exactly HTTP_HEAD_MAX bytes, with a leading empty line;
+     * then one byte longer. */
+    for (size_t extra = 0; extra < 2; extra++) {
+        n = (size_t)sprintf(text, "\r\n%sA: ", line);
+        size_t fill = HTTP_HEAD_MAX + extra - n - 4;
+        memset(text + n, 'v', fill);
+        memcpy(text + n + fill, "\r\n\r\n", 4);
+        n += fill + 4;
+        snprintf(want, sizeof want, "GET /debug/pprof/heap 9 %d", HTTP_HEAD_MAX);
+        for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+            assert_string_equal(fed(text, n, steps[i]), extra ? "431" : want);
+    }
+    /* A bad line far in: 400, not 431. */
+    n = (size_t)sprintf(text, "%s", line);
+    for (int i = 0; i < 20000; i++)
+        n += (size_t)sprintf(text + n, "X-%d: y\r\n", i);
+    n += (size_t)sprintf(text + n, "Bad line\r\n\r\n");
+    assert_string_equal(fed(text, n, 4096), "400");
+    assert_string_equal(fed(text, n, 1), "400");
 }
 
 /* ---- metrics --------------------------------------------------------------- */
@@ -328,7 +416,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(find_dir), cmocka_unit_test(values), cmocka_unit_test(addresses),
-        cmocka_unit_test(requests), cmocka_unit_test(escaping), cmocka_unit_test(render),
+        cmocka_unit_test(requests), cmocka_unit_test(large_heads),
+        cmocka_unit_test(escaping), cmocka_unit_test(render),
         cmocka_unit_test(scrape_while_sampling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
