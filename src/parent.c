@@ -9,10 +9,10 @@
  * its address space: a one-page PROT_NONE mapping of an empty memfd named
  * for the signal, which its maps show, which a fork child inherits and
  * which an exec drops (the new image marks itself again, if it still
- * ignores the signal).  /proc/PID/environ is the environment the parent's image
- * started with, NUL-separated: what its heapprof read.  Files are read in
- * fixed buffers: this runs at start-up, where nothing may allocate (the
- * first malloc of the process may be what started the profiler).
+ * ignores the signal).  /proc/PID/environ is the environment the parent's
+ * image started with, NUL-separated: what its heapprof read.  Files are
+ * read in fixed buffers: this runs at start-up, where nothing may allocate
+ * (the first malloc of the process may be what started the profiler).
  */
 #define _GNU_SOURCE
 #include "parent.h"
@@ -34,14 +34,15 @@ enum { LINE_MAX_BYTES = 4096 + 256 }; /* a path of PATH_MAX and the fields befor
 typedef bool (*line_fn)(const char *line, size_t len, void *ctx); /* true: stop */
 
 /* Each whole record of `path` (ended by `sep`) to fn, until it returns
- * true (then true).  Records longer than the buffer are given to
- * too_long, if any, and otherwise skipped. */
-static bool each_record(const char *path, char sep, line_fn fn, void (*too_long)(void *),
-                        void *ctx)
+ * true: then 1; 0 when none did, -1 when the file cannot be opened.
+ * Records longer than the buffer are given to too_long, if any, and
+ * otherwise skipped. */
+static int each_record(const char *path, char sep, line_fn fn, void (*too_long)(void *),
+                       void *ctx)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return false;
+        return -1;
     char buf[LINE_MAX_BYTES];
     size_t have = 0;
     bool skipping = false, stopped = false;
@@ -73,9 +74,10 @@ static bool each_record(const char *path, char sep, line_fn fn, void (*too_long)
     return stopped;
 }
 
+/* Whether fn stopped on a line of `path` (not when it cannot be read). */
 static bool each_line(const char *path, line_fn fn, void *ctx)
 {
-    return each_record(path, '\n', fn, NULL, ctx);
+    return each_record(path, '\n', fn, NULL, ctx) > 0;
 }
 
 /* "start-end perms offset dev inode path": the dev and inode fields. */
@@ -291,11 +293,8 @@ bool parent_env_same(const char *prefix, char *const *envp)
         ours += prefixed(*o, strlen(*o), &c);
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/environ", (int)pp);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false; /* unreadable: each_record would find nothing, and "same" */
-    close(fd);
-    each_record(path, '\0', env_entry, env_too_long, &c);
+    if (each_record(path, '\0', env_entry, env_too_long, &c) < 0)
+        return false; /* unreadable: nothing is known to be the same */
     /* Our entries are distinct names, so as many matches as ours, none
      * differing, is the same set. */
     return !c.differ && c.matched == ours;
