@@ -10,8 +10,18 @@
  * may show in alloc_* but not in inuse_*, or in one stack and not in
  * another.
  *
- * Memory: the fold's 40 bytes per stack (4 MB for 100k stacks), for the
- * length of the dump.  Records go to the encoder one at a time
+ * Ages: a profile that is not a delta splits each stack's in-use values by
+ * the age of its live objects (ages.h), one sample per band in use, each
+ * with a numeric label `age` (seconds, the band's lower bound), youngest
+ * first.  The first carries the stack's alloc_* values and the later ones
+ * zero, so every total is as before.  Every sample carries all the count
+ * and error labels (zero where its values are), so that a reader adding
+ * up a stack's samples adds up their variances.  A delta has no ages: what
+ * was in use at its base cannot be told apart by band.
+ *
+ * Memory: the fold's 40 bytes per stack (4 MB for 100k stacks), or with
+ * ages 8 bytes per stack and 40 per stack and band in use, for the length
+ * of the dump.  Records go to the encoder one at a time
  * (stack_walk), so the rest of a dump's own memory grows with the distinct
  * locations and names, not with the stacks; what it allocates is malloc'd,
  * kept out of the profile by the guard, and a failure fails this dump
@@ -32,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ages.h"
 #include "common.h"
 #include "fault.h"
 #include "labels.h"
@@ -129,14 +140,16 @@ static void subtract(stack_values *v, const stack_values *b)
  * stacks.h).  pprof shows them with -tags; `heapprof top` turns them into
  * its ± column.  In exact mode the errors are zero and only the counts are
  * written.  Returns how many labels were stored. */
-enum { NUM_LABELS = 6, NLABELS = NUM_LABELS + LABELS_MAX_DEPTH };
+enum { NUM_LABELS = 6, NLABELS = LABELS_MAX_DEPTH + 1 + NUM_LABELS, NO_BAND = -1 };
 
-static uint32_t label(pprof_label *l, uint32_t set, const stack_values *v, bool sampled)
+static uint32_t label(pprof_label *l, uint32_t set, const stack_values *v, bool sampled, int band)
 {
     label_pair pairs[LABELS_MAX_DEPTH];
     size_t n = labels_expand(set, pairs, LABELS_MAX_DEPTH);
     for (size_t i = 0; i < n; i++)
         l[i] = (pprof_label){pairs[i].key, pairs[i].value, 0, NULL};
+    if (band != NO_BAND)
+        l[n++] = (pprof_label){"age", NULL, ages_band_lower[band], "seconds"};
     l += n;
     l[0] = (pprof_label){"alloc_samples", NULL, (int64_t)v->samples[0], "count"};
     l[1] = (pprof_label){"inuse_samples", NULL, (int64_t)v->samples[1], "count"};
@@ -156,41 +169,81 @@ static uint32_t label(pprof_label *l, uint32_t set, const stack_values *v, bool 
 /* The stacks to write, handed to the encoder one at a time (pprof_next_fn)
  * so that no per-stack array is built: the stacks that existed when the walk
  * began, with anything to show (relative to base when given).  Ones created
- * during the walk (the list is newest first) wait for the next profile. */
+ * during the walk (the list is newest first) wait for the next profile.
+ * With ages, the walk stays on a record until its bands are written. */
 typedef struct stack_walk {
     const dump_snapshot *base;
     const stack_rec *r;        /* next record to look at */
     uint64_t limit;            /* stack ids below this existed at the start */
-    const stack_totals *inuse; /* by id, below limit (fold_inuse) */
+    const stack_totals *inuse; /* by id, below limit (fold_inuse); or */
+    const ages_table *ages;    /* by id and band, below limit (ages_fold) */
     bool sampled;
-    pprof_label labels[NLABELS]; /* the current sample's, reused */
+    const stack_rec *cur;        /* the record whose bands are being written */
+    uint32_t bands;              /* its bands still to write */
+    stack_values v;              /* the values of the sample being written */
+    pprof_label labels[NLABELS]; /* and its labels, reused */
 } stack_walk;
+
+/* s for record r from w->v; false if all its values are zero. */
+static bool fill(stack_walk *w, const stack_rec *r, int band, pprof_sample *s)
+{
+    const stack_values *v = &w->v;
+    s->pcs = r->pcs;
+    s->depth = r->depth;
+    s->values[0] = stacks_objects(v->objs[0]);
+    s->values[1] = (int64_t)v->bytes[0];
+    s->values[2] = stacks_objects(v->objs[1]);
+    s->values[3] = (int64_t)v->bytes[1];
+    if (!(s->values[0] | s->values[1] | s->values[2] | s->values[3]))
+        return false;
+    s->nlabels = label(w->labels, r->labels, v, w->sampled, band);
+    s->labels = w->labels;
+    return true;
+}
+
+/* The next band of w->cur: its in-use values, with the record's alloc_*
+ * values if it is the first. */
+static bool next_band(stack_walk *w, pprof_sample *s)
+{
+    static const stack_totals none;
+    unsigned b = (unsigned)__builtin_ctz(w->bands);
+    w->bands &= w->bands - 1;
+    put_totals(ages_totals(w->ages, w->cur->id, b), &w->v, 1);
+    bool any = fill(w, w->cur, (int)b, s);
+    put_totals(&none, &w->v, 0);
+    return any;
+}
 
 static int next_stack(void *ctx, pprof_sample *s)
 {
     stack_walk *w = ctx;
-    while (w->r) {
+    for (;;) {
+        while (w->bands)
+            if (next_band(w, s))
+                return 1;
         const stack_rec *r = w->r;
+        if (!r)
+            return 0;
         w->r = r->next_all;
         if (r->id >= w->limit)
             continue;
-        stack_values v;
-        read_values(r, w->inuse, w->limit, &v);
-        if (w->base && r->id < w->base->n)
-            subtract(&v, &w->base->v[r->id]);
-        s->pcs = r->pcs;
-        s->depth = r->depth;
-        s->values[0] = stacks_objects(v.objs[0]);
-        s->values[1] = (int64_t)v.bytes[0];
-        s->values[2] = stacks_objects(v.objs[1]);
-        s->values[3] = (int64_t)v.bytes[1];
-        if (!(s->values[0] | s->values[1] | s->values[2] | s->values[3]))
-            continue;
-        s->nlabels = label(w->labels, r->labels, &v, w->sampled);
-        s->labels = w->labels;
-        return 1;
+        if (w->ages) {
+            stack_view t;
+            stacks_read(r, &t);
+            w->v = (stack_values){0};
+            put_totals(&t.alloc, &w->v, 0);
+            w->cur = r;
+            w->bands = ages_mask(w->ages, r->id);
+            if (w->bands)
+                continue;
+        } else {
+            read_values(r, w->inuse, w->limit, &w->v);
+            if (w->base && r->id < w->base->n)
+                subtract(&w->v, &w->base->v[r->id]);
+        }
+        if (fill(w, r, NO_BAND, s))
+            return 1;
     }
-    return 0;
 }
 
 enum { NCOMMENTS = 6, NEXTRA = 6, COMMENT_MAX = 160 };
@@ -250,15 +303,18 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
         nc += comment_provider(&lines[NCOMMENTS], NEXTRA);
     for (int i = 0; i < nc; i++)
         cp[i] = lines[i];
-    stack_totals *inuse = fold_inuse(limit);
-    if (!inuse)
+    const dump_snapshot *base = opt ? opt->base : NULL;
+    stack_totals *inuse = base ? fold_inuse(limit) : NULL;
+    ages_table *ages = base ? NULL : ages_fold(limit);
+    if (!inuse && !ages)
         return ENOMEM;
     uint64_t mean = profiler_mean();
     stack_walk walk = {
-        .base = opt ? opt->base : NULL,
+        .base = base,
         .r = head,
         .limit = limit,
         .inuse = inuse,
+        .ages = ages,
         .sampled = mean != 1,
     };
     pprof_profile prof = {
@@ -274,6 +330,7 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
     };
     int err = pprof_write_gz(&prof, fd);
     free(inuse);
+    ages_free(ages);
     return err;
 }
 

@@ -367,6 +367,18 @@ void live_fold(stack_totals *by_id, size_t n)
     }
 }
 
+void live_visit(void (*fn)(void *ctx, const live_entry *e), void *ctx)
+{
+    for (int i = 0; i < NSHARDS; i++) {
+        shard *s = &shards[i];
+        shard_lock(s);
+        for (uint32_t j = 0; j < s->cap; j++)
+            if (s->entries[j].addr)
+                fn(ctx, &s->entries[j]);
+        shard_unlock(s);
+    }
+}
+
 void live_lock_all(void)
 {
     for (int i = 0; i < NSHARDS; i++)

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ages.h"
 #include "cfi.h"
 #include "labels.h"
 #include "live.h"
@@ -278,6 +279,7 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
      * shorter of ~300, churn at 64 KiB (TSC, finding 18). */
     float weight = (float)sampler_weight(n, interval);
     stack_sample x = stacks_weigh(n, weight);
+    uint32_t born = ages_now(); /* a vDSO read, which the walk overlaps too */
     int n_pcs = unwind_capture(pcs, hot.depth, hot.fast_unwind, &t->walk, &hp_replay);
     unsigned shard = stacks_shard();
     stacks_prefetch_counts(t->last, shard);
@@ -317,7 +319,14 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
                      cfg.stack_memory);
     }
     t->last = s;
-    live_entry e = {(uintptr_t)p, n, s, weight, s->id};
+    live_entry e = {
+        .addr = (uintptr_t)p,
+        .size = n < LIVE_SIZE_MAX ? n : LIVE_SIZE_MAX,
+        .stack = s,
+        .weight = weight,
+        .stack_id = s->id,
+    };
+    live_set_born(&e, born);
     live_entry old;
     bool had_old;
     /* In the table before it is counted: a reader adds up the counts first

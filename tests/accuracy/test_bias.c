@@ -205,8 +205,11 @@ static void record(uint32_t k, uint64_t n, uint64_t interval)
     site_pcs(objs[k].site, pcs);
     stack_rec *s = INTERN(pcs, DEPTH);
     assert_non_null(s);
-    live_entry e = {addr_of(k), n, s,
-                    (float)(sampler_weight(n, interval) * broken_factor), s->id};
+    live_entry e = {.addr = addr_of(k),
+                    .size = n,
+                    .stack = s,
+                    .weight = (float)(sampler_weight(n, interval) * broken_factor),
+                    .stack_id = s->id};
     stack_sample x = stacks_weigh(n, e.weight);
     live_entry old;
     bool had_old;

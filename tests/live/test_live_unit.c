@@ -296,7 +296,9 @@ static void add(const char *component, uint64_t pc, uint64_t bytes, int live)
     assert_non_null(r);
     stack_sample x = stacks_weigh(bytes, 1.0);
     stacks_add_alloc(r, 0, &x);
-    live_entry e = {0x10000000 + pc * 64, bytes, r, 1.0f, r->id}, old;
+    live_entry e = {.addr = 0x10000000 + pc * 64, .size = bytes, .stack = r, .weight = 1.0f,
+                    .stack_id = r->id};
+    live_entry old;
     bool had_old;
     assert_int_equal(live_insert(&e, &old, &had_old), 0);
     if (!live)
@@ -359,7 +361,12 @@ static void *sampler_thread(void *arg)
         uint64_t pc = i % 4 ? 0x7000 + i % 50 : 0x100000 + i; /* every 4th a new stack */
         stack_rec *r = stacks_intern(&pc, 1, 0);
         assert_non_null(r);
-        live_entry e = {0x20000000 + i * 64, SAMPLER_BYTES, r, 1.0f, r->id}, old;
+        live_entry e = {.addr = 0x20000000 + i * 64,
+                        .size = SAMPLER_BYTES,
+                        .stack = r,
+                        .weight = 1.0f,
+                        .stack_id = r->id};
+        live_entry old;
         bool had;
         assert_int_equal(live_insert(&e, &old, &had), 0);
         stacks_add_alloc(r, 0, &x);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "ages.h"
 #include "common.h"
 #include "live.h"
 #include "mem.h"
@@ -27,7 +28,11 @@ static int setup(void **state)
 static live_entry entry(uintptr_t addr, uint64_t size, uint32_t stack)
 {
     /* Only the table's bookkeeping is tested: the stack is a tag. */
-    live_entry e = {addr, size, (struct stack_rec *)(uintptr_t)stack, 1.0f, stack};
+    live_entry e = {.addr = addr,
+                    .size = size,
+                    .stack = (struct stack_rec *)(uintptr_t)stack,
+                    .weight = 1.0f,
+                    .stack_id = stack};
     return e;
 }
 
@@ -348,8 +353,11 @@ static void fold(void **state)
     for (uint32_t i = 0; i < NSTACKS * PER; i++) {
         uint32_t id = i % NSTACKS;
         /* 1 MiB regions apart every 7: many shards, some grown past 16. */
-        e = (live_entry){0x40000000 + (uintptr_t)(i / 7) * (1 << 20) + (i % 7) * 64, 8 + i % 100,
-                         &recs[id], 1.0f + (float)(i % 13) * 1000.5f, id};
+        e = (live_entry){.addr = 0x40000000 + (uintptr_t)(i / 7) * (1 << 20) + (i % 7) * 64,
+                         .size = 8 + i % 100,
+                         .stack = &recs[id],
+                         .weight = 1.0f + (float)(i % 13) * 1000.5f,
+                         .stack_id = id};
         assert_int_equal(live_insert(&e, &old, &had), 0);
         if (i % 3 == 0) { /* freed again */
             assert_true(live_remove(e.addr, &old));
@@ -440,6 +448,98 @@ static void orphaned_lock_taken_over(void **state)
     live_unlock_all();
 }
 
+/* The 24-bit birth second survives the entry's packing, beside sizes up
+ * to 2^48 - 1 and ids up to 2^24 - 1, and comes back out of the table. */
+static void born_packed(void **state)
+{
+    live_entry e = entry(0x9000, LIVE_SIZE_MAX, (1u << 24) - 1), out;
+    live_set_born(&e, 0xabcdef);
+    assert_int_equal(live_born(&e), 0xabcdef);
+    assert_int_equal(e.size, LIVE_SIZE_MAX);
+    assert_int_equal(e.stack_id, (1u << 24) - 1);
+    live_set_born(&e, 0x000102);
+    assert_int_equal(live_born(&e), 0x102);
+    assert_int_equal(e.size, LIVE_SIZE_MAX);
+    live_entry old;
+    bool had;
+    assert_int_equal(live_insert(&e, &old, &had), 0);
+    assert_true(live_remove(0x9000, &out));
+    assert_int_equal(live_born(&out), 0x102);
+    assert_int_equal(out.size, LIVE_SIZE_MAX);
+    assert_int_equal(out.stack_id, (1u << 24) - 1);
+}
+
+/* Ages wrap modulo 2^24 s; a birth just after `now` is age 0. */
+static void ages_arithmetic(void **state)
+{
+    assert_int_equal(ages_of(100, 100), 0);
+    assert_int_equal(ages_of(100, 700), 600);
+    assert_int_equal(ages_of(AGES_CLOCK_MASK - 9, 5), 15); /* across the wrap */
+    assert_int_equal(ages_of(102, 100), 0);                 /* born during the dump */
+    assert_int_equal(ages_of(100 + 3601, 100), (1u << 24) - 3601);
+    /* Bands: lower bounds ascending, each age in the last band not above it. */
+    assert_int_equal(ages_band_lower[0], 0);
+    for (unsigned b = 1; b < AGES_BANDS; b++)
+        assert_true(ages_band_lower[b] > ages_band_lower[b - 1]);
+    assert_int_equal(ages_band(0), 0);
+    assert_int_equal(ages_band(1), 1);
+    assert_int_equal(ages_band(4), 2); /* [2, 5) */
+    assert_int_equal(ages_band(599), 9);
+    assert_int_equal(ages_band(600), 10);
+    assert_int_equal(ages_band(700), 10);
+    assert_int_equal(ages_band_lower[ages_band(3600)], 3600);
+    assert_int_equal(ages_band(AGES_CLOCK_MASK), AGES_BANDS - 1);
+    for (uint32_t a = 0; a < 100000; a += 7)
+        assert_true(ages_band_lower[ages_band(a)] <= a &&
+                    (ages_band(a) == AGES_BANDS - 1 || a < ages_band_lower[ages_band(a) + 1]));
+}
+
+/* ages_fold gives each stack its bands, youngest first, whose totals add
+ * up to live_fold's. */
+static void ages_fold_bands(void **state)
+{
+    enum { N = 5 };
+    uint32_t now = ages_now();
+    /* stack 1: ages 0 (x3) and 700 (x2); stack 3: 4000 s; stack 4: none. */
+    static const struct {
+        uint32_t stack, age;
+        uint64_t size;
+    } objs[] = {{1, 0, 10}, {1, 0, 20}, {1, 0, 30}, {1, 700, 1000}, {1, 700, 3000}, {3, 4000, 7}};
+    for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++) {
+        live_entry e = entry(0x50000 + i * 64, objs[i].size, objs[i].stack), old;
+        live_set_born(&e, (now - objs[i].age) & AGES_CLOCK_MASK);
+        bool had;
+        assert_int_equal(live_insert(&e, &old, &had), 0);
+    }
+    ages_table *a = ages_fold(N);
+    assert_non_null(a);
+    assert_int_equal(ages_mask(a, 0), 0);
+    assert_int_equal(ages_mask(a, 1), 1u << 0 | 1u << ages_band(700));
+    assert_int_equal(ages_mask(a, 3), 1u << ages_band(4000));
+    assert_int_equal(ages_mask(a, 4), 0);
+    assert_int_equal(ages_mask(a, 99), 0); /* beyond the table */
+    const stack_totals *t = ages_totals(a, 1, 0);
+    assert_int_equal(t->samples, 3);
+    assert_int_equal(t->bytes, 60);
+    t = ages_totals(a, 1, ages_band(700));
+    assert_int_equal(t->samples, 2);
+    assert_int_equal(t->bytes, 4000);
+    t = ages_totals(a, 3, ages_band(4000));
+    assert_int_equal(t->samples, 1);
+    assert_int_equal(t->bytes, 7);
+    stack_totals whole[N] = {0};
+    live_fold(whole, N);
+    assert_int_equal(whole[1].bytes, 4060);
+    assert_int_equal(whole[1].objs,
+                     ages_totals(a, 1, 0)->objs + ages_totals(a, 1, ages_band(700))->objs);
+    ages_free(a);
+    /* Stacks at or beyond n are left out. */
+    a = ages_fold(2);
+    assert_non_null(a);
+    assert_int_equal(ages_mask(a, 3), 0);
+    ages_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +558,9 @@ int main(void)
         cmocka_unit_test_setup(concurrent, setup),
         cmocka_unit_test_setup(fold, setup),
         cmocka_unit_test_setup(orphaned_lock_taken_over, setup),
+        cmocka_unit_test_setup(born_packed, setup),
+        cmocka_unit_test_setup(ages_arithmetic, setup),
+        cmocka_unit_test_setup(ages_fold_bands, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,122 @@
+/*
+ * ages.c - see ages.h.
+ */
+#include "ages.h"
+
+#include <stdlib.h>
+
+#include "fault.h"
+#include "live.h"
+#include "stacks.h"
+
+const uint32_t ages_band_lower[AGES_BANDS] = {
+    0,      1,       2,       5,       10, 20, 30,   /* seconds */
+    60,     120,     300,     600,     1200, 1800,   /* 1, 2, 5, 10, 20, 30 min */
+    3600,   7200,    10800,   21600,   43200,        /* 1, 2, 3, 6, 12 h */
+    86400,  172800,  345600,                         /* 1, 2, 4 days */
+    604800, 1209600, 2419200, 4838400, 9676800,      /* 1, 2, 4, 8, 16 weeks */
+};
+
+/* How far after `now` a birth may be and still be taken for "just now"
+ * rather than for 194 days ago: longer than any profile takes to write. */
+enum { AGES_AHEAD = 3600 };
+
+uint32_t ages_of(uint32_t born, uint32_t now)
+{
+    if (((born - now) & AGES_CLOCK_MASK) <= AGES_AHEAD)
+        return 0;
+    return (now - born) & AGES_CLOCK_MASK;
+}
+
+unsigned ages_band(uint32_t age)
+{
+    unsigned b = 0;
+    while (b + 1 < AGES_BANDS && age >= ages_band_lower[b + 1])
+        b++;
+    return b;
+}
+
+struct ages_table {
+    size_t n;
+    uint32_t now;
+    uint32_t *mask;  /* by id: the bands in use */
+    uint32_t *first; /* by id: the index in t of its lowest band */
+    stack_totals *t;
+};
+
+_Static_assert(AGES_BANDS <= 32, "a stack's bands are one 32-bit mask");
+
+static unsigned band_of(const ages_table *a, const live_entry *e)
+{
+    return ages_band(ages_of(live_born(e), a->now));
+}
+
+static void mark(void *ctx, const live_entry *e)
+{
+    ages_table *a = ctx;
+    if (e->stack_id < a->n)
+        a->mask[e->stack_id] |= 1u << band_of(a, e);
+}
+
+static void add(void *ctx, const live_entry *e)
+{
+    ages_table *a = ctx;
+    if (e->stack_id >= a->n)
+        return;
+    unsigned b = band_of(a, e);
+    if (!(a->mask[e->stack_id] >> b & 1))
+        return; /* inserted since the first pass, in a band it had not */
+    stack_sample x = stacks_weigh(e->size, e->weight);
+    stack_totals *t = &a->t[a->first[e->stack_id] +
+                            (uint32_t)__builtin_popcount(a->mask[e->stack_id] & ((1u << b) - 1))];
+    t->objs += x.objs;
+    t->bytes += x.bytes;
+    t->samples++;
+    t->var_objs += x.var_objs;
+    t->var_bytes += x.var_bytes;
+}
+
+ages_table *ages_fold(size_t n)
+{
+    ages_table *a = fault_calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    a->n = n;
+    a->now = ages_now();
+    a->mask = fault_calloc(n ? n : 1, sizeof *a->mask);
+    a->first = fault_calloc(n ? n : 1, sizeof *a->first);
+    if (!a->mask || !a->first)
+        goto fail;
+    live_visit(mark, a);
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        a->first[i] = (uint32_t)used;
+        used += (size_t)__builtin_popcount(a->mask[i]);
+    }
+    a->t = fault_calloc(used ? used : 1, sizeof *a->t);
+    if (!a->t)
+        goto fail;
+    live_visit(add, a);
+    return a;
+fail:
+    ages_free(a);
+    return NULL;
+}
+
+void ages_free(ages_table *a)
+{
+    if (!a)
+        return;
+    free(a->mask);
+    free(a->first);
+    free(a->t);
+    free(a);
+}
+
+uint32_t ages_mask(const ages_table *a, uint32_t id) { return id < a->n ? a->mask[id] : 0; }
+
+const stack_totals *ages_totals(const ages_table *a, uint32_t id, unsigned b)
+{
+    uint32_t below = a->mask[id] & ((1u << b) - 1);
+    return &a->t[a->first[id] + (uint32_t)__builtin_popcount(below)];
+}

@@ -1,0 +1,74 @@
+/*
+ * ages.h - how long the live sampled objects have been alive.
+ *
+ * A leak is memory allocated steadily and never freed, so in one profile
+ * its live objects are of every age since it began; a working set's are
+ * young, start-up state's as old as the process.  Each live entry keeps
+ * the second it was allocated (live.h), and a profile splits each stack's
+ * in-use values by age band (dump.c): `go tool pprof -tagfocus
+ * age=600s:` shows what has been live for ten minutes or more, from one
+ * profile, with no earlier one to diff against.
+ *
+ * Time is CLOCK_MONOTONIC_COARSE in whole seconds, modulo 2^24 (194 days),
+ * the 24 bits an entry has room for: one vDSO read per sample (~10 ticks
+ * of a ~300-tick sample, read before the walk so the two overlap), none on
+ * any other path.  Ages are exact to a second, and read modulo 194 days.
+ * A fork child keeps its parent's entries and clock, so their ages stay.
+ */
+#ifndef HEAPPROF_AGES_H
+#define HEAPPROF_AGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define AGES_CLOCK_MASK 0xffffffu
+
+/* Now, as an entry stores it. */
+static inline uint32_t ages_now(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts))
+        return 0; /* cannot fail with this clock id; ages then read 0 */
+    return (uint32_t)ts.tv_sec & AGES_CLOCK_MASK;
+}
+
+/* The age, in seconds, at `now` of an object born at `born` (both
+ * ages_now() values).  An object born after `now`, by a second or two (a
+ * sample taken while a profile is written), is 0 s old, not 194 days. */
+uint32_t ages_of(uint32_t born, uint32_t now);
+
+/* The bands: AGES_BANDS lower bounds in seconds, ascending, at round
+ * values (1 s, 2 s, 5 s, 10 s, 20 s, 30 s, 1 min, 2, 5, 10, 20, 30 min,
+ * 1 h, 2, 3, 6, 12 h, 1 day, 2, 4 days, 1 week, 2, 4, 8, 16 weeks) so
+ * that a filter at a round age falls on a boundary.  A profile's `age`
+ * label is its band's lower bound: an object 700 s old counts as 600 s. */
+enum { AGES_BANDS = 26 };
+extern const uint32_t ages_band_lower[AGES_BANDS];
+
+/* The band of an age in seconds. */
+unsigned ages_band(uint32_t age);
+
+struct stack_totals;
+
+/* Each stack's in-use totals by band, for the stacks of id below n: the
+ * live table folded at one moment (ages_fold), kept for one profile. */
+typedef struct ages_table ages_table;
+
+/* Fold the live table by stack and band.  Two passes (which bands each
+ * stack has, then the totals into exactly that many slots), so its memory
+ * is 8 bytes per stack plus 40 per stack and band in use, not 40 per
+ * stack and possible band.  An entry inserted between the passes in a
+ * band its stack had not is left for the next profile, like a sample
+ * taken after the fold (dump.c).  NULL when out of memory. */
+ages_table *ages_fold(size_t n);
+void ages_free(ages_table *a);
+
+/* The bands stack `id` has live objects in: bit b for band b (0 for none,
+ * or an id beyond the table). */
+uint32_t ages_mask(const ages_table *a, uint32_t id);
+
+/* Stack id's totals in band b (a bit of ages_mask). */
+const struct stack_totals *ages_totals(const ages_table *a, uint32_t id, unsigned b);
+
+#endif

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# integ_ages: a profile splits each stack's in-use values by the age of its
+# live objects (src/ages.h).  integ_ages allocates 100 objects from one
+# stack, waits 3 s, allocates 60 more from the same stack and frees 40
+# temporary ones: in exact mode the exit profile must hold that stack as two
+# samples, `age` 2 s (the band of ages 2-4 s) with the 100 and `age` 0 or
+# 1 s with the 60, the alloc_* values once, on the first (youngest); the
+# freed objects' stack has no age; `go tool pprof -tagfocus age=2s:` shows
+# only the old 100.  Sampled, every sample still carries every error label.
+source "$(dirname "$0")/lib.sh"
+need_env PROG_AGES
+
+run ex HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/ex" -- "$PROG_AGES" 3
+[[ $RC -eq 0 ]] || fail "integ_ages exited $RC: $(cat "$W/ex.err")"
+no_heapprof_lines ex
+p=$(newest_profile "$W/ex")
+summarize "$p" --samples
+no_drops "$p.sum"
+# Totals per function are what they were without ages.
+[[ $(field "$p.sum" leaf keep_some) == "160 160000 160 160000" ]] ||
+    fail "keep_some: expected 160 160000 160 160000, found '$(field "$p.sum" leaf keep_some)'"
+[[ $(field "$p.sum" leaf temp) == "40 40000 0 0" ]] ||
+    fail "temp: expected 40 40000 0 0, found '$(field "$p.sum" leaf temp)'"
+# keep_some's stack, split in two: allocations on the young band's sample.
+got=$(awk '$1=="sample" && $7=="keep_some" {print $2, $3, $4, $5}' "$p.sum" | sort | tr '\n' ';')
+[[ $got == "0 0 100 100000;160 160000 60 60000;" ]] ||
+    fail "keep_some's samples: expected '0 0 100 100000' and '160 160000 60 60000', found '$got'"
+
+if have_go; then
+    pprof_to "$p" "$p.raw" -raw -symbolize=none
+    # Each sample is its values line, then its labels line.
+    labels_of() { awk -v v="$1" 'f {print; exit} $0 ~ "^ +" v ":" {f=1}' "$p.raw"; }
+    l=$(labels_of "0          0        100     100000")
+    [[ $l == *"age:[2 seconds]"* ]] || fail "the 100 objects 3 s old: expected label age:[2 seconds], found '$l'"
+    l=$(labels_of "160     160000         60      60000")
+    [[ $l =~ age:\[[01]\ seconds\] ]] || fail "the 60 new objects: expected age 0 or 1 s, found '$l'"
+    [[ $l == *"alloc_samples:[160 count]"* && $l == *"inuse_samples:[60 count]"* ]] ||
+        fail "the young band's sample: expected alloc_samples 160 and inuse_samples 60, found '$l'"
+    l=$(labels_of " 40      40000          0          0")
+    [[ -n $l && $l != *age:* ]] || fail "temp's freed objects: expected no age label, found '$l'"
+    pprof_top "$p" "$p.old" -unit=B -tagfocus 'age=2s:'
+    grep -qE '^ +100000B .* keep_some$' "$p.old" ||
+        fail "pprof -tagfocus age=2s: expected keep_some's 100000 B alone: $(sed -n '/flat%/,$p' "$p.old")"
+    grep -q 'of 164096B total' "$p.old" || fail "pprof -tagfocus age=2s: total changed: $(grep total "$p.old")"
+    grep -q 'Showing nodes accounting for 100000B' "$p.old" ||
+        fail "pprof -tagfocus age=2s: expected 100000B shown: $(grep Showing "$p.old")"
+fi
+
+# Sampled: the error labels are on every sample, zero on the later bands.
+run sm HEAPPROF_SAMPLE=4k HEAPPROF_SEED=7 HEAPPROF_OUT="$W/sm" -- "$PROG_AGES" 2
+[[ $RC -eq 0 ]] || fail "integ_ages (sampled) exited $RC: $(cat "$W/sm.err")"
+p=$(newest_profile "$W/sm")
+summarize "$p" --samples
+if have_go; then
+    pprof_to "$p" "$p.raw" -raw -symbolize=none
+    n=$(grep -c 'age:\[' "$p.raw")
+    [[ $n -ge 2 ]] || fail "sampled: expected at least 2 samples with an age, found $n: $(cat "$p.raw")"
+    bad=$(grep 'age:\[' "$p.raw" | grep -v 'alloc_space_sd:.*inuse_space_sd:' || true)
+    [[ -z $bad ]] || fail "sampled: samples with an age but not every error label: $bad"
+fi
+note "ok"
