@@ -295,7 +295,16 @@ unwind_run() {
     local f=("$dir"/p.*.pb.gz)
     [[ ${#f[@]} -eq 1 && -f ${f[0]} ]] || fail "$name: expected one profile in $dir, found ${f[*]}"
     "$PBCHECK" --stacks "${f[0]}" >"$dir.chk" || fail "pbcheck: $(tail -n 3 "$dir.chk")"
-    grep '^stack ' "$dir.chk" | sort >"$d/$name.$fast.stacks"
+    # One line per stack: a stack is one sample per age band of its live
+    # objects (src/ages.h), and the two runs' objects need not fall in the
+    # same bands, so the samples of a stack are added up.
+    awk '$1 == "stack" {
+            k = $0; sub(/^stack [^|]*\|/, "", k)
+            for (i = 2; i <= 5; i++) v[k, i] += $i
+            seen[k] = 1
+        }
+        END { for (k in seen) printf "stack %.0f %.0f %.0f %.0f |%s\n", v[k, 2], v[k, 3], v[k, 4], v[k, 5], k }' \
+        "$dir.chk" | sort >"$d/$name.$fast.stacks"
 }
 
 all=(python perl sqlite gcc pipeline git mt unwind)
