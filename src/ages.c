@@ -120,3 +120,22 @@ const stack_totals *ages_totals(const ages_table *a, uint32_t id, unsigned b)
     uint32_t below = a->mask[id] & ((1u << b) - 1);
     return &a->t[a->first[id] + (uint32_t)__builtin_popcount(below)];
 }
+
+typedef struct by_band {
+    uint32_t now;
+    uint64_t *bytes;
+} by_band;
+
+static void add_bytes(void *ctx, const live_entry *e)
+{
+    by_band *c = ctx;
+    c->bytes[ages_band(ages_of(live_born(e), c->now))] += stacks_weigh_bytes(e->size, e->weight);
+}
+
+void ages_live_bytes(uint64_t bytes[AGES_BANDS])
+{
+    by_band c = {ages_now(), bytes};
+    for (unsigned b = 0; b < AGES_BANDS; b++)
+        bytes[b] = 0;
+    live_visit(add_bytes, &c);
+}

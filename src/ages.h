@@ -71,4 +71,8 @@ uint32_t ages_mask(const ages_table *a, uint32_t id);
 /* Stack id's totals in band b (a bit of ages_mask). */
 const struct stack_totals *ages_totals(const ages_table *a, uint32_t id, unsigned b);
 
+/* The estimated bytes of the live sampled objects by band, now: one pass
+ * over the live table, no allocation (metrics.c). */
+void ages_live_bytes(uint64_t by_band[AGES_BANDS]);
+
 #endif

@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ages.h"
 #include "cgroup.h"
 #include "fault.h"
 #include "labels.h"
@@ -383,12 +384,34 @@ static const heap_family per_component[] = {
      "Objects freed while attributed to the component (adoption is not a free)" EST, 3},
 };
 
+/* The live bytes at least so old, at a few of the profile's age bands
+ * (ages.h): what a leak alert watches, as a leak's bytes grow at every age
+ * and a working set's stay young. */
+static const uint32_t aged_min[] = {1, 10, 60, 600, 3600, 21600, 86400, 604800};
+
+static void render_aged(metrics_buf *b)
+{
+    uint64_t by_band[AGES_BANDS];
+    ages_live_bytes(by_band);
+    family(b, "heapprof_live_aged_bytes", "gauge",
+           "Bytes allocated at least min_age_seconds ago and not yet freed" EST);
+    for (size_t i = 0; i < sizeof aged_min / sizeof aged_min[0]; i++) {
+        uint64_t sum = 0;
+        for (unsigned k = ages_band(aged_min[i]); k < AGES_BANDS; k++)
+            sum += by_band[k];
+        char age[16];
+        snprintf(age, sizeof age, "%u", aged_min[i]);
+        labelled(b, "heapprof_live_aged_bytes", "min_age_seconds", age, sum);
+    }
+}
+
 static void render_heap(metrics_buf *b, const comps *c, const comp *all)
 {
     for (size_t i = 0; i < sizeof totals / sizeof totals[0]; i++) {
         family(b, totals[i].name, totals[i].type, totals[i].help);
         value(b, totals[i].name, pick(all, totals[i].field));
     }
+    render_aged(b);
     for (size_t i = 0; i < sizeof per_component / sizeof per_component[0]; i++) {
         const heap_family *f = &per_component[i];
         family(b, f->name, f->type, f->help);

@@ -39,6 +39,25 @@ if ldd "$LIVE_PROG" | grep -q 'libc.so.6'; then
 fi
 note "promtool ok"
 
+# Live bytes by age: everything live was allocated before "ready", so two
+# seconds on it is all at least 1 s old and none 10 minutes old; each
+# threshold holds no more than the one below it.
+grep -q '^# TYPE heapprof_live_aged_bytes gauge' "$W/m.txt" || fail "/metrics lacks heapprof_live_aged_bytes"
+sleep 2
+get /metrics >"$W/m2.txt"
+aged() { sed -n "s/^heapprof_live_aged_bytes{min_age_seconds=\"$1\"} \([0-9]*\)$/\1/p" "$W/m2.txt"; }
+live=$(sed -n 's/^heapprof_live_bytes \([0-9]*\)$/\1/p' "$W/m2.txt")
+[[ -n $live && $live -gt 0 ]] || fail "no heapprof_live_bytes: $(grep live "$W/m2.txt")"
+[[ $(aged 1) == "$live" ]] || fail "2 s after ready: min_age 1 s holds $(aged 1) bytes, expected all $live live bytes: $(grep aged "$W/m2.txt")"
+[[ $(aged 600) == 0 ]] || fail "min_age 600 s holds $(aged 600) bytes in a process seconds old"
+prev=$live
+for a in 1 10 60 600 3600 21600 86400 604800; do
+    v=$(aged "$a")
+    [[ -n $v && $v -le $prev ]] || fail "heapprof_live_aged_bytes at $a s: '$v', expected a figure at most $prev"
+    prev=$v
+done
+note "aged bytes ok: $live live, all at least 1 s old"
+
 # 2. A real Prometheus scrapes it.  Its port: a random free one, retried.
 cat >"$W/prometheus.yml" <<EOF
 global:
