@@ -13,7 +13,10 @@
  * the 24 bits an entry has room for: one vDSO read per sample (~10 ticks
  * of a ~300-tick sample, read before the walk so the two overlap), none on
  * any other path.  Ages are exact to a second, and read modulo 194 days.
- * A fork child keeps its parent's entries and clock, so their ages stay.
+ * A fork child keeps its parent's entries and clock, so their ages stay
+ * (integ_ages).  A process that moves into another time namespace
+ * (setns) reads another monotonic clock: the ages of what it allocated
+ * before are then off by the namespaces' difference.
  */
 #ifndef HEAPPROF_AGES_H
 #define HEAPPROF_AGES_H

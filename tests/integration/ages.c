@@ -6,6 +6,8 @@
  * allocations once.  temp()'s objects are freed before the end: no age.
  * Usage: ages [WAIT_S]
  */
+#include <sys/wait.h>
+
 #include "integ.h"
 
 #define OLD 100
@@ -38,6 +40,16 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < 40; i++)
         free(t[i]);
+    if (argc > 2 && !strcmp(argv[2], "fork")) {
+        pid_t pid = fork();
+        if (pid < 0)
+            return 2;
+        if (pid == 0)
+            return 0; /* the child's exit profile: the same objects, as old */
+        int st;
+        if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+            return 3;
+    }
     printf("kept %d\n", OLD + NEW);
     return kept[0] ? 0 : 1;
 }

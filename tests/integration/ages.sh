@@ -46,6 +46,19 @@ if have_go; then
         fail "pprof -tagfocus age=2s: expected 100000B shown: $(grep Showing "$p.old")"
 fi
 
+# A fork child has its parent's live objects, as old as in the parent.
+run fk HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/fk" -- "$PROG_AGES" 2 fork
+[[ $RC -eq 0 ]] || fail "integ_ages fork exited $RC: $(cat "$W/fk.err")"
+n=0
+for p in "$W"/fk.*.pb.gz; do
+    summarize "$p" --samples
+    got=$(awk '$1=="sample" && $7=="keep_some" {print $2, $3, $4, $5}' "$p.sum" | sort | tr '\n' ';')
+    [[ $got == "0 0 100 100000;160 160000 60 60000;" ]] ||
+        fail "$p (fork): keep_some's samples: expected the parent's two bands, found '$got'"
+    n=$((n + 1))
+done
+[[ $n -eq 2 ]] || fail "fork: expected the parent's and the child's exit profiles, found $n"
+
 # Sampled: the error labels are on every sample, zero on the later bands.
 run sm HEAPPROF_SAMPLE=4k HEAPPROF_SEED=7 HEAPPROF_OUT="$W/sm" -- "$PROG_AGES" 2
 [[ $RC -eq 0 ]] || fail "integ_ages (sampled) exited $RC: $(cat "$W/sm.err")"
