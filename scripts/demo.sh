@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build heapprof, profile a leaking example program, and show the result:
 # an early profile (taken by signal) against the exit profile, diffed with
-# go tool pprof so the growing allocation site comes out on top.
+# go tool pprof so the growing allocation site comes out on top; then the
+# late profile alone, filtered to the objects that stayed live 2 s or more.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -27,5 +28,8 @@ go tool pprof -top -nodecount=8 "$late" 2>/dev/null
 echo
 echo "== what grew between the early and the late profile (go tool pprof -top -base EARLY LATE)"
 go tool pprof -top -nodecount=8 -base "$early" "$late" 2>/dev/null
+echo
+echo "== from the late profile alone: what has stayed live 2 s or more (go tool pprof -top -tagfocus age=2s: LATE)"
+go tool pprof -top -nodecount=8 -tagfocus 'age=2s:' "$late" 2>/dev/null
 echo
 echo "For a flame graph: go tool pprof -http=:8080 -base $early $late"
