@@ -68,9 +68,9 @@ static const char *const reading_name[NREADINGS] = {
 static const char *const reading_help[NREADINGS] = {
     "live bytes from every part of the run, as a leak at a steady rate leaves them",
     "little from the first part of the run: began later (a leak that started, or\n"
-    "             objects that live a good part of the run)",
+    "         objects that live a good part of the run)",
     "hardly anything recent: kept from earlier, then stopped (a filled cache, a\n"
-    "             leak that ended)",
+    "         leak that ended)",
     "old and young, little between (start-up state plus a working set)",
     "allocated in the first part of the run and kept: start-up state",
     "only recent objects: a working set",
@@ -283,15 +283,17 @@ static void header(const profile *p, size_t space, const zones *z, const stackse
     char a[64], b[64], c[64], when[64];
     report_time(when, sizeof when, (long long)p->time_nanos);
     printf("File: %s\nTime: %s\n", p->path, when);
-    units_seconds(a, sizeof a, z->T);
-    if (z->from_duration)
+    if (z->from_duration) {
+        units_seconds(a, sizeof a, z->T);
         printf("Process age: %s (the profile's duration)\n", a);
-    else
-        printf("Process age: unknown (the profile has %s); taken as %s, the start of the\n"
-               "             oldest age band with live objects\n",
+    } else {
+        age_short(a, sizeof a, z->T);
+        printf("Process age: unknown (the profile has %s); taken as %s,\n"
+               "             the start of the oldest age band with live objects\n",
                p->duration_nanos > 0 ? "a duration shorter than its oldest objects"
                                      : "no duration",
                a);
+    }
     unsigned worst = report_sd_worst(p, space);
     report_sampling(stdout, p, worst);
     double live = 0, var = 0, old = 0, aged = 0;
