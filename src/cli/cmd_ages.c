@@ -107,7 +107,7 @@ typedef struct aged_row {
 
 void cmd_ages_usage(FILE *f)
 {
-    fputs("Usage: heapprof ages FILE [-n N] [--by site|function|stack] [--raw]\n"
+    (void)fputs("Usage: heapprof ages FILE [-n N] [--by site|function|stack] [--raw]\n"
           "\n"
           "For each allocation site of a heapprof profile, how old its live bytes\n"
           "(inuse_space) are, and what that suggests, leak suspects first.  heapprof\n"
@@ -271,7 +271,7 @@ static void print_key(const stackset_row *r, const ages_opts *o)
         return;
     }
     if (!r->nframes)
-        fputs("(no stack)", stdout);
+        (void)fputs("(no stack)", stdout);
     for (size_t k = 0; k < r->nframes; k++)
         printf("%s%s", k ? " \xe2\x86\x90 " : "", r->frames[k]);
     putchar('\n');

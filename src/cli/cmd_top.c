@@ -181,7 +181,9 @@ static void print_ages(const profile *p, size_t t, const top_opts *o)
     char a[32], b[32], q[4200];
     age_short(a, sizeof a, lo);
     age_short(b, sizeof b, hi);
-    if (isinf(hi))
+    if (isinf(hi) && lo == 0)
+        printf("Ages: live objects of any age (the samples with an age)\n");
+    else if (isinf(hi))
         printf("Ages: live objects at least %s old\n", a);
     else if (lo > 0)
         printf("Ages: live objects at least %s and less than %s old\n", a, b);
@@ -194,7 +196,7 @@ static void print_ages(const profile *p, size_t t, const top_opts *o)
     /* pprof's tag ranges are inclusive and compare the label, a band's
      * start: the last band in range starts at the bound below hi. */
     char from[32] = "", to[32] = "";
-    if (lo > 0)
+    if (lo > 0 || isinf(hi))
         snprintf(from, sizeof from, "%.0fs", lo);
     if (!isinf(hi))
         snprintf(to, sizeof to, "%.0fs", age_band_start(hi - 0.5));

@@ -49,6 +49,8 @@ for v in banded bare merged; do
     cp "$W/out" "$W/$v.leaks"
     (cd "$W/$v" && expect_rc 0 hp leaks -n 0 p1.pb p2.pb p1.pb)
     cp "$W/out" "$W/$v.series"
+    (cd "$W/$v" && expect_rc 0 hp timeline p1.pb p2.pb -o t.svg)
+    cp "$W/$v/t.svg" "$W/$v.svg"
 done
 for v in banded bare; do
     for f in "$W"/merged.*; do
@@ -60,7 +62,7 @@ expect_not_in "$W/bare.top.alloc_space.function" '~' "an approximate ± in the b
 expect_in "$W/merged.topraw.inuse_space.stack" '^ +133120 +87040 .* leaky ← main$' \
     "leaky's summed bytes and sd (130 KiB, 85 KiB) in p2"
 expect_in "$W/merged.leaks" '^ +1 +\+30720 ' "leaky's growth (+30 KiB) in leaks"
-note "top and leaks: banded, banded without zero alloc sds, merged: the same figures"
+note "top, leaks and timeline: banded, banded without zero alloc sds, merged: the same figures"
 
 # --- 2. top --min-age / --max-age --------------------------------------------------------
 a=$W/banded/p1.pb
@@ -86,6 +88,10 @@ expect_rc 0 hp top --raw --min-age 1m --max-age 1h "$a" --type inuse_objects
 expect_in "$W/out" '^Ages: live objects at least 1m and less than 1h old$'
 expect_in "$W/out" '^Total: 50 ± ' "bands 60s and 600s of leaky: 20+30 objects"
 expect_in "$W/out" '-sample_index=inuse_objects -tagfocus age=60s:1800s '
+expect_rc 0 hp top --raw --min-age 0s "$a"
+expect_in "$W/out" '^Ages: live objects of any age'
+expect_in "$W/out" '^Total: 768000 ± ' "every band at --min-age 0s"
+expect_in "$W/out" '-tagfocus age=0s: '
 expect_rc 0 hp top --min-age 2d "$a"
 expect_in "$W/out" '^Total: 0 B ± 0 in 0 samples$' "nothing 2 days old"
 
