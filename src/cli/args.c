@@ -51,6 +51,34 @@ int args_seconds(const char *flag, const char *value, double min, double max, do
     return 0;
 }
 
+int args_duration(const char *flag, const char *value, double *out)
+{
+    static const struct {
+        char unit;
+        double s;
+    } units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    double mult = 0;
+    if (end[0] == '\0')
+        mult = 1;
+    else if (end[1] == '\0')
+        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+            if (*end == units[i].unit)
+                mult = units[i].s;
+    /* Only digits and a point before the unit: none of strtod's other forms
+     * (a sign, leading blanks, hex, exponents, "inf"). */
+    size_t digits = strspn(value, "0123456789.");
+    if (end == value || value + digits != end || !mult || errno || !isfinite(v))
+        return diag_usage("%s '%s': not a duration (a number and a unit: s, m, h or d, e.g. "
+                          "90s, 10m, 2h, 1d)", flag, value);
+    if (v * mult > 1e9)
+        return diag_usage("%s '%s': too long (at most about 30 years)", flag, value);
+    *out = v * mult;
+    return 0;
+}
+
 int args_getopt_error(int c, char *const argv[], int next, int opt)
 {
     const char *word = next > 0 ? argv[next - 1] : "?";

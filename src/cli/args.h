@@ -14,6 +14,9 @@
 int args_size(const char *flag, const char *value, uint64_t *out);
 int args_count(const char *flag, const char *value, uint64_t min, uint64_t max, uint64_t *out);
 int args_seconds(const char *flag, const char *value, double min, double max, double *out);
+/* A duration in seconds: a number and a unit s, m, h or d (90s, 10m, 1.5h,
+ * 2d); a bare number is seconds. */
+int args_duration(const char *flag, const char *value, double *out);
 
 /* For getopt_long's '?' and ':' (optstring must start with ':'); argv and
  * the index of the next argument locate the offending word. */

@@ -12,12 +12,14 @@
  * independent), so the row's ± is its square root.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "age.h"
 #include "args.h"
 #include "commands.h"
 #include "diag.h"
@@ -29,6 +31,9 @@ typedef struct top_opts {
     const char *type;
     uint64_t n;
     bool by_stack, raw, cum;
+    bool aged;            /* --min-age or --max-age given */
+    age_range ages;       /* as given (max INFINITY: none) */
+    const char *min_arg, *max_arg;
 } top_opts;
 
 /* Sorting needs to know which cell to compare. */
@@ -39,6 +44,7 @@ static long sort_other; /* tie-breaking cell, -1: none */
 void cmd_top_usage(FILE *f)
 {
     fputs("Usage: heapprof top FILE [--type TYPE] [-n N] [--by function|stack] [--cum] [--raw]\n"
+          "                         [--min-age DUR] [--max-age DUR]\n"
           "\n"
           "Show the heaviest functions of a profile (gzipped or plain pprof, written by\n"
           "heapprof or any other producer, e.g. a Go heap profile).\n"
@@ -54,7 +60,20 @@ void cmd_top_usage(FILE *f)
           "  --by stack    rows are whole call stacks, leaf first (\"a ← b\": a called by b)\n"
           "  --cum         sort functions by cum instead of flat\n"
           "  --raw         plain numbers (bytes, counts) without unit scaling\n"
+          "  --min-age DUR only live objects at least DUR old (heapprof profiles record\n"
+          "                each stack's live objects by age band); DUR is a number and\n"
+          "                a unit s, m, h or d: 90s, 10m, 2h, 1d\n"
+          "  --max-age DUR only live objects younger than DUR\n"
           "  -h, --help    this help\n"
+          "\n"
+          "Ages: heapprof writes a stack's live objects as one sample per age band, from\n"
+          "0, 1, 2, 5, 10, 20, 30 s, 1, 2, 5, 10, 20, 30 min, 1, 2, 3, 6, 12 h, 1, 2, 4,\n"
+          "7, 14, 28, 56, 112 days old (label age, the band's start in seconds).  A DUR\n"
+          "inside a band is rounded to its edges, so that only objects in range count:\n"
+          "--min-age 90s counts from 2m (as go tool pprof -tagfocus age=90s: does), and a\n"
+          "line says so.  Ages are of live objects: with --type alloc_space or\n"
+          "alloc_objects (everything allocated, freed or not) they are refused.  See also\n"
+          "heapprof ages.\n"
           "\n"
           "Columns: value, ±, its share of the total, the running sum of shares.  ± is the\n"
           "standard error of the estimate: heapprof samples allocations, and each sample\n"
@@ -137,6 +156,55 @@ static void print_stack(const stackset_row *r)
     putchar('\n');
 }
 
+/* The bounds of the age range as the bands allow it: [*lo, *hi). */
+static void age_edges(const top_opts *o, double *lo, double *hi)
+{
+    *lo = age_bound_at_or_above(o->ages.min);
+    *hi = isinf(o->ages.max) ? INFINITY : age_band_start(o->ages.max);
+}
+
+/* A band that the given DUR falls inside, [a, b), left out. */
+static void print_cut(const char *flag, const char *arg, double a, double b)
+{
+    char x[32], y[32];
+    age_short(x, sizeof x, a);
+    age_short(y, sizeof y, b);
+    printf("      (%s %s falls inside the age band %s to %s, which is left out:\n"
+           "      only whole bands count)\n", flag, arg, x, y);
+}
+
+/* The age range in force, and the same selection in pprof. */
+static void print_ages(const profile *p, size_t t, const top_opts *o)
+{
+    double lo, hi;
+    age_edges(o, &lo, &hi);
+    char a[32], b[32], q[4200];
+    age_short(a, sizeof a, lo);
+    age_short(b, sizeof b, hi);
+    if (isinf(hi) && lo == 0)
+        printf("Ages: live objects of any age (the samples with an age)\n");
+    else if (isinf(hi))
+        printf("Ages: live objects at least %s old\n", a);
+    else if (lo > 0)
+        printf("Ages: live objects at least %s and less than %s old\n", a, b);
+    else
+        printf("Ages: live objects less than %s old\n", b);
+    if (o->min_arg && lo != o->ages.min)
+        print_cut("--min-age", o->min_arg, age_band_start(o->ages.min), lo);
+    if (o->max_arg && hi != o->ages.max)
+        print_cut("--max-age", o->max_arg, hi, age_band_end(o->ages.max));
+    /* pprof's tag ranges are inclusive and compare the label, a band's
+     * start: the last band in range starts at the bound below hi. */
+    char from[32] = "", to[32] = "";
+    if (lo > 0 || isinf(hi))
+        snprintf(from, sizeof from, "%.0fs", lo);
+    if (!isinf(hi))
+        snprintf(to, sizeof to, "%.0fs", age_band_start(hi - 0.5));
+    report_quote(q, sizeof q, p->path);
+    printf("      the same in pprof: go tool pprof -sample_index=%s -tagfocus age=%s:%s %s\n",
+           p->type_name[t], from, to, q);
+}
+
 static int show(const profile *p, size_t t, const top_opts *o)
 {
     const char *unit = p->type_unit[t];
@@ -167,6 +235,8 @@ static int show(const profile *p, size_t t, const top_opts *o)
     report_time(when, sizeof when, (long long)p->time_nanos);
     printf("File: %s\nType: %s (%s)\nTime: %s\n", p->path, p->type_name[t], *unit ? unit : "-",
            when);
+    if (o->aged)
+        print_ages(p, t, o);
     report_sampling(stdout, p, worst);
     printf("Total: %s ± %s in %zu samples\n", a, b, p->nsamples);
     printf("Showing %zu of %zu %s\n\n", shown, n, o->by_stack ? "stacks" : "functions");
@@ -202,14 +272,46 @@ static int show(const profile *p, size_t t, const top_opts *o)
     return fflush(stdout) ? DIAG_FAIL : DIAG_OK;
 }
 
+/* show() over the samples of the age range, after checking that it means
+ * something for this profile and type. */
+static int show_aged(const profile *p, size_t t, const top_opts *o)
+{
+    const char *flag = o->min_arg ? "--min-age" : "--max-age";
+    if (!strncmp(p->type_name[t], "alloc_", 6)) {
+        return diag_usage("%s counts live objects by age; %s counts everything allocated since "
+                          "the start, freed or not, which has no age: use --type inuse_space or "
+                          "inuse_objects", flag, p->type_name[t]);
+    }
+    if (!p->naged) {
+        report_no_ages(p, t);
+        return DIAG_FAIL;
+    }
+    age_view v;
+    if (age_view_make(p, &o->ages, t, &v)) {
+        diag_error("out of memory");
+        return DIAG_FAIL;
+    }
+    int r = show(&v.p, t, o);
+    if (r == DIAG_OK && v.unaged) {
+        char a[64];
+        units_value(a, sizeof a, v.unaged_value, p->type_unit[t], o->raw);
+        printf("\nNot counted: %s in %zu sample%s without an age label.\n", a, v.unaged,
+               v.unaged == 1 ? "" : "s");
+        r = fflush(stdout) ? DIAG_FAIL : DIAG_OK;
+    }
+    age_view_free(&v);
+    return r;
+}
+
 int cmd_top_main(int argc, char **argv)
 {
     static const struct option longs[] = {
         {"type", required_argument, NULL, 't'}, {"by", required_argument, NULL, 'b'},
         {"raw", no_argument, NULL, 'r'},        {"cum", no_argument, NULL, 'c'},
+        {"min-age", required_argument, NULL, 'a'}, {"max-age", required_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
-    top_opts o = {NULL, 20, false, false, false};
+    top_opts o = {NULL, 20, false, false, false, false, {0, INFINITY}, NULL, NULL};
     int c;
     opterr = 0;
     optind = 1;
@@ -233,6 +335,18 @@ int cmd_top_main(int argc, char **argv)
         case 'c':
             o.cum = true;
             break;
+        case 'a':
+            if (args_duration("--min-age", optarg, &o.ages.min))
+                return DIAG_USAGE;
+            o.min_arg = optarg;
+            o.aged = true;
+            break;
+        case 'A':
+            if (args_duration("--max-age", optarg, &o.ages.max))
+                return DIAG_USAGE;
+            o.max_arg = optarg;
+            o.aged = true;
+            break;
         case 'h':
             cmd_top_usage(stdout);
             return DIAG_OK;
@@ -245,11 +359,26 @@ int cmd_top_main(int argc, char **argv)
     if (argc - optind > 1)
         return diag_usage("one profile at a time (got '%s' and '%s'; to compare two, use "
                           "heapprof leaks)", argv[optind], argv[optind + 1]);
+    if (o.aged) {
+        double lo, hi;
+        age_edges(&o, &lo, &hi);
+        char last[32];
+        age_short(last, sizeof last, age_bounds[AGE_NBOUNDS - 1]);
+        if (isinf(lo))
+            return diag_usage("--min-age %s: past the start of the oldest age band (%s); "
+                              "older ages are not told apart", o.min_arg, last);
+        if (hi <= lo && o.min_arg)
+            return diag_usage("--min-age %s --max-age %s: no whole age band lies between them",
+                              o.min_arg, o.max_arg);
+        if (hi <= lo)
+            return diag_usage("--max-age %s: no whole age band is younger (the youngest holds "
+                              "objects 0 to 1s old)", o.max_arg);
+    }
     profile *p = report_load(argv[optind]);
     if (!p)
         return DIAG_FAIL;
     long t = report_type(p, o.type);
-    int r = t < 0 ? DIAG_FAIL : show(p, (size_t)t, &o);
+    int r = t < 0 ? DIAG_FAIL : o.aged ? show_aged(p, (size_t)t, &o) : show(p, (size_t)t, &o);
     profile_read_free(p);
     return r;
 }

@@ -15,11 +15,13 @@ int cmd_dump_main(int argc, char **argv);
 int cmd_top_main(int argc, char **argv);
 int cmd_leaks_main(int argc, char **argv);
 int cmd_timeline_main(int argc, char **argv);
+int cmd_ages_main(int argc, char **argv);
 
 void cmd_run_usage(FILE *f);
 void cmd_dump_usage(FILE *f);
 void cmd_top_usage(FILE *f);
 void cmd_leaks_usage(FILE *f);
 void cmd_timeline_usage(FILE *f);
+void cmd_ages_usage(FILE *f);
 
 #endif

@@ -27,6 +27,8 @@ static const command commands[] = {
      "what grew between profiles; leak or working set over a series"},
     {"timeline", cmd_timeline_main, cmd_timeline_usage,
      "SVG chart of the live heap over time by allocation site"},
+    {"ages", cmd_ages_main, cmd_ages_usage,
+     "how old each site's live bytes are: leak, start-up state or working set"},
 };
 
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
@@ -54,6 +56,7 @@ static void usage(FILE *f)
           "  heapprof top heapprof.server.1234.0002.pb.gz\n"
           "  heapprof leaks heapprof.server.1234.*.pb.gz\n"
           "  heapprof timeline heapprof.server.1234.*.pb.gz -o heap.svg\n"
+          "  heapprof ages heapprof.server.1234.0002.pb.gz            # leak suspects by age\n"
           "\n"
           "Environment: HEAPPROF_MAX_INPUT bounds the size of a profile the readers\n"
           "accept after decompression (default 1g), HEAPPROF_MAX_DECODE the memory\n"
@@ -90,5 +93,5 @@ int main(int argc, char **argv)
             diag_set_command(name);
             return commands[i].main(argc - 1, argv + 1);
         }
-    return diag_usage("unknown command '%s' (commands: run, dump, top, leaks, timeline)", name);
+    return diag_usage("unknown command '%s' (commands: run, dump, top, leaks, timeline, ages)", name);
 }

@@ -376,8 +376,10 @@ static void estimate(const profile *p, const pb_sample *s, size_t t, const type_
         *var = v * v / count;
         return;
     }
-    if (count == 0 && v == 0)
+    if (count == 0 && v == 0) {
+        *sd = PROFILE_SD_EXACT; /* nothing sampled: exactly 0, known (profile_read.h) */
         return;
+    }
     bool heap = !strcmp(p->period_unit, "bytes") && p->period > 0 && k->objects >= 0 &&
                 k->space >= 0 && ((long)t == k->objects || (long)t == k->space);
     if (!heap) {
@@ -391,6 +393,46 @@ static void estimate(const profile *p, const pb_sample *s, size_t t, const type_
     if (!(q > 0))
         return;
     *var = ((long)t == k->objects ? n : b * a) * (1 - q) / q;
+}
+
+/* Seconds per unit of a numeric "age" label; 0: not a time unit.  An
+ * empty unit is taken as seconds, pprof's reading of a bare number. */
+static double age_unit(const char *u)
+{
+    static const struct {
+        const char *name;
+        double s;
+    } units[] = {
+        {"", 1},           {"s", 1},           {"sec", 1},          {"second", 1},
+        {"seconds", 1},    {"ms", 1e-3},       {"millisecond", 1e-3}, {"milliseconds", 1e-3},
+        {"us", 1e-6},      {"microseconds", 1e-6}, {"ns", 1e-9},    {"nanoseconds", 1e-9},
+        {"minute", 60},    {"minutes", 60},    {"hour", 3600},      {"hours", 3600},
+        {"hr", 3600},      {"day", 86400},     {"days", 86400},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (!strcmp(u, units[i].name))
+            return units[i].s;
+    return 0;
+}
+
+/* Each sample's "age" label (the first one), in seconds. */
+static void build_ages(struct profile_mem *m, profile *p)
+{
+    const pb_profile *pb = m->pb;
+    p->naged = 0;
+    for (size_t i = 0; i < pb->n_sample; i++) {
+        const pb_sample *s = pb->sample[i];
+        m->samples[i].age = -1;
+        for (size_t k = 0; k < s->n_label; k++) {
+            const Perftools__Profiles__Label *l = s->label[k];
+            double unit;
+            if (l->str || strcmp(str(pb, l->key), "age") || !(unit = age_unit(str(pb, l->num_unit))))
+                continue;
+            m->samples[i].age = l->num > 0 ? (double)l->num * unit : 0;
+            p->naged++;
+            break;
+        }
+    }
 }
 
 static int build_estimates(reader *r, struct profile_mem *m, profile *p)
@@ -598,6 +640,8 @@ profile *profile_read_mem(const uint8_t *data, size_t len, const char *name,
         e = build_frames(&r, m, p);
     if (!e)
         e = build_estimates(&r, m, p);
+    if (!e)
+        build_ages(m, p);
     if (e) {
         profile_read_free(p);
         return NULL;

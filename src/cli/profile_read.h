@@ -24,6 +24,18 @@
  *            var(objects) = N (1 - p) / p and var(bytes) = B a (1 - p) / p;
  *   UNKNOWN  nothing to go on (var is 0 and must not be shown as such).
  *
+ * Object ages: heapprof writes one sample per age band of a stack's live
+ * objects, each with a numeric label "age" (num_unit "seconds") holding the
+ * band's lower bound; the first sample of a stack carries its alloc_*
+ * values, the others 0 there.  A sample's age is that label in seconds
+ * (units ms, us, ns, minutes, hours and days are converted; a label in
+ * another unit, or a string label, is no age), negative values count as
+ * 0, and -1 means the sample has none.  Summing a stack's samples gives
+ * its totals, as for any profile; variances add, as the bands hold
+ * distinct sampled objects.  A value of 0 with a sample count label of 0
+ * (the alloc_* values of a later band sample) is exactly 0, not an
+ * approximation, whatever labels are missing.
+ *
  * Everything is checked after decoding: every id a sample, location or line
  * refers to exists, ids are nonzero and unique, every string index is in
  * range, string_table[0] is "", every sample has one value per type.  A
@@ -61,6 +73,7 @@ typedef struct profile_sample {
     const int64_t *values;     /* one per sample type */
     const double *var;         /* variance of each value's estimate */
     const unsigned char *sd;   /* enum profile_sd, per value */
+    double age;                /* seconds (an age band's lower bound); -1: none */
 } profile_sample;
 
 typedef struct profile {
@@ -76,6 +89,7 @@ typedef struct profile {
     bool exact;              /* heapprof exact mode: every allocation recorded */
     size_t nsamples;
     const profile_sample *samples;
+    size_t naged;            /* samples with an age */
     size_t ncomments;
     const char *const *comments;
     struct profile_mem *mem; /* private */

@@ -60,6 +60,21 @@ unsigned report_sd_worst(const profile *p, size_t t)
     return w;
 }
 
+void report_no_ages(const profile *p, size_t t)
+{
+    bool live = false;
+    for (size_t i = 0; i < p->nsamples && !live; i++)
+        live = p->samples[i].values[t] != 0;
+    if (!live)
+        diag_error("%s: nothing is live in this profile (%s is 0), so it has no object ages",
+                   p->path, p->type_name[t]);
+    else
+        diag_error("%s: this profile does not record object ages (no sample has an \"age\" "
+                   "label); heapprof's own profiles do, except delta profiles (?seconds=), "
+                   "while older heapprof versions, Go heap profiles and other producers' do not",
+                   p->path);
+}
+
 void report_sampling(FILE *f, const profile *p, unsigned sd)
 {
     char per[64];

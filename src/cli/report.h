@@ -23,6 +23,10 @@ void report_time(char *buf, size_t len, long long time_nanos);
 /* The worst provenance (enum profile_sd) of type t's errors in p. */
 unsigned report_sd_worst(const profile *p, size_t t);
 
+/* Says why p, which has no age labels, cannot be read by age: nothing of
+ * type t is live in it, or its producer does not write them. */
+void report_no_ages(const profile *p, size_t t);
+
 /* "Sampling: ..." and "Errors: ..." lines: how p was sampled and what the
  * +- column means for provenance sd. */
 void report_sampling(FILE *f, const profile *p, unsigned sd);

@@ -8,9 +8,10 @@ source "$(dirname "$0")/cli_lib.sh"
 declare -A flags=(
     [run]="--sample --period --highwater --keep --signal -o --out --no-children --help"
     [dump]="--wait --help"
-    [top]="--type -n --by --cum --raw --help"
+    [top]="--type -n --by --cum --raw --min-age --max-age --help"
     [leaks]="-n --stacks --raw --help"
     [timeline]="-o --out --top --help"
+    [ages]="-n --by --raw --help"
 )
 
 # The man page as plain text.
@@ -60,6 +61,8 @@ expect_in "$W/help.top" '"\?"' "the unknown-error mark in top's help"
 expect_in "$W/help.leaks" 'working set'
 expect_in "$W/help.leaks" '2 sqrt\(sd1\^2 \+ sd2\^2\)' "the significance rule in leaks' help"
 expect_in "$W/man.txt" 'ERROR ESTIMATES'
+expect_in "$W/help.ages" 'steady' "the readings in ages' help"
+expect_in "$W/man.txt" 'OBJECT AGES'
 
 # Usage errors.
 expect_rc 2 hp

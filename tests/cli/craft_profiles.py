@@ -15,13 +15,34 @@ Usage:
                                      DIR/p<k>.pb: exact profiles 10 s apart
                                      in which SITE (stack SITE <- main)
                                      holds Vk MiB live
+  craft_profiles.py aged OUT [--merged] [--bare] [--no-ages] [--exact]
+                    [--duration S] SITE=AGE:KIB:SD,... ...
+                                     OUT (plain pb): a heapprof profile in
+                                     the age format (README, "age" labels):
+                                     stack SITE <- main holds KIB KiB live
+                                     (KIB objects) in the band starting at
+                                     AGE seconds, with standard errors SD KiB
+                                     (SD objects); SITE= holds nothing live.
+                                     Each site allocated 3 times its live
+                                     bytes (alloc sd: 7 KiB).  --merged:
+                                     one sample per site, the bands summed
+                                     (variances added: choose SDs whose
+                                     squares sum to a square) and no age;
+                                     --no-ages: the same (an older heapprof);
+                                     --bare: later band samples lack the
+                                     alloc_*_sd labels (their
+                                     alloc_samples is 0); --exact: an exact
+                                     profile (no sd labels); --duration:
+                                     seconds since start (default 7200; 0:
+                                     none)
 """
 import gzip
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_corpus import field_bytes, field_varint, function, location, packed, sample, value_type
+from make_corpus import (field_bytes, field_varint, function, label, location, packed, sample,
+                         value_type)
 
 EXACT = b"sample_interval_bytes=1 (exact: every allocation)"
 
@@ -81,6 +102,71 @@ def series(out, specs):
             f.write(m)
 
 
+AGED_STRINGS = ["", "alloc_objects", "count", "alloc_space", "bytes", "inuse_objects",
+                "inuse_space", "main", "age", "seconds", "alloc_samples", "inuse_samples",
+                "alloc_objects_sd", "alloc_space_sd", "inuse_objects_sd", "inuse_space_sd",
+                "space", "sample_interval_bytes=524288", EXACT]
+
+
+def aged(args):
+    out = args.pop(0)
+    flags = {"--merged": False, "--bare": False, "--no-ages": False, "--exact": False}
+    duration = 7200
+    while args and args[0].startswith("--"):
+        a = args.pop(0)
+        if a == "--duration":
+            duration = int(args.pop(0))
+        else:
+            flags[a] = True
+    merged = flags["--merged"] or flags["--no-ages"]
+    S = {s: i for i, s in enumerate(AGED_STRINGS)}
+    names = list(AGED_STRINGS)
+    m = bytearray()
+    for t, u in (("alloc_objects", "count"), ("alloc_space", "bytes"),
+                 ("inuse_objects", "count"), ("inuse_space", "bytes")):
+        m += field_bytes(1, value_type(S[t], S[u]))
+    for i, spec in enumerate(args):
+        site, bands = spec.split("=")
+        names.append(site)
+        bands = [tuple(int(x) for x in b.split(":")) for b in bands.split(",") if b]
+        live = sum(k for _, k, _ in bands)
+        alloc = (3 * live or 5, 3 * live * 1024 or 5120)
+        if merged and bands:
+            sd2 = sum(sd * sd for _, _, sd in bands)
+            sd = int(round(sd2 ** 0.5))
+            assert sd * sd == sd2, "merged SDs must square-sum to a square: %s" % spec
+            bands = [(-1, live, sd)]
+        if not bands:
+            bands = [(-1, 0, 0)]
+        for k, (age, kib, sd) in enumerate(bands):
+            first = k == 0
+            vals = [alloc[0] if first else 0, alloc[1] if first else 0, kib, kib * 1024]
+            labels = [label(S["alloc_samples"], 6 * live if first else 0, S["count"]),
+                      label(S["inuse_samples"], 2 * kib, S["count"])]
+            if not flags["--exact"]:
+                if first or not flags["--bare"]:
+                    labels += [label(S["alloc_objects_sd"], 7 if first else 0, S["count"]),
+                               label(S["alloc_space_sd"], 7168 if first else 0, S["bytes"])]
+                labels += [label(S["inuse_objects_sd"], sd, S["count"]),
+                           label(S["inuse_space_sd"], sd * 1024, S["bytes"])]
+            if age >= 0:
+                labels.insert(0, label(S["age"], age, S["seconds"]))
+            m += field_bytes(2, sample([i + 2, 1], vals, labels))
+    m += field_bytes(4, location(1, [1], 0)) + field_bytes(5, function(1, S["main"]))
+    for i in range(len(args)):
+        m += field_bytes(4, location(i + 2, [i + 2], 0))
+        m += field_bytes(5, function(i + 2, len(AGED_STRINGS) + i))
+    m += strings(names)
+    m += field_varint(9, 1700000000 * 10**9)
+    if duration:
+        m += field_varint(10, duration * 10**9)
+    m += field_bytes(11, value_type(S["space"], S["bytes"])) + field_varint(12, 524288)
+    m += packed(13, [S[EXACT] if flags["--exact"] else S["sample_interval_bytes=524288"]])
+    m += field_varint(14, S["inuse_space"])
+    with open(out, "wb") as f:
+        f.write(m)
+
+
 if __name__ == "__main__":
     what = sys.argv[1]
     if what == "empty":
@@ -89,5 +175,7 @@ if __name__ == "__main__":
         sites(sys.argv[2], int(sys.argv[3]))
     elif what == "series":
         series(sys.argv[2], sys.argv[3:])
+    elif what == "aged":
+        aged(sys.argv[2:])
     else:
         sys.exit(__doc__)

@@ -8,7 +8,8 @@
  *
  * The model then goes through what every command does with it: stacks and
  * allocation sites are aggregated (stackset.c), named, and written as SVG
- * text (svg.c, to /dev/null).
+ * text (svg.c, to /dev/null); the samples' ages (label "age") are checked
+ * and selected by age range as top --min-age/--max-age does (age.c).
  *
  * Mutated gzip data rarely survives its checksum, so an input starting
  * with 'Z' is gzipped here (the rest of it) before it is read: the
@@ -20,6 +21,7 @@
  * Build: cmake -DCMAKE_C_COMPILER=clang -DHEAPPROF_FUZZ=ON ...
  * Run:   fuzz_profile_read -max_total_time=60 tests/cli/corpus
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +29,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "age.h"
 #include "profile_read.h"
 #include "stackset.h"
 #include "svg.h"
@@ -88,6 +91,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 __builtin_trap();
             sink += (size_t)s->values[t];
         }
+    }
+    size_t naged = 0;
+    for (size_t i = 0; i < p->nsamples; i++) {
+        double a = p->samples[i].age;
+        if (!(a == -1 || (a >= 0 && isfinite(a))))
+            __builtin_trap(); /* -1 or a finite age in seconds */
+        naged += a >= 0;
+        if (a >= 0 && !(age_band_end(a) > a && age_band_start(a) <= a))
+            __builtin_trap();
+    }
+    if (naged != p->naged)
+        __builtin_trap();
+    static const age_range ranges[] = {{0, INFINITY}, {600, INFINITY}, {0, 60}, {90, 7200}};
+    for (size_t k = 0; k < sizeof ranges / sizeof ranges[0]; k++) {
+        age_view v;
+        if (age_view_make(p, &ranges[k], p->default_type, &v))
+            continue;
+        for (size_t i = 0; i < v.p.nsamples; i++)
+            if (!age_range_has(&ranges[k], v.p.samples[i].age))
+                __builtin_trap();
+        if (v.p.nsamples + v.unaged > p->nsamples)
+            __builtin_trap();
+        age_view_free(&v);
     }
     long types[2] = {(long)p->default_type, p->ntypes > 1 ? 0 : -1};
     for (int key = STACKSET_STACK; key <= STACKSET_SITE; key++) {

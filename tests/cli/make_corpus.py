@@ -146,6 +146,14 @@ def main():
         "bad_bomb.gz": gzip.compress(b"\x00" * (2 << 20), mtime=0),
         "bad_legacy_text.heap": b"heap profile: 1: 2 [3: 4] @ heap/1048576\n",
     }
+    # heapprof's age bands: a stack split into two samples by the label
+    # "age" (strings 12, 13 appended, so the other seeds keep their bytes).
+    aged = STRINGS + ["age", "seconds"]
+    files["tiny_aged.pb"] = profile(strings=aged, samples=[
+        sample([1, 2], [2, 8192], [label(12, 0, 13), label(S["inuse_space_sd"], 1024, S["bytes"]),
+                                   label(S["inuse_samples"], 2, S["count"])]),
+        sample([1, 2], [1, 4096], [label(12, 600, 13), label(S["inuse_samples"], 1, S["count"])]),
+        sample([2], [0, 0], [label(S["inuse_samples"], 0, S["count"])])])
     # For the fuzz target only: 'Z' + data means "gzip the rest first".
     files["zfuzz_tiny.pb"] = b"Z" + good
     for name, data in files.items():

@@ -1,0 +1,97 @@
+/*
+ * age.c - see age.h.  Stateless apart from the constant bound list, which
+ * must match what the library writes (README, "age" labels).
+ */
+#include "age.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+const double age_bounds[AGE_NBOUNDS] = {
+    0,     1,     2,      5,      10,     20,     30,      60,      120,
+    300,   600,   1200,   1800,   3600,   7200,   10800,   21600,   43200,
+    86400, 172800, 345600, 604800, 1209600, 2419200, 4838400, 9676800,
+};
+
+double age_band_end(double a)
+{
+    for (size_t i = 0; i < AGE_NBOUNDS; i++)
+        if (age_bounds[i] > a)
+            return age_bounds[i];
+    return INFINITY;
+}
+
+double age_band_start(double a)
+{
+    double s = 0;
+    for (size_t i = 0; i < AGE_NBOUNDS && age_bounds[i] <= a; i++)
+        s = age_bounds[i];
+    return s;
+}
+
+double age_bound_at_or_above(double s)
+{
+    for (size_t i = 0; i < AGE_NBOUNDS; i++)
+        if (age_bounds[i] >= s)
+            return age_bounds[i];
+    return INFINITY;
+}
+
+bool age_range_has(const age_range *r, double age)
+{
+    return age >= 0 && age >= r->min && age_band_end(age) <= r->max;
+}
+
+int age_view_make(const profile *p, const age_range *r, size_t t, age_view *v)
+{
+    profile_sample *kept = malloc((p->nsamples + 1) * sizeof *kept);
+    if (!kept)
+        return -1;
+    v->p = *p;
+    v->unaged = 0;
+    v->unaged_value = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < p->nsamples; i++) {
+        const profile_sample *s = &p->samples[i];
+        if (age_range_has(r, s->age))
+            kept[n++] = *s;
+        else if (s->age < 0 && s->values[t]) {
+            v->unaged++;
+            v->unaged_value += (double)s->values[t];
+        }
+    }
+    v->p.samples = kept;
+    v->p.nsamples = n;
+    v->p.naged = n;
+    return 0;
+}
+
+void age_view_free(age_view *v)
+{
+    free((void *)v->p.samples);
+    v->p.samples = NULL;
+}
+
+void age_short(char *buf, size_t len, double s)
+{
+    static const struct {
+        const char *unit;
+        double s;
+    } units[] = {{"d", 86400}, {"h", 3600}, {"m", 60}};
+    if (isinf(s)) {
+        snprintf(buf, len, "inf");
+        return;
+    }
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (s >= units[i].s && fmod(s, units[i].s) == 0) {
+            snprintf(buf, len, "%.0f%s", s / units[i].s, units[i].unit);
+            return;
+        }
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (s >= units[i].s && fmod(s, units[i].s / 10) == 0) {
+            snprintf(buf, len, "%.1f%s", s / units[i].s, units[i].unit);
+            return;
+        }
+    snprintf(buf, len, "%gs", s);
+}
