@@ -165,4 +165,22 @@ expect_rc 2 hp ages --by tree "$W/c.pb"
 expect_in "$W/err" "--by 'tree': use 'site', 'function' or 'stack'"
 expect_rc 2 hp ages
 expect_rc 2 hp ages "$W/c.pb" "$W/c.pb"
+# A profile the library wrote: objects 2 s apart, in exact mode.
+expect_rc 0 hp run --sample 1 -o "$W/real" -- "$CLI_PROG" aged 2
+real=$(ls "$W"/real.*.0001.pb.gz)
+expect_rc 0 hp top --min-age 2s --raw -n 0 "$real"
+expect_in "$W/out" '^ +20000 .* aged_early$' "--min-age 2s: the early objects"
+expect_not_in "$W/out" 'aged_late' "--min-age 2s: the late objects are younger"
+expect_rc 0 hp top --max-age 1s --raw -n 0 "$real"
+expect_in "$W/out" '^ +15000 .* aged_late$' "--max-age 1s: the late objects"
+expect_not_in "$W/out" 'aged_early' "--max-age 1s: the early objects are older"
+expect_rc 0 hp ages --raw "$real"
+expect_in "$W/out" 'aged_early' "ages lists the early site"
+expect_in "$W/out" 'aged_late' "ages lists the late site"
+if have_go; then
+    go tool pprof -raw -tagfocus 'age=2s:' "$real" >"$W/pp" 2>/dev/null ||
+        fail "go tool pprof -tagfocus age=2s: could not read $real"
+    ! grep -qE ' 15000: ' "$W/pp" || fail "pprof -tagfocus age=2s: the late objects are there too: $(sed -n '/^Samples/,/^Locations/p' "$W/pp")"
+    grep -qE '^ +20 +20000 +20 +20000: ' "$W/pp" || fail "pprof -tagfocus age=2s: expected the 20 early objects alone: $(sed -n '/^Samples/,/^Locations/p' "$W/pp")"
+fi
 note "ok"

@@ -20,6 +20,8 @@
  *   stacks D        2^D distinct stacks (D + 2 frames deep): the bits of i
  *                   choose stack_a or stack_b at each level, and the leaf
  *                   allocates 24 bytes, kept; prints the count
+ *   aged S          aged_early keeps 20 x 1000 B, S seconds pass, then
+ *                   aged_late keeps 30 x 500 B: live objects of two ages
  *
  * Built at -O0 with no inlining and no sibling calls: each allocating
  * function must be the leaf of its stacks, called from the same caller.
@@ -271,6 +273,29 @@ static int spawn(const char *self)
     return 0;
 }
 
+/* ---- aged ------------------------------------------------------------------- */
+
+NOINLINE static void aged_early(void)
+{
+    for (int i = 0; i < 20; i++)
+        keep(malloc(1000));
+}
+
+NOINLINE static void aged_late(void)
+{
+    for (int i = 0; i < 30; i++)
+        keep(malloc(500));
+}
+
+static int aged(unsigned seconds)
+{
+    aged_early();
+    sleep(seconds);
+    aged_late();
+    printf("kept %zu\n", nkept);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -284,6 +309,8 @@ int main(int argc, char **argv)
         return spawn("/proc/self/exe");
     if (!strcmp(mode, "stacks"))
         return stacks(argc > 2 ? atoi(argv[2]) : 17);
-    fprintf(stderr, "usage: cli_prog sites | sleep [block] | series N | spawn | stacks D\n");
+    if (!strcmp(mode, "aged"))
+        return aged(argc > 2 ? (unsigned)atoi(argv[2]) : 2);
+    fprintf(stderr, "usage: cli_prog sites | sleep [block] | series N | spawn | stacks D | aged S\n");
     return 2;
 }
