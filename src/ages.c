@@ -9,13 +9,7 @@
 #include "live.h"
 #include "stacks.h"
 
-const uint32_t ages_band_lower[AGES_BANDS] = {
-    0,      1,       2,       5,       10, 20, 30,   /* seconds */
-    60,     120,     300,     600,     1200, 1800,   /* 1, 2, 5, 10, 20, 30 min */
-    3600,   7200,    10800,   21600,   43200,        /* 1, 2, 3, 6, 12 h */
-    86400,  172800,  345600,                         /* 1, 2, 4 days */
-    604800, 1209600, 2419200, 4838400, 9676800,      /* 1, 2, 4, 8, 16 weeks */
-};
+const uint32_t ages_band_lower[AGES_BANDS] = AGES_BAND_LOWER;
 
 /* How far after `now` a birth may be and still be taken for "just now"
  * rather than for 194 days ago: longer than any profile takes to write. */

@@ -49,6 +49,17 @@ uint32_t ages_of(uint32_t born, uint32_t now);
 enum { AGES_BANDS = 26 };
 extern const uint32_t ages_band_lower[AGES_BANDS];
 
+/* The list itself, for the CLI's reader too (src/cli/age.c), which must
+ * know the bands the library writes but links none of its tables. */
+#define AGES_BAND_LOWER                                                      \
+    {                                                                        \
+        0, 1, 2, 5, 10, 20, 30,                /* seconds */                 \
+        60, 120, 300, 600, 1200, 1800,         /* 1, 2, 5, 10, 20, 30 min */ \
+        3600, 7200, 10800, 21600, 43200,       /* 1, 2, 3, 6, 12 h */        \
+        86400, 172800, 345600,                 /* 1, 2, 4 days */            \
+        604800, 1209600, 2419200, 4838400, 9676800 /* 1, 2, 4, 8, 16 weeks */ \
+    }
+
 /* The band of an age in seconds. */
 unsigned ages_band(uint32_t age);
 

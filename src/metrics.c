@@ -385,8 +385,9 @@ static const heap_family per_component[] = {
 };
 
 /* The live bytes at least so old, at a few of the profile's age bands
- * (ages.h): what a leak alert watches, as a leak's bytes grow at every age
- * and a working set's stay young. */
+ * (ages.h; each a band's lower bound, so a sum of whole bands): what a
+ * leak alert watches, as a leak's bytes grow at every age and a working
+ * set's stay young. */
 static const uint32_t aged_min[] = {1, 10, 60, 600, 3600, 21600, 86400, 604800};
 
 static void render_aged(metrics_buf *b)

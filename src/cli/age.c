@@ -1,6 +1,6 @@
 /*
- * age.c - see age.h.  Stateless apart from the constant bound list, which
- * must match what the library writes (README, "age" labels).
+ * age.c - see age.h.  Stateless apart from the constant bound list, the
+ * library's own (src/ages.h).
  */
 #include "age.h"
 
@@ -8,11 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-const double age_bounds[AGE_NBOUNDS] = {
-    0,     1,     2,      5,      10,     20,     30,      60,      120,
-    300,   600,   1200,   1800,   3600,   7200,   10800,   21600,   43200,
-    86400, 172800, 345600, 604800, 1209600, 2419200, 4838400, 9676800,
-};
+#include "ages.h"
+
+const double age_bounds[AGE_NBOUNDS] = AGES_BAND_LOWER;
+_Static_assert((int)AGE_NBOUNDS == (int)AGES_BANDS, "the library's bands (ages.h)");
 
 double age_band_end(double a)
 {
