@@ -361,10 +361,17 @@ static const row *nearest_row(const char *name, size_t len)
     return best && best_d <= (len >= 15 ? 3u : 2u) ? best : NULL;
 }
 
+/* The names said one per line; the rest share one line, so that an
+ * environment full of them cannot use up the log's burst (log.c) before
+ * the lines that follow at start-up. */
+enum { NAMES_SAID = 4, MORE_MAX = 160 };
+
 int config_check_names(char *const *envp, config_warn_fn warn, void *ctx)
 {
     static const char prefix[] = "HEAPPROF_";
     int unknown = 0;
+    char more[MORE_MAX] = "";
+    size_t used = 0;
     for (char *const *e = envp; e && *e; e++) {
         const char *s = *e;
         /* Any case: heapprof_sample=64k is a mistake worth a line too. */
@@ -382,15 +389,29 @@ int config_check_names(char *const *envp, config_warn_fn warn, void *ctx)
         unknown++;
         if (!warn)
             continue;
+        int shown = (int)(len < 64 ? len : 64);
+        if (unknown > NAMES_SAID) {
+            if (used < sizeof more) {
+                int n = snprintf(more + used, sizeof more - used, "%s%.*s", used ? ", " : "", shown, s);
+                used += n > 0 ? (size_t)n : 0;
+            }
+            continue;
+        }
         char line[256];
         const row *near = nearest_row(s, len);
         if (near)
             snprintf(line, sizeof line, "%.*s is not a heapprof setting and is ignored; did you mean %s?",
-                     (int)(len < 64 ? len : 64), s, near->name);
+                     shown, s, near->name);
         else
             snprintf(line, sizeof line,
                      "%.*s is not a heapprof setting and is ignored ('heapprof run --help' lists them)",
-                     (int)(len < 64 ? len : 64), s);
+                     shown, s);
+        warn(ctx, line);
+    }
+    if (warn && unknown > NAMES_SAID) {
+        char line[MORE_MAX + 128];
+        snprintf(line, sizeof line, "%d more HEAPPROF_* names are not heapprof settings and are ignored: %s%s",
+                 unknown - NAMES_SAID, more, used >= sizeof more ? " ..." : "");
         warn(ctx, line);
     }
     return unknown;
