@@ -30,6 +30,8 @@ void dump_snapshot_free(dump_snapshot *s);
 typedef struct dump_options {
     bool default_alloc;        /* default sample type alloc_space, not inuse_space */
     const dump_snapshot *base; /* non-NULL: values relative to this snapshot */
+    bool text;                 /* the text profile (heaptext.h), not gzipped pprof;
+                                * base must be NULL */
 } dump_options;
 
 /* Write the profile to path.  Returns 0 or an errno value; on failure no

@@ -255,8 +255,10 @@ static void respond_text(conn *c, int code, const char *why, const char *extra)
     respond(c, code, "text/plain; charset=utf-8", extra, body, (size_t)n);
 }
 
-/* Render a profile into a memfd and answer with it. */
-static void respond_profile(conn *c, int alloc_default, const dump_snapshot *base)
+/* Render a profile into a memfd and answer with it: gzipped pprof, or with
+ * `text` the text profile of ?debug=1 (heaptext.h), which Go sends as
+ * text/plain, not as an attachment. */
+static void respond_profile(conn *c, int alloc_default, const dump_snapshot *base, int text)
 {
     pthread_mutex_lock(&table_lock);
     c->body_fd = memfd_create("heapprof-http", MFD_CLOEXEC);
@@ -267,7 +269,7 @@ static void respond_profile(conn *c, int alloc_default, const dump_snapshot *bas
         respond_text(c, 500, "cannot create a memory file for the profile", NULL);
         return;
     }
-    dump_options opt = {alloc_default != 0, base};
+    dump_options opt = {alloc_default != 0, base, text != 0};
     int err = writer_dump_to_fd(fd, "http", &opt);
     struct stat st;
     if (!err && fstat(fd, &st))
@@ -279,10 +281,13 @@ static void respond_profile(conn *c, int alloc_default, const dump_snapshot *bas
     }
     c->body_off = 0;
     c->body_len = st.st_size;
-    respond(c, 200, "application/octet-stream",
-            alloc_default ? "Content-Disposition: attachment; filename=\"allocs.pb.gz\"\r\n"
-                          : "Content-Disposition: attachment; filename=\"heap.pb.gz\"\r\n",
-            NULL, (size_t)st.st_size);
+    if (text)
+        respond(c, 200, "text/plain; charset=utf-8", NULL, NULL, (size_t)st.st_size);
+    else
+        respond(c, 200, "application/octet-stream",
+                alloc_default ? "Content-Disposition: attachment; filename=\"allocs.pb.gz\"\r\n"
+                              : "Content-Disposition: attachment; filename=\"heap.pb.gz\"\r\n",
+                NULL, (size_t)st.st_size);
 }
 
 static void respond_metrics(conn *c)
@@ -300,7 +305,8 @@ static const char index_html[] =
     "<li><a href=\"/debug/pprof/heap\">/debug/pprof/heap</a>: live heap profile (gzipped pprof; "
     "<code>go tool pprof URL</code>)</li>\n<li><a href=\"/debug/pprof/allocs\">/debug/pprof/allocs"
     "</a>: the same, allocated space by default; <code>?seconds=N</code>: what is allocated in "
-    "the next N s</li>\n<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics</li>\n</ul>\n"
+    "the next N s; <code>?debug=1</code>: as text (<a href=\"/debug/pprof/heap?debug=1\">heap"
+    "</a>, <a href=\"/debug/pprof/allocs?debug=1\">allocs</a>)</li>\n<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics</li>\n</ul>\n"
     "</body></html>\n";
 
 /* ---- requests ---------------------------------------------------------------------- */
@@ -324,13 +330,14 @@ static void park(conn *c, int allocs, int secs)
  * before it answers. */
 static void route(conn *c, const http_request *r)
 {
-    const char *path = r->path;
-    size_t plen = r->plen;
-    int heap = is(path, plen, "/debug/pprof/heap"), allocs = is(path, plen, "/debug/pprof/allocs");
-    int index = is(path, plen, "/") || is(path, plen, "/debug/pprof/") ||
-                is(path, plen, "/debug/pprof");
-    int metrics = is(path, plen, "/metrics"), symbol = is(path, plen, "/debug/pprof/symbol");
-    int secs = r->seconds, post = is(r->method, r->mlen, "POST");
+    /* Routed by the decoded path, as Go's ServeMux routes r.URL.Path. */
+    int heap = http_request_path_is(r, "/debug/pprof/heap");
+    int allocs = http_request_path_is(r, "/debug/pprof/allocs");
+    int index = http_request_path_is(r, "/") || http_request_path_is(r, "/debug/pprof/") ||
+                http_request_path_is(r, "/debug/pprof");
+    int metrics = http_request_path_is(r, "/metrics");
+    int symbol = http_request_path_is(r, "/debug/pprof/symbol");
+    int secs = r->seconds, debug = r->debug, post = is(r->method, r->mlen, "POST");
     if (!heap && !allocs && !index && !metrics && !symbol)
         respond_text(c, 404, "no such path (see / for the list)", NULL);
     else if (symbol && (post || is(r->method, r->mlen, "GET")))
@@ -347,8 +354,10 @@ static void route(conn *c, const http_request *r)
         respond_metrics(c);
     else if (secs < 0)
         respond_text(c, 400, "seconds must be a whole number from 1 to 300", NULL);
+    else if (secs && debug) /* Go's serveDeltaProfile answers so, after checking seconds */
+        respond_text(c, 400, "seconds and debug params are incompatible", NULL);
     else if (!secs)
-        respond_profile(c, allocs, NULL);
+        respond_profile(c, allocs, NULL, debug);
     else if (!(c->snap = dump_snapshot_take())) /* answered later, relative to now */
         respond_text(c, 500, "out of memory taking the snapshot", NULL);
     else
@@ -438,7 +447,7 @@ static void on_deadline(conn *c)
         respond_text(c, 408, "the request head did not arrive within 5 s", NULL);
     } else if (c->state == PARK) { /* its moment: the profile relative to the snapshot */
         c->snap = NULL;
-        respond_profile(c, c->alloc_default, s);
+        respond_profile(c, c->alloc_default, s, 0);
         dump_snapshot_free(s);
     } else {
         close_conn(c);

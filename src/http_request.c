@@ -13,8 +13,12 @@
  * a header line in progress is rejected as soon as no ending could make it
  * valid.  That is what lets http_head drop the lines it has seen.
  *
- * ?seconds= is read as Go's net/http/pprof reads it (r.FormValue, then
- * strconv.ParseInt), since users compare the two: see query_seconds.
+ * The path's %-escapes are checked as Go's url.ParseRequestURI checks
+ * them (a bad one is 400) and decoded as it decodes them, for routing
+ * (http_request_path_is), since net/http routes by the decoded path.
+ * ?seconds= and ?debug= are read as Go's net/http/pprof reads them
+ * (r.FormValue, then strconv), since users compare the two: see
+ * query_seconds.
  */
 #define _GNU_SOURCE
 #include "http_request.h"
@@ -25,6 +29,14 @@ static int tchar(unsigned char ch)
 {
     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
            (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 /* Past the empty lines (LF or CRLF) that [s, end) starts with. */
@@ -40,10 +52,30 @@ static const char *skip_empty_lines(const char *s, const char *end)
     }
 }
 
+/* Whether the path of the target [t, t+n) (before its first '?') has a '%'
+ * without two hex digits after it: Go's url.ParseRequestURI fails then,
+ * and net/http answers 400.  "ended": nothing more of the target is to
+ * come; else a '%' at its end may still get its digits. */
+static int bad_escape(const char *t, size_t n, int ended)
+{
+    const char *q = memchr(t, '?', n);
+    size_t m = q ? (size_t)(q - t) : n;
+    for (const char *p = memchr(t, '%', m); p; p = memchr(p + 1, '%', m - (size_t)(p + 1 - t))) {
+        size_t left = m - (size_t)(p - t) - 1; /* path bytes after the '%' */
+        if ((left >= 1 && hexval(p[1]) < 0) || (left >= 2 && hexval(p[2]) < 0) ||
+            (left < 2 && (ended || q)))
+            return 1;
+        if (left < 2)
+            break;
+    }
+    return 0;
+}
+
 /* Check the request line [s, s+n) ("complete" when its end was seen): 0
  * when it is, or may still become, "METHOD /target HTTP/1.x"; else the
- * status to answer.  Sets the method, and the whole target as the path,
- * when complete and valid. */
+ * status to answer, and r->why when more precise than "malformed request
+ * line".  Sets the method, and the whole target as the path, when complete
+ * and valid. */
 static int check_line(const char *s, size_t n, int complete, http_request *r)
 {
     size_t i = 0;
@@ -56,10 +88,16 @@ static int check_line(const char *s, size_t n, int complete, http_request *r)
     size_t t0 = ++i;
     while (i < n && (unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f)
         i++;
-    if (i < n && s[i] != ' ')
-        return 400;
     if (t0 < n && s[t0] != '/')
         return 400; /* origin form only */
+    /* Before what ends the target: whatever follows, a bad escape before
+     * it is the answer, so a prefix and the whole answer alike. */
+    if (bad_escape(s + t0, i - t0, i < n)) {
+        r->why = "malformed %-escape in the path";
+        return 400;
+    }
+    if (i < n && s[i] != ' ')
+        return 400;
     if (i == n)
         return complete ? 400 : 0;
     size_t v0 = ++i;
@@ -99,23 +137,17 @@ static int check_header(const char *s, const char *e, int complete, int cr)
     return 0;
 }
 
-/* ---- ?seconds=, as Go reads it ------------------------------------------------
- * Go's handler takes r.FormValue("seconds"): url.ParseQuery splits the
- * query at '&', skips a pair holding a ';', splits each at its first '=',
- * and percent-decodes name and value ('+' a space), skipping a pair
- * with a bad escape in either; FormValue is the first value of that name,
- * "" when none.  An empty value means no delta; any other goes through
+/* ---- ?seconds= and ?debug=, as Go reads them -----------------------------------
+ * Go's handler takes r.FormValue(name): url.ParseQuery splits the query at
+ * '&', skips a pair holding a ';', splits each at its first '=', and
+ * percent-decodes name and value ('+' a space), skipping a pair with a bad
+ * escape in either; FormValue is the first value of that name, "" when
+ * none.  seconds: an empty value means no delta; any other goes through
  * strconv.ParseInt(v, 10, 64) (an optional sign, then decimal digits) and
- * must be positive.  Here it must be at most HTTP_MAX_SECONDS too.  Decoding
+ * must be positive; here it must be at most HTTP_MAX_SECONDS too.  debug:
+ * strconv.Atoi, its error ignored, then compared with 0: a value that is
+ * not a number is 0, one out of range the nearest int, never 0.  Decoding
  * goes byte by byte into the comparison or the number: no copy. */
-
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
 
 /* The next byte of a query component [*p, end), *p < end, decoded: the
  * byte, or -1 for a '%' without two hex digits after it. */
@@ -144,48 +176,103 @@ static int decodes_to(const char *p, const char *end, const char *want)
     return !*want;
 }
 
-/* A value [p, end) of `seconds`: -2 when an escape in it is bad (the pair
- * does not count), 0 when empty, the number when 1..HTTP_MAX_SECONDS, else
- * -1. */
-static int seconds_value(const char *p, const char *end)
+/* Whether [p, end) decodes without a bad escape. */
+static int decodes(const char *p, const char *end)
 {
-    int secs = 0, digits = 0, bad = 0, first = 1;
-    while (p < end) {
-        int c = unescape_next(&p, end);
-        if (c < 0)
-            return -2; /* even after a byte that made it bad: Go skips the pair */
-        if (first && (c == '+' || c == '-'))
-            bad |= c == '-'; /* no negative number is positive */
-        else if (c < '0' || c > '9')
-            bad = 1;
-        else {
-            digits = 1;
-            if (secs <= HTTP_MAX_SECONDS) /* stops growing once too big: no overflow */
-                secs = secs * 10 + (c - '0');
-        }
-        first = 0;
-    }
-    if (first)
-        return 0;
-    return bad || !digits || secs < 1 || secs > HTTP_MAX_SECONDS ? -1 : secs;
+    while (p < end)
+        if (unescape_next(&p, end) < 0)
+            return 0;
+    return 1;
 }
 
-/* The query [q, q+n)'s `seconds`: 0 when absent or empty, -1 when bad. */
-static int query_seconds(const char *q, size_t n)
+/* FormValue(name) of the query [q, q+n): 1 and its still encoded bytes in
+ * [*v, *ve) (empty for a pair without '='), or 0 when there is none. */
+static int form_value(const char *q, size_t n, const char *name, const char **v, const char **ve)
 {
     for (const char *p = q, *end = q + n; p < end;) {
         const char *amp = memchr(p, '&', (size_t)(end - p)), *e = amp ? amp : end;
         const char *eq = memchr(p, '=', (size_t)(e - p));
-        if (!memchr(p, ';', (size_t)(e - p)) && decodes_to(p, eq ? eq : e, "seconds")) {
-            int v = eq ? seconds_value(eq + 1, e) : 0;
-            if (v != -2)
-                return v; /* the first one counts */
+        if (!memchr(p, ';', (size_t)(e - p)) && decodes_to(p, eq ? eq : e, name) &&
+            (!eq || decodes(eq + 1, e))) {
+            *v = eq ? eq + 1 : e; /* the first one counts */
+            *ve = e;
+            return 1;
         }
         if (!amp)
             break;
         p = amp + 1;
     }
     return 0;
+}
+
+/* strconv.ParseInt's syntax, base 10: an optional sign, then decimal
+ * digits, of the value [p, end) decoded (without a bad escape).  Sets *neg
+ * and *nonzero (a digit other than 0), and *value, which stops growing past
+ * HTTP_MAX_SECONDS (no overflow).  0 when not a number. */
+static int parse_int(const char *p, const char *end, int *neg, int *nonzero, int *value)
+{
+    int digits = 0, first = 1;
+    *neg = *nonzero = *value = 0;
+    while (p < end) {
+        int c = unescape_next(&p, end);
+        if (first && (c == '+' || c == '-'))
+            *neg = c == '-';
+        else if (c < '0' || c > '9')
+            return 0;
+        else {
+            digits = 1;
+            *nonzero |= c != '0';
+            if (*value <= HTTP_MAX_SECONDS)
+                *value = *value * 10 + (c - '0');
+        }
+        first = 0;
+    }
+    return digits;
+}
+
+/* The query [q, q+n)'s `seconds`: 0 when absent or empty, -1 when bad. */
+static int query_seconds(const char *q, size_t n)
+{
+    const char *v, *ve;
+    int neg, nonzero, secs;
+    if (!form_value(q, n, "seconds", &v, &ve) || v == ve)
+        return 0;
+    if (!parse_int(v, ve, &neg, &nonzero, &secs) || neg || secs < 1 || secs > HTTP_MAX_SECONDS)
+        return -1; /* no negative number is positive */
+    return secs;
+}
+
+/* The query [q, q+n)'s `debug`: 1 when Go's handler reads it as other
+ * than 0, else 0. */
+static int query_debug(const char *q, size_t n)
+{
+    const char *v, *ve;
+    int neg, nonzero, value;
+    return form_value(q, n, "debug", &v, &ve) && parse_int(v, ve, &neg, &nonzero, &value) &&
+           nonzero;
+}
+
+int http_request_path_is(const http_request *r, const char *want)
+{
+    for (const char *p = r->path, *end = r->path + r->plen; p < end; want++) {
+        int c = *p == '%' ? hexval(p[1]) * 16 + hexval(p[2]) : (unsigned char)*p;
+        p += *p == '%' ? 3 : 1;
+        if (!*want || c != (unsigned char)*want)
+            return 0;
+    }
+    return !*want;
+}
+
+size_t http_request_path(const http_request *r, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = r->path, *end = r->path + r->plen; p < end; n++) {
+        int c = *p == '%' ? hexval(p[1]) * 16 + hexval(p[2]) : (unsigned char)*p;
+        p += *p == '%' ? 3 : 1;
+        if (n < cap)
+            out[n] = (char)c;
+    }
+    return n;
 }
 
 /* ---- the head ------------------------------------------------------------------ */
@@ -204,7 +291,9 @@ static int parse(const char *buf, size_t len, size_t known, http_request *r)
         llen--;
     int code = known ? 0 : check_line(s, llen, nl != NULL, r);
     if (code) {
-        r->why = code == 505 ? "only HTTP/1.0 and HTTP/1.1 are served" : "malformed request line";
+        r->why = code == 505 ? "only HTTP/1.0 and HTTP/1.1 are served"
+                 : r->why    ? r->why
+                             : "malformed request line";
         return code;
     }
     if (!nl) { /* the request line goes on */
@@ -237,6 +326,7 @@ static int parse(const char *buf, size_t len, size_t known, http_request *r)
         r->qlen = r->plen - (size_t)(q + 1 - r->path);
         r->plen = (size_t)(q - r->path);
         r->seconds = query_seconds(r->query, r->qlen);
+        r->debug = query_debug(r->query, r->qlen);
     }
     return 0;
 }

@@ -33,10 +33,14 @@ enum {
 };
 
 typedef struct http_request {
-    const char *method, *path; /* "GET", "/debug/pprof/heap": in the buffer */
+    const char *method, *path; /* "GET", "/debug/pprof/heap": in the buffer, the path as
+                                * sent: every '%' has two hex digits after it
+                                * (http_request_path_is decodes it) */
     const char *query;         /* after the '?', or NULL when there is none */
     size_t mlen, plen, qlen;
     int seconds;               /* ?seconds=: 0 absent or empty, -1 bad, else 1..HTTP_MAX_SECONDS */
+    int debug;                 /* ?debug=: 1 when Go's handler reads a number other
+                                * than 0 (debug=1, -1, 2...), else 0 */
     size_t head_len;           /* the head's bytes, from the first one sent to its
                                 * blank line's LF */
     const char *why;           /* for an error status: what was wrong, one phrase
@@ -50,6 +54,14 @@ typedef struct http_request {
  * past the blank line, or past the request line's first HTTP_LINE_MAX, are
  * never looked at.  No bound on the head as a whole: http_head's job. */
 int http_request_parse(const char *buf, size_t len, http_request *r);
+
+/* Whether r's path, %-decoded as Go's net/http decodes it before routing
+ * (%2F a '/', %00 a NUL, '+' itself), is the string want. */
+int http_request_path_is(const http_request *r, const char *want);
+
+/* r's path decoded into out, of which at most cap bytes are written: its
+ * length, which may be more than cap (tests, the fuzz target). */
+size_t http_request_path(const http_request *r, char *out, size_t cap);
 
 /* A request head as it arrives over one connection. */
 typedef struct http_head {

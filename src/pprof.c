@@ -891,6 +891,11 @@ static const char *sym_func_name(void *ctx, uint64_t addr) { return symbols_func
 
 static bool sym_keep_names(void *ctx, size_t i) { return symbols_keep_names(ctx, i); }
 
+static const char *sym_func_at(void *ctx, uint64_t addr, uint64_t *offset)
+{
+    return symbols_func(ctx, addr, offset);
+}
+
 pprof_symbols pprof_symbols_from(symbolizer *s)
 {
     return (pprof_symbols){
@@ -899,5 +904,6 @@ pprof_symbols pprof_symbols_from(symbolizer *s)
         .mapping = sym_mapping,
         .func_name = sym_func_name,
         .keep_names = sym_keep_names,
+        .func_at = sym_func_at,
     };
 }

@@ -59,6 +59,9 @@ typedef struct pprof_symbols {
     /* Optional: mark mapping i as symbolized (has_functions), so pprof keeps
      * our names instead of re-deriving them; see symbols_keep_names. */
     bool (*keep_names)(void *ctx, size_t i);
+    /* Optional, for the text profile (heaptext.h): the name, as func_name
+     * gives it, and addr's offset from the function's start. */
+    const char *(*func_at)(void *ctx, uint64_t addr, uint64_t *offset);
 } pprof_symbols;
 
 /* A pprof_symbols view of a live symbolizer. */

@@ -514,7 +514,7 @@ static bool to_vaddr(const elf_file *f, uint64_t fileoff, uint64_t *vaddr)
     return false;
 }
 
-static const char *find_sym(const elf_file *f, uint64_t v)
+static const sym *find_sym(const elf_file *f, uint64_t v)
 {
     size_t lo = 0, hi = f->nsyms;
     while (lo < hi) {  /* lo = first symbol starting after v */
@@ -527,7 +527,7 @@ static const char *find_sym(const elf_file *f, uint64_t v)
     for (int k = 0; k < BACKSCAN && lo > 0; k++, lo--) {
         const sym *y = &f->syms[lo - 1];
         if (v - y->addr < y->size)
-            return y->name;
+            return y;
     }
     return NULL;
 }
@@ -859,8 +859,9 @@ long symbols_find_mapping(const symbolizer *s, uint64_t addr)
     return (long)(lo - 1);
 }
 
-const char *symbols_func_name(symbolizer *s, uint64_t addr)
+const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset)
 {
+    *offset = 0;
     /* A location's address is its return address less one (pprof.c). */
     if (addr == STACKS_MERGED_PC - 1)
         return STACKS_MERGED_NAME;
@@ -876,7 +877,17 @@ const char *symbols_func_name(symbolizer *s, uint64_t addr)
     uint64_t vaddr;
     if (f->nsyms == 0 || !to_vaddr(f, addr - me->m.start + me->m.offset, &vaddr))
         return NULL;
-    return find_sym(f, vaddr);
+    const sym *y = find_sym(f, vaddr);
+    if (!y)
+        return NULL;
+    *offset = vaddr - y->addr;
+    return y->name;
+}
+
+const char *symbols_func_name(symbolizer *s, uint64_t addr)
+{
+    uint64_t offset;
+    return symbols_func(s, addr, &offset);
 }
 
 bool symbols_keep_names(const symbolizer *s, size_t i)

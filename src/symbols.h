@@ -59,6 +59,10 @@ long symbols_find_mapping(const symbolizer *s, uint64_t addr);
  * string lives until the next refresh or free. */
 const char *symbols_func_name(symbolizer *s, uint64_t addr);
 
+/* The same, and addr's offset from the start of that function (0 when
+ * unnamed): the "+0x1a" of a text profile's frame lines (heaptext.h). */
+const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset);
+
 /* Whether pprof should keep this mapping's names rather than re-derive
  * them from DWARF: true for files with C++ symbols and debug info whose
  * names were looked up.  Why: go tool pprof (1.19) names functions from

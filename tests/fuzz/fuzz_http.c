@@ -24,8 +24,11 @@
  *    order of the request line, after only empty lines, their bytes of the
  *    allowed kinds; the head ends in its blank line, and bytes after it
  *    change nothing; the header lines are "token: value" without control
- *    bytes; ?seconds= agrees with a reference written differently (the
- *    pair decoded into a copy, then strtoull), after Go's FormValue;
+ *    bytes; ?seconds= and ?debug= agree with a reference written
+ *    differently (the pair decoded into a copy, then strtoull or strspn),
+ *    after Go's FormValue and strconv; the path has no bad %-escape, and
+ *    http_request_path and http_request_path_is decode it as a reference
+ *    does (sscanf), as Go's url.PathUnescape does;
  *  - an error is 400 or 505 (431 from an http_head only) with one short
  *    phrase (http.c prints it into a 256-byte body);
  *  - the same bytes in another buffer parse the same.
@@ -64,7 +67,7 @@
 typedef struct view {
     int code;
     size_t moff, mlen, poff, plen, qoff, qlen, head_len;
-    int seconds;
+    int seconds, debug;
     const char *why;
 } view;
 
@@ -104,43 +107,97 @@ static int decode(const char *p, size_t n, char *out, size_t *len)
     return 0;
 }
 
-/* ?seconds= as Go's r.FormValue("seconds") then strconv.ParseInt read it,
- * bounded to 1..HTTP_MAX_SECONDS: 0 absent or empty, -1 bad. */
-static int ref_seconds(const char *q, size_t n)
+/* Go's r.FormValue(name) of the query q[0, n), decoded into val (n + 1
+ * bytes, NUL-terminated), its length in *vlen: 1, or 0 when there is none. */
+static int ref_form(const char *q, size_t n, const char *name, char *key, char *val, size_t *vlen)
 {
-    char *key = malloc(n + 1), *val = malloc(n + 2);
-    CHECK(key && val);
-    int secs = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && q[j] != '&')
             j++;
         const char *pair = q + i;
-        size_t pl = j - i, kl, klen, vlen = 0;
+        size_t pl = j - i, kl, klen;
         i = j + 1;
         if (!pl || memchr(pair, ';', pl))
             continue;
         const char *eq = memchr(pair, '=', pl);
         kl = eq ? (size_t)(eq - pair) : pl;
-        if (decode(pair, kl, key, &klen) || (eq && decode(eq + 1, pl - kl - 1, val, &vlen)))
+        *vlen = 0;
+        if (decode(pair, kl, key, &klen) || (eq && decode(eq + 1, pl - kl - 1, val, vlen)))
             continue;
-        if (klen != 7 || memcmp(key, "seconds", 7))
+        if (klen != strlen(name) || memcmp(key, name, klen))
             continue;
-        if (vlen) {
-            val[vlen] = '\0';
-            const char *d = val + (val[0] == '+' || val[0] == '-');
-            size_t dl = vlen - (size_t)(d - val);
-            unsigned long long x = strtoull(d, NULL, 10);
-            secs = !dl || strspn(d, "0123456789") != dl || val[0] == '-' || x < 1 ||
-                           x > HTTP_MAX_SECONDS
-                       ? -1
-                       : (int)x;
-        }
-        break; /* the first one counts */
+        val[*vlen] = '\0';
+        return 1; /* the first one counts */
+    }
+    return 0;
+}
+
+/* ?seconds= as Go's r.FormValue("seconds") then strconv.ParseInt read it,
+ * bounded to 1..HTTP_MAX_SECONDS: 0 absent or empty, -1 bad; and ?debug=
+ * as strconv.Atoi reads it, an error as 0: 1 when not 0. */
+static void ref_query(const char *q, size_t n, int *secs, int *debug)
+{
+    char *key = malloc(n + 1), *val = malloc(n + 2);
+    CHECK(key && val);
+    size_t vlen;
+    *secs = *debug = 0;
+    if (ref_form(q, n, "seconds", key, val, &vlen) && vlen) {
+        const char *d = val + (val[0] == '+' || val[0] == '-');
+        size_t dl = vlen - (size_t)(d - val);
+        unsigned long long x = strtoull(d, NULL, 10);
+        *secs = !dl || strspn(d, "0123456789") != dl || val[0] == '-' || x < 1 ||
+                        x > HTTP_MAX_SECONDS
+                    ? -1
+                    : (int)x;
+    }
+    if (ref_form(q, n, "debug", key, val, &vlen)) {
+        const char *d = val + (vlen && (val[0] == '+' || val[0] == '-'));
+        size_t dl = vlen - (size_t)(d - val);
+        *debug = dl && strspn(d, "0123456789") == dl && strspn(d, "0") != dl;
     }
     free(key);
     free(val);
-    return secs;
+}
+
+/* The path p[0, n) decoded as Go's url.PathUnescape decodes it into out
+ * (n + 1 bytes, NUL-terminated): its length, or -1 on a bad escape. */
+static long ref_path(const char *p, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != '%') {
+            out[o++] = p[i];
+            continue;
+        }
+        if (i + 2 >= n || !isxdigit((unsigned char)p[i + 1]) || !isxdigit((unsigned char)p[i + 2]))
+            return -1;
+        unsigned v;
+        CHECK(sscanf(p + i + 1, "%2x", &v) == 1);
+        out[o++] = (char)v;
+        i += 2;
+    }
+    out[o] = '\0';
+    return (long)o;
+}
+
+/* The path as routed: every escape good, decoded as the reference decodes
+ * it, and matched by http_request_path_is (unless it holds a NUL, which
+ * no route has). */
+static void check_path(const http_request *r)
+{
+    char *want = malloc(r->plen + 1), *got = malloc(r->plen + 1);
+    CHECK(want && got);
+    long n = ref_path(r->path, r->plen, want);
+    CHECK(n >= 0);
+    CHECK(http_request_path(r, got, r->plen) == (size_t)n && !memcmp(got, want, (size_t)n));
+    CHECK(http_request_path_is(r, want) == (strlen(want) == (size_t)n));
+    if (n > 0) { /* a shorter and a longer string are not it */
+        want[n - 1] = '\0';
+        CHECK(!http_request_path_is(r, want));
+    }
+    free(want);
+    free(got);
 }
 
 /* Check an accepted head b[0, n) (its buffer, r's pointers in it). */
@@ -163,10 +220,13 @@ static void check_accepted(const char *b, size_t n, const http_request *r)
         CHECK(after[0] == '?' && r->query == after + 1);
         CHECK(visible(r->query, r->qlen));
         after = r->query + r->qlen;
-        CHECK(r->seconds == ref_seconds(r->query, r->qlen));
+        int secs, debug;
+        ref_query(r->query, r->qlen, &secs, &debug);
+        CHECK(r->seconds == secs && r->debug == debug);
     } else {
-        CHECK(r->qlen == 0 && r->seconds == 0);
+        CHECK(r->qlen == 0 && r->seconds == 0 && r->debug == 0);
     }
+    check_path(r);
     CHECK(r->seconds >= -1 && r->seconds <= HTTP_MAX_SECONDS);
     CHECK((size_t)(after - b) + 11 <= h);
     CHECK(!memcmp(after, " HTTP/1.1", 9) || !memcmp(after, " HTTP/1.0", 9));
@@ -218,6 +278,7 @@ static view parse(const char *b, size_t n)
         v.qlen = r.qlen;
         v.head_len = r.head_len;
         v.seconds = r.seconds;
+        v.debug = r.debug;
     } else if (code != HTTP_REQUEST_MORE) {
         check_error(code, &r);
         CHECK(code != 431);
@@ -231,7 +292,7 @@ static int same(const view *a, const view *b)
 {
     return a->code == b->code && a->moff == b->moff && a->mlen == b->mlen &&
            a->poff == b->poff && a->plen == b->plen && a->qoff == b->qoff &&
-           a->qlen == b->qlen && a->head_len == b->head_len && a->seconds == b->seconds &&
+           a->qlen == b->qlen && a->head_len == b->head_len && a->seconds == b->seconds && a->debug == b->debug &&
            (a->why == b->why || (a->why && b->why && !strcmp(a->why, b->why)));
 }
 
@@ -277,7 +338,7 @@ static void check_fed(const char *in, size_t n, size_t max, size_t most, uint32_
         CHECK(r.plen == whole->plen && !memcmp(r.path, in + whole->poff, r.plen));
         CHECK((r.query != NULL) == (whole->qoff != SIZE_MAX) && r.qlen == whole->qlen);
         CHECK(!r.query || !memcmp(r.query, in + whole->qoff, r.qlen));
-        CHECK(r.seconds == whole->seconds);
+        CHECK(r.seconds == whole->seconds && r.debug == whole->debug);
     } else if (code != HTTP_REQUEST_MORE) {
         check_error(code, &r);
         CHECK(code == 431 || !strcmp(r.why, whole->why));

@@ -8,6 +8,8 @@
  *   live_prog grow MB MS      allocate and touch 1 MiB every MS ms up to
  *                             MB MiB, then wait
  *   live_prog fork            fork a child; both wait; prints "child PID"
+ *   live_prog known           known allocations, some freed (below), then
+ *                             wait
  *
  * Waiting ends when the file named by $LIVE_STOP exists, or after
  * $LIVE_WAIT seconds (default 0: no wait; at most 120), so the program
@@ -25,6 +27,11 @@
  *           walker's replay answers it) but its labels are not
  *   weird   (with "weird") 3 x 100 under a component name that needs
  *           escaping: quote, backslash, newline and an invalid UTF-8 byte
+ *
+ * known: 10 x 1000 from keep_alloc, kept; 8 x 500 from drop_alloc, 6 of
+ * them freed; 1 x 100000 from big_alloc, kept.  In exact mode a stack's
+ * in-use values are then 10: 10000, 2: 1000 and 1: 100000, its allocated
+ * ones 10: 10000, 8: 4000 and 1: 100000 (live_debugtext).
  *
  * Built without optimisation and inlining so each allocating function is
  * its own frame.  Uses the weak declarations of <heapprof.h>.
@@ -77,6 +84,9 @@ static void *weird_alloc(size_t n) { return memset(malloc(n), 'w', n); }
 static void *churn_alloc(size_t n) { return memset(malloc(n), 'c', n); }
 static void *grow_alloc(size_t n) { return memset(malloc(n), 'g', n); }
 static void *turn_alloc(size_t n) { return memset(malloc(n), 't', n); }
+static void *keep_alloc(size_t n) { return memset(malloc(n), 'k', n); }
+static void *drop_alloc(size_t n) { return memset(malloc(n), 'd', n); }
+static void *big_alloc(size_t n) { return memset(malloc(n), 'b', n); }
 
 static void push(const char *v)
 {
@@ -160,6 +170,27 @@ static int grow(long mb, long ms)
     return 0;
 }
 
+static int known(void)
+{
+    int k = 0;
+    for (int i = 0; i < 10; i++)
+        keep[k++] = keep_alloc(1000);
+    void *d[8];
+    for (int i = 0; i < 8; i++)
+        d[i] = drop_alloc(500);
+    for (int i = 0; i < 6; i++)
+        free(d[i]);
+    keep[k++] = d[6];
+    keep[k++] = d[7];
+    keep[k++] = big_alloc(100000);
+    printf("ready\n");
+    fflush(stdout);
+    wait_stop();
+    for (int i = 0; i < k; i++)
+        free(keep[i]);
+    return 0;
+}
+
 static int forker(void)
 {
     fflush(stdout);
@@ -190,6 +221,8 @@ int main(int argc, char **argv)
         return grow(atol(argv[2]), atol(argv[3]));
     if (!strcmp(mode, "fork"))
         return forker();
-    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork\n");
+    if (!strcmp(mode, "known"))
+        return known();
+    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | known\n");
     return 2;
 }

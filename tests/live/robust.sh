@@ -3,9 +3,10 @@
 # never stop the server from answering the next one:
 #  - malformed requests, an oversized head (over 1 MiB; a 300 KiB Cookie
 #    line is served), wrong methods, unknown paths, bad ?seconds=, NUL
-#    bytes, a percent-encoded path (not decoded), a huge Content-Length (the
-#    body is never waited for), random bytes;
+#    bytes, a bad %-escape in the path, a huge Content-Length (the body is
+#    never waited for), random bytes;
 #  - what Go's net/http/pprof accepts: empty lines before the request line;
+#    paths %-decoded before routing (%2F a '/'; %00 a NUL, no route's);
 #    ?seconds= percent-decoded, the first one counting, empty as absent;
 #  - a client that sends nothing and one that sends a byte a second do not
 #    delay another client, and get 408 once their 5 s are up;
@@ -72,7 +73,16 @@ done
 check 200 "bare LF line ends" 'GET /metrics HTTP/1.0\n\n'
 check 400 "NUL in the target" 'GET /met\x00rics HTTP/1.1\r\n\r\n'
 check 400 "NUL in a header" 'GET /metrics HTTP/1.1\r\nA: b\x00c\r\n\r\n'
-check 404 "percent-encoded path" 'GET /%%6detrics HTTP/1.1\r\n\r\n'
+check 200 "percent-encoded path" 'GET /%%6detrics HTTP/1.1\r\n\r\n'
+check 200 "percent-encoded path, lower and upper hex" 'GET /debug/pprof/%%68e%%61p HTTP/1.1\r\n\r\n'
+check 200 "an encoded slash, which Go decodes too" 'GET /debug/pprof%%2Fallocs HTTP/1.1\r\n\r\n'
+check 404 "an encoded NUL" 'GET /metrics%%00 HTTP/1.1\r\n\r\n'
+check 404 "an encoded '?' stays in the path" 'GET /metrics%%3F HTTP/1.1\r\n\r\n'
+for e in '%%' '%%4' '%%zz' '%%4g' '%%?x=1'; do
+    check 400 "bad escape $e in the path" "GET /metrics$e HTTP/1.1\r\n\r\n"
+done
+body=$(curl -s --max-time 10 "http://127.0.0.1:$PORT/m%zz")
+[[ $body == *'malformed %-escape in the path'* ]] || fail "bad escape: the answer does not say why: $body"
 check 400 "a bad seconds before a good one" 'GET /debug/pprof/heap?seconds=0&seconds=1 HTTP/1.1\r\n\r\n'
 check 200 "huge Content-Length, body never sent" \
     'POST /debug/pprof/symbol HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\nabc'

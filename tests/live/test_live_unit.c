@@ -208,6 +208,84 @@ static void requests(void **state)
     assert_string_equal(head(big), "400");
 }
 
+/* The request line "GET TARGET HTTP/1.1": its status, and for 0 the path
+ * as routed (decoded, a NUL shown as "\\0"), whether the path is
+ * "/debug/pprof/heap" by http_request_path_is, ?seconds= and ?debug=. */
+static const char *target(const char *t)
+{
+    static char out[300];
+    char text[200], path[64];
+    http_request r;
+    snprintf(text, sizeof text, "GET %s HTTP/1.1\r\n\r\n", t);
+    int code = http_request_parse(text, strlen(text), &r);
+    if (code) {
+        snprintf(out, sizeof out, "%d %s", code, r.why);
+        return out;
+    }
+    size_t n = http_request_path(&r, path, sizeof path), o = 0;
+    assert_true(n < sizeof path);
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)snprintf(out + o, sizeof out - o, path[i] ? "%c" : "\\0", path[i]);
+    snprintf(out + o, sizeof out - o, " %d %d %d", http_request_path_is(&r, "/debug/pprof/heap"),
+             r.seconds, r.debug);
+    return out;
+}
+
+/* Paths are %-decoded before routing, as Go's net/http decodes them
+ * (url.ParseRequestURI); a bad escape is 400, as there. */
+static void request_paths(void **state)
+{
+    assert_string_equal(target("/debug/pprof/heap"), "/debug/pprof/heap 1 0 0");
+    assert_string_equal(target("/debug/pprof/%68eap"), "/debug/pprof/heap 1 0 0");
+    assert_string_equal(target("/%64%65%62%75%67/pprof/h%65%61%70"), "/debug/pprof/heap 1 0 0");
+    assert_string_equal(target("/debug/pprof/HEAP"), "/debug/pprof/HEAP 0 0 0");
+    assert_string_equal(target("/debug/pprof/%48EAP"), "/debug/pprof/HEAP 0 0 0");
+    /* Go serves /debug/pprof%2Fheap as the heap profile: its ServeMux
+     * routes the decoded path.  A NUL matches no route: 404 there too. */
+    assert_string_equal(target("/debug/pprof%2Fheap"), "/debug/pprof/heap 1 0 0");
+    assert_string_equal(target("/debug/pprof%2fheap"), "/debug/pprof/heap 1 0 0");
+    assert_string_equal(target("/debug/pprof/heap%00"), "/debug/pprof/heap\\0 0 0 0");
+    assert_string_equal(target("/a%25b"), "/a%b 0 0 0"); /* decoded once */
+    assert_string_equal(target("/a+b"), "/a+b 0 0 0");   /* '+' is a space in queries only */
+    /* The query is cut off first: an escaped '?' stays in the path. */
+    assert_string_equal(target("/debug/pprof/heap%3Fseconds=5"), "/debug/pprof/heap?seconds=5 0 0 0");
+    assert_string_equal(target("/debug/pprof/h%65ap?seconds=5"), "/debug/pprof/heap 1 5 0");
+    /* Query escapes are FormValue's business (a bad one skips its pair),
+     * not the path's. */
+    assert_string_equal(target("/debug/pprof/heap?x=%zz"), "/debug/pprof/heap 1 0 0");
+    const char *bad[] = {"/debug/pprof/heap%", "/debug/pprof/heap%4", "/debug/pprof/heap%zz",
+                         "/%g0", "/%0g", "/a%?x", "/a%4?x", "/%%41"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_string_equal(target(bad[i]), "400 malformed %-escape in the path");
+    /* Not yet known to be bad: the escape's digits may follow. */
+    assert_int_equal(http_request_parse("GET /a%", 7, &(http_request){0}), HTTP_REQUEST_MORE);
+    assert_int_equal(http_request_parse("GET /a%4", 8, &(http_request){0}), HTTP_REQUEST_MORE);
+    assert_int_equal(http_request_parse("GET /a%4 ", 9, &(http_request){0}), 400);
+    /* The first thing wrong on the line is the answer, however much of it
+     * has come: the escape before the byte that breaks the target. */
+    assert_string_equal(target("/a%zz\x01"), "400 malformed %-escape in the path");
+}
+
+/* ?debug= as Go's handler reads it: strconv.Atoi of FormValue("debug"),
+ * its error ignored, compared with 0 (text for debug=1, 2, -1). */
+static void request_debug(void **state)
+{
+    const struct { const char *query; int debug; } go[] = {
+        {"debug=1", 1}, {"debug=2", 1}, {"debug=-1", 1}, {"debug=%31", 1}, {"debug=%2B1", 1},
+        {"debug=99999999999999999999", 1}, {"debug=007", 1}, {"debug=0", 0}, {"debug=-0", 0},
+        {"debug=000", 0}, {"debug=", 0}, {"debug", 0}, {"debug=+1", 0} /* '+' is a space */,
+        {"debug=x", 0}, {"debug=1x", 0}, {"debug=1.0", 0}, {"debug=1_0", 0}, {"Debug=1", 0},
+        {"debug=0&debug=1", 0}, {"debug=%zz&debug=1", 1}, {"debug=1;&debug=0", 0},
+        {"de%62ug=1", 1}, {"seconds=5&debug=1", 1}};
+    for (size_t i = 0; i < sizeof go / sizeof go[0]; i++) {
+        char t[100], want[100];
+        snprintf(t, sizeof t, "/debug/pprof/heap?%s", go[i].query);
+        snprintf(want, sizeof want, "/debug/pprof/heap 1 %d %d",
+                 strstr(go[i].query, "seconds=5") ? 5 : 0, go[i].debug);
+        assert_string_equal(target(t), want);
+    }
+}
+
 /* The answer to text fed to an http_head in reads of `step` bytes (as many
  * as it has room for when less), as head() says it, with the head's length
  * for 0. */
@@ -423,7 +501,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(find_dir), cmocka_unit_test(values), cmocka_unit_test(addresses),
-        cmocka_unit_test(requests), cmocka_unit_test(large_heads),
+        cmocka_unit_test(requests), cmocka_unit_test(request_paths),
+        cmocka_unit_test(request_debug), cmocka_unit_test(large_heads),
         cmocka_unit_test(escaping), cmocka_unit_test(render),
         cmocka_unit_test(scrape_while_sampling),
     };
