@@ -320,7 +320,7 @@ static int run(char **files, size_t n, const char *out, size_t top)
             rc = DIAG_FAIL;
         }
     }
-    c.xmax = n ? c.x[n - 1] : 0;
+    c.xmax = !rc && n ? c.x[n - 1] : 0; /* c.x is NULL when out of memory */
     if (!rc && build(&c, s, top)) {
         diag_error("out of memory");
         rc = DIAG_FAIL;
