@@ -81,12 +81,16 @@ static const char *env_lookup(const char *name)
     return NULL;
 }
 
-/* Reads a /proc file whole (NUL-terminated); 0 or an errno value. */
+/* Reads a /proc file whole (NUL-terminated); 0 or an errno value, never 0
+ * on failure, as callers read *out after a 0 (errno is read once: clang's
+ * analyzer takes each read of it for a new value, which may be 0). */
 static int read_proc(const char *path, char **out, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
+    if (fd < 0) {
+        int e = errno;
+        return e ? e : EIO;
+    }
     size_t cap = 65536, n = 0;
     char *buf = malloc(cap + 1);
     int err = buf ? 0 : ENOMEM;
@@ -103,8 +107,8 @@ static int read_proc(const char *path, char **out, size_t *len)
         ssize_t got = read(fd, buf + n, cap - n);
         if (got < 0 && errno == EINTR)
             continue;
-        if (got < 0)
-            err = errno;
+        if (got < 0 && !(err = errno))
+            err = EIO;
         if (got <= 0)
             break;
         n += (size_t)got;

@@ -337,12 +337,9 @@ static int run(char **files, size_t n, const leaks_opts *o)
     int rc = !p || !s ? DIAG_FAIL : DIAG_OK;
     if (rc)
         diag_error("out of memory");
-    for (size_t i = 0; !rc && i < n; i++) {
-        if (!(p[i] = report_load(files[i])))
+    for (size_t i = 0; !rc && i < n; i++)
+        if (!(p[i] = report_load(files[i])) || report_type(p[i], "inuse_space") < 0)
             rc = DIAG_FAIL;
-        else if (report_type(p[i], "inuse_space") < 0)
-            rc = DIAG_FAIL;
-    }
     bool timed = true;
     for (size_t i = 0; !rc && i < n; i++)
         timed = timed && p[i]->time_nanos > 0;
