@@ -395,7 +395,7 @@ static int run(const profile *p, const ages_opts *o)
     table(s, v, m, o);
     free(v);
     stackset_free(s);
-    return fflush(stdout) ? DIAG_FAIL : DIAG_OK;
+    return DIAG_OK; /* main checks that stdout was written */
 }
 
 int cmd_ages_main(int argc, char **argv)

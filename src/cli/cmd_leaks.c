@@ -77,41 +77,41 @@ typedef struct ranked {
 
 void cmd_leaks_usage(FILE *f)
 {
-    fputs("Usage: heapprof leaks EARLY LATE [-n N] [--stacks] [--raw]\n"
-          "       heapprof leaks F1 F2 F3 ... [-n N] [--stacks] [--raw]\n"
-          "\n"
-          "Two profiles: the call stacks whose live bytes (inuse_space) grew from EARLY\n"
-          "to LATE, largest growth first, with the growth's standard error (±, the root\n"
-          "of the sum of both estimates' variances), the growth per second (from the\n"
-          "profiles' time stamps), live objects before and after, and the allocation\n"
-          "site: the leaf function past allocator wrappers (malloc, operator new,\n"
-          "strdup, ...) and its caller, \"site ← caller\".  Stacks are matched by their\n"
-          "function names, so the profiles may come from different runs.\n"
-          "\n"
-          "A single difference cannot tell a leak from a working set that happened to be\n"
-          "high when LATE was taken.  Given three or more profiles (sorted by time stamp;\n"
-          "the earliest is the baseline), each stack is classified.  A change between two\n"
-          "profiles is significant when it exceeds twice its standard error\n"
-          "(2 sqrt(sd1^2 + sd2^2); any change at all when the errors are 0 (exact\n"
-          "profiles) or unknown (\"?\")):\n"
-          "  working set  rose significantly above the baseline, and the last profile is\n"
-          "               significantly below that peak (a dip before the rise does not\n"
-          "               make one)\n"
-          "  leak         last significantly above the baseline, not a working set, and\n"
-          "               still significantly growing in the second half of its growth\n"
-          "               (from the middle profile between its lowest point and the last)\n"
-          "  plateau      as a leak, but no significant growth in the second half, and\n"
-          "               significantly less growth there than in the first half\n"
-          "  shrank       fell significantly, never rising significantly first\n"
-          "Stable stacks are not listed.\n"
-          "\n"
-          "Options:\n"
-          "  -n N        rows shown (per class for a series; default 10; 0 = all)\n"
-          "  --stacks    also print each row's whole stack, leaf first\n"
-          "  --raw       plain numbers (bytes, counts) without unit scaling\n"
-          "  -h, --help  this help\n"
-          "\n"
-          "It ends with the equivalent `go tool pprof -top -base EARLY LATE` command.\n", f);
+    (void)fputs("Usage: heapprof leaks EARLY LATE [-n N] [--stacks] [--raw]\n"
+                "       heapprof leaks F1 F2 F3 ... [-n N] [--stacks] [--raw]\n"
+                "\n"
+                "Two profiles: the call stacks whose live bytes (inuse_space) grew from EARLY\n"
+                "to LATE, largest growth first, with the growth's standard error (±, the root\n"
+                "of the sum of both estimates' variances), the growth per second (from the\n"
+                "profiles' time stamps), live objects before and after, and the allocation\n"
+                "site: the leaf function past allocator wrappers (malloc, operator new,\n"
+                "strdup, ...) and its caller, \"site ← caller\".  Stacks are matched by their\n"
+                "function names, so the profiles may come from different runs.\n"
+                "\n"
+                "A single difference cannot tell a leak from a working set that happened to be\n"
+                "high when LATE was taken.  Given three or more profiles (sorted by time stamp;\n"
+                "the earliest is the baseline), each stack is classified.  A change between two\n"
+                "profiles is significant when it exceeds twice its standard error\n"
+                "(2 sqrt(sd1^2 + sd2^2); any change at all when the errors are 0 (exact\n"
+                "profiles) or unknown (\"?\")):\n"
+                "  working set  rose significantly above the baseline, and the last profile is\n"
+                "               significantly below that peak (a dip before the rise does not\n"
+                "               make one)\n"
+                "  leak         last significantly above the baseline, not a working set, and\n"
+                "               still significantly growing in the second half of its growth\n"
+                "               (from the middle profile between its lowest point and the last)\n"
+                "  plateau      as a leak, but no significant growth in the second half, and\n"
+                "               significantly less growth there than in the first half\n"
+                "  shrank       fell significantly, never rising significantly first\n"
+                "Stable stacks are not listed.\n"
+                "\n"
+                "Options:\n"
+                "  -n N        rows shown (per class for a series; default 10; 0 = all)\n"
+                "  --stacks    also print each row's whole stack, leaf first\n"
+                "  --raw       plain numbers (bytes, counts) without unit scaling\n"
+                "  -h, --help  this help\n"
+                "\n"
+                "It ends with the equivalent `go tool pprof -top -base EARLY LATE` command.\n", f);
 }
 
 static double sig2(const stackset *s, stackset_row *r, size_t i, size_t j)
@@ -337,12 +337,9 @@ static int run(char **files, size_t n, const leaks_opts *o)
     int rc = !p || !s ? DIAG_FAIL : DIAG_OK;
     if (rc)
         diag_error("out of memory");
-    for (size_t i = 0; !rc && i < n; i++) {
-        if (!(p[i] = report_load(files[i])))
+    for (size_t i = 0; !rc && i < n; i++)
+        if (!(p[i] = report_load(files[i])) || report_type(p[i], "inuse_space") < 0)
             rc = DIAG_FAIL;
-        else if (report_type(p[i], "inuse_space") < 0)
-            rc = DIAG_FAIL;
-    }
     bool timed = true;
     for (size_t i = 0; !rc && i < n; i++)
         timed = timed && p[i]->time_nanos > 0;
@@ -373,7 +370,6 @@ static int run(char **files, size_t n, const leaks_opts *o)
         report_quote(qa, sizeof qa, p[0]->path);
         report_quote(qb, sizeof qb, p[n - 1]->path);
         printf("\nThe same difference in pprof: go tool pprof -top -base %s %s\n", qa, qb);
-        rc = fflush(stdout) ? DIAG_FAIL : DIAG_OK;
     }
     free(v);
     stackset_free(s);

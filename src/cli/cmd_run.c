@@ -71,64 +71,64 @@ static void wrap(FILE *f, const char *text, int indent, int width)
     for (const char *w = text; *w;) {
         size_t len = strcspn(w, " ");
         if (col > indent && col + 1 + (int)len > width) {
-            fprintf(f, "\n%*s", indent, "");
+            (void)fprintf(f, "\n%*s", indent, "");
             col = indent;
         }
         if (col > indent) {
-            fputc(' ', f);
+            (void)fputc(' ', f);
             col++;
         }
-        fwrite(w, 1, len, f);
+        (void)fwrite(w, 1, len, f);
         col += (int)len;
         w += len;
         w += strspn(w, " ");
     }
-    fputc('\n', f);
+    (void)fputc('\n', f);
 }
 
 void cmd_run_usage(FILE *f)
 {
-    fputs("Usage: heapprof run [OPTIONS] [--] PROGRAM [ARGS...]\n"
-          "\n"
-          "Run PROGRAM with libheapprof.so preloaded, wait for it, print (to stderr) the\n"
-          "profiles it wrote, and exit with its exit status (128 + N when it was killed\n"
-          "by signal N).  Signals sent to heapprof with kill(1) (HUP INT QUIT TERM USR1\n"
-          "USR2 WINCH) are passed on to PROGRAM, so `kill -USR2 <heapprof's pid>` asks\n"
-          "it for a profile.\n"
-          "\n"
-          "Options (each sets the HEAPPROF_* variable named; unset ones keep the\n"
-          "value in heapprof's environment, or the library's default):\n"
-          "  --sample BYTES     mean bytes between samples, e.g. 64k; 1 = every\n"
-          "                     allocation, exactly                (HEAPPROF_SAMPLE)\n"
-          "  --period SECONDS   also write a profile every SECONDS (HEAPPROF_PERIOD)\n"
-          "  --highwater BYTES  also write one each time the live heap exceeds the\n"
-          "                     highest level written by BYTES    (HEAPPROF_HIGHWATER)\n"
-          "  --keep N           keep only the first and the newest N profiles\n"
-          "                                                       (HEAPPROF_KEEP)\n"
-          "  --signal SIG       the signal that writes a profile: USR2, 12, off\n"
-          "                                                       (HEAPPROF_SIGNAL)\n"
-          "  -o, --out PREFIX   profiles are PREFIX.<pid>.<seq>.pb.gz (HEAPPROF_OUT);\n"
-          "                     default: heapprof.<program name> in the current\n"
-          "                     directory (unless HEAPPROF_OUT is set)\n"
-          "  --no-children      do not profile the program's child processes\n"
-          "                                                       (HEAPPROF_CHILDREN=0)\n"
-          "  -h, --help         this help\n"
-          "\n"
-          "A profile is written at exit, on the signal, and on the triggers above.\n"
-          "The list printed at the end holds PREFIX.<pid>.*.pb.gz of PROGRAM's pid and,\n"
-          "as \"from child processes\", those of other pids written since it started.\n"
-          "\n"
-          "libheapprof.so is looked for next to the heapprof executable, then in\n"
-          "../lib relative to it.  LD_PRELOAD keeps what it held, after the library.\n"
-          "\n"
-          "Exit status: PROGRAM's; 125 when heapprof itself fails (bad option, no\n"
-          "library), 126 when PROGRAM cannot be executed, 127 when it is not found.\n"
-          "\n"
-          "The library's variables (set them in the environment for the rest):\n", f);
+    (void)fputs("Usage: heapprof run [OPTIONS] [--] PROGRAM [ARGS...]\n"
+                "\n"
+                "Run PROGRAM with libheapprof.so preloaded, wait for it, print (to stderr) the\n"
+                "profiles it wrote, and exit with its exit status (128 + N when it was killed\n"
+                "by signal N).  Signals sent to heapprof with kill(1) (HUP INT QUIT TERM USR1\n"
+                "USR2 WINCH) are passed on to PROGRAM, so `kill -USR2 <heapprof's pid>` asks\n"
+                "it for a profile.\n"
+                "\n"
+                "Options (each sets the HEAPPROF_* variable named; unset ones keep the\n"
+                "value in heapprof's environment, or the library's default):\n"
+                "  --sample BYTES     mean bytes between samples, e.g. 64k; 1 = every\n"
+                "                     allocation, exactly                (HEAPPROF_SAMPLE)\n"
+                "  --period SECONDS   also write a profile every SECONDS (HEAPPROF_PERIOD)\n"
+                "  --highwater BYTES  also write one each time the live heap exceeds the\n"
+                "                     highest level written by BYTES    (HEAPPROF_HIGHWATER)\n"
+                "  --keep N           keep only the first and the newest N profiles\n"
+                "                                                       (HEAPPROF_KEEP)\n"
+                "  --signal SIG       the signal that writes a profile: USR2, 12, off\n"
+                "                                                       (HEAPPROF_SIGNAL)\n"
+                "  -o, --out PREFIX   profiles are PREFIX.<pid>.<seq>.pb.gz (HEAPPROF_OUT);\n"
+                "                     default: heapprof.<program name> in the current\n"
+                "                     directory (unless HEAPPROF_OUT is set)\n"
+                "  --no-children      do not profile the program's child processes\n"
+                "                                                       (HEAPPROF_CHILDREN=0)\n"
+                "  -h, --help         this help\n"
+                "\n"
+                "A profile is written at exit, on the signal, and on the triggers above.\n"
+                "The list printed at the end holds PREFIX.<pid>.*.pb.gz of PROGRAM's pid and,\n"
+                "as \"from child processes\", those of other pids written since it started.\n"
+                "\n"
+                "libheapprof.so is looked for next to the heapprof executable, then in\n"
+                "../lib relative to it.  LD_PRELOAD keeps what it held, after the library.\n"
+                "\n"
+                "Exit status: PROGRAM's; 125 when heapprof itself fails (bad option, no\n"
+                "library), 126 when PROGRAM cannot be executed, 127 when it is not found.\n"
+                "\n"
+                "The library's variables (set them in the environment for the rest):\n", f);
     for (size_t i = 0; i < config_count(); i++) {
         char text[1024];
         snprintf(text, sizeof text, "%s (default %s)", config_help(i), config_default(i));
-        fprintf(f, "  %-26s ", config_name(i));
+        (void)fprintf(f, "  %-26s ", config_name(i));
         wrap(f, text, 29, 79);
     }
 }
@@ -329,7 +329,7 @@ static pid_t start(char **argv, sigset_t *old, int *exec_errno)
         if (was[i].sa_handler != SIG_IGN)
             sigaction(forwarded[i], &sa, NULL);
     }
-    fflush(NULL);
+    (void)fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
         for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
@@ -379,17 +379,17 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
     if (!prefix || !*prefix)
         prefix = "heapprof";
     if (WIFEXITED(status))
-        fprintf(stderr, "heapprof: %s (pid %d) exited with status %d", program, (int)pid,
-                WEXITSTATUS(status));
+        (void)fprintf(stderr, "heapprof: %s (pid %d) exited with status %d", program, (int)pid,
+                      WEXITSTATUS(status));
     else
-        fprintf(stderr, "heapprof: %s (pid %d) was killed by signal %d (%s)", program, (int)pid,
-                WTERMSIG(status), strsignal(WTERMSIG(status)));
+        (void)fprintf(stderr, "heapprof: %s (pid %d) was killed by signal %d (%s)", program,
+                      (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
     seqfile *v;
     size_t n;
     int err = seqfiles_list(prefix, -1, &v, &n);
     if (err) {
-        fprintf(stderr, "; cannot list its profiles %s.%d.*.pb.gz: %s\n", prefix, (int)pid,
-                strerror(err));
+        (void)fprintf(stderr, "; cannot list its profiles %s.%d.*.pb.gz: %s\n", prefix, (int)pid,
+                      strerror(err));
         return;
     }
     size_t own = 0, others = 0;
@@ -405,23 +405,23 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
         }
     }
     if (!own)
-        fprintf(stderr, "; it wrote no profiles (%s.%d.*.pb.gz)\n", prefix, (int)pid);
+        (void)fprintf(stderr, "; it wrote no profiles (%s.%d.*.pb.gz)\n", prefix, (int)pid);
     else
-        fprintf(stderr, "; %zu profile%s:\n", own, own == 1 ? "" : "s");
+        (void)fprintf(stderr, "; %zu profile%s:\n", own, own == 1 ? "" : "s");
     for (size_t i = 0; i < n; i++)
         if (v[i].pid == pid)
-            fprintf(stderr, "  %s\n", v[i].path);
+            (void)fprintf(stderr, "  %s\n", v[i].path);
     if (others) {
-        fprintf(stderr, "heapprof: %zu more from child processes:\n", others);
+        (void)fprintf(stderr, "heapprof: %zu more from child processes:\n", others);
         for (size_t i = 0; i < n; i++)
             if (v[i].pid != pid && newer(v[i].mtime, started))
-                fprintf(stderr, "  %s\n", v[i].path);
+                (void)fprintf(stderr, "  %s\n", v[i].path);
     }
     if (own == 1)
-        fprintf(stderr, "heapprof: see it with: heapprof top %s\n", last);
+        (void)fprintf(stderr, "heapprof: see it with: heapprof top %s\n", last);
     else if (own > 1)
-        fprintf(stderr, "heapprof: see them with: heapprof top %s; heapprof leaks %s %s\n", last,
-                first, last);
+        (void)fprintf(stderr, "heapprof: see them with: heapprof top %s; heapprof leaks %s %s\n",
+                      last, first, last);
     seqfiles_free(v, n);
 }
 

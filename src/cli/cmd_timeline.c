@@ -63,24 +63,24 @@ typedef struct chart {
 
 void cmd_timeline_usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: heapprof timeline FILES... [-o OUT.svg] [--top N]\n"
-            "\n"
-            "Draw the live heap (inuse_space) over time as a stacked area chart, one band\n"
-            "per allocation site (the leaf function past allocator wrappers, and its\n"
-            "caller: \"site ← caller\"), so that a growing site stands out.  The N sites\n"
-            "with the highest peak get their own band, from the bottom up; the rest are\n"
-            "summed as \"other\".  x is each profile's time stamp in seconds after the\n"
-            "first (profiles are sorted by it; without time stamps, the given order).\n"
-            "The result is one self-contained SVG file for any web browser.\n"
-            "\n"
-            "Options:\n"
-            "  -o, --out FILE  where to write the SVG (default timeline.svg)\n"
-            "  --top N         sites with their own band (default %d, at most %d)\n"
-            "  -h, --help      this help\n"
-            "\n"
-            "Example: heapprof timeline heapprof.myprog.1234.*.pb.gz -o growth.svg\n",
-            TOP_DEFAULT, TOP_MAX);
+    (void)fprintf(f,
+                  "Usage: heapprof timeline FILES... [-o OUT.svg] [--top N]\n"
+                  "\n"
+                  "Draw the live heap (inuse_space) over time as a stacked area chart, one band\n"
+                  "per allocation site (the leaf function past allocator wrappers, and its\n"
+                  "caller: \"site ← caller\"), so that a growing site stands out.  The N sites\n"
+                  "with the highest peak get their own band, from the bottom up; the rest are\n"
+                  "summed as \"other\".  x is each profile's time stamp in seconds after the\n"
+                  "first (profiles are sorted by it; without time stamps, the given order).\n"
+                  "The result is one self-contained SVG file for any web browser.\n"
+                  "\n"
+                  "Options:\n"
+                  "  -o, --out FILE  where to write the SVG (default timeline.svg)\n"
+                  "  --top N         sites with their own band (default %d, at most %d)\n"
+                  "  -h, --help      this help\n"
+                  "\n"
+                  "Example: heapprof timeline heapprof.myprog.1234.*.pb.gz -o growth.svg\n",
+                  TOP_DEFAULT, TOP_MAX);
 }
 
 static double X(const chart *c, double x) { return X0 + (X1 - X0) * (c->xmax > 0 ? x / c->xmax : 0); }
@@ -160,35 +160,37 @@ static void axes(FILE *f, const chart *c)
     double step = svg_step(ymax / div, 6) * div;
     for (int t = 0; t * step <= c->ymax * 1.0001; t++) {
         double y = t * step;
-        fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e6e6e6\"/>\n", X0,
-                Y(c, y), X1, Y(c, y));
-        fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" font-size=\"12\">%g %s</text>\n",
-                X0 - 8, Y(c, y) + 4, y / div, unit);
+        (void)fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e6e6e6\"/>\n",
+                      X0, Y(c, y), X1, Y(c, y));
+        (void)fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" font-size=\"12\">"
+                         "%g %s</text>\n", X0 - 8, Y(c, y) + 4, y / div, unit);
     }
     if (c->timed) {
         double xs = svg_step(c->xmax > 0 ? c->xmax : 1, 8);
         for (int t = 0; t * xs <= c->xmax * 1.0001; t++) {
             double x = t * xs;
-            fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\"/>\n",
-                    X(c, x), Y1, X(c, x), Y1 + 5);
-            fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"12\">%g s"
-                       "</text>\n", X(c, x), Y1 + 19, x);
+            (void)fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
+                             "stroke=\"#333\"/>\n", X(c, x), Y1, X(c, x), Y1 + 5);
+            (void)fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" "
+                             "font-size=\"12\">%g s</text>\n", X(c, x), Y1 + 19, x);
         }
     } else {
         size_t every = c->n > 20 ? (c->n + 19) / 20 : 1;
         for (size_t i = 0; i < c->n; i += every)
-            fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"12\">%zu"
-                       "</text>\n", X(c, c->x[i]), Y1 + 19, i + 1);
+            (void)fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" "
+                             "font-size=\"12\">%zu</text>\n", X(c, c->x[i]), Y1 + 19, i + 1);
     }
-    fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", X0, Y1, X1, Y1);
-    fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", X0, Y0, X0, Y1);
-    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"13\">%s</text>\n",
-            (X0 + X1) / 2, Y1 + 40,
-            c->timed ? "time since the first profile (seconds)"
-                     : "profile number (in the order given: no distinct time stamps)");
-    fprintf(f, "<text x=\"18\" y=\"%d\" text-anchor=\"middle\" font-size=\"13\" "
-               "transform=\"rotate(-90 18 %d)\">live heap (inuse_space, %s)</text>\n",
-            (Y0 + Y1) / 2, (Y0 + Y1) / 2, unit);
+    (void)fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n",
+                  X0, Y1, X1, Y1);
+    (void)fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n",
+                  X0, Y0, X0, Y1);
+    (void)fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"13\">%s</text>\n",
+                  (X0 + X1) / 2, Y1 + 40,
+                  c->timed ? "time since the first profile (seconds)"
+                           : "profile number (in the order given: no distinct time stamps)");
+    (void)fprintf(f, "<text x=\"18\" y=\"%d\" text-anchor=\"middle\" font-size=\"13\" "
+                     "transform=\"rotate(-90 18 %d)\">live heap (inuse_space, %s)</text>\n",
+                  (Y0 + Y1) / 2, (Y0 + Y1) / 2, unit);
 }
 
 static void bands(FILE *f, const chart *c)
@@ -197,33 +199,36 @@ static void bands(FILE *f, const chart *c)
     for (size_t k = 0; k < c->nbands; k++) {
         const band *b = &c->bands[k];
         const char *color = b->row ? palette[k % (sizeof palette / sizeof palette[0])] : OTHER_COLOR;
-        fprintf(f, "<path fill=\"%s\" fill-opacity=\"0.9\" stroke=\"#ffffff\" stroke-width=\"0.6\" d=\"",
-                color);
+        (void)fprintf(f, "<path fill=\"%s\" fill-opacity=\"0.9\" stroke=\"#ffffff\" "
+                         "stroke-width=\"0.6\" d=\"", color);
         /* one profile: a band across the whole width */
         for (size_t i = 0; i < n; i++) {
-            fprintf(f, "%s%.1f,%.1f ", i ? "L" : "M", n > 1 ? X(c, c->x[i]) : X0, Y(c, c->cum[k * n + i]));
+            (void)fprintf(f, "%s%.1f,%.1f ", i ? "L" : "M", n > 1 ? X(c, c->x[i]) : X0,
+                          Y(c, c->cum[k * n + i]));
             if (n == 1)
-                fprintf(f, "L%d,%.1f ", X1, Y(c, c->cum[k * n + i]));
+                (void)fprintf(f, "L%d,%.1f ", X1, Y(c, c->cum[k * n + i]));
         }
         for (size_t i = n; i-- > 0;) {
             double lo = k ? c->cum[(k - 1) * n + i] : 0;
             if (n == 1)
-                fprintf(f, "L%d,%.1f ", X1, Y(c, lo));
-            fprintf(f, "L%.1f,%.1f ", n > 1 ? X(c, c->x[i]) : X0, Y(c, lo));
+                (void)fprintf(f, "L%d,%.1f ", X1, Y(c, lo));
+            (void)fprintf(f, "L%.1f,%.1f ", n > 1 ? X(c, c->x[i]) : X0, Y(c, lo));
         }
-        fputs("Z\"><title>", f);
+        (void)fputs("Z\"><title>", f);
         svg_text(f, b->name, 400);
-        fputs("</title></path>\n", f);
+        (void)fputs("</title></path>\n", f);
     }
     for (size_t i = 0; c->nbands && i < n; i++)
-        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"#333\"/>\n",
-                n > 1 ? X(c, c->x[i]) : (X0 + X1) / 2.0, Y(c, c->cum[(c->nbands - 1) * n + i]));
+        (void)fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"#333\"/>\n",
+                      n > 1 ? X(c, c->x[i]) : (X0 + X1) / 2.0,
+                      Y(c, c->cum[(c->nbands - 1) * n + i]));
 }
 
 static void legend(FILE *f, const chart *c, int y)
 {
-    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"13\" font-weight=\"bold\">Allocation sites "
-               "(site \xe2\x86\x90 caller), top band first; peak and last live bytes</text>\n", X0, y);
+    (void)fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"13\" font-weight=\"bold\">"
+                     "Allocation sites (site \xe2\x86\x90 caller), top band first; peak and last "
+                     "live bytes</text>\n", X0, y);
     for (size_t j = 0; j < c->nbands; j++) {
         size_t k = c->nbands - 1 - j; /* same order as the bands, top first */
         const band *b = &c->bands[k];
@@ -231,11 +236,12 @@ static void legend(FILE *f, const chart *c, int y)
         char pk[64], ls[64];
         units_value(pk, sizeof pk, b->peak, "bytes", false);
         units_value(ls, sizeof ls, b->last, "bytes", false);
-        fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\"/>\n", X0, ry,
-                b->row ? palette[k % (sizeof palette / sizeof palette[0])] : OTHER_COLOR);
-        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\">", X0 + 22, ry + 11);
+        (void)fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\"/>\n",
+                      X0, ry,
+                      b->row ? palette[k % (sizeof palette / sizeof palette[0])] : OTHER_COLOR);
+        (void)fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\">", X0 + 22, ry + 11);
         svg_text(f, b->name, NAME_MAX_CHARS);
-        fprintf(f, "  <tspan fill=\"#555\">peak %s, last %s</tspan></text>\n", pk, ls);
+        (void)fprintf(f, "  <tspan fill=\"#555\">peak %s, last %s</tspan></text>\n", pk, ls);
     }
 }
 
@@ -257,29 +263,30 @@ static int write_svg(const chart *c, const char *out)
     report_time(when, sizeof when, (long long)c->p[0]->time_nanos);
     units_seconds(span, sizeof span, c->xmax);
     units_value(peak, sizeof peak, c->peak, "bytes", false);
-    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-               "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n"
-               "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n", W, height, W, height);
-    fprintf(f, "<text x=\"%d\" y=\"30\" font-size=\"20\" font-weight=\"bold\">Live heap over time, "
-               "by allocation site</text>\n", X0);
-    fprintf(f, "<text x=\"%d\" y=\"52\" font-size=\"12\" fill=\"#444\">%zu profile%s", X0, c->n,
-            c->n == 1 ? "" : "s");
+    (void)fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                     "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n"
+                     "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
+                  W, height, W, height);
+    (void)fprintf(f, "<text x=\"%d\" y=\"30\" font-size=\"20\" font-weight=\"bold\">"
+                     "Live heap over time, by allocation site</text>\n", X0);
+    (void)fprintf(f, "<text x=\"%d\" y=\"52\" font-size=\"12\" fill=\"#444\">%zu profile%s",
+                  X0, c->n, c->n == 1 ? "" : "s");
     if (c->timed && c->n > 1)
-        fprintf(f, " from %s over %s", when, span);
+        (void)fprintf(f, " from %s over %s", when, span);
     else if (c->p[0]->time_nanos > 0)
-        fprintf(f, " at %s", when);
-    fprintf(f, "; peak %s; first: ", peak);
+        (void)fprintf(f, " at %s", when);
+    (void)fprintf(f, "; peak %s; first: ", peak);
     svg_text(f, base_name(c->p[0]->path), 50);
     if (c->n > 1) {
-        fputs(", last: ", f);
+        (void)fputs(", last: ", f);
         svg_text(f, base_name(c->p[c->n - 1]->path), 50);
     }
-    fputs("</text>\n", f);
+    (void)fputs("</text>\n", f);
     axes(f, c);
     bands(f, c);
     legend(f, c, Y1 + 70);
-    fputs("</svg>\n", f);
+    (void)fputs("</svg>\n", f);
     int bad = ferror(f);
     if (fclose(f) || bad) {
         diag_error("cannot write %s: %s", out, strerror(errno));
@@ -320,7 +327,7 @@ static int run(char **files, size_t n, const char *out, size_t top)
             rc = DIAG_FAIL;
         }
     }
-    c.xmax = n ? c.x[n - 1] : 0;
+    c.xmax = !rc && n ? c.x[n - 1] : 0; /* c.x is NULL when out of memory */
     if (!rc && build(&c, s, top)) {
         diag_error("out of memory");
         rc = DIAG_FAIL;

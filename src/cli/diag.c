@@ -13,13 +13,15 @@ void diag_set_command(const char *cmd) { command = cmd; }
 
 static void vmessage(const char *fmt, va_list ap)
 {
-    fflush(stdout); /* keep the order of what a terminal shows */
+    /* Writes to stderr go unchecked: a message that cannot be shown has
+     * nowhere else to go.  A failed stdout is reported at exit (main.c). */
+    (void)fflush(stdout); /* keep the order of what a terminal shows */
     if (command)
-        fprintf(stderr, "heapprof %s: ", command);
+        (void)fprintf(stderr, "heapprof %s: ", command);
     else
-        fputs("heapprof: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+        (void)fputs("heapprof: ", stderr);
+    (void)vfprintf(stderr, fmt, ap);
+    (void)fputc('\n', stderr);
 }
 
 void diag_error(const char *fmt, ...)
@@ -37,8 +39,8 @@ int diag_usage(const char *fmt, ...)
     vmessage(fmt, ap);
     va_end(ap);
     if (command)
-        fprintf(stderr, "Try 'heapprof %s --help'.\n", command);
+        (void)fprintf(stderr, "Try 'heapprof %s --help'.\n", command);
     else
-        fputs("Try 'heapprof --help'.\n", stderr);
+        (void)fputs("Try 'heapprof --help'.\n", stderr);
     return DIAG_USAGE;
 }

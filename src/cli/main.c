@@ -2,6 +2,7 @@
  * main.c - `heapprof COMMAND ...`: finds the command and hands it its own
  * argv.  The table below is the single list of commands; --help prints it.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,7 +36,7 @@ enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
 static void usage(FILE *f)
 {
-    fputs("Usage: heapprof COMMAND [OPTIONS] [ARGS...]\n"
+    (void)fputs("Usage: heapprof COMMAND [OPTIONS] [ARGS...]\n"
           "\n"
           "heapprof is a sampling heap profiler for Linux programs: the library\n"
           "libheapprof.so, preloaded into a program, writes pprof heap profiles\n"
@@ -44,8 +45,8 @@ static void usage(FILE *f)
           "\n"
           "Commands:\n", f);
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fputs("\n"
+        (void)fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    (void)fputs("\n"
           "Options:\n"
           "  -h, --help      this help; `heapprof COMMAND --help` for a command's\n"
           "  --version       print the version\n"
@@ -64,7 +65,7 @@ static void usage(FILE *f)
           "See heapprof(1).\n", f);
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -95,3 +96,23 @@ int main(int argc, char **argv)
         }
     return diag_usage("unknown command '%s' (commands: run, dump, top, leaks, timeline, ages)", name);
 }
+
+/*
+ * What a command printed must have reached stdout: a full disk, a closed
+ * stdout or a pipe whose reader left (with SIGPIPE ignored) would otherwise
+ * leave a cut or empty report and exit 0.  Writes to stdout are not checked
+ * one by one (their (void) casts, cert-err33-c): any failed write sets the
+ * stream's error indicator, checked once here after the last flush, as
+ * coreutils' close_stdout does.  A command's own failure status is kept.
+ */
+static int finish_stdout(int rc)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    int e = errno;
+    diag_error("cannot write standard output: %s", e ? strerror(e) : "write error");
+    return rc == DIAG_OK ? DIAG_FAIL : rc;
+}
+
+int main(int argc, char **argv) { return finish_stdout(dispatch(argc, argv)); }

@@ -80,19 +80,27 @@ typedef struct reader {
     size_t errlen;
 } reader;
 
-__attribute__((format(printf, 2, 3))) static int fail(reader *r, const char *fmt, ...)
+/* "NAME: message" into the caller's buffer. */
+__attribute__((format(printf, 2, 3))) static void say(reader *r, const char *fmt, ...)
 {
     if (!r->errlen)
-        return -1;
+        return;
     int n = snprintf(r->err, r->errlen, "%s: ", r->name);
     if (n < 0 || (size_t)n >= r->errlen)
-        return -1;
+        return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
     va_end(ap);
-    return -1;
 }
+
+/* say(), then -1: `return fail(r, ...)` ends a stage.  A macro rather than
+ * a function returning -1 so that the -1 is seen where it is returned:
+ * clang's analyzer does not inline variadic functions, and would otherwise
+ * follow paths where a stage that failed returned 0 and the next ran on a
+ * NULL or empty model (clang-tidy's NullDereference and zero-size malloc
+ * findings in check_strings and build_estimates). */
+#define fail(r, ...) (say((r), __VA_ARGS__), -1)
 
 /* ---- stage 4: checks ------------------------------------------------------ */
 
@@ -152,8 +160,8 @@ static bool str_ok(const checker *c, int64_t i, const char *what)
 {
     if (i >= 0 && (uint64_t)i < c->nstr)
         return true;
-    fail(c->r, "broken profile: %s refers to string %" PRId64 ", but the string table has %zu "
-               "entries", what, i, c->nstr);
+    say(c->r, "broken profile: %s refers to string %" PRId64 ", but the string table has %zu "
+              "entries", what, i, c->nstr);
     return false;
 }
 
@@ -610,7 +618,7 @@ profile *profile_read_mem(const uint8_t *data, size_t len, const char *name,
         free(p);
         free(m);
         free(path);
-        fail(&r, "out of memory");
+        say(&r, "out of memory");
         return NULL;
     }
     p->mem = m;
@@ -693,13 +701,13 @@ profile *profile_read(const char *path, const profile_limits *lim, char *err, si
     int fd = std_in ? 0 : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        fail(&r, "%s", e == ENOENT ? "no such file" : strerror(e));
+        say(&r, "%s", e == ENOENT ? "no such file" : strerror(e));
         return NULL;
     }
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         close(fd);
-        fail(&r, "is a directory, not a profile");
+        say(&r, "is a directory, not a profile");
         return NULL;
     }
     uint8_t *data = NULL;
@@ -709,7 +717,7 @@ profile *profile_read(const char *path, const profile_limits *lim, char *err, si
     if (!std_in)
         close(fd);
     if (e) {
-        fail(&r, "%s", why);
+        say(&r, "%s", why);
         return NULL;
     }
     profile *p = profile_read_mem(data, len, path, lim, err, errlen);

@@ -80,26 +80,27 @@ void report_sampling(FILE *f, const profile *p, unsigned sd)
     char per[64];
     units_value(per, sizeof per, (double)p->period, p->period_unit, false);
     if (p->exact)
-        fputs("Sampling: none, every allocation was recorded (exact), so ± is 0\n", f);
+        (void)fputs("Sampling: none, every allocation was recorded (exact), so ± is 0\n", f);
     else if (p->period > 0 && *p->period_type)
-        fprintf(f, "Sampling: one sample per %s of %s on average\n", per, p->period_type);
+        (void)fprintf(f, "Sampling: one sample per %s of %s on average\n", per, p->period_type);
     switch (sd) {
     case PROFILE_SD_EXACT:
         if (!p->exact)
-            fputs("Errors: ± is 0 (no sampling error recorded)\n", f);
+            (void)fputs("Errors: ± is 0 (no sampling error recorded)\n", f);
         break;
     case PROFILE_SD_LABEL:
-        fputs("Errors: ± is the standard error of each estimate (from the profile's\n"
-              "        per-sample *_sd labels; a row's variance is the sum of its samples')\n", f);
+        (void)fputs(
+            "Errors: ± is the standard error of each estimate (from the profile's\n"
+            "        per-sample *_sd labels; a row's variance is the sum of its samples')\n", f);
         break;
     case PROFILE_SD_APPROX:
-        fputs("Errors: ± is the standard error of each estimate; ~ marks approximations\n"
-              "        derived from the sampling period or raw sample counts, as the\n"
-              "        profile does not record its errors (see heapprof(1))\n", f);
+        (void)fputs("Errors: ± is the standard error of each estimate; ~ marks approximations\n"
+                    "        derived from the sampling period or raw sample counts, as the\n"
+                    "        profile does not record its errors (see heapprof(1))\n", f);
         break;
     default:
-        fputs("Errors: ? = unknown: the profile records no error information and no\n"
-              "        sampling period to derive it from\n", f);
+        (void)fputs("Errors: ? = unknown: the profile records no error information and no\n"
+                    "        sampling period to derive it from\n", f);
     }
 }
 

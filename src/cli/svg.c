@@ -38,22 +38,22 @@ void svg_text(FILE *f, const char *s, size_t max)
     const unsigned char *p = (const unsigned char *)s;
     for (size_t chars = 0; *p; chars++) {
         if (chars == max) {
-            fputs("\xe2\x80\xa6", f);
+            (void)fputs("\xe2\x80\xa6", f);
             return;
         }
         size_t n = utf8_len(p);
         if (n == 0 || (n == 1 && *p < 0x20 && *p != '\t')) {
-            fputc('?', f);
+            (void)fputc('?', f);
             p++;
             continue;
         }
         switch (*p) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&apos;", f); break;
-        default: fwrite(p, 1, n, f);
+        case '&': (void)fputs("&amp;", f); break;
+        case '<': (void)fputs("&lt;", f); break;
+        case '>': (void)fputs("&gt;", f); break;
+        case '"': (void)fputs("&quot;", f); break;
+        case '\'': (void)fputs("&apos;", f); break;
+        default: (void)fwrite(p, 1, n, f);
         }
         p += n;
     }

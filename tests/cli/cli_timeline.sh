@@ -2,7 +2,8 @@
 # heapprof timeline: from a real series of profiles (a leaking and a
 # working-set site), a well-formed SVG (xmllint or Python's XML parser) with
 # a title, axes with units, and the sites in its legend; "other" when --top
-# leaves sites out; names that need escaping; one profile; bad arguments.
+# leaves sites out; names that need escaping; one profile; bad arguments;
+# out of memory (a calloc made to fail).
 source "$(dirname "$0")/cli_lib.sh"
 
 # well_formed FILE: parse it as XML with whatever parser is installed.
@@ -63,5 +64,17 @@ expect_rc 1 hp timeline -o "$W/no/such/dir/t.svg" "${files[0]}"
 expect_in "$W/err" "cannot write $W/no/such/dir/t.svg: No such file"
 expect_rc 1 hp timeline -o "$W/bad.svg" "${files[0]}" "$CLI_SRC/corpus/bad_truncated.gz"
 expect_in "$W/err" "bad_truncated.gz: truncated gzip data"
+
+# Out of memory before any profile is read: calloc(13, 8), the chart's
+# per-profile arrays for 13 files, fails (both, the first, the second).  A
+# message and status 1, not a crash: the x axis's end was read from the
+# array of x values when that was NULL.
+many=()
+for _ in $(seq 13); do many+=("$CLI_SRC/corpus/tiny.pb"); done
+for which in "" ",1" ",2"; do
+    expect_rc 1 env LD_PRELOAD="$CLI_FAILCALLOC" CLI_FAIL_CALLOC="13,8$which" \
+        "$HEAPPROF_CLI" timeline -o "$W/oom.svg" "${many[@]}"
+    expect_in "$W/err" "^heapprof timeline: out of memory$" "out of memory (CLI_FAIL_CALLOC=13,8$which)"
+done
 
 note "ok"
