@@ -364,7 +364,7 @@ static const row *nearest_row(const char *name, size_t len)
 /* The names said one per line; the rest share one line, so that an
  * environment full of them cannot use up the log's burst (log.c) before
  * the lines that follow at start-up. */
-enum { NAMES_SAID = 4, MORE_MAX = 160 };
+enum { NAMES_SAID = CONFIG_NAMES_SAID, MORE_MAX = 160 };
 
 int config_check_names(char *const *envp, config_warn_fn warn, void *ctx)
 {

@@ -50,8 +50,9 @@ int config_parse(hp_config *cfg, config_lookup_fn lookup, config_warn_fn warn, v
  * strings, NULL-terminated; any case) that is neither a row nor one of
  * heapprof's other tools' variables, naming the nearest row when one is
  * close: a misspelled setting would otherwise leave its default in force
- * with no word said.  The first four get a line each, any more one line
- * together.  Returns their number.  Allocates nothing. */
+ * with no word said.  The first CONFIG_NAMES_SAID get a line each, any
+ * more one line together.  Returns their number.  Allocates nothing. */
+enum { CONFIG_NAMES_SAID = 4 };
 int config_check_names(char *const *envp, config_warn_fn warn, void *ctx);
 
 /* Parsers shared with the CLI and tests.  Return 0 or EINVAL/ERANGE. */
