@@ -172,9 +172,10 @@ static long ref_path(const char *p, size_t n, char *out)
         }
         if (i + 2 >= n || !isxdigit((unsigned char)p[i + 1]) || !isxdigit((unsigned char)p[i + 2]))
             return -1;
-        unsigned v;
-        CHECK(sscanf(p + i + 1, "%2x", &v) == 1);
-        out[o++] = (char)v;
+        /* strtoul on a terminated copy: sscanf would run strlen over the
+         * unterminated input (valgrind: a read past the buffer). */
+        char hex[3] = {p[i + 1], p[i + 2], '\0'};
+        out[o++] = (char)strtoul(hex, NULL, 16);
         i += 2;
     }
     out[o] = '\0';
