@@ -22,12 +22,19 @@ uint32_t ages_of(uint32_t born, uint32_t now)
     return (now - born) & AGES_CLOCK_MASK;
 }
 
+/* A binary search: it runs for every live entry, twice a dump, under the
+ * entry's shard lock, which a sampled free of that shard waits for. */
 unsigned ages_band(uint32_t age)
 {
-    unsigned b = 0;
-    while (b + 1 < AGES_BANDS && age >= ages_band_lower[b + 1])
-        b++;
-    return b;
+    unsigned lo = 0, hi = AGES_BANDS; /* ages_band_lower[lo] <= age < [hi] */
+    while (hi - lo > 1) {
+        unsigned mid = (lo + hi) / 2;
+        if (age >= ages_band_lower[mid])
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 struct ages_table {
