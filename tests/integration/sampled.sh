@@ -42,7 +42,33 @@ check_site_estimates() {
         echo "$verdict" | grep -v '^BAD'
         bad=$((bad + $(echo "$verdict" | awk '$1=="BAD"{print $2}')))
     done <"$out"
-    [[ $bad -eq 0 ]] || fail "$label: $bad estimate(s) outside 5 standard deviations (above)"
+    [[ $bad -eq 0 ]] || { note "$label: $bad estimate(s) outside 5 standard deviations (above)"; return 1; }
+}
+
+# A run with an estimate beyond 5 sigma runs once more, and fails if that
+# one misses too: a biased profiler misses every time, chance rarely twice.
+# The 5-sigma bound is Gaussian, and one check is not: sa_large's in-use
+# values at 64 KiB, whose error comes from the few live objects (of ~34,
+# 128 KiB to 1 MiB) that no sample hit, a Poisson count of mean ~0.34.
+# Three of them (-5.4 sigma) happen in about 1 run in 200; CI met one
+# (session 26).
+# estimates_hold NAME LABEL ENV... -- ARGS: run, summarize, check.
+estimates_hold() {
+    local name=$1 label=$2 try p
+    shift 2
+    for try in 1 2; do
+        run "$name" "$@"
+        expect_rc "$name" 0
+        no_heapprof_lines "$name"
+        p=$(newest_profile "$W/$name")
+        summarize "$p"
+        note "$label: per-site estimates vs truth (run $try)"
+        if check_site_estimates "$W/$name.out" "$p.sum" "$label"; then
+            return 0
+        fi
+        rm -f "$W/$name".*.pb.gz*
+    done
+    fail "$label: estimates outside 5 standard deviations in two runs (above)"
 }
 
 # granule_is SUMFILE BYTES: the free filter's granule the profile reports.
@@ -54,32 +80,22 @@ granule_is() {
 
 for R in 524288 65536 4096; do
     if [[ $R == 524288 ]]; then
-        run "s$R" HEAPPROF_OUT="$W/s$R" -- "$PROG_SAMPLED" "$R" 200
+        estimates_hold "s$R" "R=$R" HEAPPROF_OUT="$W/s$R" -- "$PROG_SAMPLED" "$R" 200
     else
-        run "s$R" HEAPPROF_SAMPLE=$((R / 1024))k HEAPPROF_OUT="$W/s$R" -- "$PROG_SAMPLED" "$R" 200
+        estimates_hold "s$R" "R=$R" HEAPPROF_SAMPLE=$((R / 1024))k HEAPPROF_OUT="$W/s$R" -- "$PROG_SAMPLED" "$R" 200
     fi
-    expect_rc "s$R" 0
-    no_heapprof_lines "s$R"
     p=$(newest_profile "$W/s$R")
-    summarize "$p"
     check_header "$p.sum" "$R"
     granule_is "$p.sum" $((R / 128 < 512 ? 512 : R / 128))
-    note "R=$R: per-site estimates vs truth"
-    check_site_estimates "$W/s$R.out" "$p.sum" "R=$R"
     pprof_check "$p" sa_small sa_medium sa_large
 done
 
 # HEAPPROF_FILTER_GRANULE: the free filter at its coarsest (64 KiB granules
 # at a 64 KiB interval: most of the program's frees are false positives that
 # probe the live table) changes no estimate.
-run sg HEAPPROF_SAMPLE=64k HEAPPROF_FILTER_GRANULE=64k HEAPPROF_OUT="$W/sg" -- "$PROG_SAMPLED" 65536 200
-expect_rc sg 0
-no_heapprof_lines sg
-p=$(newest_profile "$W/sg")
-summarize "$p"
-granule_is "$p.sum" 65536
-note "R=65536, 64 KiB filter granules: per-site estimates vs truth"
-check_site_estimates "$W/sg.out" "$p.sum" "R=65536 granule 64k"
+estimates_hold sg "R=65536 granule 64k" HEAPPROF_SAMPLE=64k HEAPPROF_FILTER_GRANULE=64k \
+    HEAPPROF_OUT="$W/sg" -- "$PROG_SAMPLED" 65536 200
+granule_is "$(newest_profile "$W/sg").sum" 65536
 
 # HEAPPROF_SEED: two runs of this (deterministic, one-thread) program with the
 # same seed sample the same allocations, so every estimate is the same.
