@@ -59,6 +59,14 @@ static void mark(void *ctx, const live_entry *e)
         a->mask[e->stack_id] |= 1u << band_of(a, e);
 }
 
+/* Stack id's slot for band b (a bit of its mask): after those of its
+ * lower bands. */
+static stack_totals *slot(const ages_table *a, uint32_t id, unsigned b)
+{
+    uint32_t below = a->mask[id] & ((1u << b) - 1);
+    return &a->t[a->first[id] + (uint32_t)__builtin_popcount(below)];
+}
+
 static void add(void *ctx, const live_entry *e)
 {
     ages_table *a = ctx;
@@ -68,8 +76,7 @@ static void add(void *ctx, const live_entry *e)
     if (!(a->mask[e->stack_id] >> b & 1))
         return; /* inserted since the first pass, in a band it had not */
     stack_sample x = stacks_weigh(e->size, e->weight);
-    stack_totals *t = &a->t[a->first[e->stack_id] +
-                            (uint32_t)__builtin_popcount(a->mask[e->stack_id] & ((1u << b) - 1))];
+    stack_totals *t = slot(a, e->stack_id, b);
     t->objs += x.objs;
     t->bytes += x.bytes;
     t->samples++;
@@ -118,8 +125,7 @@ uint32_t ages_mask(const ages_table *a, uint32_t id) { return id < a->n ? a->mas
 
 const stack_totals *ages_totals(const ages_table *a, uint32_t id, unsigned b)
 {
-    uint32_t below = a->mask[id] & ((1u << b) - 1);
-    return &a->t[a->first[id] + (uint32_t)__builtin_popcount(below)];
+    return slot(a, id, b);
 }
 
 typedef struct by_band {
