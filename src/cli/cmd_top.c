@@ -206,6 +206,31 @@ static void print_ages(const profile *p, size_t t, const top_opts *o)
            p->type_name[t], from, to, q);
 }
 
+/* How many distinct whole stacks hold a value of type t: the count the
+ * "Total" line gives.  Not the profile's samples: heapprof writes one sample
+ * per age band of a stack's live objects, so a stack may be several samples
+ * (and a delta profile's stack may be a sample of 0).  by_stack: the set
+ * show() built already, keyed by whole stacks with type t in cell 0; NULL
+ * builds one.  -1 when out of memory. */
+static long stacks_with_value(stackset *by_stack, const profile *p, size_t t)
+{
+    stackset *s = by_stack ? by_stack : stackset_new(1, 1);
+    long types[1] = {(long)t};
+    if (!s || (!by_stack && stackset_add_profile(s, 0, p, types, STACKSET_STACK))) {
+        if (s != by_stack)
+            stackset_free(s);
+        return -1;
+    }
+    long n = 0;
+    for (size_t i = 0; i < stackset_count(s); i++) {
+        const stackset_cell *c = stackset_cell_at(s, stackset_get(s, i), 0, 0);
+        n += c->val != 0 || c->var != 0;
+    }
+    if (s != by_stack)
+        stackset_free(s);
+    return n;
+}
+
 static int show(const profile *p, size_t t, const top_opts *o)
 {
     const char *unit = p->type_unit[t];
@@ -228,6 +253,13 @@ static int show(const profile *p, size_t t, const top_opts *o)
         total += (double)p->samples[i].values[t];
         total_var += p->samples[i].var[t];
     }
+    long nstacks = stacks_with_value(o->by_stack ? s : NULL, p, t);
+    if (nstacks < 0) {
+        free(rows);
+        stackset_free(s);
+        diag_error("out of memory");
+        return DIAG_FAIL;
+    }
     unsigned worst = report_sd_worst(p, t);
     size_t n = stackset_count(s), shown = o->n && o->n < n ? (size_t)o->n : n;
     char a[64], b[64], c[64], when[64];
@@ -239,7 +271,7 @@ static int show(const profile *p, size_t t, const top_opts *o)
     if (o->aged)
         print_ages(p, t, o);
     report_sampling(stdout, p, worst);
-    printf("Total: %s ± %s in %zu samples\n", a, b, p->nsamples);
+    printf("Total: %s ± %s in %ld stack%s\n", a, b, nstacks, nstacks == 1 ? "" : "s");
     printf("Showing %zu of %zu %s\n\n", shown, n, o->by_stack ? "stacks" : "functions");
     if (o->by_stack)
         printf("%10s %10s %6s %6s  %s\n", "value", "±", "%", "sum%", "stack (leaf first)");

@@ -33,16 +33,24 @@ for v in banded bare merged; do
     craft "$W/$v/p1.pb" "${flag[@]}" "${sites[@]}"
     craft "$W/$v/p2.pb" "${flag[@]}" "${sites2[@]}"
 done
-# The banded profile really has more samples (else this proves nothing).
+# The banded profile really has more samples (else this proves nothing),
+# and top's total counts stacks, not samples: 3 with live bytes.
 (cd "$W/banded" && expect_rc 0 hp top p1.pb)
-expect_in "$W/out" '^Total: .* in 8 samples$' "8 samples in the banded profile"
+expect_in "$W/out" '^Total: .* in 3 stacks$' "3 stacks with live bytes in the banded profile"
+(cd "$W/banded" && expect_rc 0 hp top --type alloc_space p1.pb)
+expect_in "$W/out" '^Total: .* in 4 stacks$' "4 stacks with allocations (dead's too)"
+if have_go; then
+    pprof_to "$W/banded/p1.pb" "$W/raw" -raw
+    n=$(grep -cE '^ +-?[0-9]+( +-?[0-9]+)+: ' "$W/raw" || true)
+    [[ $n == 8 ]] || fail "the banded profile has $n samples, not 8: $(head -c 600 "$W/raw")"
+fi
 for v in banded bare merged; do
     for t in alloc_objects alloc_space inuse_objects inuse_space; do
         for by in function stack; do
             (cd "$W/$v" && expect_rc 0 hp top -n 0 --by "$by" --type "$t" p1.pb)
-            sed 's/ in [0-9]* samples$//' "$W/out" >"$W/$v.top.$t.$by"
+            sed 's/ in [0-9]* stacks\{0,1\}$//' "$W/out" >"$W/$v.top.$t.$by"
             (cd "$W/$v" && expect_rc 0 hp top -n 0 --raw --by "$by" --type "$t" p2.pb)
-            sed 's/ in [0-9]* samples$//' "$W/out" >"$W/$v.topraw.$t.$by"
+            sed 's/ in [0-9]* stacks\{0,1\}$//' "$W/out" >"$W/$v.topraw.$t.$by"
         done
     done
     (cd "$W/$v" && expect_rc 0 hp leaks -n 0 --raw p1.pb p2.pb)
@@ -93,7 +101,7 @@ expect_in "$W/out" '^Ages: live objects of any age'
 expect_in "$W/out" '^Total: 768000 ± ' "every band at --min-age 0s"
 expect_in "$W/out" '-tagfocus age=0s: '
 expect_rc 0 hp top --min-age 2d "$a"
-expect_in "$W/out" '^Total: 0 B ± 0 in 0 samples$' "nothing 2 days old"
+expect_in "$W/out" '^Total: 0 B ± 0 in 0 stacks$' "nothing 2 days old"
 
 # Bad values and combinations: a clear message, exit 2.
 for bad in 10x -5m '' 1.5.5h abc 0x10 '10 m' m 1e3s inf; do

@@ -43,5 +43,5 @@ for f in heapprof_exact.gz heapprof_sampled.gz go_heap.gz; do
 done
 craft sites "$W/sites.gz" 60000
 expect_rc 0 limited hp top "$W/sites.gz"
-expect_in "$W/out" "in 60000 samples" "the 60k-site profile read whole"
+expect_in "$W/out" "in 60000 stacks" "the 60k-site profile read whole"
 note "ok"

@@ -36,7 +36,7 @@ note "exact: flat and cum equal the ground truth for all four types, ± 0"
 # Human units by default, and a total line.
 expect_rc 0 hp top --type alloc_space "$ex"
 expect_in "$W/out" '17\.6 KiB .* alloc_beta$' "alloc_beta's 18000 bytes in KiB"
-expect_in "$W/out" '^Total: .* ± 0 in [0-9]+ samples$'
+expect_in "$W/out" '^Total: .* ± 0 in [0-9]+ stacks$'
 expect_in "$W/out" '^ +flat +± +flat% +sum% +cum +± +cum% +function$' "the column header"
 
 # -n, --cum, --by stack
@@ -92,7 +92,7 @@ HEAPPROF_MAX_STACKS=1000000 HEAPPROF_STACK_MEMORY=256m \
 expect_in "$W/out" '^stacks 131072$' "the program's own count"
 st=$(ls "$W"/st.*.0001.pb.gz)
 expect_rc 0 hp top --by stack "$st"
-n=$(sed -n 's/^Total: .* in \([0-9]*\) samples$/\1/p' "$W/out")
+n=$(sed -n 's/^Total: .* in \([0-9]*\) stacks$/\1/p' "$W/out")
 [[ -n "$n" && "$n" -ge 131072 ]] || fail "not every stack read: $(head -8 "$W/out")"
 
 note "ok"
