@@ -7,10 +7,13 @@
 # small.  New inputs that add coverage are kept in build-fuzz/fuzz-work/;
 # merge the ones worth keeping with
 #   build-fuzz/tests/fuzz/<target> -merge=1 tests/fuzz/corpus/<target> build-fuzz/fuzz-work/<target>/corpus
+# (fuzz_profile_read: build-fuzz/tests/cli/fuzz_profile_read, tests/cli/corpus)
 # A crash, sanitizer report or failed check stops with exit status 1 and
 # leaves the input in build-fuzz/fuzz-work/<target>/crash-*.
 #
-# Targets: fuzz_config fuzz_maps fuzz_elf fuzz_pprof fuzz_http (default: all).
+# Targets: fuzz_config fuzz_maps fuzz_elf fuzz_pprof fuzz_http (the library's
+# parsers, tests/fuzz) and fuzz_profile_read (the heapprof command's profile
+# reader, tests/cli, corpus tests/cli/corpus); default: all.
 # Installs clang and libFuzzer's runtime with apt-get when they are missing
 # and we are root; otherwise says what is missing and fails.
 set -euo pipefail
@@ -18,7 +21,10 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_config fuzz_maps fuzz_elf fuzz_pprof fuzz_http)
+[[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_config fuzz_maps fuzz_elf fuzz_pprof fuzz_http fuzz_profile_read)
+# Where a target's binary (under the build) and seed corpus live.
+target_dir() { [[ $1 == fuzz_profile_read ]] && echo tests/cli || echo tests/fuzz; }
+seed_dir() { [[ $1 == fuzz_profile_read ]] && echo tests/cli/corpus || echo "tests/fuzz/corpus/$1"; }
 
 have_fuzzer() {
     command -v clang >/dev/null 2>&1 &&
@@ -50,10 +56,10 @@ status=0
 for t in "${targets[@]}"; do
     w=$work/$t
     mkdir -p "$w/corpus"
-    cp -n tests/fuzz/corpus/"$t"/* "$w/corpus/" 2>/dev/null || true
+    cp -n "$(seed_dir "$t")"/* "$w/corpus/" 2>/dev/null || true
     start=$SECONDS
     set +e
-    "$build/tests/fuzz/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+    "$build/$(target_dir "$t")/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$w/" -print_final_stats=1 "$w/corpus" >"$w/log" 2>&1
     rc=$?
     set -e
