@@ -681,7 +681,9 @@ def run_sample_cost(a, tmp, log):
                                              "HEAPPROF_FILTER_GRANULE": "512"})
         with open(os.path.join(tmp, "stderr.txt")) as f:
             err = f.read()
-        if "heapprof:" in err:
+        # "heapprof[PID]: ..." (src/log.h), or "heapprof: ..." from a build
+        # before the pid was in the prefix.
+        if re.search(r"heapprof(\[\d+\])?:", err):
             raise SystemExit(f"bench: heapprof complained at HEAPPROF_SAMPLE={interval}:\n{err}")
         totals = cachegrind_totals(err)
         prof = [x for x in os.listdir(tmp) if x.startswith("heapprof.") and x.endswith(".pb.gz")]

@@ -1,8 +1,9 @@
 /*
- * log.c - see log.h.  The bucket holds LOG_BURST lines and refills one line
- * per second; a suppressed line is counted and the count reported with the
- * next line that gets through.  Formatting uses vsnprintf, which in glibc
- * does not allocate for the plain conversions used here (%s %d %u %zu %llu).
+ * log.c - see log.h.  Each line opens with log_prefix's "heapprof[PID]: ".
+ * The bucket holds LOG_BURST lines and refills one line per second; a
+ * suppressed line is counted and the count reported with the next line that
+ * gets through.  Formatting uses vsnprintf, which in glibc does not
+ * allocate for the plain conversions used here (%s %d %u %zu %llu).
  *
  * Where a line goes: fd 2, but only while it is the file it was when the
  * profiler started (log_start), and without SIGPIPE (write_line).
@@ -96,6 +97,32 @@ static void write_line(const char *buf, size_t n)
     pthread_setcancelstate(cancel, NULL);
 }
 
+/* The syslog convention, so that the lines of processes sharing one stderr
+ * (a pre-forking server's workers, the programs of a pipeline) can be told
+ * apart.  getpid() is asked for every line rather than cached: a fork
+ * child's lines must carry the child's pid from its first one, and glibc
+ * has had no pid cache to go stale since 2.25 (before, a raw clone kept the
+ * parent's), so it is one system call on a path already making several.
+ * Digits by hand rather than snprintf: this is async-signal-safe, and
+ * real.c's last words, written while no allocator is resolved, use it too. */
+size_t log_prefix(char buf[static LOG_PREFIX_MAX])
+{
+    static const char head[] = "heapprof[", tail[] = "]: ";
+    char digits[24];
+    size_t nd = 0;
+    unsigned long pid = (unsigned long)getpid(); /* never negative */
+    do {
+        digits[nd++] = (char)('0' + pid % 10);
+        pid /= 10;
+    } while (pid);
+    size_t n = sizeof head - 1;
+    memcpy(buf, head, n);
+    while (nd)
+        buf[n++] = digits[--nd];
+    memcpy(buf + n, tail, sizeof tail); /* with its NUL */
+    return n + sizeof tail - 1;
+}
+
 /* Returns nonzero if a line may be written now.  The bucket state is shared
  * by threads without a lock: a race can let one extra line through, which is
  * harmless, and taking a lock here could deadlock a caller inside malloc. */
@@ -125,7 +152,7 @@ int log_line(const char *fmt, ...)
         return 0;
     }
     char buf[LOG_MAX];
-    size_t n = (size_t)snprintf(buf, sizeof buf, "heapprof: ");
+    size_t n = log_prefix(buf); /* at most LOG_PREFIX_MAX - 1 of LOG_MAX */
     va_list ap;
     va_start(ap, fmt);
     int m = vsnprintf(buf + n, sizeof buf - n, fmt, ap);

@@ -2,17 +2,29 @@
  * log.h - one-line messages on stderr that never allocate.
  *
  * Every message is formatted into a fixed stack buffer and written with one
- * write(2), prefixed "heapprof: ".  A token bucket keeps a misbehaving run
- * (a full disk hit by a dump every second) from flooding the program's
- * stderr.  A line never goes into a file that took fd 2's number after the
- * program closed its stderr, and never raises SIGPIPE.  errno is preserved, so callers inside allocator hooks can log.
+ * write(2), prefixed "heapprof[PID]: " with the pid of the process writing
+ * it (a fork child's lines carry the child's).  A token bucket keeps a
+ * misbehaving run (a full disk hit by a dump every second) from flooding the
+ * program's stderr.  A line never goes into a file that took fd 2's number
+ * after the program closed its stderr, and never raises SIGPIPE.  errno is
+ * preserved, so callers inside allocator hooks can log.
  */
 #ifndef HEAPPROF_LOG_H
 #define HEAPPROF_LOG_H
 
+#include <stddef.h>
+
 /* Take note of which file fd 2 is (from start-up, before any line): lines
  * are written only while fd 2 is still that file.  Idempotent. */
 void log_start(void);
+
+/* "heapprof[" + at most 20 digits + "]: " and a NUL. */
+enum { LOG_PREFIX_MAX = 33 };
+
+/* Writes "heapprof[PID]: " (NUL-terminated) to buf with the calling
+ * process's pid at the time of the call, and returns its length.  For lines
+ * written without log_line; async-signal-safe, and preserves errno. */
+size_t log_prefix(char buf[static LOG_PREFIX_MAX]);
 
 /* 1 if the line was written, 0 if it was not: the bucket suppressed it (it
  * is then counted, and the count reported with the next line that gets

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "live.h"
+#include "log.h"
 #include "profiler.h"
 
 enum { ARENA_BYTES = 64 * 1024 };
@@ -230,7 +231,9 @@ static void die_unresolved(const char *name)
 {
     /* Without the real allocator there is nothing to forward to; carrying on
      * would crash the program in a less explicable place. */
-    static const char msg[] = "heapprof: cannot find the next definition of ";
+    static const char msg[] = "cannot find the next definition of ";
+    char prefix[LOG_PREFIX_MAX];
+    (void)!write(2, prefix, log_prefix(prefix));
     (void)!write(2, msg, sizeof msg - 1);
     (void)!write(2, name, strlen(name));
     (void)!write(2, "; remove libheapprof.so from LD_PRELOAD\n", 40);

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
+
 #if defined(HEAPPROF_TIMING) && !defined(__x86_64__)
 #error "the timing twin reads the x86-64 time-stamp counter (CMakeLists.txt builds it there only)"
 #endif
@@ -133,12 +135,15 @@ void timing_report(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     double ns = (double)(ts.tv_sec - ts0.tv_sec) * 1e9 + (double)(ts.tv_nsec - ts0.tv_nsec);
     double ghz = ns > 0 ? (double)(__rdtsc() - tsc0) / ns : 0;
-    char s[160], f[160], line[400];
+    char s[160], f[160], line[400 + LOG_PREFIX_MAX];
     timing_hist_format(&hists[TIMING_SAMPLE], s, sizeof s);
     timing_hist_format(&hists[TIMING_FREE], f, sizeof f);
+    /* pid= stays though the prefix now carries it: bench_ab.py reads it. */
+    char prefix[LOG_PREFIX_MAX];
+    log_prefix(prefix);
     int n = snprintf(line, sizeof line,
-                     "heapprof: timing: pid=%d samples %s; sampled frees %s (ticks, %.2f GHz)\n",
-                     (int)getpid(), s, f, ghz);
+                     "%stiming: pid=%d samples %s; sampled frees %s (ticks, %.2f GHz)\n",
+                     prefix, (int)getpid(), s, f, ghz);
     if (n > 0) {
         ssize_t w = write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
         (void)w; /* nowhere to report a failed report */

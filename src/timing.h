@@ -16,7 +16,7 @@
  * keeps a histogram per kind and, when the library is unloaded (after the
  * exit profile), writes one line for both to stderr:
  *
- *   heapprof: timing: pid=4242 samples n=31848 median=238 p10=166 p90=322
+ *   heapprof[4242]: timing: pid=4242 samples n=31848 median=238 p10=166 p90=322
  *     mean=294 trim99=251.3; sampled frees n=31847 median=186 ... (ticks,
  *     2.30 GHz)
  *

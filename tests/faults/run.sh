@@ -5,7 +5,7 @@
 #   - the program's stdout and exit status are those of a run without the
 #     profiler (stdout includes its count of errno values changed across
 #     successful allocator calls and dumps: it must stay 0);
-#   - stderr holds nothing but "heapprof: " lines, at most one per failed
+#   - stderr holds nothing but "heapprof[PID]: " lines, at most one per failed
 #     profile plus one for unmappable tables and one for each table found
 #     full or out of memory (a record or a shard that could not be
 #     allocated), each one line;
@@ -75,17 +75,17 @@ check_case() {
     [[ $RC -eq $plain_rc ]] || fail "exit status $RC, expected $plain_rc; stderr: $(head -c 400 "$d/err")"
     cmp -s "$d/out" "$W/plain.out" || fail "stdout differs from the plain run: $(diff "$W/plain.out" "$d/out" | head -n 6)"
     # stderr: only our lines, few of them.
-    if grep -qv '^heapprof: ' "$d/err"; then
-        fail "stderr has lines not from the profiler: $(grep -v '^heapprof: ' "$d/err" | head -n 3)"
+    if grep -qvE "$HP_LINE" "$d/err"; then
+        fail "stderr has lines not from the profiler: $(not_hp "$d/err" | head -n 3)"
     fi
     local nlines nwrite ntables nstk nlive
     nlines=$(wc -l <"$d/err")
-    nwrite=$(grep -c '^heapprof: cannot write profile ' "$d/err" || true)
-    ntables=$(grep -c '^heapprof: cannot map its tables' "$d/err" || true)
+    nwrite=$(grep -cE "${HP_LINE}cannot write profile " "$d/err" || true)
+    ntables=$(grep -cE "${HP_LINE}cannot map its tables" "$d/err" || true)
     # A stack record that could not be allocated: the sample is merged
     # (said once), or dropped when even that fails (said once).
-    nstk=$(grep -cE '^heapprof: the stack table is (full .* or out of memory|out of memory or ids)' "$d/err" || true)
-    nlive=$(grep -c '^heapprof: the live table is full .* or out of memory' "$d/err" || true)
+    nstk=$(grep -cE "${HP_LINE}the stack table is (full .* or out of memory|out of memory or ids)" "$d/err" || true)
+    nlive=$(grep -cE "${HP_LINE}the live table is full .* or out of memory" "$d/err" || true)
     [[ $nlines -eq $((nwrite + ntables + nstk + nlive)) ]] || fail "unexpected stderr lines: $(cat "$d/err")"
     [[ $ntables -le 1 && $nwrite -le 3 && $nstk -le 2 && $nlive -le 1 ]] ||
         fail "too many messages ($nlines): $(head -n 5 "$d/err")"

@@ -27,14 +27,14 @@ check_bad() {
     cmp -s "$W/base.out" "$W/$name.out" || fail "$var='$val': stdout differs from the run without the preload:
 $(diff "$W/base.out" "$W/$name.out")"
     local lines
-    lines=$(grep -c '^heapprof:' "$W/$name.err" || true)
-    [[ $lines -eq 1 ]] || fail "$var='$val': expected exactly one 'heapprof:' line on stderr, found $lines:
+    lines=$(hp_count "$W/$name.err")
+    [[ $lines -eq 1 ]] || fail "$var='$val': expected exactly one 'heapprof[PID]:' line on stderr, found $lines:
 $(cat "$W/$name.err")"
     # The program's own stderr is still there, unchanged.
-    grep -v '^heapprof:' "$W/$name.err" | cmp -s - "$W/base.err" ||
+    not_hp "$W/$name.err" | cmp -s - "$W/base.err" ||
         fail "$var='$val': the program's own stderr changed: $(cat "$W/$name.err")"
     local line
-    line=$(grep '^heapprof:' "$W/$name.err")
+    line=$(hp_lines "$W/$name.err")
     [[ $line == *"$var"* ]] || fail "$var='$val': the message does not name the variable: $line"
     [[ $line == *"\"$val\""* || $line == *"'$val'"* || $line == *"=$val "* ]] ||
         fail "$var='$val': the message does not show the bad value: $line"
@@ -103,10 +103,10 @@ run allbad HEAPPROF_SAMPLE=abc HEAPPROF_DEPTH=0 HEAPPROF_SIGNAL=FOO HEAPPROF_PER
     HEAPPROF_ON_EXIT=maybe HEAPPROF_OUT= -- "$PROG_PLAIN"
 [[ $RC -eq $base_rc ]] || fail "all bad: exit status $RC, expected $base_rc"
 cmp -s "$W/base.out" "$W/allbad.out" || fail "all bad: stdout differs from the run without the preload"
-[[ $(grep -c '^heapprof:' "$W/allbad.err") -eq 6 ]] ||
-    fail "6 bad variables: expected 6 'heapprof:' lines, found: $(grep '^heapprof:' "$W/allbad.err")"
+[[ $(hp_count "$W/allbad.err") -eq 6 ]] ||
+    fail "6 bad variables: expected 6 'heapprof[PID]:' lines, found: $(hp_lines "$W/allbad.err")"
 for v in HEAPPROF_SAMPLE HEAPPROF_DEPTH HEAPPROF_SIGNAL HEAPPROF_PERIOD HEAPPROF_ON_EXIT HEAPPROF_OUT; do
-    [[ $(grep -c "^heapprof:.*$v" "$W/allbad.err") -eq 1 ]] || fail "all bad: $v should be named on exactly one line: $(cat "$W/allbad.err")"
+    [[ $(grep -cE "${HP_LINE}.*$v" "$W/allbad.err") -eq 1 ]] || fail "all bad: $v should be named on exactly one line: $(cat "$W/allbad.err")"
 done
 rm -f "$W"/heapprof.*.pb.gz
 
@@ -117,12 +117,12 @@ run misspelled HEAPPROF_OUT="$W/ms" HEAPPROF_SAMPEL=1 heapprof_depth=3 HEAPPROF_
     -- "$PROG_PLAIN"
 [[ $RC -eq $base_rc ]] || fail "misspelled names: exit status $RC, expected $base_rc"
 cmp -s "$W/base.out" "$W/misspelled.out" || fail "misspelled names: stdout differs from the run without the preload"
-[[ $(grep -c '^heapprof:' "$W/misspelled.err") -eq 3 ]] ||
-    fail "3 names that are not settings: expected 3 'heapprof:' lines, found: $(cat "$W/misspelled.err")"
+[[ $(hp_count "$W/misspelled.err") -eq 3 ]] ||
+    fail "3 names that are not settings: expected 3 'heapprof[PID]:' lines, found: $(cat "$W/misspelled.err")"
 for want in "HEAPPROF_SAMPEL is not a heapprof setting and is ignored; did you mean HEAPPROF_SAMPLE?" \
     "heapprof_depth is not a heapprof setting and is ignored; did you mean HEAPPROF_DEPTH?" \
     "HEAPPROF_NOSUCH_THING is not a heapprof setting and is ignored ('heapprof run --help' lists them)"; do
-    grep -qxF "heapprof: $want" "$W/misspelled.err" || fail "expected the line 'heapprof: $want' in: $(cat "$W/misspelled.err")"
+    grep -qxF -- "$want" <(hp_msgs "$W/misspelled.err") || fail "expected the line 'heapprof[PID]: $want' in: $(cat "$W/misspelled.err")"
 done
 p=$(newest_profile "$W/ms")
 summarize "$p"
@@ -135,7 +135,7 @@ echo "  ok: misspelled names named, defaults used"
 # The variables of heapprof's other tools (the CLI's limits) are not settings
 # but are not mistakes either: silence.
 run others HEAPPROF_OUT="$W/ot" HEAPPROF_MAX_INPUT=1m HEAPPROF_MAX_DECODE=1g -- "$PROG_PLAIN"
-grep -q '^heapprof:' "$W/others.err" && fail "the CLI's variables are not mistakes, yet: $(grep '^heapprof:' "$W/others.err")"
+grep -qE "$HP_ANY" "$W/others.err" && fail "the CLI's variables are not mistakes, yet: $(hp_lines "$W/others.err")"
 
 # Good values, including the other spellings the table accepts: silence.
 for vars in "HEAPPROF_SAMPLE=512KiB" "HEAPPROF_SAMPLE=4k" "HEAPPROF_SAMPLE=1" "HEAPPROF_SAMPLE=1g" \
@@ -145,7 +145,7 @@ for vars in "HEAPPROF_SAMPLE=512KiB" "HEAPPROF_SAMPLE=4k" "HEAPPROF_SAMPLE=1" "H
     run good HEAPPROF_OUT="$W/good" "$vars" -- "$PROG_PLAIN"
     [[ $RC -eq $base_rc ]] || fail "$vars: exit status $RC, expected $base_rc"
     cmp -s "$W/base.out" "$W/good.out" || fail "$vars: stdout differs from the run without the preload"
-    grep -q '^heapprof:' "$W/good.err" && fail "$vars is valid, yet: $(grep '^heapprof:' "$W/good.err")"
+    grep -qE "$HP_ANY" "$W/good.err" && fail "$vars is valid, yet: $(hp_lines "$W/good.err")"
     if [[ $vars == HEAPPROF_ON_EXIT=0 || $vars == HEAPPROF_ON_EXIT=false ]]; then
         [[ -z $(profiles "$W/good") ]] || fail "$vars: an exit profile was written"
     else

@@ -102,9 +102,9 @@ done
 HEAPPROF_LIB="$tc $lib"
 run bypassed HEAPPROF_OUT="$W/byp" -- "$PROG_JEMAPI" 3
 expect_rc bypassed 0
-[[ $(grep -c '^heapprof:' "$W/bypassed.err") -eq 1 ]] &&
-    grep -q "^heapprof: this process's malloc is $tc's" "$W/bypassed.err" ||
-    fail "listed after tcmalloc: expected the one line saying so, got: $(grep '^heapprof:' "$W/bypassed.err")"
+[[ $(hp_count "$W/bypassed.err") -eq 1 ]] &&
+    grep -qE "${HP_LINE}this process's malloc is $tc's" "$W/bypassed.err" ||
+    fail "listed after tcmalloc: expected the one line saying so, got: $(hp_lines "$W/bypassed.err")"
 # The same with a non-PIE program that takes malloc's and free's addresses
 # (nopie.c): heapprof cannot tell that it is bypassed, and hands on through
 # the program's own PLT entries.

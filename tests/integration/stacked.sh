@@ -28,9 +28,9 @@ HEAPPROF_LIB="$je ${HEAPPROF_LIB%% *}"
 run reversed HEAPPROF_OUT="$W/rev" -- "$PROG_PLAIN"
 expect_rc reversed 7
 diff -u "$W/plain.out" "$W/reversed.out" >&2 || fail "stdout differs with heapprof listed second"
-lines=$(grep -c '^heapprof:' "$W/reversed.err" || true)
-grep -q "^heapprof: this process's malloc is $je's, found before libheapprof.so's: list libheapprof.so first in LD_PRELOAD" "$W/reversed.err" &&
-    [[ $lines -eq 1 ]] || fail "with jemalloc listed first, expected one line naming it, got: $(grep '^heapprof:' "$W/reversed.err")"
+lines=$(hp_count "$W/reversed.err")
+grep -qF -- "this process's malloc is $je's, found before libheapprof.so's: list libheapprof.so first in LD_PRELOAD" <(hp_msgs "$W/reversed.err") &&
+    [[ $lines -eq 1 ]] || fail "with jemalloc listed first, expected one line naming it, got: $(hp_lines "$W/reversed.err")"
 
 # A preload without an allocator listed first: nothing to say, and its
 # constructor's allocation is profiled (run after heapprof's, not from it).
@@ -51,7 +51,7 @@ HEAPPROF_LIB="${HEAPPROF_LIB#* }"
 run own HEAPPROF_OUT="$W/own" -- "$PROG_OWNMALLOC"
 expect_rc own 0
 grep -qx 'own malloc' "$W/own.out" || fail "ownmalloc printed: $(cat "$W/own.out")"
-[[ $(grep -c '^heapprof:' "$W/own.err") -eq 1 ]] &&
-    grep -q "^heapprof: this program defines malloc itself: the calls to its own malloc are not profiled" "$W/own.err" ||
-    fail "a program with its own malloc: expected one line saying so, got: $(grep '^heapprof:' "$W/own.err")"
+[[ $(hp_count "$W/own.err") -eq 1 ]] &&
+    grep -qE "${HP_LINE}this program defines malloc itself: the calls to its own malloc are not profiled" "$W/own.err" ||
+    fail "a program with its own malloc: expected one line saying so, got: $(hp_lines "$W/own.err")"
 note "ok: exact C and C++ totals over jemalloc ($je); listed after it, or behind a program's own malloc, heapprof says so"

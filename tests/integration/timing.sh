@@ -16,16 +16,19 @@ HEAPPROF_LIB=$TIMING_LIB run timed HEAPPROF_SAMPLE=64k HEAPPROF_OUT="$W/timed" -
 [[ $RC -eq 0 ]] || fail "the program failed under the timing twin (exit $RC): $(tail -n 3 "$W/timed.err")"
 cmp -s "$W/prod.out" "$W/timed.out" || fail "the program's output differs under the timing twin"
 
-lines=$(grep -c '^heapprof: timing: ' "$W/timed.err" || true)
+lines=$(grep -cE "${HP_LINE}timing: " "$W/timed.err" || true)
 [[ $lines -eq 1 ]] || fail "expected one timing line on stderr, found $lines: $(cat "$W/timed.err")"
-if grep -v '^heapprof: timing: ' "$W/timed.err" | grep -q 'heapprof:'; then
-    fail "the twin printed other messages: $(grep 'heapprof:' "$W/timed.err" | head -n 3)"
+if grep -vE "${HP_LINE}timing: " "$W/timed.err" | grep -qE "$HP_ANY"; then
+    fail "the twin printed other messages: $(hp_lines "$W/timed.err" | head -n 3)"
 fi
-line=$(grep '^heapprof: timing: ' "$W/timed.err")
+line=$(grep -E "${HP_LINE}timing: " "$W/timed.err")
 note "$line"
 
 p=$(newest_profile "$W/timed")
 summarize "$p"
+# The line's prefix and its pid= field name the process, the profile's.
+tpid=$(basename "$p" | awk -F. '{print $(NF - 3)}')
+[[ $line == "heapprof[$tpid]: timing: pid=$tpid "* ]] || fail "expected the line of process $tpid, found: $line"
 want=$(grep -o 'samples=[0-9]*' "$p.sum" | head -n 1 | cut -d= -f2)
 [[ -n $want && $want -gt 100 ]] || fail "the profile reports too few samples (${want:-none}) for the check"
 

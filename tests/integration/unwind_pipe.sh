@@ -39,7 +39,7 @@ run_plain base -- "$PROG_FDPROBE" closefrom "$W/files"
 [[ $RC -eq 0 ]] || fail "without the preload: $(cat "$W/base.out")"
 run closefrom HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/pc" -- "$PROG_FDPROBE" closefrom "$W/files"
 [[ $RC -eq 0 ]] || fail "with the preload the program's files were damaged (exit $RC): $(cat "$W/closefrom.out")"
-n=$(grep -c 'heapprof:' "$W/closefrom.err" || true)
+n=$(hp_count "$W/closefrom.err")
 [[ $n -eq 1 ]] && grep -q "the program closed or reused descriptors .* libunwind's pipe" "$W/closefrom.err" ||
     fail "expected one line about libunwind's pipe on stderr, found $n: $(cat "$W/closefrom.err")"
 

@@ -17,17 +17,17 @@ check_unwritable() {
     cmp -s "$W/base.out" "$W/$name.out" || fail "HEAPPROF_OUT=$prefix: stdout differs from the run without the preload:
 $(diff "$W/base.out" "$W/$name.out")"
     local n line
-    n=$(grep -c '^heapprof:' "$W/$name.err" || true)
-    [[ $n -eq 1 ]] || fail "HEAPPROF_OUT=$prefix: expected exactly one 'heapprof:' line, found $n:
+    n=$(hp_count "$W/$name.err")
+    [[ $n -eq 1 ]] || fail "HEAPPROF_OUT=$prefix: expected exactly one 'heapprof[PID]:' line, found $n:
 $(cat "$W/$name.err")"
-    line=$(grep '^heapprof:' "$W/$name.err")
+    line=$(hp_lines "$W/$name.err")
     # The whole file name, as it was attempted.
     local re
     re=$(printf '%s' "$prefix" | sed 's/[][\.*^$/]/\\&/g')
     grep -qE "$re\.[0-9]+\.0001\.pb\.gz" <<<"$line" ||
         fail "HEAPPROF_OUT=$prefix: the message does not name the file $prefix.<pid>.0001.pb.gz: $line"
     grep -qE "$errre" <<<"$line" || fail "HEAPPROF_OUT=$prefix: expected the error text /$errre/ in: $line"
-    grep -v '^heapprof:' "$W/$name.err" | cmp -s - "$W/base.err" ||
+    not_hp "$W/$name.err" | cmp -s - "$W/base.err" ||
         fail "HEAPPROF_OUT=$prefix: the program's own stderr changed"
     echo "  ok: $line"
 }
@@ -93,14 +93,14 @@ bgpid=$BGPID
 wait_for_line "$W/later.out" '^ready$' 30 "$bgpid"
 kill -USR2 "$bgpid"
 # The 'cannot write profile' message after SIGUSR2 to a missing directory.
-wait_for_line "$W/later.err" '^heapprof: cannot write profile' 30 "$bgpid"
+wait_for_line "$W/later.err" "^heapprof\\[$bgpid\\]: cannot write profile" 30 "$bgpid"
 grep -q "$W/later/x\.$bgpid\.0001\.pb\.gz: No such file or directory" "$W/later.err" ||
     fail "unexpected message: $(cat "$W/later.err")"
 mkdir "$W/later"
 kill -USR2 "$bgpid"
 finish "$bgpid"
 expect_rc later 0
-[[ $(grep -c '^heapprof:' "$W/later.err") -eq 1 ]] || fail "expected one message only: $(cat "$W/later.err")"
+[[ $(hp_count "$W/later.err") -eq 1 ]] || fail "expected one message only: $(cat "$W/later.err")"
 got=$(profiles "$W/later/x" | xargs -n1 basename | tr '\n' ' ')
 [[ $got == "x.$bgpid.0001.pb.gz x.$bgpid.0002.pb.gz " ]] ||
     fail "after a failed attempt the next profiles should be 0001 (signal) and 0002 (exit), found: $got"

@@ -9,8 +9,8 @@ a=$(printf 'a%.0s' $(seq 1 200))
 prefix="$W/missing/$a/$a/$a/x" # ~650 characters, within HEAPPROF_OUT's limit
 run long HEAPPROF_OUT="$prefix" -- "$PROG_PLAIN"
 [[ $RC -eq 7 ]] || fail "exit status $RC, expected 7"
-[[ $(grep -c '^heapprof:' "$W/long.err") -eq 1 ]] || fail "expected one 'heapprof:' line: $(cat "$W/long.err")"
-line=$(grep '^heapprof:' "$W/long.err")
+[[ $(hp_count "$W/long.err") -eq 1 ]] || fail "expected one 'heapprof[PID]:' line: $(cat "$W/long.err")"
+line=$(hp_lines "$W/long.err")
 [[ $line == *"$prefix."*".0001.pb.gz"* ]] ||
     fail "the message does not carry the whole path (${#prefix} characters); it is ${#line} characters long: $line"
 [[ $line == *"No such file or directory"* ]] ||

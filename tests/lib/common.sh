@@ -205,10 +205,33 @@ expect_rc() {
     fi
 }
 
+# ---- the profiler's lines on stderr ------------------------------------------
+# libheapprof.so writes "heapprof[PID]: MESSAGE", PID that of the process
+# writing the line (src/log.h); the CLI's own errors are "heapprof: ..." and
+# "heapprof CMD: ...".  HP_LINE is the prefix's ERE, for grep -E; HP_ANY
+# the same anywhere in a line, for checks that there is none (the program's
+# own unfinished line may precede one).  Where a test knows the pid it
+# matches "heapprof[$pid]: " exactly instead.
+HP_ANY='heapprof\[[0-9]+\]: '
+HP_LINE="^$HP_ANY"
+
+# hp_lines FILE: the profiler's lines in FILE (nothing if none).
+hp_lines() { grep -E -- "$HP_LINE" "$1" || true; }
+
+# hp_count FILE: how many lines of FILE are the profiler's.
+hp_count() { grep -cE -- "$HP_LINE" "$1" || true; }
+
+# hp_msgs FILE: the messages of the profiler's lines in FILE, prefix removed
+# (for grep -F of a whole message: `grep -qxF -- "$want" <(hp_msgs FILE)`).
+hp_msgs() { sed -nE "s/$HP_LINE//p" "$1"; }
+
+# not_hp FILE: the lines of FILE that are not the profiler's.
+not_hp() { grep -vE -- "$HP_LINE" "$1" || true; }
+
 # no_heapprof_lines NAME: the run's stderr has no message from the profiler.
 no_heapprof_lines() {
-    if grep -q 'heapprof:' "$W/$1.err"; then
-        grep 'heapprof:' "$W/$1.err" | head -n 5 >&2
+    if grep -qE -- "$HP_ANY" "$W/$1.err"; then
+        grep -E -- "$HP_ANY" "$W/$1.err" | head -n 5 >&2
         fail "$1: the profiler printed messages on stderr, expected none"
     fi
 }

@@ -19,12 +19,12 @@ source "$(dirname "$0")/lib.sh"
 need_env LC_ACCT
 
 # full_line NAME REGEX: the run's stderr has exactly one line from the
-# profiler, and it matches.
+# profiler, and its message (after "heapprof[PID]: ") matches.
 full_line() {
     local n
-    n=$(grep -c 'heapprof:' "$W/$1.err" || true)
-    if [[ $n -ne 1 ]] || ! grep -qE -- "$2" "$W/$1.err"; then
-        grep 'heapprof:' "$W/$1.err" | head -n 5 >&2
+    n=$(hp_count "$W/$1.err")
+    if [[ $n -ne 1 ]] || ! grep -qE -- "${HP_LINE}$2" "$W/$1.err"; then
+        hp_lines "$W/$1.err" | head -n 5 >&2
         fail "$1: expected one line from the profiler matching /$2/, found $n lines (above)"
     fi
 }
@@ -35,7 +35,7 @@ expect_rc ref1 0
 run live HEAPPROF_SAMPLE=1 HEAPPROF_MAX_LIVE=1024 HEAPPROF_OUT="$W/l" -- "$LC_ACCT" maxlive $N
 expect_rc live 0
 # One line says the table filled, once, however many samples were dropped.
-full_line live 'heapprof: the live table is full \(HEAPPROF_MAX_LIVE=1024\)'
+full_line live 'the live table is full \(HEAPPROF_MAX_LIVE=1024\)'
 diff -u "$W/ref1.out" "$W/live.out" >&2 || fail "HEAPPROF_MAX_LIVE=1024: the program's output changed (diff above)"
 pid=$(pids_of "$W/l")
 [[ $(expect_contiguous "$W/l" "$pid") -eq 2 ]] || fail "expected 2 profiles (signal, exit)"
@@ -75,7 +75,7 @@ bounded() {
     decode "$f"
 }
 # One line says the table filled and that new stacks are merged from then on.
-bounded stk 'heapprof: the stack table is full \(HEAPPROF_STACK_MEMORY=[0-9]+ bytes.*7/8 of HEAPPROF_MAX_STACKS\) or out of memory: samples of new stacks are counted under \[other stacks\]' \
+bounded stk 'the stack table is full \(HEAPPROF_STACK_MEMORY=[0-9]+ bytes.*7/8 of HEAPPROF_MAX_STACKS\) or out of memory: samples of new stacks are counted under \[other stacks\]' \
     HEAPPROF_MAX_STACKS=64
 decode_top "$f"
 if have_go; then
@@ -103,7 +103,7 @@ if have_go; then
 fi
 # 3. The byte bound: 64 KiB of whole stacks holds a few hundred of these
 # (each ~360 B: a 128-byte counter block, a 104-byte header, ~16 frames).
-bounded mem 'heapprof: the stack table is full \(HEAPPROF_STACK_MEMORY=65536 bytes' HEAPPROF_STACK_MEMORY=64k
+bounded mem 'the stack table is full \(HEAPPROF_STACK_MEMORY=65536 bytes' HEAPPROF_STACK_MEMORY=64k
 if have_go; then
     ms=$(comment "$f.raw" merged_samples)
     st=$(comment "$f.raw" stacks)

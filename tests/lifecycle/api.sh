@@ -37,12 +37,12 @@ pid=$(sed -n 's/^pid=//p' "$out")
 # Exactly two lines from the profiler: the failed dump, with path and
 # reason, and the granule warning of heapprof_set_sample(4096) (not repeated
 # for 2048).
-hl=$(grep -c 'heapprof:' "$W/with.err" || true)
-[[ $hl -eq 2 ]] || fail "expected exactly two heapprof lines on stderr (the failed dump, the granule warning), found $hl: $(grep 'heapprof:' "$W/with.err")"
-grep -qx "heapprof: sample interval 4096 is below 8x the free filter's granule (4096 bytes, set at start): about 100% of frees will probe the live table; set HEAPPROF_FILTER_GRANULE=512 at start to avoid it" "$W/with.err" ||
-    fail "expected the granule warning for heapprof_set_sample(4096), found: $(grep 'heapprof:' "$W/with.err")"
-grep -q "^heapprof: cannot write profile $missing: No such file or directory" "$W/with.err" ||
-    fail "expected 'heapprof: cannot write profile $missing: No such file or directory', found: $(grep 'heapprof:' "$W/with.err")"
+hl=$(hp_count "$W/with.err")
+[[ $hl -eq 2 ]] || fail "expected exactly two heapprof lines on stderr (the failed dump, the granule warning), found $hl: $(hp_lines "$W/with.err")"
+grep -qxF -- "heapprof[$pid]: sample interval 4096 is below 8x the free filter's granule (4096 bytes, set at start): about 100% of frees will probe the live table; set HEAPPROF_FILTER_GRANULE=512 at start to avoid it" "$W/with.err" ||
+    fail "expected the granule warning for heapprof_set_sample(4096), found: $(hp_lines "$W/with.err")"
+grep -qF -- "heapprof[$pid]: cannot write profile $missing: No such file or directory" "$W/with.err" ||
+    fail "expected 'heapprof[$pid]: cannot write profile $missing: No such file or directory', found: $(hp_lines "$W/with.err")"
 [[ ! -e $missing ]] || fail "$missing exists"
 
 # Files: 0001 (api), 0002 (api), 0003 (exit); the explicit one elsewhere.

@@ -21,11 +21,11 @@ touch "$W/stop"
 finish "$pid" 60
 expect_rc serve 0
 grep -qx served "$W/serve.out" || fail "the program did not run to its end"
-want="heapprof: cannot write profile $mnt/p.$pid.0001.pb.gz: No space left on device"
+want="heapprof[$pid]: cannot write profile $mnt/p.$pid.0001.pb.gz: No space left on device"
 grep -qF -- "$want" "$W/serve.err" || fail "expected lines starting '$want', found: $(cat "$W/serve.err")"
-bad=$(grep 'heapprof:' "$W/serve.err" | grep -vF -- "$want" || true)
+bad=$(grep -E "$HP_ANY" "$W/serve.err" | grep -vF -- "$want" || true)
 [[ -z $bad ]] || fail "unexpected profiler lines: $bad"
-lines=$(grep -c 'heapprof:' "$W/serve.err")
+lines=$(hp_count "$W/serve.err")
 [[ $lines -eq 3 ]] || fail "expected one line per failed profile (2 signals, one after the other, and the exit profile: 3), found $lines"
 left=$(ls -A "$mnt")
 [[ -z $left ]] || fail "after failed profiles on a full disk, expected nothing on it, found: $left"

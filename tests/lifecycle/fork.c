@@ -17,6 +17,9 @@
  *                 reported as hung (exit status 1).
  *   fork errno    errno is 4242 before a fork: prints "child errno E" and
  *                 "parent errno E" as each sees it after the fork.
+ *   fork pids     single-threaded: fork; the child leaves with exit(0)
+ *                 (its exit profile), the parent waits for it and returns
+ *                 (its own).  Prints "parent PID" and "child PID STATUS".
  *   fork nohandlers [dump]
  *                 single-threaded: a SIGUSR2 profile (0001), and as soon as
  *                 it is under its final name, _Fork() (no fork handlers).
@@ -178,6 +181,22 @@ static int errno_across(void)
     return 0;
 }
 
+static int pids(void)
+{
+    fflush(stdout);
+    pid_t c = fork();
+    if (c < 0)
+        return 3;
+    if (c == 0)
+        exit(0);
+    int st;
+    if (waitpid(c, &st, 0) != c)
+        return 4;
+    printf("parent %d\n", (int)getpid());
+    printf("child %d %d\n", (int)c, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    return 0;
+}
+
 pid_t _Fork(void); /* glibc 2.34: fork without the fork handlers */
 
 static int nohandlers(bool ask_dump)
@@ -270,10 +289,12 @@ int main(int argc, char **argv)
         return storm(atoi(argv[2]));
     if (argc >= 2 && !strcmp(argv[1], "errno"))
         return errno_across();
+    if (argc >= 2 && !strcmp(argv[1], "pids"))
+        return pids();
     if (argc >= 2 && !strcmp(argv[1], "nohandlers"))
         return nohandlers(argc >= 3 && !strcmp(argv[2], "dump"));
     if (argc >= 2 && !strcmp(argv[1], "orphan"))
         return orphan();
-    fprintf(stderr, "usage: fork basic | fork storm N | fork errno | fork nohandlers\n");
+    fprintf(stderr, "usage: fork basic | fork storm N | fork errno | fork pids | fork nohandlers | fork orphan\n");
     return 2;
 }

@@ -28,8 +28,8 @@ for args in "" dump; do
     if [[ $args == dump ]]; then
         grep -qx 'child dump ENOTSUP' "$W/r$i.out" || fail "$i: expected heapprof_dump() in the child to answer ENOTSUP: $(cat "$W/r$i.out")"
     fi
-    want="heapprof: process $cpid was created without fork handlers (_Fork or clone): it writes no exit profile"
-    got=$(grep 'heapprof:' "$W/r$i.err" || true)
+    want="heapprof[$cpid]: process $cpid was created without fork handlers (_Fork or clone): it writes no exit profile"
+    got=$(grep -E "$HP_ANY" "$W/r$i.err" || true)
     [[ $got == "$want" ]] || fail "$i: expected one line on stderr, '$want'; found: $got"
     pids=$(pids_of "$W/n$i" | tr '\n' ' ')
     [[ $pids != *"$cpid"* ]] || fail "$i: the child $cpid wrote a profile: $(profiles "$W/n$i" "$cpid")"

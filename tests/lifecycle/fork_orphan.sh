@@ -25,7 +25,7 @@ read -r cpid cst < <(awk '$1 == "child" && $3 == "exited" {print $2, $4}' "$W/r.
 [[ -n $cpid ]] || fail "the child did not finish: $(cat "$W/r.out")"
 [[ $cst -eq 3 ]] || fail "the child exited with status $cst, expected 3"
 # The parent's exit profile, whole; the _Fork child writes none (it says so).
-want="heapprof: process $cpid was created without fork handlers (_Fork or clone): it writes no exit profile"
+want="heapprof[$cpid]: process $cpid was created without fork handlers (_Fork or clone): it writes no exit profile"
 grep -qxF "$want" "$W/r.err" || fail "expected '$want' on stderr, found: $(cat "$W/r.err")"
 [[ -z $(profiles "$W/o" "$cpid") ]] || fail "the _Fork child wrote a profile: $(profiles "$W/o" "$cpid")"
 n=0

@@ -17,13 +17,13 @@ run idle HEAPPROF_SAMPLE=1 HEAPPROF_HIGHWATER=1m HEAPPROF_OUT="$W/missing/p" \
 expect_rc idle 0
 grep -q 'idle 2500 ms' "$W/idle.out" || fail "the program did not finish its run: $(cat "$W/idle.out")"
 cpu=$(awk '/cpu_ms/ {print $NF}' "$W/idle.out")
-lines=$(grep -c 'heapprof: cannot write profile' "$W/idle.err" || true)
+lines=$(grep -cE "${HP_LINE}cannot write profile" "$W/idle.err" || true)
 supp=$({ grep -o '([0-9]* earlier messages suppressed)' "$W/idle.err" || true; } | tr -dc '0-9\n' | awk '{s += $1} END {print s + 0}')
 pid=$(grep -o 'missing/p\.[0-9]*\.' "$W/idle.err" | head -n 1 | tr -dc '0-9')
 note "failed attempts: $lines lines on stderr + $supp suppressed; CPU used while the program slept 2.5 s: ${cpu} ms"
 [[ $lines -ge 1 ]] || fail "expected a 'cannot write profile' line for the high-water profile, stderr has: $(head -c 600 "$W/idle.err")"
-grep -q "heapprof: cannot write profile $W/missing/p\.$pid\.0001\.pb\.gz: No such file or directory" "$W/idle.err" ||
-    fail "expected 'heapprof: cannot write profile $W/missing/p.$pid.0001.pb.gz: No such file or directory', found: $(head -n 2 "$W/idle.err")"
+grep -qF -- "heapprof[$pid]: cannot write profile $W/missing/p.$pid.0001.pb.gz: No such file or directory" "$W/idle.err" ||
+    fail "expected 'heapprof[$pid]: cannot write profile $W/missing/p.$pid.0001.pb.gz: No such file or directory', found: $(head -n 2 "$W/idle.err")"
 attempts=$((lines + supp))
 ((attempts <= 5)) ||
     fail "a failed high-water profile was retried $attempts times in 2.5 s ($lines lines, $supp suppressed), expected at most 5 (one per HEAPPROF_HIGHWATER_MIN_S=1 s, plus the exit profile); the writer thread retries in a tight loop (CPU ${cpu} ms while the program slept)"

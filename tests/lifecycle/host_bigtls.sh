@@ -24,7 +24,7 @@ for kb in 240 320; do
     finish "$pid"
     expect_rc "t$kb" 0
     grep -qx done=1 "$W/t$kb.out" || fail "t$kb: the program did not finish: $(tr '\n' ' ' <"$W/t$kb.out")"
-    others=$(grep 'heapprof:' "$W/t$kb.err" | grep -v 'serving http' || true)
+    others=$(grep -E "$HP_ANY" "$W/t$kb.err" | grep -v 'serving http' || true)
     [[ -z $others ]] || fail "t$kb: the profiler printed on stderr: $others"
     n=$(profiles "$W/p$kb" | wc -l)
     ((n >= 3)) || fail "t$kb: expected periodic profiles and the exit profile, found $n"

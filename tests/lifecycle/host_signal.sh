@@ -22,9 +22,9 @@ need_env LC_HOST LC_SIGCTOR
 # one_line NAME TEXT: the run's stderr has exactly one heapprof line, TEXT.
 one_line() {
     local lines
-    lines=$(grep -c '^heapprof:' "$W/$1.err" || true)
+    lines=$(hp_count "$W/$1.err")
     [[ $lines -eq 1 ]] || fail "$1: expected one heapprof line on stderr, found $lines: $(cat "$W/$1.err")"
-    grep -qF "heapprof: $2" "$W/$1.err" || fail "$1: expected 'heapprof: $2' on stderr, found: $(cat "$W/$1.err")"
+    grep -qF -- "$2" <(hp_msgs "$W/$1.err") || fail "$1: expected 'heapprof[PID]: $2' on stderr, found: $(cat "$W/$1.err")"
 }
 
 # Ignored before the profiled image starts (the program's own re-exec would

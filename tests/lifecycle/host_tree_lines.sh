@@ -12,17 +12,17 @@ source "$(dirname "$0")/lib.sh"
 need_env LC_EXEC LC_EXECCHILD
 
 bad=(HEAPPROF_SAMPEL=1 HEAPPROF_DEPTH=0)
-line1="heapprof: HEAPPROF_DEPTH=\"0\" is out of range (allowed 1 to 256); using the default 64"
-line2="heapprof: HEAPPROF_SAMPEL is not a heapprof setting and is ignored; did you mean HEAPPROF_SAMPLE?"
+line1="HEAPPROF_DEPTH=\"0\" is out of range (allowed 1 to 256); using the default 64"
+line2="HEAPPROF_SAMPEL is not a heapprof setting and is ignored; did you mean HEAPPROF_SAMPLE?"
 
 # count NAME: the heapprof lines of NAME.err.
-count() { grep -c '^heapprof:' "$W/$1.err" || true; }
+count() { hp_count "$W/$1.err"; }
 
 run same "${bad[@]}" HEAPPROF_OUT="$W/same" -- "$LC_EXEC" forkexec "$LC_EXECCHILD"
 expect_rc same 0
 [[ $(pids_of "$W/same" | wc -l) -eq 2 ]] || fail "same: expected exit profiles of parent and child: $(profiles "$W/same")"
 [[ $(count same) -eq 2 ]] || fail "same: expected the parent's 2 lines only, found: $(cat "$W/same.err")"
-grep -qxF "$line1" "$W/same.err" && grep -qxF "$line2" "$W/same.err" ||
+grep -qxF -- "$line1" <(hp_msgs "$W/same.err") && grep -qxF -- "$line2" <(hp_msgs "$W/same.err") ||
     fail "same: expected '$line1' and '$line2', found: $(cat "$W/same.err")"
 
 cat >"$W/other_stderr.sh" <<EOS

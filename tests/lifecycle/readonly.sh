@@ -20,9 +20,9 @@ wait_for_file "$W/ready"
 kill -USR2 "$pid"
 wait_for_line "$W/serve.err" "cannot write profile"
 sleep 0.2
-want="heapprof: cannot write profile $mnt/p.$pid.0001.pb.gz: Read-only file system"
+want="heapprof[$pid]: cannot write profile $mnt/p.$pid.0001.pb.gz: Read-only file system"
 grep -qF -- "$want" "$W/serve.err" || fail "expected a line starting '$want', found: $(cat "$W/serve.err")"
-lines=$(grep -c 'heapprof:' "$W/serve.err" || true)
+lines=$(hp_count "$W/serve.err")
 [[ $lines -eq 1 ]] || fail "expected one line for one failed profile, found $lines: $(cat "$W/serve.err")"
 kill -0 "$pid" 2>/dev/null || fail "the program died after the failed profile"
 
@@ -48,7 +48,7 @@ wait_for_file "$W/ready"
 touch "$W/stop"
 finish "$pid" 60
 expect_rc serve2 0
-grep -qF "heapprof: cannot write profile $mnt/q.$pid.0001.pb.gz: Read-only file system" "$W/serve2.err" ||
+grep -qF -- "heapprof[$pid]: cannot write profile $mnt/q.$pid.0001.pb.gz: Read-only file system" "$W/serve2.err" ||
     fail "exit profile on a read-only file system: expected one 'cannot write profile ... Read-only file system' line, found: $(cat "$W/serve2.err")"
 [[ -z $(profiles "$mnt/q") ]] || fail "a profile appeared on a read-only file system"
 umount "$mnt" && UMOUNT_AT_EXIT=()

@@ -15,10 +15,10 @@ wait_for_file "$W/out/p.$pid.0001.pb.gz"
 
 rm -rf "$W/out"
 kill -USR2 "$pid"
-want="heapprof: cannot write profile $W/out/p.$pid.0002.pb.gz: No such file or directory"
+want="heapprof[$pid]: cannot write profile $W/out/p.$pid.0002.pb.gz: No such file or directory"
 wait_for_line "$W/serve.err" "cannot write profile"
 sleep 0.2
-lines=$(grep -c 'heapprof:' "$W/serve.err" || true)
+lines=$(hp_count "$W/serve.err")
 [[ $lines -eq 1 ]] || fail "expected one line on stderr for the failed profile, found $lines: $(cat "$W/serve.err")"
 grep -qF -- "$want" "$W/serve.err" || fail "expected a line starting '$want', found: $(cat "$W/serve.err")"
 kill -0 "$pid" 2>/dev/null || fail "the program died after the failed profile"
@@ -30,7 +30,7 @@ touch "$W/stop"
 finish "$pid" 60
 expect_rc serve 0
 grep -qx served "$W/serve.out" || fail "the program did not run to its end: $(cat "$W/serve.out")"
-lines=$(grep -c 'heapprof:' "$W/serve.err" || true)
+lines=$(hp_count "$W/serve.err")
 [[ $lines -eq 1 ]] || fail "expected no further profiler line after the directory came back, found: $(cat "$W/serve.err")"
 # 0001 went with the old directory; the failed attempt took no number.
 got=$(seqs_of "$W/out/p" "$pid" | tr '\n' ' ')

@@ -74,12 +74,12 @@ stop srv
 
 # 4. Address forms.
 start colon HEAPPROF_HTTP=:0 -- labels
-[[ $PORT =~ ^[0-9]+$ ]] && grep -q '^heapprof: serving http://127.0.0.1:' "$W/colon.err" ||
+[[ $PORT =~ ^[0-9]+$ ]] && grep -qF "heapprof[$PID]: serving http://127.0.0.1:" "$W/colon.err" ||
     fail "HEAPPROF_HTTP=:0 should serve on 127.0.0.1: $(cat "$W/colon.err")"
 [[ $(status /) == 200 ]] || fail ":0 server does not answer"
 stop colon
 start v6 'HEAPPROF_HTTP=[::1]:0' -- labels
-if grep -q '^heapprof: serving http://\[::1\]:' "$W/v6.err"; then
+if grep -qF "heapprof[$PID]: serving http://[::1]:" "$W/v6.err"; then
     code=$(curl -s --max-time 20 -o /dev/null -w '%{http_code}' "http://[::1]:$PORT/metrics" || true)
     [[ $code == 200 ]] || fail "[::1] server: /metrics status $code"
     note "[::1] ok"
@@ -91,7 +91,7 @@ stop v6
 for bad in nonsense 127.0.0.1:99999 example.com:80 '127.0.0.1:' '[::1]' '::1:80' '1.2.3.4.5:80'; do
     start bad HEAPPROF_HTTP="$bad" -- labels
     [[ -z $PORT ]] || fail "HEAPPROF_HTTP=$bad should not serve"
-    n=$(grep -c '^heapprof:' "$W/bad.err" || true)
+    n=$(hp_count "$W/bad.err")
     [[ $n -eq 1 ]] && grep -qF "HEAPPROF_HTTP=\"$bad\" is not understood" "$W/bad.err" ||
         fail "HEAPPROF_HTTP=$bad: expected one line naming it, got: $(cat "$W/bad.err")"
     stop bad
@@ -108,7 +108,7 @@ socks=$(find "/proc/$child/fd" -lname 'socket:*' 2>/dev/null | wc -l)
 psocks=$(find "/proc/$PID/fd" -lname 'socket:*' 2>/dev/null | wc -l)
 [[ $psocks -ge 1 ]] || fail "fork: the parent holds no listening socket"
 [[ $(status /metrics) == 200 ]] || fail "fork: parent does not serve after the fork"
-[[ $(grep -c '^heapprof: serving' "$W/fk.err") -eq 1 ]] || fail "fork: the child started a server too"
+[[ $(grep -cE "${HP_LINE}serving" "$W/fk.err") -eq 1 ]] || fail "fork: the child started a server too"
 stop fk
 [[ $RC -eq 0 ]] || fail "fork: exited $RC"
 note "ok"

@@ -10,7 +10,7 @@ need curl curl
 require_go
 
 start lab HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/lab" -- labels
-[[ -n $PORT ]] || fail "no 'heapprof: serving http://127.0.0.1:PORT/' line on stderr: $(cat "$W/lab.err")"
+[[ -n $PORT ]] || fail "no 'heapprof[$PID]: serving http://127.0.0.1:PORT/' line on stderr: $(cat "$W/lab.err")"
 
 # 1. /metrics: live and cumulative bytes per component, exactly.
 get /metrics >"$W/m.txt"

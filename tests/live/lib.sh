@@ -9,7 +9,7 @@
 #
 # Every server the tests start listens on loopback only, on a port the
 # kernel picks (HEAPPROF_HTTP=127.0.0.1:0; the port is read from the
-# "heapprof: serving http://...:PORT/" line).  Every wait is bounded and
+# "heapprof[PID]: serving http://...:PORT/" line).  Every wait is bounded and
 # every process started here is killed on exit.
 
 TEST_TAG=live_$(basename "${BASH_SOURCE[1]:-live}" .sh)
@@ -43,7 +43,7 @@ start() {
         sleep 0.02
     done
     grep -q '^ready' "$W/$name.out" || { cat "$W/$name.err" >&2; fail "$name: live_prog did not get ready"; }
-    PORT=$(sed -n 's|^heapprof: serving http://.*:\([0-9][0-9]*\)/$|\1|p' "$W/$name.err" | head -n 1)
+    PORT=$(sed -n "s|^heapprof\\[$PID\\]: serving http://.*:\\([0-9][0-9]*\\)/\$|\\1|p" "$W/$name.err" | head -n 1)
 }
 
 # stop NAME: ask the program to end and wait for it (10 s at most); sets RC.

@@ -40,7 +40,7 @@ wait_count() { # wait_count N SECONDS: until N limit profiles exist
 
 start lim HEAPPROF_CGROUP="$cg" HEAPPROF_LIMIT_DUMP=80 HEAPPROF_OUT="$W/lim" HEAPPROF_ON_EXIT=0 -- labels
 [[ -n $PORT ]] || fail "no serving line: $(cat "$W/lim.err")"
-grep -q '^heapprof: HEAPPROF_LIMIT_DUMP' "$W/lim.err" && fail "complained about the limit: $(cat "$W/lim.err")"
+grep -qE "${HP_LINE}HEAPPROF_LIMIT_DUMP" "$W/lim.err" && fail "complained about the limit: $(cat "$W/lim.err")"
 
 # /metrics: the cgroup's figures.
 get /metrics >"$W/m.txt"

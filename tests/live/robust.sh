@@ -187,5 +187,5 @@ note "connection limit ok"
 
 stop srv
 [[ $RC -eq 0 ]] || fail "live_prog exited $RC: $(tail -5 "$W/srv.err")"
-[[ $(grep -c '^heapprof:' "$W/srv.err") -eq 1 ]] || fail "unexpected profiler messages: $(cat "$W/srv.err")"
+[[ $(hp_count "$W/srv.err") -eq 1 ]] || fail "unexpected profiler messages: $(cat "$W/srv.err")"
 note "ok"

@@ -45,10 +45,10 @@ run_both() {
     [[ $rc1 -eq $rc2 ]] || fail "exit status $rc2 with the profiler, $rc1 without; stderr: $(tail -n 5 "$d/prof.err")"
     cmp -s "$d/plain.out" "$d/prof.out" ||
         fail "stdout differs with the profiler: $(diff "$d/plain.out" "$d/prof.out" | head -n 8)"
-    if grep -q '^heapprof:' "$d/prof.err"; then
-        fail "the profiler printed: $(grep '^heapprof:' "$d/prof.err" | head -n 3)"
+    if grep -qE "$HP_ANY" "$d/prof.err"; then
+        fail "the profiler printed: $(grep -E "$HP_ANY" "$d/prof.err" | head -n 3)"
     fi
-    diff <(grep -v '^heapprof:' "$d/prof.err") "$d/plain.err" >/dev/null ||
+    diff <(not_hp "$d/prof.err") "$d/plain.err" >/dev/null ||
         fail "stderr differs with the profiler: $(diff "$d/plain.err" "$d/prof.err" | head -n 8)"
     RC=$rc1
 }
@@ -289,8 +289,8 @@ unwind_run() {
         HEAPPROF_SAMPLE=1 HEAPPROF_FAST_UNWIND="$fast" HEAPPROF_OUT="$dir/p" \
         LD_PRELOAD="$HEAPPROF_LIB" "$@") >"$dir.out" 2>"$dir.err" ||
         fail "$name with HEAPPROF_FAST_UNWIND=$fast failed: $(tail -n 3 "$dir.err")"
-    if grep -q '^heapprof:' "$dir.err"; then
-        fail "$name: the profiler printed: $(grep '^heapprof:' "$dir.err" | head -n 3)"
+    if grep -qE "$HP_ANY" "$dir.err"; then
+        fail "$name: the profiler printed: $(grep -E "$HP_ANY" "$dir.err" | head -n 3)"
     fi
     local f=("$dir"/p.*.pb.gz)
     [[ ${#f[@]} -eq 1 && -f ${f[0]} ]] || fail "$name: expected one profile in $dir, found ${f[*]}"

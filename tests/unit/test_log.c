@@ -1,0 +1,174 @@
+/* Unit tests: the profiler's stderr lines (src/log.h): "heapprof[PID]: "
+ * with the pid of the process writing, a fork child's its own; errno kept;
+ * a line cut at LOG_MAX still ends in a newline; the count of suppressed
+ * lines still reported.  fd 2 is a pipe only while a line is written, so
+ * that cmocka's own messages reach the real stderr. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+enum { LINE_MAX_BYTES = 4096 }; /* log.c's LOG_MAX: a line with its newline is shorter */
+
+static int pipe_r = -1, pipe_w = -1, real_err = -1;
+
+static void to_pipe(void) { assert_int_equal(dup2(pipe_w, 2), 2); }
+static void to_stderr(void) { assert_int_equal(dup2(real_err, 2), 2); }
+
+/* Everything written to the pipe so far, NUL-terminated, in buf. */
+static size_t drain(char *buf, size_t size)
+{
+    size_t n = 0;
+    ssize_t r;
+    while (n < size - 1 && (r = read(pipe_r, buf + n, size - 1 - n)) > 0)
+        n += (size_t)r;
+    buf[n] = '\0';
+    return n;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return -1;
+    pipe_r = p[0];
+    pipe_w = p[1];
+    (void)fcntl(pipe_r, F_SETFL, O_NONBLOCK);
+    real_err = dup(2);
+    if (real_err < 0 || dup2(pipe_w, 2) != 2)
+        return -1;
+    log_start(); /* fd 2 is the pipe: lines go out while it is */
+    return dup2(real_err, 2) == 2 ? 0 : -1;
+}
+
+static void prefix_has_the_pid(void **state)
+{
+    (void)state;
+    char buf[LOG_PREFIX_MAX], want[64];
+    int n = snprintf(want, sizeof want, "heapprof[%d]: ", (int)getpid());
+    errno = 4242;
+    assert_int_equal(log_prefix(buf), n);
+    assert_string_equal(buf, want);
+    assert_int_equal(errno, 4242);
+}
+
+static void line_has_the_pid_and_keeps_errno(void **state)
+{
+    (void)state;
+    char got[256], want[64];
+    snprintf(want, sizeof want, "heapprof[%d]: hello 7\n", (int)getpid());
+    to_pipe();
+    errno = 4242;
+    int r = log_line("hello %d", 7);
+    int e = errno;
+    to_stderr();
+    assert_int_equal(r, 1);
+    assert_int_equal(e, 4242);
+    drain(got, sizeof got);
+    assert_string_equal(got, want);
+}
+
+/* The child's line carries the child's pid, the parent's after it the
+ * parent's: nothing the parent computed before the fork is reused. */
+static void fork_child_line_has_the_child_pid(void **state)
+{
+    (void)state;
+    char got[256], want[128];
+    pid_t c = fork();
+    assert_true(c >= 0);
+    if (c == 0) {
+        to_pipe();
+        _exit(log_line("from the child") == 1 ? 0 : 1);
+    }
+    int st;
+    assert_int_equal(waitpid(c, &st, 0), c);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    to_pipe();
+    int r = log_line("from the parent");
+    to_stderr();
+    assert_int_equal(r, 1);
+    snprintf(want, sizeof want, "heapprof[%d]: from the child\nheapprof[%d]: from the parent\n",
+             (int)c, (int)getpid());
+    drain(got, sizeof got);
+    assert_string_equal(got, want);
+}
+
+/* A message longer than the buffer: the line is cut, after the whole
+ * prefix, to LOG_MAX - 1 bytes, newline included. */
+static void long_line_is_cut_and_ends_in_newline(void **state)
+{
+    (void)state;
+    static char msg[LINE_MAX_BYTES + 1000], got[2 * LINE_MAX_BYTES];
+    memset(msg, 'a', sizeof msg - 1);
+    char prefix[LOG_PREFIX_MAX];
+    size_t np = log_prefix(prefix);
+    to_pipe();
+    int r = log_line("%s", msg);
+    to_stderr();
+    assert_int_equal(r, 1);
+    size_t n = drain(got, sizeof got);
+    assert_int_equal(n, LINE_MAX_BYTES - 1);
+    assert_memory_equal(got, prefix, np);
+    assert_int_equal(got[n - 1], '\n');
+    assert_int_equal(strspn(got + np, "a"), n - 1 - np);
+}
+
+/* Past the burst, lines are suppressed and counted; the next line that gets
+ * through after a refill says how many. */
+static void suppressed_lines_are_counted(void **state)
+{
+    (void)state;
+    static char got[64 * 1024];
+    unsigned since_ok = 0, suppressed = 0;
+    to_pipe();
+    for (int i = 0; i < 30; i++) {
+        if (log_line("storm %d", i)) {
+            since_ok = 0;
+        } else {
+            since_ok++;
+            suppressed++;
+        }
+    }
+    to_stderr();
+    assert_true(suppressed > 0);
+    assert_true(since_ok > 0);
+    nanosleep(&(struct timespec){1, 100000000}, NULL); /* a token back */
+    to_pipe();
+    int r = log_line("after");
+    to_stderr();
+    assert_int_equal(r, 1);
+    drain(got, sizeof got);
+    char want[128];
+    snprintf(want, sizeof want, "heapprof[%d]: after (%u earlier messages suppressed)\n",
+             (int)getpid(), since_ok);
+    size_t n = strlen(got), nw = strlen(want);
+    assert_true(n >= nw);
+    assert_string_equal(got + n - nw, want);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(prefix_has_the_pid),
+        cmocka_unit_test(line_has_the_pid_and_keeps_errno),
+        cmocka_unit_test(fork_child_line_has_the_child_pid),
+        cmocka_unit_test(long_line_is_cut_and_ends_in_newline),
+        cmocka_unit_test(suppressed_lines_are_counted),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
