@@ -300,10 +300,8 @@ size_t http_path_clean(const char *p, size_t n, char *out)
     size_t r = n > 0 && p[0] == '/', w = 1;
     out[0] = '/';
     while (r < n) {
-        if (p[r] == '/') {
-            r++; /* an empty element */
-        } else if (p[r] == '.' && (r + 1 == n || p[r + 1] == '/')) {
-            r++; /* "." */
+        if (p[r] == '/' || (p[r] == '.' && (r + 1 == n || p[r + 1] == '/'))) {
+            r++; /* an empty element, or "." */
         } else if (p[r] == '.' && p[r + 1] == '.' && (r + 2 == n || p[r + 2] == '/')) {
             r += 2; /* "..": back to the '/' before the last element; at the root, nothing */
             if (w > 1)
