@@ -17,7 +17,10 @@
  * as active; when every slot is taken the listening socket is not polled
  * and new clients wait in the kernel's backlog.  A request head is at most
  * HTTP_HEAD_MAX bytes (1 MiB) in an http_head of 12 KiB, which drops the
- * header lines it has checked; http_request.c parses it.
+ * header lines it has checked; http_request.c parses it.  A path that is
+ * not clean is answered with Go's 301 to the clean one, cleaned and
+ * escaped in two static buffers of the server thread's (32 KiB, no
+ * allocation but the response's own).
  *
  * Invariants: a descriptor in the table is open and the server's; it is
  * installed and removed under `table_lock`, which the fork handlers hold
@@ -207,8 +210,8 @@ static void close_conn(conn *c)
 static const char *status_text(int code)
 {
     static const struct { int code; const char *text; } t[] = {
-        {200, "OK"}, {400, "Bad Request"}, {404, "Not Found"}, {405, "Method Not Allowed"},
-        {408, "Request Timeout"}, {431, "Request Header Fields Too Large"},
+        {200, "OK"}, {301, "Moved Permanently"}, {400, "Bad Request"}, {404, "Not Found"},
+        {405, "Method Not Allowed"}, {408, "Request Timeout"}, {431, "Request Header Fields Too Large"},
         {500, "Internal Server Error"}, {503, "Service Unavailable"},
         {505, "HTTP Version Not Supported"}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
@@ -218,7 +221,9 @@ static const char *status_text(int code)
 }
 
 /* Queue the status line and headers (and a small body) and switch to SEND.
- * body_len counts the memfd's bytes when c->body_fd is set. */
+ * body_len counts the memfd's bytes when c->body_fd is set; a NULL body
+ * (and no memfd) is none, whatever Content-Length says (HEAD).  No
+ * Content-Type when type is NULL. */
 static void respond(conn *c, int code, const char *type, const char *extra, const char *body,
                     size_t body_len)
 {
@@ -226,10 +231,11 @@ static void respond(conn *c, int code, const char *type, const char *extra, cons
     c->head = NULL;
     c->out.len = c->out_off = 0;
     metrics_buf_printf(&c->out,
-                       "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                       "HTTP/1.1 %d %s\r\n%s%s%sContent-Length: %zu\r\n"
                        "Connection: close\r\nCache-Control: no-store\r\n"
                        "X-Content-Type-Options: nosniff\r\n%s\r\n",
-                       code, status_text(code), type, body_len, extra ? extra : "");
+                       code, status_text(code), type ? "Content-Type: " : "", type ? type : "",
+                       type ? "\r\n" : "", body_len, extra ? extra : "");
     if (body && c->body_fd < 0)
         metrics_buf_add(&c->out, body, body_len);
     if (c->out.err) { /* no memory even for the headers: give up on this one */
@@ -316,6 +322,68 @@ static int is(const char *p, size_t n, const char *want)
     return strlen(want) == n && !memcmp(p, want, n);
 }
 
+/* The server thread's scratch for a redirect (no allocation for it): the
+ * clean path, then the Location header line, its value LOC bytes in. */
+enum { LOC = sizeof "Location: " - 1 };
+static char clean_path[HTTP_LINE_MAX];
+static char location[sizeof "Location: \r\n" + HTTP_LOCATION_MAX];
+
+/* What Go's htmlEscape writes for c, or NULL for c itself. */
+static const char *html_entity(char c)
+{
+    return c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '"' ? "&#34;"
+           : c == '\'' ? "&#39;" : NULL;
+}
+
+/* Go's Redirect: 301, Location, and for GET a line of HTML linking to it
+ * (the URL HTML-escaped as Go's htmlEscape does), which a HEAD is told the
+ * length of and not sent; for other methods, no body and no type.  The
+ * Location value is [location + LOC, location + LOC + n). */
+static void respond_redirect(conn *c, const http_request *r, size_t n)
+{
+    static const char pre[] = "<a href=\"", post[] = "\">Moved Permanently</a>.\n\n";
+    const char *loc = location + LOC;
+    int get = is(r->method, r->mlen, "GET"), head = is(r->method, r->mlen, "HEAD");
+    size_t len = sizeof pre - 1 + n + sizeof post - 1;
+    for (size_t i = 0; i < n; i++)
+        len += html_entity(loc[i]) ? strlen(html_entity(loc[i])) - 1 : 0;
+    respond(c, 301, get || head ? "text/html; charset=utf-8" : NULL, location, NULL,
+            get || head ? len : 0);
+    if (!get || c->state != SEND)
+        return;
+    metrics_buf_add(&c->out, pre, sizeof pre - 1);
+    for (size_t i = 0; i < n; i++) {
+        const char *e = html_entity(loc[i]);
+        metrics_buf_add(&c->out, e ? e : loc + i, e ? strlen(e) : 1);
+    }
+    metrics_buf_add(&c->out, post, sizeof post - 1);
+    if (c->out.err)
+        close_conn(c);
+}
+
+/* Whether r's path is not clean as Go's ServeMux wants it; if so, answer
+ * with Go's redirect to the clean one.  Go cleans for every method but
+ * CONNECT (whose target is not a path), before looking for a handler: an
+ * unknown path is moved too, and answered 404 at its clean place. */
+static int redirected(conn *c, const http_request *r)
+{
+    int moved;
+    if (is(r->method, r->mlen, "CONNECT"))
+        return 0;
+    size_t m = http_request_clean(r, clean_path, &moved);
+    if (!moved)
+        return 0;
+    size_t n = http_location(clean_path, m, r->query, r->qlen, location + LOC, HTTP_LOCATION_MAX);
+    if (n > HTTP_LOCATION_MAX) { /* cannot be: the request line is shorter */
+        respond_text(c, 500, "redirect location too long", NULL);
+        return 1;
+    }
+    memcpy(location, "Location: ", LOC);
+    memcpy(location + LOC + n, "\r\n", 3); /* its NUL too: respond prints it with %s */
+    respond_redirect(c, r, n);
+    return 1;
+}
+
 /* Answer later, from the poll loop, relative to the snapshot just taken. */
 static void park(conn *c, int allocs, int secs)
 {
@@ -330,6 +398,8 @@ static void park(conn *c, int allocs, int secs)
  * before it answers. */
 static void route(conn *c, const http_request *r)
 {
+    if (redirected(c, r)) /* as Go's ServeMux, before it looks for a handler */
+        return;
     /* Routed by the decoded path, as Go's ServeMux routes r.URL.Path. */
     int heap = http_request_path_is(r, "/debug/pprof/heap");
     int allocs = http_request_path_is(r, "/debug/pprof/allocs");

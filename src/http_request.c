@@ -18,7 +18,8 @@
  * (http_request_path_is), since net/http routes by the decoded path.
  * ?seconds= and ?debug= are read as Go's net/http/pprof reads them
  * (r.FormValue, then strconv), since users compare the two: see
- * query_seconds.
+ * query_seconds.  The decoded path is cleaned as Go's ServeMux cleans it
+ * (http_path_clean), for its redirect: see "the clean path".
  */
 #define _GNU_SOURCE
 #include "http_request.h"
@@ -273,6 +274,106 @@ size_t http_request_path(const http_request *r, char *out, size_t cap)
             out[n] = (char)c;
     }
     return n;
+}
+
+/* ---- the clean path, as Go's ServeMux wants it -----------------------------------
+ * net/http's ServeMux (every method but CONNECT) cleans the request's path
+ * with cleanPath and, when that changes it, answers 301 with the clean
+ * path in Location, the query kept.  Which path it cleans changed in Go
+ * 1.22: before, the decoded r.URL.Path (%2F a '/', so "/a%2F..%2Fmetrics"
+ * is moved to /metrics), the Location being that path escaped again by
+ * url.URL.String; since, the escaped path as sent (so %2F is no '/' and
+ * "%2e%2e" no "..").  heapprof routes by the decoded path, as Go did
+ * before 1.22 (a '%2F' is a '/' here, see http_request_path_is), and
+ * cleans what it routes, as that Go did: a path that routes here is
+ * clean, one that is not is moved.  Nothing is allocated: the server
+ * cleans into a fixed buffer, in place. */
+
+size_t http_path_clean(const char *p, size_t n, char *out)
+{
+    /* path.Clean's loop over a rooted path: r reads p, w writes out, where
+     * out[0] is the root.  With out == p and p[0] == '/', w <= r throughout
+     * (each element written was read at or after where it goes, and a
+     * '/' was read between two), so a byte is read before it is written
+     * over.  The trailing '/' is read before anything is written. */
+    int trailing = n > 0 && p[n - 1] == '/';
+    size_t r = n > 0 && p[0] == '/', w = 1;
+    out[0] = '/';
+    while (r < n) {
+        if (p[r] == '/' || (p[r] == '.' && (r + 1 == n || p[r + 1] == '/'))) {
+            r++; /* an empty element, or "." */
+        } else if (p[r] == '.' && p[r + 1] == '.' && (r + 2 == n || p[r + 2] == '/')) {
+            r += 2; /* "..": back to the '/' before the last element; at the root, nothing */
+            if (w > 1)
+                for (w--; w > 1 && out[w] != '/'; w--)
+                    ;
+        } else {
+            if (w > 1)
+                out[w++] = '/';
+            while (r < n && p[r] != '/')
+                out[w++] = p[r++];
+        }
+    }
+    /* cleanPath: path.Clean dropped the '/' at the end; Go puts it back
+     * (a directory's path stays one) unless the result is the root. */
+    if (trailing && w > 1)
+        out[w++] = '/';
+    return w;
+}
+
+size_t http_request_clean(const http_request *r, char *out, int *moved)
+{
+    /* The decoded path is at most the path's length (< HTTP_LINE_MAX, a
+     * part of the request line) and starts with its '/': it is cleaned
+     * where it was decoded.  Equal lengths mean unchanged (see
+     * http_path_clean). */
+    size_t n = http_request_path(r, out, HTTP_LINE_MAX);
+    if (n > HTTP_LINE_MAX || !n || out[0] != '/') { /* not from http_request_parse */
+        *moved = 0;
+        return 0;
+    }
+    size_t m = http_path_clean(out, n, out);
+    *moved = m != n;
+    return m;
+}
+
+/* Whether Go's url package leaves the byte c as it is in a path
+ * (shouldEscape(c, encodePath) false): RFC 3986's unreserved characters,
+ * and the reserved ones it allows in a path but '?'. */
+static int path_safe(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("-_.~$&+,/:;=@", c));
+}
+
+size_t http_location(const char *p, size_t n, const char *q, size_t qlen, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+#define PUT(ch)                                                                                    \
+    do {                                                                                           \
+        if (o < cap)                                                                               \
+            out[o] = (char)(ch);                                                                   \
+        o++;                                                                                       \
+    } while (0)
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (path_safe(c)) {
+            PUT(c);
+        } else {
+            PUT('%');
+            PUT(hex[c >> 4]);
+            PUT(hex[c & 15]);
+        }
+    }
+    /* url.URL.String writes the '?' only before a query that is not
+     * empty: "//metrics?" is moved to "/metrics". */
+    if (qlen)
+        PUT('?');
+    for (size_t i = 0; i < qlen; i++)
+        PUT(q[i]);
+#undef PUT
+    return o;
 }
 
 /* ---- the head ------------------------------------------------------------------ */

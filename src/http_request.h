@@ -29,6 +29,9 @@ enum {
     HTTP_HEAD_BUF = HTTP_LINE_MAX + 4096,  /* http_head's buffer: the request line, the 3
                                             * bytes of the line in progress, room to read */
     HTTP_MAX_SECONDS = 300,                /* the largest ?seconds= */
+    HTTP_LOCATION_MAX = 3 * HTTP_LINE_MAX, /* http_location's longest answer for a
+                                            * request: the clean path, each byte perhaps
+                                            * 3 (%XX), '?' and the query */
     HTTP_REQUEST_MORE = 1                  /* the head is not complete yet */
 };
 
@@ -62,6 +65,35 @@ int http_request_path_is(const http_request *r, const char *want);
 /* r's path decoded into out, of which at most cap bytes are written: its
  * length, which may be more than cap (tests, the fuzz target). */
 size_t http_request_path(const http_request *r, char *out, size_t cap);
+
+/* Go's cleanPath (net/http's ServeMux) of the path [p, p+n) into out: a '/'
+ * put first when missing ("" is "/"), then path.Clean: runs of '/' made one,
+ * "." elements dropped, each ".." dropped with the element before it (at
+ * the root, only itself), no '/' at the end; then the '/' put back at the
+ * end when p had one and the result is not "/".  Writes at most n + 1
+ * bytes and returns their count.  out may be p itself when p starts with
+ * '/' (bytes then only move left); it must not overlap p otherwise.  Pure:
+ * no allocation, no state; any byte but '/' (NUL included) is an
+ * element's.  For a p that starts with '/', the result is n bytes long
+ * exactly when it is p unchanged: cleaning only removes bytes (and puts
+ * back at most the last '/' it removed), which is what lets
+ * http_request_clean clean in place. */
+size_t http_path_clean(const char *p, size_t n, char *out);
+
+/* r's path %-decoded (http_request_path) and cleaned (http_path_clean),
+ * as Go's ServeMux (before Go 1.22, or with GODEBUG=httpmuxgo121=1) cleans
+ * r.URL.Path, into out (HTTP_LINE_MAX bytes): its length, and *moved set
+ * when it differs from the decoded path (Go answers 301 to it then). */
+size_t http_request_clean(const http_request *r, char *out, int *moved);
+
+/* The Location of a redirect to the clean path [p, p+n) keeping the query
+ * [q, q+qlen) as sent (none when qlen is 0), as Go's url.URL.String writes
+ * it: the path escaped (every byte but letters, digits and "-_.~$&+,/:;=@"
+ * as %XX, upper-case hex), then '?' and the query.  The query of a parsed
+ * request has bytes 0x21-0x7e only, so the result has no others: no CR,
+ * LF, space or NUL can reach a header.  Writes at most cap bytes; returns
+ * the whole length, which may be more (at most 3 * n + 1 + qlen). */
+size_t http_location(const char *p, size_t n, const char *q, size_t qlen, char *out, size_t cap);
 
 /* A request head as it arrives over one connection. */
 typedef struct http_head {

@@ -29,6 +29,18 @@
  *    after Go's FormValue and strconv; the path has no bad %-escape, and
  *    http_request_path and http_request_path_is decode it as a reference
  *    does (sscanf), as Go's url.PathUnescape does;
+ *  - the path cleaner (http_path_clean), on the input's bytes as they
+ *    are and on every accepted request's decoded path: it answers as a
+ *    reference written differently (elements split into a stack) does,
+ *    as Go's cleanPath does; the result starts with '/', holds no "//",
+ *    "/./" or "/../" (nor ends in "/." or "/.."), is at most one byte
+ *    longer than the input, and cleans to itself; in place it answers the
+ *    same; for a path starting with '/' it is as long only when unchanged;
+ *  - the redirect of an accepted request: moved exactly when the clean
+ *    path differs from the decoded one, and its Location has bytes 0x21 to
+ *    0x7e only (nothing that could end or add a header line), its path
+ *    part only the bytes Go leaves unescaped and %XX escapes, decoding to
+ *    the clean path, then the query as sent;
  *  - an error is 400 or 505 (431 from an http_head only) with one short
  *    phrase (http.c prints it into a 256-byte body);
  *  - the same bytes in another buffer parse the same.
@@ -201,6 +213,127 @@ static void check_path(const http_request *r)
     free(got);
 }
 
+/* Go's cleanPath of p[0, n), written differently from http_path_clean:
+ * the elements of "/" + p pushed on a stack ("" and "." skipped, ".."
+ * popping one), then joined; into out (n + 2 bytes): its length. */
+static size_t ref_clean(const char *p, size_t n, char *out)
+{
+    size_t *start = malloc((n + 1) * sizeof *start), *len = malloc((n + 1) * sizeof *len);
+    size_t depth = 0, o = 0;
+    CHECK(start && len);
+    for (size_t i = 0; i <= n;) {
+        size_t j = i;
+        while (j < n && p[j] != '/')
+            j++;
+        size_t l = j - i;
+        if (l == 2 && p[i] == '.' && p[i + 1] == '.') {
+            if (depth)
+                depth--;
+        } else if (l && !(l == 1 && p[i] == '.')) {
+            start[depth] = i;
+            len[depth++] = l;
+        }
+        i = j + 1;
+    }
+    for (size_t d = 0; d < depth; d++) {
+        out[o++] = '/';
+        memcpy(out + o, p + start[d], len[d]);
+        o += len[d];
+    }
+    if (!o || (n && p[n - 1] == '/')) /* the root; the '/' at the end kept */
+        out[o++] = '/';
+    free(start);
+    free(len);
+    return o;
+}
+
+static int has(const char *p, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (!memcmp(p + i, needle, k))
+            return 1;
+    return 0;
+}
+
+static int ends(const char *p, size_t n, const char *tail)
+{
+    size_t k = strlen(tail);
+    return n >= k && !memcmp(p + n - k, tail, k);
+}
+
+/* http_path_clean of p[0, n) against the reference and its invariants;
+ * its result, into an exactly sized buffer (n + 1 bytes: ASan sees a
+ * write past it), is left in *out (the caller frees), its length in *m. */
+static void check_clean(const char *p, size_t n, char **out, size_t *m)
+{
+    char *c = malloc(n + 1), *again = malloc(n + 2), *ref = malloc(n + 2);
+    CHECK(c && again && ref);
+    size_t len = http_path_clean(p, n, c);
+    CHECK(len >= 1 && len <= n + 1 && c[0] == '/');
+    CHECK(!has(c, len, "//") && !has(c, len, "/./") && !has(c, len, "/../"));
+    CHECK(!ends(c, len, "/.") && !ends(c, len, "/.."));
+    CHECK(ref_clean(p, n, ref) == len && !memcmp(ref, c, len));
+    CHECK(http_path_clean(c, len, again) == len && !memcmp(again, c, len)); /* idempotent */
+    if (n && p[0] == '/') {
+        char *in = malloc(n);
+        CHECK(in != NULL);
+        memcpy(in, p, n);
+        CHECK(http_path_clean(in, n, in) == len && !memcmp(in, c, len)); /* in place */
+        CHECK(len != n || !memcmp(p, c, n)); /* as long only when unchanged */
+        free(in);
+    }
+    free(again);
+    free(ref);
+    *out = c;
+    *m = len;
+}
+
+/* The redirect http.c makes of an accepted request: moved when the clean
+ * path differs from the decoded one, to a Location that is safe in a
+ * header and says the clean path and the query. */
+static void check_redirect(const http_request *r)
+{
+    static char clean[HTTP_LINE_MAX];
+    char *decoded = malloc(r->plen + 1), *c;
+    CHECK(decoded != NULL);
+    size_t n = http_request_path(r, decoded, r->plen), m;
+    check_clean(decoded, n, &c, &m);
+    int moved = -1;
+    CHECK(http_request_clean(r, clean, &moved) == m && !memcmp(clean, c, m));
+    CHECK(moved == (m != n || memcmp(c, decoded, n) != 0));
+    size_t cap = 3 * m + 1 + r->qlen;
+    char *loc = malloc(cap);
+    CHECK(loc != NULL);
+    size_t l = http_location(c, m, r->query, r->qlen, loc, cap);
+    CHECK(l <= cap && l <= HTTP_LOCATION_MAX);
+    CHECK(visible(loc, l));
+    size_t o = 0, i = 0;
+    for (; i < l && loc[i] != '?'; o++) { /* the path: decodes to the clean one */
+        unsigned char ch = (unsigned char)loc[i];
+        if (ch == '%') {
+            CHECK(i + 2 < l && isxdigit((unsigned char)loc[i + 1]) &&
+                  isxdigit((unsigned char)loc[i + 2]) && !islower((unsigned char)loc[i + 1]) &&
+                  !islower((unsigned char)loc[i + 2]));
+            char hex[3] = {loc[i + 1], loc[i + 2], '\0'};
+            CHECK(o < m && (unsigned char)c[o] == strtoul(hex, NULL, 16));
+            i += 3;
+        } else {
+            CHECK(isalnum(ch) || strchr("-_.~$&+,/:;=@", ch));
+            CHECK(o < m && c[o] == loc[i]);
+            i++;
+        }
+    }
+    CHECK(o == m);
+    if (r->qlen)
+        CHECK(i < l && l - i - 1 == r->qlen && !memcmp(loc + i + 1, r->query, r->qlen));
+    else
+        CHECK(i == l);
+    free(loc);
+    free(c);
+    free(decoded);
+}
+
 /* Check an accepted head b[0, n) (its buffer, r's pointers in it). */
 static void check_accepted(const char *b, size_t n, const http_request *r)
 {
@@ -228,6 +361,7 @@ static void check_accepted(const char *b, size_t n, const http_request *r)
         CHECK(r->qlen == 0 && r->seconds == 0 && r->debug == 0);
     }
     check_path(r);
+    check_redirect(r);
     CHECK(r->seconds >= -1 && r->seconds <= HTTP_MAX_SECONDS);
     CHECK((size_t)(after - b) + 11 <= h);
     CHECK(!memcmp(after, " HTTP/1.1", 9) || !memcmp(after, " HTTP/1.0", 9));
@@ -355,6 +489,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n = size - 1;
     size_t max = data[0] & 0x80 ? 1 + (size_t)(data[0] & 0x7f) * 61 : HTTP_HEAD_MAX;
     uint32_t seed = 0x9e3779b9u ^ data[0] ^ (uint32_t)n << 8;
+
+    /* The cleaner on the bytes as they are (up to 4 KiB of them). */
+    char *c;
+    size_t m;
+    check_clean(in, n < 4096 ? n : 4096, &c, &m);
+    free(c);
 
     view whole = parse(in, n);
     view again = parse(in, n);

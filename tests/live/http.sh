@@ -4,7 +4,8 @@
 #    /debug/pprof/allocs with alloc_space as the default type;
 #    ?seconds=1 a delta of the next second, answered after it, while other
 #    requests are served meanwhile; a client that gives up while parked
-#    does not hurt the server;
+#    does not hurt the server; a path that is not clean is moved (301) to
+#    the clean one, which go tool pprof and curl -L follow;
 #  - /, /metrics content types; HEAPPROF_HTTP address forms (":0",
 #    "[::1]:0", bad values: one stderr line and no server);
 #  - fork: the child holds none of the server's sockets and does not serve.
@@ -39,6 +40,17 @@ grep -q churn_alloc <<<"$out" || fail "heap: churn_alloc missing: $out"
 out=$(go tool pprof -top "http://127.0.0.1:$PORT/debug/pprof/allocs" 2>"$W/pprof.err") ||
     { cat "$W/pprof.err" >&2; fail "go tool pprof on /debug/pprof/allocs failed"; }
 grep -q 'Type: alloc_space' <<<"$out" || fail "allocs: default type is not alloc_space: $out"
+# A path that is not clean is moved to the clean one (301), as Go's
+# ServeMux moves it, and pprof's client follows.  (pprof posts unnamed
+# addresses to /debug/pprof/symbol when the URL it was given holds
+# "/debug/pprof/", else to /symbolz, which Go serves no more than we do.)
+out=$(go tool pprof -top "http://127.0.0.1:$PORT//x/../debug/pprof//./allocs" 2>"$W/pprof.err") ||
+    { cat "$W/pprof.err" >&2; fail "go tool pprof on //x/../debug/pprof//./allocs failed"; }
+grep -q 'Type: alloc_space' <<<"$out" || fail "//x/../debug/pprof//./allocs: not the allocs profile: $out"
+code=$(curl -sS --max-time 20 --path-as-is -L -o "$W/moved.txt" -w '%{http_code} %{num_redirects}' \
+    "http://127.0.0.1:$PORT/a/b/../../metrics")
+[[ $code == "200 1" ]] || fail "curl -L /a/b/../../metrics: $code (expected 200 after 1 redirect)"
+grep -q '^heapprof_samples_total ' "$W/moved.txt" || fail "/a/b/../../metrics moved, not to the metrics"
 note "pprof over HTTP ok"
 
 # 3. ?seconds=1: a delta, answered after a second, not blocking others.

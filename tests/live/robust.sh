@@ -7,6 +7,8 @@
 #    never waited for), random bytes;
 #  - what Go's net/http/pprof accepts: empty lines before the request line;
 #    paths %-decoded before routing (%2F a '/'; %00 a NUL, no route's);
+#    paths that are not clean moved (301) to the clean one, its Location
+#    escaped (a decoded CR LF cannot inject a header);
 #    ?seconds= percent-decoded, the first one counting, empty as absent;
 #  - a client that sends nothing and one that sends a byte a second do not
 #    delay another client, and get 408 once their 5 s are up;
@@ -116,6 +118,64 @@ timed 200 900 8000 "seconds=1&seconds=0: the first counts" \
 timed 200 0 4000 "seconds=&seconds=5: empty first, no delta" \
     'GET /debug/pprof/allocs?seconds=&seconds=5 HTTP/1.1\r\n\r\n'
 timed 200 0 4000 "seconds=: no delta" 'GET /debug/pprof/heap?seconds= HTTP/1.1\r\n\r\n'
+# Paths that are not clean: 301 to the clean path, as Go's ServeMux
+# answers (cleaned after %-decoding, escaped again in Location, the query
+# as sent), for every method but CONNECT, before any 404 or 405.
+# answer FORMAT [ARGS]: "STATUS LOCATION NHEADERS BODY" of the answer.
+answer() {
+    local fd line st= loc=- n=0 body
+    exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+    # shellcheck disable=SC2059
+    printf "$@" >&"$fd" 2>/dev/null || true
+    while IFS= read -r -t 10 line <&"$fd"; do
+        line=${line%$'\r'}
+        [[ -z $line ]] && break
+        n=$((n + 1))
+        [[ $line =~ ^HTTP/1\.1\ ([0-9]{3})\  ]] && st=${BASH_REMATCH[1]}
+        [[ $line =~ ^Location:\ (.*)$ ]] && loc=${BASH_REMATCH[1]}
+    done
+    body=$(timeout 10 cat <&"$fd" | tr '\n' '|')
+    exec {fd}>&-
+    echo "$st $loc $n $body"
+}
+moved() { # moved WANT_LOCATION FORMAT [ARGS]: a 301 there, with Go's headers and body
+    # (WANT_LOCATION as it is, not a printf format)
+    local want=$1 got
+    shift
+    got=$(answer "$@")
+    [[ $got == "301 $want 7 <a href=\""* ]] || fail "$1: expected 301 to $want (7 header lines), got '$got'"
+    alive "$1"
+}
+moved /debug/pprof/heap 'GET //debug//pprof/heap HTTP/1.1\r\n\r\n'
+moved /debug/pprof/heap 'GET /debug/pprof/./heap HTTP/1.1\r\n\r\n'
+moved /metrics 'GET /a/../metrics HTTP/1.1\r\n\r\n'
+moved /metrics 'GET /../../metrics HTTP/1.0\r\n\r\n'
+moved /debug/pprof/ 'GET /debug/pprof// HTTP/1.1\r\n\r\n'
+moved /nope/ 'GET //nope/./ HTTP/1.1\r\n\r\n'
+moved '/debug/pprof/allocs?seconds=0&debug=%31' 'GET //debug/pprof/allocs?seconds=0&debug=%%31 HTTP/1.1\r\n\r\n'
+moved /metrics 'GET /%%2e%%2E/metrics HTTP/1.1\r\n\r\n'
+moved /metrics 'GET /debug%%2F..%%2Fmetrics HTTP/1.1\r\n\r\n'
+moved /metrics 'GET //metrics? HTTP/1.1\r\n\r\n'
+# A decoded CR LF, NUL or '?' is escaped again: no header can be injected.
+moved /%0D%0ASet-Cookie:%20a=b/ 'GET /%%0d%%0aSet-Cookie:%%20a=b// HTTP/1.1\r\n\r\n'
+moved /%0A%00%3F 'GET /%%0a%%00%%3f/. HTTP/1.1\r\n\r\n'
+got=$(answer 'GET /a/../metrics?x="<>\047& HTTP/1.1\r\n\r\n')
+[[ $got == '301 /metrics?x="<>'"'"'& 7 <a href="/metrics?x=&#34;&lt;&gt;&#39;&amp;">Moved Permanently</a>.||' ]] ||
+    fail "redirect body: '$got'"
+# Every method but CONNECT; a body for GET only (HEAD is told its length).
+got=$(answer 'HEAD //metrics HTTP/1.1\r\n\r\n')
+[[ $got == "301 /metrics 7 " ]] || fail "HEAD //metrics: '$got'"
+got=$(answer 'POST /debug/pprof/./symbol HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc')
+[[ $got == "301 /debug/pprof/symbol 6 " ]] || fail "POST /debug/pprof/./symbol: '$got'"
+check 301 "DELETE a path not clean" 'DELETE //debug/pprof/heap HTTP/1.1\r\n\r\n'
+check 404 "CONNECT is not cleaned" 'CONNECT //metrics HTTP/1.1\r\n\r\n'
+check 400 "a bad escape in a path not clean" 'GET //metrics%%zz HTTP/1.1\r\n\r\n'
+check 200 "an escaped path that is clean is served" 'GET /%%6detrics HTTP/1.1\r\n\r\n'
+code=$(curl -s --max-time 10 --path-as-is -L -o /dev/null -w '%{http_code} %{num_redirects}' \
+    "http://127.0.0.1:$PORT//debug/pprof/./heap?debug=1")
+[[ $code == "200 1" ]] || fail "curl -L //debug/pprof/./heap?debug=1: $code"
+note "redirects to clean paths ok"
+
 # The answer to a 4xx is one line of text saying why.
 body=$(curl -s --max-time 10 -X PUT "http://127.0.0.1:$PORT/metrics")
 [[ $body == "405 Method Not Allowed: only GET is served" ]] || fail "405 body: '$body'"

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <netinet/in.h>
@@ -353,6 +354,166 @@ static void large_heads(void **state)
     assert_string_equal(fed(text, n, 1), "400");
 }
 
+/* ---- the clean path (Go's ServeMux redirect) ------------------------------- */
+
+/* Go's cleanPath of each input.  The inputs are those of Go's own
+ * path.Clean tests (src/path/path_test.go), which cleanPath roots ("abc"
+ * is "/abc", ".." at the root is the root) and whose '/' at the end it
+ * keeps; then the paths users type, and the corners of "." and "..".
+ * Every answer was checked against Go 1.19's cleanPath. */
+static const struct { const char *in, *out; } clean_cases[] = {
+    /* already clean, once rooted */
+    {"", "/"}, {"abc", "/abc"}, {"abc/def", "/abc/def"}, {"a/b/c", "/a/b/c"}, {".", "/"},
+    {"..", "/"}, {"../..", "/"}, {"../../abc", "/abc"}, {"/abc", "/abc"}, {"/", "/"},
+    /* a '/' at the end: kept */
+    {"abc/", "/abc/"}, {"abc/def/", "/abc/def/"}, {"a/b/c/", "/a/b/c/"}, {"./", "/"},
+    {"../", "/"}, {"../../", "/"}, {"/abc/", "/abc/"},
+    /* doubled slashes */
+    {"abc//def//ghi", "/abc/def/ghi"}, {"//abc", "/abc"}, {"///abc", "/abc"},
+    {"//abc//", "/abc/"}, {"abc//", "/abc/"}, {"//", "/"}, {"///", "/"}, {"/a//", "/a/"},
+    /* "." elements */
+    {"abc/./def", "/abc/def"}, {"/./abc/def", "/abc/def"}, {"abc/.", "/abc"},
+    {"/a/b/./", "/a/b/"}, {"/a/b/.", "/a/b"}, {"/./", "/"}, {"/.", "/"},
+    /* ".." elements, at the root staying there */
+    {"abc/def/ghi/../jkl", "/abc/def/jkl"}, {"abc/def/../ghi/../jkl", "/abc/jkl"},
+    {"abc/def/..", "/abc"}, {"abc/def/../..", "/"}, {"/abc/def/../..", "/"},
+    {"abc/def/../../..", "/"}, {"/abc/def/../../..", "/"},
+    {"abc/def/../../../ghi/jkl/../../../mno", "/mno"}, {"/a/b/..", "/a"}, {"/a/b/../", "/a/"},
+    {"/..", "/"}, {"/../", "/"}, {"/../metrics", "/metrics"},
+    /* combinations */
+    {"abc/./../def", "/def"}, {"abc//./../def", "/def"}, {"abc/../../././../def", "/def"},
+    /* what users type */
+    {"//debug//pprof/heap", "/debug/pprof/heap"}, {"/debug/pprof/./heap", "/debug/pprof/heap"},
+    {"/a/../metrics", "/metrics"}, {"/debug/pprof//", "/debug/pprof/"},
+    {"/debug/pprof/", "/debug/pprof/"}, {"/debug/pprof/../../../metrics/", "/metrics/"},
+    /* dots that are names */
+    {"/...", "/..."}, {"/.../", "/.../"}, {"/.a/..b/a./b../", "/.a/..b/a./b../"},
+    {"/.../../x", "/x"},
+};
+
+static void clean_paths(void **state)
+{
+    for (size_t i = 0; i < sizeof clean_cases / sizeof clean_cases[0]; i++) {
+        const char *in = clean_cases[i].in, *want = clean_cases[i].out;
+        size_t n = strlen(in);
+        char out[128], again[128], inplace[128];
+        memset(out, '#', sizeof out);
+        size_t m = http_path_clean(in, n, out);
+        assert_true(m <= n + 1);
+        assert_true(out[n + 1] == '#'); /* nothing written past n + 1 bytes */
+        out[m] = '\0';
+        if (strcmp(out, want))
+            fail_msg("clean(\"%s\") = \"%s\", want \"%s\"", in, out, want);
+        assert_int_equal(http_path_clean(out, m, again), m); /* idempotent */
+        assert_memory_equal(again, out, m);
+        if (in[0] == '/') { /* in place, as http_request_clean does it */
+            memcpy(inplace, in, n);
+            assert_int_equal(http_path_clean(inplace, n, inplace), m);
+            assert_memory_equal(inplace, out, m);
+            assert_true((m == n) == !strcmp(in, want)); /* same length: unchanged */
+        }
+    }
+    /* A NUL is a byte of its element like any other. */
+    char out[16];
+    assert_int_equal(http_path_clean("/a\0/../b", 8, out), 2);
+    assert_memory_equal(out, "/b", 2);
+    assert_int_equal(http_path_clean("/\0//", 4, out), 3);
+    assert_memory_equal(out, "/\0/", 3);
+}
+
+/* The target of "GET TARGET HTTP/1.1" decoded and cleaned as http.c
+ * routes it: "-" when clean (served as it is), else the clean path and the
+ * Location of Go's redirect. */
+static const char *moved(const char *t)
+{
+    static char out[400];
+    static char clean[HTTP_LINE_MAX];
+    char text[200], loc[300];
+    http_request r;
+    int mv = -1;
+    snprintf(text, sizeof text, "GET %s HTTP/1.1\r\n\r\n", t);
+    assert_int_equal(http_request_parse(text, strlen(text), &r), 0);
+    size_t m = http_request_clean(&r, clean, &mv);
+    assert_true(mv == 0 || mv == 1);
+    if (!mv)
+        return "-";
+    size_t n = http_location(clean, m, r.query, r.qlen, loc, sizeof loc);
+    assert_true(n < sizeof loc);
+    snprintf(out, sizeof out, "%.*s", (int)n, loc);
+    return out;
+}
+
+/* Go (1.19, and later ones with GODEBUG=httpmuxgo121=1) cleans the decoded
+ * path, and writes the Location as url.URL.String escapes that path, the
+ * query as sent: each answer here is what Go answered. */
+static void request_clean(void **state)
+{
+    assert_string_equal(moved("/debug/pprof/heap"), "-");
+    assert_string_equal(moved("/debug/pprof/"), "-");
+    assert_string_equal(moved("/"), "-");
+    assert_string_equal(moved("/metrics/"), "-");       /* clean: 404, not moved */
+    assert_string_equal(moved("/%6detrics"), "-");      /* decoded, it is clean */
+    assert_string_equal(moved("/a%2Fb"), "-");
+    assert_string_equal(moved("/..."), "-");
+    assert_string_equal(moved("//debug//pprof/heap"), "/debug/pprof/heap");
+    assert_string_equal(moved("/debug/pprof/./heap"), "/debug/pprof/heap");
+    assert_string_equal(moved("/a/../metrics"), "/metrics");
+    assert_string_equal(moved("/../metrics"), "/metrics");
+    assert_string_equal(moved("/debug/pprof//"), "/debug/pprof/");
+    assert_string_equal(moved("/./"), "/");
+    assert_string_equal(moved("/metrics/."), "/metrics");
+    assert_string_equal(moved("/metrics/.."), "/");
+    /* the query kept as sent; "?" with nothing after it is dropped */
+    assert_string_equal(moved("//debug/pprof/heap?seconds=5&debug=%31"),
+                        "/debug/pprof/heap?seconds=5&debug=%31");
+    assert_string_equal(moved("/a/../metrics?x=\"<>'"), "/metrics?x=\"<>'");
+    assert_string_equal(moved("//metrics?"), "/metrics");
+    /* escapes decoded first: "%2e%2e" is "..", "%2F" a '/' */
+    assert_string_equal(moved("/%2e%2e/metrics"), "/metrics");
+    assert_string_equal(moved("/%2E"), "/");
+    assert_string_equal(moved("/debug/pprof%2F..%2F..%2Fmetrics"), "/metrics");
+    assert_string_equal(moved("/%00/../metrics"), "/metrics");
+    /* and escaped again in the Location: no CR, LF, space, NUL, '?' or
+     * '#' of the decoded path reaches the header as itself */
+    assert_string_equal(moved("/%0d%0aSet-Cookie:%20x//"), "/%0D%0ASet-Cookie:%20x/");
+    assert_string_equal(moved("/%0A/."), "/%0A");
+    assert_string_equal(moved("/x%3F/./y"), "/x%3F/y");
+    assert_string_equal(moved("/a#b//c"), "/a%23b/c");
+    assert_string_equal(moved("/%20//"), "/%20/");
+    assert_string_equal(moved("/%25//"), "/%25/");
+    assert_string_equal(moved("/%c3%a9//x"), "/%C3%A9/x");
+    assert_string_equal(moved("/!*'()$&+,;=:@~-_.//x"), "/%21%2A%27%28%29$&+,;=:@~-_./x");
+}
+
+/* http_location on every byte: only the bytes Go leaves alone pass. */
+static void locations(void **state)
+{
+    char p[256], out[3 * 256 + 8];
+    for (int c = 0; c < 256; c++)
+        p[c] = (char)c;
+    size_t n = http_location(p, 256, "a=1", 3, out, sizeof out);
+    assert_true(n <= sizeof out);
+    const char *safe = "-_.~$&+,/:;=@";
+    size_t o = 0;
+    for (int c = 0; c < 256; c++) {
+        char want[4];
+        if (isalnum(c) && c < 0x80)
+            snprintf(want, sizeof want, "%c", c);
+        else if (c && strchr(safe, c))
+            snprintf(want, sizeof want, "%c", c);
+        else
+            snprintf(want, sizeof want, "%%%02X", c);
+        assert_memory_equal(out + o, want, strlen(want));
+        o += strlen(want);
+    }
+    assert_int_equal(n, o + 4);
+    assert_memory_equal(out + o, "?a=1", 4);
+    /* Too small a buffer: the length all the same, nothing past cap. */
+    char small[6] = "#####";
+    assert_int_equal(http_location("/\r\n", 3, "q", 1, small, 4), 9);
+    assert_memory_equal(small, "/%0D#", 5);
+}
+
 /* ---- metrics --------------------------------------------------------------- */
 
 static void escaping(void **state)
@@ -503,6 +664,8 @@ int main(void)
         cmocka_unit_test(find_dir), cmocka_unit_test(values), cmocka_unit_test(addresses),
         cmocka_unit_test(requests), cmocka_unit_test(request_paths),
         cmocka_unit_test(request_debug), cmocka_unit_test(large_heads),
+        cmocka_unit_test(clean_paths), cmocka_unit_test(request_clean),
+        cmocka_unit_test(locations),
         cmocka_unit_test(escaping), cmocka_unit_test(render),
         cmocka_unit_test(scrape_while_sampling),
     };
