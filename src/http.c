@@ -74,6 +74,7 @@ typedef struct conn {
     off_t body_off, body_len;
     dump_snapshot *snap; /* PARK: values at the request */
     int alloc_default;   /* PARK: /allocs rather than /heap */
+    int head_only;       /* a HEAD: every answer's headers, no body (respond) */
 } conn;
 
 static conn conns[NSLOTS];
@@ -222,8 +223,10 @@ static const char *status_text(int code)
 
 /* Queue the status line and headers (and a small body) and switch to SEND.
  * body_len counts the memfd's bytes when c->body_fd is set; a NULL body
- * (and no memfd) is none, whatever Content-Length says (HEAD).  No
- * Content-Type when type is NULL. */
+ * (and no memfd) is none, whatever Content-Length says.  No Content-Type
+ * when type is NULL.  A HEAD (c->head_only) is told the length of the body
+ * a GET would get, and sent none of it, whatever the answer: HTTP forbids a
+ * body there, and Go's server drops it for every handler. */
 static void respond(conn *c, int code, const char *type, const char *extra, const char *body,
                     size_t body_len)
 {
@@ -236,7 +239,9 @@ static void respond(conn *c, int code, const char *type, const char *extra, cons
                        "X-Content-Type-Options: nosniff\r\n%s\r\n",
                        code, status_text(code), type ? "Content-Type: " : "", type ? type : "",
                        type ? "\r\n" : "", body_len, extra ? extra : "");
-    if (body && c->body_fd < 0)
+    if (c->head_only && c->body_fd >= 0)
+        drop_body(c);
+    else if (body && c->body_fd < 0 && !c->head_only)
         metrics_buf_add(&c->out, body, body_len);
     if (c->out.err) { /* no memory even for the headers: give up on this one */
         close_conn(c);
@@ -343,7 +348,7 @@ static void respond_redirect(conn *c, const http_request *r, size_t n)
 {
     static const char pre[] = "<a href=\"", post[] = "\">Moved Permanently</a>.\n\n";
     const char *loc = location + LOC;
-    int get = is(r->method, r->mlen, "GET"), head = is(r->method, r->mlen, "HEAD");
+    int get = is(r->method, r->mlen, "GET"), head = c->head_only;
     size_t len = sizeof pre - 1 + n + sizeof post - 1;
     for (size_t i = 0; i < n; i++)
         len += html_entity(loc[i]) ? strlen(html_entity(loc[i])) - 1 : 0;
@@ -398,8 +403,11 @@ static void park(conn *c, int allocs, int secs)
  * before it answers. */
 static void route(conn *c, const http_request *r)
 {
+    /* HEAD is GET without the body, for every path, as in Go. */
+    c->head_only = is(r->method, r->mlen, "HEAD");
     if (redirected(c, r)) /* as Go's ServeMux, before it looks for a handler */
         return;
+    int get = c->head_only || is(r->method, r->mlen, "GET");
     /* Routed by the decoded path, as Go's ServeMux routes r.URL.Path. */
     int heap = http_request_path_is(r, "/debug/pprof/heap");
     int allocs = http_request_path_is(r, "/debug/pprof/allocs");
@@ -410,14 +418,14 @@ static void route(conn *c, const http_request *r)
     int secs = r->seconds, debug = r->debug, post = is(r->method, r->mlen, "POST");
     if (!heap && !allocs && !index && !metrics && !symbol)
         respond_text(c, 404, "no such path (see / for the list)", NULL);
-    else if (symbol && (post || is(r->method, r->mlen, "GET")))
+    else if (symbol && (post || get))
         /* go tool pprof posts the addresses a profile left unnamed here;
          * the process named all it could when it wrote the profile, so the
          * answer is "none", which pprof takes instead of failing. */
         respond(c, 200, "text/plain; charset=utf-8", NULL, post ? "" : "num_symbols: 0\n",
                 post ? 0 : 15);
-    else if (!is(r->method, r->mlen, "GET"))
-        respond_text(c, 405, "only GET is served", "Allow: GET\r\n");
+    else if (!get)
+        respond_text(c, 405, "only GET and HEAD are served", "Allow: GET, HEAD\r\n");
     else if (index)
         respond(c, 200, "text/html; charset=utf-8", NULL, index_html, sizeof index_html - 1);
     else if (metrics)

@@ -66,7 +66,6 @@ check 200 "empty lines before the request line" '\r\n\nGET /metrics HTTP/1.1\r\n
 check 505 "HTTP/9.9" 'GET /metrics HTTP/9.9\r\n\r\n'
 check 405 "POST" 'POST /metrics HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc'
 check 405 "DELETE" 'DELETE /debug/pprof/heap HTTP/1.1\r\n\r\n'
-check 405 "HEAD" 'HEAD / HTTP/1.0\r\n\r\n'
 check 404 "unknown path" 'GET /nope HTTP/1.1\r\n\r\n'
 check 404 "near path" 'GET /metrics/ HTTP/1.1\r\n\r\n'
 for s in 0 301 abc -1 1x 99999999999999999999 %2D1 +1 %2B; do
@@ -176,9 +175,45 @@ code=$(curl -s --max-time 10 --path-as-is -L -o /dev/null -w '%{http_code} %{num
 [[ $code == "200 1" ]] || fail "curl -L //debug/pprof/./heap?debug=1: $code"
 note "redirects to clean paths ok"
 
+# HEAD is GET without the body, on every path and for every answer, as in
+# Go: the headers and Content-Length a GET gets, then nothing.
+# head_answer PATH: "STATUS CONTENT-LENGTH BYTES-AFTER-THE-HEADERS".
+head_answer() {
+    local fd line st= len=-
+    exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+    printf 'HEAD %s HTTP/1.1\r\n\r\n' "$1" >&"$fd" 2>/dev/null || true
+    while IFS= read -r -t 10 line <&"$fd"; do
+        line=${line%$'\r'}
+        [[ -z $line ]] && break
+        [[ $line =~ ^HTTP/1\.1\ ([0-9]{3})\  ]] && st=${BASH_REMATCH[1]}
+        [[ $line =~ ^Content-Length:\ ([0-9]+)$ ]] && len=${BASH_REMATCH[1]}
+    done
+    echo "$st $len $(timeout 10 cat <&"$fd" | wc -c)"
+    exec {fd}>&-
+}
+for p in / /metrics /debug/pprof/heap '/debug/pprof/allocs?debug=1' /nope \
+    '/debug/pprof/heap?seconds=x'; do
+    read -r st len after <<<"$(head_answer "$p")"
+    case $p in
+    /nope) want=404 ;;
+    *seconds=x) want=400 ;;
+    *) want=200 ;;
+    esac
+    [[ $st == "$want" && $len =~ ^[0-9]+$ && $len -gt 0 && $after == 0 ]] ||
+        fail "HEAD $p: status $st (expected $want), Content-Length $len, $after bytes of body (expected none)"
+    alive "HEAD $p"
+done
+# The length told is a GET's: the index is always the same page.
+index_len=$(curl -s --max-time 10 "http://127.0.0.1:$PORT/" | wc -c)
+read -r st len after <<<"$(head_answer /)"
+[[ $len == "$index_len" ]] || fail "HEAD / says Content-Length $len, GET / sends $index_len bytes"
+note "HEAD ok"
+
 # The answer to a 4xx is one line of text saying why.
 body=$(curl -s --max-time 10 -X PUT "http://127.0.0.1:$PORT/metrics")
-[[ $body == "405 Method Not Allowed: only GET is served" ]] || fail "405 body: '$body'"
+[[ $body == "405 Method Not Allowed: only GET and HEAD are served" ]] || fail "405 body: '$body'"
+allow=$(curl -s --max-time 10 -o /dev/null -D - -X PUT "http://127.0.0.1:$PORT/metrics" | tr -d '\r' | sed -n 's/^Allow: //p')
+[[ $allow == "GET, HEAD" ]] || fail "405 Allow: '$allow'"
 note "malformed requests ok"
 
 # Random bytes, then closing at once or after a moment.
