@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # When the live bytes of a series were born, from the profiles' object ages
-# and time stamps (src/cli/birth.h): timeline --by birth.
+# and time stamps (src/cli/birth.h): timeline --by birth and the new/old
+# columns of leaks.
 #   - crafted profiles (craft_profiles.py aged --time) at 0, 100 and 200 s,
 #     where every band's birth interval is known: the bands' bytes go to
 #     the windows by the overlap rule (grow's band [120 s, 300 s) at 200 s,
@@ -71,10 +72,35 @@ expect_rc 0 hp timeline --site grow -o "$W/s.svg" "${p[@]}"
 expect_in "$W/s.svg" '>grow ← main  <tspan'
 expect_not_in "$W/s.svg" '>(leak|ws|held|other) '
 
-# Profiles without ages.
+# leaks: new and old per row.  At 100 s every band lies on one side of 0 s.
+expect_rc 0 hp leaks --raw "$W/p0.pb" "$W/p1.pb"
+expect_in "$W/out" '^By age: 61440 of it allocated since the early profile, 40960 before it$'
+expect_not_in "$W/out" 'straddle'
+expect_in "$W/out" '^ +1 +\+40960 .* 0 +40 +40960 +0  ws ← main$'
+expect_in "$W/out" '^ +[23] +\+10240 .* 10 +20 +10240 +10240  leak ← main$'
+expect_in "$W/out" '^ +[23] +\+10240 .* 20 +30 +10240 +20480  grow ← main$'
+expect_in "$W/out" '^new, old: of its late live bytes, allocated after, before the early profile; a leak.s growth is new bytes that stay$'
+# At 200 s: grow by the overlap rule, leak bounded by its 10 KiB at 0 s.
+expect_rc 0 hp leaks --raw "$W/p0.pb" "$W/p2.pb"
+expect_in "$W/out" '^ +[12] +\+20480 .* 20 +40 +23893 +17067  grow ← main$'
+expect_in "$W/out" '^ +[12] +\+20480 .* 10 +30 +20480 +10240  leak ← main$'
+expect_in "$W/out" '^By age: 44373 of it allocated since the early profile, 37547 before it$'
+expect_in "$W/out" '^        \(61440 of it in age bands that straddle the early profile.s time'
+expect_rc 0 hp leaks --raw "${p[@]}"
+expect_in "$W/out" '^class +growth .* last +new +old  allocation site'
+expect_in "$W/out" '^leak +\+20480 .* 10240 +30720 +30720 +20480 +10240  leak ← main$'
+expect_in "$W/out" '^working set +0 .* 40960 +0 +0 +0  ws ← main$'
+expect_rc 0 hp leaks "$W/p0.pb" "$W/p2.pb"
+expect_in "$W/out" '^ +[12] +\+20\.0 KiB .* 20 +40 +23\.3 KiB +16\.7 KiB  grow ← main$'
+# Taken in the wrong order: no split (the first was taken after the last).
+expect_rc 0 hp leaks "$W/p2.pb" "$W/p0.pb"
+expect_not_in "$W/out" 'new|By age'
+# No ages, or one stamp: the output of old.
 craft "$W/m0.pb" --merged --time 0 a=0:10:3
 craft "$W/m1.pb" --merged --time 100 a=0:20:4
-note "crafted: timeline --by birth"
+expect_rc 0 hp leaks "$W/m0.pb" "$W/m1.pb"
+expect_not_in "$W/out" 'new|By age'
+note "crafted: timeline --by birth, leaks new/old"
 
 # Errors.
 expect_rc 1 hp timeline --by birth -o "$W/x.svg" "$W/m0.pb" "$W/m1.pb"
@@ -103,6 +129,11 @@ expect_rc 0 hp run --sample 1 -o "$W/r" -- "$CLI_PROG" births 3
 pid=$(sed -n 's/.*(pid \([0-9]*\)).*/\1/p' "$W/err")
 r=$W/r.$pid
 for k in 1 2 3; do [[ -s $r.000$k.pb.gz ]] || fail "profile $k missing: $(ls "$W")"; done
+expect_rc 0 hp leaks --raw "$r.0001.pb.gz" "$r.0002.pb.gz"
+expect_in "$W/out" '^ +[12] +\+15000 +0 .* 20 +50 +15000 +20000  born_site ← births$'
+expect_in "$W/out" '^ +[12] +\+8000 +0 .* 0 +10 +8000 +0  born_temp ← births$'
+expect_rc 0 hp leaks --raw "$r".000[1-3].pb.gz
+expect_in "$W/out" ' 20000 +35000 +35000 +15000 +20000  born_site ← births$'
 expect_rc 0 hp timeline --by birth --site born_ -o "$W/r.svg" "$r".000[1-3].pb.gz
 xml_ok "$W/r.svg"
 tooltip "$W/r.svg" 'born before the first profile' '20000 20000 20000'
