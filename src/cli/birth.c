@@ -101,11 +101,12 @@ static double live_at(const double *c, size_t n, size_t nc, size_t m)
 
 void birth_bound(double *c, size_t n, const size_t *end, size_t nc, const double *alloc)
 {
-    double S[BIRTH_MAX_COHORTS];
+    double S[BIRTH_MAX_COHORTS] = {0};
     /* Moves keep each profile's total, so live_at is the same before and after. */
     for (size_t i = 0; i < n && nc <= BIRTH_MAX_COHORTS; i++) {
+        double sum = 0;
         for (size_t k = 0; k < nc; k++)
-            S[k] = c[k * n + i] + (k ? S[k - 1] : 0);
+            S[k] = sum += c[k * n + i];
         for (size_t k = 0; k < nc; k++) {
             double up = INFINITY, lo = live_at(c, n, nc, i);
             for (size_t m = end[k]; end[k] < i && m <= i; m++)
@@ -114,7 +115,10 @@ void birth_bound(double *c, size_t n, const size_t *end, size_t nc, const double
                 lo -= alloc_cap(alloc, end, j, i);
             S[k] = fmin(up, fmax(lo, S[k]));
         }
-        for (size_t k = 0; k < nc; k++)
-            c[k * n + i] = S[k] - (k ? S[k - 1] : 0);
+        double below = 0;
+        for (size_t k = 0; k < nc; k++) {
+            c[k * n + i] = S[k] - below;
+            below = S[k];
+        }
     }
 }
