@@ -206,6 +206,12 @@ static bool site_has(const profile_sample *s, void *text)
     return strstr(name, text) != NULL;
 }
 
+/* Seconds after the first profile, as the x axis has them: "2.5 s", "400 s". */
+static void seconds(char *buf, size_t len, double s)
+{
+    snprintf(buf, len, s < 100 ? "%.3g s" : "%.0f s", s);
+}
+
 /* --by birth: one band per cohort, oldest at the bottom (see the top). */
 static int build_birth(chart *c)
 {
@@ -260,13 +266,11 @@ static int build_birth(chart *c)
             b->peak = fmax(b->peak, c->cum[k * n + i]);
             c->total += c->cum[k * n + i];
         }
-        /* In seconds, as the x axis: "born 2.5 s to 400 s". */
-        double to = c->x[end[k]], from = k ? c->x[end[k - 1]] : 0;
+        char from[32], to[32];
+        seconds(from, sizeof from, k ? c->x[end[k - 1]] : 0);
+        seconds(to, sizeof to, c->x[end[k]]);
         if (k)
-            snprintf(b->name, sizeof b->name, from < 100 ? "born %.3g s" : "born %.0f s", from);
-        if (k)
-            snprintf(b->name + strlen(b->name), sizeof b->name - strlen(b->name),
-                     to < 100 ? " to %.3g s" : " to %.0f s", to);
+            snprintf(b->name, sizeof b->name, "born %s to %s", from, to);
         else
             snprintf(b->name, sizeof b->name, "born before the first profile");
         for (size_t i = 0; k && i < n; i++)
