@@ -34,6 +34,27 @@
  *   shrank      some v_j significantly below an earlier value, and v_P not
  *               significantly above v_0 (fell without rising first)
  *   stable      none of the above (not listed)
+ *
+ * Born since the first profile or before it: when the last profile
+ * records object ages (a heapprof profile) and both it and the first have
+ * time stamps, the last later, each row's live bytes in the last profile
+ * are split into C_NEW, allocated after the first profile was taken, and
+ * C_OLD, allocated before it and still live (cells of the last profile;
+ * samples without an age go into neither).  A leak's growth is new bytes
+ * that stay; old bytes that stay are start-up or long-lived state.  An
+ * age band that straddles the first profile's time is split in proportion
+ * to the overlap of its birth interval (birth.h: exact when the edge, D
+ * seconds before the last profile, is a band bound; else only objects
+ * between D/2.5 and 2.5 D old can be misplaced); the header says how many
+ * bytes that split.  Then the split is bounded by what the series knows
+ * (birth_bound's rule, for profiles of one process): old objects live at
+ * the last profile were live in every profile, new ones were allocated
+ * between the first and the last (alloc_space grew by at least that).
+ * That undoes what the even-births assumption gets wrong when a band is
+ * much wider than the series (all of a series taken within a second sits
+ * in the band [0, 1 s)).  The columns go after the numbers, before the site,
+ * which stays last as it holds spaces; without ages the output is as
+ * before.
  */
 #include <getopt.h>
 #include <math.h>
@@ -44,13 +65,14 @@
 #include <string.h>
 
 #include "args.h"
+#include "birth.h"
 #include "commands.h"
 #include "diag.h"
 #include "report.h"
 #include "stackset.h"
 #include "units.h"
 
-enum { C_SPACE, C_OBJECTS, NCELLS };
+enum { C_SPACE, C_OBJECTS, C_NEW, C_OLD, C_ALLOC, NCELLS };
 
 enum klass { K_LEAK, K_PLATEAU, K_WORKING, K_SHRANK, K_STABLE, NCLASSES };
 
@@ -67,7 +89,13 @@ static const char *const class_help[NCLASSES] = {
 typedef struct leaks_opts {
     uint64_t n;
     bool raw, stacks;
+    bool born; /* the new/old columns (set by run: see the top) */
 } leaks_opts;
+
+/* The split of the last profile's live bytes (see the top). */
+typedef struct born_totals {
+    double fresh, old, split;
+} born_totals;
 
 typedef struct ranked {
     stackset_row *row;
@@ -105,10 +133,19 @@ void cmd_leaks_usage(FILE *f)
                 "  shrank       fell significantly, never rising significantly first\n"
                 "Stable stacks are not listed.\n"
                 "\n"
+                "When the last profile records object ages (heapprof's do: label age) and\n"
+                "both it and the first have time stamps, each row also splits its live bytes\n"
+                "in the last profile into new (allocated after the first profile was taken)\n"
+                "and old (allocated before it and still live).  A leak's growth is new bytes\n"
+                "that stay live.  An age band of the last profile that straddles the first\n"
+                "one's time is split in proportion to the overlap (as if its objects were\n"
+                "born evenly over it); the header says how many bytes that was.\n"
+                "\n"
                 "Options:\n"
                 "  -n N        rows shown (per class for a series; default 10; 0 = all)\n"
                 "  --stacks    also print each row's whole stack, leaf first\n"
-                "  --raw       plain numbers (bytes, counts) without unit scaling\n"
+                "  --raw       plain numbers (bytes, counts) without unit scaling; the columns\n"
+                "              are as shown, new and old (when there) last before the site\n"
                 "  -h, --help  this help\n"
                 "\n"
                 "It ends with the equivalent `go tool pprof -top -base EARLY LATE` command.\n", f);
@@ -209,7 +246,8 @@ static double span_s(profile **p, size_t a, size_t b)
     return (double)(p[b]->time_nanos - p[a]->time_nanos) / 1e9;
 }
 
-static void header(profile **p, size_t n, const stackset *s, size_t nrows, const leaks_opts *o)
+static void header(profile **p, size_t n, const stackset *s, size_t nrows, const leaks_opts *o,
+                   const born_totals *bt)
 {
     char w[64], a[64], b[64], d[64], sd[64], r[64], span[64];
     double t0 = 0, t1 = 0, var = 0;
@@ -240,7 +278,40 @@ static void header(profile **p, size_t n, const stackset *s, size_t nrows, const
     fmt(d, sizeof d, t1 - t0, "bytes", o->raw, true);
     units_sd(sd, sizeof sd, var, worst, "bytes", o->raw);
     rate(r, sizeof r, t1 - t0, dt, o->raw);
-    printf("Live heap: %s \xe2\x86\x92 %s (%s ± %s, %s)\n\n", a, b, d, sd, r);
+    printf("Live heap: %s \xe2\x86\x92 %s (%s ± %s, %s)\n", a, b, d, sd, r);
+    if (o->born) {
+        fmt(a, sizeof a, bt->fresh, "bytes", o->raw, false);
+        fmt(b, sizeof b, bt->old, "bytes", o->raw, false);
+        fmt(d, sizeof d, bt->split, "bytes", o->raw, false);
+        const char *first = n == 2 ? "early" : "first";
+        printf("By age: %s of it allocated since the %s profile, %s before it\n", a, first, b);
+        if (bt->split > 0)
+            printf("        (%s of it in age bands that straddle the %s profile's time: split "
+                   "by overlap, then bounded by the series)\n", d, first);
+    }
+    putchar('\n');
+}
+
+/* The new and old columns of a row, when shown. */
+static void born_cols(char *buf, size_t len, const stackset *s, stackset_row *r, size_t last,
+                      const leaks_opts *o)
+{
+    char a[48], b[48];
+    if (!o->born) {
+        buf[0] = '\0';
+        return;
+    }
+    fmt(a, sizeof a, val(s, r, last, C_NEW), "bytes", o->raw, false);
+    fmt(b, sizeof b, val(s, r, last, C_OLD), "bytes", o->raw, false);
+    snprintf(buf, len, " %10s %10s", a, b);
+}
+
+static void born_legend(size_t n, const leaks_opts *o)
+{
+    if (o->born)
+        printf("\nnew, old: of its %s live bytes, allocated after, before the %s profile; a "
+               "leak's growth is new bytes that stay\n", n == 2 ? "late" : "last",
+               n == 2 ? "early" : "first");
 }
 
 static void row_numbers(const stackset *s, stackset_row *r, size_t i, size_t j, double dt,
@@ -270,16 +341,18 @@ static void diff(profile **p, const stackset *s, ranked *v, size_t nrows, const 
     if (!m)
         return;
     printf("; %s %zu:\n\n", shown == m ? "all" : "the largest", shown);
-    printf("%4s %11s %10s %12s %8s %8s  %s\n", "rank", "growth", "±", "per second", "objects",
-           "", "allocation site (← caller)");
+    printf("%4s %11s %10s %12s %8s %8s%s  %s\n", "rank", "growth", "±", "per second", "objects",
+           "", o->born ? "        new        old" : "", "allocation site (← caller)");
     printf("%4s %11s %9s %12s %8s %8s\n", "", "", "", "", "before", "after");
     for (size_t i = 0; i < shown; i++) {
-        char g[64], e[64], rt[64];
+        char g[64], e[64], rt[64], bc[128];
         row_numbers(s, v[i].row, 0, 1, dt, o, g, e, rt);
-        printf("%4zu %11s %9s %12s %8.0f %8.0f  ", i + 1, g, e, rt,
-               val(s, v[i].row, 0, C_OBJECTS), val(s, v[i].row, 1, C_OBJECTS));
+        born_cols(bc, sizeof bc, s, v[i].row, 1, o);
+        printf("%4zu %11s %9s %12s %8.0f %8.0f%s  ", i + 1, g, e, rt,
+               val(s, v[i].row, 0, C_OBJECTS), val(s, v[i].row, 1, C_OBJECTS), bc);
         print_site(v[i].row, o);
     }
+    born_legend(2, o);
 }
 
 static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t nrows,
@@ -304,8 +377,9 @@ static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t n
     printf("%zu profiles; stacks by class: %zu leak, %zu plateau, %zu working set, %zu shrank, "
            "%zu stable (not shown)\n\n", n, count[K_LEAK], count[K_PLATEAU], count[K_WORKING],
            count[K_SHRANK], count[K_STABLE]);
-    printf("%-11s %11s %10s %12s %10s %10s %10s  %s\n", "class", "growth", "±", "per second",
-           "first", "peak", "last", "allocation site (← caller)");
+    printf("%-11s %11s %10s %12s %10s %10s %10s%s  %s\n", "class", "growth", "±", "per second",
+           "first", "peak", "last", o->born ? "        new        old" : "",
+           "allocation site (← caller)");
     size_t in_class = 0;
     for (size_t i = 0; i < m; i++) {
         if (i == 0 || v[i].k != v[i - 1].k) {
@@ -315,7 +389,7 @@ static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t n
         if (o->n && ++in_class > o->n)
             continue;
         stackset_row *r = v[i].row;
-        char g[64], e[64], rt[64], a[64], b[64], c[64];
+        char g[64], e[64], rt[64], a[64], b[64], c[64], bc[128];
         double peak = 0;
         for (size_t j = 0; j < n; j++)
             peak = fmax(peak, val(s, r, j, C_SPACE));
@@ -323,11 +397,61 @@ static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t n
         fmt(a, sizeof a, val(s, r, 0, C_SPACE), "bytes", o->raw, false);
         fmt(b, sizeof b, peak, "bytes", o->raw, false);
         fmt(c, sizeof c, val(s, r, n - 1, C_SPACE), "bytes", o->raw, false);
-        printf("%-11s %11s %9s %12s %10s %10s %10s  ", class_name[v[i].k], g, e, rt, a, b, c);
+        born_cols(bc, sizeof bc, s, r, n - 1, o);
+        printf("%-11s %11s %9s %12s %10s %10s %10s%s  ", class_name[v[i].k], g, e, rt, a, b, c,
+               bc);
         print_site(r, o);
     }
     if (!m)
         printf("(no stack changed significantly)\n");
+    else
+        born_legend(n, o);
+}
+
+/* The new and old cells of each row in the last profile, number `last`
+ * (see the top). */
+static int born_split(stackset *s, const profile *first, const profile *late, size_t last,
+                      born_totals *bt)
+{
+    long space = profile_read_type(late, "inuse_space");
+    double T = (double)(late->time_nanos - first->time_nanos) / 1e9;
+    double dur = (double)late->duration_nanos / 1e9;
+    for (size_t i = 0; i < late->nsamples; i++) {
+        const profile_sample *smp = &late->samples[i];
+        double v = (double)smp->values[space];
+        if (smp->age < 0 || !(v > 0))
+            continue;
+        stackset_row *r = stackset_row_for(s, smp->frames, smp->nframes);
+        if (!r)
+            return -1;
+        birth_span b = birth_span_of(T, smp->age, dur);
+        double fresh = birth_share(b, 0, INFINITY), old = birth_share(b, -INFINITY, 0);
+        stackset_cell_add(stackset_cell_at(s, r, last, C_NEW), v * fresh, 0, PROFILE_SD_UNKNOWN);
+        stackset_cell_add(stackset_cell_at(s, r, last, C_OLD), v * old, 0, PROFILE_SD_UNKNOWN);
+        if (fresh > 0 && old > 0)
+            bt->split += v;
+    }
+    /* birth_bound's rule for two cohorts: old objects still live at the end
+     * were live in every profile (old <= the row's lowest value); new ones
+     * were allocated between the first and the last (new <= the growth of
+     * alloc_space, when both profiles have it and it did not go down). */
+    bool alloc = profile_read_type(first, "alloc_space") >= 0 &&
+                 profile_read_type(late, "alloc_space") >= 0;
+    for (size_t i = 0; i < stackset_count(s); i++) {
+        stackset_row *r = stackset_get(s, i);
+        stackset_cell *o = stackset_cell_at(s, r, last, C_OLD), *y = stackset_cell_at(s, r, last, C_NEW);
+        double up = INFINITY, aged = o->val + y->val, lo = 0;
+        double grew = val(s, r, last, C_ALLOC) - val(s, r, 0, C_ALLOC);
+        for (size_t m = 0; m <= last; m++)
+            up = fmin(up, val(s, r, m, C_SPACE));
+        if (alloc && grew >= 0)
+            lo = aged - grew;
+        o->val = fmin(up, fmax(lo, o->val));
+        y->val = aged - o->val;
+        bt->fresh += y->val;
+        bt->old += o->val;
+    }
+    return 0;
 }
 
 static int run(char **files, size_t n, const leaks_opts *o)
@@ -346,12 +470,23 @@ static int run(char **files, size_t n, const leaks_opts *o)
     if (!rc && n > 2 && timed)
         report_sort_by_time(p, n);
     for (size_t i = 0; !rc && i < n; i++) {
-        long types[NCELLS] = {profile_read_type(p[i], "inuse_space"), profile_read_type(p[i], "inuse_objects")};
+        long types[NCELLS] = {profile_read_type(p[i], "inuse_space"),
+                              profile_read_type(p[i], "inuse_objects"), -1, -1,
+                              profile_read_type(p[i], "alloc_space")};
         if (stackset_add_profile(s, i, p[i], types, STACKSET_STACK)) {
             diag_error("out of memory");
             rc = DIAG_FAIL;
         }
     }
+    born_totals bt = {0, 0, 0};
+    leaks_opts ob = *o;
+    ob.born = !rc && p[n - 1]->naged && p[0]->time_nanos > 0 &&
+              p[n - 1]->time_nanos > p[0]->time_nanos;
+    if (ob.born && born_split(s, p[0], p[n - 1], n - 1, &bt)) {
+        diag_error("out of memory");
+        rc = DIAG_FAIL;
+    }
+    o = &ob;
     ranked *v = rc ? NULL : malloc((stackset_count(s) + 1) * sizeof *v);
     if (!rc && !v) {
         diag_error("out of memory");
@@ -361,7 +496,7 @@ static int run(char **files, size_t n, const leaks_opts *o)
         if (n == 2 && p[0]->time_nanos > p[1]->time_nanos && p[1]->time_nanos > 0)
             diag_error("note: %s was taken after %s; growth is from the first to the second "
                        "given", p[0]->path, p[1]->path);
-        header(p, n, s, stackset_count(s), o);
+        header(p, n, s, stackset_count(s), o, &bt);
         if (n == 2)
             diff(p, s, v, stackset_count(s), o);
         else
@@ -385,7 +520,7 @@ int cmd_leaks_main(int argc, char **argv)
         {"stacks", no_argument, NULL, 's'}, {"raw", no_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0},
     };
-    leaks_opts o = {10, false, false};
+    leaks_opts o = {10, false, false, false};
     int c;
     opterr = 0;
     optind = 1;

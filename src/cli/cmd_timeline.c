@@ -11,6 +11,17 @@
  * (bands stacked, so cum is non-decreasing in k); negative values, which
  * only a diff profile could hold, count as 0.
  *
+ * --by birth stacks the same heap by when it was allocated instead: band k
+ * is cohort k of birth.h (everything born up to the first profile, then
+ * windows of whole intervals between profiles, at most --cohorts in all),
+ * oldest at the bottom, each profile's age bands credited to cohorts in
+ * proportion to the overlap of their birth intervals (birth.h has the
+ * rule and its error; the subtitle says how much of the heap was split).
+ * A cohort's layer can only thin out after its window closes: one that
+ * keeps its thickness was never freed.  It needs time stamps and ages.
+ * --site keeps the samples (birth) or sites whose "site <- caller" name
+ * contains a string.
+ *
  * Output is one self-contained SVG file: no scripts, no external fonts or
  * styles; every piece of text from a profile goes through svg_text.
  */
@@ -24,6 +35,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "birth.h"
 #include "commands.h"
 #include "diag.h"
 #include "report.h"
@@ -32,6 +44,7 @@
 #include "units.h"
 
 enum { TOP_DEFAULT = 8, TOP_MAX = 40, NAME_MAX_CHARS = 110 };
+enum { COHORTS_DEFAULT = 10, COHORTS_MAX = 20 }; /* at most the palette */
 
 /* Layout, in SVG user units. */
 enum { W = 1000, X0 = 90, X1 = W - 30, Y0 = 80, PH = 380, Y1 = Y0 + PH, LEGEND_ROW = 20 };
@@ -44,10 +57,22 @@ static const char *const palette[] = {
 #define OTHER_COLOR "#c7c7c7"
 
 typedef struct band {
-    stackset_row *row; /* NULL: "other" */
+    stackset_row *row; /* NULL: "other", or a cohort */
     double peak, last;
+    double closed;     /* a cohort's bytes when its window closed */
+    const char *color;
     char name[1024];
 } band;
+
+enum timeline_by { BY_SITE, BY_BIRTH };
+
+typedef struct timeline_opts {
+    const char *out;
+    size_t top, cohorts;
+    bool top_set, cohorts_set;
+    enum timeline_by by;
+    const char *site; /* NULL: every site */
+} timeline_opts;
 
 typedef struct chart {
     profile **p;
@@ -59,28 +84,52 @@ typedef struct chart {
     double *cum;     /* [k * n + i] */
     double ymax, xmax; /* axis ends (ymax: a tick at or above the peak) */
     double peak;       /* highest total */
+    const timeline_opts *o;
+    double split, unaged, total; /* --by birth: bytes summed over all profiles */
 } chart;
 
 void cmd_timeline_usage(FILE *f)
 {
     (void)fprintf(f,
-                  "Usage: heapprof timeline FILES... [-o OUT.svg] [--top N]\n"
+                  "Usage: heapprof timeline FILES... [-o OUT.svg] [--top N] [--site TEXT]\n"
+                  "       heapprof timeline FILES... --by birth [--cohorts N] [--site TEXT] [-o OUT.svg]\n"
                   "\n"
                   "Draw the live heap (inuse_space) over time as a stacked area chart, one band\n"
                   "per allocation site (the leaf function past allocator wrappers, and its\n"
-                  "caller: \"site ← caller\"), so that a growing site stands out.  The N sites\n"
+                  "caller: \"site \xe2\x86\x90 caller\"), so that a growing site stands out.  The N sites\n"
                   "with the highest peak get their own band, from the bottom up; the rest are\n"
                   "summed as \"other\".  x is each profile's time stamp in seconds after the\n"
                   "first (profiles are sorted by it; without time stamps, the given order).\n"
                   "The result is one self-contained SVG file for any web browser.\n"
                   "\n"
+                  "--by birth stacks the same heap by when it was allocated: the bottom band is\n"
+                  "what was born before the first profile, then one band per window between\n"
+                  "profiles (at most N windows in all, of whole intervals).  A band can only\n"
+                  "thin out once its window has passed: one that keeps its thickness to the end\n"
+                  "was never freed (a leak, or state kept for good), while a working set's\n"
+                  "bands fade.  It reads the object ages heapprof's profiles record (label\n"
+                  "age: one sample per age band) and needs every profile's time stamp.  An age\n"
+                  "band of a profile taken at T holds objects born between T minus its end and\n"
+                  "T minus its start; where that interval straddles the edge between two\n"
+                  "windows, its bytes are split in proportion to the overlap (as if born\n"
+                  "evenly), so only objects between D/2.5 and 2.5 D old, for an edge D before\n"
+                  "the profile, can land in the wrong band.  The subtitle says how much of the\n"
+                  "heap was split; each band's tooltip lists its bytes at every profile.\n"
+                  "\n"
                   "Options:\n"
                   "  -o, --out FILE  where to write the SVG (default timeline.svg)\n"
                   "  --top N         sites with their own band (default %d, at most %d)\n"
+                  "  --by site       one band per allocation site (default)\n"
+                  "  --by birth      one band per window of allocation times\n"
+                  "  --cohorts N     --by birth: bands, the one before the first profile\n"
+                  "                  included (default %d, 2 to %d)\n"
+                  "  --site TEXT     only allocation sites whose name (\"site \xe2\x86\x90 caller\")\n"
+                  "                  contains TEXT\n"
                   "  -h, --help      this help\n"
                   "\n"
-                  "Example: heapprof timeline heapprof.myprog.1234.*.pb.gz -o growth.svg\n",
-                  TOP_DEFAULT, TOP_MAX);
+                  "Example: heapprof timeline heapprof.myprog.1234.*.pb.gz -o growth.svg\n"
+                  "         heapprof timeline heapprof.myprog.1234.*.pb.gz --by birth -o births.svg\n",
+                  TOP_DEFAULT, TOP_MAX, COHORTS_DEFAULT, COHORTS_MAX);
 }
 
 static double X(const chart *c, double x) { return X0 + (X1 - X0) * (c->xmax > 0 ? x / c->xmax : 0); }
@@ -113,6 +162,8 @@ static int build(chart *c, const stackset *s, size_t top)
         all[r].last = fmax(0, stackset_cell_at(s, all[r].row, n - 1, 0)->val);
         stackset_site_name(all[r].name, sizeof all[r].name, all[r].row->frames,
                            all[r].row->nframes);
+        if (c->o->site && !strstr(all[r].name, c->o->site))
+            all[r].peak = -1; /* sorted last and dropped with the never-live */
     }
     qsort(all, nrows, sizeof *all, cmp_band);
     while (nrows && all[nrows - 1].peak <= 0)
@@ -124,7 +175,7 @@ static int build(chart *c, const stackset *s, size_t top)
     if (!c->cum)
         return -1;
     if (nrows > own) { /* "other" takes the slot after the own bands */
-        band other = {NULL, 0, 0, "other"};
+        band other = {NULL, 0, 0, 0, OTHER_COLOR, "other"};
         for (size_t i = 0; i < n; i++) {
             double v = 0;
             for (size_t r = own; r < nrows; r++)
@@ -135,22 +186,116 @@ static int build(chart *c, const stackset *s, size_t top)
         }
         all[own] = other;
     }
-    for (size_t k = 0; k < c->nbands; k++)
+    for (size_t k = 0; k < c->nbands; k++) {
+        if (all[k].row)
+            all[k].color = palette[k % (sizeof palette / sizeof palette[0])];
         for (size_t i = 0; i < n; i++) {
             double v = all[k].row ? fmax(0, stackset_cell_at(s, all[k].row, i, 0)->val)
                                   : c->cum[k * n + i];
             c->cum[k * n + i] = v + (k ? c->cum[(k - 1) * n + i] : 0);
         }
+    }
+    return 0;
+}
+
+/* birth_keep for --site: does the sample's site name hold the text? */
+static bool site_has(const profile_sample *s, void *text)
+{
+    char name[1024];
+    stackset_site_name(name, sizeof name, s->frames, s->nframes);
+    return strstr(name, text) != NULL;
+}
+
+/* Seconds after the first profile, as the x axis has them: "2.5 s", "400 s". */
+static void seconds(char *buf, size_t len, double s)
+{
+    snprintf(buf, len, s < 100 ? "%.3g s" : "%.0f s", s);
+}
+
+/* --by birth: one band per cohort, oldest at the bottom (see the top). */
+static int build_birth(chart *c)
+{
+    size_t n = c->n, *end = calloc(n, sizeof *end);
+    long *types = calloc(2 * n, sizeof *types), *allocs = types ? types + n : NULL;
+    double *alloc = calloc(n, sizeof *alloc);
+    double *split = calloc(n, sizeof *split), *unaged = calloc(n, sizeof *unaged);
+    c->bands = calloc(c->o->cohorts + 1, sizeof *c->bands);
+    c->cum = calloc(c->o->cohorts * n + 1, sizeof *c->cum);
+    double *one = calloc(c->o->cohorts * n + 1, sizeof *one);
+    int rc = !end || !types || !alloc || !split || !unaged || !c->bands || !c->cum || !one ? -1
+                                                                                          : 0;
+    size_t nc = rc ? 0 : birth_cohorts(n, c->o->cohorts, end);
+    stackset *s = rc ? NULL : stackset_new(n, nc + 1);
+    rc = rc || !s ? -1 : 0;
+    bool allocated = true; /* every profile has alloc_space: the allocation bound */
+    for (size_t i = 0; !rc && i < n; i++) {
+        types[i] = profile_read_type(c->p[i], "inuse_space");
+        allocs[i] = profile_read_type(c->p[i], "alloc_space");
+        allocated = allocated && allocs[i] >= 0;
+    }
+    if (!rc)
+        rc = birth_credit(s, c->p, n, types, allocs, end, nc, c->o->site ? site_has : NULL,
+                          (void *)c->o->site, split, unaged);
+    for (size_t i = 0; !rc && i < n; i++) {
+        c->split += split[i];
+        c->unaged += unaged[i];
+    }
+    /* Each stack's credits, bounded by its own series, then summed. */
+    for (size_t r = 0; !rc && r < stackset_count(s); r++) {
+        stackset_row *row = stackset_get(s, r);
+        for (size_t i = 0; i < n; i++) {
+            for (size_t k = 0; k < nc; k++)
+                one[k * n + i] = stackset_cell_at(s, row, i, k)->val;
+            alloc[i] = stackset_cell_at(s, row, i, nc)->val;
+        }
+        birth_bound(one, n, end, nc, allocated ? alloc : NULL);
+        for (size_t k = 0; k < nc * n; k++)
+            c->cum[k] += one[k];
+    }
+    stackset_free(s);
+    free(one);
+    free(alloc);
+    if (rc)
+        nc = 0;
+    for (size_t k = 0; k < nc; k++) {
+        band *b = &c->bands[k];
+        b->color = palette[k % (sizeof palette / sizeof palette[0])];
+        b->closed = c->cum[k * n + end[k]];
+        b->last = c->cum[k * n + n - 1];
+        for (size_t i = 0; i < n; i++) {
+            b->peak = fmax(b->peak, c->cum[k * n + i]);
+            c->total += c->cum[k * n + i];
+        }
+        char from[32], to[32];
+        seconds(from, sizeof from, k ? c->x[end[k - 1]] : 0);
+        seconds(to, sizeof to, c->x[end[k]]);
+        if (k)
+            snprintf(b->name, sizeof b->name, "born %s to %s", from, to);
+        else
+            snprintf(b->name, sizeof b->name, "born before the first profile");
+        for (size_t i = 0; k && i < n; i++)
+            c->cum[k * n + i] += c->cum[(k - 1) * n + i];
+    }
+    c->nbands = nc;
+    free(end);
+    free(types);
+    free(split);
+    free(unaged);
+    return rc;
+}
+
+/* The y axis: it ends at the first tick at or above the highest total. */
+static void y_axis(chart *c)
+{
+    size_t n = c->n;
     c->ymax = 0;
     for (size_t i = 0; c->nbands && i < n; i++)
         c->ymax = fmax(c->ymax, c->cum[(c->nbands - 1) * n + i]);
     c->peak = c->ymax;
-    /* The axis ends at the first tick at or above the peak. */
     double div, step;
     svg_byte_unit(c->ymax > 0 ? c->ymax : 1, &div);
     step = svg_step((c->ymax > 0 ? c->ymax : 1) / div, 6) * div;
     c->ymax = ceil((c->ymax > 0 ? c->ymax : 1) / step) * step;
-    return 0;
 }
 
 static void axes(FILE *f, const chart *c)
@@ -198,9 +343,8 @@ static void bands(FILE *f, const chart *c)
     size_t n = c->n;
     for (size_t k = 0; k < c->nbands; k++) {
         const band *b = &c->bands[k];
-        const char *color = b->row ? palette[k % (sizeof palette / sizeof palette[0])] : OTHER_COLOR;
         (void)fprintf(f, "<path fill=\"%s\" fill-opacity=\"0.9\" stroke=\"#ffffff\" "
-                         "stroke-width=\"0.6\" d=\"", color);
+                         "stroke-width=\"0.6\" d=\"", b->color);
         /* one profile: a band across the whole width */
         for (size_t i = 0; i < n; i++) {
             (void)fprintf(f, "%s%.1f,%.1f ", i ? "L" : "M", n > 1 ? X(c, c->x[i]) : X0,
@@ -216,6 +360,11 @@ static void bands(FILE *f, const chart *c)
         }
         (void)fputs("Z\"><title>", f);
         svg_text(f, b->name, 400);
+        if (c->o->by == BY_BIRTH) { /* what the band holds, to the byte */
+            (void)fputs("; live bytes at each profile:", f);
+            for (size_t i = 0; i < n; i++)
+                (void)fprintf(f, " %.0f", c->cum[k * n + i] - (k ? c->cum[(k - 1) * n + i] : 0));
+        }
         (void)fputs("</title></path>\n", f);
     }
     for (size_t i = 0; c->nbands && i < n; i++)
@@ -226,22 +375,31 @@ static void bands(FILE *f, const chart *c)
 
 static void legend(FILE *f, const chart *c, int y)
 {
-    (void)fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"13\" font-weight=\"bold\">"
-                     "Allocation sites (site \xe2\x86\x90 caller), top band first; peak and last "
-                     "live bytes</text>\n", X0, y);
+    if (c->o->by == BY_BIRTH)
+        (void)fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"13\" font-weight=\"bold\">"
+                         "Allocated (seconds after the first profile), newest first; live bytes "
+                         "when the window closed and at the last profile</text>\n", X0, y);
+    else
+        (void)fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"13\" font-weight=\"bold\">"
+                         "Allocation sites (site \xe2\x86\x90 caller), top band first; peak and "
+                         "last live bytes</text>\n", X0, y);
     for (size_t j = 0; j < c->nbands; j++) {
         size_t k = c->nbands - 1 - j; /* same order as the bands, top first */
         const band *b = &c->bands[k];
         int ry = y + 10 + (int)j * LEGEND_ROW;
-        char pk[64], ls[64];
-        units_value(pk, sizeof pk, b->peak, "bytes", false);
+        char pk[64], ls[64], pct[32];
+        units_value(pk, sizeof pk, c->o->by == BY_BIRTH ? b->closed : b->peak, "bytes", false);
         units_value(ls, sizeof ls, b->last, "bytes", false);
         (void)fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\"/>\n",
-                      X0, ry,
-                      b->row ? palette[k % (sizeof palette / sizeof palette[0])] : OTHER_COLOR);
+                      X0, ry, b->color);
         (void)fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\">", X0 + 22, ry + 11);
         svg_text(f, b->name, NAME_MAX_CHARS);
-        (void)fprintf(f, "  <tspan fill=\"#555\">peak %s, last %s</tspan></text>\n", pk, ls);
+        if (c->o->by == BY_BIRTH) {
+            units_percent(pct, sizeof pct, b->last, b->closed);
+            (void)fprintf(f, "  <tspan fill=\"#555\">closed with %s, last %s (%s of it)</tspan>"
+                             "</text>\n", pk, ls, pct);
+        } else
+            (void)fprintf(f, "  <tspan fill=\"#555\">peak %s, last %s</tspan></text>\n", pk, ls);
     }
 }
 
@@ -249,6 +407,21 @@ static const char *base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
     return s && s[1] ? s + 1 : path;
+}
+
+/* How much of the birth chart is an estimate (birth.h). */
+static void birth_note(FILE *f, const chart *c)
+{
+    char pct[32], left[32];
+    units_percent(pct, sizeof pct, c->split, c->total);
+    (void)fprintf(f, "<text x=\"%d\" y=\"68\" font-size=\"11\" fill=\"#444\">"
+                     "Age bands straddling a window edge (%s of the bytes shown) are split by "
+                     "overlap, then bounded by each stack's bytes in the profiles between", X0, pct);
+    if (c->unaged > 0) {
+        units_percent(left, sizeof left, c->unaged, c->total + c->unaged);
+        (void)fprintf(f, "; %s without an age left out", left);
+    }
+    (void)fputs("</text>\n", f);
 }
 
 static int write_svg(const chart *c, const char *out)
@@ -269,7 +442,8 @@ static int write_svg(const chart *c, const char *out)
                      "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
                   W, height, W, height);
     (void)fprintf(f, "<text x=\"%d\" y=\"30\" font-size=\"20\" font-weight=\"bold\">"
-                     "Live heap over time, by allocation site</text>\n", X0);
+                     "Live heap over time, by %s</text>\n", X0,
+                  c->o->by == BY_BIRTH ? "when it was allocated" : "allocation site");
     (void)fprintf(f, "<text x=\"%d\" y=\"52\" font-size=\"12\" fill=\"#444\">%zu profile%s",
                   X0, c->n, c->n == 1 ? "" : "s");
     if (c->timed && c->n > 1)
@@ -282,7 +456,14 @@ static int write_svg(const chart *c, const char *out)
         (void)fputs(", last: ", f);
         svg_text(f, base_name(c->p[c->n - 1]->path), 50);
     }
+    if (c->o->site) {
+        (void)fputs("; sites whose name contains \"", f);
+        svg_text(f, c->o->site, 50);
+        (void)fputs("\"", f);
+    }
     (void)fputs("</text>\n", f);
+    if (c->o->by == BY_BIRTH)
+        birth_note(f, c);
     axes(f, c);
     bands(f, c);
     legend(f, c, Y1 + 70);
@@ -296,11 +477,50 @@ static int write_svg(const chart *c, const char *out)
     return DIAG_OK;
 }
 
-static int run(char **files, size_t n, const char *out, size_t top)
+/* --by birth needs time stamps, distinct ones, and ages in every profile
+ * that has live bytes (the profiles are sorted). */
+static int birth_inputs_ok(const chart *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        const profile *p = c->p[i];
+        if (p->time_nanos <= 0) {
+            diag_error("%s: no time stamp (time_nanos); --by birth places allocations in "
+                       "time by the profiles' stamps", p->path);
+            return DIAG_FAIL;
+        }
+        if (i && p->time_nanos == c->p[i - 1]->time_nanos) {
+            diag_error("%s and %s have the same time stamp; --by birth needs profiles taken at "
+                       "different times", c->p[i - 1]->path, p->path);
+            return DIAG_FAIL;
+        }
+        size_t space = (size_t)profile_read_type(p, "inuse_space");
+        bool live = false;
+        for (size_t j = 0; j < p->nsamples && !live; j++)
+            live = p->samples[j].values[space] > 0;
+        if (live && !p->naged) {
+            report_no_ages(p, space);
+            return DIAG_FAIL;
+        }
+    }
+    return DIAG_OK;
+}
+
+/* Does any sample of the series have a site name holding the text? */
+static bool site_seen(const chart *c, const char *text)
+{
+    for (size_t i = 0; i < c->n; i++)
+        for (size_t j = 0; j < c->p[i]->nsamples; j++)
+            if (site_has(&c->p[i]->samples[j], (void *)text))
+                return true;
+    return false;
+}
+
+static int run(char **files, size_t n, const timeline_opts *o)
 {
     chart c;
     memset(&c, 0, sizeof c);
     c.n = n;
+    c.o = o;
     c.p = calloc(n, sizeof *c.p);
     c.x = calloc(n, sizeof *c.x);
     stackset *s = stackset_new(n, 1);
@@ -317,23 +537,32 @@ static int run(char **files, size_t n, const char *out, size_t top)
         c.timed = c.timed && c.p[i]->time_nanos > 0;
     if (c.timed)
         report_sort_by_time(c.p, n);
+    if (!rc && o->by == BY_BIRTH)
+        rc = birth_inputs_ok(&c);
+    if (!rc && o->site && !site_seen(&c, o->site)) {
+        diag_error("--site '%s': no allocation site's name (\"site \xe2\x86\x90 caller\") "
+                   "contains it", o->site);
+        rc = DIAG_FAIL;
+    }
     if (c.timed && c.p[n - 1]->time_nanos == c.p[0]->time_nanos && n > 1)
         c.timed = false; /* all taken at once: no time axis to draw */
     for (size_t i = 0; !rc && i < n; i++) {
         c.x[i] = c.timed ? (double)(c.p[i]->time_nanos - c.p[0]->time_nanos) / 1e9 : (double)i;
         long type = profile_read_type(c.p[i], "inuse_space");
-        if (stackset_add_profile(s, i, c.p[i], &type, STACKSET_SITE)) {
+        if (o->by == BY_SITE && stackset_add_profile(s, i, c.p[i], &type, STACKSET_SITE)) {
             diag_error("out of memory");
             rc = DIAG_FAIL;
         }
     }
     c.xmax = !rc && n ? c.x[n - 1] : 0; /* c.x is NULL when out of memory */
-    if (!rc && build(&c, s, top)) {
+    if (!rc && (o->by == BY_BIRTH ? build_birth(&c) : build(&c, s, o->top))) {
         diag_error("out of memory");
         rc = DIAG_FAIL;
     }
-    if (!rc)
-        rc = write_svg(&c, out);
+    if (!rc) {
+        y_axis(&c);
+        rc = write_svg(&c, o->out);
+    }
     free(c.bands);
     free(c.cum);
     free(c.x);
@@ -349,11 +578,14 @@ int cmd_timeline_main(int argc, char **argv)
     static const struct option longs[] = {
         {"out", required_argument, NULL, 'o'},
         {"top", required_argument, NULL, 't'},
+        {"by", required_argument, NULL, 'b'},
+        {"cohorts", required_argument, NULL, 'c'},
+        {"site", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *out = "timeline.svg";
-    uint64_t top = TOP_DEFAULT;
+    timeline_opts o = {"timeline.svg", TOP_DEFAULT, COHORTS_DEFAULT, false, false, BY_SITE, NULL};
+    uint64_t v;
     int c;
     opterr = 0;
     optind = 1;
@@ -362,11 +594,32 @@ int cmd_timeline_main(int argc, char **argv)
         case 'o':
             if (!*optarg)
                 return diag_usage("-o: the file name is empty");
-            out = optarg;
+            o.out = optarg;
             break;
         case 't':
-            if (args_count("--top", optarg, 1, TOP_MAX, &top))
+            if (args_count("--top", optarg, 1, TOP_MAX, &v))
                 return DIAG_USAGE;
+            o.top = (size_t)v;
+            o.top_set = true;
+            break;
+        case 'c':
+            if (args_count("--cohorts", optarg, 2, COHORTS_MAX, &v))
+                return DIAG_USAGE;
+            o.cohorts = (size_t)v;
+            o.cohorts_set = true;
+            break;
+        case 'b':
+            if (!strcmp(optarg, "site"))
+                o.by = BY_SITE;
+            else if (!strcmp(optarg, "birth"))
+                o.by = BY_BIRTH;
+            else
+                return diag_usage("--by '%s': use 'site' or 'birth'", optarg);
+            break;
+        case 's':
+            if (!*optarg)
+                return diag_usage("--site: the text is empty");
+            o.site = optarg;
             break;
         case 'h':
             cmd_timeline_usage(stdout);
@@ -375,7 +628,12 @@ int cmd_timeline_main(int argc, char **argv)
             return args_getopt_error(c, argv, optind, optopt);
         }
     }
+    if (o.by == BY_BIRTH && o.top_set)
+        return diag_usage("--top picks sites for --by site; --by birth has one band per window "
+                          "of allocation times (--cohorts N), and --site TEXT picks sites");
+    if (o.by == BY_SITE && o.cohorts_set)
+        return diag_usage("--cohorts is for --by birth");
     if (optind >= argc)
         return diag_usage("which profiles? (heapprof timeline FILES... -o OUT.svg)");
-    return run(&argv[optind], (size_t)(argc - optind), out, (size_t)top);
+    return run(&argv[optind], (size_t)(argc - optind), &o);
 }

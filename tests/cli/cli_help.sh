@@ -10,7 +10,7 @@ declare -A flags=(
     [dump]="--wait --help"
     [top]="--type -n --by --cum --raw --min-age --max-age --help"
     [leaks]="-n --stacks --raw --help"
-    [timeline]="-o --out --top --help"
+    [timeline]="-o --out --top --by --cohorts --site --help"
     [ages]="-n --by --raw --help"
 )
 

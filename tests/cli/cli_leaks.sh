@@ -5,7 +5,8 @@
 # series calls it "leak" and the working set "working set"; a diff taken
 # mid-series (which a single diff cannot tell apart) ranks the working set
 # first.  Sampled (the real case, 32 KiB mean interval: the margins are many
-# standard errors wide) and exact.
+# standard errors wide) and exact; with ages, the bytes allocated since the
+# first profile and before it.
 source "$(dirname "$0")/cli_lib.sh"
 
 check_series() { # PREFIX MODE
@@ -55,9 +56,13 @@ expect_rc 0 hp run --sample 1 -o "$W/x" -- "$CLI_PROG" series 5
 pid=$(sed -n 's/.*(pid \([0-9]*\)).*/\1/p' "$W/err")
 check_series "$W/x.$pid" exact
 # Exact: live objects before and after are the program's own counts (2 MiB
-# of 16 KiB blocks per phase), and the growth is exactly 8 MiB.
+# of 16 KiB blocks per phase), and the growth is exactly 8 MiB: all of it
+# allocated after the first profile, and the first 2 MiB before it (the
+# profiles are milliseconds apart, all in the age band [0, 1 s): the
+# series' bounds tell them apart, src/cli/birth.h).
 expect_rc 0 hp leaks --raw "$W/x.$pid.0001.pb.gz" "$W/x.$pid.0005.pb.gz"
-expect_in "$W/out" '^ +1 +\+8388608 +0 .* 128 +640  leak_site ← series$' "exact growth and object counts"
+expect_in "$W/out" '^ +1 +\+8388608 +0 .* 128 +640 +8388608 +2097152  leak_site ← series$' \
+    "exact growth, object counts, new and old bytes"
 expect_rc 0 hp leaks --stacks "$W/x.$pid.0001.pb.gz" "$W/x.$pid.0005.pb.gz"
 expect_in "$W/out" '^ +main$' "--stacks prints the whole stack"
 

@@ -22,6 +22,11 @@
  *                   allocates 24 bytes, kept; prints the count
  *   aged S          aged_early keeps 20 x 1000 B, S seconds pass, then
  *                   aged_late keeps 30 x 500 B: live objects of two ages
+ *   births S        born_site keeps 20 x 1000 B; after S seconds profile
+ *                   1; after S more, born_site keeps 30 x 500 B more and
+ *                   born_temp holds 10 x 800 B for the moment; profile 2;
+ *                   born_temp frees them (profile 3 at exit): 20000 B born
+ *                   before profile 1, 15000 B between 1 and 2
  *
  * Built at -O0 with no inlining and no sibling calls: each allocating
  * function must be the leaf of its stacks, called from the same caller.
@@ -296,6 +301,37 @@ static int aged(unsigned seconds)
     return 0;
 }
 
+/* ---- births ----------------------------------------------------------------- */
+
+NOINLINE static void born_site(int n, size_t size)
+{
+    for (int i = 0; i < n; i++)
+        keep(malloc(size));
+}
+
+NOINLINE static void born_temp(void **v, int n, size_t size)
+{
+    for (int i = 0; i < n; i++)
+        if (!(v[i] = malloc(size)))
+            die("out of memory");
+}
+
+static int births(unsigned seconds)
+{
+    void *temp[10];
+    born_site(20, 1000);
+    sleep(seconds);
+    profile_now(1);
+    sleep(seconds);
+    born_site(30, 500);
+    born_temp(temp, 10, 800);
+    profile_now(2);
+    for (int i = 0; i < 10; i++)
+        free(temp[i]);
+    printf("kept %zu\n", nkept);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -311,6 +347,9 @@ int main(int argc, char **argv)
         return stacks(argc > 2 ? atoi(argv[2]) : 17);
     if (!strcmp(mode, "aged"))
         return aged(argc > 2 ? (unsigned)atoi(argv[2]) : 2);
-    fprintf(stderr, "usage: cli_prog sites | sleep [block] | series N | spawn | stacks D | aged S\n");
+    if (!strcmp(mode, "births"))
+        return births(argc > 2 ? (unsigned)atoi(argv[2]) : 3);
+    fprintf(stderr, "usage: cli_prog sites | sleep [block] | series N | spawn | stacks D | aged S"
+                    " | births S\n");
     return 2;
 }

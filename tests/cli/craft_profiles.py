@@ -16,7 +16,7 @@ Usage:
                                      in which SITE (stack SITE <- main)
                                      holds Vk MiB live
   craft_profiles.py aged OUT [--merged] [--bare] [--no-ages] [--exact]
-                    [--duration S] SITE=AGE:KIB:SD,... ...
+                    [--duration S] [--time S] SITE=AGE:KIB:SD,... ...
                                      OUT (plain pb): a heapprof profile in
                                      the age format (README, "age" labels):
                                      stack SITE <- main holds KIB KiB live
@@ -34,7 +34,8 @@ Usage:
                                      alloc_samples is 0); --exact: an exact
                                      profile (no sd labels); --duration:
                                      seconds since start (default 7200; 0:
-                                     none)
+                                     none); --time: the time stamp, S
+                                     seconds after 1700000000 (default 0)
 """
 import gzip
 import os
@@ -112,10 +113,13 @@ def aged(args):
     out = args.pop(0)
     flags = {"--merged": False, "--bare": False, "--no-ages": False, "--exact": False}
     duration = 7200
+    stamp = 0
     while args and args[0].startswith("--"):
         a = args.pop(0)
         if a == "--duration":
             duration = int(args.pop(0))
+        elif a == "--time":
+            stamp = int(args.pop(0))
         else:
             flags[a] = True
     merged = flags["--merged"] or flags["--no-ages"]
@@ -157,7 +161,7 @@ def aged(args):
         m += field_bytes(4, location(i + 2, [i + 2], 0))
         m += field_bytes(5, function(i + 2, len(AGED_STRINGS) + i))
     m += strings(names)
-    m += field_varint(9, 1700000000 * 10**9)
+    m += field_varint(9, (1700000000 + stamp) * 10**9)
     if duration:
         m += field_varint(10, duration * 10**9)
     m += field_bytes(11, value_type(S["space"], S["bytes"])) + field_varint(12, 524288)

@@ -1,0 +1,103 @@
+/*
+ * birth.h - when the live objects of a profile were born: the birth
+ * interval of an age band, the part of a band's value credited to a window
+ * of birth times, and the windows ("cohorts") a series of profiles is cut
+ * into.  Pure arithmetic; `heapprof timeline --by birth` and the born-in-
+ * window columns of `heapprof leaks` are its users.
+ *
+ * A sample of age band [lo, hi) (age.h) in a profile taken at time T
+ * (seconds: its time_nanos) holds objects born in (T - hi, T - lo].  When
+ * within that interval is unknown, so a band's value is credited to a
+ * window (a, b] in proportion to the overlap,
+ *     share = |(T - hi, T - lo] ∩ (a, b]| / (hi - lo),
+ * as if the band's objects were born evenly over its interval.  The error:
+ * only a band whose interval straddles a window edge is split, and it is
+ * exact when its births were in fact even; at worst (all of them on one
+ * side) the whole of the part credited to the other side is wrong.  A
+ * band ends at most 2.5 times its lower bound (age.c's list; the first,
+ * [0, 1 s), aside), so of a profile's objects, only those between D / 2.5
+ * and 2.5 D old can be misplaced by an edge D seconds before the profile,
+ * and none when D is itself a bound (60 s, 10 min, ...).
+ *
+ * The last band has no end (hi = INFINITY).  Its interval is capped at the
+ * process's start, T - dur, when the profile's duration dur (the time since
+ * heapprof started) is longer than lo; otherwise it is taken as the one
+ * instant T - lo, all of it credited to the window that holds it.
+ *
+ * Ages are whole seconds of the monotonic clock and T is the wall clock
+ * when the profile was written, so every interval is good to about a
+ * second.
+ */
+#ifndef HEAPPROF_CLI_BIRTH_H
+#define HEAPPROF_CLI_BIRTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "profile_read.h"
+#include "stackset.h"
+
+/* Birth times (from, to], seconds on the profiles' clock; from == to: the
+ * single instant `to`. */
+typedef struct birth_span {
+    double from, to;
+} birth_span;
+
+/* The births of a sample of age `age` (age.h: the band of the bound at or
+ * below it) in a profile taken at T, with duration dur (0: unknown). */
+birth_span birth_span_of(double T, double age, double dur);
+
+/* The share of s credited to births in (a, b] (a may be -INFINITY, b
+ * INFINITY), in [0, 1].  Shares of windows that tile the line sum to 1. */
+double birth_share(birth_span s, double a, double b);
+
+/* Cohorts of a series of n >= 1 profiles: cohort 0 is everything born up
+ * to the first profile; the others are windows between profiles, at most
+ * max - 1 of them (max >= 2), each a run of whole intervals between
+ * consecutive profiles, as even in count as can be.  end[j] is the index
+ * of the profile that closes cohort j (end[0] = 0, increasing, the last
+ * n - 1), and cohort j > 0 is born in (t[end[j-1]], t[end[j]]].  Returns
+ * the number of cohorts, at most min(n, max). */
+size_t birth_cohorts(size_t n, size_t max, size_t *end);
+
+/* Credits the live values of p[0..n-1] (sorted by time, every one with a
+ * time stamp; live[i], alloc[i]: p[i]'s indexes of inuse_space and
+ * alloc_space, alloc -1 when absent) to the nc cohorts of end, per whole
+ * stack: in the stackset s (n profiles, nc + 1 types), cell (i, k) of a
+ * stack's row gets what profile i holds of cohort k, cell (i, nc) the
+ * stack's allocated bytes (all of its samples, live or not).  Samples for
+ * which keep (NULL: all) is false are left out.  split[i] sums the values
+ * in profile i of samples shared between cohorts, unaged[i] those of
+ * samples without an age (credited to none); nonpositive values count
+ * nowhere.  0, or -1 when out of memory. */
+typedef bool birth_keep(const profile_sample *s, void *arg);
+int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, const long *alloc,
+                 const size_t *end, size_t nc, birth_keep *keep, void *arg, double *split,
+                 double *unaged);
+
+/* Tightens one stack's credits c[k * n + i] (cohort k at profile i) with
+ * what the series knows, for profiles of one process (a sampled object
+ * stays in every profile while it lives, with the same weight, so the
+ * bounds hold for estimates too).  At profile i, with L its live bytes,
+ * S_k the credits of cohorts 0..k:
+ *   survival    objects born by cohort k's close, t[end[k]], and live at
+ *               i > end[k] were live at every profile between:
+ *               S_k <= U_k = min over m in [end[k], i] of the live bytes at m;
+ *   allocation  cohort j > 0 holds at most what the stack allocated in its
+ *               window (up to i), A_j = alloc[min(end[j], i)] -
+ *               alloc[end[j-1]], cohort 0 at most alloc[0] (alloc_space is
+ *               cumulative since the start), so
+ *               S_k >= Lo_k = L - sum over j > k of A_j.
+ * Each S_k becomes min(U_k, max(Lo_k, S_k)): U_k, Lo_k and S_k all grow
+ * with k, so the cohorts stay >= 0, and the open cohort (end[k] >= i) has
+ * U = infinity, Lo = L: the total is kept.  Where the bounds disagree
+ * (profiles of different processes, sampling noise in an alloc estimate)
+ * survival wins.  alloc NULL, or a window in which alloc went down (a
+ * restart, a delta profile): no allocation bound.  The overlap rule
+ * overstates the older side when a band is much wider than the windows
+ * (a series taken within a second is all in the band [0, 1 s)); these
+ * bounds put such bytes back where they can only have been born. */
+enum { BIRTH_MAX_COHORTS = 32 }; /* birth_bound's limit (it leaves more alone) */
+void birth_bound(double *c, size_t n, const size_t *end, size_t nc, const double *alloc);
+
+#endif
