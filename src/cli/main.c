@@ -27,7 +27,7 @@ static const command commands[] = {
     {"leaks", cmd_leaks_main, cmd_leaks_usage,
      "what grew between profiles; leak or working set over a series"},
     {"timeline", cmd_timeline_main, cmd_timeline_usage,
-     "SVG chart of the live heap over time by allocation site"},
+     "SVG chart of the live heap over time by allocation site, or by birth"},
     {"ages", cmd_ages_main, cmd_ages_usage,
      "how old each site's live bytes are: leak, start-up state or working set"},
 };
@@ -57,6 +57,7 @@ static void usage(FILE *f)
           "  heapprof top heapprof.server.1234.0002.pb.gz\n"
           "  heapprof leaks heapprof.server.1234.*.pb.gz\n"
           "  heapprof timeline heapprof.server.1234.*.pb.gz -o heap.svg\n"
+          "  heapprof timeline heapprof.server.1234.*.pb.gz --by birth -o births.svg\n"
           "  heapprof ages heapprof.server.1234.0002.pb.gz            # leak suspects by age\n"
           "\n"
           "Environment: HEAPPROF_MAX_INPUT bounds the size of a profile the readers\n"
