@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Build heapprof, profile a leaking example program, and show the result:
 # an early profile (taken by signal) against the exit profile, diffed with
-# go tool pprof so the growing allocation site comes out on top; then the
-# late profile alone, filtered to the objects that stayed live 2 s or more.
+# go tool pprof so the growing allocation site comes out on top, and with
+# heapprof's own command (growth with its error, and how much of the late
+# heap was allocated since the early profile); then the late profile alone,
+# filtered to the objects that stayed live 2 s or more.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -28,6 +30,9 @@ go tool pprof -top -nodecount=8 "$late" 2>/dev/null
 echo
 echo "== what grew between the early and the late profile (go tool pprof -top -base EARLY LATE)"
 go tool pprof -top -nodecount=8 -base "$early" "$late" 2>/dev/null
+echo
+echo "== the same with heapprof's command: growth ± error, new (allocated since EARLY) and old (heapprof leaks EARLY LATE)"
+build/heapprof leaks -n 5 "$early" "$late"
 echo
 echo "== from the late profile alone: what has stayed live 2 s or more (go tool pprof -top -tagfocus age=2s: LATE)"
 go tool pprof -top -nodecount=8 -tagfocus 'age=2s:' "$late" 2>/dev/null
