@@ -122,3 +122,19 @@ void birth_bound(double *c, size_t n, const size_t *end, size_t nc, const double
         }
     }
 }
+
+bool birth_one_process(profile *const *p, size_t n)
+{
+    double lo = INFINITY, hi = -INFINITY, t0 = INFINITY, t1 = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i]->time_nanos <= 0 || p[i]->duration_nanos <= 0)
+            return false;
+        double t = (double)p[i]->time_nanos / 1e9;
+        double start = t - (double)p[i]->duration_nanos / 1e9;
+        lo = fmin(lo, start);
+        hi = fmax(hi, start);
+        t0 = fmin(t0, t);
+        t1 = fmax(t1, t);
+    }
+    return hi - lo <= fmax(2.0, 1e-3 * (t1 - t0));
+}

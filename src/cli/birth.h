@@ -98,6 +98,16 @@ int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, con
  * (a series taken within a second is all in the band [0, 1 s)); these
  * bounds put such bytes back where they can only have been born. */
 enum { BIRTH_MAX_COHORTS = 32 }; /* birth_bound's limit (it leaves more alone) */
+
+/* Whether p[0..n-1] can be profiles of one process, as birth_bound's rule
+ * needs: every one has a time stamp and a duration (heapprof's: the time
+ * since the profiler started), and the start times they give, time stamp
+ * less duration, agree within 2 s or 1/1000 of the series' span, whichever
+ * is more (the time stamp is the wall clock, the duration the monotonic
+ * one, which NTP may slew apart by up to 500 ppm).  A restart inside the
+ * series moves the start; so does a profile of another run.  False when it
+ * cannot tell (no duration, as in Go's profiles). */
+bool birth_one_process(profile *const *p, size_t n);
 void birth_bound(double *c, size_t n, const size_t *end, size_t nc, const double *alloc);
 
 #endif

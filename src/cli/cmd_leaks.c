@@ -95,6 +95,7 @@ typedef struct leaks_opts {
 /* The split of the last profile's live bytes (see the top). */
 typedef struct born_totals {
     double fresh, old, split;
+    bool bounded; /* by the series: its profiles are of one process (birth.h) */
 } born_totals;
 
 typedef struct ranked {
@@ -139,7 +140,10 @@ void cmd_leaks_usage(FILE *f)
                 "and old (allocated before it and still live).  A leak's growth is new bytes\n"
                 "that stay live.  An age band of the last profile that straddles the first\n"
                 "one's time is split in proportion to the overlap (as if its objects were\n"
-                "born evenly over it); the header says how many bytes that was.\n"
+                "born evenly over it); the header says how many bytes that was.  For\n"
+                "profiles of one process the split is then bounded by the series; profiles\n"
+                "whose start times (time stamp less duration) differ are not, and the header\n"
+                "says so.\n"
                 "\n"
                 "Options:\n"
                 "  -n N        rows shown (per class for a series; default 10; 0 = all)\n"
@@ -287,7 +291,10 @@ static void header(profile **p, size_t n, const stackset *s, size_t nrows, const
         printf("By age: %s of it allocated since the %s profile, %s before it\n", a, first, b);
         if (bt->split > 0)
             printf("        (%s of it in age bands that straddle the %s profile's time: split "
-                   "by overlap, then bounded by the series)\n", d, first);
+                   "by overlap%s)\n", d, first, bt->bounded ? ", then bounded by the series" : "");
+        if (!bt->bounded)
+            printf("        (the profiles are not all of one process: their start times differ, "
+                   "or are unknown; new and old are not bounded by the series)\n");
     }
     putchar('\n');
 }
@@ -434,10 +441,17 @@ static int born_split(stackset *s, const profile *first, const profile *late, si
     /* birth_bound's rule for two cohorts: old objects still live at the end
      * were live in every profile (old <= the row's lowest value); new ones
      * were allocated between the first and the last (new <= the growth of
-     * alloc_space, when both profiles have it and it did not go down). */
+     * alloc_space, when both profiles have it and it did not go down).
+     * Only for profiles of one process: across a restart neither holds. */
     bool alloc = profile_read_type(first, "alloc_space") >= 0 &&
                  profile_read_type(late, "alloc_space") >= 0;
     for (size_t i = 0; i < stackset_count(s); i++) {
+        if (!bt->bounded) {
+            stackset_row *r = stackset_get(s, i);
+            bt->fresh += stackset_cell_at(s, r, last, C_NEW)->val;
+            bt->old += stackset_cell_at(s, r, last, C_OLD)->val;
+            continue;
+        }
         stackset_row *r = stackset_get(s, i);
         stackset_cell *o = stackset_cell_at(s, r, last, C_OLD), *y = stackset_cell_at(s, r, last, C_NEW);
         double up = INFINITY, aged = o->val + y->val, lo = 0;
@@ -478,10 +492,11 @@ static int run(char **files, size_t n, const leaks_opts *o)
             rc = DIAG_FAIL;
         }
     }
-    born_totals bt = {0, 0, 0};
+    born_totals bt = {0, 0, 0, false};
     leaks_opts ob = *o;
     ob.born = !rc && p[n - 1]->naged && p[0]->time_nanos > 0 &&
               p[n - 1]->time_nanos > p[0]->time_nanos;
+    bt.bounded = ob.born && birth_one_process(p, n);
     if (ob.born && born_split(s, p[0], p[n - 1], n - 1, &bt)) {
         diag_error("out of memory");
         rc = DIAG_FAIL;

@@ -86,6 +86,7 @@ typedef struct chart {
     double peak;       /* highest total */
     const timeline_opts *o;
     double split, unaged, total; /* --by birth: bytes summed over all profiles */
+    bool one_process;            /* --by birth: the bounds apply (birth_one_process) */
 } chart;
 
 void cmd_timeline_usage(FILE *f)
@@ -228,6 +229,7 @@ static int build_birth(chart *c)
     stackset *s = rc ? NULL : stackset_new(n, nc + 1);
     rc = rc || !s ? -1 : 0;
     bool allocated = true; /* every profile has alloc_space: the allocation bound */
+    c->one_process = birth_one_process(c->p, n);
     for (size_t i = 0; !rc && i < n; i++) {
         types[i] = profile_read_type(c->p[i], "inuse_space");
         allocs[i] = profile_read_type(c->p[i], "alloc_space");
@@ -248,7 +250,8 @@ static int build_birth(chart *c)
                 one[k * n + i] = stackset_cell_at(s, row, i, k)->val;
             alloc[i] = stackset_cell_at(s, row, i, nc)->val;
         }
-        birth_bound(one, n, end, nc, allocated ? alloc : NULL);
+        if (c->one_process) /* the bounds' premise (birth.h) */
+            birth_bound(one, n, end, nc, allocated ? alloc : NULL);
         for (size_t k = 0; k < nc * n; k++)
             c->cum[k] += one[k];
     }
@@ -416,7 +419,9 @@ static void birth_note(FILE *f, const chart *c)
     units_percent(pct, sizeof pct, c->split, c->total);
     (void)fprintf(f, "<text x=\"%d\" y=\"68\" font-size=\"11\" fill=\"#444\">"
                      "Age bands straddling a window edge (%s of the bytes shown) are split by "
-                     "overlap, then bounded by each stack's bytes in the profiles between", X0, pct);
+                     "overlap%s", X0, pct,
+                  c->one_process ? ", then bounded by each stack's bytes in the profiles between"
+                                 : ", not bounded: the profiles are not all of one process");
     if (c->unaged > 0) {
         units_percent(left, sizeof left, c->unaged, c->total + c->unaged);
         (void)fprintf(f, "; %s without an age left out", left);

@@ -92,6 +92,23 @@ expect_in "$W/out" '^leak +\+20480 .* 10240 +30720 +30720 +20480 +10240  leak �
 expect_in "$W/out" '^working set +0 .* 40960 +0 +0 +0  ws ← main$'
 expect_rc 0 hp leaks "$W/p0.pb" "$W/p2.pb"
 expect_in "$W/out" '^ +[12] +\+20\.0 KiB .* 20 +40 +23\.3 KiB +16\.7 KiB  grow ← main$'
+# A restart between the profiles (the late one's start time, stamp less
+# duration, is 150 s where the others' is -7200 s): the bounds assume one
+# process, so leak keeps the overlap rule's 11378 B before the first
+# profile (20480 * 100/180), and the output says why.
+craft "$W/p2r.pb" --time 200 --duration 50 leak=30:10:1,120:20:1 grow=30:10:1,120:30:1 ws= \
+    held=120:10:1
+expect_rc 0 hp leaks --raw "$W/p0.pb" "$W/p2r.pb"
+expect_in "$W/out" '^ +[12] +\+20480 .* 10 +30 +19342 +11378  leak ← main$'
+expect_in "$W/out" 'split by overlap\)$'
+expect_in "$W/out" '^        \(the profiles are not all of one process: their start times differ, or are unknown; new and old are not bounded by the series\)$'
+expect_rc 0 hp timeline --by birth --site 'leak ←' -o "$W/r.svg" "$W/p0.pb" "$W/p1.pb" "$W/p2r.pb"
+tooltip "$W/r.svg" 'born before the first profile' '10240 10240 11378'
+expect_in "$W/r.svg" 'not bounded: the profiles are not all of one process'
+# The same process: bounded, and no such line.
+expect_rc 0 hp leaks --raw "$W/p0.pb" "$W/p2.pb"
+expect_not_in "$W/out" 'not all of one process'
+expect_not_in "$W/b.svg" 'not bounded'
 # Taken in the wrong order: no split (the first was taken after the last).
 expect_rc 0 hp leaks "$W/p2.pb" "$W/p0.pb"
 expect_not_in "$W/out" 'new|By age'

@@ -151,6 +151,28 @@ static void bounds_from_the_series(void **state)
     check_bound(h, wh, 2, 2, ah);
 }
 
+/* birth_one_process: start times (stamp less duration) within 2 s, or
+ * 1/1000 of the span; a restart or a missing duration is not one process. */
+static void one_process(void **state)
+{
+    (void)state;
+    const int64_t s = 1000000000; /* ns */
+    profile a = {0}, b = {0}, c = {0};
+    a.time_nanos = 1000 * s, a.duration_nanos = 100 * s;    /* started at 900 s */
+    b.time_nanos = 2000 * s, b.duration_nanos = 1101 * s;   /* 899: within 2 s */
+    c.time_nanos = 2000 * s, c.duration_nanos = 50 * s;     /* 1950: a restart */
+    profile *ab[] = {&a, &b}, *ac[] = {&a, &c}, *abc[] = {&a, &b, &c};
+    assert_true(birth_one_process(ab, 2));
+    assert_false(birth_one_process(ac, 2));
+    assert_false(birth_one_process(abc, 3));
+    b.duration_nanos = 1104 * s; /* 896: 4 s apart over a span of 1000 s */
+    assert_false(birth_one_process(ab, 2));
+    b.time_nanos = 10000 * s, b.duration_nanos = 9108 * s; /* 892 over 9000 s: 8 < 9 */
+    assert_true(birth_one_process(ab, 2));
+    b.duration_nanos = 0; /* unknown (a Go profile) */
+    assert_false(birth_one_process(ab, 2));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +181,7 @@ int main(void)
         cmocka_unit_test(leak_seen_later),
         cmocka_unit_test(cohorts),
         cmocka_unit_test(bounds_from_the_series),
+        cmocka_unit_test(one_process),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
