@@ -38,12 +38,25 @@ static const char *fake_func_at(void *ctx, uint64_t addr, uint64_t *off)
     return names[(addr - 0x400000) >> 8];
 }
 
+/* Write p into a pipe and read it back into text[cap], NUL-terminated. */
+static void write_read(heaptext_profile *p, char *text, size_t cap)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(heaptext_write(p, fds[1]), 0);
+    close(fds[1]);
+    size_t len = 0;
+    ssize_t got;
+    while ((got = read(fds[0], text + len, cap - 1 - len)) > 0)
+        len += (size_t)got;
+    close(fds[0]);
+    text[len] = '\0';
+}
+
 /* Render into a pipe and return the text (static). */
 static const char *render(heaptext_record *r, size_t n, const char *const *comments, size_t nc)
 {
     static char text[8192];
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
     heaptext_profile p = {
         .records = r,
         .nrecords = n,
@@ -51,14 +64,7 @@ static const char *render(heaptext_record *r, size_t n, const char *const *comme
         .ncomments = nc,
         .symbols = {.mapping_count = fake_count, .mapping = fake_mapping, .func_at = fake_func_at},
     };
-    assert_int_equal(heaptext_write(&p, fds[1]), 0);
-    close(fds[1]);
-    size_t len = 0;
-    ssize_t got;
-    while ((got = read(fds[0], text + len, sizeof text - 1 - len)) > 0)
-        len += (size_t)got;
-    close(fds[0]);
-    text[len] = '\0';
+    write_read(&p, text, sizeof text);
     return text;
 }
 
@@ -125,17 +131,8 @@ static void long_name(void **state)
     memset(name, 'n', sizeof name - 1);
     const char *comments[] = {name};
     static char text[80000];
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
     heaptext_profile p = {.comments = comments, .ncomments = 1};
-    assert_int_equal(heaptext_write(&p, fds[1]), 0);
-    close(fds[1]);
-    size_t len = 0;
-    ssize_t got;
-    while ((got = read(fds[0], text + len, sizeof text - 1 - len)) > 0)
-        len += (size_t)got;
-    close(fds[0]);
-    text[len] = '\0';
+    write_read(&p, text, sizeof text);
     for (char *line = text, *nl; (nl = strchr(line, '\n')); line = nl + 1)
         assert_true(nl - line < 4200);
     assert_non_null(strstr(text, "nnn...\n"));
