@@ -12,7 +12,7 @@
 const uint32_t ages_band_lower[AGES_BANDS] = AGES_BAND_LOWER;
 
 /* How far after `now` a birth may be and still be taken for "just now"
- * rather than for 194 days ago: longer than any profile takes to write. */
+ * rather than for 8.5 years ago: longer than any profile takes to write. */
 enum { AGES_AHEAD = 3600 };
 
 uint32_t ages_of(uint32_t born, uint32_t now)

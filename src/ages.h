@@ -9,10 +9,10 @@
  * age=600s:` shows what has been live for ten minutes or more, from one
  * profile, with no earlier one to diff against.
  *
- * Time is CLOCK_MONOTONIC_COARSE in whole seconds, modulo 2^24 (194 days),
- * the 24 bits an entry has room for: one vDSO read per sample (~10 ticks
+ * Time is CLOCK_MONOTONIC_COARSE in whole seconds, modulo 2^28 (8.5
+ * years), the 28 bits an entry has room for: one vDSO read per sample (~10 ticks
  * of a ~300-tick sample, read before the walk so the two overlap), none on
- * any other path.  Ages are exact to a second, and read modulo 194 days.
+ * any other path.  Ages are exact to a second, and read modulo 8.5 years.
  * A fork child keeps its parent's entries and clock, so their ages stay
  * (integ_ages).  A process that moves into another time namespace
  * (setns) reads another monotonic clock: the ages of what it allocated
@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#define AGES_CLOCK_MASK 0xffffffu
+#define AGES_CLOCK_MASK 0xfffffffu
 
 /* Now, as an entry stores it. */
 static inline uint32_t ages_now(void)
@@ -38,7 +38,7 @@ static inline uint32_t ages_now(void)
 
 /* The age, in seconds, at `now` of an object born at `born` (both
  * ages_now() values).  An object born after `now`, by a second or two (a
- * sample taken while a profile is written), is 0 s old, not 194 days. */
+ * sample taken while a profile is written), is 0 s old, not 8.5 years. */
 uint32_t ages_of(uint32_t born, uint32_t now);
 
 /* The bands: AGES_BANDS lower bounds in seconds, ascending, at round

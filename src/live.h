@@ -174,21 +174,25 @@ struct stack_rec;
  *
  * The second the object was allocated (ages.h) takes the bits the size
  * and the id do not need, rather than 8 more bytes that would make an
- * entry 64 (cache lines again): 48 bits hold any size a 47-bit user
- * address space can allocate (a larger one is stored as LIVE_SIZE_MAX),
- * and ids stay below 2^24 (HEAPPROF_MAX_STACKS).  live_born and
- * live_set_born put the 24-bit time together. */
+ * entry 64 (cache lines again).  Ids stay below 2^24
+ * (HEAPPROF_MAX_STACKS).  The size has 44 bits, 16 TiB, and the second
+ * 28, so that ages wrap after 8.5 years, not after the 194 days of 24
+ * bits, which a server left running meets: its oldest objects, a slow
+ * leak's first, would then read as new.  A larger size is stored, and
+ * counted (profiler.c, record), as LIVE_SIZE_MAX, as no machine this
+ * runs on hands one object of more than 16 TiB to malloc.  live_born and
+ * live_set_born put the 28-bit time together. */
 typedef struct live_entry {
     uintptr_t addr;
-    uint64_t size : 48;      /* bytes requested, at most LIVE_SIZE_MAX */
-    uint64_t born_hi : 16;   /* ages_now() >> 8 */
+    uint64_t size : 44;      /* bytes requested, at most LIVE_SIZE_MAX */
+    uint64_t born_hi : 20;   /* ages_now() >> 8 */
     struct stack_rec *stack; /* see stacks.h */
     float weight;            /* allocations this sample stands for */
     uint32_t stack_id : 24;  /* stack->id */
     uint32_t born_lo : 8;    /* ages_now() & 0xff */
 } __attribute__((aligned(32))) live_entry;
 
-#define LIVE_SIZE_MAX ((1ULL << 48) - 1)
+#define LIVE_SIZE_MAX ((1ULL << 44) - 1)
 
 static inline uint32_t live_born(const live_entry *e)
 {
@@ -197,7 +201,7 @@ static inline uint32_t live_born(const live_entry *e)
 
 static inline void live_set_born(live_entry *e, uint32_t t)
 {
-    e->born_hi = (t >> 8) & 0xffff;
+    e->born_hi = (t >> 8) & 0xfffff;
     e->born_lo = t & 0xff;
 }
 

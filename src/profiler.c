@@ -278,7 +278,10 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
      * exchange waits for their stores): profiler_alloc_slow 15-40 ticks
      * shorter of ~300, churn at 64 KiB (TSC, finding 18). */
     float weight = (float)sampler_weight(n, interval);
-    stack_sample x = stacks_weigh(n, weight);
+    /* Counted as the entry keeps it, so that its free takes off what this
+     * added (live.h, LIVE_SIZE_MAX). */
+    uint64_t kept = n < LIVE_SIZE_MAX ? n : LIVE_SIZE_MAX;
+    stack_sample x = stacks_weigh(kept, weight);
     uint32_t born = ages_now(); /* a vDSO read, which the walk overlaps too */
     int n_pcs = unwind_capture(pcs, hot.depth, hot.fast_unwind, &t->walk, &hp_replay);
     unsigned shard = stacks_shard();
@@ -321,7 +324,7 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
     t->last = s;
     live_entry e = {
         .addr = (uintptr_t)p,
-        .size = n < LIVE_SIZE_MAX ? n : LIVE_SIZE_MAX,
+        .size = kept,
         .stack = s,
         .weight = weight,
         .stack_id = s->id,

@@ -448,13 +448,14 @@ static void orphaned_lock_taken_over(void **state)
     live_unlock_all();
 }
 
-/* The 24-bit birth second survives the entry's packing, beside sizes up
- * to 2^48 - 1 and ids up to 2^24 - 1, and comes back out of the table. */
+/* The 28-bit birth second survives the entry's packing, beside sizes up
+ * to 2^44 - 1 and ids up to 2^24 - 1, and comes back out of the table. */
 static void born_packed(void **state)
 {
+    assert_int_equal(LIVE_SIZE_MAX, (1ULL << 44) - 1);
     live_entry e = entry(0x9000, LIVE_SIZE_MAX, (1u << 24) - 1), out;
-    live_set_born(&e, 0xabcdef);
-    assert_int_equal(live_born(&e), 0xabcdef);
+    live_set_born(&e, 0xfabcdef);
+    assert_int_equal(live_born(&e), 0xfabcdef);
     assert_int_equal(e.size, LIVE_SIZE_MAX);
     assert_int_equal(e.stack_id, (1u << 24) - 1);
     live_set_born(&e, 0x000102);
@@ -469,14 +470,23 @@ static void born_packed(void **state)
     assert_int_equal(out.stack_id, (1u << 24) - 1);
 }
 
-/* Ages wrap modulo 2^24 s; a birth just after `now` is age 0. */
+/* Ages wrap modulo 2^28 s (8.5 years); a birth just after `now` is age 0.
+ * An object allocated 200 days ago reads 200 days, in the last band: with
+ * the 24 bits entries used to keep, 6 days. */
 static void ages_arithmetic(void **state)
 {
+    assert_int_equal(AGES_CLOCK_MASK, (1u << 28) - 1);
     assert_int_equal(ages_of(100, 100), 0);
     assert_int_equal(ages_of(100, 700), 600);
     assert_int_equal(ages_of(AGES_CLOCK_MASK - 9, 5), 15); /* across the wrap */
     assert_int_equal(ages_of(102, 100), 0);                 /* born during the dump */
-    assert_int_equal(ages_of(100 + 3601, 100), (1u << 24) - 3601);
+    assert_int_equal(ages_of(100 + 3601, 100), (1u << 28) - 3601);
+    uint32_t days200 = 200 * 86400, born = 0xfff0000; /* the clock wraps between */
+    assert_int_equal(ages_of(born, (born + days200) & AGES_CLOCK_MASK), days200);
+    assert_int_equal(ages_band(days200), AGES_BANDS - 1);
+    live_entry e = entry(0x9000, 1, 1);
+    live_set_born(&e, born);
+    assert_int_equal(ages_of(live_born(&e), (born + days200) & AGES_CLOCK_MASK), days200);
     /* Bands: lower bounds ascending, each age in the last band not above it. */
     assert_int_equal(ages_band_lower[0], 0);
     for (unsigned b = 1; b < AGES_BANDS; b++)
