@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "log.h"
+
 #ifdef HEAPPROF_FAULT_INJECTION
 
 typedef struct rule {
@@ -37,9 +39,13 @@ static int state;                         /* 0 new, 1 being set up, 2 ready */
 
 static const char *const kind_names[FAULT_NKINDS] = {"mem", "io"};
 
+/* With the library's own prefix and pid (log.h), as a fork's child may
+ * complain too; "fault injection: " says which part. */
 static void complain(const char *what)
 {
-    static const char head[] = "heapprof-fault: ";
+    static const char head[] = "fault injection: ";
+    char prefix[LOG_PREFIX_MAX];
+    (void)!write(2, prefix, log_prefix(prefix));
     (void)!write(2, head, sizeof head - 1);
     (void)!write(2, what, strlen(what));
     (void)!write(2, "\n", 1);

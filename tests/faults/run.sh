@@ -142,6 +142,18 @@ echo "faults_$mode: without faults the run passes $CALLS_MEM mem points and $CAL
 total_mem=$CALLS_MEM
 total_io=$CALLS_IO
 
+# A spec the injector cannot read disarms it and says so in one line with
+# the library's prefix and pid: the run is then the counting run's.
+case_tag bad-spec
+run_case "mem:x" "$W/badspec"
+[[ $RC -eq $plain_rc ]] && cmp -s "$W/badspec/out" "$W/plain.out" ||
+    fail "with a spec it could not read: exit status $RC, stdout $(diff "$W/plain.out" "$W/badspec/out" | head -n 3)"
+[[ $(ls "$W"/badspec/p.*.pb.gz | wc -l) -eq 3 ]] || fail "with a spec it could not read: not 3 profiles"
+[[ $FAILED_MEM -eq 0 && $FAILED_IO -eq 0 ]] || fail "a spec it could not read still failed calls"
+[[ $(hp_count "$W/badspec/err") -eq 1 ]] &&
+    grep -qE "${HP_LINE}fault injection: HEAPPROF_FAULT not understood" "$W/badspec/err" ||
+    fail "expected one 'fault injection: HEAPPROF_FAULT not understood' line, got: $(head -c 300 "$W/badspec/err")"
+
 runs=0
 hits=0
 single() { # KIND TOTAL: every N from 1 to TOTAL+3 (or FAULT_MAX_N)
