@@ -12,6 +12,7 @@ pkgs=(
   curl prometheus                # the live-view tests: HTTP client, promtool and a real server
   libxml2-utils groff-base       # the CLI tests: xmllint for the SVG, groff for the man page
   python3 perl sqlite3 git       # the real programs the realprogs tests run under the profiler
+  ripgrep                        # realprogs_rust: a Rust program
   libjemalloc2                   # integ_stacked: heapprof in front of another allocator
   libgoogle-perftools4           # integ_debug_allocator: tcmalloc_debug checks new/delete pairs
   libtcmalloc-minimal4           # integ_jemalloc_api: an allocator without jemalloc's API

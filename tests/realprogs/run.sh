@@ -7,7 +7,7 @@
 # (names from the profile alone, not from pprof's own lookup) shows the
 # functions expected.
 #
-# NAME: python perl sqlite gcc pipeline git mt unwind (default: all).  mt is our
+# NAME: python perl sqlite gcc pipeline git mt unwind rust (default: all).  mt is our
 # multi-threaded C++ program (mt.cc), run in exact mode (HEAPPROF_SAMPLE=1)
 # and checked to the byte; the others run at the default interval.
 #
@@ -231,7 +231,7 @@ t_unwind() {
         's = json.dumps({k: v for k, v in list(d.items())[:3000]})' \
         'print(len(d), len(s), len(re.findall(r"[0-9]+", s)))' >"$d/u.py"
     seq 1 50000 | awk '{print ($1 * 7919) % 50021, "line", $1}' >"$d/lines.txt"
-    local name fast samples fallbacks
+    local name fast
     for name in python perl sort; do
         for fast in 1 0; do
             case $name in
@@ -242,35 +242,73 @@ t_unwind() {
             sort) unwind_run "$d" sort "$fast" sort -k1,1n -S 1M "$d/lines.txt" ;;
             esac
         done
-        cmp -s "$d/$name.1.out" "$d/$name.0.out" || fail "$name: the two runs printed different output"
-        [[ -s $d/$name.1.stacks ]] || fail "$name: no stacks in the profile"
-        # Lines in one list only.  A wrong walk would move every sample of
-        # a stack to another list line, thousands in these programs; one
-        # rare allocation that only one run made (python hashes some
-        # objects by address: ASLR, when setarch cannot turn it off) is
-        # tolerated, and shown.
-        local only nstacks ndiff objs
-        only=$(comm -3 "$d/$name.1.stacks" "$d/$name.0.stacks")
-        nstacks=$(wc -l <"$d/$name.1.stacks")
-        ndiff=$(printf '%s' "$only" | grep -c . || true)
-        objs=$(printf '%s\n' "$only" | awk '{s += $2} END {print s + 0}')
-        samples=$(grep -o '^comment samples=[0-9]*' "$d/$name.1.chk" | cut -d= -f2)
-        ((ndiff <= nstacks / 100 + 1 && objs <= ${samples:-0} / 1000 + 2)) ||
-            fail "$name: heapprof's unwinder and libunwind disagree ($nstacks and $(wc -l <"$d/$name.0.stacks") stacks, $ndiff lines differ):
-$(diff "$d/$name.1.stacks" "$d/$name.0.stacks" | head -n 6 | cut -c 1-300)"
-        [[ $ndiff -eq 0 ]] || note "$name: $ndiff list line(s) in one run only (allowed): $(printf '%s' "$only" | head -n 2 | cut -c 1-200)"
-        grep -q '^comment .*unwinder=heapprof ' "$d/$name.1.chk" || fail "$name: the profile does not say unwinder=heapprof"
-        grep -q '^comment .*unwinder=libunwind ' "$d/$name.0.chk" || fail "$name: the profile does not say unwinder=libunwind"
-        fallbacks=$(grep -o 'unwind_fallbacks=[0-9]*' "$d/$name.1.chk" | cut -d= -f2)
-        [[ -n $samples && -n $fallbacks ]] || fail "$name: no samples= or unwind_fallbacks= comment"
-        # 1 %, and two more: a program that loads libstdc++ (the ubsan-lib
-        # build's library does) allocates from its initialiser, called by
-        # ld.so's entry code, whose frame has no CFI.
-        ((fallbacks <= samples / 100 + 2)) ||
-            fail "$name: the walker left $fallbacks of $samples stacks to libunwind (more than 1 %)"
-        note "$name: $samples samples in $(wc -l <"$d/$name.1.stacks") distinct stacks, the same from both unwinders; $fallbacks stacks left to libunwind"
+        unwind_compare "$d" "$name"
     done
     PROFILES=6
+}
+
+# rust: ripgrep, from the distribution.  Rust's standard library allocates
+# through the C library's malloc (its System allocator), so heapprof sees
+# every allocation of a Rust program; rg searches on two threads, which
+# allocate and free each other's buffers.  The same output (sorted, as the
+# threads finish in any order) and sound profiles.  Debian strips the
+# binary, so its own frames have no names; the unwinders are compared on
+# it as in t_unwind, in a single-threaded search (--sort path).
+t_rust() {
+    need rg ripgrep
+    local d=$RP_WORK/rust i j
+    mkdir -p "$d/tree"
+    for i in $(seq 1 12); do
+        mkdir -p "$d/tree/d$i"
+        for j in $(seq 1 15); do
+            seq 1 $((i * j * 40)) | awk -v k="$i$j" '{print "line", $1 * k % 10007, "of", k}' >"$d/tree/d$i/f$j.txt"
+        done
+    done
+    PROF_ENV=(HEAPPROF_SAMPLE=16k)
+    run_both "$d" bash -c "rg -j2 -c '7[0-9]3|99' '$d/tree' | sort"
+    # bash, rg, sort.
+    check_profiles "$d" 3
+    expect_names "$d" __libc_start_main
+    local fast
+    for fast in 1 0; do
+        unwind_run "$d" rg "$fast" rg -j1 --sort path -n '7[0-9]3' "$d/tree"
+    done
+    unwind_compare "$d" rg
+    PROFILES=$((PROFILES + 2))
+}
+
+# unwind_compare DIR NAME: the two runs of unwind_run for NAME (FAST=1 and
+# 0) printed the same, found the same stacks with the same totals, and the
+# walker, not libunwind, walked about 99 % of them.
+unwind_compare() {
+    local d=$1 name=$2 samples fallbacks
+    cmp -s "$d/$name.1.out" "$d/$name.0.out" || fail "$name: the two runs printed different output"
+    [[ -s $d/$name.1.stacks ]] || fail "$name: no stacks in the profile"
+    # Lines in one list only.  A wrong walk would move every sample of
+    # a stack to another list line, thousands in these programs; one
+    # rare allocation that only one run made (python hashes some
+    # objects by address: ASLR, when setarch cannot turn it off) is
+    # tolerated, and shown.
+    local only nstacks ndiff objs
+    only=$(comm -3 "$d/$name.1.stacks" "$d/$name.0.stacks")
+    nstacks=$(wc -l <"$d/$name.1.stacks")
+    ndiff=$(printf '%s' "$only" | grep -c . || true)
+    objs=$(printf '%s\n' "$only" | awk '{s += $2} END {print s + 0}')
+    samples=$(grep -o '^comment samples=[0-9]*' "$d/$name.1.chk" | cut -d= -f2)
+    ((ndiff <= nstacks / 100 + 1 && objs <= ${samples:-0} / 1000 + 2)) ||
+        fail "$name: heapprof's unwinder and libunwind disagree ($nstacks and $(wc -l <"$d/$name.0.stacks") stacks, $ndiff lines differ):
+$(diff "$d/$name.1.stacks" "$d/$name.0.stacks" | head -n 6 | cut -c 1-300)"
+    [[ $ndiff -eq 0 ]] || note "$name: $ndiff list line(s) in one run only (allowed): $(printf '%s' "$only" | head -n 2 | cut -c 1-200)"
+    grep -q '^comment .*unwinder=heapprof ' "$d/$name.1.chk" || fail "$name: the profile does not say unwinder=heapprof"
+    grep -q '^comment .*unwinder=libunwind ' "$d/$name.0.chk" || fail "$name: the profile does not say unwinder=libunwind"
+    fallbacks=$(grep -o 'unwind_fallbacks=[0-9]*' "$d/$name.1.chk" | cut -d= -f2)
+    [[ -n $samples && -n $fallbacks ]] || fail "$name: no samples= or unwind_fallbacks= comment"
+    # 1 %, and two more: a program that loads libstdc++ (the ubsan-lib
+    # build's library does) allocates from its initialiser, called by
+    # ld.so's entry code, whose frame has no CFI.
+    ((fallbacks <= samples / 100 + 2)) ||
+        fail "$name: the walker left $fallbacks of $samples stacks to libunwind (more than 1 %)"
+    note "$name: $samples samples in $(wc -l <"$d/$name.1.stacks") distinct stacks, the same from both unwinders; $fallbacks stacks left to libunwind"
 }
 
 # unwind_run DIR NAME FAST CMD...: CMD preloaded in exact mode with
@@ -307,7 +345,7 @@ unwind_run() {
         "$dir.chk" | sort >"$d/$name.$fast.stacks"
 }
 
-all=(python perl sqlite gcc pipeline git mt unwind)
+all=(python perl sqlite gcc pipeline git mt unwind rust)
 [[ $# -gt 0 ]] || set -- "${all[@]}"
 for NAME in "$@"; do
     TEST_TAG="realprogs $NAME"
