@@ -178,10 +178,10 @@ struct stack_rec;
  * (HEAPPROF_MAX_STACKS).  The size has 44 bits, 16 TiB, and the second
  * 28, so that ages wrap after 8.5 years, not after the 194 days of 24
  * bits, which a server left running meets: its oldest objects, a slow
- * leak's first, would then read as new.  A larger size is stored, and
- * counted (profiler.c, record), as LIVE_SIZE_MAX, as no machine this
- * runs on hands one object of more than 16 TiB to malloc.  live_born and
- * live_set_born put the 28-bit time together. */
+ * leak's first, would then read as new.  A larger object, which only
+ * overcommitted address space can give, is stored and counted (profiler.c,
+ * record) as LIVE_SIZE_MAX bytes.  live_born and live_set_born put the
+ * 28-bit time together. */
 typedef struct live_entry {
     uintptr_t addr;
     uint64_t size : 44;      /* bytes requested, at most LIVE_SIZE_MAX */
