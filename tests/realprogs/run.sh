@@ -214,8 +214,8 @@ t_mt() {
 }
 
 # unwind: heapprof's own unwinder against libunwind on optimised code from
-# the distribution (python3, perl, sort; built without frame pointers, and
-# python's stacks are deep): one deterministic run of each in exact mode
+# the distribution (python3, perl, sort, and cmake for C++; built without
+# frame pointers, and python's stacks are deep): one deterministic run of each in exact mode
 # (every allocation a sample) with HEAPPROF_FAST_UNWIND=1 and one with 0
 # must give the same stacks with the same totals (the address layout fixed
 # with setarch -R where allowed), and the walker, not
@@ -231,8 +231,14 @@ t_unwind() {
         's = json.dumps({k: v for k, v in list(d.items())[:3000]})' \
         'print(len(d), len(s), len(re.findall(r"[0-9]+", s)))' >"$d/u.py"
     seq 1 50000 | awk '{print ($1 * 7919) % 50021, "line", $1}' >"$d/lines.txt"
+    need cmake cmake
+    # C++: cmake's script mode, std::string and std::vector throughout.
+    printf '%s\n' 'set(l "")' 'foreach(i RANGE 1 3000)' '  string(REPEAT "x" ${i} s)' \
+        '  string(MD5 h "${s}")' '  list(APPEND l "${h}")' 'endforeach()' 'list(SORT l)' \
+        'string(REGEX MATCHALL "[0-9]+" nums "${l}")' 'list(LENGTH nums m)' \
+        'list(GET l 0 first)' 'message("${first} ${m}")' >"$d/u.cmake"
     local name fast
-    for name in python perl sort; do
+    for name in python perl sort cmake; do
         for fast in 1 0; do
             case $name in
             python) unwind_run "$d" python "$fast" "$py" "$d/u.py" ;;
@@ -240,11 +246,12 @@ t_unwind() {
                 $h{"k$i"} = [($i) x ($i % 20)] } my $s = join(",", sort keys %h);
                 print scalar(keys %h), " ", length($s), "\n"' ;;
             sort) unwind_run "$d" sort "$fast" sort -k1,1n -S 1M "$d/lines.txt" ;;
+            cmake) unwind_run "$d" cmake "$fast" cmake -P "$d/u.cmake" ;;
             esac
         done
         unwind_compare "$d" "$name"
     done
-    PROFILES=6
+    PROFILES=8
 }
 
 # rust: ripgrep, from the distribution.  Rust's standard library allocates
