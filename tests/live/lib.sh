@@ -85,3 +85,60 @@ metric() {
     [[ -n $v ]] || fail "metric $2 not found in $1"
     echo "$v"
 }
+
+# prom_start CONFIG: a real Prometheus server (Debian's /usr/bin/prometheus)
+# with CONFIG, its storage in $W/tsdb, on a random free loopback port (tried
+# five times, as another process may take the port first); waits (10 s at
+# most) until it answers /-/ready.  Sets PP (its port) and PROM_PID; the
+# server is killed at exit, or by prom_stop.
+prom_start() {
+    local config=$1 p i attempt
+    promtool check config "$config" >"$W/promtool-config.out" 2>&1 ||
+        fail "promtool rejects the test's Prometheus config: $(cat "$W/promtool-config.out")"
+    PP=
+    for ((attempt = 0; attempt < 5; attempt++)); do
+        p=$((20000 + RANDOM % 40000))
+        ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || continue
+        rm -rf "$W/tsdb"
+        prometheus --config.file="$config" --storage.tsdb.path="$W/tsdb" \
+            --web.listen-address="127.0.0.1:$p" --log.level=warn >"$W/prom.log" 2>&1 &
+        PROM_PID=$!
+        KILL_AT_EXIT+=("$PROM_PID")
+        for ((i = 0; i < 100; i++)); do
+            curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$p/-/ready" && { PP=$p; break; }
+            kill -0 "$PROM_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        [[ -n $PP ]] && break
+        kill "$PROM_PID" 2>/dev/null || true
+        wait "$PROM_PID" 2>/dev/null || true
+    done
+    [[ -n $PP ]] || { tail -20 "$W/prom.log" >&2; fail "Prometheus did not start"; }
+    note "prometheus on 127.0.0.1:$PP"
+}
+
+# prom_stop: end the server prom_start started.
+prom_stop() {
+    kill "$PROM_PID" 2>/dev/null || true
+    wait "$PROM_PID" 2>/dev/null || true
+}
+
+# prom_query PROMQL: the first value of the instant query's result vector,
+# or empty.
+prom_query() {
+    curl -s --max-time 5 "http://127.0.0.1:$PP/api/v1/query" --data-urlencode "query=$1" |
+        sed -n 's/.*"value":\[[0-9.]*,"\([^"]*\)"\].*/\1/p'
+}
+
+# prom_wait_up JOB: poll (30 s at most) until Prometheus has scraped JOB
+# successfully.
+prom_wait_up() {
+    local up= i
+    for ((i = 0; i < 60; i++)); do
+        up=$(prom_query "up{job=\"$1\"}")
+        [[ $up == 1 ]] && return 0
+        sleep 0.5
+    done
+    curl -s "http://127.0.0.1:$PP/api/v1/targets" >&2
+    fail "Prometheus: up{job=\"$1\"} is '$up', expected 1"
+}

@@ -68,50 +68,17 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:$PORT']
 EOF
-promtool check config "$W/prometheus.yml" >/dev/null 2>&1 || fail "promtool rejects the test's Prometheus config"
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-PP=
-for attempt in 1 2 3 4 5; do
-    p=$((20000 + RANDOM % 40000))
-    port_free "$p" || continue
-    rm -rf "$W/tsdb"
-    prometheus --config.file="$W/prometheus.yml" --storage.tsdb.path="$W/tsdb" \
-        --web.listen-address="127.0.0.1:$p" --log.level=warn >"$W/prom.log" 2>&1 &
-    ppid=$!
-    KILL_AT_EXIT+=("$ppid")
-    for i in $(seq 1 100); do
-        curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$p/-/ready" && { PP=$p; break; }
-        kill -0 "$ppid" 2>/dev/null || break
-        sleep 0.1
-    done
-    [[ -n $PP ]] && break
-    kill "$ppid" 2>/dev/null || true
-    wait "$ppid" 2>/dev/null || true
-done
-[[ -n $PP ]] || { tail -20 "$W/prom.log" >&2; fail "Prometheus did not start"; }
-note "prometheus on 127.0.0.1:$PP"
-
-query() { # query PROMQL: the first value of the result vector, or empty
-    curl -s --max-time 5 "http://127.0.0.1:$PP/api/v1/query" --data-urlencode "query=$1" |
-        sed -n 's/.*"value":\[[0-9.]*,"\([^"]*\)"\].*/\1/p'
-}
-up=
-for i in $(seq 1 60); do
-    up=$(query 'up{job="heapprof_live"}')
-    [[ $up == 1 ]] && break
-    sleep 0.5
-done
-[[ $up == 1 ]] || { curl -s "http://127.0.0.1:$PP/api/v1/targets" >&2; fail "Prometheus: up{job=\"heapprof_live\"} is '$up', expected 1"; }
-v=$(query 'component_allocated_bytes{job="heapprof_live",component="parser"}')
+prom_start "$W/prometheus.yml"
+prom_wait_up heapprof_live
+v=$(prom_query 'component_allocated_bytes{job="heapprof_live",component="parser"}')
 [[ $v == 10000 ]] || fail "Prometheus: component_allocated_bytes{component=\"parser\"} = '$v', expected 10000"
-v=$(query 'heapprof_live_bytes{job="heapprof_live"}')
+v=$(prom_query 'heapprof_live_bytes{job="heapprof_live"}')
 [[ $v =~ ^[0-9]+$ && $v -ge 22000 ]] || fail "Prometheus: heapprof_live_bytes = '$v'"
-v=$(query 'scrape_samples_scraped{job="heapprof_live"}')
+v=$(prom_query 'scrape_samples_scraped{job="heapprof_live"}')
 [[ $v =~ ^[0-9]+$ && $v -gt 20 ]] || fail "Prometheus: scrape_samples_scraped = '$v'"
 note "Prometheus scraped it: up=1, parser=10000 B"
 
-kill "$ppid" 2>/dev/null || true
-wait "$ppid" 2>/dev/null || true
+prom_stop
 stop srv
 [[ $RC -eq 0 ]] || fail "live_prog exited $RC"
 note "ok"
