@@ -84,7 +84,7 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
  * code or a realigned frame goes to libunwind after one lookup, not after
  * a _dl_find_object and a CFI run on every sample.  A stale R_FALLBACK
  * costs only a walk by libunwind. */
-enum { R_CFA_RBP = 1, R_RBP_SAVED = 2, R_END = 4, R_FALLBACK = 8 };
+enum { R_CFA_RBP = 1, R_RBP_SAVED = 2, R_END = 4, R_FALLBACK = 8, R_NO_CFI = 16 };
 
 /* Saved registers lie below the CFA, where the function pushed or stored
  * them: at most this far below, or the rule is not cached (R_FALLBACK).
@@ -195,7 +195,8 @@ static inline uint64_t rule_of(uint32_t index, uintptr_t pc, uintptr_t at, uint6
     if (cache_get(st, key, &r))
         return r;
     cfi_rule c;
-    r = cfi_rule_at(at, &c) == CFI_OK ? pack(&c) : R_FALLBACK;
+    int rc = cfi_rule_at(at, &c);
+    r = rc == CFI_OK ? pack(&c) : rc == CFI_NO_FDE ? R_FALLBACK | R_NO_CFI : R_FALLBACK;
     cache_put(st, key, r);
     return r;
 }
@@ -317,11 +318,8 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
         if (walked < UNWIND_MEMO)
             memo->slot[walked++] = (uint16_t)index;
         uint64_t r = rule_of(index, pc, at, salt);
-        if (r & R_FALLBACK)
-            goto fallback;
-        if (r & R_END)
-            break;
-        if (r & R_CFA_RBP) {
+        if (r & (R_CFA_RBP | R_FALLBACK)) {
+            /* What follows reads rbp: a replay must find it unchanged. */
             if (!bp_at)
                 bp_used = true;
             else if (!bp_noted) {
@@ -329,6 +327,20 @@ __attribute__((noinline, no_sanitize_address)) int unwind_fast(void **pcs, int m
                 bp_noted = true;
             }
         }
+        if (r & R_FALLBACK) {
+            /* Code without CFI whose rbp is 0 is the outermost frame, as the
+             * ABI marks it: ld.so's entry code, which calls the program's
+             * and its libraries' constructors with rbp cleared, so a C++
+             * program's static constructors allocate from here.  libunwind,
+             * with no CFI either, follows rbp and stops there too: the walk
+             * ends as its would (realprogs_unwind, cmake) rather than
+             * handing it every such stack (1 293 of cmake's). */
+            if ((r & R_NO_CFI) && !bp)
+                break;
+            goto fallback;
+        }
+        if (r & R_END)
+            break;
         uintptr_t cfa = ((r & R_CFA_RBP) ? bp : sp) + (uintptr_t)(int64_t)(int32_t)(r >> 32);
         /* The caller's frame lies above this one, on the same stack; the
          * slots read lie below cfa by at most SLOT_REACH, in this frame or

@@ -825,6 +825,91 @@ static void test_wrong_rules(void **state)
             assert_ptr_equal(got[i], good[i]);
 }
 
+/* Code without CFI, as ld.so's entry code is: calls fn(arg) with rbp
+ * cleared, the ABI's mark of the outermost frame, or as it was when
+ * keep_rbp is set. */
+__asm__(".text\n"
+        ".globl nocfi_call\n"
+        ".type nocfi_call, @function\n"
+        "nocfi_call:\n"
+        "    push %rbp\n"
+        "    test %edx, %edx\n"
+        "    jnz 1f\n"
+        "    xor %ebp, %ebp\n"
+        "1:  mov %rdi, %rax\n"
+        "    mov %rsi, %rdi\n"
+        "    call *%rax\n"
+        "    pop %rbp\n"
+        "    ret\n"
+        ".globl nocfi_call_end\n"
+        "nocfi_call_end:\n"
+        ".size nocfi_call, .-nocfi_call\n");
+void nocfi_call(void (*fn)(void *), void *arg, int keep_rbp);
+extern const char nocfi_call_end[];
+
+typedef struct outer_walk {
+    uint64_t fast[MAXPCS + UNWIND_SLACK], slow[MAXPCS + UNWIND_SLACK];
+    size_t nf, ns;
+    uint64_t fallbacks; /* unwind_fallbacks() added by the fast walk */
+} outer_walk;
+
+static __attribute__((noinline)) void walk_outer(void *arg)
+{
+    outer_walk *w = arg;
+    uint64_t before = unwind_fallbacks();
+    w->nf = (size_t)unwind_capture(w->fast, MAXPCS, true, &memo, no_replay());
+    w->fallbacks = unwind_fallbacks() - before;
+    w->ns = (size_t)unwind_capture(w->slow, MAXPCS, false, &memo, no_replay());
+    __asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline)) void walk_again(void *arg)
+{
+    void *pcs[MAXPCS];
+    *(int *)arg = unwind_fast(pcs, MAXPCS, &memo, &replay);
+    __asm__ volatile("" ::: "memory");
+}
+
+/* A return address into code without CFI, under rbp 0, ends the stack
+ * there, where libunwind ends it, without handing the walk to libunwind;
+ * under any other rbp the walk is libunwind's, as before. */
+static void test_walker_outermost_frame(void **state)
+{
+    (void)state;
+    if (!cfi_available())
+        skip();
+    static outer_walk w;
+    for (int keep = 0; keep < 2; keep++) {
+        memset(&w, 0, sizeof w);
+        nocfi_call(walk_outer, &w, keep);
+        assert_true(w.nf >= 2);
+        assert_int_equal(w.nf, w.ns);
+        /* Frame 0 returns into walk_outer, from its two calls. */
+        for (size_t i = 1; i < w.nf; i++)
+            assert_int_equal(w.fast[i], w.slow[i]);
+        if (!keep) {
+            /* Its last frame is the return into nocfi_call. */
+            assert_true(w.fast[w.nf - 1] > (uintptr_t)nocfi_call &&
+                        w.fast[w.nf - 1] < (uintptr_t)nocfi_call_end);
+            assert_int_equal(w.fallbacks, 0);
+        } else {
+            assert_int_equal(w.fallbacks, 1);
+        }
+        /* The same walk again, from one call site: a repeat where the
+         * walker ended it, not where libunwind took over. */
+        int n[2];
+        replay.n = 0;
+        for (volatile int k = 0; k < 2; k++)
+            nocfi_call(walk_again, &n[k], keep);
+        if (!keep) {
+            assert_true(n[0] >= 2);
+            assert_int_equal(n[1], UNWIND_REPEAT);
+        } else {
+            assert_true(n[0] <= UNWIND_FELL_BACK && n[1] <= UNWIND_FELL_BACK);
+        }
+    }
+}
+
 /* What the profiler calls: unwind_capture, with the library's own frames
  * (here: this program's, once unwind_init has found the object it is in)
  * left out and the depth limit applied, by the walker as by
@@ -877,6 +962,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_walker_replay),
         cmocka_unit_test(test_cache_sets),
         cmocka_unit_test(test_wrong_rules),
+        cmocka_unit_test(test_walker_outermost_frame),
         cmocka_unit_test(test_capture_trims_like_libunwind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
