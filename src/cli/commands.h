@@ -16,6 +16,7 @@ int cmd_top_main(int argc, char **argv);
 int cmd_leaks_main(int argc, char **argv);
 int cmd_timeline_main(int argc, char **argv);
 int cmd_ages_main(int argc, char **argv);
+int cmd_flame_main(int argc, char **argv);
 
 void cmd_run_usage(FILE *f);
 void cmd_dump_usage(FILE *f);
@@ -23,5 +24,6 @@ void cmd_top_usage(FILE *f);
 void cmd_leaks_usage(FILE *f);
 void cmd_timeline_usage(FILE *f);
 void cmd_ages_usage(FILE *f);
+void cmd_flame_usage(FILE *f);
 
 #endif

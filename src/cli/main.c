@@ -30,6 +30,8 @@ static const command commands[] = {
      "SVG chart of the live heap over time by allocation site, or by birth"},
     {"ages", cmd_ages_main, cmd_ages_usage,
      "how old each site's live bytes are: leak, start-up state or working set"},
+    {"flame", cmd_flame_main, cmd_flame_usage,
+     "SVG flame graph of a profile, or of what changed since an earlier one"},
 };
 
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
@@ -59,6 +61,8 @@ static void usage(FILE *f)
           "  heapprof timeline heapprof.server.1234.*.pb.gz -o heap.svg\n"
           "  heapprof timeline heapprof.server.1234.*.pb.gz --by birth -o births.svg\n"
           "  heapprof ages heapprof.server.1234.0002.pb.gz            # leak suspects by age\n"
+          "  heapprof flame heapprof.server.1234.0002.pb.gz -o heap.svg\n"
+          "  heapprof flame --base heapprof.server.1234.0001.pb.gz heapprof.server.1234.0002.pb.gz\n"
           "\n"
           "Environment: HEAPPROF_MAX_INPUT bounds the size of a profile the readers\n"
           "accept after decompression (default 1g), HEAPPROF_MAX_DECODE the memory\n"
@@ -95,7 +99,7 @@ static int dispatch(int argc, char **argv)
             diag_set_command(name);
             return commands[i].main(argc - 1, argv + 1);
         }
-    return diag_usage("unknown command '%s' (commands: run, dump, top, leaks, timeline, ages)", name);
+    return diag_usage("unknown command '%s' (commands: run, dump, top, leaks, timeline, ages, flame)", name);
 }
 
 /*

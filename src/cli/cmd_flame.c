@@ -1,0 +1,352 @@
+/*
+ * cmd_flame.c - `heapprof flame FILE -o flame.svg`: a flame graph of one
+ * profile, without Go or a browser's pprof; with --base EARLY, the same
+ * graph coloured by what changed since EARLY, for leak hunting.
+ *
+ * Data: every sample's stack goes into the call tree of flame.h, root
+ * first, with its value of the chosen type (and, with --base, the base's
+ * samples with theirs).  A sample with a value below 0 (a delta profile's)
+ * cannot be drawn as a width and is left out, and the subtitle says how
+ * much was.  Each frame is as wide as the value through it; a frame
+ * narrower than MIN_PX, and what it calls, is not drawn.
+ *
+ * Colours: by name in a warm palette (grey for a frame that has no name,
+ * only an address); with --base, red for a frame whose value grew since
+ * the base and blue for one that shrank, the deeper the more it changed
+ * against the largest change in the graph.  Every frame's tooltip (an SVG
+ * <title>) has its name, value, share, standard error and, with --base,
+ * its change.
+ *
+ * Output is one self-contained SVG file, as the timeline's: no scripts, no
+ * external fonts or styles; every piece of text from a profile goes
+ * through svg_text.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "commands.h"
+#include "diag.h"
+#include "flame.h"
+#include "report.h"
+#include "svg.h"
+#include "units.h"
+
+/* Layout, in SVG user units: frames FRAME_H tall under a TOP_H header. */
+enum { WIDTH_DEFAULT = 1200, WIDTH_MIN = 400, WIDTH_MAX = 20000 };
+enum { PAD = 10, TOP_H = 70, FRAME_H = 17, BOTTOM_H = 16, FONT = 11 };
+#define MIN_PX 0.5
+#define CHAR_PX 6.6 /* the width of a character of FONT-sized sans-serif, roughly */
+
+typedef struct flame_opts {
+    const char *out, *type, *base;
+    uint64_t width;
+} flame_opts;
+
+void cmd_flame_usage(FILE *f)
+{
+    (void)fputs(
+        "Usage: heapprof flame FILE [-o OUT.svg] [--type TYPE] [--base EARLY] [--width PX]\n"
+        "\n"
+        "Draw a flame graph of a profile (gzipped or plain pprof, written by heapprof or\n"
+        "any other producer) as one self-contained SVG file: no Go, no browser server.\n"
+        "The bottom bar is the whole profile; above each frame are the functions it\n"
+        "called, each as wide as the memory allocated through it.  Hover over a frame\n"
+        "for its name, value, share and standard error.\n"
+        "\n"
+        "Options:\n"
+        "  -o, --out FILE  where to write the SVG (default flame.svg)\n"
+        "  --type TYPE     the sample type: inuse_space (heapprof's default),\n"
+        "                  inuse_objects, alloc_space, alloc_objects, or any type the\n"
+        "                  profile has (default: the profile's default type)\n"
+        "  --base EARLY    a differential graph: widths from FILE, colours from the change\n"
+        "                  since the profile EARLY (red: grew, blue: shrank, the deeper the\n"
+        "                  more); the tooltips give each frame's change.  With an early and a\n"
+        "                  late profile of a leaking process, the leak is the red tower.\n"
+        "  --width PX      the graph's width (default 1200)\n"
+        "  -h, --help      this help\n"
+        "\n"
+        "Frames narrower than half a pixel, and what they call, are not drawn.\n"
+        "\n"
+        "Example: heapprof flame heapprof.myprog.1234.0002.pb.gz -o heap.svg\n"
+        "         heapprof flame --base heapprof.myprog.1234.0001.pb.gz \\\n"
+        "             heapprof.myprog.1234.0009.pb.gz -o growth.svg\n", f);
+}
+
+static const char *const no_stack[] = {"(no stack)"};
+
+/* Adds p's samples of type t to the tree: as the profile's values, or as
+ * the base's.  *left_out counts what a negative value kept out (its sum
+ * in *left_val).  0, or -1 when out of memory. */
+static int add_profile(flame *g, const profile *p, size_t t, bool base, size_t *left_out,
+                       double *left_val)
+{
+    for (size_t i = 0; i < p->nsamples; i++) {
+        const profile_sample *s = &p->samples[i];
+        double v = (double)s->values[t];
+        if (v < 0) {
+            ++*left_out;
+            *left_val += v;
+            continue;
+        }
+        if (v == 0 && s->var[t] == 0)
+            continue;
+        const char *const *fr = s->nframes ? s->frames : no_stack;
+        size_t n = s->nframes ? s->nframes : 1;
+        int r = base ? flame_add(g, fr, n, 0, 0, PROFILE_SD_EXACT, v)
+                     : flame_add(g, fr, n, v, s->var[t], s->sd[t], 0);
+        if (r)
+            return -1;
+    }
+    return 0;
+}
+
+typedef struct draw {
+    FILE *f;
+    const profile *p;
+    size_t t;
+    bool diff;
+    double width;     /* of the graph, in user units */
+    double height;    /* of the image */
+    double max_delta; /* the largest |val - base| of a drawn frame */
+} draw;
+
+static uint32_t hash_name(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static void color(const draw *d, const flame_node *n, char *buf, size_t len)
+{
+    if (!n->name) {
+        snprintf(buf, len, "rgb(200,200,200)");
+    } else if (d->diff) {
+        double delta = n->val - n->base;
+        double s = d->max_delta > 0 ? fabs(delta) / d->max_delta : 0;
+        int c = (int)lround(235 - 200 * s); /* 235: unchanged, 35: the largest change */
+        if (delta > 0)
+            snprintf(buf, len, "rgb(255,%d,%d)", c, c);
+        else if (delta < 0)
+            snprintf(buf, len, "rgb(%d,%d,255)", c, c);
+        else
+            snprintf(buf, len, "rgb(235,235,235)");
+    } else if (!strncmp(n->name, "0x", 2)) {
+        snprintf(buf, len, "rgb(190,190,190)"); /* an address: no name to read */
+    } else {
+        /* A warm palette, the same colour for a name wherever it is. */
+        uint32_t h = hash_name(n->name);
+        snprintf(buf, len, "rgb(%u,%u,%u)", 205 + (h & 0x3f) % 51, (h >> 8) % 231,
+                 (h >> 16) % 56);
+    }
+}
+
+static void find_max_delta(void *ctx, const flame_node *n, double x, double w)
+{
+    (void)x;
+    (void)w;
+    draw *d = ctx;
+    double delta = fabs(n->val - n->base);
+    if (n->name && delta > d->max_delta)
+        d->max_delta = delta;
+}
+
+static void frame(void *ctx, const flame_node *n, double x, double w)
+{
+    draw *d = ctx;
+    FILE *f = d->f;
+    const char *unit = d->p->type_unit[d->t];
+    double px = PAD + x * d->width, pw = w * d->width;
+    double py = d->height - BOTTOM_H - (double)(n->depth + 1) * FRAME_H;
+    char val[64], sd[64], share[16], fill[32];
+    units_value(val, sizeof val, n->val, unit, false);
+    units_sd(sd, sizeof sd, n->var, n->sd, unit, false);
+    units_percent(share, sizeof share, w, 1);
+    color(d, n, fill, sizeof fill);
+    (void)fputs("<g><title>", f);
+    if (n->name)
+        svg_text(f, n->name, 2000);
+    else
+        (void)fputs("all", f);
+    (void)fprintf(f, "\n%s \xc2\xb1 %s (%s)", val, sd, share);
+    if (d->diff) {
+        char b[64], ch[64];
+        units_value(b, sizeof b, n->base, unit, false);
+        units_value(ch, sizeof ch, fabs(n->val - n->base), unit, false);
+        (void)fprintf(f, "\n%s%s since the base (%s there)", n->val >= n->base ? "+" : "-", ch, b);
+    }
+    (void)fprintf(f, "</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" "
+                     "fill=\"%s\" rx=\"2\"/>",
+                  px, py, pw, FRAME_H - 1, fill);
+    size_t chars = pw > 8 ? (size_t)((pw - 6) / CHAR_PX) : 0;
+    if (chars >= 3) {
+        (void)fprintf(f, "<text x=\"%.2f\" y=\"%.1f\">", px + 3, py + FRAME_H - 5);
+        if (n->name)
+            svg_text(f, n->name, chars - 1);
+        else
+            (void)fprintf(f, "all (%s)", val);
+        (void)fputs("</text>", f);
+    }
+    (void)fputs("</g>\n", f);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static int write_svg(const flame *g, const profile *p, const profile *base, size_t t,
+                     const flame_opts *o, size_t left_out, double left_val)
+{
+    draw d = {.p = p, .t = t, .diff = base != NULL, .width = (double)o->width};
+    double min_w = MIN_PX / d.width;
+    /* A first pass for the depth drawn (the image's height) and the largest
+     * change (the colour scale). */
+    uint32_t depth = flame_layout(g, min_w, find_max_delta, &d);
+    int w = (int)o->width + 2 * PAD;
+    d.height = TOP_H + (double)(depth + 1) * FRAME_H + BOTTOM_H;
+    FILE *f = fopen(o->out, "w");
+    if (!f) {
+        diag_error("cannot write %s: %s", o->out, strerror(errno));
+        return DIAG_FAIL;
+    }
+    d.f = f;
+    const char *unit = p->type_unit[t];
+    const flame_node *root = flame_node_at(g, 0);
+    char total[64], sd[64], when[64];
+    units_value(total, sizeof total, root->val, unit, false);
+    units_sd(sd, sizeof sd, root->var, root->sd, unit, false);
+    report_time(when, sizeof when, (long long)p->time_nanos);
+    (void)fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" "
+                     "viewBox=\"0 0 %d %.0f\" font-family=\"sans-serif\" font-size=\"%d\">\n"
+                     "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
+                  w, d.height, w, d.height, FONT);
+    (void)fprintf(f, "<text x=\"%d\" y=\"26\" font-size=\"18\" font-weight=\"bold\">%s, %s</text>\n",
+                  PAD, base ? "What changed" : "Flame graph", p->type_name[t]);
+    (void)fprintf(f, "<text x=\"%d\" y=\"46\" font-size=\"12\" fill=\"#444\">", PAD);
+    svg_text(f, base_name(p->path), 80);
+    (void)fprintf(f, " at %s: %s \xc2\xb1 %s", when, total, sd);
+    if (base) {
+        char b[64], ch[64];
+        units_value(b, sizeof b, root->base, unit, false);
+        units_value(ch, sizeof ch, fabs(root->val - root->base), unit, false);
+        (void)fputs("; base ", f);
+        svg_text(f, base_name(base->path), 80);
+        (void)fprintf(f, ": %s, so %s%s (red: grew, blue: shrank)", b,
+                      root->val >= root->base ? "+" : "-", ch);
+    }
+    (void)fputs("</text>\n", f);
+    (void)fprintf(f, "<text x=\"%d\" y=\"62\" font-size=\"11\" fill=\"#666\">"
+                     "The bottom bar is everything; above each frame, what it called. "
+                     "Hover for values.", PAD);
+    if (left_out) {
+        char lv[64];
+        units_value(lv, sizeof lv, left_val, unit, false);
+        (void)fprintf(f, " Left out: %zu sample%s of negative value (%s).", left_out,
+                      left_out == 1 ? "" : "s", lv);
+    }
+    (void)fputs("</text>\n", f);
+    flame_layout(g, min_w, frame, &d);
+    (void)fputs("</svg>\n", f);
+    int bad = ferror(f);
+    if (fclose(f) || bad) {
+        diag_error("cannot write %s: %s", o->out, strerror(errno));
+        return DIAG_FAIL;
+    }
+    printf("%s\n", o->out);
+    return DIAG_OK;
+}
+
+static int run(const char *path, const flame_opts *o)
+{
+    profile *p = report_load(path), *b = NULL;
+    flame *g = NULL;
+    int r = DIAG_FAIL;
+    if (!p)
+        goto out;
+    long t = report_type(p, o->type), bt = -1;
+    if (t < 0)
+        goto out;
+    if (o->base) {
+        if (!(b = report_load(o->base)))
+            goto out;
+        if ((bt = profile_read_type(b, p->type_name[t])) < 0) {
+            diag_error("%s has no sample type '%s', which %s is drawn by", o->base,
+                       p->type_name[t], path);
+            goto out;
+        }
+    }
+    size_t left_out = 0;
+    double left_val = 0;
+    if (!(g = flame_new()) || add_profile(g, p, (size_t)t, false, &left_out, &left_val) ||
+        (b && add_profile(g, b, (size_t)bt, true, &left_out, &left_val)) || flame_sort(g)) {
+        diag_error("out of memory");
+        goto out;
+    }
+    if (!(flame_node_at(g, 0)->val > 0)) {
+        diag_error("%s: nothing to draw: no sample has a %s value above 0", path,
+                   p->type_name[t]);
+        goto out;
+    }
+    r = write_svg(g, p, b, (size_t)t, o, left_out, left_val);
+out:
+    flame_free(g);
+    profile_read_free(b);
+    profile_read_free(p);
+    return r;
+}
+
+int cmd_flame_main(int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"out", required_argument, NULL, 'o'},   {"type", required_argument, NULL, 't'},
+        {"base", required_argument, NULL, 'b'},  {"width", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+    };
+    flame_opts o = {"flame.svg", NULL, NULL, WIDTH_DEFAULT};
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            if (!*optarg)
+                return diag_usage("-o: the file name is empty");
+            o.out = optarg;
+            break;
+        case 't':
+            o.type = optarg;
+            break;
+        case 'b':
+            if (!*optarg)
+                return diag_usage("--base: the file name is empty");
+            o.base = optarg;
+            break;
+        case 'w':
+            if (args_count("--width", optarg, WIDTH_MIN, WIDTH_MAX, &o.width))
+                return DIAG_USAGE;
+            break;
+        case 'h':
+            cmd_flame_usage(stdout);
+            return DIAG_OK;
+        default:
+            return args_getopt_error(c, argv, optind, optopt);
+        }
+    }
+    if (optind >= argc)
+        return diag_usage("which profile? (heapprof flame FILE -o OUT.svg)");
+    if (argc - optind > 1)
+        return diag_usage("one profile at a time (got '%s' and '%s'; to draw what changed "
+                          "between two, use --base EARLY LATE)", argv[optind], argv[optind + 1]);
+    return run(argv[optind], &o);
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# heapprof flame: from an exact profile of known allocations, a well-formed
+# SVG whose frames are as wide as their bytes (to the pixel's hundredth),
+# in their callers' order and places, heaviest first; --type; --base
+# colouring what grew red and what shrank blue on a real series; names
+# that need escaping; a Go profile; a delta profile's negative values left
+# out and said so; bad arguments and files.
+source "$(dirname "$0")/cli_lib.sh"
+
+# well_formed FILE: parse it as XML with whatever parser is installed.
+well_formed() {
+    if command -v xmllint >/dev/null; then
+        xmllint --noout "$1" || fail "$1 is not well-formed XML (xmllint)"
+    else
+        python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$1" ||
+            fail "$1 is not well-formed XML (python3)"
+    fi
+}
+
+# frames SVG: one line per frame drawn, "name x y width fill".
+frames() {
+    python3 - "$1" <<'EOF'
+import sys, xml.etree.ElementTree as E
+ns = {"s": "http://www.w3.org/2000/svg"}
+for g in E.parse(sys.argv[1]).getroot().findall("s:g", ns):
+    name = g.find("s:title", ns).text.split("\n")[0]
+    r = g.find("s:rect", ns)
+    print(name.replace(" ", "_"), r.get("x"), r.get("y"), r.get("width"), r.get("fill"))
+EOF
+}
+
+# field NAME COL: column COL of the first frame called NAME in $W/frames.
+field() { awk -v n="$1" -v c="$2" '$1 == n {print $c; exit}' "$W/frames"; }
+
+expect_rc 0 hp run --sample 1 -o "$W/x" -- "$CLI_PROG" sites
+prof=("$W"/x.*.pb.gz)
+[[ ${#prof[@]} -eq 1 ]] || fail "expected one profile, got ${#prof[@]}"
+
+# inuse_space: alloc_alpha keeps 10000 B, alloc_beta 12000, alloc_delta_leaf
+# 4662 under alloc_delta; alloc_gamma freed everything.
+expect_rc 0 hp flame "${prof[0]}" -o "$W/f.svg"
+[[ "$(cat "$W/out")" == "$W/f.svg" ]] || fail "flame printed '$(cat "$W/out")'"
+well_formed "$W/f.svg"
+expect_in "$W/f.svg" '^<svg xmlns="http://www.w3.org/2000/svg"' "the SVG root element"
+expect_in "$W/f.svg" 'Flame graph, inuse_space' "the title"
+expect_not_in "$W/f.svg" '<script' "scripts in the SVG"
+frames "$W/f.svg" >"$W/frames"
+[[ $(field all 4) == 1200.00 ]] || fail "the root is not the graph's width: $(head -n 2 "$W/frames")"
+for site in alloc_alpha alloc_beta alloc_delta alloc_delta_leaf sites main; do
+    [[ -n $(field "$site" 4) ]] || fail "$site not drawn: $(cat "$W/frames")"
+done
+[[ -z $(field alloc_gamma 4) ]] || fail "alloc_gamma, which keeps nothing, drawn"
+python3 - "$W/frames" <<'EOF' || fail "frame geometry (above)"
+import sys
+f = {}
+for line in open(sys.argv[1]):
+    n, x, y, w, fill = line.split()
+    f.setdefault(n, (float(x), float(y), float(w)))
+# (Each name is drawn once in this profile's graph.)
+def check(ok, what):
+    if not ok:
+        print(what, f, file=sys.stderr); sys.exit(1)
+ax, ay, aw = f["alloc_alpha"]; bx, by, bw = f["alloc_beta"]
+dx, dy, dw = f["alloc_delta"]; lx, ly, lw = f["alloc_delta_leaf"]; sx, sy, sw = f["sites"]
+# Widths in proportion to the bytes (printed to 1/100 px).
+check(abs(aw / bw - 10000 / 12000) < 0.002, "alpha:beta is not 10000:12000")
+check(abs(lw / bw - 4662 / 12000) < 0.002, "delta_leaf:beta is not 4662:12000")
+check(abs(dw - lw) < 0.011, "alloc_delta is not as wide as its only callee")
+# sites called them and printf (stdout's buffer): the row above it is full.
+row = sum(w for x, y, w in f.values() if y == ay and sx - 0.01 <= x < sx + sw)
+check(abs(sw - row) < 0.05, "sites is not as wide as what it called")
+# One row per call level, the callee above; the heaviest first, each from
+# where the one before it ends, the first where the caller starts.
+check(ay == by == dy == sy - 17 and ly == dy - 17, "rows")
+check(abs(bx - sx) < 0.011 and abs(ax - (bx + bw)) < 0.02 and abs(dx - (ax + aw)) < 0.03,
+      "order and places under sites: beta, alpha, delta")
+check(abs(lx - dx) < 0.011, "alloc_delta_leaf does not start where alloc_delta does")
+EOF
+
+# --type alloc_space: alloc_gamma allocated 1000 B, alloc_alpha 10000.
+expect_rc 0 hp flame --type alloc_space "${prof[0]}" -o "$W/a.svg" --width 3000
+well_formed "$W/a.svg"
+frames "$W/a.svg" >"$W/frames"
+[[ $(field all 4) == 3000.00 ]] || fail "--width 3000: root $(field all 4)"
+awk -v a="$(field alloc_alpha 4)" -v g="$(field alloc_gamma 4)" \
+    'BEGIN { r = g / a; exit !(r > 0.0998 && r < 0.1002) }' ||
+    fail "alloc_gamma:alloc_alpha is not 1000:10000 in alloc_space ($(field alloc_gamma 4), $(field alloc_alpha 4))"
+
+# --base on a real series: the leak grew 2 MiB a phase, the working set went
+# 8 -> 4 MiB between phases 3 and 4.
+expect_rc 0 hp run --sample 32k -o "$W/s" -- "$CLI_PROG" series 4
+series=("$W"/s.*.pb.gz)
+[[ ${#series[@]} -eq 5 ]] || fail "expected 5 profiles, got ${#series[@]}"
+expect_rc 0 hp flame --base "${series[2]}" "${series[3]}" -o "$W/d.svg"
+well_formed "$W/d.svg"
+expect_in "$W/d.svg" 'What changed, inuse_space' "the differential title"
+expect_in "$W/d.svg" "base $(basename "${series[2]}")" "the base named in the subtitle"
+frames "$W/d.svg" >"$W/frames"
+[[ $(field leak_site 5) == rgb\(255,* ]] || fail "leak_site is not red: $(cat "$W/frames")"
+[[ $(field working_set_site 5) == *,255\) && $(field working_set_site 5) != rgb\(255,* ]] ||
+    fail "working_set_site is not blue: $(cat "$W/frames")"
+expect_in "$W/d.svg" '^\+[0-9.]+ MiB since the base' "a growth in a tooltip"
+expect_in "$W/d.svg" '^-[0-9.]+ MiB since the base' "a shrink in a tooltip"
+
+# Names with XML's special characters and broken UTF-8; a Go profile.
+expect_rc 0 hp flame -o "$W/odd.svg" "$CLI_SRC/corpus/tiny_odd_names.pb"
+well_formed "$W/odd.svg"
+expect_in "$W/odd.svg" 'std::vector&lt;int, std::allocator&lt;int&gt; &gt;::push_back\(int const&amp;\)'
+expect_rc 0 hp flame -o "$W/go.svg" "$CLI_SRC/corpus/go_heap.gz"
+well_formed "$W/go.svg"
+expect_in "$W/go.svg" '>main\.goLeaf'
+
+# A delta profile (Go's ?seconds=, heapprof's over HTTP) may hold negative
+# values, which have no width: left out, and the subtitle says so.
+python3 - "$W/neg.pb" "$W/zero.pb" <<EOF
+import sys
+sys.path.insert(0, "$CLI_SRC")
+from make_corpus import profile, sample
+open(sys.argv[1], "wb").write(profile(samples=[sample([1, 2], [3, 12288]), sample([2], [-1, -4096])]))
+open(sys.argv[2], "wb").write(profile(samples=[sample([1, 2], [0, 0])]))
+EOF
+expect_rc 0 hp flame -o "$W/neg.svg" "$W/neg.pb"
+well_formed "$W/neg.svg"
+expect_in "$W/neg.svg" 'Left out: 1 sample of negative value \(-4(\.00)? KiB\)' "the negative sample named"
+frames "$W/neg.svg" >"$W/frames"
+[[ $(field main 4) == 1200.00 && $(field leaf 4) == 1200.00 ]] ||
+    fail "main and leaf should fill the graph: $(cat "$W/frames")"
+
+# Errors.
+expect_rc 2 hp flame
+expect_in "$W/err" "which profile"
+expect_rc 2 hp flame "${series[0]}" "${series[1]}"
+expect_in "$W/err" "one profile at a time.*--base"
+expect_rc 2 hp flame --width 10 "${prof[0]}"
+expect_in "$W/err" "width"
+expect_rc 2 hp flame -o "" "${prof[0]}"
+expect_rc 2 hp flame --bogus "${prof[0]}"
+expect_rc 1 hp flame --type nosuch "${prof[0]}" -o "$W/n.svg"
+expect_in "$W/err" "no sample type 'nosuch'"
+expect_rc 1 hp flame "$W/missing.pb.gz" -o "$W/n.svg"
+expect_rc 1 hp flame --base "$CLI_SRC/corpus/bad_truncated.gz" "${prof[0]}" -o "$W/n.svg"
+expect_rc 1 hp flame -o "$W/no/such/dir/f.svg" "${prof[0]}"
+expect_in "$W/err" "cannot write"
+# A profile with nothing live: nothing to draw, said plainly.
+expect_rc 1 hp flame -o "$W/n.svg" "$W/zero.pb"
+expect_in "$W/err" "nothing to draw"
+[[ ! -e $W/n.svg ]] || fail "an SVG was written for nothing to draw"
+expect_rc 0 hp flame --help
+expect_in "$W/out" "Usage: heapprof flame FILE"
+note "ok"
