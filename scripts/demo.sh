@@ -4,7 +4,8 @@
 # go tool pprof so the growing allocation site comes out on top, and with
 # heapprof's own command (growth with its error, and how much of the late
 # heap was allocated since the early profile); then the late profile alone,
-# filtered to the objects that stayed live 2 s or more.
+# filtered to the objects that stayed live 2 s or more; last, a flame graph
+# of what changed, as an SVG file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -37,4 +38,7 @@ echo
 echo "== from the late profile alone: what has stayed live 2 s or more (go tool pprof -top -tagfocus age=2s: LATE)"
 go tool pprof -top -nodecount=8 -tagfocus 'age=2s:' "$late" 2>/dev/null
 echo
-echo "For a flame graph: go tool pprof -http=:8080 -base $early $late"
+echo
+echo "== a flame graph of what changed, as one SVG file (heapprof flame --base EARLY LATE)"
+build/heapprof flame --base "$early" "$late" -o "$out/growth.svg"
+echo "Open it in a browser: the leak is the red tower.  Or: go tool pprof -http=:8080 -base $early $late"
