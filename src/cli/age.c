@@ -42,6 +42,12 @@ bool age_range_has(const age_range *r, double age)
     return age >= 0 && age >= r->min && age_band_end(age) <= r->max;
 }
 
+void age_range_edges(const age_range *r, double *lo, double *hi)
+{
+    *lo = age_bound_at_or_above(r->min);
+    *hi = isinf(r->max) ? INFINITY : age_band_start(r->max);
+}
+
 int age_view_make(const profile *p, const age_range *r, size_t t, age_view *v)
 {
     profile_sample *kept = malloc((p->nsamples + 1) * sizeof *kept);

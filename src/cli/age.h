@@ -40,6 +40,11 @@ typedef struct age_range {
 
 bool age_range_has(const age_range *r, double age);
 
+/* The range r as whole bands allow it: [*lo, *hi), from the first bound at
+ * or above r->min to the start of the band holding r->max (INFINITY for
+ * none).  *lo is INFINITY past the last bound; *hi <= *lo leaves nothing. */
+void age_range_edges(const age_range *r, double *lo, double *hi);
+
 /* A view of p that holds only the samples in r: a copy of p's header whose
  * samples are the kept ones (the names and values stay p's, so p must
  * outlive it).  Of the samples left out, those without an age that have a

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "age.h"
 #include "args.h"
 #include "commands.h"
 #include "diag.h"
@@ -47,12 +48,16 @@ enum { PAD = 10, TOP_H = 70, FRAME_H = 17, BOTTOM_H = 16, FONT = 11 };
 typedef struct flame_opts {
     const char *out, *type, *base;
     uint64_t width;
+    bool aged;            /* --min-age or --max-age given */
+    age_range ages;       /* as given (max INFINITY: none) */
+    const char *min_arg, *max_arg;
 } flame_opts;
 
 void cmd_flame_usage(FILE *f)
 {
     (void)fputs(
         "Usage: heapprof flame FILE [-o OUT.svg] [--type TYPE] [--base EARLY] [--width PX]\n"
+        "                           [--min-age DUR] [--max-age DUR]\n"
         "\n"
         "Draw a flame graph of a profile (gzipped or plain pprof, written by heapprof or\n"
         "any other producer) as one self-contained SVG file: no Go, no browser server.\n"
@@ -70,6 +75,10 @@ void cmd_flame_usage(FILE *f)
         "                  more); the tooltips give each frame's change.  With an early and a\n"
         "                  late profile of a leaking process, the leak is the red tower.\n"
         "  --width PX      the graph's width (default 1200)\n"
+        "  --min-age DUR   only live objects at least DUR old (90s, 10m, 2h, 1d; whole\n"
+        "                  age bands, as heapprof top --min-age): from one profile, the\n"
+        "                  memory a leak has been keeping; with --base, in both profiles\n"
+        "  --max-age DUR   only live objects younger than DUR\n"
         "  -h, --help      this help\n"
         "\n"
         "Frames narrower than half a pixel, and what they call, are not drawn.\n"
@@ -204,8 +213,24 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+/* "live objects at least 2m old" and the like, for the subtitle. */
+static void age_phrase(char *buf, size_t len, const flame_opts *o)
+{
+    double lo, hi;
+    age_range_edges(&o->ages, &lo, &hi);
+    char a[32], b[32];
+    age_short(a, sizeof a, lo);
+    age_short(b, sizeof b, hi);
+    if (isinf(hi))
+        snprintf(buf, len, "live objects at least %s old", a);
+    else if (lo > 0)
+        snprintf(buf, len, "live objects at least %s and less than %s old", a, b);
+    else
+        snprintf(buf, len, "live objects less than %s old", b);
+}
+
 static int write_svg(const flame *g, const profile *p, const profile *base, size_t t,
-                     const flame_opts *o, size_t left_out, double left_val)
+                     const flame_opts *o, size_t left_out, double left_val, size_t unaged)
 {
     draw d = {.p = p, .t = t, .diff = base != NULL, .width = (double)o->width};
     double min_w = MIN_PX / d.width;
@@ -245,10 +270,18 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
         (void)fprintf(f, ": %s, so %s%s (red: grew, blue: shrank)", b,
                       root->val >= root->base ? "+" : "-", ch);
     }
+    if (o->aged) {
+        char ages[128];
+        age_phrase(ages, sizeof ages, o);
+        (void)fprintf(f, "; %s", ages);
+    }
     (void)fputs("</text>\n", f);
     (void)fprintf(f, "<text x=\"%d\" y=\"62\" font-size=\"11\" fill=\"#666\">"
                      "The bottom bar is everything; above each frame, what it called. "
                      "Hover for values.", PAD);
+    if (unaged)
+        (void)fprintf(f, " Left out: %zu sample%s without an age.", unaged,
+                      unaged == 1 ? "" : "s");
     if (left_out) {
         char lv[64];
         units_value(lv, sizeof lv, left_val, unit, false);
@@ -267,9 +300,29 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
     return DIAG_OK;
 }
 
+/* The profile to draw: p itself, or its samples of the age range. */
+static int view_of(const profile *p, size_t t, const flame_opts *o, age_view *v,
+                   const profile **use)
+{
+    *use = p;
+    if (!o->aged)
+        return DIAG_OK;
+    int r = report_age_usable(p, t, o->min_arg ? "--min-age" : "--max-age");
+    if (r != DIAG_OK)
+        return r;
+    if (age_view_make(p, &o->ages, t, v)) {
+        diag_error("out of memory");
+        return DIAG_FAIL;
+    }
+    *use = &v->p;
+    return DIAG_OK;
+}
+
 static int run(const char *path, const flame_opts *o)
 {
     profile *p = report_load(path), *b = NULL;
+    age_view pv = {0}, bv = {0};
+    const profile *pu = NULL, *bu = NULL;
     flame *g = NULL;
     int r = DIAG_FAIL;
     if (!p)
@@ -286,21 +339,29 @@ static int run(const char *path, const flame_opts *o)
             goto out;
         }
     }
+    if ((r = view_of(p, (size_t)t, o, &pv, &pu)) != DIAG_OK ||
+        (b && (r = view_of(b, (size_t)bt, o, &bv, &bu)) != DIAG_OK))
+        goto out;
+    r = DIAG_FAIL;
     size_t left_out = 0;
     double left_val = 0;
-    if (!(g = flame_new()) || add_profile(g, p, (size_t)t, false, &left_out, &left_val) ||
-        (b && add_profile(g, b, (size_t)bt, true, &left_out, &left_val)) || flame_sort(g)) {
+    if (!(g = flame_new()) || add_profile(g, pu, (size_t)t, false, &left_out, &left_val) ||
+        (b && add_profile(g, bu, (size_t)bt, true, &left_out, &left_val)) || flame_sort(g)) {
         diag_error("out of memory");
         goto out;
     }
     if (!(flame_node_at(g, 0)->val > 0)) {
-        diag_error("%s: nothing to draw: no sample has a %s value above 0", path,
-                   p->type_name[t]);
+        diag_error("%s: nothing to draw: no sample has a %s value above 0%s", path,
+                   p->type_name[t], o->aged ? " in that age range" : "");
         goto out;
     }
-    r = write_svg(g, p, b, (size_t)t, o, left_out, left_val);
+    r = write_svg(g, p, b, (size_t)t, o, left_out, left_val, pv.unaged + bv.unaged);
 out:
     flame_free(g);
+    if (pu == &pv.p)
+        age_view_free(&pv);
+    if (bu == &bv.p)
+        age_view_free(&bv);
     profile_read_free(b);
     profile_read_free(p);
     return r;
@@ -311,9 +372,10 @@ int cmd_flame_main(int argc, char **argv)
     static const struct option longs[] = {
         {"out", required_argument, NULL, 'o'},   {"type", required_argument, NULL, 't'},
         {"base", required_argument, NULL, 'b'},  {"width", required_argument, NULL, 'w'},
+        {"min-age", required_argument, NULL, 'a'}, {"max-age", required_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
-    flame_opts o = {"flame.svg", NULL, NULL, WIDTH_DEFAULT};
+    flame_opts o = {"flame.svg", NULL, NULL, WIDTH_DEFAULT, false, {0, INFINITY}, NULL, NULL};
     int c;
     opterr = 0;
     optind = 1;
@@ -336,6 +398,18 @@ int cmd_flame_main(int argc, char **argv)
             if (args_count("--width", optarg, WIDTH_MIN, WIDTH_MAX, &o.width))
                 return DIAG_USAGE;
             break;
+        case 'a':
+            if (args_duration("--min-age", optarg, &o.ages.min))
+                return DIAG_USAGE;
+            o.min_arg = optarg;
+            o.aged = true;
+            break;
+        case 'A':
+            if (args_duration("--max-age", optarg, &o.ages.max))
+                return DIAG_USAGE;
+            o.max_arg = optarg;
+            o.aged = true;
+            break;
         case 'h':
             cmd_flame_usage(stdout);
             return DIAG_OK;
@@ -348,5 +422,7 @@ int cmd_flame_main(int argc, char **argv)
     if (argc - optind > 1)
         return diag_usage("one profile at a time (got '%s' and '%s'; to draw what changed "
                           "between two, use --base EARLY LATE)", argv[optind], argv[optind + 1]);
+    if (o.aged && report_age_args(&o.ages, o.min_arg, o.max_arg) != DIAG_OK)
+        return DIAG_USAGE;
     return run(argv[optind], &o);
 }

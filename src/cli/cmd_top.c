@@ -157,13 +157,6 @@ static void print_stack(const stackset_row *r)
     putchar('\n');
 }
 
-/* The bounds of the age range as the bands allow it: [*lo, *hi). */
-static void age_edges(const top_opts *o, double *lo, double *hi)
-{
-    *lo = age_bound_at_or_above(o->ages.min);
-    *hi = isinf(o->ages.max) ? INFINITY : age_band_start(o->ages.max);
-}
-
 /* A band that the given DUR falls inside, [a, b), left out. */
 static void print_cut(const char *flag, const char *arg, double a, double b)
 {
@@ -178,7 +171,7 @@ static void print_cut(const char *flag, const char *arg, double a, double b)
 static void print_ages(const profile *p, size_t t, const top_opts *o)
 {
     double lo, hi;
-    age_edges(o, &lo, &hi);
+    age_range_edges(&o->ages, &lo, &hi);
     char a[32], b[32], q[4200];
     age_short(a, sizeof a, lo);
     age_short(b, sizeof b, hi);
@@ -309,22 +302,15 @@ static int show(const profile *p, size_t t, const top_opts *o)
  * something for this profile and type. */
 static int show_aged(const profile *p, size_t t, const top_opts *o)
 {
-    const char *flag = o->min_arg ? "--min-age" : "--max-age";
-    if (!strncmp(p->type_name[t], "alloc_", 6)) {
-        return diag_usage("%s counts live objects by age; %s counts everything allocated since "
-                          "the start, freed or not, which has no age: use --type inuse_space or "
-                          "inuse_objects", flag, p->type_name[t]);
-    }
-    if (!p->naged) {
-        report_no_ages(p, t);
-        return DIAG_FAIL;
-    }
+    int r = report_age_usable(p, t, o->min_arg ? "--min-age" : "--max-age");
+    if (r != DIAG_OK)
+        return r;
     age_view v;
     if (age_view_make(p, &o->ages, t, &v)) {
         diag_error("out of memory");
         return DIAG_FAIL;
     }
-    int r = show(&v.p, t, o);
+    r = show(&v.p, t, o);
     if (r == DIAG_OK && v.unaged) {
         char a[64];
         units_value(a, sizeof a, v.unaged_value, p->type_unit[t], o->raw);
@@ -391,21 +377,8 @@ int cmd_top_main(int argc, char **argv)
     if (argc - optind > 1)
         return diag_usage("one profile at a time (got '%s' and '%s'; to compare two, use "
                           "heapprof leaks)", argv[optind], argv[optind + 1]);
-    if (o.aged) {
-        double lo, hi;
-        age_edges(&o, &lo, &hi);
-        char last[32];
-        age_short(last, sizeof last, age_bounds[AGE_NBOUNDS - 1]);
-        if (isinf(lo))
-            return diag_usage("--min-age %s: past the start of the oldest age band (%s); "
-                              "older ages are not told apart", o.min_arg, last);
-        if (hi <= lo && o.min_arg)
-            return diag_usage("--min-age %s --max-age %s: no whole age band lies between them",
-                              o.min_arg, o.max_arg);
-        if (hi <= lo)
-            return diag_usage("--max-age %s: no whole age band is younger (the youngest holds "
-                              "objects 0 to 1s old)", o.max_arg);
-    }
+    if (o.aged && report_age_args(&o.ages, o.min_arg, o.max_arg) != DIAG_OK)
+        return DIAG_USAGE;
     profile *p = report_load(argv[optind]);
     if (!p)
         return DIAG_FAIL;

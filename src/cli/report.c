@@ -4,11 +4,13 @@
  */
 #include "report.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "age.h"
 #include "diag.h"
 #include "units.h"
 
@@ -142,4 +144,35 @@ void report_quote(char *buf, size_t len, const char *s)
     }
     buf[at++] = '\'';
     buf[at] = '\0';
+}
+
+int report_age_args(const age_range *r, const char *min_arg, const char *max_arg)
+{
+    double lo, hi;
+    age_range_edges(r, &lo, &hi);
+    char last[32];
+    age_short(last, sizeof last, age_bounds[AGE_NBOUNDS - 1]);
+    if (isinf(lo))
+        return diag_usage("--min-age %s: past the start of the oldest age band (%s); "
+                          "older ages are not told apart", min_arg, last);
+    if (hi <= lo && min_arg)
+        return diag_usage("--min-age %s --max-age %s: no whole age band lies between them",
+                          min_arg, max_arg);
+    if (hi <= lo)
+        return diag_usage("--max-age %s: no whole age band is younger (the youngest holds "
+                          "objects 0 to 1s old)", max_arg);
+    return DIAG_OK;
+}
+
+int report_age_usable(const profile *p, size_t t, const char *flag)
+{
+    if (!strncmp(p->type_name[t], "alloc_", 6))
+        return diag_usage("%s counts live objects by age; %s counts everything allocated since "
+                          "the start, freed or not, which has no age: use --type inuse_space or "
+                          "inuse_objects", flag, p->type_name[t]);
+    if (!p->naged) {
+        report_no_ages(p, t);
+        return DIAG_FAIL;
+    }
+    return DIAG_OK;
 }

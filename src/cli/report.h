@@ -27,6 +27,18 @@ unsigned report_sd_worst(const profile *p, size_t t);
  * type t is live in it, or its producer does not write them. */
 void report_no_ages(const profile *p, size_t t);
 
+struct age_range;
+
+/* --min-age min_arg and --max-age max_arg (NULL: not given), parsed into
+ * r: DIAG_OK, or the usage error of a range that whole age bands leave
+ * empty or that starts past the last band. */
+int report_age_args(const struct age_range *r, const char *min_arg, const char *max_arg);
+
+/* What an age range means for type t of p: DIAG_OK, or an error when t
+ * counts allocations (which have no age) or p has no ages.  flag names
+ * the option given. */
+int report_age_usable(const profile *p, size_t t, const char *flag);
+
 /* "Sampling: ..." and "Errors: ..." lines: how p was sampled and what the
  * +- column means for provenance sd. */
 void report_sampling(FILE *f, const profile *p, unsigned sd);

@@ -4,7 +4,8 @@
 # in their callers' order and places, heaviest first; --type; --base
 # colouring what grew red and what shrank blue on a real series; names
 # that need escaping; a Go profile; a delta profile's negative values left
-# out and said so; bad arguments and files.
+# out and said so; --min-age and --max-age on objects of two ages; bad
+# arguments and files.
 source "$(dirname "$0")/cli_lib.sh"
 
 # well_formed FILE: parse it as XML with whatever parser is installed.
@@ -125,6 +126,28 @@ expect_in "$W/neg.svg" 'Left out: 1 sample of negative value \(-4(\.00)? KiB\)' 
 frames "$W/neg.svg" >"$W/frames"
 [[ $(field main 4) == 1200.00 && $(field leaf 4) == 1200.00 ]] ||
     fail "main and leaf should fill the graph: $(cat "$W/frames")"
+
+# Ages: aged_early's objects are 2 s old or more when the profile is
+# written, aged_late's younger.  --min-age 2s draws aged_early alone,
+# --max-age 2s aged_late alone.
+expect_rc 0 hp run --sample 1 -o "$W/aged" -- "$CLI_PROG" aged 2
+aged=("$W"/aged.*.pb.gz)
+expect_rc 0 hp flame --min-age 2s -o "$W/old.svg" "${aged[0]}"
+well_formed "$W/old.svg"
+expect_in "$W/old.svg" 'live objects at least 2s old' "the age range in the subtitle"
+frames "$W/old.svg" >"$W/frames"
+[[ -n $(field aged_early 4) && -z $(field aged_late 4) ]] ||
+    fail "--min-age 2s should draw aged_early and not aged_late: $(cat "$W/frames")"
+expect_in "$W/old.svg" '^19.5 KiB' "aged_early's 20000 B"
+expect_rc 0 hp flame --max-age 2s -o "$W/young.svg" "${aged[0]}"
+frames "$W/young.svg" >"$W/frames"
+[[ -z $(field aged_early 4) && -n $(field aged_late 4) ]] ||
+    fail "--max-age 2s should draw aged_late and not aged_early: $(cat "$W/frames")"
+expect_rc 2 hp flame --min-age 2s --type alloc_space -o "$W/n.svg" "${aged[0]}"
+expect_in "$W/err" "no age"
+expect_rc 1 hp flame --min-age 1h -o "$W/n.svg" "$CLI_SRC/corpus/go_heap.gz"
+expect_rc 2 hp flame --min-age 10m --max-age 5m -o "$W/n.svg" "${aged[0]}"
+expect_in "$W/err" "no whole age band"
 
 # Errors.
 expect_rc 2 hp flame
