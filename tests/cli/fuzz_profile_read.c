@@ -30,11 +30,28 @@
 #include <zlib.h>
 
 #include "age.h"
+#include "flame.h"
 #include "profile_read.h"
 #include "stackset.h"
 #include "svg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+typedef struct flame_check {
+    const flame *g;
+    size_t drawn;
+} flame_check;
+
+/* Each node drawn lies within [0, 1] and is no wider than the whole. */
+static void check_frame(void *ctx, const flame_node *n, double x, double w)
+{
+    flame_check *c = ctx;
+    c->drawn++;
+    if (!(x >= 0 && w > 0 && x + w <= 1 + 1e-9) || !(n->val > 0))
+        __builtin_trap();
+    if (n->val > flame_node_at(c->g, 0)->val * (1 + 1e-9))
+        __builtin_trap();
+}
 
 /* The gzip form of d, malloc'd, or NULL. */
 static uint8_t *gzip(const uint8_t *d, size_t n, size_t *out)
@@ -134,6 +151,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         stackset_free(set);
     }
+    /* The flame graph's tree (flame.c) of the default type, with the
+     * first type as the base: every node drawn must lie within its parent
+     * and the whole, and the tree must hold every frame. */
+    flame *g = flame_new();
+    size_t t = p->default_type, frames = 0;
+    int bad = !g;
+    for (size_t i = 0; i < p->nsamples && !bad; i++) {
+        const profile_sample *s = &p->samples[i];
+        double v = (double)s->values[t];
+        frames += s->nframes;
+        bad = flame_add(g, s->frames, s->nframes, v > 0 ? v : 0, s->var[t], s->sd[t],
+                        (double)s->values[0]);
+    }
+    if (!bad && !flame_sort(g)) {
+        if (flame_count(g) > frames + 1)
+            __builtin_trap();
+        flame_check fc = {g, 0};
+        flame_layout(g, 0.001, check_frame, &fc);
+        if (flame_node_at(g, 0)->val > 0 && !fc.drawn)
+            __builtin_trap(); /* the root at least */
+    }
+    flame_free(g);
     (void)sink;
     profile_read_free(p);
     return 0;
