@@ -282,10 +282,16 @@ static pthread_t writer_tid;
 static int writer_running;
 static int writer_stop;
 
+/* The thread leaves once the exit profile is written: every profile after
+ * it is refused (writer_dump_now), and a trigger still due then (a
+ * high-water crossing, which only a written profile clears) made the loop
+ * ask again at once, a CPU spent for as long as the process took to end
+ * (lifecycle_exit_after). */
 static void *writer_main(void *arg)
 {
     profiler_guard_enter(); /* for the thread's whole life */
-    while (!__atomic_load_n(&writer_stop, __ATOMIC_ACQUIRE)) {
+    while (!__atomic_load_n(&writer_stop, __ATOMIC_ACQUIRE) &&
+           !__atomic_load_n(&exited, __ATOMIC_ACQUIRE)) {
         double now = clock_mono_s(), next = -1;
         unsigned why = 0;
         for (size_t i = 0; i < sizeof timed / sizeof timed[0]; i++) {
