@@ -343,9 +343,18 @@ void writer_pause(void)
 
 void writer_resume(void)
 {
-    /* Requests that arrived meanwhile are still in `pending`. */
-    if (!writer_running && wake_ready && spawn_thread() == 0)
-        wake_writer();
+    if (writer_running || !wake_ready)
+        return;
+    /* The program may now be a user at its process limit (a daemon that
+     * dropped root): then say so (lifecycle_host_nproc).  The next
+     * quiesced call tries again. */
+    int err = spawn_thread();
+    if (err)
+        log_line("cannot restart its writer thread after the program changed its credentials "
+                 "or namespaces (%s); only the exit profile and heapprof_dump() will be written",
+                 strerror(err));
+    else
+        wake_writer(); /* requests that arrived meanwhile are still in `pending` */
 }
 
 /* Does any trigger need the thread?  The exit profile and heapprof_dump()
