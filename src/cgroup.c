@@ -8,7 +8,8 @@
  * so a process hovering at the threshold gets one profile per real
  * crossing, not one per poll; `last_fire` spaces them by MIN_GAP_S.
  *
- * The figures are read with open/read/close into stack buffers: the files
+ * The figures are read with open/read/close into stack buffers (the
+ * descriptors kept out of the program's way, fdid.h): the files
  * are a few hundred bytes, and nothing here may hold a lock another thread
  * of the profiler could want.  Only resolving the directory allocates (the
  * mountinfo text can be long).
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "fdid.h"
 #include "log.h"
 #include "profiler.h"
 
@@ -165,12 +167,13 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
     /* Regular files only, opened without blocking: a HEAPPROF_CGROUP
      * directory whose memory.current is a FIFO blocked the exit profile,
      * and the program's exit with it. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    fdid id;
+    int fd = fdid_open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, &id);
     if (fd < 0)
         return -1;
     struct stat st;
     if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        close(fd);
+        fdid_close(fd, &id);
         return -1;
     }
     size_t n = 0;
@@ -185,7 +188,7 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
         }
         n += (size_t)r;
     }
-    close(fd);
+    fdid_close(fd, &id);
     buf[n] = '\0';
     return (ssize_t)n;
 }
@@ -193,7 +196,8 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
 /* A whole /proc text, malloc'd (the guard keeps it out of the profile). */
 static char *read_all(const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    fdid id;
+    int fd = fdid_open(path, O_RDONLY | O_CLOEXEC, &id);
     if (fd < 0)
         return NULL;
     size_t cap = 16384, n = 0;
@@ -216,7 +220,7 @@ static char *read_all(const char *path)
             break;
         n += (size_t)r;
     }
-    close(fd);
+    fdid_close(fd, &id);
     if (buf)
         buf[n] = '\0';
     return buf;

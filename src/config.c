@@ -177,7 +177,10 @@ int config_parse_signal(const char *s, int64_t *out)
     const char *end;
     uint64_t v;
     if (parse_u64(s, &end, &v) == 0 && *end == '\0') {
-        if (v < 1 || v > 64 || signal_forbidden((int64_t)v))
+        /* 32 up to SIGRTMIN are glibc's own (SIGCANCEL, SIGSETXID):
+         * sigaction refuses them, and the default would not be used. */
+        if (v < 1 || v > 64 || signal_forbidden((int64_t)v) ||
+            (v >= 32 && v < (uint64_t)SIGRTMIN))
             return ERANGE;
         *out = (int64_t)v;
         return 0;
@@ -298,7 +301,7 @@ static void complain(const row *r, const char *value, int err, config_warn_fn wa
                  r->name, value, why, r->min, r->max, r->def);
     else if (r->type == T_SIGNAL && err == ERANGE)
         snprintf(line, sizeof line,
-                 "%s=\"%.64s\" is a signal heapprof may not take (uncatchable, a fault, or one "
+                 "%s=\"%.64s\" is a signal heapprof may not take (uncatchable, a fault, the C library's, or one "
                  "whose default action programs rely on); using the default %s",
                  r->name, value, r->def);
     else

@@ -45,6 +45,7 @@
 #include "ages.h"
 #include "common.h"
 #include "fault.h"
+#include "fdid.h"
 #include "heaptext.h"
 #include "labels.h"
 #include "live.h"
@@ -252,8 +253,8 @@ static int next_stack(void *ctx, pprof_sample *s)
  * rounded as the binary profile rounds it, so that pprof shows the same
  * numbers for both.  Memory: the age fold's, and 48 bytes per stack for
  * the records, which heaptext sorts. */
-static int write_text(int fd, const stack_rec *head, uint64_t limit, const char *const *cp,
-                      size_t nc)
+static int write_text(int fd, const fdid *id, const stack_rec *head, uint64_t limit,
+                      const char *const *cp, size_t nc)
 {
     ages_table *ages = ages_fold(limit);
     heaptext_record *recs = ages ? fault_calloc(limit ? limit : 1, sizeof *recs) : NULL;
@@ -285,6 +286,7 @@ static int write_text(int fd, const stack_rec *head, uint64_t limit, const char 
         .comments = cp,
         .ncomments = nc,
         .symbols = pprof_symbols_from(sym),
+        .fd_id = id,
     };
     int err = heaptext_write(&text, fd);
     free(recs);
@@ -325,6 +327,12 @@ static void describe(char c[NCOMMENTS][COMMENT_MAX], const dump_info *info)
 
 int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
 {
+    /* fd is the caller's now; a program that closes it and opens a file of
+     * its own on its number meanwhile must not get the profile's bytes
+     * (write_file). */
+    fdid id;
+    if (!fdid_take(fd, &id))
+        return EBADF;
     if (!sym && !(sym = symbols_new()))
         return ENOMEM;
     /* The stacks to write are fixed first, before the maps are read: a
@@ -349,7 +357,7 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
     for (int i = 0; i < nc; i++)
         cp[i] = lines[i];
     if (opt && opt->text)
-        return write_text(fd, head, limit, cp, (size_t)nc);
+        return write_text(fd, &id, head, limit, cp, (size_t)nc);
     const dump_snapshot *base = opt ? opt->base : NULL;
     stack_totals *inuse = base ? fold_inuse(limit) : NULL;
     ages_table *ages = base ? NULL : ages_fold(limit);
@@ -374,6 +382,7 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
         .comments = cp,
         .ncomments = (size_t)nc,
         .symbols = pprof_symbols_from(sym),
+        .fd_id = &id,
     };
     int err = pprof_write_gz(&prof, fd);
     free(inuse);
@@ -381,6 +390,13 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
     return err;
 }
 
+/* The file is written for as long as a profile takes, by a thread of the
+ * profiler's while the program's threads run on.  A daemon that closes
+ * every descriptor from 3 up (closefrom) and opens a file of its own
+ * meanwhile got that file on the profile's number: the rest of the profile
+ * went into it, and the close below closed it (host_closefrom).  So the
+ * descriptor is moved high (fdid.h), and each write, the flush and the
+ * close first check that it is still this file. */
 static int write_file(const char *tmp, const dump_info *info)
 {
     int fd = fault_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -390,12 +406,18 @@ static int write_file(const char *tmp, const dump_info *info)
     }
     if (fd < 0)
         return errno;
+    fdid id;
+    if ((fd = fdid_move_high(fd, &id)) < 0)
+        return errno;
     int err = dump_to_fd(fd, info, NULL);
+    bool ours = fdid_same(fd, &id);
+    if (!err && !ours)
+        err = EBADF;
     /* Flush before the rename so that after a crash the final name never
      * points at a file whose blocks did not reach the disk. */
     if (!err && fault_fdatasync(fd) && errno != EINVAL && errno != EROFS)
         err = errno;
-    if (fault_close(fd) && !err)
+    if (ours && fault_close(fd) && !err)
         err = errno;
     return err;
 }

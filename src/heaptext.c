@@ -26,6 +26,7 @@ enum { OUT_BUF = 64 * 1024, NAME_MAX_OUT = 4096 };
 
 typedef struct out {
     int fd;
+    const fdid *fd_id; /* NULL: not checked */
     int err; /* the first error; later output is dropped */
     size_t len;
     char buf[OUT_BUF];
@@ -34,6 +35,10 @@ typedef struct out {
 static void flush(out *o)
 {
     for (size_t off = 0; off < o->len && !o->err;) {
+        if (o->fd_id && !fdid_same(o->fd, o->fd_id)) {
+            o->err = EBADF; /* closed, perhaps reused by the program: not ours */
+            break;
+        }
         ssize_t w = fault_write(o->fd, o->buf + off, o->len - off);
         if (w < 0 && errno == EINTR)
             continue;
@@ -209,6 +214,7 @@ int heaptext_write(heaptext_profile *p, int fd)
     if (!o)
         return ENOMEM;
     o->fd = fd;
+    o->fd_id = p->fd_id;
     o->err = 0;
     o->len = 0;
     heaptext_record total = {0};

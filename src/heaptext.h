@@ -66,6 +66,7 @@ typedef struct heaptext_profile {
     const char *const *comments; /* written as "# " lines */
     size_t ncomments;
     pprof_symbols symbols; /* mappings, and names with offsets (func_at) */
+    const fdid *fd_id;     /* optional, as pprof_profile's */
 } heaptext_profile;
 
 /* Write the profile to fd.  0 or an errno; after an error fd may hold part

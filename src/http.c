@@ -676,8 +676,25 @@ void http_pause(void)
 void http_resume(void)
 {
     /* Connections keep their state and deadlines across the pause. */
-    if (!http_running && listen_fd >= 0)
-        spawn();
+    if (http_running || listen_fd < 0)
+        return;
+    int err = spawn();
+    if (!err)
+        return;
+    /* No thread (a daemon that dropped root to a user at its process
+     * limit): stand down, closing the socket, so that clients are refused
+     * rather than left waiting in its backlog (lifecycle_host_nproc). */
+    log_line("cannot restart its HTTP thread after the program changed its credentials or "
+             "namespaces (%s); the HTTP server is off", strerror(err));
+    for (int i = 0; i < NSLOTS; i++)
+        if (conns[i].state != FREE)
+            close_conn(&conns[i]);
+    pthread_mutex_lock(&table_lock);
+    close_owned(http_wake[0]);
+    close_owned(http_wake[1]);
+    close_owned(listen_fd);
+    http_wake[0] = http_wake[1] = listen_fd = -1;
+    pthread_mutex_unlock(&table_lock);
 }
 
 void http_start(void)

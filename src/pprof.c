@@ -784,14 +784,17 @@ typedef struct gz_sink {
     sink s; /* first, so the append callback can cast back */
     z_stream zs;
     int fd;
+    const fdid *fd_id; /* NULL: not checked */
     size_t fill; /* bytes staged in `in` */
     uint8_t in[GZ_IN];
     uint8_t out[GZ_OUT];
 } gz_sink;
 
-static int write_all(int fd, const uint8_t *p, size_t n)
+static int write_all(int fd, const fdid *id, const uint8_t *p, size_t n)
 {
     while (n) {
+        if (id && !fdid_same(fd, id))
+            return EBADF; /* closed, perhaps reused by the program: not ours */
         ssize_t w = fault_write(fd, p, n);
         if (w < 0) {
             if (errno == EINTR)
@@ -822,7 +825,7 @@ static void gz_deflate(gz_sink *g, int flush)
             return;
         }
         size_t have = GZ_OUT - g->zs.avail_out;
-        if (have && (g->s.err = write_all(g->fd, g->out, have)))
+        if (have && (g->s.err = write_all(g->fd, g->fd_id, g->out, have)))
             return;
     } while (g->zs.avail_out == 0);
     if (flush == Z_FINISH && r != Z_STREAM_END)
@@ -862,6 +865,7 @@ int pprof_write_gz(const pprof_profile *p, int fd)
     g->zs.zfree = gz_zfree;
     g->s = (sink){ .base.append = gz_append };
     g->fd = fd;
+    g->fd_id = p->fd_id;
     g->fill = 0;
     /* Level 1: profiles are repetitive and compress well even at the
      * fastest level; the writer thread's latency matters more. */

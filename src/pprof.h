@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fdid.h"
 #include "symbols.h"
 
 enum { PPROF_NVALUES = 4 };
@@ -82,6 +83,10 @@ typedef struct pprof_profile {
     const char *const *comments; /* shown by `go tool pprof -comments` */
     size_t ncomments;
     pprof_symbols symbols;
+    /* Optional: fd's identity when the caller got it; each write first
+     * checks that fd is still that file (fdid.h), and stops with EBADF
+     * when it is not. */
+    const fdid *fd_id;
 } pprof_profile;
 
 /* Serialize (uncompressed) into a malloc'd buffer.  Returns 0 or an errno. */

@@ -47,6 +47,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdid.h"
 #include "stacks.h"
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -118,6 +119,7 @@ static const char no_build_id[] = "";
 
 typedef struct elf_in {
     int fd;
+    fdid fd_id; /* fdid_open's */
     uint64_t size;
     Elf64_Ehdr eh;
 } elf_in;
@@ -198,7 +200,7 @@ static bool elf_open(const elf_file *f, elf_in *e)
         return false;
     /* O_NONBLOCK: should the path have turned into a FIFO since stat(),
      * open must not hang; fstat then rejects it anyway. */
-    e->fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    e->fd = fdid_open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, &e->fd_id);
     if (e->fd < 0)
         return false;
     if (fstat(e->fd, &st) != 0 || !S_ISREG(st.st_mode) || !same_id(&f->id, &st))
@@ -211,7 +213,7 @@ static bool elf_open(const elf_file *f, elf_in *e)
         goto bad;
     return true;
 bad:
-    close(e->fd);
+    fdid_close(e->fd, &e->fd_id);
     return false;
 }
 
@@ -314,7 +316,7 @@ static const char *read_build_id(const elf_file *f, bool *oom)
                                 sh[i].sh_addralign, oom);
         free(sh);
     }
-    close(e.fd);
+    fdid_close(e.fd, &e.fd_id);
     return id ? id : no_build_id;
 }
 
@@ -459,7 +461,7 @@ static void load_symbols(elf_file *f)
             collect_syms(&e, sh, nsh, i, &c, &nc, &strtab[slot], &oom);
     }
     free(sh);
-    close(e.fd);
+    fdid_close(e.fd, &e.fd_id);
 
     size_t n = 0, pool = 0;
     if (!oom && nc > 0) {
@@ -597,7 +599,8 @@ static elf_file *file_get(symbolizer *s, const char *path, size_t len)
 
 static int read_text(const char *path, char **out, size_t *outlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    fdid id;
+    int fd = fdid_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, &id);
     if (fd < 0)
         return errno;
     /* /proc files report size 0, so grow until read() says end of file. */
@@ -623,7 +626,7 @@ static int read_text(const char *path, char **out, size_t *outlen)
             break;
         }
     }
-    close(fd);
+    fdid_close(fd, &id);
     if (err) {
         free(buf);
         return err;

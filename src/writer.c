@@ -282,10 +282,16 @@ static pthread_t writer_tid;
 static int writer_running;
 static int writer_stop;
 
+/* The thread leaves once the exit profile is written: every profile after
+ * it is refused (writer_dump_now), and a trigger still due then (a
+ * high-water crossing, which only a written profile clears) made the loop
+ * ask again at once, a CPU spent for as long as the process took to end
+ * (lifecycle_exit_after). */
 static void *writer_main(void *arg)
 {
     profiler_guard_enter(); /* for the thread's whole life */
-    while (!__atomic_load_n(&writer_stop, __ATOMIC_ACQUIRE)) {
+    while (!__atomic_load_n(&writer_stop, __ATOMIC_ACQUIRE) &&
+           !__atomic_load_n(&exited, __ATOMIC_ACQUIRE)) {
         double now = clock_mono_s(), next = -1;
         unsigned why = 0;
         for (size_t i = 0; i < sizeof timed / sizeof timed[0]; i++) {
@@ -337,9 +343,18 @@ void writer_pause(void)
 
 void writer_resume(void)
 {
-    /* Requests that arrived meanwhile are still in `pending`. */
-    if (!writer_running && wake_ready && spawn_thread() == 0)
-        wake_writer();
+    if (writer_running || !wake_ready)
+        return;
+    /* The program may now be a user at its process limit (a daemon that
+     * dropped root): then say so (lifecycle_host_nproc).  The next
+     * quiesced call tries again. */
+    int err = spawn_thread();
+    if (err)
+        log_line("cannot restart its writer thread after the program changed its credentials "
+                 "or namespaces (%s); only the exit profile and heapprof_dump() will be written",
+                 strerror(err));
+    else
+        wake_writer(); /* requests that arrived meanwhile are still in `pending` */
 }
 
 /* Does any trigger need the thread?  The exit profile and heapprof_dump()

@@ -28,6 +28,16 @@
  *                           be written; the script checks PATH
  *   host chdir BASE         works in a directory made under BASE, asks for
  *                           a profile there, leaves and removes it
+ *   host nproc              as root: RLIMIT_NPROC 0, then setuid(65534),
+ *                           after which no thread can be started; prints
+ *                           the threads and sockets of the process before
+ *                           and after ("threads_after=N sockets_after=N")
+ *   host closefrom PATH S   for S seconds, while the profiler writes
+ *                           profiles (HEAPPROF_PERIOD), closes every
+ *                           descriptor from 3 up as a daemon does, opens
+ *                           PATH (it gets fd 3), writes "DATA" to it and
+ *                           checks that the file still holds those 4 bytes
+ *                           and that fd 3 is still its own to close
  *
  * The profile requests use heapprof_dump (weak: absent without the
  * preload), which writes on the calling thread, so the profiler's line on
@@ -39,6 +49,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "lc.h"
@@ -174,6 +185,86 @@ static int fd2file(const char *path)
     return 0; /* the exit profile's line would go here too */
 }
 
+/* ---- nproc -------------------------------------------------------------- */
+
+/* How many entries of /proc/self/DIR there are; with sockets, only those
+ * (fd entries whose link says socket:). */
+static int count_in(const char *dir, int sockets)
+{
+    char path[64], link[64];
+    snprintf(path, sizeof path, "/proc/self/%s", dir);
+    DIR *d = opendir(path);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (sockets) {
+            char p[300];
+            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+            ssize_t l = readlink(p, link, sizeof link - 1);
+            if (l < 0 || (link[l] = '\0', strncmp(link, "socket:", 7)))
+                continue;
+        }
+        n++;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static int nproc(void)
+{
+    struct rlimit none = {0, 0};
+    printf("threads_before=%d sockets_before=%d\n", count_in("task", 0), count_in("fd", 1));
+    if (setrlimit(RLIMIT_NPROC, &none) || setuid(65534)) {
+        printf("cannot drop to uid 65534: %s\n", strerrorname_np(errno));
+        return 2;
+    }
+    testlib_sleep_ms(100);
+    printf("threads_after=%d sockets_after=%d\n", count_in("task", 0), count_in("fd", 1));
+    return 0;
+}
+
+/* ---- closefrom ---------------------------------------------------------- */
+
+static int closefrom_loop(const char *path, double seconds)
+{
+    double end = testlib_now() + seconds;
+    long rounds = 0, bad = 0;
+    while (testlib_now() < end && bad < 5) {
+        close_range(3, ~0U, 0);
+        int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            perror(path);
+            return 2;
+        }
+        if (write(fd, "DATA", 4) != 4) {
+            printf("round %ld: write to fd %d: %s\n", rounds, fd, strerrorname_np(errno));
+            bad++;
+        }
+        testlib_sleep_ms(1); /* the profiler's writer runs meanwhile */
+        struct stat st;
+        if (fstat(fd, &st)) {
+            printf("round %ld: fd %d was closed under the program: %s\n", rounds, fd,
+                   strerrorname_np(errno));
+            bad++;
+            continue;
+        }
+        if (st.st_size != 4) {
+            printf("round %ld: the program's file has %lld bytes, not its 4\n", rounds,
+                   (long long)st.st_size);
+            bad++;
+        }
+        if (close(fd)) {
+            printf("round %ld: close(%d): %s\n", rounds, fd, strerrorname_np(errno));
+            bad++;
+        }
+        rounds++;
+    }
+    printf("rounds=%ld bad=%ld\n", rounds, bad);
+    return bad != 0;
+}
+
 /* ---- chdir -------------------------------------------------------------- */
 
 static int in_scratch(const char *base)
@@ -208,6 +299,10 @@ int main(int argc, char **argv)
         return fd2file(argv[2]);
     if (!strcmp(mode, "chdir") && argc > 2)
         return in_scratch(argv[2]);
-    fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE\n");
+    if (!strcmp(mode, "nproc"))
+        return nproc();
+    if (!strcmp(mode, "closefrom") && argc > 3)
+        return closefrom_loop(argv[2], atof(argv[3]));
+    fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|closefrom PATH S\n");
     return 2;
 }
