@@ -58,6 +58,7 @@ int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, con
                                   PROFILE_SD_UNKNOWN);
             if (!(v > 0))
                 continue;
+            stackset_cell_add(stackset_cell_at(s, r, i, nc + 1), v, 0, PROFILE_SD_UNKNOWN);
             if (smp->age < 0) {
                 unaged[i] += v;
                 continue;
@@ -88,29 +89,21 @@ static double alloc_cap(const double *alloc, const size_t *end, size_t j, size_t
     if (end[j - 1] >= i)
         return 0; /* not begun */
     double a = alloc[end[j] < i ? end[j] : i] - alloc[end[j - 1]];
-    return a >= 0 ? a : INFINITY;
+    return a >= 0 ? a : INFINITY; /* also NaN: a profile without alloc_space */
 }
 
-static double live_at(const double *c, size_t n, size_t nc, size_t m)
-{
-    double live = 0;
-    for (size_t j = 0; j < nc; j++)
-        live += c[j * n + m];
-    return live;
-}
-
-void birth_bound(double *c, size_t n, const size_t *end, size_t nc, const double *alloc)
+void birth_bound(double *c, size_t n, const size_t *end, size_t nc, const double *alloc,
+                 const double *live)
 {
     double S[BIRTH_MAX_COHORTS] = {0};
-    /* Moves keep each profile's total, so live_at is the same before and after. */
     for (size_t i = 0; i < n && nc <= BIRTH_MAX_COHORTS; i++) {
         double sum = 0;
         for (size_t k = 0; k < nc; k++)
             S[k] = sum += c[k * n + i];
         for (size_t k = 0; k < nc; k++) {
-            double up = INFINITY, lo = live_at(c, n, nc, i);
+            double up = INFINITY, lo = sum;
             for (size_t m = end[k]; end[k] < i && m <= i; m++)
-                up = fmin(up, live_at(c, n, nc, m));
+                up = fmin(up, live[m]);
             for (size_t j = k + 1; j < nc; j++)
                 lo -= alloc_cap(alloc, end, j, i);
             S[k] = fmin(up, fmax(lo, S[k]));

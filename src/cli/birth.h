@@ -63,13 +63,15 @@ size_t birth_cohorts(size_t n, size_t max, size_t *end);
 /* Credits the live values of p[0..n-1] (sorted by time, every one with a
  * time stamp; live[i], alloc[i]: p[i]'s indexes of inuse_space and
  * alloc_space, alloc -1 when absent) to the nc cohorts of end, per whole
- * stack: in the stackset s (n profiles, nc + 1 types), cell (i, k) of a
+ * stack: in the stackset s (n profiles, nc + 2 types), cell (i, k) of a
  * stack's row gets what profile i holds of cohort k, cell (i, nc) the
- * stack's allocated bytes (all of its samples, live or not).  Samples for
- * which keep (NULL: all) is false are left out.  split[i] sums the values
- * in profile i of samples shared between cohorts, unaged[i] those of
- * samples without an age (credited to none); nonpositive values count
- * nowhere.  0, or -1 when out of memory. */
+ * stack's allocated bytes (all of its samples, live or not), cell
+ * (i, nc + 1) its live bytes (all of its samples, aged or not: what
+ * birth_bound's survival bound reads).  Samples for which keep (NULL: all)
+ * is false are left out.  split[i] sums the values in profile i of samples
+ * shared between cohorts, unaged[i] those of samples without an age
+ * (credited to none); nonpositive values count nowhere.  0, or -1 when out
+ * of memory. */
 typedef bool birth_keep(const profile_sample *s, void *arg);
 int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, const long *alloc,
                  const size_t *end, size_t nc, birth_keep *keep, void *arg, double *split,
@@ -78,11 +80,14 @@ int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, con
 /* Tightens one stack's credits c[k * n + i] (cohort k at profile i) with
  * what the series knows, for profiles of one process (a sampled object
  * stays in every profile while it lives, with the same weight, so the
- * bounds hold for estimates too).  At profile i, with L its live bytes,
+ * bounds hold for estimates too).  live[m] is the stack's live bytes at
+ * profile m, all of them: those its credits leave out (samples without an
+ * age, or a profile the caller did not credit) are of unknown birth, and
+ * still bound what was live.  At profile i, with L the sum of its credits,
  * S_k the credits of cohorts 0..k:
  *   survival    objects born by cohort k's close, t[end[k]], and live at
  *               i > end[k] were live at every profile between:
- *               S_k <= U_k = min over m in [end[k], i] of the live bytes at m;
+ *               S_k <= U_k = min over m in [end[k], i] of live[m];
  *   allocation  cohort j > 0 holds at most what the stack allocated in its
  *               window (up to i), A_j = alloc[min(end[j], i)] -
  *               alloc[end[j-1]], cohort 0 at most alloc[0] (alloc_space is
@@ -92,11 +97,12 @@ int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, con
  * with k, so the cohorts stay >= 0, and the open cohort (end[k] >= i) has
  * U = infinity, Lo = L: the total is kept.  Where the bounds disagree
  * (profiles of different processes, sampling noise in an alloc estimate)
- * survival wins.  alloc NULL, or a window in which alloc went down (a
- * restart, a delta profile): no allocation bound.  The overlap rule
- * overstates the older side when a band is much wider than the windows
- * (a series taken within a second is all in the band [0, 1 s)); these
- * bounds put such bytes back where they can only have been born. */
+ * survival wins.  alloc NULL, a profile's alloc NaN (it has no
+ * alloc_space), or a window in which alloc went down (a restart, a delta
+ * profile): no allocation bound for the windows it ends or starts.  The
+ * overlap rule overstates the older side when a band is much wider than the
+ * windows (a series taken within a second is all in the band [0, 1 s));
+ * these bounds put such bytes back where they can only have been born. */
 enum { BIRTH_MAX_COHORTS = 32 }; /* birth_bound's limit (it leaves more alone) */
 
 /* Whether p[0..n-1] can be profiles of one process, as birth_bound's rule
@@ -108,6 +114,7 @@ enum { BIRTH_MAX_COHORTS = 32 }; /* birth_bound's limit (it leaves more alone) *
  * series moves the start; so does a profile of another run.  False when it
  * cannot tell (no duration, as in Go's profiles). */
 bool birth_one_process(profile *const *p, size_t n);
-void birth_bound(double *c, size_t n, const size_t *end, size_t nc, const double *alloc);
+void birth_bound(double *c, size_t n, const size_t *end, size_t nc, const double *alloc,
+                 const double *live);
 
 #endif

@@ -415,57 +415,60 @@ static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t n
         born_legend(n, o);
 }
 
-/* The new and old cells of each row in the last profile, number `last`
- * (see the top). */
-static int born_split(stackset *s, const profile *first, const profile *late, size_t last,
-                      born_totals *bt)
+/* The new and old cells of each row in the last profile (see the top):
+ * birth_credit's cohorts born up to the first profile and since, of the
+ * first and the last profile only (the rows show no other; the profiles
+ * between need no time stamp), then birth_bound over the whole series.
+ * The profiles left uncredited still count there by their live bytes,
+ * which bound what can be old (birth.h). */
+static int born_split(stackset *s, profile **p, size_t n, born_totals *bt)
 {
-    long space = profile_read_type(late, "inuse_space");
-    double T = (double)(late->time_nanos - first->time_nanos) / 1e9;
-    double dur = (double)late->duration_nanos / 1e9;
-    for (size_t i = 0; i < late->nsamples; i++) {
-        const profile_sample *smp = &late->samples[i];
-        double v = (double)smp->values[space];
-        if (smp->age < 0 || !(v > 0))
-            continue;
-        stackset_row *r = stackset_row_for(s, smp->frames, smp->nframes);
-        if (!r)
-            return -1;
-        birth_span b = birth_span_of(T, smp->age, dur);
-        double fresh = birth_share(b, 0, INFINITY), old = birth_share(b, -INFINITY, 0);
-        stackset_cell_add(stackset_cell_at(s, r, last, C_NEW), v * fresh, 0, PROFILE_SD_UNKNOWN);
-        stackset_cell_add(stackset_cell_at(s, r, last, C_OLD), v * old, 0, PROFILE_SD_UNKNOWN);
-        if (fresh > 0 && old > 0)
-            bt->split += v;
+    profile *pair[2] = {p[0], p[n - 1]};
+    long live[2], alloc[2];
+    size_t pend[2], end[2];
+    double split[2], unaged[2];
+    for (size_t k = 0; k < 2; k++) {
+        live[k] = profile_read_type(pair[k], "inuse_space");
+        alloc[k] = profile_read_type(pair[k], "alloc_space");
     }
-    /* birth_bound's rule for two cohorts: old objects still live at the end
-     * were live in every profile (old <= the row's lowest value); new ones
-     * were allocated between the first and the last (new <= the growth of
-     * alloc_space, when both profiles have it and it did not go down).
-     * Only for profiles of one process: across a restart neither holds. */
-    bool alloc = profile_read_type(first, "alloc_space") >= 0 &&
-                 profile_read_type(late, "alloc_space") >= 0;
-    for (size_t i = 0; i < stackset_count(s); i++) {
-        if (!bt->bounded) {
-            stackset_row *r = stackset_get(s, i);
-            bt->fresh += stackset_cell_at(s, r, last, C_NEW)->val;
-            bt->old += stackset_cell_at(s, r, last, C_OLD)->val;
-            continue;
+    birth_cohorts(2, 2, pend);
+    birth_cohorts(n, 2, end); /* {0, n - 1} */
+    stackset *b = stackset_new(2, 2 + 2);
+    double *c = calloc(4 * n, sizeof *c), *lv = c ? c + 2 * n : NULL, *al = c ? c + 3 * n : NULL;
+    bool *allocated = calloc(n, sizeof *allocated);
+    int rc = !b || !c || !allocated
+                 ? -1
+                 : birth_credit(b, pair, 2, live, alloc, pend, 2, NULL, NULL, split, unaged);
+    for (size_t m = 0; !rc && m < n; m++)
+        allocated[m] = profile_read_type(p[m], "alloc_space") >= 0;
+    bt->split = rc ? 0 : split[1];
+    for (size_t i = 0; !rc && i < stackset_count(b); i++) {
+        stackset_row *rb = stackset_get(b, i), *r = stackset_row_for(s, rb->frames, rb->nframes);
+        if (!r) {
+            rc = -1;
+            break;
         }
-        stackset_row *r = stackset_get(s, i);
-        stackset_cell *o = stackset_cell_at(s, r, last, C_OLD), *y = stackset_cell_at(s, r, last, C_NEW);
-        double up = INFINITY, aged = o->val + y->val, lo = 0;
-        double grew = val(s, r, last, C_ALLOC) - val(s, r, 0, C_ALLOC);
-        for (size_t m = 0; m <= last; m++)
-            up = fmin(up, val(s, r, m, C_SPACE));
-        if (alloc && grew >= 0)
-            lo = aged - grew;
-        o->val = fmin(up, fmax(lo, o->val));
-        y->val = aged - o->val;
-        bt->fresh += y->val;
-        bt->old += o->val;
+        for (size_t m = 0; m < n; m++) {
+            c[m] = c[n + m] = 0;
+            lv[m] = val(s, r, m, C_SPACE);
+            /* NaN: no allocation bound for the windows this profile ends or starts */
+            al[m] = allocated[m] ? val(s, r, m, C_ALLOC) : NAN;
+        }
+        for (size_t k = 0; k < 2; k++) {
+            c[k * n] = stackset_cell_at(b, rb, 0, k)->val;
+            c[k * n + n - 1] = stackset_cell_at(b, rb, 1, k)->val;
+        }
+        if (bt->bounded) /* the bounds' premise (birth.h) */
+            birth_bound(c, n, end, 2, al, lv);
+        stackset_cell_at(s, r, n - 1, C_OLD)->val = c[n - 1];
+        stackset_cell_at(s, r, n - 1, C_NEW)->val = c[2 * n - 1];
+        bt->old += c[n - 1];
+        bt->fresh += c[2 * n - 1];
     }
-    return 0;
+    free(allocated);
+    free(c);
+    stackset_free(b);
+    return rc;
 }
 
 static int run(char **files, size_t n, const leaks_opts *o)
@@ -497,7 +500,7 @@ static int run(char **files, size_t n, const leaks_opts *o)
     ob.born = !rc && p[n - 1]->naged && p[0]->time_nanos > 0 &&
               p[n - 1]->time_nanos > p[0]->time_nanos;
     bt.bounded = ob.born && birth_one_process(p, n);
-    if (ob.born && born_split(s, p[0], p[n - 1], n - 1, &bt)) {
+    if (ob.born && born_split(s, p, n, &bt)) {
         diag_error("out of memory");
         rc = DIAG_FAIL;
     }

@@ -109,6 +109,22 @@ expect_in "$W/r.svg" 'not bounded: the profiles are not all of one process'
 expect_rc 0 hp leaks --raw "$W/p0.pb" "$W/p2.pb"
 expect_not_in "$W/out" 'not all of one process'
 expect_not_in "$W/b.svg" 'not bounded'
+# A stack whose middle profile has no age for it (a producer that ages
+# some stacks only): mix's 10 KiB, born before 0 s, is live throughout; at
+# 200 s its band [120 s, 300 s) straddles 0 s and it allocated nothing
+# after 0 s.  Its live bytes at 100 s still bound what can be that old,
+# unaged or not: both commands keep all 10 KiB before the first profile
+# (leaks' header adds other's 1 KiB, also all old).  The timeline, when it
+# bounded by aged bytes alone, put mix in the last window.
+craft "$W/u0.pb" --time 0 mix=30:10:1 other=30:1:1
+craft "$W/u1.pb" --time 100 --duration 7300 mix=-1:10:1 other=120:1:1
+craft "$W/u2.pb" --time 200 --duration 7400 mix=120:10:1 other=120:1:1
+expect_rc 0 hp timeline --by birth --site mix -o "$W/u.svg" "$W/u0.pb" "$W/u1.pb" "$W/u2.pb"
+tooltip "$W/u.svg" 'born before the first profile' '10240 0 10240'
+tooltip "$W/u.svg" 'born 100 s to 200 s' '0 0 0'
+expect_in "$W/u.svg" 'without an age left out'
+expect_rc 0 hp leaks --raw "$W/u0.pb" "$W/u1.pb" "$W/u2.pb"
+expect_in "$W/out" '^By age: 0 of it allocated since the first profile, 11264 before it$'
 # Taken in the wrong order: no split (the first was taken after the last).
 expect_rc 0 hp leaks "$W/p2.pb" "$W/p0.pb"
 expect_not_in "$W/out" 'new|By age'

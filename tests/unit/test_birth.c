@@ -92,11 +92,16 @@ static void cohorts(void **state)
     assert_int_equal(end[1], 6);
 }
 
+/* Every profile's live bytes are the sum of its credits (all aged). */
 static void check_bound(double *c, const double *want, size_t n, size_t nc, const double *alloc)
 {
     size_t end[8];
+    double live[8] = {0};
+    for (size_t k = 0; k < nc; k++)
+        for (size_t i = 0; i < n; i++)
+            live[i] += c[k * n + i];
     birth_cohorts(n, nc, end);
-    birth_bound(c, n, end, nc, alloc);
+    birth_bound(c, n, end, nc, alloc, live);
     for (size_t k = 0; k < nc * n; k++)
         NEAR(c[k], want[k]);
 }
@@ -151,6 +156,31 @@ static void bounds_from_the_series(void **state)
     check_bound(h, wh, 2, 2, ah);
 }
 
+/* Bytes the credits leave out (samples without an age, a profile the
+ * caller did not credit) still bound what was live: cli_births' mix, 10
+ * KiB born before the first profile, unaged at profile 1; at profile 2 its
+ * band straddles the first profile's time and it allocated nothing since.
+ * Bounded by the credits alone, profile 1 would hold nothing, and all of it
+ * would have to be born after profile 1. */
+static void unknown_birth_bounds(void **state)
+{
+    (void)state;
+    size_t end[2];
+    double c[] = {10240, 0, 10240 * 100.0 / 180, 0, 0, 10240 * 80.0 / 180};
+    const double want[] = {10240, 0, 10240, 0, 0, 0};
+    const double live[] = {10240, 10240, 10240}, alloc[] = {30720, 30720, 30720};
+    birth_cohorts(3, 2, end);
+    birth_bound(c, 3, end, 2, alloc, live);
+    for (size_t k = 0; k < 6; k++)
+        NEAR(c[k], want[k]);
+    /* leaks' use: only the first and the last profile credited. */
+    double d[] = {4, 0, 0, 0, 0, 6};
+    const double wd[] = {4, 0, 3, 0, 0, 3}, ld[] = {4, 3, 6}, ad[] = {10, NAN, 13};
+    birth_bound(d, 3, end, 2, ad, ld);
+    for (size_t k = 0; k < 6; k++)
+        NEAR(d[k], wd[k]);
+}
+
 /* birth_one_process: start times (stamp less duration) within 2 s, or
  * 1/1000 of the span; a restart or a missing duration is not one process. */
 static void one_process(void **state)
@@ -181,6 +211,7 @@ int main(void)
         cmocka_unit_test(leak_seen_later),
         cmocka_unit_test(cohorts),
         cmocka_unit_test(bounds_from_the_series),
+        cmocka_unit_test(unknown_birth_bounds),
         cmocka_unit_test(one_process),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
