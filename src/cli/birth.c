@@ -36,8 +36,8 @@ size_t birth_cohorts(size_t n, size_t max, size_t *end)
 }
 
 int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, const long *alloc,
-                 const size_t *end, size_t nc, birth_keep *keep, void *arg, double *split,
-                 double *unaged)
+                 const size_t *end, size_t nc, enum birth_rule rule, birth_keep *keep, void *arg,
+                 double *split, double *unaged)
 {
     /* Times relative to the first profile: absolute ones (1.7e9 s) would
      * leave a double about 1e-7 s of resolution, relative ones far more. */
@@ -64,14 +64,22 @@ int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, con
                 continue;
             }
             birth_span b = birth_span_of(T, smp->age, dur);
-            size_t parts = 0;
+            size_t parts = 0, oldest = 0, newest = 0;
             for (size_t k = 0; k < nc; k++) {
                 double from = k ? (double)(p[end[k - 1]]->time_nanos - t0) / 1e9 : -INFINITY;
                 double to = (double)(p[end[k]]->time_nanos - t0) / 1e9;
                 double share = birth_share(b, from, to);
-                stackset_cell_add(stackset_cell_at(s, r, i, k), v * share, 0, PROFILE_SD_UNKNOWN);
-                parts += share > 0;
+                if (rule == BIRTH_EVEN)
+                    stackset_cell_add(stackset_cell_at(s, r, i, k), v * share, 0,
+                                      PROFILE_SD_UNKNOWN);
+                if (share > 0 && !parts++)
+                    oldest = k;
+                if (share > 0)
+                    newest = k;
             }
+            if (rule != BIRTH_EVEN && parts)
+                stackset_cell_add(stackset_cell_at(s, r, i, rule == BIRTH_OLDEST ? oldest : newest),
+                                  v, 0, PROFILE_SD_UNKNOWN);
             if (parts > 1)
                 split[i] += v;
         }

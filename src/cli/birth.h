@@ -67,15 +67,20 @@ size_t birth_cohorts(size_t n, size_t max, size_t *end);
  * stack's row gets what profile i holds of cohort k, cell (i, nc) the
  * stack's allocated bytes (all of its samples, live or not), cell
  * (i, nc + 1) its live bytes (all of its samples, aged or not: what
- * birth_bound's survival bound reads).  Samples for which keep (NULL: all)
- * is false are left out.  split[i] sums the values in profile i of samples
- * shared between cohorts, unaged[i] those of samples without an age
- * (credited to none); nonpositive values count nowhere.  0, or -1 when out
- * of memory. */
+ * birth_bound's survival bound reads).  A sample shared between cohorts
+ * is credited by `rule`: BIRTH_EVEN in proportion to the overlap (the rule
+ * above), BIRTH_OLDEST all of it to the oldest cohort it overlaps,
+ * BIRTH_NEWEST to the newest.  Those two are the extremes: with two
+ * cohorts, the truth for each lies between its credits by them.  Samples
+ * for which keep (NULL: all) is false are left out.  split[i] sums the
+ * values in profile i of samples shared between cohorts, unaged[i] those of
+ * samples without an age (credited to none); nonpositive values count
+ * nowhere.  0, or -1 when out of memory. */
+enum birth_rule { BIRTH_EVEN, BIRTH_OLDEST, BIRTH_NEWEST };
 typedef bool birth_keep(const profile_sample *s, void *arg);
 int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, const long *alloc,
-                 const size_t *end, size_t nc, birth_keep *keep, void *arg, double *split,
-                 double *unaged);
+                 const size_t *end, size_t nc, enum birth_rule rule, birth_keep *keep, void *arg,
+                 double *split, double *unaged);
 
 /* Tightens one stack's credits c[k * n + i] (cohort k at profile i) with
  * what the series knows, for profiles of one process (a sampled object

@@ -234,8 +234,8 @@ static int build_birth(chart *c)
         allocs[i] = profile_read_type(c->p[i], "alloc_space");
     }
     if (!rc)
-        rc = birth_credit(s, c->p, n, types, allocs, end, nc, c->o->site ? site_has : NULL,
-                          (void *)c->o->site, split, unaged);
+        rc = birth_credit(s, c->p, n, types, allocs, end, nc, BIRTH_EVEN,
+                          c->o->site ? site_has : NULL, (void *)c->o->site, split, unaged);
     for (size_t i = 0; !rc && i < n; i++) {
         c->split += split[i];
         c->unaged += unaged[i];

@@ -74,24 +74,33 @@ expect_not_in "$W/s.svg" '>(leak|ws|held|other) '
 
 # leaks: new and old per row.  At 100 s every band lies on one side of 0 s.
 expect_rc 0 hp leaks --raw "$W/p0.pb" "$W/p1.pb"
-expect_in "$W/out" '^By age: 61440 of it allocated since the early profile, 40960 before it$'
-expect_not_in "$W/out" 'straddle'
-expect_in "$W/out" '^ +1 +\+40960 .* 0 +40 +40960 +0  ws ← main$'
-expect_in "$W/out" '^ +[23] +\+10240 .* 10 +20 +10240 +10240  leak ← main$'
-expect_in "$W/out" '^ +[23] +\+10240 .* 20 +30 +10240 +20480  grow ← main$'
+expect_in "$W/out" '^By age: 61440 of it allocated since the early profile, 40960 before it \(± 2508\)$'
+expect_not_in "$W/out" 'in age bands that straddle'
+expect_in "$W/out" '^ +1 +\+40960 .* 0 +40 +40960 +0 +1024 +0  ws ← main$'
+expect_in "$W/out" '^ +[23] +\+10240 .* 10 +20 +10240 +10240 +1448 +10240  leak ← main$'
+expect_in "$W/out" '^ +[23] +\+10240 .* 20 +30 +10240 +20480 +1448 +20480  grow ← main$'
 expect_in "$W/out" '^new, old: of its late live bytes, allocated after, before the early profile; a leak.s growth is new bytes that stay$'
 # At 200 s: grow by the overlap rule, leak bounded by its 10 KiB at 0 s.
+# ± is each row's standard error at 200 s (two bands of 1 KiB: 1448), and
+# the old range what old would be were the straddling band [120 s, 300 s)
+# (births (-100, 80]) all newer than 0 s, or all older, bounded as old is:
+# grow 0 to 20480 (its 20 KiB at 0 s), leak 0 to 10240 (it allocated 60
+# KiB since 0 s, so its 10 KiB could all be new); held's 10 KiB are all old
+# (it allocated nothing since), so the heap's old bytes are 10240 to 40960.
 expect_rc 0 hp leaks --raw "$W/p0.pb" "$W/p2.pb"
-expect_in "$W/out" '^ +[12] +\+20480 .* 20 +40 +23893 +17067  grow ← main$'
-expect_in "$W/out" '^ +[12] +\+20480 .* 10 +30 +20480 +10240  leak ← main$'
-expect_in "$W/out" '^By age: 44373 of it allocated since the early profile, 37547 before it$'
-expect_in "$W/out" '^        \(61440 of it in age bands that straddle the early profile.s time'
+expect_in "$W/out" '^ +[12] +\+20480 .* 20 +40 +23893 +17067 +1448 +0\.\.20480  grow ← main$'
+expect_in "$W/out" '^ +[12] +\+20480 .* 10 +30 +20480 +10240 +1448 +0\.\.10240  leak ← main$'
+expect_in "$W/out" '^By age: 44373 of it allocated since the early profile, 37547 before it \(± 2290\)$'
+expect_in "$W/out" '^        \(61440 of it in age bands that straddle the early profile.s time: split by overlap, then bounded by the series; before it: 10240\.\.40960\)$'
+expect_in "$W/out" '^±: their sampling error'
+expect_in "$W/out" '^old range: the least and the most old can be'
 expect_rc 0 hp leaks --raw "${p[@]}"
-expect_in "$W/out" '^class +growth .* last +new +old  allocation site'
-expect_in "$W/out" '^leak +\+20480 .* 10240 +30720 +30720 +20480 +10240  leak ← main$'
-expect_in "$W/out" '^working set +0 .* 40960 +0 +0 +0  ws ← main$'
+expect_in "$W/out" '^class +growth .* last +new +old +± +old range  allocation site'
+expect_in "$W/out" '^leak +\+20480 .* 10240 +30720 +30720 +20480 +10240 +1448 +0\.\.10240  leak ← main$'
+expect_in "$W/out" '^working set +0 .* 40960 +0 +0 +0 +0 +0  ws ← main$'
 expect_rc 0 hp leaks "$W/p0.pb" "$W/p2.pb"
-expect_in "$W/out" '^ +[12] +\+20\.0 KiB .* 20 +40 +23\.3 KiB +16\.7 KiB  grow ← main$'
+expect_in "$W/out" '^ +[12] +\+20\.0 KiB .* 20 +40 +23\.3 KiB +16\.7 KiB +1\.41 KiB +0 B\.\.20\.0 KiB  grow ← main$'
+expect_in "$W/out" '^By age: 43\.3 KiB of it allocated since the early profile, 36\.7 KiB before it \(± 2\.24 KiB\)$'
 # A restart between the profiles (the late one's start time, stamp less
 # duration, is 150 s where the others' is -7200 s): the bounds assume one
 # process, so leak keeps the overlap rule's 11378 B before the first
@@ -99,8 +108,8 @@ expect_in "$W/out" '^ +[12] +\+20\.0 KiB .* 20 +40 +23\.3 KiB +16\.7 KiB  grow �
 craft "$W/p2r.pb" --time 200 --duration 50 leak=30:10:1,120:20:1 grow=30:10:1,120:30:1 ws= \
     held=120:10:1
 expect_rc 0 hp leaks --raw "$W/p0.pb" "$W/p2r.pb"
-expect_in "$W/out" '^ +[12] +\+20480 .* 10 +30 +19342 +11378  leak ← main$'
-expect_in "$W/out" 'split by overlap\)$'
+expect_in "$W/out" '^ +[12] +\+20480 .* 10 +30 +19342 +11378 +1448 +0\.\.20480  leak ← main$'
+expect_in "$W/out" 'split by overlap; before it: 0\.\.61440\)$'
 expect_in "$W/out" '^        \(the profiles are not all of one process: their start times differ, or are unknown; new and old are not bounded by the series\)$'
 expect_rc 0 hp timeline --by birth --site 'leak ←' -o "$W/r.svg" "$W/p0.pb" "$W/p1.pb" "$W/p2r.pb"
 tooltip "$W/r.svg" 'born before the first profile' '10240 10240 11378'
@@ -124,7 +133,8 @@ tooltip "$W/u.svg" 'born before the first profile' '10240 0 10240'
 tooltip "$W/u.svg" 'born 100 s to 200 s' '0 0 0'
 expect_in "$W/u.svg" 'without an age left out'
 expect_rc 0 hp leaks --raw "$W/u0.pb" "$W/u1.pb" "$W/u2.pb"
-expect_in "$W/out" '^By age: 0 of it allocated since the first profile, 11264 before it$'
+expect_in "$W/out" '^By age: 0 of it allocated since the first profile, 11264 before it \(± 1448\)$'
+expect_in "$W/out" 'bounded by the series; before it: 11264\)$'
 # Taken in the wrong order: no split (the first was taken after the last).
 expect_rc 0 hp leaks "$W/p2.pb" "$W/p0.pb"
 expect_not_in "$W/out" 'new|By age'
@@ -163,10 +173,10 @@ pid=$(sed -n 's/.*(pid \([0-9]*\)).*/\1/p' "$W/err")
 r=$W/r.$pid
 for k in 1 2 3; do [[ -s $r.000$k.pb.gz ]] || fail "profile $k missing: $(ls "$W")"; done
 expect_rc 0 hp leaks --raw "$r.0001.pb.gz" "$r.0002.pb.gz"
-expect_in "$W/out" '^ +[12] +\+15000 +0 .* 20 +50 +15000 +20000  born_site ← births$'
-expect_in "$W/out" '^ +[12] +\+8000 +0 .* 0 +10 +8000 +0  born_temp ← births$'
+expect_in "$W/out" '^ +[12] +\+15000 +0 .* 20 +50 +15000 +20000 +0 +20000  born_site ← births$'
+expect_in "$W/out" '^ +[12] +\+8000 +0 .* 0 +10 +8000 +0 +0 +0  born_temp ← births$'
 expect_rc 0 hp leaks --raw "$r".000[1-3].pb.gz
-expect_in "$W/out" ' 20000 +35000 +35000 +15000 +20000  born_site ← births$'
+expect_in "$W/out" ' 20000 +35000 +35000 +15000 +20000 +0 +20000  born_site ← births$'
 expect_rc 0 hp timeline --by birth --site born_ -o "$W/r.svg" "$r".000[1-3].pb.gz
 xml_ok "$W/r.svg"
 tooltip "$W/r.svg" 'born before the first profile' '20000 20000 20000'
