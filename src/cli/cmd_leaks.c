@@ -492,11 +492,12 @@ static int born_split(stackset *s, profile **p, size_t n, born_totals *bt)
     birth_cohorts(2, 2, pend);
     birth_cohorts(n, 2, end); /* {0, n - 1} */
     stackset *b[3] = {NULL, NULL, NULL};
-    double *c = calloc(4 * n, sizeof *c), *lv = c ? c + 2 * n : NULL, *al = c ? c + 3 * n : NULL;
+    double *c = calloc(5 * n, sizeof *c), *lv = c ? c + 2 * n : NULL, *al = c ? c + 3 * n : NULL;
+    double *young = c ? c + 4 * n : NULL;
     bool *allocated = calloc(n, sizeof *allocated);
     int rc = !c || !allocated ? -1 : 0;
     for (size_t j = 0; j < 3; j++) {
-        b[j] = rc ? NULL : stackset_new(2, 2 + 2);
+        b[j] = rc ? NULL : stackset_new(2, 2 + 3);
         rc = !b[j] ? -1 : birth_credit(b[j], pair, 2, live, alloc, pend, 2, born_rule[j], NULL,
                                        NULL, split, unaged);
     }
@@ -522,8 +523,13 @@ static int born_split(stackset *s, profile **p, size_t n, born_totals *bt)
                 c[k * n] = stackset_cell_at(b[j], rj, 0, k)->val;
                 c[k * n + n - 1] = stackset_cell_at(b[j], rj, 1, k)->val;
             }
+            /* The ages of the profiles between are unknown: no bound. */
+            for (size_t m = 0; m < n; m++)
+                young[m] = INFINITY;
+            young[0] = stackset_cell_at(b[j], rj, 0, 2 + 2)->val;
+            young[n - 1] = stackset_cell_at(b[j], rj, 1, 2 + 2)->val;
             if (bt->bounded) /* the bounds' premise (birth.h) */
-                birth_bound(c, n, end, 2, al, lv);
+                birth_bound(c, n, end, 2, al, lv, young);
             stackset_cell_at(s, r, n - 1, born_cell[j])->val = c[n - 1];
             if (born_rule[j] == BIRTH_EVEN)
                 stackset_cell_at(s, r, n - 1, C_NEW)->val = c[2 * n - 1];
