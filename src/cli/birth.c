@@ -36,14 +36,17 @@ size_t birth_cohorts(size_t n, size_t max, size_t *end)
 }
 
 int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, const long *alloc,
-                 const size_t *end, size_t nc, birth_keep *keep, void *arg, double *split,
-                 double *unaged)
+                 const size_t *end, size_t nc, enum birth_rule rule, birth_keep *keep, void *arg,
+                 double *split, double *unaged)
 {
     /* Times relative to the first profile: absolute ones (1.7e9 s) would
      * leave a double about 1e-7 s of resolution, relative ones far more. */
     int64_t t0 = p[0]->time_nanos;
     for (size_t i = 0; i < n; i++) {
         double T = (double)(p[i]->time_nanos - t0) / 1e9, dur = (double)p[i]->duration_nanos / 1e9;
+        size_t open = 0; /* the cohort whose window holds T */
+        while (open + 1 < nc && end[open] < i)
+            open++;
         split[i] = unaged[i] = 0;
         for (size_t j = 0; j < p[i]->nsamples; j++) {
             const profile_sample *smp = &p[i]->samples[j];
@@ -58,19 +61,30 @@ int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, con
                                   PROFILE_SD_UNKNOWN);
             if (!(v > 0))
                 continue;
+            stackset_cell_add(stackset_cell_at(s, r, i, nc + 1), v, 0, PROFILE_SD_UNKNOWN);
             if (smp->age < 0) {
                 unaged[i] += v;
                 continue;
             }
             birth_span b = birth_span_of(T, smp->age, dur);
-            size_t parts = 0;
+            size_t parts = 0, oldest = 0, newest = 0;
             for (size_t k = 0; k < nc; k++) {
                 double from = k ? (double)(p[end[k - 1]]->time_nanos - t0) / 1e9 : -INFINITY;
                 double to = (double)(p[end[k]]->time_nanos - t0) / 1e9;
                 double share = birth_share(b, from, to);
-                stackset_cell_add(stackset_cell_at(s, r, i, k), v * share, 0, PROFILE_SD_UNKNOWN);
-                parts += share > 0;
+                if (rule == BIRTH_EVEN)
+                    stackset_cell_add(stackset_cell_at(s, r, i, k), v * share, 0,
+                                      PROFILE_SD_UNKNOWN);
+                if (share > 0 && !parts++)
+                    oldest = k;
+                if (share > 0)
+                    newest = k;
+                if (share > 0 && k == open)
+                    stackset_cell_add(stackset_cell_at(s, r, i, nc + 2), v, 0, PROFILE_SD_UNKNOWN);
             }
+            if (rule != BIRTH_EVEN && parts)
+                stackset_cell_add(stackset_cell_at(s, r, i, rule == BIRTH_OLDEST ? oldest : newest),
+                                  v, 0, PROFILE_SD_UNKNOWN);
             if (parts > 1)
                 split[i] += v;
         }
@@ -78,47 +92,61 @@ int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, con
     return 0;
 }
 
-/* The most cohort j can hold at profile i by the allocation bound. */
+/* The most cohort j can hold at profile i by the allocation bound: what
+ * alloc_space grew by in its window, up to i.  None for cohort 0: its
+ * survival bound, the live bytes at the first profile, is tighter than
+ * alloc_space since the start, which a delta profile does not even hold. */
 static double alloc_cap(const double *alloc, const size_t *end, size_t j, size_t i)
 {
-    if (!alloc)
+    if (!alloc || !j)
         return INFINITY;
-    if (!j)
-        return alloc[0];
-    if (end[j - 1] >= i)
-        return 0; /* not begun */
     double a = alloc[end[j] < i ? end[j] : i] - alloc[end[j - 1]];
-    return a >= 0 ? a : INFINITY;
+    return a >= 0 ? a : INFINITY; /* also NaN: a profile without alloc_space */
 }
 
-static double live_at(const double *c, size_t n, size_t nc, size_t m)
+/* Bytes at profile m of unknown birth: live, less what is credited. */
+static double unknown_at(const double *c, size_t n, size_t nc, const double *live, size_t m)
 {
-    double live = 0;
-    for (size_t j = 0; j < nc; j++)
-        live += c[j * n + m];
-    return live;
+    double credited = 0;
+    for (size_t k = 0; k < nc; k++)
+        credited += c[k * n + m];
+    return fmax(0, live[m] - credited);
 }
 
-void birth_bound(double *c, size_t n, const size_t *end, size_t nc, const double *alloc)
+void birth_bound(double *c, size_t n, const size_t *end, size_t nc, const double *alloc,
+                 const double *live, const double *young)
 {
-    double S[BIRTH_MAX_COHORTS] = {0};
-    /* Moves keep each profile's total, so live_at is the same before and after. */
+    /* Per cohort, carried from profile to profile once its window has
+     * closed: the survival bounds U_k and H_k over the profiles so far. */
+    double up[BIRTH_MAX_COHORTS] = {0}, held[BIRTH_MAX_COHORTS] = {0};
+    double hard[BIRTH_MAX_COHORTS], soft[BIRTH_MAX_COHORTS], room[BIRTH_MAX_COHORTS + 1];
     for (size_t i = 0; i < n && nc <= BIRTH_MAX_COHORTS; i++) {
-        double sum = 0;
-        for (size_t k = 0; k < nc; k++)
-            S[k] = sum += c[k * n + i];
+        double L = 0, unknown = i ? unknown_at(c, n, nc, live, i - 1) : 0;
         for (size_t k = 0; k < nc; k++) {
-            double up = INFINITY, lo = live_at(c, n, nc, i);
-            for (size_t m = end[k]; end[k] < i && m <= i; m++)
-                up = fmin(up, live_at(c, n, nc, m));
-            for (size_t j = k + 1; j < nc; j++)
-                lo -= alloc_cap(alloc, end, j, i);
-            S[k] = fmin(up, fmax(lo, S[k]));
+            L += c[k * n + i];
+            bool begun = !k || end[k - 1] < i, closed = end[k] < i;
+            if (closed) {
+                bool first = end[k] == i - 1;
+                double was = c[k * n + i - 1] + unknown;
+                held[k] = first ? was : fmin(held[k], was);
+                up[k] = fmin(first ? live[i - 1] : up[k], live[i]);
+            }
+            hard[k] = !begun ? 0 : closed ? held[k] : INFINITY;
+            soft[k] = begun ? alloc_cap(alloc, end, k, i) : 0;
+            if (begun && !closed && young)
+                soft[k] = fmin(soft[k], young[i]);
         }
-        double below = 0;
+        room[nc] = 0; /* room[k]: what cohorts k and after can hold */
+        for (size_t k = nc; k-- > 0;)
+            room[k] = room[k + 1] + fmin(hard[k], soft[k]);
+        double below = 0, want = 0;
         for (size_t k = 0; k < nc; k++) {
-            c[k * n + i] = S[k] - below;
-            below = S[k];
+            want += c[k * n + i];
+            double hi = fmin(end[k] < i ? up[k] : INFINITY, below + hard[k]);
+            double lo = fmax(below, L - room[k + 1]);
+            double S = fmin(hi, fmax(lo, fmin(below + soft[k], want)));
+            c[k * n + i] = S - below;
+            below = S;
         }
     }
 }

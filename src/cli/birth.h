@@ -63,40 +63,69 @@ size_t birth_cohorts(size_t n, size_t max, size_t *end);
 /* Credits the live values of p[0..n-1] (sorted by time, every one with a
  * time stamp; live[i], alloc[i]: p[i]'s indexes of inuse_space and
  * alloc_space, alloc -1 when absent) to the nc cohorts of end, per whole
- * stack: in the stackset s (n profiles, nc + 1 types), cell (i, k) of a
+ * stack: in the stackset s (n profiles, nc + 3 types), cell (i, k) of a
  * stack's row gets what profile i holds of cohort k, cell (i, nc) the
- * stack's allocated bytes (all of its samples, live or not).  Samples for
- * which keep (NULL: all) is false are left out.  split[i] sums the values
- * in profile i of samples shared between cohorts, unaged[i] those of
+ * stack's allocated bytes (all of its samples, live or not), cell
+ * (i, nc + 1) its live bytes (all of its samples, aged or not: what
+ * birth_bound's survival bound reads), cell (i, nc + 2) the live bytes of
+ * its samples whose birth interval reaches into the window of the cohort
+ * open at i, the one that holds t_i (birth_bound's young).  A sample shared between cohorts
+ * is credited by `rule`: BIRTH_EVEN in proportion to the overlap (the rule
+ * above), BIRTH_OLDEST all of it to the oldest cohort it overlaps,
+ * BIRTH_NEWEST to the newest.  Those two are the extremes: with two
+ * cohorts, the truth for each lies between its credits by them.  Samples
+ * for which keep (NULL: all) is false are left out.  split[i] sums the
+ * values in profile i of samples shared between cohorts, unaged[i] those of
  * samples without an age (credited to none); nonpositive values count
  * nowhere.  0, or -1 when out of memory. */
+enum birth_rule { BIRTH_EVEN, BIRTH_OLDEST, BIRTH_NEWEST };
 typedef bool birth_keep(const profile_sample *s, void *arg);
 int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, const long *alloc,
-                 const size_t *end, size_t nc, birth_keep *keep, void *arg, double *split,
-                 double *unaged);
+                 const size_t *end, size_t nc, enum birth_rule rule, birth_keep *keep, void *arg,
+                 double *split, double *unaged);
 
 /* Tightens one stack's credits c[k * n + i] (cohort k at profile i) with
  * what the series knows, for profiles of one process (a sampled object
  * stays in every profile while it lives, with the same weight, so the
- * bounds hold for estimates too).  At profile i, with L its live bytes,
- * S_k the credits of cohorts 0..k:
- *   survival    objects born by cohort k's close, t[end[k]], and live at
- *               i > end[k] were live at every profile between:
- *               S_k <= U_k = min over m in [end[k], i] of the live bytes at m;
+ * bounds hold for estimates too), profile by profile in order.  live[m] is
+ * the stack's live bytes at profile m, all of them: those its credits
+ * leave out, u_m (samples without an age, or a profile the caller did not
+ * credit), are of unknown birth, and still bound what was live.  At
+ * profile i, with L the sum of its credits, cohort k is
+ *   not begun   (end[k-1] >= i): it holds nothing, as nothing live at i
+ *               was born after t_i;
+ *   open        (end[k-1] < i <= end[k]): its window holds t_i;
+ *   closed      (end[k] < i), and then, by survival (objects born by its
+ *               close and live at i were live at every profile between):
+ *               it holds at most H_k = min over m in [end[k], i) of
+ *               c_k(m) + u_m, its bytes since its window closed, as
+ *               already bounded: it can only thin out; and with S_k the
+ *               credits of cohorts 0..k, S_k <= U_k = min over m in
+ *               [end[k], i] of live[m].
+ * Those never give way.  These may (an alloc estimate's sampling noise):
  *   allocation  cohort j > 0 holds at most what the stack allocated in its
- *               window (up to i), A_j = alloc[min(end[j], i)] -
- *               alloc[end[j-1]], cohort 0 at most alloc[0] (alloc_space is
- *               cumulative since the start), so
- *               S_k >= Lo_k = L - sum over j > k of A_j.
- * Each S_k becomes min(U_k, max(Lo_k, S_k)): U_k, Lo_k and S_k all grow
- * with k, so the cohorts stay >= 0, and the open cohort (end[k] >= i) has
- * U = infinity, Lo = L: the total is kept.  Where the bounds disagree
- * (profiles of different processes, sampling noise in an alloc estimate)
- * survival wins.  alloc NULL, or a window in which alloc went down (a
- * restart, a delta profile): no allocation bound.  The overlap rule
- * overstates the older side when a band is much wider than the windows
- * (a series taken within a second is all in the band [0, 1 s)); these
- * bounds put such bytes back where they can only have been born. */
+ *               window, up to i: A_j = alloc[min(end[j], i)] -
+ *               alloc[end[j-1]] (cohort 0: no bound, as survival's, the
+ *               live bytes at the first profile, is tighter);
+ *   ages        the open cohort holds at most young[i], the bytes of the
+ *               samples whose birth interval reaches into its window
+ *               (birth_credit's cell nc + 2; young NULL: no such bound).
+ * From the oldest cohort up, S_k becomes the running sum of the credits,
+ * lowered to what cohort k can hold on top of S_{k-1} (the lesser of its
+ * two caps), raised to what the newer cohorts cannot hold (L less the sum
+ * of their caps), then limited by survival, which wins: bytes a cohort
+ * cannot hold move to the next newer one that can, the open one last,
+ * unless the newer ones' caps leave them older.  The open cohort's S is L:
+ * the total is kept, and every cohort stays >= 0.  The direction is the
+ * running sums': bytes pushed out of a closed window land in the next
+ * newer one that has room, which their ages need not reach; the ages bound
+ * only the open cohort (where they would land last), as the closed ones
+ * are bounded by survival.  alloc NULL, a profile's alloc NaN (it has no
+ * alloc_space), or a window in which alloc went down (a restart, a delta
+ * profile): no allocation bound for the windows it ends or starts.  The
+ * overlap rule overstates the older side when a band is much wider than the
+ * windows (a series taken within a second is all in the band [0, 1 s));
+ * these bounds put such bytes back where they can only have been born. */
 enum { BIRTH_MAX_COHORTS = 32 }; /* birth_bound's limit (it leaves more alone) */
 
 /* Whether p[0..n-1] can be profiles of one process, as birth_bound's rule
@@ -108,6 +137,7 @@ enum { BIRTH_MAX_COHORTS = 32 }; /* birth_bound's limit (it leaves more alone) *
  * series moves the start; so does a profile of another run.  False when it
  * cannot tell (no duration, as in Go's profiles). */
 bool birth_one_process(profile *const *p, size_t n);
-void birth_bound(double *c, size_t n, const size_t *end, size_t nc, const double *alloc);
+void birth_bound(double *c, size_t n, const size_t *end, size_t nc, const double *alloc,
+                 const double *live, const double *young);
 
 #endif

@@ -52,9 +52,19 @@
  * between the first and the last (alloc_space grew by at least that).
  * That undoes what the even-births assumption gets wrong when a band is
  * much wider than the series (all of a series taken within a second sits
- * in the band [0, 1 s)).  The columns go after the numbers, before the site,
- * which stays last as it holds spaces; without ages the output is as
- * before.
+ * in the band [0, 1 s)).
+ *
+ * How sure the split is: sampling, and the straddling bands.  Each row
+ * shows its standard error in the last profile (C_SPACE's variance, as the
+ * growth column reads it): new and old are parts of that estimate, and
+ * heapprof's estimate of a set of objects sums one independent term per
+ * object, so a part's variance is at most the whole's.  Then C_OLD_MIN and
+ * C_OLD_MAX, old as it would be were every straddling band wholly newer
+ * than the first profile, or wholly older (birth_credit's BIRTH_NEWEST and
+ * BIRTH_OLDEST), bounded like the estimate: with two cohorts the bound is a
+ * clamp of old, which keeps order, so the truth, which obeys it, lies
+ * between them.  The columns go after the numbers, before the site, which
+ * stays last as it holds spaces; without ages the output is as before.
  */
 #include <getopt.h>
 #include <math.h>
@@ -72,7 +82,7 @@
 #include "stackset.h"
 #include "units.h"
 
-enum { C_SPACE, C_OBJECTS, C_NEW, C_OLD, C_ALLOC, NCELLS };
+enum { C_SPACE, C_OBJECTS, C_NEW, C_OLD, C_OLD_MIN, C_OLD_MAX, C_ALLOC, NCELLS };
 
 enum klass { K_LEAK, K_PLATEAU, K_WORKING, K_SHRANK, K_STABLE, NCLASSES };
 
@@ -95,6 +105,9 @@ typedef struct leaks_opts {
 /* The split of the last profile's live bytes (see the top). */
 typedef struct born_totals {
     double fresh, old, split;
+    double old_min, old_max; /* old, every straddling band all newer, all older */
+    double var;              /* of the last profile's live bytes, and its provenance */
+    unsigned sd;
     bool bounded; /* by the series: its profiles are of one process (birth.h) */
 } born_totals;
 
@@ -143,13 +156,19 @@ void cmd_leaks_usage(FILE *f)
                 "born evenly over it); the header says how many bytes that was.  For\n"
                 "profiles of one process the split is then bounded by the series; profiles\n"
                 "whose start times (time stamp less duration) differ are not, and the header\n"
-                "says so.\n"
+                "says so.  Two more columns say how sure the split is: ± is the row's standard\n"
+                "error in the last profile (new and old are parts of that estimate, and a\n"
+                "part's error is at most the whole's), and old range the least and the most\n"
+                "old can be: every straddling age band all newer than the first profile, or\n"
+                "all older, bounded the same way (lo..hi, one number when the bounds place\n"
+                "every byte); new is the rest of the row's aged bytes.\n"
                 "\n"
                 "Options:\n"
                 "  -n N        rows shown (per class for a series; default 10; 0 = all)\n"
                 "  --stacks    also print each row's whole stack, leaf first\n"
                 "  --raw       plain numbers (bytes, counts) without unit scaling; the columns\n"
-                "              are as shown, new and old (when there) last before the site\n"
+                "              are as shown, new, old, ± and old range (when there) last\n"
+                "              before the site\n"
                 "  -h, --help  this help\n"
                 "\n"
                 "It ends with the equivalent `go tool pprof -top -base EARLY LATE` command.\n", f);
@@ -221,6 +240,18 @@ static void fmt(char *buf, size_t len, double v, const char *unit, bool raw, boo
     snprintf(buf, len, "%s%s", sign && v > 0 ? "+" : "", t);
 }
 
+/* lo..hi, or one number when both print the same. */
+static void range(char *buf, size_t len, double lo, double hi, bool raw)
+{
+    char a[48], b[48];
+    fmt(a, sizeof a, lo, "bytes", raw, false);
+    fmt(b, sizeof b, hi, "bytes", raw, false);
+    if (strcmp(a, b))
+        snprintf(buf, len, "%s..%s", a, b);
+    else
+        snprintf(buf, len, "%s", a);
+}
+
 static void rate(char *buf, size_t len, double growth, double dt, bool raw)
 {
     if (!(dt > 0)) {
@@ -253,7 +284,7 @@ static double span_s(profile **p, size_t a, size_t b)
 static void header(profile **p, size_t n, const stackset *s, size_t nrows, const leaks_opts *o,
                    const born_totals *bt)
 {
-    char w[64], a[64], b[64], d[64], sd[64], r[64], span[64];
+    char w[64], a[64], b[64], d[64], sd[64], r[112], span[64];
     double t0 = 0, t1 = 0, var = 0;
     unsigned worst = 0;
     for (size_t i = 0; i < nrows; i++) {
@@ -287,11 +318,15 @@ static void header(profile **p, size_t n, const stackset *s, size_t nrows, const
         fmt(a, sizeof a, bt->fresh, "bytes", o->raw, false);
         fmt(b, sizeof b, bt->old, "bytes", o->raw, false);
         fmt(d, sizeof d, bt->split, "bytes", o->raw, false);
+        units_sd(sd, sizeof sd, bt->var, bt->sd, "bytes", o->raw);
+        range(r, sizeof r, bt->old_min, bt->old_max, o->raw);
         const char *first = n == 2 ? "early" : "first";
-        printf("By age: %s of it allocated since the %s profile, %s before it\n", a, first, b);
+        printf("By age: %s of it allocated since the %s profile, %s before it (± %s)\n", a, first,
+               b, sd);
         if (bt->split > 0)
             printf("        (%s of it in age bands that straddle the %s profile's time: split "
-                   "by overlap%s)\n", d, first, bt->bounded ? ", then bounded by the series" : "");
+                   "by overlap%s; before it: %s)\n", d, first,
+                   bt->bounded ? ", then bounded by the series" : "", r);
         if (!bt->bounded)
             printf("        (the profiles are not all of one process: their start times differ, "
                    "or are unknown; new and old are not bounded by the series)\n");
@@ -299,26 +334,44 @@ static void header(profile **p, size_t n, const stackset *s, size_t nrows, const
     putchar('\n');
 }
 
-/* The new and old columns of a row, when shown. */
+/* The new, old, ± and old range columns of a row, when shown: the last
+ * numbers before the site. */
 static void born_cols(char *buf, size_t len, const stackset *s, stackset_row *r, size_t last,
                       const leaks_opts *o)
 {
-    char a[48], b[48];
+    char a[48], b[48], e[48], g[112];
     if (!o->born) {
         buf[0] = '\0';
         return;
     }
+    const stackset_cell *late = stackset_cell_at(s, r, last, C_SPACE);
     fmt(a, sizeof a, val(s, r, last, C_NEW), "bytes", o->raw, false);
     fmt(b, sizeof b, val(s, r, last, C_OLD), "bytes", o->raw, false);
-    snprintf(buf, len, " %10s %10s", a, b);
+    /* A part's error: heapprof's estimate of a set of objects sums independent
+     * terms, one per object, so a part's variance is at most the whole's. */
+    units_sd(e, sizeof e, late->var, late->sd, "bytes", o->raw);
+    range(g, sizeof g, val(s, r, last, C_OLD_MIN), val(s, r, last, C_OLD_MAX), o->raw);
+    snprintf(buf, len, " %10s %10s %9s %18s", a, b, e, g);
+}
+
+/* Their heading ("±" is one column in two bytes). */
+static const char *born_head(const leaks_opts *o)
+{
+    return o->born ? "        new        old         ±          old range" : "";
 }
 
 static void born_legend(size_t n, const leaks_opts *o)
 {
-    if (o->born)
-        printf("\nnew, old: of its %s live bytes, allocated after, before the %s profile; a "
-               "leak's growth is new bytes that stay\n", n == 2 ? "late" : "last",
-               n == 2 ? "early" : "first");
+    if (!o->born)
+        return;
+    const char *late = n == 2 ? "late" : "last", *first = n == 2 ? "early" : "first";
+    printf("\nnew, old: of its %s live bytes, allocated after, before the %s profile; a leak's "
+           "growth is new bytes that stay\n"
+           "±: their sampling error, the standard error of its %s live bytes, which they split "
+           "(a part's is at most the whole's)\n"
+           "old range: the least and the most old can be, every age band that straddles the %s "
+           "profile's time all newer or all older, bounded as old is; new is the rest\n",
+           late, first, late, first);
 }
 
 static void row_numbers(const stackset *s, stackset_row *r, size_t i, size_t j, double dt,
@@ -349,10 +402,10 @@ static void diff(profile **p, const stackset *s, ranked *v, size_t nrows, const 
         return;
     printf("; %s %zu:\n\n", shown == m ? "all" : "the largest", shown);
     printf("%4s %11s %10s %12s %8s %8s%s  %s\n", "rank", "growth", "±", "per second", "objects",
-           "", o->born ? "        new        old" : "", "allocation site (← caller)");
+           "", born_head(o), "allocation site (← caller)");
     printf("%4s %11s %9s %12s %8s %8s\n", "", "", "", "", "before", "after");
     for (size_t i = 0; i < shown; i++) {
-        char g[64], e[64], rt[64], bc[128];
+        char g[64], e[64], rt[64], bc[320];
         row_numbers(s, v[i].row, 0, 1, dt, o, g, e, rt);
         born_cols(bc, sizeof bc, s, v[i].row, 1, o);
         printf("%4zu %11s %9s %12s %8.0f %8.0f%s  ", i + 1, g, e, rt,
@@ -385,8 +438,7 @@ static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t n
            "%zu stable (not shown)\n\n", n, count[K_LEAK], count[K_PLATEAU], count[K_WORKING],
            count[K_SHRANK], count[K_STABLE]);
     printf("%-11s %11s %10s %12s %10s %10s %10s%s  %s\n", "class", "growth", "±", "per second",
-           "first", "peak", "last", o->born ? "        new        old" : "",
-           "allocation site (← caller)");
+           "first", "peak", "last", born_head(o), "allocation site (← caller)");
     size_t in_class = 0;
     for (size_t i = 0; i < m; i++) {
         if (i == 0 || v[i].k != v[i - 1].k) {
@@ -396,7 +448,7 @@ static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t n
         if (o->n && ++in_class > o->n)
             continue;
         stackset_row *r = v[i].row;
-        char g[64], e[64], rt[64], a[64], b[64], c[64], bc[128];
+        char g[64], e[64], rt[64], a[64], b[64], c[64], bc[320];
         double peak = 0;
         for (size_t j = 0; j < n; j++)
             peak = fmax(peak, val(s, r, j, C_SPACE));
@@ -415,57 +467,90 @@ static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t n
         born_legend(n, o);
 }
 
-/* The new and old cells of each row in the last profile, number `last`
- * (see the top). */
-static int born_split(stackset *s, const profile *first, const profile *late, size_t last,
-                      born_totals *bt)
+/* The rules born_split credits by, and the cell of the last profile each
+ * one's bounded old bytes go to: the estimate, and its extremes. */
+static const enum birth_rule born_rule[3] = {BIRTH_EVEN, BIRTH_NEWEST, BIRTH_OLDEST};
+static const size_t born_cell[3] = {C_OLD, C_OLD_MIN, C_OLD_MAX};
+
+/* The new and old cells of each row in the last profile (see the top):
+ * birth_credit's cohorts born up to the first profile and since, of the
+ * first and the last profile only (the rows show no other; the profiles
+ * between need no time stamp), then birth_bound over the whole series.
+ * The profiles left uncredited still count there by their live bytes,
+ * which bound what can be old (birth.h).  Credited by each rule: the
+ * estimate, and the least and the most old bytes can be. */
+static int born_split(stackset *s, profile **p, size_t n, born_totals *bt)
 {
-    long space = profile_read_type(late, "inuse_space");
-    double T = (double)(late->time_nanos - first->time_nanos) / 1e9;
-    double dur = (double)late->duration_nanos / 1e9;
-    for (size_t i = 0; i < late->nsamples; i++) {
-        const profile_sample *smp = &late->samples[i];
-        double v = (double)smp->values[space];
-        if (smp->age < 0 || !(v > 0))
-            continue;
-        stackset_row *r = stackset_row_for(s, smp->frames, smp->nframes);
-        if (!r)
-            return -1;
-        birth_span b = birth_span_of(T, smp->age, dur);
-        double fresh = birth_share(b, 0, INFINITY), old = birth_share(b, -INFINITY, 0);
-        stackset_cell_add(stackset_cell_at(s, r, last, C_NEW), v * fresh, 0, PROFILE_SD_UNKNOWN);
-        stackset_cell_add(stackset_cell_at(s, r, last, C_OLD), v * old, 0, PROFILE_SD_UNKNOWN);
-        if (fresh > 0 && old > 0)
-            bt->split += v;
+    profile *pair[2] = {p[0], p[n - 1]};
+    long live[2], alloc[2];
+    size_t pend[2], end[2];
+    double split[2], unaged[2];
+    for (size_t k = 0; k < 2; k++) {
+        live[k] = profile_read_type(pair[k], "inuse_space");
+        alloc[k] = profile_read_type(pair[k], "alloc_space");
     }
-    /* birth_bound's rule for two cohorts: old objects still live at the end
-     * were live in every profile (old <= the row's lowest value); new ones
-     * were allocated between the first and the last (new <= the growth of
-     * alloc_space, when both profiles have it and it did not go down).
-     * Only for profiles of one process: across a restart neither holds. */
-    bool alloc = profile_read_type(first, "alloc_space") >= 0 &&
-                 profile_read_type(late, "alloc_space") >= 0;
-    for (size_t i = 0; i < stackset_count(s); i++) {
-        if (!bt->bounded) {
-            stackset_row *r = stackset_get(s, i);
-            bt->fresh += stackset_cell_at(s, r, last, C_NEW)->val;
-            bt->old += stackset_cell_at(s, r, last, C_OLD)->val;
-            continue;
+    birth_cohorts(2, 2, pend);
+    birth_cohorts(n, 2, end); /* {0, n - 1} */
+    stackset *b[3] = {NULL, NULL, NULL};
+    double *c = calloc(5 * n, sizeof *c), *lv = c ? c + 2 * n : NULL, *al = c ? c + 3 * n : NULL;
+    double *young = c ? c + 4 * n : NULL;
+    bool *allocated = calloc(n, sizeof *allocated);
+    int rc = !c || !allocated ? -1 : 0;
+    for (size_t j = 0; j < 3; j++) {
+        b[j] = rc ? NULL : stackset_new(2, 2 + 3);
+        rc = !b[j] ? -1 : birth_credit(b[j], pair, 2, live, alloc, pend, 2, born_rule[j], NULL,
+                                       NULL, split, unaged);
+    }
+    for (size_t m = 0; !rc && m < n; m++)
+        allocated[m] = profile_read_type(p[m], "alloc_space") >= 0;
+    bt->split = rc ? 0 : split[1];
+    for (size_t i = 0; !rc && i < stackset_count(b[0]); i++) {
+        stackset_row *rb = stackset_get(b[0], i), *r = stackset_row_for(s, rb->frames, rb->nframes);
+        for (size_t m = 0; r && m < n; m++) {
+            lv[m] = val(s, r, m, C_SPACE);
+            /* NaN: no allocation bound for the windows this profile ends or starts */
+            al[m] = allocated[m] ? val(s, r, m, C_ALLOC) : NAN;
         }
-        stackset_row *r = stackset_get(s, i);
-        stackset_cell *o = stackset_cell_at(s, r, last, C_OLD), *y = stackset_cell_at(s, r, last, C_NEW);
-        double up = INFINITY, aged = o->val + y->val, lo = 0;
-        double grew = val(s, r, last, C_ALLOC) - val(s, r, 0, C_ALLOC);
-        for (size_t m = 0; m <= last; m++)
-            up = fmin(up, val(s, r, m, C_SPACE));
-        if (alloc && grew >= 0)
-            lo = aged - grew;
-        o->val = fmin(up, fmax(lo, o->val));
-        y->val = aged - o->val;
-        bt->fresh += y->val;
-        bt->old += o->val;
+        for (size_t j = 0; r && j < 3; j++) {
+            stackset_row *rj = j ? stackset_row_for(b[j], rb->frames, rb->nframes) : rb;
+            if (!rj) {
+                r = NULL;
+                break;
+            }
+            for (size_t m = 0; m < 2 * n; m++)
+                c[m] = 0;
+            for (size_t k = 0; k < 2; k++) {
+                c[k * n] = stackset_cell_at(b[j], rj, 0, k)->val;
+                c[k * n + n - 1] = stackset_cell_at(b[j], rj, 1, k)->val;
+            }
+            /* The ages of the profiles between are unknown: no bound. */
+            for (size_t m = 0; m < n; m++)
+                young[m] = INFINITY;
+            young[0] = stackset_cell_at(b[j], rj, 0, 2 + 2)->val;
+            young[n - 1] = stackset_cell_at(b[j], rj, 1, 2 + 2)->val;
+            if (bt->bounded) /* the bounds' premise (birth.h) */
+                birth_bound(c, n, end, 2, al, lv, young);
+            stackset_cell_at(s, r, n - 1, born_cell[j])->val = c[n - 1];
+            if (born_rule[j] == BIRTH_EVEN)
+                stackset_cell_at(s, r, n - 1, C_NEW)->val = c[2 * n - 1];
+        }
+        if (!r) {
+            rc = -1;
+            break;
+        }
+        const stackset_cell *late = stackset_cell_at(s, r, n - 1, C_SPACE);
+        bt->fresh += val(s, r, n - 1, C_NEW);
+        bt->old += val(s, r, n - 1, C_OLD);
+        bt->old_min += val(s, r, n - 1, C_OLD_MIN);
+        bt->old_max += val(s, r, n - 1, C_OLD_MAX);
+        bt->var += late->var;
+        bt->sd = late->sd > bt->sd ? late->sd : bt->sd;
     }
-    return 0;
+    free(allocated);
+    free(c);
+    for (size_t j = 0; j < 3; j++)
+        stackset_free(b[j]);
+    return rc;
 }
 
 static int run(char **files, size_t n, const leaks_opts *o)
@@ -485,19 +570,19 @@ static int run(char **files, size_t n, const leaks_opts *o)
         report_sort_by_time(p, n);
     for (size_t i = 0; !rc && i < n; i++) {
         long types[NCELLS] = {profile_read_type(p[i], "inuse_space"),
-                              profile_read_type(p[i], "inuse_objects"), -1, -1,
+                              profile_read_type(p[i], "inuse_objects"), -1, -1, -1, -1,
                               profile_read_type(p[i], "alloc_space")};
         if (stackset_add_profile(s, i, p[i], types, STACKSET_STACK)) {
             diag_error("out of memory");
             rc = DIAG_FAIL;
         }
     }
-    born_totals bt = {0, 0, 0, false};
+    born_totals bt = {0, 0, 0, 0, 0, 0, PROFILE_SD_EXACT, false};
     leaks_opts ob = *o;
     ob.born = !rc && p[n - 1]->naged && p[0]->time_nanos > 0 &&
               p[n - 1]->time_nanos > p[0]->time_nanos;
     bt.bounded = ob.born && birth_one_process(p, n);
-    if (ob.born && born_split(s, p[0], p[n - 1], n - 1, &bt)) {
+    if (ob.born && born_split(s, p, n, &bt)) {
         diag_error("out of memory");
         rc = DIAG_FAIL;
     }

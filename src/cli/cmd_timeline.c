@@ -17,8 +17,9 @@
  * oldest at the bottom, each profile's age bands credited to cohorts in
  * proportion to the overlap of their birth intervals (birth.h has the
  * rule and its error; the subtitle says how much of the heap was split).
- * A cohort's layer can only thin out after its window closes: one that
- * keeps its thickness was never freed.  It needs time stamps and ages.
+ * A cohort's layer can only thin out after its window closes (birth_bound
+ * holds each band to that, on its own): one that keeps its thickness was
+ * never freed.  It needs time stamps and ages.
  * --site keeps the samples (birth) or sites whose "site <- caller" name
  * contains a string.
  *
@@ -218,7 +219,8 @@ static int build_birth(chart *c)
 {
     size_t n = c->n, *end = calloc(n, sizeof *end);
     long *types = calloc(2 * n, sizeof *types), *allocs = types ? types + n : NULL;
-    double *alloc = calloc(n, sizeof *alloc);
+    double *alloc = calloc(3 * n, sizeof *alloc), *live = alloc ? alloc + n : NULL;
+    double *young = alloc ? alloc + 2 * n : NULL;
     double *split = calloc(n, sizeof *split), *unaged = calloc(n, sizeof *unaged);
     c->bands = calloc(c->o->cohorts + 1, sizeof *c->bands);
     c->cum = calloc(c->o->cohorts * n + 1, sizeof *c->cum);
@@ -226,18 +228,16 @@ static int build_birth(chart *c)
     int rc = !end || !types || !alloc || !split || !unaged || !c->bands || !c->cum || !one ? -1
                                                                                           : 0;
     size_t nc = rc ? 0 : birth_cohorts(n, c->o->cohorts, end);
-    stackset *s = rc ? NULL : stackset_new(n, nc + 1);
+    stackset *s = rc ? NULL : stackset_new(n, nc + 3);
     rc = rc || !s ? -1 : 0;
-    bool allocated = true; /* every profile has alloc_space: the allocation bound */
     c->one_process = birth_one_process(c->p, n);
     for (size_t i = 0; !rc && i < n; i++) {
         types[i] = profile_read_type(c->p[i], "inuse_space");
         allocs[i] = profile_read_type(c->p[i], "alloc_space");
-        allocated = allocated && allocs[i] >= 0;
     }
     if (!rc)
-        rc = birth_credit(s, c->p, n, types, allocs, end, nc, c->o->site ? site_has : NULL,
-                          (void *)c->o->site, split, unaged);
+        rc = birth_credit(s, c->p, n, types, allocs, end, nc, BIRTH_EVEN,
+                          c->o->site ? site_has : NULL, (void *)c->o->site, split, unaged);
     for (size_t i = 0; !rc && i < n; i++) {
         c->split += split[i];
         c->unaged += unaged[i];
@@ -248,10 +248,13 @@ static int build_birth(chart *c)
         for (size_t i = 0; i < n; i++) {
             for (size_t k = 0; k < nc; k++)
                 one[k * n + i] = stackset_cell_at(s, row, i, k)->val;
-            alloc[i] = stackset_cell_at(s, row, i, nc)->val;
+            /* NaN: no allocation bound for the windows this profile ends or starts */
+            alloc[i] = allocs[i] >= 0 ? stackset_cell_at(s, row, i, nc)->val : NAN;
+            live[i] = stackset_cell_at(s, row, i, nc + 1)->val;
+            young[i] = stackset_cell_at(s, row, i, nc + 2)->val;
         }
         if (c->one_process) /* the bounds' premise (birth.h) */
-            birth_bound(one, n, end, nc, allocated ? alloc : NULL);
+            birth_bound(one, n, end, nc, alloc, live, young);
         for (size_t k = 0; k < nc * n; k++)
             c->cum[k] += one[k];
     }

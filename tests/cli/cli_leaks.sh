@@ -51,6 +51,16 @@ expect_in "$W/diff.sampled" 'standard error' "the error explanation"
 row=$(grep -E '^ +1 ' "$W/diff.sampled")
 read -r _ _ sd _ <<<"$row"
 [[ "$sd" != 0 && "$sd" != "?" ]] || fail "sampled: the growth's ± is '$sd'"
+# new and old get the late profile's error for the row: nonzero, and at
+# most the growth's, which adds the early profile's; old lies in its range.
+expect_rc 0 hp leaks --raw "$W/s.$pid.0001.pb.gz" "$W/s.$pid.0005.pb.gz"
+row=$(grep -E '^ +1 ' "$W/out")
+read -r _ _ gsd _ _ _ _ old bsd rng site _ <<<"$row"
+[[ "$bsd" =~ ^[0-9]+$ && "$bsd" -gt 0 && "$bsd" -le "$gsd" ]] ||
+    fail "sampled: new and old's ± is '$bsd', the growth's '$gsd': $row"
+[[ "$rng" =~ ^[0-9]+(\.\.[0-9]+)?$ && "$site" == leak_site ]] || fail "sampled: old range '$rng': $row"
+((${rng%..*} <= old && old <= ${rng#*..})) || fail "sampled: old $old outside its range $rng"
+expect_in "$W/out" '^By age: [0-9]+ of it allocated since the early profile, [0-9]+ before it \(± [1-9][0-9]*\)$'
 
 expect_rc 0 hp run --sample 1 -o "$W/x" -- "$CLI_PROG" series 5
 pid=$(sed -n 's/.*(pid \([0-9]*\)).*/\1/p' "$W/err")
@@ -61,8 +71,8 @@ check_series "$W/x.$pid" exact
 # profiles are milliseconds apart, all in the age band [0, 1 s): the
 # series' bounds tell them apart, src/cli/birth.h).
 expect_rc 0 hp leaks --raw "$W/x.$pid.0001.pb.gz" "$W/x.$pid.0005.pb.gz"
-expect_in "$W/out" '^ +1 +\+8388608 +0 .* 128 +640 +8388608 +2097152  leak_site ← series$' \
-    "exact growth, object counts, new and old bytes"
+expect_in "$W/out" '^ +1 +\+8388608 +0 .* 128 +640 +8388608 +2097152 +0 +2097152  leak_site ← series$' \
+    "exact growth, object counts, new and old bytes, their ± (0) and old's range (one number)"
 expect_rc 0 hp leaks --stacks "$W/x.$pid.0001.pb.gz" "$W/x.$pid.0005.pb.gz"
 expect_in "$W/out" '^ +main$' "--stacks prints the whole stack"
 
