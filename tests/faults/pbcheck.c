@@ -14,8 +14,10 @@
  *   leaf NAME alloc_objects alloc_space inuse_objects inuse_space
  * and, with --stacks, one line per sample:
  *   stack alloc_objects alloc_space inuse_objects inuse_space | LEAF ... ROOT
- * each frame the function's name ("?" for an address without one), so that
- * two runs of a program compare whatever their address layout; then the
+ * each frame the function's name (for an address without one, its object
+ * and offset in that object's file, "rg+0x1a2b3"; "?" without a mapping),
+ * so that two runs of a program compare whatever their address layout,
+ * stripped code frame by frame too; then the
  * comments as "comment TEXT".  Exit status 0 ok, 1 unreadable or
  * torn, 2 inconsistent.
  */
@@ -172,6 +174,23 @@ static const char *leaf_name(const pb_profile *p, const Perftools__Profiles__Sam
     return f ? p->string_table[f->name] : "?";
 }
 
+/* A frame without a name, as its object and offset in that object's file
+ * ("rg+0x1a2b3"): the same in every run whatever the address layout, so
+ * that two runs of a stripped program compare frame by frame. */
+static void print_unnamed(const pb_profile *p, const Perftools__Profiles__Location *l)
+{
+    for (size_t i = 0; l && l->mapping_id && i < p->n_mapping; i++) {
+        const Perftools__Profiles__Mapping *m = p->mapping[i];
+        if (m->id != l->mapping_id || l->address < m->memory_start)
+            continue;
+        const char *obj = p->string_table[m->filename], *slash = strrchr(obj, '/');
+        printf(" %s+0x%llx", slash ? slash + 1 : obj,
+               (unsigned long long)(l->address - m->memory_start + m->file_offset));
+        return;
+    }
+    printf(" ?");
+}
+
 static void print_stacks(const pb_profile *p)
 {
     for (size_t i = 0; i < p->n_sample; i++) {
@@ -186,7 +205,7 @@ static void print_stacks(const pb_profile *p)
                 printf(" %s", f ? p->string_table[f->name] : "?");
             }
             if (!l || !l->n_line)
-                printf(" ?");
+                print_unnamed(p, l);
         }
         printf("\n");
     }

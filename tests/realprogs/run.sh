@@ -260,7 +260,8 @@ t_unwind() {
 # allocate and free each other's buffers.  The same output (sorted, as the
 # threads finish in any order) and sound profiles.  Debian strips the
 # binary, so its own frames have no names; the unwinders are compared on
-# it as in t_unwind, in a single-threaded search (--sort path).
+# it as in t_unwind (pbcheck --stacks gives such a frame as its file
+# offset, "rg+0x1a2b3"), in a single-threaded search (--sort path).
 t_rust() {
     need rg ripgrep
     local d=$RP_WORK/rust i j

@@ -910,6 +910,20 @@ static void test_walker_outermost_frame(void **state)
     }
 }
 
+/* A walk ended at code without CFI under rbp 0 is no repeat under another rbp. */
+static void test_walker_outermost_rbp_noted(void **state)
+{
+    (void)state;
+    if (!cfi_available())
+        skip();
+    int n[2];
+    replay.n = 0;
+    for (volatile int k = 0; k < 2; k++)
+        nocfi_call(walk_again, &n[k], k);
+    assert_true(n[0] >= 2);
+    assert_true(n[1] != UNWIND_REPEAT);
+}
+
 /* What the profiler calls: unwind_capture, with the library's own frames
  * (here: this program's, once unwind_init has found the object it is in)
  * left out and the depth limit applied, by the walker as by
@@ -963,6 +977,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cache_sets),
         cmocka_unit_test(test_wrong_rules),
         cmocka_unit_test(test_walker_outermost_frame),
+        cmocka_unit_test(test_walker_outermost_rbp_noted),
         cmocka_unit_test(test_capture_trims_like_libunwind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
