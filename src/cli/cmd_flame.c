@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,9 +49,7 @@ enum { PAD = 10, TOP_H = 70, FRAME_H = 17, BOTTOM_H = 16, FONT = 11 };
 typedef struct flame_opts {
     const char *out, *type, *base;
     uint64_t width;
-    bool aged;            /* --min-age or --max-age given */
-    age_range ages;       /* as given (max INFINITY: none) */
-    const char *min_arg, *max_arg;
+    report_ages ages; /* --min-age, --max-age */
 } flame_opts;
 
 void cmd_flame_usage(FILE *f)
@@ -89,6 +88,19 @@ void cmd_flame_usage(FILE *f)
 }
 
 static const char *const no_stack[] = {"(no stack)"};
+
+/* Text made with a profile's strings (a type's name, a unit inside a
+ * value), escaped as svg_text escapes names: a producer may put anything
+ * there. */
+__attribute__((format(printf, 2, 3))) static void put(FILE *f, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    svg_text(f, buf, sizeof buf);
+}
 
 /* Adds p's samples of type t to the tree: as the profile's values, or as
  * the base's.  *left_out counts what a negative value kept out (its sum
@@ -185,12 +197,14 @@ static void frame(void *ctx, const flame_node *n, double x, double w)
         svg_text(f, n->name, 2000);
     else
         (void)fputs("all", f);
-    (void)fprintf(f, "\n%s \xc2\xb1 %s (%s)", val, sd, share);
+    (void)fputc('\n', f); /* svg_text would make it a '?' */
+    put(f, "%s \xc2\xb1 %s (%s)", val, sd, share);
     if (d->diff) {
         char b[64], ch[64];
         units_value(b, sizeof b, n->base, unit, false);
         units_value(ch, sizeof ch, fabs(n->val - n->base), unit, false);
-        (void)fprintf(f, "\n%s%s since the base (%s there)", n->val >= n->base ? "+" : "-", ch, b);
+        (void)fputc('\n', f);
+        put(f, "%s%s since the base (%s there)", n->val >= n->base ? "+" : "-", ch, b);
     }
     (void)fprintf(f, "</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" "
                      "fill=\"%s\" rx=\"2\"/>",
@@ -201,7 +215,7 @@ static void frame(void *ctx, const flame_node *n, double x, double w)
         if (n->name)
             svg_text(f, n->name, chars - 1);
         else
-            (void)fprintf(f, "all (%s)", val);
+            put(f, "all (%s)", val);
         (void)fputs("</text>", f);
     }
     (void)fputs("</g>\n", f);
@@ -217,7 +231,7 @@ static const char *base_name(const char *path)
 static void age_phrase(char *buf, size_t len, const flame_opts *o)
 {
     double lo, hi;
-    age_range_edges(&o->ages, &lo, &hi);
+    age_range_edges(&o->ages.range, &lo, &hi);
     char a[32], b[32];
     age_short(a, sizeof a, lo);
     age_short(b, sizeof b, hi);
@@ -256,21 +270,22 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
                      "viewBox=\"0 0 %d %.0f\" font-family=\"sans-serif\" font-size=\"%d\">\n"
                      "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
                   w, d.height, w, d.height, FONT);
-    (void)fprintf(f, "<text x=\"%d\" y=\"26\" font-size=\"18\" font-weight=\"bold\">%s, %s</text>\n",
-                  PAD, base ? "What changed" : "Flame graph", p->type_name[t]);
+    (void)fprintf(f, "<text x=\"%d\" y=\"26\" font-size=\"18\" font-weight=\"bold\">", PAD);
+    put(f, "%s, %s", base ? "What changed" : "Flame graph", p->type_name[t]);
+    (void)fputs("</text>\n", f);
     (void)fprintf(f, "<text x=\"%d\" y=\"46\" font-size=\"12\" fill=\"#444\">", PAD);
     svg_text(f, base_name(p->path), 80);
-    (void)fprintf(f, " at %s: %s \xc2\xb1 %s", when, total, sd);
+    put(f, " at %s: %s \xc2\xb1 %s", when, total, sd);
     if (base) {
         char b[64], ch[64];
         units_value(b, sizeof b, root->base, unit, false);
         units_value(ch, sizeof ch, fabs(root->val - root->base), unit, false);
         (void)fputs("; base ", f);
         svg_text(f, base_name(base->path), 80);
-        (void)fprintf(f, ": %s, so %s%s (red: grew, blue: shrank)", b,
-                      root->val >= root->base ? "+" : "-", ch);
+        put(f, ": %s, so %s%s (red: grew, blue: shrank)", b, root->val >= root->base ? "+" : "-",
+            ch);
     }
-    if (o->aged) {
+    if (o->ages.on) {
         char ages[128];
         age_phrase(ages, sizeof ages, o);
         (void)fprintf(f, "; %s", ages);
@@ -285,8 +300,8 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
     if (left_out) {
         char lv[64];
         units_value(lv, sizeof lv, left_val, unit, false);
-        (void)fprintf(f, " Left out: %zu sample%s of negative value (%s).", left_out,
-                      left_out == 1 ? "" : "s", lv);
+        put(f, " Left out: %zu sample%s of negative value (%s).", left_out,
+            left_out == 1 ? "" : "s", lv);
     }
     (void)fputs("</text>\n", f);
     flame_layout(g, min_w, frame, &d);
@@ -305,15 +320,11 @@ static int view_of(const profile *p, size_t t, const flame_opts *o, age_view *v,
                    const profile **use)
 {
     *use = p;
-    if (!o->aged)
+    if (!o->ages.on)
         return DIAG_OK;
-    int r = report_age_usable(p, t, o->min_arg ? "--min-age" : "--max-age");
+    int r = report_age_view(p, t, &o->ages, v);
     if (r != DIAG_OK)
         return r;
-    if (age_view_make(p, &o->ages, t, v)) {
-        diag_error("out of memory");
-        return DIAG_FAIL;
-    }
     *use = &v->p;
     return DIAG_OK;
 }
@@ -352,7 +363,7 @@ static int run(const char *path, const flame_opts *o)
     }
     if (!(flame_node_at(g, 0)->val > 0)) {
         diag_error("%s: nothing to draw: no sample has a %s value above 0%s", path,
-                   p->type_name[t], o->aged ? " in that age range" : "");
+                   p->type_name[t], o->ages.on ? " in that age range" : "");
         goto out;
     }
     r = write_svg(g, p, b, (size_t)t, o, left_out, left_val, pv.unaged + bv.unaged);
@@ -375,7 +386,7 @@ int cmd_flame_main(int argc, char **argv)
         {"min-age", required_argument, NULL, 'a'}, {"max-age", required_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
-    flame_opts o = {"flame.svg", NULL, NULL, WIDTH_DEFAULT, false, {0, INFINITY}, NULL, NULL};
+    flame_opts o = {"flame.svg", NULL, NULL, WIDTH_DEFAULT, REPORT_AGES_NONE};
     int c;
     opterr = 0;
     optind = 1;
@@ -399,16 +410,9 @@ int cmd_flame_main(int argc, char **argv)
                 return DIAG_USAGE;
             break;
         case 'a':
-            if (args_duration("--min-age", optarg, &o.ages.min))
-                return DIAG_USAGE;
-            o.min_arg = optarg;
-            o.aged = true;
-            break;
         case 'A':
-            if (args_duration("--max-age", optarg, &o.ages.max))
+            if (report_age_opt(&o.ages, c, optarg))
                 return DIAG_USAGE;
-            o.max_arg = optarg;
-            o.aged = true;
             break;
         case 'h':
             cmd_flame_usage(stdout);
@@ -422,7 +426,7 @@ int cmd_flame_main(int argc, char **argv)
     if (argc - optind > 1)
         return diag_usage("one profile at a time (got '%s' and '%s'; to draw what changed "
                           "between two, use --base EARLY LATE)", argv[optind], argv[optind + 1]);
-    if (o.aged && report_age_args(&o.ages, o.min_arg, o.max_arg) != DIAG_OK)
+    if (o.ages.on && report_age_args(&o.ages) != DIAG_OK)
         return DIAG_USAGE;
     return run(argv[optind], &o);
 }

@@ -31,9 +31,7 @@ typedef struct top_opts {
     const char *type;
     uint64_t n;
     bool by_stack, raw, cum;
-    bool aged;            /* --min-age or --max-age given */
-    age_range ages;       /* as given (max INFINITY: none) */
-    const char *min_arg, *max_arg;
+    report_ages ages;     /* --min-age, --max-age */
 } top_opts;
 
 /* Sorting needs to know which cell to compare. */
@@ -171,7 +169,7 @@ static void print_cut(const char *flag, const char *arg, double a, double b)
 static void print_ages(const profile *p, size_t t, const top_opts *o)
 {
     double lo, hi;
-    age_range_edges(&o->ages, &lo, &hi);
+    age_range_edges(&o->ages.range, &lo, &hi);
     char a[32], b[32], q[4200];
     age_short(a, sizeof a, lo);
     age_short(b, sizeof b, hi);
@@ -183,10 +181,11 @@ static void print_ages(const profile *p, size_t t, const top_opts *o)
         printf("Ages: live objects at least %s and less than %s old\n", a, b);
     else
         printf("Ages: live objects less than %s old\n", b);
-    if (o->min_arg && lo != o->ages.min)
-        print_cut("--min-age", o->min_arg, age_band_start(o->ages.min), lo);
-    if (o->max_arg && hi != o->ages.max)
-        print_cut("--max-age", o->max_arg, hi, age_band_end(o->ages.max));
+    const report_ages *g = &o->ages;
+    if (g->min_arg && lo != g->range.min)
+        print_cut("--min-age", g->min_arg, age_band_start(g->range.min), lo);
+    if (g->max_arg && hi != g->range.max)
+        print_cut("--max-age", g->max_arg, hi, age_band_end(g->range.max));
     /* pprof's tag ranges are inclusive and compare the label, a band's
      * start: the last band in range starts at the bound below hi. */
     char from[32] = "", to[32] = "";
@@ -261,7 +260,7 @@ static int show(const profile *p, size_t t, const top_opts *o)
     report_time(when, sizeof when, (long long)p->time_nanos);
     printf("File: %s\nType: %s (%s)\nTime: %s\n", p->path, p->type_name[t], *unit ? unit : "-",
            when);
-    if (o->aged)
+    if (o->ages.on)
         print_ages(p, t, o);
     report_sampling(stdout, p, worst);
     printf("Total: %s ± %s in %ld stack%s\n", a, b, nstacks, nstacks == 1 ? "" : "s");
@@ -302,14 +301,10 @@ static int show(const profile *p, size_t t, const top_opts *o)
  * something for this profile and type. */
 static int show_aged(const profile *p, size_t t, const top_opts *o)
 {
-    int r = report_age_usable(p, t, o->min_arg ? "--min-age" : "--max-age");
+    age_view v;
+    int r = report_age_view(p, t, &o->ages, &v);
     if (r != DIAG_OK)
         return r;
-    age_view v;
-    if (age_view_make(p, &o->ages, t, &v)) {
-        diag_error("out of memory");
-        return DIAG_FAIL;
-    }
     r = show(&v.p, t, o);
     if (r == DIAG_OK && v.unaged) {
         char a[64];
@@ -329,7 +324,7 @@ int cmd_top_main(int argc, char **argv)
         {"min-age", required_argument, NULL, 'a'}, {"max-age", required_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
-    top_opts o = {NULL, 20, false, false, false, false, {0, INFINITY}, NULL, NULL};
+    top_opts o = {NULL, 20, false, false, false, REPORT_AGES_NONE};
     int c;
     opterr = 0;
     optind = 1;
@@ -354,16 +349,9 @@ int cmd_top_main(int argc, char **argv)
             o.cum = true;
             break;
         case 'a':
-            if (args_duration("--min-age", optarg, &o.ages.min))
-                return DIAG_USAGE;
-            o.min_arg = optarg;
-            o.aged = true;
-            break;
         case 'A':
-            if (args_duration("--max-age", optarg, &o.ages.max))
+            if (report_age_opt(&o.ages, c, optarg))
                 return DIAG_USAGE;
-            o.max_arg = optarg;
-            o.aged = true;
             break;
         case 'h':
             cmd_top_usage(stdout);
@@ -377,13 +365,13 @@ int cmd_top_main(int argc, char **argv)
     if (argc - optind > 1)
         return diag_usage("one profile at a time (got '%s' and '%s'; to compare two, use "
                           "heapprof leaks)", argv[optind], argv[optind + 1]);
-    if (o.aged && report_age_args(&o.ages, o.min_arg, o.max_arg) != DIAG_OK)
+    if (o.ages.on && report_age_args(&o.ages) != DIAG_OK)
         return DIAG_USAGE;
     profile *p = report_load(argv[optind]);
     if (!p)
         return DIAG_FAIL;
     long t = report_type(p, o.type);
-    int r = t < 0 ? DIAG_FAIL : o.aged ? show_aged(p, (size_t)t, &o) : show(p, (size_t)t, &o);
+    int r = t < 0 ? DIAG_FAIL : o.ages.on ? show_aged(p, (size_t)t, &o) : show(p, (size_t)t, &o);
     profile_read_free(p);
     return r;
 }

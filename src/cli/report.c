@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "age.h"
+#include "args.h"
 #include "diag.h"
 #include "units.h"
 
@@ -146,32 +147,48 @@ void report_quote(char *buf, size_t len, const char *s)
     buf[at] = '\0';
 }
 
-int report_age_args(const age_range *r, const char *min_arg, const char *max_arg)
+int report_age_opt(report_ages *a, int c, const char *arg)
+{
+    bool min = c == 'a';
+    const char *flag = min ? "--min-age" : "--max-age";
+    if (args_duration(flag, arg, min ? &a->range.min : &a->range.max))
+        return DIAG_USAGE;
+    *(min ? &a->min_arg : &a->max_arg) = arg;
+    a->on = true;
+    return DIAG_OK;
+}
+
+int report_age_args(const report_ages *a)
 {
     double lo, hi;
-    age_range_edges(r, &lo, &hi);
+    age_range_edges(&a->range, &lo, &hi);
     char last[32];
     age_short(last, sizeof last, age_bounds[AGE_NBOUNDS - 1]);
     if (isinf(lo))
         return diag_usage("--min-age %s: past the start of the oldest age band (%s); "
-                          "older ages are not told apart", min_arg, last);
-    if (hi <= lo && min_arg)
+                          "older ages are not told apart", a->min_arg, last);
+    if (hi <= lo && a->min_arg)
         return diag_usage("--min-age %s --max-age %s: no whole age band lies between them",
-                          min_arg, max_arg);
+                          a->min_arg, a->max_arg);
     if (hi <= lo)
         return diag_usage("--max-age %s: no whole age band is younger (the youngest holds "
-                          "objects 0 to 1s old)", max_arg);
+                          "objects 0 to 1s old)", a->max_arg);
     return DIAG_OK;
 }
 
-int report_age_usable(const profile *p, size_t t, const char *flag)
+int report_age_view(const profile *p, size_t t, const report_ages *a, age_view *v)
 {
+    const char *flag = a->min_arg ? "--min-age" : "--max-age";
     if (!strncmp(p->type_name[t], "alloc_", 6))
         return diag_usage("%s counts live objects by age; %s counts everything allocated since "
                           "the start, freed or not, which has no age: use --type inuse_space or "
                           "inuse_objects", flag, p->type_name[t]);
     if (!p->naged) {
         report_no_ages(p, t);
+        return DIAG_FAIL;
+    }
+    if (age_view_make(p, &a->range, t, v)) {
+        diag_error("out of memory");
         return DIAG_FAIL;
     }
     return DIAG_OK;

@@ -8,6 +8,10 @@
 
 #include <stdio.h>
 
+#include <math.h>
+#include <stdbool.h>
+
+#include "age.h"
 #include "profile_read.h"
 
 /* The profile, or NULL after "heapprof CMD: PATH: problem". */
@@ -27,17 +31,27 @@ unsigned report_sd_worst(const profile *p, size_t t);
  * type t is live in it, or its producer does not write them. */
 void report_no_ages(const profile *p, size_t t);
 
-struct age_range;
+/* --min-age and --max-age, as the commands that read by age (top, flame)
+ * take them. */
+typedef struct report_ages {
+    bool on;                       /* either given */
+    age_range range;               /* as given (max INFINITY: none) */
+    const char *min_arg, *max_arg; /* NULL: not given */
+} report_ages;
+#define REPORT_AGES_NONE {false, {0, INFINITY}, NULL, NULL}
 
-/* --min-age min_arg and --max-age max_arg (NULL: not given), parsed into
- * r: DIAG_OK, or the usage error of a range that whole age bands leave
- * empty or that starts past the last band. */
-int report_age_args(const struct age_range *r, const char *min_arg, const char *max_arg);
+/* getopt's 'a' (--min-age) or 'A' (--max-age) and its argument: DIAG_OK,
+ * or the usage error of a value that is no duration. */
+int report_age_opt(report_ages *a, int c, const char *arg);
 
-/* What an age range means for type t of p: DIAG_OK, or an error when t
- * counts allocations (which have no age) or p has no ages.  flag names
- * the option given. */
-int report_age_usable(const profile *p, size_t t, const char *flag);
+/* After the options: DIAG_OK, or the usage error of a range that whole
+ * age bands leave empty or that starts past the last band. */
+int report_age_args(const report_ages *a);
+
+/* p's samples of the range for type t, in v (age_view_free it): DIAG_OK,
+ * or the error said: t counts allocations (which have no age), p has no
+ * ages, or memory ran out. */
+int report_age_view(const profile *p, size_t t, const report_ages *a, age_view *v);
 
 /* "Sampling: ..." and "Errors: ..." lines: how p was sampled and what the
  * +- column means for provenance sd. */

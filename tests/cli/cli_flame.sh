@@ -113,13 +113,20 @@ expect_in "$W/go.svg" '>main\.goLeaf'
 
 # A delta profile (Go's ?seconds=, heapprof's over HTTP) may hold negative
 # values, which have no width: left out, and the subtitle says so.
-python3 - "$W/neg.pb" "$W/zero.pb" <<EOF
+python3 - "$W/neg.pb" "$W/zero.pb" "$W/oddtype.pb" <<EOF
 import sys
 sys.path.insert(0, "$CLI_SRC")
-from make_corpus import profile, sample
+from make_corpus import STRINGS, profile, sample
 open(sys.argv[1], "wb").write(profile(samples=[sample([1, 2], [3, 12288]), sample([2], [-1, -4096])]))
 open(sys.argv[2], "wb").write(profile(samples=[sample([1, 2], [0, 0])]))
+# A type's name and unit with XML's special characters (the reader takes
+# any producer's): they reach the title, the subtitle and every tooltip.
+open(sys.argv[3], "wb").write(profile(strings=["", "in<use&space", "by<tes"] + STRINGS[3:]))
 EOF
+expect_rc 0 hp flame -o "$W/oddtype.svg" "$W/oddtype.pb"
+well_formed "$W/oddtype.svg"
+expect_in "$W/oddtype.svg" 'Flame graph, in&lt;use&amp;space' "the type's name escaped in the title"
+expect_in "$W/oddtype.svg" '16384 by&lt;tes' "the unit escaped in the values"
 expect_rc 0 hp flame -o "$W/neg.svg" "$W/neg.pb"
 well_formed "$W/neg.svg"
 expect_in "$W/neg.svg" 'Left out: 1 sample of negative value \(-4(\.00)? KiB\)' "the negative sample named"
