@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -422,12 +423,24 @@ static int write_file(const char *tmp, const dump_info *info)
     return err;
 }
 
+/* The inode of this process's pid namespace, 0 when /proc cannot say. */
+static unsigned long long pid_ns(void)
+{
+    struct stat st;
+    return stat("/proc/self/ns/pid", &st) ? 0 : (unsigned long long)st.st_ino;
+}
+
 int dump_to_path(const char *path, const dump_info *info)
 {
     /* The pid makes the temporary name this process's alone, even when
-     * two processes are told to write the same explicit path. */
-    char tmp[CONFIG_PATH_MAX + 32];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid()) >= sizeof tmp)
+     * two processes are told to write the same explicit path; the pid
+     * namespace too, where containers share an output directory and their
+     * pids repeat (dump_sweep_stale). */
+    char tmp[CONFIG_PATH_MAX + 64];
+    unsigned long long ns = pid_ns();
+    int n = ns ? snprintf(tmp, sizeof tmp, "%s.%d.%llu.tmp", path, (int)getpid(), ns)
+               : snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
+    if (n < 0 || (size_t)n >= sizeof tmp)
         return ENAMETOOLONG;
     int err = write_file(tmp, info);
     if (!err && fault_rename(tmp, path))
@@ -474,9 +487,13 @@ uint64_t dump_last_seq(const char *prefix)
     return last;
 }
 
-/* A temporary file is NAME.pb.gz.<pid>.tmp; one whose process is gone was
- * left by a kill during a dump and would otherwise stay forever, as no
- * later process has that pid's names.  Only files under our prefix. */
+/* A temporary file is NAME.pb.gz.<pid>.<pid namespace>.tmp (without the
+ * namespace where /proc could not say, and from heapprof before session
+ * 28); one whose process is gone was left by a kill during a dump and
+ * would otherwise stay forever, as no later process has that pid's names.
+ * Only files under our prefix, and of our pid namespace: a pid means
+ * nothing in another, where the process that writes the file may be
+ * alive (containers sharing a directory). */
 void dump_sweep_stale(const char *prefix)
 {
     const char *base;
@@ -484,6 +501,7 @@ void dump_sweep_stale(const char *prefix)
     if (!d)
         return;
     size_t blen = strlen(base);
+    unsigned long long ours = pid_ns();
     struct dirent *e;
     while ((e = readdir(d))) {
         const char *n = e->d_name, *tail = strstr(n, ".pb.gz.");
@@ -491,7 +509,14 @@ void dump_sweep_stale(const char *prefix)
         if (strncmp(n, base, blen) || n[blen] != '.' || !tail)
             continue;
         long pid = strtol(tail + 7, &end, 10);
-        if (end == tail + 7 || strcmp(end, ".tmp") || pid <= 0 || pid == (long)getpid())
+        if (end == tail + 7 || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (*end == '.' && end[1] >= '0' && end[1] <= '9') {
+            unsigned long long ns = strtoull(end + 1, &end, 10);
+            if (ns != ours)
+                continue;
+        }
+        if (strcmp(end, ".tmp"))
             continue;
         if (kill((pid_t)pid, 0) && errno == ESRCH)
             unlinkat(dirfd(d), n, 0);

@@ -140,16 +140,25 @@ grep -qx "threads 2" "$W/thr_def.out" ||
     fail "default config: expected the program's thread and heapprof's writer, found: $(grep '^threads' "$W/thr_def.out")"
 #    The start-up sweep of temporary files left by killed processes runs
 #    without the thread too: a dead process's goes, a live one's stays.
+#    A name holds the writer's pid namespace: a dead pid of ours goes, the
+#    same pid in another namespace (a container sharing the directory,
+#    whose process may be alive) stays.
 true & dead=$!
 wait "$dead"
+ns=$(stat -L -c %i /proc/self/ns/pid)
 stale="$W/to.$dead.0001.pb.gz.$dead.tmp" live="$W/to.$$.0001.pb.gz.$$.tmp"
+stale_ns="$W/to.$dead.0002.pb.gz.$dead.$ns.tmp" other_ns="$W/to.$dead.0003.pb.gz.$dead.$((ns + 1)).tmp"
 echo partial >"$stale"
 echo partial >"$live"
+echo partial >"$stale_ns"
+echo partial >"$other_ns"
 run thr_off HEAPPROF_SAMPLE=1 HEAPPROF_SIGNAL=off HEAPPROF_OUT="$W/to" -- "$PROG_TRIGGER" threads
 expect_rc thr_off 0
 [[ ! -e $stale ]] || fail "HEAPPROF_SIGNAL=off: the stale $stale of dead process $dead was not removed"
+[[ ! -e $stale_ns ]] || fail "the stale $stale_ns of dead process $dead in our pid namespace was not removed"
 [[ -e $live ]] || fail "the temporary file $live of a live process (this test) was removed"
-rm -f "$live"
+[[ -e $other_ns ]] || fail "$other_ns, of another pid namespace, was removed"
+rm -f "$live" "$other_ns"
 no_heapprof_lines thr_off
 grep -qx "threads 1" "$W/thr_off.out" ||
     fail "HEAPPROF_SIGNAL=off and no other trigger: heapprof should start no thread, found: $(grep '^threads' "$W/thr_off.out")"
