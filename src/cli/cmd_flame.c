@@ -49,14 +49,15 @@ enum { PAD = 10, TOP_H = 70, FRAME_H = 17, BOTTOM_H = 16, FONT = 11 };
 typedef struct flame_opts {
     const char *out, *type, *base;
     uint64_t width;
-    report_ages ages; /* --min-age, --max-age */
+    report_ages ages;  /* --min-age, --max-age */
+    const char *focus; /* --focus: stacks through a function whose name holds it */
 } flame_opts;
 
 void cmd_flame_usage(FILE *f)
 {
     (void)fputs(
         "Usage: heapprof flame FILE [-o OUT.svg] [--type TYPE] [--base EARLY] [--width PX]\n"
-        "                           [--min-age DUR] [--max-age DUR]\n"
+        "                           [--min-age DUR] [--max-age DUR] [--focus TEXT]\n"
         "\n"
         "Draw a flame graph of a profile (gzipped or plain pprof, written by heapprof or\n"
         "any other producer) as one self-contained SVG file: no Go, no browser server.\n"
@@ -78,6 +79,8 @@ void cmd_flame_usage(FILE *f)
         "                  age bands, as heapprof top --min-age): from one profile, the\n"
         "                  memory a leak has been keeping; with --base, in both profiles\n"
         "  --max-age DUR   only live objects younger than DUR\n"
+        "  --focus TEXT    only the stacks through a function whose name contains TEXT\n"
+        "                  (whole stacks: what called it too), as pprof's -focus\n"
         "  -h, --help      this help\n"
         "\n"
         "Frames narrower than half a pixel, and what they call, are not drawn.\n"
@@ -102,14 +105,26 @@ __attribute__((format(printf, 2, 3))) static void put(FILE *f, const char *fmt, 
     svg_text(f, buf, sizeof buf);
 }
 
-/* Adds p's samples of type t to the tree: as the profile's values, or as
- * the base's.  *left_out counts what a negative value kept out (its sum
- * in *left_val).  0, or -1 when out of memory. */
-static int add_profile(flame *g, const profile *p, size_t t, bool base, size_t *left_out,
-                       double *left_val)
+/* Whether a frame of s is a function whose name contains text. */
+static bool through(const profile_sample *s, const char *text)
+{
+    for (size_t k = 0; k < s->nframes; k++)
+        if (strstr(s->frames[k], text))
+            return true;
+    return false;
+}
+
+/* Adds p's samples of type t to the tree (those through --focus's text
+ * only): as the profile's values, or as the base's.  *left_out counts what
+ * a negative value kept out (its sum in *left_val).  0, or -1 when out of
+ * memory. */
+static int add_profile(flame *g, const profile *p, size_t t, bool base, const char *focus,
+                       size_t *left_out, double *left_val)
 {
     for (size_t i = 0; i < p->nsamples; i++) {
         const profile_sample *s = &p->samples[i];
+        if (focus && !through(s, focus))
+            continue;
         double v = (double)s->values[t];
         if (v < 0) {
             ++*left_out;
@@ -290,6 +305,11 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
         age_phrase(ages, sizeof ages, o);
         (void)fprintf(f, "; %s", ages);
     }
+    if (o->focus) {
+        (void)fputs("; stacks through a function whose name contains \"", f);
+        svg_text(f, o->focus, 80);
+        (void)fputs("\"", f);
+    }
     (void)fputs("</text>\n", f);
     (void)fprintf(f, "<text x=\"%d\" y=\"62\" font-size=\"11\" fill=\"#666\">"
                      "The bottom bar is everything; above each frame, what it called. "
@@ -356,14 +376,18 @@ static int run(const char *path, const flame_opts *o)
     r = DIAG_FAIL;
     size_t left_out = 0;
     double left_val = 0;
-    if (!(g = flame_new()) || add_profile(g, pu, (size_t)t, false, &left_out, &left_val) ||
-        (b && add_profile(g, bu, (size_t)bt, true, &left_out, &left_val)) || flame_sort(g)) {
+    if (!(g = flame_new()) ||
+        add_profile(g, pu, (size_t)t, false, o->focus, &left_out, &left_val) ||
+        (b && add_profile(g, bu, (size_t)bt, true, o->focus, &left_out, &left_val)) ||
+        flame_sort(g)) {
         diag_error("out of memory");
         goto out;
     }
     if (!(flame_node_at(g, 0)->val > 0)) {
-        diag_error("%s: nothing to draw: no sample has a %s value above 0%s", path,
-                   p->type_name[t], o->ages.on ? " in that age range" : "");
+        diag_error("%s: nothing to draw: no sample%s%s has a %s value above 0%s", path,
+                   o->focus ? " through a function whose name contains " : "",
+                   o->focus ? o->focus : "", p->type_name[t],
+                   o->ages.on ? " in that age range" : "");
         goto out;
     }
     r = write_svg(g, p, b, (size_t)t, o, left_out, left_val, pv.unaged + bv.unaged);
@@ -384,9 +408,10 @@ int cmd_flame_main(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},   {"type", required_argument, NULL, 't'},
         {"base", required_argument, NULL, 'b'},  {"width", required_argument, NULL, 'w'},
         {"min-age", required_argument, NULL, 'a'}, {"max-age", required_argument, NULL, 'A'},
+        {"focus", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
-    flame_opts o = {"flame.svg", NULL, NULL, WIDTH_DEFAULT, REPORT_AGES_NONE};
+    flame_opts o = {"flame.svg", NULL, NULL, WIDTH_DEFAULT, REPORT_AGES_NONE, NULL};
     int c;
     opterr = 0;
     optind = 1;
@@ -413,6 +438,11 @@ int cmd_flame_main(int argc, char **argv)
         case 'A':
             if (report_age_opt(&o.ages, c, optarg))
                 return DIAG_USAGE;
+            break;
+        case 'f':
+            if (!*optarg)
+                return diag_usage("--focus: the text is empty");
+            o.focus = optarg;
             break;
         case 'h':
             cmd_flame_usage(stdout);

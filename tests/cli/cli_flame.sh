@@ -4,8 +4,8 @@
 # in their callers' order and places, heaviest first; --type; --base
 # colouring what grew red and what shrank blue on a real series; names
 # that need escaping; a Go profile; a delta profile's negative values left
-# out and said so; --min-age and --max-age on objects of two ages; bad
-# arguments and files.
+# out and said so; --min-age and --max-age on objects of two ages; --focus;
+# bad arguments and files.
 source "$(dirname "$0")/cli_lib.sh"
 
 # well_formed FILE: parse it as XML with whatever parser is installed.
@@ -77,6 +77,19 @@ check(abs(bx - sx) < 0.011 and abs(ax - (bx + bw)) < 0.02 and abs(dx - (ax + aw)
       "order and places under sites: beta, alpha, delta")
 check(abs(lx - dx) < 0.011, "alloc_delta_leaf does not start where alloc_delta does")
 EOF
+
+# --focus: the stacks through alloc_delta only, whole (what called it too).
+expect_rc 0 hp flame --focus alloc_delta "${prof[0]}" -o "$W/focus.svg"
+well_formed "$W/focus.svg"
+expect_in "$W/focus.svg" 'stacks through a function whose name contains "alloc_delta"' "--focus in the subtitle"
+frames "$W/focus.svg" >"$W/frames"
+[[ $(field alloc_delta 4) == 1200.00 && $(field alloc_delta_leaf 4) == 1200.00 && $(field main 4) == 1200.00 ]] ||
+    fail "--focus alloc_delta: its stacks should fill the graph: $(cat "$W/frames")"
+[[ -z $(field alloc_alpha 4) && -z $(field alloc_beta 4) ]] ||
+    fail "--focus alloc_delta drew other stacks: $(cat "$W/frames")"
+expect_rc 1 hp flame --focus no_such_function "${prof[0]}" -o "$W/n.svg"
+expect_in "$W/err" "nothing to draw: no sample through a function whose name contains no_such_function"
+expect_rc 2 hp flame --focus "" "${prof[0]}"
 
 # --type alloc_space: alloc_gamma allocated 1000 B, alloc_alpha 10000.
 expect_rc 0 hp flame --type alloc_space "${prof[0]}" -o "$W/a.svg" --width 3000

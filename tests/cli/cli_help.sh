@@ -12,7 +12,7 @@ declare -A flags=(
     [leaks]="-n --stacks --raw --help"
     [timeline]="-o --out --top --by --cohorts --site --help"
     [ages]="-n --by --raw --help"
-    [flame]="-o --out --type --base --width --min-age --max-age --help"
+    [flame]="-o --out --type --base --width --min-age --max-age --focus --help"
 )
 
 # The man page as plain text.
