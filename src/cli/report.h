@@ -6,10 +6,9 @@
 #ifndef HEAPPROF_CLI_REPORT_H
 #define HEAPPROF_CLI_REPORT_H
 
-#include <stdio.h>
-
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "age.h"
 #include "profile_read.h"
