@@ -153,14 +153,6 @@ typedef struct draw {
     double max_delta; /* the largest |val - base| of a drawn frame */
 } draw;
 
-static uint32_t hash_name(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 static void color(const draw *d, const flame_node *n, char *buf, size_t len)
 {
     if (!n->name) {
@@ -179,7 +171,7 @@ static void color(const draw *d, const flame_node *n, char *buf, size_t len)
         snprintf(buf, len, "rgb(190,190,190)"); /* an address: no name to read */
     } else {
         /* A warm palette, the same colour for a name wherever it is. */
-        uint32_t h = hash_name(n->name);
+        uint32_t h = (uint32_t)flame_name_hash(n->name);
         snprintf(buf, len, "rgb(%u,%u,%u)", 205 + (h & 0x3f) % 51, (h >> 8) % 231,
                  (h >> 16) % 56);
     }

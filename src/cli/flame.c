@@ -22,11 +22,17 @@ struct flame {
     size_t nslots;
 };
 
-static uint64_t key_of(uint32_t parent, const char *name)
+uint64_t flame_name_hash(const char *name)
 {
-    uint64_t h = 1469598103934665603ULL ^ parent;
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
     for (const unsigned char *s = (const unsigned char *)name; *s; s++)
         h = (h ^ *s) * 1099511628211ULL;
+    return h;
+}
+
+static uint64_t key_of(uint32_t parent, const char *name)
+{
+    uint64_t h = flame_name_hash(name) ^ (uint64_t)parent * 0x9e3779b97f4a7c15ULL;
     return h ^ h >> 29;
 }
 

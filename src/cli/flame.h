@@ -46,6 +46,10 @@ int flame_add(flame *f, const char *const *frames, size_t n, double val, double 
  * the order flame_layout draws them in, left to right.  After the adds. */
 int flame_sort(flame *f);
 
+/* A hash of a frame's name: the tree's key, and what gives a name the
+ * same colour wherever it is drawn (cmd_flame.c). */
+uint64_t flame_name_hash(const char *name);
+
 size_t flame_count(const flame *f);
 const flame_node *flame_node_at(const flame *f, size_t i); /* 0 is the root */
 
