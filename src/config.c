@@ -7,6 +7,7 @@
  * allocates: it may run inside the first malloc of the process.
  */
 #include "config.h"
+#include "outname.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -15,7 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
-typedef enum { T_SIZE, T_UINT, T_BOOL, T_SIGNAL, T_SECONDS, T_PATH } row_type;
+/* T_PREFIX: a path that may hold outname.h's codes (HEAPPROF_OUT). */
+typedef enum { T_SIZE, T_UINT, T_BOOL, T_SIGNAL, T_SECONDS, T_PATH, T_PREFIX } row_type;
 
 typedef struct row {
     const char *name;
@@ -42,9 +44,10 @@ static const row rows[] = {
     ROW("HEAPPROF_FAST_UNWIND", T_BOOL, fast_unwind, "1", 0, 1,
         "1: stacks walked by heapprof's own unwinder (.eh_frame rules cached per return "
         "address), libunwind for those it cannot walk; 0: libunwind only"),
-    ROW("HEAPPROF_OUT", T_PATH, out, "heapprof", 0, 0,
+    ROW("HEAPPROF_OUT", T_PREFIX, out, "heapprof", 0, 0,
         "profile file prefix: files are PREFIX.<pid>.<seq>.pb.gz; a relative one is relative to "
-        "the directory the program started in"),
+        "the directory the program started in; %h = host name, %n = pid namespace, %p = pid, "
+        "%% = %"),
     ROW("HEAPPROF_SIGNAL", T_SIGNAL, signal, "USR2", 0, 64,
         "signal that writes a profile (name or number; 0 or off disables)"),
     ROW("HEAPPROF_PERIOD", T_SECONDS, period, "0", 0.001, 1e7,
@@ -279,12 +282,19 @@ static int parse_row(const row *r, const char *s, hp_config *cfg)
             memcpy(field, &b, sizeof b);
         return err;
     case T_PATH:
+    case T_PREFIX: {
         if (!*s)
             return EINVAL;
-        if (strlen(s) >= CONFIG_PATH_MAX - 64) /* room for .<pid>.<seq>.pb.gz.tmp */
+        /* Room for .<pid>.<seq>.pb.gz.tmp; a prefix's codes at their
+         * longest, so that no process's expansion can be too long. */
+        long n = r->type == T_PREFIX ? outname_max_len(s, NULL) : (long)strlen(s);
+        if (n < 0)
+            return EINVAL;
+        if (n >= CONFIG_PATH_MAX - 64 || strlen(s) >= CONFIG_PATH_MAX)
             return ERANGE;
         strcpy(field, s);
         return 0;
+    }
     }
     return EINVAL;
 }
@@ -303,6 +313,11 @@ static void complain(const row *r, const char *value, int err, config_warn_fn wa
         snprintf(line, sizeof line,
                  "%s=\"%.64s\" is a signal heapprof may not take (uncatchable, a fault, the C library's, or one "
                  "whose default action programs rely on); using the default %s",
+                 r->name, value, r->def);
+    else if (r->type == T_PREFIX && err == EINVAL && *value)
+        snprintf(line, sizeof line,
+                 "%s=\"%.64s\" holds a %% code heapprof does not know (%%h host name, %%n pid "
+                 "namespace, %%p pid, %%%% a %%); using the default %s",
                  r->name, value, r->def);
     else
         snprintf(line, sizeof line, "%s=\"%.64s\" is %s; using the default %s", r->name, value, why,

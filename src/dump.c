@@ -423,28 +423,55 @@ static int write_file(const char *tmp, const dump_info *info)
     return err;
 }
 
-/* The inode of this process's pid namespace, 0 when /proc cannot say. */
-static unsigned long long pid_ns(void)
+unsigned long long dump_pid_ns(void)
 {
     struct stat st;
     return stat("/proc/self/ns/pid", &st) ? 0 : (unsigned long long)st.st_ino;
 }
 
-int dump_to_path(const char *path, const dump_info *info)
+/* tmp under its final name.  A profile of the sequence never goes over a
+ * file already there: with our pid in its name, that is another process's,
+ * one of another pid namespace writing to the same prefix (or the image
+ * before an exec in place, if its last profile came after our start).
+ * RENAME_NOREPLACE says so atomically; where the file system lacks it, a
+ * hard link fails the same way; where it has neither (vfat), a look before
+ * the rename is the best there is. */
+static int publish(const char *tmp, const char *path, bool keep_existing)
+{
+    if (!keep_existing)
+        return fault_rename(tmp, path) ? errno : 0;
+    if (fault_point(FAULT_IO))
+        return EIO;
+    if (!renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE))
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return errno; /* EEXIST among them */
+    if (!link(tmp, path)) {
+        unlink(tmp);
+        return 0;
+    }
+    if (errno != EPERM && errno != EOPNOTSUPP)
+        return errno;
+    if (!faccessat(AT_FDCWD, path, F_OK, AT_EACCESS))
+        return EEXIST;
+    return rename(tmp, path) ? errno : 0;
+}
+
+int dump_to_path(const char *path, const dump_info *info, bool keep_existing)
 {
     /* The pid makes the temporary name this process's alone, even when
      * two processes are told to write the same explicit path; the pid
      * namespace too, where containers share an output directory and their
      * pids repeat (dump_sweep_stale). */
     char tmp[CONFIG_PATH_MAX + 64];
-    unsigned long long ns = pid_ns();
+    unsigned long long ns = dump_pid_ns();
     int n = ns ? snprintf(tmp, sizeof tmp, "%s.%d.%llu.tmp", path, (int)getpid(), ns)
                : snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
     if (n < 0 || (size_t)n >= sizeof tmp)
         return ENAMETOOLONG;
     int err = write_file(tmp, info);
-    if (!err && fault_rename(tmp, path))
-        err = errno;
+    if (!err)
+        err = publish(tmp, path, keep_existing);
     if (err)
         unlink(tmp);
     return err;
@@ -501,7 +528,7 @@ void dump_sweep_stale(const char *prefix)
     if (!d)
         return;
     size_t blen = strlen(base);
-    unsigned long long ours = pid_ns();
+    unsigned long long ours = dump_pid_ns();
     struct dirent *e;
     while ((e = readdir(d))) {
         const char *n = e->d_name, *tail = strstr(n, ".pb.gz.");

@@ -35,8 +35,12 @@ typedef struct dump_options {
 } dump_options;
 
 /* Write the profile to path.  Returns 0 or an errno value; on failure no
- * file is left at path or path.tmp. */
-int dump_to_path(const char *path, const dump_info *info);
+ * file is left at path or path.tmp.  keep_existing: never over a file
+ * already at path (EEXIST), for the sequence's names (see dump.c). */
+int dump_to_path(const char *path, const dump_info *info, bool keep_existing);
+
+/* The inode of this process's pid namespace, 0 when /proc cannot say. */
+unsigned long long dump_pid_ns(void);
 
 /* In a fork child: forget the symbolizer, which the parent may have been
  * updating at the moment of the fork (its memory is left alone). */

@@ -32,6 +32,7 @@
 #include "labels.h"
 #include "live.h"
 #include "log.h"
+#include "outname.h"
 #include "parent.h"
 #include "real.h"
 #include "sampler.h"
@@ -145,7 +146,8 @@ static __attribute__((noinline, cold)) void count_drop(uint64_t *count, int *sai
  * in, fixed here once.  Resolved at each dump, it would follow the
  * program's chdir: profiles scattered over whatever directories it worked
  * in, and a scratch directory it then removes fails with ENOTEMPTY
- * (chdir_out in the tests). */
+ * (chdir_out in the tests).  The directory goes in with its %s doubled:
+ * the prefix is still a pattern of outname.h's codes, expanded later. */
 static void out_absolute(hp_config *c)
 {
     if (c->out[0] == '/')
@@ -154,7 +156,7 @@ static void out_absolute(hp_config *c)
      * path longer than a page, a directory outside the process's root),
      * glibc falls back to walking ".." with opendir, which allocates, and
      * this may run inside the process's first malloc. */
-    char cwd[CONFIG_PATH_MAX];
+    char cwd[CONFIG_PATH_MAX], esc[CONFIG_PATH_MAX];
     long got = syscall(SYS_getcwd, cwd, sizeof cwd);
     if (got <= 0 || cwd[0] != '/') {
         log_line("cannot tell the current directory (%s): HEAPPROF_OUT=%s stays relative, to "
@@ -162,18 +164,19 @@ static void out_absolute(hp_config *c)
                  got < 0 ? strerror(errno) : "outside the process's root", c->out);
         return;
     }
-    size_t n = strlen(cwd), len = strlen(c->out);
-    if (cwd[n - 1] != '/') /* "/" alone ends in one */
-        cwd[n++] = '/';
+    size_t n = outname_escape(cwd, esc, sizeof esc - 1), len = strlen(c->out);
+    size_t longest = (size_t)outname_max_len(c->out, NULL); /* config.c took only valid ones */
     /* CONFIG_PATH_MAX - 64: the room config.c keeps for .<pid>.<seq>.pb.gz.tmp */
-    if (n + len >= CONFIG_PATH_MAX - 64) {
-        log_line("HEAPPROF_OUT=%s in the current directory %.*s is too long a path: it stays "
+    if (n == (size_t)-1 || n + 1 + (longest > len ? longest : len) >= CONFIG_PATH_MAX - 64) {
+        log_line("HEAPPROF_OUT=%s in the current directory %s is too long a path: it stays "
                  "relative, to whatever directory the program is in at each profile",
-                 c->out, (int)n, cwd);
+                 c->out, cwd);
         return;
     }
+    if (esc[n - 1] != '/') /* "/" alone ends in one */
+        esc[n++] = '/';
     memmove(c->out + n, c->out, len + 1);
-    memcpy(c->out, cwd, n);
+    memcpy(c->out, esc, n);
 }
 
 static void init_tables(void)

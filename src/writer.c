@@ -8,7 +8,9 @@
  * one row or one bit.
  *
  * File names: PREFIX.<pid>.<seq>.pb.gz, seq from 0001, counting profiles of
- * the sequence written successfully, so a failed attempt leaves no gap.
+ * the sequence written successfully, so a failed attempt leaves no gap;
+ * PREFIX is HEAPPROF_OUT with its codes expanded, and a name already taken
+ * (by a process of another pid namespace) is skipped, never overwritten.
  * One dump at a time (dump_lock); it is held by the profiler's own writer,
  * by the exiting thread and by a heapprof_dump() caller, never by a thread
  * inside malloc, and not across fork(): a child starts it afresh
@@ -27,6 +29,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +38,7 @@
 #include "dump.h"
 #include "http.h"
 #include "log.h"
+#include "outname.h"
 #include "parent.h"
 #include "stacks.h"
 #include "threads.h"
@@ -47,7 +51,8 @@ static sem_t wake_sem;
 static int wake_ready;
 static unsigned pending;
 static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t seq;       /* profiles of the sequence written (under dump_lock) */
+static uint64_t seq;       /* the sequence's last number on disk (under dump_lock) */
+static uint64_t written;   /* profiles of the sequence this process wrote (metrics) */
 static double last_ms;     /* how long the last one took */
 static int exited;
 
@@ -190,10 +195,49 @@ static void highwater_rearm(uint64_t level, unsigned why)
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* HEAPPROF_OUT with its codes expanded (outname.h): at the start, and
+ * again in a fork child, whose pid differs.  Under dump_lock once set. */
+static char prefix[CONFIG_PATH_MAX];
+/* A profile of ours found its name taken (dump.c, publish): another
+ * process writes the same names, so HEAPPROF_KEEP stands down, as the
+ * name it would remove may be that process's. */
+static int names_shared;
+
+static void prefix_expand(void)
+{
+    const char *pattern = profiler_config()->out;
+    outname_vals v = {getpid(), NULL, 0};
+    struct utsname u;
+    if (outname_uses(pattern, "hn")) { /* no system calls for a plain prefix */
+        v.host = uname(&u) ? "" : u.nodename;
+        v.pidns = dump_pid_ns();
+    }
+    /* config.c took only patterns whose longest expansion fits */
+    if (outname_expand(pattern, &v, prefix, sizeof prefix)) {
+        log_line("HEAPPROF_OUT=%s cannot be expanded; profiles go to heapprof.<pid>.<seq>.pb.gz "
+                 "in the current directory", pattern);
+        strcpy(prefix, "heapprof");
+    }
+}
+
 static void seq_path(char *buf, size_t len, uint64_t n)
 {
-    snprintf(buf, len, "%s.%d.%04llu.pb.gz", profiler_config()->out, (int)getpid(),
-             (unsigned long long)n);
+    snprintf(buf, len, "%s.%d.%04llu.pb.gz", prefix, (int)getpid(), (unsigned long long)n);
+}
+
+/* The name for profile seq + 1 was taken; the next free one is after the
+ * highest on disk. */
+static void name_taken(const char *path)
+{
+    if (!names_shared)
+        log_line("profile %s already exists, written by another process with pid %d (of another "
+                 "pid namespace?): continuing after it%s; give each process its own "
+                 "HEAPPROF_OUT, for example with %%n or %%h in it",
+                 path, (int)getpid(), profiler_config()->keep ? ", and HEAPPROF_KEEP removes no "
+                 "more profiles" : "");
+    names_shared = 1;
+    uint64_t last = dump_last_seq(prefix);
+    seq = last > seq + 1 ? last : seq + 1;
 }
 
 /* HEAPPROF_KEEP: with n written, the one that just fell out of the newest
@@ -201,7 +245,7 @@ static void seq_path(char *buf, size_t len, uint64_t n)
 static void retire(uint64_t n)
 {
     uint64_t keep = profiler_config()->keep;
-    if (!keep || n <= keep || n - keep == 1)
+    if (!keep || n <= keep || n - keep == 1 || names_shared)
         return;
     char old[CONFIG_PATH_MAX + 64];
     seq_path(old, sizeof old, n - keep);
@@ -226,14 +270,22 @@ int writer_dump_now(const char *path, unsigned why)
     }
     char buf[CONFIG_PATH_MAX + 64];
     bool in_sequence = path == NULL;
-    if (in_sequence) {
-        seq_path(buf, sizeof buf, seq + 1);
-        path = buf;
-    }
-    dump_info info = {why_name(why), in_sequence ? seq + 1 : 0, seq, last_ms};
+    dump_info info = {why_name(why), 0, written, last_ms};
     uint64_t level = stacks_inuse_total();
     double t0 = clock_mono_s();
-    err = dump_to_path(path, &info);
+    /* A name taken is tried again, after the highest on disk: a few times,
+     * as the process that took it may take the next one meanwhile. */
+    for (int tries = 0;; tries++) {
+        if (in_sequence) {
+            seq_path(buf, sizeof buf, seq + 1);
+            path = buf;
+            info.seq = seq + 1;
+        }
+        err = dump_to_path(path, &info, in_sequence);
+        if (err != EEXIST || !in_sequence || tries == 3)
+            break;
+        name_taken(buf);
+    }
     if (why & WHY_HIGHWATER) {
         hw_last = clock_mono_s();
         hw_failed = err != 0;
@@ -245,8 +297,10 @@ int writer_dump_now(const char *path, unsigned why)
     }
     last_ms = (clock_mono_s() - t0) * 1e3;
     highwater_rearm(level, why);
-    if (in_sequence)
+    if (in_sequence) {
+        __atomic_store_n(&written, written + 1, __ATOMIC_RELAXED);
         retire(++seq);
+    }
 out:
     if (why & WHY_EXIT)
         __atomic_store_n(&exited, 1, __ATOMIC_RELEASE);
@@ -257,7 +311,7 @@ out:
     return err;
 }
 
-uint64_t writer_dumps_written(void) { return __atomic_load_n(&seq, __ATOMIC_RELAXED); }
+uint64_t writer_dumps_written(void) { return __atomic_load_n(&written, __ATOMIC_RELAXED); }
 
 int writer_dump_to_fd(int fd, const char *reason, const dump_options *opt)
 {
@@ -266,7 +320,7 @@ int writer_dump_to_fd(int fd, const char *reason, const dump_options *opt)
     int cancel; /* as writer_dump_now */
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
     pthread_mutex_lock(&dump_lock);
-    dump_info info = {reason, seq, seq, last_ms};
+    dump_info info = {reason, seq, written, last_ms};
     int err = dump_to_fd(fd, &info, opt);
     pthread_mutex_unlock(&dump_lock);
     pthread_setcancelstate(cancel, NULL);
@@ -423,8 +477,9 @@ void writer_start(void)
 {
     const hp_config *cfg = profiler_config();
     int saved_errno = errno; /* from the constructor: main() must see none of ours */
-    seq = dump_last_seq(cfg->out); /* continue after an exec in place */
-    dump_sweep_stale(cfg->out);
+    prefix_expand();
+    seq = dump_last_seq(prefix); /* continue after an exec in place */
+    dump_sweep_stale(prefix);
     if (cfg->highwater)
         writer_hw_threshold = cfg->highwater;
     cgroup_start();
@@ -450,7 +505,10 @@ void writer_atfork_child(void)
     if (wake_ready)
         sem_init(&wake_sem, 0, 0); /* whatever count the parent's had */
     writer_running = 0; /* the parent's thread does not exist here */
-    seq = dump_last_seq(profiler_config()->out); /* 0, unless an old process had our pid */
+    prefix_expand(); /* %p is ours now */
+    names_shared = 0;
+    written = 0;
+    seq = dump_last_seq(prefix); /* 0, unless an old process had our pid */
     last_ms = 0;
     period_next = 0;
     hw_last = 0;

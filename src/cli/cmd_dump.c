@@ -295,7 +295,10 @@ static int dump(long pid, double wait_s)
                    env_lookup("HEAPPROF_SIGNAL") ? env_lookup("HEAPPROF_SIGNAL") : "0");
         return DIAG_FAIL;
     }
-    if (resolve_prefix(pid, cfg.out, prefix, sizeof prefix))
+    char expanded[CONFIG_PATH_MAX];
+    snprintf(path, sizeof path, "/proc/%ld", pid);
+    if (seqfiles_prefix(cfg.out, pid, path, expanded, sizeof expanded) ||
+        resolve_prefix(pid, expanded, prefix, sizeof prefix))
         return DIAG_FAIL;
     long long before = highest(prefix, pid);
     if (before < 0)

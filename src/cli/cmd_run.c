@@ -38,6 +38,7 @@
 #include "commands.h"
 #include "config.h"
 #include "diag.h"
+#include "outname.h"
 #include "seqfiles.h"
 
 enum { EXIT_OWN = 125, EXIT_NOEXEC = 126, EXIT_NOTFOUND = 127 };
@@ -279,7 +280,11 @@ static int set_environment(const char *lib, const char *program)
     static char def_out[PATH_MAX];
     if (!settings[S_OUT].value && !getenv("HEAPPROF_OUT")) {
         const char *slash = strrchr(program, '/');
-        snprintf(def_out, sizeof def_out, "heapprof.%s", slash ? slash + 1 : program);
+        char name[PATH_MAX - 16];
+        /* A % in the program's name is no code of HEAPPROF_OUT's (outname.h) */
+        if (outname_escape(slash ? slash + 1 : program, name, sizeof name) == (size_t)-1)
+            snprintf(name, sizeof name, "program");
+        snprintf(def_out, sizeof def_out, "heapprof.%s", name);
         settings[S_OUT].value = def_out;
     }
     for (int i = 0; i < NSETTINGS && !err; i++)
@@ -375,9 +380,13 @@ static int newer(struct timespec a, struct timespec b)
 
 static void report(const char *program, pid_t pid, int status, struct timespec started)
 {
-    const char *prefix = getenv("HEAPPROF_OUT");
-    if (!prefix || !*prefix)
-        prefix = "heapprof";
+    const char *pattern = getenv("HEAPPROF_OUT");
+    char prefix[CONFIG_PATH_MAX];
+    if (!pattern || !*pattern)
+        pattern = "heapprof";
+    /* The program has ended; it had our namespaces. */
+    if (seqfiles_prefix(pattern, (long)pid, "/proc/self", prefix, sizeof prefix))
+        return;
     if (WIFEXITED(status))
         (void)fprintf(stderr, "heapprof: %s (pid %d) exited with status %d", program, (int)pid,
                       WEXITSTATUS(status));

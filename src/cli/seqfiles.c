@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "diag.h"
+#include "outname.h"
 
 /* Parses "<pid>.<seq>.pb.gz"; 0 when it is not that. */
 static int parse_tail(const char *s, long *pid, unsigned long long *seq)
@@ -107,4 +111,44 @@ void seqfiles_free(seqfile *v, size_t n)
     for (size_t i = 0; i < n; i++)
         free(v[i].path);
     free(v);
+}
+
+/* The inode of the namespace link proc/ns/NAME; 0 after a message. */
+static unsigned long long ns_inode(const char *proc, const char *name, long pid)
+{
+    char path[128];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/ns/%s", proc, name);
+    if (stat(path, &st) == 0)
+        return (unsigned long long)st.st_ino;
+    diag_error("cannot tell what HEAPPROF_OUT of process %ld expands to: %s: %s", pid, path,
+               strerror(errno));
+    return 0;
+}
+
+int seqfiles_prefix(const char *pattern, long pid, const char *proc, char *buf, size_t len)
+{
+    outname_vals v = {pid, NULL, 0};
+    struct utsname u;
+    if (outname_uses(pattern, "h")) {
+        unsigned long long theirs = ns_inode(proc, "uts", pid), ours;
+        if (!theirs || !(ours = ns_inode("/proc/self", "uts", pid)))
+            return -1;
+        if (theirs != ours) {
+            diag_error("process %ld is in another UTS namespace (a container?), so heapprof "
+                       "cannot tell its host name, which its HEAPPROF_OUT=%s holds (%%h); run "
+                       "heapprof inside the container", pid, pattern);
+            return -1;
+        }
+        v.host = uname(&u) ? "" : u.nodename;
+    }
+    if (outname_uses(pattern, "n") && !(v.pidns = ns_inode(proc, "pid", pid)))
+        return -1;
+    int err = outname_expand(pattern, &v, buf, len);
+    if (err == EINVAL)
+        diag_error("HEAPPROF_OUT=%s of process %ld holds a %% code heapprof does not know", pattern,
+                   pid);
+    else if (err)
+        diag_error("HEAPPROF_OUT=%s of process %ld expands to too long a path", pattern, pid);
+    return err ? -1 : 0;
 }

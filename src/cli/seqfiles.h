@@ -24,4 +24,10 @@ int seqfiles_list(const char *prefix, long pid, seqfile **out, size_t *n);
 
 void seqfiles_free(seqfile *v, size_t n);
 
+/* HEAPPROF_OUT's pattern as process pid expanded it (src/outname.h), into
+ * buf: its host name and pid namespace are read through proc, "/proc/PID"
+ * of a running process, or "/proc/self" for a child of ours that has ended
+ * (it had ours).  0, or -1 after a message. */
+int seqfiles_prefix(const char *pattern, long pid, const char *proc, char *buf, size_t len);
+
 #endif

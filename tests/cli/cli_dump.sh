@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # heapprof dump: against live preloaded sleepers (the target's own signal
-# and prefix, a relative prefix resolved against the target's directory),
+# and prefix, a relative prefix resolved against the target's directory,
+# a prefix with codes),
 # and its errors: no such process, not profiled, timeout (the target blocks
 # the signal, so the request stays pending for ever), signal off, permission
 # denied (when running as root with setpriv), bad arguments.
@@ -42,6 +43,26 @@ mkdir -p "$W/sub.d/out"
 sleeper sub "HEAPPROF_OUT=out/x"
 expect_rc 0 hp dump "$spid"
 [[ "$(cat "$W/out")" == "$W/sub.d/out/x.$spid.0001.pb.gz" ]] || fail "relative prefix: '$(cat "$W/out")'"
+
+# Codes in the prefix (src/outname.h), expanded as the target expanded them.
+host=$(uname -n | LC_ALL=C sed 's/[^A-Za-z0-9._-]/_/g')
+ns=$(stat -L -c %i /proc/self/ns/pid)
+sleeper codes "HEAPPROF_OUT=$W/k.%h.%n.%p"
+expect_rc 0 hp dump "$spid"
+want="$W/k.$host.$ns.$spid.$spid.0001.pb.gz"
+[[ "$(cat "$W/out")" == "$want" && -s $want ]] || fail "codes: dump printed '$(cat "$W/out")', expected $want"
+
+# %h of a process in another UTS namespace cannot be told from here (as root).
+if [[ $(id -u) -eq 0 ]] && unshare --uts true 2>/dev/null; then
+    mkdir -p "$W/uts.d"
+    (cd "$W/uts.d" && exec unshare --uts env CLI_READY="$W/uts.ready" LD_PRELOAD="$HEAPPROF_LIB" \
+        "HEAPPROF_OUT=$W/u.%h" "$CLI_PROG" sleep) >"$W/uts.log" 2>&1 &
+    spid=$!
+    KILL_AT_EXIT+=("$spid")
+    wait_for_file "$W/uts.ready" 60
+    expect_rc 1 hp dump "$spid"
+    expect_in "$W/err" "process $spid is in another UTS namespace \(a container\?\), so heapprof cannot tell its host name"
+fi
 
 # --- errors -----------------------------------------------------------------------------
 expect_rc 1 hp dump 99999999            # beyond any pid_max

@@ -17,6 +17,23 @@ expect_in "$W/err" "^  $W/a\.$pid\.0001\.pb\.gz\$" "the exit profile in the list
 [[ -s "$W/a.$pid.0001.pb.gz" ]] || fail "the listed profile $W/a.$pid.0001.pb.gz does not exist"
 expect_in "$W/err" "heapprof top $W/a\.$pid\.0001\.pb\.gz" "the hint to look at it"
 
+# --- codes in the prefix (src/outname.h): the list shows the names expanded -----------
+host=$(uname -n | LC_ALL=C sed 's/[^A-Za-z0-9._-]/_/g')
+ns=$(stat -L -c %i /proc/self/ns/pid)
+expect_rc 0 hp run -o "$W/k.%h.%n" -- "$CLI_PROG" sites
+pid=$(pid_of)
+f="$W/k.$host.$ns.$pid.0001.pb.gz"
+[[ -s $f ]] || fail "codes: $f was not written: $(ls "$W" | grep '^k\.')"
+expect_in "$W/err" "^  ${f//./\\.}\$" "the expanded name in the list"
+# The default prefix heapprof.PROGRAM, where the program's name holds a %.
+mkdir -p "$W/pct.d"
+cp "$(type -P true)" "$W/pct.d/t%h"
+cd "$W/pct.d"
+expect_rc 0 hp run -- ./t%h
+cd "$W"
+pid=$(pid_of)
+[[ -s "$W/pct.d/heapprof.t%h.$pid.0001.pb.gz" ]] || fail "program t%h: expected heapprof.t%h.$pid.0001.pb.gz, found: $(ls "$W/pct.d")"
+
 # --- status 3, and killed by signals ---------------------------------------------------
 expect_rc 3 hp run -o "$W/b" -- sh -c 'exit 3'
 expect_in "$W/err" "exited with status 3"
@@ -71,6 +88,7 @@ bad --keep many "--keep 'many': not a whole number"
 bad --keep 99999999999 "--keep '99999999999': HEAPPROF_KEEP=\"99999999999\" is out of range"
 bad --signal KILL "--signal 'KILL': not a signal"
 bad -o "" "-o: the prefix is empty"
+bad -o "$W/k.%x" 'HEAPPROF_OUT="[^"]*k.%x" holds a % code heapprof does not know'
 expect_rc 125 hp run --bogus -- true
 expect_in "$W/err" "unknown option '--bogus'"
 expect_rc 125 hp run --sample

@@ -141,6 +141,9 @@ static void bad_values(void **state)
         {"HEAPPROF_DEPTH", "9999", "64"},     {"HEAPPROF_SIGNAL", "FOO", "USR2"},
         {"HEAPPROF_PERIOD", "-1", "0"},       {"HEAPPROF_PERIOD", "nan", "0"},
         {"HEAPPROF_ON_EXIT", "maybe", "1"},   {"HEAPPROF_OUT", "", "heapprof"},
+        /* HEAPPROF_OUT's codes are %h %n %p %% (outname.h) */
+        {"HEAPPROF_OUT", "/t/a.%q", "heapprof"}, {"HEAPPROF_OUT", "/t/a%", "heapprof"},
+        {"HEAPPROF_OUT", "/t/%H", "heapprof"},
         {"HEAPPROF_MAX_LIVE", "5", "4194304"},
         /* Periods below 0.001 s: 1e-300 spun the writer thread forever. */
         {"HEAPPROF_PERIOD", "1e-300", "0"},   {"HEAPPROF_PERIOD", "0.000000000001", "0"},
@@ -207,6 +210,31 @@ static void long_path_rejected(void **state)
     assert_true(strlen(warnings[0]) < 256);
 }
 
+/* A prefix whose codes could expand past the room for a path is refused
+ * when parsed, as no process could then be sure its names fit: 2900 bytes
+ * fit, and so do they with one %p, but not with three %h (64 bytes each). */
+static void prefix_codes(void **state)
+{
+    static char path[2901];
+    memset(path, 'a', sizeof path - 1);
+    const char *env[] = {"HEAPPROF_OUT", path, NULL};
+    hp_config c;
+    assert_int_equal(parse(env, &c), 0);
+    memcpy(path + 2890, "%p", 2);
+    assert_int_equal(parse(env, &c), 0);
+    assert_string_equal(c.out, path);
+    memcpy(path + 2880, "%h%h%h", 6);
+    assert_int_equal(parse(env, &c), 1);
+    assert_string_equal(c.out, "heapprof");
+    assert_non_null(strstr(warnings[0], "out of range"));
+    const char *codes[] = {"HEAPPROF_OUT", "/t/%h.%n.%p.100%%", NULL};
+    assert_int_equal(parse(codes, &c), 0);
+    assert_string_equal(c.out, "/t/%h.%n.%p.100%%"); /* expanded later, by each process */
+    const char *bad[] = {"HEAPPROF_OUT", "/t/x%y", NULL};
+    assert_int_equal(parse(bad, &c), 1);
+    assert_non_null(strstr(warnings[0], "% code heapprof does not know (%h host name"));
+}
+
 /* config_check_names: every HEAPPROF_* name that is no row gets one line,
  * with the nearest row when it is near; rows, other variables and the
  * other tools' names pass in silence. */
@@ -269,7 +297,7 @@ int main(void)
         cmocka_unit_test(sizes),      cmocka_unit_test(signals),
         cmocka_unit_test(bad_values), cmocka_unit_test(every_default_parses),
         cmocka_unit_test(long_path_rejected), cmocka_unit_test(period_and_signal_bounds),
-        cmocka_unit_test(unknown_names),
+        cmocka_unit_test(unknown_names), cmocka_unit_test(prefix_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

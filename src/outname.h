@@ -1,0 +1,52 @@
+/*
+ * outname.h - HEAPPROF_OUT's codes: the part of a profile's file name that
+ * says which process wrote it.
+ *
+ * Files are PREFIX.<pid>.<seq>.pb.gz.  Processes of different pid
+ * namespaces (containers) can have the same pid, so where they share an
+ * output directory their names collide.  The prefix may therefore hold
+ * codes, expanded once when the process starts (and again in a fork
+ * child):
+ *
+ *   %p  the process id
+ *   %h  the host name (uname's nodename; a container's own)
+ *   %n  the pid namespace's inode number (0 where /proc cannot say)
+ *   %%  a literal %
+ *
+ * Any other character after % is an error, caught when HEAPPROF_OUT is
+ * parsed.  Pure functions: the library and the CLI (`heapprof dump`, which
+ * must find the files of a process by its HEAPPROF_OUT) expand the same way.
+ * Nothing here allocates.
+ */
+#ifndef HEAPPROF_OUTNAME_H
+#define HEAPPROF_OUTNAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct outname_vals {
+    long pid;                 /* %p */
+    const char *host;         /* %h */
+    unsigned long long pidns; /* %n */
+} outname_vals;
+
+/* The longest that pattern can expand to (a host name of 64 bytes, the
+ * widest numbers), or -1 when it holds an unknown code: then *bad, when
+ * bad is not NULL, points at that code's %. */
+long outname_max_len(const char *pattern, const char **bad);
+
+/* Whether pattern holds one of the codes in `codes` ("hn": %h or %n). */
+bool outname_uses(const char *pattern, const char *codes);
+
+/* pattern with the values of v into buf (len bytes).  A host name's
+ * characters other than letters, digits, '-', '_' and '.' become '_' (a '/'
+ * would name a directory), and an empty one is "_".  Returns 0, EINVAL for
+ * an unknown code, or ERANGE when buf is too small (buf then holds "").  */
+int outname_expand(const char *pattern, const outname_vals *v, char *buf, size_t len);
+
+/* s with each % doubled, so that a directory name (the current directory
+ * put before a relative prefix) expands to itself.  Returns the length
+ * written, or (size_t)-1 when buf is too small. */
+size_t outname_escape(const char *s, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# integ_outname: the names of the profile files.
+#  - HEAPPROF_OUT's codes (%h host name, %n pid namespace, %p pid, %% a %)
+#    expand in the file names; a relative prefix in a directory whose name
+#    holds a % keeps it literal; an unknown code is one line and the default.
+#  - A name of the sequence already taken (by a process of another pid
+#    namespace with our pid, sharing the prefix) is never overwritten: the
+#    profile takes the next free number, one line says so, and
+#    HEAPPROF_KEEP stands down rather than remove the other's file.
+#  - As root where unshare can make pid namespaces: two real pid-1 processes
+#    sharing a prefix keep both their profiles, and with %n they have
+#    names of their own.
+source "$(dirname "$0")/lib.sh"
+need_env PROG_PLAIN PROG_TRIGGER
+
+host=$(uname -n | LC_ALL=C sed 's/[^A-Za-z0-9._-]/_/g')
+[[ -n $host ]] || host=_
+ns=$(stat -L -c %i /proc/self/ns/pid)
+
+# one_file DIR GLOB: the single file of DIR matching GLOB.
+one_file() {
+    local got
+    got=$(cd "$1" && compgen -G "$2" || true)
+    [[ -n $got && $(wc -l <<<"$got") -eq 1 ]] || fail "expected one file $1/$2, found: ${got:-none} (in $1: $(ls "$1" | head -n 20 | tr '\n' ' '))"
+    echo "$1/$got"
+}
+
+# 1. Every code, and a literal %.
+run codes HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/c.%h.%n.%p.100%%" -- "$PROG_PLAIN"
+expect_rc codes 7
+no_heapprof_lines codes
+f=$(one_file "$W" "c.*.pb.gz")
+b=${f#"$W/"}
+pid=$(sed -E 's/.*\.([0-9]+)\.0001\.pb\.gz$/\1/' <<<"$b")
+[[ $b == "c.$host.$ns.$pid.100%.$pid.0001.pb.gz" ]] ||
+    fail "codes: expected c.$host.$ns.<pid>.100%.<pid>.0001.pb.gz (the same pid twice), found $b"
+summarize "$f"
+grep -q '^leaf pl_make ' "$f.sum" || fail "codes: $f lacks the program's site pl_make"
+
+# 2. A relative prefix, in a directory whose name looks like a code: the
+#    directory stays literal, the prefix's own code expands.
+mkdir -p "$W/d%h%n"
+cd "$W/d%h%n"
+run rel HEAPPROF_SAMPLE=1 HEAPPROF_OUT="r.%h" -- "$PROG_PLAIN"
+cd "$W"
+expect_rc rel 7
+f=$(one_file "$W/d%h%n" "r.$host.*.0001.pb.gz")
+summarize "$f"
+no_heapprof_lines rel
+
+# 3. An unknown code: one line, and the default prefix in the current directory.
+mkdir -p "$W/bad.d"
+cd "$W/bad.d"
+run bad HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/b.%x" -- "$PROG_PLAIN"
+cd "$W"
+expect_rc bad 7
+[[ $(hp_count "$W/bad.err") -eq 1 ]] || fail "bad code: expected one line, found: $(hp_lines "$W/bad.err")"
+hp_msgs "$W/bad.err" | grep -qF "HEAPPROF_OUT=\"$W/b.%x\" holds a % code heapprof does not know (%h host name, %n pid namespace, %p pid, %% a %); using the default heapprof" ||
+    fail "bad code: unexpected line: $(hp_lines "$W/bad.err")"
+one_file "$W/bad.d" "heapprof.*.0001.pb.gz" >/dev/null
+[[ -z $(compgen -G "$W/b.*") ]] || fail "bad code: files under the bad prefix: $(compgen -G "$W/b.*")"
+
+# 4. A name taken after the start: profile 0002 appears, written by
+#    "another process"; the next profile is 0003, 0002 is untouched, and
+#    HEAPPROF_KEEP=2 (which would remove 0002 once 0004 is written) stands
+#    down.
+run_bg taken HEAPPROF_SAMPLE=1 HEAPPROF_KEEP=2 HEAPPROF_OUT="$W/t" -- "$PROG_TRIGGER" wait 3
+pid=$BGPID
+wait_for_line "$W/taken.out" '^ready$' 60 "$pid"
+kill -USR2 "$pid"
+wait_for_file "$W/t.$pid.0001.pb.gz" 60
+echo "another process's profile" >"$W/t.$pid.0002.pb.gz"
+kill -USR2 "$pid"
+finish "$pid" 90
+expect_rc taken 0
+[[ $(cat "$W/t.$pid.0002.pb.gz") == "another process's profile" ]] ||
+    fail "name taken: the other process's $W/t.$pid.0002.pb.gz was overwritten or removed"
+got=$(profiles "$W/t" "$pid" | xargs -n1 basename | tr '\n' ' ')
+[[ $got == "t.$pid.0001.pb.gz t.$pid.0002.pb.gz t.$pid.0003.pb.gz t.$pid.0004.pb.gz " ]] ||
+    fail "name taken: expected 0001, 0002 (the other's), 0003 (signal), 0004 (exit); found: $got"
+for s in 3 4; do
+    summarize "$W/t.$pid.000$s.pb.gz"
+    grep -q "^comment .*seq=$s\b" "$W/t.$pid.000$s.pb.gz.sum" ||
+        fail "name taken: profile 000$s says $(grep -o 'seq=[0-9]*' "$W/t.$pid.000$s.pb.gz.sum" | head -n 1)"
+done
+[[ $(hp_count "$W/taken.err") -eq 1 ]] || fail "name taken: expected one line, found: $(hp_lines "$W/taken.err")"
+hp_msgs "$W/taken.err" | grep -qF "profile $W/t.$pid.0002.pb.gz already exists, written by another process with pid $pid (of another pid namespace?): continuing after it, and HEAPPROF_KEEP removes no more profiles; give each process its own HEAPPROF_OUT, for example with %n or %h in it" ||
+    fail "name taken: unexpected line: $(hp_lines "$W/taken.err")"
+no_tmp_left "$W"
+
+# 5. Real pid namespaces (root, and unshare allowed to make them).
+if [[ $(id -u) -ne 0 ]] || ! unshare --pid --fork --mount-proc true 2>/dev/null; then
+    note "pid namespaces: skipped (needs root and unshare --pid)"
+    exit 0
+fi
+# in_ns NAME WAIT-SEQ: trigger wait as pid 1 of a pid namespace of its own,
+# preloaded, sharing the prefix $W/ns; no exit profile.  Sets NSPID (the
+# unshare process).
+in_ns() {
+    env HEAPPROF_SAMPLE=1 HEAPPROF_ON_EXIT=0 HEAPPROF_OUT="$W/ns" unshare --pid --fork --mount-proc \
+        env LD_PRELOAD="$HEAPPROF_LIB" "$PROG_TRIGGER" wait "$2" >"$W/$1.out" 2>"$W/$1.err" &
+    NSPID=$!
+    KILL_AT_EXIT+=("$NSPID")
+    wait_for_line "$W/$1.out" '^ready$' 60 "$NSPID"
+}
+# the pid, outside, of the program: unshare's child
+inner() { cat "/proc/$1/task/$1/children" | awk '{print $1}'; }
+in_ns nsA 1
+a=$NSPID
+in_ns nsB 2
+b=$NSPID
+kill -USR2 "$(inner "$a")"
+wait_for_file "$W/ns.1.0001.pb.gz" 60
+finish "$a" 60
+sum_a=$(md5sum <"$W/ns.1.0001.pb.gz")
+kill -USR2 "$(inner "$b")"
+finish "$b" 60
+[[ $RC -eq 0 ]] || fail "namespaces: the second process did not find its profile 0002 (status $RC): $(cat "$W/nsB.err")"
+[[ $(md5sum <"$W/ns.1.0001.pb.gz") == "$sum_a" ]] || fail "namespaces: the first process's profile was overwritten"
+summarize "$W/ns.1.0002.pb.gz"
+hp_msgs "$W/nsB.err" | grep -qF "profile $W/ns.1.0001.pb.gz already exists, written by another process with pid 1" ||
+    fail "namespaces: expected the line about the name taken, found: $(hp_lines "$W/nsB.err")"
+# With %n, each has names of its own: the namespace's inode, as it sees it.
+for r in 1 2; do
+    env HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/n.%n" unshare --pid --fork --mount-proc \
+        sh -c 'stat -L -c %i /proc/self/ns/pid; exec env LD_PRELOAD="$0" "$1"' "$HEAPPROF_LIB" "$PROG_PLAIN" \
+        >"$W/nsn$r.out" 2>"$W/nsn$r.err" || true
+    inode=$(head -n 1 "$W/nsn$r.out")
+    [[ -f $W/n.$inode.1.0001.pb.gz ]] || fail "%n: expected $W/n.$inode.1.0001.pb.gz, found: $(ls "$W" | grep '^n\.')"
+done
+[[ $(compgen -G "$W/n.*.1.0001.pb.gz" | wc -l) -eq 2 ]] || fail "%n: expected two namespaces' files, found: $(compgen -G "$W/n.*")"

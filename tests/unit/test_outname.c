@@ -1,0 +1,148 @@
+/* Unit tests: HEAPPROF_OUT's codes (src/outname.h): each code's value, a
+ * literal %, an unknown or trailing code, host names made safe for a file
+ * name, the longest expansion bounding every real one, a buffer too small,
+ * and the escape that keeps a directory's % literal. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+
+#include "outname.h"
+
+static const outname_vals V = {4242, "web-7f9c", 4026532217ULL};
+
+static void expect(const char *pattern, const outname_vals *v, const char *want)
+{
+    char buf[512];
+    assert_int_equal(outname_expand(pattern, v, buf, sizeof buf), 0);
+    assert_string_equal(buf, want);
+    assert_true(strlen(buf) <= (size_t)outname_max_len(pattern, NULL));
+}
+
+static void codes(void **state)
+{
+    (void)state;
+    expect("/out/app", &V, "/out/app");
+    expect("/out/app.%p", &V, "/out/app.4242");
+    expect("/out/app.%h", &V, "/out/app.web-7f9c");
+    expect("/out/app.%n", &V, "/out/app.4026532217");
+    expect("%h/%n/%p", &V, "web-7f9c/4026532217/4242");
+    expect("100%%", &V, "100%");
+    expect("%%h%%%%", &V, "%h%%"); /* a literal % then h is no code */
+    expect("", &V, "");
+    outname_vals zero = {0, NULL, 0};
+    expect("a.%n.%p", &zero, "a.0.0"); /* /proc could not say */
+}
+
+static void uses(void **state)
+{
+    (void)state;
+    assert_true(outname_uses("a.%h", "hn"));
+    assert_true(outname_uses("a.%n", "hn"));
+    assert_false(outname_uses("a.%p", "hn"));
+    assert_true(outname_uses("a.%p", "p"));
+    assert_false(outname_uses("a.%%h", "h"));
+    assert_false(outname_uses("a.%%%%n", "n"));
+    assert_true(outname_uses("a.%%%n", "n"));
+    assert_false(outname_uses("a%", "hnp")); /* a trailing %: no code (and invalid) */
+    assert_false(outname_uses("plain", "hnp"));
+}
+
+static void unknown(void **state)
+{
+    (void)state;
+    const char *bad = NULL, *p = "/out/a%%b.%q.%h";
+    assert_int_equal(outname_max_len(p, &bad), -1);
+    assert_ptr_equal(bad, p + 10);
+    char buf[64] = "x";
+    assert_int_equal(outname_expand(p, &V, buf, sizeof buf), EINVAL);
+    assert_string_equal(buf, "");
+    const char *trailing = "/out/a%";
+    bad = NULL;
+    assert_int_equal(outname_max_len(trailing, &bad), -1);
+    assert_ptr_equal(bad, trailing + 6);
+    assert_int_equal(outname_expand(trailing, &V, buf, sizeof buf), EINVAL);
+    assert_int_equal(outname_max_len("%P", NULL), -1); /* codes are lower case */
+}
+
+static void host_names(void **state)
+{
+    (void)state;
+    outname_vals v = V;
+    v.host = "a/b c\t..\xc3\xa9";
+    expect("%h", &v, "a_b_c_..__");
+    v.host = "";
+    expect("x.%h", &v, "x._");
+    v.host = NULL;
+    expect("x.%h", &v, "x._");
+    char long_host[100];
+    memset(long_host, 'h', sizeof long_host - 1);
+    long_host[sizeof long_host - 1] = '\0';
+    v.host = long_host; /* longer than any nodename: cut at 64 */
+    char buf[256];
+    assert_int_equal(outname_expand("%h", &v, buf, sizeof buf), 0);
+    assert_int_equal(strlen(buf), 64);
+    assert_int_equal(outname_max_len("%h", NULL), 64);
+}
+
+static void lengths(void **state)
+{
+    (void)state;
+    outname_vals widest = {-9223372036854775807L - 1, NULL, 18446744073709551615ULL};
+    char host[65];
+    memset(host, 'x', 64);
+    host[64] = '\0';
+    widest.host = host;
+    const char *p = "/d/%p.%n.%h.%%";
+    char buf[256];
+    assert_int_equal(outname_expand(p, &widest, buf, sizeof buf), 0);
+    assert_int_equal((long)strlen(buf), outname_max_len(p, NULL));
+    assert_int_equal(outname_max_len("abc", NULL), 3);
+    assert_int_equal(outname_max_len("%%%%", NULL), 2);
+}
+
+static void too_small(void **state)
+{
+    (void)state;
+    char buf[8] = "zzzzzzz";
+    assert_int_equal(outname_expand("app.%p", &V, buf, 8), ERANGE); /* needs 9 with the NUL */
+    assert_string_equal(buf, "");
+    assert_int_equal(outname_expand("%h", &V, buf, 5), ERANGE); /* a host name is never cut */
+    char fits[9];
+    assert_int_equal(outname_expand("app.%p", &V, fits, sizeof fits), 0);
+    assert_string_equal(fits, "app.4242");
+    assert_int_equal(outname_expand("a", &V, buf, 0), ERANGE);
+}
+
+static void escape(void **state)
+{
+    (void)state;
+    char buf[64], back[64];
+    assert_int_equal(outname_escape("/home/u/100%/x%%y", buf, sizeof buf), 20);
+    assert_string_equal(buf, "/home/u/100%%/x%%%%y");
+    /* escaped, it expands to itself whatever the values */
+    assert_int_equal(outname_expand(buf, &V, back, sizeof back), 0);
+    assert_string_equal(back, "/home/u/100%/x%%y");
+    assert_int_equal(outname_escape("plain", buf, sizeof buf), 5);
+    assert_string_equal(buf, "plain");
+    assert_int_equal(outname_escape("ab%", buf, 4), (size_t)-1); /* "ab%%" needs 5 */
+    assert_string_equal(buf, "");
+    assert_int_equal(outname_escape("ab%", buf, 5), 4);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(codes),      cmocka_unit_test(uses),    cmocka_unit_test(unknown),
+        cmocka_unit_test(host_names), cmocka_unit_test(lengths), cmocka_unit_test(too_small),
+        cmocka_unit_test(escape),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
