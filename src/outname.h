@@ -10,7 +10,8 @@
  *
  *   %p  the process id
  *   %h  the host name (uname's nodename; a container's own)
- *   %n  the pid namespace's inode number (0 where /proc cannot say)
+ *   %n  the pid namespace's inode number (0 where /proc cannot say;
+ *       unique among the namespaces alive at once, not over time)
  *   %%  a literal %
  *
  * Any other character after % is an error, caught when HEAPPROF_OUT is

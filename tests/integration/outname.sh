@@ -121,11 +121,21 @@ summarize "$W/ns.1.0002.pb.gz"
 hp_msgs "$W/nsB.err" | grep -qF "profile $W/ns.1.0001.pb.gz already exists, written by another process with pid 1" ||
     fail "namespaces: expected the line about the name taken, found: $(hp_lines "$W/nsB.err")"
 # With %n, each has names of its own: the namespace's inode, as it sees it.
+# Both namespaces live at once: the kernel reuses a gone namespace's inode
+# number, so %n tells apart the containers running together (a restarted
+# one may get a number again, and then continues its sequence).
 for r in 1 2; do
     env HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/n.%n" unshare --pid --fork --mount-proc \
-        sh -c 'stat -L -c %i /proc/self/ns/pid; exec env LD_PRELOAD="$0" "$1"' "$HEAPPROF_LIB" "$PROG_PLAIN" \
-        >"$W/nsn$r.out" 2>"$W/nsn$r.err" || true
-    inode=$(head -n 1 "$W/nsn$r.out")
-    [[ -f $W/n.$inode.1.0001.pb.gz ]] || fail "%n: expected $W/n.$inode.1.0001.pb.gz, found: $(ls "$W" | grep '^n\.')"
+        sh -c 'stat -L -c %i /proc/self/ns/pid; env LD_PRELOAD="$0" "$1"; echo done
+               while [ ! -e "$2" ]; do sleep 0.05; done' \
+        "$HEAPPROF_LIB" "$PROG_PLAIN" "$W/nsn.go" >"$W/nsn$r.out" 2>"$W/nsn$r.err" &
+    KILL_AT_EXIT+=("$!")
+    wait_for_line "$W/nsn$r.out" '^done$' 60
 done
-[[ $(compgen -G "$W/n.*.1.0001.pb.gz" | wc -l) -eq 2 ]] || fail "%n: expected two namespaces' files, found: $(compgen -G "$W/n.*")"
+touch "$W/nsn.go"
+wait
+for r in 1 2; do
+    inode=$(head -n 1 "$W/nsn$r.out")
+    [[ -n $(compgen -G "$W/n.$inode.*.0001.pb.gz") ]] || fail "%n: expected $W/n.$inode.<pid>.0001.pb.gz, found: $(ls "$W" | grep '^n\.')"
+done
+[[ $(compgen -G "$W/n.*.0001.pb.gz" | wc -l) -eq 2 ]] || fail "%n: expected two namespaces' files, found: $(compgen -G "$W/n.*")"
