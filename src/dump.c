@@ -477,41 +477,102 @@ int dump_to_path(const char *path, const dump_info *info, bool keep_existing)
     return err;
 }
 
-/* The directory and base name of a prefix. */
-static DIR *open_prefix_dir(const char *prefix, const char **base)
+/* Each name in the directory of a prefix, through fn(name, ctx); dir is
+ * that directory's path ("." for a bare prefix).  The writer's thread runs
+ * this while the program runs (a name taken, writer.c), and a program that
+ * closes every descriptor from 3 up and opens its own (closefrom) could get
+ * the directory's number: so the descriptor is moved high (fdid.h), checked
+ * before each read and closed only while still ours, and the names are read
+ * with getdents64 into the stack, where opendir would allocate.  0 or an
+ * errno value. */
+typedef void (*dir_fn)(const char *dir, const char *name, void *ctx);
+
+static int each_name(const char *prefix, dir_fn fn, void *ctx)
 {
     const char *slash = strrchr(prefix, '/');
     char dir[CONFIG_PATH_MAX];
-    *base = slash ? slash + 1 : prefix;
     if (slash)
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - prefix) + (slash == prefix), prefix);
     else
         strcpy(dir, ".");
-    return opendir(dir);
+    fdid id;
+    int fd = fdid_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, &id);
+    if (fd < 0)
+        return errno;
+    char buf[4096] __attribute__((aligned(8)));
+    ssize_t n = 0;
+    while (fdid_same(fd, &id) && (n = getdents64(fd, buf, sizeof buf)) > 0)
+        for (ssize_t off = 0; off < n;) {
+            const struct dirent64 *e = (const void *)(buf + off);
+            fn(dir, e->d_name, ctx);
+            off += e->d_reclen;
+        }
+    int err = n < 0 ? errno : 0;
+    fdid_close(fd, &id);
+    return err;
+}
+
+/* The base name of a prefix. */
+static const char *prefix_base(const char *prefix)
+{
+    const char *slash = strrchr(prefix, '/');
+    return slash ? slash + 1 : prefix;
+}
+
+typedef struct last_seq {
+    const char *base;
+    char head[32]; /* ".<pid>." */
+    uint64_t last;
+} last_seq;
+
+static void note_seq(const char *dir, const char *n, void *ctx)
+{
+    (void)dir;
+    last_seq *c = ctx;
+    size_t blen = strlen(c->base), hlen = strlen(c->head);
+    char *end;
+    if (strncmp(n, c->base, blen) || strncmp(n + blen, c->head, hlen))
+        return;
+    unsigned long long v = strtoull(n + blen + hlen, &end, 10);
+    if (end != n + blen + hlen && !strcmp(end, ".pb.gz") && v > c->last)
+        c->last = v;
 }
 
 uint64_t dump_last_seq(const char *prefix)
 {
+    last_seq c = {prefix_base(prefix), "", 0};
+    snprintf(c.head, sizeof c.head, ".%d.", (int)getpid());
+    each_name(prefix, note_seq, &c);
+    return c.last;
+}
+
+typedef struct stale {
     const char *base;
-    DIR *d = open_prefix_dir(prefix, &base);
-    if (!d)
-        return 0;
-    char head[64];
-    snprintf(head, sizeof head, ".%d.", (int)getpid());
-    size_t blen = strlen(base), hlen = strlen(head);
-    uint64_t last = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        const char *n = e->d_name;
-        char *end;
-        if (strncmp(n, base, blen) || strncmp(n + blen, head, hlen))
-            continue;
-        unsigned long long v = strtoull(n + blen + hlen, &end, 10);
-        if (end != n + blen + hlen && !strcmp(end, ".pb.gz") && v > last)
-            last = v;
+    unsigned long long ns; /* our pid namespace */
+} stale;
+
+static void sweep_one(const char *dir, const char *n, void *ctx)
+{
+    const stale *c = ctx;
+    size_t blen = strlen(c->base);
+    const char *tail = strstr(n, ".pb.gz.");
+    char *end;
+    if (strncmp(n, c->base, blen) || n[blen] != '.' || !tail)
+        return;
+    long pid = strtol(tail + 7, &end, 10);
+    if (end == tail + 7 || pid <= 0 || pid == (long)getpid())
+        return;
+    if (*end == '.' && end[1] >= '0' && end[1] <= '9') {
+        unsigned long long ns = strtoull(end + 1, &end, 10);
+        if (ns != c->ns)
+            return;
     }
-    closedir(d);
-    return last;
+    if (strcmp(end, ".tmp"))
+        return;
+    char path[CONFIG_PATH_MAX + 256];
+    if (kill((pid_t)pid, 0) && errno == ESRCH &&
+        (size_t)snprintf(path, sizeof path, "%s/%s", dir, n) < sizeof path)
+        unlink(path);
 }
 
 /* A temporary file is NAME.pb.gz.<pid>.<pid namespace>.tmp (without the
@@ -523,30 +584,6 @@ uint64_t dump_last_seq(const char *prefix)
  * alive (containers sharing a directory). */
 void dump_sweep_stale(const char *prefix)
 {
-    const char *base;
-    DIR *d = open_prefix_dir(prefix, &base);
-    if (!d)
-        return;
-    size_t blen = strlen(base);
-    unsigned long long ours = dump_pid_ns();
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        const char *n = e->d_name, *tail = strstr(n, ".pb.gz.");
-        char *end;
-        if (strncmp(n, base, blen) || n[blen] != '.' || !tail)
-            continue;
-        long pid = strtol(tail + 7, &end, 10);
-        if (end == tail + 7 || pid <= 0 || pid == (long)getpid())
-            continue;
-        if (*end == '.' && end[1] >= '0' && end[1] <= '9') {
-            unsigned long long ns = strtoull(end + 1, &end, 10);
-            if (ns != ours)
-                continue;
-        }
-        if (strcmp(end, ".tmp"))
-            continue;
-        if (kill((pid_t)pid, 0) && errno == ESRCH)
-            unlinkat(dirfd(d), n, 0);
-    }
-    closedir(d);
+    stale c = {prefix_base(prefix), dump_pid_ns()};
+    each_name(prefix, sweep_one, &c);
 }
