@@ -40,7 +40,9 @@ typedef bool (*line_fn)(const char *line, size_t len, void *ctx); /* true: stop 
 static int each_record(const char *path, char sep, line_fn fn, void (*too_long)(void *),
                        void *ctx)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    fdid id; /* moved high like every file the profiler reads (fdid.h): a library
+              * loaded before us may already run threads of its own */
+    int fd = fdid_open(path, O_RDONLY | O_CLOEXEC, &id);
     if (fd < 0)
         return -1;
     char buf[LINE_MAX_BYTES];
@@ -70,7 +72,7 @@ static int each_record(const char *path, char sep, line_fn fn, void (*too_long)(
             skipping = true;
         }
     }
-    close(fd);
+    fdid_close(fd, &id);
     return stopped;
 }
 
