@@ -39,7 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,7 +62,35 @@
 
 static symbolizer *sym; /* kept across dumps: per-file symbol caches */
 
-void dump_atfork_child(void) { sym = NULL; }
+/* This process image's identity in every profile ("process run=..."): the
+ * CLI tells one process's series from profiles of several that share a
+ * prefix and a pid (pid namespaces, an exec in place) by it.  Drawn at the
+ * first profile, under the dump's lock; a fork child draws its own, an
+ * exec'd image starts from 0 again. */
+static uint64_t run_id;
+
+void dump_atfork_child(void)
+{
+    sym = NULL;
+    run_id = 0;
+}
+
+static uint64_t draw_run_id(void)
+{
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v) {
+        struct timespec a, b;
+        clock_gettime(CLOCK_REALTIME, &a);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        v = (uint64_t)a.tv_sec * 1000000000u + (uint64_t)a.tv_nsec;
+        v ^= ((uint64_t)b.tv_nsec << 20) ^ ((uint64_t)getpid() << 40);
+        v += 0x9e3779b97f4a7c15u; /* splitmix64's finaliser: all bits from all */
+        v = (v ^ (v >> 30)) * 0xbf58476d1ce4e5b9u;
+        v = (v ^ (v >> 27)) * 0x94d049bb133111ebu;
+        v ^= v >> 31;
+    }
+    return v ? v : 1;
+}
 
 /* A stack's six numbers, as read once.  Fixed-point objects are turned into
  * counts last, so that a delta of two snapshots rounds once. */
@@ -294,7 +324,7 @@ static int write_text(int fd, const fdid *id, const stack_rec *head, uint64_t li
     return err;
 }
 
-enum { NCOMMENTS = 6, NEXTRA = 6, COMMENT_MAX = 160 };
+enum { NCOMMENTS = 7, NEXTRA = 6, COMMENT_MAX = 160 };
 
 static dump_comment_fn comment_provider;
 
@@ -324,6 +354,11 @@ static void describe(char c[NCOMMENTS][COMMENT_MAX], const dump_info *info)
              1u << __atomic_load_n(&live_shift, __ATOMIC_RELAXED));
     snprintf(c[5], COMMENT_MAX, "dumps_written=%llu last_dump_ms=%.2f",
              (unsigned long long)info->written, info->last_ms);
+    if (!run_id)
+        run_id = draw_run_id();
+    struct utsname u;
+    snprintf(c[6], COMMENT_MAX, "process run=%016llx host=%.64s pidns=%llu",
+             (unsigned long long)run_id, uname(&u) ? "" : u.nodename, dump_pid_ns());
 }
 
 int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)

@@ -596,6 +596,8 @@ static int run(char **files, size_t n, const leaks_opts *o)
         if (n == 2 && p[0]->time_nanos > p[1]->time_nanos && p[1]->time_nanos > 0)
             diag_error("note: %s was taken after %s; growth is from the first to the second "
                        "given", p[0]->path, p[1]->path);
+        report_processes(p, n, "the growth shown is the difference of two heaps, not one heap's "
+                               "growth");
         header(p, n, s, stackset_count(s), o, &bt);
         if (n == 2)
             diff(p, s, v, stackset_count(s), o);

@@ -545,6 +545,8 @@ static int run(char **files, size_t n, const timeline_opts *o)
         c.timed = c.timed && c.p[i]->time_nanos > 0;
     if (c.timed)
         report_sort_by_time(c.p, n);
+    if (!rc)
+        report_processes(c.p, n, "the timeline joins their heaps as if they were one");
     if (!rc && o->by == BY_BIRTH)
         rc = birth_inputs_ok(&c);
     if (!rc && o->site && !site_seen(&c, o->site)) {

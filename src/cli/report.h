@@ -59,6 +59,14 @@ void report_sampling(FILE *f, const profile *p, unsigned sd);
 /* Sorts profiles by time stamp, keeping the given order among equal ones. */
 void report_sort_by_time(profile **p, size_t n);
 
+/* A note on stderr when the profiles were written by different processes
+ * (heapprof's "process run=" comments differ: another pid namespace's
+ * process with the same pid and prefix, a fork child, an exec in place),
+ * ended by `what`, which says what that means for the command.
+ * Profiles without the comment (other producers, heapprof before session
+ * 29) are not judged.  Returns whether it said so. */
+bool report_processes(profile *const *p, size_t n, const char *what);
+
 /* Shell-quoted copy of s into buf (for printing commands to copy). */
 void report_quote(char *buf, size_t len, const char *s);
 

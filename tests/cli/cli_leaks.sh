@@ -47,6 +47,19 @@ check_series() { # PREFIX MODE
 expect_rc 0 hp run --sample 32k -o "$W/s" -- "$CLI_PROG" series 5
 pid=$(sed -n 's/.*(pid \([0-9]*\)).*/\1/p' "$W/err")
 check_series "$W/s.$pid" sampled
+# One process's series: no note.  Profiles of two processes (heapprof's
+# "process run=" comments differ): a note, in leaks and in timeline.
+expect_rc 0 hp leaks "$W/s.$pid.0001.pb.gz" "$W/s.$pid.0005.pb.gz"
+expect_not_in "$W/err" "different processes" "a note on one process's series"
+expect_rc 0 hp run --sample 32k -o "$W/s2" -- "$CLI_PROG" series 1
+pid2=$(sed -n 's/.*(pid \([0-9]*\)).*/\1/p' "$W/err")
+expect_rc 0 hp leaks "$W/s.$pid.0001.pb.gz" "$W/s2.$pid2.0002.pb.gz"
+expect_in "$W/err" "^heapprof leaks: note: $W/s\.$pid\.0001\.pb\.gz and $W/s2\.$pid2\.0002\.pb\.gz were written by different processes \(their run ids differ" \
+    "the note on profiles of two processes"
+expect_rc 0 hp timeline -o "$W/two.svg" "$W/s.$pid.0001.pb.gz" "$W/s.$pid.0002.pb.gz" "$W/s2.$pid2.0002.pb.gz"
+expect_in "$W/err" "^heapprof timeline: note: .* were written by different processes .*the timeline joins their heaps"
+expect_rc 0 hp timeline -o "$W/one.svg" "$W/s.$pid.0001.pb.gz" "$W/s.$pid.0002.pb.gz"
+expect_not_in "$W/err" "different processes" "a timeline note on one process's series"
 expect_in "$W/diff.sampled" 'standard error' "the error explanation"
 row=$(grep -E '^ +1 ' "$W/diff.sampled")
 read -r _ _ sd _ <<<"$row"

@@ -7,9 +7,10 @@
 #    namespace with our pid, sharing the prefix) is never overwritten: the
 #    profile takes the next free number, one line says so, and
 #    HEAPPROF_KEEP stands down rather than remove the other's file.
+#  - Every profile names its process ("process run=... host=... pidns=...").
 #  - As root where unshare can make pid namespaces: two real pid-1 processes
-#    sharing a prefix keep both their profiles, and with %n they have
-#    names of their own.
+#    sharing a prefix keep both their profiles, which name different runs,
+#    and with %n they have names of their own.
 source "$(dirname "$0")/lib.sh"
 need_env PROG_PLAIN PROG_TRIGGER
 
@@ -36,6 +37,9 @@ pid=$(sed -E 's/.*\.([0-9]+)\.0001\.pb\.gz$/\1/' <<<"$b")
     fail "codes: expected c.$host.$ns.<pid>.100%.<pid>.0001.pb.gz (the same pid twice), found $b"
 summarize "$f"
 grep -q '^leaf pl_make ' "$f.sum" || fail "codes: $f lacks the program's site pl_make"
+# Every profile names its process: a run id, the host, the pid namespace.
+grep -qxE "comment process run=[0-9a-f]{16} host=$(uname -n) pidns=$ns" "$f.sum" ||
+    fail "codes: expected 'comment process run=<16 hex> host=$(uname -n) pidns=$ns', found: $(grep '^comment process' "$f.sum")"
 
 # 2. A relative prefix, in a directory whose name looks like a code: the
 #    directory stays literal, the prefix's own code expands.
@@ -118,6 +122,11 @@ finish "$b" 60
 [[ $RC -eq 0 ]] || fail "namespaces: the second process did not find its profile 0002 (status $RC): $(cat "$W/nsB.err")"
 [[ $(md5sum <"$W/ns.1.0001.pb.gz") == "$sum_a" ]] || fail "namespaces: the first process's profile was overwritten"
 summarize "$W/ns.1.0002.pb.gz"
+summarize "$W/ns.1.0001.pb.gz"
+run_a=$(sed -n 's/^comment process run=\([0-9a-f]*\) .*/\1/p' "$W/ns.1.0001.pb.gz.sum")
+run_b=$(sed -n 's/^comment process run=\([0-9a-f]*\) .*/\1/p' "$W/ns.1.0002.pb.gz.sum")
+[[ -n $run_a && -n $run_b && $run_a != "$run_b" ]] ||
+    fail "namespaces: the two processes' profiles should name different runs: '$run_a', '$run_b'"
 hp_msgs "$W/nsB.err" | grep -qF "profile $W/ns.1.0001.pb.gz already exists, written by another process with pid 1" ||
     fail "namespaces: expected the line about the name taken, found: $(hp_lines "$W/nsB.err")"
 # With %n, each has names of its own: the namespace's inode, as it sees it.

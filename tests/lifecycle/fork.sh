@@ -5,7 +5,8 @@
 #     0001 before the fork; in exact mode the child's values for a function
 #     only the child calls are its own counts exactly, and the parent's
 #     objects allocated before the fork are live in the child's profile
-#     (minus the ones the child freed) and untouched in the parent's.
+#     (minus the ones the child freed) and untouched in the parent's; each
+#     names its own run id.
 #  2. Forks while the parent is writing profiles (2^12 stacks, a signal
 #     every millisecond, two allocating threads): no child hangs, every file
 #     written is complete.
@@ -56,6 +57,12 @@ if have_go; then
     values_eq "parent exit: leaf fk_parent_before" "$(leaf "$p2.raw" fk_parent_before)" "50 $((50 * SZ)) 50 $((50 * SZ))"
     values_eq "parent exit: leaf fk_parent_after" "$(leaf "$p2.raw" fk_parent_after)" "5 $((5 * SZ)) 5 $((5 * SZ))"
 fi
+# Each process names its own run in every profile: the child is no
+# continuation of the parent's series (heapprof leaks says so).
+run_of() { comments "$(printf '%s.%s.%04d.pb.gz' "$W/f" "$1" "$2")" | grep -oE 'process run=[0-9a-f]{16}' | head -n 1; }
+rp1=$(run_of "$ppid" 1) rp2=$(run_of "$ppid" 2) rc1=$(run_of "$cpid" 1) rc2=$(run_of "$cpid" 2)
+[[ -n $rp1 && $rp1 == "$rp2" && -n $rc1 && $rc1 == "$rc2" && $rp1 != "$rc1" ]] ||
+    fail "run ids: the parent's profiles should share one ($rp1, $rp2), the child's another ($rc1, $rc2)"
 note "1: parent $ppid and child $cpid each have 0001 and 0002 with exact, separate values"
 
 # ---- 2 ----------------------------------------------------------------------------
