@@ -154,9 +154,13 @@ void birth_bound(double *c, size_t n, const size_t *end, size_t nc, const double
 bool birth_one_process(profile *const *p, size_t n)
 {
     double lo = INFINITY, hi = -INFINITY, t0 = INFINITY, t1 = -INFINITY;
+    uint64_t run = 0;
     for (size_t i = 0; i < n; i++) {
         if (p[i]->time_nanos <= 0 || p[i]->duration_nanos <= 0)
             return false;
+        if (p[i]->run && run && p[i]->run != run)
+            return false; /* processes that started together still differ */
+        run = p[i]->run ? p[i]->run : run;
         double t = (double)p[i]->time_nanos / 1e9;
         double start = t - (double)p[i]->duration_nanos / 1e9;
         lo = fmin(lo, start);

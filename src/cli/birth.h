@@ -134,8 +134,10 @@ enum { BIRTH_MAX_COHORTS = 32 }; /* birth_bound's limit (it leaves more alone) *
  * less duration, agree within 2 s or 1/1000 of the series' span, whichever
  * is more (the time stamp is the wall clock, the duration the monotonic
  * one, which NTP may slew apart by up to 500 ppm).  A restart inside the
- * series moves the start; so does a profile of another run.  False when it
- * cannot tell (no duration, as in Go's profiles). */
+ * series moves the start; so does a profile of another run.  Profiles that
+ * name their process (heapprof's run id) must name the same one: replicas
+ * started at once would pass the times' test.  False when it cannot tell
+ * (no duration, as in Go's profiles). */
 bool birth_one_process(profile *const *p, size_t n);
 void birth_bound(double *c, size_t n, const size_t *end, size_t nc, const double *alloc,
                  const double *live, const double *young);

@@ -22,6 +22,7 @@
  */
 #include "profile_read.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -479,6 +480,25 @@ static bool is_exact(const profile *p)
     return false;
 }
 
+/* heapprof writes "process run=<16 hex digits> host=... pidns=..." */
+static uint64_t run_id(const profile *p)
+{
+    static const char key[] = "process run=";
+    for (size_t i = 0; i < p->ncomments; i++) {
+        if (strncmp(p->comments[i], key, sizeof key - 1))
+            continue;
+        const char *r = p->comments[i] + sizeof key - 1;
+        uint64_t v = 0;
+        size_t k = 0;
+        for (; k < 16 && isxdigit((unsigned char)r[k]); k++)
+            v = v << 4 | (uint64_t)(isdigit((unsigned char)r[k]) ? r[k] - '0'
+                                                                 : (r[k] | 0x20) - 'a' + 10);
+        if (k == 16 && (r[k] == ' ' || r[k] == '\0'))
+            return v;
+    }
+    return 0;
+}
+
 /* Control characters in a name would reach the user's terminal: replace
  * them in the string table itself, so every use agrees. */
 static void sanitize_strings(pb_profile *pb)
@@ -524,6 +544,7 @@ static int build_header(reader *r, struct profile_mem *m, profile *p)
     p->period_type = pb->period_type ? str(pb, pb->period_type->type) : "";
     p->period_unit = pb->period_type ? str(pb, pb->period_type->unit) : "";
     p->exact = is_exact(p);
+    p->run = run_id(p);
     return 0;
 }
 

@@ -87,6 +87,7 @@ typedef struct profile {
     int64_t period;
     const char *period_type, *period_unit; /* "" when absent */
     bool exact;              /* heapprof exact mode: every allocation recorded */
+    uint64_t run;            /* heapprof's "process run=" id (one process image); 0: none */
     size_t nsamples;
     const profile_sample *samples;
     size_t naged;            /* samples with an age */

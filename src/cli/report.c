@@ -107,34 +107,15 @@ void report_sampling(FILE *f, const profile *p, unsigned sd)
     }
 }
 
-/* The "run=" of heapprof's "process ..." comment, or NULL. */
-static const char *run_of(const profile *p, size_t *len)
-{
-    static const char key[] = "process run=";
-    for (size_t i = 0; i < p->ncomments; i++)
-        if (!strncmp(p->comments[i], key, sizeof key - 1)) {
-            const char *r = p->comments[i] + sizeof key - 1;
-            *len = strcspn(r, " ");
-            return *len ? r : NULL;
-        }
-    return NULL;
-}
-
 bool report_processes(profile *const *p, size_t n, const char *what)
 {
     const profile *first = NULL;
-    const char *run = NULL;
-    size_t len = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t l;
-        const char *r = run_of(p[i], &l);
-        if (!r)
+        if (!p[i]->run)
             continue;
-        if (!run) {
+        if (!first) {
             first = p[i];
-            run = r;
-            len = l;
-        } else if (l != len || memcmp(r, run, l)) {
+        } else if (p[i]->run != first->run) {
             diag_error("note: %s and %s were written by different processes (their run ids "
                        "differ: two runs, processes of other pid namespaces with the same pid and "
                        "prefix, a fork child, or an exec); %s", first->path, p[i]->path, what);

@@ -252,7 +252,8 @@ static void band_invariants(void **state)
 }
 
 /* birth_one_process: start times (stamp less duration) within 2 s, or
- * 1/1000 of the span; a restart or a missing duration is not one process. */
+ * 1/1000 of the span, and one run id; a restart, another run or a missing
+ * duration is not one process. */
 static void one_process(void **state)
 {
     (void)state;
@@ -271,6 +272,20 @@ static void one_process(void **state)
     assert_true(birth_one_process(ab, 2));
     b.duration_nanos = 0; /* unknown (a Go profile) */
     assert_false(birth_one_process(ab, 2));
+    /* Run ids (heapprof's "process run="): two replicas started together
+     * pass the times' test, not this one; a profile without one is judged
+     * by its times alone. */
+    b.time_nanos = 2000 * s, b.duration_nanos = 1101 * s;
+    a.run = 0x1111, b.run = 0x2222;
+    assert_false(birth_one_process(ab, 2));
+    b.run = 0x1111;
+    assert_true(birth_one_process(ab, 2));
+    b.run = 0;
+    assert_true(birth_one_process(ab, 2));
+    profile d = b;
+    d.run = 0x3333;
+    profile *abd[] = {&b, &a, &d}; /* the first has none: a and d still differ */
+    assert_false(birth_one_process(abd, 3));
 }
 
 int main(void)
