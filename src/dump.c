@@ -610,6 +610,29 @@ static void sweep_one(const char *dir, const char *n, void *ctx)
         unlink(path);
 }
 
+int dump_make_dirs(const char *prefix)
+{
+    char dir[CONFIG_PATH_MAX];
+    const char *slash = strrchr(prefix, '/');
+    if (!slash || slash == prefix || (size_t)(slash - prefix) >= sizeof dir)
+        return 0;
+    memcpy(dir, prefix, (size_t)(slash - prefix));
+    dir[slash - prefix] = '\0';
+    /* Each ancestor, then the directory itself; those there already say
+     * EEXIST (or, above a directory we may not read, EACCES: the one
+     * below is then tried all the same). */
+    for (char *c = dir + 1;; c++) {
+        if (*c != '/' && *c != '\0')
+            continue;
+        char was = *c;
+        *c = '\0';
+        int err = mkdir(dir, 0777) ? errno : 0;
+        *c = was;
+        if (!was)
+            return err == EEXIST ? 0 : err;
+    }
+}
+
 /* A temporary file is NAME.pb.gz.<pid>.<pid namespace>.tmp (without the
  * namespace where /proc could not say, and from heapprof before session
  * 28); one whose process is gone was left by a kill during a dump and

@@ -55,6 +55,10 @@ uint64_t dump_last_seq(const char *prefix);
  * writing (see dump.c). */
 void dump_sweep_stale(const char *prefix);
 
+/* Make the directory of prefix and every one above it that is missing
+ * (mkdir -p, mode 0777 less the umask).  0 or the errno of the last. */
+int dump_make_dirs(const char *prefix);
+
 /* Write a profile (gzipped) to an open descriptor.  0 or an errno; after
  * an error the descriptor may hold part of a gzip stream (the caller
  * discards it: a temporary file, or a memory file). */

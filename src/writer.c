@@ -217,6 +217,20 @@ static void prefix_expand(void)
         log_line("HEAPPROF_OUT=%s cannot be expanded; profiles go to heapprof.<pid>.<seq>.pb.gz "
                  "in the current directory", pattern);
         strcpy(prefix, "heapprof");
+        return;
+    }
+    /* A directory named by a code (/profiles/%h/app) cannot be made
+     * before the process runs: it is made here, with whatever it lacks. */
+    const char *slash = strrchr(pattern, '/');
+    char dir[CONFIG_PATH_MAX];
+    if (slash && (size_t)(slash - pattern) < sizeof dir) {
+        memcpy(dir, pattern, (size_t)(slash - pattern));
+        dir[slash - pattern] = '\0';
+        int err = outname_uses(dir, "hnp") ? dump_make_dirs(prefix) : 0;
+        if (err)
+            log_line("cannot make the directory %.*s (HEAPPROF_OUT=%s): %s; profiles cannot be "
+                     "written until it exists", (int)(strrchr(prefix, '/') - prefix), prefix,
+                     pattern, strerror(err));
     }
 }
 

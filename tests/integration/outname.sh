@@ -2,7 +2,8 @@
 # integ_outname: the names of the profile files.
 #  - HEAPPROF_OUT's codes (%h host name, %n pid namespace, %p pid, %% a %)
 #    expand in the file names; a relative prefix in a directory whose name
-#    holds a % keeps it literal; an unknown code is one line and the default.
+#    holds a % keeps it literal; a directory named by a code is made; an
+#    unknown code is one line and the default.
 #  - A name of the sequence already taken (by a process of another pid
 #    namespace with our pid, sharing the prefix) is never overwritten: the
 #    profile takes the next free number, one line says so, and
@@ -51,6 +52,20 @@ expect_rc rel 7
 f=$(one_file "$W/d%h%n" "r.$host.*.0001.pb.gz")
 summarize "$f"
 no_heapprof_lines rel
+
+# 2b. A directory named by a code is made, with what it lacks above it;
+#     where it cannot be, one line says so, and the program runs on.
+run mkdir HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/m.%h/sub/app" -- "$PROG_PLAIN"
+expect_rc mkdir 7
+no_heapprof_lines mkdir
+f=$(one_file "$W/m.$host/sub" "app.*.0001.pb.gz")
+summarize "$f"
+echo "a file, not a directory" >"$W/file"
+run nodir HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/file/%h/app" -- "$PROG_PLAIN"
+expect_rc nodir 7
+[[ $(not_hp "$W/nodir.err") == "plain: a line on stderr" ]] || fail "nodir: the program's own stderr changed: $(not_hp "$W/nodir.err")"
+hp_msgs "$W/nodir.err" | head -n 1 | grep -qF "cannot make the directory $W/file/$host (HEAPPROF_OUT=$W/file/%h/app): Not a directory; profiles cannot be written until it exists" ||
+    fail "nodir: unexpected lines: $(hp_lines "$W/nodir.err")"
 
 # 3. An unknown code: one line, and the default prefix in the current directory.
 mkdir -p "$W/bad.d"
