@@ -126,6 +126,16 @@ pid=$(pid_of)
 HEAPPROF_OUT="$W/envout" expect_rc 0 hp run -- "$CLI_PROG" sites
 pid=$(pid_of)
 [[ -s "$W/envout.$pid.0001.pb.gz" ]] || fail "HEAPPROF_OUT from the environment was not used"
+# One the library refuses (an unknown code) is the library's default to the
+# list too: the report still says how the program ended, and lists the
+# profile it wrote, heapprof.<pid>.0001.pb.gz in the current directory.
+mkdir -p "$W/envbad"
+(cd "$W/envbad" && HEAPPROF_OUT="$W/envbad/x.%q" expect_rc 0 hp run -- "$CLI_PROG" sites)
+pid=$(pid_of)
+[[ -n $pid ]] || fail "HEAPPROF_OUT with an unknown code: no report of the exit: $(cat "$W/err")"
+[[ -s "$W/envbad/heapprof.$pid.0001.pb.gz" ]] || fail "HEAPPROF_OUT with an unknown code: no default profile ($(ls "$W/envbad"))"
+expect_in "$W/err" "exited with status 0; 1 profile:" "the report, with an unknown code in HEAPPROF_OUT"
+expect_in "$W/err" "^  heapprof\.$pid\.0001\.pb\.gz\$" "the default profile in the list"
 
 # --- child processes: profiled by default, not with --no-children ------------------
 expect_rc 0 hp run -o "$W/k" -- "$CLI_PROG" spawn
