@@ -398,7 +398,14 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
                       (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
     seqfile *v;
     size_t n;
-    int err = seqfiles_list(prefix, -1, &v, &n);
+    /* With %p, each child's prefix holds its own pid. */
+    int err = outname_uses(cfg.out, "p")
+                  ? seqfiles_list_pattern(cfg.out, (long)pid, "/proc/self", &v, &n)
+                  : seqfiles_list(prefix, -1, &v, &n);
+    if (err < 0) {
+        (void)fputc('\n', stderr);
+        return;
+    }
     if (err) {
         (void)fprintf(stderr, "; cannot list its profiles %s.%d.*.pb.gz: %s\n", prefix, (int)pid,
                       strerror(err));

@@ -144,6 +144,12 @@ grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
 [[ -s "$W/k.$grandchild.0001.pb.gz" ]] || fail "the child process was not profiled"
 expect_in "$W/err" "1 more from child processes:" "the child's profiles in the report"
 expect_in "$W/err" "^  $W/k\.$grandchild\.0001\.pb\.gz\$"
+# With %p in the prefix, each child's prefix holds its own pid: still listed.
+expect_rc 0 hp run -o "$W/kp.%p" -- "$CLI_PROG" spawn
+grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
+[[ -s "$W/kp.$grandchild.$grandchild.0001.pb.gz" ]] || fail "%p: the child process was not profiled"
+expect_in "$W/err" "1 more from child processes:" "the child's profiles in the report, with %p"
+expect_in "$W/err" "^  $W/kp\.$grandchild\.$grandchild\.0001\.pb\.gz\$" "the child's profile in the list, with %p"
 expect_rc 0 hp run --no-children -o "$W/l" -- "$CLI_PROG" spawn
 grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
 pid=$(pid_of)
