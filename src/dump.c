@@ -469,8 +469,9 @@ unsigned long long dump_pid_ns(void)
  * one of another pid namespace writing to the same prefix (or the image
  * before an exec in place, if its last profile came after our start).
  * RENAME_NOREPLACE says so atomically; where the file system lacks it, a
- * hard link fails the same way; where it has neither (vfat), a look before
- * the rename is the best there is. */
+ * hard link fails the same way; where it has neither (vfat, and FUSE file
+ * systems without a link operation, whose link fails with ENOSYS), a look
+ * before the rename is the best there is. */
 static int publish(const char *tmp, const char *path, bool keep_existing)
 {
     if (!keep_existing)
@@ -485,7 +486,7 @@ static int publish(const char *tmp, const char *path, bool keep_existing)
         unlink(tmp);
         return 0;
     }
-    if (errno != EPERM && errno != EOPNOTSUPP)
+    if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS)
         return errno;
     if (!faccessat(AT_FDCWD, path, F_OK, AT_EACCESS))
         return EEXIST;

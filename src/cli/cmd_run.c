@@ -378,14 +378,17 @@ static int newer(struct timespec a, struct timespec b)
     return a.tv_sec > b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec >= b.tv_nsec);
 }
 
+static const char *lookup_env(const char *name) { return getenv(name); }
+
 static void report(const char *program, pid_t pid, int status, struct timespec started)
 {
-    const char *pattern = getenv("HEAPPROF_OUT");
+    /* HEAPPROF_OUT as the library took it: one it refused (an unknown
+     * code, too long) is its default, said on the program's stderr. */
+    hp_config cfg;
+    config_parse(&cfg, lookup_env, NULL, NULL);
     char prefix[CONFIG_PATH_MAX];
-    if (!pattern || !*pattern)
-        pattern = "heapprof";
     /* The program has ended; it had our namespaces. */
-    if (seqfiles_prefix(pattern, (long)pid, "/proc/self", prefix, sizeof prefix))
+    if (seqfiles_prefix(cfg.out, (long)pid, "/proc/self", prefix, sizeof prefix))
         return;
     if (WIFEXITED(status))
         (void)fprintf(stderr, "heapprof: %s (pid %d) exited with status %d", program, (int)pid,
@@ -395,7 +398,14 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
                       (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
     seqfile *v;
     size_t n;
-    int err = seqfiles_list(prefix, -1, &v, &n);
+    /* With %p, each child's prefix holds its own pid. */
+    int err = outname_uses(cfg.out, "p")
+                  ? seqfiles_list_pattern(cfg.out, (long)pid, "/proc/self", &v, &n)
+                  : seqfiles_list(prefix, -1, &v, &n);
+    if (err < 0) {
+        (void)fputc('\n', stderr);
+        return;
+    }
     if (err) {
         (void)fprintf(stderr, "; cannot list its profiles %s.%d.*.pb.gz: %s\n", prefix, (int)pid,
                       strerror(err));

@@ -1,17 +1,21 @@
 /*
  * seqfiles.c - see seqfiles.h.  A name matches when, after PREFIX's last
- * path component and a dot, it is <digits>.<4+ digits>.pb.gz exactly.
+ * path component and a dot, it is <digits>.<4+ digits>.pb.gz exactly; for
+ * seqfiles_list_pattern, when what comes before <pid>.<seq>.pb.gz is the
+ * pattern expanded with that pid.
  */
 #include "seqfiles.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "config.h"
 #include "diag.h"
 #include "outname.h"
 
@@ -42,7 +46,40 @@ static int cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-int seqfiles_list(const char *prefix, long pid, seqfile **out, size_t *n)
+/* Where the tail <pid>.<seq>.pb.gz of name starts (after a dot), or NULL. */
+static const char *find_tail(const char *name)
+{
+    size_t len = strlen(name);
+    if (len < 7 || strcmp(name + len - 6, ".pb.gz"))
+        return NULL;
+    const char *p = name + len - 6;
+    for (int dots = 0; p > name;)
+        if (*--p == '.' && ++dots == 2)
+            return p > name ? p + 1 : NULL;
+    return NULL;
+}
+
+/* Whether name, in the directory of prefix (its first dlen bytes), is a
+ * file of pattern expanded with the pid in its name (v's other values). */
+static bool follows(const char *name, const char *prefix, size_t dlen, const char *pattern,
+                    const outname_vals *v, long *pid, unsigned long long *seq)
+{
+    const char *tail = find_tail(name);
+    char buf[CONFIG_PATH_MAX];
+    outname_vals theirs = *v;
+    if (!tail || !parse_tail(tail, &theirs.pid, seq) ||
+        outname_expand(pattern, &theirs, buf, sizeof buf))
+        return false;
+    size_t hlen = (size_t)(tail - 1 - name);
+    if (strlen(buf) != dlen + hlen || strncmp(buf, prefix, dlen) || strncmp(buf + dlen, name, hlen))
+        return false;
+    *pid = theirs.pid;
+    return true;
+}
+
+/* seqfiles_list, or with pattern, seqfiles_list_pattern. */
+static int list(const char *prefix, long pid, const char *pattern, const outname_vals *vals,
+                seqfile **out, size_t *n)
 {
     const char *slash = strrchr(prefix, '/');
     const char *base = slash ? slash + 1 : prefix;
@@ -65,8 +102,10 @@ int seqfiles_list(const char *prefix, long pid, seqfile **out, size_t *n)
     while (!err && (e = readdir(d))) {
         long p;
         unsigned long long s;
-        if (strncmp(e->d_name, base, blen) || e->d_name[blen] != '.' ||
-            !parse_tail(e->d_name + blen + 1, &p, &s) || (pid >= 0 && p != pid))
+        if (pattern ? !follows(e->d_name, prefix, (size_t)(base - prefix), pattern, vals, &p,
+                                   &s)
+                    : (strncmp(e->d_name, base, blen) || e->d_name[blen] != '.' ||
+                       !parse_tail(e->d_name + blen + 1, &p, &s) || (pid >= 0 && p != pid)))
             continue;
         if (cnt == cap) {
             size_t ncap = cap ? cap * 2 : 16;
@@ -106,6 +145,11 @@ int seqfiles_list(const char *prefix, long pid, seqfile **out, size_t *n)
     return 0;
 }
 
+int seqfiles_list(const char *prefix, long pid, seqfile **out, size_t *n)
+{
+    return list(prefix, pid, NULL, NULL, out, n);
+}
+
 void seqfiles_free(seqfile *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -126,10 +170,12 @@ static unsigned long long ns_inode(const char *proc, const char *name, long pid)
     return 0;
 }
 
-int seqfiles_prefix(const char *pattern, long pid, const char *proc, char *buf, size_t len)
+/* The values of pattern's codes for process pid (seqfiles_prefix); u holds
+ * the host name.  0, or -1 after a message. */
+static int vals_of(const char *pattern, long pid, const char *proc, outname_vals *vp,
+                   struct utsname *u)
 {
     outname_vals v = {pid, NULL, 0};
-    struct utsname u;
     if (outname_uses(pattern, "h")) {
         unsigned long long theirs = ns_inode(proc, "uts", pid), ours;
         if (!theirs || !(ours = ns_inode("/proc/self", "uts", pid)))
@@ -140,9 +186,19 @@ int seqfiles_prefix(const char *pattern, long pid, const char *proc, char *buf, 
                        "heapprof inside the container", pid, pattern);
             return -1;
         }
-        v.host = uname(&u) ? "" : u.nodename;
+        v.host = uname(u) ? "" : u->nodename;
     }
     if (outname_uses(pattern, "n") && !(v.pidns = ns_inode(proc, "pid", pid)))
+        return -1;
+    *vp = v;
+    return 0;
+}
+
+int seqfiles_prefix(const char *pattern, long pid, const char *proc, char *buf, size_t len)
+{
+    outname_vals v;
+    struct utsname u;
+    if (vals_of(pattern, pid, proc, &v, &u))
         return -1;
     int err = outname_expand(pattern, &v, buf, len);
     if (err == EINVAL)
@@ -151,4 +207,18 @@ int seqfiles_prefix(const char *pattern, long pid, const char *proc, char *buf, 
     else if (err)
         diag_error("HEAPPROF_OUT=%s of process %ld expands to too long a path", pattern, pid);
     return err ? -1 : 0;
+}
+
+int seqfiles_list_pattern(const char *pattern, long pid, const char *proc, seqfile **out,
+                          size_t *n)
+{
+    outname_vals v;
+    struct utsname u;
+    char prefix[CONFIG_PATH_MAX];
+    *out = NULL;
+    *n = 0;
+    if (seqfiles_prefix(pattern, pid, proc, prefix, sizeof prefix) ||
+        vals_of(pattern, pid, proc, &v, &u))
+        return -1;
+    return list(prefix, -1, pattern, &v, out, n);
 }

@@ -30,4 +30,12 @@ void seqfiles_free(seqfile *v, size_t n);
  * (it had ours).  0, or -1 after a message. */
 int seqfiles_prefix(const char *pattern, long pid, const char *proc, char *buf, size_t len);
 
+/* The files that processes in our namespaces, process pid's among them,
+ * wrote under HEAPPROF_OUT's pattern, each expanded with its own pid (%p):
+ * seqfiles_list's, of every pid, for a pattern whose prefix differs from
+ * pid to pid.  Those whose %p is in the directory part are not found.
+ * 0, an errno value (of opening the directory), or -1 after a message. */
+int seqfiles_list_pattern(const char *pattern, long pid, const char *proc, seqfile **out,
+                          size_t *n);
+
 #endif

@@ -126,6 +126,16 @@ pid=$(pid_of)
 HEAPPROF_OUT="$W/envout" expect_rc 0 hp run -- "$CLI_PROG" sites
 pid=$(pid_of)
 [[ -s "$W/envout.$pid.0001.pb.gz" ]] || fail "HEAPPROF_OUT from the environment was not used"
+# One the library refuses (an unknown code) is the library's default to the
+# list too: the report still says how the program ended, and lists the
+# profile it wrote, heapprof.<pid>.0001.pb.gz in the current directory.
+mkdir -p "$W/envbad"
+(cd "$W/envbad" && HEAPPROF_OUT="$W/envbad/x.%q" expect_rc 0 hp run -- "$CLI_PROG" sites)
+pid=$(pid_of)
+[[ -n $pid ]] || fail "HEAPPROF_OUT with an unknown code: no report of the exit: $(cat "$W/err")"
+[[ -s "$W/envbad/heapprof.$pid.0001.pb.gz" ]] || fail "HEAPPROF_OUT with an unknown code: no default profile ($(ls "$W/envbad"))"
+expect_in "$W/err" "exited with status 0; 1 profile:" "the report, with an unknown code in HEAPPROF_OUT"
+expect_in "$W/err" "^  heapprof\.$pid\.0001\.pb\.gz\$" "the default profile in the list"
 
 # --- child processes: profiled by default, not with --no-children ------------------
 expect_rc 0 hp run -o "$W/k" -- "$CLI_PROG" spawn
@@ -134,6 +144,12 @@ grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
 [[ -s "$W/k.$grandchild.0001.pb.gz" ]] || fail "the child process was not profiled"
 expect_in "$W/err" "1 more from child processes:" "the child's profiles in the report"
 expect_in "$W/err" "^  $W/k\.$grandchild\.0001\.pb\.gz\$"
+# With %p in the prefix, each child's prefix holds its own pid: still listed.
+expect_rc 0 hp run -o "$W/kp.%p" -- "$CLI_PROG" spawn
+grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
+[[ -s "$W/kp.$grandchild.$grandchild.0001.pb.gz" ]] || fail "%p: the child process was not profiled"
+expect_in "$W/err" "1 more from child processes:" "the child's profiles in the report, with %p"
+expect_in "$W/err" "^  $W/kp\.$grandchild\.$grandchild\.0001\.pb\.gz\$" "the child's profile in the list, with %p"
 expect_rc 0 hp run --no-children -o "$W/l" -- "$CLI_PROG" spawn
 grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
 pid=$(pid_of)

@@ -9,11 +9,13 @@
 #    profile takes the next free number, one line says so, and
 #    HEAPPROF_KEEP stands down rather than remove the other's file.
 #  - Every profile names its process ("process run=... host=... pidns=...").
+#  - On a file system with neither RENAME_NOREPLACE nor hard links (a
+#    preloaded library imitates a FUSE one), profiles are still written.
 #  - As root where unshare can make pid namespaces: two real pid-1 processes
 #    sharing a prefix keep both their profiles, which name different runs,
 #    and with %n they have names of their own.
 source "$(dirname "$0")/lib.sh"
-need_env PROG_PLAIN PROG_TRIGGER
+need_env PROG_PLAIN PROG_TRIGGER NOLINK_LIB
 
 host=$(uname -n | LC_ALL=C sed 's/[^A-Za-z0-9._-]/_/g')
 [[ -n $host ]] || host=_
@@ -107,7 +109,17 @@ hp_msgs "$W/taken.err" | grep -qF "profile $W/t.$pid.0002.pb.gz already exists, 
     fail "name taken: unexpected line: $(hp_lines "$W/taken.err")"
 no_tmp_left "$W"
 
-# 5. Real pid namespaces (root, and unshare allowed to make them).
+# 5. A file system with neither RENAME_NOREPLACE nor hard links (FUSE ones
+#    without a link operation answer ENOSYS): the look before the rename,
+#    and the profile is written.
+RC=0
+env HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/f" LD_PRELOAD="$HEAPPROF_LIB $NOLINK_LIB" "$PROG_PLAIN" \
+    >"$W/nolink.out" 2>"$W/nolink.err" || RC=$?
+[[ $RC -eq 7 ]] || fail "no link: expected status 7, got $RC"
+no_heapprof_lines nolink
+summarize "$(one_file "$W" "f.*.0001.pb.gz")"
+
+# 6. Real pid namespaces (root, and unshare allowed to make them).
 if [[ $(id -u) -ne 0 ]] || ! unshare --pid --fork --mount-proc true 2>/dev/null; then
     note "pid namespaces: skipped (needs root and unshare --pid)"
     exit 0
