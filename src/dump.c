@@ -480,7 +480,9 @@ static int publish(const char *tmp, const char *path, bool keep_existing)
         return EIO;
     if (!renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE))
         return 0;
-    if (errno != EINVAL && errno != ENOSYS)
+    /* EPERM too: a seccomp filter older than renameat2 (2014) refuses it
+     * so; a real permission error fails the link and the rename again. */
+    if (errno != EINVAL && errno != ENOSYS && errno != EPERM)
         return errno; /* EEXIST among them */
     if (!link(tmp, path)) {
         unlink(tmp);

@@ -96,8 +96,9 @@ int outname_expand(const char *pattern, const outname_vals *v, char *buf, size_t
             break;
         case 'h': {
             size_t n = v->host ? strnlen(v->host, HOST_MAX) : 0;
-            if (!n)
-                ok = put(&at, end, "_", 1);
+            /* "." and ".." would name a directory: /p/%h/x is not /p/x */
+            if (!n || strspn(v->host, ".") == n)
+                ok = put(&at, end, "_", 1), n = 0;
             for (size_t i = 0; i < n && ok; i++)
                 ok = put(&at, end, host_char_ok(v->host[i]) ? &v->host[i] : "_", 1);
             break;

@@ -41,8 +41,9 @@ bool outname_uses(const char *pattern, const char *codes);
 
 /* pattern with the values of v into buf (len bytes).  A host name's
  * characters other than letters, digits, '-', '_' and '.' become '_' (a '/'
- * would name a directory), and an empty one is "_".  Returns 0, EINVAL for
- * an unknown code, or ERANGE when buf is too small (buf then holds "").  */
+ * would name a directory), and an empty one, or one of dots only ("..",
+ * which would too), is "_".  Returns 0, EINVAL for an unknown code, or
+ * ERANGE when buf is too small (buf then holds ""). */
 int outname_expand(const char *pattern, const outname_vals *v, char *buf, size_t len);
 
 /* s with each % doubled, so that a directory name (the current directory

@@ -255,11 +255,19 @@ static void name_taken(const char *path)
 }
 
 /* HEAPPROF_KEEP: with n written, the one that just fell out of the newest
- * `keep` goes, unless it is the first (the baseline of every diff). */
+ * `keep` goes, unless it is the first (the baseline of every diff).  Only
+ * this process's own: a sequence that continues after files already there
+ * (an old process that had our pid, one of another pid namespace, the
+ * image before an exec) leaves theirs alone, so own_first, not 0001, is
+ * the first. */
+static uint64_t own_first; /* the first number this process wrote; 0: none yet */
+
 static void retire(uint64_t n)
 {
     uint64_t keep = profiler_config()->keep;
-    if (!keep || n <= keep || n - keep == 1 || names_shared)
+    if (!own_first)
+        own_first = n;
+    if (!keep || n < keep || n - keep <= own_first || names_shared)
         return;
     char old[CONFIG_PATH_MAX + 64];
     seq_path(old, sizeof old, n - keep);
@@ -522,6 +530,7 @@ void writer_atfork_child(void)
     prefix_expand(); /* %p is ours now */
     names_shared = 0;
     written = 0;
+    own_first = 0;
     seq = dump_last_seq(prefix); /* 0, unless an old process had our pid */
     last_ms = 0;
     period_next = 0;

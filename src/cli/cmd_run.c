@@ -387,15 +387,19 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
     hp_config cfg;
     config_parse(&cfg, lookup_env, NULL, NULL);
     char prefix[CONFIG_PATH_MAX];
-    /* The program has ended; it had our namespaces. */
-    if (seqfiles_prefix(cfg.out, (long)pid, "/proc/self", prefix, sizeof prefix))
-        return;
+    /* The program has ended; it had our namespaces.  Its status is said
+     * even where its files cannot be found (the message before says why). */
+    bool found = !seqfiles_prefix(cfg.out, (long)pid, "/proc/self", prefix, sizeof prefix);
     if (WIFEXITED(status))
         (void)fprintf(stderr, "heapprof: %s (pid %d) exited with status %d", program, (int)pid,
                       WEXITSTATUS(status));
     else
         (void)fprintf(stderr, "heapprof: %s (pid %d) was killed by signal %d (%s)", program,
                       (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+    if (!found) {
+        (void)fputc('\n', stderr);
+        return;
+    }
     seqfile *v;
     size_t n;
     /* With %p, each child's prefix holds its own pid. */

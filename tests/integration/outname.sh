@@ -13,7 +13,8 @@
 #    preloaded library imitates a FUSE one), profiles are still written.
 #  - As root where unshare can make pid namespaces: two real pid-1 processes
 #    sharing a prefix keep both their profiles, which name different runs,
-#    and with %n they have names of their own.
+#    and with %n they have names of their own; HEAPPROF_KEEP leaves an
+#    earlier pid 1's files alone.
 source "$(dirname "$0")/lib.sh"
 need_env PROG_PLAIN PROG_TRIGGER NOLINK_LIB
 
@@ -156,6 +157,22 @@ run_b=$(sed -n 's/^comment process run=\([0-9a-f]*\) .*/\1/p' "$W/ns.1.0002.pb.g
     fail "namespaces: the two processes' profiles should name different runs: '$run_a', '$run_b'"
 hp_msgs "$W/nsB.err" | grep -qF "profile $W/ns.1.0001.pb.gz already exists, written by another process with pid 1" ||
     fail "namespaces: expected the line about the name taken, found: $(hp_lines "$W/nsB.err")"
+# HEAPPROF_KEEP removes only the process's own files: pid 1's names already
+# hold 0001-0003 of an earlier process; with KEEP=1 its own first (0004)
+# and newest stay, those between go, and 0001-0003 are untouched.
+for k in 1 2 3; do echo "earlier process's $k" >"$W/kp.1.000$k.pb.gz"; done
+env HEAPPROF_SAMPLE=1 HEAPPROF_KEEP=1 HEAPPROF_PERIOD=0.05 HEAPPROF_OUT="$W/kp" \
+    unshare --pid --fork --mount-proc env LD_PRELOAD="$HEAPPROF_LIB" "$PROG_TRIGGER" run 0.6 0 \
+    >"$W/keep.out" 2>"$W/keep.err" || fail "keep: the program failed: $(cat "$W/keep.err")"
+for k in 1 2 3; do
+    [[ $(cat "$W/kp.1.000$k.pb.gz") == "earlier process's $k" ]] ||
+        fail "keep: the earlier process's $W/kp.1.000$k.pb.gz was removed or changed"
+done
+got=$(profiles "$W/kp" 1 | xargs -n1 basename | tr '\n' ' ')
+[[ $got =~ ^kp\.1\.0001\.pb\.gz\ kp\.1\.0002\.pb\.gz\ kp\.1\.0003\.pb\.gz\ kp\.1\.0004\.pb\.gz\ kp\.1\.[0-9]{4}\.pb\.gz\ $ ]] ||
+    fail "keep: expected the earlier 0001-0003, its own first 0004 and its newest; found: $got"
+no_heapprof_lines keep
+
 # With %n, each has names of its own: the namespace's inode, as it sees it.
 # Both namespaces live at once: the kernel reuses a gone namespace's inode
 # number, so %n tells apart the containers running together (a restarted

@@ -80,6 +80,14 @@ static void host_names(void **state)
     expect("%h", &v, "a_b_c_..__");
     v.host = "";
     expect("x.%h", &v, "x._");
+    v.host = ".."; /* no climbing out of the directory */
+    expect("/p/%h/x", &v, "/p/_/x");
+    v.host = ".";
+    expect("/p/%h/x", &v, "/p/_/x");
+    v.host = "...";
+    expect("/p/%h/x", &v, "/p/_/x");
+    v.host = "a..";
+    expect("/p/%h/x", &v, "/p/a../x");
     v.host = NULL;
     expect("x.%h", &v, "x._");
     char long_host[100];
