@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -192,6 +193,43 @@ static bool alive(long pid)
     return !zombie;
 }
 
+/* The pid the process has in its own pid namespace (the last of
+ * /proc/PID/status's NSpid): its file names hold that one.  pid itself
+ * where the kernel does not say (before 4.1). */
+static long own_pid(long pid)
+{
+    char path[64], *s;
+    size_t n;
+    snprintf(path, sizeof path, "/proc/%ld/status", pid);
+    if (read_proc(path, &s, &n))
+        return pid;
+    long v = pid;
+    const char *line = strstr(s, "\nNSpid:");
+    if (line) {
+        char *end;
+        for (const char *c = line + 7; *c && *c != '\n';) {
+            long x = strtol(c, &end, 10);
+            if (end == c)
+                break;
+            v = x;
+            c = end;
+        }
+    }
+    free(s);
+    return v > 0 ? v : pid;
+}
+
+/* Whether the process sees another tree of mounts than ours (a container):
+ * its paths are then reached through /proc/PID/root. */
+static bool other_mounts(long pid)
+{
+    char path[64];
+    struct stat theirs, ours;
+    snprintf(path, sizeof path, "/proc/%ld/ns/mnt", pid);
+    return !stat(path, &theirs) && !stat("/proc/self/ns/mnt", &ours) &&
+           (theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev);
+}
+
 static const char *signame(int sig, char *buf, size_t len)
 {
     const char *a = sigabbrev_np(sig);
@@ -205,6 +243,15 @@ static const char *signame(int sig, char *buf, size_t len)
 /* The target's prefix, absolute; -1 after a message. */
 static int resolve_prefix(long pid, const char *out, char *buf, size_t len)
 {
+    if (other_mounts(pid)) {
+        int n = snprintf(buf, len, "/proc/%ld/%s%s%s", pid, out[0] == '/' ? "root" : "cwd",
+                         out[0] == '/' ? "" : "/", out);
+        if (n < 0 || (size_t)n >= len) {
+            diag_error("the profile prefix of process %ld is too long", pid);
+            return -1;
+        }
+        return 0;
+    }
     if (out[0] == '/') {
         snprintf(buf, len, "%s", out);
         return 0;
@@ -224,7 +271,8 @@ static int resolve_prefix(long pid, const char *out, char *buf, size_t len)
     return 0;
 }
 
-static int wait_for_file(long pid, const char *prefix, long long before, double wait_s, int sig)
+static int wait_for_file(long pid, long own, const char *prefix, long long before, double wait_s,
+                         int sig)
 {
     struct timespec t0, now, nap = {0, POLL_MS * 1000000L};
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -232,7 +280,7 @@ static int wait_for_file(long pid, const char *prefix, long long before, double 
         bool was_alive = alive(pid);
         seqfile *v;
         size_t n;
-        if (seqfiles_list(prefix, pid, &v, &n) == 0) {
+        if (seqfiles_list(prefix, own, &v, &n) == 0) {
             if (n && (long long)v[n - 1].seq > before) {
                 printf("%s\n", v[n - 1].path);
                 seqfiles_free(v, n);
@@ -250,7 +298,7 @@ static int wait_for_file(long pid, const char *prefix, long long before, double 
             char sn[32];
             diag_error("timed out after %g s: no new profile %s.%ld.<seq>.pb.gz appeared (does "
                        "the program block or ignore %s? is the directory writable?)", wait_s,
-                       prefix, pid, signame(sig, sn, sizeof sn));
+                       prefix, own, signame(sig, sn, sizeof sn));
             return DIAG_FAIL;
         }
         nanosleep(&nap, NULL);
@@ -295,12 +343,19 @@ static int dump(long pid, double wait_s)
                    env_lookup("HEAPPROF_SIGNAL") ? env_lookup("HEAPPROF_SIGNAL") : "0");
         return DIAG_FAIL;
     }
+    /* Its names are as it sees them: its own pid (a container's), and
+     * paths of its own mounts. */
     char expanded[CONFIG_PATH_MAX];
+    long own = own_pid(pid);
     snprintf(path, sizeof path, "/proc/%ld", pid);
-    if (seqfiles_prefix(cfg.out, pid, path, expanded, sizeof expanded) ||
+    if (seqfiles_prefix(cfg.out, own, path, expanded, sizeof expanded) ||
         resolve_prefix(pid, expanded, prefix, sizeof prefix))
         return DIAG_FAIL;
-    long long before = highest(prefix, pid);
+    if (other_mounts(pid))
+        diag_error("note: process %ld has mounts of its own (a container?): the path printed "
+                   "reaches its file through /proc/%ld/, while the process runs; inside it, the "
+                   "file's name starts with %s", pid, pid, expanded);
+    long long before = highest(prefix, own);
     if (before < 0)
         return DIAG_FAIL;
     if (kill((pid_t)pid, (int)cfg.signal)) {
@@ -313,7 +368,7 @@ static int dump(long pid, double wait_s)
             diag_error("cannot signal process %ld: %s", pid, strerror(errno));
         return DIAG_FAIL;
     }
-    return wait_for_file(pid, prefix, before, wait_s, (int)cfg.signal);
+    return wait_for_file(pid, own, prefix, before, wait_s, (int)cfg.signal);
 }
 
 int cmd_dump_main(int argc, char **argv)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # heapprof dump: against live preloaded sleepers (the target's own signal
 # and prefix, a relative prefix resolved against the target's directory,
-# a prefix with codes),
+# a prefix with codes, as root a process of another pid or mount namespace),
 # and its errors: no such process, not profiled, timeout (the target blocks
 # the signal, so the request stays pending for ever), signal off, permission
 # denied (when running as root with setpriv), bad arguments.
@@ -62,6 +62,40 @@ if [[ $(id -u) -eq 0 ]] && unshare --uts true 2>/dev/null; then
     wait_for_file "$W/uts.ready" 60
     expect_rc 1 hp dump "$spid"
     expect_in "$W/err" "process $spid is in another UTS namespace \(a container\?\), so heapprof cannot tell its host name"
+fi
+
+# A process in a pid namespace of its own (as root): its names hold the pid
+# it sees (1), found through NSpid.
+if [[ $(id -u) -eq 0 ]] && unshare --pid --fork true 2>/dev/null; then
+    (cd "$W" && exec unshare --pid --fork env CLI_READY="$W/pidns.ready" LD_PRELOAD="$HEAPPROF_LIB" \
+        "HEAPPROF_OUT=$W/pn.%p" "$CLI_PROG" sleep) >"$W/pidns.log" 2>&1 &
+    u=$!
+    KILL_AT_EXIT+=("$u")
+    wait_for_file "$W/pidns.ready" 60
+    spid=$(awk '{print $1}' "/proc/$u/task/$u/children")
+    KILL_AT_EXIT+=("$spid")
+    expect_rc 0 hp dump "$spid"
+    [[ "$(cat "$W/out")" == "$W/pn.1.1.0001.pb.gz" && -s $W/pn.1.1.0001.pb.gz ]] ||
+        fail "pid namespace: dump printed '$(cat "$W/out")', expected $W/pn.1.1.0001.pb.gz"
+fi
+# A process with mounts of its own (as root): its HEAPPROF_OUT names a
+# directory that, in its mount namespace, is another one bound over it; the
+# file is reached through /proc/PID/root, and a note says so.
+if [[ $(id -u) -eq 0 ]] && unshare --mount true 2>/dev/null; then
+    mkdir -p "$W/mA" "$W/mB"
+    # shellcheck disable=SC2016
+    (exec unshare --mount sh -c 'mount --bind "$1" "$2" && exec env CLI_READY="$3" LD_PRELOAD="$4" \
+        HEAPPROF_OUT="$2/x" "$5" sleep' sh "$W/mA" "$W/mB" "$W/mnt.ready" "$HEAPPROF_LIB" \
+        "$CLI_PROG") >"$W/mnt.log" 2>&1 &
+    spid=$!
+    KILL_AT_EXIT+=("$spid")
+    wait_for_file "$W/mnt.ready" 60
+    expect_rc 0 hp dump "$spid"
+    [[ "$(cat "$W/out")" == "/proc/$spid/root$W/mB/x.$spid.0001.pb.gz" ]] ||
+        fail "mount namespace: dump printed '$(cat "$W/out")', expected /proc/$spid/root$W/mB/x.$spid.0001.pb.gz"
+    [[ -s $W/mA/x.$spid.0001.pb.gz && ! -e $W/mB/x.$spid.0001.pb.gz ]] ||
+        fail "mount namespace: the file should be in the directory bound in its namespace: $(ls "$W/mA" "$W/mB")"
+    expect_in "$W/err" "note: process $spid has mounts of its own \(a container\?\): the path printed reaches its file through /proc/$spid/"
 fi
 
 # --- errors -----------------------------------------------------------------------------
