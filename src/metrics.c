@@ -30,7 +30,6 @@
 #include "common.h"
 #include "metrics.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -40,13 +39,13 @@
 #include <string.h>
 
 #include "ages.h"
+#include "allocstats.h"
 #include "cgroup.h"
 #include "fault.h"
 #include "labels.h"
 #include "live.h"
 #include "mem.h"
 #include "profiler.h"
-#include "real.h"
 #include "sampler.h"
 #include "stacks.h"
 #include "writer.h"
@@ -425,71 +424,13 @@ static void render_heap(metrics_buf *b, const comps *c, const comp *all)
 
 /* ---- the allocator's own statistics ------------------------------------------- */
 
-/* glibc's struct mallinfo2 (2.33+), spelled out so the code builds against
- * any header; the function is looked up at run time. */
-typedef struct mallinfo2_t {
-    size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
-} mallinfo2_t;
-
-enum { MALLINFO_EVERY_S = 10 };
-
-static mallinfo2_t (*mallinfo2_fn)(void);
-static pthread_once_t mallinfo_once = PTHREAD_ONCE_INIT;
-
-/* Only when glibc is the allocator actually in use: with jemalloc or
- * tcmalloc preloaded, glibc's figures would describe an unused heap. */
-static void find_mallinfo2(void)
-{
-    void *f = dlsym(RTLD_DEFAULT, "mallinfo2"), *m;
-    Dl_info a, b;
-    /* POSIX guarantees data and function pointers convert; memcpy keeps
-     * -Wpedantic quiet about it. */
-    memcpy(&m, &real.malloc, sizeof m);
-    if (f && m && dladdr(f, &a) && dladdr(m, &b) && a.dli_fbase == b.dli_fbase)
-        memcpy(&mallinfo2_fn, &f, sizeof f);
-}
-
 static void render_allocator(metrics_buf *b)
 {
-    pthread_once(&mallinfo_once, find_mallinfo2);
-    if (!mallinfo2_fn)
-        return;
-    /* mallinfo2 locks each arena in turn and walks its free lists, stalling
-     * the program's mallocs for a time that grows with fragmentation: at
-     * most once every MALLINFO_EVERY_S, whatever the scrape rate. */
-    static mallinfo2_t mi;
-    static double taken = -1e9;
-    double now = clock_mono_s();
-    if (now - taken >= MALLINFO_EVERY_S) {
-        mi = mallinfo2_fn();
-        taken = now;
-    }
-    static const struct {
-        const char *name, *help;
-        size_t off;
-    } rows[] = {
-        {"heapprof_malloc_arena_bytes",
-         "glibc mallinfo2 arena: bytes of heap obtained with brk/mmap for arenas (exact)",
-         offsetof(mallinfo2_t, arena)},
-        {"heapprof_malloc_in_use_bytes",
-         "glibc mallinfo2 uordblks: bytes in chunks in use in the arenas (exact)",
-         offsetof(mallinfo2_t, uordblks)},
-        {"heapprof_malloc_free_bytes",
-         "glibc mallinfo2 fordblks: bytes in free chunks in the arenas (exact)",
-         offsetof(mallinfo2_t, fordblks)},
-        {"heapprof_malloc_mmap_bytes",
-         "glibc mallinfo2 hblkhd: bytes in chunks allocated with mmap (exact)",
-         offsetof(mallinfo2_t, hblkhd)},
-        {"heapprof_malloc_releasable_bytes",
-         "glibc mallinfo2 keepcost: free bytes at the top of the heap that could be released "
-         "(exact)",
-         offsetof(mallinfo2_t, keepcost)},
-    };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        size_t v;
-        memcpy(&v, (const char *)&mi + rows[i].off, sizeof v);
-        family(b, rows[i].name, "gauge", rows[i].help);
-        value(b, rows[i].name, v);
+    allocstat st[ALLOCSTATS_MAX];
+    size_t n = allocstats_read(st);
+    for (size_t i = 0; i < n; i++) {
+        family(b, st[i].name, "gauge", st[i].help);
+        value(b, st[i].name, st[i].value);
     }
 }
 

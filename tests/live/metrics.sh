@@ -4,7 +4,8 @@
 # families docs/live.md lists, and a real Prometheus server scrapes it:
 # started here on loopback with a temporary config (1 s scrape interval)
 # and storage, asked through its HTTP API for up{job=...} == 1 and for
-# heapprof metrics, and killed at the end.
+# heapprof metrics, and killed at the end.  Over jemalloc and tcmalloc,
+# their own figures instead of glibc's.
 source "$(dirname "$0")/lib.sh"
 need curl curl
 need promtool prometheus
@@ -81,4 +82,38 @@ note "Prometheus scraped it: up=1, parser=10000 B"
 prom_stop
 stop srv
 [[ $RC -eq 0 ]] || fail "live_prog exited $RC"
+
+# The allocator's own figures follow the allocator in use: jemalloc's and
+# gperftools tcmalloc's preloaded after heapprof, and then none of glibc's.
+# allocstats_read's invariants: allocated <= active <= mapped (jemalloc),
+# allocated <= heap (tcmalloc).
+je=$(ldconfig -p | awk '/libjemalloc\.so\.2 .*x86-64/ && !f {print $NF; f = 1}')
+tc=$(ldconfig -p | awk '/libtcmalloc_minimal\.so\.4 .*x86-64/ && !f {print $NF; f = 1}')
+[[ -n $je && -n $tc ]] || fail "libjemalloc.so.2 or libtcmalloc_minimal.so.4 not found (Debian packages libjemalloc2, libtcmalloc-minimal4)"
+fig() { sed -n "s/^heapprof_$1_bytes \([0-9]*\)\$/\1/p" "$W/$2.txt"; }
+for who in jemalloc tcmalloc; do
+    lib=$je
+    [[ $who == tcmalloc ]] && lib=$tc
+    HEAPPROF_LIB="$HEAPPROF_LIB $lib" start "$who" HEAPPROF_SAMPLE=1 HEAPPROF_ON_EXIT=0 -- labels weird
+    get /metrics >"$W/$who.txt"
+    promtool check metrics <"$W/$who.txt" >"$W/$who.promtool" 2>&1 ||
+        { cat "$W/$who.promtool" >&2; fail "$who: promtool check metrics rejected /metrics"; }
+    grep -q '^heapprof_malloc_' "$W/$who.txt" && fail "$who: glibc's figures shown with $who in use: $(grep '^heapprof_malloc_' "$W/$who.txt")"
+    grep -q "^# HELP heapprof_${who}_allocated_bytes .*(exact)" "$W/$who.txt" || fail "$who: no HELP for heapprof_${who}_allocated_bytes"
+    alloc=$(fig "${who}_allocated" "$who")
+    live=$(sed -n 's/^heapprof_live_bytes \([0-9]*\)$/\1/p' "$W/$who.txt")
+    [[ -n $alloc && -n $live && $alloc -ge $live ]] ||
+        fail "$who: allocated '$alloc' should hold at least heapprof's exact live bytes '$live'"
+    if [[ $who == jemalloc ]]; then
+        active=$(fig jemalloc_active jemalloc) mapped=$(fig jemalloc_mapped jemalloc)
+        [[ -n $active && -n $mapped && $alloc -le $active && $active -le $mapped ]] ||
+            fail "jemalloc: expected allocated <= active <= mapped: $alloc, $active, $mapped"
+    else
+        heap=$(fig tcmalloc_heap tcmalloc)
+        [[ -n $heap && $alloc -le $heap ]] || fail "tcmalloc: expected allocated <= heap: $alloc, $heap"
+    fi
+    stop "$who"
+    [[ $RC -eq 0 ]] || fail "$who: live_prog exited $RC"
+    note "$who: allocated $alloc bytes, heapprof's live $live"
+done
 note "ok"
