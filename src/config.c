@@ -47,7 +47,7 @@ static const row rows[] = {
     ROW("HEAPPROF_OUT", T_PREFIX, out, "heapprof", 0, 0,
         "profile file prefix: files are PREFIX.<pid>.<seq>.pb.gz; a relative one is relative to "
         "the directory the program started in; %h = host name, %n = pid namespace, %p = pid, "
-        "%% = %"),
+        "%e = executable's name, %% = %"),
     ROW("HEAPPROF_SIGNAL", T_SIGNAL, signal, "USR2", 0, 64,
         "signal that writes a profile (name or number; 0 or off disables)"),
     ROW("HEAPPROF_PERIOD", T_SECONDS, period, "0", 0.001, 1e7,
@@ -317,7 +317,7 @@ static void complain(const row *r, const char *value, int err, config_warn_fn wa
     else if (r->type == T_PREFIX && err == EINVAL && *value)
         snprintf(line, sizeof line,
                  "%s=\"%.64s\" holds a %% code heapprof does not know (%%h host name, %%n pid "
-                 "namespace, %%p pid, %%%% a %%); using the default %s",
+                 "namespace, %%p pid, %%e executable, %%%% a %%); using the default %s",
                  r->name, value, r->def);
     else
         snprintf(line, sizeof line, "%s=\"%.64s\" is %s; using the default %s", r->name, value, why,

@@ -9,7 +9,9 @@
 
 enum {
     HOST_MAX = 64,   /* HOST_NAME_MAX: uname's nodename without its NUL */
+    EXE_MAX = 255,   /* NAME_MAX: a file's name */
     NUMBER_MAX = 20, /* the digits of a 64-bit number, or of a long with its sign */
+    CODE_MAX = EXE_MAX, /* the longest any code expands to */
 };
 
 /* The longest expansion of the code c, or -1 when c is no code. */
@@ -21,6 +23,8 @@ static long code_len(char c)
         return NUMBER_MAX;
     case 'h':
         return HOST_MAX;
+    case 'e':
+        return EXE_MAX;
     case '%':
         return 1;
     default:
@@ -56,10 +60,50 @@ bool outname_uses(const char *pattern, const char *codes)
     return false;
 }
 
-static bool host_char_ok(char c)
+static bool name_char_ok(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == '-' || c == '_' || c == '.';
+}
+
+/* A name (host, executable) made safe for one path component, into buf:
+ * other characters become '_' (a '/' would name a directory), and an empty
+ * name, or one of dots only ("..", which would too), is "_".  Its length. */
+static size_t safe_name(const char *name, size_t max, char *buf)
+{
+    size_t n = name ? strnlen(name, max) : 0;
+    if (!n || strspn(name, ".") >= n) {
+        buf[0] = '_';
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        buf[i] = name_char_ok(name[i]) ? name[i] : '_';
+    return n;
+}
+
+/* What code c expands to, into buf (CODE_MAX + 1 bytes); its length, or
+ * (size_t)-1 for no code.  An unknown executable (exe NULL) is "*". */
+static size_t one_code(char c, const outname_vals *v, char *buf)
+{
+    switch (c) {
+    case '%':
+        buf[0] = '%';
+        return 1;
+    case 'p':
+        return (size_t)snprintf(buf, CODE_MAX + 1, "%ld", v->pid);
+    case 'n':
+        return (size_t)snprintf(buf, CODE_MAX + 1, "%llu", v->pidns);
+    case 'h':
+        return safe_name(v->host, HOST_MAX, buf);
+    case 'e':
+        if (!v->exe) {
+            buf[0] = '*';
+            return 1;
+        }
+        return safe_name(v->exe, EXE_MAX, buf);
+    default:
+        return (size_t)-1;
+    }
 }
 
 /* Appends the n bytes of s at *at, when they fit before end (which keeps a
@@ -77,43 +121,59 @@ int outname_expand(const char *pattern, const outname_vals *v, char *buf, size_t
 {
     if (!len)
         return ERANGE;
-    char *at = buf, *end = buf + len - 1, num[NUMBER_MAX + 2];
-    bool ok = true;
-    for (const char *s = pattern; *s && ok; s++) {
-        if (*s != '%') {
-            ok = put(&at, end, s, 1);
-            continue;
+    char *at = buf, *end = buf + len - 1, val[CODE_MAX + 1];
+    for (const char *s = pattern; *s; s++) {
+        size_t n = 1;
+        const char *from = s;
+        if (*s == '%') {
+            if ((n = one_code(*++s, v, val)) == (size_t)-1) {
+                buf[0] = '\0';
+                return EINVAL;
+            }
+            from = val;
         }
-        switch (*++s) {
-        case '%':
-            ok = put(&at, end, "%", 1);
-            break;
-        case 'p':
-            ok = put(&at, end, num, (size_t)snprintf(num, sizeof num, "%ld", v->pid));
-            break;
-        case 'n':
-            ok = put(&at, end, num, (size_t)snprintf(num, sizeof num, "%llu", v->pidns));
-            break;
-        case 'h': {
-            size_t n = v->host ? strnlen(v->host, HOST_MAX) : 0;
-            /* "." and ".." would name a directory: /p/%h/x is not /p/x */
-            if (!n || strspn(v->host, ".") == n)
-                ok = put(&at, end, "_", 1), n = 0;
-            for (size_t i = 0; i < n && ok; i++)
-                ok = put(&at, end, host_char_ok(v->host[i]) ? &v->host[i] : "_", 1);
-            break;
-        }
-        default:
+        if (!put(&at, end, from, n)) {
             buf[0] = '\0';
-            return EINVAL;
+            return ERANGE;
         }
-    }
-    if (!ok) {
-        buf[0] = '\0';
-        return ERANGE;
     }
     *at = '\0';
     return 0;
+}
+
+bool outname_match(const char *pattern, const outname_vals *v, const char *s, size_t len)
+{
+    const char *end = s + len;
+    char val[CODE_MAX + 1];
+    for (const char *p = pattern; *p; p++) {
+        if (*p != '%') {
+            if (s == end || *s++ != *p)
+                return false;
+            continue;
+        }
+        p++;
+        if (*p == 'e' && !v->exe) { /* any name: each length in turn */
+            for (const char *t = s + 1; t <= end && name_char_ok(t[-1]); t++)
+                if (outname_match(p + 1, v, t, (size_t)(end - t)))
+                    return true;
+            return false;
+        }
+        size_t n = one_code(*p, v, val);
+        if (n == (size_t)-1 || (size_t)(end - s) < n || memcmp(s, val, n))
+            return false;
+        s += n;
+    }
+    return s == end;
+}
+
+void outname_exe(const char *target, char *buf, size_t len)
+{
+    static const char deleted[] = " (deleted)";
+    const char *slash = strrchr(target, '/'), *name = slash ? slash + 1 : target;
+    size_t n = strlen(name), d = sizeof deleted - 1;
+    if (n > d && !strcmp(name + n - d, deleted))
+        n -= d;
+    snprintf(buf, len, "%.*s", (int)n, name);
 }
 
 size_t outname_escape(const char *s, char *buf, size_t len)

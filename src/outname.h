@@ -12,6 +12,8 @@
  *   %h  the host name (uname's nodename; a container's own)
  *   %n  the pid namespace's inode number (0 where /proc cannot say;
  *       unique among the namespaces alive at once, not over time)
+ *   %e  the executable's file name (of /proc/self/exe, so a symbolic link's
+ *       target's: python3.11 for python3; an interpreter's for a script)
  *   %%  a literal %
  *
  * Any other character after % is an error, caught when HEAPPROF_OUT is
@@ -29,22 +31,35 @@ typedef struct outname_vals {
     long pid;                 /* %p */
     const char *host;         /* %h */
     unsigned long long pidns; /* %n */
+    const char *exe;          /* %e; NULL: unknown (outname_match, messages) */
 } outname_vals;
 
-/* The longest that pattern can expand to (a host name of 64 bytes, the
- * widest numbers), or -1 when it holds an unknown code: then *bad, when
+/* The longest that pattern can expand to (a host name of 64 bytes, an
+ * executable's of 255, the widest numbers), or -1 when it holds an unknown code: then *bad, when
  * bad is not NULL, points at that code's %. */
 long outname_max_len(const char *pattern, const char **bad);
 
 /* Whether pattern holds one of the codes in `codes` ("hn": %h or %n). */
 bool outname_uses(const char *pattern, const char *codes);
 
-/* pattern with the values of v into buf (len bytes).  A host name's
- * characters other than letters, digits, '-', '_' and '.' become '_' (a '/'
- * would name a directory), and an empty one, or one of dots only ("..",
- * which would too), is "_".  Returns 0, EINVAL for an unknown code, or
- * ERANGE when buf is too small (buf then holds ""). */
+/* pattern with the values of v into buf (len bytes).  Names (host,
+ * executable) have their characters other than letters, digits, '-', '_'
+ * and '.' made '_' (a '/' would name a directory), and an empty one, or one
+ * of dots only ("..", which would too), is "_"; an unknown executable is
+ * "*".  Returns 0, EINVAL for an unknown code, or ERANGE when buf is too
+ * small (buf then holds ""). */
 int outname_expand(const char *pattern, const outname_vals *v, char *buf, size_t len);
+
+/* Whether the len bytes at s are pattern expanded with v, where an unknown
+ * executable (v->exe NULL) stands for any name made of the characters a
+ * name keeps: how `heapprof run` finds the files of programs that have
+ * ended. */
+bool outname_match(const char *pattern, const outname_vals *v, const char *s, size_t len);
+
+/* The executable's name as %e gives it, from the target of an exe link
+ * (/proc/PID/exe): its last component, without the " (deleted)" the kernel
+ * adds once the file is replaced, into buf (len bytes, at least 256). */
+void outname_exe(const char *target, char *buf, size_t len);
 
 /* s with each % doubled, so that a directory name (the current directory
  * put before a relative prefix) expands to itself.  Returns the length

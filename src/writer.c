@@ -206,11 +206,21 @@ static int names_shared;
 static void prefix_expand(void)
 {
     const char *pattern = profiler_config()->out;
-    outname_vals v = {getpid(), NULL, 0};
+    outname_vals v = {getpid(), NULL, 0, ""};
     struct utsname u;
-    if (outname_uses(pattern, "hn")) { /* no system calls for a plain prefix */
+    char link[CONFIG_PATH_MAX], exe[256];
+    if (outname_uses(pattern, "hne")) { /* no system calls for a plain prefix */
         v.host = uname(&u) ? "" : u.nodename;
         v.pidns = dump_pid_ns();
+        /* readlink, not program_invocation_short_name: the link is what
+         * `heapprof dump` reads of a running process, and no program can
+         * rewrite it as some rewrite their argv */
+        ssize_t n = readlink("/proc/self/exe", link, sizeof link - 1);
+        if (n > 0) {
+            link[n] = '\0';
+            outname_exe(link, exe, sizeof exe);
+            v.exe = exe;
+        }
     }
     /* config.c took only patterns whose longest expansion fits */
     if (outname_expand(pattern, &v, prefix, sizeof prefix)) {

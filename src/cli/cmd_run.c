@@ -402,8 +402,8 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
     }
     seqfile *v;
     size_t n;
-    /* With %p, each child's prefix holds its own pid. */
-    int err = outname_uses(cfg.out, "p")
+    /* With %p or %e, each child's prefix holds its own pid or name. */
+    int err = outname_uses(cfg.out, "pe")
                   ? seqfiles_list_pattern(cfg.out, (long)pid, "/proc/self", &v, &n)
                   : seqfiles_list(prefix, -1, &v, &n);
     if (err < 0) {

@@ -8,12 +8,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "diag.h"
@@ -65,13 +67,12 @@ static bool follows(const char *name, const char *prefix, size_t dlen, const cha
                     const outname_vals *v, long *pid, unsigned long long *seq)
 {
     const char *tail = find_tail(name);
-    char buf[CONFIG_PATH_MAX];
+    char buf[CONFIG_PATH_MAX + 256];
     outname_vals theirs = *v;
-    if (!tail || !parse_tail(tail, &theirs.pid, seq) ||
-        outname_expand(pattern, &theirs, buf, sizeof buf))
+    if (!tail || !parse_tail(tail, &theirs.pid, seq))
         return false;
-    size_t hlen = (size_t)(tail - 1 - name);
-    if (strlen(buf) != dlen + hlen || strncmp(buf, prefix, dlen) || strncmp(buf + dlen, name, hlen))
+    int n = snprintf(buf, sizeof buf, "%.*s%.*s", (int)dlen, prefix, (int)(tail - 1 - name), name);
+    if (n < 0 || (size_t)n >= sizeof buf || !outname_match(pattern, &theirs, buf, (size_t)n))
         return false;
     *pid = theirs.pid;
     return true;
@@ -173,9 +174,22 @@ static unsigned long long ns_inode(const char *proc, const char *name, long pid)
 /* The values of pattern's codes for process pid (seqfiles_prefix); u holds
  * the host name.  0, or -1 after a message. */
 static int vals_of(const char *pattern, long pid, const char *proc, outname_vals *vp,
-                   struct utsname *u)
+                   struct utsname *u, char *exe)
 {
-    outname_vals v = {pid, NULL, 0};
+    outname_vals v = {pid, NULL, 0, NULL};
+    if (outname_uses(pattern, "e") && strcmp(proc, "/proc/self")) {
+        char path[128], link[PATH_MAX];
+        snprintf(path, sizeof path, "%s/exe", proc);
+        ssize_t n = readlink(path, link, sizeof link - 1);
+        if (n <= 0) {
+            diag_error("cannot tell what HEAPPROF_OUT of process %ld expands to: %s: %s", pid,
+                       path, n < 0 ? strerror(errno) : "empty");
+            return -1;
+        }
+        link[n] = '\0';
+        outname_exe(link, exe, 256);
+        v.exe = exe;
+    }
     if (outname_uses(pattern, "h")) {
         unsigned long long theirs = ns_inode(proc, "uts", pid), ours;
         if (!theirs || !(ours = ns_inode("/proc/self", "uts", pid)))
@@ -198,7 +212,8 @@ int seqfiles_prefix(const char *pattern, long pid, const char *proc, char *buf, 
 {
     outname_vals v;
     struct utsname u;
-    if (vals_of(pattern, pid, proc, &v, &u))
+    char exe[256];
+    if (vals_of(pattern, pid, proc, &v, &u, exe))
         return -1;
     int err = outname_expand(pattern, &v, buf, len);
     if (err == EINVAL)
@@ -214,11 +229,11 @@ int seqfiles_list_pattern(const char *pattern, long pid, const char *proc, seqfi
 {
     outname_vals v;
     struct utsname u;
-    char prefix[CONFIG_PATH_MAX];
+    char prefix[CONFIG_PATH_MAX], exe[256];
     *out = NULL;
     *n = 0;
     if (seqfiles_prefix(pattern, pid, proc, prefix, sizeof prefix) ||
-        vals_of(pattern, pid, proc, &v, &u))
+        vals_of(pattern, pid, proc, &v, &u, exe))
         return -1;
     return list(prefix, -1, pattern, &v, out, n);
 }

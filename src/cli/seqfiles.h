@@ -27,13 +27,15 @@ void seqfiles_free(seqfile *v, size_t n);
 /* HEAPPROF_OUT's pattern as process pid expanded it (src/outname.h), into
  * buf: its host name and pid namespace are read through proc, "/proc/PID"
  * of a running process, or "/proc/self" for a child of ours that has ended
- * (it had ours).  0, or -1 after a message. */
+ * (it had ours); its executable (%e) is then unknown, "*" in buf.  0, or -1
+ * after a message. */
 int seqfiles_prefix(const char *pattern, long pid, const char *proc, char *buf, size_t len);
 
 /* The files that processes in our namespaces, process pid's among them,
- * wrote under HEAPPROF_OUT's pattern, each expanded with its own pid (%p):
- * seqfiles_list's, of every pid, for a pattern whose prefix differs from
- * pid to pid.  Those whose %p is in the directory part are not found.
+ * wrote under HEAPPROF_OUT's pattern, each expanded with its own pid (%p)
+ * and, with proc "/proc/self", any executable's name (%e): seqfiles_list's,
+ * of every pid, for a pattern whose prefix differs from process to process.
+ * Those whose %p or %e is in the directory part are not found.
  * 0, an errno value (of opening the directory), or -1 after a message. */
 int seqfiles_list_pattern(const char *pattern, long pid, const char *proc, seqfile **out,
                           size_t *n);

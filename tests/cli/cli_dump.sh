@@ -47,9 +47,10 @@ expect_rc 0 hp dump "$spid"
 # Codes in the prefix (src/outname.h), expanded as the target expanded them.
 host=$(uname -n | LC_ALL=C sed 's/[^A-Za-z0-9._-]/_/g')
 ns=$(stat -L -c %i /proc/self/ns/pid)
-sleeper codes "HEAPPROF_OUT=$W/k.%h.%n.%p"
+sleeper codes "HEAPPROF_OUT=$W/k.%h.%n.%p.%e"
 expect_rc 0 hp dump "$spid"
-want="$W/k.$host.$ns.$spid.$spid.0001.pb.gz"
+exe=$(basename "$(readlink -f "$CLI_PROG")")
+want="$W/k.$host.$ns.$spid.$exe.$spid.0001.pb.gz"
 [[ "$(cat "$W/out")" == "$want" && -s $want ]] || fail "codes: dump printed '$(cat "$W/out")', expected $want"
 
 # %h of a process in another UTS namespace cannot be told from here (as root).

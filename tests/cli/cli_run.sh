@@ -150,6 +150,13 @@ grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
 [[ -s "$W/kp.$grandchild.$grandchild.0001.pb.gz" ]] || fail "%p: the child process was not profiled"
 expect_in "$W/err" "1 more from child processes:" "the child's profiles in the report, with %p"
 expect_in "$W/err" "^  $W/kp\.$grandchild\.$grandchild\.0001\.pb\.gz\$" "the child's profile in the list, with %p"
+# With %e, each program's prefix holds its own executable's name: listed.
+# shellcheck disable=SC2016
+expect_rc 0 hp run -o "$W/ke.%e" -- sh -c '"$1" sites >/dev/null; true' sh "$CLI_PROG"
+exe=$(basename "$(readlink -f "$CLI_PROG")")
+expect_in "$W/err" "^  $W/ke\.$exe\.[0-9]+\.0001\.pb\.gz\$" "the child's profile in the list, with %e"
+f=$(grep -E "^  $W/ke\.$exe\.[0-9]+\.0001\.pb\.gz\$" "$W/err" | head -n 1 | sed 's/^  //')
+[[ -s $f ]] || fail "%e: the listed $f does not exist"
 expect_rc 0 hp run --no-children -o "$W/l" -- "$CLI_PROG" spawn
 grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
 pid=$(pid_of)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # integ_outname: the names of the profile files.
-#  - HEAPPROF_OUT's codes (%h host name, %n pid namespace, %p pid, %% a %)
+#  - HEAPPROF_OUT's codes (%h host name, %n pid namespace, %p pid, %e
+#    executable, %% a %)
 #    expand in the file names; a relative prefix in a directory whose name
 #    holds a % keeps it literal; a directory named by a code is made; an
 #    unknown code is one line and the default.
@@ -31,14 +32,15 @@ one_file() {
 }
 
 # 1. Every code, and a literal %.
-run codes HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/c.%h.%n.%p.100%%" -- "$PROG_PLAIN"
+run codes HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/c.%h.%n.%p.%e.100%%" -- "$PROG_PLAIN"
 expect_rc codes 7
 no_heapprof_lines codes
 f=$(one_file "$W" "c.*.pb.gz")
 b=${f#"$W/"}
 pid=$(sed -E 's/.*\.([0-9]+)\.0001\.pb\.gz$/\1/' <<<"$b")
-[[ $b == "c.$host.$ns.$pid.100%.$pid.0001.pb.gz" ]] ||
-    fail "codes: expected c.$host.$ns.<pid>.100%.<pid>.0001.pb.gz (the same pid twice), found $b"
+exe=$(basename "$(readlink -f "$PROG_PLAIN")")
+[[ $b == "c.$host.$ns.$pid.$exe.100%.$pid.0001.pb.gz" ]] ||
+    fail "codes: expected c.$host.$ns.<pid>.$exe.100%.<pid>.0001.pb.gz (the same pid twice), found $b"
 summarize "$f"
 grep -q '^leaf pl_make ' "$f.sum" || fail "codes: $f lacks the program's site pl_make"
 # Every profile names its process: a run id, the host, the pid namespace.
@@ -77,7 +79,7 @@ run bad HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/b.%x" -- "$PROG_PLAIN"
 cd "$W"
 expect_rc bad 7
 [[ $(hp_count "$W/bad.err") -eq 1 ]] || fail "bad code: expected one line, found: $(hp_lines "$W/bad.err")"
-hp_msgs "$W/bad.err" | grep -qF "HEAPPROF_OUT=\"$W/b.%x\" holds a % code heapprof does not know (%h host name, %n pid namespace, %p pid, %% a %); using the default heapprof" ||
+hp_msgs "$W/bad.err" | grep -qF "HEAPPROF_OUT=\"$W/b.%x\" holds a % code heapprof does not know (%h host name, %n pid namespace, %p pid, %e executable, %% a %); using the default heapprof" ||
     fail "bad code: unexpected line: $(hp_lines "$W/bad.err")"
 one_file "$W/bad.d" "heapprof.*.0001.pb.gz" >/dev/null
 [[ -z $(compgen -G "$W/b.*") ]] || fail "bad code: files under the bad prefix: $(compgen -G "$W/b.*")"

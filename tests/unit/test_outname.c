@@ -16,7 +16,7 @@
 
 #include "outname.h"
 
-static const outname_vals V = {4242, "web-7f9c", 4026532217ULL};
+static const outname_vals V = {4242, "web-7f9c", 4026532217ULL, "python3.11"};
 
 static void expect(const char *pattern, const outname_vals *v, const char *want)
 {
@@ -37,8 +37,12 @@ static void codes(void **state)
     expect("100%%", &V, "100%");
     expect("%%h%%%%", &V, "%h%%"); /* a literal % then h is no code */
     expect("", &V, "");
-    outname_vals zero = {0, NULL, 0};
-    expect("a.%n.%p", &zero, "a.0.0"); /* /proc could not say */
+    expect("prof/%e.%p", &V, "prof/python3.11.4242");
+    outname_vals zero = {0, NULL, 0, ""};
+    expect("a.%n.%p.%e", &zero, "a.0.0._"); /* /proc could not say */
+    outname_vals unknown = V;
+    unknown.exe = NULL; /* messages of `heapprof run`: a program that has ended */
+    expect("a.%e", &unknown, "a.*");
 }
 
 static void uses(void **state)
@@ -103,13 +107,16 @@ static void host_names(void **state)
 static void lengths(void **state)
 {
     (void)state;
-    outname_vals widest = {-9223372036854775807L - 1, NULL, 18446744073709551615ULL};
-    char host[65];
+    outname_vals widest = {-9223372036854775807L - 1, NULL, 18446744073709551615ULL, NULL};
+    char host[65], exe[300];
     memset(host, 'x', 64);
     host[64] = '\0';
     widest.host = host;
-    const char *p = "/d/%p.%n.%h.%%";
-    char buf[256];
+    memset(exe, 'e', 299); /* cut at NAME_MAX */
+    exe[299] = '\0';
+    widest.exe = exe;
+    const char *p = "/d/%p.%n.%h.%e.%%";
+    char buf[512];
     assert_int_equal(outname_expand(p, &widest, buf, sizeof buf), 0);
     assert_int_equal((long)strlen(buf), outname_max_len(p, NULL));
     assert_int_equal(outname_max_len("abc", NULL), 3);
@@ -127,6 +134,44 @@ static void too_small(void **state)
     assert_int_equal(outname_expand("app.%p", &V, fits, sizeof fits), 0);
     assert_string_equal(fits, "app.4242");
     assert_int_equal(outname_expand("a", &V, buf, 0), ERANGE);
+}
+
+/* outname_match: the expansion, where an unknown executable is any name a
+ * name keeps; every other code as its value. */
+static void match(void **state)
+{
+    (void)state;
+    outname_vals v = V;
+#define M(p, s) outname_match(p, &v, s, strlen(s))
+    assert_true(M("/o/app.%h.%p", "/o/app.web-7f9c.4242"));
+    assert_false(M("/o/app.%h.%p", "/o/app.web-7f9c.4243"));
+    assert_false(M("/o/app.%h.%p", "/o/app.web-7f9c.42420"));
+    assert_true(M("/o/%e", "/o/python3.11"));
+    assert_false(M("/o/%e", "/o/python3"));
+    v.exe = NULL;
+    assert_true(M("/o/%e", "/o/python3"));
+    assert_true(M("/o/%e.x.%p", "/o/a.b.x.x.4242")); /* the name "a.b.x" */
+    assert_false(M("/o/%e", "/o/")); /* never empty */
+    assert_false(M("/o/%e", "/o/a/b")); /* one component */
+    assert_false(M("/o/%e.%p", "/o/a.4243"));
+    assert_true(M("100%%.%e", "100%.sh"));
+    assert_false(M("a.%q", "a.q"));
+    assert_true(M("", ""));
+#undef M
+}
+
+static void exe_names(void **state)
+{
+    (void)state;
+    char buf[256];
+    outname_exe("/usr/bin/python3.11", buf, sizeof buf);
+    assert_string_equal(buf, "python3.11");
+    outname_exe("/srv/app (deleted)", buf, sizeof buf); /* replaced on disk since */
+    assert_string_equal(buf, "app");
+    outname_exe("plain", buf, sizeof buf);
+    assert_string_equal(buf, "plain");
+    outname_exe("/x/ (deleted)", buf, sizeof buf);
+    assert_string_equal(buf, " (deleted)"); /* a name of only the suffix is a name */
 }
 
 static void escape(void **state)
@@ -150,7 +195,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(codes),      cmocka_unit_test(uses),    cmocka_unit_test(unknown),
         cmocka_unit_test(host_names), cmocka_unit_test(lengths), cmocka_unit_test(too_small),
-        cmocka_unit_test(escape),
+        cmocka_unit_test(escape),     cmocka_unit_test(match),   cmocka_unit_test(exe_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
