@@ -203,6 +203,17 @@ static char prefix[CONFIG_PATH_MAX];
  * name it would remove may be that process's. */
 static int names_shared;
 
+/* The output directory is read (and a directory named by a code made) at
+ * the first profile of a fork child, not in its fork handler: that runs on
+ * the stack of whatever thread forked, a signal handler's alternate stack
+ * of SIGSTKSZ bytes among them, and the directory's path and entries are
+ * arrays of kilobytes there (lifecycle_fork_altstack); a directory of
+ * thousands of profiles would also be read at every fork.  Under
+ * dump_lock. */
+static int dir_unread;
+
+static void prefix_make_dirs(void);
+
 static void prefix_expand(void)
 {
     const char *pattern = profiler_config()->out;
@@ -217,8 +228,12 @@ static void prefix_expand(void)
         log_line("HEAPPROF_OUT=%s cannot be expanded; profiles go to heapprof.<pid>.<seq>.pb.gz "
                  "in the current directory", pattern);
         strcpy(prefix, "heapprof");
-        return;
     }
+}
+
+static void prefix_make_dirs(void)
+{
+    const char *pattern = profiler_config()->out;
     /* A directory named by a code (/profiles/%h/app) cannot be made
      * before the process runs: it is made here, with whatever it lacks. */
     const char *slash = strrchr(pattern, '/');
@@ -292,6 +307,11 @@ int writer_dump_now(const char *path, unsigned why)
     }
     char buf[CONFIG_PATH_MAX + 64];
     bool in_sequence = path == NULL;
+    if (in_sequence && dir_unread) { /* a fork child's first */
+        dir_unread = 0;
+        prefix_make_dirs();
+        seq = dump_last_seq(prefix); /* 0, unless an old process had our pid */
+    }
     dump_info info = {why_name(why), 0, written, last_ms};
     uint64_t level = stacks_inuse_total();
     double t0 = clock_mono_s();
@@ -500,6 +520,7 @@ void writer_start(void)
     const hp_config *cfg = profiler_config();
     int saved_errno = errno; /* from the constructor: main() must see none of ours */
     prefix_expand();
+    prefix_make_dirs();
     seq = dump_last_seq(prefix); /* continue after an exec in place */
     dump_sweep_stale(prefix);
     if (cfg->highwater)
@@ -531,7 +552,8 @@ void writer_atfork_child(void)
     names_shared = 0;
     written = 0;
     own_first = 0;
-    seq = dump_last_seq(prefix); /* 0, unless an old process had our pid */
+    seq = 0;
+    dir_unread = 1; /* read at the first profile */
     last_ms = 0;
     period_next = 0;
     hw_last = 0;
