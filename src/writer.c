@@ -195,8 +195,9 @@ static void highwater_rearm(uint64_t level, unsigned why)
 
 /* ---- writing ------------------------------------------------------------ */
 
-/* HEAPPROF_OUT with its codes expanded (outname.h): at the start, and
- * again in a fork child, whose pid differs.  Under dump_lock once set. */
+/* HEAPPROF_OUT with its codes expanded (outname.h): at the start (or at
+ * a profile asked for before it, writer_dump_now), and again in a fork
+ * child, whose pid differs.  Under dump_lock once set; "" until then. */
 static char prefix[CONFIG_PATH_MAX];
 /* A profile of ours found its name taken (dump.c, publish): another
  * process writes the same names, so HEAPPROF_KEEP stands down, as the
@@ -307,7 +308,15 @@ int writer_dump_now(const char *path, unsigned why)
     }
     char buf[CONFIG_PATH_MAX + 64];
     bool in_sequence = path == NULL;
-    if (in_sequence && dir_unread) { /* a fork child's first */
+    /* Before writer_start: heapprof_dump() in the constructor of a library
+     * the program links, which runs before ours.  The prefix was "" then,
+     * and the profile went to .<pid>.0001.pb.gz in the current directory
+     * (lifecycle_ctor_dump). */
+    if (in_sequence && !prefix[0]) {
+        prefix_expand();
+        dir_unread = 1;
+    }
+    if (in_sequence && dir_unread) { /* a fork child's first, or the above */
         dir_unread = 0;
         prefix_make_dirs();
         seq = dump_last_seq(prefix); /* 0, unless an old process had our pid */
