@@ -195,13 +195,25 @@ static void highwater_rearm(uint64_t level, unsigned why)
 
 /* ---- writing ------------------------------------------------------------ */
 
-/* HEAPPROF_OUT with its codes expanded (outname.h): at the start, and
- * again in a fork child, whose pid differs.  Under dump_lock once set. */
+/* HEAPPROF_OUT with its codes expanded (outname.h): at the start (or at
+ * a profile asked for before it, writer_dump_now), and again in a fork
+ * child, whose pid differs.  Under dump_lock once set; "" until then. */
 static char prefix[CONFIG_PATH_MAX];
 /* A profile of ours found its name taken (dump.c, publish): another
  * process writes the same names, so HEAPPROF_KEEP stands down, as the
  * name it would remove may be that process's. */
 static int names_shared;
+
+/* The output directory is read (and a directory named by a code made) at
+ * the first profile of a fork child, not in its fork handler: that runs on
+ * the stack of whatever thread forked, a signal handler's alternate stack
+ * of SIGSTKSZ bytes among them, and the directory's path and entries are
+ * arrays of kilobytes there (lifecycle_fork_altstack); a directory of
+ * thousands of profiles would also be read at every fork.  Under
+ * dump_lock. */
+static int dir_unread;
+
+static void prefix_make_dirs(void);
 
 static void prefix_expand(void)
 {
@@ -227,8 +239,12 @@ static void prefix_expand(void)
         log_line("HEAPPROF_OUT=%s cannot be expanded; profiles go to heapprof.<pid>.<seq>.pb.gz "
                  "in the current directory", pattern);
         strcpy(prefix, "heapprof");
-        return;
     }
+}
+
+static void prefix_make_dirs(void)
+{
+    const char *pattern = profiler_config()->out;
     /* A directory named by a code (/profiles/%h/app) cannot be made
      * before the process runs: it is made here, with whatever it lacks. */
     const char *slash = strrchr(pattern, '/');
@@ -302,6 +318,19 @@ int writer_dump_now(const char *path, unsigned why)
     }
     char buf[CONFIG_PATH_MAX + 64];
     bool in_sequence = path == NULL;
+    /* Before writer_start: heapprof_dump() in the constructor of a library
+     * the program links, which runs before ours.  The prefix was "" then,
+     * and the profile went to .<pid>.0001.pb.gz in the current directory
+     * (lifecycle_ctor_dump). */
+    if (in_sequence && !prefix[0]) {
+        prefix_expand();
+        dir_unread = 1;
+    }
+    if (in_sequence && dir_unread) { /* a fork child's first, or the above */
+        dir_unread = 0;
+        prefix_make_dirs();
+        seq = dump_last_seq(prefix); /* 0, unless an old process had our pid */
+    }
     dump_info info = {why_name(why), 0, written, last_ms};
     uint64_t level = stacks_inuse_total();
     double t0 = clock_mono_s();
@@ -510,6 +539,7 @@ void writer_start(void)
     const hp_config *cfg = profiler_config();
     int saved_errno = errno; /* from the constructor: main() must see none of ours */
     prefix_expand();
+    prefix_make_dirs();
     seq = dump_last_seq(prefix); /* continue after an exec in place */
     dump_sweep_stale(prefix);
     if (cfg->highwater)
@@ -541,7 +571,8 @@ void writer_atfork_child(void)
     names_shared = 0;
     written = 0;
     own_first = 0;
-    seq = dump_last_seq(prefix); /* 0, unless an old process had our pid */
+    seq = 0;
+    dir_unread = 1; /* read at the first profile */
     last_ms = 0;
     period_next = 0;
     hw_last = 0;

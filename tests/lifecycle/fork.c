@@ -37,11 +37,19 @@
  *                 with exit(3).  Prints "grandchild PID exited S" (or
  *                 "grandchild PID hung", or "fork failed"), and "child PID
  *                 exited S" or "child PID hung".
+ *   fork altstack a signal handler running on an alternate stack of
+ *                 sysconf(_SC_SIGSTKSZ) bytes (glibc's advice for this CPU),
+ *                 with a guard page below it, forks; the child leaves with
+ *                 _exit(5).  Prints "child exited S used U" (U: the bytes
+ *                 of the alternate stack written by then, the kernel's signal
+ *                 frame and the fork handlers among them) or "child killed
+ *                 by signal N".
  */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "lc.h"
@@ -197,6 +205,61 @@ static int pids(void)
     return 0;
 }
 
+static unsigned char *alt;
+static size_t alt_size;
+static volatile int alt_status = -1;
+static int alt_pipe[2];
+
+static void alt_handler(int sig)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        size_t i = 0;
+        while (i < alt_size && alt[i] == 0x5a)
+            i++;
+        size_t used = alt_size - i;
+        (void)!write(alt_pipe[1], &used, sizeof used);
+        _exit(5);
+    }
+    int st = -1;
+    if (c > 0)
+        waitpid(c, &st, 0);
+    alt_status = st;
+}
+
+static int altstack(void)
+{
+    long page = sysconf(_SC_PAGESIZE), want = sysconf(_SC_SIGSTKSZ);
+    alt_size = want > 0 ? (size_t)want : SIGSTKSZ;
+    unsigned char *m = mmap(NULL, alt_size + (size_t)page, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED || mprotect(m, (size_t)page, PROT_NONE) || pipe(alt_pipe))
+        return 3;
+    alt = m + page;
+    memset(alt, 0x5a, alt_size);
+    stack_t ss = {.ss_sp = alt, .ss_size = alt_size};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = alt_handler;
+    sa.sa_flags = SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    if (sigaltstack(&ss, NULL) || sigaction(SIGUSR1, &sa, NULL))
+        return 4;
+    fflush(stdout);
+    raise(SIGUSR1);
+    close(alt_pipe[1]);
+    size_t used = 0;
+    if (read(alt_pipe[0], &used, sizeof used) != (ssize_t)sizeof used)
+        used = 0;
+    if (alt_status >= 0 && WIFEXITED(alt_status))
+        printf("child exited %d used %zu\n", WEXITSTATUS(alt_status), used);
+    else if (alt_status >= 0)
+        printf("child killed by signal %d\n", WTERMSIG(alt_status));
+    else
+        printf("fork failed\n");
+    return 0;
+}
+
 pid_t _Fork(void); /* glibc 2.34: fork without the fork handlers */
 
 static int nohandlers(bool ask_dump)
@@ -295,6 +358,8 @@ int main(int argc, char **argv)
         return nohandlers(argc >= 3 && !strcmp(argv[2], "dump"));
     if (argc >= 2 && !strcmp(argv[1], "orphan"))
         return orphan();
-    fprintf(stderr, "usage: fork basic | fork storm N | fork errno | fork pids | fork nohandlers | fork orphan\n");
+    if (argc >= 2 && !strcmp(argv[1], "altstack"))
+        return altstack();
+    fprintf(stderr, "usage: fork basic | fork storm N | fork errno | fork pids | fork nohandlers | fork orphan | fork altstack\n");
     return 2;
 }
