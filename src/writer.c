@@ -215,25 +215,29 @@ static int dir_unread;
 
 static void prefix_make_dirs(void);
 
-static void prefix_expand(void)
+/* The host's and the executable's names, read once (prefix_expand(true)):
+ * a fork child has the parent's, and its handler has no stack to spare for
+ * a path (dir_unread). */
+static char host_name[65], exe_name[256];
+
+static void prefix_expand(bool read_names)
 {
     const char *pattern = profiler_config()->out;
-    outname_vals v = {getpid(), NULL, 0, ""};
-    struct utsname u;
-    char link[CONFIG_PATH_MAX], exe[256];
-    if (outname_uses(pattern, "hne")) { /* no system calls for a plain prefix */
-        v.host = uname(&u) ? "" : u.nodename;
-        v.pidns = dump_pid_ns();
+    outname_vals v = {getpid(), host_name, 0, exe_name};
+    if (read_names && outname_uses(pattern, "he")) { /* no system calls for a plain prefix */
+        struct utsname u;
+        char link[CONFIG_PATH_MAX];
+        snprintf(host_name, sizeof host_name, "%s", uname(&u) ? "" : u.nodename);
         /* readlink, not program_invocation_short_name: the link is what
          * `heapprof dump` reads of a running process, and no program can
          * rewrite it as some rewrite their argv */
         ssize_t n = readlink("/proc/self/exe", link, sizeof link - 1);
-        if (n > 0) {
-            link[n] = '\0';
-            outname_exe(link, exe, sizeof exe);
-            v.exe = exe;
-        }
+        link[n > 0 ? n : 0] = '\0';
+        outname_exe(link, exe_name, sizeof exe_name);
     }
+    /* a fork child's may differ: unshare(CLONE_NEWPID) before the fork */
+    if (outname_uses(pattern, "n"))
+        v.pidns = dump_pid_ns();
     /* config.c took only patterns whose longest expansion fits */
     if (outname_expand(pattern, &v, prefix, sizeof prefix)) {
         log_line("HEAPPROF_OUT=%s cannot be expanded; profiles go to heapprof.<pid>.<seq>.pb.gz "
@@ -323,7 +327,7 @@ int writer_dump_now(const char *path, unsigned why)
      * and the profile went to .<pid>.0001.pb.gz in the current directory
      * (lifecycle_ctor_dump). */
     if (in_sequence && !prefix[0]) {
-        prefix_expand();
+        prefix_expand(true);
         dir_unread = 1;
     }
     if (in_sequence && dir_unread) { /* a fork child's first, or the above */
@@ -538,7 +542,7 @@ void writer_start(void)
 {
     const hp_config *cfg = profiler_config();
     int saved_errno = errno; /* from the constructor: main() must see none of ours */
-    prefix_expand();
+    prefix_expand(true);
     prefix_make_dirs();
     seq = dump_last_seq(prefix); /* continue after an exec in place */
     dump_sweep_stale(prefix);
@@ -567,7 +571,7 @@ void writer_atfork_child(void)
     if (wake_ready)
         sem_init(&wake_sem, 0, 0); /* whatever count the parent's had */
     writer_running = 0; /* the parent's thread does not exist here */
-    prefix_expand(); /* %p is ours now */
+    prefix_expand(false); /* %p is ours now; the names are the parent's */
     names_shared = 0;
     written = 0;
     own_first = 0;

@@ -103,10 +103,13 @@ static int list(const char *prefix, long pid, const char *pattern, const outname
     while (!err && (e = readdir(d))) {
         long p;
         unsigned long long s;
-        if (pattern ? !follows(e->d_name, prefix, (size_t)(base - prefix), pattern, vals, &p,
-                                   &s)
-                    : (strncmp(e->d_name, base, blen) || e->d_name[blen] != '.' ||
-                       !parse_tail(e->d_name + blen + 1, &p, &s) || (pid >= 0 && p != pid)))
+        bool ours;
+        if (pattern && vals)
+            ours = follows(e->d_name, prefix, (size_t)(base - prefix), pattern, vals, &p, &s);
+        else
+            ours = !strncmp(e->d_name, base, blen) && e->d_name[blen] == '.' &&
+                   parse_tail(e->d_name + blen + 1, &p, &s) && (pid < 0 || p == pid);
+        if (!ours)
             continue;
         if (cnt == cap) {
             size_t ncap = cap ? cap * 2 : 16;
