@@ -569,10 +569,13 @@ static void note_seq(const char *dir, const char *n, void *ctx)
     last_seq *c = ctx;
     size_t blen = strlen(c->base), hlen = strlen(c->head);
     char *end;
-    if (strncmp(n, c->base, blen) || strncmp(n + blen, c->head, hlen))
+    const char *digits = n + blen + hlen;
+    /* digits only: strtoull would take "-1" (a wrapped sequence) or "+5" */
+    if (strncmp(n, c->base, blen) || strncmp(n + blen, c->head, hlen) || *digits < '0' ||
+        *digits > '9')
         return;
-    unsigned long long v = strtoull(n + blen + hlen, &end, 10);
-    if (end != n + blen + hlen && !strcmp(end, ".pb.gz") && v > c->last)
+    unsigned long long v = strtoull(digits, &end, 10);
+    if (!strcmp(end, ".pb.gz") && v > c->last)
         c->last = v;
 }
 
