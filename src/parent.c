@@ -108,7 +108,7 @@ static const char *field(const char *line, size_t len, int n, size_t *flen)
 
 static bool fields(const char *line, size_t len, uintptr_t *lo, uintptr_t *hi, file_id *id)
 {
-    size_t rl, dl, il;
+    size_t rl = 0, dl = 0, il = 0; /* set with each field; gcc -O3 cannot tell */
     const char *range = field(line, len, 0, &rl), *dev = field(line, len, 3, &dl),
                *ino = field(line, len, 4, &il);
     if (!range || !dev || !ino || dl >= sizeof id->dev || il >= sizeof id->inode)
