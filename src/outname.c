@@ -141,11 +141,16 @@ int outname_expand(const char *pattern, const outname_vals *v, char *buf, size_t
     return 0;
 }
 
-bool outname_match(const char *pattern, const outname_vals *v, const char *s, size_t len)
+/* outname_match, with a budget of steps: each unknown %e tries every
+ * length, so a pattern of many (%e%e%e...) would take time exponential in
+ * their number; past the budget a name is taken as no match. */
+static bool match(const char *pattern, const outname_vals *v, const char *s, const char *end,
+                  long *budget)
 {
-    const char *end = s + len;
     char val[CODE_MAX + 1];
     for (const char *p = pattern; *p; p++) {
+        if (--*budget < 0)
+            return false;
         if (*p != '%') {
             if (s == end || *s++ != *p)
                 return false;
@@ -154,7 +159,7 @@ bool outname_match(const char *pattern, const outname_vals *v, const char *s, si
         p++;
         if (*p == 'e' && !v->exe) { /* any name: each length in turn */
             for (const char *t = s + 1; t <= end && name_char_ok(t[-1]); t++)
-                if (outname_match(p + 1, v, t, (size_t)(end - t)))
+                if (match(p + 1, v, t, end, budget))
                     return true;
             return false;
         }
@@ -164,6 +169,12 @@ bool outname_match(const char *pattern, const outname_vals *v, const char *s, si
         s += n;
     }
     return s == end;
+}
+
+bool outname_match(const char *pattern, const outname_vals *v, const char *s, size_t len)
+{
+    long budget = 1L << 20;
+    return match(pattern, v, s, s + len, &budget);
 }
 
 void outname_exe(const char *target, char *buf, size_t len)

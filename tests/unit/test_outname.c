@@ -157,6 +157,13 @@ static void match(void **state)
     assert_true(M("100%%.%e", "100%.sh"));
     assert_false(M("a.%q", "a.q"));
     assert_true(M("", ""));
+    /* Eleven unknown names before a mismatch: without a bound on the work,
+     * every split of 200 characters among them would be tried. */
+    char name[256];
+    memset(name, 'a', 200);
+    strcpy(name + 200, ".x");
+    assert_false(M("%e%e%e%e%e%e%e%e%e%e%e.y", name));
+    assert_true(M("%e%e.x", name));
 #undef M
 }
 
