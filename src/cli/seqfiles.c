@@ -211,20 +211,24 @@ static int vals_of(const char *pattern, long pid, const char *proc, outname_vals
     return 0;
 }
 
-int seqfiles_prefix(const char *pattern, long pid, const char *proc, char *buf, size_t len)
+/* pattern expanded with v into buf: 0, or -1 after a message. */
+static int expand(const char *pattern, long pid, const outname_vals *v, char *buf, size_t len)
 {
-    outname_vals v;
-    struct utsname u;
-    char exe[256];
-    if (vals_of(pattern, pid, proc, &v, &u, exe))
-        return -1;
-    int err = outname_expand(pattern, &v, buf, len);
+    int err = outname_expand(pattern, v, buf, len);
     if (err == EINVAL)
         diag_error("HEAPPROF_OUT=%s of process %ld holds a %% code heapprof does not know", pattern,
                    pid);
     else if (err)
         diag_error("HEAPPROF_OUT=%s of process %ld expands to too long a path", pattern, pid);
     return err ? -1 : 0;
+}
+
+int seqfiles_prefix(const char *pattern, long pid, const char *proc, char *buf, size_t len)
+{
+    outname_vals v;
+    struct utsname u;
+    char exe[256];
+    return vals_of(pattern, pid, proc, &v, &u, exe) ? -1 : expand(pattern, pid, &v, buf, len);
 }
 
 int seqfiles_list_pattern(const char *pattern, long pid, const char *proc, seqfile **out,
@@ -235,8 +239,8 @@ int seqfiles_list_pattern(const char *pattern, long pid, const char *proc, seqfi
     char prefix[CONFIG_PATH_MAX], exe[256];
     *out = NULL;
     *n = 0;
-    if (seqfiles_prefix(pattern, pid, proc, prefix, sizeof prefix) ||
-        vals_of(pattern, pid, proc, &v, &u, exe))
+    /* the values read once, for the prefix and for every name */
+    if (vals_of(pattern, pid, proc, &v, &u, exe) || expand(pattern, pid, &v, prefix, sizeof prefix))
         return -1;
     return list(prefix, -1, pattern, &v, out, n);
 }
