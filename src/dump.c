@@ -213,19 +213,21 @@ typedef struct stack_walk {
     bool sampled;
     const stack_rec *cur;        /* the record whose bands are being written */
     uint32_t bands;              /* its bands still to write */
+    uint64_t band_objs;          /* its in-use objects (fixed point) in the bands written */
     stack_values v;              /* the values of the sample being written */
     pprof_label labels[NLABELS]; /* and its labels, reused */
 } stack_walk;
 
-/* s for record r from w->v; false if all its values are zero. */
-static bool fill(stack_walk *w, const stack_rec *r, int band, pprof_sample *s)
+/* s for record r from w->v, with inuse_objs in-use objects; false if all
+ * its values are zero. */
+static bool fill(stack_walk *w, const stack_rec *r, int band, int64_t inuse_objs, pprof_sample *s)
 {
     const stack_values *v = &w->v;
     s->pcs = r->pcs;
     s->depth = r->depth;
     s->values[0] = stacks_objects(v->objs[0]);
     s->values[1] = (int64_t)v->bytes[0];
-    s->values[2] = stacks_objects(v->objs[1]);
+    s->values[2] = inuse_objs;
     s->values[3] = (int64_t)v->bytes[1];
     if (!(s->values[0] | s->values[1] | s->values[2] | s->values[3]))
         return false;
@@ -235,14 +237,20 @@ static bool fill(stack_walk *w, const stack_rec *r, int band, pprof_sample *s)
 }
 
 /* The next band of w->cur: its in-use values, with the record's alloc_*
- * values if it is the first. */
+ * values if it is the first.  Its objects are rounded cumulatively, what
+ * the bands so far round to less what the ones before did, so that the
+ * bands of a stack add up to its total rounded once.  Rounded one by one
+ * they did not: how a stack's objects fall into bands depends on timing,
+ * and two runs with one HEAPPROF_SEED showed 404 and 405 objects. */
 static bool next_band(stack_walk *w, pprof_sample *s)
 {
     static const stack_totals none;
     unsigned b = (unsigned)__builtin_ctz(w->bands);
     w->bands &= w->bands - 1;
     put_totals(ages_totals(w->ages, w->cur->id, b), &w->v, 1);
-    bool any = fill(w, w->cur, (int)b, s);
+    int64_t before = stacks_objects(w->band_objs);
+    w->band_objs += w->v.objs[1];
+    bool any = fill(w, w->cur, (int)b, stacks_objects(w->band_objs) - before, s);
     put_totals(&none, &w->v, 0);
     return any;
 }
@@ -267,6 +275,7 @@ static int next_stack(void *ctx, pprof_sample *s)
             put_totals(&t.alloc, &w->v, 0);
             w->cur = r;
             w->bands = ages_mask(w->ages, r->id);
+            w->band_objs = 0;
             if (w->bands)
                 continue;
         } else {
@@ -274,15 +283,15 @@ static int next_stack(void *ctx, pprof_sample *s)
             if (w->base && r->id < w->base->n)
                 subtract(&w->v, &w->base->v[r->id]);
         }
-        if (fill(w, r, NO_BAND, s))
+        if (fill(w, r, NO_BAND, stacks_objects(w->v.objs[1]), s))
             return 1;
     }
 }
 
 /* The text profile (heaptext.h): one record per stack with anything to
- * show, its in-use values those of its age bands added up, each band's
- * rounded as the binary profile rounds it, so that pprof shows the same
- * numbers for both.  Memory: the age fold's, and 48 bytes per stack for
+ * show, its in-use values those of its age bands added up, its objects
+ * rounded once, as the binary profile's bands add up to (next_band), so
+ * that pprof shows the same numbers for both.  Memory: the age fold's, and 48 bytes per stack for
  * the records, which heaptext sorts. */
 static int write_text(int fd, const fdid *id, const stack_rec *head, uint64_t limit,
                       const char *const *cp, size_t nc)
@@ -302,11 +311,13 @@ static int write_text(int fd, const fdid *id, const stack_rec *head, uint64_t li
         heaptext_record *t = &recs[n];
         *t = (heaptext_record){r->pcs, r->depth, 0, 0, stacks_objects(v.alloc.objs),
                                (int64_t)v.alloc.bytes};
+        uint64_t objs = 0;
         for (uint32_t bands = ages_mask(ages, r->id); bands; bands &= bands - 1) {
             const stack_totals *b = ages_totals(ages, r->id, (unsigned)__builtin_ctz(bands));
-            t->inuse_objs += stacks_objects(b->objs);
+            objs += b->objs;
             t->inuse_bytes += (int64_t)b->bytes;
         }
+        t->inuse_objs = stacks_objects(objs);
         if (t->inuse_objs | t->inuse_bytes | t->alloc_objs | t->alloc_bytes)
             n++;
     }
