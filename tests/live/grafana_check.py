@@ -22,8 +22,13 @@ live_grafana (grafana.sh); python3's standard library only.
       text in FILE, a rule of the rule file, or one of Prometheus' own series;
       every family of FILE is on some panel; the variables' label_values()
       find JOB and INSTANCE; every rule of the rule file evaluates without
-      error.  --expect TITLE REFID LABEL=VALUE|- NUMBER: that panel query has
-      a series with that label (or its only series, for -) of that value.
+      error.  --elsewhere FILE (repeatable): the /metrics text of a process
+      over another allocator, whose families this one does not serve (the
+      allocator panel has a line for each allocator): a query of such
+      families only must parse and return no series here; it is checked
+      for series in the run that serves them.  --expect TITLE REFID
+      LABEL=VALUE|- NUMBER: that panel query has a series with that label
+      (or its only series, for -) of that value.
 
 Exit status 0 when every check passes; otherwise each failure is one line
 on stderr and the status is 1.
@@ -223,8 +228,12 @@ def check_queries(dash, a):
     values = variable_values(dash, a.job, a.instance)
     other = dict(values, job=a.job + "_none")
     fams = families(a.metrics)
+    absent = set()
+    for f in a.elsewhere or []:
+        absent |= families(f)
+    absent -= fams
     records, alerts = rule_names(a.rules)
-    known = fams | set(records) | PROMETHEUS_SERIES
+    known = fams | absent | set(records) | PROMETHEUS_SERIES
     used = set()
     results = {}
     nq = 0
@@ -232,7 +241,9 @@ def check_queries(dash, a):
         for t in p.get("targets") or []:
             where = f"panel {p.get('title')!r}, query {t.get('refId')}"
             expr = t.get("expr", "")
-            for name in METRIC_TOKEN.findall(expr):
+            names = set(METRIC_TOKEN.findall(expr))
+            elsewhere = bool(names) and names <= absent
+            for name in names:
                 used.add(name)
                 if name not in known:
                     fail(f"{where}: {name} is no family of /metrics and no rule of {a.rules}")
@@ -246,7 +257,13 @@ def check_queries(dash, a):
                 fail(f"{where}: Prometheus: {ans.get('errorType')}: {ans.get('error')}\n    {q}")
                 continue
             got = series_of(ans)
-            print(f"  {len(got):3d} series  {p.get('title')} / {t.get('refId')}")
+            print(f"  {len(got):3d} series  {p.get('title')} / {t.get('refId')}"
+                  + ("  (another allocator's)" if elsewhere else ""))
+            if elsewhere:
+                if got:
+                    fail(f"{where}: of families this process does not serve, yet it answers: "
+                         f"{got[:2]}")
+                continue
             if not got:
                 fail(f"{where}: no series (a metric or label that does not exist?)\n    {q}")
             results[(p.get("title"), t.get("refId"))] = got
@@ -307,6 +324,7 @@ def main():
     ap.add_argument("--instance")
     ap.add_argument("--metrics")
     ap.add_argument("--rules")
+    ap.add_argument("--elsewhere", action="append")
     ap.add_argument("--expect", nargs=4, action="append",
                     metavar=("TITLE", "REFID", "LABEL", "VALUE"))
     a = ap.parse_args()
