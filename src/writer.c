@@ -256,7 +256,7 @@ static void prefix_make_dirs(void)
     if (slash && (size_t)(slash - pattern) < sizeof dir) {
         memcpy(dir, pattern, (size_t)(slash - pattern));
         dir[slash - pattern] = '\0';
-        int err = outname_uses(dir, "hnp") ? dump_make_dirs(prefix) : 0;
+        int err = outname_uses(dir, "hnpe") ? dump_make_dirs(prefix) : 0;
         if (err)
             log_line("cannot make the directory %.*s (HEAPPROF_OUT=%s): %s; profiles cannot be "
                      "written until it exists", (int)(strrchr(prefix, '/') - prefix), prefix,

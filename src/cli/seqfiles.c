@@ -78,16 +78,22 @@ static bool follows(const char *name, const char *prefix, size_t dlen, const cha
     return true;
 }
 
-/* seqfiles_list, or with pattern, seqfiles_list_pattern. */
-static int list(const char *prefix, long pid, const char *pattern, const outname_vals *vals,
-                seqfile **out, size_t *n)
+/* Files found so far, in the order found. */
+typedef struct found {
+    seqfile *v;
+    size_t n, cap;
+} found;
+
+/* The files in prefix's directory: those of prefix (of pid, or of all when
+ * pid < 0), or with pattern, those of pattern expanded with vals and the
+ * pid in each name; added to f.  0 or an errno value. */
+static int scan(const char *prefix, long pid, const char *pattern, const outname_vals *vals,
+                found *f)
 {
     const char *slash = strrchr(prefix, '/');
     const char *base = slash ? slash + 1 : prefix;
     size_t dlen = slash ? (size_t)(slash - prefix) : 0, blen = strlen(base);
     char *dir = slash ? (dlen ? strndup(prefix, dlen) : strdup("/")) : strdup(".");
-    *out = NULL;
-    *n = 0;
     if (!dir)
         return ENOMEM;
     DIR *d = opendir(dir);
@@ -96,8 +102,6 @@ static int list(const char *prefix, long pid, const char *pattern, const outname
         free(dir);
         return e;
     }
-    seqfile *v = NULL;
-    size_t cnt = 0, cap = 0;
     int err = 0;
     struct dirent *e;
     while (!err && (e = readdir(d))) {
@@ -111,47 +115,56 @@ static int list(const char *prefix, long pid, const char *pattern, const outname
                    parse_tail(e->d_name + blen + 1, &p, &s) && (pid < 0 || p == pid);
         if (!ours)
             continue;
-        if (cnt == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            seqfile *nv = realloc(v, ncap * sizeof *nv);
+        if (f->n == f->cap) {
+            size_t ncap = f->cap ? f->cap * 2 : 16;
+            seqfile *nv = realloc(f->v, ncap * sizeof *nv);
             if (!nv) {
                 err = ENOMEM;
                 break;
             }
-            v = nv;
-            cap = ncap;
+            f->v = nv;
+            f->cap = ncap;
         }
-        seqfile *f = &v[cnt];
+        seqfile *q = &f->v[f->n];
         size_t len = strlen(prefix) + strlen(e->d_name) + 2;
-        if (!(f->path = malloc(len))) {
+        if (!(q->path = malloc(len))) {
             err = ENOMEM;
             break;
         }
-        snprintf(f->path, len, "%.*s%s", (int)(base - prefix), prefix, e->d_name);
-        f->pid = p;
-        f->seq = s;
+        snprintf(q->path, len, "%.*s%s", (int)(base - prefix), prefix, e->d_name);
+        q->pid = p;
+        q->seq = s;
         struct stat st;
-        memset(&f->mtime, 0, sizeof f->mtime);
-        if (stat(f->path, &st) == 0)
-            f->mtime = st.st_mtim;
-        cnt++;
+        memset(&q->mtime, 0, sizeof q->mtime);
+        if (stat(q->path, &st) == 0)
+            q->mtime = st.st_mtim;
+        f->n++;
     }
     closedir(d);
     free(dir);
+    return err;
+}
+
+/* f's files sorted into *out, or freed on error. */
+static int done(found *f, int err, seqfile **out, size_t *n)
+{
     if (err) {
-        seqfiles_free(v, cnt);
+        seqfiles_free(f->v, f->n);
+        *out = NULL;
+        *n = 0;
         return err;
     }
-    if (cnt)
-        qsort(v, cnt, sizeof *v, cmp);
-    *out = v;
-    *n = cnt;
+    if (f->n)
+        qsort(f->v, f->n, sizeof *f->v, cmp);
+    *out = f->v;
+    *n = f->n;
     return 0;
 }
 
 int seqfiles_list(const char *prefix, long pid, seqfile **out, size_t *n)
 {
-    return list(prefix, pid, NULL, NULL, out, n);
+    found f = {0};
+    return done(&f, scan(prefix, pid, NULL, NULL, &f), out, n);
 }
 
 void seqfiles_free(seqfile *v, size_t n)
@@ -231,6 +244,82 @@ int seqfiles_prefix(const char *pattern, long pid, const char *proc, char *buf, 
     return vals_of(pattern, pid, proc, &v, &u, exe) ? -1 : expand(pattern, pid, &v, buf, len);
 }
 
+/* How many directories the walk below may open in all: a pattern such as
+ * /srv/%e/%e/app over a large tree stops there rather than read it all. */
+enum { WALK_DIRS_MAX = 4096 };
+
+typedef struct walk {
+    const char *pattern;
+    const outname_vals *v;
+    found *f;
+    bool absolute;
+    unsigned dirs; /* opened so far */
+    char path[CONFIG_PATH_MAX];
+} walk;
+
+/* w->path (len bytes) with "/" and name added, when it fits: its new
+ * length, or 0.  A relative pattern's first component has no slash. */
+static size_t descend(walk *w, size_t len, const char *name)
+{
+    const char *sep = len || w->absolute ? "/" : "";
+    int n = snprintf(w->path + len, sizeof w->path - len, "%s%s", sep, name);
+    if (n < 0 || (size_t)n >= sizeof w->path - len) {
+        w->path[len] = '\0';
+        return 0;
+    }
+    return len + (size_t)n;
+}
+
+/* The directories that pattern's directory part names for some pid and
+ * executable, from w->path (len bytes: "" is the root, or the current
+ * directory for a relative pattern) and rest, the components still to go:
+ * one with %p or %e matches every subdirectory (the files' names decide,
+ * follows), the others are expanded with w->v.  Scans the last directory
+ * for files.  An error is returned only while no %p or %e has been met
+ * (fixed): directories below one that cannot be read are other processes'. */
+static int walk_dirs(walk *w, size_t len, const char *rest, bool fixed)
+{
+    int err = 0;
+    const char *slash = strchr(rest, '/');
+    if (!slash) { /* rest is the file name's part */
+        size_t n = descend(w, len, ""); /* "dir/", "/", or "" (relative: no "./") */
+        err = n || !len ? scan(w->path, -1, w->pattern, w->v, w->f) : ENAMETOOLONG;
+        w->path[len] = '\0';
+        return fixed || err == ENOMEM ? err : 0;
+    }
+    char comp[CONFIG_PATH_MAX], name[CONFIG_PATH_MAX];
+    size_t clen = (size_t)(slash - rest), n;
+    if (clen >= sizeof comp)
+        return ENAMETOOLONG;
+    memcpy(comp, rest, clen);
+    comp[clen] = '\0';
+    if (!outname_uses(comp, "pe")) {
+        if (outname_expand(comp, w->v, name, sizeof name) || !(n = descend(w, len, name)))
+            return ENAMETOOLONG;
+        err = walk_dirs(w, n, slash + 1, fixed);
+        w->path[len] = '\0';
+        return err;
+    }
+    DIR *d = opendir(len ? w->path : w->absolute ? "/" : ".");
+    if (!d)
+        return fixed ? errno : 0;
+    struct dirent *e;
+    while (!err && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+            (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN && e->d_type != DT_LNK))
+            continue;
+        if (w->dirs >= WALK_DIRS_MAX || !(n = descend(w, len, e->d_name)))
+            continue;
+        w->dirs++;
+        struct stat st;
+        if (stat(w->path, &st) == 0 && S_ISDIR(st.st_mode))
+            err = walk_dirs(w, n, slash + 1, false);
+        w->path[len] = '\0';
+    }
+    closedir(d);
+    return err;
+}
+
 int seqfiles_list_pattern(const char *pattern, long pid, const char *proc, seqfile **out,
                           size_t *n)
 {
@@ -242,5 +331,8 @@ int seqfiles_list_pattern(const char *pattern, long pid, const char *proc, seqfi
     /* the values read once, for the prefix and for every name */
     if (vals_of(pattern, pid, proc, &v, &u, exe) || expand(pattern, pid, &v, prefix, sizeof prefix))
         return -1;
-    return list(prefix, -1, pattern, &v, out, n);
+    found f = {0};
+    walk w = {.pattern = pattern, .v = &v, .f = &f, .absolute = pattern[0] == '/'};
+    int err = walk_dirs(&w, 0, pattern + w.absolute, true);
+    return done(&f, err, out, n);
 }

@@ -34,8 +34,9 @@ int seqfiles_prefix(const char *pattern, long pid, const char *proc, char *buf, 
 /* The files that processes in our namespaces, process pid's among them,
  * wrote under HEAPPROF_OUT's pattern, each expanded with its own pid (%p)
  * and, with proc "/proc/self", any executable's name (%e): seqfiles_list's,
- * of every pid, for a pattern whose prefix differs from process to process.
- * Those whose %p or %e is in the directory part are not found.
+ * of every pid, for a pattern whose prefix differs from process to process;
+ * with %p or %e in a directory (prof/%e/app), in every directory that
+ * matches (at most 4096 are opened).
  * 0, an errno value (of opening the directory), or -1 after a message. */
 int seqfiles_list_pattern(const char *pattern, long pid, const char *proc, seqfile **out,
                           size_t *n);

@@ -157,6 +157,23 @@ exe=$(basename "$(readlink -f "$CLI_PROG")")
 expect_in "$W/err" "^  $W/ke\.$exe\.[0-9]+\.0001\.pb\.gz\$" "the child's profile in the list, with %e"
 f=$(grep -E "^  $W/ke\.$exe\.[0-9]+\.0001\.pb\.gz\$" "$W/err" | head -n 1 | sed 's/^  //')
 [[ -s $f ]] || fail "%e: the listed $f does not exist"
+# With %p or %e in a directory, each child's files are in a directory of
+# their own (made by the library): listed too.
+expect_rc 0 hp run -o "$W/kd/%p/app" -- "$CLI_PROG" spawn
+grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
+pid=$(pid_of)
+[[ -s "$W/kd/$grandchild/app.$grandchild.0001.pb.gz" ]] || fail "%p/: the child process was not profiled: $(find "$W/kd")"
+expect_in "$W/err" "^  $W/kd/$pid/app\.$pid\.0001\.pb\.gz\$" "the program's own profile, %p in a directory"
+expect_in "$W/err" "1 more from child processes:" "the child's profiles in the report, %p in a directory"
+expect_in "$W/err" "^  $W/kd/$grandchild/app\.$grandchild\.0001\.pb\.gz\$" "the child's profile in the list, %p in a directory"
+# shellcheck disable=SC2016
+expect_rc 0 hp run -o "$W/kx/%e/app" -- sh -c '"$1" sites >/dev/null; true' sh "$CLI_PROG"
+expect_in "$W/err" "^  $W/kx/$exe/app\.[0-9]+\.0001\.pb\.gz\$" "the child's profile in the list, %e in a directory"
+# Relative, from the current directory: listed as the pattern names them.
+(cd "$W" && "$HEAPPROF_CLI" run -o "kr/%p/app" -- "$CLI_PROG" spawn >"$W/out" 2>"$W/err") ||
+    fail "relative %p/: run failed: $(cat "$W/err")"
+grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
+expect_in "$W/err" "^  kr/$grandchild/app\.$grandchild\.0001\.pb\.gz\$" "the child's profile in the list, relative %p in a directory"
 expect_rc 0 hp run --no-children -o "$W/l" -- "$CLI_PROG" spawn
 grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
 pid=$(pid_of)
