@@ -388,24 +388,24 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
     config_parse(&cfg, lookup_env, NULL, NULL);
     char prefix[CONFIG_PATH_MAX];
     /* The program has ended; it had our namespaces.  Its status is said
-     * even where its files cannot be found (the message before says why). */
+     * even where its files cannot be found (the message before says why).
+     * They are listed first, so that a message of the listing's comes
+     * before that line, not inside it. */
     bool found = !seqfiles_prefix(cfg.out, (long)pid, "/proc/self", prefix, sizeof prefix);
+    seqfile *v = NULL;
+    size_t n = 0;
+    int err = -1;
+    /* With %p or %e, each child's prefix holds its own pid or name. */
+    if (found && outname_uses(cfg.out, "pe"))
+        err = seqfiles_list_pattern(cfg.out, (long)pid, "/proc/self", &v, &n);
+    else if (found)
+        err = seqfiles_list(prefix, -1, &v, &n);
     if (WIFEXITED(status))
         (void)fprintf(stderr, "heapprof: %s (pid %d) exited with status %d", program, (int)pid,
                       WEXITSTATUS(status));
     else
         (void)fprintf(stderr, "heapprof: %s (pid %d) was killed by signal %d (%s)", program,
                       (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
-    if (!found) {
-        (void)fputc('\n', stderr);
-        return;
-    }
-    seqfile *v;
-    size_t n;
-    /* With %p or %e, each child's prefix holds its own pid or name. */
-    int err = outname_uses(cfg.out, "pe")
-                  ? seqfiles_list_pattern(cfg.out, (long)pid, "/proc/self", &v, &n)
-                  : seqfiles_list(prefix, -1, &v, &n);
     if (err < 0) {
         (void)fputc('\n', stderr);
         return;

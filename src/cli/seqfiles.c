@@ -244,15 +244,17 @@ int seqfiles_prefix(const char *pattern, long pid, const char *proc, char *buf, 
     return vals_of(pattern, pid, proc, &v, &u, exe) ? -1 : expand(pattern, pid, &v, buf, len);
 }
 
-/* How many directories the walk below may open in all: a pattern such as
+/* How many directories the walk below may open in all: far more than the
+ * processes of a build (a directory each), while a pattern such as
  * /srv/%e/%e/app over a large tree stops there rather than read it all. */
-enum { WALK_DIRS_MAX = 4096 };
+enum { WALK_DIRS_MAX = 65536 };
 
 typedef struct walk {
     const char *pattern;
     const outname_vals *v;
     found *f;
     bool absolute;
+    bool cut;      /* directories left unread past WALK_DIRS_MAX */
     unsigned dirs; /* opened so far */
     char path[CONFIG_PATH_MAX];
 } walk;
@@ -308,7 +310,11 @@ static int walk_dirs(walk *w, size_t len, const char *rest, bool fixed)
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
             (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN && e->d_type != DT_LNK))
             continue;
-        if (w->dirs >= WALK_DIRS_MAX || !(n = descend(w, len, e->d_name)))
+        if (w->dirs >= WALK_DIRS_MAX) {
+            w->cut = true;
+            break;
+        }
+        if (!(n = descend(w, len, e->d_name)))
             continue;
         w->dirs++;
         struct stat st;
@@ -334,5 +340,8 @@ int seqfiles_list_pattern(const char *pattern, long pid, const char *proc, seqfi
     found f = {0};
     walk w = {.pattern = pattern, .v = &v, .f = &f, .absolute = pattern[0] == '/'};
     int err = walk_dirs(&w, 0, pattern + w.absolute, true);
+    if (w.cut)
+        diag_error("HEAPPROF_OUT=%s: stopped looking for profiles after %d directories; some "
+                   "may be missing from this list", pattern, WALK_DIRS_MAX);
     return done(&f, err, out, n);
 }

@@ -36,7 +36,7 @@ int seqfiles_prefix(const char *pattern, long pid, const char *proc, char *buf, 
  * and, with proc "/proc/self", any executable's name (%e): seqfiles_list's,
  * of every pid, for a pattern whose prefix differs from process to process;
  * with %p or %e in a directory (prof/%e/app), in every directory that
- * matches (at most 4096 are opened).
+ * matches (at most 65536 are opened).
  * 0, an errno value (of opening the directory), or -1 after a message. */
 int seqfiles_list_pattern(const char *pattern, long pid, const char *proc, seqfile **out,
                           size_t *n);
