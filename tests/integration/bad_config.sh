@@ -89,7 +89,7 @@ check_bad HEAPPROF_MAX_STACKS many 262144
 # The default signal is really used after a bad HEAPPROF_SIGNAL.
 USR2=$(kill -l USR2)
 for v in FOO KILL 9; do
-    run "sigdef_$v" HEAPPROF_SIGNAL=$v -- "$PROG_TRIGGER" probe "$USR2"
+    run "sigdef_$v" HEAPPROF_SIGNAL=$v HEAPPROF_OUT="$W/sigdef_$v" -- "$PROG_TRIGGER" probe "$USR2"
     grep -qx "disposition $USR2 handler" "$W/sigdef_$v.out" ||
         fail "HEAPPROF_SIGNAL=$v: the default SIGUSR2 handler should be installed, found: $(cat "$W/sigdef_$v.out")"
 done

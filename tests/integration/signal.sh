@@ -69,7 +69,7 @@ compare_expect "$W/rounds.out" "$f.sum"
 pprof_quick "$f"
 
 # 3. The default signal handler is installed, and only for SIGUSR2.
-run probe_def -- "$PROG_TRIGGER" probe "$USR2"
+run probe_def HEAPPROF_OUT="$W/probe_def" -- "$PROG_TRIGGER" probe "$USR2"
 grep -qx "disposition $USR2 handler" "$W/probe_def.out" ||
     fail "default config: SIGUSR2 should have heapprof's handler, found: $(cat "$W/probe_def.out")"
 run_plain probe_none -- "$PROG_TRIGGER" probe "$USR2"
@@ -77,9 +77,9 @@ grep -qx "disposition $USR2 default" "$W/probe_none.out" ||
     fail "without the preload SIGUSR2 should be SIG_DFL, found: $(cat "$W/probe_none.out")"
 
 # 4. HEAPPROF_SIGNAL=USR1 (a name): USR1 dumps, USR2 is left alone.
-run probe_u1 HEAPPROF_SIGNAL=USR1 -- "$PROG_TRIGGER" probe "$USR1"
+run probe_u1 HEAPPROF_SIGNAL=USR1 HEAPPROF_OUT="$W/probe_u1" -- "$PROG_TRIGGER" probe "$USR1"
 grep -qx "disposition $USR1 handler" "$W/probe_u1.out" || fail "HEAPPROF_SIGNAL=USR1: SIGUSR1 has no handler: $(cat "$W/probe_u1.out")"
-run probe_u1b HEAPPROF_SIGNAL=USR1 -- "$PROG_TRIGGER" probe "$USR2"
+run probe_u1b HEAPPROF_SIGNAL=USR1 HEAPPROF_OUT="$W/probe_u1b" -- "$PROG_TRIGGER" probe "$USR2"
 grep -qx "disposition $USR2 default" "$W/probe_u1b.out" || fail "HEAPPROF_SIGNAL=USR1: SIGUSR2 should stay SIG_DFL: $(cat "$W/probe_u1b.out")"
 run usr1 HEAPPROF_SAMPLE=1 HEAPPROF_SIGNAL=USR1 HEAPPROF_OUT="$W/u1" -- "$PROG_TRIGGER" raise "$USR1"
 expect_rc usr1 0
@@ -95,7 +95,7 @@ pprof_quick "$W/u1.$pid.0002.pb.gz"
 
 # 5. HEAPPROF_SIGNAL as a number (a real-time signal), sent by this script.
 RT=$(($(kill -l RTMIN) + 6))
-run probe_rt HEAPPROF_SIGNAL=$RT -- "$PROG_TRIGGER" probe "$RT"
+run probe_rt HEAPPROF_SIGNAL=$RT HEAPPROF_OUT="$W/probe_rt" -- "$PROG_TRIGGER" probe "$RT"
 grep -qx "disposition $RT handler" "$W/probe_rt.out" || fail "HEAPPROF_SIGNAL=$RT: no handler for signal $RT: $(cat "$W/probe_rt.out")"
 run_bg rt HEAPPROF_SAMPLE=1 HEAPPROF_SIGNAL=$RT HEAPPROF_OUT="$W/rt" -- "$PROG_TRIGGER" wait 1
 bgpid=$BGPID
@@ -113,7 +113,7 @@ pprof_quick "$W/rt.$bgpid.0001.pb.gz"
 pprof_quick "$W/rt.$bgpid.0002.pb.gz"
 
 # 5b. A real-time signal by name.
-run probe_rtname HEAPPROF_SIGNAL=RTMIN+3 -- "$PROG_TRIGGER" probe "$(($(kill -l RTMIN) + 3))"
+run probe_rtname HEAPPROF_SIGNAL=RTMIN+3 HEAPPROF_OUT="$W/probe_rtname" -- "$PROG_TRIGGER" probe "$(($(kill -l RTMIN) + 3))"
 grep -q " handler$" "$W/probe_rtname.out" || fail "HEAPPROF_SIGNAL=RTMIN+3: no handler installed: $(cat "$W/probe_rtname.out")"
 no_heapprof_lines probe_rtname
 
@@ -121,7 +121,7 @@ no_heapprof_lines probe_rtname
 #    terminates the program as it would without the preload, and no profile
 #    is written (neither for the signal nor at exit: the process was killed).
 for v in off 0; do
-    run "probe_$v" HEAPPROF_SIGNAL=$v -- "$PROG_TRIGGER" probe "$USR2"
+    run "probe_$v" HEAPPROF_SIGNAL=$v HEAPPROF_OUT="$W/probe_$v" -- "$PROG_TRIGGER" probe "$USR2"
     grep -qx "disposition $USR2 default" "$W/probe_$v.out" ||
         fail "HEAPPROF_SIGNAL=$v: SIGUSR2 should stay SIG_DFL, found: $(cat "$W/probe_$v.out")"
     no_heapprof_lines "probe_$v"

@@ -33,8 +33,10 @@ start() {
     local name=$1; shift
     split_cmd start "$@"
     rm -f "$W/$name.stop" "$W/$name.out" "$W/$name.err"
-    run_bg "$name" HEAPPROF_HTTP=127.0.0.1:0 LIVE_STOP="$W/$name.stop" LIVE_WAIT=60 "${CMD_VARS[@]}" \
-        -- "$LIVE_PROG" "${CMD_ARGV[@]}"
+    # Exit profiles in the work directory, not in ctest's (a test's own
+    # HEAPPROF_OUT, later in the list, wins).
+    run_bg "$name" HEAPPROF_HTTP=127.0.0.1:0 HEAPPROF_OUT="$W/$name" LIVE_STOP="$W/$name.stop" \
+        LIVE_WAIT=60 "${CMD_VARS[@]}" -- "$LIVE_PROG" "${CMD_ARGV[@]}"
     PID=$BGPID
     local i
     for ((i = 0; i < 500; i++)); do
