@@ -168,7 +168,8 @@ void cmd_leaks_usage(FILE *f)
                 "  --stacks    also print each row's whole stack, leaf first\n"
                 "  --raw       plain numbers (bytes, counts) without unit scaling; the columns\n"
                 "              are as shown, new, old, ± and old range (when there) last\n"
-                "              before the site\n"
+                "              before the site; a rate under 100 bytes per second has three\n"
+                "              significant digits (0.356/s)\n"
                 "  -h, --help  this help\n"
                 "\n"
                 "It ends with the equivalent `go tool pprof -top -base EARLY LATE` command.\n", f);
@@ -252,6 +253,9 @@ static void range(char *buf, size_t len, double lo, double hi, bool raw)
         snprintf(buf, len, "%s", a);
 }
 
+/* Growth per second.  Under 100 B/s, three significant digits: whole bytes
+ * would give a slow leak no rate at all (30 KiB a day is 0.356 B/s, which
+ * printed as 0 B/s), in --raw too. */
 static void rate(char *buf, size_t len, double growth, double dt, bool raw)
 {
     if (!(dt > 0)) {
@@ -259,7 +263,13 @@ static void rate(char *buf, size_t len, double growth, double dt, bool raw)
         return;
     }
     char t[48];
-    units_value(t, sizeof t, growth / dt, "bytes", raw);
+    double r = growth / dt, a = fabs(r);
+    if (a > 0 && a < 99.95) {
+        int dec = a >= 9.995 ? 1 : a >= 0.9995 ? 2 : 2 - (int)floor(log10(a * 1.0005));
+        snprintf(t, sizeof t, raw ? "%.*f" : "%.*f B", dec < 9 ? dec : 9, r);
+    } else {
+        units_value(t, sizeof t, r, "bytes", raw);
+    }
     snprintf(buf, len, "%s/s", t);
 }
 
