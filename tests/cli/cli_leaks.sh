@@ -90,7 +90,8 @@ expect_rc 0 hp leaks --stacks "$W/x.$pid.0001.pb.gz" "$W/x.$pid.0005.pb.gz"
 expect_in "$W/out" '^ +main$' "--stacks prints the whole stack"
 
 # A slow leak: 30 KiB in a day is 0.356 bytes per second, which printed as
-# "0 B/s" (whole bytes), with --raw as "0/s".
+# "0 B/s" (whole bytes), with --raw as "0/s".  Taken in the other order, the
+# span is a day back, not "-8.64e+04 s".
 if command -v python3 >/dev/null; then
     craft() { python3 "$CLI_SRC/craft_profiles.py" aged "$@"; }
     craft "$W/day0.pb" --exact --time 0 --duration 100 slow=0:100:0
@@ -100,6 +101,8 @@ if command -v python3 >/dev/null; then
     expect_in "$W/out" '^ +1 +\+30\.0 KiB +0 +0\.356 B/s .* slow ← main$' "the slow rate on its row"
     expect_rc 0 hp leaks --raw "$W/day0.pb" "$W/day1.pb"
     expect_in "$W/out" '^ +1 +\+30720 +0 +0\.356/s +100 +130 ' "the slow rate with --raw"
+    expect_rc 0 hp leaks "$W/day1.pb" "$W/day0.pb"
+    expect_in "$W/out" '^Span: -24\.0 h$' "a span back in time"
 else
     note "no python3: the slow leak's rate is not checked"
 fi
