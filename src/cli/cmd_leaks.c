@@ -5,7 +5,8 @@
  * Data: all profiles are loaded and added to one stackset (rows keyed by
  * the whole stack's function names, so profiles of different processes
  * line up), with two types per profile: inuse_space (cell 0, required) and
- * inuse_objects (cell 1, optional).  A row's series is v_i +- sigma_i, i
+ * inuse_objects (cell 1, optional: "?" in a profile without it, not 0
+ * objects).  A row's series is v_i +- sigma_i, i
  * the profile's position (the given order for two files; for a series,
  * sorted by time stamp when every profile has one).
  *
@@ -125,10 +126,11 @@ void cmd_leaks_usage(FILE *f)
                 "Two profiles: the call stacks whose live bytes (inuse_space) grew from EARLY\n"
                 "to LATE, largest growth first, with the growth's standard error (±, the root\n"
                 "of the sum of both estimates' variances), the growth per second (from the\n"
-                "profiles' time stamps), live objects before and after, and the allocation\n"
-                "site: the leaf function past allocator wrappers (malloc, operator new,\n"
-                "strdup, ...) and its caller, \"site ← caller\".  Stacks are matched by their\n"
-                "function names, so the profiles may come from different runs.\n"
+                "profiles' time stamps), live objects before and after (? for a profile\n"
+                "without inuse_objects), and the allocation site: the leaf function past\n"
+                "allocator wrappers (malloc, operator new, strdup, ...) and its caller,\n"
+                "\"site ← caller\".  Stacks are matched by their function names, so the\n"
+                "profiles may come from different runs.\n"
                 "\n"
                 "A single difference cannot tell a leak from a working set that happened to be\n"
                 "high when LATE was taken.  Given three or more profiles (sorted by time stamp;\n"
@@ -394,6 +396,17 @@ static void row_numbers(const stackset *s, stackset_row *r, size_t i, size_t j, 
     rate(rt, 64, growth, dt, o->raw);
 }
 
+/* A row's live objects in profile i, or "?" when that profile does not
+ * count them (it has no inuse_objects: its cell stays 0). */
+static void objects(char *buf, size_t len, profile **p, const stackset *s, stackset_row *r,
+                    size_t i)
+{
+    if (profile_read_type(p[i], "inuse_objects") < 0)
+        snprintf(buf, len, "?");
+    else
+        snprintf(buf, len, "%.0f", val(s, r, i, C_OBJECTS));
+}
+
 static void diff(profile **p, const stackset *s, ranked *v, size_t nrows, const leaks_opts *o)
 {
     size_t m = 0;
@@ -415,11 +428,12 @@ static void diff(profile **p, const stackset *s, ranked *v, size_t nrows, const 
            "", born_head(o), "allocation site (← caller)");
     printf("%4s %11s %9s %12s %8s %8s\n", "", "", "", "", "before", "after");
     for (size_t i = 0; i < shown; i++) {
-        char g[64], e[64], rt[64], bc[320];
+        char g[64], e[64], rt[64], bc[320], before[32], after[32];
         row_numbers(s, v[i].row, 0, 1, dt, o, g, e, rt);
         born_cols(bc, sizeof bc, s, v[i].row, 1, o);
-        printf("%4zu %11s %9s %12s %8.0f %8.0f%s  ", i + 1, g, e, rt,
-               val(s, v[i].row, 0, C_OBJECTS), val(s, v[i].row, 1, C_OBJECTS), bc);
+        objects(before, sizeof before, p, s, v[i].row, 0);
+        objects(after, sizeof after, p, s, v[i].row, 1);
+        printf("%4zu %11s %9s %12s %8s %8s%s  ", i + 1, g, e, rt, before, after, bc);
         print_site(v[i].row, o);
     }
     born_legend(2, o);

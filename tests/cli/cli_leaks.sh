@@ -103,8 +103,16 @@ if command -v python3 >/dev/null; then
     expect_in "$W/out" '^ +1 +\+30720 +0 +0\.356/s +100 +130 ' "the slow rate with --raw"
     expect_rc 0 hp leaks "$W/day1.pb" "$W/day0.pb"
     expect_in "$W/out" '^Span: -24\.0 h$' "a span back in time"
+    # A profile without inuse_objects counts no objects: "?", not 0.
+    python3 "$CLI_SRC/craft_profiles.py" signed "$W/obj.pb" few=1:100
+    python3 "$CLI_SRC/craft_profiles.py" signed "$W/noobj.pb" --space-only few=3:300
+    expect_rc 0 hp leaks "$W/obj.pb" "$W/noobj.pb"
+    expect_in "$W/out" '^ +1 +\+200 B .* 1 +\?  few ← main$' "objects unknown after, not 0"
+    python3 "$CLI_SRC/craft_profiles.py" signed "$W/obj5.pb" few=5:500
+    expect_rc 0 hp leaks "$W/noobj.pb" "$W/obj5.pb"
+    expect_in "$W/out" '^ +1 +\+200 B .* \? +5  few ← main$' "objects unknown before, not 0"
 else
-    note "no python3: the slow leak's rate is not checked"
+    note "no python3: the slow leak's rate and unknown objects are not checked"
 fi
 
 # Errors.
