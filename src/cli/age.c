@@ -39,7 +39,11 @@ double age_bound_at_or_above(double s)
 
 bool age_range_has(const age_range *r, double age)
 {
-    return age >= 0 && age >= r->min && age_band_end(age) <= r->max;
+    /* The whole band: an age between bounds (another producer's, or one in
+     * ms) stands for the band that holds it (age.h), whose younger objects
+     * may lie below min.  It counted by the age itself, so --min-age 90s
+     * kept a sample of age 90 (band 1m to 2m) while saying "at least 2m". */
+    return age >= 0 && age_band_start(age) >= r->min && age_band_end(age) <= r->max;
 }
 
 void age_range_edges(const age_range *r, double *lo, double *hi)

@@ -32,8 +32,8 @@ double age_band_start(double a);
 double age_bound_at_or_above(double s);
 
 /* Samples whose objects all lie in [min, max) seconds of age: a sample of
- * age L is in when L >= min and age_band_end(L) <= max (max INFINITY: no
- * upper limit).  A sample without an age is never in. */
+ * age L is in when age_band_start(L) >= min and age_band_end(L) <= max
+ * (max INFINITY: no upper limit).  A sample without an age is never in. */
 typedef struct age_range {
     double min, max;
 } age_range;

@@ -28,9 +28,11 @@ int args_count(const char *flag, const char *value, uint64_t min, uint64_t max, 
     char *end;
     errno = 0;
     unsigned long long v = strtoull(value, &end, 10);
-    if (!(*value >= '0' && *value <= '9') || *end || errno)
+    if (!(*value >= '0' && *value <= '9') || *end)
         return diag_usage("%s '%s': not a whole number", flag, value);
-    if (v < min || v > max)
+    /* Digits past ULLONG_MAX are a whole number too: out of range, as a
+     * smaller one past max is (they said "not a whole number"). */
+    if (errno || v < min || v > max)
         return diag_usage("%s '%s': out of range (allowed %" PRIu64 " to %" PRIu64 ")", flag,
                           value, min, max);
     *out = v;

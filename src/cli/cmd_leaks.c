@@ -5,7 +5,8 @@
  * Data: all profiles are loaded and added to one stackset (rows keyed by
  * the whole stack's function names, so profiles of different processes
  * line up), with two types per profile: inuse_space (cell 0, required) and
- * inuse_objects (cell 1, optional).  A row's series is v_i +- sigma_i, i
+ * inuse_objects (cell 1, optional: "?" in a profile without it, not 0
+ * objects).  A row's series is v_i +- sigma_i, i
  * the profile's position (the given order for two files; for a series,
  * sorted by time stamp when every profile has one).
  *
@@ -125,10 +126,11 @@ void cmd_leaks_usage(FILE *f)
                 "Two profiles: the call stacks whose live bytes (inuse_space) grew from EARLY\n"
                 "to LATE, largest growth first, with the growth's standard error (±, the root\n"
                 "of the sum of both estimates' variances), the growth per second (from the\n"
-                "profiles' time stamps), live objects before and after, and the allocation\n"
-                "site: the leaf function past allocator wrappers (malloc, operator new,\n"
-                "strdup, ...) and its caller, \"site ← caller\".  Stacks are matched by their\n"
-                "function names, so the profiles may come from different runs.\n"
+                "profiles' time stamps), live objects before and after (? for a profile\n"
+                "without inuse_objects), and the allocation site: the leaf function past\n"
+                "allocator wrappers (malloc, operator new, strdup, ...) and its caller,\n"
+                "\"site ← caller\".  Stacks are matched by their function names, so the\n"
+                "profiles may come from different runs.\n"
                 "\n"
                 "A single difference cannot tell a leak from a working set that happened to be\n"
                 "high when LATE was taken.  Given three or more profiles (sorted by time stamp;\n"
@@ -168,7 +170,8 @@ void cmd_leaks_usage(FILE *f)
                 "  --stacks    also print each row's whole stack, leaf first\n"
                 "  --raw       plain numbers (bytes, counts) without unit scaling; the columns\n"
                 "              are as shown, new, old, ± and old range (when there) last\n"
-                "              before the site\n"
+                "              before the site; a rate under 100 bytes per second has three\n"
+                "              significant digits (0.356/s)\n"
                 "  -h, --help  this help\n"
                 "\n"
                 "It ends with the equivalent `go tool pprof -top -base EARLY LATE` command.\n", f);
@@ -252,6 +255,9 @@ static void range(char *buf, size_t len, double lo, double hi, bool raw)
         snprintf(buf, len, "%s", a);
 }
 
+/* Growth per second.  Under 100 B/s, three significant digits: whole bytes
+ * would give a slow leak no rate at all (30 KiB a day is 0.356 B/s, which
+ * printed as 0 B/s), in --raw too. */
 static void rate(char *buf, size_t len, double growth, double dt, bool raw)
 {
     if (!(dt > 0)) {
@@ -259,7 +265,13 @@ static void rate(char *buf, size_t len, double growth, double dt, bool raw)
         return;
     }
     char t[48];
-    units_value(t, sizeof t, growth / dt, "bytes", raw);
+    double r = growth / dt, a = fabs(r);
+    if (a > 0 && a < 99.95) {
+        int dec = a >= 9.995 ? 1 : a >= 0.9995 ? 2 : 2 - (int)floor(log10(a * 1.0005));
+        snprintf(t, sizeof t, raw ? "%.*f" : "%.*f B", dec < 9 ? dec : 9, r);
+    } else {
+        units_value(t, sizeof t, r, "bytes", raw);
+    }
     snprintf(buf, len, "%s/s", t);
 }
 
@@ -384,6 +396,17 @@ static void row_numbers(const stackset *s, stackset_row *r, size_t i, size_t j, 
     rate(rt, 64, growth, dt, o->raw);
 }
 
+/* A row's live objects in profile i, or "?" when that profile does not
+ * count them (it has no inuse_objects: its cell stays 0). */
+static void objects(char *buf, size_t len, profile **p, const stackset *s, stackset_row *r,
+                    size_t i)
+{
+    if (profile_read_type(p[i], "inuse_objects") < 0)
+        snprintf(buf, len, "?");
+    else
+        snprintf(buf, len, "%.0f", val(s, r, i, C_OBJECTS));
+}
+
 static void diff(profile **p, const stackset *s, ranked *v, size_t nrows, const leaks_opts *o)
 {
     size_t m = 0;
@@ -405,11 +428,12 @@ static void diff(profile **p, const stackset *s, ranked *v, size_t nrows, const 
            "", born_head(o), "allocation site (← caller)");
     printf("%4s %11s %9s %12s %8s %8s\n", "", "", "", "", "before", "after");
     for (size_t i = 0; i < shown; i++) {
-        char g[64], e[64], rt[64], bc[320];
+        char g[64], e[64], rt[64], bc[320], before[32], after[32];
         row_numbers(s, v[i].row, 0, 1, dt, o, g, e, rt);
         born_cols(bc, sizeof bc, s, v[i].row, 1, o);
-        printf("%4zu %11s %9s %12s %8.0f %8.0f%s  ", i + 1, g, e, rt,
-               val(s, v[i].row, 0, C_OBJECTS), val(s, v[i].row, 1, C_OBJECTS), bc);
+        objects(before, sizeof before, p, s, v[i].row, 0);
+        objects(after, sizeof after, p, s, v[i].row, 1);
+        printf("%4zu %11s %9s %12s %8s %8s%s  ", i + 1, g, e, rt, before, after, bc);
         print_site(v[i].row, o);
     }
     born_legend(2, o);

@@ -10,6 +10,12 @@
  * stack, rows are keyed by the whole stack with one cell.  A cell's
  * variance is the sum of its samples' variances (their estimates are
  * independent), so the row's ± is its square root.
+ *
+ * Differences: a profile that `go tool pprof -proto -base` wrote holds the
+ * base's samples negated, so values may be negative and the net total near
+ * 0.  As pprof -top does, rows are ranked by magnitude and shares are of
+ * the sum of the samples' absolute values (with no negative value, that is
+ * the total); a share keeps its row's sign.
  */
 #include <getopt.h>
 #include <math.h>
@@ -74,34 +80,41 @@ void cmd_top_usage(FILE *f)
         "alloc_objects (everything allocated, freed or not) they are refused.  See also\n"
         "heapprof ages.\n"
         "\n"
-        "Columns: value, ±, its share of the total, the running sum of shares.  ± is the\n"
-        "standard error of the estimate: heapprof samples allocations, and each sample\n"
-        "of its profiles carries the error of its values (labels *_sd); a row adds\n"
-        "the variances of its samples.  Exact profiles (HEAPPROF_SAMPLE=1) show 0.\n"
+        "Columns: value, ±, its share of the total, the running sum of shares.  A\n"
+        "difference (go tool pprof -proto -base writes one) holds negative values: its\n"
+        "rows are ranked by magnitude and their shares are of the sum of the absolute\n"
+        "values, as in pprof.  ± is the standard error of the estimate: heapprof\n"
+        "samples allocations, and each sample of its profiles carries the error of its\n"
+        "values (labels *_sd); a row adds the variances of its samples.  Exact\n"
+        "profiles (HEAPPROF_SAMPLE=1) show 0.\n"
         "For profiles without error labels (Go's, other producers') ± is derived and\n"
         "marked ~: from a raw sample count label (value / sqrt(count)) or, for heap\n"
         "profiles with a sampling period P, from Poisson sampling (an object of average\n"
         "size a is sampled with probability 1 - exp(-a/P)); \"?\" when neither exists.\n", f);
 }
 
+/* Larger magnitude first (see the top), then the positive of two equal. */
+static int cmp_values(double x, double y)
+{
+    if (fabs(x) != fabs(y))
+        return fabs(x) > fabs(y) ? -1 : 1;
+    return x > y ? -1 : x < y;
+}
+
 static int cmp_rows(const void *a, const void *b)
 {
     stackset_row *x = *(stackset_row *const *)a, *y = *(stackset_row *const *)b;
-    double vx = stackset_cell_at(sort_set, x, 0, sort_cell)->val;
-    double vy = stackset_cell_at(sort_set, y, 0, sort_cell)->val;
-    if (vx != vy)
-        return vx > vy ? -1 : 1;
-    if (sort_other >= 0) {
-        double cx = stackset_cell_at(sort_set, x, 0, (size_t)sort_other)->val;
-        double cy = stackset_cell_at(sort_set, y, 0, (size_t)sort_other)->val;
-        if (cx != cy)
-            return cx > cy ? -1 : 1;
-    }
-    for (size_t i = 0; i < x->nframes && i < y->nframes; i++) {
-        int c = strcmp(x->frames[i], y->frames[i]);
-        if (c)
+    int c = cmp_values(stackset_cell_at(sort_set, x, 0, sort_cell)->val,
+                       stackset_cell_at(sort_set, y, 0, sort_cell)->val);
+    if (c)
+        return c;
+    if (sort_other >= 0 &&
+        (c = cmp_values(stackset_cell_at(sort_set, x, 0, (size_t)sort_other)->val,
+                        stackset_cell_at(sort_set, y, 0, (size_t)sort_other)->val)))
+        return c;
+    for (size_t i = 0; i < x->nframes && i < y->nframes; i++)
+        if ((c = strcmp(x->frames[i], y->frames[i])))
             return c;
-    }
     return x->nframes < y->nframes ? -1 : x->nframes > y->nframes;
 }
 
@@ -240,9 +253,13 @@ static int show(const profile *p, size_t t, const top_opts *o)
         diag_error("out of memory");
         return DIAG_FAIL;
     }
-    double total = 0, total_var = 0;
+    double total = 0, total_var = 0, whole = 0; /* whole: what shares are of (see the top) */
+    bool negative = false;
     for (size_t i = 0; i < p->nsamples; i++) {
-        total += (double)p->samples[i].values[t];
+        double v = (double)p->samples[i].values[t];
+        total += v;
+        whole += fabs(v);
+        negative = negative || v < 0;
         total_var += p->samples[i].var[t];
     }
     long nstacks = stacks_with_value(o->by_stack ? s : NULL, p, t);
@@ -264,6 +281,12 @@ static int show(const profile *p, size_t t, const top_opts *o)
         print_ages(p, t, o);
     report_sampling(stdout, p, worst);
     printf("Total: %s ± %s in %ld stack%s\n", a, b, nstacks, nstacks == 1 ? "" : "s");
+    if (negative) {
+        units_value(a, sizeof a, whole, unit, o->raw);
+        printf("Shares: of %s, the sum of the absolute values (as in pprof): negative values\n"
+               "        make this profile a difference (go tool pprof -proto -base writes one)\n",
+               a);
+    }
     printf("Showing %zu of %zu %s\n\n", shown, n, o->by_stack ? "stacks" : "functions");
     if (o->by_stack)
         printf("%10s %10s %6s %6s  %s\n", "value", "±", "%", "sum%", "stack (leaf first)");
@@ -278,8 +301,8 @@ static int show(const profile *p, size_t t, const top_opts *o)
         sum += f->val;
         units_value(a, sizeof a, f->val, unit, o->raw);
         units_sd(b, sizeof b, f->var, f->sd, unit, o->raw);
-        units_percent(pc, sizeof pc, f->val, total);
-        units_percent(sp, sizeof sp, sum, total);
+        units_percent(pc, sizeof pc, f->val, whole);
+        units_percent(sp, sizeof sp, sum, whole);
         printf("%10s %9s %6s %6s ", a, b, pc, sp);
         if (o->by_stack) {
             putchar(' ');
@@ -289,7 +312,7 @@ static int show(const profile *p, size_t t, const top_opts *o)
         stackset_cell *cu = stackset_cell_at(s, r, 0, 1);
         units_value(a, sizeof a, cu->val, unit, o->raw);
         units_sd(b, sizeof b, cu->var, cu->sd, unit, o->raw);
-        units_percent(c, sizeof c, cu->val, total);
+        units_percent(c, sizeof c, cu->val, whole);
         printf("%10s %9s %6s  %s\n", a, b, c, r->frames[0]);
     }
     free(rows);

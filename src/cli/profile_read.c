@@ -395,7 +395,9 @@ static void estimate(const profile *p, const pb_sample *s, size_t t, const type_
         *sd = PROFILE_SD_UNKNOWN;
         return;
     }
-    double n = (double)s->value[k->objects], b = (double)s->value[k->space];
+    /* Magnitudes: a difference's base samples (`pprof -base` negates them)
+     * are estimates like any other, and -X varies as X does. */
+    double n = fabs((double)s->value[k->objects]), b = fabs((double)s->value[k->space]);
     if (n <= 0 || b <= 0)
         return;
     double a = b / n, q = -expm1(-a / (double)p->period); /* q = 1 - exp(-a/period) */

@@ -21,7 +21,9 @@
  *            same), else, for a heap profile with a byte sampling period
  *            (Go's), from the Poisson sampling model: an object of average
  *            size a is sampled with p = 1 - exp(-a / period), so
- *            var(objects) = N (1 - p) / p and var(bytes) = B a (1 - p) / p;
+ *            var(objects) = N (1 - p) / p and var(bytes) = B a (1 - p) / p
+ *            (N and B the magnitudes: a difference's negated samples vary
+ *            as the originals did);
  *   UNKNOWN  nothing to go on (var is 0 and must not be shown as such).
  *
  * Object ages: heapprof writes one sample per age band of a stack's live

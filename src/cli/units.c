@@ -86,6 +86,12 @@ void units_percent(char *buf, size_t len, double part, double total)
 
 void units_seconds(char *buf, size_t len, double s)
 {
+    if (s < 0) { /* leaks' span when the later profile was given first */
+        char t[64];
+        units_seconds(t, sizeof t, -s);
+        snprintf(buf, len, "-%s", t);
+        return;
+    }
     if (s < 120)
         snprintf(buf, len, "%.3g s", s);
     else if (s < 7200)

@@ -21,7 +21,7 @@ void units_sd(char *buf, size_t len, double var, unsigned sd, const char *unit, 
 /* part / total as "12.3%" ("-" when total is 0). */
 void units_percent(char *buf, size_t len, double part, double total);
 
-/* Seconds as "12.5 s", "2 min 5 s", ... */
+/* Seconds as "12.5 s", "2 min 5 s", ..., "-24.0 h" */
 void units_seconds(char *buf, size_t len, double s);
 
 #endif

@@ -72,6 +72,13 @@ expect_in "$W/err" "unknown command 'frobnicate'"
 expect_rc 2 hp top --frob x
 expect_in "$W/err" "unknown option '--frob'"
 expect_in "$W/err" "Try 'heapprof top --help'"
+# A number too large even for 64 bits is out of range, not "not a whole number".
+expect_rc 2 hp top -n 99999999999999999999999 x.pb
+expect_in "$W/err" "^heapprof top: -n '99999999999999999999999': out of range \(allowed 0 to [0-9]+\)$"
+expect_rc 2 hp timeline --top 18446744073709551616 x.pb
+expect_in "$W/err" "^heapprof timeline: --top '18446744073709551616': out of range \(allowed 1 to 40\)$"
+expect_rc 2 hp top -n 12x x.pb
+expect_in "$W/err" "^heapprof top: -n '12x': not a whole number$"
 expect_rc 0 hp --version
 expect_in "$W/out" '^heapprof [0-9]+\.[0-9]+\.[0-9]+$'
 

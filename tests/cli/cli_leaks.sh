@@ -89,6 +89,32 @@ expect_in "$W/out" '^ +1 +\+8388608 +0 .* 128 +640 +8388608 +2097152 +0 +2097152
 expect_rc 0 hp leaks --stacks "$W/x.$pid.0001.pb.gz" "$W/x.$pid.0005.pb.gz"
 expect_in "$W/out" '^ +main$' "--stacks prints the whole stack"
 
+# A slow leak: 30 KiB in a day is 0.356 bytes per second, which printed as
+# "0 B/s" (whole bytes), with --raw as "0/s".  Taken in the other order, the
+# span is a day back, not "-8.64e+04 s".
+if command -v python3 >/dev/null; then
+    craft() { python3 "$CLI_SRC/craft_profiles.py" aged "$@"; }
+    craft "$W/day0.pb" --exact --time 0 --duration 100 slow=0:100:0
+    craft "$W/day1.pb" --exact --time 86400 --duration 86500 slow=0:10:0,60:10:0,86400:110:0
+    expect_rc 0 hp leaks "$W/day0.pb" "$W/day1.pb"
+    expect_in "$W/out" '^Live heap: 100 KiB → 130 KiB \(\+30\.0 KiB ± 0, 0\.356 B/s\)$' "the slow rate in the header"
+    expect_in "$W/out" '^ +1 +\+30\.0 KiB +0 +0\.356 B/s .* slow ← main$' "the slow rate on its row"
+    expect_rc 0 hp leaks --raw "$W/day0.pb" "$W/day1.pb"
+    expect_in "$W/out" '^ +1 +\+30720 +0 +0\.356/s +100 +130 ' "the slow rate with --raw"
+    expect_rc 0 hp leaks "$W/day1.pb" "$W/day0.pb"
+    expect_in "$W/out" '^Span: -24\.0 h$' "a span back in time"
+    # A profile without inuse_objects counts no objects: "?", not 0.
+    python3 "$CLI_SRC/craft_profiles.py" signed "$W/obj.pb" few=1:100
+    python3 "$CLI_SRC/craft_profiles.py" signed "$W/noobj.pb" --space-only few=3:300
+    expect_rc 0 hp leaks "$W/obj.pb" "$W/noobj.pb"
+    expect_in "$W/out" '^ +1 +\+200 B .* 1 +\?  few ← main$' "objects unknown after, not 0"
+    python3 "$CLI_SRC/craft_profiles.py" signed "$W/obj5.pb" few=5:500
+    expect_rc 0 hp leaks "$W/noobj.pb" "$W/obj5.pb"
+    expect_in "$W/out" '^ +1 +\+200 B .* \? +5  few ← main$' "objects unknown before, not 0"
+else
+    note "no python3: the slow leak's rate and unknown objects are not checked"
+fi
+
 # Errors.
 expect_rc 2 hp leaks "$W/x.$pid.0001.pb.gz"
 expect_in "$W/err" "needs at least two profiles"

@@ -36,6 +36,16 @@ Usage:
                                      seconds since start (default 7200; 0:
                                      none); --time: the time stamp, S
                                      seconds after 1700000000 (default 0)
+  craft_profiles.py signed OUT [--space-only] SITE=OBJECTS:BYTES ...
+                                     OUT (plain pb): a Go-style heap profile
+                                     (alloc_* and inuse_* types, a byte
+                                     sampling period of 4096, no error
+                                     labels) in which stack SITE <- main
+                                     holds OBJECTS and BYTES, negative ones
+                                     too: a difference such as `go tool
+                                     pprof -proto -base` writes;
+                                     --space-only: its one type is
+                                     inuse_space (no object counts)
 """
 import gzip
 import os
@@ -171,6 +181,34 @@ def aged(args):
         f.write(m)
 
 
+def signed(out, specs):
+    space_only = bool(specs) and specs[0] == "--space-only"
+    specs = specs[1:] if space_only else specs
+    names = ["", "alloc_objects", "count", "alloc_space", "bytes", "inuse_objects",
+             "inuse_space", "space", "main"]
+    S = {s: i for i, s in enumerate(names)}
+    m = bytearray()
+    types = (("alloc_objects", "count"), ("alloc_space", "bytes"),
+             ("inuse_objects", "count"), ("inuse_space", "bytes"))
+    for t, u in types[3:] if space_only else types:
+        m += field_bytes(1, value_type(S[t], S[u]))
+    for i, spec in enumerate(specs):
+        site, v = spec.split("=")
+        names.append(site)
+        n, b = (int(x) for x in v.split(":"))
+        vals = [b] if space_only else [n, b, n, b]
+        m += field_bytes(2, sample([i + 2, 1], vals))  # varint: 2's complement
+    m += field_bytes(4, location(1, [1], 0)) + field_bytes(5, function(1, S["main"]))
+    for i in range(len(specs)):
+        m += field_bytes(4, location(i + 2, [i + 2], 0))
+        m += field_bytes(5, function(i + 2, len(S) + i))
+    m += strings(names)
+    m += field_varint(9, 1700000000 * 10**9)
+    m += field_bytes(11, value_type(S["space"], S["bytes"])) + field_varint(12, 4096)
+    with open(out, "wb") as f:
+        f.write(m)
+
+
 if __name__ == "__main__":
     what = sys.argv[1]
     if what == "empty":
@@ -179,6 +217,8 @@ if __name__ == "__main__":
         sites(sys.argv[2], int(sys.argv[3]))
     elif what == "series":
         series(sys.argv[2], sys.argv[3:])
+    elif what == "signed":
+        signed(sys.argv[2], sys.argv[3:])
     elif what == "aged":
         aged(sys.argv[2:])
     else:
