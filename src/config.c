@@ -299,6 +299,15 @@ static int parse_row(const row *r, const char *s, hp_config *cfg)
     return EINVAL;
 }
 
+/* A number past the last signal: config_parse_signal's ERANGE for it
+ * means no signal at all, not one heapprof may not take. */
+static bool beyond_signals(const char *value)
+{
+    const char *end;
+    uint64_t v;
+    return parse_u64(value, &end, &v) == 0 && !*end && v > (uint64_t)SIGRTMAX;
+}
+
 static void complain(const row *r, const char *value, int err, config_warn_fn warn, void *ctx)
 {
     char line[256];
@@ -309,6 +318,10 @@ static void complain(const row *r, const char *value, int err, config_warn_fn wa
     else if (r->type == T_SIZE || r->type == T_UINT)
         snprintf(line, sizeof line, "%s=\"%.64s\" is %s (allowed %.0f to %.0f); using the default %s",
                  r->name, value, why, r->min, r->max, r->def);
+    else if (r->type == T_SIGNAL && err == ERANGE && beyond_signals(value))
+        snprintf(line, sizeof line,
+                 "%s=\"%.64s\" is out of range (signals are 1 to %d, or off); using the default %s",
+                 r->name, value, SIGRTMAX, r->def);
     else if (r->type == T_SIGNAL && err == ERANGE)
         snprintf(line, sizeof line,
                  "%s=\"%.64s\" is a signal heapprof may not take (uncatchable, a fault, the C library's, or one "
