@@ -79,7 +79,7 @@ static const row rows[] = {
         "1: child processes inherit the preload and are profiled; 0: removed from their environment"),
     ROW("HEAPPROF_HTTP", T_PATH, http, "off", 0, 0,
         "serve live profiles and metrics at HOST:PORT, [IPv6]:PORT or :PORT (127.0.0.1); "
-        "port 0 picks a free one; off = no server"),
+        "port 0 picks a free one (:0); off or 0 = no server"),
     ROW("HEAPPROF_CGROUP", T_PATH, cgroup, "auto", 0, 0,
         "cgroup v2 directory whose memory.* files are read; auto = the process's own"),
     ROW("HEAPPROF_LIMIT_DUMP", T_UINT, limit_dump, "0", 0, 100,
@@ -299,6 +299,15 @@ static int parse_row(const row *r, const char *s, hp_config *cfg)
     return EINVAL;
 }
 
+/* A number past the last signal: config_parse_signal's ERANGE for it
+ * means no signal at all, not one heapprof may not take. */
+static bool beyond_signals(const char *value)
+{
+    const char *end;
+    uint64_t v;
+    return parse_u64(value, &end, &v) == 0 && !*end && v > (uint64_t)SIGRTMAX;
+}
+
 static void complain(const row *r, const char *value, int err, config_warn_fn warn, void *ctx)
 {
     char line[256];
@@ -309,6 +318,10 @@ static void complain(const row *r, const char *value, int err, config_warn_fn wa
     else if (r->type == T_SIZE || r->type == T_UINT)
         snprintf(line, sizeof line, "%s=\"%.64s\" is %s (allowed %.0f to %.0f); using the default %s",
                  r->name, value, why, r->min, r->max, r->def);
+    else if (r->type == T_SIGNAL && err == ERANGE && beyond_signals(value))
+        snprintf(line, sizeof line,
+                 "%s=\"%.64s\" is out of range (signals are 1 to %d, or off); using the default %s",
+                 r->name, value, SIGRTMAX, r->def);
     else if (r->type == T_SIGNAL && err == ERANGE)
         snprintf(line, sizeof line,
                  "%s=\"%.64s\" is a signal heapprof may not take (uncatchable, a fault, the C library's, or one "

@@ -74,7 +74,7 @@ void cmd_flame_usage(FILE *f)
         "                  since the profile EARLY (red: grew, blue: shrank, the deeper the\n"
         "                  more); the tooltips give each frame's change.  With an early and a\n"
         "                  late profile of a leaking process, the leak is the red tower.\n"
-        "  --width PX      the graph's width (default 1200)\n"
+        "  --width PX      the graph's width (default 1200, 400 to 20000)\n"
         "  --min-age DUR   only live objects at least DUR old (90s, 10m, 2h, 1d; whole\n"
         "                  age bands, as heapprof top --min-age): from one profile, the\n"
         "                  memory a leak has been keeping; with --base, in both profiles\n"

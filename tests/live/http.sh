@@ -109,6 +109,15 @@ for bad in nonsense 127.0.0.1:99999 example.com:80 '127.0.0.1:' '[::1]' '::1:80'
     stop bad
     [[ $RC -eq 0 ]] || fail "HEAPPROF_HTTP=$bad: program exited $RC"
 done
+# off, and 0 alone as for the other settings (docs/live.md), are no server
+# and no word; :0 is the kernel's choice of port (above).
+for off in off 0; do
+    start off HEAPPROF_HTTP="$off" -- labels
+    [[ -z $PORT && $(hp_count "$W/off.err") -eq 0 ]] ||
+        fail "HEAPPROF_HTTP=$off should be off, in silence: $(cat "$W/off.err")"
+    stop off
+    [[ $RC -eq 0 ]] || fail "HEAPPROF_HTTP=$off: program exited $RC"
+done
 note "address forms ok"
 
 # 5. fork: the child holds none of the server's sockets.

@@ -141,7 +141,7 @@ static void bad_values(void **state)
         {"HEAPPROF_DEPTH", "9999", "64"},     {"HEAPPROF_SIGNAL", "FOO", "USR2"},
         {"HEAPPROF_PERIOD", "-1", "0"},       {"HEAPPROF_PERIOD", "nan", "0"},
         {"HEAPPROF_ON_EXIT", "maybe", "1"},   {"HEAPPROF_OUT", "", "heapprof"},
-        /* HEAPPROF_OUT's codes are %h %n %p %% (outname.h) */
+        /* HEAPPROF_OUT's codes are %h %n %p %e %% (outname.h) */
         {"HEAPPROF_OUT", "/t/a.%q", "heapprof"}, {"HEAPPROF_OUT", "/t/a%", "heapprof"},
         {"HEAPPROF_OUT", "/t/%H", "heapprof"},
         {"HEAPPROF_MAX_LIVE", "5", "4194304"},
@@ -168,6 +168,31 @@ static void bad_values(void **state)
         assert_non_null(strstr(warnings[0], quoted));
         assert_non_null(strstr(warnings[0], cases[i][2]));
         assert_memory_equal(&c, &def, sizeof c);
+    }
+}
+
+/* A refused signal's line says why: a number past the last signal is no
+ * signal at all, not one heapprof may not take (SIGRTMAX is 64). */
+static void signal_refusal_reason(void **state)
+{
+    static const struct {
+        const char *value, *says, *not_says;
+    } cases[] = {
+        {"65", "out of range (signals are 1 to 64", "may not take"},
+        {"1000", "out of range (signals are 1 to 64", "may not take"},
+        {"PIPE", "may not take", "out of range"},
+        {"9", "may not take", "out of range"},
+        {"33", "may not take", "out of range"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *env[] = {"HEAPPROF_SIGNAL", cases[i].value, NULL};
+        hp_config c;
+        assert_int_equal(parse(env, &c), 1);
+        assert_int_equal(nwarnings, 1);
+        assert_non_null(strstr(warnings[0], "using the default USR2"));
+        assert_non_null(strstr(warnings[0], cases[i].says));
+        assert_null(strstr(warnings[0], cases[i].not_says));
+        assert_int_equal(c.signal, SIGUSR2);
     }
 }
 
@@ -295,7 +320,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults),   cmocka_unit_test(good_values),
         cmocka_unit_test(sizes),      cmocka_unit_test(signals),
-        cmocka_unit_test(bad_values), cmocka_unit_test(every_default_parses),
+        cmocka_unit_test(bad_values), cmocka_unit_test(signal_refusal_reason),
+        cmocka_unit_test(every_default_parses),
         cmocka_unit_test(long_path_rejected), cmocka_unit_test(period_and_signal_bounds),
         cmocka_unit_test(unknown_names), cmocka_unit_test(prefix_codes),
     };
