@@ -362,7 +362,7 @@ static void table(const stackset *s, aged_row *v, size_t m, const ages_opts *o)
 static int run(const profile *p, const ages_opts *o)
 {
     long space = report_type(p, "inuse_space");
-    if (space < 0)
+    if (space < 0 || !report_whole(p, (size_t)space, "heapprof ages"))
         return DIAG_FAIL;
     if (!p->naged) {
         report_no_ages(p, (size_t)space);

@@ -582,10 +582,12 @@ static int run(char **files, size_t n, const leaks_opts *o)
     profile **p = calloc(n, sizeof *p);
     stackset *s = stackset_new(n, NCELLS);
     int rc = !p || !s ? DIAG_FAIL : DIAG_OK;
+    long t;
     if (rc)
         diag_error("out of memory");
     for (size_t i = 0; !rc && i < n; i++)
-        if (!(p[i] = report_load(files[i])) || report_type(p[i], "inuse_space") < 0)
+        if (!(p[i] = report_load(files[i])) || (t = report_type(p[i], "inuse_space")) < 0 ||
+            !report_whole(p[i], (size_t)t, "heapprof leaks"))
             rc = DIAG_FAIL;
     bool timed = true;
     for (size_t i = 0; !rc && i < n; i++)

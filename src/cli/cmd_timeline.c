@@ -533,12 +533,14 @@ static int run(char **files, size_t n, const timeline_opts *o)
     c.x = calloc(n, sizeof *c.x);
     stackset *s = stackset_new(n, 1);
     int rc = DIAG_OK;
+    long t;
     if (!c.p || !c.x || !s) {
         diag_error("out of memory");
         rc = DIAG_FAIL;
     }
     for (size_t i = 0; !rc && i < n; i++)
-        if (!(c.p[i] = report_load(files[i])) || report_type(c.p[i], "inuse_space") < 0)
+        if (!(c.p[i] = report_load(files[i])) || (t = report_type(c.p[i], "inuse_space")) < 0 ||
+            !report_whole(c.p[i], (size_t)t, "heapprof timeline"))
             rc = DIAG_FAIL;
     c.timed = !rc;
     for (size_t i = 0; !rc && i < n; i++)

@@ -46,6 +46,19 @@ long report_type(const profile *p, const char *name)
     return t;
 }
 
+bool report_whole(const profile *p, size_t t, const char *cmd)
+{
+    for (size_t i = 0; i < p->nsamples; i++)
+        if (p->samples[i].values[t] < 0) {
+            diag_error("%s: a difference of two profiles (negative %s values, as go tool pprof "
+                       "-proto -base writes): %s reads live heaps; give it the profiles that "
+                       "were compared",
+                       p->path, p->type_name[t], cmd);
+            return false;
+        }
+    return true;
+}
+
 void report_time(char *buf, size_t len, long long time_nanos)
 {
     time_t s = (time_t)(time_nanos / 1000000000);

@@ -20,6 +20,11 @@ profile *report_load(const char *path);
  * a message listing the types p has. */
 long report_type(const profile *p, const char *name);
 
+/* Whether p holds whole values of type t, none negative; else says that
+ * p is a difference of two profiles (go tool pprof -proto -base writes
+ * one), which `cmd` reads as its two profiles, not as one. */
+bool report_whole(const profile *p, size_t t, const char *cmd);
+
 /* "2024-05-01 12:00:00" (local time) of time_nanos, or "unknown". */
 void report_time(char *buf, size_t len, long long time_nanos);
 

@@ -8,7 +8,10 @@
 #   - top ranks rows by magnitude and gives shares of the sum of the
 #     absolute values, as pprof -top does: a net total near 0 made the
 #     growth -100% and the shrinkage 200%, and the largest change came last
-#     (cut off by -n).
+#     (cut off by -n);
+#   - leaks, timeline and ages, which read live heaps, refuse a difference
+#     with one line that says so (they printed a negative live heap and
+#     negative old bytes).
 source "$(dirname "$0")/cli_lib.sh"
 
 command -v python3 >/dev/null || skip "python3 is needed to craft the inputs"
@@ -48,4 +51,12 @@ expect_in "$W/out" '^ +-2\.00 MiB .* -66\.6% +-66\.6%  shrink ← main$' "--by s
 expect_rc 0 hp top "$W/pos.pb"
 expect_not_in "$W/out" '^Shares:' "the line on shares without negative values"
 expect_in "$W/out" ' 100\.0% +100\.0% .* shrink$'
+
+# --- 3. the commands that read live heaps -------------------------------------
+for c in "leaks $W/pos.pb $W/d.pb" "timeline $W/d.pb $W/pos.pb -o $W/t.svg" "ages $W/d.pb"; do
+    read -r -a args <<<"$c"
+    expect_rc 1 hp "${args[@]}"
+    expect_in "$W/err" "^heapprof ${args[0]}: $W/d\.pb: a difference of two profiles \(negative inuse_space values" "${args[0]} on a difference"
+    [[ $(wc -l <"$W/err") -eq 1 ]] || fail "${args[0]} on a difference: expected one line: $(cat "$W/err")"
+done
 note "ok"
