@@ -32,6 +32,12 @@
  *                           after which no thread can be started; prints
  *                           the threads and sockets of the process before
  *                           and after ("threads_after=N sockets_after=N")
+ *   host fsize BYTES        sets RLIMIT_FSIZE to BYTES, then asks for
+ *                           profiles that do not fit, with SIGXFSZ blocked,
+ *                           handled by the program, then at its default
+ *                           action: each must fail (EFBIG) with no SIGXFSZ
+ *                           left pending, none for the program's handler,
+ *                           and the program must not be killed
  *   host closefrom PATH S   for S seconds, while the profiler writes
  *                           profiles (HEAPPROF_PERIOD), closes every
  *                           descriptor from 3 up as a daemon does, opens
@@ -185,6 +191,50 @@ static int fd2file(const char *path)
     return 0; /* the exit profile's line would go here too */
 }
 
+/* ---- fsize -------------------------------------------------------------- */
+
+static volatile sig_atomic_t xfsz_hits;
+
+static void on_xfsz(int sig)
+{
+    (void)sig;
+    xfsz_hits++;
+}
+
+static const char *errname(int rc) { return rc > 0 ? strerrorname_np(rc) : rc ? "none" : "0"; }
+
+static int fsize(long long bytes)
+{
+    struct rlimit rl = {(rlim_t)bytes, RLIM_INFINITY};
+    if (setrlimit(RLIMIT_FSIZE, &rl)) {
+        printf("setrlimit(RLIMIT_FSIZE): %s\n", strerrorname_np(errno));
+        return 2;
+    }
+    sigset_t xfsz, pending;
+    sigemptyset(&xfsz);
+    sigaddset(&xfsz, SIGXFSZ);
+    /* Blocked by the program: the profiler's write must leave no SIGXFSZ
+     * pending for the program to receive later. */
+    sigprocmask(SIG_BLOCK, &xfsz, NULL);
+    errno = 1234;
+    int rc = dump();
+    printf("blocked_dump=%s errno_kept=%d\n", errname(rc), errno == 1234);
+    sigpending(&pending);
+    printf("blocked_pending=%d\n", sigismember(&pending, SIGXFSZ));
+    sigprocmask(SIG_UNBLOCK, &xfsz, NULL);
+    /* The program's own handler is not the profiler's to run. */
+    signal(SIGXFSZ, on_xfsz);
+    rc = dump();
+    printf("handler_dump=%s handler_hits=%d\n", errname(rc), (int)xfsz_hits);
+    /* The default action: the profiler's write must not kill us. */
+    signal(SIGXFSZ, SIG_DFL);
+    rc = dump();
+    printf("default_dump=%s\n", errname(rc));
+    printf("survived=1\n");
+    fflush(stdout);
+    return 0; /* the exit profile does not fit either */
+}
+
 /* ---- nproc -------------------------------------------------------------- */
 
 /* How many entries of /proc/self/DIR there are; with sockets, only those
@@ -301,8 +351,11 @@ int main(int argc, char **argv)
         return in_scratch(argv[2]);
     if (!strcmp(mode, "nproc"))
         return nproc();
+    if (!strcmp(mode, "fsize") && argc > 2)
+        return fsize(atoll(argv[2]));
     if (!strcmp(mode, "closefrom") && argc > 3)
         return closefrom_loop(argv[2], atof(argv[3]));
-    fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|closefrom PATH S\n");
+    fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|fsize BYTES|"
+                    "closefrom PATH S\n");
     return 2;
 }
