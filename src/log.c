@@ -141,12 +141,18 @@ int log_line(const char *fmt, ...)
         return 0;
     }
     char buf[LOG_MAX];
-    size_t n = log_prefix(buf); /* at most LOG_PREFIX_MAX - 1 of LOG_MAX */
+    size_t start = log_prefix(buf), n = start; /* at most LOG_PREFIX_MAX - 1 of LOG_MAX */
     va_list ap;
     va_start(ap, fmt);
     int m = vsnprintf(buf + n, sizeof buf - n, fmt, ap);
     va_end(ap);
     n = m < 0 ? n : (n + (size_t)m >= sizeof buf - 1 ? sizeof buf - 2 : n + (size_t)m);
+    /* Messages quote what the user gave (a HEAPPROF_* value, a path): a
+     * newline there made a second line, untagged or tagged as it liked.
+     * Control characters show as '?', as ls(1) shows them; a tab stays. */
+    for (size_t i = start; i < n; i++)
+        if (((unsigned char)buf[i] < 0x20 && buf[i] != '\t') || buf[i] == 0x7f)
+            buf[i] = '?';
     unsigned long lost = __atomic_exchange_n(&log_suppressed, 0, __ATOMIC_RELAXED);
     if (lost && n < sizeof buf - 40)
         n += (size_t)snprintf(buf + n, sizeof buf - n, " (%lu earlier messages suppressed)", lost);
