@@ -35,7 +35,10 @@
  *
  * exit: the destructor writes the exit profile.  It runs for exit() and a
  * return from main, not for _exit(), abort() or a fatal signal: those leave
- * whatever earlier profiles were written, each complete.
+ * whatever earlier profiles were written, each complete.  Nor when exit()
+ * is called on a thread inside the profiler's own work (a signal handler's
+ * exit() that interrupted a sample): the locks that work holds are the
+ * ones a profile takes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -223,6 +226,17 @@ __attribute__((destructor)) static void on_unload(void)
         if (profiler_config()->on_exit)
             log_line("process %d was created without fork handlers (_Fork or clone): it writes "
                      "no exit profile", (int)getpid());
+    } else if (hp_tls.guard) {
+        /* exit() from a signal handler (or another library's fork handler)
+         * that interrupted the profiler's own work on this thread, which
+         * may hold a table's lock or the dump lock: the exit profile would
+         * wait for it forever, where the program exits without heapprof
+         * (lifecycle_host_sigexit).  As heapprof_dump() answers EDEADLK
+         * there. */
+        claim_exit();
+        if (profiler_config()->on_exit)
+            log_line("exit() was called while this thread was inside heapprof (from a signal "
+                     "handler?), which may hold the locks a profile needs: no exit profile");
     } else {
         claim_exit(); /* a return from main does not pass through exit() above */
         writer_at_exit();

@@ -38,6 +38,11 @@
  *                           action: each must fail (EFBIG) with no SIGXFSZ
  *                           left pending, none for the program's handler,
  *                           and the program must not be killed
+ *   host sigexit            allocates in a loop, and calls exit(3) from a
+ *                           SIGPROF handler (a CPU timer) that interrupted
+ *                           the code of libheapprof.so, where a sample may
+ *                           hold a table's lock: it must exit with 3, as
+ *                           programs whose handlers call exit() do
  *   host closefrom PATH S   for S seconds, while the profiler writes
  *                           profiles (HEAPPROF_PERIOD), closes every
  *                           descriptor from 3 up as a daemon does, opens
@@ -52,11 +57,14 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <heapprof.h>
+#include <link.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 
 #include "lc.h"
 
@@ -235,6 +243,71 @@ static int fsize(long long bytes)
     return 0; /* the exit profile does not fit either */
 }
 
+/* ---- sigexit ------------------------------------------------------------ */
+
+static uintptr_t hp_lo, hp_hi; /* libheapprof.so's code, found at start */
+
+static int find_heapprof(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+    (void)size;
+    (void)ctx;
+    if (!info->dlpi_name || !strstr(info->dlpi_name, "libheapprof"))
+        return 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+            hp_lo = info->dlpi_addr + ph->p_vaddr;
+            hp_hi = hp_lo + ph->p_memsz;
+        }
+    }
+    return 1;
+}
+
+/* Only where the timer interrupted heapprof: the program's own code and
+ * glibc's malloc (which exit() does not need without heapprof) go on. */
+static void on_prof(int sig, siginfo_t *si, void *ucv)
+{
+    (void)sig;
+    (void)si;
+    const ucontext_t *uc = ucv;
+#if defined(__x86_64__)
+    uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    uintptr_t pc = (uintptr_t)uc->uc_mcontext.pc;
+#else
+    uintptr_t pc = 0;
+#endif
+    if (pc >= hp_lo && pc < hp_hi)
+        exit(3);
+}
+
+static int sigexit(void)
+{
+#if !defined(__x86_64__) && !defined(__aarch64__)
+    printf("skip: no program counter in the signal context on this architecture\n");
+    return 77;
+#endif
+    dl_iterate_phdr(find_heapprof, NULL);
+    if (!hp_lo) {
+        printf("libheapprof.so is not loaded\n");
+        return 2;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_prof;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGPROF, &sa, NULL);
+    struct itimerval every_ms = {{0, 1000}, {0, 1000}};
+    setitimer(ITIMER_PROF, &every_ms, NULL);
+    static void *keep[4096];
+    for (unsigned i = 0;; i++) {
+        void *p = malloc(64 + i % 100);
+        free(keep[i % 4096]);
+        keep[i % 4096] = p;
+    }
+}
+
 /* ---- nproc -------------------------------------------------------------- */
 
 /* How many entries of /proc/self/DIR there are; with sockets, only those
@@ -351,11 +424,13 @@ int main(int argc, char **argv)
         return in_scratch(argv[2]);
     if (!strcmp(mode, "nproc"))
         return nproc();
+    if (!strcmp(mode, "sigexit"))
+        return sigexit();
     if (!strcmp(mode, "fsize") && argc > 2)
         return fsize(atoll(argv[2]));
     if (!strcmp(mode, "closefrom") && argc > 3)
         return closefrom_loop(argv[2], atof(argv[3]));
     fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|fsize BYTES|"
-                    "closefrom PATH S\n");
+                    "sigexit|closefrom PATH S\n");
     return 2;
 }
