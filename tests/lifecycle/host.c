@@ -43,6 +43,11 @@
  *                           the code of libheapprof.so, where a sample may
  *                           hold a table's lock: it must exit with 3, as
  *                           programs whose handlers call exit() do
+ *   host sigfork N          the same timer, whose handler forks where it
+ *                           interrupted libheapprof.so (fork() is
+ *                           async-signal-safe); the child exits with 7
+ *                           (exit(), not _exit); after N forks prints
+ *                           "forks=N children_ok=K" and returns
  *   host closefrom PATH S   for S seconds, while the profiler writes
  *                           profiles (HEAPPROF_PERIOD), closes every
  *                           descriptor from 3 up as a daemon does, opens
@@ -60,6 +65,7 @@
 #include <link.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -263,12 +269,11 @@ static int find_heapprof(struct dl_phdr_info *info, size_t size, void *ctx)
     return 1;
 }
 
-/* Only where the timer interrupted heapprof: the program's own code and
- * glibc's malloc (which exit() does not need without heapprof) go on. */
-static void on_prof(int sig, siginfo_t *si, void *ucv)
+/* Whether the timer interrupted heapprof: the program's own code and
+ * glibc's malloc (whose state exit() and a child's allocations would see
+ * half-changed, with or without heapprof) are left to go on. */
+static bool in_heapprof(const void *ucv)
 {
-    (void)sig;
-    (void)si;
     const ucontext_t *uc = ucv;
 #if defined(__x86_64__)
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
@@ -277,11 +282,40 @@ static void on_prof(int sig, siginfo_t *si, void *ucv)
 #else
     uintptr_t pc = 0;
 #endif
-    if (pc >= hp_lo && pc < hp_hi)
+    return pc >= hp_lo && pc < hp_hi;
+}
+
+static void exit_in_heapprof(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)si;
+    if (in_heapprof(uc))
         exit(3);
 }
 
-static int sigexit(void)
+static volatile sig_atomic_t forks, children_ok;
+static int fork_limit;
+
+static void fork_in_heapprof(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)si;
+    if (!in_heapprof(uc) || forks >= fork_limit) /* a tick after the last one */
+        return;
+    pid_t c = fork();
+    if (c == 0)
+        exit(7);
+    int st;
+    if (c > 0 && waitpid(c, &st, 0) == c) {
+        forks++;
+        children_ok += WIFEXITED(st) && WEXITSTATUS(st) == 7;
+    }
+}
+
+/* Allocates until *stop says so, with handler run on a SIGPROF every
+ * millisecond of CPU time; 77 where it cannot tell heapprof's code. */
+static int alloc_under_timer(void (*handler)(int, siginfo_t *, void *),
+                             volatile sig_atomic_t *counter, int stop)
 {
 #if !defined(__x86_64__) && !defined(__aarch64__)
     printf("skip: no program counter in the signal context on this architecture\n");
@@ -294,18 +328,33 @@ static int sigexit(void)
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_prof;
+    sa.sa_sigaction = handler;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGPROF, &sa, NULL);
     struct itimerval every_ms = {{0, 1000}, {0, 1000}};
     setitimer(ITIMER_PROF, &every_ms, NULL);
     static void *keep[4096];
-    for (unsigned i = 0;; i++) {
+    for (unsigned i = 0; !counter || *counter < stop; i++) {
         void *p = malloc(64 + i % 100);
         free(keep[i % 4096]);
         keep[i % 4096] = p;
     }
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_PROF, &off, NULL);
+    return 0;
+}
+
+static int sigexit(void) { return alloc_under_timer(exit_in_heapprof, NULL, 0); }
+
+static int sigfork(int n)
+{
+    fork_limit = n;
+    int rc = alloc_under_timer(fork_in_heapprof, &forks, n);
+    if (rc)
+        return rc;
+    printf("forks=%d children_ok=%d\n", (int)forks, (int)children_ok);
+    return 0;
 }
 
 /* ---- nproc -------------------------------------------------------------- */
@@ -426,11 +475,13 @@ int main(int argc, char **argv)
         return nproc();
     if (!strcmp(mode, "sigexit"))
         return sigexit();
+    if (!strcmp(mode, "sigfork") && argc > 2)
+        return sigfork(atoi(argv[2]));
     if (!strcmp(mode, "fsize") && argc > 2)
         return fsize(atoll(argv[2]));
     if (!strcmp(mode, "closefrom") && argc > 3)
         return closefrom_loop(argv[2], atof(argv[3]));
     fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|fsize BYTES|"
-                    "sigexit|closefrom PATH S\n");
+                    "sigexit|sigfork N|closefrom PATH S\n");
     return 2;
 }
