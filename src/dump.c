@@ -55,6 +55,7 @@
 #include "mem.h"
 #include "pprof.h"
 #include "profiler.h"
+#include "quietsig.h"
 #include "retired.h"
 #include "sampler.h"
 #include "stacks.h"
@@ -456,7 +457,14 @@ static int write_file(const char *tmp, const dump_info *info)
     fdid id;
     if ((fd = fdid_move_high(fd, &id)) < 0)
         return errno;
+    /* A profile past the process's RLIMIT_FSIZE fails with EFBIG rather
+     * than kill the program with SIGXFSZ: the exit profile and
+     * heapprof_dump() are written on the program's own thread, where the
+     * signal is not blocked (lifecycle_host_fsize). */
+    quietsig q;
+    quietsig_begin(&q);
     int err = dump_to_fd(fd, info, NULL);
+    quietsig_end(&q, err);
     bool ours = fdid_same(fd, &id);
     if (!err && !ours)
         err = EBADF;

@@ -707,8 +707,13 @@ void http_start(void)
     struct sockaddr_storage ss;
     socklen_t len;
     if (http_parse_addr(spec, &ss, &len)) {
-        log_line("HEAPPROF_HTTP=\"%.64s\" is not understood (expected HOST:PORT, [IPv6]:PORT or "
+        /* A setting's line, which every child with the same settings
+         * repeated (lifecycle_host_tree_lines). */
+        char line[256];
+        snprintf(line, sizeof line,
+                 "HEAPPROF_HTTP=\"%.64s\" is not understood (expected HOST:PORT, [IPv6]:PORT or "
                  ":PORT, with a numeric HOST or localhost); the HTTP server is off", spec);
+        profiler_warn_setting(line);
         return;
     }
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;

@@ -35,7 +35,10 @@
  *
  * exit: the destructor writes the exit profile.  It runs for exit() and a
  * return from main, not for _exit(), abort() or a fatal signal: those leave
- * whatever earlier profiles were written, each complete.
+ * whatever earlier profiles were written, each complete.  Nor when exit()
+ * is called on a thread inside the profiler's own work (a signal handler's
+ * exit() that interrupted a sample): the locks that work holds are the
+ * ones a profile takes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -72,6 +75,18 @@ static pid_t exit_tid;
  * at once. */
 static __thread int64_t fork_budget __attribute__((tls_model("initial-exec")));
 static __thread bool fork_in_orphan __attribute__((tls_model("initial-exec")));
+/* The fork began on a thread inside the profiler's own work: a signal
+ * handler's fork() that interrupted a sample or a sampled free (fork() is
+ * async-signal-safe), whose thread may hold a table's lock, or retired.c's,
+ * that prepare would wait for forever (lifecycle_fork_sighandler).  Then
+ * the handlers take nothing and leave the child orphaned, as a _Fork child
+ * is (its copies of locks the parent's threads held are taken over, it
+ * writes no profile); the parent goes on as it was.  The thread's own
+ * lock, if any, is released in each process when the handler returns to
+ * the work it interrupted. */
+static __thread bool fork_inside __attribute__((tls_model("initial-exec")));
+/* This process is such a child (its line at exit says so). */
+static bool forked_inside;
 
 /* An orphaned process (a _Fork child) that forks: its copies of the
  * mutexes below may be held by threads of its parent that do not exist in
@@ -84,6 +99,10 @@ static __thread bool fork_in_orphan __attribute__((tls_model("initial-exec")));
  * sample, and a copy left held by its parent is taken over (spin.c). */
 static void prepare(void)
 {
+    if (hp_tls.guard) {
+        fork_inside = true;
+        return;
+    }
     int saved_errno = errno;
     bool orphan = lifecycle_orphaned();
     int64_t g = profiler_guard_enter(); /* left by parent() or child() */
@@ -101,6 +120,10 @@ static void prepare(void)
 
 static void parent(void)
 {
+    if (fork_inside) {
+        fork_inside = false;
+        return;
+    }
     int saved_errno = errno;
     int64_t g = fork_budget;
     live_unlock_all();
@@ -116,6 +139,11 @@ static void parent(void)
 
 static void child(void)
 {
+    if (fork_inside) {
+        fork_inside = false;
+        forked_inside = true; /* owner_pid stays the parent's: orphaned */
+        return;
+    }
     int saved_errno = errno;
     int64_t g = fork_budget;
     owner_pid = getpid();
@@ -220,9 +248,24 @@ __attribute__((destructor)) static void on_unload(void)
     if (lifecycle_orphaned()) {
         /* The dump lock may be a copy of one the parent's writer held at
          * _Fork, and no thread here will release it: stand down. */
-        if (profiler_config()->on_exit)
+        if (profiler_config()->on_exit && forked_inside)
+            log_line("process %d was forked by a signal handler that interrupted heapprof's own "
+                     "work, which may hold the locks a profile needs: it writes no exit profile",
+                     (int)getpid());
+        else if (profiler_config()->on_exit)
             log_line("process %d was created without fork handlers (_Fork or clone): it writes "
                      "no exit profile", (int)getpid());
+    } else if (hp_tls.guard) {
+        /* exit() from a signal handler (or another library's fork handler)
+         * that interrupted the profiler's own work on this thread, which
+         * may hold a table's lock or the dump lock: the exit profile would
+         * wait for it forever, where the program exits without heapprof
+         * (lifecycle_host_sigexit).  As heapprof_dump() answers EDEADLK
+         * there. */
+        claim_exit();
+        if (profiler_config()->on_exit)
+            log_line("exit() was called while this thread was inside heapprof (from a signal "
+                     "handler?), which may hold the locks a profile needs: no exit profile");
     } else {
         claim_exit(); /* a return from main does not pass through exit() above */
         writer_at_exit();

@@ -16,9 +16,10 @@ void lifecycle_resume(void);
  * for it to begin, 10 s in all). */
 void lifecycle_before_exit(void);
 
-/* True in a child created without fork handlers (_Fork, clone, vfork): the
- * profiler's threads, and whatever locks they held, are the parent's, so
- * this process writes no profile (lifecycle.c).  One getpid(): for rare
+/* True in a child created without fork handlers (_Fork, clone, vfork), or
+ * by a fork() whose handlers found the thread inside the profiler (from a
+ * signal handler): the profiler's threads, and whatever locks they held,
+ * are the parent's, so this process writes no profile (lifecycle.c).  One getpid(): for rare
  * paths only. */
 bool lifecycle_orphaned(void);
 

@@ -6,14 +6,13 @@
  * allocate for the plain conversions used here (%s %d %u %zu %llu).
  *
  * Where a line goes: fd 2, but only while it is the file it was when the
- * profiler started (log_start), and without SIGPIPE (write_line).
+ * profiler started (log_start), and without SIGPIPE or SIGXFSZ (write_line).
  */
 #define _GNU_SOURCE
 #include "log.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "fdid.h"
+#include "quietsig.h"
 
 /* LOG_MAX: room for the longest HEAPPROF_OUT path plus its message. */
 enum { LOG_BURST = 10, LOG_MAX = 4096 };
@@ -61,39 +61,30 @@ static bool err_still_ours(void)
     }
 }
 
-/* write(2) of the whole line with SIGPIPE blocked: stderr may be a pipe whose
- * reader has gone (a supervisor that exited), and the signal's default
- * action would kill a program that never writes to stderr itself, perhaps
- * from inside its malloc.  The SIGPIPE a failed write raises is pending on
- * this thread while blocked; it is taken back before the mask is restored,
- * unless one was pending already (that one is the program's). */
+/* write(2) of the whole line without the signals a failed write raises
+ * (quietsig.h): stderr may be a pipe whose reader has gone (a supervisor
+ * that exited), or a log file past RLIMIT_FSIZE, and either signal's
+ * default action would kill a program that never writes to stderr itself,
+ * perhaps from inside its malloc. */
 static void write_line(const char *buf, size_t n)
 {
     /* write() is a cancellation point, and this may run inside the
      * program's malloc on a thread with a cancel pending. */
     int cancel;
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-    sigset_t pipe_only, old, pending;
-    sigemptyset(&pipe_only);
-    sigaddset(&pipe_only, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
-    bool was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
-    bool broken = false;
+    quietsig q;
+    quietsig_begin(&q);
+    int failed = 0;
     for (size_t off = 0; off < n;) {
         ssize_t w = write(log_fd, buf + off, n - off);
         if (w < 0 && errno == EINTR)
             continue;
-        broken = w < 0 && errno == EPIPE;
+        failed = w < 0 ? errno : 0;
         if (w <= 0)
             break;
         off += (size_t)w;
     }
-    if (broken && !was_pending) {
-        static const struct timespec now = {0, 0};
-        while (sigtimedwait(&pipe_only, NULL, &now) < 0 && errno == EINTR)
-            ;
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    quietsig_end(&q, failed);
     pthread_setcancelstate(cancel, NULL);
 }
 
@@ -152,12 +143,18 @@ int log_line(const char *fmt, ...)
         return 0;
     }
     char buf[LOG_MAX];
-    size_t n = log_prefix(buf); /* at most LOG_PREFIX_MAX - 1 of LOG_MAX */
+    size_t start = log_prefix(buf), n = start; /* at most LOG_PREFIX_MAX - 1 of LOG_MAX */
     va_list ap;
     va_start(ap, fmt);
     int m = vsnprintf(buf + n, sizeof buf - n, fmt, ap);
     va_end(ap);
     n = m < 0 ? n : (n + (size_t)m >= sizeof buf - 1 ? sizeof buf - 2 : n + (size_t)m);
+    /* Messages quote what the user gave (a HEAPPROF_* value, a path): a
+     * newline there made a second line, untagged or tagged as it liked.
+     * Control characters show as '?', as ls(1) shows them; a tab stays. */
+    for (size_t i = start; i < n; i++)
+        if (((unsigned char)buf[i] < 0x20 && buf[i] != '\t') || buf[i] == 0x7f)
+            buf[i] = '?';
     unsigned long lost = __atomic_exchange_n(&log_suppressed, 0, __ATOMIC_RELAXED);
     if (lost && n < sizeof buf - 40)
         n += (size_t)snprintf(buf + n, sizeof buf - n, " (%lu earlier messages suppressed)", lost);

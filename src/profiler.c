@@ -113,6 +113,8 @@ static void warn_config(void *ctx, const char *line)
         log_line("%s", line);
 }
 
+void profiler_warn_setting(const char *line) { warn_config(NULL, line); }
+
 static const char *env(const char *name) { return getenv(name); }
 
 /* The first drop (or merge) of each kind says so on stderr, once per

@@ -90,6 +90,11 @@ bool profiler_init(void);
 /* Configuration, read-only after init. */
 const hp_config *profiler_config(void);
 
+/* A complaint about a HEAPPROF_* value found wrong after config.c took it
+ * (HEAPPROF_HTTP's address, http.c): one line, unless the parent process
+ * said the settings' lines already (a process tree says them once). */
+void profiler_warn_setting(const char *line);
+
 /* The largest mean interval (1 TiB, as HEAPPROF_SAMPLE allows): the
  * sampler's arithmetic stays far from overflow below it. */
 #define PROFILER_MAX_MEAN ((uint64_t)1 << 40)

@@ -32,6 +32,22 @@
  *                           after which no thread can be started; prints
  *                           the threads and sockets of the process before
  *                           and after ("threads_after=N sockets_after=N")
+ *   host fsize BYTES        sets RLIMIT_FSIZE to BYTES, then asks for
+ *                           profiles that do not fit, with SIGXFSZ blocked,
+ *                           handled by the program, then at its default
+ *                           action: each must fail (EFBIG) with no SIGXFSZ
+ *                           left pending, none for the program's handler,
+ *                           and the program must not be killed
+ *   host sigexit            allocates in a loop, and calls exit(3) from a
+ *                           SIGPROF handler (a CPU timer) that interrupted
+ *                           the code of libheapprof.so, where a sample may
+ *                           hold a table's lock: it must exit with 3, as
+ *                           programs whose handlers call exit() do
+ *   host sigfork N          the same timer, whose handler forks where it
+ *                           interrupted libheapprof.so (fork() is
+ *                           async-signal-safe); the child exits with 7
+ *                           (exit(), not _exit); after N forks prints
+ *                           "forks=N children_ok=K" and returns
  *   host closefrom PATH S   for S seconds, while the profiler writes
  *                           profiles (HEAPPROF_PERIOD), closes every
  *                           descriptor from 3 up as a daemon does, opens
@@ -46,11 +62,15 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <heapprof.h>
+#include <link.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 
 #include "lc.h"
 
@@ -185,6 +205,158 @@ static int fd2file(const char *path)
     return 0; /* the exit profile's line would go here too */
 }
 
+/* ---- fsize -------------------------------------------------------------- */
+
+static volatile sig_atomic_t xfsz_hits;
+
+static void on_xfsz(int sig)
+{
+    (void)sig;
+    xfsz_hits++;
+}
+
+static const char *errname(int rc) { return rc > 0 ? strerrorname_np(rc) : rc ? "none" : "0"; }
+
+static int fsize(long long bytes)
+{
+    struct rlimit rl = {(rlim_t)bytes, RLIM_INFINITY};
+    if (setrlimit(RLIMIT_FSIZE, &rl)) {
+        printf("setrlimit(RLIMIT_FSIZE): %s\n", strerrorname_np(errno));
+        return 2;
+    }
+    sigset_t xfsz, pending;
+    sigemptyset(&xfsz);
+    sigaddset(&xfsz, SIGXFSZ);
+    /* Blocked by the program: the profiler's write must leave no SIGXFSZ
+     * pending for the program to receive later. */
+    sigprocmask(SIG_BLOCK, &xfsz, NULL);
+    errno = 1234;
+    int rc = dump();
+    printf("blocked_dump=%s errno_kept=%d\n", errname(rc), errno == 1234);
+    sigpending(&pending);
+    printf("blocked_pending=%d\n", sigismember(&pending, SIGXFSZ));
+    sigprocmask(SIG_UNBLOCK, &xfsz, NULL);
+    /* The program's own handler is not the profiler's to run. */
+    signal(SIGXFSZ, on_xfsz);
+    rc = dump();
+    printf("handler_dump=%s handler_hits=%d\n", errname(rc), (int)xfsz_hits);
+    /* The default action: the profiler's write must not kill us. */
+    signal(SIGXFSZ, SIG_DFL);
+    rc = dump();
+    printf("default_dump=%s\n", errname(rc));
+    printf("survived=1\n");
+    fflush(stdout);
+    return 0; /* the exit profile does not fit either */
+}
+
+/* ---- sigexit ------------------------------------------------------------ */
+
+static uintptr_t hp_lo, hp_hi; /* libheapprof.so's code, found at start */
+
+static int find_heapprof(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+    (void)size;
+    (void)ctx;
+    if (!info->dlpi_name || !strstr(info->dlpi_name, "libheapprof"))
+        return 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+            hp_lo = info->dlpi_addr + ph->p_vaddr;
+            hp_hi = hp_lo + ph->p_memsz;
+        }
+    }
+    return 1;
+}
+
+/* Whether the timer interrupted heapprof: the program's own code and
+ * glibc's malloc (whose state exit() and a child's allocations would see
+ * half-changed, with or without heapprof) are left to go on. */
+static bool in_heapprof(const void *ucv)
+{
+    const ucontext_t *uc = ucv;
+#if defined(__x86_64__)
+    uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    uintptr_t pc = (uintptr_t)uc->uc_mcontext.pc;
+#else
+    uintptr_t pc = 0;
+#endif
+    return pc >= hp_lo && pc < hp_hi;
+}
+
+static void exit_in_heapprof(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)si;
+    if (in_heapprof(uc))
+        exit(3);
+}
+
+static volatile sig_atomic_t forks, children_ok;
+static int fork_limit;
+
+static void fork_in_heapprof(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)si;
+    if (!in_heapprof(uc) || forks >= fork_limit) /* a tick after the last one */
+        return;
+    pid_t c = fork();
+    if (c == 0)
+        exit(7);
+    int st;
+    if (c > 0 && waitpid(c, &st, 0) == c) {
+        forks++;
+        children_ok += WIFEXITED(st) && WEXITSTATUS(st) == 7;
+    }
+}
+
+/* Allocates until *stop says so, with handler run on a SIGPROF every
+ * millisecond of CPU time; 77 where it cannot tell heapprof's code. */
+static int alloc_under_timer(void (*handler)(int, siginfo_t *, void *),
+                             volatile sig_atomic_t *counter, int stop)
+{
+#if !defined(__x86_64__) && !defined(__aarch64__)
+    printf("skip: no program counter in the signal context on this architecture\n");
+    return 77;
+#endif
+    dl_iterate_phdr(find_heapprof, NULL);
+    if (!hp_lo) {
+        printf("libheapprof.so is not loaded\n");
+        return 2;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = handler;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGPROF, &sa, NULL);
+    struct itimerval every_ms = {{0, 1000}, {0, 1000}};
+    setitimer(ITIMER_PROF, &every_ms, NULL);
+    static void *keep[4096];
+    for (unsigned i = 0; !counter || *counter < stop; i++) {
+        void *p = malloc(64 + i % 100);
+        free(keep[i % 4096]);
+        keep[i % 4096] = p;
+    }
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_PROF, &off, NULL);
+    return 0;
+}
+
+static int sigexit(void) { return alloc_under_timer(exit_in_heapprof, NULL, 0); }
+
+static int sigfork(int n)
+{
+    fork_limit = n;
+    int rc = alloc_under_timer(fork_in_heapprof, &forks, n);
+    if (rc)
+        return rc;
+    printf("forks=%d children_ok=%d\n", (int)forks, (int)children_ok);
+    return 0;
+}
+
 /* ---- nproc -------------------------------------------------------------- */
 
 /* How many entries of /proc/self/DIR there are; with sockets, only those
@@ -301,8 +473,15 @@ int main(int argc, char **argv)
         return in_scratch(argv[2]);
     if (!strcmp(mode, "nproc"))
         return nproc();
+    if (!strcmp(mode, "sigexit"))
+        return sigexit();
+    if (!strcmp(mode, "sigfork") && argc > 2)
+        return sigfork(atoi(argv[2]));
+    if (!strcmp(mode, "fsize") && argc > 2)
+        return fsize(atoll(argv[2]));
     if (!strcmp(mode, "closefrom") && argc > 3)
         return closefrom_loop(argv[2], atof(argv[3]));
-    fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|closefrom PATH S\n");
+    fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|fsize BYTES|"
+                    "sigexit|sigfork N|closefrom PATH S\n");
     return 2;
 }

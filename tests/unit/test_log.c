@@ -1,5 +1,6 @@
 /* Unit tests: the profiler's stderr lines (src/log.h): "heapprof[PID]: "
  * with the pid of the process writing, a fork child's its own; errno kept;
+ * one line whatever the message holds;
  * a line cut at LOG_MAX still ends in a newline; the count of suppressed
  * lines still reported.  fd 2 is a pipe only while a line is written, so
  * that cmocka's own messages reach the real stderr. */
@@ -79,6 +80,24 @@ static void line_has_the_pid_and_keeps_errno(void **state)
     to_stderr();
     assert_int_equal(r, 1);
     assert_int_equal(e, 4242);
+    drain(got, sizeof got);
+    assert_string_equal(got, want);
+}
+
+/* A value with control characters in it (a HEAPPROF_* variable, a path
+ * with a newline) stays on the one line, each such byte shown as '?', as
+ * ls(1) shows them: its "\nheapprof[1]: ..." was a second line, untagged
+ * or with another process's tag. */
+static void control_characters_stay_on_one_line(void **state)
+{
+    (void)state;
+    char got[256], want[128];
+    snprintf(want, sizeof want, "heapprof[%d]: HEAPPROF_OUT=\"a?heapprof[1]: b?c?d\te\" 1\n",
+             (int)getpid());
+    to_pipe();
+    int r = log_line("HEAPPROF_OUT=\"%s\" %d", "a\nheapprof[1]: b\rc\x1b" "d\te", 1);
+    to_stderr();
+    assert_int_equal(r, 1);
     drain(got, sizeof got);
     assert_string_equal(got, want);
 }
@@ -166,6 +185,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(prefix_has_the_pid),
         cmocka_unit_test(line_has_the_pid_and_keeps_errno),
+        cmocka_unit_test(control_characters_stay_on_one_line),
         cmocka_unit_test(fork_child_line_has_the_child_pid),
         cmocka_unit_test(long_line_is_cut_and_ends_in_newline),
         cmocka_unit_test(suppressed_lines_are_counted),
