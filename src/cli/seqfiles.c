@@ -257,6 +257,11 @@ typedef struct walk {
     bool cut;      /* directories left unread past WALK_DIRS_MAX */
     unsigned dirs; /* opened so far */
     char path[CONFIG_PATH_MAX];
+    /* A component and its expansion, done with before walk_dirs goes down
+     * a level: here, not in its frame, where 6 KiB a level overflowed the
+     * stack of a pattern of 1400 components (./././.../prof.%p), a crash
+     * after the program had run (cli_run). */
+    char comp[CONFIG_PATH_MAX], name[CONFIG_PATH_MAX];
 } walk;
 
 /* w->path (len bytes) with "/" and name added, when it fits: its new
@@ -289,14 +294,14 @@ static int walk_dirs(walk *w, size_t len, const char *rest, bool fixed)
         w->path[len] = '\0';
         return fixed || err == ENOMEM ? err : 0;
     }
-    char comp[CONFIG_PATH_MAX], name[CONFIG_PATH_MAX];
+    char *comp = w->comp, *name = w->name;
     size_t clen = (size_t)(slash - rest), n;
-    if (clen >= sizeof comp)
+    if (clen >= sizeof w->comp)
         return ENAMETOOLONG;
     memcpy(comp, rest, clen);
     comp[clen] = '\0';
     if (!outname_uses(comp, "pe")) {
-        if (outname_expand(comp, w->v, name, sizeof name) || !(n = descend(w, len, name)))
+        if (outname_expand(comp, w->v, name, sizeof w->name) || !(n = descend(w, len, name)))
             return ENAMETOOLONG;
         err = walk_dirs(w, n, slash + 1, fixed);
         w->path[len] = '\0';

@@ -174,6 +174,18 @@ expect_in "$W/err" "^  $W/kx/$exe/app\.[0-9]+\.0001\.pb\.gz\$" "the child's prof
     fail "relative %p/: run failed: $(cat "$W/err")"
 grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
 expect_in "$W/err" "^  kr/$grandchild/app\.$grandchild\.0001\.pb\.gz\$" "the child's profile in the list, relative %p in a directory"
+# A pattern of 1400 components (./ each, the work directory: HEAPPROF_OUT
+# takes it, whatever the work directory's length, as a relative one), under
+# the stack size most systems give (8 MiB; less where the hard limit is
+# lower): the walk went down a level per component with 6 KiB of buffers
+# each, and run died of a SIGSEGV after the program had run.
+deep="$(printf './%.0s' $(seq 1 1400))deep.%p"
+rc=0
+(cd "$W" && { ulimit -s 8192 2>/dev/null || true; } && exec "$HEAPPROF_CLI" run -o "$deep" -- "$CLI_PROG" sites >"$W/out" 2>"$W/err") || rc=$?
+[[ $rc -eq 0 ]] || fail "1400 components: run exited $rc, not the program's 0: $(tail -c 400 "$W/err")"
+pid=$(pid_of)
+expect_in "$W/err" "exited with status 0; 1 profile:" "1400 components: the report"
+expect_in "$W/err" "/deep\.$pid\.$pid\.0001\.pb\.gz\$" "1400 components: the program's profile in the list"
 expect_rc 0 hp run --no-children -o "$W/l" -- "$CLI_PROG" spawn
 grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
 pid=$(pid_of)
