@@ -301,8 +301,11 @@ static int walk_dirs(walk *w, size_t len, const char *rest, bool fixed)
     memcpy(comp, rest, clen);
     comp[clen] = '\0';
     if (!outname_uses(comp, "pe")) {
+        /* Too long below a %p or %e: another directory's name, longer
+         * than a process of the pattern could make it, not an error that
+         * drops every file found (cli_run). */
         if (outname_expand(comp, w->v, name, sizeof w->name) || !(n = descend(w, len, name)))
-            return ENAMETOOLONG;
+            return fixed ? ENAMETOOLONG : 0;
         err = walk_dirs(w, n, slash + 1, fixed);
         w->path[len] = '\0';
         return err;

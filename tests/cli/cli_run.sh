@@ -186,6 +186,25 @@ rc=0
 pid=$(pid_of)
 expect_in "$W/err" "exited with status 0; 1 profile:" "1400 components: the report"
 expect_in "$W/err" "/deep\.$pid\.$pid\.0001\.pb\.gz\$" "1400 components: the program's profile in the list"
+# Beside the program's directory, one whose name (255 bytes) makes the
+# path of the pattern's later components too long, where the process's pid
+# (at most 20 digits, as HEAPPROF_OUT was checked) did not: a directory no
+# process of the pattern made, to be passed over; it made run say "cannot
+# list its profiles: File name too long" and list none.  The pattern's
+# length, 2900 bytes with %p expanded to nothing, is fixed whatever the
+# work directory's: the later components take what it leaves.
+mkdir -p "$W/ln/$(head -c 255 /dev/zero | tr '\0' s)"
+chain=""
+while ((${#W} + 4 + ${#chain} < 2900)); do
+    left=$((2900 - ${#W} - 4 - ${#chain} - 1))
+    ((left > 0)) || break
+    chain+=/$(head -c $((left > 200 ? 200 : left)) /dev/zero | tr '\0' c)
+done
+expect_rc 0 hp run -o "$W/ln/%p$chain/app" -- "$CLI_PROG" sites
+pid=$(pid_of)
+[[ -s "$W/ln/$pid$chain/app.$pid.0001.pb.gz" ]] || fail "long components: the profile was not written: $(tail -c 400 "$W/err")"
+expect_in "$W/err" "exited with status 0; 1 profile:" "long components and a long directory beside: the report"
+expect_in "$W/err" "/app\.$pid\.0001\.pb\.gz\$" "long components and a long directory beside: the program's profile in the list"
 expect_rc 0 hp run --no-children -o "$W/l" -- "$CLI_PROG" spawn
 grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
 pid=$(pid_of)
