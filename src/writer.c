@@ -307,6 +307,16 @@ static void retire(uint64_t n)
 
 int writer_dump_now(const char *path, unsigned why)
 {
+    /* No handler of the program's runs inside a profile on its thread (a
+     * heapprof_dump() call, the exit profile); they run when it ends.  One
+     * that forks left a child that returned into this dump and wrote into
+     * our file (lifecycle_fork_sigdump), one that calls exit() waited for
+     * dump_lock, held here.  glibc keeps its own two signals unblocked
+     * (setuid from another thread still works), and a fault is delivered
+     * as ever.  On the writer's thread every signal is blocked already. */
+    sigset_t all, mask;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &mask);
     int64_t g = profiler_guard_enter();
     int saved_errno = errno;
     /* open, write, fsync, rename are cancellation points: a program thread
@@ -371,8 +381,9 @@ out:
         __atomic_store_n(&exited, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&dump_lock);
     pthread_setcancelstate(cancel, NULL);
-    errno = saved_errno;
     profiler_guard_exit(g);
+    pthread_sigmask(SIG_SETMASK, &mask, NULL);
+    errno = saved_errno;
     return err;
 }
 

@@ -48,6 +48,14 @@
  *                           async-signal-safe); the child exits with 7
  *                           (exit(), not _exit); after N forks prints
  *                           "forks=N children_ok=K" and returns
+ *   host sigforkdump R      asks for R profiles in a row (heapprof_dump,
+ *                           on this thread), with a SIGPROF handler that
+ *                           forks (50 times at most) where it interrupted
+ *                           libheapprof.so during a request; the child
+ *                           returns from the handler into the interrupted
+ *                           profile, as a handler that forks and lets the
+ *                           child go on does, and exits when it is done;
+ *                           prints "forks=K children_ok=K"
  *   host closefrom PATH S   for S seconds, while the profiler writes
  *                           profiles (HEAPPROF_PERIOD), closes every
  *                           descriptor from 3 up as a daemon does, opens
@@ -357,6 +365,65 @@ static int sigfork(int n)
     return 0;
 }
 
+static volatile sig_atomic_t in_dump;
+static pid_t dump_parent;
+
+static void fork_in_dump(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)si;
+    /* Only in libheapprof.so's own code: glibc's fork() in a process with
+     * threads takes malloc's locks, which the profile's own allocations
+     * may hold (README, Unusual situations). */
+    if (!in_dump || !in_heapprof(uc) || forks >= fork_limit || getpid() != dump_parent)
+        return;
+    if (fork() > 0)
+        forks++;
+    /* the child returns to the profile it interrupted */
+}
+
+static int sigforkdump(int n)
+{
+#if !defined(__x86_64__) && !defined(__aarch64__)
+    printf("skip: no program counter in the signal context on this architecture\n");
+    return 77;
+#endif
+    dl_iterate_phdr(find_heapprof, NULL);
+    if (!heapprof_dump || !hp_lo) {
+        printf("libheapprof.so is not loaded\n");
+        return 2;
+    }
+    fork_limit = 50;
+    dump_parent = getpid();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = fork_in_dump;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGPROF, &sa, NULL);
+    struct itimerval every_ms = {{0, 1000}, {0, 1000}};
+    setitimer(ITIMER_PROF, &every_ms, NULL);
+    /* Stacks enough for each profile to take a while to encode. */
+    static void *volatile keep[2000];
+    for (int i = 0; i < 2000; i++)
+        keep[i] = malloc(16 + (size_t)i);
+    (void)keep[0];
+    for (int round = 0; round < n; round++) {
+        in_dump = 1;
+        heapprof_dump(NULL);
+        in_dump = 0;
+        if (getpid() != dump_parent)
+            exit(0); /* a child, its interrupted profile left behind */
+    }
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_PROF, &off, NULL);
+    int st, ok = 0;
+    for (pid_t c; (c = wait(&st)) > 0;)
+        ok += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    printf("forks=%d children_ok=%d\n", (int)forks, ok);
+    return 0;
+}
+
 /* ---- nproc -------------------------------------------------------------- */
 
 /* How many entries of /proc/self/DIR there are; with sockets, only those
@@ -477,11 +544,13 @@ int main(int argc, char **argv)
         return sigexit();
     if (!strcmp(mode, "sigfork") && argc > 2)
         return sigfork(atoi(argv[2]));
+    if (!strcmp(mode, "sigforkdump") && argc > 2)
+        return sigforkdump(atoi(argv[2]));
     if (!strcmp(mode, "fsize") && argc > 2)
         return fsize(atoll(argv[2]));
     if (!strcmp(mode, "closefrom") && argc > 3)
         return closefrom_loop(argv[2], atof(argv[3]));
     fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|fsize BYTES|"
-                    "sigexit|sigfork N|closefrom PATH S\n");
+                    "sigexit|sigfork N|sigforkdump R|closefrom PATH S\n");
     return 2;
 }
