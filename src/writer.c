@@ -312,10 +312,15 @@ int writer_dump_now(const char *path, unsigned why)
      * that forks left a child that returned into this dump and wrote into
      * our file (lifecycle_fork_sigdump), one that calls exit() waited for
      * dump_lock, held here.  glibc keeps its own two signals unblocked
-     * (setuid from another thread still works), and a fault is delivered
-     * as ever.  On the writer's thread every signal is blocked already. */
+     * (setuid from another thread still works), and the fault signals stay
+     * open: a fault blocked is fatal without its handler, and a program's
+     * crash handler should still see one.  On the writer's thread every
+     * signal is blocked already. */
+    static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS};
     sigset_t all, mask;
     sigfillset(&all);
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
+        sigdelset(&all, faults[i]);
     pthread_sigmask(SIG_BLOCK, &all, &mask);
     int64_t g = profiler_guard_enter();
     int saved_errno = errno;
