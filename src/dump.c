@@ -459,8 +459,10 @@ static int write_file(const char *tmp, const dump_info *info)
         return errno;
     /* A profile past the process's RLIMIT_FSIZE fails with EFBIG rather
      * than kill the program with SIGXFSZ: the exit profile and
-     * heapprof_dump() are written on the program's own thread, where the
-     * signal is not blocked (lifecycle_host_fsize). */
+     * heapprof_dump() are written on the program's own thread, where
+     * writer_dump_now holds the program's signals only until the profile
+     * is done, and the one our write raised would then be delivered
+     * (lifecycle_host_fsize). */
     quietsig q;
     quietsig_begin(&q);
     int err = dump_to_fd(fd, info, NULL);

@@ -19,9 +19,11 @@ pid=$BGPID
 finish "$pid" 120
 grep -q '^skip: ' "$W/sigdump.out" && skip "$(cat "$W/sigdump.out")"
 expect_rc sigdump 0
-read -r forks ok < <(sed -n 's/^forks=\([0-9]*\) children_ok=\([0-9]*\)$/\1 \2/p' "$W/sigdump.out")
+read -r forks ok ticks < <(sed -n 's/^forks=\([0-9]*\) children_ok=\([0-9]*\) ticks=\([0-9]*\)$/\1 \2 \3/p' "$W/sigdump.out")
 [[ -n $forks && $ok == "$forks" ]] ||
     fail "expected every child to exit with 0, the program printed: $(cat "$W/sigdump.out")"
+# Else nothing was tried: the CPU timer never fired during a request.
+[[ $ticks -gt 0 ]] || fail "the timer's handler never ran during a request: $(cat "$W/sigdump.out")"
 want="was forked by a signal handler that interrupted heapprof's own work, which may hold the locks a profile needs: it writes no exit profile"
 bad=$(hp_msgs "$W/sigdump.err" | sed -E 's/^process [0-9]+ //' | grep -vxF -- "$want" || true)
 [[ -z $bad ]] || fail "unexpected profiler lines: $(head -c 2000 <<<"$bad")"
@@ -32,4 +34,4 @@ for f in "$W"/p.*.pb.gz; do
 done
 [[ $n -ge $R ]] || fail "expected $R profiles or more, found $n"
 no_tmp_left "$W"
-note "ok: $R profiles with a CPU timer's handler forking where it interrupted heapprof around them ($forks forks), every profile complete"
+note "ok: $R profiles with a CPU timer's handler forking where it interrupted heapprof around them ($ticks ticks during requests, $forks forks), every profile complete"

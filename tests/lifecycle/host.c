@@ -55,7 +55,8 @@
  *                           returns from the handler into the interrupted
  *                           profile, as a handler that forks and lets the
  *                           child go on does, and exits when it is done;
- *                           prints "forks=K children_ok=K"
+ *                           prints "forks=K children_ok=K ticks=T" (T
+ *                           the timer's ticks during requests)
  *   host closefrom PATH S   for S seconds, while the profiler writes
  *                           profiles (HEAPPROF_PERIOD), closes every
  *                           descriptor from 3 up as a daemon does, opens
@@ -365,13 +366,14 @@ static int sigfork(int n)
     return 0;
 }
 
-static volatile sig_atomic_t in_dump;
+static volatile sig_atomic_t in_dump, dump_ticks;
 static pid_t dump_parent;
 
 static void fork_in_dump(int sig, siginfo_t *si, void *uc)
 {
     (void)sig;
     (void)si;
+    dump_ticks += in_dump; /* the timer did fire during the requests */
     /* Only in libheapprof.so's own code: glibc's fork() in a process with
      * threads takes malloc's locks, which the profile's own allocations
      * may hold (README, Unusual situations). */
@@ -420,7 +422,7 @@ static int sigforkdump(int n)
     int st, ok = 0;
     for (pid_t c; (c = wait(&st)) > 0;)
         ok += WIFEXITED(st) && WEXITSTATUS(st) == 0;
-    printf("forks=%d children_ok=%d\n", (int)forks, ok);
+    printf("forks=%d children_ok=%d ticks=%d\n", (int)forks, ok, (int)dump_ticks);
     return 0;
 }
 
