@@ -760,10 +760,11 @@ void http_atfork_renew(void)
     pthread_mutex_lock(&table_lock);
 }
 
-void http_atfork_child(void)
+/* No server thread in a child: drop every descriptor of the parent's
+ * server.  The slots' memory was the parent thread's to free; leave it.
+ * Only close and fstat, both async-signal-safe (http_atfork_child_inside). */
+static void drop_descriptors(void)
 {
-    /* No server thread here: drop every descriptor of the parent's server.
-     * The slots' memory was the parent thread's to free; leave it. */
     close_owned(listen_fd);
     listen_fd = -1;
     http_running = 0;
@@ -777,5 +778,18 @@ void http_atfork_child(void)
         }
         conns[i] = (conn){.fd = -1, .body_fd = -1};
     }
+}
+
+void http_atfork_child(void)
+{
+    drop_descriptors();
     pthread_mutex_unlock(&table_lock);
+}
+
+void http_atfork_child_inside(void)
+{
+    /* prepare took no lock: the parent's server thread may have been
+     * changing the tables at the fork, so a half-written entry is skipped
+     * by close_owned's identity check rather than trusted. */
+    drop_descriptors();
 }

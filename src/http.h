@@ -35,6 +35,11 @@ void http_atfork_child(void);
 /* In the child of an orphaned process, for prepare's lock: a new one, held
  * (lifecycle.c). */
 void http_atfork_renew(void);
+/* In a child forked by a signal handler inside heapprof (lifecycle.c),
+ * where prepare took nothing: the descriptors only, no lock.  Without it
+ * such a child kept the listening socket, and a client of a child that
+ * outlived its parent waited in the backlog unanswered. */
+void http_atfork_child_inside(void);
 
 /* "HOST:PORT", "[IPv6]:PORT", ":PORT" or "PORT" (both 127.0.0.1) into *ss.
  * HOST is a numeric address or "localhost".  0, or EINVAL. */

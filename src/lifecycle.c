@@ -139,13 +139,18 @@ static void parent(void)
 
 static void child(void)
 {
+    int saved_errno = errno;
     if (fork_inside) {
         fork_inside = false;
         forked_inside = true; /* owner_pid stays the parent's: orphaned */
+        http_atfork_child_inside();
+        errno = saved_errno;
         return;
     }
-    int saved_errno = errno;
     int64_t g = fork_budget;
+    /* A normal child of such a child is profiled: its own _Fork children
+     * are orphans of the ordinary kind, and say so (on_unload). */
+    forked_inside = false;
     owner_pid = getpid();
     spin_set_owner(owner_pid);
     exit_tid = 0;

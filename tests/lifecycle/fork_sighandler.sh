@@ -28,4 +28,18 @@ lines=$(hp_count "$W/sigfork.err")
     fail "expected the parent's exit profile only, found: $(profiles "$W/p" | xargs -rn1 basename | tr '\n' ' ')"
 decode "$W/p.$pid.0001.pb.gz"
 no_tmp_left "$W"
-note "ok: $N forks from a handler inside heapprof, each child exited with its status ($lines of them said they write no exit profile)"
+
+# With the HTTP server on, such a child must not keep the parent's listening
+# socket (it exits 8 if it holds a socket): the fork handler closed it in
+# every child but these, and a client of one that outlived its parent waited
+# unanswered in the backlog.
+M=20
+start sigforkhttp HEAPPROF_SAMPLE=1 HEAPPROF_HTTP=127.0.0.1:0 HEAPPROF_OUT="$W/h" -- \
+    "$LC_HOST" sigfork "$M"
+finish "$BGPID" 60
+expect_rc sigforkhttp 0
+grep -q '^serving http://' <(hp_msgs "$W/sigforkhttp.err") ||
+    fail "the HTTP server did not start: $(cat "$W/sigforkhttp.err")"
+grep -qx "forks=$M children_ok=$M" "$W/sigforkhttp.out" ||
+    fail "expected forks=$M children_ok=$M (a child holding a socket exits 8), the program printed: $(cat "$W/sigforkhttp.out")"
+note "ok: $N forks from a handler inside heapprof, each child exited with its status ($lines of them said they write no exit profile); $M more with the HTTP server on, no child kept its socket"

@@ -47,7 +47,12 @@
  *                           interrupted libheapprof.so (fork() is
  *                           async-signal-safe); the child exits with 7
  *                           (exit(), not _exit); after N forks prints
- *                           "forks=N children_ok=K" and returns
+ *                           "forks=N children_ok=K" and returns; a child
+ *                           that holds a socket (HEAPPROF_HTTP's) exits 8
+ *   host sigforkchain       the same timer forks once; that child returns
+ *                           from the handler, forks normally, and its
+ *                           child _Forks; every one exits 0; the first
+ *                           prints "parent"
  *   host sigforkdump R      asks for R profiles in a row (heapprof_dump,
  *                           on this thread), with a SIGPROF handler that
  *                           forks (50 times at most) where it interrupted
@@ -77,6 +82,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <ucontext.h>
@@ -305,6 +311,17 @@ static void exit_in_heapprof(int sig, siginfo_t *si, void *uc)
 static volatile sig_atomic_t forks, children_ok;
 static int fork_limit;
 
+/* Whether the process holds a socket: the program opens none, so one is
+ * the profiler's HTTP server's.  fstat only: async-signal-safe. */
+static int holds_socket(void)
+{
+    struct stat st;
+    for (int fd = 3; fd < 1024; fd++)
+        if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+            return 1;
+    return 0;
+}
+
 static void fork_in_heapprof(int sig, siginfo_t *si, void *uc)
 {
     (void)sig;
@@ -313,7 +330,7 @@ static void fork_in_heapprof(int sig, siginfo_t *si, void *uc)
         return;
     pid_t c = fork();
     if (c == 0)
-        exit(7);
+        exit(holds_socket() ? 8 : 7); /* the parent's listening socket */
     int st;
     if (c > 0 && waitpid(c, &st, 0) == c) {
         forks++;
@@ -364,6 +381,58 @@ static int sigfork(int n)
         return rc;
     printf("forks=%d children_ok=%d\n", (int)forks, (int)children_ok);
     return 0;
+}
+
+/* sigforkchain: the handler's child returns from the handler, then forks
+ * normally; that grandchild _Forks, and the last one exits. */
+static volatile sig_atomic_t chain_child;
+
+static void fork_chain(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)si;
+    if (!in_heapprof(uc) || forks || chain_child)
+        return;
+    pid_t c = fork();
+    if (c == 0)
+        chain_child = forks = 1; /* returns into the work the signal interrupted */
+    else if (c > 0)
+        forks = 1;
+}
+
+pid_t _Fork(void); /* glibc 2.34: fork without the fork handlers */
+
+static int wait_ok(pid_t c)
+{
+    int st;
+    return c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static int sigforkchain(void)
+{
+    int rc = alloc_under_timer(fork_chain, &forks, 1);
+    if (rc)
+        return rc;
+    if (!chain_child) {
+        int st;
+        if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+            printf("the chain's first child failed\n");
+            return 2;
+        }
+        printf("parent\n");
+        return 0;
+    }
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_PROF, &off, NULL);
+    /* The child of the handler's fork: a normal fork of it is profiled. */
+    pid_t g = fork();
+    if (g == 0) {
+        pid_t gg = _Fork();
+        if (gg == 0)
+            exit(0); /* its line must call it a _Fork child */
+        exit(wait_ok(gg) ? 0 : 1);
+    }
+    exit(wait_ok(g) ? 0 : 1);
 }
 
 static volatile sig_atomic_t in_dump, dump_ticks;
@@ -546,6 +615,8 @@ int main(int argc, char **argv)
         return sigexit();
     if (!strcmp(mode, "sigfork") && argc > 2)
         return sigfork(atoi(argv[2]));
+    if (!strcmp(mode, "sigforkchain"))
+        return sigforkchain();
     if (!strcmp(mode, "sigforkdump") && argc > 2)
         return sigforkdump(atoi(argv[2]));
     if (!strcmp(mode, "fsize") && argc > 2)
@@ -553,6 +624,6 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "closefrom") && argc > 3)
         return closefrom_loop(argv[2], atof(argv[3]));
     fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|fsize BYTES|"
-                    "sigexit|sigfork N|sigforkdump R|closefrom PATH S\n");
+                    "sigexit|sigfork N|sigforkchain|sigforkdump R|closefrom PATH S\n");
     return 2;
 }
