@@ -209,8 +209,9 @@ int config_parse_signal(const char *s, int64_t *out)
 static int parse_seconds(const char *s, double *out)
 {
     /* Bounded length: glibc's strtod may allocate for very long inputs, and
-     * this can run inside the process's first malloc. */
-    if (!((*s >= '0' && *s <= '9') || *s == '.') || strlen(s) > 32)
+     * this can run inside the process's first malloc.  Decimal only:
+     * strtod also reads "0x10" as 16 s, which no one means by a period. */
+    if (!((*s >= '0' && *s <= '9') || *s == '.') || strlen(s) > 32 || strpbrk(s, "xX"))
         return EINVAL;
     char *end;
     errno = 0;

@@ -44,7 +44,9 @@ int args_seconds(const char *flag, const char *value, double min, double max, do
     char *end;
     errno = 0;
     double v = strtod(value, &end);
-    if (!((*value >= '0' && *value <= '9') || *value == '.') || *end || errno || !isfinite(v))
+    /* Decimal, as the library's HEAPPROF_PERIOD: not strtod's hex. */
+    if (!((*value >= '0' && *value <= '9') || *value == '.') || *end || errno || !isfinite(v) ||
+        strpbrk(value, "xX"))
         return diag_usage("%s '%s': not a number of seconds (e.g. 5 or 0.5)", flag, value);
     if (v < min || v > max)
         return diag_usage("%s '%s': out of range (allowed %g to %g seconds)", flag, value, min,

@@ -148,6 +148,8 @@ static void bad_values(void **state)
         /* Periods below 0.001 s: 1e-300 spun the writer thread forever. */
         {"HEAPPROF_PERIOD", "1e-300", "0"},   {"HEAPPROF_PERIOD", "0.000000000001", "0"},
         {"HEAPPROF_PERIOD", "0.0009", "0"},
+        /* Decimal only: strtod read "0x10" as 16 s. */
+        {"HEAPPROF_PERIOD", "0x10", "0"},     {"HEAPPROF_PERIOD", "0X1p4", "0"},
         /* Signals whose default action programs rely on, by name and
          * number. */
         {"HEAPPROF_SIGNAL", "PIPE", "USR2"},  {"HEAPPROF_SIGNAL", "SIGPIPE", "USR2"},
