@@ -29,6 +29,7 @@
 #include "dump.h"
 #include "fdid.h"
 #include "log.h"
+#include "parent.h"
 #include "profiler.h"
 
 enum { SMALL_FILE = 4096, MAX_PROC_TEXT = 4 << 20 };
@@ -408,9 +409,20 @@ void cgroup_start(void)
      * polls, since a limit may be set on the cgroup later. */
     cgroup_figures f;
     cgroup_read(&f);
-    if (limit_of(&f).limit < 0)
-        log_line("HEAPPROF_LIMIT_DUMP=%llu but no memory limit is known (cgroup %s has no "
-                 "memory.high or memory.max, and HEAPPROF_LIMIT_BYTES is 0); no limit profiles "
-                 "until one is set",
-                 (unsigned long long)cfg->limit_dump, *cgroup_dir() ? cgroup_dir() : "unknown");
+    if (limit_of(&f).limit >= 0)
+        return;
+    char line[640];
+    snprintf(line, sizeof line,
+             "HEAPPROF_LIMIT_DUMP=%llu but no memory limit is known (cgroup %.400s has no "
+             "memory.high or memory.max, and HEAPPROF_LIMIT_BYTES is 0); no limit profiles "
+             "until one is set",
+             (unsigned long long)cfg->limit_dump, *cgroup_dir() ? cgroup_dir() : "unknown");
+    /* Said once per process tree, like the settings' lines, where the
+     * parent looked in the same cgroup: its own HEAPPROF_CGROUP (the same
+     * settings) or the same membership.  Every child of a build run under
+     * `heapprof run --limit-dump` repeated it. */
+    if (strcmp(cfg->cgroup, "auto") || parent_same_cgroup())
+        profiler_warn_setting(line);
+    else
+        log_line("%s", line);
 }

@@ -301,3 +301,32 @@ bool parent_env_same(const char *prefix, char *const *envp)
      * differing, is the same set. */
     return !c.differ && c.matched == ours;
 }
+
+/* The whole of `path` into buf; its length, or -1 when it cannot be read or
+ * does not fit. */
+static ssize_t read_whole(const char *path, char *buf, size_t n)
+{
+    fdid id;
+    int fd = fdid_open(path, O_RDONLY | O_CLOEXEC, &id);
+    if (fd < 0)
+        return -1;
+    size_t have = 0;
+    for (ssize_t r; have < n && (r = read(fd, buf + have, n - have)) > 0;)
+        have += (size_t)r;
+    char more;
+    bool fits = have < n || read(fd, &more, 1) == 0;
+    fdid_close(fd, &id);
+    return fits ? (ssize_t)have : -1;
+}
+
+bool parent_same_cgroup(void)
+{
+    pid_t pp = parent_pid();
+    if (!pp)
+        return false;
+    char path[64], ours[LINE_MAX_BYTES], theirs[LINE_MAX_BYTES];
+    snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pp);
+    ssize_t a = read_whole("/proc/self/cgroup", ours, sizeof ours);
+    ssize_t b = read_whole(path, theirs, sizeof theirs);
+    return a >= 0 && a == b && !memcmp(ours, theirs, (size_t)a);
+}

@@ -36,4 +36,8 @@ void parent_mark_ignoring(int sig);
  * no fewer, the same values.  Its heapprof then read the same settings. */
 bool parent_env_same(const char *prefix, char *const *envp);
 
+/* True when the parent's /proc/PID/cgroup reads as this process's: the
+ * same cgroups, so the same memory limits (or the same lack of one). */
+bool parent_same_cgroup(void);
+
 #endif

@@ -47,4 +47,20 @@ chmod +x "$W/other_env.sh"
 run env "${bad[@]}" HEAPPROF_OUT="$W/en" -- "$LC_EXEC" forkexec "$W/other_env.sh"
 expect_rc env 0
 [[ $(count env) -eq 6 ]] || fail "env: expected the parent's 3 lines and the child's own 3, found: $(cat "$W/env.err")"
-note "ok: one tree, one say; another stderr or other settings, their own lines"
+# HEAPPROF_LIMIT_DUMP without a known limit: its line is the cgroup's, and
+# a child that looks in the same cgroup (the same HEAPPROF_CGROUP, or the
+# same membership) says it no more than the other settings' lines; every
+# child repeated it.
+nolimit="HEAPPROF_LIMIT_DUMP=80 but no memory limit is known (cgroup $W/missing has no memory.high or memory.max, and HEAPPROF_LIMIT_BYTES is 0); no limit profiles until one is set"
+run limit HEAPPROF_LIMIT_DUMP=80 HEAPPROF_CGROUP="$W/missing" HEAPPROF_OUT="$W/li" -- \
+    "$LC_EXEC" forkexec "$LC_EXECCHILD"
+expect_rc limit 0
+[[ $(count limit) -eq 1 ]] && grep -qxF -- "$nolimit" <(hp_msgs "$W/limit.err") ||
+    fail "limit: expected the parent's line only, found: $(cat "$W/limit.err")"
+# The process's own cgroup: where no limit is known here, the parent's
+# line only (where one is, none).
+run limitauto HEAPPROF_LIMIT_DUMP=80 HEAPPROF_OUT="$W/la" -- "$LC_EXEC" forkexec "$LC_EXECCHILD"
+expect_rc limitauto 0
+[[ $(count limitauto) -le 1 ]] ||
+    fail "limitauto: expected the parent's line at most, found: $(cat "$W/limitauto.err")"
+note "ok: one tree, one say; another stderr or other settings, their own lines; the limit's line once"
