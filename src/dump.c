@@ -349,8 +349,14 @@ static void describe(char c[NCOMMENTS][COMMENT_MAX], const dump_info *info)
     uint64_t mean = profiler_mean();
     snprintf(c[0], COMMENT_MAX, "heapprof 0.1.0 pid=%d reason=%s seq=%llu", (int)getpid(),
              info->reason, (unsigned long long)info->seq);
+    /* "(exact: every allocation)" is what the CLI reads as exact (its
+     * profile_read.c): only when the mean has been 1 all along. */
     snprintf(c[1], COMMENT_MAX, "sample_interval_bytes=%llu%s", (unsigned long long)mean,
-             mean == 1 ? " (exact: every allocation)" : mean == 0 ? " (paused)" : "");
+             profiler_exact() ? " (exact: every allocation)"
+             : mean == 1      ? " (each allocation since each thread's switch to 1; earlier ones "
+                                "sampled)"
+             : mean == 0      ? " (paused)"
+                              : "");
     snprintf(c[2], COMMENT_MAX,
              "samples=%llu live_sampled_objects=%llu stacks=%llu merged_samples=%llu unwinder=%s "
              "unwind_fallbacks=%llu",
@@ -418,7 +424,7 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
         .limit = limit,
         .inuse = inuse,
         .ages = ages,
-        .sampled = mean != 1,
+        .sampled = !profiler_exact(),
     };
     pprof_profile prof = {
         .time_nanos = clock_ns(CLOCK_REALTIME),
