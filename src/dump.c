@@ -102,6 +102,7 @@ typedef struct stack_values {
 
 struct dump_snapshot {
     size_t n;
+    int64_t taken_ns; /* CLOCK_MONOTONIC: where a delta's duration starts */
     stack_values v[]; /* by stack id */
 };
 
@@ -147,6 +148,7 @@ dump_snapshot *dump_snapshot_take(void)
         return NULL;
     }
     s->n = n;
+    s->taken_ns = clock_ns(CLOCK_MONOTONIC);
     for (stack_rec *r = stacks_first(); r; r = r->next_all)
         if (r->id < n)
             read_values(r, inuse, n, &s->v[r->id]);
@@ -428,7 +430,10 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
     };
     pprof_profile prof = {
         .time_nanos = clock_ns(CLOCK_REALTIME),
-        .duration_nanos = clock_ns(CLOCK_MONOTONIC) - profiler_start_ns(),
+        /* A delta covers the time since its snapshot, as Go's do
+         * (net/http/pprof, serveDeltaProfile): the process's age made
+         * `go tool pprof` show a 30 s allocs delta as hours of allocation. */
+        .duration_nanos = clock_ns(CLOCK_MONOTONIC) - (base ? base->taken_ns : profiler_start_ns()),
         .period = (int64_t)(mean ? mean : profiler_config()->sample),
         .default_alloc = opt && opt->default_alloc,
         .next = next_stack,
