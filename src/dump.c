@@ -102,6 +102,7 @@ typedef struct stack_values {
 
 struct dump_snapshot {
     size_t n;
+    int64_t taken_ns; /* CLOCK_MONOTONIC: where a delta's duration starts */
     stack_values v[]; /* by stack id */
 };
 
@@ -147,6 +148,7 @@ dump_snapshot *dump_snapshot_take(void)
         return NULL;
     }
     s->n = n;
+    s->taken_ns = clock_ns(CLOCK_MONOTONIC);
     for (stack_rec *r = stacks_first(); r; r = r->next_all)
         if (r->id < n)
             read_values(r, inuse, n, &s->v[r->id]);
@@ -349,8 +351,14 @@ static void describe(char c[NCOMMENTS][COMMENT_MAX], const dump_info *info)
     uint64_t mean = profiler_mean();
     snprintf(c[0], COMMENT_MAX, "heapprof 0.1.0 pid=%d reason=%s seq=%llu", (int)getpid(),
              info->reason, (unsigned long long)info->seq);
+    /* "(exact: every allocation)" is what the CLI reads as exact (its
+     * profile_read.c): only when the mean has been 1 all along. */
     snprintf(c[1], COMMENT_MAX, "sample_interval_bytes=%llu%s", (unsigned long long)mean,
-             mean == 1 ? " (exact: every allocation)" : mean == 0 ? " (paused)" : "");
+             profiler_exact() ? " (exact: every allocation)"
+             : mean == 1      ? " (each allocation since each thread's switch to 1; earlier ones "
+                                "sampled)"
+             : mean == 0      ? " (paused)"
+                              : "");
     snprintf(c[2], COMMENT_MAX,
              "samples=%llu live_sampled_objects=%llu stacks=%llu merged_samples=%llu unwinder=%s "
              "unwind_fallbacks=%llu",
@@ -418,11 +426,14 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
         .limit = limit,
         .inuse = inuse,
         .ages = ages,
-        .sampled = mean != 1,
+        .sampled = !profiler_exact(),
     };
     pprof_profile prof = {
         .time_nanos = clock_ns(CLOCK_REALTIME),
-        .duration_nanos = clock_ns(CLOCK_MONOTONIC) - profiler_start_ns(),
+        /* A delta covers the time since its snapshot, as Go's do
+         * (net/http/pprof, serveDeltaProfile): the process's age made
+         * `go tool pprof` show a 30 s allocs delta as hours of allocation. */
+        .duration_nanos = clock_ns(CLOCK_MONOTONIC) - (base ? base->taken_ns : profiler_start_ns()),
         .period = (int64_t)(mean ? mean : profiler_config()->sample),
         .default_alloc = opt && opt->default_alloc,
         .next = next_stack,

@@ -66,10 +66,30 @@ static struct {
 } hot HP_SAMPLE_DATA __attribute__((aligned(64)));
 static int64_t start_ns;
 static profiler_stats stats;
+/* Set once a mean other than 1 has been in force: from then on the tables
+ * hold estimates, whatever the mean is now (profiler_exact). */
+static bool estimated;
 
 const hp_config *profiler_config(void) { return &cfg; }
 uint64_t profiler_mean(void) { return __atomic_load_n(&hot.mean, __ATOMIC_RELAXED); }
-void profiler_set_mean(uint64_t bytes) { __atomic_store_n(&hot.mean, bytes, __ATOMIC_RELAXED); }
+
+void profiler_set_mean(uint64_t bytes)
+{
+    if (bytes != 1)
+        __atomic_store_n(&estimated, true, __ATOMIC_RELAXED);
+    __atomic_store_n(&hot.mean, bytes, __ATOMIC_RELAXED);
+}
+
+bool profiler_exact(void)
+{
+    /* A mean of 1 now is not enough: the samples taken at an earlier mean
+     * are estimates, and each thread only switches to 1 at its next sample
+     * point, after what is left of a budget drawn at the old mean
+     * (heapprof.h), so allocations in between went unrecorded.  A profile
+     * that said "exact" then read ± 0 in heapprof top on numbers that were
+     * estimates. */
+    return !__atomic_load_n(&estimated, __ATOMIC_RELAXED) && profiler_mean() == 1;
+}
 int64_t profiler_start_ns(void) { return start_ns; }
 
 void profiler_get_stats(profiler_stats *out)
@@ -219,6 +239,7 @@ bool profiler_init(void)
             config_check_names(environ, warn_config, NULL);
             out_absolute(&cfg);
             hot.mean = cfg.sample;
+            estimated = cfg.sample != 1;
             hot.depth = (uint16_t)(cfg.depth < 256 ? cfg.depth : 256);
             /* The walker where it can work (x86-64, glibc 2.35+), else
              * libunwind alone. */

@@ -102,6 +102,9 @@ void profiler_warn_setting(const char *line);
 /* Mean sampling interval now in force (bytes; 1 exact; 0 paused). */
 uint64_t profiler_mean(void);
 void profiler_set_mean(uint64_t bytes);
+/* Every allocation recorded at its size, weight 1: the mean has been 1
+ * since start (HEAPPROF_SAMPLE=1, never changed since). */
+bool profiler_exact(void);
 
 typedef struct profiler_stats {
     uint64_t samples;          /* samples taken */

@@ -470,15 +470,16 @@ static int build_estimates(reader *r, struct profile_mem *m, profile *p)
     return 0;
 }
 
-/* heapprof writes "sample_interval_bytes=1 (exact: every allocation)". */
+/* heapprof writes "sample_interval_bytes=1 (exact: every allocation)" when
+ * the interval has been 1 all along.  An interval of 1 alone is not enough:
+ * set in the run (heapprof_set_sample), it follows samples taken at
+ * another, which are estimates. */
 static bool is_exact(const profile *p)
 {
-    static const char key[] = "sample_interval_bytes=";
-    for (size_t i = 0; i < p->ncomments; i++) {
-        const char *c = strstr(p->comments[i], key);
-        if (c && c[sizeof key - 1] == '1' && !(c[sizeof key] >= '0' && c[sizeof key] <= '9'))
+    static const char key[] = "sample_interval_bytes=1 (exact: every allocation)";
+    for (size_t i = 0; i < p->ncomments; i++)
+        if (strstr(p->comments[i], key))
             return true;
-    }
     return false;
 }
 

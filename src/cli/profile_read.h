@@ -13,7 +13,7 @@
  * Each value also carries the variance of its estimate and where that
  * variance came from (enum profile_sd):
  *   EXACT    the profile records every allocation (heapprof's comment
- *            "sample_interval_bytes=1"): variance 0;
+ *            "sample_interval_bytes=1 (exact: every allocation)"): variance 0;
  *   LABEL    heapprof's numeric sample label "<type>_sd" (a standard error,
  *            squared here);
  *   APPROX   derived: from a raw sample count label "<kind>_samples" as

@@ -27,11 +27,16 @@
  *                   born_temp holds 10 x 800 B for the moment; profile 2;
  *                   born_temp frees them (profile 3 at exit): 20000 B born
  *                   before profile 1, 15000 B between 1 and 2
+ *   switch          switch_sampled keeps 200 x 10000 B at the interval
+ *                   heapprof starts with, then heapprof_set_sample(1)
+ *                   (found with dlsym) and switch_exact keeps 10 x 1000 B:
+ *                   a profile at exit of estimates and exact counts mixed
  *
  * Built at -O0 with no inlining and no sibling calls: each allocating
  * function must be the leaf of its stacks, called from the same caller.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* RTLD_DEFAULT */
+#include <dlfcn.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,6 +337,33 @@ static int births(unsigned seconds)
     return 0;
 }
 
+/* ---- switch ----------------------------------------------------------------- */
+
+NOINLINE static void switch_sampled(void)
+{
+    for (int i = 0; i < 200; i++)
+        keep(malloc(10000));
+}
+
+NOINLINE static void switch_exact(void)
+{
+    for (int i = 0; i < 10; i++)
+        keep(malloc(1000));
+}
+
+static int switch_to_exact(void)
+{
+    int (*set_sample)(size_t) = (int (*)(size_t))dlsym(RTLD_DEFAULT, "heapprof_set_sample");
+    if (!set_sample)
+        die("heapprof_set_sample not found: run under the preload");
+    switch_sampled();
+    if (set_sample(1))
+        die("heapprof_set_sample(1) failed");
+    switch_exact();
+    printf("kept %zu\n", nkept);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -349,7 +381,9 @@ int main(int argc, char **argv)
         return aged(argc > 2 ? (unsigned)atoi(argv[2]) : 2);
     if (!strcmp(mode, "births"))
         return births(argc > 2 ? (unsigned)atoi(argv[2]) : 3);
+    if (!strcmp(mode, "switch"))
+        return switch_to_exact();
     fprintf(stderr, "usage: cli_prog sites | sleep [block] | series N | spawn | stacks D | aged S"
-                    " | births S\n");
+                    " | births S | switch\n");
     return 2;
 }

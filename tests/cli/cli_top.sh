@@ -2,7 +2,8 @@
 # heapprof top: on an exact profile of a program with known allocations per
 # function, the flat (and one cum) numbers equal the ground truth and ± is 0,
 # for each sample type; on a sampled profile the ± column is present and
-# nonzero; --by stack; -n; --cum; units; an unknown type; the committed Go
+# nonzero, also after heapprof_set_sample(1) in the run; --by stack; -n;
+# --cum; units; an unknown type; the committed Go
 # profiles (gzipped and plain) read fine; a profile of 131072 stacks.
 source "$(dirname "$0")/cli_lib.sh"
 
@@ -69,6 +70,22 @@ expect_rc 0 hp top --raw "$sm"
 row=$(awk '$NF == "leak_site"' "$W/out")
 read -r flat sd _ <<<"$row"
 [[ "$sd" =~ ^[0-9]+$ && "$sd" -gt 0 && "$sd" -lt "$flat" ]] || fail "sampled: raw ± of leak_site is '$sd' for $flat"
+
+# --- sampled, then exact: heapprof_set_sample(1) in the run ---------------------------
+# What was sampled before the switch stays an estimate: the profile must not
+# read as exact (no "every allocation was recorded", ± 0), and its error
+# labels must be there.  A fixed seed so that switch_sampled has samples.
+HEAPPROF_SEED=7 expect_rc 0 hp run -o "$W/sw" -- "$CLI_PROG" switch
+sw=$(ls "$W"/sw.*.0001.pb.gz)
+expect_rc 0 hp top "$sw"
+if grep -q "every allocation was recorded" "$W/out"; then
+    fail "sampled, then set to 1: the profile reads as exact: $(cat "$W/out")"
+fi
+expect_in "$W/out" "standard error" "the explanation of ±"
+row=$(awk '$NF == "switch_sampled"' "$W/out")
+[[ -n "$row" ]] || fail "no switch_sampled row: $(cat "$W/out")"
+read -r _ _ sd _ <<<"$row"
+[[ "$sd" != 0 && "$sd" != "?" && "$sd" != "~"* ]] || fail "sampled, then set to 1: ± of switch_sampled is '$sd' ($row)"
 
 # --- other producers: the committed Go heap profiles, gzipped and plain ---------------
 for f in go_heap.gz go_pprof_proto.gz go_plain.pb; do

@@ -2,8 +2,8 @@
 # live_http: the endpoint's routes as clients use them.
 #  - /debug/pprof/heap read over HTTP by `go tool pprof -top URL`;
 #    /debug/pprof/allocs with alloc_space as the default type;
-#    ?seconds=1 a delta of the next second, answered after it, while other
-#    requests are served meanwhile; a client that gives up while parked
+#    ?seconds=1 a delta of the next second, answered after it, its duration
+#    that second, while other requests are served meanwhile; a client that gives up while parked
 #    does not hurt the server; a path that is not clean is moved (301) to
 #    the clean one, which go tool pprof and curl -L follow;
 #  - /, /metrics content types; HEAPPROF_HTTP address forms (":0",
@@ -76,6 +76,11 @@ f=$(total "$W/full.pb.gz")
 [[ -n $d && -n $f ]] || fail "cannot read the totals of the delta ($d) and full ($f) profiles"
 ((d > 0 && d * 10 < f * 8)) || fail "delta of one second allocated $d B, full profile $f B after 2+ s: not a delta"
 go tool pprof -top "$W/delta.pb.gz" >/dev/null 2>&1 || fail "go tool pprof cannot read the delta profile"
+# Its duration is the second it covers, as in Go's deltas (net/http/pprof's
+# serveDeltaProfile), not the process's age: so within the request's life.
+dur=$("$PROFILE_SUMMARY" "$W/delta.pb.gz" | sed -n 's/^duration_nanos //p')
+[[ -n $dur ]] && ((dur >= 1000000000 && dur <= t1 - t0)) ||
+    fail "allocs?seconds=1: duration_nanos=$dur, expected the second it covers (at least 1e9, at most the request's $((t1 - t0)) ns)"
 note "allocs?seconds=1 delta ok ($d B of $f B)"
 # A client that gives up while parked.
 curl -s --max-time 0.5 -o /dev/null "http://127.0.0.1:$PORT/debug/pprof/heap?seconds=3" || true
