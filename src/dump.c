@@ -19,7 +19,8 @@
  * up a stack's samples adds up their variances.  A delta has no ages: what
  * was in use at its base cannot be told apart by band.
  *
- * Memory: the fold's 40 bytes per stack (4 MB for 100k stacks), or with
+ * Memory: the fold's 40 bytes per stack (4 MB for 100k stacks; a delta
+ * 16 more, for the variance of the objects its base held), or with
  * ages 8 bytes per stack and 40 per stack and band in use, for the length
  * of the dump.  Records go to the encoder one at a time
  * (stack_walk), so the rest of a dump's own memory grows with the distinct
@@ -102,8 +103,9 @@ typedef struct stack_values {
 
 struct dump_snapshot {
     size_t n;
-    int64_t taken_ns; /* CLOCK_MONOTONIC: where a delta's duration starts */
-    stack_values v[]; /* by stack id */
+    int64_t taken_ns;   /* CLOCK_MONOTONIC: where a delta's duration starts */
+    uint32_t taken_sec; /* ages_now(): which live objects it may hold (kept) */
+    stack_values v[];   /* by stack id */
 };
 
 static void put_totals(const stack_totals *t, stack_values *v, int k)
@@ -149,6 +151,7 @@ dump_snapshot *dump_snapshot_take(void)
     }
     s->n = n;
     s->taken_ns = clock_ns(CLOCK_MONOTONIC);
+    s->taken_sec = ages_now();
     for (stack_rec *r = stacks_first(); r; r = r->next_all)
         if (r->id < n)
             read_values(r, inuse, n, &s->v[r->id]);
@@ -158,16 +161,58 @@ dump_snapshot *dump_snapshot_take(void)
 
 void dump_snapshot_free(dump_snapshot *s) { free(s); }
 
-/* v -= base, for a delta profile: what happened since the snapshot. */
-static void subtract(stack_values *v, const stack_values *b)
+/* The in-use variance, by stack, of the live objects a delta's base
+ * already held: those still live now that were born at least 2 s before
+ * the snapshot.  Objects born within the 2 s before it count as new, so a
+ * sample straddling a second's tick at the snapshot cannot be taken for
+ * one it held; one it did hold then counts twice below, which only widens
+ * the error. */
+typedef struct kept_var {
+    double objs, bytes;
+} kept_var;
+
+typedef struct kept_fold {
+    kept_var *by_id;
+    size_t n;
+    uint32_t taken_sec;
+} kept_fold;
+
+static void add_kept(void *ctx, const live_entry *e)
+{
+    kept_fold *k = ctx;
+    uint32_t id = e->stack_id;
+    if (id >= k->n || ages_of(live_born(e), k->taken_sec) < 2)
+        return;
+    stack_sample x = stacks_weigh(e->size, e->weight);
+    k->by_id[id].objs += x.var_objs;
+    k->by_id[id].bytes += x.var_bytes;
+}
+
+static kept_var *fold_kept(const dump_snapshot *base, size_t n)
+{
+    kept_fold k = {fault_calloc(n ? n : 1, sizeof *k.by_id), n, base->taken_sec};
+    if (k.by_id)
+        live_visit(add_kept, &k);
+    return k.by_id;
+}
+
+/* v -= base, for a delta profile: what happened since the snapshot.  The
+ * allocated totals only grow, so theirs is the variance of the samples
+ * since.  In use, the objects live at both times cancel out of the
+ * difference, and those that came or went since add theirs: the variance
+ * is now's plus the base's less twice the kept objects' (it was now's less
+ * the base's, 0 for a stack whose heap shrank). */
+static void subtract(stack_values *v, const stack_values *b, const kept_var *kept)
 {
     for (int k = 0; k < 2; k++) {
         v->objs[k] -= b->objs[k];
         v->bytes[k] -= b->bytes[k];
         v->samples[k] -= b->samples[k];
-        v->var_objs[k] -= b->var_objs[k];
-        v->var_bytes[k] -= b->var_bytes[k];
     }
+    v->var_objs[0] -= b->var_objs[0];
+    v->var_bytes[0] -= b->var_bytes[0];
+    v->var_objs[1] += b->var_objs[1] - 2 * kept->objs;
+    v->var_bytes[1] += b->var_bytes[1] - 2 * kept->bytes;
 }
 
 /* Per-sample labels: the stack's component labels (labels.h), then how far
@@ -211,7 +256,8 @@ typedef struct stack_walk {
     const dump_snapshot *base;
     const stack_rec *r;        /* next record to look at */
     uint64_t limit;            /* stack ids below this existed at the start */
-    const stack_totals *inuse; /* by id, below limit (fold_inuse); or */
+    const stack_totals *inuse; /* by id, below limit (fold_inuse), and */
+    const kept_var *kept;      /* with base (fold_kept); or */
     const ages_table *ages;    /* by id and band, below limit (ages_fold) */
     bool sampled;
     const stack_rec *cur;        /* the record whose bands are being written */
@@ -284,7 +330,7 @@ static int next_stack(void *ctx, pprof_sample *s)
         } else {
             read_values(r, w->inuse, w->limit, &w->v);
             if (w->base && r->id < w->base->n)
-                subtract(&w->v, &w->base->v[r->id]);
+                subtract(&w->v, &w->base->v[r->id], &w->kept[r->id]);
         }
         if (fill(w, r, NO_BAND, stacks_objects(w->v.objs[1]), s))
             return 1;
@@ -416,15 +462,19 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
         return write_text(fd, &id, head, limit, cp, (size_t)nc);
     const dump_snapshot *base = opt ? opt->base : NULL;
     stack_totals *inuse = base ? fold_inuse(limit) : NULL;
+    kept_var *kept = inuse ? fold_kept(base, limit) : NULL;
     ages_table *ages = base ? NULL : ages_fold(limit);
-    if (!inuse && !ages)
+    if (!kept && !ages) {
+        free(inuse);
         return ENOMEM;
+    }
     uint64_t mean = profiler_mean();
     stack_walk walk = {
         .base = base,
         .r = head,
         .limit = limit,
         .inuse = inuse,
+        .kept = kept,
         .ages = ages,
         .sampled = !profiler_exact(),
     };
@@ -445,6 +495,7 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
     };
     int err = pprof_write_gz(&prof, fd);
     free(inuse);
+    free(kept);
     ages_free(ages);
     return err;
 }

@@ -82,6 +82,19 @@ dur=$("$PROFILE_SUMMARY" "$W/delta.pb.gz" | sed -n 's/^duration_nanos //p')
 [[ -n $dur ]] && ((dur >= 1000000000 && dur <= t1 - t0)) ||
     fail "allocs?seconds=1: duration_nanos=$dur, expected the second it covers (at least 1e9, at most the request's $((t1 - t0)) ns)"
 note "allocs?seconds=1 delta ok ($d B of $f B)"
+# A heap delta's standard error.  The churn's 64 live blocks turn over many
+# times a second, so all it holds now came within the second and all it held
+# then went: each set's error counts, and the difference's variance is now's
+# plus then's, about twice now's alone.  It was now's less then's (0 where
+# that was negative): the delta's error was never above a whole profile's.
+sd() { "$LIVE_CLI" top --raw "$1" | sed -n 's/^Total: -\{0,1\}[0-9]* ± \([0-9]*\) in .*/\1/p'; }
+get "/debug/pprof/heap?seconds=1" >"$W/hdelta.pb.gz"
+get /debug/pprof/heap >"$W/hfull.pb.gz"
+hd=$(sd "$W/hdelta.pb.gz")
+hf=$(sd "$W/hfull.pb.gz")
+[[ -n $hd && -n $hf ]] && ((hf > 0 && hd * 100 > hf * 115)) ||
+    fail "heap?seconds=1: the delta's ± is ${hd:-?} B against ${hf:-?} B for the whole heap now, expected about 1.4 times: $("$LIVE_CLI" top --raw "$W/hdelta.pb.gz" 2>&1 | grep Total)"
+note "heap?seconds=1 delta's ± $hd B, the whole heap's $hf B"
 # A client that gives up while parked.
 curl -s --max-time 0.5 -o /dev/null "http://127.0.0.1:$PORT/debug/pprof/heap?seconds=3" || true
 [[ $(status /metrics) == 200 ]] || fail "/metrics after a client gave up while parked"

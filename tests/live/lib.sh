@@ -7,6 +7,7 @@
 #   LIVE_PROG      tests/live/live_prog
 #   PROFILE_SUMMARY tests/tools/profile_summary built (profile fields
 #                  go tool pprof does not print whole: duration_nanos)
+#   LIVE_CLI       the heapprof command (its top's ± of a whole profile)
 #   LIVE_WORK      a private work directory (recreated; removed on success)
 #
 # Every server the tests start listens on loopback only, on a port the
@@ -18,7 +19,7 @@ TEST_TAG=live_$(basename "${BASH_SOURCE[1]:-live}" .sh)
 # shellcheck source=../lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-need_env LIVE_PROG PROFILE_SUMMARY LIVE_WORK
+need_env LIVE_PROG PROFILE_SUMMARY LIVE_CLI LIVE_WORK
 need_lib
 work_init "$LIVE_WORK"
 scrub_env
