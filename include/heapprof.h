@@ -63,7 +63,10 @@ HEAPPROF_DECL int heapprof_dump(const char *path);
  * 1 records every allocation, 0 pauses sampling (objects already sampled
  * are still followed to their free).  Each thread switches at its next
  * sample point, so the change takes effect within about one old interval
- * of allocation per thread (64 MiB after a pause).  Returns 0, or ERANGE
+ * of allocation per thread (64 MiB after a pause); the sample at that point
+ * counts at the old interval, which picked it, so estimates stay unbiased
+ * across a switch between two intervals; a pause leaves out what is
+ * allocated from its next sample point on.  Returns 0, or ERANGE
  * above 1 TiB (2^40, the bound of HEAPPROF_SAMPLE). */
 HEAPPROF_DECL int heapprof_set_sample(size_t bytes);
 

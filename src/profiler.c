@@ -53,6 +53,13 @@ __thread hp_thread hp_tls __attribute__((tls_model("initial-exec")));
  * from hp_tls, whose one line every allocation keeps warm, as this is read
  * on samples only.  Its walk's stack is always hp_tls.last's (record). */
 static __thread unwind_replay hp_replay __attribute__((tls_model("initial-exec")));
+/* The mean the thread's budget was drawn at (0 while paused), read on its
+ * slow path only, so apart from hp_tls too.  The allocation that ends a
+ * budget was picked at that mean, whatever the mean is by then
+ * (heapprof_set_sample): weighted at the new one, the first sample after a
+ * switch from 4 MiB to 4 KiB stood for ~4 KiB of the ~4 MiB it ended, and
+ * every thread's estimate lost an old interval (integ_switch). */
+static __thread uint64_t hp_drawn_mean __attribute__((tls_model("initial-exec")));
 
 static hp_config cfg;
 /* What a sample reads here, one struct so that its layout is ours: it
@@ -407,16 +414,22 @@ void *profiler_alloc_slow(void *p, size_t n)
          * whatever threads allocate first. */
         t->rng = sampler_seed(cfg.seed);
         int64_t b = sampler_next_budget(&t->rng, interval ? interval : PAUSED_MEAN);
+        hp_drawn_mean = interval;
         /* n may be any size_t: saturate rather than overflow. */
         if (__builtin_sub_overflow(b, (int64_t)(n > INT64_MAX ? INT64_MAX : n), &t->budget))
             t->budget = INT64_MIN;
         if (t->budget > 0)
             goto out;
     }
-    bool sampled = p && interval;
+    /* Weighted at the mean its budget was drawn at.  None when that budget
+     * was a pause's, nor once paused, so that what is allocated in a pause
+     * stays out of the profile (exact mode records nothing after
+     * heapprof_set_sample(0): lifecycle_api). */
+    uint64_t drawn = hp_drawn_mean;
+    bool sampled = p && drawn && interval;
     if (sampled) {
         int64_t g = profiler_guard_enter();
-        record(p, n, interval);
+        record(p, n, drawn);
         profiler_guard_exit(g);
     }
     /* The next countdown last: the draw is a chain of ~60 cycles of
@@ -425,6 +438,7 @@ void *profiler_alloc_slow(void *p, size_t n)
      * Drawn first, it stalled the sample behind it: perf put 4 % of churn's
      * time at 4 KiB on its instructions (finding 14). */
     t->budget = sampler_next_budget(&t->rng, interval ? interval : PAUSED_MEAN);
+    hp_drawn_mean = interval;
     if (sampled)
         timing_add(TIMING_SAMPLE, timing_now() - t0);
 out:
