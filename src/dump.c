@@ -144,6 +144,10 @@ dump_snapshot *dump_snapshot_take(void)
 {
     size_t n = (size_t)stacks_count() + 16;
     dump_snapshot *s = fault_calloc(1, sizeof *s + n * sizeof s->v[0]);
+    /* The second before the fold: an object born while it runs may be
+     * missing from it, and must not pass for kept (fold_kept) however long
+     * the fold takes. */
+    uint32_t taken_sec = ages_now();
     stack_totals *inuse = s ? fold_inuse(n) : NULL;
     if (!inuse) {
         free(s);
@@ -151,7 +155,7 @@ dump_snapshot *dump_snapshot_take(void)
     }
     s->n = n;
     s->taken_ns = clock_ns(CLOCK_MONOTONIC);
-    s->taken_sec = ages_now();
+    s->taken_sec = taken_sec;
     for (stack_rec *r = stacks_first(); r; r = r->next_all)
         if (r->id < n)
             read_values(r, inuse, n, &s->v[r->id]);
