@@ -65,9 +65,9 @@ HEAPPROF_DECL int heapprof_dump(const char *path);
  * sample point, so the change takes effect within about one old interval
  * of allocation per thread (64 MiB after a pause); the sample at that point
  * counts at the old interval, which picked it, so estimates stay unbiased
- * across a switch between two intervals; a pause leaves out what is
- * allocated from its next sample point on.  Returns 0, or ERANGE
- * above 1 TiB (2^40, the bound of HEAPPROF_SAMPLE). */
+ * across a switch between two intervals.  A pause records nothing from the
+ * call on, and a resumed thread nothing until its pause countdown ends.
+ * Returns 0, or ERANGE above 1 TiB (2^40, the bound of HEAPPROF_SAMPLE). */
 HEAPPROF_DECL int heapprof_set_sample(size_t bytes);
 
 /* The mean sampling interval in force (0 while paused). */

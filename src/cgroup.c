@@ -411,9 +411,9 @@ void cgroup_start(void)
     cgroup_read(&f);
     if (limit_of(&f).limit >= 0)
         return;
-    char line[640];
+    char line[4096]; /* log.c's bound: a cgroup path as long as a path can be */
     snprintf(line, sizeof line,
-             "HEAPPROF_LIMIT_DUMP=%llu but no memory limit is known (cgroup %.400s has no "
+             "HEAPPROF_LIMIT_DUMP=%llu but no memory limit is known (cgroup %s has no "
              "memory.high or memory.max, and HEAPPROF_LIMIT_BYTES is 0); no limit profiles "
              "until one is set",
              (unsigned long long)cfg->limit_dump, *cgroup_dir() ? cgroup_dir() : "unknown");

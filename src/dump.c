@@ -200,12 +200,23 @@ static kept_var *fold_kept(const dump_snapshot *base, size_t n)
     return k.by_id;
 }
 
+/* The in-use variance of a delta: now's plus the base's less twice that of
+ * the objects both held, which is at most either.  The kept fold can
+ * count an object the base did not hold on this stack: one adopted from
+ * another stack since (heapprof_label_adopt keeps its birth), or one out
+ * of the table during the first fold and back for the second (a realloc
+ * in flight); bounded so, such an object can only widen the error. */
+static double delta_var(double now, double base, double kept)
+{
+    double k = kept < base ? kept : base;
+    return now + base - 2 * (k < now ? k : now);
+}
+
 /* v -= base, for a delta profile: what happened since the snapshot.  The
  * allocated totals only grow, so theirs is the variance of the samples
  * since.  In use, the objects live at both times cancel out of the
- * difference, and those that came or went since add theirs: the variance
- * is now's plus the base's less twice the kept objects' (it was now's less
- * the base's, 0 for a stack whose heap shrank). */
+ * difference, and those that came or went since add theirs (delta_var; it
+ * was now's less the base's, 0 for a stack whose heap shrank). */
 static void subtract(stack_values *v, const stack_values *b, const kept_var *kept)
 {
     for (int k = 0; k < 2; k++) {
@@ -215,8 +226,8 @@ static void subtract(stack_values *v, const stack_values *b, const kept_var *kep
     }
     v->var_objs[0] -= b->var_objs[0];
     v->var_bytes[0] -= b->var_bytes[0];
-    v->var_objs[1] += b->var_objs[1] - 2 * kept->objs;
-    v->var_bytes[1] += b->var_bytes[1] - 2 * kept->bytes;
+    v->var_objs[1] = delta_var(v->var_objs[1], b->var_objs[1], kept->objs);
+    v->var_bytes[1] = delta_var(v->var_bytes[1], b->var_bytes[1], kept->bytes);
 }
 
 /* Per-sample labels: the stack's component labels (labels.h), then how far
@@ -406,7 +417,7 @@ static void describe(char c[NCOMMENTS][COMMENT_MAX], const dump_info *info)
     snprintf(c[1], COMMENT_MAX, "sample_interval_bytes=%llu%s", (unsigned long long)mean,
              profiler_exact() ? " (exact: every allocation)"
              : mean == 1      ? " (each allocation since each thread's switch to 1; earlier ones "
-                                "sampled)"
+                                "sampled, or paused)"
              : mean == 0      ? " (paused)"
                               : "");
     snprintf(c[2], COMMENT_MAX,

@@ -790,6 +790,11 @@ void http_atfork_child_inside(void)
 {
     /* prepare took no lock: the parent's server thread may have been
      * changing the tables at the fork, so a half-written entry is skipped
-     * by close_owned's identity check rather than trusted. */
+     * by close_owned's identity check rather than trusted, and a
+     * connection accepted and owned but not yet in its slot is found in
+     * owned[] instead. */
     drop_descriptors();
+    for (int i = 0; i < NOWNED; i++)
+        if (owned[i].fd > 0)
+            close_owned(owned[i].fd - 1);
 }

@@ -311,12 +311,13 @@ static ssize_t read_whole(const char *path, char *buf, size_t n)
     if (fd < 0)
         return -1;
     size_t have = 0;
-    for (ssize_t r; have < n && (r = read(fd, buf + have, n - have)) > 0;)
+    ssize_t r = 0;
+    while (have < n && (r = read(fd, buf + have, n - have)) > 0)
         have += (size_t)r;
     char more;
-    bool fits = have < n || read(fd, &more, 1) == 0;
+    bool whole = r >= 0 && (have < n || read(fd, &more, 1) == 0); /* not an error, all of it */
     fdid_close(fd, &id);
-    return fits ? (ssize_t)have : -1;
+    return whole ? (ssize_t)have : -1;
 }
 
 bool parent_same_cgroup(void)

@@ -75,3 +75,33 @@ p=$W/lab.$PID.0001.pb.gz
 out=$(go tool pprof -unit=B -top -sample_index=alloc_space -tagfocus component=parser "$p" 2>/dev/null)
 [[ $(flat "$out" parse_alloc) == 10000 ]] || fail "exit profile: parser allocated 10000B: $out"
 note "ok"
+
+# 4. A heap delta across an adoption: the sink's stack existed at the
+# snapshot with 20 objects, and adopts 2000 older ones after it.  Those came
+# to the sink (and went from the source) within the delta, so both stacks'
+# differences carry their error.  The sink's was 0: objects born before the
+# snapshot and on its stack at the end were taken for ones the snapshot
+# held there, and each took its variance off once too often.  Sampled (4 KiB
+# blocks at 4 KiB), every object older than 2 s at the snapshot.
+rm -f "$W/adopt.go"
+start ad HEAPPROF_SAMPLE=4096 LIVE_ADOPT="$W/adopt.go" -- adopt
+sleep 2.2
+curl -sS --max-time 20 -o "$W/ad.pb.gz" "http://127.0.0.1:$PORT/debug/pprof/heap?seconds=2" &
+cpid=$!
+sleep 0.5
+touch "$W/adopt.go"
+wait $cpid || fail "heap?seconds=2 across the adoption: curl failed"
+grep -q '^adopted' "$W/ad.out" || fail "live_prog did not adopt: $(cat "$W/ad.out")"
+sd_of() { # COMPONENT: that component's inuse_space and its ± in the delta
+    go tool pprof -raw -tagfocus "component=$1" "$W/ad.pb.gz" 2>/dev/null |
+        awk '/^Samples:/ {s = 1; next} s && /^ *-?[0-9]+ / {v += $4} s && /inuse_space_sd:/ {
+             match($0, /inuse_space_sd:\[[0-9]+/); q = substr($0, RSTART + 16, RLENGTH - 16); e += q * q }
+             END { printf "%d %d\n", v, sqrt(e) }'
+}
+read -r sink_v sink_sd < <(sd_of sink)
+read -r src_v src_sd < <(sd_of source)
+((sink_v > 0 && src_v < 0)) || fail "heap delta across the adoption: sink $sink_v B, source $src_v B (expected a gain and a loss)"
+((src_sd > 0 && sink_sd * 10 > src_sd * 8)) ||
+    fail "heap delta across the adoption: the sink's ± is $sink_sd B against the source's $src_sd B, for the same objects"
+stop ad
+note "heap delta across an adoption: sink +$sink_v ± $sink_sd B, source $src_v ± $src_sd B"

@@ -10,6 +10,11 @@
  *   live_prog fork            fork a child; both wait; prints "child PID"
  *   live_prog known           known allocations, some freed (below), then
  *                             wait
+ *   live_prog adopt           20 x 4096 from adopt_alloc under "sink",
+ *                             2000 under "source"; prints "ready"; once
+ *                             the file $LIVE_ADOPT exists, the sink adopts
+ *                             the source's 2000 and it prints "adopted";
+ *                             then waits
  *
  * Waiting ends when the file named by $LIVE_STOP exists, or after
  * $LIVE_WAIT seconds (default 0: no wait; at most 120), so the program
@@ -191,6 +196,43 @@ static int known(void)
     return 0;
 }
 
+static void *adopt_alloc(size_t n) { return memset(malloc(n), 'a', n); }
+
+static int adopt(void)
+{
+    enum { SINK = 20, SOURCE = 2000 };
+    static void *src[SOURCE];
+    static void *sink[SINK];
+    push("sink");
+    for (int i = 0; i < SINK; i++)
+        sink[i] = adopt_alloc(4096);
+    pop();
+    push("source");
+    for (int i = 0; i < SOURCE; i++)
+        src[i] = adopt_alloc(4096);
+    pop();
+    printf("ready\n");
+    fflush(stdout);
+    const char *go = getenv("LIVE_ADOPT");
+    struct stat st;
+    double end = wait_limit();
+    while (!should_stop(end) && !(go && stat(go, &st) == 0))
+        usleep(20000);
+    push("sink");
+    for (int i = 0; i < SOURCE; i++)
+        if (heapprof_loaded())
+            heapprof_label_adopt(src[i]);
+    pop();
+    printf("adopted\n");
+    fflush(stdout);
+    wait_stop();
+    for (int i = 0; i < SOURCE; i++)
+        free(src[i]);
+    for (int i = 0; i < SINK; i++)
+        free(sink[i]);
+    return 0;
+}
+
 static int forker(void)
 {
     fflush(stdout);
@@ -223,6 +265,8 @@ int main(int argc, char **argv)
         return forker();
     if (!strcmp(mode, "known"))
         return known();
-    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | known\n");
+    if (!strcmp(mode, "adopt"))
+        return adopt();
+    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | known | adopt\n");
     return 2;
 }
