@@ -88,6 +88,7 @@ typedef struct elf_file {
     bool syms_retry;        /* ...but ran out of memory */
     bool cxx_dwarf;         /* C++ symbols and DWARF: see symbols_keep_names */
     file_id id;
+    uint64_t map_dev, map_ino; /* what maps says of it while on disk (0: unknown) */
     uint64_t gen;           /* last refresh that mapped this file */
     const char *build_id;   /* malloc'd hex, or no_build_id */
     load_seg *loads;
@@ -551,12 +552,43 @@ static bool is_deleted(const char *path, size_t len)
            memcmp(path + len - (sizeof suffix - 1), suffix, sizeof suffix - 1) == 0;
 }
 
+/* The entry a mapping marked " (deleted)" had while its file was on disk,
+ * or NULL.  A long-running process sees its program or a library replaced
+ * under it (a deployment, a package upgrade renames the new file over the
+ * old): the old file is still what is mapped, and the entry made for it
+ * before, matched by the device and inode maps gives (the numbers of a
+ * mapping, which stat() of an overlayfs path may not repeat), still names
+ * its code with the symbols it loaded and its build-id.  Made anew, the
+ * entry could not be opened, and every later profile lost the names and
+ * the build-id of the program or the library (lifecycle_replaced_binary).
+ * Symbols not loaded before the file went stay unloaded: elf_open finds
+ * another file at the path. */
+static elf_file *file_deleted(symbolizer *s, const char *path, size_t len, uint64_t dev,
+                              uint64_t ino)
+{
+    if (!ino || !is_deleted(path, len))
+        return NULL;
+    len -= sizeof " (deleted)" - 1;
+    for (size_t i = 0; i < s->nfiles; i++) {
+        elf_file *f = s->files[i];
+        if (f->have_id && f->map_ino == ino && f->map_dev == dev &&
+            !strncmp(f->path, path, len) && f->path[len] == '\0')
+            return f;
+    }
+    return NULL;
+}
+
 /* The cache entry for path as it is on disk now, made if needed; NULL only
- * when out of memory. */
-static elf_file *file_get(symbolizer *s, const char *path, size_t len)
+ * when out of memory.  dev and ino are what maps says of the mapping (0:
+ * not from maps). */
+static elf_file *file_get(symbolizer *s, const char *path, size_t len, uint64_t dev,
+                          uint64_t ino)
 {
     struct stat st;
     bool oom = false;
+    elf_file *gone = file_deleted(s, path, len, dev, ino);
+    if (gone)
+        return gone;
     /* A deleted file's name may since have been reused by another file. */
     bool have = !is_deleted(path, len) && stat(path, &st) == 0 && S_ISREG(st.st_mode);
     for (size_t i = 0; i < s->nfiles; i++) {
@@ -572,6 +604,10 @@ static elf_file *file_get(symbolizer *s, const char *path, size_t len)
         }
         if (f->syms_retry)
             f->syms_tried = false;
+        if (have && ino) {
+            f->map_dev = dev;
+            f->map_ino = ino;
+        }
         return f;
     }
     if (s->nfiles == s->capfiles) {
@@ -587,8 +623,11 @@ static elf_file *file_get(symbolizer *s, const char *path, size_t len)
         return NULL;
     memcpy(f->path, path, len + 1);
     f->have_id = have;
-    if (have)
+    if (have) {
         f->id = id_of(&st);
+        f->map_dev = dev;
+        f->map_ino = ino;
+    }
     f->build_id = read_build_id(f, &oom);
     f->build_id_retry = oom;
     s->files[s->nfiles++] = f;
@@ -655,6 +694,7 @@ static bool parse_num(const char **p, uint64_t *v, int base, char sep)
 
 typedef struct maps_line {
     uint64_t start, limit, offset;
+    uint64_t dev, inode; /* major << 32 | minor */
     const char *perms, *path;
     size_t pathlen;
 } maps_line;
@@ -663,16 +703,17 @@ typedef struct maps_line {
  * of the line, spaces and all, and is empty for anonymous memory. */
 static bool parse_line(const char *p, const char *end, maps_line *l)
 {
-    uint64_t dev, inode;
+    uint64_t major, minor;
     if (!parse_num(&p, &l->start, 16, '-') || !parse_num(&p, &l->limit, 16, ' ') ||
         end - p < 5 || p[4] != ' ')
         return false;
     l->perms = p;
     p += 5;
-    if (!parse_num(&p, &l->offset, 16, ' ') || !parse_num(&p, &dev, 16, ':') ||
-        !parse_num(&p, &dev, 16, ' ') ||
-        (!parse_num(&p, &inode, 10, ' ') && !parse_num(&p, &inode, 10, '\0')))
+    if (!parse_num(&p, &l->offset, 16, ' ') || !parse_num(&p, &major, 16, ':') ||
+        !parse_num(&p, &minor, 16, ' ') ||
+        (!parse_num(&p, &l->inode, 10, ' ') && !parse_num(&p, &l->inode, 10, '\0')))
         return false;
+    l->dev = major << 32 | (minor & 0xffffffffu);
     while (p < end && *p == ' ')
         p++;
     l->path = p;
@@ -742,7 +783,7 @@ static int add_retired(symbolizer *s, uint64_t gen, map_entry **maps, size_t *n,
         if (!grow((void **)maps, cap, *n, sizeof **maps) ||
             !grow((void **)busy, capbusy, *nbusy, sizeof **busy))
             return ENOMEM;
-        elf_file *f = file_get(s, r->path, strlen(r->path));
+        elf_file *f = file_get(s, r->path, strlen(r->path), 0, 0);
         if (!f)
             return ENOMEM;
         f->gen = gen;
@@ -802,7 +843,7 @@ int symbols_refresh_retired(symbolizer *s, const char *maps_path,
             err = ENOMEM;
             break;
         }
-        elf_file *f = file_get(s, l.path, l.pathlen);
+        elf_file *f = file_get(s, l.path, l.pathlen, l.dev, l.inode);
         if (!f) {
             err = ENOMEM;
             break;

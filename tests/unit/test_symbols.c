@@ -798,6 +798,51 @@ static void test_refresh_reuses_and_drops(void **state)
     symbols_free(s);
 }
 
+/* A file replaced on disk while mapped (renamed over: maps then says
+ * "PATH (deleted)") keeps the entry it had while on disk, names and
+ * build-id, when maps gives the same device and inode; a deleted mapping
+ * of another inode is not that file and gets no names. */
+static void test_deleted_keeps_entry(void **state)
+{
+    (void)state;
+    char want_id[256];
+    hp_mapping live;
+    symbolizer *s = self_symbolizer(&live, want_id, sizeof want_id);
+    char copy[PATH_MAX], other[PATH_MAX], maps[PATH_MAX], deleted[PATH_MAX + 16];
+    char text[3 * PATH_MAX];
+    tmp_path(copy, sizeof copy, "replaced exe");
+    tmp_path(other, sizeof other, "replaced exe.new");
+    copy_prefix(exe, copy, SIZE_MAX);
+    snprintf(deleted, sizeof deleted, "%s (deleted)", copy);
+    const uint64_t base = 0x7f9000000000, len = live.limit - live.start;
+    const uint64_t fn = base + ((uintptr_t)static_target - live.start);
+    const char *line = "%" PRIx64 "-%" PRIx64 " r-xp %08" PRIx64 " 08:02 %d %s\n";
+
+    snprintf(text, sizeof text, line, base, base + len, live.offset, 4242, copy);
+    write_maps(maps, sizeof maps, "ondisk.maps", text);
+    assert_int_equal(symbols_refresh(s, maps), 0);
+    assert_string_equal(symbols_func_name(s, fn), "hp_test_static_target");
+
+    /* Another file under the name, as a package upgrade leaves it. */
+    copy_prefix(exe, other, SIZE_MAX);
+    assert_int_equal(rename(other, copy), 0);
+    snprintf(text, sizeof text, line, base, base + len, live.offset, 4242, deleted);
+    write_maps(maps, sizeof maps, "deleted.maps", text);
+    assert_int_equal(symbols_refresh(s, maps), 0);
+    assert_int_equal(symbols_mapping_count(s), 1);
+    assert_string_equal(symbols_mapping(s, 0)->path, copy);
+    assert_string_equal(symbols_mapping(s, 0)->build_id, want_id);
+    assert_string_equal(symbols_func_name(s, fn), "hp_test_static_target");
+
+    snprintf(text, sizeof text, line, base, base + len, live.offset, 4343, deleted);
+    write_maps(maps, sizeof maps, "other_inode.maps", text);
+    assert_int_equal(symbols_refresh(s, maps), 0);
+    assert_string_equal(symbols_mapping(s, 0)->path, deleted);
+    assert_string_equal(symbols_mapping(s, 0)->build_id, "");
+    assert_null(symbols_func_name(s, fn));
+    symbols_free(s);
+}
+
 /* Retired mappings (libraries since dlclose()d) join the snapshot only where
  * nothing executable is mapped now and no newer retired one lies; they are
  * named from the file on disk only while it is there with the recorded
@@ -951,6 +996,7 @@ int main(void)
         cmocka_unit_test(test_truncated_copies),
         cmocka_unit_test(test_fuzzed_headers),
         cmocka_unit_test(test_refresh_reuses_and_drops),
+        cmocka_unit_test(test_deleted_keeps_entry),
         cmocka_unit_test(test_retired_overlap_rule),
         cmocka_unit_test(test_allocation_failures),
     };
