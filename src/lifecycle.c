@@ -171,7 +171,21 @@ static void child(void)
     errno = saved_errno;
 }
 
-bool lifecycle_orphaned(void) { return owner_pid && getpid() != owner_pid; }
+pid_t lifecycle_pid(void)
+{
+    pid_t me = getpid();
+    return me > 0 ? me : owner_pid;
+}
+
+/* A getpid() that a seccomp filter refuses (SECCOMP_RET_ERRNO) answers -1
+ * or -errno: no answer, not another process.  Taken for one, it made the
+ * program's own process an orphan: no exit profile, and a line naming
+ * process -1 (lifecycle_host_seccomp_errno). */
+bool lifecycle_orphaned(void)
+{
+    pid_t me = getpid();
+    return owner_pid && me > 0 && me != owner_pid;
+}
 
 /* HEAPPROF_CHILDREN=0: take libheapprof out of LD_PRELOAD, in place (the
  * string is the process's own; setenv would allocate and could race with

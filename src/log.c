@@ -101,11 +101,17 @@ size_t log_prefix(char buf[static LOG_PREFIX_MAX])
     static const char head[] = "heapprof[", tail[] = "]: ";
     char digits[24];
     size_t nd = 0;
-    unsigned long pid = (unsigned long)getpid(); /* never negative */
-    do {
-        digits[nd++] = (char)('0' + pid % 10);
-        pid /= 10;
-    } while (pid);
+    /* Negative only when a seccomp filter refuses getpid() (its errno):
+     * "?" then, where the line once named pid 18446744073709551615. */
+    long got = getpid();
+    unsigned long pid = got > 0 ? (unsigned long)got : 0;
+    if (got <= 0)
+        digits[nd++] = '?';
+    else
+        do {
+            digits[nd++] = (char)('0' + pid % 10);
+            pid /= 10;
+        } while (pid);
     size_t n = sizeof head - 1;
     memcpy(buf, head, n);
     while (nd)

@@ -37,6 +37,7 @@
 #include "common.h"
 #include "dump.h"
 #include "http.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "outname.h"
 #include "parent.h"
@@ -223,7 +224,7 @@ static char host_name[65], exe_name[256];
 static void prefix_expand(bool read_names)
 {
     const char *pattern = profiler_config()->out;
-    outname_vals v = {getpid(), host_name, 0, exe_name};
+    outname_vals v = {lifecycle_pid(), host_name, 0, exe_name};
     if (read_names && outname_uses(pattern, "he")) { /* no system calls for a plain prefix */
         struct utsname u;
         char link[CONFIG_PATH_MAX];
@@ -266,7 +267,7 @@ static void prefix_make_dirs(void)
 
 static void seq_path(char *buf, size_t len, uint64_t n)
 {
-    snprintf(buf, len, "%s.%d.%04llu.pb.gz", prefix, (int)getpid(), (unsigned long long)n);
+    snprintf(buf, len, "%s.%d.%04llu.pb.gz", prefix, (int)lifecycle_pid(), (unsigned long long)n);
 }
 
 /* The name for profile seq + 1 was taken; the next free one is after the
@@ -277,7 +278,7 @@ static void name_taken(const char *path)
         log_line("profile %s already exists, written by another process with pid %d (of another "
                  "pid namespace?): continuing after it%s; give each process its own "
                  "HEAPPROF_OUT, for example with %%n or %%h in it",
-                 path, (int)getpid(), profiler_config()->keep ? ", and HEAPPROF_KEEP removes no "
+                 path, (int)lifecycle_pid(), profiler_config()->keep ? ", and HEAPPROF_KEEP removes no "
                  "more profiles" : "");
     names_shared = 1;
     uint64_t last = dump_last_seq(prefix);
