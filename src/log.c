@@ -29,6 +29,11 @@ static const int log_fd = 2;
 static long log_tokens = LOG_BURST;
 static time_t log_last_refill;
 static unsigned long log_suppressed;
+/* Set for good once heapprof stands down under a seccomp filter
+ * (lifecycle.c): a line's getpid, fstat and sigprocmask could kill. */
+static int log_muted;
+
+void log_mute(void) { __atomic_store_n(&log_muted, 1, __ATOMIC_RELEASE); }
 
 /* fd 2 at start-up: a program that closes its stderr may open a file of its
  * own that gets number 2 (a daemon detaching; fd2file in the tests), and a
@@ -144,7 +149,7 @@ static int log_take_token(void)
 int log_line(const char *fmt, ...)
 {
     int saved = errno;
-    if (!err_still_ours() || !log_take_token()) {
+    if (__atomic_load_n(&log_muted, __ATOMIC_ACQUIRE) || !err_still_ours() || !log_take_token()) {
         errno = saved;
         return 0;
     }

@@ -336,6 +336,10 @@ int writer_dump_now(const char *path, unsigned why)
         err = ECANCELED; /* the exit profile is the last word */
         goto out;
     }
+    if (lifecycle_sandboxed()) {
+        err = ENOTSUP; /* under a seccomp filter that may kill (writer_stand_down) */
+        goto out;
+    }
     char buf[CONFIG_PATH_MAX + 64];
     bool in_sequence = path == NULL;
     /* Before writer_start: heapprof_dump() in the constructor of a library
@@ -475,6 +479,15 @@ void writer_pause(void)
     wake_writer();
     pthread_join(writer_tid, NULL); /* waits for a dump in progress to finish */
     writer_running = 0;
+}
+
+void writer_stand_down(void)
+{
+    writer_pause();
+    /* A profile being written on a program's thread (heapprof_dump(), the
+     * exit profile) ends first; later ones find lifecycle_sandboxed(). */
+    pthread_mutex_lock(&dump_lock);
+    pthread_mutex_unlock(&dump_lock);
 }
 
 void writer_resume(void)

@@ -73,7 +73,14 @@
  *                           EPERM, allocates on, in a thread too, and calls
  *                           exit(0); prints "pid=N" before the filter and
  *                           "sum=S" at the end
- *                           (exits 77 where no filter can be installed)
+ *   host seccomp_kill ACT   the same with the filter of a sandbox: what the
+ *                           program itself calls is allowed (memory,
+ *                           threads, read, write, sleeping, exit), opening
+ *                           a file is refused with EPERM, and anything
+ *                           else kills the process (ACT kill) or raises
+ *                           SIGSYS (ACT trap); also prints "dump=E", what
+ *                           heapprof_dump() answered under the filter
+ *                           (both exit 77 where no filter can be installed)
  *
  * The profile requests use heapprof_dump (weak: absent without the
  * preload), which writes on the calling thread, so the profiler's line on
@@ -730,8 +737,10 @@ int main(int argc, char **argv)
         return closefrom_loop(argv[2], atof(argv[3]));
     if (!strcmp(mode, "seccomp_errno"))
         return sandboxed(SECCOMP_RET_ERRNO | EPERM, SYS_getpid);
-
+    if (!strcmp(mode, "seccomp_kill") && argc > 2)
+        return sandboxed(strcmp(argv[2], "trap") ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_TRAP, -1);
     fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|fsize BYTES|"
-                    "sigexit|sigfork N|sigforkchain|sigforkdump R|closefrom PATH S|seccomp_errno\n");
+                    "sigexit|sigfork N|sigforkchain|sigforkdump R|closefrom PATH S|seccomp_errno|"
+                    "seccomp_kill kill|trap\n");
     return 2;
 }
