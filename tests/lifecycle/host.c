@@ -81,6 +81,13 @@
  *                           SIGSYS (ACT trap); also prints "dump=E", what
  *                           heapprof_dump() answered under the filter
  *                           (both exit 77 where no filter can be installed)
+ *   host seccomp_fstat      installs a filter that refuses fstat
+ *                           (newfstatat) with EPERM, as one written before
+ *                           glibc 2.33 made fstat() that call does; asks
+ *                           for three profiles (heapprof_dump), which
+ *                           cannot check their file; prints what they
+ *                           answered and "fds_before=N fds_after=M", the
+ *                           descriptors open before and after them
  *
  * The profile requests use heapprof_dump (weak: absent without the
  * preload), which writes on the calling thread, so the profiler's line on
@@ -708,6 +715,29 @@ static int sandboxed(unsigned other, int only)
     exit(0);
 }
 
+/* Open descriptors below 1024, without /proc (opendir calls fstat). */
+static int open_fds(void)
+{
+    int n = 0;
+    for (int fd = 0; fd < 1024; fd++)
+        n += fcntl(fd, F_GETFD) != -1;
+    return n;
+}
+
+static int fstat_refused(void)
+{
+    int err = seccomp_install(SECCOMP_RET_ERRNO | EPERM, SYS_newfstatat);
+    if (err) {
+        printf("seccomp=%s\n", strerrorname_np(err));
+        return 77;
+    }
+    int before = open_fds();
+    for (int i = 0; i < 3; i++)
+        printf("dump=%s\n", errname(dump()));
+    printf("fds_before=%d fds_after=%d\n", before, open_fds());
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -735,12 +765,14 @@ int main(int argc, char **argv)
         return fsize(atoll(argv[2]));
     if (!strcmp(mode, "closefrom") && argc > 3)
         return closefrom_loop(argv[2], atof(argv[3]));
+    if (!strcmp(mode, "seccomp_fstat"))
+        return fstat_refused();
     if (!strcmp(mode, "seccomp_errno"))
         return sandboxed(SECCOMP_RET_ERRNO | EPERM, SYS_getpid);
     if (!strcmp(mode, "seccomp_kill") && argc > 2)
         return sandboxed(strcmp(argv[2], "trap") ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_TRAP, -1);
     fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|fsize BYTES|"
                     "sigexit|sigfork N|sigforkchain|sigforkdump R|closefrom PATH S|seccomp_errno|"
-                    "seccomp_kill kill|trap\n");
+                    "seccomp_kill kill|trap|seccomp_fstat\n");
     return 2;
 }
