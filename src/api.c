@@ -27,7 +27,7 @@ EXPORT int heapprof_dump(const char *path)
         return EDEADLK;
     int saved = errno;
     int err = !profiler_init()       ? EAGAIN
-              : lifecycle_orphaned() ? ENOTSUP
+              : lifecycle_orphaned() || lifecycle_sandboxed() ? ENOTSUP
                                      : writer_dump_now(path, WHY_API);
     errno = saved;
     return err;
@@ -57,6 +57,8 @@ EXPORT int heapprof_set_sample(size_t bytes)
     if (bytes > PROFILER_MAX_MEAN)
         return ERANGE; /* the bound HEAPPROF_SAMPLE has too */
     profiler_init();
+    if (lifecycle_sandboxed())
+        return ENOTSUP; /* paused for good: a sample's unwinding may call fstat */
     profiler_set_mean(bytes);
     warn_granule(bytes);
     return 0;

@@ -51,6 +51,7 @@
 #include "fault.h"
 #include "fdid.h"
 #include "heaptext.h"
+#include "lifecycle.h"
 #include "labels.h"
 #include "live.h"
 #include "mem.h"
@@ -410,7 +411,7 @@ static void describe(char c[NCOMMENTS][COMMENT_MAX], const dump_info *info)
     profiler_stats st;
     profiler_get_stats(&st);
     uint64_t mean = profiler_mean();
-    snprintf(c[0], COMMENT_MAX, "heapprof 0.1.0 pid=%d reason=%s seq=%llu", (int)getpid(),
+    snprintf(c[0], COMMENT_MAX, "heapprof 0.1.0 pid=%d reason=%s seq=%llu", (int)lifecycle_pid(),
              info->reason, (unsigned long long)info->seq);
     /* "(exact: every allocation)" is what the CLI reads as exact (its
      * profile_read.c): only when the mean has been 1 all along. */
@@ -601,8 +602,9 @@ int dump_to_path(const char *path, const dump_info *info, bool keep_existing)
      * pids repeat (dump_sweep_stale). */
     char tmp[CONFIG_PATH_MAX + 64];
     unsigned long long ns = dump_pid_ns();
-    int n = ns ? snprintf(tmp, sizeof tmp, "%s.%d.%llu.tmp", path, (int)getpid(), ns)
-               : snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
+    int pid = (int)lifecycle_pid();
+    int n = ns ? snprintf(tmp, sizeof tmp, "%s.%d.%llu.tmp", path, pid, ns)
+               : snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, pid);
     if (n < 0 || (size_t)n >= sizeof tmp)
         return ENAMETOOLONG;
     int err = write_file(tmp, info);

@@ -50,13 +50,21 @@ static inline bool fdid_same(int fd, const fdid *id)
  * identity goes to *id at once, and the low number is closed only while it
  * is still that file.  Returns the descriptor (fd itself when no number is
  * free up there), or -1 with errno EBADF when the program closed fd
- * first: nothing of ours is left open then. */
+ * first: nothing of ours is left open then.  fstat refused (a seccomp
+ * filter's EPERM or ENOSYS, not EBADF: fd is the one just opened, unless
+ * the program closed what it never opened within these microseconds):
+ * fd is closed, and -1 with that errno, as no use of it could be checked.
+ * It was left open, one low descriptor more for each profile, where the
+ * program's next open() got a number it would not have. */
 enum { FDID_FLOOR = 512 };
 
 static inline int fdid_move_high(int fd, fdid *id)
 {
     if (!fdid_take(fd, id)) {
-        errno = EBADF;
+        int err = errno;
+        if (err != EBADF)
+            close(fd);
+        errno = err;
         return -1;
     }
     struct rlimit rl;

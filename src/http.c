@@ -673,6 +673,18 @@ void http_pause(void)
     http_running = 0;
 }
 
+static void drop_descriptors(void);
+
+void http_stand_down(void)
+{
+    /* Stopped first (a request in progress is answered), then closed, so
+     * that clients are refused rather than left waiting in the backlog. */
+    http_pause();
+    pthread_mutex_lock(&table_lock);
+    drop_descriptors();
+    pthread_mutex_unlock(&table_lock);
+}
+
 void http_resume(void)
 {
     /* Connections keep their state and deadlines across the pause. */

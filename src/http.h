@@ -27,6 +27,9 @@ void http_start(void);
  * (around set*id calls, see shim_process.c).  The caller serialises. */
 void http_pause(void);
 void http_resume(void);
+/* Stop the server thread and close its sockets, for good (the program
+ * installs a seccomp filter that could kill it: lifecycle.c). */
+void http_stand_down(void);
 
 /* fork(2) handlers, called from lifecycle.c's. */
 void http_atfork_prepare(void);

@@ -55,6 +55,7 @@
 #include "profiler.h"
 #include "real.h"
 #include "retired.h"
+#include "seccomp.h"
 #include "stacks.h"
 #include "timing.h"
 #include "writer.h"
@@ -87,6 +88,13 @@ static __thread bool fork_in_orphan __attribute__((tls_model("initial-exec")));
 static __thread bool fork_inside __attribute__((tls_model("initial-exec")));
 /* This process is such a child (its line at exit says so). */
 static bool forked_inside;
+/* The program installs a seccomp filter that may kill or trap a system
+ * call (lifecycle_seccomp): heapprof has stood down for good, and from
+ * then on makes no system call of its own beyond the allocator's (a
+ * getpid() killed a program at its exit), so the orphan test is the one
+ * made before the filter. */
+static int sandboxed;
+static bool sandboxed_orphan;
 
 /* An orphaned process (a _Fork child) that forks: its copies of the
  * mutexes below may be held by threads of its parent that do not exist in
@@ -151,8 +159,11 @@ static void child(void)
     /* A normal child of such a child is profiled: its own _Fork children
      * are orphans of the ordinary kind, and say so (on_unload). */
     forked_inside = false;
-    owner_pid = getpid();
-    spin_set_owner(owner_pid);
+    bool quiet = __atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE);
+    if (!quiet) { /* under the filter a fork child stays as quiet as its parent */
+        owner_pid = getpid();
+        spin_set_owner(owner_pid);
+    }
     exit_tid = 0;
     live_unlock_all();
     stacks_unlock_all();
@@ -166,12 +177,29 @@ static void child(void)
     retired_atfork_child();
     pthread_mutex_unlock(&quiesce_lock);
     http_atfork_child(); /* the child does not serve: see http.h */
-    writer_atfork_child(); /* may fail to read the output directory: errno above */
+    if (!quiet)
+        writer_atfork_child(); /* may fail to read the output directory: errno above */
     profiler_guard_exit(g);
     errno = saved_errno;
 }
 
-bool lifecycle_orphaned(void) { return owner_pid && getpid() != owner_pid; }
+pid_t lifecycle_pid(void)
+{
+    pid_t me = getpid();
+    return me > 0 ? me : owner_pid;
+}
+
+/* A getpid() that a seccomp filter refuses (SECCOMP_RET_ERRNO) answers -1
+ * or -errno: no answer, not another process.  Taken for one, it made the
+ * program's own process an orphan: no exit profile, and a line naming
+ * process -1 (lifecycle_host_seccomp_errno). */
+bool lifecycle_orphaned(void)
+{
+    if (__atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE))
+        return sandboxed_orphan;
+    pid_t me = getpid();
+    return owner_pid && me > 0 && me != owner_pid;
+}
 
 /* HEAPPROF_CHILDREN=0: take libheapprof out of LD_PRELOAD, in place (the
  * string is the process's own; setenv would allocate and could race with
@@ -242,7 +270,7 @@ void lifecycle_before_exit(void)
      * written, and one of them may be joining this very thread: so wait at
      * most half a second for the writing to begin, then for it to end.  An
      * orphaned child writes none (on_unload). */
-    if (lifecycle_orphaned())
+    if (__atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE) || lifecycle_orphaned())
         return;
     if (!claim_exit())
         writer_wait_exit_profile(0.5, 10.0);
@@ -250,6 +278,8 @@ void lifecycle_before_exit(void)
 
 __attribute__((destructor)) static void on_unload(void)
 {
+    if (__atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE))
+        return; /* said when the filter went in (lifecycle_seccomp) */
     if (lifecycle_orphaned()) {
         /* The dump lock may be a copy of one the parent's writer held at
          * _Fork, and no thread here will release it: stand down. */
@@ -282,7 +312,7 @@ void lifecycle_quiesce(void)
 {
     /* Under the guard this thread may hold quiesce_lock already: a fork
      * handler of another library, between prepare and parent. */
-    if (getpid() != owner_pid || hp_tls.guard)
+    if (__atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE) || getpid() != owner_pid || hp_tls.guard)
         return;
     int64_t g = profiler_guard_enter();
     pthread_mutex_lock(&quiesce_lock);
@@ -293,11 +323,56 @@ void lifecycle_quiesce(void)
 
 void lifecycle_resume(void)
 {
-    if (getpid() != owner_pid || hp_tls.guard)
+    if (__atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE) || getpid() != owner_pid || hp_tls.guard)
         return;
     int64_t g = profiler_guard_enter();
     writer_resume();
     http_resume();
     pthread_mutex_unlock(&quiesce_lock);
     profiler_guard_exit(g);
+}
+
+bool lifecycle_sandboxed(void) { return __atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE); }
+
+void lifecycle_seccomp(const struct sock_fprog *filter)
+{
+    /* A filter covers the profiler's threads as well as the program's
+     * (SECCOMP_FILTER_FLAG_TSYNC, or any thread started after it), and
+     * what a sandbox allows is what the program calls itself: the exit
+     * profile's getpid(), the writer's openat, the HTTP server's poll
+     * killed programs that allowed all they needed.  A filter that at
+     * worst refuses a call with an errno leaves heapprof at work, as each
+     * of its calls copes with a failure (a profile it cannot write is one
+     * line).  One that may kill or trap (seccomp.h) makes it stop before
+     * the filter goes in, while its line can still be written: its threads
+     * end, once a profile being written is done, the HTTP server's sockets
+     * close, sampling pauses, no profile is written any more
+     * (heapprof_dump() answers ENOTSUP) and no line either.  Under the
+     * guard (a signal handler inside heapprof) nothing is stopped: the
+     * locks it would take may be this thread's. */
+    if (hp_tls.guard || __atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE) || !profiler_init())
+        return;
+    int saved_errno = errno;
+    int64_t g = profiler_guard_enter();
+    if (seccomp_may_kill(filter)) {
+        bool orphan = lifecycle_orphaned(); /* whose threads are its parent's */
+        if (!orphan) {
+            log_line("the program installs a seccomp filter that can kill or trap a system call: "
+                     "heapprof stops here, as a call of its own could kill the program (no more "
+                     "samples or profiles, no exit profile, the HTTP server closes)");
+            pthread_mutex_lock(&quiesce_lock);
+        }
+        sandboxed_orphan = orphan;
+        __atomic_store_n(&sandboxed, 1, __ATOMIC_RELEASE); /* later dumps find it */
+        if (!orphan) {
+            http_stand_down();
+            writer_stand_down();
+            pthread_mutex_unlock(&quiesce_lock);
+        }
+        profiler_set_mean(0);
+        log_mute();
+        spin_set_owner(0); /* a contended lock never asks getpid() again */
+    }
+    profiler_guard_exit(g);
+    errno = saved_errno;
 }

@@ -5,6 +5,7 @@
 #define HEAPPROF_LIFECYCLE_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* Stop the profiler's own threads, and start them again: around calls
  * that glibc broadcasts to every thread (shim_process.c).  Serialised. */
@@ -22,5 +23,18 @@ void lifecycle_before_exit(void);
  * are the parent's, so this process writes no profile (lifecycle.c).  One getpid(): for rare
  * paths only. */
 bool lifecycle_orphaned(void);
+
+/* Called before the program installs a seccomp filter (NULL: strict mode),
+ * from the interposed prctl() and syscall(): one that may kill or trap a
+ * call makes heapprof stand down for good (lifecycle.c). */
+/* This process's pid for the names and comments of its profiles: getpid(),
+ * or where a seccomp filter refuses it (SECCOMP_RET_ERRNO: -1), the pid
+ * it had when heapprof started or forked, where files were named p.-1.N. */
+pid_t lifecycle_pid(void);
+
+struct sock_fprog;
+void lifecycle_seccomp(const struct sock_fprog *filter);
+/* heapprof has stood down so. */
+bool lifecycle_sandboxed(void);
 
 #endif

@@ -29,6 +29,11 @@ static const int log_fd = 2;
 static long log_tokens = LOG_BURST;
 static time_t log_last_refill;
 static unsigned long log_suppressed;
+/* Set for good once heapprof stands down under a seccomp filter
+ * (lifecycle.c): a line's getpid, fstat and sigprocmask could kill. */
+static int log_muted;
+
+void log_mute(void) { __atomic_store_n(&log_muted, 1, __ATOMIC_RELEASE); }
 
 /* fd 2 at start-up: a program that closes its stderr may open a file of its
  * own that gets number 2 (a daemon detaching; fd2file in the tests), and a
@@ -101,11 +106,17 @@ size_t log_prefix(char buf[static LOG_PREFIX_MAX])
     static const char head[] = "heapprof[", tail[] = "]: ";
     char digits[24];
     size_t nd = 0;
-    unsigned long pid = (unsigned long)getpid(); /* never negative */
-    do {
-        digits[nd++] = (char)('0' + pid % 10);
-        pid /= 10;
-    } while (pid);
+    /* Negative only when a seccomp filter refuses getpid() (its errno):
+     * "?" then, where the line once named pid 18446744073709551615. */
+    long got = getpid();
+    unsigned long pid = got > 0 ? (unsigned long)got : 0;
+    if (got <= 0)
+        digits[nd++] = '?';
+    else
+        do {
+            digits[nd++] = (char)('0' + pid % 10);
+            pid /= 10;
+        } while (pid);
     size_t n = sizeof head - 1;
     memcpy(buf, head, n);
     while (nd)
@@ -138,7 +149,7 @@ static int log_take_token(void)
 int log_line(const char *fmt, ...)
 {
     int saved = errno;
-    if (!err_still_ours() || !log_take_token()) {
+    if (__atomic_load_n(&log_muted, __ATOMIC_ACQUIRE) || !err_still_ours() || !log_take_token()) {
         errno = saved;
         return 0;
     }

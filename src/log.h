@@ -17,6 +17,8 @@
 /* Take note of which file fd 2 is (from start-up, before any line): lines
  * are written only while fd 2 is still that file.  Idempotent. */
 void log_start(void);
+/* No line from now on (lifecycle.c: under a seccomp filter that may kill). */
+void log_mute(void);
 
 /* "heapprof[" + at most 20 digits + "]: " and a NUL. */
 enum { LOG_PREFIX_MAX = 33 };

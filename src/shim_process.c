@@ -20,6 +20,13 @@
  * in a process of program threads only, and the threads are started again
  * by the caller, inheriting its new credentials.
  *
+ * prctl(PR_SET_SECCOMP) and syscall(SYS_seccomp): a seccomp filter the
+ * program installs covers the profiler's own calls too; one that may kill
+ * makes heapprof stand down before it goes in (lifecycle_seccomp).  These
+ * are the ways in through libc: libseccomp's seccomp_load() calls
+ * syscall(), then prctl(); a sandbox that makes the system call itself is
+ * not seen.  x86-64 only (raw_syscall).
+ *
  * dlclose: the object's code mappings are recorded first (retired.c), so
  * profiles written after it is unmapped still name its frames, and the
  * unwinder's cached rules are forgotten after it (unwind.c).
@@ -28,7 +35,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <grp.h>
+#include <linux/seccomp.h>
 #include <sched.h>
+#include <stdarg.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -85,6 +96,57 @@ EXPORT int dlclose(void *handle)
         unwind_forget(); /* the next object at its addresses has other unwind rules */
     return rc;
 }
+
+#if defined(__x86_64__)
+/* The system call itself, as glibc's syscall() makes it, rather than the
+ * next definition: finding that takes dlsym, which may allocate, and the
+ * allocator may be the caller.  jemalloc reads overcommit_memory with
+ * syscall(SYS_open) inside its initialisation, under its init lock, and a
+ * dlsym there waited for that lock forever (integ_stacked, heapprof listed
+ * after jemalloc). */
+static long raw_syscall(long nr, const long a[6])
+{
+    long ret;
+    __asm__ volatile("mov %5, %%r10\n\tmov %6, %%r8\n\tmov %7, %%r9\n\tsyscall"
+                     : "=a"(ret)
+                     : "a"(nr), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(a[3]), "r"(a[4]), "r"(a[5])
+                     : "rcx", "r11", "r8", "r9", "r10", "memory");
+    if ((unsigned long)ret > -4096UL) {
+        errno = (int)-ret;
+        return -1;
+    }
+    return ret;
+}
+
+/* Both take a fixed number of register arguments; the unused ones are
+ * read as glibc's own syscall() reads them, and passed on unchanged.
+ * glibc's prctl() is that system call and nothing more. */
+EXPORT int prctl(int option, ...)
+{
+    va_list ap;
+    va_start(ap, option);
+    long a[6] = {option};
+    for (int i = 1; i < 5; i++)
+        a[i] = (long)va_arg(ap, unsigned long);
+    va_end(ap);
+    if (option == PR_SET_SECCOMP && (a[1] == SECCOMP_MODE_STRICT || a[1] == SECCOMP_MODE_FILTER))
+        lifecycle_seccomp(a[1] == SECCOMP_MODE_FILTER ? (const struct sock_fprog *)a[2] : NULL);
+    return (int)raw_syscall(SYS_prctl, a);
+}
+
+EXPORT long syscall(long nr, ...)
+{
+    va_list ap;
+    va_start(ap, nr);
+    long a[6];
+    for (int i = 0; i < 6; i++)
+        a[i] = va_arg(ap, long);
+    va_end(ap);
+    if (nr == SYS_seccomp && (a[0] == SECCOMP_SET_MODE_STRICT || a[0] == SECCOMP_SET_MODE_FILTER))
+        lifecycle_seccomp(a[0] == SECCOMP_SET_MODE_FILTER ? (const struct sock_fprog *)a[2] : NULL);
+    return raw_syscall(nr, a);
+}
+#endif
 
 SETXID(setuid, (uid_t u), (u))
 SETXID(setgid, (gid_t g), (g))

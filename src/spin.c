@@ -41,7 +41,8 @@ bool spin_wait(int *l)
         sched_yield();
         if (hp_unlikely(n % ORPHAN_YIELDS == 0)) {
             pid_t o = __atomic_load_n(&owner, __ATOMIC_RELAXED);
-            if (o && getpid() != o) {
+            pid_t me = getpid(); /* < 0 when a seccomp filter refuses it: no answer */
+            if (o && me > 0 && me != o) {
                 __atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE); /* held, whoever let go */
                 return true;
             }

@@ -37,6 +37,7 @@
 #include "common.h"
 #include "dump.h"
 #include "http.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "outname.h"
 #include "parent.h"
@@ -223,7 +224,7 @@ static char host_name[65], exe_name[256];
 static void prefix_expand(bool read_names)
 {
     const char *pattern = profiler_config()->out;
-    outname_vals v = {getpid(), host_name, 0, exe_name};
+    outname_vals v = {lifecycle_pid(), host_name, 0, exe_name};
     if (read_names && outname_uses(pattern, "he")) { /* no system calls for a plain prefix */
         struct utsname u;
         char link[CONFIG_PATH_MAX];
@@ -266,7 +267,7 @@ static void prefix_make_dirs(void)
 
 static void seq_path(char *buf, size_t len, uint64_t n)
 {
-    snprintf(buf, len, "%s.%d.%04llu.pb.gz", prefix, (int)getpid(), (unsigned long long)n);
+    snprintf(buf, len, "%s.%d.%04llu.pb.gz", prefix, (int)lifecycle_pid(), (unsigned long long)n);
 }
 
 /* The name for profile seq + 1 was taken; the next free one is after the
@@ -277,7 +278,7 @@ static void name_taken(const char *path)
         log_line("profile %s already exists, written by another process with pid %d (of another "
                  "pid namespace?): continuing after it%s; give each process its own "
                  "HEAPPROF_OUT, for example with %%n or %%h in it",
-                 path, (int)getpid(), profiler_config()->keep ? ", and HEAPPROF_KEEP removes no "
+                 path, (int)lifecycle_pid(), profiler_config()->keep ? ", and HEAPPROF_KEEP removes no "
                  "more profiles" : "");
     names_shared = 1;
     uint64_t last = dump_last_seq(prefix);
@@ -333,6 +334,10 @@ int writer_dump_now(const char *path, unsigned why)
     int err = 0;
     if (__atomic_load_n(&exited, __ATOMIC_ACQUIRE) && !(why & WHY_EXIT)) {
         err = ECANCELED; /* the exit profile is the last word */
+        goto out;
+    }
+    if (lifecycle_sandboxed()) {
+        err = ENOTSUP; /* under a seccomp filter that may kill (writer_stand_down) */
         goto out;
     }
     char buf[CONFIG_PATH_MAX + 64];
@@ -474,6 +479,15 @@ void writer_pause(void)
     wake_writer();
     pthread_join(writer_tid, NULL); /* waits for a dump in progress to finish */
     writer_running = 0;
+}
+
+void writer_stand_down(void)
+{
+    writer_pause();
+    /* A profile being written on a program's thread (heapprof_dump(), the
+     * exit profile) ends first; later ones find lifecycle_sandboxed(). */
+    pthread_mutex_lock(&dump_lock);
+    pthread_mutex_unlock(&dump_lock);
 }
 
 void writer_resume(void)

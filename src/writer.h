@@ -63,6 +63,10 @@ void writer_atfork_child(void);
  * serialises. */
 void writer_pause(void);
 void writer_resume(void);
+/* Stop the writer thread for good, and wait for a profile being written
+ * on any thread: the program installs a seccomp filter that may kill
+ * (lifecycle.c). */
+void writer_stand_down(void);
 
 /* Wait until the exit profile is written: at most start_s for its writing
  * to begin, at most `seconds` in all. */

@@ -68,6 +68,26 @@
  *                           PATH (it gets fd 3), writes "DATA" to it and
  *                           checks that the file still holds those 4 bytes
  *                           and that fd 3 is still its own to close
+ *   host seccomp_errno      allocates, then installs a seccomp filter on
+ *                           every thread (TSYNC) that refuses getpid() with
+ *                           EPERM, allocates on, in a thread too, and calls
+ *                           exit(0); prints "pid=N" before the filter and
+ *                           "sum=S" at the end
+ *   host seccomp_kill ACT   the same with the filter of a sandbox: what the
+ *                           program itself calls is allowed (memory,
+ *                           threads, read, write, sleeping, exit), opening
+ *                           a file is refused with EPERM, and anything
+ *                           else kills the process (ACT kill) or raises
+ *                           SIGSYS (ACT trap); also prints "dump=E", what
+ *                           heapprof_dump() answered under the filter
+ *                           (both exit 77 where no filter can be installed)
+ *   host seccomp_fstat      installs a filter that refuses fstat
+ *                           (newfstatat) with EPERM, as one written before
+ *                           glibc 2.33 made fstat() that call does; asks
+ *                           for three profiles (heapprof_dump), which
+ *                           cannot check their file; prints what they
+ *                           answered and "fds_before=N fds_after=M", the
+ *                           descriptors open before and after them
  *
  * The profile requests use heapprof_dump (weak: absent without the
  * preload), which writes on the calling thread, so the profiler's line on
@@ -77,12 +97,19 @@
 #include <fcntl.h>
 #include <heapprof.h>
 #include <link.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <ucontext.h>
@@ -596,6 +623,121 @@ static int in_scratch(const char *base)
     return 0;
 }
 
+/* ---- seccomp ------------------------------------------------------------- */
+
+/* A filter on every thread (SECCOMP_FILTER_FLAG_TSYNC), as sandboxes
+ * install theirs once started.  only >= 0: that call gets `other`, the
+ * rest is allowed.  Else the allow-list of a program that allocates,
+ * starts threads, reads, writes, sleeps and exits, with openat refused by
+ * EPERM (glibc's malloc reads /proc/sys/vm/overcommit_memory for a new
+ * thread's arena, and copes) and `other` for every other call.  Another
+ * architecture is killed, as filters do.  0 or an errno. */
+static int seccomp_install(unsigned other, int only)
+{
+    static const unsigned allowed[] = {
+        SYS_read, SYS_write, SYS_exit, SYS_exit_group, SYS_brk, SYS_mmap, SYS_munmap,
+        SYS_mremap, SYS_mprotect, SYS_madvise, SYS_futex, SYS_rt_sigreturn,
+        SYS_rt_sigprocmask, SYS_rt_sigaction, SYS_clone, SYS_clone3, SYS_set_robust_list,
+        SYS_rseq, SYS_newfstatat, SYS_fstat, SYS_getrandom, SYS_nanosleep,
+        SYS_clock_nanosleep,
+    };
+    enum { N = sizeof allowed / sizeof allowed[0] };
+    struct sock_filter f[8 + N];
+    unsigned short k = 0;
+    f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+    f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+    f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+    f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+    if (only >= 0) {
+        f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)only, 0, 1);
+    } else {
+        f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 0, 1);
+        f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+        for (unsigned i = 0; i < N; i++)
+            f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, allowed[i],
+                                                  (unsigned char)(N - i), 0);
+    }
+    f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, other);
+    f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    struct sock_fprog prog = {.len = k, .filter = f};
+#if !defined(__x86_64__)
+    return ENOSYS; /* the filter above names x86-64's calls */
+#endif
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog))
+        return errno;
+    return 0;
+}
+
+/* Allocations of every size up to 5000 bytes, with reallocs, all freed:
+ * their sizes added up, the same with or without the profiler. */
+static void *sc_churn(void *arg)
+{
+    unsigned seed = (unsigned)(uintptr_t)arg;
+    unsigned long sum = 0;
+    void *v[64];
+    for (unsigned r = 0; r < 200; r++) {
+        for (unsigned i = 0; i < 64; i++) {
+            size_t n = 16 + (seed * 7919u + (r * 64 + i) * 104729u) % 5000;
+            v[i] = malloc(n);
+            memset(v[i], (int)i, n);
+            sum += n;
+        }
+        for (unsigned i = 0; i < 64; i += 2)
+            v[i] = realloc(v[i], 7000 + i);
+        for (unsigned i = 0; i < 64; i++)
+            free(v[i]);
+    }
+    return (void *)(uintptr_t)sum;
+}
+
+static int sandboxed(unsigned other, int only)
+{
+    unsigned long sum = (unsigned long)(uintptr_t)sc_churn((void *)1);
+    printf("pid=%d\n", (int)getpid());
+    fflush(stdout);
+    int err = seccomp_install(other, only);
+    if (err) {
+        printf("seccomp=%s\n", strerrorname_np(err));
+        return 77;
+    }
+    sum += (unsigned long)(uintptr_t)sc_churn((void *)2);
+    pthread_t t;
+    void *r;
+    if (pthread_create(&t, NULL, sc_churn, (void *)3) || pthread_join(t, &r))
+        return 2;
+    sum += (unsigned long)(uintptr_t)r;
+    testlib_sleep_ms(200); /* HEAPPROF_PERIOD's profiles, the HTTP server's poll */
+    if (only < 0)
+        printf("dump=%s\n", errname(dump()));
+    printf("sum=%lu\n", sum);
+    fflush(stdout);
+    exit(0);
+}
+
+/* Open descriptors below 1024, without /proc (opendir calls fstat). */
+static int open_fds(void)
+{
+    int n = 0;
+    for (int fd = 0; fd < 1024; fd++)
+        n += fcntl(fd, F_GETFD) != -1;
+    return n;
+}
+
+static int fstat_refused(void)
+{
+    int err = seccomp_install(SECCOMP_RET_ERRNO | EPERM, SYS_newfstatat);
+    if (err) {
+        printf("seccomp=%s\n", strerrorname_np(err));
+        return 77;
+    }
+    int before = open_fds();
+    for (int i = 0; i < 3; i++)
+        printf("dump=%s\n", errname(dump()));
+    printf("fds_before=%d fds_after=%d\n", before, open_fds());
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -623,7 +765,14 @@ int main(int argc, char **argv)
         return fsize(atoll(argv[2]));
     if (!strcmp(mode, "closefrom") && argc > 3)
         return closefrom_loop(argv[2], atof(argv[3]));
+    if (!strcmp(mode, "seccomp_fstat"))
+        return fstat_refused();
+    if (!strcmp(mode, "seccomp_errno"))
+        return sandboxed(SECCOMP_RET_ERRNO | EPERM, SYS_getpid);
+    if (!strcmp(mode, "seccomp_kill") && argc > 2)
+        return sandboxed(strcmp(argv[2], "trap") ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_TRAP, -1);
     fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|fsize BYTES|"
-                    "sigexit|sigfork N|sigforkchain|sigforkdump R|closefrom PATH S\n");
+                    "sigexit|sigfork N|sigforkchain|sigforkdump R|closefrom PATH S|seccomp_errno|"
+                    "seccomp_kill kill|trap|seccomp_fstat\n");
     return 2;
 }

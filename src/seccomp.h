@@ -1,0 +1,20 @@
+/*
+ * seccomp.h - what a seccomp filter the program installs may do to the
+ * profiler's own system calls (lifecycle.c stands down before one that may
+ * kill).
+ */
+#ifndef HEAPPROF_SECCOMP_H
+#define HEAPPROF_SECCOMP_H
+
+#include <stdbool.h>
+
+struct sock_fprog;
+
+/* True when the filter may answer some native system call, whatever its
+ * arguments, with an action other than ALLOW, LOG or ERRNO (a kill, a trap,
+ * a tracer's or a supervisor's say), or when that cannot be told (NULL,
+ * strict mode, a filter not understood).  False for one that at worst
+ * refuses a call with an errno: heapprof copes with those. */
+bool seccomp_may_kill(const struct sock_fprog *prog);
+
+#endif
