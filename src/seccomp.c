@@ -67,7 +67,7 @@ static val load(uint32_t off, uint32_t nr)
 {
     if (off == offsetof(struct seccomp_data, nr))
         return (val){nr, 1};
-    if (off == offsetof(struct seccomp_data, arch) && SECCOMP_NATIVE)
+    if (off == offsetof(struct seccomp_data, arch) && SECCOMP_NATIVE != 0)
         return (val){SECCOMP_NATIVE, 1};
     return (val){0, 0};
 }
