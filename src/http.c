@@ -579,8 +579,11 @@ static pthread_t http_tid;
 static int http_running, http_stop;
 static int http_wake[2] = {-1, -1};
 
+static pid_t http_kernel_tid; /* for threads_join */
+
 static void *http_main(void *arg)
 {
+    __atomic_store_n(&http_kernel_tid, gettid(), __ATOMIC_RELEASE);
     profiler_guard_enter(); /* for the thread's whole life */
     while (!__atomic_load_n(&http_stop, __ATOMIC_ACQUIRE)) {
         struct pollfd pfd[NSLOTS + 2];
@@ -669,7 +672,7 @@ void http_pause(void)
     __atomic_store_n(&http_stop, 1, __ATOMIC_RELEASE);
     if (ours(http_wake[1]))
         (void)!write(http_wake[1], "", 1);
-    pthread_join(http_tid, NULL);
+    threads_join(http_tid, &http_kernel_tid);
     http_running = 0;
 }
 

@@ -8,6 +8,8 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <time.h>
+#include <unistd.h>
 
 /* The profiler's threads' stack, in place of glibc's default (RLIMIT_STACK,
  * 8 MiB as a rule).  That default was never touched, but it counted: in
@@ -86,4 +88,15 @@ int threads_start(pthread_t *t, void *(*fn)(void *), const char *name)
     if (!err)
         pthread_setname_np(*t, name);
     return err;
+}
+
+void threads_join(pthread_t t, const pid_t *tid)
+{
+    pthread_join(t, NULL);
+    /* tgkill's signal 0 finds the thread until it is out of the group;
+     * any error (ESRCH: gone; a seccomp filter's errno) ends the wait. */
+    pid_t me = getpid(), id = __atomic_load_n(tid, __ATOMIC_ACQUIRE);
+    struct timespec pause = {0, 50 * 1000};
+    for (int i = 0; i < 2000 && me > 0 && id > 0 && tgkill(me, id, 0) == 0; i++)
+        nanosleep(&pause, NULL);
 }

@@ -12,8 +12,18 @@
 #define HEAPPROF_THREADS_H
 
 #include <pthread.h>
+#include <sys/types.h>
 
 /* Start fn on a new joinable thread.  0 or an errno value. */
 int threads_start(pthread_t *t, void *(*fn)(void *), const char *name);
+
+/* Join t, whose kernel thread id its function stored in *tid first thing
+ * (gettid()), and wait until that thread has left the process (at most
+ * 100 ms).  pthread_join returns when the thread clears its id, a little
+ * before the kernel takes it out of the thread group: an unshare(2) of
+ * CLONE_THREAD or CLONE_NEWUSER made in between, which the threads were
+ * stopped for (shim_process.c), failed with EINVAL now and then
+ * (lifecycle_host_namespaces). */
+void threads_join(pthread_t t, const pid_t *tid);
 
 #endif

@@ -427,8 +427,11 @@ static int writer_stop;
  * high-water crossing, which only a written profile clears) made the loop
  * ask again at once, a CPU spent for as long as the process took to end
  * (lifecycle_exit_after). */
+static pid_t writer_kernel_tid; /* for threads_join */
+
 static void *writer_main(void *arg)
 {
+    __atomic_store_n(&writer_kernel_tid, gettid(), __ATOMIC_RELEASE);
     profiler_guard_enter(); /* for the thread's whole life */
     while (!__atomic_load_n(&writer_stop, __ATOMIC_ACQUIRE) &&
            !__atomic_load_n(&exited, __ATOMIC_ACQUIRE)) {
@@ -477,7 +480,7 @@ void writer_pause(void)
         return;
     __atomic_store_n(&writer_stop, 1, __ATOMIC_RELEASE);
     wake_writer();
-    pthread_join(writer_tid, NULL); /* waits for a dump in progress to finish */
+    threads_join(writer_tid, &writer_kernel_tid); /* waits for a dump in progress to finish */
     writer_running = 0;
 }
 
