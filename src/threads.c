@@ -96,7 +96,7 @@ void threads_join(pthread_t t, const pid_t *tid)
     /* tgkill's signal 0 finds the thread until it is out of the group;
      * any error (ESRCH: gone; a seccomp filter's errno) ends the wait. */
     pid_t me = getpid(), id = __atomic_load_n(tid, __ATOMIC_ACQUIRE);
-    struct timespec pause = {0, 50 * 1000};
+    struct timespec pause = {0, 50000}; /* 50 us */
     for (int i = 0; i < 2000 && me > 0 && id > 0 && tgkill(me, id, 0) == 0; i++)
         nanosleep(&pause, NULL);
 }
