@@ -571,8 +571,11 @@ static elf_file *file_deleted(symbolizer *s, const char *path, size_t len, uint6
     len -= sizeof " (deleted)" - 1;
     for (size_t i = 0; i < s->nfiles; i++) {
         elf_file *f = s->files[i];
+        /* strnlen first: a path from maps may hold a NUL before len, where
+         * strncmp stops short and f->path[len] lay past a shorter name
+         * (fuzz_maps). */
         if (f->have_id && f->map_ino == ino && f->map_dev == dev &&
-            !strncmp(f->path, path, len) && f->path[len] == '\0')
+            strnlen(f->path, len + 1) == len && !memcmp(f->path, path, len))
             return f;
     }
     return NULL;
