@@ -811,19 +811,59 @@ int symbols_refresh(symbolizer *s, const char *maps_path)
     return symbols_refresh_retired(s, maps_path, NULL, 0);
 }
 
+/* What a refresh builds: its mappings, and the ranges of executable memory
+ * no retired mapping may claim. */
+typedef struct building {
+    map_entry *maps;
+    size_t n, cap;
+    range *busy;
+    size_t nbusy, capbusy;
+    bool track_busy; /* only when there are retired mappings to place */
+} building;
+
+/* Takes one executable line of maps; 0 or ENOMEM. */
+static int take_line(symbolizer *s, uint64_t gen, const maps_line *l, building *b)
+{
+    /* Anonymous code (a JIT, the vdso) also takes its range from any
+     * retired mapping. */
+    if (b->track_busy) {
+        if (!grow((void **)&b->busy, &b->capbusy, b->nbusy, sizeof *b->busy))
+            return ENOMEM;
+        b->busy[b->nbusy++] = (range){ l->start, l->limit };
+    }
+    if (l->pathlen == 0 || l->path[0] != '/')
+        return 0;
+    if (!grow((void **)&b->maps, &b->cap, b->n, sizeof *b->maps))
+        return ENOMEM;
+    elf_file *f = file_get(s, l->path, l->pathlen, l->dev, l->inode);
+    if (!f)
+        return ENOMEM;
+    f->gen = gen;
+    b->maps[b->n++] = (map_entry){ { l->start, l->limit, l->offset, f->path, f->build_id },
+                                   f, false, NULL };
+    return 0;
+}
+
 int symbols_refresh_retired(symbolizer *s, const char *maps_path,
                             const hp_mapping *retired, size_t nretired)
 {
     char *text = NULL;
-    size_t len = 0, n = 0, cap = 0, nbusy = 0, capbusy = 0;
-    map_entry *maps = NULL;
-    range *busy = NULL;
+    size_t len = 0, nlater = 0, caplater = 0;
+    building b = { .track_busy = nretired > 0 };
+    maps_line *later = NULL;
     int err = read_text(maps_path, &text, &len);
     if (err)
         return err;
     /* Bumped even if this refresh fails, so marks it leaves behind are
      * stale to the next one and cannot keep unmapped files alive. */
     uint64_t gen = ++s->gen;
+    /* Lines of deleted files are taken after all others.  A deleted mapping
+     * looks for the entry its file had on disk (file_deleted), and the line
+     * that records that entry's device and inode may come after it: taken
+     * in order, one maps file read twice left the mapping unnamed the first
+     * time and named it the second (fuzz_maps).  A real process never lists
+     * one inode both deleted and on disk; the order keeps the answer a
+     * function of the maps file and the cache alone. */
     for (char *line = text, *end; line < text + len && !err; line = end + 1) {
         maps_line l;
         end = memchr(line, '\n', (size_t)(text + len - line));
@@ -832,34 +872,23 @@ int symbols_refresh_retired(symbolizer *s, const char *maps_path,
         *end = '\0';  /* terminates the path for stat() and open() */
         if (!parse_line(line, end, &l) || l.perms[2] != 'x')
             continue;
-        /* Anonymous code (a JIT, the vdso) also takes its range from any
-         * retired mapping. */
-        if (nretired && !grow((void **)&busy, &capbusy, nbusy, sizeof *busy)) {
+        if (!l.inode || !is_deleted(l.path, l.pathlen))
+            err = take_line(s, gen, &l, &b);
+        else if (grow((void **)&later, &caplater, nlater, sizeof *later))
+            later[nlater++] = l;
+        else
             err = ENOMEM;
-            break;
-        }
-        if (nretired)
-            busy[nbusy++] = (range){ l.start, l.limit };
-        if (l.pathlen == 0 || l.path[0] != '/')
-            continue;
-        if (!grow((void **)&maps, &cap, n, sizeof *maps)) {
-            err = ENOMEM;
-            break;
-        }
-        elf_file *f = file_get(s, l.path, l.pathlen, l.dev, l.inode);
-        if (!f) {
-            err = ENOMEM;
-            break;
-        }
-        f->gen = gen;
-        maps[n++] = (map_entry){ { l.start, l.limit, l.offset, f->path, f->build_id }, f,
-                                 false, NULL };
     }
+    for (size_t i = 0; i < nlater && !err; i++)
+        err = take_line(s, gen, &later[i], &b);
+    free(later);
     free(text);
     if (!err && nretired)
-        err = add_retired(s, gen, &maps, &n, &cap, &busy, &nbusy, &capbusy, retired,
-                          nretired);
-    free(busy);
+        err = add_retired(s, gen, &b.maps, &b.n, &b.cap, &b.busy, &b.nbusy, &b.capbusy,
+                          retired, nretired);
+    free(b.busy);
+    map_entry *maps = b.maps;
+    size_t n = b.n;
     if (err) {
         free_maps(maps, n);
         return err;
