@@ -5,7 +5,7 @@
 
 #include <stdlib.h>
 
-#include "fault.h"
+#include "mem.h"
 #include "live.h"
 #include "stacks.h"
 
@@ -86,13 +86,13 @@ static void add(void *ctx, const live_entry *e)
 
 ages_table *ages_fold(size_t n)
 {
-    ages_table *a = fault_calloc(1, sizeof *a);
+    ages_table *a = mem_calloc(1, sizeof *a);
     if (!a)
         return NULL;
     a->n = n;
     a->now = ages_now();
-    a->mask = fault_calloc(n ? n : 1, sizeof *a->mask);
-    a->first = fault_calloc(n ? n : 1, sizeof *a->first);
+    a->mask = mem_calloc(n ? n : 1, sizeof *a->mask);
+    a->first = mem_calloc(n ? n : 1, sizeof *a->first);
     if (!a->mask || !a->first)
         goto fail;
     live_visit(mark, a);
@@ -101,7 +101,7 @@ ages_table *ages_fold(size_t n)
         a->first[i] = (uint32_t)used;
         used += (size_t)__builtin_popcount(a->mask[i]);
     }
-    a->t = fault_calloc(used ? used : 1, sizeof *a->t);
+    a->t = mem_calloc(used ? used : 1, sizeof *a->t);
     if (!a->t)
         goto fail;
     live_visit(add, a);
@@ -115,10 +115,10 @@ void ages_free(ages_table *a)
 {
     if (!a)
         return;
-    free(a->mask);
-    free(a->first);
-    free(a->t);
-    free(a);
+    mem_free(a->mask);
+    mem_free(a->first);
+    mem_free(a->t);
+    mem_free(a);
 }
 
 uint32_t ages_mask(const ages_table *a, uint32_t id) { return id < a->n ? a->mask[id] : 0; }

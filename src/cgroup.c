@@ -29,6 +29,7 @@
 #include "dump.h"
 #include "fdid.h"
 #include "log.h"
+#include "mem.h"
 #include "parent.h"
 #include "profiler.h"
 
@@ -202,12 +203,12 @@ static char *read_all(const char *path)
     if (fd < 0)
         return NULL;
     size_t cap = 16384, n = 0;
-    char *buf = malloc(cap);
+    char *buf = mem_alloc(cap);
     while (buf) {
         if (n + 1 == cap) {
-            char *nb = cap < MAX_PROC_TEXT ? realloc(buf, cap * 2) : NULL;
+            char *nb = cap < MAX_PROC_TEXT ? mem_realloc(buf, cap * 2) : NULL;
             if (!nb) {
-                free(buf);
+                mem_free(buf);
                 buf = NULL;
                 break;
             }
@@ -237,8 +238,8 @@ static void resolve_dir(void)
         char *cg = read_all("/proc/self/cgroup"), *mi = read_all("/proc/self/mountinfo");
         if (!cg || !mi || cgroup_find_dir(cg, mi, dir, sizeof dir))
             dir[0] = '\0';
-        free(cg);
-        free(mi);
+        mem_free(cg);
+        mem_free(mi);
     }
     profiler_guard_exit(g);
 }

@@ -54,6 +54,7 @@
 #include "lifecycle.h"
 #include "labels.h"
 #include "live.h"
+#include "log.h"
 #include "mem.h"
 #include "pprof.h"
 #include "profiler.h"
@@ -125,7 +126,7 @@ static void put_totals(const stack_totals *t, stack_values *v, int k)
  * after inserting it. */
 static stack_totals *fold_inuse(size_t n)
 {
-    stack_totals *t = fault_calloc(n ? n : 1, sizeof *t);
+    stack_totals *t = mem_calloc(n ? n : 1, sizeof *t);
     if (t)
         live_fold(t, n);
     return t;
@@ -144,14 +145,14 @@ static void read_values(const stack_rec *r, const stack_totals *inuse, size_t n,
 dump_snapshot *dump_snapshot_take(void)
 {
     size_t n = (size_t)stacks_count() + 16;
-    dump_snapshot *s = fault_calloc(1, sizeof *s + n * sizeof s->v[0]);
+    dump_snapshot *s = mem_calloc(1, sizeof *s + n * sizeof s->v[0]);
     /* The second before the fold: an object born while it runs may be
      * missing from it, and must not pass for kept (fold_kept) however long
      * the fold takes. */
     uint32_t taken_sec = ages_now();
     stack_totals *inuse = s ? fold_inuse(n) : NULL;
     if (!inuse) {
-        free(s);
+        mem_free(s);
         return NULL;
     }
     s->n = n;
@@ -160,11 +161,11 @@ dump_snapshot *dump_snapshot_take(void)
     for (stack_rec *r = stacks_first(); r; r = r->next_all)
         if (r->id < n)
             read_values(r, inuse, n, &s->v[r->id]);
-    free(inuse);
+    mem_free(inuse);
     return s;
 }
 
-void dump_snapshot_free(dump_snapshot *s) { free(s); }
+void dump_snapshot_free(dump_snapshot *s) { mem_free(s); }
 
 /* The in-use variance, by stack, of the live objects a delta's base
  * already held: those still live now that were born at least 2 s before
@@ -195,7 +196,7 @@ static void add_kept(void *ctx, const live_entry *e)
 
 static kept_var *fold_kept(const dump_snapshot *base, size_t n)
 {
-    kept_fold k = {fault_calloc(n ? n : 1, sizeof *k.by_id), n, base->taken_sec};
+    kept_fold k = {mem_calloc(n ? n : 1, sizeof *k.by_id), n, base->taken_sec};
     if (k.by_id)
         live_visit(add_kept, &k);
     return k.by_id;
@@ -362,7 +363,7 @@ static int write_text(int fd, const fdid *id, const stack_rec *head, uint64_t li
                       const char *const *cp, size_t nc)
 {
     ages_table *ages = ages_fold(limit);
-    heaptext_record *recs = ages ? fault_calloc(limit ? limit : 1, sizeof *recs) : NULL;
+    heaptext_record *recs = ages ? mem_calloc(limit ? limit : 1, sizeof *recs) : NULL;
     if (!recs) {
         ages_free(ages);
         return ENOMEM;
@@ -396,7 +397,7 @@ static int write_text(int fd, const fdid *id, const stack_rec *head, uint64_t li
         .fd_id = id,
     };
     int err = heaptext_write(&text, fd);
-    free(recs);
+    mem_free(recs);
     return err;
 }
 
@@ -443,45 +444,16 @@ static void describe(char c[NCOMMENTS][COMMENT_MAX], const dump_info *info)
              (unsigned long long)run_id, uname(&u) ? "" : u.nodename, dump_pid_ns());
 }
 
-int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
+/* The binary profile of the stacks before limit, from head. */
+static int write_pprof(int fd, const fdid *id, const stack_rec *head, uint64_t limit,
+                       const char **cp, size_t nc, const dump_options *opt)
 {
-    /* fd is the caller's now; a program that closes it and opens a file of
-     * its own on its number meanwhile must not get the profile's bytes
-     * (write_file). */
-    fdid id;
-    if (!fdid_take(fd, &id))
-        return EBADF;
-    if (!sym && !(sym = symbols_new()))
-        return ENOMEM;
-    /* The stacks to write are fixed first, before the maps are read: a
-     * stack recorded later could come from a library loaded since, which
-     * the symbolizer would not know.  The limit before the head, so that a
-     * record published in between is skipped by its id. */
-    uint64_t limit = stacks_count();
-    const stack_rec *head = stacks_first();
-    /* Libraries dlclose()d since their stacks were recorded: still named
-     * (retired.h).  Unreadable maps: no names, still a profile. */
-    hp_mapping *retired;
-    size_t nretired = retired_snapshot(&retired);
-    symbols_refresh_retired(sym, "/proc/self/maps", retired, nretired);
-    free(retired);
-
-    char lines[NCOMMENTS + NEXTRA][COMMENT_MAX];
-    const char *cp[NCOMMENTS + NEXTRA];
-    describe(lines, info);
-    int nc = NCOMMENTS;
-    if (comment_provider)
-        nc += comment_provider(&lines[NCOMMENTS], NEXTRA);
-    for (int i = 0; i < nc; i++)
-        cp[i] = lines[i];
-    if (opt && opt->text)
-        return write_text(fd, &id, head, limit, cp, (size_t)nc);
     const dump_snapshot *base = opt ? opt->base : NULL;
     stack_totals *inuse = base ? fold_inuse(limit) : NULL;
     kept_var *kept = inuse ? fold_kept(base, limit) : NULL;
     ages_table *ages = base ? NULL : ages_fold(limit);
     if (!kept && !ages) {
-        free(inuse);
+        mem_free(inuse);
         return ENOMEM;
     }
     uint64_t mean = profiler_mean();
@@ -505,14 +477,58 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
         .next = next_stack,
         .next_ctx = &walk,
         .comments = cp,
-        .ncomments = (size_t)nc,
+        .ncomments = nc,
         .symbols = pprof_symbols_from(sym),
-        .fd_id = &id,
+        .fd_id = id,
     };
     int err = pprof_write_gz(&prof, fd);
-    free(inuse);
-    free(kept);
+    mem_free(inuse);
+    mem_free(kept);
     ages_free(ages);
+    return err;
+}
+
+int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
+{
+    /* fd is the caller's now; a program that closes it and opens a file of
+     * its own on its number meanwhile must not get the profile's bytes
+     * (write_file). */
+    fdid id;
+    if (!fdid_take(fd, &id))
+        return EBADF;
+    if (!sym && !(sym = symbols_new()))
+        return ENOMEM;
+    /* The stacks to write are fixed first, before the maps are read: a
+     * stack recorded later could come from a library loaded since, which
+     * the symbolizer would not know.  The limit before the head, so that a
+     * record published in between is skipped by its id. */
+    uint64_t limit = stacks_count();
+    const stack_rec *head = stacks_first();
+    /* Libraries dlclose()d since their stacks were recorded: still named
+     * (retired.h).  Unreadable maps: still a profile, with the names of
+     * the code mapped at the last one that read them. */
+    hp_mapping *retired;
+    size_t nretired = retired_snapshot(&retired);
+    uint64_t lost = symbols_lost(sym);
+    int maps_err = symbols_refresh_retired(sym, "/proc/self/maps", retired, nretired);
+    mem_free(retired);
+
+    char lines[NCOMMENTS + NEXTRA][COMMENT_MAX];
+    const char *cp[NCOMMENTS + NEXTRA];
+    describe(lines, info);
+    int nc = NCOMMENTS;
+    if (comment_provider)
+        nc += comment_provider(&lines[NCOMMENTS], NEXTRA);
+    for (int i = 0; i < nc; i++)
+        cp[i] = lines[i];
+    int err = opt && opt->text ? write_text(fd, &id, head, limit, cp, (size_t)nc)
+                               : write_pprof(fd, &id, head, limit, cp, (size_t)nc, opt);
+    /* Said once the profile is out, so that one that fails for the same
+     * memory is one line ("cannot write profile"), not two. */
+    if (!err && (maps_err || symbols_lost(sym) != lost))
+        log_line("a profile was written without some names: out of memory reading %s (read "
+                 "again for the next)",
+                 maps_err ? "the process's mappings" : "a file's symbols or build-id");
     return err;
 }
 

@@ -21,8 +21,8 @@
  *                                          mem calls, mem failures, io calls,
  *                                          io failures
  *
- * Seams: FAULT_MEM covers mem_map (the tables) and the writer's malloc,
- * calloc and realloc in dump.c and pprof.c (zlib's included); FAULT_IO
+ * Seams: FAULT_MEM covers mem_map (the tables) and the profiler's heap,
+ * mem_alloc and its kin (mem.h; zlib's memory included); FAULT_IO
  * covers open, write, fdatasync, close and rename of a profile.  A failed
  * call sets errno as the real one would (ENOMEM, EIO, ENOSPC for write);
  * fault_close always closes the descriptor, then may report EIO, as
@@ -51,33 +51,6 @@ static inline bool fault_point(fault_kind k)
     return false;
 }
 #endif
-
-static inline void *fault_malloc(size_t n)
-{
-    if (fault_point(FAULT_MEM)) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return malloc(n);
-}
-
-static inline void *fault_calloc(size_t n, size_t size)
-{
-    if (fault_point(FAULT_MEM)) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return calloc(n, size);
-}
-
-static inline void *fault_realloc(void *p, size_t n)
-{
-    if (fault_point(FAULT_MEM)) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return realloc(p, n);
-}
 
 static inline int fault_open(const char *path, int flags, mode_t mode)
 {

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "fault.h"
+#include "mem.h"
+#include "sort.h"
 
 /* NAME_MAX_OUT: pprof reads a line of at most 64 KiB (bufio.Scanner's
  * limit) and fails on a longer one, even a comment: a C++ name can be
@@ -120,7 +122,7 @@ static size_t merge_stacks(heaptext_record *r, size_t n)
 {
     if (n < 2)
         return n;
-    qsort(r, n, sizeof *r, by_stack);
+    sort_array(r, n, sizeof *r, by_stack);
     size_t k = 0;
     for (size_t i = 1; i < n; i++) {
         if (!by_stack(&r[k], &r[i])) {
@@ -210,7 +212,7 @@ static void put_maps(out *o, const pprof_symbols *sy)
 
 int heaptext_write(heaptext_profile *p, int fd)
 {
-    out *o = fault_malloc(sizeof *o);
+    out *o = mem_alloc(sizeof *o);
     if (!o)
         return ENOMEM;
     o->fd = fd;
@@ -228,8 +230,7 @@ int heaptext_write(heaptext_profile *p, int fd)
         total.alloc_objs += r->alloc_objs;
         total.alloc_bytes += r->alloc_bytes;
     }
-    if (p->nrecords) /* records is NULL when there are none: qsort's must not be */
-        qsort(p->records, p->nrecords, sizeof *p->records, by_inuse);
+    sort_array(p->records, p->nrecords, sizeof *p->records, by_inuse);
     put_raw(o, "heap profile: ");
     put_values(o, &total);
     put_raw(o, " @ heap/2\n"); /* an interval of 1: the values are not to be scaled */
@@ -253,6 +254,6 @@ int heaptext_write(heaptext_profile *p, int fd)
     put_maps(o, &p->symbols);
     flush(o);
     int err = o->err;
-    free(o);
+    mem_free(o);
     return err;
 }

@@ -50,6 +50,7 @@
 #include "fdid.h"
 #include "http_request.h"
 #include "log.h"
+#include "mem.h"
 #include "metrics.h"
 #include "profiler.h"
 #include "threads.h"
@@ -198,7 +199,7 @@ static void close_conn(conn *c)
     c->fd = -1;
     c->state = FREE;
     pthread_mutex_unlock(&table_lock);
-    free(c->head);
+    mem_free(c->head);
     c->head = NULL;
     metrics_buf_free(&c->out);
     if (c->snap)
@@ -230,7 +231,7 @@ static const char *status_text(int code)
 static void respond(conn *c, int code, const char *type, const char *extra, const char *body,
                     size_t body_len)
 {
-    free(c->head);
+    mem_free(c->head);
     c->head = NULL;
     c->out.len = c->out_off = 0;
     metrics_buf_printf(&c->out,
@@ -392,7 +393,7 @@ static int redirected(conn *c, const http_request *r)
 /* Answer later, from the poll loop, relative to the snapshot just taken. */
 static void park(conn *c, int allocs, int secs)
 {
-    free(c->head);
+    mem_free(c->head);
     c->head = NULL;
     c->alloc_default = allocs;
     c->state = PARK;
@@ -566,7 +567,7 @@ static void accept_some(void)
             continue;
         }
         c->counted = 1;
-        if (!(c->head = malloc(sizeof *c->head)))
+        if (!(c->head = mem_alloc(sizeof *c->head)))
             close_conn(c);
         else
             http_head_init(c->head, HTTP_HEAD_MAX);

@@ -334,7 +334,7 @@ void lifecycle_resume(void)
 
 bool lifecycle_sandboxed(void) { return __atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE); }
 
-void lifecycle_seccomp(const struct sock_fprog *filter)
+void lifecycle_seccomp(bool strict, const struct sock_fprog *filter)
 {
     /* A filter covers the profiler's threads as well as the program's
      * (SECCOMP_FILTER_FLAG_TSYNC, or any thread started after it), and
@@ -349,12 +349,14 @@ void lifecycle_seccomp(const struct sock_fprog *filter)
      * close, sampling pauses, no profile is written any more
      * (heapprof_dump() answers ENOTSUP) and no line either.  Under the
      * guard (a signal handler inside heapprof) nothing is stopped: the
-     * locks it would take may be this thread's. */
+     * locks it would take may be this thread's.  The filter is read as the
+     * kernel reads it (seccomp_judge): one at a bad address installs
+     * nothing, and the program gets its EFAULT, not a crash in here. */
     if (hp_tls.guard || __atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE) || !profiler_init())
         return;
     int saved_errno = errno;
     int64_t g = profiler_guard_enter();
-    if (seccomp_may_kill(filter)) {
+    if (strict || seccomp_judge(lifecycle_pid(), filter) == SECCOMP_MAY_KILL) {
         bool orphan = lifecycle_orphaned(); /* whose threads are its parent's */
         if (!orphan) {
             log_line("the program installs a seccomp filter that can kill or trap a system call: "

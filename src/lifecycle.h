@@ -33,7 +33,7 @@ bool lifecycle_orphaned(void);
 pid_t lifecycle_pid(void);
 
 struct sock_fprog;
-void lifecycle_seccomp(const struct sock_fprog *filter);
+void lifecycle_seccomp(bool strict, const struct sock_fprog *filter);
 /* heapprof has stood down so. */
 bool lifecycle_sandboxed(void);
 

@@ -47,6 +47,7 @@
 #include "mem.h"
 #include "profiler.h"
 #include "sampler.h"
+#include "sort.h"
 #include "stacks.h"
 #include "writer.h"
 
@@ -63,7 +64,7 @@ static int reserve(metrics_buf *b, size_t more)
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->len + more + 1)
         cap *= 2;
-    char *p = realloc(b->p, cap);
+    char *p = mem_realloc(b->p, cap);
     if (!p) {
         b->err = ENOMEM;
         return -1;
@@ -105,7 +106,7 @@ void metrics_buf_printf(metrics_buf *b, const char *fmt, ...)
 
 void metrics_buf_free(metrics_buf *b)
 {
-    free(b->p);
+    mem_free(b->p);
     *b = (metrics_buf){0};
 }
 
@@ -197,7 +198,7 @@ static comp *comp_find(comps *c, const char *name)
 {
     if (c->n * 2 >= c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 64;
-        comp *s = calloc(cap, sizeof *s);
+        comp *s = mem_calloc(cap, sizeof *s);
         if (!s)
             return NULL;
         for (size_t i = 0; i < c->cap; i++) {
@@ -208,7 +209,7 @@ static comp *comp_find(comps *c, const char *name)
                 j = (j + 1) & (cap - 1);
             s[j] = c->slot[i];
         }
-        free(c->slot);
+        mem_free(c->slot);
         c->slot = s;
         c->cap = cap;
     }
@@ -244,7 +245,7 @@ static comp shown_all;
 void metrics_reset(void)
 {
     pthread_mutex_lock(&shown_lock);
-    free(shown.slot);
+    mem_free(shown.slot);
     shown = (comps){0};
     shown_all = (comp){0};
     pthread_mutex_unlock(&shown_lock);
@@ -288,8 +289,8 @@ static int gather(comps *c, comp *all)
 {
     *all = (comp){"all", 0, 0, 0, 0, 0, 0};
     size_t nstacks = (size_t)stacks_count();
-    counted *cnt = fault_calloc(nstacks ? nstacks : 1, sizeof *cnt);
-    stack_totals *inuse = fault_calloc(nstacks ? nstacks : 1, sizeof *inuse);
+    counted *cnt = mem_calloc(nstacks ? nstacks : 1, sizeof *cnt);
+    stack_totals *inuse = mem_calloc(nstacks ? nstacks : 1, sizeof *inuse);
     int err = cnt && inuse ? 0 : ENOMEM;
     for (stack_rec *r = err ? NULL : stacks_first(); r; r = r->next_all) {
         if (r->id >= nstacks)
@@ -326,8 +327,8 @@ static int gather(comps *c, comp *all)
             both[i]->freed_bytes += fb;
         }
     }
-    free(cnt);
-    free(inuse);
+    mem_free(cnt);
+    mem_free(inuse);
     if (!err)
         err = show_monotonic(c, all);
     if (err)
@@ -337,7 +338,7 @@ static int gather(comps *c, comp *all)
         if (c->slot[i].name)
             c->slot[n++] = c->slot[i];
     if (n)
-        qsort(c->slot, n, sizeof *c->slot, by_name);
+        sort_array(c->slot, n, sizeof *c->slot, by_name);
     return 0;
 }
 
@@ -533,6 +534,6 @@ int metrics_render(metrics_buf *b)
         render_self(b);
         err = b->err;
     }
-    free(c.slot);
+    mem_free(c.slot);
     return err;
 }

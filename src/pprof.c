@@ -64,6 +64,7 @@
 #include <zlib.h>
 
 #include "fault.h"
+#include "mem.h"
 #include "profile.pb-c.h"
 
 typedef Perftools__Profiles__Profile pb_profile;
@@ -158,12 +159,12 @@ static void *alloc_array(size_t n, size_t size)
     size_t bytes;
     if (__builtin_mul_overflow(n, size, &bytes))
         return NULL;
-    return fault_malloc(bytes ? bytes : 1);
+    return mem_alloc(bytes ? bytes : 1);
 }
 
 static void *zalloc_array(size_t n, size_t size)
 {
-    return fault_calloc(n ? n : 1, size);
+    return mem_calloc(n ? n : 1, size);
 }
 
 /* A doubled copy of a full growable array, or NULL (the old one intact).
@@ -174,7 +175,7 @@ static void *grow_array(void *arr, size_t *cap, size_t size)
     size_t bytes;
     if (ncap < *cap || __builtin_mul_overflow(ncap, size, &bytes))
         return NULL;
-    void *a = fault_realloc(arr, bytes);
+    void *a = mem_realloc(arr, bytes);
     if (a)
         *cap = ncap;
     return a;
@@ -194,25 +195,25 @@ static void *grow_array(void *arr, size_t *cap, size_t size)
 
 static void builder_free(builder *b)
 {
-    free(b->strs);
-    free(b->str_func);
-    free(b->stab);
-    free(b->funcs);
-    free(b->locs);
-    free(b->ltab);
-    free(b->maps);
-    free(b->map_strs);
-    free(b->ids);
-    free(b->bytes);
-    free(b->comments);
-    free(b->pb_maps);
-    free(b->pb_map_ptrs);
-    free(b->pb_locs);
-    free(b->pb_loc_ptrs);
-    free(b->pb_lines);
-    free(b->pb_line_ptrs);
-    free(b->pb_funcs);
-    free(b->pb_func_ptrs);
+    mem_free(b->strs);
+    mem_free(b->str_func);
+    mem_free(b->stab);
+    mem_free(b->funcs);
+    mem_free(b->locs);
+    mem_free(b->ltab);
+    mem_free(b->maps);
+    mem_free(b->map_strs);
+    mem_free(b->ids);
+    mem_free(b->bytes);
+    mem_free(b->comments);
+    mem_free(b->pb_maps);
+    mem_free(b->pb_map_ptrs);
+    mem_free(b->pb_locs);
+    mem_free(b->pb_loc_ptrs);
+    mem_free(b->pb_lines);
+    mem_free(b->pb_line_ptrs);
+    mem_free(b->pb_funcs);
+    mem_free(b->pb_func_ptrs);
 }
 
 /* ---- hashing ------------------------------------------------------------- */
@@ -254,7 +255,7 @@ static int stab_grow(builder *b)
             j = (j + 1) & (ncap - 1);
         t[j] = s;
     }
-    free(b->stab);
+    mem_free(b->stab);
     b->stab = t;
     b->stab_cap = ncap;
     return 0;
@@ -339,7 +340,7 @@ static int ltab_grow(builder *b)
             j = (j + 1) & (ncap - 1);
         t[j] = b->ltab[i];
     }
-    free(b->ltab);
+    mem_free(b->ltab);
     b->ltab = t;
     b->ltab_cap = ncap;
     return 0;
@@ -770,7 +771,7 @@ int pprof_encode(const pprof_profile *p, uint8_t **out, size_t *len)
     mem_sink m = { .s.base.append = mem_append };
     int err = encode(p, &m.s);
     if (err) {
-        free(m.buf);
+        mem_free(m.buf);
         return err;
     }
     *out = m.buf;
@@ -835,7 +836,7 @@ static void gz_deflate(gz_sink *g, int flush)
 /* zlib's own memory goes through the same allocation seam as ours. */
 static voidpf gz_zalloc(voidpf opaque, uInt n, uInt size) { return alloc_array(n, size); }
 
-static void gz_zfree(voidpf opaque, voidpf p) { free(p); }
+static void gz_zfree(voidpf opaque, voidpf p) { mem_free(p); }
 
 /* protobuf-c calls this with many tiny pieces (tags, varints); staging them
  * keeps deflate's per-call overhead off the per-field path. */
@@ -857,7 +858,7 @@ static void gz_append(ProtobufCBuffer *buf, size_t len, const uint8_t *data)
 
 int pprof_write_gz(const pprof_profile *p, int fd)
 {
-    gz_sink *g = fault_malloc(sizeof *g);
+    gz_sink *g = mem_alloc(sizeof *g);
     if (!g)
         return ENOMEM;
     memset(&g->zs, 0, sizeof g->zs);
@@ -881,7 +882,7 @@ int pprof_write_gz(const pprof_profile *p, int fd)
         }
         deflateEnd(&g->zs);
     }
-    free(g);
+    mem_free(g);
     return err;
 }
 

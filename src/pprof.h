@@ -89,7 +89,8 @@ typedef struct pprof_profile {
     const fdid *fd_id;
 } pprof_profile;
 
-/* Serialize (uncompressed) into a malloc'd buffer.  Returns 0 or an errno. */
+/* Serialize (uncompressed) into a buffer for mem_free (mem.h).  Returns 0
+ * or an errno. */
 int pprof_encode(const pprof_profile *p, uint8_t **out, size_t *len);
 
 /* Serialize, gzip, and write everything to fd.  Returns 0 or an errno;

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "lifecycle.h"
+#include "mem.h"
 #include "profiler.h"
 
 /* A GNU build-id is 20 bytes from ld's default sha1; up to 64 is kept. */
@@ -124,12 +125,12 @@ static void commit(const entry *seg, const char *path, const char *id)
             slot = &table[i];
     }
     if (!slot->seq || !same(slot, seg, path, id)) {
-        char *copy = strdup(path);
+        char *copy = mem_strdup(path);
         if (!copy) {
             pthread_mutex_unlock(&lock);
             return;
         }
-        free(slot->path);
+        mem_free(slot->path);
         *slot = *seg;
         slot->path = copy;
         memcpy(slot->build_id, id, strlen(id) + 1);
@@ -185,7 +186,7 @@ size_t retired_snapshot(hp_mapping **out)
             order[j] = order[j - 1];
             order[j - 1] = t;
         }
-    hp_mapping *m = n ? malloc(n * sizeof *m + bytes) : NULL;
+    hp_mapping *m = n ? mem_alloc(n * sizeof *m + bytes) : NULL;
     char *str = m ? (char *)(m + n) : NULL; /* the strings follow the array */
     for (size_t i = 0; str && i < n; i++) {
         size_t lp = strlen(order[i]->path) + 1, lb = strlen(order[i]->build_id) + 1;

@@ -13,7 +13,10 @@
  * The answer errs one way only: a return that cannot be told, or anything
  * not understood, counts as a kill.
  */
+#define _GNU_SOURCE /* process_vm_readv */
 #include "seccomp.h"
+
+#include "mem.h"
 
 #include <errno.h>
 #include <linux/audit.h>
@@ -23,6 +26,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #if defined(__x86_64__)
 #define SECCOMP_NATIVE AUDIT_ARCH_X86_64
@@ -203,14 +207,50 @@ bool seccomp_may_kill(const struct sock_fprog *prog)
 {
     if (!prog || !prog->filter || prog->len == 0 || prog->len > BPF_MAXINSNS)
         return true;
-    state *st = malloc(prog->len * sizeof *st);
+    state *st = mem_alloc(prog->len * sizeof *st);
     if (!st)
         return true;
     int saved = errno;
     bool kill = false;
     for (uint32_t nr = 0; nr < NR_TRIED && !kill; nr++)
         kill = may_kill_nr(prog->filter, prog->len, nr, st) != 0;
-    free(st);
+    mem_free(st);
     errno = saved;
     return kill;
+}
+
+/* Copies n bytes at addr of this process as the kernel's copy_from_user
+ * does: 0, or EFAULT where the kernel would answer so. */
+static int copy_in(pid_t self, void *out, const void *addr, size_t n)
+{
+    struct iovec local = {out, n}, remote = {(void *)addr, n};
+    int saved = errno;
+    ssize_t r = process_vm_readv(self, &local, 1, &remote, 1, 0);
+    int err = errno;
+    errno = saved;
+    if (r == (ssize_t)n)
+        return 0;
+    if (r >= 0 || err == EFAULT || !addr)
+        return EFAULT;
+    /* No process_vm_readv here (ENOSYS, or EPERM from a filter already in
+     * force): read it directly, as the kernel is about to. */
+    memcpy(out, addr, n);
+    return 0;
+}
+
+seccomp_verdict seccomp_judge(pid_t self, const struct sock_fprog *user)
+{
+    struct sock_fprog prog;
+    if (copy_in(self, &prog, user, sizeof prog) || prog.len == 0 || prog.len > BPF_MAXINSNS)
+        return SECCOMP_REFUSED;
+    struct sock_filter *copy = mem_alloc(prog.len * sizeof *copy);
+    if (!copy)
+        return SECCOMP_MAY_KILL; /* not known: the answer errs one way */
+    seccomp_verdict v = SECCOMP_REFUSED;
+    if (!copy_in(self, copy, prog.filter, prog.len * sizeof *copy)) {
+        prog.filter = copy;
+        v = seccomp_may_kill(&prog) ? SECCOMP_MAY_KILL : SECCOMP_COPES;
+    }
+    mem_free(copy);
+    return v;
 }

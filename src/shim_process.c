@@ -130,7 +130,7 @@ EXPORT int prctl(int option, ...)
         a[i] = (long)va_arg(ap, unsigned long);
     va_end(ap);
     if (option == PR_SET_SECCOMP && (a[1] == SECCOMP_MODE_STRICT || a[1] == SECCOMP_MODE_FILTER))
-        lifecycle_seccomp(a[1] == SECCOMP_MODE_FILTER ? (const struct sock_fprog *)a[2] : NULL);
+        lifecycle_seccomp(a[1] == SECCOMP_MODE_STRICT, (const struct sock_fprog *)a[2]);
     return (int)raw_syscall(SYS_prctl, a);
 }
 
@@ -143,7 +143,7 @@ EXPORT long syscall(long nr, ...)
         a[i] = va_arg(ap, long);
     va_end(ap);
     if (nr == SYS_seccomp && (a[0] == SECCOMP_SET_MODE_STRICT || a[0] == SECCOMP_SET_MODE_FILTER))
-        lifecycle_seccomp(a[0] == SECCOMP_SET_MODE_FILTER ? (const struct sock_fprog *)a[2] : NULL);
+        lifecycle_seccomp(a[0] == SECCOMP_SET_MODE_STRICT, (const struct sock_fprog *)a[2]);
     return raw_syscall(nr, a);
 }
 #endif

@@ -48,6 +48,8 @@
 #include <unistd.h>
 
 #include "fdid.h"
+#include "mem.h"
+#include "sort.h"
 #include "stacks.h"
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -112,6 +114,7 @@ struct symbolizer {
     elf_file **files;
     size_t nfiles, capfiles;
     uint64_t gen;
+    uint64_t lost; /* symbol tables and build-ids not read for memory */
 };
 
 static const char no_build_id[] = "";
@@ -166,13 +169,13 @@ static void *read_alloc(const elf_in *e, uint64_t off, uint64_t len, bool *oom)
 {
     if (!in_file(e, off, len) || len >= SIZE_MAX)
         return NULL;
-    void *p = malloc(len ? (size_t)len : 1);
+    void *p = mem_alloc(len ? (size_t)len : 1);
     if (!p) {
         *oom = true;
         return NULL;
     }
     if (!read_at(e, off, p, (size_t)len)) {
-        free(p);
+        mem_free(p);
         return NULL;
     }
     return p;
@@ -274,7 +277,7 @@ static char *scan_notes(const elf_in *e, uint64_t off, uint64_t len,
             break;
         if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
             memcmp(name, "GNU", 4) == 0 && nh.n_descsz > 0) {
-            hex = malloc((size_t)nh.n_descsz * 2 + 1);
+            hex = mem_alloc((size_t)nh.n_descsz * 2 + 1);
             if (!hex) {
                 *oom = true;
                 break;
@@ -291,7 +294,7 @@ static char *scan_notes(const elf_in *e, uint64_t off, uint64_t len,
             break;
         pos += descsz;
     }
-    free(buf);
+    mem_free(buf);
     return hex;
 }
 
@@ -308,14 +311,14 @@ static const char *read_build_id(const elf_file *f, bool *oom)
     for (size_t i = 0; ph && i < n && !id && !*oom; i++)
         if (ph[i].p_type == PT_NOTE)
             id = scan_notes(&e, ph[i].p_offset, ph[i].p_filesz, ph[i].p_align, oom);
-    free(ph);
+    mem_free(ph);
     if (!id && !*oom) {
         Elf64_Shdr *sh = read_shdrs(&e, &n, oom);
         for (size_t i = 0; sh && i < n && !id && !*oom; i++)
             if (sh[i].sh_type == SHT_NOTE)
                 id = scan_notes(&e, sh[i].sh_offset, sh[i].sh_size,
                                 sh[i].sh_addralign, oom);
-        free(sh);
+        mem_free(sh);
     }
     fdid_close(e.fd, &e.fd_id);
     return id ? id : no_build_id;
@@ -374,11 +377,11 @@ static void collect_syms(const elf_in *e, const Elf64_Shdr *sh, size_t nsh,
     if (!str)
         return;
     unsigned char *raw = read_alloc(e, st->sh_offset, count * st->sh_entsize, oom);
-    cand *grown = raw ? realloc(*c, (*nc + count) * sizeof **c) : NULL;
+    cand *grown = raw ? mem_realloc(*c, (*nc + count) * sizeof **c) : NULL;
     if (!grown) {
         *oom |= raw != NULL;
-        free(raw);
-        free(str);
+        mem_free(raw);
+        mem_free(str);
         return;
     }
     *c = grown;
@@ -394,7 +397,7 @@ static void collect_syms(const elf_in *e, const Elf64_Shdr *sh, size_t nsh,
         (*c)[(*nc)++] = (cand){ y.st_value, y.st_size, str + y.st_name,
                                 ELF64_ST_BIND(y.st_info), st->sh_type == SHT_DYNSYM };
     }
-    free(raw);
+    mem_free(raw);
     *strtab = str;
 }
 
@@ -403,20 +406,20 @@ static void load_segments(elf_file *f, const elf_in *e, bool *oom)
     size_t n;
     Elf64_Phdr *ph = read_phdrs(e, &n, oom);
     f->nloads = 0; /* whatever an earlier, failed load left */
-    f->loads = ph && n ? malloc(n * sizeof *f->loads) : NULL;
+    f->loads = ph && n ? mem_alloc(n * sizeof *f->loads) : NULL;
     *oom |= ph && n && !f->loads;
     for (size_t i = 0; f->loads && i < n; i++)
         if (ph[i].p_type == PT_LOAD && ph[i].p_filesz > 0)
             f->loads[f->nloads++] = (load_seg){ ph[i].p_offset, ph[i].p_filesz,
                                                 ph[i].p_vaddr, ph[i].p_flags & PF_X };
-    free(ph);
+    mem_free(ph);
 }
 
 static void drop_symbols(elf_file *f)
 {
-    free(f->loads);
-    free(f->syms);
-    free(f->names);
+    mem_free(f->loads);
+    mem_free(f->syms);
+    mem_free(f->names);
     f->loads = NULL;
     f->syms = NULL;
     f->names = NULL;
@@ -461,19 +464,19 @@ static void load_symbols(elf_file *f)
         if (slot >= 0 && !strtab[slot])  /* at most one table of each kind */
             collect_syms(&e, sh, nsh, i, &c, &nc, &strtab[slot], &oom);
     }
-    free(sh);
+    mem_free(sh);
     fdid_close(e.fd, &e.fd_id);
 
     size_t n = 0, pool = 0;
     if (!oom && nc > 0) {
-        qsort(c, nc, sizeof *c, cand_cmp);
+        sort_array(c, nc, sizeof *c, cand_cmp);
         for (size_t i = 0; i < nc; i++)
             if (n == 0 || c[i].addr != c[n - 1].addr)
                 c[n++] = c[i];
         for (size_t i = 0; i < n; i++)
             pool += strlen(c[i].name) + 1;
-        f->syms = malloc(n * sizeof *f->syms);
-        f->names = malloc(pool);
+        f->syms = mem_alloc(n * sizeof *f->syms);
+        f->names = mem_alloc(pool);
         oom = !f->syms || !f->names;
     }
     if (!oom && n > 0) {
@@ -495,9 +498,9 @@ static void load_symbols(elf_file *f)
         drop_symbols(f);
         f->syms_retry = true;
     }
-    free(c);
-    free(strtab[0]);
-    free(strtab[1]);
+    mem_free(c);
+    mem_free(strtab[0]);
+    mem_free(strtab[1]);
 }
 
 /* File offset to link-time address through the PT_LOAD that holds it.
@@ -540,9 +543,9 @@ static const sym *find_sym(const elf_file *f, uint64_t v)
 static void free_file(elf_file *f)
 {
     if (f->build_id != no_build_id)
-        free((char *)f->build_id);
+        mem_free((char *)f->build_id);
     drop_symbols(f);
-    free(f);
+    mem_free(f);
 }
 
 static bool is_deleted(const char *path, size_t len)
@@ -604,6 +607,7 @@ static elf_file *file_get(symbolizer *s, const char *path, size_t len, uint64_t 
         if (f->build_id_retry && f->build_id == no_build_id) {
             f->build_id = read_build_id(f, &oom);
             f->build_id_retry = oom;
+            s->lost += oom;
         }
         if (f->syms_retry)
             f->syms_tried = false;
@@ -615,13 +619,13 @@ static elf_file *file_get(symbolizer *s, const char *path, size_t len, uint64_t 
     }
     if (s->nfiles == s->capfiles) {
         size_t cap = s->capfiles ? s->capfiles * 2 : 32;
-        elf_file **grown = realloc(s->files, cap * sizeof *grown);
+        elf_file **grown = mem_realloc(s->files, cap * sizeof *grown);
         if (!grown)
             return NULL;
         s->files = grown;
         s->capfiles = cap;
     }
-    elf_file *f = calloc(1, sizeof *f + len + 1);
+    elf_file *f = mem_calloc(1, sizeof *f + len + 1);
     if (!f)
         return NULL;
     memcpy(f->path, path, len + 1);
@@ -633,6 +637,7 @@ static elf_file *file_get(symbolizer *s, const char *path, size_t len, uint64_t 
     }
     f->build_id = read_build_id(f, &oom);
     f->build_id_retry = oom;
+    s->lost += oom;
     s->files[s->nfiles++] = f;
     return f;
 }
@@ -652,7 +657,7 @@ static int read_text(const char *path, char **out, size_t *outlen)
     for (;;) {
         if (cap - len < 2) {  /* room for a read and the final NUL */
             size_t ncap = cap ? cap * 2 : 16384;
-            char *grown = ncap <= MAPS_MAX ? realloc(buf, ncap) : NULL;
+            char *grown = ncap <= MAPS_MAX ? mem_realloc(buf, ncap) : NULL;
             if (!grown) {
                 err = ncap <= MAPS_MAX ? ENOMEM : EFBIG;
                 break;
@@ -670,7 +675,7 @@ static int read_text(const char *path, char **out, size_t *outlen)
     }
     fdid_close(fd, &id);
     if (err) {
-        free(buf);
+        mem_free(buf);
         return err;
     }
     buf[len] = '\0';
@@ -734,14 +739,14 @@ static int map_cmp(const void *pa, const void *pb)
 
 symbolizer *symbols_new(void)
 {
-    return calloc(1, sizeof(symbolizer));
+    return mem_calloc(1, sizeof(symbolizer));
 }
 
 static void free_maps(map_entry *maps, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        free(maps[i].own_id);
-    free(maps);
+        mem_free(maps[i].own_id);
+    mem_free(maps);
 }
 
 typedef struct range {
@@ -762,7 +767,7 @@ static bool grow(void **list, size_t *cap, size_t n, size_t size)
     if (n < *cap)
         return true;
     size_t ncap = *cap ? *cap * 2 : 64;
-    void *grown = realloc(*list, ncap * size);
+    void *grown = mem_realloc(*list, ncap * size);
     if (!grown)
         return false;
     *list = grown;
@@ -795,7 +800,7 @@ static int add_retired(symbolizer *s, uint64_t gen, map_entry **maps, size_t *n,
                          !f->have_id, NULL };
         if (strcmp(want, f->build_id) != 0) {
             me.no_names = true;
-            if (want[0] && !(me.m.build_id = me.own_id = strdup(want)))
+            if (want[0] && !(me.m.build_id = me.own_id = mem_strdup(want)))
                 return ENOMEM;
             if (!want[0])
                 me.m.build_id = no_build_id;
@@ -881,12 +886,12 @@ int symbols_refresh_retired(symbolizer *s, const char *maps_path,
     }
     for (size_t i = 0; i < nlater && !err; i++)
         err = take_line(s, gen, &later[i], &b);
-    free(later);
-    free(text);
+    mem_free(later);
+    mem_free(text);
     if (!err && nretired)
         err = add_retired(s, gen, &b.maps, &b.n, &b.cap, &b.busy, &b.nbusy, &b.capbusy,
                           retired, nretired);
-    free(b.busy);
+    mem_free(b.busy);
     map_entry *maps = b.maps;
     size_t n = b.n;
     if (err) {
@@ -894,8 +899,7 @@ int symbols_refresh_retired(symbolizer *s, const char *maps_path,
         return err;
     }
     /* The kernel lists mappings in order; other sources need not. */
-    if (n) /* maps is NULL when nothing was mapped: qsort's pointer must not be */
-        qsort(maps, n, sizeof *maps, map_cmp);
+    sort_array(maps, n, sizeof *maps, map_cmp);
     size_t kept = 0;
     for (size_t i = 0; i < s->nfiles; i++) {
         if (s->files[i]->gen == gen)
@@ -948,8 +952,10 @@ const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset)
     elf_file *f = me->file;
     if (me->no_names)
         return NULL;
-    if (!f->syms_tried)
+    if (!f->syms_tried) {
         load_symbols(f);
+        s->lost += f->syms_retry;
+    }
     uint64_t vaddr;
     if (f->nsyms == 0 || !to_vaddr(f, addr - me->m.start + me->m.offset, &vaddr))
         return NULL;
@@ -974,13 +980,15 @@ bool symbols_keep_names(const symbolizer *s, size_t i)
     return f && !s->maps[i].no_names && f->syms_tried && f->cxx_dwarf;
 }
 
+uint64_t symbols_lost(const symbolizer *s) { return s->lost; }
+
 void symbols_free(symbolizer *s)
 {
     if (!s)
         return;
     for (size_t i = 0; i < s->nfiles; i++)
         free_file(s->files[i]);
-    free(s->files);
+    mem_free(s->files);
     free_maps(s->maps, s->nmaps);
-    free(s);
+    mem_free(s);
 }

@@ -73,6 +73,11 @@ const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset);
  * binaries keep pprof's file:line. */
 bool symbols_keep_names(const symbolizer *s, size_t i);
 
+/* How many times a file's symbol table or build-id could not be read for
+ * memory (each is tried again at the next refresh): a profile written
+ * meanwhile lacks those names or that build-id. */
+uint64_t symbols_lost(const symbolizer *s);
+
 void symbols_free(symbolizer *s);
 
 #endif

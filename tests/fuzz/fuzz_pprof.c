@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "mem.h"
 #include "pprof.h"
 #include "profile.pb-c.h"
 
@@ -316,6 +317,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     compare(&p, m);
     perftools__profiles__profile__free_unpacked(m, NULL);
     check_gz(&p, raw, len);
-    free(raw);
+    mem_free(raw);
     return 0;
 }

@@ -88,6 +88,10 @@
  *                           cannot check their file; prints what they
  *                           answered and "fds_before=N fds_after=M", the
  *                           descriptors open before and after them
+ *   host seccomp_refused    hands the kernel filters it refuses (at bad
+ *                           addresses, EFAULT; empty, EINVAL): prints what
+ *                           each call answered, then "dump=E", what
+ *                           heapprof_dump() answers after them
  *
  * The profile requests use heapprof_dump (weak: absent without the
  * preload), which writes on the calling thread, so the profiler's line on
@@ -106,6 +110,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -738,6 +743,35 @@ static int fstat_refused(void)
     return 0;
 }
 
+/* Filters the kernel refuses, so that nothing is installed: at an address
+ * unmapped, NULL, with its instructions unmapped (EFAULT), of no
+ * instructions (EINVAL).  One line per call, "NAME=RESULT ERRNO", then
+ * "dump=E", what heapprof_dump() answers after them. */
+static int seccomp_refused(void)
+{
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+        printf("no_new_privs=%s\n", strerrorname_np(errno));
+        return 77;
+    }
+    void *gone = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (gone == MAP_FAILED || munmap(gone, 4096))
+        return 2;
+    struct sock_fprog bad_insns = {.len = 4, .filter = gone}, empty = {.len = 0, .filter = NULL};
+    long r;
+#define REFUSED(name, call)                                                                        \
+    errno = 0;                                                                                     \
+    r = (call);                                                                                    \
+    printf("%s=%ld %s\n", name, r, errno ? strerrorname_np(errno) : "0")
+    REFUSED("prctl_unmapped", prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, gone, 0, 0));
+    REFUSED("prctl_null", prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, NULL, 0, 0));
+    REFUSED("seccomp_unmapped", syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, gone));
+    REFUSED("seccomp_insns_unmapped", syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &bad_insns));
+    REFUSED("seccomp_empty", syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &empty));
+#undef REFUSED
+    printf("dump=%s\n", errname(dump()));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -765,6 +799,8 @@ int main(int argc, char **argv)
         return fsize(atoll(argv[2]));
     if (!strcmp(mode, "closefrom") && argc > 3)
         return closefrom_loop(argv[2], atof(argv[3]));
+    if (!strcmp(mode, "seccomp_refused"))
+        return seccomp_refused();
     if (!strcmp(mode, "seccomp_fstat"))
         return fstat_refused();
     if (!strcmp(mode, "seccomp_errno"))
@@ -773,6 +809,6 @@ int main(int argc, char **argv)
         return sandboxed(strcmp(argv[2], "trap") ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_TRAP, -1);
     fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|fsize BYTES|"
                     "sigexit|sigfork N|sigforkchain|sigforkdump R|closefrom PATH S|seccomp_errno|"
-                    "seccomp_kill kill|trap|seccomp_fstat\n");
+                    "seccomp_kill kill|trap|seccomp_fstat|seccomp_refused\n");
     return 2;
 }

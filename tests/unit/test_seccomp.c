@@ -15,7 +15,9 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "seccomp.h"
 
@@ -105,6 +107,39 @@ static void malformed_filters_may(void **state)
     assert_true(MAY_KILL(LD(nr)));
 }
 
+/* A filter at the program's address, read as the kernel reads it: what
+ * the kernel refuses (EFAULT, EINVAL) installs nothing. */
+static void filters_read_as_the_kernel_does(void **state)
+{
+    (void)state;
+    pid_t self = getpid();
+    struct sock_filter allow[] = {RET(SECCOMP_RET_ALLOW)}, kill[] = {RET(SECCOMP_RET_KILL_PROCESS)};
+    struct sock_fprog ok = {.len = 1, .filter = allow}, bad = {.len = 1, .filter = kill};
+    assert_int_equal(seccomp_judge(self, &ok), SECCOMP_COPES);
+    assert_int_equal(seccomp_judge(self, &bad), SECCOMP_MAY_KILL);
+    void *gone = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(gone != MAP_FAILED);
+    assert_int_equal(munmap(gone, 4096), 0);
+    struct sock_fprog insns_gone = {.len = 1, .filter = gone}, empty = {.len = 0, .filter = allow},
+                      too_long = {.len = BPF_MAXINSNS + 1, .filter = allow};
+    assert_int_equal(seccomp_judge(self, NULL), SECCOMP_REFUSED);
+    assert_int_equal(seccomp_judge(self, gone), SECCOMP_REFUSED);
+    assert_int_equal(seccomp_judge(self, &insns_gone), SECCOMP_REFUSED);
+    assert_int_equal(seccomp_judge(self, &empty), SECCOMP_REFUSED);
+    assert_int_equal(seccomp_judge(self, &too_long), SECCOMP_REFUSED);
+    /* Instructions that end where the mapping does are read; one more is
+     * not. */
+    char *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(two != MAP_FAILED);
+    assert_int_equal(munmap(two + 4096, 4096), 0);
+    struct sock_filter *last = (struct sock_filter *)(two + 4096) - 1;
+    *last = (struct sock_filter)RET(SECCOMP_RET_ALLOW);
+    struct sock_fprog at_end = {.len = 1, .filter = last}, past_end = {.len = 2, .filter = last};
+    assert_int_equal(seccomp_judge(self, &at_end), SECCOMP_COPES);
+    assert_int_equal(seccomp_judge(self, &past_end), SECCOMP_REFUSED);
+    munmap(two, 4096);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -112,6 +147,7 @@ int main(void)
         cmocka_unit_test(errno_only_filters_do_not),
         cmocka_unit_test(kills_and_traps_may),
         cmocka_unit_test(malformed_filters_may),
+        cmocka_unit_test(filters_read_as_the_kernel_does),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
