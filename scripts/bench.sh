@@ -22,6 +22,8 @@
 #   --side-runs N  side-by-side rounds per pair (default 11)
 #   --side-scale F side-by-side workload size, a fraction of the full size
 #                (default 0.34)
+#   --sim-scale F  cachesim section's workload size, a fraction of the full
+#                size (default 0.05)
 #   --out FILE  also write the markdown report to FILE
 #                (default: BUILD_DIR/bench-report.md)
 #   --build-dir DIR  where the library and the workloads are built
@@ -56,7 +58,7 @@ while [ $# -gt 0 ]; do
     --src) src=$2; shift ;;
     --lib-desc) desc=$2; shift ;;
     --out) out=$2; shift ;;
-    --runs|--budget|--scale|--small-div|--workloads|--configs|--sections|--dump-runs|--dump-stacks|--cg-pairs|--side-runs|--side-scale)
+    --runs|--budget|--scale|--small-div|--workloads|--configs|--sections|--dump-runs|--dump-stacks|--cg-pairs|--side-runs|--side-scale|--sim-scale)
       py_args+=("$1" "$2"); shift ;;
     -h|--help) awk 'NR == 1 { next } /^#/ { print; next } { exit }' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;

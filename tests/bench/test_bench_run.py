@@ -628,5 +628,43 @@ class ProfileStringsTest(unittest.TestCase):
             self.assertIsNone(br.profile_comment(path, "stacks"))
 
 
+class BenchShOptionsTest(unittest.TestCase):
+    """Every option docs/benchmarks.md's table lists is one scripts/bench.sh
+    takes: `bench.sh OPTION [VALUE] --help` parses the option, then prints
+    the help and exits 0, building and running nothing; an unknown option
+    exits 2 before that."""
+
+    @staticmethod
+    def bench_sh(*argv):
+        import signal
+        import subprocess
+        root = SCRIPT.parents[1]
+        p = subprocess.Popen(["bash", str(root / "scripts" / "bench.sh"), *argv],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+        try:
+            _, err = p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)  # it went past the options: stop its build
+            p.communicate()
+            raise AssertionError(f"bench.sh {' '.join(argv)} did not stop at --help")
+        return p.returncode, err.strip()
+
+    def test_documented_options_accepted(self):
+        import re
+        doc = (SCRIPT.parents[1] / "docs" / "benchmarks.md").read_text()
+        table = doc.split("Options (`scripts/bench.sh --help`):", 1)[1].split("\n\n", 2)[1]
+        opts = set()
+        for line in table.splitlines():
+            cell = line.split("|")[1] if line.startswith("|") else ""
+            for m in re.finditer(r"`(--[a-z-]+)( [^`]+)?`", cell):
+                opts.add((m.group(1), m.group(2) is not None))
+        self.assertGreater(len(opts), 15)
+        for opt, has_value in sorted(opts):
+            rc, err = self.bench_sh(opt, *(["1"] if has_value else []), "--help")
+            self.assertEqual(rc, 0, f"{opt}: {err}")
+        self.assertEqual(self.bench_sh("--no-such", "--help")[0], 2)
+
+
 if __name__ == "__main__":
     unittest.main()
