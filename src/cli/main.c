@@ -91,8 +91,11 @@ static int dispatch(int argc, char **argv)
                 commands[i].usage(stdout);
                 return DIAG_OK;
             }
-        usage(argc > 2 ? stderr : stdout);
-        return argc > 2 ? DIAG_USAGE : DIAG_OK;
+        if (argc > 2) /* as `heapprof NAME` says it, not the whole usage unexplained */
+            return diag_usage("unknown command '%s' (commands: run, dump, top, leaks, timeline, "
+                              "ages, flame)", argv[2]);
+        usage(stdout);
+        return DIAG_OK;
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (!strcmp(name, commands[i].name)) {

@@ -69,6 +69,14 @@ expect_in "$W/man.txt" 'OBJECT AGES'
 expect_rc 2 hp
 expect_rc 2 hp frobnicate
 expect_in "$W/err" "unknown command 'frobnicate'"
+# `heapprof help NAME` of no command says so too, in one line and a hint,
+# rather than the whole usage on stderr with nothing saying what was wrong.
+expect_rc 2 hp help frobnicate
+expect_in "$W/err" "^heapprof: unknown command 'frobnicate'"
+expect_in "$W/err" "Try 'heapprof --help'"
+[[ $(wc -l <"$W/err") -eq 2 ]] || fail "heapprof help frobnicate: $(cat "$W/err")"
+expect_rc 0 hp help
+expect_in "$W/out" "^Commands:"
 expect_rc 2 hp top --frob x
 expect_in "$W/err" "unknown option '--frob'"
 expect_in "$W/err" "Try 'heapprof top --help'"
