@@ -400,24 +400,57 @@ static int comments(char (*lines)[160], int max)
     return n;
 }
 
+/* 0, or why the directory HEAPPROF_CGROUP names cannot be read: with
+ * `auto` a process outside any cgroup v2 has none, and says nothing. */
+static int named_dir_error(const hp_config *cfg)
+{
+    struct stat st;
+    if (!*cfg->cgroup || !strcmp(cfg->cgroup, "auto"))
+        return 0;
+    if (stat(cgroup_dir(), &st))
+        return errno;
+    return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
 void cgroup_start(void)
 {
     dump_set_comment_provider(comments);
     const hp_config *cfg = profiler_config();
-    if (!cfg->limit_dump)
+    char line[4096]; /* log.c's bound: a cgroup path as long as a path can be */
+    /* A directory the user named that is not there would leave every
+     * cgroup figure unknown (and no metric of them) without a word. */
+    int err = named_dir_error(cfg);
+    int n = 0;
+    if (err)
+        n = snprintf(line, sizeof line,
+                     "HEAPPROF_CGROUP=\"%s\" cannot be read (%s): the cgroup's memory figures "
+                     "are unknown",
+                     cfg->cgroup, strerror(err));
+    if (!cfg->limit_dump) {
+        if (err)
+            profiler_warn_setting(line);
         return;
+    }
     /* Checked once so a misconfiguration is visible; the trigger still
      * polls, since a limit may be set on the cgroup later. */
     cgroup_figures f;
     cgroup_read(&f);
-    if (limit_of(&f).limit >= 0)
+    if (limit_of(&f).limit >= 0) {
+        if (err)
+            profiler_warn_setting(line);
         return;
-    char line[4096]; /* log.c's bound: a cgroup path as long as a path can be */
-    snprintf(line, sizeof line,
-             "HEAPPROF_LIMIT_DUMP=%llu but no memory limit is known (cgroup %s has no "
-             "memory.high or memory.max, and HEAPPROF_LIMIT_BYTES is 0); no limit profiles "
-             "until one is set",
-             (unsigned long long)cfg->limit_dump, *cgroup_dir() ? cgroup_dir() : "unknown");
+    }
+    if (err) /* one line for both */
+        snprintf(line + n, sizeof line - (size_t)n,
+                 "; HEAPPROF_LIMIT_DUMP=%llu but no memory limit is known (HEAPPROF_LIMIT_BYTES "
+                 "is 0): no limit profiles until one is set",
+                 (unsigned long long)cfg->limit_dump);
+    else
+        snprintf(line, sizeof line,
+                 "HEAPPROF_LIMIT_DUMP=%llu but no memory limit is known (cgroup %s has no "
+                 "memory.high or memory.max, and HEAPPROF_LIMIT_BYTES is 0); no limit "
+                 "profiles until one is set",
+                 (unsigned long long)cfg->limit_dump, *cgroup_dir() ? cgroup_dir() : "unknown");
     /* Said once per process tree, like the settings' lines, where the
      * parent looked in the same cgroup: its own HEAPPROF_CGROUP (the same
      * settings) or the same membership.  Every child of a build run under

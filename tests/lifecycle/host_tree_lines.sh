@@ -51,7 +51,7 @@ expect_rc env 0
 # a child that looks in the same cgroup (the same HEAPPROF_CGROUP, or the
 # same membership) says it no more than the other settings' lines; every
 # child repeated it.
-nolimit="HEAPPROF_LIMIT_DUMP=80 but no memory limit is known (cgroup $W/missing has no memory.high or memory.max, and HEAPPROF_LIMIT_BYTES is 0); no limit profiles until one is set"
+nolimit="HEAPPROF_CGROUP=\"$W/missing\" cannot be read (No such file or directory): the cgroup's memory figures are unknown; HEAPPROF_LIMIT_DUMP=80 but no memory limit is known (HEAPPROF_LIMIT_BYTES is 0): no limit profiles until one is set"
 run limit HEAPPROF_LIMIT_DUMP=80 HEAPPROF_CGROUP="$W/missing" HEAPPROF_OUT="$W/li" -- \
     "$LC_EXEC" forkexec "$LC_EXECCHILD"
 expect_rc limit 0

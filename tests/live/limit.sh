@@ -9,7 +9,9 @@
 #  - memory.high, when set, is the limit used;
 #  - /metrics shows the cgroup figures (+Inf for "max");
 #  - with no cgroup limit, HEAPPROF_LIMIT_BYTES against RSS;
-#  - unreadable cgroup files: one stderr line, no profile, no crash.
+#  - unreadable cgroup files: one stderr line, no profile, no crash;
+#  - a HEAPPROF_CGROUP that names no directory: one line says so, with or
+#    without HEAPPROF_LIMIT_DUMP.
 source "$(dirname "$0")/lib.sh"
 need curl curl
 
@@ -114,10 +116,29 @@ note "HEAPPROF_LIMIT_BYTES ok"
 rm -f "$W"/lim.*.pb.gz
 start none HEAPPROF_CGROUP="$W/missing" HEAPPROF_LIMIT_DUMP=80 HEAPPROF_OUT="$W/lim" HEAPPROF_ON_EXIT=0 -- labels
 grep -q 'HEAPPROF_LIMIT_DUMP=80 but no memory limit is known' "$W/none.err" || fail "no warning: $(cat "$W/none.err")"
+# ... and it says why: the directory named is not there, in that one line.
+grep -q "HEAPPROF_CGROUP=\"$W/missing\" cannot be read (No such file or directory)" "$W/none.err" ||
+    fail "the missing HEAPPROF_CGROUP directory is not named: $(cat "$W/none.err")"
+[[ $(grep -v ': serving http' "$W/none.err" | grep -c '^heapprof\[') -eq 1 ]] ||
+    fail "not one line: $(cat "$W/none.err")"
 get /metrics >"$W/m2.txt"
 grep -q heapprof_cgroup "$W/m2.txt" && fail "cgroup metrics shown for a missing cgroup"
 sleep 0.6
 [[ $(count) -eq 0 ]] || fail "a limit profile without a limit"
 stop none
 [[ $RC -eq 0 ]] || fail "exited $RC"
+
+# A HEAPPROF_CGROUP that is not a directory, without HEAPPROF_LIMIT_DUMP:
+# one line says so (every cgroup figure would be unknown without a word).
+start notdir HEAPPROF_CGROUP="$cg/memory.max" HEAPPROF_OUT="$W/lim" HEAPPROF_ON_EXIT=0 -- labels
+stop notdir
+[[ $RC -eq 0 ]] || fail "notdir: exited $RC"
+grep -q "HEAPPROF_CGROUP=\"$cg/memory.max\" cannot be read (Not a directory): the cgroup's memory figures are unknown\$" \
+    "$W/notdir.err" || fail "HEAPPROF_CGROUP naming a file: $(cat "$W/notdir.err")"
+[[ $(grep -v ': serving http' "$W/notdir.err" | grep -c '^heapprof\[') -eq 1 ]] ||
+    fail "notdir: $(cat "$W/notdir.err")"
+# The directory of faked files, named: nothing said of it.
+start named HEAPPROF_CGROUP="$cg" HEAPPROF_OUT="$W/lim" HEAPPROF_ON_EXIT=0 -- labels
+stop named
+grep -q HEAPPROF_CGROUP "$W/named.err" && fail "a good HEAPPROF_CGROUP: $(cat "$W/named.err")"
 note "ok"
