@@ -45,9 +45,9 @@ static const row rows[] = {
         "1: stacks walked by heapprof's own unwinder (.eh_frame rules cached per return "
         "address), libunwind for those it cannot walk; 0: libunwind only"),
     ROW("HEAPPROF_OUT", T_PREFIX, out, "heapprof", 0, 0,
-        "profile file prefix: files are PREFIX.<pid>.<seq>.pb.gz; a relative one is relative to "
-        "the directory the program started in; %h = host name, %n = pid namespace, %p = pid, "
-        "%e = executable's name, %% = %"),
+        "profile file prefix: files are PREFIX.<pid>.<seq>.pb.gz (DIR/ is DIR/heapprof); a "
+        "relative one is relative to the directory the program started in; %h = host name, "
+        "%n = pid namespace, %p = pid, %e = executable's name, %% = %"),
     ROW("HEAPPROF_SIGNAL", T_SIGNAL, signal, "USR2", 0, 64,
         "signal that writes a profile (name or number; 0 or off disables)"),
     ROW("HEAPPROF_PERIOD", T_SECONDS, period, "0", 0.001, 1e7,
@@ -291,9 +291,14 @@ static int parse_row(const row *r, const char *s, hp_config *cfg)
         long n = r->type == T_PREFIX ? outname_max_len(s, NULL) : (long)strlen(s);
         if (n < 0)
             return EINVAL;
-        if (n >= CONFIG_PATH_MAX - 64 || strlen(s) >= CONFIG_PATH_MAX)
+        /* A prefix that ends in '/' names a directory: its files are
+         * DIR/heapprof.<pid>.<seq>.pb.gz, not hidden ones, DIR/.<pid>... */
+        const char *name = r->type == T_PREFIX && s[strlen(s) - 1] == '/' ? "heapprof" : "";
+        if (n + (long)strlen(name) >= CONFIG_PATH_MAX - 64 ||
+            strlen(s) + strlen(name) >= CONFIG_PATH_MAX)
             return ERANGE;
         strcpy(field, s);
+        strcat(field, name);
         return 0;
     }
     }

@@ -4,7 +4,8 @@
 #    executable, %% a %)
 #    expand in the file names; a relative prefix in a directory whose name
 #    holds a % keeps it literal; a directory named by a code is made; an
-#    unknown code is one line and the default.
+#    unknown code is one line and the default; a prefix that ends in '/'
+#    is DIR/heapprof.
 #  - A name of the sequence already taken (by a process of another pid
 #    namespace with our pid, sharing the prefix) is never overwritten: the
 #    profile takes the next free number, one line says so, and
@@ -71,6 +72,21 @@ expect_rc nodir 7
 [[ $(not_hp "$W/nodir.err") == "plain: a line on stderr" ]] || fail "nodir: the program's own stderr changed: $(not_hp "$W/nodir.err")"
 hp_msgs "$W/nodir.err" | head -n 1 | grep -qF "cannot make the directory $W/file/$host (HEAPPROF_OUT=$W/file/%h/app): Not a directory; profiles cannot be written until it exists" ||
     fail "nodir: unexpected lines: $(hp_lines "$W/nodir.err")"
+
+# 2c. A prefix that ends in '/' names a directory: the files in it are
+#     heapprof.<pid>.<seq>.pb.gz, as with no HEAPPROF_OUT, not hidden
+#     .<pid>.<seq>.pb.gz ones; with a code, its directory is made too.
+mkdir -p "$W/slash"
+run slash HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/slash/" -- "$PROG_PLAIN"
+expect_rc slash 7
+no_heapprof_lines slash
+f=$(one_file "$W/slash" "heapprof.*.0001.pb.gz")
+summarize "$f"
+[[ -z $(cd "$W/slash" && compgen -G ".*.pb.gz" || true) ]] || fail "slash: a hidden profile: $(ls -a "$W/slash")"
+run slashcode HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/slash/%h/" -- "$PROG_PLAIN"
+expect_rc slashcode 7
+no_heapprof_lines slashcode
+one_file "$W/slash/$host" "heapprof.*.0001.pb.gz" >/dev/null
 
 # 3. An unknown code: one line, and the default prefix in the current directory.
 mkdir -p "$W/bad.d"
