@@ -65,8 +65,9 @@ void cmd_dump_usage(FILE *f)
                 "Fails (exit status 1), saying why, when: there is no such process; it is not\n"
                 "profiled (libheapprof is not loaded in it); it belongs to another user\n"
                 "(permission denied: run as that user or root); its HEAPPROF_SIGNAL is 0/off;\n"
-                "no new profile appeared in time (the program may block or ignore the signal,\n"
-                "or its output directory may not be writable); it exited first.\n", f);
+                "it ignores the signal, or has no handler for it (its default action would end\n"
+                "the process: not sent); no new profile appeared in time (the program may block\n"
+                "the signal, or its output directory may not be writable); it exited first.\n", f);
 }
 
 static const char *env_lookup(const char *name)
@@ -219,6 +220,26 @@ static long own_pid(long pid)
     return v > 0 ? v : pid;
 }
 
+/* What the process does with signal sig, from /proc/PID/status: 'i' it
+ * ignores it, 'c' it has a handler, 'd' its default action (for the dump
+ * signals, the end of the process), 0 not known. */
+static char disposition(long pid, int sig)
+{
+    char path[64], *s;
+    size_t n;
+    snprintf(path, sizeof path, "/proc/%ld/status", pid);
+    if (read_proc(path, &s, &n))
+        return 0;
+    unsigned long long ign = 0, cgt = 0;
+    const char *i = strstr(s, "\nSigIgn:"), *c = strstr(s, "\nSigCgt:");
+    bool known = i && c && sscanf(i + 8, "%llx", &ign) == 1 && sscanf(c + 8, "%llx", &cgt) == 1;
+    free(s);
+    if (!known || sig < 1 || sig > 64)
+        return 0;
+    unsigned long long bit = 1ULL << (sig - 1);
+    return ign & bit ? 'i' : cgt & bit ? 'c' : 'd';
+}
+
 /* Whether the process sees another tree of mounts than ours (a container):
  * its paths are then reached through /proc/PID/root. */
 static bool other_mounts(long pid)
@@ -358,6 +379,22 @@ static int dump(long pid, double wait_s)
     long long before = highest(prefix, own);
     if (before < 0)
         return DIAG_FAIL;
+    /* Ignored, the signal would be waited on for --wait in vain (heapprof
+     * leaves a program's ignored signal ignored, and said so at its
+     * start); without a handler, its default action would end the process
+     * (heapprof in it not started yet, or its handler replaced). */
+    char sn[32];
+    char how = disposition(pid, (int)cfg.signal);
+    if (how == 'i' || how == 'd') {
+        diag_error(how == 'i' ? "process %ld (%s) ignores %s, so heapprof in it writes no "
+                                "profile on it (HEAPPROF_SIGNAL chooses another signal; "
+                                "HEAPPROF_PERIOD and HEAPPROF_HTTP need none)"
+                              : "process %ld (%s) has no handler for %s, whose default action "
+                                "would end it: not sent (heapprof in it has not started, or "
+                                "the program replaced its handler)",
+                   pid, comm, signame((int)cfg.signal, sn, sizeof sn));
+        return DIAG_FAIL;
+    }
     if (kill((pid_t)pid, (int)cfg.signal)) {
         if (errno == ESRCH)
             diag_error("no such process: %ld (it exited)", pid);

@@ -3,8 +3,9 @@
 # and prefix, a relative prefix resolved against the target's directory,
 # a prefix with codes, as root a process of another pid or mount namespace),
 # and its errors: no such process, not profiled, timeout (the target blocks
-# the signal, so the request stays pending for ever), signal off, permission
-# denied (when running as root with setpriv), bad arguments.
+# the signal, so the request stays pending for ever), the signal ignored or
+# at its default action (not sent: it would end the process), signal off,
+# permission denied (when running as root with setpriv), bad arguments.
 source "$(dirname "$0")/cli_lib.sh"
 
 # sleeper NAME [VAR=VALUE...] [-- MODE-ARGS]: start a preloaded cli_prog sleep in
@@ -113,6 +114,23 @@ sleeper blocked "HEAPPROF_OUT=$W/b" -- block
 expect_rc 1 hp dump --wait 0.5 "$spid"
 expect_in "$W/err" "timed out after 0.5 s: no new profile $W/b\.$spid\.<seq>\.pb\.gz appeared"
 expect_in "$W/err" "SIGUSR2" "the signal named in the timeout message"
+
+# A process started with the signal ignored (nohup, `trap '' USR2`):
+# heapprof in it leaves it ignored, and the request would wait in vain.
+mkdir -p "$W/ign.d"
+(cd "$W/ign.d" && trap '' USR2 && exec env CLI_READY="$W/ign.ready" LD_PRELOAD="$HEAPPROF_LIB" \
+    "HEAPPROF_OUT=$W/i" "$CLI_PROG" sleep) >"$W/ign.log" 2>&1 &
+spid=$!
+KILL_AT_EXIT+=("$spid")
+wait_for_file "$W/ign.ready" 60
+expect_rc 1 hp dump --wait 60 "$spid"
+expect_in "$W/err" "process $spid \([a-z_]+\) ignores SIGUSR2, so heapprof in it writes no profile on it"
+# One whose handler was set back to the default action: the signal would
+# end it, so it is not sent.
+sleeper dfl "HEAPPROF_OUT=$W/d" -- default
+expect_rc 1 hp dump "$spid"
+expect_in "$W/err" "process $spid \([a-z_]+\) has no handler for SIGUSR2, whose default action would end it: not sent"
+kill -0 "$spid" 2>/dev/null || fail "heapprof dump ended a process whose SIGUSR2 is at its default action"
 
 sleeper off "HEAPPROF_SIGNAL=off" "HEAPPROF_OUT=$W/o"
 expect_rc 1 hp dump "$spid"

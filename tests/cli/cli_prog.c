@@ -8,9 +8,12 @@
  *                   inuse_objects inuse_space" (what an exact profile's flat
  *                   numbers must be; realloc and the like are avoided so that
  *                   every byte is charged to the function that called malloc)
- *   sleep [block]   allocate a little, write "ready" to $CLI_READY (if set),
+ *   sleep [block|default]
+ *                   allocate a little, write "ready" to $CLI_READY (if set),
  *                   then sleep until killed; with "block", SIGUSR2 is blocked
- *                   first, so a dump request stays pending for ever
+ *                   first, so a dump request stays pending for ever; with
+ *                   "default", SIGUSR2 is set back to its default action
+ *                   (which ends the process)
  *   series N        N phases; in phase k the leaking site holds (k+1) * 2 MiB
  *                   (never freed) and the working-set site holds
  *                   [0, 4, 8, 4, 0, ...] MiB; after each phase the program
@@ -143,8 +146,10 @@ static void ready(void)
         die("cannot write the ready file");
 }
 
-static int sleep_forever(int block)
+static int sleep_forever(int block, int dfl)
 {
+    if (dfl) /* heapprof's handler replaced by the default action */
+        signal(SIGUSR2, SIG_DFL);
     if (block) {
         sigset_t s;
         sigemptyset(&s);
@@ -370,7 +375,8 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "sites"))
         return sites();
     if (!strcmp(mode, "sleep"))
-        return sleep_forever(argc > 2 && !strcmp(argv[2], "block"));
+        return sleep_forever(argc > 2 && !strcmp(argv[2], "block"),
+                             argc > 2 && !strcmp(argv[2], "default"));
     if (!strcmp(mode, "series"))
         return series(argc > 2 ? atoi(argv[2]) : 5);
     if (!strcmp(mode, "spawn"))
