@@ -376,7 +376,7 @@ static int run(const char *path, const flame_opts *o)
         goto out;
     }
     if (!(flame_node_at(g, 0)->val > 0)) {
-        diag_error("%s: nothing to draw: no sample%s%s has a %s value above 0%s", path,
+        diag_error("%s: nothing to draw: no sample%s%s has %s above 0%s", path,
                    o->focus ? " through a function whose name contains " : "",
                    o->focus ? o->focus : "", p->type_name[t],
                    o->ages.on ? " in that age range" : "");

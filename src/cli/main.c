@@ -50,7 +50,7 @@ static void usage(FILE *f)
         (void)fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     (void)fputs("\n"
           "Options:\n"
-          "  -h, --help      this help; `heapprof COMMAND --help` for a command's\n"
+          "  -h, --help      this help; `heapprof COMMAND --help` for a command's own\n"
           "  --version       print the version\n"
           "\n"
           "Example:\n"
