@@ -102,7 +102,7 @@ void report_sampling(FILE *f, const profile *p, unsigned sd)
     switch (sd) {
     case PROFILE_SD_EXACT:
         if (!p->exact)
-            (void)fputs("Errors: ± is 0 (no sampling error recorded)\n", f);
+            (void)fputs("Errors: ± is 0 (none of the values shown has a sampling error)\n", f);
         break;
     case PROFILE_SD_LABEL:
         (void)fputs(
