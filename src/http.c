@@ -91,16 +91,23 @@ static int listen_fd = -1;
 enum { NOWNED = 2 * NSLOTS + 4 };
 static struct owned { int fd; fdid id; } owned[NOWNED];
 
-static void own(int fd)
+/* A descriptor the server just made, moved high (fdid.h) and remembered;
+ * returns its number, or -1.  At the lowest free number the listening
+ * socket and the wake pipe took 3, 4 and 5 for the life of the process,
+ * and each connection and profile memfd one more, so the program's open()
+ * returned a number it would not have without heapprof (a program that
+ * closes stdin and opens /dev/null expects 0; lifecycle_host_lowfd). */
+static int own(int fd)
 {
     fdid id;
-    if (!fdid_take(fd, &id))
-        return;
+    if (fd < 0 || (fd = fdid_move_high(fd, &id)) < 0)
+        return -1;
     for (int i = 0; i < NOWNED; i++)
         if (owned[i].fd <= 0) {
             owned[i] = (struct owned){fd + 1, id}; /* fd + 1: 0 is free */
-            return;
+            break;
         }
+    return fd;
 }
 
 /* Still ours?  Forgets the entry when it is not. */
@@ -273,8 +280,7 @@ static void respond_text(conn *c, int code, const char *why, const char *extra)
 static void respond_profile(conn *c, int alloc_default, const dump_snapshot *base, int text)
 {
     pthread_mutex_lock(&table_lock);
-    c->body_fd = memfd_create("heapprof-http", MFD_CLOEXEC);
-    own(c->body_fd);
+    c->body_fd = own(memfd_create("heapprof-http", MFD_CLOEXEC));
     int fd = c->body_fd;
     pthread_mutex_unlock(&table_lock);
     if (fd < 0) {
@@ -547,9 +553,8 @@ static void accept_some(void)
         if (!c)
             return;
         pthread_mutex_lock(&table_lock);
-        int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = own(accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (fd >= 0) {
-            own(fd);
             *c = (conn){.fd = fd, .state = HEAD, .body_fd = -1};
         }
         pthread_mutex_unlock(&table_lock);
@@ -745,13 +750,12 @@ void http_start(void)
             close(fd);
         return;
     }
-    listen_fd = fd;
-    own(listen_fd);
-    int err = pipe2(http_wake, O_CLOEXEC | O_NONBLOCK) ? errno : 0;
+    listen_fd = own(fd);
+    int err = listen_fd < 0 ? errno : pipe2(http_wake, O_CLOEXEC | O_NONBLOCK) ? errno : 0;
     if (!err) {
-        own(http_wake[0]);
-        own(http_wake[1]);
-        err = spawn();
+        http_wake[0] = own(http_wake[0]);
+        http_wake[1] = own(http_wake[1]);
+        err = http_wake[0] < 0 || http_wake[1] < 0 ? errno : spawn();
     }
     if (err) {
         log_line("cannot start its HTTP thread (%s); the HTTP server is off", strerror(err));

@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,13 +58,40 @@ void log_start(void)
     errno = saved;
 }
 
-static bool err_still_ours(void)
+/* On a thread with a descriptor table of its own (the writer's,
+ * threads.c), fd 2 is none of the program's.  A line goes to a copy of
+ * the program's fd 2 instead, taken through a pidfd of the process in
+ * that table (the same open file: same offset, O_APPEND, pipe) and closed
+ * after the line: one held would keep a pipe the program closed open for
+ * its reader.  The pidfd + 1; 0: the thread shares the program's table;
+ * -1: no pidfd, so no line. */
+static __thread int log_pidfd __attribute__((tls_model("initial-exec")));
+
+void log_private_fds(int pidfd) { log_pidfd = pidfd < 0 ? -1 : pidfd + 1; }
+
+/* A copy is closed by the mode, not by its number: in the thread's own
+ * table it may well be 2. */
+static void line_fd_done(int fd)
 {
-    switch (__atomic_load_n(&err_state, __ATOMIC_ACQUIRE)) {
-    case ERR_OPEN: return fdid_same(log_fd, &err_id);
-    case ERR_CLOSED: return false;
-    default: return true; /* before start-up (never, as profiler_init starts here) */
+    if (fd >= 0 && log_pidfd > 0)
+        close(fd);
+}
+
+/* The descriptor a line goes to now, while fd 2 is still the program's
+ * stderr of start-up, or -1; line_fd_done after the line. */
+static int line_fd(void)
+{
+    int state = __atomic_load_n(&err_state, __ATOMIC_ACQUIRE);
+    if (state == ERR_CLOSED || log_pidfd < 0)
+        return -1;
+    int fd = log_pidfd ? pidfd_getfd(log_pidfd - 1, log_fd, 0) : log_fd;
+    if (state == ERR_UNKNOWN) /* before start-up (never, as profiler_init starts here) */
+        return fd;
+    if (fd >= 0 && !fdid_same(fd, &err_id)) {
+        line_fd_done(fd);
+        fd = -1;
     }
+    return fd;
 }
 
 /* write(2) of the whole line without the signals a failed write raises
@@ -71,7 +99,7 @@ static bool err_still_ours(void)
  * that exited), or a log file past RLIMIT_FSIZE, and either signal's
  * default action would kill a program that never writes to stderr itself,
  * perhaps from inside its malloc. */
-static void write_line(const char *buf, size_t n)
+static void write_line(int fd, const char *buf, size_t n)
 {
     /* write() is a cancellation point, and this may run inside the
      * program's malloc on a thread with a cancel pending. */
@@ -81,7 +109,7 @@ static void write_line(const char *buf, size_t n)
     quietsig_begin(&q);
     int failed = 0;
     for (size_t off = 0; off < n;) {
-        ssize_t w = write(log_fd, buf + off, n - off);
+        ssize_t w = write(fd, buf + off, n - off);
         if (w < 0 && errno == EINTR)
             continue;
         failed = w < 0 ? errno : 0;
@@ -149,7 +177,10 @@ static int log_take_token(void)
 int log_line(const char *fmt, ...)
 {
     int saved = errno;
-    if (__atomic_load_n(&log_muted, __ATOMIC_ACQUIRE) || !err_still_ours() || !log_take_token()) {
+    int fd = -1;
+    if (__atomic_load_n(&log_muted, __ATOMIC_ACQUIRE) || (fd = line_fd()) < 0 ||
+        !log_take_token()) {
+        line_fd_done(fd);
         errno = saved;
         return 0;
     }
@@ -172,7 +203,8 @@ int log_line(const char *fmt, ...)
     if (n > sizeof buf - 2)
         n = sizeof buf - 2;
     buf[n++] = '\n';
-    write_line(buf, n);
+    write_line(fd, buf, n);
+    line_fd_done(fd);
     errno = saved;
     return 1;
 }

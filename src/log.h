@@ -20,6 +20,11 @@ void log_start(void);
 /* No line from now on (lifecycle.c: under a seccomp filter that may kill). */
 void log_mute(void);
 
+/* The calling thread has a descriptor table of its own (threads.h): its
+ * lines go to a copy of the program's fd 2 taken through pidfd, a pidfd
+ * of the process in that table; -1: no line from this thread. */
+void log_private_fds(int pidfd);
+
 /* "heapprof[" + at most 20 digits + "]: " and a NUL. */
 enum { LOG_PREFIX_MAX = 33 };
 

@@ -4,12 +4,16 @@
 #define _GNU_SOURCE
 #include "threads.h"
 
+#include <errno.h>
 #include <link.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/pidfd.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "log.h"
 
 /* The profiler's threads' stack, in place of glibc's default (RLIMIT_STACK,
  * 8 MiB as a rule).  That default was never touched, but it counted: in
@@ -64,8 +68,55 @@ static size_t stack_size(void)
     return s;
 }
 
+/* open() takes the lowest free number (POSIX), and programs count on it:
+ * a daemon closes stdin and opens /dev/null as its new fd 0.  A file the
+ * writer opened (a profile, its directory, a /proc text, an ELF file, a
+ * cgroup figure) took such a number for the microseconds until
+ * fdid_move_high moved it (fdid.h), and the program's open() meanwhile got
+ * another: 1599 of a million, with a profile every 10 ms
+ * (lifecycle_host_lowfd_period).  No call opens a file above a given
+ * number, so the writer opens its files in a table of its own: close_range
+ * with CLOSE_RANGE_UNSHARE over every number gives the thread an empty one
+ * (Linux 5.9), copying none of the program's descriptors, a copy of which
+ * would keep a pipe the program closed open for its reader.  fd 2 is then
+ * reached through a pidfd of the process (log.c).  Whether pidfd_getfd
+ * works is found once per process image, on the thread that starts the
+ * first of ours (in the constructor, as a rule, before the program runs),
+ * not after the move, where a refusal would have silenced the thread. */
+enum { PRIVATE_UNKNOWN, PRIVATE_OK, PRIVATE_NO };
+static int private_fds = PRIVATE_UNKNOWN;
+
+static void probe_private_fds(void)
+{
+    if (__atomic_load_n(&private_fds, __ATOMIC_RELAXED) != PRIVATE_UNKNOWN)
+        return;
+    int saved = errno, ok = PRIVATE_NO;
+    int pidfd = pidfd_open(getpid(), 0);
+    if (pidfd >= 0) {
+        int copy = pidfd_getfd(pidfd, 2, 0);
+        if (copy >= 0 || errno == EBADF) /* EBADF: fd 2 is closed, the call works */
+            ok = PRIVATE_OK;
+        if (copy >= 0)
+            close(copy);
+        close(pidfd);
+    }
+    __atomic_store_n(&private_fds, ok, __ATOMIC_RELAXED);
+    errno = saved;
+}
+
+void threads_private_fds(void)
+{
+    if (__atomic_load_n(&private_fds, __ATOMIC_RELAXED) != PRIVATE_OK)
+        return;
+    pid_t pid = getpid();
+    if (close_range(0, ~0U, CLOSE_RANGE_UNSHARE))
+        return;
+    log_private_fds(pid > 0 ? pidfd_open(pid, 0) : -1);
+}
+
 int threads_start(pthread_t *t, void *(*fn)(void *), const char *name)
 {
+    probe_private_fds();
     pthread_attr_t attr;
     int err = pthread_attr_init(&attr);
     if (err)

@@ -433,6 +433,7 @@ static void *writer_main(void *arg)
 {
     __atomic_store_n(&writer_kernel_tid, gettid(), __ATOMIC_RELEASE);
     profiler_guard_enter(); /* for the thread's whole life */
+    threads_private_fds();
     while (!__atomic_load_n(&writer_stop, __ATOMIC_ACQUIRE) &&
            !__atomic_load_n(&exited, __ATOMIC_ACQUIRE)) {
         double now = clock_mono_s(), next = -1;

@@ -70,6 +70,16 @@
  *                           PATH (it gets fd 3), writes "DATA" to it and
  *                           checks that the file still holds those 4 bytes
  *                           and that fd 3 is still its own to close
+ *   host lowfd S            the descriptor numbers the program's open()
+ *                           gets, which POSIX makes the lowest free one:
+ *                           prints "first=N", its first open's number;
+ *                           closes fd 0 as a daemon does, holds a
+ *                           connection to the profiler's HTTP server if
+ *                           there is one (the server's end accepted), then
+ *                           for S seconds opens /dev/null, which must be
+ *                           fd 0 every time, and closes it, allocating as
+ *                           it goes; prints "opens=N elsewhere=K" and
+ *                           exits 1 when K > 0
  *   host seccomp_errno      allocates, then installs a seccomp filter on
  *                           every thread (TSYNC) that refuses getpid() with
  *                           EPERM, allocates on, in a thread too, and calls
@@ -115,6 +125,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -618,6 +629,62 @@ static int closefrom_loop(const char *path, double seconds)
     return bad != 0;
 }
 
+/* ---- lowfd -------------------------------------------------------------- */
+
+/* A connection to the profiler's HTTP server, if the process has one (the
+ * program listens on nothing of its own), made after fd 0 is closed: a
+ * partial request head, so that the server holds its end for a while
+ * (5 s).  The program's end is at fd 900, out of the way.  0 when there
+ * is no server. */
+static int hold_http_connection(void)
+{
+    for (int fd = 1; fd < 1024; fd++) {
+        int listening = 0;
+        socklen_t n = sizeof listening;
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &n) || !listening ||
+            getsockname(fd, (struct sockaddr *)&ss, &len))
+            continue;
+        int c = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int high = c < 0 ? -1 : fcntl(c, F_DUPFD_CLOEXEC, 900);
+        close(c);
+        close(0);
+        static const char head[] = "GET /metrics HTTP/1.1\r\n";
+        if (high < 0 || connect(high, (struct sockaddr *)&ss, len) ||
+            write(high, head, sizeof head - 1) != (ssize_t)(sizeof head - 1))
+            return -1;
+        testlib_sleep_ms(200); /* for the server to accept it */
+        return 1;
+    }
+    close(0);
+    return 0;
+}
+
+static int lowest_fd(double seconds)
+{
+    int first = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    printf("first=%d\n", first);
+    close(first);
+    int held = hold_http_connection();
+    if (held < 0) {
+        perror("connecting to the profiler's HTTP server");
+        return 2;
+    }
+    double end = testlib_now() + seconds;
+    long opens = 0, elsewhere = 0;
+    while (testlib_now() < end)
+        for (int i = 0; i < 100; i++, opens++) {
+            free(malloc(64 + (size_t)i)); /* samples, and their stacks' files */
+            int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+            if (fd != 0 && elsewhere++ < 3)
+                printf("open %ld: fd %d, where fd 0 was free\n", opens, fd);
+            close(fd);
+        }
+    printf("http=%d opens=%ld elsewhere=%ld\n", held, opens, elsewhere);
+    return elsewhere != 0;
+}
+
 /* ---- chdir -------------------------------------------------------------- */
 
 static int in_scratch(const char *base)
@@ -810,6 +877,8 @@ int main(int argc, char **argv)
         return fsize(atoll(argv[2]));
     if (!strcmp(mode, "closefrom") && argc > 3)
         return closefrom_loop(argv[2], atof(argv[3]));
+    if (!strcmp(mode, "lowfd") && argc > 2)
+        return lowest_fd(atof(argv[2]));
     if (!strcmp(mode, "seccomp_refused"))
         return seccomp_refused();
     if (!strcmp(mode, "seccomp_fstat"))
@@ -819,7 +888,7 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "seccomp_kill") && argc > 2)
         return sandboxed(strcmp(argv[2], "trap") ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_TRAP, -1);
     fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|fsize BYTES|"
-                    "sigexit|sigfork N|sigforkchain|sigforkdump R|closefrom PATH S|seccomp_errno|"
+                    "sigexit|sigfork N|sigforkchain|sigforkdump R|closefrom PATH S|lowfd S|seccomp_errno|"
                     "seccomp_kill kill|trap|seccomp_fstat|seccomp_refused\n");
     return 2;
 }
