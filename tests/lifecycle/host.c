@@ -100,6 +100,9 @@
  *                           cannot check their file; prints what they
  *                           answered and "fds_before=N fds_after=M", the
  *                           descriptors open before and after them
+ *   host leader_exit        the main thread calls pthread_exit() while a
+ *                           thread allocates on, prints "worker sum=S" and
+ *                           ends the process (exit status 0)
  *   host seccomp_refused    hands the kernel filters it refuses (at bad
  *                           addresses, EFAULT; empty, EINVAL): prints what
  *                           each call answered, then "dump=E", what
@@ -821,6 +824,32 @@ static int fstat_refused(void)
     return 0;
 }
 
+/* leader_exit: the main thread ends with pthread_exit() while a thread of
+ * the program allocates on; the process ends with that thread (glibc's
+ * exit(0) from the last thread).  pthread_exit unwinds the main thread
+ * through libgcc_s, which glibc dlopens then. */
+static void *leader_worker(void *arg)
+{
+    unsigned long sum = 0;
+    for (unsigned i = 0; i < 2000; i++) {
+        char *p = malloc(64 + i % 512);
+        p[0] = (char)i;
+        sum += (unsigned char)p[0];
+        free(p);
+    }
+    printf("worker sum=%lu\n", sum);
+    fflush(stdout);
+    return arg;
+}
+
+static int leader_exit(void)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, leader_worker, NULL))
+        return 2;
+    pthread_exit(NULL);
+}
+
 /* Filters the kernel refuses, so that nothing is installed: at an address
  * unmapped, NULL, with its instructions unmapped (EFAULT), of no
  * instructions (EINVAL).  One line per call, "NAME=RESULT ERRNO", then
@@ -881,6 +910,8 @@ int main(int argc, char **argv)
         return lowest_fd(atof(argv[2]));
     if (!strcmp(mode, "seccomp_refused"))
         return seccomp_refused();
+    if (!strcmp(mode, "leader_exit"))
+        return leader_exit();
     if (!strcmp(mode, "seccomp_fstat"))
         return fstat_refused();
     if (!strcmp(mode, "seccomp_errno"))
@@ -889,6 +920,6 @@ int main(int argc, char **argv)
         return sandboxed(strcmp(argv[2], "trap") ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_TRAP, -1);
     fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|fsize BYTES|"
                     "sigexit|sigfork N|sigforkchain|sigforkdump R|closefrom PATH S|lowfd S|seccomp_errno|"
-                    "seccomp_kill kill|trap|seccomp_fstat|seccomp_refused\n");
+                    "seccomp_kill kill|trap|seccomp_fstat|seccomp_refused|leader_exit\n");
     return 2;
 }
