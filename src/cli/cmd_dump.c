@@ -232,7 +232,12 @@ static char disposition(long pid, int sig)
         return 0;
     unsigned long long ign = 0, cgt = 0;
     const char *i = strstr(s, "\nSigIgn:"), *c = strstr(s, "\nSigCgt:");
-    bool known = i && c && sscanf(i + 8, "%llx", &ign) == 1 && sscanf(c + 8, "%llx", &cgt) == 1;
+    char *end_i = NULL, *end_c = NULL;
+    if (i && c) {
+        ign = strtoull(i + 8, &end_i, 16);
+        cgt = strtoull(c + 8, &end_c, 16);
+    }
+    bool known = end_i && end_i != i + 8 && end_c && end_c != c + 8;
     free(s);
     if (!known || sig < 1 || sig > 64)
         return 0;
