@@ -74,7 +74,7 @@ void mem_heap_mapped_peak_reset(void)
 
 /* Before every block: 16 bytes, so the block keeps malloc's alignment. */
 typedef struct mem_head {
-    size_t mapped; /* bytes mapped by mem_map, 0 when from malloc */
+    size_t mapped; /* bytes of the block's own pages, 0 when from malloc */
     size_t size;   /* bytes asked for */
 } mem_head;
 
@@ -151,8 +151,12 @@ void *mem_realloc(void *p, size_t bytes)
         mem_head *grown = realloc(h, bytes + sizeof *h);
         return grown ? block_of(grown, 0, bytes) : NULL;
     }
-    /* To or from mem_map: a new block and a copy.  Arrays grow by doubling,
-     * so the copies cost no more than the growth itself. */
+    if (h->mapped && bytes >= MEM_BIG && bytes <= h->mapped - sizeof *h) {
+        h->size = bytes; /* still fits its pages */
+        return p;
+    }
+    /* To or from pages of its own: a new block and a copy.  Arrays grow by
+     * doubling, so the copies cost no more than the growth itself. */
     void *q = mem_alloc(bytes);
     if (!q)
         return NULL;
