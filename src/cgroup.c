@@ -420,32 +420,28 @@ void cgroup_start(void)
     /* A directory the user named that is not there would leave every
      * cgroup figure unknown (and no metric of them) without a word. */
     int err = named_dir_error(cfg);
+    /* Checked once so a misconfiguration is visible; the trigger still
+     * polls, since a limit may be set on the cgroup later. */
+    bool no_limit = false;
+    if (cfg->limit_dump) {
+        cgroup_figures f;
+        cgroup_read(&f);
+        no_limit = limit_of(&f).limit < 0;
+    }
+    if (!err && !no_limit)
+        return;
     int n = 0;
     if (err)
         n = snprintf(line, sizeof line,
                      "HEAPPROF_CGROUP=\"%s\" cannot be read (%s): the cgroup's memory figures "
                      "are unknown",
                      cfg->cgroup, strerror(err));
-    if (!cfg->limit_dump) {
-        if (err)
-            profiler_warn_setting(line);
-        return;
-    }
-    /* Checked once so a misconfiguration is visible; the trigger still
-     * polls, since a limit may be set on the cgroup later. */
-    cgroup_figures f;
-    cgroup_read(&f);
-    if (limit_of(&f).limit >= 0) {
-        if (err)
-            profiler_warn_setting(line);
-        return;
-    }
-    if (err) /* one line for both */
+    if (no_limit && err) /* one line for both */
         snprintf(line + n, sizeof line - (size_t)n,
                  "; HEAPPROF_LIMIT_DUMP=%llu but no memory limit is known (HEAPPROF_LIMIT_BYTES "
                  "is 0): no limit profiles until one is set",
                  (unsigned long long)cfg->limit_dump);
-    else
+    else if (no_limit)
         snprintf(line, sizeof line,
                  "HEAPPROF_LIMIT_DUMP=%llu but no memory limit is known (cgroup %s has no "
                  "memory.high or memory.max, and HEAPPROF_LIMIT_BYTES is 0); no limit "
