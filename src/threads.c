@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "threads.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
 #include <limits.h>
@@ -114,6 +115,70 @@ void threads_private_fds(void)
     log_private_fds(pid > 0 ? pidfd_open(pid, 0) : -1);
 }
 
+/* glibc ends the process when its count of threads drops to zero: the
+ * last thread to end calls exit(0), and a main thread that ends with
+ * pthread_exit() only takes itself off the count.  heapprof's threads were
+ * on it, so a program whose main thread had called pthread_exit() never
+ * ended after its last thread did (heapprof's block every signal: only
+ * SIGKILL ended it).  The count is glibc's __nptl_nthreads (GLIBC_PRIVATE,
+ * read by libthread_db since glibc 2.0); each thread of ours is taken off
+ * it by the thread that started it, right after pthread_create (which put
+ * it on), and puts itself back just before glibc's start_thread takes it
+ * off again as it returns.  So glibc counts the program's threads only,
+ * its last thread calls exit(0) as without heapprof, and heapprof's exit
+ * profile is written then, as at any exit.  Neither step can reach zero
+ * in the program's stead: the starter is one of the program's threads and
+ * still on the count; putting back is skipped at zero, which is a process
+ * in exit() from its last thread (a second exit, from our thread's return,
+ * would run concurrently with it), so that return leaves the count below
+ * zero as the process ends.  One race remains: a thread of ours that ends
+ * while the program runs (around unshare(), shim_process.c) at the instant
+ * the program's last thread ends takes the count to zero itself, and the
+ * process exits with status 0 on our thread rather than on the program's.
+ * Without the symbol (another libc) our threads count, as before. */
+static unsigned *nthreads_lookup(void)
+{
+    static unsigned *count;
+    static int looked;
+    if (!__atomic_load_n(&looked, __ATOMIC_ACQUIRE)) {
+        int saved = errno;
+        __atomic_store_n(&count, dlvsym(RTLD_DEFAULT, "__nptl_nthreads", "GLIBC_PRIVATE"),
+                         __ATOMIC_RELAXED);
+        errno = saved;
+        __atomic_store_n(&looked, 1, __ATOMIC_RELEASE);
+    }
+    return __atomic_load_n(&count, __ATOMIC_RELAXED);
+}
+
+static void nthreads_put_back(void)
+{
+    unsigned *count = nthreads_lookup();
+    if (!count)
+        return;
+    unsigned v = __atomic_load_n(count, __ATOMIC_RELAXED);
+    do {
+        if (v == 0)
+            return;
+    } while (!__atomic_compare_exchange_n(count, &v, v + 1, 1, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_RELAXED));
+}
+
+/* The thread's function travels in pthread_create's argument: a function
+ * pointer and void * have one representation on every POSIX system (dlsym
+ * relies on it), and the union says so without a cast C forbids. */
+union start_fn {
+    void *(*fn)(void *);
+    void *arg;
+};
+
+static void *thread_entry(void *arg)
+{
+    union start_fn u = {.arg = arg};
+    void *r = u.fn(NULL);
+    nthreads_put_back();
+    return r;
+}
+
 int threads_start(pthread_t *t, void *(*fn)(void *), const char *name)
 {
     probe_private_fds();
@@ -133,11 +198,16 @@ int threads_start(pthread_t *t, void *(*fn)(void *), const char *name)
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old); /* the new thread inherits this mask */
-    err = pthread_create(t, &attr, fn, NULL);
+    unsigned *count = nthreads_lookup();
+    union start_fn u = {.fn = fn};
+    err = pthread_create(t, &attr, thread_entry, u.arg);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&attr);
-    if (!err)
+    if (!err) {
+        if (count)
+            __atomic_fetch_sub(count, 1, __ATOMIC_ACQ_REL);
         pthread_setname_np(*t, name);
+    }
     return err;
 }
 

@@ -6,7 +6,9 @@
  * scheduling rather than that of the thread that happens to create it (a
  * SCHED_FIFO program thread calling setuid or fork must not turn a dump
  * into real-time work), with a stack of its own measured size rather than
- * RLIMIT_STACK's (threads.c), and with a name that shows in `top -H`.
+ * RLIMIT_STACK's (threads.c), with a name that shows in `top -H`, and off
+ * glibc's count of the process's threads, so that the program's last
+ * thread still ends the process (threads.c).
  */
 #ifndef HEAPPROF_THREADS_H
 #define HEAPPROF_THREADS_H

@@ -103,6 +103,8 @@
  *   host leader_exit        the main thread calls pthread_exit() while a
  *                           thread allocates on, prints "worker sum=S" and
  *                           ends the process (exit status 0)
+ *   host leader_exit alone  the same with no other thread: the main
+ *                           thread's pthread_exit() ends the process
  *   host seccomp_refused    hands the kernel filters it refuses (at bad
  *                           addresses, EFAULT; empty, EINVAL): prints what
  *                           each call answered, then "dump=E", what
@@ -842,8 +844,12 @@ static void *leader_worker(void *arg)
     return arg;
 }
 
-static int leader_exit(void)
+static int leader_exit(const char *how)
 {
+    if (how && !strcmp(how, "alone")) {
+        leader_worker(NULL);
+        pthread_exit(NULL);
+    }
     pthread_t t;
     if (pthread_create(&t, NULL, leader_worker, NULL))
         return 2;
@@ -911,7 +917,7 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "seccomp_refused"))
         return seccomp_refused();
     if (!strcmp(mode, "leader_exit"))
-        return leader_exit();
+        return leader_exit(argc > 2 ? argv[2] : NULL);
     if (!strcmp(mode, "seccomp_fstat"))
         return fstat_refused();
     if (!strcmp(mode, "seccomp_errno"))
@@ -920,6 +926,6 @@ int main(int argc, char **argv)
         return sandboxed(strcmp(argv[2], "trap") ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_TRAP, -1);
     fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|fsize BYTES|"
                     "sigexit|sigfork N|sigforkchain|sigforkdump R|closefrom PATH S|lowfd S|seccomp_errno|"
-                    "seccomp_kill kill|trap|seccomp_fstat|seccomp_refused|leader_exit\n");
+                    "seccomp_kill kill|trap|seccomp_fstat|seccomp_refused|leader_exit [alone]\n");
     return 2;
 }

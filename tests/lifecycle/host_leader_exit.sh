@@ -6,9 +6,12 @@
 # its own calls of the _Unwind_* functions to libunwind's, of another
 # context: every such program aborted (exit status 134) in
 # _Unwind_ForcedUnwind.  libheapprof.so now needs libgcc_s before
-# libunwind.  Run without a thread of heapprof's (HEAPPROF_SIGNAL=off, no
-# other trigger): one of its threads, still running, would keep the process
-# alive after the program's last thread (README, "Known limitations").
+# libunwind.  Then with heapprof's threads running (the writer, started by
+# the default HEAPPROF_SIGNAL, a period; the HTTP server's): glibc counted
+# them among the process's threads, so the process lived on after the
+# program's last thread ended, until SIGKILL (they block every signal).
+# They are now off glibc's count (threads.c).  And a main thread that calls
+# pthread_exit() as the only thread of the program.
 source "$(dirname "$0")/lib.sh"
 need_env LC_HOST
 
@@ -29,3 +32,33 @@ n=$(find "$W/out" -name '*.pb.gz' | wc -l)
 [[ $n -eq 10 ]] || fail "expected the exit profiles of 10 runs, found $n"
 for f in "$W"/out/*.pb.gz; do gz_ok "$f"; done
 note "ok: pthread_exit() from main in 10 runs, the last thread ends the process as without the profiler"
+
+# threads of heapprof's running: each run must end by itself, with the
+# program's output and its exit profile.
+check_ends() { # NAME HOW [VAR=VALUE...]
+    local name=$1 how=$2; shift 2
+    mkdir "$W/$name.d"
+    start "$name" HEAPPROF_OUT="$W/$name.d/p" "$@" -- "$LC_HOST" leader_exit $how
+    finish "$BGPID" 30
+    expect_rc "$name" 0
+    [[ $(cat "$W/$name.out") == "$(cat "$W/plain_$how.out")" ]] ||
+        fail "$name: the program printed '$(cat "$W/$name.out")', without the profiler '$(cat "$W/plain_$how.out")'"
+    local f
+    # the HTTP server's address is its one line
+    if grep -E -- "$HP_ANY" "$W/$name.err" | grep -qv 'serving http://'; then
+        fail "$name: the profiler printed $(grep -E -- "$HP_ANY" "$W/$name.err" | grep -v 'serving http://' | head -n 1)"
+    fi
+    f=$(find "$W/$name.d" -name '*.pb.gz' | sort | tail -n 1)
+    [[ -n $f ]] || fail "$name: no exit profile was written"
+    gz_ok "$f"
+}
+run_plain plain_worker -- "$LC_HOST" leader_exit worker
+expect_rc plain_worker 0
+run_plain plain_alone -- "$LC_HOST" leader_exit alone
+expect_rc plain_alone 0
+for i in 1 2 3; do
+    check_ends "writer$i" worker
+    check_ends "threads$i" worker HEAPPROF_PERIOD=0.05 HEAPPROF_HTTP=127.0.0.1:0
+    check_ends "alone$i" alone HEAPPROF_PERIOD=0.05 HEAPPROF_HTTP=127.0.0.1:0
+done
+note "ok: with heapprof's writer and HTTP threads running, the process ends with the program's last thread"
