@@ -9,7 +9,9 @@
 #              ones of the tables (unit_live, unit_stacks, unit_labels).
 #   valgrind   memcheck (--error-exitcode=1 --leak-check=full, definite and
 #              indirect leaks are errors) over the unit test binaries of a
-#              plain build, the accuracy test and the fuzz corpus replays.
+#              plain build whose small blocks of the profiler's come from
+#              malloc (HEAPPROF_MEM_MALLOC, as in asan's), the accuracy test
+#              and the fuzz corpus replays.
 #   ubsan-lib  the preloaded library itself built with UBSan (and the test
 #              programs too), then the integration, fault-injection and
 #              real-program tests run with it.  ASan/TSan cannot do this:
@@ -56,7 +58,7 @@ stage_valgrind() {
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind >/dev/null
     fi
-    configure_build build-valgrind -DHEAPPROF_FAULT=OFF || return 1
+    configure_build build-valgrind -DHEAPPROF_FAULT=OFF -DHEAPPROF_MEM_MALLOC=ON || return 1
     local t rc=0 args
     for t in build-valgrind/tests/test_* build-valgrind/tests/accuracy/test_bias \
              build-valgrind/tests/fuzz/fuzz_*_replay; do

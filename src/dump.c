@@ -432,8 +432,11 @@ static void describe(char c[NCOMMENTS][COMMENT_MAX], const dump_info *info)
     snprintf(c[3], COMMENT_MAX, "dropped_samples stack_table=%llu live_table=%llu unseen_frees=%llu",
              (unsigned long long)st.dropped_stacks, (unsigned long long)st.dropped_live,
              (unsigned long long)st.unseen_frees);
-    snprintf(c[4], COMMENT_MAX, "profiler_table_bytes=%llu stack_bytes=%llu filter_granule_bytes=%u",
+    snprintf(c[4], COMMENT_MAX,
+             "profiler_table_bytes=%llu stack_bytes=%llu profiler_heap_bytes=%llu "
+             "filter_granule_bytes=%u",
              (unsigned long long)mem_mapped_bytes(), (unsigned long long)stacks_bytes(),
+             (unsigned long long)mem_heap_mapped_bytes(),
              1u << __atomic_load_n(&live_shift, __ATOMIC_RELAXED));
     snprintf(c[5], COMMENT_MAX, "dumps_written=%llu last_dump_ms=%.2f",
              (unsigned long long)info->written, info->last_ms);

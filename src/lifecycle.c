@@ -51,6 +51,7 @@
 #include "http.h"
 #include "lifecycle.h"
 #include "live.h"
+#include "mem.h"
 #include "log.h"
 #include "profiler.h"
 #include "real.h"
@@ -123,6 +124,7 @@ static void prepare(void)
     fork_in_orphan = orphan;
     stacks_lock_all();
     live_lock_all();
+    mem_lock_all(); /* last: a block may be allocated under the others */
     errno = saved_errno;
 }
 
@@ -134,6 +136,7 @@ static void parent(void)
     }
     int saved_errno = errno;
     int64_t g = fork_budget;
+    mem_unlock_all();
     live_unlock_all();
     stacks_unlock_all();
     if (!fork_in_orphan) {
@@ -165,6 +168,7 @@ static void child(void)
         spin_set_owner(owner_pid);
     }
     exit_tid = 0;
+    mem_unlock_all();
     live_unlock_all();
     stacks_unlock_all();
     if (fork_in_orphan) {

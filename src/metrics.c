@@ -517,6 +517,10 @@ static void render_self(metrics_buf *b)
     family(b, "heapprof_profiler_stack_memory_bytes", "gauge",
            "Part of heapprof_profiler_memory_bytes held by stack records (exact)");
     value(b, "heapprof_profiler_stack_memory_bytes", stacks_bytes());
+    family(b, "heapprof_profiler_heap_bytes", "gauge",
+           "Pages of the profiler's own heap (symbol tables, profiles being encoded, HTTP buffers), "
+           "apart from its tables (exact)");
+    value(b, "heapprof_profiler_heap_bytes", mem_heap_mapped_bytes());
     family(b, "heapprof_sample_interval_bytes", "gauge",
            "Mean bytes between samples now in force; 1 = every allocation, 0 = paused");
     value(b, "heapprof_sample_interval_bytes", profiler_mean());

@@ -79,6 +79,9 @@ for R in 524288 65536 4096; do
     p=$(newest_profile "$W/s$R")
     check_header "$p.sum" "$R"
     granule_is "$p.sum" $((R / 128 < 512 ? 512 : R / 128))
+    # The profile was symbolized and encoded in the profiler's own heap.
+    grep -qE 'profiler_heap_bytes=[1-9][0-9]*' "$p.sum" ||
+        fail "$p: no profiler_heap_bytes above 0 in its comments: $(grep -o 'profiler_heap_bytes=[0-9]*' "$p.sum")"
     pprof_check "$p" sa_small sa_medium sa_large
 done
 

@@ -8,7 +8,10 @@
 # came from the heap instead of mmap, and its freed memory was kept longer.
 # The program (tuning.cc) keeps objects from 16384 distinct stacks, asks for
 # profiles, then tells which of its large blocks glibc served by mmap: the
-# same as without the profiler.
+# same as without the profiler.  And the writer thread's blocks, when they
+# came from the program's malloc, gave that thread an arena of its own in
+# the program (64 MiB more of VmSize, listed by malloc_info): the program,
+# single-threaded, must list one arena while the writer writes profiles.
 source "$(dirname "$0")/lib.sh"
 need_env LC_TUNING
 
@@ -35,4 +38,14 @@ if have_go; then
     # symbol table, 6000 entries, was read and sorted.
     grep -q '^[0-9]*: .*/libstdc++' "$last.raw" || fail "the profile has no frame in libstdc++: its symbol table was not read"
 fi
+
+mkdir "$W/periodic"
+run periodic HEAPPROF_SAMPLE=1 HEAPPROF_PERIOD=0.05 HEAPPROF_OUT="$W/periodic/p" -- \
+    "$LC_TUNING" 0 "$W/periodic"
+expect_rc periodic 0
+grep -q '^arenas=' "$W/periodic.out" || fail "the program counted no arenas: $(tr '\n' ' ' <"$W/periodic.out")"
+[[ $(find "$W/periodic" -name '*.pb.gz' | wc -l) -ge 3 ]] ||
+    fail "the writer wrote fewer than 2 periodic profiles in 60 s"
+grep -qx 'arenas=1' "$W/periodic.out" ||
+    fail "with the writer writing profiles, the program's malloc lists $(sed -n 's/^arenas=//p' "$W/periodic.out") arenas, without the profiler 1: a thread of the profiler's called malloc"
 note "ok: profiles of 16384 stacks leave the program's mmap threshold where it was"

@@ -18,11 +18,20 @@
  *                    served by mmap (mallinfo2's hblks).  Nothing it
  *                    allocated before is freed, so that its own frees
  *                    cannot move the threshold.
+ *   tuning DUMPS DIR then waits (60 s at most) until DIR holds two more
+ *                    files than it did, the periodic profiles the
+ *                    profiler's writer thread writes, and prints
+ *                    "arenas=N", the arenas malloc_info() lists: a thread
+ *                    of the profiler's that called malloc had one of its
+ *                    own in the program.
  */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #define NOINLINE __attribute__((noinline))
 
@@ -50,6 +59,38 @@ NOINLINE static void step(unsigned path, int level)
 NOINLINE static void left(unsigned path, int level) { step(path, level); }
 NOINLINE static void right(unsigned path, int level) { step(path, level); }
 
+static int files_in(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d)
+        return -1;
+    while (struct dirent *e = readdir(d))
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+static void print_arenas(const char *dir)
+{
+    int start = files_in(dir);
+    for (int i = 0; i < 6000 && files_in(dir) < start + 2; i++)
+        usleep(10000);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f || malloc_info(0, f) != 0) {
+        printf("malloc_info failed\n");
+        return;
+    }
+    fclose(f);
+    int arenas = 0;
+    for (const char *p = text; (p = strstr(p, "<heap nr=")); p++)
+        arenas++;
+    printf("arenas=%d\n", arenas);
+    free(text);
+}
+
 int main(int argc, char **argv)
 {
     int dumps = argc > 1 ? atoi(argv[1]) : 2;
@@ -68,6 +109,8 @@ int main(int argc, char **argv)
         printf("%zuK=%s\n", kib[i], after > before ? "mmap" : "heap");
     }
     printf("stacks=%u\n", nkept);
+    if (argc > 2)
+        print_arenas(argv[2]);
     if (!probes[0]) /* and keeps the compiler from dropping the blocks */
         printf("probe failed\n");
     return 0;

@@ -27,7 +27,7 @@ for f in heapprof_allocated_bytes_total heapprof_deallocated_bytes_total heappro
          component_allocated_bytes component_allocated_bytes_total \
          component_deallocated_bytes_total process_resident_memory_bytes heapprof_samples_total \
          heapprof_dropped_samples_total heapprof_merged_samples_total heapprof_profiles_written_total \
-         heapprof_profiler_memory_bytes heapprof_sample_interval_bytes; do
+         heapprof_profiler_memory_bytes heapprof_profiler_heap_bytes heapprof_sample_interval_bytes; do
     grep -q "^# TYPE $f " "$W/m.txt" || fail "/metrics lacks the family $f"
     grep -q "^# HELP $f " "$W/m.txt" || fail "/metrics lacks HELP for $f"
 done

@@ -1,6 +1,6 @@
-/* Unit tests: the profiler's heap (src/mem.h): small blocks from malloc,
- * large ones from mem_map, and blocks that move between the two when they
- * grow or shrink; and the in-place sort (src/sort.h) that the profiler uses
+/* Unit tests: the profiler's heap (src/mem.h): small blocks from runs of
+ * its own pages, large ones from pages of their own, blocks that move
+ * between the two when they grow or shrink, several threads at once; and the in-place sort (src/sort.h) that the profiler uses
  * instead of glibc's qsort, which allocates. */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,61 +32,161 @@ static int filled(const unsigned char *p, size_t n, unsigned seed)
     return 1;
 }
 
-/* Large blocks are mapped and counted, small ones are not; both are
- * aligned as malloc's, and calloc's are zeroed. */
+enum { SMALL_MAX = 64 << 10, HEAD = 16 };
+
+/* Every size: aligned as malloc's, calloc's zeroed even where a block was
+ * used before, and what the heap holds back where it was after the frees. */
 static void test_small_and_large(void **state)
 {
     (void)state;
-    uint64_t base = mem_heap_mapped_bytes();
-    size_t sizes[] = { 0, 1, 100, MEM_BIG - 1, MEM_BIG, MEM_BIG + 1, 1 << 20 };
+    uint64_t blocks = mem_heap_blocks(), bytes = mem_heap_bytes();
+    size_t sizes[] = { 0, 1, 15, 16, 17, 100, 112, 113, 4000, SMALL_MAX - HEAD,
+                       SMALL_MAX - HEAD + 1, SMALL_MAX, 1 << 20 };
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         size_t n = sizes[i];
-        unsigned char *p = mem_alloc(n), *z = mem_calloc(n ? n : 1, 1);
+        unsigned char *p = mem_alloc(n);
         assert_non_null(p);
-        assert_non_null(z);
         assert_int_equal((uintptr_t)p % 16, 0);
+        fill(p, n, 7);
+        assert_int_equal(mem_heap_blocks(), blocks + 1);
+        assert_int_equal(mem_heap_bytes(), bytes + n);
+        mem_free(p); /* its block is the next one of its class handed out */
+        unsigned char *z = mem_calloc(n ? n : 1, 1);
+        assert_non_null(z);
         assert_int_equal((uintptr_t)z % 16, 0);
         for (size_t k = 0; k < n; k++)
             assert_int_equal(z[k], 0);
-        fill(p, n, 7);
-        uint64_t mapped = mem_heap_mapped_bytes() - base;
-        if (n >= MEM_BIG)
-            assert_true(mapped >= 2 * (n + 16));
-        else
-            assert_int_equal(mapped, 0);
-        mem_free(p);
         mem_free(z);
-        assert_int_equal(mem_heap_mapped_bytes(), base);
+        assert_int_equal(mem_heap_blocks(), blocks);
+        assert_int_equal(mem_heap_bytes(), bytes);
     }
     mem_free(NULL);
 }
 
-/* A block keeps its bytes across every move: small to small, small to
- * large, large to large, large back to small. */
+/* Blocks of one size fill runs, never overlap, and the runs go back to the
+ * system once empty, all but one kept for the next block of that size. */
+static void test_runs(void **state)
+{
+    (void)state;
+#if HEAPPROF_MEM_MALLOC
+    skip(); /* small blocks come from malloc in this build */
+#endif
+    enum { N = 20000, SIZE = 100 };
+    static unsigned char *b[N];
+    uint64_t base = mem_heap_mapped_bytes();
+    for (size_t i = 0; i < N; i++) {
+        b[i] = mem_alloc(SIZE);
+        assert_non_null(b[i]);
+        fill(b[i], SIZE, (unsigned)i);
+    }
+    /* 2 MB asked for: the runs hold it with less than a third more. */
+    uint64_t mapped = mem_heap_mapped_bytes() - base;
+    assert_true(mapped >= (uint64_t)N * (SIZE + HEAD));
+    assert_true(mapped <= (uint64_t)N * (SIZE + HEAD) * 4 / 3 + (64 << 10));
+    for (size_t i = 0; i < N; i++)
+        assert_true(filled(b[i], SIZE, (unsigned)i));
+    /* Every other block first: no run empties; then the rest. */
+    for (size_t i = 0; i < N; i += 2)
+        mem_free(b[i]);
+    assert_int_equal(mem_heap_mapped_bytes() - base, mapped);
+    for (size_t i = 1; i < N; i += 2) {
+        assert_true(filled(b[i], SIZE, (unsigned)i));
+        mem_free(b[i]);
+    }
+    assert_true(mem_heap_mapped_bytes() <= base + (64 << 10));
+    /* The kept run serves again without a mapping. */
+    uint64_t kept = mem_heap_mapped_bytes();
+    void *again = mem_alloc(SIZE);
+    assert_non_null(again);
+    assert_true(mem_heap_mapped_bytes() <= base + (64 << 10));
+    assert_true(mem_heap_mapped_bytes() >= kept);
+    mem_free(again);
+}
+
+/* A block keeps its bytes across every move: within its class, small to
+ * small, small to large, large to large, large back to small. */
 static void test_realloc_moves(void **state)
 {
     (void)state;
-    uint64_t base = mem_heap_mapped_bytes();
-    size_t steps[] = { 10, 5000, MEM_BIG - 16, MEM_BIG + 5, 300000, 1 << 20, 70000, 200, 3 };
+    uint64_t blocks = mem_heap_blocks();
+    size_t steps[] = { 10, 12, 5000, SMALL_MAX - HEAD, SMALL_MAX + 5, 300000, 1 << 20, 70000, 200, 3 };
     unsigned char *p = mem_realloc(NULL, 1);
     assert_non_null(p);
     size_t have = 1;
     fill(p, have, 3);
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         size_t n = steps[i];
-        p = mem_realloc(p, n);
-        assert_non_null(p);
+        unsigned char *q = mem_realloc(p, n);
+        assert_non_null(q);
+#if !HEAPPROF_MEM_MALLOC
+        if (n == 12)
+            assert_ptr_equal(q, p); /* 26 to 28 bytes with the header: one class */
+#endif
+        p = q;
         size_t kept = have < n ? have : n;
         assert_true(filled(p, kept, 3));
         fill(p, n, 3);
         have = n;
-        if (n >= MEM_BIG)
-            assert_true(mem_heap_mapped_bytes() - base >= n);
-        else
-            assert_int_equal(mem_heap_mapped_bytes(), base);
+        assert_int_equal(mem_heap_blocks(), blocks + 1);
+        assert_int_equal(mem_heap_bytes() >= n, 1);
     }
     mem_free(p);
-    assert_int_equal(mem_heap_mapped_bytes(), base);
+    assert_int_equal(mem_heap_blocks(), blocks);
+}
+
+/* Threads allocating and freeing at once (the writer, the HTTP server, a
+ * program thread's dump): no block handed out twice, none torn. */
+typedef struct churn_arg {
+    unsigned seed;
+    int ok;
+} churn_arg;
+
+static void *churn(void *v)
+{
+    churn_arg *a = v;
+    enum { SLOTS = 256 };
+    unsigned char *slot[SLOTS] = {0};
+    size_t len[SLOTS] = {0};
+    uint32_t x = a->seed * 2654435761u + 1;
+    a->ok = 1;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        unsigned k = x % SLOTS;
+        if (slot[k]) {
+            if (!filled(slot[k], len[k], a->seed + k))
+                a->ok = 0;
+            mem_free(slot[k]);
+            slot[k] = NULL;
+        } else {
+            len[k] = (x >> 8) % 7 == 0 ? (x >> 12) % 70000 : (x >> 12) % 600;
+            slot[k] = mem_alloc(len[k]);
+            if (!slot[k]) {
+                a->ok = 0;
+                break;
+            }
+            fill(slot[k], len[k], a->seed + k);
+        }
+    }
+    for (unsigned k = 0; k < SLOTS; k++)
+        mem_free(slot[k]);
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    uint64_t blocks = mem_heap_blocks();
+    pthread_t t[3];
+    churn_arg a[3];
+    for (unsigned i = 0; i < 3; i++) {
+        a[i].seed = i + 1;
+        assert_int_equal(pthread_create(&t[i], NULL, churn, &a[i]), 0);
+    }
+    for (unsigned i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        assert_true(a[i].ok);
+    }
+    assert_int_equal(mem_heap_blocks(), blocks);
 }
 
 static void test_failures(void **state)
@@ -97,16 +198,26 @@ static void test_failures(void **state)
     errno = 0;
     assert_null(mem_alloc(SIZE_MAX - 8));
     assert_int_equal(errno, ENOMEM);
-    /* A failed mapping: NULL and ENOMEM, the old block intact. */
+    /* A failed allocation: NULL and ENOMEM, the old block intact; the
+     * countdown says it fired. */
     unsigned char *p = mem_alloc(100);
     assert_non_null(p);
     fill(p, 100, 9);
-    mem_fail_after(1);
-    errno = 0;
-    assert_null(mem_realloc(p, MEM_BIG * 2));
-    assert_int_equal(errno, ENOMEM);
-    mem_fail_after(0);
-    assert_true(filled(p, 100, 9));
+    for (size_t n = 1000; n <= (size_t)SMALL_MAX * 2; n *= 64) {
+        mem_fail_after(1);
+        errno = 0;
+        assert_null(mem_realloc(p, n));
+        assert_int_equal(errno, ENOMEM);
+        assert_int_equal(mem_fail_after(0), 0);
+        assert_true(filled(p, 100, 9));
+    }
+    mem_fail_after(2);
+    void *first = mem_alloc(10);
+    assert_non_null(first);
+    assert_null(mem_alloc(10));
+    mem_free(first);
+    mem_fail_after(5);
+    assert_int_equal(mem_fail_after(0), 5); /* not fired */
     mem_free(p);
     char *s = mem_strdup("heapprof");
     assert_string_equal(s, "heapprof");
@@ -174,7 +285,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_and_large),
+        cmocka_unit_test(test_runs),
         cmocka_unit_test(test_realloc_moves),
+        cmocka_unit_test(test_threads),
         cmocka_unit_test(test_failures),
         cmocka_unit_test(test_sort_matches_qsort),
     };

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -33,105 +32,10 @@ typedef Perftools__Profiles__Profile pb_profile;
 
 /* ---- allocation fault injection ------------------------------------------ */
 
-/* Replaces malloc for the whole test binary, forwarding to glibc's, so a test
- * can fail the Nth allocation inside one call and count what that call left
- * behind.  Sanitizers bring their own allocator; there the test is skipped. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define HAVE_FAULTS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define HAVE_FAULTS 0
-#endif
-#endif
-#ifndef HAVE_FAULTS
-#define HAVE_FAULTS 1
-#endif
-
-#if HAVE_FAULTS
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void __libc_free(void *);
-
-static int fault_armed;         /* count and fail only inside the window */
-static unsigned long fault_countdown; /* fail when this reaches 0; 0: never */
-static long fault_live;         /* allocations minus frees in the window */
-static long fault_bytes, fault_peak; /* usable bytes held in the window, and its peak */
-
-static void fault_count_bytes(void *p, long sign)
-{
-    if (p && fault_armed) {
-        fault_bytes += sign * (long)malloc_usable_size(p);
-        if (fault_bytes > fault_peak)
-            fault_peak = fault_bytes;
-    }
-}
-
-static int fault_hit(void)
-{
-    return fault_armed && fault_countdown && --fault_countdown == 0;
-}
-
-void *malloc(size_t n)
-{
-    if (fault_hit())
-        return NULL;
-    void *p = __libc_malloc(n);
-    if (p && fault_armed)
-        fault_live++;
-    fault_count_bytes(p, 1);
-    return p;
-}
-
-void *calloc(size_t n, size_t size)
-{
-    if (fault_hit())
-        return NULL;
-    void *p = __libc_calloc(n, size);
-    if (p && fault_armed)
-        fault_live++;
-    fault_count_bytes(p, 1);
-    return p;
-}
-
-void *realloc(void *old, size_t n)
-{
-    if (fault_hit())
-        return NULL;
-    long before = old && fault_armed ? (long)malloc_usable_size(old) : 0;
-    void *p = __libc_realloc(old, n);
-    if (p && !old && fault_armed)
-        fault_live++;
-    if (p) {
-        fault_bytes -= before;
-        fault_count_bytes(p, 1);
-    }
-    return p;
-}
-
-void free(void *p)
-{
-    if (p && fault_armed)
-        fault_live--;
-    fault_count_bytes(p, -1);
-    __libc_free(p);
-}
-#endif
-
-#if HAVE_FAULTS
-/* Under valgrind its malloc replaces ours: then the hooks see nothing. */
-static bool faults_active(void)
-{
-    fault_countdown = 1;
-    fault_armed = 1;
-    void *(*volatile alloc)(size_t) = malloc; /* keep the compiler from eliding it */
-    void *probe = alloc(16);
-    fault_armed = 0;
-    fault_countdown = 0;
-    free(probe);
-    return probe == NULL;
-}
-#endif
+/* Every block the encoder allocates comes from the profiler's heap
+ * (src/mem.h), which counts what is held and can fail its Nth allocation:
+ * a test fails each allocation inside one call in turn and checks what
+ * that call left behind.  Under sanitizers and valgrind too. */
 
 /* ---- the fake symbol source ---------------------------------------------- */
 
@@ -739,15 +643,9 @@ static void test_sample_callback(void **state)
         f = (feed){ .src = small_samples, .n = 4, .fail_at = 2 };
         uint8_t *out = NULL;
         size_t len;
-#if HAVE_FAULTS
-        fault_live = 0;
-        fault_armed = 1;
-#endif
+        uint64_t blocks = mem_heap_blocks();
         int rc = gz ? pprof_write_gz(&p, devnull) : pprof_encode(&p, &out, &len);
-#if HAVE_FAULTS
-        fault_armed = 0;
-        assert_int_equal(fault_live, 0);
-#endif
+        assert_int_equal(mem_heap_blocks(), blocks);
         assert_int_equal(rc, EIO);
     }
     close(devnull);
@@ -782,9 +680,6 @@ static int gen_next(void *ctx, pprof_sample *out)
  * at once, ~80 MiB for a dump of 100k stacks.) */
 static void test_memory_flat_in_samples(void **state)
 {
-#if HAVE_FAULTS
-    if (!faults_active())
-        skip();
     int devnull = open("/dev/null", O_WRONLY);
     assert_true(devnull >= 0);
     static gen g;
@@ -797,33 +692,23 @@ static void test_memory_flat_in_samples(void **state)
         g.next = 0;
         pprof_profile p = { .period = 4096, .next = gen_next, .next_ctx = &g,
                             .symbols = { NULL, big_count, big_mapping, big_func_name } };
-        fault_bytes = fault_peak = 0;
-        mem_heap_mapped_peak_reset();
-        uint64_t mapped = mem_heap_mapped_bytes();
-        fault_armed = 1;
+        mem_heap_peak_reset();
+        uint64_t held = mem_heap_bytes();
         int rc = pprof_write_gz(&p, devnull);
-        fault_armed = 0;
         assert_int_equal(rc, 0);
         assert_int_equal(g.next, g.n);
-        /* Large blocks come from mem_map, the rest from malloc. */
-        peak[r] = fault_peak + (long)(mem_heap_mapped_peak() - mapped);
+        peak[r] = (long)(mem_heap_peak() - held);
     }
     print_message("encoder peak: %ld bytes for 1000 samples, %ld for 100000\n", peak[0], peak[1]);
     assert_true(peak[0] > 0);
     assert_true(peak[1] <= peak[0] + 4096);
     close(devnull);
-#else
-    skip();
-#endif
 }
 
 /* Fails each allocation of one call in turn: every failure must come back as
  * ENOMEM with nothing left allocated. */
 static void test_alloc_failures(void **state)
 {
-#if HAVE_FAULTS
-    if (!faults_active())
-        skip();
     int devnull = open("/dev/null", O_WRONLY);
     assert_true(devnull >= 0);
     uint64_t *pcs;
@@ -831,47 +716,26 @@ static void test_alloc_failures(void **state)
     pprof_profile p = big_profile(300, &pcs, &samples);
     for (int gz = 0; gz <= 1; gz++) {
         unsigned long nth;
-        for (nth = 1;; nth++) {
-            uint8_t *out = NULL;
-            size_t len;
-            fault_live = 0;
-            fault_countdown = nth;
-            fault_armed = 1;
-            int rc = gz ? pprof_write_gz(&p, devnull) : pprof_encode(&p, &out, &len);
-            mem_free(out);
-            fault_armed = 0;
-            assert_int_equal(fault_live, 0);
-            if (rc == 0) {
-                assert_int_not_equal(fault_countdown, 0); /* no failure seen */
-                break;
-            }
-            assert_int_equal(rc, ENOMEM);
-        }
-        assert_true(nth > 5); /* the loop did inject failures */
-        fault_countdown = 0;
-        /* Then each of the large blocks, which come from mem_map (mem.h). */
-        uint64_t mapped = mem_heap_mapped_bytes();
+        uint64_t blocks = mem_heap_blocks();
         for (nth = 1;; nth++) {
             uint8_t *out = NULL;
             size_t len;
             mem_fail_after(nth);
             int rc = gz ? pprof_write_gz(&p, devnull) : pprof_encode(&p, &out, &len);
             mem_free(out);
-            mem_fail_after(0);
-            assert_int_equal(mem_heap_mapped_bytes(), mapped);
-            if (rc == 0)
+            unsigned long left = mem_fail_after(0);
+            assert_int_equal(mem_heap_blocks(), blocks);
+            if (rc == 0) {
+                assert_int_not_equal(left, 0); /* no failure seen */
                 break;
+            }
             assert_int_equal(rc, ENOMEM);
         }
-        if (gz)
-            assert_true(nth > 1); /* the gzip stage is a large block */
+        assert_true(nth > 5); /* the loop did inject failures */
     }
     free(pcs);
     free(samples);
     close(devnull);
-#else
-    skip();
-#endif
 }
 
 /* ---- manual modes -------------------------------------------------------- */

@@ -31,49 +31,17 @@
 
 #include <cmocka.h>
 
+#include "mem.h"
 #include "stacks.h"
 #include "symbols.h"
 
 /* ---- allocation failure injection --------------------------------------
- * Replaces the allocator of the whole test process with glibc's own entry
- * points plus a countdown.  Sanitizers bring their own allocator, so there
- * the sweep is skipped. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define HP_FAULTS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-    __has_feature(memory_sanitizer)
-#define HP_FAULTS 0
-#endif
-#endif
-#ifndef HP_FAULTS
-#define HP_FAULTS 1
-#endif
-
-#if HP_FAULTS
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void __libc_free(void *);
-
-static long fail_countdown = -1; /* allocations left before one fails; <0 off */
-static int faults_hit;
-
-static int should_fail(void)
-{
-    if (fail_countdown < 0)
-        return 0;
-    if (fail_countdown-- == 0) {
-        faults_hit++;
-        return 1;
-    }
-    return 0;
-}
-void *malloc(size_t n) { return should_fail() ? NULL : __libc_malloc(n); }
-void *calloc(size_t a, size_t b) { return should_fail() ? NULL : __libc_calloc(a, b); }
-void *realloc(void *p, size_t n) { return should_fail() ? NULL : __libc_realloc(p, n); }
-void free(void *p) { __libc_free(p); }
-#endif
+ * The profiler's heap (src/mem.h), where every block of the symbolizer
+ * comes from, fails its Nth allocation on request: fail_at(k) fails the
+ * (k+1)th from now, fail_seen() ends the countdown and says whether it
+ * fired.  Under sanitizers and valgrind too. */
+static void fail_at(long k) { mem_fail_after((unsigned long)k + 1); }
+static int fail_seen(void) { return mem_fail_after(0) == 0; }
 
 /* ---- fixtures ----------------------------------------------------------- */
 
@@ -916,22 +884,21 @@ static void test_retired_overlap_rule(void **state)
     assert_int_equal(symbols_find_mapping(s, old + fn), -1);
     symbols_free(s);
 
-#if HP_FAULTS
     /* Out of memory anywhere: the whole snapshot or none of it. */
-    for (long k = 0; k < 10000; k++) {
+    long k;
+    for (k = 0; k < 10000; k++) {
         s = symbols_new();
         assert_non_null(s);
-        faults_hit = 0;
-        fail_countdown = k;
+        fail_at(k);
         int rc = symbols_refresh_retired(s, maps, retired, 8);
-        fail_countdown = -1;
+        int hit = fail_seen();
         assert_true(rc == 0 || rc == ENOMEM);
         assert_int_equal(symbols_mapping_count(s), rc ? 0 : 4);
         symbols_free(s);
-        if (!faults_hit)
+        if (!hit)
             break;
     }
-#endif
+    assert_true(k > 0);
 }
 
 /* Fail the k-th allocation for every k: nothing may crash or leak, answers
@@ -939,22 +906,11 @@ static void test_retired_overlap_rule(void **state)
 static void test_allocation_failures(void **state)
 {
     (void)state;
-#if HP_FAULTS
-    /* Valgrind and other interposers replace even our malloc: no sweep. */
-    void *(*volatile probe_malloc)(size_t) = malloc;
-    fail_countdown = 0;
-    void *probe = probe_malloc(16);
-    fail_countdown = -1;
-    if (probe) {
-        free(probe);
-        skip();
-    }
     char want_id[256];
     memory_build_id(want_id);
     long k;
     for (k = 0; k < 100000; k++) {
-        faults_hit = 0;
-        fail_countdown = k;
+        fail_at(k);
         symbolizer *s = symbols_new();
         if (s) {
             int rc = symbols_refresh(s, "/proc/self/maps");
@@ -969,8 +925,7 @@ static void test_allocation_failures(void **state)
             if (lost)
                 assert_true(symbols_lost(s) > 0);
         }
-        fail_countdown = -1;
-        if (!faults_hit) {
+        if (!fail_seen()) {
             symbols_free(s);
             break;
         }
@@ -984,9 +939,6 @@ static void test_allocation_failures(void **state)
         symbols_free(s);
     }
     assert_true(k > 10); /* the sweep did reach into the symbolizer */
-#else
-    skip();
-#endif
 }
 
 int main(void)
