@@ -9,6 +9,7 @@
 #include "allocstats.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -158,25 +159,42 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void *found_fn;
 static size_t (*found_read)(void *, allocstat *);
 
-/* The first allocator whose symbol the object of real.malloc defines. */
+/* The first allocator whose symbol the object of real.malloc defines.
+ * Each failed lookup leaves a message for dlerror(), which glibc allocates
+ * with malloc: taken back at once, so that the program's next dlerror()
+ * answers as it would without heapprof. */
 static void find(void)
 {
+    int saved = errno;
     void *m;
     Dl_info in_malloc, in_fn;
     /* POSIX guarantees data and function pointers convert; memcpy keeps
      * -Wpedantic quiet about it. */
     memcpy(&m, &real.malloc, sizeof m);
-    if (!m || !dladdr(m, &in_malloc))
+    if (!m || !dladdr(m, &in_malloc)) {
+        errno = saved;
         return;
+    }
     for (size_t i = 0; i < sizeof allocators / sizeof allocators[0]; i++) {
         void *f = dlsym(RTLD_DEFAULT, allocators[i].symbol);
+        if (!f)
+            (void)dlerror();
         if (f && dladdr(f, &in_fn) && in_fn.dli_fbase == in_malloc.dli_fbase) {
             found_fn = f;
             found_read = allocators[i].read;
-            return;
+            break;
         }
     }
+    errno = saved;
 }
+
+/* Called by the thread that starts the HTTP server (a program thread: in
+ * the constructor, as a rule), never by the HTTP thread, the only reader:
+ * dlsym's messages come from malloc, and glibc gives a thread its own
+ * arena at its first call (64 MiB of address space; mem.c), which the
+ * HTTP thread's first /metrics added to the program
+ * (lifecycle_host_malloc_tuning). */
+void allocstats_find(void) { pthread_once(&once, find); }
 
 size_t allocstats_read(allocstat *out)
 {

@@ -27,4 +27,8 @@ typedef struct allocstat {
  * a time (the HTTP thread). */
 size_t allocstats_read(allocstat *out);
 
+/* Find the allocator (dlsym) ahead of the first read, on a thread of the
+ * program's: the HTTP thread must not call malloc (allocstats.c). */
+void allocstats_find(void);
+
 #endif

@@ -45,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "allocstats.h"
 #include "common.h"
 #include "dump.h"
 #include "fdid.h"
@@ -737,6 +738,7 @@ void http_start(void)
         profiler_warn_setting(line);
         return;
     }
+    allocstats_find(); /* here, not on the HTTP thread: see allocstats.h */
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
     if (fd >= 0) {
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);

@@ -11,7 +11,8 @@
 # same as without the profiler.  And the writer thread's blocks, when they
 # came from the program's malloc, gave that thread an arena of its own in
 # the program (64 MiB more of VmSize, listed by malloc_info): the program,
-# single-threaded, must list one arena while the writer writes profiles.
+# single-threaded, must list one arena while the writer writes profiles and
+# the HTTP server serves them.
 source "$(dirname "$0")/lib.sh"
 need_env LC_TUNING
 
@@ -40,12 +41,23 @@ if have_go; then
 fi
 
 mkdir "$W/periodic"
-run periodic HEAPPROF_SAMPLE=1 HEAPPROF_PERIOD=0.05 HEAPPROF_OUT="$W/periodic/p" -- \
-    "$LC_TUNING" 0 "$W/periodic"
+start periodic HEAPPROF_SAMPLE=1 HEAPPROF_PERIOD=0.05 HEAPPROF_OUT="$W/periodic/p" \
+    HEAPPROF_HTTP=127.0.0.1:0 -- "$LC_TUNING" 0 "$W/periodic" "$W/go"
+pid=$BGPID
+wait_for_count "$W/periodic.err" 'serving http://' 1 60
+url=$(grep -o 'serving http://[^/]*/' "$W/periodic.err" | head -n 1 | sed 's/^serving //')
+# The HTTP thread's work: a profile and the metrics.
+for path in debug/pprof/heap metrics; do
+    code=$(curl -sS --noproxy '*' --max-time 30 -o "$W/got" -w '%{http_code}' "$url$path") ||
+        fail "GET /$path: curl failed"
+    [[ $code == 200 ]] || fail "GET /$path answered $code"
+done
+touch "$W/go"
+finish "$pid" 90
 expect_rc periodic 0
 grep -q '^arenas=' "$W/periodic.out" || fail "the program counted no arenas: $(tr '\n' ' ' <"$W/periodic.out")"
 [[ $(find "$W/periodic" -name '*.pb.gz' | wc -l) -ge 3 ]] ||
     fail "the writer wrote fewer than 2 periodic profiles in 60 s"
 grep -qx 'arenas=1' "$W/periodic.out" ||
-    fail "with the writer writing profiles, the program's malloc lists $(sed -n 's/^arenas=//p' "$W/periodic.out") arenas, without the profiler 1: a thread of the profiler's called malloc"
+    fail "with the writer writing profiles and the HTTP server serving them, the program's malloc lists $(sed -n 's/^arenas=//p' "$W/periodic.out") arenas, without the profiler 1: a thread of the profiler's called malloc"
 note "ok: profiles of 16384 stacks leave the program's mmap threshold where it was"

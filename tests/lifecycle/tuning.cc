@@ -18,8 +18,11 @@
  *                    served by mmap (mallinfo2's hblks).  Nothing it
  *                    allocated before is freed, so that its own frees
  *                    cannot move the threshold.
- *   tuning DUMPS DIR then waits (60 s at most) until DIR holds two more
- *                    files than it did, the periodic profiles the
+ *   tuning DUMPS DIR [GO]
+ *                    then waits (60 s at most each) until the file GO
+ *                    exists, if given (the test has made requests of the
+ *                    profiler's HTTP server), and until DIR holds two
+ *                    more files than it did, the periodic profiles the
  *                    profiler's writer thread writes, and prints
  *                    "arenas=N", the arenas malloc_info() lists: a thread
  *                    of the profiler's that called malloc had one of its
@@ -71,8 +74,10 @@ static int files_in(const char *dir)
     return n;
 }
 
-static void print_arenas(const char *dir)
+static void print_arenas(const char *dir, const char *go)
 {
+    for (int i = 0; go && i < 6000 && access(go, F_OK) != 0; i++)
+        usleep(10000);
     int start = files_in(dir);
     for (int i = 0; i < 6000 && files_in(dir) < start + 2; i++)
         usleep(10000);
@@ -110,7 +115,7 @@ int main(int argc, char **argv)
     }
     printf("stacks=%u\n", nkept);
     if (argc > 2)
-        print_arenas(argv[2]);
+        print_arenas(argv[2], argc > 3 ? argv[3] : NULL);
     if (!probes[0]) /* and keeps the compiler from dropping the blocks */
         printf("probe failed\n");
     return 0;
