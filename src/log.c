@@ -11,12 +11,15 @@
 #define _GNU_SOURCE
 #include "log.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,6 +72,52 @@ static __thread int log_pidfd __attribute__((tls_model("initial-exec")));
 
 void log_private_fds(int pidfd) { log_pidfd = pidfd < 0 ? -1 : pidfd + 1; }
 
+/* A pidfd of one thread (Linux 6.9; glibc 2.36 does not name the flag). */
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+/* Once the main thread has ended (pthread_exit() while the program's other
+ * threads work on), a pidfd of the process reaches no table: pidfd_getfd
+ * answers ESRCH, and every line of the writer was lost.  Every other
+ * thread of the process but the writer shares the program's table: a
+ * pidfd of one of them, found in /proc/self/task, stands in for the
+ * process's from then on (and is replaced the same way when that thread
+ * ends).  -1 when none is found (Linux before 6.9, no /proc). */
+static int other_thread_pidfd(void)
+{
+    int dir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC), found = -1;
+    if (dir < 0)
+        return -1;
+    pid_t me = gettid();
+    char buf[2048];
+    long n;
+    while (found < 0 && (n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+        for (long off = 0; off < n && found < 0;) {
+            struct dirent64 *d = (struct dirent64 *)(buf + off);
+            off += d->d_reclen;
+            long tid = 0;
+            for (const char *c = d->d_name; *c >= '0' && *c <= '9' && tid < 1L << 31; c++)
+                tid = tid * 10 + (*c - '0');
+            if (tid <= 0 || tid == me)
+                continue;
+            int p = pidfd_open((pid_t)tid, PIDFD_THREAD);
+            if (p < 0)
+                continue;
+            int fd = pidfd_getfd(p, log_fd, 0);
+            if (fd >= 0 || errno == EBADF) { /* EBADF: the table is there, fd 2 is not */
+                found = p;
+                if (fd >= 0)
+                    close(fd);
+            } else {
+                close(p);
+            }
+        }
+    }
+    close(dir);
+    return found;
+}
+
 /* A copy is closed by the mode, not by its number: in the thread's own
  * table it may well be 2. */
 static void line_fd_done(int fd)
@@ -85,6 +134,14 @@ static int line_fd(void)
     if (state == ERR_CLOSED || log_pidfd < 0)
         return -1;
     int fd = log_pidfd ? pidfd_getfd(log_pidfd - 1, log_fd, 0) : log_fd;
+    if (fd < 0 && log_pidfd > 0 && errno == ESRCH) {
+        int other = other_thread_pidfd();
+        if (other >= 0) {
+            close(log_pidfd - 1);
+            log_pidfd = other + 1;
+            fd = pidfd_getfd(other, log_fd, 0);
+        }
+    }
     if (state == ERR_UNKNOWN) /* before start-up (never, as profiler_init starts here) */
         return fd;
     if (fd >= 0 && !fdid_same(fd, &err_id)) {

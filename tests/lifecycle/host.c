@@ -105,6 +105,7 @@
  *                           ends the process (exit status 0)
  *   host leader_exit alone  the same with no other thread: the main
  *                           thread's pthread_exit() ends the process
+ *   host leader_exit slow   the thread first sleeps 0.5 s
  *   host seccomp_refused    hands the kernel filters it refuses (at bad
  *                           addresses, EFAULT; empty, EINVAL): prints what
  *                           each call answered, then "dump=E", what
@@ -830,9 +831,13 @@ static int fstat_refused(void)
  * the program allocates on; the process ends with that thread (glibc's
  * exit(0) from the last thread).  pthread_exit unwinds the main thread
  * through libgcc_s, which glibc dlopens then. */
+static bool leader_slow;
+
 static void *leader_worker(void *arg)
 {
     unsigned long sum = 0;
+    for (int i = 0; leader_slow && i < 10; i++)
+        usleep(50000); /* the main thread long gone: the profiler's lines go on */
     for (unsigned i = 0; i < 2000; i++) {
         char *p = malloc(64 + i % 512);
         p[0] = (char)i;
@@ -846,6 +851,7 @@ static void *leader_worker(void *arg)
 
 static int leader_exit(const char *how)
 {
+    leader_slow = how && !strcmp(how, "slow");
     if (how && !strcmp(how, "alone")) {
         leader_worker(NULL);
         pthread_exit(NULL);
@@ -926,6 +932,6 @@ int main(int argc, char **argv)
         return sandboxed(strcmp(argv[2], "trap") ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_TRAP, -1);
     fprintf(stderr, "usage: host sigign|ns|pipe_stderr|fd2file PATH|chdir BASE|nproc|fsize BYTES|"
                     "sigexit|sigfork N|sigforkchain|sigforkdump R|closefrom PATH S|lowfd S|seccomp_errno|"
-                    "seccomp_kill kill|trap|seccomp_fstat|seccomp_refused|leader_exit [alone]\n");
+                    "seccomp_kill kill|trap|seccomp_fstat|seccomp_refused|leader_exit [alone|slow]\n");
     return 2;
 }

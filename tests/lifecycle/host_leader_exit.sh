@@ -62,3 +62,20 @@ for i in 1 2 3; do
     check_ends "alone$i" alone HEAPPROF_PERIOD=0.05 HEAPPROF_HTTP=127.0.0.1:0
 done
 note "ok: with heapprof's writer and HTTP threads running, the process ends with the program's last thread"
+
+# The writer's lines once the main thread has ended: they reach fd 2
+# through a pidfd of the process, which reached no table then (ESRCH), and
+# every one was lost; only the exit profile's line, written by the last
+# thread, showed.  Profiles into a missing directory every 50 ms for the
+# 0.5 s the thread sleeps: several lines.
+start slow HEAPPROF_PERIOD=0.05 HEAPPROF_OUT="$W/missing/p" -- "$LC_HOST" leader_exit slow
+finish "$BGPID" 30
+expect_rc slow 0
+n=$(grep -c 'cannot write profile' "$W/slow.err" || true)
+if ((n < 3)); then
+    if [[ $(uname -r | awk -F. '{print ($1 > 6 || ($1 == 6 && $2 >= 9))}') == 0 ]]; then
+        note "skipped the writer's lines after the main thread's end: Linux $(uname -r) has no PIDFD_THREAD (6.9)"
+    else
+        fail "with the main thread ended, the writer's lines were lost: $n 'cannot write profile' lines in 0.5 s of profiles every 50 ms: $(cat "$W/slow.err")"
+    fi
+fi
