@@ -111,7 +111,8 @@ void mem_heap_peak_reset(void) { __atomic_store_n(&heap_bytes_peak, mem_heap_byt
 /* Blocks up to SMALL_MAX bytes, header included, come from runs: pages
  * mapped for one size class, carved into its blocks (mimalloc's pages, in
  * miniature).  Classes step by 16 bytes to 128, then by a quarter of each
- * power of two, so that a block wastes at most a fifth of its class.  A
+ * power of two, so that a block over 128 bytes wastes at most a fifth of
+ * its class.  A
  * run holds at least RUN_BLOCKS of its blocks and takes at least RUN_MIN
  * bytes; a run whose last block is freed is unmapped unless it is the
  * only one its class has with room (the one an alloc-free cycle would map
@@ -134,7 +135,8 @@ void mem_heap_peak_reset(void) { __atomic_store_n(&heap_bytes_peak, mem_heap_byt
  * One spinlock guards the runs: its holders never block, allocate or call
  * out (common.h).  fork() never copies it held (lifecycle.c's handlers take
  * it after every other lock: none is taken under it); a child made without
- * handlers takes it over (spin.c). */
+ * handlers takes it over (spin.c), and then leaves the runs alone
+ * (runs_torn). */
 enum { SMALL_MAX = 64 << 10, RUN_MIN = 64 << 10, RUN_BLOCKS = 4, NCLASSES = 43 };
 
 typedef struct run {
@@ -150,6 +152,30 @@ _Static_assert(sizeof(run) <= RUN_HEAD, "a run's header must fit before its firs
 
 static run *with_room[NCLASSES];
 static int heap_lock;
+
+/* A child made without fork handlers (_Fork, a raw clone) takes a lock
+ * held by a thread of its parent over (spin.c).  That thread may have been
+ * halfway through a list update here, unlike the tables' holders, which
+ * only read.  So once the heap's lock was taken over the runs are left
+ * alone: small blocks get pages of their own, and a block of a run is not
+ * given back (such a child writes no profile; its few allocations are a
+ * seccomp filter's judgement). */
+static bool runs_torn;
+static bool held_for_fork;
+
+/* Take the runs' lock: false, not held, when the runs are not to be used. */
+static bool lock_runs(void)
+{
+    if (__atomic_load_n(&runs_torn, __ATOMIC_RELAXED))
+        return false;
+    while (__atomic_exchange_n(&heap_lock, 1, __ATOMIC_ACQUIRE))
+        if (spin_wait(&heap_lock)) {
+            __atomic_store_n(&runs_torn, true, __ATOMIC_RELAXED);
+            spin_unlock(&heap_lock);
+            return false;
+        }
+    return true;
+}
 
 /* The class of a block of `total` bytes, header included (16 to SMALL_MAX). */
 static unsigned class_of(size_t total)
@@ -213,7 +239,15 @@ static mem_head *small_alloc(size_t total)
     unsigned c = class_of(total);
     run *spare = NULL;
     for (;;) {
-        spin_lock(&heap_lock);
+        if (!lock_runs()) {
+            if (spare)
+                unmap_pages(spare, spare->mapped, &runs);
+            size_t mapped = page_round(total);
+            mem_head *h = map_pages(mapped, &big_blocks);
+            if (h)
+                h->tag = mapped;
+            return h;
+        }
         run *r = with_room[c];
         if (!r && spare) {
             link_run(spare);
@@ -247,7 +281,8 @@ static mem_head *small_alloc(size_t total)
 static void small_free(mem_head *h)
 {
     run *r = (run *)(h->tag & ~(uintptr_t)1), *drop = NULL;
-    spin_lock(&heap_lock);
+    if (!lock_runs())
+        return; /* left where it is: see runs_torn */
     bool was_full = !r->free && r->fresh == r->end;
     *(void **)h = r->free;
     r->free = h;
@@ -262,8 +297,14 @@ static void small_free(mem_head *h)
         unmap_pages(drop, drop->mapped, &runs);
 }
 
-void mem_lock_all(void) { spin_lock(&heap_lock); }
-void mem_unlock_all(void) { spin_unlock(&heap_lock); }
+void mem_lock_all(void) { held_for_fork = lock_runs(); }
+
+void mem_unlock_all(void)
+{
+    if (held_for_fork)
+        spin_unlock(&heap_lock);
+    held_for_fork = false;
+}
 
 /* ---- blocks -------------------------------------------------------------- */
 

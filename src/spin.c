@@ -17,7 +17,9 @@
  * another process the waiter takes the lock over: its holder is not there,
  * unless it is one of the child's own threads, preempted for all that
  * time.  What the profiler's threads hold a table's lock for only reads
- * (live_fold), so the copy they leave behind is whole.  A vfork() child
+ * (live_fold), so the copy they leave behind is whole; the profiler's heap,
+ * whose lock they hold to write, is left alone once its lock was taken
+ * over (mem.c).  A vfork() child
  * shares the parent's locks and their holders do exist; it may not
  * allocate at all (POSIX), and one that does would take a lock over only
  * after the same long wait.

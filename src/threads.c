@@ -131,11 +131,14 @@ void threads_private_fds(void)
  * still on the count; putting back is skipped at zero, which is a process
  * in exit() from its last thread (a second exit, from our thread's return,
  * would run concurrently with it), so that return leaves the count below
- * zero as the process ends.  One race remains: a thread of ours that ends
- * while the program runs (around unshare(), shim_process.c) at the instant
- * the program's last thread ends takes the count to zero itself, and the
- * process exits with status 0 on our thread rather than on the program's.
- * Without the symbol (another libc) our threads count, as before. */
+ * zero as the process ends.  A thread of ours ends while the program runs
+ * only with a thread of the program waiting for it (around setuid() or
+ * unshare(), shim_process.c; the seccomp stand-down), so still on the
+ * count, with one exception: the HTTP server's, once the program closed
+ * its descriptors.  Should that happen at the instant the program's last
+ * thread ends, the count reaches zero on our thread, and the process exits
+ * with status 0 there rather than on the program's thread.  Without the
+ * symbol (another libc) our threads count, as before. */
 static unsigned *nthreads_lookup(void)
 {
     static unsigned *count;
