@@ -10,28 +10,42 @@
  * live table's lock at that instant (live_fold, while it writes a profile):
  * no thread of the child will ever release the child's copy.
  *
- * So a waiter that has yielded ORPHAN_YIELDS times in a row asks whether it
+ * So a waiter that has waited ORPHAN_CHECK rounds in a row asks whether it
  * runs in the process the profiler's threads belong to (spin_owner, kept by
  * lifecycle.c).  getpid() is a system call, so it is asked only here, in a
  * wait already long, never on the uncontended path (one exchange).  In
  * another process the waiter takes the lock over: its holder is not there,
  * unless it is one of the child's own threads, preempted for all that
  * time.  What the profiler's threads hold a table's lock for only reads
- * (live_fold), so the copy they leave behind is whole; the profiler's heap,
- * whose lock they hold to write, is left alone once its lock was taken
- * over (mem.c).  A vfork() child
- * shares the parent's locks and their holders do exist; it may not
- * allocate at all (POSIX), and one that does would take a lock over only
- * after the same long wait.
+ * (live_fold), so the copy they leave behind is whole; the profiler's
+ * heap, whose lock they hold to write, is left alone once its lock was
+ * taken over (mem.c).  A vfork() child shares the parent's locks and their
+ * holders do exist; it may not allocate at all (POSIX), and one that does
+ * would take a lock over only after the same long wait.
  */
 #include "common.h"
 
+#include <errno.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
-/* About 2^14 yields: a few milliseconds when the holder runs elsewhere,
- * far more than any critical section these locks guard. */
-enum { ORPHAN_YIELDS = 1 << 14 };
+/* A waiter yields SLEEP_AFTER times, then sleeps SLEEP_NS at a time.  A
+ * waiter of real-time priority (SCHED_FIFO, SCHED_RR) yields only to
+ * threads of its priority or above: a holder of normal priority on the
+ * same CPU (the writer, folding a live table) never ran again, and the
+ * program's thread stood in malloc until the kernel's real-time throttling
+ * gave the other threads their 5 % (0.94 s, two runs in three: an RT
+ * thread's malloc+free pairs, all threads on one CPU, a profile every
+ * 10 ms).  A sleep leaves the CPU to any holder.  The sleep is the raw
+ * system call: the library's clock_nanosleep is a cancellation point, and
+ * this may run inside the program's malloc with a cancel pending.
+ *
+ * Every ORPHAN_CHECK rounds (about 60 ms) the wait asks whether the holder
+ * is in this process at all: far longer than any critical section these
+ * locks guard. */
+enum { SLEEP_AFTER = 64, SLEEP_NS = 20000, ORPHAN_CHECK = 1024 };
 
 static pid_t owner; /* 0: not known, never take a lock over */
 
@@ -40,8 +54,15 @@ void spin_set_owner(pid_t pid) { __atomic_store_n(&owner, pid, __ATOMIC_RELAXED)
 bool spin_wait(int *l)
 {
     for (unsigned n = 1; __atomic_load_n(l, __ATOMIC_RELAXED); n++) {
-        sched_yield();
-        if (hp_unlikely(n % ORPHAN_YIELDS == 0)) {
+        if (n <= SLEEP_AFTER) {
+            sched_yield();
+        } else {
+            struct timespec ts = {0, SLEEP_NS};
+            int saved = errno; /* EINTR, or a seccomp filter's errno: the program's errno stays */
+            syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts, NULL);
+            errno = saved;
+        }
+        if (hp_unlikely(n % ORPHAN_CHECK == 0)) {
             pid_t o = __atomic_load_n(&owner, __ATOMIC_RELAXED);
             pid_t me = getpid(); /* < 0 when a seccomp filter refuses it: no answer */
             if (o && me > 0 && me != o) {
