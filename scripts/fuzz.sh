@@ -48,7 +48,7 @@ fi
 
 build=build-fuzz
 CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DHEAPPROF_FUZZ=ON -DHEAPPROF_FAULT=OFF >/dev/null
+    -DHEAPPROF_FUZZ=ON -DHEAPPROF_FAULT=OFF -DHEAPPROF_MEM_MALLOC=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >/dev/null
 
 work=$build/fuzz-work
