@@ -306,6 +306,48 @@ static void retire(uint64_t n)
         log_line("cannot remove old profile %s: %s", old, strerror(errno));
 }
 
+/* A period's profiles that keep failing alike (a full disk, a directory
+ * gone, for hours) said so one line each, held back only by the log's
+ * rate: with HEAPPROF_PERIOD=10, 8640 lines a day.  Now a periodic
+ * profile that fails with the error of the failure before it is not said
+ * for REMIND_S after the last line that was; the next line says how many
+ * were not, and so does the first profile written after them.  A profile
+ * asked for (a signal, heapprof_dump(), the exit profile) or triggered (a
+ * high-water mark, a limit) says its failure every time.  Under dump_lock. */
+enum { REMIND_S = 600 };
+static int fail_err;             /* the last profile's failure, 0: it was written */
+static unsigned long fail_quiet; /* periodic failures not said since the last line */
+static double fail_said = -1e9;  /* when that line was */
+
+static void say_failure(const char *path, int err, unsigned why)
+{
+    double now = clock_mono_s();
+    if (why == WHY_PERIOD && err == fail_err && now - fail_said < REMIND_S) {
+        fail_quiet++;
+        return;
+    }
+    char more[96] = "";
+    if (fail_quiet)
+        snprintf(more, sizeof more, "; %lu periodic profiles failed as the last such line said",
+                 fail_quiet);
+    log_line("cannot write profile %s: %s (the program continues; the next profile will try "
+             "again%s%s)", path, strerror(err), more,
+             why == WHY_PERIOD ? "; a periodic profile failing the same way is said again in 10 "
+                                 "minutes at the latest" : "");
+    fail_err = err;
+    fail_quiet = 0;
+    fail_said = now;
+}
+
+static void say_written(const char *path)
+{
+    if (fail_quiet)
+        log_line("profile %s written; the %lu periodic profiles before it failed as the last "
+                 "line about them said", path, fail_quiet);
+    fail_err = 0;
+    fail_quiet = 0;
+}
+
 int writer_dump_now(const char *path, unsigned why)
 {
     /* No handler of the program's runs inside a profile on its thread (a
@@ -376,10 +418,10 @@ int writer_dump_now(const char *path, unsigned why)
         hw_failed = err != 0;
     }
     if (err) {
-        log_line("cannot write profile %s: %s (the program continues; the next profile will "
-                 "try again)", path, strerror(err));
+        say_failure(path, err, why);
         goto out;
     }
+    say_written(path);
     last_ms = (clock_mono_s() - t0) * 1e3;
     highwater_rearm(level, why);
     if (in_sequence) {
