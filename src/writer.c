@@ -657,6 +657,9 @@ void writer_atfork_child(void)
     period_next = 0;
     hw_last = 0;
     pending = 0;
+    fail_err = 0; /* the child's first failure is its own to say */
+    fail_quiet = 0;
+    fail_said = -1e9;
     if (!__atomic_load_n(&exited, __ATOMIC_ACQUIRE) && thread_needed())
         start_thread();
 }
