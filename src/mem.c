@@ -18,9 +18,9 @@ typedef struct pages {
     uint64_t now;
 } pages;
 
-/* Pages mapped now: for the tables (mem_map), and
- * apart, for the heap's large blocks and its runs (below), so that
- * mem_mapped_bytes() stays the tables' (it is reported as such). */
+/* Pages mapped now: for the tables (mem_map), and apart, for the heap's
+ * large blocks and its runs (below), so that mem_mapped_bytes() stays the
+ * tables' (it is reported as such). */
 static pages tables, big_blocks, runs;
 static unsigned long mem_fail_countdown;
 
@@ -112,11 +112,10 @@ void mem_heap_peak_reset(void) { __atomic_store_n(&heap_bytes_peak, mem_heap_byt
  * mapped for one size class, carved into its blocks (mimalloc's pages, in
  * miniature).  Classes step by 16 bytes to 128, then by a quarter of each
  * power of two, so that a block over 128 bytes wastes at most a fifth of
- * its class.  A
- * run holds at least RUN_BLOCKS of its blocks and takes at least RUN_MIN
- * bytes; a run whose last block is freed is unmapped unless it is the
- * only one its class has with room (the one an alloc-free cycle would map
- * again at once).
+ * its class.  A run holds at least RUN_BLOCKS of its blocks and takes at
+ * least RUN_MIN bytes; a run whose last block is freed is unmapped unless
+ * it is the only one its class has with room (the one an alloc-free cycle
+ * would map again at once).
  *
  * Why not the program's malloc: glibc gives each thread that first calls
  * it an arena of its own, up to eight per core, each 64 MiB of address
