@@ -204,6 +204,14 @@ int threads_start(pthread_t *t, void *(*fn)(void *), const char *name)
     unsigned *count = nthreads_lookup();
     union start_fn u = {.fn = fn};
     err = pthread_create(t, &attr, thread_entry, u.arg);
+    /* SCHED_OTHER is above SCHED_IDLE, and an unprivileged thread may not
+     * raise its policy: under `chrt --idle` the writer and the HTTP thread
+     * were refused (EPERM), and no profile but the exit one was written
+     * (lifecycle_host_sched_idle).  Then they run as the program does. */
+    if (err == EPERM) {
+        pthread_attr_setinheritsched(&attr, PTHREAD_INHERIT_SCHED);
+        err = pthread_create(t, &attr, thread_entry, u.arg);
+    }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&attr);
     if (!err) {
