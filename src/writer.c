@@ -52,10 +52,38 @@ static sem_t wake_sem;
 static int wake_ready;
 static unsigned pending;
 static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t dump_lock_once = PTHREAD_ONCE_INIT;
 static uint64_t seq;       /* the sequence's last number on disk (under dump_lock) */
 static uint64_t written;   /* profiles of the sequence this process wrote (metrics) */
 static double last_ms;     /* how long the last one took */
 static int exited;
+
+/* dump_lock inherits priority: a program thread of real-time priority
+ * that waits in heapprof_dump() or exit() for the profile the writer (of
+ * normal priority) is writing lends it that priority, so a real-time
+ * thread of the program's in between, computing on the same CPU, no
+ * longer holds both back: such a heapprof_dump() waited 0.95 s, until the
+ * kernel's real-time throttling let the writer finish
+ * (lifecycle_host_rt_dump).  Made on first use, as heapprof_dump() may be
+ * called before our constructor (by a library's); where the system has
+ * no priority-inheriting futexes, the plain mutex stays. */
+static void dump_lock_init(void)
+{
+    pthread_mutexattr_t a;
+    if (pthread_mutexattr_init(&a))
+        return;
+    if (!pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT))
+        pthread_mutex_init(&dump_lock, &a);
+    else
+        pthread_mutex_init(&dump_lock, NULL);
+    pthread_mutexattr_destroy(&a);
+}
+
+static void dump_lock_take(void)
+{
+    pthread_once(&dump_lock_once, dump_lock_init);
+    pthread_mutex_lock(&dump_lock);
+}
 
 uint64_t writer_hw_threshold HP_SAMPLE_DATA = UINT64_MAX;
 static uint64_t hw_mark;      /* highest live estimate written so far */
@@ -372,7 +400,7 @@ int writer_dump_now(const char *path, unsigned why)
      * and a temporary file behind. */
     int cancel;
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-    pthread_mutex_lock(&dump_lock);
+    dump_lock_take();
     int err = 0;
     if (__atomic_load_n(&exited, __ATOMIC_ACQUIRE) && !(why & WHY_EXIT)) {
         err = ECANCELED; /* the exit profile is the last word */
@@ -447,7 +475,7 @@ int writer_dump_to_fd(int fd, const char *reason, const dump_options *opt)
     int saved_errno = errno;
     int cancel; /* as writer_dump_now */
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-    pthread_mutex_lock(&dump_lock);
+    dump_lock_take();
     dump_info info = {reason, seq, written, last_ms};
     int err = dump_to_fd(fd, &info, opt);
     pthread_mutex_unlock(&dump_lock);
@@ -532,7 +560,7 @@ void writer_stand_down(void)
     writer_pause();
     /* A profile being written on a program's thread (heapprof_dump(), the
      * exit profile) ends first; later ones find lifecycle_sandboxed(). */
-    pthread_mutex_lock(&dump_lock);
+    dump_lock_take();
     pthread_mutex_unlock(&dump_lock);
 }
 
@@ -642,7 +670,8 @@ void writer_atfork_child(void)
      * the dump's state half-updated: both start afresh.  The child has no
      * writer thread: it gets its own.  Its files carry its own pid and
      * count from 0001. */
-    pthread_mutex_init(&dump_lock, NULL);
+    pthread_once(&dump_lock_once, dump_lock_init); /* so that no later take makes it again */
+    dump_lock_init();
     dump_atfork_child();
     if (wake_ready)
         sem_init(&wake_sem, 0, 0); /* whatever count the parent's had */
@@ -689,7 +718,7 @@ void writer_at_exit(void)
         __atomic_store_n(&exit_writing, 1, __ATOMIC_RELEASE);
         writer_dump_now(NULL, WHY_EXIT);
     } else {
-        pthread_mutex_lock(&dump_lock);
+        dump_lock_take();
         __atomic_store_n(&exited, 1, __ATOMIC_RELEASE);
         pthread_mutex_unlock(&dump_lock);
     }
