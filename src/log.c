@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/pidfd.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -90,11 +89,11 @@ static int other_thread_pidfd(void)
     if (dir < 0)
         return -1;
     pid_t me = gettid();
-    char buf[2048];
-    long n;
-    while (found < 0 && (n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
-        for (long off = 0; off < n && found < 0;) {
-            struct dirent64 *d = (struct dirent64 *)(buf + off);
+    char buf[2048] __attribute__((aligned(8))); /* getdents64, as dump.c's each_name: no malloc */
+    ssize_t n;
+    while (found < 0 && (n = getdents64(dir, buf, sizeof buf)) > 0) {
+        for (ssize_t off = 0; off < n && found < 0;) {
+            const struct dirent64 *d = (const void *)(buf + off);
             off += d->d_reclen;
             long tid = 0;
             for (const char *c = d->d_name; *c >= '0' && *c <= '9' && tid < 1L << 31; c++)
