@@ -299,8 +299,10 @@ static void unfollow_entry(const live_entry *e)
 }
 
 /* Inlined into profiler_alloc_slow: no frame of its own to unwind through
- * (see unwind_capture). */
-static inline __attribute__((always_inline)) void record(void *p, size_t n, uint64_t interval)
+ * (see unwind_capture).  pcs: room for max + UNWIND_SLACK return
+ * addresses. */
+static inline __attribute__((always_inline)) void record(void *p, size_t n, uint64_t interval,
+                                                         uint64_t *pcs, unsigned max)
 {
     /* A sample's misses are lines the program evicted since the last one,
      * and each step needs the one before: the walker's rule for a frame to
@@ -311,7 +313,6 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
      * shard and slot as soon as their address is known (finding 15 in
      * docs/benchmarks.md). */
     hp_thread *t = &hp_tls;
-    uint64_t pcs[256 + UNWIND_SLACK];
     live_prefetch_shard((uintptr_t)p);
     stacks_prefetch(t->last);
     /* What the sample weighs, before the walk: a division and a chain of
@@ -326,7 +327,7 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
     uint64_t kept = n < LIVE_SIZE_MAX ? n : LIVE_SIZE_MAX;
     stack_sample x = stacks_weigh(kept, weight);
     uint32_t born = ages_now(); /* a vDSO read, which the walk overlaps too */
-    int n_pcs = unwind_capture(pcs, hot.depth, hot.fast_unwind, &t->walk, &hp_replay);
+    int n_pcs = unwind_capture(pcs, max, hot.fast_unwind, &t->walk, &hp_replay);
     unsigned shard = stacks_shard();
     stacks_prefetch_counts(t->last, shard);
     live_prefetch_slot((uintptr_t)p);
@@ -393,14 +394,10 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
     writer_check_highwater();
 }
 
-/* noipa: GCC would otherwise split the rarely taken part (record) off into
- * a function of its own, one more frame to unwind (see unwind_capture). */
-#if defined(__GNUC__) && !defined(__clang__)
-__attribute__((noipa))
-#else
-__attribute__((noinline))
-#endif
-void *profiler_alloc_slow(void *p, size_t n)
+/* The slow path, inlined into the two below, which differ only in the
+ * room they give the walk (cap frames). */
+static inline __attribute__((always_inline)) void *alloc_slow(void *p, size_t n, uint64_t *pcs,
+                                                              unsigned cap)
 {
     hp_thread *t = &hp_tls;
     if (t->guard || !profiler_init())
@@ -429,7 +426,9 @@ void *profiler_alloc_slow(void *p, size_t n)
     bool sampled = p && drawn && interval;
     if (sampled) {
         int64_t g = profiler_guard_enter();
-        record(p, n, drawn);
+        /* hot.depth is 0 before profiler_init, which the caller's choice of
+         * cap may have preceded: never more than the room there is. */
+        record(p, n, drawn, pcs, hot.depth < cap ? hot.depth : cap);
         profiler_guard_exit(g);
     }
     /* The next countdown last: the draw is a chain of ~60 cycles of
@@ -444,6 +443,42 @@ void *profiler_alloc_slow(void *p, size_t n)
 out:
     errno = saved_errno;
     return p;
+}
+
+/* The walk's buffer is on the stack of whichever thread allocated: a
+ * fiber's of 16 KiB, or a signal handler's alternate one, among them.
+ * Sized for HEAPPROF_DEPTH's bound of 256, it was 2.3 KiB of a sample's
+ * 3.9 KiB there; so the default depth of 64 gets a buffer of its own
+ * (lifecycle_stack_use).  A variable-length array instead would make
+ * GCC realign the frame through a register (DRAP), whose CFI is an
+ * expression heapprof's walker leaves to libunwind: every stack would
+ * have been libunwind's, at 7.7 KiB of stack.
+ *
+ * noipa: GCC would otherwise split the rarely taken part (record) off into
+ * a function of its own, one more frame to unwind (see unwind_capture). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define SLOW_PATH __attribute__((noipa))
+#else
+#define SLOW_PATH __attribute__((noinline))
+#endif
+enum { SHORT_WALK = 64, LONG_WALK = 256 }; /* 256: HEAPPROF_DEPTH's bound (config.c) */
+
+static SLOW_PATH void *alloc_slow_short(void *p, size_t n)
+{
+    uint64_t pcs[SHORT_WALK + UNWIND_SLACK];
+    return alloc_slow(p, n, pcs, SHORT_WALK);
+}
+
+static SLOW_PATH void *alloc_slow_long(void *p, size_t n)
+{
+    uint64_t pcs[LONG_WALK + UNWIND_SLACK];
+    return alloc_slow(p, n, pcs, LONG_WALK);
+}
+
+/* A tail call either way: no frame of its own to walk. */
+void *profiler_alloc_slow(void *p, size_t n)
+{
+    return hot.depth > SHORT_WALK ? alloc_slow_long(p, n) : alloc_slow_short(p, n);
 }
 
 /* Whether this thread may take the tables' locks now: the profiler is up
