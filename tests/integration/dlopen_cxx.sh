@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # integ_dlopen_cxx: a C program that opens a C++ library with dlopen (as
 # python opens a C++ extension module) runs as without the preload: the
-# library's exceptions are caught where it catches them, whether it was
+# library's exceptions are caught where it catches them, and operator new
+# that cannot allocate calls the new-handler and throws std::bad_alloc (or
+# returns NULL, nothrow) as libstdc++'s does, whether the library was
 # opened RTLD_LOCAL or RTLD_GLOBAL, in exact mode and at the default
 # interval.
 #
@@ -9,6 +11,9 @@
 # libheapprof.so's address range, where the library and libstdc++ were
 # mapped; the unwinder (_dl_find_object) looked their frames up in
 # libheapprof.so, and every exception ended in std::terminate (exit 134).
+# And with the library opened RTLD_LOCAL, heapprof's operator new found no
+# next operator new for its failure path (libstdc++ was not in the search
+# after it): it returned NULL, called no new-handler, threw nothing.
 source "$(dirname "$0")/lib.sh"
 need_env PROG_DLTHROW CXXPLUGIN
 
