@@ -41,7 +41,7 @@ EXPORT int heapprof_dump(const char *path)
 static void warn_granule(size_t bytes)
 {
     static int warned;
-    uint64_t g = (uint64_t)1 << __atomic_load_n(&live_shift, __ATOMIC_RELAXED);
+    uint64_t g = (uint64_t)1 << live_shift_now();
     if (bytes <= 1 || bytes >= 8 * g || __atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
         return;
     uint64_t pct = 100 * g / bytes, want = (uint64_t)1 << live_granule_shift(bytes, 0);

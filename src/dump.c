@@ -437,7 +437,7 @@ static void describe(char c[NCOMMENTS][COMMENT_MAX], const dump_info *info)
              "filter_granule_bytes=%u",
              (unsigned long long)mem_mapped_bytes(), (unsigned long long)stacks_bytes(),
              (unsigned long long)mem_heap_mapped_bytes(),
-             1u << __atomic_load_n(&live_shift, __ATOMIC_RELAXED));
+             1u << live_shift_now());
     snprintf(c[5], COMMENT_MAX, "dumps_written=%llu last_dump_ms=%.2f",
              (unsigned long long)info->written, info->last_ms);
     if (!run_id)

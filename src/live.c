@@ -8,9 +8,9 @@
  *    (live_tag) or 1 after a count of 2 went down, their number from 2 to
  *    LIVE_COUNT_MAX, or LIVE_PINNED once it saturated or was pinned (then
  *    it is never decremented again: a spurious "maybe" is only a probe, a
- *    missing one would leak an entry).  live_pin also stores LIVE_PINNED,
- *    without the owner's lock, at slots of the shifts not in force: a race
- *    with the owner leaves its value or LIVE_PINNED, both safe.
+ *    missing one would leak an entry).  live_init also stores LIVE_PINNED,
+ *    without the owners' locks, into the filter it maps, before that
+ *    filter is in force.
  */
 #include "live.h"
 
@@ -31,16 +31,27 @@
  * own. */
 enum { SHARD_BITS = 6, NSHARDS = 1 << SHARD_BITS, SHARD_MIN_CAP = 16 };
 
-/* Page-aligned, so that the part live_trim keeps ends on a page boundary. */
-uint8_t live_filter[LIVE_FILTER_SLOTS] __attribute__((aligned(4096)));
-/* Every free reads it, so it keeps the read-mostly line (common.h) warm.
- * LIVE_SHIFT_MAX until live_init: the frees before it then index the
- * filter's first 64 KiB only, which live_trim never releases, even a free
- * that loaded this value just before live_init stored another. */
-uint32_t live_shift HP_SAMPLE_DATA = LIVE_SHIFT_MAX;
-/* The smallest shift whose indices stay within the filter's mapped part:
- * LIVE_SHIFT_MIN (all of it) until live_trim releases its tail. */
-static unsigned filter_floor = LIVE_SHIFT_MIN;
+/* The filter until live_init (shift LIVE_SHIFT_MAX: 64 KiB), in .bss: the
+ * frees before the configuration is read, and the bootstrap arena's pins
+ * (live_pin), need one.  It starts LIVE_SHIFT_MAX bytes into an array
+ * aligned to 32, so that its pointer carries its shift (live.h).
+ *
+ * The filter in force after live_init is mapped for its granule.  It was
+ * one array of .bss sized for the smallest granule (8 MiB), whose tail
+ * beyond the granule in force was unmapped at start, as untouched .bss
+ * still counts in VmSize (mlockall under RLIMIT_MEMLOCK,
+ * lifecycle_host_mlockall).  That left a hole of 7 MiB inside
+ * libheapprof.so's address range, where the kernel then placed the
+ * libraries the program opened with dlopen; the unwinder finds a frame's
+ * unwind information by the object whose range holds its address
+ * (_dl_find_object, glibc 2.35), and so found libheapprof.so's for theirs:
+ * every C++ exception they threw ended in std::terminate
+ * (integ_dlopen_cxx). */
+static uint8_t boot_filter[(1 << (32 - LIVE_SHIFT_MAX)) + LIVE_SHIFT_MAX]
+    __attribute__((aligned(32)));
+/* The mapping live_init made for the filter in force, if any. */
+static void *filter_map;
+static size_t filter_map_bytes;
 
 /* One cache line each: the lock and what the probe needs first share it.
  * (A pad computed from the field sizes once made it 72 bytes, with the
@@ -49,6 +60,7 @@ typedef struct shard {
     int lock;
     uint32_t cap; /* power of two, or 0 before the first insert */
     uint32_t count;
+    uint32_t quota; /* max_live <= 2^32 (config.c): 2^25 at most; below */
     live_entry *entries;
 } __attribute__((aligned(64))) shard;
 _Static_assert(sizeof(shard) == 64, "a shard is one cache line");
@@ -105,8 +117,11 @@ static shard *shard_of(uintptr_t addr)
  * object sampled (HEAPPROF_SAMPLE=1) and millions of tiny ones.  With half
  * the bound in the pool, as at first, such a heap of 32 MiB was refused
  * from 3/4 of the bound (the review of finding 15 in docs/benchmarks.md). */
-static uint32_t quota HP_SAMPLE_DATA; /* max_live <= 2^32 (config.c): 2^25 at most */
 static uint64_t pool_max, pool_used;
+/* The filter in force (live.h), which every free reads.  The quota, which
+ * sat on the read-mostly line beside it, is in each shard's own line
+ * (shard.quota): the pointer took its room there (perf_hot_line). */
+uint8_t *live_filter HP_SAMPLE_DATA = boot_filter + LIVE_SHIFT_MAX;
 
 static bool pool_take(void)
 {
@@ -136,42 +151,45 @@ unsigned live_granule_shift(uint64_t mean, uint64_t granule)
     return shift < LIVE_SHIFT_MIN ? LIVE_SHIFT_MIN : shift > LIVE_SHIFT_MAX ? LIVE_SHIFT_MAX : shift;
 }
 
+/* The pins of the boot filter, each a 64 KiB granule of address, in the
+ * filter f of a smaller shift: every slot of f within that granule.  Only
+ * pins are there before live_init (no sample is taken before). */
+static void copy_pins(uint8_t *f, unsigned shift)
+{
+    uint32_t per = (uint32_t)1 << (LIVE_SHIFT_MAX - shift);
+    const uint8_t *boot = boot_filter + LIVE_SHIFT_MAX;
+    for (uint32_t k = 0; k < (uint32_t)1 << (32 - LIVE_SHIFT_MAX); k++)
+        if (boot[k])
+            memset(f + (size_t)k * per, LIVE_PINNED, per);
+}
+
 int live_init(uint64_t max, unsigned shift)
 {
-    /* No entries yet, only pins, which live_pin set at every shift.  Never
-     * below filter_floor: a smaller shift would index released pages. */
     if (shift < LIVE_SHIFT_MIN || shift > LIVE_SHIFT_MAX)
         shift = LIVE_SHIFT_MIN;
-    if (shift < filter_floor)
-        shift = filter_floor;
-    __atomic_store_n(&live_shift, shift, __ATOMIC_RELEASE);
-    quota = (uint32_t)(max / 4 / NSHARDS);
+    if (shift < LIVE_SHIFT_MAX && !filter_map) {
+        /* One page more than its slots, for the shift's offset.  If the
+         * mapping fails, the boot filter stays in force: more frees look
+         * in the table, none wrongly. */
+        size_t bytes = ((size_t)1 << (32 - shift)) + (size_t)sysconf(_SC_PAGESIZE);
+        int saved = errno; /* this runs inside the program's first malloc */
+        void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        errno = saved;
+        if (m != MAP_FAILED) {
+            uint8_t *f = (uint8_t *)m + shift;
+            copy_pins(f, shift);
+            filter_map = m;
+            filter_map_bytes = bytes;
+            /* Release: a free that loads the pointer sees the pins. */
+            __atomic_store_n(&live_filter, f, __ATOMIC_RELEASE);
+        }
+    }
+    uint32_t quota = (uint32_t)(max / 4 / NSHARDS);
+    for (int i = 0; i < NSHARDS; i++)
+        shards[i].quota = quota;
     pool_max = max - (uint64_t)quota * NSHARDS;
     pool_used = 0;
     return 0;
-}
-
-void live_trim(void)
-{
-    /* Sized for the smallest granule, the array is 8 MiB of address space
-     * of which a shift of s indexes only the first 2^(32-s) bytes (1 MiB at
-     * the default 4 KiB granule).  Untouched .bss costs no memory, but it
-     * counts in VmSize: a program's mlockall(MCL_CURRENT) under a non-root
-     * RLIMIT_MEMLOCK, which the kernel compares with the whole address
-     * space, failed where it succeeds without the profiler; and mlockall
-     * faults every page in, 8 MiB resident (docs/evidence.md).  munmap,
-     * not a PROT_NONE mapping: that would still count in VmSize.  The
-     * addresses stay in the array, so free's RIP-relative index is
-     * unchanged; nothing reads or writes past 2^(32-shift) from here on
-     * (live_pin and live_init keep to filter_floor, live_reset to the
-     * mapped part).  If munmap fails, the tail merely stays. */
-    unsigned shift = __atomic_load_n(&live_shift, __ATOMIC_RELAXED);
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t from = ((uintptr_t)live_filter + ((uintptr_t)1 << (32 - shift)) + page - 1) & ~(page - 1);
-    uintptr_t to = ((uintptr_t)live_filter + sizeof live_filter) & ~(page - 1);
-    filter_floor = shift;
-    if (from < to)
-        munmap((void *)from, to - from);
 }
 
 static int shard_grow(shard *s)
@@ -202,7 +220,8 @@ static int shard_grow(shard *s)
  * counts 1. */
 static void filter_inc(uintptr_t addr)
 {
-    uint8_t *f = &live_filter[live_slot((void *)addr)];
+    uint8_t *f = live_filter_now();
+    f += live_slot_in(f, (void *)addr);
     uint8_t v = __atomic_load_n(f, __ATOMIC_RELAXED), n;
     if (v == LIVE_PINNED)
         return;
@@ -215,7 +234,8 @@ static void filter_inc(uintptr_t addr)
 
 static void filter_dec(uintptr_t addr)
 {
-    uint8_t *f = &live_filter[live_slot((void *)addr)];
+    uint8_t *f = live_filter_now();
+    f += live_slot_in(f, (void *)addr);
     uint8_t v = __atomic_load_n(f, __ATOMIC_RELAXED);
     if (v != LIVE_PINNED && v != 0)
         __atomic_store_n(f, v & LIVE_TAGGED ? 0 : (uint8_t)(v - 1), __ATOMIC_RELAXED);
@@ -223,15 +243,17 @@ static void filter_dec(uintptr_t addr)
 
 void live_pin(const void *p)
 {
-    /* At every shift: the arena pins its blocks before live_init picks one,
-     * and its blocks may be freed at any time after (a block whose slot
-     * were not pinned would reach the real free).  Under the shard's lock,
-     * so a concurrent filter_inc cannot undo it: one shard owns p's slot at
-     * every shift, its region's. */
+    /* In the filter in force; live_init copies the boot filter's pins into
+     * the one it maps.  The arena pins its blocks while the allocator is
+     * resolved, which is done before live_init (profiler_init), and its
+     * blocks may be freed at any time after (a block whose slot were not
+     * pinned would reach the real free).  Under the shard's lock, so a
+     * concurrent filter_inc cannot undo it: one shard owns p's slot, its
+     * region's. */
     shard *s = shard_of((uintptr_t)p);
     shard_lock(s);
-    for (unsigned shift = filter_floor; shift <= LIVE_SHIFT_MAX; shift++)
-        __atomic_store_n(&live_filter[live_slot_at(p, shift)], LIVE_PINNED, __ATOMIC_RELAXED);
+    uint8_t *f = live_filter_now();
+    __atomic_store_n(&f[live_slot_in(f, p)], LIVE_PINNED, __ATOMIC_RELAXED);
     shard_unlock(s);
 }
 
@@ -276,7 +298,7 @@ int live_insert(const live_entry *e, live_entry *old, bool *had_old)
         s->entries[i] = *e;
         goto out;
     }
-    bool pooled = s->count >= quota;
+    bool pooled = s->count >= s->quota;
     if (pooled && !pool_take()) {
         err = ENOSPC;
         goto out;
@@ -328,7 +350,7 @@ bool live_remove(uintptr_t addr, live_entry *out)
         }
     }
     s->entries[i].addr = 0;
-    if (s->count > quota)
+    if (s->count > s->quota)
         pool_give();
     set_count(s, s->count - 1);
     filter_dec(addr);
@@ -398,7 +420,10 @@ void live_reset(void)
         memset(&shards[i], 0, sizeof shards[i]);
     }
     memset(first_entries, 0, sizeof first_entries);
-    memset(live_filter, 0, (size_t)1 << (32 - filter_floor));
-    live_shift = LIVE_SHIFT_MAX;
+    live_filter = boot_filter + LIVE_SHIFT_MAX;
+    memset(boot_filter, 0, sizeof boot_filter);
+    if (filter_map)
+        munmap(filter_map, filter_map_bytes);
+    filter_map = NULL;
     pool_used = 0;
 }

@@ -4,18 +4,18 @@
  * Two structures:
  *
  *  - live_filter: one byte per granule of the low 4 GiB of the address
- *    (indexed by the low 32 bits of the address shifted right by
- *    live_shift, so heaps further apart wrap onto each other), counting
+ *    (indexed by the low 32 bits of the address shifted right by the
+ *    granule's shift, so heaps further apart wrap onto each other), counting
  *    the live sampled objects whose start address falls in that slot
  *    (for one object, its tag instead of the count: below).
  *    free() of an unsampled pointer reads one byte, sees 0 and goes
  *    straight to the real free: no lock, no hashing, no write to shared
  *    memory.  The array is written only when a sample is taken or freed,
- *    so its cache lines stay shared-clean in every core.  It is
- *    zero-filled .bss sized for the smallest granule (8 MiB), whose tail
- *    beyond the granule in force (2^(32-shift) bytes) the profiler unmaps
- *    at start (live_trim): only the pages under the program's heap
- *    addresses are ever touched (H/granule bytes for a heap of H bytes).  A false positive (an unsampled
+ *    so its cache lines stay shared-clean in every core.  It is mapped
+ *    zero-filled at start, 2^(32-shift) bytes for the granule in force
+ *    (live_init; a small one in .bss serves until then): only the pages
+ *    under the program's heap addresses are ever touched (H/granule bytes
+ *    for a heap of H bytes).  A false positive (an unsampled
  *    pointer whose slot holds a sampled one) costs a tag compare, or a
  *    table probe when the slot holds more than one sample (below).  A
  *    sample marks its granule, so the objects that share it are false
@@ -40,8 +40,9 @@
  *    R/128 is the best column of the first row and costs nothing in the
  *    second; a larger heap gains more (a 1 GiB heap touches 256 KiB of
  *    filter at the default interval instead of 2 MiB).  The variable
- *    shift is one instruction more on every free (a load of live_shift,
- *    which shares the line of the other read-mostly globals, common.h).
+ *    shift costs a free nothing: it rides in the low bits of the filter's
+ *    pointer (below), which shares the line of the other read-mostly
+ *    globals (common.h).
  *    The first version had 16-byte slots in a 128 KiB array: 15 % false
  *    positives at 10 GiB; then a fixed 512-byte granule (findings 7 and 9
  *    in docs/benchmarks.md).
@@ -75,14 +76,14 @@
  *    own runs of memory meet in a few shards that stay in its core's cache
  *    (live.c).  A slot's filter byte belongs to exactly one shard (a
  *    region holds whole granules), so filter updates happen under that
- *    shard's lock; live_pin's stores of LIVE_PINNED at the shifts not in
- *    force are the exception, harmless as that value is never lowered nor
- *    read as a tag.  Shards start in one static array (16 entries each) and
- *    grow by doubling into freshly mapped memory; the total number of
- *    entries is bounded by live_init's max, beyond which
- *    inserts fail.  No counter is written by every insert: each shard holds
- *    up to 1/256 of the bound on its own and draws on a shared pool (the
- *    other three quarters) beyond that (live.c).
+ *    shard's lock; live_init's copy of the pins into the filter it maps
+ *    is the exception, made before that filter is in force.  Shards
+ *    start in one static array (16 entries each) and grow by doubling into
+ *    freshly mapped memory; the total number of entries is bounded by
+ *    live_init's max, beyond which inserts fail.  No counter is written
+ *    by every insert: each shard holds up to 1/256 of the bound on its own
+ *    and draws on a shared pool (the other three quarters) beyond that
+ *    (live.c).
  */
 #ifndef HEAPPROF_LIVE_H
 #define HEAPPROF_LIVE_H
@@ -102,10 +103,13 @@ enum {
     LIVE_PINNED = 255
 };
 
-extern uint8_t live_filter[LIVE_FILTER_SLOTS] __attribute__((visibility("hidden")));
-/* log2 of the granule; set by live_init, read-only afterwards;
- * LIVE_SHIFT_MAX before (live.c). */
-extern uint32_t live_shift __attribute__((visibility("hidden")));
+/* The filter in force, with its granule's shift in the pointer's five low
+ * bits: the filter starts that many bytes into a page (live.c).  One load
+ * gives a free both, so it never pairs one filter with the other's shift
+ * (live_init replaces the one that serves until the configuration is
+ * read), and x86's `shr %cl` uses only those five bits of the count: an
+ * unsampled free is six instructions (mov, mov, shr, cmpb, jne, jmp). */
+extern uint8_t *live_filter __attribute__((visibility("hidden")));
 
 /* The granule's shift: log2(granule) if granule is not 0, else log2 of the
  * mean interval / 128; clamped to [LIVE_SHIFT_MIN, LIVE_SHIFT_MAX]. */
@@ -115,24 +119,40 @@ static inline uint32_t live_slot_at(const void *p, unsigned shift)
 {
     /* Why 32 bits of address: the index is then the low half of the
      * pointer shifted, which needs no mask (GCC truncates with a 32-bit
-     * move), so an unsampled free is seven instructions (mov, mov, lea,
-     * shr, cmpb, jne, jmp). */
+     * move). */
     return (uint32_t)(uintptr_t)p >> shift;
 }
 
+/* The shift a filter pointer carries (above). */
+static inline unsigned live_filter_shift(const uint8_t *f) { return (unsigned)((uintptr_t)f & 31); }
+
 /* A relaxed atomic load, the same `mov` as a plain one: live_init stores
- * the shift once, before the profiler is up, while other threads free. */
-static inline uint32_t live_slot(const void *p)
+ * the pointer once, before the profiler is up, while other threads free. */
+static inline uint8_t *live_filter_now(void)
 {
-    return live_slot_at(p, __atomic_load_n(&live_shift, __ATOMIC_RELAXED));
+    return __atomic_load_n(&live_filter, __ATOMIC_RELAXED);
 }
+
+/* log2 of the granule in force: LIVE_SHIFT_MAX before live_init. */
+static inline unsigned live_shift_now(void) { return live_filter_shift(live_filter_now()); }
+
+/* p's slot in the filter f. */
+static inline uint32_t live_slot_in(const uint8_t *f, const void *p)
+{
+    return live_slot_at(p, live_filter_shift(f));
+}
+
+/* p's slot in the filter in force (once the profiler is up, as that filter
+ * is then the last). */
+static inline uint32_t live_slot(const void *p) { return live_slot_in(live_filter_now(), p); }
 
 /* The free fast path: false means p is certainly not a sampled object (nor
  * one of the bootstrap arena's blocks, which are pinned). */
 static inline bool live_maybe(const void *p)
 {
+    const uint8_t *f = live_filter_now();
 #if defined(__SANITIZE_THREAD__)
-    return hp_unlikely(__atomic_load_n(&live_filter[live_slot(p)], __ATOMIC_RELAXED) != 0);
+    return hp_unlikely(__atomic_load_n(&f[live_slot_in(f, p)], __ATOMIC_RELAXED) != 0);
 #else
     /* A plain byte load: GCC then tests the byte in memory with one cmpb,
      * where the relaxed atomic load costs a movzbl and a test (one more
@@ -142,7 +162,7 @@ static inline bool live_maybe(const void *p)
      * synchronisation, which orders that store before the other thread's
      * free; any other stale value only sends a free the slow way.  TSan
      * builds keep the atomic so it can check the rest. */
-    return hp_unlikely(live_filter[live_slot(p)] != 0);
+    return hp_unlikely(f[live_slot_in(f, p)] != 0);
 #endif
 }
 
@@ -160,7 +180,8 @@ static inline uint8_t live_tag(const void *p)
  * and a tracked p's insert happened before the program could free it. */
 static inline bool live_surely_untracked(const void *p)
 {
-    uint8_t v = __atomic_load_n(&live_filter[live_slot(p)], __ATOMIC_RELAXED);
+    const uint8_t *f = live_filter_now();
+    uint8_t v = __atomic_load_n(&f[live_slot_in(f, p)], __ATOMIC_RELAXED);
     return (v & LIVE_TAGGED) && v != LIVE_PINNED && v != live_tag(p);
 }
 
@@ -205,8 +226,9 @@ static inline void live_set_born(live_entry *e, uint32_t t)
     e->born_lo = t & 0xff;
 }
 
-/* Map the shards; max bounds the entries; shift (live_granule_shift) sets
- * the filter's granule.  0 or ENOMEM.  Before any insert. */
+/* Map the filter; max bounds the entries; shift (live_granule_shift) sets
+ * the filter's granule.  0 or ENOMEM.  Before any insert; once, or again
+ * after live_reset. */
 int live_init(uint64_t max, unsigned shift);
 
 /* Insert e.  Returns 0, or ENOSPC when the bound is reached, or ENOMEM.  If
@@ -223,8 +245,9 @@ void live_prefetch_slot(uintptr_t addr);
 /* Remove the entry for addr into *out; false if there is none. */
 bool live_remove(uintptr_t addr, live_entry *out);
 
-/* Make p's slot always answer "maybe", at every granule live_init may
- * choose (the bootstrap arena uses this before the configuration is read). */
+/* Make p's slot always answer "maybe", in the filter in force and in the
+ * one live_init maps (the bootstrap arena uses this before the
+ * configuration is read). */
 void live_pin(const void *p);
 
 uint64_t live_count(void);
@@ -241,12 +264,6 @@ void live_fold(struct stack_totals *by_id, size_t n);
 /* Call fn on every live entry, shard by shard under the shard's lock, as
  * live_fold does (fn must not take a heapprof lock): ages.c's two passes. */
 void live_visit(void (*fn)(void *ctx, const live_entry *e), void *ctx);
-
-/* Release the filter's pages beyond what live_init's shift indexes (live.c
- * says why); a later live_init keeps at least that shift.  Once, after
- * live_init, in the profiler's start (unit tests re-init with smaller
- * shifts and do not call it). */
-void live_trim(void);
 
 /* Lock and unlock every shard (fork handlers). */
 void live_lock_all(void);

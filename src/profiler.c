@@ -226,7 +226,6 @@ static void init_tables(void)
         /* That line said it all: every sample will find a table "full". */
         said_stacks_full = said_stacks_merged = said_live_full = 1;
     }
-    live_trim(); /* the shift is fixed now */
 }
 
 bool profiler_init(void)

@@ -383,6 +383,36 @@ real_fn real_next(const char *name)
     return f;
 }
 
+real_fn real_next_cxx(const char *name)
+{
+    real_fn f = real_next(name);
+    if (f)
+        return f;
+    /* A C program that opens a C++ library with dlopen (an interpreter's
+     * extension module) has the C++ runtime come in with that library, in
+     * its local scope unless RTLD_GLOBAL: not in the search after heapprof,
+     * whose operator new still serves the library's calls.  It returned
+     * NULL when it could not allocate, where the program's catch of
+     * std::bad_alloc expected the throw, and called no new-handler
+     * (integ_dlopen_cxx).  So ask the runtimes by name, if they are
+     * loaded (RTLD_NOLOAD); a handle's search is the library and its own
+     * dependencies, which heapprof is not one of.  The handle goes back
+     * through the next dlclose: heapprof's would record the library as
+     * unloaded (retired.c). */
+    static const char *const runtimes[] = {"libstdc++.so.6", "libc++.so.1"};
+    int (*close_next)(void *);
+    *(void **)&close_next = next("dlclose");
+    for (size_t i = 0; !f && i < sizeof runtimes / sizeof runtimes[0]; i++) {
+        void *h = dlopen(runtimes[i], RTLD_LAZY | RTLD_NOLOAD);
+        if (!h)
+            continue;
+        *(void **)&f = dlsym(h, name);
+        if (close_next)
+            close_next(h);
+    }
+    return f;
+}
+
 /* operator new over malloc.  On failure the next operator new (libstdc++'s)
  * runs: it calls the new-handler and throws std::bad_alloc, so this file
  * needs no C++ runtime of its own. */
@@ -393,7 +423,7 @@ static void *new_over_malloc(size_t n, const char *next_name)
     void *p = real.malloc(n);
     if (p)
         return p;
-    new_fn then = (new_fn)real_next(next_name);
+    new_fn then = (new_fn)real_next_cxx(next_name);
     return then ? then(n) : NULL;
 }
 
@@ -409,7 +439,7 @@ static void *new_nothrow_over_malloc(size_t n, const void *tag, const char *next
     void *p = real.malloc(n);
     if (p)
         return p;
-    new_nothrow_fn then = (new_nothrow_fn)real_next(next_name);
+    new_nothrow_fn then = (new_nothrow_fn)real_next_cxx(next_name);
     return then ? then(n, tag) : NULL;
 }
 

@@ -89,9 +89,14 @@ void *real_arena_move(void *p, size_t n, bool x, int flags);
 const char *real_bypassed_by(bool *program);
 
 /* The next definition of a function heapprof interposes besides the
- * allocator (C++ operator new for its failure path, the set*id calls), or
- * NULL. */
+ * allocator (the set*id calls), or NULL. */
 typedef void (*real_fn)(void);
 real_fn real_next(const char *name);
+
+/* The C++ runtime's operator new of that (mangled) name, for the failure
+ * path of heapprof's: it calls the new-handler and throws std::bad_alloc.
+ * Also where the runtime is not in the search after heapprof (real.c);
+ * NULL where no C++ runtime is loaded. */
+real_fn real_next_cxx(const char *name);
 
 #endif

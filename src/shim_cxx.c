@@ -31,7 +31,7 @@ typedef void *(*new_aligned_nothrow_fn)(size_t, size_t, const void *);
         void *p = shim_memalign(align, n);                           \
         if (hp_likely(p != NULL))                                    \
             return p;                                                \
-        new_aligned_fn next = (new_aligned_fn)real_next(#name);       \
+        new_aligned_fn next = (new_aligned_fn)real_next_cxx(#name);   \
         return next ? next(n, align) : NULL;                         \
     }
 #define NEW_ALIGNED_NOTHROW(name)                                              \
@@ -40,7 +40,7 @@ typedef void *(*new_aligned_nothrow_fn)(size_t, size_t, const void *);
         void *p = shim_memalign(align, n);                                     \
         if (hp_likely(p != NULL))                                              \
             return p;                                                          \
-        new_aligned_nothrow_fn next = (new_aligned_nothrow_fn)real_next(#name); \
+        new_aligned_nothrow_fn next = (new_aligned_nothrow_fn)real_next_cxx(#name); \
         return next ? next(n, align, tag) : NULL;                              \
     }
 /* The deletes drop what else they are given (the nothrow tag; an aligned
