@@ -410,6 +410,10 @@ real_fn real_next_cxx(const char *name)
         if (close_next)
             close_next(h);
     }
+    /* The lookups that failed (RTLD_NEXT's, a runtime not loaded) left
+     * their messages for this thread's next dlerror(), which the program
+     * would then read as its own: cleared, as allocstats.c does. */
+    dlerror();
     return f;
 }
 
