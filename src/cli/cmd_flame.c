@@ -8,7 +8,12 @@
  * samples with theirs).  A sample with a value below 0 (a delta profile's)
  * cannot be drawn as a width and is left out, and the subtitle says how
  * much was.  Each frame is as wide as the value through it; a frame
- * narrower than MIN_PX, and what it calls, is not drawn.
+ * narrower than MIN_PX, and what it calls, is not drawn, nor is a frame
+ * deeper than DEPTH_MAX: every level of a stack is a row FRAME_H tall, so a
+ * profile of a few KiB that repeats two locations 2^25 times in one stack
+ * (what the reader allows: FRAMES_MAX) drew 33 million rows, a 6 GB SVG
+ * that took four minutes to write and that no browser opens.  heapprof
+ * keeps at most 256 frames a stack (HEAPPROF_DEPTH).
  *
  * Colours: by name in a warm palette (grey for a frame that has no name,
  * only an address); with --base, red for a frame whose value grew since
@@ -44,6 +49,7 @@
 enum { WIDTH_DEFAULT = 1200, WIDTH_MIN = 400, WIDTH_MAX = 20000 };
 enum { PAD = 10, TOP_H = 70, FRAME_H = 17, BOTTOM_H = 16, FONT = 11 };
 #define MIN_PX 0.5
+enum { DEPTH_MAX = 2048 }; /* levels drawn above the root (see the top) */
 #define CHAR_PX 6.6 /* the width of a character of FONT-sized sans-serif, roughly */
 
 typedef struct flame_opts {
@@ -83,7 +89,8 @@ void cmd_flame_usage(FILE *f)
         "                  (whole stacks: what called it too), as pprof's -focus\n"
         "  -h, --help      this help\n"
         "\n"
-        "Frames narrower than half a pixel, and what they call, are not drawn.\n"
+        "Frames narrower than half a pixel, and what they call, are not drawn, nor\n"
+        "frames more than 2048 calls deep (the SVG says how deep the deepest is).\n"
         "\n"
         "Example: heapprof flame heapprof.myprog.1234.0002.pb.gz -o heap.svg\n"
         "         heapprof flame --base heapprof.myprog.1234.0001.pb.gz \\\n"
@@ -116,10 +123,12 @@ static bool through(const profile_sample *s, const char *text)
 
 /* Adds p's samples of type t to the tree (those through --focus's text
  * only): as the profile's values, or as the base's.  *left_out counts what
- * a negative value kept out (its sum in *left_val).  0, or -1 when out of
- * memory. */
+ * a negative value kept out (its sum in *left_val).  A stack deeper than
+ * DEPTH_MAX goes in without its frames past that depth, which no row shows:
+ * the tree stays as small as the graph (*deepest: the deepest stack cut).
+ * 0, or -1 when out of memory. */
 static int add_profile(flame *g, const profile *p, size_t t, bool base, const char *focus,
-                       size_t *left_out, double *left_val)
+                       size_t *left_out, double *left_val, size_t *deepest)
 {
     for (size_t i = 0; i < p->nsamples; i++) {
         const profile_sample *s = &p->samples[i];
@@ -135,6 +144,11 @@ static int add_profile(flame *g, const profile *p, size_t t, bool base, const ch
             continue;
         const char *const *fr = s->nframes ? s->frames : no_stack;
         size_t n = s->nframes ? s->nframes : 1;
+        if (n > DEPTH_MAX) { /* leaf first: the root's DEPTH_MAX frames are the last */
+            *deepest = n > *deepest ? n : *deepest;
+            fr += n - DEPTH_MAX;
+            n = DEPTH_MAX;
+        }
         int r = base ? flame_add(g, fr, n, 0, 0, PROFILE_SD_EXACT, v)
                      : flame_add(g, fr, n, v, s->var[t], s->sd[t], 0);
         if (r)
@@ -251,7 +265,8 @@ static void age_phrase(char *buf, size_t len, const flame_opts *o)
 }
 
 static int write_svg(const flame *g, const profile *p, const profile *base, size_t t,
-                     const flame_opts *o, size_t left_out, double left_val, size_t unaged)
+                     const flame_opts *o, size_t left_out, double left_val, size_t unaged,
+                     size_t deepest)
 {
     draw d = {.p = p, .t = t, .diff = base != NULL, .width = (double)o->width};
     double min_w = MIN_PX / d.width;
@@ -309,6 +324,9 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
     if (unaged)
         (void)fprintf(f, " Left out: %zu sample%s without an age.", unaged,
                       unaged == 1 ? "" : "s");
+    if (deepest)
+        (void)fprintf(f, " Left out: the frames more than %d calls deep (the deepest stack has "
+                      "%zu).", DEPTH_MAX, deepest);
     if (left_out) {
         char lv[64];
         units_value(lv, sizeof lv, left_val, unit, false);
@@ -366,11 +384,11 @@ static int run(const char *path, const flame_opts *o)
         (b && (r = view_of(b, (size_t)bt, o, &bv, &bu)) != DIAG_OK))
         goto out;
     r = DIAG_FAIL;
-    size_t left_out = 0;
+    size_t left_out = 0, deepest = 0;
     double left_val = 0;
     if (!(g = flame_new()) ||
-        add_profile(g, pu, (size_t)t, false, o->focus, &left_out, &left_val) ||
-        (b && add_profile(g, bu, (size_t)bt, true, o->focus, &left_out, &left_val)) ||
+        add_profile(g, pu, (size_t)t, false, o->focus, &left_out, &left_val, &deepest) ||
+        (b && add_profile(g, bu, (size_t)bt, true, o->focus, &left_out, &left_val, &deepest)) ||
         flame_sort(g)) {
         diag_error("out of memory");
         goto out;
@@ -382,7 +400,7 @@ static int run(const char *path, const flame_opts *o)
                    o->ages.on ? " in that age range" : "");
         goto out;
     }
-    r = write_svg(g, p, b, (size_t)t, o, left_out, left_val, pv.unaged + bv.unaged);
+    r = write_svg(g, p, b, (size_t)t, o, left_out, left_val, pv.unaged + bv.unaged, deepest);
 out:
     flame_free(g);
     if (pu == &pv.p)

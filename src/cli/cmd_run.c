@@ -380,26 +380,45 @@ static int newer(struct timespec a, struct timespec b)
 
 static const char *lookup_env(const char *name) { return getenv(name); }
 
-static void report(const char *program, pid_t pid, int status, struct timespec started)
+/* The profile files under HEAPPROF_OUT (as the library takes it: one it
+ * refuses is its default) of every pid, pid's prefix in prefix: 0, an errno
+ * value, or -1 when the prefix is not known (after a message). */
+static int list_files(long pid, char *prefix, size_t len, seqfile **v, size_t *n)
 {
-    /* HEAPPROF_OUT as the library took it: one it refused (an unknown
-     * code, too long) is its default, said on the program's stderr. */
     hp_config cfg;
     config_parse(&cfg, lookup_env, NULL, NULL);
+    *v = NULL;
+    *n = 0;
+    if (seqfiles_prefix(cfg.out, pid, "/proc/self", prefix, len))
+        return -1;
+    /* With %p or %e, each child's prefix holds its own pid or name. */
+    if (outname_uses(cfg.out, "pe"))
+        return seqfiles_list_pattern(cfg.out, pid, "/proc/self", v, n);
+    return seqfiles_list(prefix, -1, v, n);
+}
+
+/* Whether f is one of the files that were there before the program
+ * started (pre, npre), unchanged. */
+static bool was_there(const seqfile *f, const seqfile *pre, size_t npre)
+{
+    for (size_t i = 0; i < npre; i++)
+        if (pre[i].pid == f->pid && pre[i].seq == f->seq && !strcmp(pre[i].path, f->path))
+            return pre[i].mtime.tv_sec == f->mtime.tv_sec &&
+                   pre[i].mtime.tv_nsec == f->mtime.tv_nsec;
+    return false;
+}
+
+static void report(const char *program, pid_t pid, int status, struct timespec started,
+                   const seqfile *pre, size_t npre)
+{
     char prefix[CONFIG_PATH_MAX];
     /* The program has ended; it had our namespaces.  Its status is said
      * even where its files cannot be found (the message before says why).
      * They are listed first, so that a message of the listing's comes
      * before that line, not inside it. */
-    bool found = !seqfiles_prefix(cfg.out, (long)pid, "/proc/self", prefix, sizeof prefix);
     seqfile *v = NULL;
     size_t n = 0;
-    int err = -1;
-    /* With %p or %e, each child's prefix holds its own pid or name. */
-    if (found && outname_uses(cfg.out, "pe"))
-        err = seqfiles_list_pattern(cfg.out, (long)pid, "/proc/self", &v, &n);
-    else if (found)
-        err = seqfiles_list(prefix, -1, &v, &n);
+    int err = list_files((long)pid, prefix, sizeof prefix, &v, &n);
     if (WIFEXITED(status))
         (void)fprintf(stderr, "heapprof: %s (pid %d) exited with status %d", program, (int)pid,
                       WEXITSTATUS(status));
@@ -417,14 +436,19 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
     }
     size_t own = 0, others = 0;
     const char *first = NULL, *last = NULL;
+    /* Another pid's file is a child's when it was written since the start:
+     * not there before (another run's, also of the last second, which the
+     * slack for file systems with coarse timestamps let in), and new.  Its
+     * pid is set to 0 when it is not (no process has pid 0). */
     started.tv_sec -= 1; /* file systems with coarse timestamps */
     for (size_t i = 0; i < n; i++) {
         if (v[i].pid == pid) {
             own++;
             first = first ? first : v[i].path;
             last = v[i].path;
-        } else if (newer(v[i].mtime, started)) {
-            others++;
+        } else {
+            v[i].pid = newer(v[i].mtime, started) && !was_there(&v[i], pre, npre) ? v[i].pid : 0;
+            others += v[i].pid != 0;
         }
     }
     if (!own)
@@ -437,7 +461,7 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
     if (others) {
         (void)fprintf(stderr, "heapprof: %zu more from child processes:\n", others);
         for (size_t i = 0; i < n; i++)
-            if (v[i].pid != pid && newer(v[i].mtime, started))
+            if (v[i].pid != pid && v[i].pid)
                 (void)fprintf(stderr, "  %s\n", v[i].path);
     }
     if (own == 1)
@@ -457,21 +481,31 @@ int cmd_run_main(int argc, char **argv)
     char lib[PATH_MAX];
     if (find_library(lib, sizeof lib) || set_environment(lib, argv[prog]))
         return EXIT_OWN;
+    /* The files already there (another run's) are not the program's
+     * children's.  (A problem listing them is said again after the run.) */
+    seqfile *pre;
+    size_t npre;
+    char prefix[CONFIG_PATH_MAX];
+    (void)list_files((long)getpid(), prefix, sizeof prefix, &pre, &npre);
     struct timespec started;
     clock_gettime(CLOCK_REALTIME, &started);
     sigset_t old;
     int exec_errno;
     pid_t pid = start(&argv[prog], &old, &exec_errno);
-    if (pid < 0)
+    if (pid < 0) {
+        seqfiles_free(pre, npre);
         return exec_errno == ENOENT ? EXIT_NOTFOUND : exec_errno ? EXIT_NOEXEC : EXIT_OWN;
+    }
     int st;
     while (waitpid(pid, &st, 0) < 0) {
         if (errno != EINTR) {
             diag_error("cannot wait for %s: %s", argv[prog], strerror(errno));
+            seqfiles_free(pre, npre);
             return EXIT_OWN;
         }
     }
     child_pid = 0;
-    report(argv[prog], pid, st, started);
+    report(argv[prog], pid, st, started, pre, npre);
+    seqfiles_free(pre, npre);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

@@ -44,4 +44,19 @@ done
 craft sites "$W/sites.gz" 60000
 expect_rc 0 limited hp top "$W/sites.gz"
 expect_in "$W/out" "in 60000 stacks" "the 60k-site profile read whole"
+
+# Drawing it is bounded too: flame drew a row per level of a stack, and a
+# stack may be as deep as the reader allows (2^25 frames, a 32 KiB gzip of
+# two locations calling each other): a 6 GB SVG after four minutes.  Rows
+# stop at 2048 levels, and the SVG says so.  Here 100000 levels.
+craft deep "$W/deep.gz" 100000
+expect_rc 0 hp top "$W/deep.gz"
+expect_in "$W/out" "8\.00 KiB .* main$" "the deep profile read whole"
+expect_rc 0 hp flame -o "$W/deep.svg" "$W/deep.gz"
+expect_in "$W/deep.svg" "Left out: the frames more than 2048 calls deep \(the deepest stack has 100000\)\." \
+    "the note on the frames too deep to draw"
+rects=$(grep -c '<rect' "$W/deep.svg")
+# the background, the root, and a frame per level up to 2048
+[[ $rects -eq 2050 ]] || fail "the deep flame graph has $rects rectangles, expected 2050"
+expect_in "$W/deep.svg" '<svg [^>]* height="34919"' "a height of 2049 rows"
 note "ok"

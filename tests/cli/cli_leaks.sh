@@ -115,6 +115,19 @@ else
     note "no python3: the slow leak's rate and unknown objects are not checked"
 fi
 
+# A sampled profile, then an exact one (two runs): the header described the
+# last profile alone, "Sampling: none ... so ± is 0", above a ± of 562 KiB
+# that the sampled one's errors make.  It describes the sampled one now, and
+# counts the exact.
+c=$CLI_SRC/corpus
+expect_rc 0 hp leaks "$c/heapprof_sampled.gz" "$c/heapprof_exact.gz"
+expect_not_in "$W/out" '^Sampling: none' "an exact profile's 'no sampling' beside sampled errors"
+expect_in "$W/out" '^Sampling: one sample per 32\.0 KiB' "the sampled profile's interval"
+expect_in "$W/out" '^Exact: +1 of the 2 profiles recorded every allocation' "the exact one counted"
+expect_rc 0 hp leaks "$c/heapprof_exact.gz" "$c/heapprof_exact.gz"
+expect_in "$W/out" '^Sampling: none, every allocation was recorded' "all exact: as before"
+expect_not_in "$W/out" '^Exact:'
+
 # Errors.
 expect_rc 2 hp leaks "$W/x.$pid.0001.pb.gz"
 expect_in "$W/err" "needs at least two profiles"

@@ -145,6 +145,13 @@ grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
 [[ -s "$W/k.$grandchild.0001.pb.gz" ]] || fail "the child process was not profiled"
 expect_in "$W/err" "1 more from child processes:" "the child's profiles in the report"
 expect_in "$W/err" "^  $W/k\.$grandchild\.0001\.pb\.gz\$"
+# Another run's files are not a child's: those of a run in the second
+# before (the slack for coarse file timestamps) were listed as "from child
+# processes".  A file there before the start, its time stamp ahead, stands
+# for them without a race.
+touch -d '+1 hour' "$W/k.$grandchild.0001.pb.gz"
+expect_rc 0 hp run -o "$W/k" -- "$CLI_PROG" sites
+expect_not_in "$W/err" "more from child processes" "an earlier run's profile taken for a child's"
 # With %p in the prefix, each child's prefix holds its own pid: still listed.
 expect_rc 0 hp run -o "$W/kp.%p" -- "$CLI_PROG" spawn
 grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")

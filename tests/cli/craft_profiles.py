@@ -11,6 +11,10 @@ Usage:
                                      each its own site (one frame, small
                                      ids: as costly to decode per byte as
                                      real profiles get)
+  craft_profiles.py deep OUT N       gzip: an exact profile of one stack N
+                                     frames deep (a and b calling each
+                                     other, under main), and one of main
+                                     alone
   craft_profiles.py series DIR SITE=V0,V1,... ...
                                      DIR/p<k>.pb: exact profiles 10 s apart
                                      in which SITE (stack SITE <- main)
@@ -86,6 +90,19 @@ def sites(out, n):
         m += field_bytes(5, function(i + 1, 6 + i))
     m += strings(["", "inuse_objects", "count", "inuse_space", "bytes", EXACT])
     m += strings("f%d" % i for i in range(n))
+    m += field_varint(9, 1700000000 * 10**9) + packed(13, [5])
+    with gzip.open(out, "wb") as f:
+        f.write(m)
+
+
+def deep(out, n):
+    m = bytearray(types())
+    m += field_bytes(2, sample([1 + i % 2 for i in range(n - 1)] + [3], [1, 4096]))
+    m += field_bytes(2, sample([3], [1, 4096]))
+    for i, name in enumerate(["a", "b", "main"]):
+        m += field_bytes(4, location(i + 1, [i + 1], 0))
+        m += field_bytes(5, function(i + 1, 6 + i))
+    m += strings(["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "a", "b", "main"])
     m += field_varint(9, 1700000000 * 10**9) + packed(13, [5])
     with gzip.open(out, "wb") as f:
         f.write(m)
@@ -215,6 +232,8 @@ if __name__ == "__main__":
         empty(sys.argv[2], int(sys.argv[3]))
     elif what == "sites":
         sites(sys.argv[2], int(sys.argv[3]))
+    elif what == "deep":
+        deep(sys.argv[2], int(sys.argv[3]))
     elif what == "series":
         series(sys.argv[2], sys.argv[3:])
     elif what == "signed":
