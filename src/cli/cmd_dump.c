@@ -126,11 +126,43 @@ static int read_proc(const char *path, char **out, size_t *len)
     return 0;
 }
 
-/* A problem with /proc/PID/...: the messages for the usual errno values. */
+/* Whether process pid runs as this process's effective user: its real
+ * and effective ids from /proc/PID/status, which any user may read (the
+ * directory's owner would not do: it is root's for a process that is not
+ * dumpable). */
+static bool same_user(long pid)
+{
+    char path[48], line[256];
+    (void)snprintf(path, sizeof path, "/proc/%ld/status", pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    bool same = false;
+    unsigned long ruid, euid;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "Uid: %lu %lu", &ruid, &euid) == 2) {
+            same = ruid == (unsigned long)geteuid() && euid == (unsigned long)geteuid();
+            break;
+        }
+    (void)fclose(f);
+    return same;
+}
+
+/* A problem with /proc/PID/...: the messages for the usual errno values.
+ * A refusal is the kernel's ptrace access check, which fails for another
+ * user's process but also for one's own that is not dumpable (it called
+ * prctl(PR_SET_DUMPABLE, 0), or changed its ids) or that Yama's
+ * ptrace_scope keeps from this process. */
 static int proc_error(long pid, const char *what, int err)
 {
     if (err == ENOENT || err == ESRCH)
         diag_error("no such process: %ld", pid);
+    else if ((err == EACCES || err == EPERM) && same_user(pid))
+        diag_error("permission denied reading /proc/%ld/%s: process %ld is this user's, but the "
+                   "kernel refuses to show it (it made itself not dumpable or changed its ids, "
+                   "or Yama's ptrace_scope forbids it): run heapprof dump as root, or send it "
+                   "HEAPPROF_SIGNAL (default USR2) yourself",
+                   pid, what, pid);
     else if (err == EACCES || err == EPERM)
         diag_error("permission denied reading /proc/%ld/%s: process %ld belongs to another "
                    "user (run heapprof dump as that user, or as root)", pid, what, pid);

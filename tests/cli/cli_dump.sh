@@ -140,6 +140,19 @@ if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
     sleeper perm "HEAPPROF_OUT=$W/perm"
     expect_rc 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$HEAPPROF_CLI" dump "$spid"
     expect_in "$W/err" "permission denied .*belongs to another user"
+    # The same user's process, not dumpable: the kernel refuses its /proc
+    # files too, and the message must not say it is another user's.
+    nd=$(mktemp -d)
+    chmod 777 "$nd"
+    (cd "$nd" && exec setpriv --reuid=65534 --regid=65534 --clear-groups env CLI_READY="$nd/ready" \
+        LD_PRELOAD="$HEAPPROF_LIB" "HEAPPROF_OUT=$nd/p" "$CLI_PROG" sleep nodump) >"$W/nodump.log" 2>&1 &
+    spid=$!
+    KILL_AT_EXIT+=("$spid")
+    wait_for_file "$nd/ready" 60
+    expect_rc 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$HEAPPROF_CLI" dump "$spid"
+    expect_in "$W/err" "permission denied reading /proc/$spid/environ: process $spid is this user's, but the kernel refuses"
+    kill "$spid" 2>/dev/null || true
+    rm -rf "$nd"
 else
     note "not root or no setpriv: permission-denied case skipped"
 fi

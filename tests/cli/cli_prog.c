@@ -8,12 +8,14 @@
  *                   inuse_objects inuse_space" (what an exact profile's flat
  *                   numbers must be; realloc and the like are avoided so that
  *                   every byte is charged to the function that called malloc)
- *   sleep [block|default]
+ *   sleep [block|default|nodump]
  *                   allocate a little, write "ready" to $CLI_READY (if set),
  *                   then sleep until killed; with "block", SIGUSR2 is blocked
  *                   first, so a dump request stays pending for ever; with
  *                   "default", SIGUSR2 is set back to its default action
- *                   (which ends the process)
+ *                   (which ends the process); with "nodump", the process
+ *                   makes itself not dumpable (its /proc files are then
+ *                   root's to read)
  *   series N        N phases; in phase k the leaking site holds (k+1) * 2 MiB
  *                   (never freed) and the working-set site holds
  *                   [0, 4, 8, 4, 0, ...] MiB; after each phase the program
@@ -44,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -146,8 +149,10 @@ static void ready(void)
         die("cannot write the ready file");
 }
 
-static int sleep_forever(int block, int dfl)
+static int sleep_forever(int block, int dfl, int nodump)
 {
+    if (nodump && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+        die("prctl(PR_SET_DUMPABLE)");
     if (dfl) /* heapprof's handler replaced by the default action */
         signal(SIGUSR2, SIG_DFL);
     if (block) {
@@ -376,7 +381,8 @@ int main(int argc, char **argv)
         return sites();
     if (!strcmp(mode, "sleep"))
         return sleep_forever(argc > 2 && !strcmp(argv[2], "block"),
-                             argc > 2 && !strcmp(argv[2], "default"));
+                             argc > 2 && !strcmp(argv[2], "default"),
+                             argc > 2 && !strcmp(argv[2], "nodump"));
     if (!strcmp(mode, "series"))
         return series(argc > 2 ? atoi(argv[2]) : 5);
     if (!strcmp(mode, "spawn"))
