@@ -297,9 +297,9 @@ static void unfollow_entry(const live_entry *e)
     unfollow(e->stack, stacks_shard(), &x);
 }
 
-/* Inlined into profiler_alloc_slow: no frame of its own to unwind through
- * (see unwind_capture).  pcs: room for max + UNWIND_SLACK return
- * addresses. */
+/* Inlined into the slow path (alloc_slow_short, alloc_slow_long): no frame
+ * of its own to unwind through (see unwind_capture).  pcs: room for max +
+ * UNWIND_SLACK return addresses. */
 static inline __attribute__((always_inline)) void record(void *p, size_t n, uint64_t interval,
                                                          uint64_t *pcs, unsigned max)
 {
@@ -446,12 +446,12 @@ out:
 
 /* The walk's buffer is on the stack of whichever thread allocated: a
  * fiber's of 16 KiB, or a signal handler's alternate one, among them.
- * Sized for HEAPPROF_DEPTH's bound of 256, it was 2.3 KiB of a sample's
- * 3.9 KiB there; so the default depth of 64 gets a buffer of its own
- * (lifecycle_stack_use).  A variable-length array instead would make
- * GCC realign the frame through a register (DRAP), whose CFI is an
- * expression heapprof's walker leaves to libunwind: every stack would
- * have been libunwind's, at 7.7 KiB of stack.
+ * Sized for HEAPPROF_DEPTH's bound of 256, it was 2.3 KiB of the 3.3 KiB
+ * a sample took there beyond glibc's malloc; so the default depth of 64
+ * gets a buffer of its own: 1.7 KiB (lifecycle_host_stack_use).  A
+ * variable-length array instead would make GCC realign the frame through
+ * a register (DRAP), whose CFI is an expression heapprof's walker leaves
+ * to libunwind: every stack would have been libunwind's, at about 6 KiB.
  *
  * noipa: GCC would otherwise split the rarely taken part (record) off into
  * a function of its own, one more frame to unwind (see unwind_capture). */

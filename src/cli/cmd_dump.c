@@ -64,10 +64,11 @@ void cmd_dump_usage(FILE *f)
                 "\n"
                 "Fails (exit status 1), saying why, when: there is no such process; it is not\n"
                 "profiled (libheapprof is not loaded in it); it belongs to another user\n"
-                "(permission denied: run as that user or root); its HEAPPROF_SIGNAL is 0/off;\n"
-                "it ignores the signal, or has no handler for it (its default action would end\n"
-                "the process: not sent); no new profile appeared in time (the program may block\n"
-                "the signal, or its output directory may not be writable); it exited first.\n", f);
+                "(permission denied: run as that user or root), or is not dumpable (root only);\n"
+                "its HEAPPROF_SIGNAL is 0/off; it ignores the signal, or has no handler for it\n"
+                "(its default action would end the process: not sent); no new profile appeared\n"
+                "in time (the program may block the signal, or its output directory may not be\n"
+                "writable); it exited first.\n", f);
 }
 
 static const char *env_lookup(const char *name)
@@ -138,12 +139,17 @@ static bool same_user(long pid)
     if (!f)
         return false;
     bool same = false;
-    unsigned long ruid, euid;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "Uid: %lu %lu", &ruid, &euid) == 2) {
-            same = ruid == (unsigned long)geteuid() && euid == (unsigned long)geteuid();
-            break;
-        }
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "Uid:", 4))
+            continue;
+        /* "Uid:\treal\teffective\tsaved\tfs" */
+        char *end;
+        errno = 0;
+        unsigned long ruid = strtoul(line + 4, &end, 10);
+        unsigned long euid = strtoul(end, &end, 10);
+        same = !errno && ruid == (unsigned long)geteuid() && euid == (unsigned long)geteuid();
+        break;
+    }
     (void)fclose(f);
     return same;
 }
