@@ -482,11 +482,14 @@ int cmd_run_main(int argc, char **argv)
     if (find_library(lib, sizeof lib) || set_environment(lib, argv[prog]))
         return EXIT_OWN;
     /* The files already there (another run's) are not the program's
-     * children's.  (A problem listing them is said again after the run.) */
+     * children's.  A problem listing them is said once, after the run,
+     * where the same listing meets it. */
     seqfile *pre;
     size_t npre;
     char prefix[CONFIG_PATH_MAX];
+    diag_quiet(1);
     (void)list_files((long)getpid(), prefix, sizeof prefix, &pre, &npre);
+    diag_quiet(0);
     struct timespec started;
     clock_gettime(CLOCK_REALTIME, &started);
     sigset_t old;

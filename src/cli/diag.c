@@ -24,8 +24,14 @@ static void vmessage(const char *fmt, va_list ap)
     (void)fputc('\n', stderr);
 }
 
+static int quiet;
+
+void diag_quiet(int on) { quiet = on; }
+
 void diag_error(const char *fmt, ...)
 {
+    if (quiet)
+        return;
     va_list ap;
     va_start(ap, fmt);
     vmessage(fmt, ap);

@@ -17,6 +17,10 @@ void diag_set_command(const char *cmd);
 
 __attribute__((format(printf, 1, 2))) void diag_error(const char *fmt, ...);
 
+/* While on, diag_error prints nothing: for a step whose problems a later
+ * step says again (run's listing of the files there before the program). */
+void diag_quiet(int on);
+
 /* Prints the message and "Try 'heapprof CMD --help'."; returns DIAG_USAGE. */
 __attribute__((format(printf, 1, 2))) int diag_usage(const char *fmt, ...);
 
