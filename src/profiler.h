@@ -40,32 +40,50 @@ _Static_assert(sizeof(hp_thread) == 64, "hp_thread is one cache line");
 
 extern __thread hp_thread hp_tls __attribute__((tls_model("initial-exec"), visibility("hidden")));
 
-/* Count n bytes down; true when this allocation needs the slow path.
+/* Count n bytes down; true when this allocation needs the slow path: when
+ * n reaches what was left of the budget, as unsigned numbers.
  *
  * On x86_64 this is one subtract into thread-local memory whose flags
- * decide the branch: `sub %rdi,%fs:(%rax); jle slow` after the one load of
+ * decide the branch: `sub %rdi,%fs:(%rax); jbe slow` after the one load of
  * the TLS offset.  GCC compiles the C version below as load, subtract,
- * store, test: three more instructions on every allocation, measured with
- * callgrind.  The condition "less or equal" on the flags of budget - n is
- * exactly budget <= n as signed 64-bit numbers, i.e. the C version's test. */
+ * store, compare: three more instructions on every allocation, measured
+ * with callgrind.  "Below or equal" on the flags of budget - n is the
+ * carry or zero flag: budget <= n, unsigned.
+ *
+ * Unsigned, because n is: a budget is at most 2^62 when the tick reads it
+ * (GUARD_BUDGET, profiler.c), so every size of 2^63 and more goes to the
+ * slow path.  As signed numbers such a size was negative: a failed
+ * malloc(SIZE_MAX) added a byte to the budget, and one of 3 << 62 added
+ * 2^62, after which the thread was never sampled again (integ_exact). */
 static inline bool profiler_tick(size_t n)
 {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(HEAPPROF_PORTABLE_TICK)
     int64_t *off;
-    bool le;
+    bool be;
     __asm__("movq hp_tls@gottpoff(%%rip), %0" : "=r"(off));
-    __asm__ volatile("subq %2, %%fs:(%1)" : "=@ccle"(le) : "r"(off), "r"(n) : "memory");
-    return hp_unlikely(le);
+    __asm__ volatile("subq %2, %%fs:(%1)" : "=@ccbe"(be) : "r"(off), "r"(n) : "memory");
+    return hp_unlikely(be);
 #else
-    int64_t b = hp_tls.budget - (int64_t)n;
-    hp_tls.budget = b;
-    return hp_unlikely(b <= 0);
+    uint64_t b = (uint64_t)hp_tls.budget;
+    hp_tls.budget = (int64_t)(b - n);
+    return hp_unlikely(b <= n);
 #endif
+}
+
+/* The tick's answer, read back after it from the budget it left, for slow
+ * paths entered for another reason too (realloc's, for its old block):
+ * budget - n is at most 0 exactly when budget <= n for every n below 2^63,
+ * and every n above was a crossing (profiler_tick). */
+static inline bool profiler_ticked(size_t n)
+{
+    return hp_tls.budget <= 0 || n > (size_t)INT64_MAX;
 }
 
 /* Slow paths, each called by the shim after its fast test said "maybe".
  * They forward nothing except where named: */
 void *profiler_alloc_slow(void *p, size_t n); /* p: what the allocator returned */
+/* also allocates, with fn(n): C++'s operator new, which may throw */
+void *profiler_new_slow(void *(*fn)(size_t), size_t n);
 /* also frees p with fn(p): free, or C++'s delete (shim.h) */
 void profiler_free_slow(void *p, void (*fn)(void *));
 /* also deletes p with del(p, n): C++'s sized delete */

@@ -34,14 +34,14 @@ static inline void shim_free(void *p)
 static inline void *shim_new(size_t n)
 {
     if (profiler_tick(n))
-        return profiler_alloc_slow(real.cxx_new(n), n);
+        return profiler_new_slow(real.cxx_new, n);
     return real.cxx_new(n);
 }
 
 static inline void *shim_new_array(size_t n)
 {
     if (profiler_tick(n))
-        return profiler_alloc_slow(real.cxx_new_array(n), n);
+        return profiler_new_slow(real.cxx_new_array, n);
     return real.cxx_new_array(n);
 }
 

@@ -48,6 +48,7 @@ static site s_strdup = SITE(ex_strdup);
 static site s_realloc_zero = SITE(ex_realloc_zero);
 static site s_realloc_fail = SITE(ex_realloc_fail);
 static site s_failures = SITE(ex_failures);
+static site s_after_huge = SITE(ex_after_huge);
 static site s_alloc_for_later = SITE(ex_alloc_for_later);
 static site s_free_later = SITE(ex_free_later);
 static site s_big = SITE(ex_big);
@@ -362,6 +363,34 @@ NOINLINE static void ex_failures(void)
     free(NULL);
 }
 
+/* Sizes of 2^63 and more, which no allocator grants: each failure is
+ * followed by a malloc(0) that must still be recorded.  The countdown once
+ * took such a size as a negative number: malloc(SIZE_MAX) added a byte to
+ * the thread's budget, so the next malloc(0) went unrecorded, and 3 << 62
+ * added 2^62, so nothing on the thread was recorded again. */
+NOINLINE static void ex_after_huge(void)
+{
+    static const size_t huge[] = {SIZE_MAX, (size_t)3 << 62, (size_t)1 << 63};
+    for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++) {
+        size_t n = huge[i];
+        void *p = NULL;
+        char *keep = malloc(10);
+        CHECK(keep, "malloc");
+        site_alloc(&s_after_huge, 10);
+        void *r[] = {malloc(n), calloc(1, n), realloc(NULL, n), realloc(keep, n), memalign(64, n),
+                     posix_memalign(&p, 64, n) ? NULL : p};
+        for (size_t k = 0; k < sizeof r / sizeof r[0]; k++) {
+            CHECK(!r[k], "allocation %zu of %zu bytes succeeded", k, n);
+            void *z = malloc(0);
+            CHECK(z, "malloc(0)");
+            site_alloc(&s_after_huge, 0);
+            hold(z, &s_after_huge, 0);
+        }
+        free(keep);
+        site_free(&s_after_huge, 10);
+    }
+}
+
 NOINLINE static void *ex_alloc_for_later(size_t n)
 {
     void *p = malloc(n);
@@ -451,6 +480,7 @@ int main(int argc, char **argv)
         ex_realloc_zero(r);
         ex_realloc_fail(r);
         ex_failures();
+        ex_after_huge();
         ex_big(r);
         ex_recurse(100);
 
@@ -473,8 +503,8 @@ int main(int argc, char **argv)
     const site *all[] = {&s_malloc, &s_calloc, &s_realloc_grow, &s_realloc_shrink,
                          &s_reallocarray, &s_posix_memalign, &s_aligned_alloc, &s_memalign,
                          &s_valloc, &s_pvalloc, &s_malloc0, &s_strdup, &s_realloc_zero,
-                         &s_realloc_fail, &s_failures, &s_alloc_for_later, &s_free_later,
-                         &s_big, &s_deep_leaf};
+                         &s_realloc_fail, &s_failures, &s_after_huge, &s_alloc_for_later,
+                         &s_free_later, &s_big, &s_deep_leaf};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         site_print(all[i]);
     fflush(stdout);

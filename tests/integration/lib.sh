@@ -171,7 +171,7 @@ cxx_exact() {
     run cxx HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/cx" -- "$PROG_CXX" 4
     expect_rc cxx 0
     no_heapprof_lines cxx
-    grep -qx 'caught 40 4' "$W/cxx.out" ||
+    grep -qx 'caught 40 5' "$W/cxx.out" ||
         fail "the program did not catch every exception: $(grep caught "$W/cxx.out")"
     p=$(newest_profile "$W/cx")
     summarize "$p" --cum
