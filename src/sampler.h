@@ -23,7 +23,7 @@ uint64_t sampler_seed(uint64_t fixed);
 uint64_t sampler_rand(uint64_t *state);
 
 /* Bytes to allocate before the next sample: floor(X) + 1 with X ~ Exp(mean),
- * so an allocation of n bytes is sampled iff budget - n <= 0, which happens
+ * so an allocation of n bytes is sampled iff n >= budget, which happens
  * with probability exactly 1 - exp(-n/mean).  0 in exact mode (mean == 1):
  * then every allocation, even of 0 bytes, is sampled. */
 int64_t sampler_next_budget(uint64_t *state, uint64_t mean);
