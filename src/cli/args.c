@@ -88,6 +88,11 @@ int args_getopt_error(int c, char *const argv[], int next, int opt)
     const char *word = next > 0 ? argv[next - 1] : "?";
     if (c == ':')
         return diag_usage("option '%s' needs a value", word);
+    /* getopt_long names the option in optopt when it was known but given a
+     * value it does not take (--raw=1); an unknown one leaves it 0. */
+    const char *eq = strchr(word, '=');
+    if (opt && !strncmp(word, "--", 2) && eq)
+        return diag_usage("option '%.*s' takes no value", (int)(eq - word), word);
     if (opt && strncmp(word, "--", 2))
         return diag_usage("unknown option '-%c'", opt);
     return diag_usage("unknown option '%s'", word);

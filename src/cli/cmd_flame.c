@@ -41,6 +41,7 @@
 #include "commands.h"
 #include "diag.h"
 #include "flame.h"
+#include "outfile.h"
 #include "report.h"
 #include "svg.h"
 #include "units.h"
@@ -72,7 +73,8 @@ void cmd_flame_usage(FILE *f)
         "for its name, value, share and standard error.\n"
         "\n"
         "Options:\n"
-        "  -o, --out FILE  where to write the SVG (default flame.svg)\n"
+        "  -o, --out FILE  where to write the SVG (default flame.svg; - for standard\n"
+        "                  output), whole or not at all: a failed write keeps the old one\n"
         "  --type TYPE     the sample type: inuse_space (heapprof's default),\n"
         "                  inuse_objects, alloc_space, alloc_objects, or any type the\n"
         "                  profile has (default: the profile's default type)\n"
@@ -275,11 +277,10 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
     uint32_t depth = flame_layout(g, min_w, find_max_delta, &d);
     int w = (int)o->width + 2 * PAD;
     d.height = TOP_H + (double)(depth + 1) * FRAME_H + BOTTOM_H;
-    FILE *f = fopen(o->out, "w");
-    if (!f) {
-        diag_error("cannot write %s: %s", o->out, strerror(errno));
+    outfile out;
+    if (outfile_open(&out, o->out))
         return DIAG_FAIL;
-    }
+    FILE *f = out.f;
     d.f = f;
     const char *unit = p->type_unit[t];
     const flame_node *root = flame_node_at(g, 0);
@@ -336,12 +337,11 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
     (void)fputs("</text>\n", f);
     flame_layout(g, min_w, frame, &d);
     (void)fputs("</svg>\n", f);
-    int bad = ferror(f);
-    if (fclose(f) || bad) {
-        diag_error("cannot write %s: %s", o->out, strerror(errno));
+    bool to_stdout = outfile_is_stdout(&out);
+    if (outfile_close(&out))
         return DIAG_FAIL;
-    }
-    printf("%s\n", o->out);
+    if (!to_stdout)
+        printf("%s\n", o->out);
     return DIAG_OK;
 }
 

@@ -41,6 +41,7 @@
 #include "diag.h"
 #include "report.h"
 #include "stackset.h"
+#include "outfile.h"
 #include "svg.h"
 #include "units.h"
 
@@ -119,7 +120,8 @@ void cmd_timeline_usage(FILE *f)
                   "heap was split; each band's tooltip lists its bytes at every profile.\n"
                   "\n"
                   "Options:\n"
-                  "  -o, --out FILE  where to write the SVG (default timeline.svg)\n"
+                  "  -o, --out FILE  where to write the SVG (default timeline.svg; - for standard\n"
+        "                  output), whole or not at all: a failed write keeps the old one\n"
                   "  --top N         sites with their own band (default %d, at most %d)\n"
                   "  --by site       one band per allocation site (default)\n"
                   "  --by birth      one band per window of allocation times\n"
@@ -434,11 +436,10 @@ static void birth_note(FILE *f, const chart *c)
 
 static int write_svg(const chart *c, const char *out)
 {
-    FILE *f = fopen(out, "w");
-    if (!f) {
-        diag_error("cannot write %s: %s", out, strerror(errno));
+    outfile of;
+    if (outfile_open(&of, out))
         return DIAG_FAIL;
-    }
+    FILE *f = of.f;
     int height = Y1 + 80 + (int)(c->nbands + 1) * LEGEND_ROW;
     char when[64], span[64], peak[64];
     report_time(when, sizeof when, (long long)c->p[0]->time_nanos);
@@ -476,12 +477,11 @@ static int write_svg(const chart *c, const char *out)
     bands(f, c);
     legend(f, c, Y1 + 70);
     (void)fputs("</svg>\n", f);
-    int bad = ferror(f);
-    if (fclose(f) || bad) {
-        diag_error("cannot write %s: %s", out, strerror(errno));
+    bool to_stdout = outfile_is_stdout(&of);
+    if (outfile_close(&of))
         return DIAG_FAIL;
-    }
-    printf("%s\n", out);
+    if (!to_stdout)
+        printf("%s\n", out);
     return DIAG_OK;
 }
 

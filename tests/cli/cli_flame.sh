@@ -184,6 +184,29 @@ expect_rc 1 hp flame "$W/missing.pb.gz" -o "$W/n.svg"
 expect_rc 1 hp flame --base "$CLI_SRC/corpus/bad_truncated.gz" "${prof[0]}" -o "$W/n.svg"
 expect_rc 1 hp flame -o "$W/no/such/dir/f.svg" "${prof[0]}"
 expect_in "$W/err" "cannot write"
+# -o - is standard output, with nothing else on it; no file named '-'.
+(cd "$W" && expect_rc 0 hp flame -o - "${prof[0]}")
+[[ ! -e $W/- ]] || fail "flame -o - wrote a file named '-'"
+cmp -s "$W/out" "$W/f.svg" || fail "flame -o - did not write the same SVG as -o f.svg"
+# A write that fails (a file size limit, as a full disk) keeps the SVG that
+# was there whole, and leaves no temporary file beside it.
+cp "$W/f.svg" "$W/keep.svg"
+[[ $(stat -c %s "$W/f.svg") -gt 1024 ]] || fail "f.svg is too small to pass a 1 KiB limit"
+run_rc rc bash -c 'trap "" XFSZ; ulimit -f 1; exec "$@"' - "$HEAPPROF_CLI" flame -o "$W/keep.svg" \
+    --type alloc_space "${prof[0]}"
+[[ $rc == 1 ]] || fail "flame past the file size limit exited $rc: $(cat "$W/err")"
+expect_in "$W/err" "cannot write .*keep.svg: File too large"
+cmp -s "$W/keep.svg" "$W/f.svg" || fail "a failed flame -o keep.svg changed the SVG that was there"
+[[ -z $(compgen -G "$W/keep.svg.*") ]] || fail "temporary files left: $(echo "$W"/keep.svg.*)"
+# Something that is not a regular file is written in place, not replaced.
+mkfifo "$W/fifo"
+cat "$W/fifo" >"$W/fromfifo" &
+expect_rc 0 hp flame -o "$W/fifo" "${prof[0]}"
+wait
+[[ -p $W/fifo ]] || fail "flame -o FIFO replaced the FIFO"
+cmp -s "$W/fromfifo" "$W/f.svg" || fail "flame -o FIFO: not the SVG"
+expect_rc 1 hp flame -o "$W" "${prof[0]}"
+expect_in "$W/err" "cannot write .*: it is a directory"
 # A profile with nothing live: nothing to draw, said plainly.
 expect_rc 1 hp flame -o "$W/n.svg" "$W/zero.pb"
 expect_in "$W/err" "nothing to draw"

@@ -80,6 +80,17 @@ expect_in "$W/out" "^Commands:"
 expect_rc 2 hp top --frob x
 expect_in "$W/err" "unknown option '--frob'"
 expect_in "$W/err" "Try 'heapprof top --help'"
+# A known flag given a value it does not take is named as such, in every
+# command's parser (they share args_getopt_error); an unknown one with a
+# value is still unknown.
+for c in top leaks ages timeline flame dump; do
+    expect_rc 2 hp $c --help=1 x.pb
+    expect_in "$W/err" "^heapprof $c: option '--help' takes no value$"
+done
+expect_rc 2 hp top --raw=1 x.pb
+expect_in "$W/err" "^heapprof top: option '--raw' takes no value$"
+expect_rc 2 hp top --frob=1 x.pb
+expect_in "$W/err" "^heapprof top: unknown option '--frob=1'$"
 # A number too large even for 64 bits is out of range, not "not a whole number".
 expect_rc 2 hp top -n 99999999999999999999999 x.pb
 expect_in "$W/err" "^heapprof top: -n '99999999999999999999999': out of range \(allowed 0 to [0-9]+\)$"

@@ -26,6 +26,10 @@ files=("$W"/s.*.pb.gz)
 expect_rc 0 hp timeline "${files[@]}" -o "$W/t.svg"
 [[ "$(cat "$W/out")" == "$W/t.svg" ]] || fail "timeline printed '$(cat "$W/out")'"
 well_formed "$W/t.svg"
+# -o -: the same SVG on standard output, and no file named '-'.
+(cd "$W" && expect_rc 0 hp timeline "${files[@]}" -o -)
+[[ ! -e $W/- ]] || fail "timeline -o - wrote a file named '-'"
+cmp -s "$W/out" "$W/t.svg" || fail "timeline -o - did not write the SVG of -o t.svg"
 svg=$W/t.svg
 expect_in "$svg" '^<svg xmlns="http://www.w3.org/2000/svg"' "the SVG root element"
 expect_in "$svg" 'Live heap over time, by allocation site' "the title"

@@ -1,0 +1,89 @@
+/*
+ * outfile.c - see outfile.h.
+ */
+#define _GNU_SOURCE
+#include "outfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+
+bool outfile_is_stdout(const outfile *o) { return o->f == stdout; }
+
+int outfile_open(outfile *o, const char *path)
+{
+    *o = (outfile){NULL, path, NULL};
+    if (!strcmp(path, "-")) {
+        o->f = stdout;
+        return 0;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode)) {
+            diag_error("cannot write %s: it is a directory", path);
+            return DIAG_FAIL;
+        }
+        o->f = fopen(path, "w");
+    } else {
+        /* mkstemp's file is 0600: the SVG gets what fopen would have
+         * given it, 0666 less the umask, as a file others may read. */
+        size_t n = strlen(path);
+        o->tmp = malloc(n + sizeof ".XXXXXX");
+        if (!o->tmp) {
+            diag_error("cannot write %s: out of memory", path);
+            return DIAG_FAIL;
+        }
+        memcpy(o->tmp, path, n);
+        memcpy(o->tmp + n, ".XXXXXX", sizeof ".XXXXXX");
+        int fd = mkostemp(o->tmp, O_CLOEXEC);
+        mode_t mask = umask(0);
+        umask(mask);
+        if (fd >= 0 && fchmod(fd, 0666 & ~mask) == 0)
+            o->f = fdopen(fd, "w");
+        if (!o->f) {
+            int e = errno;
+            if (fd >= 0) {
+                close(fd);
+                unlink(o->tmp);
+            }
+            free(o->tmp);
+            o->tmp = NULL;
+            errno = e;
+        }
+    }
+    if (!o->f) {
+        diag_error("cannot write %s: %s", path, strerror(errno));
+        return DIAG_FAIL;
+    }
+    return 0;
+}
+
+int outfile_close(outfile *o)
+{
+    /* The flush writes what is left, and fails again as an earlier write
+     * did (a full disk, a file size limit), with that write's errno. */
+    int e = 0;
+    if (fflush(o->f))
+        e = errno;
+    else if (ferror(o->f))
+        e = EIO;
+    if (o->f != stdout && fclose(o->f) && !e)
+        e = errno;
+    if (!e && o->tmp && rename(o->tmp, o->path))
+        e = errno;
+    if (o->tmp && e)
+        unlink(o->tmp);
+    free(o->tmp);
+    o->tmp = NULL;
+    o->f = NULL;
+    if (e) {
+        diag_error("cannot write %s: %s", o->path, strerror(e));
+        return DIAG_FAIL;
+    }
+    return 0;
+}
