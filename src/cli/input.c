@@ -30,6 +30,17 @@ bool input_is_gzip(const uint8_t *data, size_t len)
     return len >= 2 && data[0] == 0x1f && data[1] == 0x8b;
 }
 
+/* Whether data can start a profile: gzip's magic, or a protobuf field's
+ * tag, whose field number is not 0 and whose wire type is one protobuf-c
+ * reads (varint, 64-bit, length-delimited, 32-bit; not a group's). */
+static bool may_be_profile(const uint8_t *data, size_t len)
+{
+    if (input_is_gzip(data, len))
+        return true;
+    unsigned wire = data[0] & 7;
+    return (data[0] >> 3 || data[0] & 0x80) && (wire <= 2 || wire == 5);
+}
+
 int input_read_fd(int fd, uint64_t max, uint8_t **out, size_t *len, char *err, size_t errlen)
 {
     /* The buffer never exceeds max + 1 bytes: one more than allowed is
@@ -41,6 +52,16 @@ int input_read_fd(int fd, uint64_t max, uint8_t **out, size_t *len, char *err, s
         return say(err, errlen, "out of memory");
     for (;;) {
         if (n == cap) {
+            /* Past the first buffer, which holds every small file whole (and
+             * so its own message, from the decoder), a stream that cannot be
+             * a profile ends here: /dev/zero was read to the bound, a GiB in
+             * five seconds, before it was refused. */
+            if (!may_be_profile(buf, n)) {
+                unsigned first = buf[0];
+                free(buf);
+                return say(err, errlen, "not a pprof profile: it starts with the byte 0x%02x, "
+                           "which neither gzip data nor a protobuf message does", first);
+            }
             if (cap == limit) {
                 free(buf);
                 return say(err, errlen, "larger than %" PRIu64 " bytes; refusing to read it "

@@ -38,6 +38,12 @@ HEAPPROF_MAX_INPUT=1m expect_rc 1 hp top "$C/bad_bomb.gz"
 expect_in "$W/err" "bad_bomb.gz: decompresses to more than 1048576 bytes; refusing it"
 HEAPPROF_MAX_INPUT=1k expect_rc 1 hp top "$C/heapprof_exact_plain.pb"
 expect_in "$W/err" "heapprof_exact_plain.pb: larger than 1024 bytes"
+# An endless stream that cannot be a profile ends after its first 64 KiB,
+# not at the 1 GiB bound (five seconds of /dev/zero); a small file of the
+# same bytes gets the decoder's word.
+bad /dev/zero "not a pprof profile: it starts with the byte 0x00, which neither gzip"
+head -c 1000 /dev/zero >"$W/zeros.pb"
+bad "$W/zeros.pb" "not a pprof profile: protobuf decoding failed"
 
 # The other readers report the same way.
 expect_rc 1 hp leaks "$C/heapprof_exact.gz" "$C/bad_dangling_location.pb"
