@@ -146,6 +146,17 @@ static int set_match(uint32_t id, const void *key)
 
 static void set_fill(uint32_t id, const void *key) { sets[id] = *(const set_rec *)key; }
 
+void labels_atfork_child(void)
+{
+    /* A fork while another thread was in map_tables: that thread is not in
+     * the child, and every push there waited for it, spinning for ever
+     * (100 % CPU from the child's first heapprof_label_push).  No set can
+     * exist yet (ids come only from mapped tables): start over, leaving the
+     * parent's partial mappings to the child as they are. */
+    int busy = 1;
+    __atomic_compare_exchange_n(&mapped, &busy, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
 uint32_t labels_current(void) { return tls_labels.cur; }
 
 int labels_push(const char *key, const char *value)

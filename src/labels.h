@@ -45,6 +45,12 @@ const char *labels_value(uint32_t set, const char *key);
 /* Number of sets interned (including the empty one). */
 uint32_t labels_set_count(void);
 
+/* In a fork child: a mapping of the tables that a thread of the parent had
+ * in progress at the fork is given up (no such thread here), so that the
+ * child's first push maps them anew rather than waiting forever.  Only
+ * atomics: async-signal-safe. */
+void labels_atfork_child(void);
+
 /* Forget everything (unit tests; not thread-safe). */
 void labels_reset(void);
 

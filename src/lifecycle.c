@@ -49,6 +49,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "labels.h"
 #include "lifecycle.h"
 #include "live.h"
 #include "mem.h"
@@ -151,6 +152,7 @@ static void parent(void)
 static void child(void)
 {
     int saved_errno = errno;
+    labels_atfork_child(); /* whatever the fork: a label table half mapped */
     if (fork_inside) {
         fork_inside = false;
         forked_inside = true; /* owner_pid stays the parent's: orphaned */

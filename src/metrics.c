@@ -5,8 +5,9 @@
  * live (inuse) totals into the process total and into the record's
  * component, the value of its "component" label ("root" when it has none).
  * Components are few (bounded by the label table), so they are gathered in
- * a small open-addressing table keyed by the interned value string, then
- * sorted by name so successive scrapes list them in the same order.
+ * a small open-addressing table keyed by the value as a label shows it
+ * (invalid UTF-8 as '?': values shown alike are one series), then sorted
+ * by name so successive scrapes list them in the same order.
  *
  * Freed: the tables count no frees (stacks.h).  What a record allocated,
  * plus what adoption moved in and less what it moved out or what the live
@@ -129,6 +130,34 @@ static size_t utf8_len(const unsigned char *s)
     return n;
 }
 
+/* The next unit of s as a label value shows it, before the format's
+ * escapes: a valid UTF-8 sequence as it is, an invalid byte as '?'.  Its
+ * bytes and their count; *s moves past it. */
+static const char *shown_unit(const char **s, size_t *n)
+{
+    const unsigned char *u = (const unsigned char *)*s;
+    size_t k = utf8_len(u);
+    *s += k ? k : 1;
+    *n = k ? k : 1;
+    return k ? (const char *)u : "?";
+}
+
+/* strcmp of a and b as label values show them (shown_unit): names that
+ * differ only in their invalid bytes ("\xff", "\xfe", "?") show alike.
+ * UTF-8 sequences are prefix-free, so comparing unit by unit orders them
+ * as their shown bytes. */
+static int shown_cmp(const char *a, const char *b)
+{
+    while (*a && *b) {
+        size_t na, nb;
+        const char *ua = shown_unit(&a, &na), *ub = shown_unit(&b, &nb);
+        int d = memcmp(ua, ub, na < nb ? na : nb);
+        if (d || na != nb)
+            return d ? d : na < nb ? -1 : 1;
+    }
+    return (unsigned char)*a - (unsigned char)*b;
+}
+
 void metrics_escape_label(metrics_buf *b, const char *s)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -186,11 +215,16 @@ typedef struct comps {
     size_t cap, n;
 } comps;
 
+/* Of the name as shown (shown_unit), so that names shown alike hash alike. */
 static uint64_t hash_str(const char *s)
 {
     uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    while (*s) {
+        size_t n;
+        const char *u = shown_unit(&s, &n);
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ (unsigned char)u[i]) * 1099511628211ULL;
+    }
     return h;
 }
 
@@ -213,8 +247,12 @@ static comp *comp_find(comps *c, const char *name)
         c->slot = s;
         c->cap = cap;
     }
+    /* Keyed by the name as shown: two components whose names show alike
+     * (invalid UTF-8 is '?') were two series of one label set, and a
+     * scrape must not repeat one (Prometheus keeps only the first sample
+     * of it): they are one component here. */
     size_t j = hash_str(name) & (c->cap - 1);
-    while (c->slot[j].name && strcmp(c->slot[j].name, name))
+    while (c->slot[j].name && shown_cmp(c->slot[j].name, name))
         j = (j + 1) & (c->cap - 1);
     if (!c->slot[j].name) {
         c->slot[j].name = name;
@@ -225,7 +263,7 @@ static comp *comp_find(comps *c, const char *name)
 
 static int by_name(const void *a, const void *b)
 {
-    return strcmp(((const comp *)a)->name, ((const comp *)b)->name);
+    return shown_cmp(((const comp *)a)->name, ((const comp *)b)->name);
 }
 
 /* A record's counts, read before the live table is folded: allocated, and

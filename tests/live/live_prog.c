@@ -10,6 +10,12 @@
  *   live_prog fork            fork a child; both wait; prints "child PID"
  *   live_prog known           known allocations, some freed (below), then
  *                             wait
+ *   live_prog forklabel       a thread makes the process's first label
+ *                             push, whose table mapping slowmap.so (also
+ *                             preloaded) holds; meanwhile the main thread
+ *                             forks, and the child pushes a label of its
+ *                             own (killed by SIGALRM after 10 s); exits 0
+ *                             when the child did, else 1
  *   live_prog adopt           20 x 4096 from adopt_alloc under "sink",
  *                             2000 under "source"; prints "ready"; once
  *                             the file $LIVE_ADOPT exists, the sink adopts
@@ -42,7 +48,9 @@
  * its own frame.  Uses the weak declarations of <heapprof.h>.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <heapprof.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,6 +260,47 @@ static int forker(void)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
 
+static void *first_push(void *arg)
+{
+    push("first");
+    pop();
+    return NULL;
+}
+
+static int forklabel(void)
+{
+    int *armed = dlsym(RTLD_DEFAULT, "slowmap_armed");
+    const int *busy = dlsym(RTLD_DEFAULT, "slowmap_busy");
+    pthread_t t;
+    if (!armed || !busy || !heapprof_loaded())
+        return 2;
+    __atomic_store_n(armed, 1, __ATOMIC_RELEASE);
+    if (pthread_create(&t, NULL, first_push, NULL))
+        return 2;
+    for (int i = 0; i < 500 && !__atomic_load_n(busy, __ATOMIC_ACQUIRE); i++)
+        usleep(10000);
+    if (!__atomic_load_n(busy, __ATOMIC_ACQUIRE))
+        return 2; /* the first push never reached the mapping */
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 2;
+    if (pid == 0) {
+        alarm(10);
+        int err = heapprof_label_push("component", "child");
+        heapprof_label_pop();
+        _exit(err ? 3 : 0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    pthread_join(t, NULL);
+    if (WIFSIGNALED(st))
+        printf("child killed by signal %d\n", WTERMSIG(st));
+    else
+        printf("child exited %d\n", WEXITSTATUS(st));
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -267,6 +316,9 @@ int main(int argc, char **argv)
         return known();
     if (!strcmp(mode, "adopt"))
         return adopt();
-    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | known | adopt\n");
+    if (!strcmp(mode, "forklabel"))
+        return forklabel();
+    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | known | adopt | "
+                    "forklabel\n");
     return 2;
 }

@@ -586,6 +586,39 @@ static void render(void **state)
     metrics_buf_free(&b);
 }
 
+/* Names that differ only in bytes that are not UTF-8 show alike ('?'):
+ * one series each, their sums, never the same label set twice in a scrape
+ * (Prometheus keeps the first sample of a series repeated). */
+static void render_alike(void **state)
+{
+    stacks_reset();
+    labels_reset();
+    live_reset();
+    metrics_reset();
+    assert_int_equal(stacks_init(1000, 1ULL << 30), 0);
+    assert_int_equal(live_init(1024, LIVE_SHIFT_MIN), 0);
+    strcpy(cfg.cgroup, "/nonexistent");
+    add("a\xff", 1, 100, 1);
+    add("a\xfe", 2, 20, 1);
+    add("a?", 3, 3, 0);
+    add("a\xc3\xa9", 4, 4000, 1); /* valid UTF-8: a name of its own */
+    metrics_buf b = {0};
+    assert_int_equal(metrics_render(&b), 0);
+    const char *want[] = {
+        "\ncomponent_allocated_bytes{component=\"a?\"} 120\n",
+        "\ncomponent_allocated_bytes_total{component=\"a?\"} 123\n",
+        "\ncomponent_deallocated_bytes_total{component=\"a?\"} 3\n",
+        "\ncomponent_allocated_bytes{component=\"a\xc3\xa9\"} 4000\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(b.p, want[i]))
+            fail_msg("missing: %s\nin:\n%s", want[i], b.p);
+    const char *once = "\ncomponent_allocated_bytes{component=\"a?\"}", *p = strstr(b.p, once);
+    if (strstr(p + 1, once))
+        fail_msg("the series %s is there twice:\n%s", once + 1, b.p);
+    metrics_buf_free(&b);
+}
+
 /* Scrapes while another thread samples (as profiler.c records: into the
  * live table, then counted) on 50 stacks and on new ones: with nothing
  * freed, deallocated never moves from where it stood, though the counts
@@ -669,7 +702,7 @@ int main(void)
         cmocka_unit_test(request_debug), cmocka_unit_test(large_heads),
         cmocka_unit_test(clean_paths), cmocka_unit_test(request_clean),
         cmocka_unit_test(locations),
-        cmocka_unit_test(escaping), cmocka_unit_test(render),
+        cmocka_unit_test(escaping), cmocka_unit_test(render), cmocka_unit_test(render_alike),
         cmocka_unit_test(scrape_while_sampling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
