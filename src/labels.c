@@ -169,7 +169,9 @@ int labels_push(const char *key, const char *value)
     int err = 0;
     uint32_t set = t->cur;
     size_t kl = key ? strlen(key) : 0, vl = value ? strlen(value) : 0;
-    if (!kl || kl >= LABELS_TEXT_MAX || !value || vl >= LABELS_TEXT_MAX)
+    /* An empty value too (heapprof.h): Prometheus reads component="" as
+     * no label, so it would have been a second "root". */
+    if (!kl || kl >= LABELS_TEXT_MAX || !vl || vl >= LABELS_TEXT_MAX)
         err = EINVAL;
     else if (!(err = map_tables())) {
         const char *kv[2] = {key, value};

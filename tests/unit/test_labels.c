@@ -69,9 +69,13 @@ static void bad_input_stays_balanced(void **state)
     assert_int_equal(labels_push("", "v"), EINVAL);
     assert_int_equal(labels_push(NULL, "v"), EINVAL);
     assert_int_equal(labels_push("k", NULL), EINVAL);
+    /* An empty value as heapprof.h says: in /metrics, component="" would
+     * read as no label at all, which is "root". */
+    assert_int_equal(labels_push("k", ""), EINVAL);
     assert_int_equal(labels_push(big, "v"), EINVAL);
+    assert_int_equal(labels_push("k", big), EINVAL);
     assert_int_equal(labels_current(), outer);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 6; i++)
         labels_pop();
     assert_int_equal(labels_current(), outer);
     /* Too deep: refused, but pops still match pushes. */
