@@ -57,6 +57,7 @@ static uint64_t seq;       /* the sequence's last number on disk (under dump_loc
 static uint64_t written;   /* profiles of the sequence this process wrote (metrics) */
 static double last_ms;     /* how long the last one took */
 static int exited;
+static int exit_writing; /* the exit profile is being written now */
 
 /* dump_lock inherits priority: a program thread of real-time priority
  * that waits in heapprof_dump() or exit() for the profile the writer (of
@@ -689,11 +690,14 @@ void writer_atfork_child(void)
     fail_err = 0; /* the child's first failure is its own to say */
     fail_quiet = 0;
     fail_said = -1e9;
+    /* A fork from a thread while another wrote the exit profile: that
+     * thread is not in the child, where a later exit() waited 10 s for
+     * it. */
+    exit_writing = 0;
     if (!__atomic_load_n(&exited, __ATOMIC_ACQUIRE) && thread_needed())
         start_thread();
 }
 
-static int exit_writing; /* the exit profile is being written now */
 
 void writer_wait_exit_profile(double start_s, double seconds)
 {
