@@ -72,6 +72,11 @@ static pthread_mutex_t quiesce_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t owner_pid;
 /* The thread that began the process's exit (exit() or a return from main). */
 static pid_t exit_tid;
+/* The thread that ran our destructor, which writes the exit profile; in
+ * a fork child of a process already there, -1: glibc's exit handlers
+ * that run the destructors were taken by the parent, so this process
+ * writes no exit profile, and exit_gate has none to wait for. */
+static pid_t unload_tid;
 /* The forking thread's budget, parked by prepare until parent or child,
  * and whether the fork began in an orphaned process (below).  Per thread:
  * in an orphan, quiesce_lock is not taken, and two of its threads may fork
@@ -170,6 +175,8 @@ static void child(void)
         spin_set_owner(owner_pid);
     }
     exit_tid = 0;
+    if (__atomic_load_n(&unload_tid, __ATOMIC_ACQUIRE))
+        __atomic_store_n(&unload_tid, -1, __ATOMIC_RELEASE);
     mem_unlock_all();
     live_unlock_all();
     stacks_unlock_all();
@@ -233,6 +240,8 @@ static void unpreload_children(void)
     }
 }
 
+static void exit_gate(void);
+
 __attribute__((constructor)) static void on_load(void)
 {
     if (!profiler_init())
@@ -256,6 +265,18 @@ __attribute__((constructor)) static void on_load(void)
     if (err)
         log_line("cannot register fork handlers (%s); a child that forks while a profile is "
                  "written may hang", strerror(err));
+    /* A return from main reaches glibc's exit() inside libc, not the one
+     * of shim_process.c: a main that returned while another thread's
+     * exit() was writing the exit profile found the exit handlers taken
+     * and ended the process halfway through it (no exit profile, a .tmp
+     * left; lifecycle_exit_mainret).  glibc registers _dl_fini, which runs
+     * our destructor, only after the preloaded libraries' constructors
+     * have run, so a handler registered here is the last of all: a
+     * second thread in exit, however it got there, finds it and waits for
+     * the exit profile in it (exit_gate). */
+    if (atexit(exit_gate))
+        log_line("cannot register an exit handler; a return from main while another thread "
+                 "calls exit() may cut the exit profile short");
     writer_start();
     profiler_guard_exit(g);
 }
@@ -282,10 +303,25 @@ void lifecycle_before_exit(void)
         writer_wait_exit_profile(0.5, 10.0);
 }
 
+/* The last exit handler (on_load): a thread other than the one that ran
+ * our destructor waits there for the exit profile, as a later exit()
+ * does (at most 0.5 s for it to begin, 10 s in all), whoever claimed the
+ * exit first: a thread whose exit() came first finds the handlers taken
+ * by a main that returned, which may be writing the profile. */
+static void exit_gate(void)
+{
+    pid_t ran = __atomic_load_n(&unload_tid, __ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE) || lifecycle_orphaned() || ran == -1 ||
+        ran == gettid())
+        return;
+    writer_wait_exit_profile(0.5, 10.0);
+}
+
 __attribute__((destructor)) static void on_unload(void)
 {
     if (__atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE))
         return; /* said when the filter went in (lifecycle_seccomp) */
+    __atomic_store_n(&unload_tid, gettid(), __ATOMIC_RELEASE);
     if (lifecycle_orphaned()) {
         /* The dump lock may be a copy of one the parent's writer held at
          * _Fork, and no thread here will release it: stand down. */

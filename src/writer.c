@@ -57,6 +57,7 @@ static uint64_t seq;       /* the sequence's last number on disk (under dump_loc
 static uint64_t written;   /* profiles of the sequence this process wrote (metrics) */
 static double last_ms;     /* how long the last one took */
 static int exited;
+static int exit_writing; /* the exit profile is being written now */
 
 /* dump_lock inherits priority: a program thread of real-time priority
  * that waits in heapprof_dump() or exit() for the profile the writer (of
@@ -339,29 +340,36 @@ static void retire(uint64_t n)
  * rate: with HEAPPROF_PERIOD=10, 8640 lines a day.  Now a periodic
  * profile that fails with the error of the failure before it is not said
  * for REMIND_S after the last line that was; the next line says how many
- * were not, and so does the first profile written after them.  A profile
- * asked for (a signal, heapprof_dump(), the exit profile) or triggered (a
- * high-water mark, a limit) says its failure every time.  Under dump_lock. */
+ * were not, and so does the first profile written after them.  So is a
+ * high-water profile tried again after a failure (highwater_due: each
+ * second, as its crossing waits for a profile), which said the same line
+ * every second for as long as the directory was gone.  A profile asked
+ * for (a signal, heapprof_dump(), the exit profile) or triggered (a new
+ * high-water crossing, a limit) says its failure every time.  Under
+ * dump_lock. */
 enum { REMIND_S = 600 };
 static int fail_err;             /* the last profile's failure, 0: it was written */
-static unsigned long fail_quiet; /* periodic failures not said since the last line */
+static unsigned long fail_quiet; /* repeated failures not said since the last line */
 static double fail_said = -1e9;  /* when that line was */
 
-static void say_failure(const char *path, int err, unsigned why)
+/* repeats: the profile is periodic, or a high-water one tried again. */
+static void say_failure(const char *path, int err, unsigned why, bool repeats)
 {
     double now = clock_mono_s();
-    if (why == WHY_PERIOD && err == fail_err && now - fail_said < REMIND_S) {
+    if (repeats && err == fail_err && now - fail_said < REMIND_S) {
         fail_quiet++;
         return;
     }
     char more[96] = "";
     if (fail_quiet)
-        snprintf(more, sizeof more, "; %lu periodic profiles failed as the last such line said",
-                 fail_quiet);
+        snprintf(more, sizeof more, "; %lu periodic or high-water profiles failed as the last "
+                 "such line said", fail_quiet);
     log_line("cannot write profile %s: %s (the program continues; the next profile will try "
              "again%s%s)", path, strerror(err), more,
-             why == WHY_PERIOD ? "; a periodic profile failing the same way is said again in 10 "
-                                 "minutes at the latest" : "");
+             why == WHY_PERIOD || why == WHY_HIGHWATER
+                 ? "; a periodic or high-water profile failing the same way is said again in 10 "
+                   "minutes at the latest"
+                 : "");
     fail_err = err;
     fail_quiet = 0;
     fail_said = now;
@@ -370,8 +378,8 @@ static void say_failure(const char *path, int err, unsigned why)
 static void say_written(const char *path)
 {
     if (fail_quiet)
-        log_line("profile %s written; the %lu periodic profiles before it failed as the last "
-                 "line about them said", path, fail_quiet);
+        log_line("profile %s written; the %lu periodic or high-water profiles before it failed "
+                 "as the last line about them said", path, fail_quiet);
     fail_err = 0;
     fail_quiet = 0;
 }
@@ -441,12 +449,16 @@ int writer_dump_now(const char *path, unsigned why)
             break;
         name_taken(buf);
     }
+    /* A high-water crossing whose profile failed is tried again; a new
+     * crossing needs a written profile, so every later high-water
+     * profile is that retry until one is written. */
+    bool repeats = why == WHY_PERIOD || (why == WHY_HIGHWATER && hw_failed);
     if (why & WHY_HIGHWATER) {
         hw_last = clock_mono_s();
         hw_failed = err != 0;
     }
     if (err) {
-        say_failure(path, err, why);
+        say_failure(path, err, why, repeats);
         goto out;
     }
     say_written(path);
@@ -689,11 +701,14 @@ void writer_atfork_child(void)
     fail_err = 0; /* the child's first failure is its own to say */
     fail_quiet = 0;
     fail_said = -1e9;
+    /* A fork from a thread while another wrote the exit profile: that
+     * thread is not in the child, where a later exit() waited 10 s for
+     * it. */
+    exit_writing = 0;
     if (!__atomic_load_n(&exited, __ATOMIC_ACQUIRE) && thread_needed())
         start_thread();
 }
 
-static int exit_writing; /* the exit profile is being written now */
 
 void writer_wait_exit_profile(double start_s, double seconds)
 {

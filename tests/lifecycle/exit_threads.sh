@@ -4,12 +4,18 @@
 # that its profile takes a while to write).  writer.c says "exit() may be
 # called by several threads at once: one exit profile": exactly one exit
 # profile, complete, under its final name, and no .tmp file left.
-# Three runs; each must pass.
+# Three runs; each must pass.  Then three where main returns from main()
+# as the 8 threads call exit(): that exit() is glibc's own, not heapprof's,
+# and a thread's exit() that came first and found the exit handlers taken
+# by main ended the process halfway through main's exit profile (none
+# written, a .tmp left, every run).
 source "$(dirname "$0")/lib.sh"
 need_env LC_FAIL
 
-for i in 1 2 3; do
-    run ex$i HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/x$i" -- "$LC_FAIL" exitrace 8 13
+for i in 1 2 3 4 5 6; do
+    how=()
+    ((i > 3)) && how=(ret)
+    run ex$i HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/x$i" -- "$LC_FAIL" exitrace 8 13 "${how[@]}"
     expect_rc ex$i 0
     no_heapprof_lines ex$i
     tmps=$(find "$W" -maxdepth 1 -name "x$i.*.tmp" -printf '%f ')
@@ -25,4 +31,23 @@ for i in 1 2 3; do
             fail "run $i: $f: expected the 8192 live objects of ms_leaf, found $(leaf "$f.raw" ms_leaf)"
     fi
 done
+
+# A thread forks while main's exit() writes the exit profile; the child
+# calls exit(0).  Its parent's exit had taken the exit handlers that run
+# destructors, so it writes no profile, and must not wait for one: it
+# waited 10 s in heapprof's last exit handler for the parent's.
+mkdir -p "$W/fk"
+run fk HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/fk/x" -- "$LC_FAIL" exitfork "$W/fk" "$W/fk.pid" 13
+expect_rc fk 0
+deadline=$((SECONDS + 30))
+while [[ ! -s $W/fk.pid ]] && ((SECONDS < deadline)); do sleep 0.01; done
+child=$(cat "$W/fk.pid" 2>/dev/null)
+[[ -n $child ]] || fail "the child forked during the exit profile wrote no pid"
+start=$SECONDS
+while [[ -e /proc/$child/stat && $(awk '{print $3}' "/proc/$child/stat" 2>/dev/null) != Z ]]; do
+    ((SECONDS - start < 30)) || break
+    sleep 0.02
+done
+((SECONDS - start < 5)) || fail "the child forked during its parent's exit profile took $((SECONDS - start)) s or more to exit (expected at once)"
+[[ $(profiles "$W/fk/x" | wc -l) -eq 1 ]] || fail "expected the parent's exit profile alone, found: $(profiles "$W/fk/x" | tr '\n' ' ')"
 note "ok"

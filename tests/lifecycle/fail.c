@@ -15,8 +15,13 @@
  *   fail ownhandler READY STOP    installs its own SIGUSR2 handler (counting),
  *                                 raises SIGUSR2 5 times, touches READY, waits
  *                                 for STOP, prints "handled N".
- *   fail exitrace T BITS          2^BITS live stacks, then T threads and the
- *                                 main thread call exit(0) at the same moment.
+ *   fail exitrace T BITS [ret]    2^BITS live stacks, then T threads and the
+ *                                 main thread call exit(0) at the same moment
+ *                                 (with ret, main returns 0 instead).
+ *   fail exitfork DIR PIDFILE BITS  2^BITS live stacks; main calls exit(0),
+ *                                 and a thread forks once a .tmp file is in
+ *                                 DIR (the exit profile being written); the
+ *                                 child writes its pid to PIDFILE, exit(0).
  *   fail quickexit                a SIGUSR2 profile (waits for 0001), _exit(3).
  *   fail sigterm                  a SIGUSR2 profile (waits for 0001), then
  *                                 raise(SIGTERM) without a handler.
@@ -31,6 +36,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 
 #include "lc.h"
 
@@ -167,7 +173,7 @@ static void *exit_thread(void *arg)
     exit(0);
 }
 
-static int exitrace(int t, int bits)
+static int exitrace(int t, int bits, int ret)
 {
     hold_stacks(bits);
     pthread_barrier_init(&bar, NULL, (unsigned)t + 1);
@@ -177,6 +183,49 @@ static int exitrace(int t, int bits)
     printf("racing %d exits\n", t + 1);
     fflush(stdout);
     pthread_barrier_wait(&bar);
+    if (ret)
+        return 0; /* glibc's exit() from inside libc, not through the PLT */
+    exit(0);
+}
+
+/* ---- exitfork ------------------------------------------------------------------- */
+
+static const char *fork_dir, *fork_pidfile;
+
+static bool tmp_in(const char *dir)
+{
+    DIR *d = opendir(dir);
+    bool found = false;
+    for (struct dirent *e; d && !found && (e = readdir(d));)
+        found = strlen(e->d_name) > 4 && !strcmp(e->d_name + strlen(e->d_name) - 4, ".tmp");
+    if (d)
+        closedir(d);
+    return found;
+}
+
+static void *fork_thread(void *arg)
+{
+    while (!tmp_in(fork_dir))
+        testlib_sleep_ms(1);
+    if (fork() == 0) {
+        FILE *f = fopen(fork_pidfile, "w");
+        if (f) {
+            fprintf(f, "%d\n", (int)getpid());
+            fclose(f);
+        }
+        exit(0); /* the process it was forked from is in exit() */
+    }
+    pause(); /* until the exit ends the process */
+    return NULL;
+}
+
+static int exitfork(const char *dir, const char *pidfile, int bits)
+{
+    hold_stacks(bits);
+    fork_dir = dir;
+    fork_pidfile = pidfile;
+    pthread_t th;
+    pthread_create(&th, NULL, fork_thread, NULL);
     exit(0);
 }
 
@@ -268,7 +317,9 @@ int main(int argc, char **argv)
     if (!strcmp(m, "ownhandler") && argc >= 4)
         return ownhandler(argv[2], argv[3]);
     if (!strcmp(m, "exitrace") && argc >= 4)
-        return exitrace(atoi(argv[2]), atoi(argv[3]));
+        return exitrace(atoi(argv[2]), atoi(argv[3]), argc > 4 && !strcmp(argv[4], "ret"));
+    if (!strcmp(m, "exitfork") && argc >= 5)
+        return exitfork(argv[2], argv[3], atoi(argv[4]));
     if (!strcmp(m, "quickexit"))
         return quickexit();
     if (!strcmp(m, "sigterm"))

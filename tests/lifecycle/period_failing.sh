@@ -20,7 +20,7 @@ kill -USR2 "$pid"
 wait_for_count "$W/serve.err" "cannot write profile" 2
 sleep 0.5
 mkdir "$W/out"
-wait_for_line "$W/serve.err" "written; the [0-9]+ periodic profiles before it failed"
+wait_for_line "$W/serve.err" "written; the [0-9]+ periodic or high-water profiles before it failed"
 touch "$W/stop"
 finish "$pid" 60
 expect_rc serve 0
@@ -30,14 +30,14 @@ msgs=$(hp_msgs "$W/serve.err")
 n=$(grep -c '^cannot write profile' <<<"$msgs" || true)
 ((n == 2)) || fail "expected 2 'cannot write profile' lines (the first periodic failure, the signal's), found $n: $msgs"
 first=$(grep '^cannot write profile' <<<"$msgs" | head -n 1)
-[[ $first == *"No such file or directory (the program continues; the next profile will try again; a periodic profile failing the same way is said again in 10 minutes at the latest)" ]] ||
+[[ $first == *"No such file or directory (the program continues; the next profile will try again; a periodic or high-water profile failing the same way is said again in 10 minutes at the latest)" ]] ||
     fail "the first line does not say when the failure is said again: $first"
 # The signal's line counts the periodic failures unsaid before it (unless
 # it came before the second periodic one, on a loaded machine).
 second=$(grep '^cannot write profile' <<<"$msgs" | sed -n 2p)
-quiet1=$(sed -n 's/.*; \([0-9]*\) periodic profiles failed as the last such line said.*/\1/p' <<<"$second")
-back=$(grep 'written; the [0-9]* periodic profiles before it failed as the last line about them said' <<<"$msgs")
-quiet2=$(sed -n 's/.* written; the \([0-9]*\) periodic profiles.*/\1/p' <<<"$back")
+quiet1=$(sed -n 's/.*; \([0-9]*\) periodic or high-water profiles failed as the last such line said.*/\1/p' <<<"$second")
+back=$(grep 'written; the [0-9]* periodic or high-water profiles before it failed as the last line about them said' <<<"$msgs")
+quiet2=$(sed -n 's/.* written; the \([0-9]*\) periodic or high-water profiles.*/\1/p' <<<"$back")
 [[ -n $quiet2 && $quiet2 -ge 1 ]] || fail "the first profile written did not count the periodic failures before it: $msgs"
 bad=$(grep -v '^cannot write profile\|^profile .* written; the' <<<"$msgs" || true)
 [[ -z $bad ]] || fail "unexpected profiler lines: $bad"
