@@ -549,14 +549,29 @@ static void add(const char *component, uint64_t pc, uint64_t bytes, int live)
         labels_pop();
 }
 
-static void render(void **state)
+/* Empty tables for a render, and no cgroup to read. */
+static void render_setup(void)
 {
     stacks_reset();
     labels_reset();
     live_reset();
+    metrics_reset();
     assert_int_equal(stacks_init(1000, 1ULL << 30), 0);
     assert_int_equal(live_init(1024, LIVE_SHIFT_MIN), 0);
     strcpy(cfg.cgroup, "/nonexistent");
+}
+
+/* Each of want[] somewhere in a render's text. */
+static void expect_lines(const char *text, const char *const *want, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strstr(text, want[i]))
+            fail_msg("missing: %s\nin:\n%s", want[i], text);
+}
+
+static void render(void **state)
+{
+    render_setup();
     add("parser", 1, 100, 1);
     add("parser", 2, 50, 0);
     add(NULL, 3, 7, 1);
@@ -578,9 +593,7 @@ static void render(void **state)
         "# TYPE heapprof_live_bytes gauge\n",
         "# TYPE component_allocated_bytes_total counter\n",
     };
-    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-        if (!strstr(b.p, want[i]))
-            fail_msg("missing: %s\nin:\n%s", want[i], b.p);
+    expect_lines(b.p, want, sizeof want / sizeof want[0]);
     /* No cgroup there: its families are left out, not shown as 0. */
     assert_null(strstr(b.p, "heapprof_cgroup_"));
     metrics_buf_free(&b);
@@ -591,13 +604,7 @@ static void render(void **state)
  * (Prometheus keeps the first sample of a series repeated). */
 static void render_alike(void **state)
 {
-    stacks_reset();
-    labels_reset();
-    live_reset();
-    metrics_reset();
-    assert_int_equal(stacks_init(1000, 1ULL << 30), 0);
-    assert_int_equal(live_init(1024, LIVE_SHIFT_MIN), 0);
-    strcpy(cfg.cgroup, "/nonexistent");
+    render_setup();
     add("a\xff", 1, 100, 1);
     add("a\xfe", 2, 20, 1);
     add("a?", 3, 3, 0);
@@ -610,9 +617,7 @@ static void render_alike(void **state)
         "\ncomponent_deallocated_bytes_total{component=\"a?\"} 3\n",
         "\ncomponent_allocated_bytes{component=\"a\xc3\xa9\"} 4000\n",
     };
-    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-        if (!strstr(b.p, want[i]))
-            fail_msg("missing: %s\nin:\n%s", want[i], b.p);
+    expect_lines(b.p, want, sizeof want / sizeof want[0]);
     const char *once = "\ncomponent_allocated_bytes{component=\"a?\"}", *p = strstr(b.p, once);
     if (strstr(p + 1, once))
         fail_msg("the series %s is there twice:\n%s", once + 1, b.p);
