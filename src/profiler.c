@@ -400,8 +400,19 @@ static inline __attribute__((always_inline)) void *alloc_slow(void *p, size_t n,
                                                               unsigned cap)
 {
     hp_thread *t = &hp_tls;
-    if (t->guard || !profiler_init())
+    if (t->guard)
+        return p; /* profiler_guard_exit puts the budget back */
+    if (!profiler_init()) {
+        /* This thread is resolving the allocator (real.c).  When a call
+         * that does not tick started that (a library constructor's free()
+         * before any malloc), no slow path of its own draws a budget after
+         * it, and the tick's budget - n stays: a number the unsigned tick
+         * (profiler.h) does not see as crossed, so the thread went
+         * unsampled for good (lifecycle_ctor_free).  0 makes its next
+         * allocation the sample point, as the signed tick did. */
+        t->budget = 0;
         return p;
+    }
     uint64_t t0 = timing_now(); /* libheapprof_timing.so only (timing.h) */
     int saved_errno = errno;
     uint64_t interval = profiler_mean();

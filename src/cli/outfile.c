@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,6 +34,14 @@ int outfile_open(outfile *o, const char *path)
         /* mkstemp's file is 0600: the SVG gets what fopen would have
          * given it, 0666 less the umask, as a file others may read. */
         size_t n = strlen(path);
+        /* The temporary name is path's with ".XXXXXX" after it, which
+         * must fit in a directory entry too: a last component of more
+         * than NAME_MAX - 7 bytes is cut short for it, or a name that
+         * fopen takes was refused, "File name too long" (cli_flame). */
+        const char *slash = strrchr(path, '/');
+        size_t dir = slash ? (size_t)(slash + 1 - path) : 0;
+        if (n - dir > NAME_MAX - 7)
+            n = dir + NAME_MAX - 7;
         o->tmp = malloc(n + sizeof ".XXXXXX");
         if (!o->tmp) {
             diag_error("cannot write %s: out of memory", path);

@@ -207,6 +207,12 @@ wait
 cmp -s "$W/fromfifo" "$W/f.svg" || fail "flame -o FIFO: not the SVG"
 expect_rc 1 hp flame -o "$W" "${prof[0]}"
 expect_in "$W/err" "cannot write .*: it is a directory"
+# A name as long as a directory entry may be (255 bytes): its temporary
+# name, 7 bytes longer, is cut short to fit, not refused as too long.
+long=$(printf 'f%.0s' {1..251}).svg
+expect_rc 0 hp flame -o "$W/$long" "${prof[0]}"
+cmp -s "$W/$long" "$W/f.svg" || fail "flame -o a 255-byte name: not the SVG"
+[[ -z $(compgen -G "$W/${long:0:248}.*") ]] || fail "temporary files left beside the long name"
 # A profile with nothing live: nothing to draw, said plainly.
 expect_rc 1 hp flame -o "$W/n.svg" "$W/zero.pb"
 expect_in "$W/err" "nothing to draw"
