@@ -492,20 +492,6 @@ void *profiler_alloc_slow(void *p, size_t n)
     return hot.depth > SHORT_WALK ? alloc_slow_long(p, n) : alloc_slow_short(p, n);
 }
 
-/* operator new's slow path.  The allocator's new may throw std::bad_alloc
- * instead of returning, and so never reach profiler_alloc_slow, which
- * draws the next budget: the tick's budget - n would stay, as a number of
- * 2^63 or more that the unsigned tick (profiler.h) does not see as
- * crossed, and the thread would go unsampled (integ_cxx, hp_bad_alloc).
- * A budget of 0 first makes the next allocation the sample point instead,
- * as the signed tick did; when new returns, the slow path draws a budget
- * as usual. */
-void *profiler_new_slow(void *(*fn)(size_t), size_t n)
-{
-    hp_tls.budget = 0;
-    return profiler_alloc_slow(fn(n), n);
-}
-
 /* Whether this thread may take the tables' locks now: the profiler is up
  * and not already at work on this thread.  The sampled free paths below
  * then hold the guard while they touch the live table (or, to drop an
@@ -619,6 +605,8 @@ static void settle(live_entry *e, bool unchanged)
 static inline __attribute__((always_inline)) void *resize(void *p, size_t n, int flags, bool x)
 {
     bool sample = profiler_ticked(n);
+    if (sample)
+        hp_tls.budget = 0; /* until the draw: see profiler_tick_alloc */
     void *q;
     if (p && real_arena_owns(p)) {
         q = real_arena_move(p, n, x, flags);
@@ -644,6 +632,8 @@ size_t profiler_xallocx_slow(void *p, size_t n, size_t extra, int flags)
      * block freed, one of n bytes allocated), when it reaches n bytes; a
      * failure (less than n: the block is as it was) counts nothing. */
     bool sample = profiler_ticked(n);
+    if (sample)
+        hp_tls.budget = 0; /* until the draw: see profiler_tick_alloc */
     if (p && real_arena_owns(p))
         return real_arena_size(p); /* a bootstrap block never grows */
     live_entry e;

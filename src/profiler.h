@@ -70,6 +70,24 @@ static inline bool profiler_tick(size_t n)
 #endif
 }
 
+/* The tick, for a call that only allocates: on a crossing the budget is
+ * parked at 0 before the allocator runs, until the slow path draws the
+ * next.  The unsigned tick does not see a budget left past its end
+ * (budget - n, wrapped) as crossed, as the signed one did: whatever comes
+ * between the tick and that draw would have left the thread unsampled for
+ * good, had it not been 0 by then: an operator new that throws
+ * std::bad_alloc (integ_cxx, hp_bad_alloc), a signal handler that jumps
+ * out of the allocator; and a handler's allocations in between are
+ * sampled, as before.  The store is on the slow branch only. */
+static inline bool profiler_tick_alloc(size_t n)
+{
+    if (hp_unlikely(profiler_tick(n))) {
+        hp_tls.budget = 0;
+        return true;
+    }
+    return false;
+}
+
 /* The tick's answer, read back after it from the budget it left, for slow
  * paths entered for another reason too (realloc's, for its old block):
  * budget - n is at most 0 exactly when budget <= n for every n below 2^63,
@@ -82,8 +100,6 @@ static inline bool profiler_ticked(size_t n)
 /* Slow paths, each called by the shim after its fast test said "maybe".
  * They forward nothing except where named: */
 void *profiler_alloc_slow(void *p, size_t n); /* p: what the allocator returned */
-/* also allocates, with fn(n): C++'s operator new, which may throw */
-void *profiler_new_slow(void *(*fn)(size_t), size_t n);
 /* also frees p with fn(p): free, or C++'s delete (shim.h) */
 void profiler_free_slow(void *p, void (*fn)(void *));
 /* also deletes p with del(p, n): C++'s sized delete */

@@ -27,7 +27,7 @@ EXPORT void free(void *p) { shim_free(p); }
 
 EXPORT void *calloc(size_t a, size_t b)
 {
-    if (profiler_tick(product(a, b)))
+    if (profiler_tick_alloc(product(a, b)))
         return profiler_alloc_slow(real.calloc(a, b), product(a, b));
     return real.calloc(a, b);
 }
@@ -53,7 +53,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 
 EXPORT void *aligned_alloc(size_t align, size_t n)
 {
-    if (profiler_tick(n))
+    if (profiler_tick_alloc(n))
         return profiler_alloc_slow(real.aligned_alloc(align, n), n);
     return real.aligned_alloc(align, n);
 }
@@ -62,14 +62,14 @@ EXPORT void *memalign(size_t align, size_t n) { return shim_memalign(align, n); 
 
 EXPORT void *valloc(size_t n)
 {
-    if (profiler_tick(n))
+    if (profiler_tick_alloc(n))
         return profiler_alloc_slow(real.valloc(n), n);
     return real.valloc(n);
 }
 
 EXPORT void *pvalloc(size_t n)
 {
-    if (profiler_tick(n))
+    if (profiler_tick_alloc(n))
         return profiler_alloc_slow(real.pvalloc(n), n);
     return real.pvalloc(n);
 }

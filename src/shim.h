@@ -13,7 +13,7 @@
 
 static inline void *shim_malloc(size_t n)
 {
-    if (profiler_tick(n))
+    if (profiler_tick_alloc(n))
         return profiler_alloc_slow(real.malloc(n), n);
     return real.malloc(n);
 }
@@ -33,28 +33,28 @@ static inline void shim_free(void *p)
  * the test. */
 static inline void *shim_new(size_t n)
 {
-    if (profiler_tick(n))
-        return profiler_new_slow(real.cxx_new, n);
+    if (profiler_tick_alloc(n))
+        return profiler_alloc_slow(real.cxx_new(n), n);
     return real.cxx_new(n);
 }
 
 static inline void *shim_new_array(size_t n)
 {
-    if (profiler_tick(n))
-        return profiler_new_slow(real.cxx_new_array, n);
+    if (profiler_tick_alloc(n))
+        return profiler_alloc_slow(real.cxx_new_array(n), n);
     return real.cxx_new_array(n);
 }
 
 static inline void *shim_new_nothrow(size_t n, const void *tag)
 {
-    if (profiler_tick(n))
+    if (profiler_tick_alloc(n))
         return profiler_alloc_slow(real.cxx_new_nothrow(n, tag), n);
     return real.cxx_new_nothrow(n, tag);
 }
 
 static inline void *shim_new_array_nothrow(size_t n, const void *tag)
 {
-    if (profiler_tick(n))
+    if (profiler_tick_alloc(n))
         return profiler_alloc_slow(real.cxx_new_array_nothrow(n, tag), n);
     return real.cxx_new_array_nothrow(n, tag);
 }
@@ -101,7 +101,7 @@ static inline void *shim_realloc(void *p, size_t n)
 
 static inline void *shim_memalign(size_t align, size_t n)
 {
-    if (profiler_tick(n))
+    if (profiler_tick_alloc(n))
         return profiler_alloc_slow(real.memalign(align, n), n);
     return real.memalign(align, n);
 }

@@ -26,7 +26,7 @@
 
 EXPORT void *mallocx(size_t n, int flags)
 {
-    if (profiler_tick(n))
+    if (profiler_tick_alloc(n))
         return profiler_alloc_slow(real.mallocx(n, flags), n);
     return real.mallocx(n, flags);
 }
