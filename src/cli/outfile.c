@@ -16,6 +16,42 @@
 
 bool outfile_is_stdout(const outfile *o) { return o->f == stdout; }
 
+/* A temporary file beside path, with mode; NULL (errno set) if none. */
+static FILE *open_beside(outfile *o, const char *path, mode_t mode)
+{
+    size_t n = strlen(path);
+    /* The temporary name is path's with ".XXXXXX" after it, which must fit
+     * in a directory entry too: a last component of more than NAME_MAX - 7
+     * bytes is cut short for it, or a name that fopen takes was refused,
+     * "File name too long" (cli_flame). */
+    const char *slash = strrchr(path, '/');
+    size_t dir = slash ? (size_t)(slash + 1 - path) : 0;
+    if (n - dir > NAME_MAX - 7)
+        n = dir + NAME_MAX - 7;
+    o->tmp = malloc(n + sizeof ".XXXXXX");
+    if (!o->tmp)
+        return NULL;
+    memcpy(o->tmp, path, n);
+    memcpy(o->tmp + n, ".XXXXXX", sizeof ".XXXXXX");
+    int fd = mkostemp(o->tmp, O_CLOEXEC);
+    FILE *f = NULL;
+    /* mkstemp's file is 0600: fchmod gives it the mode the file it
+     * replaces had. */
+    if (fd >= 0 && fchmod(fd, mode) == 0)
+        f = fdopen(fd, "w");
+    if (!f) {
+        int e = errno;
+        if (fd >= 0) {
+            close(fd);
+            unlink(o->tmp);
+        }
+        free(o->tmp);
+        o->tmp = NULL;
+        errno = e;
+    }
+    return f;
+}
+
 int outfile_open(outfile *o, const char *path)
 {
     *o = (outfile){NULL, path, NULL};
@@ -24,47 +60,23 @@ int outfile_open(outfile *o, const char *path)
         return 0;
     }
     struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        if (S_ISDIR(st.st_mode)) {
-            diag_error("cannot write %s: it is a directory", path);
-            return DIAG_FAIL;
-        }
-        o->f = fopen(path, "w");
-    } else {
-        /* mkstemp's file is 0600: the SVG gets what fopen would have
-         * given it, 0666 less the umask, as a file others may read. */
-        size_t n = strlen(path);
-        /* The temporary name is path's with ".XXXXXX" after it, which
-         * must fit in a directory entry too: a last component of more
-         * than NAME_MAX - 7 bytes is cut short for it, or a name that
-         * fopen takes was refused, "File name too long" (cli_flame). */
-        const char *slash = strrchr(path, '/');
-        size_t dir = slash ? (size_t)(slash + 1 - path) : 0;
-        if (n - dir > NAME_MAX - 7)
-            n = dir + NAME_MAX - 7;
-        o->tmp = malloc(n + sizeof ".XXXXXX");
-        if (!o->tmp) {
-            diag_error("cannot write %s: out of memory", path);
-            return DIAG_FAIL;
-        }
-        memcpy(o->tmp, path, n);
-        memcpy(o->tmp + n, ".XXXXXX", sizeof ".XXXXXX");
-        int fd = mkostemp(o->tmp, O_CLOEXEC);
+    bool there = lstat(path, &st) == 0;
+    if (there && S_ISDIR(st.st_mode)) {
+        diag_error("cannot write %s: it is a directory", path);
+        return DIAG_FAIL;
+    }
+    /* Replaced only where a replacement looks the same as a rewrite: a new
+     * name, or a regular file of one link (a rename would turn a symbolic
+     * link into a file, and leave a hard link's other names the old SVG),
+     * in a directory the user may write to.  Anything else, a FIFO, a
+     * device, is written in place, as fopen did. */
+    if (!there || (S_ISREG(st.st_mode) && st.st_nlink == 1)) {
         mode_t mask = umask(0);
         umask(mask);
-        if (fd >= 0 && fchmod(fd, 0666 & ~mask) == 0)
-            o->f = fdopen(fd, "w");
-        if (!o->f) {
-            int e = errno;
-            if (fd >= 0) {
-                close(fd);
-                unlink(o->tmp);
-            }
-            free(o->tmp);
-            o->tmp = NULL;
-            errno = e;
-        }
+        o->f = open_beside(o, path, there ? st.st_mode & 07777 : 0666 & ~mask);
     }
+    if (!o->f)
+        o->f = fopen(path, "w");
     if (!o->f) {
         diag_error("cannot write %s: %s", path, strerror(errno));
         return DIAG_FAIL;

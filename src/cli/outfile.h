@@ -1,10 +1,12 @@
 /*
  * outfile.h - where a command writes the file it makes (an SVG): "-" is
- * standard output; a regular file, or a name not there yet, is written
- * under a temporary name beside it and renamed over it only once whole, so
- * that a full disk or an interrupt never leaves half an SVG under the name,
- * nor destroys the one that was there; anything else (a FIFO, /dev/stdout)
- * is written in place, as it cannot be replaced.
+ * standard output; a new name, or a regular file of one link, is written
+ * under a temporary name beside it, with the mode it would have had, and
+ * renamed over it only once whole, so that a full disk never leaves half
+ * an SVG under the name, nor destroys the one that was there.  Anything
+ * else (a symbolic or hard link, a FIFO, /dev/stdout, a file in a
+ * directory the user may not write to) is written in place, as fopen
+ * does.
  */
 #ifndef HEAPPROF_CLI_OUTFILE_H
 #define HEAPPROF_CLI_OUTFILE_H

@@ -205,6 +205,36 @@ expect_rc 0 hp flame -o "$W/fifo" "${prof[0]}"
 wait
 [[ -p $W/fifo ]] || fail "flame -o FIFO replaced the FIFO"
 cmp -s "$W/fromfifo" "$W/f.svg" || fail "flame -o FIFO: not the SVG"
+# What a rename would change is written in place instead: a symbolic link
+# stays a link to the file it names, a hard link's other name sees the
+# new SVG; a file replaced keeps its mode.
+echo old >"$W/target.svg"
+ln -s target.svg "$W/sym.svg"
+expect_rc 0 hp flame -o "$W/sym.svg" "${prof[0]}"
+[[ -L $W/sym.svg ]] || fail "flame -o SYMLINK replaced the link with a file"
+cmp -s "$W/target.svg" "$W/f.svg" || fail "flame -o SYMLINK did not write the file it names"
+ln -f "$W/target.svg" "$W/hard.svg"
+echo old >"$W/target.svg"
+expect_rc 0 hp flame -o "$W/hard.svg" "${prof[0]}"
+cmp -s "$W/target.svg" "$W/f.svg" || fail "flame -o HARDLINK left its other name the old file"
+chmod 600 "$W/target.svg"
+rm "$W/hard.svg"
+expect_rc 0 hp flame -o "$W/target.svg" "${prof[0]}"
+[[ $(stat -c %a "$W/target.svg") == 600 ]] ||
+    fail "flame -o FILE changed its mode to $(stat -c %a "$W/target.svg")"
+# A file the user may write in a directory they may not: written in place.
+# (As nobody, in a directory of /tmp, where the checkout's may be closed to
+# nobody; skipped where nobody cannot run the CLI from there.)
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null && as_nobody test -x "$HEAPPROF_CLI"; then
+    ro=$(mktemp -d /tmp/hp_cli_flame.XXXXXX)
+    chmod 755 "$ro"
+    cp "${prof[0]}" "$ro/p.pb.gz" && chmod 644 "$ro/p.pb.gz"
+    : >"$ro/out.svg" && chown 65534 "$ro/out.svg"
+    expect_rc 0 as_nobody "$HEAPPROF_CLI" flame -o "$ro/out.svg" "$ro/p.pb.gz"
+    well_formed "$ro/out.svg"
+    rm -rf "$ro"
+fi
 expect_rc 1 hp flame -o "$W" "${prof[0]}"
 expect_in "$W/err" "cannot write .*: it is a directory"
 # A name as long as a directory entry may be (255 bytes): its temporary
