@@ -197,7 +197,15 @@ static inline uint64_t rule_of(uint32_t index, uintptr_t pc, uintptr_t at, uint6
         return r;
     cfi_rule c;
     int rc = cfi_rule_at(at, &c);
-    r = rc == CFI_OK ? pack(&c) : rc == CFI_NO_FDE ? R_FALLBACK | R_NO_CFI : R_FALLBACK;
+    /* Malformed CFI ends the stack rather than going to libunwind, which
+     * reads the same CFI without checking it against the object's bounds
+     * (and faults on a pointer written over). */
+    if (rc == CFI_OK)
+        r = pack(&c);
+    else if (rc == CFI_NO_FDE)
+        r = R_FALLBACK | R_NO_CFI;
+    else
+        r = rc == CFI_MALFORMED ? R_END : R_FALLBACK;
     cache_put(st, key, r);
     return r;
 }
