@@ -119,18 +119,36 @@ static uintptr_t rd_encoded(reader *r, uint8_t enc, uintptr_t datarel)
     return (uintptr_t)v;
 }
 
-const uint8_t *cfi_find_fde(const uint8_t *hdr, uintptr_t pc)
+/* Whether [p, p + n) lies within in. */
+static bool within(cfi_span in, const uint8_t *p, uint64_t n)
 {
+    uintptr_t a = (uintptr_t)p;
+    return a >= in.lo && a <= in.hi && n <= in.hi - a;
+}
+
+/* cfi_find_fde; *rc says why there is none: CFI_MALFORMED for a table
+ * that does not fit in the object, CFI_NO_FDE otherwise. */
+static const uint8_t *find_fde(const uint8_t *hdr, uintptr_t pc, cfi_span in, int *rc)
+{
+    *rc = CFI_NO_FDE;
     /* version, eh_frame_ptr_enc, fde_count_enc, table_enc, then
      * eh_frame_ptr, fde_count and the table of (initial location, FDE)
      * pairs sorted by location. */
-    if (!hdr || hdr[0] != 1 || hdr[2] == PE_OMIT || hdr[3] != (PE_DATAREL | PE_SDATA4))
+    if (!hdr || !within(in, hdr, 4) || hdr[0] != 1 || hdr[2] == PE_OMIT ||
+        hdr[3] != (PE_DATAREL | PE_SDATA4))
         return NULL;
-    reader r = {hdr + 4, hdr + 4 + 16, false};
+    uintptr_t room = in.hi - (uintptr_t)(hdr + 4);
+    reader r = {hdr + 4, hdr + 4 + (room < 16 ? room : 16), false};
     rd_encoded(&r, hdr[1], (uintptr_t)hdr);
     uint64_t count = rd_encoded(&r, hdr[2], (uintptr_t)hdr);
+    /* The whole table within the object: a count written over would send
+     * the search anywhere. */
     if (r.bad || count == 0)
         return NULL;
+    if (count > (in.hi - (uintptr_t)r.p) / 8) {
+        *rc = CFI_MALFORMED;
+        return NULL;
+    }
     const uint8_t *table = r.p;
     /* The last entry whose location is <= pc. */
     uint64_t lo = 0, hi = count;
@@ -151,17 +169,27 @@ const uint8_t *cfi_find_fde(const uint8_t *hdr, uintptr_t pc)
     return hdr + fde;
 }
 
-/* An entry's length field; returns its end, or NULL if it is the
- * terminator or malformed.  r is left at the CIE id / CIE pointer. */
-static const uint8_t *entry_open(reader *r, const uint8_t *at)
+const uint8_t *cfi_find_fde(const uint8_t *hdr, uintptr_t pc, cfi_span in)
 {
+    int rc;
+    return find_fde(hdr, pc, in, &rc);
+}
+
+/* An entry's length field; returns its end, or NULL if it is the
+ * terminator or malformed, or does not lie within in.  r is left at the
+ * CIE id / CIE pointer. */
+static const uint8_t *entry_open(reader *r, const uint8_t *at, cfi_span in)
+{
+    if (!within(in, at, 4))
+        return NULL;
+    uintptr_t room = in.hi - (uintptr_t)at;
     r->p = at;
-    r->end = at + 12;
+    r->end = at + (room < 12 ? room : 12);
     r->bad = false;
     uint64_t len = rd_fixed(r, 4);
     if (len == 0xffffffff)
         len = rd_fixed(r, 8);
-    if (r->bad || len == 0 || len > (1u << 30))
+    if (r->bad || len == 0 || len > (1u << 30) || !within(in, r->p, len))
         return NULL;
     r->end = r->p + len;
     return r->end;
@@ -177,10 +205,10 @@ typedef struct cie_info {
     const uint8_t *insns, *insns_end;
 } cie_info;
 
-static int cie_parse(const uint8_t *cie, cie_info *ci)
+static int cie_parse(const uint8_t *cie, cfi_span in, cie_info *ci)
 {
     reader r;
-    if (!entry_open(&r, cie))
+    if (!entry_open(&r, cie, in))
         return CFI_MALFORMED;
     if (rd_fixed(&r, 4) != 0)
         return CFI_MALFORMED; /* an .eh_frame CIE's id is 0 */
@@ -386,17 +414,19 @@ static int run(machine *m, const uint8_t *p, const uint8_t *end)
     return r.bad ? CFI_MALFORMED : CFI_OK;
 }
 
-int cfi_eval(const uint8_t *fde, uintptr_t pc, cfi_rule *out)
+int cfi_eval(const uint8_t *fde, uintptr_t pc, cfi_span in, cfi_rule *out)
 {
     reader r;
-    if (!fde || !entry_open(&r, fde))
+    if (!fde || !entry_open(&r, fde, in))
         return CFI_MALFORMED;
     const uint8_t *id_at = r.p;
     uint32_t cie_ptr = (uint32_t)rd_fixed(&r, 4);
     if (r.bad || cie_ptr == 0)
         return CFI_MALFORMED; /* 0 would make this a CIE */
     cie_info ci;
-    int err = cie_parse(id_at - cie_ptr, &ci);
+    /* As an address: a pointer written over may point below the object
+     * (entry_open then refuses it). */
+    int err = cie_parse((const uint8_t *)((uintptr_t)id_at - cie_ptr), in, &ci);
     if (err)
         return err;
     uintptr_t begin = rd_encoded(&r, ci.fde_enc, 0);
@@ -451,8 +481,15 @@ int cfi_rule_at(uintptr_t pc, cfi_rule *out)
     struct dl_find_object obj;
     if (_dl_find_object((void *)pc, &obj) != 0 || !obj.dlfo_eh_frame)
         return CFI_NO_FDE;
-    const uint8_t *fde = cfi_find_fde(obj.dlfo_eh_frame, pc);
-    return fde ? cfi_eval(fde, pc, out) : CFI_NO_FDE;
+    /* The object's whole mapping: the sections' own bounds are not mapped
+     * (an object needs no section headers), and PT_GNU_EH_FRAME's size is
+     * .eh_frame_hdr's alone.  What it lets through is memory the loader
+     * mapped, but for the PROT_NONE gaps it leaves between segments that
+     * are not adjacent. */
+    cfi_span in = {(uintptr_t)obj.dlfo_map_start, (uintptr_t)obj.dlfo_map_end};
+    int rc;
+    const uint8_t *fde = find_fde(obj.dlfo_eh_frame, pc, in, &rc);
+    return fde ? cfi_eval(fde, pc, in, out) : rc;
 }
 #else
 /* glibc before 2.35 has no lock-free way to find an object's CFI; and the

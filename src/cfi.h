@@ -39,14 +39,22 @@ enum {
     CFI_MALFORMED = -3,
 };
 
+/* Where an object's CFI may be read: its mapping, [lo, hi).  A count,
+ * offset or length in the CFI that points outside it (malformed, or
+ * written over) is not followed: the memory there may be unmapped. */
+typedef struct cfi_span {
+    uintptr_t lo, hi;
+} cfi_span;
+
 /* The FDE covering pc, by binary search in an .eh_frame_hdr section's
  * table; NULL if there is none or the header has no table of the usual
- * (sorted, 4-byte, section-relative) form. */
-const uint8_t *cfi_find_fde(const uint8_t *eh_frame_hdr, uintptr_t pc);
+ * (sorted, 4-byte, section-relative) form, or one that does not fit in. */
+const uint8_t *cfi_find_fde(const uint8_t *eh_frame_hdr, uintptr_t pc, cfi_span in);
 
 /* The rule in force at pc: the CIE's and then fde's instructions run up to
- * pc.  CFI_NO_FDE if pc is outside fde's range. */
-int cfi_eval(const uint8_t *fde, uintptr_t pc, cfi_rule *out);
+ * pc.  CFI_NO_FDE if pc is outside fde's range; CFI_MALFORMED if the FDE
+ * or its CIE does not lie within in. */
+int cfi_eval(const uint8_t *fde, uintptr_t pc, cfi_span in, cfi_rule *out);
 
 /* Both, for an address in any loaded object. */
 int cfi_rule_at(uintptr_t pc, cfi_rule *out);

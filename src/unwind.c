@@ -46,6 +46,7 @@
 #include "unwind.h"
 
 #include <link.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <libunwind.h>
 #include <string.h>
@@ -196,7 +197,15 @@ static inline uint64_t rule_of(uint32_t index, uintptr_t pc, uintptr_t at, uint6
         return r;
     cfi_rule c;
     int rc = cfi_rule_at(at, &c);
-    r = rc == CFI_OK ? pack(&c) : rc == CFI_NO_FDE ? R_FALLBACK | R_NO_CFI : R_FALLBACK;
+    /* Malformed CFI ends the stack rather than going to libunwind, which
+     * reads the same CFI without checking it against the object's bounds
+     * (and faults on a pointer written over). */
+    if (rc == CFI_OK)
+        r = pack(&c);
+    else if (rc == CFI_NO_FDE)
+        r = R_FALLBACK | R_NO_CFI;
+    else
+        r = rc == CFI_MALFORMED ? R_END : R_FALLBACK;
     cache_put(st, key, r);
     return r;
 }
@@ -220,6 +229,8 @@ extern void *__libc_stack_end;
 #define MAX_THREAD_STACK ((uintptr_t)256 << 20)
 #define MAX_MAIN_STACK ((uintptr_t)1 << 30)
 
+static bool altstack_of(uintptr_t sp, uintptr_t *lo, uintptr_t *hi);
+
 static inline uintptr_t stack_top(uintptr_t sp)
 {
     uintptr_t tp;
@@ -229,7 +240,12 @@ static inline uintptr_t stack_top(uintptr_t sp)
     uintptr_t end = (uintptr_t)__libc_stack_end;
     if (sp < end && end - sp <= MAX_MAIN_STACK)
         return end;
-    return 0;
+    /* A signal handler's alternate stack (often malloc'd, far from both):
+     * its bounds are the kernel's, so the walker follows the handler's
+     * frames, up to the signal frame, without libunwind (which may not
+     * have the room there: unwind_room_ok). */
+    uintptr_t lo, hi;
+    return altstack_of(sp, &lo, &hi) ? hi : 0;
 }
 
 /* Offsets from the starting sp fit the replay's 32 bits (stack_top). */
@@ -395,6 +411,33 @@ int unwind_fast(void **pcs, int max, unwind_memo *memo, unwind_replay *replay)
     return UNWIND_FELL_BACK;
 }
 #endif
+
+/* The alternate signal stack in force, [*lo, *hi), if sp is on it: the
+ * kernel says so (SS_ONSTACK), a system call that costs less than the
+ * libunwind walk that follows it. */
+static bool altstack_of(uintptr_t sp, uintptr_t *lo, uintptr_t *hi)
+{
+    stack_t ss;
+    if (sigaltstack(NULL, &ss) != 0 || !(ss.ss_flags & SS_ONSTACK))
+        return false;
+    uintptr_t b = (uintptr_t)ss.ss_sp;
+    if (sp < b || sp - b >= ss.ss_size)
+        return false;
+    *lo = b;
+    *hi = b + ss.ss_size;
+    return true;
+}
+
+/* What libunwind takes of the stack below its caller: ~6 KiB walking,
+ * ~7.5 KiB the first time on a thread (lifecycle_altstack_malloc), with
+ * room to spare. */
+enum { LIBUNWIND_ROOM = 12 << 10 };
+
+bool unwind_room_ok(void)
+{
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0), lo, hi;
+    return !altstack_of(sp, &lo, &hi) || sp - lo >= LIBUNWIND_ROOM;
+}
 
 void unwind_forget(void)
 {

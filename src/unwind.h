@@ -74,6 +74,12 @@ int unwind_fast(void **pcs, int max, unwind_memo *memo, unwind_replay *replay);
  * object may be mapped at its addresses with other rules. */
 void unwind_forget(void);
 
+/* Whether libunwind has the room it needs below the caller's frame: false
+ * only on a signal handler's alternate stack too small for it (8 KiB, the
+ * classic SIGSTKSZ, of which the kernel's signal frame takes up to 3.5 KiB
+ * with AVX-512), where its walk overflowed into what lies below. */
+bool unwind_room_ok(void);
+
 /* How many stacks unwind_fast left to libunwind (or cut short). */
 uint64_t unwind_fallbacks(void);
 
@@ -81,7 +87,8 @@ uint64_t unwind_fallbacks(void);
  * removed, at most max, into pcs[0 .. max + UNWIND_SLACK).  Returns how
  * many were stored, or UNWIND_REPEAT (see unwind_fast).  fast: heapprof's
  * walker first (HEAPPROF_FAST_UNWIND).  libunwind only where its pipe is
- * still its own (unwind_pipe.h), and with cancellation off: its read() and
+ * still its own (unwind_pipe.h), where it has the room (unwind_room_ok),
+ * and with cancellation off: its read() and
  * write() on that pipe are cancellation points, and a thread cancelled
  * there would leave the program's malloc half done.
  *
@@ -106,6 +113,16 @@ static inline __attribute__((always_inline)) int unwind_capture(uint64_t *pcs, s
     }
     if (!unwind_pipe_ok())
         return partial;
+    if (!unwind_room_ok()) {
+        if (fast)
+            return partial;
+        /* HEAPPROF_FAST_UNWIND=0, where libunwind may not run: the walker
+         * is all there is (as where its pipe is not usable, profiler.c).
+         * No replay kept: this thread's other stacks are libunwind's. */
+        int k = unwind_fast((void **)pcs, (int)max, memo, replay);
+        replay->n = 0;
+        return k > UNWIND_FELL_BACK ? k : UNWIND_FELL_BACK - k;
+    }
     int cancel;
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
     int n = unw_backtrace((void **)pcs, (int)(max + UNWIND_SLACK));

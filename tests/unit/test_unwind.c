@@ -26,12 +26,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "cfi.h"
 
 /* ---- hand-made CFI -------------------------------------------------------- */
+
+/* No bounds but the address space's: for CFI made here, in buffers. */
+static const cfi_span ANY = {0, UINTPTR_MAX};
 
 /* A CIE and one FDE in a buffer, the FDE's location pc-relative as GCC
  * writes it ("zR", FDE encoding pcrel|sdata4), for a function at `func`
@@ -130,31 +135,31 @@ static void test_cfi_frame_pointer_prologue(void **state)
     build(&f, "zR", std_cie, sizeof std_cie, fn, 48, fp_insns, sizeof fp_insns);
     cfi_rule r;
     /* At entry: CFA = rsp+8, return address at CFA-8, rbp untouched. */
-    assert_int_equal(cfi_eval(f.fde, fn, &r), CFI_OK);
+    assert_int_equal(cfi_eval(f.fde, fn, ANY, &r), CFI_OK);
     assert_false(r.cfa_rbp);
     assert_int_equal(r.cfa_off, 8);
     assert_int_equal(r.ra_off, -8);
     assert_false(r.rbp_saved);
     assert_false(r.end);
     /* After push rbp. */
-    assert_int_equal(cfi_eval(f.fde, fn + 1, &r), CFI_OK);
+    assert_int_equal(cfi_eval(f.fde, fn + 1, ANY, &r), CFI_OK);
     assert_false(r.cfa_rbp);
     assert_int_equal(r.cfa_off, 16);
     assert_true(r.rbp_saved);
     assert_int_equal(r.rbp_off, -16);
     /* In the body. */
-    assert_int_equal(cfi_eval(f.fde, fn + 20, &r), CFI_OK);
+    assert_int_equal(cfi_eval(f.fde, fn + 20, ANY, &r), CFI_OK);
     assert_true(r.cfa_rbp);
     assert_int_equal(r.cfa_off, 16);
     assert_true(r.rbp_saved);
     /* After pop rbp: the CFA is rsp-based again, rbp still recorded as
      * saved (GCC emits no restore for it before ret). */
-    assert_int_equal(cfi_eval(f.fde, fn + 40, &r), CFI_OK);
+    assert_int_equal(cfi_eval(f.fde, fn + 40, ANY, &r), CFI_OK);
     assert_false(r.cfa_rbp);
     assert_int_equal(r.cfa_off, 8);
     /* Outside the function. */
-    assert_int_equal(cfi_eval(f.fde, fn + 48, &r), CFI_NO_FDE);
-    assert_int_equal(cfi_eval(f.fde, fn - 1, &r), CFI_NO_FDE);
+    assert_int_equal(cfi_eval(f.fde, fn + 48, ANY, &r), CFI_NO_FDE);
+    assert_int_equal(cfi_eval(f.fde, fn - 1, ANY, &r), CFI_NO_FDE);
 
     /* The same function in C++'s CIE ("zPLR": personality, LSDA), and with
      * a version 3 CIE (its return address register a ULEB, here 1 byte). */
@@ -163,12 +168,12 @@ static void test_cfi_frame_pointer_prologue(void **state)
         uint32_t cie_ptr;
         memcpy(&cie_ptr, f.fde + 4, 4);
         f.buf[(size_t)(f.fde + 4 - cie_ptr - f.buf) + 8] = (uint8_t)version;
-        assert_int_equal(cfi_eval(f.fde, fn + 20, &r), CFI_OK);
+        assert_int_equal(cfi_eval(f.fde, fn + 20, ANY, &r), CFI_OK);
         assert_true(r.cfa_rbp);
         assert_int_equal(r.cfa_off, 16);
         assert_true(r.rbp_saved);
         assert_int_equal(r.rbp_off, -16);
-        assert_int_equal(cfi_eval(f.fde, fn + 48, &r), CFI_NO_FDE);
+        assert_int_equal(cfi_eval(f.fde, fn + 48, ANY, &r), CFI_NO_FDE);
     }
 }
 
@@ -189,14 +194,14 @@ static void test_cfi_remember_restore(void **state)
     uintptr_t fn = fake_code(&f);
     build(&f, "zR", std_cie, sizeof std_cie, fn, 64, insns, sizeof insns);
     cfi_rule r;
-    assert_int_equal(cfi_eval(f.fde, fn + 10, &r), CFI_OK);
+    assert_int_equal(cfi_eval(f.fde, fn + 10, ANY, &r), CFI_OK);
     assert_int_equal(r.cfa_off, 8);
     assert_false(r.rbp_saved);
-    assert_int_equal(cfi_eval(f.fde, fn + 11, &r), CFI_OK);
+    assert_int_equal(cfi_eval(f.fde, fn + 11, ANY, &r), CFI_OK);
     assert_int_equal(r.cfa_off, 48);
     assert_true(r.rbp_saved);
     assert_int_equal(r.rbp_off, -16);
-    assert_int_equal(cfi_eval(f.fde, fn + 5, &r), CFI_OK);
+    assert_int_equal(cfi_eval(f.fde, fn + 5, ANY, &r), CFI_OK);
     assert_int_equal(r.cfa_off, 48);
     /* advance_loc1/2/4 and def_cfa_sf / offset_extended_sf. */
     static const uint8_t wide[] = {
@@ -208,16 +213,16 @@ static void test_cfi_remember_restore(void **state)
         0x13, 0x7c,            /* def_cfa_offset_sf -4 * -8 = 32 */
     };
     build(&f, "zR", std_cie, sizeof std_cie, fn, 1 << 20, wide, sizeof wide);
-    assert_int_equal(cfi_eval(f.fde, fn + 199, &r), CFI_OK);
+    assert_int_equal(cfi_eval(f.fde, fn + 199, ANY, &r), CFI_OK);
     assert_int_equal(r.cfa_off, 8);
-    assert_int_equal(cfi_eval(f.fde, fn + 200, &r), CFI_OK);
+    assert_int_equal(cfi_eval(f.fde, fn + 200, ANY, &r), CFI_OK);
     assert_int_equal(r.cfa_off, 16);
     assert_false(r.rbp_saved);
-    assert_int_equal(cfi_eval(f.fde, fn + 456, &r), CFI_OK);
+    assert_int_equal(cfi_eval(f.fde, fn + 456, ANY, &r), CFI_OK);
     assert_true(r.rbp_saved);
     assert_int_equal(r.rbp_off, 24);
     assert_int_equal(r.cfa_off, 16);
-    assert_int_equal(cfi_eval(f.fde, fn + 456 + 65536, &r), CFI_OK);
+    assert_int_equal(cfi_eval(f.fde, fn + 456 + 65536, ANY, &r), CFI_OK);
     assert_int_equal(r.cfa_off, 32);
 }
 
@@ -230,27 +235,27 @@ static void test_cfi_refusals(void **state)
     /* A CFA given by an expression (stack realignment, PLT entries). */
     static const uint8_t expr[] = {0x41, 0x0f, 2, 0x77, 8}; /* def_cfa_expression breg7+8 */
     build(&f, "zR", std_cie, sizeof std_cie, fn, 16, expr, sizeof expr);
-    assert_int_equal(cfi_eval(f.fde, fn, &r), CFI_OK);
-    assert_int_equal(cfi_eval(f.fde, fn + 1, &r), CFI_UNSUPPORTED);
+    assert_int_equal(cfi_eval(f.fde, fn, ANY, &r), CFI_OK);
+    assert_int_equal(cfi_eval(f.fde, fn + 1, ANY, &r), CFI_UNSUPPORTED);
     /* The CFA in a register the walker does not track (DRAP: r10). */
     static const uint8_t drap[] = {0x41, 0x0c, 10, 0};
     build(&f, "zR", std_cie, sizeof std_cie, fn, 16, drap, sizeof drap);
-    assert_int_equal(cfi_eval(f.fde, fn + 1, &r), CFI_UNSUPPORTED);
+    assert_int_equal(cfi_eval(f.fde, fn + 1, ANY, &r), CFI_UNSUPPORTED);
     /* rbp kept in another register. */
     static const uint8_t reg[] = {0x41, 0x09, 6, 3};
     build(&f, "zR", std_cie, sizeof std_cie, fn, 16, reg, sizeof reg);
-    assert_int_equal(cfi_eval(f.fde, fn + 1, &r), CFI_UNSUPPORTED);
+    assert_int_equal(cfi_eval(f.fde, fn + 1, ANY, &r), CFI_UNSUPPORTED);
     /* A signal frame ('S'). */
     build(&f, "zRS", std_cie, sizeof std_cie, fn, 16, NULL, 0);
-    assert_int_equal(cfi_eval(f.fde, fn, &r), CFI_UNSUPPORTED);
+    assert_int_equal(cfi_eval(f.fde, fn, ANY, &r), CFI_UNSUPPORTED);
     /* An opcode DWARF does not define. */
     static const uint8_t bad[] = {0x41, 0x3f};
     build(&f, "zR", std_cie, sizeof std_cie, fn, 16, bad, sizeof bad);
-    assert_int_equal(cfi_eval(f.fde, fn + 1, &r), CFI_UNSUPPORTED);
+    assert_int_equal(cfi_eval(f.fde, fn + 1, ANY, &r), CFI_UNSUPPORTED);
     /* restore_state with nothing remembered; a truncated operand. */
     static const uint8_t pop[] = {0x0b};
     build(&f, "zR", std_cie, sizeof std_cie, fn, 16, pop, sizeof pop);
-    assert_int_equal(cfi_eval(f.fde, fn, &r), CFI_MALFORMED);
+    assert_int_equal(cfi_eval(f.fde, fn, ANY, &r), CFI_MALFORMED);
     static const uint8_t trunc[] = {0x0c, 7, 0x80};
     frame_info g;
     build(&g, "zR", std_cie, sizeof std_cie, fn, 16, trunc, sizeof trunc);
@@ -258,13 +263,13 @@ static void test_cfi_refusals(void **state)
      * (CIE pointer, location, range, augmentation length: 13 bytes). */
     uint32_t len = 13 + sizeof trunc; /* build() gave "zR" no LSDA */
     memcpy(g.buf + (g.fde - g.buf), &len, 4);
-    assert_int_equal(cfi_eval(g.fde, fn, &r), CFI_MALFORMED);
+    assert_int_equal(cfi_eval(g.fde, fn, ANY, &r), CFI_MALFORMED);
     /* The outermost frame: return address undefined. */
     static const uint8_t undef[] = {0x07, 16};
     build(&f, "zR", std_cie, sizeof std_cie, fn, 16, undef, sizeof undef);
-    assert_int_equal(cfi_eval(f.fde, fn, &r), CFI_OK);
+    assert_int_equal(cfi_eval(f.fde, fn, ANY, &r), CFI_OK);
     assert_true(r.end);
-    assert_int_equal(cfi_eval(NULL, fn, &r), CFI_MALFORMED);
+    assert_int_equal(cfi_eval(NULL, fn, ANY, &r), CFI_MALFORMED);
 }
 
 static void test_cfi_find_fde(void **state)
@@ -287,16 +292,80 @@ static void test_cfi_find_fde(void **state)
         memcpy(hdr + 16 + 8 * i, &fde, 4);
     }
     uintptr_t base = (uintptr_t)hdr;
-    assert_null(cfi_find_fde(hdr, base + 0xff));
-    assert_ptr_equal(cfi_find_fde(hdr, base + 0x100), hdr + 0x1000);
-    assert_ptr_equal(cfi_find_fde(hdr, base + 0x1ff), hdr + 0x1000);
-    assert_ptr_equal(cfi_find_fde(hdr, base + 0x200), hdr + 0x2000);
-    assert_ptr_equal(cfi_find_fde(hdr, base + 0x2ff), hdr + 0x2000);
-    assert_ptr_equal(cfi_find_fde(hdr, base + 0x300), hdr + 0x3000);
-    assert_ptr_equal(cfi_find_fde(hdr, base + 0x100000), hdr + 0x3000);
+    assert_null(cfi_find_fde(hdr, base + 0xff, ANY));
+    assert_ptr_equal(cfi_find_fde(hdr, base + 0x100, ANY), hdr + 0x1000);
+    assert_ptr_equal(cfi_find_fde(hdr, base + 0x1ff, ANY), hdr + 0x1000);
+    assert_ptr_equal(cfi_find_fde(hdr, base + 0x200, ANY), hdr + 0x2000);
+    assert_ptr_equal(cfi_find_fde(hdr, base + 0x2ff, ANY), hdr + 0x2000);
+    assert_ptr_equal(cfi_find_fde(hdr, base + 0x300, ANY), hdr + 0x3000);
+    assert_ptr_equal(cfi_find_fde(hdr, base + 0x100000, ANY), hdr + 0x3000);
     hdr[3] = 0x03; /* a table encoding the search does not read */
-    assert_null(cfi_find_fde(hdr, base + 0x200));
-    assert_null(cfi_find_fde(NULL, base));
+    assert_null(cfi_find_fde(hdr, base + 0x200, ANY));
+    assert_null(cfi_find_fde(NULL, base, ANY));
+}
+
+/* CFI whose counts, offsets or lengths point outside its object (a
+ * library's .eh_frame written over): refused, never read there.  The
+ * object here is a buffer that ends at a PROT_NONE page, so a read past
+ * it faults, as it did in a library whose FDE's CIE pointer or whose
+ * .eh_frame_hdr's count was patched. */
+static void test_cfi_out_of_bounds(void **state)
+{
+    (void)state;
+    long page = sysconf(_SC_PAGESIZE);
+    uint8_t *m = mmap(NULL, (size_t)page * 3, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(m != MAP_FAILED);
+    assert_int_equal(mprotect(m, (size_t)page, PROT_NONE), 0);
+    assert_int_equal(mprotect(m + 2 * page, (size_t)page, PROT_NONE), 0);
+    uint8_t *obj = m + page;
+    cfi_span in = {(uintptr_t)obj, (uintptr_t)obj + (uintptr_t)page};
+    frame_info f;
+    build(&f, "zR", std_cie, sizeof std_cie, fake_code(&f), 48, fp_insns, sizeof fp_insns);
+    /* Moved into the object, with its (pc-relative) location made that
+     * of a function just past the object, never executed. */
+    size_t fde_at = (size_t)(f.fde - f.buf);
+    memcpy(obj, f.buf, f.n);
+    uintptr_t fn = (uintptr_t)obj + (uintptr_t)page;
+    int32_t rel = (int32_t)(fn - (uintptr_t)(obj + fde_at + 8));
+    memcpy(obj + fde_at + 8, &rel, 4);
+    cfi_rule r;
+    assert_int_equal(cfi_eval(obj + fde_at, fn + 20, in, &r), CFI_OK);
+    /* The CIE pointer sent below the object, into the guard page. */
+    uint32_t cie_ptr, bad = (uint32_t)(fde_at + 4 + 64);
+    memcpy(&cie_ptr, obj + fde_at + 4, 4);
+    memcpy(obj + fde_at + 4, &bad, 4);
+    assert_int_equal(cfi_eval(obj + fde_at, fn + 20, in, &r), CFI_MALFORMED);
+    memcpy(obj + fde_at + 4, &cie_ptr, 4);
+    /* The FDE's length past the object's end. */
+    uint32_t len, huge = (uint32_t)page;
+    memcpy(&len, obj + fde_at, 4);
+    memcpy(obj + fde_at, &huge, 4);
+    assert_int_equal(cfi_eval(obj + fde_at, fn + 20, in, &r), CFI_MALFORMED);
+    memcpy(obj + fde_at, &len, 4);
+    /* An FDE that starts in the object's last 4 bytes, and one past it. */
+    assert_int_equal(cfi_eval(obj + page - 2, fn, in, &r), CFI_MALFORMED);
+    assert_int_equal(cfi_eval(obj + page + 16, fn, in, &r), CFI_MALFORMED);
+
+    /* An .eh_frame_hdr at the object's end whose count claims more
+     * entries than fit, and one whose header runs off the end. */
+    uint8_t *hdr = obj + page - 20;
+    hdr[0] = 1;
+    hdr[1] = 0x1b;
+    hdr[2] = 0x03;
+    hdr[3] = 0x3b;
+    int32_t zero = 0, loc = 0, off = 0;
+    uint32_t count = 1;
+    memcpy(hdr + 4, &zero, 4);
+    memcpy(hdr + 8, &count, 4);
+    memcpy(hdr + 12, &loc, 4);
+    memcpy(hdr + 16, &off, 4);
+    assert_ptr_equal(cfi_find_fde(hdr, (uintptr_t)hdr, in), hdr);
+    count = 0x10000000;
+    memcpy(hdr + 8, &count, 4);
+    assert_null(cfi_find_fde(hdr, (uintptr_t)hdr, in));
+    assert_null(cfi_find_fde(obj + page - 2, (uintptr_t)hdr, in));
+    munmap(m, (size_t)page * 3);
 }
 
 /* This program's own CFI: every function's entry has CFA = rsp+8. */
@@ -968,6 +1037,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cfi_remember_restore),
         cmocka_unit_test(test_cfi_refusals),
         cmocka_unit_test(test_cfi_find_fde),
+        cmocka_unit_test(test_cfi_out_of_bounds),
         cmocka_unit_test(test_cfi_real_entry),
         cmocka_unit_test(test_walker_matches_libunwind),
         cmocka_unit_test(test_walker_threads),
