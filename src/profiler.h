@@ -70,15 +70,17 @@ static inline bool profiler_tick(size_t n)
 #endif
 }
 
-/* The tick, for a call that only allocates: on a crossing the budget is
- * parked at 0 before the allocator runs, until the slow path draws the
- * next.  The unsigned tick does not see a budget left past its end
- * (budget - n, wrapped) as crossed, as the signed one did: whatever comes
- * between the tick and that draw would have left the thread unsampled for
- * good, had it not been 0 by then: an operator new that throws
- * std::bad_alloc (integ_cxx, hp_bad_alloc), a signal handler that jumps
- * out of the allocator; and a handler's allocations in between are
- * sampled, as before.  The store is on the slow branch only. */
+/* The tick, for a call that only allocates: on a crossing, the budget is
+ * parked at 0 before the allocator runs, and stays there until the slow
+ * path draws the next one.
+ *
+ * Why: the unsigned tick does not see a budget left past its end (budget
+ * - n, wrapped) as crossed, where the signed one did.  Whatever keeps the
+ * slow path from drawing would then leave the thread unsampled for good:
+ * an operator new that throws std::bad_alloc (integ_cxx, hp_bad_alloc), a
+ * signal handler that jumps out of the allocator (integ_sigwindow).  At 0,
+ * the next allocation is the sample point, and a handler's allocations
+ * there are sampled, as before.  The store is on the slow branch only. */
 static inline bool profiler_tick_alloc(size_t n)
 {
     if (hp_unlikely(profiler_tick(n))) {
