@@ -27,6 +27,8 @@
 #include <semaphore.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -723,6 +725,39 @@ void writer_wait_exit_profile(double start_s, double seconds)
     }
 }
 
+/* Whether the calling thread's stack has room for a profile: the main
+ * thread's (it grows on demand), or a thread's own with EXIT_ROOM left.
+ * Not a coroutine's or fiber's stack, nor a signal handler's alternate
+ * one: exit() called on a fiber of 16 or 32 KiB crashed in the exit
+ * profile, which takes more (lifecycle_exit_fiber).  Can't tell: yes, as
+ * before. */
+enum { EXIT_ROOM = 128 << 10 };
+extern void *__libc_stack_end;
+
+static bool stack_roomy(void)
+{
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    uintptr_t end = (uintptr_t)__libc_stack_end;
+    if (sp < end && end - sp <= ((uintptr_t)1 << 30))
+        return true;
+    pthread_attr_t a;
+    void *lo;
+    size_t size;
+    if (pthread_getattr_np(pthread_self(), &a))
+        return true;
+    int err = pthread_attr_getstack(&a, &lo, &size);
+    pthread_attr_destroy(&a);
+    return err || (sp >= (uintptr_t)lo && sp - (uintptr_t)lo >= EXIT_ROOM &&
+                   sp - (uintptr_t)lo < size);
+}
+
+static void *exit_profile_thread(void *arg)
+{
+    (void)arg;
+    writer_dump_now(NULL, WHY_EXIT);
+    return NULL;
+}
+
 void writer_at_exit(void)
 {
     /* exit() may be called by several threads at once: one exit profile. */
@@ -731,7 +766,17 @@ void writer_at_exit(void)
         return;
     if (profiler_config()->on_exit) {
         __atomic_store_n(&exit_writing, 1, __ATOMIC_RELEASE);
-        writer_dump_now(NULL, WHY_EXIT);
+        /* On a small or foreign stack, on a thread of heapprof's with a
+         * stack of its own measured size (threads.c), the caller waiting;
+         * on the caller's if no thread can be had. */
+        pthread_t t;
+        int64_t g = profiler_guard_enter();
+        bool here = stack_roomy() || threads_start(&t, exit_profile_thread, "heapprof-exit");
+        profiler_guard_exit(g);
+        if (here)
+            writer_dump_now(NULL, WHY_EXIT);
+        else
+            pthread_join(t, NULL);
     } else {
         dump_lock_take();
         __atomic_store_n(&exited, 1, __ATOMIC_RELEASE);

@@ -8,7 +8,8 @@
 # as the 8 threads call exit(): that exit() is glibc's own, not heapprof's,
 # and a thread's exit() that came first and found the exit handlers taken
 # by main ended the process halfway through main's exit profile (none
-# written, a .tmp left, every run).
+# written, a .tmp left, every run).  Then a fork during the exit profile,
+# and exit() on a fiber's small stack (at the end).
 source "$(dirname "$0")/lib.sh"
 need_env LC_FAIL
 
@@ -50,4 +51,19 @@ while [[ -e /proc/$child/stat && $(awk '{print $3}' "/proc/$child/stat" 2>/dev/n
 done
 ((SECONDS - start < 5)) || fail "the child forked during its parent's exit profile took $((SECONDS - start)) s or more to exit (expected at once)"
 [[ $(profiles "$W/fk/x" | wc -l) -eq 1 ]] || fail "expected the parent's exit profile alone, found: $(profiles "$W/fk/x" | tr '\n' ' ')"
+
+# exit() on a fiber's stack of 16 KiB (makecontext, a guard page below):
+# the exit profile, written on that stack, overran it (SIGSEGV); it is now
+# written on a thread of heapprof's while the fiber's exit waits.
+run fb HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/fb" -- "$LC_FAIL" fiberexit 16 13
+expect_rc fb 0
+no_heapprof_lines fb
+grep -qx 'exit on the fiber' "$W/fb.out" || fail "the fiber did not run: $(cat "$W/fb.out")"
+[[ $(profiles "$W/fb" | wc -l) -eq 1 ]] || fail "exit() on a fiber: expected one exit profile, found: $(profiles "$W/fb" | tr '\n' ' ')"
+f=$(profiles "$W/fb")
+decode "$f"
+if have_go; then
+    [[ $(leaf "$f.raw" ms_leaf | awk '{print $3}') -eq 8192 ]] ||
+        fail "$f: expected the 8192 live objects of ms_leaf, found $(leaf "$f.raw" ms_leaf)"
+fi
 note "ok"

@@ -37,6 +37,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/mman.h>
+#include <ucontext.h>
 
 #include "lc.h"
 
@@ -188,6 +190,36 @@ static int exitrace(int t, int bits, int ret)
     exit(0);
 }
 
+/* ---- fiberexit ------------------------------------------------------------------ */
+
+/* exit() called on a fiber's stack of `kib` KiB (makecontext; mmap'd,
+ * with a guard page below it), the process holding 2^bits stacks: the
+ * exit profile, written on that stack, overran it (16 and 32 KiB). */
+static ucontext_t fiber_main, fiber_ctx;
+
+static void fiber_exit(void)
+{
+    printf("exit on the fiber\n");
+    fflush(stdout);
+    exit(0);
+}
+
+static int fiberexit(int kib, int bits)
+{
+    hold_stacks(bits);
+    size_t size = (size_t)kib << 10, page = (size_t)sysconf(_SC_PAGESIZE);
+    char *m = mmap(NULL, size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED || mprotect(m, page, PROT_NONE))
+        return 3;
+    getcontext(&fiber_ctx);
+    fiber_ctx.uc_stack.ss_sp = m + page;
+    fiber_ctx.uc_stack.ss_size = size;
+    fiber_ctx.uc_link = &fiber_main;
+    makecontext(&fiber_ctx, fiber_exit, 0);
+    swapcontext(&fiber_main, &fiber_ctx);
+    return 4; /* the fiber returned: exit() did not end the process */
+}
+
 /* ---- exitfork ------------------------------------------------------------------- */
 
 static const char *fork_dir, *fork_pidfile;
@@ -318,6 +350,8 @@ int main(int argc, char **argv)
         return ownhandler(argv[2], argv[3]);
     if (!strcmp(m, "exitrace") && argc >= 4)
         return exitrace(atoi(argv[2]), atoi(argv[3]), argc > 4 && !strcmp(argv[4], "ret"));
+    if (!strcmp(m, "fiberexit") && argc >= 4)
+        return fiberexit(atoi(argv[2]), atoi(argv[3]));
     if (!strcmp(m, "exitfork") && argc >= 5)
         return exitfork(argv[2], argv[3], atoi(argv[4]));
     if (!strcmp(m, "quickexit"))
