@@ -729,7 +729,7 @@ void writer_wait_exit_profile(double start_s, double seconds)
  * thread's (it grows on demand), or a thread's own with EXIT_ROOM left.
  * Not a coroutine's or fiber's stack, nor a signal handler's alternate
  * one: exit() called on a fiber of 16 or 32 KiB crashed in the exit
- * profile, which takes more (lifecycle_exit_fiber).  Can't tell: yes, as
+ * profile, which takes more (lifecycle_exit_threads, fiberexit).  Can't tell: yes, as
  * before. */
 enum { EXIT_ROOM = 128 << 10 };
 extern void *__libc_stack_end;
