@@ -400,19 +400,14 @@ static inline __attribute__((always_inline)) void *alloc_slow(void *p, size_t n,
                                                               unsigned cap)
 {
     hp_thread *t = &hp_tls;
-    if (t->guard)
-        return p; /* profiler_guard_exit puts the budget back */
-    if (!profiler_init()) {
-        /* This thread is resolving the allocator (real.c).  When a call
-         * that does not tick started that (a library constructor's free()
-         * before any malloc), no slow path of its own draws a budget after
-         * it, and the tick's budget - n stays: a number the unsigned tick
-         * (profiler.h) does not see as crossed, so the thread went
-         * unsampled for good (lifecycle_ctor_free).  0 makes its next
-         * allocation the sample point, as the signed tick did. */
-        t->budget = 0;
+    /* The budget is 0 here, parked by the caller's tick (profiler.h), so
+     * returning early draws none and the next allocation comes back: a
+     * thread still resolving the allocator outside a slow path of its own
+     * (a library constructor's free() before any malloc) was otherwise
+     * never sampled again (lifecycle_ctor_free).  Under the guard,
+     * profiler_guard_exit puts the budget back. */
+    if (t->guard || !profiler_init())
         return p;
-    }
     uint64_t t0 = timing_now(); /* libheapprof_timing.so only (timing.h) */
     int saved_errno = errno;
     uint64_t interval = profiler_mean();
@@ -605,8 +600,6 @@ static void settle(live_entry *e, bool unchanged)
 static inline __attribute__((always_inline)) void *resize(void *p, size_t n, int flags, bool x)
 {
     bool sample = profiler_ticked(n);
-    if (sample)
-        hp_tls.budget = 0; /* until the draw: see profiler_tick_alloc */
     void *q;
     if (p && real_arena_owns(p)) {
         q = real_arena_move(p, n, x, flags);
@@ -632,8 +625,6 @@ size_t profiler_xallocx_slow(void *p, size_t n, size_t extra, int flags)
      * block freed, one of n bytes allocated), when it reaches n bytes; a
      * failure (less than n: the block is as it was) counts nothing. */
     bool sample = profiler_ticked(n);
-    if (sample)
-        hp_tls.budget = 0; /* until the draw: see profiler_tick_alloc */
     if (p && real_arena_owns(p))
         return real_arena_size(p); /* a bootstrap block never grows */
     live_entry e;

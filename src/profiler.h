@@ -91,12 +91,16 @@ static inline bool profiler_tick_alloc(size_t n)
 }
 
 /* The tick's answer, read back after it from the budget it left, for slow
- * paths entered for another reason too (realloc's, for its old block):
+ * paths entered for another reason too (realloc's, for its old block),
+ * and on a crossing the budget parked at 0, as profiler_tick_alloc does:
  * budget - n is at most 0 exactly when budget <= n for every n below 2^63,
  * and every n above was a crossing (profiler_tick). */
 static inline bool profiler_ticked(size_t n)
 {
-    return hp_tls.budget <= 0 || n > (size_t)INT64_MAX;
+    bool crossed = hp_tls.budget <= 0 || n > (size_t)INT64_MAX;
+    if (crossed)
+        hp_tls.budget = 0;
+    return crossed;
 }
 
 /* Slow paths, each called by the shim after its fast test said "maybe".

@@ -46,7 +46,7 @@ EXPORT void *reallocarray(void *p, size_t a, size_t b)
 EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
     int err = real.posix_memalign(out, align, n);
-    if (profiler_tick(n))
+    if (profiler_tick_alloc(n))
         profiler_alloc_slow(err ? NULL : *out, n);
     return err;
 }
