@@ -45,7 +45,7 @@ static const row rows[] = {
         "1: stacks walked by heapprof's own unwinder (.eh_frame rules cached per return "
         "address), libunwind for those it cannot walk; 0: libunwind only"),
     ROW("HEAPPROF_OUT", T_PREFIX, out, "heapprof", 0, 0,
-        "profile file prefix: files are PREFIX.<pid>.<seq>.pb.gz (DIR/ is DIR/heapprof); a "
+        "profile file prefix: files are PREFIX.<pid>.<seq>.pb.gz (DIR/, or a directory, is DIR/heapprof); a "
         "relative one is relative to the directory the program started in; %h = host name, "
         "%n = pid namespace, %p = pid, %e = executable's name, %% = %"),
     ROW("HEAPPROF_SIGNAL", T_SIGNAL, signal, "USR2", 0, 64,

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum {
     HOST_MAX = 64,   /* HOST_NAME_MAX: uname's nodename without its NUL */
@@ -199,4 +200,22 @@ size_t outname_escape(const char *s, char *buf, size_t len)
         }
     *at = '\0';
     return (size_t)(at - buf);
+}
+
+int outname_dir(char *prefix, size_t len)
+{
+    static const char name[] = "heapprof";
+    struct stat st;
+    size_t n = strlen(prefix);
+    if (!n || prefix[n - 1] == '/' || stat(prefix, &st) || !S_ISDIR(st.st_mode))
+        return 0;
+    /* DIR/heapprof rather than DIR/./heapprof */
+    bool dot = !strcmp(prefix, ".") || (n >= 2 && !strcmp(prefix + n - 2, "/."));
+    size_t at = dot ? n - 1 : n + 1;
+    if (at + sizeof name > len)
+        return -1;
+    if (!dot)
+        prefix[n] = '/';
+    memcpy(prefix + at, name, sizeof name);
+    return 1;
 }

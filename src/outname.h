@@ -61,6 +61,17 @@ bool outname_match(const char *pattern, const outname_vals *v, const char *s, si
  * adds once the file is replaced, into buf (len bytes, at least 256). */
 void outname_exe(const char *target, char *buf, size_t len);
 
+/* A prefix that names a directory when it is looked at (HEAPPROF_OUT=.
+ * or =/var/tmp/prof, without the '/' that says so) means the files in it,
+ * DIR/heapprof.<pid>.<seq>.pb.gz, as DIR/ does: not hidden files
+ * (..<pid>.0001.pb.gz in the current directory), nor files beside it, in
+ * its parent (/tmp.<pid>.0001.pb.gz, where few may write).  prefix (a
+ * string in len bytes) becomes DIR/heapprof, or heapprof in place of a
+ * last component "."; returns 1 then, 0 when it names no directory (or
+ * cannot be looked at), -1 when the longer name does not fit (prefix
+ * unchanged).  The one function here that makes a system call (a stat). */
+int outname_dir(char *prefix, size_t len);
+
 /* s with each % doubled, so that a directory name (the current directory
  * put before a relative prefix) expands to itself.  Returns the length
  * written, or (size_t)-1 when buf is too small. */

@@ -276,6 +276,10 @@ static void prefix_expand(bool read_names)
                  "in the current directory", pattern);
         strcpy(prefix, "heapprof");
     }
+    /* The room config.c keeps for .<pid>.<seq>.pb.gz.tmp stays kept. */
+    if (outname_dir(prefix, sizeof prefix - 64) < 0)
+        log_line("HEAPPROF_OUT=%s names a directory, but a file's path in it would be too long: "
+                 "profiles go beside it, %s.<pid>.<seq>.pb.gz", pattern, prefix);
 }
 
 static void prefix_make_dirs(void)

@@ -108,7 +108,8 @@ void cmd_run_usage(FILE *f)
                 "                                                       (HEAPPROF_KEEP)\n"
                 "  --signal SIG       the signal that writes a profile: USR2, 12, off\n"
                 "                                                       (HEAPPROF_SIGNAL)\n"
-                "  -o, --out PREFIX   profiles are PREFIX.<pid>.<seq>.pb.gz (HEAPPROF_OUT);\n"
+                "  -o, --out PREFIX   profiles are PREFIX.<pid>.<seq>.pb.gz (HEAPPROF_OUT), or\n"
+                "                     PREFIX/heapprof.<pid>.<seq>.pb.gz for a directory;\n"
                 "                     default: heapprof.<program name> in the current\n"
                 "                     directory (unless HEAPPROF_OUT is set)\n"
                 "  --no-children      do not profile the program's child processes\n"
@@ -391,6 +392,7 @@ static int list_files(long pid, char *prefix, size_t len, seqfile **v, size_t *n
     *n = 0;
     if (seqfiles_prefix(cfg.out, pid, "/proc/self", prefix, len))
         return -1;
+    outname_dir(prefix, len); /* as the library did at its start: DIR is DIR/heapprof */
     /* With %p or %e, each child's prefix holds its own pid or name. */
     if (outname_uses(cfg.out, "pe"))
         return seqfiles_list_pattern(cfg.out, pid, "/proc/self", v, n);

@@ -44,6 +44,12 @@ mkdir -p "$W/sub.d/out"
 sleeper sub "HEAPPROF_OUT=out/x"
 expect_rc 0 hp dump "$spid"
 [[ "$(cat "$W/out")" == "$W/sub.d/out/x.$spid.0001.pb.gz" ]] || fail "relative prefix: '$(cat "$W/out")'"
+# A prefix that names a directory is DIR/heapprof, as the library took it.
+mkdir -p "$W/dir.d/out"
+sleeper dir "HEAPPROF_OUT=out"
+expect_rc 0 hp dump "$spid"
+[[ "$(cat "$W/out")" == "$W/dir.d/out/heapprof.$spid.0001.pb.gz" && -s "$W/dir.d/out/heapprof.$spid.0001.pb.gz" ]] ||
+    fail "a prefix naming a directory: dump printed '$(cat "$W/out")', expected $W/dir.d/out/heapprof.$spid.0001.pb.gz"
 
 # Codes in the prefix (src/outname.h), expanded as the target expanded them.
 host=$(uname -n | LC_ALL=C sed 's/[^A-Za-z0-9._-]/_/g')

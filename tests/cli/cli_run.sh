@@ -17,6 +17,14 @@ expect_in "$W/err" "^  $W/a\.$pid\.0001\.pb\.gz\$" "the exit profile in the list
 [[ -s "$W/a.$pid.0001.pb.gz" ]] || fail "the listed profile $W/a.$pid.0001.pb.gz does not exist"
 expect_in "$W/err" "heapprof top $W/a\.$pid\.0001\.pb\.gz" "the hint to look at it"
 
+# -o naming a directory: the files in it, DIR/heapprof.<pid>.<seq>.pb.gz, listed.
+mkdir -p "$W/adir"
+expect_rc 0 hp run -o "$W/adir" -- "$CLI_PROG" sites
+pid=$(pid_of)
+expect_in "$W/err" "exited with status 0; 1 profile:" "the report of a run with -o DIR"
+expect_in "$W/err" "^  $W/adir/heapprof\.$pid\.0001\.pb\.gz\$" "-o DIR: the exit profile in the list"
+[[ -s "$W/adir/heapprof.$pid.0001.pb.gz" ]] || fail "-o DIR: $W/adir/heapprof.$pid.0001.pb.gz does not exist: $(ls "$W/adir")"
+
 # --- codes in the prefix (src/outname.h): the list shows the names expanded -----------
 host=$(uname -n | LC_ALL=C sed 's/[^A-Za-z0-9._-]/_/g')
 ns=$(stat -L -c %i /proc/self/ns/pid)

@@ -4,8 +4,8 @@
 #    executable, %% a %)
 #    expand in the file names; a relative prefix in a directory whose name
 #    holds a % keeps it literal; a directory named by a code is made; an
-#    unknown code is one line and the default; a prefix that ends in '/'
-#    is DIR/heapprof.
+#    unknown code is one line and the default; a prefix that ends in '/',
+#    or names a directory, is DIR/heapprof.
 #  - A name of the sequence already taken (by a process of another pid
 #    namespace with our pid, sharing the prefix) is never overwritten: the
 #    profile takes the next free number, one line says so, and
@@ -87,6 +87,26 @@ run slashcode HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/slash/%h/" -- "$PROG_PLAIN"
 expect_rc slashcode 7
 no_heapprof_lines slashcode
 one_file "$W/slash/$host" "heapprof.*.0001.pb.gz" >/dev/null
+
+# 2d. A prefix that names a directory without the '/' is that directory
+#     too: not files beside it (d.<pid>... in its parent), nor hidden ones
+#     in the current directory for ".".  A name that is no directory keeps
+#     its meaning.
+mkdir -p "$W/nos" "$W/dot"
+run noslash HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/nos" -- "$PROG_PLAIN"
+expect_rc noslash 7
+no_heapprof_lines noslash
+one_file "$W/nos" "heapprof.*.0001.pb.gz" >/dev/null
+[[ -z $(compgen -G "$W/nos.*.pb.gz") ]] || fail "noslash: a profile beside the directory: $(compgen -G "$W/nos.*.pb.gz")"
+cd "$W/dot"
+run dot HEAPPROF_SAMPLE=1 HEAPPROF_OUT=. -- "$PROG_PLAIN"
+cd "$W"
+expect_rc dot 7
+no_heapprof_lines dot
+f=$(one_file "$W/dot" "heapprof.*.0001.pb.gz")
+[[ -z $(cd "$W/dot" && compgen -G ".*.pb.gz" || true) ]] || fail "dot: a hidden profile: $(ls -a "$W/dot")"
+summarize "$f"
+grep -q '^leaf pl_make ' "$f.sum" || fail "dot: $f lacks the program's site pl_make"
 
 # 3. An unknown code: one line, and the default prefix in the current directory.
 mkdir -p "$W/bad.d"

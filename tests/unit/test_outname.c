@@ -1,7 +1,8 @@
 /* Unit tests: HEAPPROF_OUT's codes (src/outname.h): each code's value, a
  * literal %, an unknown or trailing code, host names made safe for a file
  * name, the longest expansion bounding every real one, a buffer too small,
- * and the escape that keeps a directory's % literal. */
+ * the escape that keeps a directory's % literal, and a prefix that names
+ * a directory. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -197,12 +198,50 @@ static void escape(void **state)
     assert_int_equal(outname_escape("ab%", buf, 5), 4);
 }
 
+/* outname_dir: a directory's name gains /heapprof (in place of a last
+ * "."), anything else is left as it is, and a name that would not fit is
+ * left whole. */
+static void dirs(void **state)
+{
+    (void)state;
+    char buf[64];
+    strcpy(buf, "/tmp");
+    assert_int_equal(outname_dir(buf, sizeof buf), 1);
+    assert_string_equal(buf, "/tmp/heapprof");
+    strcpy(buf, ".");
+    assert_int_equal(outname_dir(buf, sizeof buf), 1);
+    assert_string_equal(buf, "heapprof");
+    strcpy(buf, "/tmp/.");
+    assert_int_equal(outname_dir(buf, sizeof buf), 1);
+    assert_string_equal(buf, "/tmp/heapprof");
+    strcpy(buf, "/tmp/..");
+    assert_int_equal(outname_dir(buf, sizeof buf), 1);
+    assert_string_equal(buf, "/tmp/../heapprof");
+    strcpy(buf, "/tmp/");
+    assert_int_equal(outname_dir(buf, sizeof buf), 0); /* config.c made it /tmp/heapprof */
+    assert_string_equal(buf, "/tmp/");
+    strcpy(buf, "/no/such/dir/app");
+    assert_int_equal(outname_dir(buf, sizeof buf), 0);
+    assert_string_equal(buf, "/no/such/dir/app");
+    strcpy(buf, "/dev/null");
+    assert_int_equal(outname_dir(buf, sizeof buf), 0);
+    strcpy(buf, "/tmp");
+    assert_int_equal(outname_dir(buf, 14), 1); /* "/tmp/heapprof" and its NUL */
+    strcpy(buf, "/tmp");
+    assert_int_equal(outname_dir(buf, 13), -1);
+    assert_string_equal(buf, "/tmp");
+    strcpy(buf, ".");
+    assert_int_equal(outname_dir(buf, 8), -1);
+    assert_string_equal(buf, ".");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(codes),      cmocka_unit_test(uses),    cmocka_unit_test(unknown),
         cmocka_unit_test(host_names), cmocka_unit_test(lengths), cmocka_unit_test(too_small),
         cmocka_unit_test(escape),     cmocka_unit_test(match),   cmocka_unit_test(exe_names),
+        cmocka_unit_test(dirs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
