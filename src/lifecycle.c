@@ -350,6 +350,24 @@ __attribute__((destructor)) static void on_unload(void)
     timing_report(); /* libheapprof_timing.so only (timing.h) */
 }
 
+/* Not in a vfork child (posix_spawn's runs no exec of ours; a program's
+ * vfork() does): the lock it took would stay held in the parent's memory,
+ * whose writer and exit would wait on it forever.  Not under the guard: a
+ * signal handler that interrupted heapprof's work on this thread. */
+bool lifecycle_before_exec(void)
+{
+    if (__atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE) || hp_tls.guard || lifecycle_orphaned())
+        return false;
+    int saved_errno = errno;
+    int64_t g = profiler_guard_enter();
+    bool held = writer_exec_hold();
+    profiler_guard_exit(g);
+    errno = saved_errno;
+    return held;
+}
+
+void lifecycle_exec_failed(void) { writer_exec_release(); }
+
 void lifecycle_quiesce(void)
 {
     /* Under the guard this thread may hold quiesce_lock already: a fork

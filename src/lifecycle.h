@@ -17,6 +17,12 @@ void lifecycle_resume(void);
  * for it to begin, 10 s in all). */
 void lifecycle_before_exit(void);
 
+/* Around exec: before_exec waits for a profile being written, and keeps
+ * another from beginning until the image is gone (writer.h); true when
+ * exec_failed must undo that. */
+bool lifecycle_before_exec(void);
+void lifecycle_exec_failed(void);
+
 /* True in a child created without fork handlers (_Fork, clone, vfork), or
  * by a fork() whose handlers found the thread inside the profiler (from a
  * signal handler): the profiler's threads, and whatever locks they held,

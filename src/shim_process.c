@@ -1,5 +1,5 @@
 /*
- * shim_process.c - process-wide calls heapprof must see: exit(), and the
+ * shim_process.c - process-wide calls heapprof must see: exit(), exec, the
  * calls that change a process's user or group ids, and dlclose().
  *
  * exit(): POSIX leaves a second concurrent exit() undefined, and glibc's
@@ -26,6 +26,9 @@
  * are the ways in through libc: libseccomp's seccomp_load() calls
  * syscall(), then prctl(); a sandbox that makes the system call itself is
  * not seen.  x86-64 only (raw_syscall).
+ *
+ * exec*: a profile being written when the image is replaced was lost,
+ * and its temporary file left; the call waits for it (lifecycle.c).
  *
  * dlclose: the object's code mappings are recorded first (retired.c), so
  * profiles written after it is unmapped still name its frames, and the
@@ -81,6 +84,71 @@ EXPORT void exit(int status)
     if (next)
         next(status);
     _exit(status); /* no next exit(): cannot happen with glibc */
+}
+
+/* Forward to the next definition, no profile being written meanwhile. */
+#define EXEC(name, params, args)                    \
+    EXPORT int name params                          \
+    {                                               \
+        static int(*next) params;                   \
+        if (!next)                                  \
+            next = (int(*) params)real_next(#name); \
+        if (!next) {                                \
+            errno = ENOSYS;                         \
+            return -1;                              \
+        }                                           \
+        bool held = lifecycle_before_exec();        \
+        int rc = next args;                         \
+        int saved = errno;                          \
+        if (held)                                   \
+            lifecycle_exec_failed();                \
+        errno = saved;                              \
+        return rc;                                  \
+    }
+EXEC(execve, (const char *path, char *const argv[], char *const envp[]), (path, argv, envp))
+EXEC(execv, (const char *path, char *const argv[]), (path, argv))
+EXEC(execvp, (const char *file, char *const argv[]), (file, argv))
+EXEC(execvpe, (const char *file, char *const argv[], char *const envp[]), (file, argv, envp))
+EXEC(fexecve, (int fd, char *const argv[], char *const envp[]), (fd, argv, envp))
+EXEC(execveat, (int dirfd, const char *path, char *const argv[], char *const envp[], int flags),
+     (dirfd, path, argv, envp, flags))
+
+/* The list forms gather their arguments into an array, as glibc's do, and
+ * go on as the array forms: glibc's call its internal execve, which no
+ * preload sees.  n counts the arguments up to the NULL. */
+#define GATHER(first, last, argv, n)                      \
+    va_list ap;                                           \
+    size_t n = 0;                                         \
+    va_start(ap, last);                                   \
+    for (const char *a = first; a; a = va_arg(ap, char *)) \
+        n++;                                              \
+    va_end(ap);                                           \
+    char *argv[n + 1];                                    \
+    va_start(ap, last);                                   \
+    argv[0] = (char *)first;                              \
+    for (size_t i = 1; i <= n; i++)                       \
+        argv[i] = va_arg(ap, char *)
+
+EXPORT int execl(const char *path, const char *arg, ...)
+{
+    GATHER(arg, arg, argv, n);
+    va_end(ap);
+    return execv(path, argv);
+}
+
+EXPORT int execlp(const char *file, const char *arg, ...)
+{
+    GATHER(arg, arg, argv, n);
+    va_end(ap);
+    return execvp(file, argv);
+}
+
+EXPORT int execle(const char *path, const char *arg, ...)
+{
+    GATHER(arg, arg, argv, n);
+    char *const *envp = va_arg(ap, char *const *);
+    va_end(ap);
+    return execve(path, argv, envp);
 }
 
 EXPORT int dlclose(void *handle)

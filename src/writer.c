@@ -755,6 +755,30 @@ static bool stack_roomy(void)
                    sp - (uintptr_t)lo < size);
 }
 
+/* exec replaces the process's image at once, whatever its threads are
+ * doing: a profile being written when it came was lost and its .tmp left
+ * for good (the pid lives on in the new image, so no later sweep takes
+ * it; lifecycle_exec).  So an exec waits for the profile, as long as a
+ * profile may take (10 s, as an exit does), and none begins until the
+ * image is gone.  A profile that takes longer (a hung NFS server) is
+ * given up. */
+enum { EXEC_WAIT_S = 10 };
+
+bool writer_exec_hold(void)
+{
+    pthread_once(&dump_lock_once, dump_lock_init);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += EXEC_WAIT_S;
+    int err = pthread_mutex_timedlock(&dump_lock, &until);
+    if (err)
+        log_line("exec while a profile was being written: waited %d s for it (%s), it is given "
+                 "up", EXEC_WAIT_S, strerror(err));
+    return !err;
+}
+
+void writer_exec_release(void) { pthread_mutex_unlock(&dump_lock); }
+
 static void *exit_profile_thread(void *arg)
 {
     (void)arg;

@@ -23,6 +23,7 @@ enum {
     WHY_LIMIT = 1 << 5, /* HEAPPROF_LIMIT_DUMP: memory use crossed the limit threshold */
 };
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "profiler.h"
@@ -67,6 +68,13 @@ void writer_resume(void);
  * on any thread: the program installs a seccomp filter that may kill
  * (lifecycle.c). */
 void writer_stand_down(void);
+
+/* Around exec (lifecycle.c): no profile is being written, nor begins,
+ * from writer_exec_hold() returning true to writer_exec_release() (the
+ * exec failed); false after waiting EXEC_WAIT_S for one in vain, after a
+ * line. */
+bool writer_exec_hold(void);
+void writer_exec_release(void);
 
 /* Wait until the exit profile is written: at most start_s for its writing
  * to begin, at most `seconds` in all. */

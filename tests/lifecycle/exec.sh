@@ -7,8 +7,15 @@
 #     profile; the parent still does.
 #  3. exec in place (same pid): the new image is profiled too.  What happens
 #     to the profile the process wrote before exec is reported (NOTE).
+#  4. Every exec function (heapprof interposes them all) passes the
+#     arguments and the environment on as it was given them; a failed one
+#     returns -1 and its errno, and profiles go on being written.
+#  5. exec in place while a profile is being written (holdsync.c, listed
+#     first, holds it in its fdatasync): the exec waits for it, so the
+#     profile is on disk whole and no temporary file is left; the image
+#     before it wrote it, the new one its own next.
 source "$(dirname "$0")/lib.sh"
-need_env LC_EXEC LC_EXECCHILD LC_NOOP
+need_env LC_EXEC LC_EXECCHILD LC_NOOP LC_HOLDSYNC
 
 SZ=1000
 libname=$(basename "$HEAPPROF_LIB")
@@ -88,4 +95,44 @@ if have_go; then
         note "3: exec in place: both the pre-exec profile and the new image's profile are on disk: $files"
     fi
 fi
+# ---- 4 ------------------------------------------------------------------------------
+run e4 HEAPPROF_OUT="$W/e4" -- "$LC_EXEC" forms /bin/sh
+expect_rc e4 0
+no_heapprof_lines e4
+want="form execl: [zero] [one] [1]
+form execlp: [zero] [one] [1]
+form execle: [zero] [one] [1]
+form execv: [zero] [one] [1]
+form execvp: [zero] [one] [1]
+form execvpe: [zero] [one] [1]
+form execve: [zero] [one] [1]
+form fexecve: [zero] [one] [1]
+form execveat: [zero] [one] [1]
+forms done"
+[[ $(cat "$W/e4.out") == "$want" ]] || fail "4: the exec functions passed on other arguments or environments:
+$(diff <(echo "$want") "$W/e4.out")"
+note "4: each exec function passed its arguments and environment on; a failed one returned ENOENT"
+
+# ---- 5 ------------------------------------------------------------------------------
+HEAPPROF_LIB="$LC_HOLDSYNC $HEAPPROF_LIB" run e5 HEAPPROF_SAMPLE=1 HOLDSYNC_FILE="$W/e5.go" HEAPPROF_OUT="$W/e5" \
+    -- "$LC_EXEC" held "$LC_EXECCHILD"
+expect_rc e5 0
+no_heapprof_lines e5
+pid=$(awk '$1=="parent" {print $2}' "$W/e5.out")
+[[ -n $pid ]] || fail "5: the program did not say it execs: $(cat "$W/e5.out")"
+grep -q "child pid $pid" "$W/e5.out" || fail "5: the exec'd image did not run: $(cat "$W/e5.out")"
+left=$(compgen -G "$W/e5.*.tmp" || true)
+[[ -z $left ]] || fail "5: exec during a profile left its temporary file: $left"
+f1=$(printf '%s.%s.%04d.pb.gz' "$W/e5" "$pid" 1)
+f2=$(printf '%s.%s.%04d.pb.gz' "$W/e5" "$pid" 2)
+[[ -s $f1 && -s $f2 ]] || fail "5: expected the held profile 0001 and the new image's 0002, found: $(profiles "$W/e5" "$pid" | xargs -n1 basename | tr '\n' ' ')"
+decode "$f1"
+decode "$f2"
+if have_go; then
+    [[ $(reason "$f1.raw") == signal && $(reason "$f2.raw") == exit ]] ||
+        fail "5: expected 0001 reason=signal and 0002 reason=exit, found $(reason "$f1.raw") and $(reason "$f2.raw")"
+    values_eq "5: the held profile: leaf ex_parent" "$(leaf "$f1.raw" ex_parent)" "5 $((5 * SZ)) 5 $((5 * SZ))"
+    values_eq "5: the new image: leaf ec_child_alloc" "$(leaf "$f2.raw" ec_child_alloc)" "10 $((10 * SZ)) 10 $((10 * SZ))"
+fi
+note "5: exec waited for the profile being written: $(basename "$f1") whole, no temporary file"
 note "ok"
