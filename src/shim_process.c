@@ -86,32 +86,46 @@ EXPORT void exit(int status)
     _exit(status); /* no next exit(): cannot happen with glibc */
 }
 
+/* The exec functions: name, parameters, arguments. */
+#define EXEC_FUNCS(X)                                                                         \
+    X(execve, (const char *path, char *const argv[], char *const envp[]), (path, argv, envp)) \
+    X(execv, (const char *path, char *const argv[]), (path, argv))                            \
+    X(execvp, (const char *file, char *const argv[]), (file, argv))                           \
+    X(execvpe, (const char *file, char *const argv[], char *const envp[]),                    \
+      (file, argv, envp))                                                                     \
+    X(fexecve, (int fd, char *const argv[], char *const envp[]), (fd, argv, envp))            \
+    X(execveat, (int dirfd, const char *path, char *const argv[], char *const envp[], int flags), \
+      (dirfd, path, argv, envp, flags))
+
+/* Their next definitions, found when the library is loaded: a vfork()
+ * child, which shares its parent's memory, would otherwise look them up
+ * with dlsym, which allocates and takes the loader's lock, in the parent's
+ * heap.  Found on first use only by a program that execs before our
+ * constructor runs (from a library's). */
+#define EXEC_NEXT(name, params, args) static int(*next_##name) params;
+EXEC_FUNCS(EXEC_NEXT)
+#define EXEC_FIND(name, params, args) next_##name = (int(*) params)real_next(#name);
+__attribute__((constructor)) static void exec_find(void) { EXEC_FUNCS(EXEC_FIND) }
+
 /* Forward to the next definition, no profile being written meanwhile. */
-#define EXEC(name, params, args)                    \
-    EXPORT int name params                          \
-    {                                               \
-        static int(*next) params;                   \
-        if (!next)                                  \
-            next = (int(*) params)real_next(#name); \
-        if (!next) {                                \
-            errno = ENOSYS;                         \
-            return -1;                              \
-        }                                           \
-        bool held = lifecycle_before_exec();        \
-        int rc = next args;                         \
-        int saved = errno;                          \
-        if (held)                                   \
-            lifecycle_exec_failed();                \
-        errno = saved;                              \
-        return rc;                                  \
+#define EXEC(name, params, args)                           \
+    EXPORT int name params                                 \
+    {                                                      \
+        if (!next_##name)                                  \
+            next_##name = (int(*) params)real_next(#name); \
+        if (!next_##name) {                                \
+            errno = ENOSYS;                                \
+            return -1;                                     \
+        }                                                  \
+        bool held = lifecycle_before_exec();               \
+        int rc = next_##name args;                         \
+        int saved = errno;                                 \
+        if (held)                                          \
+            lifecycle_exec_failed();                       \
+        errno = saved;                                     \
+        return rc;                                         \
     }
-EXEC(execve, (const char *path, char *const argv[], char *const envp[]), (path, argv, envp))
-EXEC(execv, (const char *path, char *const argv[]), (path, argv))
-EXEC(execvp, (const char *file, char *const argv[]), (file, argv))
-EXEC(execvpe, (const char *file, char *const argv[], char *const envp[]), (file, argv, envp))
-EXEC(fexecve, (int fd, char *const argv[], char *const envp[]), (fd, argv, envp))
-EXEC(execveat, (int dirfd, const char *path, char *const argv[], char *const envp[], int flags),
-     (dirfd, path, argv, envp, flags))
+EXEC_FUNCS(EXEC)
 
 /* The list forms gather their arguments into an array, as glibc's do, and
  * go on as the array forms: glibc's call its internal execve, which no

@@ -12,7 +12,8 @@
  *                         creates that file 300 ms later.
  *   exec forms SH         each exec function in a fork child, running
  *                         SH -c 'echo ...' with arguments and LC_FORM in the
- *                         environment: prints what the shell was given.
+ *                         environment, and execv in a vfork child: prints what
+ *                         the shell was given; then a SIGUSR2 profile.
  */
 #include "lc.h" /* first: it defines _GNU_SOURCE (execvpe, execveat) */
 
@@ -123,6 +124,19 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "forms")) {
         for (int f = 0; f < 9; f++)
             one_form(argv[2], f);
+        /* A vfork child's exec, in the parent's memory: the profile after
+         * it is still written (nothing of the exec's stays held). */
+        char *vargv[] = {"sh", "-c", (char *)script, "zero", "one", NULL};
+        setenv("LC_FORM", "vfork", 1);
+        fflush(stdout);
+        pid_t c = vfork();
+        if (c == 0) {
+            execv(argv[2], vargv);
+            _exit(127);
+        }
+        int st;
+        if (c < 0 || waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st))
+            printf("form vfork: the child failed\n");
         /* A failed exec returns its error, and the profiler goes on. */
         errno = 0;
         if (execl("/nonexistent/x", "x", (char *)NULL) != -1 || errno != ENOENT)

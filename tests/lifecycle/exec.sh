@@ -9,7 +9,8 @@
 #     to the profile the process wrote before exec is reported (NOTE).
 #  4. Every exec function (heapprof interposes them all) passes the
 #     arguments and the environment on as it was given them; a failed one
-#     returns -1 and its errno, and profiles go on being written.
+#     returns -1 and its errno, and profiles go on being written, also
+#     after a vfork child's exec (which shares the parent's memory).
 #  5. exec in place while a profile is being written (holdsync.c, listed
 #     first, holds it in its fdatasync): the exec waits for it, so the
 #     profile is on disk whole and no temporary file is left; the image
@@ -108,6 +109,7 @@ form execvpe: [zero] [one] [1]
 form execve: [zero] [one] [1]
 form fexecve: [zero] [one] [1]
 form execveat: [zero] [one] [1]
+form vfork: [zero] [one] [1]
 forms done"
 [[ $(cat "$W/e4.out") == "$want" ]] || fail "4: the exec functions passed on other arguments or environments:
 $(diff <(echo "$want") "$W/e4.out")"
