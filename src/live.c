@@ -158,9 +158,16 @@ static void copy_pins(uint8_t *f, unsigned shift)
 {
     uint32_t per = (uint32_t)1 << (LIVE_SHIFT_MAX - shift);
     const uint8_t *boot = boot_filter + LIVE_SHIFT_MAX;
-    for (uint32_t k = 0; k < (uint32_t)1 << (32 - LIVE_SHIFT_MAX); k++)
-        if (boot[k])
-            memset(f + (size_t)k * per, LIVE_PINNED, per);
+    /* Eight slots at a time: every process runs this at its start, and
+     * the 65536 slots one by one were 390 000 instructions, twice what
+     * the rest of a profiled /bin/true's start-up ran of heapprof's. */
+    for (uint32_t k = 0; k < (uint32_t)1 << (32 - LIVE_SHIFT_MAX); k += 8) {
+        uint64_t eight;
+        memcpy(&eight, boot + k, sizeof eight);
+        for (uint32_t j = k; eight && j < k + 8; j++)
+            if (boot[j])
+                memset(f + (size_t)j * per, LIVE_PINNED, per);
+    }
 }
 
 int live_init(uint64_t max, unsigned shift)
