@@ -410,6 +410,21 @@ static bool was_there(const seqfile *f, const seqfile *pre, size_t npre)
     return false;
 }
 
+/* A build or a script under `heapprof run` starts hundreds of processes,
+ * each with its exit profile: the list of its children's stops at the
+ * CHILDREN_LISTED largest, the files with the most stacks or the most
+ * live objects (a make of heapprof listed 291 lines). */
+enum { CHILDREN_LISTED = 20 };
+
+/* Children's files (pid not 0) first, largest first. */
+static int by_size(const void *a, const void *b)
+{
+    const seqfile *x = a, *y = b;
+    if (!x->pid != !y->pid)
+        return !x->pid - !y->pid;
+    return (x->size < y->size) - (x->size > y->size);
+}
+
 static void report(const char *program, pid_t pid, int status, struct timespec started,
                    const seqfile *pre, size_t npre)
 {
@@ -460,7 +475,16 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
     for (size_t i = 0; i < n; i++)
         if (v[i].pid == pid)
             (void)fprintf(stderr, "  %s\n", v[i].path);
-    if (others) {
+    if (others > CHILDREN_LISTED) {
+        (void)fprintf(stderr, "heapprof: %zu more from child processes; the %d largest:\n", others,
+                      CHILDREN_LISTED);
+        for (size_t i = 0; i < n; i++)
+            v[i].pid = v[i].pid == pid ? 0 : v[i].pid; /* the program's own are listed */
+        qsort(v, n, sizeof *v, by_size);
+        for (size_t i = 0; i < CHILDREN_LISTED; i++)
+            (void)fprintf(stderr, "  %s\n", v[i].path);
+        (void)fprintf(stderr, "  and %zu more\n", others - CHILDREN_LISTED);
+    } else if (others) {
         (void)fprintf(stderr, "heapprof: %zu more from child processes:\n", others);
         for (size_t i = 0; i < n; i++)
             if (v[i].pid != pid && v[i].pid)

@@ -136,8 +136,11 @@ static int scan(const char *prefix, long pid, const char *pattern, const outname
         q->seq = s;
         struct stat st;
         memset(&q->mtime, 0, sizeof q->mtime);
-        if (stat(q->path, &st) == 0)
+        q->size = 0;
+        if (stat(q->path, &st) == 0) {
             q->mtime = st.st_mtim;
+            q->size = st.st_size;
+        }
         f->n++;
     }
     closedir(d);

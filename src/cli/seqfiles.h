@@ -16,6 +16,7 @@ typedef struct seqfile {
     long pid;
     unsigned long long seq;
     struct timespec mtime;
+    off_t size; /* 0 where it could not be read */
 } seqfile;
 
 /* The files of prefix, of one pid (or of all when pid < 0), sorted by pid

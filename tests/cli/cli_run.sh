@@ -160,6 +160,18 @@ expect_in "$W/err" "^  $W/k\.$grandchild\.0001\.pb\.gz\$"
 touch -d '+1 hour' "$W/k.$grandchild.0001.pb.gz"
 expect_rc 0 hp run -o "$W/k" -- "$CLI_PROG" sites
 expect_not_in "$W/err" "more from child processes" "an earlier run's profile taken for a child's"
+# Many children (a build): the 20 largest files are listed, the rest counted.
+# shellcheck disable=SC2016
+expect_rc 0 hp run -o "$W/many" -- sh -c 'i=0; while [ $i -lt 24 ]; do "$1" sites >/dev/null; i=$((i + 1)); done; "$1" stacks 8 >/dev/null; true' sh "$CLI_PROG"
+expect_in "$W/err" "heapprof: 25 more from child processes; the 20 largest:" "the head of a long list"
+expect_in "$W/err" "^  and 5 more\$" "the tail of a long list"
+listed=$(sed -n '/the 20 largest:/,/^  and /p' "$W/err" | grep -c "^  $W/many\.")
+[[ $listed -eq 20 ]] || fail "many children: expected 20 of the children's profiles listed, found $listed: $(cat "$W/err")"
+# shellcheck disable=SC2046
+big=$(ls -S $(compgen -G "$W/many.*.pb.gz" | grep -v "many\.$(pid_of)\.") | head -n 1)
+first=$(sed -n '/the 20 largest:/{n;s/^  //;p}' "$W/err")
+[[ $first == "$big" ]] || fail "many children: the first listed, $first, is not the largest, $big"
+
 # With %p in the prefix, each child's prefix holds its own pid: still listed.
 expect_rc 0 hp run -o "$W/kp.%p" -- "$CLI_PROG" spawn
 grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
