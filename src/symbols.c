@@ -44,6 +44,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,6 +116,7 @@ struct symbolizer {
     size_t nfiles, capfiles;
     uint64_t gen;
     uint64_t lost; /* symbol tables and build-ids not read for memory */
+    uint64_t main_addr; /* inside the main program (symbols_main_mapping) */
 };
 
 static const char no_build_id[] = "";
@@ -739,8 +741,15 @@ static int map_cmp(const void *pa, const void *pb)
 
 symbolizer *symbols_new(void)
 {
-    return mem_calloc(1, sizeof(symbolizer));
+    symbolizer *s = mem_calloc(1, sizeof(symbolizer));
+    /* ld.so run as a command (`ld.so ./prog`) rewrites AT_ENTRY to the
+     * program's entry before the program runs (glibc rtld.c, dl_main). */
+    if (s)
+        s->main_addr = getauxval(AT_ENTRY);
+    return s;
 }
+
+void symbols_set_main(symbolizer *s, uint64_t addr) { s->main_addr = addr; }
 
 static void free_maps(map_entry *maps, size_t n)
 {
@@ -937,6 +946,11 @@ long symbols_find_mapping(const symbolizer *s, uint64_t addr)
     if (lo == 0 || addr >= s->maps[lo - 1].m.limit)
         return -1;
     return (long)(lo - 1);
+}
+
+long symbols_main_mapping(const symbolizer *s)
+{
+    return s->main_addr ? symbols_find_mapping(s, s->main_addr) : -1;
 }
 
 const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset)

@@ -238,6 +238,13 @@ static void test_self_maps_finds_executable(void **state)
     const hp_mapping *m = self_text(s);
     assert_string_equal(m->path, exe);
     assert_true(m->start <= (uintptr_t)static_target && (uintptr_t)static_target < m->limit);
+    /* The main program's mapping, by its entry point; or by an address a
+     * test names, and none outside every mapping. */
+    assert_ptr_equal(symbols_mapping(s, (size_t)symbols_main_mapping(s)), m);
+    symbols_set_main(s, symbols_mapping(s, n - 1)->start);
+    assert_int_equal(symbols_main_mapping(s), (long)(n - 1));
+    symbols_set_main(s, 0);
+    assert_int_equal(symbols_main_mapping(s), -1);
 
     char want[256];
     memory_build_id(want);
