@@ -731,6 +731,28 @@ static bool parse_line(const char *p, const char *end, maps_line *l)
     return l->start < l->limit;
 }
 
+/* A newline in a mapped file's name is printed as "\012", and nothing else
+ * is escaped (show_map_vma escapes "\n" only, through seq_file_path): taken
+ * as printed, the name named no file, and the library lost its names and
+ * build-id, and pprof its binary.  So where the name as printed is no file
+ * (a name may hold "\012" itself) or no longer on disk, it is decoded, in
+ * place: the line is the refresh's own copy, and it only shrinks. */
+static void unescape_newlines(char *path, maps_line *l)
+{
+    struct stat st;
+    if (!memmem(path, l->pathlen, "\\012", 4) ||
+        (!is_deleted(path, l->pathlen) && stat(path, &st) == 0))
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < l->pathlen; i++) {
+        bool nl = l->pathlen - i >= 4 && !memcmp(path + i, "\\012", 4);
+        path[n++] = nl ? '\n' : path[i];
+        i += nl ? 3 : 0;
+    }
+    path[n] = '\0';
+    l->pathlen = n;
+}
+
 static int map_cmp(const void *pa, const void *pb)
 {
     const hp_mapping *a = &((const map_entry *)pa)->m, *b = &((const map_entry *)pb)->m;
@@ -886,6 +908,7 @@ int symbols_refresh_retired(symbolizer *s, const char *maps_path,
         *end = '\0';  /* terminates the path for stat() and open() */
         if (!parse_line(line, end, &l) || l.perms[2] != 'x')
             continue;
+        unescape_newlines(line + (l.path - line), &l);
         if (!l.inode || !is_deleted(l.path, l.pathlen))
             err = take_line(s, gen, &l, &b);
         else if (grow((void **)&later, &caplater, nlater, sizeof *later))

@@ -286,6 +286,40 @@ static void test_self_function_names(void **state)
     symbols_free(s);
 }
 
+/* A newline in a mapped file's name: maps prints it as "\012" (and a
+ * backslash as is).  The file is named from disk, with its build-id, under
+ * its own name; a file whose name holds "\012" itself keeps it. */
+static void test_newline_in_path(void **state)
+{
+    (void)state;
+    char want_id[256];
+    hp_mapping live;
+    symbolizer *s = self_symbolizer(&live, want_id, sizeof want_id);
+    char nl[PATH_MAX], lit[PATH_MAX], maps[PATH_MAX];
+    tmp_path(nl, sizeof nl, "lib\nnl.so");
+    tmp_path(lit, sizeof lit, "lit\\012.so");
+    copy_prefix(exe, nl, SIZE_MAX);
+    copy_prefix(exe, lit, SIZE_MAX);
+    const uint64_t a = 0x7f8000000000, b = 0x7f9000000000, len = live.limit - live.start;
+    char text[3 * PATH_MAX];
+    snprintf(text, sizeof text,
+             "%" PRIx64 "-%" PRIx64 " r-xp %08" PRIx64 " 08:02 1234 %s/lib\\012nl.so\n"
+             "%" PRIx64 "-%" PRIx64 " r-xp %08" PRIx64 " 08:02 1235 %s\n",
+             a, a + len, live.offset, tmpdir, b, b + len, live.offset, lit);
+    write_maps(maps, sizeof maps, "newline.maps", text);
+    assert_int_equal(symbols_refresh(s, maps), 0);
+    assert_int_equal(symbols_mapping_count(s), 2);
+    const hp_mapping *m = symbols_mapping(s, 0);
+    assert_string_equal(m->path, nl);
+    assert_string_equal(m->build_id, want_id);
+    assert_string_equal(symbols_func_name(s, a + ((uintptr_t)static_target - live.start)),
+                        "hp_test_static_target");
+    m = symbols_mapping(s, 1);
+    assert_string_equal(m->path, lit);
+    assert_string_equal(m->build_id, want_id);
+    symbols_free(s);
+}
+
 static void test_handcrafted_maps(void **state)
 {
     (void)state;
@@ -954,6 +988,7 @@ int main(void)
         cmocka_unit_test(test_empty_symbolizer),
         cmocka_unit_test(test_self_maps_finds_executable),
         cmocka_unit_test(test_self_function_names),
+        cmocka_unit_test(test_newline_in_path),
         cmocka_unit_test(test_handcrafted_maps),
         cmocka_unit_test(test_corrupt_elf_files),
         cmocka_unit_test(test_synthetic_elf),
