@@ -41,7 +41,9 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -66,6 +68,8 @@
 /* How far back a lookup walks for a symbol enclosing a smaller one that
  * starts inside it (assembly routines with inner entry points). */
 #define BACKSCAN 8
+/* "/proc/self/map_files/" and two 64-bit addresses in hex. */
+enum { VIA_MAX = 64 };
 
 typedef struct load_seg {
     uint64_t off, filesz, vaddr;
@@ -92,6 +96,7 @@ typedef struct elf_file {
     bool cxx_dwarf;         /* C++ symbols and DWARF: see symbols_keep_names */
     file_id id;
     uint64_t map_dev, map_ino; /* what maps says of it while on disk (0: unknown) */
+    char via[VIA_MAX];      /* deleted: /proc/self/map_files/ of a mapping of it, or "" */
     uint64_t gen;           /* last refresh that mapped this file */
     const char *build_id;   /* malloc'd hex, or no_build_id */
     load_seg *loads;
@@ -206,11 +211,23 @@ static bool elf_open(const elf_file *f, elf_in *e)
         return false;
     /* O_NONBLOCK: should the path have turned into a FIFO since stat(),
      * open must not hang; fstat then rejects it anyway. */
-    e->fd = fdid_open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, &e->fd_id);
+    const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    e->fd = fdid_open(f->path, flags, &e->fd_id);
+    if (e->fd >= 0 && (fstat(e->fd, &st) != 0 || !S_ISREG(st.st_mode) || !same_id(&f->id, &st))) {
+        fdid_close(e->fd, &e->fd_id);
+        e->fd = -1;
+    }
+    /* A file deleted since: the kernel's own link to what is mapped
+     * (file_get), checked by the inode maps gives, as its unlinking
+     * changed its ctime. */
+    if (e->fd < 0 && f->via[0]) {
+        e->fd = fdid_open(f->via, flags, &e->fd_id);
+        if (e->fd >= 0 && (fstat(e->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+                           (uint64_t)st.st_ino != f->map_ino))
+            goto bad;
+    }
     if (e->fd < 0)
         return false;
-    if (fstat(e->fd, &st) != 0 || !S_ISREG(st.st_mode) || !same_id(&f->id, &st))
-        goto bad;
     e->size = (uint64_t)st.st_size;
     if (!read_at(e, 0, &e->eh, sizeof e->eh) ||
         memcmp(e->eh.e_ident, ELFMAG, SELFMAG) != 0 ||
@@ -566,10 +583,10 @@ static bool is_deleted(const char *path, size_t len)
  * its code with the symbols it loaded and its build-id.  Made anew, the
  * entry could not be opened, and every later profile lost the names and
  * the build-id of the program or the library (lifecycle_replaced_binary).
- * Symbols not loaded before the file went stay unloaded: elf_open finds
- * another file at the path. */
+ * Symbols not loaded before the file went are read through via, where the
+ * kernel lets us (file_get). */
 static elf_file *file_deleted(symbolizer *s, const char *path, size_t len, uint64_t dev,
-                              uint64_t ino)
+                              uint64_t ino, const char via[VIA_MAX])
 {
     if (!ino || !is_deleted(path, len))
         return NULL;
@@ -580,25 +597,41 @@ static elf_file *file_deleted(symbolizer *s, const char *path, size_t len, uint6
          * strncmp stops short and f->path[len] lay past a shorter name
          * (fuzz_maps). */
         if (f->have_id && f->map_ino == ino && f->map_dev == dev &&
-            strnlen(f->path, len + 1) == len && !memcmp(f->path, path, len))
+            strnlen(f->path, len + 1) == len && !memcmp(f->path, path, len)) {
+            memcpy(f->via, via, sizeof f->via);
             return f;
+        }
     }
     return NULL;
 }
 
 /* The cache entry for path as it is on disk now, made if needed; NULL only
- * when out of memory.  dev and ino are what maps says of the mapping (0:
- * not from maps). */
+ * when out of memory.  dev and ino are what maps says of the mapping, start
+ * and limit where (0: not from maps). */
 static elf_file *file_get(symbolizer *s, const char *path, size_t len, uint64_t dev,
-                          uint64_t ino)
+                          uint64_t ino, uint64_t start, uint64_t limit)
 {
     struct stat st;
     bool oom = false;
-    elf_file *gone = file_deleted(s, path, len, dev, ino);
+    /* A deleted file is still what is mapped, and the kernel links to it
+     * under /proc/self/map_files (readable with CAP_SYS_ADMIN, or
+     * CAP_CHECKPOINT_RESTORE since Linux 5.9).  A program or library
+     * replaced on disk before the first profile (a deployment, a package
+     * upgrade) had an entry made anew, never opened: no names, no build-id
+     * (symbols_deleted_first). */
+    char via[VIA_MAX] = "";
+    if (ino && is_deleted(path, len))
+        snprintf(via, sizeof via, "/proc/self/map_files/%" PRIx64 "-%" PRIx64, start, limit);
+    elf_file *gone = file_deleted(s, path, len, dev, ino, via);
     if (gone)
         return gone;
+    /* Taken under its name on disk, as an entry made before it went. */
+    if (via[0] && stat(via, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_ino == ino)
+        len -= sizeof " (deleted)" - 1;
+    else
+        via[0] = '\0';
     /* A deleted file's name may since have been reused by another file. */
-    bool have = !is_deleted(path, len) && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    bool have = via[0] || (!is_deleted(path, len) && stat(path, &st) == 0 && S_ISREG(st.st_mode));
     for (size_t i = 0; i < s->nfiles; i++) {
         elf_file *f = s->files[i];
         if (f->have_id != have || strcmp(f->path, path) != 0 ||
@@ -630,7 +663,9 @@ static elf_file *file_get(symbolizer *s, const char *path, size_t len, uint64_t 
     elf_file *f = mem_calloc(1, sizeof *f + len + 1);
     if (!f)
         return NULL;
-    memcpy(f->path, path, len + 1);
+    memcpy(f->path, path, len);
+    f->path[len] = '\0';
+    memcpy(f->via, via, sizeof f->via);
     f->have_id = have;
     if (have) {
         f->id = id_of(&st);
@@ -822,7 +857,7 @@ static int add_retired(symbolizer *s, uint64_t gen, map_entry **maps, size_t *n,
         if (!grow((void **)maps, cap, *n, sizeof **maps) ||
             !grow((void **)busy, capbusy, *nbusy, sizeof **busy))
             return ENOMEM;
-        elf_file *f = file_get(s, r->path, strlen(r->path), 0, 0);
+        elf_file *f = file_get(s, r->path, strlen(r->path), 0, 0, 0, 0);
         if (!f)
             return ENOMEM;
         f->gen = gen;
@@ -871,7 +906,7 @@ static int take_line(symbolizer *s, uint64_t gen, const maps_line *l, building *
         return 0;
     if (!grow((void **)&b->maps, &b->cap, b->n, sizeof *b->maps))
         return ENOMEM;
-    elf_file *f = file_get(s, l->path, l->pathlen, l->dev, l->inode);
+    elf_file *f = file_get(s, l->path, l->pathlen, l->dev, l->inode, l->start, l->limit);
     if (!f)
         return ENOMEM;
     f->gen = gen;

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -318,6 +319,57 @@ static void test_newline_in_path(void **state)
     assert_string_equal(m->path, lit);
     assert_string_equal(m->build_id, want_id);
     symbols_free(s);
+}
+
+/* A program or library replaced on disk (renamed over) before the first
+ * profile: maps shows "PATH (deleted)".  It is read through the kernel's
+ * link to what is mapped, /proc/self/map_files (where the process may open
+ * it): its names, its build-id, its path without the suffix, as when an
+ * entry was made before it went (test_deleted_keeps_entry); and again at
+ * the next refresh. */
+static void test_deleted_first(void **state)
+{
+    (void)state;
+    char want_id[256];
+    hp_mapping live;
+    symbolizer *s = self_symbolizer(&live, want_id, sizeof want_id);
+    symbols_free(s);
+    char path[PATH_MAX], via[96];
+    tmp_path(path, sizeof path, "replaced");
+    copy_prefix(exe, path, SIZE_MAX);
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    const uint64_t len = live.limit - live.start;
+    char *at = mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, (off_t)live.offset);
+    assert_true(at != MAP_FAILED);
+    close(fd);
+    /* The new file under the name, the mapped one unlinked. */
+    char next[PATH_MAX];
+    tmp_path(next, sizeof next, "replaced.new");
+    write_file(next, "not elf", 7);
+    assert_int_equal(rename(next, path), 0);
+    snprintf(via, sizeof via, "/proc/self/map_files/%" PRIxPTR "-%" PRIxPTR, (uintptr_t)at,
+             (uintptr_t)at + len);
+    int vfd = open(via, O_RDONLY);
+    if (vfd < 0) {
+        munmap(at, len);
+        skip(); /* no CAP_SYS_ADMIN / CAP_CHECKPOINT_RESTORE: names are lost */
+    }
+    close(vfd);
+    s = symbols_new();
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(symbols_refresh(s, "/proc/self/maps"), 0);
+        long i = symbols_find_mapping(s, (uintptr_t)at);
+        assert_true(i >= 0);
+        const hp_mapping *m = symbols_mapping(s, (size_t)i);
+        assert_string_equal(m->path, path);
+        assert_string_equal(m->build_id, want_id);
+        assert_string_equal(
+            symbols_func_name(s, (uintptr_t)at + ((uintptr_t)static_target - live.start)),
+            "hp_test_static_target");
+    }
+    symbols_free(s);
+    munmap(at, len);
 }
 
 static void test_handcrafted_maps(void **state)
@@ -989,6 +1041,7 @@ int main(void)
         cmocka_unit_test(test_self_maps_finds_executable),
         cmocka_unit_test(test_self_function_names),
         cmocka_unit_test(test_newline_in_path),
+        cmocka_unit_test(test_deleted_first),
         cmocka_unit_test(test_handcrafted_maps),
         cmocka_unit_test(test_corrupt_elf_files),
         cmocka_unit_test(test_synthetic_elf),
