@@ -9,7 +9,9 @@
  *   s->files  the per-file cache.  A file is identified by the path printed
  *             in maps plus what stat() says (device, inode, size, mtime,
  *             ctime), so a library rewritten on disk gets a fresh entry rather
- *             than stale names.  Its build-id is read when the entry is made
+ *             than stale names.  A file unlinked since it was mapped ("PATH
+ *             (deleted)") is opened through /proc/self/map_files (via),
+ *             where the process may.  Its build-id is read when the entry is made
  *             (every mapping needs one for the profile); its symbol tables
  *             only when an address inside it is first looked up, because a
  *             process maps many libraries and most are never hit.
