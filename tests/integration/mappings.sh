@@ -9,6 +9,9 @@
 # by address, mapping 1 was a library (liblzma, which libunwind brings), so
 # pprof said "File: liblzma.so.5" and `go tool pprof ./prog FILE`
 # symbolized liblzma's addresses from the program.
+#
+# Without /proc/self/maps the profile has no mappings, and its line says
+# why.
 source "$(dirname "$0")/lib.sh"
 need_env PROG_PLAIN
 require_go
@@ -43,4 +46,22 @@ ldso=$(readelf -lW "$PROG_PLAIN" | sed -n 's/.*\[Requesting program interpreter:
 run ldso HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/ldso" -- "$ldso" "$PROG_PLAIN"
 expect_rc ldso 7
 check_main ldso
-note "ok: the main program is mapping 1"
+
+# No /proc (a chroot, a sandbox): the profile is written, and the one line
+# says why it has no mappings; it said "out of memory".
+if unshare --mount --propagation private true 2>/dev/null; then
+    set +e
+    unshare --mount --propagation private sh -c \
+        'mount -t tmpfs none /proc && exec env LD_PRELOAD="$1" HEAPPROF_OUT="$2" "$3"' \
+        sh "$HEAPPROF_LIB" "$W/np" "$PROG_PLAIN" >"$W/np.out" 2>"$W/np.err"
+    RC=$?
+    set -e
+    expect_rc np 7
+    [[ $(hp_count "$W/np.err") -eq 1 ]] &&
+        grep -qxF "a profile was written without some names: cannot read /proc/self/maps: No such file or directory (read again for the next)" <(hp_msgs "$W/np.err") ||
+        fail "without /proc: expected one line saying /proc/self/maps cannot be read, got: $(hp_lines "$W/np.err")"
+    summarize "$(newest_profile "$W/np")"
+else
+    note "no mount namespace here: the case without /proc is skipped"
+fi
+note "ok: the main program is mapping 1; without /proc, the line says so"
