@@ -620,7 +620,7 @@ static elf_file *file_get(symbolizer *s, const char *path, size_t len, uint64_t 
      * CAP_CHECKPOINT_RESTORE since Linux 5.9).  A program or library
      * replaced on disk before the first profile (a deployment, a package
      * upgrade) had an entry made anew, never opened: no names, no build-id
-     * (symbols_deleted_first). */
+     * (test_symbols' deleted_first). */
     char via[VIA_MAX] = "";
     if (ino && is_deleted(path, len))
         snprintf(via, sizeof via, "/proc/self/map_files/%" PRIx64 "-%" PRIx64, start, limit);
