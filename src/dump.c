@@ -527,8 +527,14 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
     int err = opt && opt->text ? write_text(fd, &id, head, limit, cp, (size_t)nc)
                                : write_pprof(fd, &id, head, limit, cp, (size_t)nc, opt);
     /* Said once the profile is out, so that one that fails for the same
-     * memory is one line ("cannot write profile"), not two. */
-    if (!err && (maps_err || symbols_lost(sym) != lost))
+     * memory is one line ("cannot write profile"), not two.  Maps that
+     * cannot be read for another reason (no /proc in a chroot or a
+     * sandbox) say that reason, not memory. */
+    if (!err && maps_err && maps_err != ENOMEM)
+        log_line("a profile was written without some names: cannot read /proc/self/maps: %s "
+                 "(read again for the next)",
+                 strerror(maps_err));
+    else if (!err && (maps_err || symbols_lost(sym) != lost))
         log_line("a profile was written without some names: out of memory reading %s (read "
                  "again for the next)",
                  maps_err ? "the process's mappings" : "a file's symbols or build-id");

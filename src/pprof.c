@@ -14,8 +14,9 @@
  *       funcs[]     per Function (id = index + 1), the string index of its name.
  *       locs[]      per Location (id = index + 1): address, mapping id, and
  *                   function id (0: unknown name, the Location gets no Line).
- *     Mapping ids are the symbol source's mapping indices + 1; its mappings
- *     are sorted and disjoint, so one binary search finds an address's.
+ *     Mappings keep the symbol source's order, sorted and disjoint, so one
+ *     binary search finds an address's; their ids are that order's, but for
+ *     the main program's, which takes id 1 (map_id).
  *
  *  2. Samples, streamed.  Each sample is read, its locations and label
  *     strings interned, and packed at once from scratch arrays reused for
@@ -116,6 +117,7 @@ typedef struct builder {
     const hp_mapping **maps;
     int64_t (*map_strs)[2]; /* per mapping: path and build-id string indices */
     size_t nmaps;
+    size_t main_map; /* index of the main program's mapping; nmaps: none */
 
     /* step 2's scratch, for one sample at a time */
     uint64_t *ids;
@@ -310,7 +312,17 @@ static int intern_func(builder *b, const char *name, uint32_t *out)
 
 /* ---- mappings and locations ---------------------------------------------- */
 
-/* Mapping id (index + 1) of the mapping containing addr, 0 when none. */
+/* The id of mapping i: 1 for the main program's, which pprof takes for the
+ * main binary whatever its address (profile.proto: "mapping[0] will be the
+ * main binary"), the others in address order after it. */
+static uint32_t map_id(const builder *b, size_t i)
+{
+    if (b->main_map >= b->nmaps || i > b->main_map)
+        return (uint32_t)i + 1;
+    return i == b->main_map ? 1 : (uint32_t)i + 2;
+}
+
+/* Mapping id of the mapping containing addr, 0 when none. */
 static uint32_t find_mapping(const builder *b, uint64_t addr)
 {
     size_t lo = 0, hi = b->nmaps; /* first mapping starting after addr */
@@ -323,7 +335,7 @@ static uint32_t find_mapping(const builder *b, uint64_t addr)
     }
     if (lo == 0 || addr >= b->maps[lo - 1]->limit)
         return 0;
-    return (uint32_t)lo;
+    return map_id(b, lo - 1);
 }
 
 static int ltab_grow(builder *b)
@@ -424,6 +436,8 @@ static int intern_fixed(builder *b)
      * string table any more: the view points at it.  (Samples intern
      * theirs in step 2, before the view exists.) */
     b->nmaps = sy->mapping_count ? sy->mapping_count(sy->ctx) : 0;
+    long main_map = sy->main_mapping ? sy->main_mapping(sy->ctx) : -1;
+    b->main_map = main_map >= 0 ? (size_t)main_map : b->nmaps;
     if (b->nmaps >= UINT32_MAX || !(b->maps = alloc_array(b->nmaps, sizeof *b->maps)) ||
         !(b->map_strs = alloc_array(b->nmaps, sizeof *b->map_strs)))
         return ENOMEM;
@@ -669,9 +683,10 @@ static int build_view(builder *b)
     ALLOC_MSGS(b->pb_maps, b->pb_map_ptrs, b->nmaps);
     for (size_t i = 0; i < b->nmaps; i++) {
         const hp_mapping *hm = b->maps[i];
-        pb_mapping *pm = &b->pb_maps[i];
+        uint32_t id = map_id(b, i);
+        pb_mapping *pm = &b->pb_maps[id - 1];
         perftools__profiles__mapping__init(pm);
-        pm->id = i + 1;
+        pm->id = id;
         pm->memory_start = hm->start;
         pm->memory_limit = hm->limit;
         pm->file_offset = hm->offset;
@@ -679,7 +694,7 @@ static int build_view(builder *b)
         pm->build_id = b->map_strs[i][1];
         /* Names were looked up during interning, so the answer is known. */
         pm->has_functions = p->symbols.keep_names && p->symbols.keep_names(p->symbols.ctx, i);
-        b->pb_map_ptrs[i] = pm;
+        b->pb_map_ptrs[id - 1] = pm;
     }
     m->n_mapping = b->nmaps;
     m->mapping = b->pb_map_ptrs;
@@ -896,6 +911,8 @@ static const char *sym_func_name(void *ctx, uint64_t addr) { return symbols_func
 
 static bool sym_keep_names(void *ctx, size_t i) { return symbols_keep_names(ctx, i); }
 
+static long sym_main_mapping(void *ctx) { return symbols_main_mapping(ctx); }
+
 static const char *sym_func_at(void *ctx, uint64_t addr, uint64_t *offset)
 {
     return symbols_func(ctx, addr, offset);
@@ -910,5 +927,6 @@ pprof_symbols pprof_symbols_from(symbolizer *s)
         .func_name = sym_func_name,
         .keep_names = sym_keep_names,
         .func_at = sym_func_at,
+        .main_mapping = sym_main_mapping,
     };
 }

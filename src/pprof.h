@@ -63,6 +63,10 @@ typedef struct pprof_symbols {
     /* Optional, for the text profile (heaptext.h): the name, as func_name
      * gives it, and addr's offset from the function's start. */
     const char *(*func_at)(void *ctx, uint64_t addr, uint64_t *offset);
+    /* Optional: index of the main program's mapping, or -1; it becomes
+     * mapping 1, which pprof takes for the main binary (symbols_main_mapping).
+     * Without it mapping ids follow the sorted order. */
+    long (*main_mapping)(void *ctx);
 } pprof_symbols;
 
 /* A pprof_symbols view of a live symbolizer. */

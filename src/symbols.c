@@ -9,7 +9,9 @@
  *   s->files  the per-file cache.  A file is identified by the path printed
  *             in maps plus what stat() says (device, inode, size, mtime,
  *             ctime), so a library rewritten on disk gets a fresh entry rather
- *             than stale names.  Its build-id is read when the entry is made
+ *             than stale names.  A file unlinked since it was mapped ("PATH
+ *             (deleted)") is opened through /proc/self/map_files (via),
+ *             where the process may.  Its build-id is read when the entry is made
  *             (every mapping needs one for the profile); its symbol tables
  *             only when an address inside it is first looked up, because a
  *             process maps many libraries and most are never hit.
@@ -41,9 +43,12 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,6 +70,8 @@
 /* How far back a lookup walks for a symbol enclosing a smaller one that
  * starts inside it (assembly routines with inner entry points). */
 #define BACKSCAN 8
+/* "/proc/self/map_files/" and two 64-bit addresses in hex. */
+enum { VIA_MAX = 64 };
 
 typedef struct load_seg {
     uint64_t off, filesz, vaddr;
@@ -91,6 +98,7 @@ typedef struct elf_file {
     bool cxx_dwarf;         /* C++ symbols and DWARF: see symbols_keep_names */
     file_id id;
     uint64_t map_dev, map_ino; /* what maps says of it while on disk (0: unknown) */
+    char via[VIA_MAX];      /* deleted: /proc/self/map_files/ of a mapping of it, or "" */
     uint64_t gen;           /* last refresh that mapped this file */
     const char *build_id;   /* malloc'd hex, or no_build_id */
     load_seg *loads;
@@ -115,6 +123,7 @@ struct symbolizer {
     size_t nfiles, capfiles;
     uint64_t gen;
     uint64_t lost; /* symbol tables and build-ids not read for memory */
+    uint64_t main_addr; /* inside the main program (symbols_main_mapping) */
 };
 
 static const char no_build_id[] = "";
@@ -204,11 +213,23 @@ static bool elf_open(const elf_file *f, elf_in *e)
         return false;
     /* O_NONBLOCK: should the path have turned into a FIFO since stat(),
      * open must not hang; fstat then rejects it anyway. */
-    e->fd = fdid_open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, &e->fd_id);
+    const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    e->fd = fdid_open(f->path, flags, &e->fd_id);
+    if (e->fd >= 0 && (fstat(e->fd, &st) != 0 || !S_ISREG(st.st_mode) || !same_id(&f->id, &st))) {
+        fdid_close(e->fd, &e->fd_id);
+        e->fd = -1;
+    }
+    /* A file deleted since: the kernel's own link to what is mapped
+     * (file_get), checked by the inode maps gives, as its unlinking
+     * changed its ctime. */
+    if (e->fd < 0 && f->via[0]) {
+        e->fd = fdid_open(f->via, flags, &e->fd_id);
+        if (e->fd >= 0 && (fstat(e->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+                           (uint64_t)st.st_ino != f->map_ino))
+            goto bad;
+    }
     if (e->fd < 0)
         return false;
-    if (fstat(e->fd, &st) != 0 || !S_ISREG(st.st_mode) || !same_id(&f->id, &st))
-        goto bad;
     e->size = (uint64_t)st.st_size;
     if (!read_at(e, 0, &e->eh, sizeof e->eh) ||
         memcmp(e->eh.e_ident, ELFMAG, SELFMAG) != 0 ||
@@ -564,10 +585,10 @@ static bool is_deleted(const char *path, size_t len)
  * its code with the symbols it loaded and its build-id.  Made anew, the
  * entry could not be opened, and every later profile lost the names and
  * the build-id of the program or the library (lifecycle_replaced_binary).
- * Symbols not loaded before the file went stay unloaded: elf_open finds
- * another file at the path. */
+ * Symbols not loaded before the file went are read through via, where the
+ * kernel lets us (file_get). */
 static elf_file *file_deleted(symbolizer *s, const char *path, size_t len, uint64_t dev,
-                              uint64_t ino)
+                              uint64_t ino, const char via[VIA_MAX])
 {
     if (!ino || !is_deleted(path, len))
         return NULL;
@@ -578,25 +599,41 @@ static elf_file *file_deleted(symbolizer *s, const char *path, size_t len, uint6
          * strncmp stops short and f->path[len] lay past a shorter name
          * (fuzz_maps). */
         if (f->have_id && f->map_ino == ino && f->map_dev == dev &&
-            strnlen(f->path, len + 1) == len && !memcmp(f->path, path, len))
+            strnlen(f->path, len + 1) == len && !memcmp(f->path, path, len)) {
+            memcpy(f->via, via, sizeof f->via);
             return f;
+        }
     }
     return NULL;
 }
 
 /* The cache entry for path as it is on disk now, made if needed; NULL only
- * when out of memory.  dev and ino are what maps says of the mapping (0:
- * not from maps). */
+ * when out of memory.  dev and ino are what maps says of the mapping, start
+ * and limit where (0: not from maps). */
 static elf_file *file_get(symbolizer *s, const char *path, size_t len, uint64_t dev,
-                          uint64_t ino)
+                          uint64_t ino, uint64_t start, uint64_t limit)
 {
     struct stat st;
     bool oom = false;
-    elf_file *gone = file_deleted(s, path, len, dev, ino);
+    /* A deleted file is still what is mapped, and the kernel links to it
+     * under /proc/self/map_files (readable with CAP_SYS_ADMIN, or
+     * CAP_CHECKPOINT_RESTORE since Linux 5.9).  A program or library
+     * replaced on disk before the first profile (a deployment, a package
+     * upgrade) had an entry made anew, never opened: no names, no build-id
+     * (test_symbols' deleted_first). */
+    char via[VIA_MAX] = "";
+    if (ino && is_deleted(path, len))
+        snprintf(via, sizeof via, "/proc/self/map_files/%" PRIx64 "-%" PRIx64, start, limit);
+    elf_file *gone = file_deleted(s, path, len, dev, ino, via);
     if (gone)
         return gone;
+    /* Taken under its name on disk, as an entry made before it went. */
+    if (via[0] && stat(via, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_ino == ino)
+        len -= sizeof " (deleted)" - 1;
+    else
+        via[0] = '\0';
     /* A deleted file's name may since have been reused by another file. */
-    bool have = !is_deleted(path, len) && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    bool have = via[0] || (!is_deleted(path, len) && stat(path, &st) == 0 && S_ISREG(st.st_mode));
     for (size_t i = 0; i < s->nfiles; i++) {
         elf_file *f = s->files[i];
         if (f->have_id != have || strcmp(f->path, path) != 0 ||
@@ -628,7 +665,9 @@ static elf_file *file_get(symbolizer *s, const char *path, size_t len, uint64_t 
     elf_file *f = mem_calloc(1, sizeof *f + len + 1);
     if (!f)
         return NULL;
-    memcpy(f->path, path, len + 1);
+    memcpy(f->path, path, len);
+    f->path[len] = '\0';
+    memcpy(f->via, via, sizeof f->via);
     f->have_id = have;
     if (have) {
         f->id = id_of(&st);
@@ -729,6 +768,28 @@ static bool parse_line(const char *p, const char *end, maps_line *l)
     return l->start < l->limit;
 }
 
+/* A newline in a mapped file's name is printed as "\012", and nothing else
+ * is escaped (show_map_vma escapes "\n" only, through seq_file_path): taken
+ * as printed, the name named no file, and the library lost its names and
+ * build-id, and pprof its binary.  So where the name as printed is no file
+ * (a name may hold "\012" itself) or no longer on disk, it is decoded, in
+ * place: the line is the refresh's own copy, and it only shrinks. */
+static void unescape_newlines(char *path, maps_line *l)
+{
+    struct stat st;
+    if (!memmem(path, l->pathlen, "\\012", 4) ||
+        (!is_deleted(path, l->pathlen) && stat(path, &st) == 0))
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < l->pathlen; i++) {
+        bool nl = l->pathlen - i >= 4 && !memcmp(path + i, "\\012", 4);
+        path[n++] = nl ? '\n' : path[i];
+        i += nl ? 3 : 0;
+    }
+    path[n] = '\0';
+    l->pathlen = n;
+}
+
 static int map_cmp(const void *pa, const void *pb)
 {
     const hp_mapping *a = &((const map_entry *)pa)->m, *b = &((const map_entry *)pb)->m;
@@ -739,8 +800,15 @@ static int map_cmp(const void *pa, const void *pb)
 
 symbolizer *symbols_new(void)
 {
-    return mem_calloc(1, sizeof(symbolizer));
+    symbolizer *s = mem_calloc(1, sizeof(symbolizer));
+    /* ld.so run as a command (`ld.so ./prog`) rewrites AT_ENTRY to the
+     * program's entry before the program runs (glibc rtld.c, dl_main). */
+    if (s)
+        s->main_addr = getauxval(AT_ENTRY);
+    return s;
 }
+
+void symbols_set_main(symbolizer *s, uint64_t addr) { s->main_addr = addr; }
 
 static void free_maps(map_entry *maps, size_t n)
 {
@@ -791,7 +859,7 @@ static int add_retired(symbolizer *s, uint64_t gen, map_entry **maps, size_t *n,
         if (!grow((void **)maps, cap, *n, sizeof **maps) ||
             !grow((void **)busy, capbusy, *nbusy, sizeof **busy))
             return ENOMEM;
-        elf_file *f = file_get(s, r->path, strlen(r->path), 0, 0);
+        elf_file *f = file_get(s, r->path, strlen(r->path), 0, 0, 0, 0);
         if (!f)
             return ENOMEM;
         f->gen = gen;
@@ -840,7 +908,7 @@ static int take_line(symbolizer *s, uint64_t gen, const maps_line *l, building *
         return 0;
     if (!grow((void **)&b->maps, &b->cap, b->n, sizeof *b->maps))
         return ENOMEM;
-    elf_file *f = file_get(s, l->path, l->pathlen, l->dev, l->inode);
+    elf_file *f = file_get(s, l->path, l->pathlen, l->dev, l->inode, l->start, l->limit);
     if (!f)
         return ENOMEM;
     f->gen = gen;
@@ -877,6 +945,7 @@ int symbols_refresh_retired(symbolizer *s, const char *maps_path,
         *end = '\0';  /* terminates the path for stat() and open() */
         if (!parse_line(line, end, &l) || l.perms[2] != 'x')
             continue;
+        unescape_newlines(line + (l.path - line), &l);
         if (!l.inode || !is_deleted(l.path, l.pathlen))
             err = take_line(s, gen, &l, &b);
         else if (grow((void **)&later, &caplater, nlater, sizeof *later))
@@ -937,6 +1006,11 @@ long symbols_find_mapping(const symbolizer *s, uint64_t addr)
     if (lo == 0 || addr >= s->maps[lo - 1].m.limit)
         return -1;
     return (long)(lo - 1);
+}
+
+long symbols_main_mapping(const symbolizer *s)
+{
+    return s->main_addr ? symbols_find_mapping(s, s->main_addr) : -1;
 }
 
 const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset)

@@ -55,6 +55,19 @@ const hp_mapping *symbols_mapping(const symbolizer *s, size_t i);
 /* Index of the mapping containing addr, or -1. */
 long symbols_find_mapping(const symbolizer *s, uint64_t addr);
 
+/* Index of the main program's mapping (the one holding its entry point), or
+ * -1.  pprof takes mapping[0] as the main binary (profile.proto), and
+ * `go tool pprof BINARY FILE` gives BINARY's path to that mapping; the
+ * lowest address is not always the program's: under `ulimit -s unlimited`
+ * the kernel maps libraries bottom-up below a PIE program, and
+ * `ld.so ./prog` maps the program among its libraries. */
+long symbols_main_mapping(const symbolizer *s);
+
+/* The address that marks the main program (symbols_new takes its entry
+ * point, getauxval(AT_ENTRY)); tests that read maps of their own set one
+ * in them. */
+void symbols_set_main(symbolizer *s, uint64_t addr);
+
 /* Name of the function containing addr (a runtime address), or NULL.  The
  * string lives until the next refresh or free. */
 const char *symbols_func_name(symbolizer *s, uint64_t addr);

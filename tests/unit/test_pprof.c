@@ -311,6 +311,36 @@ static void test_samples_and_locations(void **state)
     perftools__profiles__profile__free_unpacked(m, NULL);
 }
 
+static long fake_main_is_lib(void *ctx)
+{
+    (void)ctx;
+    return 1;
+}
+
+/* The main program's mapping is mapping 1 wherever it lies (pprof takes
+ * mapping[0] for the main binary), here the higher of the two; the other
+ * follows, and every location still points at the mapping holding it. */
+static void test_main_mapping_first(void **state)
+{
+    (void)state;
+    pprof_profile p = small_profile();
+    p.symbols.main_mapping = fake_main_is_lib;
+    pb_profile *m = encode_decode(&p);
+    assert_int_equal(m->n_mapping, 2);
+    for (size_t i = 0; i < 2; i++) {
+        const hp_mapping *want = &small_maps[1 - i];
+        assert_int_equal(m->mapping[i]->id, i + 1);
+        assert_int_equal(m->mapping[i]->memory_start, want->start);
+        assert_string_equal(str(m, m->mapping[i]->filename), want->path);
+    }
+    for (size_t i = 0; i < m->n_location; i++) {
+        const Perftools__Profiles__Location *l = m->location[i];
+        uint64_t want_map = l->address >= 0x7f0000000000 ? 1 : l->address < 0x500000 ? 2 : 0;
+        assert_int_equal(l->mapping_id, want_map);
+    }
+    perftools__profiles__profile__free_unpacked(m, NULL);
+}
+
 /* Samples are encoded by pprof.c, not by protobuf-c: values at the edges
  * of int64 (negative ones are ten-byte varints), zeros (left out), labels
  * of every kind, no frames and 256, ids past one varint byte, and first a
@@ -821,6 +851,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_header_fields),
         cmocka_unit_test(test_mappings),
         cmocka_unit_test(test_samples_and_locations),
+        cmocka_unit_test(test_main_mapping_first),
         cmocka_unit_test(test_sample_encoding_edges),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_many_stacks),

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -238,6 +239,13 @@ static void test_self_maps_finds_executable(void **state)
     const hp_mapping *m = self_text(s);
     assert_string_equal(m->path, exe);
     assert_true(m->start <= (uintptr_t)static_target && (uintptr_t)static_target < m->limit);
+    /* The main program's mapping, by its entry point; or by an address a
+     * test names, and none outside every mapping. */
+    assert_ptr_equal(symbols_mapping(s, (size_t)symbols_main_mapping(s)), m);
+    symbols_set_main(s, symbols_mapping(s, n - 1)->start);
+    assert_int_equal(symbols_main_mapping(s), (long)(n - 1));
+    symbols_set_main(s, 0);
+    assert_int_equal(symbols_main_mapping(s), -1);
 
     char want[256];
     memory_build_id(want);
@@ -277,6 +285,91 @@ static void test_self_function_names(void **state)
     assert_string_equal(symbols_func_name(s, STACKS_MERGED_PC - 1), "[other stacks]");
     assert_int_equal(symbols_find_mapping(s, STACKS_MERGED_PC - 1), -1);
     symbols_free(s);
+}
+
+/* A newline in a mapped file's name: maps prints it as "\012" (and a
+ * backslash as is).  The file is named from disk, with its build-id, under
+ * its own name; a file whose name holds "\012" itself keeps it. */
+static void test_newline_in_path(void **state)
+{
+    (void)state;
+    char want_id[256];
+    hp_mapping live;
+    symbolizer *s = self_symbolizer(&live, want_id, sizeof want_id);
+    char nl[PATH_MAX], lit[PATH_MAX], maps[PATH_MAX];
+    tmp_path(nl, sizeof nl, "lib\nnl.so");
+    tmp_path(lit, sizeof lit, "lit\\012.so");
+    copy_prefix(exe, nl, SIZE_MAX);
+    copy_prefix(exe, lit, SIZE_MAX);
+    const uint64_t a = 0x7f8000000000, b = 0x7f9000000000, len = live.limit - live.start;
+    char text[3 * PATH_MAX];
+    snprintf(text, sizeof text,
+             "%" PRIx64 "-%" PRIx64 " r-xp %08" PRIx64 " 08:02 1234 %s/lib\\012nl.so\n"
+             "%" PRIx64 "-%" PRIx64 " r-xp %08" PRIx64 " 08:02 1235 %s\n",
+             a, a + len, live.offset, tmpdir, b, b + len, live.offset, lit);
+    write_maps(maps, sizeof maps, "newline.maps", text);
+    assert_int_equal(symbols_refresh(s, maps), 0);
+    assert_int_equal(symbols_mapping_count(s), 2);
+    const hp_mapping *m = symbols_mapping(s, 0);
+    assert_string_equal(m->path, nl);
+    assert_string_equal(m->build_id, want_id);
+    assert_string_equal(symbols_func_name(s, a + ((uintptr_t)static_target - live.start)),
+                        "hp_test_static_target");
+    m = symbols_mapping(s, 1);
+    assert_string_equal(m->path, lit);
+    assert_string_equal(m->build_id, want_id);
+    symbols_free(s);
+}
+
+/* A program or library replaced on disk (renamed over) before the first
+ * profile: maps shows "PATH (deleted)".  It is read through the kernel's
+ * link to what is mapped, /proc/self/map_files (where the process may open
+ * it): its names, its build-id, its path without the suffix, as when an
+ * entry was made before it went (test_deleted_keeps_entry); and again at
+ * the next refresh. */
+static void test_deleted_first(void **state)
+{
+    (void)state;
+    char want_id[256];
+    hp_mapping live;
+    symbolizer *s = self_symbolizer(&live, want_id, sizeof want_id);
+    symbols_free(s);
+    char path[PATH_MAX], via[96];
+    tmp_path(path, sizeof path, "replaced");
+    copy_prefix(exe, path, SIZE_MAX);
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    const uint64_t len = live.limit - live.start;
+    char *at = mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, (off_t)live.offset);
+    assert_true(at != MAP_FAILED);
+    close(fd);
+    /* The new file under the name, the mapped one unlinked. */
+    char next[PATH_MAX];
+    tmp_path(next, sizeof next, "replaced.new");
+    write_file(next, "not elf", 7);
+    assert_int_equal(rename(next, path), 0);
+    snprintf(via, sizeof via, "/proc/self/map_files/%" PRIxPTR "-%" PRIxPTR, (uintptr_t)at,
+             (uintptr_t)at + len);
+    int vfd = open(via, O_RDONLY);
+    if (vfd < 0) {
+        munmap(at, len);
+        skip(); /* no CAP_SYS_ADMIN / CAP_CHECKPOINT_RESTORE: names are lost */
+    }
+    close(vfd);
+    s = symbols_new();
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(symbols_refresh(s, "/proc/self/maps"), 0);
+        long i = symbols_find_mapping(s, (uintptr_t)at);
+        assert_true(i >= 0);
+        const hp_mapping *m = symbols_mapping(s, (size_t)i);
+        assert_string_equal(m->path, path);
+        assert_string_equal(m->build_id, want_id);
+        assert_string_equal(
+            symbols_func_name(s, (uintptr_t)at + ((uintptr_t)static_target - live.start)),
+            "hp_test_static_target");
+    }
+    symbols_free(s);
+    munmap(at, len);
 }
 
 static void test_handcrafted_maps(void **state)
@@ -947,6 +1040,8 @@ int main(void)
         cmocka_unit_test(test_empty_symbolizer),
         cmocka_unit_test(test_self_maps_finds_executable),
         cmocka_unit_test(test_self_function_names),
+        cmocka_unit_test(test_newline_in_path),
+        cmocka_unit_test(test_deleted_first),
         cmocka_unit_test(test_handcrafted_maps),
         cmocka_unit_test(test_corrupt_elf_files),
         cmocka_unit_test(test_synthetic_elf),
