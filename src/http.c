@@ -215,6 +215,27 @@ static void close_conn(conn *c)
     c->snap = NULL;
 }
 
+/* c's socket (or, with body, its memfd), checked again just before each
+ * use.  The check before poll(2) is not enough: poll holds the files it
+ * waits on, so when the program takes a number of ours meanwhile (dup2
+ * onto it by mistake) our socket's events still come, and a recv, send or
+ * shutdown would then reach the program's file (live_fdreuse).  A number
+ * no longer ours ends the connection without touching it.  What remains
+ * is the microseconds between fstat and the call: a number can only be
+ * checked, not pinned, from user space. */
+static int conn_fd(conn *c, int body)
+{
+    int fd = body ? c->body_fd : c->fd;
+    if (fd >= 0 && ours(fd))
+        return fd;
+    if (body)
+        c->body_fd = -1;
+    else
+        c->fd = -1;
+    close_conn(c);
+    return -1;
+}
+
 /* ---- responses ----------------------------------------------------------------- */
 
 static const char *status_text(int code)
@@ -470,7 +491,10 @@ static void on_readable(conn *c)
     char discard[4096];
     char *buf = c->state == HEAD ? c->head->buf + c->head->len : discard;
     size_t room = c->state == HEAD ? http_head_room(c->head) : sizeof discard;
-    ssize_t r = recv(c->fd, buf, room, MSG_DONTWAIT);
+    int fd = conn_fd(c, 0);
+    if (fd < 0)
+        return;
+    ssize_t r = recv(fd, buf, room, MSG_DONTWAIT);
     if (r < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             close_conn(c);
@@ -489,7 +513,10 @@ static void on_readable(conn *c)
 
 static void finish_send(conn *c)
 {
-    shutdown(c->fd, SHUT_WR);
+    int fd = conn_fd(c, 0);
+    if (fd < 0)
+        return;
+    shutdown(fd, SHUT_WR);
     drop_body(c);
     metrics_buf_free(&c->out);
     c->state = DRAIN;
@@ -501,7 +528,10 @@ static void finish_send(conn *c)
  * connection failed and is closed). */
 static ssize_t send_some(conn *c, const char *p, size_t n)
 {
-    ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    int fd = conn_fd(c, 0);
+    if (fd < 0)
+        return -1;
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
         close_conn(c);
     return w;
@@ -515,7 +545,10 @@ static void on_writable(conn *c)
             return;
     for (; c->body_fd >= 0 && c->body_off < c->body_len; c->body_off += w) {
         size_t want = (size_t)(c->body_len - c->body_off);
-        if ((n = pread(c->body_fd, chunk, want < sizeof chunk ? want : sizeof chunk,
+        int fd = conn_fd(c, 1);
+        if (fd < 0)
+            return;
+        if ((n = pread(fd, chunk, want < sizeof chunk ? want : sizeof chunk,
                        c->body_off)) <= 0) {
             close_conn(c);
             return;
@@ -553,6 +586,8 @@ static void accept_some(void)
         }
         if (!c)
             return;
+        if (!ours(listen_fd))
+            return; /* taken by the program while poll waited: http_main stops */
         pthread_mutex_lock(&table_lock);
         int fd = own(accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (fd >= 0) {
