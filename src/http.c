@@ -20,7 +20,8 @@
  * header lines it has checked; http_request.c parses it.  A path that is
  * not clean is answered with Go's 301 to the clean one, cleaned and
  * escaped in two static buffers of the server thread's (32 KiB, no
- * allocation but the response's own).
+ * allocation but the response's own).  A request heapprof has no memory
+ * for (its head, its answer) gets a static 503 saying so (no_memory).
  *
  * Invariants: a descriptor in the table is open and the server's; it is
  * installed and removed under `table_lock`, which the fork handlers hold
@@ -71,6 +72,8 @@ typedef struct conn {
     double deadline;     /* monotonic seconds */
     http_head *head;     /* while reading the head */
     metrics_buf out;     /* status line, headers, small bodies */
+    const char *fixed;   /* instead of out, when set: a static answer (no_memory) */
+    size_t fixed_len;
     size_t out_off;
     int body_fd;         /* memfd holding a profile, or -1 */
     off_t body_off, body_len;
@@ -251,6 +254,37 @@ static const char *status_text(int code)
     return "Error";
 }
 
+/* The answer when heapprof has no memory for a request (its head buffer,
+ * its headers, the metrics, a profile): static, so that the client still
+ * learns why, where the connection was closed without a word (a client
+ * saw an empty reply, and nothing was said on stderr). */
+#define OOM_BODY "503 Service Unavailable: heapprof is out of memory\n"
+static const char oom_answer[] = "HTTP/1.1 503 Service Unavailable\r\n"
+                                 "Content-Type: text/plain; charset=utf-8\r\n"
+                                 "Content-Length: 51\r\nConnection: close\r\n"
+                                 "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+                                 "Retry-After: 1\r\n\r\n" OOM_BODY;
+_Static_assert(sizeof OOM_BODY - 1 == 51, "oom_answer's Content-Length");
+/* One line on stderr for each shortage (from the first failure to the
+ * next answer that found memory), not one per request. */
+static int oom_said;
+
+static void no_memory(conn *c, const char *what)
+{
+    if (!oom_said)
+        oom_said = log_line("the HTTP server has no memory %s; it answers 503 while that lasts",
+                            what);
+    mem_free(c->head);
+    c->head = NULL;
+    metrics_buf_free(&c->out);
+    drop_body(c);
+    c->out_off = 0;
+    c->fixed = oom_answer;
+    c->fixed_len = sizeof oom_answer - 1 - (c->head_only ? sizeof OOM_BODY - 1 : 0);
+    c->state = SEND;
+    c->deadline = clock_mono_s() + SEND_S;
+}
+
 /* Queue the status line and headers (and a small body) and switch to SEND.
  * body_len counts the memfd's bytes when c->body_fd is set; a NULL body
  * (and no memfd) is none, whatever Content-Length says.  No Content-Type
@@ -262,6 +296,7 @@ static void respond(conn *c, int code, const char *type, const char *extra, cons
 {
     mem_free(c->head);
     c->head = NULL;
+    c->fixed = NULL;
     c->out.len = c->out_off = 0;
     metrics_buf_printf(&c->out,
                        "HTTP/1.1 %d %s\r\n%s%s%sContent-Length: %zu\r\n"
@@ -273,10 +308,12 @@ static void respond(conn *c, int code, const char *type, const char *extra, cons
         drop_body(c);
     else if (body && c->body_fd < 0 && !c->head_only)
         metrics_buf_add(&c->out, body, body_len);
-    if (c->out.err) { /* no memory even for the headers: give up on this one */
-        close_conn(c);
+    if (c->out.err) { /* no memory even for the headers */
+        no_memory(c, "for an answer's headers");
         return;
     }
+    if (code < 500)
+        oom_said = 0; /* memory is back: the next shortage is said again */
     c->state = SEND;
     c->deadline = clock_mono_s() + SEND_S;
 }
@@ -314,6 +351,10 @@ static void respond_profile(conn *c, int alloc_default, const dump_snapshot *bas
     struct stat st;
     if (!err && fstat(fd, &st))
         err = errno;
+    if (err == ENOMEM) {
+        no_memory(c, "to write a profile");
+        return;
+    }
     if (err) {
         drop_body(c);
         respond_text(c, 500, strerror(err), NULL);
@@ -334,7 +375,7 @@ static void respond_metrics(conn *c)
 {
     metrics_buf m = {0};
     if (metrics_render(&m))
-        respond_text(c, 500, "out of memory rendering the metrics", NULL);
+        no_memory(c, "to render the metrics");
     else
         respond(c, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, m.p, m.len);
     metrics_buf_free(&m);
@@ -392,7 +433,7 @@ static void respond_redirect(conn *c, const http_request *r, size_t n)
     }
     metrics_buf_add(&c->out, post, sizeof post - 1);
     if (c->out.err)
-        close_conn(c);
+        no_memory(c, "for a redirect");
 }
 
 /* Whether r's path is not clean as Go's ServeMux wants it; if so, answer
@@ -466,7 +507,7 @@ static void route(conn *c, const http_request *r)
     else if (!secs)
         respond_profile(c, allocs, NULL, debug);
     else if (!(c->snap = dump_snapshot_take())) /* answered later, relative to now */
-        respond_text(c, 500, "out of memory taking the snapshot", NULL);
+        no_memory(c, "for a ?seconds= snapshot");
     else
         park(c, allocs, secs);
 }
@@ -519,6 +560,7 @@ static void finish_send(conn *c)
     shutdown(fd, SHUT_WR);
     drop_body(c);
     metrics_buf_free(&c->out);
+    c->fixed = NULL;
     c->state = DRAIN;
     c->counted = 0; /* answered: no longer one of the MAX_ACTIVE being served */
     c->deadline = clock_mono_s() + DRAIN_S;
@@ -540,8 +582,10 @@ static ssize_t send_some(conn *c, const char *p, size_t n)
 static void on_writable(conn *c)
 {
     ssize_t w, n;
-    for (; c->out_off < c->out.len; c->out_off += (size_t)w)
-        if ((w = send_some(c, c->out.p + c->out_off, c->out.len - c->out_off)) < 0)
+    const char *out = c->fixed ? c->fixed : c->out.p;
+    size_t len = c->fixed ? c->fixed_len : c->out.len;
+    for (; c->out_off < len; c->out_off += (size_t)w)
+        if ((w = send_some(c, out + c->out_off, len - c->out_off)) < 0)
             return;
     for (; c->body_fd >= 0 && c->body_off < c->body_len; c->body_off += w) {
         size_t want = (size_t)(c->body_len - c->body_off);
@@ -609,7 +653,7 @@ static void accept_some(void)
         }
         c->counted = 1;
         if (!(c->head = mem_alloc(sizeof *c->head)))
-            close_conn(c);
+            no_memory(c, "for a request's head");
         else
             http_head_init(c->head, HTTP_HEAD_MAX);
     }
