@@ -714,7 +714,7 @@ static void *http_main(void *arg)
             poll(NULL, 0, 10);
             continue;
         }
-        if (pfd[n].revents) {
+        if (pfd[n].revents && ours(http_wake[0])) { /* checked again: see conn_fd */
             char drain[16];
             while (read(http_wake[0], drain, sizeof drain) > 0)
                 ;

@@ -21,12 +21,14 @@
  *                             the file $LIVE_ADOPT exists, the sink adopts
  *                             the source's 2000 and it prints "adopted";
  *                             then waits
- *   live_prog fdsteal         the program's mistake of taking heapprof's
+ *   live_prog fdsteal PHASE   the program's mistake of taking heapprof's
  *                             descriptor numbers with dup2, in a loop
  *                             while the server waits in poll: a
  *                             connection's (the client then sends its
  *                             request) and the listening socket's (a
- *                             client then connects); prints one line per
+ *                             client then connects), then the wake
+ *                             pipe's (then setgid stops the server);
+ *                             prints one line per
  *                             harm (its data read, bytes written to it,
  *                             its descriptor closed, its client
  *                             accepted) and exits 1 if any, else 0
@@ -364,7 +366,7 @@ static int same_file(int fd, const struct stat *want)
     return fstat(fd, &st) == 0 && st.st_ino == want->st_ino && st.st_dev == want->st_dev;
 }
 
-static int fdsteal(void)
+static int fdsteal(const char *phase)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
     int lfd = find_listener(), harm = 0;
@@ -376,7 +378,7 @@ static int fdsteal(void)
     }
     /* A connection's number, taken while the server polls it: the request
      * then arrives on heapprof's socket, which poll still holds. */
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 10 && !strcmp(phase, "conn"); i++) {
         int sp[2], c = connect_to(&srv), n;
         char buf[64];
         if (c < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) ||
@@ -411,6 +413,8 @@ static int fdsteal(void)
         close(sp[1]);
         close(c);
     }
+    struct stat mine;
+    if (!strcmp(phase, "listen")) {
     /* The listening socket's number: a client of heapprof's port then
      * wakes the server, whose accept must not take the program's client. */
     int h = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
@@ -424,7 +428,6 @@ static int fdsteal(void)
     }
     int hc = connect_to(&ha); /* the program's own client, waiting in its backlog */
     usleep(100000);
-    struct stat mine;
     fstat(h, &mine);
     dup2(h, lfd);
     int c = connect_to(&srv);
@@ -445,6 +448,39 @@ static int fdsteal(void)
     close(hc);
     close(h);
     close(lfd);
+    }
+    /* The read end of the server's wake pipe: setgid() stops heapprof's
+     * threads (shim_process.c), and the server, woken through the old
+     * pipe that poll holds, drains its wake pipe by number. */
+    if (!strcmp(phase, "wake")) {
+    int wfd = -1, hp[2];
+    for (int fd = lfd + 1; fd < 4096 && wfd < 0; fd++) { /* made after the socket */
+        struct stat st;
+        int fl = fcntl(fd, F_GETFL);
+        if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && fl >= 0 &&
+            (fl & O_ACCMODE) == O_RDONLY)
+            wfd = fd;
+    }
+    if (wfd < 0 || pipe2(hp, O_CLOEXEC | O_NONBLOCK)) {
+        printf("no wake pipe of heapprof's\n");
+        return 2;
+    }
+    (void)!write(hp[1], "HOSTDATA", 8);
+    fstat(hp[0], &mine);
+    dup2(hp[0], wfd);
+    usleep(100000);
+    if (setgid(getgid()))
+        printf("setgid: %s\n", strerror(errno));
+    char buf[16];
+    if (read(wfd, buf, sizeof buf) != 8) {
+        printf("the program's pipe was read by heapprof\n");
+        harm = 1;
+    }
+    if (!same_file(wfd, &mine)) {
+        printf("the program's pipe descriptor %d was closed\n", wfd);
+        harm = 1;
+    }
+    }
     printf("%s\n", harm ? "harmed" : "unharmed");
     return harm;
 }
@@ -466,9 +502,9 @@ int main(int argc, char **argv)
         return adopt();
     if (!strcmp(mode, "forklabel"))
         return forklabel();
-    if (!strcmp(mode, "fdsteal"))
-        return fdsteal();
+    if (!strcmp(mode, "fdsteal") && argc == 3)
+        return fdsteal(argv[2]);
     fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | known | adopt | "
-                    "forklabel | fdsteal\n");
+                    "forklabel | fdsteal conn|listen|wake\n");
     return 2;
 }
