@@ -20,7 +20,8 @@
  * header lines it has checked; http_request.c parses it.  A path that is
  * not clean is answered with Go's 301 to the clean one, cleaned and
  * escaped in two static buffers of the server thread's (32 KiB, no
- * allocation but the response's own).
+ * allocation but the response's own).  A request heapprof has no memory
+ * for (its head, its answer) gets a static 503 saying so (no_memory).
  *
  * Invariants: a descriptor in the table is open and the server's; it is
  * installed and removed under `table_lock`, which the fork handlers hold
@@ -71,6 +72,8 @@ typedef struct conn {
     double deadline;     /* monotonic seconds */
     http_head *head;     /* while reading the head */
     metrics_buf out;     /* status line, headers, small bodies */
+    const char *fixed;   /* instead of out, when set: a static answer (no_memory) */
+    size_t fixed_len;
     size_t out_off;
     int body_fd;         /* memfd holding a profile, or -1 */
     off_t body_off, body_len;
@@ -215,6 +218,27 @@ static void close_conn(conn *c)
     c->snap = NULL;
 }
 
+/* c's socket (or, with body, its memfd), checked again just before each
+ * use.  The check before poll(2) is not enough: poll holds the files it
+ * waits on, so when the program takes a number of ours meanwhile (dup2
+ * onto it by mistake) our socket's events still come, and a recv, send or
+ * shutdown would then reach the program's file (live_fdreuse).  A number
+ * no longer ours ends the connection without touching it.  What remains
+ * is the microseconds between fstat and the call: a number can only be
+ * checked, not pinned, from user space. */
+static int conn_fd(conn *c, int body)
+{
+    int fd = body ? c->body_fd : c->fd;
+    if (fd >= 0 && ours(fd))
+        return fd;
+    if (body)
+        c->body_fd = -1;
+    else
+        c->fd = -1;
+    close_conn(c);
+    return -1;
+}
+
 /* ---- responses ----------------------------------------------------------------- */
 
 static const char *status_text(int code)
@@ -230,6 +254,37 @@ static const char *status_text(int code)
     return "Error";
 }
 
+/* The answer when heapprof has no memory for a request (its head buffer,
+ * its headers, the metrics, a profile): static, so that the client still
+ * learns why, where the connection was closed without a word (a client
+ * saw an empty reply, and nothing was said on stderr). */
+#define OOM_BODY "503 Service Unavailable: heapprof is out of memory\n"
+static const char oom_answer[] = "HTTP/1.1 503 Service Unavailable\r\n"
+                                 "Content-Type: text/plain; charset=utf-8\r\n"
+                                 "Content-Length: 51\r\nConnection: close\r\n"
+                                 "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+                                 "Retry-After: 1\r\n\r\n" OOM_BODY;
+_Static_assert(sizeof OOM_BODY - 1 == 51, "oom_answer's Content-Length");
+/* One line on stderr for each shortage (from the first failure to the
+ * next answer that found memory), not one per request. */
+static int oom_said;
+
+static void no_memory(conn *c, const char *what)
+{
+    if (!oom_said)
+        oom_said = log_line("the HTTP server has no memory %s; it answers 503 while that lasts",
+                            what);
+    mem_free(c->head);
+    c->head = NULL;
+    metrics_buf_free(&c->out);
+    drop_body(c);
+    c->out_off = 0;
+    c->fixed = oom_answer;
+    c->fixed_len = sizeof oom_answer - 1 - (c->head_only ? sizeof OOM_BODY - 1 : 0);
+    c->state = SEND;
+    c->deadline = clock_mono_s() + SEND_S;
+}
+
 /* Queue the status line and headers (and a small body) and switch to SEND.
  * body_len counts the memfd's bytes when c->body_fd is set; a NULL body
  * (and no memfd) is none, whatever Content-Length says.  No Content-Type
@@ -241,6 +296,7 @@ static void respond(conn *c, int code, const char *type, const char *extra, cons
 {
     mem_free(c->head);
     c->head = NULL;
+    c->fixed = NULL;
     c->out.len = c->out_off = 0;
     metrics_buf_printf(&c->out,
                        "HTTP/1.1 %d %s\r\n%s%s%sContent-Length: %zu\r\n"
@@ -252,10 +308,12 @@ static void respond(conn *c, int code, const char *type, const char *extra, cons
         drop_body(c);
     else if (body && c->body_fd < 0 && !c->head_only)
         metrics_buf_add(&c->out, body, body_len);
-    if (c->out.err) { /* no memory even for the headers: give up on this one */
-        close_conn(c);
+    if (c->out.err) { /* no memory even for the headers */
+        no_memory(c, "for an answer's headers");
         return;
     }
+    if (code < 500)
+        oom_said = 0; /* memory is back: the next shortage is said again */
     c->state = SEND;
     c->deadline = clock_mono_s() + SEND_S;
 }
@@ -293,6 +351,10 @@ static void respond_profile(conn *c, int alloc_default, const dump_snapshot *bas
     struct stat st;
     if (!err && fstat(fd, &st))
         err = errno;
+    if (err == ENOMEM) {
+        no_memory(c, "to write a profile");
+        return;
+    }
     if (err) {
         drop_body(c);
         respond_text(c, 500, strerror(err), NULL);
@@ -313,7 +375,7 @@ static void respond_metrics(conn *c)
 {
     metrics_buf m = {0};
     if (metrics_render(&m))
-        respond_text(c, 500, "out of memory rendering the metrics", NULL);
+        no_memory(c, "to render the metrics");
     else
         respond(c, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, m.p, m.len);
     metrics_buf_free(&m);
@@ -371,7 +433,7 @@ static void respond_redirect(conn *c, const http_request *r, size_t n)
     }
     metrics_buf_add(&c->out, post, sizeof post - 1);
     if (c->out.err)
-        close_conn(c);
+        no_memory(c, "for a redirect");
 }
 
 /* Whether r's path is not clean as Go's ServeMux wants it; if so, answer
@@ -445,7 +507,7 @@ static void route(conn *c, const http_request *r)
     else if (!secs)
         respond_profile(c, allocs, NULL, debug);
     else if (!(c->snap = dump_snapshot_take())) /* answered later, relative to now */
-        respond_text(c, 500, "out of memory taking the snapshot", NULL);
+        no_memory(c, "for a ?seconds= snapshot");
     else
         park(c, allocs, secs);
 }
@@ -470,7 +532,10 @@ static void on_readable(conn *c)
     char discard[4096];
     char *buf = c->state == HEAD ? c->head->buf + c->head->len : discard;
     size_t room = c->state == HEAD ? http_head_room(c->head) : sizeof discard;
-    ssize_t r = recv(c->fd, buf, room, MSG_DONTWAIT);
+    int fd = conn_fd(c, 0);
+    if (fd < 0)
+        return;
+    ssize_t r = recv(fd, buf, room, MSG_DONTWAIT);
     if (r < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             close_conn(c);
@@ -489,9 +554,13 @@ static void on_readable(conn *c)
 
 static void finish_send(conn *c)
 {
-    shutdown(c->fd, SHUT_WR);
+    int fd = conn_fd(c, 0);
+    if (fd < 0)
+        return;
+    shutdown(fd, SHUT_WR);
     drop_body(c);
     metrics_buf_free(&c->out);
+    c->fixed = NULL;
     c->state = DRAIN;
     c->counted = 0; /* answered: no longer one of the MAX_ACTIVE being served */
     c->deadline = clock_mono_s() + DRAIN_S;
@@ -501,7 +570,10 @@ static void finish_send(conn *c)
  * connection failed and is closed). */
 static ssize_t send_some(conn *c, const char *p, size_t n)
 {
-    ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    int fd = conn_fd(c, 0);
+    if (fd < 0)
+        return -1;
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
         close_conn(c);
     return w;
@@ -510,12 +582,17 @@ static ssize_t send_some(conn *c, const char *p, size_t n)
 static void on_writable(conn *c)
 {
     ssize_t w, n;
-    for (; c->out_off < c->out.len; c->out_off += (size_t)w)
-        if ((w = send_some(c, c->out.p + c->out_off, c->out.len - c->out_off)) < 0)
+    const char *out = c->fixed ? c->fixed : c->out.p;
+    size_t len = c->fixed ? c->fixed_len : c->out.len;
+    for (; c->out_off < len; c->out_off += (size_t)w)
+        if ((w = send_some(c, out + c->out_off, len - c->out_off)) < 0)
             return;
     for (; c->body_fd >= 0 && c->body_off < c->body_len; c->body_off += w) {
         size_t want = (size_t)(c->body_len - c->body_off);
-        if ((n = pread(c->body_fd, chunk, want < sizeof chunk ? want : sizeof chunk,
+        int fd = conn_fd(c, 1);
+        if (fd < 0)
+            return;
+        if ((n = pread(fd, chunk, want < sizeof chunk ? want : sizeof chunk,
                        c->body_off)) <= 0) {
             close_conn(c);
             return;
@@ -553,6 +630,8 @@ static void accept_some(void)
         }
         if (!c)
             return;
+        if (!ours(listen_fd))
+            return; /* taken by the program while poll waited: http_main stops */
         pthread_mutex_lock(&table_lock);
         int fd = own(accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (fd >= 0) {
@@ -574,7 +653,7 @@ static void accept_some(void)
         }
         c->counted = 1;
         if (!(c->head = mem_alloc(sizeof *c->head)))
-            close_conn(c);
+            no_memory(c, "for a request's head");
         else
             http_head_init(c->head, HTTP_HEAD_MAX);
     }
@@ -635,7 +714,7 @@ static void *http_main(void *arg)
             poll(NULL, 0, 10);
             continue;
         }
-        if (pfd[n].revents) {
+        if (pfd[n].revents && ours(http_wake[0])) { /* checked again: see conn_fd */
             char drain[16];
             while (read(http_wake[0], drain, sizeof drain) > 0)
                 ;

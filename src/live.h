@@ -256,14 +256,19 @@ struct stack_totals;
 
 /* Add every live entry's estimate to by_id[its stack's id] (ids below n;
  * by_id zeroed by the caller): each stack's in-use totals, which nothing
- * else keeps (stacks.h).  Shard by shard, each under its lock for one pass
- * over its table, as long as a table's growth holds it: a sample or free
- * of that shard waits that long. */
+ * else keeps (stacks.h).  Shard by shard, each from a copy of its table
+ * taken under its lock (live.c): a sample or free of that shard waits for
+ * one memcpy of the table, not for the fold. */
 void live_fold(struct stack_totals *by_id, size_t n);
 
-/* Call fn on every live entry, shard by shard under the shard's lock, as
- * live_fold does (fn must not take a heapprof lock): ages.c's two passes. */
+/* Call fn on every live entry, shard by shard, as live_fold does: from a
+ * copy of each shard's table, with its lock not held (with no memory for
+ * the copy, held; fn must not take a heapprof lock): ages.c's two passes,
+ * dump.c's. */
 void live_visit(void (*fn)(void *ctx, const live_entry *e), void *ctx);
+
+/* Whether addr's shard is locked now (unit tests). */
+bool live_shard_locked(uintptr_t addr);
 
 /* Lock and unlock every shard (fork handlers). */
 void live_lock_all(void);

@@ -21,6 +21,17 @@
  *                             the file $LIVE_ADOPT exists, the sink adopts
  *                             the source's 2000 and it prints "adopted";
  *                             then waits
+ *   live_prog fdsteal PHASE   the program's mistake of taking heapprof's
+ *                             descriptor numbers with dup2, in a loop
+ *                             while the server waits in poll: a
+ *                             connection's (the client then sends its
+ *                             request) and the listening socket's (a
+ *                             client then connects), then the wake
+ *                             pipe's (then setgid stops the server);
+ *                             prints one line per
+ *                             harm (its data read, bytes written to it,
+ *                             its descriptor closed, its client
+ *                             accepted) and exits 1 if any, else 0
  *
  * Waiting ends when the file named by $LIVE_STOP exists, or after
  * $LIVE_WAIT seconds (default 0: no wait; at most 120), so the program
@@ -55,6 +66,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -301,6 +316,175 @@ static int forklabel(void)
     return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
 }
 
+/* ---- fdsteal ---------------------------------------------------------------- */
+
+/* heapprof's listening socket: the one socket listening; -1 if none. */
+static int find_listener(void)
+{
+    for (int fd = 3; fd < 4096; fd++) {
+        int on = 0;
+        socklen_t len = sizeof on;
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
+            return fd;
+    }
+    return -1;
+}
+
+/* The server's end of the client socket c (its peer is c's address), or
+ * -1 if it did not appear within 2 s. */
+static int find_server_end(int c)
+{
+    struct sockaddr_in me, peer;
+    socklen_t len = sizeof me;
+    getsockname(c, (struct sockaddr *)&me, &len);
+    for (int tries = 0; tries < 200; tries++) {
+        for (int fd = 3; fd < 4096; fd++) {
+            len = sizeof peer;
+            if (fd != c && getpeername(fd, (struct sockaddr *)&peer, &len) == 0 &&
+                peer.sin_family == AF_INET && peer.sin_port == me.sin_port)
+                return fd;
+        }
+        usleep(10000);
+    }
+    return -1;
+}
+
+static int connect_to(const struct sockaddr_in *a)
+{
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (c >= 0 && connect(c, (const struct sockaddr *)a, sizeof *a)) {
+        close(c);
+        return -1;
+    }
+    return c;
+}
+
+/* Whether fd is still the file `want` was, and open. */
+static int same_file(int fd, const struct stat *want)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && st.st_ino == want->st_ino && st.st_dev == want->st_dev;
+}
+
+static int fdsteal(const char *phase)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    int lfd = find_listener(), harm = 0;
+    struct sockaddr_in srv;
+    socklen_t len = sizeof srv;
+    if (lfd < 0 || getsockname(lfd, (struct sockaddr *)&srv, &len)) {
+        printf("no listening socket of heapprof's\n");
+        return 2;
+    }
+    /* A connection's number, taken while the server polls it: the request
+     * then arrives on heapprof's socket, which poll still holds. */
+    for (int i = 0; i < 10 && !strcmp(phase, "conn"); i++) {
+        int sp[2], c = connect_to(&srv), n;
+        char buf[64];
+        if (c < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) ||
+            (n = find_server_end(c)) < 0) {
+            printf("setup failed: %s\n", strerror(errno));
+            return 2;
+        }
+        usleep(100000); /* the server is in poll(2) by now */
+        (void)!write(sp[1], "HOSTDATA", 8);
+        struct stat mine;
+        fstat(sp[0], &mine);
+        dup2(sp[0], n); /* the mistake: n is heapprof's */
+        (void)!write(c, "GET /metrics HTTP/1.1\r\n\r\n", 25);
+        usleep(200000);
+        ssize_t r = recv(n, buf, sizeof buf, MSG_DONTWAIT);
+        if (r != 8) {
+            printf("round %d: the program's data was read from its descriptor %d (%zd left)\n", i,
+                   n, r);
+            harm = 1;
+        }
+        if ((r = recv(sp[1], buf, sizeof buf - 1, MSG_DONTWAIT)) > 0) {
+            buf[r] = 0;
+            printf("round %d: heapprof wrote to the program's descriptor %d: %.20s\n", i, n, buf);
+            harm = 1;
+        }
+        if (!same_file(n, &mine)) {
+            printf("round %d: the program's descriptor %d was closed\n", i, n);
+            harm = 1;
+        }
+        close(n);
+        close(sp[0]);
+        close(sp[1]);
+        close(c);
+    }
+    struct stat mine;
+    if (!strcmp(phase, "listen")) {
+    /* The listening socket's number: a client of heapprof's port then
+     * wakes the server, whose accept must not take the program's client. */
+    int h = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+    struct sockaddr_in ha = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    len = sizeof ha;
+    setsockopt(h, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(h, (struct sockaddr *)&ha, sizeof ha) || listen(h, 4) ||
+        getsockname(h, (struct sockaddr *)&ha, &len)) {
+        printf("setup failed: %s\n", strerror(errno));
+        return 2;
+    }
+    int hc = connect_to(&ha); /* the program's own client, waiting in its backlog */
+    usleep(100000);
+    fstat(h, &mine);
+    dup2(h, lfd);
+    int c = connect_to(&srv);
+    usleep(300000);
+    int got = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (got < 0) {
+        printf("the program's client was accepted by heapprof\n");
+        harm = 1;
+    }
+    if (!same_file(lfd, &mine)) {
+        printf("the program's listening descriptor %d was closed\n", lfd);
+        harm = 1;
+    }
+    if (got >= 0)
+        close(got);
+    if (c >= 0)
+        close(c);
+    close(hc);
+    close(h);
+    close(lfd);
+    }
+    /* The read end of the server's wake pipe: setgid() stops heapprof's
+     * threads (shim_process.c), and the server, woken through the old
+     * pipe that poll holds, drains its wake pipe by number. */
+    if (!strcmp(phase, "wake")) {
+    int wfd = -1, hp[2];
+    for (int fd = lfd + 1; fd < 4096 && wfd < 0; fd++) { /* made after the socket */
+        struct stat st;
+        int fl = fcntl(fd, F_GETFL);
+        if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && fl >= 0 &&
+            (fl & O_ACCMODE) == O_RDONLY)
+            wfd = fd;
+    }
+    if (wfd < 0 || pipe2(hp, O_CLOEXEC | O_NONBLOCK)) {
+        printf("no wake pipe of heapprof's\n");
+        return 2;
+    }
+    (void)!write(hp[1], "HOSTDATA", 8);
+    fstat(hp[0], &mine);
+    dup2(hp[0], wfd);
+    usleep(100000);
+    if (setgid(getgid()))
+        printf("setgid: %s\n", strerror(errno));
+    char buf[16];
+    if (read(wfd, buf, sizeof buf) != 8) {
+        printf("the program's pipe was read by heapprof\n");
+        harm = 1;
+    }
+    if (!same_file(wfd, &mine)) {
+        printf("the program's pipe descriptor %d was closed\n", wfd);
+        harm = 1;
+    }
+    }
+    printf("%s\n", harm ? "harmed" : "unharmed");
+    return harm;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -318,7 +502,9 @@ int main(int argc, char **argv)
         return adopt();
     if (!strcmp(mode, "forklabel"))
         return forklabel();
+    if (!strcmp(mode, "fdsteal") && argc == 3)
+        return fdsteal(argv[2]);
     fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | known | adopt | "
-                    "forklabel\n");
+                    "forklabel | fdsteal conn|listen|wake\n");
     return 2;
 }

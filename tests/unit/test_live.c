@@ -391,6 +391,64 @@ static void fold(void **state)
     assert_int_equal(none.samples, 0);
 }
 
+/* A pass over the table (live_visit, and live_fold through the same walk)
+ * reads each shard from a copy, its lock released: a scrape of a big
+ * table held each shard for its whole fold, ms at 4M live samples, and
+ * every sample or free of that shard waited.  With no memory for the copy
+ * the pass still sees every entry, under the lock. */
+typedef struct visit_seen {
+    unsigned entries, locked;
+    uint64_t addr_sum;
+} visit_seen;
+
+static void see(void *ctx, const live_entry *e)
+{
+    visit_seen *v = ctx;
+    v->entries++;
+    v->locked += live_shard_locked(e->addr);
+    v->addr_sum += e->addr;
+}
+
+static void visit_unlocked(void **state)
+{
+    enum { N = 5000 };
+    live_entry e, old;
+    bool had;
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        /* 40 regions: a few shards, each grown well past its first 16. */
+        e = entry(0x50000000 + (uintptr_t)(i % 40) * (1 << 20) + (i / 40) * 64, 32, i % 7);
+        assert_int_equal(live_insert(&e, &old, &had), 0);
+        sum += e.addr;
+    }
+    mem_fail_after(1); /* the copy's mapping (setup's live_reset dropped the kept one) */
+    visit_seen v = {0};
+    live_visit(see, &v);
+    mem_fail_after(0);
+    assert_int_equal(v.entries, N);
+    assert_int_equal(v.addr_sum, sum);
+    assert_int_equal(v.locked, N);
+    for (int pass = 0; pass < 2; pass++) { /* a scratch mapped, then the one kept */
+        v = (visit_seen){0};
+        live_visit(see, &v);
+        assert_int_equal(v.entries, N);
+        assert_int_equal(v.addr_sum, sum);
+        assert_int_equal(v.locked, 0);
+    }
+    /* A shard grown past the kept scratch: a larger one replaces it. */
+    for (uint32_t i = 0; i < 4 * N; i++) {
+        e = entry(0x58000000 + (uintptr_t)i * 64, 32, 1);
+        assert_int_equal(live_insert(&e, &old, &had), 0);
+    }
+    v = (visit_seen){0};
+    live_visit(see, &v);
+    assert_int_equal(v.entries, 5 * N);
+    v = (visit_seen){0};
+    live_visit(see, &v);
+    assert_int_equal(v.entries, 5 * N);
+    assert_int_equal(v.locked, 0);
+}
+
 static void *worker(void *arg)
 {
     uintptr_t base = (uintptr_t)arg;
@@ -567,6 +625,7 @@ int main(void)
         cmocka_unit_test_setup(pin_before_init, setup),
         cmocka_unit_test_setup(concurrent, setup),
         cmocka_unit_test_setup(fold, setup),
+        cmocka_unit_test_setup(visit_unlocked, setup),
         cmocka_unit_test_setup(orphaned_lock_taken_over, setup),
         cmocka_unit_test_setup(born_packed, setup),
         cmocka_unit_test_setup(ages_arithmetic, setup),
