@@ -66,6 +66,8 @@ struct profile_mem {
     size_t *loc_first, *loc_count;
     const char **names;
     char *addr_names;
+    const char **map_name; /* per mapping: "[FILE]", or NULL */
+    char *map_names;
     const char **frames;
     profile_sample *samples;
     double *var;
@@ -267,10 +269,44 @@ static const char *func_name(const struct profile_mem *m, uint64_t function_id)
     return *n ? n : "?";
 }
 
-/* Names of every location (its lines, innermost first; or its address). */
+/* "[FILE]" for every mapping whose file name is known (FILE its last
+ * path component), else NULL: one each, however many locations use it. */
+static int build_map_names(reader *r, struct profile_mem *m)
+{
+    const pb_profile *pb = m->pb;
+    size_t bytes = 0;
+    m->map_name = calloc(pb->n_mapping + 1, sizeof *m->map_name);
+    for (size_t k = 0; k < pb->n_mapping; k++)
+        bytes += strlen(str(pb, pb->mapping[k]->filename)) + 3;
+    m->map_names = malloc(bytes + 1);
+    if (!m->map_name || !m->map_names)
+        return fail(r, "out of memory");
+    char *at = m->map_names;
+    for (size_t k = 0; k < pb->n_mapping; k++) {
+        const char *f = str(pb, pb->mapping[k]->filename), *slash = strrchr(f, '/');
+        const char *base = slash ? slash + 1 : f;
+        size_t b = strlen(base);
+        if (!b)
+            continue;
+        snprintf(at, b + 3, "[%s]", base);
+        m->map_name[k] = at;
+        at += b + 3;
+    }
+    return 0;
+}
+
+/* Names of every location: its lines, innermost first; without lines
+ * (not symbolized), its mapping's "[FILE]", as pprof names it, or its
+ * address when it has no mapping file.  Not the address where a file is
+ * known: a shared library's addresses change from run to run (ASLR), so
+ * a stack through one (glibc's __libc_start_call_main, which has no
+ * dynamic symbol, is in every program's) would never match the same
+ * stack of another run. */
 static int build_names(reader *r, struct profile_mem *m)
 {
     const pb_profile *pb = m->pb;
+    if (build_map_names(r, m))
+        return -1;
     size_t n = pb->n_location, total = 0, naddr = 0;
     for (size_t i = 0; i < n; i++) {
         size_t k = pb->location[i]->n_line;
@@ -289,7 +325,10 @@ static int build_names(reader *r, struct profile_mem *m)
         const pb_location *l = pb->location[i];
         m->loc_first[i] = at;
         m->loc_count[i] = l->n_line ? l->n_line : 1;
-        if (!l->n_line) {
+        long map = l->mapping_id ? find_id(&m->maps, l->mapping_id) : -1;
+        if (!l->n_line && map >= 0 && m->map_name[map]) {
+            m->names[at++] = m->map_name[map];
+        } else if (!l->n_line) {
             snprintf(an, ADDR_NAME, "0x%" PRIx64, l->address);
             m->names[at++] = an;
             an += ADDR_NAME;
@@ -764,6 +803,8 @@ void profile_read_free(profile *p)
         free(m->loc_count);
         free(m->names);
         free(m->addr_names);
+        free(m->map_name);
+        free(m->map_names);
         free(m->frames);
         free(m->samples);
         free(m->var);

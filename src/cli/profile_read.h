@@ -8,7 +8,9 @@
  * stack of function names, leaf first, with inlined frames expanded (pprof's
  * Line order: innermost first).  Addresses are dropped: stacks are compared
  * by their names so that profiles of different processes line up.  A
- * location without a name shows as its address, "0x...".
+ * location without lines (not symbolized) is named as pprof names it,
+ * "[FILE]" for the base name of its mapping's file, else by its address,
+ * "0x...".
  *
  * Each value also carries the variance of its estimate and where that
  * variance came from (enum profile_sd):
