@@ -226,6 +226,10 @@ static enum klass classify(const stackset *s, stackset_row *r, size_t n)
     return drop && !rose ? K_SHRANK : K_STABLE;
 }
 
+/* By class, then key, largest first; equal keys (exact profiles: two
+ * stacks that grew by the same bytes) by their frames, leaf first, as top
+ * and ages order theirs: not left to qsort, which need not be stable, nor
+ * to the order the stacks were met in. */
 static int cmp_ranked(const void *a, const void *b)
 {
     const ranked *x = a, *y = b;
@@ -233,7 +237,13 @@ static int cmp_ranked(const void *a, const void *b)
         return x->k < y->k ? -1 : 1;
     if (x->key != y->key)
         return x->key > y->key ? -1 : 1;
-    return 0;
+    const stackset_row *r = x->row, *q = y->row;
+    for (size_t i = 0; i < r->nframes && i < q->nframes; i++) {
+        int c = strcmp(r->frames[i], q->frames[i]);
+        if (c)
+            return c;
+    }
+    return r->nframes < q->nframes ? -1 : r->nframes > q->nframes;
 }
 
 static void fmt(char *buf, size_t len, double v, const char *unit, bool raw, bool sign)
