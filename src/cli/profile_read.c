@@ -73,6 +73,7 @@ struct profile_mem {
     double *var;
     unsigned char *sd;
     const char **type_name, **type_unit;
+    char *header; /* after profile_read_shed: the strings kept */
 };
 
 /* ---- errors --------------------------------------------------------------- */
@@ -788,27 +789,80 @@ profile *profile_read(const char *path, const profile_limits *lim, char *err, si
     return p;
 }
 
+/* Frees what the samples and names are made of (profile_read_shed and
+ * profile_read_free), leaving m's pointers NULL. */
+static void free_model(struct profile_mem *m)
+{
+    if (m->pb)
+        perftools__profiles__profile__free_unpacked(m->pb, NULL);
+    m->pb = NULL;
+    free(m->maps.v);
+    free(m->locs.v);
+    free(m->funcs.v);
+    free(m->loc_first);
+    free(m->loc_count);
+    free(m->names);
+    free(m->addr_names);
+    free(m->map_name);
+    free(m->map_names);
+    free(m->frames);
+    free(m->samples);
+    free(m->var);
+    free(m->sd);
+    m->maps.v = m->locs.v = m->funcs.v = NULL;
+    m->loc_first = m->loc_count = NULL;
+    m->names = m->map_name = m->frames = NULL;
+    m->addr_names = m->map_names = NULL;
+    m->samples = NULL;
+    m->var = NULL;
+    m->sd = NULL;
+}
+
+/* Copies s to *at, returning the copy. */
+static const char *keep(char **at, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *c = memcpy(*at, s, n);
+    *at += n;
+    return c;
+}
+
+int profile_read_shed(profile *p)
+{
+    struct profile_mem *m = p->mem;
+    size_t bytes = strlen(p->period_type) + strlen(p->period_unit) + 2;
+    for (size_t t = 0; t < p->ntypes; t++)
+        bytes += strlen(p->type_name[t]) + strlen(p->type_unit[t]) + 2;
+    for (size_t i = 0; i < p->ncomments; i++)
+        bytes += strlen(p->comments[i]) + 1;
+    char *h = malloc(bytes), *at = h;
+    if (!h)
+        return -1;
+    for (size_t t = 0; t < p->ntypes; t++) {
+        m->type_name[t] = keep(&at, p->type_name[t]);
+        m->type_unit[t] = keep(&at, p->type_unit[t]);
+    }
+    const char **comments = (const char **)p->comments;
+    for (size_t i = 0; i < p->ncomments; i++)
+        comments[i] = keep(&at, p->comments[i]);
+    p->period_type = keep(&at, p->period_type);
+    p->period_unit = keep(&at, p->period_unit);
+    free(m->header);
+    m->header = h;
+    free_model(m);
+    p->samples = NULL;
+    p->nsamples = 0;
+    return 0;
+}
+
 void profile_read_free(profile *p)
 {
     if (!p)
         return;
     struct profile_mem *m = p->mem;
     if (m) {
-        if (m->pb)
-            perftools__profiles__profile__free_unpacked(m->pb, NULL);
-        free(m->maps.v);
-        free(m->locs.v);
-        free(m->funcs.v);
-        free(m->loc_first);
-        free(m->loc_count);
-        free(m->names);
-        free(m->addr_names);
-        free(m->map_name);
-        free(m->map_names);
-        free(m->frames);
-        free(m->samples);
-        free(m->var);
-        free(m->sd);
+        free_model(m);
+        free(m->header);
         free(m->type_name);
         free(m->type_unit);
         free(m);

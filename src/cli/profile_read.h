@@ -118,6 +118,13 @@ profile *profile_read_mem(const uint8_t *data, size_t len, const char *name,
 
 void profile_read_free(profile *p);
 
+/* Frees p's samples and all they point to (their frame names among them),
+ * keeping what describes the profile (path, types, time stamps, period,
+ * comments, run, exact, naged; nsamples becomes 0): for a reader done with
+ * the samples of one of many profiles.  0, or -1 when out of memory (p
+ * unchanged). */
+int profile_read_shed(profile *p);
+
 /* Index of the sample type called name, or -1. */
 long profile_read_type(const profile *p, const char *name);
 

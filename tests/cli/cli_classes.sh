@@ -43,4 +43,13 @@ expect_rc 0 hp leaks "$W/c/p0.pb" "$W/c/p2.pb"
 [[ $(sites) == "alpha mid zeta " ]] || fail "leaks EARLY LATE, equal growth: ranked $(sites)"
 expect_rc 0 hp leaks "$W"/c/p*.pb
 [[ $(sites) == "alpha mid zeta " ]] || fail "leaks over a series, equal growth: ranked $(sites)"
+
+# Given out of order, a series is read as sorted by time stamp: the same
+# report, to the byte (leaks reads the profiles one at a time in the
+# order given, then reorders what it kept).
+expect_rc 0 hp leaks -n 0 --stacks "$W"/b/p{0,1,2,3,4}.pb
+cp "$W/out" "$W/sorted.out"
+expect_rc 0 hp leaks -n 0 --stacks "$W"/b/p{3,0,4,2,1}.pb
+cmp -s "$W/out" "$W/sorted.out" || fail "leaks over a shuffled series: $(diff "$W/sorted.out" "$W/out" | head -20)"
+
 note "ok"
