@@ -11,7 +11,8 @@
  * text (svg.c, to /dev/null); the samples' ages (label "age") are checked
  * and selected by age range as top --min-age/--max-age does (age.c), and
  * credited to birth windows and bounded as leaks and timeline --by birth
- * do (birth.c).
+ * do (birth.c); last, its samples are shed, as leaks does, and what is
+ * kept is read.
  *
  * Mutated gzip data rarely survives its checksum, so an input starting
  * with 'Z' is gzipped here (the rest of it) before it is read: the
@@ -193,6 +194,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     long types[2] = {(long)p->default_type, p->ntypes > 1 ? 0 : -1};
     for (int key = STACKSET_STACK; key <= STACKSET_SITE; key++) {
         stackset *set = stackset_new(1, 2);
+        if (set && key == STACKSET_SITE)
+            stackset_own_keys(set); /* as leaks keeps its keys */
         if (set && stackset_add_profile(set, 0, p, types, (enum stackset_key)key) == 0) {
             static FILE *devnull;
             if (!devnull && !(devnull = fopen("/dev/null", "w")))
@@ -232,6 +235,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     flame_free(g);
     check_births(p);
+    /* What leaks keeps of a profile it has added: the header, whole. */
+    if (profile_read_shed(p) == 0) {
+        if (p->nsamples || p->samples)
+            __builtin_trap();
+        for (size_t k = 0; k < p->ntypes; k++)
+            sink += strlen(p->type_name[k]) + strlen(p->type_unit[k]);
+        for (size_t i = 0; i < p->ncomments; i++)
+            sink += strlen(p->comments[i]);
+        sink += strlen(p->period_type) + strlen(p->period_unit) + strlen(p->path);
+    }
     (void)sink;
     profile_read_free(p);
     return 0;
