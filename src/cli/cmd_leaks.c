@@ -2,9 +2,11 @@
  * cmd_leaks.c - `heapprof leaks EARLY LATE` and `heapprof leaks F1 F2 F3...`:
  * which allocation stacks hold more live memory later than earlier.
  *
- * Data: all profiles are loaded and added to one stackset (rows keyed by
- * the whole stack's function names, so profiles of different processes
- * line up), with two types per profile: inuse_space (cell 0, required) and
+ * Data: the profiles are read one at a time into one stackset (rows keyed
+ * by the whole stack's function names, so profiles of different processes
+ * line up; the set owns its keys, and each profile's samples are freed
+ * once added, but the first's and the last's: load_all), with two types
+ * per profile: inuse_space (cell 0, required) and
  * inuse_objects (cell 1, optional: "?" in a profile without it, not 0
  * objects).  A row's series is v_i +- sigma_i, i
  * the profile's position (the given order for two files; for a series,
@@ -226,6 +228,10 @@ static enum klass classify(const stackset *s, stackset_row *r, size_t n)
     return drop && !rose ? K_SHRANK : K_STABLE;
 }
 
+/* By class, then key, largest first; equal keys (exact profiles: two
+ * stacks that grew by the same bytes) by their frames, leaf first, as top
+ * and ages order theirs: not left to qsort, which need not be stable, nor
+ * to the order the stacks were met in. */
 static int cmp_ranked(const void *a, const void *b)
 {
     const ranked *x = a, *y = b;
@@ -233,7 +239,13 @@ static int cmp_ranked(const void *a, const void *b)
         return x->k < y->k ? -1 : 1;
     if (x->key != y->key)
         return x->key > y->key ? -1 : 1;
-    return 0;
+    const stackset_row *r = x->row, *q = y->row;
+    for (size_t i = 0; i < r->nframes && i < q->nframes; i++) {
+        int c = strcmp(r->frames[i], q->frames[i]);
+        if (c)
+            return c;
+    }
+    return r->nframes < q->nframes ? -1 : r->nframes > q->nframes;
 }
 
 static void fmt(char *buf, size_t len, double v, const char *unit, bool raw, bool sign)
@@ -592,32 +604,96 @@ static int born_split(stackset *s, profile **p, size_t n, born_totals *bt)
     return rc;
 }
 
+/* Profile i, read and added to s as profile i (see load_all). */
+static int load_one(stackset *s, profile **p, char **files, size_t i)
+{
+    long t;
+    if (!(p[i] = report_load(files[i])) || (t = report_type(p[i], "inuse_space")) < 0 ||
+        !report_whole(p[i], (size_t)t, "heapprof leaks"))
+        return DIAG_FAIL;
+    long types[NCELLS] = {t, profile_read_type(p[i], "inuse_objects"), -1, -1, -1, -1,
+                          profile_read_type(p[i], "alloc_space")};
+    if (stackset_add_profile(s, i, p[i], types, STACKSET_STACK)) {
+        diag_error("out of memory");
+        return DIAG_FAIL;
+    }
+    return DIAG_OK;
+}
+
+/* Reads the profiles into s one at a time, in the order given, and sheds
+ * each one's samples (profile_read_shed) once it is added, unless it may
+ * be the first or the last of the series, whose samples born_split reads:
+ * the first and the last given, and the earliest and the latest time
+ * stamp so far (as report_sort_by_time, stable, will place them).  A long
+ * series then holds the stackset's cells and at most four profiles, not
+ * every profile's decoded samples (3.6 MB each for 10k stacks 10 deep,
+ * two thirds of what leaks held).  Then sorts the profiles by time stamp
+ * (a series of three or more, every one stamped), the set's columns with
+ * them. */
+static int load_all(stackset *s, profile **p, char **files, size_t n)
+{
+    size_t early = 0, late = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (load_one(s, p, files, i))
+            return DIAG_FAIL;
+        size_t was[3] = {early, late, i ? i - 1 : 0};
+        if (p[i]->time_nanos < p[early]->time_nanos)
+            early = i;
+        if (p[i]->time_nanos >= p[late]->time_nanos)
+            late = i;
+        for (size_t k = 0; k < 3; k++) {
+            size_t j = was[k];
+            if (j && j != early && j != late && j != i && p[j]->nsamples &&
+                profile_read_shed(p[j])) {
+                diag_error("out of memory");
+                return DIAG_FAIL;
+            }
+        }
+    }
+    bool timed = true;
+    for (size_t i = 0; i < n; i++)
+        timed = timed && p[i]->time_nanos > 0;
+    if (n <= 2 || !timed)
+        return DIAG_OK;
+    size_t *order = malloc(n * sizeof *order);
+    profile **q = malloc(n * sizeof *q);
+    if (!order || !q) {
+        free(order);
+        free(q);
+        diag_error("out of memory");
+        return DIAG_FAIL;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    for (size_t i = 1; i < n; i++) /* insertion sort: stable, as report_sort_by_time */
+        for (size_t j = i; j > 0 && p[order[j - 1]]->time_nanos > p[order[j]]->time_nanos; j--) {
+            size_t x = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = x;
+        }
+    int rc = stackset_permute(s, order) ? DIAG_FAIL : DIAG_OK;
+    if (rc)
+        diag_error("out of memory");
+    for (size_t i = 0; !rc && i < n; i++)
+        q[i] = p[order[i]];
+    if (!rc)
+        memcpy(p, q, n * sizeof *p);
+    free(order);
+    free(q);
+    return rc;
+}
+
 static int run(char **files, size_t n, const leaks_opts *o)
 {
     profile **p = calloc(n, sizeof *p);
     stackset *s = stackset_new(n, NCELLS);
     int rc = !p || !s ? DIAG_FAIL : DIAG_OK;
-    long t;
     if (rc)
         diag_error("out of memory");
-    for (size_t i = 0; !rc && i < n; i++)
-        if (!(p[i] = report_load(files[i])) || (t = report_type(p[i], "inuse_space")) < 0 ||
-            !report_whole(p[i], (size_t)t, "heapprof leaks"))
-            rc = DIAG_FAIL;
-    bool timed = true;
-    for (size_t i = 0; !rc && i < n; i++)
-        timed = timed && p[i]->time_nanos > 0;
-    if (!rc && n > 2 && timed)
-        report_sort_by_time(p, n);
-    for (size_t i = 0; !rc && i < n; i++) {
-        long types[NCELLS] = {profile_read_type(p[i], "inuse_space"),
-                              profile_read_type(p[i], "inuse_objects"), -1, -1, -1, -1,
-                              profile_read_type(p[i], "alloc_space")};
-        if (stackset_add_profile(s, i, p[i], types, STACKSET_STACK)) {
-            diag_error("out of memory");
-            rc = DIAG_FAIL;
-        }
-    }
+    else
+        stackset_own_keys(s); /* the profiles' samples are freed as they are added */
+    if (!rc)
+        rc = load_all(s, p, files, n);
     born_totals bt = {0, 0, 0, 0, 0, 0, PROFILE_SD_EXACT, false};
     leaks_opts ob = *o;
     ob.born = !rc && p[n - 1]->naged && p[0]->time_nanos > 0 &&

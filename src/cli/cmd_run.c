@@ -15,9 +15,12 @@
  * before exec.  exec failing is reported through a close-on-exec pipe.  A forwarded signal sent by a
  * process (kill) is passed to the program; one raised by the terminal
  * (si_code SI_KERNEL) is not, because the terminal sent it to the program's
- * process group already.  heapprof's own exit status is the program's, or
- * 128 + signal when it was killed; 125 when heapprof fails before running
- * it, 126/127 when it cannot be executed / found.
+ * process group already.  heapprof's own exit status is the program's;
+ * when the program was killed by a signal, heapprof dies of the same one
+ * (its parent sees 128 + signal, and a shell running a script stops on a
+ * ^C that killed the program, as it does when the program runs alone);
+ * 125 when heapprof fails before running it, 126/127 when it cannot be
+ * executed / found.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -92,10 +96,10 @@ void cmd_run_usage(FILE *f)
     (void)fputs("Usage: heapprof run [OPTIONS] [--] PROGRAM [ARGS...]\n"
                 "\n"
                 "Run PROGRAM with libheapprof.so preloaded, wait for it, print (to stderr) the\n"
-                "profiles it wrote, and exit with its exit status (128 + N when it was killed\n"
-                "by signal N).  Signals sent to heapprof with kill(1) (HUP INT QUIT TERM USR1\n"
-                "USR2 WINCH) are passed on to PROGRAM, so `kill -USR2 <heapprof's pid>` asks\n"
-                "it for a profile.\n"
+                "profiles it wrote, and exit with its exit status; when it was killed by a\n"
+                "signal, die of the same signal (status 128 + N in a shell).  Signals sent to\n"
+                "heapprof with kill(1) (HUP INT QUIT TERM USR1 USR2 WINCH) are passed on to\n"
+                "PROGRAM, so `kill -USR2 <heapprof's pid>` asks it for a profile.\n"
                 "\n"
                 "Options (each sets the HEAPPROF_* variable named; unset ones keep the\n"
                 "value in heapprof's environment, or the library's default):\n"
@@ -440,8 +444,9 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
         (void)fprintf(stderr, "heapprof: %s (pid %d) exited with status %d", program, (int)pid,
                       WEXITSTATUS(status));
     else
-        (void)fprintf(stderr, "heapprof: %s (pid %d) was killed by signal %d (%s)", program,
-                      (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+        (void)fprintf(stderr, "heapprof: %s (pid %d) was killed by signal %d (%s%s)", program,
+                      (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)),
+                      WCOREDUMP(status) ? ", core dumped" : "");
     if (err < 0) {
         (void)fputc('\n', stderr);
         return;
@@ -498,6 +503,31 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
     seqfiles_free(v, n);
 }
 
+/* Ends heapprof by signal sig, as the program ended.  A shell tells a
+ * command that died of SIGINT from one that exited 130: only the first
+ * stops a script on ^C (bash's "wait and cooperative exit"), so an exit
+ * status would let a loop of `heapprof run` go on where a loop of the
+ * program stops.  heapprof dumps no core of its own (the program's is
+ * the one wanted).  Returns 128 + sig when the signal does not end a
+ * process (none that can kill one does not). */
+static int die_by(int sig)
+{
+    (void)fflush(stdout);
+    (void)fflush(stderr);
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    (void)sigaction(sig, &dfl, NULL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    (void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+    (void)raise(sig);
+    return 128 + sig;
+}
+
 int cmd_run_main(int argc, char **argv)
 {
     int status = 0;
@@ -536,5 +566,5 @@ int cmd_run_main(int argc, char **argv)
     child_pid = 0;
     report(argv[prog], pid, st, started, pre, npre);
     seqfiles_free(pre, npre);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : die_by(WTERMSIG(st));
 }

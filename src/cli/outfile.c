@@ -1,5 +1,18 @@
 /*
  * outfile.c - see outfile.h.
+ *
+ * While a temporary file exists, the signals whose default action ends
+ * the process (HUP, INT, QUIT, TERM: ^C during a long flame graph) are
+ * caught by a handler that removes it and then dies of the same signal,
+ * as the default action would have, so that the parent sees the same
+ * status.  The handler reads only tmp_name and tmp_live: the name is
+ * copied there (a path that open took is shorter than PATH_MAX), and the
+ * signals are blocked whenever the two change, so the handler never sees
+ * a name half written or a file already renamed.  SIGXFSZ (a file size
+ * limit, ulimit -f) is ignored while the file is open: its default action
+ * killed the command mid-write and left the temporary file; ignored, the
+ * write fails with EFBIG, which outfile_close reports and cleans up after.
+ * A signal the command was started with ignored (nohup) stays ignored.
  */
 #define _GNU_SOURCE
 #include "outfile.h"
@@ -7,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,9 +28,70 @@
 
 #include "diag.h"
 
+static const int fatal[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+enum { NFATAL = sizeof fatal / sizeof fatal[0] };
+
+static char tmp_name[PATH_MAX];
+static volatile sig_atomic_t tmp_live;
+static struct sigaction fatal_was[NFATAL], xfsz_was;
+
 bool outfile_is_stdout(const outfile *o) { return o->f == stdout; }
 
-/* A temporary file beside path, with mode; NULL (errno set) if none. */
+static void fatal_set(sigset_t *set)
+{
+    sigemptyset(set);
+    for (size_t i = 0; i < NFATAL; i++)
+        sigaddset(set, fatal[i]);
+}
+
+/* Removes the temporary file, then lets the signal's default action end
+ * the process: the signal is blocked in here, so the one raised is
+ * delivered, to SIG_DFL, as the handler returns. */
+static void on_fatal(int sig)
+{
+    int e = errno;
+    if (tmp_live)
+        (void)unlink(tmp_name);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    (void)sigaction(sig, &dfl, NULL);
+    (void)raise(sig);
+    errno = e;
+}
+
+/* The handlers for a temporary file named name (signals blocked). */
+static void guard_on(const char *name)
+{
+    size_t n = strlen(name);
+    if (n >= sizeof tmp_name)
+        return; /* cannot be: open refuses a path of PATH_MAX bytes or more */
+    memcpy(tmp_name, name, n + 1);
+    tmp_live = 1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal;
+    fatal_set(&sa.sa_mask); /* one handler at a time */
+    for (size_t i = 0; i < NFATAL; i++) {
+        (void)sigaction(fatal[i], NULL, &fatal_was[i]);
+        if (fatal_was[i].sa_handler != SIG_IGN)
+            (void)sigaction(fatal[i], &sa, NULL);
+    }
+}
+
+/* The dispositions guard_on found (signals blocked). */
+static void guard_off(void)
+{
+    if (!tmp_live)
+        return;
+    tmp_live = 0;
+    for (size_t i = 0; i < NFATAL; i++)
+        (void)sigaction(fatal[i], &fatal_was[i], NULL);
+}
+
+/* A temporary file beside path, with mode; NULL (errno set) if none.
+ * Called with the fatal signals blocked; guarded once it exists. */
 static FILE *open_beside(outfile *o, const char *path, mode_t mode)
 {
     size_t n = strlen(path);
@@ -37,6 +112,8 @@ static FILE *open_beside(outfile *o, const char *path, mode_t mode)
     FILE *f = NULL;
     /* mkstemp's file is 0600: fchmod gives it the mode the file it
      * replaces had. */
+    if (fd >= 0)
+        guard_on(o->tmp);
     if (fd >= 0 && fchmod(fd, mode) == 0)
         f = fdopen(fd, "w");
     if (!f) {
@@ -44,6 +121,7 @@ static FILE *open_beside(outfile *o, const char *path, mode_t mode)
         if (fd >= 0) {
             close(fd);
             unlink(o->tmp);
+            guard_off();
         }
         free(o->tmp);
         o->tmp = NULL;
@@ -70,17 +148,26 @@ int outfile_open(outfile *o, const char *path)
      * link into a file, and leave a hard link's other names the old SVG),
      * in a directory the user may write to.  Anything else, a FIFO, a
      * device, is written in place, as fopen did. */
+    sigset_t block, old;
+    fatal_set(&block);
+    (void)sigprocmask(SIG_BLOCK, &block, &old);
     if (!there || (S_ISREG(st.st_mode) && st.st_nlink == 1)) {
         mode_t mask = umask(0);
         umask(mask);
         o->f = open_beside(o, path, there ? st.st_mode & 07777 : 0666 & ~mask);
     }
+    (void)sigprocmask(SIG_SETMASK, &old, NULL);
     if (!o->f)
         o->f = fopen(path, "w");
     if (!o->f) {
         diag_error("cannot write %s: %s", path, strerror(errno));
         return DIAG_FAIL;
     }
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    (void)sigaction(SIGXFSZ, &ign, &xfsz_was);
     return 0;
 }
 
@@ -93,12 +180,22 @@ int outfile_close(outfile *o)
         e = errno;
     else if (ferror(o->f))
         e = EIO;
-    if (o->f != stdout && fclose(o->f) && !e)
+    bool own = o->f != stdout;
+    if (own && fclose(o->f) && !e)
         e = errno;
+    if (own)
+        (void)sigaction(SIGXFSZ, &xfsz_was, NULL);
+    /* A signal that comes while the name changes waits until it has. */
+    sigset_t block, old;
+    fatal_set(&block);
+    (void)sigprocmask(SIG_BLOCK, &block, &old);
     if (!e && o->tmp && rename(o->tmp, o->path))
         e = errno;
     if (o->tmp && e)
         unlink(o->tmp);
+    if (o->tmp)
+        guard_off();
+    (void)sigprocmask(SIG_SETMASK, &old, NULL);
     free(o->tmp);
     o->tmp = NULL;
     o->f = NULL;

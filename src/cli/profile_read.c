@@ -66,11 +66,14 @@ struct profile_mem {
     size_t *loc_first, *loc_count;
     const char **names;
     char *addr_names;
+    const char **map_name; /* per mapping: "[FILE]", or NULL */
+    char *map_names;
     const char **frames;
     profile_sample *samples;
     double *var;
     unsigned char *sd;
     const char **type_name, **type_unit;
+    char *header; /* after profile_read_shed: the strings kept */
 };
 
 /* ---- errors --------------------------------------------------------------- */
@@ -267,10 +270,44 @@ static const char *func_name(const struct profile_mem *m, uint64_t function_id)
     return *n ? n : "?";
 }
 
-/* Names of every location (its lines, innermost first; or its address). */
+/* "[FILE]" for every mapping whose file name is known (FILE its last
+ * path component), else NULL: one each, however many locations use it. */
+static int build_map_names(reader *r, struct profile_mem *m)
+{
+    const pb_profile *pb = m->pb;
+    size_t bytes = 0;
+    m->map_name = calloc(pb->n_mapping + 1, sizeof *m->map_name);
+    for (size_t k = 0; k < pb->n_mapping; k++)
+        bytes += strlen(str(pb, pb->mapping[k]->filename)) + 3;
+    m->map_names = malloc(bytes + 1);
+    if (!m->map_name || !m->map_names)
+        return fail(r, "out of memory");
+    char *at = m->map_names;
+    for (size_t k = 0; k < pb->n_mapping; k++) {
+        const char *f = str(pb, pb->mapping[k]->filename), *slash = strrchr(f, '/');
+        const char *base = slash ? slash + 1 : f;
+        size_t b = strlen(base);
+        if (!b)
+            continue;
+        snprintf(at, b + 3, "[%s]", base);
+        m->map_name[k] = at;
+        at += b + 3;
+    }
+    return 0;
+}
+
+/* Names of every location: its lines, innermost first; without lines
+ * (not symbolized), its mapping's "[FILE]", as pprof names it, or its
+ * address when it has no mapping file.  Not the address where a file is
+ * known: a shared library's addresses change from run to run (ASLR), so
+ * a stack through one (glibc's __libc_start_call_main, which has no
+ * dynamic symbol, is in every program's) would never match the same
+ * stack of another run. */
 static int build_names(reader *r, struct profile_mem *m)
 {
     const pb_profile *pb = m->pb;
+    if (build_map_names(r, m))
+        return -1;
     size_t n = pb->n_location, total = 0, naddr = 0;
     for (size_t i = 0; i < n; i++) {
         size_t k = pb->location[i]->n_line;
@@ -289,7 +326,10 @@ static int build_names(reader *r, struct profile_mem *m)
         const pb_location *l = pb->location[i];
         m->loc_first[i] = at;
         m->loc_count[i] = l->n_line ? l->n_line : 1;
-        if (!l->n_line) {
+        long map = l->mapping_id ? find_id(&m->maps, l->mapping_id) : -1;
+        if (!l->n_line && map >= 0 && m->map_name[map]) {
+            m->names[at++] = m->map_name[map];
+        } else if (!l->n_line) {
             snprintf(an, ADDR_NAME, "0x%" PRIx64, l->address);
             m->names[at++] = an;
             an += ADDR_NAME;
@@ -749,25 +789,80 @@ profile *profile_read(const char *path, const profile_limits *lim, char *err, si
     return p;
 }
 
+/* Frees what the samples and names are made of (profile_read_shed and
+ * profile_read_free), leaving m's pointers NULL. */
+static void free_model(struct profile_mem *m)
+{
+    if (m->pb)
+        perftools__profiles__profile__free_unpacked(m->pb, NULL);
+    m->pb = NULL;
+    free(m->maps.v);
+    free(m->locs.v);
+    free(m->funcs.v);
+    free(m->loc_first);
+    free(m->loc_count);
+    free(m->names);
+    free(m->addr_names);
+    free(m->map_name);
+    free(m->map_names);
+    free(m->frames);
+    free(m->samples);
+    free(m->var);
+    free(m->sd);
+    m->maps.v = m->locs.v = m->funcs.v = NULL;
+    m->loc_first = m->loc_count = NULL;
+    m->names = m->map_name = m->frames = NULL;
+    m->addr_names = m->map_names = NULL;
+    m->samples = NULL;
+    m->var = NULL;
+    m->sd = NULL;
+}
+
+/* Copies s to *at, returning the copy. */
+static const char *keep(char **at, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *c = memcpy(*at, s, n);
+    *at += n;
+    return c;
+}
+
+int profile_read_shed(profile *p)
+{
+    struct profile_mem *m = p->mem;
+    size_t bytes = strlen(p->period_type) + strlen(p->period_unit) + 2;
+    for (size_t t = 0; t < p->ntypes; t++)
+        bytes += strlen(p->type_name[t]) + strlen(p->type_unit[t]) + 2;
+    for (size_t i = 0; i < p->ncomments; i++)
+        bytes += strlen(p->comments[i]) + 1;
+    char *h = malloc(bytes), *at = h;
+    if (!h)
+        return -1;
+    for (size_t t = 0; t < p->ntypes; t++) {
+        m->type_name[t] = keep(&at, p->type_name[t]);
+        m->type_unit[t] = keep(&at, p->type_unit[t]);
+    }
+    const char **comments = (const char **)p->comments;
+    for (size_t i = 0; i < p->ncomments; i++)
+        comments[i] = keep(&at, p->comments[i]);
+    p->period_type = keep(&at, p->period_type);
+    p->period_unit = keep(&at, p->period_unit);
+    free(m->header);
+    m->header = h;
+    free_model(m);
+    p->samples = NULL;
+    p->nsamples = 0;
+    return 0;
+}
+
 void profile_read_free(profile *p)
 {
     if (!p)
         return;
     struct profile_mem *m = p->mem;
     if (m) {
-        if (m->pb)
-            perftools__profiles__profile__free_unpacked(m->pb, NULL);
-        free(m->maps.v);
-        free(m->locs.v);
-        free(m->funcs.v);
-        free(m->loc_first);
-        free(m->loc_count);
-        free(m->names);
-        free(m->addr_names);
-        free(m->frames);
-        free(m->samples);
-        free(m->var);
-        free(m->sd);
+        free_model(m);
+        free(m->header);
         free(m->type_name);
         free(m->type_unit);
         free(m);

@@ -8,7 +8,9 @@
  * stack of function names, leaf first, with inlined frames expanded (pprof's
  * Line order: innermost first).  Addresses are dropped: stacks are compared
  * by their names so that profiles of different processes line up.  A
- * location without a name shows as its address, "0x...".
+ * location without lines (not symbolized) is named as pprof names it,
+ * "[FILE]" for the base name of its mapping's file, else by its address,
+ * "0x...".
  *
  * Each value also carries the variance of its estimate and where that
  * variance came from (enum profile_sd):
@@ -115,6 +117,13 @@ profile *profile_read_mem(const uint8_t *data, size_t len, const char *name,
                           const profile_limits *lim, char *err, size_t errlen);
 
 void profile_read_free(profile *p);
+
+/* Frees p's samples and all they point to (their frame names among them),
+ * keeping what describes the profile (path, types, time stamps, period,
+ * comments, run, exact, naged; nsamples becomes 0): for a reader done with
+ * the samples of one of many profiles.  0, or -1 when out of memory (p
+ * unchanged). */
+int profile_read_shed(profile *p);
 
 /* Index of the sample type called name, or -1. */
 long profile_read_type(const profile *p, const char *name);

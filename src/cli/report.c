@@ -1,6 +1,7 @@
 /*
  * report.c - see report.h.  The only state is the readers' limits, read from
- * the environment at the first load (a bad value is reported once).
+ * the environment at the first load (a bad value is reported once), and
+ * whether standard input has been read.
  */
 #include "report.h"
 
@@ -26,6 +27,14 @@ profile *report_load(const char *path)
         profile_read_limits(&lim, warn_line);
         have_lim = true;
     }
+    /* Standard input holds one profile: a second "-" (leaks - -, flame
+     * --base - -) would read it at its end and call it an empty file. */
+    static bool stdin_read;
+    if (!strcmp(path, "-") && stdin_read) {
+        diag_error("-: standard input was read already; give - for one profile only");
+        return NULL;
+    }
+    stdin_read = stdin_read || !strcmp(path, "-");
     char err[512];
     profile *p = profile_read(path, &lim, err, sizeof err);
     if (!p)

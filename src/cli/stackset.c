@@ -7,9 +7,15 @@
  * of the frame names' bytes.  A row's key compares equal when it has the
  * same number of frames with the same names (strcmp), wherever the names
  * are stored.
+ *
+ * A set that owns its keys copies a new row's frames array (`keys`, one
+ * allocation per row) and interns each name in `names`, an open-addressing
+ * hash of strdup'd strings (at most half full), so a name shared by many
+ * stacks is stored once.
  */
 #include "stackset.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +28,10 @@ struct stackset {
     size_t *table; /* row index + 1 */
     uint64_t *hashes; /* per row */
     size_t tcap;
+    bool own;         /* rows copy their keys */
+    const char ***keys; /* per row: its frames array, when owned */
+    char **names;     /* interned names (NULL: empty slot) */
+    size_t nnames, ncap;
 };
 
 stackset *stackset_new(size_t nprof, size_t ntypes)
@@ -38,8 +48,15 @@ void stackset_free(stackset *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->nrows; i++)
+    for (size_t i = 0; i < s->nrows; i++) {
         free(s->rows[i]);
+        if (s->own)
+            free(s->keys[i]);
+    }
+    for (size_t i = 0; i < s->ncap; i++)
+        free(s->names[i]);
+    free(s->names);
+    free(s->keys);
     free(s->rows);
     free(s->hashes);
     free(s->table);
@@ -58,6 +75,80 @@ static uint64_t hash_key(const char *const *frames, size_t n)
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
     return h;
+}
+
+void stackset_own_keys(stackset *s) { s->own = true; }
+
+static uint64_t hash_name(const char *c)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *c; c++)
+        h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+    return h ^ h >> 29;
+}
+
+static int grow_names(stackset *s)
+{
+    size_t ncap = s->ncap ? s->ncap * 2 : 1024;
+    char **t = calloc(ncap, sizeof *t);
+    if (!t)
+        return -1;
+    for (size_t i = 0; i < s->ncap; i++) {
+        if (!s->names[i])
+            continue;
+        size_t j = hash_name(s->names[i]) & (ncap - 1);
+        while (t[j])
+            j = (j + 1) & (ncap - 1);
+        t[j] = s->names[i];
+    }
+    free(s->names);
+    s->names = t;
+    s->ncap = ncap;
+    return 0;
+}
+
+/* The set's copy of name, made if new; NULL when out of memory. */
+static const char *intern(stackset *s, const char *name)
+{
+    if ((s->nnames + 1) * 2 > s->ncap && grow_names(s))
+        return NULL;
+    size_t mask = s->ncap - 1, j = hash_name(name) & mask;
+    for (; s->names[j]; j = (j + 1) & mask)
+        if (!strcmp(s->names[j], name))
+            return s->names[j];
+    if (!(s->names[j] = strdup(name)))
+        return NULL;
+    s->nnames++;
+    return s->names[j];
+}
+
+/* A copy of frames, its names interned; NULL when out of memory (what
+ * was interned stays, for the set to free). */
+static const char **copy_key(stackset *s, const char *const *frames, size_t n)
+{
+    const char **k = malloc((n ? n : 1) * sizeof *k);
+    for (size_t i = 0; k && i < n; i++)
+        if (!(k[i] = intern(s, frames[i]))) {
+            free(k);
+            return NULL;
+        }
+    return k;
+}
+
+int stackset_permute(stackset *s, const size_t *order)
+{
+    size_t nt = s->ntypes, ncells = s->nprof * nt;
+    stackset_cell *tmp = malloc((ncells ? ncells : 1) * sizeof *tmp);
+    if (!tmp)
+        return -1;
+    for (size_t r = 0; r < s->nrows; r++) {
+        stackset_cell *c = s->rows[r]->cells;
+        memcpy(tmp, c, ncells * sizeof *tmp);
+        for (size_t j = 0; j < s->nprof; j++)
+            memcpy(&c[j * nt], &tmp[order[j] * nt], nt * sizeof *tmp);
+    }
+    free(tmp);
+    return 0;
 }
 
 static int same_key(const stackset_row *r, const char *const *frames, size_t n)
@@ -109,6 +200,12 @@ stackset_row *stackset_row_for(stackset *s, const char *const *frames, size_t n)
         if (!hs)
             return NULL;
         s->hashes = hs;
+        if (s->own) {
+            const char ***ks = realloc(s->keys, ncap * sizeof *ks);
+            if (!ks)
+                return NULL;
+            s->keys = ks;
+        }
         s->cap = ncap;
     }
     size_t ncells = s->nprof * s->ntypes;
@@ -116,6 +213,15 @@ stackset_row *stackset_row_for(stackset *s, const char *const *frames, size_t n)
     if (!row)
         return NULL;
     row->frames = frames;
+    if (s->own) {
+        const char **key = copy_key(s, frames, n);
+        if (!key) {
+            free(row);
+            return NULL;
+        }
+        s->keys[s->nrows] = key; /* freed with the set */
+        row->frames = key;
+    }
     row->nframes = n;
     s->rows[s->nrows] = row;
     s->hashes[s->nrows] = h;

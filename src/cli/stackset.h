@@ -11,7 +11,10 @@
  * profile has cells of 0 +- 0.
  *
  * Rows keep pointers to frame names of the profiles they came from, so the
- * profiles must outlive the set.  Rows never move once created.
+ * profiles must outlive the set, unless the set owns its keys
+ * (stackset_own_keys): then a new row's frames are copied, each distinct
+ * name once, and a profile may be freed once added (leaks reads a long
+ * series one profile at a time).  Rows never move once created.
  */
 #ifndef HEAPPROF_CLI_STACKSET_H
 #define HEAPPROF_CLI_STACKSET_H
@@ -39,6 +42,15 @@ enum stackset_key { STACKSET_STACK, STACKSET_SITE };
 
 stackset *stackset_new(size_t nprof, size_t ntypes);
 void stackset_free(stackset *s);
+
+/* From now on, rows created copy their keys (see the top); call it on an
+ * empty set. */
+void stackset_own_keys(stackset *s);
+
+/* Reorders the profiles: what was profile order[j] becomes profile j
+ * (order is a permutation of 0..nprof-1).  0, or -1 when out of memory
+ * (the set unchanged). */
+int stackset_permute(stackset *s, const size_t *order);
 
 /* The row for this key, created (all cells zero) if new; NULL when out of
  * memory. */

@@ -45,6 +45,13 @@ bad /dev/zero "not a pprof profile: it starts with the byte 0x00, which neither 
 head -c 1000 /dev/zero >"$W/zeros.pb"
 bad "$W/zeros.pb" "not a pprof profile: protobuf decoding failed"
 
+# Standard input read twice (a profile has no end marker: the first read
+# takes all of it): said, not "-: empty file".
+expect_rc 1 hp leaks - - <"$C/heapprof_exact.gz"
+expect_in "$W/err" "^heapprof leaks: -: standard input was read already; give - for one profile only$"
+expect_rc 1 hp flame --base - - -o "$W/stdin.svg" <"$C/heapprof_exact.gz"
+expect_in "$W/err" "^heapprof flame: -: standard input was read already"
+
 # The other readers report the same way.
 expect_rc 1 hp leaks "$C/heapprof_exact.gz" "$C/bad_dangling_location.pb"
 expect_in "$W/err" "^heapprof leaks: $C/bad_dangling_location.pb: broken profile"

@@ -33,4 +33,23 @@ class_of shrank shrank
 class_of dip_back shrank
 expect_not_in "$W/out" ' stable ← main$' "the stable site listed"
 expect_in "$W/out" '^5 profiles; stacks by class: 3 leak, 2 plateau, 3 working set, 2 shrank, 1 stable'
+
+# Ties: stacks that grew by the same bytes are ranked by name, as top and
+# ages rank theirs, not in the order they were met (zeta's first here),
+# which qsort need not even keep.
+craft series "$W/c" zeta=1,2,3 mid=1,2,3 alpha=1,2,3
+sites() { grep -Eo '[a-z]+ ← main$' "$W/out" | cut -d' ' -f1 | tr '\n' ' '; }
+expect_rc 0 hp leaks "$W/c/p0.pb" "$W/c/p2.pb"
+[[ $(sites) == "alpha mid zeta " ]] || fail "leaks EARLY LATE, equal growth: ranked $(sites)"
+expect_rc 0 hp leaks "$W"/c/p*.pb
+[[ $(sites) == "alpha mid zeta " ]] || fail "leaks over a series, equal growth: ranked $(sites)"
+
+# Given out of order, a series is read as sorted by time stamp: the same
+# report, to the byte (leaks reads the profiles one at a time in the
+# order given, then reorders what it kept).
+expect_rc 0 hp leaks -n 0 --stacks "$W"/b/p{0,1,2,3,4}.pb
+cp "$W/out" "$W/sorted.out"
+expect_rc 0 hp leaks -n 0 --stacks "$W"/b/p{3,0,4,2,1}.pb
+cmp -s "$W/out" "$W/sorted.out" || fail "leaks over a shuffled series: $(diff "$W/sorted.out" "$W/out" | head -20)"
+
 note "ok"

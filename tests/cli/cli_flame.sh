@@ -189,15 +189,36 @@ expect_in "$W/err" "cannot write"
 [[ ! -e $W/- ]] || fail "flame -o - wrote a file named '-'"
 cmp -s "$W/out" "$W/f.svg" || fail "flame -o - did not write the same SVG as -o f.svg"
 # A write that fails (a file size limit, as a full disk) keeps the SVG that
-# was there whole, and leaves no temporary file beside it.
+# was there whole, and leaves no temporary file beside it.  SIGXFSZ at its
+# default action, as a user's shell leaves it: it killed the command
+# mid-write (status 153), leaving the temporary file.
 cp "$W/f.svg" "$W/keep.svg"
 [[ $(stat -c %s "$W/f.svg") -gt 1024 ]] || fail "f.svg is too small to pass a 1 KiB limit"
-run_rc rc bash -c 'trap "" XFSZ; ulimit -f 1; exec "$@"' - "$HEAPPROF_CLI" flame -o "$W/keep.svg" \
+run_rc rc bash -c 'trap - XFSZ; ulimit -f 1; exec "$@"' - "$HEAPPROF_CLI" flame -o "$W/keep.svg" \
     --type alloc_space "${prof[0]}"
 [[ $rc == 1 ]] || fail "flame past the file size limit exited $rc: $(cat "$W/err")"
 expect_in "$W/err" "cannot write .*keep.svg: File too large"
 cmp -s "$W/keep.svg" "$W/f.svg" || fail "a failed flame -o keep.svg changed the SVG that was there"
 [[ -z $(compgen -G "$W/keep.svg.*") ]] || fail "temporary files left: $(echo "$W"/keep.svg.*)"
+# ^C, a hangup, kill, ^\ while the SVG is written (cli_raise.so raises the
+# signal at its fclose, before the rename): the temporary file is removed,
+# the SVG that was there kept, and the command still dies of the signal
+# (status 128 + N, as the shell sees it).  The temporary file was left.
+for sig in INT HUP TERM QUIT; do
+    n=$(kill -l "$sig")
+    run_rc rc env LD_PRELOAD="$CLI_RAISE_LIB" CLI_RAISE="$n" "$HEAPPROF_CLI" flame \
+        -o "$W/keep.svg" --type alloc_space "${prof[0]}"
+    [[ $rc == $((128 + n)) ]] || fail "flame, SIG$sig while writing: exited $rc, not $((128 + n))"
+    [[ -z $(compgen -G "$W/keep.svg.*") ]] ||
+        fail "flame, SIG$sig while writing: temporary file left: $(echo "$W"/keep.svg.*)"
+    cmp -s "$W/keep.svg" "$W/f.svg" || fail "flame, SIG$sig while writing: the old SVG changed"
+done
+# A signal ignored when the command started (nohup) stays ignored: the SVG
+# is written whole.
+run_rc rc bash -c 'trap "" HUP; exec "$@"' - env LD_PRELOAD="$CLI_RAISE_LIB" \
+    CLI_RAISE="$(kill -l HUP)" "$HEAPPROF_CLI" flame -o "$W/nohup.svg" --type alloc_space "${prof[0]}"
+[[ $rc == 0 ]] || fail "flame with SIGHUP ignored exited $rc: $(cat "$W/err")"
+well_formed "$W/nohup.svg"
 # Something that is not a regular file is written in place, not replaced.
 mkfifo "$W/fifo"
 cat "$W/fifo" >"$W/fromfifo" &

@@ -50,6 +50,43 @@ expect_in "$W/err" "was killed by signal 9"
 expect_in "$W/err" "it wrote no profiles" "no exit profile after SIGKILL"
 expect_rc 143 hp run -o "$W/c2" -- sh -c 'kill -TERM $$'
 expect_in "$W/err" "was killed by signal 15"
+# ... and heapprof dies of the same signal, as the program did, not exit
+# 128 + N: a shell stops a script on a ^C that killed the command it waits
+# for, and goes on after one that exited 130 (a loop of `heapprof run`
+# could not be stopped).  A core the program dumps is said, as a shell
+# says it; heapprof dumps none of its own.  The status as a parent sees
+# it: "signal N [core]" or "exit N".
+status_of() {
+    python3 - "$@" <<'PY'
+import os, resource, subprocess, sys
+resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=open("err", "w"))
+_, st = os.waitpid(p.pid, 0)
+print("signal %d%s" % (os.WTERMSIG(st), " core" if os.WCOREDUMP(st) else "")
+      if os.WIFSIGNALED(st) else "exit %d" % os.WEXITSTATUS(st))
+PY
+}
+if command -v python3 >/dev/null; then
+    mkdir -p "$W/core.d"
+    cd "$W/core.d"
+    got=$(status_of "$HEAPPROF_CLI" run -o "$W/c3" -- sh -c 'kill -INT $$')
+    [[ $got == "signal 2" ]] || fail "run, the program killed by SIGINT: heapprof ended with $got"
+    expect_in err "was killed by signal 2 \(Interrupt\)"
+    got=$(status_of "$HEAPPROF_CLI" run -o "$W/c3" -- sh -c 'exit 3')
+    [[ $got == "exit 3" ]] || fail "run, the program exited 3: heapprof ended with $got"
+    want=$(status_of sh -c 'kill -SEGV $$')
+    rm -f core*
+    got=$(status_of "$HEAPPROF_CLI" run -o "$W/c3" -- sh -c 'kill -SEGV $$')
+    [[ $got == "signal 11" ]] || fail "run, the program killed by SIGSEGV: heapprof ended with $got"
+    if [[ $want == "signal 11 core" ]]; then
+        expect_in err "was killed by signal 11 \(Segmentation fault, core dumped\)"
+    else
+        expect_in err "was killed by signal 11 \(Segmentation fault\);"
+    fi
+    cd "$W"
+else
+    note "no python3: how heapprof run ends when the program is killed is not checked"
+fi
 
 # --- signals sent to heapprof reach the program -----------------------------------------
 rm -f "$W/ready"

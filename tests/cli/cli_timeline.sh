@@ -69,6 +69,13 @@ expect_in "$W/err" "cannot write $W/no/such/dir/t.svg: No such file"
 expect_rc 1 hp timeline -o "$W/bad.svg" "${files[0]}" "$CLI_SRC/corpus/bad_truncated.gz"
 expect_in "$W/err" "bad_truncated.gz: truncated gzip data"
 
+# SIGTERM while the SVG is written (raised at its fclose, before the
+# rename): no temporary file left, and death by the signal (143).
+run_rc rc env LD_PRELOAD="$CLI_RAISE_LIB" CLI_RAISE="$(kill -l TERM)" "$HEAPPROF_CLI" timeline \
+    -o "$W/sig.svg" "${files[@]}"
+[[ $rc == 143 ]] || fail "timeline, SIGTERM while writing: exited $rc, not 143"
+[[ -z $(compgen -G "$W/sig.svg*") ]] || fail "timeline, SIGTERM while writing: left $(echo "$W"/sig.svg*)"
+
 # Out of memory before any profile is read: calloc(13, 8), the chart's
 # per-profile arrays for 13 files, fails (both, the first, the second).  A
 # message and status 1, not a crash: the x axis's end was read from the

@@ -11,6 +11,8 @@ Usage:
                                      each its own site (one frame, small
                                      ids: as costly to decode per byte as
                                      real profiles get)
+  craft_profiles.py stacks OUT N D   gzip: an exact profile of N distinct
+                                     stacks D frames deep (one object each)
   craft_profiles.py deep OUT N       gzip: an exact profile of one stack N
                                      frames deep (a and b calling each
                                      other, under main), and one of main
@@ -90,6 +92,28 @@ def sites(out, n):
         m += field_bytes(5, function(i + 1, 6 + i))
     m += strings(["", "inuse_objects", "count", "inuse_space", "bytes", EXACT])
     m += strings("f%d" % i for i in range(n))
+    m += field_varint(9, 1700000000 * 10**9) + packed(13, [5])
+    with gzip.open(out, "wb") as f:
+        f.write(m)
+
+
+def stacks(out, n, d):
+    """n distinct stacks d frames deep over 200 functions (a fixed
+    pseudo-random draw), each holding 1 object of 24 bytes + its index."""
+    nf = 200
+    m = bytearray(types())
+    x = 12345
+    for i in range(n):
+        st = []
+        for _ in range(d):
+            x = (x * 1103515245 + 12345) % (1 << 31)
+            st.append(x % nf + 1)
+        m += field_bytes(2, sample(st, [1, 24 + i]))
+    for i in range(nf):
+        m += field_bytes(4, location(i + 1, [i + 1], 0))
+        m += field_bytes(5, function(i + 1, 6 + i))
+    m += strings(["", "inuse_objects", "count", "inuse_space", "bytes", EXACT])
+    m += strings("f%d" % i for i in range(nf))
     m += field_varint(9, 1700000000 * 10**9) + packed(13, [5])
     with gzip.open(out, "wb") as f:
         f.write(m)
@@ -232,6 +256,8 @@ if __name__ == "__main__":
         empty(sys.argv[2], int(sys.argv[3]))
     elif what == "sites":
         sites(sys.argv[2], int(sys.argv[3]))
+    elif what == "stacks":
+        stacks(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif what == "deep":
         deep(sys.argv[2], int(sys.argv[3]))
     elif what == "series":

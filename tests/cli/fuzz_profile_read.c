@@ -9,7 +9,10 @@
  * The model then goes through what every command does with it: stacks and
  * allocation sites are aggregated (stackset.c), named, and written as SVG
  * text (svg.c, to /dev/null); the samples' ages (label "age") are checked
- * and selected by age range as top --min-age/--max-age does (age.c).
+ * and selected by age range as top --min-age/--max-age does (age.c), and
+ * credited to birth windows and bounded as leaks and timeline --by birth
+ * do (birth.c); last, its samples are shed, as leaks does, and what is
+ * kept is read.
  *
  * Mutated gzip data rarely survives its checksum, so an input starting
  * with 'Z' is gzipped here (the rest of it) before it is read: the
@@ -30,6 +33,7 @@
 #include <zlib.h>
 
 #include "age.h"
+#include "birth.h"
 #include "flame.h"
 #include "profile_read.h"
 #include "stackset.h"
@@ -73,6 +77,61 @@ static uint8_t *gzip(const uint8_t *d, size_t n, size_t *out)
     *out = cap - zs.avail_out;
     deflateEnd(&zs);
     return buf;
+}
+
+/* What `heapprof leaks` and `timeline --by birth` do with ages (birth.c):
+ * the profile taken twice, 10 s apart, its live bytes credited to the
+ * cohorts born before the first and between the two, by each rule, then
+ * bounded by the series.  Every credit must be a number; bounded, none is
+ * negative and a profile's credits still sum to what was credited. */
+static void check_births(const profile *p)
+{
+    profile a = *p, b = *p; /* shallow: only the time stamps differ */
+    a.time_nanos = 1700000000LL * 1000000000LL;
+    b.time_nanos = a.time_nanos + 10LL * 1000000000LL;
+    profile *const pair[2] = {&a, &b};
+    long live = profile_read_type(p, "inuse_space"), alloc = profile_read_type(p, "alloc_space");
+    if (live < 0)
+        live = (long)p->default_type;
+    long lv[2] = {live, live}, al[2] = {alloc, alloc};
+    size_t end[2];
+    size_t nc = birth_cohorts(2, 2, end);
+    for (int rule = BIRTH_EVEN; rule <= BIRTH_NEWEST; rule++) {
+        stackset *set = stackset_new(2, nc + 3);
+        double split[2], unaged[2];
+        if (!set || birth_credit(set, pair, 2, lv, al, end, nc, (enum birth_rule)rule, NULL, NULL,
+                                 split, unaged)) {
+            stackset_free(set);
+            continue;
+        }
+        for (size_t r = 0; r < stackset_count(set); r++) {
+            stackset_row *row = stackset_get(set, r);
+            double c[2 * 2], alv[2], livev[2], young[2], sum[2] = {0, 0};
+            for (size_t i = 0; i < 2; i++) {
+                for (size_t k = 0; k < nc; k++) {
+                    c[k * 2 + i] = stackset_cell_at(set, row, i, k)->val;
+                    if (!isfinite(c[k * 2 + i]) || c[k * 2 + i] < 0)
+                        __builtin_trap();
+                    sum[i] += c[k * 2 + i];
+                }
+                alv[i] = alloc >= 0 ? stackset_cell_at(set, row, i, nc)->val : NAN;
+                livev[i] = stackset_cell_at(set, row, i, nc + 1)->val;
+                young[i] = stackset_cell_at(set, row, i, nc + 2)->val;
+            }
+            birth_bound(c, 2, end, nc, alv, livev, young);
+            for (size_t i = 0; i < 2; i++) {
+                double got = 0;
+                for (size_t k = 0; k < nc; k++) {
+                    if (!isfinite(c[k * 2 + i]) || c[k * 2 + i] < 0)
+                        __builtin_trap();
+                    got += c[k * 2 + i];
+                }
+                if (fabs(got - sum[i]) > 1e-6 * fmax(1, fabs(sum[i])))
+                    __builtin_trap();
+            }
+        }
+        stackset_free(set);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -135,6 +194,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     long types[2] = {(long)p->default_type, p->ntypes > 1 ? 0 : -1};
     for (int key = STACKSET_STACK; key <= STACKSET_SITE; key++) {
         stackset *set = stackset_new(1, 2);
+        if (set && key == STACKSET_SITE)
+            stackset_own_keys(set); /* as leaks keeps its keys */
         if (set && stackset_add_profile(set, 0, p, types, (enum stackset_key)key) == 0) {
             static FILE *devnull;
             if (!devnull && !(devnull = fopen("/dev/null", "w")))
@@ -173,6 +234,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap(); /* the root at least */
     }
     flame_free(g);
+    check_births(p);
+    /* What leaks keeps of a profile it has added: the header, whole. */
+    if (profile_read_shed(p) == 0) {
+        if (p->nsamples || p->samples)
+            __builtin_trap();
+        for (size_t k = 0; k < p->ntypes; k++)
+            sink += strlen(p->type_name[k]) + strlen(p->type_unit[k]);
+        for (size_t i = 0; i < p->ncomments; i++)
+            sink += strlen(p->comments[i]);
+        sink += strlen(p->period_type) + strlen(p->period_unit) + strlen(p->path);
+    }
     (void)sink;
     profile_read_free(p);
     return 0;
