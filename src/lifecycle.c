@@ -352,11 +352,17 @@ __attribute__((destructor)) static void on_unload(void)
 
 /* Not in a vfork child (posix_spawn's runs no exec of ours; a program's
  * vfork() does): the lock it took would stay held in the parent's memory,
- * whose writer and exit would wait on it forever.  Not under the guard: a
- * signal handler that interrupted heapprof's work on this thread. */
+ * whose writer and exit would wait on it forever.  Nor before our
+ * constructor (owner_pid 0): a vfork child is not told from its parent
+ * then, and a library's constructor, which runs before ours, that vforked
+ * and exec'd left the lock held and the program's exit hung for good, its
+ * signals blocked (lifecycle_ctor_vfork); no writer thread runs yet whose
+ * profile an exec could cut.  Not under the guard: a signal handler that
+ * interrupted heapprof's work on this thread. */
 bool lifecycle_before_exec(void)
 {
-    if (__atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE) || hp_tls.guard || lifecycle_orphaned())
+    if (__atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE) || hp_tls.guard || !owner_pid ||
+        lifecycle_orphaned())
         return false;
     int saved_errno = errno;
     int64_t g = profiler_guard_enter();
