@@ -352,21 +352,40 @@ __attribute__((destructor)) static void on_unload(void)
 
 /* Not in a vfork child (posix_spawn's runs no exec of ours; a program's
  * vfork() does): the lock it took would stay held in the parent's memory,
- * whose writer and exit would wait on it forever.  Not under the guard: a
- * signal handler that interrupted heapprof's work on this thread. */
+ * whose writer and exit would wait on it forever.  Nor before our
+ * constructor (owner_pid 0): a vfork child is not told from its parent
+ * then, and a library's constructor, which runs before ours, that vforked
+ * and exec'd left the lock held and the program's exit hung for good, its
+ * signals blocked (lifecycle_ctor_vfork); no writer thread runs yet whose
+ * profile an exec could cut.  Not under the guard: a signal handler that
+ * interrupted heapprof's work on this thread. */
+/* This thread holds the lock for an exec of its own, which may call
+ * another exec function of ours: another preloaded library's exec
+ * (listed after ours, so its is next) that calls execve, found first
+ * in ours; or a signal handler's.  That one goes on under the lock the
+ * outer one took: it waited the full 10 s for itself, and said a profile
+ * was being written (lifecycle_exec 6). */
+static __thread bool exec_holding __attribute__((tls_model("initial-exec")));
+
 bool lifecycle_before_exec(void)
 {
-    if (__atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE) || hp_tls.guard || lifecycle_orphaned())
+    if (__atomic_load_n(&sandboxed, __ATOMIC_ACQUIRE) || hp_tls.guard || !owner_pid ||
+        exec_holding || lifecycle_orphaned())
         return false;
     int saved_errno = errno;
     int64_t g = profiler_guard_enter();
     bool held = writer_exec_hold();
+    exec_holding = held;
     profiler_guard_exit(g);
     errno = saved_errno;
     return held;
 }
 
-void lifecycle_exec_failed(void) { writer_exec_release(); }
+void lifecycle_exec_failed(void)
+{
+    exec_holding = false;
+    writer_exec_release();
+}
 
 void lifecycle_quiesce(void)
 {

@@ -15,8 +15,12 @@
 #     first, holds it in its fdatasync): the exec waits for it, so the
 #     profile is on disk whole and no temporary file is left; the image
 #     before it wrote it, the new one its own next.
+#  6. Another preloaded library, listed after libheapprof, whose execv calls
+#     execve (execvia.c): heapprof's execve is then entered on a thread
+#     whose exec of heapprof's already holds the dump lock.  It goes on at
+#     once; it waited 10 s for itself and said a profile was being written.
 source "$(dirname "$0")/lib.sh"
-need_env LC_EXEC LC_EXECCHILD LC_NOOP LC_HOLDSYNC
+need_env LC_EXEC LC_EXECCHILD LC_NOOP LC_HOLDSYNC LC_EXECVIA
 
 SZ=1000
 libname=$(basename "$HEAPPROF_LIB")
@@ -137,4 +141,14 @@ if have_go; then
     values_eq "5: the new image: leaf ec_child_alloc" "$(leaf "$f2.raw" ec_child_alloc)" "10 $((10 * SZ)) 10 $((10 * SZ))"
 fi
 note "5: exec waited for the profile being written: $(basename "$f1") whole, no temporary file"
+# ---- 6 ------------------------------------------------------------------------------
+t0=$SECONDS
+HEAPPROF_LIB="$HEAPPROF_LIB $LC_EXECVIA" run e6 HEAPPROF_OUT="$W/e6" -- "$LC_EXEC" exec "$LC_EXECCHILD"
+took=$((SECONDS - t0))
+expect_rc e6 0
+no_heapprof_lines e6
+pid=$(awk '$1=="parent" {print $2}' "$W/e6.out")
+grep -q "child pid $pid" "$W/e6.out" || fail "6: the exec'd image did not run: $(cat "$W/e6.out")"
+((took < 8)) || fail "6: exec through another preload's execv took $took s (waited for its own lock?)"
+note "6: exec through another preload's execv, which calls execve: no wait ($took s)"
 note "ok"
