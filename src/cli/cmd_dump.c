@@ -36,7 +36,6 @@
 #include "commands.h"
 #include "config.h"
 #include "diag.h"
-#include "outname.h"
 #include "seqfiles.h"
 
 enum { POLL_MS = 20, ENV_MAX = 16 << 20 };
@@ -416,12 +415,6 @@ static int dump(long pid, double wait_s)
     if (seqfiles_prefix(cfg.out, own, path, expanded, sizeof expanded) ||
         resolve_prefix(pid, expanded, prefix, sizeof prefix))
         return DIAG_FAIL;
-    /* As the library did at its start, seen through its mounts: DIR is
-     * DIR/heapprof. */
-    if (outname_dir(prefix, sizeof prefix) > 0) {
-        size_t e = strlen(expanded); /* for the note below */
-        snprintf(expanded + e, sizeof expanded - e, "/heapprof");
-    }
     if (other_mounts(pid))
         diag_error("note: process %ld has mounts of its own (a container?): the path printed "
                    "reaches its file through /proc/%ld/, while the process runs; inside it, the "

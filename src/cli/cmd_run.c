@@ -396,7 +396,6 @@ static int list_files(long pid, char *prefix, size_t len, seqfile **v, size_t *n
     *n = 0;
     if (seqfiles_prefix(cfg.out, pid, "/proc/self", prefix, len))
         return -1;
-    outname_dir(prefix, len); /* as the library did at its start: DIR is DIR/heapprof */
     /* With %p or %e, each child's prefix holds its own pid or name. */
     if (outname_uses(cfg.out, "pe"))
         return seqfiles_list_pattern(cfg.out, pid, "/proc/self", v, n);
@@ -473,8 +472,10 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
             others += v[i].pid != 0;
         }
     }
-    if (!own)
+    if (!own) {
+        outname_dir(prefix, sizeof prefix); /* where a directory's files would be */
         (void)fprintf(stderr, "; it wrote no profiles (%s.%d.*.pb.gz)\n", prefix, (int)pid);
+    }
     else
         (void)fprintf(stderr, "; %zu profile%s:\n", own, own == 1 ? "" : "s");
     for (size_t i = 0; i < n; i++)

@@ -167,6 +167,18 @@ static int done(found *f, int err, seqfile **out, size_t *n)
 int seqfiles_list(const char *prefix, long pid, seqfile **out, size_t *n)
 {
     found f = {0};
+    /* A prefix that names a directory is DIR/heapprof (outname_dir), as
+     * the library took it when the process started; a process started
+     * before the directory was made (`heapprof run -o out -- sh -c 'mkdir
+     * out; ...'`) writes beside it, out.<pid>...: both are listed, the
+     * second where its directory can be read at all. */
+    char in[CONFIG_PATH_MAX + 16];
+    int n_in = snprintf(in, sizeof in, "%s", prefix);
+    if (n_in > 0 && (size_t)n_in < sizeof in && outname_dir(in, sizeof in) > 0) {
+        int err = scan(in, pid, NULL, NULL, &f);
+        int beside = err ? 0 : scan(prefix, pid, NULL, NULL, &f);
+        return done(&f, err ? err : beside == ENOMEM ? beside : 0, out, n);
+    }
     return done(&f, scan(prefix, pid, NULL, NULL, &f), out, n);
 }
 

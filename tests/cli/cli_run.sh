@@ -197,6 +197,15 @@ expect_in "$W/err" "^  $W/k\.$grandchild\.0001\.pb\.gz\$"
 touch -d '+1 hour' "$W/k.$grandchild.0001.pb.gz"
 expect_rc 0 hp run -o "$W/k" -- "$CLI_PROG" sites
 expect_not_in "$W/err" "more from child processes" "an earlier run's profile taken for a child's"
+# A directory made after the program started: the program writes beside it
+# (it was no directory then), its later children in it; both are listed.
+# shellcheck disable=SC2016
+expect_rc 0 hp run -o "$W/late" -- bash -c 'mkdir "$1"; "$2" sites >/dev/null; true' bash "$W/late" "$CLI_PROG"
+pid=$(pid_of)
+expect_in "$W/err" "^  $W/late\.$pid\.0001\.pb\.gz\$" "the program's own profile, beside the directory made later"
+expect_in "$W/err" "2 more from child processes:" "mkdir's profile beside the directory, and the child's in it"
+expect_in "$W/err" "^  $W/late/heapprof\.[0-9]+\.0001\.pb\.gz\$" "the child's profile in the list"
+
 # Many children (a build): the 20 largest files are listed, the rest counted.
 # shellcheck disable=SC2016
 expect_rc 0 hp run -o "$W/many" -- sh -c 'i=0; while [ $i -lt 24 ]; do "$1" sites >/dev/null; i=$((i + 1)); done; "$1" stacks 8 >/dev/null; true' sh "$CLI_PROG"
