@@ -204,35 +204,29 @@ static void escape(void **state)
 static void dirs(void **state)
 {
     (void)state;
-    char buf[64];
-    strcpy(buf, "/tmp");
-    assert_int_equal(outname_dir(buf, sizeof buf), 1);
-    assert_string_equal(buf, "/tmp/heapprof");
-    strcpy(buf, ".");
-    assert_int_equal(outname_dir(buf, sizeof buf), 1);
-    assert_string_equal(buf, "heapprof");
-    strcpy(buf, "/tmp/.");
-    assert_int_equal(outname_dir(buf, sizeof buf), 1);
-    assert_string_equal(buf, "/tmp/heapprof");
-    strcpy(buf, "/tmp/..");
-    assert_int_equal(outname_dir(buf, sizeof buf), 1);
-    assert_string_equal(buf, "/tmp/../heapprof");
-    strcpy(buf, "/tmp/");
-    assert_int_equal(outname_dir(buf, sizeof buf), 0); /* config.c made it /tmp/heapprof */
-    assert_string_equal(buf, "/tmp/");
-    strcpy(buf, "/no/such/dir/app");
-    assert_int_equal(outname_dir(buf, sizeof buf), 0);
-    assert_string_equal(buf, "/no/such/dir/app");
-    strcpy(buf, "/dev/null");
-    assert_int_equal(outname_dir(buf, sizeof buf), 0);
-    strcpy(buf, "/tmp");
-    assert_int_equal(outname_dir(buf, 14), 1); /* "/tmp/heapprof" and its NUL */
-    strcpy(buf, "/tmp");
-    assert_int_equal(outname_dir(buf, 13), -1);
-    assert_string_equal(buf, "/tmp");
-    strcpy(buf, ".");
-    assert_int_equal(outname_dir(buf, 8), -1);
-    assert_string_equal(buf, ".");
+    static const struct {
+        const char *in;
+        size_t len; /* the buffer's */
+        int ret;
+        const char *out;
+    } cases[] = {
+        {"/tmp", 64, 1, "/tmp/heapprof"},
+        {".", 64, 1, "heapprof"},
+        {"/tmp/.", 64, 1, "/tmp/heapprof"},
+        {"/tmp/..", 64, 1, "/tmp/../heapprof"},
+        {"/tmp/", 64, 0, "/tmp/"}, /* config.c made it /tmp/heapprof */
+        {"/no/such/dir/app", 64, 0, "/no/such/dir/app"},
+        {"/dev/null", 64, 0, "/dev/null"},
+        {"/tmp", 14, 1, "/tmp/heapprof"}, /* and its NUL: just fits */
+        {"/tmp", 13, -1, "/tmp"},
+        {".", 8, -1, "."},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[64];
+        strcpy(buf, cases[i].in);
+        assert_int_equal(outname_dir(buf, cases[i].len), cases[i].ret);
+        assert_string_equal(buf, cases[i].out);
+    }
 }
 
 int main(void)
