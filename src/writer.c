@@ -771,9 +771,12 @@ bool writer_exec_hold(void)
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += EXEC_WAIT_S;
     int err = pthread_mutex_timedlock(&dump_lock, &until);
-    if (err)
-        log_line("exec while a profile was being written: waited %d s for it (%s), it is given "
-                 "up", EXEC_WAIT_S, strerror(err));
+    if (err == ETIMEDOUT)
+        log_line("exec while a profile was being written: it did not end within %d s and is "
+                 "given up", EXEC_WAIT_S);
+    else if (err)
+        log_line("exec while a profile may be being written: cannot wait for it (%s)",
+                 strerror(err));
     return !err;
 }
 
