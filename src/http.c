@@ -667,6 +667,24 @@ static int http_wake[2] = {-1, -1};
 
 static pid_t http_kernel_tid; /* for threads_join */
 
+/* The server's own descriptors closed (and perhaps reused) by the
+ * program: it stops serving, touching none of those numbers again, and
+ * says so once.  Asked by the thread at each wake, and before it is
+ * started again after a pause: a pause's wake finds the thread stopping,
+ * and the line then came from the restarted thread, or not at all when
+ * the program ended first (live_fdreuse, wake). */
+static bool descriptors_lost(void)
+{
+    if (ours(listen_fd) && ours(http_wake[0]) && ours(http_wake[1]))
+        return false;
+    log_line("the program closed the HTTP server's descriptors; the server stops");
+    for (int i = 0; i < NSLOTS; i++)
+        if (conns[i].state != FREE)
+            close_conn(&conns[i]);
+    listen_fd = http_wake[0] = http_wake[1] = -1;
+    return true;
+}
+
 static void *http_main(void *arg)
 {
     __atomic_store_n(&http_kernel_tid, gettid(), __ATOMIC_RELEASE);
@@ -675,16 +693,8 @@ static void *http_main(void *arg)
         struct pollfd pfd[NSLOTS + 2];
         conn *who[NSLOTS + 2];
         int n = 0, used = 0;
-        if (!ours(listen_fd) || !ours(http_wake[0]) || !ours(http_wake[1])) {
-            /* Closed (and perhaps reused) by the program: stop serving,
-             * touching none of those numbers again. */
-            log_line("the program closed the HTTP server's descriptors; the server stops");
-            for (int i = 0; i < NSLOTS; i++)
-                if (conns[i].state != FREE)
-                    close_conn(&conns[i]);
-            listen_fd = http_wake[0] = http_wake[1] = -1;
+        if (descriptors_lost())
             break;
-        }
         double now = clock_mono_s(), next = -1;
         for (int i = 0; i < NSLOTS; i++) {
             conn *c = &conns[i];
@@ -777,7 +787,7 @@ void http_stand_down(void)
 void http_resume(void)
 {
     /* Connections keep their state and deadlines across the pause. */
-    if (http_running || listen_fd < 0)
+    if (http_running || listen_fd < 0 || descriptors_lost())
         return;
     int err = spawn();
     if (!err)
