@@ -79,13 +79,8 @@ static uint64_t hash_key(const char *const *frames, size_t n)
 
 void stackset_own_keys(stackset *s) { s->own = true; }
 
-static uint64_t hash_name(const char *c)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *c; c++)
-        h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
-    return h ^ h >> 29;
-}
+/* A name hashes as the key of one frame. */
+static uint64_t hash_name(const char *c) { return hash_key(&c, 1); }
 
 static int grow_names(stackset *s)
 {
