@@ -53,6 +53,16 @@ static const row rows[] = {
     ROW("HEAPPROF_PERIOD", T_SECONDS, period, "0", 0.001, 1e7,
         "seconds between periodic profiles (decimals allowed, at least 0.001; 0 = off)"),
     ROW("HEAPPROF_ON_EXIT", T_BOOL, on_exit, "1", 0, 1, "write a profile at exit (1/0)"),
+    /* The flush is what a process waits for at exit for its exit profile:
+     * on this machine's disk 1.1 ms idle, 7.5 ms while other work writes,
+     * per process of a build profiled as a whole (finding 37).  Off, a
+     * crash of the process still leaves no torn file (the rename follows
+     * the last write); one of the machine can leave an empty file under a
+     * final name. */
+    ROW("HEAPPROF_SYNC", T_BOOL, sync, "1", 0, 1,
+        "1: each profile reaches the disk (fdatasync) before it takes its final name; 0: no "
+        "flush, each profile ends sooner, and only a crash of the machine can leave a final "
+        "name on an incomplete file"),
     ROW("HEAPPROF_MAX_LIVE", T_UINT, max_live, "4194304", 1024, 1ULL << 32,
         "most live sampled objects tracked; beyond it samples are dropped and counted"),
     ROW("HEAPPROF_MAX_STACKS", T_UINT, max_stacks, "262144", 64, 1ULL << 24,

@@ -25,6 +25,7 @@ typedef struct hp_config {
     int64_t signal;         /* HEAPPROF_SIGNAL: dump signal number, 0 = none */
     double period;          /* HEAPPROF_PERIOD: seconds between dumps, 0 = off */
     bool on_exit;           /* HEAPPROF_ON_EXIT: dump at exit */
+    bool sync;              /* HEAPPROF_SYNC: fdatasync each profile before its rename */
     uint64_t max_live;      /* HEAPPROF_MAX_LIVE: bound on live sampled objects */
     uint64_t max_stacks;    /* HEAPPROF_MAX_STACKS: bound on distinct stacks */
     uint64_t stack_memory;  /* HEAPPROF_STACK_MEMORY: bytes of whole stacks (stacks.h, "Bounds") */

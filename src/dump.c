@@ -574,8 +574,10 @@ static int write_file(const char *tmp, const dump_info *info)
     if (!err && !ours)
         err = EBADF;
     /* Flush before the rename so that after a crash the final name never
-     * points at a file whose blocks did not reach the disk. */
-    if (!err && fault_fdatasync(fd) && errno != EINVAL && errno != EROFS)
+     * points at a file whose blocks did not reach the disk; unless told not
+     * to (HEAPPROF_SYNC=0), where that wait costs more than a lost profile. */
+    if (!err && profiler_config()->sync && fault_fdatasync(fd) && errno != EINVAL &&
+        errno != EROFS)
         err = errno;
     if (ours && fault_close(fd) && !err)
         err = errno;
