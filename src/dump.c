@@ -626,7 +626,7 @@ int dump_to_path(const char *path, const dump_info *info, bool keep_existing)
     /* The pid makes the temporary name this process's alone, even when
      * two processes are told to write the same explicit path; the pid
      * namespace too, where containers share an output directory and their
-     * pids repeat (dump_sweep_stale). */
+     * pids repeat (dump_last_seq_sweep). */
     char tmp[CONFIG_PATH_MAX + 64];
     unsigned long long ns = dump_pid_ns();
     int pid = (int)lifecycle_pid();
@@ -772,9 +772,28 @@ int dump_make_dirs(const char *prefix)
  * would otherwise stay forever, as no later process has that pid's names.
  * Only files under our prefix, and of our pid namespace: a pid means
  * nothing in another, where the process that writes the file may be
- * alive (containers sharing a directory). */
-void dump_sweep_stale(const char *prefix)
+ * alive (containers sharing a directory).
+ *
+ * One pass for both, as every profiled process starts with them: a build
+ * under `heapprof run` fills one directory with a profile per process,
+ * and each new process read it all twice (20 000 files there took 8 ms of
+ * CPU per process start, finding 38). */
+typedef struct start_scan {
+    last_seq seq;
+    stale stale;
+} start_scan;
+
+static void start_one(const char *dir, const char *n, void *ctx)
 {
-    stale c = {prefix_base(prefix), dump_pid_ns()};
-    each_name(prefix, sweep_one, &c);
+    start_scan *c = ctx;
+    note_seq(dir, n, &c->seq);
+    sweep_one(dir, n, &c->stale);
+}
+
+uint64_t dump_last_seq_sweep(const char *prefix)
+{
+    start_scan c = {{prefix_base(prefix), "", 0}, {prefix_base(prefix), dump_pid_ns()}};
+    snprintf(c.seq.head, sizeof c.seq.head, ".%d.", (int)getpid());
+    each_name(prefix, start_one, &c);
+    return c.seq.last;
 }

@@ -51,9 +51,10 @@ void dump_atfork_child(void);
  * overwrite the profiles the image before it wrote. */
 uint64_t dump_last_seq(const char *prefix);
 
-/* Remove temporary files under prefix left by processes that died while
- * writing (see dump.c). */
-void dump_sweep_stale(const char *prefix);
+/* dump_last_seq, and in the same pass over the directory the removal of
+ * temporary files under prefix left by processes that died while writing
+ * (see dump.c). */
+uint64_t dump_last_seq_sweep(const char *prefix);
 
 /* Make the directory of prefix and every one above it that is missing
  * (mkdir -p, mode 0777 less the umask).  0 or the errno of the last. */

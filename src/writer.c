@@ -666,8 +666,7 @@ void writer_start(void)
     int saved_errno = errno; /* from the constructor: main() must see none of ours */
     prefix_expand(true);
     prefix_make_dirs();
-    seq = dump_last_seq(prefix); /* continue after an exec in place */
-    dump_sweep_stale(prefix);
+    seq = dump_last_seq_sweep(prefix); /* continue after an exec in place */
     if (cfg->highwater)
         writer_hw_threshold = cfg->highwater;
     cgroup_start();
