@@ -626,7 +626,7 @@ int dump_to_path(const char *path, const dump_info *info, bool keep_existing)
     /* The pid makes the temporary name this process's alone, even when
      * two processes are told to write the same explicit path; the pid
      * namespace too, where containers share an output directory and their
-     * pids repeat (dump_last_seq_sweep). */
+     * pids repeat (dump_start_scan). */
     char tmp[CONFIG_PATH_MAX + 64];
     unsigned long long ns = dump_pid_ns();
     int pid = (int)lifecycle_pid();
@@ -652,14 +652,20 @@ int dump_to_path(const char *path, const dump_info *info, bool keep_existing)
  * errno value. */
 typedef void (*dir_fn)(const char *dir, const char *name, void *ctx);
 
-static int each_name(const char *prefix, dir_fn fn, void *ctx)
+/* The directory of a prefix: "." for a bare one. */
+static void prefix_dir(const char *prefix, char dir[CONFIG_PATH_MAX])
 {
     const char *slash = strrchr(prefix, '/');
-    char dir[CONFIG_PATH_MAX];
     if (slash)
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - prefix) + (slash == prefix), prefix);
+        snprintf(dir, CONFIG_PATH_MAX, "%.*s", (int)(slash - prefix) + (slash == prefix), prefix);
     else
         strcpy(dir, ".");
+}
+
+static int each_name(const char *prefix, dir_fn fn, void *ctx)
+{
+    char dir[CONFIG_PATH_MAX];
+    prefix_dir(prefix, dir);
     fdid id;
     int fd = fdid_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, &id);
     if (fd < 0)
@@ -772,28 +778,71 @@ int dump_make_dirs(const char *prefix)
  * would otherwise stay forever, as no later process has that pid's names.
  * Only files under our prefix, and of our pid namespace: a pid means
  * nothing in another, where the process that writes the file may be
- * alive (containers sharing a directory).
- *
- * One pass for both, as every profiled process starts with them: a build
- * under `heapprof run` fills one directory with a profile per process,
- * and each new process read it all twice (20 000 files there took 8 ms of
- * CPU per process start, finding 38). */
+ * alive (containers sharing a directory). */
 typedef struct start_scan {
     last_seq seq;
     stale stale;
+    bool want_seq, want_sweep;
 } start_scan;
 
 static void start_one(const char *dir, const char *n, void *ctx)
 {
     start_scan *c = ctx;
-    note_seq(dir, n, &c->seq);
-    sweep_one(dir, n, &c->stale);
+    if (c->want_seq)
+        note_seq(dir, n, &c->seq);
+    if (c->want_sweep)
+        sweep_one(dir, n, &c->stale);
 }
 
-uint64_t dump_last_seq_sweep(const char *prefix)
+/* Every profiled process starts with this, and a build run as a whole
+ * (`heapprof run -o prof/ -- make`) fills one directory with a profile
+ * per process: each start read more names than the one before, twice
+ * (20 000 names took 8 ms of CPU per start, finding 38).  So the
+ * directory is read once at most, and only where it has to be:
+ * - the sequence: a pid's sequence starts at 0001, which is never
+ *   removed (HEAPPROF_KEEP keeps the first), so without that file there
+ *   is nothing to continue after.  A name found taken later is handled
+ *   where it is found (writer.c, name_taken);
+ * - the sweep: at every start in a directory of up to SWEEP_BYTES
+ *   (st_size: about 5 000 names on ext4, 13 000 on tmpfs), in a larger one
+ *   at one start in size / SWEEP_BYTES, picked by a hash of the pid, so a
+ *   start reads about SWEEP_BYTES of names on average however full the
+ *   directory, and a dead process's file still goes within a few dozen
+ *   starts. */
+enum { SWEEP_BYTES = 256 << 10 };
+
+static bool seq_started(const char *prefix)
 {
-    start_scan c = {{prefix_base(prefix), "", 0}, {prefix_base(prefix), dump_pid_ns()}};
-    snprintf(c.seq.head, sizeof c.seq.head, ".%d.", (int)getpid());
-    each_name(prefix, start_one, &c);
+    char path[CONFIG_PATH_MAX + 64];
+    int n = snprintf(path, sizeof path, "%s.%d.0001.pb.gz", prefix, (int)getpid());
+    if (n < 0 || (size_t)n >= sizeof path)
+        return true; /* unknown: look */
+    return faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) == 0 || errno != ENOENT;
+}
+
+static bool sweep_due(const char *prefix)
+{
+    char dir[CONFIG_PATH_MAX];
+    struct stat st;
+    prefix_dir(prefix, dir);
+    if (stat(dir, &st) || st.st_size <= SWEEP_BYTES)
+        return true;
+    uint64_t k = (uint64_t)st.st_size / SWEEP_BYTES + 1;
+    uint32_t h = (uint32_t)getpid() * 0x9E3779B1u; /* Fibonacci hashing: pids in steps */
+    return ((uint64_t)h * k) >> 32 == 0;             /* 1 in k */
+}
+
+uint64_t dump_start_scan(const char *prefix, bool sweep)
+{
+    int saved = errno;
+    start_scan c = {{prefix_base(prefix), "", 0}, {prefix_base(prefix), 0}, false, false};
+    c.want_seq = seq_started(prefix);
+    c.want_sweep = sweep && sweep_due(prefix);
+    if (c.want_seq || c.want_sweep) {
+        snprintf(c.seq.head, sizeof c.seq.head, ".%d.", (int)getpid());
+        c.stale.ns = c.want_sweep ? dump_pid_ns() : 0;
+        each_name(prefix, start_one, &c);
+    }
+    errno = saved;
     return c.seq.last;
 }

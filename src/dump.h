@@ -51,10 +51,12 @@ void dump_atfork_child(void);
  * overwrite the profiles the image before it wrote. */
 uint64_t dump_last_seq(const char *prefix);
 
-/* dump_last_seq, and in the same pass over the directory the removal of
- * temporary files under prefix left by processes that died while writing
- * (see dump.c). */
-uint64_t dump_last_seq_sweep(const char *prefix);
+/* What a process needs of its directory when it starts: dump_last_seq,
+ * read only where PREFIX.<our pid>.0001.pb.gz exists, and (if sweep) in
+ * the same pass the removal of temporary files under prefix left by
+ * processes that died while writing, at every start in a small directory
+ * and at some in a large one (see dump.c).  Keeps errno. */
+uint64_t dump_start_scan(const char *prefix, bool sweep);
 
 /* Make the directory of prefix and every one above it that is missing
  * (mkdir -p, mode 0777 less the umask).  0 or the errno of the last. */

@@ -437,7 +437,7 @@ int writer_dump_now(const char *path, unsigned why)
     if (in_sequence && dir_unread) { /* a fork child's first, or the above */
         dir_unread = 0;
         prefix_make_dirs();
-        seq = dump_last_seq(prefix); /* 0, unless an old process had our pid */
+        seq = dump_start_scan(prefix, false); /* 0, unless an old process had our pid */
     }
     dump_info info = {why_name(why), 0, written, last_ms};
     uint64_t level = stacks_inuse_total();
@@ -666,7 +666,7 @@ void writer_start(void)
     int saved_errno = errno; /* from the constructor: main() must see none of ours */
     prefix_expand(true);
     prefix_make_dirs();
-    seq = dump_last_seq_sweep(prefix); /* continue after an exec in place */
+    seq = dump_start_scan(prefix, true); /* continue after an exec in place */
     if (cfg->highwater)
         writer_hw_threshold = cfg->highwater;
     cgroup_start();
