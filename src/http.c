@@ -640,10 +640,13 @@ static pid_t http_kernel_tid; /* for threads_join */
  * write end, so that when the program closes it (closefrom) the read end
  * reports POLLHUP at once: the thread then stops polling the pipe and
  * looks for a stop every DOORBELL_MS instead, until a pause makes a new
- * pipe.  In the program's table (the fallback), a pipe end the program
- * closed stops the server (descriptors_lost). */
+ * pipe.  A copy of the write end in a child made without fork handlers
+ * (_Fork, clone) keeps the pipe open with no POLLHUP, so the thread looks
+ * for a stop every STOP_CHECK_MS all the same: a pause may wait that long,
+ * never for ever.  In the program's table (the fallback), a pipe end the
+ * program closed stops the server (descriptors_lost). */
 static int http_wake[2] = {-1, -1};
-enum { DOORBELL_MS = 100 };
+enum { DOORBELL_MS = 100, STOP_CHECK_MS = 1000 };
 static bool doorbell_lost; /* the server thread's */
 
 /* Moving the server's descriptors between tables (http_fds.h): spawn()
@@ -763,8 +766,9 @@ static void *http_main(void *arg)
             who[n++] = NULL;
         }
         int timeout = next < 0 ? -1 : next <= now ? 0 : (int)((next - now) * 1e3) + 1;
-        if (doorbell_lost && (timeout < 0 || timeout > DOORBELL_MS))
-            timeout = DOORBELL_MS;
+        int most = doorbell_lost ? DOORBELL_MS : STOP_CHECK_MS;
+        if (timeout < 0 || timeout > most)
+            timeout = most;
         pfd[n] = (struct pollfd){http_wake[0], POLLIN, 0};
         if (poll(pfd, (nfds_t)n + !doorbell_lost, timeout) < 0) {
             poll(NULL, 0, 10);

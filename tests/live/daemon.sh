@@ -9,6 +9,11 @@
 # own table: it keeps serving, through the setgid too (which stops and
 # restarts heapprof's threads; ?seconds= requests parked across it are
 # answered), and every open() of the program's gets 3, as without heapprof.
+# The second run has a child made with _Fork (no fork handlers) hold a
+# copy of the wake pipe's write end, the one descriptor of the server's
+# left in the program's table: closing the program's own copy then says
+# nothing to the server, and the setgid waited for ever to stop it (with
+# no request parked, whose deadline would have woken the server).
 source "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || skip "no curl"
 
@@ -68,3 +73,5 @@ daemon_run() {
 }
 
 daemon_run dm park
+# No request parked, whose deadline would wake the server.
+daemon_run forkchild none LIVE_FORKCHILD=1

@@ -42,7 +42,10 @@
  *                             (heapprof's threads stop and start again)
  *                             and prints "setgid MS"; at the end
  *                             "opens=N elsewhere=M", exit 1 if any open
- *                             got another number than 3
+ *                             got another number than 3; with
+ *                             $LIVE_FORKCHILD set, a child made first
+ *                             with _Fork (no fork handlers) holds copies
+ *                             of its descriptors meanwhile
  *   live_prog nopidfd CMD...  CMD (execvp) under a seccomp filter that
  *                             refuses pidfd_getfd with EPERM, as container
  *                             runtimes' default profiles do, with
@@ -517,6 +520,12 @@ static int daemon_like(void)
     char go1[4096], go2[4096];
     snprintf(go1, sizeof go1, "%s.1", go ? go : "/nonexistent");
     snprintf(go2, sizeof go2, "%s.2", go ? go : "/nonexistent");
+    pid_t helper = -1;
+    if (getenv("LIVE_FORKCHILD") && (helper = _Fork()) == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        for (;;)
+            pause();
+    }
     printf("ready\n");
     double end = wait_limit();
     int step = 0;
@@ -548,6 +557,10 @@ static int daemon_like(void)
             close(fd);
         }
         usleep(1000);
+    }
+    if (helper > 0) {
+        kill(helper, SIGKILL);
+        waitpid(helper, NULL, 0);
     }
     printf("opens=%ld elsewhere=%ld\n", opens, elsewhere);
     return elsewhere != 0;
