@@ -6,7 +6,8 @@
  * therefore does not say which file the profiler would touch; the file's
  * identity (device and inode, from fstat) does.  Taken when the profiler
  * opens or first sees a descriptor, compared before each use: the HTTP
- * server's own sockets (http.c), the program's stderr (log.c), and the
+ * server's own sockets where they are in the program's table
+ * (http_fds.c), the program's stderr (log.c), and the
  * file a profile is being written to (dump.c).
  * fstat is async-signal-safe and allocates nothing.
  */

@@ -23,6 +23,11 @@
  * allocation but the response's own).  A request heapprof has no memory
  * for (its head, its answer) gets a static 503 saying so (no_memory).
  *
+ * Descriptors: the listening socket, the wake pipe's read end, the
+ * connections and their memfds are in the server thread's own descriptor
+ * table, or in the program's where that is refused; the wake pipe's write
+ * end is always in the program's (http_fds.h says how they move, and why).
+ *
  * Invariants: a descriptor in the table is open and the server's; it is
  * installed and removed under `table_lock`, which the fork handlers hold
  * across fork(), so the child knows every descriptor it must close.  That
@@ -37,6 +42,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +55,7 @@
 #include "allocstats.h"
 #include "common.h"
 #include "dump.h"
-#include "fdid.h"
+#include "http_fds.h"
 #include "http_request.h"
 #include "log.h"
 #include "mem.h"
@@ -86,56 +92,12 @@ static conn conns[NSLOTS];
 static int listen_fd = -1;
 
 /* ---- descriptors the server owns -----------------------------------------------
- * A daemon may close every descriptor it did not open itself (closefrom,
- * close_range) and then open files that get the same numbers.  So each
- * descriptor the server creates is remembered with its identity (device and
- * inode), checked before every poll, and closed only while it is still the
- * server's: a number that now names a program file is forgotten, never
- * read, written or closed. */
-enum { NOWNED = 2 * NSLOTS + 4 };
-static struct owned { int fd; fdid id; } owned[NOWNED];
+ * In the server thread's own table as a rule, else in the program's,
+ * checked before each use: http_fds.h. */
+static int own(int fd) { return http_fds_own(fd); }
+static int ours(int fd) { return http_fds_ours(fd); }
+static void close_owned(int fd) { http_fds_close(fd); }
 
-/* A descriptor the server just made, moved high (fdid.h) and remembered;
- * returns its number, or -1.  At the lowest free number the listening
- * socket and the wake pipe took 3, 4 and 5 for the life of the process,
- * and each connection and profile memfd one more, so the program's open()
- * returned a number it would not have without heapprof (a program that
- * closes stdin and opens /dev/null expects 0; lifecycle_host_lowfd). */
-static int own(int fd)
-{
-    fdid id;
-    if (fd < 0 || (fd = fdid_move_high(fd, &id)) < 0)
-        return -1;
-    for (int i = 0; i < NOWNED; i++)
-        if (owned[i].fd <= 0) {
-            owned[i] = (struct owned){fd + 1, id}; /* fd + 1: 0 is free */
-            break;
-        }
-    return fd;
-}
-
-/* Still ours?  Forgets the entry when it is not. */
-static int ours(int fd)
-{
-    for (int i = 0; i < NOWNED; i++)
-        if (owned[i].fd == fd + 1) {
-            if (fdid_same(fd, &owned[i].id))
-                return 1;
-            owned[i].fd = 0;
-            return 0;
-        }
-    return 0;
-}
-
-static void close_owned(int fd)
-{
-    if (fd < 0 || !ours(fd))
-        return;
-    for (int i = 0; i < NOWNED; i++)
-        if (owned[i].fd == fd + 1)
-            owned[i].fd = 0;
-    close(fd);
-}
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static char chunk[65536]; /* the server thread's send buffer */
 
@@ -225,7 +187,9 @@ static void close_conn(conn *c)
  * shutdown would then reach the program's file (live_fdreuse).  A number
  * no longer ours ends the connection without touching it.  What remains
  * is the microseconds between fstat and the call: a number can only be
- * checked, not pinned, from user space. */
+ * checked, not pinned, from user space.  All of this in the program's
+ * table only: in the thread's own, which the program cannot reach, every
+ * number holds (http_fds_ours). */
 static int conn_fd(conn *c, int body)
 {
     int fd = body ? c->body_fd : c->fd;
@@ -663,32 +627,115 @@ static void accept_some(void)
  * wake pipe, which is always the last descriptor polled. */
 static pthread_t http_tid;
 static int http_running, http_stop;
-static int http_wake[2] = {-1, -1};
-
 static pid_t http_kernel_tid; /* for threads_join */
+
+/* The wake pipe, made anew for each thread.  Its read end is the server's
+ * like its other descriptors; its write end stays in the program's table
+ * (at FDID_FLOOR and above, checked before each write), because the
+ * program's threads write it (http_pause), and a thread reaches into
+ * another's descriptor table only through a pidfd of that thread (Linux
+ * 6.9): a descriptor in the waking thread's own table is the one way to
+ * wake a poll(2) on every kernel (a signal would need a handler, and
+ * handlers are the program's).  The server thread holds no copy of the
+ * write end, so that when the program closes it (closefrom) the read end
+ * reports POLLHUP at once: the thread then stops polling the pipe and
+ * looks for a stop every DOORBELL_MS instead, until a pause makes a new
+ * pipe.  A copy of the write end in a child made without fork handlers
+ * (_Fork, clone) keeps the pipe open with no POLLHUP, so the thread looks
+ * for a stop every STOP_CHECK_MS all the same: a pause may wait that long,
+ * never for ever.  In the program's table (the fallback), a pipe end the
+ * program closed stops the server (descriptors_lost). */
+static int http_wake[2] = {-1, -1};
+enum { DOORBELL_MS = 100, STOP_CHECK_MS = 1000 };
+static bool doorbell_lost; /* the server thread's */
+
+/* Moving the server's descriptors between tables (http_fds.h): spawn()
+ * has the new thread take them from thread handoff_tid's table into one
+ * of its own and waits for its verdict; http_pause() gives it a socket in
+ * handoff_tid's table to send them back over (handoff_chan) as it ends. */
+enum { VERDICT_TAKEN = 1, VERDICT_SHARED, VERDICT_FAILED };
+static bool handoff_want;
+static pid_t handoff_tid;
+static int handoff_chan = -1, handoff_verdict, handoff_err;
+static sem_t handoff_sem;
+static bool handoff_sem_ready;
+
+/* Every slot of a server descriptor but the wake pipe's write end: the
+ * listening socket, the wake pipe's read end, each connection's socket and
+ * memfd. */
+enum { NMOVED = 2 + 2 * NSLOTS };
+_Static_assert(NMOVED + 3 <= HTTP_FDS_MAX, "http_fds.h remembers every slot, the wake pipe's "
+                                           "write end and a move's socket pair");
+
+static void moved_slots(int **slot)
+{
+    slot[0] = &listen_fd;
+    slot[1] = &http_wake[0];
+    for (int i = 0; i < NSLOTS; i++) {
+        slot[2 + 2 * i] = &conns[i].fd;
+        slot[3 + 2 * i] = &conns[i].body_fd;
+    }
+}
 
 /* The server's own descriptors closed (and perhaps reused) by the
  * program: it stops serving, touching none of those numbers again, and
  * says so once.  Asked by the thread at each wake, and before it is
  * started again after a pause: a pause's wake finds the thread stopping,
  * and the line then came from the restarted thread, or not at all when
- * the program ended first (live_fdreuse, wake). */
+ * the program ended first (live_fdreuse, wake).  Only in the program's
+ * table: nothing reaches the thread's own, and the wake pipe's write end,
+ * which stays in the program's, is only a doorbell then (http_wake). */
 static bool descriptors_lost(void)
 {
-    if (ours(listen_fd) && ours(http_wake[0]) && ours(http_wake[1]))
+    if (listen_fd < 0)
+        return true; /* and said so */
+    if (http_fds_private() || (ours(listen_fd) && (http_wake[0] < 0 || ours(http_wake[0])) &&
+                               (http_wake[1] < 0 || ours(http_wake[1]))))
         return false;
     log_line("the program closed the HTTP server's descriptors; the server stops");
     for (int i = 0; i < NSLOTS; i++)
         if (conns[i].state != FREE)
             close_conn(&conns[i]);
+    pthread_mutex_lock(&table_lock);
+    close_owned(listen_fd);
+    close_owned(http_wake[0]);
+    close_owned(http_wake[1]);
     listen_fd = http_wake[0] = http_wake[1] = -1;
+    pthread_mutex_unlock(&table_lock);
     return true;
+}
+
+/* On a new server thread: into a descriptor table of its own, with copies
+ * of the server's descriptors, whose originals spawn() then closes. */
+static int take_table(void)
+{
+    if (!threads_private_fds())
+        return VERDICT_SHARED;
+    int *slot[NMOVED], got[NMOVED];
+    moved_slots(slot);
+    handoff_err = http_fds_pull(slot, NMOVED, handoff_tid, got);
+    if (handoff_err)
+        return VERDICT_FAILED;
+    pthread_mutex_lock(&table_lock);
+    for (int i = 0; i < NMOVED; i++)
+        *slot[i] = got[i];
+    http_fds_set_private(true);
+    pthread_mutex_unlock(&table_lock);
+    return VERDICT_TAKEN;
 }
 
 static void *http_main(void *arg)
 {
     __atomic_store_n(&http_kernel_tid, gettid(), __ATOMIC_RELEASE);
     profiler_guard_enter(); /* for the thread's whole life */
+    if (handoff_want) {
+        int v = take_table();
+        __atomic_store_n(&handoff_verdict, v, __ATOMIC_RELEASE);
+        sem_post(&handoff_sem);
+        if (v == VERDICT_FAILED)
+            return NULL;
+    }
+    bool priv = http_fds_private();
     while (!__atomic_load_n(&http_stop, __ATOMIC_ACQUIRE)) {
         struct pollfd pfd[NSLOTS + 2];
         conn *who[NSLOTS + 2];
@@ -719,12 +766,18 @@ static void *http_main(void *arg)
             who[n++] = NULL;
         }
         int timeout = next < 0 ? -1 : next <= now ? 0 : (int)((next - now) * 1e3) + 1;
+        int most = doorbell_lost ? DOORBELL_MS : STOP_CHECK_MS;
+        if (timeout < 0 || timeout > most)
+            timeout = most;
         pfd[n] = (struct pollfd){http_wake[0], POLLIN, 0};
-        if (poll(pfd, (nfds_t)n + 1, timeout) < 0) {
+        if (poll(pfd, (nfds_t)n + !doorbell_lost, timeout) < 0) {
             poll(NULL, 0, 10);
             continue;
         }
-        if (pfd[n].revents && ours(http_wake[0])) { /* checked again: see conn_fd */
+        if (doorbell_lost || !pfd[n].revents) {
+        } else if (priv && (pfd[n].revents & POLLHUP)) {
+            doorbell_lost = true; /* the program closed the write end: see http_wake */
+        } else if (ours(http_wake[0])) { /* checked again: see conn_fd */
             char drain[16];
             while (read(http_wake[0], drain, sizeof drain) > 0)
                 ;
@@ -747,38 +800,157 @@ static void *http_main(void *arg)
             if (conns[i].state != FREE && now >= conns[i].deadline)
                 on_deadline(&conns[i]);
     }
+    /* Paused: this table ends with the thread, so what is in it goes to
+     * the program's first (http_pause).  The wake pipe does not: the next
+     * thread gets a new one. */
+    if (priv && __atomic_load_n(&handoff_chan, __ATOMIC_ACQUIRE) >= 0) {
+        int *slot[NMOVED];
+        moved_slots(slot);
+        close(http_wake[0]);
+        http_wake[0] = -1;
+        handoff_err = http_fds_push(slot, NMOVED, handoff_chan, handoff_tid);
+    }
     return NULL;
 }
 
-/* ---- start and fork ------------------------------------------------------------------ */
+/* ---- start, pause and fork ------------------------------------------------------------- */
 
-/* Start the thread (joinable, so that http_pause can wait for it). */
+/* A new wake pipe, the thread, and the server's descriptors in the
+ * thread's own table if that can be had; 0 or an errno value, with the
+ * wake pipe closed again.  Where the new thread takes the descriptors but
+ * cannot copy them (the main thread ended before Linux 6.9; the program
+ * closed one meanwhile) it ends, and another serves from the program's
+ * table, as where a table of its own is refused. */
 static int spawn(void)
 {
     __atomic_store_n(&http_stop, 0, __ATOMIC_RELEASE);
-    int err = threads_start(&http_tid, http_main, "heapprof-http");
+    doorbell_lost = false;
+    if (!handoff_sem_ready) {
+        sem_init(&handoff_sem, 0, 0);
+        handoff_sem_ready = true;
+    }
+    int wake[2], err = 0;
+    pthread_mutex_lock(&table_lock);
+    if (pipe2(wake, O_CLOEXEC | O_NONBLOCK)) {
+        err = errno;
+    } else {
+        http_wake[0] = http_fds_own_shared(wake[0]);
+        err = http_wake[0] < 0 ? errno : 0;
+        http_wake[1] = http_fds_own_shared(wake[1]);
+        err = err ? err : http_wake[1] < 0 ? errno : 0;
+    }
+    pthread_mutex_unlock(&table_lock);
+    handoff_want = true;
+    handoff_tid = gettid();
+    if (!err)
+        err = threads_start(&http_tid, http_main, "heapprof-http");
+    if (!err) {
+        while (sem_wait(&handoff_sem) && errno == EINTR)
+            ;
+        int v = __atomic_load_n(&handoff_verdict, __ATOMIC_ACQUIRE);
+        if (v == VERDICT_TAKEN) {
+            pthread_mutex_lock(&table_lock);
+            http_fds_close_all_shared(http_wake[1]); /* the thread has its copies */
+            pthread_mutex_unlock(&table_lock);
+        } else if (v == VERDICT_FAILED) {
+            threads_join(http_tid, &http_kernel_tid);
+            log_line("cannot move the HTTP server's descriptors out of the program's table (%s); "
+                     "they stay there", strerror(handoff_err));
+            handoff_want = false;
+            err = threads_start(&http_tid, http_main, "heapprof-http");
+        }
+    }
+    if (err) {
+        pthread_mutex_lock(&table_lock);
+        http_fds_close_shared(http_wake[0]);
+        http_fds_close_shared(http_wake[1]);
+        http_wake[0] = http_wake[1] = -1;
+        pthread_mutex_unlock(&table_lock);
+    }
     http_running = !err;
     return err;
 }
 
-void http_pause(void)
+/* After a thread with a table of its own ended: what it sent over chan
+ * into the program's table; the numbers it had name nothing now. */
+static void take_back(const int chan[2], bool keep)
+{
+    int *slot[NMOVED];
+    bool body[NSLOTS];
+    moved_slots(slot);
+    for (int i = 0; i < NSLOTS; i++)
+        body[i] = conns[i].body_fd >= 0;
+    pthread_mutex_lock(&table_lock);
+    http_fds_set_private(false);
+    for (int i = 0; i < NMOVED; i++)
+        *slot[i] = -1;
+    int err = handoff_err ? handoff_err : http_fds_receive(slot, NMOVED, chan[0]);
+    http_fds_close_shared(chan[0]);
+    http_fds_close_shared(chan[1]);
+    pthread_mutex_unlock(&table_lock);
+    for (int i = 0; i < NSLOTS; i++)
+        if (conns[i].state != FREE &&
+            (conns[i].fd < 0 || listen_fd < 0 || (body[i] && conns[i].body_fd < 0)))
+            close_conn(&conns[i]);
+    if (keep && listen_fd < 0)
+        log_line("cannot keep the HTTP server's descriptors while heapprof's threads are stopped "
+                 "(%s); the server stops", strerror(err ? err : EBADF));
+}
+
+/* Stop the thread; with keep, its descriptors stay for http_resume. */
+static void pause_server(bool keep)
 {
     if (!http_running)
         return;
+    bool priv = http_fds_private();
+    int chan[2] = {-1, -1};
+    handoff_err = 0;
+    if (priv && keep) {
+        pthread_mutex_lock(&table_lock);
+        if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, chan)) {
+            handoff_err = errno;
+            chan[0] = chan[1] = -1;
+        } else {
+            chan[0] = http_fds_own_shared(chan[0]);
+            handoff_err = chan[0] < 0 ? errno : 0;
+            chan[1] = http_fds_own_shared(chan[1]);
+            handoff_err = handoff_err ? handoff_err : chan[1] < 0 ? errno : 0;
+        }
+        pthread_mutex_unlock(&table_lock);
+        handoff_tid = gettid();
+        __atomic_store_n(&handoff_chan, handoff_err ? -1 : chan[1], __ATOMIC_RELEASE);
+    }
     __atomic_store_n(&http_stop, 1, __ATOMIC_RELEASE);
-    if (ours(http_wake[1]))
+    if (http_fds_ours_shared(http_wake[1]))
         (void)!write(http_wake[1], "", 1);
     threads_join(http_tid, &http_kernel_tid);
     http_running = 0;
+    __atomic_store_n(&handoff_chan, -1, __ATOMIC_RELEASE);
+    if (!priv)
+        descriptors_lost(); /* the thread may have left at the wake before looking */
+    /* The wake pipe first: the number of a write end the program closed
+     * may come back for a descriptor take_back receives, and closing the
+     * pipe by number after that closed a connection (live_daemon). */
+    pthread_mutex_lock(&table_lock);
+    if (!priv)
+        http_fds_close_shared(http_wake[0]);
+    http_fds_close_shared(http_wake[1]);
+    http_wake[0] = http_wake[1] = -1;
+    pthread_mutex_unlock(&table_lock);
+    if (priv)
+        take_back(chan, keep);
 }
+
+void http_pause(void) { pause_server(true); }
 
 static void drop_descriptors(void);
 
 void http_stand_down(void)
 {
     /* Stopped first (a request in progress is answered), then closed, so
-     * that clients are refused rather than left waiting in the backlog. */
-    http_pause();
+     * that clients are refused rather than left waiting in the backlog.
+     * A table of the thread's own closes with it. */
+    pause_server(false);
     pthread_mutex_lock(&table_lock);
     drop_descriptors();
     pthread_mutex_unlock(&table_lock);
@@ -801,10 +973,8 @@ void http_resume(void)
         if (conns[i].state != FREE)
             close_conn(&conns[i]);
     pthread_mutex_lock(&table_lock);
-    close_owned(http_wake[0]);
-    close_owned(http_wake[1]);
     close_owned(listen_fd);
-    http_wake[0] = http_wake[1] = listen_fd = -1;
+    listen_fd = -1;
     pthread_mutex_unlock(&table_lock);
 }
 
@@ -828,6 +998,9 @@ void http_start(void)
         return;
     }
     allocstats_find(); /* here, not on the HTTP thread: see allocstats.h */
+    /* Made here, in the program's table, so that a failed bind is said by
+     * the thread that starts the server; the thread takes it into its own
+     * (spawn). */
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
     if (fd >= 0) {
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -841,19 +1014,16 @@ void http_start(void)
             close(fd);
         return;
     }
-    listen_fd = own(fd);
-    int err = listen_fd < 0 ? errno : pipe2(http_wake, O_CLOEXEC | O_NONBLOCK) ? errno : 0;
-    if (!err) {
-        http_wake[0] = own(http_wake[0]);
-        http_wake[1] = own(http_wake[1]);
-        err = http_wake[0] < 0 || http_wake[1] < 0 ? errno : spawn();
-    }
+    pthread_mutex_lock(&table_lock);
+    listen_fd = http_fds_own_shared(fd);
+    pthread_mutex_unlock(&table_lock);
+    int err = listen_fd < 0 ? errno : spawn();
     if (err) {
         log_line("cannot start its HTTP thread (%s); the HTTP server is off", strerror(err));
-        close_owned(http_wake[0]);
-        close_owned(http_wake[1]);
-        close_owned(listen_fd);
-        http_wake[0] = http_wake[1] = listen_fd = -1;
+        pthread_mutex_lock(&table_lock);
+        http_fds_close_shared(listen_fd);
+        listen_fd = -1;
+        pthread_mutex_unlock(&table_lock);
         return;
     }
     char text[96];
@@ -872,23 +1042,24 @@ void http_atfork_renew(void)
 }
 
 /* No server thread in a child: drop every descriptor of the parent's
- * server.  The slots' memory was the parent thread's to free; leave it.
- * Only close and fstat, both async-signal-safe (http_atfork_child_inside). */
+ * server.  Those in the thread's own table are not the child's (its table
+ * is a copy of the program's): forgotten, not closed.  Those in the
+ * program's table (all of them in the fallback; the wake pipe's write
+ * end; a move's copies) are closed, each only while it is still the
+ * server's: the parent's thread may have been changing the table at the
+ * fork (http_atfork_child_inside), and a connection accepted and owned
+ * but not yet in its slot is closed too.  The slots' memory was the
+ * parent thread's to free; leave it.  Only close and fstat, both
+ * async-signal-safe. */
 static void drop_descriptors(void)
 {
-    close_owned(listen_fd);
+    http_fds_set_private(false);
+    http_fds_close_all_shared(-1);
     listen_fd = -1;
     http_running = 0;
-    for (int i = 0; i < 2; i++)
-        close_owned(http_wake[i]);
     http_wake[0] = http_wake[1] = -1;
-    for (int i = 0; i < NSLOTS; i++) {
-        if (conns[i].state != FREE) {
-            close_owned(conns[i].fd);
-            close_owned(conns[i].body_fd);
-        }
+    for (int i = 0; i < NSLOTS; i++)
         conns[i] = (conn){.fd = -1, .body_fd = -1};
-    }
 }
 
 void http_atfork_child(void)
@@ -897,15 +1068,6 @@ void http_atfork_child(void)
     pthread_mutex_unlock(&table_lock);
 }
 
-void http_atfork_child_inside(void)
-{
-    /* prepare took no lock: the parent's server thread may have been
-     * changing the tables at the fork, so a half-written entry is skipped
-     * by close_owned's identity check rather than trusted, and a
-     * connection accepted and owned but not yet in its slot is found in
-     * owned[] instead. */
-    drop_descriptors();
-    for (int i = 0; i < NOWNED; i++)
-        if (owned[i].fd > 0)
-            close_owned(owned[i].fd - 1);
-}
+/* prepare took no lock: the parent's server thread may have been changing
+ * the tables at the fork; drop_descriptors copes. */
+void http_atfork_child_inside(void) { drop_descriptors(); }

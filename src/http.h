@@ -9,10 +9,20 @@
  * the program: profiles are rendered through writer_dump_to_fd into a
  * memfd and sent from there without any lock held.
  *
- * fork: the child does not serve.  Its copies of the listening socket and
- * of every connection are closed in the child handler (so a client of the
- * parent sees its connection end when the parent ends it), and no thread is
- * started there; a child that execs starts afresh from HEAPPROF_HTTP.
+ * The server's descriptors are in a table of the thread's own, out of
+ * the program's reach (closefrom, dup2), or in the program's where that
+ * is refused (http_fds.h).
+ *
+ * fork: the child does not serve.  It has no copy of the thread's table;
+ * its copies of what is in the program's (the listening socket and every
+ * connection in the fallback; the wake pipe's write end) are closed in the
+ * child handler (so a client of the parent sees its connection end when
+ * the parent ends it), and no thread is started there; a child that execs
+ * starts afresh from HEAPPROF_HTTP.
+ *
+ * exec: the thread's table ends with the thread, which the kernel ends
+ * before the new image runs (so that image can bind the same port); what
+ * is in the program's table is close-on-exec.
  */
 #ifndef HEAPPROF_HTTP_H
 #define HEAPPROF_HTTP_H

@@ -105,14 +105,15 @@ static void probe_private_fds(void)
     errno = saved;
 }
 
-void threads_private_fds(void)
+bool threads_private_fds(void)
 {
     if (__atomic_load_n(&private_fds, __ATOMIC_RELAXED) != PRIVATE_OK)
-        return;
+        return false;
     pid_t pid = getpid();
     if (close_range(0, ~0U, CLOSE_RANGE_UNSHARE))
-        return;
+        return false;
     log_private_fds(pid > 0 ? pidfd_open(pid, 0) : -1);
+    return true;
 }
 
 /* glibc ends the process when its count of threads drops to zero: the

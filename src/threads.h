@@ -14,19 +14,20 @@
 #define HEAPPROF_THREADS_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 /* Start fn on a new joinable thread.  0 or an errno value. */
 int threads_start(pthread_t *t, void *(*fn)(void *), const char *name);
 
 /* First thing on a thread of the profiler's that opens files while the
- * program runs (the writer): the thread moves to a descriptor table of
- * its own, empty, so that no file of its takes a number in the program's
- * (threads.c); its lines still reach the program's stderr (log.c).  Does
- * nothing where that cannot be had (Linux before 5.9, a seccomp profile
- * that refuses pidfd_getfd): the thread then shares the program's table,
- * as the HTTP server's does. */
-void threads_private_fds(void);
+ * program runs (the writer, the HTTP server): the thread moves to a
+ * descriptor table of its own, empty, so that no file of its takes a
+ * number in the program's (threads.c); its lines still reach the
+ * program's stderr (log.c).  Does nothing where that cannot be had (Linux
+ * before 5.9, a seccomp profile that refuses pidfd_getfd): the thread then
+ * shares the program's table.  Whether it moved. */
+bool threads_private_fds(void);
 
 /* Join t, whose kernel thread id its function stored in *tid first thing
  * (gettid()), and wait until that thread has left the process (at most

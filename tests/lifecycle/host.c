@@ -125,12 +125,15 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -560,41 +563,68 @@ static int sigforkdump(int n)
 
 /* ---- nproc -------------------------------------------------------------- */
 
-/* How many entries of /proc/self/DIR there are; with sockets, only those
- * (fd entries whose link says socket:). */
-static int count_in(const char *dir, int sockets)
+/* How many threads the process has. */
+static int count_threads(void)
 {
-    char path[64], link[64];
-    snprintf(path, sizeof path, "/proc/self/%s", dir);
-    DIR *d = opendir(path);
+    DIR *d = opendir("/proc/self/task");
     int n = 0;
-    for (struct dirent *e; d && (e = readdir(d));) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (sockets) {
-            char p[300];
-            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-            ssize_t l = readlink(p, link, sizeof link - 1);
-            if (l < 0 || (link[l] = '\0', strncmp(link, "socket:", 7)))
-                continue;
-        }
-        n++;
-    }
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
     if (d)
         closedir(d);
     return n;
 }
 
+/* How many sockets the process holds: distinct ones in the descriptor
+ * tables of all its threads (heapprof's HTTP thread has a table of its
+ * own), each named by its link, socket:[INODE]. */
+enum { SOCKETS_MAX = 64 };
+static int socket_links(char seen[SOCKETS_MAX][32])
+{
+    int n = 0;
+    DIR *t = opendir("/proc/self/task");
+    for (struct dirent *te; t && (te = readdir(t));) {
+        if (te->d_name[0] == '.')
+            continue;
+        char path[300];
+        snprintf(path, sizeof path, "/proc/self/task/%s/fd", te->d_name);
+        DIR *d = opendir(path);
+        for (struct dirent *e; d && (e = readdir(d));) {
+            char p[600], link[32];
+            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+            ssize_t l = readlink(p, link, sizeof link - 1);
+            if (l < 0 || (link[l] = '\0', strncmp(link, "socket:", 7)))
+                continue;
+            int known = 0;
+            for (int i = 0; i < n && !known; i++)
+                known = !strcmp(seen[i], link);
+            if (!known && n < SOCKETS_MAX)
+                strcpy(seen[n++], link);
+        }
+        if (d)
+            closedir(d);
+    }
+    if (t)
+        closedir(t);
+    return n;
+}
+
+static int count_sockets(void)
+{
+    static char seen[SOCKETS_MAX][32];
+    return socket_links(seen);
+}
+
 static int nproc(void)
 {
     struct rlimit none = {0, 0};
-    printf("threads_before=%d sockets_before=%d\n", count_in("task", 0), count_in("fd", 1));
+    printf("threads_before=%d sockets_before=%d\n", count_threads(), count_sockets());
     if (setrlimit(RLIMIT_NPROC, &none) || setuid(65534)) {
         printf("cannot drop to uid 65534: %s\n", strerrorname_np(errno));
         return 2;
     }
     testlib_sleep_ms(100);
-    printf("threads_after=%d sockets_after=%d\n", count_in("task", 0), count_in("fd", 1));
+    printf("threads_after=%d sockets_after=%d\n", count_threads(), count_sockets());
     return 0;
 }
 
@@ -640,34 +670,58 @@ static int closefrom_loop(const char *path, double seconds)
 
 /* ---- lowfd -------------------------------------------------------------- */
 
-/* A connection to the profiler's HTTP server, if the process has one (the
- * program listens on nothing of its own), made after fd 0 is closed: a
- * partial request head, so that the server holds its end for a while
- * (5 s).  The program's end is at fd 900, out of the way.  0 when there
- * is no server. */
+/* The address of an IPv4 socket of the process's listening (the
+ * profiler's HTTP server: the program listens on nothing of its own),
+ * found in /proc/self/net/tcp by the inode of a socket that one of its
+ * threads holds.  Not by scanning the program's descriptors: the server's
+ * are in a table of its thread's own.  0, or -1 when there is none. */
+static int find_listener(struct sockaddr_in *a)
+{
+    static char seen[SOCKETS_MAX][32];
+    int n = socket_links(seen), found = -1;
+    FILE *f = fopen("/proc/self/net/tcp", "re");
+    char line[512];
+    while (f && found < 0 && fgets(line, sizeof line, f)) {
+        unsigned ip, port, st;
+        unsigned long inode;
+        char link[32];
+        if (sscanf(line, " %*u: %x:%x %*x:%*x %x %*x:%*x %*x:%*x %*x %*u %*u %lu", &ip, &port,
+                   &st, &inode) != 4 || st != 0x0A)
+            continue;
+        snprintf(link, sizeof link, "socket:[%lu]", inode);
+        for (int i = 0; i < n && found < 0; i++)
+            if (!strcmp(seen[i], link)) {
+                *a = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                          .sin_addr.s_addr = ip}; /* /proc prints it as stored */
+                found = 0;
+            }
+    }
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* A connection to the profiler's HTTP server, if the process has one,
+ * made after fd 0 is closed: a partial request head, so that the server
+ * holds its end for a while (5 s).  The program's end is at fd 900, out
+ * of the way.  0 when there is no server. */
 static int hold_http_connection(void)
 {
-    for (int fd = 1; fd < 1024; fd++) {
-        int listening = 0;
-        socklen_t n = sizeof listening;
-        struct sockaddr_storage ss;
-        socklen_t len = sizeof ss;
-        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &n) || !listening ||
-            getsockname(fd, (struct sockaddr *)&ss, &len))
-            continue;
-        int c = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        int high = c < 0 ? -1 : fcntl(c, F_DUPFD_CLOEXEC, 900);
-        close(c);
+    struct sockaddr_in ss;
+    if (find_listener(&ss)) {
         close(0);
-        static const char head[] = "GET /metrics HTTP/1.1\r\n";
-        if (high < 0 || connect(high, (struct sockaddr *)&ss, len) ||
-            write(high, head, sizeof head - 1) != (ssize_t)(sizeof head - 1))
-            return -1;
-        testlib_sleep_ms(200); /* for the server to accept it */
-        return 1;
+        return 0;
     }
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int high = c < 0 ? -1 : fcntl(c, F_DUPFD_CLOEXEC, 900);
+    close(c);
     close(0);
-    return 0;
+    static const char head[] = "GET /metrics HTTP/1.1\r\n";
+    if (high < 0 || connect(high, (struct sockaddr *)&ss, sizeof ss) ||
+        write(high, head, sizeof head - 1) != (ssize_t)(sizeof head - 1))
+        return -1;
+    testlib_sleep_ms(200); /* for the server to accept it */
+    return 1;
 }
 
 static int lowest_fd(double seconds)

@@ -32,6 +32,26 @@
  *                             harm (its data read, bytes written to it,
  *                             its descriptor closed, its client
  *                             accepted) and exits 1 if any, else 0
+ *   live_prog daemon          a daemon's life once started: once the file
+ *                             $LIVE_GO.1 exists it closes every
+ *                             descriptor but 0, 1 and 2 (close_range(3,
+ *                             ~0U, 0), as closefrom(3)) and prints
+ *                             "closed"; from then on it opens /dev/null
+ *                             again and again, expecting 3 each time; once
+ *                             $LIVE_GO.2 exists it calls setgid(getgid())
+ *                             (heapprof's threads stop and start again)
+ *                             and prints "setgid MS"; at the end
+ *                             "opens=N elsewhere=M", exit 1 if any open
+ *                             got another number than 3; with
+ *                             $LIVE_FORKCHILD set, a child made first
+ *                             with _Fork (no fork handlers) holds copies
+ *                             of its descriptors meanwhile
+ *   live_prog nopidfd CMD...  CMD (execvp) under a seccomp filter that
+ *                             refuses pidfd_getfd with EPERM, as container
+ *                             runtimes' default profiles do, with
+ *                             $LIVE_PRELOAD as its LD_PRELOAD (run without
+ *                             the preload itself); exit 77 when no filter
+ *                             can be installed
  *
  * Waiting ends when the file named by $LIVE_STOP exists, or after
  * $LIVE_WAIT seconds (default 0: no wait; at most 120), so the program
@@ -70,7 +90,13 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -485,6 +511,94 @@ static int fdsteal(const char *phase)
     return harm;
 }
 
+/* ---- daemon ----------------------------------------------------------------- */
+
+static int daemon_like(void)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    const char *go = getenv("LIVE_GO");
+    char go1[4096], go2[4096];
+    snprintf(go1, sizeof go1, "%s.1", go ? go : "/nonexistent");
+    snprintf(go2, sizeof go2, "%s.2", go ? go : "/nonexistent");
+    pid_t helper = -1;
+    if (getenv("LIVE_FORKCHILD") && (helper = _Fork()) == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        for (;;)
+            pause();
+    }
+    printf("ready\n");
+    double end = wait_limit();
+    int step = 0;
+    long opens = 0, elsewhere = 0;
+    struct stat st;
+    while (!should_stop(end)) {
+        if (step == 0 && stat(go1, &st) == 0) {
+            if (syscall(SYS_close_range, 3, ~0U, 0)) {
+                printf("close_range: %s\n", strerror(errno));
+                return 2;
+            }
+            step = 1;
+            printf("closed\n");
+        } else if (step == 1 && stat(go2, &st) == 0) {
+            double t = now_s();
+            if (setgid(getgid()))
+                printf("setgid: %s\n", strerror(errno));
+            step = 2;
+            printf("setgid %.0f ms\n", (now_s() - t) * 1e3);
+        }
+        for (int i = 0; i < 100; i++) {
+            free(churn_alloc(64 + (size_t)i));
+            if (!step)
+                continue;
+            int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+            opens++;
+            if (fd != 3 && elsewhere++ < 3)
+                printf("open %ld: fd %d, where 3 was free\n", opens, fd);
+            close(fd);
+        }
+        usleep(1000);
+    }
+    if (helper > 0) {
+        kill(helper, SIGKILL);
+        waitpid(helper, NULL, 0);
+    }
+    printf("opens=%ld elsewhere=%ld\n", opens, elsewhere);
+    return elsewhere != 0;
+}
+
+/* ---- nopidfd ---------------------------------------------------------------- */
+
+static int nopidfd(char **argv)
+{
+#if defined(__x86_64__) && defined(SYS_pidfd_getfd)
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pidfd_getfd, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof f / sizeof f[0], .filter = f};
+    const char *lib = getenv("LIVE_PRELOAD");
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) {
+        printf("no seccomp filter: %s\n", strerror(errno));
+        return 77;
+    }
+    if (lib)
+        setenv("LD_PRELOAD", lib, 1);
+    execvp(argv[0], argv);
+    printf("execvp %s: %s\n", argv[0], strerror(errno));
+    return 2;
+#else
+    (void)argv;
+    printf("no seccomp filter for this architecture\n");
+    return 77;
+#endif
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -504,7 +618,11 @@ int main(int argc, char **argv)
         return forklabel();
     if (!strcmp(mode, "fdsteal") && argc == 3)
         return fdsteal(argv[2]);
+    if (!strcmp(mode, "daemon"))
+        return daemon_like();
+    if (!strcmp(mode, "nopidfd") && argc > 2)
+        return nopidfd(argv + 2);
     fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | known | adopt | "
-                    "forklabel | fdsteal conn|listen|wake\n");
+                    "forklabel | fdsteal conn|listen|wake | daemon | nopidfd CMD...\n");
     return 2;
 }

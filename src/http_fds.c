@@ -1,0 +1,223 @@
+/*
+ * http_fds.c - see http_fds.h.
+ *
+ * Data: `owned`, the descriptors of the server's in the program's table,
+ * each with its identity (fdid.h); `priv`, whether the server's slots name
+ * numbers of the server thread's own table.  Invariant: an entry of
+ * `owned` is open in the program's table and the server's, or forgotten
+ * at its next check; nothing in the server thread's own table is in it.
+ */
+#define _GNU_SOURCE
+#include "http_fds.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fdid.h"
+
+/* A pidfd of one thread (Linux 6.9; glibc 2.36 does not name the flag). */
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+static bool priv;
+
+bool http_fds_private(void) { return __atomic_load_n(&priv, __ATOMIC_ACQUIRE); }
+
+void http_fds_set_private(bool on) { __atomic_store_n(&priv, on, __ATOMIC_RELEASE); }
+
+/* fd + 1 (0: a free entry) and the file's identity. */
+static struct owned {
+    int fd;
+    fdid id;
+} owned[HTTP_FDS_MAX];
+
+static struct owned *entry(int fd)
+{
+    for (int i = 0; fd >= 0 && i < HTTP_FDS_MAX; i++)
+        if (owned[i].fd == fd + 1)
+            return &owned[i];
+    return NULL;
+}
+
+/* At the lowest free number the listening socket and the wake pipe took
+ * 3, 4 and 5 for the life of the process, and each connection and profile
+ * memfd one more, so the program's open() returned a number it would not
+ * have without heapprof (a program that closes stdin and opens /dev/null
+ * expects 0; lifecycle_host_lowfd). */
+int http_fds_own_shared(int fd)
+{
+    fdid id;
+    if (fd < 0 || (fd = fdid_move_high(fd, &id)) < 0)
+        return -1;
+    struct owned *gone = entry(fd); /* a number just given out: what it was is closed */
+    if (gone)
+        gone->fd = 0;
+    for (int i = 0; i < HTTP_FDS_MAX; i++)
+        if (owned[i].fd <= 0) {
+            owned[i] = (struct owned){fd + 1, id};
+            return fd;
+        }
+    close(fd); /* cannot be checked before use: not kept */
+    errno = EMFILE;
+    return -1;
+}
+
+bool http_fds_ours_shared(int fd)
+{
+    struct owned *e = entry(fd);
+    if (!e)
+        return false;
+    if (fdid_same(fd, &e->id))
+        return true;
+    e->fd = 0;
+    return false;
+}
+
+void http_fds_close_shared(int fd)
+{
+    if (!http_fds_ours_shared(fd))
+        return;
+    entry(fd)->fd = 0;
+    close(fd);
+}
+
+void http_fds_close_all_shared(int keep)
+{
+    for (int i = 0; i < HTTP_FDS_MAX; i++)
+        if (owned[i].fd > 0 && owned[i].fd != keep + 1)
+            http_fds_close_shared(owned[i].fd - 1);
+}
+
+int http_fds_own(int fd) { return http_fds_private() ? fd : http_fds_own_shared(fd); }
+
+/* In the thread's own table nothing but the thread itself opens or closes
+ * a number, so an open one is the server's. */
+bool http_fds_ours(int fd) { return http_fds_private() ? fd >= 0 : http_fds_ours_shared(fd); }
+
+void http_fds_close(int fd)
+{
+    if (!http_fds_private())
+        http_fds_close_shared(fd);
+    else if (fd >= 0)
+        close(fd);
+}
+
+/* A pidfd whose table is that of thread tid: the thread's own pidfd
+ * (Linux 6.9), else the process's, whose table is its main thread's, the
+ * same as tid's unless tid unshared its table or the main thread has ended
+ * (the copies then fail, or are found to be other files). */
+static int table_pidfd(pid_t tid)
+{
+    int p = pidfd_open(tid, PIDFD_THREAD);
+    if (p < 0 && errno == EINVAL)
+        p = pidfd_open(getpid(), 0);
+    return p;
+}
+
+int http_fds_pull(int *const *slot, size_t n, pid_t from, int *got)
+{
+    int pidfd = table_pidfd(from), err = pidfd < 0 ? errno : 0;
+    for (size_t i = 0; i < n; i++) {
+        got[i] = -1;
+        if (err || *slot[i] < 0)
+            continue;
+        const struct owned *e = entry(*slot[i]);
+        if (!e) {
+            err = EBADF;
+            continue;
+        }
+        got[i] = pidfd_getfd(pidfd, *slot[i], 0); /* close-on-exec, at our lowest free number */
+        if (got[i] < 0)
+            err = errno;
+        else if (!fdid_same(got[i], &e->id))
+            err = EBADF; /* the program's file by now */
+    }
+    if (pidfd >= 0)
+        close(pidfd);
+    for (size_t i = 0; err && i < n; i++)
+        if (got[i] >= 0) {
+            close(got[i]);
+            got[i] = -1;
+        }
+    return err;
+}
+
+/* Room for the control message of HTTP_FDS_MAX descriptors, aligned. */
+union fds_cmsg {
+    struct cmsghdr h;
+    char buf[CMSG_SPACE(sizeof(int) * HTTP_FDS_MAX)];
+};
+
+int http_fds_push(int *const *slot, size_t n, int chan, pid_t to)
+{
+    uint32_t idx[HTTP_FDS_MAX];
+    int fds[HTTP_FDS_MAX];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < HTTP_FDS_MAX; i++)
+        if (*slot[i] >= 0) {
+            idx[k] = (uint32_t)i;
+            fds[k++] = *slot[i];
+        }
+    const struct owned *e = entry(chan);
+    if (!k || !e)
+        return k ? EBADF : 0;
+    int pidfd = table_pidfd(to);
+    if (pidfd < 0)
+        return errno;
+    int s = pidfd_getfd(pidfd, chan, 0), err = s < 0 ? errno : 0;
+    close(pidfd);
+    if (!err && !fdid_same(s, &e->id))
+        err = EBADF;
+    if (!err) {
+        union fds_cmsg c;
+        memset(&c, 0, sizeof c);
+        struct iovec iov = {idx, k * sizeof idx[0]};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+                           .msg_controllen = CMSG_SPACE(sizeof(int) * k)};
+        struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+        h->cmsg_level = SOL_SOCKET;
+        h->cmsg_type = SCM_RIGHTS;
+        h->cmsg_len = CMSG_LEN(sizeof(int) * k);
+        memcpy(CMSG_DATA(h), fds, sizeof(int) * k);
+        if (sendmsg(s, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+            err = errno;
+    }
+    if (s >= 0)
+        close(s);
+    return err;
+}
+
+int http_fds_receive(int *const *slot, size_t n, int chan)
+{
+    uint32_t idx[HTTP_FDS_MAX];
+    union fds_cmsg c;
+    struct iovec iov = {idx, sizeof idx};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+                       .msg_controllen = sizeof c.buf};
+    if (!http_fds_ours_shared(chan))
+        return EBADF;
+    ssize_t r = recvmsg(chan, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (r < 0)
+        return errno;
+    struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+    size_t k = 0, want = (size_t)r / sizeof idx[0];
+    int fds[HTTP_FDS_MAX];
+    if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
+        k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        memcpy(fds, CMSG_DATA(h), sizeof(int) * k);
+    }
+    for (size_t i = 0; i < k; i++) {
+        int fd = http_fds_own_shared(fds[i]);
+        if (fd >= 0 && i < want && idx[i] < n)
+            *slot[idx[i]] = fd;
+        else if (fd >= 0)
+            http_fds_close_shared(fd);
+    }
+    return k == want && !(m.msg_flags & MSG_CTRUNC) ? 0 : EBADF;
+}
