@@ -624,7 +624,7 @@ static int load_one(stackset *s, profile **p, char **files, size_t i)
  * each one's samples (profile_read_shed) once it is added, unless it may
  * be the first or the last of the series, whose samples born_split reads:
  * the first and the last given, and the earliest and the latest time
- * stamp so far (as report_sort_by_time, stable, will place them).  A long
+ * stamp so far (as report_time_order, stable, will place them).  A long
  * series then holds the stackset's cells and at most four profiles, not
  * every profile's decoded samples (3.6 MB each for 10k stacks 10 deep,
  * two thirds of what leaks held).  Then sorts the profiles by time stamp
@@ -663,14 +663,7 @@ static int load_all(stackset *s, profile **p, char **files, size_t n)
         diag_error("out of memory");
         return DIAG_FAIL;
     }
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    for (size_t i = 1; i < n; i++) /* insertion sort: stable, as report_sort_by_time */
-        for (size_t j = i; j > 0 && p[order[j - 1]]->time_nanos > p[order[j]]->time_nanos; j--) {
-            size_t x = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = x;
-        }
+    report_time_order(p, n, order);
     int rc = stackset_permute(s, order) ? DIAG_FAIL : DIAG_OK;
     if (rc)
         diag_error("out of memory");

@@ -5,7 +5,9 @@
  * Data: the profiles (sorted by time stamp when all have one; otherwise in
  * the given order, one x step each) go into a stackset keyed by allocation
  * site (leaf past allocator wrappers, and its caller), one cell per profile:
- * inuse_space.  The `top` sites with the highest peak become bands, from
+ * inuse_space.  They are read one at a time, and each one's samples are
+ * freed once added (the set owns its keys; load_all), so a long series
+ * costs its sites' cells and its profiles' headers.  The `top` sites with the highest peak become bands, from
  * the bottom up in that order; everything else is summed into "other", the
  * top band.  cum[k][i] is the height of band k's upper edge at profile i
  * (bands stacked, so cum is non-decreasing in k); negative values, which
@@ -147,7 +149,16 @@ static int cmp_band(const void *a, const void *b)
         return x->peak > y->peak ? -1 : 1;
     if (x->last != y->last)
         return x->last > y->last ? -1 : 1;
-    return strcmp(x->name, y->name);
+    int c = strcmp(x->name, y->name);
+    if (c || !x->row || !y->row)
+        return c;
+    /* Names cut at their buffer's end, or holding the arrow, can match:
+     * then the keys, not the order the sites were met in (which the order
+     * the files are given in sets, as load_all adds them). */
+    for (size_t i = 0; i < x->row->nframes && i < y->row->nframes; i++)
+        if ((c = strcmp(x->row->frames[i], y->row->frames[i])))
+            return c;
+    return x->row->nframes < y->row->nframes ? -1 : x->row->nframes > y->row->nframes;
 }
 
 /* Bands and their stacked edges. */
@@ -486,8 +497,8 @@ static int write_svg(const chart *c, const char *out)
 }
 
 /* --by birth needs time stamps, distinct ones, and ages in every profile
- * that has live bytes (the profiles are sorted). */
-static int birth_inputs_ok(const chart *c)
+ * that has live bytes (the profiles are sorted; live[i]: profile i had). */
+static int birth_inputs_ok(const chart *c, const bool *live)
 {
     for (size_t i = 0; i < c->n; i++) {
         const profile *p = c->p[i];
@@ -501,26 +512,75 @@ static int birth_inputs_ok(const chart *c)
                        "different times", c->p[i - 1]->path, p->path);
             return DIAG_FAIL;
         }
-        size_t space = (size_t)profile_read_type(p, "inuse_space");
-        bool live = false;
-        for (size_t j = 0; j < p->nsamples && !live; j++)
-            live = p->samples[j].values[space] > 0;
-        if (live && !p->naged) {
-            report_no_ages(p, space);
+        if (live[i] && !p->naged) {
+            report_no_ages_was(p, (size_t)profile_read_type(p, "inuse_space"), true);
             return DIAG_FAIL;
         }
     }
     return DIAG_OK;
 }
 
-/* Does any sample of the series have a site name holding the text? */
-static bool site_seen(const chart *c, const char *text)
+/* Does any sample of p have a site name holding the text? */
+static bool site_seen(const profile *p, const char *text)
 {
-    for (size_t i = 0; i < c->n; i++)
-        for (size_t j = 0; j < c->p[i]->nsamples; j++)
-            if (site_has(&c->p[i]->samples[j], (void *)text))
-                return true;
+    for (size_t j = 0; j < p->nsamples; j++)
+        if (site_has(&p->samples[j], (void *)text))
+            return true;
     return false;
+}
+
+/* Reads the profiles one at a time, in the order given, each into c->p[i]
+ * (live[i]: whether it holds live bytes; *seen: whether a site name holds
+ * --site's text).  --by site adds each to s, as profile i, and then sheds
+ * its samples (profile_read_shed): a long series holds the sites' cells
+ * and the profiles' headers, not every profile's decoded samples (3.9 MB
+ * each for 10k stacks).  --by birth keeps them whole, for build_birth.
+ * Then, when every profile has a time stamp, sorts the profiles by it, and
+ * the set's columns and live with them. */
+static int load_all(chart *c, stackset *s, char **files, bool *live, bool *seen)
+{
+    size_t n = c->n;
+    long t;
+    for (size_t i = 0; i < n; i++) {
+        profile *p = c->p[i] = report_load(files[i]);
+        if (!p || (t = report_type(p, "inuse_space")) < 0 ||
+            !report_whole(p, (size_t)t, "heapprof timeline"))
+            return DIAG_FAIL;
+        live[i] = report_any_live(p, (size_t)t);
+        *seen = *seen || (c->o->site && site_seen(p, c->o->site));
+        if (c->o->by == BY_SITE && (stackset_add_profile(s, i, p, &t, STACKSET_SITE) ||
+                                    profile_read_shed(p))) {
+            diag_error("out of memory");
+            return DIAG_FAIL;
+        }
+    }
+    c->timed = true;
+    for (size_t i = 0; i < n; i++)
+        c->timed = c->timed && c->p[i]->time_nanos > 0;
+    if (!c->timed)
+        return DIAG_OK;
+    size_t *order = malloc(n * sizeof *order);
+    profile **q = malloc(n * sizeof *q);
+    bool *l = malloc(n * sizeof *l);
+    int rc = order && q && l ? DIAG_OK : DIAG_FAIL;
+    if (!rc) {
+        report_time_order(c->p, n, order);
+        rc = stackset_permute(s, order) ? DIAG_FAIL : DIAG_OK;
+    }
+    if (rc)
+        diag_error("out of memory");
+    for (size_t i = 0; !rc && i < n; i++) {
+        q[i] = c->p[order[i]];
+        l[i] = live[order[i]];
+    }
+    if (!rc) {
+        memcpy(c->p, q, n * sizeof *q);
+        memcpy(live, l, n * sizeof *l);
+    }
+    free(order);
+    free(q);
+    free(l);
+    return rc;
 }
 
 static int run(char **files, size_t n, const timeline_opts *o)
@@ -531,41 +591,30 @@ static int run(char **files, size_t n, const timeline_opts *o)
     c.o = o;
     c.p = calloc(n, sizeof *c.p);
     c.x = calloc(n, sizeof *c.x);
+    bool *live = calloc(n, sizeof *live), seen = false;
     stackset *s = stackset_new(n, 1);
     int rc = DIAG_OK;
-    long t;
-    if (!c.p || !c.x || !s) {
+    if (!c.p || !c.x || !live || !s) {
         diag_error("out of memory");
         rc = DIAG_FAIL;
+    } else {
+        stackset_own_keys(s); /* the profiles' samples are freed as they are added */
     }
-    for (size_t i = 0; !rc && i < n; i++)
-        if (!(c.p[i] = report_load(files[i])) || (t = report_type(c.p[i], "inuse_space")) < 0 ||
-            !report_whole(c.p[i], (size_t)t, "heapprof timeline"))
-            rc = DIAG_FAIL;
-    c.timed = !rc;
-    for (size_t i = 0; !rc && i < n; i++)
-        c.timed = c.timed && c.p[i]->time_nanos > 0;
-    if (c.timed)
-        report_sort_by_time(c.p, n);
+    if (!rc)
+        rc = load_all(&c, s, files, live, &seen);
     if (!rc)
         report_processes(c.p, n, "the timeline joins their heaps as if they were one");
     if (!rc && o->by == BY_BIRTH)
-        rc = birth_inputs_ok(&c);
-    if (!rc && o->site && !site_seen(&c, o->site)) {
+        rc = birth_inputs_ok(&c, live);
+    if (!rc && o->site && !seen) {
         diag_error("--site '%s': no allocation site's name (\"site \xe2\x86\x90 caller\") "
                    "contains it", o->site);
         rc = DIAG_FAIL;
     }
-    if (c.timed && c.p[n - 1]->time_nanos == c.p[0]->time_nanos && n > 1)
+    if (!rc && c.timed && c.p[n - 1]->time_nanos == c.p[0]->time_nanos && n > 1)
         c.timed = false; /* all taken at once: no time axis to draw */
-    for (size_t i = 0; !rc && i < n; i++) {
+    for (size_t i = 0; !rc && i < n; i++)
         c.x[i] = c.timed ? (double)(c.p[i]->time_nanos - c.p[0]->time_nanos) / 1e9 : (double)i;
-        long type = profile_read_type(c.p[i], "inuse_space");
-        if (o->by == BY_SITE && stackset_add_profile(s, i, c.p[i], &type, STACKSET_SITE)) {
-            diag_error("out of memory");
-            rc = DIAG_FAIL;
-        }
-    }
     c.xmax = !rc && n ? c.x[n - 1] : 0; /* c.x is NULL when out of memory */
     if (!rc && (o->by == BY_BIRTH ? build_birth(&c) : build(&c, s, o->top))) {
         diag_error("out of memory");
@@ -578,6 +627,7 @@ static int run(char **files, size_t n, const timeline_opts *o)
     free(c.bands);
     free(c.cum);
     free(c.x);
+    free(live);
     stackset_free(s);
     for (size_t i = 0; c.p && i < n; i++)
         profile_read_free(c.p[i]);

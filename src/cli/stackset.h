@@ -13,8 +13,8 @@
  * Rows keep pointers to frame names of the profiles they came from, so the
  * profiles must outlive the set, unless the set owns its keys
  * (stackset_own_keys): then a new row's frames are copied, each distinct
- * name once, and a profile may be freed once added (leaks reads a long
- * series one profile at a time).  Rows never move once created.
+ * name once, and a profile may be freed once added (leaks and timeline
+ * read a long series one profile at a time).  Rows never move once created.
  */
 #ifndef HEAPPROF_CLI_STACKSET_H
 #define HEAPPROF_CLI_STACKSET_H
