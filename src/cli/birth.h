@@ -33,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "profile_read.h"
 #include "stackset.h"
@@ -83,6 +84,17 @@ typedef bool birth_keep(const profile_sample *s, void *arg);
 int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, const long *alloc,
                  const size_t *end, size_t nc, enum birth_rule rule, birth_keep *keep, void *arg,
                  double *split, double *unaged);
+
+/* birth_credit's work on one profile, p, the series' profile i, into
+ * column col of s: t[0..i] are the time stamps of the series' profiles up
+ * to i (no later one is read: what p holds was born by its own time, so
+ * the cohorts not begun at i get none of it, and the open one's window
+ * reaches past it), live and alloc p's indexes of inuse_space and
+ * alloc_space, *split and *unaged its split[i] and unaged[i].  For a
+ * reader that reads a long series one profile at a time. */
+int birth_credit_one(stackset *s, size_t col, const profile *p, size_t i, const int64_t *t,
+                     long live, long alloc, const size_t *end, size_t nc, enum birth_rule rule,
+                     birth_keep *keep, void *arg, double *split, double *unaged);
 
 /* Tightens one stack's credits c[k * n + i] (cohort k at profile i) with
  * what the series knows, for profiles of one process (a sampled object
@@ -141,5 +153,16 @@ enum { BIRTH_MAX_COHORTS = 32 }; /* birth_bound's limit (it leaves more alone) *
 bool birth_one_process(profile *const *p, size_t n);
 void birth_bound(double *c, size_t n, const size_t *end, size_t nc, const double *alloc,
                  const double *live, const double *young);
+
+/* birth_bound one profile at a time, for a reader that does not hold a
+ * stack's whole series: st (BIRTH_BOUND_STATE(nc) doubles, zeroed before
+ * profile 0) carries what the bounds need from the profiles before i; c
+ * holds the stack's nc credits at profile i, tightened in place; alloc
+ * (NaN: none), live and young (INFINITY: none) are its alloc[i],
+ * live[i] and young[i].  Called for i = 0, 1, ... n - 1 in turn, it
+ * gives what birth_bound gives, to the bit (birth_bound is made of it). */
+#define BIRTH_BOUND_STATE(nc) (4 * (nc) + 1)
+void birth_bound_step(double *st, size_t i, const size_t *end, size_t nc, double *c,
+                      double alloc, double live, double young);
 
 #endif

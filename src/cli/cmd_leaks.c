@@ -5,10 +5,14 @@
  * Data: the profiles are read one at a time into one stackset (rows keyed
  * by the whole stack's function names, so profiles of different processes
  * line up; the set owns its keys, and each profile's samples are freed
- * once added, but the first's and the last's: load_all), with two types
- * per profile: inuse_space (cell 0, required) and
- * inuse_objects (cell 1, optional: "?" in a profile without it, not 0
- * objects).  A row's series is v_i +- sigma_i, i
+ * once added, but the first's and the last's: load_all).  Its cells are
+ * what the report reads, no more: per profile, inuse_space (C_SPACE,
+ * required), alloc_space (C_ALLOC, for born_split's bounds), and for two
+ * profiles only, whose rows show them, inuse_objects (C_OBJECTS, optional:
+ * "?" in a profile without it, not 0 objects); per row, the split of the
+ * last profile's bytes (R_NEW and the others below).  So a series of 500
+ * profiles of 10k stacks holds 240 MB of cells (it held 840 MB with all
+ * seven per profile).  A row's series is v_i +- sigma_i, i
  * the profile's position (the given order for two files; for a series,
  * sorted by time stamp when every profile has one).
  *
@@ -41,8 +45,8 @@
  * Born since the first profile or before it: when the last profile
  * records object ages (a heapprof profile) and both it and the first have
  * time stamps, the last later, each row's live bytes in the last profile
- * are split into C_NEW, allocated after the first profile was taken, and
- * C_OLD, allocated before it and still live (cells of the last profile;
+ * are split into R_NEW, allocated after the first profile was taken, and
+ * R_OLD, allocated before it and still live (the row's fixed cells;
  * samples without an age go into neither).  A leak's growth is new bytes
  * that stay; old bytes that stay are start-up or long-lived state.  An
  * age band that straddles the first profile's time is split in proportion
@@ -61,8 +65,8 @@
  * shows its standard error in the last profile (C_SPACE's variance, as the
  * growth column reads it): new and old are parts of that estimate, and
  * heapprof's estimate of a set of objects sums one independent term per
- * object, so a part's variance is at most the whole's.  Then C_OLD_MIN and
- * C_OLD_MAX, old as it would be were every straddling band wholly newer
+ * object, so a part's variance is at most the whole's.  Then R_OLD_MIN and
+ * R_OLD_MAX, old as it would be were every straddling band wholly newer
  * than the first profile, or wholly older (birth_credit's BIRTH_NEWEST and
  * BIRTH_OLDEST), bounded like the estimate: with two cohorts the bound is a
  * clamp of old, which keeps order, so the truth, which obeys it, lies
@@ -85,7 +89,10 @@
 #include "stackset.h"
 #include "units.h"
 
-enum { C_SPACE, C_OBJECTS, C_NEW, C_OLD, C_OLD_MIN, C_OLD_MAX, C_ALLOC, NCELLS };
+/* Cells per profile (C_OBJECTS for two profiles only: see the top), and
+ * the fixed cells of a row. */
+enum { C_SPACE, C_ALLOC, C_OBJECTS, NCELLS };
+enum { R_NEW, R_OLD, R_OLD_MIN, R_OLD_MAX, NFIXED };
 
 enum klass { K_LEAK, K_PLATEAU, K_WORKING, K_SHRANK, K_STABLE, NCLASSES };
 
@@ -188,6 +195,11 @@ static double sig2(const stackset *s, stackset_row *r, size_t i, size_t j)
 static double val(const stackset *s, stackset_row *r, size_t i, size_t c)
 {
     return stackset_cell_at(s, r, i, c)->val;
+}
+
+static double fixed(const stackset *s, stackset_row *r, size_t k)
+{
+    return stackset_fixed_at(s, r, k)->val;
 }
 
 /* Is the change from profile i to j significantly upward? */
@@ -384,12 +396,12 @@ static void born_cols(char *buf, size_t len, const stackset *s, stackset_row *r,
         return;
     }
     const stackset_cell *late = stackset_cell_at(s, r, last, C_SPACE);
-    fmt(a, sizeof a, val(s, r, last, C_NEW), "bytes", o->raw, false);
-    fmt(b, sizeof b, val(s, r, last, C_OLD), "bytes", o->raw, false);
+    fmt(a, sizeof a, fixed(s, r, R_NEW), "bytes", o->raw, false);
+    fmt(b, sizeof b, fixed(s, r, R_OLD), "bytes", o->raw, false);
     /* A part's error: heapprof's estimate of a set of objects sums independent
      * terms, one per object, so a part's variance is at most the whole's. */
     units_sd(e, sizeof e, late->var, late->sd, "bytes", o->raw);
-    range(g, sizeof g, val(s, r, last, C_OLD_MIN), val(s, r, last, C_OLD_MAX), o->raw);
+    range(g, sizeof g, fixed(s, r, R_OLD_MIN), fixed(s, r, R_OLD_MAX), o->raw);
     snprintf(buf, len, " %10s %10s %9s %18s", a, b, e, g);
 }
 
@@ -521,7 +533,7 @@ static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t n
 /* The rules born_split credits by, and the cell of the last profile each
  * one's bounded old bytes go to: the estimate, and its extremes. */
 static const enum birth_rule born_rule[3] = {BIRTH_EVEN, BIRTH_NEWEST, BIRTH_OLDEST};
-static const size_t born_cell[3] = {C_OLD, C_OLD_MIN, C_OLD_MAX};
+static const size_t born_cell[3] = {R_OLD, R_OLD_MIN, R_OLD_MAX};
 
 /* The new and old cells of each row in the last profile (see the top):
  * birth_credit's cohorts born up to the first profile and since, of the
@@ -581,19 +593,19 @@ static int born_split(stackset *s, profile **p, size_t n, born_totals *bt)
             young[n - 1] = stackset_cell_at(b[j], rj, 1, 2 + 2)->val;
             if (bt->bounded) /* the bounds' premise (birth.h) */
                 birth_bound(c, n, end, 2, al, lv, young);
-            stackset_cell_at(s, r, n - 1, born_cell[j])->val = c[n - 1];
+            stackset_fixed_at(s, r, born_cell[j])->val = c[n - 1];
             if (born_rule[j] == BIRTH_EVEN)
-                stackset_cell_at(s, r, n - 1, C_NEW)->val = c[2 * n - 1];
+                stackset_fixed_at(s, r, R_NEW)->val = c[2 * n - 1];
         }
         if (!r) {
             rc = -1;
             break;
         }
         const stackset_cell *late = stackset_cell_at(s, r, n - 1, C_SPACE);
-        bt->fresh += val(s, r, n - 1, C_NEW);
-        bt->old += val(s, r, n - 1, C_OLD);
-        bt->old_min += val(s, r, n - 1, C_OLD_MIN);
-        bt->old_max += val(s, r, n - 1, C_OLD_MAX);
+        bt->fresh += fixed(s, r, R_NEW);
+        bt->old += fixed(s, r, R_OLD);
+        bt->old_min += fixed(s, r, R_OLD_MIN);
+        bt->old_max += fixed(s, r, R_OLD_MAX);
         bt->var += late->var;
         bt->sd = late->sd > bt->sd ? late->sd : bt->sd;
     }
@@ -611,8 +623,8 @@ static int load_one(stackset *s, profile **p, char **files, size_t i)
     if (!(p[i] = report_load(files[i])) || (t = report_type(p[i], "inuse_space")) < 0 ||
         !report_whole(p[i], (size_t)t, "heapprof leaks"))
         return DIAG_FAIL;
-    long types[NCELLS] = {t, profile_read_type(p[i], "inuse_objects"), -1, -1, -1, -1,
-                          profile_read_type(p[i], "alloc_space")};
+    long types[NCELLS] = {t, profile_read_type(p[i], "alloc_space"),
+                          profile_read_type(p[i], "inuse_objects")};
     if (stackset_add_profile(s, i, p[i], types, STACKSET_STACK)) {
         diag_error("out of memory");
         return DIAG_FAIL;
@@ -624,7 +636,7 @@ static int load_one(stackset *s, profile **p, char **files, size_t i)
  * each one's samples (profile_read_shed) once it is added, unless it may
  * be the first or the last of the series, whose samples born_split reads:
  * the first and the last given, and the earliest and the latest time
- * stamp so far (as report_sort_by_time, stable, will place them).  A long
+ * stamp so far (as report_time_order, stable, will place them).  A long
  * series then holds the stackset's cells and at most four profiles, not
  * every profile's decoded samples (3.6 MB each for 10k stacks 10 deep,
  * two thirds of what leaks held).  Then sorts the profiles by time stamp
@@ -663,14 +675,7 @@ static int load_all(stackset *s, profile **p, char **files, size_t n)
         diag_error("out of memory");
         return DIAG_FAIL;
     }
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    for (size_t i = 1; i < n; i++) /* insertion sort: stable, as report_sort_by_time */
-        for (size_t j = i; j > 0 && p[order[j - 1]]->time_nanos > p[order[j]]->time_nanos; j--) {
-            size_t x = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = x;
-        }
+    report_time_order(p, n, order);
     int rc = stackset_permute(s, order) ? DIAG_FAIL : DIAG_OK;
     if (rc)
         diag_error("out of memory");
@@ -686,7 +691,7 @@ static int load_all(stackset *s, profile **p, char **files, size_t n)
 static int run(char **files, size_t n, const leaks_opts *o)
 {
     profile **p = calloc(n, sizeof *p);
-    stackset *s = stackset_new(n, NCELLS);
+    stackset *s = stackset_new_fixed(n, n == 2 ? NCELLS : C_OBJECTS, NFIXED);
     int rc = !p || !s ? DIAG_FAIL : DIAG_OK;
     if (rc)
         diag_error("out of memory");

@@ -5,7 +5,9 @@
  * Data: the profiles (sorted by time stamp when all have one; otherwise in
  * the given order, one x step each) go into a stackset keyed by allocation
  * site (leaf past allocator wrappers, and its caller), one cell per profile:
- * inuse_space.  The `top` sites with the highest peak become bands, from
+ * inuse_space.  They are read one at a time, and each one's samples are
+ * freed once added (the set owns its keys; load_all), so a long series
+ * costs its sites' cells and its profiles' headers.  The `top` sites with the highest peak become bands, from
  * the bottom up in that order; everything else is summed into "other", the
  * top band.  cum[k][i] is the height of band k's upper edge at profile i
  * (bands stacked, so cum is non-decreasing in k); negative values, which
@@ -19,7 +21,10 @@
  * rule and its error; the subtitle says how much of the heap was split).
  * A cohort's layer can only thin out after its window closes (birth_bound
  * holds each band to that, on its own): one that keeps its thickness was
- * never freed.  It needs time stamps and ages.
+ * never freed.  It needs time stamps and ages.  It too reads one profile
+ * at a time: birth_series keeps each stack's bounds' state and the sums,
+ * not its series; profiles given out of time order are read again, in
+ * order (birth_reread), as a profile's credits need its place in it.
  * --site keeps the samples (birth) or sites whose "site <- caller" name
  * contains a string.
  *
@@ -34,9 +39,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "args.h"
 #include "birth.h"
+#include "birth_series.h"
 #include "commands.h"
 #include "diag.h"
 #include "report.h"
@@ -89,6 +96,14 @@ typedef struct chart {
     const timeline_opts *o;
     double split, unaged, total; /* --by birth: bytes summed over all profiles */
     bool one_process;            /* --by birth: the bounds apply (birth_one_process) */
+    /* --by birth, while reading: the cohorts (birth_cohorts), the sums, the
+     * time stamps and alloc_space's presence as read, and whether the
+     * profiles came sorted by time, so that each was added as read. */
+    size_t *end, nc;
+    birth_series *bs;
+    int64_t *t;
+    bool *has_alloc;
+    bool added;
 } chart;
 
 void cmd_timeline_usage(FILE *f)
@@ -147,7 +162,16 @@ static int cmp_band(const void *a, const void *b)
         return x->peak > y->peak ? -1 : 1;
     if (x->last != y->last)
         return x->last > y->last ? -1 : 1;
-    return strcmp(x->name, y->name);
+    int c = strcmp(x->name, y->name);
+    if (c || !x->row || !y->row)
+        return c;
+    /* Names cut at their buffer's end, or holding the arrow, can match:
+     * then the keys, not the order the sites were met in (which the order
+     * the files are given in sets, as load_all adds them). */
+    for (size_t i = 0; i < x->row->nframes && i < y->row->nframes; i++)
+        if ((c = strcmp(x->row->frames[i], y->row->frames[i])))
+            return c;
+    return x->row->nframes < y->row->nframes ? -1 : x->row->nframes > y->row->nframes;
 }
 
 /* Bands and their stacked edges. */
@@ -216,55 +240,20 @@ static void seconds(char *buf, size_t len, double s)
     snprintf(buf, len, s < 100 ? "%.3g s" : "%.0f s", s);
 }
 
-/* --by birth: one band per cohort, oldest at the bottom (see the top). */
-static int build_birth(chart *c)
+/* --by birth: one band per cohort, oldest at the bottom (see the top),
+ * from the series' sums (bs: every profile added, in order). */
+static int build_birth(chart *c, const birth_series *bs, const size_t *end, size_t nc)
 {
-    size_t n = c->n, *end = calloc(n, sizeof *end);
-    long *types = calloc(2 * n, sizeof *types), *allocs = types ? types + n : NULL;
-    double *alloc = calloc(3 * n, sizeof *alloc), *live = alloc ? alloc + n : NULL;
-    double *young = alloc ? alloc + 2 * n : NULL;
-    double *split = calloc(n, sizeof *split), *unaged = calloc(n, sizeof *unaged);
+    size_t n = c->n;
     c->bands = calloc(c->o->cohorts + 1, sizeof *c->bands);
     c->cum = calloc(c->o->cohorts * n + 1, sizeof *c->cum);
-    double *one = calloc(c->o->cohorts * n + 1, sizeof *one);
-    int rc = !end || !types || !alloc || !split || !unaged || !c->bands || !c->cum || !one ? -1
-                                                                                          : 0;
-    size_t nc = rc ? 0 : birth_cohorts(n, c->o->cohorts, end);
-    stackset *s = rc ? NULL : stackset_new(n, nc + 3);
-    rc = rc || !s ? -1 : 0;
+    if (!c->bands || !c->cum)
+        return -1;
     c->one_process = birth_one_process(c->p, n);
-    for (size_t i = 0; !rc && i < n; i++) {
-        types[i] = profile_read_type(c->p[i], "inuse_space");
-        allocs[i] = profile_read_type(c->p[i], "alloc_space");
-    }
-    if (!rc)
-        rc = birth_credit(s, c->p, n, types, allocs, end, nc, BIRTH_EVEN,
-                          c->o->site ? site_has : NULL, (void *)c->o->site, split, unaged);
-    for (size_t i = 0; !rc && i < n; i++) {
-        c->split += split[i];
-        c->unaged += unaged[i];
-    }
-    /* Each stack's credits, bounded by its own series, then summed. */
-    for (size_t r = 0; !rc && r < stackset_count(s); r++) {
-        stackset_row *row = stackset_get(s, r);
-        for (size_t i = 0; i < n; i++) {
-            for (size_t k = 0; k < nc; k++)
-                one[k * n + i] = stackset_cell_at(s, row, i, k)->val;
-            /* NaN: no allocation bound for the windows this profile ends or starts */
-            alloc[i] = allocs[i] >= 0 ? stackset_cell_at(s, row, i, nc)->val : NAN;
-            live[i] = stackset_cell_at(s, row, i, nc + 1)->val;
-            young[i] = stackset_cell_at(s, row, i, nc + 2)->val;
-        }
-        if (c->one_process) /* the bounds' premise (birth.h) */
-            birth_bound(one, n, end, nc, alloc, live, young);
-        for (size_t k = 0; k < nc * n; k++)
-            c->cum[k] += one[k];
-    }
-    stackset_free(s);
-    free(one);
-    free(alloc);
-    if (rc)
-        nc = 0;
+    /* Each stack's credits, bounded by its own series (the bounds'
+     * premise, birth.h), then summed. */
+    const double *sum = birth_series_sums(bs, c->one_process, &c->split, &c->unaged);
+    memcpy(c->cum, sum, nc * n * sizeof *sum);
     for (size_t k = 0; k < nc; k++) {
         band *b = &c->bands[k];
         b->color = palette[k % (sizeof palette / sizeof palette[0])];
@@ -285,11 +274,7 @@ static int build_birth(chart *c)
             c->cum[k * n + i] += c->cum[(k - 1) * n + i];
     }
     c->nbands = nc;
-    free(end);
-    free(types);
-    free(split);
-    free(unaged);
-    return rc;
+    return 0;
 }
 
 /* The y axis: it ends at the first tick at or above the highest total. */
@@ -486,8 +471,8 @@ static int write_svg(const chart *c, const char *out)
 }
 
 /* --by birth needs time stamps, distinct ones, and ages in every profile
- * that has live bytes (the profiles are sorted). */
-static int birth_inputs_ok(const chart *c)
+ * that has live bytes (the profiles are sorted; live[i]: profile i had). */
+static int birth_inputs_ok(const chart *c, const bool *live)
 {
     for (size_t i = 0; i < c->n; i++) {
         const profile *p = c->p[i];
@@ -501,26 +486,132 @@ static int birth_inputs_ok(const chart *c)
                        "different times", c->p[i - 1]->path, p->path);
             return DIAG_FAIL;
         }
-        size_t space = (size_t)profile_read_type(p, "inuse_space");
-        bool live = false;
-        for (size_t j = 0; j < p->nsamples && !live; j++)
-            live = p->samples[j].values[space] > 0;
-        if (live && !p->naged) {
-            report_no_ages(p, space);
+        if (live[i] && !p->naged) {
+            report_no_ages_was(p, (size_t)profile_read_type(p, "inuse_space"), true);
             return DIAG_FAIL;
         }
     }
     return DIAG_OK;
 }
 
-/* Does any sample of the series have a site name holding the text? */
-static bool site_seen(const chart *c, const char *text)
+/* Does any sample of p have a site name holding the text? */
+static bool site_seen(const profile *p, const char *text)
 {
-    for (size_t i = 0; i < c->n; i++)
-        for (size_t j = 0; j < c->p[i]->nsamples; j++)
-            if (site_has(&c->p[i]->samples[j], (void *)text))
-                return true;
+    for (size_t j = 0; j < p->nsamples; j++)
+        if (site_has(&p->samples[j], (void *)text))
+            return true;
     return false;
+}
+
+/* Whether path can be read again: a regular file, not standard input, a
+ * pipe or a process substitution's /dev/fd/N. */
+static bool rereadable(const char *path)
+{
+    struct stat st;
+    return strcmp(path, "-") && !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
+/* --by birth: adds p, the series' profile i, to c->bs (c->t and
+ * c->has_alloc filled up to i).  0, or -1 when out of memory. */
+static int birth_add(chart *c, const profile *p, size_t i)
+{
+    c->t[i] = p->time_nanos;
+    c->has_alloc[i] = profile_read_type(p, "alloc_space") >= 0;
+    return birth_series_add(c->bs, p, i, c->t, c->has_alloc);
+}
+
+/* Reads the profiles one at a time, in the order given, each into c->p[i]
+ * (live[i]: whether it holds live bytes; *seen: whether a site name holds
+ * --site's text), and sheds its samples once used (profile_read_shed): a
+ * long series holds the sites' cells (--by site) or the stacks' birth
+ * sums (--by birth) and the profiles' headers, not every profile's
+ * decoded samples (3.9 MB each for 10k stacks).  --by site adds each to s,
+ * as profile i; --by birth adds each to c->bs while they come in time
+ * order (a series' names, globbed, give it), and keeps whole a profile
+ * that cannot be read again (rereadable), for birth_reread.  Then, when every profile has a time stamp,
+ * sorts the profiles by it, and the set's columns and live with them. */
+static int load_all(chart *c, stackset *s, char **files, bool *live, bool *seen)
+{
+    size_t n = c->n;
+    long t;
+    c->added = c->o->by == BY_BIRTH;
+    for (size_t i = 0; i < n; i++) {
+        profile *p = c->p[i] = report_load(files[i]);
+        if (!p || (t = report_type(p, "inuse_space")) < 0 ||
+            !report_whole(p, (size_t)t, "heapprof timeline"))
+            return DIAG_FAIL;
+        live[i] = report_any_live(p, (size_t)t);
+        *seen = *seen || (c->o->site && site_seen(p, c->o->site));
+        c->added = c->added && p->time_nanos > 0 && (!i || p->time_nanos >= c->t[i - 1]);
+        if ((c->o->by == BY_SITE && stackset_add_profile(s, i, p, &t, STACKSET_SITE)) ||
+            (c->added && birth_add(c, p, i)) ||
+            ((c->o->by == BY_SITE || rereadable(p->path)) && profile_read_shed(p))) {
+            diag_error("out of memory");
+            return DIAG_FAIL;
+        }
+    }
+    c->timed = true;
+    for (size_t i = 0; i < n; i++)
+        c->timed = c->timed && c->p[i]->time_nanos > 0;
+    if (!c->timed)
+        return DIAG_OK;
+    size_t *order = malloc(n * sizeof *order);
+    profile **q = malloc(n * sizeof *q);
+    bool *l = malloc(n * sizeof *l);
+    int rc = order && q && l ? DIAG_OK : DIAG_FAIL;
+    if (!rc) {
+        report_time_order(c->p, n, order);
+        rc = stackset_permute(s, order) ? DIAG_FAIL : DIAG_OK;
+    }
+    if (rc)
+        diag_error("out of memory");
+    for (size_t i = 0; !rc && i < n; i++) {
+        q[i] = c->p[order[i]];
+        l[i] = live[order[i]];
+    }
+    if (!rc) {
+        memcpy(c->p, q, n * sizeof *q);
+        memcpy(live, l, n * sizeof *l);
+    }
+    free(order);
+    free(q);
+    free(l);
+    return rc;
+}
+
+/* --by birth, for profiles not given in time order: adds them to a new
+ * c->bs in that order, each read again (but those load_all kept whole).  A file that is no longer the profile it was (its time stamp or
+ * its inuse_space differ) is an error, as a chart of two different
+ * series would be wrong. */
+static int birth_reread(chart *c)
+{
+    birth_series_free(c->bs);
+    c->bs = birth_series_new(c->n, c->end, c->nc, c->o->site ? site_has : NULL,
+                             (void *)c->o->site);
+    if (!c->bs) {
+        diag_error("out of memory");
+        return DIAG_FAIL;
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        profile *was = c->p[i], *p = rereadable(was->path) ? report_load(was->path) : was;
+        if (!p)
+            return DIAG_FAIL;
+        long t = profile_read_type(p, "inuse_space");
+        int rc = DIAG_OK;
+        if (t < 0 || p->time_nanos != was->time_nanos ||
+            !report_whole(p, (size_t)t, "heapprof timeline")) {
+            diag_error("%s: changed while heapprof timeline read it; run it again", p->path);
+            rc = DIAG_FAIL;
+        } else if (birth_add(c, p, i)) {
+            diag_error("out of memory");
+            rc = DIAG_FAIL;
+        }
+        if (p != was)
+            profile_read_free(p);
+        if (rc)
+            return rc;
+    }
+    return DIAG_OK;
 }
 
 static int run(char **files, size_t n, const timeline_opts *o)
@@ -531,43 +622,43 @@ static int run(char **files, size_t n, const timeline_opts *o)
     c.o = o;
     c.p = calloc(n, sizeof *c.p);
     c.x = calloc(n, sizeof *c.x);
+    bool *live = calloc(n, sizeof *live), seen = false;
     stackset *s = stackset_new(n, 1);
     int rc = DIAG_OK;
-    long t;
-    if (!c.p || !c.x || !s) {
+    if (c.p && c.x && live && s && o->by == BY_BIRTH) {
+        c.end = malloc(n * sizeof *c.end);
+        c.t = malloc(n * sizeof *c.t);
+        c.has_alloc = malloc(n * sizeof *c.has_alloc);
+        c.nc = c.end ? birth_cohorts(n, o->cohorts, c.end) : 0;
+        c.bs = c.end ? birth_series_new(n, c.end, c.nc, o->site ? site_has : NULL,
+                                        (void *)o->site)
+                     : NULL;
+    }
+    if (!c.p || !c.x || !live || !s || (o->by == BY_BIRTH && (!c.t || !c.has_alloc || !c.bs))) {
         diag_error("out of memory");
         rc = DIAG_FAIL;
+    } else {
+        stackset_own_keys(s); /* the profiles' samples are freed as they are added */
     }
-    for (size_t i = 0; !rc && i < n; i++)
-        if (!(c.p[i] = report_load(files[i])) || (t = report_type(c.p[i], "inuse_space")) < 0 ||
-            !report_whole(c.p[i], (size_t)t, "heapprof timeline"))
-            rc = DIAG_FAIL;
-    c.timed = !rc;
-    for (size_t i = 0; !rc && i < n; i++)
-        c.timed = c.timed && c.p[i]->time_nanos > 0;
-    if (c.timed)
-        report_sort_by_time(c.p, n);
+    if (!rc)
+        rc = load_all(&c, s, files, live, &seen);
     if (!rc)
         report_processes(c.p, n, "the timeline joins their heaps as if they were one");
     if (!rc && o->by == BY_BIRTH)
-        rc = birth_inputs_ok(&c);
-    if (!rc && o->site && !site_seen(&c, o->site)) {
+        rc = birth_inputs_ok(&c, live);
+    if (!rc && o->site && !seen) {
         diag_error("--site '%s': no allocation site's name (\"site \xe2\x86\x90 caller\") "
                    "contains it", o->site);
         rc = DIAG_FAIL;
     }
-    if (c.timed && c.p[n - 1]->time_nanos == c.p[0]->time_nanos && n > 1)
+    if (!rc && c.timed && c.p[n - 1]->time_nanos == c.p[0]->time_nanos && n > 1)
         c.timed = false; /* all taken at once: no time axis to draw */
-    for (size_t i = 0; !rc && i < n; i++) {
+    for (size_t i = 0; !rc && i < n; i++)
         c.x[i] = c.timed ? (double)(c.p[i]->time_nanos - c.p[0]->time_nanos) / 1e9 : (double)i;
-        long type = profile_read_type(c.p[i], "inuse_space");
-        if (o->by == BY_SITE && stackset_add_profile(s, i, c.p[i], &type, STACKSET_SITE)) {
-            diag_error("out of memory");
-            rc = DIAG_FAIL;
-        }
-    }
     c.xmax = !rc && n ? c.x[n - 1] : 0; /* c.x is NULL when out of memory */
-    if (!rc && (o->by == BY_BIRTH ? build_birth(&c) : build(&c, s, o->top))) {
+    if (!rc && o->by == BY_BIRTH && !c.added)
+        rc = birth_reread(&c);
+    if (!rc && (o->by == BY_BIRTH ? build_birth(&c, c.bs, c.end, c.nc) : build(&c, s, o->top))) {
         diag_error("out of memory");
         rc = DIAG_FAIL;
     }
@@ -578,6 +669,11 @@ static int run(char **files, size_t n, const timeline_opts *o)
     free(c.bands);
     free(c.cum);
     free(c.x);
+    free(live);
+    free(c.end);
+    free(c.t);
+    free(c.has_alloc);
+    birth_series_free(c.bs);
     stackset_free(s);
     for (size_t i = 0; c.p && i < n; i++)
         profile_read_free(c.p[i]);

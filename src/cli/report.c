@@ -90,6 +90,19 @@ void report_no_ages(const profile *p, size_t t)
     bool live = false;
     for (size_t i = 0; i < p->nsamples && !live; i++)
         live = p->samples[i].values[t] != 0;
+    report_no_ages_was(p, t, live);
+}
+
+bool report_any_live(const profile *p, size_t t)
+{
+    for (size_t i = 0; i < p->nsamples; i++)
+        if (p->samples[i].values[t] > 0)
+            return true;
+    return false;
+}
+
+void report_no_ages_was(const profile *p, size_t t, bool live)
+{
     if (!live)
         diag_error("%s: nothing is live in this profile (%s is 0), so it has no object ages",
                    p->path, p->type_name[t]);
@@ -147,13 +160,17 @@ bool report_processes(profile *const *p, size_t n, const char *what)
     return false;
 }
 
-void report_sort_by_time(profile **p, size_t n)
+void report_time_order(profile *const *p, size_t n, size_t *order)
 {
-    for (size_t i = 1; i < n; i++) /* insertion sort: stable, and n is small */
-        for (size_t j = i; j > 0 && p[j - 1]->time_nanos > p[j]->time_nanos; j--) {
-            profile *t = p[j];
-            p[j] = p[j - 1];
-            p[j - 1] = t;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    /* Insertion sort: stable, and linear on files given in time order, as
+     * a glob of a series' names gives them. */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && p[order[j - 1]]->time_nanos > p[order[j]]->time_nanos; j--) {
+            size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
         }
 }
 

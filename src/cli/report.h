@@ -61,8 +61,20 @@ int report_age_view(const profile *p, size_t t, const report_ages *a, age_view *
  * +- column means for provenance sd. */
 void report_sampling(FILE *f, const profile *p, unsigned sd);
 
-/* Sorts profiles by time stamp, keeping the given order among equal ones. */
-void report_sort_by_time(profile **p, size_t n);
+/* The profiles sorted by time stamp, keeping the given order among equal
+ * ones, as a permutation: order[j] is the index in p of the profile that
+ * goes at j (for a reader whose per-profile data were filled in the given
+ * order: stackset_permute). */
+void report_time_order(profile *const *p, size_t n, size_t *order);
+
+/* Whether any sample of p holds a value above 0 of type t. */
+bool report_any_live(const profile *p, size_t t);
+
+/* report_no_ages for a profile whose samples are gone (profile_read_shed):
+ * live says whether any of them held a value of type t (report_any_live
+ * before they went; nonzero, as report_no_ages asks, for a profile of
+ * whole values). */
+void report_no_ages_was(const profile *p, size_t t, bool live);
 
 /* A note on stderr when the profiles were written by different processes
  * (heapprof's "process run=" comments differ: another pid namespace's

@@ -22,7 +22,7 @@
 #include <string.h>
 
 struct stackset {
-    size_t nprof, ntypes;
+    size_t nprof, ntypes, nfixed;
     stackset_row **rows;
     size_t nrows, cap;
     size_t *table; /* row index + 1 */
@@ -34,13 +34,16 @@ struct stackset {
     size_t nnames, ncap;
 };
 
-stackset *stackset_new(size_t nprof, size_t ntypes)
+stackset *stackset_new(size_t nprof, size_t ntypes) { return stackset_new_fixed(nprof, ntypes, 0); }
+
+stackset *stackset_new_fixed(size_t nprof, size_t ntypes, size_t nfixed)
 {
     stackset *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     s->nprof = nprof;
     s->ntypes = ntypes;
+    s->nfixed = nfixed;
     return s;
 }
 
@@ -203,7 +206,7 @@ stackset_row *stackset_row_for(stackset *s, const char *const *frames, size_t n)
         }
         s->cap = ncap;
     }
-    size_t ncells = s->nprof * s->ntypes;
+    size_t ncells = s->nprof * s->ntypes + s->nfixed;
     stackset_row *row = calloc(1, sizeof *row + ncells * sizeof row->cells[0]);
     if (!row)
         return NULL;
@@ -227,6 +230,11 @@ stackset_row *stackset_row_for(stackset *s, const char *const *frames, size_t n)
 stackset_cell *stackset_cell_at(const stackset *s, stackset_row *r, size_t prof, size_t type)
 {
     return &r->cells[prof * s->ntypes + type];
+}
+
+stackset_cell *stackset_fixed_at(const stackset *s, stackset_row *r, size_t k)
+{
+    return &r->cells[s->nprof * s->ntypes + k];
 }
 
 void stackset_cell_add(stackset_cell *c, double val, double var, unsigned sd)

@@ -4,7 +4,8 @@
  *
  * A row is one distinct key: a whole stack, an allocation site (the leaf
  * past allocator wrappers, and its caller) or a single function.  Each row
- * holds nprof x ntypes cells; a cell sums the values of the samples that
+ * holds nprof x ntypes cells, then nfixed cells of its own, one each, for
+ * what a reader keeps once per row, not once per profile; a cell sums the values of the samples that
  * mapped to the row in that profile, and their variances (the estimates of
  * distinct samples are independent, so variances add), and keeps the worst
  * provenance of those variances (enum profile_sd).  A key absent from a
@@ -13,8 +14,8 @@
  * Rows keep pointers to frame names of the profiles they came from, so the
  * profiles must outlive the set, unless the set owns its keys
  * (stackset_own_keys): then a new row's frames are copied, each distinct
- * name once, and a profile may be freed once added (leaks reads a long
- * series one profile at a time).  Rows never move once created.
+ * name once, and a profile may be freed once added (leaks and timeline
+ * read a long series one profile at a time).  Rows never move once created.
  */
 #ifndef HEAPPROF_CLI_STACKSET_H
 #define HEAPPROF_CLI_STACKSET_H
@@ -32,7 +33,7 @@ typedef struct stackset_row {
     const char *const *frames; /* the key, leaf first */
     size_t nframes;
     size_t stamp;              /* free for callers (e.g. "last sample counted + 1") */
-    stackset_cell cells[];     /* [prof * ntypes + type] */
+    stackset_cell cells[];     /* [prof * ntypes + type], then the fixed ones */
 } stackset_row;
 
 typedef struct stackset stackset;
@@ -41,6 +42,8 @@ typedef struct stackset stackset;
 enum stackset_key { STACKSET_STACK, STACKSET_SITE };
 
 stackset *stackset_new(size_t nprof, size_t ntypes);
+/* The same with nfixed cells per row besides (stackset_fixed_at). */
+stackset *stackset_new_fixed(size_t nprof, size_t ntypes, size_t nfixed);
 void stackset_free(stackset *s);
 
 /* From now on, rows created copy their keys (see the top); call it on an
@@ -57,6 +60,9 @@ int stackset_permute(stackset *s, const size_t *order);
 stackset_row *stackset_row_for(stackset *s, const char *const *frames, size_t n);
 
 stackset_cell *stackset_cell_at(const stackset *s, stackset_row *r, size_t prof, size_t type);
+/* Fixed cell k of r (k < nfixed): no profile's, and stackset_permute leaves
+ * it where it is. */
+stackset_cell *stackset_fixed_at(const stackset *s, stackset_row *r, size_t k);
 void stackset_cell_add(stackset_cell *c, double val, double var, unsigned sd);
 
 /* Adds every sample of p as profile number prof: types[k] is p's index of

@@ -213,4 +213,29 @@ xml_ok "$W/r.svg"
 tooltip "$W/r.svg" 'born before the first profile' '20000 20000 20000'
 tooltip "$W/r.svg" 'born 0 s to 3\.[0-9]+ s' '0 23000 15000'
 tooltip "$W/r.svg" 'born 3\.[0-9]+ s to 3\.[0-9]+ s' '0 0 0'
+note "real profiles"
+
+# --- 3. a long series ----------------------------------------------------------------
+# Memory: it is not held whole (this suite is left out of sanitizer builds,
+# whose shadow memory would count).  40 profiles of 10000 stacks 10 frames
+# deep took 306 MB, every profile kept to the end and a birth stackset of
+# 40 x 13 cells per stack; read one at a time, each stack keeps one
+# profile's credits and its bounds' state (15 MB in all).  Given out of
+# time order, the files are read again in order (standard input's profile
+# kept, as it cannot be): the same chart to the byte.
+python3 "$CLI_SRC/craft_profiles.py" aged_stacks "$W/as" 10000 10 40
+as=("$W"/as/a*.pb.gz)
+kib=$(python3 -c '
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$HEAPPROF_CLI" timeline --by birth \
+    -o "$W/as.svg" "${as[@]}")
+[[ $kib -lt 60000 ]] ||
+    fail "timeline --by birth over 40 profiles of 10000 stacks: at most $kib KiB resident, not under 60000"
+xml_ok "$W/as.svg"
+tooltip "$W/as.svg" 'born before the first profile' "50235000$(printf ' 0%.0s' $(seq 39))"
+shuffled=("${as[@]:20}" - "${as[@]:0:19}")
+expect_rc 0 hp timeline --by birth -o "$W/as2.svg" "${shuffled[@]}" <"${as[19]}"
+cmp -s "$W/as.svg" "$W/as2.svg" || fail "timeline --by birth: files out of time order gave another chart"
+note "a long series"
 note "ok"

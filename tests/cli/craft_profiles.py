@@ -13,6 +13,11 @@ Usage:
                                      real profiles get)
   craft_profiles.py stacks OUT N D   gzip: an exact profile of N distinct
                                      stacks D frames deep (one object each)
+  craft_profiles.py aged_stacks DIR N D K
+                                     gzip: DIR/a<k>.pb.gz, k = 1..K, exact
+                                     profiles 10 s apart of the same N
+                                     stacks D frames deep (as stacks), each
+                                     in the age band [0, 1 s)
   craft_profiles.py deep OUT N       gzip: an exact profile of one stack N
                                      frames deep (a and b calling each
                                      other, under main), and one of main
@@ -117,6 +122,28 @@ def stacks(out, n, d):
     m += field_varint(9, 1700000000 * 10**9) + packed(13, [5])
     with gzip.open(out, "wb") as f:
         f.write(m)
+
+
+def aged_stacks(out, n, d, k):
+    nf = 200
+    m = bytearray(types())
+    x = 12345
+    for i in range(n):
+        st = []
+        for _ in range(d):
+            x = (x * 1103515245 + 12345) % (1 << 31)
+            st.append(x % nf + 1)
+        m += field_bytes(2, sample(st, [1, 24 + i], [label(206, 0, 207)]))
+    for i in range(nf):
+        m += field_bytes(4, location(i + 1, [i + 1], 0))
+        m += field_bytes(5, function(i + 1, 6 + i))
+    m += strings(["", "inuse_objects", "count", "inuse_space", "bytes", EXACT])
+    m += strings("f%d" % i for i in range(nf))
+    m += strings(["age", "seconds"])  # 206, 207
+    os.makedirs(out, exist_ok=True)
+    for j in range(1, k + 1):
+        with gzip.open(os.path.join(out, "a%04d.pb.gz" % j), "wb") as f:
+            f.write(m + field_varint(9, (1700000000 + 10 * j) * 10**9) + packed(13, [5]))
 
 
 def deep(out, n):
@@ -258,6 +285,8 @@ if __name__ == "__main__":
         sites(sys.argv[2], int(sys.argv[3]))
     elif what == "stacks":
         stacks(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif what == "aged_stacks":
+        aged_stacks(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     elif what == "deep":
         deep(sys.argv[2], int(sys.argv[3]))
     elif what == "series":

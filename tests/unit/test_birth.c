@@ -1,5 +1,6 @@
 /* Unit tests: birth intervals of age bands, their shares of birth windows,
- * and the cohorts of a series (src/cli/birth.h). */
+ * and the cohorts of a series (src/cli/birth.h); a series' sums read one
+ * profile at a time (src/cli/birth_series.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,8 +9,19 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <string.h>
 
 #include "birth.h"
+#include "birth_series.h"
+
+/* profile_read.c's, which the test does not link (it needs protobuf-c). */
+long profile_read_type(const profile *p, const char *name)
+{
+    for (size_t t = 0; t < p->ntypes; t++)
+        if (!strcmp(p->type_name[t], name))
+            return (long)t;
+    return -1;
+}
 
 #define NEAR(a, b) assert_true(fabs((a) - (b)) < 1e-12)
 
@@ -288,6 +300,110 @@ static void one_process(void **state)
     assert_false(birth_one_process(abd, 3));
 }
 
+/* A series of 9 profiles of one process, 4 cohorts: stacks that are
+ * always there, met late (at 4, at 7), gone after 2, in several age bands,
+ * one profile without alloc_space.  birth_series, fed one profile at a
+ * time, gives the sums that birth_credit over the whole series, then
+ * birth_bound on each stack's series, give: to the bit, bounded and raw
+ * (timeline --by birth read the series whole; it reads it this way). */
+#define NP 9
+#define NS 6
+static void series_one_at_a_time(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"a", "b", "c", "d", "e", "main"};
+    static const char *const full[] = {"alloc_space", "inuse_space"}, *const bare[] = {"inuse_space"};
+    static const double ages[] = {0, 5, 60, 300, 120, 30};
+    const int64_t sec = 1000000000;
+    profile p[NP];
+    profile *pp[NP];
+    profile_sample smp[NP][NS];
+    const char *frames[NS][2];
+    int64_t values[NP][NS][2];
+    double var[2] = {0, 0};
+    unsigned char sd[2] = {0, 0};
+    int64_t t[NP];
+    bool has_alloc[NP];
+    long live[NP], alloc[NP];
+    for (size_t j = 0; j < NS; j++)
+        frames[j][0] = names[j % 5], frames[j][1] = names[5];
+    for (size_t i = 0; i < NP; i++) {
+        bool bare_i = i == 3; /* it closes cohort 1: its NaN counts */
+        memset(&p[i], 0, sizeof p[i]);
+        p[i].time_nanos = (1700000000 + 7 * (int64_t)i * i) * sec + (int64_t)i * 123457;
+        p[i].duration_nanos = p[i].time_nanos - 1699990000 * sec;
+        p[i].ntypes = bare_i ? 1 : 2;
+        p[i].type_name = bare_i ? bare : full;
+        size_t m = 0;
+        for (size_t j = 0; j < NS; j++) {
+            bool here = j < 3 || (j == 3 && i >= 4) || (j == 4 && i == 7) || (j == 5 && i <= 2);
+            if (!here)
+                continue;
+            int64_t live_v = 1000 * (int64_t)(j + 1) + 337 * (int64_t)(i * j % 5);
+            /* d, met late, allocated less than it holds (a delta's
+             * alloc_space): its allocation bound binds, where a window
+             * that a profile without alloc_space closed has none */
+            values[i][m][0] = bare_i ? live_v : j == 3 ? live_v / 4 : 3 * live_v + 100 * (int64_t)i;
+            values[i][m][1] = live_v;
+            smp[i][m] = (profile_sample){frames[j], 2 - (j == 5), values[i][m], var, sd,
+                                         j == 2 && i % 3 == 1 ? -1 : ages[(i + j) % 6]};
+            m++;
+        }
+        p[i].samples = smp[i];
+        p[i].nsamples = m;
+        p[i].naged = m;
+        pp[i] = &p[i];
+        live[i] = bare_i ? 0 : 1;
+        alloc[i] = bare_i ? -1 : 0;
+    }
+    size_t end[4];
+    size_t nc = birth_cohorts(NP, 4, end);
+    assert_int_equal(nc, 4);
+    assert_true(birth_one_process(pp, NP));
+
+    /* The whole series at once, as timeline did. */
+    stackset *s = stackset_new(NP, nc + 3);
+    double split[NP], unaged[NP], bounded[4 * NP] = {0}, raw[4 * NP] = {0}, one[4 * NP];
+    double al[NP], lv[NP], young[NP], want_split = 0, want_unaged = 0;
+    assert_int_equal(birth_credit(s, pp, NP, live, alloc, end, nc, BIRTH_EVEN, NULL, NULL, split,
+                                  unaged), 0);
+    for (size_t i = 0; i < NP; i++)
+        want_split += split[i], want_unaged += unaged[i];
+    assert_true(want_split > 0 && want_unaged > 0);
+    for (size_t r = 0; r < stackset_count(s); r++) {
+        stackset_row *row = stackset_get(s, r);
+        for (size_t i = 0; i < NP; i++) {
+            for (size_t k = 0; k < nc; k++)
+                one[k * NP + i] = stackset_cell_at(s, row, i, k)->val;
+            al[i] = alloc[i] >= 0 ? stackset_cell_at(s, row, i, nc)->val : NAN;
+            lv[i] = stackset_cell_at(s, row, i, nc + 1)->val;
+            young[i] = stackset_cell_at(s, row, i, nc + 2)->val;
+        }
+        for (size_t k = 0; k < nc * NP; k++)
+            raw[k] += one[k];
+        birth_bound(one, NP, end, nc, al, lv, young);
+        for (size_t k = 0; k < nc * NP; k++)
+            bounded[k] += one[k];
+    }
+    stackset_free(s);
+    assert_memory_not_equal(bounded, raw, sizeof raw); /* the bounds did something */
+
+    /* One profile at a time. */
+    birth_series *b = birth_series_new(NP, end, nc, NULL, NULL);
+    assert_non_null(b);
+    for (size_t i = 0; i < NP; i++) {
+        t[i] = p[i].time_nanos;
+        has_alloc[i] = alloc[i] >= 0;
+        assert_int_equal(birth_series_add(b, &p[i], i, t, has_alloc), 0);
+    }
+    double got_split, got_unaged;
+    assert_memory_equal(birth_series_sums(b, true, &got_split, &got_unaged), bounded, sizeof bounded);
+    assert_memory_equal(birth_series_sums(b, false, &got_split, &got_unaged), raw, sizeof raw);
+    assert_memory_equal(&got_split, &want_split, sizeof got_split);
+    assert_memory_equal(&got_unaged, &want_unaged, sizeof got_unaged);
+    birth_series_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +416,7 @@ int main(void)
         cmocka_unit_test(bands_on_their_own),
         cmocka_unit_test(band_invariants),
         cmocka_unit_test(one_process),
+        cmocka_unit_test(series_one_at_a_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
