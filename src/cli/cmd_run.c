@@ -303,7 +303,7 @@ static void make_absolute(void)
 static const char *shown(const char *path)
 {
     size_t n = strlen(run_cwd);
-    if (!n || strncmp(path, run_cwd, n))
+    if (!path || !n || strncmp(path, run_cwd, n))
         return path;
     if (run_cwd[n - 1] == '/') /* "/" */
         return path + n;
