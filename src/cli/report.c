@@ -147,6 +147,13 @@ bool report_processes(profile *const *p, size_t n, const char *what)
     return false;
 }
 
+bool report_at_exit(const profile *p)
+{
+    /* "heapprof 0.1.0 pid=N reason=exit seq=N" (src/dump.c) */
+    return p->ncomments && !strncmp(p->comments[0], "heapprof ", 9) &&
+           strstr(p->comments[0], " reason=exit ");
+}
+
 void report_sort_by_time(profile **p, size_t n)
 {
     for (size_t i = 1; i < n; i++) /* insertion sort: stable, and n is small */
