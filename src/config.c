@@ -88,7 +88,7 @@ static const row rows[] = {
     ROW("HEAPPROF_CHILDREN", T_BOOL, children, "1", 0, 1,
         "1: child processes inherit the preload and are profiled; 0: removed from their environment"),
     ROW("HEAPPROF_HTTP", T_PATH, http, "off", 0, 0,
-        "serve live profiles and metrics at HOST:PORT, [IPv6]:PORT or :PORT (127.0.0.1); "
+        "serve live profiles and metrics at HOST:PORT, [IPv6]:PORT, :PORT or PORT (127.0.0.1); "
         "port 0 picks a free one (:0); off or 0 = no server"),
     ROW("HEAPPROF_CGROUP", T_PATH, cgroup, "auto", 0, 0,
         "cgroup v2 directory whose memory.* files are read; auto = the process's own"),

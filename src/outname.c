@@ -202,6 +202,31 @@ size_t outname_escape(const char *s, char *buf, size_t len)
     return (size_t)(at - buf);
 }
 
+int outname_absolute(const char *cwd, char *prefix, size_t len)
+{
+    if (prefix[0] == '/')
+        return 0;
+    long longest = outname_max_len(prefix, NULL);
+    if (longest < 0)
+        return EINVAL;
+    size_t n = 0, plen = strlen(prefix), cwdlen = strlen(cwd);
+    for (const char *q = cwd; *q; q++)
+        n += *q == '%' ? 2 : 1;
+    size_t slash = cwdlen && cwd[cwdlen - 1] != '/'; /* "/" alone ends in one */
+    if (n + slash + ((size_t)longest > plen ? (size_t)longest : plen) >= len)
+        return ERANGE;
+    /* Escaped straight into prefix, not through a second buffer: the
+     * library may run this on the stack of any thread's first malloc. */
+    memmove(prefix + n + slash, prefix, plen + 1);
+    char *o = prefix;
+    for (const char *q = cwd; *q; q++)
+        if ((*o++ = *q) == '%')
+            *o++ = '%';
+    if (slash)
+        *o = '/';
+    return 0;
+}
+
 int outname_dir(char *prefix, size_t len)
 {
     static const char name[] = "heapprof";

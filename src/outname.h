@@ -77,4 +77,13 @@ int outname_dir(char *prefix, size_t len);
  * written, or (size_t)-1 when buf is too small. */
 size_t outname_escape(const char *s, char *buf, size_t len);
 
+/* A relative prefix (a string in a buffer of at least len bytes) put under
+ * the directory cwd, its % doubled, in place: the library fixes it so at
+ * start-up, and `heapprof run` before the program starts, so that every
+ * process of a tree (make -C, `cd dir && cc`) writes where the command was
+ * given.  Returns 0 (an absolute prefix is left as it is), EINVAL for an
+ * unknown code, or ERANGE when the result, its codes at their longest,
+ * would not be shorter than len (prefix unchanged). */
+int outname_absolute(const char *cwd, char *prefix, size_t len);
+
 #endif

@@ -194,29 +194,11 @@ static void out_absolute(hp_config *c)
                  got < 0 ? strerror(errno) : "outside the process's root", c->out);
         return;
     }
-    /* The directory's length escaped, with the '/' after it ("/" alone
-     * ends in one); it is escaped straight into c->out, not through a
-     * second buffer: this may run on the stack of any thread's first
-     * malloc. */
-    size_t n = 0, len = strlen(c->out);
-    for (const char *q = cwd; *q; q++)
-        n += *q == '%' ? 2 : 1;
-    bool slash = cwd[strlen(cwd) - 1] != '/';
-    size_t longest = (size_t)outname_max_len(c->out, NULL); /* config.c took only valid ones */
     /* CONFIG_PATH_MAX - 64: the room config.c keeps for .<pid>.<seq>.pb.gz.tmp */
-    if (n + slash + (longest > len ? longest : len) >= CONFIG_PATH_MAX - 64) {
+    if (outname_absolute(cwd, c->out, CONFIG_PATH_MAX - 64))
         log_line("HEAPPROF_OUT=%s in the current directory %s is too long a path: it stays "
                  "relative, to whatever directory the program is in at each profile",
                  c->out, cwd);
-        return;
-    }
-    memmove(c->out + n + slash, c->out, len + 1);
-    char *o = c->out;
-    for (const char *q = cwd; *q; q++)
-        if ((*o++ = *q) == '%')
-            *o++ = '%';
-    if (slash)
-        *o = '/';
 }
 
 static void init_tables(void)

@@ -56,7 +56,7 @@ void cmd_dump_usage(FILE *f)
                 "new file is the next of its sequence, PREFIX.PID.<seq>.pb.gz.  A relative\n"
                 "HEAPPROF_OUT is relative to the directory the target started in; it is looked\n"
                 "for in the target's current directory, so give a program that changes\n"
-                "directory an absolute HEAPPROF_OUT.\n"
+                "directory an absolute HEAPPROF_OUT (heapprof run makes it so).\n"
                 "\n"
                 "Options:\n"
                 "  --wait SECONDS  how long to wait for the file (default 10; decimals allowed)\n"

@@ -137,9 +137,9 @@ void cmd_leaks_usage(FILE *f)
                 "of the sum of both estimates' variances), the growth per second (from the\n"
                 "profiles' time stamps), live objects before and after (? for a profile\n"
                 "without inuse_objects), and the allocation site: the leaf function past\n"
-                "allocator wrappers (malloc, operator new, strdup, ...) and its caller,\n"
-                "\"site ← caller\".  Stacks are matched by their function names, so the\n"
-                "profiles may come from different runs.\n"
+                "allocator wrappers (malloc, operator new, strdup, std::... functions, ...)\n"
+                "and its caller, \"site ← caller\".  Stacks are matched by their function\n"
+                "names, so the profiles may come from different runs.\n"
                 "\n"
                 "A single difference cannot tell a leak from a working set that happened to be\n"
                 "high when LATE was taken.  Given three or more profiles (sorted by time stamp;\n"
@@ -156,7 +156,11 @@ void cmd_leaks_usage(FILE *f)
                 "  plateau      as a leak, but no significant growth in the second half, and\n"
                 "               significantly less growth there than in the first half\n"
                 "  shrank       fell significantly, never rising significantly first\n"
-                "Stable stacks are not listed.\n"
+                "Stable stacks are not listed.  A last profile written at exit holds what the\n"
+                "program had not freed by then: one that frees its data on the way out\n"
+                "(perl, python, C++ destructors) shows its leaks as working sets there, and\n"
+                "a note says so when that profile holds less than half an earlier one's\n"
+                "live bytes: leave it out of the series.\n"
                 "\n"
                 "When the last profile records object ages (heapprof's do: label age) and\n"
                 "both it and the first have time stamps, each row also splits its live bytes\n"
@@ -688,6 +692,35 @@ static int load_all(stackset *s, profile **p, char **files, size_t n)
     return rc;
 }
 
+/* A note when the last profile was written at exit with less than half
+ * the live bytes of an earlier one: a program that frees its data on the
+ * way out (perl's and python's teardown, C++ destructors) showed its leak
+ * as a working set that came back down, and every leak of a run of
+ * perl over a series ending at its exit profile read so. */
+static void note_exit(profile **p, size_t n, const stackset *s)
+{
+    if (!report_at_exit(p[n - 1]))
+        return;
+    size_t peak = 0;
+    double top = 0, last = 0;
+    for (size_t i = 0; i < n; i++) {
+        double t = 0;
+        for (size_t k = 0; k < stackset_count(s); k++)
+            t += stackset_cell_at(s, stackset_get(s, k), i, C_SPACE)->val;
+        if (i + 1 < n && t > top) {
+            top = t;
+            peak = i;
+        } else if (i + 1 == n) {
+            last = t;
+        }
+    }
+    if (last < top / 2)
+        diag_error("note: %s was written at exit, with less than half the live bytes of %s: "
+                   "what the program freed on its way out (an interpreter's teardown, C++ "
+                   "destructors) reads as shrinking there; leave it out to see what grew while "
+                   "the program ran", p[n - 1]->path, p[peak]->path);
+}
+
 static int run(char **files, size_t n, const leaks_opts *o)
 {
     profile **p = calloc(n, sizeof *p);
@@ -720,6 +753,7 @@ static int run(char **files, size_t n, const leaks_opts *o)
                        "given", p[0]->path, p[1]->path);
         report_processes(p, n, "the growth shown is the difference of two heaps, not one heap's "
                                "growth");
+        note_exit(p, n, s);
         header(p, n, s, stackset_count(s), o, &bt);
         if (n == 2)
             diff(p, s, v, stackset_count(s), o);

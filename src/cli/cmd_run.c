@@ -115,7 +115,9 @@ void cmd_run_usage(FILE *f)
                 "  -o, --out PREFIX   profiles are PREFIX.<pid>.<seq>.pb.gz (HEAPPROF_OUT), or\n"
                 "                     PREFIX/heapprof.<pid>.<seq>.pb.gz for a directory;\n"
                 "                     default: heapprof.<program name> in the current\n"
-                "                     directory (unless HEAPPROF_OUT is set)\n"
+                "                     directory (unless HEAPPROF_OUT is set); a relative\n"
+                "                     PREFIX is made absolute, so that children that start\n"
+                "                     elsewhere (make -C DIR) write beside the program\n"
                 "  --no-children      do not profile the program's child processes\n"
                 "                                                       (HEAPPROF_CHILDREN=0)\n"
                 "  -h, --help         this help\n"
@@ -269,6 +271,45 @@ static int find_library(char *out, size_t len)
     return -1;
 }
 
+/* The directory heapprof runs in, when it was put before a relative prefix
+ * (else ""): the report shows the files under it as the user named them. */
+static char run_cwd[PATH_MAX];
+
+/* A relative prefix (-o, HEAPPROF_OUT, the default) made absolute against
+ * the directory the program starts in, as the library makes it for the
+ * program itself.  Its child processes start where it runs them: each took
+ * the prefix as relative to its own directory, so `heapprof run -o
+ * 'prof/%e' -- make -C build` had every compiler fail to write into a
+ * build/prof that did not exist, one line each, and the default prefix
+ * scattered a build's profiles over its directories, none listed.  One
+ * that cannot be made absolute (too long, a bad code, no current
+ * directory) is left as it was, for the library to say so. */
+static void make_absolute(void)
+{
+    static char out[CONFIG_PATH_MAX];
+    const char *was = settings[S_OUT].value ? settings[S_OUT].value : getenv("HEAPPROF_OUT");
+    if (!was || was[0] == '/' || strlen(was) >= sizeof out || !getcwd(run_cwd, sizeof run_cwd))
+        return;
+    snprintf(out, sizeof out, "%s", was);
+    /* CONFIG_PATH_MAX - 64: the room config.c keeps for .<pid>.<seq>.pb.gz.tmp */
+    if (run_cwd[0] != '/' || outname_absolute(run_cwd, out, CONFIG_PATH_MAX - 64)) {
+        run_cwd[0] = '\0';
+        return;
+    }
+    settings[S_OUT].value = out;
+}
+
+/* path as the report shows it: relative again, when it is under run_cwd. */
+static const char *shown(const char *path)
+{
+    size_t n = strlen(run_cwd);
+    if (!path || !n || strncmp(path, run_cwd, n))
+        return path;
+    if (run_cwd[n - 1] == '/') /* "/" */
+        return path + n;
+    return path[n] == '/' ? path + n + 1 : path;
+}
+
 static int set_environment(const char *lib, const char *program)
 {
     const char *old = getenv("LD_PRELOAD");
@@ -292,6 +333,7 @@ static int set_environment(const char *lib, const char *program)
         snprintf(def_out, sizeof def_out, "heapprof.%s", name);
         settings[S_OUT].value = def_out;
     }
+    make_absolute();
     for (int i = 0; i < NSETTINGS && !err; i++)
         if (settings[i].value)
             err = setenv(settings[i].var, settings[i].value, 1);
@@ -451,8 +493,8 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
         return;
     }
     if (err) {
-        (void)fprintf(stderr, "; cannot list its profiles %s.%d.*.pb.gz: %s\n", prefix, (int)pid,
-                      strerror(err));
+        (void)fprintf(stderr, "; cannot list its profiles %s.%d.*.pb.gz: %s\n", shown(prefix),
+                      (int)pid, strerror(err));
         return;
     }
     size_t own = 0, others = 0;
@@ -474,13 +516,14 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
     }
     if (!own) {
         outname_dir(prefix, sizeof prefix); /* where a directory's files would be */
-        (void)fprintf(stderr, "; it wrote no profiles (%s.%d.*.pb.gz)\n", prefix, (int)pid);
+        (void)fprintf(stderr, "; it wrote no profiles (%s.%d.*.pb.gz)\n", shown(prefix),
+                      (int)pid);
     }
     else
         (void)fprintf(stderr, "; %zu profile%s:\n", own, own == 1 ? "" : "s");
     for (size_t i = 0; i < n; i++)
         if (v[i].pid == pid)
-            (void)fprintf(stderr, "  %s\n", v[i].path);
+            (void)fprintf(stderr, "  %s\n", shown(v[i].path));
     if (others > CHILDREN_LISTED) {
         (void)fprintf(stderr, "heapprof: %zu more from child processes; the %d largest:\n", others,
                       CHILDREN_LISTED);
@@ -488,19 +531,19 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
             v[i].pid = v[i].pid == pid ? 0 : v[i].pid; /* the program's own are listed */
         qsort(v, n, sizeof *v, by_size);
         for (size_t i = 0; i < CHILDREN_LISTED; i++)
-            (void)fprintf(stderr, "  %s\n", v[i].path);
+            (void)fprintf(stderr, "  %s\n", shown(v[i].path));
         (void)fprintf(stderr, "  and %zu more\n", others - CHILDREN_LISTED);
     } else if (others) {
         (void)fprintf(stderr, "heapprof: %zu more from child processes:\n", others);
         for (size_t i = 0; i < n; i++)
             if (v[i].pid != pid && v[i].pid)
-                (void)fprintf(stderr, "  %s\n", v[i].path);
+                (void)fprintf(stderr, "  %s\n", shown(v[i].path));
     }
     if (own == 1)
-        (void)fprintf(stderr, "heapprof: see it with: heapprof top %s\n", last);
+        (void)fprintf(stderr, "heapprof: see it with: heapprof top %s\n", shown(last));
     else if (own > 1)
         (void)fprintf(stderr, "heapprof: see them with: heapprof top %s; heapprof leaks %s %s\n",
-                      last, first, last);
+                      shown(last), shown(first), shown(last));
     seqfiles_free(v, n);
 }
 

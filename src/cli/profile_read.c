@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "demangle.h"
 #include "input.h"
 #include "profile.pb-c.h"
 
@@ -65,6 +66,7 @@ struct profile_mem {
     idindex maps, locs, funcs;
     size_t *loc_first, *loc_count;
     const char **names;
+    char **demangled; /* per function: its C++ name as pprof shows it, or NULL */
     char *addr_names;
     const char **map_name; /* per mapping: "[FILE]", or NULL */
     char *map_names;
@@ -263,11 +265,32 @@ static const char *func_name(const struct profile_mem *m, uint64_t function_id)
     long f = function_id ? find_id(&m->funcs, function_id) : -1;
     if (f < 0)
         return "?";
+    if (m->demangled[f])
+        return m->demangled[f];
     const Perftools__Profiles__Function *fn = m->pb->function[f];
     const char *n = str(m->pb, fn->name);
     if (!*n)
         n = str(m->pb, fn->system_name);
     return *n ? n : "?";
+}
+
+/* Each function's C++ name demangled as go tool pprof shows it
+ * (demangle.h): heapprof's library writes them mangled, and its rows read
+ * _ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE9_M_mutateEmmPKcm
+ * where pprof's read std::__cxx11::basic_string::_M_mutate.  A name that
+ * is not mangled, or not understood, stays as it is (a failed
+ * allocation too: it is only less readable). */
+static int build_demangled(reader *r, struct profile_mem *m)
+{
+    const pb_profile *pb = m->pb;
+    m->demangled = calloc(pb->n_function + 1, sizeof *m->demangled);
+    if (!m->demangled)
+        return fail(r, "out of memory");
+    for (size_t f = 0; f < pb->n_function; f++) {
+        const char *n = str(pb, pb->function[f]->name);
+        m->demangled[f] = demangle(*n ? n : str(pb, pb->function[f]->system_name));
+    }
+    return 0;
 }
 
 /* "[FILE]" for every mapping whose file name is known (FILE its last
@@ -306,7 +329,7 @@ static int build_map_names(reader *r, struct profile_mem *m)
 static int build_names(reader *r, struct profile_mem *m)
 {
     const pb_profile *pb = m->pb;
-    if (build_map_names(r, m))
+    if (build_map_names(r, m) || build_demangled(r, m))
         return -1;
     size_t n = pb->n_location, total = 0, naddr = 0;
     for (size_t i = 0; i < n; i++) {
@@ -793,6 +816,11 @@ profile *profile_read(const char *path, const profile_limits *lim, char *err, si
  * profile_read_free), leaving m's pointers NULL. */
 static void free_model(struct profile_mem *m)
 {
+    if (m->demangled)
+        for (size_t f = 0; m->pb && f < m->pb->n_function; f++)
+            free(m->demangled[f]);
+    free(m->demangled);
+    m->demangled = NULL;
     if (m->pb)
         perftools__profiles__profile__free_unpacked(m->pb, NULL);
     m->pb = NULL;

@@ -160,6 +160,13 @@ bool report_processes(profile *const *p, size_t n, const char *what)
     return false;
 }
 
+bool report_at_exit(const profile *p)
+{
+    /* "heapprof 0.1.0 pid=N reason=exit seq=N" (src/dump.c) */
+    return p->ncomments && !strncmp(p->comments[0], "heapprof ", 9) &&
+           strstr(p->comments[0], " reason=exit ");
+}
+
 void report_time_order(profile *const *p, size_t n, size_t *order)
 {
     for (size_t i = 0; i < n; i++)

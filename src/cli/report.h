@@ -84,6 +84,10 @@ void report_no_ages_was(const profile *p, size_t t, bool live);
  * 29) are not judged.  Returns whether it said so. */
 bool report_processes(profile *const *p, size_t n, const char *what);
 
+/* Whether heapprof wrote p at the process's exit (its first comment says
+ * reason=exit). */
+bool report_at_exit(const profile *p);
+
 /* Shell-quoted copy of s into buf (for printing commands to copy). */
 void report_quote(char *buf, size_t len, const char *s);
 

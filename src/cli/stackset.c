@@ -279,7 +279,11 @@ size_t stackset_count(const stackset *s) { return s->nrows; }
 stackset_row *stackset_get(const stackset *s, size_t i) { return i < s->nrows ? s->rows[i] : NULL; }
 
 /* Names that allocate on behalf of their caller.  Exact names, then
- * prefixes (C++ operators and allocators, glibc internals, Go runtime). */
+ * prefixes (C++ operators, glibc internals, Go runtime).  The C++
+ * standard library's functions all count: a std::string or std::map that
+ * grows allocates for the code that made it grow, and a leak's site read
+ * std::__cxx11::basic_string::_M_mutate ← std::__cxx11::basic_string::_M_append
+ * where the code that kept the strings was a caller further down. */
 static int is_wrapper(const char *f)
 {
     static const char *const exact[] = {
@@ -292,8 +296,7 @@ static int is_wrapper(const char *f)
         "runtime.newarray", "runtime.rawstring", "runtime.rawbyteslice", "runtime.rawruneslice",
     };
     static const char *const prefix[] = {
-        "operator new", "_Znw", "_Zna", "__libc_", "std::allocator", "std::__new_allocator",
-        "__gnu_cxx::new_allocator", "std::allocator_traits", "__gnu_cxx::__alloc_traits",
+        "operator new", "_Znw", "_Zna", "__libc_", "std::", "__gnu_cxx::",
     };
     for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
         if (!strcmp(f, exact[i]))

@@ -161,10 +161,13 @@ craft "$W/x.pb" --exact few=0:10:8,3600:10:8
 expect_rc 0 hp ages "$W/x.pb"
 expect_in "$W/out" '^ +1 mixed .* few ← main$' "an exact profile's small site read"
 # A young process: no readings.
-craft "$W/y.pb" --duration 10 a=0:100:1,5:100:1
+# A row with too few samples comes after the rows known well enough: it
+# stood first, above a row fifty times its size.
+craft "$W/y.pb" --duration 10 small=0:4:3 a=0:100:1,5:100:1
 expect_rc 0 hp ages "$W/y.pb"
 expect_in "$W/out" 'too young for readings'
 expect_in "$W/out" '^ +1 - +200 KiB .* a ← main$'
+expect_in "$W/out" '^ +2 few +4.00 KiB .* small ← main$'
 # No duration: the oldest band stands for the process's age.
 craft "$W/n.pb" --duration 0 a=0:100:1,3600:100:1
 expect_rc 0 hp ages "$W/n.pb"

@@ -171,6 +171,26 @@ expect_rc 0 hp leaks "$c/heapprof_exact.gz" "$c/heapprof_exact.gz"
 expect_in "$W/out" '^Sampling: none, every allocation was recorded' "all exact: as before"
 expect_not_in "$W/out" '^Exact:'
 
+# A series that ends with the exit profile of a program that frees its data
+# on the way out (perl frees a file-scope lexical): there the leak is a
+# working set that came back down, and a note says why and what to do.
+if command -v perl >/dev/null; then
+    # shellcheck disable=SC2016
+    expect_rc 0 hp run --sample 64k --period 0.25 -o "$W/pl" -- perl -e \
+        'my @a; for (1 .. 150) { push @a, "x" x 100000; select(undef, undef, undef, 0.01) }'
+    mapfile -t pl < <(compgen -G "$W/pl.*.pb.gz" | sort)
+    ((${#pl[@]} >= 3)) || fail "perl: expected periodic profiles and an exit one: ${pl[*]}"
+    expect_rc 0 hp leaks "${pl[@]}"
+    expect_in "$W/err" "^heapprof leaks: note: ${pl[-1]//./\\.} was written at exit, with less than half the live bytes of " \
+        "the note on an exit profile after the program freed its data"
+    expect_rc 0 hp leaks "${pl[@]:0:${#pl[@]}-1}"
+    expect_not_in "$W/err" "written at exit" "the note without the exit profile"
+    expect_in "$W/out" '^leak ' "the leak, without the exit profile"
+fi
+# A program that frees nothing at exit: its exit profile (x's 0006) gets no note.
+expect_rc 0 hp leaks "$W/x.$pid.0003.pb.gz" "$W/x.$pid.0006.pb.gz"
+expect_not_in "$W/err" "written at exit" "the note where the exit profile holds the heap"
+
 # Errors.
 expect_rc 2 hp leaks "$W/x.$pid.0001.pb.gz"
 expect_in "$W/err" "needs at least two profiles"

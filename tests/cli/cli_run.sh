@@ -248,6 +248,30 @@ expect_in "$W/err" "^  $W/kx/$exe/app\.[0-9]+\.0001\.pb\.gz\$" "the child's prof
     fail "relative %p/: run failed: $(cat "$W/err")"
 grandchild=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$W/out")
 expect_in "$W/err" "^  kr/$grandchild/app\.$grandchild\.0001\.pb\.gz\$" "the child's profile in the list, relative %p in a directory"
+# A relative prefix names the directory run was started in for the whole
+# process tree: a child that starts in another directory (make -C DIR, a
+# build's `cd DIR && cc`) took it as relative to its own, so with
+# -o 'prof/%e' (README's example) it could not write ("cannot write
+# profile", none written), and with the default prefix its profile landed
+# in DIR, unlisted.
+mkdir -p "$W/tree/prof" "$W/tree/sub"
+# shellcheck disable=SC2016
+(cd "$W/tree" && "$HEAPPROF_CLI" run -o 'prof/%e' -- sh -c 'cd sub && "$1" sites >/dev/null; true' sh "$CLI_PROG" >"$W/out" 2>"$W/err") ||
+    fail "relative prefix, child in another directory: run failed: $(cat "$W/err")"
+expect_not_in "$W/err" "cannot write profile" "relative prefix: a child in another directory could not write its profile"
+compgen -G "$W/tree/prof/$exe.*.0001.pb.gz" >/dev/null ||
+    fail "relative prefix: no $W/tree/prof/$exe.*.0001.pb.gz from the child in sub/: $(find "$W/tree")"
+expect_in "$W/err" "^  prof/$exe\.[0-9]+\.0001\.pb\.gz\$" "relative prefix: the child's profile listed as named"
+mkdir -p "$W/tree2/sub"
+# shellcheck disable=SC2016
+(cd "$W/tree2" && "$HEAPPROF_CLI" run -- sh -c 'cd sub && "$1" sites >/dev/null; true' sh "$CLI_PROG" >"$W/out" 2>"$W/err") ||
+    fail "default prefix, child in another directory: run failed: $(cat "$W/err")"
+if compgen -G "$W/tree2/sub/heapprof.*" >/dev/null; then
+    fail "default prefix: the child wrote into its own directory: $(ls "$W/tree2/sub")"
+fi
+expect_in "$W/err" "1 more from child processes:" "default prefix: the child in another directory listed"
+expect_in "$W/err" "^  heapprof\.sh\.[0-9]+\.0001\.pb\.gz\$" "default prefix: the child's profile beside the program's"
+
 # A pattern of 1400 components (./ each, the work directory: HEAPPROF_OUT
 # takes it, whatever the work directory's length, as a relative one), under
 # the stack size most systems give (8 MiB; less where the hard limit is

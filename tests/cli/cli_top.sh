@@ -100,6 +100,26 @@ expect_rc 0 hp top "$CLI_SRC/corpus/heapprof_exact_plain.pb"
 expect_rc 0 hp top - <"$ex"
 expect_in "$W/out" 'alloc_alpha'
 
+# --- C++ names, as go tool pprof shows them ---------------------------------------------
+# The library writes the symbol tables' names, mangled; rows read
+# _ZN3app8Registry3addEi where pprof's read app::Registry::add.
+python3 "$CLI_SRC/craft_profiles.py" series "$W/cxx" _ZN3app8Registry3addEi=1,3 \
+    _ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE9_M_mutateEmmPKcm=2,4 ||
+    fail "craft_profiles.py series failed"
+expect_rc 0 hp top "$W/cxx/p1.pb"
+expect_in "$W/out" ' app::Registry::add$' "a C++ name demangled"
+expect_in "$W/out" ' std::__cxx11::basic_string::_M_mutate$' "a C++ name simplified as pprof does"
+expect_not_in "$W/out" '_ZN' "a mangled name"
+expect_rc 0 hp leaks "$W/cxx/p0.pb" "$W/cxx/p1.pb"
+expect_in "$W/out" ' app::Registry::add ← main$' "a C++ allocation site demangled"
+# The standard library allocates for its caller: a string that grows is
+# its caller's site, not std::__cxx11::basic_string::_M_mutate ← main.
+expect_in "$W/out" ' main \(via std::__cxx11::basic_string::_M_mutate\)$' "std:: functions as allocator wrappers"
+if command -v go >/dev/null; then
+    go tool pprof -top "$W/cxx/p1.pb" >"$W/pprof.out" 2>/dev/null || fail "go tool pprof -top failed"
+    expect_in "$W/pprof.out" ' app::Registry::add$' "pprof's name for it"
+fi
+
 # --- a large real profile: 131072 stacks, 19 frames deep ------------------------------
 # It loads within the reader's default decode bound (HEAPPROF_MAX_DECODE, 32
 # times the decompressed size; this one needs about 11).  The stack table is

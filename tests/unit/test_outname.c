@@ -229,13 +229,43 @@ static void dirs(void **state)
     }
 }
 
+/* outname_absolute: a relative prefix goes under the directory, its %
+ * doubled; an absolute one, a bad code or one that would not fit (its
+ * codes at their longest) is left as it was. */
+static void absolute(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cwd, *in;
+        size_t len; /* the room the result may take, its NUL included */
+        int ret;
+        const char *out;
+    } cases[] = {
+        {"/home/u", "prof/%e", 300, 0, "/home/u/prof/%e"},
+        {"/home/100%", "x", 64, 0, "/home/100%%/x"},
+        {"/", "x", 64, 0, "/x"},
+        {"/home/u", "/abs/x", 64, 0, "/abs/x"},
+        {"/home/u", "./x", 64, 0, "/home/u/./x"},
+        {"/home/u", "x.%q", 64, EINVAL, "x.%q"},
+        {"/home/u", "x", 10, 0, "/home/u/x"}, /* and its NUL: just fits */
+        {"/home/u", "x", 9, ERANGE, "x"},
+        {"/d", "%e", 64, ERANGE, "%e"}, /* an executable's name may take 255 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[300];
+        strcpy(buf, cases[i].in);
+        assert_int_equal(outname_absolute(cases[i].cwd, buf, cases[i].len), cases[i].ret);
+        assert_string_equal(buf, cases[i].out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(codes),      cmocka_unit_test(uses),    cmocka_unit_test(unknown),
         cmocka_unit_test(host_names), cmocka_unit_test(lengths), cmocka_unit_test(too_small),
         cmocka_unit_test(escape),     cmocka_unit_test(match),   cmocka_unit_test(exe_names),
-        cmocka_unit_test(dirs),
+        cmocka_unit_test(dirs),       cmocka_unit_test(absolute),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

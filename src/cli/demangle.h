@@ -1,0 +1,29 @@
+/*
+ * demangle.h - C++ function names as `go tool pprof` shows them.
+ *
+ * The library writes the names of the symbol tables, mangled
+ * (_ZN3app8Registry3addEi); pprof demangles them as it reads a profile and
+ * by default shows them simplified: no parameters, no template arguments,
+ * no return type (app::Registry::add).  The commands read names the same
+ * way, so that their rows, sites and --focus/--site texts are pprof's.
+ */
+#ifndef HEAPPROF_CLI_DEMANGLE_H
+#define HEAPPROF_CLI_DEMANGLE_H
+
+#include <stddef.h>
+
+/* The simplified name of a mangled C++ symbol (an Itanium ABI name,
+ * "_Z..."), allocated: the caller frees it.  NULL when name is not one,
+ * is longer than DEMANGLE_IN_MAX, or cannot be demangled (then it is
+ * shown as it is, as pprof shows it). */
+char *demangle(const char *name);
+
+/* The full demangled text simplified in place: template arguments,
+ * parameters (also an enclosing function's, "f(int)::x"), qualifiers
+ * after them and a return type removed; operator names, "(anonymous
+ * namespace)" and "{lambda(int)#1}" kept.  Separate for the unit test. */
+void demangle_simplify(char *full);
+
+enum { DEMANGLE_IN_MAX = 2048 };
+
+#endif

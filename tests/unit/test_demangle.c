@@ -1,0 +1,105 @@
+/* Unit tests: C++ names as go tool pprof shows them (src/cli/demangle.h).
+ * The expected names are pprof's own (go tool pprof -top) for the mangled
+ * ones, read from profiles of a C++ test program. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "demangle.h"
+
+static void mangled(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out; /* out NULL: left as it is */
+    } cases[] = {
+        {"_ZN3app8Registry3addEi", "app::Registry::add"},
+        {"_ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE9_M_mutateEmmPKcm",
+         "std::__cxx11::basic_string::_M_mutate"},
+        {"_ZNSt6vectorIiSaIiEE17_M_default_appendEm", "std::vector::_M_default_append"},
+        {"_Znwm", "operator new"},
+        {"_Znam", "operator new[]"},
+        {"_ZdlPvm", "operator delete"},
+        {"_ZN12_GLOBAL__N_14Anon4makeEi", "(anonymous namespace)::Anon::make"},
+        {"_ZN5outer5inner3BoxISt3mapIilSt4lessIiESaISt4pairIKilEEELi8EEpLEi",
+         "outer::inner::Box::operator+="},
+        {"_ZNK5outer5inner3BoxISt3mapIilSt4lessIiESaISt4pairIKilEEELi8EEcvNSt7__cxx1112basic_"
+         "stringIcSt11char_traitsIcESaIcEEEEv",
+         "outer::inner::Box::operator std::__cxx11::basic_string"},
+        {"_Z4callIZ4mainEUlvE_EDTclfp_EET_", "call"},
+        {"_Z2mkB5cxx11i", "mk[abi:cxx11]"},
+        {"_ZZ4mainENKUlvE_clEv", "main::{lambda()#1}::operator()"},
+        {"malloc", NULL},
+        {"runtime.mallocgc", NULL},
+        {"_Z", NULL},
+        {"_Zgarbage!", NULL},
+        {"", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = demangle(cases[i].in);
+        if (cases[i].out) {
+            assert_non_null(got);
+            assert_string_equal(got, cases[i].out);
+        } else {
+            assert_null(got);
+        }
+        free(got);
+    }
+    /* Longer than DEMANGLE_IN_MAX: not demangled (a profile is untrusted
+     * input, and __cxa_demangle recurses over a name without a bound). */
+    char *big = malloc(DEMANGLE_IN_MAX + 16);
+    assert_non_null(big);
+    strcpy(big, "_ZN");
+    size_t n = 3;
+    while (n + 5 < DEMANGLE_IN_MAX + 8) {
+        memcpy(big + n, "3abc", 4);
+        n += 4;
+    }
+    strcpy(big + n, "Ev");
+    assert_null(demangle(big));
+    free(big);
+}
+
+static void simplified(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"void app::churn<std::string>(std::vector<std::string, std::allocator<std::string> >&, int)",
+         "app::churn"},
+        {"std::basic_ostream<char, std::char_traits<char> >& std::operator<< <std::char_traits<char> "
+         ">(std::basic_ostream<char, std::char_traits<char> >&, char const*)",
+         "std::operator<<"},
+        {"foo(int)::{lambda(int)#1}::operator()(int) const", "foo::{lambda(int)#1}::operator()"},
+        {"non-virtual thunk to Derived::get2(int)", "non-virtual thunk to Derived::get2"},
+        {"foo() [clone .cold]", "foo"},
+        {"A::operator unsigned long() const", "A::operator unsigned long"},
+        {"A::operator->() const", "A::operator->"},
+        {"A::operator<(A const&) const", "A::operator<"},
+        {"a::b<c->d>::e()", "a::b::e"},
+        {"unsigned long (anonymous namespace)::f(int)", "(anonymous namespace)::f"},
+        {"plain", "plain"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[512];
+        strcpy(buf, cases[i].in);
+        demangle_simplify(buf);
+        assert_string_equal(buf, cases[i].out);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(mangled),
+        cmocka_unit_test(simplified),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
