@@ -815,6 +815,23 @@ static void *http_main(void *arg)
 
 /* ---- start, pause and fork ------------------------------------------------------------- */
 
+/* The two ends of a pipe or socket pair just made (made: the result of
+ * the call that made them) made the server's in the program's table; 0 or
+ * an errno value, with an end that was not made or kept -1.  Under
+ * table_lock. */
+static int own_pair_shared(int made, int pair[2])
+{
+    if (made) {
+        int err = errno;
+        pair[0] = pair[1] = -1;
+        return err;
+    }
+    pair[0] = http_fds_own_shared(pair[0]);
+    int err = pair[0] < 0 ? errno : 0;
+    pair[1] = http_fds_own_shared(pair[1]);
+    return err ? err : pair[1] < 0 ? errno : 0;
+}
+
 /* A new wake pipe, the thread, and the server's descriptors in the
  * thread's own table if that can be had; 0 or an errno value, with the
  * wake pipe closed again.  Where the new thread takes the descriptors but
@@ -829,16 +846,8 @@ static int spawn(void)
         sem_init(&handoff_sem, 0, 0);
         handoff_sem_ready = true;
     }
-    int wake[2], err = 0;
     pthread_mutex_lock(&table_lock);
-    if (pipe2(wake, O_CLOEXEC | O_NONBLOCK)) {
-        err = errno;
-    } else {
-        http_wake[0] = http_fds_own_shared(wake[0]);
-        err = http_wake[0] < 0 ? errno : 0;
-        http_wake[1] = http_fds_own_shared(wake[1]);
-        err = err ? err : http_wake[1] < 0 ? errno : 0;
-    }
+    int err = own_pair_shared(pipe2(http_wake, O_CLOEXEC | O_NONBLOCK), http_wake);
     pthread_mutex_unlock(&table_lock);
     handoff_want = true;
     handoff_tid = gettid();
@@ -907,15 +916,7 @@ static void pause_server(bool keep)
     handoff_err = 0;
     if (priv && keep) {
         pthread_mutex_lock(&table_lock);
-        if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, chan)) {
-            handoff_err = errno;
-            chan[0] = chan[1] = -1;
-        } else {
-            chan[0] = http_fds_own_shared(chan[0]);
-            handoff_err = chan[0] < 0 ? errno : 0;
-            chan[1] = http_fds_own_shared(chan[1]);
-            handoff_err = handoff_err ? handoff_err : chan[1] < 0 ? errno : 0;
-        }
+        handoff_err = own_pair_shared(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, chan), chan);
         pthread_mutex_unlock(&table_lock);
         handoff_tid = gettid();
         __atomic_store_n(&handoff_chan, handoff_err ? -1 : chan[1], __ATOMIC_RELEASE);

@@ -102,9 +102,10 @@ def sites(out, n):
         f.write(m)
 
 
-def stacks(out, n, d):
-    """n distinct stacks d frames deep over 200 functions (a fixed
-    pseudo-random draw), each holding 1 object of 24 bytes + its index."""
+def stacks_body(n, d, labels=()):
+    """The samples, locations, functions and names of n distinct stacks d
+    frames deep over 200 functions (a fixed pseudo-random draw), each
+    holding 1 object of 24 bytes + its index, with labels."""
     nf = 200
     m = bytearray(types())
     x = 12345
@@ -113,32 +114,27 @@ def stacks(out, n, d):
         for _ in range(d):
             x = (x * 1103515245 + 12345) % (1 << 31)
             st.append(x % nf + 1)
-        m += field_bytes(2, sample(st, [1, 24 + i]))
+        m += field_bytes(2, sample(st, [1, 24 + i], list(labels)))
     for i in range(nf):
         m += field_bytes(4, location(i + 1, [i + 1], 0))
         m += field_bytes(5, function(i + 1, 6 + i))
     m += strings(["", "inuse_objects", "count", "inuse_space", "bytes", EXACT])
     m += strings("f%d" % i for i in range(nf))
+    return m
+
+
+def stacks(out, n, d):
+    """stacks_body's profile, unlabelled."""
+    m = stacks_body(n, d)
     m += field_varint(9, 1700000000 * 10**9) + packed(13, [5])
     with gzip.open(out, "wb") as f:
         f.write(m)
 
 
 def aged_stacks(out, n, d, k):
-    nf = 200
-    m = bytearray(types())
-    x = 12345
-    for i in range(n):
-        st = []
-        for _ in range(d):
-            x = (x * 1103515245 + 12345) % (1 << 31)
-            st.append(x % nf + 1)
-        m += field_bytes(2, sample(st, [1, 24 + i], [label(206, 0, 207)]))
-    for i in range(nf):
-        m += field_bytes(4, location(i + 1, [i + 1], 0))
-        m += field_bytes(5, function(i + 1, 6 + i))
-    m += strings(["", "inuse_objects", "count", "inuse_space", "bytes", EXACT])
-    m += strings("f%d" % i for i in range(nf))
+    """k profiles a0001..a000k of stacks_body's stacks, 10 s apart, each
+    object of age 0 s."""
+    m = stacks_body(n, d, [label(206, 0, 207)])
     m += strings(["age", "seconds"])  # 206, 207
     os.makedirs(out, exist_ok=True)
     for j in range(1, k + 1):
