@@ -9,12 +9,33 @@
  * text, in one pass that only drops or keeps characters, so in place.
  * Input is bounded (DEMANGLE_IN_MAX): __cxa_demangle recurses over the
  * name without a limit of its own, and a profile is untrusted input.
+ *
+ * Output is not bounded by the input: a back-reference (S<seq>_, T<seq>_)
+ * repeats a component written before it, and a component that holds two
+ * references to the one before doubles it, so a 464-byte name demangles
+ * to 2^40 characters (__cxa_demangle then ran for ever, and went on
+ * printing after its memory ran out: `heapprof top` on such a profile
+ * never ended); nested pack expansions multiply the same way.  It has no
+ * limit to pass.  A name of few references (REFS_INLINE: at most about
+ * 3^(n/3) times its length) and at most one pack expansion is demangled
+ * here; another, rare in real programs, in a child process given
+ * CHILD_MS, and CHILD_BUDGET_MS for all of them in one run: a name not
+ * demangled in time is shown mangled, and the answers are kept, so that
+ * a name reads the same in every profile.
  */
+#define _GNU_SOURCE /* pipe2 */
 #include "demangle.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 /* libstdc++ (the C++ ABI), declared in <cxxabi.h> for C++ only. */
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
@@ -118,10 +139,9 @@ void demangle_simplify(char *s)
     s[o] = '\0';
 }
 
-char *demangle(const char *name)
+/* The full demangled, simplified name, allocated, or NULL. */
+static char *demangle_here(const char *name)
 {
-    if (strncmp(name, "_Z", 2) || strnlen(name, DEMANGLE_IN_MAX + 1) > DEMANGLE_IN_MAX)
-        return NULL;
     int status = 0;
     char *full = __cxa_demangle(name, NULL, NULL, &status);
     if (!full || status) {
@@ -134,4 +154,148 @@ char *demangle(const char *name)
         return NULL;
     }
     return full;
+}
+
+enum { REFS_INLINE = 24, CHILD_MS = 500, CHILD_BUDGET_MS = 3000, CHILD_OUT_MAX = 65536 };
+
+/* Back-references in a mangled name: S<seq>_ and T<seq>_, seq in [0-9A-Z]
+ * (a source name's letters may count too: an estimate). */
+static size_t back_refs(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) {
+        if (*s != 'S' && *s != 'T')
+            continue;
+        const char *q = s + 1;
+        while ((*q >= '0' && *q <= '9') || (*q >= 'A' && *q <= 'Z'))
+            q++;
+        if (*q == '_')
+            n++;
+    }
+    return n;
+}
+
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* demangle_here in a child process, given at most ms milliseconds. */
+static char *demangle_child(const char *name, int ms)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC))
+        return NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        char *got = demangle_here(name);
+        size_t len = got ? strlen(got) : 0, off = 0;
+        while (off < len) {
+            ssize_t w = write(p[1], got + off, len - off);
+            if (w <= 0)
+                _exit(1);
+            off += (size_t)w;
+        }
+        _exit(got ? 0 : 1);
+    }
+    close(p[1]);
+    if (pid < 0) {
+        close(p[0]);
+        return NULL;
+    }
+    char *out = malloc(CHILD_OUT_MAX + 1);
+    size_t len = 0;
+    bool whole = false;
+    long long end = now_ms() + ms;
+    while (out && len < CHILD_OUT_MAX) {
+        long long left = end - now_ms();
+        struct pollfd pfd = {p[0], POLLIN, 0};
+        int r = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        ssize_t got = read(p[0], out + len, CHILD_OUT_MAX - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            whole = got == 0;
+            break;
+        }
+        len += (size_t)got;
+    }
+    close(p[0]);
+    if (!whole)
+        kill(pid, SIGKILL); /* out of time, or too long an answer */
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (!out || !whole || !len || !WIFEXITED(st) || WEXITSTATUS(st)) {
+        free(out);
+        return NULL;
+    }
+    out[len] = '\0';
+    return out;
+}
+
+/* Whether name may demangle to far more than its length: more
+ * back-references than REFS_INLINE, or two pack expansions ("Dp" in a
+ * type, "sp" in an expression: each prints its pattern once per element
+ * of the pack, so nested ones multiply; counted in identifiers too). */
+static bool may_explode(const char *name)
+{
+    size_t packs = 0;
+    for (const char *q = name; (q = strstr(q, "Dp")); q += 2)
+        packs++;
+    for (const char *q = name; (q = strstr(q, "sp")); q += 2)
+        packs++;
+    return packs >= 2 || back_refs(name) > REFS_INLINE;
+}
+
+/* What the children answered, by name, so that a name reads the same in
+ * every profile of a series (its stacks are matched by name). */
+typedef struct answer {
+    struct answer *next;
+    char *name, *got; /* got NULL: shown mangled */
+} answer;
+static answer *answers[256];
+
+static unsigned name_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h % (sizeof answers / sizeof answers[0]);
+}
+
+static char *copy(const char *s) { return s ? strdup(s) : NULL; }
+
+char *demangle(const char *name)
+{
+    static long long spent_ms; /* in children, this run */
+    if (strncmp(name, "_Z", 2) || strnlen(name, DEMANGLE_IN_MAX + 1) > DEMANGLE_IN_MAX)
+        return NULL;
+    if (!may_explode(name))
+        return demangle_here(name);
+    unsigned h = name_hash(name);
+    for (answer *a = answers[h]; a; a = a->next)
+        if (!strcmp(a->name, name))
+            return copy(a->got);
+    if (spent_ms >= CHILD_BUDGET_MS)
+        return NULL; /* and for every name not answered yet, from here on */
+    long long t0 = now_ms();
+    char *got = demangle_child(name, CHILD_MS);
+    spent_ms += now_ms() - t0;
+    answer *a = malloc(sizeof *a);
+    if (a && (a->name = strdup(name))) {
+        a->got = got;
+        a->next = answers[h];
+        answers[h] = a;
+        return copy(got);
+    }
+    free(a);
+    return got;
 }

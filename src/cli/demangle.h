@@ -15,7 +15,9 @@
 /* The simplified name of a mangled C++ symbol (an Itanium ABI name,
  * "_Z..."), allocated: the caller frees it.  NULL when name is not one,
  * is longer than DEMANGLE_IN_MAX, or cannot be demangled (then it is
- * shown as it is, as pprof shows it). */
+ * shown as it is, as pprof shows it), or, with many back-references, is
+ * not demangled in the time given (demangle.c: a name of a few hundred
+ * bytes can demangle to terabytes).  May fork a child process. */
 char *demangle(const char *name);
 
 /* The full demangled text simplified in place: template arguments,

@@ -8,8 +8,10 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "demangle.h"
 
@@ -66,6 +68,61 @@ static void mangled(void **state)
     free(big);
 }
 
+/* S_ = X, S0_ = A, S1_ = A<X, X>, and each "S0_I" Sk Sk "E" after it an
+ * A of two of the one before (S<k+1>_): n of them demangle to about 2^n
+ * times the name's length. */
+static char *doubling(int n)
+{
+    static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    char *s = malloc(32 + 16 * (size_t)n), *o = s;
+    assert_non_null(s);
+    o += sprintf(o, "_Z1f1X1AIS_S_E");
+    for (int k = 1; k <= n; k++) /* Sk: the substitution of index k, "S<k-1 in base 36>_" */
+        o += sprintf(o, "S0_IS%c%c_S%c%c_E", digits[k / 36], digits[k % 36], digits[k / 36],
+                     digits[k % 36]);
+    return s;
+}
+
+/* A name whose demangled text doubles with each of its 40 components
+ * (464 bytes, 2^40 characters): __cxa_demangle ran for ever, and
+ * `heapprof top` with it; nested pack expansions likewise.  Now shown as
+ * it is, in a bounded time; a name with as many references that
+ * demangles to little is still demangled. */
+static void exponential(void **state)
+{
+    (void)state;
+    /* 30 references, each to a plain class: app::f(X, X, ...). */
+    char many[256] = "_ZN3app1fE1X";
+    for (int i = 0; i < 30; i++)
+        strcat(many, "S_");
+    char *got = demangle(many);
+    assert_non_null(got);
+    assert_string_equal(got, "app::f");
+    free(got);
+    char *bomb = doubling(40);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < 20; i++)
+        assert_null(demangle(bomb));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(s < 10);
+    free(bomb);
+    /* Pack expansions nested 6 deep over a pack of 40: 40^6 copies. */
+    char packs[512] = "_Z1fIJ";
+    for (int i = 0; i < 40; i++)
+        strcat(packs, "i");
+    strcat(packs, "EEv");
+    for (int i = 0; i < 6; i++)
+        strcat(packs, "DpFT_");
+    strcat(packs, "T_EEEEEE");
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_null(demangle(packs));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(s < 10);
+}
+
 static void simplified(void **state)
 {
     (void)state;
@@ -100,6 +157,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mangled),
         cmocka_unit_test(simplified),
+        cmocka_unit_test(exponential),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
