@@ -659,6 +659,12 @@ static pid_t handoff_tid;
 static int handoff_chan = -1, handoff_verdict, handoff_err;
 static sem_t handoff_sem;
 static bool handoff_sem_ready;
+/* A move was refused (EPERM, EACCES, ENOSYS: a seccomp filter the program
+ * installed after start, which the threads it makes inherit): the server
+ * stays in the program's table for good.  Tried again at each restart, a
+ * daemon that changed its effective uid for each request said so each
+ * time, and started two threads each time (live_latefilter). */
+static bool moves_refused;
 
 /* Every slot of a server descriptor but the wake pipe's write end: the
  * listening socket, the wake pipe's read end, each connection's socket and
@@ -849,11 +855,11 @@ static int spawn(void)
     pthread_mutex_lock(&table_lock);
     int err = own_pair_shared(pipe2(http_wake, O_CLOEXEC | O_NONBLOCK), http_wake);
     pthread_mutex_unlock(&table_lock);
-    handoff_want = true;
+    handoff_want = !moves_refused;
     handoff_tid = gettid();
     if (!err)
         err = threads_start(&http_tid, http_main, "heapprof-http");
-    if (!err) {
+    if (!err && handoff_want) {
         while (sem_wait(&handoff_sem) && errno == EINTR)
             ;
         int v = __atomic_load_n(&handoff_verdict, __ATOMIC_ACQUIRE);
@@ -863,8 +869,9 @@ static int spawn(void)
             pthread_mutex_unlock(&table_lock);
         } else if (v == VERDICT_FAILED) {
             threads_join(http_tid, &http_kernel_tid);
+            moves_refused = handoff_err == EPERM || handoff_err == EACCES || handoff_err == ENOSYS;
             log_line("cannot move the HTTP server's descriptors out of the program's table (%s); "
-                     "they stay there", strerror(handoff_err));
+                     "they stay there%s", strerror(handoff_err), moves_refused ? " for good" : "");
             handoff_want = false;
             err = threads_start(&http_tid, http_main, "heapprof-http");
         }

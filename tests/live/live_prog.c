@@ -46,6 +46,10 @@
  *                             $LIVE_FORKCHILD set, a child made first
  *                             with _Fork (no fork handlers) holds copies
  *                             of its descriptors meanwhile
+ *   live_prog latefilter      the filter of nopidfd installed after
+ *                             heapprof started, then setgid() five times;
+ *                             prints "ready"; exit 77 when no filter can
+ *                             be installed
  *   live_prog nopidfd CMD...  CMD (execvp) under a seccomp filter that
  *                             refuses pidfd_getfd with EPERM, as container
  *                             runtimes' default profiles do, with
@@ -568,9 +572,11 @@ static int daemon_like(void)
 
 /* ---- nopidfd ---------------------------------------------------------------- */
 
-static int nopidfd(char **argv)
-{
 #if defined(__x86_64__) && defined(SYS_pidfd_getfd)
+/* A seccomp filter that refuses pidfd_getfd with EPERM, as container
+ * runtimes' default profiles do: 0, or -1 with errno set. */
+static int refuse_pidfd_getfd(void)
+{
     struct sock_filter f[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
@@ -581,9 +587,18 @@ static int nopidfd(char **argv)
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
     struct sock_fprog prog = {.len = sizeof f / sizeof f[0], .filter = f};
-    const char *lib = getenv("LIVE_PRELOAD");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) {
+        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+        return -1;
+    return 0;
+}
+#endif
+
+static int nopidfd(char **argv)
+{
+#if defined(__x86_64__) && defined(SYS_pidfd_getfd)
+    const char *lib = getenv("LIVE_PRELOAD");
+    if (refuse_pidfd_getfd()) {
         printf("no seccomp filter: %s\n", strerror(errno));
         return 77;
     }
@@ -594,6 +609,33 @@ static int nopidfd(char **argv)
     return 2;
 #else
     (void)argv;
+    printf("no seccomp filter for this architecture\n");
+    return 77;
+#endif
+}
+
+/* ---- latefilter ------------------------------------------------------------ */
+
+/* The filter installed after heapprof started (its threads then run
+ * unfiltered, and the ones started after it, filtered), then five
+ * setgid() calls, each of which stops and restarts heapprof's threads. */
+static int latefilter(void)
+{
+#if defined(__x86_64__) && defined(SYS_pidfd_getfd)
+    if (refuse_pidfd_getfd()) {
+        printf("no seccomp filter: %s\n", strerror(errno));
+        return 77;
+    }
+    for (int i = 0; i < 5; i++)
+        if (setgid(getgid())) {
+            printf("setgid: %s\n", strerror(errno));
+            return 2;
+        }
+    printf("ready\n");
+    fflush(stdout);
+    wait_stop();
+    return 0;
+#else
     printf("no seccomp filter for this architecture\n");
     return 77;
 #endif
@@ -620,9 +662,11 @@ int main(int argc, char **argv)
         return fdsteal(argv[2]);
     if (!strcmp(mode, "daemon"))
         return daemon_like();
+    if (!strcmp(mode, "latefilter"))
+        return latefilter();
     if (!strcmp(mode, "nopidfd") && argc > 2)
         return nopidfd(argv + 2);
     fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | known | adopt | "
-                    "forklabel | fdsteal conn|listen|wake | daemon | nopidfd CMD...\n");
+                    "forklabel | fdsteal conn|listen|wake | daemon | latefilter | nopidfd CMD...\n");
     return 2;
 }
