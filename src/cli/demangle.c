@@ -158,21 +158,48 @@ static char *demangle_here(const char *name)
 
 enum { REFS_INLINE = 24, CHILD_MS = 500, CHILD_BUDGET_MS = 3000, CHILD_OUT_MAX = 65536 };
 
-/* Back-references in a mangled name: S<seq>_ and T<seq>_, seq in [0-9A-Z]
- * (a source name's letters may count too: an estimate). */
-static size_t back_refs(const char *s)
+/* Back-references (S<seq>_, T<seq>_, seq in [0-9A-Z]) and pack
+ * expansions ("Dp" in a type, "sp" in an expression: each prints its
+ * pattern once per element of the pack, so nested ones multiply) in a
+ * mangled name, outside its source names (<length><identifier>), whose
+ * letters are the program's words: "display" and "response" hold "sp" and
+ * expand nothing, yet counted, they sent such a name to a child process,
+ * and a large C++ program's names used up CHILD_BUDGET_MS and were shown
+ * mangled.  A source name is taken to start where a number follows N, Z,
+ * St, I, E, K, R, P or another source name; a number elsewhere is an array
+ * bound, a discriminator, a seq-id or a literal's value (A10_, _1, S0_,
+ * Li5E).  An estimate either way: a misread name is only demangled where
+ * it need not have been, or the reverse. */
+static void count_risks(const char *s, size_t *refs, size_t *packs)
 {
-    size_t n = 0;
-    for (; *s; s++) {
-        if (*s != 'S' && *s != 'T')
+    *refs = *packs = 0;
+    bool after_name = false;
+    for (size_t i = 0; s[i];) {
+        if (s[i] >= '1' && s[i] <= '9' && (after_name || (i && strchr("NZtIEKRP", s[i - 1])))) {
+            size_t len = 0, j = i;
+            while (s[j] >= '0' && s[j] <= '9' && len <= DEMANGLE_IN_MAX)
+                len = len * 10 + (size_t)(s[j++] - '0');
+            if (len <= strnlen(s + j, DEMANGLE_IN_MAX + 1)) {
+                i = j + len;
+                after_name = true;
+                continue;
+            }
+        }
+        after_name = false;
+        if ((s[i] == 'D' || s[i] == 's') && s[i + 1] == 'p') {
+            (*packs)++;
+            i += 2;
             continue;
-        const char *q = s + 1;
-        while ((*q >= '0' && *q <= '9') || (*q >= 'A' && *q <= 'Z'))
-            q++;
-        if (*q == '_')
-            n++;
+        }
+        if (s[i] == 'S' || s[i] == 'T') {
+            const char *q = s + i + 1;
+            while ((*q >= '0' && *q <= '9') || (*q >= 'A' && *q <= 'Z'))
+                q++;
+            if (*q == '_')
+                (*refs)++;
+        }
+        i++;
     }
-    return n;
 }
 
 static long long now_ms(void)
@@ -242,17 +269,13 @@ static char *demangle_child(const char *name, int ms)
 }
 
 /* Whether name may demangle to far more than its length: more
- * back-references than REFS_INLINE, or two pack expansions ("Dp" in a
- * type, "sp" in an expression: each prints its pattern once per element
- * of the pack, so nested ones multiply; counted in identifiers too). */
+ * back-references than REFS_INLINE, or two pack expansions
+ * (count_risks). */
 static bool may_explode(const char *name)
 {
-    size_t packs = 0;
-    for (const char *q = name; (q = strstr(q, "Dp")); q += 2)
-        packs++;
-    for (const char *q = name; (q = strstr(q, "sp")); q += 2)
-        packs++;
-    return packs >= 2 || back_refs(name) > REFS_INLINE;
+    size_t refs, packs;
+    count_risks(name, &refs, &packs);
+    return packs >= 2 || refs > REFS_INLINE;
 }
 
 /* What the children answered, by name, so that a name reads the same in
