@@ -887,10 +887,52 @@ static int spawn(void)
     return err;
 }
 
+/* A listening socket on *ss, its address read back into it (port 0's
+ * pick); -1 with errno set. */
+static int listen_on(struct sockaddr_storage *ss, socklen_t *len)
+{
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+    if (fd < 0)
+        return -1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ss->ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)ss, *len) || listen(fd, 16) ||
+        getsockname(fd, (struct sockaddr *)ss, len)) {
+        int err = errno;
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    return fd;
+}
+
+/* The address the server listens on, as bound at start (listen_again). */
+static struct sockaddr_storage bound;
+static socklen_t bound_len;
+
+/* The listening socket went with a thread's table that could not send it
+ * back: a seccomp filter that refuses pidfd_getfd installed on every
+ * thread at once (SECCOMP_FILTER_FLAG_TSYNC) after start, or the main
+ * thread gone before Linux 6.9 (http_fds_push).  The server stopped at
+ * the program's next set*id call.  A new socket on the same address, made
+ * here, before the credentials change (a privileged port binds as
+ * before), in the program's table, where the threads after keep it
+ * (moves_refused).  Under table_lock; the socket or -1. */
+static int listen_again(void)
+{
+    if (!bound_len)
+        return -1;
+    socklen_t len = bound_len;
+    int fd = listen_on(&bound, &len);
+    return fd < 0 ? -1 : http_fds_own_shared(fd);
+}
+
 /* After a thread with a table of its own ended: what it sent over chan
  * into the program's table; the numbers it had name nothing now. */
 static void take_back(const int chan[2], bool keep)
 {
+    int saved = errno; /* inside the program's set*id call */
     int *slot[NMOVED];
     bool body[NSLOTS];
     moved_slots(slot);
@@ -903,14 +945,22 @@ static void take_back(const int chan[2], bool keep)
     int err = handoff_err ? handoff_err : http_fds_receive(slot, NMOVED, chan[0]);
     http_fds_close_shared(chan[0]);
     http_fds_close_shared(chan[1]);
+    bool again = keep && listen_fd < 0 && (listen_fd = listen_again()) >= 0;
     pthread_mutex_unlock(&table_lock);
     for (int i = 0; i < NSLOTS; i++)
         if (conns[i].state != FREE &&
-            (conns[i].fd < 0 || listen_fd < 0 || (body[i] && conns[i].body_fd < 0)))
+            (conns[i].fd < 0 || listen_fd < 0 || again || (body[i] && conns[i].body_fd < 0)))
             close_conn(&conns[i]);
-    if (keep && listen_fd < 0)
+    if (again) {
+        moves_refused = true;
+        log_line("cannot keep the HTTP server's descriptors while heapprof's threads are stopped "
+                 "(%s); its connections were dropped, and it listens again on the same address, "
+                 "from the program's descriptor table", strerror(err ? err : EBADF));
+    } else if (keep && listen_fd < 0) {
         log_line("cannot keep the HTTP server's descriptors while heapprof's threads are stopped "
                  "(%s); the server stops", strerror(err ? err : EBADF));
+    }
+    errno = saved;
 }
 
 /* Stop the thread; with keep, its descriptors stay for http_resume. */
@@ -1009,19 +1059,13 @@ void http_start(void)
     /* Made here, in the program's table, so that a failed bind is said by
      * the thread that starts the server; the thread takes it into its own
      * (spawn). */
-    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
-    if (fd >= 0) {
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (ss.ss_family == AF_INET6)
-            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    }
-    if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 16) ||
-        getsockname(fd, (struct sockaddr *)&ss, &len)) {
+    int fd = listen_on(&ss, &len);
+    if (fd < 0) {
         log_line("cannot serve HTTP on %.64s: %s; the HTTP server is off", spec, strerror(errno));
-        if (fd >= 0)
-            close(fd);
         return;
     }
+    bound = ss;
+    bound_len = len;
     pthread_mutex_lock(&table_lock);
     listen_fd = http_fds_own_shared(fd);
     pthread_mutex_unlock(&table_lock);

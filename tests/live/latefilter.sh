@@ -23,3 +23,21 @@ stop lf
 n=$(grep -c "cannot move the HTTP server's descriptors" "$W/lf.err" || true)
 [[ $n == 1 ]] || fail "expected one line about the move over five setgid calls, got $n: $(cat "$W/lf.err")"
 note "ok: serving after five setgid calls under the filter, said once: $(grep 'cannot move' "$W/lf.err")"
+
+# The filter on every thread at once (SECCOMP_FILTER_FLAG_TSYNC), the
+# running server thread's too: at the first setgid it cannot send its
+# descriptors back (pidfd_getfd), and they went with its table: the server
+# stopped for good.  It now listens again on the same port, from the
+# program's table, and says so once.
+start ts -- latefilter tsync
+if grep -q 'no seccomp filter' "$W/ts.out" 2>/dev/null; then
+    skip "$(cat "$W/ts.out")"
+fi
+[[ -n $PORT ]] || fail "tsync: no server: $(cat "$W/ts.out" "$W/ts.err")"
+get /metrics >/dev/null # fails the test unless 200
+stop ts
+[[ $RC == 0 ]] || fail "live_prog latefilter tsync exited $RC: $(cat "$W/ts.out" "$W/ts.err")"
+n=$(grep -c "listens again on the same address" "$W/ts.err" || true)
+[[ $n == 1 ]] || fail "tsync: expected one line about listening again, got $n: $(cat "$W/ts.err")"
+! grep -q "the server stops" "$W/ts.err" || fail "tsync: the server stopped: $(cat "$W/ts.err")"
+note "ok: tsync: serving after five setgid calls, said once: $(grep 'listens again' "$W/ts.err")"

@@ -46,10 +46,12 @@
  *                             $LIVE_FORKCHILD set, a child made first
  *                             with _Fork (no fork handlers) holds copies
  *                             of its descriptors meanwhile
- *   live_prog latefilter      the filter of nopidfd installed after
- *                             heapprof started, then setgid() five times;
- *                             prints "ready"; exit 77 when no filter can
- *                             be installed
+ *   live_prog latefilter [tsync]
+ *                             the filter of nopidfd installed after
+ *                             heapprof started (tsync: on every thread at
+ *                             once, heapprof's too), then setgid() five
+ *                             times; prints "ready"; exit 77 when no
+ *                             filter can be installed
  *   live_prog nopidfd CMD...  CMD (execvp) under a seccomp filter that
  *                             refuses pidfd_getfd with EPERM, as container
  *                             runtimes' default profiles do, with
@@ -87,6 +89,7 @@
 #include <heapprof.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -575,7 +578,7 @@ static int daemon_like(void)
 #if defined(__x86_64__) && defined(SYS_pidfd_getfd)
 /* A seccomp filter that refuses pidfd_getfd with EPERM, as container
  * runtimes' default profiles do: 0, or -1 with errno set. */
-static int refuse_pidfd_getfd(void)
+static int refuse_pidfd_getfd(unsigned flags)
 {
     struct sock_filter f[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
@@ -588,7 +591,7 @@ static int refuse_pidfd_getfd(void)
     };
     struct sock_fprog prog = {.len = sizeof f / sizeof f[0], .filter = f};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog))
         return -1;
     return 0;
 }
@@ -598,7 +601,7 @@ static int nopidfd(char **argv)
 {
 #if defined(__x86_64__) && defined(SYS_pidfd_getfd)
     const char *lib = getenv("LIVE_PRELOAD");
-    if (refuse_pidfd_getfd()) {
+    if (refuse_pidfd_getfd(0)) {
         printf("no seccomp filter: %s\n", strerror(errno));
         return 77;
     }
@@ -617,12 +620,13 @@ static int nopidfd(char **argv)
 /* ---- latefilter ------------------------------------------------------------ */
 
 /* The filter installed after heapprof started (its threads then run
- * unfiltered, and the ones started after it, filtered), then five
+ * unfiltered, and the ones started after it, filtered; with tsync, every
+ * thread at once, heapprof's running server thread among them), then five
  * setgid() calls, each of which stops and restarts heapprof's threads. */
-static int latefilter(void)
+static int latefilter(bool tsync)
 {
 #if defined(__x86_64__) && defined(SYS_pidfd_getfd)
-    if (refuse_pidfd_getfd()) {
+    if (refuse_pidfd_getfd(tsync ? SECCOMP_FILTER_FLAG_TSYNC : 0)) {
         printf("no seccomp filter: %s\n", strerror(errno));
         return 77;
     }
@@ -636,6 +640,7 @@ static int latefilter(void)
     wait_stop();
     return 0;
 #else
+    (void)tsync;
     printf("no seccomp filter for this architecture\n");
     return 77;
 #endif
@@ -663,10 +668,10 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "daemon"))
         return daemon_like();
     if (!strcmp(mode, "latefilter"))
-        return latefilter();
+        return latefilter(argc > 2 && !strcmp(argv[2], "tsync"));
     if (!strcmp(mode, "nopidfd") && argc > 2)
         return nopidfd(argv + 2);
     fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | known | adopt | "
-                    "forklabel | fdsteal conn|listen|wake | daemon | latefilter | nopidfd CMD...\n");
+                    "forklabel | fdsteal conn|listen|wake | daemon | latefilter [tsync] | nopidfd CMD...\n");
     return 2;
 }
