@@ -90,14 +90,32 @@ static char *doubling(int n)
 static void exponential(void **state)
 {
     (void)state;
-    /* 30 references, each to a plain class: app::f(X, X, ...). */
+    /* 24 references, each to a plain class, app::f(X, X, ...): in this
+     * process, always answered. */
     char many[256] = "_ZN3app1fE1X";
-    for (int i = 0; i < 30; i++)
+    for (int i = 0; i < 24; i++)
         strcat(many, "S_");
     char *got = demangle(many);
     assert_non_null(got);
     assert_string_equal(got, "app::f");
     free(got);
+    /* 30: in a child given 500 ms, which a loaded machine or valgrind may
+     * not give it (no timing in a test): the answer, if any, is right, and
+     * the same on every ask, as the first one is kept. */
+    for (int i = 24; i < 30; i++)
+        strcat(many, "S_");
+    char *first = demangle(many);
+    if (first)
+        assert_string_equal(first, "app::f");
+    for (int i = 0; i < 3; i++) {
+        got = demangle(many);
+        if (first)
+            assert_string_equal(got, first);
+        else
+            assert_null(got);
+        free(got);
+    }
+    free(first);
     /* No timing here (a hang is what fails, at ctest's timeout): the
      * answer is kept, so 20 asks cost one child's 500 ms. */
     char *bomb = doubling(40);
