@@ -19,7 +19,7 @@
  * limit to pass.  A name of few references (REFS_INLINE: at most about
  * 3^(n/3) times its length) and at most one pack expansion is demangled
  * here; another, rare in real programs, in a child process given
- * CHILD_MS, and CHILD_BUDGET_MS for all of them in one run: a name not
+ * demangle_child_ms, and CHILD_BUDGET_MS for all of them in one run: a name not
  * demangled in time is shown mangled, and the answers are kept, so that
  * a name reads the same in every profile.
  */
@@ -156,7 +156,9 @@ static char *demangle_here(const char *name)
     return full;
 }
 
-enum { REFS_INLINE = 24, CHILD_MS = 500, CHILD_BUDGET_MS = 3000, CHILD_OUT_MAX = 65536 };
+enum { REFS_INLINE = 24, CHILD_BUDGET_MS = 3000, CHILD_OUT_MAX = 65536 };
+
+int demangle_child_ms = 500; /* demangle.h */
 
 /* Back-references (S<seq>_, T<seq>_, seq in [0-9A-Z]) and pack
  * expansions ("Dp" in a type, "sp" in an expression: each prints its
@@ -312,7 +314,7 @@ char *demangle(const char *name)
     if (spent_ms >= CHILD_BUDGET_MS)
         return NULL; /* and for every name not answered yet, from here on */
     long long t0 = now_ms();
-    char *got = demangle_child(name, CHILD_MS);
+    char *got = demangle_child(name, demangle_child_ms);
     spent_ms += now_ms() - t0;
     answer *a = malloc(sizeof *a);
     if (a && (a->name = strdup(name))) {

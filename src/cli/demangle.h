@@ -20,6 +20,11 @@
  * bytes can demangle to terabytes).  May fork a child process. */
 char *demangle(const char *name);
 
+/* The milliseconds a child is given for one name, 500 (demangle.c):
+ * a variable so that the unit test can check a child's answer without
+ * racing that limit on a loaded machine. */
+extern int demangle_child_ms;
+
 /* The full demangled text simplified in place: template arguments,
  * parameters (also an enclosing function's, "f(int)::x"), qualifiers
  * after them and a return type removed; operator names, "(anonymous

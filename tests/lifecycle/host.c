@@ -199,15 +199,21 @@ static void report(const char *name, int rc)
     printf("%s=%s\n", name, rc == 0 ? "0" : strerrorname_np(errno));
 }
 
-static int ns(void)
+/* How many threads the process has. */
+static int count_threads(void)
 {
     DIR *d = opendir("/proc/self/task");
-    int threads = 0;
+    int n = 0;
     for (struct dirent *e; d && (e = readdir(d));)
-        threads += e->d_name[0] != '.';
+        n += e->d_name[0] != '.';
     if (d)
         closedir(d);
-    printf("threads=%d\n", threads);
+    return n;
+}
+
+static int ns(void)
+{
+    printf("threads=%d\n", count_threads());
     int fd = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         printf("setns_time=%s\n", strerrorname_np(errno));
@@ -563,17 +569,6 @@ static int sigforkdump(int n)
 
 /* ---- nproc -------------------------------------------------------------- */
 
-/* How many threads the process has. */
-static int count_threads(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return n;
-}
 
 /* How many sockets the process holds: distinct ones in the descriptor
  * tables of all its threads (heapprof's HTTP thread has a table of its
