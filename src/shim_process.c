@@ -30,6 +30,10 @@
  * exec*: a profile being written when the image is replaced was lost,
  * and its temporary file left; the call waits for it (lifecycle.c).
  *
+ * pipe2: libunwind makes its validation pipe with it on its first use,
+ * which heapprof then moves out of the program's way (unwind_pipe.h);
+ * every other pipe is the program's and stays as made.
+ *
  * dlclose: the object's code mappings are recorded first (retired.c), so
  * profiles written after it is unmapped still name its frames, and the
  * unwinder's cached rules are forgotten after it (unwind.c).
@@ -51,6 +55,7 @@
 #include "real.h"
 #include "retired.h"
 #include "unwind.h"
+#include "unwind_pipe.h"
 
 /* Forward to the next definition with the profiler's threads stopped
  * when `when` holds. */
@@ -176,6 +181,21 @@ EXPORT int dlclose(void *handle)
     int rc = next(handle);
     if (rc == 0)
         unwind_forget(); /* the next object at its addresses has other unwind rules */
+    return rc;
+}
+
+EXPORT int pipe2(int fds[2], int flags)
+{
+    static int (*next)(int *, int);
+    if (!next)
+        next = (int (*)(int *, int))real_next("pipe2");
+    if (!next) {
+        errno = ENOSYS;
+        return -1;
+    }
+    int rc = next(fds, flags);
+    if (rc == 0)
+        unwind_pipe_made(fds);
     return rc;
 }
 

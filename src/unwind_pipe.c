@@ -6,8 +6,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
-#include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,76 +24,105 @@ static int pipe_fd[2] = {-1, -1}; /* read end, write end */
 static dev_t pipe_dev;
 static ino_t pipe_ino;
 static int usable; /* 1: libunwind may run; written by init, then only lowered */
-/* The descriptors held while libunwind makes its pipe: static, as init may
- * run inside the program's first malloc, on a small stack. */
-static int held[PIPE_FLOOR];
 
-static bool is_open(int fd) { return fcntl(fd, F_GETFD) != -1; }
+/* While init makes libunwind's first call, on init's thread only (a pipe
+ * another thread makes meanwhile is the program's): the two descriptors at
+ * the floor or above that the pipe goes onto, and whether it went. */
+static __thread bool placing __attribute__((tls_model("initial-exec")));
+static int spot[2] = {-1, -1};
+static bool moved;
 
-/* Hold every free descriptor below floor; true if the lowest free one is
- * then at floor or above.  held[0 .. *n) are to be closed by the caller. */
-static bool hold_below(long floor, int *n)
+/* Which of descriptors [0, n) were open before libunwind's first call: one
+ * poll(), which marks a closed one POLLNVAL.  Static: init may run inside
+ * the program's first malloc, on a small stack. */
+static struct pollfd probe[PIPE_FLOOR + PIPE_SEARCH];
+static bool probed;
+
+/* Two descriptors at floor or above (the lowest free there), held open
+ * until the pipe replaces them; false if there are not two free. */
+static bool reserve(long floor)
 {
-    *n = 0;
     /* O_PATH on "/": no access check, no file system it could keep busy. */
     int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    while (fd >= 0 && fd < floor && *n < PIPE_FLOOR) {
-        held[(*n)++] = fd;
-        fd = fcntl(held[0], F_DUPFD_CLOEXEC, 0); /* the lowest free one */
-    }
     if (fd < 0)
         return false;
-    close(fd); /* at floor or above: free again, and now the lowest free */
+    spot[0] = fcntl(fd, F_DUPFD_CLOEXEC, (int)floor);
+    spot[1] = spot[0] < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, (int)floor);
+    close(fd);
+    if (spot[1] < 0) {
+        if (spot[0] >= 0)
+            close(spot[0]);
+        spot[0] = -1;
+        return false;
+    }
     return true;
 }
 
-/* Close held[0 .. n), which hold_below took in increasing order: each
- * run of consecutive numbers with one close_range (Linux 5.9), as a
- * system call costs a microsecond or more here and every process pays
- * this at its start: 509 close calls took 0.5 ms, the one close_range
- * 10 us (held[] in a fresh process is 3 to 511).  One at a time where the
- * kernel or a seccomp filter refuses it. */
-static void close_held(int n)
+void unwind_pipe_made(int fds[2])
 {
-    for (int i = 0; i < n;) {
-        int j = i + 1;
-        while (j < n && held[j] == held[j - 1] + 1)
-            j++;
-        if (j - i == 1 || close_range((unsigned)held[i], (unsigned)held[j - 1], 0))
-            for (int k = i; k < j; k++)
-                close(held[k]);
-        i = j;
+    if (!placing)
+        return;
+    placing = false; /* libunwind makes one pipe */
+    int saved = errno;
+    /* dup3 replaces the held descriptor in one step: no moment where
+     * another thread's open() could take the number. */
+    if (dup3(fds[0], spot[0], O_CLOEXEC) == spot[0] &&
+        dup3(fds[1], spot[1], O_CLOEXEC) == spot[1]) {
+        close(fds[0]);
+        close(fds[1]);
+        fds[0] = spot[0]; /* libunwind keeps these numbers */
+        fds[1] = spot[1];
+        moved = true;
     }
+    errno = saved;
 }
 
-/* libunwind's pipe among descriptors [lo, hi): a read end and a write end
- * of one FIFO, both non-blocking and close-on-exec, the only such pair
- * there, and (if before is given: hi - lo <= 64) neither open before. */
-static bool find_pipe(long lo, long hi, const uint64_t *before)
+/* fd's identity if it is a FIFO. */
+static bool fifo_at(int fd, struct stat *st)
+{
+    return fd >= 0 && fstat(fd, st) == 0 && S_ISFIFO(st->st_mode);
+}
+
+static bool take(int r, int w)
+{
+    struct stat st[2];
+    if (!fifo_at(r, &st[0]) || !fifo_at(w, &st[1]) || st[0].st_ino != st[1].st_ino ||
+        st[0].st_dev != st[1].st_dev)
+        return false;
+    pipe_fd[0] = r;
+    pipe_fd[1] = w;
+    pipe_dev = st[0].st_dev;
+    pipe_ino = st[0].st_ino;
+    return true;
+}
+
+/* Where libunwind ran before init (gperftools' debugging allocator
+ * unwinds with it before heapprof's first sample), its pipe is wherever it
+ * was made: a read end and a write end of one FIFO among [0, hi), both
+ * non-blocking and close-on-exec, the only such pair there, and open
+ * before libunwind's call in init (a pipe it made then without going
+ * through pipe2, at the lowest free numbers, is in the program's way). */
+static const char *find_pipe(long hi)
 {
     int found[2] = {-1, -1};
-    struct stat st[2] = {0}; /* read only where found[] is set; cppcheck cannot tell */
-    for (long fd = lo; fd < hi; fd++) {
+    for (long fd = 0; fd < hi; fd++) {
         struct stat s;
-        if ((before && (*before >> (fd - lo) & 1)) || fstat((int)fd, &s) || !S_ISFIFO(s.st_mode))
+        if (!fifo_at((int)fd, &s))
             continue;
         int fl = fcntl((int)fd, F_GETFL), fd_fl = fcntl((int)fd, F_GETFD);
         if (fl < 0 || !(fl & O_NONBLOCK) || fd_fl < 0 || !(fd_fl & FD_CLOEXEC))
             continue;
         int end = (fl & O_ACCMODE) == O_WRONLY;
         if (found[end] != -1)
-            return false; /* two candidates: not ours to guess */
+            return "its pipe was not found (the program has pipes like it)";
         found[end] = (int)fd;
-        st[end] = s;
     }
-    if (found[0] < 0 || found[1] < 0 || st[0].st_ino != st[1].st_ino ||
-        st[0].st_dev != st[1].st_dev)
-        return false;
-    pipe_fd[0] = found[0];
-    pipe_fd[1] = found[1];
-    pipe_dev = st[0].st_dev;
-    pipe_ino = st[0].st_ino;
-    return true;
+    if (!take(found[0], found[1]))
+        return "its pipe was not found (libunwind works differently, or the program has pipes "
+               "like it)";
+    if (probed && ((probe[found[0]].revents & POLLNVAL) || (probe[found[1]].revents & POLLNVAL)))
+        return "it made its pipe where the program would find it";
+    return NULL;
 }
 
 void unwind_pipe_init(void)
@@ -111,24 +140,26 @@ void unwind_pipe_init(void)
     const char *why = NULL;
     if (floor < 3) {
         why = "the descriptor limit is too low";
+    } else if (!reserve(floor)) {
+        why = "no descriptors to spare";
     } else {
-        uint64_t before = 0;
-        for (int i = 0; i < PIPE_SEARCH; i++)
-            before |= (uint64_t)is_open((int)floor + i) << i;
-        int n;
-        bool placed = hold_below(floor, &n);
-        if (placed) /* libunwind's first use: its pipe2() lands at floor or above */
-            unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
-        close_held(n);
-        /* Where libunwind has run before (gperftools' debugging allocator
-         * unwinds with it before heapprof's first sample), its pipe is
-         * wherever it was made; heapprof then only keeps to the checks. */
-        if (!placed)
-            why = "no descriptors to spare";
-        else if (!find_pipe(floor, floor + PIPE_SEARCH, &before) &&
-                 !find_pipe(0, floor + PIPE_SEARCH, NULL))
-            why = "its pipe was not found (libunwind works differently, or the program "
-                  "has pipes like it)";
+        long n = floor + PIPE_SEARCH;
+        for (long i = 0; i < n; i++)
+            probe[i] = (struct pollfd){.fd = (int)i};
+        probed = poll(probe, (nfds_t)n, 0) >= 0;
+        /* libunwind's first use: its pipe2() comes back to heapprof's
+         * (shim_process.c), which moves the pipe onto the spots. */
+        placing = true;
+        unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+        placing = false;
+        if (moved) {
+            if (!take(spot[0], spot[1]))
+                why = "its pipe was not found (libunwind works differently)";
+        } else {
+            close(spot[0]);
+            close(spot[1]);
+            why = find_pipe(n);
+        }
     }
     if (why)
         log_line("libunwind will not be used (%s): stacks are cut where heapprof's own walker "

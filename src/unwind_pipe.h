@@ -18,9 +18,13 @@
  *    input and writes bytes of memory into its output, or blocks in
  *    read() on a pipe of the program's.
  *
- * So the pipe is made where programs do not look, at descriptor 512 (or
- * just below the descriptor limit, if that is lower) or above, by holding
- * every free descriptor below that while libunwind makes it; and before
+ * So the pipe is moved where programs do not look, at descriptor 512 (or
+ * just below the descriptor limit, if that is lower) or above: libunwind's
+ * pipe2() comes to heapprof's (shim_process.c), which puts the pipe onto
+ * two descriptors held there, and libunwind keeps those numbers.  (It was
+ * made there by holding every free descriptor below 512 while libunwind
+ * made it: 509 system calls, a seventh of the CPU heapprof added to a
+ * short process's start; now 8.)  And before
  * each use of libunwind, heapprof checks that the two descriptors are
  * still that pipe (two fstat calls, on a path that costs microseconds
  * anyway).  Where libunwind ran before heapprof started (gperftools'
@@ -39,6 +43,11 @@
  * and learn which descriptors it took.  Once, before any other use of
  * libunwind, outside any allocator lock; errno is left as it was. */
 void unwind_pipe_init(void);
+
+/* A pipe was just made, into fds[]: the one to move (new numbers written
+ * to fds[]) if it is libunwind's, made inside unwind_pipe_init on its
+ * thread; otherwise nothing happens.  errno is left as it was. */
+void unwind_pipe_made(int fds[2]);
 
 /* Whether libunwind may be called now: its pipe is where unwind_pipe_init
  * found it.  After the first false, always false. */

@@ -15,8 +15,11 @@
 #     libunwind is no longer used, and the profile has the allocations made
 #     before the close with their whole stacks (libunwind's walk, through
 #     main) and those made after cut at the frame without unwind tables.
+#  3. Placing the pipe takes a few system calls: fcntl() calls counted by a
+#     preload (countfcntl.c) over a whole run, fdprobe's own 512 taken off.
+#     It took one per free descriptor below 512 (509 in a fresh process).
 source "$(dirname "$0")/lib.sh"
-need_env PROG_FDPROBE
+need_env PROG_FDPROBE COUNTFCNTL
 
 for redir in none stdin stderr gaps; do
     case $redir in
@@ -56,4 +59,20 @@ cut=$(awk '$1 == "sample" && / \| nocfi_alloc$/ {s += $2} END {print s + 0}' "$p
 [[ $whole -eq 40 && $cut -eq 30 ]] ||
     fail "expected 40 allocations of nocfi_alloc with main in their stacks and 30 cut at nocfi_alloc, found $whole and $cut: $(grep nocfi "$p.sum")"
 pprof_quick "$p"
-note "ok"
+
+fcntl_calls() {
+    local c
+    c=$(sed -n 's/^fcntl_calls=//p' "$W/$1.err")
+    [[ -n $c ]] || fail "$1: countfcntl.c printed no count: $(cat "$W/$1.err")"
+    echo "$c"
+}
+run_plain cplain LD_PRELOAD="$COUNTFCNTL" -- "$PROG_FDPROBE" start
+HEAPPROF_LIB="$COUNTFCNTL $HEAPPROF_LIB" run cprof HEAPPROF_OUT="$W/pf" -- "$PROG_FDPROBE" start
+[[ $RC -eq 0 ]] || fail "fdprobe start with the counter exited $RC: $(cat "$W/cprof.err")"
+cmp -s "$W/cplain.out" "$W/cprof.out" || fail "with the counter, the program's descriptors differ: $(cat "$W/cprof.out")"
+grep -q 'libunwind will not be used' "$W/cprof.err" && fail "libunwind was not placed: $(cat "$W/cprof.err")"
+plain=$(fcntl_calls cplain)
+prof=$(fcntl_calls cprof)
+[[ $plain -ge 512 && $((prof - plain)) -le 16 ]] ||
+    fail "heapprof made $((prof - plain)) fcntl() calls in a run (the program $plain): placing libunwind's pipe should take a few"
+note "ok (heapprof's fcntl calls in a run: $((prof - plain)))"

@@ -33,6 +33,19 @@
 
 #include "cfi.h"
 
+#include <sys/syscall.h>
+
+/* The library's pipe2 (shim_process.c) is not linked in here: this one
+ * does what it does, so that libunwind's pipe, made through it, is moved
+ * high as in a profiled program. */
+int pipe2(int fds[2], int flags)
+{
+    int rc = (int)syscall(SYS_pipe2, fds, flags);
+    if (rc == 0)
+        unwind_pipe_made(fds);
+    return rc;
+}
+
 /* ---- hand-made CFI -------------------------------------------------------- */
 
 /* No bounds but the address space's: for CFI made here, in buffers. */
