@@ -122,6 +122,35 @@ int64_t sampler_next_budget(uint64_t *state, uint64_t mean)
     return x < k->big ? (int64_t)x + 1 : (int64_t)1 << 61; /* no overflow for any mean */
 }
 
+/* exp(-x) for x >= 1/8, where the weight's series stops, within a few
+ * units in the last place; 1 - exp(-x) is then at least 0.117, so the
+ * subtraction loses at most three bits.  heapprof's own rather than libm's,
+ * so that libheapprof.so needs no libm: loading libm into a program that
+ * has none (most C programs, every process of a build) cost 20 000
+ * instructions and 10 page faults at start, and its resolvers ran at every
+ * start for the one function heapprof took from it.  x = k ln 2 - r with
+ * |r| <= ln 2 / 2 (ln 2 in two parts, so that k ln2_hi is exact), then
+ * exp(-r)'s Taylor series to r^13 (the next term is below 4e-18). */
+static double exp_neg(double x)
+{
+    /* Past 40, exp(-x) < 2^-57: 1 - exp(-x) rounds to 1 whatever it is. */
+    if (!(x <= 40.0))
+        return 0.0;
+    static const double ln2_hi = 0x1.62e42feep-1, ln2_lo = 0x1.a39ef35793c76p-33;
+    static const double inv_ln2 = 0x1.71547652b82fep0;
+    int k = (int)(x * inv_ln2 + 0.5);
+    double r = ((double)k * ln2_hi - x) + (double)k * ln2_lo; /* -x + k ln 2 */
+    double t = 1.0;
+    for (int n = 13; n >= 2; n--) /* Horner: 1 + r(1 + r/2(1 + r/3(...))) */
+        t = 1.0 + r * t / n;
+    double e = 1.0 + r * t;
+    /* times 2^-k, k in [0, 58]: a normal power of two */
+    uint64_t bits = (uint64_t)(1023 - k) << 52;
+    double scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return e * scale;
+}
+
 double sampler_weight(uint64_t size, uint64_t mean)
 {
     if (mean <= 1)
@@ -149,7 +178,5 @@ double sampler_weight(uint64_t size, uint64_t mean)
         double tail = x * (b[0] - x2 * (b[1] - x2 * b[2]));
         return r / sz + (k->half + tail);
     }
-    /* Objects of at least R/8: libm (expm1 keeps its accuracy down to
-     * where the series takes over). */
-    return 1.0 / -expm1(-x);
+    return 1.0 / (k->one - exp_neg(x));
 }

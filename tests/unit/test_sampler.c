@@ -157,6 +157,25 @@ static void rng_never_stuck(void **state)
     assert_true(a != b && s != 0);
 }
 
+/* Objects of at least R/8, whose weight heapprof computes with its own
+ * exp (sampler.c, so that it needs no libm): libm's expm1 agrees to a few
+ * units in the last place from R/8 to where the weight is 1. */
+static void weight_large_objects(void **state)
+{
+    (void)state;
+    const uint64_t R = 524288;
+    double worst = 0;
+    for (uint64_t s = R / 8; s <= 64 * R; s = s + s / 997 + 1) {
+        double exact = 1.0 / -expm1(-(double)s / (double)R);
+        double err = fabs(sampler_weight(s, R) / exact - 1.0);
+        worst = err > worst ? err : worst;
+    }
+    assert_true(worst < 4e-15);
+    assert_true(sampler_weight(41 * R, R) == 1.0);
+    assert_true(sampler_weight(UINT64_MAX, R) == 1.0);
+    assert_true(sampler_weight(UINT64_MAX / 2, 2) == 1.0);
+}
+
 /* HEAPPROF_SEED: each thread seeded from it gets a stream of its own (the
  * same on every run is the integration test's part, integ_sampled). */
 static void fixed_seed_streams(void **state)
@@ -177,6 +196,7 @@ int main(void)
         cmocka_unit_test(sampling_probability), cmocka_unit_test(unbiased_estimates),
         cmocka_unit_test(weight_values),        cmocka_unit_test(rng_never_stuck),
         cmocka_unit_test(neg_log_accuracy),     cmocka_unit_test(fixed_seed_streams),
+        cmocka_unit_test(weight_large_objects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
