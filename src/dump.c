@@ -804,12 +804,15 @@ static void start_one(const char *dir, const char *n, void *ctx)
  *   is nothing to continue after.  A name found taken later is handled
  *   where it is found (writer.c, name_taken);
  * - the sweep: at every start in a directory of up to SWEEP_BYTES
- *   (st_size: about 5 000 names on ext4, 13 000 on tmpfs), in a larger one
- *   at one start in size / SWEEP_BYTES, picked by a hash of the pid, so a
+ *   (st_size: about 300 names on ext4, 800 on tmpfs), in a larger one at
+ *   one start in size / SWEEP_BYTES + 1, picked by a hash of the pid, so a
  *   start reads about SWEEP_BYTES of names on average however full the
  *   directory, and a dead process's file still goes within a few dozen
- *   starts. */
-enum { SWEEP_BYTES = 256 << 10 };
+ *   starts.  It was 256 KiB (5 000 names on ext4), and reading 4 000
+ *   names took 0.7 ms at best here, several under load: more than the
+ *   rest of heapprof's start, paid by every process of a build whose
+ *   profiles had filled that much; 300 names take about 50 us. */
+enum { SWEEP_BYTES = 16 << 10 };
 
 static bool seq_started(const char *prefix)
 {

@@ -11,6 +11,9 @@
 #  3. a directory of 60 000 names is read by about one start in k (k >= 5
 #     here), not by each: of 10 starts, fewer than 10 read it (all 10
 #     sweep with probability below 1e-6).
+#  4. so is one of 4 000 names (225 KiB on ext4, 80 KB on tmpfs), which
+#     each start read while the sweep's share was 256 KiB: fewer than 6 of
+#     10 starts read it now (k >= 5).
 # countdents.c, listed first, counts the passes (getdents64 calls that
 # return 0).
 source "$(dirname "$0")/lib.sh"
@@ -61,4 +64,15 @@ for i in $(seq 10); do
     total=$((total + p))
 done
 ((total < 10)) || fail "3: each of 10 starts read the directory of 60 000 names ($(stat -c %s "$W/big") bytes)"
-note "ok: one pass over a small directory at start, the stale file removed; an exec in place continued at 0002; $total of 10 starts read a directory of 60 000 names"
+
+# 4.
+mkdir "$W/mid"
+(cd "$W/mid" && seq 100000 103999 | sed 's/$/.0001.pb.gz/; s/^/p./' | xargs touch)
+mid=0
+for i in $(seq 10); do
+    run "mid$i" HEAPPROF_ON_EXIT=0 HEAPPROF_OUT="$W/mid/p" -- /bin/true
+    expect_rc "mid$i" 0
+    mid=$((mid + $(passes_of "mid$i")))
+done
+((mid < 6)) || fail "4: $mid of 10 starts read the directory of 4 000 names ($(stat -c %s "$W/mid") bytes)"
+note "ok: one pass over a small directory at start, the stale file removed; an exec in place continued at 0002; $total of 10 starts read a directory of 60 000 names, $mid of 10 one of 4 000"
