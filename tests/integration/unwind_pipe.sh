@@ -5,8 +5,8 @@
 #     its descriptors, the first open()'s number and read(0) are the same as
 #     without the preload, with all three standard descriptors open, with
 #     stdin closed at start, with stderr closed at start, and with
-#     descriptors 7 and 100 open at start (heapprof's, held around them
-#     while libunwind makes its pipe, are closed a run at a time).
+#     descriptors 7 and 100 open at start (the pipe, made at the lowest
+#     free numbers and then moved, leaves them as it found them).
 #  2. A program that closes every descriptor from 3 up and opens its own
 #     files on those numbers keeps its input and output whole, in exact
 #     mode, where every allocation unwinds through a frame without unwind
