@@ -58,16 +58,28 @@ static bool reserve(long floor)
     return true;
 }
 
+/* fd copied onto *at, a held spot: dup3 replaces it in one step, no
+ * moment where another thread's open() could take the number.  Where dup3
+ * is refused (a seccomp filter that allows fcntl), the spot is freed and
+ * the lowest free number from it taken, as reserve took it; another thread
+ * gets that one first only if every number below it is taken.  *at is
+ * then the copy, or -1. */
+static bool copy_onto(int fd, int *at)
+{
+    if (dup3(fd, *at, O_CLOEXEC) == *at)
+        return true;
+    close(*at);
+    *at = fcntl(fd, F_DUPFD_CLOEXEC, *at);
+    return *at >= 0;
+}
+
 void unwind_pipe_made(int fds[2])
 {
     if (!placing)
         return;
     placing = false; /* libunwind makes one pipe */
     int saved = errno;
-    /* dup3 replaces the held descriptor in one step: no moment where
-     * another thread's open() could take the number. */
-    if (dup3(fds[0], spot[0], O_CLOEXEC) == spot[0] &&
-        dup3(fds[1], spot[1], O_CLOEXEC) == spot[1]) {
+    if (copy_onto(fds[0], &spot[0]) && copy_onto(fds[1], &spot[1])) {
         close(fds[0]);
         close(fds[1]);
         fds[0] = spot[0]; /* libunwind keeps these numbers */
@@ -156,8 +168,9 @@ void unwind_pipe_init(void)
             if (!take(spot[0], spot[1]))
                 why = "its pipe was not found (libunwind works differently)";
         } else {
-            close(spot[0]);
-            close(spot[1]);
+            for (int i = 0; i < 2; i++)
+                if (spot[i] >= 0)
+                    close(spot[i]);
             why = find_pipe(n);
         }
     }

@@ -24,7 +24,7 @@
  * two descriptors held there, and libunwind keeps those numbers.  (It was
  * made there by holding every free descriptor below 512 while libunwind
  * made it: 509 system calls, a seventh of the CPU heapprof added to a
- * short process's start; now 8.)  And before
+ * short process's start; now 12.)  And before
  * each use of libunwind, heapprof checks that the two descriptors are
  * still that pipe (two fstat calls, on a path that costs microseconds
  * anyway).  Where libunwind ran before heapprof started (gperftools'

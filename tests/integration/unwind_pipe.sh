@@ -5,8 +5,8 @@
 #     its descriptors, the first open()'s number and read(0) are the same as
 #     without the preload, with all three standard descriptors open, with
 #     stdin closed at start, with stderr closed at start, and with
-#     descriptors 7 and 100 open at start (heapprof's, held around them
-#     while libunwind makes its pipe, are closed a run at a time).
+#     descriptors 7 and 100 open at start (the pipe, made at the lowest
+#     free numbers and then moved, leaves them as it found them).
 #  2. A program that closes every descriptor from 3 up and opens its own
 #     files on those numbers keeps its input and output whole, in exact
 #     mode, where every allocation unwinds through a frame without unwind
@@ -18,8 +18,11 @@
 #  3. Placing the pipe takes a few system calls: fcntl() calls counted by a
 #     preload (countfcntl.c) over a whole run, fdprobe's own 512 taken off.
 #     It took one per free descriptor below 512 (509 in a fresh process).
+#  4. Where dup3 is refused (nodup3.c; a seccomp filter older than dup3),
+#     the pipe is moved all the same: the program's descriptors are as
+#     without the preload, and libunwind is used.  It stayed on 3 and 4.
 source "$(dirname "$0")/lib.sh"
-need_env PROG_FDPROBE COUNTFCNTL
+need_env PROG_FDPROBE COUNTFCNTL NODUP3_LIB
 
 for redir in none stdin stderr gaps; do
     case $redir in
@@ -59,6 +62,15 @@ cut=$(awk '$1 == "sample" && / \| nocfi_alloc$/ {s += $2} END {print s + 0}' "$p
 [[ $whole -eq 40 && $cut -eq 30 ]] ||
     fail "expected 40 allocations of nocfi_alloc with main in their stacks and 30 cut at nocfi_alloc, found $whole and $cut: $(grep nocfi "$p.sum")"
 pprof_quick "$p"
+
+HEAPPROF_LIB="$HEAPPROF_LIB $NODUP3_LIB" run nodup3 HEAPPROF_OUT="$W/pn" -- "$PROG_FDPROBE" start
+[[ $RC -eq 0 ]] || fail "fdprobe start with dup3 refused exited $RC: $(cat "$W/nodup3.err")"
+if ! cmp -s "$W/b_none.out" "$W/nodup3.out"; then
+    diff -u "$W/b_none.out" "$W/nodup3.out" >&2 || true
+    fail "with dup3 refused, the program's descriptors differ with the preload (diff above)"
+fi
+grep -q 'libunwind will not be used' "$W/nodup3.err" &&
+    fail "with dup3 refused, libunwind was not placed: $(cat "$W/nodup3.err")"
 
 fcntl_calls() {
     local c
