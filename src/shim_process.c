@@ -195,7 +195,7 @@ EXPORT int pipe2(int fds[2], int flags)
     }
     int rc = next(fds, flags);
     if (rc == 0)
-        unwind_pipe_made(fds);
+        unwind_pipe_made(fds, flags);
     return rc;
 }
 

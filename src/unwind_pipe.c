@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -32,11 +31,11 @@ static __thread bool placing __attribute__((tls_model("initial-exec")));
 static int spot[2] = {-1, -1};
 static bool moved;
 
-/* Which of descriptors [0, n) were open before libunwind's first call: one
- * poll(), which marks a closed one POLLNVAL.  Static: init may run inside
- * the program's first malloc, on a small stack. */
-static struct pollfd probe[PIPE_FLOOR + PIPE_SEARCH];
-static bool probed;
+/* The lowest free descriptor just before libunwind's first call: where a
+ * pipe it made then, without going through heapprof's pipe2, would have
+ * its read end.  (A poll() over every lower descriptor told the same, but
+ * it calls each device's poll, which a driver may act on.) */
+static int lowest_free = -1;
 
 /* Two descriptors at floor or above (the lowest free there), held open
  * until the pipe replaces them; false if there are not two free. */
@@ -46,6 +45,7 @@ static bool reserve(long floor)
     int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return false;
+    lowest_free = fd; /* free again once closed below */
     spot[0] = fcntl(fd, F_DUPFD_CLOEXEC, (int)floor);
     spot[1] = spot[0] < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, (int)floor);
     close(fd);
@@ -73,9 +73,11 @@ static bool copy_onto(int fd, int *at)
     return *at >= 0;
 }
 
-void unwind_pipe_made(int fds[2])
+void unwind_pipe_made(int fds[2], int flags)
 {
-    if (!placing)
+    /* libunwind's flags: a pipe of a signal handler that ran on this
+     * thread before libunwind blocked signals is not taken for its. */
+    if (!placing || flags != (O_CLOEXEC | O_NONBLOCK))
         return;
     placing = false; /* libunwind makes one pipe */
     int saved = errno;
@@ -132,7 +134,7 @@ static const char *find_pipe(long hi)
     if (!take(found[0], found[1]))
         return "its pipe was not found (libunwind works differently, or the program has pipes "
                "like it)";
-    if (probed && ((probe[found[0]].revents & POLLNVAL) || (probe[found[1]].revents & POLLNVAL)))
+    if (found[0] == lowest_free || found[1] == lowest_free)
         return "it made its pipe where the program would find it";
     return NULL;
 }
@@ -155,10 +157,6 @@ void unwind_pipe_init(void)
     } else if (!reserve(floor)) {
         why = "no descriptors to spare";
     } else {
-        long n = floor + PIPE_SEARCH;
-        for (long i = 0; i < n; i++)
-            probe[i] = (struct pollfd){.fd = (int)i};
-        probed = poll(probe, (nfds_t)n, 0) >= 0;
         /* libunwind's first use: its pipe2() comes back to heapprof's
          * (shim_process.c), which moves the pipe onto the spots. */
         placing = true;
@@ -171,7 +169,7 @@ void unwind_pipe_init(void)
             for (int i = 0; i < 2; i++)
                 if (spot[i] >= 0)
                     close(spot[i]);
-            why = find_pipe(n);
+            why = find_pipe(floor + PIPE_SEARCH);
         }
     }
     if (why)

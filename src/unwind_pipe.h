@@ -24,7 +24,7 @@
  * two descriptors held there, and libunwind keeps those numbers.  (It was
  * made there by holding every free descriptor below 512 while libunwind
  * made it: 509 system calls, a seventh of the CPU heapprof added to a
- * short process's start; now 12.)  And before
+ * short process's start; now 11.)  And before
  * each use of libunwind, heapprof checks that the two descriptors are
  * still that pipe (two fstat calls, on a path that costs microseconds
  * anyway).  Where libunwind ran before heapprof started (gperftools'
@@ -44,10 +44,11 @@
  * libunwind, outside any allocator lock; errno is left as it was. */
 void unwind_pipe_init(void);
 
-/* A pipe was just made, into fds[]: the one to move (new numbers written
- * to fds[]) if it is libunwind's, made inside unwind_pipe_init on its
- * thread; otherwise nothing happens.  errno is left as it was. */
-void unwind_pipe_made(int fds[2]);
+/* A pipe was just made, into fds[], with pipe2's flags: the one to move
+ * (new numbers written to fds[]) if it is libunwind's, made inside
+ * unwind_pipe_init on its thread with libunwind's flags; otherwise nothing
+ * happens.  errno is left as it was. */
+void unwind_pipe_made(int fds[2], int flags);
 
 /* Whether libunwind may be called now: its pipe is where unwind_pipe_init
  * found it.  After the first false, always false. */

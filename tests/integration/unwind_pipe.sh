@@ -21,8 +21,13 @@
 #  4. Where dup3 is refused (nodup3.c; a seccomp filter older than dup3),
 #     the pipe is moved all the same: the program's descriptors are as
 #     without the preload, and libunwind is used.  It stayed on 3 and 4.
+#  5. Where libunwind's pipe2 never reaches heapprof's (rawpipe2.c, listed
+#     first, does not forward), its pipe is made on the lowest free
+#     descriptors: heapprof tells it from a pipe made before its start
+#     (gperftools' case, integ_debug_allocator) and says it will not use
+#     libunwind, rather than use it there without a word.
 source "$(dirname "$0")/lib.sh"
-need_env PROG_FDPROBE COUNTFCNTL NODUP3_LIB
+need_env PROG_FDPROBE COUNTFCNTL NODUP3_LIB RAWPIPE2_LIB
 
 for redir in none stdin stderr gaps; do
     case $redir in
@@ -71,6 +76,11 @@ if ! cmp -s "$W/b_none.out" "$W/nodup3.out"; then
 fi
 grep -q 'libunwind will not be used' "$W/nodup3.err" &&
     fail "with dup3 refused, libunwind was not placed: $(cat "$W/nodup3.err")"
+
+HEAPPROF_LIB="$RAWPIPE2_LIB $HEAPPROF_LIB" run raw HEAPPROF_OUT="$W/pr" -- "$PROG_FDPROBE" start
+[[ $RC -eq 0 ]] || fail "fdprobe start with a pipe2 that does not forward exited $RC: $(cat "$W/raw.err")"
+grep -q "libunwind will not be used (it made its pipe where the program would find it)" "$W/raw.err" ||
+    fail "libunwind's pipe made on the program's descriptors was not refused: $(cat "$W/raw.err")"
 
 fcntl_calls() {
     local c

@@ -42,7 +42,7 @@ int pipe2(int fds[2], int flags)
 {
     int rc = (int)syscall(SYS_pipe2, fds, flags);
     if (rc == 0)
-        unwind_pipe_made(fds);
+        unwind_pipe_made(fds, flags);
     return rc;
 }
 
