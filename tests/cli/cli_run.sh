@@ -146,6 +146,44 @@ expect_in "$W/err" "cannot run $W/no-such-program: No such file"
 expect_rc 126 hp run -o "$W/nx" -- "$W"
 expect_in "$W/err" "cannot run $W: Permission denied"
 
+# --- an output directory that is not there: one error before the program starts --
+# The library makes only a directory named by a code; the program ran to its
+# end, then each process said "cannot write profile", and run "cannot list".
+expect_rc 125 hp run -o "$W/nodir/sub/p" -- sh -c 'echo started'
+expect_in "$W/err" "^heapprof run: -o '$W/nodir/sub/p': profiles cannot be written in $W/nodir/sub: No such file or directory; the program was not started" "a missing directory of -o"
+expect_not_in "$W/out" started "the program started with no directory for its profiles"
+expect_not_in "$W/err" "cannot write profile" "a missing directory said by the library"
+HEAPPROF_OUT="$W/nodir/p" expect_rc 125 hp run -- true
+expect_in "$W/err" "HEAPPROF_OUT=$W/nodir/p: profiles cannot be written in $W/nodir: No such file" "a missing directory of HEAPPROF_OUT"
+expect_rc 125 hp run -o "$W/nodir/" -- true
+expect_in "$W/err" "profiles cannot be written in $W/nodir: No such file" "a missing directory named with a /"
+: >"$W/plain"
+expect_rc 125 hp run -o "$W/plain/p" -- true
+expect_in "$W/err" "profiles cannot be written in $W/plain: Not a directory" "a file where a directory should be"
+(cd "$W" && expect_rc 125 hp run -o "nodir/p" -- true)
+expect_in "$W/err" "^heapprof run: -o 'nodir/p': profiles cannot be written in nodir: No such file" "a missing relative directory, named as given"
+# A directory that cannot be written, and one that can inside it (named by
+# the prefix itself: its files go there, not beside it); as nobody when root.
+as_user=()
+if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then
+    as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+mkdir -p "$W/perm/ro/sub"
+[[ ${#as_user[@]} -eq 0 ]] || chown 65534 "$W/perm/ro/sub"
+chmod 555 "$W/perm/ro"
+if [[ $(id -u) != 0 || ${#as_user[@]} -gt 0 ]] && "${as_user[@]}" test -x "$HEAPPROF_CLI" -a -r "$HEAPPROF_LIB" -a -w "$W/perm/ro/sub" -a ! -w "$W/perm/ro"; then
+    expect_rc 125 "${as_user[@]}" "$HEAPPROF_CLI" run -o "$W/perm/ro/p" -- true
+    expect_in "$W/err" "profiles cannot be written in $W/perm/ro: Permission denied; the program was not started\$" "a directory that cannot be written"
+    expect_rc 0 "${as_user[@]}" "$HEAPPROF_CLI" run -o "$W/perm/ro/sub" -- true
+    expect_in "$W/err" "^  $W/perm/ro/sub/heapprof\.[0-9]+\.0001\.pb\.gz\$" "a writable directory named by the prefix, in one that is not"
+else
+    note "cannot run as a user without write access to a directory: the permission checks of -o are skipped"
+fi
+chmod 755 "$W/perm/ro"
+# A directory named by a code is the library's to make, in each process.
+expect_rc 0 hp run -o "$W/nodir2/%p/p" -- true
+[[ -d "$W/nodir2" ]] || fail "a directory named by a code was not made by the program"
+
 # --- `--`: everything after it (and after PROGRAM) belongs to the program -----------
 expect_rc 0 hp run -o "$W/d" -- sh -c 'echo "args:$*"' sh --sample 1 -o x --help
 expect_in "$W/out" '^args:--sample 1 -o x --help$' "the program's own options passed through"
