@@ -523,6 +523,51 @@ static int by_size(const void *a, const void *b)
     return (x->size < y->size) - (x->size > y->size);
 }
 
+/* Why the program wrote no profile, as far as can be told once it has
+ * ended, and how to have profiles next time: the bare "it wrote no
+ * profiles" left a user of `heapprof run -- ./script.sh` (a #!/bin/sh
+ * script: dash ends with _exit, which runs no exit profile) or of a
+ * program killed by a signal guessing.  The children's files, when there
+ * are some, are the ones to look at: the largest is named (v sorted or
+ * not; a child's pid is not 0, the program's own are none). */
+static void no_profile_hint(int status, const seqfile *v, size_t n, pid_t pid)
+{
+    hp_config cfg;
+    config_parse(&cfg, lookup_env, NULL, NULL);
+    if (WIFSIGNALED(status))
+        (void)fputs("heapprof: a process killed by a signal writes no profile at exit\n", stderr);
+    else if (!cfg.on_exit)
+        (void)fputs("heapprof: HEAPPROF_ON_EXIT=0: no profile is written at exit\n", stderr);
+    else
+        (void)fputs("heapprof: no profile at exit: a process that ends with _exit() writes none "
+                    "(dash, a common /bin/sh, does), nor one that runs without the library "
+                    "(statically linked, set-user-ID, exec'd in place under --no-children)\n",
+                    stderr);
+    /* The dump signal, and whether heapprof passes it on (forwarded) */
+    char sig[64] = "";
+    bool passed = false;
+    if (cfg.signal) {
+        const char *name = sigabbrev_np((int)cfg.signal);
+        if (name)
+            snprintf(sig, sizeof sig, "SIG%s", name);
+        else /* glibc names no real-time signal */
+            snprintf(sig, sizeof sig, "SIGRTMIN+%d", (int)cfg.signal - SIGRTMIN);
+        for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+            passed = passed || forwarded[i] == (int)cfg.signal;
+    }
+    (void)fprintf(stderr, "heapprof: for profiles while it runs: %s%s%s%s\n",
+                  cfg.period > 0 ? "a --period shorter than its run" : "--period SECONDS",
+                  *sig ? ", or " : "", sig, !*sig ? "" : passed ? " sent to it or to heapprof"
+                                                                : " sent to it");
+    const seqfile *big = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].pid && v[i].pid != pid && (!big || v[i].size > big->size))
+            big = &v[i];
+    if (big)
+        (void)fprintf(stderr, "heapprof: see the largest child's with: heapprof top %s\n",
+                      shown(big->path));
+}
+
 static void report(const char *program, pid_t pid, int status, struct timespec started,
                    const seqfile *pre, size_t npre)
 {
@@ -592,7 +637,9 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
             if (v[i].pid != pid && v[i].pid)
                 (void)fprintf(stderr, "  %s\n", shown(v[i].path));
     }
-    if (own == 1)
+    if (!own)
+        no_profile_hint(status, v, n, pid);
+    else if (own == 1)
         (void)fprintf(stderr, "heapprof: see it with: heapprof top %s\n", shown(last));
     else if (own > 1)
         (void)fprintf(stderr, "heapprof: see them with: heapprof top %s; heapprof leaks %s %s\n",

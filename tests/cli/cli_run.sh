@@ -48,6 +48,25 @@ expect_in "$W/err" "exited with status 3"
 expect_rc 137 hp run -o "$W/c" -- sh -c 'kill -KILL $$'
 expect_in "$W/err" "was killed by signal 9"
 expect_in "$W/err" "it wrote no profiles" "no exit profile after SIGKILL"
+expect_in "$W/err" "^heapprof: a process killed by a signal writes no profile at exit\$" "why, after SIGKILL"
+expect_in "$W/err" "^heapprof: for profiles while it runs: --period SECONDS, or SIGUSR2 sent to it or to heapprof\$" "what to do, after SIGKILL"
+# No profile after a normal exit: the program ended with _exit (dash does,
+# so a #!/bin/sh script's own process writes none), or ran without the
+# library.  The report said "it wrote no profiles" and nothing else, also
+# when its children had written theirs.
+expect_rc 0 hp run -o "$W/ux" -- "$CLI_PROG" _exit
+expect_in "$W/err" "exited with status 0; it wrote no profiles" "_exit: the report"
+expect_in "$W/err" "^heapprof: no profile at exit: a process that ends with _exit\(\) writes none" "_exit: why"
+expect_not_in "$W/err" "see the largest child" "_exit, no child: a child's file named"
+# shellcheck disable=SC2016
+expect_rc 0 hp run -o "$W/ux2" --signal RTMIN+2 --period 1000 -- bash -c '"$1" sites >/dev/null; "$1" stacks 6 >/dev/null; exec "$1" _exit' bash "$CLI_PROG"
+expect_in "$W/err" "it wrote no profiles" "exec'd into an _exit: the report"
+expect_in "$W/err" "^heapprof: for profiles while it runs: a --period shorter than its run, or SIGRTMIN\+2 sent to it\$" "a signal heapprof does not pass on, a period given"
+big=$(ls -S "$W"/ux2.*.pb.gz | head -n 1)
+expect_in "$W/err" "^heapprof: see the largest child's with: heapprof top ${big//./\\.}\$" "the largest child's profile named"
+HEAPPROF_ON_EXIT=0 expect_rc 0 hp run -o "$W/ux3" --signal off -- "$CLI_PROG" sites
+expect_in "$W/err" "^heapprof: HEAPPROF_ON_EXIT=0: no profile is written at exit\$" "HEAPPROF_ON_EXIT=0: why"
+expect_in "$W/err" "^heapprof: for profiles while it runs: --period SECONDS\$" "HEAPPROF_ON_EXIT=0, no signal: what to do"
 expect_rc 143 hp run -o "$W/c2" -- sh -c 'kill -TERM $$'
 expect_in "$W/err" "was killed by signal 15"
 # ... and heapprof dies of the same signal, as the program did, not exit
