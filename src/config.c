@@ -123,6 +123,11 @@ static int parse_u64(const char *s, const char **end, uint64_t *out)
     return 0;
 }
 
+/* Digits, then at most one unit: k, m or g (powers of 1024), alone or
+ * followed by B or iB (64k, 64kB, 64KiB are one size: written either way
+ * in the wild, and kB read as 1000 would make 64kB a size no allocator
+ * rounds to), or B alone for bytes; any case.  Nothing else: "64ki" was
+ * taken, an i that no spelling of a unit ends with, and "64B" refused. */
 int config_parse_size(const char *s, uint64_t *out)
 {
     const char *end;
@@ -132,21 +137,24 @@ int config_parse_size(const char *s, uint64_t *out)
         return err;
     unsigned shift = 0;
     switch (*end) {
-    case '\0': break;
+    case '\0': case 'b': case 'B': break;
     case 'k': case 'K': shift = 10; break;
     case 'm': case 'M': shift = 20; break;
     case 'g': case 'G': shift = 30; break;
     default: return EINVAL;
     }
-    if (*end) {
+    if (shift) {
         end++;
-        if (*end == 'i' || *end == 'I') /* accept KiB-style spellings too */
+        if (*end == 'i' || *end == 'I') {
             end++;
-        if (*end == 'b' || *end == 'B')
-            end++;
-        if (*end)
-            return EINVAL;
+            if (*end != 'b' && *end != 'B')
+                return EINVAL;
+        }
     }
+    if (*end == 'b' || *end == 'B')
+        end++;
+    if (*end)
+        return EINVAL;
     if (shift && v > (UINT64_MAX >> shift))
         return ERANGE;
     *out = v << shift;
@@ -331,6 +339,11 @@ static void complain(const row *r, const char *value, int err, config_warn_fn wa
     if (r->type == T_SECONDS)
         snprintf(line, sizeof line, "%s=\"%.64s\" is %s (allowed %s%g to %g); using the default %s",
                  r->name, value, why, r->min > 0 ? "0, or " : "", r->min, r->max, r->def);
+    else if (r->type == T_SIZE && err == EINVAL)
+        snprintf(line, sizeof line,
+                 "%s=\"%.64s\" is not a size (a whole number of bytes, with an optional k, m or g "
+                 "suffix: 64k, 64KiB); using the default %s",
+                 r->name, value, r->def);
     else if (r->type == T_SIZE || r->type == T_UINT)
         snprintf(line, sizeof line, "%s=\"%.64s\" is %s (allowed %.0f to %.0f); using the default %s",
                  r->name, value, why, r->min, r->max, r->def);

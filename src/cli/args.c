@@ -18,8 +18,8 @@ int args_size(const char *flag, const char *value, uint64_t *out)
     if (err == ERANGE)
         return diag_usage("%s '%s': too large", flag, value);
     if (err)
-        return diag_usage("%s '%s': not a size (a number of bytes, with an optional k, m or g "
-                          "suffix, e.g. 64k)", flag, value);
+        return diag_usage("%s '%s': not a size (a whole number of bytes, with an optional k, m "
+                          "or g suffix: 64k, 64KiB)", flag, value);
     return 0;
 }
 

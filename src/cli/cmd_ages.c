@@ -145,7 +145,8 @@ void cmd_ages_usage(FILE *f)
           "Options:\n"
           "  -n N          show the first N rows (default 20; 0 = all)\n"
           "  --by site     rows are allocation sites: the leaf function past allocator\n"
-          "                wrappers (malloc, operator new, ...) and its caller (default)\n"
+          "                wrappers (malloc, operator new, ...), its caller, and the\n"
+          "                wrapper it called, as \"(via strdup)\" (default)\n"
           "  --by function rows are the allocating functions alone\n"
           "  --by stack    rows are whole call stacks, leaf first\n"
           "  --raw         plain numbers (bytes) without unit scaling\n"
@@ -184,12 +185,13 @@ static void row_key(const profile_sample *s, const ages_opts *o, const char *con
     *n = s->nframes;
     if (o->by == BY_STACK)
         return;
+    if (o->by == BY_SITE) {
+        stackset_site_key(f, n); /* as leaks and timeline name and key sites */
+        return;
+    }
     size_t skip = stackset_site_skip(*f, *n);
     *f += skip;
-    *n -= skip;
-    size_t most = o->by == BY_SITE ? 2 : 1;
-    if (*n > most)
-        *n = most;
+    *n = *n - skip > 1 ? 1 : *n - skip;
 }
 
 static int aggregate(stackset *s, const profile *p, long space, long objects, const zones *z,

@@ -117,10 +117,15 @@ void cmd_run_usage(FILE *f)
                 "                     default: heapprof.<program name> in the current\n"
                 "                     directory (unless HEAPPROF_OUT is set); a relative\n"
                 "                     PREFIX is made absolute, so that children that start\n"
-                "                     elsewhere (make -C DIR) write beside the program\n"
+                "                     elsewhere (make -C DIR) write beside the program;\n"
+                "                     its directory must exist (one named by a code such\n"
+                "                     as %h is made), else the program is not started\n"
                 "  --no-children      do not profile the program's child processes\n"
                 "                                                       (HEAPPROF_CHILDREN=0)\n"
                 "  -h, --help         this help\n"
+                "\n"
+                "BYTES: a whole number with an optional k, m or g suffix (powers of 1024;\n"
+                "64k, 64K, 64kB and 64KiB are all 65536).\n"
                 "\n"
                 "A profile is written at exit, on the signal, and on the triggers above.\n"
                 "The list printed at the end holds PREFIX.<pid>.*.pb.gz of PROGRAM's pid and,\n"
@@ -130,7 +135,8 @@ void cmd_run_usage(FILE *f)
                 "../lib relative to it.  LD_PRELOAD keeps what it held, after the library.\n"
                 "\n"
                 "Exit status: PROGRAM's; 125 when heapprof itself fails (bad option, no\n"
-                "library), 126 when PROGRAM cannot be executed, 127 when it is not found.\n"
+                "library, no directory for the profiles), 126 when PROGRAM cannot be\n"
+                "executed, 127 when it is not found.\n"
                 "\n"
                 "The library's variables (set them in the environment for the rest):\n", f);
     for (size_t i = 0; i < config_count(); i++) {
@@ -247,6 +253,8 @@ static int parse(int argc, char **argv, int *status)
 
 /* ---- environment -------------------------------------------------------------- */
 
+static const char *lookup_env(const char *name) { return getenv(name); }
+
 static int find_library(char *out, size_t len)
 {
     char exe[PATH_MAX];
@@ -310,6 +318,43 @@ static const char *shown(const char *path)
     return path[n] == '/' ? path + n + 1 : path;
 }
 
+/* The directory profiles go to must be there, and writable, before the
+ * program starts: the library makes only a directory named by a code
+ * (src/writer.c's prefix_make_dirs), so `heapprof run -o missing/dir/p`
+ * ran the whole program for nothing, and a build said "cannot write
+ * profile" once per process, with heapprof's own report last.  -1 after
+ * a message.  The prefix is read as the library will read it (an
+ * environment's bad HEAPPROF_OUT is its default); `given` names it in the
+ * message as the user wrote it. */
+static int check_out_dir(const char *given)
+{
+    hp_config cfg;
+    config_parse(&cfg, lookup_env, NULL, NULL);
+    const char *slash = strrchr(cfg.out, '/');
+    char pattern[CONFIG_PATH_MAX], dir[CONFIG_PATH_MAX];
+    size_t n = !slash ? 0 : slash == cfg.out ? 1 : (size_t)(slash - cfg.out);
+    memcpy(pattern, slash ? cfg.out : ".", slash ? n : 1);
+    pattern[slash ? n : 1] = '\0';
+    outname_vals none = {0};
+    if (outname_uses(pattern, "hnpe") || outname_expand(pattern, &none, dir, sizeof dir))
+        return 0; /* made by each process; or a %% only that cannot expand */
+    /* A prefix that names a directory is where the files go (outname_dir),
+     * which may be writable where its parent is not. */
+    struct stat st;
+    char whole[CONFIG_PATH_MAX];
+    if (!outname_uses(cfg.out, "hnpe") && !outname_expand(cfg.out, &none, whole, sizeof whole) &&
+        !stat(whole, &st) && S_ISDIR(st.st_mode))
+        memcpy(dir, whole, sizeof dir);
+    int err = stat(dir, &st) ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
+    if (!err && access(dir, W_OK | X_OK))
+        err = errno;
+    if (!err)
+        return 0;
+    diag_error("%s: profiles cannot be written in %s: %s; the program was not started%s", given,
+               shown(dir), strerror(err), err == ENOENT ? " (make the directory first)" : "");
+    return -1;
+}
+
 static int set_environment(const char *lib, const char *program)
 {
     const char *old = getenv("LD_PRELOAD");
@@ -324,6 +369,14 @@ static int set_environment(const char *lib, const char *program)
     int err = setenv("LD_PRELOAD", preload, 1);
     free(preload);
     static char def_out[PATH_MAX];
+    /* How the user named the prefix, for check_out_dir's message */
+    char given[PATH_MAX + 32];
+    if (settings[S_OUT].value)
+        snprintf(given, sizeof given, "-o '%s'", settings[S_OUT].value);
+    else if (getenv("HEAPPROF_OUT"))
+        snprintf(given, sizeof given, "HEAPPROF_OUT=%s", getenv("HEAPPROF_OUT"));
+    else
+        snprintf(given, sizeof given, "the default prefix");
     if (!settings[S_OUT].value && !getenv("HEAPPROF_OUT")) {
         const char *slash = strrchr(program, '/');
         char name[PATH_MAX - 16];
@@ -337,9 +390,11 @@ static int set_environment(const char *lib, const char *program)
     for (int i = 0; i < NSETTINGS && !err; i++)
         if (settings[i].value)
             err = setenv(settings[i].var, settings[i].value, 1);
-    if (err)
+    if (err) {
         diag_error("cannot set the environment: %s", strerror(errno));
-    return err;
+        return err;
+    }
+    return check_out_dir(given);
 }
 
 /* ---- the child ---------------------------------------------------------------- */
@@ -425,8 +480,6 @@ static int newer(struct timespec a, struct timespec b)
     return a.tv_sec > b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec >= b.tv_nsec);
 }
 
-static const char *lookup_env(const char *name) { return getenv(name); }
-
 /* The profile files under HEAPPROF_OUT (as the library takes it: one it
  * refuses is its default) of every pid, pid's prefix in prefix: 0, an errno
  * value, or -1 when the prefix is not known (after a message). */
@@ -468,6 +521,51 @@ static int by_size(const void *a, const void *b)
     if (!x->pid != !y->pid)
         return !x->pid - !y->pid;
     return (x->size < y->size) - (x->size > y->size);
+}
+
+/* Why the program wrote no profile, as far as can be told once it has
+ * ended, and how to have profiles next time: the bare "it wrote no
+ * profiles" left a user of `heapprof run -- ./script.sh` (a #!/bin/sh
+ * script: dash ends with _exit, which runs no exit profile) or of a
+ * program killed by a signal guessing.  The children's files, when there
+ * are some, are the ones to look at: the largest is named (v sorted or
+ * not; a child's pid is not 0, the program's own are none). */
+static void no_profile_hint(int status, const seqfile *v, size_t n, pid_t pid)
+{
+    hp_config cfg;
+    config_parse(&cfg, lookup_env, NULL, NULL);
+    if (WIFSIGNALED(status))
+        (void)fputs("heapprof: a process killed by a signal writes no profile at exit\n", stderr);
+    else if (!cfg.on_exit)
+        (void)fputs("heapprof: HEAPPROF_ON_EXIT=0: no profile is written at exit\n", stderr);
+    else
+        (void)fputs("heapprof: no profile at exit: a process that ends with _exit() writes none "
+                    "(dash, a common /bin/sh, does), nor one that runs without the library "
+                    "(statically linked, set-user-ID, exec'd in place under --no-children)\n",
+                    stderr);
+    /* The dump signal, and whether heapprof passes it on (forwarded) */
+    char sig[64] = "";
+    bool passed = false;
+    if (cfg.signal) {
+        const char *name = sigabbrev_np((int)cfg.signal);
+        if (name)
+            snprintf(sig, sizeof sig, "SIG%s", name);
+        else /* glibc names no real-time signal */
+            snprintf(sig, sizeof sig, "SIGRTMIN+%d", (int)cfg.signal - SIGRTMIN);
+        for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+            passed = passed || forwarded[i] == (int)cfg.signal;
+    }
+    (void)fprintf(stderr, "heapprof: for profiles while it runs: %s%s%s%s\n",
+                  cfg.period > 0 ? "a --period shorter than its run" : "--period SECONDS",
+                  *sig ? ", or " : "", sig, !*sig ? "" : passed ? " sent to it or to heapprof"
+                                                                : " sent to it");
+    const seqfile *big = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].pid && v[i].pid != pid && (!big || v[i].size > big->size))
+            big = &v[i];
+    if (big)
+        (void)fprintf(stderr, "heapprof: see the largest child's with: heapprof top %s\n",
+                      shown(big->path));
 }
 
 static void report(const char *program, pid_t pid, int status, struct timespec started,
@@ -539,7 +637,9 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
             if (v[i].pid != pid && v[i].pid)
                 (void)fprintf(stderr, "  %s\n", shown(v[i].path));
     }
-    if (own == 1)
+    if (!own)
+        no_profile_hint(status, v, n, pid);
+    else if (own == 1)
         (void)fprintf(stderr, "heapprof: see it with: heapprof top %s\n", shown(last));
     else if (own > 1)
         (void)fprintf(stderr, "heapprof: see them with: heapprof top %s; heapprof leaks %s %s\n",

@@ -771,8 +771,8 @@ void profile_read_limits(profile_limits *lim, void (*warn)(const char *line))
                      limit_vars[i].name, s,
                      e == ERANGE ? "is too large"
                      : e == EDOM ? "must be above 0"
-                                 : "is not a size (a number of bytes with an optional k, m or g "
-                                   "suffix, e.g. 64m)",
+                                 : "is not a size (a whole number of bytes, with an optional "
+                                   "k, m or g suffix: 64k, 64KiB)",
                      limit_vars[i].def_text);
             warn(line);
             v = limit_vars[i].def;

@@ -252,13 +252,8 @@ int stackset_add_profile(stackset *s, size_t prof, const profile *p, const long 
         const profile_sample *smp = &p->samples[i];
         const char *const *f = smp->frames;
         size_t n = smp->nframes;
-        if (key == STACKSET_SITE) {
-            size_t skip = stackset_site_skip(f, n);
-            f += skip;
-            n -= skip;
-            if (n > 2)
-                n = 2;
-        }
+        if (key == STACKSET_SITE)
+            stackset_site_key(&f, &n);
         stackset_row *r = stackset_row_for(s, f, n);
         if (!r)
             return -1;
@@ -313,6 +308,19 @@ size_t stackset_site_skip(const char *const *frames, size_t n)
     while (k + 1 < n && is_wrapper(frames[k]))
         k++;
     return k;
+}
+
+void stackset_site_key(const char *const **frames, size_t *n)
+{
+    size_t skip = stackset_site_skip(*frames, *n);
+    /* The wrapper next to the site is part of the key, as the name shows
+     * it: keyed by site and caller alone, a function's malloc and its
+     * strdup were one row in ages and timeline, two in leaks. */
+    size_t from = skip ? skip - 1 : 0, most = skip ? 3 : 2;
+    *frames += from;
+    *n -= from;
+    if (*n > most)
+        *n = most;
 }
 
 void stackset_site_name(char *buf, size_t len, const char *const *frames, size_t n)

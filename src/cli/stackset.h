@@ -3,7 +3,8 @@
  * profiles, matched by name, with per-profile, per-type sums.
  *
  * A row is one distinct key: a whole stack, an allocation site (the leaf
- * past allocator wrappers, and its caller) or a single function.  Each row
+ * past allocator wrappers, its caller, and the wrapper it called) or a
+ * single function.  Each row
  * holds nprof x ntypes cells, then nfixed cells of its own, one each, for
  * what a reader keeps once per row, not once per profile; a cell sums the values of the samples that
  * mapped to the row in that profile, and their variances (the estimates of
@@ -78,8 +79,14 @@ stackset_row *stackset_get(const stackset *s, size_t i);
  * strdup, ...); never all of them. */
 size_t stackset_site_skip(const char *const *frames, size_t n);
 
-/* "leaf <- caller" (with a UTF-8 arrow) of an allocation site key, or of a
- * whole stack (wrappers skipped first); "(no stack)" when empty. */
+/* The allocation site key of a stack, in place: the wrapper next to the
+ * site (none when the leaf is the site), the site and its caller, so
+ * that two keys differ exactly when their stackset_site_name do. */
+void stackset_site_key(const char *const **frames, size_t *n);
+
+/* "leaf <- caller (via wrapper)" (with a UTF-8 arrow) of an allocation
+ * site key, or of a whole stack (wrappers skipped first); "(no stack)"
+ * when empty. */
 void stackset_site_name(char *buf, size_t len, const char *const *frames, size_t n);
 
 #endif

@@ -205,4 +205,19 @@ if have_go; then
     ! grep -qE ' 15000: ' "$W/pp" || fail "pprof -tagfocus age=2s: the late objects are there too: $(sed -n '/^Samples/,/^Locations/p' "$W/pp")"
     grep -qE '^ +20 +20000 +20 +20000: ' "$W/pp" || fail "pprof -tagfocus age=2s: expected the 20 early objects alone: $(sed -n '/^Samples/,/^Locations/p' "$W/pp")"
 fi
+# A site's malloc and its strdup: two rows, as leaks names them ("site ←
+# caller (via strdup)"), in ages --by site and in timeline's bands; keyed
+# by site and caller alone, they were one row there, named as the malloc's.
+expect_rc 0 hp run --sample 1 -o "$W/via" -- "$CLI_PROG" via
+via=$(ls "$W"/via.*.0001.pb.gz)
+expect_rc 0 hp ages --raw -n 0 "$via"
+expect_in "$W/out" ' 20000 +0 .* via_site ← main$' "ages: the site's malloc row"
+expect_in "$W/out" ' 15000 +0 .* via_site ← main \(via (__)?strdup\)$' "ages: the site's strdup row"
+expect_rc 0 hp ages --by function --raw -n 0 "$via"
+expect_in "$W/out" ' 35000 +0 .* via_site$' "ages --by function: the function's both"
+expect_rc 0 hp timeline "$via" "$via" -o "$W/via.svg"
+grep -q 'via_site ← main (via [_a-z]*strdup)' "$W/via.svg" ||
+    fail "timeline: no band for the site's strdup: $(grep -o 'via_site[^<]*' "$W/via.svg" | sort -u)"
+grep -q 'via_site ← main<' "$W/via.svg" ||
+    fail "timeline: no band for the site's malloc: $(grep -o 'via_site[^<]*' "$W/via.svg" | sort -u)"
 note "ok"

@@ -9,14 +9,14 @@ source "$(dirname "$0")/cli_lib.sh"
 C=$CLI_SRC/corpus
 F=$C/heapprof_exact_plain.pb # 2177 bytes
 
-for v in 1k 1K 1kb 1KiB 2000; do
+for v in 1k 1K 1kb 1KiB 1024B 2000; do
     HEAPPROF_MAX_INPUT=$v expect_rc 1 hp top "$F"
     expect_in "$W/err" "heapprof_exact_plain.pb: larger than [0-9]+ bytes" "HEAPPROF_MAX_INPUT=$v applied"
 done
 HEAPPROF_MAX_INPUT=3k expect_rc 0 hp top "$F"
 [[ ! -s "$W/err" ]] || fail "HEAPPROF_MAX_INPUT=3k: $(cat "$W/err")"
 
-not_size='is not a size \(a number of bytes with an optional k, m or g suffix, e\.g\. 64m\)'
+not_size='is not a size \(a whole number of bytes, with an optional k, m or g suffix: 64k, 64KiB\)'
 bad() { # VAR VALUE WHY DEFAULT: a warning line, then the profile read with the default
     local var=$1 value=$2 why=$3 def=$4
     env "$var=$value" "$HEAPPROF_CLI" top "$F" >"$W/out" 2>"$W/err" ||
@@ -26,7 +26,7 @@ bad() { # VAR VALUE WHY DEFAULT: a warning line, then the profile read with the 
         "the warning for $var='$value'"
     expect_in "$W/out" '^Total: ' "$var='$value': the profile read with the default"
 }
-for v in 10x 1t "1 k" -1 "" k 1kk; do
+for v in 10x 1t "1 k" -1 "" k 1kk 1ki 1iB 0x800 1e3; do
     bad HEAPPROF_MAX_INPUT "$v" "$not_size" 1g
 done
 bad HEAPPROF_MAX_INPUT 0 "must be above 0" 1g

@@ -32,6 +32,10 @@
  *                   born_temp holds 10 x 800 B for the moment; profile 2;
  *                   born_temp frees them (profile 3 at exit): 20000 B born
  *                   before profile 1, 15000 B between 1 and 2
+ *   _exit           allocate a little, then end with _exit(0): no exit
+ *                   profile
+ *   via             via_site keeps 20 x 1000 B from malloc and 30 x 500 B
+ *                   from strdup: one site, two allocator wrappers
  *   switch          switch_sampled keeps 200 x 10000 B at the interval
  *                   heapprof starts with, then heapprof_set_sample(1)
  *                   (found with dlsym) and switch_exact keeps 10 x 1000 B:
@@ -316,6 +320,19 @@ static int aged(unsigned seconds)
     return 0;
 }
 
+/* ---- via -------------------------------------------------------------------- */
+
+NOINLINE static void via_site(void)
+{
+    char text[500];
+    memset(text, 'v', sizeof text - 1);
+    text[sizeof text - 1] = '\0';
+    for (int i = 0; i < 20; i++)
+        keep(malloc(1000));
+    for (int i = 0; i < 30; i++)
+        keep(strdup(text));
+}
+
 /* ---- births ----------------------------------------------------------------- */
 
 NOINLINE static void born_site(int n, size_t size)
@@ -395,7 +412,16 @@ int main(int argc, char **argv)
         return births(argc > 2 ? (unsigned)atoi(argv[2]) : 3);
     if (!strcmp(mode, "switch"))
         return switch_to_exact();
+    if (!strcmp(mode, "_exit")) {
+        keep(malloc(1000));
+        _exit(0);
+    }
+    if (!strcmp(mode, "via")) {
+        via_site();
+        printf("kept %zu\n", nkept);
+        return 0;
+    }
     fprintf(stderr, "usage: cli_prog sites | sleep [block] | series N | spawn | stacks D | aged S"
-                    " | births S | switch\n");
+                    " | births S | switch | via | _exit\n");
     return 2;
 }

@@ -48,6 +48,25 @@ expect_in "$W/err" "exited with status 3"
 expect_rc 137 hp run -o "$W/c" -- sh -c 'kill -KILL $$'
 expect_in "$W/err" "was killed by signal 9"
 expect_in "$W/err" "it wrote no profiles" "no exit profile after SIGKILL"
+expect_in "$W/err" "^heapprof: a process killed by a signal writes no profile at exit\$" "why, after SIGKILL"
+expect_in "$W/err" "^heapprof: for profiles while it runs: --period SECONDS, or SIGUSR2 sent to it or to heapprof\$" "what to do, after SIGKILL"
+# No profile after a normal exit: the program ended with _exit (dash does,
+# so a #!/bin/sh script's own process writes none), or ran without the
+# library.  The report said "it wrote no profiles" and nothing else, also
+# when its children had written theirs.
+expect_rc 0 hp run -o "$W/ux" -- "$CLI_PROG" _exit
+expect_in "$W/err" "exited with status 0; it wrote no profiles" "_exit: the report"
+expect_in "$W/err" "^heapprof: no profile at exit: a process that ends with _exit\(\) writes none" "_exit: why"
+expect_not_in "$W/err" "see the largest child" "_exit, no child: a child's file named"
+# shellcheck disable=SC2016
+expect_rc 0 hp run -o "$W/ux2" --signal RTMIN+2 --period 1000 -- bash -c '"$1" sites >/dev/null; "$1" stacks 6 >/dev/null; exec "$1" _exit' bash "$CLI_PROG"
+expect_in "$W/err" "it wrote no profiles" "exec'd into an _exit: the report"
+expect_in "$W/err" "^heapprof: for profiles while it runs: a --period shorter than its run, or SIGRTMIN\+2 sent to it\$" "a signal heapprof does not pass on, a period given"
+big=$(ls -S "$W"/ux2.*.pb.gz | head -n 1)
+expect_in "$W/err" "^heapprof: see the largest child's with: heapprof top ${big//./\\.}\$" "the largest child's profile named"
+HEAPPROF_ON_EXIT=0 expect_rc 0 hp run -o "$W/ux3" --signal off -- "$CLI_PROG" sites
+expect_in "$W/err" "^heapprof: HEAPPROF_ON_EXIT=0: no profile is written at exit\$" "HEAPPROF_ON_EXIT=0: why"
+expect_in "$W/err" "^heapprof: for profiles while it runs: --period SECONDS\$" "HEAPPROF_ON_EXIT=0, no signal: what to do"
 expect_rc 143 hp run -o "$W/c2" -- sh -c 'kill -TERM $$'
 expect_in "$W/err" "was killed by signal 15"
 # ... and heapprof dies of the same signal, as the program did, not exit
@@ -145,6 +164,44 @@ expect_rc 127 hp run -o "$W/nx" -- "$W/no-such-program"
 expect_in "$W/err" "cannot run $W/no-such-program: No such file"
 expect_rc 126 hp run -o "$W/nx" -- "$W"
 expect_in "$W/err" "cannot run $W: Permission denied"
+
+# --- an output directory that is not there: one error before the program starts --
+# The library makes only a directory named by a code; the program ran to its
+# end, then each process said "cannot write profile", and run "cannot list".
+expect_rc 125 hp run -o "$W/nodir/sub/p" -- sh -c 'echo started'
+expect_in "$W/err" "^heapprof run: -o '$W/nodir/sub/p': profiles cannot be written in $W/nodir/sub: No such file or directory; the program was not started" "a missing directory of -o"
+expect_not_in "$W/out" started "the program started with no directory for its profiles"
+expect_not_in "$W/err" "cannot write profile" "a missing directory said by the library"
+HEAPPROF_OUT="$W/nodir/p" expect_rc 125 hp run -- true
+expect_in "$W/err" "HEAPPROF_OUT=$W/nodir/p: profiles cannot be written in $W/nodir: No such file" "a missing directory of HEAPPROF_OUT"
+expect_rc 125 hp run -o "$W/nodir/" -- true
+expect_in "$W/err" "profiles cannot be written in $W/nodir: No such file" "a missing directory named with a /"
+: >"$W/plain"
+expect_rc 125 hp run -o "$W/plain/p" -- true
+expect_in "$W/err" "profiles cannot be written in $W/plain: Not a directory" "a file where a directory should be"
+(cd "$W" && expect_rc 125 hp run -o "nodir/p" -- true)
+expect_in "$W/err" "^heapprof run: -o 'nodir/p': profiles cannot be written in nodir: No such file" "a missing relative directory, named as given"
+# A directory that cannot be written, and one that can inside it (named by
+# the prefix itself: its files go there, not beside it); as nobody when root.
+as_user=()
+if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then
+    as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+mkdir -p "$W/perm/ro/sub"
+[[ ${#as_user[@]} -eq 0 ]] || chown 65534 "$W/perm/ro/sub"
+chmod 555 "$W/perm/ro"
+if [[ $(id -u) != 0 || ${#as_user[@]} -gt 0 ]] && "${as_user[@]}" test -x "$HEAPPROF_CLI" -a -r "$HEAPPROF_LIB" -a -w "$W/perm/ro/sub" -a ! -w "$W/perm/ro"; then
+    expect_rc 125 "${as_user[@]}" "$HEAPPROF_CLI" run -o "$W/perm/ro/p" -- true
+    expect_in "$W/err" "profiles cannot be written in $W/perm/ro: Permission denied; the program was not started\$" "a directory that cannot be written"
+    expect_rc 0 "${as_user[@]}" "$HEAPPROF_CLI" run -o "$W/perm/ro/sub" -- true
+    expect_in "$W/err" "^  $W/perm/ro/sub/heapprof\.[0-9]+\.0001\.pb\.gz\$" "a writable directory named by the prefix, in one that is not"
+else
+    note "cannot run as a user without write access to a directory: the permission checks of -o are skipped"
+fi
+chmod 755 "$W/perm/ro"
+# A directory named by a code is the library's to make, in each process.
+expect_rc 0 hp run -o "$W/nodir2/%p/p" -- true
+[[ -d "$W/nodir2" ]] || fail "a directory named by a code was not made by the program"
 
 # --- `--`: everything after it (and after PROGRAM) belongs to the program -----------
 expect_rc 0 hp run -o "$W/d" -- sh -c 'echo "args:$*"' sh --sample 1 -o x --help

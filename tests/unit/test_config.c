@@ -80,6 +80,24 @@ static void sizes(void **state)
     assert_int_equal(v, 1 << 30);
     assert_int_equal(config_parse_size("2KiB", &v), 0);
     assert_int_equal(v, 2048);
+    /* Every spelling of a unit documented (README, heapprof.1), and
+     * nothing else: "64ki" was taken and "64B" refused. */
+    static const struct {
+        const char *s;
+        uint64_t v;
+    } good[] = {{"64k", 65536}, {"64K", 65536}, {"64kb", 65536}, {"64kB", 65536},
+                {"64KB", 65536}, {"64KiB", 65536}, {"64kib", 65536}, {"3MiB", 3 << 20},
+                {"2gb", 2ULL << 30}, {"64B", 64}, {"64b", 64}, {"0", 0}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        v = 1;
+        assert_int_equal(config_parse_size(good[i].s, &v), 0);
+        assert_int_equal(v, good[i].v);
+    }
+    static const char *bad[] = {"64ki", "64Ki", "64iB", "64kbb", "64kBi", "64Bk", "64 K",
+                                "64 k", "0x10000", "1e5", "6.5k", "+64", "-1", "64k ", "k",
+                                "B", "1t", "1TiB"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(config_parse_size(bad[i], &v), EINVAL);
     assert_int_equal(config_parse_size("", &v), EINVAL);
     assert_int_equal(config_parse_size("-5", &v), EINVAL);
     assert_int_equal(config_parse_size(" 5", &v), EINVAL);
@@ -171,6 +189,27 @@ static void bad_values(void **state)
         assert_non_null(strstr(warnings[0], cases[i][2]));
         assert_memory_equal(&c, &def, sizeof c);
     }
+}
+
+/* A size that is not one says what a size is, not only its range: "64 K"
+ * was "not understood (allowed 1 to 1099511627776)". */
+static void size_refusal_reason(void **state)
+{
+    static const char *values[] = {"64 K", "0x10000", "1e5", "-1", "", "64ki"};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        const char *env[] = {"HEAPPROF_SAMPLE", values[i], NULL};
+        hp_config c;
+        assert_int_equal(parse(env, &c), 1);
+        assert_int_equal(nwarnings, 1);
+        assert_non_null(strstr(warnings[0], "is not a size (a whole number of bytes, with an "
+                                            "optional k, m or g suffix: 64k, 64KiB); using the "
+                                            "default 524288"));
+        assert_int_equal(c.sample, 524288);
+    }
+    const char *env[] = {"HEAPPROF_SAMPLE", "0", NULL};
+    hp_config c;
+    assert_int_equal(parse(env, &c), 1);
+    assert_non_null(strstr(warnings[0], "is out of range (allowed 1 to 1099511627776)"));
 }
 
 /* A refused signal's line says why: a number past the last signal is no
@@ -322,7 +361,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults),   cmocka_unit_test(good_values),
         cmocka_unit_test(sizes),      cmocka_unit_test(signals),
-        cmocka_unit_test(bad_values), cmocka_unit_test(signal_refusal_reason),
+        cmocka_unit_test(bad_values), cmocka_unit_test(size_refusal_reason),
+        cmocka_unit_test(signal_refusal_reason),
         cmocka_unit_test(every_default_parses),
         cmocka_unit_test(long_path_rejected), cmocka_unit_test(period_and_signal_bounds),
         cmocka_unit_test(unknown_names), cmocka_unit_test(prefix_codes),
