@@ -230,12 +230,23 @@ static void *host_definition(const char *name, struct link_map **in, bool *stub)
     return f;
 }
 
+/* What host_definition("malloc") answered in real_resolve, kept for
+ * real_bypassed_by, which the constructor calls next: the same two lookups
+ * (dlsym and dlvsym, over every object) again at every start. */
+static struct {
+    void *f;
+    struct link_map *in;
+    bool stub;
+} host_malloc;
+
 const char *real_bypassed_by(bool *program)
 {
-    struct link_map *fl = NULL;
+    struct link_map *fl = host_malloc.in;
     Dl_info fi;
-    bool stub;
-    void *f = host_definition("malloc", &fl, &stub);
+    bool stub = host_malloc.stub;
+    void *f = host_malloc.f;
+    if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2)
+        f = host_definition("malloc", &fl, &stub);
     *program = f && !stub && !fl->l_prev;
     if (!f || stub || !dladdr(f, &fi))
         return NULL; /* heapprof's, or cannot tell */
@@ -315,10 +326,13 @@ bool real_resolve(void)
 #undef KEEP_BOOT
     /* C++ and the sized frees: the allocator's own, else the fallbacks
      * over malloc and free (real.h). */
+    /* Not looked up where no object can own it: each lookup that fails
+     * walks every object and formats a message for dlerror (six for
+     * jemalloc's API in a process without jemalloc). */
 #define FROM_OR(obj, field, name, fallback)          \
     do {                                             \
-        void *f = next(name);                        \
-        if (f && (obj) && object_of(f) == (obj))     \
+        void *f = (obj) ? next(name) : NULL;         \
+        if (f && object_of(f) == (obj))              \
             *(void **)&real.field = f;               \
         else                                         \
             real.field = fallback;                   \
@@ -358,7 +372,9 @@ bool real_resolve(void)
         void *h = host_definition(#field, &in, &stub);             \
         *(void **)&host.field = h ? h : *(void **)&real.field;     \
     } while (0)
-    HOST(malloc);
+    host_malloc.f = host_definition("malloc", &host_malloc.in, &host_malloc.stub);
+    *(void **)&host.malloc = host_malloc.f ? host_malloc.f : *(void **)&real.malloc;
+    stub = host_malloc.stub;
     bypassed = host.malloc != real.malloc && !stub;
     HOST(free);
     HOST(realloc);

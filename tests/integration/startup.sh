@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# integ_startup: what every profiled process pays at its start, counted
+# where a count is exact (a build profiled as a whole, `heapprof run --
+# make`, pays it in each of its processes; docs/benchmarks.md).
+#  1. Symbol lookups: in a process without jemalloc, jemalloc's API is
+#     looked up once (mallocx), not once per function: each lookup that
+#     fails walks every loaded object and formats a message for dlerror.
+#     The loader's own trace (LD_DEBUG=symbols) lists every object each
+#     lookup visits.
+source "$(dirname "$0")/lib.sh"
+need_env PROG_PLAIN
+
+run lk HEAPPROF_OUT="$W/p" LD_DEBUG=symbols LD_DEBUG_OUTPUT="$W/ld" -- "$PROG_PLAIN"
+[[ $RC -eq 7 ]] || fail "plain exited $RC, expected 7: $(cat "$W/lk.err")"
+trace=$(ls "$W"/ld.* 2>/dev/null | head -1)
+[[ -s $trace ]] || fail "LD_DEBUG=symbols wrote no trace under $W/ld.*"
+grep -q 'symbol=mallocx;' "$trace" || fail "$trace: mallocx was never looked up (is the trace complete?)"
+for name in rallocx xallocx sallocx dallocx sdallocx; do
+    n=$(grep -c "symbol=$name;" "$trace" || true)
+    [[ $n -eq 0 ]] || fail "$name was looked up in $n objects, in a process without jemalloc's mallocx"
+done
+note "ok"
