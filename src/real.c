@@ -14,6 +14,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <gnu/libc-version.h>
 #include <link.h>
 #include <sched.h>
 #include <stdint.h>
@@ -338,14 +339,22 @@ bool real_resolve(void)
             real.field = fallback;                   \
     } while (0)
 #define OWN_OR(field, name, fallback) FROM_OR(malloc_obj, field, name, fallback)
-    OWN_OR(cxx_new, "_Znwm", new_via_malloc);
-    OWN_OR(cxx_new_array, "_Znam", new_array_via_malloc);
-    OWN_OR(cxx_new_nothrow, "_ZnwmRKSt9nothrow_t", new_nothrow_via_malloc);
-    OWN_OR(cxx_new_array_nothrow, "_ZnamRKSt9nothrow_t", new_array_nothrow_via_malloc);
-    OWN_OR(cxx_delete, "_ZdlPv", r.free);
-    OWN_OR(cxx_delete_array, "_ZdaPv", r.free);
-    OWN_OR(cxx_delete_sized, "_ZdlPvm", free_unsized);
-    OWN_OR(cxx_delete_array_sized, "_ZdaPvm", free_unsized);
+    /* The C library defines no operator new or delete: where its malloc is
+     * the allocator (the rule), the eight lookups, all failing, are
+     * skipped.  An allocator's library (jemalloc, tcmalloc,
+     * libc_malloc_debug.so) is asked as before. */
+    const char *(*in_libc)(void) = gnu_get_libc_version;
+    struct link_map *cxx_obj = malloc_obj == object_of(*(void **)&in_libc) ? NULL : malloc_obj;
+#define CXX_OR(field, name, fallback) FROM_OR(cxx_obj, field, name, fallback)
+    CXX_OR(cxx_new, "_Znwm", new_via_malloc);
+    CXX_OR(cxx_new_array, "_Znam", new_array_via_malloc);
+    CXX_OR(cxx_new_nothrow, "_ZnwmRKSt9nothrow_t", new_nothrow_via_malloc);
+    CXX_OR(cxx_new_array_nothrow, "_ZnamRKSt9nothrow_t", new_array_nothrow_via_malloc);
+    CXX_OR(cxx_delete, "_ZdlPv", r.free);
+    CXX_OR(cxx_delete_array, "_ZdaPv", r.free);
+    CXX_OR(cxx_delete_sized, "_ZdlPvm", free_unsized);
+    CXX_OR(cxx_delete_array_sized, "_ZdaPvm", free_unsized);
+#undef CXX_OR
     OWN_OR(free_sized, "free_sized", free_sized_over_free);
     OWN_OR(free_aligned_sized, "free_aligned_sized", free_aligned_over_free);
     /* jemalloc's API from jemalloc wherever it is loaded, even when it is

@@ -6,7 +6,8 @@
 #     looked up once (mallocx), not once per function: each lookup that
 #     fails walks every loaded object and formats a message for dlerror.
 #     The loader's own trace (LD_DEBUG=symbols) lists every object each
-#     lookup visits.
+#     lookup visits.  Nor are C++'s operator new and delete looked up
+#     where the C library's malloc is the allocator: it defines none.
 #  2. Shared libraries: zlib and protobuf-c are built into libheapprof.so
 #     (HEAPPROF_STATIC_DEPS, on by default), not loaded into every profiled
 #     process with their opens, mappings and relocations.  The loader's
@@ -19,9 +20,10 @@ run lk HEAPPROF_OUT="$W/p" LD_DEBUG=symbols LD_DEBUG_OUTPUT="$W/ld" -- "$PROG_PL
 trace=$(ls "$W"/ld.* 2>/dev/null | head -1)
 [[ -s $trace ]] || fail "LD_DEBUG=symbols wrote no trace under $W/ld.*"
 grep -q 'symbol=mallocx;' "$trace" || fail "$trace: mallocx was never looked up (is the trace complete?)"
-for name in rallocx xallocx sallocx dallocx sdallocx; do
+for name in rallocx xallocx sallocx dallocx sdallocx _Znwm _Znam _ZdlPv _ZdaPv _ZdlPvm _ZdaPvm \
+    _ZnwmRKSt9nothrow_t _ZnamRKSt9nothrow_t; do
     n=$(grep -c "symbol=$name;" "$trace" || true)
-    [[ $n -eq 0 ]] || fail "$name was looked up in $n objects, in a process without jemalloc's mallocx"
+    [[ $n -eq 0 ]] || fail "$name was looked up in $n objects, in a C program whose allocator is the C library's"
 done
 if [[ ${STATIC_DEPS:-OFF} == ON ]]; then
     objs=$(env LD_TRACE_LOADED_OBJECTS=1 LD_PRELOAD="$HEAPPROF_LIB" "$PROG_PLAIN" 2>&1)
