@@ -49,6 +49,14 @@ enum { SHARD_BITS = 6, NSHARDS = 1 << SHARD_BITS, SHARD_MIN_CAP = 16 };
  * (integ_dlopen_cxx). */
 static uint8_t boot_filter[(1 << (32 - LIVE_SHIFT_MAX)) + LIVE_SHIFT_MAX]
     __attribute__((aligned(32)));
+/* The boot filter's pinned slots lie in [boot_lo, boot_hi): copy_pins
+ * reads that range only.  Reading all 65536 slots touched the 16 pages of
+ * the array, each a page fault in every process (the array is .bss the
+ * program never wrote), and ran 58 000 instructions, a ninth of what a
+ * profiled /bin/true ran in all; the arena's pins are a slot or two.
+ * Widened after the pin's store, so a copy that sees the range sees the
+ * pin (pins before live_init come from real_resolve, on one thread). */
+static uint32_t boot_lo = UINT32_MAX, boot_hi;
 /* The mapping live_init made for the filter in force, if any. */
 static void *filter_map;
 static size_t filter_map_bytes;
@@ -153,21 +161,29 @@ unsigned live_granule_shift(uint64_t mean, uint64_t granule)
 
 /* The pins of the boot filter, each a 64 KiB granule of address, in the
  * filter f of a smaller shift: every slot of f within that granule.  Only
- * pins are there before live_init (no sample is taken before). */
+ * pins are there before live_init (no sample is taken before), and only
+ * in [boot_lo, boot_hi). */
 static void copy_pins(uint8_t *f, unsigned shift)
 {
     uint32_t per = (uint32_t)1 << (LIVE_SHIFT_MAX - shift);
     const uint8_t *boot = boot_filter + LIVE_SHIFT_MAX;
-    /* Eight slots at a time: every process runs this at its start, and
-     * the 65536 slots one by one were 390 000 instructions, twice what
-     * the rest of a profiled /bin/true's start-up ran of heapprof's. */
-    for (uint32_t k = 0; k < (uint32_t)1 << (32 - LIVE_SHIFT_MAX); k += 8) {
-        uint64_t eight;
-        memcpy(&eight, boot + k, sizeof eight);
-        for (uint32_t j = k; eight && j < k + 8; j++)
-            if (boot[j])
-                memset(f + (size_t)j * per, LIVE_PINNED, per);
-    }
+    uint32_t hi = __atomic_load_n(&boot_hi, __ATOMIC_ACQUIRE);
+    for (uint32_t j = __atomic_load_n(&boot_lo, __ATOMIC_ACQUIRE); j < hi; j++)
+        if (boot[j])
+            memset(f + (size_t)j * per, LIVE_PINNED, per);
+}
+
+/* Widens [boot_lo, boot_hi) to hold slot. */
+static void boot_pinned(uint32_t slot)
+{
+    uint32_t lo = __atomic_load_n(&boot_lo, __ATOMIC_RELAXED);
+    while (slot < lo && !__atomic_compare_exchange_n(&boot_lo, &lo, slot, true, __ATOMIC_RELEASE,
+                                                     __ATOMIC_RELAXED))
+        ;
+    uint32_t hi = __atomic_load_n(&boot_hi, __ATOMIC_RELAXED);
+    while (slot + 1 > hi && !__atomic_compare_exchange_n(&boot_hi, &hi, slot + 1, true,
+                                                         __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        ;
 }
 
 int live_init(uint64_t max, unsigned shift)
@@ -261,6 +277,8 @@ void live_pin(const void *p)
     shard_lock(s);
     uint8_t *f = live_filter_now();
     __atomic_store_n(&f[live_slot_in(f, p)], LIVE_PINNED, __ATOMIC_RELAXED);
+    if (f == boot_filter + LIVE_SHIFT_MAX)
+        boot_pinned(live_slot_in(f, p));
     shard_unlock(s);
 }
 
@@ -514,6 +532,8 @@ void live_reset(void)
     memset(first_entries, 0, sizeof first_entries);
     live_filter = boot_filter + LIVE_SHIFT_MAX;
     memset(boot_filter, 0, sizeof boot_filter);
+    boot_lo = UINT32_MAX;
+    boot_hi = 0;
     if (filter_map)
         munmap(filter_map, filter_map_bytes);
     filter_map = NULL;

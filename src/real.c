@@ -14,6 +14,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <gnu/libc-version.h>
 #include <link.h>
 #include <sched.h>
 #include <stdint.h>
@@ -230,12 +231,23 @@ static void *host_definition(const char *name, struct link_map **in, bool *stub)
     return f;
 }
 
+/* What host_definition("malloc") answered in real_resolve, kept for
+ * real_bypassed_by, which the constructor calls next: the same two lookups
+ * (dlsym and dlvsym, over every object) again at every start. */
+static struct {
+    void *f;
+    struct link_map *in;
+    bool stub;
+} host_malloc;
+
 const char *real_bypassed_by(bool *program)
 {
-    struct link_map *fl = NULL;
+    struct link_map *fl = host_malloc.in;
     Dl_info fi;
-    bool stub;
-    void *f = host_definition("malloc", &fl, &stub);
+    bool stub = host_malloc.stub;
+    void *f = host_malloc.f;
+    if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2)
+        f = host_definition("malloc", &fl, &stub);
     *program = f && !stub && !fl->l_prev;
     if (!f || stub || !dladdr(f, &fi))
         return NULL; /* heapprof's, or cannot tell */
@@ -315,23 +327,34 @@ bool real_resolve(void)
 #undef KEEP_BOOT
     /* C++ and the sized frees: the allocator's own, else the fallbacks
      * over malloc and free (real.h). */
+    /* Not looked up where no object can own it: each lookup that fails
+     * walks every object and formats a message for dlerror (six for
+     * jemalloc's API in a process without jemalloc). */
 #define FROM_OR(obj, field, name, fallback)          \
     do {                                             \
-        void *f = next(name);                        \
-        if (f && (obj) && object_of(f) == (obj))     \
+        void *f = (obj) ? next(name) : NULL;         \
+        if (f && object_of(f) == (obj))              \
             *(void **)&real.field = f;               \
         else                                         \
             real.field = fallback;                   \
     } while (0)
 #define OWN_OR(field, name, fallback) FROM_OR(malloc_obj, field, name, fallback)
-    OWN_OR(cxx_new, "_Znwm", new_via_malloc);
-    OWN_OR(cxx_new_array, "_Znam", new_array_via_malloc);
-    OWN_OR(cxx_new_nothrow, "_ZnwmRKSt9nothrow_t", new_nothrow_via_malloc);
-    OWN_OR(cxx_new_array_nothrow, "_ZnamRKSt9nothrow_t", new_array_nothrow_via_malloc);
-    OWN_OR(cxx_delete, "_ZdlPv", r.free);
-    OWN_OR(cxx_delete_array, "_ZdaPv", r.free);
-    OWN_OR(cxx_delete_sized, "_ZdlPvm", free_unsized);
-    OWN_OR(cxx_delete_array_sized, "_ZdaPvm", free_unsized);
+    /* The C library defines no operator new or delete: where its malloc is
+     * the allocator (the rule), the eight lookups, all failing, are
+     * skipped.  An allocator's library (jemalloc, tcmalloc,
+     * libc_malloc_debug.so) is asked as before. */
+    const char *(*in_libc)(void) = gnu_get_libc_version;
+    struct link_map *cxx_obj = malloc_obj == object_of(*(void **)&in_libc) ? NULL : malloc_obj;
+#define CXX_OR(field, name, fallback) FROM_OR(cxx_obj, field, name, fallback)
+    CXX_OR(cxx_new, "_Znwm", new_via_malloc);
+    CXX_OR(cxx_new_array, "_Znam", new_array_via_malloc);
+    CXX_OR(cxx_new_nothrow, "_ZnwmRKSt9nothrow_t", new_nothrow_via_malloc);
+    CXX_OR(cxx_new_array_nothrow, "_ZnamRKSt9nothrow_t", new_array_nothrow_via_malloc);
+    CXX_OR(cxx_delete, "_ZdlPv", r.free);
+    CXX_OR(cxx_delete_array, "_ZdaPv", r.free);
+    CXX_OR(cxx_delete_sized, "_ZdlPvm", free_unsized);
+    CXX_OR(cxx_delete_array_sized, "_ZdaPvm", free_unsized);
+#undef CXX_OR
     OWN_OR(free_sized, "free_sized", free_sized_over_free);
     OWN_OR(free_aligned_sized, "free_aligned_sized", free_aligned_over_free);
     /* jemalloc's API from jemalloc wherever it is loaded, even when it is
@@ -358,7 +381,9 @@ bool real_resolve(void)
         void *h = host_definition(#field, &in, &stub);             \
         *(void **)&host.field = h ? h : *(void **)&real.field;     \
     } while (0)
-    HOST(malloc);
+    host_malloc.f = host_definition("malloc", &host_malloc.in, &host_malloc.stub);
+    *(void **)&host.malloc = host_malloc.f ? host_malloc.f : *(void **)&real.malloc;
+    stub = host_malloc.stub;
     bypassed = host.malloc != real.malloc && !stub;
     HOST(free);
     HOST(realloc);

@@ -7,7 +7,9 @@
  * and leave valid profiles.
  *
  * Usage: dlstress LIB_A LIB_B [iterations]   (default 300)
- *   also opens libm.so.6 and libz.so.1 (already loaded: reference counts only)
+ *   also opens libm.so.6 (already loaded: reference counts only) and libz.so.1
+ *   (loaded and unloaded, as libheapprof.so has zlib built in; already
+ *   loaded where it is built with HEAPPROF_STATIC_DEPS=OFF)
  * Prints expect lines for the churn site (exact mode).
  */
 #define _GNU_SOURCE

@@ -1,4 +1,5 @@
 /* Unit tests: the live-object table and its free filter (live.c). */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "ages.h"
@@ -335,6 +338,45 @@ static void pin_before_init(void **state)
     }
 }
 
+/* Pins at both ends of the boot filter's slots (the lowest and the
+ * highest 64 KiB granule of the low 4 GiB) are copied too, as is one
+ * between them. */
+static void pins_at_the_ends(void **state)
+{
+    static const uintptr_t at[] = {0x10, 0xfffffff0, 0x12345670};
+    live_reset();
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
+        live_pin((void *)at[i]);
+    live_init(1 << 20, LIVE_SHIFT_MIN);
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
+        assert_true(live_maybe((void *)at[i]));
+    assert_false(live_maybe((void *)0x80000000));
+}
+
+/* live_init reads only the slots pinned, not the whole boot filter: its 16
+ * pages, given back to the kernel here (all zero after live_reset), are
+ * not faulted in again by the copy.  Reading every slot was 16 page faults
+ * and 58 000 instructions in every profiled process's start. */
+static void pin_copy_reads_little(void **state)
+{
+    live_reset();
+    uint8_t *boot = live_filter_now(); /* the boot filter's slot 0 */
+    assert_int_equal(live_filter_shift(boot), LIVE_SHIFT_MAX);
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)boot + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1);
+    uintptr_t hi = ((uintptr_t)boot + ((size_t)1 << (32 - LIVE_SHIFT_MAX))) & ~(uintptr_t)(page - 1);
+    assert_int_equal(madvise((void *)lo, hi - lo, MADV_DONTNEED), 0);
+    live_pin((void *)0x12345670);
+    struct rusage before, after;
+    assert_int_equal(getrusage(RUSAGE_THREAD, &before), 0);
+    live_init(1 << 20, LIVE_SHIFT_MIN);
+    assert_int_equal(getrusage(RUSAGE_THREAD, &after), 0);
+    long faults = after.ru_minflt - before.ru_minflt;
+    print_message("live_init: %ld page faults\n", faults);
+    assert_true(faults < 8); /* the pin's page of the new filter, and a few of chance */
+    assert_true(live_maybe((void *)0x12345670));
+}
+
 /* Threads inserting and removing disjoint addresses concurrently: 4 KiB
  * apart over 20 regions, the same 20 (and so the same shards) in every
  * thread, since shards follow the low 32 bits of the address. */
@@ -623,6 +665,8 @@ int main(void)
         cmocka_unit_test_setup(count_saturates, setup),
         cmocka_unit_test_setup(granule_follows_interval, setup),
         cmocka_unit_test_setup(pin_before_init, setup),
+        cmocka_unit_test_setup(pins_at_the_ends, setup),
+        cmocka_unit_test_setup(pin_copy_reads_little, setup),
         cmocka_unit_test_setup(concurrent, setup),
         cmocka_unit_test_setup(fold, setup),
         cmocka_unit_test_setup(visit_unlocked, setup),

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# integ_startup: what every profiled process pays at its start, counted
+# where a count is exact (a build profiled as a whole, `heapprof run --
+# make`, pays it in each of its processes; docs/benchmarks.md).
+#  1. Symbol lookups: in a process without jemalloc, jemalloc's API is
+#     looked up once (mallocx), not once per function: each lookup that
+#     fails walks every loaded object and formats a message for dlerror.
+#     The loader's own trace (LD_DEBUG=symbols) lists every object each
+#     lookup visits.  Nor are C++'s operator new and delete looked up
+#     where the C library's malloc is the allocator: it defines none.
+#  2. Shared libraries: zlib and protobuf-c are built into libheapprof.so
+#     (HEAPPROF_STATIC_DEPS, on by default), not loaded into every profiled
+#     process with their opens, mappings and relocations.  The loader's
+#     list of what it loads (what ldd prints) says.
+source "$(dirname "$0")/lib.sh"
+need_env PROG_PLAIN STATIC_DEPS
+
+run lk HEAPPROF_OUT="$W/p" LD_DEBUG=symbols LD_DEBUG_OUTPUT="$W/ld" -- "$PROG_PLAIN"
+[[ $RC -eq 7 ]] || fail "plain exited $RC, expected 7: $(cat "$W/lk.err")"
+trace=$(ls "$W"/ld.* 2>/dev/null | head -1)
+[[ -s $trace ]] || fail "LD_DEBUG=symbols wrote no trace under $W/ld.*"
+grep -q 'symbol=mallocx;' "$trace" || fail "$trace: mallocx was never looked up (is the trace complete?)"
+for name in rallocx xallocx sallocx dallocx sdallocx _Znwm _Znam _ZdlPv _ZdaPv _ZdlPvm _ZdaPvm \
+    _ZnwmRKSt9nothrow_t _ZnamRKSt9nothrow_t; do
+    n=$(grep -c "symbol=$name;" "$trace" || true)
+    [[ $n -eq 0 ]] || fail "$name was looked up in $n objects, in a C program whose allocator is the C library's"
+done
+if [[ ${STATIC_DEPS:-OFF} == ON ]]; then
+    objs=$(env LD_TRACE_LOADED_OBJECTS=1 LD_PRELOAD="$HEAPPROF_LIB" "$PROG_PLAIN" 2>&1)
+    grep -q 'libunwind' <<<"$objs" || fail "the loader's list names no libunwind (is it complete?): $objs"
+    if grep -qE 'libz\.so|libprotobuf-c\.so' <<<"$objs"; then
+        fail "a profiled process loads $(grep -oE 'libz\.so[.0-9]*|libprotobuf-c\.so[.0-9]*' <<<"$objs" | sort -u | tr '\n' ' ')with HEAPPROF_STATIC_DEPS=ON"
+    fi
+fi
+note "ok"
