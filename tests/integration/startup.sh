@@ -17,7 +17,12 @@
 #     of a build) loaded it for heapprof at each start, 20 000
 #     instructions and 10 page faults.  libheapprof.so needs none; where
 #     nothing else in its closure brings it (libubsan does, in sanitize.sh's
-#     ubsan-lib build), a profiled program loads none.
+#     ubsan-lib build), a profiled program loads none.  Unless a function
+#     of libm's is called after all (sqrt and floor at -O0, a Debug build:
+#     optimized, they are instructions): then libm is among the library's
+#     needs, or a profiled C program ended in the loader's "symbol lookup
+#     error", status 127, at its first sampled profile.  Every function
+#     the library calls is found at load (LD_BIND_NOW=1).
 source "$(dirname "$0")/lib.sh"
 need_env PROG_PLAIN STATIC_DEPS
 
@@ -38,8 +43,17 @@ if [[ ${STATIC_DEPS:-OFF} == ON ]]; then
         fail "a profiled process loads $(grep -oE 'libz\.so[.0-9]*|libprotobuf-c\.so[.0-9]*' <<<"$objs" | sort -u | tr '\n' ' ')with HEAPPROF_STATIC_DEPS=ON"
     fi
 fi
-if readelf -d "$HEAPPROF_LIB" | grep -q 'NEEDED.*\[libm\.so'; then
-    fail "libheapprof.so needs libm: $(readelf -d "$HEAPPROF_LIB" | grep NEEDED | tr -s ' ' | tr '\n' ';')"
+run bindnow HEAPPROF_OUT="$W/bn" HEAPPROF_SAMPLE=64 LD_BIND_NOW=1 -- "$PROG_PLAIN"
+[[ $RC -eq 7 ]] && ! grep -q 'symbol lookup error' "$W/bindnow.err" ||
+    fail "with LD_BIND_NOW=1, plain exited $RC, expected 7: $(cat "$W/bindnow.err")"
+libm=$(ldconfig -p | awk '/libm\.so\.6 .*x86-64/ && !found {print $NF; found = 1}')
+[[ -n $libm && -f $libm ]] || fail "libm.so.6 not found (ldconfig -p)"
+# The functions libheapprof.so calls that libm defines (name@version: the
+# version of the definition, the same as the reference's)
+calls=$(comm -12 <(nm -D --undefined-only "$HEAPPROF_LIB" | awk '{print $2}' | sed 's/@.*//' | sort -u) \
+    <(nm -D --defined-only "$libm" | awk '{print $3}' | sed 's/@.*//' | sort -u) | tr '\n' ' ')
+if [[ -z $calls ]] && readelf -d "$HEAPPROF_LIB" | grep -q 'NEEDED.*\[libm\.so'; then
+    fail "libheapprof.so needs libm, and calls none of its functions: $(readelf -d "$HEAPPROF_LIB" | grep NEEDED | tr -s ' ' | tr '\n' ';')"
 fi
 if ! ldd "$HEAPPROF_LIB" | grep -q '/libm\.so' && ! ldd "$PROG_PLAIN" | grep -q '/libm\.so'; then
     objs=$(env LD_TRACE_LOADED_OBJECTS=1 LD_PRELOAD="$HEAPPROF_LIB" "$PROG_PLAIN" 2>&1)
