@@ -48,7 +48,6 @@
 
 #include "ages.h"
 #include "common.h"
-#include "fault.h"
 #include "fdid.h"
 #include "heaptext.h"
 #include "lifecycle.h"
@@ -56,6 +55,7 @@
 #include "live.h"
 #include "log.h"
 #include "mem.h"
+#include "outfile.h"
 #include "pprof.h"
 #include "profiler.h"
 #include "quietsig.h"
@@ -545,21 +545,11 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
  * profiler's while the program's threads run on.  A daemon that closes
  * every descriptor from 3 up (closefrom) and opens a file of its own
  * meanwhile got that file on the profile's number: the rest of the profile
- * went into it, and the close below closed it (host_closefrom).  So the
- * descriptor is moved high (fdid.h), and each write, the flush and the
- * close first check that it is still this file. */
-static int write_file(const char *tmp, const dump_info *info)
+ * went into it, and the close closed it (host_closefrom).  So the
+ * descriptor is moved high (outfile.c, fdid.h), and each write, the flush,
+ * the naming and the close first check that it is still this file. */
+static int write_file(const outfile *f, const dump_info *info)
 {
-    int fd = fault_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0 && errno == EEXIST) { /* left by a dead process that had our pid */
-        unlink(tmp);
-        fd = fault_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    }
-    if (fd < 0)
-        return errno;
-    fdid id;
-    if ((fd = fdid_move_high(fd, &id)) < 0)
-        return errno;
     /* A profile past the process's RLIMIT_FSIZE fails with EFBIG rather
      * than kill the program with SIGXFSZ: the exit profile and
      * heapprof_dump() are written on the program's own thread, where
@@ -568,19 +558,8 @@ static int write_file(const char *tmp, const dump_info *info)
      * (lifecycle_host_fsize). */
     quietsig q;
     quietsig_begin(&q);
-    int err = dump_to_fd(fd, info, NULL);
+    int err = dump_to_fd(f->fd, info, NULL);
     quietsig_end(&q, err);
-    bool ours = fdid_same(fd, &id);
-    if (!err && !ours)
-        err = EBADF;
-    /* Flush before the rename so that after a crash the final name never
-     * points at a file whose blocks did not reach the disk; unless told not
-     * to (HEAPPROF_SYNC=0), where that wait costs more than a lost profile. */
-    if (!err && profiler_config()->sync && fault_fdatasync(fd) && errno != EINVAL &&
-        errno != EROFS)
-        err = errno;
-    if (ours && fault_close(fd) && !err)
-        err = errno;
     return err;
 }
 
@@ -590,56 +569,17 @@ unsigned long long dump_pid_ns(void)
     return stat("/proc/self/ns/pid", &st) ? 0 : (unsigned long long)st.st_ino;
 }
 
-/* tmp under its final name.  A profile of the sequence never goes over a
- * file already there: with our pid in its name, that is another process's,
- * one of another pid namespace writing to the same prefix (or the image
- * before an exec in place, if its last profile came after our start).
- * RENAME_NOREPLACE says so atomically; where the file system lacks it, a
- * hard link fails the same way; where it has neither (vfat, and FUSE file
- * systems without a link operation, whose link fails with ENOSYS), a look
- * before the rename is the best there is. */
-static int publish(const char *tmp, const char *path, bool keep_existing)
-{
-    if (!keep_existing)
-        return fault_rename(tmp, path) ? errno : 0;
-    if (fault_point(FAULT_IO))
-        return EIO;
-    if (!renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE))
-        return 0;
-    /* EPERM too: a seccomp filter older than renameat2 (2014) refuses it
-     * so; a real permission error fails the link and the rename again. */
-    if (errno != EINVAL && errno != ENOSYS && errno != EPERM)
-        return errno; /* EEXIST among them */
-    if (!link(tmp, path)) {
-        unlink(tmp);
-        return 0;
-    }
-    if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS)
-        return errno;
-    if (!faccessat(AT_FDCWD, path, F_OK, AT_EACCESS))
-        return EEXIST;
-    return rename(tmp, path) ? errno : 0;
-}
-
 int dump_to_path(const char *path, const dump_info *info, bool keep_existing)
 {
-    /* The pid makes the temporary name this process's alone, even when
-     * two processes are told to write the same explicit path; the pid
-     * namespace too, where containers share an output directory and their
-     * pids repeat (dump_start_scan). */
-    char tmp[CONFIG_PATH_MAX + 64];
-    unsigned long long ns = dump_pid_ns();
-    int pid = (int)lifecycle_pid();
-    int n = ns ? snprintf(tmp, sizeof tmp, "%s.%d.%llu.tmp", path, pid, ns)
-               : snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, pid);
-    if (n < 0 || (size_t)n >= sizeof tmp)
-        return ENAMETOOLONG;
-    int err = write_file(tmp, info);
-    if (!err)
-        err = publish(tmp, path, keep_existing);
+    outfile f;
+    int err = outfile_open(&f, path);
     if (err)
-        unlink(tmp);
-    return err;
+        return err;
+    if ((err = write_file(&f, info))) {
+        outfile_discard(&f);
+        return err;
+    }
+    return outfile_publish(&f, keep_existing);
 }
 
 /* Each name in the directory of a prefix, through fn(name, ctx); dir is

@@ -2,9 +2,11 @@
  * dump.h - take one profile from the tables and put it in a file, whole or
  * not at all.
  *
- * The profile is streamed (gzip) into PATH.tmp in the same directory,
- * flushed, then renamed over PATH: rename(2) is atomic within a file system,
- * so a reader sees either no file or a complete one.  Must be called with
+ * The profile is streamed (gzip) into a file of the same directory with no
+ * name yet (O_TMPFILE; else PATH.<pid>.<pid namespace>.tmp), flushed, then
+ * linked or renamed to PATH (outfile.h): a reader sees either no file or
+ * a complete one, and a process killed while writing leaves nothing
+ * behind where the file had no name.  Must be called with
  * the reentrancy guard held (the profiler's own thread, or the exiting
  * thread), and by one caller at a time (writer.c serialises).
  */
@@ -35,7 +37,7 @@ typedef struct dump_options {
 } dump_options;
 
 /* Write the profile to path.  Returns 0 or an errno value; on failure no
- * file is left at path or path.tmp.  keep_existing: never over a file
+ * file is left at path or under a temporary name.  keep_existing: never over a file
  * already at path (EEXIST), for the sequence's names (see dump.c). */
 int dump_to_path(const char *path, const dump_info *info, bool keep_existing);
 

@@ -23,7 +23,8 @@
  *
  * Seams: FAULT_MEM covers mem_map (the tables) and the profiler's heap,
  * mem_alloc and its kin (mem.h; zlib's memory included); FAULT_IO
- * covers open, write, fdatasync, close and rename of a profile.  A failed
+ * covers open, write, fdatasync, close, rename and linkat of a profile
+ * (outfile.c).  A failed
  * call sets errno as the real one would (ENOMEM, EIO, ENOSPC for write);
  * fault_close always closes the descriptor, then may report EIO, as
  * close(2) can after a failed writeback.
@@ -96,6 +97,16 @@ static inline int fault_rename(const char *from, const char *to)
         return -1;
     }
     return rename(from, to);
+}
+
+static inline int fault_linkat(int olddirfd, const char *old, int newdirfd, const char *new,
+                               int flags)
+{
+    if (fault_point(FAULT_IO)) {
+        errno = EIO;
+        return -1;
+    }
+    return linkat(olddirfd, old, newdirfd, new, flags);
 }
 
 #endif

@@ -20,11 +20,16 @@
 #     order; one that reports drops never shows more than the truth.
 #   - the injector really failed exactly one call when N was in range.
 #
+# MODE=io_named and io_copy: io where the profiles cannot be unnamed files
+# (tmpfileshim.c, preloaded first: O_TMPFILE refused as on NFS, so named
+# temporary files), or can be but never linked (no capability, no /proc,
+# so the first is copied to a named file), the I/O of those ways failed.
+#
 # Environment (tests/faults/CMakeLists.txt): FAULT_LIB, FAULTPROG, PBCHECK,
 # FAULT_WORK (a private directory, removed on success; /dev/shm is used
 # instead when writable, unless FAULT_ON_DISK=1).  FAULT_MAX_N caps the
 # range of N (default: every call the counting run saw, plus 3).
-mode=${1:?usage: run.sh mem|io|persistent}
+mode=${1:?usage: run.sh mem|io|persistent|io_named|io_copy}
 TEST_TAG="faults_$mode plain"
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
@@ -37,6 +42,14 @@ else
     work_init "$FAULT_WORK"
 fi
 scrub_env
+PRELOAD=$FAULT_LIB SHIM=()
+case $mode in
+io_named | io_copy)
+    need_env TMPFILE_SHIM_LIB
+    PRELOAD="$TMPFILE_SHIM_LIB $FAULT_LIB"
+    SHIM=(TMPFILE_SHIM=$([[ $mode == io_named ]] && echo notmpfile || echo nolink))
+    ;;
+esac
 
 # case_tag CASE: the case being run, in messages.
 case_tag() { TEST_TAG="faults_$mode $1"; }
@@ -63,7 +76,7 @@ run_case() {
     mkdir -p "$d"
     set +e
     env HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$d/p" HEAPPROF_FAULT="$spec" HEAPPROF_FAULT_LOG="$d/log" \
-        LD_PRELOAD="$FAULT_LIB" "$FAULTPROG" $STATUS >"$d/out" 2>"$d/err"
+        "${SHIM[@]}" LD_PRELOAD="$PRELOAD" "$FAULTPROG" $STATUS >"$d/out" 2>"$d/err"
     RC=$?
     set -e
     local logs=("$d"/log.*)
@@ -142,8 +155,15 @@ check_case() {
 
 start=$SECONDS
 case_tag count
+SHIM+=(TMPFILE_SHIM_LOG="$W/shim.log")
 run_case "mem:0,io:0" "$W/count"
+unset 'SHIM[-1]'
 check_case "$W/count" 1
+case $mode in # the way the shim was to force was taken
+io_named) grep -qx tmpfile "$W/shim.log" && ! grep -q linkat "$W/shim.log" ;;
+io_copy) [[ $(grep -cx tmpfile "$W/shim.log") -eq 1 ]] && grep -qx 'linkat proc failed' "$W/shim.log" ;;
+*) true ;;
+esac || fail "the counting run did not write its profiles the way mode $mode wants: $(sort "$W/shim.log" 2>/dev/null | uniq -c)"
 [[ $(ls "$W"/count/p.*.pb.gz | wc -l) -eq 3 ]] || fail "the counting run wrote $(ls "$W"/count/p.*.pb.gz | wc -l) profiles, expected 3"
 echo "faults_$mode: without faults the run passes $CALLS_MEM mem points and $CALLS_IO io points"
 total_mem=$CALLS_MEM
@@ -184,7 +204,7 @@ single() { # KIND TOTAL: every N from 1 to TOTAL+3 (or FAULT_MAX_N)
 
 case $mode in
 mem) single mem "$total_mem" ;;
-io) single io "$total_io" ;;
+io | io_named | io_copy) single io "$total_io" ;;
 persistent)
     for spec in mem:1+ mem:$((total_mem / 3))+ mem:$((total_mem * 2 / 3))+ io:1+ io:2+ io:$((total_io / 2))+ "mem:5+,io:5+"; do
         case_tag "$spec"

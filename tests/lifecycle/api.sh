@@ -14,6 +14,9 @@ SZ=1000
 explicit="$W/explicit/now.pb.gz"
 missing="$W/nonexistent-dir/x.pb.gz"
 mkdir -p "$W/explicit"
+# An explicit path may be replaced: a file already there is (linked under
+# a temporary name, then renamed over it), never left half-written.
+echo "an older file" >"$explicit"
 
 # ---- with the preload ----------------------------------------------------------
 run with HEAPPROF_OUT="$W/api" -- "$LC_API" weak "$explicit" "$missing"

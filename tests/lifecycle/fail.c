@@ -19,8 +19,8 @@
  *                                 main thread call exit(0) at the same moment
  *                                 (with ret, main returns 0 instead).
  *   fail exitfork DIR PIDFILE BITS  2^BITS live stacks; main calls exit(0),
- *                                 and a thread forks once a .tmp file is in
- *                                 DIR (the exit profile being written); the
+ *                                 and a thread forks once a file in DIR is
+ *                                 open (the exit profile being written); the
  *                                 child writes its pid to PIDFILE, exit(0).
  *   fail quickexit                a SIGUSR2 profile (waits for 0001), _exit(3).
  *   fail sigterm                  a SIGUSR2 profile (waits for 0001), then
@@ -34,6 +34,7 @@
  *                                 cycle's 20 objects stay live.
  */
 #include <dlfcn.h>
+#include <glob.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -224,14 +225,27 @@ static int fiberexit(int kib, int bits)
 
 static const char *fork_dir, *fork_pidfile;
 
+/* A profile being written in dir: a file open there without a name yet
+ * (O_TMPFILE, which /proc shows as "DIR/#INODE (deleted)"), or a .tmp
+ * file there (where O_TMPFILE is refused).  Each thread's table: the
+ * writer's thread has one of its own. */
 static bool tmp_in(const char *dir)
 {
-    DIR *d = opendir(dir);
+    glob_t g;
     bool found = false;
-    for (struct dirent *e; d && !found && (e = readdir(d));)
-        found = strlen(e->d_name) > 4 && !strcmp(e->d_name + strlen(e->d_name) - 4, ".tmp");
-    if (d)
-        closedir(d);
+    size_t dlen = strlen(dir);
+    if (glob("/proc/self/task/*/fd/*", 0, NULL, &g))
+        return false;
+    for (size_t i = 0; i < g.gl_pathc && !found; i++) {
+        char to[4096];
+        ssize_t n = readlink(g.gl_pathv[i], to, sizeof to - 1);
+        if (n <= 0)
+            continue;
+        to[n] = '\0';
+        found = !strncmp(to, dir, dlen) && to[dlen] == '/' &&
+                (to[dlen + 1] == '#' || (n > 4 && !strcmp(to + n - 4, ".tmp")));
+    }
+    globfree(&g);
     return found;
 }
 
@@ -254,7 +268,8 @@ static void *fork_thread(void *arg)
 static int exitfork(const char *dir, const char *pidfile, int bits)
 {
     hold_stacks(bits);
-    fork_dir = dir;
+    char *real = realpath(dir, NULL); /* as /proc/self/fd shows it */
+    fork_dir = real ? real : dir;
     fork_pidfile = pidfile;
     pthread_t th;
     pthread_create(&th, NULL, fork_thread, NULL);

@@ -7,8 +7,9 @@
 #  B. HEAPPROF_HIGHWATER_MIN_S=1: twenty steps 100 ms apart: high-water
 #     profiles no closer than 1 s (their Time fields), each higher than the
 #     previous by at least 1 MiB, at most one per second of the run.
-#  C. As A, three steps, with every rename of a profile slowed down by a
-#     preload listed first (slowrename.c): each step then comes after its
+#  C. As A, three steps, with the call that names each profile (linkat,
+#     renameat2 or rename) slowed down by a preload listed first
+#     (slowrename.c): each step then comes after its
 #     profile is under its final name but before the writer has re-armed
 #     the trigger, and must still get a profile of its own.  A crossing in
 #     that window used to go unnoticed until the next sample, which a

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # lifecycle_sigterm_dump: SIGTERM (no handler) while profiles are being
 # written back to back (HEAPPROF_PERIOD=0.001, 2^13 stacks, HEAPPROF_KEEP=3),
-# at 8 different moments: never a torn file under a final name.  A .tmp file
-# may remain from the dump the signal cut short (README: no code runs); how
-# many did is reported.
+# at 8 different moments: never a torn file under a final name.  The dump
+# the signal cut short leaves nothing where its file had no name yet
+# (O_TMPFILE); a .tmp file where unnamed files are refused (README: no code
+# runs).  How many did is reported.
 source "$(dirname "$0")/lib.sh"
 need_env LC_FAIL
 
