@@ -52,27 +52,30 @@ pid=$(head -n 1 "$W/inplace.out")
 [[ ! -s $W/d/q.$pid.0001.pb.gz ]] || fail "2: q.$pid.0001.pb.gz of the image before the exec was overwritten"
 gz_ok "$W/d/q.$pid.0002.pb.gz"
 
+# ten_starts NAME NAMES: a directory $W/NAME of NAMES profiles' names,
+# and 10 profiled starts with their prefix there; PASSES is how many read
+# it (at most once each).
+ten_starts() {
+    local name=$1 names=$2 i p
+    mkdir "$W/$name"
+    (cd "$W/$name" && seq 100000 $((100000 + names - 1)) | sed 's/$/.0001.pb.gz/; s/^/p./' | xargs touch)
+    PASSES=0
+    for i in $(seq 10); do
+        run "$name$i" HEAPPROF_ON_EXIT=0 HEAPPROF_OUT="$W/$name/p" -- /bin/true
+        expect_rc "$name$i" 0
+        p=$(passes_of "$name$i")
+        ((p <= 1)) || fail "$name: a start read the directory of $names names $p times"
+        PASSES=$((PASSES + p))
+    done
+}
+
 # 3.
-mkdir "$W/big"
-(cd "$W/big" && seq 100000 159999 | sed 's/$/.0001.pb.gz/; s/^/p./' | xargs touch)
-total=0
-for i in $(seq 10); do
-    run "big$i" HEAPPROF_ON_EXIT=0 HEAPPROF_OUT="$W/big/p" -- /bin/true
-    expect_rc "big$i" 0
-    p=$(passes_of "big$i")
-    ((p <= 1)) || fail "3: a start read the directory of 60 000 names $p times"
-    total=$((total + p))
-done
+ten_starts big 60000
+total=$PASSES
 ((total < 10)) || fail "3: each of 10 starts read the directory of 60 000 names ($(stat -c %s "$W/big") bytes)"
 
 # 4.
-mkdir "$W/mid"
-(cd "$W/mid" && seq 100000 103999 | sed 's/$/.0001.pb.gz/; s/^/p./' | xargs touch)
-mid=0
-for i in $(seq 10); do
-    run "mid$i" HEAPPROF_ON_EXIT=0 HEAPPROF_OUT="$W/mid/p" -- /bin/true
-    expect_rc "mid$i" 0
-    mid=$((mid + $(passes_of "mid$i")))
-done
+ten_starts mid 4000
+mid=$PASSES
 ((mid < 6)) || fail "4: $mid of 10 starts read the directory of 4 000 names ($(stat -c %s "$W/mid") bytes)"
 note "ok: one pass over a small directory at start, the stale file removed; an exec in place continued at 0002; $total of 10 starts read a directory of 60 000 names, $mid of 10 one of 4 000"
