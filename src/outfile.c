@@ -208,16 +208,17 @@ static int name_unnamed(outfile *f, bool keep_existing, bool *refused)
 }
 
 /* The unnamed file's bytes into the named temporary file, flushed and
- * closed.  Read back in 16 KiB steps, on the stack: this is the fallback
- * of a fallback, and a copy by the kernel (copy_file_range) would be one
- * more way to be refused. */
+ * closed.  Read back in 4 KiB steps, on the stack (heapprof_dump() may
+ * run on a program's small one; each_name reads directories alike): this
+ * is the fallback of a fallback, and a copy by the kernel
+ * (copy_file_range) would be one more way to be refused. */
 static int copy_named(const outfile *f)
 {
     fdid id;
     int out = open_named(f->tmp, &id);
     if (out < 0)
         return errno;
-    char buf[16384];
+    char buf[4096];
     int err = 0;
     for (off_t off = 0; !err;) {
         if (!fdid_same(f->fd, &f->id)) {
