@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdid.h"
 #include "log.h"
 #include "unwind.h" /* <libunwind.h>, local only */
 
@@ -20,8 +21,7 @@
 enum { PIPE_FLOOR = 512, PIPE_SEARCH = 64 };
 
 static int pipe_fd[2] = {-1, -1}; /* read end, write end */
-static dev_t pipe_dev;
-static ino_t pipe_ino;
+static fdid pipe_id; /* the FIFO both ends are */
 static int usable; /* 1: libunwind may run; written by init, then only lowered */
 
 /* While init makes libunwind's first call, on init's thread only (a pipe
@@ -105,8 +105,7 @@ static bool take(int r, int w)
         return false;
     pipe_fd[0] = r;
     pipe_fd[1] = w;
-    pipe_dev = st[0].st_dev;
-    pipe_ino = st[0].st_ino;
+    pipe_id = (fdid){st[0].st_dev, st[0].st_ino};
     return true;
 }
 
@@ -182,19 +181,12 @@ void unwind_pipe_init(void)
 
 bool unwind_pipe_usable(void) { return __atomic_load_n(&usable, __ATOMIC_ACQUIRE) != 0; }
 
-static bool still_ours(int fd)
-{
-    struct stat s;
-    return fstat(fd, &s) == 0 && S_ISFIFO(s.st_mode) && s.st_ino == pipe_ino &&
-           s.st_dev == pipe_dev;
-}
-
 bool unwind_pipe_ok(void)
 {
     if (!unwind_pipe_usable())
         return false;
     int saved = errno;
-    bool ok = still_ours(pipe_fd[0]) && still_ours(pipe_fd[1]);
+    bool ok = fdid_same(pipe_fd[0], &pipe_id) && fdid_same(pipe_fd[1], &pipe_id);
     errno = saved;
     if (!ok && __atomic_exchange_n(&usable, 0, __ATOMIC_ACQ_REL))
         log_line("the program closed or reused descriptors %d and %d, libunwind's pipe: "
