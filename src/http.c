@@ -819,6 +819,8 @@ static void *http_main(void *arg)
     return NULL;
 }
 
+static const threads_kind http_kind = {http_main, "heapprof-http"};
+
 /* ---- start, pause and fork ------------------------------------------------------------- */
 
 /* The two ends of a pipe or socket pair just made (made: the result of
@@ -858,7 +860,7 @@ static int spawn(void)
     handoff_want = !moves_refused;
     handoff_tid = gettid();
     if (!err)
-        err = threads_start(&http_tid, http_main, "heapprof-http");
+        err = threads_start(&http_tid, &http_kind);
     if (!err && handoff_want) {
         while (sem_wait(&handoff_sem) && errno == EINTR)
             ;
@@ -873,7 +875,7 @@ static int spawn(void)
             log_line("cannot move the HTTP server's descriptors out of the program's table (%s); "
                      "they stay there%s", strerror(handoff_err), moves_refused ? " for good" : "");
             handoff_want = false;
-            err = threads_start(&http_tid, http_main, "heapprof-http");
+            err = threads_start(&http_tid, &http_kind);
         }
     }
     if (err) {

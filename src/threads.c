@@ -167,33 +167,45 @@ static void nthreads_put_back(void)
                                           __ATOMIC_RELAXED));
 }
 
-/* The thread's function travels in pthread_create's argument: a function
- * pointer and void * have one representation on every POSIX system (dlsym
- * relies on it), and the union says so without a cast C forbids. */
-union start_fn {
-    void *(*fn)(void *);
-    void *arg;
-};
-
+/* The thread names itself: pthread_setname_np of another thread opens,
+ * writes and closes /proc/self/task/TID/comm, three system calls on the
+ * program's thread at every start; of the calling thread it is one
+ * prctl, made on ours. */
 static void *thread_entry(void *arg)
 {
-    union start_fn u = {.arg = arg};
-    void *r = u.fn(NULL);
+    const threads_kind *k = arg;
+    pthread_setname_np(pthread_self(), k->name);
+    void *r = k->fn(NULL);
     nthreads_put_back();
     return r;
 }
 
-int threads_start(pthread_t *t, void *(*fn)(void *), const char *name)
+int threads_start(pthread_t *t, const threads_kind *k)
 {
     probe_private_fds();
     pthread_attr_t attr;
     int err = pthread_attr_init(&attr);
     if (err)
         return err;
-    struct sched_param sp = {0};
-    pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
-    pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
-    pthread_attr_setschedparam(&attr, &sp);
+    /* Default scheduling, set explicitly only where the starter has
+     * another policy (a program thread of real-time priority calling
+     * setuid or fork): with explicit scheduling, glibc's new thread waits
+     * on a lock until its starter has set its policy, two context switches
+     * and three system calls (sched_get_priority_min and _max, then
+     * sched_setscheduler) more on the program's thread, at every start
+     * for nothing, as the constructor's thread has SCHED_OTHER as a rule.
+     * Inheriting SCHED_OTHER is the same thing: the nice value is the
+     * starter's either way.  A policy that cannot be read (a seccomp
+     * filter's errno) is taken for another. */
+    int saved = errno;
+    bool other = sched_getscheduler(0) == SCHED_OTHER;
+    errno = saved;
+    if (!other) {
+        struct sched_param sp = {0};
+        pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+        pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
+        pthread_attr_setschedparam(&attr, &sp);
+    }
     /* PTHREAD_STACK_MIN may be a sysconf call (glibc 2.34+); if the size is
      * refused all the same, the default stays. */
     long min = PTHREAD_STACK_MIN;
@@ -203,23 +215,20 @@ int threads_start(pthread_t *t, void *(*fn)(void *), const char *name)
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old); /* the new thread inherits this mask */
     unsigned *count = nthreads_lookup();
-    union start_fn u = {.fn = fn};
-    err = pthread_create(t, &attr, thread_entry, u.arg);
+    void *arg = (void *)k; /* read-only on the thread */
+    err = pthread_create(t, &attr, thread_entry, arg);
     /* SCHED_OTHER is above SCHED_IDLE, and an unprivileged thread may not
      * raise its policy: under `chrt --idle` the writer and the HTTP thread
      * were refused (EPERM), and no profile but the exit one was written
      * (lifecycle_host_sched_idle).  Then they run as the program does. */
     if (err == EPERM) {
         pthread_attr_setinheritsched(&attr, PTHREAD_INHERIT_SCHED);
-        err = pthread_create(t, &attr, thread_entry, u.arg);
+        err = pthread_create(t, &attr, thread_entry, arg);
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&attr);
-    if (!err) {
-        if (count)
-            __atomic_fetch_sub(count, 1, __ATOMIC_ACQ_REL);
-        pthread_setname_np(*t, name);
-    }
+    if (!err && count)
+        __atomic_fetch_sub(count, 1, __ATOMIC_ACQ_REL);
     return err;
 }
 

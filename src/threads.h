@@ -17,8 +17,16 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* Start fn on a new joinable thread.  0 or an errno value. */
-int threads_start(pthread_t *t, void *(*fn)(void *), const char *name);
+/* A kind of thread: what it runs and the name it shows (at most 15
+ * characters).  Static: the new thread reads it after threads_start has
+ * returned. */
+typedef struct threads_kind {
+    void *(*fn)(void *);
+    const char *name;
+} threads_kind;
+
+/* Start k->fn on a new joinable thread.  0 or an errno value. */
+int threads_start(pthread_t *t, const threads_kind *k);
 
 /* First thing on a thread of the profiler's that opens files while the
  * program runs (the writer, the HTTP server): the thread moves to a

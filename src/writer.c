@@ -546,7 +546,8 @@ static void *writer_main(void *arg)
 static int spawn_thread(void)
 {
     __atomic_store_n(&writer_stop, 0, __ATOMIC_RELEASE);
-    int err = threads_start(&writer_tid, writer_main, "heapprof-writer");
+    static const threads_kind writer_kind = {writer_main, "heapprof-writer"};
+    int err = threads_start(&writer_tid, &writer_kind);
     writer_running = !err;
     return err;
 }
@@ -801,7 +802,8 @@ void writer_at_exit(void)
          * on the caller's if no thread can be had. */
         pthread_t t;
         int64_t g = profiler_guard_enter();
-        bool here = stack_roomy() || threads_start(&t, exit_profile_thread, "heapprof-exit");
+        static const threads_kind exit_kind = {exit_profile_thread, "heapprof-exit"};
+        bool here = stack_roomy() || threads_start(&t, &exit_kind);
         profiler_guard_exit(g);
         if (here)
             writer_dump_now(NULL, WHY_EXIT);

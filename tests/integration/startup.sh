@@ -23,8 +23,16 @@
 #     needs, or a profiled C program ended in the loader's "symbol lookup
 #     error", status 127, at its first sampled profile.  Every function
 #     the library calls is found at load (LD_BIND_NOW=1).
+#  4. Starting the writer thread costs the program's thread no wait and no
+#     system call beyond pthread_create's own: explicit scheduling (where
+#     the starter's policy is SCHED_OTHER already) made glibc's new thread
+#     wait for its starter to set its policy, two context switches and
+#     three system calls more, and naming the thread from its starter
+#     opened, wrote and closed its /proc comm file (threadcalls.c watches
+#     both).  The writer still shows its name, and a starter of another
+#     policy (chrt --batch) still gets a writer of SCHED_OTHER.
 source "$(dirname "$0")/lib.sh"
-need_env PROG_PLAIN STATIC_DEPS
+need_env PROG_PLAIN STATIC_DEPS THREADCALLS
 
 run lk HEAPPROF_OUT="$W/p" LD_DEBUG=symbols LD_DEBUG_OUTPUT="$W/ld" -- "$PROG_PLAIN"
 [[ $RC -eq 7 ]] || fail "plain exited $RC, expected 7: $(cat "$W/lk.err")"
@@ -66,4 +74,40 @@ if ! ldd "$HEAPPROF_LIB" | grep -q '/libm\.so' && ! ldd "$PROG_PLAIN" | grep -q 
         fail "a profiled program without libm loads it: $objs"
     fi
 fi
+# threadcalls_of NAME: the "explicit_sched=N named_other=M" line of run NAME.
+threadcalls_of() {
+    local l
+    l=$(grep -E '^explicit_sched=[0-9]+ named_other=[0-9]+$' "$W/$1.err" | tail -1)
+    [[ -n $l ]] || fail "$1: threadcalls.c printed no counts: $(cat "$W/$1.err")"
+    echo "$l"
+}
+HEAPPROF_LIB="$THREADCALLS $HEAPPROF_LIB" run tc HEAPPROF_OUT="$W/tc" -- "$PROG_PLAIN"
+[[ $RC -eq 7 ]] || fail "plain with threadcalls.c exited $RC, expected 7: $(cat "$W/tc.err")"
+[[ $(threadcalls_of tc) == "explicit_sched=0 named_other=0" ]] ||
+    fail "starting the writer from a SCHED_OTHER thread: $(threadcalls_of tc), expected explicit_sched=0 named_other=0"
+HEAPPROF_LIB="$THREADCALLS $HEAPPROF_LIB" run tcb HEAPPROF_OUT="$W/tcb" -- chrt --batch 0 "$PROG_PLAIN"
+[[ $RC -eq 7 ]] || fail "plain under chrt --batch exited $RC, expected 7: $(cat "$W/tcb.err")"
+[[ $(threadcalls_of tcb) == "explicit_sched=1 named_other=0" ]] ||
+    fail "starting the writer from a SCHED_BATCH thread: $(threadcalls_of tcb), expected explicit_sched=1 named_other=0"
+# writer_policy NAME: once the process of run_bg NAME shows a thread named
+# heapprof-writer, that thread's policy as chrt prints it.
+writer_policy() {
+    local t i
+    for ((i = 0; i < 100; i++)); do
+        for t in /proc/"$BGPID"/task/*; do
+            if [[ $(cat "$t/comm" 2>/dev/null) == heapprof-writer ]]; then
+                chrt -p "${t##*/}" | head -1 | sed 's/.*: //'
+                return
+            fi
+        done
+        sleep 0.05
+    done
+    fail "$1: no thread named heapprof-writer in $BGPID after 5 s: $(cat /proc/"$BGPID"/task/*/comm 2>/dev/null | tr '\n' ' ')"
+}
+for policy in other batch; do
+    run_bg "w_$policy" HEAPPROF_OUT="$W/w_$policy" -- chrt "--$policy" 0 sleep 30
+    got=$(writer_policy "w_$policy")
+    kill "$BGPID"
+    [[ $got == SCHED_OTHER ]] || fail "started under chrt --$policy, the writer's policy is '$got', expected SCHED_OTHER"
+done
 note "ok"
