@@ -81,9 +81,10 @@ static size_t stack_size(void)
  * (Linux 5.9), copying none of the program's descriptors, a copy of which
  * would keep a pipe the program closed open for its reader.  fd 2 is then
  * reached through a pidfd of the process (log.c).  Whether pidfd_getfd
- * works is found once per process image, on the thread that starts the
- * first of ours (in the constructor, as a rule, before the program runs),
- * not after the move, where a refusal would have silenced the thread. */
+ * works is found once per process image, by the first of our threads to
+ * move, before it moves (after, a refusal would have silenced it): on
+ * that thread, not on the program's thread that starts it, where the
+ * probe's five system calls were paid at every start. */
 enum { PRIVATE_UNKNOWN, PRIVATE_OK, PRIVATE_NO };
 static int private_fds = PRIVATE_UNKNOWN;
 
@@ -107,6 +108,7 @@ static void probe_private_fds(void)
 
 bool threads_private_fds(void)
 {
+    probe_private_fds();
     if (__atomic_load_n(&private_fds, __ATOMIC_RELAXED) != PRIVATE_OK)
         return false;
     pid_t pid = getpid();
@@ -182,7 +184,6 @@ static void *thread_entry(void *arg)
 
 int threads_start(pthread_t *t, const threads_kind *k)
 {
-    probe_private_fds();
     pthread_attr_t attr;
     int err = pthread_attr_init(&attr);
     if (err)

@@ -28,9 +28,10 @@
 #     the starter's policy is SCHED_OTHER already) made glibc's new thread
 #     wait for its starter to set its policy, two context switches and
 #     three system calls more, and naming the thread from its starter
-#     opened, wrote and closed its /proc comm file (threadcalls.c watches
-#     both).  The writer still shows its name, and a starter of another
-#     policy (chrt --batch) still gets a writer of SCHED_OTHER.
+#     opened, wrote and closed its /proc comm file; nor does the probe of
+#     pidfd_getfd (threads.c) run there, five system calls (threadcalls.c
+#     watches all three).  The writer still shows its name, and a starter
+#     of another policy (chrt --batch) still gets a writer of SCHED_OTHER.
 source "$(dirname "$0")/lib.sh"
 need_env PROG_PLAIN STATIC_DEPS THREADCALLS
 
@@ -74,21 +75,22 @@ if ! ldd "$HEAPPROF_LIB" | grep -q '/libm\.so' && ! ldd "$PROG_PLAIN" | grep -q 
         fail "a profiled program without libm loads it: $objs"
     fi
 fi
-# threadcalls_of NAME: the "explicit_sched=N named_other=M" line of run NAME.
+# threadcalls_of NAME: the "explicit_sched=N named_other=M pidfd_main=K"
+# line of run NAME.
 threadcalls_of() {
     local l
-    l=$(grep -E '^explicit_sched=[0-9]+ named_other=[0-9]+$' "$W/$1.err" | tail -1)
+    l=$(grep -E '^explicit_sched=[0-9]+ named_other=[0-9]+ pidfd_main=[0-9]+$' "$W/$1.err" | tail -1)
     [[ -n $l ]] || fail "$1: threadcalls.c printed no counts: $(cat "$W/$1.err")"
     echo "$l"
 }
 HEAPPROF_LIB="$THREADCALLS $HEAPPROF_LIB" run tc HEAPPROF_OUT="$W/tc" -- "$PROG_PLAIN"
 [[ $RC -eq 7 ]] || fail "plain with threadcalls.c exited $RC, expected 7: $(cat "$W/tc.err")"
-[[ $(threadcalls_of tc) == "explicit_sched=0 named_other=0" ]] ||
-    fail "starting the writer from a SCHED_OTHER thread: $(threadcalls_of tc), expected explicit_sched=0 named_other=0"
+[[ $(threadcalls_of tc) == "explicit_sched=0 named_other=0 pidfd_main=0" ]] ||
+    fail "starting the writer from a SCHED_OTHER thread: $(threadcalls_of tc), expected explicit_sched=0 named_other=0 pidfd_main=0"
 HEAPPROF_LIB="$THREADCALLS $HEAPPROF_LIB" run tcb HEAPPROF_OUT="$W/tcb" -- chrt --batch 0 "$PROG_PLAIN"
 [[ $RC -eq 7 ]] || fail "plain under chrt --batch exited $RC, expected 7: $(cat "$W/tcb.err")"
-[[ $(threadcalls_of tcb) == "explicit_sched=1 named_other=0" ]] ||
-    fail "starting the writer from a SCHED_BATCH thread: $(threadcalls_of tcb), expected explicit_sched=1 named_other=0"
+[[ $(threadcalls_of tcb) == "explicit_sched=1 named_other=0 pidfd_main=0" ]] ||
+    fail "starting the writer from a SCHED_BATCH thread: $(threadcalls_of tcb), expected explicit_sched=1 named_other=0 pidfd_main=0"
 # writer_policy NAME: once the process of run_bg NAME shows a thread named
 # heapprof-writer, that thread's policy as chrt prints it.
 writer_policy() {
