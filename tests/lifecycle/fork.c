@@ -44,6 +44,11 @@
  *                 of the alternate stack written by then, the kernel's signal
  *                 frame and the fork handlers among them) or "child killed
  *                 by signal N".
+ *   fork vforkpipe
+ *                 writes "vfork pipe2 now" to stderr, then a vfork() child
+ *                 makes a pipe with pipe2(), the process's first, and
+ *                 leaves with _exit(0), or _exit(1) if pipe2 failed.
+ *                 Prints "vfork pipe2 S" (the child's exit status).
  *   fork dirs     HEAPPROF_OUT has %p in its directory: each process makes
  *                 its own.  The parent marks its directory for tmpfileshim.c
  *                 (.notmpfile: no O_TMPFILE there), asks for a profile
@@ -51,6 +56,7 @@
  *                 its directory, waits for it, and leaves with _exit(0).
  *                 Prints "parent PID" and "child PID STATUS".
  */
+#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -380,6 +386,21 @@ static void profile_in_own_dir(bool mark)
     }
 }
 
+static int vforkpipe(void)
+{
+    fputs("vfork pipe2 now\n", stderr);
+    pid_t c = vfork();
+    if (c == 0) {
+        int fds[2];
+        _exit(pipe2(fds, O_CLOEXEC) ? 1 : 0);
+    }
+    int st;
+    if (c < 0 || waitpid(c, &st, 0) != c)
+        return 3;
+    printf("vfork pipe2 %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    return 0;
+}
+
 static int dirs(void)
 {
     profile_in_own_dir(true);
@@ -418,6 +439,8 @@ int main(int argc, char **argv)
         return altstack();
     if (argc >= 2 && !strcmp(argv[1], "dirs"))
         return dirs();
-    fprintf(stderr, "usage: fork basic | fork storm N | fork errno | fork pids | fork nohandlers | fork orphan | fork altstack | fork dirs\n");
+    if (argc >= 2 && !strcmp(argv[1], "vforkpipe"))
+        return vforkpipe();
+    fprintf(stderr, "usage: fork basic | fork storm N | fork errno | fork pids | fork nohandlers | fork orphan | fork altstack | fork dirs | fork vforkpipe\n");
     return 2;
 }
