@@ -325,8 +325,11 @@ static const char *shown(const char *path)
  * profile" once per process, with heapprof's own report last.  -1 after
  * a message.  The prefix is read as the library will read it (an
  * environment's bad HEAPPROF_OUT is its default); `given` names it in the
- * message as the user wrote it. */
-static int check_out_dir(const char *given)
+ * message as the user wrote it.  Where no -o named it (the default, in the
+ * current directory, or HEAPPROF_OUT), the message says how to name
+ * another: a user in a directory of someone else's got a refusal and no
+ * way out. */
+static int check_out_dir(const char *given, bool by_o)
 {
     hp_config cfg;
     config_parse(&cfg, lookup_env, NULL, NULL);
@@ -351,7 +354,10 @@ static int check_out_dir(const char *given)
     if (!err)
         return 0;
     diag_error("%s: profiles cannot be written in %s: %s; the program was not started%s", given,
-               shown(dir), strerror(err), err == ENOENT ? " (make the directory first)" : "");
+               shown(dir), strerror(err),
+               err == ENOENT ? " (make the directory first)"
+               : !by_o       ? " (name a writable place with -o DIR/PREFIX)"
+                             : "");
     return -1;
 }
 
@@ -371,6 +377,7 @@ static int set_environment(const char *lib, const char *program)
     static char def_out[PATH_MAX];
     /* How the user named the prefix, for check_out_dir's message */
     char given[PATH_MAX + 32];
+    bool by_o = settings[S_OUT].value != NULL;
     if (settings[S_OUT].value)
         snprintf(given, sizeof given, "-o '%s'", settings[S_OUT].value);
     else if (getenv("HEAPPROF_OUT"))
@@ -394,7 +401,7 @@ static int set_environment(const char *lib, const char *program)
         diag_error("cannot set the environment: %s", strerror(errno));
         return err;
     }
-    return check_out_dir(given);
+    return check_out_dir(given, by_o);
 }
 
 /* ---- the child ---------------------------------------------------------------- */

@@ -193,6 +193,12 @@ chmod 555 "$W/perm/ro"
 if [[ $(id -u) != 0 || ${#as_user[@]} -gt 0 ]] && "${as_user[@]}" test -x "$HEAPPROF_CLI" -a -r "$HEAPPROF_LIB" -a -w "$W/perm/ro/sub" -a ! -w "$W/perm/ro"; then
     expect_rc 125 "${as_user[@]}" "$HEAPPROF_CLI" run -o "$W/perm/ro/p" -- true
     expect_in "$W/err" "profiles cannot be written in $W/perm/ro: Permission denied; the program was not started\$" "a directory that cannot be written"
+    # No -o, in a directory that cannot be written: the refusal says how to
+    # name another.
+    (cd "$W/perm/ro" && expect_rc 125 "${as_user[@]}" "$HEAPPROF_CLI" run -- true)
+    expect_in "$W/err" "^heapprof run: the default prefix: profiles cannot be written in $W/perm/ro: Permission denied; the program was not started \(name a writable place with -o DIR/PREFIX\)\$" "the default prefix, in a directory that cannot be written"
+    (cd "$W/perm/ro" && HEAPPROF_OUT=p expect_rc 125 "${as_user[@]}" "$HEAPPROF_CLI" run -- true)
+    expect_in "$W/err" "^heapprof run: HEAPPROF_OUT=p: profiles cannot be written in $W/perm/ro: Permission denied; the program was not started \(name a writable place with -o DIR/PREFIX\)\$" "HEAPPROF_OUT, in a directory that cannot be written"
     expect_rc 0 "${as_user[@]}" "$HEAPPROF_CLI" run -o "$W/perm/ro/sub" -- true
     expect_in "$W/err" "^  $W/perm/ro/sub/heapprof\.[0-9]+\.0001\.pb\.gz\$" "a writable directory named by the prefix, in one that is not"
 else
