@@ -47,6 +47,41 @@ static bool tmpfile_refused(int err)
            err == EPERM || err == ENOSYS;
 }
 
+/* The refusals that say "never here": the file system, the kernel or a
+ * seccomp filter (which no process can lift) will refuse every O_TMPFILE
+ * in that directory again.  Not ENOENT: a directory that is gone may be
+ * made again. */
+static bool tmpfile_unsupported(int err)
+{
+    return err == EOPNOTSUPP || err == EISDIR || err == EINVAL || err == EPERM || err == ENOSYS;
+}
+
+/* The directory where O_TMPFILE was refused for good, so that later
+ * profiles of the process open a named file at once rather than ask again
+ * each time.  A directory, not a flag: a fork child inherits it, and its
+ * prefix may expand to another directory (%p), perhaps on a file system
+ * that has unnamed files.  The prefix is made absolute (profiler.c), so
+ * the same string is the same directory for the life of the process;
+ * where it could not be (no current directory to tell) the program's
+ * chdir moves it, and nothing is remembered.  One dump at a time writes
+ * it (writer.c serialises dumps), but a fork may copy it half-written:
+ * no_tmpfile_set is cleared before and set after. */
+static char no_tmpfile_dir[sizeof(((outfile *)0)->tmp)];
+static bool no_tmpfile_set;
+
+static bool no_tmpfile_in(const char *dir)
+{
+    return __atomic_load_n(&no_tmpfile_set, __ATOMIC_ACQUIRE) && !strcmp(no_tmpfile_dir, dir);
+}
+
+static void remember_no_tmpfile(const char *dir)
+{
+    __atomic_store_n(&no_tmpfile_set, false, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE); /* cleared before the string changes */
+    snprintf(no_tmpfile_dir, sizeof no_tmpfile_dir, "%s", dir);
+    __atomic_store_n(&no_tmpfile_set, true, __ATOMIC_RELEASE);
+}
+
 /* linkat's ways of saying "not like this" rather than "the file system
  * failed" (EIO, ENOSPC, a name taken): no capability or no /proc (ENOENT),
  * a seccomp filter (EPERM, ENOSYS), and the rest for good measure.  The
@@ -97,14 +132,18 @@ int outfile_open(outfile *f, const char *path)
         int err = dir_of(path, dir, sizeof dir);
         if (err)
             return err;
-        /* O_RDWR: a copy may have to read it back (copy_named). */
-        int fd = fault_open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-            f->unnamed = true;
-            return (f->fd = fdid_move_high(fd, &f->id)) < 0 ? errno : 0;
+        if (!no_tmpfile_in(dir)) {
+            /* O_RDWR: a copy may have to read it back (copy_named). */
+            int fd = fault_open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+            if (fd >= 0) {
+                f->unnamed = true;
+                return (f->fd = fdid_move_high(fd, &f->id)) < 0 ? errno : 0;
+            }
+            if (!tmpfile_refused(err = errno))
+                return err;
+            if (tmpfile_unsupported(err) && dir[0] == '/')
+                remember_no_tmpfile(dir);
         }
-        if (!tmpfile_refused(errno))
-            return errno;
     }
     return (f->fd = open_named(f->tmp, &f->id)) < 0 ? errno : 0;
 }

@@ -9,7 +9,8 @@
  * linked under PATH.  Elsewhere (NFS, vfat, some FUSE file systems, old
  * kernels, a seccomp filter refusing O_TMPFILE) it is
  * PATH.<pid>.<pid namespace>.tmp, flushed, then renamed: a kill leaves
- * that file, which dump_start_scan removes later.  Either way a reader
+ * that file, which dump_start_scan removes later.  Such a refusal is
+ * remembered for the directory: O_TMPFILE is asked there once a process.  Either way a reader
  * sees no file at PATH or a complete one.  Used by one caller at a time
  * (writer.c serialises dumps).
  */

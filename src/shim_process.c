@@ -102,15 +102,25 @@ EXPORT void exit(int status)
     X(execveat, (int dirfd, const char *path, char *const argv[], char *const envp[], int flags), \
       (dirfd, path, argv, envp, flags))
 
-/* Their next definitions, found when the library is loaded: a vfork()
- * child, which shares its parent's memory, would otherwise look them up
- * with dlsym, which allocates and takes the loader's lock, in the parent's
- * heap.  Found on first use only by a program that execs before our
+/* Their next definitions, and pipe2's, found when the library is loaded:
+ * a vfork() child, which shares its parent's memory, would otherwise look
+ * them up with dlsym, which allocates and takes the loader's lock, in the
+ * parent's heap; and pipe2, unlike dlsym, may be called from a signal
+ * handler.  pipe2's is usually found sooner, by libunwind's pipe at init
+ * (unwind_pipe.h), but not where init made none (a descriptor limit
+ * below 67, a libunwind that had made its pipe before heapprof started).
+ * Found on first use only by a program that calls them before our
  * constructor runs (from a library's). */
 #define EXEC_NEXT(name, params, args) static int(*next_##name) params;
 EXEC_FUNCS(EXEC_NEXT)
+static int (*next_pipe2)(int *, int);
 #define EXEC_FIND(name, params, args) next_##name = (int(*) params)real_next(#name);
-__attribute__((constructor)) static void exec_find(void) { EXEC_FUNCS(EXEC_FIND) }
+__attribute__((constructor)) static void find_next(void)
+{
+    EXEC_FUNCS(EXEC_FIND)
+    if (!next_pipe2)
+        next_pipe2 = (int (*)(int *, int))real_next("pipe2");
+}
 
 /* Forward to the next definition, no profile being written meanwhile. */
 #define EXEC(name, params, args)                           \
@@ -186,14 +196,13 @@ EXPORT int dlclose(void *handle)
 
 EXPORT int pipe2(int fds[2], int flags)
 {
-    static int (*next)(int *, int);
-    if (!next)
-        next = (int (*)(int *, int))real_next("pipe2");
-    if (!next) {
+    if (!next_pipe2)
+        next_pipe2 = (int (*)(int *, int))real_next("pipe2");
+    if (!next_pipe2) {
         errno = ENOSYS;
         return -1;
     }
-    int rc = next(fds, flags);
+    int rc = next_pipe2(fds, flags);
     if (rc == 0)
         unwind_pipe_made(fds, flags);
     return rc;

@@ -43,6 +43,7 @@
 #include "config.h"
 #include "diag.h"
 #include "outname.h"
+#include "preloadable.h"
 #include "seqfiles.h"
 
 enum { EXIT_OWN = 125, EXIT_NOEXEC = 126, EXIT_NOTFOUND = 127 };
@@ -134,9 +135,16 @@ void cmd_run_usage(FILE *f)
                 "libheapprof.so is looked for next to the heapprof executable, then in\n"
                 "../lib relative to it.  LD_PRELOAD keeps what it held, after the library.\n"
                 "\n"
+                "A statically linked PROGRAM cannot load the library (LD_PRELOAD is the\n"
+                "dynamic loader's), nor can a set-user-ID or set-group-ID one run by\n"
+                "another user: heapprof says so before it starts PROGRAM, and runs it (the\n"
+                "dynamically linked programs a static one starts are profiled), unless\n"
+                "--no-children leaves nothing to profile.\n"
+                "\n"
                 "Exit status: PROGRAM's; 125 when heapprof itself fails (bad option, no\n"
-                "library, no directory for the profiles), 126 when PROGRAM cannot be\n"
-                "executed, 127 when it is not found.\n"
+                "library, no directory for the profiles, a static PROGRAM under\n"
+                "--no-children), 126 when PROGRAM cannot be executed, 127 when it is not\n"
+                "found.\n"
                 "\n"
                 "The library's variables (set them in the environment for the rest):\n", f);
     for (size_t i = 0; i < config_count(); i++) {
@@ -325,8 +333,11 @@ static const char *shown(const char *path)
  * profile" once per process, with heapprof's own report last.  -1 after
  * a message.  The prefix is read as the library will read it (an
  * environment's bad HEAPPROF_OUT is its default); `given` names it in the
- * message as the user wrote it. */
-static int check_out_dir(const char *given)
+ * message as the user wrote it.  Where no -o named it (the default, in the
+ * current directory, or HEAPPROF_OUT), the message says how to name
+ * another: a user in a directory of someone else's got a refusal and no
+ * way out. */
+static int check_out_dir(const char *given, bool by_o)
 {
     hp_config cfg;
     config_parse(&cfg, lookup_env, NULL, NULL);
@@ -351,7 +362,10 @@ static int check_out_dir(const char *given)
     if (!err)
         return 0;
     diag_error("%s: profiles cannot be written in %s: %s; the program was not started%s", given,
-               shown(dir), strerror(err), err == ENOENT ? " (make the directory first)" : "");
+               shown(dir), strerror(err),
+               err == ENOENT ? " (make the directory first)"
+               : !by_o       ? " (name a writable place with -o DIR/PREFIX)"
+                             : "");
     return -1;
 }
 
@@ -371,6 +385,7 @@ static int set_environment(const char *lib, const char *program)
     static char def_out[PATH_MAX];
     /* How the user named the prefix, for check_out_dir's message */
     char given[PATH_MAX + 32];
+    bool by_o = settings[S_OUT].value != NULL;
     if (settings[S_OUT].value)
         snprintf(given, sizeof given, "-o '%s'", settings[S_OUT].value);
     else if (getenv("HEAPPROF_OUT"))
@@ -394,7 +409,47 @@ static int set_environment(const char *lib, const char *program)
         diag_error("cannot set the environment: %s", strerror(errno));
         return err;
     }
-    return check_out_dir(given);
+    return check_out_dir(given, by_o);
+}
+
+/* ---- a program the library cannot be loaded into ------------------------------ */
+
+static const char *unpreloadable_what(preloadable why)
+{
+    return why == PRELOAD_STATIC   ? "statically linked"
+           : why == PRELOAD_SETUID ? "set-user-ID"
+                                   : "set-group-ID";
+}
+
+/* One line before the program starts, where the loader will not load the
+ * library into it (preloadable.h): it ran to its end, and only then was
+ * told there was no profile, with advice (send it SIGUSR2) that could not
+ * work.  It still runs: a static program (busybox sh) may start dynamic
+ * ones, which are profiled, and a set-ID one is run for its work.  Unless
+ * the children are left out too (--no-children): with a static program
+ * nothing would be profiled, and its children would be after all, as the
+ * library that takes itself out of their LD_PRELOAD never ran.  -1 after
+ * a message: do not start it. */
+static int say_unpreloadable(const char *program, preloadable why)
+{
+    if (why == PRELOAD_OK)
+        return 0;
+    hp_config cfg;
+    config_parse(&cfg, lookup_env, NULL, NULL);
+    if (why == PRELOAD_STATIC && !cfg.children) {
+        diag_error("%s is statically linked: LD_PRELOAD cannot load the library into it, and %s "
+                   "leaves out the programs it starts; the program was not started",
+                   program, settings[S_CHILDREN].value ? "--no-children" : "HEAPPROF_CHILDREN=0");
+        return -1;
+    }
+    if (why == PRELOAD_STATIC)
+        diag_error("%s is statically linked: LD_PRELOAD cannot load the library into it, so it "
+                   "writes no profile (the dynamically linked programs it starts do)", program);
+    else
+        diag_error("%s is %s: the loader ignores LD_PRELOAD for it and removes it from the "
+                   "environment of the programs it starts, so neither it nor they write a "
+                   "profile", program, unpreloadable_what(why));
+    return 0;
 }
 
 /* ---- the child ---------------------------------------------------------------- */
@@ -523,17 +578,39 @@ static int by_size(const void *a, const void *b)
     return (x->size < y->size) - (x->size > y->size);
 }
 
+/* The children's largest file, named as the one to look at (v sorted or
+ * not; a child's pid is not 0, the program's own are none). */
+static void largest_child(const seqfile *v, size_t n, pid_t pid)
+{
+    const seqfile *big = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].pid && v[i].pid != pid && (!big || v[i].size > big->size))
+            big = &v[i];
+    if (big)
+        (void)fprintf(stderr, "heapprof: see the largest child's with: heapprof top %s\n",
+                      shown(big->path));
+}
+
 /* Why the program wrote no profile, as far as can be told once it has
  * ended, and how to have profiles next time: the bare "it wrote no
  * profiles" left a user of `heapprof run -- ./script.sh` (a #!/bin/sh
  * script: dash ends with _exit, which runs no exit profile) or of a
  * program killed by a signal guessing.  The children's files, when there
- * are some, are the ones to look at: the largest is named (v sorted or
- * not; a child's pid is not 0, the program's own are none). */
-static void no_profile_hint(int status, const seqfile *v, size_t n, pid_t pid)
+ * are some, are the ones to look at: the largest is named.  A program the
+ * library cannot be loaded into (why) gets no advice that cannot work. */
+static void no_profile_hint(const char *program, preloadable why, int status, const seqfile *v,
+                            size_t n, pid_t pid)
 {
     hp_config cfg;
     config_parse(&cfg, lookup_env, NULL, NULL);
+    if (why != PRELOAD_OK) {
+        /* Said before it started (say_unpreloadable); neither the signal
+         * nor a period reaches a process without the library. */
+        (void)fprintf(stderr, "heapprof: %s ran without the library (%s): nothing can make it "
+                      "write a profile\n", program, unpreloadable_what(why));
+        largest_child(v, n, pid);
+        return;
+    }
     if (WIFSIGNALED(status))
         (void)fputs("heapprof: a process killed by a signal writes no profile at exit\n", stderr);
     else if (!cfg.on_exit)
@@ -559,17 +636,11 @@ static void no_profile_hint(int status, const seqfile *v, size_t n, pid_t pid)
                   cfg.period > 0 ? "a --period shorter than its run" : "--period SECONDS",
                   *sig ? ", or " : "", sig, !*sig ? "" : passed ? " sent to it or to heapprof"
                                                                 : " sent to it");
-    const seqfile *big = NULL;
-    for (size_t i = 0; i < n; i++)
-        if (v[i].pid && v[i].pid != pid && (!big || v[i].size > big->size))
-            big = &v[i];
-    if (big)
-        (void)fprintf(stderr, "heapprof: see the largest child's with: heapprof top %s\n",
-                      shown(big->path));
+    largest_child(v, n, pid);
 }
 
-static void report(const char *program, pid_t pid, int status, struct timespec started,
-                   const seqfile *pre, size_t npre)
+static void report(const char *program, preloadable why, pid_t pid, int status,
+                   struct timespec started, const seqfile *pre, size_t npre)
 {
     char prefix[CONFIG_PATH_MAX];
     /* The program has ended; it had our namespaces.  Its status is said
@@ -638,7 +709,7 @@ static void report(const char *program, pid_t pid, int status, struct timespec s
                 (void)fprintf(stderr, "  %s\n", shown(v[i].path));
     }
     if (!own)
-        no_profile_hint(status, v, n, pid);
+        no_profile_hint(program, why, status, v, n, pid);
     else if (own == 1)
         (void)fprintf(stderr, "heapprof: see it with: heapprof top %s\n", shown(last));
     else if (own > 1)
@@ -681,6 +752,9 @@ int cmd_run_main(int argc, char **argv)
     char lib[PATH_MAX];
     if (find_library(lib, sizeof lib) || set_environment(lib, argv[prog]))
         return EXIT_OWN;
+    preloadable why = preloadable_check(argv[prog]);
+    if (say_unpreloadable(argv[prog], why))
+        return EXIT_OWN;
     /* The files already there (another run's) are not the program's
      * children's.  A problem listing them is said once, after the run,
      * where the same listing meets it. */
@@ -708,7 +782,7 @@ int cmd_run_main(int argc, char **argv)
         }
     }
     child_pid = 0;
-    report(argv[prog], pid, st, started, pre, npre);
+    report(argv[prog], why, pid, st, started, pre, npre);
     seqfiles_free(pre, npre);
     return WIFEXITED(st) ? WEXITSTATUS(st) : die_by(WTERMSIG(st));
 }

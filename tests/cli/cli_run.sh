@@ -69,6 +69,65 @@ expect_in "$W/err" "^heapprof: HEAPPROF_ON_EXIT=0: no profile is written at exit
 expect_in "$W/err" "^heapprof: for profiles while it runs: --period SECONDS\$" "HEAPPROF_ON_EXIT=0, no signal: what to do"
 expect_rc 143 hp run -o "$W/c2" -- sh -c 'kill -TERM $$'
 expect_in "$W/err" "was killed by signal 15"
+# A program the library cannot be loaded into: one line before it starts,
+# and after it no advice (SIGUSR2, --period) that cannot work.  It ran to
+# its end, then got "no profile at exit" and "SIGUSR2 sent to it".
+need_env CLI_STATIC
+expect_rc 0 hp run -o "$W/st" -- "$CLI_STATIC" "$CLI_PROG" sites
+expect_in "$W/err" "^heapprof run: $CLI_STATIC is statically linked: LD_PRELOAD cannot load the library into it, so it writes no profile \(the dynamically linked programs it starts do\)\$" "static: the line before it starts"
+[[ $(head -n 1 "$W/err") == "heapprof run: $CLI_STATIC is statically linked"* ]] || fail "static: the line is not the first: $(cat "$W/err")"
+expect_in "$W/out" '^expect alloc_alpha ' "static: its dynamic child ran"
+expect_in "$W/err" "it wrote no profiles" "static: the report"
+expect_in "$W/err" "^heapprof: $CLI_STATIC ran without the library \(statically linked\): nothing can make it write a profile\$" "static: why, after"
+expect_not_in "$W/err" "SIGUSR2|--period|no profile at exit" "static: advice that cannot work"
+expect_in "$W/err" "^heapprof: see the largest child's with: heapprof top $W/st\.[0-9]+\.0001\.pb\.gz\$" "static: its child's profile"
+# Found in PATH as exec finds it.
+PATH="$(dirname "$CLI_STATIC"):$PATH" expect_rc 0 hp run -o "$W/st" -- "$(basename "$CLI_STATIC")"
+expect_in "$W/err" "^heapprof run: $(basename "$CLI_STATIC") is statically linked" "static, found in PATH"
+# With the children left out, nothing would be profiled (and its children
+# would be, as the library that takes itself out of their LD_PRELOAD never
+# runs in it): refused.
+expect_rc 125 hp run --no-children -o "$W/st" -- "$CLI_STATIC" "$CLI_PROG" sites
+expect_in "$W/err" "^heapprof run: $CLI_STATIC is statically linked: LD_PRELOAD cannot load the library into it, and --no-children leaves out the programs it starts; the program was not started\$" "static, --no-children: refused"
+expect_not_in "$W/out" "expect" "static, --no-children: the program started"
+# Not judged: a script (its interpreter runs), the loader run as a program
+# (it preloads into the program it loads).
+printf '#!/bin/sh\nexit 0\n' >"$W/script.sh"
+chmod +x "$W/script.sh"
+expect_rc 0 hp run -o "$W/sc" -- "$W/script.sh"
+expect_not_in "$W/err" "^heapprof run:" "a script judged"
+ldso=$(readelf -l "$CLI_PROG" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+if [[ -x $ldso ]]; then
+    expect_rc 0 hp run -o "$W/ld" -- "$ldso" "$CLI_PROG" sites
+    expect_not_in "$W/err" "^heapprof run:" "the loader run as a program judged"
+    expect_in "$W/err" "exited with status 0; 1 profile:" "the loader run as a program: its program's profile"
+fi
+# Set-user-ID to another user (as root: nobody's): the loader's secure mode
+# ignores LD_PRELOAD.  Where the file system is mounted nosuid, the bit is
+# ignored, the program is profiled, and nothing is said: the line is there
+# exactly when no profile is.
+if [[ $(id -u) == 0 ]]; then
+    cp "$CLI_PROG" "$W/suid"
+    chown 65534 "$W/suid"
+    chmod 4755 "$W/suid"
+    expect_rc 0 hp run -o "$W/su" -- "$W/suid" sites
+    if grep -q "exited with status 0; 1 profile:" "$W/err"; then
+        expect_not_in "$W/err" "^heapprof run:" "set-user-ID ignored (nosuid): a line said anyway"
+        note "the set-user-ID bit is ignored here (nosuid): its line is not tested"
+    else
+        expect_in "$W/err" "^heapprof run: $W/suid is set-user-ID: the loader ignores LD_PRELOAD for it and removes it from the environment of the programs it starts, so neither it nor they write a profile\$" "set-user-ID: the line before it starts"
+        expect_in "$W/err" "^heapprof: $W/suid ran without the library \(set-user-ID\): nothing can make it write a profile\$" "set-user-ID: why, after"
+        expect_not_in "$W/err" "SIGUSR2|--period" "set-user-ID: advice that cannot work"
+    fi
+    # Set-user-ID to its own user: no secure mode, profiled, nothing said.
+    chown 0 "$W/suid"
+    chmod 4755 "$W/suid"
+    expect_rc 0 hp run -o "$W/su0" -- "$W/suid" sites
+    expect_not_in "$W/err" "^heapprof run:" "set-user-ID to the user running it"
+    expect_in "$W/err" "exited with status 0; 1 profile:" "set-user-ID to the user running it: profiled"
+else
+    note "not root: the set-user-ID check is not tested"
+fi
 # ... and heapprof dies of the same signal, as the program did, not exit
 # 128 + N: a shell stops a script on a ^C that killed the command it waits
 # for, and goes on after one that exited 130 (a loop of `heapprof run`
@@ -193,6 +252,12 @@ chmod 555 "$W/perm/ro"
 if [[ $(id -u) != 0 || ${#as_user[@]} -gt 0 ]] && "${as_user[@]}" test -x "$HEAPPROF_CLI" -a -r "$HEAPPROF_LIB" -a -w "$W/perm/ro/sub" -a ! -w "$W/perm/ro"; then
     expect_rc 125 "${as_user[@]}" "$HEAPPROF_CLI" run -o "$W/perm/ro/p" -- true
     expect_in "$W/err" "profiles cannot be written in $W/perm/ro: Permission denied; the program was not started\$" "a directory that cannot be written"
+    # No -o, in a directory that cannot be written: the refusal says how to
+    # name another.
+    (cd "$W/perm/ro" && expect_rc 125 "${as_user[@]}" "$HEAPPROF_CLI" run -- true)
+    expect_in "$W/err" "^heapprof run: the default prefix: profiles cannot be written in $W/perm/ro: Permission denied; the program was not started \(name a writable place with -o DIR/PREFIX\)\$" "the default prefix, in a directory that cannot be written"
+    (cd "$W/perm/ro" && HEAPPROF_OUT=p expect_rc 125 "${as_user[@]}" "$HEAPPROF_CLI" run -- true)
+    expect_in "$W/err" "^heapprof run: HEAPPROF_OUT=p: profiles cannot be written in $W/perm/ro: Permission denied; the program was not started \(name a writable place with -o DIR/PREFIX\)\$" "HEAPPROF_OUT, in a directory that cannot be written"
     expect_rc 0 "${as_user[@]}" "$HEAPPROF_CLI" run -o "$W/perm/ro/sub" -- true
     expect_in "$W/err" "^  $W/perm/ro/sub/heapprof\.[0-9]+\.0001\.pb\.gz\$" "a writable directory named by the prefix, in one that is not"
 else

@@ -160,8 +160,8 @@ run_case "mem:0,io:0" "$W/count"
 unset 'SHIM[-1]'
 check_case "$W/count" 1
 case $mode in # the way the shim was to force was taken
-io_named) grep -qx tmpfile "$W/shim.log" && ! grep -q linkat "$W/shim.log" ;;
-io_copy) [[ $(grep -cx tmpfile "$W/shim.log") -eq 1 ]] && grep -qx 'linkat proc failed' "$W/shim.log" ;;
+io_named) grep -q '^tmpfile ' "$W/shim.log" && ! grep -q linkat "$W/shim.log" ;;
+io_copy) [[ $(grep -c '^tmpfile ' "$W/shim.log") -eq 1 ]] && grep -qx 'linkat proc failed' "$W/shim.log" ;;
 *) true ;;
 esac || fail "the counting run did not write its profiles the way mode $mode wants: $(sort "$W/shim.log" 2>/dev/null | uniq -c)"
 [[ $(ls "$W"/count/p.*.pb.gz | wc -l) -eq 3 ]] || fail "the counting run wrote $(ls "$W"/count/p.*.pb.gz | wc -l) profiles, expected 3"

@@ -44,12 +44,26 @@
  *                 of the alternate stack written by then, the kernel's signal
  *                 frame and the fork handlers among them) or "child killed
  *                 by signal N".
+ *   fork vforkpipe
+ *                 writes "vfork pipe2 now" to stderr, then a vfork() child
+ *                 makes a pipe with pipe2(), the process's first, and
+ *                 leaves with _exit(0), or _exit(1) if pipe2 failed.
+ *                 Prints "vfork pipe2 S" (the child's exit status).
+ *   fork dirs     HEAPPROF_OUT has %p in its directory: each process makes
+ *                 its own.  The parent marks its directory for tmpfileshim.c
+ *                 (.notmpfile: no O_TMPFILE there), asks for a profile
+ *                 (0001) and waits for it, forks; the child asks for one in
+ *                 its directory, waits for it, and leaves with _exit(0).
+ *                 Prints "parent PID" and "child PID STATUS".
  */
+#define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "lc.h"
@@ -343,6 +357,69 @@ static int orphan(void)
     return 0;
 }
 
+/* This process's directory of HEAPPROF_OUT (%p, the only code, its pid)
+ * made, marked for tmpfileshim.c when asked, and a profile asked for there
+ * and waited for. */
+static void profile_in_own_dir(bool mark)
+{
+    char pre[4096], path[4200];
+    const char *out = testlib_prefix(), *p = strstr(out, "%p");
+    if (p)
+        snprintf(pre, sizeof pre, "%.*s%d%s", (int)(p - out), out, (int)getpid(), p + 2);
+    else
+        snprintf(pre, sizeof pre, "%s", out);
+    char *slash = strrchr(pre, '/');
+    if (slash) {
+        *slash = 0;
+        mkdir(pre, 0755);
+        if (mark) {
+            snprintf(path, sizeof path, "%s/.notmpfile", pre);
+            close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+        }
+        *slash = '/';
+    }
+    raise(SIGUSR2);
+    snprintf(path, sizeof path, "%s.%d.0001.pb.gz", pre, (int)getpid());
+    if (!testlib_wait_file(path, LC_WAIT_S)) {
+        fprintf(stderr, "lc: timed out after %.0f s waiting for %s\n", LC_WAIT_S, path);
+        exit(90);
+    }
+}
+
+static int vforkpipe(void)
+{
+    fputs("vfork pipe2 now\n", stderr);
+    pid_t c = vfork();
+    if (c == 0) {
+        int fds[2];
+        _exit(pipe2(fds, O_CLOEXEC) ? 1 : 0);
+    }
+    int st;
+    if (c < 0 || waitpid(c, &st, 0) != c)
+        return 3;
+    printf("vfork pipe2 %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    return 0;
+}
+
+static int dirs(void)
+{
+    profile_in_own_dir(true);
+    fflush(stdout);
+    pid_t c = fork();
+    if (c < 0)
+        return 3;
+    if (c == 0) {
+        profile_in_own_dir(false);
+        _exit(0);
+    }
+    int st;
+    if (waitpid(c, &st, 0) != c)
+        return 4;
+    printf("parent %d\n", (int)getpid());
+    printf("child %d %d\n", (int)c, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -360,6 +437,10 @@ int main(int argc, char **argv)
         return orphan();
     if (argc >= 2 && !strcmp(argv[1], "altstack"))
         return altstack();
-    fprintf(stderr, "usage: fork basic | fork storm N | fork errno | fork pids | fork nohandlers | fork orphan | fork altstack\n");
+    if (argc >= 2 && !strcmp(argv[1], "dirs"))
+        return dirs();
+    if (argc >= 2 && !strcmp(argv[1], "vforkpipe"))
+        return vforkpipe();
+    fprintf(stderr, "usage: fork basic | fork storm N | fork errno | fork pids | fork nohandlers | fork orphan | fork altstack | fork dirs | fork vforkpipe\n");
     return 2;
 }

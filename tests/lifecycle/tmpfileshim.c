@@ -5,13 +5,16 @@
  *
  *   notmpfile  open/openat with O_TMPFILE fail with EOPNOTSUPP, as on NFS,
  *              vfat or a FUSE file system without it
+ *   marked     the same, in a directory holding a file named .notmpfile
+ *              only: one file system without O_TMPFILE, others with it
  *   noempty    linkat(AT_EMPTY_PATH) fails with ENOENT, as without
  *              CAP_DAC_READ_SEARCH: the link goes through /proc
  *   nolink     that, and linkat of a /proc path fails with ENOENT too, as
  *              where /proc is not mounted
  *
  * Each O_TMPFILE open and each linkat appends a line to TMPFILE_SHIM_LOG
- * (when set): "tmpfile", "linkat empty OK|failed", "linkat proc OK|failed".
+ * (when set): "tmpfile DIR OK|refused", "linkat empty OK|failed",
+ * "linkat proc OK|failed".
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -19,6 +22,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,12 +48,26 @@ static bool missing(const char *what)
     return m && !strcmp(m, what);
 }
 
-static int tmpfile_open(int flags)
+/* Whether dir holds the marker of mode "marked". */
+static bool marked(const char *dir)
+{
+    char m[4200];
+    snprintf(m, sizeof m, "%s/.notmpfile", dir);
+    return access(m, F_OK) == 0;
+}
+
+/* 0: open the file; -1: refused (errno set).  An O_TMPFILE open of dir
+ * (heapprof's are absolute) is noted with the answer the shim decided on;
+ * whether the kernel then agrees is the file system's business. */
+static int tmpfile_open(const char *dir, int flags)
 {
     if ((flags & O_TMPFILE) != O_TMPFILE)
         return 0;
-    note("tmpfile");
-    if (!missing("notmpfile"))
+    bool refuse = missing("notmpfile") || (missing("marked") && marked(dir));
+    char line[4200];
+    snprintf(line, sizeof line, "tmpfile %s %s", dir, refuse ? "refused" : "OK");
+    note(line);
+    if (!refuse)
         return 0;
     errno = EOPNOTSUPP;
     return -1;
@@ -74,7 +92,7 @@ int open(const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    return tmpfile_open(flags) ? -1 : next_openat(AT_FDCWD, path, flags, mode);
+    return tmpfile_open(path, flags) ? -1 : next_openat(AT_FDCWD, path, flags, mode);
 }
 
 int open64(const char *path, int flags, ...)
@@ -83,7 +101,7 @@ int open64(const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    return tmpfile_open(flags) ? -1 : next_openat(AT_FDCWD, path, flags, mode);
+    return tmpfile_open(path, flags) ? -1 : next_openat(AT_FDCWD, path, flags, mode);
 }
 
 int openat(int dirfd, const char *path, int flags, ...)
@@ -92,7 +110,7 @@ int openat(int dirfd, const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    return tmpfile_open(flags) ? -1 : next_openat(dirfd, path, flags, mode);
+    return tmpfile_open(path, flags) ? -1 : next_openat(dirfd, path, flags, mode);
 }
 
 int openat64(int dirfd, const char *path, int flags, ...)
@@ -101,7 +119,7 @@ int openat64(int dirfd, const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    return tmpfile_open(flags) ? -1 : next_openat(dirfd, path, flags, mode);
+    return tmpfile_open(path, flags) ? -1 : next_openat(dirfd, path, flags, mode);
 }
 
 typedef int (*linkat_fn)(int, const char *, int, const char *, int);

@@ -1,0 +1,142 @@
+/*
+ * preloadable.c - see preloadable.h.
+ *
+ * Static: an ELF file of this machine's class and byte order that is an
+ * executable (ET_EXEC) without PT_INTERP, or a position-independent one
+ * (ET_DYN with DF_1_PIE in DT_FLAGS_1) without PT_INTERP, which is what
+ * gcc -static-pie makes.  ET_DYN without PT_INTERP and without that flag
+ * is the loader itself (`heapprof run -- ld.so PROGRAM` preloads into the
+ * program it loads) or a shared object: not judged.  A script (#!) is not
+ * judged either: its interpreter is what runs.
+ *
+ * Secure mode (AT_SECURE): the kernel sets it where exec changes the
+ * effective ids, which a set-user-ID bit does when the file's owner is not
+ * the real user, unless the file system is mounted nosuid or the process
+ * has no_new_privs (both make the kernel ignore the bits).  File
+ * capabilities also set it; they are not read here.
+ */
+#define _GNU_SOURCE
+#include "preloadable.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <link.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+/* Where execvp(program) finds it: the first regular executable file of
+ * that name in PATH (glibc's default where PATH is unset).  false: none. */
+static bool resolve(const char *program, char *out, size_t len)
+{
+    if (strchr(program, '/'))
+        return snprintf(out, len, "%s", program) < (int)len;
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/bin:/usr/bin";
+    for (const char *p = path;; p++) {
+        size_t n = strcspn(p, ":");
+        /* An empty entry is the current directory. */
+        int w = n ? snprintf(out, len, "%.*s/%s", (int)n, p, program)
+                  : snprintf(out, len, "%s", program);
+        struct stat st;
+        if (w > 0 && (size_t)w < len && !stat(out, &st) && S_ISREG(st.st_mode) &&
+            !access(out, X_OK))
+            return true;
+        p += n;
+        if (!*p)
+            return false;
+    }
+}
+
+static bool read_at(int fd, void *buf, size_t n, off_t off)
+{
+    return pread(fd, buf, n, off) == (ssize_t)n;
+}
+
+/* DF_1_PIE in the dynamic section that ph describes. */
+static bool flagged_pie(int fd, const ElfW(Phdr) *ph)
+{
+    size_t n = ph->p_filesz / sizeof(ElfW(Dyn));
+    for (size_t i = 0; i < n && i < 4096; i++) {
+        ElfW(Dyn) d;
+        if (!read_at(fd, &d, sizeof d, (off_t)(ph->p_offset + i * sizeof d)) || d.d_tag == DT_NULL)
+            return false;
+        if (d.d_tag == DT_FLAGS_1)
+            return (d.d_un.d_val & DF_1_PIE) != 0;
+    }
+    return false;
+}
+
+typedef enum kind { NOT_ELF, DYNAMIC, STATIC } kind;
+
+/* What the file open at fd is: an ELF file of this machine's that is
+ * statically linked, or dynamically; else NOT_ELF (a script, another
+ * machine's, a shared object, or one that cannot be read). */
+static kind elf_kind(int fd)
+{
+    ElfW(Ehdr) eh;
+    if (!read_at(fd, &eh, sizeof eh, 0) || memcmp(eh.e_ident, ELFMAG, SELFMAG))
+        return NOT_ELF;
+    /* Another class or byte order: not this library's to load anyway, and
+     * the loader says so itself. */
+    bool native = eh.e_ident[EI_CLASS] == (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) &&
+                  eh.e_ident[EI_DATA] ==
+                      (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB);
+    if (!native || (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) ||
+        eh.e_phentsize != sizeof(ElfW(Phdr)) || eh.e_phnum == 0 || eh.e_phnum == PN_XNUM)
+        return NOT_ELF;
+    ElfW(Phdr) dynamic = {0};
+    for (unsigned i = 0; i < eh.e_phnum; i++) {
+        ElfW(Phdr) ph;
+        if (!read_at(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + i * sizeof ph)))
+            return NOT_ELF;
+        if (ph.p_type == PT_INTERP)
+            return DYNAMIC;
+        if (ph.p_type == PT_DYNAMIC)
+            dynamic = ph;
+    }
+    if (eh.e_type == ET_EXEC || (dynamic.p_type == PT_DYNAMIC && flagged_pie(fd, &dynamic)))
+        return STATIC;
+    return NOT_ELF;
+}
+
+/* Whether exec of path (st) puts the loader in secure mode; which bit.
+ * The kernel honours set-group-ID only with group execute permission
+ * (without it the bit marks mandatory locking). */
+static preloadable set_id(const struct stat *st, const char *path)
+{
+    bool uid = (st->st_mode & S_ISUID) && st->st_uid != getuid();
+    bool gid = (st->st_mode & S_ISGID) && (st->st_mode & S_IXGRP) && st->st_gid != getgid();
+    if (!uid && !gid)
+        return PRELOAD_OK;
+    struct statvfs fs;
+    if ((!statvfs(path, &fs) && (fs.f_flag & ST_NOSUID)) ||
+        prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+        return PRELOAD_OK;
+    return uid ? PRELOAD_SETUID : PRELOAD_SETGID;
+}
+
+preloadable preloadable_check(const char *program)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    if (!resolve(program, path, sizeof path) || stat(path, &st) || !S_ISREG(st.st_mode))
+        return PRELOAD_OK;
+    /* One that cannot be read is a binary (an interpreter could not read
+     * a script): execute-only set-user-ID programs exist (sudo, mode 4111
+     * on some systems).  The kernel ignores the bits on a script. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    kind k = fd < 0 ? DYNAMIC : elf_kind(fd);
+    if (fd >= 0)
+        close(fd);
+    if (k == STATIC)
+        return PRELOAD_STATIC;
+    return k == DYNAMIC ? set_id(&st, path) : PRELOAD_OK;
+}
