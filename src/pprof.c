@@ -679,7 +679,8 @@ static int build_view(builder *b)
 
     /* No has_* flags as a rule: pprof then still symbolizes these mappings
      * itself when it finds the binaries, adding files and lines to our
-     * names.  The exception (keep_names) is C++ with DWARF, see symbols.h. */
+     * names.  The exception (keep_names) is DWARF that would cost names,
+     * see symbols.h. */
     ALLOC_MSGS(b->pb_maps, b->pb_map_ptrs, b->nmaps);
     for (size_t i = 0; i < b->nmaps; i++) {
         const hp_mapping *hm = b->maps[i];

@@ -52,6 +52,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dwarfabbrev.h"
 #include "fdid.h"
 #include "mem.h"
 #include "sort.h"
@@ -70,6 +71,8 @@
 /* How far back a lookup walks for a symbol enclosing a smaller one that
  * starts inside it (assembly routines with inner entry points). */
 #define BACKSCAN 8
+/* Most bytes of .debug_abbrev read (see dwarf_nameless). */
+#define ABBREV_MAX ((uint64_t)1 << 20)
 /* "/proc/self/map_files/" and two 64-bit addresses in hex. */
 enum { VIA_MAX = 64 };
 
@@ -96,6 +99,7 @@ typedef struct elf_file {
     bool syms_tried;        /* load_symbols ran (successfully or not) */
     bool syms_retry;        /* ...but ran out of memory */
     bool cxx_dwarf;         /* C++ symbols and DWARF: see symbols_keep_names */
+    bool dwarf_nameless;    /* DWARF where pprof finds functions nameless: the same */
     file_id id;
     uint64_t map_dev, map_ino; /* what maps says of it while on disk (0: unknown) */
     char via[VIA_MAX];      /* deleted: /proc/self/map_files/ of a mapping of it, or "" */
@@ -447,21 +451,39 @@ static void drop_symbols(elf_file *f)
     f->nloads = f->nsyms = 0;
 }
 
-/* Whether the file carries a .debug_info section (DWARF). */
-static bool has_debug_info(const elf_in *e, const Elf64_Shdr *sh, size_t nsh)
+/* The index of the section named name, or nsh when there is none. */
+static size_t find_section(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, const char *name)
 {
     size_t strndx = e->eh.e_shstrndx == SHN_XINDEX && nsh ? sh[0].sh_link : e->eh.e_shstrndx;
     if (strndx >= nsh)
-        return false;
-    static const char want[] = ".debug_info";
-    for (size_t i = 0; i < nsh; i++) {
-        char name[sizeof want];
+        return nsh;
+    size_t len = strlen(name) + 1;
+    char got[32];
+    if (len > sizeof got)
+        return nsh;
+    for (size_t i = 0; i < nsh; i++)
         if (sh[i].sh_name < sh[strndx].sh_size &&
-            read_at(e, sh[strndx].sh_offset + sh[i].sh_name, name, sizeof name) &&
-            !memcmp(name, want, sizeof want))
-            return true;
-    }
-    return false;
+            read_at(e, sh[strndx].sh_offset + sh[i].sh_name, got, len) &&
+            !memcmp(got, name, len))
+            return i;
+    return nsh;
+}
+
+/* Whether go tool pprof, reading this file's DWARF, would leave some of its
+ * functions nameless (dwarfabbrev.h).  Only the first ABBREV_MAX bytes of
+ * .debug_abbrev are read: such a declaration comes with the first unit that
+ * inlined a function, and a larger table is one of many units.  A
+ * compressed section (SHF_COMPRESSED, -gz) cannot be read here: false. */
+static bool dwarf_nameless(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, bool *oom)
+{
+    size_t i = find_section(e, sh, nsh, ".debug_abbrev");
+    if (i == nsh || (sh[i].sh_flags & SHF_COMPRESSED) || sh[i].sh_type == SHT_NOBITS)
+        return false;
+    uint64_t len = sh[i].sh_size < ABBREV_MAX ? sh[i].sh_size : ABBREV_MAX;
+    unsigned char *abbrev = read_alloc(e, sh[i].sh_offset, len, oom);
+    bool nameless = abbrev && dwarfabbrev_nameless_functions(abbrev, (size_t)len);
+    mem_free(abbrev);
+    return nameless;
 }
 
 /* .symtab and .dynsym are merged: .symtab has the static functions, and
@@ -479,7 +501,8 @@ static void load_symbols(elf_file *f)
         return;
     load_segments(f, &e, &oom);
     Elf64_Shdr *sh = f->nloads ? read_shdrs(&e, &nsh, &oom) : NULL;
-    bool dwarf = has_debug_info(&e, sh, nsh);
+    bool dwarf = find_section(&e, sh, nsh, ".debug_info") < nsh;
+    f->dwarf_nameless = dwarf && dwarf_nameless(&e, sh, nsh, &oom);
     for (size_t i = 0; i < nsh && !oom; i++) {
         int slot = sh[i].sh_type == SHT_SYMTAB ? 0 : sh[i].sh_type == SHT_DYNSYM ? 1 : -1;
         if (slot >= 0 && !strtab[slot])  /* at most one table of each kind */
@@ -1051,7 +1074,7 @@ bool symbols_keep_names(const symbolizer *s, size_t i)
     if (i >= s->nmaps)
         return false;
     const elf_file *f = s->maps[i].file;
-    return f && !s->maps[i].no_names && f->syms_tried && f->cxx_dwarf;
+    return f && !s->maps[i].no_names && f->syms_tried && (f->cxx_dwarf || f->dwarf_nameless);
 }
 
 uint64_t symbols_lost(const symbolizer *s) { return s->lost; }

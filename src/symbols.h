@@ -77,13 +77,17 @@ const char *symbols_func_name(symbolizer *s, uint64_t addr);
 const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset);
 
 /* Whether pprof should keep this mapping's names rather than re-derive
- * them from DWARF: true for files with C++ symbols and debug info whose
- * names were looked up.  Why: go tool pprof (1.19) names functions from
- * DW_AT_name only, so C++ member functions defined outside their class
- * (named through DW_AT_specification) come out nameless and the profile's
- * good name is replaced by "[binary]".  Marking the mapping as symbolized
- * keeps every name, at the price of file:line for that one binary; C
- * binaries keep pprof's file:line. */
+ * them from DWARF: true for files with debug info whose names were looked
+ * up and where pprof would find some functions nameless.  Why: go tool
+ * pprof (1.19) names functions from DW_AT_name only, so C++ member
+ * functions defined outside their class (named through
+ * DW_AT_specification) and the out-of-line copies of functions also
+ * inlined (DW_AT_abstract_origin, common in C at -O2) come out nameless,
+ * and the profile's good name is replaced by "[binary]".  Such files are
+ * those with C++ symbols, or whose .debug_abbrev declares such an entry
+ * (dwarfabbrev.h).  Marking the mapping as symbolized keeps every name, at
+ * the price of file:line for that one binary; other binaries (a C program
+ * at -O0) keep pprof's file:line. */
 bool symbols_keep_names(const symbolizer *s, size_t i);
 
 /* How many times a file's symbol table or build-id could not be read for

@@ -133,6 +133,28 @@ static stackset_row **sorted(const stackset *s, size_t cell, long other)
     return v;
 }
 
+/* Moves the rows that hold something of the type (a value, or a variance:
+ * a difference's stack may net to 0 with an error) to the front of rows[n],
+ * in their order, and returns how many there are.  The others are left
+ * out, as pprof -top leaves out nodes of 0: an inuse type's stacks that
+ * allocated and freed everything would otherwise fill the list with rows
+ * of 0 (a program that frees all at exit: every row), and "Showing N of M"
+ * would count them where the Total line does not. */
+static size_t keep_nonzero(const stackset *s, stackset_row **rows, size_t n, size_t ncells)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool any = false;
+        for (size_t k = 0; k < ncells && !any; k++) {
+            const stackset_cell *c = stackset_cell_at(s, rows[i], 0, k);
+            any = c->val != 0 || c->var != 0;
+        }
+        if (any)
+            rows[kept++] = rows[i];
+    }
+    return kept;
+}
+
 static const char *const no_stack[] = {"(no stack)"};
 
 /* Function rows: cell 0 flat, cell 1 cum. */
@@ -270,7 +292,8 @@ static int show(const profile *p, size_t t, const top_opts *o)
         return DIAG_FAIL;
     }
     unsigned worst = report_sd_worst(p, t);
-    size_t n = stackset_count(s), shown = o->n && o->n < n ? (size_t)o->n : n;
+    size_t n = keep_nonzero(s, rows, stackset_count(s), ncells);
+    size_t shown = o->n && o->n < n ? (size_t)o->n : n;
     char a[64], b[64], c[64], when[64];
     units_value(a, sizeof a, total, unit, o->raw);
     units_sd(b, sizeof b, total_var, worst, unit, o->raw);

@@ -25,6 +25,7 @@
  */
 #define _GNU_SOURCE /* pipe2 */
 #include "demangle.h"
+#include "demangle_rust.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -305,6 +306,9 @@ char *demangle(const char *name)
     static long long spent_ms; /* in children, this run */
     if (strncmp(name, "_Z", 2) || strnlen(name, DEMANGLE_IN_MAX + 1) > DEMANGLE_IN_MAX)
         return NULL;
+    char *rust = demangle_rust_legacy(name); /* before C++, as pprof reads them */
+    if (rust)
+        return rust;
     if (!may_explode(name))
         return demangle_here(name);
     unsigned h = name_hash(name);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # integ_pprof_names: what a user sees with a plain `go tool pprof -top` on a
-# C++ profile.  Every frame of the program's own binary (built with -g and a
+# C++ profile, and on a C program's built -O2 -g (part 2).  Every frame of the program's own binary (built with -g and a
 # full symbol table) has a function name in the profile; pprof must show a
 # name for it too, not a bare "[integ_cxx]" node.
 #
@@ -44,4 +44,28 @@ if grep -E "[[:space:]]\[$bin\]\$" "$W/default.top" >&2; then
     fi
     fail "go tool pprof -top shows unnamed '[$bin]' nodes (above) for frames the profile names (e.g. std::__new_allocator<long>::allocate): pprof re-symbolized the mapping (no has_* flag set) and replaced heapprof's names$hint"
 fi
+
+# --- part 2: C at -O2 -g, and at -O0 -g ----------------------------------------
+# The out-of-line copy of a function that is also inlined has a DWARF entry
+# with DW_AT_abstract_origin and no DW_AT_name (nameless.c), which pprof's
+# reader takes as no name: "[integ_nameless]" where the profile says
+# hp_nameless_alloc.  heapprof marks that mapping as symbolized
+# (dwarfabbrev.h), so pprof keeps the names.  A program without such an
+# entry (PROG_PLAIN, -O0) keeps pprof's file:line.
+need_env PROG_NAMELESS PROG_PLAIN
+run nameless HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/nl" -- "$PROG_NAMELESS"
+expect_rc nameless 0
+p=$(newest_profile "$W/nl")
+pprof_top "$p" "$W/nl.top" -sample_index=alloc_space -nodefraction=0
+if grep -E '[[:space:]]\[integ_nameless\]$' "$W/nl.top" >&2; then
+    fail "go tool pprof -top shows an unnamed '[integ_nameless]' node (above) where the profile names hp_nameless_alloc"
+fi
+grep -qE '^ *976\.56kB .* hp_nameless_alloc$' "$W/nl.top" ||
+    fail "no hp_nameless_alloc row of its 1000 x 1000 bytes: $(cat "$W/nl.top")"
+run plain HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/pl" -- "$PROG_PLAIN"
+expect_rc plain 7
+p=$(newest_profile "$W/pl")
+pprof_to "$p" "$W/pl.raw" -raw
+grep -qE ' M=1 pl_make .*plain\.c:[0-9]+ ' "$W/pl.raw" ||
+    fail "no file:line from pprof for pl_make of the -O0 program: $(grep 'M=1' "$W/pl.raw")"
 note "ok"

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "demangle.h"
+#include "demangle_rust.h"
 
 static void mangled(void **state)
 {
@@ -176,6 +177,51 @@ static void simplified(void **state)
     }
 }
 
+/* Rust's legacy names, as go tool pprof showed them for a profile of a
+ * Rust 1.95 program (tests run on their mangled names, read with -raw). */
+static void rust_legacy(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"_ZN1r4main17h086b0cfd890a8ea9E", "r::main"},
+        {"_ZN5alloc7raw_vec19RawVec$LT$T$C$A$GT$8grow_one17hb04607b8f4dfc3a2E",
+         "alloc::raw_vec::RawVec<T,A>::grow_one"},
+        {"_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17ha86af84d9cc65291E",
+         "std::rt::lang_start::{{closure}}"},
+        /* pprof takes the underscore after a length as a separator. */
+        {"_ZN3std3sys9backtrace28__rust_begin_short_backtrace17hb8e0473d96dacc95E",
+         "std::sys::backtrace::_rust_begin_short_backtrace"},
+        {"_ZN9hashbrown3raw21RawTable$LT$T$C$A$GT$14reserve_rehash17ha6fb902b3de1a71aE"
+         ".llvm.9455215975941241718",
+         "hashbrown::raw::RawTable<T,A>::reserve_rehash"},
+        {"_ZN4core3ptr85drop_in_place$LT$std..rt..lang_start$LT$$LP$$RP$$GT$..$u7b$$u7b$closure"
+         "$u7d$$u7d$$GT$17h0123456789abcdefE",
+         "core::ptr::drop_in_place<std::rt::lang_start<()>::{{closure}}>"},
+        /* An escape pprof does not know: the rest of the identifier as is. */
+        {"_ZN1a8b$XX$c$d17h0123456789abcdefE", "a::b$XX$c$d"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = demangle_rust_legacy(cases[i].in);
+        assert_non_null(got);
+        assert_string_equal(got, cases[i].out);
+        free(got);
+        got = demangle(cases[i].in); /* what the commands show */
+        assert_non_null(got);
+        assert_string_equal(got, cases[i].out);
+        free(got);
+    }
+    /* Not Rust's: C++ names, a hash of fewer than 5 distinct digits, a
+     * length past the end. */
+    static const char *const not_rust[] = {
+        "_ZN3app8Registry3addEi", "_ZN1r4main17h0000000000000000E", "_ZN1r4main17h01234567890abcdeXE",
+        "_ZN9r17h0123456789abcdefE", "_ZN17h0123456789abcdefE", "_ZN1r4main17h0123456789abcdgfE",
+    };
+    for (size_t i = 0; i < sizeof not_rust / sizeof not_rust[0]; i++)
+        assert_null(demangle_rust_legacy(not_rust[i]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +229,7 @@ int main(void)
         cmocka_unit_test(simplified),
         cmocka_unit_test(exponential),
         cmocka_unit_test(words),
+        cmocka_unit_test(rust_legacy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
