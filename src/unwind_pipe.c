@@ -17,8 +17,12 @@
 
 /* Where the pipe goes: far above the descriptors a program opens at start
  * and in its first steps, below the 1024 of select() and of the usual
- * soft limit.  Where the limit is lower, just under it. */
-enum { PIPE_FLOOR = 512, PIPE_SEARCH = 64 };
+ * soft limit.  Where the limit is lower, just under it, as fdid_move_high
+ * puts a profile's file (PIPE_UNDER_LIMIT): PIPE_SEARCH under it, as it
+ * was, put the pipe on a program's first descriptors under a limit of 67
+ * to 100 or so (4 and 5 at 67).  find_pipe looks below floor +
+ * PIPE_SEARCH. */
+enum { PIPE_FLOOR = 512, PIPE_SEARCH = 64, PIPE_UNDER_LIMIT = 16 };
 
 static int pipe_fd[2] = {-1, -1}; /* read end, write end */
 static fdid pipe_id; /* the FIFO both ends are */
@@ -148,8 +152,9 @@ void unwind_pipe_init(void)
     long floor = PIPE_FLOOR;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        rl.rlim_cur < (rlim_t)PIPE_FLOOR + PIPE_SEARCH)
-        floor = (long)rl.rlim_cur - PIPE_SEARCH;
+        rl.rlim_cur < (rlim_t)PIPE_FLOOR + PIPE_UNDER_LIMIT)
+        floor = rl.rlim_cur > (rlim_t)PIPE_UNDER_LIMIT * 2 ? (long)rl.rlim_cur - PIPE_UNDER_LIMIT
+                                                           : 0;
     const char *why = NULL;
     if (floor < 3) {
         why = "the descriptor limit is too low";

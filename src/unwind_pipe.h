@@ -19,7 +19,7 @@
  *    read() on a pipe of the program's.
  *
  * So the pipe is moved where programs do not look, at descriptor 512 (or
- * just below the descriptor limit, if that is lower) or above: libunwind's
+ * 16 below the descriptor limit, if that is lower) or above: libunwind's
  * pipe2() comes to heapprof's (shim_process.c), which puts the pipe onto
  * two descriptors held there, and libunwind keeps those numbers.  (It was
  * made there by holding every free descriptor below 512 while libunwind
