@@ -203,6 +203,18 @@ static int errno_across(void)
     return 0;
 }
 
+/* Waits for child c and prints "parent PID" and "child PID STATUS"; 4 if
+ * the wait fails. */
+static int say_pids(pid_t c)
+{
+    int st;
+    if (waitpid(c, &st, 0) != c)
+        return 4;
+    printf("parent %d\n", (int)getpid());
+    printf("child %d %d\n", (int)c, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    return 0;
+}
+
 static int pids(void)
 {
     fflush(stdout);
@@ -211,12 +223,7 @@ static int pids(void)
         return 3;
     if (c == 0)
         exit(0);
-    int st;
-    if (waitpid(c, &st, 0) != c)
-        return 4;
-    printf("parent %d\n", (int)getpid());
-    printf("child %d %d\n", (int)c, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-    return 0;
+    return say_pids(c);
 }
 
 static unsigned char *alt;
@@ -412,12 +419,7 @@ static int dirs(void)
         profile_in_own_dir(false);
         _exit(0);
     }
-    int st;
-    if (waitpid(c, &st, 0) != c)
-        return 4;
-    printf("parent %d\n", (int)getpid());
-    printf("child %d %d\n", (int)c, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-    return 0;
+    return say_pids(c);
 }
 
 int main(int argc, char **argv)
