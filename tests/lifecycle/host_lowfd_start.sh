@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# lifecycle_host_lowfd_start: open() returns the lowest free descriptor
+# number (POSIX) from the program's first instant too.  The writer thread,
+# started by the constructor, probes whether pidfd_getfd works before it
+# moves to a descriptor table of its own (threads.c); the probe made a
+# pidfd and a copy of fd 2 in the program's table while the program ran,
+# and a program that had closed fd 0 and opened a file at once got another
+# number (one run in eleven).  Sixty runs of lowfdctor.c, each watching
+# its first 30 ms: the number is always 0.  The writer's lines still reach
+# the program's stderr (the probe still says pidfd_getfd works).
+source "$(dirname "$0")/lib.sh"
+need_env LC_LOWFDCTOR
+
+for i in $(seq 60); do
+    run lf HEAPPROF_OUT="$W/p" -- "$LC_LOWFDCTOR"
+    [[ $RC -eq 0 ]] || fail "run $i: the program's open() got another number than 0: $(cat "$W/lf.out") $(cat "$W/lf.err")"
+    no_heapprof_lines lf
+done
+
+# The writer still moves to a table of its own (the probe still says
+# pidfd_getfd works): it has none of the program's descriptors.
+run_bg bg HEAPPROF_OUT="$W/bg" -- sleep 30
+tid=
+for ((i = 0; i < 100; i++)); do
+    for t in /proc/"$BGPID"/task/*; do
+        [[ $(cat "$t/comm" 2>/dev/null) == heapprof-writer ]] && tid=${t##*/}
+    done
+    [[ -z $tid ]] || break
+    sleep 0.05
+done
+[[ -n $tid ]] || fail "no thread named heapprof-writer in $BGPID after 5 s"
+sleep 0.2 # until it has moved
+[[ $(readlink /proc/"$BGPID"/task/"$tid"/fd/2) != "$(readlink /proc/"$BGPID"/fd/2)" ]] ||
+    fail "the writer shares the program's descriptor table: $(ls -l /proc/"$BGPID"/task/"$tid"/fd)"
+kill "$BGPID"
+
+# A profile the writer cannot write is one line on the program's stderr,
+# written from its own table through a pidfd of the process.
+run gone HEAPPROF_OUT="$W/none/p" HEAPPROF_PERIOD=0.01 -- "$LC_LOWFDCTOR"
+expect_rc gone 0
+hp_msgs "$W/gone.err" | grep -q "^cannot write profile $W/none/p" ||
+    fail "the writer's line about the profile it cannot write is missing: $(cat "$W/gone.err")"
+note "ok: $(cat "$W/lf.out") in each of 60 runs"
