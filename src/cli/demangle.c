@@ -26,6 +26,7 @@
 #define _GNU_SOURCE /* pipe2 */
 #include "demangle.h"
 #include "demangle_rust.h"
+#include "demangle_rust_v0.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -304,7 +305,11 @@ static char *copy(const char *s) { return s ? strdup(s) : NULL; }
 char *demangle(const char *name)
 {
     static long long spent_ms; /* in children, this run */
-    if (strncmp(name, "_Z", 2) || strnlen(name, DEMANGLE_IN_MAX + 1) > DEMANGLE_IN_MAX)
+    if (strnlen(name, DEMANGLE_IN_MAX + 1) > DEMANGLE_IN_MAX)
+        return NULL;
+    if (!strncmp(name, "_R", 2)) /* Rust's v0 names: bounded, no child */
+        return demangle_rust_v0(name);
+    if (strncmp(name, "_Z", 2))
         return NULL;
     char *rust = demangle_rust_legacy(name); /* before C++, as pprof reads them */
     if (rust)

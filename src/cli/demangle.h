@@ -13,7 +13,9 @@
 #include <stddef.h>
 
 /* The simplified name of a mangled C++ symbol (an Itanium ABI name,
- * "_Z..."), allocated: the caller frees it.  NULL when name is not one,
+ * "_Z..."; Rust's legacy names, which look like one, and Rust's v0 names,
+ * "_R...", as pprof shows them: demangle_rust.h, demangle_rust_v0.h),
+ * allocated: the caller frees it.  NULL when name is not one,
  * is longer than DEMANGLE_IN_MAX, or cannot be demangled (then it is
  * shown as it is, as pprof shows it), or, with many back-references, is
  * not demangled in the time given (demangle.c: a name of a few hundred

@@ -4,7 +4,7 @@
  * "_ZN5alloc7raw_vec19RawVec$LT$T$C$A$GT$8grow_one17h...E" is
  * alloc::raw_vec::RawVec<T,A>::grow_one: the hash dropped, the escapes
  * decoded, generic parameters kept (they are part of the identifier).
- * Rust's v0 names ("_R...") are not read here.
+ * Rust's v0 names ("_R...") are read by demangle_rust_v0.h.
  */
 #ifndef HEAPPROF_CLI_DEMANGLE_RUST_H
 #define HEAPPROF_CLI_DEMANGLE_RUST_H

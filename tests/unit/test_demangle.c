@@ -14,6 +14,7 @@
 
 #include "demangle.h"
 #include "demangle_rust.h"
+#include "demangle_rust_v0.h"
 
 static void mangled(void **state)
 {
@@ -222,6 +223,197 @@ static void rust_legacy(void **state)
         assert_null(demangle_rust_legacy(not_rust[i]));
 }
 
+/* Rust's v0 names (rustc -C symbol-mangling-version=v0; the standard
+ * library of Rust 1.9x uses them), as go tool pprof (1.19, its vendored
+ * ianlancetaylor/demangle) showed them: crate hashes, the instantiating
+ * crate and LLVM's suffix dropped, generic arguments kept. */
+static void rust_v0(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"_RNvCskK7mfDs1mzF_1m4main", "m::main"},
+        {"_RNvMs4_NtCslNYArtu3iFV_5alloc7raw_vecNtB5_11RawVecInner11finish_growCsjrHSEGnQ3l9_3std",
+         "<alloc::raw_vec::RawVecInner>::finish_grow"},
+        {"_RNvMs4_NtCslNYArtu3iFV_5alloc7raw_vecINtB5_11RawVecInnerNtNtCsjrHSEGnQ3l9_3std5alloc6Sy"
+         "stemE11finish_growBW_",
+         "<alloc::raw_vec::RawVecInner<std::alloc::System>>::finish_grow"},
+        {"_RINvYNtNtNtCsjrHSEGnQ3l9_3std4hash6random11RandomStateNtNtCsgEmfK2I1SDS_4core4hash11Buil"
+         "dHasher8hash_oneRNtNtCslNYArtu3iFV_5alloc6string6StringECskK7mfDs1mzF_1m",
+         "<std::hash::random::RandomState as core::hash::BuildHasher>::hash_one::<&alloc::string::"
+         "String>"},
+        {"_RNvXCsjMaewn57Afh_1tNtB2_1SINtB2_2TrtE1m", "<t::S as t::Tr<u16>>::m"},
+        {"_RNSNvYNCINvNtCsjrHSEGnQ3l9_3std2rt10lang_startuE0INtNtNtCsgEmfK2I1SDS_4core3ops8functio"
+         "n6FnOnceuE9call_once6vtableCskK7mfDs1mzF_1m.llvm.14034029421399697217",
+         "<std::rt::lang_start<()>::{closure#0} as core::ops::function::FnOnce<()>>::call_once::"
+         "{shim:vtable#0}"},
+        {"_RINvNtNtCsjrHSEGnQ3l9_3std6thread9lifecycle15spawn_uncheckedNCNvCskK7mfDs1mzF_1m4mains_"
+         "0INtNtCslNYArtu3iFV_5alloc3vec3VecmEEB10_",
+         "std::thread::lifecycle::spawn_unchecked::<m::main::{closure#1}, alloc::vec::Vec<u32>>"},
+        /* pprof reads "00" as one number, 0: nested closures named its way */
+        {"_RNCNCNCNvNtCsjrHSEGnQ3l9_3std2rt19lang_start_internal00s_0B9_",
+         "std::rt::lang_start_internal::{closure#0}::{closure#1}::{closure#0}"},
+        {"_RINvNtCsgEmfK2I1SDS_4core3ptr13drop_in_placeINtNtCslNYArtu3iFV_5alloc5boxed3BoxDINtNtNtB"
+         "4_3ops8function6FnOnceuEp6OutputuNtNtB4_6marker4SendEL_EECskK7mfDs1mzF_1m",
+         "core::ptr::drop_in_place::<alloc::boxed::Box<dyn core::ops::function::FnOnce<(), Output "
+         "= ()> + core::marker::Send>>"},
+        {"_RINvNtCsgEmfK2I1SDS_4core3ptr13drop_in_placeSINtNtCslNYArtu3iFV_5alloc5boxed3BoxDINtNtNt"
+         "B4_3ops8function6FnOnceuEp6OutputuNtNtB4_6marker4SendEL_EECsjrHSEGnQ3l9_3std",
+         "core::ptr::drop_in_place::<[alloc::boxed::Box<dyn core::ops::function::FnOnce<(), "
+         "Output = ()> + core::marker::Send>]>"},
+        {"_RNvNtCskK7mfDs1mzF_1mu8nave_6pau9gre_6ka8l", "m::naïve::grüße"}, /* punycode */
+        {"_RINvCsjMaewn57Afh_1t1gAAhj2_j10_EB2_", "t::g::<[[u8; 2]; 16]>"},
+        {"_RINvCsjMaewn57Afh_1t1gDG_INtNtNtCsgEmfK2I1SDS_4core3ops8function2FnTRL0_hEEp6OutputRL0_"
+         "hEL_EB2_",
+         "t::g::<dyn for<'a> core::ops::function::Fn<(&'a u8,), Output = &'a u8>>"},
+        {"_RINvCsjMaewn57Afh_1t1gDNtNtNtNtCsgEmfK2I1SDS_4core4iter6traits8iterator8Iteratorp4Itemh"
+         "NtNtBt_6marker4SendEL_EB2_",
+         "t::g::<dyn core::iter::traits::iterator::Iterator<Item = u8> + core::marker::Send>"},
+        {"_RINvCsjMaewn57Afh_1t1gFG0_RL1_hQL0_tERL0_hEB2_",
+         "t::g::<for<'a, 'b> fn(&'a u8, &'b mut u16) -> &'b u8>"},
+        {"_RINvCsjMaewn57Afh_1t1gFUKChvEuEB2_", "t::g::<unsafe extern \"C\" fn(u8, ...)>"},
+        {"_RINvCsjMaewn57Afh_1t1gFlElEB2_", "t::g::<fn(i32) -> i32>"},
+        {"_RINvCsjMaewn57Afh_1t1gOhEB2_", "t::g::<*mut u8>"},
+        {"_RINvCsjMaewn57Afh_1t1gPShEB2_", "t::g::<*const [u8]>"},
+        {"_RINvCsjMaewn57Afh_1t1gTfdijynobcuEEB2_",
+         "t::g::<(f32, f64, isize, usize, u64, i128, u128, bool, char, ())>"},
+        {"_RINvCsjMaewn57Afh_1t1gThEEB2_", "t::g::<(u8,)>"},
+        {"_RINvCsjMaewn57Afh_1t1kKln5_Kxn8000000000000000_Koffffffffffffffffffffffffffffffff_Kc27_"
+         "Kb1_Kan80_EB2_",
+         "t::k::<-5, -9223372036854775808, 0xffffffffffffffffffffffffffffffff, '\\'', true, -128>"},
+        {"_RINvCsjMaewn57Afh_1t1kKl7_Kx8_Ko9_Kca_Kb0_Ka0_EB2_", "t::k::<7, 8, 9, '\\n', false, 0>"},
+        {"_RINvCsjMaewn57Afh_1t1kKl7_Kx8_Ko9_Kc1f600_Kb0_Ka0_EB2_",
+         "t::k::<7, 8, 9, '\\u{1f600}', false, 0>"},
+        {"_RINvCskK7mfDs1mzF_1m3genhKb0_Kce4_EB2_", "m::gen::<u8, false, '\\u{e4}'>"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = demangle_rust_v0(cases[i].in);
+        assert_non_null(got);
+        assert_string_equal(got, cases[i].out);
+        free(got);
+        got = demangle(cases[i].in); /* what the commands show */
+        assert_non_null(got);
+        assert_string_equal(got, cases[i].out);
+        free(got);
+    }
+}
+
+/* Appends s to b at *n, within cap. */
+static void add(char *b, size_t *n, size_t cap, const char *s)
+{
+    size_t k = strlen(s);
+    assert_true(*n + k < cap);
+    memcpy(b + *n, s, k + 1);
+    *n += k;
+}
+
+/* What pprof does not demangle, what is malformed, truncated or built to
+ * explode: shown as it is (NULL), quickly, never a crash. */
+static void rust_v0_hostile(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "_R", "_RC", "_R0NvC1a1f", /* a later version */
+        "_RNvC1a1f_", "_RNvC1a2f", "_RNvC1a1fX", /* trailing, short, unparsed */
+        "_RB_", "_RNvB_1a", "_RNvB0_1a", "_RNvB4_1a", /* backrefs forward, to self */
+        "_RINvC1a1fBZZZZZZZZZZZ_E", "_RINvC1a1fhB8_E", /* past the end, to itself */
+        "_RINvC1a1fKb2_E", "_RINvC1a1fKb_E", "_RINvC1a1fKh01_E", "_RINvC1a1fKc1000000_E",
+        "_RINvC1a1fKe0_E", "_RINvC1a1fKjn1_E", "_RINvC1a1fL0_E", "_RINvC1a1fFG_RL2_hEuE",
+        "_RNvC1au3a_b", "_RNvC1au2__", "_RINvC1a1fDNvC1a1TE_E",
+        /* pprof reads "0023" as 23: this K-namespace static is shown mangled */
+        "_RNvNCNKNvNtNtCsjrHSEGnQ3l9_3std2io5stdio14OUTPUT_CAPTURE0023___RUST_STD_INTERNAL_VAL",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *got = demangle_rust_v0(bad[i]);
+        if (got)
+            fail_msg("%s demangled to %s", bad[i], got);
+    }
+
+    /* Every prefix of a real name: read safely (under the sanitizers);
+     * cut before its instantiating crate ("Csk...", not shown) none is
+     * the whole name's rendering, cut within it none is another. */
+    const char *real = "_RINvNtCsgEmfK2I1SDS_4core3ptr13drop_in_placeINtNtCslNYArtu3iFV_5alloc5boxe"
+                       "d3BoxDINtNtNtB4_3ops8function6FnOnceuEp6OutputuNtNtB4_6marker4SendEL_EECsk"
+                       "K7mfDs1mzF_1m";
+    char *whole = demangle_rust_v0(real);
+    assert_non_null(whole);
+    char buf[256];
+    for (size_t k = 0; k < strlen(real); k++) {
+        memcpy(buf, real, k);
+        buf[k] = '\0';
+        char *got = demangle_rust_v0(buf);
+        if (got && k < strlen(real) - strlen("CskK7mfDs1mzF_1m"))
+            assert_string_not_equal(got, whole);
+        else if (got)
+            assert_string_equal(got, whole);
+        free(got);
+    }
+    free(whole);
+
+    /* Nesting past the depth limit, in paths, generic arguments, types. */
+    static char deep[40000];
+    size_t n = 0;
+    add(deep, &n, sizeof deep, "_R");
+    for (int i = 0; i < 5000; i++)
+        add(deep, &n, sizeof deep, "Nv");
+    add(deep, &n, sizeof deep, "C1a");
+    for (int i = 0; i < 5000; i++)
+        add(deep, &n, sizeof deep, "1b");
+    assert_null(demangle_rust_v0(deep));
+    n = 0;
+    add(deep, &n, sizeof deep, "_RINvC1a1f");
+    for (int i = 0; i < 5000; i++)
+        add(deep, &n, sizeof deep, "R");
+    add(deep, &n, sizeof deep, "hE");
+    assert_null(demangle_rust_v0(deep));
+    n = 0;
+    add(deep, &n, sizeof deep, "_R");
+    for (int i = 0; i < 3000; i++)
+        add(deep, &n, sizeof deep, "INv");
+    add(deep, &n, sizeof deep, "C1a1f");
+    for (int i = 0; i < 3000; i++)
+        add(deep, &n, sizeof deep, "E");
+    assert_null(demangle_rust_v0(deep));
+
+    /* Each tuple names the one before it twice: 60 of them describe 2^60
+     * types.  The output bound stops it, at once. */
+    n = 0;
+    add(deep, &n, sizeof deep, "_RINvC1a1fThhE");
+    size_t prev = strlen("INvC1a1f"), pos = n - 2;
+    for (int i = 0; i < 60; i++) {
+        char ref[16], t[48];
+        size_t v = prev - 1, r = sizeof ref;
+        ref[--r] = '\0';
+        ref[--r] = '_';
+        do
+            ref[--r] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[v % 62];
+        while (v /= 62);
+        snprintf(t, sizeof t, "TB%sB%sE", ref + r, ref + r);
+        add(deep, &n, sizeof deep, t);
+        prev = pos;
+        pos += strlen(t);
+    }
+    add(deep, &n, sizeof deep, "E");
+    assert_null(demangle_rust_v0(deep));
+    /* The same with 3 levels is a plain name: the backrefs are right. */
+    char *three = NULL;
+    for (size_t i = 0, e = 0; deep[i]; i++)
+        if (deep[i] == 'E' && ++e == 3) {
+            memcpy(buf, deep, i + 1);
+            memcpy(buf + i + 1, "E", 2);
+            three = demangle_rust_v0(buf);
+            break;
+        }
+    assert_non_null(three);
+    assert_string_equal(three, "a::f::<(u8, u8), ((u8, u8), (u8, u8)), (((u8, u8), (u8, u8)), "
+                               "((u8, u8), (u8, u8)))>");
+    free(three);
+
+    /* Longer than DEMANGLE_IN_MAX: not read at all by the commands. */
+    assert_null(demangle(deep));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +422,8 @@ int main(void)
         cmocka_unit_test(exponential),
         cmocka_unit_test(words),
         cmocka_unit_test(rust_legacy),
+        cmocka_unit_test(rust_v0),
+        cmocka_unit_test(rust_v0_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
