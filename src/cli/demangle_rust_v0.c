@@ -649,19 +649,18 @@ static bool type_body(v0 *p)
     }
 }
 
-static bool type(v0 *p)
+/* A type or a constant: a backref to one read before (read again by
+ * self), or one written out (body). */
+static bool backref_or(v0 *p, bool (*self)(v0 *), bool (*body)(v0 *))
 {
     if (!enter(p))
         return false;
-    bool ok;
-    if (peek(p) == 'B') {
-        ok = follow(p, type);
-    } else {
-        ok = type_body(p);
-    }
+    bool ok = peek(p) == 'B' ? follow(p, self) : body(p);
     leave(p);
     return ok && !p->failed;
 }
+
+static bool type(v0 *p) { return backref_or(p, type, type_body); }
 
 /* A char constant as pprof shows it: printable ASCII quoted, with
  * Rust's escapes for \t \r \n \\ \', anything else as '\u{hex}'. */
@@ -739,19 +738,7 @@ static bool konst_body(v0 *p)
     return true;
 }
 
-static bool konst(v0 *p)
-{
-    if (!enter(p))
-        return false;
-    bool ok;
-    if (peek(p) == 'B') {
-        ok = follow(p, konst);
-    } else {
-        ok = konst_body(p);
-    }
-    leave(p);
-    return ok && !p->failed;
-}
+static bool konst(v0 *p) { return backref_or(p, konst, konst_body); }
 
 char *demangle_rust_v0(const char *name)
 {
