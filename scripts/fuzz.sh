@@ -7,13 +7,15 @@
 # small.  New inputs that add coverage are kept in build-fuzz/fuzz-work/;
 # merge the ones worth keeping with
 #   build-fuzz/tests/fuzz/<target> -merge=1 tests/fuzz/corpus/<target> build-fuzz/fuzz-work/<target>/corpus
-# (fuzz_profile_read: build-fuzz/tests/cli/fuzz_profile_read, tests/cli/corpus)
+# (fuzz_profile_read: build-fuzz/tests/cli/fuzz_profile_read, tests/cli/corpus;
+# fuzz_demangle_rust: build-fuzz/tests/cli/fuzz_demangle_rust, tests/cli/corpus_demangle)
 # A crash, sanitizer report or failed check stops with exit status 1 and
 # leaves the input in build-fuzz/fuzz-work/<target>/crash-*.
 #
 # Targets: fuzz_config fuzz_maps fuzz_elf fuzz_pprof fuzz_http (the library's
-# parsers, tests/fuzz) and fuzz_profile_read (the heapprof command's profile
-# reader, tests/cli, corpus tests/cli/corpus); default: all.
+# parsers, tests/fuzz), fuzz_profile_read (the heapprof command's profile
+# reader, tests/cli, corpus tests/cli/corpus) and fuzz_demangle_rust (its
+# Rust demanglers, tests/cli, corpus tests/cli/corpus_demangle); default: all.
 # Installs clang and libFuzzer's runtime with apt-get when they are missing
 # and we are root; otherwise says what is missing and fails.
 set -euo pipefail
@@ -21,10 +23,19 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_config fuzz_maps fuzz_elf fuzz_pprof fuzz_http fuzz_profile_read)
+[[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_config fuzz_maps fuzz_elf fuzz_pprof fuzz_http fuzz_profile_read
+    fuzz_demangle_rust)
 # Where a target's binary (under the build) and seed corpus live.
-target_dir() { [[ $1 == fuzz_profile_read ]] && echo tests/cli || echo tests/fuzz; }
-seed_dir() { [[ $1 == fuzz_profile_read ]] && echo tests/cli/corpus || echo "tests/fuzz/corpus/$1"; }
+target_dir() {
+    case $1 in fuzz_profile_read | fuzz_demangle_rust) echo tests/cli ;; *) echo tests/fuzz ;; esac
+}
+seed_dir() {
+    case $1 in
+        fuzz_profile_read) echo tests/cli/corpus ;;
+        fuzz_demangle_rust) echo tests/cli/corpus_demangle ;;
+        *) echo "tests/fuzz/corpus/$1" ;;
+    esac
+}
 
 have_fuzzer() {
     command -v clang >/dev/null 2>&1 &&
