@@ -493,6 +493,24 @@ static const char *basic_type(char c)
     }
 }
 
+/* Types up to an 'E', written ", "-separated (a fn's parameters, a
+ * tuple's elements); *count, if asked, says how many. */
+static bool types_to_end(v0 *p, size_t *count)
+{
+    size_t k = 0;
+    for (; !eat(p, 'E'); k++) {
+        if (p->failed || p->pos >= p->n)
+            return fail(p);
+        if (k)
+            puts_(p, ", ");
+        if (!type(p))
+            return false;
+    }
+    if (count)
+        *count = k;
+    return true;
+}
+
 /* fn-sig: [binder] ["U"] ["K" abi] {type} "E" type */
 static bool fn_sig(v0 *p)
 {
@@ -517,14 +535,8 @@ static bool fn_sig(v0 *p)
         puts_(p, "\" ");
     }
     puts_(p, "fn(");
-    for (size_t k = 0; !eat(p, 'E'); k++) {
-        if (p->failed || p->pos >= p->n)
-            return fail(p);
-        if (k)
-            puts_(p, ", ");
-        if (!type(p))
-            return false;
-    }
+    if (!types_to_end(p, NULL))
+        return false;
     puts_(p, ")");
     if (eat(p, 'u')) {
         p->lifetimes = saved;
@@ -604,15 +616,9 @@ static bool type_body(v0 *p)
     case 'T': {
         p->pos++;
         puts_(p, "(");
-        size_t k = 0;
-        for (; !eat(p, 'E'); k++) {
-            if (p->failed || p->pos >= p->n)
-                return fail(p);
-            if (k)
-                puts_(p, ", ");
-            if (!type(p))
-                return false;
-        }
+        size_t k;
+        if (!types_to_end(p, &k))
+            return false;
         puts_(p, k == 1 ? ",)" : ")");
         return true;
     }

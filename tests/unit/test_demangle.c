@@ -180,6 +180,20 @@ static void simplified(void **state)
 
 /* Rust's legacy names, as go tool pprof showed them for a profile of a
  * Rust 1.95 program (tests run on their mangled names, read with -raw). */
+/* in reads as out through the Rust demangler fn and through demangle(),
+ * which is what the commands show. */
+static void expect_both(char *(*fn)(const char *), const char *in, const char *out)
+{
+    char *got = fn(in);
+    assert_non_null(got);
+    assert_string_equal(got, out);
+    free(got);
+    got = demangle(in);
+    assert_non_null(got);
+    assert_string_equal(got, out);
+    free(got);
+}
+
 static void rust_legacy(void **state)
 {
     (void)state;
@@ -203,16 +217,8 @@ static void rust_legacy(void **state)
         /* An escape pprof does not know: the rest of the identifier as is. */
         {"_ZN1a8b$XX$c$d17h0123456789abcdefE", "a::b$XX$c$d"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *got = demangle_rust_legacy(cases[i].in);
-        assert_non_null(got);
-        assert_string_equal(got, cases[i].out);
-        free(got);
-        got = demangle(cases[i].in); /* what the commands show */
-        assert_non_null(got);
-        assert_string_equal(got, cases[i].out);
-        free(got);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_both(demangle_rust_legacy, cases[i].in, cases[i].out);
     /* Not Rust's: C++ names, a hash of fewer than 5 distinct digits, a
      * length past the end. */
     static const char *const not_rust[] = {
@@ -287,16 +293,8 @@ static void rust_v0(void **state)
          "t::k::<7, 8, 9, '\\u{1f600}', false, 0>"},
         {"_RINvCskK7mfDs1mzF_1m3genhKb0_Kce4_EB2_", "m::gen::<u8, false, '\\u{e4}'>"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *got = demangle_rust_v0(cases[i].in);
-        assert_non_null(got);
-        assert_string_equal(got, cases[i].out);
-        free(got);
-        got = demangle(cases[i].in); /* what the commands show */
-        assert_non_null(got);
-        assert_string_equal(got, cases[i].out);
-        free(got);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_both(demangle_rust_v0, cases[i].in, cases[i].out);
 }
 
 /* Appends s to b at *n, within cap. */
