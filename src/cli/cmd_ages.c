@@ -320,9 +320,17 @@ static void header(const profile *p, size_t space, const zones *z, const stackse
         units_value(a, sizeof a, live - aged, "bytes", o->raw);
         printf("      (%s of it in samples without an age label: in no column)\n", a);
     }
-    printf("Columns: young < %s, middle %s to %s, old >= %s; a steady rate since the\n"
+    /* A process younger than 4 s has no band edge at or below T/4, and one
+     * under 1 s none below T/2 either: those zones are empty, and "young
+     * < 0s" would read as a bound. */
+    char yz[48] = "young none", mz[80] = "middle none";
+    if (z->Y > 0)
+        snprintf(yz, sizeof yz, "young < %s", y);
+    if (z->O > z->Y)
+        snprintf(mz, sizeof mz, "middle %s to %s", y, m);
+    printf("Columns: %s, %s, old >= %s; a steady rate since the\n"
            "start would put %.0f%%, %.0f%% and %.0f%% of a site's live bytes in them\n",
-           y, y, m, m, 100 * z->expect[Z_YOUNG], 100 * z->expect[Z_MID], 100 * z->expect[Z_OLD]);
+           yz, mz, m, 100 * z->expect[Z_YOUNG], 100 * z->expect[Z_MID], 100 * z->expect[Z_OLD]);
 }
 
 static void table(const stackset *s, aged_row *v, size_t m, const ages_opts *o)

@@ -168,6 +168,12 @@ expect_rc 0 hp ages "$W/y.pb"
 expect_in "$W/out" 'too young for readings'
 expect_in "$W/out" '^ +1 - +200 KiB .* a ← main$'
 expect_in "$W/out" '^ +2 few +4.00 KiB .* small ← main$'
+expect_in "$W/out" '^Columns: young < 2s, middle 2s to 5s, old >= 5s; '
+# Under 4 s no band edge lies at or below T/4: the young zone is empty, and
+# said so, not "young < 0s".
+craft "$W/y3.pb" --duration 3 a=0:100:1
+expect_rc 0 hp ages "$W/y3.pb"
+expect_in "$W/out" '^Columns: young none, middle 0s to 2s, old >= 2s; '
 # No duration: the oldest band stands for the process's age.
 craft "$W/n.pb" --duration 0 a=0:100:1,3600:100:1
 expect_rc 0 hp ages "$W/n.pb"
