@@ -1063,7 +1063,19 @@ void http_start(void)
      * (spawn). */
     int fd = listen_on(&ss, &len);
     if (fd < 0) {
-        log_line("cannot serve HTTP on %.64s: %s; the HTTP server is off", spec, strerror(errno));
+        int err = errno;
+        char line[256];
+        snprintf(line, sizeof line, "cannot serve HTTP on %.64s: %s; the HTTP server is off", spec,
+                 strerror(err));
+        /* An address in use, where the parent runs this heapprof with the
+         * same settings on the same stderr, is the parent's: it serves
+         * there, or said it could not.  A server that starts a child every
+         * few seconds, or a pyenv shim's dozens of processes, repeated the
+         * line with each one (a fixed port's children all fail to bind). */
+        if (err == EADDRINUSE)
+            profiler_warn_setting(line);
+        else
+            log_line("%s", line);
         return;
     }
     bound = ss;

@@ -19,6 +19,7 @@
  * is complete.  The wait ends early when the process dies.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -56,7 +57,8 @@ void cmd_dump_usage(FILE *f)
                 "new file is the next of its sequence, PREFIX.PID.<seq>.pb.gz.  A relative\n"
                 "HEAPPROF_OUT is relative to the directory the target started in; it is looked\n"
                 "for in the target's current directory, so give a program that changes\n"
-                "directory an absolute HEAPPROF_OUT (heapprof run makes it so).\n"
+                "directory an absolute HEAPPROF_OUT (heapprof run makes it so).  The pid of a\n"
+                "`heapprof run` ($! after `heapprof run ... &`) stands for the program it runs.\n"
                 "\n"
                 "Options:\n"
                 "  --wait SECONDS  how long to wait for the file (default 10; decimals allowed)\n"
@@ -380,6 +382,52 @@ static int parse_pid(const char *s, long *pid)
     return 0;
 }
 
+/* The program that `heapprof run` at pid runs, when pid is one (this very
+ * executable, by device and inode) with one child: the pid a user has at
+ * hand after `heapprof run ... &` ($!) is heapprof's, which is not
+ * profiled, and the line that said so advised starting the program with
+ * `heapprof run`, as it had been.  0 when pid is no `heapprof run`, or
+ * has no child or several (/proc/PID/task/PID/children needs a kernel
+ * option, so every /proc/N/stat is read for its parent pid). */
+static long run_program(long pid)
+{
+    struct stat me, it;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/exe", pid);
+    if (stat("/proc/self/exe", &me) || stat(path, &it) || me.st_dev != it.st_dev ||
+        me.st_ino != it.st_ino)
+        return 0;
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    long child = 0;
+    int found = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && found < 2) {
+        char *end;
+        long n = strtol(e->d_name, &end, 10);
+        if (*end || n <= 0 || n == pid)
+            continue;
+        char *st;
+        size_t len;
+        snprintf(path, sizeof path, "/proc/%ld/stat", n);
+        if (read_proc(path, &st, &len))
+            continue;
+        /* "PID (COMM) STATE PPID ...": COMM may hold spaces and ')'. */
+        const char *close_paren = strrchr(st, ')');
+        long ppid = 0;
+        if (close_paren && close_paren[1] == ' ' && close_paren[2] && close_paren[3] == ' ')
+            ppid = strtol(close_paren + 4, NULL, 10);
+        if (ppid == pid) {
+            child = n;
+            found++;
+        }
+        free(st);
+    }
+    closedir(d);
+    return found == 1 ? child : 0;
+}
+
 static int dump(long pid, double wait_s)
 {
     char path[64], comm[64], prefix[PATH_MAX + CONFIG_PATH_MAX], *maps;
@@ -394,6 +442,14 @@ static int dump(long pid, double wait_s)
     bool profiled = has_library(maps);
     free(maps);
     comm_of(pid, comm, sizeof comm);
+    long program = profiled ? 0 : run_program(pid);
+    if (program) {
+        diag_error("note: process %ld is `heapprof run`; asking the program it runs, process %ld",
+                   pid, program);
+        free(env_buf);
+        env_buf = NULL;
+        return dump(program, wait_s);
+    }
     if (!profiled) {
         diag_error("process %ld (%s) is not profiled: libheapprof is not loaded in it (start "
                    "it with `heapprof run -- PROGRAM` or LD_PRELOAD=libheapprof.so)", pid, comm);

@@ -23,7 +23,9 @@
  *
  * Series classes (n >= 3, baseline v_0, last v_L, peak v_P the highest
  * value (first of equals), low point v_B the lowest (last of equals), mid
- * v_M with M = B + floor((L-B)/2)), tried in this order:
+ * v_M the profile between B and L nearest in time to the middle of their
+ * span (the first of two as near; by position, M = B + floor((L-B)/2) for
+ * evenly spaced profiles or without time stamps)), tried in this order:
  *   working set v_P significantly above v_0, and v_L significantly below v_P:
  *               went up, and had come back down at the end.  A dip before
  *               the rise does not count: what rose to its peak at the end
@@ -33,11 +35,17 @@
  *               it kept growing in the second half of its growth from the
  *               low point (B = 0 unless it dipped first).
  *   plateau     as a leak, but no significant growth from v_M to v_L, AND
- *               that growth significantly below the first half's
- *               (v_M - v_B): filled once, then held (a cache, a table).
- *               Without that last test a slow or noisy leak, whose
- *               second-half growth is merely not yet significant, would be
- *               called a plateau; it stays a leak.
+ *               its rate (per second, from M to L) significantly below the
+ *               first half's (from B to M): filled once, then held (a
+ *               cache, a table).  Without that last test a slow or noisy
+ *               leak, whose second-half growth is merely not yet
+ *               significant, would be called a plateau; it stays a leak.
+ *               By time, not by position: the series HEAPPROF_KEEP leaves
+ *               (the first profile, then the newest N, close together)
+ *               put the middle profile near the end, and a steady leak,
+ *               which grew as much per second there as before, read as
+ *               having slowed down: most of its growth fell in the long
+ *               "first half".
  *   shrank      some v_j significantly below an earlier value, and v_P not
  *               significantly above v_0 (fell without rising first)
  *   stable      none of the above (not listed)
@@ -152,9 +160,11 @@ void cmd_leaks_usage(FILE *f)
                 "               make one)\n"
                 "  leak         last significantly above the baseline, not a working set, and\n"
                 "               still significantly growing in the second half of its growth\n"
-                "               (from the middle profile between its lowest point and the last)\n"
+                "               (from the profile nearest in time to the middle between its\n"
+                "               lowest point and the last)\n"
                 "  plateau      as a leak, but no significant growth in the second half, and\n"
-                "               significantly less growth there than in the first half\n"
+                "               significantly slower growth (per second) there than in the\n"
+                "               first half\n"
                 "  shrank       fell significantly, never rising significantly first\n"
                 "Stable stacks are not listed.  A last profile written at exit holds what the\n"
                 "program had not freed by then: one that frees its data on the way out\n"
@@ -213,7 +223,33 @@ static bool up(const stackset *s, stackset_row *r, size_t i, size_t j)
     return d > 0 && d > sig2(s, r, i, j);
 }
 
-static enum klass classify(const stackset *s, stackset_row *r, size_t n)
+/* Profile i's place in time: seconds since the first profile when every
+ * one has a time stamp (load_all sorted them so), else its position. */
+typedef struct {
+    profile **p;
+    bool timed;
+} timeline;
+
+static double at(const timeline *tl, size_t i)
+{
+    return tl->timed ? (double)(tl->p[i]->time_nanos - tl->p[0]->time_nanos) / 1e9 : (double)i;
+}
+
+/* The profile between low and last (exclusive, when there is one) nearest
+ * in time to the middle of their span, the first of two as near. */
+static size_t middle(const timeline *tl, size_t low, size_t last)
+{
+    if (last - low < 2)
+        return low;
+    double half = (at(tl, low) + at(tl, last)) / 2;
+    size_t mid = low + 1;
+    for (size_t j = low + 2; j < last; j++)
+        if (fabs(at(tl, j) - half) < fabs(at(tl, mid) - half))
+            mid = j;
+    return mid;
+}
+
+static enum klass classify(const stackset *s, stackset_row *r, size_t n, const timeline *tl)
 {
     size_t last = n - 1, peak = 0, low = 0;
     bool drop = false;
@@ -229,16 +265,21 @@ static enum klass classify(const stackset *s, stackset_row *r, size_t n)
     if (rose && up(s, r, last, peak))
         return K_WORKING;
     if (up(s, r, 0, last)) {
-        size_t mid = low + (last - low) / 2;
+        size_t mid = middle(tl, low, last);
         if (up(s, r, mid, last))
             return K_LEAK;
-        /* (v_M - v_B) - (v_L - v_M): variance 4 var_M + var_B + var_L */
+        double d1 = at(tl, mid) - at(tl, low), d2 = at(tl, last) - at(tl, mid);
+        if (!(d1 > 0 && d2 > 0))
+            return K_LEAK;
+        /* (v_M - v_B)/d1 - (v_L - v_M)/d2: variance
+         * var_M (1/d1 + 1/d2)^2 + var_B/d1^2 + var_L/d2^2 */
         double vb = val(s, r, low, C_SPACE), vm = val(s, r, mid, C_SPACE),
                vl = val(s, r, last, C_SPACE);
-        double var = 4 * stackset_cell_at(s, r, mid, C_SPACE)->var +
-                     stackset_cell_at(s, r, low, C_SPACE)->var +
-                     stackset_cell_at(s, r, last, C_SPACE)->var;
-        double slowdown = (vm - vb) - (vl - vm);
+        double w = 1 / d1 + 1 / d2;
+        double var = w * w * stackset_cell_at(s, r, mid, C_SPACE)->var +
+                     stackset_cell_at(s, r, low, C_SPACE)->var / (d1 * d1) +
+                     stackset_cell_at(s, r, last, C_SPACE)->var / (d2 * d2);
+        double slowdown = (vm - vb) / d1 - (vl - vm) / d2;
         return slowdown > 0 && slowdown > 2 * sqrt(var) ? K_PLATEAU : K_LEAK;
     }
     return drop && !rose ? K_SHRANK : K_STABLE;
@@ -486,9 +527,12 @@ static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t n
                    const leaks_opts *o)
 {
     size_t count[NCLASSES] = {0}, m = 0;
+    timeline tl = {p, true};
+    for (size_t i = 0; i < n; i++)
+        tl.timed = tl.timed && p[i]->time_nanos > 0;
     for (size_t i = 0; i < nrows; i++) {
         stackset_row *r = stackset_get(s, i);
-        enum klass k = classify(s, r, n);
+        enum klass k = classify(s, r, n, &tl);
         count[k]++;
         if (k == K_STABLE)
             continue;

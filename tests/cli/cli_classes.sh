@@ -34,6 +34,22 @@ class_of dip_back shrank
 expect_not_in "$W/out" ' stable ← main$' "the stable site listed"
 expect_in "$W/out" '^5 profiles; stacks by class: 3 leak, 2 plateau, 3 working set, 2 shrank, 1 stable'
 
+# The series HEAPPROF_KEEP leaves: the first profile, then the newest,
+# close together (here 0, 100, 105 ... 120 s), sampled (standard errors of
+# 6 MiB and 3 MiB).  A steady leak of 1 MiB/s grew as fast at the end as
+# before; its middle profile, taken by position, was the 105 s one, so
+# nearly all its growth fell in the "first half" and it read as a plateau.
+# By time the middle is the 100 s one.  A cache that filled before 100 s
+# and held is still a plateau.
+mkdir -p "$W/k"
+for t in 0 100 105 110 115 120; do
+    craft aged "$W/k/p$t.pb" --no-ages --time "$t" --duration $((1000 + t)) \
+        "steady=0:$(((10 + t) * 1024)):6144" "cache=0:$(((t ? 110 : 10) * 1024)):3072"
+done
+expect_rc 0 hp leaks -n 0 "$W"/k/p*.pb
+class_of steady leak
+class_of cache plateau
+
 # Ties: stacks that grew by the same bytes are ranked by name, as top and
 # ages rank theirs, not in the order they were met (zeta's first here),
 # which qsort need not even keep.

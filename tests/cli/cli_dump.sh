@@ -2,6 +2,7 @@
 # heapprof dump: against live preloaded sleepers (the target's own signal
 # and prefix, a relative prefix resolved against the target's directory,
 # a prefix with codes, as root a process of another pid or mount namespace),
+# `heapprof run`'s own pid for its program's,
 # and its errors: no such process, not profiled, timeout (the target blocks
 # the signal, so the request stays pending for ever), the signal ignored or
 # at its default action (not sent: it would end the process), signal off,
@@ -105,6 +106,21 @@ if [[ $(id -u) -eq 0 ]] && unshare --mount true 2>/dev/null; then
         fail "mount namespace: the file should be in the directory bound in its namespace: $(ls "$W/mA" "$W/mB")"
     expect_in "$W/err" "note: process $spid has mounts of its own \(a container\?\): the path printed reaches its file through /proc/$spid/"
 fi
+
+# --- `heapprof run`'s own pid ($! after `heapprof run ... &`) stands for the
+# program it runs: it was "not profiled ... start it with `heapprof run`".
+rm -f "$W/run.ready"
+CLI_READY="$W/run.ready" "$HEAPPROF_CLI" run -o "$W/r" -- "$CLI_PROG" sleep >"$W/run.log" 2>&1 &
+rpid=$!
+KILL_AT_EXIT+=("$rpid")
+wait_for_file "$W/run.ready" 60
+expect_rc 0 hp dump "$rpid"
+prog=$(sed -n 's/.*note: process '"$rpid"' is `heapprof run`; asking the program it runs, process \([0-9]*\)$/\1/p' "$W/err")
+[[ -n $prog && $prog != "$rpid" ]] || fail "dump of heapprof run's pid: no note naming its program: $(cat "$W/err")"
+[[ "$(cat "$W/out")" == "$W/r.$prog.0001.pb.gz" && -s "$W/r.$prog.0001.pb.gz" ]] ||
+    fail "dump of heapprof run's pid printed '$(cat "$W/out")', expected $W/r.$prog.0001.pb.gz"
+kill "$rpid"
+wait "$rpid" 2>/dev/null || true
 
 # --- errors -----------------------------------------------------------------------------
 expect_rc 1 hp dump 99999999            # beyond any pid_max
