@@ -9,11 +9,16 @@
  *                   pointers (symbol names, mapping paths, the caller's
  *                   comments, the samples' label strings) that stay valid
  *                   and unchanged until the encode returns.
- *       str_func[]  per string, the id of the Function named by it (0: none),
- *                   so deduplicating functions by name costs no second table.
- *       funcs[]     per Function (id = index + 1), the string index of its name.
- *       locs[]      per Location (id = index + 1): address, mapping id, and
- *                   function id (0: unknown name, the Location gets no Line).
+ *       str_func[]  per string, the id of the Function named by it and no
+ *                   file (0: none), so deduplicating most functions costs no
+ *                   second table; ftab[] finds those with a file.
+ *       funcs[]     per Function (id = index + 1), the string indices of its
+ *                   name and file: two static functions of one name in two
+ *                   files stay two Functions.
+ *       locs[]      per Location (id = index + 1): address, mapping id, the
+ *                   name's string (0: unknown, the Location gets no Line),
+ *                   which step 2b turns into its function id, and its file
+ *                   and line.
  *     Mappings keep the symbol source's order, sorted and disjoint, so one
  *     binary search finds an address's; their ids are that order's, but for
  *     the main program's, which takes id 1 (map_id).
@@ -23,6 +28,12 @@
  *     the next one.  Nothing is kept per sample: a profile of 100k stacks
  *     used to build ~80 MiB of per-sample arrays, which cost page faults on
  *     every dump and showed as the profiler's own memory.
+ *
+ *  2b. Lines.  Once every location is known, the mappings whose names the
+ *     profile keeps (keep_names: pprof adds no file:line there) are asked
+ *     for the file and line of their locations, one sorted batch per
+ *     mapping (symbols_lines); then each location gets its Function, by
+ *     name and file.
  *
  *  3. Viewing.  Only once every sample is out (and the arrays above stop
  *     moving) are the protobuf-c structs for the rest built, each kind in
@@ -67,6 +78,7 @@
 #include "fault.h"
 #include "mem.h"
 #include "profile.pb-c.h"
+#include "sort.h"
 
 typedef Perftools__Profiles__Profile pb_profile;
 typedef Perftools__Profiles__ValueType pb_value_type;
@@ -84,8 +96,16 @@ enum {
 typedef struct loc_rec {
     uint64_t addr;
     uint32_t mapping_id;
-    uint32_t func_id;
+    /* The name's string index until step 2b makes it the Function id
+     * (0: no name, either way). */
+    uint32_t func;
+    uint32_t file_str;
+    uint32_t line;
 } loc_rec;
+
+typedef struct func_rec {
+    uint32_t name_str, file_str;
+} func_rec;
 
 typedef struct str_slot {
     uint32_t hash; /* kept so most mismatches and every rehash skip strcmp/rehashing */
@@ -106,8 +126,10 @@ typedef struct builder {
     str_slot *stab;
     size_t stab_cap;
 
-    uint32_t *funcs;
+    func_rec *funcs;
     size_t nfuncs, funcs_cap;
+    uint32_t *ftab; /* Functions with a file: their id, hashed by name and file */
+    size_t ftab_cap;
 
     loc_rec *locs;
     size_t nlocs, locs_cap;
@@ -118,6 +140,8 @@ typedef struct builder {
     int64_t (*map_strs)[2]; /* per mapping: path and build-id string indices */
     size_t nmaps;
     size_t main_map; /* index of the main program's mapping; nmaps: none */
+    bool *keep;      /* per mapping: keep_names (has_functions) */
+    bool *lined;     /* per mapping: some location got a line */
 
     /* step 2's scratch, for one sample at a time */
     uint64_t *ids;
@@ -201,6 +225,9 @@ static void builder_free(builder *b)
     mem_free(b->str_func);
     mem_free(b->stab);
     mem_free(b->funcs);
+    mem_free(b->ftab);
+    mem_free(b->keep);
+    mem_free(b->lined);
     mem_free(b->locs);
     mem_free(b->ltab);
     mem_free(b->maps);
@@ -293,20 +320,62 @@ static int intern(builder *b, const char *s, int64_t *out)
     return 0;
 }
 
-/* The Function id for a symbol name, created on first use. */
-static int intern_func(builder *b, const char *name, uint32_t *out)
+static int add_func(builder *b, uint32_t name, uint32_t file, uint32_t *out)
 {
-    int64_t si;
-    if (intern(b, name, &si))
+    if (b->nfuncs >= UINT32_MAX - 1)
         return ENOMEM;
-    if (!b->str_func[si]) {
-        if (b->nfuncs >= UINT32_MAX - 1)
-            return ENOMEM;
-        RESERVE(b->funcs, b->funcs_cap, b->nfuncs);
-        b->funcs[b->nfuncs++] = (uint32_t)si;
-        b->str_func[si] = (uint32_t)b->nfuncs;
+    RESERVE(b->funcs, b->funcs_cap, b->nfuncs);
+    b->funcs[b->nfuncs++] = (func_rec){ name, file };
+    *out = (uint32_t)b->nfuncs;
+    return 0;
+}
+
+static int ftab_grow(builder *b)
+{
+    size_t ncap = b->ftab_cap ? b->ftab_cap * 2 : TABLE_MIN;
+    uint32_t *t = zalloc_array(ncap, sizeof *t);
+    if (!t)
+        return ENOMEM;
+    for (size_t i = 0; i < b->ftab_cap; i++) {
+        if (!b->ftab[i])
+            continue;
+        const func_rec *f = &b->funcs[b->ftab[i] - 1];
+        size_t j = mix64((uint64_t)f->name_str << 32 | f->file_str) & (ncap - 1);
+        while (t[j])
+            j = (j + 1) & (ncap - 1);
+        t[j] = b->ftab[i];
     }
-    *out = b->str_func[si];
+    mem_free(b->ftab);
+    b->ftab = t;
+    b->ftab_cap = ncap;
+    return 0;
+}
+
+/* The Function id for a name and a file (string indices; file 0: none),
+ * created on first use. */
+static int intern_func(builder *b, uint32_t name, uint32_t file, uint32_t *out)
+{
+    if (!file) {
+        if (!b->str_func[name] && add_func(b, name, 0, &b->str_func[name]))
+            return ENOMEM;
+        *out = b->str_func[name];
+        return 0;
+    }
+    /* Counting every Function keeps the table at most half full. */
+    if ((b->nfuncs + 1) * 2 > b->ftab_cap && ftab_grow(b))
+        return ENOMEM;
+    size_t mask = b->ftab_cap - 1;
+    size_t j = mix64((uint64_t)name << 32 | file) & mask;
+    for (; b->ftab[j]; j = (j + 1) & mask) {
+        const func_rec *f = &b->funcs[b->ftab[j] - 1];
+        if (f->name_str == name && f->file_str == file) {
+            *out = b->ftab[j];
+            return 0;
+        }
+    }
+    if (add_func(b, name, file, out))
+        return ENOMEM;
+    b->ftab[j] = *out;
     return 0;
 }
 
@@ -363,15 +432,15 @@ static int ltab_grow(builder *b)
 static int add_location(builder *b, uint64_t addr)
 {
     const pprof_symbols *sy = &b->p->symbols;
-    uint32_t func_id = 0;
+    int64_t name_str = 0;
     const char *name = sy->func_name ? sy->func_name(sy->ctx, addr) : NULL;
-    if (name && *name && intern_func(b, name, &func_id))
+    if (intern(b, name, &name_str))
         return ENOMEM;
     if (b->nlocs >= UINT32_MAX - 1)
         return ENOMEM;
     RESERVE(b->locs, b->locs_cap, b->nlocs);
     b->locs[b->nlocs++] = (loc_rec){
-        .addr = addr, .mapping_id = find_mapping(b, addr), .func_id = func_id };
+        .addr = addr, .mapping_id = find_mapping(b, addr), .func = (uint32_t)name_str };
     return 0;
 }
 
@@ -640,6 +709,95 @@ static int stream_samples(builder *b, sink *out)
     return -r;
 }
 
+/* ---- step 2b: lines and functions ---------------------------------------- */
+
+/* The index of mapping id (map_id's inverse). */
+static size_t map_index(const builder *b, uint32_t id)
+{
+    if (b->main_map >= b->nmaps)
+        return id - 1;
+    if (id == 1)
+        return b->main_map;
+    return id - 2 < b->main_map ? id - 2 : id - 1;
+}
+
+typedef struct line_ask {
+    uint64_t addr;
+    uint32_t map, loc;
+} line_ask;
+
+static int ask_cmp(const void *pa, const void *pb)
+{
+    const line_ask *a = pa, *b = pb;
+    if (a->map != b->map)
+        return a->map < b->map ? -1 : 1;
+    return (a->addr > b->addr) - (a->addr < b->addr);
+}
+
+/* File and line of the named locations of mappings whose names are kept,
+ * one sorted batch per mapping.  A batch the source cannot answer (out of
+ * memory, no .debug_line) leaves its locations without lines. */
+static int add_lines(builder *b, line_ask *ask, size_t n)
+{
+    const pprof_symbols *sy = &b->p->symbols;
+    sort_array(ask, n, sizeof *ask, ask_cmp);
+    uint64_t *addrs = alloc_array(n, sizeof *addrs);
+    symbols_line *got = alloc_array(n, sizeof *got);
+    int err = addrs && got ? 0 : ENOMEM;
+    for (size_t i = 0, j; !err && i < n; i = j) {
+        for (j = i; j < n && ask[j].map == ask[i].map; j++)
+            addrs[j - i] = ask[j].addr;
+        if (sy->lines(sy->ctx, ask[i].map, addrs, j - i, got) == ENOMEM)
+            continue; /* counted by the source; what it found stands */
+        for (size_t k = i; !err && k < j; k++) {
+            int64_t file;
+            const symbols_line *g = &got[k - i];
+            if (!g->file || !g->line)
+                continue;
+            if (intern(b, g->file, &file)) {
+                err = ENOMEM;
+                break;
+            }
+            b->locs[ask[k].loc].file_str = (uint32_t)file;
+            b->locs[ask[k].loc].line = g->line;
+            b->lined[ask[k].map] = true;
+        }
+    }
+    mem_free(addrs);
+    mem_free(got);
+    return err;
+}
+
+static int lines_and_functions(builder *b)
+{
+    const pprof_symbols *sy = &b->p->symbols;
+    if (!(b->keep = zalloc_array(b->nmaps, sizeof *b->keep)) ||
+        !(b->lined = zalloc_array(b->nmaps, sizeof *b->lined)))
+        return ENOMEM;
+    /* Names were looked up during interning, so the answer is known. */
+    bool any = false;
+    for (size_t i = 0; i < b->nmaps; i++)
+        any |= b->keep[i] = sy->keep_names && sy->keep_names(sy->ctx, i);
+    size_t n = 0;
+    line_ask *ask = any && sy->lines ? alloc_array(b->nlocs, sizeof *ask) : NULL;
+    if (any && sy->lines && !ask)
+        return ENOMEM;
+    for (size_t i = 0; ask && i < b->nlocs; i++) {
+        const loc_rec *r = &b->locs[i];
+        size_t m = r->mapping_id ? map_index(b, r->mapping_id) : b->nmaps;
+        if (r->func && m < b->nmaps && b->keep[m])
+            ask[n++] = (line_ask){ r->addr, (uint32_t)m, (uint32_t)i };
+    }
+    int err = n ? add_lines(b, ask, n) : 0;
+    mem_free(ask);
+    for (size_t i = 0; !err && i < b->nlocs; i++) {
+        loc_rec *r = &b->locs[i];
+        if (r->func)
+            err = intern_func(b, r->func, r->file_str, &r->func);
+    }
+    return err;
+}
+
 /* ---- step 3: the protobuf-c view of the rest ----------------------------- */
 
 /* Allocates a bulk array of n messages and its array of pointers. */
@@ -693,8 +851,8 @@ static int build_view(builder *b)
         pm->file_offset = hm->offset;
         pm->filename = b->map_strs[i][0];
         pm->build_id = b->map_strs[i][1];
-        /* Names were looked up during interning, so the answer is known. */
-        pm->has_functions = p->symbols.keep_names && p->symbols.keep_names(p->symbols.ctx, i);
+        pm->has_functions = b->keep[i];
+        pm->has_filenames = pm->has_line_numbers = b->lined[i];
         b->pb_map_ptrs[id - 1] = pm;
     }
     m->n_mapping = b->nmaps;
@@ -705,7 +863,8 @@ static int build_view(builder *b)
         pb_function *f = &b->pb_funcs[i];
         perftools__profiles__function__init(f);
         f->id = i + 1;
-        f->name = f->system_name = b->funcs[i];
+        f->name = f->system_name = b->funcs[i].name_str;
+        f->filename = b->funcs[i].file_str;
         b->pb_func_ptrs[i] = f;
     }
     m->n_function = b->nfuncs;
@@ -721,10 +880,11 @@ static int build_view(builder *b)
         l->id = i + 1;
         l->mapping_id = r->mapping_id;
         l->address = r->addr;
-        if (r->func_id) {
+        if (r->func) {
             pb_line *ln = &b->pb_lines[nlines];
             perftools__profiles__line__init(ln);
-            ln->function_id = r->func_id;
+            ln->function_id = r->func;
+            ln->line = r->line;
             b->pb_line_ptrs[nlines] = ln;
             l->n_line = 1;
             l->line = &b->pb_line_ptrs[nlines++];
@@ -747,6 +907,8 @@ static int encode(const pprof_profile *p, sink *out)
         err = intern_fixed(&b);
     if (!err)
         err = stream_samples(&b, out);
+    if (!err)
+        err = lines_and_functions(&b);
     if (!err)
         err = build_view(&b);
     if (!err) {
@@ -912,6 +1074,11 @@ static const char *sym_func_name(void *ctx, uint64_t addr) { return symbols_func
 
 static bool sym_keep_names(void *ctx, size_t i) { return symbols_keep_names(ctx, i); }
 
+static int sym_lines(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
+{
+    return symbols_lines(ctx, i, addrs, n, out);
+}
+
 static long sym_main_mapping(void *ctx) { return symbols_main_mapping(ctx); }
 
 static const char *sym_func_at(void *ctx, uint64_t addr, uint64_t *offset)
@@ -927,6 +1094,7 @@ pprof_symbols pprof_symbols_from(symbolizer *s)
         .mapping = sym_mapping,
         .func_name = sym_func_name,
         .keep_names = sym_keep_names,
+        .lines = sym_lines,
         .func_at = sym_func_at,
         .main_mapping = sym_main_mapping,
     };

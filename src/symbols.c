@@ -56,6 +56,7 @@
 #include "fdid.h"
 #include "mem.h"
 #include "sort.h"
+#include "srclines.h"
 #include "stacks.h"
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -107,6 +108,11 @@ typedef struct elf_file {
     const char *build_id;   /* malloc'd hex, or no_build_id */
     load_seg *loads;
     size_t nloads;
+    /* .debug_line, .debug_line_str, .debug_str (dwarfline.h's order), and
+     * the file:line cache made on the first symbols_lines */
+    uint64_t dw_off[DWARFLINE_NSECS], dw_size[DWARFLINE_NSECS];
+    bool dw_compressed[DWARFLINE_NSECS];
+    srclines *lines;
     sym *syms;              /* names point into names */
     size_t nsyms;
     char *names;
@@ -486,6 +492,23 @@ static bool dwarf_nameless(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, bo
     return nameless;
 }
 
+/* Where the sections that symbols_lines reads lie (none: size 0). */
+static void find_line_sections(elf_file *f, const elf_in *e, const Elf64_Shdr *sh, size_t nsh)
+{
+    static const char *const names[DWARFLINE_NSECS] = {
+        [DWARFLINE_LINE] = ".debug_line",
+        [DWARFLINE_LINE_STR] = ".debug_line_str",
+        [DWARFLINE_STR] = ".debug_str",
+    };
+    for (int k = 0; k < DWARFLINE_NSECS; k++) {
+        size_t i = find_section(e, sh, nsh, names[k]);
+        bool there = i < nsh && sh[i].sh_type != SHT_NOBITS && in_file(e, sh[i].sh_offset, sh[i].sh_size);
+        f->dw_off[k] = there ? sh[i].sh_offset : 0;
+        f->dw_size[k] = there ? sh[i].sh_size : 0;
+        f->dw_compressed[k] = there && (sh[i].sh_flags & SHF_COMPRESSED);
+    }
+}
+
 /* .symtab and .dynsym are merged: .symtab has the static functions, and
  * .dynsym still names the exports of a library whose .symtab was stripped. */
 static void load_symbols(elf_file *f)
@@ -503,6 +526,8 @@ static void load_symbols(elf_file *f)
     Elf64_Shdr *sh = f->nloads ? read_shdrs(&e, &nsh, &oom) : NULL;
     bool dwarf = find_section(&e, sh, nsh, ".debug_info") < nsh;
     f->dwarf_nameless = dwarf && dwarf_nameless(&e, sh, nsh, &oom);
+    if (dwarf)
+        find_line_sections(f, &e, sh, nsh);
     for (size_t i = 0; i < nsh && !oom; i++) {
         int slot = sh[i].sh_type == SHT_SYMTAB ? 0 : sh[i].sh_type == SHT_DYNSYM ? 1 : -1;
         if (slot >= 0 && !strtab[slot])  /* at most one table of each kind */
@@ -589,6 +614,7 @@ static void free_file(elf_file *f)
     if (f->build_id != no_build_id)
         mem_free((char *)f->build_id);
     drop_symbols(f);
+    srclines_free(f->lines);
     mem_free(f);
 }
 
@@ -1075,6 +1101,63 @@ bool symbols_keep_names(const symbolizer *s, size_t i)
         return false;
     const elf_file *f = s->maps[i].file;
     return f && !s->maps[i].no_names && f->syms_tried && (f->cxx_dwarf || f->dwarf_nameless);
+}
+
+static bool file_read(void *ctx, uint64_t off, void *dst, size_t len)
+{
+    return read_at(ctx, off, dst, len);
+}
+
+int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
+{
+    for (size_t k = 0; k < n; k++)
+        out[k] = (symbols_line){ NULL, 0 };
+    if (!n || !symbols_keep_names(s, i))
+        return 0;
+    const map_entry *me = &s->maps[i];
+    elf_file *f = me->file;
+    if (!f->dw_size[DWARFLINE_LINE])
+        return 0;
+    if (!f->lines && !(f->lines = srclines_new())) {
+        s->lost++;
+        return ENOMEM;
+    }
+    /* Link-time addresses, in the order of addrs: within one mapping the
+     * file offset, and so the address, grows with the runtime address. */
+    uint64_t *v = mem_alloc(n * sizeof *v);
+    symbols_line *got = mem_alloc(n * sizeof *got);
+    size_t nv = 0;
+    int err = v && got ? 0 : ENOMEM;
+    for (size_t k = 0; !err && k < n; k++) {
+        uint64_t a;
+        if (addrs[k] >= me->m.start && addrs[k] < me->m.limit &&
+            to_vaddr(f, addrs[k] - me->m.start + me->m.offset, &a) && (!nv || a >= v[nv - 1]))
+            v[nv++] = a;
+    }
+    elf_in e;
+    if (!err && nv && elf_open(f, &e)) {
+        srclines_file sf = { &e, file_read, { 0 }, { 0 }, { false } };
+        memcpy(sf.off, f->dw_off, sizeof sf.off);
+        memcpy(sf.size, f->dw_size, sizeof sf.size);
+        memcpy(sf.compressed, f->dw_compressed, sizeof sf.compressed);
+        err = srclines_lookup(f->lines, &sf, v, nv, got);
+        fdid_close(e.fd, &e.fd_id);
+        /* Back to addrs' order, with the same filter as above. */
+        size_t j = 0;
+        uint64_t last = 0;
+        for (size_t k = 0; k < n && j < nv; k++) {
+            uint64_t a;
+            if (addrs[k] >= me->m.start && addrs[k] < me->m.limit &&
+                to_vaddr(f, addrs[k] - me->m.start + me->m.offset, &a) && (!j || a >= last)) {
+                out[k] = got[j++];
+                last = a;
+            }
+        }
+    }
+    s->lost += err == ENOMEM;
+    mem_free(v);
+    mem_free(got);
+    return err;
 }
 
 uint64_t symbols_lost(const symbolizer *s) { return s->lost; }

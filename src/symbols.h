@@ -86,9 +86,23 @@ const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset);
  * and the profile's good name is replaced by "[binary]".  Such files are
  * those with C++ symbols, or whose .debug_abbrev declares such an entry
  * (dwarfabbrev.h).  Marking the mapping as symbolized keeps every name, at
- * the price of file:line for that one binary; other binaries (a C program
- * at -O0) keep pprof's file:line. */
+ * which pprof then adds no file:line to: symbols_lines gives them
+ * instead; other binaries (a C program at -O0) keep pprof's own. */
 bool symbols_keep_names(const symbolizer *s, size_t i);
+
+/* A source position: file NULL when unknown. */
+typedef struct symbols_line {
+    const char *file;
+    uint32_t line;
+} symbols_line;
+
+/* out[k] = the file and line of runtime address addrs[k] (sorted
+ * ascending) of mapping i, read from the file's .debug_line (srclines.h),
+ * for a mapping symbols_keep_names marks; {NULL, 0} elsewhere, and where
+ * the file says nothing.  The strings live until the file leaves the
+ * cache (a refresh that no longer maps it) or free.  0, or ENOMEM (also
+ * counted in symbols_lost). */
+int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symbols_line *out);
 
 /* How many times a file's symbol table or build-id could not be read for
  * memory (each is tried again at the next refresh): a profile written

@@ -50,7 +50,7 @@ fi
 # with DW_AT_abstract_origin and no DW_AT_name (nameless.c), which pprof's
 # reader takes as no name: "[integ_nameless]" where the profile says
 # hp_nameless_alloc.  heapprof marks that mapping as symbolized
-# (dwarfabbrev.h), so pprof keeps the names.  A program without such an
+# (dwarfabbrev.h), so pprof keeps the names, and writes its file:line.  A program without such an
 # entry (PROG_PLAIN, -O0) keeps pprof's file:line.
 need_env PROG_NAMELESS PROG_PLAIN
 run nameless HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/nl" -- "$PROG_NAMELESS"
@@ -62,6 +62,22 @@ if grep -E '[[:space:]]\[integ_nameless\]$' "$W/nl.top" >&2; then
 fi
 grep -qE '^ *976\.56kB .* hp_nameless_alloc$' "$W/nl.top" ||
     fail "no hp_nameless_alloc row of its 1000 x 1000 bytes: $(cat "$W/nl.top")"
+# pprof adds no file:line to a mapping marked symbolized: the profile
+# carries heapprof's own, from .debug_line (srclines.h), and they must be
+# what addr2line says of the same addresses: the call to malloc in
+# hp_nameless_alloc, and main's call through hp_nameless_fn.
+pprof_to "$p" "$W/nl.traces" -traces -lines -sample_index=alloc_space
+call=$(objdump -d --no-show-raw-insn "$PROG_NAMELESS" |
+    awk '/<hp_nameless_alloc>:/ { f = 1 } f && /call.*<malloc@plt>/ { sub(":", "", $1); print $1; exit }')
+[[ -n $call ]] || fail "no call to malloc in hp_nameless_alloc (objdump -d)"
+want=$(addr2line -e "$PROG_NAMELESS" "$call" | sed 's/ (discriminator [0-9]*)$//')
+[[ $want == */nameless.c:[0-9]* ]] || fail "addr2line says $want for the malloc call at 0x$call"
+# The lines of the stack of the 1000 out-of-line allocations, leaf first.
+stack=$(awk '/976\.56kB/ { f = 1 } f && /^-+\+/ { exit } f' "$W/nl.traces")
+grep -qF "hp_nameless_alloc $want" <<<"$stack" ||
+    fail "go tool pprof -traces -lines does not show hp_nameless_alloc at $want (addr2line): $stack"
+grep -qE "^ +main /.*nameless\.c:[0-9]+$" <<<"$stack" ||
+    fail "go tool pprof -traces -lines shows no file:line for main: $stack"
 run plain HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/pl" -- "$PROG_PLAIN"
 expect_rc plain 7
 p=$(newest_profile "$W/pl")

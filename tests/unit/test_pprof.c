@@ -768,6 +768,115 @@ static void test_alloc_failures(void **state)
     close(devnull);
 }
 
+/* ---- file:line for mappings whose names are kept -------------------------- */
+
+/* Mapping 0 keeps its names and answers lines: "dup" is a static function
+ * of one name in two files (two Functions), alloc_thing has two lines of
+ * one file (one Function).  Mapping 1 keeps nothing, and is never asked. */
+static const fake_name lined_names[] = {
+    { 0x401000, 0x401100, "alloc_thing" },
+    { 0x402000, 0x402100, "dup" },
+    { 0x403000, 0x403100, "dup" },
+    { 0x7f0000000100, 0x7f0000000200, "lib_make" },
+};
+static const uint64_t lined_pcs0[] = { 0x401011, 0x402021, 0x7f0000000105 };
+static const uint64_t lined_pcs1[] = { 0x401051, 0x403021, 0x7f0000000105, 0x404001 };
+static const pprof_sample lined_samples[] = {
+    { .pcs = lined_pcs0, .depth = 3, .values = { 1, 100, 1, 100 } },
+    { .pcs = lined_pcs1, .depth = 4, .values = { 2, 200, 0, 0 } },
+};
+static size_t lines_calls;
+
+static bool lined_keep(void *ctx, size_t i) { return i == 0; }
+
+static int lined_lines(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
+{
+    assert_int_equal(i, 0);
+    lines_calls++;
+    for (size_t k = 0; k < n; k++) {
+        assert_true(k == 0 || addrs[k - 1] < addrs[k]); /* sorted, each once */
+        uint64_t a = addrs[k];
+        out[k] = a == 0x401010 ? (symbols_line){ "/src/a.c", 10 }
+               : a == 0x401050 ? (symbols_line){ "/src/a.c", 12 }
+               : a == 0x402020 ? (symbols_line){ "/src/a.c", 30 }
+               : a == 0x403020 ? (symbols_line){ "/src/b.c", 40 }
+                               : (symbols_line){ NULL, 0 };
+    }
+    return 0;
+}
+
+static const Perftools__Profiles__Function *func_of(const pb_profile *m, uint64_t loc_id)
+{
+    const Perftools__Profiles__Location *l = loc_by_id(m, loc_id);
+    assert_int_equal(l->n_line, 1);
+    for (size_t i = 0; i < m->n_function; i++)
+        if (m->function[i]->id == l->line[0]->function_id)
+            return m->function[i];
+    fail_msg("no function");
+    return NULL;
+}
+
+static void test_lines(void **state)
+{
+    small_fake = (fake_syms){ .maps = small_maps, .nmaps = 2, .names = lined_names, .nnames = 4 };
+    pprof_profile p = {
+        .period = 1,
+        .samples = lined_samples,
+        .nsamples = 2,
+        .symbols = { &small_fake, fake_count, fake_mapping, fake_func_name, lined_keep,
+                     .lines = lined_lines },
+    };
+    lines_calls = 0;
+    pb_profile *m = encode_decode(&p);
+    assert_int_equal(lines_calls, 1); /* one batch for the one mapping kept */
+    assert_true(m->mapping[0]->has_functions && m->mapping[0]->has_filenames &&
+                m->mapping[0]->has_line_numbers);
+    assert_false(m->mapping[1]->has_functions || m->mapping[1]->has_filenames ||
+                 m->mapping[1]->has_line_numbers);
+    const uint64_t *s0 = m->sample[0]->location_id, *s1 = m->sample[1]->location_id;
+    /* alloc_thing: one Function, two lines. */
+    const Perftools__Profiles__Function *f0 = func_of(m, s0[0]), *f1 = func_of(m, s1[0]);
+    assert_ptr_equal(f0, f1);
+    assert_string_equal(str(m, f0->name), "alloc_thing");
+    assert_string_equal(str(m, f0->filename), "/src/a.c");
+    assert_int_equal(loc_by_id(m, s0[0])->line[0]->line, 10);
+    assert_int_equal(loc_by_id(m, s1[0])->line[0]->line, 12);
+    /* dup in a.c and dup in b.c: two Functions. */
+    const Perftools__Profiles__Function *d0 = func_of(m, s0[1]), *d1 = func_of(m, s1[1]);
+    assert_ptr_not_equal(d0, d1);
+    assert_string_equal(str(m, d0->name), "dup");
+    assert_string_equal(str(m, d1->name), "dup");
+    assert_string_equal(str(m, d0->filename), "/src/a.c");
+    assert_string_equal(str(m, d1->filename), "/src/b.c");
+    assert_int_equal(loc_by_id(m, s1[1])->line[0]->line, 40);
+    /* The library's frame: a name, no file, no line. */
+    const Perftools__Profiles__Function *lf = func_of(m, s0[2]);
+    assert_string_equal(str(m, lf->name), "lib_make");
+    assert_int_equal(lf->filename, 0);
+    assert_int_equal(loc_by_id(m, s0[2])->line[0]->line, 0);
+    /* The unnamed frame has no Line at all. */
+    assert_int_equal(loc_by_id(m, s1[3])->n_line, 0);
+    assert_int_equal(m->n_function, 4);
+    perftools__profiles__profile__free_unpacked(m, NULL);
+    /* Every allocation of the lines' step failed in turn: ENOMEM, nothing
+     * leaked. */
+    uint64_t blocks = mem_heap_blocks();
+    for (unsigned long nth = 1;; nth++) {
+        uint8_t *out = NULL;
+        size_t len;
+        mem_fail_after(nth);
+        int rc = pprof_encode(&p, &out, &len);
+        mem_free(out);
+        unsigned long left = mem_fail_after(0);
+        assert_int_equal(mem_heap_blocks(), blocks);
+        if (rc == 0) {
+            assert_int_not_equal(left, 0);
+            break;
+        }
+        assert_int_equal(rc, ENOMEM);
+    }
+}
+
 /* ---- manual modes -------------------------------------------------------- */
 
 static double now_ms(void)
@@ -862,6 +971,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_sample_callback),
         cmocka_unit_test(test_memory_flat_in_samples),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,62 @@
+/*
+ * dwarfline.h - source file and line of code addresses, from the DWARF
+ * line-number programs of .debug_line (DWARF 2 to 5, 32- and 64-bit).
+ *
+ * symbols.c needs file:line only for the binaries whose names the profile
+ * keeps (symbols_keep_names): go tool pprof adds none there.  The reader is
+ * pure: the section's bytes come through a read callback, one unit at a
+ * time, so its memory is that of the queries and of one unit, never of the
+ * whole section or of its rows.  Nothing read is trusted: every length is
+ * checked, every step consumes input, and a malformed unit is skipped.
+ *
+ * File names are joined as binutils' addr2line joins them (dwarf2.c,
+ * concat_filename), with one difference: DWARF 2-4 keep the compilation
+ * directory in .debug_info, not here, so a name relative to it is given
+ * relative ("src/a.c" where addr2line says "/build/src/a.c").  DWARF 5
+ * records it as directory 0, and names come out whole.
+ */
+#ifndef HEAPPROF_DWARFLINE_H
+#define HEAPPROF_DWARFLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The sections a unit may take bytes from. */
+enum { DWARFLINE_LINE, DWARFLINE_LINE_STR, DWARFLINE_STR, DWARFLINE_NSECS };
+
+/* Units larger than this are skipped (their bytes are read whole). */
+#define DWARFLINE_UNIT_MAX ((uint64_t)16 << 20)
+/* Longest file name given; longer ones are no answer. */
+enum { DWARFLINE_PATH_MAX = 4096 };
+
+typedef struct dwarfline_src {
+    void *ctx;
+    /* Copies the len bytes at off of section sec into dst; false when
+     * they are not all there. */
+    bool (*read)(void *ctx, int sec, uint64_t off, void *dst, size_t len);
+    uint64_t size[DWARFLINE_NSECS]; /* 0: no such section */
+} dwarfline_src;
+
+typedef struct dwarfline_sink {
+    void *ctx;
+    /* Query q lies at line of path (a string that lives for the call).
+     * Called at most once per query. */
+    void (*found)(void *ctx, size_t q, const char *path, uint32_t line);
+    /* Optional: the unit at offset off was read, and its rows cover
+     * addresses in [lo, hi) only (lo == hi: none).  A later scan for
+     * other addresses need only read the units whose range holds one. */
+    void (*unit)(void *ctx, uint64_t off, uint64_t lo, uint64_t hi);
+} dwarfline_sink;
+
+/* Answers the queries addrs[0..n) (link-time addresses, sorted ascending):
+ * each gets the file and line of the row that covers it (row address <=
+ * addr < the next row's address, within one sequence), or no call at all.
+ * Reads the units at the offsets units[0..nunits), or every unit in order
+ * when units is NULL, stopping once every query is answered; but a scan of
+ * every unit that reports them (out->unit) reads them all, so its index
+ * is whole.  Returns 0, or ENOMEM (answers given so far stand). */
+int dwarfline_scan(const dwarfline_src *src, const uint64_t *addrs, size_t n,
+                   const uint64_t *units, size_t nunits, const dwarfline_sink *out);
+
+#endif
