@@ -52,16 +52,22 @@ fi
 # hp_nameless_alloc.  heapprof marks that mapping as symbolized
 # (dwarfabbrev.h), so pprof keeps the names.  A program without such an
 # entry (PROG_PLAIN, -O0) keeps pprof's file:line.
-need_env PROG_NAMELESS PROG_PLAIN
-run nameless HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/nl" -- "$PROG_NAMELESS"
-expect_rc nameless 0
-p=$(newest_profile "$W/nl")
-pprof_top "$p" "$W/nl.top" -sample_index=alloc_space -nodefraction=0
-if grep -E '[[:space:]]\[integ_nameless\]$' "$W/nl.top" >&2; then
-    fail "go tool pprof -top shows an unnamed '[integ_nameless]' node (above) where the profile names hp_nameless_alloc"
-fi
-grep -qE '^ *976\.56kB .* hp_nameless_alloc$' "$W/nl.top" ||
-    fail "no hp_nameless_alloc row of its 1000 x 1000 bytes: $(cat "$W/nl.top")"
+need_env PROG_NAMELESS PROG_NAMELESS_SPLIT PROG_PLAIN
+# The same program with split DWARF (-gsplit-dwarf: the binary's units are
+# skeletons, pprof finds no function in them): "[integ_nameless_split]"
+# before heapprof read skeletons.
+for prog in "$PROG_NAMELESS" "$PROG_NAMELESS_SPLIT"; do
+    bin=$(basename "$prog")
+    run "$bin" HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/$bin" -- "$prog"
+    expect_rc "$bin" 0
+    p=$(newest_profile "$W/$bin")
+    pprof_top "$p" "$W/$bin.top" -sample_index=alloc_space -nodefraction=0
+    if grep -E "[[:space:]]\[$bin\]\$" "$W/$bin.top" >&2; then
+        fail "go tool pprof -top shows an unnamed '[$bin]' node (above) where the profile names hp_nameless_alloc"
+    fi
+    grep -qE '^ *976\.56kB .* hp_nameless_alloc$' "$W/$bin.top" ||
+        fail "no hp_nameless_alloc row of its 1000 x 1000 bytes ($bin): $(cat "$W/$bin.top")"
+done
 run plain HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/pl" -- "$PROG_PLAIN"
 expect_rc plain 7
 p=$(newest_profile "$W/pl")
