@@ -52,12 +52,13 @@ fi
 # hp_nameless_alloc.  heapprof marks that mapping as symbolized
 # (dwarfabbrev.h), so pprof keeps the names.  A program without such an
 # entry (PROG_PLAIN, -O0) keeps pprof's file:line.
-need_env PROG_NAMELESS PROG_NAMELESS_SPLIT PROG_NAMELESS_GZ PROG_PLAIN
+need_env PROG_NAMELESS PROG_NAMELESS_SPLIT PROG_NAMELESS_GZ PROG_NAMELESS_GNU PROG_PLAIN
 # The same program with split DWARF (-gsplit-dwarf: the binary's units are
 # skeletons, pprof finds no function in them) and with compressed debug
-# sections (-gz, which pprof decompresses): "[integ_nameless_split]" and
-# "[integ_nameless_gz]" before heapprof read those.
-for prog in "$PROG_NAMELESS" "$PROG_NAMELESS_SPLIT" "$PROG_NAMELESS_GZ"; do
+# sections (-gz, and GNU's older .zdebug_* of -gz=zlib-gnu, which pprof
+# decompresses): "[integ_nameless_split]", "[integ_nameless_gz]" and
+# "[integ_nameless_gnu]" before heapprof read those.
+for prog in "$PROG_NAMELESS" "$PROG_NAMELESS_SPLIT" "$PROG_NAMELESS_GZ" "$PROG_NAMELESS_GNU"; do
     bin=$(basename "$prog")
     run "$bin" HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/$bin" -- "$prog"
     expect_rc "$bin" 0
