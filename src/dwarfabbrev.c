@@ -14,11 +14,14 @@
 
 enum {
     TAG_SUBPROGRAM = 0x2e,
+    TAG_SKELETON_UNIT = 0x4a,
     AT_NAME = 0x03,
     AT_LOW_PC = 0x11,
     AT_ABSTRACT_ORIGIN = 0x31,
     AT_SPECIFICATION = 0x47,
     AT_RANGES = 0x55,
+    AT_DWO_NAME = 0x76,
+    AT_GNU_DWO_NAME = 0x2130,
     FORM_IMPLICIT_CONST = 0x21,
 };
 
@@ -49,7 +52,7 @@ bool dwarfabbrev_nameless_functions(const unsigned char *p, size_t n)
         if (!leb(&p, end, &tag) || p == end)
             return false;
         p++; /* DW_CHILDREN_yes or _no */
-        bool named = false, refers = false, has_pc = false;
+        bool named = false, refers = false, has_pc = false, split = tag == TAG_SKELETON_UNIT;
         for (;;) {
             if (!leb(&p, end, &attr) || !leb(&p, end, &form))
                 return false;
@@ -60,7 +63,10 @@ bool dwarfabbrev_nameless_functions(const unsigned char *p, size_t n)
             named |= attr == AT_NAME;
             refers |= attr == AT_ABSTRACT_ORIGIN || attr == AT_SPECIFICATION;
             has_pc |= attr == AT_LOW_PC || attr == AT_RANGES;
+            split |= attr == AT_DWO_NAME || attr == AT_GNU_DWO_NAME;
         }
+        if (split)
+            return true;
         if (tag == TAG_SUBPROGRAM && refers && has_pc && !named)
             return true;
     }

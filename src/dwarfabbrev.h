@@ -24,8 +24,11 @@
 
 /* Whether the .debug_abbrev bytes p[0..n) declare a subprogram entry with a
  * code range (DW_AT_low_pc or DW_AT_ranges) that refers to another entry
- * (DW_AT_abstract_origin or DW_AT_specification) and has no DW_AT_name.
- * Malformed or truncated input is read as far as it goes. */
+ * (DW_AT_abstract_origin or DW_AT_specification) and has no DW_AT_name; or
+ * the skeleton of a split unit (-gsplit-dwarf: DW_TAG_skeleton_unit, or
+ * DWARF 4's compile unit with DW_AT_GNU_dwo_name), whose functions are in
+ * a .dwo file that pprof does not read: it finds the unit and its lines
+ * in the binary, and no function there to name them.  Malformed or truncated input is read as far as it goes. */
 bool dwarfabbrev_nameless_functions(const unsigned char *p, size_t n);
 
 #endif

@@ -51,6 +51,7 @@
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "dwarfabbrev.h"
 #include "fdid.h"
@@ -475,19 +476,99 @@ static size_t find_section(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, co
     return nsh;
 }
 
+static voidpf z_alloc(voidpf opaque, uInt n, uInt size)
+{
+    (void)opaque;
+    return size && n > SIZE_MAX / size ? NULL : mem_alloc((size_t)n * size);
+}
+
+static void z_free(voidpf opaque, voidpf p)
+{
+    (void)opaque;
+    mem_free(p);
+}
+
+/* The first max bytes (or fewer) of the zlib stream at [off, off + size)
+ * inflated, of usize bytes in all, *len set to how many; NULL where it
+ * cannot be read (*oom set where memory ran out).  Read a piece at a time:
+ * only what gives those bytes is inflated. */
+static unsigned char *read_inflated(const elf_in *e, uint64_t off, uint64_t size, uint64_t usize,
+                                    uint64_t max, size_t *len, bool *oom)
+{
+    enum { PIECE = 64 * 1024 };
+    size_t want = (size_t)(usize < max ? usize : max);
+    unsigned char *out = mem_alloc(want ? want : 1), *in = mem_alloc(PIECE);
+    z_stream zs = {.zalloc = z_alloc, .zfree = z_free, .next_out = out, .avail_out = (uInt)want};
+    int r = out && in ? inflateInit(&zs) : Z_MEM_ERROR;
+    if (r != Z_OK) {
+        *oom |= r == Z_MEM_ERROR;
+        mem_free(in);
+        mem_free(out);
+        return NULL;
+    }
+    while (r == Z_OK && zs.avail_out && size) {
+        size_t n = size < PIECE ? (size_t)size : PIECE;
+        if (!read_at(e, off, in, n))
+            break;
+        off += n;
+        size -= n;
+        zs.next_in = in;
+        zs.avail_in = (uInt)n;
+        do
+            r = inflate(&zs, Z_NO_FLUSH);
+        while (r == Z_OK && zs.avail_in && zs.avail_out);
+    }
+    *oom |= r == Z_MEM_ERROR;
+    *len = want - zs.avail_out;
+    inflateEnd(&zs);
+    mem_free(in);
+    return out;
+}
+
 /* Whether go tool pprof, reading this file's DWARF, would leave some of its
  * functions nameless (dwarfabbrev.h).  Only the first ABBREV_MAX bytes of
  * .debug_abbrev are read: such a declaration comes with the first unit that
  * inlined a function, and a larger table is one of many units.  A
- * compressed section (SHF_COMPRESSED, -gz) cannot be read here: false. */
+ * compressed section is inflated, as pprof does (debug/elf): SHF_COMPRESSED
+ * (-gz, an Elf64_Chdr then zlib), or GNU's older .zdebug_abbrev ("ZLIB",
+ * the size in 8 bytes big-endian, then zlib; -gz=zlib-gnu).  Read as it
+ * was, it declared nothing, and pprof showed "[binary]" for such a C
+ * program's functions.  One compressed otherwise (zstd, which pprof reads
+ * from Go 1.21) counts as nameless: keeping heapprof's names costs nothing
+ * where pprof cannot read the DWARF. */
 static bool dwarf_nameless(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, bool *oom)
 {
     size_t i = find_section(e, sh, nsh, ".debug_abbrev");
-    if (i == nsh || (sh[i].sh_flags & SHF_COMPRESSED) || sh[i].sh_type == SHT_NOBITS)
+    bool gnu = i == nsh;
+    if (gnu)
+        i = find_section(e, sh, nsh, ".zdebug_abbrev");
+    if (i == nsh || sh[i].sh_type == SHT_NOBITS)
         return false;
-    uint64_t len = sh[i].sh_size < ABBREV_MAX ? sh[i].sh_size : ABBREV_MAX;
-    unsigned char *abbrev = read_alloc(e, sh[i].sh_offset, len, oom);
-    bool nameless = abbrev && dwarfabbrev_nameless_functions(abbrev, (size_t)len);
+    size_t len = 0;
+    unsigned char *abbrev;
+    if (gnu) {
+        unsigned char h[12];
+        if (sh[i].sh_size < sizeof h || !read_at(e, sh[i].sh_offset, h, sizeof h) ||
+            memcmp(h, "ZLIB", 4))
+            return false;
+        uint64_t usize = 0;
+        for (int k = 4; k < 12; k++)
+            usize = usize << 8 | h[k];
+        abbrev = read_inflated(e, sh[i].sh_offset + sizeof h, sh[i].sh_size - sizeof h, usize,
+                               ABBREV_MAX, &len, oom);
+    } else if (sh[i].sh_flags & SHF_COMPRESSED) {
+        Elf64_Chdr ch;
+        if (sh[i].sh_size < sizeof ch || !read_at(e, sh[i].sh_offset, &ch, sizeof ch))
+            return false;
+        if (ch.ch_type != ELFCOMPRESS_ZLIB)
+            return true;
+        abbrev = read_inflated(e, sh[i].sh_offset + sizeof ch, sh[i].sh_size - sizeof ch,
+                               ch.ch_size, ABBREV_MAX, &len, oom);
+    } else {
+        len = (size_t)(sh[i].sh_size < ABBREV_MAX ? sh[i].sh_size : ABBREV_MAX);
+        abbrev = read_alloc(e, sh[i].sh_offset, len, oom);
+    }
+    bool nameless = abbrev && dwarfabbrev_nameless_functions(abbrev, len);
     mem_free(abbrev);
     return nameless;
 }
@@ -524,7 +605,8 @@ static void load_symbols(elf_file *f)
         return;
     load_segments(f, &e, &oom);
     Elf64_Shdr *sh = f->nloads ? read_shdrs(&e, &nsh, &oom) : NULL;
-    bool dwarf = find_section(&e, sh, nsh, ".debug_info") < nsh;
+    bool dwarf = find_section(&e, sh, nsh, ".debug_info") < nsh ||
+                 find_section(&e, sh, nsh, ".zdebug_info") < nsh;
     f->dwarf_nameless = dwarf && dwarf_nameless(&e, sh, nsh, &oom);
     if (dwarf)
         find_line_sections(f, &e, sh, nsh);

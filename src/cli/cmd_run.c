@@ -137,9 +137,10 @@ void cmd_run_usage(FILE *f)
                 "\n"
                 "A statically linked PROGRAM cannot load the library (LD_PRELOAD is the\n"
                 "dynamic loader's), nor can a set-user-ID or set-group-ID one run by\n"
-                "another user: heapprof says so before it starts PROGRAM, and runs it (the\n"
-                "dynamically linked programs a static one starts are profiled), unless\n"
-                "--no-children leaves nothing to profile.\n"
+                "another user, nor one given capabilities by its file (setcap) run by a\n"
+                "user other than root: heapprof says so before it starts PROGRAM, and\n"
+                "runs it (the dynamically linked programs a static one starts are\n"
+                "profiled), unless --no-children leaves nothing to profile.\n"
                 "\n"
                 "Exit status: PROGRAM's; 125 when heapprof itself fails (bad option, no\n"
                 "library, no directory for the profiles, a static PROGRAM under\n"
@@ -418,7 +419,8 @@ static const char *unpreloadable_what(preloadable why)
 {
     return why == PRELOAD_STATIC   ? "statically linked"
            : why == PRELOAD_SETUID ? "set-user-ID"
-                                   : "set-group-ID";
+           : why == PRELOAD_SETGID ? "set-group-ID"
+                                   : "given capabilities by its file";
 }
 
 /* One line before the program starts, where the loader will not load the

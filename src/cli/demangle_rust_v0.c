@@ -247,7 +247,10 @@ static bool punycode(v0 *p, const char *t, size_t len)
 }
 
 /* undisambiguated-identifier: ["u"] decimal ["_"] bytes.  The text is
- * returned (not written) so that the caller can place it. */
+ * returned (not written) so that the caller can place it.  Its bytes must
+ * be ASCII letters, digits and '_' (punycode's too), as pprof requires,
+ * read or skipped: a name with another ("a$", "a.b" cut short) is shown as
+ * it is there, so here. */
 static bool ident(v0 *p, const char **t, size_t *len, bool *puny)
 {
     *puny = eat(p, 'u');
@@ -257,6 +260,12 @@ static bool ident(v0 *p, const char **t, size_t *len, bool *puny)
     if (*len > p->n - p->pos)
         return fail(p);
     *t = p->s + p->pos;
+    for (size_t i = 0; i < *len; i++) {
+        char c = (*t)[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '_'))
+            return fail(p);
+    }
     p->pos += *len;
     return true;
 }
@@ -327,13 +336,16 @@ static bool lifetime_name(v0 *p, uint64_t v)
     return true;
 }
 
-/* binder: "G" base-62-number, the number of lifetimes bound minus one. */
+/* binder: "G" base-62-number, the number of lifetimes bound minus one.
+ * pprof refuses a count not under what is left of the name (every
+ * lifetime bound should be used after it) less those bound already, which
+ * also bounds the output. */
 static bool binder(v0 *p)
 {
     uint64_t k;
     if (!eat(p, 'G'))
         return true;
-    if (!base62(p, &k) || k >= 1000 || p->lifetimes > UINT32_MAX)
+    if (!base62(p, &k) || k >= p->n - p->pos || p->lifetimes >= p->n - p->pos - k - 1)
         return fail(p);
     puts_(p, "for<");
     for (uint64_t j = 0; j <= k; j++) {

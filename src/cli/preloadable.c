@@ -13,7 +13,11 @@
  * effective ids, which a set-user-ID bit does when the file's owner is not
  * the real user, unless the file system is mounted nosuid or the process
  * has no_new_privs (both make the kernel ignore the bits).  File
- * capabilities also set it; they are not read here.
+ * capabilities (a security.capability attribute, setcap(8)) set it too,
+ * for a user other than root, whose exec gains them (commoncap.c:
+ * root's real uid keeps it off), with the same two exceptions: a program
+ * such as ping or a packet capture tool run under `heapprof run` went
+ * without a word, then got advice (SIGUSR2, --period) that cannot work.
  */
 #define _GNU_SOURCE
 #include "preloadable.h"
@@ -29,6 +33,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* Where execvp(program) finds it: the first regular executable file of
@@ -107,20 +112,21 @@ static kind elf_kind(int fd)
     return NOT_ELF;
 }
 
-/* Whether exec of path (st) puts the loader in secure mode; which bit.
- * The kernel honours set-group-ID only with group execute permission
- * (without it the bit marks mandatory locking). */
+/* Whether exec of path (st) puts the loader in secure mode; which bit, or
+ * file capabilities.  The kernel honours set-group-ID only with group
+ * execute permission (without it the bit marks mandatory locking). */
 static preloadable set_id(const struct stat *st, const char *path)
 {
     bool uid = (st->st_mode & S_ISUID) && st->st_uid != getuid();
     bool gid = (st->st_mode & S_ISGID) && (st->st_mode & S_IXGRP) && st->st_gid != getgid();
-    if (!uid && !gid)
+    bool caps = getuid() != 0 && getxattr(path, "security.capability", NULL, 0) > 0;
+    if (!uid && !gid && !caps)
         return PRELOAD_OK;
     struct statvfs fs;
     if ((!statvfs(path, &fs) && (fs.f_flag & ST_NOSUID)) ||
         prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
         return PRELOAD_OK;
-    return uid ? PRELOAD_SETUID : PRELOAD_SETGID;
+    return uid ? PRELOAD_SETUID : gid ? PRELOAD_SETGID : PRELOAD_CAPS;
 }
 
 preloadable preloadable_check(const char *program)

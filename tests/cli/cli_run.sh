@@ -260,6 +260,31 @@ if [[ $(id -u) != 0 || ${#as_user[@]} -gt 0 ]] && "${as_user[@]}" test -x "$HEAP
     expect_in "$W/err" "^heapprof run: HEAPPROF_OUT=p: profiles cannot be written in $W/perm/ro: Permission denied; the program was not started \(name a writable place with -o DIR/PREFIX\)\$" "HEAPPROF_OUT, in a directory that cannot be written"
     expect_rc 0 "${as_user[@]}" "$HEAPPROF_CLI" run -o "$W/perm/ro/sub" -- true
     expect_in "$W/err" "^  $W/perm/ro/sub/heapprof\.[0-9]+\.0001\.pb\.gz\$" "a writable directory named by the prefix, in one that is not"
+    # A program given capabilities by its file (setcap, as ping is), run by
+    # a user other than root: secure mode, as for set-user-ID.  It went
+    # without a word, then got "--period SECONDS, or SIGUSR2".  Where the
+    # file system is mounted nosuid the capabilities are ignored and the
+    # program is profiled: then nothing is said.
+    cp "$CLI_PROG" "$W/fcap"
+    if command -v setcap >/dev/null && setcap cap_net_raw+ep "$W/fcap" 2>/dev/null; then
+        expect_rc 0 "${as_user[@]}" "$HEAPPROF_CLI" run -o "$W/perm/ro/sub/fc" -- "$W/fcap" sites
+        if grep -q "exited with status 0; 1 profile:" "$W/err"; then
+            expect_not_in "$W/err" "^heapprof run:" "file capabilities ignored (nosuid): a line said anyway"
+            note "file capabilities are ignored here (nosuid): their line is not tested"
+        else
+            expect_in "$W/err" "^heapprof run: $W/fcap is given capabilities by its file: the loader ignores LD_PRELOAD for it and removes it from the environment of the programs it starts, so neither it nor they write a profile\$" "file capabilities: the line before it starts"
+            expect_in "$W/err" "^heapprof: $W/fcap ran without the library \(given capabilities by its file\): nothing can make it write a profile\$" "file capabilities: why, after"
+            expect_not_in "$W/err" "SIGUSR2|--period" "file capabilities: advice that cannot work"
+        fi
+        # Root's exec of it is not in secure mode: profiled, nothing said.
+        if [[ $(id -u) == 0 ]]; then
+            expect_rc 0 "$HEAPPROF_CLI" run -o "$W/fc0" -- "$W/fcap" sites
+            expect_not_in "$W/err" "^heapprof run:" "file capabilities, run by root"
+            expect_in "$W/err" "exited with status 0; 1 profile:" "file capabilities, run by root: profiled"
+        fi
+    else
+        note "cannot set file capabilities here: their check is not tested"
+    fi
 else
     note "cannot run as a user without write access to a directory: the permission checks of -o are skipped"
 fi

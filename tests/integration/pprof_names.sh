@@ -52,16 +52,25 @@ fi
 # hp_nameless_alloc.  heapprof marks that mapping as symbolized
 # (dwarfabbrev.h), so pprof keeps the names, and writes its file:line.  A program without such an
 # entry (PROG_PLAIN, -O0) keeps pprof's file:line.
-need_env PROG_NAMELESS PROG_PLAIN
-run nameless HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/nl" -- "$PROG_NAMELESS"
-expect_rc nameless 0
-p=$(newest_profile "$W/nl")
-pprof_top "$p" "$W/nl.top" -sample_index=alloc_space -nodefraction=0
-if grep -E '[[:space:]]\[integ_nameless\]$' "$W/nl.top" >&2; then
-    fail "go tool pprof -top shows an unnamed '[integ_nameless]' node (above) where the profile names hp_nameless_alloc"
-fi
-grep -qE '^ *976\.56kB .* hp_nameless_alloc$' "$W/nl.top" ||
-    fail "no hp_nameless_alloc row of its 1000 x 1000 bytes: $(cat "$W/nl.top")"
+need_env PROG_NAMELESS PROG_NAMELESS_SPLIT PROG_NAMELESS_GZ PROG_NAMELESS_GNU PROG_PLAIN
+# The same program with split DWARF (-gsplit-dwarf: the binary's units are
+# skeletons, pprof finds no function in them) and with compressed debug
+# sections (-gz, and GNU's older .zdebug_* of -gz=zlib-gnu, which pprof
+# decompresses): "[integ_nameless_split]", "[integ_nameless_gz]" and
+# "[integ_nameless_gnu]" before heapprof read those.
+for prog in "$PROG_NAMELESS" "$PROG_NAMELESS_SPLIT" "$PROG_NAMELESS_GZ" "$PROG_NAMELESS_GNU"; do
+    bin=$(basename "$prog")
+    run "$bin" HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/$bin" -- "$prog"
+    expect_rc "$bin" 0
+    p=$(newest_profile "$W/$bin")
+    pprof_top "$p" "$W/$bin.top" -sample_index=alloc_space -nodefraction=0
+    if grep -E "[[:space:]]\[$bin\]\$" "$W/$bin.top" >&2; then
+        fail "go tool pprof -top shows an unnamed '[$bin]' node (above) where the profile names hp_nameless_alloc"
+    fi
+    grep -qE '^ *976\.56kB .* hp_nameless_alloc$' "$W/$bin.top" ||
+        fail "no hp_nameless_alloc row of its 1000 x 1000 bytes ($bin): $(cat "$W/$bin.top")"
+done
+p=$(newest_profile "$W/integ_nameless")
 # pprof adds no file:line to a mapping marked symbolized: the profile
 # carries heapprof's own, from .debug_line (srclines.h), and they must be
 # what addr2line says of the same addresses: the call to malloc in

@@ -276,6 +276,8 @@ static void rust_v0(void **state)
         {"_RINvCsjMaewn57Afh_1t1gDNtNtNtNtCsgEmfK2I1SDS_4core4iter6traits8iterator8Iteratorp4Itemh"
          "NtNtBt_6marker4SendEL_EB2_",
          "t::g::<dyn core::iter::traits::iterator::Iterator<Item = u8> + core::marker::Send>"},
+        /* as many lifetimes as pprof allows there */
+        {"_RINvC1a1fFG5_RL1_hEuE", "a::f::<for<'a, 'b, 'c, 'd, 'e, 'f, 'g> fn(&'f u8)>"},
         {"_RINvCsjMaewn57Afh_1t1gFG0_RL1_hQL0_tERL0_hEB2_",
          "t::g::<for<'a, 'b> fn(&'a u8, &'b mut u16) -> &'b u8>"},
         {"_RINvCsjMaewn57Afh_1t1gFUKChvEuEB2_", "t::g::<unsafe extern \"C\" fn(u8, ...)>"},
@@ -319,6 +321,13 @@ static void rust_v0_hostile(void **state)
         "_RINvC1a1fKb2_E", "_RINvC1a1fKb_E", "_RINvC1a1fKh01_E", "_RINvC1a1fKc1000000_E",
         "_RINvC1a1fKe0_E", "_RINvC1a1fKjn1_E", "_RINvC1a1fL0_E", "_RINvC1a1fFG_RL2_hEuE",
         "_RNvC1au3a_b", "_RNvC1au2__", "_RINvC1a1fDNvC1a1TE_E",
+        /* bytes pprof refuses in an identifier, shown or skipped ("a::$",
+         * "t::$::<*const [u8]>", "a::f" before) */
+        "_RNvC1a1$", "_RINvCsjMaewn57Afh_1t1$PShEB2_", "_RNvC1au2_$_", "_RNvC1a1fC2b$",
+        "_RINvC1a1fFUK3a$bEuE",
+        /* more lifetimes bound than the rest of the name could use: pprof
+         * refuses them (127 and 8 of them written before) */
+        "_RINvC1a1fFG21_RL2_hEuE", "_RINvC1a1fFG6_RL1_hEuE",
         /* pprof reads "0023" as 23: this K-namespace static is shown mangled */
         "_RNvNCNKNvNtNtCsjrHSEGnQ3l9_3std2io5stdio14OUTPUT_CAPTURE0023___RUST_STD_INTERNAL_VAL",
     };

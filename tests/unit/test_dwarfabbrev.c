@@ -17,7 +17,8 @@
 enum {
     CU = 0x11, SUBPROGRAM = 0x2e, INLINED = 0x1d, VARIABLE = 0x34,
     NAME = 0x03, LOW_PC = 0x11, HIGH_PC = 0x12, ORIGIN = 0x31, SPEC = 0x47, RANGES = 0x55,
-    INLINE = 0x20, FILE_ = 0x3a,
+    INLINE = 0x20, FILE_ = 0x3a, SKELETON = 0x4a, STMT_LIST = 0x10, DWO_NAME = 0x76,
+    COMP_DIR = 0x1b, ADDR_BASE = 0x73,
     STRP = 0x0e, ADDR = 0x01, DATA8 = 0x07, REF4 = 0x13, DATA1 = 0x0b, SEC_OFFSET = 0x17,
     IMPLICIT = 0x21,
 };
@@ -61,6 +62,24 @@ static void nameless_functions(void **state)
     CHECK(true, 2, SUBPROGRAM, 0, FILE_, IMPLICIT, NAME, ORIGIN, REF4, LOW_PC, ADDR, 0, 0, 0);
 }
 
+/* -gsplit-dwarf: the binary's .debug_abbrev declares the skeleton unit
+ * only, its functions being in the .dwo file, which pprof does not read
+ * (it showed "[binary]" for every function of such a C program). */
+static void split_units(void **state)
+{
+    (void)state;
+    /* GCC 12's DWARF 5 skeleton, as readelf shows it. */
+    CHECK(true, 1, SKELETON, 0, RANGES, SEC_OFFSET, LOW_PC, ADDR, STMT_LIST, SEC_OFFSET,
+          DWO_NAME, STRP, COMP_DIR, STRP, ADDR_BASE, SEC_OFFSET, 0, 0, 0);
+    /* DWARF 4: a compile unit with DW_AT_GNU_dwo_name (0x2130, two bytes). */
+    CHECK(true, 1, CU, 0, 0xb0, 0x42, STRP, LOW_PC, ADDR, STMT_LIST, SEC_OFFSET, 0, 0, 0);
+    /* A whole unit (not split) with the same attributes otherwise. */
+    CHECK(false, 1, CU, 1, NAME, STRP, LOW_PC, ADDR, STMT_LIST, SEC_OFFSET, COMP_DIR, STRP, 0, 0, 0);
+    /* A skeleton cut short is not taken for one. */
+    static const unsigned char cut[] = { 1, SKELETON, 0, RANGES, SEC_OFFSET };
+    assert_false(dwarfabbrev_nameless_functions(cut, sizeof cut));
+}
+
 static void truncated(void **state)
 {
     (void)state;
@@ -80,6 +99,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(named_functions),
         cmocka_unit_test(nameless_functions),
+        cmocka_unit_test(split_units),
         cmocka_unit_test(truncated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
