@@ -16,10 +16,8 @@
  */
 #include "srclines.h"
 
-#include <elf.h>
 #include <errno.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "mem.h"
 
@@ -79,54 +77,26 @@ static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
         memcpy(dst, l->inflated[sec] + off, len);
         return true;
     }
-    return !l->f->compressed[sec] && l->f->read(l->f->ctx, l->f->off[sec] + off, dst, len);
+    return l->f->kind[sec] == ZSEC_PLAIN && l->f->read(l->f->ctx, l->f->off[sec] + off, dst, len);
 }
 
-static voidpf z_alloc(voidpf opaque, uInt n, uInt size)
-{
-    size_t bytes;
-    return __builtin_mul_overflow(n, size, &bytes) ? NULL : mem_alloc(bytes ? bytes : 1);
-}
-
-static void z_free(voidpf opaque, voidpf p) { mem_free(p); }
-
-/* Section sec, compressed (ELFCOMPRESS_ZLIB), whole into memory; *size is
- * then its inflated size.  NULL when it cannot be (too large, another
+/* Section sec, compressed, whole into memory; *size is then its inflated
+ * size.  NULL when it cannot be (over SRCLINES_INFLATE_MAX, another
  * format, corrupt, or out of memory: *oom). */
 static unsigned char *inflate_sec(const srclines_file *f, int sec, uint64_t *size, bool *oom)
 {
-    Elf64_Chdr ch;
-    if (f->size[sec] < sizeof ch || !f->read(f->ctx, f->off[sec], &ch, sizeof ch) ||
-        ch.ch_type != ELFCOMPRESS_ZLIB || ch.ch_size == 0 || ch.ch_size > SRCLINES_INFLATE_MAX ||
-        f->size[sec] - sizeof ch > SRCLINES_INFLATE_MAX)
-        return NULL;
-    size_t inlen = (size_t)(f->size[sec] - sizeof ch);
-    unsigned char *in = mem_alloc(inlen ? inlen : 1), *out = mem_alloc((size_t)ch.ch_size);
-    bool ok = false;
-    if (in && out && f->read(f->ctx, f->off[sec] + sizeof ch, in, inlen)) {
-        z_stream zs;
-        memset(&zs, 0, sizeof zs);
-        zs.zalloc = z_alloc;
-        zs.zfree = z_free;
-        int r = inflateInit(&zs);
-        if (r == Z_OK) {
-            zs.next_in = in;
-            zs.avail_in = (uInt)inlen;
-            zs.next_out = out;
-            zs.avail_out = (uInt)ch.ch_size;
-            r = inflate(&zs, Z_FINISH);
-            ok = r == Z_STREAM_END && zs.avail_out == 0;
-            inflateEnd(&zs);
-        }
-        *oom |= r == Z_MEM_ERROR;
-    }
-    *oom |= !in || !out;
-    mem_free(in);
-    if (!ok) {
+    size_t len;
+    uint64_t whole;
+    zsec_status st;
+    unsigned char *out = zsec_inflate(f->read, f->ctx, f->kind[sec], f->off[sec], f->size[sec],
+                                      SRCLINES_INFLATE_MAX, true, &len, &whole, &st);
+    *oom |= st == ZSEC_OOM;
+    if (out && len != whole) { /* corrupt or cut short: rows would be missing */
         mem_free(out);
-        return NULL;
+        out = NULL;
     }
-    *size = ch.ch_size;
+    if (out)
+        *size = whole;
     return out;
 }
 
@@ -219,9 +189,9 @@ static int scan_file(lookup *l, size_t n)
     dwarfline_src src = { l, sec_read, { 0 } };
     for (int s = 0; s < DWARFLINE_NSECS; s++) {
         src.size[s] = f->size[s];
-        if (f->compressed[s] && f->size[s])
+        if (f->kind[s] != ZSEC_PLAIN && f->size[s])
             l->inflated[s] = inflate_sec(f, s, &src.size[s], &l->oom);
-        if (f->compressed[s] && !l->inflated[s])
+        if (f->kind[s] != ZSEC_PLAIN && !l->inflated[s])
             src.size[s] = 0;
     }
     /* sec_read bounds by the sizes it sees: the inflated ones. */

@@ -9,7 +9,7 @@
  * rows lie; every answer (a line or none) is kept, so a later profile
  * asks the file only about addresses it has not seen, and reads only the
  * units whose range holds one.  Sections are read through the file's own
- * bounded reader (pread); a compressed section (SHF_COMPRESSED, -gz) is
+ * bounded reader (pread); a compressed section (-gz, zsection.h) is
  * inflated with zlib for the lookup and freed after it.
  *
  * Limits: a .debug_line over SRCLINES_SECTION_MAX bytes, or a compressed
@@ -25,6 +25,7 @@
 
 #include "dwarfline.h"
 #include "symbols.h"
+#include "zsection.h"
 
 #define SRCLINES_SECTION_MAX ((uint64_t)64 << 20)
 #define SRCLINES_INFLATE_MAX ((uint64_t)32 << 20)
@@ -36,7 +37,7 @@ typedef struct srclines_file {
      * are not all there. */
     bool (*read)(void *ctx, uint64_t off, void *dst, size_t len);
     uint64_t off[DWARFLINE_NSECS], size[DWARFLINE_NSECS]; /* size 0: absent */
-    bool compressed[DWARFLINE_NSECS]; /* SHF_COMPRESSED: an Elf64_Chdr first */
+    zsec_kind kind[DWARFLINE_NSECS]; /* compressed (zsection.h) or not */
 } srclines_file;
 
 typedef struct srclines srclines;

@@ -51,13 +51,13 @@
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "dwarfabbrev.h"
 #include "fdid.h"
 #include "mem.h"
 #include "sort.h"
 #include "srclines.h"
+#include "zsection.h"
 #include "stacks.h"
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -112,7 +112,7 @@ typedef struct elf_file {
     /* .debug_line, .debug_line_str, .debug_str (dwarfline.h's order), and
      * the file:line cache made on the first symbols_lines */
     uint64_t dw_off[DWARFLINE_NSECS], dw_size[DWARFLINE_NSECS];
-    bool dw_compressed[DWARFLINE_NSECS];
+    zsec_kind dw_kind[DWARFLINE_NSECS];
     srclines *lines;
     sym *syms;              /* names point into names */
     size_t nsyms;
@@ -476,53 +476,9 @@ static size_t find_section(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, co
     return nsh;
 }
 
-static voidpf z_alloc(voidpf opaque, uInt n, uInt size)
+static bool file_read(void *ctx, uint64_t off, void *dst, size_t len)
 {
-    (void)opaque;
-    return size && n > SIZE_MAX / size ? NULL : mem_alloc((size_t)n * size);
-}
-
-static void z_free(voidpf opaque, voidpf p)
-{
-    (void)opaque;
-    mem_free(p);
-}
-
-/* The first max bytes (or fewer) of the zlib stream at [off, off + size)
- * inflated, of usize bytes in all, *len set to how many; NULL where it
- * cannot be read (*oom set where memory ran out).  Read a piece at a time:
- * only what gives those bytes is inflated. */
-static unsigned char *read_inflated(const elf_in *e, uint64_t off, uint64_t size, uint64_t usize,
-                                    uint64_t max, size_t *len, bool *oom)
-{
-    enum { PIECE = 64 * 1024 };
-    size_t want = (size_t)(usize < max ? usize : max);
-    unsigned char *out = mem_alloc(want ? want : 1), *in = mem_alloc(PIECE);
-    z_stream zs = {.zalloc = z_alloc, .zfree = z_free, .next_out = out, .avail_out = (uInt)want};
-    int r = out && in ? inflateInit(&zs) : Z_MEM_ERROR;
-    if (r != Z_OK) {
-        *oom |= r == Z_MEM_ERROR;
-        mem_free(in);
-        mem_free(out);
-        return NULL;
-    }
-    while (r == Z_OK && zs.avail_out && size) {
-        size_t n = size < PIECE ? (size_t)size : PIECE;
-        if (!read_at(e, off, in, n))
-            break;
-        off += n;
-        size -= n;
-        zs.next_in = in;
-        zs.avail_in = (uInt)n;
-        do
-            r = inflate(&zs, Z_NO_FLUSH);
-        while (r == Z_OK && zs.avail_in && zs.avail_out);
-    }
-    *oom |= r == Z_MEM_ERROR;
-    *len = want - zs.avail_out;
-    inflateEnd(&zs);
-    mem_free(in);
-    return out;
+    return read_at(ctx, off, dst, len);
 }
 
 /* Whether go tool pprof, reading this file's DWARF, would leave some of its
@@ -546,24 +502,15 @@ static bool dwarf_nameless(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, bo
         return false;
     size_t len = 0;
     unsigned char *abbrev;
-    if (gnu) {
-        unsigned char h[12];
-        if (sh[i].sh_size < sizeof h || !read_at(e, sh[i].sh_offset, h, sizeof h) ||
-            memcmp(h, "ZLIB", 4))
-            return false;
-        uint64_t usize = 0;
-        for (int k = 4; k < 12; k++)
-            usize = usize << 8 | h[k];
-        abbrev = read_inflated(e, sh[i].sh_offset + sizeof h, sh[i].sh_size - sizeof h, usize,
-                               ABBREV_MAX, &len, oom);
-    } else if (sh[i].sh_flags & SHF_COMPRESSED) {
-        Elf64_Chdr ch;
-        if (sh[i].sh_size < sizeof ch || !read_at(e, sh[i].sh_offset, &ch, sizeof ch))
-            return false;
-        if (ch.ch_type != ELFCOMPRESS_ZLIB)
+    zsec_kind kind = gnu ? ZSEC_GNU : (sh[i].sh_flags & SHF_COMPRESSED) ? ZSEC_ELF : ZSEC_PLAIN;
+    if (kind != ZSEC_PLAIN) {
+        uint64_t whole;
+        zsec_status st;
+        abbrev = zsec_inflate(file_read, (void *)e, kind, sh[i].sh_offset, sh[i].sh_size,
+                              ABBREV_MAX, false, &len, &whole, &st);
+        *oom |= st == ZSEC_OOM;
+        if (st == ZSEC_NOT_ZLIB)
             return true;
-        abbrev = read_inflated(e, sh[i].sh_offset + sizeof ch, sh[i].sh_size - sizeof ch,
-                               ch.ch_size, ABBREV_MAX, &len, oom);
     } else {
         len = (size_t)(sh[i].sh_size < ABBREV_MAX ? sh[i].sh_size : ABBREV_MAX);
         abbrev = read_alloc(e, sh[i].sh_offset, len, oom);
@@ -573,20 +520,27 @@ static bool dwarf_nameless(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, bo
     return nameless;
 }
 
-/* Where the sections that symbols_lines reads lie (none: size 0). */
+/* Where the sections that symbols_lines reads lie (none: size 0), under
+ * their own names or GNU's compressed ones (.zdebug_*, zsection.h). */
 static void find_line_sections(elf_file *f, const elf_in *e, const Elf64_Shdr *sh, size_t nsh)
 {
-    static const char *const names[DWARFLINE_NSECS] = {
-        [DWARFLINE_LINE] = ".debug_line",
-        [DWARFLINE_LINE_STR] = ".debug_line_str",
-        [DWARFLINE_STR] = ".debug_str",
+    static const char *const names[DWARFLINE_NSECS][2] = {
+        [DWARFLINE_LINE] = {".debug_line", ".zdebug_line"},
+        [DWARFLINE_LINE_STR] = {".debug_line_str", ".zdebug_line_str"},
+        [DWARFLINE_STR] = {".debug_str", ".zdebug_str"},
     };
     for (int k = 0; k < DWARFLINE_NSECS; k++) {
-        size_t i = find_section(e, sh, nsh, names[k]);
+        size_t i = find_section(e, sh, nsh, names[k][0]);
+        bool gnu = i == nsh;
+        if (gnu)
+            i = find_section(e, sh, nsh, names[k][1]);
         bool there = i < nsh && sh[i].sh_type != SHT_NOBITS && in_file(e, sh[i].sh_offset, sh[i].sh_size);
         f->dw_off[k] = there ? sh[i].sh_offset : 0;
         f->dw_size[k] = there ? sh[i].sh_size : 0;
-        f->dw_compressed[k] = there && (sh[i].sh_flags & SHF_COMPRESSED);
+        f->dw_kind[k] = !there ? ZSEC_PLAIN
+                        : gnu ? ZSEC_GNU
+                        : (sh[i].sh_flags & SHF_COMPRESSED) ? ZSEC_ELF
+                                                            : ZSEC_PLAIN;
     }
 }
 
@@ -1185,10 +1139,6 @@ bool symbols_keep_names(const symbolizer *s, size_t i)
     return f && !s->maps[i].no_names && f->syms_tried && (f->cxx_dwarf || f->dwarf_nameless);
 }
 
-static bool file_read(void *ctx, uint64_t off, void *dst, size_t len)
-{
-    return read_at(ctx, off, dst, len);
-}
 
 int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
 {
@@ -1218,10 +1168,10 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
     }
     elf_in e;
     if (!err && nv && elf_open(f, &e)) {
-        srclines_file sf = { &e, file_read, { 0 }, { 0 }, { false } };
+        srclines_file sf = { &e, file_read, { 0 }, { 0 }, { ZSEC_PLAIN } };
         memcpy(sf.off, f->dw_off, sizeof sf.off);
         memcpy(sf.size, f->dw_size, sizeof sf.size);
-        memcpy(sf.compressed, f->dw_compressed, sizeof sf.compressed);
+        memcpy(sf.kind, f->dw_kind, sizeof sf.kind);
         err = srclines_lookup(f->lines, &sf, v, nv, got);
         fdid_close(e.fd, &e.fd_id);
         /* Back to addrs' order, with the same filter as above. */

@@ -56,7 +56,7 @@ int main(int argc, char **argv)
     Elf64_Shdr *sh = calloc(eh.e_shnum, sizeof *sh);
     for (unsigned i = 0; i < eh.e_shnum; i++)
         rd(NULL, eh.e_shoff + (uint64_t)i * eh.e_shentsize, &sh[i], sizeof *sh);
-    srclines_file f = { NULL, rd, { 0 }, { 0 }, { false } };
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN } };
     static const char *const names[DWARFLINE_NSECS] = { ".debug_line", ".debug_line_str",
                                                         ".debug_str" };
     for (unsigned i = 0; i < eh.e_shnum; i++) {
@@ -66,7 +66,7 @@ int main(int argc, char **argv)
             if (!strcmp(name, names[k])) {
                 f.off[k] = sh[i].sh_offset;
                 f.size[k] = sh[i].sh_size;
-                f.compressed[k] = sh[i].sh_flags & SHF_COMPRESSED;
+                f.kind[k] = sh[i].sh_flags & SHF_COMPRESSED ? ZSEC_ELF : ZSEC_PLAIN;
             }
     }
     size_t n = 0, cap = 1024;

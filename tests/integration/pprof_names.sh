@@ -70,23 +70,30 @@ for prog in "$PROG_NAMELESS" "$PROG_NAMELESS_SPLIT" "$PROG_NAMELESS_GZ" "$PROG_N
     grep -qE '^ *976\.56kB .* hp_nameless_alloc$' "$W/$bin.top" ||
         fail "no hp_nameless_alloc row of its 1000 x 1000 bytes ($bin): $(cat "$W/$bin.top")"
 done
-p=$(newest_profile "$W/integ_nameless")
 # pprof adds no file:line to a mapping marked symbolized: the profile
 # carries heapprof's own, from .debug_line (srclines.h), and they must be
 # what addr2line says of the same addresses: the call to malloc in
-# hp_nameless_alloc, and main's call through hp_nameless_fn.
-pprof_to "$p" "$W/nl.traces" -traces -lines -sample_index=alloc_space
+# hp_nameless_alloc, and main's call through hp_nameless_fn.  The split
+# build's line table is in the binary; the compressed builds' is inflated
+# (zsection.h), GNU's .zdebug_line too.  They are the same code, so the
+# line addr2line gives for the plain build is theirs too (addr2line finds
+# none in the split build: it looks for the function in the .dwo).
 call=$(objdump -d --no-show-raw-insn "$PROG_NAMELESS" |
     awk '/<hp_nameless_alloc>:/ { f = 1 } f && /call.*<malloc@plt>/ { sub(":", "", $1); print $1; exit }')
 [[ -n $call ]] || fail "no call to malloc in hp_nameless_alloc (objdump -d)"
 want=$(addr2line -e "$PROG_NAMELESS" "$call" | sed 's/ (discriminator [0-9]*)$//')
 [[ $want == */nameless.c:[0-9]* ]] || fail "addr2line says $want for the malloc call at 0x$call"
-# The lines of the stack of the 1000 out-of-line allocations, leaf first.
-stack=$(awk '/976\.56kB/ { f = 1 } f && /^-+\+/ { exit } f' "$W/nl.traces")
-grep -qF "hp_nameless_alloc $want" <<<"$stack" ||
-    fail "go tool pprof -traces -lines does not show hp_nameless_alloc at $want (addr2line): $stack"
-grep -qE "^ +main /.*nameless\.c:[0-9]+$" <<<"$stack" ||
-    fail "go tool pprof -traces -lines shows no file:line for main: $stack"
+for prog in "$PROG_NAMELESS" "$PROG_NAMELESS_SPLIT" "$PROG_NAMELESS_GZ" "$PROG_NAMELESS_GNU"; do
+    bin=$(basename "$prog")
+    p=$(newest_profile "$W/$bin")
+    pprof_to "$p" "$W/$bin.traces" -traces -lines -sample_index=alloc_space
+    # The lines of the stack of the 1000 out-of-line allocations, leaf first.
+    stack=$(awk '/976\.56kB/ { f = 1 } f && /^-+\+/ { exit } f' "$W/$bin.traces")
+    grep -qF "hp_nameless_alloc $want" <<<"$stack" ||
+        fail "go tool pprof -traces -lines does not show hp_nameless_alloc at $want (addr2line) for $bin: $stack"
+    grep -qE "^ +main /.*nameless\.c:[0-9]+$" <<<"$stack" ||
+        fail "go tool pprof -traces -lines shows no file:line for main ($bin): $stack"
+done
 run plain HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/pl" -- "$PROG_PLAIN"
 expect_rc plain 7
 p=$(newest_profile "$W/pl")
