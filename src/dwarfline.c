@@ -115,26 +115,9 @@ static uint64_t get_u(cursor *c, size_t n)
     return v;
 }
 
-static uint64_t get_uleb(cursor *c)
-{
-    uint64_t v = 0;
-    for (unsigned shift = 0; !c->bad; shift += 7) {
-        if (c->p == c->end) {
-            c->bad = true;
-            break;
-        }
-        unsigned char b = *c->p++;
-        if (shift < 64)
-            v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80))
-            return v;
-    }
-    return 0;
-}
-
-/* An SLEB128, as the uint64_t of its two's complement (added unsigned:
- * no overflow is undefined). */
-static uint64_t get_sleb(cursor *c)
+/* A LEB128; a signed one (SLEB128) as the uint64_t of its two's
+ * complement (added unsigned: no overflow is undefined). */
+static uint64_t get_leb(cursor *c, bool sign)
 {
     uint64_t v = 0;
     for (unsigned shift = 0; !c->bad; shift += 7) {
@@ -146,13 +129,17 @@ static uint64_t get_sleb(cursor *c)
         if (shift < 64)
             v |= (uint64_t)(b & 0x7f) << shift;
         if (!(b & 0x80)) {
-            if (shift + 7 < 64 && (b & 0x40))
+            if (sign && shift + 7 < 64 && (b & 0x40))
                 v |= ~(uint64_t)0 << (shift + 7);
             return v;
         }
     }
     return 0;
 }
+
+static uint64_t get_uleb(cursor *c) { return get_leb(c, false); }
+
+static uint64_t get_sleb(cursor *c) { return get_leb(c, true); }
 
 static void skip(cursor *c, uint64_t n)
 {
