@@ -48,6 +48,11 @@ enum {
     FORMATS_MAX = 32,
     /* Bytes of a string in another section read per call. */
     STR_CHUNK = 256,
+    /* Most entries of a unit's directory or file table.  An entry can be
+     * one byte and costs 16 or 24 here, so a table bounded only by the
+     * unit's size (DWARFLINE_UNIT_MAX) could cost 400 MiB inside the
+     * profiled process; real units, LTO's included, list thousands. */
+    TABLE_MAX = 1 << 17,
 };
 
 /* A string: at off in the unit's buffer (sec IN_UNIT), at off in another
@@ -164,8 +169,12 @@ static strref get_cstr(cursor *c, const unit *u)
 
 /* ---- the header's tables --------------------------------------------------- */
 
+/* false: out of memory (u->oom), or a table over TABLE_MAX (the unit is
+ * not read further). */
 static bool push_dir(unit *u, strref r)
 {
+    if (u->ndirs >= TABLE_MAX)
+        return false;
     if (u->ndirs == u->capdirs) {
         size_t cap = u->capdirs ? u->capdirs * 2 : 16;
         strref *d = mem_realloc(u->dirs, cap * sizeof *d);
@@ -180,6 +189,8 @@ static bool push_dir(unit *u, strref r)
 
 static bool push_file(unit *u, strref name, uint64_t dir)
 {
+    if (u->nfiles >= TABLE_MAX)
+        return false;
     if (u->nfiles == u->capfiles) {
         size_t cap = u->capfiles ? u->capfiles * 2 : 16;
         file_ent *f = mem_realloc(u->files, cap * sizeof *f);
@@ -233,7 +244,7 @@ static bool v5_table(cursor *c, unit *u, bool files)
     uint64_t count = get_uleb(c);
     /* Every form takes a byte at least, so a count beyond the bytes left
      * is a lie; with no format at all, entries would be empty. */
-    if (c->bad || count > (uint64_t)(c->end - c->p) || (count && !nfmt))
+    if (c->bad || count > (uint64_t)(c->end - c->p) || count > TABLE_MAX || (count && !nfmt))
         return false;
     for (uint64_t i = 0; i < count; i++) {
         strref name = { NO_STR, 0 };

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dwarfline.h"
+#include "mem.h"
 
 enum {
     COPY = 1, ADVANCE_PC, ADVANCE_LINE, SET_FILE, SET_COLUMN, NEGATE_STMT,
@@ -676,6 +677,65 @@ static void hostile(void **state)
     }
 }
 
+/* A unit's tables cost memory in proportion to their entries, not their
+ * bytes: a DWARF 5 file table of one-byte entries (a data1 timestamp, no
+ * path) would make a 4 MiB unit 100 MiB of table inside the profiled
+ * process.  Such a unit is skipped, and the scan's memory stays near the
+ * unit's size. */
+static unsigned char *big;
+static size_t nbig;
+
+static bool rd_big(void *ctx, int sec, uint64_t off, void *dst, size_t len)
+{
+    assert_int_equal(sec, DWARFLINE_LINE);
+    assert_true(off <= nbig && len <= nbig - off);
+    memcpy(dst, big + off, len);
+    return true;
+}
+
+static void huge_tables(void **state)
+{
+    enum { ENTRIES = 4 << 20 };
+    reset();
+    unit_mark m = begin(5, false);
+    params(5, 1, 1);
+    u8(&line, 1); /* directories: one, a string */
+    uleb(&line, LNCT_PATH);
+    uleb(&line, F_STRING);
+    uleb(&line, 1);
+    str(&line, "/d");
+    u8(&line, 1); /* files: a data1 timestamp each, ENTRIES of them */
+    uleb(&line, LNCT_TIMESTAMP);
+    uleb(&line, F_DATA1);
+    uleb(&line, ENTRIES);
+    size_t head = line.n;
+    set_address(0x1000); /* the program, moved past the entries below */
+    special(0, 1);
+    special(4, 1);
+    end_sequence();
+    size_t prog = line.n - head;
+    nbig = head + ENTRIES + prog;
+    big = calloc(1, nbig); /* the entries: zeros */
+    assert_non_null(big);
+    memcpy(big, line.b, head);
+    memcpy(big + head + ENTRIES, line.b + head, prog);
+    for (int i = 0; i < 4; i++) {
+        big[m.hlen_at + (size_t)i] = (unsigned char)((head + ENTRIES - (m.hlen_at + 4)) >> (8 * i));
+        big[m.len_at + (size_t)i] = (unsigned char)((nbig - (m.len_at + 4)) >> (8 * i));
+    }
+    dwarfline_src src = { NULL, rd_big, { nbig, 0, 0 } };
+    dwarfline_sink sink = { NULL, found, on_unit };
+    memset(&res, 0, sizeof res);
+    uint64_t q = 0x1000;
+    mem_heap_peak_reset();
+    uint64_t before = mem_heap_bytes();
+    assert_int_equal(dwarfline_scan(&src, &q, 1, NULL, 0, &sink), 0);
+    uint64_t used = mem_heap_peak() - before;
+    free(big);
+    big = NULL;
+    assert_true(used < 2 * (uint64_t)nbig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -687,6 +747,7 @@ int main(void)
         cmocka_unit_test(truncated),
         cmocka_unit_test(unit_index),
         cmocka_unit_test(hostile),
+        cmocka_unit_test(huge_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
