@@ -62,7 +62,13 @@ unsigned char *zsec_inflate(zsec_read read, void *ctx, zsec_kind k, uint64_t off
     }
     off += hdr;
     size -= hdr;
-    size_t want = (size_t)(usize < max ? usize : max);
+    /* The header's claim is not trusted with memory: deflate gives at most
+     * 1032 bytes per byte of input (a 258-byte match in two bits), so a
+     * claim beyond that is corrupt, and its buffer holds what the stream
+     * can give. */
+    uint64_t most = size > UINT64_MAX / 1032 ? UINT64_MAX : size * 1032;
+    uint64_t cap = max < most ? max : most;
+    size_t want = (size_t)(usize < cap ? usize : cap);
     unsigned char *out = mem_alloc(want ? want : 1), *in = mem_alloc(PIECE);
     z_stream zs = {.zalloc = z_alloc, .zfree = z_free, .next_out = out, .avail_out = (uInt)want};
     int r = out && in ? inflateInit(&zs) : Z_MEM_ERROR;
