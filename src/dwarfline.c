@@ -478,7 +478,13 @@ static void run_program(scan *s, cursor *c)
     const unit *u = s->u;
     const regs start = { 0, 0, 1, 1 };
     regs r = start, prev = start;
-    bool have_prev = false;
+    /* dead: the address was set to one a linker gives the rows of a
+     * function it discarded (--gc-sections, COMDAT duplicates): 0 (GNU
+     * ld) or all ones (lld's tombstone, from which advances wrap to 0 and
+     * up).  Those rows would claim real code at low addresses (a PIE's, a
+     * library's) ahead of its own rows: they cover nothing, up to the next
+     * live address either. */
+    bool have_prev = false, dead = false;
     while (!c->bad && c->p < c->end && !s->u->oom) {
         unsigned op = *c->p++;
         bool row = false, end = false;
@@ -497,8 +503,10 @@ static void run_program(scan *s, cursor *c)
             if (sub == LNE_END_SEQUENCE) {
                 row = end = true;
             } else if (sub == LNE_SET_ADDRESS && len >= 2 && len - 1 <= 8) {
+                unsigned bits = 8 * (unsigned)(len - 1);
                 r.addr = get_u(&e, (size_t)(len - 1));
                 r.op_index = 0;
+                dead = r.addr == 0 || r.addr == (bits == 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1);
             } else if (sub == LNE_DEFINE_FILE && u->version < 5) {
                 strref name = get_cstr(&e, u);
                 uint64_t dir = get_uleb(&e);
@@ -529,12 +537,14 @@ static void run_program(scan *s, cursor *c)
         if (c->bad)
             return;
         if (row) {
-            if (have_prev && r.addr > prev.addr)
+            if (have_prev && !dead && r.addr > prev.addr)
                 cover(s, prev.addr, r.addr, prev.file, prev.line);
             prev = r;
-            have_prev = !end;
-            if (end)
+            have_prev = !end && !dead;
+            if (end) {
                 r = start;
+                dead = false;
+            }
         }
     }
 }

@@ -52,6 +52,8 @@ typedef struct dwarfline_sink {
 /* Answers the queries addrs[0..n) (link-time addresses, sorted ascending):
  * each gets the file and line of the row that covers it (row address <=
  * addr < the next row's address, within one sequence), or no call at all.
+ * Rows whose address was set to 0 or to all ones (a function the linker
+ * discarded) cover nothing.
  * Reads the units at the offsets units[0..nunits), or every unit in order
  * when units is NULL, stopping once every query is answered; but a scan of
  * every unit that reports them (out->unit) reads them all, so its index

@@ -736,6 +736,80 @@ static void huge_tables(void **state)
     assert_true(used < 2 * (uint64_t)nbig);
 }
 
+/* Functions a linker discarded (--gc-sections, COMDAT duplicates) keep
+ * their rows, at address 0 (GNU ld resolves the relocation so) or at all
+ * ones (lld's tombstone, from which the address wraps to 0 and up).  Seen
+ * first, those rows answered for real code at low addresses (a PIE's or a
+ * library's): "a.c:285" where addr2line -e a PIE built with --gc-sections
+ * gave it too, but the function's own row says 1505. */
+static void discarded_functions(void **state)
+{
+    reset();
+    unit_mark m = begin(4, false);
+    params(4, 1, 1);
+    u8(&line, 0);
+    str(&line, "dead.c");
+    uleb(&line, 0);
+    uleb(&line, 0);
+    uleb(&line, 0);
+    str(&line, "live.c");
+    uleb(&line, 0);
+    uleb(&line, 0);
+    uleb(&line, 0);
+    u8(&line, 0);
+    end_header(&m);
+    /* GNU ld: a 0x3000-byte function at 0, dead.c:100.. */
+    set_address(0);
+    u8(&line, ADVANCE_LINE);
+    sleb(&line, 99);
+    u8(&line, COPY);
+    u8(&line, ADVANCE_PC);
+    uleb(&line, 0x3000);
+    end_sequence();
+    /* lld: at all ones; its next rows wrap to 0x10 and 0x3000. */
+    set_address(UINT64_MAX);
+    u8(&line, COPY);
+    u8(&line, ADVANCE_PC);
+    uleb(&line, 0x11);
+    u8(&line, COPY);
+    u8(&line, ADVANCE_PC);
+    uleb(&line, 0x2ff0);
+    end_sequence();
+    /* The live function: 0x1000 live.c:7, 0x1008 live.c:8, end 0x1010. */
+    u8(&line, SET_FILE);
+    uleb(&line, 2);
+    set_address(0x1000);
+    u8(&line, ADVANCE_LINE);
+    sleb(&line, 6);
+    u8(&line, COPY);
+    special(8, 1);
+    u8(&line, ADVANCE_PC);
+    uleb(&line, 8);
+    end_sequence();
+    /* A sequence that moves from a dead address to a live one: the dead
+     * row covers nothing, up to the live one either. */
+    set_address(0);
+    u8(&line, COPY);
+    set_address(0x2000);
+    u8(&line, ADVANCE_LINE);
+    sleb(&line, 19);
+    u8(&line, COPY);
+    u8(&line, ADVANCE_PC);
+    uleb(&line, 4);
+    end_sequence();
+    end_unit(&m);
+    const uint64_t q[] = { 0x10, 0x1000, 0x1009, 0x1fff, 0x2000 };
+    assert_int_equal(run(q, 5, NULL, 0), 0);
+    NONE(0);
+    EXPECT(1, "live.c", 7);
+    EXPECT(2, "live.c", 8);
+    NONE(3);
+    EXPECT(4, "dead.c", 20);
+    assert_int_equal(res.nunits, 1);
+    assert_int_equal(res.unit_lo[0], 0x1000);
+    assert_int_equal(res.unit_hi[0], 0x2004);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -748,6 +822,7 @@ int main(void)
         cmocka_unit_test(unit_index),
         cmocka_unit_test(hostile),
         cmocka_unit_test(huge_tables),
+        cmocka_unit_test(discarded_functions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
