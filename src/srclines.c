@@ -45,7 +45,11 @@ struct srclines {
 typedef struct lookup {
     srclines *c;
     const srclines_file *f;
-    unsigned char *inflated[DWARFLINE_NSECS]; /* compressed sections, whole */
+    const srclines_file *orig; /* f, but for the sizes of scan_file's view */
+    /* Compressed sections, whole, inflated on their first read: a lookup
+     * may read none of them, and DWARF 2-4 names never .debug_str. */
+    unsigned char *inflated[DWARFLINE_NSECS];
+    bool tried[DWARFLINE_NSECS];
     const uint64_t *miss; /* addresses asked of the file, sorted, unique */
     memo_ent *got;        /* their answers, by index */
     bool oom;
@@ -67,12 +71,18 @@ void srclines_free(srclines *c)
 
 /* ---- the sections ---------------------------------------------------------- */
 
+static unsigned char *inflate_sec(const srclines_file *f, int sec, bool *oom);
+
 static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
 {
-    const lookup *l = ctx;
+    lookup *l = ctx;
     uint64_t size = l->f->size[sec];
     if (off > size || len > size - off)
         return false;
+    if (l->f->kind[sec] != ZSEC_PLAIN && !l->tried[sec]) {
+        l->tried[sec] = true;
+        l->inflated[sec] = inflate_sec(l->orig, sec, &l->oom);
+    }
     if (l->inflated[sec]) {
         memcpy(dst, l->inflated[sec] + off, len);
         return true;
@@ -80,10 +90,10 @@ static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
     return l->f->kind[sec] == ZSEC_PLAIN && l->f->read(l->f->ctx, l->f->off[sec] + off, dst, len);
 }
 
-/* Section sec, compressed, whole into memory; *size is then its inflated
- * size.  NULL when it cannot be (over SRCLINES_INFLATE_MAX, another
- * format, corrupt, or out of memory: *oom). */
-static unsigned char *inflate_sec(const srclines_file *f, int sec, uint64_t *size, bool *oom)
+/* Section sec, compressed, whole into memory (its inflated size, as its
+ * header says: scan_file's view).  NULL when it cannot be (over
+ * SRCLINES_INFLATE_MAX, another format, corrupt, or out of memory: *oom). */
+static unsigned char *inflate_sec(const srclines_file *f, int sec, bool *oom)
 {
     size_t len;
     uint64_t whole;
@@ -95,8 +105,6 @@ static unsigned char *inflate_sec(const srclines_file *f, int sec, uint64_t *siz
         mem_free(out);
         out = NULL;
     }
-    if (out)
-        *size = whole;
     return out;
 }
 
@@ -188,15 +196,21 @@ static int scan_file(lookup *l, size_t n)
     const srclines_file *f = l->f;
     dwarfline_src src = { l, sec_read, { 0 } };
     for (int s = 0; s < DWARFLINE_NSECS; s++) {
+        uint64_t whole = 0;
         src.size[s] = f->size[s];
-        if (f->kind[s] != ZSEC_PLAIN && f->size[s])
-            l->inflated[s] = inflate_sec(f, s, &src.size[s], &l->oom);
-        if (f->kind[s] != ZSEC_PLAIN && !l->inflated[s])
-            src.size[s] = 0;
+        /* A compressed section's size is its header's (inflated on first
+         * read, sec_read; one whose stream falls short reads as absent). */
+        if (f->kind[s] != ZSEC_PLAIN &&
+            (!f->size[s] || zsec_size(f->read, f->ctx, f->kind[s], f->off[s], f->size[s], &whole) ||
+             whole > SRCLINES_INFLATE_MAX))
+            whole = 0;
+        if (f->kind[s] != ZSEC_PLAIN)
+            src.size[s] = whole;
     }
     /* sec_read bounds by the sizes it sees: the inflated ones. */
     srclines_file view = *f;
     memcpy(view.size, src.size, sizeof view.size);
+    l->orig = f;
     l->f = &view;
     int err = 0;
     if (src.size[DWARFLINE_LINE] > SRCLINES_SECTION_MAX) {

@@ -10,7 +10,7 @@
  * asks the file only about addresses it has not seen, and reads only the
  * units whose range holds one.  Sections are read through the file's own
  * bounded reader (pread); a compressed section (-gz, zsection.h) is
- * inflated with zlib for the lookup and freed after it.
+ * inflated with zlib when a lookup first reads it, and freed after it.
  *
  * Limits: a .debug_line over SRCLINES_SECTION_MAX bytes, or a compressed
  * section over SRCLINES_INFLATE_MAX once inflated, gives no lines (said

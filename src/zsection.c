@@ -45,6 +45,14 @@ static zsec_status header(zsec_read read, void *ctx, zsec_kind k, uint64_t off, 
     return ZSEC_OK;
 }
 
+zsec_status zsec_size(zsec_read read, void *ctx, zsec_kind k, uint64_t off, uint64_t size,
+                      uint64_t *whole)
+{
+    uint64_t hdr;
+    *whole = 0;
+    return header(read, ctx, k, off, size, &hdr, whole);
+}
+
 unsigned char *zsec_inflate(zsec_read read, void *ctx, zsec_kind k, uint64_t off, uint64_t size,
                             uint64_t max, bool whole_only, size_t *len, uint64_t *whole,
                             zsec_status *st)

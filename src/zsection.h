@@ -35,6 +35,12 @@ typedef enum zsec_status {
  * not all there. */
 typedef bool (*zsec_read)(void *ctx, uint64_t off, void *dst, size_t len);
 
+/* The inflated size of the section of kind k at file bytes [off, off +
+ * size), as its header says, into *whole: ZSEC_OK, ZSEC_NOT_ZLIB or
+ * ZSEC_BAD.  Reads the header only. */
+zsec_status zsec_size(zsec_read read, void *ctx, zsec_kind k, uint64_t off, uint64_t size,
+                      uint64_t *whole);
+
 /* The section of kind k (ZSEC_ELF or ZSEC_GNU) at file bytes [off, off +
  * size): its first max bytes (or fewer) inflated, for mem_free, *len set
  * to how many were, *whole to its inflated size as its header says.  With

@@ -1,0 +1,128 @@
+/* Unit tests: file:line per address of one ELF file (src/srclines.h), over
+ * a file image built here: a DWARF 4 .debug_line, and compressed string
+ * sections beside it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "mem.h"
+#include "srclines.h"
+
+static unsigned char file[1 << 16];
+static size_t nfile;
+
+static bool rd(void *ctx, uint64_t off, void *dst, size_t len)
+{
+    (void)ctx;
+    if (off > nfile || len > nfile - off)
+        return false;
+    memcpy(dst, file + off, len);
+    return true;
+}
+
+static void put(const void *p, size_t n)
+{
+    memcpy(file + nfile, p, n);
+    nfile += n;
+}
+
+static void u8(uint64_t v) { file[nfile++] = (unsigned char)v; }
+
+/* A DWARF 4 unit: file a.c; 0x1000 a.c:10, end 0x1010.  Its offset. */
+static uint64_t line_unit(void)
+{
+    uint64_t at = nfile;
+    static const unsigned char hdr_tail[] = {
+        1, 1, 1, (unsigned char)-5, 14, 13, /* min_inst .. opcode_base */
+        0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1, /* standard opcode lengths */
+        0,                                  /* no include directories */
+        'a', '.', 'c', 0, 0, 0, 0, 0,       /* a.c, dir 0; end of files */
+    };
+    static const unsigned char prog[] = {
+        0, 9, 2, 0x00, 0x10, 0, 0, 0, 0, 0, 0, /* set_address 0x1000 */
+        3, 9,                                  /* advance_line 9: line 10 */
+        1,                                     /* copy */
+        2, 0x10,                               /* advance_pc 0x10 */
+        0, 1, 1,                               /* end_sequence */
+    };
+    uint32_t unit_len = 2 + 4 + sizeof hdr_tail + sizeof prog;
+    uint32_t hlen = sizeof hdr_tail;
+    put(&unit_len, 4);
+    u8(4);
+    u8(0);
+    put(&hlen, 4);
+    put(hdr_tail, sizeof hdr_tail);
+    put(prog, sizeof prog);
+    return at;
+}
+
+/* A .zdebug_ section of `n` zero bytes; its offset, its size in *size. */
+static uint64_t zeros_section(size_t n, uint64_t *size)
+{
+    static unsigned char zeros[1 << 20];
+    uint64_t at = nfile;
+    put("ZLIB", 4);
+    for (int i = 0; i < 8; i++)
+        u8((uint64_t)n >> (8 * (7 - i)));
+    uLongf clen = sizeof file - nfile;
+    assert_int_equal(compress2(file + nfile, &clen, zeros, n, 9), Z_OK);
+    nfile += clen;
+    *size = nfile - at;
+    return at;
+}
+
+/* The string sections of a DWARF 2-4 unit's names are never read, and a
+ * compressed one is not inflated: .debug_str is often the largest debug
+ * section (inflated up to SRCLINES_INFLATE_MAX, 32 MiB, on every lookup
+ * inside the profiled process, for nothing, before). */
+static void strings_inflated_only_when_read(void **state)
+{
+    (void)state;
+    nfile = 0;
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN } };
+    f.off[DWARFLINE_LINE] = line_unit();
+    f.size[DWARFLINE_LINE] = nfile - f.off[DWARFLINE_LINE];
+    f.off[DWARFLINE_STR] = zeros_section(1 << 20, &f.size[DWARFLINE_STR]);
+    f.kind[DWARFLINE_STR] = ZSEC_GNU;
+    f.off[DWARFLINE_LINE_STR] = zeros_section(1 << 20, &f.size[DWARFLINE_LINE_STR]);
+    f.kind[DWARFLINE_LINE_STR] = ZSEC_GNU;
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    const uint64_t v[] = { 0xfff, 0x1000, 0x1000, 0x100f, 0x1010 };
+    symbols_line out[5];
+    mem_heap_peak_reset();
+    uint64_t before = mem_heap_bytes();
+    assert_int_equal(srclines_lookup(c, &f, v, 5, out), 0);
+    uint64_t used = mem_heap_peak() - before;
+    assert_null(out[0].file);
+    for (int k = 1; k <= 3; k++) {
+        assert_string_equal(out[k].file, "a.c");
+        assert_int_equal(out[k].line, 10);
+    }
+    assert_null(out[4].file);
+    assert_true(used < (256 << 10));
+    /* Remembered: asked again, the answers stand (the file is not read). */
+    size_t saved = nfile;
+    nfile = 0;
+    assert_int_equal(srclines_lookup(c, &f, v, 5, out), 0);
+    nfile = saved;
+    assert_string_equal(out[2].file, "a.c");
+    assert_int_equal(out[2].line, 10);
+    assert_null(out[4].file);
+    srclines_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(strings_inflated_only_when_read),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
