@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 #include <zlib.h>
@@ -119,10 +120,64 @@ static void strings_inflated_only_when_read(void **state)
     srclines_free(c);
 }
 
+/* Every allocation of a lookup failed in turn, on a new cache and then on
+ * one that remembers some answers: ENOMEM or 0, nothing leaked, and a
+ * failed lookup remembers nothing wrong (the next one answers right). */
+static void out_of_memory(void **state)
+{
+    (void)state;
+    nfile = 0;
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN } };
+    /* .debug_line compressed this time (GNU form), with its unit. */
+    unsigned char unit[256];
+    line_unit();
+    size_t ulen = nfile;
+    memcpy(unit, file, ulen);
+    nfile = 0;
+    put("ZLIB", 4);
+    for (int i = 0; i < 8; i++)
+        u8((uint64_t)ulen >> (8 * (7 - i)));
+    uLongf clen = sizeof file - nfile;
+    assert_int_equal(compress2(file + nfile, &clen, unit, ulen, 9), Z_OK);
+    nfile += clen;
+    f.off[DWARFLINE_LINE] = 0;
+    f.size[DWARFLINE_LINE] = nfile;
+    f.kind[DWARFLINE_LINE] = ZSEC_GNU;
+    const uint64_t v1[] = { 0x1000, 0x1004 }, v2[] = { 0x0fff, 0x1004, 0x1008, 0x1010 };
+    uint64_t blocks = mem_heap_blocks();
+    for (int warm = 0; warm < 2; warm++) {
+        for (unsigned long nth = 1;; nth++) {
+            srclines *c = srclines_new();
+            assert_non_null(c);
+            symbols_line out[4];
+            if (warm)
+                assert_int_equal(srclines_lookup(c, &f, v1, 2, out), 0);
+            mem_fail_after(nth);
+            int rc = srclines_lookup(c, &f, v2, 4, out);
+            unsigned long left = mem_fail_after(0);
+            assert_true(rc == 0 || rc == ENOMEM);
+            assert_int_equal(srclines_lookup(c, &f, v2, 4, out), 0);
+            assert_null(out[0].file);
+            for (int k = 1; k <= 2; k++) {
+                assert_string_equal(out[k].file, "a.c");
+                assert_int_equal(out[k].line, 10);
+            }
+            assert_null(out[3].file);
+            srclines_free(c);
+            assert_int_equal(mem_heap_blocks(), blocks);
+            if (rc == 0) {
+                assert_int_not_equal(left, 0);
+                break;
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strings_inflated_only_when_read),
+        cmocka_unit_test(out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
