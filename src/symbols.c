@@ -111,8 +111,7 @@ typedef struct elf_file {
     size_t nloads;
     /* .debug_line, .debug_line_str, .debug_str (dwarfline.h's order), and
      * the file:line cache made on the first symbols_lines */
-    uint64_t dw_off[DWARFLINE_NSECS], dw_size[DWARFLINE_NSECS];
-    zsec_kind dw_kind[DWARFLINE_NSECS];
+    srclines_file dw;       /* where they lie; its ctx and read are set per lookup */
     srclines *lines;
     sym *syms;              /* names point into names */
     size_t nsyms;
@@ -535,9 +534,9 @@ static void find_line_sections(elf_file *f, const elf_in *e, const Elf64_Shdr *s
         if (gnu)
             i = find_section(e, sh, nsh, names[k][1]);
         bool there = i < nsh && sh[i].sh_type != SHT_NOBITS && in_file(e, sh[i].sh_offset, sh[i].sh_size);
-        f->dw_off[k] = there ? sh[i].sh_offset : 0;
-        f->dw_size[k] = there ? sh[i].sh_size : 0;
-        f->dw_kind[k] = !there ? ZSEC_PLAIN
+        f->dw.off[k] = there ? sh[i].sh_offset : 0;
+        f->dw.size[k] = there ? sh[i].sh_size : 0;
+        f->dw.kind[k] = !there ? ZSEC_PLAIN
                         : gnu ? ZSEC_GNU
                         : (sh[i].sh_flags & SHF_COMPRESSED) ? ZSEC_ELF
                                                             : ZSEC_PLAIN;
@@ -1148,46 +1147,41 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
         return 0;
     const map_entry *me = &s->maps[i];
     elf_file *f = me->file;
-    if (!f->dw_size[DWARFLINE_LINE])
+    if (!f->dw.size[DWARFLINE_LINE])
         return 0;
     if (!f->lines && !(f->lines = srclines_new())) {
         s->lost++;
         return ENOMEM;
     }
-    /* Link-time addresses, in the order of addrs: within one mapping the
-     * file offset, and so the address, grows with the runtime address. */
+    /* Link-time addresses, in the order of addrs (within one mapping the
+     * file offset, and so the address, grows with the runtime address),
+     * and from[] the index in addrs of each. */
     uint64_t *v = mem_alloc(n * sizeof *v);
+    size_t *from = mem_alloc(n * sizeof *from);
     symbols_line *got = mem_alloc(n * sizeof *got);
     size_t nv = 0;
-    int err = v && got ? 0 : ENOMEM;
+    int err = v && from && got ? 0 : ENOMEM;
     for (size_t k = 0; !err && k < n; k++) {
         uint64_t a;
         if (addrs[k] >= me->m.start && addrs[k] < me->m.limit &&
-            to_vaddr(f, addrs[k] - me->m.start + me->m.offset, &a) && (!nv || a >= v[nv - 1]))
+            to_vaddr(f, addrs[k] - me->m.start + me->m.offset, &a) && (!nv || a >= v[nv - 1])) {
+            from[nv] = k;
             v[nv++] = a;
+        }
     }
     elf_in e;
     if (!err && nv && elf_open(f, &e)) {
-        srclines_file sf = { &e, file_read, { 0 }, { 0 }, { ZSEC_PLAIN } };
-        memcpy(sf.off, f->dw_off, sizeof sf.off);
-        memcpy(sf.size, f->dw_size, sizeof sf.size);
-        memcpy(sf.kind, f->dw_kind, sizeof sf.kind);
+        srclines_file sf = f->dw;
+        sf.ctx = &e;
+        sf.read = file_read;
         err = srclines_lookup(f->lines, &sf, v, nv, got);
         fdid_close(e.fd, &e.fd_id);
-        /* Back to addrs' order, with the same filter as above. */
-        size_t j = 0;
-        uint64_t last = 0;
-        for (size_t k = 0; k < n && j < nv; k++) {
-            uint64_t a;
-            if (addrs[k] >= me->m.start && addrs[k] < me->m.limit &&
-                to_vaddr(f, addrs[k] - me->m.start + me->m.offset, &a) && (!j || a >= last)) {
-                out[k] = got[j++];
-                last = a;
-            }
-        }
+        for (size_t j = 0; j < nv; j++)
+            out[from[j]] = got[j];
     }
     s->lost += err == ENOMEM;
     mem_free(v);
+    mem_free(from);
     mem_free(got);
     return err;
 }
