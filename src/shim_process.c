@@ -57,39 +57,6 @@
 #include "unwind.h"
 #include "unwind_pipe.h"
 
-/* Forward to the next definition with the profiler's threads stopped
- * when `when` holds. */
-#define QUIESCED(name, params, args, when)           \
-    EXPORT int name params                           \
-    {                                                \
-        static int(*next) params;                    \
-        if (!next)                                   \
-            next = (int(*) params)real_next(#name);  \
-        if (!next) {                                 \
-            errno = ENOSYS;                          \
-            return -1;                               \
-        }                                            \
-        if (!(when))                                 \
-            return next args;                        \
-        lifecycle_quiesce();                         \
-        int rc = next args;                          \
-        int saved = errno;                           \
-        lifecycle_resume();                          \
-        errno = saved;                               \
-        return rc;                                   \
-    }
-#define SETXID(name, params, args) QUIESCED(name, params, args, 1)
-
-EXPORT void exit(int status)
-{
-    static void (*next)(int);
-    if (!next)
-        next = (void (*)(int))real_next("exit");
-    lifecycle_before_exit();
-    if (next)
-        next(status);
-    _exit(status); /* no next exit(): cannot happen with glibc */
-}
 
 /* The exec functions: name, parameters, arguments. */
 #define EXEC_FUNCS(X)                                                                         \
@@ -102,24 +69,106 @@ EXPORT void exit(int status)
     X(execveat, (int dirfd, const char *path, char *const argv[], char *const envp[], int flags), \
       (dirfd, path, argv, envp, flags))
 
-/* Their next definitions, and pipe2's, found when the library is loaded:
- * a vfork() child, which shares its parent's memory, would otherwise look
- * them up with dlsym, which allocates and takes the loader's lock, in the
- * parent's heap; and pipe2, unlike dlsym, may be called from a signal
- * handler.  pipe2's is usually found sooner, by libunwind's pipe at init
- * (unwind_pipe.h), but not where init made none (a descriptor limit
- * below 67, a libunwind that had made its pipe before heapprof started).
- * Found on first use only by a program that calls them before our
- * constructor runs (from a library's). */
-#define EXEC_NEXT(name, params, args) static int(*next_##name) params;
-EXEC_FUNCS(EXEC_NEXT)
+/* The calls that change a process's user or group ids: name, parameters,
+ * arguments.  Each runs with the profiler's threads stopped (above). */
+#define SETXID_FUNCS(X)                                     \
+    X(setuid, (uid_t u), (u))                               \
+    X(setgid, (gid_t g), (g))                               \
+    X(seteuid, (uid_t u), (u))                              \
+    X(setegid, (gid_t g), (g))                              \
+    X(setreuid, (uid_t r, uid_t e), (r, e))                 \
+    X(setregid, (gid_t r, gid_t e), (r, e))                 \
+    X(setresuid, (uid_t r, uid_t e, uid_t s), (r, e, s))    \
+    X(setresgid, (gid_t r, gid_t e, gid_t s), (r, e, s))    \
+    X(setgroups, (size_t n, const gid_t *list), (n, list))
+
+/* unshare(2) and setns(2) calls that the kernel refuses in a process with
+ * more than one thread (the sandboxes and rootless container tools that make
+ * them, often in a child just forked where the profiler has already started
+ * its writer, would fail only because of the profiler's threads).  Checked
+ * on Linux 6.18 with one idle extra thread:
+ *   unshare CLONE_NEWUSER, CLONE_THREAD, CLONE_SIGHAND, CLONE_VM: EINVAL
+ *     (check_unshare_flags; CLONE_NEWUSER implies CLONE_THREAD);
+ *   setns into a user or mount namespace: EINVAL; into a time namespace:
+ *     EUSERS (timens_install);
+ *   unshare of the other namespaces, CLONE_NEWPID and CLONE_NEWTIME among
+ *     them (they apply to children only), CLONE_FILES, CLONE_SYSVSEM, and
+ *     setns into uts, ipc, net, pid, cgroup namespaces: allowed.
+ * unshare(CLONE_NEWNS) and CLONE_FS are allowed too, but move the caller
+ * alone: with the threads stopped, the writer restarted by the caller lives
+ * where the program does and writes its files there.  setns's nstype 0
+ * accepts a namespace of any type, a time namespace among them. */
+#define NS_FUNCS(X)                                                                     \
+    X(unshare, (int flags), (flags),                                                    \
+      flags & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_FS | CLONE_THREAD | CLONE_SIGHAND | \
+               CLONE_VM))                                                               \
+    X(setns, (int fd, int nstype), (fd, nstype),                                        \
+      nstype == 0 || (nstype & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWTIME)))
+
+/* The next definitions of every call here, found when the library is
+ * loaded: a vfork() child, which shares its parent's memory, would
+ * otherwise look them up with dlsym, which allocates and takes the
+ * loader's lock, in the parent's heap (a child that drops privileges or
+ * enters a namespace before its exec, as a sandbox's launcher does, makes
+ * the set*id, unshare and setns calls there); and pipe2, unlike dlsym, may
+ * be called from a signal handler.  pipe2's is usually found sooner, by
+ * libunwind's pipe at init (unwind_pipe.h), but not where init made none
+ * (a descriptor limit below 67, a libunwind that had made its pipe before
+ * heapprof started).  Found on first use only by a program that calls
+ * them before our constructor runs (from a library's). */
+#define NEXT_PTR(name, params, ...) static int(*next_##name) params;
+EXEC_FUNCS(NEXT_PTR)
+SETXID_FUNCS(NEXT_PTR)
+NS_FUNCS(NEXT_PTR)
 static int (*next_pipe2)(int *, int);
-#define EXEC_FIND(name, params, args) next_##name = (int(*) params)real_next(#name);
+static int (*next_dlclose)(void *);
+static void (*next_exit)(int);
+#define NEXT_FIND(name, params, ...) \
+    if (!next_##name)                \
+        next_##name = (int(*) params)real_next(#name);
 __attribute__((constructor)) static void find_next(void)
 {
-    EXEC_FUNCS(EXEC_FIND)
-    if (!next_pipe2)
-        next_pipe2 = (int (*)(int *, int))real_next("pipe2");
+    EXEC_FUNCS(NEXT_FIND)
+    SETXID_FUNCS(NEXT_FIND)
+    NS_FUNCS(NEXT_FIND)
+    NEXT_FIND(pipe2, (int *fds, int flags), (fds, flags))
+    NEXT_FIND(dlclose, (void *handle), (handle))
+    if (!next_exit)
+        next_exit = (void (*)(int))real_next("exit");
+}
+
+/* Forward to the next definition with the profiler's threads stopped
+ * when `when` holds. */
+#define QUIESCED(name, params, args, when)                 \
+    EXPORT int name params                                 \
+    {                                                      \
+        if (!next_##name)                                  \
+            next_##name = (int(*) params)real_next(#name); \
+        if (!next_##name) {                                \
+            errno = ENOSYS;                                \
+            return -1;                                     \
+        }                                                  \
+        if (!(when))                                       \
+            return next_##name args;                       \
+        lifecycle_quiesce();                               \
+        int rc = next_##name args;                         \
+        int saved = errno;                                 \
+        lifecycle_resume();                                \
+        errno = saved;                                     \
+        return rc;                                         \
+    }
+#define SETXID(name, params, args) QUIESCED(name, params, args, 1)
+SETXID_FUNCS(SETXID)
+NS_FUNCS(QUIESCED)
+
+EXPORT void exit(int status)
+{
+    if (!next_exit)
+        next_exit = (void (*)(int))real_next("exit");
+    lifecycle_before_exit();
+    if (next_exit)
+        next_exit(status);
+    _exit(status); /* no next exit(): cannot happen with glibc */
 }
 
 /* Forward to the next definition, no profile being written meanwhile. */
@@ -182,13 +231,12 @@ EXPORT int execle(const char *path, const char *arg, ...)
 
 EXPORT int dlclose(void *handle)
 {
-    static int (*next)(void *);
-    if (!next)
-        next = (int (*)(void *))real_next("dlclose");
+    if (!next_dlclose)
+        next_dlclose = (int (*)(void *))real_next("dlclose");
     retired_record(handle);
-    if (!next)
+    if (!next_dlclose)
         return -1; /* no next dlclose(): cannot happen with glibc */
-    int rc = next(handle);
+    int rc = next_dlclose(handle);
     if (rc == 0)
         unwind_forget(); /* the next object at its addresses has other unwind rules */
     return rc;
@@ -258,35 +306,3 @@ EXPORT long syscall(long nr, ...)
     return raw_syscall(nr, a);
 }
 #endif
-
-SETXID(setuid, (uid_t u), (u))
-SETXID(setgid, (gid_t g), (g))
-SETXID(seteuid, (uid_t u), (u))
-SETXID(setegid, (gid_t g), (g))
-SETXID(setreuid, (uid_t r, uid_t e), (r, e))
-SETXID(setregid, (gid_t r, gid_t e), (r, e))
-SETXID(setresuid, (uid_t r, uid_t e, uid_t s), (r, e, s))
-SETXID(setresgid, (gid_t r, gid_t e, gid_t s), (r, e, s))
-SETXID(setgroups, (size_t n, const gid_t *list), (n, list))
-
-/* unshare(2) and setns(2) calls that the kernel refuses in a process with
- * more than one thread (the sandboxes and rootless container tools that make
- * them, often in a child just forked where the profiler has already started
- * its writer, would fail only because of the profiler's threads).  Checked
- * on Linux 6.18 with one idle extra thread:
- *   unshare CLONE_NEWUSER, CLONE_THREAD, CLONE_SIGHAND, CLONE_VM: EINVAL
- *     (check_unshare_flags; CLONE_NEWUSER implies CLONE_THREAD);
- *   setns into a user or mount namespace: EINVAL; into a time namespace:
- *     EUSERS (timens_install);
- *   unshare of the other namespaces, CLONE_NEWPID and CLONE_NEWTIME among
- *     them (they apply to children only), CLONE_FILES, CLONE_SYSVSEM, and
- *     setns into uts, ipc, net, pid, cgroup namespaces: allowed.
- * unshare(CLONE_NEWNS) and CLONE_FS are allowed too, but move the caller
- * alone: with the threads stopped, the writer restarted by the caller lives
- * where the program does and writes its files there.  setns's nstype 0
- * accepts a namespace of any type, a time namespace among them. */
-QUIESCED(unshare, (int flags), (flags),
-         flags & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_FS | CLONE_THREAD | CLONE_SIGHAND |
-                  CLONE_VM))
-QUIESCED(setns, (int fd, int nstype), (fd, nstype),
-         nstype == 0 || (nstype & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWTIME)))

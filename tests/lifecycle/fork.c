@@ -49,6 +49,13 @@
  *                 makes a pipe with pipe2(), the process's first, and
  *                 leaves with _exit(0), or _exit(1) if pipe2 failed.
  *                 Prints "vfork pipe2 S" (the child's exit status).
+ *   fork vforkids writes "vfork ids now" to stderr, then a vfork() child
+ *                 calls every set*id function with its ids as they are,
+ *                 unshare(0) and setns(-1, 0), as a launcher dropping
+ *                 privileges before its exec does, and leaves with
+ *                 _exit(0), or _exit(1) if a call that cannot fail did
+ *                 (setgroups and setns are not checked: EPERM as non-root,
+ *                 EBADF).  Prints "vfork ids S" (the child's exit status).
  *   fork dirs     HEAPPROF_OUT has %p in its directory: each process makes
  *                 its own.  The parent marks its directory for tmpfileshim.c
  *                 (.notmpfile: no O_TMPFILE there), asks for a profile
@@ -59,7 +66,9 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -408,6 +417,29 @@ static int vforkpipe(void)
     return 0;
 }
 
+static int vforkids(void)
+{
+    fputs("vfork ids now\n", stderr);
+    uid_t u = getuid(), eu = geteuid();
+    gid_t g = getgid(), eg = getegid();
+    gid_t groups[64];
+    int n = getgroups(64, groups);
+    pid_t c = vfork();
+    if (c == 0) {
+        int bad = setgid(g) | setegid(eg) | setregid(-1, -1) | setresgid(-1, -1, -1);
+        bad |= setuid(u) | seteuid(eu) | setreuid(-1, -1) | setresuid(-1, -1, -1);
+        bad |= unshare(0);
+        (void)setgroups(n < 0 ? 0 : (size_t)n, groups);
+        (void)setns(-1, 0);
+        _exit(bad ? 1 : 0);
+    }
+    int st;
+    if (c < 0 || waitpid(c, &st, 0) != c)
+        return 3;
+    printf("vfork ids %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    return 0;
+}
+
 static int dirs(void)
 {
     profile_in_own_dir(true);
@@ -443,6 +475,8 @@ int main(int argc, char **argv)
         return dirs();
     if (argc >= 2 && !strcmp(argv[1], "vforkpipe"))
         return vforkpipe();
-    fprintf(stderr, "usage: fork basic | fork storm N | fork errno | fork pids | fork nohandlers | fork orphan | fork altstack | fork dirs | fork vforkpipe\n");
+    if (argc >= 2 && !strcmp(argv[1], "vforkids"))
+        return vforkids();
+    fprintf(stderr, "usage: fork basic | fork storm N | fork errno | fork pids | fork nohandlers | fork orphan | fork altstack | fork dirs | fork vforkpipe | fork vforkids\n");
     return 2;
 }

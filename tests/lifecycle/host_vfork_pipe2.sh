@@ -15,6 +15,11 @@
 #     pipe is made.
 #  2. A pipe2 before heapprof's constructor (a linked library's) still
 #     finds the next one then, and works.
+#  3. The same holds for the other calls heapprof interposes in a process
+#     (shim_process.c): a vfork child that calls every set*id function,
+#     unshare and setns, as a launcher dropping privileges before its exec
+#     does, runs no lookup of any of them (each looked one up until
+#     session 41), and the calls work.
 source "$(dirname "$0")/lib.sh"
 need_env LC_FORK LC_CTORVFORK
 
@@ -48,4 +53,15 @@ RC=$(cat "$W/ctor.rc")
 expect_rc ctor 0
 grep -qx 'ctor pipe2 0' "$W/ctor.out" || fail "2: a pipe2 before heapprof's constructor failed: $(cat "$W/ctor.out")"
 note "2: a pipe2 before heapprof's constructor works"
+
+# ---- 3 ------------------------------------------------------------------------
+run ids HEAPPROF_OUT="$W/ids" LD_DEBUG=symbols -- "$LC_FORK" vforkids
+expect_rc ids 0
+grep -qx 'vfork ids 0' "$W/ids.out" || fail "3: a call in the vfork child failed: $(cat "$W/ids.out")"
+calls='setuid|setgid|seteuid|setegid|setreuid|setregid|setresuid|setresgid|setgroups|unshare|setns'
+grep -Eq "symbol=($calls);" "$W/ids.err" || fail "3: the loader's trace shows none of the calls (is it complete?)"
+late=$(sed -n '/^vfork ids now$/,$p' "$W/ids.err" | grep -E "symbol=($calls);" |
+    grep -vF -e "file=$LC_FORK " -e "file=$HEAPPROF_LIB " || true)
+[[ -z $late ]] || fail "3: the vfork child looked up the next definitions (dlsym in the child): $(echo "$late" | head -3)"
+note "3: a vfork child's set*id, unshare and setns run no lookup"
 note "ok"
