@@ -61,4 +61,25 @@ static inline int64_t clock_ns(clockid_t c)
 /* Monotonic seconds: for deadlines and durations. */
 static inline double clock_mono_s(void) { return (double)clock_ns(CLOCK_MONOTONIC) * 1e-9; }
 
+/* The murmur3 finalizer: addresses share their high bits and alignment,
+ * so hash tables mix them fully before masking. */
+static inline uint64_t hp_mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+/* A string's hash for the profiler's tables: FNV-1a, then mixed. */
+static inline uint64_t hp_hash_str(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return hp_mix64(h);
+}
+
 #endif

@@ -75,6 +75,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "common.h"
 #include "fault.h"
 #include "mem.h"
 #include "profile.pb-c.h"
@@ -247,25 +248,7 @@ static void builder_free(builder *b)
 
 /* ---- hashing ------------------------------------------------------------- */
 
-/* Addresses share their high bits and alignment, so mix them fully before
- * masking (the murmur3 finalizer). */
-static inline uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-
-static inline uint32_t hash_str(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    return (uint32_t)mix64(h);
-}
+static inline uint32_t hash_str(const char *s) { return (uint32_t)hp_hash_str(s); }
 
 /* ---- strings and functions ----------------------------------------------- */
 
@@ -340,7 +323,7 @@ static int ftab_grow(builder *b)
         if (!b->ftab[i])
             continue;
         const func_rec *f = &b->funcs[b->ftab[i] - 1];
-        size_t j = mix64((uint64_t)f->name_str << 32 | f->file_str) & (ncap - 1);
+        size_t j = hp_mix64((uint64_t)f->name_str << 32 | f->file_str) & (ncap - 1);
         while (t[j])
             j = (j + 1) & (ncap - 1);
         t[j] = b->ftab[i];
@@ -365,7 +348,7 @@ static int intern_func(builder *b, uint32_t name, uint32_t file, uint32_t *out)
     if ((b->nfuncs + 1) * 2 > b->ftab_cap && ftab_grow(b))
         return ENOMEM;
     size_t mask = b->ftab_cap - 1;
-    size_t j = mix64((uint64_t)name << 32 | file) & mask;
+    size_t j = hp_mix64((uint64_t)name << 32 | file) & mask;
     for (; b->ftab[j]; j = (j + 1) & mask) {
         const func_rec *f = &b->funcs[b->ftab[j] - 1];
         if (f->name_str == name && f->file_str == file) {
@@ -416,7 +399,7 @@ static int ltab_grow(builder *b)
     for (size_t i = 0; i < b->ltab_cap; i++) {
         if (!b->ltab[i].idx1)
             continue;
-        size_t j = mix64(b->ltab[i].addr) & (ncap - 1);
+        size_t j = hp_mix64(b->ltab[i].addr) & (ncap - 1);
         while (t[j].idx1)
             j = (j + 1) & (ncap - 1);
         t[j] = b->ltab[i];
@@ -451,7 +434,7 @@ static int intern_pc(builder *b, uint64_t pc, uint64_t *out)
      * belong to the next line, or the next function after a noreturn call. */
     uint64_t addr = pc - 1;
     size_t mask = b->ltab_cap - 1;
-    size_t j = mix64(addr) & mask;
+    size_t j = hp_mix64(addr) & mask;
     for (; b->ltab[j].idx1; j = (j + 1) & mask) {
         if (b->ltab[j].addr == addr) {
             *out = b->ltab[j].idx1;

@@ -6,7 +6,11 @@
  *   memo[]   every address asked about so far, sorted, with its answer
  *            (file NULL: none).  Grows with the distinct call sites the
  *            profiles hold, never with the file's rows.
- *   names[]  the distinct file names answers point at, one block each.
+ *   names[]  the distinct file names answers point at, one block each,
+ *            found again through name_slots[] (open addressing, index + 1,
+ *            at most half full): a binary of thousands of files asks for
+ *            the same headers from every unit, and a linear search cost
+ *            answers x names compares.
  *   units[]  after the first complete scan (indexed): each unit's offset
  *            and the [lo, hi) its rows cover, so a later scan reads only
  *            the units that can answer one of its addresses.
@@ -19,6 +23,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common.h"
 #include "mem.h"
 
 typedef struct memo_ent {
@@ -36,6 +41,8 @@ struct srclines {
     size_t nmemo;
     char **names;
     size_t nnames, capnames;
+    uint32_t *name_slots;
+    size_t nslots; /* a power of two, or 0 */
     unit_rng *units;
     size_t nunits, capunits;
     bool indexed;
@@ -64,6 +71,7 @@ void srclines_free(srclines *c)
     for (size_t i = 0; i < c->nnames; i++)
         mem_free(c->names[i]);
     mem_free(c->names);
+    mem_free(c->name_slots);
     mem_free(c->memo);
     mem_free(c->units);
     mem_free(c);
@@ -110,24 +118,55 @@ static unsigned char *inflate_sec(const srclines_file *f, int sec, bool *oom)
 
 /* ---- answers --------------------------------------------------------------- */
 
-/* The kept copy of name, made if new.  Answers come row by row, so the
- * same file mostly repeats the last one. */
-static const char *keep_name(srclines *c, const char *name)
+/* name's slot in name_slots: the one holding it, or the empty one where
+ * it would go. */
+static uint32_t *name_slot(const srclines *c, const char *name)
 {
-    for (size_t i = c->nnames; i-- > 0;)
-        if (strcmp(c->names[i], name) == 0)
-            return c->names[i];
+    size_t mask = c->nslots - 1;
+    for (size_t j = hp_hash_str(name) & mask;; j = (j + 1) & mask)
+        if (!c->name_slots[j] || !strcmp(c->names[c->name_slots[j] - 1], name))
+            return &c->name_slots[j];
+}
+
+/* Room for one more name: names[] and name_slots[] grown (false: no
+ * memory, nothing changed). */
+static bool names_room(srclines *c)
+{
     if (c->nnames == c->capnames) {
         size_t cap = c->capnames ? c->capnames * 2 : 16;
         char **grown = mem_realloc(c->names, cap * sizeof *grown);
         if (!grown)
-            return NULL;
+            return false;
         c->names = grown;
         c->capnames = cap;
     }
+    if (2 * (c->nnames + 1) <= c->nslots)
+        return true;
+    size_t n = c->nslots ? c->nslots * 2 : 32;
+    uint32_t *slots = mem_calloc(n, sizeof *slots);
+    if (!slots)
+        return false;
+    mem_free(c->name_slots);
+    c->name_slots = slots;
+    c->nslots = n;
+    for (size_t i = 0; i < c->nnames; i++)
+        *name_slot(c, c->names[i]) = (uint32_t)i + 1;
+    return true;
+}
+
+/* The kept copy of name, made if new. */
+static const char *keep_name(srclines *c, const char *name)
+{
+    uint32_t *slot = c->nslots ? name_slot(c, name) : NULL;
+    if (slot && *slot)
+        return c->names[*slot - 1];
+    if (!names_room(c))
+        return NULL;
     char *copy = mem_strdup(name);
-    if (copy)
-        c->names[c->nnames++] = copy;
+    if (!copy)
+        return NULL;
+    *name_slot(c, copy) = (uint32_t)c->nnames + 1;
+    c->names[c->nnames++] = copy;
     return copy;
 }
 

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <string.h>
 #include <zlib.h>
@@ -173,11 +174,88 @@ static void out_of_memory(void **state)
     }
 }
 
+/* A DWARF 4 unit of nf files f0.c ... (nf < 128), one row each 4 bytes
+ * from 0x1000 for nrows rows, row i in file (i * 37) % nf, line i + 1. */
+static uint64_t many_files_unit(unsigned nf, unsigned nrows)
+{
+    static const unsigned char hdr_head[] = {
+        1, 1, 1, (unsigned char)-5, 14, 13, 0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1, 0,
+    };
+    unsigned char hdr[2048], prog[4096];
+    size_t h = 0, n = 0;
+    memcpy(hdr, hdr_head, sizeof hdr_head);
+    h = sizeof hdr_head;
+    for (unsigned k = 0; k < nf; k++) {
+        h += (size_t)sprintf((char *)hdr + h, "f%u.c", k) + 1;
+        hdr[h++] = 0, hdr[h++] = 0, hdr[h++] = 0; /* dir, mtime, length */
+    }
+    hdr[h++] = 0;
+    static const unsigned char set_addr[] = { 0, 9, 2, 0x00, 0x10, 0, 0, 0, 0, 0, 0 };
+    memcpy(prog, set_addr, sizeof set_addr);
+    n = sizeof set_addr;
+    for (unsigned i = 0; i < nrows; i++) {
+        prog[n++] = 4, prog[n++] = (unsigned char)((i * 37) % nf + 1); /* set_file */
+        if (i)
+            prog[n++] = 3, prog[n++] = 1; /* advance_line 1 */
+        prog[n++] = 1;                    /* copy */
+        prog[n++] = 2, prog[n++] = 4;     /* advance_pc 4 */
+    }
+    prog[n++] = 0, prog[n++] = 1, prog[n++] = 1; /* end_sequence */
+    uint64_t at = nfile;
+    uint32_t unit_len = (uint32_t)(2 + 4 + h + n), hlen = (uint32_t)h;
+    put(&unit_len, 4);
+    u8(4);
+    u8(0);
+    put(&hlen, 4);
+    put(hdr, h);
+    put(prog, n);
+    return at;
+}
+
+/* Answers in a hundred files, asked in one lookup and again in a second
+ * (the kept names' table grows from 32 slots to 256 on the way): each
+ * answer names its row's file, and one name is one kept copy. */
+static void many_file_names(void **state)
+{
+    (void)state;
+    enum { NF = 100, NROWS = 300 };
+    nfile = 0;
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN } };
+    f.off[DWARFLINE_LINE] = many_files_unit(NF, NROWS);
+    f.size[DWARFLINE_LINE] = nfile - f.off[DWARFLINE_LINE];
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    static uint64_t v[NROWS];
+    static symbols_line out[NROWS];
+    const char *kept[NF] = { 0 };
+    for (int half = 0; half < 2; half++) {
+        for (unsigned i = 0; i < NROWS / 2; i++)
+            v[i] = 0x1000 + 4 * (2 * i + (unsigned)half);
+        assert_int_equal(srclines_lookup(c, &f, v, NROWS / 2, out), 0);
+        for (unsigned i = 0; i < NROWS / 2; i++) {
+            unsigned row = 2 * i + (unsigned)half, k = (row * 37) % NF;
+            char want[16];
+            snprintf(want, sizeof want, "f%u.c", k);
+            assert_non_null(out[i].file);
+            assert_string_equal(out[i].file, want);
+            assert_int_equal(out[i].line, row + 1);
+            if (!kept[k])
+                kept[k] = out[i].file;
+            assert_ptr_equal(out[i].file, kept[k]);
+        }
+    }
+    for (unsigned a = 0; a < NF; a++)
+        for (unsigned b = a + 1; b < NF; b++)
+            assert_ptr_not_equal(kept[a], kept[b]);
+    srclines_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strings_inflated_only_when_read),
         cmocka_unit_test(out_of_memory),
+        cmocka_unit_test(many_file_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
