@@ -137,17 +137,22 @@ __attribute__((constructor)) static void find_next(void)
         next_exit = (void (*)(int))real_next("exit");
 }
 
+/* The next definition, found now if the constructor has not run yet; a
+ * call with none fails with ENOSYS. */
+#define NEXT_OR_ENOSYS(name, params)                   \
+    if (!next_##name)                                  \
+        next_##name = (int(*) params)real_next(#name); \
+    if (!next_##name) {                                \
+        errno = ENOSYS;                                \
+        return -1;                                     \
+    }
+
 /* Forward to the next definition with the profiler's threads stopped
  * when `when` holds. */
 #define QUIESCED(name, params, args, when)                 \
     EXPORT int name params                                 \
     {                                                      \
-        if (!next_##name)                                  \
-            next_##name = (int(*) params)real_next(#name); \
-        if (!next_##name) {                                \
-            errno = ENOSYS;                                \
-            return -1;                                     \
-        }                                                  \
+        NEXT_OR_ENOSYS(name, params)                       \
         if (!(when))                                       \
             return next_##name args;                       \
         lifecycle_quiesce();                               \
@@ -175,12 +180,7 @@ EXPORT void exit(int status)
 #define EXEC(name, params, args)                           \
     EXPORT int name params                                 \
     {                                                      \
-        if (!next_##name)                                  \
-            next_##name = (int(*) params)real_next(#name); \
-        if (!next_##name) {                                \
-            errno = ENOSYS;                                \
-            return -1;                                     \
-        }                                                  \
+        NEXT_OR_ENOSYS(name, params)                       \
         bool held = lifecycle_before_exec();               \
         int rc = next_##name args;                         \
         int saved = errno;                                 \
@@ -244,12 +244,7 @@ EXPORT int dlclose(void *handle)
 
 EXPORT int pipe2(int fds[2], int flags)
 {
-    if (!next_pipe2)
-        next_pipe2 = (int (*)(int *, int))real_next("pipe2");
-    if (!next_pipe2) {
-        errno = ENOSYS;
-        return -1;
-    }
+    NEXT_OR_ENOSYS(pipe2, (int *fds, int flags))
     int rc = next_pipe2(fds, flags);
     if (rc == 0)
         unwind_pipe_made(fds, flags);
