@@ -17,7 +17,7 @@
 #include <strings.h>
 
 /* T_PREFIX: a path that may hold outname.h's codes (HEAPPROF_OUT). */
-typedef enum { T_SIZE, T_UINT, T_BOOL, T_SIGNAL, T_SECONDS, T_PATH, T_PREFIX } row_type;
+typedef enum { T_SIZE, T_UINT, T_BOOL, T_SIGNAL, T_SECONDS, T_PATH, T_PREFIX, T_CHOICE } row_type;
 
 typedef struct row {
     const char *name;
@@ -26,10 +26,13 @@ typedef struct row {
     const char *def;
     double min, max;
     const char *help;
+    const char *choices; /* T_CHOICE: its words, '|' between; the field gets the index */
 } row;
 
 #define ROW(name, type, field, def, min, max, help) \
-    {name, type, offsetof(hp_config, field), def, min, max, help}
+    {name, type, offsetof(hp_config, field), def, min, max, help, NULL}
+#define ROW_CHOICE(name, field, def, choices, help) \
+    {name, T_CHOICE, offsetof(hp_config, field), def, 0, 0, help, choices}
 
 static const row rows[] = {
     ROW("HEAPPROF_SAMPLE", T_SIZE, sample, "524288", 1, 1ULL << 40,
@@ -83,6 +86,9 @@ static const row rows[] = {
         "written by this many bytes (k/m/g; 0 = off)"),
     ROW("HEAPPROF_HIGHWATER_MIN_S", T_SECONDS, highwater_min_s, "1", 0, 1e7,
         "at most one high-water profile per this many seconds"),
+    ROW_CHOICE("HEAPPROF_THREAD_LABEL", thread_label, "off", "off|name|pool",
+               "off: no thread label; name: each sample carries thread=<its thread's name>; pool: "
+               "the same with each run of digits as * (worker-17 is worker-*), one value per pool"),
     ROW("HEAPPROF_KEEP", T_UINT, keep, "0", 0, 1ULL << 32,
         "keep only the newest N profiles of the sequence, plus the first (0 = keep all)"),
     ROW("HEAPPROF_CHILDREN", T_BOOL, children, "1", 0, 1,
@@ -300,6 +306,19 @@ static int parse_row(const row *r, const char *s, hp_config *cfg)
         if (!(err = parse_bool(s, &b)))
             memcpy(field, &b, sizeof b);
         return err;
+    case T_CHOICE: {
+        size_t len = strlen(s);
+        int i = 0;
+        for (const char *w = r->choices; *w; i++) {
+            size_t n = strcspn(w, "|");
+            if (n == len && !strncasecmp(w, s, n)) {
+                memcpy(field, &i, sizeof i);
+                return 0;
+            }
+            w += n + (w[n] == '|');
+        }
+        return EINVAL;
+    }
     case T_PATH:
     case T_PREFIX: {
         if (!*s)
@@ -356,6 +375,9 @@ static void complain(const row *r, const char *value, int err, config_warn_fn wa
                  "%s=\"%.64s\" is a signal heapprof may not take (uncatchable, a fault, the C library's, or one "
                  "whose default action programs rely on); using the default %s",
                  r->name, value, r->def);
+    else if (r->type == T_CHOICE)
+        snprintf(line, sizeof line, "%s=\"%.64s\" is not one of %s; using the default %s", r->name,
+                 value, r->choices, r->def);
     else if (r->type == T_PREFIX && err == EINVAL && *value)
         snprintf(line, sizeof line,
                  "%s=\"%.64s\" holds a %% code heapprof does not know (%%h host name, %%n pid "

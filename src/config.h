@@ -16,6 +16,9 @@
 
 enum { CONFIG_PATH_MAX = 3072 };
 
+/* HEAPPROF_THREAD_LABEL's values, in its row's order (labels.h). */
+enum { CONFIG_THREAD_OFF, CONFIG_THREAD_NAME, CONFIG_THREAD_POOL };
+
 typedef struct hp_config {
     uint64_t sample;        /* HEAPPROF_SAMPLE: mean bytes between samples; 1 = every allocation */
     uint64_t depth;         /* HEAPPROF_DEPTH: frames kept per stack */
@@ -31,6 +34,7 @@ typedef struct hp_config {
     uint64_t stack_memory;  /* HEAPPROF_STACK_MEMORY: bytes of whole stacks (stacks.h, "Bounds") */
     uint64_t highwater;     /* HEAPPROF_HIGHWATER: dump when live heap grows this much, 0 = off */
     double highwater_min_s; /* HEAPPROF_HIGHWATER_MIN_S: at most one such dump per this many s */
+    int thread_label;       /* HEAPPROF_THREAD_LABEL: CONFIG_THREAD_* */
     uint64_t keep;          /* HEAPPROF_KEEP: newest files kept, 0 = all */
     bool children;          /* HEAPPROF_CHILDREN: profile child processes too */
     bool fast_unwind;       /* HEAPPROF_FAST_UNWIND: heapprof's walker before libunwind */

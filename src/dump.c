@@ -238,12 +238,12 @@ static void subtract(stack_values *v, const stack_values *b, const kept_var *kep
  * stacks.h).  pprof shows them with -tags; `heapprof top` turns them into
  * its ± column.  In exact mode the errors are zero and only the counts are
  * written.  Returns how many labels were stored. */
-enum { NUM_LABELS = 6, NLABELS = LABELS_MAX_DEPTH + 1 + NUM_LABELS, NO_BAND = -1 };
+enum { NUM_LABELS = 6, NLABELS = LABELS_MAX_PAIRS + 1 + NUM_LABELS, NO_BAND = -1 };
 
 static uint32_t label(pprof_label *l, uint32_t set, const stack_values *v, bool sampled, int band)
 {
-    label_pair pairs[LABELS_MAX_DEPTH];
-    size_t n = labels_expand(set, pairs, LABELS_MAX_DEPTH);
+    label_pair pairs[LABELS_MAX_PAIRS];
+    size_t n = labels_expand(set, pairs, LABELS_MAX_PAIRS);
     for (size_t i = 0; i < n; i++)
         l[i] = (pprof_label){pairs[i].key, pairs[i].value, 0, NULL};
     if (band != NO_BAND)

@@ -18,7 +18,10 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/prctl.h>
 
+#include "common.h"
+#include "config.h"
 #include "mem.h"
 
 enum {
@@ -39,6 +42,8 @@ typedef struct set_rec {
 
 typedef struct label_stack {
     uint32_t cur;
+    uint32_t base; /* the set the chain starts from: {thread=name}, or 0 */
+    uint32_t gen;  /* thread_gen when the base was read */
     uint32_t depth;
     uint32_t overflow; /* pushes beyond LABELS_MAX_DEPTH, refused but counted */
     uint32_t saved[LABELS_MAX_DEPTH];
@@ -53,6 +58,8 @@ static set_rec *sets;
 static uint32_t *set_slots;
 static uint32_t nsets = 1; /* set 0: empty */
 static int mapped;         /* 0 no, 1 in progress, 2 yes, 3 failed */
+static int thread_mode;    /* CONFIG_THREAD_* */
+static uint32_t thread_gen; /* 0: thread labels off; else one more at each rename */
 
 static int map_tables(void)
 {
@@ -146,6 +153,14 @@ static int set_match(uint32_t id, const void *key)
 
 static void set_fill(uint32_t id, const void *key) { sets[id] = *(const set_rec *)key; }
 
+/* The set `parent` plus pair, interned (the tables mapped): 0 or ENOSPC. */
+static int intern_on(uint32_t parent, uint32_t pair, uint32_t *set)
+{
+    set_rec r = {parent, pair};
+    return intern(set_slots, SET_SLOTS, &nsets, MAX_SETS, mix32(r.parent * 0x9E3779B9u ^ r.pair),
+                  set_match, set_fill, &r, set);
+}
+
 void labels_atfork_child(void)
 {
     /* A fork while another thread was in map_tables: that thread is not in
@@ -157,7 +172,103 @@ void labels_atfork_child(void)
     __atomic_compare_exchange_n(&mapped, &busy, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
+/* The set `parent` plus the pair key=value, interned: 0 or ENOSPC/ENOMEM. */
+static int intern_pair_on(uint32_t parent, const char *key, const char *value, uint32_t *set)
+{
+    int err = map_tables();
+    if (err)
+        return err;
+    const char *kv[2] = {key, value};
+    uint32_t pair;
+    err = intern(pair_slots, PAIR_SLOTS, &npairs, MAX_PAIRS,
+                 mix32(hash_bytes(value, hash_bytes(key, 2166136261u) * 31)), pair_match, pair_fill,
+                 kv, &pair);
+    return err ? err : intern_on(parent, pair, set);
+}
+
 uint32_t labels_current(void) { return tls_labels.cur; }
+
+/* ---- thread labels (labels.h) ---------------------------------------------- */
+
+void labels_thread_mode(int mode)
+{
+    thread_mode = mode;
+    __atomic_store_n(&thread_gen, mode != CONFIG_THREAD_OFF, __ATOMIC_RELEASE);
+}
+
+void labels_thread_renamed(void)
+{
+    uint32_t g = __atomic_load_n(&thread_gen, __ATOMIC_RELAXED);
+    /* Never back to 0 (off), nor to 0 after 2^32 renames. */
+    while (g && !__atomic_compare_exchange_n(&thread_gen, &g, g + 1 ? g + 1 : 1, true,
+                                             __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+}
+
+void labels_pool_name(const char *name, char *out)
+{
+    bool in_digits = false;
+    for (; *name; name++) {
+        bool digit = *name >= '0' && *name <= '9';
+        if (!digit)
+            *out++ = *name;
+        else if (!in_digits)
+            *out++ = '*';
+        in_digits = digit;
+    }
+    *out = '\0';
+}
+
+/* The calling thread's base set, {thread=name}: 0 when the name cannot be
+ * read (a seccomp filter that refuses prctl) or interned (tables full). */
+static uint32_t thread_base(void)
+{
+    char name[17] = "", shown[17];
+    if (prctl(PR_GET_NAME, name, 0, 0, 0) != 0 || !name[0])
+        return 0;
+    name[16] = '\0';
+    if (thread_mode == CONFIG_THREAD_POOL)
+        labels_pool_name(name, shown);
+    else
+        memcpy(shown, name, sizeof shown);
+    uint32_t set;
+    return intern_pair_on(0, "thread", shown, &set) ? 0 : set;
+}
+
+/* t's chain of pushes interned again from base: each level a push made
+ * gets that push's pair on the level below's new set.  A pair that cannot
+ * be interned (the tables full) leaves its level as the one below, as the
+ * push would have.  Level 0 is saved[0] (the chain's start), level depth
+ * the current set. */
+static void rebase(label_stack *t, uint32_t base)
+{
+    uint32_t old_below = 0, new_below = base;
+    for (uint32_t i = 0; i <= t->depth; i++) {
+        uint32_t *level = i < t->depth ? &t->saved[i] : &t->cur;
+        uint32_t old = *level, now = new_below;
+        if (i > 0 && old != old_below && old && old < MAX_SETS &&
+            intern_on(new_below, sets[old].pair, &now))
+            now = new_below;
+        old_below = old;
+        new_below = *level = now;
+    }
+    t->base = base;
+}
+
+uint32_t labels_for_sample(void)
+{
+    label_stack *t = &tls_labels;
+    uint32_t g = __atomic_load_n(&thread_gen, __ATOMIC_RELAXED);
+    if (hp_unlikely(g != t->gen)) {
+        int saved_errno = errno;
+        t->gen = g;
+        uint32_t base = g ? thread_base() : 0;
+        if (base != t->base)
+            rebase(t, base);
+        errno = saved_errno;
+    }
+    return t->cur;
+}
 
 int labels_push(const char *key, const char *value)
 {
@@ -173,18 +284,8 @@ int labels_push(const char *key, const char *value)
      * no label, so it would have been a second "root". */
     if (!kl || kl >= LABELS_TEXT_MAX || !vl || vl >= LABELS_TEXT_MAX)
         err = EINVAL;
-    else if (!(err = map_tables())) {
-        const char *kv[2] = {key, value};
-        uint32_t pair;
-        err = intern(pair_slots, PAIR_SLOTS, &npairs, MAX_PAIRS,
-                     mix32(hash_bytes(value, hash_bytes(key, 2166136261u) * 31)), pair_match,
-                     pair_fill, kv, &pair);
-        if (!err) {
-            set_rec r = {t->cur, pair};
-            err = intern(set_slots, SET_SLOTS, &nsets, MAX_SETS, mix32(r.parent * 0x9E3779B9u ^ r.pair),
-                         set_match, set_fill, &r, &set);
-        }
-    }
+    else
+        err = intern_pair_on(t->cur, key, value, &set);
     /* Balanced even on failure: the pop that follows restores t->cur. */
     t->saved[t->depth++] = t->cur;
     t->cur = err ? t->cur : set;
@@ -203,7 +304,7 @@ void labels_pop(void)
 size_t labels_expand(uint32_t set, label_pair *out, size_t max)
 {
     size_t n = 0;
-    for (uint32_t hops = 0; set && set < MAX_SETS && hops < LABELS_MAX_DEPTH; hops++) {
+    for (uint32_t hops = 0; set && set < MAX_SETS && hops < LABELS_MAX_PAIRS; hops++) {
         const pair_rec *p = &pairs[sets[set].pair];
         size_t i = 0;
         while (i < n && strcmp(out[i].key, p->key))
@@ -217,8 +318,8 @@ size_t labels_expand(uint32_t set, label_pair *out, size_t max)
 
 const char *labels_value(uint32_t set, const char *key)
 {
-    label_pair ps[LABELS_MAX_DEPTH];
-    size_t n = labels_expand(set, ps, LABELS_MAX_DEPTH);
+    label_pair ps[LABELS_MAX_PAIRS];
+    size_t n = labels_expand(set, ps, LABELS_MAX_PAIRS);
     for (size_t i = 0; i < n; i++)
         if (!strcmp(ps[i].key, key))
             return ps[i].value;
@@ -243,5 +344,7 @@ void labels_reset(void)
     npairs = 0;
     nsets = 1;
     mapped = 0;
+    thread_mode = CONFIG_THREAD_OFF;
+    thread_gen = 0;
     tls_labels = (label_stack){0};
 }

@@ -12,6 +12,17 @@
  *
  * Within a set, the innermost value of a key wins: push(component, http)
  * then push(component, parser) means component=parser until the pop.
+ *
+ * Thread labels (HEAPPROF_THREAD_LABEL): each thread's chain of pushes
+ * then starts from a set of one pair, thread=<its name>, rather than from
+ * the root, so a sample's set holds its thread as one more pair and costs
+ * the sample nothing more.  The name is read (prctl PR_GET_NAME, one
+ * system call) at the thread's first sample and again after any thread of
+ * the process is renamed through pthread_setname_np or prctl(PR_SET_NAME)
+ * (labels_thread_renamed, a generation every thread compares at its next
+ * sample); the thread's chain is then re-interned on its new base.  A name
+ * written to /proc/self/task/TID/comm directly is seen at the next rename
+ * of any thread only.
  */
 #ifndef HEAPPROF_LABELS_H
 #define HEAPPROF_LABELS_H
@@ -19,10 +30,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { LABELS_MAX_DEPTH = 16, LABELS_TEXT_MAX = 64 };
+/* A set holds at most LABELS_MAX_PAIRS pairs: the pushes, and the
+ * thread's. */
+enum { LABELS_MAX_DEPTH = 16, LABELS_MAX_PAIRS = LABELS_MAX_DEPTH + 1, LABELS_TEXT_MAX = 64 };
 
 /* The calling thread's current set. */
 uint32_t labels_current(void);
+
+/* The set a sample of the calling thread carries: labels_current(), its
+ * base first brought up to date with the thread's name when thread labels
+ * are on and a name may have changed.  errno is kept. */
+uint32_t labels_for_sample(void);
+
+/* Thread labels on (CONFIG_THREAD_NAME, CONFIG_THREAD_POOL) or off; set
+ * once at start, before any sample. */
+void labels_thread_mode(int mode);
+
+/* A thread of the process was renamed: every thread's next sample reads
+ * its name again.  Async-signal-safe. */
+void labels_thread_renamed(void);
+
+/* name as a pool's label: each run of digits as one '*' (worker-17 and
+ * worker-3 are both worker-*), into out (at least strlen(name) + 1). */
+void labels_pool_name(const char *name, char *out);
 
 /* Push key=value on the calling thread: 0, EINVAL (empty/too long key or
  * value), ENOSPC (table full: the thread's labels stay as they were, and

@@ -233,6 +233,7 @@ bool profiler_init(void)
             /* The walker where it can work (x86-64, glibc 2.35+), else
              * libunwind alone. */
             hot.fast_unwind = cfg.fast_unwind && cfi_available();
+            labels_thread_mode(cfg.thread_label);
             init_tables();
             unwind_init();
             /* HEAPPROF_FAST_UNWIND=0 asked for libunwind alone; where it
@@ -313,7 +314,7 @@ static inline __attribute__((always_inline)) void record(void *p, size_t n, uint
     unsigned shard = stacks_shard();
     stacks_prefetch_counts(t->last, shard);
     live_prefetch_slot((uintptr_t)p);
-    uint32_t labels = labels_current();
+    uint32_t labels = labels_for_sample();
     stack_rec *s;
     if (n_pcs == UNWIND_REPEAT) {
         /* The stack of the last sample (hp_replay is kept only while
@@ -636,7 +637,7 @@ int profiler_adopt(void *p)
     bool had_old;
     if (live_remove((uintptr_t)p, &e)) {
         stack_rec *from = e.stack, *to = from;
-        uint32_t labels = labels_current();
+        uint32_t labels = labels_for_sample();
         if (from->labels != labels) {
             to = stacks_intern(from->pcs, from->depth, labels);
             if (to) {

@@ -34,6 +34,9 @@
  * which heapprof then moves out of the program's way (unwind_pipe.h);
  * every other pipe is the program's and stays as made.
  *
+ * pthread_setname_np and prctl(PR_SET_NAME): a thread's new name, which
+ * the thread labels read again (labels.h).
+ *
  * dlclose: the object's code mappings are recorded first (retired.c), so
  * profiles written after it is unmapped still name its frames, and the
  * unwinder's cached rules are forgotten after it (unwind.c).
@@ -43,6 +46,7 @@
 #include <stdlib.h>
 #include <grp.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
@@ -51,6 +55,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "labels.h"
 #include "lifecycle.h"
 #include "real.h"
 #include "retired.h"
@@ -121,6 +126,7 @@ EXEC_FUNCS(NEXT_PTR)
 SETXID_FUNCS(NEXT_PTR)
 NS_FUNCS(NEXT_PTR)
 static int (*next_pipe2)(int *, int);
+static int (*next_pthread_setname_np)(pthread_t, const char *);
 static int (*next_dlclose)(void *);
 static void (*next_exit)(int);
 #define NEXT_FIND(name, params, ...) \
@@ -133,6 +139,7 @@ __attribute__((constructor)) static void find_next(void)
     NS_FUNCS(NEXT_FIND)
     NEXT_FIND(pipe2, (int *fds, int flags), (fds, flags))
     NEXT_FIND(dlclose, (void *handle), (handle))
+    NEXT_FIND(pthread_setname_np, (pthread_t thread, const char *name), (thread, name))
     if (!next_exit)
         next_exit = (void (*)(int))real_next("exit");
 }
@@ -242,6 +249,21 @@ EXPORT int dlclose(void *handle)
     return rc;
 }
 
+/* A thread's new name, for the thread labels (labels.h).  glibc's own
+ * call for the calling thread is its internal prctl, which no preload
+ * sees. */
+EXPORT int pthread_setname_np(pthread_t thread, const char *name)
+{
+    if (!next_pthread_setname_np)
+        next_pthread_setname_np =
+            (int (*)(pthread_t, const char *))real_next("pthread_setname_np");
+    if (!next_pthread_setname_np)
+        return ENOSYS;
+    int rc = next_pthread_setname_np(thread, name);
+    labels_thread_renamed();
+    return rc;
+}
+
 EXPORT int pipe2(int fds[2], int flags)
 {
     NEXT_OR_ENOSYS(pipe2, (int *fds, int flags))
@@ -285,7 +307,13 @@ EXPORT int prctl(int option, ...)
     va_end(ap);
     if (option == PR_SET_SECCOMP && (a[1] == SECCOMP_MODE_STRICT || a[1] == SECCOMP_MODE_FILTER))
         lifecycle_seccomp(a[1] == SECCOMP_MODE_STRICT, (const struct sock_fprog *)a[2]);
-    return (int)raw_syscall(SYS_prctl, a);
+    int rc = (int)raw_syscall(SYS_prctl, a);
+    if (option == PR_SET_NAME && rc == 0) {
+        int saved = errno;
+        labels_thread_renamed();
+        errno = saved;
+    }
+    return rc;
 }
 
 EXPORT long syscall(long nr, ...)

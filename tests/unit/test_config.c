@@ -67,6 +67,33 @@ static void good_values(void **state)
     assert_int_equal(c.filter_granule, 8192);
 }
 
+/* A choice among words, any case; anything else is one line naming them,
+ * and the default stays. */
+static void choices(void **state)
+{
+    hp_config c;
+    assert_int_equal(parse(NULL, &c), 0);
+    assert_int_equal(c.thread_label, CONFIG_THREAD_OFF);
+    static const struct {
+        const char *v;
+        int want;
+    } good[] = {{"off", CONFIG_THREAD_OFF}, {"name", CONFIG_THREAD_NAME}, {"pool", CONFIG_THREAD_POOL},
+                {"POOL", CONFIG_THREAD_POOL}, {"Name", CONFIG_THREAD_NAME}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        const char *env[] = {"HEAPPROF_THREAD_LABEL", good[i].v, NULL};
+        assert_int_equal(parse(env, &c), 0);
+        assert_int_equal(c.thread_label, good[i].want);
+    }
+    static const char *const bad[] = {"", "names", "nam", "off|name", "1", "pool ", "|"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *env[] = {"HEAPPROF_THREAD_LABEL", bad[i], NULL};
+        assert_int_equal(parse(env, &c), 1);
+        assert_int_equal(c.thread_label, CONFIG_THREAD_OFF);
+        assert_int_equal(nwarnings, 1);
+        assert_non_null(strstr(warnings[0], "is not one of off|name|pool; using the default off"));
+    }
+}
+
 static void sizes(void **state)
 {
     uint64_t v;
@@ -365,7 +392,7 @@ int main(void)
         cmocka_unit_test(signal_refusal_reason),
         cmocka_unit_test(every_default_parses),
         cmocka_unit_test(long_path_rejected), cmocka_unit_test(period_and_signal_bounds),
-        cmocka_unit_test(unknown_names), cmocka_unit_test(prefix_codes),
+        cmocka_unit_test(unknown_names), cmocka_unit_test(prefix_codes), cmocka_unit_test(choices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/prctl.h>
+
+#include "config.h"
 #include "labels.h"
 
 static int setup(void **state)
@@ -136,6 +139,85 @@ static void concurrent(void **state)
     assert_true(labels_set_count() >= 1 + 50 && labels_set_count() <= 1 + 50 * 4);
 }
 
+/* Pool names: each run of digits is one '*'. */
+static void pool_names(void **state)
+{
+    static const char *const cases[][2] = {
+        { "worker-17", "worker-*" }, { "worker-3", "worker-*" }, { "db", "db" },
+        { "p1-t22x3", "p*-t*x*" },   { "123", "*" },             { "", "" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[32];
+        labels_pool_name(cases[i][0], out);
+        assert_string_equal(out, cases[i][1]);
+    }
+}
+
+/* Thread labels: a sample's set holds thread=<name> under the pushes made
+ * before and after the name is read, and a rename moves the whole chain
+ * (the pushes' pairs kept, in order) onto the new name at the next sample
+ * after labels_thread_renamed(); pops then come back down the new chain. */
+static void thread_chain(void **state)
+{
+    char old[17] = "";
+    assert_int_equal(prctl(PR_GET_NAME, old, 0, 0, 0), 0);
+    assert_int_equal(prctl(PR_SET_NAME, "first", 0, 0, 0), 0);
+    /* Off: nothing read, the root stays the root. */
+    assert_int_equal(labels_for_sample(), 0);
+    labels_thread_mode(CONFIG_THREAD_NAME);
+    assert_int_equal(labels_push("component", "http"), 0); /* before the first sample */
+    uint32_t s = labels_for_sample();
+    assert_string_equal(labels_value(s, "thread"), "first");
+    assert_string_equal(labels_value(s, "component"), "http");
+    assert_int_equal(labels_push("tenant", "acme"), 0);
+    assert_int_equal(labels_for_sample(), labels_current());
+    /* Renamed: unseen until told (the name is read once per generation). */
+    assert_int_equal(prctl(PR_SET_NAME, "second", 0, 0, 0), 0);
+    assert_string_equal(labels_value(labels_for_sample(), "thread"), "first");
+    labels_thread_renamed();
+    s = labels_for_sample();
+    assert_string_equal(labels_value(s, "thread"), "second");
+    assert_string_equal(labels_value(s, "component"), "http");
+    assert_string_equal(labels_value(s, "tenant"), "acme");
+    label_pair ps[LABELS_MAX_PAIRS];
+    assert_int_equal(labels_expand(s, ps, LABELS_MAX_PAIRS), 3);
+    assert_string_equal(ps[0].key, "tenant"); /* innermost first, the thread last */
+    assert_string_equal(ps[2].key, "thread");
+    labels_pop();
+    s = labels_current();
+    assert_string_equal(labels_value(s, "thread"), "second");
+    assert_null(labels_value(s, "tenant"));
+    labels_pop();
+    s = labels_current();
+    assert_int_equal(labels_expand(s, ps, LABELS_MAX_PAIRS), 1);
+    assert_string_equal(labels_value(s, "thread"), "second");
+    /* The same chain on the same name interns to the same sets. */
+    assert_int_equal(labels_push("component", "http"), 0);
+    uint32_t again = labels_current();
+    labels_pop();
+    labels_thread_renamed();
+    assert_int_equal(labels_for_sample(), s);
+    assert_int_equal(labels_push("component", "http"), 0);
+    assert_int_equal(labels_current(), again);
+    labels_pop();
+    /* A pool: digits fold. */
+    labels_reset();
+    labels_thread_mode(CONFIG_THREAD_POOL);
+    assert_int_equal(prctl(PR_SET_NAME, "worker-17", 0, 0, 0), 0);
+    assert_string_equal(labels_value(labels_for_sample(), "thread"), "worker-*");
+    /* Full depth: 16 pushes and the thread's pair all kept. */
+    char v[LABELS_MAX_DEPTH][8];
+    for (int i = 0; i < LABELS_MAX_DEPTH; i++) {
+        snprintf(v[i], sizeof v[i], "k%d", i);
+        assert_int_equal(labels_push(v[i], "x"), 0);
+    }
+    labels_thread_renamed();
+    assert_int_equal(labels_expand(labels_for_sample(), ps, LABELS_MAX_PAIRS), LABELS_MAX_PAIRS);
+    for (int i = 0; i < LABELS_MAX_DEPTH; i++)
+        labels_pop();
+    assert_int_equal(prctl(PR_SET_NAME, old, 0, 0, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +226,8 @@ int main(void)
         cmocka_unit_test_setup(bad_input_stays_balanced, setup),
         cmocka_unit_test_setup(table_full, setup),
         cmocka_unit_test_setup(concurrent, setup),
+        cmocka_unit_test_setup(pool_names, setup),
+        cmocka_unit_test_setup(thread_chain, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
