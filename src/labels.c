@@ -28,6 +28,7 @@ enum {
     MAX_PAIRS = 4096,   /* distinct key=value pairs */
     MAX_SETS = 65536,   /* distinct label sets */
     PAIR_SLOTS = 2 * MAX_PAIRS,
+    THREAD_NAMES_MAX = MAX_PAIRS / 4, /* thread labels' share (thread_base) */
     SET_SLOTS = 2 * MAX_SETS,
 };
 
@@ -60,6 +61,7 @@ static uint32_t nsets = 1; /* set 0: empty */
 static int mapped;         /* 0 no, 1 in progress, 2 yes, 3 failed */
 static int thread_mode;    /* CONFIG_THREAD_* */
 static uint32_t thread_gen; /* 0: thread labels off; else one more at each rename */
+static uint32_t thread_names; /* distinct names interned as they are (about) */
 
 static int map_tables(void)
 {
@@ -219,20 +221,48 @@ void labels_pool_name(const char *name, char *out)
     *out = '\0';
 }
 
+/* The pair key=value if interned already (the tables mapped). */
+static bool pair_find(const char *key, const char *value, uint32_t *pair)
+{
+    const char *kv[2] = {key, value};
+    uint32_t h = mix32(hash_bytes(value, hash_bytes(key, 2166136261u) * 31));
+    for (uint32_t i = h & (PAIR_SLOTS - 1), n = 0; n < PAIR_SLOTS; i = (i + 1) & (PAIR_SLOTS - 1), n++) {
+        uint32_t v = __atomic_load_n(&pair_slots[i], __ATOMIC_ACQUIRE);
+        if (!v)
+            return false;
+        if (pair_match(v - 1, kv)) {
+            *pair = v - 1;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The calling thread's base set, {thread=name}: 0 when the name cannot be
- * read (a seccomp filter that refuses prctl) or interned (tables full). */
+ * read (a seccomp filter that refuses prctl) or interned (tables full).
+ * Names take at most THREAD_NAMES_MAX of the pair table, so that a program
+ * that names a thread per connection leaves the pushes their room: past
+ * it, a name not seen yet is folded as in pool mode, and when that is new
+ * too, it is "[other]". */
 static uint32_t thread_base(void)
 {
-    char name[17] = "", shown[17];
-    if (prctl(PR_GET_NAME, name, 0, 0, 0) != 0 || !name[0])
+    char name[17] = "", pool[17];
+    if (prctl(PR_GET_NAME, name, 0, 0, 0) != 0 || !name[0] || map_tables())
         return 0;
     name[16] = '\0';
-    if (thread_mode == CONFIG_THREAD_POOL)
-        labels_pool_name(name, shown);
-    else
-        memcpy(shown, name, sizeof shown);
-    uint32_t set;
-    return intern_pair_on(0, "thread", shown, &set) ? 0 : set;
+    labels_pool_name(name, pool);
+    const char *shown = thread_mode == CONFIG_THREAD_POOL ? pool : name;
+    uint32_t pair, set;
+    if (!pair_find("thread", shown, &pair)) {
+        if (__atomic_load_n(&thread_names, __ATOMIC_RELAXED) < THREAD_NAMES_MAX)
+            __atomic_fetch_add(&thread_names, 1, __ATOMIC_RELAXED);
+        else if (pair_find("thread", pool, &pair))
+            return intern_on(0, pair, &set) ? 0 : set;
+        else
+            shown = "[other]";
+        return intern_pair_on(0, "thread", shown, &set) ? 0 : set;
+    }
+    return intern_on(0, pair, &set) ? 0 : set;
 }
 
 /* t's chain of pushes interned again from base: each level a push made
@@ -346,5 +376,6 @@ void labels_reset(void)
     mapped = 0;
     thread_mode = CONFIG_THREAD_OFF;
     thread_gen = 0;
+    thread_names = 0;
     tls_labels = (label_stack){0};
 }

@@ -218,6 +218,39 @@ static void thread_chain(void **state)
     assert_int_equal(prctl(PR_SET_NAME, old, 0, 0, 0), 0);
 }
 
+static const char *thread_now(const char *name)
+{
+    assert_int_equal(prctl(PR_SET_NAME, name, 0, 0, 0), 0);
+    labels_thread_renamed();
+    const char *v = labels_value(labels_for_sample(), "thread");
+    assert_non_null(v);
+    return v;
+}
+
+/* A thread per connection, each named anew: names take a quarter of the
+ * pair table at most; past it a new name is its pool's when that is known,
+ * else [other], names already seen keep theirs, and pushes still work. */
+static void thread_names_bounded(void **state)
+{
+    char old[17] = "";
+    assert_int_equal(prctl(PR_GET_NAME, old, 0, 0, 0), 0);
+    labels_thread_mode(CONFIG_THREAD_NAME);
+    assert_string_equal(thread_now("q-*"), "q-*");
+    char name[16];
+    for (int i = 0; i < 1023; i++) {
+        snprintf(name, sizeof name, "conn%d", i);
+        assert_string_equal(thread_now(name), name);
+    }
+    assert_string_equal(thread_now("conn7"), "conn7");
+    assert_string_equal(thread_now("conn5000"), "[other]");
+    assert_string_equal(thread_now("q-12"), "q-*");
+    assert_string_equal(thread_now("fresh"), "[other]");
+    assert_int_equal(labels_push("component", "after"), 0);
+    assert_string_equal(labels_value(labels_current(), "component"), "after");
+    labels_pop();
+    assert_int_equal(prctl(PR_SET_NAME, old, 0, 0, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +261,7 @@ int main(void)
         cmocka_unit_test_setup(concurrent, setup),
         cmocka_unit_test_setup(pool_names, setup),
         cmocka_unit_test_setup(thread_chain, setup),
+        cmocka_unit_test_setup(thread_names_bounded, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
