@@ -251,7 +251,9 @@ EXPORT int dlclose(void *handle)
 
 /* A thread's new name, for the thread labels (labels.h).  glibc's own
  * call for the calling thread is its internal prctl, which no preload
- * sees. */
+ * sees.  heapprof's own threads name themselves through here too
+ * (threads.c): each start costs every program thread one prctl at its
+ * next sample, which is not worth a path of their own. */
 EXPORT int pthread_setname_np(pthread_t thread, const char *name)
 {
     if (!next_pthread_setname_np)
