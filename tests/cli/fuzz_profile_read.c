@@ -144,7 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         data = z;
     }
     static const profile_limits lim = {8u << 20, 0}; /* decoding: at most 256 MiB */
-    profile *p = profile_read_mem(data, size, "fuzz", &lim, err, sizeof err);
+    profile *p = profile_read_mem(data, size, "fuzz", &lim, 0, err, sizeof err);
     free(z);
     if (!p) {
         if (!err[0] || !memchr(err, '\0', sizeof err))
