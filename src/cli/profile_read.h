@@ -96,7 +96,8 @@ typedef struct profile {
     const char *period_type, *period_unit; /* "" when absent */
     bool exact;              /* heapprof exact mode: every allocation recorded */
     uint64_t run;            /* heapprof's "process run=" id (one process image); 0: none */
-    bool lines;              /* read with PROFILE_READ_LINES, and some frame has a line */
+    bool lines;              /* read with PROFILE_READ_LINES, and some location's line
+                                was named "func file:line" */
     size_t nsamples;
     const profile_sample *samples;
     size_t naged;            /* samples with an age */
