@@ -370,10 +370,22 @@ static int build_names(reader *r, struct profile_mem *m)
     return 0;
 }
 
+/* The length of func_name_at(m, f), from slen, the length of every
+ * string: measured once per string, not once per use, as many functions
+ * may share one long name. */
+static size_t func_name_len(const struct profile_mem *m, size_t f, const size_t *slen)
+{
+    const Perftools__Profiles__Function *fn = m->pb->function[f];
+    if (m->demangled[f])
+        return strlen(m->demangled[f]); /* made for this function alone */
+    if (slen[fn->name])
+        return slen[fn->name];
+    return slen[fn->system_name] ? slen[fn->system_name] : 1; /* "?" */
+}
+
 /* With PROFILE_READ_LINES: every name of a line whose function has a file
  * and whose line is known becomes "func file:line" (linenames.h).  Lengths
- * are taken once per string, not once per use: many functions may share
- * one long file name. */
+ * are taken once per string (func_name_len). */
 static int build_line_names(reader *r, struct profile_mem *m, profile *p)
 {
     const pb_profile *pb = m->pb;
@@ -390,10 +402,7 @@ static int build_line_names(reader *r, struct profile_mem *m, profile *p)
     for (size_t f = 0; !e && f < nf; f++) {
         const Perftools__Profiles__Function *fn = pb->function[f];
         func[f] = func_name_at(m, f);
-        flen[f] = m->demangled[f] ? strlen(func[f])
-                  : func[f] == str(pb, fn->name) ? slen[fn->name]
-                  : func[f] == str(pb, fn->system_name) ? slen[fn->system_name]
-                                                        : strlen(func[f]);
+        flen[f] = func_name_len(m, f, slen);
         file[f] = str(pb, fn->filename);
         file_len[f] = slen[fn->filename];
     }
