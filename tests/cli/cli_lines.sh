@@ -92,6 +92,9 @@ expect_in "$W/out" '^ +8000000 +0 .* two_sites$' "without --lines, one row for t
 expect_rc 0 hp flame --lines "$lp" -o "$W/lp.svg"
 expect_in "$W/lp.svg" "<title>two_sites /[^<]*/cli_lines\.c:$b$" "the whole path in a tooltip"
 expect_in "$W/lp.svg" "<text [^>]*>two_sites cli_lines\.c:$b</text>" "the file's last component in a box"
+expect_rc 0 hp ages --lines "$lp"
+expect_in "$W/out" " two_sites /.*cli_lines\.c:$a ← main /.*cli_lines\.c:[0-9]+$" "ages: a site by line"
+expect_in "$W/out" " two_sites /.*cli_lines\.c:$b ← main /.*cli_lines\.c:[0-9]+$" "ages: the other line"
 if have_go; then
     for f in "$lp" "$CLI_SRC/corpus/go_heap.gz"; do
         expect_rc 0 hp top --lines --raw -n 0 "$f"
