@@ -95,7 +95,8 @@ int linenames_make(linenames *ln, linenames_ask *asks, size_t n, const char *con
     for (size_t i = 0; i < n; i++)
         if (wanted(&asks[i], file_len))
             asks[m++] = asks[i];
-    qsort(asks, m, sizeof *asks, cmp_ask);
+    if (m > 1) /* asks may be NULL when there are none, which qsort may not be given */
+        qsort(asks, m, sizeof *asks, cmp_ask);
     /* Each name twice at most its parts (the short form is shorter), a
      * space, ':' and the line, and the NULs. */
     size_t bytes = 1;
