@@ -92,6 +92,7 @@ typedef struct ages_opts {
     uint64_t n;
     enum ages_by by;
     bool raw;
+    bool lines; /* --lines: frames are source lines, "func file:line" */
 } ages_opts;
 
 /* The zones of one profile: edges and steady shares (see the top). */
@@ -109,7 +110,7 @@ typedef struct aged_row {
 
 void cmd_ages_usage(FILE *f)
 {
-    (void)fputs("Usage: heapprof ages FILE [-n N] [--by site|function|stack] [--raw]\n"
+    (void)fputs("Usage: heapprof ages FILE [-n N] [--by site|function|stack] [--raw] [--lines]\n"
           "\n"
           "For each allocation site of a heapprof profile, how old its live bytes\n"
           "(inuse_space) are, and what that suggests, leak suspects first.  heapprof\n"
@@ -150,6 +151,9 @@ void cmd_ages_usage(FILE *f)
           "  --by function rows are the allocating functions alone\n"
           "  --by stack    rows are whole call stacks, leaf first\n"
           "  --raw         plain numbers (bytes) without unit scaling\n"
+          "  --lines       frames are source lines, \"func file:line\" (as go tool pprof\n"
+          "                -lines): a function that allocates at two lines is two sites;\n"
+          "                a frame without a file or a line keeps its function's name\n"
           "  -h, --help    this help\n", f);
 }
 
@@ -415,10 +419,11 @@ int cmd_ages_main(int argc, char **argv)
     static const struct option longs[] = {
         {"by", required_argument, NULL, 'b'},
         {"raw", no_argument, NULL, 'r'},
+        {"lines", no_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    ages_opts o = {20, BY_SITE, false};
+    ages_opts o = {20, BY_SITE, false, false};
     int c;
     opterr = 0;
     optind = 1;
@@ -441,6 +446,9 @@ int cmd_ages_main(int argc, char **argv)
         case 'r':
             o.raw = true;
             break;
+        case 'l':
+            o.lines = true;
+            break;
         case 'h':
             cmd_ages_usage(stdout);
             return DIAG_OK;
@@ -453,7 +461,7 @@ int cmd_ages_main(int argc, char **argv)
     if (argc - optind > 1)
         return diag_usage("one profile at a time (got '%s' and '%s')", argv[optind],
                           argv[optind + 1]);
-    profile *p = report_load(argv[optind]);
+    profile *p = report_load(argv[optind], o.lines);
     if (!p)
         return DIAG_FAIL;
     int r = run(p, &o);

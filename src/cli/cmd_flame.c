@@ -22,6 +22,12 @@
  * <title>) has its name, value, share, standard error and, with --base,
  * its change.
  *
+ * --lines: frames are source lines, "func file:line" (profile_read.h), so
+ * a function is a frame per line it is at.  Paths are long and boxes
+ * narrow: a box reads "func base:line" (the file's last component:
+ * profile_read_short) and its tooltip the whole name; the colour is the
+ * box's text's, so a function's lines in one file are told apart.
+ *
  * Output is one self-contained SVG file, as the timeline's: no scripts, no
  * external fonts or styles; every piece of text from a profile goes
  * through svg_text.
@@ -58,13 +64,14 @@ typedef struct flame_opts {
     uint64_t width;
     report_ages ages;  /* --min-age, --max-age */
     const char *focus; /* --focus: stacks through a function whose name holds it */
+    bool lines;        /* --lines: frames are source lines */
 } flame_opts;
 
 void cmd_flame_usage(FILE *f)
 {
     (void)fputs(
         "Usage: heapprof flame FILE [-o OUT.svg] [--type TYPE] [--base EARLY] [--width PX]\n"
-        "                           [--min-age DUR] [--max-age DUR] [--focus TEXT]\n"
+        "                           [--min-age DUR] [--max-age DUR] [--focus TEXT] [--lines]\n"
         "\n"
         "Draw a flame graph of a profile (gzipped or plain pprof, written by heapprof or\n"
         "any other producer) as one self-contained SVG file: no Go, no browser server.\n"
@@ -88,7 +95,14 @@ void cmd_flame_usage(FILE *f)
         "                  memory a leak has been keeping; with --base, in both profiles\n"
         "  --max-age DUR   only live objects younger than DUR\n"
         "  --focus TEXT    only the stacks through a function whose name contains TEXT\n"
-        "                  (whole stacks: what called it too), as pprof's -focus\n"
+        "                  (whole stacks: what called it too), as pprof's -focus; with\n"
+        "                  --lines, through a frame whose \"func file:line\" contains it\n"
+        "                  (--focus util.c:42, --focus src/net/)\n"
+        "  --lines         frames are source lines, \"func file:line\" (as go tool pprof\n"
+        "                  -lines): a function that allocates at two lines is two frames.\n"
+        "                  A box shows the file's last component, its tooltip the whole\n"
+        "                  path; a frame without a file or a line keeps its function's\n"
+        "                  name\n"
         "  -h, --help      this help\n"
         "\n"
         "Frames narrower than half a pixel, and what they call, are not drawn, nor\n"
@@ -161,13 +175,21 @@ static int add_profile(flame *g, const profile *p, size_t t, bool base, const ch
 
 typedef struct draw {
     FILE *f;
-    const profile *p;
+    const profile *p, *base; /* base: NULL without --base */
     size_t t;
     bool diff;
     double width;     /* of the graph, in user units */
     double height;    /* of the image */
     double max_delta; /* the largest |val - base| of a drawn frame */
 } draw;
+
+/* A frame's text in a box: with --lines, "func base:line" (see the top),
+ * from whichever profile the name came from. */
+static const char *box_text(const draw *d, const char *name)
+{
+    const char *s = profile_read_short(d->p, name);
+    return s == name && d->base ? profile_read_short(d->base, name) : s;
+}
 
 static void color(const draw *d, const flame_node *n, char *buf, size_t len)
 {
@@ -187,7 +209,7 @@ static void color(const draw *d, const flame_node *n, char *buf, size_t len)
         snprintf(buf, len, "rgb(190,190,190)"); /* an address: no name to read */
     } else {
         /* A warm palette, the same colour for a name wherever it is. */
-        uint32_t h = (uint32_t)flame_name_hash(n->name);
+        uint32_t h = (uint32_t)flame_name_hash(box_text(d, n->name));
         snprintf(buf, len, "rgb(%u,%u,%u)", 205 + (h & 0x3f) % 51, (h >> 8) % 231,
                  (h >> 16) % 56);
     }
@@ -236,7 +258,7 @@ static void frame(void *ctx, const flame_node *n, double x, double w)
     if (chars >= 3) {
         (void)fprintf(f, "<text x=\"%.2f\" y=\"%.1f\">", px + 3, py + FRAME_H - 5);
         if (n->name)
-            svg_text(f, n->name, chars - 1);
+            svg_text(f, box_text(d, n->name), chars - 1);
         else
             put(f, "all (%s)", val);
         (void)fputs("</text>", f);
@@ -270,7 +292,7 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
                      const flame_opts *o, size_t left_out, double left_val, size_t unaged,
                      size_t deepest)
 {
-    draw d = {.p = p, .t = t, .diff = base != NULL, .width = (double)o->width};
+    draw d = {.p = p, .base = base, .t = t, .diff = base != NULL, .width = (double)o->width};
     double min_w = MIN_PX / d.width;
     /* A first pass for the depth drawn (the image's height) and the largest
      * change (the colour scale). */
@@ -314,7 +336,8 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
         (void)fprintf(f, "; %s", ages);
     }
     if (o->focus) {
-        (void)fputs("; stacks through a function whose name contains \"", f);
+        (void)fprintf(f, "; stacks through a %s contains \"",
+                      o->lines ? "frame whose function file:line" : "function whose name");
         svg_text(f, o->focus, 80);
         (void)fputs("\"", f);
     }
@@ -361,7 +384,7 @@ static int view_of(const profile *p, size_t t, const flame_opts *o, age_view *v,
 
 static int run(const char *path, const flame_opts *o)
 {
-    profile *p = report_load(path), *b = NULL;
+    profile *p = report_load(path, o->lines), *b = NULL;
     age_view pv = {0}, bv = {0};
     const profile *pu = NULL, *bu = NULL;
     flame *g = NULL;
@@ -372,7 +395,7 @@ static int run(const char *path, const flame_opts *o)
     if (t < 0)
         goto out;
     if (o->base) {
-        if (!(b = report_load(o->base)))
+        if (!(b = report_load(o->base, o->lines)))
             goto out;
         if ((bt = profile_read_type(b, p->type_name[t])) < 0) {
             diag_error("%s has no sample type '%s', which %s is drawn by", o->base,
@@ -395,7 +418,9 @@ static int run(const char *path, const flame_opts *o)
     }
     if (!(flame_node_at(g, 0)->val > 0)) {
         diag_error("%s: nothing to draw: no sample%s%s has %s above 0%s", path,
-                   o->focus ? " through a function whose name contains " : "",
+                   !o->focus ? ""
+                   : o->lines ? " through a frame whose function file:line contains "
+                              : " through a function whose name contains ",
                    o->focus ? o->focus : "", p->type_name[t],
                    o->ages.on ? " in that age range" : "");
         goto out;
@@ -418,10 +443,10 @@ int cmd_flame_main(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},   {"type", required_argument, NULL, 't'},
         {"base", required_argument, NULL, 'b'},  {"width", required_argument, NULL, 'w'},
         {"min-age", required_argument, NULL, 'a'}, {"max-age", required_argument, NULL, 'A'},
-        {"focus", required_argument, NULL, 'f'},
+        {"focus", required_argument, NULL, 'f'}, {"lines", no_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
-    flame_opts o = {"flame.svg", NULL, NULL, WIDTH_DEFAULT, REPORT_AGES_NONE, NULL};
+    flame_opts o = {"flame.svg", NULL, NULL, WIDTH_DEFAULT, REPORT_AGES_NONE, NULL, false};
     int c;
     opterr = 0;
     optind = 1;
@@ -453,6 +478,9 @@ int cmd_flame_main(int argc, char **argv)
             if (!*optarg)
                 return diag_usage("--focus: the text is empty");
             o.focus = optarg;
+            break;
+        case 'l':
+            o.lines = true;
             break;
         case 'h':
             cmd_flame_usage(stdout);

@@ -117,7 +117,8 @@ static const char *const class_help[NCLASSES] = {
 typedef struct leaks_opts {
     uint64_t n;
     bool raw, stacks;
-    bool born; /* the new/old columns (set by run: see the top) */
+    bool lines; /* --lines: stacks of source lines, "func file:line" */
+    bool born;  /* the new/old columns (set by run: see the top) */
 } leaks_opts;
 
 /* The split of the last profile's live bytes (see the top). */
@@ -137,8 +138,8 @@ typedef struct ranked {
 
 void cmd_leaks_usage(FILE *f)
 {
-    (void)fputs("Usage: heapprof leaks EARLY LATE [-n N] [--stacks] [--raw]\n"
-                "       heapprof leaks F1 F2 F3 ... [-n N] [--stacks] [--raw]\n"
+    (void)fputs("Usage: heapprof leaks EARLY LATE [-n N] [--stacks] [--raw] [--lines]\n"
+                "       heapprof leaks F1 F2 F3 ... [-n N] [--stacks] [--raw] [--lines]\n"
                 "\n"
                 "Two profiles: the call stacks whose live bytes (inuse_space) grew from EARLY\n"
                 "to LATE, largest growth first, with the growth's standard error (±, the root\n"
@@ -195,6 +196,11 @@ void cmd_leaks_usage(FILE *f)
                 "              are as shown, new, old, ± and old range (when there) last\n"
                 "              before the site; a rate under 100 bytes per second has three\n"
                 "              significant digits (0.356/s)\n"
+                "  --lines     stacks of source lines: frames are \"func file:line\" (as\n"
+                "              go tool pprof -lines), so a function that allocates at two\n"
+                "              lines is two sites; stacks then match across profiles only\n"
+                "              where the lines do (the same build).  A frame without a\n"
+                "              file or a line keeps its function's name\n"
                 "  -h, --help  this help\n"
                 "\n"
                 "It ends with the equivalent `go tool pprof -top -base EARLY LATE` command.\n", f);
@@ -665,10 +671,10 @@ static int born_split(stackset *s, profile **p, size_t n, born_totals *bt)
 }
 
 /* Profile i, read and added to s as profile i (see load_all). */
-static int load_one(stackset *s, profile **p, char **files, size_t i)
+static int load_one(stackset *s, profile **p, char **files, size_t i, bool lines)
 {
     long t;
-    if (!(p[i] = report_load(files[i])) || (t = report_type(p[i], "inuse_space")) < 0 ||
+    if (!(p[i] = report_load(files[i], lines)) || (t = report_type(p[i], "inuse_space")) < 0 ||
         !report_whole(p[i], (size_t)t, "heapprof leaks"))
         return DIAG_FAIL;
     long types[NCELLS] = {t, profile_read_type(p[i], "alloc_space"),
@@ -690,11 +696,11 @@ static int load_one(stackset *s, profile **p, char **files, size_t i)
  * two thirds of what leaks held).  Then sorts the profiles by time stamp
  * (a series of three or more, every one stamped), the set's columns with
  * them. */
-static int load_all(stackset *s, profile **p, char **files, size_t n)
+static int load_all(stackset *s, profile **p, char **files, size_t n, bool lines)
 {
     size_t early = 0, late = 0;
     for (size_t i = 0; i < n; i++) {
-        if (load_one(s, p, files, i))
+        if (load_one(s, p, files, i, lines))
             return DIAG_FAIL;
         size_t was[3] = {early, late, i ? i - 1 : 0};
         if (p[i]->time_nanos < p[early]->time_nanos)
@@ -775,7 +781,7 @@ static int run(char **files, size_t n, const leaks_opts *o)
     else
         stackset_own_keys(s); /* the profiles' samples are freed as they are added */
     if (!rc)
-        rc = load_all(s, p, files, n);
+        rc = load_all(s, p, files, n, o->lines);
     born_totals bt = {0, 0, 0, 0, 0, 0, PROFILE_SD_EXACT, false};
     leaks_opts ob = *o;
     ob.born = !rc && p[n - 1]->naged && p[0]->time_nanos > 0 &&
@@ -806,7 +812,8 @@ static int run(char **files, size_t n, const leaks_opts *o)
         char qa[4200], qb[4200];
         report_quote(qa, sizeof qa, p[0]->path);
         report_quote(qb, sizeof qb, p[n - 1]->path);
-        printf("\nThe same difference in pprof: go tool pprof -top -base %s %s\n", qa, qb);
+        printf("\nThe same difference in pprof: go tool pprof -top%s -base %s %s\n",
+               o->lines ? " -lines" : "", qa, qb);
     }
     free(v);
     stackset_free(s);
@@ -820,9 +827,10 @@ int cmd_leaks_main(int argc, char **argv)
 {
     static const struct option longs[] = {
         {"stacks", no_argument, NULL, 's'}, {"raw", no_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0},
+        {"lines", no_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    leaks_opts o = {10, false, false, false};
+    leaks_opts o = {10, false, false, false, false};
     int c;
     opterr = 0;
     optind = 1;
@@ -837,6 +845,9 @@ int cmd_leaks_main(int argc, char **argv)
             break;
         case 'r':
             o.raw = true;
+            break;
+        case 'l':
+            o.lines = true;
             break;
         case 'h':
             cmd_leaks_usage(stdout);

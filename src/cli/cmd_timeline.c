@@ -81,6 +81,7 @@ typedef struct timeline_opts {
     bool top_set, cohorts_set;
     enum timeline_by by;
     const char *site; /* NULL: every site */
+    bool lines;       /* --lines: sites of source lines, "func file:line" */
 } timeline_opts;
 
 typedef struct chart {
@@ -109,8 +110,9 @@ typedef struct chart {
 void cmd_timeline_usage(FILE *f)
 {
     (void)fprintf(f,
-                  "Usage: heapprof timeline FILES... [-o OUT.svg] [--top N] [--site TEXT]\n"
-                  "       heapprof timeline FILES... --by birth [--cohorts N] [--site TEXT] [-o OUT.svg]\n"
+                  "Usage: heapprof timeline FILES... [-o OUT.svg] [--top N] [--site TEXT] [--lines]\n"
+                  "       heapprof timeline FILES... --by birth [--cohorts N] [--site TEXT] [--lines]\n"
+                  "                                 [-o OUT.svg]\n"
                   "\n"
                   "Draw the live heap (inuse_space) over time as a stacked area chart, one band\n"
                   "per allocation site (the leaf function past allocator wrappers, and its\n"
@@ -143,7 +145,11 @@ void cmd_timeline_usage(FILE *f)
                   "  --cohorts N     --by birth: bands, the one before the first profile\n"
                   "                  included (default %d, 2 to %d)\n"
                   "  --site TEXT     only allocation sites whose name (\"site \xe2\x86\x90 caller\")\n"
-                  "                  contains TEXT\n"
+                  "                  contains TEXT (with --lines, their file:line too)\n"
+                  "  --lines         sites of source lines, \"func file:line\" (as go tool pprof\n"
+                  "                  -lines): a function that allocates at two lines is two\n"
+                  "                  sites; a frame without a file or a line keeps its\n"
+                  "                  function's name\n"
                   "  -h, --help      this help\n"
                   "\n"
                   "Example: heapprof timeline heapprof.myprog.1234.*.pb.gz -o growth.svg\n"
@@ -536,7 +542,7 @@ static int load_all(chart *c, stackset *s, char **files, bool *live, bool *seen)
     long t;
     c->added = c->o->by == BY_BIRTH;
     for (size_t i = 0; i < n; i++) {
-        profile *p = c->p[i] = report_load(files[i]);
+        profile *p = c->p[i] = report_load(files[i], c->o->lines);
         if (!p || (t = report_type(p, "inuse_space")) < 0 ||
             !report_whole(p, (size_t)t, "heapprof timeline"))
             return DIAG_FAIL;
@@ -593,7 +599,7 @@ static int birth_reread(chart *c)
         return DIAG_FAIL;
     }
     for (size_t i = 0; i < c->n; i++) {
-        profile *was = c->p[i], *p = rereadable(was->path) ? report_load(was->path) : was;
+        profile *was = c->p[i], *p = rereadable(was->path) ? report_load(was->path, c->o->lines) : was;
         if (!p)
             return DIAG_FAIL;
         long t = profile_read_type(p, "inuse_space");
@@ -689,10 +695,12 @@ int cmd_timeline_main(int argc, char **argv)
         {"by", required_argument, NULL, 'b'},
         {"cohorts", required_argument, NULL, 'c'},
         {"site", required_argument, NULL, 's'},
+        {"lines", no_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    timeline_opts o = {"timeline.svg", TOP_DEFAULT, COHORTS_DEFAULT, false, false, BY_SITE, NULL};
+    timeline_opts o = {"timeline.svg", TOP_DEFAULT, COHORTS_DEFAULT, false, false, BY_SITE, NULL,
+                       false};
     uint64_t v;
     int c;
     opterr = 0;
@@ -728,6 +736,9 @@ int cmd_timeline_main(int argc, char **argv)
             if (!*optarg)
                 return diag_usage("--site: the text is empty");
             o.site = optarg;
+            break;
+        case 'l':
+            o.lines = true;
             break;
         case 'h':
             cmd_timeline_usage(stdout);

@@ -4,7 +4,8 @@
  * the standard error of its estimate.
  *
  * Data: a stackset of one profile.  By function, rows are keyed by a single
- * function name with two cells: flat (samples whose leaf it is) and cum
+ * frame name (a function's, or with --lines a source line's: profile_read.h)
+ * with two cells: flat (samples whose leaf it is) and cum
  * (samples it appears in anywhere, counted once per sample however often it
  * recurses: a row's stamp is the last sample index + 1 that counted).  By
  * stack, rows are keyed by the whole stack with one cell.  A cell's
@@ -37,6 +38,7 @@ typedef struct top_opts {
     const char *type;
     uint64_t n;
     bool by_stack, raw, cum;
+    bool lines;           /* --lines: frames are source lines, "func file:line" */
     report_ages ages;     /* --min-age, --max-age */
 } top_opts;
 
@@ -49,7 +51,7 @@ void cmd_top_usage(FILE *f)
 {
     (void)fputs(
         "Usage: heapprof top FILE [--type TYPE] [-n N] [--by function|stack] [--cum] [--raw]\n"
-        "                         [--min-age DUR] [--max-age DUR]\n"
+        "                         [--lines] [--min-age DUR] [--max-age DUR]\n"
         "\n"
         "Show the heaviest functions of a profile (gzipped or plain pprof, written by\n"
         "heapprof or any other producer, e.g. a Go heap profile).\n"
@@ -65,6 +67,11 @@ void cmd_top_usage(FILE *f)
         "  --by stack    rows are whole call stacks, leaf first (\"a ← b\": a called by b)\n"
         "  --cum         sort functions by cum instead of flat\n"
         "  --raw         plain numbers (bytes, counts) without unit scaling\n"
+        "  --lines       rows are source lines, \"func file:line\" (as go tool pprof\n"
+        "                -top -lines): a function that allocates at two lines is two\n"
+        "                rows; with --by stack, each frame is a line.  The file is the\n"
+        "                path the profile holds, cleaned as pprof cleans it; a frame\n"
+        "                without a file or a line keeps its function's name\n"
         "  --min-age DUR only live objects at least DUR old (heapprof profiles record\n"
         "                each stack's live objects by age band); DUR is a number and\n"
         "                a unit s, m, h or d: 90s, 10m, 2h, 1d\n"
@@ -229,8 +236,8 @@ static void print_ages(const profile *p, size_t t, const top_opts *o)
     if (!isinf(hi))
         snprintf(to, sizeof to, "%.0fs", age_band_start(hi - 0.5));
     report_quote(q, sizeof q, p->path);
-    printf("      the same in pprof: go tool pprof -sample_index=%s -tagfocus age=%s:%s %s\n",
-           p->type_name[t], from, to, q);
+    printf("      the same in pprof: go tool pprof -sample_index=%s -tagfocus age=%s:%s%s %s\n",
+           p->type_name[t], from, to, o->lines ? " -lines" : "", q);
 }
 
 /* How many distinct whole stacks hold a value of type t: the count the
@@ -310,12 +317,13 @@ static int show(const profile *p, size_t t, const top_opts *o)
                "        make this profile a difference (go tool pprof -proto -base writes one)\n",
                a);
     }
-    printf("Showing %zu of %zu %s\n\n", shown, n, o->by_stack ? "stacks" : "functions");
+    printf("Showing %zu of %zu %s\n\n", shown, n,
+           o->by_stack ? "stacks" : p->lines ? "source lines" : "functions");
     if (o->by_stack)
         printf("%10s %10s %6s %6s  %s\n", "value", "±", "%", "sum%", "stack (leaf first)");
     else
         printf("%10s %10s %6s %6s %10s %10s %6s  %s\n", "flat", "±", "flat%", "sum%", "cum", "±",
-               "cum%", "function");
+               "cum%", p->lines ? "function file:line" : "function");
     double sum = 0;
     for (size_t i = 0; i < shown; i++) {
         stackset_row *r = rows[i];
@@ -368,9 +376,10 @@ int cmd_top_main(int argc, char **argv)
         {"type", required_argument, NULL, 't'}, {"by", required_argument, NULL, 'b'},
         {"raw", no_argument, NULL, 'r'},        {"cum", no_argument, NULL, 'c'},
         {"min-age", required_argument, NULL, 'a'}, {"max-age", required_argument, NULL, 'A'},
-        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+        {"lines", no_argument, NULL, 'l'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    top_opts o = {NULL, 20, false, false, false, REPORT_AGES_NONE};
+    top_opts o = {NULL, 20, false, false, false, false, REPORT_AGES_NONE};
     int c;
     opterr = 0;
     optind = 1;
@@ -394,6 +403,9 @@ int cmd_top_main(int argc, char **argv)
         case 'c':
             o.cum = true;
             break;
+        case 'l':
+            o.lines = true;
+            break;
         case 'a':
         case 'A':
             if (report_age_opt(&o.ages, c, optarg))
@@ -413,7 +425,7 @@ int cmd_top_main(int argc, char **argv)
                           "heapprof leaks)", argv[optind], argv[optind + 1]);
     if (o.ages.on && report_age_args(&o.ages) != DIAG_OK)
         return DIAG_USAGE;
-    profile *p = report_load(argv[optind]);
+    profile *p = report_load(argv[optind], o.lines);
     if (!p)
         return DIAG_FAIL;
     long t = report_type(p, o.type);

@@ -9,9 +9,10 @@
  *               allocating through a counter that refuses the input once
  *               it has cost more than the decode bound (HEAPPROF_MAX_DECODE);
  *   4. check:   every id and string index is validated (check_*);
- *   5. model:   names per location, frames per sample, variances; control
- *               characters in strings are replaced by '?' (they would
- *               otherwise reach the terminal).
+ *   5. model:   names per location (with PROFILE_READ_LINES, by source
+ *               line where known: linenames.c), frames per sample,
+ *               variances; control characters in strings are replaced by
+ *               '?' (they would otherwise reach the terminal).
  *
  * Data of stage 5 (struct profile_mem): id indexes (sorted (id, index)
  * pairs, or "dense" when ids are exactly 1..n in order); loc_first/loc_count
@@ -38,6 +39,7 @@
 #include "config.h"
 #include "demangle.h"
 #include "input.h"
+#include "linenames.h"
 #include "profile.pb-c.h"
 
 typedef Perftools__Profiles__Profile pb_profile;
@@ -70,6 +72,7 @@ struct profile_mem {
     char *addr_names;
     const char **map_name; /* per mapping: "[FILE]", or NULL */
     char *map_names;
+    linenames lines;       /* the "func file:line" names, with PROFILE_READ_LINES */
     const char **frames;
     profile_sample *samples;
     double *var;
@@ -260,11 +263,9 @@ static const char *str(const pb_profile *pb, int64_t i)
     return s ? s : "";
 }
 
-static const char *func_name(const struct profile_mem *m, uint64_t function_id)
+/* Function f's name: demangled, else its name, else its system name. */
+static const char *func_name_at(const struct profile_mem *m, size_t f)
 {
-    long f = function_id ? find_id(&m->funcs, function_id) : -1;
-    if (f < 0)
-        return "?";
     if (m->demangled[f])
         return m->demangled[f];
     const Perftools__Profiles__Function *fn = m->pb->function[f];
@@ -272,6 +273,12 @@ static const char *func_name(const struct profile_mem *m, uint64_t function_id)
     if (!*n)
         n = str(m->pb, fn->system_name);
     return *n ? n : "?";
+}
+
+static const char *func_name(const struct profile_mem *m, uint64_t function_id)
+{
+    long f = function_id ? find_id(&m->funcs, function_id) : -1;
+    return f < 0 ? "?" : func_name_at(m, (size_t)f);
 }
 
 /* Each function's C++ name demangled as go tool pprof shows it
@@ -360,6 +367,66 @@ static int build_names(reader *r, struct profile_mem *m)
         for (size_t k = 0; k < l->n_line; k++)
             m->names[at++] = func_name(m, l->line[k]->function_id);
     }
+    return 0;
+}
+
+/* The length of func_name_at(m, f), from slen, the length of every
+ * string: measured once per string, not once per use, as many functions
+ * may share one long name. */
+static size_t func_name_len(const struct profile_mem *m, size_t f, const size_t *slen)
+{
+    const Perftools__Profiles__Function *fn = m->pb->function[f];
+    if (m->demangled[f])
+        return strlen(m->demangled[f]); /* made for this function alone */
+    if (slen[fn->name])
+        return slen[fn->name];
+    return slen[fn->system_name] ? slen[fn->system_name] : 1; /* "?" */
+}
+
+/* With PROFILE_READ_LINES: every name of a line whose function has a file
+ * and whose line is known becomes "func file:line" (linenames.h).  Lengths
+ * are taken once per string (func_name_len). */
+static int build_line_names(reader *r, struct profile_mem *m, profile *p)
+{
+    const pb_profile *pb = m->pb;
+    size_t nf = pb->n_function, nask = 0;
+    for (size_t i = 0; i < pb->n_location; i++)
+        nask += pb->location[i]->n_line;
+    size_t *slen = malloc((pb->n_string_table + 1) * sizeof *slen);
+    const char **func = malloc((2 * nf + 1) * sizeof *func), **file = func ? func + nf : NULL;
+    size_t *flen = malloc((2 * nf + 1) * sizeof *flen), *file_len = flen ? flen + nf : NULL;
+    linenames_ask *ask = malloc((nask + 1) * sizeof *ask);
+    int e = !slen || !func || !flen || !ask ? ENOMEM : 0;
+    for (size_t i = 0; !e && i < pb->n_string_table; i++)
+        slen[i] = strlen(str(pb, (int64_t)i));
+    for (size_t f = 0; !e && f < nf; f++) {
+        const Perftools__Profiles__Function *fn = pb->function[f];
+        func[f] = func_name_at(m, f);
+        flen[f] = func_name_len(m, f, slen);
+        file[f] = str(pb, fn->filename);
+        file_len[f] = slen[fn->filename];
+    }
+    nask = 0;
+    for (size_t i = 0; !e && i < pb->n_location; i++) {
+        const pb_location *l = pb->location[i];
+        for (size_t k = 0; k < l->n_line; k++) {
+            long f = l->line[k]->function_id ? find_id(&m->funcs, l->line[k]->function_id) : -1;
+            if (f >= 0)
+                ask[nask++] = (linenames_ask){m->loc_first[i] + k, (size_t)f, l->line[k]->line};
+        }
+    }
+    if (!e)
+        e = linenames_make(&m->lines, ask, nask, func, flen, file, file_len, m->names);
+    free(slen);
+    free(func);
+    free(flen);
+    free(ask);
+    if (e == E2BIG)
+        return fail(r, "its file:line names would take more than %u MiB; refusing it (it reads "
+                       "without --lines)", LINENAMES_BYTES_MAX >> 20);
+    if (e)
+        return fail(r, "out of memory");
+    p->lines = m->lines.made > 0;
     return 0;
 }
 
@@ -694,7 +761,7 @@ static int decode(reader *r, const uint8_t *d, size_t n, const profile_limits *l
 }
 
 profile *profile_read_mem(const uint8_t *data, size_t len, const char *name,
-                          const profile_limits *lim, char *err, size_t errlen)
+                          const profile_limits *lim, unsigned flags, char *err, size_t errlen)
 {
     uint64_t max = lim->input;
     reader r = {name, err, errlen};
@@ -731,6 +798,8 @@ profile *profile_read_mem(const uint8_t *data, size_t len, const char *name,
         e = build_header(&r, m, p);
     if (!e)
         e = build_names(&r, m);
+    if (!e && (flags & PROFILE_READ_LINES))
+        e = build_line_names(&r, m, p);
     if (!e)
         e = build_frames(&r, m, p);
     if (!e)
@@ -781,7 +850,8 @@ void profile_read_limits(profile_limits *lim, void (*warn)(const char *line))
     }
 }
 
-profile *profile_read(const char *path, const profile_limits *lim, char *err, size_t errlen)
+profile *profile_read(const char *path, const profile_limits *lim, unsigned flags, char *err,
+                      size_t errlen)
 {
     reader r = {path, err, errlen};
     bool std_in = !strcmp(path, "-");
@@ -807,7 +877,7 @@ profile *profile_read(const char *path, const profile_limits *lim, char *err, si
         say(&r, "%s", why);
         return NULL;
     }
-    profile *p = profile_read_mem(data, len, path, lim, err, errlen);
+    profile *p = profile_read_mem(data, len, path, lim, flags, err, errlen);
     free(data);
     return p;
 }
@@ -833,6 +903,7 @@ static void free_model(struct profile_mem *m)
     free(m->addr_names);
     free(m->map_name);
     free(m->map_names);
+    linenames_free(&m->lines);
     free(m->frames);
     free(m->samples);
     free(m->var);
@@ -898,6 +969,11 @@ void profile_read_free(profile *p)
     free((void *)p->comments);
     free((void *)p->path);
     free(p);
+}
+
+const char *profile_read_short(const profile *p, const char *frame)
+{
+    return linenames_short(&p->mem->lines, frame);
 }
 
 long profile_read_type(const profile *p, const char *name)

@@ -10,7 +10,11 @@
  * by their names so that profiles of different processes line up.  A
  * location without lines (not symbolized) is named as pprof names it,
  * "[FILE]" for the base name of its mapping's file, else by its address,
- * "0x...".
+ * "0x...".  Read with PROFILE_READ_LINES (the commands' --lines), a frame
+ * whose function has a file and whose line is known is named
+ * "func file:line" instead, as `go tool pprof -lines` names it
+ * (linenames.h), so that everything keyed by names is keyed by source
+ * line; the others keep the function's name.
  *
  * Each value also carries the variance of its estimate and where that
  * variance came from (enum profile_sd):
@@ -92,6 +96,8 @@ typedef struct profile {
     const char *period_type, *period_unit; /* "" when absent */
     bool exact;              /* heapprof exact mode: every allocation recorded */
     uint64_t run;            /* heapprof's "process run=" id (one process image); 0: none */
+    bool lines;              /* read with PROFILE_READ_LINES, and some location's line
+                                was named "func file:line" */
     size_t nsamples;
     const profile_sample *samples;
     size_t naged;            /* samples with an age */
@@ -107,14 +113,23 @@ typedef struct profile_limits {
                         default rule above */
 } profile_limits;
 
+/* How to name frames (profile_read's flags). */
+enum { PROFILE_READ_LINES = 1 }; /* "func file:line" where known (see the top) */
+
 /* Read and validate a file ("-" is standard input).  NULL on failure, with
  * "PATH: what is wrong" in err. */
-profile *profile_read(const char *path, const profile_limits *lim, char *err, size_t errlen);
+profile *profile_read(const char *path, const profile_limits *lim, unsigned flags, char *err,
+                      size_t errlen);
 
 /* The same from memory: gzip is recognised by its magic bytes.  name is
  * used in messages and as path. */
 profile *profile_read_mem(const uint8_t *data, size_t len, const char *name,
-                          const profile_limits *lim, char *err, size_t errlen);
+                          const profile_limits *lim, unsigned flags, char *err, size_t errlen);
+
+/* A frame name of p as a narrow place shows it: "func base:line" for a
+ * "func file:line" name (the very pointer a sample of p holds, while p
+ * has its samples), else frame itself. */
+const char *profile_read_short(const profile *p, const char *frame);
 
 void profile_read_free(profile *p);
 

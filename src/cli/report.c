@@ -18,7 +18,7 @@
 
 static void warn_line(const char *line) { diag_error("%s", line); }
 
-profile *report_load(const char *path)
+profile *report_load(const char *path, bool lines)
 {
     /* Read once, so a bad value is reported once however many files. */
     static profile_limits lim;
@@ -36,9 +36,19 @@ profile *report_load(const char *path)
     }
     stdin_read = stdin_read || !strcmp(path, "-");
     char err[512];
-    profile *p = profile_read(path, &lim, err, sizeof err);
-    if (!p)
+    profile *p = profile_read(path, &lim, lines ? PROFILE_READ_LINES : 0, err, sizeof err);
+    /* Once: a series (leaks, timeline) would repeat it for every file. */
+    static bool noted;
+    if (!p) {
         diag_error("%s", err);
+    } else if (lines && !p->lines && p->nsamples && !noted) {
+        noted = true;
+        diag_error("note: %s has no file:line for any frame (its producer wrote none): its "
+                   "rows are by function, as without --lines%s", path,
+                   p->run ? "; heapprof writes them where go tool pprof would lose its names, "
+                            "and go tool pprof -lines finds the others in the binaries"
+                          : "");
+    }
     return p;
 }
 

@@ -13,8 +13,10 @@
 #include "age.h"
 #include "profile_read.h"
 
-/* The profile, or NULL after "heapprof CMD: PATH: problem". */
-profile *report_load(const char *path);
+/* The profile, or NULL after "heapprof CMD: PATH: problem".  lines: its
+ * frames named by source line where known (PROFILE_READ_LINES, the
+ * commands' --lines), with a note when none is. */
+profile *report_load(const char *path, bool lines);
 
 /* Index of sample type `name` in p (NULL: p's default type), or -1 after
  * a message listing the types p has. */

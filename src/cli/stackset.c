@@ -293,9 +293,14 @@ static int is_wrapper(const char *f)
     static const char *const prefix[] = {
         "operator new", "_Znw", "_Zna", "__libc_", "std::", "__gnu_cxx::",
     };
-    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
-        if (!strcmp(f, exact[i]))
+    /* An exact name may be followed by its source line, " file:line"
+     * (profile_read.h, PROFILE_READ_LINES): a name holds no space after
+     * any of these. */
+    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
+        size_t n = strlen(exact[i]);
+        if (!strncmp(f, exact[i], n) && (f[n] == '\0' || f[n] == ' '))
             return 1;
+    }
     for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
         if (!strncmp(f, prefix[i], strlen(prefix[i])))
             return 1;

@@ -8,11 +8,11 @@ source "$(dirname "$0")/cli_lib.sh"
 declare -A flags=(
     [run]="--sample --period --highwater --keep --signal -o --out --no-children --help"
     [dump]="--wait --help"
-    [top]="--type -n --by --cum --raw --min-age --max-age --help"
-    [leaks]="-n --stacks --raw --help"
-    [timeline]="-o --out --top --by --cohorts --site --help"
-    [ages]="-n --by --raw --help"
-    [flame]="-o --out --type --base --width --min-age --max-age --focus --help"
+    [top]="--type -n --by --cum --raw --lines --min-age --max-age --help"
+    [leaks]="-n --stacks --raw --lines --help"
+    [timeline]="-o --out --top --by --cohorts --site --lines --help"
+    [ages]="-n --by --raw --lines --help"
+    [flame]="-o --out --type --base --width --min-age --max-age --focus --lines --help"
 )
 
 # The man page as plain text.
@@ -64,6 +64,7 @@ expect_in "$W/help.leaks" '2 sqrt\(sd1\^2 \+ sd2\^2\)' "the significance rule in
 expect_in "$W/man.txt" 'ERROR ESTIMATES'
 expect_in "$W/help.ages" 'steady' "the readings in ages' help"
 expect_in "$W/man.txt" 'OBJECT AGES'
+expect_in "$W/man.txt" 'SOURCE LINES'
 
 # Usage errors.
 expect_rc 2 hp

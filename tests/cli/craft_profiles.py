@@ -47,6 +47,20 @@ Usage:
                                      seconds since start (default 7200; 0:
                                      none); --time: the time stamp, S
                                      seconds after 1700000000 (default 0)
+  craft_profiles.py lines OUT [--scale K] [--bad-file] [--huge-file]
+                                     OUT (plain pb): an exact profile with
+                                     file:line (cli_lines.sh): inlined
+                                     frames (helper inl.h:10 in leak
+                                     leak.c:20, one Location), leak at
+                                     leak.c:25 in two Locations, a malloc
+                                     with a file, a function without a file
+                                     (nofile), lines -5 and 2^40 (badline);
+                                     the file of leak is written
+                                     /src/app/./util/../leak.c.  Bytes
+                                     times K (default 1).  --bad-file: the
+                                     file of leak is string 999 (out of
+                                     range); --huge-file: 300 more lines of
+                                     a function whose file name is 1 MiB
   craft_profiles.py signed OUT [--space-only] SITE=OBJECTS:BYTES ...
                                      OUT (plain pb): a Go-style heap profile
                                      (alloc_* and inuse_* types, a byte
@@ -245,6 +259,78 @@ def aged(args):
         f.write(m)
 
 
+def line_(func_id, line):
+    """A Location's Line: function and line (make_corpus's location()
+    writes line 7 for every function)."""
+    return field_varint(1, func_id) + field_varint(2, line)
+
+
+def lines(args):
+    out = args.pop(0)
+    scale, bad_file, huge = 1, False, False
+    while args:
+        a = args.pop(0)
+        if a == "--scale":
+            scale = int(args.pop(0))
+        elif a == "--bad-file":
+            bad_file = True
+        elif a == "--huge-file":
+            huge = True
+    names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main", "leak",
+             "helper", "nofile", "badline", "malloc", "/src/app/main.c",
+             "/src/app/./util/../leak.c", "/src/app//inl.h", "/src/app/bad.c",
+             "/glibc/malloc/malloc.c", "hugefile", "/" + "d" * (1 << 20)]
+    S = {n: i for i, n in enumerate(names)}
+    funcs = [  # id, name, file
+        (1, "main", "/src/app/main.c"),
+        (2, "leak", "/src/app/./util/../leak.c"),
+        (3, "helper", "/src/app//inl.h"),
+        (4, "nofile", ""),
+        (5, "badline", "/src/app/bad.c"),
+        (6, "malloc", "/glibc/malloc/malloc.c"),
+        (7, "hugefile", "/" + "d" * (1 << 20)),
+    ]
+    locs = {  # id: lines, innermost first
+        1: [(3, 10), (2, 20)],  # helper inlined into leak at its line 20
+        2: [(2, 25)],
+        3: [(1, 5)],
+        4: [(1, 6)],
+        5: [(4, 7)],
+        6: [(5, -5)],
+        7: [(5, 1 << 40)],
+        8: [(2, 25)],  # leak's line 25 again, another address
+        9: [(6, 3287)],
+    }
+    samples = [  # stack (location ids, leaf first), bytes
+        ([1, 3], 1000),
+        ([9, 2, 3], 2000),
+        ([8, 4], 4000),
+        ([5, 4], 500),
+        ([6, 4], 300),
+        ([7, 4], 200),
+    ]
+    if huge:
+        for k in range(300):
+            locs[100 + k] = [(7, k + 1)]
+            samples.append(([100 + k, 3], 1))
+    m = bytearray(types())
+    for st, b in samples:
+        m += field_bytes(2, sample(st, [1, b * scale]))
+    for lid, ls in sorted(locs.items()):
+        body = field_varint(1, lid) + field_varint(3, 0x1000 + 16 * lid)
+        for f, ln in ls:
+            body += field_bytes(4, line_(f, ln))
+        m += field_bytes(4, body)
+    for fid, name, fname in funcs:
+        fs = 999 if bad_file and name == "leak" else S[fname] if fname else 0
+        m += field_bytes(5, field_varint(1, fid) + field_varint(2, S[name]) +
+                         field_varint(3, S[name]) + field_varint(4, fs))
+    m += strings(names)
+    m += field_varint(9, 1700000000 * 10**9) + packed(13, [S[EXACT]])
+    with open(out, "wb") as f:
+        f.write(m)
+
+
 def signed(out, specs):
     space_only = bool(specs) and specs[0] == "--space-only"
     specs = specs[1:] if space_only else specs
@@ -291,5 +377,7 @@ if __name__ == "__main__":
         signed(sys.argv[2], sys.argv[3:])
     elif what == "aged":
         aged(sys.argv[2:])
+    elif what == "lines":
+        lines(sys.argv[2:])
     else:
         sys.exit(__doc__)

@@ -14,6 +14,12 @@
  * do (birth.c); last, its samples are shed, as leaks does, and what is
  * kept is read.
  *
+ * Each input is read twice: as it is, then by source line
+ * (PROFILE_READ_LINES, the commands' --lines), which must give the same
+ * samples and frames, each named as before or "name file:line", and a
+ * short form that starts with the name too; or refuse the input only for
+ * the size of those names.  Both models go through the walk above.
+ *
  * Mutated gzip data rarely survives its checksum, so an input starting
  * with 'Z' is gzipped here (the rest of it) before it is read: the
  * decompressed bytes then reach the decoder as freely as plain ones.
@@ -25,6 +31,7 @@
  * Run:   fuzz_profile_read -max_total_time=60 tests/cli/corpus
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -134,23 +141,45 @@ static void check_births(const profile *p)
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Whether ln is name, or name followed by " FILE:LINE" (LINE digits). */
+static bool named_from(const char *ln, const char *name)
 {
-    char err[512];
-    uint8_t *z = NULL;
-    if (size && data[0] == 'Z') {
-        if (!(z = gzip(data + 1, size - 1, &size)))
-            return 0;
-        data = z;
+    size_t n = strlen(name), l = strlen(ln);
+    if (strncmp(ln, name, n) || (ln[n] != '\0' && ln[n] != ' '))
+        return false;
+    if (ln[n] == '\0')
+        return true;
+    size_t d = l;
+    while (d > n && ln[d - 1] >= '0' && ln[d - 1] <= '9')
+        d--;
+    return d < l && d > n + 1 && ln[d - 1] == ':';
+}
+
+/* The model read by source line (lp) against the one read as it is. */
+static void check_lines(const profile *p, const profile *lp)
+{
+    if (lp->nsamples != p->nsamples)
+        __builtin_trap();
+    bool any = false;
+    for (size_t i = 0; i < p->nsamples; i++) {
+        const profile_sample *s = &p->samples[i], *ls = &lp->samples[i];
+        if (ls->nframes != s->nframes)
+            __builtin_trap();
+        for (size_t k = 0; k < s->nframes; k++) {
+            const char *f = ls->frames[k], *sh = profile_read_short(lp, f);
+            if (!named_from(f, s->frames[k]) || !named_from(sh, s->frames[k]) ||
+                strlen(sh) > strlen(f))
+                __builtin_trap();
+            any = any || strcmp(f, s->frames[k]);
+        }
     }
-    static const profile_limits lim = {8u << 20, 0}; /* decoding: at most 256 MiB */
-    profile *p = profile_read_mem(data, size, "fuzz", &lim, err, sizeof err);
-    free(z);
-    if (!p) {
-        if (!err[0] || !memchr(err, '\0', sizeof err))
-            __builtin_trap(); /* a refusal always says why */
-        return 0;
-    }
+    if (any && !lp->lines)
+        __builtin_trap(); /* lines: some location's line is named, used or not */
+}
+
+/* Everything a command does with a model (see the top); p is shed. */
+static void walk(profile *p)
+{
     volatile size_t sink = 0;
     for (size_t t = 0; t < p->ntypes; t++)
         sink += strlen(p->type_name[t]) + strlen(p->type_unit[t]);
@@ -246,6 +275,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sink += strlen(p->period_type) + strlen(p->period_unit) + strlen(p->path);
     }
     (void)sink;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char err[512];
+    uint8_t *z = NULL;
+    if (size && data[0] == 'Z') {
+        if (!(z = gzip(data + 1, size - 1, &size)))
+            return 0;
+        data = z;
+    }
+    static const profile_limits lim = {8u << 20, 0}; /* decoding: at most 256 MiB */
+    profile *p = profile_read_mem(data, size, "fuzz", &lim, 0, err, sizeof err);
+    if (!p) {
+        free(z);
+        if (!err[0] || !memchr(err, '\0', sizeof err))
+            __builtin_trap(); /* a refusal always says why */
+        return 0;
+    }
+    profile *lp = profile_read_mem(data, size, "fuzz", &lim, PROFILE_READ_LINES, err, sizeof err);
+    free(z);
+    if (!lp && !strstr(err, "file:line names would take more than"))
+        __builtin_trap(); /* what read without lines reads with them, but for their size */
+    if (lp)
+        check_lines(p, lp);
+    walk(p);
     profile_read_free(p);
+    if (lp)
+        walk(lp);
+    profile_read_free(lp);
     return 0;
 }

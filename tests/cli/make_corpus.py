@@ -154,6 +154,25 @@ def main():
                                    label(S["inuse_samples"], 2, S["count"])]),
         sample([1, 2], [1, 4096], [label(12, 600, 13), label(S["inuse_samples"], 1, S["count"])]),
         sample([2], [0, 0], [label(S["inuse_samples"], 0, S["count"])])])
+    # Functions with files, and locations with inlined lines (helper in
+    # leaf), for --lines (profile_read.h, PROFILE_READ_LINES): strings
+    # 12-14 appended; one line is negative, one past 2^31.
+    lined = STRINGS + ["/src/./app/../a.c", "helper", "/src//b.h"]
+
+    def line(f, n):
+        return field_bytes(4, field_varint(1, f) + field_varint(2, n))
+
+    files["tiny_lines.pb"] = profile(
+        strings=lined,
+        samples=[sample([1, 2], [3, 12288]), sample([3, 2], [1, 4096]), sample([4], [1, 10])],
+        locations=[field_varint(1, 1) + field_varint(2, 1) + field_varint(3, 0x1000) +
+                   line(3, 4) + line(2, 12),
+                   field_varint(1, 2) + field_varint(2, 1) + field_varint(3, 0x1100) + line(1, 30),
+                   field_varint(1, 3) + field_varint(3, 0x1200) + line(2, -3),
+                   field_varint(1, 4) + field_varint(3, 0x1300) + line(2, 1 << 33)],
+        functions=[function(1, S["main"]) + field_varint(4, 12),
+                   function(2, S["leaf"]) + field_varint(4, 12),
+                   function(3, 13) + field_varint(4, 14)])
     # For the fuzz target only: 'Z' + data means "gzip the rest first".
     files["zfuzz_tiny.pb"] = b"Z" + good
     for name, data in files.items():

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# --lines: frames keyed and named by source line, "func file:line", as go
+# tool pprof -lines names them, in top (by function and by stack), leaks,
+# flame (and --base, --focus), ages and timeline (--site).
+#   - a crafted profile (craft_profiles.py lines): an inlined frame (two
+#     Lines in one Location), one line of a function in two Locations (one
+#     row), a wrapper with a file (still skipped for the site), a function
+#     without a file and absurd line numbers (-5, 2^40: the function's name
+#     alone), a path written with "./", ".." and "//" (cleaned as pprof
+#     cleans it);
+#   - a heapprof profile of a program built -O2 -g whose mapping heapprof
+#     marks as symbolized (cli_lines.c), and a Go heap profile: every row of
+#     `top --lines` is a row of `go tool pprof -top -lines`, with the same
+#     flat and cum, and the other way round;
+#   - bad input: a function's file name out of the string table (refused,
+#     with the reason), file:line names too large to build (refused, with
+#     the reason; the profile still reads without --lines);
+#   - without --lines, nothing changes; a profile without lines says so.
+source "$(dirname "$0")/cli_lib.sh"
+need_env CLI_LINES_PROG
+
+craft() { python3 "$CLI_SRC/craft_profiles.py" lines "$@" || fail "craft_profiles.py lines $* failed"; }
+craft "$W/l1.pb"
+craft "$W/l3.pb" --scale 3
+
+# Rows of `heapprof top --raw -n 0` as "flat cum name", sorted.
+top_rows() {
+    awk '/^ +flat +± / { go = 1; next }
+         go && NF { n = $1 " " $5; for (i = 8; i <= NF; i++) n = n " " $i; print n }' "$1" | sort
+}
+# The same of `go tool pprof -top -unit=B`, less its "(inline)" marks.
+pprof_rows() {
+    awk '/^ +flat +flat% / { go = 1; next }
+         go && NF { a = $1; c = $4; sub(/B$/, "", a); sub(/B$/, "", c); n = a " " c
+                    for (i = 6; i <= NF; i++) if ($i != "(inline)" && $i != "(partial-inline)") n = n " " $i
+                    print n }' "$1" | sort
+}
+
+# --- top ------------------------------------------------------------------------------
+expect_rc 0 hp top --lines --raw -n 0 "$W/l1.pb"
+cp "$W/out" "$W/top1"
+top_rows "$W/top1" >"$W/top1.rows"
+cat >"$W/top1.want" <<'EOF'
+0 1000 leak /src/app/leak.c:20
+0 3000 main /src/app/main.c:5
+0 5000 main /src/app/main.c:6
+1000 1000 helper /src/app/inl.h:10
+2000 2000 malloc /glibc/malloc/malloc.c:3287
+4000 6000 leak /src/app/leak.c:25
+500 500 badline
+500 500 nofile
+EOF
+diff "$W/top1.want" "$W/top1.rows" >&2 || fail "top --lines: rows differ from the expected (above)"
+expect_in "$W/top1" '^Showing 8 of 8 source lines$'
+expect_in "$W/top1" ' function file:line$' "the column header"
+note "top --lines: inlined frames, one line in two locations, cleaned paths, absurd lines"
+
+# Without --lines, as before: by function.
+expect_rc 0 hp top --raw -n 0 "$W/l1.pb"
+top_rows "$W/out" >"$W/top0.rows"
+grep -qx '4000 7000 leak' "$W/top0.rows" || fail "without --lines, leak is not one row: $(cat "$W/top0.rows")"
+expect_not_in "$W/out" '\.c:[0-9]' "a file:line without --lines"
+expect_in "$W/out" ' function$' "the column header without --lines"
+expect_in "$W/out" '^Showing 6 of 6 functions$'
+
+expect_rc 0 hp top --lines --by stack --raw "$W/l1.pb"
+expect_in "$W/out" '^ +1000 +0 .* helper /src/app/inl\.h:10 ← leak /src/app/leak\.c:20 ← main /src/app/main\.c:5$' \
+    "an inlined frame and its caller's line, one location"
+expect_in "$W/out" '^ +4000 +0 .* leak /src/app/leak\.c:25 ← main /src/app/main\.c:6$'
+expect_in "$W/out" '^ +500 +0 .* badline ← main /src/app/main\.c:6$' "lines -5 and 2^40: the function alone"
+
+# pprof on the same file: every row with a file and a sane line is pprof's.
+if have_go; then
+    pprof_to "$W/l1.pb" "$W/l1.pprof" -top -lines -nodefraction=0 -unit=B
+    pprof_rows "$W/l1.pprof" | grep -v -e ' nofile' -e ' badline' >"$W/l1.pprof.rows"
+    grep -v -e ' nofile' -e ' badline' "$W/top1.rows" | diff - "$W/l1.pprof.rows" >&2 ||
+        fail "top --lines and go tool pprof -top -lines differ (above) on the crafted profile"
+fi
+
+# --- heapprof's own file:line: a program built -O2 -g ----------------------------------
+expect_rc 0 hp run --sample 1 -o "$W/lp" -- "$CLI_LINES_PROG"
+lp=$(ls "$W"/lp.*.0001.pb.gz)
+src=$CLI_SRC/cli_lines.c
+a=$(grep -nF '/* SITE_A */' "$src" | cut -d: -f1)
+b=$(grep -nF '/* SITE_B */' "$src" | cut -d: -f1)
+expect_rc 0 hp top --lines --raw -n 0 "$lp"
+cp "$W/out" "$W/toplp"
+expect_in "$W/toplp" "^ +3000000 +0 .* two_sites /.*cli_lines\.c:$a$" "two_sites' first malloc, at its line"
+expect_in "$W/toplp" "^ +5000000 +0 .* two_sites /.*cli_lines\.c:$b$" "two_sites' second malloc, at its line"
+expect_rc 0 hp top --raw -n 0 "$lp"
+expect_in "$W/out" '^ +8000000 +0 .* two_sites$' "without --lines, one row for two_sites"
+expect_rc 0 hp flame --lines "$lp" -o "$W/lp.svg"
+expect_in "$W/lp.svg" "<title>two_sites /[^<]*/cli_lines\.c:$b$" "the whole path in a tooltip"
+expect_in "$W/lp.svg" "<text [^>]*>two_sites cli_lines\.c:$b</text>" "the file's last component in a box"
+expect_rc 0 hp ages --lines "$lp"
+expect_in "$W/out" " two_sites /.*cli_lines\.c:$a ← main /.*cli_lines\.c:[0-9]+$" "ages: a site by line"
+expect_in "$W/out" " two_sites /.*cli_lines\.c:$b ← main /.*cli_lines\.c:[0-9]+$" "ages: the other line"
+if have_go; then
+    for f in "$lp" "$CLI_SRC/corpus/go_heap.gz"; do
+        expect_rc 0 hp top --lines --raw -n 0 "$f"
+        top_rows "$W/out" >"$W/ours.rows"
+        pprof_to "$f" "$W/pprof.top" -top -lines -nodefraction=0 -unit=B
+        pprof_rows "$W/pprof.top" >"$W/pprof.rows"
+        grep -qE ':[0-9]+$' "$W/ours.rows" || fail "no file:line in top --lines of $f: $(cat "$W/out")"
+        diff "$W/ours.rows" "$W/pprof.rows" >&2 ||
+            fail "top --lines and go tool pprof -top -lines differ (above, ours first) on $f"
+    done
+    note "top --lines agrees with go tool pprof -top -lines on heapprof's and Go's profiles"
+fi
+
+# --- leaks -----------------------------------------------------------------------------
+expect_rc 0 hp leaks --lines --raw "$W/l1.pb" "$W/l3.pb"
+cp "$W/out" "$W/leaks"
+expect_in "$W/leaks" '^ +1 +\+8000 .* leak /src/app/leak\.c:25 ← main /src/app/main\.c:6$' "the largest growth, by line"
+expect_in "$W/leaks" ' leak /src/app/leak\.c:25 ← main /src/app/main\.c:5 \(via malloc /glibc/malloc/malloc\.c:3287\)$' \
+    "a wrapper with a file:line is still skipped for the site"
+expect_in "$W/leaks" ' helper /src/app/inl\.h:10 ← leak /src/app/leak\.c:20$' "an inlined site and its caller's line"
+expect_in "$W/leaks" 'go tool pprof -top -lines -base ' "the pprof command, with -lines"
+expect_rc 0 hp leaks --lines --stacks "$W/l1.pb" "$W/l3.pb"
+expect_in "$W/out" '^ +main /src/app/main\.c:5$' "--stacks: a frame by line"
+expect_rc 0 hp leaks "$W/l1.pb" "$W/l3.pb"
+expect_in "$W/out" ' leak ← main \(via malloc\)$' "without --lines, as before"
+expect_not_in "$W/out" 'leak\.c' "a file:line without --lines"
+
+# --- flame -----------------------------------------------------------------------------
+expect_rc 0 hp flame --lines "$W/l1.pb" -o "$W/l1.svg"
+expect_in "$W/l1.svg" '<title>leak /src/app/leak\.c:25$' "the whole path in a tooltip"
+expect_in "$W/l1.svg" '<text [^>]*>leak leak\.c:25</text>' "the file's last component in a box"
+expect_rc 0 hp flame --lines --focus inl.h:10 "$W/l1.pb" -o "$W/focus.svg"
+expect_in "$W/focus.svg" 'Flame graph.*</text>' "the title"
+expect_in "$W/focus.svg" '1000 B' "the focused stack's bytes"
+expect_not_in "$W/focus.svg" 'leak\.c:25' "a stack not through inl.h:10"
+expect_rc 1 hp flame --focus inl.h:10 "$W/l1.pb" -o "$W/nofocus.svg"
+expect_in "$W/err" 'nothing to draw' "--focus on a file:line without --lines"
+expect_rc 0 hp flame --lines --base "$W/l1.pb" "$W/l3.pb" -o "$W/diff.svg"
+expect_in "$W/diff.svg" '<title>leak /src/app/leak\.c:25$' "a differential graph by line"
+expect_in "$W/diff.svg" '\+7\.81 KiB since the base' "leak.c:25's growth, 8000 bytes"
+
+# --- ages and timeline -------------------------------------------------------------------
+expect_rc 0 hp ages --lines "$CLI_SRC/corpus/tiny_aged.pb"
+expect_in "$W/err" 'has no file:line for any frame' "a profile without lines says so"
+expect_rc 0 hp timeline --lines --site leak.c:25 "$W/l1.pb" "$W/l3.pb" -o "$W/tl.svg"
+expect_in "$W/tl.svg" 'leak /src/app/leak\.c:25 ← main' "a site by line in the legend"
+expect_not_in "$W/tl.svg" 'inl\.h' "a site --site leaves out"
+
+# --- bad input ---------------------------------------------------------------------------
+craft "$W/badfile.pb" --bad-file
+expect_rc 1 hp top --lines "$W/badfile.pb"
+expect_in "$W/err" "badfile\.pb: broken profile: a function's file name refers to string 999" \
+    "an out-of-range file name"
+craft "$W/huge.pb" --huge-file
+expect_rc 1 hp top --lines "$W/huge.pb"
+expect_in "$W/err" 'huge\.pb: its file:line names would take more than 256 MiB; refusing it \(it reads without --lines\)'
+expect_rc 0 hp top "$W/huge.pb"
+note "bad input: refused with the reason"
+
+note "ok"
