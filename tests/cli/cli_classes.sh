@@ -67,6 +67,13 @@ done
 expect_rc 0 hp leaks -n 0 "$W"/k2/p*.pb
 class_of steady8 leak
 class_of slowed leak
+# A profile given twice (here the last): the middle by time has the last's
+# time stamp, which leaves no rate for the second half.  The cache that
+# filled, then held, read as a leak; by position, as before time stamps
+# were read, it is a plateau.
+cp "$W/k/p120.pb" "$W/k/q120.pb"
+expect_rc 0 hp leaks -n 0 "$W/k/p0.pb" "$W/k/p120.pb" "$W/k/q120.pb"
+class_of cache plateau
 
 # Ties: stacks that grew by the same bytes are ranked by name, as top and
 # ages rank theirs, not in the order they were met (zeta's first here),
