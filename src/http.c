@@ -1071,8 +1071,12 @@ void http_start(void)
          * same settings on the same stderr, is the parent's: it serves
          * there, or said it could not.  A server that starts a child every
          * few seconds, or a pyenv shim's dozens of processes, repeated the
-         * line with each one (a fixed port's children all fail to bind). */
-        if (err == EADDRINUSE)
+         * line with each one (a fixed port's children all fail to bind).
+         * So are the other faults of the address, which the parent met
+         * first: not this host's, a port below 1024 that it could bind and
+         * they cannot, IPv6 where the kernel has none.  A fault of this
+         * process (out of descriptors or memory) is said. */
+        if (err == EADDRINUSE || err == EADDRNOTAVAIL || err == EACCES || err == EAFNOSUPPORT)
             profiler_warn_setting(line);
         else
             log_line("%s", line);

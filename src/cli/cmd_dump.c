@@ -428,7 +428,9 @@ static long run_program(long pid)
     return found == 1 ? child : 0;
 }
 
-static int dump(long pid, double wait_s)
+/* Asks pid for a profile; run is the `heapprof run` that pid is the
+ * program of, when it was given in its place (else 0). */
+static int dump(long pid, double wait_s, long run)
 {
     char path[64], comm[64], prefix[PATH_MAX + CONFIG_PATH_MAX], *maps;
     size_t n;
@@ -448,7 +450,16 @@ static int dump(long pid, double wait_s)
                    pid, program);
         free(env_buf);
         env_buf = NULL;
-        return dump(program, wait_s);
+        return dump(program, wait_s, pid);
+    }
+    if (!profiled && run) {
+        /* Started by `heapprof run` already, which said why the loader
+         * would not load the library (static, set-ID, file capabilities):
+         * the advice below would send the user back to it. */
+        diag_error("process %ld (%s), which `heapprof run` (process %ld) runs, is not profiled: "
+                   "libheapprof is not loaded in it (heapprof run said why when it started it)",
+                   pid, comm, run);
+        return DIAG_FAIL;
     }
     if (!profiled) {
         diag_error("process %ld (%s) is not profiled: libheapprof is not loaded in it (start "
@@ -536,7 +547,7 @@ int cmd_dump_main(int argc, char **argv)
     long pid = 0;
     if (parse_pid(argv[optind], &pid))
         return DIAG_USAGE;
-    int r = dump(pid, wait_s);
+    int r = dump(pid, wait_s, 0);
     free(env_buf);
     return r;
 }

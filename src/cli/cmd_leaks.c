@@ -25,7 +25,8 @@
  * value (first of equals), low point v_B the lowest (last of equals), mid
  * v_M the profile between B and L nearest in time to the middle of their
  * span (the first of two as near; by position, M = B + floor((L-B)/2) for
- * evenly spaced profiles or without time stamps)), tried in this order:
+ * evenly spaced profiles, without time stamps, or where that one has the
+ * time of B or L)), tried in this order:
  *   working set v_P significantly above v_0, and v_L significantly below v_P:
  *               went up, and had come back down at the end.  A dip before
  *               the rise does not count: what rose to its peak at the end
@@ -272,6 +273,14 @@ static enum klass classify(const stackset *s, stackset_row *r, size_t n, const t
         return K_WORKING;
     if (up(s, r, 0, last)) {
         size_t mid = middle(tl, low, last);
+        /* A middle at the time of an end (a profile given twice) leaves a
+         * half of no time, whose rate cannot be compared: by position, as
+         * without time stamps (every such plateau read as a leak). */
+        const timeline pos = {tl->p, false};
+        if (at(tl, mid) == at(tl, low) || at(tl, mid) == at(tl, last)) {
+            tl = &pos;
+            mid = middle(tl, low, last);
+        }
         if (up(s, r, mid, last))
             return K_LEAK;
         double d1 = at(tl, mid) - at(tl, low), d2 = at(tl, last) - at(tl, mid);

@@ -18,6 +18,14 @@
  * root's real uid keeps it off), with the same two exceptions: a program
  * such as ping or a packet capture tool run under `heapprof run` went
  * without a word, then got advice (SIGUSR2, --period) that cannot work.
+ * Only where the exec gains something, though (cap_bprm_creds_from_file):
+ * the file's effective bit is set, or the permitted set it gives, (file
+ * permitted & bounding set) | (file inheritable & the process's
+ * inheritable), is not empty.  The attribute is little-endian 32-bit
+ * words (linux/capability.h): magic_etc (revision in the top byte, the
+ * effective bit at bit 0), then permitted and inheritable pairs, low word
+ * first (one pair in revision 1, two from 2), then in revision 3 the uid
+ * of the user namespace's root the capabilities are for.
  */
 #define _GNU_SOURCE
 #include "preloadable.h"
@@ -26,13 +34,16 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <link.h>
+#include <linux/capability.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -112,6 +123,56 @@ static kind elf_kind(int fd)
     return NOT_ELF;
 }
 
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Whether exec of path gains capabilities from its file, for a real user
+ * other than root (see the top).  A file whose attribute gives nothing
+ * (inheritable bits the process lacks, permitted ones its bounding set
+ * has dropped, as a container's does) is run in normal mode and
+ * profiled: heapprof said it could not be, then listed its profile.  An
+ * attribute the kernel cannot read (a size or revision it does not know)
+ * fails the exec, which heapprof reports; one of revision 3 that getxattr
+ * shows with a root other than 0 is another user namespace's, which the
+ * kernel ignores here (it would show ours as revision 2, or refuse with
+ * EOVERFLOW one it cannot map). */
+static bool gains_caps(const char *path)
+{
+    if (getuid() == 0)
+        return false;
+    unsigned char v[XATTR_CAPS_SZ_3];
+    ssize_t n = getxattr(path, "security.capability", v, sizeof v);
+    if (n < 4)
+        return false;
+    uint32_t magic = le32(v), rev = magic & VFS_CAP_REVISION_MASK;
+    uint64_t permitted, inheritable;
+    if (rev == VFS_CAP_REVISION_1 && n == XATTR_CAPS_SZ_1) {
+        permitted = le32(v + 4);
+        inheritable = le32(v + 8);
+    } else if ((rev == VFS_CAP_REVISION_2 && n == XATTR_CAPS_SZ_2) ||
+               (rev == VFS_CAP_REVISION_3 && n == XATTR_CAPS_SZ_3 && !le32(v + 20))) {
+        permitted = le32(v + 4) | (uint64_t)le32(v + 12) << 32;
+        inheritable = le32(v + 8) | (uint64_t)le32(v + 16) << 32;
+    } else {
+        return false;
+    }
+    if (magic & VFS_CAP_FLAGS_EFFECTIVE)
+        return true;
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    if (syscall(SYS_capget, &h, d))
+        return true; /* cannot tell: counted, as most such files are gained (ping) */
+    if (inheritable & (d[0].inheritable | (uint64_t)d[1].inheritable << 32))
+        return true;
+    /* A capability the kernel does not know (EINVAL) is in no bounding set. */
+    for (int c = 0; c < 64; c++)
+        if (permitted >> c & 1 && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+            return true;
+    return false;
+}
+
 /* Whether exec of path (st) puts the loader in secure mode; which bit, or
  * file capabilities.  The kernel honours set-group-ID only with group
  * execute permission (without it the bit marks mandatory locking). */
@@ -119,7 +180,7 @@ static preloadable set_id(const struct stat *st, const char *path)
 {
     bool uid = (st->st_mode & S_ISUID) && st->st_uid != getuid();
     bool gid = (st->st_mode & S_ISGID) && (st->st_mode & S_IXGRP) && st->st_gid != getgid();
-    bool caps = getuid() != 0 && getxattr(path, "security.capability", NULL, 0) > 0;
+    bool caps = gains_caps(path);
     if (!uid && !gid && !caps)
         return PRELOAD_OK;
     struct statvfs fs;

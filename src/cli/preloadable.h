@@ -8,10 +8,9 @@
  * set-group-ID program run by another user runs in the loader's secure
  * mode, which ignores a preload path with a slash and drops LD_PRELOAD
  * from the environment of what the program starts (ld.so(8)); so does a
- * program given capabilities by its file (setcap), run by another user
- * than root.  Either
- * way the program writes no profile, and neither a signal nor a period
- * can change that.
+ * program given capabilities by its file (setcap) that a user other than
+ * root gains by running it.  Either way the program writes no profile,
+ * and neither a signal nor a period can change that.
  */
 #ifndef HEAPPROF_CLI_PRELOADABLE_H
 #define HEAPPROF_CLI_PRELOADABLE_H
@@ -21,7 +20,7 @@ typedef enum preloadable {
     PRELOAD_STATIC, /* statically linked (static-pie too) */
     PRELOAD_SETUID, /* set-user-ID, to another user: secure mode */
     PRELOAD_SETGID, /* set-group-ID, to another group: secure mode */
-    PRELOAD_CAPS,   /* file capabilities, run by a user other than root: secure mode */
+    PRELOAD_CAPS,   /* file capabilities gained, by a user other than root: secure mode */
 } preloadable;
 
 /* What the program that execvp(program) would run makes of LD_PRELOAD:

@@ -41,13 +41,31 @@ expect_in "$W/out" '^5 profiles; stacks by class: 3 leak, 2 plateau, 3 working s
 # nearly all its growth fell in the "first half" and it read as a plateau.
 # By time the middle is the 100 s one.  A cache that filled before 100 s
 # and held is still a plateau.
+# Each half of that fix on its own (steady passes with either).  By time:
+# 'slowed' rose fast to 295 MiB at 100 s, then 300 at 105 s and on to 308
+# at 120 s, still significantly growing from the middle by time (100 s,
+# +13 MiB, ± 4.2): a leak; from 105 s, the middle by position, its +8 MiB
+# is not significant and its rate fell from 2.8 to 0.5 MiB/s: it read as
+# a plateau.  Per second: 'steady8' is the steady leak with a standard
+# error of 8 MiB, so that its last 20 s (+20 MiB) are not significant; it
+# grew 100 MiB in the 100 s before them and 20 in those 20 s, the same
+# rate, but compared as bytes it read as a plateau.
 mkdir -p "$W/k"
+declare -A slowed=([0]=10 [100]=295 [105]=300 [110]=303 [115]=306 [120]=308)
 for t in 0 100 105 110 115 120; do
     craft aged "$W/k/p$t.pb" --no-ages --time "$t" --duration $((1000 + t)) \
-        "steady=0:$(((10 + t) * 1024)):6144" "cache=0:$(((t ? 110 : 10) * 1024)):3072"
+        "steady=0:$(((10 + t) * 1024)):6144" "cache=0:$(((t ? 110 : 10) * 1024)):3072" \
+        "steady8=0:$(((10 + t) * 1024)):8192" "slowed=0:$((slowed[$t] * 1024)):3072"
 done
 expect_rc 0 hp leaks -n 0 "$W"/k/p*.pb
-class_of steady leak
+for s in steady steady8 slowed; do class_of "$s" leak; done
+class_of cache plateau
+# A profile given twice (here the last): the middle by time has the last's
+# time stamp, which leaves no rate for the second half.  The cache that
+# filled, then held, read as a leak; by position, as before time stamps
+# were read, it is a plateau.
+cp "$W/k/p120.pb" "$W/k/q120.pb"
+expect_rc 0 hp leaks -n 0 "$W/k/p0.pb" "$W/k/p120.pb" "$W/k/q120.pb"
 class_of cache plateau
 
 # Ties: stacks that grew by the same bytes are ranked by name, as top and

@@ -121,6 +121,22 @@ prog=$(sed -n 's/.*note: process '"$rpid"' is `heapprof run`; asking the program
     fail "dump of heapprof run's pid printed '$(cat "$W/out")', expected $W/r.$prog.0001.pb.gz"
 kill "$rpid"
 wait "$rpid" 2>/dev/null || true
+# Its program cannot load the library (a static one, here running a
+# profiled sleeper): heapprof run said why when it started it, and dump no
+# longer advises starting it with `heapprof run`.
+rm -f "$W/run.ready"
+CLI_READY="$W/run.ready" "$HEAPPROF_CLI" run -o "$W/rs" -- "$CLI_STATIC" "$CLI_PROG" sleep \
+    >"$W/run.log" 2>&1 &
+rpid=$!
+KILL_AT_EXIT+=("$rpid")
+wait_for_file "$W/run.ready" 60
+gpid=$(awk '{print $2}' "$W/run.ready") # the sleeper, which outlives its static parent
+KILL_AT_EXIT+=("$gpid")
+expect_rc 1 hp dump "$rpid"
+expect_in "$W/err" "^heapprof dump: process [0-9]+ \(cli_static\), which \`heapprof run\` \(process $rpid\) runs, is not profiled: libheapprof is not loaded in it \(heapprof run said why when it started it\)\$" "dump of heapprof run's pid, its program not profiled"
+expect_not_in "$W/err" "start it with" "dump of heapprof run's pid, its program not profiled: advice already followed"
+kill "$rpid" "$gpid"
+wait "$rpid" 2>/dev/null || true
 
 # --- errors -----------------------------------------------------------------------------
 expect_rc 1 hp dump 99999999            # beyond any pid_max

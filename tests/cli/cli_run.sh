@@ -268,7 +268,9 @@ if [[ $(id -u) != 0 || ${#as_user[@]} -gt 0 ]] && "${as_user[@]}" test -x "$HEAP
     cp "$CLI_PROG" "$W/fcap"
     if command -v setcap >/dev/null && setcap cap_net_raw+ep "$W/fcap" 2>/dev/null; then
         expect_rc 0 "${as_user[@]}" "$HEAPPROF_CLI" run -o "$W/perm/ro/sub/fc" -- "$W/fcap" sites
+        fcaps_ignored=
         if grep -q "exited with status 0; 1 profile:" "$W/err"; then
+            fcaps_ignored=1
             expect_not_in "$W/err" "^heapprof run:" "file capabilities ignored (nosuid): a line said anyway"
             note "file capabilities are ignored here (nosuid): their line is not tested"
         else
@@ -281,6 +283,24 @@ if [[ $(id -u) != 0 || ${#as_user[@]} -gt 0 ]] && "${as_user[@]}" test -x "$HEAP
             expect_rc 0 "$HEAPPROF_CLI" run -o "$W/fc0" -- "$W/fcap" sites
             expect_not_in "$W/err" "^heapprof run:" "file capabilities, run by root"
             expect_in "$W/err" "exited with status 0; 1 profile:" "file capabilities, run by root: profiled"
+        fi
+        # Capabilities that the exec does not gain leave the loader in its
+        # normal mode: the program is profiled and nothing is said.  It said
+        # "neither it nor they write a profile", then listed its profile.
+        # Inheritable ones the process does not hold; permitted ones its
+        # bounding set has dropped (a container's).  Held, the inheritable
+        # one is gained: secure mode, said.
+        setcap cap_net_raw+i "$W/fcap"
+        expect_rc 0 "${as_user[@]}" "$HEAPPROF_CLI" run -o "$W/perm/ro/sub/fi" -- "$W/fcap" sites
+        expect_not_in "$W/err" "^heapprof run:" "file capabilities not gained (inheritable only): a line said"
+        expect_in "$W/err" "exited with status 0; 1 profile:" "file capabilities not gained (inheritable only): profiled"
+        if [[ ${#as_user[@]} -gt 0 && -z $fcaps_ignored ]]; then
+            expect_rc 0 "${as_user[@]}" --inh-caps +net_raw "$HEAPPROF_CLI" run -o "$W/perm/ro/sub/fh" -- "$W/fcap" sites
+            expect_in "$W/err" "^heapprof run: $W/fcap is given capabilities by its file:" "file capabilities gained (inheritable, held): the line before it starts"
+            setcap cap_net_raw+p "$W/fcap"
+            expect_rc 0 "${as_user[@]}" --bounding-set -net_raw "$HEAPPROF_CLI" run -o "$W/perm/ro/sub/fb" -- "$W/fcap" sites
+            expect_not_in "$W/err" "^heapprof run:" "file capabilities not gained (outside the bounding set): a line said"
+            expect_in "$W/err" "exited with status 0; 1 profile:" "file capabilities not gained (outside the bounding set): profiled"
         fi
     else
         note "cannot set file capabilities here: their check is not tested"

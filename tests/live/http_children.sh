@@ -6,7 +6,8 @@
 # parent's, which serves there or said it could not.  A server that ran a
 # child every few seconds (or a pyenv shim, dozens of processes) repeated
 # "cannot serve HTTP ... Address already in use" with each one.  A child
-# with settings of its own still says it.
+# with settings of its own still says it.  An address that is not this
+# host's fails alike in each process: said once too.
 source "$(dirname "$0")/lib.sh"
 
 # The port, held by a server of its own for the whole test: whoever binds
@@ -27,6 +28,16 @@ n=$(hp_msgs "$W/tree.err" | grep -cxF -- "$msg" || true)
 pids=$(sed -nE 's/^heapprof\[([0-9]+)\]: cannot serve.*/\1/p' "$W/tree.err" | sort -u | wc -l)
 [[ $pids == 2 ]] || fail "the two lines should come from two processes: $(cat "$W/tree.err")"
 note "children of a process with the same settings do not repeat that the address is in use"
+
+# An address that is not this host's (TEST-NET-1) fails alike in every
+# process of the tree: sh says so, its children with the same settings do
+# not (each said it as well).
+run tree2 HEAPPROF_HTTP="192.0.2.1:$PORT" HEAPPROF_OUT="$W/tree2" -- \
+    sh -c '/bin/true; /bin/true; exit 0'
+expect_rc tree2 0
+n=$(hp_msgs "$W/tree2.err" | grep -c "cannot serve HTTP on 192.0.2.1:$PORT: " || true)
+[[ $n == 1 ]] || fail "expected the line from sh only (1), got $n: $(cat "$W/tree2.err")"
+note "children of a process with the same settings do not repeat that the address is not this host's"
 
 # The holder still serves.
 [[ $(status /metrics) == 200 ]] || fail "the holder stopped serving"
