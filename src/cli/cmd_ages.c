@@ -111,6 +111,7 @@ typedef struct aged_row {
 void cmd_ages_usage(FILE *f)
 {
     (void)fputs("Usage: heapprof ages FILE [-n N] [--by site|function|stack] [--raw] [--lines]\n"
+          "                          [--tag KEY=PAT]\n"
           "\n"
           "For each allocation site of a heapprof profile, how old its live bytes\n"
           "(inuse_space) are, and what that suggests, leak suspects first.  heapprof\n"
@@ -154,6 +155,8 @@ void cmd_ages_usage(FILE *f)
           "  --lines       frames are source lines, \"func file:line\" (as go tool pprof\n"
           "                -lines): a function that allocates at two lines is two sites;\n"
           "                a frame without a file or a line keeps its function's name\n"
+          "  --tag KEY=PAT only samples whose label KEY matches the shell pattern PAT\n"
+          "                (--tag thread=io-*; several must all hold)\n"
           "  -h, --help    this help\n", f);
 }
 
@@ -419,6 +422,7 @@ int cmd_ages_main(int argc, char **argv)
     static const struct option longs[] = {
         {"by", required_argument, NULL, 'b'},
         {"raw", no_argument, NULL, 'r'},
+        {"tag", required_argument, NULL, 'g'},
         {"lines", no_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -445,6 +449,10 @@ int cmd_ages_main(int argc, char **argv)
             break;
         case 'r':
             o.raw = true;
+            break;
+        case 'g':
+            if (report_tag_opt(optarg))
+                return DIAG_USAGE;
             break;
         case 'l':
             o.lines = true;

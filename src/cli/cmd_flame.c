@@ -72,6 +72,7 @@ void cmd_flame_usage(FILE *f)
     (void)fputs(
         "Usage: heapprof flame FILE [-o OUT.svg] [--type TYPE] [--base EARLY] [--width PX]\n"
         "                           [--min-age DUR] [--max-age DUR] [--focus TEXT] [--lines]\n"
+        "                           [--tag KEY=PAT]\n"
         "\n"
         "Draw a flame graph of a profile (gzipped or plain pprof, written by heapprof or\n"
         "any other producer) as one self-contained SVG file: no Go, no browser server.\n"
@@ -103,6 +104,9 @@ void cmd_flame_usage(FILE *f)
         "                  A box shows the file's last component, its tooltip the whole\n"
         "                  path; a frame without a file or a line keeps its function's\n"
         "                  name\n"
+        "  --tag KEY=PAT   only samples whose label KEY matches the shell pattern PAT\n"
+        "                  (--tag thread=io-*, --tag component=parser; several must\n"
+        "                  all hold), of both profiles with --base\n"
         "  -h, --help      this help\n"
         "\n"
         "Frames narrower than half a pixel, and what they call, are not drawn, nor\n"
@@ -443,7 +447,8 @@ int cmd_flame_main(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},   {"type", required_argument, NULL, 't'},
         {"base", required_argument, NULL, 'b'},  {"width", required_argument, NULL, 'w'},
         {"min-age", required_argument, NULL, 'a'}, {"max-age", required_argument, NULL, 'A'},
-        {"focus", required_argument, NULL, 'f'}, {"lines", no_argument, NULL, 'l'},
+        {"focus", required_argument, NULL, 'f'}, {"tag", required_argument, NULL, 'g'},
+        {"lines", no_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     flame_opts o = {"flame.svg", NULL, NULL, WIDTH_DEFAULT, REPORT_AGES_NONE, NULL, false};
@@ -478,6 +483,10 @@ int cmd_flame_main(int argc, char **argv)
             if (!*optarg)
                 return diag_usage("--focus: the text is empty");
             o.focus = optarg;
+            break;
+        case 'g':
+            if (report_tag_opt(optarg))
+                return DIAG_USAGE;
             break;
         case 'l':
             o.lines = true;

@@ -141,6 +141,7 @@ void cmd_leaks_usage(FILE *f)
 {
     (void)fputs("Usage: heapprof leaks EARLY LATE [-n N] [--stacks] [--raw] [--lines]\n"
                 "       heapprof leaks F1 F2 F3 ... [-n N] [--stacks] [--raw] [--lines]\n"
+                "       (and --tag KEY=PAT, below)\n"
                 "\n"
                 "Two profiles: the call stacks whose live bytes (inuse_space) grew from EARLY\n"
                 "to LATE, largest growth first, with the growth's standard error (±, the root\n"
@@ -201,7 +202,11 @@ void cmd_leaks_usage(FILE *f)
                 "              go tool pprof -lines), so a function that allocates at two\n"
                 "              lines is two sites; stacks then match across profiles only\n"
                 "              where the lines do (the same build).  A frame without a\n"
-                "              file or a line keeps its function's name\n"
+                "              file or a line keeps its function's name\n",
+                f);
+    (void)fputs("  --tag KEY=PAT only samples whose label KEY matches the shell pattern\n"
+                "              PAT, in every profile (--tag thread=io-*, --tag\n"
+                "              component=parser; several must all hold)\n"
                 "  -h, --help  this help\n"
                 "\n"
                 "It ends with the equivalent `go tool pprof -top -base EARLY LATE` command.\n", f);
@@ -836,6 +841,7 @@ int cmd_leaks_main(int argc, char **argv)
 {
     static const struct option longs[] = {
         {"stacks", no_argument, NULL, 's'}, {"raw", no_argument, NULL, 'r'},
+        {"tag", required_argument, NULL, 'g'},
         {"lines", no_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -854,6 +860,10 @@ int cmd_leaks_main(int argc, char **argv)
             break;
         case 'r':
             o.raw = true;
+            break;
+        case 'g':
+            if (report_tag_opt(optarg))
+                return DIAG_USAGE;
             break;
         case 'l':
             o.lines = true;

@@ -112,7 +112,7 @@ void cmd_timeline_usage(FILE *f)
     (void)fprintf(f,
                   "Usage: heapprof timeline FILES... [-o OUT.svg] [--top N] [--site TEXT] [--lines]\n"
                   "       heapprof timeline FILES... --by birth [--cohorts N] [--site TEXT] [--lines]\n"
-                  "                                 [-o OUT.svg]\n"
+                  "                                 [-o OUT.svg] (and --tag KEY=PAT)\n"
                   "\n"
                   "Draw the live heap (inuse_space) over time as a stacked area chart, one band\n"
                   "per allocation site (the leaf function past allocator wrappers, and its\n"
@@ -150,6 +150,9 @@ void cmd_timeline_usage(FILE *f)
                   "                  -lines): a function that allocates at two lines is two\n"
                   "                  sites; a frame without a file or a line keeps its\n"
                   "                  function's name\n"
+                  "  --tag KEY=PAT   only samples whose label KEY matches the shell pattern\n"
+                  "                  PAT, in every profile (--tag thread=io-*; several must\n"
+                  "                  all hold)\n"
                   "  -h, --help      this help\n"
                   "\n"
                   "Example: heapprof timeline heapprof.myprog.1234.*.pb.gz -o growth.svg\n"
@@ -695,6 +698,7 @@ int cmd_timeline_main(int argc, char **argv)
         {"by", required_argument, NULL, 'b'},
         {"cohorts", required_argument, NULL, 'c'},
         {"site", required_argument, NULL, 's'},
+        {"tag", required_argument, NULL, 'g'},
         {"lines", no_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -736,6 +740,10 @@ int cmd_timeline_main(int argc, char **argv)
             if (!*optarg)
                 return diag_usage("--site: the text is empty");
             o.site = optarg;
+            break;
+        case 'g':
+            if (report_tag_opt(optarg))
+                return DIAG_USAGE;
             break;
         case 'l':
             o.lines = true;

@@ -51,7 +51,7 @@ void cmd_top_usage(FILE *f)
 {
     (void)fputs(
         "Usage: heapprof top FILE [--type TYPE] [-n N] [--by function|stack] [--cum] [--raw]\n"
-        "                         [--lines] [--min-age DUR] [--max-age DUR]\n"
+        "                         [--lines] [--tag KEY=PAT] [--min-age DUR] [--max-age DUR]\n"
         "\n"
         "Show the heaviest functions of a profile (gzipped or plain pprof, written by\n"
         "heapprof or any other producer, e.g. a Go heap profile).\n"
@@ -71,7 +71,9 @@ void cmd_top_usage(FILE *f)
         "                -top -lines): a function that allocates at two lines is two\n"
         "                rows; with --by stack, each frame is a line.  The file is the\n"
         "                path the profile holds, cleaned as pprof cleans it; a frame\n"
-        "                without a file or a line keeps its function's name\n"
+        "  --tag KEY=PAT only samples whose label KEY matches the shell pattern PAT\n"
+        "                (--tag thread=io-*, --tag component=parser; several must\n"
+        "                all hold), as go tool pprof -tagfocus\n"
         "  --min-age DUR only live objects at least DUR old (heapprof profiles record\n"
         "                each stack's live objects by age band); DUR is a number and\n"
         "                a unit s, m, h or d: 90s, 10m, 2h, 1d\n"
@@ -376,6 +378,7 @@ int cmd_top_main(int argc, char **argv)
         {"type", required_argument, NULL, 't'}, {"by", required_argument, NULL, 'b'},
         {"raw", no_argument, NULL, 'r'},        {"cum", no_argument, NULL, 'c'},
         {"min-age", required_argument, NULL, 'a'}, {"max-age", required_argument, NULL, 'A'},
+        {"tag", required_argument, NULL, 'g'},
         {"lines", no_argument, NULL, 'l'},      {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -402,6 +405,10 @@ int cmd_top_main(int argc, char **argv)
             break;
         case 'c':
             o.cum = true;
+            break;
+        case 'g':
+            if (report_tag_opt(optarg))
+                return DIAG_USAGE;
             break;
         case 'l':
             o.lines = true;

@@ -26,6 +26,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -574,6 +575,63 @@ static void build_ages(struct profile_mem *m, profile *p)
             break;
         }
     }
+}
+
+/* The value of sample s's string label key, or NULL. */
+static const char *str_label(const pb_profile *pb, const pb_sample *s, const char *key)
+{
+    for (size_t k = 0; k < s->n_label; k++)
+        if (s->label[k]->str && !strcmp(str(pb, s->label[k]->key), key))
+            return str(pb, s->label[k]->str);
+    return NULL;
+}
+
+/* The distinct string label keys of p's samples into have (", " between),
+ * at most 16 of them. */
+static void str_label_keys(const pb_profile *pb, char *have, size_t len)
+{
+    enum { MAX_KEYS = 16 };
+    int64_t seen[MAX_KEYS];
+    size_t nseen = 0, used = 0;
+    have[0] = '\0';
+    for (size_t i = 0; i < pb->n_sample && nseen < MAX_KEYS; i++)
+        for (size_t k = 0; k < pb->sample[i]->n_label && nseen < MAX_KEYS; k++) {
+            const Perftools__Profiles__Label *l = pb->sample[i]->label[k];
+            size_t j = 0;
+            while (j < nseen && seen[j] != l->key)
+                j++;
+            if (!l->str || j < nseen)
+                continue;
+            seen[nseen++] = l->key;
+            int w = snprintf(have + used, len - used, "%s%s", used ? ", " : "", str(pb, l->key));
+            used = w < 0 || (size_t)w >= len - used ? len - 1 : used + (size_t)w;
+        }
+    if (!nseen)
+        snprintf(have, len, "none");
+}
+
+size_t profile_read_keep_tagged(profile *p, size_t n, const char *const *keys,
+                                const char *const *globs, char *have, size_t havelen)
+{
+    struct profile_mem *m = p->mem;
+    const pb_profile *pb = m->pb;
+    size_t kept = 0, had = p->nsamples;
+    p->naged = 0;
+    for (size_t i = 0; i < had; i++) {
+        bool ok = true;
+        for (size_t t = 0; ok && t < n; t++) {
+            const char *v = str_label(pb, pb->sample[i], keys[t]);
+            ok = v && fnmatch(globs[t], v, 0) == 0;
+        }
+        if (!ok)
+            continue;
+        p->naged += m->samples[i].age >= 0;
+        m->samples[kept++] = m->samples[i];
+    }
+    p->nsamples = kept;
+    if (!kept && had && have && havelen)
+        str_label_keys(pb, have, havelen);
+    return kept;
 }
 
 static int build_estimates(reader *r, struct profile_mem *m, profile *p)

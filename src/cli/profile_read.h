@@ -140,6 +140,16 @@ void profile_read_free(profile *p);
  * unchanged). */
 int profile_read_shed(profile *p);
 
+/* Keeps only the samples that carry, for each i < n, a string label
+ * keys[i] whose value matches the shell pattern globs[i] (fnmatch: * ? and
+ * [...]; a literal * in a value, as heapprof's thread pools write, is
+ * matched by * too).  Once, right after reading (it follows the samples'
+ * order in the file).  Returns how many samples are left; when none is
+ * and p had some, `have` gets the string label keys its samples carry
+ * ("thread, component", or "none"). */
+size_t profile_read_keep_tagged(profile *p, size_t n, const char *const *keys,
+                                const char *const *globs, char *have, size_t havelen);
+
 /* Index of the sample type called name, or -1. */
 long profile_read_type(const profile *p, const char *name);
 

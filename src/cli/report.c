@@ -18,6 +18,26 @@
 
 static void warn_line(const char *line) { diag_error("%s", line); }
 
+/* --tag: the labels' keys and patterns (pointing into argv). */
+static char tag_keys[REPORT_TAGS_MAX][128];
+static const char *tag_keyp[REPORT_TAGS_MAX], *tag_globs[REPORT_TAGS_MAX];
+static size_t ntags;
+
+int report_tag_opt(const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || !eq[1] || (size_t)(eq - arg) >= sizeof tag_keys[0])
+        return diag_usage("--tag wants KEY=PATTERN, a sample label and a shell pattern of its "
+                          "value (thread=io-*, component=parser), not '%s'", arg);
+    if (ntags == REPORT_TAGS_MAX)
+        return diag_usage("at most %d --tag options", REPORT_TAGS_MAX);
+    memcpy(tag_keys[ntags], arg, (size_t)(eq - arg));
+    tag_keys[ntags][eq - arg] = '\0';
+    tag_keyp[ntags] = tag_keys[ntags];
+    tag_globs[ntags++] = eq + 1;
+    return DIAG_OK;
+}
+
 profile *report_load(const char *path, bool lines)
 {
     /* Read once, so a bad value is reported once however many files. */
@@ -39,6 +59,17 @@ profile *report_load(const char *path, bool lines)
     profile *p = profile_read(path, &lim, lines ? PROFILE_READ_LINES : 0, err, sizeof err);
     /* Once: a series (leaks, timeline) would repeat it for every file. */
     static bool noted;
+    char have[256] = "";
+    if (p && ntags && !profile_read_keep_tagged(p, ntags, tag_keyp, tag_globs, have, sizeof have) &&
+        have[0]) {
+        char want[256] = "";
+        for (size_t i = 0, used = 0; i < ntags && used < sizeof want; i++) {
+            int w = snprintf(want + used, sizeof want - used, "%s%s=%s", i ? " and " : "",
+                             tag_keyp[i], tag_globs[i]);
+            used += w > 0 ? (size_t)w : 0;
+        }
+        diag_error("note: no sample of %s has %s (the labels of its samples: %s)", path, want, have);
+    }
     if (!p) {
         diag_error("%s", err);
     } else if (lines && !p->lines && p->nsamples && !noted) {

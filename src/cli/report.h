@@ -13,6 +13,13 @@
 #include "age.h"
 #include "profile_read.h"
 
+/* The commands' --tag KEY=GLOB (up to REPORT_TAGS_MAX, all must hold):
+ * report_load keeps only the samples whose string label KEY matches GLOB
+ * (profile_read_keep_tagged).  DIAG_OK, or the usage error of an argument
+ * without a KEY, a '=' or a GLOB, or of one too many. */
+enum { REPORT_TAGS_MAX = 8 };
+int report_tag_opt(const char *arg);
+
 /* The profile, or NULL after "heapprof CMD: PATH: problem".  lines: its
  * frames named by source line where known (PROFILE_READ_LINES, the
  * commands' --lines), with a note when none is. */

@@ -6,8 +6,10 @@
 # component=cache), 5 in main and 2 in db before main named it (the
 # program's name, as the kernel cuts it: integ_threadnam).  `pool` folds digits (io-* holds 20); `off`, the
 # default, writes no thread label; a bad value is one line and off.
+# `heapprof top`, `flame` and `leaks --tag KEY=PATTERN` select the same
+# samples without Go.
 source "$(dirname "$0")/lib.sh"
-need_env PROG_THREADNAMES
+need_env PROG_THREADNAMES INTEG_CLI
 require_go
 
 # The live bytes of tn_alloc in profile $1 under pprof options $2...
@@ -34,11 +36,46 @@ check() { # MODE; then pairs of TAGFOCUS EXPECTED_BYTES
         shift 2
     done
     note "$mode ok"
+    last=$p
 }
 
 check name 'thread=^io-1$' 10000 'thread=^io-22$' 10000 'thread=^db$' 10000 \
     'thread=^early$' 4000 'thread=^late$' 6000 'thread=^integ_threadnam$' 7000 \
     'component=cache' 10000 'thread=^io-\*$' 0
+# The CLI's --tag on the name profile: flat bytes of tn_alloc (--raw).
+cli_tn() {
+    "$INTEG_CLI" top "$last" --raw -n 0 "$@" 2>"$W/cli.err" |
+        awk '$NF == "tn_alloc" {print $1; f = 1} END {if (!f) print 0}'
+}
+cli_check() { # EXPECTED --tag ARGS...
+    local want=$1 got
+    shift
+    got=$(cli_tn "$@")
+    [[ $got == "$want" ]] || fail "heapprof top $*: tn_alloc $got B, expected $want: $(cat "$W/cli.err")"
+}
+cli_check 47000
+cli_check 20000 --tag 'thread=io-*'
+cli_check 10000 --tag 'thread=io-2?'
+cli_check 6000 --tag component=cache --tag thread=late
+cli_check 10000 --tag 'component=c*'
+cli_check 0 --tag thread=nosuch
+grep -q 'no sample of .* has thread=nosuch (the labels of its samples: thread, component)' "$W/cli.err" ||
+    fail "heapprof top --tag thread=nosuch: no note naming the labels: $(cat "$W/cli.err")"
+for bad in thread '=x' 'thread='; do
+    rc=0
+    "$INTEG_CLI" top "$last" --tag "$bad" >/dev/null 2>"$W/cli.err" || rc=$?
+    [[ $rc -eq 2 ]] && grep -q -- '--tag wants KEY=PATTERN' "$W/cli.err" ||
+        fail "heapprof top --tag '$bad': status $rc, expected 2 and a usage line: $(cat "$W/cli.err")"
+done
+"$INTEG_CLI" flame "$last" --tag thread=db -o "$W/db.svg" 2>"$W/cli.err" ||
+    fail "heapprof flame --tag thread=db failed: $(cat "$W/cli.err")"
+# db's 10 objects alone: the root is 9.77 KiB (10000 B), not the 47000 B of all.
+grep -q '^all (9.77 KiB)' <(sed -n 's/.*<text[^>]*>\(all ([^)]*)\)<.*/\1/p' "$W/db.svg") ||
+    fail "heapprof flame --tag thread=db: the root is not db's 9.77 KiB: $(grep -o '>all ([^)]*)' "$W/db.svg")"
+"$INTEG_CLI" leaks "$last" "$last" --raw --tag 'thread=io-*' >"$W/leaks.out" 2>"$W/cli.err" ||
+    fail "heapprof leaks --tag failed: $(cat "$W/cli.err")"
+note "cli --tag ok"
+
 check pool 'thread=^io-\*$' 20000 'thread=^db$' 10000 'thread=^early$' 4000 'thread=^late$' 6000 \
     'thread=^io-1$' 0
 check off 'thread=.' 0 'component=cache' 10000
