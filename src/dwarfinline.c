@@ -16,7 +16,9 @@
  * node of that query's chain (pool[], linked to the previous node); nodes
  * that are not ancestors of the new one (siblings, bogus overlaps) are
  * dropped from the chain first, so a chain is always one path down the
- * tree, outermost first.  Once the unit is walked, each chain is named:
+ * tree, outermost first; and it must then hold every inlined entry around
+ * the new one (ninl[]), or the query gets no chain from the unit: an
+ * entry whose ranges stray outside its parent's would skip a frame.  Once the unit is walked, each chain is named:
  * the function of each node (through DW_AT_abstract_origin and
  * DW_AT_specification to a linkage name or a name) and its call site
  * (DW_AT_call_file, named by the unit's line-program header through
@@ -111,7 +113,12 @@ typedef struct node {
     uint64_t off; /* the inlined entry, in the unit's buffer */
     uint32_t depth;
     uint32_t prev; /* the node it was inlined into, + 1; 0: none */
+    uint32_t len;  /* nodes in the chain, this one included */
 } node;
+
+/* A query's tail when an inlined entry holds it but an inlined entry
+ * around that one does not: the tree is not to be believed there. */
+#define POISONED UINT32_MAX
 
 typedef struct unit {
     const dwarfinline_src *src;
@@ -133,6 +140,7 @@ typedef struct unit {
     uint64_t (*rng)[2]; /* one entry's ranges */
     size_t nrng, caprng;
     uint64_t stack[NEST_MAX];
+    uint32_t ninl[NEST_MAX]; /* inlined entries among stack[0 .. depth) */
     node *pool;
     size_t npool, cappool;
     dwarfline_src lsrc; /* src's first sections, as the line reader sees them */
@@ -674,6 +682,8 @@ static void emit(scan *s, size_t q)
     dwarfinline_frame f[DWARFINLINE_DEPTH_MAX];
     size_t n = 0;
     u->ntext = 0;
+    if (s->tail[q] == POISONED)
+        return;
     for (uint32_t t = s->tail[q]; t; t = u->pool[t - 1].prev) {
         die d;
         if (n == DWARFINLINE_DEPTH_MAX || !die_at(u, u->pool[t - 1].off, &d) ||
@@ -719,18 +729,26 @@ static bool any_query(const scan *s)
 }
 
 /* Query q lies in the inlined entry at off, depth deep: its chain drops
- * what is not an ancestor of that entry, then takes it. */
+ * what is not an ancestor of that entry, then takes it, if every inlined
+ * entry around it holds q too (else q is POISONED for this unit). */
 static bool add_node(scan *s, size_t q, uint64_t off, uint32_t depth)
 {
     unit *u = s->u;
     uint32_t t = s->tail[q];
+    if (!t)
+        s->touched[s->ntouched++] = q;
+    if (t == POISONED)
+        return true;
     while (t && !(u->pool[t - 1].depth < depth && u->stack[u->pool[t - 1].depth] == u->pool[t - 1].off))
         t = u->pool[t - 1].prev;
+    uint32_t len = t ? u->pool[t - 1].len : 0;
+    if (len != u->ninl[depth]) {
+        s->tail[q] = POISONED;
+        return true;
+    }
     if (!room(&u->pool, &u->cappool, u->npool, sizeof *u->pool, POOL_MAX, &u->oom))
         return false;
-    if (!s->tail[q])
-        s->touched[s->ntouched++] = q;
-    u->pool[u->npool++] = (node){ off, depth, t };
+    u->pool[u->npool++] = (node){ off, depth, t, len + 1 };
     s->tail[q] = (uint32_t)u->npool;
     return true;
 }
@@ -742,6 +760,7 @@ static bool walk(scan *s, cursor *c, uint64_t *lo, uint64_t *hi)
 {
     unit *u = s->u;
     uint32_t depth = 1;
+    u->ninl[1] = 0;
     while (!c->bad && c->p < c->end) {
         uint64_t off = (uint64_t)(c->p - u->buf);
         uint64_t code = get_uleb(c);
@@ -779,8 +798,9 @@ static bool walk(scan *s, cursor *c, uint64_t *lo, uint64_t *hi)
             }
         }
         if (ab->children) {
-            if (depth >= NEST_MAX)
+            if (depth + 1 >= NEST_MAX)
                 return false;
+            u->ninl[depth + 1] = u->ninl[depth] + (ab->tag == TAG_INLINED_SUBROUTINE);
             u->stack[depth++] = off;
         }
     }
