@@ -41,7 +41,9 @@
 
 enum {
     /* Tags (7.5.4). */
-    TAG_LEXICAL_BLOCK = 0x0b, TAG_COMPILE_UNIT = 0x11, TAG_INLINED_SUBROUTINE = 0x1d,
+    TAG_ARRAY_TYPE = 0x01, TAG_CLASS_TYPE = 0x02, TAG_ENUMERATION_TYPE = 0x04,
+    TAG_LEXICAL_BLOCK = 0x0b, TAG_COMPILE_UNIT = 0x11, TAG_STRUCTURE_TYPE = 0x13,
+    TAG_SUBROUTINE_TYPE = 0x15, TAG_UNION_TYPE = 0x17, TAG_INLINED_SUBROUTINE = 0x1d,
     TAG_SUBPROGRAM = 0x2e, TAG_PARTIAL_UNIT = 0x3c,
     /* Attributes (7.5.4). */
     AT_SIBLING = 0x01, AT_NAME = 0x03, AT_STMT_LIST = 0x10, AT_LOW_PC = 0x11, AT_HIGH_PC = 0x12,
@@ -67,8 +69,12 @@ enum {
     /* Caps.  A unit's abbreviations: GCC writes tens to a few hundred. */
     ABBREVS_MAX = 1 << 14,
     SPECS_MAX = 1 << 16,
-    /* Bytes of .debug_abbrev, of a range list, read for one table. */
-    WINDOW_MIN = 4096,
+    /* Bytes of .debug_abbrev, of the range lists, read at once, and
+     * asked for first. */
+    WINDOW_MIN = 16384,
+    WANT_MIN = 1024,
+    /* Call files whose names a unit remembers (numbers below this). */
+    FILES_MEMO = 1024,
     WINDOW_MAX = 1 << 20,
     /* Ranges of one entry (a function split hot/cold has two). */
     RANGES_MAX = 1 << 14,
@@ -93,6 +99,7 @@ typedef struct attr_spec {
 typedef struct abbrev {
     uint64_t code;
     uint32_t tag, first, nspecs; /* specs[first .. first + nspecs) */
+    int32_t fixed; /* bytes of its attributes when every form has a fixed size, else -1 */
     bool children;
 } abbrev;
 
@@ -132,8 +139,10 @@ typedef struct unit {
     attr_spec *specs;
     size_t nspecs, capspecs;
     bool dense; /* abbrevs[i].code == i + 1 */
-    unsigned char *win; /* a window on .debug_abbrev or a range list */
-    size_t wincap;
+    unsigned char *win; /* a window on .debug_abbrev or the range lists */
+    size_t wincap, winlen;
+    int winsec; /* the section it holds bytes [winoff, winoff + winlen) of; -1: none */
+    uint64_t winoff;
     /* From the unit's entry. */
     uint64_t base, addr_base, rnglists_base, str_offsets_base, stmt_list;
     bool has_addr_base, has_rnglists_base, has_str_offsets_base, has_stmt_list;
@@ -146,6 +155,7 @@ typedef struct unit {
     dwarfline_src lsrc; /* src's first sections, as the line reader sees them */
     dwarfline_files *files;
     bool files_tried;
+    char **paths; /* FILES_MEMO names of call files, made on first use */
     char *text; /* one chain's strings */
     size_t ntext, captext;
     bool oom;
@@ -204,19 +214,31 @@ static bool load(unit *u, int sec, uint64_t off, size_t len, unsigned char **dst
     return u->src->read(u->src->ctx, sec, off, *dst, len);
 }
 
-/* A cursor on the bytes of section sec from off: WINDOW_MIN << k of them,
- * or up to the section's end.  false when k has reached WINDOW_MAX or the
- * end already (a table that does not end there is malformed). */
+/* A cursor on at least WANT_MIN << k bytes of section sec from off, or
+ * up to the section's end.  false when k has reached WINDOW_MAX or the
+ * end already (a table that does not end there is malformed).  A unit's
+ * range lists follow one another in its entries' order: the WINDOW_MIN
+ * bytes read for one serve the next ones without another read. */
 static bool window(unit *u, int sec, uint64_t off, unsigned k, cursor *c)
 {
     uint64_t size = u->src->size[sec];
-    size_t want = (size_t)WINDOW_MIN << k;
-    if (off >= size || want > WINDOW_MAX || (k && ((size_t)WINDOW_MIN << (k - 1)) >= size - off))
+    size_t want = (size_t)WANT_MIN << k;
+    if (off >= size || want > WINDOW_MAX || (k && ((size_t)WANT_MIN << (k - 1)) >= size - off))
         return false;
-    size_t len = size - off < want ? (size_t)(size - off) : want;
-    if (!load(u, sec, off, len, &u->win, &u->wincap))
-        return false;
-    *c = (cursor){ u->win, u->win + len, false };
+    size_t need = size - off < want ? (size_t)(size - off) : want;
+    if (u->winsec != sec || off < u->winoff || off - u->winoff > u->winlen ||
+        u->winlen - (off - u->winoff) < need) {
+        size_t len = want > WINDOW_MIN ? want : WINDOW_MIN;
+        if (size - off < len)
+            len = (size_t)(size - off);
+        u->winsec = -1;
+        if (!load(u, sec, off, len, &u->win, &u->wincap))
+            return false;
+        u->winsec = sec;
+        u->winoff = off;
+        u->winlen = len;
+    }
+    *c = (cursor){ u->win + (off - u->winoff), u->win + u->winlen, false };
     return true;
 }
 
@@ -226,6 +248,26 @@ static int abbrev_cmp(const void *pa, const void *pb)
 {
     const abbrev *a = pa, *b = pb;
     return (a->code > b->code) - (a->code < b->code);
+}
+
+/* The size of a value of form `form` when it is fixed, else -1. */
+static int form_size(const unit *u, uint64_t form)
+{
+    switch (form) {
+    case FORM_FLAG_PRESENT: case FORM_IMPLICIT_CONST: return 0;
+    case FORM_DATA1: case FORM_FLAG: case FORM_REF1: case FORM_STRX1: case FORM_ADDRX1: return 1;
+    case FORM_DATA2: case FORM_REF2: case FORM_STRX2: case FORM_ADDRX2: return 2;
+    case FORM_STRX3: case FORM_ADDRX3: return 3;
+    case FORM_DATA4: case FORM_REF4: case FORM_STRX4: case FORM_ADDRX4: case FORM_REF_SUP4: return 4;
+    case FORM_DATA8: case FORM_REF8: case FORM_REF_SIG8: case FORM_REF_SUP8: return 8;
+    case FORM_DATA16: return 16;
+    case FORM_ADDR: return (int)u->addrsize;
+    case FORM_STRP: case FORM_SEC_OFFSET: case FORM_STRP_SUP: case FORM_LINE_STRP:
+    case FORM_GNU_REF_ALT: case FORM_GNU_STRP_ALT:
+        return (int)u->offsize;
+    case FORM_REF_ADDR: return (int)(u->version <= 2 ? u->addrsize : u->offsize);
+    default: return -1;
+    }
 }
 
 /* Parses the table at c; false when it does not end inside c (or a cap). */
@@ -238,7 +280,7 @@ static bool parse_abbrevs(unit *u, cursor *c)
             return false;
         if (code == 0)
             break;
-        abbrev a = { code, (uint32_t)get_uleb(c), (uint32_t)u->nspecs, 0, get_u(c, 1) != 0 };
+        abbrev a = { code, (uint32_t)get_uleb(c), (uint32_t)u->nspecs, 0, 0, get_u(c, 1) != 0 };
         for (;;) {
             uint64_t at = get_uleb(c), form = get_uleb(c);
             if (c->bad)
@@ -251,6 +293,8 @@ static bool parse_abbrevs(unit *u, cursor *c)
                 return false;
             u->specs[u->nspecs++] = (attr_spec){ (uint32_t)at, (uint32_t)form, implicit };
             a.nspecs++;
+            int size = form_size(u, form);
+            a.fixed = a.fixed < 0 || size < 0 || a.fixed > INT32_MAX - 64 ? -1 : a.fixed + size;
         }
         if (!room(&u->abbrevs, &u->capabbrevs, u->nabbrevs, sizeof *u->abbrevs,
                   ABBREVS_MAX, &u->oom))
@@ -661,7 +705,15 @@ static bool call_site(unit *u, const die *d, size_t *at, uint32_t *line)
         u->files_tried = true;
         u->files = dwarfline_files_open(&u->lsrc, u->stmt_list, &u->oom);
     }
-    const char *path = u->files ? dwarfline_files_name(u->files, d->call_file.v) : NULL;
+    uint64_t fno = d->call_file.v;
+    const char *path = fno < FILES_MEMO && u->paths ? u->paths[fno] : NULL;
+    if (!path && (path = u->files ? dwarfline_files_name(u->files, fno) : NULL) && fno < FILES_MEMO) {
+        /* Chains switch between a few files: each is joined once. */
+        if (!u->paths && !(u->paths = mem_calloc(FILES_MEMO, sizeof *u->paths)))
+            return !(u->oom = true);
+        if (!(u->paths[fno] = mem_strdup(path)))
+            return !(u->oom = true);
+    }
     if (!path)
         return !u->oom;
     size_t len = strlen(path);
@@ -753,6 +805,12 @@ static bool add_node(scan *s, size_t q, uint64_t off, uint32_t depth)
     return true;
 }
 
+static bool is_type(uint32_t tag)
+{
+    return tag == TAG_STRUCTURE_TYPE || tag == TAG_CLASS_TYPE || tag == TAG_UNION_TYPE ||
+           tag == TAG_ENUMERATION_TYPE || tag == TAG_ARRAY_TYPE || tag == TAG_SUBROUTINE_TYPE;
+}
+
 /* Walks the entries after the unit's own, from c: the chains of the
  * queries they hold, and the range of code they cover into lo, hi.
  * false: the unit could not be walked (its chains are not to be given). */
@@ -772,10 +830,28 @@ static bool walk(scan *s, cursor *c, uint64_t *lo, uint64_t *hi)
             continue;
         }
         const abbrev *ab = find_abbrev(u, code);
-        die d;
-        if (!ab || !read_die(u, c, ab, &d))
+        if (!ab)
             return false;
-        if (ab->tag == TAG_SUBPROGRAM || ab->tag == TAG_INLINED_SUBROUTINE) {
+        bool code_tag = ab->tag == TAG_SUBPROGRAM || ab->tag == TAG_INLINED_SUBROUTINE;
+        /* Most entries (members, parameters, variables, types) matter
+         * only for their size: skipped whole where their forms say it. */
+        if (!code_tag && !ab->children && ab->fixed >= 0) {
+            skip(c, (uint64_t)ab->fixed);
+            continue;
+        }
+        die d;
+        if (!read_die(u, c, ab, &d))
+            return false;
+        uint64_t sib;
+        /* Types hold no code (GCC and clang put a member function's
+         * code at the unit's or namespace's level): their members are
+         * skipped.  Were some there, their addresses would only lack
+         * inline frames. */
+        if (is_type(ab->tag) && ab->children && ref_of(u, &d.sibling, &sib) && sib > off) {
+            c->p = u->buf + sib;
+            continue;
+        }
+        if (code_tag) {
             if (!die_ranges(u, &d))
                 return false;
             bool hit = false;
@@ -791,7 +867,6 @@ static bool walk(scan *s, cursor *c, uint64_t *lo, uint64_t *hi)
                 }
             }
             /* Code that holds no query: its children hold none either. */
-            uint64_t sib;
             if (!hit && u->nrng && ab->children && ref_of(u, &d.sibling, &sib) && sib > off) {
                 c->p = u->buf + sib;
                 continue;
@@ -926,6 +1001,10 @@ static int one_unit(scan *s, uint64_t *off)
     }
     dwarfline_files_close(u->files);
     u->files = NULL;
+    for (size_t k = 0; u->paths && k < FILES_MEMO; k++)
+        mem_free(u->paths[k]);
+    mem_free(u->paths);
+    u->paths = NULL;
     if (u->oom)
         return ENOMEM;
     /* A unit whose walk failed answers nothing; one that could not say
@@ -953,6 +1032,7 @@ int dwarfinline_scan(const dwarfinline_src *src, const uint64_t *addrs, size_t n
         err = ENOMEM;
     } else {
         s.u->src = src;
+        s.u->winsec = -1;
         s.u->lsrc = (dwarfline_src){ src->ctx, src->read, { 0 } };
         memcpy(s.u->lsrc.size, src->size, sizeof s.u->lsrc.size);
         uint64_t off = 0;
