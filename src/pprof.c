@@ -19,6 +19,9 @@
  *                   name's string (0: unknown, the Location gets no Line),
  *                   which step 2b turns into its function id, and its file
  *                   and line.
+ *       inls[]      step 2b's Lines of functions inlined at a location, a
+ *                   run per location (innermost first) written before its
+ *                   own Line; name, then Function id, file and line.
  *     Mappings keep the symbol source's order, sorted and disjoint, so one
  *     binary search finds an address's; their ids are that order's, but for
  *     the main program's, which takes id 1 (map_id).
@@ -31,9 +34,9 @@
  *
  *  2b. Lines.  Once every location is known, the mappings whose names the
  *     profile keeps (keep_names: pprof adds no file:line there) are asked
- *     for the file and line of their locations, one sorted batch per
- *     mapping (symbols_lines); then each location gets its Function, by
- *     name and file.
+ *     for the file and line of their locations, and the functions inlined
+ *     there, one sorted batch per mapping (symbols_lines); then each Line
+ *     gets its Function, by name and file.
  *
  *  3. Viewing.  Only once every sample is out (and the arrays above stop
  *     moving) are the protobuf-c structs for the rest built, each kind in
