@@ -75,6 +75,8 @@ enum {
     WANT_MIN = 1024,
     /* Call files whose names a unit remembers (numbers below this). */
     FILES_MEMO = 1024,
+    /* Slots of a unit's memo of function names (half of them used). */
+    NAMES_MEMO = 4096,
     WINDOW_MAX = 1 << 20,
     /* Ranges of one entry (a function split hot/cold has two). */
     RANGES_MAX = 1 << 14,
@@ -156,6 +158,11 @@ typedef struct unit {
     dwarfline_files *files;
     bool files_tried;
     char **paths; /* FILES_MEMO names of call files, made on first use */
+    struct name_memo {
+        uint64_t off; /* an inlined entry */
+        char *name;   /* its function's name; NULL: an empty slot */
+    } *names;         /* NAMES_MEMO slots, made on first use */
+    size_t nnames;
     char *text; /* one chain's strings */
     size_t ntext, captext;
     bool oom;
@@ -675,7 +682,7 @@ static bool put_str(unit *u, const aval *a, size_t *at)
 /* Appends the name of the function the entry at off is (an inlined copy
  * of): the first linkage name along its abstract_origin and specification
  * references, else the first name. */
-static bool func_name(unit *u, uint64_t off, size_t *at)
+static bool find_name(unit *u, uint64_t off, size_t *at)
 {
     aval first = { 0, 0 };
     die d;
@@ -689,6 +696,36 @@ static bool func_name(unit *u, uint64_t off, size_t *at)
             break;
     }
     return first.form && put_str(u, &first, at);
+}
+
+/* find_name, remembered per entry for the unit: the chains of many
+ * addresses pass through the same inlined copies, and each name read is a
+ * read of .debug_str. */
+static bool func_name(unit *u, uint64_t off, size_t *at)
+{
+    if (!u->names && !(u->names = mem_calloc(NAMES_MEMO, sizeof *u->names)))
+        return !(u->oom = true);
+    size_t j = (size_t)((off * 0x9e3779b97f4a7c15ULL) >> 52) & (NAMES_MEMO - 1);
+    for (; u->names[j].name; j = (j + 1) & (NAMES_MEMO - 1))
+        if (u->names[j].off == off) {
+            size_t len = strlen(u->names[j].name) + 1;
+            if (!text_room(u, len))
+                return false;
+            *at = u->ntext;
+            memcpy(u->text + u->ntext, u->names[j].name, len);
+            u->ntext += len;
+            return true;
+        }
+    if (!find_name(u, off, at))
+        return false;
+    /* A full memo (half its slots) just stops remembering. */
+    if (u->nnames < NAMES_MEMO / 2) {
+        if (!(u->names[j].name = mem_strdup(u->text + *at)))
+            return !(u->oom = true);
+        u->names[j].off = off;
+        u->nnames++;
+    }
+    return true;
 }
 
 /* The call site of inlined entry d: file into u->text (*at, or SIZE_MAX
@@ -884,6 +921,21 @@ static bool walk(scan *s, cursor *c, uint64_t *lo, uint64_t *hi)
 
 /* ---- units ------------------------------------------------------------------- */
 
+/* Empties the memos of call files and names for the next unit (their
+ * tables stay: allocating them per unit costs page faults). */
+static void forget_names(unit *u)
+{
+    for (size_t k = 0; u->paths && k < FILES_MEMO; k++) {
+        mem_free(u->paths[k]);
+        u->paths[k] = NULL;
+    }
+    for (size_t k = 0; u->names && k < NAMES_MEMO; k++) {
+        mem_free(u->names[k].name);
+        u->names[k].name = NULL;
+    }
+    u->nnames = 0;
+}
+
 /* Reads the unit's first `len` bytes into u->buf. */
 static bool load_unit(unit *u, size_t len)
 {
@@ -1001,10 +1053,7 @@ static int one_unit(scan *s, uint64_t *off)
     }
     dwarfline_files_close(u->files);
     u->files = NULL;
-    for (size_t k = 0; u->paths && k < FILES_MEMO; k++)
-        mem_free(u->paths[k]);
-    mem_free(u->paths);
-    u->paths = NULL;
+    forget_names(u);
     if (u->oom)
         return ENOMEM;
     /* A unit whose walk failed answers nothing; one that could not say
@@ -1055,6 +1104,9 @@ int dwarfinline_scan(const dwarfinline_src *src, const uint64_t *addrs, size_t n
         mem_free(s.u->rng);
         mem_free(s.u->pool);
         mem_free(s.u->text);
+        forget_names(s.u);
+        mem_free(s.u->paths);
+        mem_free(s.u->names);
     }
     mem_free(s.u);
     mem_free(s.tail);
