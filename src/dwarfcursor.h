@@ -1,7 +1,7 @@
 /*
  * dwarfcursor.h - bounded reads of DWARF's fixed-size and LEB128 numbers
  * from a buffer, shared by the readers of .debug_line (dwarfline.c) and
- * .debug_info (dwarfinline.c).
+ * .debug_info (dwarfinline.c), and the order both read units in.
  *
  * A cursor never reads past its end: a read that would sets `bad`, and it
  * and every read after it give 0, so a parser checks once, after a run of
@@ -65,6 +65,21 @@ static inline void skip(cursor *c, uint64_t n)
         c->bad = true;
     else
         c->p += n;
+}
+
+/* The offset of the k-th unit a scan reads into *off: units[k] when a
+ * list is given, else the one after the last (*off, which the reader of
+ * a unit sets to UINT64_MAX when the section cannot be followed).  false
+ * when there is none. */
+static inline bool next_unit(const uint64_t *units, size_t nunits, size_t k, uint64_t *off)
+{
+    if (units) {
+        if (k >= nunits)
+            return false;
+        *off = units[k];
+        return true;
+    }
+    return *off != UINT64_MAX;
 }
 
 #endif

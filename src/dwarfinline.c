@@ -792,25 +792,11 @@ static void emit(scan *s, size_t q)
 
 /* ---- the walk ---------------------------------------------------------------- */
 
-/* The first query at or above a. */
-static size_t lower_bound(const scan *s, uint64_t a)
-{
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->addrs[mid] < a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 static bool any_query(const scan *s)
 {
     const unit *u = s->u;
     for (size_t k = 0; k < u->nrng; k++) {
-        size_t i = lower_bound(s, u->rng[k][0]);
+        size_t i = sort_lower_bound(s->addrs, s->n, u->rng[k][0]);
         if (i < s->n && s->addrs[i] < u->rng[k][1])
             return true;
     }
@@ -895,7 +881,7 @@ static bool walk(scan *s, cursor *c, uint64_t *lo, uint64_t *hi)
             for (size_t k = 0; k < u->nrng; k++) {
                 *lo = u->rng[k][0] < *lo ? u->rng[k][0] : *lo;
                 *hi = u->rng[k][1] > *hi ? u->rng[k][1] : *hi;
-                for (size_t i = lower_bound(s, u->rng[k][0]);
+                for (size_t i = sort_lower_bound(s->addrs, s->n, u->rng[k][0]);
                      i < s->n && s->addrs[i] < u->rng[k][1]; i++) {
                     hit = true;
                     if (ab->tag == TAG_INLINED_SUBROUTINE && !s->done[i] &&
@@ -1085,16 +1071,8 @@ int dwarfinline_scan(const dwarfinline_src *src, const uint64_t *addrs, size_t n
         s.u->lsrc = (dwarfline_src){ src->ctx, src->read, { 0 } };
         memcpy(s.u->lsrc.size, src->size, sizeof s.u->lsrc.size);
         uint64_t off = 0;
-        for (size_t k = 0; !err; k++) {
-            if (units) {
-                if (k >= nunits)
-                    break;
-                off = units[k];
-            } else if (off == UINT64_MAX) {
-                break;
-            }
+        for (size_t k = 0; !err && next_unit(units, nunits, k, &off); k++)
             err = one_unit(&s, &off);
-        }
     }
     if (s.u) {
         mem_free(s.u->buf);

@@ -27,6 +27,7 @@
 
 #include "dwarfcursor.h"
 #include "mem.h"
+#include "sort.h"
 
 enum {
     /* Standard opcodes (6.2.5.2). */
@@ -438,20 +439,6 @@ static size_t open_query(scan *s, size_t i)
     return i;
 }
 
-/* The first query at or above a. */
-static size_t lower_bound(const scan *s, uint64_t a)
-{
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->addrs[mid] < a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* Rows say [a, b) is at line of file. */
 static void cover(scan *s, uint64_t a, uint64_t b, uint64_t file, uint64_t line)
 {
@@ -462,8 +449,8 @@ static void cover(scan *s, uint64_t a, uint64_t b, uint64_t file, uint64_t line)
         u->hi = b;
     if (!s->left || line == 0 || line > UINT32_MAX) /* 0: no source line */
         return;
-    for (size_t i = open_query(s, lower_bound(s, a)); i < s->n && s->addrs[i] < b;
-         i = open_query(s, i + 1)) {
+    for (size_t i = open_query(s, sort_lower_bound(s->addrs, s->n, a));
+         i < s->n && s->addrs[i] < b; i = open_query(s, i + 1)) {
         const char *path = file_path(u, file);
         if (!path)
             return;
@@ -631,16 +618,8 @@ int dwarfline_scan(const dwarfline_src *src, const uint64_t *addrs, size_t n,
         uint64_t off = 0;
         /* A full scan that indexes units reads them all, answered or not. */
         bool all = !units && out->unit;
-        for (size_t k = 0; (s.left || all) && !err; k++) {
-            if (units) {
-                if (k >= nunits)
-                    break;
-                off = units[k];
-            } else if (off == UINT64_MAX) {
-                break;
-            }
+        for (size_t k = 0; (s.left || all) && !err && next_unit(units, nunits, k, &off); k++)
             err = one_unit(&s, &off);
-        }
     }
     if (s.u) {
         mem_free(s.u->dirs);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "sort.h"
 
 typedef struct memo_ent {
     uint64_t vaddr;
@@ -271,14 +272,7 @@ static const memo_ent *memo_find(const srclines *c, uint64_t v)
 /* Whether some address of miss[0..n) lies in [lo, hi). */
 static bool holds(const uint64_t *miss, size_t n, uint64_t lo, uint64_t hi)
 {
-    size_t a = 0, b = n;
-    while (a < b) {
-        size_t mid = a + (b - a) / 2;
-        if (miss[mid] < lo)
-            a = mid + 1;
-        else
-            b = mid;
-    }
+    size_t a = sort_lower_bound(miss, n, lo);
     return a < n && miss[a] < hi;
 }
 

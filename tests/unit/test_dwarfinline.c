@@ -549,6 +549,26 @@ static void skipped_units(void **state)
     assert_int_equal(nunits, 1);
 }
 
+/* A fresh DWARF 4 unit: its line header and abbreviations, its header,
+ * its own entry for code at [0x1000, 0x1000 + size), and an abstract
+ * function "m" (its offset in *m).  Its start. */
+static size_t fresh4(const char *name, uint64_t size, uint64_t *m)
+{
+    reset();
+    line4();
+    abbrevs4();
+    size_t u = unit_begin(4, 0, 0);
+    uleb(&INFO, 1);
+    str(&INFO, name);
+    un(&INFO, 0, 4);
+    un(&INFO, 0x1000, 8);
+    un(&INFO, size, 8);
+    *m = here(u);
+    uleb(&INFO, 4);
+    str(&INFO, "m");
+    return u;
+}
+
 /* ---- cut and hostile input ---------------------------------------------- */
 
 /* s with every file name of its frames as "?". */
@@ -675,18 +695,8 @@ static void hostile(void **state)
     NONE(4);
 
     /* Nesting past the cap: a chain of lexical blocks. */
-    reset();
-    line4();
-    abbrevs4();
-    u = unit_begin(4, 0, 0);
-    uleb(&INFO, 1);
-    str(&INFO, "n.c");
-    un(&INFO, 0, 4);
-    un(&INFO, 0x1000, 8);
-    un(&INFO, 0x1000, 8);
-    uint64_t m = here(u);
-    uleb(&INFO, 4);
-    str(&INFO, "m");
+    uint64_t m;
+    u = fresh4("n.c", 0x1000, &m);
     for (int d = 0; d < 300; d++) {
         uleb(&INFO, 9);
         un(&INFO, 0x1000, 8);
@@ -707,18 +717,7 @@ static void hostile(void **state)
 
     /* A sibling pointing backwards is not followed; a range list that
      * runs to the section's end is no list. */
-    reset();
-    line4();
-    abbrevs4();
-    u = unit_begin(4, 0, 0);
-    uleb(&INFO, 1);
-    str(&INFO, "s.c");
-    un(&INFO, 0, 4);
-    un(&INFO, 0x1000, 8);
-    un(&INFO, 0x1000, 8);
-    m = here(u);
-    uleb(&INFO, 4);
-    str(&INFO, "m");
+    u = fresh4("s.c", 0x1000, &m);
     uleb(&INFO, 2);
     un(&INFO, put_str(&STR, "f"), 4);
     un(&INFO, 0x1800, 8); /* holds no query */
@@ -741,22 +740,11 @@ static void hostile(void **state)
     unit_end(u);
     assert_int_equal(run(qn, 1, NULL, 0), 0);
     SAYS(0, "m@a.c:3");
-    reset();
-    line4();
-    abbrevs4();
+    u = fresh4("r.c", 0x1000, &m);
     for (int i = 0; i < 100; i++) {
         un(&RANGES, 0x1000, 8);
         un(&RANGES, 0x1010, 8);
     }
-    u = unit_begin(4, 0, 0);
-    uleb(&INFO, 1);
-    str(&INFO, "r.c");
-    un(&INFO, 0, 4);
-    un(&INFO, 0x1000, 8);
-    un(&INFO, 0x1000, 8);
-    m = here(u);
-    uleb(&INFO, 4);
-    str(&INFO, "m");
     uleb(&INFO, 11);
     str(&INFO, "f");
     uleb(&INFO, 7);
@@ -779,18 +767,8 @@ static void discarded(void **state)
     (void)state;
     static const uint64_t lows[] = { 0, UINT64_MAX };
     for (int i = 0; i < 2; i++) {
-        reset();
-        line4();
-        abbrevs4();
-        size_t u = unit_begin(4, 0, 0);
-        uleb(&INFO, 1);
-        str(&INFO, "d.c");
-        un(&INFO, 0, 4);
-        un(&INFO, 0x1000, 8);
-        un(&INFO, 0x1000, 8);
-        uint64_t m = here(u);
-        uleb(&INFO, 4);
-        str(&INFO, "m");
+        uint64_t m;
+        size_t u = fresh4("d.c", 0x1000, &m);
         uleb(&INFO, 11);
         str(&INFO, "f");
         uleb(&INFO, 3);
