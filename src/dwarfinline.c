@@ -633,7 +633,7 @@ static bool put_str(unit *u, const aval *a, size_t *at)
     case FORM_STRING: {
         const char *s = (const char *)u->buf + a->v; /* form_value checked its NUL */
         size_t len = strlen(s);
-        if (len >= NAME_MAX_LEN || !text_room(u, len + 1))
+        if (!len || len >= NAME_MAX_LEN || !text_room(u, len + 1)) /* "" names nothing */
             return false;
         *at = u->ntext;
         memcpy(u->text + u->ntext, s, len + 1);

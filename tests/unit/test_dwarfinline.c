@@ -758,6 +758,25 @@ static void hostile(void **state)
     unit_end(u);
     assert_int_equal(run(qn, 1, NULL, 0), 0);
     NONE(0);
+
+    /* A function named "" names nothing (fuzz_dwarfinline found it given). */
+    u = fresh4("e.c", 0x1000, &m);
+    uint64_t empty = here(u);
+    uleb(&INFO, 4);
+    str(&INFO, "");
+    uleb(&INFO, 11);
+    str(&INFO, "f");
+    uleb(&INFO, 10);
+    un(&INFO, empty, 4);
+    un(&INFO, 0x1000, 8);
+    un(&INFO, 0x1010, 8);
+    u8(&INFO, 1);
+    u8(&INFO, 3);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(u);
+    assert_int_equal(run(qn, 1, NULL, 0), 0);
+    NONE(0);
 }
 
 /* A function the linker discarded: low_pc 0, or all ones, covers nothing,
