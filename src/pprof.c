@@ -775,13 +775,7 @@ static int set_lines(builder *b, loc_rec *r, const symbols_line *g)
     for (uint32_t k = 0; k < ninl; k++) {
         const symbols_frame *fr = &g->inl[k];
         uint32_t name, call_file;
-        if (b->ninls == b->inls_cap) {
-            inl_rec *grown = grow_array(b->inls, &b->inls_cap, sizeof *grown);
-            if (!grown)
-                return ENOMEM;
-            mem_free(b->inls);
-            b->inls = grown;
-        }
+        RESERVE(b->inls, b->inls_cap, b->ninls);
         if (intern_or_none(b, fr->name, &name) || intern_or_none(b, fr->file, &call_file))
             return ENOMEM;
         b->inls[b->ninls++] = (inl_rec){ name, file, line };

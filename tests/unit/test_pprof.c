@@ -895,6 +895,18 @@ static int inl_lines(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbo
     return 0;
 }
 
+/* Every address of mapping 0 in inner < mid < its function. */
+static int inl_every(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
+{
+    static const symbols_frame deep[] = { { "inner", "/src/a.h", 5 }, { "mid", "/src/a.c", 20 } };
+    (void)ctx;
+    (void)addrs;
+    assert_int_equal(i, 0);
+    for (size_t k = 0; k < n; k++)
+        out[k] = (symbols_line){ "/src/a.h", 2, 2, deep };
+    return 0;
+}
+
 static void test_inlined_lines(void **state)
 {
     (void)state;
@@ -937,6 +949,23 @@ static void test_inlined_lines(void **state)
     assert_ptr_not_equal(mid0, mid1);
     assert_int_equal(l0->line[2]->function_id, l1->line[1]->function_id);
     assert_true(m->mapping[0]->has_functions && m->mapping[0]->has_line_numbers);
+    perftools__profiles__profile__free_unpacked(m, NULL);
+    /* Many inlined locations: the Lines' array grows (once freed the old
+     * array twice, and glibc aborted the profiled program). */
+    static uint64_t many_pcs[200][1];
+    static pprof_sample many[200];
+    for (int i = 0; i < 200; i++) {
+        many_pcs[i][0] = 0x401001 + (uint64_t)i; /* 200 addresses of alloc_thing */
+        many[i] = (pprof_sample){ .pcs = many_pcs[i], .depth = 1, .values = { 1, 1, 1, 1 } };
+    }
+    pprof_profile pm = p;
+    pm.samples = many;
+    pm.nsamples = 200;
+    pm.symbols.lines = inl_every;
+    m = encode_decode(&pm);
+    assert_int_equal(m->n_location, 200);
+    for (size_t i = 0; i < m->n_location; i++)
+        assert_int_equal(m->location[i]->n_line, 3);
     perftools__profiles__profile__free_unpacked(m, NULL);
     /* Every allocation failing in turn: ENOMEM, nothing leaked. */
     uint64_t blocks = mem_heap_blocks();
