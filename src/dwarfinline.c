@@ -970,10 +970,12 @@ static int one_unit(scan *s, uint64_t *off)
         abbrev_off = get_u(&c, u->offsize);
         u->addrsize = (unsigned)get_u(&c, 1);
     }
-    if (c.bad || u->version < 2 || u->version > 5 || (u->addrsize != 4 && u->addrsize != 8) ||
-        lenbytes + len > DWARFINLINE_UNIT_MAX)
-        return 0;
     uint64_t dies = (uint64_t)(c.p - head), total = lenbytes + len;
+    /* The header read from `head` may run past a unit that claims to be
+     * shorter than it. */
+    if (c.bad || dies >= total || u->version < 2 || u->version > 5 ||
+        (u->addrsize != 4 && u->addrsize != 8) || total > DWARFINLINE_UNIT_MAX)
+        return 0;
     u->off = at;
     u->files_tried = false;
     u->npool = 0;
