@@ -13,7 +13,7 @@
 # leaves the input in build-fuzz/fuzz-work/<target>/crash-*.
 #
 # Targets: fuzz_config fuzz_maps fuzz_elf fuzz_pprof fuzz_http fuzz_dwarfline
-# (the library's parsers, tests/fuzz), fuzz_profile_read (the heapprof command's profile
+# fuzz_dwarfinline (the library's parsers, tests/fuzz), fuzz_profile_read (the heapprof command's profile
 # reader, tests/cli, corpus tests/cli/corpus) and fuzz_demangle_rust (its
 # Rust demanglers, tests/cli, corpus tests/cli/corpus_demangle); default: all.
 # Installs clang and libFuzzer's runtime with apt-get when they are missing
@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_config fuzz_maps fuzz_elf fuzz_pprof fuzz_http fuzz_dwarfline fuzz_profile_read
+[[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_config fuzz_maps fuzz_elf fuzz_pprof fuzz_http fuzz_dwarfline fuzz_dwarfinline fuzz_profile_read
     fuzz_demangle_rust)
 # Where a target's binary (under the build) and seed corpus live.
 target_dir() {

@@ -25,7 +25,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "dwarfcursor.h"
 #include "mem.h"
+#include "sort.h"
 
 enum {
     /* Standard opcodes (6.2.5.2). */
@@ -68,11 +70,6 @@ typedef struct file_ent {
     uint64_t dir;
 } file_ent;
 
-typedef struct cursor {
-    const unsigned char *p, *end;
-    bool bad; /* a read ran past the end; values read since are 0 */
-} cursor;
-
 typedef struct unit {
     const dwarfline_src *src;
     unsigned char *buf;
@@ -106,53 +103,6 @@ typedef struct scan {
 } scan;
 
 /* ---- reading bytes --------------------------------------------------------- */
-
-static uint64_t get_u(cursor *c, size_t n)
-{
-    if (c->bad || (size_t)(c->end - c->p) < n) {
-        c->bad = true;
-        return 0;
-    }
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v |= (uint64_t)c->p[i] << (8 * i); /* DWARF in the host's order: little-endian */
-    c->p += n;
-    return v;
-}
-
-/* A LEB128; a signed one (SLEB128) as the uint64_t of its two's
- * complement (added unsigned: no overflow is undefined). */
-static uint64_t get_leb(cursor *c, bool sign)
-{
-    uint64_t v = 0;
-    for (unsigned shift = 0; !c->bad; shift += 7) {
-        if (c->p == c->end) {
-            c->bad = true;
-            break;
-        }
-        unsigned char b = *c->p++;
-        if (shift < 64)
-            v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            if (sign && shift + 7 < 64 && (b & 0x40))
-                v |= ~(uint64_t)0 << (shift + 7);
-            return v;
-        }
-    }
-    return 0;
-}
-
-static uint64_t get_uleb(cursor *c) { return get_leb(c, false); }
-
-static uint64_t get_sleb(cursor *c) { return get_leb(c, true); }
-
-static void skip(cursor *c, uint64_t n)
-{
-    if (c->bad || (uint64_t)(c->end - c->p) < n)
-        c->bad = true;
-    else
-        c->p += n;
-}
 
 /* A NUL-terminated string in the unit: its reference, past its NUL. */
 static strref get_cstr(cursor *c, const unit *u)
@@ -412,6 +362,72 @@ static const char *file_path(unit *u, uint64_t file)
     return u->path;
 }
 
+/* ---- a unit's file table alone ---------------------------------------------- */
+
+struct dwarfline_files {
+    unit u;
+};
+
+dwarfline_files *dwarfline_files_open(const dwarfline_src *src, uint64_t off, bool *oom)
+{
+    uint64_t size = src->size[DWARFLINE_LINE];
+    /* unit_length (4 or 12), version, DWARF 5's two sizes, header_length */
+    unsigned char head[24];
+    if (off >= size)
+        return NULL;
+    size_t n = size - off < sizeof head ? (size_t)(size - off) : sizeof head;
+    if (!src->read(src->ctx, DWARFLINE_LINE, off, head, n))
+        return NULL;
+    cursor c = { head, head + n, false };
+    uint64_t len = get_u(&c, 4);
+    unsigned offsize = 4;
+    if (len == 0xffffffffu) {
+        len = get_u(&c, 8);
+        offsize = 8;
+    }
+    uint64_t lenbytes = (uint64_t)(c.p - head);
+    int version = (int)get_u(&c, 2);
+    if (version >= 5)
+        skip(&c, 2);
+    uint64_t hlen = get_u(&c, offsize);
+    uint64_t hend = (uint64_t)(c.p - head);
+    /* Only the header is read: the program is not needed for names. */
+    if (c.bad || len > size - off - lenbytes || hlen > len || hend + hlen > lenbytes + len ||
+        hend + hlen > DWARFLINE_UNIT_MAX)
+        return NULL;
+    dwarfline_files *f = mem_calloc(1, sizeof *f);
+    unit *u = f ? &f->u : NULL;
+    if (u) {
+        u->src = src;
+        u->len = (size_t)(hend + hlen);
+        u->buf = mem_alloc(u->len);
+    }
+    cursor prog;
+    if (!u || !u->buf) {
+        *oom = true;
+    } else if (src->read(src->ctx, DWARFLINE_LINE, off, u->buf, u->len) && header(u, &prog)) {
+        return f;
+    }
+    *oom |= u && u->oom;
+    dwarfline_files_close(f);
+    return NULL;
+}
+
+const char *dwarfline_files_name(dwarfline_files *f, uint64_t file)
+{
+    return file_path(&f->u, file);
+}
+
+void dwarfline_files_close(dwarfline_files *f)
+{
+    if (!f)
+        return;
+    mem_free(f->u.buf);
+    mem_free(f->u.dirs);
+    mem_free(f->u.files);
+    mem_free(f);
+}
+
 /* ---- the program ----------------------------------------------------------- */
 
 static size_t open_query(scan *s, size_t i)
@@ -421,20 +437,6 @@ static size_t open_query(scan *s, size_t i)
         i = s->next[i];
     }
     return i;
-}
-
-/* The first query at or above a. */
-static size_t lower_bound(const scan *s, uint64_t a)
-{
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->addrs[mid] < a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
 }
 
 /* Rows say [a, b) is at line of file. */
@@ -447,8 +449,8 @@ static void cover(scan *s, uint64_t a, uint64_t b, uint64_t file, uint64_t line)
         u->hi = b;
     if (!s->left || line == 0 || line > UINT32_MAX) /* 0: no source line */
         return;
-    for (size_t i = open_query(s, lower_bound(s, a)); i < s->n && s->addrs[i] < b;
-         i = open_query(s, i + 1)) {
+    for (size_t i = open_query(s, sort_lower_bound(s->addrs, s->n, a));
+         i < s->n && s->addrs[i] < b; i = open_query(s, i + 1)) {
         const char *path = file_path(u, file);
         if (!path)
             return;
@@ -616,16 +618,8 @@ int dwarfline_scan(const dwarfline_src *src, const uint64_t *addrs, size_t n,
         uint64_t off = 0;
         /* A full scan that indexes units reads them all, answered or not. */
         bool all = !units && out->unit;
-        for (size_t k = 0; (s.left || all) && !err; k++) {
-            if (units) {
-                if (k >= nunits)
-                    break;
-                off = units[k];
-            } else if (off == UINT64_MAX) {
-                break;
-            }
+        for (size_t k = 0; (s.left || all) && !err && next_unit(units, nunits, k, &off); k++)
             err = one_unit(&s, &off);
-        }
     }
     if (s.u) {
         mem_free(s.u->dirs);

@@ -61,4 +61,19 @@ typedef struct dwarfline_sink {
 int dwarfline_scan(const dwarfline_src *src, const uint64_t *addrs, size_t n,
                    const uint64_t *units, size_t nunits, const dwarfline_sink *out);
 
+/* The file table of the line-number program at offset off of .debug_line
+ * (a compile unit's DW_AT_stmt_list), for the file numbers .debug_info
+ * gives (DW_AT_call_file, dwarfinline.c): only the program's header is
+ * read.  NULL when it cannot be read, or out of memory (then *oom). */
+typedef struct dwarfline_files dwarfline_files;
+dwarfline_files *dwarfline_files_open(const dwarfline_src *src, uint64_t off, bool *oom);
+
+/* File number `file` of that table (numbered as the program numbers its
+ * rows: from 1 in DWARF 2-4, from 0 in 5), joined with its directory as
+ * dwarfline_scan's answers are; NULL when it has none.  The string lives
+ * until the next call or close. */
+const char *dwarfline_files_name(dwarfline_files *f, uint64_t file);
+
+void dwarfline_files_close(dwarfline_files *f);
+
 #endif

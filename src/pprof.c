@@ -19,6 +19,9 @@
  *                   name's string (0: unknown, the Location gets no Line),
  *                   which step 2b turns into its function id, and its file
  *                   and line.
+ *       inls[]      step 2b's Lines of functions inlined at a location, a
+ *                   run per location (innermost first) written before its
+ *                   own Line; name, then Function id, file and line.
  *     Mappings keep the symbol source's order, sorted and disjoint, so one
  *     binary search finds an address's; their ids are that order's, but for
  *     the main program's, which takes id 1 (map_id).
@@ -31,9 +34,9 @@
  *
  *  2b. Lines.  Once every location is known, the mappings whose names the
  *     profile keeps (keep_names: pprof adds no file:line there) are asked
- *     for the file and line of their locations, one sorted batch per
- *     mapping (symbols_lines); then each location gets its Function, by
- *     name and file.
+ *     for the file and line of their locations, and the functions inlined
+ *     there, one sorted batch per mapping (symbols_lines); then each Line
+ *     gets its Function, by name and file.
  *
  *  3. Viewing.  Only once every sample is out (and the arrays above stop
  *     moving) are the protobuf-c structs for the rest built, each kind in
@@ -102,7 +105,17 @@ typedef struct loc_rec {
     uint32_t func;
     uint32_t file_str;
     uint32_t line;
+    /* Step 2b: the functions inlined here, inls[inl .. inl + ninl),
+     * innermost first; the location's own Line comes after them. */
+    uint32_t inl, ninl;
 } loc_rec;
+
+/* A Line of an inlined function: like loc_rec's, name or Function id. */
+typedef struct inl_rec {
+    uint32_t func;
+    uint32_t file_str;
+    uint32_t line;
+} inl_rec;
 
 typedef struct func_rec {
     uint32_t name_str, file_str;
@@ -134,6 +147,8 @@ typedef struct builder {
 
     loc_rec *locs;
     size_t nlocs, locs_cap;
+    inl_rec *inls;
+    size_t ninls, inls_cap;
     loc_slot *ltab;
     size_t ltab_cap;
 
@@ -230,6 +245,7 @@ static void builder_free(builder *b)
     mem_free(b->keep);
     mem_free(b->lined);
     mem_free(b->locs);
+    mem_free(b->inls);
     mem_free(b->ltab);
     mem_free(b->maps);
     mem_free(b->map_strs);
@@ -717,6 +733,45 @@ static int ask_cmp(const void *pa, const void *pb)
     return (a->addr > b->addr) - (a->addr < b->addr);
 }
 
+/* The string index of s, or 0 for NULL. */
+static int intern_or_none(builder *b, const char *s, uint32_t *out)
+{
+    int64_t idx = 0;
+    if (s && intern(b, s, &idx))
+        return ENOMEM;
+    *out = (uint32_t)idx;
+    return 0;
+}
+
+/* Location r's answer g: its Line's file and line, and before it a Line
+ * per function inlined there (symbols.h): the innermost at g's file and
+ * line, each other one at the call site of the one inlined into it, and
+ * the location's own function at the call site of the outermost. */
+static int set_lines(builder *b, loc_rec *r, const symbols_line *g)
+{
+    uint32_t file = 0, line = g->file ? g->line : 0;
+    if (intern_or_none(b, g->file, &file))
+        return ENOMEM;
+    /* Past what a uint32_t numbers, the location keeps one Line. */
+    uint32_t ninl = b->ninls > UINT32_MAX - g->ninl ? 0 : g->ninl;
+    size_t first = b->ninls;
+    for (uint32_t k = 0; k < ninl; k++) {
+        const symbols_frame *fr = &g->inl[k];
+        uint32_t name, call_file;
+        RESERVE(b->inls, b->inls_cap, b->ninls);
+        if (intern_or_none(b, fr->name, &name) || intern_or_none(b, fr->file, &call_file))
+            return ENOMEM;
+        b->inls[b->ninls++] = (inl_rec){ name, file, line };
+        file = call_file;
+        line = fr->file ? fr->line : 0;
+    }
+    r->inl = (uint32_t)first;
+    r->ninl = ninl;
+    r->file_str = file;
+    r->line = line;
+    return 0;
+}
+
 /* File and line of the named locations of mappings whose names are kept,
  * one sorted batch per mapping.  A batch the source cannot answer (out of
  * memory, no .debug_line) leaves its locations without lines. */
@@ -733,17 +788,12 @@ static int add_lines(builder *b, line_ask *ask, size_t n)
         if (sy->lines(sy->ctx, ask[i].map, addrs, j - i, got) == ENOMEM)
             continue; /* counted by the source; what it found stands */
         for (size_t k = i; !err && k < j; k++) {
-            int64_t file;
             const symbols_line *g = &got[k - i];
-            if (!g->file || !g->line)
+            if ((!g->file || !g->line) && !g->ninl)
                 continue;
-            if (intern(b, g->file, &file)) {
-                err = ENOMEM;
-                break;
-            }
-            b->locs[ask[k].loc].file_str = (uint32_t)file;
-            b->locs[ask[k].loc].line = g->line;
-            b->lined[ask[k].map] = true;
+            loc_rec *r = &b->locs[ask[k].loc];
+            err = set_lines(b, r, g);
+            b->lined[ask[k].map] |= r->file_str != 0;
         }
     }
     mem_free(addrs);
@@ -778,6 +828,8 @@ static int lines_and_functions(builder *b)
         if (r->func)
             err = intern_func(b, r->func, r->file_str, &r->func);
     }
+    for (size_t i = 0; !err && i < b->ninls; i++)
+        err = intern_func(b, b->inls[i].func, b->inls[i].file_str, &b->inls[i].func);
     return err;
 }
 
@@ -854,7 +906,7 @@ static int build_view(builder *b)
     m->function = b->pb_func_ptrs;
 
     ALLOC_MSGS(b->pb_locs, b->pb_loc_ptrs, b->nlocs);
-    ALLOC_MSGS(b->pb_lines, b->pb_line_ptrs, b->nlocs);
+    ALLOC_MSGS(b->pb_lines, b->pb_line_ptrs, b->nlocs + b->ninls);
     size_t nlines = 0;
     for (size_t i = 0; i < b->nlocs; i++) {
         const loc_rec *r = &b->locs[i];
@@ -864,13 +916,17 @@ static int build_view(builder *b)
         l->mapping_id = r->mapping_id;
         l->address = r->addr;
         if (r->func) {
-            pb_line *ln = &b->pb_lines[nlines];
-            perftools__profiles__line__init(ln);
-            ln->function_id = r->func;
-            ln->line = r->line;
-            b->pb_line_ptrs[nlines] = ln;
-            l->n_line = 1;
-            l->line = &b->pb_line_ptrs[nlines++];
+            /* Line[0] is the innermost function (profile.proto). */
+            l->line = &b->pb_line_ptrs[nlines];
+            for (uint32_t k = 0; k <= r->ninl; k++) {
+                const inl_rec *x = k < r->ninl ? &b->inls[r->inl + k] : NULL;
+                pb_line *ln = &b->pb_lines[nlines];
+                perftools__profiles__line__init(ln);
+                ln->function_id = x ? x->func : r->func;
+                ln->line = x ? x->line : r->line;
+                b->pb_line_ptrs[nlines++] = ln;
+            }
+            l->n_line = r->ninl + 1u;
         }
         b->pb_loc_ptrs[i] = l;
     }

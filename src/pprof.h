@@ -61,8 +61,10 @@ typedef struct pprof_symbols {
      * our names instead of re-deriving them; see symbols_keep_names. */
     bool (*keep_names)(void *ctx, size_t i);
     /* Optional: for a mapping keep_names marks, out[k] = the file and line
-     * of addrs[k] (sorted ascending), {NULL, 0} when unknown; 0 or an
-     * errno (symbols_lines).  pprof shows them with -lines. */
+     * of addrs[k] (sorted ascending), {NULL, 0} when unknown, and the
+     * functions inlined there; 0 or an errno (symbols_lines).  pprof shows
+     * them with -lines, and an inlined function as a frame of its own
+     * ("(inline)"). */
     int (*lines)(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbols_line *out);
     /* Optional, for the text profile (heaptext.h): the name, as func_name
      * gives it, and addr's offset from the function's start. */

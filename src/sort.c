@@ -51,3 +51,16 @@ void sort_array(void *base, size_t n, size_t size, int (*cmp)(const void *, cons
         sift_down(b, 0, end, size, cmp);
     }
 }
+
+size_t sort_lower_bound(const uint64_t *a, size_t n, uint64_t v)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}

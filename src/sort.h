@@ -1,5 +1,6 @@
 /*
- * sort.h - an in-place sort that never allocates.
+ * sort.h - an in-place sort that never allocates, and a search of sorted
+ * addresses.
  *
  * glibc's qsort (a merge sort up to 2.36, Debian 12's) mallocs a copy of
  * any array of 1 KiB or more and frees it on return.  From 128 KiB, glibc's
@@ -14,7 +15,12 @@
 #define HEAPPROF_SORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 void sort_array(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
+/* The index of the first of a[0..n) (sorted ascending) at or above v; n
+ * when there is none. */
+size_t sort_lower_bound(const uint64_t *a, size_t n, uint64_t v);
 
 #endif

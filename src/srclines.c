@@ -1,22 +1,23 @@
 /*
- * srclines.c - file:line per address of one ELF file, remembered (see
- * srclines.h).
+ * srclines.c - file:line and inlined functions per address of one ELF
+ * file, remembered (see srclines.h).
  *
  * Data:
  *   memo[]   every address asked about so far, sorted, with its answer
- *            (file NULL: none).  Grows with the distinct call sites the
- *            profiles hold, never with the file's rows.
- *   names[]  the distinct file names answers point at, one block each,
- *            found again through name_slots[] (open addressing, index + 1,
- *            at most half full): a binary of thousands of files asks for
- *            the same headers from every unit, and a linear search cost
- *            answers x names compares.
- *   units[]  after the first complete scan (indexed): each unit's offset
- *            and the [lo, hi) its rows cover, so a later scan reads only
- *            the units that can answer one of its addresses.
+ *            (file NULL: none) and its inlined functions, a run of
+ *            frames[] (ninl 0: none).  Grows with the distinct call sites
+ *            the profiles hold, never with the file's rows or entries.
+ *   names[]  the distinct strings answers point at (file and function
+ *            names), one block each, found again through ntab[].
+ *   lines, infos  after the first complete scan of .debug_line, of
+ *            .debug_info (indexed): each unit's offset and the [lo, hi)
+ *            its code covers, so a later scan reads only the units that
+ *            can answer one of its addresses.
  * Invariants: memo[] is sorted with unique addresses; an address is in it
- * only after a scan that completed (an out-of-memory scan answers its
- * caller but records nothing, so the next profile asks again).
+ * only after a lookup whose scans completed (an out-of-memory lookup
+ * answers its caller but records nothing, so the next profile asks
+ * again); ntab[] is a power of two, at most half full, holding indices
+ * of names[] + 1.
  */
 #include "srclines.h"
 
@@ -25,27 +26,37 @@
 
 #include "common.h"
 #include "mem.h"
+#include "sort.h"
 
 typedef struct memo_ent {
     uint64_t vaddr;
     const char *file;
     uint32_t line;
+    uint32_t ninl;
+    size_t inl; /* its frames: frames[inl .. inl + ninl) */
 } memo_ent;
 
 typedef struct unit_rng {
     uint64_t off, lo, hi;
 } unit_rng;
 
-struct srclines {
-    memo_ent *memo;
-    size_t nmemo;
-    char **names;
-    size_t nnames, capnames;
-    uint32_t *name_slots;
-    size_t nslots; /* a power of two, or 0 */
+/* Where one section's units lie, once a full scan has said. */
+typedef struct unit_index {
     unit_rng *units;
     size_t nunits, capunits;
     bool indexed;
+} unit_index;
+
+struct srclines {
+    memo_ent *memo;
+    size_t nmemo;
+    symbols_frame *frames;
+    size_t nframes, capframes;
+    char **names;
+    size_t nnames, capnames;
+    uint32_t *ntab;
+    size_t ntab_cap;
+    unit_index lines, infos;
 };
 
 /* One lookup's view of the sections, and where its answers go. */
@@ -55,8 +66,8 @@ typedef struct lookup {
     const srclines_file *orig; /* f, but for the sizes of scan_file's view */
     /* Compressed sections, whole, inflated on their first read: a lookup
      * may read none of them, and DWARF 2-4 names never .debug_str. */
-    unsigned char *inflated[DWARFLINE_NSECS];
-    bool tried[DWARFLINE_NSECS];
+    unsigned char *inflated[DWARFINLINE_NSECS];
+    bool tried[DWARFINLINE_NSECS];
     const uint64_t *miss; /* addresses asked of the file, sorted, unique */
     memo_ent *got;        /* their answers, by index */
     bool oom;
@@ -71,9 +82,11 @@ void srclines_free(srclines *c)
     for (size_t i = 0; i < c->nnames; i++)
         mem_free(c->names[i]);
     mem_free(c->names);
-    mem_free(c->name_slots);
+    mem_free(c->ntab);
     mem_free(c->memo);
-    mem_free(c->units);
+    mem_free(c->frames);
+    mem_free(c->lines.units);
+    mem_free(c->infos.units);
     mem_free(c);
 }
 
@@ -118,55 +131,48 @@ static unsigned char *inflate_sec(const srclines_file *f, int sec, bool *oom)
 
 /* ---- answers --------------------------------------------------------------- */
 
-/* name's slot in name_slots: the one holding it, or the empty one where
- * it would go. */
-static uint32_t *name_slot(const srclines *c, const char *name)
-{
-    size_t mask = c->nslots - 1;
-    for (size_t j = hp_hash_str(name) & mask;; j = (j + 1) & mask)
-        if (!c->name_slots[j] || !strcmp(c->names[c->name_slots[j] - 1], name))
-            return &c->name_slots[j];
-}
+static uint32_t name_hash(const char *s) { return (uint32_t)hp_hash_str(s); }
 
-/* Room for one more name: names[] and name_slots[] grown (false: no
- * memory, nothing changed). */
-static bool names_room(srclines *c)
+static bool ntab_grow(srclines *c)
 {
-    if (c->nnames == c->capnames) {
-        size_t cap = c->capnames ? c->capnames * 2 : 16;
-        char **grown = mem_realloc(c->names, cap * sizeof *grown);
-        if (!grown)
-            return false;
-        c->names = grown;
-        c->capnames = cap;
-    }
-    if (2 * (c->nnames + 1) <= c->nslots)
-        return true;
-    size_t n = c->nslots ? c->nslots * 2 : 32;
-    uint32_t *slots = mem_calloc(n, sizeof *slots);
-    if (!slots)
+    size_t cap = c->ntab_cap ? c->ntab_cap * 2 : 256;
+    uint32_t *t = mem_calloc(cap, sizeof *t);
+    if (!t)
         return false;
-    mem_free(c->name_slots);
-    c->name_slots = slots;
-    c->nslots = n;
-    for (size_t i = 0; i < c->nnames; i++)
-        *name_slot(c, c->names[i]) = (uint32_t)i + 1;
+    for (size_t i = 0; i < c->nnames; i++) {
+        size_t j = name_hash(c->names[i]) & (cap - 1);
+        while (t[j])
+            j = (j + 1) & (cap - 1);
+        t[j] = (uint32_t)i + 1;
+    }
+    mem_free(c->ntab);
+    c->ntab = t;
+    c->ntab_cap = cap;
     return true;
 }
 
 /* The kept copy of name, made if new. */
 static const char *keep_name(srclines *c, const char *name)
 {
-    uint32_t *slot = c->nslots ? name_slot(c, name) : NULL;
-    if (slot && *slot)
-        return c->names[*slot - 1];
-    if (!names_room(c))
+    if ((c->nnames + 1) * 2 > c->ntab_cap && (c->nnames >= UINT32_MAX / 2 || !ntab_grow(c)))
         return NULL;
+    size_t mask = c->ntab_cap - 1, j = name_hash(name) & mask;
+    for (; c->ntab[j]; j = (j + 1) & mask)
+        if (strcmp(c->names[c->ntab[j] - 1], name) == 0)
+            return c->names[c->ntab[j] - 1];
+    if (c->nnames == c->capnames) {
+        size_t cap = c->capnames ? c->capnames * 2 : 16;
+        char **grown = mem_realloc(c->names, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        c->names = grown;
+        c->capnames = cap;
+    }
     char *copy = mem_strdup(name);
-    if (!copy)
-        return NULL;
-    *name_slot(c, copy) = (uint32_t)c->nnames + 1;
-    c->names[c->nnames++] = copy;
+    if (copy) {
+        c->names[c->nnames++] = copy;
+        c->ntab[j] = (uint32_t)c->nnames;
+    }
     return copy;
 }
 
@@ -182,23 +188,67 @@ static void on_found(void *ctx, size_t q, const char *path, uint32_t line)
     l->got[q].line = line;
 }
 
-static void on_unit(void *ctx, uint64_t off, uint64_t lo, uint64_t hi)
+/* Query q lies in the n inlined functions f[]: they join frames[], their
+ * strings the kept names. */
+static void on_inline(void *ctx, size_t q, const dwarfinline_frame *f, size_t n)
 {
     lookup *l = ctx;
     srclines *c = l->c;
-    if (lo >= hi)
-        return; /* no rows: it answers nothing, now or later */
-    if (c->nunits == c->capunits) {
-        size_t cap = c->capunits ? c->capunits * 2 : 64;
-        unit_rng *grown = mem_realloc(c->units, cap * sizeof *grown);
+    if (n > UINT32_MAX || c->nframes + n < n)
+        return;
+    if (c->nframes + n > c->capframes) {
+        size_t cap = c->capframes ? c->capframes : 64;
+        while (cap < c->nframes + n)
+            cap *= 2;
+        symbols_frame *grown = mem_realloc(c->frames, cap * sizeof *grown);
         if (!grown) {
             l->oom = true;
             return;
         }
-        c->units = grown;
-        c->capunits = cap;
+        c->frames = grown;
+        c->capframes = cap;
     }
-    c->units[c->nunits++] = (unit_rng){ off, lo, hi };
+    for (size_t k = 0; k < n; k++) {
+        const char *name = keep_name(c, f[k].name);
+        const char *file = f[k].file ? keep_name(c, f[k].file) : NULL;
+        if (!name || (f[k].file && !file)) {
+            l->oom = true;
+            return;
+        }
+        c->frames[c->nframes + k] = (symbols_frame){ name, file, f[k].line };
+    }
+    l->got[q].inl = c->nframes;
+    l->got[q].ninl = (uint32_t)n;
+    c->nframes += n;
+}
+
+static void add_unit(lookup *l, unit_index *x, uint64_t off, uint64_t lo, uint64_t hi)
+{
+    if (lo >= hi)
+        return; /* no code: it answers nothing, now or later */
+    if (x->nunits == x->capunits) {
+        size_t cap = x->capunits ? x->capunits * 2 : 64;
+        unit_rng *grown = mem_realloc(x->units, cap * sizeof *grown);
+        if (!grown) {
+            l->oom = true;
+            return;
+        }
+        x->units = grown;
+        x->capunits = cap;
+    }
+    x->units[x->nunits++] = (unit_rng){ off, lo, hi };
+}
+
+static void on_line_unit(void *ctx, uint64_t off, uint64_t lo, uint64_t hi)
+{
+    lookup *l = ctx;
+    add_unit(l, &l->c->lines, off, lo, hi);
+}
+
+static void on_info_unit(void *ctx, uint64_t off, uint64_t lo, uint64_t hi)
+{
+    lookup *l = ctx;
+    add_unit(l, &l->c->infos, off, lo, hi);
 }
 
 static const memo_ent *memo_find(const srclines *c, uint64_t v)
@@ -217,26 +267,83 @@ static const memo_ent *memo_find(const srclines *c, uint64_t v)
 /* Whether some address of miss[0..n) lies in [lo, hi). */
 static bool holds(const uint64_t *miss, size_t n, uint64_t lo, uint64_t hi)
 {
-    size_t a = 0, b = n;
-    while (a < b) {
-        size_t mid = a + (b - a) / 2;
-        if (miss[mid] < lo)
-            a = mid + 1;
-        else
-            b = mid;
-    }
+    size_t a = sort_lower_bound(miss, n, lo);
     return a < n && miss[a] < hi;
+}
+
+/* The units of index x whose code holds one of miss[0..n), into *units
+ * (for mem_free).  false: out of memory. */
+static bool pick_units(const unit_index *x, const uint64_t *miss, size_t n, uint64_t **units,
+                       size_t *nunits)
+{
+    *nunits = 0;
+    if (!(*units = mem_alloc((x->nunits ? x->nunits : 1) * sizeof **units)))
+        return false;
+    for (size_t i = 0; i < x->nunits; i++)
+        if (holds(miss, n, x->units[i].lo, x->units[i].hi))
+            (*units)[(*nunits)++] = x->units[i].off;
+    return true;
+}
+
+/* The lines of miss[0..n), through the units .debug_line's index picks,
+ * or all of them the first time (which makes the index). */
+static int scan_lines(lookup *l, const uint64_t *size, size_t n)
+{
+    unit_index *x = &l->c->lines;
+    dwarfline_src src = { l, sec_read, { 0 } };
+    memcpy(src.size, size, sizeof src.size);
+    if (src.size[DWARFLINE_LINE] > SRCLINES_SECTION_MAX)
+        return 0; /* too large to read on each first profile: no lines */
+    if (!x->indexed) {
+        dwarfline_sink sink = { l, on_found, on_line_unit };
+        x->nunits = 0;
+        int err = dwarfline_scan(&src, l->miss, n, NULL, 0, &sink);
+        x->indexed = !err && !l->oom;
+        return err;
+    }
+    uint64_t *units;
+    size_t nunits;
+    dwarfline_sink sink = { l, on_found, NULL };
+    int err = !pick_units(x, l->miss, n, &units, &nunits) ? ENOMEM
+              : nunits ? dwarfline_scan(&src, l->miss, n, units, nunits, &sink)
+                       : 0;
+    mem_free(units);
+    return err;
+}
+
+/* The inlined functions of miss[0..n), as scan_lines goes. */
+static int scan_inlines(lookup *l, const uint64_t *size, size_t n)
+{
+    unit_index *x = &l->c->infos;
+    dwarfinline_src src = { l, sec_read, { 0 } };
+    memcpy(src.size, size, sizeof src.size);
+    if (!src.size[DWARFINLINE_INFO] || !src.size[DWARFINLINE_ABBREV])
+        return 0;
+    if (!x->indexed) {
+        dwarfinline_sink sink = { l, on_inline, on_info_unit };
+        x->nunits = 0;
+        int err = dwarfinline_scan(&src, l->miss, n, NULL, 0, &sink);
+        x->indexed = !err && !l->oom;
+        return err;
+    }
+    uint64_t *units;
+    size_t nunits;
+    dwarfinline_sink sink = { l, on_inline, NULL };
+    int err = !pick_units(x, l->miss, n, &units, &nunits) ? ENOMEM
+              : nunits ? dwarfinline_scan(&src, l->miss, n, units, nunits, &sink)
+                       : 0;
+    mem_free(units);
+    return err;
 }
 
 /* Scans the file for miss[0..n), answers into got[].  0 or ENOMEM. */
 static int scan_file(lookup *l, size_t n)
 {
-    srclines *c = l->c;
     const srclines_file *f = l->f;
-    dwarfline_src src = { l, sec_read, { 0 } };
-    for (int s = 0; s < DWARFLINE_NSECS; s++) {
+    uint64_t size[DWARFINLINE_NSECS];
+    for (int s = 0; s < DWARFINLINE_NSECS; s++) {
         uint64_t whole = 0;
-        src.size[s] = f->size[s];
+        size[s] = f->size[s];
         /* A compressed section's size is its header's (inflated on first
          * read, sec_read; one whose stream falls short reads as absent). */
         if (f->kind[s] != ZSEC_PLAIN &&
@@ -244,36 +351,25 @@ static int scan_file(lookup *l, size_t n)
              whole > SRCLINES_INFLATE_MAX))
             whole = 0;
         if (f->kind[s] != ZSEC_PLAIN)
-            src.size[s] = whole;
+            size[s] = whole;
     }
     /* sec_read bounds by the sizes it sees: the inflated ones. */
     srclines_file view = *f;
-    memcpy(view.size, src.size, sizeof view.size);
+    memcpy(view.size, size, sizeof view.size);
     l->orig = f;
     l->f = &view;
-    int err = 0;
-    if (src.size[DWARFLINE_LINE] > SRCLINES_SECTION_MAX) {
-        /* too large to read on each first profile: no lines */
-    } else if (c->indexed) {
-        uint64_t *units = mem_alloc((c->nunits ? c->nunits : 1) * sizeof *units);
-        size_t nunits = 0;
-        for (size_t i = 0; units && i < c->nunits; i++)
-            if (holds(l->miss, n, c->units[i].lo, c->units[i].hi))
-                units[nunits++] = c->units[i].off;
-        dwarfline_sink sink = { l, on_found, NULL };
-        err = !units ? ENOMEM
-                     : nunits ? dwarfline_scan(&src, l->miss, n, units, nunits, &sink) : 0;
-        mem_free(units);
-    } else {
-        dwarfline_sink sink = { l, on_found, on_unit };
-        c->nunits = 0;
-        err = dwarfline_scan(&src, l->miss, n, NULL, 0, &sink);
-        c->indexed = !err && !l->oom;
-    }
-    for (int s = 0; s < DWARFLINE_NSECS; s++)
+    int err = scan_lines(l, size, n);
+    if (!err && !l->oom)
+        err = scan_inlines(l, size, n);
+    for (int s = 0; s < DWARFINLINE_NSECS; s++)
         mem_free(l->inflated[s]);
     l->f = f;
     return err ? err : l->oom ? ENOMEM : 0;
+}
+
+static symbols_line answer(const srclines *c, const memo_ent *e)
+{
+    return (symbols_line){ e->file, e->line, e->ninl, e->ninl ? c->frames + e->inl : NULL };
 }
 
 /* Adds the n answers got[] to the memo, keeping it sorted. */
@@ -301,7 +397,7 @@ int srclines_lookup(srclines *c, const srclines_file *f, const uint64_t *vaddrs,
     size_t nmiss = 0;
     for (size_t k = 0; k < n; k++) {
         const memo_ent *e = memo_find(c, vaddrs[k]);
-        out[k] = e ? (symbols_line){ e->file, e->line } : (symbols_line){ NULL, 0 };
+        out[k] = e ? answer(c, e) : (symbols_line){ NULL, 0, 0, NULL };
         nmiss += !e && (k == 0 || vaddrs[k] != vaddrs[k - 1]);
     }
     if (!nmiss)
@@ -317,15 +413,22 @@ int srclines_lookup(srclines *c, const srclines_file *f, const uint64_t *vaddrs,
         for (size_t q = 0; q < m; q++)
             got[q].vaddr = miss[q];
         lookup l = { .c = c, .f = f, .miss = miss, .got = got };
+        size_t nframes = c->nframes;
         err = scan_file(&l, m);
+        /* The scan may have moved frames[]: every answer is made anew. */
         for (size_t k = 0, q = 0; k < n; k++) {
             while (q < m && miss[q] < vaddrs[k])
                 q++;
-            if (q < m && miss[q] == vaddrs[k])
-                out[k] = (symbols_line){ got[q].file, got[q].line };
+            const memo_ent *e = q < m && miss[q] == vaddrs[k] ? &got[q] : memo_find(c, vaddrs[k]);
+            if (e)
+                out[k] = answer(c, e);
         }
         if (!err && !remember(c, got, m))
             err = ENOMEM;
+        /* Frames of answers not remembered are dropped (their bytes stay
+         * until the next lookup, as out[] promises). */
+        if (err)
+            c->nframes = nframes;
     }
     mem_free(miss);
     mem_free(got);

@@ -109,8 +109,9 @@ typedef struct elf_file {
     const char *build_id;   /* malloc'd hex, or no_build_id */
     load_seg *loads;
     size_t nloads;
-    /* .debug_line, .debug_line_str, .debug_str (dwarfline.h's order), and
-     * the file:line cache made on the first symbols_lines */
+    /* .debug_line, .debug_info and the sections they refer to
+     * (dwarfinline.h's order), and the cache made on the first
+     * symbols_lines */
     srclines_file dw;       /* where they lie; its ctx and read are set per lookup */
     srclines *lines;
     sym *syms;              /* names point into names */
@@ -523,12 +524,18 @@ static bool dwarf_nameless(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, bo
  * their own names or GNU's compressed ones (.zdebug_*, zsection.h). */
 static void find_line_sections(elf_file *f, const elf_in *e, const Elf64_Shdr *sh, size_t nsh)
 {
-    static const char *const names[DWARFLINE_NSECS][2] = {
+    static const char *const names[DWARFINLINE_NSECS][2] = {
         [DWARFLINE_LINE] = {".debug_line", ".zdebug_line"},
         [DWARFLINE_LINE_STR] = {".debug_line_str", ".zdebug_line_str"},
         [DWARFLINE_STR] = {".debug_str", ".zdebug_str"},
+        [DWARFINLINE_INFO] = {".debug_info", ".zdebug_info"},
+        [DWARFINLINE_ABBREV] = {".debug_abbrev", ".zdebug_abbrev"},
+        [DWARFINLINE_RANGES] = {".debug_ranges", ".zdebug_ranges"},
+        [DWARFINLINE_RNGLISTS] = {".debug_rnglists", ".zdebug_rnglists"},
+        [DWARFINLINE_ADDR] = {".debug_addr", ".zdebug_addr"},
+        [DWARFINLINE_STR_OFFSETS] = {".debug_str_offsets", ".zdebug_str_offsets"},
     };
-    for (int k = 0; k < DWARFLINE_NSECS; k++) {
+    for (int k = 0; k < DWARFINLINE_NSECS; k++) {
         size_t i = find_section(e, sh, nsh, names[k][0]);
         bool gnu = i == nsh;
         if (gnu)
@@ -1142,12 +1149,12 @@ bool symbols_keep_names(const symbolizer *s, size_t i)
 int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
 {
     for (size_t k = 0; k < n; k++)
-        out[k] = (symbols_line){ NULL, 0 };
+        out[k] = (symbols_line){ NULL, 0, 0, NULL };
     if (!n || !symbols_keep_names(s, i))
         return 0;
     const map_entry *me = &s->maps[i];
     elf_file *f = me->file;
-    if (!f->dw.size[DWARFLINE_LINE])
+    if (!f->dw.size[DWARFLINE_LINE] && !f->dw.size[DWARFINLINE_INFO])
         return 0;
     if (!f->lines && !(f->lines = srclines_new())) {
         s->lost++;

@@ -90,18 +90,32 @@ const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset);
  * instead; other binaries (a C program at -O0) keep pprof's own. */
 bool symbols_keep_names(const symbolizer *s, size_t i);
 
-/* A source position: file NULL when unknown. */
+/* A function inlined at an address, and where it was called: file NULL
+ * when unknown. */
+typedef struct symbols_frame {
+    const char *name;
+    const char *file;
+    uint32_t line;
+} symbols_frame;
+
+/* A source position: file NULL when unknown; and the functions inlined
+ * there, innermost first (inl[0] holds the position, and was inlined at
+ * inl[0].file:inl[0].line into inl[1], ..., inl[ninl - 1] into the
+ * function the symbol table names). */
 typedef struct symbols_line {
     const char *file;
     uint32_t line;
+    uint32_t ninl;
+    const symbols_frame *inl;
 } symbols_line;
 
 /* out[k] = the file and line of runtime address addrs[k] (sorted
- * ascending) of mapping i, read from the file's .debug_line (srclines.h),
- * for a mapping symbols_keep_names marks; {NULL, 0} elsewhere, and where
- * the file says nothing.  The strings live until the file leaves the
- * cache (a refresh that no longer maps it) or free.  0, or ENOMEM (also
- * counted in symbols_lost). */
+ * ascending) of mapping i, read from the file's .debug_line, and the
+ * functions inlined there, from its .debug_info (srclines.h), for a
+ * mapping symbols_keep_names marks; {NULL, 0} elsewhere, and where the
+ * file says nothing.  The strings live until the file leaves the cache (a
+ * refresh that no longer maps it) or free; the inl arrays until the next
+ * call.  0, or ENOMEM (also counted in symbols_lost). */
 int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symbols_line *out);
 
 /* How many times a file's symbol table or build-id could not be read for

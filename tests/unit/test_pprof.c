@@ -877,6 +877,114 @@ static void test_lines(void **state)
     }
 }
 
+/* Inlined frames: 0x401010 lies in inner, inlined into mid at a.h:5,
+ * inlined into alloc_thing at a.c:20; 0x401050 in mid alone (a.c:21), with
+ * no line of its own from .debug_line.  Each Location's Lines are
+ * innermost first, the symbol's name last; a function inlined at two
+ * places of one file is one Function. */
+static int inl_lines(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
+{
+    static const symbols_frame deep[] = { { "inner", "/src/a.h", 5 }, { "mid", "/src/a.c", 20 } };
+    static const symbols_frame shallow[] = { { "mid", "/src/a.c", 21 } };
+    (void)ctx;
+    assert_int_equal(i, 0);
+    for (size_t k = 0; k < n; k++)
+        out[k] = addrs[k] == 0x401010 ? (symbols_line){ "/src/a.h", 2, 2, deep }
+               : addrs[k] == 0x401050 ? (symbols_line){ NULL, 0, 1, shallow }
+                                      : (symbols_line){ NULL, 0, 0, NULL };
+    return 0;
+}
+
+/* Every address of mapping 0 in inner < mid < its function. */
+static int inl_every(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
+{
+    static const symbols_frame deep[] = { { "inner", "/src/a.h", 5 }, { "mid", "/src/a.c", 20 } };
+    (void)ctx;
+    (void)addrs;
+    assert_int_equal(i, 0);
+    for (size_t k = 0; k < n; k++)
+        out[k] = (symbols_line){ "/src/a.h", 2, 2, deep };
+    return 0;
+}
+
+static void test_inlined_lines(void **state)
+{
+    (void)state;
+    small_fake = (fake_syms){ .maps = small_maps, .nmaps = 2, .names = lined_names, .nnames = 4 };
+    pprof_profile p = {
+        .period = 1,
+        .samples = lined_samples,
+        .nsamples = 2,
+        .symbols = { &small_fake, fake_count, fake_mapping, fake_func_name, lined_keep,
+                     .lines = inl_lines },
+    };
+    pb_profile *m = encode_decode(&p);
+    const Perftools__Profiles__Location *l0 = loc_by_id(m, m->sample[0]->location_id[0]);
+    const Perftools__Profiles__Location *l1 = loc_by_id(m, m->sample[1]->location_id[0]);
+    static const char *const want0[][3] = {
+        { "inner", "/src/a.h", "2" }, { "mid", "/src/a.h", "5" }, { "alloc_thing", "/src/a.c", "20" } };
+    static const char *const want1[][3] = { { "mid", "", "0" }, { "alloc_thing", "/src/a.c", "21" } };
+    assert_int_equal(l0->n_line, 3);
+    assert_int_equal(l1->n_line, 2);
+    const Perftools__Profiles__Function *mid0 = NULL, *mid1 = NULL;
+    for (size_t k = 0; k < 3 + 2; k++) {
+        const Perftools__Profiles__Line *ln = k < 3 ? l0->line[k] : l1->line[k - 3];
+        const char *const *w = k < 3 ? want0[k] : want1[k - 3];
+        const Perftools__Profiles__Function *f = NULL;
+        for (size_t i = 0; i < m->n_function; i++)
+            if (m->function[i]->id == ln->function_id)
+                f = m->function[i];
+        assert_non_null(f);
+        assert_string_equal(str(m, f->name), w[0]);
+        assert_string_equal(str(m, f->system_name), w[0]);
+        assert_string_equal(str(m, f->filename), w[1]);
+        assert_int_equal(ln->line, atoi(w[2]));
+        if (k == 1)
+            mid0 = f;
+        if (k == 3)
+            mid1 = f;
+    }
+    /* mid at a.h and mid with no file: two Functions, as their files say;
+     * alloc_thing at a.c twice: one. */
+    assert_ptr_not_equal(mid0, mid1);
+    assert_int_equal(l0->line[2]->function_id, l1->line[1]->function_id);
+    assert_true(m->mapping[0]->has_functions && m->mapping[0]->has_line_numbers);
+    perftools__profiles__profile__free_unpacked(m, NULL);
+    /* Many inlined locations: the Lines' array grows (once freed the old
+     * array twice, and glibc aborted the profiled program). */
+    static uint64_t many_pcs[200][1];
+    static pprof_sample many[200];
+    for (int i = 0; i < 200; i++) {
+        many_pcs[i][0] = 0x401001 + (uint64_t)i; /* 200 addresses of alloc_thing */
+        many[i] = (pprof_sample){ .pcs = many_pcs[i], .depth = 1, .values = { 1, 1, 1, 1 } };
+    }
+    pprof_profile pm = p;
+    pm.samples = many;
+    pm.nsamples = 200;
+    pm.symbols.lines = inl_every;
+    m = encode_decode(&pm);
+    assert_int_equal(m->n_location, 200);
+    for (size_t i = 0; i < m->n_location; i++)
+        assert_int_equal(m->location[i]->n_line, 3);
+    perftools__profiles__profile__free_unpacked(m, NULL);
+    /* Every allocation failing in turn: ENOMEM, nothing leaked. */
+    uint64_t blocks = mem_heap_blocks();
+    for (unsigned long nth = 1;; nth++) {
+        uint8_t *out = NULL;
+        size_t len;
+        mem_fail_after(nth);
+        int rc = pprof_encode(&p, &out, &len);
+        mem_free(out);
+        unsigned long left = mem_fail_after(0);
+        assert_int_equal(mem_heap_blocks(), blocks);
+        if (rc == 0) {
+            assert_int_not_equal(left, 0);
+            break;
+        }
+        assert_int_equal(rc, ENOMEM);
+    }
+}
+
 /* ---- manual modes -------------------------------------------------------- */
 
 static double now_ms(void)
@@ -972,6 +1080,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_memory_flat_in_samples),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_inlined_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

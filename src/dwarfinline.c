@@ -1,0 +1,1096 @@
+/*
+ * dwarfinline.c - the chains of inlined functions at addresses, from
+ * .debug_info (see dwarfinline.h).
+ *
+ * Data: one unit at a time (DWARF 5, sections 7.5.1 and 7.5.3): its
+ * header, then its abbreviation table, parsed from .debug_abbrev into
+ * abbrevs[] (tag, children, attribute specs in specs[]), then its entries,
+ * read whole into buf, as a preorder tree: an entry whose abbreviation has
+ * children is followed by them and a 0 code.  The compile unit's entry
+ * comes first; its code range (DW_AT_low_pc/high_pc or DW_AT_ranges) tells
+ * whether any query lies in the unit at all, so most units cost their
+ * header, their abbreviations and one entry.
+ *
+ * The walk keeps the path from the unit's entry to the current one
+ * (stack[]).  Each inlined subroutine whose ranges hold a query becomes a
+ * node of that query's chain (pool[], linked to the previous node); nodes
+ * that are not ancestors of the new one (siblings, bogus overlaps) are
+ * dropped from the chain first, so a chain is always one path down the
+ * tree, outermost first; and it must then hold every inlined entry around
+ * the new one (ninl[]), or the query gets no chain from the unit: an
+ * entry whose ranges stray outside its parent's would skip a frame.  Once the unit is walked, each chain is named:
+ * the function of each node (through DW_AT_abstract_origin and
+ * DW_AT_specification to a linkage name or a name) and its call site
+ * (DW_AT_call_file, named by the unit's line-program header through
+ * dwarfline.h, and DW_AT_call_line).
+ *
+ * Invariants: every read is checked (dwarfcursor.h); every entry consumes
+ * at least its code, references are followed a bounded number of hops,
+ * and tables, range lists, nesting and chains have caps, so a unit's work
+ * is bounded by its size.  A unit that breaks any of this answers
+ * nothing; a chain that cannot be named whole is not given.
+ */
+#include "dwarfinline.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "dwarfcursor.h"
+#include "mem.h"
+#include "sort.h"
+
+enum {
+    /* Tags (7.5.4). */
+    TAG_ARRAY_TYPE = 0x01, TAG_CLASS_TYPE = 0x02, TAG_ENUMERATION_TYPE = 0x04,
+    TAG_LEXICAL_BLOCK = 0x0b, TAG_COMPILE_UNIT = 0x11, TAG_STRUCTURE_TYPE = 0x13,
+    TAG_SUBROUTINE_TYPE = 0x15, TAG_UNION_TYPE = 0x17, TAG_INLINED_SUBROUTINE = 0x1d,
+    TAG_SUBPROGRAM = 0x2e, TAG_PARTIAL_UNIT = 0x3c,
+    /* Attributes (7.5.4). */
+    AT_SIBLING = 0x01, AT_NAME = 0x03, AT_STMT_LIST = 0x10, AT_LOW_PC = 0x11, AT_HIGH_PC = 0x12,
+    AT_ABSTRACT_ORIGIN = 0x31, AT_SPECIFICATION = 0x47, AT_RANGES = 0x55, AT_CALL_FILE = 0x58,
+    AT_CALL_LINE = 0x59, AT_LINKAGE_NAME = 0x6e, AT_STR_OFFSETS_BASE = 0x72, AT_ADDR_BASE = 0x73,
+    AT_RNGLISTS_BASE = 0x74, AT_MIPS_LINKAGE_NAME = 0x2007,
+    /* Forms (7.5.6), and GNU's (binutils' dwarf2.def). */
+    FORM_ADDR = 0x01, FORM_BLOCK2 = 0x03, FORM_BLOCK4, FORM_DATA2, FORM_DATA4, FORM_DATA8,
+    FORM_STRING, FORM_BLOCK, FORM_BLOCK1, FORM_DATA1, FORM_FLAG, FORM_SDATA, FORM_STRP,
+    FORM_UDATA, FORM_REF_ADDR, FORM_REF1, FORM_REF2, FORM_REF4, FORM_REF8, FORM_REF_UDATA,
+    FORM_INDIRECT, FORM_SEC_OFFSET, FORM_EXPRLOC, FORM_FLAG_PRESENT, FORM_STRX, FORM_ADDRX,
+    FORM_REF_SUP4, FORM_STRP_SUP, FORM_DATA16, FORM_LINE_STRP, FORM_REF_SIG8,
+    FORM_IMPLICIT_CONST, FORM_LOCLISTX, FORM_RNGLISTX, FORM_REF_SUP8, FORM_STRX1, FORM_STRX2,
+    FORM_STRX3, FORM_STRX4, FORM_ADDRX1, FORM_ADDRX2, FORM_ADDRX3, FORM_ADDRX4,
+    FORM_GNU_ADDR_INDEX = 0x1f01, FORM_GNU_STR_INDEX = 0x1f02, FORM_GNU_REF_ALT = 0x1f20,
+    FORM_GNU_STRP_ALT = 0x1f21,
+    /* Unit types of DWARF 5 (7.5.1). */
+    UT_COMPILE = 0x01, UT_PARTIAL = 0x03,
+    /* Range list entries of DWARF 5 (7.25). */
+    RLE_END_OF_LIST = 0, RLE_BASE_ADDRESSX, RLE_STARTX_ENDX, RLE_STARTX_LENGTH, RLE_OFFSET_PAIR,
+    RLE_BASE_ADDRESS, RLE_START_END, RLE_START_LENGTH,
+
+    /* Caps.  A unit's abbreviations: GCC writes tens to a few hundred. */
+    ABBREVS_MAX = 1 << 14,
+    SPECS_MAX = 1 << 16,
+    /* Bytes of .debug_abbrev, of the range lists, read at once, and
+     * asked for first. */
+    WINDOW_MIN = 16384,
+    WANT_MIN = 1024,
+    /* Call files whose names a unit remembers (numbers below this). */
+    FILES_MEMO = 1024,
+    /* Slots of a unit's memo of function names (half of them used). */
+    NAMES_MEMO = 4096,
+    WINDOW_MAX = 1 << 20,
+    /* Ranges of one entry (a function split hot/cold has two). */
+    RANGES_MAX = 1 << 14,
+    /* Nesting of entries: namespaces, classes, functions, blocks. */
+    NEST_MAX = 256,
+    /* Chain nodes of one unit: one per inlined entry holding a query. */
+    POOL_MAX = 1 << 18,
+    /* Hops from an inlined entry to its function's name. */
+    REF_HOPS = 8,
+    /* Longest name read, and bytes of a string read per call. */
+    NAME_MAX_LEN = 4096,
+    STR_CHUNK = 256,
+    /* The unit's entry is read from this first slice of the unit. */
+    PREFIX = 4096,
+};
+
+typedef struct attr_spec {
+    uint32_t at, form;
+    int64_t implicit; /* DW_FORM_implicit_const's value */
+} attr_spec;
+
+typedef struct abbrev {
+    uint64_t code;
+    uint32_t tag, first, nspecs; /* specs[first .. first + nspecs) */
+    int32_t fixed; /* bytes of its attributes when every form has a fixed size, else -1 */
+    bool children;
+} abbrev;
+
+/* An attribute's value as read: a number, an offset in the unit's buffer
+ * (DW_FORM_string), or an index or offset its form says how to follow. */
+typedef struct aval {
+    uint32_t form; /* 0: absent */
+    uint64_t v;
+} aval;
+
+typedef struct die {
+    const abbrev *ab;
+    aval name, linkage, low, high, ranges, origin, spec, call_file, call_line, sibling;
+    aval stmt_list, addr_base, rnglists_base, str_offsets_base;
+} die;
+
+typedef struct node {
+    uint64_t off; /* the inlined entry, in the unit's buffer */
+    uint32_t depth;
+    uint32_t prev; /* the node it was inlined into, + 1; 0: none */
+    uint32_t len;  /* nodes in the chain, this one included */
+} node;
+
+/* A query's tail when an inlined entry holds it but an inlined entry
+ * around that one does not: the tree is not to be believed there. */
+#define POISONED UINT32_MAX
+
+typedef struct unit {
+    const dwarfinline_src *src;
+    uint64_t off; /* in .debug_info */
+    unsigned char *buf;
+    size_t len, cap;
+    int version;
+    unsigned offsize, addrsize;
+    abbrev *abbrevs;
+    size_t nabbrevs, capabbrevs;
+    attr_spec *specs;
+    size_t nspecs, capspecs;
+    bool dense; /* abbrevs[i].code == i + 1 */
+    unsigned char *win; /* a window on .debug_abbrev or the range lists */
+    size_t wincap, winlen;
+    int winsec; /* the section it holds bytes [winoff, winoff + winlen) of; -1: none */
+    uint64_t winoff;
+    /* From the unit's entry. */
+    uint64_t base, addr_base, rnglists_base, str_offsets_base, stmt_list;
+    bool has_addr_base, has_rnglists_base, has_str_offsets_base, has_stmt_list;
+    uint64_t (*rng)[2]; /* one entry's ranges */
+    size_t nrng, caprng;
+    uint64_t stack[NEST_MAX];
+    uint32_t ninl[NEST_MAX]; /* inlined entries among stack[0 .. depth) */
+    node *pool;
+    size_t npool, cappool;
+    dwarfline_src lsrc; /* src's first sections, as the line reader sees them */
+    dwarfline_files *files;
+    bool files_tried;
+    char **paths; /* FILES_MEMO names of call files, made on first use */
+    struct name_memo {
+        uint64_t off; /* an inlined entry */
+        char *name;   /* its function's name; NULL: an empty slot */
+    } *names;         /* NAMES_MEMO slots, made on first use */
+    size_t nnames;
+    char *text; /* one chain's strings */
+    size_t ntext, captext;
+    bool oom;
+} unit;
+
+typedef struct scan {
+    const dwarfinline_src *src;
+    const dwarfinline_sink *out;
+    const uint64_t *addrs;
+    size_t n;
+    uint32_t *tail;  /* per query, its chain's innermost node + 1 in this unit */
+    size_t *touched; /* the queries with a chain in this unit */
+    size_t ntouched;
+    bool *done;
+    unit *u;
+} scan;
+
+/* ---- growing arrays ---------------------------------------------------------- */
+
+/* Makes room for one more of n elements of size sz in the array whose
+ * pointer is at arrp, up to max.  false: over max, or out of memory
+ * (*oom).  (The pointer is copied through memcpy: arrays of several
+ * types share this.) */
+static bool room(void *arrp, size_t *cap, size_t n, size_t sz, size_t max, bool *oom)
+{
+    if (n >= max)
+        return false;
+    if (n < *cap)
+        return true;
+    void *arr;
+    memcpy(&arr, arrp, sizeof arr);
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *p = mem_realloc(arr, ncap * sz);
+    if (!p) {
+        *oom = true;
+        return false;
+    }
+    memcpy(arrp, &p, sizeof p);
+    *cap = ncap;
+    return true;
+}
+
+/* Reads the len bytes at off of section sec into *dst (grown to hold
+ * them, its capacity in *cap). */
+static bool load(unit *u, int sec, uint64_t off, size_t len, unsigned char **dst, size_t *cap)
+{
+    if (len > *cap) {
+        unsigned char *p = mem_realloc(*dst, len);
+        if (!p) {
+            u->oom = true;
+            return false;
+        }
+        *dst = p;
+        *cap = len;
+    }
+    return u->src->read(u->src->ctx, sec, off, *dst, len);
+}
+
+/* A cursor on at least WANT_MIN << k bytes of section sec from off, or
+ * up to the section's end.  false when k has reached WINDOW_MAX or the
+ * end already (a table that does not end there is malformed).  A unit's
+ * range lists follow one another in its entries' order: the WINDOW_MIN
+ * bytes read for one serve the next ones without another read. */
+static bool window(unit *u, int sec, uint64_t off, unsigned k, cursor *c)
+{
+    uint64_t size = u->src->size[sec];
+    size_t want = (size_t)WANT_MIN << k;
+    if (off >= size || want > WINDOW_MAX || (k && ((size_t)WANT_MIN << (k - 1)) >= size - off))
+        return false;
+    size_t need = size - off < want ? (size_t)(size - off) : want;
+    if (u->winsec != sec || off < u->winoff || off - u->winoff > u->winlen ||
+        u->winlen - (off - u->winoff) < need) {
+        size_t len = want > WINDOW_MIN ? want : WINDOW_MIN;
+        if (size - off < len)
+            len = (size_t)(size - off);
+        u->winsec = -1;
+        if (!load(u, sec, off, len, &u->win, &u->wincap))
+            return false;
+        u->winsec = sec;
+        u->winoff = off;
+        u->winlen = len;
+    }
+    *c = (cursor){ u->win + (off - u->winoff), u->win + u->winlen, false };
+    return true;
+}
+
+/* ---- abbreviations ----------------------------------------------------------- */
+
+static int abbrev_cmp(const void *pa, const void *pb)
+{
+    const abbrev *a = pa, *b = pb;
+    return (a->code > b->code) - (a->code < b->code);
+}
+
+/* The size of a value of form `form` when it is fixed, else -1. */
+static int form_size(const unit *u, uint64_t form)
+{
+    switch (form) {
+    case FORM_FLAG_PRESENT: case FORM_IMPLICIT_CONST: return 0;
+    case FORM_DATA1: case FORM_FLAG: case FORM_REF1: case FORM_STRX1: case FORM_ADDRX1: return 1;
+    case FORM_DATA2: case FORM_REF2: case FORM_STRX2: case FORM_ADDRX2: return 2;
+    case FORM_STRX3: case FORM_ADDRX3: return 3;
+    case FORM_DATA4: case FORM_REF4: case FORM_STRX4: case FORM_ADDRX4: case FORM_REF_SUP4: return 4;
+    case FORM_DATA8: case FORM_REF8: case FORM_REF_SIG8: case FORM_REF_SUP8: return 8;
+    case FORM_DATA16: return 16;
+    case FORM_ADDR: return (int)u->addrsize;
+    case FORM_STRP: case FORM_SEC_OFFSET: case FORM_STRP_SUP: case FORM_LINE_STRP:
+    case FORM_GNU_REF_ALT: case FORM_GNU_STRP_ALT:
+        return (int)u->offsize;
+    case FORM_REF_ADDR: return (int)(u->version <= 2 ? u->addrsize : u->offsize);
+    default: return -1;
+    }
+}
+
+/* Parses the table at c; false when it does not end inside c (or a cap). */
+static bool parse_abbrevs(unit *u, cursor *c)
+{
+    u->nabbrevs = u->nspecs = 0;
+    for (;;) {
+        uint64_t code = get_uleb(c);
+        if (c->bad)
+            return false;
+        if (code == 0)
+            break;
+        abbrev a = { code, (uint32_t)get_uleb(c), (uint32_t)u->nspecs, 0, 0, get_u(c, 1) != 0 };
+        for (;;) {
+            uint64_t at = get_uleb(c), form = get_uleb(c);
+            if (c->bad)
+                return false;
+            if (at == 0 && form == 0)
+                break;
+            int64_t implicit = form == FORM_IMPLICIT_CONST ? (int64_t)get_sleb(c) : 0;
+            if (!room(&u->specs, &u->capspecs, u->nspecs, sizeof *u->specs, SPECS_MAX,
+                      &u->oom))
+                return false;
+            u->specs[u->nspecs++] = (attr_spec){ (uint32_t)at, (uint32_t)form, implicit };
+            a.nspecs++;
+            int size = form_size(u, form);
+            a.fixed = a.fixed < 0 || size < 0 || a.fixed > INT32_MAX - 64 ? -1 : a.fixed + size;
+        }
+        if (!room(&u->abbrevs, &u->capabbrevs, u->nabbrevs, sizeof *u->abbrevs,
+                  ABBREVS_MAX, &u->oom))
+            return false;
+        u->abbrevs[u->nabbrevs++] = a;
+    }
+    u->dense = true;
+    for (size_t i = 0; i < u->nabbrevs && u->dense; i++)
+        u->dense = u->abbrevs[i].code == i + 1;
+    if (!u->dense)
+        sort_array(u->abbrevs, u->nabbrevs, sizeof *u->abbrevs, abbrev_cmp);
+    return true;
+}
+
+static bool load_abbrevs(unit *u, uint64_t off)
+{
+    cursor c;
+    for (unsigned k = 0; !u->oom && window(u, DWARFINLINE_ABBREV, off, k, &c); k++)
+        if (parse_abbrevs(u, &c))
+            return true;
+    return false;
+}
+
+static const abbrev *find_abbrev(const unit *u, uint64_t code)
+{
+    if (u->dense)
+        return code && code <= u->nabbrevs ? &u->abbrevs[code - 1] : NULL;
+    size_t lo = 0, hi = u->nabbrevs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (u->abbrevs[mid].code < code)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < u->nabbrevs && u->abbrevs[lo].code == code ? &u->abbrevs[lo] : NULL;
+}
+
+/* ---- entries ----------------------------------------------------------------- */
+
+/* One value of *form (DW_FORM_indirect: the form read first) into *v.
+ * false for a form this reader does not know the size of. */
+static bool form_value(const unit *u, cursor *c, uint32_t *form, int64_t implicit, uint64_t *v)
+{
+    *v = 0;
+    if (*form == FORM_INDIRECT) {
+        uint64_t f = get_uleb(c);
+        /* implicit_const has its value in the abbreviation, which an
+         * indirect form has none of; indirect again could nest. */
+        if (f == FORM_INDIRECT || f == FORM_IMPLICIT_CONST || f > UINT32_MAX)
+            return false;
+        *form = (uint32_t)f;
+    }
+    switch (*form) {
+    case FORM_ADDR: *v = get_u(c, u->addrsize); break;
+    case FORM_DATA1: case FORM_FLAG: case FORM_REF1: case FORM_STRX1: case FORM_ADDRX1:
+        *v = get_u(c, 1); break;
+    case FORM_DATA2: case FORM_REF2: case FORM_STRX2: case FORM_ADDRX2: *v = get_u(c, 2); break;
+    case FORM_STRX3: case FORM_ADDRX3: *v = get_u(c, 3); break;
+    case FORM_DATA4: case FORM_REF4: case FORM_STRX4: case FORM_ADDRX4: case FORM_REF_SUP4:
+        *v = get_u(c, 4); break;
+    case FORM_DATA8: case FORM_REF8: case FORM_REF_SIG8: case FORM_REF_SUP8: *v = get_u(c, 8); break;
+    case FORM_DATA16: skip(c, 16); break;
+    case FORM_SDATA: *v = get_sleb(c); break;
+    case FORM_UDATA: case FORM_REF_UDATA: case FORM_STRX: case FORM_ADDRX: case FORM_LOCLISTX:
+    case FORM_RNGLISTX: case FORM_GNU_ADDR_INDEX: case FORM_GNU_STR_INDEX:
+        *v = get_uleb(c); break;
+    case FORM_STRP: case FORM_SEC_OFFSET: case FORM_STRP_SUP: case FORM_LINE_STRP:
+    case FORM_GNU_REF_ALT: case FORM_GNU_STRP_ALT:
+        *v = get_u(c, u->offsize); break;
+    /* DWARF 2 wrote references to other units address-sized. */
+    case FORM_REF_ADDR: *v = get_u(c, u->version <= 2 ? u->addrsize : u->offsize); break;
+    case FORM_FLAG_PRESENT: *v = 1; break;
+    case FORM_IMPLICIT_CONST: *v = (uint64_t)implicit; break;
+    case FORM_BLOCK1: skip(c, get_u(c, 1)); break;
+    case FORM_BLOCK2: skip(c, get_u(c, 2)); break;
+    case FORM_BLOCK4: skip(c, get_u(c, 4)); break;
+    case FORM_BLOCK: case FORM_EXPRLOC: skip(c, get_uleb(c)); break;
+    case FORM_STRING: {
+        const unsigned char *nul = c->bad ? NULL : memchr(c->p, 0, (size_t)(c->end - c->p));
+        if (!nul)
+            return false;
+        *v = (uint64_t)(c->p - u->buf);
+        c->p = nul + 1;
+        break;
+    }
+    default: return false;
+    }
+    return !c->bad;
+}
+
+/* Reads the entry at c (its code already read) into *d. */
+static bool read_die(const unit *u, cursor *c, const abbrev *ab, die *d)
+{
+    memset(d, 0, sizeof *d);
+    d->ab = ab;
+    for (uint32_t k = 0; k < ab->nspecs; k++) {
+        const attr_spec *sp = &u->specs[ab->first + k];
+        aval a = { sp->form, 0 };
+        if (!form_value(u, c, &a.form, sp->implicit, &a.v))
+            return false;
+        aval *to = NULL;
+        switch (sp->at) {
+        case AT_NAME: to = &d->name; break;
+        case AT_LINKAGE_NAME: case AT_MIPS_LINKAGE_NAME: to = &d->linkage; break;
+        case AT_LOW_PC: to = &d->low; break;
+        case AT_HIGH_PC: to = &d->high; break;
+        case AT_RANGES: to = &d->ranges; break;
+        case AT_ABSTRACT_ORIGIN: to = &d->origin; break;
+        case AT_SPECIFICATION: to = &d->spec; break;
+        case AT_CALL_FILE: to = &d->call_file; break;
+        case AT_CALL_LINE: to = &d->call_line; break;
+        case AT_SIBLING: to = &d->sibling; break;
+        case AT_STMT_LIST: to = &d->stmt_list; break;
+        case AT_ADDR_BASE: to = &d->addr_base; break;
+        case AT_RNGLISTS_BASE: to = &d->rnglists_base; break;
+        case AT_STR_OFFSETS_BASE: to = &d->str_offsets_base; break;
+        default: break;
+        }
+        if (to)
+            *to = a;
+    }
+    return true;
+}
+
+/* The entry at offset off of the unit's buffer. */
+static bool die_at(const unit *u, uint64_t off, die *d)
+{
+    if (off >= u->len)
+        return false;
+    cursor c = { u->buf + off, u->buf + u->len, false };
+    const abbrev *ab = find_abbrev(u, get_uleb(&c));
+    return !c.bad && ab && read_die(u, &c, ab, d);
+}
+
+static bool is_const(uint32_t form)
+{
+    return form == FORM_DATA1 || form == FORM_DATA2 || form == FORM_DATA4 ||
+           form == FORM_DATA8 || form == FORM_UDATA || form == FORM_SDATA ||
+           form == FORM_IMPLICIT_CONST;
+}
+
+/* The offset in the unit's buffer of the entry reference a points at;
+ * false for one into another unit or file. */
+static bool ref_of(const unit *u, const aval *a, uint64_t *off)
+{
+    switch (a->form) {
+    case FORM_REF1: case FORM_REF2: case FORM_REF4: case FORM_REF8: case FORM_REF_UDATA:
+        *off = a->v;
+        break;
+    case FORM_REF_ADDR:
+        if (a->v < u->off)
+            return false;
+        *off = a->v - u->off;
+        break;
+    default: return false;
+    }
+    return *off < u->len;
+}
+
+/* Entry idx of .debug_addr's table for the unit. */
+static bool addrx(unit *u, uint64_t idx, uint64_t *out)
+{
+    unsigned char b[8];
+    uint64_t size = u->src->size[DWARFINLINE_ADDR];
+    if (!u->has_addr_base || idx > size / u->addrsize || u->addr_base > size ||
+        idx * u->addrsize > size - u->addr_base ||
+        size - u->addr_base - idx * u->addrsize < u->addrsize ||
+        !u->src->read(u->src->ctx, DWARFINLINE_ADDR, u->addr_base + idx * u->addrsize, b,
+                      u->addrsize))
+        return false;
+    cursor c = { b, b + u->addrsize, false };
+    *out = get_u(&c, u->addrsize);
+    return true;
+}
+
+static bool addr_of(unit *u, const aval *a, uint64_t *out)
+{
+    switch (a->form) {
+    case FORM_ADDR: *out = a->v; return true;
+    case FORM_ADDRX: case FORM_ADDRX1: case FORM_ADDRX2: case FORM_ADDRX3: case FORM_ADDRX4:
+    case FORM_GNU_ADDR_INDEX:
+        return addrx(u, a->v, out);
+    default: return false;
+    }
+}
+
+/* ---- ranges ------------------------------------------------------------------ */
+
+/* Adds [lo, hi) to the entry's ranges, unless empty or discarded: GNU ld
+ * sets a discarded function's addresses to 0, lld to all ones; such a
+ * range, from 0 up by the function's length, would claim real code. */
+static bool add_range(unit *u, uint64_t lo, uint64_t hi)
+{
+    uint64_t ones = u->addrsize == 8 ? UINT64_MAX : UINT32_MAX;
+    if (lo == 0 || lo >= ones || hi <= lo)
+        return true;
+    if (!room(&u->rng, &u->caprng, u->nrng, sizeof *u->rng, RANGES_MAX, &u->oom))
+        return false;
+    u->rng[u->nrng][0] = lo;
+    u->rng[u->nrng++][1] = hi;
+    return true;
+}
+
+/* DWARF 2-4's list in .debug_ranges at c: pairs of addresses, offsets from
+ * the base address, which an all-ones first one sets; 0, 0 ends it. */
+static bool old_ranges(unit *u, cursor *c)
+{
+    uint64_t ones = u->addrsize == 8 ? UINT64_MAX : UINT32_MAX, base = u->base;
+    for (size_t k = 0; k < RANGES_MAX; k++) {
+        uint64_t a = get_u(c, u->addrsize), b = get_u(c, u->addrsize);
+        if (c->bad)
+            return false;
+        if (a == 0 && b == 0)
+            return true;
+        if (a == ones)
+            base = b;
+        else if (!add_range(u, base + a, base + b))
+            return false;
+    }
+    return false;
+}
+
+/* DWARF 5's list in .debug_rnglists at c (7.25). */
+static bool new_ranges(unit *u, cursor *c)
+{
+    uint64_t base = u->base;
+    for (size_t k = 0; k < RANGES_MAX; k++) {
+        uint64_t a = 0, b = 0, kind = get_u(c, 1);
+        bool ok = true, add = true;
+        switch (kind) {
+        case RLE_END_OF_LIST: return !c->bad;
+        case RLE_BASE_ADDRESSX: ok = addrx(u, get_uleb(c), &base); add = false; break;
+        case RLE_STARTX_ENDX: ok = addrx(u, get_uleb(c), &a) && addrx(u, get_uleb(c), &b); break;
+        case RLE_STARTX_LENGTH: ok = addrx(u, get_uleb(c), &a); b = a + get_uleb(c); break;
+        case RLE_OFFSET_PAIR: a = base + get_uleb(c); b = base + get_uleb(c); break;
+        case RLE_BASE_ADDRESS: base = get_u(c, u->addrsize); add = false; break;
+        case RLE_START_END: a = get_u(c, u->addrsize); b = get_u(c, u->addrsize); break;
+        case RLE_START_LENGTH: a = get_u(c, u->addrsize); b = a + get_uleb(c); break;
+        default: return false;
+        }
+        if (!ok || c->bad || (add && !add_range(u, a, b)))
+            return false;
+    }
+    return false;
+}
+
+/* Where the range list of DW_AT_ranges value a lies. */
+static bool ranges_off(unit *u, const aval *a, uint64_t *off)
+{
+    if (a->form != FORM_RNGLISTX) {
+        *off = a->v;
+        return is_const(a->form) || a->form == FORM_SEC_OFFSET;
+    }
+    /* rnglistx: an index into the offsets that follow the list table's
+     * header, themselves relative to that point (7.28). */
+    unsigned char b[8];
+    uint64_t size = u->src->size[DWARFINLINE_RNGLISTS], at;
+    if (!u->has_rnglists_base || u->rnglists_base > size || a->v > size / u->offsize)
+        return false;
+    at = u->rnglists_base + a->v * u->offsize;
+    if (at > size || size - at < u->offsize ||
+        !u->src->read(u->src->ctx, DWARFINLINE_RNGLISTS, at, b, u->offsize))
+        return false;
+    cursor c = { b, b + u->offsize, false };
+    *off = u->rnglists_base + get_u(&c, u->offsize);
+    return true;
+}
+
+/* The code ranges of entry d into u->rng.  false: they cannot be read
+ * (the unit is not to be trusted further). */
+static bool die_ranges(unit *u, const die *d)
+{
+    u->nrng = 0;
+    if (d->low.form && d->high.form) {
+        uint64_t lo, hi;
+        if (!addr_of(u, &d->low, &lo))
+            return false;
+        if (is_const(d->high.form))
+            hi = lo + d->high.v;
+        else if (!addr_of(u, &d->high, &hi))
+            return false;
+        return add_range(u, lo, hi);
+    }
+    if (!d->ranges.form)
+        return true; /* no code, or a single address (low_pc alone) */
+    uint64_t off;
+    int sec = u->version >= 5 ? DWARFINLINE_RNGLISTS : DWARFINLINE_RANGES;
+    if (!ranges_off(u, &d->ranges, &off))
+        return false;
+    cursor c;
+    for (unsigned k = 0; !u->oom && window(u, sec, off, k, &c); k++) {
+        u->nrng = 0;
+        if (u->version >= 5 ? new_ranges(u, &c) : old_ranges(u, &c))
+            return true;
+        if (!c.bad || u->nrng >= RANGES_MAX)
+            return false; /* malformed, not cut short by the window */
+    }
+    return false;
+}
+
+/* ---- names ------------------------------------------------------------------- */
+
+/* Room for extra more bytes of u->text (a chain's strings: at most
+ * DWARFINLINE_DEPTH_MAX names and paths of a few KiB each). */
+static bool text_room(unit *u, size_t extra)
+{
+    if (extra <= u->captext - u->ntext)
+        return true;
+    size_t cap = u->captext ? u->captext : 1024;
+    while (cap - u->ntext < extra)
+        cap *= 2;
+    char *p = mem_realloc(u->text, cap);
+    if (!p) {
+        u->oom = true;
+        return false;
+    }
+    u->text = p;
+    u->captext = cap;
+    return true;
+}
+
+/* Appends string a (with its NUL) to u->text; its offset there in *at. */
+static bool put_str(unit *u, const aval *a, size_t *at)
+{
+    int sec;
+    uint64_t off = a->v;
+    switch (a->form) {
+    case FORM_STRING: {
+        const char *s = (const char *)u->buf + a->v; /* form_value checked its NUL */
+        size_t len = strlen(s);
+        if (!len || len >= NAME_MAX_LEN || !text_room(u, len + 1)) /* "" names nothing */
+            return false;
+        *at = u->ntext;
+        memcpy(u->text + u->ntext, s, len + 1);
+        u->ntext += len + 1;
+        return true;
+    }
+    case FORM_STRP: sec = DWARFLINE_STR; break;
+    case FORM_LINE_STRP: sec = DWARFLINE_LINE_STR; break;
+    case FORM_STRX: case FORM_STRX1: case FORM_STRX2: case FORM_STRX3: case FORM_STRX4:
+    case FORM_GNU_STR_INDEX: {
+        unsigned char b[8];
+        uint64_t size = u->src->size[DWARFINLINE_STR_OFFSETS];
+        if (!u->has_str_offsets_base || u->str_offsets_base > size || a->v > size / u->offsize)
+            return false;
+        uint64_t p = u->str_offsets_base + a->v * u->offsize;
+        if (p > size || size - p < u->offsize ||
+            !u->src->read(u->src->ctx, DWARFINLINE_STR_OFFSETS, p, b, u->offsize))
+            return false;
+        cursor c = { b, b + u->offsize, false };
+        off = get_u(&c, u->offsize);
+        sec = DWARFLINE_STR;
+        break;
+    }
+    default: return false;
+    }
+    uint64_t size = u->src->size[sec];
+    size_t start = u->ntext;
+    while (off < size && u->ntext - start < NAME_MAX_LEN) {
+        size_t n = size - off < STR_CHUNK ? (size_t)(size - off) : STR_CHUNK;
+        if (!text_room(u, n) ||
+            !u->src->read(u->src->ctx, sec, off, u->text + u->ntext, n))
+            break;
+        const char *nul = memchr(u->text + u->ntext, 0, n);
+        if (nul) {
+            u->ntext = (size_t)(nul - u->text) + 1;
+            *at = start;
+            return u->ntext - start > 1; /* "" names nothing */
+        }
+        u->ntext += n;
+        off += n;
+    }
+    u->ntext = start;
+    return false;
+}
+
+/* Appends the name of the function the entry at off is (an inlined copy
+ * of): the first linkage name along its abstract_origin and specification
+ * references, else the first name. */
+static bool find_name(unit *u, uint64_t off, size_t *at)
+{
+    aval first = { 0, 0 };
+    die d;
+    for (int hop = 0; hop < REF_HOPS && die_at(u, off, &d); hop++) {
+        if (d.linkage.form)
+            return put_str(u, &d.linkage, at);
+        if (d.name.form && !first.form)
+            first = d.name;
+        const aval *next = d.origin.form ? &d.origin : d.spec.form ? &d.spec : NULL;
+        if (!next || !ref_of(u, next, &off))
+            break;
+    }
+    return first.form && put_str(u, &first, at);
+}
+
+/* find_name, remembered per entry for the unit: the chains of many
+ * addresses pass through the same inlined copies, and each name read is a
+ * read of .debug_str. */
+static bool func_name(unit *u, uint64_t off, size_t *at)
+{
+    if (!u->names && !(u->names = mem_calloc(NAMES_MEMO, sizeof *u->names)))
+        return !(u->oom = true);
+    size_t j = (size_t)((off * 0x9e3779b97f4a7c15ULL) >> 52) & (NAMES_MEMO - 1);
+    for (; u->names[j].name; j = (j + 1) & (NAMES_MEMO - 1))
+        if (u->names[j].off == off) {
+            size_t len = strlen(u->names[j].name) + 1;
+            if (!text_room(u, len))
+                return false;
+            *at = u->ntext;
+            memcpy(u->text + u->ntext, u->names[j].name, len);
+            u->ntext += len;
+            return true;
+        }
+    if (!find_name(u, off, at))
+        return false;
+    /* A full memo (half its slots) just stops remembering. */
+    if (u->nnames < NAMES_MEMO / 2) {
+        if (!(u->names[j].name = mem_strdup(u->text + *at)))
+            return !(u->oom = true);
+        u->names[j].off = off;
+        u->nnames++;
+    }
+    return true;
+}
+
+/* The call site of inlined entry d: file into u->text (*at, or SIZE_MAX
+ * when unknown), and line. */
+static bool call_site(unit *u, const die *d, size_t *at, uint32_t *line)
+{
+    *at = SIZE_MAX;
+    *line = d->call_line.form && is_const(d->call_line.form) && d->call_line.v <= UINT32_MAX
+                ? (uint32_t)d->call_line.v
+                : 0;
+    if (!d->call_file.form || !is_const(d->call_file.form) || !u->has_stmt_list)
+        return true;
+    if (!u->files_tried) {
+        u->files_tried = true;
+        u->files = dwarfline_files_open(&u->lsrc, u->stmt_list, &u->oom);
+    }
+    uint64_t fno = d->call_file.v;
+    const char *path = fno < FILES_MEMO && u->paths ? u->paths[fno] : NULL;
+    if (!path && (path = u->files ? dwarfline_files_name(u->files, fno) : NULL) && fno < FILES_MEMO) {
+        /* Chains switch between a few files: each is joined once. */
+        if (!u->paths && !(u->paths = mem_calloc(FILES_MEMO, sizeof *u->paths)))
+            return !(u->oom = true);
+        if (!(u->paths[fno] = mem_strdup(path)))
+            return !(u->oom = true);
+    }
+    if (!path)
+        return !u->oom;
+    size_t len = strlen(path);
+    if (!text_room(u, len + 1))
+        return false;
+    memcpy(u->text + u->ntext, path, len + 1);
+    *at = u->ntext;
+    u->ntext += len + 1;
+    return true;
+}
+
+/* Names query q's chain and hands it out: nothing when any function of it
+ * cannot be named. */
+static void emit(scan *s, size_t q)
+{
+    unit *u = s->u;
+    size_t name[DWARFINLINE_DEPTH_MAX], file[DWARFINLINE_DEPTH_MAX];
+    dwarfinline_frame f[DWARFINLINE_DEPTH_MAX];
+    size_t n = 0;
+    u->ntext = 0;
+    if (s->tail[q] == POISONED)
+        return;
+    for (uint32_t t = s->tail[q]; t; t = u->pool[t - 1].prev) {
+        die d;
+        if (n == DWARFINLINE_DEPTH_MAX || !die_at(u, u->pool[t - 1].off, &d) ||
+            !func_name(u, u->pool[t - 1].off, &name[n]) || !call_site(u, &d, &file[n], &f[n].line))
+            return;
+        n++;
+    }
+    for (size_t k = 0; k < n; k++) {
+        f[k].name = u->text + name[k];
+        f[k].file = file[k] == SIZE_MAX ? NULL : u->text + file[k];
+    }
+    if (n) {
+        s->out->found(s->out->ctx, q, f, n);
+        s->done[q] = true;
+    }
+}
+
+/* ---- the walk ---------------------------------------------------------------- */
+
+static bool any_query(const scan *s)
+{
+    const unit *u = s->u;
+    for (size_t k = 0; k < u->nrng; k++) {
+        size_t i = sort_lower_bound(s->addrs, s->n, u->rng[k][0]);
+        if (i < s->n && s->addrs[i] < u->rng[k][1])
+            return true;
+    }
+    return false;
+}
+
+/* Query q lies in the inlined entry at off, depth deep: its chain drops
+ * what is not an ancestor of that entry, then takes it, if every inlined
+ * entry around it holds q too (else q is POISONED for this unit). */
+static bool add_node(scan *s, size_t q, uint64_t off, uint32_t depth)
+{
+    unit *u = s->u;
+    uint32_t t = s->tail[q];
+    if (!t)
+        s->touched[s->ntouched++] = q;
+    if (t == POISONED)
+        return true;
+    while (t && !(u->pool[t - 1].depth < depth && u->stack[u->pool[t - 1].depth] == u->pool[t - 1].off))
+        t = u->pool[t - 1].prev;
+    uint32_t len = t ? u->pool[t - 1].len : 0;
+    if (len != u->ninl[depth]) {
+        s->tail[q] = POISONED;
+        return true;
+    }
+    if (!room(&u->pool, &u->cappool, u->npool, sizeof *u->pool, POOL_MAX, &u->oom))
+        return false;
+    u->pool[u->npool++] = (node){ off, depth, t, len + 1 };
+    s->tail[q] = (uint32_t)u->npool;
+    return true;
+}
+
+static bool is_type(uint32_t tag)
+{
+    return tag == TAG_STRUCTURE_TYPE || tag == TAG_CLASS_TYPE || tag == TAG_UNION_TYPE ||
+           tag == TAG_ENUMERATION_TYPE || tag == TAG_ARRAY_TYPE || tag == TAG_SUBROUTINE_TYPE;
+}
+
+/* Walks the entries after the unit's own, from c: the chains of the
+ * queries they hold, and the range of code they cover into lo, hi.
+ * false: the unit could not be walked (its chains are not to be given). */
+static bool walk(scan *s, cursor *c, uint64_t *lo, uint64_t *hi)
+{
+    unit *u = s->u;
+    uint32_t depth = 1;
+    u->ninl[1] = 0;
+    while (!c->bad && c->p < c->end) {
+        uint64_t off = (uint64_t)(c->p - u->buf);
+        uint64_t code = get_uleb(c);
+        if (c->bad)
+            return false;
+        if (code == 0) {
+            if (--depth == 0)
+                return true;
+            continue;
+        }
+        const abbrev *ab = find_abbrev(u, code);
+        if (!ab)
+            return false;
+        bool code_tag = ab->tag == TAG_SUBPROGRAM || ab->tag == TAG_INLINED_SUBROUTINE;
+        /* Most entries (members, parameters, variables, types) matter
+         * only for their size: skipped whole where their forms say it. */
+        if (!code_tag && !ab->children && ab->fixed >= 0) {
+            skip(c, (uint64_t)ab->fixed);
+            continue;
+        }
+        die d;
+        if (!read_die(u, c, ab, &d))
+            return false;
+        uint64_t sib;
+        /* Types hold no code (GCC and clang put a member function's
+         * code at the unit's or namespace's level): their members are
+         * skipped.  Were some there, their addresses would only lack
+         * inline frames. */
+        if (is_type(ab->tag) && ab->children && ref_of(u, &d.sibling, &sib) && sib > off) {
+            c->p = u->buf + sib;
+            continue;
+        }
+        if (code_tag) {
+            if (!die_ranges(u, &d))
+                return false;
+            bool hit = false;
+            for (size_t k = 0; k < u->nrng; k++) {
+                *lo = u->rng[k][0] < *lo ? u->rng[k][0] : *lo;
+                *hi = u->rng[k][1] > *hi ? u->rng[k][1] : *hi;
+                for (size_t i = sort_lower_bound(s->addrs, s->n, u->rng[k][0]);
+                     i < s->n && s->addrs[i] < u->rng[k][1]; i++) {
+                    hit = true;
+                    if (ab->tag == TAG_INLINED_SUBROUTINE && !s->done[i] &&
+                        !add_node(s, i, off, depth))
+                        return false;
+                }
+            }
+            /* Code that holds no query: its children hold none either. */
+            if (!hit && u->nrng && ab->children && ref_of(u, &d.sibling, &sib) && sib > off) {
+                c->p = u->buf + sib;
+                continue;
+            }
+        }
+        if (ab->children) {
+            if (depth + 1 >= NEST_MAX)
+                return false;
+            u->ninl[depth + 1] = u->ninl[depth] + (ab->tag == TAG_INLINED_SUBROUTINE);
+            u->stack[depth++] = off;
+        }
+    }
+    return false; /* the unit ended inside an entry's children */
+}
+
+/* ---- units ------------------------------------------------------------------- */
+
+/* Empties the memos of call files and names for the next unit (their
+ * tables stay: allocating them per unit costs page faults). */
+static void forget_names(unit *u)
+{
+    for (size_t k = 0; u->paths && k < FILES_MEMO; k++) {
+        mem_free(u->paths[k]);
+        u->paths[k] = NULL;
+    }
+    for (size_t k = 0; u->names && k < NAMES_MEMO; k++) {
+        mem_free(u->names[k].name);
+        u->names[k].name = NULL;
+    }
+    u->nnames = 0;
+}
+
+/* Reads the unit's first `len` bytes into u->buf. */
+static bool load_unit(unit *u, size_t len)
+{
+    u->len = len;
+    return load(u, DWARFINLINE_INFO, u->off, len, &u->buf, &u->cap);
+}
+
+/* Reads and walks the unit at *off; *off moves to the next one, or to
+ * UINT64_MAX when the section cannot be followed further.  ENOMEM or 0. */
+static int one_unit(scan *s, uint64_t *off)
+{
+    const dwarfinline_src *src = s->src;
+    unit *u = s->u;
+    uint64_t size = src->size[DWARFINLINE_INFO], at = *off;
+    unsigned char head[24];
+    *off = UINT64_MAX;
+    if (at >= size || size - at < 11)
+        return 0;
+    size_t hn = size - at < sizeof head ? (size_t)(size - at) : sizeof head;
+    if (!src->read(src->ctx, DWARFINLINE_INFO, at, head, hn))
+        return 0;
+    cursor c = { head, head + hn, false };
+    uint64_t len = get_u(&c, 4);
+    u->offsize = 4;
+    if (len == 0xffffffffu) {
+        len = get_u(&c, 8);
+        u->offsize = 8;
+    } else if (len >= 0xfffffff0u) {
+        return 0; /* reserved values: nothing after can be found */
+    }
+    uint64_t lenbytes = (uint64_t)(c.p - head);
+    if (c.bad || len > size - at - lenbytes)
+        return 0;
+    *off = at + lenbytes + len;
+    u->version = (int)get_u(&c, 2);
+    uint64_t abbrev_off;
+    if (u->version >= 5) {
+        unsigned type = (unsigned)get_u(&c, 1);
+        u->addrsize = (unsigned)get_u(&c, 1);
+        abbrev_off = get_u(&c, u->offsize);
+        /* Type units, and skeletons of split DWARF, whose entries are in
+         * a .dwo file, hold no code of interest here. */
+        if (type != UT_COMPILE && type != UT_PARTIAL)
+            return 0;
+    } else {
+        abbrev_off = get_u(&c, u->offsize);
+        u->addrsize = (unsigned)get_u(&c, 1);
+    }
+    uint64_t dies = (uint64_t)(c.p - head), total = lenbytes + len;
+    /* The header read from `head` may run past a unit that claims to be
+     * shorter than it. */
+    if (c.bad || dies >= total || u->version < 2 || u->version > 5 ||
+        (u->addrsize != 4 && u->addrsize != 8) || total > DWARFINLINE_UNIT_MAX)
+        return 0;
+    u->off = at;
+    u->files_tried = false;
+    u->npool = 0;
+    if (!load_abbrevs(u, abbrev_off))
+        return u->oom ? ENOMEM : 0;
+
+    /* The unit's own entry, from its first bytes (all of them if it needs). */
+    die cu;
+    const abbrev *ab = NULL;
+    bool whole = total <= PREFIX;
+    if (!load_unit(u, whole ? (size_t)total : PREFIX))
+        return u->oom ? ENOMEM : 0;
+    for (;;) {
+        cursor e = { u->buf + dies, u->buf + u->len, false };
+        ab = find_abbrev(u, get_uleb(&e));
+        if (!e.bad && ab && read_die(u, &e, ab, &cu)) {
+            dies = (uint64_t)(e.p - u->buf);
+            break;
+        }
+        if (whole || !load_unit(u, (size_t)total))
+            return u->oom ? ENOMEM : 0;
+        whole = true;
+    }
+    if (ab->tag != TAG_COMPILE_UNIT && ab->tag != TAG_PARTIAL_UNIT)
+        return 0;
+    u->has_addr_base = cu.addr_base.form != 0;
+    u->addr_base = cu.addr_base.v;
+    u->has_rnglists_base = cu.rnglists_base.form != 0;
+    u->rnglists_base = cu.rnglists_base.v;
+    u->has_str_offsets_base = cu.str_offsets_base.form != 0;
+    u->str_offsets_base = cu.str_offsets_base.v;
+    u->has_stmt_list = cu.stmt_list.form != 0;
+    u->stmt_list = cu.stmt_list.v;
+    u->base = 0;
+    if (cu.low.form && !addr_of(u, &cu.low, &u->base))
+        return 0;
+    /* The unit's code: whether any query lies there, and the range an
+     * index keeps.  A unit that says nothing of its code is walked. */
+    uint64_t lo = UINT64_MAX, hi = 0;
+    bool ranged = cu.low.form || cu.ranges.form;
+    if (!die_ranges(u, &cu))
+        return u->oom ? ENOMEM : 0;
+    for (size_t k = 0; k < u->nrng; k++) {
+        lo = u->rng[k][0] < lo ? u->rng[k][0] : lo;
+        hi = u->rng[k][1] > hi ? u->rng[k][1] : hi;
+    }
+    bool walked = true;
+    if (ab->children && (!ranged || any_query(s))) {
+        if (!whole && !load_unit(u, (size_t)total))
+            return u->oom ? ENOMEM : 0;
+        cursor w = { u->buf + dies, u->buf + u->len, false };
+        uint64_t wlo = UINT64_MAX, whi = 0;
+        walked = walk(s, &w, &wlo, &whi);
+        if (!ranged) {
+            lo = wlo;
+            hi = whi;
+        }
+        for (size_t k = 0; k < s->ntouched && walked && !u->oom; k++)
+            emit(s, s->touched[k]);
+        for (size_t k = 0; k < s->ntouched; k++)
+            s->tail[s->touched[k]] = 0;
+        s->ntouched = 0;
+    }
+    dwarfline_files_close(u->files);
+    u->files = NULL;
+    forget_names(u);
+    if (u->oom)
+        return ENOMEM;
+    /* A unit whose walk failed answers nothing; one that could not say
+     * its range is read by every later scan, as it may not fail then. */
+    if (s->out->unit) {
+        if (!walked && !ranged)
+            s->out->unit(s->out->ctx, at, 0, UINT64_MAX);
+        else
+            s->out->unit(s->out->ctx, at, lo < hi ? lo : 0, lo < hi ? hi : 0);
+    }
+    return 0;
+}
+
+int dwarfinline_scan(const dwarfinline_src *src, const uint64_t *addrs, size_t n,
+                     const uint64_t *units, size_t nunits, const dwarfinline_sink *out)
+{
+    if (!n)
+        return 0;
+    if (n >= SIZE_MAX / sizeof(size_t))
+        return ENOMEM;
+    scan s = { src, out, addrs, n, mem_calloc(n, sizeof *s.tail), mem_alloc(n * sizeof *s.touched),
+               0, mem_calloc(n, sizeof *s.done), mem_calloc(1, sizeof(unit)) };
+    int err = 0;
+    if (!s.tail || !s.touched || !s.done || !s.u) {
+        err = ENOMEM;
+    } else {
+        s.u->src = src;
+        s.u->winsec = -1;
+        s.u->lsrc = (dwarfline_src){ src->ctx, src->read, { 0 } };
+        memcpy(s.u->lsrc.size, src->size, sizeof s.u->lsrc.size);
+        uint64_t off = 0;
+        for (size_t k = 0; !err && next_unit(units, nunits, k, &off); k++)
+            err = one_unit(&s, &off);
+    }
+    if (s.u) {
+        mem_free(s.u->buf);
+        mem_free(s.u->abbrevs);
+        mem_free(s.u->specs);
+        mem_free(s.u->win);
+        mem_free(s.u->rng);
+        mem_free(s.u->pool);
+        mem_free(s.u->text);
+        forget_names(s.u);
+        mem_free(s.u->paths);
+        mem_free(s.u->names);
+    }
+    mem_free(s.u);
+    mem_free(s.tail);
+    mem_free(s.touched);
+    mem_free(s.done);
+    return err;
+}

@@ -1,0 +1,93 @@
+/*
+ * dwarfinline.h - the functions inlined at code addresses, from the
+ * DW_TAG_inlined_subroutine entries of .debug_info (DWARF 2 to 5, 32- and
+ * 64-bit).
+ *
+ * At -O2 a call to a small function (std::vector::push_back, a C static
+ * inline wrapper) leaves no frame: the caller's code holds the callee's.
+ * The DWARF entry of the caller's function then holds an inlined
+ * subroutine entry for each such copy, with the code ranges it covers,
+ * the function it is a copy of (DW_AT_abstract_origin) and where it was
+ * called (DW_AT_call_file, DW_AT_call_line); copies nest.  symbols.c gives
+ * these frames for the binaries whose names the profile keeps
+ * (symbols_keep_names), where go tool pprof adds none.
+ *
+ * The reader is pure, like dwarfline.h's: sections come through a read
+ * callback, one unit at a time, so its memory is that of the queries and
+ * of one unit.  Nothing read is trusted: a unit this reader cannot follow
+ * (a form it does not know, a reference or range list out of bounds, a
+ * table over its caps) answers nothing, and an address whose chain cannot
+ * be named whole gets no chain: a chain given is never a wrong one.
+ *
+ * Not read: type units and the skeletons of split DWARF (-gsplit-dwarf:
+ * the inlined entries are in the .dwo file, which is not opened), and
+ * references into other units or into a supplementary file (dwz, LTO's
+ * DW_FORM_ref_addr): the addresses they hold get no inline frames.
+ */
+#ifndef HEAPPROF_DWARFINLINE_H
+#define HEAPPROF_DWARFINLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dwarfline.h"
+
+/* The sections read: dwarfline.h's (call files are named from the line
+ * program's header), then these. */
+enum {
+    DWARFINLINE_INFO = DWARFLINE_NSECS,
+    DWARFINLINE_ABBREV,
+    DWARFINLINE_RANGES,      /* DWARF 2-4 range lists */
+    DWARFINLINE_RNGLISTS,    /* DWARF 5 range lists */
+    DWARFINLINE_ADDR,        /* DWARF 5 DW_FORM_addrx */
+    DWARFINLINE_STR_OFFSETS, /* DWARF 5 DW_FORM_strx */
+    DWARFINLINE_NSECS
+};
+
+/* Units larger than this are skipped (their bytes are read whole). */
+#define DWARFINLINE_UNIT_MAX ((uint64_t)32 << 20)
+/* Most inlined functions given for one address; a deeper chain gets none. */
+enum { DWARFINLINE_DEPTH_MAX = 64 };
+
+typedef struct dwarfinline_src {
+    void *ctx;
+    /* Copies the len bytes at off of section sec into dst; false when
+     * they are not all there. */
+    bool (*read)(void *ctx, int sec, uint64_t off, void *dst, size_t len);
+    uint64_t size[DWARFINLINE_NSECS]; /* 0: no such section */
+} dwarfinline_src;
+
+/* One inlined function: its name (DW_AT_linkage_name where it has one,
+ * the name its out-of-line copy has in the symbol table; else DW_AT_name),
+ * and the file and line it was called from (NULL and 0 when the entry
+ * does not say). */
+typedef struct dwarfinline_frame {
+    const char *name;
+    const char *file;
+    uint32_t line;
+} dwarfinline_frame;
+
+typedef struct dwarfinline_sink {
+    void *ctx;
+    /* Query q lies in the n >= 1 inlined functions f[0..n), innermost
+     * first: f[0] was inlined into f[1] at f[0].file:f[0].line, ..., and
+     * f[n-1] into the function that holds the address.  The strings live
+     * for the call.  Called at most once per query. */
+    void (*found)(void *ctx, size_t q, const dwarfinline_frame *f, size_t n);
+    /* Optional: the unit at offset off was read, and its code lies in [lo,
+     * hi) only (lo == hi: none).  A later scan need only read the units
+     * whose range holds one of its addresses. */
+    void (*unit)(void *ctx, uint64_t off, uint64_t lo, uint64_t hi);
+} dwarfinline_sink;
+
+/* Answers the queries addrs[0..n) (link-time addresses, sorted ascending,
+ * unique): each lying in an inlined function gets its chain, the others
+ * no call.  Ranges that start at 0 or at all ones (a function the linker
+ * discarded) cover nothing.  Reads the units at the offsets
+ * units[0..nunits) of .debug_info, or every unit in order when units is
+ * NULL.  Returns 0, or ENOMEM (answers given so far stand). */
+int dwarfinline_scan(const dwarfinline_src *src, const uint64_t *addrs, size_t n,
+                     const uint64_t *units, size_t nunits, const dwarfinline_sink *out);
+
+#endif

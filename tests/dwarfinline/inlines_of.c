@@ -1,0 +1,152 @@
+/*
+ * inlines_of.c - the inlined functions at addresses of an ELF file,
+ * through heapprof's own readers (srclines.h over dwarfline.h and
+ * dwarfinline.h), printed as `addr2line -a -i -f` prints them: per
+ * address, "0x" and its 16 hex digits, then one name and one "FILE:LINE"
+ * line per function, innermost first.  The outermost function's name is
+ * the one the profile takes from the symbol table, not read here: it is
+ * printed as "-".
+ *
+ *   inlines_of ELF < addresses      (hex, one per line, link-time)
+ *
+ * oracle.sh compares what it prints with binutils' addr2line.  As
+ * lines_of does, each file is read three ways that must agree: every
+ * address at once; every other address, then all; all again (from memory).
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "srclines.h"
+
+static int fd;
+static uint64_t fsize;
+
+static bool rd(void *ctx, uint64_t off, void *dst, size_t len)
+{
+    (void)ctx;
+    return off <= fsize && len <= fsize - off && pread(fd, dst, len, (off_t)off) == (ssize_t)len;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool same(const symbols_line *a, const symbols_line *b)
+{
+    if (a->line != b->line || !same_str(a->file, b->file) || a->ninl != b->ninl)
+        return false;
+    for (uint32_t k = 0; k < a->ninl; k++)
+        if (!same_str(a->inl[k].name, b->inl[k].name) || !same_str(a->inl[k].file, b->inl[k].file) ||
+            a->inl[k].line != b->inl[k].line)
+            return false;
+    return true;
+}
+
+static void print_pos(const char *file, uint32_t line)
+{
+    if (file)
+        printf("%s:%" PRIu32 "\n", file, line);
+    else
+        printf("??:0\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2 || (fd = open(argv[1], O_RDONLY)) < 0) {
+        fprintf(stderr, "usage: inlines_of ELF < addresses\n");
+        return 2;
+    }
+    fsize = (uint64_t)lseek(fd, 0, SEEK_END);
+    Elf64_Ehdr eh;
+    if (!rd(NULL, 0, &eh, sizeof eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
+        fprintf(stderr, "inlines_of: %s: not ELF\n", argv[1]);
+        return 2;
+    }
+    Elf64_Shdr *sh = calloc(eh.e_shnum, sizeof *sh);
+    for (unsigned i = 0; i < eh.e_shnum; i++)
+        rd(NULL, eh.e_shoff + (uint64_t)i * eh.e_shentsize, &sh[i], sizeof *sh);
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN } };
+    static const char *const names[DWARFINLINE_NSECS] = {
+        ".debug_line", ".debug_line_str", ".debug_str", ".debug_info", ".debug_abbrev",
+        ".debug_ranges", ".debug_rnglists", ".debug_addr", ".debug_str_offsets",
+    };
+    for (unsigned i = 0; i < eh.e_shnum; i++) {
+        char name[32] = "";
+        rd(NULL, sh[eh.e_shstrndx].sh_offset + sh[i].sh_name, name, sizeof name - 1);
+        for (int k = 0; k < DWARFINLINE_NSECS; k++)
+            if (!strcmp(name, names[k])) {
+                f.off[k] = sh[i].sh_offset;
+                f.size[k] = sh[i].sh_size;
+                f.kind[k] = sh[i].sh_flags & SHF_COMPRESSED ? ZSEC_ELF : ZSEC_PLAIN;
+            }
+    }
+    size_t n = 0, cap = 1024;
+    uint64_t *in = malloc(cap * sizeof *in);
+    char text[64];
+    while (fgets(text, sizeof text, stdin)) {
+        if (n == cap)
+            in = realloc(in, (cap *= 2) * sizeof *in);
+        in[n++] = strtoull(text, NULL, 16);
+    }
+    uint64_t *sorted = malloc((n + 1) * sizeof *sorted), *half = malloc((n + 1) * sizeof *half);
+    memcpy(sorted, in, n * sizeof *in);
+    qsort(sorted, n, sizeof *sorted, cmp_u64);
+    size_t nhalf = 0;
+    for (size_t i = 0; i < n; i += 2)
+        half[nhalf++] = sorted[i];
+    /* Each lookup's inl arrays last until the next lookup in its cache:
+     * three caches, one answer set each. */
+    symbols_line *all = calloc(n + 1, sizeof *all), *again = calloc(n + 1, sizeof *again),
+                 *part = calloc(n + 1, sizeof *part);
+    srclines *one = srclines_new(), *two = srclines_new(), *three = srclines_new();
+    if (srclines_lookup(one, &f, sorted, n, all) || srclines_lookup(two, &f, half, nhalf, part) ||
+        srclines_lookup(two, &f, sorted, n, part) || srclines_lookup(three, &f, sorted, n, again) ||
+        srclines_lookup(three, &f, sorted, n, again)) {
+        fprintf(stderr, "inlines_of: out of memory\n");
+        return 2;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!same(&all[i], &again[i]) || !same(&all[i], &part[i])) {
+            fprintf(stderr, "inlines_of: %#" PRIx64 ": answers differ between lookups\n", sorted[i]);
+            exit(1);
+        }
+    for (size_t i = 0; i < n; i++) {
+        const symbols_line *l = &all[(uint64_t *)bsearch(&in[i], sorted, n, sizeof *sorted, cmp_u64) - sorted];
+        printf("0x%016" PRIx64 "\n", in[i]);
+        const char *file = l->file;
+        uint32_t line = l->line;
+        for (uint32_t k = 0; k < l->ninl; k++) {
+            printf("%s\n", l->inl[k].name);
+            print_pos(file, line);
+            file = l->inl[k].file;
+            line = l->inl[k].line;
+        }
+        printf("-\n");
+        print_pos(file, line);
+    }
+    srclines_free(one);
+    srclines_free(two);
+    srclines_free(three);
+    free(all);
+    free(again);
+    free(part);
+    free(sorted);
+    free(half);
+    free(in);
+    free(sh);
+    close(fd);
+    return 0;
+}

@@ -1,0 +1,170 @@
+/*
+ * fuzz_dwarfinline.c - libFuzzer target for the inlined-function reader
+ * (dwarfinline.c).
+ *
+ * Input: the sections .debug_abbrev, .debug_line, .debug_line_str,
+ * .debug_str, .debug_ranges, .debug_rnglists, .debug_addr and
+ * .debug_str_offsets, each as a 2-byte little-endian length and that many
+ * bytes, and the rest is .debug_info (a short input leaves the later
+ * sections empty).  Sections are read only through the callback, which
+ * checks every request lies inside its section.
+ *
+ * Two scans for a spread of addresses: one over every unit, indexing them;
+ * then, for addresses inside each unit's range, one over every unit and
+ * one over only the units whose range holds one, which must answer
+ * exactly alike.  Every answer has 1 to DWARFINLINE_DEPTH_MAX functions,
+ * each with a non-empty name, and no query is answered twice.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dwarfinline.h"
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_dwarfinline: check failed: %s (line %d)\n", #cond, __LINE__);   \
+            abort();                                                                               \
+        }                                                                                          \
+    } while (0)
+
+enum { NQ = 64 };
+
+static const uint8_t *sec_p[DWARFINLINE_NSECS];
+
+typedef struct answers {
+    int calls[NQ];
+    uint64_t hash[NQ];
+    uint64_t ulo[NQ], uhi[NQ], uoff[NQ];
+    size_t nunits, seen;
+} answers;
+
+static bool rd(void *ctx, int sec, uint64_t off, void *dst, size_t len)
+{
+    const dwarfinline_src *src = ctx;
+    CHECK(sec >= 0 && sec < DWARFINLINE_NSECS);
+    CHECK(off <= src->size[sec] && len <= src->size[sec] - off);
+    memcpy(dst, sec_p[sec] + off, len);
+    return true;
+}
+
+static uint64_t mix(uint64_t h, const char *s)
+{
+    for (; s && *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return (h ^ 0xff) * 1099511628211ULL;
+}
+
+static void found(void *ctx, size_t q, const dwarfinline_frame *f, size_t n)
+{
+    answers *a = ctx;
+    CHECK(q < NQ);
+    CHECK(n >= 1 && n <= DWARFINLINE_DEPTH_MAX);
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t k = 0; k < n; k++) {
+        CHECK(f[k].name && f[k].name[0]);
+        CHECK(!f[k].file || f[k].file[0]);
+        h = mix(mix(h, f[k].name), f[k].file) ^ f[k].line;
+    }
+    a->calls[q]++;
+    a->hash[q] = h;
+}
+
+static void unit(void *ctx, uint64_t off, uint64_t lo, uint64_t hi)
+{
+    answers *a = ctx;
+    CHECK(lo <= hi);
+    a->seen++;
+    if (a->nunits < NQ) {
+        a->uoff[a->nunits] = off;
+        a->ulo[a->nunits] = lo;
+        a->uhi[a->nunits++] = hi;
+    }
+}
+
+static int cmp_u64(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return (a > b) - (a < b);
+}
+
+static void scan(dwarfinline_src *src, const uint64_t *q, size_t n, const uint64_t *units,
+                 size_t nunits, answers *a)
+{
+    memset(a, 0, sizeof *a);
+    src->ctx = src;
+    dwarfinline_sink sink = { a, found, unit };
+    CHECK(dwarfinline_scan(src, q, n, units, nunits, &sink) == 0);
+    for (size_t i = 0; i < n; i++)
+        CHECK(a->calls[i] <= 1);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const int order[] = { DWARFINLINE_ABBREV, DWARFLINE_LINE, DWARFLINE_LINE_STR,
+                                 DWARFLINE_STR, DWARFINLINE_RANGES, DWARFINLINE_RNGLISTS,
+                                 DWARFINLINE_ADDR, DWARFINLINE_STR_OFFSETS };
+    dwarfinline_src src = { NULL, rd, { 0 } };
+    const uint8_t *p = data, *end = data + size;
+    for (size_t k = 0; k < sizeof order / sizeof *order; k++) {
+        size_t len = 0;
+        if (end - p >= 2) {
+            len = (size_t)p[0] | (size_t)p[1] << 8;
+            p += 2;
+        }
+        if (len > (size_t)(end - p))
+            len = (size_t)(end - p);
+        sec_p[order[k]] = p;
+        src.size[order[k]] = len;
+        p += len;
+    }
+    sec_p[DWARFINLINE_INFO] = p;
+    src.size[DWARFINLINE_INFO] = (uint64_t)(end - p);
+
+    static answers first, all, some;
+    uint64_t q[NQ];
+    size_t n = 0;
+    for (uint64_t a = 0x1000; n < 32; a += 0x21)
+        q[n++] = a;
+    scan(&src, q, n, NULL, 0, &first);
+
+    /* Addresses inside each unit's code, sorted and unique. */
+    n = 0;
+    for (size_t u = 0; u < first.nunits && n + 4 <= NQ; u++) {
+        uint64_t lo = first.ulo[u], hi = first.uhi[u];
+        if (lo == hi)
+            continue;
+        q[n++] = lo;
+        q[n++] = lo + (hi - lo) / 3;
+        q[n++] = lo + (hi - lo) / 2;
+        q[n++] = hi - 1;
+    }
+    qsort(q, n, sizeof *q, cmp_u64);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (m == 0 || q[m - 1] != q[i])
+            q[m++] = q[i];
+    if (!m)
+        return 0;
+    scan(&src, q, m, NULL, 0, &all);
+    /* The units that can hold one, as srclines.c picks them. */
+    uint64_t units[NQ];
+    size_t nunits = 0;
+    for (size_t u = 0; u < first.nunits; u++)
+        for (size_t i = 0; i < m; i++)
+            if (q[i] >= first.ulo[u] && q[i] < first.uhi[u]) {
+                units[nunits++] = first.uoff[u];
+                break;
+            }
+    scan(&src, q, m, units, nunits, &some);
+    /* Only when every unit was indexed can the filtered scan match. */
+    if (first.seen == first.nunits)
+        for (size_t i = 0; i < m; i++) {
+            CHECK(all.calls[i] == some.calls[i]);
+            CHECK(all.hash[i] == some.hash[i]);
+        }
+    return 0;
+}

@@ -1,0 +1,845 @@
+/* Unit tests: inlined functions at addresses from .debug_info
+ * (src/dwarfinline.h), on units written out by hand in the layout of
+ * DWARF 5 sections 7.5 (DWARF 4 and 5), with their abbreviations, line
+ * headers, range lists and address tables; and on cut and hostile ones. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dwarfinline.h"
+#include "mem.h"
+
+enum {
+    T_CU = 0x11, T_SUB = 0x2e, T_INL = 0x1d, T_BLOCK = 0x0b,
+    A_SIBLING = 0x01, A_NAME = 0x03, A_STMT = 0x10, A_LOW = 0x11, A_HIGH = 0x12,
+    A_ORIGIN = 0x31, A_SPEC = 0x47, A_RANGES = 0x55, A_CFILE = 0x58, A_CLINE = 0x59,
+    A_LINKAGE = 0x6e, A_STROFF_BASE = 0x72, A_ADDR_BASE = 0x73, A_RNG_BASE = 0x74,
+    F_ADDR = 0x01, F_DATA2 = 0x05, F_DATA4 = 0x06, F_DATA8 = 0x07, F_STRING = 0x08,
+    F_DATA1 = 0x0b, F_STRP = 0x0e, F_UDATA = 0x0f, F_REF_ADDR = 0x10, F_REF4 = 0x13,
+    F_INDIRECT = 0x16, F_SEC_OFFSET = 0x17, F_STRX1 = 0x25, F_ADDRX = 0x1b, F_ADDRX1 = 0x29,
+    F_IMPLICIT = 0x21, F_RNGLISTX = 0x23, F_LINE_STRP = 0x1f,
+};
+
+/* ---- building sections ---------------------------------------------------- */
+
+typedef struct buf {
+    unsigned char b[1 << 15];
+    size_t n;
+} buf;
+
+static void u8(buf *b, uint64_t v) { b->b[b->n++] = (unsigned char)v; }
+static void un(buf *b, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        u8(b, v >> (8 * i));
+}
+static void uleb(buf *b, uint64_t v)
+{
+    do {
+        u8(b, (v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+}
+static void str(buf *b, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    memcpy(b->b + b->n, s, n);
+    b->n += n;
+}
+static uint64_t put_str(buf *b, const char *s)
+{
+    uint64_t off = b->n;
+    str(b, s);
+    return off;
+}
+static void patch(buf *b, size_t at, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        b->b[at + (size_t)i] = (unsigned char)(v >> (8 * i));
+}
+
+/* The sections, in dwarfinline.h's order. */
+static buf sec[DWARFINLINE_NSECS];
+#define INFO sec[DWARFINLINE_INFO]
+#define ABBREV sec[DWARFINLINE_ABBREV]
+#define LINE sec[DWARFLINE_LINE]
+#define STR sec[DWARFLINE_STR]
+#define LINE_STR sec[DWARFLINE_LINE_STR]
+#define RANGES sec[DWARFINLINE_RANGES]
+#define RNGLISTS sec[DWARFINLINE_RNGLISTS]
+#define ADDR sec[DWARFINLINE_ADDR]
+#define STROFF sec[DWARFINLINE_STR_OFFSETS]
+
+static void reset(void)
+{
+    for (int s = 0; s < DWARFINLINE_NSECS; s++)
+        sec[s].n = 0;
+}
+
+/* An abbreviation: code, tag, children, then (attribute, form) pairs
+ * ended by 0 (an implicit_const's value follows its form). */
+static void abbrev(uint64_t code, uint64_t tag, bool children, ...)
+{
+    va_list ap;
+    va_start(ap, children);
+    uleb(&ABBREV, code);
+    uleb(&ABBREV, tag);
+    u8(&ABBREV, children);
+    for (;;) {
+        uint64_t at = va_arg(ap, uint64_t);
+        if (!at)
+            break;
+        uint64_t form = va_arg(ap, uint64_t);
+        uleb(&ABBREV, at);
+        uleb(&ABBREV, form);
+        if (form == F_IMPLICIT)
+            uleb(&ABBREV, va_arg(ap, uint64_t)); /* small positive values only */
+    }
+    va_end(ap);
+    uleb(&ABBREV, 0);
+    uleb(&ABBREV, 0);
+}
+#define ABB(code, tag, ch, ...) abbrev(code, tag, ch, __VA_ARGS__, (uint64_t)0)
+#define U(x) ((uint64_t)(x))
+
+/* A DWARF 4 line-program header with no program: files "a.c" (1) and
+ * "inc/h.h" (2). */
+static void line4(void)
+{
+    size_t start = LINE.n;
+    un(&LINE, 0, 4);
+    un(&LINE, 4, 2);
+    size_t hl = LINE.n;
+    un(&LINE, 0, 4);
+    u8(&LINE, 1); u8(&LINE, 1); u8(&LINE, 1); u8(&LINE, 0xfb); u8(&LINE, 14); u8(&LINE, 13);
+    static const unsigned char lens[] = { 0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1 };
+    for (size_t i = 0; i < sizeof lens; i++)
+        u8(&LINE, lens[i]);
+    str(&LINE, "inc");
+    u8(&LINE, 0);
+    str(&LINE, "a.c"); uleb(&LINE, 0); uleb(&LINE, 0); uleb(&LINE, 0);
+    str(&LINE, "h.h"); uleb(&LINE, 1); uleb(&LINE, 0); uleb(&LINE, 0);
+    u8(&LINE, 0);
+    patch(&LINE, hl, LINE.n - hl - 4, 4);
+    patch(&LINE, start, LINE.n - start - 4, 4);
+}
+
+/* A DWARF 5 one at the end of LINE: directories "/comp" (0), "inc"; files
+ * "a.c" (0 and 1) and "h.h" (2, in inc), names in .debug_line_str. */
+static uint64_t line5(void)
+{
+    size_t start = LINE.n;
+    un(&LINE, 0, 4);
+    un(&LINE, 5, 2);
+    u8(&LINE, 8);
+    u8(&LINE, 0);
+    size_t hl = LINE.n;
+    un(&LINE, 0, 4);
+    u8(&LINE, 1); u8(&LINE, 1); u8(&LINE, 1); u8(&LINE, 0xfb); u8(&LINE, 14); u8(&LINE, 13);
+    static const unsigned char lens[] = { 0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1 };
+    for (size_t i = 0; i < sizeof lens; i++)
+        u8(&LINE, lens[i]);
+    u8(&LINE, 1); uleb(&LINE, 1); uleb(&LINE, F_STRING);
+    uleb(&LINE, 2); str(&LINE, "/comp"); str(&LINE, "inc");
+    u8(&LINE, 2); uleb(&LINE, 1); uleb(&LINE, F_LINE_STRP); uleb(&LINE, 2); uleb(&LINE, F_UDATA);
+    uleb(&LINE, 3);
+    uint64_t a = put_str(&LINE_STR, "a.c"), h = put_str(&LINE_STR, "h.h");
+    un(&LINE, a, 4); uleb(&LINE, 0);
+    un(&LINE, a, 4); uleb(&LINE, 0);
+    un(&LINE, h, 4); uleb(&LINE, 1);
+    patch(&LINE, hl, LINE.n - hl - 4, 4);
+    patch(&LINE, start, LINE.n - start - 4, 4);
+    return start;
+}
+
+/* Starts a compile unit: its header; its start in *at. */
+static size_t unit_begin(int version, uint64_t abbrev_off, int type)
+{
+    size_t start = INFO.n;
+    un(&INFO, 0, 4);
+    un(&INFO, (uint64_t)version, 2);
+    if (version >= 5) {
+        u8(&INFO, (uint64_t)type);
+        u8(&INFO, 8);
+        un(&INFO, abbrev_off, 4);
+        if (type == 2 || type == 6) { /* type units: signature, type offset */
+            un(&INFO, 0, 8);
+            un(&INFO, 0, 4);
+        } else if (type == 4 || type == 5) { /* skeletons: dwo_id */
+            un(&INFO, 0, 8);
+        }
+    } else {
+        un(&INFO, abbrev_off, 4);
+        u8(&INFO, 8);
+    }
+    return start;
+}
+
+static void unit_end(size_t start) { patch(&INFO, start, INFO.n - start - 4, 4); }
+
+/* The offset of the next entry in the unit that starts at `start`. */
+static uint64_t here(size_t start) { return INFO.n - start; }
+
+/* ---- answers -------------------------------------------------------------- */
+
+enum { NQ = 16 };
+static char got[NQ][512];
+static int calls[NQ];
+static uint64_t ulo[NQ], uhi[NQ], uoff[NQ];
+static size_t nunits;
+
+static bool rd(void *ctx, int s, uint64_t off, void *dst, size_t len)
+{
+    (void)ctx;
+    assert_true(s >= 0 && s < DWARFINLINE_NSECS);
+    if (off > sec[s].n || len > sec[s].n - off)
+        fail_msg("read past section %d: %llu + %zu > %zu", s, (unsigned long long)off, len, sec[s].n);
+    memcpy(dst, sec[s].b + off, len);
+    return true;
+}
+
+static void found(void *ctx, size_t q, const dwarfinline_frame *f, size_t n)
+{
+    (void)ctx;
+    assert_true(q < NQ);
+    assert_true(n >= 1);
+    calls[q]++;
+    size_t at = 0;
+    for (size_t k = 0; k < n; k++)
+        at += (size_t)snprintf(got[q] + at, sizeof got[q] - at, "%s%s@%s:%u", k ? " < " : "",
+                               f[k].name, f[k].file ? f[k].file : "?", f[k].line);
+}
+
+static void unit_cb(void *ctx, uint64_t off, uint64_t lo, uint64_t hi)
+{
+    (void)ctx;
+    assert_true(lo <= hi);
+    if (nunits < NQ) {
+        uoff[nunits] = off;
+        ulo[nunits] = lo;
+        uhi[nunits++] = hi;
+    }
+}
+
+static int run(const uint64_t *q, size_t n, const uint64_t *units, size_t nu)
+{
+    dwarfinline_src src = { NULL, rd, { 0 } };
+    for (int s = 0; s < DWARFINLINE_NSECS; s++)
+        src.size[s] = sec[s].n;
+    memset(got, 0, sizeof got);
+    memset(calls, 0, sizeof calls);
+    nunits = 0;
+    dwarfinline_sink sink = { NULL, found, unit_cb };
+    int r = dwarfinline_scan(&src, q, n, units, nu, &sink);
+    for (size_t i = 0; i < NQ; i++)
+        assert_true(calls[i] <= 1);
+    return r;
+}
+
+#define NONE(i) assert_int_equal(calls[i], 0)
+#define SAYS(i, s) assert_string_equal(got[i], s)
+
+/* ---- a DWARF 4 unit ----------------------------------------------------- */
+
+/* The abbreviations of the DWARF 4 units. */
+static void abbrevs4(void)
+{
+    ABB(1, T_CU, true, A_NAME, F_STRING, A_STMT, F_SEC_OFFSET, A_LOW, F_ADDR, A_HIGH, F_DATA8);
+    ABB(2, T_SUB, true, A_NAME, F_STRP, A_LOW, F_ADDR, A_HIGH, F_DATA4, A_SIBLING, F_REF4);
+    ABB(3, T_INL, true, A_ORIGIN, F_REF4, A_LOW, F_ADDR, A_HIGH, F_DATA4, A_CFILE, F_DATA1,
+        A_CLINE, F_DATA2);
+    ABB(4, T_SUB, false, A_NAME, F_STRING);
+    ABB(5, T_SUB, false, A_SPEC, F_REF4);
+    ABB(6, T_SUB, false, A_NAME, F_STRING, A_LINKAGE, F_STRP);
+    ABB(7, T_INL, true, A_ORIGIN, F_REF4, A_RANGES, F_SEC_OFFSET, A_CFILE, F_UDATA, A_CLINE,
+        F_UDATA);
+    ABB(8, T_CU, true, A_STMT, F_SEC_OFFSET, A_LOW, F_ADDR, A_RANGES, F_SEC_OFFSET);
+    ABB(9, T_BLOCK, true, A_LOW, F_ADDR, A_HIGH, F_DATA4);
+    ABB(10, T_INL, false, A_ORIGIN, F_REF4, A_LOW, F_ADDR, A_HIGH, F_ADDR, A_CFILE, F_DATA1,
+        A_CLINE, F_DATA1);
+    ABB(11, T_SUB, true, A_NAME, F_STRING);
+    ABB(12, T_INL, false, A_ORIGIN, F_REF_ADDR, A_LOW, F_ADDR, A_HIGH, F_DATA4, A_CFILE, F_DATA1,
+        A_CLINE, F_DATA1);
+    ABB(13, T_INL, false, A_ORIGIN, F_INDIRECT, A_LOW, F_ADDR, A_HIGH, F_DATA4);
+    uleb(&ABBREV, 0);
+}
+
+/* Abstract entries at the unit's start: mid (a name), leaf (through a
+ * specification, to a declaration with a linkage name).  Their offsets. */
+typedef struct abstracts {
+    uint64_t mid, leaf, decl;
+} abstracts;
+
+static abstracts abstract4(size_t u)
+{
+    abstracts a;
+    a.mid = here(u);
+    uleb(&INFO, 4);
+    str(&INFO, "mid");
+    a.decl = here(u);
+    uleb(&INFO, 6);
+    str(&INFO, "leaf");
+    un(&INFO, put_str(&STR, "_Z4leafv"), 4);
+    a.leaf = here(u);
+    uleb(&INFO, 5);
+    un(&INFO, a.decl, 4);
+    return a;
+}
+
+/* outer [0x1000, 0x1100) holds mid [0x1010, 0x1040), called at a.c:10,
+ * which holds leaf [0x1020, 0x1030), called at inc/h.h:20; a lexical
+ * block between them. */
+static size_t unit4(void)
+{
+    line4();
+    abbrevs4();
+    size_t u = unit_begin(4, 0, 0);
+    uleb(&INFO, 1);
+    str(&INFO, "a.c");
+    un(&INFO, 0, 4);
+    un(&INFO, 0x1000, 8);
+    un(&INFO, 0x1000, 8);
+    abstracts a = abstract4(u);
+    uleb(&INFO, 2);
+    un(&INFO, put_str(&STR, "outer"), 4);
+    un(&INFO, 0x1000, 8);
+    un(&INFO, 0x100, 4);
+    size_t sib = INFO.n;
+    un(&INFO, 0, 4);
+    uleb(&INFO, 3);
+    un(&INFO, a.mid, 4);
+    un(&INFO, 0x1010, 8);
+    un(&INFO, 0x30, 4);
+    u8(&INFO, 1);
+    un(&INFO, 10, 2);
+    uleb(&INFO, 9);
+    un(&INFO, 0x1018, 8);
+    un(&INFO, 0x20, 4);
+    uleb(&INFO, 10);
+    un(&INFO, a.leaf, 4);
+    un(&INFO, 0x1020, 8);
+    un(&INFO, 0x1030, 8);
+    u8(&INFO, 2);
+    u8(&INFO, 20);
+    uleb(&INFO, 0); /* end of the block */
+    uleb(&INFO, 0); /* end of mid */
+    uleb(&INFO, 0); /* end of outer */
+    patch(&INFO, sib, here(u), 4);
+    /* A second function, [0x1100, 0x1200), with nothing inlined. */
+    uleb(&INFO, 2);
+    un(&INFO, put_str(&STR, "plain"), 4);
+    un(&INFO, 0x1100, 8);
+    un(&INFO, 0x100, 4);
+    un(&INFO, 0, 4);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0); /* end of the unit */
+    unit_end(u);
+    return u;
+}
+
+static const uint64_t q4[] = { 0x1005, 0x1015, 0x1020, 0x102f, 0x1030, 0x1045, 0x1150, 0x3000 };
+
+static void dwarf4_nested(void **state)
+{
+    (void)state;
+    reset();
+    unit4();
+    assert_int_equal(run(q4, 8, NULL, 0), 0);
+    NONE(0);
+    SAYS(1, "mid@a.c:10");
+    SAYS(2, "_Z4leafv@inc/h.h:20 < mid@a.c:10");
+    SAYS(3, "_Z4leafv@inc/h.h:20 < mid@a.c:10");
+    SAYS(4, "mid@a.c:10");
+    NONE(5);
+    NONE(6);
+    NONE(7);
+    assert_int_equal(nunits, 1);
+    assert_int_equal(ulo[0], 0x1000);
+    assert_int_equal(uhi[0], 0x2000);
+    /* Only the units asked for are read. */
+    uint64_t none = 12345678;
+    assert_int_equal(run(q4, 8, &none, 1), 0);
+    NONE(2);
+    uint64_t first = 0;
+    assert_int_equal(run(q4, 8, &first, 1), 0);
+    SAYS(2, "_Z4leafv@inc/h.h:20 < mid@a.c:10");
+}
+
+/* DW_AT_ranges: the unit's own and an inlined entry's, with a base
+ * address selection; a second unit after the first. */
+static void dwarf4_ranges(void **state)
+{
+    (void)state;
+    reset();
+    unit4();
+    size_t u = unit_begin(4, 0, 0);
+    uint64_t cu_rng = RANGES.n;
+    un(&RANGES, 0x5000, 8); un(&RANGES, 0x5100, 8);
+    un(&RANGES, 0x6000, 8); un(&RANGES, 0x6100, 8);
+    un(&RANGES, 0, 8); un(&RANGES, 0, 8);
+    uint64_t inl_rng = RANGES.n;
+    un(&RANGES, UINT64_MAX, 8); un(&RANGES, 0x6000, 8); /* base address */
+    un(&RANGES, 0x10, 8); un(&RANGES, 0x20, 8);
+    un(&RANGES, 0, 8); un(&RANGES, 0, 8);
+    un(&RANGES, 0, 8); un(&RANGES, 0, 8);
+    uleb(&INFO, 8);
+    un(&INFO, 0, 4);
+    un(&INFO, 0x5000, 8); /* the base of offsets in lists: absolute ones here */
+    un(&INFO, cu_rng - 0, 4);
+    patch(&RANGES, cu_rng, 0, 8); /* offsets from base 0x5000 */
+    patch(&RANGES, cu_rng + 8, 0x100, 8);
+    patch(&RANGES, cu_rng + 16, 0x1000, 8);
+    patch(&RANGES, cu_rng + 24, 0x1100, 8);
+    abstracts a = abstract4(u);
+    uleb(&INFO, 11);
+    str(&INFO, "split");
+    uleb(&INFO, 7);
+    un(&INFO, a.mid, 4);
+    un(&INFO, inl_rng, 4);
+    uleb(&INFO, 2);
+    uleb(&INFO, 300);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(u);
+    static const uint64_t q[] = { 0x1025, 0x5050, 0x600f, 0x6010, 0x601f, 0x6020 };
+    assert_int_equal(run(q, 6, NULL, 0), 0);
+    SAYS(0, "_Z4leafv@inc/h.h:20 < mid@a.c:10");
+    NONE(1);
+    NONE(2);
+    SAYS(3, "mid@inc/h.h:300");
+    SAYS(4, "mid@inc/h.h:300");
+    NONE(5);
+    assert_int_equal(nunits, 2);
+    assert_int_equal(uoff[1], u);
+    assert_int_equal(ulo[1], 0x5000);
+    assert_int_equal(uhi[1], 0x6100);
+}
+
+/* ---- a DWARF 5 unit ----------------------------------------------------- */
+
+/* addrx with DW_AT_addr_base, rnglistx with DW_AT_rnglists_base, strx with
+ * DW_AT_str_offsets_base, implicit_const, line_strp. */
+static void dwarf5_forms(void **state)
+{
+    (void)state;
+    reset();
+    uint64_t stmt = line5();
+    ABB(1, T_CU, true, A_STROFF_BASE, F_SEC_OFFSET, A_ADDR_BASE, F_SEC_OFFSET, A_RNG_BASE,
+        F_SEC_OFFSET, A_STMT, F_SEC_OFFSET, A_LOW, F_ADDRX1, A_RANGES, F_RNGLISTX);
+    ABB(2, T_SUB, true, A_NAME, F_STRX1, A_RANGES, F_RNGLISTX);
+    ABB(3, T_INL, true, A_ORIGIN, F_REF4, A_LOW, F_ADDRX, A_HIGH, F_DATA4, A_CFILE, F_IMPLICIT,
+        U(2), A_CLINE, F_UDATA);
+    ABB(4, T_SUB, false, A_NAME, F_STRX1);
+    ABB(5, T_INL, false, A_ORIGIN, F_REF4, A_RANGES, F_SEC_OFFSET, A_CFILE, F_DATA1, A_CLINE,
+        F_DATA1);
+    ABB(6, T_SUB, false, A_NAME, F_LINE_STRP);
+    uleb(&ABBREV, 0);
+    /* .debug_addr: a header (8 bytes), then 0x7000, 0x7100, 0x7010, 0x8000,
+     * 0x7040. */
+    un(&ADDR, 4 + 40, 4); un(&ADDR, 5, 2); u8(&ADDR, 8); u8(&ADDR, 0);
+    un(&ADDR, 0x7000, 8); un(&ADDR, 0x7100, 8); un(&ADDR, 0x7010, 8); un(&ADDR, 0x8000, 8);
+    un(&ADDR, 0x7040, 8);
+    /* .debug_str_offsets: a header, then the offsets of three names. */
+    un(&STROFF, 4 + 12, 4); un(&STROFF, 5, 2); un(&STROFF, 0, 2);
+    un(&STROFF, put_str(&STR, "f5"), 4);
+    un(&STROFF, put_str(&STR, "g5"), 4);
+    un(&STROFF, put_str(&STR, "h5"), 4);
+    /* .debug_rnglists: a header, an offset table of two, then the lists. */
+    un(&RNGLISTS, 0, 4); un(&RNGLISTS, 5, 2); u8(&RNGLISTS, 8); u8(&RNGLISTS, 0);
+    un(&RNGLISTS, 2, 4);
+    uint64_t base = RNGLISTS.n;
+    size_t tab = RNGLISTS.n;
+    un(&RNGLISTS, 0, 4); un(&RNGLISTS, 0, 4);
+    /* List 0, the unit's: startx_length [0x7000, +0x100), then
+     * start_end [0x8000, 0x8100). */
+    patch(&RNGLISTS, tab, RNGLISTS.n - base, 4);
+    u8(&RNGLISTS, 3); uleb(&RNGLISTS, 0); uleb(&RNGLISTS, 0x100);
+    u8(&RNGLISTS, 6); un(&RNGLISTS, 0x8000, 8); un(&RNGLISTS, 0x8100, 8);
+    u8(&RNGLISTS, 0);
+    /* List 1, f5's: base_addressx 0x7000, offset_pair [0, 0x100). */
+    patch(&RNGLISTS, tab + 4, RNGLISTS.n - base, 4);
+    u8(&RNGLISTS, 1); uleb(&RNGLISTS, 0);
+    u8(&RNGLISTS, 4); uleb(&RNGLISTS, 0); uleb(&RNGLISTS, 0x100);
+    u8(&RNGLISTS, 0);
+    /* h5's, by section offset: start_length [0x8010, +0x10), base_address
+     * 0x8000 and offset_pair [0x20, 0x28), startx_endx [0x7010, 0x7040).
+     * Its 0x8000 ranges lie outside g5's, which holds it: no chain there. */
+    uint64_t h_rng = RNGLISTS.n;
+    u8(&RNGLISTS, 7); un(&RNGLISTS, 0x8010, 8); uleb(&RNGLISTS, 0x10);
+    u8(&RNGLISTS, 5); un(&RNGLISTS, 0x8000, 8);
+    u8(&RNGLISTS, 4); uleb(&RNGLISTS, 0x20); uleb(&RNGLISTS, 0x28);
+    u8(&RNGLISTS, 2); uleb(&RNGLISTS, 2); uleb(&RNGLISTS, 4);
+    u8(&RNGLISTS, 0);
+    patch(&RNGLISTS, 0, RNGLISTS.n - 4, 4);
+
+    size_t u = unit_begin(5, 0, 1);
+    uleb(&INFO, 1);
+    un(&INFO, 8, 4);    /* str_offsets_base */
+    un(&INFO, 8, 4);    /* addr_base */
+    un(&INFO, base, 4); /* rnglists_base */
+    un(&INFO, stmt, 4);
+    u8(&INFO, 0);       /* low_pc: addrx 0, 0x7000 */
+    uleb(&INFO, 0);     /* ranges: list 0 */
+    uint64_t g = here(u);
+    uleb(&INFO, 4);
+    u8(&INFO, 1);
+    uint64_t h = here(u);
+    uleb(&INFO, 6);
+    un(&INFO, put_str(&LINE_STR, "hls"), 4);
+    uleb(&INFO, 2);
+    u8(&INFO, 0);       /* f5 */
+    uleb(&INFO, 1);     /* list 1 */
+    uleb(&INFO, 3);
+    un(&INFO, g, 4);
+    uleb(&INFO, 2);     /* addrx 2: 0x7010 */
+    un(&INFO, 0x50, 4);
+    uleb(&INFO, 77);
+    uleb(&INFO, 5);
+    un(&INFO, h, 4);
+    un(&INFO, h_rng, 4);
+    u8(&INFO, 1);
+    u8(&INFO, 5);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(u);
+    static const uint64_t q[] = { 0x7008, 0x7010, 0x703f, 0x7050, 0x8015, 0x8025, 0x8030 };
+    assert_int_equal(run(q, 7, NULL, 0), 0);
+    NONE(0);
+    SAYS(1, "hls@/comp/a.c:5 < g5@/comp/inc/h.h:77");
+    SAYS(2, "hls@/comp/a.c:5 < g5@/comp/inc/h.h:77");
+    SAYS(3, "g5@/comp/inc/h.h:77");
+    NONE(4);
+    NONE(5);
+    NONE(6);
+    assert_int_equal(nunits, 1);
+    assert_int_equal(ulo[0], 0x7000);
+    assert_int_equal(uhi[0], 0x8100);
+}
+
+/* Type units and skeletons are skipped; a unit after them is read. */
+static void skipped_units(void **state)
+{
+    (void)state;
+    reset();
+    line4();
+    abbrevs4();
+    for (int type = 2; type <= 6; type++) {
+        if (type == 3)
+            continue;
+        size_t u = unit_begin(5, 0, type);
+        uleb(&INFO, 0);
+        unit_end(u);
+    }
+    /* unit4 writes its abbreviations and line header again, after these,
+     * and points at the first ones, the same. */
+    unit4();
+    assert_int_equal(run(q4, 8, NULL, 0), 0);
+    assert_int_equal(calls[2], 1);
+    assert_int_equal(nunits, 1);
+}
+
+/* A fresh DWARF 4 unit: its line header and abbreviations, its header,
+ * its own entry for code at [0x1000, 0x1000 + size), and an abstract
+ * function "m" (its offset in *m).  Its start. */
+static size_t fresh4(const char *name, uint64_t size, uint64_t *m)
+{
+    reset();
+    line4();
+    abbrevs4();
+    size_t u = unit_begin(4, 0, 0);
+    uleb(&INFO, 1);
+    str(&INFO, name);
+    un(&INFO, 0, 4);
+    un(&INFO, 0x1000, 8);
+    un(&INFO, size, 8);
+    *m = here(u);
+    uleb(&INFO, 4);
+    str(&INFO, "m");
+    return u;
+}
+
+/* ---- cut and hostile input ---------------------------------------------- */
+
+/* s with every file name of its frames as "?". */
+static const char *no_files(const char *s)
+{
+    static char out[512];
+    size_t n = 0;
+    for (const char *p = s; *p && n + 2 < sizeof out;) {
+        out[n++] = *p;
+        if (*p++ == '@') {
+            out[n++] = '?';
+            p = strchr(p, ':');
+            if (!p)
+                break;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* .debug_info, .debug_abbrev, .debug_line and .debug_str cut at every
+ * byte: answers are none, or the whole unit's. */
+static void truncated(void **state)
+{
+    (void)state;
+    static char want[NQ][512];
+    reset();
+    unit4();
+    assert_int_equal(run(q4, 8, NULL, 0), 0);
+    memcpy(want, got, sizeof want);
+    static const int secs[] = { DWARFINLINE_INFO, DWARFINLINE_ABBREV, DWARFLINE_LINE, DWARFLINE_STR };
+    for (size_t s = 0; s < sizeof secs / sizeof *secs; s++) {
+        size_t whole = sec[secs[s]].n;
+        for (size_t cut = 0; cut < whole; cut++) {
+            sec[secs[s]].n = cut;
+            /* Also with the unit's length cut to match. */
+            for (int fix = 0; fix < 2; fix++) {
+                if (fix && secs[s] == DWARFINLINE_INFO && cut >= 4)
+                    patch(&INFO, 0, cut - 4, 4);
+                assert_int_equal(run(q4, 8, NULL, 0), 0);
+                for (int i = 0; i < 8; i++)
+                    if (calls[i] && strcmp(got[i], want[i]) != 0 &&
+                        /* A cut line header loses the call files, and
+                         * names no other one. */
+                        !(secs[s] == DWARFLINE_LINE && strcmp(got[i], no_files(want[i])) == 0))
+                        fail_msg("cut %d at %zu: %s, want %s", secs[s], cut, got[i], want[i]);
+            }
+        }
+        sec[secs[s]].n = whole;
+        if (secs[s] == DWARFINLINE_INFO)
+            patch(&INFO, 0, whole - 4, 4);
+    }
+}
+
+/* References that loop, point outside the unit or at nothing; siblings
+ * backwards; nesting past the cap; a list that never ends. */
+static void hostile(void **state)
+{
+    (void)state;
+    reset();
+    line4();
+    abbrevs4();
+    size_t u = unit_begin(4, 0, 0);
+    uleb(&INFO, 1);
+    str(&INFO, "h.c");
+    un(&INFO, 0, 4);
+    un(&INFO, 0x1000, 8);
+    un(&INFO, 0x9000, 8);
+    /* An abstract entry whose specification is itself: no name. */
+    uint64_t self = here(u);
+    uleb(&INFO, 5);
+    un(&INFO, self, 4);
+    /* Two that point at each other. */
+    uint64_t p1 = here(u);
+    uleb(&INFO, 5);
+    un(&INFO, p1 + 5, 4);
+    uleb(&INFO, 5);
+    un(&INFO, p1, 4);
+    uint64_t named = here(u);
+    uleb(&INFO, 4);
+    str(&INFO, "ok");
+    uleb(&INFO, 11);
+    str(&INFO, "outer");
+    /* [0x1000,0x1010): self; [0x1010, 0x1020): the loop; [0x1020,
+     * 0x1030): past the unit; [0x1030, 0x1040): another unit (ref_addr);
+     * [0x1040, 0x1050): fine; [0x1050, 0x1060): indirect to ref4. */
+    static const uint64_t lows[] = { 0x1000, 0x1010, 0x1020, 0x1040 };
+    uint64_t origins[] = { self, p1, 0x7fffffff, named };
+    for (int i = 0; i < 4; i++) {
+        uleb(&INFO, 10);
+        un(&INFO, origins[i], 4);
+        un(&INFO, lows[i], 8);
+        un(&INFO, lows[i] + 0x10, 8);
+        u8(&INFO, 1);
+        u8(&INFO, 3);
+    }
+    uleb(&INFO, 12);
+    un(&INFO, 0x100000, 4);
+    un(&INFO, 0x1030, 8);
+    un(&INFO, 0x10, 4);
+    u8(&INFO, 1);
+    u8(&INFO, 3);
+    uleb(&INFO, 13);
+    uleb(&INFO, F_REF4);
+    un(&INFO, named, 4);
+    un(&INFO, 0x1050, 8);
+    un(&INFO, 0x10, 4);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(u);
+    static const uint64_t q[] = { 0x1005, 0x1015, 0x1025, 0x1035, 0x1045, 0x1055 };
+    assert_int_equal(run(q, 6, NULL, 0), 0);
+    NONE(0);
+    NONE(1);
+    NONE(2);
+    NONE(3);
+    SAYS(4, "ok@a.c:3");
+    SAYS(5, "ok@?:0");
+
+    /* DW_FORM_indirect naming indirect again: the unit cannot be read. */
+    size_t at = INFO.n;
+    INFO.b[at - 2 - 4 - 8 - 4 - 1] = F_INDIRECT;
+    assert_int_equal(run(q, 6, NULL, 0), 0);
+    NONE(4);
+
+    /* Nesting past the cap: a chain of lexical blocks. */
+    uint64_t m;
+    u = fresh4("n.c", 0x1000, &m);
+    for (int d = 0; d < 300; d++) {
+        uleb(&INFO, 9);
+        un(&INFO, 0x1000, 8);
+        un(&INFO, 0x100, 4);
+    }
+    uleb(&INFO, 10);
+    un(&INFO, m, 4);
+    un(&INFO, 0x1000, 8);
+    un(&INFO, 0x1010, 8);
+    u8(&INFO, 1);
+    u8(&INFO, 3);
+    for (int d = 0; d < 301; d++)
+        uleb(&INFO, 0);
+    unit_end(u);
+    static const uint64_t qn[] = { 0x1005 };
+    assert_int_equal(run(qn, 1, NULL, 0), 0);
+    NONE(0);
+
+    /* A sibling pointing backwards is not followed; a range list that
+     * runs to the section's end is no list. */
+    u = fresh4("s.c", 0x1000, &m);
+    uleb(&INFO, 2);
+    un(&INFO, put_str(&STR, "f"), 4);
+    un(&INFO, 0x1800, 8); /* holds no query */
+    un(&INFO, 0x10, 4);
+    un(&INFO, 0, 4); /* sibling: the unit's start */
+    uleb(&INFO, 0);
+    uleb(&INFO, 2);
+    un(&INFO, put_str(&STR, "g"), 4);
+    un(&INFO, 0x1000, 8);
+    un(&INFO, 0x100, 4);
+    un(&INFO, 0, 4);
+    uleb(&INFO, 10);
+    un(&INFO, m, 4);
+    un(&INFO, 0x1000, 8);
+    un(&INFO, 0x1010, 8);
+    u8(&INFO, 1);
+    u8(&INFO, 3);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(u);
+    assert_int_equal(run(qn, 1, NULL, 0), 0);
+    SAYS(0, "m@a.c:3");
+    u = fresh4("r.c", 0x1000, &m);
+    for (int i = 0; i < 100; i++) {
+        un(&RANGES, 0x1000, 8);
+        un(&RANGES, 0x1010, 8);
+    }
+    uleb(&INFO, 11);
+    str(&INFO, "f");
+    uleb(&INFO, 7);
+    un(&INFO, m, 4);
+    un(&INFO, 0, 4);
+    uleb(&INFO, 1);
+    uleb(&INFO, 3);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(u);
+    assert_int_equal(run(qn, 1, NULL, 0), 0);
+    NONE(0);
+
+    /* A function named "" names nothing (fuzz_dwarfinline found it given). */
+    u = fresh4("e.c", 0x1000, &m);
+    uint64_t empty = here(u);
+    uleb(&INFO, 4);
+    str(&INFO, "");
+    uleb(&INFO, 11);
+    str(&INFO, "f");
+    uleb(&INFO, 10);
+    un(&INFO, empty, 4);
+    un(&INFO, 0x1000, 8);
+    un(&INFO, 0x1010, 8);
+    u8(&INFO, 1);
+    u8(&INFO, 3);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(u);
+    assert_int_equal(run(qn, 1, NULL, 0), 0);
+    NONE(0);
+}
+
+/* A function the linker discarded: low_pc 0, or all ones, covers nothing,
+ * even where its length reaches real code. */
+static void discarded(void **state)
+{
+    (void)state;
+    static const uint64_t lows[] = { 0, UINT64_MAX };
+    for (int i = 0; i < 2; i++) {
+        uint64_t m;
+        size_t u = fresh4("d.c", 0x1000, &m);
+        uleb(&INFO, 11);
+        str(&INFO, "f");
+        uleb(&INFO, 3);
+        un(&INFO, m, 4);
+        un(&INFO, lows[i], 8);
+        un(&INFO, 0x2000, 4);
+        u8(&INFO, 1);
+        un(&INFO, 3, 2);
+        uleb(&INFO, 0);
+        uleb(&INFO, 0);
+        uleb(&INFO, 0);
+        unit_end(u);
+        static const uint64_t q[] = { 0x1005 };
+        assert_int_equal(run(q, 1, NULL, 0), 0);
+        NONE(0);
+    }
+}
+
+/* Every allocation of a scan failing in turn: ENOMEM or the whole
+ * answer, and nothing leaked. */
+static void out_of_memory(void **state)
+{
+    (void)state;
+    reset();
+    unit4();
+    uint64_t blocks = mem_heap_blocks();
+    for (unsigned long nth = 1;; nth++) {
+        mem_fail_after(nth);
+        int r = run(q4, 8, NULL, 0);
+        unsigned long left = mem_fail_after(0);
+        assert_true(r == 0 || r == ENOMEM);
+        for (int i = 0; i < 8; i++)
+            if (calls[i])
+                assert_true(strstr(got[i], "mid@a.c:10") != NULL);
+        assert_int_equal(mem_heap_blocks(), blocks);
+        if (left) /* the countdown did not fire: every allocation was tried */
+            break;
+        assert_true(nth < 1000);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(dwarf4_nested),
+        cmocka_unit_test(dwarf4_ranges),
+        cmocka_unit_test(dwarf5_forms),
+        cmocka_unit_test(skipped_units),
+        cmocka_unit_test(truncated),
+        cmocka_unit_test(hostile),
+        cmocka_unit_test(discarded),
+        cmocka_unit_test(out_of_memory),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
