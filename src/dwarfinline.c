@@ -26,9 +26,15 @@
  *
  * Invariants: every read is checked (dwarfcursor.h); every entry consumes
  * at least its code, references are followed a bounded number of hops,
- * and tables, range lists, nesting and chains have caps, so a unit's work
- * is bounded by its size.  A unit that breaks any of this answers
- * nothing; a chain that cannot be named whole is not given.
+ * and tables, range lists, nesting and chains have caps; and the ranges
+ * decoded plus the queries visited in a unit are counted against a budget
+ * of 16 per byte of the unit, NEST_MAX per query and 2^20 (honest DWARF
+ * stays far below it; one range list shared by thousands of entries, or
+ * entries overlapping thousands of queries, made a scan of a few KiB take
+ * minutes), so a unit's work is bounded by its size and the queries.  A
+ * unit that breaks any of this answers nothing; a chain that cannot be
+ * named whole is not given.  Units that share an abbreviation table parse
+ * it once.
  */
 #include "dwarfinline.h"
 
@@ -152,6 +158,17 @@ typedef struct unit {
     size_t nrng, caprng;
     uint64_t stack[NEST_MAX];
     uint32_t ninl[NEST_MAX]; /* inlined entries among stack[0 .. depth) */
+    bool incode[NEST_MAX];   /* a subprogram or inlined entry among stack[1 .. depth) */
+    /* Ranges decoded and queries visited in this unit, and their cap:
+     * honest DWARF decodes each range list once and visits a query once
+     * per entry on its path; a list shared by many entries, or entries
+     * overlapping many queries, would make a unit's cost quadratic. */
+    uint64_t work, budget;
+    /* The table in abbrevs[] (its forms' sizes depend on these too). */
+    uint64_t abbrev_off;
+    unsigned abbrev_addrsize, abbrev_offsize;
+    int abbrev_version;
+    bool abbrev_valid;
     node *pool;
     size_t npool, cappool;
     dwarfline_src lsrc; /* src's first sections, as the line reader sees them */
@@ -318,10 +335,20 @@ static bool parse_abbrevs(unit *u, cursor *c)
 
 static bool load_abbrevs(unit *u, uint64_t off)
 {
+    if (u->abbrev_valid && u->abbrev_off == off && u->abbrev_addrsize == u->addrsize &&
+        u->abbrev_offsize == u->offsize && u->abbrev_version == u->version)
+        return true; /* units may share a table: parsed once */
+    u->abbrev_valid = false;
     cursor c;
     for (unsigned k = 0; !u->oom && window(u, DWARFINLINE_ABBREV, off, k, &c); k++)
-        if (parse_abbrevs(u, &c))
+        if (parse_abbrevs(u, &c)) {
+            u->abbrev_valid = true;
+            u->abbrev_off = off;
+            u->abbrev_addrsize = u->addrsize;
+            u->abbrev_offsize = u->offsize;
+            u->abbrev_version = u->version;
             return true;
+        }
     return false;
 }
 
@@ -496,6 +523,8 @@ static bool addr_of(unit *u, const aval *a, uint64_t *out)
  * range, from 0 up by the function's length, would claim real code. */
 static bool add_range(unit *u, uint64_t lo, uint64_t hi)
 {
+    if (++u->work > u->budget)
+        return false;
     uint64_t ones = u->addrsize == 8 ? UINT64_MAX : UINT32_MAX;
     if (lo == 0 || lo >= ones || hi <= lo)
         return true;
@@ -842,6 +871,7 @@ static bool walk(scan *s, cursor *c, uint64_t *lo, uint64_t *hi)
     unit *u = s->u;
     uint32_t depth = 1;
     u->ninl[1] = 0;
+    u->incode[1] = false;
     while (!c->bad && c->p < c->end) {
         uint64_t off = (uint64_t)(c->p - u->buf);
         uint64_t code = get_uleb(c);
@@ -866,39 +896,41 @@ static bool walk(scan *s, cursor *c, uint64_t *lo, uint64_t *hi)
         if (!read_die(u, c, ab, &d))
             return false;
         uint64_t sib;
-        /* Types hold no code (GCC and clang put a member function's
-         * code at the unit's or namespace's level): their members are
-         * skipped.  Were some there, their addresses would only lack
-         * inline frames. */
-        if (is_type(ab->tag) && ab->children && ref_of(u, &d.sibling, &sib) && sib > off) {
+        /* Types outside any function hold no code (GCC and clang put a
+         * member function's code at the unit's or namespace's level):
+         * their members are skipped.  Inside a function they may: GCC
+         * puts a local class's methods, a lambda's operator() among them,
+         * in the class's entry within the function's (helper D, session
+         * 41: every inlined frame of a lambda was lost). */
+        if (is_type(ab->tag) && ab->children && !u->incode[depth] && ref_of(u, &d.sibling, &sib) &&
+            sib > off) {
             c->p = u->buf + sib;
             continue;
         }
         if (code_tag) {
             if (!die_ranges(u, &d))
                 return false;
-            bool hit = false;
             for (size_t k = 0; k < u->nrng; k++) {
                 *lo = u->rng[k][0] < *lo ? u->rng[k][0] : *lo;
                 *hi = u->rng[k][1] > *hi ? u->rng[k][1] : *hi;
                 for (size_t i = sort_lower_bound(s->addrs, s->n, u->rng[k][0]);
                      i < s->n && s->addrs[i] < u->rng[k][1]; i++) {
-                    hit = true;
+                    if (++u->work > u->budget)
+                        return false;
                     if (ab->tag == TAG_INLINED_SUBROUTINE && !s->done[i] &&
                         !add_node(s, i, off, depth))
                         return false;
                 }
             }
-            /* Code that holds no query: its children hold none either. */
-            if (!hit && u->nrng && ab->children && ref_of(u, &d.sibling, &sib) && sib > off) {
-                c->p = u->buf + sib;
-                continue;
-            }
+            /* Its children are read even when its code holds no query: a
+             * function's children may hold code outside it (GCC's local
+             * classes and lambdas, above). */
         }
         if (ab->children) {
             if (depth + 1 >= NEST_MAX)
                 return false;
             u->ninl[depth + 1] = u->ninl[depth] + (ab->tag == TAG_INLINED_SUBROUTINE);
+            u->incode[depth + 1] = u->incode[depth] || code_tag;
             u->stack[depth++] = off;
         }
     }
@@ -977,6 +1009,8 @@ static int one_unit(scan *s, uint64_t *off)
         (u->addrsize != 4 && u->addrsize != 8) || total > DWARFINLINE_UNIT_MAX)
         return 0;
     u->off = at;
+    u->work = 0;
+    u->budget = 16 * total + (uint64_t)NEST_MAX * s->n + ((uint64_t)1 << 20);
     u->files_tried = false;
     u->npool = 0;
     if (!load_abbrevs(u, abbrev_off))

@@ -5,7 +5,9 @@
 // wrapper that leaves no frame of its own.  The profile must show both
 // inlined functions as frames, with their files and lines.  hp_inl_both is
 // inlined into main and also called out of line (through a pointer): pprof
-// -top must count both copies as one function.
+// -top must count both copies as one function.  hp_inl_local's local
+// class makes its vector grow in a method GCC places inside the class's
+// entry within hp_inl_local's own (as it does a lambda's operator()).
 
 #include <cstdio>
 #include <cstdlib>
@@ -50,6 +52,23 @@ __attribute__((noinline)) long hp_inl_fill(int n)
     return s;
 }
 
+__attribute__((noinline)) long hp_inl_local(int n)
+{
+    struct Local {
+        __attribute__((noinline)) static std::vector<int> *make(int k)
+        {
+            auto *w = new std::vector<int>;
+            for (int i = 0; i < k; i++)
+                w->push_back(i); // Local::make's push_back
+            return w;
+        }
+    };
+    std::vector<int> *w = Local::make(n);
+    long s = (long)w->size();
+    delete w;
+    return s;
+}
+
 int main()
 {
     long s = 0;
@@ -57,6 +76,7 @@ int main()
         void *p = hp_inl_outer(1000);
         std::free(p);
         s += hp_inl_fill(100);
+        s += hp_inl_local(100);
         std::free(hp_inl_both(300));
         std::free(hp_inl_both_ptr(300));
     }

@@ -135,6 +135,16 @@ for fn in 'std::__new_allocator::allocate .*/new_allocator\.h:[0-9]+ \(inline\)'
     grep -qE "^ +([0-9.]+[kM]B +)?$fn" <<<"$stack" ||
         fail "go tool pprof -traces -lines shows no frame $fn in the stack of hp_inl_fill: $stack"
 done
+# The same inside a local class's method, whose code GCC places in the
+# class's entry within hp_inl_local's: its inlined frames were lost (the
+# reader skipped type entries and the children of functions without a
+# query), and Local::make was shown at stl_vector.h's line.
+stack=$(stack_with "Local::make ")
+for fn in 'std::vector::push_back .*/stl_vector\.h:[0-9]+ \(inline\)' \
+    "hp_inl_local\(int\)::Local::make .*/inlined\.cc:$(line_of "Local::make's push_back")\$"; do
+    grep -qE "^ +([0-9.]+[kM]B +)?$fn" <<<"$stack" ||
+        fail "go tool pprof -traces -lines shows no frame $fn in the stack of Local::make: $stack"
+done
 # hp_inl_both, inlined into main and called out of line: one function for
 # -top, with both copies' bytes (2 x 1000 x 300).
 pprof_top "$p" "$W/in.top" -sample_index=alloc_space -nodefraction=0
