@@ -72,8 +72,11 @@ done
 # db's 10 objects alone: the root is 9.77 KiB (10000 B), not the 47000 B of all.
 grep -q '^all (9.77 KiB)' <(sed -n 's/.*<text[^>]*>\(all ([^)]*)\)<.*/\1/p' "$W/db.svg") ||
     fail "heapprof flame --tag thread=db: the root is not db's 9.77 KiB: $(grep -o '>all ([^)]*)' "$W/db.svg")"
-"$INTEG_CLI" leaks "$last" "$last" --raw --tag 'thread=io-*' >"$W/leaks.out" 2>"$W/cli.err" ||
+# leaks filters each profile it reads: no sample of either has thread=nosuch.
+"$INTEG_CLI" leaks "$last" "$last" --raw --tag 'thread=nosuch' >"$W/leaks.out" 2>"$W/cli.err" ||
     fail "heapprof leaks --tag failed: $(cat "$W/cli.err")"
+[[ $(grep -c 'no sample of .* has thread=nosuch' "$W/cli.err") == 2 ]] ||
+    fail "heapprof leaks --tag thread=nosuch: expected the note for both profiles: $(cat "$W/cli.err")"
 note "cli --tag ok"
 
 check pool 'thread=^io-\*$' 20000 'thread=^db$' 10000 'thread=^early$' 4000 'thread=^late$' 6000 \
