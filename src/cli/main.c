@@ -2,12 +2,12 @@
  * main.c - `heapprof COMMAND ...`: finds the command and hands it its own
  * argv.  The table below is the single list of commands; --help prints it.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
 #include "diag.h"
+#include "errstream.h"
 
 #ifndef HEAPPROF_VERSION
 #define HEAPPROF_VERSION "unknown"
@@ -109,18 +109,22 @@ static int dispatch(int argc, char **argv)
  * What a command printed must have reached stdout: a full disk, a closed
  * stdout or a pipe whose reader left (with SIGPIPE ignored) would otherwise
  * leave a cut or empty report and exit 0.  Writes to stdout are not checked
- * one by one (their (void) casts, cert-err33-c): any failed write sets the
- * stream's error indicator, checked once here after the last flush, as
- * coreutils' close_stdout does.  A command's own failure status is kept.
+ * one by one (their (void) casts, cert-err33-c): stdout is an errstream,
+ * which keeps the errno of its first failed write, checked once here after
+ * the last flush, as coreutils' close_stdout does.  A command's own failure
+ * status is kept.
  */
 static int finish_stdout(int rc)
 {
-    errno = 0;
-    if (fflush(stdout) == 0 && !ferror(stdout))
+    int e = errstream_flush(stdout);
+    if (!e)
         return rc;
-    int e = errno;
-    diag_error("cannot write standard output: %s", e ? strerror(e) : "write error");
+    diag_error("cannot write standard output: %s", strerror(e));
     return rc == DIAG_OK ? DIAG_FAIL : rc;
 }
 
-int main(int argc, char **argv) { return finish_stdout(dispatch(argc, argv)); }
+int main(int argc, char **argv)
+{
+    errstream_wrap_stdout();
+    return finish_stdout(dispatch(argc, argv));
+}

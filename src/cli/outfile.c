@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "errstream.h"
 
 static const int fatal[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 enum { NFATAL = sizeof fatal / sizeof fatal[0] };
@@ -115,7 +116,7 @@ static FILE *open_beside(outfile *o, const char *path, mode_t mode)
     if (fd >= 0)
         guard_on(o->tmp);
     if (fd >= 0 && fchmod(fd, mode) == 0)
-        f = fdopen(fd, "w");
+        f = errstream_open(fd, 1);
     if (!f) {
         int e = errno;
         if (fd >= 0) {
@@ -157,8 +158,15 @@ int outfile_open(outfile *o, const char *path)
         o->f = open_beside(o, path, there ? st.st_mode & 07777 : 0666 & ~mask);
     }
     (void)sigprocmask(SIG_SETMASK, &old, NULL);
-    if (!o->f)
-        o->f = fopen(path, "w");
+    if (!o->f) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        o->f = fd >= 0 ? errstream_open(fd, 1) : NULL;
+        if (fd >= 0 && !o->f) {
+            int e = errno;
+            close(fd);
+            errno = e;
+        }
+    }
     if (!o->f) {
         diag_error("cannot write %s: %s", path, strerror(errno));
         return DIAG_FAIL;
@@ -173,13 +181,9 @@ int outfile_open(outfile *o, const char *path)
 
 int outfile_close(outfile *o)
 {
-    /* The flush writes what is left, and fails again as an earlier write
-     * did (a full disk, a file size limit), with that write's errno. */
-    int e = 0;
-    if (fflush(o->f))
-        e = errno;
-    else if (ferror(o->f))
-        e = EIO;
+    /* The errno of the first write that failed (a full disk, a file size
+     * limit), not of whatever ran since. */
+    int e = errstream_flush(o->f);
     bool own = o->f != stdout;
     if (own && fclose(o->f) && !e)
         e = errno;
@@ -200,7 +204,10 @@ int outfile_close(outfile *o)
     o->tmp = NULL;
     o->f = NULL;
     if (e) {
-        diag_error("cannot write %s: %s", o->path, strerror(e));
+        /* Standard output's error is left to main's final check, which says
+         * it once for every command. */
+        if (own)
+            diag_error("cannot write %s: %s", o->path, strerror(e));
         return DIAG_FAIL;
     }
     return 0;

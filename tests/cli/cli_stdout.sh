@@ -38,6 +38,26 @@ for cmd in run dump top leaks timeline ages; do
     full_rc 1 hp "$cmd" --help
     full_rc 1 hp help "$cmd"
 done
+# Output longer than stdio's buffer: a write that fails with the buffer
+# empty (a long report, an SVG to -) left no errno by the final check, which
+# said "write error"; and flame -o - said it twice, once for "-".
+python3 "$CLI_SRC/craft_profiles.py" stacks "$W/wide.pb" 200 4 || fail "craft_profiles.py stacks failed"
+expect_rc 0 hp top -n 1000 "$W/wide.pb"
+(($(wc -c <"$W/out") > 8192)) || fail "top -n 1000 printed $(wc -c <"$W/out") bytes, expected more than 8192"
+full_rc 1 hp top -n 1000 "$W/wide.pb"
+full_rc 1 hp top -n 1000 --by stack "$W/wide.pb"
+full_rc 1 hp flame -o - "$W/wide.pb"
+[[ $(grep -c "cannot write" "$W/err") == 1 ]] || fail "flame -o - >/dev/full said more than one line: $(cat "$W/err")"
+full_rc 1 hp flame -o - "$exact"
+[[ $(grep -c "cannot write" "$W/err") == 1 ]] || fail "flame -o - >/dev/full said more than one line: $(cat "$W/err")"
+full_rc 1 hp timeline -o - "$exact" "$exact"
+[[ $(grep -c "cannot write" "$W/err") == 1 ]] || fail "timeline -o - >/dev/full said more than one line: $(cat "$W/err")"
+# A reader that left, with SIGPIPE ignored: EPIPE, named.
+got=0
+(trap '' PIPE; "$HEAPPROF_CLI" top -n 1000 "$W/wide.pb" 2>"$W/err" | head -c 1 >/dev/null; exit "${PIPESTATUS[0]}") || got=$?
+[[ $got == 1 ]] || fail "top into a closed pipe (SIGPIPE ignored) exited with $got, expected 1"
+expect_in "$W/err" "^heapprof top: cannot write standard output: Broken pipe$"
+
 # A usage error keeps its status 2, and as it wrote nothing to stdout,
 # nothing more is said.
 got=0
