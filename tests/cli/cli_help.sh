@@ -8,11 +8,11 @@ source "$(dirname "$0")/cli_lib.sh"
 declare -A flags=(
     [run]="--sample --period --highwater --keep --signal -o --out --no-children --help"
     [dump]="--wait --help"
-    [top]="--type -n --by --cum --raw --lines --min-age --max-age --help"
-    [leaks]="-n --stacks --raw --lines --help"
-    [timeline]="-o --out --top --by --cohorts --site --lines --help"
-    [ages]="-n --by --raw --lines --help"
-    [flame]="-o --out --type --base --width --min-age --max-age --focus --lines --help"
+    [top]="--type -n --by --cum --raw --lines --min-age --max-age --tag --help"
+    [leaks]="-n --stacks --raw --lines --tag --help"
+    [timeline]="-o --out --top --by --cohorts --site --lines --tag --help"
+    [ages]="-n --by --raw --lines --tag --help"
+    [flame]="-o --out --type --base --width --min-age --max-age --focus --lines --tag --help"
 )
 
 # The man page as plain text.
@@ -41,6 +41,12 @@ for cmd in "${!flags[@]}"; do
         expect_in "$W/man.txt" "(^|[ ,\[])$f([] ,=|]|\$)" "$f of $cmd in the man page"
     done
     expect_in "$W/man.txt" "heapprof $cmd " "the $cmd section of the man page"
+done
+
+# --lines says what becomes of a frame without a file or line (top's help
+# had lost that sentence to the --tag paragraph).
+for cmd in top leaks timeline ages flame; do
+    expect_in "$W/help.$cmd" "file or a line keeps its" "--lines' frames without a line in '$cmd --help'"
 done
 
 # The library's variables, from its own table.
