@@ -110,8 +110,8 @@ typedef struct aged_row {
 
 void cmd_ages_usage(FILE *f)
 {
-    (void)fputs("Usage: heapprof ages FILE [-n N] [--by site|function|stack] [--raw] [--lines]\n"
-          "                          [--tag KEY=PAT]\n"
+    (void)fputs("Usage: heapprof ages FILE [-n N] [--by site|function|stack|tag:KEY] [--raw]\n"
+          "                          [--lines] [--tag KEY=PAT]\n"
           "\n"
           "For each allocation site of a heapprof profile, how old its live bytes\n"
           "(inuse_space) are, and what that suggests, leak suspects first.  heapprof\n"
@@ -151,6 +151,8 @@ void cmd_ages_usage(FILE *f)
           "                wrapper it called, as \"(via strdup)\" (default)\n"
           "  --by function rows are the allocating functions alone\n"
           "  --by stack    rows are whole call stacks, leaf first\n"
+          "  --by tag:KEY  rows are the values of the sample label KEY (--by tag:thread,\n"
+          "                --by tag:component)\n"
           "  --raw         plain numbers (bytes) without unit scaling\n"
           "  --lines       frames are source lines, \"func file:line\" (as go tool pprof\n"
           "                -lines): a function that allocates at two lines is two sites;\n"
@@ -344,10 +346,14 @@ static void table(const stackset *s, aged_row *v, size_t m, const ages_opts *o)
 {
     static const char *const what[] = {"sites", "functions", "stacks"};
     size_t shown = o->n && o->n < m ? (size_t)o->n : m;
-    printf("Showing %zu of %zu %s with live bytes\n\n", shown, m, what[o->by]);
+    const char *tag = report_by_tag();
+    if (tag)
+        printf("Showing %zu of %zu values of label %s with live bytes\n\n", shown, m, tag);
+    else
+        printf("Showing %zu of %zu %s with live bytes\n\n", shown, m, what[o->by]);
     printf("%4s %-8s %10s %10s %6s %6s %6s  %s\n", "rank", "reading", "live", "±", "young",
            "middle", "old",
-           o->by == BY_STACK ? "stack (leaf first)" : "allocation site (← caller)");
+           tag ? "label" : o->by == BY_STACK ? "stack (leaf first)" : "allocation site (← caller)");
     bool seen[NREADINGS] = {false};
     for (size_t i = 0; i < shown; i++) {
         stackset_row *r = v[i].row;
@@ -428,7 +434,7 @@ int cmd_ages_main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     ages_opts o = {20, BY_SITE, false, false};
-    int c;
+    int c, rt;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":n:h", longs, NULL)) != -1) {
@@ -444,8 +450,13 @@ int cmd_ages_main(int argc, char **argv)
                 o.by = BY_FUNCTION;
             else if (!strcmp(optarg, "stack"))
                 o.by = BY_STACK;
+            else if ((rt = report_by_tag_opt(optarg)) == 0)
+                o.by = BY_STACK; /* each stack is one frame, its label's value */
+            else if (rt == DIAG_USAGE)
+                return rt;
             else
-                return diag_usage("--by '%s': use 'site', 'function' or 'stack'", optarg);
+                return diag_usage("--by '%s': use 'site', 'function', 'stack' or 'tag:KEY'",
+                                  optarg);
             break;
         case 'r':
             o.raw = true;

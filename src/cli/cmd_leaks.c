@@ -141,7 +141,7 @@ void cmd_leaks_usage(FILE *f)
 {
     (void)fputs("Usage: heapprof leaks EARLY LATE [-n N] [--stacks] [--raw] [--lines]\n"
                 "       heapprof leaks F1 F2 F3 ... [-n N] [--stacks] [--raw] [--lines]\n"
-                "       (and --tag KEY=PAT)\n"
+                "       (and --tag KEY=PAT, --by tag:KEY)\n"
                 "\n"
                 "Two profiles: the call stacks whose live bytes (inuse_space) grew from EARLY\n"
                 "to LATE, largest growth first, with the growth's standard error (±, the root\n"
@@ -201,7 +201,11 @@ void cmd_leaks_usage(FILE *f)
                 "              where the lines do (the same build).  A frame without a\n"
                 "              file or a line keeps its function's name\n"
                 "  --tag KEY=PAT only samples whose label KEY matches the shell pattern\n"
-                "              PAT (thread=io-*; several must all hold)\n"
+                "              PAT (thread=io-*; several must all hold)\n",
+                f);
+    (void)fputs("  --by tag:KEY rows are the values of the sample label KEY, not stacks\n"
+                "              (--by tag:thread, --by tag:component): which thread pool\n"
+                "              or component grew\n"
                 "  -h, --help  this help\n"
                 "\n"
                 "It ends with the equivalent `go tool pprof -top -base EARLY LATE` command.\n", f);
@@ -518,13 +522,18 @@ static void diff(profile **p, const stackset *s, ranked *v, size_t nrows, const 
     qsort(v, m, sizeof *v, cmp_ranked);
     size_t shown = o->n && o->n < m ? (size_t)o->n : m;
     double dt = span_s(p, 0, 1);
-    printf("%zu stack%s hold%s more live bytes in the late profile%s", m, m == 1 ? "" : "s",
-           m == 1 ? "s" : "", m ? "" : ".\n");
+    const char *tag = report_by_tag();
+    if (tag)
+        printf("%zu value%s of label %s hold%s more live bytes in the late profile%s", m,
+               m == 1 ? "" : "s", tag, m == 1 ? "s" : "", m ? "" : ".\n");
+    else
+        printf("%zu stack%s hold%s more live bytes in the late profile%s", m, m == 1 ? "" : "s",
+               m == 1 ? "s" : "", m ? "" : ".\n");
     if (!m)
         return;
     printf("; %s %zu:\n\n", shown == m ? "all" : "the largest", shown);
     printf("%4s %11s %10s %12s %8s %8s%s  %s\n", "rank", "growth", "±", "per second", "objects",
-           "", born_head(o), "allocation site (← caller)");
+           "", born_head(o), tag ? "label" : "allocation site (← caller)");
     printf("%4s %11s %9s %12s %8s %8s\n", "", "", "", "", "before", "after");
     for (size_t i = 0; i < shown; i++) {
         char g[64], e[64], rt[64], bc[320], before[32], after[32];
@@ -560,11 +569,12 @@ static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t n
     }
     qsort(v, m, sizeof *v, cmp_ranked);
     double dt = span_s(p, 0, n - 1);
-    printf("%zu profiles; stacks by class: %zu leak, %zu plateau, %zu working set, %zu shrank, "
-           "%zu stable (not shown)\n\n", n, count[K_LEAK], count[K_PLATEAU], count[K_WORKING],
-           count[K_SHRANK], count[K_STABLE]);
+    const char *tag = report_by_tag();
+    printf("%zu profiles; %s%s by class: %zu leak, %zu plateau, %zu working set, %zu shrank, "
+           "%zu stable (not shown)\n\n", n, tag ? "values of label " : "stacks", tag ? tag : "",
+           count[K_LEAK], count[K_PLATEAU], count[K_WORKING], count[K_SHRANK], count[K_STABLE]);
     printf("%-11s %11s %10s %12s %10s %10s %10s%s  %s\n", "class", "growth", "±", "per second",
-           "first", "peak", "last", born_head(o), "allocation site (← caller)");
+           "first", "peak", "last", born_head(o), tag ? "label" : "allocation site (← caller)");
     size_t in_class = 0;
     for (size_t i = 0; i < m; i++) {
         if (i == 0 || v[i].k != v[i - 1].k) {
@@ -821,8 +831,12 @@ static int run(char **files, size_t n, const leaks_opts *o)
         char qa[4200], qb[4200];
         report_quote(qa, sizeof qa, p[0]->path);
         report_quote(qb, sizeof qb, p[n - 1]->path);
-        printf("\nThe same difference in pprof: go tool pprof -top%s -base %s %s\n",
-               o->lines ? " -lines" : "", qa, qb);
+        if (report_by_tag())
+            printf("\nThe same difference in pprof: go tool pprof -tags -sample_index=inuse_space "
+                   "-base %s %s\n", qa, qb);
+        else
+            printf("\nThe same difference in pprof: go tool pprof -top%s -base %s %s\n",
+                   o->lines ? " -lines" : "", qa, qb);
     }
     free(v);
     stackset_free(s);
@@ -836,7 +850,7 @@ int cmd_leaks_main(int argc, char **argv)
 {
     static const struct option longs[] = {
         {"stacks", no_argument, NULL, 's'}, {"raw", no_argument, NULL, 'r'},
-        {"tag", required_argument, NULL, 'g'},
+        {"tag", required_argument, NULL, 'g'}, {"by", required_argument, NULL, 'b'},
         {"lines", no_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -860,6 +874,14 @@ int cmd_leaks_main(int argc, char **argv)
             if (report_tag_opt(optarg))
                 return DIAG_USAGE;
             break;
+        case 'b': {
+            int r = report_by_tag_opt(optarg);
+            if (r == 1)
+                return diag_usage("--by '%s': use 'tag:KEY' (rows are stacks otherwise)", optarg);
+            if (r)
+                return r;
+            break;
+        }
         case 'l':
             o.lines = true;
             break;

@@ -112,7 +112,7 @@ void cmd_timeline_usage(FILE *f)
     (void)fprintf(f,
                   "Usage: heapprof timeline FILES... [-o OUT.svg] [--top N] [--site TEXT] [--lines]\n"
                   "       heapprof timeline FILES... --by birth [--cohorts N] [--site TEXT] [--lines]\n"
-                  "                                 [-o OUT.svg] (and --tag KEY=PAT)\n"
+                  "                                 [-o OUT.svg] (and --tag KEY=PAT, --by tag:KEY)\n"
                   "\n"
                   "Draw the live heap (inuse_space) over time as a stacked area chart, one band\n"
                   "per allocation site (the leaf function past allocator wrappers, and its\n"
@@ -142,6 +142,8 @@ void cmd_timeline_usage(FILE *f)
                   "  --top N         sites with their own band (default %d, at most %d)\n"
                   "  --by site       one band per allocation site (default)\n"
                   "  --by birth      one band per window of allocation times\n"
+                  "  --by tag:KEY    one band per value of the sample label KEY\n"
+                  "                  (--by tag:thread, --by tag:component)\n"
                   "  --cohorts N     --by birth: bands, the one before the first profile\n"
                   "                  included (default %d, 2 to %d)\n"
                   "  --site TEXT     only allocation sites whose name (\"site \xe2\x86\x90 caller\")\n"
@@ -445,8 +447,11 @@ static int write_svg(const chart *c, const char *out)
                      "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
                   W, height, W, height);
     (void)fprintf(f, "<text x=\"%d\" y=\"30\" font-size=\"20\" font-weight=\"bold\">"
-                     "Live heap over time, by %s</text>\n", X0,
-                  c->o->by == BY_BIRTH ? "when it was allocated" : "allocation site");
+                     "Live heap over time, by %s%s</text>\n", X0,
+                  c->o->by == BY_BIRTH ? "when it was allocated"
+                  : report_by_tag()    ? "label "
+                                       : "allocation site",
+                  c->o->by == BY_SITE && report_by_tag() ? report_by_tag() : "");
     (void)fprintf(f, "<text x=\"%d\" y=\"52\" font-size=\"12\" fill=\"#444\">%zu profile%s",
                   X0, c->n, c->n == 1 ? "" : "s");
     if (c->timed && c->n > 1)
@@ -706,7 +711,7 @@ int cmd_timeline_main(int argc, char **argv)
     timeline_opts o = {"timeline.svg", TOP_DEFAULT, COHORTS_DEFAULT, false, false, BY_SITE, NULL,
                        false};
     uint64_t v;
-    int c;
+    int c, rt;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":o:h", longs, NULL)) != -1) {
@@ -733,8 +738,12 @@ int cmd_timeline_main(int argc, char **argv)
                 o.by = BY_SITE;
             else if (!strcmp(optarg, "birth"))
                 o.by = BY_BIRTH;
+            else if ((rt = report_by_tag_opt(optarg)) == 0)
+                o.by = BY_SITE; /* each stack is one frame, its label's value */
+            else if (rt == DIAG_USAGE)
+                return rt;
             else
-                return diag_usage("--by '%s': use 'site' or 'birth'", optarg);
+                return diag_usage("--by '%s': use 'site', 'birth' or 'tag:KEY'", optarg);
             break;
         case 's':
             if (!*optarg)

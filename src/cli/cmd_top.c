@@ -50,8 +50,9 @@ static long sort_other; /* tie-breaking cell, -1: none */
 void cmd_top_usage(FILE *f)
 {
     (void)fputs(
-        "Usage: heapprof top FILE [--type TYPE] [-n N] [--by function|stack] [--cum] [--raw]\n"
-        "                         [--lines] [--tag KEY=PAT] [--min-age DUR] [--max-age DUR]\n"
+        "Usage: heapprof top FILE [--type TYPE] [-n N] [--by function|stack|tag:KEY] [--cum]\n"
+        "                         [--raw] [--lines] [--tag KEY=PAT] [--min-age DUR]\n"
+        "                         [--max-age DUR]\n"
         "\n"
         "Show the heaviest functions of a profile (gzipped or plain pprof, written by\n"
         "heapprof or any other producer, e.g. a Go heap profile).\n"
@@ -65,6 +66,9 @@ void cmd_top_usage(FILE *f)
         "                (it is the stack's leaf), cum = by it and what it calls\n"
         "                (default)\n"
         "  --by stack    rows are whole call stacks, leaf first (\"a ← b\": a called by b)\n"
+        "  --by tag:KEY  rows are the values of the sample label KEY (--by tag:thread,\n"
+        "                --by tag:component): what each thread pool or component holds;\n"
+        "                \"(no KEY label)\" for samples without one\n"
         "  --cum         sort functions by cum instead of flat\n"
         "  --raw         plain numbers (bytes, counts) without unit scaling\n"
         "  --lines       rows are source lines, \"func file:line\" (as go tool pprof\n"
@@ -313,16 +317,25 @@ static int show(const profile *p, size_t t, const top_opts *o)
     if (o->ages.on)
         print_ages(p, t, o);
     report_sampling(stdout, p, worst);
-    printf("Total: %s ± %s in %ld stack%s\n", a, b, nstacks, nstacks == 1 ? "" : "s");
+    const char *tag = report_by_tag();
+    if (tag)
+        printf("Total: %s ± %s\n", a, b);
+    else
+        printf("Total: %s ± %s in %ld stack%s\n", a, b, nstacks, nstacks == 1 ? "" : "s");
     if (negative) {
         units_value(a, sizeof a, whole, unit, o->raw);
         printf("Shares: of %s, the sum of the absolute values (as in pprof): negative values\n"
                "        make this profile a difference (go tool pprof -proto -base writes one)\n",
                a);
     }
-    printf("Showing %zu of %zu %s\n\n", shown, n,
-           o->by_stack ? "stacks" : p->lines ? "source lines" : "functions");
-    if (o->by_stack)
+    if (tag)
+        printf("Showing %zu of %zu values of label %s\n\n", shown, n, tag);
+    else
+        printf("Showing %zu of %zu %s\n\n", shown, n,
+               o->by_stack ? "stacks" : p->lines ? "source lines" : "functions");
+    if (tag)
+        printf("%10s %10s %6s %6s  %s\n", "value", "±", "%", "sum%", "label");
+    else if (o->by_stack)
         printf("%10s %10s %6s %6s  %s\n", "value", "±", "%", "sum%", "stack (leaf first)");
     else
         printf("%10s %10s %6s %6s %10s %10s %6s  %s\n", "flat", "±", "flat%", "sum%", "cum", "±",
@@ -396,11 +409,15 @@ int cmd_top_main(int argc, char **argv)
             if (args_count("-n", optarg, 0, SIZE_MAX, &o.n))
                 return DIAG_USAGE;
             break;
-        case 'b':
-            if (strcmp(optarg, "function") && strcmp(optarg, "stack"))
-                return diag_usage("--by '%s': use 'function' or 'stack'", optarg);
-            o.by_stack = !strcmp(optarg, "stack");
+        case 'b': {
+            int r = report_by_tag_opt(optarg);
+            if (r == DIAG_USAGE)
+                return r;
+            if (r && strcmp(optarg, "function") && strcmp(optarg, "stack"))
+                return diag_usage("--by '%s': use 'function', 'stack' or 'tag:KEY'", optarg);
+            o.by_stack = !r || !strcmp(optarg, "stack");
             break;
+        }
         case 'r':
             o.raw = true;
             break;

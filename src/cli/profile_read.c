@@ -75,6 +75,10 @@ struct profile_mem {
     char *map_names;
     linenames lines;       /* the "func file:line" names, with PROFILE_READ_LINES */
     const char **frames;
+    char **tag_names;       /* profile_read_by_tag: "KEY=value" per string index, and
+                               "(no KEY label)" at n_string_table */
+    size_t ntag_names;
+    const char **tag_frames; /* profile_read_by_tag: each sample's one frame */
     profile_sample *samples;
     double *var;
     unsigned char *sd;
@@ -634,6 +638,47 @@ size_t profile_read_keep_tagged(profile *p, size_t n, const char *const *keys,
     return kept;
 }
 
+/* "KEY=value" for the value at string index v, "(no KEY label)" for
+ * v = n_string_table; made once per distinct value. */
+static const char *tag_name(struct profile_mem *m, const char *key, size_t v)
+{
+    char **slot = &m->tag_names[v];
+    if (!*slot) {
+        bool none = v == m->pb->n_string_table;
+        const char *val = none ? "" : str(m->pb, (int64_t)v);
+        size_t len = strlen(key) + strlen(val) + sizeof "(no  label)";
+        if ((*slot = malloc(len)))
+            snprintf(*slot, len, none ? "(no %s label)%s" : "%s=%s", key, val);
+    }
+    return *slot;
+}
+
+int profile_read_by_tag(profile *p, const char *key)
+{
+    struct profile_mem *m = p->mem;
+    const pb_profile *pb = m->pb;
+    m->tag_names = calloc(pb->n_string_table + 1, sizeof *m->tag_names);
+    m->ntag_names = m->tag_names ? pb->n_string_table + 1 : 0;
+    m->tag_frames = malloc((p->nsamples + 1) * sizeof *m->tag_frames);
+    if (!m->tag_names || !m->tag_frames)
+        return -1;
+    for (size_t i = 0; i < p->nsamples; i++) {
+        size_t v = pb->n_string_table;
+        for (size_t k = 0; k < pb->sample[i]->n_label; k++) {
+            const Perftools__Profiles__Label *l = pb->sample[i]->label[k];
+            if (l->str && !strcmp(str(pb, l->key), key)) {
+                v = (size_t)l->str;
+                break;
+            }
+        }
+        if (!(m->tag_frames[i] = tag_name(m, key, v)))
+            return -1;
+        m->samples[i].frames = &m->tag_frames[i];
+        m->samples[i].nframes = 1;
+    }
+    return 0;
+}
+
 static int build_estimates(reader *r, struct profile_mem *m, profile *p)
 {
     size_t nt = p->ntypes, ns = p->nsamples;
@@ -963,6 +1008,12 @@ static void free_model(struct profile_mem *m)
     free(m->map_names);
     linenames_free(&m->lines);
     free(m->frames);
+    for (size_t i = 0; m->tag_names && i < m->ntag_names; i++)
+        free(m->tag_names[i]);
+    free(m->tag_names);
+    free(m->tag_frames);
+    m->tag_names = NULL;
+    m->tag_frames = NULL;
     free(m->samples);
     free(m->var);
     free(m->sd);

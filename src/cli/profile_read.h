@@ -150,6 +150,13 @@ int profile_read_shed(profile *p);
 size_t profile_read_keep_tagged(profile *p, size_t n, const char *const *keys,
                                 const char *const *globs, char *have, size_t havelen);
 
+/* Makes each sample's stack one frame, "KEY=value" of its string label
+ * KEY ("(no KEY label)" without one): rows keyed by stack are then the label's
+ * values (the commands' --by tag:KEY).  Once, right after reading and
+ * before profile_read_keep_tagged (both follow the samples' order in the
+ * file).  0, or -1 when out of memory (p is then only fit to be freed). */
+int profile_read_by_tag(profile *p, const char *key);
+
 /* Index of the sample type called name, or -1. */
 long profile_read_type(const profile *p, const char *name);
 

@@ -38,6 +38,23 @@ int report_tag_opt(const char *arg)
     return DIAG_OK;
 }
 
+/* --by tag:KEY: the key (pointing into argv), or NULL. */
+static const char *by_tag;
+
+int report_by_tag_opt(const char *arg)
+{
+    if (strncmp(arg, "tag:", 4)) {
+        by_tag = NULL; /* the last --by counts */
+        return 1;
+    }
+    if (!arg[4])
+        return diag_usage("--by tag:KEY wants a label key (--by tag:thread, --by tag:component)");
+    by_tag = arg + 4;
+    return 0;
+}
+
+const char *report_by_tag(void) { return by_tag; }
+
 profile *report_load(const char *path, bool lines)
 {
     /* Read once, so a bad value is reported once however many files. */
@@ -59,6 +76,11 @@ profile *report_load(const char *path, bool lines)
     profile *p = profile_read(path, &lim, lines ? PROFILE_READ_LINES : 0, err, sizeof err);
     /* Once: a series (leaks, timeline) would repeat it for every file. */
     static bool noted;
+    if (p && by_tag && profile_read_by_tag(p, by_tag)) {
+        profile_read_free(p);
+        diag_error("%s: out of memory", path);
+        return NULL;
+    }
     char have[256] = "";
     if (p && ntags && !profile_read_keep_tagged(p, ntags, tag_keyp, tag_globs, have, sizeof have) &&
         have[0]) {

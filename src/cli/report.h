@@ -20,6 +20,16 @@
 enum { REPORT_TAGS_MAX = 8 };
 int report_tag_opt(const char *arg);
 
+/* The commands' --by tag:KEY: report_load makes each sample's stack one
+ * frame, "KEY=value" of its string label KEY (profile_read_by_tag), so
+ * that rows by stack or site are the label's values.  1 when arg is not
+ * tag:..., for the command's other --by values; 0 when taken; DIAG_USAGE
+ * (said) for "tag:" without a key. */
+int report_by_tag_opt(const char *arg);
+
+/* The KEY of --by tag:KEY, or NULL. */
+const char *report_by_tag(void);
+
 /* The profile, or NULL after "heapprof CMD: PATH: problem".  lines: its
  * frames named by source line where known (PROFILE_READ_LINES, the
  * commands' --lines), with a note when none is. */

@@ -187,7 +187,7 @@ craft "$W/e.pb" dead=
 expect_rc 1 hp ages "$W/e.pb"
 expect_in "$W/err" 'nothing is live in this profile \(inuse_space is 0\)'
 expect_rc 2 hp ages --by tree "$W/c.pb"
-expect_in "$W/err" "--by 'tree': use 'site', 'function' or 'stack'"
+expect_in "$W/err" "--by 'tree': use 'site', 'function', 'stack' or 'tag:KEY'"
 expect_rc 2 hp ages
 expect_rc 2 hp ages "$W/c.pb" "$W/c.pb"
 # A profile the library wrote: objects 3 s apart, in exact mode.  Ages are

@@ -193,7 +193,7 @@ expect_in "$W/err" '--cohorts is for --by birth'
 expect_rc 2 hp timeline --by birth --cohorts 1 "${p[@]}"
 expect_in "$W/err" "--cohorts '1': out of range"
 expect_rc 2 hp timeline --by age "${p[@]}"
-expect_in "$W/err" "--by 'age': use 'site' or 'birth'"
+expect_in "$W/err" "--by 'age': use 'site', 'birth' or 'tag:KEY'"
 expect_rc 2 hp timeline --site '' "${p[@]}"
 [[ ! -e "$W/x.svg" ]] || fail "an SVG was written despite the errors"
 note "errors"

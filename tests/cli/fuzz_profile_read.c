@@ -304,6 +304,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     profile_read_free(p);
     if (lp)
         walk(lp);
+    /* --by tag:thread, then --tag thread=*: one frame per sample, named,
+     * and only the samples that have the label left. */
+    if (lp && profile_read_by_tag(lp, "thread") == 0) {
+        size_t unlabelled = 0, n = lp->nsamples;
+        for (size_t i = 0; i < n; i++) {
+            if (lp->samples[i].nframes != 1 || !lp->samples[i].frames[0])
+                __builtin_trap();
+            unlabelled += strncmp(lp->samples[i].frames[0], "thread=", 7) != 0;
+        }
+        static const char *const key[] = {"thread"}, *const glob[] = {"*"};
+        if (profile_read_keep_tagged(lp, 1, key, glob, NULL, 0) != n - unlabelled)
+            __builtin_trap();
+        walk(lp);
+    }
     profile_read_free(lp);
     return 0;
 }

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# --by tag:KEY: rows are the values of a sample label (thread pools,
+# components), in top, ages, leaks and timeline.  A crafted exact series of
+# three profiles, 10 s apart: io-1 grows 1 -> 2 -> 3 MiB (a leak), db holds
+# 1 MiB, io-2 goes up and back (a working set), and an unlabelled stack
+# holds 64 KiB; a component label on io-1's samples only.
+source "$(dirname "$0")/cli_lib.sh"
+
+python3 - "$W" <<EOF
+import sys
+sys.path.insert(0, "$CLI_SRC")
+from make_corpus import STRINGS, field_varint, label, profile, sample
+strings = STRINGS + ["thread", "io-1", "io-2", "db", "component", "cache"]
+i = {s: k for k, s in enumerate(strings)}
+def th(name, comp=None):
+    ls = [label(i["thread"], s=i[name])]
+    if comp:
+        ls.append(label(i["component"], s=i[comp]))
+    return ls
+M = 1 << 20
+for n, (io1, io2) in enumerate([(1, 0), (2, 2), (3, 0)]):
+    samples = [sample([1, 2], [io1, io1 * M], th("io-1", "cache")),
+               sample([2], [1, M], th("db")),
+               sample([1], [1, 65536])]
+    if io2:
+        samples.append(sample([2, 1], [io2, io2 * M], th("io-2")))
+    m = profile(samples=samples, strings=strings)
+    t0 = field_varint(9, 1700000000 * 10**9)
+    assert m.count(t0) == 1
+    with open("%s/s%d.pb" % (sys.argv[1], n + 1), "wb") as f:
+        f.write(m.replace(t0, field_varint(9, (1700000000 + 10 * n) * 10**9)))
+EOF
+[[ -s $W/s3.pb ]] || fail "crafting the series failed"
+
+# top: one row per value, the unlabelled samples under "(no thread label)".
+expect_rc 0 hp top --by tag:thread --raw "$W/s2.pb"
+expect_in "$W/out" "^Showing 4 of 4 values of label thread$"
+expect_in "$W/out" "^ +2097152 .*  thread=io-1$"
+expect_in "$W/out" "^ +2097152 .*  thread=io-2$"
+expect_in "$W/out" "^ +1048576 .*  thread=db$"
+expect_in "$W/out" "^ +65536 .*  \(no thread label\)$"
+expect_not_in "$W/out" "  (main|leaf)( |$)" "function names in rows by label"
+# With --tag, only the samples selected, by another key's values.
+expect_rc 0 hp top --by tag:thread --tag component=cache --raw "$W/s3.pb"
+expect_in "$W/out" "^Showing 1 of 1 values of label thread$"
+expect_in "$W/out" "^ +3145728 .*  thread=io-1$"
+expect_rc 0 hp top --by tag:component --raw "$W/s3.pb"
+expect_in "$W/out" "^ +3145728 .*  component=cache$"
+expect_in "$W/out" "^ +1114112 .*  \(no component label\)$"
+
+# leaks over the series: io-1 is the leak, io-2 a working set, db stable.
+expect_rc 0 hp leaks --by tag:thread --raw "$W/s1.pb" "$W/s2.pb" "$W/s3.pb"
+expect_in "$W/out" "^3 profiles; values of label thread by class: 1 leak, 0 plateau, 1 working set, 0 shrank, 2 stable"
+expect_in "$W/out" "^leak +\+2097152 .*  thread=io-1$"
+expect_in "$W/out" "^working set +0 .* 2097152 +0  thread=io-2$"
+expect_not_in "$W/out" "thread=db" "a stable value listed by leaks"
+# Two profiles: the growth per value.
+expect_rc 0 hp leaks --by tag:thread --raw "$W/s1.pb" "$W/s3.pb"
+expect_in "$W/out" "^1 value of label thread holds more live bytes in the late profile; all 1:"
+expect_in "$W/out" "^ +1 +\+2097152 .*  thread=io-1$"
+expect_in "$W/out" "^The same difference in pprof: go tool pprof -tags -sample_index=inuse_space -base "
+
+# timeline: one band per value.
+expect_rc 0 hp timeline --by tag:thread -o "$W/t.svg" "$W/s1.pb" "$W/s2.pb" "$W/s3.pb"
+expect_in "$W/t.svg" "Live heap over time, by label thread<"
+for v in io-1 io-2 db; do
+    expect_in "$W/t.svg" "thread=$v" "band of $v in the timeline"
+done
+
+# ages reads the values too (these profiles have no ages: it says so).
+expect_rc 1 hp ages --by tag:thread "$W/s3.pb"
+expect_in "$W/err" "age"
+
+# Usage errors: one line, status 2.
+for cmd in top leaks timeline ages; do
+    args=("$W/s1.pb")
+    [[ $cmd == leaks || $cmd == timeline ]] && args+=("$W/s2.pb")
+    expect_rc 2 hp "$cmd" --by tag: "${args[@]}"
+    expect_in "$W/err" "--by tag:KEY wants a label key"
+done
+expect_rc 2 hp leaks --by site "$W/s1.pb" "$W/s2.pb"
+expect_in "$W/err" "--by 'site': use 'tag:KEY'"
+expect_rc 2 hp top --by tagthread "$W/s1.pb"
+expect_in "$W/err" "--by 'tagthread': use 'function', 'stack' or 'tag:KEY'"
+note "ok"
