@@ -302,11 +302,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_lines(p, lp);
     walk(p);
     profile_read_free(p);
-    if (lp)
-        walk(lp);
     /* --by tag:thread, then --tag thread=*: one frame per sample, named,
      * and only the samples that have the label left. */
-    if (lp && profile_read_by_tag(lp, "thread") == 0) {
+    if (lp && profile_read_by_tag(lp, "thread")) {
+        profile_read_free(lp); /* out of memory: fit only to be freed */
+        lp = NULL;
+    }
+    if (lp) {
         size_t unlabelled = 0, n = lp->nsamples;
         for (size_t i = 0; i < n; i++) {
             if (lp->samples[i].nframes != 1 || !lp->samples[i].frames[0])
@@ -316,8 +318,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static const char *const key[] = {"thread"}, *const glob[] = {"*"};
         if (profile_read_keep_tagged(lp, 1, key, glob, NULL, 0) != n - unlabelled)
             __builtin_trap();
-        walk(lp);
     }
+    if (lp)
+        walk(lp);
     profile_read_free(lp);
     return 0;
 }
