@@ -72,7 +72,7 @@ void cmd_flame_usage(FILE *f)
     (void)fputs(
         "Usage: heapprof flame FILE [-o OUT.svg] [--type TYPE] [--base EARLY] [--width PX]\n"
         "                           [--min-age DUR] [--max-age DUR] [--focus TEXT] [--lines]\n"
-        "                           [--tag KEY=PAT]\n"
+        "                           [--tag KEY=PAT] [--by tag:KEY]\n"
         "\n"
         "Draw a flame graph of a profile (gzipped or plain pprof, written by heapprof or\n"
         "any other producer) as one self-contained SVG file: no Go, no browser server.\n"
@@ -107,6 +107,9 @@ void cmd_flame_usage(FILE *f)
         "  --tag KEY=PAT   only samples whose label KEY matches the shell pattern PAT\n"
         "                  (--tag thread=io-*, --tag component=parser; several must\n"
         "                  all hold), of both profiles with --base\n"
+        "  --by tag:KEY    one tower per value of the sample label KEY, above the\n"
+        "                  bottom bar (--by tag:thread: each thread pool's stacks), as\n"
+        "                  go tool pprof -tagroot\n"
         "  -h, --help      this help\n"
         "\n"
         "Frames narrower than half a pixel, and what they call, are not drawn, nor\n"
@@ -448,7 +451,7 @@ int cmd_flame_main(int argc, char **argv)
         {"base", required_argument, NULL, 'b'},  {"width", required_argument, NULL, 'w'},
         {"min-age", required_argument, NULL, 'a'}, {"max-age", required_argument, NULL, 'A'},
         {"focus", required_argument, NULL, 'f'}, {"tag", required_argument, NULL, 'g'},
-        {"lines", no_argument, NULL, 'l'},
+        {"lines", no_argument, NULL, 'l'},       {"by", required_argument, NULL, 'y'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     flame_opts o = {"flame.svg", NULL, NULL, WIDTH_DEFAULT, REPORT_AGES_NONE, NULL, false};
@@ -488,6 +491,15 @@ int cmd_flame_main(int argc, char **argv)
             if (report_tag_opt(optarg))
                 return DIAG_USAGE;
             break;
+        case 'y': {
+            int r = report_by_tag_opt(optarg);
+            if (r == 1)
+                return diag_usage("--by '%s': use 'tag:KEY'", optarg);
+            if (r)
+                return r;
+            report_by_tag_root();
+            break;
+        }
         case 'l':
             o.lines = true;
             break;

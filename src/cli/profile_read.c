@@ -78,7 +78,7 @@ struct profile_mem {
     char **tag_names;       /* profile_read_by_tag: "KEY=value" per string index, and
                                "(no KEY label)" at n_string_table */
     size_t ntag_names;
-    const char **tag_frames; /* profile_read_by_tag: each sample's one frame */
+    const char **tag_frames; /* profile_read_by_tag: the samples' frames */
     profile_sample *samples;
     double *var;
     unsigned char *sd;
@@ -647,21 +647,27 @@ static const char *tag_name(struct profile_mem *m, const char *key, size_t v)
         bool none = v == m->pb->n_string_table;
         const char *val = none ? "" : str(m->pb, (int64_t)v);
         size_t len = strlen(key) + strlen(val) + sizeof "(no  label)";
-        if ((*slot = malloc(len)))
-            snprintf(*slot, len, none ? "(no %s label)%s" : "%s=%s", key, val);
+        if ((*slot = malloc(len)) && none)
+            snprintf(*slot, len, "(no %s label)", key);
+        else if (*slot)
+            snprintf(*slot, len, "%s=%s", key, val);
     }
     return *slot;
 }
 
-int profile_read_by_tag(profile *p, const char *key)
+int profile_read_by_tag(profile *p, const char *key, bool root)
 {
     struct profile_mem *m = p->mem;
     const pb_profile *pb = m->pb;
+    size_t nptr = p->nsamples + 1; /* frames already fit in memory: no overflow */
+    for (size_t i = 0; root && i < p->nsamples; i++)
+        nptr += p->samples[i].nframes;
     m->tag_names = calloc(pb->n_string_table + 1, sizeof *m->tag_names);
     m->ntag_names = m->tag_names ? pb->n_string_table + 1 : 0;
-    m->tag_frames = malloc((p->nsamples + 1) * sizeof *m->tag_frames);
+    m->tag_frames = malloc(nptr * sizeof *m->tag_frames);
     if (!m->tag_names || !m->tag_frames)
         return -1;
+    const char **at = m->tag_frames;
     for (size_t i = 0; i < p->nsamples; i++) {
         size_t v = pb->n_string_table;
         for (size_t k = 0; k < pb->sample[i]->n_label; k++) {
@@ -671,10 +677,15 @@ int profile_read_by_tag(profile *p, const char *key)
                 break;
             }
         }
-        if (!(m->tag_frames[i] = tag_name(m, key, v)))
+        profile_sample *smp = &m->samples[i];
+        size_t n = root ? smp->nframes : 0; /* frames are leaf first: the root is last */
+        if (n)
+            memcpy(at, smp->frames, n * sizeof *at);
+        if (!(at[n] = tag_name(m, key, v)))
             return -1;
-        m->samples[i].frames = &m->tag_frames[i];
-        m->samples[i].nframes = 1;
+        smp->frames = at;
+        smp->nframes = n + 1;
+        at += n + 1;
     }
     return 0;
 }

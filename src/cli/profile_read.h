@@ -151,11 +151,13 @@ size_t profile_read_keep_tagged(profile *p, size_t n, const char *const *keys,
                                 const char *const *globs, char *have, size_t havelen);
 
 /* Makes each sample's stack one frame, "KEY=value" of its string label
- * KEY ("(no KEY label)" without one): rows keyed by stack are then the label's
- * values (the commands' --by tag:KEY).  Once, right after reading and
- * before profile_read_keep_tagged (both follow the samples' order in the
- * file).  0, or -1 when out of memory (p is then only fit to be freed). */
-int profile_read_by_tag(profile *p, const char *key);
+ * KEY ("(no KEY label)" without one): rows keyed by stack are then the
+ * label's values (the commands' --by tag:KEY); with root, that frame is
+ * put below the stack's root instead (flame --by tag:KEY, as pprof's
+ * -tagroot).  Once, right after reading and before
+ * profile_read_keep_tagged (both follow the samples' order in the file).
+ * 0, or -1 when out of memory (p is then only fit to be freed). */
+int profile_read_by_tag(profile *p, const char *key, bool root);
 
 /* Index of the sample type called name, or -1. */
 long profile_read_type(const profile *p, const char *name);

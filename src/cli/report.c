@@ -38,8 +38,10 @@ int report_tag_opt(const char *arg)
     return DIAG_OK;
 }
 
-/* --by tag:KEY: the key (pointing into argv), or NULL. */
+/* --by tag:KEY: the key (pointing into argv), or NULL; whether its
+ * frame goes below each stack (flame) rather than replacing it. */
 static const char *by_tag;
+static bool by_tag_root;
 
 int report_by_tag_opt(const char *arg)
 {
@@ -54,6 +56,8 @@ int report_by_tag_opt(const char *arg)
 }
 
 const char *report_by_tag(void) { return by_tag; }
+
+void report_by_tag_root(void) { by_tag_root = true; }
 
 profile *report_load(const char *path, bool lines)
 {
@@ -76,7 +80,7 @@ profile *report_load(const char *path, bool lines)
     profile *p = profile_read(path, &lim, lines ? PROFILE_READ_LINES : 0, err, sizeof err);
     /* Once: a series (leaks, timeline) would repeat it for every file. */
     static bool noted;
-    if (p && by_tag && profile_read_by_tag(p, by_tag)) {
+    if (p && by_tag && profile_read_by_tag(p, by_tag, by_tag_root)) {
         profile_read_free(p);
         diag_error("%s: out of memory", path);
         return NULL;

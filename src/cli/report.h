@@ -30,6 +30,10 @@ int report_by_tag_opt(const char *arg);
 /* The KEY of --by tag:KEY, or NULL. */
 const char *report_by_tag(void);
 
+/* --by tag:KEY puts the label's frame below each stack's root instead
+ * (flame's: one tower per value, as pprof's -tagroot). */
+void report_by_tag_root(void);
+
 /* The profile, or NULL after "heapprof CMD: PATH: problem".  lines: its
  * frames named by source line where known (PROFILE_READ_LINES, the
  * commands' --lines), with a note when none is. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # --by tag:KEY: rows are the values of a sample label (thread pools,
-# components), in top, ages, leaks and timeline.  A crafted exact series of
+# components), in top, ages, leaks and timeline; towers in flame.  A crafted exact series of
 # three profiles, 10 s apart: io-1 grows 1 -> 2 -> 3 MiB (a leak), db holds
 # 1 MiB, io-2 goes up and back (a working set), and an unlabelled stack
 # holds 64 KiB; a component label on io-1's samples only.
@@ -71,8 +71,23 @@ done
 expect_rc 1 hp ages --by tag:thread "$W/s3.pb"
 expect_in "$W/err" "age"
 
+# flame: the values are towers right above the bottom bar (y 104 where
+# "all" is at 121), their stacks above them, as pprof's -tagroot.
+expect_rc 0 hp flame --by tag:thread -o "$W/f.svg" "$W/s3.pb"
+tr '\n' ' ' <"$W/f.svg" >"$W/f.flat"
+expect_in "$W/f.flat" '<title>all 4.06 MiB [^<]*</title><rect x="[0-9.]+" y="121.0"'
+expect_in "$W/f.flat" '<title>thread=io-1 3.00 MiB ± 0 \(73.8%\)</title><rect x="[0-9.]+" y="104.0"'
+expect_in "$W/f.flat" '<title>thread=db 1.00 MiB ± 0 \(24.6%\)</title><rect x="[0-9.]+" y="104.0"'
+expect_in "$W/f.flat" '<title>main 3.00 MiB ± 0 \(73.8%\)</title><rect x="[0-9.]+" y="87.0"'
+expect_rc 0 hp flame -o "$W/plain.svg" "$W/s3.pb"
+expect_not_in "$W/plain.svg" "thread=" "label frames without --by"
+# With --base, both profiles get them: io-1 grew by 2 MiB.
+expect_rc 0 hp flame --by tag:thread --base "$W/s1.pb" -o "$W/d.svg" "$W/s3.pb"
+tr '\n' ' ' <"$W/d.svg" >"$W/d.flat"
+expect_in "$W/d.flat" '<title>thread=io-1 3.00 MiB [^<]*\+2.00 MiB since the base'
+
 # Usage errors: one line, status 2.
-for cmd in top leaks timeline ages; do
+for cmd in top leaks timeline ages flame; do
     args=("$W/s1.pb")
     [[ $cmd == leaks || $cmd == timeline ]] && args+=("$W/s2.pb")
     expect_rc 2 hp "$cmd" --by tag: "${args[@]}"
@@ -82,4 +97,6 @@ expect_rc 2 hp leaks --by site "$W/s1.pb" "$W/s2.pb"
 expect_in "$W/err" "--by 'site': use 'tag:KEY'"
 expect_rc 2 hp top --by tagthread "$W/s1.pb"
 expect_in "$W/err" "--by 'tagthread': use 'function', 'stack' or 'tag:KEY'"
+expect_rc 2 hp flame --by stack "$W/s1.pb"
+expect_in "$W/err" "--by 'stack': use 'tag:KEY'"
 note "ok"

@@ -302,18 +302,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_lines(p, lp);
     walk(p);
     profile_read_free(p);
-    /* --by tag:thread, then --tag thread=*: one frame per sample, named,
-     * and only the samples that have the label left. */
-    if (lp && profile_read_by_tag(lp, "thread")) {
+    /* --by tag:thread (flame's, as the root, for odd sizes), then --tag
+     * thread=*: a last frame per sample, named, and only the samples that
+     * have the label left. */
+    if (lp && profile_read_by_tag(lp, "thread", size & 1)) {
         profile_read_free(lp); /* out of memory: fit only to be freed */
         lp = NULL;
     }
     if (lp) {
         size_t unlabelled = 0, n = lp->nsamples;
         for (size_t i = 0; i < n; i++) {
-            if (lp->samples[i].nframes != 1 || !lp->samples[i].frames[0])
+            const profile_sample *smp = &lp->samples[i];
+            if ((!(size & 1) && smp->nframes != 1) || !smp->nframes ||
+                !smp->frames[smp->nframes - 1])
                 __builtin_trap();
-            unlabelled += strncmp(lp->samples[i].frames[0], "thread=", 7) != 0;
+            unlabelled += strncmp(smp->frames[smp->nframes - 1], "thread=", 7) != 0;
         }
         static const char *const key[] = {"thread"}, *const glob[] = {"*"};
         if (profile_read_keep_tagged(lp, 1, key, glob, NULL, 0) != n - unlabelled)
