@@ -65,6 +65,7 @@ typedef struct flame_opts {
     report_ages ages;  /* --min-age, --max-age */
     const char *focus; /* --focus: stacks through a function whose name holds it */
     bool lines;        /* --lines: frames are source lines */
+    bool folded;       /* --folded: folded stacks, not an SVG */
 } flame_opts;
 
 void cmd_flame_usage(FILE *f)
@@ -72,7 +73,7 @@ void cmd_flame_usage(FILE *f)
     (void)fputs(
         "Usage: heapprof flame FILE [-o OUT.svg] [--type TYPE] [--base EARLY] [--width PX]\n"
         "                           [--min-age DUR] [--max-age DUR] [--focus TEXT] [--lines]\n"
-        "                           [--tag KEY=PAT] [--by tag:KEY]\n"
+        "                           [--tag KEY=PAT] [--by tag:KEY] [--folded]\n"
         "\n"
         "Draw a flame graph of a profile (gzipped or plain pprof, written by heapprof or\n"
         "any other producer) as one self-contained SVG file: no Go, no browser server.\n"
@@ -110,6 +111,10 @@ void cmd_flame_usage(FILE *f)
         "  --by tag:KEY    one tower per value of the sample label KEY, above the\n"
         "                  bottom bar (--by tag:thread: each thread pool's stacks), as\n"
         "                  go tool pprof -tagroot\n"
+        "  --folded        folded stacks instead of an SVG, one line per stack:\n"
+        "                  \"root;...;leaf BYTES\" (with --base, \"root;...;leaf BASE\n"
+        "                  BYTES\"), for flamegraph.pl, difffolded.pl, speedscope or\n"
+        "                  inferno; to standard output unless -o is given\n"
         "  -h, --help      this help\n"
         "\n"
         "Frames narrower than half a pixel, and what they call, are not drawn, nor\n"
@@ -375,6 +380,71 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
     return DIAG_OK;
 }
 
+/* --folded: one line per stack, "root;...;leaf VALUE" (with --base,
+ * "root;...;leaf BASE VALUE"), as FlameGraph's stackcollapse scripts write
+ * and flamegraph.pl, difffolded.pl, speedscope and inferno read.  Values
+ * are rounded to whole units; a stack whose values both round to 0 is
+ * left out. */
+typedef struct folded {
+    FILE *f;
+    bool diff;
+} folded;
+
+/* A name as one field of a line: ';' separates frames, so it becomes ':'
+ * (a newline cannot end the line early: the reader made every control
+ * character a '?'). */
+static void folded_name(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        (void)putc(*s == ';' ? ':' : *s, f);
+}
+
+static void folded_line(void *ctx, const char *const *path, size_t n, double val, double base)
+{
+    const folded *d = ctx;
+    long long v = llround(val), b = llround(base);
+    if (!v && (!d->diff || !b))
+        return;
+    for (size_t k = 0; k < n; k++) {
+        if (k)
+            (void)putc(';', d->f);
+        folded_name(d->f, path[k]);
+    }
+    if (d->diff)
+        (void)fprintf(d->f, " %lld %lld\n", b, v);
+    else
+        (void)fprintf(d->f, " %lld\n", v);
+}
+
+static int write_folded(const flame *g, bool diff, const flame_opts *o, size_t left_out,
+                        size_t unaged, size_t deepest)
+{
+    /* What the SVG's subtitle would say is left out goes to stderr. */
+    if (unaged)
+        diag_error("note: left out %zu sample%s without an age", unaged, unaged == 1 ? "" : "s");
+    if (deepest)
+        diag_error("note: left out the frames more than %d calls deep (the deepest stack has "
+                   "%zu)", DEPTH_MAX, deepest);
+    if (left_out)
+        diag_error("note: left out %zu sample%s of negative value", left_out,
+                   left_out == 1 ? "" : "s");
+    outfile out;
+    if (outfile_open(&out, o->out))
+        return DIAG_FAIL;
+    folded d = {out.f, diff};
+    if (flame_self(g, folded_line, &d)) {
+        diag_error("out of memory");
+        (void)outfile_close(&out);
+        return DIAG_FAIL;
+    }
+    bool to_stdout = outfile_is_stdout(&out);
+    if (outfile_close(&out))
+        return DIAG_FAIL;
+    if (!to_stdout)
+        printf("%s\n", o->out);
+    return DIAG_OK;
+}
+
 /* The profile to draw: p itself, or its samples of the age range. */
 static int view_of(const profile *p, size_t t, const flame_opts *o, age_view *v,
                    const profile **use)
@@ -432,7 +502,9 @@ static int run(const char *path, const flame_opts *o)
                    o->ages.on ? " in that age range" : "");
         goto out;
     }
-    r = write_svg(g, p, b, (size_t)t, o, left_out, left_val, pv.unaged + bv.unaged, deepest);
+    r = o->folded ? write_folded(g, b != NULL, o, left_out, pv.unaged + bv.unaged, deepest)
+                  : write_svg(g, p, b, (size_t)t, o, left_out, left_val, pv.unaged + bv.unaged,
+                              deepest);
 out:
     flame_free(g);
     if (pu == &pv.p)
@@ -452,9 +524,10 @@ int cmd_flame_main(int argc, char **argv)
         {"min-age", required_argument, NULL, 'a'}, {"max-age", required_argument, NULL, 'A'},
         {"focus", required_argument, NULL, 'f'}, {"tag", required_argument, NULL, 'g'},
         {"lines", no_argument, NULL, 'l'},       {"by", required_argument, NULL, 'y'},
+        {"folded", no_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
-    flame_opts o = {"flame.svg", NULL, NULL, WIDTH_DEFAULT, REPORT_AGES_NONE, NULL, false};
+    flame_opts o = {NULL, NULL, NULL, WIDTH_DEFAULT, REPORT_AGES_NONE, NULL, false, false};
     int c;
     opterr = 0;
     optind = 1;
@@ -503,6 +576,9 @@ int cmd_flame_main(int argc, char **argv)
         case 'l':
             o.lines = true;
             break;
+        case 'F':
+            o.folded = true;
+            break;
         case 'h':
             cmd_flame_usage(stdout);
             return DIAG_OK;
@@ -517,5 +593,7 @@ int cmd_flame_main(int argc, char **argv)
                           "between two, use --base EARLY LATE)", argv[optind], argv[optind + 1]);
     if (o.ages.on && report_age_args(&o.ages) != DIAG_OK)
         return DIAG_USAGE;
+    if (!o.out)
+        o.out = o.folded ? "-" : "flame.svg";
     return run(argv[optind], &o);
 }

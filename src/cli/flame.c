@@ -217,3 +217,38 @@ uint32_t flame_layout(const flame *f, double min_w,
     }
 #undef WIDE
 }
+
+int flame_self(const flame *f,
+               void (*fn)(void *ctx, const char *const *path, size_t n, double val, double base),
+               void *ctx)
+{
+    uint32_t deepest = 0;
+    for (size_t i = 0; i < f->len; i++)
+        deepest = f->n[i].depth > deepest ? f->n[i].depth : deepest;
+    const char **path = malloc(((size_t)deepest + 1) * sizeof *path);
+    if (!path)
+        return -1;
+    /* Depth first, so that a node's ancestors are path[0..depth-2] still. */
+    uint32_t cur = 0;
+    for (;;) {
+        if (f->n[cur].child) {
+            cur = f->n[cur].child;
+        } else {
+            while (cur && !f->n[cur].next)
+                cur = f->parent[cur];
+            if (!cur)
+                break;
+            cur = f->n[cur].next;
+        }
+        const flame_node *n = &f->n[cur];
+        path[n->depth - 1] = n->name;
+        double val = n->val, base = n->base;
+        for (uint32_t k = n->child; k; k = f->n[k].next) {
+            val -= f->n[k].val;
+            base -= f->n[k].base;
+        }
+        fn(ctx, path, n->depth, val, base);
+    }
+    free(path);
+    return 0;
+}

@@ -62,4 +62,12 @@ const flame_node *flame_node_at(const flame *f, size_t i); /* 0 is the root */
 uint32_t flame_layout(const flame *f, double min_w,
                       void (*fn)(void *ctx, const flame_node *n, double x, double w), void *ctx);
 
+/* Calls fn for every node but the root, depth first, with the names from
+ * the root's child down to it (path[0..n-1]) and its own value and base:
+ * what it holds that none of its children does, the samples whose stacks
+ * end there (cmd_flame.c's folded stacks).  0, or -1 when out of memory. */
+int flame_self(const flame *f,
+               void (*fn)(void *ctx, const char *const *path, size_t n, double val, double base),
+               void *ctx);
+
 #endif

@@ -268,6 +268,44 @@ cmp -s "$W/$long" "$W/f.svg" || fail "flame -o a 255-byte name: not the SVG"
 expect_rc 1 hp flame -o "$W/n.svg" "$W/zero.pb"
 expect_in "$W/err" "nothing to draw"
 [[ ! -e $W/n.svg ]] || fail "an SVG was written for nothing to draw"
+# --folded: the same stacks as folded lines, "root;...;leaf VALUE", to
+# standard output (FlameGraph's, speedscope's and inferno's input): each
+# function's own bytes, adding up to top's total.
+expect_rc 0 hp flame --folded "${prof[0]}"
+cp "$W/out" "$W/folded"
+expect_in "$W/folded" "^[^ ]*main;([^ ]*;)?sites;alloc_alpha 10000$"
+expect_in "$W/folded" "^[^ ]*main;([^ ]*;)?sites;alloc_beta 12000$"
+expect_in "$W/folded" ";alloc_delta;alloc_delta_leaf 4662$"
+expect_not_in "$W/folded" "alloc_gamma" "a stack with nothing live"
+expect_not_in "$W/folded" "^all[; ]" "the root in a folded stack"
+bad=$(grep -Evc '^[^ ;][^;]*(;[^;]+)* [0-9]+$' "$W/folded" || true)
+[[ $bad == 0 ]] || fail "folded lines not 'a;b;c N': $(grep -Ev '^[^ ;][^;]*(;[^;]+)* [0-9]+$' "$W/folded")"
+expect_rc 0 hp top --raw "${prof[0]}"
+total=$(sed -n 's/^Total: \([0-9]*\) .*/\1/p' "$W/out")
+sum=$(awk '{s += $NF} END {print s}' "$W/folded")
+[[ -n $total && $sum == "$total" ]] || fail "folded values add up to $sum, top's total is $total"
+# -o FILE: written whole, its name printed; --base: BASE and VALUE columns.
+expect_rc 0 hp flame --folded -o "$W/f.folded" "${prof[0]}"
+[[ "$(cat "$W/out")" == "$W/f.folded" ]] || fail "flame --folded -o printed '$(cat "$W/out")'"
+cmp -s "$W/f.folded" "$W/folded" || fail "flame --folded -o wrote other lines than to stdout"
+expect_rc 0 hp flame --folded --base "${prof[0]}" "${prof[0]}"
+awk 'NF < 3 || $(NF - 1) != $NF {exit 1}' "$W/out" || fail "--base: columns differ for one profile: $(cat "$W/out")"
+expect_in "$W/out" ";alloc_alpha 10000 10000$"
+# Names holding the separators: ";" becomes ":", and a newline is the
+# reader's "?" as everywhere.
+python3 - "$W/semi.pb" <<EOF
+import sys
+sys.path.insert(0, "$CLI_SRC")
+from make_corpus import STRINGS, profile
+strings = list(STRINGS)
+strings[strings.index("leaf")] = "op;er\nator"
+open(sys.argv[1], "wb").write(profile(strings=strings))
+EOF
+expect_rc 0 hp flame --folded "$W/semi.pb"
+expect_in "$W/out" "^main;op:er.ator 12288$"
+[[ $(wc -l <"$W/out") == 2 ]] || fail "a name with a newline split a folded line: $(cat "$W/out")"
+expect_rc 1 hp flame --folded "$W/zero.pb"
+expect_in "$W/err" "nothing to draw"
 expect_rc 0 hp flame --help
 expect_in "$W/out" "Usage: heapprof flame FILE"
 note "ok"

@@ -12,7 +12,7 @@ declare -A flags=(
     [leaks]="-n --stacks --raw --lines --tag --by --help"
     [timeline]="-o --out --top --by --cohorts --site --lines --tag --help"
     [ages]="-n --by --raw --lines --tag --help"
-    [flame]="-o --out --type --base --width --min-age --max-age --focus --lines --tag --by --help"
+    [flame]="-o --out --type --base --width --min-age --max-age --focus --lines --tag --by --folded --help"
 )
 
 # The man page as plain text.
