@@ -655,8 +655,14 @@ static const char *tag_name(struct profile_mem *m, const char *key, size_t v)
     return *slot;
 }
 
-int profile_read_by_tag(profile *p, const char *key, bool root)
+void profile_read_label_keys(const profile *p, char *have, size_t len)
 {
+    str_label_keys(p->mem->pb, have, len);
+}
+
+int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled)
+{
+    *labelled = 0;
     struct profile_mem *m = p->mem;
     const pb_profile *pb = m->pb;
     size_t nptr = p->nsamples + 1; /* frames already fit in memory: no overflow */
@@ -674,6 +680,7 @@ int profile_read_by_tag(profile *p, const char *key, bool root)
             const Perftools__Profiles__Label *l = pb->sample[i]->label[k];
             if (l->str && !strcmp(str(pb, l->key), key)) {
                 v = (size_t)l->str;
+                ++*labelled;
                 break;
             }
         }

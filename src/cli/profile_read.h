@@ -156,8 +156,13 @@ size_t profile_read_keep_tagged(profile *p, size_t n, const char *const *keys,
  * put below the stack's root instead (flame --by tag:KEY, as pprof's
  * -tagroot).  Once, right after reading and before
  * profile_read_keep_tagged (both follow the samples' order in the file).
- * 0, or -1 when out of memory (p is then only fit to be freed). */
-int profile_read_by_tag(profile *p, const char *key, bool root);
+ * 0 with the number of samples that have the label in *labelled, or -1
+ * when out of memory (p is then only fit to be freed). */
+int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled);
+
+/* The distinct string label keys of p's samples ("thread, component", at
+ * most 16), or "none". */
+void profile_read_label_keys(const profile *p, char *have, size_t len);
 
 /* Index of the sample type called name, or -1. */
 long profile_read_type(const profile *p, const char *name);

@@ -80,12 +80,19 @@ profile *report_load(const char *path, bool lines)
     profile *p = profile_read(path, &lim, lines ? PROFILE_READ_LINES : 0, err, sizeof err);
     /* Once: a series (leaks, timeline) would repeat it for every file. */
     static bool noted;
-    if (p && by_tag && profile_read_by_tag(p, by_tag, by_tag_root)) {
+    size_t labelled = 0;
+    char have[256] = "";
+    if (p && by_tag && profile_read_by_tag(p, by_tag, by_tag_root, &labelled)) {
         profile_read_free(p);
         diag_error("%s: out of memory", path);
         return NULL;
     }
-    char have[256] = "";
+    if (p && by_tag && !labelled && p->nsamples) {
+        profile_read_label_keys(p, have, sizeof have);
+        diag_error("note: no sample of %s has a string label %s, so every one is \"(no %s "
+                   "label)\" (the labels of its samples: %s)", path, by_tag, by_tag, have);
+        have[0] = '\0';
+    }
     if (p && ntags && !profile_read_keep_tagged(p, ntags, tag_keyp, tag_globs, have, sizeof have) &&
         have[0]) {
         char want[256] = "";

@@ -86,6 +86,12 @@ expect_rc 0 hp flame --by tag:thread --base "$W/s1.pb" -o "$W/d.svg" "$W/s3.pb"
 tr '\n' ' ' <"$W/d.svg" >"$W/d.flat"
 expect_in "$W/d.flat" '<title>thread=io-1 3.00 MiB [^<]*\+2.00 MiB since the base'
 
+# A key no sample has (age is a numeric label): one row, and a note naming
+# the string labels there are.
+expect_rc 0 hp top --by tag:age --raw "$W/s3.pb"
+expect_in "$W/out" "^Showing 1 of 1 values of label age$"
+expect_in "$W/err" "note: no sample of .*s3.pb has a string label age, so every one is \"\(no age label\)\" \(the labels of its samples: thread, component\)"
+
 # Usage errors: one line, status 2.
 for cmd in top leaks timeline ages flame; do
     args=("$W/s1.pb")

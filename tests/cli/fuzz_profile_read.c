@@ -305,7 +305,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* --by tag:thread (flame's, as the root, for odd sizes), then --tag
      * thread=*: a last frame per sample, named, and only the samples that
      * have the label left. */
-    if (lp && profile_read_by_tag(lp, "thread", size & 1)) {
+    size_t labelled = 0;
+    if (lp && profile_read_by_tag(lp, "thread", size & 1, &labelled)) {
         profile_read_free(lp); /* out of memory: fit only to be freed */
         lp = NULL;
     }
@@ -319,7 +320,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             unlabelled += strncmp(smp->frames[smp->nframes - 1], "thread=", 7) != 0;
         }
         static const char *const key[] = {"thread"}, *const glob[] = {"*"};
-        if (profile_read_keep_tagged(lp, 1, key, glob, NULL, 0) != n - unlabelled)
+        if (labelled != n - unlabelled ||
+            profile_read_keep_tagged(lp, 1, key, glob, NULL, 0) != labelled)
             __builtin_trap();
     }
     if (lp)
