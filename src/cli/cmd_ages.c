@@ -444,16 +444,15 @@ int cmd_ages_main(int argc, char **argv)
                 return DIAG_USAGE;
             break;
         case 'b':
+            /* Called for every --by, so that the last one counts. */
+            if ((rt = report_by_tag_opt(optarg)) == DIAG_USAGE)
+                return rt;
             if (!strcmp(optarg, "site"))
                 o.by = BY_SITE;
             else if (!strcmp(optarg, "function"))
                 o.by = BY_FUNCTION;
-            else if (!strcmp(optarg, "stack"))
+            else if (!strcmp(optarg, "stack") || rt == 0) /* tag: one frame, its value */
                 o.by = BY_STACK;
-            else if ((rt = report_by_tag_opt(optarg)) == 0)
-                o.by = BY_STACK; /* each stack is one frame, its label's value */
-            else if (rt == DIAG_USAGE)
-                return rt;
             else
                 return diag_usage("--by '%s': use 'site', 'function', 'stack' or 'tag:KEY'",
                                   optarg);

@@ -734,14 +734,13 @@ int cmd_timeline_main(int argc, char **argv)
             o.cohorts_set = true;
             break;
         case 'b':
-            if (!strcmp(optarg, "site"))
+            /* Called for every --by, so that the last one counts. */
+            if ((rt = report_by_tag_opt(optarg)) == DIAG_USAGE)
+                return rt;
+            if (!strcmp(optarg, "site") || rt == 0) /* tag: one frame, its value */
                 o.by = BY_SITE;
             else if (!strcmp(optarg, "birth"))
                 o.by = BY_BIRTH;
-            else if ((rt = report_by_tag_opt(optarg)) == 0)
-                o.by = BY_SITE; /* each stack is one frame, its label's value */
-            else if (rt == DIAG_USAGE)
-                return rt;
             else
                 return diag_usage("--by '%s': use 'site', 'birth' or 'tag:KEY'", optarg);
             break;

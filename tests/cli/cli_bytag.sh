@@ -86,6 +86,12 @@ expect_rc 0 hp flame --by tag:thread --base "$W/s1.pb" -o "$W/d.svg" "$W/s3.pb"
 tr '\n' ' ' <"$W/d.svg" >"$W/d.flat"
 expect_in "$W/d.flat" '<title>thread=io-1 3.00 MiB [^<]*\+2.00 MiB since the base'
 
+# The last --by counts.
+expect_rc 0 hp timeline --by tag:thread --by site -o "$W/t2.svg" "$W/s1.pb" "$W/s3.pb"
+expect_not_in "$W/t2.svg" "thread=" "timeline --by tag:thread --by site: label bands"
+expect_rc 0 hp top --by tag:thread --by function "$W/s3.pb"
+expect_not_in "$W/out" "thread=" "top --by tag:thread --by function: label rows"
+
 # A key no sample has (age is a numeric label): one row, and a note naming
 # the string labels there are.
 expect_rc 0 hp top --by tag:age --raw "$W/s3.pb"
