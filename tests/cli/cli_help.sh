@@ -8,11 +8,11 @@ source "$(dirname "$0")/cli_lib.sh"
 declare -A flags=(
     [run]="--sample --period --highwater --keep --signal -o --out --no-children --help"
     [dump]="--wait --help"
-    [top]="--type -n --by --cum --raw --lines --min-age --max-age --help"
-    [leaks]="-n --stacks --raw --lines --help"
-    [timeline]="-o --out --top --by --cohorts --site --lines --help"
-    [ages]="-n --by --raw --lines --help"
-    [flame]="-o --out --type --base --width --min-age --max-age --focus --lines --help"
+    [top]="--type -n --by --cum --raw --lines --min-age --max-age --tag --help"
+    [leaks]="-n --stacks --raw --lines --tag --help"
+    [timeline]="-o --out --top --by --cohorts --site --lines --tag --help"
+    [ages]="-n --by --raw --lines --tag --help"
+    [flame]="-o --out --type --base --width --min-age --max-age --focus --lines --tag --help"
 )
 
 # The man page as plain text.
@@ -65,6 +65,9 @@ expect_in "$W/man.txt" 'ERROR ESTIMATES'
 expect_in "$W/help.ages" 'steady' "the readings in ages' help"
 expect_in "$W/man.txt" 'OBJECT AGES'
 expect_in "$W/man.txt" 'SOURCE LINES'
+expect_in "$W/man.txt" 'SAMPLE LABELS'
+# --lines's last line in top's help (--tag's text once took its place).
+expect_in "$W/help.top" "without a file or a line keeps its function's name"
 
 # Usage errors.
 expect_rc 2 hp
