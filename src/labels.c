@@ -29,6 +29,7 @@ enum {
     MAX_SETS = 65536,   /* distinct label sets */
     PAIR_SLOTS = 2 * MAX_PAIRS,
     THREAD_NAMES_MAX = MAX_PAIRS / 4, /* thread labels' share (thread_base) */
+    THREAD_POOLS_MAX = MAX_PAIRS / 16, /* and past it, their pools' (thread_base) */
     SET_SLOTS = 2 * MAX_SETS,
 };
 
@@ -243,8 +244,9 @@ static bool pair_find(const char *key, const char *value, uint32_t *pair)
  * read (a seccomp filter that refuses prctl) or interned (tables full).
  * Names take at most THREAD_NAMES_MAX of the pair table, so that a program
  * that names a thread per connection leaves the pushes their room: past
- * it, a name not seen yet is folded as in pool mode, and when that is new
- * too, it is "[other]". */
+ * it, a name not seen yet is folded as in pool mode (conn-5000 is conn-*),
+ * pools taking THREAD_POOLS_MAX more at most, and when that is full too,
+ * it is "[other]".  In pool mode the names are the pools already. */
 static uint32_t thread_base(void)
 {
     char name[17] = "", pool[17];
@@ -255,12 +257,16 @@ static uint32_t thread_base(void)
     const char *shown = thread_mode == CONFIG_THREAD_POOL ? pool : name;
     uint32_t pair, set;
     if (!pair_find("thread", shown, &pair)) {
-        if (__atomic_load_n(&thread_names, __ATOMIC_RELAXED) < THREAD_NAMES_MAX)
-            __atomic_fetch_add(&thread_names, 1, __ATOMIC_RELAXED);
-        else if (pair_find("thread", pool, &pair))
+        uint32_t n = __atomic_load_n(&thread_names, __ATOMIC_RELAXED);
+        if (n >= THREAD_NAMES_MAX && pair_find("thread", pool, &pair))
             return intern_on(0, pair, &set) ? 0 : set;
-        else
+        bool fold = n >= THREAD_NAMES_MAX;
+        if (fold && n < THREAD_NAMES_MAX + THREAD_POOLS_MAX && strcmp(pool, shown))
+            shown = pool;
+        else if (fold)
             shown = "[other]";
+        if (shown[0] != '[' || !fold)
+            __atomic_fetch_add(&thread_names, 1, __ATOMIC_RELAXED);
         return intern_pair_on(0, "thread", shown, &set) ? 0 : set;
     }
     return intern_on(0, pair, &set) ? 0 : set;

@@ -244,8 +244,10 @@ static const char *thread_now(const char *name)
 }
 
 /* A thread per connection, each named anew: names take a quarter of the
- * pair table at most; past it a new name is its pool's when that is known,
- * else [other], names already seen keep theirs, and pushes still work. */
+ * pair table at most; past it a new name is its pool's (conn5000 is
+ * conn*: it was [other], the pool of a name being interned only where a
+ * thread had been named so), pools taking 256 more at most, then
+ * [other]; names already seen keep theirs, and pushes still work. */
 static void thread_names_bounded(void **state)
 {
     char old[17] = "";
@@ -258,9 +260,18 @@ static void thread_names_bounded(void **state)
         assert_string_equal(thread_now(name), name);
     }
     assert_string_equal(thread_now("conn7"), "conn7");
-    assert_string_equal(thread_now("conn5000"), "[other]");
+    assert_string_equal(thread_now("conn5000"), "conn*");
+    assert_string_equal(thread_now("conn5001"), "conn*");
     assert_string_equal(thread_now("q-12"), "q-*");
     assert_string_equal(thread_now("fresh"), "[other]");
+    for (int i = 1; i < 256; i++) {
+        char pool[16];
+        snprintf(name, sizeof name, "p%c%c%d", 'a' + i / 26, 'a' + i % 26, i);
+        snprintf(pool, sizeof pool, "p%c%c*", 'a' + i / 26, 'a' + i % 26);
+        assert_string_equal(thread_now(name), pool);
+    }
+    assert_string_equal(thread_now("pzz1"), "[other]");
+    assert_string_equal(thread_now("conn5002"), "conn*");
     assert_int_equal(labels_push("component", "after"), 0);
     assert_string_equal(labels_value(labels_current(), "component"), "after");
     labels_pop();
