@@ -29,6 +29,7 @@ enum {
     MAX_SETS = 65536,   /* distinct label sets */
     PAIR_SLOTS = 2 * MAX_PAIRS,
     THREAD_NAMES_MAX = MAX_PAIRS / 4, /* thread labels' share (thread_base) */
+    THREAD_POOLS_MAX = MAX_PAIRS / 16, /* and past it, their pools' (thread_base) */
     SET_SLOTS = 2 * MAX_SETS,
 };
 
@@ -47,6 +48,7 @@ typedef struct label_stack {
     uint32_t gen;  /* thread_gen when the base was read */
     uint32_t depth;
     uint32_t overflow; /* pushes beyond LABELS_MAX_DEPTH, refused but counted */
+    uint32_t busy;     /* a push, pop or rebase of this thread under way (hold/release) */
     uint32_t saved[LABELS_MAX_DEPTH];
 } label_stack;
 
@@ -242,8 +244,9 @@ static bool pair_find(const char *key, const char *value, uint32_t *pair)
  * read (a seccomp filter that refuses prctl) or interned (tables full).
  * Names take at most THREAD_NAMES_MAX of the pair table, so that a program
  * that names a thread per connection leaves the pushes their room: past
- * it, a name not seen yet is folded as in pool mode, and when that is new
- * too, it is "[other]". */
+ * it, a name not seen yet is folded as in pool mode (conn-5000 is conn-*),
+ * pools taking THREAD_POOLS_MAX more at most, and when that is full too,
+ * it is "[other]".  In pool mode the names are the pools already. */
 static uint32_t thread_base(void)
 {
     char name[17] = "", pool[17];
@@ -254,47 +257,81 @@ static uint32_t thread_base(void)
     const char *shown = thread_mode == CONFIG_THREAD_POOL ? pool : name;
     uint32_t pair, set;
     if (!pair_find("thread", shown, &pair)) {
-        if (__atomic_load_n(&thread_names, __ATOMIC_RELAXED) < THREAD_NAMES_MAX)
-            __atomic_fetch_add(&thread_names, 1, __ATOMIC_RELAXED);
-        else if (pair_find("thread", pool, &pair))
+        uint32_t n = __atomic_load_n(&thread_names, __ATOMIC_RELAXED);
+        if (n >= THREAD_NAMES_MAX && pair_find("thread", pool, &pair))
             return intern_on(0, pair, &set) ? 0 : set;
-        else
+        bool fold = n >= THREAD_NAMES_MAX;
+        if (fold && n < THREAD_NAMES_MAX + THREAD_POOLS_MAX && strcmp(pool, shown))
+            shown = pool;
+        else if (fold)
             shown = "[other]";
+        if (shown[0] != '[' || !fold)
+            __atomic_fetch_add(&thread_names, 1, __ATOMIC_RELAXED);
         return intern_pair_on(0, "thread", shown, &set) ? 0 : set;
     }
     return intern_on(0, pair, &set) ? 0 : set;
 }
 
-/* t's chain of pushes interned again from base: each level a push made
- * gets that push's pair on the level below's new set.  A pair that cannot
- * be interned (the tables full) leaves its level as the one below, as the
- * push would have.  Level 0 is saved[0] (the chain's start), level depth
- * the current set. */
-static void rebase(label_stack *t, uint32_t base)
+/* A sample taken by a signal handler on this thread (an allocation
+ * there) may land inside a push, a pop or a rebase.  It takes the set the
+ * thread has at that moment, which is always a whole set, but it must not
+ * rebase a chain that is half updated: the interrupted call would then
+ * finish with what it had read before, a set on the old name that
+ * outlives the rename, or a level of the chain taken for a push it was not.
+ * So these calls hold the thread's chain, and a sample that finds it held
+ * leaves the rebase to the next sample (its generation stays unread).
+ * Signal fences only: the handler runs on this thread. */
+static void hold(label_stack *t)
 {
+    t->busy++;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static void release(label_stack *t)
+{
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    t->busy--;
+}
+
+/* t's chain of pushes interned again from base: each level a push made
+ * gets that push's pair on the level below's new set.  Level 0 is
+ * saved[0] (the chain's start), level depth the current set.  All or
+ * nothing: when a push's pair cannot be interned on the new base (the set
+ * table full), the chain stays as it was, the old name with every
+ * component, as a push that finds the tables full leaves the thread's
+ * labels as they were; false then. */
+static bool rebase(label_stack *t, uint32_t base)
+{
+    uint32_t now[LABELS_MAX_DEPTH + 1];
     uint32_t old_below = 0, new_below = base;
     for (uint32_t i = 0; i <= t->depth; i++) {
-        uint32_t *level = i < t->depth ? &t->saved[i] : &t->cur;
-        uint32_t old = *level, now = new_below;
+        uint32_t old = i < t->depth ? t->saved[i] : t->cur;
+        now[i] = new_below;
         if (i > 0 && old != old_below && old && old < MAX_SETS &&
-            intern_on(new_below, sets[old].pair, &now))
-            now = new_below;
+            intern_on(new_below, sets[old].pair, &now[i]))
+            return false;
         old_below = old;
-        new_below = *level = now;
+        new_below = now[i];
     }
+    for (uint32_t i = 0; i < t->depth; i++)
+        t->saved[i] = now[i];
+    t->cur = now[t->depth];
     t->base = base;
+    return true;
 }
 
 uint32_t labels_for_sample(void)
 {
     label_stack *t = &tls_labels;
     uint32_t g = __atomic_load_n(&thread_gen, __ATOMIC_RELAXED);
-    if (hp_unlikely(g != t->gen)) {
+    if (hp_unlikely(g != t->gen) && !t->busy) {
         int saved_errno = errno;
+        hold(t);
         t->gen = g;
         uint32_t base = g ? thread_base() : 0;
         if (base != t->base)
-            rebase(t, base);
+            (void)rebase(t, base);
+        release(t);
         errno = saved_errno;
     }
     return t->cur;
@@ -308,6 +345,7 @@ int labels_push(const char *key, const char *value)
         return E2BIG;
     }
     int err = 0;
+    hold(t);
     uint32_t set = t->cur;
     size_t kl = key ? strlen(key) : 0, vl = value ? strlen(value) : 0;
     /* An empty value too (heapprof.h): Prometheus reads component="" as
@@ -319,16 +357,19 @@ int labels_push(const char *key, const char *value)
     /* Balanced even on failure: the pop that follows restores t->cur. */
     t->saved[t->depth++] = t->cur;
     t->cur = err ? t->cur : set;
+    release(t);
     return err;
 }
 
 void labels_pop(void)
 {
     label_stack *t = &tls_labels;
+    hold(t);
     if (t->overflow)
         t->overflow--;
     else if (t->depth)
         t->cur = t->saved[--t->depth];
+    release(t);
 }
 
 size_t labels_expand(uint32_t set, label_pair *out, size_t max)

@@ -20,7 +20,8 @@
  * system call) at the thread's first sample and again after any thread of
  * the process is renamed through pthread_setname_np or prctl(PR_SET_NAME)
  * (labels_thread_renamed, a generation every thread compares at its next
- * sample); the thread's chain is then re-interned on its new base.  A name
+ * sample); the thread's chain is then re-interned on its new base (or
+ * kept as it was, old name and all, when the tables cannot hold it).  A name
  * written to /proc/self/task/TID/comm directly is seen at the next rename
  * of any thread only.
  */

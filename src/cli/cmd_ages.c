@@ -158,7 +158,7 @@ void cmd_ages_usage(FILE *f)
           "                -lines): a function that allocates at two lines is two sites;\n"
           "                a frame without a file or a line keeps its function's name\n"
           "  --tag KEY=PAT only samples whose label KEY matches the shell pattern PAT\n"
-          "                (--tag thread=io-*; several must all hold)\n"
+          "                (--tag thread=io-*; each KEY must match one of its PATs)\n"
           "  -h, --help    this help\n", f);
 }
 

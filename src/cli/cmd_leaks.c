@@ -201,7 +201,7 @@ void cmd_leaks_usage(FILE *f)
                 "              where the lines do (the same build).  A frame without a\n"
                 "              file or a line keeps its function's name\n"
                 "  --tag KEY=PAT only samples whose label KEY matches the shell pattern\n"
-                "              PAT (thread=io-*; several must all hold)\n",
+                "              PAT (thread=io-*; each KEY must match one of its PATs)\n",
                 f);
     (void)fputs("  --by tag:KEY rows are the values of the sample label KEY, not stacks\n"
                 "              (--by tag:thread, --by tag:component): which thread pool\n"

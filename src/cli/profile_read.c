@@ -624,8 +624,11 @@ size_t profile_read_keep_tagged(profile *p, size_t n, const char *const *keys,
     for (size_t i = 0; i < had; i++) {
         bool ok = true;
         for (size_t t = 0; ok && t < n; t++) {
+            /* Every key must match one of its patterns. */
             const char *v = str_label(pb, pb->sample[i], keys[t]);
-            ok = v && fnmatch(globs[t], v, 0) == 0;
+            ok = false;
+            for (size_t u = 0; v && !ok && u < n; u++)
+                ok = !strcmp(keys[u], keys[t]) && fnmatch(globs[u], v, 0) == 0;
         }
         if (!ok)
             continue;

@@ -141,7 +141,9 @@ void profile_read_free(profile *p);
 int profile_read_shed(profile *p);
 
 /* Keeps only the samples that carry, for each i < n, a string label
- * keys[i] whose value matches the shell pattern globs[i] (fnmatch: * ? and
+ * keys[i] whose value matches the shell pattern globs[i], or that of
+ * another j with the same key (one key's patterns are alternatives, as in
+ * pprof's -tagfocus key=a,b; different keys must all match) (fnmatch: * ? and
  * [...]; a literal * in a value, as heapprof's thread pools write, is
  * matched by * too).  Once, right after reading (it follows the samples'
  * order in the file).  Returns how many samples are left; when none is

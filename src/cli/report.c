@@ -97,8 +97,11 @@ profile *report_load(const char *path, bool lines)
         have[0]) {
         char want[256] = "";
         for (size_t i = 0, used = 0; i < ntags && used < sizeof want; i++) {
-            int w = snprintf(want + used, sizeof want - used, "%s%s=%s", i ? " and " : "",
-                             tag_keyp[i], tag_globs[i]);
+            size_t same = 0; /* an earlier --tag of this key: an alternative */
+            while (same < i && strcmp(tag_keyp[same], tag_keyp[i]))
+                same++;
+            int w = snprintf(want + used, sizeof want - used, "%s%s=%s",
+                             !i ? "" : same < i ? " or " : " and ", tag_keyp[i], tag_globs[i]);
             used += w > 0 ? (size_t)w : 0;
         }
         diag_error("note: no sample of %s has %s (the labels of its samples: %s)", path, want, have);

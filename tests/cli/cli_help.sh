@@ -71,6 +71,9 @@ expect_in "$W/man.txt" 'ERROR ESTIMATES'
 expect_in "$W/help.ages" 'steady' "the readings in ages' help"
 expect_in "$W/man.txt" 'OBJECT AGES'
 expect_in "$W/man.txt" 'SOURCE LINES'
+expect_in "$W/man.txt" 'SAMPLE LABELS'
+# --lines's last line in top's help (--tag's text once took its place).
+expect_in "$W/help.top" "without a file or a line keeps its function's name"
 
 # Usage errors.
 expect_rc 2 hp

@@ -57,6 +57,12 @@ cli_check 47000
 cli_check 20000 --tag 'thread=io-*'
 cli_check 10000 --tag 'thread=io-2?'
 cli_check 6000 --tag component=cache --tag thread=late
+# One key's patterns are alternatives (they were all required: nothing).
+cli_check 20000 --tag 'thread=io-1' --tag 'thread=io-2?'
+cli_check 6000 --tag thread=db --tag thread=late --tag component=cache
+cli_check 0 --tag thread=db --tag thread=nosuch --tag component=cache
+grep -q 'no sample of .* has thread=db or thread=nosuch and component=cache' "$W/cli.err" ||
+    fail "heapprof top --tag: the note does not say which are alternatives: $(cat "$W/cli.err")"
 cli_check 10000 --tag 'component=c*'
 cli_check 0 --tag thread=nosuch
 grep -q 'no sample of .* has thread=nosuch (the labels of its samples: thread, component)' "$W/cli.err" ||

@@ -7,8 +7,10 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <sys/prctl.h>
 
@@ -218,18 +220,34 @@ static void thread_chain(void **state)
     assert_int_equal(prctl(PR_SET_NAME, old, 0, 0, 0), 0);
 }
 
-static const char *thread_now(const char *name)
+/* key's value in set is want (a missing one fails, rather than crash). */
+static void assert_label(uint32_t set, const char *key, const char *want)
+{
+    const char *v = labels_value(set, key);
+    assert_non_null(v);
+    assert_string_equal(v, want);
+}
+
+/* The calling thread's set after it renamed itself to name. */
+static uint32_t thread_label_after_rename(const char *name)
 {
     assert_int_equal(prctl(PR_SET_NAME, name, 0, 0, 0), 0);
     labels_thread_renamed();
-    const char *v = labels_value(labels_for_sample(), "thread");
+    return labels_for_sample();
+}
+
+static const char *thread_now(const char *name)
+{
+    const char *v = labels_value(thread_label_after_rename(name), "thread");
     assert_non_null(v);
     return v;
 }
 
 /* A thread per connection, each named anew: names take a quarter of the
- * pair table at most; past it a new name is its pool's when that is known,
- * else [other], names already seen keep theirs, and pushes still work. */
+ * pair table at most; past it a new name is its pool's (conn5000 is
+ * conn*: it was [other], the pool of a name being interned only where a
+ * thread had been named so), pools taking 256 more at most, then
+ * [other]; names already seen keep theirs, and pushes still work. */
 static void thread_names_bounded(void **state)
 {
     char old[17] = "";
@@ -242,12 +260,115 @@ static void thread_names_bounded(void **state)
         assert_string_equal(thread_now(name), name);
     }
     assert_string_equal(thread_now("conn7"), "conn7");
-    assert_string_equal(thread_now("conn5000"), "[other]");
+    assert_string_equal(thread_now("conn5000"), "conn*");
+    assert_string_equal(thread_now("conn5001"), "conn*");
     assert_string_equal(thread_now("q-12"), "q-*");
     assert_string_equal(thread_now("fresh"), "[other]");
+    for (int i = 1; i < 256; i++) {
+        char pool[16];
+        snprintf(name, sizeof name, "p%c%c%d", 'a' + i / 26, 'a' + i % 26, i);
+        snprintf(pool, sizeof pool, "p%c%c*", 'a' + i / 26, 'a' + i % 26);
+        assert_string_equal(thread_now(name), pool);
+    }
+    assert_string_equal(thread_now("pzz1"), "[other]");
+    assert_string_equal(thread_now("conn5002"), "conn*");
     assert_int_equal(labels_push("component", "after"), 0);
     assert_string_equal(labels_value(labels_current(), "component"), "after");
     labels_pop();
+    assert_int_equal(prctl(PR_SET_NAME, old, 0, 0, 0), 0);
+}
+
+/* A rename that the set table cannot follow (every set taken, as a
+ * thread per connection times the program's chains can take them): the
+ * thread keeps its chain as it was, the old name with its components, as
+ * a push that finds the tables full keeps the thread's labels; it used to
+ * lose every component (and its thread label) instead. */
+static void rename_table_full(void **state)
+{
+    char old[17] = "";
+    assert_int_equal(prctl(PR_GET_NAME, old, 0, 0, 0), 0);
+    labels_thread_mode(CONFIG_THREAD_NAME);
+    assert_string_equal(thread_now("alpha"), "alpha");
+    assert_int_equal(labels_push("component", "kept"), 0);
+    assert_int_equal(labels_push("tenant", "acme"), 0);
+    char a[16], b[16];
+    int err = 0;
+    for (int i = 0; i < 300 && !err; i++) {
+        snprintf(a, sizeof a, "a%d", i);
+        err = labels_push("a", a);
+        for (int j = 0; j < 300 && !err; j++) {
+            snprintf(b, sizeof b, "b%d", j);
+            err = labels_push("b", b);
+            labels_pop();
+        }
+        labels_pop();
+    }
+    assert_int_equal(err, ENOSPC);
+    uint32_t s = thread_label_after_rename("beta");
+    assert_label(s, "component", "kept");
+    assert_label(s, "tenant", "acme");
+    assert_label(s, "thread", "alpha");
+    labels_pop();
+    labels_pop();
+    assert_int_equal(prctl(PR_SET_NAME, old, 0, 0, 0), 0);
+}
+
+/* A sample taken by a signal handler (an allocation there) that lands in
+ * the middle of a push, a pop or a rebase: the interrupted call must not
+ * leave the thread's chain on its old name once it finishes.  A timer
+ * fires every few microseconds while the thread renames itself and pushes
+ * and pops; every sample outside the handler must carry the name it has.
+ * Before the fix, a push interrupted after it had read its parent set
+ * installed a set on the old name that outlived the rename (hundreds of
+ * wrong samples in a run). */
+static volatile sig_atomic_t in_handler_samples;
+
+static void sample_in_handler(int sig)
+{
+    (void)sig;
+    (void)labels_for_sample();
+    in_handler_samples++;
+}
+
+static void signal_during_push(void **state)
+{
+    char old[17] = "";
+    assert_int_equal(prctl(PR_GET_NAME, old, 0, 0, 0), 0);
+    labels_thread_mode(CONFIG_THREAD_NAME);
+    struct sigaction sa = {.sa_handler = sample_in_handler, .sa_flags = SA_RESTART}, was;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGUSR2, &sa, &was), 0);
+    struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR2};
+    timer_t timer;
+    assert_int_equal(timer_create(CLOCK_MONOTONIC, &ev, &timer), 0);
+    struct itimerspec every = {{0, 20000}, {0, 20000}}, stop = {{0, 0}, {0, 0}};
+    assert_int_equal(timer_settime(timer, 0, &every, NULL), 0);
+    static const char *const names[] = {"sig-a", "sig-b", "sig-c"};
+    int wrong = 0;
+    for (int i = 0; i < 50000 && wrong == 0; i++) {
+        const char *n1 = names[i % 3], *n2 = names[(i + 1) % 3];
+        assert_int_equal(labels_push("outer", "o"), 0);
+        assert_int_equal(prctl(PR_SET_NAME, n1, 0, 0, 0), 0);
+        labels_thread_renamed();
+        int err = labels_push("component", "c");
+        uint32_t s = labels_for_sample();
+        const char *t = labels_value(s, "thread");
+        wrong += err || !t || strcmp(t, n1) || !labels_value(s, "outer") ||
+                 !labels_value(s, "component");
+        assert_int_equal(prctl(PR_SET_NAME, n2, 0, 0, 0), 0);
+        labels_thread_renamed();
+        labels_pop();
+        s = labels_for_sample();
+        t = labels_value(s, "thread");
+        wrong += !t || strcmp(t, n2) || !labels_value(s, "outer") || labels_value(s, "component");
+        labels_pop();
+    }
+    assert_int_equal(timer_settime(timer, 0, &stop, NULL), 0);
+    assert_int_equal(timer_delete(timer), 0);
+    assert_int_equal(sigaction(SIGUSR2, &was, NULL), 0);
+    print_message("%d samples in the handler\n", (int)in_handler_samples);
+    assert_true(in_handler_samples > 0);
+    assert_int_equal(wrong, 0);
     assert_int_equal(prctl(PR_SET_NAME, old, 0, 0, 0), 0);
 }
 
@@ -262,6 +383,8 @@ int main(void)
         cmocka_unit_test_setup(pool_names, setup),
         cmocka_unit_test_setup(thread_chain, setup),
         cmocka_unit_test_setup(thread_names_bounded, setup),
+        cmocka_unit_test_setup(rename_table_full, setup),
+        cmocka_unit_test_setup(signal_during_push, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
