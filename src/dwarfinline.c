@@ -164,6 +164,7 @@ typedef struct unit {
      * per entry on its path; a list shared by many entries, or entries
      * overlapping many queries, would make a unit's cost quadratic. */
     uint64_t work, budget;
+    dwarfinline_stats stats; /* the scan's, for its sink */
     /* The table in abbrevs[] (its forms' sizes depend on these too). */
     uint64_t abbrev_off;
     unsigned abbrev_addrsize, abbrev_offsize;
@@ -339,6 +340,7 @@ static bool load_abbrevs(unit *u, uint64_t off)
         u->abbrev_offsize == u->offsize && u->abbrev_version == u->version)
         return true; /* units may share a table: parsed once */
     u->abbrev_valid = false;
+    u->stats.abbrev_tables++;
     cursor c;
     for (unsigned k = 0; !u->oom && window(u, DWARFINLINE_ABBREV, off, k, &c); k++)
         if (parse_abbrevs(u, &c)) {
@@ -523,6 +525,7 @@ static bool addr_of(unit *u, const aval *a, uint64_t *out)
  * range, from 0 up by the function's length, would claim real code. */
 static bool add_range(unit *u, uint64_t lo, uint64_t hi)
 {
+    u->stats.ranges++;
     if (++u->work > u->budget)
         return false;
     uint64_t ones = u->addrsize == 8 ? UINT64_MAX : UINT32_MAX;
@@ -915,6 +918,7 @@ static bool walk(scan *s, cursor *c, uint64_t *lo, uint64_t *hi)
                 *hi = u->rng[k][1] > *hi ? u->rng[k][1] : *hi;
                 for (size_t i = sort_lower_bound(s->addrs, s->n, u->rng[k][0]);
                      i < s->n && s->addrs[i] < u->rng[k][1]; i++) {
+                    u->stats.visits++;
                     if (++u->work > u->budget)
                         return false;
                     if (ab->tag == TAG_INLINED_SUBROUTINE && !s->done[i] &&
@@ -1111,6 +1115,11 @@ int dwarfinline_scan(const dwarfinline_src *src, const uint64_t *addrs, size_t n
             err = one_unit(&s, &off);
     }
     if (s.u) {
+        if (out->stats) {
+            out->stats->abbrev_tables += s.u->stats.abbrev_tables;
+            out->stats->ranges += s.u->stats.ranges;
+            out->stats->visits += s.u->stats.visits;
+        }
         mem_free(s.u->buf);
         mem_free(s.u->abbrevs);
         mem_free(s.u->specs);

@@ -68,6 +68,12 @@ typedef struct dwarfinline_frame {
     uint32_t line;
 } dwarfinline_frame;
 
+/* What a scan did: abbreviation tables parsed, ranges decoded, queries
+ * visited (one per entry on a query's path, per range holding it). */
+typedef struct dwarfinline_stats {
+    uint64_t abbrev_tables, ranges, visits;
+} dwarfinline_stats;
+
 typedef struct dwarfinline_sink {
     void *ctx;
     /* Query q lies in the n >= 1 inlined functions f[0..n), innermost
@@ -79,6 +85,9 @@ typedef struct dwarfinline_sink {
      * hi) only (lo == hi: none).  A later scan need only read the units
      * whose range holds one of its addresses. */
     void (*unit)(void *ctx, uint64_t off, uint64_t lo, uint64_t hi);
+    /* Optional: the work the scan did, added to (for tests: the caps on
+     * hostile input are counted, never timed). */
+    struct dwarfinline_stats *stats;
 } dwarfinline_sink;
 
 /* Answers the queries addrs[0..n) (link-time addresses, sorted ascending,

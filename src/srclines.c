@@ -320,7 +320,7 @@ static int scan_inlines(lookup *l, const uint64_t *size, size_t n)
     if (!src.size[DWARFINLINE_INFO] || !src.size[DWARFINLINE_ABBREV])
         return 0;
     if (!x->indexed) {
-        dwarfinline_sink sink = { l, on_inline, on_info_unit };
+        dwarfinline_sink sink = { l, on_inline, on_info_unit, NULL };
         x->nunits = 0;
         int err = dwarfinline_scan(&src, l->miss, n, NULL, 0, &sink);
         x->indexed = !err && !l->oom;
@@ -328,7 +328,7 @@ static int scan_inlines(lookup *l, const uint64_t *size, size_t n)
     }
     uint64_t *units;
     size_t nunits;
-    dwarfinline_sink sink = { l, on_inline, NULL };
+    dwarfinline_sink sink = { l, on_inline, NULL, NULL };
     int err = !pick_units(x, l->miss, n, &units, &nunits) ? ENOMEM
               : nunits ? dwarfinline_scan(&src, l->miss, n, units, nunits, &sink)
                        : 0;

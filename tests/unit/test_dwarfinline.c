@@ -32,7 +32,7 @@ enum {
 /* ---- building sections ---------------------------------------------------- */
 
 typedef struct buf {
-    unsigned char b[1 << 15];
+    unsigned char b[1 << 17];
     size_t n;
 } buf;
 
@@ -196,6 +196,7 @@ static char got[NQ][512];
 static int calls[NQ];
 static uint64_t ulo[NQ], uhi[NQ], uoff[NQ];
 static size_t nunits;
+static dwarfinline_stats stats; /* the last run's */
 
 static bool rd(void *ctx, int s, uint64_t off, void *dst, size_t len)
 {
@@ -238,7 +239,8 @@ static int run(const uint64_t *q, size_t n, const uint64_t *units, size_t nu)
     memset(got, 0, sizeof got);
     memset(calls, 0, sizeof calls);
     nunits = 0;
-    dwarfinline_sink sink = { NULL, found, unit_cb };
+    memset(&stats, 0, sizeof stats);
+    dwarfinline_sink sink = { NULL, found, unit_cb, &stats };
     int r = dwarfinline_scan(&src, q, n, units, nu, &sink);
     for (size_t i = 0; i < NQ; i++)
         assert_true(calls[i] <= 1);
@@ -806,6 +808,107 @@ static void discarded(void **state)
     }
 }
 
+/* ---- work on hostile input, counted ---------------------------------------- */
+
+/* The work dwarfinline.c allows one unit of `bytes` bytes holding n
+ * queries: 16 per byte, NEST_MAX (256) per query, and 2^20. */
+static uint64_t budget(size_t bytes, size_t n) { return 16 * (uint64_t)bytes + 256 * n + (1 << 20); }
+
+/* A unit of no stated range (so it is walked) holding `entries`
+ * functions, each with the same list of `ranges` ranges covering all
+ * code: decoding the list for each entry made 10 KiB of .debug_info take
+ * 26 s (helper D, session 41).  The unit stops at its budget. */
+static void shared_range_list(void **state)
+{
+    (void)state;
+    enum { ENTRIES = 20000, LIST = 2000 };
+    reset();
+    ABB(1, T_CU, true, A_NAME, F_STRING);
+    ABB(2, T_SUB, false, A_RANGES, F_SEC_OFFSET);
+    uleb(&ABBREV, 0);
+    for (int k = 0; k < LIST; k++) {
+        un(&RANGES, 0x1000, 8);
+        un(&RANGES, 1ULL << 62, 8);
+    }
+    un(&RANGES, 0, 8);
+    un(&RANGES, 0, 8);
+    size_t u = unit_begin(4, 0, 0);
+    uleb(&INFO, 1);
+    str(&INFO, "r.c");
+    for (int k = 0; k < ENTRIES; k++) {
+        uleb(&INFO, 2);
+        un(&INFO, 0, 4);
+    }
+    uleb(&INFO, 0);
+    unit_end(u);
+    static const uint64_t q[] = { 0x2000 };
+    assert_int_equal(run(q, 1, NULL, 0), 0);
+    NONE(0);
+    /* Without the budget: ENTRIES * LIST ranges decoded, 40 million. */
+    assert_true(stats.ranges + stats.visits <= budget(INFO.n, 1) + 1);
+    assert_true(stats.ranges >= LIST); /* it did read them */
+}
+
+/* Functions that each cover every one of many queries: a query is visited
+ * per entry holding it, so the unit stops at its budget too. */
+static void overlapping_entries(void **state)
+{
+    (void)state;
+    enum { ENTRIES = 9000, QUERIES = 4000 };
+    static uint64_t q[QUERIES];
+    for (size_t i = 0; i < QUERIES; i++)
+        q[i] = 0x1000 + 16 * i;
+    reset();
+    ABB(1, T_CU, true, A_NAME, F_STRING);
+    ABB(2, T_SUB, false, A_LOW, F_ADDR, A_HIGH, F_DATA4);
+    uleb(&ABBREV, 0);
+    size_t u = unit_begin(4, 0, 0);
+    uleb(&INFO, 1);
+    str(&INFO, "o.c");
+    for (int k = 0; k < ENTRIES; k++) {
+        uleb(&INFO, 2);
+        un(&INFO, 0x1000, 8);
+        un(&INFO, 0x10000000, 4);
+    }
+    uleb(&INFO, 0);
+    unit_end(u);
+    assert_int_equal(run(q, QUERIES, NULL, 0), 0);
+    /* Without the budget: ENTRIES * QUERIES visits, 36 million. */
+    assert_true(stats.ranges + stats.visits <= budget(INFO.n, QUERIES) + 1);
+    assert_true(stats.visits >= QUERIES);
+}
+
+/* Many units over one abbreviation table parse it once: 20000 units over
+ * one table of a few thousand abbreviations took 10.8 s when each parsed
+ * it (helper D, session 41).  A unit whose header reads the table with
+ * another address size parses it again (its forms' sizes differ). */
+static void shared_abbrevs(void **state)
+{
+    (void)state;
+    enum { UNITS = 5000, ABBREVS = 200 };
+    reset();
+    ABB(1, T_CU, false, A_NAME, F_STRING);
+    for (uint64_t c = 2; c < ABBREVS; c++)
+        ABB(c, 0x34, false, A_NAME, F_STRING, A_LOW, F_ADDR);
+    uleb(&ABBREV, 0);
+    for (int k = 0; k < UNITS; k++) {
+        size_t u = unit_begin(4, 0, 0);
+        uleb(&INFO, 1);
+        str(&INFO, "");
+        unit_end(u);
+    }
+    size_t u = unit_begin(4, 0, 0);
+    INFO.b[u + 10] = 4; /* address size */
+    uleb(&INFO, 1);
+    str(&INFO, "");
+    unit_end(u);
+    static const uint64_t q[] = { 0x1000 };
+    assert_int_equal(run(q, 1, NULL, 0), 0);
+    assert_int_equal(nunits, NQ); /* every unit was read (the first NQ noted) */
+    /* Without the sharing: one table per unit. */
+    assert_int_equal(stats.abbrev_tables, 2);
+}
+
 /* Every allocation of a scan failing in turn: ENOMEM or the whole
  * answer, and nothing leaked. */
 static void out_of_memory(void **state)
@@ -840,6 +943,9 @@ int main(void)
         cmocka_unit_test(hostile),
         cmocka_unit_test(discarded),
         cmocka_unit_test(out_of_memory),
+        cmocka_unit_test(shared_range_list),
+        cmocka_unit_test(overlapping_entries),
+        cmocka_unit_test(shared_abbrevs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
