@@ -19,10 +19,12 @@
  * table over its caps) answers nothing, and an address whose chain cannot
  * be named whole gets no chain: a chain given is never a wrong one.
  *
- * Not read: type units and the skeletons of split DWARF (-gsplit-dwarf:
- * the inlined entries are in the .dwo file, which is not opened), and
- * references into other units or into a supplementary file (dwz, LTO's
- * DW_FORM_ref_addr): the addresses they hold get no inline frames.
+ * References into other units of .debug_info (DW_FORM_ref_addr: GCC's
+ * -flto output names every inlined function so) are followed.  Not read:
+ * type units and the skeletons of split DWARF (-gsplit-dwarf: the inlined
+ * entries are in the .dwo file, which is not opened), and references into
+ * a supplementary file (dwz -m's DW_FORM_GNU_ref_alt, DWARF 5's
+ * DW_FORM_ref_sup4/8): the addresses they hold get no inline frames.
  */
 #ifndef HEAPPROF_DWARFINLINE_H
 #define HEAPPROF_DWARFINLINE_H
