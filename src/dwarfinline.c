@@ -857,8 +857,10 @@ static bool follow(scan *s, unit **in, const aval *a, uint64_t *off)
         s->far->winsec = -1;
     }
     if (++u->work > u->budget || !unit_holding(s, g, &start) || !far_open(s, start) ||
-        g - start < s->far_dies)
+        g - start < s->far_dies) {
+        u->oom |= s->far->oom; /* the scan says ENOMEM, not "no chain" */
         return false;
+    }
     *in = s->far;
     *off = g - start;
     return true;
@@ -1138,8 +1140,6 @@ static bool load_unit(unit *u, size_t len)
     return load(u, DWARFINLINE_INFO, u->off, len, &u->buf, &u->cap);
 }
 
-/* Reads and walks the unit at *off; *off moves to the next one, or to
- * UINT64_MAX when the section cannot be followed further.  ENOMEM or 0. */
 /* The header of the unit at `at` of .debug_info into u (its offset
  * size, version, address size, offset and total length), its table of
  * abbreviations' offset into *abbrev_off, its first entry's offset in it
@@ -1196,6 +1196,8 @@ static bool unit_header(unit *u, uint64_t at, uint64_t *abbrev_off, uint64_t *di
     return true;
 }
 
+/* Reads and walks the unit at *off; *off moves to the next one, or to
+ * UINT64_MAX when the section cannot be followed further.  ENOMEM or 0. */
 static int one_unit(scan *s, uint64_t *off)
 {
     unit *u = s->u;
