@@ -890,8 +890,10 @@ static bool find_name(scan *s, uint64_t off, size_t *at)
             u->ntext = start;
             return put_str(u, in, &d.linkage, at);
         }
-        if (d.name.form && !named && !bad)
-            named = !(bad = !put_str(u, in, &d.name, &first));
+        if (d.name.form && !named && !bad) {
+            named = put_str(u, in, &d.name, &first);
+            bad = !named; /* a first name unread names nothing, as before */
+        }
         const aval *next = d.origin.form ? &d.origin : d.spec.form ? &d.spec : NULL;
         if (!next || !follow(s, &in, next, &off))
             break;
