@@ -18,14 +18,27 @@
  * dropped from the chain first, so a chain is always one path down the
  * tree, outermost first; and it must then hold every inlined entry around
  * the new one (ninl[]), or the query gets no chain from the unit: an
- * entry whose ranges stray outside its parent's would skip a frame.  Once the unit is walked, each chain is named:
- * the function of each node (through DW_AT_abstract_origin and
- * DW_AT_specification to a linkage name or a name) and its call site
- * (DW_AT_call_file, named by the unit's line-program header through
- * dwarfline.h, and DW_AT_call_line).
+ * entry whose ranges stray outside its parent's would skip a frame.  Once
+ * the unit is walked, each chain is named: the function of each node
+ * (through DW_AT_abstract_origin and DW_AT_specification to a linkage name
+ * or a name) and its call site (DW_AT_call_file, named by the unit's
+ * line-program header through dwarfline.h, and DW_AT_call_line).
+ *
+ * A reference by DW_FORM_ref_addr may lead into another unit (GCC's -flto
+ * output: the unit it makes holds the code, and names each function in
+ * the unit of the source it came from, which follows it in the section).
+ * That entry is read from the other unit (the scan's `far` one: its
+ * header, its abbreviations, its own entry for DW_AT_str_offsets_base, and
+ * a slice of its bytes from the entry on, up to FAR_ENTRY_MAX), found
+ * through the starts of the units, which a scan learns by walking their
+ * headers from the section's start as far as a reference needs.  Other
+ * units are never walked, so the first profile costs about what it does
+ * without -flto.
  *
  * Invariants: every read is checked (dwarfcursor.h); every entry consumes
- * at least its code, references are followed a bounded number of hops,
+ * at least its code, references are followed a bounded number of hops
+ * (REF_HOPS, into other units too; each one there, and each switch of the
+ * far unit, counts against the budget below, by the bytes it reads),
  * and tables, range lists, nesting and chains have caps; and the ranges
  * decoded plus the queries visited in a unit are counted against a budget
  * of 16 per byte of the unit, NEST_MAX per query and 2^20 (honest DWARF
@@ -92,6 +105,12 @@ enum {
     POOL_MAX = 1 << 18,
     /* Hops from an inlined entry to its function's name. */
     REF_HOPS = 8,
+    /* Units whose starts a scan remembers (a reference past them is not
+     * followed), and bytes of another unit read for one entry, at first
+     * and at most. */
+    STARTS_MAX = 1 << 18,
+    FAR_SLICE = 256,
+    FAR_ENTRY_MAX = 1 << 16,
     /* Longest name read, and bytes of a string read per call. */
     NAME_MAX_LEN = 4096,
     STR_CHUNK = 256,
@@ -137,8 +156,10 @@ typedef struct node {
 
 typedef struct unit {
     const dwarfinline_src *src;
-    uint64_t off; /* in .debug_info */
-    unsigned char *buf;
+    uint64_t off;   /* in .debug_info */
+    uint64_t total; /* its length, header included */
+    unsigned char *buf; /* the unit's bytes [slo, slo + len) */
+    uint64_t slo;       /* 0 but in the scan's far unit */
     size_t len, cap;
     int version;
     unsigned offsize, addrsize;
@@ -164,6 +185,7 @@ typedef struct unit {
      * per entry on its path; a list shared by many entries, or entries
      * overlapping many queries, would make a unit's cost quadratic. */
     uint64_t work, budget;
+    dwarfinline_stats stats; /* the scan's, for its sink */
     /* The table in abbrevs[] (its forms' sizes depend on these too). */
     uint64_t abbrev_off;
     unsigned abbrev_addrsize, abbrev_offsize;
@@ -195,6 +217,17 @@ typedef struct scan {
     size_t ntouched;
     bool *done;
     unit *u;
+    /* References into other units (GCC's -flto output names its
+     * functions in the units of the sources they came from): the entries
+     * there are read through `far`, one unit at a time and a slice of it
+     * at a time, found through the starts of the units, walked from the
+     * section's start as far as a reference needs. */
+    unit *far;
+    uint64_t far_dies; /* far's first entry, in the unit */
+    uint64_t *starts;
+    size_t nstarts, capstarts;
+    uint64_t walked_to; /* the end of the last unit in starts[] */
+    bool walk_done;     /* the walk can go no further */
 } scan;
 
 /* ---- growing arrays ---------------------------------------------------------- */
@@ -339,6 +372,7 @@ static bool load_abbrevs(unit *u, uint64_t off)
         u->abbrev_offsize == u->offsize && u->abbrev_version == u->version)
         return true; /* units may share a table: parsed once */
     u->abbrev_valid = false;
+    u->stats.abbrev_tables++;
     cursor c;
     for (unsigned k = 0; !u->oom && window(u, DWARFINLINE_ABBREV, off, k, &c); k++)
         if (parse_abbrevs(u, &c)) {
@@ -457,9 +491,9 @@ static bool read_die(const unit *u, cursor *c, const abbrev *ab, die *d)
 /* The entry at offset off of the unit's buffer. */
 static bool die_at(const unit *u, uint64_t off, die *d)
 {
-    if (off >= u->len)
+    if (off < u->slo || off - u->slo >= u->len)
         return false;
-    cursor c = { u->buf + off, u->buf + u->len, false };
+    cursor c = { u->buf + (off - u->slo), u->buf + u->len, false };
     const abbrev *ab = find_abbrev(u, get_uleb(&c));
     return !c.bad && ab && read_die(u, &c, ab, d);
 }
@@ -471,8 +505,8 @@ static bool is_const(uint32_t form)
            form == FORM_IMPLICIT_CONST;
 }
 
-/* The offset in the unit's buffer of the entry reference a points at;
- * false for one into another unit or file. */
+/* The offset in the unit of the entry reference a points at; false for
+ * one into another unit or file. */
 static bool ref_of(const unit *u, const aval *a, uint64_t *off)
 {
     switch (a->form) {
@@ -486,7 +520,7 @@ static bool ref_of(const unit *u, const aval *a, uint64_t *off)
         break;
     default: return false;
     }
-    return *off < u->len;
+    return *off < u->total;
 }
 
 /* Entry idx of .debug_addr's table for the unit. */
@@ -523,6 +557,7 @@ static bool addr_of(unit *u, const aval *a, uint64_t *out)
  * range, from 0 up by the function's length, would claim real code. */
 static bool add_range(unit *u, uint64_t lo, uint64_t hi)
 {
+    u->stats.ranges++;
     if (++u->work > u->budget)
         return false;
     uint64_t ones = u->addrsize == 8 ? UINT64_MAX : UINT32_MAX;
@@ -653,14 +688,15 @@ static bool text_room(unit *u, size_t extra)
     return true;
 }
 
-/* Appends string a (with its NUL) to u->text; its offset there in *at. */
-static bool put_str(unit *u, const aval *a, size_t *at)
+/* Appends string a, read from an entry of unit `from` (u or the scan's
+ * far one), with its NUL to u->text; its offset there in *at. */
+static bool put_str(unit *u, const unit *from, const aval *a, size_t *at)
 {
     int sec;
     uint64_t off = a->v;
     switch (a->form) {
     case FORM_STRING: {
-        const char *s = (const char *)u->buf + a->v; /* form_value checked its NUL */
+        const char *s = (const char *)from->buf + a->v; /* form_value checked its NUL */
         size_t len = strlen(s);
         if (!len || len >= NAME_MAX_LEN || !text_room(u, len + 1)) /* "" names nothing */
             return false;
@@ -675,14 +711,15 @@ static bool put_str(unit *u, const aval *a, size_t *at)
     case FORM_GNU_STR_INDEX: {
         unsigned char b[8];
         uint64_t size = u->src->size[DWARFINLINE_STR_OFFSETS];
-        if (!u->has_str_offsets_base || u->str_offsets_base > size || a->v > size / u->offsize)
+        if (!from->has_str_offsets_base || from->str_offsets_base > size ||
+            a->v > size / from->offsize)
             return false;
-        uint64_t p = u->str_offsets_base + a->v * u->offsize;
-        if (p > size || size - p < u->offsize ||
-            !u->src->read(u->src->ctx, DWARFINLINE_STR_OFFSETS, p, b, u->offsize))
+        uint64_t p = from->str_offsets_base + a->v * from->offsize;
+        if (p > size || size - p < from->offsize ||
+            !u->src->read(u->src->ctx, DWARFINLINE_STR_OFFSETS, p, b, from->offsize))
             return false;
-        cursor c = { b, b + u->offsize, false };
-        off = get_u(&c, u->offsize);
+        cursor c = { b, b + from->offsize, false };
+        off = get_u(&c, from->offsize);
         sec = DWARFLINE_STR;
         break;
     }
@@ -708,30 +745,173 @@ static bool put_str(unit *u, const aval *a, size_t *at)
     return false;
 }
 
+/* ---- references into other units ---------------------------------------------- */
+
+static bool unit_header(unit *u, uint64_t at, uint64_t *abbrev_off, uint64_t *dies,
+                        uint64_t *next);
+
+/* The start of the unit of .debug_info that holds offset g, walking the
+ * units' headers from where the last walk stopped as far as g; false
+ * when none does (past the section's end, or a header that cannot be
+ * followed before it).  The walk reads only the units' lengths, with the
+ * far unit's struct (its unit is forgotten). */
+static bool unit_holding(scan *s, uint64_t g, uint64_t *start)
+{
+    unit *far = s->far;
+    while (!s->walk_done && s->walked_to <= g) {
+        uint64_t at = s->walked_to, abbrev_off, dies, next;
+        unit_header(far, at, &abbrev_off, &dies, &next);
+        far->total = 0;
+        far->len = 0;
+        if (next == UINT64_MAX ||
+            !room(&s->starts, &s->capstarts, s->nstarts, sizeof *s->starts, STARTS_MAX, &s->u->oom)) {
+            s->walk_done = true;
+            break;
+        }
+        s->starts[s->nstarts++] = at;
+        s->walked_to = next;
+    }
+    size_t i = sort_lower_bound(s->starts, s->nstarts, g + 1);
+    if (!i || g >= s->walked_to)
+        return false;
+    *start = s->starts[i - 1];
+    return true;
+}
+
+/* The entry at offset off of the far unit, into *d: read from a slice of
+ * the unit that starts there, grown until the entry fits (up to
+ * FAR_ENTRY_MAX bytes); each slice read counts against the scanned
+ * unit's budget by its size. */
+static bool far_entry(scan *s, uint64_t off, die *d)
+{
+    unit *u = s->u, *far = s->far;
+    if (off >= far->total)
+        return false;
+    if (die_at(far, off, d))
+        return true;
+    uint64_t rest = far->total - off;
+    for (size_t want = FAR_SLICE; want <= FAR_ENTRY_MAX; want *= 2) {
+        size_t len = rest < want ? (size_t)rest : want;
+        u->work += 1 + len / FAR_SLICE;
+        far->slo = off;
+        far->len = 0;
+        if (u->work > u->budget ||
+            !load(far, DWARFINLINE_INFO, far->off + off, len, &far->buf, &far->cap)) {
+            u->oom |= far->oom;
+            return false;
+        }
+        far->len = len;
+        if (die_at(far, off, d))
+            return true;
+        if (len == rest)
+            return false;
+    }
+    return false;
+}
+
+/* Makes the unit at `start` the far one: its header, abbreviations and
+ * own entry (for DW_AT_str_offsets_base).  Each switch of unit counts
+ * against the scanned unit's budget, with its table's size. */
+static bool far_open(scan *s, uint64_t start)
+{
+    unit *u = s->u, *far = s->far;
+    if (far->total && far->off == start)
+        return true;
+    uint64_t abbrev_off, dies, next, tables = far->stats.abbrev_tables;
+    far->total = 0;
+    if (!unit_header(far, start, &abbrev_off, &dies, &next) || !load_abbrevs(far, abbrev_off))
+        return false;
+    u->work += 1 + (far->stats.abbrev_tables - tables) * (uint64_t)far->nspecs;
+    far->len = 0;
+    die cu;
+    if (u->work > u->budget || !far_entry(s, dies, &cu) ||
+        (cu.ab->tag != TAG_COMPILE_UNIT && cu.ab->tag != TAG_PARTIAL_UNIT)) {
+        far->total = 0;
+        return false;
+    }
+    far->has_str_offsets_base = cu.str_offsets_base.form != 0;
+    far->str_offsets_base = cu.str_offsets_base.v;
+    s->far_dies = dies;
+    return true;
+}
+
+/* Follows reference a, from an entry of unit *in (the scanned one or the
+ * far one), to the unit it leads to (*in) and the entry's offset there
+ * (*off).  DW_FORM_ref_addr leads anywhere in .debug_info; a reference
+ * into a supplementary file (dwz's DW_FORM_GNU_ref_alt) is not followed. */
+static bool follow(scan *s, unit **in, const aval *a, uint64_t *off)
+{
+    unit *u = s->u;
+    if (a->form != FORM_REF_ADDR)
+        return ref_of(*in, a, off);
+    uint64_t g = a->v, start;
+    if (g >= u->off && g - u->off < u->total) {
+        *in = u;
+        *off = g - u->off;
+        return true;
+    }
+    if (!s->far) {
+        if (!(s->far = mem_calloc(1, sizeof *s->far)))
+            return !(u->oom = true);
+        s->far->src = u->src;
+        s->far->winsec = -1;
+    }
+    if (++u->work > u->budget || !unit_holding(s, g, &start) || !far_open(s, start) ||
+        g - start < s->far_dies) {
+        u->oom |= s->far->oom; /* the scan says ENOMEM, not "no chain" */
+        return false;
+    }
+    *in = s->far;
+    *off = g - start;
+    return true;
+}
+
+/* The entry at off of unit in (the scanned one or the far one). */
+static bool entry_at(scan *s, const unit *in, uint64_t off, die *d)
+{
+    return in == s->u ? die_at(in, off, d) : far_entry(s, off, d);
+}
+
+/* ---- names (continued) ---------------------------------------------------------- */
+
 /* Appends the name of the function the entry at off is (an inlined copy
  * of): the first linkage name along its abstract_origin and specification
- * references, else the first name. */
-static bool find_name(unit *u, uint64_t off, size_t *at)
+ * references, else the first name; they may lead into other units.  The
+ * first name is copied when met (the far unit's slice it lies in may be
+ * read over by the next hop), and dropped for a linkage name. */
+static bool find_name(scan *s, uint64_t off, size_t *at)
 {
-    aval first = { 0, 0 };
+    unit *u = s->u, *in = u;
+    size_t start = u->ntext, first = 0;
+    bool named = false, bad = false;
     die d;
-    for (int hop = 0; hop < REF_HOPS && die_at(u, off, &d); hop++) {
-        if (d.linkage.form)
-            return put_str(u, &d.linkage, at);
-        if (d.name.form && !first.form)
-            first = d.name;
+    for (int hop = 0; hop < REF_HOPS && entry_at(s, in, off, &d); hop++) {
+        if (d.linkage.form) {
+            u->ntext = start;
+            return put_str(u, in, &d.linkage, at);
+        }
+        if (d.name.form && !named && !bad) {
+            named = put_str(u, in, &d.name, &first);
+            bad = !named; /* a first name unread names nothing, as before */
+        }
         const aval *next = d.origin.form ? &d.origin : d.spec.form ? &d.spec : NULL;
-        if (!next || !ref_of(u, next, &off))
+        if (!next || !follow(s, &in, next, &off))
             break;
     }
-    return first.form && put_str(u, &first, at);
+    if (!named || bad) {
+        u->ntext = start;
+        return false;
+    }
+    *at = first;
+    return true;
 }
 
 /* find_name, remembered per entry for the unit: the chains of many
  * addresses pass through the same inlined copies, and each name read is a
  * read of .debug_str. */
-static bool func_name(unit *u, uint64_t off, size_t *at)
+static bool func_name(scan *s, uint64_t off, size_t *at)
 {
+    unit *u = s->u;
     if (!u->names && !(u->names = mem_calloc(NAMES_MEMO, sizeof *u->names)))
         return !(u->oom = true);
     size_t j = (size_t)((off * 0x9e3779b97f4a7c15ULL) >> 52) & (NAMES_MEMO - 1);
@@ -745,7 +925,7 @@ static bool func_name(unit *u, uint64_t off, size_t *at)
             u->ntext += len;
             return true;
         }
-    if (!find_name(u, off, at))
+    if (!find_name(s, off, at))
         return false;
     /* A full memo (half its slots) just stops remembering. */
     if (u->nnames < NAMES_MEMO / 2) {
@@ -805,7 +985,7 @@ static void emit(scan *s, size_t q)
     for (uint32_t t = s->tail[q]; t; t = u->pool[t - 1].prev) {
         die d;
         if (n == DWARFINLINE_DEPTH_MAX || !die_at(u, u->pool[t - 1].off, &d) ||
-            !func_name(u, u->pool[t - 1].off, &name[n]) || !call_site(u, &d, &file[n], &f[n].line))
+            !func_name(s, u->pool[t - 1].off, &name[n]) || !call_site(u, &d, &file[n], &f[n].line))
             return;
         n++;
     }
@@ -915,6 +1095,7 @@ static bool walk(scan *s, cursor *c, uint64_t *lo, uint64_t *hi)
                 *hi = u->rng[k][1] > *hi ? u->rng[k][1] : *hi;
                 for (size_t i = sort_lower_bound(s->addrs, s->n, u->rng[k][0]);
                      i < s->n && s->addrs[i] < u->rng[k][1]; i++) {
+                    u->stats.visits++;
                     if (++u->work > u->budget)
                         return false;
                     if (ab->tag == TAG_INLINED_SUBROUTINE && !s->done[i] &&
@@ -961,20 +1142,24 @@ static bool load_unit(unit *u, size_t len)
     return load(u, DWARFINLINE_INFO, u->off, len, &u->buf, &u->cap);
 }
 
-/* Reads and walks the unit at *off; *off moves to the next one, or to
- * UINT64_MAX when the section cannot be followed further.  ENOMEM or 0. */
-static int one_unit(scan *s, uint64_t *off)
+/* The header of the unit at `at` of .debug_info into u (its offset
+ * size, version, address size, offset and total length), its table of
+ * abbreviations' offset into *abbrev_off, its first entry's offset in it
+ * into *dies.  *next: the unit after it, or UINT64_MAX when the section
+ * cannot be followed further.  false: no unit this reader reads (type
+ * units and skeletons included), and u's offset and length unchanged. */
+static bool unit_header(unit *u, uint64_t at, uint64_t *abbrev_off, uint64_t *dies,
+                        uint64_t *next)
 {
-    const dwarfinline_src *src = s->src;
-    unit *u = s->u;
-    uint64_t size = src->size[DWARFINLINE_INFO], at = *off;
+    const dwarfinline_src *src = u->src;
+    uint64_t size = src->size[DWARFINLINE_INFO];
     unsigned char head[24];
-    *off = UINT64_MAX;
+    *next = UINT64_MAX;
     if (at >= size || size - at < 11)
-        return 0;
+        return false;
     size_t hn = size - at < sizeof head ? (size_t)(size - at) : sizeof head;
     if (!src->read(src->ctx, DWARFINLINE_INFO, at, head, hn))
-        return 0;
+        return false;
     cursor c = { head, head + hn, false };
     uint64_t len = get_u(&c, 4);
     u->offsize = 4;
@@ -982,33 +1167,46 @@ static int one_unit(scan *s, uint64_t *off)
         len = get_u(&c, 8);
         u->offsize = 8;
     } else if (len >= 0xfffffff0u) {
-        return 0; /* reserved values: nothing after can be found */
+        return false; /* reserved values: nothing after can be found */
     }
     uint64_t lenbytes = (uint64_t)(c.p - head);
     if (c.bad || len > size - at - lenbytes)
-        return 0;
-    *off = at + lenbytes + len;
+        return false;
+    *next = at + lenbytes + len;
     u->version = (int)get_u(&c, 2);
-    uint64_t abbrev_off;
     if (u->version >= 5) {
         unsigned type = (unsigned)get_u(&c, 1);
         u->addrsize = (unsigned)get_u(&c, 1);
-        abbrev_off = get_u(&c, u->offsize);
+        *abbrev_off = get_u(&c, u->offsize);
         /* Type units, and skeletons of split DWARF, whose entries are in
          * a .dwo file, hold no code of interest here. */
         if (type != UT_COMPILE && type != UT_PARTIAL)
-            return 0;
+            return false;
     } else {
-        abbrev_off = get_u(&c, u->offsize);
+        *abbrev_off = get_u(&c, u->offsize);
         u->addrsize = (unsigned)get_u(&c, 1);
     }
-    uint64_t dies = (uint64_t)(c.p - head), total = lenbytes + len;
+    *dies = (uint64_t)(c.p - head);
+    uint64_t total = lenbytes + len;
     /* The header read from `head` may run past a unit that claims to be
      * shorter than it. */
-    if (c.bad || dies >= total || u->version < 2 || u->version > 5 ||
+    if (c.bad || *dies >= total || u->version < 2 || u->version > 5 ||
         (u->addrsize != 4 && u->addrsize != 8) || total > DWARFINLINE_UNIT_MAX)
-        return 0;
+        return false;
     u->off = at;
+    u->total = total;
+    return true;
+}
+
+/* Reads and walks the unit at *off; *off moves to the next one, or to
+ * UINT64_MAX when the section cannot be followed further.  ENOMEM or 0. */
+static int one_unit(scan *s, uint64_t *off)
+{
+    unit *u = s->u;
+    uint64_t at = *off, abbrev_off, dies;
+    if (!unit_header(u, at, &abbrev_off, &dies, off))
+        return 0;
+    uint64_t total = u->total;
     u->work = 0;
     u->budget = 16 * total + (uint64_t)NEST_MAX * s->n + ((uint64_t)1 << 20);
     u->files_tried = false;
@@ -1096,8 +1294,9 @@ int dwarfinline_scan(const dwarfinline_src *src, const uint64_t *addrs, size_t n
         return 0;
     if (n >= SIZE_MAX / sizeof(size_t))
         return ENOMEM;
-    scan s = { src, out, addrs, n, mem_calloc(n, sizeof *s.tail), mem_alloc(n * sizeof *s.touched),
-               0, mem_calloc(n, sizeof *s.done), mem_calloc(1, sizeof(unit)) };
+    scan s = { .src = src, .out = out, .addrs = addrs, .n = n,
+               .tail = mem_calloc(n, sizeof *s.tail), .touched = mem_alloc(n * sizeof *s.touched),
+               .done = mem_calloc(n, sizeof *s.done), .u = mem_calloc(1, sizeof(unit)) };
     int err = 0;
     if (!s.tail || !s.touched || !s.done || !s.u) {
         err = ENOMEM;
@@ -1110,7 +1309,22 @@ int dwarfinline_scan(const dwarfinline_src *src, const uint64_t *addrs, size_t n
         for (size_t k = 0; !err && next_unit(units, nunits, k, &off); k++)
             err = one_unit(&s, &off);
     }
+    if (s.far) {
+        if (out->stats)
+            out->stats->abbrev_tables += s.far->stats.abbrev_tables;
+        mem_free(s.far->buf);
+        mem_free(s.far->abbrevs);
+        mem_free(s.far->specs);
+        mem_free(s.far->win);
+        mem_free(s.far);
+    }
+    mem_free(s.starts);
     if (s.u) {
+        if (out->stats) {
+            out->stats->abbrev_tables += s.u->stats.abbrev_tables;
+            out->stats->ranges += s.u->stats.ranges;
+            out->stats->visits += s.u->stats.visits;
+        }
         mem_free(s.u->buf);
         mem_free(s.u->abbrevs);
         mem_free(s.u->specs);

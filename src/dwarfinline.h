@@ -19,10 +19,12 @@
  * table over its caps) answers nothing, and an address whose chain cannot
  * be named whole gets no chain: a chain given is never a wrong one.
  *
- * Not read: type units and the skeletons of split DWARF (-gsplit-dwarf:
- * the inlined entries are in the .dwo file, which is not opened), and
- * references into other units or into a supplementary file (dwz, LTO's
- * DW_FORM_ref_addr): the addresses they hold get no inline frames.
+ * References into other units of .debug_info (DW_FORM_ref_addr: GCC's
+ * -flto output names every inlined function so) are followed.  Not read:
+ * type units and the skeletons of split DWARF (-gsplit-dwarf: the inlined
+ * entries are in the .dwo file, which is not opened), and references into
+ * a supplementary file (dwz -m's DW_FORM_GNU_ref_alt, DWARF 5's
+ * DW_FORM_ref_sup4/8): the addresses they hold get no inline frames.
  */
 #ifndef HEAPPROF_DWARFINLINE_H
 #define HEAPPROF_DWARFINLINE_H
@@ -68,6 +70,12 @@ typedef struct dwarfinline_frame {
     uint32_t line;
 } dwarfinline_frame;
 
+/* What a scan did: abbreviation tables parsed, ranges decoded, queries
+ * visited (one per entry on a query's path, per range holding it). */
+typedef struct dwarfinline_stats {
+    uint64_t abbrev_tables, ranges, visits;
+} dwarfinline_stats;
+
 typedef struct dwarfinline_sink {
     void *ctx;
     /* Query q lies in the n >= 1 inlined functions f[0..n), innermost
@@ -79,6 +87,9 @@ typedef struct dwarfinline_sink {
      * hi) only (lo == hi: none).  A later scan need only read the units
      * whose range holds one of its addresses. */
     void (*unit)(void *ctx, uint64_t off, uint64_t lo, uint64_t hi);
+    /* Optional: the work the scan did, added to (for tests: the caps on
+     * hostile input are counted, never timed). */
+    struct dwarfinline_stats *stats;
 } dwarfinline_sink;
 
 /* Answers the queries addrs[0..n) (link-time addresses, sorted ascending,

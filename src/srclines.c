@@ -57,6 +57,9 @@ struct srclines {
     uint32_t *ntab;
     size_t ntab_cap;
     unit_index lines, infos;
+    /* A lookup left a compressed section uninflated, over the cap on the
+     * bytes inflated at once, and srclines_declined has not said so yet. */
+    bool declined, said;
 };
 
 /* One lookup's view of the sections, and where its answers go. */
@@ -68,6 +71,7 @@ typedef struct lookup {
      * may read none of them, and DWARF 2-4 names never .debug_str. */
     unsigned char *inflated[DWARFINLINE_NSECS];
     bool tried[DWARFINLINE_NSECS];
+    uint64_t ninflated; /* their bytes, at most SRCLINES_INFLATE_MAX */
     const uint64_t *miss; /* addresses asked of the file, sorted, unique */
     memo_ent *got;        /* their answers, by index */
     bool oom;
@@ -102,7 +106,14 @@ static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
         return false;
     if (l->f->kind[sec] != ZSEC_PLAIN && !l->tried[sec]) {
         l->tried[sec] = true;
-        l->inflated[sec] = inflate_sec(l->orig, sec, &l->oom);
+        /* The sections inflated live together until the lookup ends:
+         * together they stay under the cap, the profiler's memory inside
+         * the program (a section past it reads as absent). */
+        if (size > SRCLINES_INFLATE_MAX - l->ninflated) {
+            l->c->declined = true;
+        } else if ((l->inflated[sec] = inflate_sec(l->orig, sec, &l->oom))) {
+            l->ninflated += size;
+        }
     }
     if (l->inflated[sec]) {
         memcpy(dst, l->inflated[sec] + off, len);
@@ -320,7 +331,7 @@ static int scan_inlines(lookup *l, const uint64_t *size, size_t n)
     if (!src.size[DWARFINLINE_INFO] || !src.size[DWARFINLINE_ABBREV])
         return 0;
     if (!x->indexed) {
-        dwarfinline_sink sink = { l, on_inline, on_info_unit };
+        dwarfinline_sink sink = { l, on_inline, on_info_unit, NULL };
         x->nunits = 0;
         int err = dwarfinline_scan(&src, l->miss, n, NULL, 0, &sink);
         x->indexed = !err && !l->oom;
@@ -328,7 +339,7 @@ static int scan_inlines(lookup *l, const uint64_t *size, size_t n)
     }
     uint64_t *units;
     size_t nunits;
-    dwarfinline_sink sink = { l, on_inline, NULL };
+    dwarfinline_sink sink = { l, on_inline, NULL, NULL };
     int err = !pick_units(x, l->miss, n, &units, &nunits) ? ENOMEM
               : nunits ? dwarfinline_scan(&src, l->miss, n, units, nunits, &sink)
                        : 0;
@@ -347,8 +358,7 @@ static int scan_file(lookup *l, size_t n)
         /* A compressed section's size is its header's (inflated on first
          * read, sec_read; one whose stream falls short reads as absent). */
         if (f->kind[s] != ZSEC_PLAIN &&
-            (!f->size[s] || zsec_size(f->read, f->ctx, f->kind[s], f->off[s], f->size[s], &whole) ||
-             whole > SRCLINES_INFLATE_MAX))
+            (!f->size[s] || zsec_size(f->read, f->ctx, f->kind[s], f->off[s], f->size[s], &whole)))
             whole = 0;
         if (f->kind[s] != ZSEC_PLAIN)
             size[s] = whole;
@@ -388,6 +398,14 @@ static bool remember(srclines *c, const memo_ent *got, size_t n)
             m[--k] = got[--j];
     }
     c->nmemo += n;
+    return true;
+}
+
+bool srclines_declined(srclines *c)
+{
+    if (!c->declined || c->said)
+        return false;
+    c->said = true;
     return true;
 }
 

@@ -13,12 +13,16 @@
  * kept, so a later profile asks the file only about addresses it has not
  * seen, and reads only the units whose range holds one.  Sections are
  * read through the file's own bounded reader (pread); a compressed
- * section (-gz, zsection.h) is inflated with zlib when a lookup first
- * reads it, and freed after it.
+ * section (-gz, zsection.h) is inflated whole with zlib when a lookup
+ * first reads it, and freed when the lookup ends.
  *
- * Limits: a .debug_line over SRCLINES_SECTION_MAX bytes, or a compressed
- * section over SRCLINES_INFLATE_MAX once inflated, gives no lines, or no
- * inlined frames (said nowhere: the names are still there).
+ * Limits: a .debug_line over SRCLINES_SECTION_MAX bytes gives no lines
+ * (said nowhere: the names are still there).  The compressed sections a
+ * lookup inflates take at most SRCLINES_INFLATE_MAX bytes together (they
+ * are the profiler's memory inside the program: a 40-file C++ program
+ * built -O2 -g -gz needs 43 MiB, its .debug_info 29 MiB of it); one that
+ * would go over reads as absent, so the lines or inlined frames it holds
+ * are not given, and srclines_declined says so once.
  */
 #ifndef HEAPPROF_SRCLINES_H
 #define HEAPPROF_SRCLINES_H
@@ -57,5 +61,9 @@ void srclines_free(srclines *c);
  * missing). */
 int srclines_lookup(srclines *c, const srclines_file *f, const uint64_t *vaddrs, size_t n,
                     symbols_line *out);
+
+/* true, once per c, after a lookup left a compressed section uninflated
+ * (over SRCLINES_INFLATE_MAX with those inflated before it). */
+bool srclines_declined(srclines *c);
 
 #endif

@@ -54,6 +54,7 @@
 
 #include "dwarfabbrev.h"
 #include "fdid.h"
+#include "log.h"
 #include "mem.h"
 #include "sort.h"
 #include "srclines.h"
@@ -1182,6 +1183,11 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
         sf.ctx = &e;
         sf.read = file_read;
         err = srclines_lookup(f->lines, &sf, v, nv, got);
+        if (srclines_declined(f->lines))
+            log_line("%s: its compressed debug sections (-gz) need over %llu MiB inflated at "
+                     "once: profiles leave out the lines or inlined frames they hold (a build "
+                     "without -gz has them)",
+                     f->path, (unsigned long long)(SRCLINES_INFLATE_MAX >> 20));
         fdid_close(e.fd, &e.fd_id);
         for (size_t j = 0; j < nv; j++)
             out[from[j]] = got[j];

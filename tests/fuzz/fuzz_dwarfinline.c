@@ -96,7 +96,7 @@ static void scan(dwarfinline_src *src, const uint64_t *q, size_t n, const uint64
 {
     memset(a, 0, sizeof *a);
     src->ctx = src;
-    dwarfinline_sink sink = { a, found, unit };
+    dwarfinline_sink sink = { a, found, unit, NULL };
     CHECK(dwarfinline_scan(src, q, n, units, nunits, &sink) == 0);
     for (size_t i = 0; i < n; i++)
         CHECK(a->calls[i] <= 1);

@@ -32,7 +32,7 @@ enum {
 /* ---- building sections ---------------------------------------------------- */
 
 typedef struct buf {
-    unsigned char b[1 << 15];
+    unsigned char b[1 << 17];
     size_t n;
 } buf;
 
@@ -196,6 +196,7 @@ static char got[NQ][512];
 static int calls[NQ];
 static uint64_t ulo[NQ], uhi[NQ], uoff[NQ];
 static size_t nunits;
+static dwarfinline_stats stats; /* the last run's */
 
 static bool rd(void *ctx, int s, uint64_t off, void *dst, size_t len)
 {
@@ -238,11 +239,32 @@ static int run(const uint64_t *q, size_t n, const uint64_t *units, size_t nu)
     memset(got, 0, sizeof got);
     memset(calls, 0, sizeof calls);
     nunits = 0;
-    dwarfinline_sink sink = { NULL, found, unit_cb };
+    memset(&stats, 0, sizeof stats);
+    dwarfinline_sink sink = { NULL, found, unit_cb, &stats };
     int r = dwarfinline_scan(&src, q, n, units, nu, &sink);
     for (size_t i = 0; i < NQ; i++)
         assert_true(calls[i] <= 1);
     return r;
+}
+
+/* The scan of q[0..n) with each of its allocations failing in turn:
+ * ENOMEM or answers, each holding `part`, and nothing leaked. */
+static void each_failure(const uint64_t *q, size_t n, const char *part)
+{
+    uint64_t blocks = mem_heap_blocks();
+    for (unsigned long nth = 1;; nth++) {
+        mem_fail_after(nth);
+        int r = run(q, n, NULL, 0);
+        unsigned long left = mem_fail_after(0);
+        assert_true(r == 0 || r == ENOMEM);
+        for (size_t i = 0; i < n; i++)
+            if (calls[i])
+                assert_true(strstr(got[i], part) != NULL);
+        assert_int_equal(mem_heap_blocks(), blocks);
+        if (left) /* the countdown did not fire: every allocation was tried */
+            break;
+        assert_true(nth < 1000);
+    }
 }
 
 #define NONE(i) assert_int_equal(calls[i], 0)
@@ -270,6 +292,8 @@ static void abbrevs4(void)
     ABB(12, T_INL, false, A_ORIGIN, F_REF_ADDR, A_LOW, F_ADDR, A_HIGH, F_DATA4, A_CFILE, F_DATA1,
         A_CLINE, F_DATA1);
     ABB(13, T_INL, false, A_ORIGIN, F_INDIRECT, A_LOW, F_ADDR, A_HIGH, F_DATA4);
+    ABB(14, T_INL, true, A_ORIGIN, F_REF_ADDR, A_LOW, F_ADDR, A_HIGH, F_DATA4, A_CFILE, F_DATA1,
+        A_CLINE, F_DATA1);
     uleb(&ABBREV, 0);
 }
 
@@ -549,6 +573,17 @@ static void skipped_units(void **state)
     assert_int_equal(nunits, 1);
 }
 
+/* A DWARF 4 unit's own entry (abbreviation 1): code at [0x1000, 0x1000 +
+ * size), lines at .debug_line's start.  size 0: no code (low_pc 0). */
+static void cu_entry4(const char *name, uint64_t size)
+{
+    uleb(&INFO, 1);
+    str(&INFO, name);
+    un(&INFO, 0, 4);
+    un(&INFO, size ? 0x1000 : 0, 8);
+    un(&INFO, size, 8);
+}
+
 /* A fresh DWARF 4 unit: its line header and abbreviations, its header,
  * its own entry for code at [0x1000, 0x1000 + size), and an abstract
  * function "m" (its offset in *m).  Its start. */
@@ -558,15 +593,99 @@ static size_t fresh4(const char *name, uint64_t size, uint64_t *m)
     line4();
     abbrevs4();
     size_t u = unit_begin(4, 0, 0);
-    uleb(&INFO, 1);
-    str(&INFO, name);
-    un(&INFO, 0, 4);
-    un(&INFO, 0x1000, 8);
-    un(&INFO, size, 8);
+    cu_entry4(name, size);
     *m = here(u);
     uleb(&INFO, 4);
     str(&INFO, "m");
     return u;
+}
+
+/* ---- references into other units ------------------------------------------ */
+
+/* A unit of abstract entries only (mid, leaf): no code, so never walked.
+ * Its start. */
+static size_t abstract_unit(abstracts *a)
+{
+    size_t u = unit_begin(4, 0, 0);
+    cu_entry4("abs.c", 0);
+    *a = abstract4(u);
+    uleb(&INFO, 0);
+    unit_end(u);
+    return u;
+}
+
+/* An inlined entry (abbreviation 12, or 14 with children) whose origin is
+ * at offset `origin` of .debug_info, for [lo, lo + len), called at a.c:line. */
+static void inl_addr(int code, uint64_t origin, uint64_t lo, uint64_t len, int line)
+{
+    uleb(&INFO, (uint64_t)code);
+    un(&INFO, origin, 4);
+    un(&INFO, lo, 8);
+    un(&INFO, len, 4);
+    u8(&INFO, 1);
+    u8(&INFO, (uint64_t)line);
+}
+
+/* GCC's -flto output: the inlined entries of the unit holding the code
+ * name their functions through DW_FORM_ref_addr in the units of the
+ * sources they came from, before and after it; there a specification
+ * leads on (within that unit) to the linkage name.  A reference to a
+ * unit's header or past the section names nothing (helper D: 0 of 5562
+ * addresses of an -flto build had inlined frames). */
+static size_t cross_units(uint64_t *header)
+{
+    reset();
+    line4();
+    abbrevs4();
+    abstracts b, c;
+    size_t ub = abstract_unit(&b);
+    size_t u = unit_begin(4, 0, 0);
+    cu_entry4("a.c", 0x1000);
+    uleb(&INFO, 11);
+    str(&INFO, "outer");
+    size_t mid_at = INFO.n;
+    inl_addr(14, 0, 0x1000, 0x40, 3);
+    size_t leaf_at = INFO.n;
+    inl_addr(12, 0, 0x1010, 0x10, 4);
+    uleb(&INFO, 0);
+    size_t hdr_at = INFO.n;
+    inl_addr(12, 0, 0x1050, 0x10, 5);
+    inl_addr(12, 0x7fffff00, 0x1060, 0x10, 6);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(u);
+    size_t uc = abstract_unit(&c);
+    patch(&INFO, mid_at + 1, ub + b.mid, 4);
+    patch(&INFO, leaf_at + 1, uc + c.leaf, 4);
+    patch(&INFO, hdr_at + 1, uc + 4, 4);
+    *header = uc;
+    return u;
+}
+
+static const uint64_t qx[] = { 0x1005, 0x1015, 0x1055, 0x1065 };
+
+static void other_units(void **state)
+{
+    (void)state;
+    uint64_t c;
+    size_t u = cross_units(&c);
+    assert_int_equal(run(qx, 4, NULL, 0), 0);
+    SAYS(0, "mid@a.c:3");
+    SAYS(1, "_Z4leafv@a.c:4 < mid@a.c:3");
+    NONE(2);
+    NONE(3);
+    /* The same when only the unit with code is read (a later profile). */
+    uint64_t only = u;
+    assert_int_equal(run(qx, 4, &only, 1), 0);
+    SAYS(1, "_Z4leafv@a.c:4 < mid@a.c:3");
+    /* Unit C cut after its header: no name from it, no chain. */
+    size_t whole = INFO.n;
+    INFO.n = c + 11;
+    assert_int_equal(run(qx, 4, &only, 1), 0);
+    SAYS(0, "mid@a.c:3");
+    NONE(1);
+    INFO.n = whole;
+    each_failure(qx, 4, "mid@a.c:3");
 }
 
 /* ---- cut and hostile input ---------------------------------------------- */
@@ -806,6 +925,107 @@ static void discarded(void **state)
     }
 }
 
+/* ---- work on hostile input, counted ---------------------------------------- */
+
+/* The work dwarfinline.c allows one unit of `bytes` bytes holding n
+ * queries: 16 per byte, NEST_MAX (256) per query, and 2^20. */
+static uint64_t budget(size_t bytes, size_t n) { return 16 * (uint64_t)bytes + 256 * n + (1 << 20); }
+
+/* A unit of no stated range (so it is walked) holding `entries`
+ * functions, each with the same list of `ranges` ranges covering all
+ * code: decoding the list for each entry made 10 KiB of .debug_info take
+ * 26 s (helper D, session 41).  The unit stops at its budget. */
+static void shared_range_list(void **state)
+{
+    (void)state;
+    enum { ENTRIES = 20000, LIST = 2000 };
+    reset();
+    ABB(1, T_CU, true, A_NAME, F_STRING);
+    ABB(2, T_SUB, false, A_RANGES, F_SEC_OFFSET);
+    uleb(&ABBREV, 0);
+    for (int k = 0; k < LIST; k++) {
+        un(&RANGES, 0x1000, 8);
+        un(&RANGES, 1ULL << 62, 8);
+    }
+    un(&RANGES, 0, 8);
+    un(&RANGES, 0, 8);
+    size_t u = unit_begin(4, 0, 0);
+    uleb(&INFO, 1);
+    str(&INFO, "r.c");
+    for (int k = 0; k < ENTRIES; k++) {
+        uleb(&INFO, 2);
+        un(&INFO, 0, 4);
+    }
+    uleb(&INFO, 0);
+    unit_end(u);
+    static const uint64_t q[] = { 0x2000 };
+    assert_int_equal(run(q, 1, NULL, 0), 0);
+    NONE(0);
+    /* Without the budget: ENTRIES * LIST ranges decoded, 40 million. */
+    assert_true(stats.ranges + stats.visits <= budget(INFO.n, 1) + 1);
+    assert_true(stats.ranges >= LIST); /* it did read them */
+}
+
+/* Functions that each cover every one of many queries: a query is visited
+ * per entry holding it, so the unit stops at its budget too. */
+static void overlapping_entries(void **state)
+{
+    (void)state;
+    enum { ENTRIES = 9000, QUERIES = 4000 };
+    static uint64_t q[QUERIES];
+    for (size_t i = 0; i < QUERIES; i++)
+        q[i] = 0x1000 + 16 * i;
+    reset();
+    ABB(1, T_CU, true, A_NAME, F_STRING);
+    ABB(2, T_SUB, false, A_LOW, F_ADDR, A_HIGH, F_DATA4);
+    uleb(&ABBREV, 0);
+    size_t u = unit_begin(4, 0, 0);
+    uleb(&INFO, 1);
+    str(&INFO, "o.c");
+    for (int k = 0; k < ENTRIES; k++) {
+        uleb(&INFO, 2);
+        un(&INFO, 0x1000, 8);
+        un(&INFO, 0x10000000, 4);
+    }
+    uleb(&INFO, 0);
+    unit_end(u);
+    assert_int_equal(run(q, QUERIES, NULL, 0), 0);
+    /* Without the budget: ENTRIES * QUERIES visits, 36 million. */
+    assert_true(stats.ranges + stats.visits <= budget(INFO.n, QUERIES) + 1);
+    assert_true(stats.visits >= QUERIES);
+}
+
+/* Many units over one abbreviation table parse it once: 20000 units over
+ * one table of a few thousand abbreviations took 10.8 s when each parsed
+ * it (helper D, session 41).  A unit whose header reads the table with
+ * another address size parses it again (its forms' sizes differ). */
+static void shared_abbrevs(void **state)
+{
+    (void)state;
+    enum { UNITS = 5000, ABBREVS = 200 };
+    reset();
+    ABB(1, T_CU, false, A_NAME, F_STRING);
+    for (uint64_t c = 2; c < ABBREVS; c++)
+        ABB(c, 0x34, false, A_NAME, F_STRING, A_LOW, F_ADDR);
+    uleb(&ABBREV, 0);
+    for (int k = 0; k < UNITS; k++) {
+        size_t u = unit_begin(4, 0, 0);
+        uleb(&INFO, 1);
+        str(&INFO, "");
+        unit_end(u);
+    }
+    size_t u = unit_begin(4, 0, 0);
+    INFO.b[u + 10] = 4; /* address size */
+    uleb(&INFO, 1);
+    str(&INFO, "");
+    unit_end(u);
+    static const uint64_t q[] = { 0x1000 };
+    assert_int_equal(run(q, 1, NULL, 0), 0);
+    assert_int_equal(nunits, NQ); /* every unit was read (the first NQ noted) */
+    /* Without the sharing: one table per unit. */
+    assert_int_equal(stats.abbrev_tables, 2);
+}
+
 /* Every allocation of a scan failing in turn: ENOMEM or the whole
  * answer, and nothing leaked. */
 static void out_of_memory(void **state)
@@ -813,20 +1033,7 @@ static void out_of_memory(void **state)
     (void)state;
     reset();
     unit4();
-    uint64_t blocks = mem_heap_blocks();
-    for (unsigned long nth = 1;; nth++) {
-        mem_fail_after(nth);
-        int r = run(q4, 8, NULL, 0);
-        unsigned long left = mem_fail_after(0);
-        assert_true(r == 0 || r == ENOMEM);
-        for (int i = 0; i < 8; i++)
-            if (calls[i])
-                assert_true(strstr(got[i], "mid@a.c:10") != NULL);
-        assert_int_equal(mem_heap_blocks(), blocks);
-        if (left) /* the countdown did not fire: every allocation was tried */
-            break;
-        assert_true(nth < 1000);
-    }
+    each_failure(q4, 8, "mid@a.c:10");
 }
 
 int main(void)
@@ -836,10 +1043,14 @@ int main(void)
         cmocka_unit_test(dwarf4_ranges),
         cmocka_unit_test(dwarf5_forms),
         cmocka_unit_test(skipped_units),
+        cmocka_unit_test(other_units),
         cmocka_unit_test(truncated),
         cmocka_unit_test(hostile),
         cmocka_unit_test(discarded),
         cmocka_unit_test(out_of_memory),
+        cmocka_unit_test(shared_range_list),
+        cmocka_unit_test(overlapping_entries),
+        cmocka_unit_test(shared_abbrevs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

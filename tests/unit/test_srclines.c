@@ -250,12 +250,86 @@ static void many_file_names(void **state)
     srclines_free(c);
 }
 
+/* A .zdebug_ section of the n bytes of p then zeros up to `whole`; its
+ * offset, its size in *size.  Deflated a MiB at a time. */
+static uint64_t zsection(const void *p, size_t n, size_t whole, uint64_t *size)
+{
+    static unsigned char chunk[1 << 20];
+    uint64_t at = nfile;
+    put("ZLIB", 4);
+    for (int i = 0; i < 8; i++)
+        u8((uint64_t)whole >> (8 * (7 - i)));
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    assert_int_equal(deflateInit(&zs, 9), Z_OK);
+    zs.next_out = file + nfile;
+    zs.avail_out = (uInt)(sizeof file - nfile);
+    for (size_t done = 0; done < whole;) {
+        size_t len = whole - done < sizeof chunk ? whole - done : sizeof chunk;
+        memset(chunk, 0, len);
+        if (done < n)
+            memcpy(chunk, (const unsigned char *)p + done, n - done < len ? n - done : len);
+        zs.next_in = chunk;
+        zs.avail_in = (uInt)len;
+        done += len;
+        assert_int_not_equal(deflate(&zs, done == whole ? Z_FINISH : Z_NO_FLUSH), Z_STREAM_ERROR);
+        assert_int_equal(zs.avail_in, 0);
+    }
+    assert_int_equal(zs.avail_out > 0, 1);
+    nfile = sizeof file - zs.avail_out;
+    deflateEnd(&zs);
+    *size = nfile - at;
+    return at;
+}
+
+/* The compressed sections one lookup inflates stay under
+ * SRCLINES_INFLATE_MAX together: .debug_info and .debug_abbrev of 20 MiB
+ * each (a unit there, then zeros), both read by the scan of inlined
+ * frames, took 40 MiB of the profiler's memory inside the program
+ * (each was capped alone).  The second reads as absent, lines are still
+ * given, and srclines_declined says so once. */
+static void inflated_together_capped(void **state)
+{
+    (void)state;
+    nfile = 0;
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN } };
+    f.off[DWARFLINE_LINE] = line_unit();
+    f.size[DWARFLINE_LINE] = nfile - f.off[DWARFLINE_LINE];
+    /* A DWARF 4 unit of 20 MiB less its length field: version, abbrevs
+     * at 0, 8-byte addresses, then (zeros) no entry the table knows. */
+    size_t big = 20 << 20;
+    unsigned char head[11] = { 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 8 };
+    for (int i = 0; i < 4; i++)
+        head[i] = (unsigned char)((big - 4) >> (8 * i));
+    f.off[DWARFINLINE_INFO] = zsection(head, sizeof head, big, &f.size[DWARFINLINE_INFO]);
+    f.kind[DWARFINLINE_INFO] = ZSEC_GNU;
+    f.off[DWARFINLINE_ABBREV] = zsection(NULL, 0, big, &f.size[DWARFINLINE_ABBREV]);
+    f.kind[DWARFINLINE_ABBREV] = ZSEC_GNU;
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    const uint64_t v[] = { 0x1000, 0x1008 };
+    symbols_line out[2];
+    mem_heap_peak_reset();
+    uint64_t before = mem_heap_bytes();
+    assert_int_equal(srclines_lookup(c, &f, v, 2, out), 0);
+    uint64_t used = mem_heap_peak() - before;
+    assert_string_equal(out[1].file, "a.c");
+    assert_int_equal(out[1].line, 10);
+    assert_int_equal(out[1].ninl, 0);
+    assert_true(used <= SRCLINES_INFLATE_MAX);
+    assert_true(used >= big); /* .debug_info was inflated */
+    assert_true(srclines_declined(c));
+    assert_false(srclines_declined(c));
+    srclines_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strings_inflated_only_when_read),
         cmocka_unit_test(out_of_memory),
         cmocka_unit_test(many_file_names),
+        cmocka_unit_test(inflated_together_capped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
