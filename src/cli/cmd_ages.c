@@ -212,7 +212,7 @@ static int aggregate(stackset *s, const profile *p, long space, long objects, co
         const char *const *f;
         size_t n;
         row_key(smp, o, &f, &n);
-        stackset_row *r = stackset_row_for(s, f, n);
+        stackset_row *r = stackset_row_hashed(s, f, smp->hashes ? smp->hashes + (f - smp->frames) : NULL, n);
         if (!r)
             return -1;
         stackset_cell_add(stackset_cell_at(s, r, 0, C_LIVE), v, smp->var[space], smp->sd[space]);

@@ -163,14 +163,16 @@ static int add_profile(flame *g, const profile *p, size_t t, bool base, const ch
         if (v == 0 && s->var[t] == 0)
             continue;
         const char *const *fr = s->nframes ? s->frames : no_stack;
+        const namehash *h = s->nframes ? s->hashes : NULL; /* NULL: hashed by the graph */
         size_t n = s->nframes ? s->nframes : 1;
         if (n > DEPTH_MAX) { /* leaf first: the root's DEPTH_MAX frames are the last */
             *deepest = n > *deepest ? n : *deepest;
             fr += n - DEPTH_MAX;
+            h = h ? h + (n - DEPTH_MAX) : NULL;
             n = DEPTH_MAX;
         }
-        int r = base ? flame_add(g, fr, n, 0, 0, PROFILE_SD_EXACT, v)
-                     : flame_add(g, fr, n, v, s->var[t], s->sd[t], 0);
+        int r = base ? flame_add_hashed(g, fr, h, n, 0, 0, PROFILE_SD_EXACT, v)
+                     : flame_add_hashed(g, fr, h, n, v, s->var[t], s->sd[t], 0);
         if (r)
             return -1;
     }

@@ -41,6 +41,7 @@
 #include "demangle.h"
 #include "input.h"
 #include "linenames.h"
+#include "namehash.h"
 #include "profile.pb-c.h"
 
 typedef Perftools__Profiles__Profile pb_profile;
@@ -48,7 +49,8 @@ typedef Perftools__Profiles__Location pb_location;
 typedef Perftools__Profiles__Sample pb_sample;
 
 enum {
-    FRAMES_MAX = 1 << 25,  /* frames over all samples (a model of 256 MiB of pointers) */
+    FRAMES_MAX = 1 << 25,  /* frames over all samples (a model of 256 MiB of pointers, and
+                              128 MiB of their names' hashes) */
     LABEL_TYPES_MAX = 64,  /* sample types whose _sd/_samples labels are looked at */
     ADDR_NAME = 20,        /* "0x" + 16 hex digits + NUL, rounded */
 };
@@ -69,12 +71,14 @@ struct profile_mem {
     idindex maps, locs, funcs;
     size_t *loc_first, *loc_count;
     const char **names;
+    size_t nnames;
     char **demangled; /* per function: its C++ name as pprof shows it, or NULL */
     char *addr_names;
     const char **map_name; /* per mapping: "[FILE]", or NULL */
     char *map_names;
     linenames lines;       /* the "func file:line" names, with PROFILE_READ_LINES */
     const char **frames;
+    namehash *hashes;      /* per frame: its name's hash */
     profile_sample *samples;
     double *var;
     unsigned char *sd;
@@ -348,6 +352,7 @@ static int build_names(reader *r, struct profile_mem *m)
     m->loc_first = malloc((n + 1) * sizeof *m->loc_first);
     m->loc_count = malloc((n + 1) * sizeof *m->loc_count);
     m->names = malloc((total + 1) * sizeof *m->names);
+    m->nnames = total;
     m->addr_names = malloc(naddr * ADDR_NAME + 1);
     if (!m->loc_first || !m->loc_count || !m->names || !m->addr_names)
         return fail(r, "out of memory");
@@ -443,21 +448,31 @@ static int build_frames(reader *r, struct profile_mem *m, profile *p)
                             FRAMES_MAX);
         }
     m->frames = malloc((total + 1) * sizeof *m->frames);
+    m->hashes = malloc((total + 1) * sizeof *m->hashes);
     m->samples = calloc(pb->n_sample + 1, sizeof *m->samples);
-    if (!m->frames || !m->samples)
+    /* Each location's names hashed once, for the frames to copy. */
+    namehash *name_hash = malloc((m->nnames + 1) * sizeof *name_hash);
+    if (!m->frames || !m->hashes || !m->samples || !name_hash ||
+        namehash_fill(m->names, m->nnames, name_hash)) {
+        free(name_hash);
         return fail(r, "out of memory");
+    }
     size_t at = 0;
     for (size_t i = 0; i < pb->n_sample; i++) {
         const pb_sample *s = pb->sample[i];
         m->samples[i].frames = &m->frames[at];
+        m->samples[i].hashes = &m->hashes[at];
         for (size_t k = 0; k < s->n_location_id; k++) {
             size_t l = (size_t)find_id(&m->locs, s->location_id[k]);
             memcpy(&m->frames[at], &m->names[m->loc_first[l]], m->loc_count[l] * sizeof *m->names);
+            memcpy(&m->hashes[at], &name_hash[m->loc_first[l]],
+                   m->loc_count[l] * sizeof *name_hash);
             at += m->loc_count[l];
         }
         m->samples[i].nframes = (size_t)(&m->frames[at] - m->samples[i].frames);
         m->samples[i].values = s->value;
     }
+    free(name_hash);
     p->samples = m->samples;
     p->nsamples = pb->n_sample;
     return 0;
@@ -963,12 +978,14 @@ static void free_model(struct profile_mem *m)
     free(m->map_names);
     linenames_free(&m->lines);
     free(m->frames);
+    free(m->hashes);
     free(m->samples);
     free(m->var);
     free(m->sd);
     m->maps.v = m->locs.v = m->funcs.v = NULL;
     m->loc_first = m->loc_count = NULL;
     m->names = m->map_name = m->frames = NULL;
+    m->hashes = NULL;
     m->addr_names = m->map_names = NULL;
     m->samples = NULL;
     m->var = NULL;

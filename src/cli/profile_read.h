@@ -61,6 +61,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "namehash.h"
+
 enum profile_sd { PROFILE_SD_EXACT, PROFILE_SD_LABEL, PROFILE_SD_APPROX, PROFILE_SD_UNKNOWN };
 
 /* Default bound on a profile's decompressed size; HEAPPROF_MAX_INPUT overrides. */
@@ -82,6 +84,8 @@ typedef struct profile_sample {
     const double *var;         /* variance of each value's estimate */
     const unsigned char *sd;   /* enum profile_sd, per value */
     double age;                /* seconds (an age band's lower bound); -1: none */
+    const namehash *hashes;    /* namehash_of each frame (namehash.h), made once per name
+                                  (NULL: none, for a sample made by hand) */
 } profile_sample;
 
 typedef struct profile {
