@@ -154,7 +154,7 @@ void cmd_ages_usage(FILE *f)
           "  --raw         plain numbers (bytes) without unit scaling\n"
           "  --lines       frames are source lines, \"func file:line\" (as go tool pprof\n"
           "                -lines): a function that allocates at two lines is two sites;\n"
-          "                a frame without a file or a line keeps its function's name\n"
+          "                a frame with neither file nor line keeps its function's name\n"
           "  --tag KEY=PAT only samples whose label KEY matches the shell pattern PAT\n"
           "                (--tag thread=io-*; several must all hold)\n"
           "  -h, --help    this help\n", f);

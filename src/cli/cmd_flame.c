@@ -102,7 +102,7 @@ void cmd_flame_usage(FILE *f)
         "  --lines         frames are source lines, \"func file:line\" (as go tool pprof\n"
         "                  -lines): a function that allocates at two lines is two frames.\n"
         "                  A box shows the file's last component, its tooltip the whole\n"
-        "                  path; a frame without a file or a line keeps its function's\n"
+        "                  path; a frame with neither file nor line keeps its function's\n"
         "                  name\n"
         "  --tag KEY=PAT   only samples whose label KEY matches the shell pattern PAT\n"
         "                  (--tag thread=io-*, --tag component=parser; several must\n"

@@ -71,6 +71,7 @@ void cmd_top_usage(FILE *f)
         "                -top -lines): a function that allocates at two lines is two\n"
         "                rows; with --by stack, each frame is a line.  The file is the\n"
         "                path the profile holds, cleaned as pprof cleans it; a frame\n"
+        "                with neither file nor line keeps its function's name\n"
         "  --tag KEY=PAT only samples whose label KEY matches the shell pattern PAT\n"
         "                (--tag thread=io-*, --tag component=parser; several must\n"
         "                all hold), as go tool pprof -tagfocus\n"

@@ -52,7 +52,6 @@ enum {
     FRAMES_MAX = 1 << 25,  /* frames over all samples (a model of 256 MiB of pointers, and
                               128 MiB of their names' hashes) */
     LABEL_TYPES_MAX = 64,  /* sample types whose _sd/_samples labels are looked at */
-    ADDR_NAME = 20,        /* "0x" + 16 hex digits + NUL, rounded */
 };
 
 typedef struct idpair {
@@ -73,7 +72,6 @@ struct profile_mem {
     const char **names;
     size_t nnames;
     char **demangled; /* per function: its C++ name as pprof shows it, or NULL */
-    char *addr_names;
     const char **map_name; /* per mapping: "[FILE]", or NULL */
     char *map_names;
     linenames lines;       /* the "func file:line" names, with PROFILE_READ_LINES */
@@ -332,46 +330,43 @@ static int build_map_names(reader *r, struct profile_mem *m)
 }
 
 /* Names of every location: its lines, innermost first; without lines
- * (not symbolized), its mapping's "[FILE]", as pprof names it, or its
- * address when it has no mapping file.  Not the address where a file is
- * known: a shared library's addresses change from run to run (ASLR), so
- * a stack through one (glibc's __libc_start_call_main, which has no
- * dynamic symbol, is in every program's) would never match the same
- * stack of another run. */
+ * (not symbolized), or for a line without a function, its mapping's
+ * "[FILE]", else "<unknown>", as pprof names them (its NodeInfo of no
+ * function, the address dropped at any granularity but -addresses).  Not
+ * the address: a shared library's addresses change from run to run
+ * (ASLR), so a stack through one (glibc's __libc_start_call_main, which
+ * has no dynamic symbol, is in every program's) would never match the
+ * same stack of another run, nor would code without a file (JIT'd code,
+ * an anonymous mapping) of two runs; and a row per address was a row
+ * pprof does not have. */
 static int build_names(reader *r, struct profile_mem *m)
 {
     const pb_profile *pb = m->pb;
     if (build_map_names(r, m) || build_demangled(r, m))
         return -1;
-    size_t n = pb->n_location, total = 0, naddr = 0;
+    size_t n = pb->n_location, total = 0;
     for (size_t i = 0; i < n; i++) {
         size_t k = pb->location[i]->n_line;
         total += k ? k : 1;
-        naddr += !k;
     }
     m->loc_first = malloc((n + 1) * sizeof *m->loc_first);
     m->loc_count = malloc((n + 1) * sizeof *m->loc_count);
     m->names = malloc((total + 1) * sizeof *m->names);
     m->nnames = total;
-    m->addr_names = malloc(naddr * ADDR_NAME + 1);
-    if (!m->loc_first || !m->loc_count || !m->names || !m->addr_names)
+    if (!m->loc_first || !m->loc_count || !m->names)
         return fail(r, "out of memory");
     size_t at = 0;
-    char *an = m->addr_names;
     for (size_t i = 0; i < n; i++) {
         const pb_location *l = pb->location[i];
         m->loc_first[i] = at;
         m->loc_count[i] = l->n_line ? l->n_line : 1;
         long map = l->mapping_id ? find_id(&m->maps, l->mapping_id) : -1;
-        if (!l->n_line && map >= 0 && m->map_name[map]) {
-            m->names[at++] = m->map_name[map];
-        } else if (!l->n_line) {
-            snprintf(an, ADDR_NAME, "0x%" PRIx64, l->address);
-            m->names[at++] = an;
-            an += ADDR_NAME;
-        }
+        const char *where = map >= 0 && m->map_name[map] ? m->map_name[map] : "<unknown>";
+        if (!l->n_line)
+            m->names[at++] = where;
         for (size_t k = 0; k < l->n_line; k++)
-            m->names[at++] = func_name(m, l->line[k]->function_id);
+            m->names[at++] = l->line[k]->function_id ? func_name(m, l->line[k]->function_id)
+                                                     : where;
     }
     return 0;
 }
@@ -390,7 +385,7 @@ static size_t func_name_len(const struct profile_mem *m, size_t f, const size_t 
 }
 
 /* With PROFILE_READ_LINES: every name of a line whose function has a file
- * and whose line is known becomes "func file:line" (linenames.h).  Lengths
+ * or whose line is not 0 becomes "func file:line" (linenames.h).  Lengths
  * are taken once per string (func_name_len). */
 static int build_line_names(reader *r, struct profile_mem *m, profile *p)
 {
@@ -973,7 +968,6 @@ static void free_model(struct profile_mem *m)
     free(m->loc_first);
     free(m->loc_count);
     free(m->names);
-    free(m->addr_names);
     free(m->map_name);
     free(m->map_names);
     linenames_free(&m->lines);
@@ -986,7 +980,7 @@ static void free_model(struct profile_mem *m)
     m->loc_first = m->loc_count = NULL;
     m->names = m->map_name = m->frames = NULL;
     m->hashes = NULL;
-    m->addr_names = m->map_names = NULL;
+    m->map_names = NULL;
     m->samples = NULL;
     m->var = NULL;
     m->sd = NULL;

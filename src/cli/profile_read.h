@@ -9,12 +9,11 @@
  * Line order: innermost first).  Addresses are dropped: stacks are compared
  * by their names so that profiles of different processes line up.  A
  * location without lines (not symbolized) is named as pprof names it,
- * "[FILE]" for the base name of its mapping's file, else by its address,
- * "0x...".  Read with PROFILE_READ_LINES (the commands' --lines), a frame
- * whose function has a file and whose line is known is named
- * "func file:line" instead, as `go tool pprof -lines` names it
- * (linenames.h), so that everything keyed by names is keyed by source
- * line; the others keep the function's name.
+ * "[FILE]" for the base name of its mapping's file, else "<unknown>" (not
+ * by its address, which another run has elsewhere).  Read with PROFILE_READ_LINES (the commands' --lines), a frame
+ * is named as `go tool pprof -lines` names it, "func file:line" ("func
+ * file" for line 0; linenames.h), so that everything keyed by names is
+ * keyed by source line; a frame with neither keeps the function's name.
  *
  * Each value also carries the variance of its estimate and where that
  * variance came from (enum profile_sd):
