@@ -60,6 +60,21 @@ pprof_stacks() {
                       k = k == "" ? s : k " \xe2\x86\x90 " s; from = 1 }
          END { if (k != "") sum[k] += v; for (x in sum) if (sum[x]) print sum[x] " " x }' "$1" | sort
 }
+# same_as_pprof FILE: top --lines and its --by stack give the rows and
+# stacks of go tool pprof -top -lines and -traces -lines.
+same_as_pprof() {
+    expect_rc 0 hp top --lines --raw -n 0 "$1"
+    top_rows "$W/out" >"$W/ours.rows"
+    pprof_to "$1" "$W/pprof.top" -top -lines -nodefraction=0 -unit=B
+    pprof_rows "$W/pprof.top" | diff "$W/ours.rows" - >&2 ||
+        fail "top --lines and go tool pprof -top -lines differ (above, ours first) on $1"
+    grep -qE ':-?[0-9]+$' "$W/ours.rows" || fail "no file:line in top --lines of $1: $(cat "$W/out")"
+    expect_rc 0 hp top --lines --by stack --raw -n 0 "$1"
+    stack_rows "$W/out" >"$W/ours.stacks"
+    pprof_to "$1" "$W/pprof.traces" -traces -lines -unit=B
+    pprof_stacks "$W/pprof.traces" | diff "$W/ours.stacks" - >&2 ||
+        fail "top --lines --by stack and go tool pprof -traces -lines differ (above, ours first) on $1"
+}
 
 # --- top ------------------------------------------------------------------------------
 expect_rc 0 hp top --lines --raw -n 0 "$W/l1.pb"
@@ -114,18 +129,8 @@ expect_rc 0 hp top --lines --raw -n 0 "$W/nofunc.pb"
 expect_in "$W/out" '^ +76 .* \[libfoo\.so\]$' "a line without a function, a mapping file"
 expect_in "$W/out" '^ +72 .* <unknown>$' "a line without a function, no mapping file"
 if have_go; then
-    for f in "$W/l1.pb" "$W/edges.pb"; do
-        expect_rc 0 hp top --lines --raw -n 0 "$f"
-        top_rows "$W/out" >"$W/ours.rows"
-        pprof_to "$f" "$W/pprof.top" -top -lines -nodefraction=0 -unit=B
-        pprof_rows "$W/pprof.top" | diff "$W/ours.rows" - >&2 ||
-            fail "top --lines and go tool pprof -top -lines differ (above, ours first) on $f"
-        expect_rc 0 hp top --lines --by stack --raw -n 0 "$f"
-        stack_rows "$W/out" >"$W/ours.stacks"
-        pprof_to "$f" "$W/pprof.traces" -traces -lines -unit=B
-        pprof_stacks "$W/pprof.traces" | diff "$W/ours.stacks" - >&2 ||
-            fail "top --lines --by stack and go tool pprof -traces -lines differ (above, ours first) on $f"
-    done
+    same_as_pprof "$W/l1.pb"
+    same_as_pprof "$W/edges.pb"
     expect_rc 0 hp top --raw -n 0 "$W/edges.pb"
     top_rows "$W/out" >"$W/ours.rows"
     pprof_to "$W/edges.pb" "$W/pprof.top" -top -nodefraction=0 -unit=B
@@ -153,20 +158,8 @@ expect_rc 0 hp ages --lines "$lp"
 expect_in "$W/out" " two_sites /.*cli_lines\.c:$a ← main /.*cli_lines\.c:[0-9]+$" "ages: a site by line"
 expect_in "$W/out" " two_sites /.*cli_lines\.c:$b ← main /.*cli_lines\.c:[0-9]+$" "ages: the other line"
 if have_go; then
-    for f in "$lp" "$CLI_SRC/corpus/go_heap.gz"; do
-        expect_rc 0 hp top --lines --raw -n 0 "$f"
-        top_rows "$W/out" >"$W/ours.rows"
-        pprof_to "$f" "$W/pprof.top" -top -lines -nodefraction=0 -unit=B
-        pprof_rows "$W/pprof.top" >"$W/pprof.rows"
-        grep -qE ':[0-9]+$' "$W/ours.rows" || fail "no file:line in top --lines of $f: $(cat "$W/out")"
-        diff "$W/ours.rows" "$W/pprof.rows" >&2 ||
-            fail "top --lines and go tool pprof -top -lines differ (above, ours first) on $f"
-        expect_rc 0 hp top --lines --by stack --raw -n 0 "$f"
-        stack_rows "$W/out" >"$W/ours.stacks"
-        pprof_to "$f" "$W/pprof.traces" -traces -lines -unit=B
-        pprof_stacks "$W/pprof.traces" | diff "$W/ours.stacks" - >&2 ||
-            fail "top --lines --by stack and go tool pprof -traces -lines differ (above, ours first) on $f"
-    done
+    same_as_pprof "$lp"
+    same_as_pprof "$CLI_SRC/corpus/go_heap.gz"
     note "top --lines agrees with go tool pprof -top -lines on heapprof's and Go's profiles"
 fi
 

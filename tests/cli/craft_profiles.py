@@ -140,18 +140,24 @@ def sites(out, n):
         f.write(m)
 
 
+def draw_stacks(n, d, k):
+    """n stacks of d location ids in 1..k: a fixed pseudo-random draw."""
+    x = 12345
+    for _ in range(n):
+        st = []
+        for _ in range(d):
+            x = (x * 1103515245 + 12345) % (1 << 31)
+            st.append(x % k + 1)
+        yield st
+
+
 def stacks_body(n, d, labels=()):
     """The samples, locations, functions and names of n distinct stacks d
     frames deep over 200 functions (a fixed pseudo-random draw), each
     holding 1 object of 24 bytes + its index, with labels."""
     nf = 200
     m = bytearray(types())
-    x = 12345
-    for i in range(n):
-        st = []
-        for _ in range(d):
-            x = (x * 1103515245 + 12345) % (1 << 31)
-            st.append(x % nf + 1)
+    for i, st in enumerate(draw_stacks(n, d, nf)):
         m += field_bytes(2, sample(st, [1, 24 + i], list(labels)))
     for i in range(nf):
         m += field_bytes(4, location(i + 1, [i + 1], 0))
@@ -404,12 +410,7 @@ def lined_stacks(out, n, d):
     names += ["/home/build/work/project/src/subsystem%02d/component_impl.cc" % k
               for k in range(nf // 10)]
     m = bytearray(types())
-    x = 12345
-    for i in range(n):
-        st = []
-        for _ in range(d):
-            x = (x * 1103515245 + 12345) % (1 << 31)
-            st.append(x % (nf * per) + 1)
+    for i, st in enumerate(draw_stacks(n, d, nf * per)):
         m += field_bytes(2, sample(st, [1, 24 + i]))
     for k in range(nf * per):
         f = k // per
