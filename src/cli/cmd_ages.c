@@ -212,7 +212,8 @@ static int aggregate(stackset *s, const profile *p, long space, long objects, co
         const char *const *f;
         size_t n;
         row_key(smp, o, &f, &n);
-        stackset_row *r = stackset_row_hashed(s, f, smp->hashes ? smp->hashes + (f - smp->frames) : NULL, n);
+        const namehash *h = smp->hashes ? smp->hashes + (f - smp->frames) : NULL;
+        stackset_row *r = stackset_row_hashed(s, f, h, n);
         if (!r)
             return -1;
         stackset_cell_add(stackset_cell_at(s, r, 0, C_LIVE), v, smp->var[space], smp->sd[space]);

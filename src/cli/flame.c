@@ -4,8 +4,9 @@
  * Nodes live in one array, linked by index (first child, next sibling,
  * parent), so adding never invalidates what a caller holds but a pointer.
  * A child is found by (parent, name) in an open-addressing table of node
- * indices, keyed by the name's namehash_of (namehash.h), which a profile's
- * samples carry: a name's bytes are not hashed at every frame.  The layout walks the tree without recursion: a profile from
+ * indices, keyed by the parent and the name's namehash_of (namehash.h),
+ * which a profile's samples carry: a name's bytes are not hashed at every
+ * frame.  The layout walks the tree without recursion: a profile from
  * another producer may hold stacks of any depth.
  */
 #include "flame.h"
@@ -36,7 +37,7 @@ uint64_t flame_name_hash(const char *name)
 
 static uint64_t key_of(uint32_t parent, namehash name_hash)
 {
-    return namehash_fold(name_hash, parent);
+    return namehash_fold((uint64_t)parent * 0x9e3779b97f4a7c15ULL, name_hash);
 }
 
 static int grow_slots(flame *f)
