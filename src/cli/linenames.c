@@ -122,7 +122,8 @@ int linenames_make(linenames *ln, linenames_ask *asks, size_t n, const char *con
             name = at;
             memcpy(at, func[f], func_len[f]);
             at += func_len[f];
-            *at++ = ' ';
+            if (func_len[f]) /* a function without a name: "file:line", as pprof */
+                *at++ = ' ';
             char *path = at;
             /* No file: none shown (pprof cleans only a file it has). */
             size_t plen = file_len[f] ? linenames_clean(path, file[f], file_len[f]) : 0;
@@ -134,7 +135,8 @@ int linenames_make(linenames *ln, linenames_ask *asks, size_t n, const char *con
             size_t b = base_len(path, plen);
             memcpy(at, func[f], func_len[f]);
             at += func_len[f];
-            *at++ = ' ';
+            if (func_len[f])
+                *at++ = ' ';
             memmove(at, path + plen - b, b);
             at += b;
             memcpy(at, line, (size_t)nl + 1);

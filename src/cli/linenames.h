@@ -13,7 +13,8 @@
  *                       has none ("func :7"), and any line, negative or
  *                       past what a source file holds, as written;
  *   line 0, a file      "func file" (pprof's "no line": the file alone);
- *   line 0, no file     the function's name alone (left as it is).
+ *   line 0, no file     the function's name alone (left as it is);
+ * a function without a name (func_len 0) is left out: "file:line".
  *
  * The file is shown as the profile writes it, cleaned lexically as pprof
  * cleans it (Go's filepath.Clean: "//" and "/./" collapse, "dir/.." goes),

@@ -266,22 +266,22 @@ static const char *str(const pb_profile *pb, int64_t i)
     return s ? s : "";
 }
 
-/* Function f's name: demangled, else its name, else its system name. */
+/* Function f's name: demangled, else its name, else its system name;
+ * "" when it has none. */
 static const char *func_name_at(const struct profile_mem *m, size_t f)
 {
     if (m->demangled[f])
         return m->demangled[f];
     const Perftools__Profiles__Function *fn = m->pb->function[f];
     const char *n = str(m->pb, fn->name);
-    if (!*n)
-        n = str(m->pb, fn->system_name);
-    return *n ? n : "?";
+    return *n ? n : str(m->pb, fn->system_name);
 }
 
+/* The name of the function of this id, "" for none (id 0) or no name. */
 static const char *func_name(const struct profile_mem *m, uint64_t function_id)
 {
     long f = function_id ? find_id(&m->funcs, function_id) : -1;
-    return f < 0 ? "?" : func_name_at(m, (size_t)f);
+    return f < 0 ? "" : func_name_at(m, (size_t)f);
 }
 
 /* Each function's C++ name demangled as go tool pprof shows it
@@ -330,8 +330,9 @@ static int build_map_names(reader *r, struct profile_mem *m)
 }
 
 /* Names of every location: its lines, innermost first; without lines
- * (not symbolized), or for a line without a function, its mapping's
- * "[FILE]", else "<unknown>", as pprof names them (its NodeInfo of no
+ * (not symbolized), or for a line without a function or whose function
+ * has no name, its mapping's "[FILE]", else "<unknown>", as pprof names
+ * them (its NodeInfo of no
  * function, the address dropped at any granularity but -addresses).  Not
  * the address: a shared library's addresses change from run to run
  * (ASLR), so a stack through one (glibc's __libc_start_call_main, which
@@ -364,9 +365,10 @@ static int build_names(reader *r, struct profile_mem *m)
         const char *where = map >= 0 && m->map_name[map] ? m->map_name[map] : "<unknown>";
         if (!l->n_line)
             m->names[at++] = where;
-        for (size_t k = 0; k < l->n_line; k++)
-            m->names[at++] = l->line[k]->function_id ? func_name(m, l->line[k]->function_id)
-                                                     : where;
+        for (size_t k = 0; k < l->n_line; k++) {
+            const char *f = func_name(m, l->line[k]->function_id);
+            m->names[at++] = *f ? f : where;
+        }
     }
     return 0;
 }
@@ -379,9 +381,7 @@ static size_t func_name_len(const struct profile_mem *m, size_t f, const size_t 
     const Perftools__Profiles__Function *fn = m->pb->function[f];
     if (m->demangled[f])
         return strlen(m->demangled[f]); /* made for this function alone */
-    if (slen[fn->name])
-        return slen[fn->name];
-    return slen[fn->system_name] ? slen[fn->system_name] : 1; /* "?" */
+    return slen[fn->name] ? slen[fn->name] : slen[fn->system_name];
 }
 
 /* With PROFILE_READ_LINES: every name of a line whose function has a file

@@ -9,8 +9,8 @@
 #     shown as written), a path written with "./", ".." and "//" (cleaned as
 #     pprof cleans it); every row and stack is pprof's (-top, -traces);
 #   - frames pprof names each its own way (craft_profiles.py line_edges):
-#     one function name in two files, line 0 ("func file"), a function
-#     without a name, locations without lines with and without a mapping
+#     one function name in two files, line 0 ("func file"), functions
+#     without a name (its system name; none at all: "file:line"), locations without lines with and without a mapping
 #     file ("[libfoo.so]", "<unknown>", also without --lines), and lines
 #     without a function (which pprof refuses): the same rows and stacks as
 #     pprof's;
@@ -123,7 +123,8 @@ expect_in "$W/edges.top" '^ +1080 .* dup /src/a\.c:10$' "two Functions of one na
 expect_in "$W/edges.top" '^ +390 .* zero /src/z\.c$' "line 0: the file alone"
 expect_in "$W/edges.top" '^ +70 .* \[libfoo\.so\]$' "no line, a mapping file"
 expect_in "$W/edges.top" '^ +65 .* <unknown>$' "no line, no mapping file: one row for two addresses"
-expect_in "$W/edges.top" '^ +50 .* noname_sys /src/n\.c:3$' "a function without a name"
+expect_in "$W/edges.top" '^ +50 .* noname_sys /src/n\.c:3$' "a function without a name, its system name"
+expect_in "$W/edges.top" '^ +3 .*  /src/x\.c:9$' "a function without any name: the file and line alone"
 craft_edges "$W/nofunc.pb" --no-func
 expect_rc 0 hp top --lines --raw -n 0 "$W/nofunc.pb"
 expect_in "$W/out" '^ +76 .* \[libfoo\.so\]$' "a line without a function, a mapping file"

@@ -71,7 +71,8 @@ Usage:
                                      at line 0 of z.c (two Locations),
                                      nofile (no file) at line 7, a
                                      function whose name is "" (system
-                                     name noname_sys), locations without
+                                     name noname_sys), one with no name
+                                     at all (x.c:9), locations without
                                      lines in a mapping with a file and
                                      without one (two addresses);
                                      --no-func: and a line without a
@@ -366,18 +367,19 @@ def lines(args):
 def line_edges(out, no_func=False):
     names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main", "dup", "zero",
              "nofile", "noname_sys", "/src/main.c", "/src/a.c", "/src/b.c", "/src/z.c",
-             "/src/n.c", "/nonexistent/libfoo.so"]
+             "/src/n.c", "/nonexistent/libfoo.so", "/src/x.c"]
     S = {n: i for i, n in enumerate(names)}
     funcs = [(1, "main", "/src/main.c"), (2, "dup", "/src/a.c"), (3, "dup", "/src/b.c"),
              (4, "zero", "/src/z.c"), (5, "nofile", ""), (6, "", "/src/n.c"),
-             (7, "dup", "/src/a.c")]
+             (7, "dup", "/src/a.c"), (8, "", "/src/x.c")]
     locs = {  # id: (lines, mapping id), innermost first
         1: ([(1, 5)], 0), 2: ([(2, 10)], 0), 3: ([(3, 10)], 0), 4: ([(4, 0)], 0),
         5: ([(5, 7)], 0), 6: ([(6, 3)], 1), 7: ([], 0), 8: ([], 1), 9: ([(7, 10)], 0),
-        10: ([(4, 0)], 0), 11: ([], 0),
+        10: ([(4, 0)], 0), 11: ([], 0), 14: ([(8, 9)], 0),
     }
     samples = [([2, 1], 1000), ([3, 1], 2000), ([4, 1], 300), ([5, 1], 400), ([6, 1], 50),
-               ([7, 1], 60), ([8, 1], 70), ([9, 1], 80), ([10, 1], 90), ([11, 1], 5)]
+               ([7, 1], 60), ([8, 1], 70), ([9, 1], 80), ([10, 1], 90), ([11, 1], 5),
+               ([14, 1], 3)]
     if no_func:
         locs.update({12: ([(0, 4)], 1), 13: ([(0, 4)], 0)})
         samples += [([12, 1], 6), ([13, 1], 7)]
@@ -392,9 +394,9 @@ def line_edges(out, no_func=False):
             body += field_bytes(4, line_(f, ln))
         m += field_bytes(4, body)
     for fid, name, fname in funcs:
+        system = S[name] if name else S["noname_sys"] if fid == 6 else 0
         m += field_bytes(5, field_varint(1, fid) + field_varint(2, S[name] if name else 0) +
-                         field_varint(3, S[name or "noname_sys"]) +
-                         field_varint(4, S[fname] if fname else 0))
+                         field_varint(3, system) + field_varint(4, S[fname] if fname else 0))
     m += strings(names)
     m += field_varint(9, 1700000000 * 10**9) + packed(13, [S[EXACT]])
     with open(out, "wb") as f:

@@ -55,11 +55,12 @@ static void clean_like_go(void **state)
     }
 }
 
-/* Functions 0-3: main, leak (a path to clean), nofile (no file), helper. */
-static const char *const func[] = {"main", "leak", "nofile", "helper"};
-static const size_t func_len[] = {4, 4, 6, 6};
-static const char *const file[] = {"/src/main.c", "/src/./x/../leak.c", "", "inl.h"};
-static const size_t file_len[] = {11, 18, 0, 5};
+/* Functions 0-4: main, leak (a path to clean), nofile (no file), helper,
+ * and one without a name. */
+static const char *const func[] = {"main", "leak", "nofile", "helper", ""};
+static const size_t func_len[] = {4, 4, 6, 6, 0};
+static const char *const file[] = {"/src/main.c", "/src/./x/../leak.c", "", "inl.h", "/s/x.c"};
+static const size_t file_len[] = {11, 18, 0, 5, 6};
 
 static void names_and_short_forms(void **state)
 {
@@ -108,12 +109,16 @@ static void names_and_short_forms(void **state)
     assert_null(ln.buf);
     assert_ptr_equal(linenames_short(&ln, func[1]), func[1]);
 
-    /* The longest lines (the sign too), and nothing to name at all. */
-    linenames_ask big[] = {{0, 0, INT64_MIN}, {1, 2, INT64_MAX}};
-    assert_int_equal(linenames_make(&ln, big, 2, func, func_len, file, file_len, names), 0);
+    /* The longest lines (the sign too), a function without a name (the
+     * file and line alone, as pprof), and nothing to name at all. */
+    linenames_ask big[] = {{0, 0, INT64_MIN}, {1, 2, INT64_MAX}, {2, 4, 9}, {3, 4, 0}};
+    assert_int_equal(linenames_make(&ln, big, 4, func, func_len, file, file_len, names), 0);
     assert_string_equal(names[0], "main /src/main.c:-9223372036854775808");
     assert_string_equal(linenames_short(&ln, names[0]), "main main.c:-9223372036854775808");
     assert_string_equal(names[1], "nofile :9223372036854775807");
+    assert_string_equal(names[2], "/s/x.c:9");
+    assert_string_equal(linenames_short(&ln, names[2]), "x.c:9");
+    assert_string_equal(names[3], "/s/x.c");
     linenames_free(&ln);
     assert_int_equal(linenames_make(&ln, NULL, 0, func, func_len, file, file_len, names), 0);
     assert_int_equal(ln.made, 0);
