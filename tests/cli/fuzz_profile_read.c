@@ -144,10 +144,13 @@ static void check_births(const profile *p)
 
 /* Whether ln is name, or name followed by " FILE:LINE" (LINE digits, a
  * sign perhaps; FILE empty perhaps) or by " FILE" (line 0), as pprof
- * names a line (linenames.h). */
+ * names a line (linenames.h); a function without a name, named by its
+ * location ("[FILE]", "<unknown>"), is "FILE:LINE" alone. */
 static bool named_from(const char *ln, const char *name)
 {
     size_t n = strlen(name), l = strlen(ln);
+    if ((name[0] == '[' || !strcmp(name, "<unknown>")) && strcmp(ln, name))
+        return l > 0;
     if (strncmp(ln, name, n) || (ln[n] != '\0' && ln[n] != ' '))
         return false;
     return ln[n] == '\0' || l > n + 1; /* " FILE:LINE", " :LINE" or " FILE": not empty */
