@@ -53,7 +53,7 @@ int birth_credit_one(stackset *s, size_t col, const profile *p, size_t i, const 
         double v = (double)smp->values[live];
         if (keep && !keep(smp, arg))
             continue;
-        stackset_row *r = stackset_row_for(s, smp->frames, smp->nframes);
+        stackset_row *r = stackset_row_hashed(s, smp->frames, smp->hashes, smp->nframes);
         if (!r)
             return -1;
         if (alloc >= 0)

@@ -156,7 +156,7 @@ void cmd_ages_usage(FILE *f)
           "  --raw         plain numbers (bytes) without unit scaling\n"
           "  --lines       frames are source lines, \"func file:line\" (as go tool pprof\n"
           "                -lines): a function that allocates at two lines is two sites;\n"
-          "                a frame without a file or a line keeps its function's name\n"
+          "                a frame with neither file nor line keeps its function's name\n"
           "  --tag KEY=PAT only samples whose label KEY matches the shell pattern PAT\n"
           "                (--tag thread=io-*; each KEY must match one of its PATs)\n"
           "  -h, --help    this help\n", f);
@@ -214,7 +214,8 @@ static int aggregate(stackset *s, const profile *p, long space, long objects, co
         const char *const *f;
         size_t n;
         row_key(smp, o, &f, &n);
-        stackset_row *r = stackset_row_for(s, f, n);
+        const namehash *h = smp->hashes ? smp->hashes + (f - smp->frames) : NULL;
+        stackset_row *r = stackset_row_hashed(s, f, h, n);
         if (!r)
             return -1;
         stackset_cell_add(stackset_cell_at(s, r, 0, C_LIVE), v, smp->var[space], smp->sd[space]);

@@ -103,7 +103,7 @@ void cmd_flame_usage(FILE *f)
         "  --lines         frames are source lines, \"func file:line\" (as go tool pprof\n"
         "                  -lines): a function that allocates at two lines is two frames.\n"
         "                  A box shows the file's last component, its tooltip the whole\n"
-        "                  path; a frame without a file or a line keeps its function's\n"
+        "                  path; a frame with neither file nor line keeps its function's\n"
         "                  name\n"
         "  --tag KEY=PAT   only samples whose label KEY matches the shell pattern PAT\n"
         "                  (--tag thread=io-*, --tag component=parser; each KEY\n"
@@ -171,14 +171,16 @@ static int add_profile(flame *g, const profile *p, size_t t, bool base, const ch
         if (v == 0 && s->var[t] == 0)
             continue;
         const char *const *fr = s->nframes ? s->frames : no_stack;
+        const namehash *h = s->nframes ? s->hashes : NULL; /* NULL: hashed by the graph */
         size_t n = s->nframes ? s->nframes : 1;
         if (n > DEPTH_MAX) { /* leaf first: the root's DEPTH_MAX frames are the last */
             *deepest = n > *deepest ? n : *deepest;
             fr += n - DEPTH_MAX;
+            h = h ? h + (n - DEPTH_MAX) : NULL;
             n = DEPTH_MAX;
         }
-        int r = base ? flame_add(g, fr, n, 0, 0, PROFILE_SD_EXACT, v)
-                     : flame_add(g, fr, n, v, s->var[t], s->sd[t], 0);
+        int r = base ? flame_add_hashed(g, fr, h, n, 0, 0, PROFILE_SD_EXACT, v)
+                     : flame_add_hashed(g, fr, h, n, v, s->var[t], s->sd[t], 0);
         if (r)
             return -1;
     }

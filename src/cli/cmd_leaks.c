@@ -198,8 +198,8 @@ void cmd_leaks_usage(FILE *f)
                 "  --lines     stacks of source lines: frames are \"func file:line\" (as\n"
                 "              go tool pprof -lines), so a function that allocates at two\n"
                 "              lines is two sites; stacks then match across profiles only\n"
-                "              where the lines do (the same build).  A frame without a\n"
-                "              file or a line keeps its function's name\n"
+                "              where the lines do (the same build).  A frame with neither\n"
+                "              file nor line keeps its function's name\n"
                 "  --tag KEY=PAT only samples whose label KEY matches the shell pattern\n"
                 "              PAT (thread=io-*; each KEY must match one of its PATs)\n",
                 f);

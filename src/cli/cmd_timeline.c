@@ -150,7 +150,7 @@ void cmd_timeline_usage(FILE *f)
                   "                  contains TEXT (with --lines, their file:line too)\n"
                   "  --lines         sites of source lines, \"func file:line\" (as go tool pprof\n"
                   "                  -lines): a function that allocates at two lines is two\n"
-                  "                  sites; a frame without a file or a line keeps its\n"
+                  "                  sites; a frame with neither file nor line keeps its\n"
                   "                  function's name\n"
                   "  --tag KEY=PAT   only samples whose label KEY matches the shell pattern\n"
                   "                  PAT, in every profile (--tag thread=io-*; each KEY\n"

@@ -75,7 +75,7 @@ void cmd_top_usage(FILE *f)
         "                -top -lines): a function that allocates at two lines is two\n"
         "                rows; with --by stack, each frame is a line.  The file is the\n"
         "                path the profile holds, cleaned as pprof cleans it; a frame\n"
-        "                without a file or a line keeps its function's name\n"
+        "                with neither file nor line keeps its function's name\n"
         "  --tag KEY=PAT only samples whose label KEY matches the shell pattern PAT\n"
         "                (--tag thread=io-*, --tag component=parser; each KEY must\n"
         "                match one of its PATs), against the whole value with * ?\n"
@@ -178,14 +178,15 @@ static int aggregate_functions(stackset *s, const profile *p, size_t t)
     for (size_t i = 0; i < p->nsamples; i++) {
         const profile_sample *smp = &p->samples[i];
         const char *const *f = smp->nframes ? smp->frames : no_stack;
+        const namehash *h = smp->nframes ? smp->hashes : NULL; /* NULL: hashed by the set */
         size_t n = smp->nframes ? smp->nframes : 1;
         double v = (double)smp->values[t], var = smp->var[t];
-        stackset_row *r = stackset_row_for(s, f, 1);
+        stackset_row *r = stackset_row_hashed(s, f, h, 1);
         if (!r)
             return -1;
         stackset_cell_add(stackset_cell_at(s, r, 0, 0), v, var, smp->sd[t]);
         for (size_t k = 0; k < n; k++) {
-            if (!(r = stackset_row_for(s, &f[k], 1)))
+            if (!(r = stackset_row_hashed(s, &f[k], h ? &h[k] : NULL, 1)))
                 return -1;
             if (r->stamp == i + 1)
                 continue; /* recursion: once per sample */

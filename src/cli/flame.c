@@ -4,10 +4,14 @@
  * Nodes live in one array, linked by index (first child, next sibling,
  * parent), so adding never invalidates what a caller holds but a pointer.
  * A child is found by (parent, name) in an open-addressing table of node
- * indices.  The layout walks the tree without recursion: a profile from
+ * indices, keyed by the parent and the name's namehash_of (namehash.h),
+ * which a profile's samples carry: a name's bytes are not hashed at every
+ * frame.  The layout walks the tree without recursion: a profile from
  * another producer may hold stacks of any depth.
  */
 #include "flame.h"
+
+#include "namehash.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -16,6 +20,7 @@
 struct flame {
     flame_node *n;
     uint32_t *parent; /* by node */
+    namehash *hash;   /* by node: namehash_of its name */
     double *x;        /* by node: left edge, written by flame_layout */
     size_t len, cap;
     uint32_t *slots; /* node indices; 0 is empty (the root is no child) */
@@ -30,10 +35,9 @@ uint64_t flame_name_hash(const char *name)
     return h;
 }
 
-static uint64_t key_of(uint32_t parent, const char *name)
+static uint64_t key_of(uint32_t parent, namehash name_hash)
 {
-    uint64_t h = flame_name_hash(name) ^ (uint64_t)parent * 0x9e3779b97f4a7c15ULL;
-    return h ^ h >> 29;
+    return namehash_fold((uint64_t)parent * 0x9e3779b97f4a7c15ULL, name_hash);
 }
 
 static int grow_slots(flame *f)
@@ -43,7 +47,7 @@ static int grow_slots(flame *f)
     if (!s)
         return -1;
     for (size_t i = 1; i < f->len; i++) {
-        size_t j = key_of(f->parent[i], f->n[i].name) & (n - 1);
+        size_t j = key_of(f->parent[i], f->hash[i]) & (n - 1);
         while (s[j])
             j = (j + 1) & (n - 1);
         s[j] = (uint32_t)i;
@@ -67,6 +71,10 @@ static int grow_nodes(flame *f)
     if (!p)
         return -1;
     f->parent = p;
+    namehash *h = realloc(f->hash, n * sizeof *h);
+    if (!h)
+        return -1;
+    f->hash = h;
     f->cap = n;
     return 0;
 }
@@ -90,23 +98,25 @@ void flame_free(flame *f)
         return;
     free(f->n);
     free(f->parent);
+    free(f->hash);
     free(f->x);
     free(f->slots);
     free(f);
 }
 
-/* The child of p called name, made (with nothing in it) if new; 0 when out
- * of memory. */
-static uint32_t child_of(flame *f, uint32_t p, const char *name)
+/* The child of p called name (whose namehash_of is h), made (with nothing
+ * in it) if new; 0 when out of memory. */
+static uint32_t child_of(flame *f, uint32_t p, const char *name, namehash h)
 {
-    size_t j = key_of(p, name) & (f->nslots - 1);
+    size_t j = key_of(p, h) & (f->nslots - 1);
     for (uint32_t c; (c = f->slots[j]); j = (j + 1) & (f->nslots - 1))
-        if (f->parent[c] == p && !strcmp(f->n[c].name, name))
+        if (f->parent[c] == p && f->hash[c] == h &&
+            (f->n[c].name == name || !strcmp(f->n[c].name, name)))
             return c;
     if ((f->len + 1) * 2 > f->nslots) {
         if (grow_slots(f))
             return 0;
-        return child_of(f, p, name); /* its slot moved */
+        return child_of(f, p, name, h); /* its slot moved */
     }
     if (f->len == f->cap && grow_nodes(f))
         return 0;
@@ -114,6 +124,7 @@ static uint32_t child_of(flame *f, uint32_t p, const char *name)
     f->n[c] = (flame_node){.name = name, .depth = f->n[p].depth + 1, .next = f->n[p].child};
     f->n[p].child = c;
     f->parent[c] = p;
+    f->hash[c] = h;
     f->slots[j] = c;
     return c;
 }
@@ -130,10 +141,17 @@ static void put(flame_node *n, double val, double var, unsigned sd, double base)
 int flame_add(flame *f, const char *const *frames, size_t n, double val, double var,
               unsigned sd, double base)
 {
+    return flame_add_hashed(f, frames, NULL, n, val, var, sd, base);
+}
+
+int flame_add_hashed(flame *f, const char *const *frames, const namehash *hashes, size_t n,
+                     double val, double var, unsigned sd, double base)
+{
     uint32_t cur = 0;
     put(&f->n[0], val, var, sd, base);
     for (size_t k = n; k-- > 0;) {
-        if (!(cur = child_of(f, cur, frames[k])))
+        namehash h = hashes ? hashes[k] : namehash_of(frames[k]);
+        if (!(cur = child_of(f, cur, frames[k], h)))
             return -1;
         put(&f->n[cur], val, var, sd, base);
     }

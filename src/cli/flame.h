@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "namehash.h"
+
 typedef struct flame_node {
     const char *name;    /* NULL for the root */
     double val, var;     /* through this node, of the profile */
@@ -41,13 +43,17 @@ void flame_free(flame *f);
  * memory (the tree is then partly updated and must only be freed). */
 int flame_add(flame *f, const char *const *frames, size_t n, double val, double var,
               unsigned sd, double base);
+/* The same, given each frame's namehash_of (namehash.h), as a profile's
+ * samples carry them; hashes NULL: as flame_add. */
+int flame_add_hashed(flame *f, const char *const *frames, const namehash *hashes, size_t n,
+                     double val, double var, unsigned sd, double base);
 
 /* Orders every node's children heaviest first (then by name, then by base),
  * the order flame_layout draws them in, left to right.  After the adds. */
 int flame_sort(flame *f);
 
-/* A hash of a frame's name: the tree's key, and what gives a name the
- * same colour wherever it is drawn (cmd_flame.c). */
+/* A hash of a frame's name: what gives a name the same colour wherever
+ * it is drawn (cmd_flame.c). */
 uint64_t flame_name_hash(const char *name);
 
 size_t flame_count(const flame *f);

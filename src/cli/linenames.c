@@ -17,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { DIGITS_MAX = 10 }; /* of LINENAMES_LINE_MAX */
+enum { DIGITS_MAX = 20 }; /* of INT64_MIN, its sign too */
 
 static bool wanted(const linenames_ask *a, const size_t *file_len)
 {
-    return file_len[a->f] > 0 && a->line >= 1 && a->line <= LINENAMES_LINE_MAX;
+    return file_len[a->f] > 0 || a->line != 0;
 }
 
 static int cmp_ask(const void *a, const void *b)
@@ -117,14 +117,17 @@ int linenames_make(linenames *ln, linenames_ask *asks, size_t n, const char *con
     for (size_t i = 0; i < m; i++) {
         if (!i || cmp_ask(&asks[i - 1], &asks[i])) {
             size_t f = asks[i].f;
-            char line[DIGITS_MAX + 2];
-            int nl = snprintf(line, sizeof line, ":%" PRId64, asks[i].line);
+            char line[DIGITS_MAX + 2] = ""; /* line 0: the file alone, as pprof */
+            int nl = asks[i].line ? snprintf(line, sizeof line, ":%" PRId64, asks[i].line) : 0;
             name = at;
             memcpy(at, func[f], func_len[f]);
             at += func_len[f];
-            *at++ = ' ';
+            if (func_len[f]) /* a function without a name: "file:line", as pprof */
+                *at++ = ' ';
             char *path = at;
-            size_t plen = linenames_clean(path, file[f], file_len[f]);
+            /* No file: none shown (pprof cleans only a file it has). */
+            size_t plen = file_len[f] ? linenames_clean(path, file[f], file_len[f]) : 0;
+            path[plen] = '\0';
             at += plen;
             memcpy(at, line, (size_t)nl + 1);
             at += nl + 1;
@@ -132,7 +135,8 @@ int linenames_make(linenames *ln, linenames_ask *asks, size_t n, const char *con
             size_t b = base_len(path, plen);
             memcpy(at, func[f], func_len[f]);
             at += func_len[f];
-            *at++ = ' ';
+            if (func_len[f])
+                *at++ = ' ';
             memmove(at, path + plen - b, b);
             at += b;
             memcpy(at, line, (size_t)nl + 1);

@@ -6,11 +6,15 @@
  * One name per distinct (function, line): every Line of a profile that
  * points at the same function and line gets the same string, so a
  * function called from two places of one caller is two frames, and the
- * same place reached through two stacks is one.  A name is made only
- * where there is something to point at: the function has a file name and
- * the line is in 1..LINENAMES_LINE_MAX; any other frame keeps its
- * function's name alone (a producer that writes no lines, line 0 for
- * "unknown", or a negative or absurd number, which no source file has).
+ * same place reached through two stacks is one.  The name is the one
+ * pprof gives the node (its NodeInfo.PrintableName at -lines), whatever
+ * the line holds, so that every row reads and sums as pprof's:
+ *   line != 0           "func file:line", the file empty when the function
+ *                       has none ("func :7"), and any line, negative or
+ *                       past what a source file holds, as written;
+ *   line 0, a file      "func file" (pprof's "no line": the file alone);
+ *   line 0, no file     the function's name alone (left as it is);
+ * a function without a name (func_len 0) is left out: "file:line".
  *
  * The file is shown as the profile writes it, cleaned lexically as pprof
  * cleans it (Go's filepath.Clean: "//" and "/./" collapse, "dir/.." goes),
@@ -29,7 +33,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LINENAMES_LINE_MAX 2147483647 /* the largest line number taken as one */
 #define LINENAMES_BYTES_MAX (256u << 20)
 
 /* One frame to name: entry `at` of the caller's names array, function f
@@ -47,8 +50,9 @@ typedef struct linenames {
     size_t made; /* asks given a name */
 } linenames;
 
-/* Names every ask that has a file and a line (see the top): names[at]
- * becomes "func file:line"; the others are left as they are.  func[f] and
+/* Names every ask that has a file or a line (see the top): names[at]
+ * becomes "func file:line" or "func file"; the others are left as they
+ * are.  func[f] and
  * file[f] are function f's name and file ("" for none), func_len[f] and
  * file_len[f] their lengths.  asks is reordered.  0; ENOMEM; or E2BIG
  * when the names would take more than LINENAMES_BYTES_MAX bytes (names

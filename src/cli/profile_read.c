@@ -41,6 +41,7 @@
 #include "demangle.h"
 #include "input.h"
 #include "linenames.h"
+#include "namehash.h"
 #include "profile.pb-c.h"
 
 typedef Perftools__Profiles__Profile pb_profile;
@@ -48,9 +49,9 @@ typedef Perftools__Profiles__Location pb_location;
 typedef Perftools__Profiles__Sample pb_sample;
 
 enum {
-    FRAMES_MAX = 1 << 25,  /* frames over all samples (a model of 256 MiB of pointers) */
+    FRAMES_MAX = 1 << 25,  /* frames over all samples (a model of 256 MiB of pointers, and
+                              128 MiB of their names' hashes) */
     LABEL_TYPES_MAX = 64,  /* sample types whose _sd/_samples labels are looked at */
-    ADDR_NAME = 20,        /* "0x" + 16 hex digits + NUL, rounded */
 };
 
 typedef struct idpair {
@@ -69,8 +70,8 @@ struct profile_mem {
     idindex maps, locs, funcs;
     size_t *loc_first, *loc_count;
     const char **names;
+    size_t nnames;
     char **demangled; /* per function: its C++ name as pprof shows it, or NULL */
-    char *addr_names;
     const char **map_name; /* per mapping: "[FILE]", or NULL */
     char *map_names;
     linenames lines;       /* the "func file:line" names, with PROFILE_READ_LINES */
@@ -79,6 +80,9 @@ struct profile_mem {
                                "(no KEY label)" at n_string_table */
     size_t ntag_names;
     const char **tag_frames; /* profile_read_by_tag: the samples' frames */
+    namehash *tag_hashes;    /* ... and their names' hashes */
+    namehash *tag_name_hashes; /* per tag_names entry */
+    namehash *hashes;      /* per frame: its name's hash */
     profile_sample *samples;
     double *var;
     unsigned char *sd;
@@ -268,22 +272,22 @@ static const char *str(const pb_profile *pb, int64_t i)
     return s ? s : "";
 }
 
-/* Function f's name: demangled, else its name, else its system name. */
+/* Function f's name: demangled, else its name, else its system name;
+ * "" when it has none. */
 static const char *func_name_at(const struct profile_mem *m, size_t f)
 {
     if (m->demangled[f])
         return m->demangled[f];
     const Perftools__Profiles__Function *fn = m->pb->function[f];
     const char *n = str(m->pb, fn->name);
-    if (!*n)
-        n = str(m->pb, fn->system_name);
-    return *n ? n : "?";
+    return *n ? n : str(m->pb, fn->system_name);
 }
 
+/* The name of the function of this id, "" for none (id 0) or no name. */
 static const char *func_name(const struct profile_mem *m, uint64_t function_id)
 {
     long f = function_id ? find_id(&m->funcs, function_id) : -1;
-    return f < 0 ? "?" : func_name_at(m, (size_t)f);
+    return f < 0 ? "" : func_name_at(m, (size_t)f);
 }
 
 /* Each function's C++ name demangled as go tool pprof shows it
@@ -332,45 +336,45 @@ static int build_map_names(reader *r, struct profile_mem *m)
 }
 
 /* Names of every location: its lines, innermost first; without lines
- * (not symbolized), its mapping's "[FILE]", as pprof names it, or its
- * address when it has no mapping file.  Not the address where a file is
- * known: a shared library's addresses change from run to run (ASLR), so
- * a stack through one (glibc's __libc_start_call_main, which has no
- * dynamic symbol, is in every program's) would never match the same
- * stack of another run. */
+ * (not symbolized), or for a line without a function or whose function
+ * has no name, its mapping's "[FILE]", else "<unknown>", as pprof names
+ * them (its NodeInfo of no
+ * function, the address dropped at any granularity but -addresses).  Not
+ * the address: a shared library's addresses change from run to run
+ * (ASLR), so a stack through one (glibc's __libc_start_call_main, which
+ * has no dynamic symbol, is in every program's) would never match the
+ * same stack of another run, nor would code without a file (JIT'd code,
+ * an anonymous mapping) of two runs; and a row per address was a row
+ * pprof does not have. */
 static int build_names(reader *r, struct profile_mem *m)
 {
     const pb_profile *pb = m->pb;
     if (build_map_names(r, m) || build_demangled(r, m))
         return -1;
-    size_t n = pb->n_location, total = 0, naddr = 0;
+    size_t n = pb->n_location, total = 0;
     for (size_t i = 0; i < n; i++) {
         size_t k = pb->location[i]->n_line;
         total += k ? k : 1;
-        naddr += !k;
     }
     m->loc_first = malloc((n + 1) * sizeof *m->loc_first);
     m->loc_count = malloc((n + 1) * sizeof *m->loc_count);
     m->names = malloc((total + 1) * sizeof *m->names);
-    m->addr_names = malloc(naddr * ADDR_NAME + 1);
-    if (!m->loc_first || !m->loc_count || !m->names || !m->addr_names)
+    m->nnames = total;
+    if (!m->loc_first || !m->loc_count || !m->names)
         return fail(r, "out of memory");
     size_t at = 0;
-    char *an = m->addr_names;
     for (size_t i = 0; i < n; i++) {
         const pb_location *l = pb->location[i];
         m->loc_first[i] = at;
         m->loc_count[i] = l->n_line ? l->n_line : 1;
         long map = l->mapping_id ? find_id(&m->maps, l->mapping_id) : -1;
-        if (!l->n_line && map >= 0 && m->map_name[map]) {
-            m->names[at++] = m->map_name[map];
-        } else if (!l->n_line) {
-            snprintf(an, ADDR_NAME, "0x%" PRIx64, l->address);
-            m->names[at++] = an;
-            an += ADDR_NAME;
+        const char *where = map >= 0 && m->map_name[map] ? m->map_name[map] : "<unknown>";
+        if (!l->n_line)
+            m->names[at++] = where;
+        for (size_t k = 0; k < l->n_line; k++) {
+            const char *f = func_name(m, l->line[k]->function_id);
+            m->names[at++] = *f ? f : where;
         }
-        for (size_t k = 0; k < l->n_line; k++)
-            m->names[at++] = func_name(m, l->line[k]->function_id);
     }
     return 0;
 }
@@ -383,13 +387,11 @@ static size_t func_name_len(const struct profile_mem *m, size_t f, const size_t 
     const Perftools__Profiles__Function *fn = m->pb->function[f];
     if (m->demangled[f])
         return strlen(m->demangled[f]); /* made for this function alone */
-    if (slen[fn->name])
-        return slen[fn->name];
-    return slen[fn->system_name] ? slen[fn->system_name] : 1; /* "?" */
+    return slen[fn->name] ? slen[fn->name] : slen[fn->system_name];
 }
 
 /* With PROFILE_READ_LINES: every name of a line whose function has a file
- * and whose line is known becomes "func file:line" (linenames.h).  Lengths
+ * or whose line is not 0 becomes "func file:line" (linenames.h).  Lengths
  * are taken once per string (func_name_len). */
 static int build_line_names(reader *r, struct profile_mem *m, profile *p)
 {
@@ -447,21 +449,31 @@ static int build_frames(reader *r, struct profile_mem *m, profile *p)
                             FRAMES_MAX);
         }
     m->frames = malloc((total + 1) * sizeof *m->frames);
+    m->hashes = malloc((total + 1) * sizeof *m->hashes);
     m->samples = calloc(pb->n_sample + 1, sizeof *m->samples);
-    if (!m->frames || !m->samples)
+    /* Each location's names hashed once, for the frames to copy. */
+    namehash *name_hash = malloc((m->nnames + 1) * sizeof *name_hash);
+    if (!m->frames || !m->hashes || !m->samples || !name_hash ||
+        namehash_fill(m->names, m->nnames, name_hash)) {
+        free(name_hash);
         return fail(r, "out of memory");
+    }
     size_t at = 0;
     for (size_t i = 0; i < pb->n_sample; i++) {
         const pb_sample *s = pb->sample[i];
         m->samples[i].frames = &m->frames[at];
+        m->samples[i].hashes = &m->hashes[at];
         for (size_t k = 0; k < s->n_location_id; k++) {
             size_t l = (size_t)find_id(&m->locs, s->location_id[k]);
             memcpy(&m->frames[at], &m->names[m->loc_first[l]], m->loc_count[l] * sizeof *m->names);
+            memcpy(&m->hashes[at], &name_hash[m->loc_first[l]],
+                   m->loc_count[l] * sizeof *name_hash);
             at += m->loc_count[l];
         }
         m->samples[i].nframes = (size_t)(&m->frames[at] - m->samples[i].frames);
         m->samples[i].values = s->value;
     }
+    free(name_hash);
     p->samples = m->samples;
     p->nsamples = pb->n_sample;
     return 0;
@@ -654,6 +666,8 @@ static const char *tag_name(struct profile_mem *m, const char *key, size_t v)
             snprintf(*slot, len, "(no %s label)", key);
         else if (*slot)
             snprintf(*slot, len, "%s=%s", key, val);
+        if (*slot)
+            m->tag_name_hashes[v] = namehash_of(*slot);
     }
     return *slot;
 }
@@ -674,9 +688,12 @@ int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled
     m->tag_names = calloc(pb->n_string_table + 1, sizeof *m->tag_names);
     m->ntag_names = m->tag_names ? pb->n_string_table + 1 : 0;
     m->tag_frames = malloc(nptr * sizeof *m->tag_frames);
-    if (!m->tag_names || !m->tag_frames)
+    m->tag_hashes = malloc(nptr * sizeof *m->tag_hashes);
+    m->tag_name_hashes = malloc((pb->n_string_table + 1) * sizeof *m->tag_name_hashes);
+    if (!m->tag_names || !m->tag_frames || !m->tag_hashes || !m->tag_name_hashes)
         return -1;
     const char **at = m->tag_frames;
+    namehash *hat = m->tag_hashes;
     for (size_t i = 0; i < p->nsamples; i++) {
         size_t v = pb->n_string_table;
         for (size_t k = 0; k < pb->sample[i]->n_label; k++) {
@@ -689,13 +706,18 @@ int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled
         }
         profile_sample *smp = &m->samples[i];
         size_t n = root ? smp->nframes : 0; /* frames are leaf first: the root is last */
-        if (n)
+        if (n) {
             memcpy(at, smp->frames, n * sizeof *at);
+            memcpy(hat, smp->hashes, n * sizeof *hat);
+        }
         if (!(at[n] = tag_name(m, key, v)))
             return -1;
+        hat[n] = m->tag_name_hashes[v];
         smp->frames = at;
+        smp->hashes = hat;
         smp->nframes = n + 1;
         at += n + 1;
+        hat += n + 1;
     }
     return 0;
 }
@@ -1024,7 +1046,6 @@ static void free_model(struct profile_mem *m)
     free(m->loc_first);
     free(m->loc_count);
     free(m->names);
-    free(m->addr_names);
     free(m->map_name);
     free(m->map_names);
     linenames_free(&m->lines);
@@ -1033,15 +1054,21 @@ static void free_model(struct profile_mem *m)
         free(m->tag_names[i]);
     free(m->tag_names);
     free(m->tag_frames);
+    free(m->tag_hashes);
+    free(m->tag_name_hashes);
+    m->tag_name_hashes = NULL;
     m->tag_names = NULL;
     m->tag_frames = NULL;
+    m->tag_hashes = NULL;
+    free(m->hashes);
     free(m->samples);
     free(m->var);
     free(m->sd);
     m->maps.v = m->locs.v = m->funcs.v = NULL;
     m->loc_first = m->loc_count = NULL;
     m->names = m->map_name = m->frames = NULL;
-    m->addr_names = m->map_names = NULL;
+    m->hashes = NULL;
+    m->map_names = NULL;
     m->samples = NULL;
     m->var = NULL;
     m->sd = NULL;

@@ -9,12 +9,11 @@
  * Line order: innermost first).  Addresses are dropped: stacks are compared
  * by their names so that profiles of different processes line up.  A
  * location without lines (not symbolized) is named as pprof names it,
- * "[FILE]" for the base name of its mapping's file, else by its address,
- * "0x...".  Read with PROFILE_READ_LINES (the commands' --lines), a frame
- * whose function has a file and whose line is known is named
- * "func file:line" instead, as `go tool pprof -lines` names it
- * (linenames.h), so that everything keyed by names is keyed by source
- * line; the others keep the function's name.
+ * "[FILE]" for the base name of its mapping's file, else "<unknown>" (not
+ * by its address, which another run has elsewhere).  Read with PROFILE_READ_LINES (the commands' --lines), a frame
+ * is named as `go tool pprof -lines` names it, "func file:line" ("func
+ * file" for line 0; linenames.h), so that everything keyed by names is
+ * keyed by source line; a frame with neither keeps the function's name.
  *
  * Each value also carries the variance of its estimate and where that
  * variance came from (enum profile_sd):
@@ -61,6 +60,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "namehash.h"
+
 enum profile_sd { PROFILE_SD_EXACT, PROFILE_SD_LABEL, PROFILE_SD_APPROX, PROFILE_SD_UNKNOWN };
 
 /* Default bound on a profile's decompressed size; HEAPPROF_MAX_INPUT overrides. */
@@ -82,6 +83,8 @@ typedef struct profile_sample {
     const double *var;         /* variance of each value's estimate */
     const unsigned char *sd;   /* enum profile_sd, per value */
     double age;                /* seconds (an age band's lower bound); -1: none */
+    const namehash *hashes;    /* namehash_of each frame (namehash.h), made once per name
+                                  (NULL: none, for a sample made by hand) */
 } profile_sample;
 
 typedef struct profile {

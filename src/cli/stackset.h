@@ -22,7 +22,9 @@
 #define HEAPPROF_CLI_STACKSET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "namehash.h"
 #include "profile_read.h"
 
 typedef struct stackset_cell {
@@ -59,6 +61,11 @@ int stackset_permute(stackset *s, const size_t *order);
 /* The row for this key, created (all cells zero) if new; NULL when out of
  * memory. */
 stackset_row *stackset_row_for(stackset *s, const char *const *frames, size_t n);
+/* The same, given each frame's namehash_of (namehash.h), as a profile's
+ * samples carry them: the names' bytes are then not hashed again.  hashes
+ * NULL: as stackset_row_for. */
+stackset_row *stackset_row_hashed(stackset *s, const char *const *frames, const namehash *hashes,
+                                  size_t n);
 
 stackset_cell *stackset_cell_at(const stackset *s, stackset_row *r, size_t prof, size_t type);
 /* Fixed cell k of r (k < nfixed): no profile's, and stackset_permute leaves

@@ -5,9 +5,17 @@
 #   - a crafted profile (craft_profiles.py lines): an inlined frame (two
 #     Lines in one Location), one line of a function in two Locations (one
 #     row), a wrapper with a file (still skipped for the site), a function
-#     without a file and absurd line numbers (-5, 2^40: the function's name
-#     alone), a path written with "./", ".." and "//" (cleaned as pprof
-#     cleans it);
+#     without a file ("nofile :7") and line numbers no file has (-5, 2^40:
+#     shown as written), a path written with "./", ".." and "//" (cleaned as
+#     pprof cleans it); every row and stack is pprof's (-top, -traces);
+#   - frames pprof names each its own way (craft_profiles.py line_edges):
+#     one function name in two files, line 0 ("func file"), functions
+#     without a name (its system name; none at all: "file:line"), locations without lines with and without a mapping
+#     file ("[libfoo.so]", "<unknown>", also without --lines), and lines
+#     without a function (which pprof refuses): the same rows and stacks as
+#     pprof's;
+#   - two builds of one program (craft_profiles.py lines --moved: a line
+#     moved): leaks and flame --base key the moved line apart;
 #   - a heapprof profile of a program built -O2 -g whose mapping heapprof
 #     marks as symbolized (cli_lines.c), and a Go heap profile: every row of
 #     `top --lines` is a row of `go tool pprof -top -lines`, with the same
@@ -35,23 +43,56 @@ pprof_rows() {
                     for (i = 6; i <= NF; i++) if ($i != "(inline)" && $i != "(partial-inline)") n = n " " $i
                     print n }' "$1" | sort
 }
+# Stacks of `heapprof top --by stack --raw -n 0` as "value frame ← frame ...", sorted.
+stack_rows() {
+    awk '/^ +value +± / { go = 1; next }
+         go && NF { n = $1; for (i = 5; i <= NF; i++) n = n " " $i; print n }' "$1" | sort
+}
+# The same of `go tool pprof -traces -unit=B` (one trace per sample: those
+# of one stack summed, and left out when 0, as top leaves them), less its
+# "(inline)" marks and its label lines ("bytes:  12kB").
+pprof_stacks() {
+    awk '/^-+\+-+$/ { if (k != "") sum[k] += v; k = ""; first = 1; next }
+         first && $1 ~ /:$/ { next }
+         first && NF { v = $1; sub(/B$/, "", v); first = 0; from = 2 }
+         from && NF { s = ""
+                      for (i = from; i <= NF; i++) if ($i != "(inline)" && $i != "(partial-inline)") s = s (s == "" ? "" : " ") $i
+                      k = k == "" ? s : k " \xe2\x86\x90 " s; from = 1 }
+         END { if (k != "") sum[k] += v; for (x in sum) if (sum[x]) print sum[x] " " x }' "$1" | sort
+}
+# same_as_pprof FILE: top --lines and its --by stack give the rows and
+# stacks of go tool pprof -top -lines and -traces -lines.
+same_as_pprof() {
+    expect_rc 0 hp top --lines --raw -n 0 "$1"
+    top_rows "$W/out" >"$W/ours.rows"
+    pprof_to "$1" "$W/pprof.top" -top -lines -nodefraction=0 -unit=B
+    pprof_rows "$W/pprof.top" | diff "$W/ours.rows" - >&2 ||
+        fail "top --lines and go tool pprof -top -lines differ (above, ours first) on $1"
+    grep -qE ':-?[0-9]+$' "$W/ours.rows" || fail "no file:line in top --lines of $1: $(cat "$W/out")"
+    expect_rc 0 hp top --lines --by stack --raw -n 0 "$1"
+    stack_rows "$W/out" >"$W/ours.stacks"
+    pprof_to "$1" "$W/pprof.traces" -traces -lines -unit=B
+    pprof_stacks "$W/pprof.traces" | diff "$W/ours.stacks" - >&2 ||
+        fail "top --lines --by stack and go tool pprof -traces -lines differ (above, ours first) on $1"
+}
 
 # --- top ------------------------------------------------------------------------------
 expect_rc 0 hp top --lines --raw -n 0 "$W/l1.pb"
 cp "$W/out" "$W/top1"
 top_rows "$W/top1" >"$W/top1.rows"
-cat >"$W/top1.want" <<'EOF'
+sort >"$W/top1.want" <<'EOF'
 0 1000 leak /src/app/leak.c:20
 0 3000 main /src/app/main.c:5
 0 5000 main /src/app/main.c:6
 1000 1000 helper /src/app/inl.h:10
 2000 2000 malloc /glibc/malloc/malloc.c:3287
 4000 6000 leak /src/app/leak.c:25
-500 500 badline
-500 500 nofile
+300 300 badline /src/app/bad.c:-5
+200 200 badline /src/app/bad.c:1099511627776
+500 500 nofile :7
 EOF
 diff "$W/top1.want" "$W/top1.rows" >&2 || fail "top --lines: rows differ from the expected (above)"
-expect_in "$W/top1" '^Showing 8 of 8 source lines$'
+expect_in "$W/top1" '^Showing 9 of 9 source lines$'
 expect_in "$W/top1" ' function file:line$' "the column header"
 note "top --lines: inlined frames, one line in two locations, cleaned paths, absurd lines"
 
@@ -67,14 +108,36 @@ expect_rc 0 hp top --lines --by stack --raw "$W/l1.pb"
 expect_in "$W/out" '^ +1000 +0 .* helper /src/app/inl\.h:10 ← leak /src/app/leak\.c:20 ← main /src/app/main\.c:5$' \
     "an inlined frame and its caller's line, one location"
 expect_in "$W/out" '^ +4000 +0 .* leak /src/app/leak\.c:25 ← main /src/app/main\.c:6$'
-expect_in "$W/out" '^ +500 +0 .* badline ← main /src/app/main\.c:6$' "lines -5 and 2^40: the function alone"
+expect_in "$W/out" '^ +300 +0 .* badline /src/app/bad\.c:-5 ← main /src/app/main\.c:6$' "line -5, as written"
+expect_in "$W/out" '^ +200 +0 .* badline /src/app/bad\.c:1099511627776 ← main /src/app/main\.c:6$' "line 2^40"
+expect_in "$W/out" '^ +500 +0 .* nofile :7 ← main /src/app/main\.c:6$' "a line without a file"
 
-# pprof on the same file: every row with a file and a sane line is pprof's.
+# pprof on the same file: every row and every stack is pprof's.  The edge
+# cases too, and without --lines (frames without a function).
+craft_edges() { python3 "$CLI_SRC/craft_profiles.py" line_edges "$@" || fail "craft_profiles.py line_edges $* failed"; }
+craft_edges "$W/edges.pb"
+expect_rc 0 hp top --lines --raw -n 0 "$W/edges.pb"
+cp "$W/out" "$W/edges.top"
+expect_in "$W/edges.top" '^ +2000 .* dup /src/b\.c:10$' "one function name in two files: two rows"
+expect_in "$W/edges.top" '^ +1080 .* dup /src/a\.c:10$' "two Functions of one name and file: one row"
+expect_in "$W/edges.top" '^ +390 .* zero /src/z\.c$' "line 0: the file alone"
+expect_in "$W/edges.top" '^ +70 .* \[libfoo\.so\]$' "no line, a mapping file"
+expect_in "$W/edges.top" '^ +65 .* <unknown>$' "no line, no mapping file: one row for two addresses"
+expect_in "$W/edges.top" '^ +50 .* noname_sys /src/n\.c:3$' "a function without a name, its system name"
+expect_in "$W/edges.top" '^ +3 .*  /src/x\.c:9$' "a function without any name: the file and line alone"
+craft_edges "$W/nofunc.pb" --no-func
+expect_rc 0 hp top --lines --raw -n 0 "$W/nofunc.pb"
+expect_in "$W/out" '^ +76 .* \[libfoo\.so\]$' "a line without a function, a mapping file"
+expect_in "$W/out" '^ +72 .* <unknown>$' "a line without a function, no mapping file"
 if have_go; then
-    pprof_to "$W/l1.pb" "$W/l1.pprof" -top -lines -nodefraction=0 -unit=B
-    pprof_rows "$W/l1.pprof" | grep -v -e ' nofile' -e ' badline' >"$W/l1.pprof.rows"
-    grep -v -e ' nofile' -e ' badline' "$W/top1.rows" | diff - "$W/l1.pprof.rows" >&2 ||
-        fail "top --lines and go tool pprof -top -lines differ (above) on the crafted profile"
+    same_as_pprof "$W/l1.pb"
+    same_as_pprof "$W/edges.pb"
+    expect_rc 0 hp top --raw -n 0 "$W/edges.pb"
+    top_rows "$W/out" >"$W/ours.rows"
+    pprof_to "$W/edges.pb" "$W/pprof.top" -top -nodefraction=0 -unit=B
+    pprof_rows "$W/pprof.top" | diff "$W/ours.rows" - >&2 ||
+        fail "top and go tool pprof -top differ (above, ours first) on $W/edges.pb"
+    note "top --lines (--by stack) agrees with go tool pprof -top (-traces) -lines on crafted profiles"
 fi
 
 # --- heapprof's own file:line: a program built -O2 -g ----------------------------------
@@ -96,15 +159,8 @@ expect_rc 0 hp ages --lines "$lp"
 expect_in "$W/out" " two_sites /.*cli_lines\.c:$a ← main /.*cli_lines\.c:[0-9]+$" "ages: a site by line"
 expect_in "$W/out" " two_sites /.*cli_lines\.c:$b ← main /.*cli_lines\.c:[0-9]+$" "ages: the other line"
 if have_go; then
-    for f in "$lp" "$CLI_SRC/corpus/go_heap.gz"; do
-        expect_rc 0 hp top --lines --raw -n 0 "$f"
-        top_rows "$W/out" >"$W/ours.rows"
-        pprof_to "$f" "$W/pprof.top" -top -lines -nodefraction=0 -unit=B
-        pprof_rows "$W/pprof.top" >"$W/pprof.rows"
-        grep -qE ':[0-9]+$' "$W/ours.rows" || fail "no file:line in top --lines of $f: $(cat "$W/out")"
-        diff "$W/ours.rows" "$W/pprof.rows" >&2 ||
-            fail "top --lines and go tool pprof -top -lines differ (above, ours first) on $f"
-    done
+    same_as_pprof "$lp"
+    same_as_pprof "$CLI_SRC/corpus/go_heap.gz"
     note "top --lines agrees with go tool pprof -top -lines on heapprof's and Go's profiles"
 fi
 
@@ -136,8 +192,26 @@ expect_rc 0 hp flame --lines --base "$W/l1.pb" "$W/l3.pb" -o "$W/diff.svg"
 expect_in "$W/diff.svg" '<title>leak /src/app/leak\.c:25$' "a differential graph by line"
 expect_in "$W/diff.svg" '\+7\.81 KiB since the base' "leak.c:25's growth, 8000 bytes"
 
+# --- two builds: leak's line 25 is 26 in the later one -----------------------------------
+# Keyed by line, the moved line is another frame: its stacks grew from
+# nothing, as in go tool pprof -lines -base; without --lines they match.
+craft "$W/m3.pb" --scale 3 --moved
+expect_rc 0 hp leaks --lines --raw "$W/l1.pb" "$W/m3.pb"
+expect_in "$W/out" '^ +1 +\+12000 .* 0 +1  leak /src/app/leak\.c:26 ← main /src/app/main\.c:6$' \
+    "a moved line: a new site, from 0 objects"
+expect_not_in "$W/out" 'leak\.c:25' "the old line (it shrank to nothing)"
+expect_rc 0 hp leaks --raw "$W/l1.pb" "$W/m3.pb"
+expect_in "$W/out" '^ +1 +\+8000 .* 1 +1  leak ← main$' "without --lines, the same site in both builds"
+expect_rc 0 hp flame --lines --base "$W/l1.pb" "$W/m3.pb" -o "$W/moved.svg"
+expect_in "$W/moved.svg" '<title>leak /src/app/leak\.c:26$' "the new line, by line"
+expect_in "$W/moved.svg" '<text [^>]*>leak leak\.c:26</text>' "its box"
+expect_in "$W/moved.svg" '\+11\.7 KiB since the base' "all of leak.c:26's bytes new, 12000 bytes"
+expect_not_in "$W/moved.svg" 'leak\.c:25' "the old line (nothing of it in the later profile)"
+
 # --- ages and timeline -------------------------------------------------------------------
 expect_rc 0 hp ages --lines "$CLI_SRC/corpus/tiny_aged.pb"
+expect_in "$W/out" ' leaf :7 ← main :7$' "ages: a line without a file, as pprof names it"
+expect_rc 0 hp top --lines "$CLI_SRC/corpus/heapprof_sampled.gz"
 expect_in "$W/err" 'has no file:line for any frame' "a profile without lines says so"
 expect_rc 0 hp timeline --lines --site leak.c:25 "$W/l1.pb" "$W/l3.pb" -o "$W/tl.svg"
 expect_in "$W/tl.svg" 'leak /src/app/leak\.c:25 ← main' "a site by line in the legend"

@@ -47,7 +47,7 @@ Usage:
                                      seconds since start (default 7200; 0:
                                      none); --time: the time stamp, S
                                      seconds after 1700000000 (default 0)
-  craft_profiles.py lines OUT [--scale K] [--bad-file] [--huge-file]
+  craft_profiles.py lines OUT [--scale K] [--bad-file] [--huge-file] [--moved]
                                      OUT (plain pb): an exact profile with
                                      file:line (cli_lines.sh): inlined
                                      frames (helper inl.h:10 in leak
@@ -60,7 +60,32 @@ Usage:
                                      times K (default 1).  --bad-file: the
                                      file of leak is string 999 (out of
                                      range); --huge-file: 300 more lines of
-                                     a function whose file name is 1 MiB
+                                     a function whose file name is 1 MiB;
+                                     --moved: leak's line 25 is 26 (the
+                                     same code in another build)
+  craft_profiles.py line_edges OUT [--no-func]
+                                     OUT (plain pb): frames pprof -lines
+                                     names each its own way (main.c:5 the
+                                     caller of all): dup at line 10 of
+                                     a.c (two Functions) and of b.c, zero
+                                     at line 0 of z.c (two Locations),
+                                     nofile (no file) at line 7, a
+                                     function whose name is "" (system
+                                     name noname_sys), one with no name
+                                     at all (x.c:9), locations without
+                                     lines in a mapping with a file and
+                                     without one (two addresses);
+                                     --no-func: and a line without a
+                                     function in each (which pprof
+                                     refuses: "a line with nil function")
+  craft_profiles.py lined_stacks OUT N D
+                                     gzip: an exact profile of N distinct
+                                     stacks D locations deep over 3200
+                                     locations (8 lines of each of 400
+                                     functions in 40 files, every fourth
+                                     with an inlined frame), names and
+                                     paths of realistic length: what
+                                     `top --lines` costs (README)
   craft_profiles.py signed OUT [--space-only] SITE=OBJECTS:BYTES ...
                                      OUT (plain pb): a Go-style heap profile
                                      (alloc_* and inuse_* types, a byte
@@ -116,18 +141,24 @@ def sites(out, n):
         f.write(m)
 
 
+def draw_stacks(n, d, k):
+    """n stacks of d location ids in 1..k: a fixed pseudo-random draw."""
+    x = 12345
+    for _ in range(n):
+        st = []
+        for _ in range(d):
+            x = (x * 1103515245 + 12345) % (1 << 31)
+            st.append(x % k + 1)
+        yield st
+
+
 def stacks_body(n, d, labels=()):
     """The samples, locations, functions and names of n distinct stacks d
     frames deep over 200 functions (a fixed pseudo-random draw), each
     holding 1 object of 24 bytes + its index, with labels."""
     nf = 200
     m = bytearray(types())
-    x = 12345
-    for i in range(n):
-        st = []
-        for _ in range(d):
-            x = (x * 1103515245 + 12345) % (1 << 31)
-            st.append(x % nf + 1)
+    for i, st in enumerate(draw_stacks(n, d, nf)):
         m += field_bytes(2, sample(st, [1, 24 + i], list(labels)))
     for i in range(nf):
         m += field_bytes(4, location(i + 1, [i + 1], 0))
@@ -267,7 +298,7 @@ def line_(func_id, line):
 
 def lines(args):
     out = args.pop(0)
-    scale, bad_file, huge = 1, False, False
+    scale, bad_file, huge, moved = 1, False, False, False
     while args:
         a = args.pop(0)
         if a == "--scale":
@@ -276,6 +307,8 @@ def lines(args):
             bad_file = True
         elif a == "--huge-file":
             huge = True
+        elif a == "--moved":
+            moved = True
     names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main", "leak",
              "helper", "nofile", "badline", "malloc", "/src/app/main.c",
              "/src/app/./util/../leak.c", "/src/app//inl.h", "/src/app/bad.c",
@@ -292,13 +325,13 @@ def lines(args):
     ]
     locs = {  # id: lines, innermost first
         1: [(3, 10), (2, 20)],  # helper inlined into leak at its line 20
-        2: [(2, 25)],
+        2: [(2, 26 if moved else 25)],
         3: [(1, 5)],
         4: [(1, 6)],
         5: [(4, 7)],
         6: [(5, -5)],
         7: [(5, 1 << 40)],
-        8: [(2, 25)],  # leak's line 25 again, another address
+        8: [(2, 26 if moved else 25)],  # leak's line 25 again, another address
         9: [(6, 3287)],
     }
     samples = [  # stack (location ids, leaf first), bytes
@@ -328,6 +361,72 @@ def lines(args):
     m += strings(names)
     m += field_varint(9, 1700000000 * 10**9) + packed(13, [S[EXACT]])
     with open(out, "wb") as f:
+        f.write(m)
+
+
+def line_edges(out, no_func=False):
+    names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main", "dup", "zero",
+             "nofile", "noname_sys", "/src/main.c", "/src/a.c", "/src/b.c", "/src/z.c",
+             "/src/n.c", "/nonexistent/libfoo.so", "/src/x.c"]
+    S = {n: i for i, n in enumerate(names)}
+    funcs = [(1, "main", "/src/main.c"), (2, "dup", "/src/a.c"), (3, "dup", "/src/b.c"),
+             (4, "zero", "/src/z.c"), (5, "nofile", ""), (6, "", "/src/n.c"),
+             (7, "dup", "/src/a.c"), (8, "", "/src/x.c")]
+    locs = {  # id: (lines, mapping id), innermost first
+        1: ([(1, 5)], 0), 2: ([(2, 10)], 0), 3: ([(3, 10)], 0), 4: ([(4, 0)], 0),
+        5: ([(5, 7)], 0), 6: ([(6, 3)], 1), 7: ([], 0), 8: ([], 1), 9: ([(7, 10)], 0),
+        10: ([(4, 0)], 0), 11: ([], 0), 14: ([(8, 9)], 0),
+    }
+    samples = [([2, 1], 1000), ([3, 1], 2000), ([4, 1], 300), ([5, 1], 400), ([6, 1], 50),
+               ([7, 1], 60), ([8, 1], 70), ([9, 1], 80), ([10, 1], 90), ([11, 1], 5),
+               ([14, 1], 3)]
+    if no_func:
+        locs.update({12: ([(0, 4)], 1), 13: ([(0, 4)], 0)})
+        samples += [([12, 1], 6), ([13, 1], 7)]
+    m = bytearray(types())
+    for st, b in samples:
+        m += field_bytes(2, sample(st, [1, b]))
+    m += field_bytes(3, field_varint(1, 1) + field_varint(2, 0x400000) +
+                     field_varint(3, 0x500000) + field_varint(5, S["/nonexistent/libfoo.so"]))
+    for lid, (ls, mp) in sorted(locs.items()):
+        body = field_varint(1, lid) + field_varint(2, mp) + field_varint(3, 0x401000 + 16 * lid)
+        for f, ln in ls:
+            body += field_bytes(4, line_(f, ln))
+        m += field_bytes(4, body)
+    for fid, name, fname in funcs:
+        system = S[name] if name else S["noname_sys"] if fid == 6 else 0
+        m += field_bytes(5, field_varint(1, fid) + field_varint(2, S[name] if name else 0) +
+                         field_varint(3, system) + field_varint(4, S[fname] if fname else 0))
+    m += strings(names)
+    m += field_varint(9, 1700000000 * 10**9) + packed(13, [S[EXACT]])
+    with open(out, "wb") as f:
+        f.write(m)
+
+
+def lined_stacks(out, n, d):
+    nf, per = 400, 8
+    names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT]
+    base = len(names)
+    names += ["app::subsystem%02d::Component::handle_request_%03d" % (i // 10, i)
+              for i in range(nf)]
+    names += ["/home/build/work/project/src/subsystem%02d/component_impl.cc" % k
+              for k in range(nf // 10)]
+    m = bytearray(types())
+    for i, st in enumerate(draw_stacks(n, d, nf * per)):
+        m += field_bytes(2, sample(st, [1, 24 + i]))
+    for k in range(nf * per):
+        f = k // per
+        body = field_varint(1, k + 1) + field_varint(3, 0x1000 + 16 * k)
+        if k % 4 == 0:  # an inlined frame first
+            body += field_bytes(4, line_((f * 7 + 3) % nf + 1, 100 + k % per))
+        body += field_bytes(4, line_(f + 1, 10 + 3 * (k % per)))
+        m += field_bytes(4, body)
+    for f in range(nf):
+        m += field_bytes(5, field_varint(1, f + 1) + field_varint(2, base + f) +
+                         field_varint(3, base + f) + field_varint(4, base + nf + f // 10))
+    m += strings(names)
+    m += field_varint(9, 1700000000 * 10**9) + packed(13, [5])
+    with gzip.open(out, "wb") as f:
         f.write(m)
 
 
@@ -379,5 +478,9 @@ if __name__ == "__main__":
         aged(sys.argv[2:])
     elif what == "lines":
         lines(sys.argv[2:])
+    elif what == "line_edges":
+        line_edges(sys.argv[2], sys.argv[3:] == ["--no-func"])
+    elif what == "lined_stacks":
+        lined_stacks(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:
         sys.exit(__doc__)

@@ -16,9 +16,10 @@
  *
  * Each input is read twice: as it is, then by source line
  * (PROFILE_READ_LINES, the commands' --lines), which must give the same
- * samples and frames, each named as before or "name file:line", and a
- * short form that starts with the name too; or refuse the input only for
- * the size of those names.  Both models go through the walk above.
+ * samples and frames, each named as before or "name file:line" (also
+ * "name :line" and "name file", as pprof names them), and a short form
+ * that starts with the name too; or refuse the input only for the size
+ * of those names.  Every frame's hash is its name's (namehash.h).  Both models go through the walk above.
  *
  * Mutated gzip data rarely survives its checksum, so an input starting
  * with 'Z' is gzipped here (the rest of it) before it is read: the
@@ -141,18 +142,18 @@ static void check_births(const profile *p)
     }
 }
 
-/* Whether ln is name, or name followed by " FILE:LINE" (LINE digits). */
+/* Whether ln is name, or name followed by " FILE:LINE" (LINE digits, a
+ * sign perhaps; FILE empty perhaps) or by " FILE" (line 0), as pprof
+ * names a line (linenames.h); a function without a name, named by its
+ * location ("[FILE]", "<unknown>"), is "FILE:LINE" alone. */
 static bool named_from(const char *ln, const char *name)
 {
     size_t n = strlen(name), l = strlen(ln);
+    if ((name[0] == '[' || !strcmp(name, "<unknown>")) && strcmp(ln, name))
+        return l > 0;
     if (strncmp(ln, name, n) || (ln[n] != '\0' && ln[n] != ' '))
         return false;
-    if (ln[n] == '\0')
-        return true;
-    size_t d = l;
-    while (d > n && ln[d - 1] >= '0' && ln[d - 1] <= '9')
-        d--;
-    return d < l && d > n + 1 && ln[d - 1] == ':';
+    return ln[n] == '\0' || l > n + 1; /* " FILE:LINE", " :LINE" or " FILE": not empty */
 }
 
 /* The model read by source line (lp) against the one read as it is. */
@@ -251,8 +252,12 @@ static void walk(profile *p)
         const profile_sample *s = &p->samples[i];
         double v = (double)s->values[t];
         frames += s->nframes;
-        bad = flame_add(g, s->frames, s->nframes, v > 0 ? v : 0, s->var[t], s->sd[t],
-                        (double)s->values[0]);
+        /* Each frame's hash, made once per name (namehash.h), is its name's. */
+        for (size_t k = 0; k < s->nframes; k++)
+            if (s->hashes[k] != namehash_of(s->frames[k]))
+                __builtin_trap();
+        bad = flame_add_hashed(g, s->frames, s->hashes, s->nframes, v > 0 ? v : 0, s->var[t],
+                               s->sd[t], (double)s->values[0]);
     }
     if (!bad && !flame_sort(g)) {
         if (flame_count(g) > frames + 1)

@@ -2,9 +2,10 @@
  * test_linenames.c - frame names by source line (src/cli/linenames.c):
  * paths cleaned as Go's filepath.Clean cleans them (the expected values
  * are what Go 1.19 prints for each), one name per distinct function and
- * line, the frames left alone (no file, a line of 0 or less or past 2^31
- * - 1), the short form, and the size bound checked before anything is
- * written.
+ * line, named as go tool pprof -lines names them (a line of 0: the file
+ * alone; no file: ":line"; any line, negative or past 2^31 - 1, as it is),
+ * the frames left alone (no file and line 0), the short form, and the
+ * size bound checked before anything is written.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -54,43 +55,51 @@ static void clean_like_go(void **state)
     }
 }
 
-/* Functions 0-3: main, leak (a path to clean), nofile (no file), helper. */
-static const char *const func[] = {"main", "leak", "nofile", "helper"};
-static const size_t func_len[] = {4, 4, 6, 6};
-static const char *const file[] = {"/src/main.c", "/src/./x/../leak.c", "", "inl.h"};
-static const size_t file_len[] = {11, 18, 0, 5};
+/* Functions 0-4: main, leak (a path to clean), nofile (no file), helper,
+ * and one without a name. */
+static const char *const func[] = {"main", "leak", "nofile", "helper", ""};
+static const size_t func_len[] = {4, 4, 6, 6, 0};
+static const char *const file[] = {"/src/main.c", "/src/./x/../leak.c", "", "inl.h", "/s/x.c"};
+static const size_t file_len[] = {11, 18, 0, 5, 6};
 
 static void names_and_short_forms(void **state)
 {
     (void)state;
-    const char *names[9];
-    for (size_t i = 0; i < 9; i++)
+    const char *names[11];
+    for (size_t i = 0; i < 11; i++)
         names[i] = func[i % 4];
     linenames_ask ask[] = {
         {0, 1, 25}, {1, 3, 10}, {2, 1, 20}, {3, 0, 5},
         {4, 1, 25},                      /* leak:25 again, another location: the same name */
-        {5, 2, 7},                       /* no file */
-        {6, 0, 0}, {7, 0, -5},           /* no line */
-        {8, 0, (int64_t)1 << 31},        /* past LINENAMES_LINE_MAX */
+        {5, 2, 7},                       /* no file: ":7", as pprof */
+        {6, 0, 0},                       /* line 0: the file alone, as pprof */
+        {7, 0, -5},                      /* lines no file has: as written, as pprof */
+        {8, 0, (int64_t)1 << 31},
+        {9, 2, 0},                       /* neither: left alone */
+        {10, 0, 0},                      /* main's file again */
     };
     names[4] = func[1];
-    names[5] = func[2];
-    names[6] = names[7] = names[8] = func[0];
+    names[5] = names[9] = func[2];
+    names[6] = names[7] = names[8] = names[10] = func[0];
     linenames ln;
-    assert_int_equal(linenames_make(&ln, ask, 9, func, func_len, file, file_len, names), 0);
-    assert_int_equal(ln.made, 5);
+    assert_int_equal(linenames_make(&ln, ask, 11, func, func_len, file, file_len, names), 0);
+    assert_int_equal(ln.made, 10);
     assert_string_equal(names[0], "leak /src/leak.c:25");
     assert_string_equal(names[1], "helper inl.h:10");
     assert_string_equal(names[2], "leak /src/leak.c:20");
     assert_string_equal(names[3], "main /src/main.c:5");
     assert_ptr_equal(names[4], names[0]); /* one string per function and line */
-    assert_ptr_equal(names[5], func[2]);
-    assert_ptr_equal(names[6], func[0]);
-    assert_ptr_equal(names[7], func[0]);
-    assert_ptr_equal(names[8], func[0]);
+    assert_string_equal(names[5], "nofile :7");
+    assert_string_equal(names[6], "main /src/main.c");
+    assert_string_equal(names[7], "main /src/main.c:-5");
+    assert_string_equal(names[8], "main /src/main.c:2147483648");
+    assert_ptr_equal(names[9], func[2]);
+    assert_ptr_equal(names[10], names[6]);
     assert_string_equal(linenames_short(&ln, names[0]), "leak leak.c:25");
     assert_string_equal(linenames_short(&ln, names[1]), "helper inl.h:10");
     assert_string_equal(linenames_short(&ln, names[3]), "main main.c:5");
+    assert_string_equal(linenames_short(&ln, names[5]), "nofile :7");
+    assert_string_equal(linenames_short(&ln, names[6]), "main main.c");
     /* A name that is not one of ln's is its own short form, even equal
      * to one of them. */
     char copy[] = "leak /src/leak.c:25";
@@ -100,11 +109,16 @@ static void names_and_short_forms(void **state)
     assert_null(ln.buf);
     assert_ptr_equal(linenames_short(&ln, func[1]), func[1]);
 
-    /* The largest line taken, and nothing to name at all. */
-    linenames_ask big = {0, 0, LINENAMES_LINE_MAX};
-    assert_int_equal(linenames_make(&ln, &big, 1, func, func_len, file, file_len, names), 0);
-    assert_string_equal(names[0], "main /src/main.c:2147483647");
-    assert_string_equal(linenames_short(&ln, names[0]), "main main.c:2147483647");
+    /* The longest lines (the sign too), a function without a name (the
+     * file and line alone, as pprof), and nothing to name at all. */
+    linenames_ask big[] = {{0, 0, INT64_MIN}, {1, 2, INT64_MAX}, {2, 4, 9}, {3, 4, 0}};
+    assert_int_equal(linenames_make(&ln, big, 4, func, func_len, file, file_len, names), 0);
+    assert_string_equal(names[0], "main /src/main.c:-9223372036854775808");
+    assert_string_equal(linenames_short(&ln, names[0]), "main main.c:-9223372036854775808");
+    assert_string_equal(names[1], "nofile :9223372036854775807");
+    assert_string_equal(names[2], "/s/x.c:9");
+    assert_string_equal(linenames_short(&ln, names[2]), "x.c:9");
+    assert_string_equal(names[3], "/s/x.c");
     linenames_free(&ln);
     assert_int_equal(linenames_make(&ln, NULL, 0, func, func_len, file, file_len, names), 0);
     assert_int_equal(ln.made, 0);

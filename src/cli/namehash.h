@@ -1,0 +1,42 @@
+/*
+ * namehash.h - the hash of a frame name, computed once per distinct name
+ * of a profile rather than once per frame of every sample.
+ *
+ * The commands key their tables by frame names (stackset.c's rows, the
+ * flame graph's nodes).  Hashed byte by byte at every frame of every
+ * sample, names cost in proportion to their length times the frames:
+ * with --lines, where a name is "func /long/path/file.cc:123", a 100k-stack
+ * profile spent most of `heapprof top --lines` hashing the same few
+ * thousand names millions of times.  A profile's samples carry each
+ * frame's hash instead (profile_sample.hashes), made here once per name
+ * the profile holds; the tables combine those.  Every table hashes a name
+ * given without one with namehash_of, so that both meet.
+ */
+#ifndef HEAPPROF_CLI_NAMEHASH_H
+#define HEAPPROF_CLI_NAMEHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A name's hash: 32 bits, as a profile holds one per frame of every
+ * sample (half the memory of 64; the tables confirm a match by the names
+ * themselves, so that two names of one hash only cost a strcmp). */
+typedef uint32_t namehash;
+
+/* The hash of name's bytes (FNV-1a, then mixed). */
+namehash namehash_of(const char *name);
+
+/* hashes[i] = namehash_of(names[i]) for i < n, each distinct pointer of
+ * names hashed once (a profile's names repeat the same few pointers: every
+ * location of a function points at its one name).  0, or ENOMEM. */
+int namehash_fill(const char *const *names, size_t n, namehash *hashes);
+
+/* Folds one frame's name hash into the running hash of a sequence of
+ * frames (a stack's key): order matters. */
+static inline uint64_t namehash_fold(uint64_t h, namehash name)
+{
+    h = (h ^ name) * 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 29);
+}
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * test_namehash.c - frame names hashed once per distinct name
+ * (src/cli/namehash.c, ptrmap.c) and the tables keyed by those hashes
+ * (stackset.c): the pointer map through its growth, namehash_fill giving
+ * each name namehash_of whether its pointer repeats or not, a row found
+ * the same by its names alone and by a profile's hashes, and a set that
+ * owns its keys matching the stacks of two profiles whose names are other
+ * copies of the same strings (as leaks reads a series: the first profile
+ * freed before the next is read).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "namehash.h"
+#include "ptrmap.h"
+#include "stackset.h"
+
+static void pointer_map(void **state)
+{
+    (void)state;
+    enum { N = 5000 }; /* past the first size (1024 slots, 512 keys) a few times */
+    static char keys[N];
+    ptrmap m = PTRMAP_INIT;
+    uint64_t v;
+    assert_false(ptrmap_get(&m, &keys[0], &v));
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(ptrmap_put(&m, &keys[i], i * 3), 0);
+    for (size_t i = 0; i < N; i++) {
+        assert_true(ptrmap_get(&m, &keys[i], &v));
+        assert_int_equal(v, i * 3);
+    }
+    assert_false(ptrmap_get(&m, &keys[N - 1] + 1, &v));
+    assert_int_equal(m.used, N);
+    assert_true(m.cap >= 2 * N);
+    ptrmap_free(&m);
+    assert_null(m.slot);
+}
+
+static void fill(void **state)
+{
+    (void)state;
+    char a1[] = "leak /src/leak.c:25", a2[] = "leak /src/leak.c:25", b[] = "main";
+    const char *names[] = {a1, b, a1, a2, b, ""};
+    namehash h[6];
+    assert_int_equal(namehash_fill(names, 6, h), 0);
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(h[i], namehash_of(names[i]));
+    assert_int_equal(h[0], h[3]); /* by the bytes, not the pointer */
+    assert_int_not_equal(h[0], h[1]);
+    assert_int_equal(namehash_fill(names, 0, h), 0);
+}
+
+/* A profile of one type whose samples are the given stacks (frames leaf
+ * first, hashed as profile_read hashes them), each holding 1. */
+typedef struct hand {
+    profile p;
+    profile_sample smp[2];
+    namehash hashes[2][3];
+    int64_t one;
+    double var;
+    unsigned char sd;
+} hand;
+
+static void hand_make(hand *h, const char *const *a, const char *const *b, size_t n)
+{
+    memset(h, 0, sizeof *h);
+    h->one = 1;
+    const char *const *st[2] = {a, b};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(namehash_fill(st[i], n, h->hashes[i]), 0);
+        h->smp[i] = (profile_sample){st[i], n, &h->one, &h->var, &h->sd, -1, h->hashes[i]};
+    }
+    h->p.ntypes = 1;
+    h->p.samples = h->smp;
+    h->p.nsamples = 2;
+}
+
+static void rows_by_hash(void **state)
+{
+    (void)state;
+    const char *s1[] = {"leak /src/leak.c:25", "main /src/main.c:6", "_start"};
+    const char *s2[] = {"leak /src/leak.c:26", "main /src/main.c:6", "_start"};
+    hand h;
+    hand_make(&h, s1, s2, 3);
+    stackset *s = stackset_new(1, 1);
+    assert_non_null(s);
+    long types[] = {0};
+    assert_int_equal(stackset_add_profile(s, 0, &h.p, types, STACKSET_STACK), 0);
+    assert_int_equal(stackset_count(s), 2);
+    /* The names alone, in other strings, find the rows the hashes made. */
+    char c0[] = "leak /src/leak.c:25", c1[] = "main /src/main.c:6", c2[] = "_start";
+    const char *copy[] = {c0, c1, c2};
+    assert_ptr_equal(stackset_row_for(s, copy, 3), stackset_get(s, 0));
+    assert_ptr_equal(stackset_row_hashed(s, s2, h.hashes[1], 3), stackset_get(s, 1));
+    stackset_row *r = stackset_row_hashed(s, &s2[1], &h.hashes[1][1], 1);
+    assert_ptr_equal(r, stackset_get(s, 2)); /* a new key: a new row */
+    assert_int_equal(stackset_count(s), 3);
+    stackset_free(s);
+}
+
+static void owned_keys(void **state)
+{
+    (void)state;
+    /* Two profiles of the same stacks, their names at other addresses;
+     * the first one's strings are gone when the second is added. */
+    char *first[3], *second[3];
+    static const char *const text[] = {"leak /src/leak.c:25", "main /src/main.c:6", "_start"};
+    for (size_t i = 0; i < 3; i++) {
+        first[i] = strdup(text[i]);
+        second[i] = strdup(text[i]);
+        assert_non_null(first[i]);
+        assert_non_null(second[i]);
+    }
+    const char *a1[] = {first[0], first[1], first[2]}, *b1[] = {first[1], first[2], first[1]};
+    const char *a2[] = {second[0], second[1], second[2]}, *b2[] = {second[1], second[2], second[1]};
+    stackset *s = stackset_new(2, 1);
+    assert_non_null(s);
+    stackset_own_keys(s);
+    long types[] = {0};
+    hand h;
+    hand_make(&h, a1, b1, 3);
+    assert_int_equal(stackset_add_profile(s, 0, &h.p, types, STACKSET_STACK), 0);
+    for (size_t i = 0; i < 3; i++)
+        free(first[i]);
+    hand_make(&h, a2, b2, 3);
+    assert_int_equal(stackset_add_profile(s, 1, &h.p, types, STACKSET_STACK), 0);
+    assert_int_equal(stackset_count(s), 2);
+    for (size_t r = 0; r < 2; r++) {
+        stackset_row *row = stackset_get(s, r);
+        assert_true(stackset_cell_at(s, row, 0, 0)->val == 1);
+        assert_true(stackset_cell_at(s, row, 1, 0)->val == 1);
+        for (size_t k = 0; k < 3; k++)
+            assert_ptr_not_equal(row->frames[k], second[k]); /* the set's copies */
+    }
+    stackset_row *b = stackset_get(s, 1);
+    assert_string_equal(b->frames[0], "main /src/main.c:6");
+    assert_ptr_equal(b->frames[0], b->frames[2]); /* one copy of a name */
+    for (size_t i = 0; i < 3; i++)
+        free(second[i]);
+    stackset_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pointer_map),
+        cmocka_unit_test(fill),
+        cmocka_unit_test(rows_by_hash),
+        cmocka_unit_test(owned_keys),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
