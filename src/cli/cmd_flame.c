@@ -32,6 +32,7 @@
  * external fonts or styles; every piece of text from a profile goes
  * through svg_text.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -152,11 +153,13 @@ static bool through(const profile_sample *s, const char *text)
 /* Adds p's samples of type t to the tree (those through --focus's text
  * only): as the profile's values, or as the base's.  *left_out counts what
  * a negative value kept out (its sum in *left_val).  A stack deeper than
- * DEPTH_MAX goes in without its frames past that depth, which no row shows:
- * the tree stays as small as the graph (*deepest: the deepest stack cut).
- * 0, or -1 when out of memory. */
+ * depth_max (DEPTH_MAX for the SVG) goes in without its frames past that
+ * depth, which no row shows: the tree stays as small as the graph
+ * (*deepest: the deepest stack cut).  Folded stacks have no such bound: a
+ * cut one would credit its bytes to the frame at the cut.  0, or -1 when
+ * out of memory. */
 static int add_profile(flame *g, const profile *p, size_t t, bool base, const char *focus,
-                       size_t *left_out, double *left_val, size_t *deepest)
+                       size_t depth_max, size_t *left_out, double *left_val, size_t *deepest)
 {
     for (size_t i = 0; i < p->nsamples; i++) {
         const profile_sample *s = &p->samples[i];
@@ -173,11 +176,11 @@ static int add_profile(flame *g, const profile *p, size_t t, bool base, const ch
         const char *const *fr = s->nframes ? s->frames : no_stack;
         const namehash *h = s->nframes ? s->hashes : NULL; /* NULL: hashed by the graph */
         size_t n = s->nframes ? s->nframes : 1;
-        if (n > DEPTH_MAX) { /* leaf first: the root's DEPTH_MAX frames are the last */
+        if (n > depth_max) { /* leaf first: the root's depth_max frames are the last */
             *deepest = n > *deepest ? n : *deepest;
-            fr += n - DEPTH_MAX;
-            h = h ? h + (n - DEPTH_MAX) : NULL;
-            n = DEPTH_MAX;
+            fr += n - depth_max;
+            h = h ? h + (n - depth_max) : NULL;
+            n = depth_max;
         }
         int r = base ? flame_add_hashed(g, fr, h, n, 0, 0, PROFILE_SD_EXACT, v)
                      : flame_add_hashed(g, fr, h, n, v, s->var[t], s->sd[t], 0);
@@ -395,10 +398,22 @@ typedef struct folded {
 /* A name as one field of a line: ';' separates frames, so it becomes ':'
  * (a newline cannot end the line early: the reader made every control
  * character a '?'). */
-static void folded_name(FILE *f, const char *s)
+static void folded_name(FILE *f, const char *s, bool last)
 {
+    /* flamegraph.pl, inferno and speedscope take "STACK N1 N2" for a
+     * differential line: a leaf ending in a blank and a number ("thread=pool
+     * 2" of a stackless sample) would be read as one, its number as the
+     * count before.  That blank becomes '_'. */
+    const char *blank = NULL;
+    if (last) {
+        size_t e = strlen(s), d = e;
+        while (d > 0 && (isdigit((unsigned char)s[d - 1]) || s[d - 1] == '.'))
+            d--;
+        if (d < e && d > 0 && isdigit((unsigned char)s[d]) && isspace((unsigned char)s[d - 1]))
+            blank = s + d - 1;
+    }
     for (; *s; s++)
-        (void)putc(*s == ';' ? ':' : *s, f);
+        (void)putc(*s == ';' ? ':' : s == blank ? '_' : *s, f);
 }
 
 static void folded_line(void *ctx, const char *const *path, size_t n, double val, double base)
@@ -410,7 +425,7 @@ static void folded_line(void *ctx, const char *const *path, size_t n, double val
     for (size_t k = 0; k < n; k++) {
         if (k)
             (void)putc(';', d->f);
-        folded_name(d->f, path[k]);
+        folded_name(d->f, path[k], !d->diff && k + 1 == n);
     }
     if (d->diff)
         (void)fprintf(d->f, " %lld %lld\n", b, v);
@@ -419,14 +434,11 @@ static void folded_line(void *ctx, const char *const *path, size_t n, double val
 }
 
 static int write_folded(const flame *g, bool diff, const flame_opts *o, size_t left_out,
-                        size_t unaged, size_t deepest)
+                        size_t unaged)
 {
     /* What the SVG's subtitle would say is left out goes to stderr. */
     if (unaged)
         diag_error("note: left out %zu sample%s without an age", unaged, unaged == 1 ? "" : "s");
-    if (deepest)
-        diag_error("note: left out the frames more than %d calls deep (the deepest stack has "
-                   "%zu)", DEPTH_MAX, deepest);
     if (left_out)
         diag_error("note: left out %zu sample%s of negative value", left_out,
                    left_out == 1 ? "" : "s");
@@ -486,11 +498,13 @@ static int run(const char *path, const flame_opts *o)
         (b && (r = view_of(b, (size_t)bt, o, &bv, &bu)) != DIAG_OK))
         goto out;
     r = DIAG_FAIL;
-    size_t left_out = 0, deepest = 0;
+    size_t left_out = 0, deepest = 0, depth_max = o->folded ? SIZE_MAX : DEPTH_MAX;
     double left_val = 0;
     if (!(g = flame_new()) ||
-        add_profile(g, pu, (size_t)t, false, o->focus, &left_out, &left_val, &deepest) ||
-        (b && add_profile(g, bu, (size_t)bt, true, o->focus, &left_out, &left_val, &deepest)) ||
+        add_profile(g, pu, (size_t)t, false, o->focus, depth_max, &left_out, &left_val,
+                    &deepest) ||
+        (b && add_profile(g, bu, (size_t)bt, true, o->focus, depth_max, &left_out, &left_val,
+                          &deepest)) ||
         flame_sort(g)) {
         diag_error("out of memory");
         goto out;
@@ -504,7 +518,7 @@ static int run(const char *path, const flame_opts *o)
                    o->ages.on ? " in that age range" : "");
         goto out;
     }
-    r = o->folded ? write_folded(g, b != NULL, o, left_out, pv.unaged + bv.unaged, deepest)
+    r = o->folded ? write_folded(g, b != NULL, o, left_out, pv.unaged + bv.unaged)
                   : write_svg(g, p, b, (size_t)t, o, left_out, left_val, pv.unaged + bv.unaged,
                               deepest);
 out:

@@ -598,7 +598,7 @@ static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t n
         print_site(r, o);
     }
     if (!m)
-        printf("(no stack changed significantly)\n");
+        printf("(no %s changed significantly)\n", report_by_tag() ? "label value" : "stack");
     else
         born_legend(n, o);
 }

@@ -593,15 +593,6 @@ static void build_ages(struct profile_mem *m, profile *p)
     }
 }
 
-/* The value of sample s's string label key, or NULL. */
-static const char *str_label(const pb_profile *pb, const pb_sample *s, const char *key)
-{
-    for (size_t k = 0; k < s->n_label; k++)
-        if (s->label[k]->str && !strcmp(str(pb, s->label[k]->key), key))
-            return str(pb, s->label[k]->str);
-    return NULL;
-}
-
 /* The distinct string label keys of p's samples into have (", " between),
  * at most 16 of them. */
 static void str_label_keys(const pb_profile *pb, char *have, size_t len)
@@ -635,12 +626,18 @@ size_t profile_read_keep_tagged(profile *p, size_t n, const char *const *keys,
     p->naged = 0;
     for (size_t i = 0; i < had; i++) {
         bool ok = true;
+        const pb_sample *s = pb->sample[i];
         for (size_t t = 0; ok && t < n; t++) {
-            /* Every key must match one of its patterns. */
-            const char *v = str_label(pb, pb->sample[i], keys[t]);
+            /* Every key must match one of its patterns, with any of the
+             * sample's values of it (as pprof's -tagfocus). */
             ok = false;
-            for (size_t u = 0; v && !ok && u < n; u++)
-                ok = !strcmp(keys[u], keys[t]) && fnmatch(globs[u], v, 0) == 0;
+            for (size_t k = 0; !ok && k < s->n_label; k++) {
+                if (!s->label[k]->str || strcmp(str(pb, s->label[k]->key), keys[t]))
+                    continue;
+                const char *v = str(pb, s->label[k]->str);
+                for (size_t u = 0; !ok && u < n; u++)
+                    ok = !strcmp(keys[u], keys[t]) && fnmatch(globs[u], v, 0) == 0;
+            }
         }
         if (!ok)
             continue;

@@ -87,7 +87,9 @@ profile *report_load(const char *path, bool lines)
         diag_error("%s: out of memory", path);
         return NULL;
     }
-    if (p && by_tag && !labelled && p->nsamples) {
+    static bool tag_noted; /* once: a series would say it for every file */
+    if (p && by_tag && !labelled && p->nsamples && !tag_noted) {
+        tag_noted = true;
         profile_read_label_keys(p, have, sizeof have);
         diag_error("note: no sample of %s has a string label %s, so every one is \"(no %s "
                    "label)\" (the labels of its samples: %s)", path, by_tag, by_tag, have);

@@ -98,6 +98,24 @@ expect_rc 0 hp top --by tag:age --raw "$W/s3.pb"
 expect_in "$W/out" "^Showing 1 of 1 values of label age$"
 expect_in "$W/err" "note: no sample of .*s3.pb has a string label age, so every one is \"\(no age label\)\" \(the labels of its samples: thread, component\)"
 
+# Once for a series, not once per profile.
+expect_rc 0 hp leaks --by tag:nokey "$W/s1.pb" "$W/s2.pb" "$W/s3.pb"
+[[ $(grep -c "has a string label nokey" "$W/err") == 1 ]] || fail "leaks --by tag:nokey: the note $(grep -c "has a string label nokey" "$W/err") times"
+
+# A sample with two values of one key (other producers write such):
+# --tag matches either, as pprof's -tagfocus does.
+python3 - "$W/mv.pb" <<EOF
+import sys
+sys.path.insert(0, "$CLI_SRC")
+from make_corpus import STRINGS, label, profile, sample
+s = STRINGS + ["thread", "io-1", "io-2"]
+i = {x: k for k, x in enumerate(s)}
+open(sys.argv[1], "wb").write(profile(samples=[sample([1], [1, 4096], [
+    label(i["thread"], s=i["io-1"]), label(i["thread"], s=i["io-2"])])], strings=s))
+EOF
+expect_rc 0 hp top --raw --tag thread=io-2 "$W/mv.pb"
+expect_in "$W/out" "^Total: 4096 "
+
 # Usage errors: one line, status 2.
 for cmd in top leaks timeline ages flame; do
     args=("$W/s1.pb")

@@ -304,6 +304,27 @@ EOF
 expect_rc 0 hp flame --folded "$W/semi.pb"
 expect_in "$W/out" "^main;op:er.ator 12288$"
 [[ $(wc -l <"$W/out") == 2 ]] || fail "a name with a newline split a folded line: $(cat "$W/out")"
+# A leaf ending in a blank and a number would read as "STACK BEFORE AFTER"
+# to flamegraph.pl: that blank becomes "_" (single-count lines only).
+python3 - "$W/num.pb" <<EOF
+import sys
+sys.path.insert(0, "$CLI_SRC")
+from make_corpus import STRINGS, profile
+strings = list(STRINGS)
+strings[strings.index("leaf")] = "worker 2"
+open(sys.argv[1], "wb").write(profile(strings=strings))
+EOF
+expect_rc 0 hp flame --folded "$W/num.pb"
+expect_in "$W/out" "^main;worker_2 12288$"
+expect_rc 0 hp flame --folded --base "$W/num.pb" "$W/num.pb"
+expect_in "$W/out" "^main;worker 2 12288 12288$"
+# Stacks deeper than the SVG draws (2048) are whole: a cut one credited its
+# bytes to the frame at the cut.
+python3 "$CLI_SRC/craft_profiles.py" deep "$W/deep.pb" 3000 || fail "craft_profiles.py deep failed"
+expect_rc 0 hp flame --folded "$W/deep.pb"
+awk -F';' '{print NF}' "$W/out" | sort -n | tail -n 1 >"$W/depth"
+[[ $(cat "$W/depth") -ge 3000 ]] || fail "flame --folded cut a 3000-frame stack to $(cat "$W/depth") frames"
+expect_not_in "$W/err" "left out" "a note of frames left out of folded stacks"
 expect_rc 1 hp flame --folded "$W/zero.pb"
 expect_in "$W/err" "nothing to draw"
 expect_rc 0 hp flame --help
