@@ -305,6 +305,18 @@ static void age_phrase(char *buf, size_t len, const flame_opts *o)
         snprintf(buf, len, "live objects less than %s old", b);
 }
 
+/* Closes the graph's file (or folded stacks') and names it on stdout,
+ * unless it is stdout. */
+static int close_out(outfile *out, const flame_opts *o)
+{
+    bool to_stdout = outfile_is_stdout(out);
+    if (outfile_close(out))
+        return DIAG_FAIL;
+    if (!to_stdout)
+        printf("%s\n", o->out);
+    return DIAG_OK;
+}
+
 static int write_svg(const flame *g, const profile *p, const profile *base, size_t t,
                      const flame_opts *o, size_t left_out, double left_val, size_t unaged,
                      size_t deepest)
@@ -377,12 +389,7 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
     (void)fputs("</text>\n", f);
     flame_layout(g, min_w, frame, &d);
     (void)fputs("</svg>\n", f);
-    bool to_stdout = outfile_is_stdout(&out);
-    if (outfile_close(&out))
-        return DIAG_FAIL;
-    if (!to_stdout)
-        printf("%s\n", o->out);
-    return DIAG_OK;
+    return close_out(&out, o);
 }
 
 /* --folded: one line per stack, "root;...;leaf VALUE" (with --base,
@@ -451,12 +458,7 @@ static int write_folded(const flame *g, bool diff, const flame_opts *o, size_t l
         (void)outfile_close(&out);
         return DIAG_FAIL;
     }
-    bool to_stdout = outfile_is_stdout(&out);
-    if (outfile_close(&out))
-        return DIAG_FAIL;
-    if (!to_stdout)
-        printf("%s\n", o->out);
-    return DIAG_OK;
+    return close_out(&out, o);
 }
 
 /* The profile to draw: p itself, or its samples of the age range. */

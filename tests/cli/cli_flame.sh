@@ -291,29 +291,26 @@ cmp -s "$W/f.folded" "$W/folded" || fail "flame --folded -o wrote other lines th
 expect_rc 0 hp flame --folded --base "${prof[0]}" "${prof[0]}"
 awk 'NF < 3 || $(NF - 1) != $NF {exit 1}' "$W/out" || fail "--base: columns differ for one profile: $(cat "$W/out")"
 expect_in "$W/out" ";alloc_alpha 10000 10000$"
-# Names holding the separators: ";" becomes ":", and a newline is the
-# reader's "?" as everywhere.
-python3 - "$W/semi.pb" <<EOF
+# leaf_named NAME OUT: the corpus' tiny profile with its leaf renamed.
+leaf_named() {
+    python3 - "$1" "$2" <<EOF
 import sys
 sys.path.insert(0, "$CLI_SRC")
 from make_corpus import STRINGS, profile
 strings = list(STRINGS)
-strings[strings.index("leaf")] = "op;er\nator"
-open(sys.argv[1], "wb").write(profile(strings=strings))
+strings[strings.index("leaf")] = sys.argv[1]
+open(sys.argv[2], "wb").write(profile(strings=strings))
 EOF
+}
+# Names holding the separators: ";" becomes ":", and a newline is the
+# reader's "?" as everywhere.
+leaf_named $'op;er\nator' "$W/semi.pb"
 expect_rc 0 hp flame --folded "$W/semi.pb"
 expect_in "$W/out" "^main;op:er.ator 12288$"
 [[ $(wc -l <"$W/out") == 2 ]] || fail "a name with a newline split a folded line: $(cat "$W/out")"
 # A leaf ending in a blank and a number would read as "STACK BEFORE AFTER"
 # to flamegraph.pl: that blank becomes "_" (single-count lines only).
-python3 - "$W/num.pb" <<EOF
-import sys
-sys.path.insert(0, "$CLI_SRC")
-from make_corpus import STRINGS, profile
-strings = list(STRINGS)
-strings[strings.index("leaf")] = "worker 2"
-open(sys.argv[1], "wb").write(profile(strings=strings))
-EOF
+leaf_named "worker 2" "$W/num.pb"
 expect_rc 0 hp flame --folded "$W/num.pb"
 expect_in "$W/out" "^main;worker_2 12288$"
 expect_rc 0 hp flame --folded --base "$W/num.pb" "$W/num.pb"
