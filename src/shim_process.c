@@ -251,9 +251,8 @@ EXPORT int dlclose(void *handle)
 
 /* A thread's new name, for the thread labels (labels.h).  glibc's own
  * call for the calling thread is its internal prctl, which no preload
- * sees.  heapprof's own threads name themselves through here too
- * (threads.c): each start costs every program thread one prctl at its
- * next sample, which is not worth a path of their own. */
+ * sees.  A call that failed (a name over 15 bytes, a thread gone) renamed
+ * nothing, and costs the program's threads no new read of their names. */
 EXPORT int pthread_setname_np(pthread_t thread, const char *name)
 {
     if (!next_pthread_setname_np)
@@ -262,7 +261,8 @@ EXPORT int pthread_setname_np(pthread_t thread, const char *name)
     if (!next_pthread_setname_np)
         return ENOSYS;
     int rc = next_pthread_setname_np(thread, name);
-    labels_thread_renamed();
+    if (rc == 0)
+        labels_thread_renamed();
     return rc;
 }
 

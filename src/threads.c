@@ -11,6 +11,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -174,11 +176,17 @@ static void nthreads_put_back(void)
 /* The thread names itself: pthread_setname_np of another thread opens,
  * writes and closes /proc/self/task/TID/comm, three system calls on the
  * program's thread at every start; of the calling thread it is one
- * prctl, made on ours. */
+ * prctl, made on ours.  The system call itself, which is all glibc's
+ * prctl is: the pthread_setname_np and prctl heapprof interposes
+ * (shim_process.c) would count it as a rename of the program's, and
+ * every program thread would read its own name again at its next sample
+ * for a thread whose samples are never taken. */
 static void *thread_entry(void *arg)
 {
     const threads_kind *k = arg;
-    pthread_setname_np(pthread_self(), k->name);
+    int saved = errno;
+    syscall(SYS_prctl, PR_SET_NAME, (unsigned long)k->name, 0UL, 0UL, 0UL);
+    errno = saved;
     void *r = k->fn(NULL);
     nthreads_put_back();
     return r;
