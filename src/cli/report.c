@@ -26,7 +26,10 @@ static size_t ntags;
 int report_tag_opt(const char *arg)
 {
     const char *eq = strchr(arg, '=');
-    if (!eq || eq == arg || !eq[1] || (size_t)(eq - arg) >= sizeof tag_keys[0])
+    if (eq && eq != arg && (size_t)(eq - arg) >= sizeof tag_keys[0])
+        return diag_usage("--tag: a label key is at most %zu bytes, not %zu ('%.40s...')",
+                          sizeof tag_keys[0] - 1, (size_t)(eq - arg), arg);
+    if (!eq || eq == arg || !eq[1])
         return diag_usage("--tag wants KEY=PATTERN, a sample label and a shell pattern of its "
                           "value (thread=io-*, component=parser), not '%s'", arg);
     if (ntags == REPORT_TAGS_MAX)

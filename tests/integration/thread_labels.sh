@@ -73,6 +73,12 @@ for bad in thread '=x' 'thread='; do
     [[ $rc -eq 2 ]] && grep -q -- '--tag wants KEY=PATTERN' "$W/cli.err" ||
         fail "heapprof top --tag '$bad': status $rc, expected 2 and a usage line: $(cat "$W/cli.err")"
 done
+# A key too long to keep is said to be that, not a malformed KEY=PATTERN.
+long=$(printf 'k%.0s' {1..200})
+rc=0
+"$INTEG_CLI" top "$last" --tag "$long=x" >/dev/null 2>"$W/cli.err" || rc=$?
+[[ $rc -eq 2 ]] && grep -q -- '--tag: a label key is at most 127 bytes, not 200' "$W/cli.err" ||
+    fail "heapprof top --tag with a 200-byte key: status $rc, expected 2 and the key's limit: $(cat "$W/cli.err")"
 "$INTEG_CLI" flame "$last" --tag thread=db -o "$W/db.svg" 2>"$W/cli.err" ||
     fail "heapprof flame --tag thread=db failed: $(cat "$W/cli.err")"
 # db's 10 objects alone: the root is 9.77 KiB (10000 B), not the 47000 B of all.
