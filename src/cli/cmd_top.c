@@ -300,7 +300,9 @@ static int show(const profile *p, size_t t, const top_opts *o)
         negative = negative || v < 0;
         total_var += p->samples[i].var[t];
     }
-    long nstacks = stacks_with_value(o->by_stack ? s : NULL, p, t);
+    /* Under --by tag each "stack" is one label value: no count of stacks. */
+    const char *tag = report_by_tag();
+    long nstacks = tag ? 0 : stacks_with_value(o->by_stack ? s : NULL, p, t);
     if (nstacks < 0) {
         free(rows);
         stackset_free(s);
@@ -319,7 +321,6 @@ static int show(const profile *p, size_t t, const top_opts *o)
     if (o->ages.on)
         print_ages(p, t, o);
     report_sampling(stdout, p, worst);
-    const char *tag = report_by_tag();
     if (tag)
         printf("Total: %s ± %s\n", a, b);
     else
