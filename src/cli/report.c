@@ -180,6 +180,23 @@ bool report_any_live(const profile *p, size_t t)
     return false;
 }
 
+bool report_note_none_live(const profile *p, size_t t)
+{
+    const char *name = p->type_name[t];
+    if (strncmp(name, "inuse_", 6) || report_any_live(p, t))
+        return false;
+    /* "inuse_space" and "alloc_space": the same suffix after 6 bytes. */
+    char twin[128];
+    snprintf(twin, sizeof twin, "alloc_%s", name + 6);
+    long a = profile_read_type(p, twin);
+    if (a < 0 || !report_any_live(p, (size_t)a))
+        return false;
+    diag_error("note: nothing is live in %s (%s is 0): the program had freed all it allocated "
+               "(one that frees its data on its way out leaves such an exit profile); --type %s "
+               "shows what it allocated", p->path, name, twin);
+    return true;
+}
+
 void report_no_ages_was(const profile *p, size_t t, bool live)
 {
     if (!live)
