@@ -535,7 +535,7 @@ int cmd_dump_main(int argc, char **argv)
             return DIAG_OK;
         }
         if (c != 'w')
-            return args_getopt_error(c, argv, optind, optopt);
+            return args_getopt_error(c, argv, optind, optopt, longs);
         if (args_seconds("--wait", optarg, 0, 1e6, &wait_s))
             return DIAG_USAGE;
     }

@@ -603,7 +603,7 @@ int cmd_flame_main(int argc, char **argv)
             cmd_flame_usage(stdout);
             return DIAG_OK;
         default:
-            return args_getopt_error(c, argv, optind, optopt);
+            return args_getopt_error(c, argv, optind, optopt, longs);
         }
     }
     if (optind >= argc)

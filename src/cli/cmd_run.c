@@ -243,7 +243,7 @@ static int parse(int argc, char **argv, int *status)
             *status = DIAG_OK;
             return -1;
         default:
-            err = args_getopt_error(c, argv, optind, optopt);
+            err = args_getopt_error(c, argv, optind, optopt, longs);
         }
     }
     if (!err) {

@@ -442,7 +442,7 @@ int cmd_top_main(int argc, char **argv)
             cmd_top_usage(stdout);
             return DIAG_OK;
         default:
-            return args_getopt_error(c, argv, optind, optopt);
+            return args_getopt_error(c, argv, optind, optopt, longs);
         }
     }
     if (optind >= argc)
