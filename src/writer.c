@@ -370,11 +370,8 @@ static void say_failure(const char *path, int err, unsigned why, bool repeats)
     if (fail_quiet)
         snprintf(more, sizeof more, "; %lu periodic or high-water profiles failed as the last "
                  "such line said", fail_quiet);
-    /* ENOENT is the directory's: a prefix whose directory was never made
-     * (a typo, or one to be made by hand), or one removed since.  The
-     * exit profile has no next one to try again: it was the last. */
-    log_line("cannot write profile %s: %s (%s%s%s%s)", path, strerror(err),
-             err == ENOENT ? "its directory does not exist; " : "",
+    /* The exit profile has no next one to try again: it was the last. */
+    log_line("cannot write profile %s: %s (%s%s%s)", path, strerror(err),
              why & WHY_EXIT ? "no profile at exit; the program ends as it would"
                             : "the program continues; the next profile will try again",
              more,

@@ -30,7 +30,7 @@ msgs=$(hp_msgs "$W/serve.err")
 n=$(grep -c '^cannot write profile' <<<"$msgs" || true)
 ((n == 2)) || fail "expected 2 'cannot write profile' lines (the first periodic failure, the signal's), found $n: $msgs"
 first=$(grep '^cannot write profile' <<<"$msgs" | head -n 1)
-[[ $first == *"No such file or directory (its directory does not exist; the program continues; the next profile will try again; a periodic or high-water profile failing the same way is said again in 10 minutes at the latest)" ]] ||
+[[ $first == *"No such file or directory (the program continues; the next profile will try again; a periodic or high-water profile failing the same way is said again in 10 minutes at the latest)" ]] ||
     fail "the first line does not say when the failure is said again: $first"
 # The signal's line counts the periodic failures unsaid before it (unless
 # it came before the second periodic one, on a loaded machine).
