@@ -375,6 +375,20 @@ static void complain(const row *r, const char *value, int err, config_warn_fn wa
                  "%s=\"%.64s\" is a signal heapprof may not take (uncatchable, a fault, the C library's, or one "
                  "whose default action programs rely on); using the default %s",
                  r->name, value, r->def);
+    else if (r->type == T_SIGNAL)
+        snprintf(line, sizeof line,
+                 "%s=\"%.64s\" is not a signal (a name such as USR1, SIGUSR1 or RTMIN+2, a number, "
+                 "or 0 or off for none); using the default %s", r->name, value, r->def);
+    else if (r->type == T_BOOL)
+        snprintf(line, sizeof line,
+                 "%s=\"%.64s\" is not understood (1 or 0; also true, yes, on, false, no, off); "
+                 "using the default %s", r->name, value, r->def);
+    else if ((r->type == T_PATH || r->type == T_PREFIX) && err == ERANGE)
+        snprintf(line, sizeof line, "%s=\"%.64s...\" is too long (at most about %d bytes%s); "
+                 "using the default %s", r->name, value, CONFIG_PATH_MAX - 64,
+                 r->type == T_PREFIX ? ", its % codes at their longest" : "", r->def);
+    else if ((r->type == T_PATH || r->type == T_PREFIX) && !*value)
+        snprintf(line, sizeof line, "%s=\"\" is empty; using the default %s", r->name, r->def);
     else if (r->type == T_CHOICE)
         snprintf(line, sizeof line, "%s=\"%.64s\" is not one of %s; using the default %s", r->name,
                  value, r->choices, r->def);

@@ -370,8 +370,11 @@ static void say_failure(const char *path, int err, unsigned why, bool repeats)
     if (fail_quiet)
         snprintf(more, sizeof more, "; %lu periodic or high-water profiles failed as the last "
                  "such line said", fail_quiet);
-    log_line("cannot write profile %s: %s (the program continues; the next profile will try "
-             "again%s%s)", path, strerror(err), more,
+    /* The exit profile has no next one to try again: it was the last. */
+    log_line("cannot write profile %s: %s (%s%s%s)", path, strerror(err),
+             why & WHY_EXIT ? "no profile at exit; the program ends as it would"
+                            : "the program continues; the next profile will try again",
+             more,
              why == WHY_PERIOD || why == WHY_HIGHWATER
                  ? "; a periodic or high-water profile failing the same way is said again in 10 "
                    "minutes at the latest"

@@ -4,6 +4,7 @@
 #include "args.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -83,9 +84,50 @@ int args_duration(const char *flag, const char *value, double *out)
     return 0;
 }
 
-int args_getopt_error(int c, char *const argv[], int next, int opt)
+/* go tool pprof's flags that the commands take under other names, for
+ * the reader who types pprof's (one dash, a long name). */
+static const struct {
+    const char *pprof, *here;
+} pprof_flags[] = {
+    {"sample_index", "--type TYPE"},
+    {"tagfocus", "--tag KEY=PAT, a shell pattern"},
+    {"base", "heapprof leaks EARLY LATE, or flame --base EARLY"},
+    {"focus", "--focus TEXT in heapprof flame"},
+    {"nodecount", "-n N"},
+    {"lines", "--lines"},
+    {"cum", "--cum"},
+    {"tags", "--by tag:KEY"},
+    {"tagroot", "--by tag:KEY in heapprof flame"},
+    {"output", "-o FILE in heapprof flame and timeline"},
+};
+
+/* An unknown letter inside a word of one dash and more letters: a long
+ * option given one dash (-type), or one of pprof's (-sample_index=...),
+ * which getopt reads as a cluster of letters, one of them unknown. */
+static int one_dash(const char *word, const struct option *longs)
+{
+    size_t len = strcspn(word + 1, "=");
+    for (const struct option *o = longs; o && o->name; o++)
+        if (strlen(o->name) == len && !strncmp(word + 1, o->name, len))
+            return diag_usage("unknown option '%s' (an option longer than one letter takes two "
+                              "dashes: --%s)", word, o->name);
+    for (size_t i = 0; i < sizeof pprof_flags / sizeof pprof_flags[0]; i++)
+        if (strlen(pprof_flags[i].pprof) == len && !strncmp(word + 1, pprof_flags[i].pprof, len))
+            return diag_usage("unknown option '%s' (pprof's -%s; use %s)", word,
+                              pprof_flags[i].pprof, pprof_flags[i].here);
+    return diag_usage("unknown option '%s'", word);
+}
+
+int args_getopt_error(int c, char *const argv[], int next, int opt, const struct option *longs)
 {
     const char *word = next > 0 ? argv[next - 1] : "?";
+    /* getopt stays on a cluster of letters until its last one: an error
+     * before that leaves next at the word itself. */
+    const char *here = next > 0 ? argv[next] : NULL;
+    if (c == '?' && opt && here && here[0] == '-' && here[1] != '-' && strchr(here + 1, opt))
+        word = here;
+    if (c == '?' && opt && word[0] == '-' && word[1] && word[1] != '-' && word[2])
+        return one_dash(word, longs);
     if (c == ':')
         return diag_usage("option '%s' needs a value", word);
     /* getopt_long names the option in optopt when it was known but given a

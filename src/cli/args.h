@@ -18,8 +18,11 @@ int args_seconds(const char *flag, const char *value, double min, double max, do
  * 2d); a bare number is seconds. */
 int args_duration(const char *flag, const char *value, double *out);
 
+struct option;
 /* For getopt_long's '?' and ':' (optstring must start with ':'); argv and
- * the index of the next argument locate the offending word. */
-int args_getopt_error(int c, char *const argv[], int next, int opt);
+ * the index of the next argument locate the offending word.  longs, the
+ * command's long options, name the one a word of one dash meant (-type:
+ * --type), as pprof's flags (-sample_index) are named by theirs. */
+int args_getopt_error(int c, char *const argv[], int next, int opt, const struct option *longs);
 
 #endif

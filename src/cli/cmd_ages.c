@@ -472,7 +472,7 @@ int cmd_ages_main(int argc, char **argv)
             cmd_ages_usage(stdout);
             return DIAG_OK;
         default:
-            return args_getopt_error(c, argv, optind, optopt);
+            return args_getopt_error(c, argv, optind, optopt, longs);
         }
     }
     if (optind >= argc)

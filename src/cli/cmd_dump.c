@@ -68,9 +68,10 @@ void cmd_dump_usage(FILE *f)
                 "profiled (libheapprof is not loaded in it); it belongs to another user\n"
                 "(permission denied: run as that user or root), or is not dumpable (root only);\n"
                 "its HEAPPROF_SIGNAL is 0/off; it ignores the signal, or has no handler for it\n"
-                "(its default action would end the process: not sent); no new profile appeared\n"
-                "in time (the program may block the signal, or its output directory may not be\n"
-                "writable); it exited first.\n", f);
+                "(its default action would end the process: not sent); the directory of its\n"
+                "profiles does not exist (not sent); no new profile appeared in time (the\n"
+                "program may block the signal, or its output directory may not be writable);\n"
+                "it exited first.\n", f);
 }
 
 static const char *env_lookup(const char *name)
@@ -211,6 +212,16 @@ static long long highest(const char *prefix, long pid)
     seqfile *v;
     size_t n;
     int err = seqfiles_list(prefix, pid, &v, &n);
+    const char *slash = strrchr(prefix, '/');
+    if (err == ENOENT && slash) {
+        /* Its HEAPPROF_OUT names a directory that is not there (a typo, or
+         * one never made): no profile could be written, so none is asked
+         * for.  "cannot list" said only the listing's error. */
+        diag_error("its profiles go to %s.%ld.<seq>.pb.gz, but the directory %.*s does not "
+                   "exist, so it cannot write one: make that directory, then ask again", prefix,
+                   pid, (int)(slash - prefix + (slash == prefix)), prefix);
+        return -1;
+    }
     if (err) {
         diag_error("cannot list %s.%ld.*.pb.gz: %s", prefix, pid, strerror(err));
         return -1;
@@ -535,7 +546,7 @@ int cmd_dump_main(int argc, char **argv)
             return DIAG_OK;
         }
         if (c != 'w')
-            return args_getopt_error(c, argv, optind, optopt);
+            return args_getopt_error(c, argv, optind, optopt, longs);
         if (args_seconds("--wait", optarg, 0, 1e6, &wait_s))
             return DIAG_USAGE;
     }

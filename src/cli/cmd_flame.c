@@ -518,6 +518,8 @@ static int run(const char *path, const flame_opts *o)
                               : " through a function whose name contains ",
                    o->focus ? o->focus : "", p->type_name[t],
                    o->ages.on ? " in that age range" : "");
+        if (!o->focus && !o->ages.on && !b)
+            report_note_none_live(p, (size_t)t);
         goto out;
     }
     r = o->folded ? write_folded(g, b != NULL, o, left_out, pv.unaged + bv.unaged)
@@ -601,7 +603,7 @@ int cmd_flame_main(int argc, char **argv)
             cmd_flame_usage(stdout);
             return DIAG_OK;
         default:
-            return args_getopt_error(c, argv, optind, optopt);
+            return args_getopt_error(c, argv, optind, optopt, longs);
         }
     }
     if (optind >= argc)

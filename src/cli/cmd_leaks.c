@@ -889,7 +889,7 @@ int cmd_leaks_main(int argc, char **argv)
             cmd_leaks_usage(stdout);
             return DIAG_OK;
         default:
-            return args_getopt_error(c, argv, optind, optopt);
+            return args_getopt_error(c, argv, optind, optopt, longs);
         }
     }
     if (argc - optind < 2)

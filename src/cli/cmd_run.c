@@ -100,7 +100,8 @@ void cmd_run_usage(FILE *f)
                 "profiles it wrote, and exit with its exit status; when it was killed by a\n"
                 "signal, die of the same signal (status 128 + N in a shell).  Signals sent to\n"
                 "heapprof with kill(1) (HUP INT QUIT TERM USR1 USR2 WINCH) are passed on to\n"
-                "PROGRAM, so `kill -USR2 <heapprof's pid>` asks it for a profile.\n"
+                "PROGRAM, so `kill -USR2 <heapprof's pid>` asks it for a profile (with the\n"
+                "default --signal; `heapprof dump <heapprof's pid>` sends whichever it is).\n"
                 "\n"
                 "Options (each sets the HEAPPROF_* variable named; unset ones keep the\n"
                 "value in heapprof's environment, or the library's default):\n"
@@ -243,7 +244,7 @@ static int parse(int argc, char **argv, int *status)
             *status = DIAG_OK;
             return -1;
         default:
-            err = args_getopt_error(c, argv, optind, optopt);
+            err = args_getopt_error(c, argv, optind, optopt, longs);
         }
     }
     if (!err) {

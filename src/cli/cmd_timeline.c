@@ -760,7 +760,7 @@ int cmd_timeline_main(int argc, char **argv)
             cmd_timeline_usage(stdout);
             return DIAG_OK;
         default:
-            return args_getopt_error(c, argv, optind, optopt);
+            return args_getopt_error(c, argv, optind, optopt, longs);
         }
     }
     if (o.by == BY_BIRTH && o.top_set)

@@ -443,7 +443,7 @@ int cmd_top_main(int argc, char **argv)
             cmd_top_usage(stdout);
             return DIAG_OK;
         default:
-            return args_getopt_error(c, argv, optind, optopt);
+            return args_getopt_error(c, argv, optind, optopt, longs);
         }
     }
     if (optind >= argc)
@@ -457,6 +457,8 @@ int cmd_top_main(int argc, char **argv)
     if (!p)
         return DIAG_FAIL;
     long t = report_type(p, o.type);
+    if (t >= 0 && !o.ages.on) /* the ages' view says so in its own words */
+        report_note_none_live(p, (size_t)t);
     int r = t < 0 ? DIAG_FAIL : o.ages.on ? show_aged(p, (size_t)t, &o) : show(p, (size_t)t, &o);
     profile_read_free(p);
     return r;

@@ -62,6 +62,23 @@ const char *report_by_tag(void) { return by_tag; }
 
 void report_by_tag_root(void) { by_tag_root = true; }
 
+/* Where the labels of a key that no sample of a profile has come from,
+ * for the two that heapprof itself writes; have lists the keys the
+ * samples do have ("thread, component", or "none"). */
+static const char *label_source(const char *key, const char *have)
+{
+    size_t n = strlen(key);
+    for (const char *h = have; (h = strstr(h, key)); h += n)
+        if ((h == have || h[-1] == ' ') && (h[n] == ',' || h[n] == '\0'))
+            return ""; /* some sample has it: the values did not match */
+    if (!strcmp(key, "thread"))
+        return "; heapprof writes thread labels when the program runs with "
+               "HEAPPROF_THREAD_LABEL=name or pool";
+    if (!strcmp(key, "component"))
+        return "; component labels come from the program's heapprof_label_push()";
+    return "";
+}
+
 profile *report_load(const char *path, bool lines)
 {
     /* Read once, so a bad value is reported once however many files. */
@@ -95,12 +112,16 @@ profile *report_load(const char *path, bool lines)
         tag_noted = true;
         profile_read_label_keys(p, have, sizeof have);
         diag_error("note: no sample of %s has a string label %s, so every one is \"(no %s "
-                   "label)\" (the labels of its samples: %s)", path, by_tag, by_tag, have);
+                   "label)\" (the labels of its samples: %s)%s", path, by_tag, by_tag, have,
+                   label_source(by_tag, have));
         have[0] = '\0';
     }
     if (p && ntags && !profile_read_keep_tagged(p, ntags, tag_keyp, tag_globs, have, sizeof have) &&
         have[0]) {
         char want[256] = "";
+        const char *source = "";
+        for (size_t i = 0; i < ntags && !*source; i++)
+            source = label_source(tag_keyp[i], have);
         for (size_t i = 0, used = 0; i < ntags && used < sizeof want; i++) {
             size_t same = 0; /* an earlier --tag of this key: an alternative */
             while (same < i && strcmp(tag_keyp[same], tag_keyp[i]))
@@ -109,7 +130,8 @@ profile *report_load(const char *path, bool lines)
                              !i ? "" : same < i ? " or " : " and ", tag_keyp[i], tag_globs[i]);
             used += w > 0 ? (size_t)w : 0;
         }
-        diag_error("note: no sample of %s has %s (the labels of its samples: %s)", path, want, have);
+        diag_error("note: no sample of %s has %s (the labels of its samples: %s)%s", path, want,
+                   have, source);
     }
     if (!p) {
         diag_error("%s", err);
@@ -181,6 +203,23 @@ bool report_any_live(const profile *p, size_t t)
         if (p->samples[i].values[t] > 0)
             return true;
     return false;
+}
+
+bool report_note_none_live(const profile *p, size_t t)
+{
+    const char *name = p->type_name[t];
+    if (strncmp(name, "inuse_", 6) || report_any_live(p, t))
+        return false;
+    /* "inuse_space" and "alloc_space": the same suffix after 6 bytes. */
+    char twin[128];
+    snprintf(twin, sizeof twin, "alloc_%s", name + 6);
+    long a = profile_read_type(p, twin);
+    if (a < 0 || !report_any_live(p, (size_t)a))
+        return false;
+    diag_error("note: nothing is live in %s (%s is 0): the program had freed all it allocated "
+               "(one that frees its data on its way out leaves such an exit profile); --type %s "
+               "shows what it allocated", p->path, name, twin);
+    return true;
 }
 
 void report_no_ages_was(const profile *p, size_t t, bool live)

@@ -93,6 +93,12 @@ void report_time_order(profile *const *p, size_t n, size_t *order);
 /* Whether any sample of p holds a value above 0 of type t. */
 bool report_any_live(const profile *p, size_t t);
 
+/* A note on stderr when t is an inuse_ type that no sample holds while its
+ * alloc_ twin is not 0: the program had freed everything (an exit profile
+ * of one that frees its data on its way out), and the report of t would be
+ * empty without a word.  Returns whether it said so. */
+bool report_note_none_live(const profile *p, size_t t);
+
 /* report_no_ages for a profile whose samples are gone (profile_read_shed):
  * live says whether any of them held a value of type t (report_any_live
  * before they went; nonzero, as report_no_ages asks, for a profile of

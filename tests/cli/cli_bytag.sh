@@ -98,6 +98,17 @@ expect_rc 0 hp top --by tag:age --raw "$W/s3.pb"
 expect_in "$W/out" "^Showing 1 of 1 values of label age$"
 expect_in "$W/err" "note: no sample of .*s3.pb has a string label age, so every one is \"\(no age label\)\" \(the labels of its samples: thread, component\)"
 
+# A key heapprof writes, that no sample has: the note says where such
+# labels come from (they were not asked for), not when some sample has it.
+expect_rc 0 hp top --by tag:thread "$CLI_SRC/corpus/tiny.pb"
+expect_in "$W/err" "\(the labels of its samples: none\); heapprof writes thread labels when the program runs with HEAPPROF_THREAD_LABEL=name or pool$"
+expect_rc 0 hp top --tag 'thread=io-*' "$CLI_SRC/corpus/tiny.pb"
+expect_in "$W/err" "has thread=io-\* \(the labels of its samples: none\); heapprof writes thread labels when the program runs with HEAPPROF_THREAD_LABEL=name or pool$"
+expect_rc 0 hp top --tag component=parser "$CLI_SRC/corpus/tiny.pb"
+expect_in "$W/err" "; component labels come from the program's heapprof_label_push\(\)$"
+expect_rc 0 hp top --tag thread=nomatch "$W/s3.pb"
+expect_in "$W/err" "has thread=nomatch \(the labels of its samples: thread, component\)$"
+
 # Once for a series, not once per profile.
 expect_rc 0 hp leaks --by tag:nokey "$W/s1.pb" "$W/s2.pb" "$W/s3.pb"
 [[ $(grep -c "has a string label nokey" "$W/err") == 1 ]] || fail "leaks --by tag:nokey: the note $(grep -c "has a string label nokey" "$W/err") times"

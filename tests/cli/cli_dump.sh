@@ -170,6 +170,14 @@ expect_rc 1 hp dump "$spid"
 expect_in "$W/err" "process $spid \([a-z_]+\) has no handler for SIGUSR2, whose default action would end it: not sent"
 kill -0 "$spid" 2>/dev/null || fail "heapprof dump ended a process whose SIGUSR2 is at its default action"
 
+# A prefix whose directory is not there: nothing could be written, so
+# nothing is asked for, and the message says which directory to make
+# (it said "cannot list ...: No such file or directory").
+sleeper nodir "HEAPPROF_OUT=$W/nodir/p"
+expect_rc 1 hp dump --wait 60 "$spid"
+expect_in "$W/err" "^heapprof dump: its profiles go to $W/nodir/p\.$spid\.<seq>\.pb\.gz, but the directory $W/nodir does not exist, so it cannot write one: make that directory, then ask again$"
+[[ $(wc -l <"$W/err") -eq 1 ]] || fail "more than one line: $(cat "$W/err")"
+
 sleeper off "HEAPPROF_SIGNAL=off" "HEAPPROF_OUT=$W/o"
 expect_rc 1 hp dump "$spid"
 expect_in "$W/err" "has profiling by signal turned off \(HEAPPROF_SIGNAL=off\)"

@@ -103,6 +103,23 @@ expect_rc 2 hp top --raw=1 x.pb
 expect_in "$W/err" "^heapprof top: option '--raw' takes no value$"
 expect_rc 2 hp top --frob=1 x.pb
 expect_in "$W/err" "^heapprof top: unknown option '--frob=1'$"
+# A long option given one dash is named whole, with the option meant: getopt
+# read '-sample_index=alloc_space' as letters and said "unknown option
+# '-s'".  pprof's own flags say what stands for them here.
+expect_rc 2 hp top x.pb -sample_index=alloc_space
+expect_in "$W/err" "^heapprof top: unknown option '-sample_index=alloc_space' \(pprof's -sample_index; use --type TYPE\)$"
+expect_rc 2 hp top -tagfocus=thread=io x.pb
+expect_in "$W/err" "^heapprof top: unknown option '-tagfocus=thread=io' \(pprof's -tagfocus; use --tag KEY=PAT, a shell pattern\)$"
+expect_rc 2 hp top -lines x.pb
+expect_in "$W/err" "^heapprof top: unknown option '-lines' \(an option longer than one letter takes two dashes: --lines\)$"
+expect_rc 125 hp run -sample 64k -- true
+expect_in "$W/err" "^heapprof run: unknown option '-sample' \(an option longer than one letter takes two dashes: --sample\)$"
+expect_rc 2 hp timeline -top=3 x.pb
+expect_in "$W/err" "^heapprof timeline: unknown option '-top=3' \(an option longer than one letter takes two dashes: --top\)$"
+expect_rc 2 hp top -frobnicate x.pb
+expect_in "$W/err" "^heapprof top: unknown option '-frobnicate'$"
+expect_rc 2 hp top -x x.pb
+expect_in "$W/err" "^heapprof top: unknown option '-x'$"
 # A number too large even for 64 bits is out of range, not "not a whole number".
 expect_rc 2 hp top -n 99999999999999999999999 x.pb
 expect_in "$W/err" "^heapprof top: -n '99999999999999999999999': out of range \(allowed 0 to [0-9]+\)$"

@@ -133,6 +133,41 @@ if command -v go >/dev/null; then
     expect_in "$W/pprof.out" ' app::Registry::add$' "pprof's name for it"
 fi
 
+# --- nothing live: an exit profile of a program that freed everything -----------------
+# (sqlite3, python3 and perl free their data on their way out.)  The inuse
+# report is empty, and a note says why and what shows the allocations: it
+# was an empty table, without a word, and exit status 0.
+python3 - "$W/freed.pb" <<EOF
+import sys
+sys.path.insert(0, "$CLI_SRC")
+import make_corpus as mc
+from make_corpus import STRINGS, profile, sample
+strings = STRINGS + ["alloc_objects", "alloc_space"]
+mc.S.update({"alloc_objects": len(STRINGS), "alloc_space": len(STRINGS) + 1})
+types = (("alloc_objects", "count"), ("alloc_space", "bytes"), ("inuse_objects", "count"),
+         ("inuse_space", "bytes"))
+m = profile(types=types, strings=strings,
+            samples=[sample([1, 2], [3, 12288, 0, 0]), sample([2], [1, 4096, 0, 0])])
+open(sys.argv[1], "wb").write(m)
+EOF
+[[ -s $W/freed.pb ]] || fail "crafting the freed profile failed"
+expect_rc 0 hp top "$W/freed.pb"
+expect_in "$W/out" '^Total: 0 B ± 0 in 0 stacks$'
+expect_in "$W/err" "^heapprof top: note: nothing is live in .*freed.pb \(inuse_space is 0\): the program had freed all it allocated .*; --type alloc_space shows what it allocated$"
+[[ $(wc -l <"$W/err") -eq 1 ]] || fail "more than one line: $(cat "$W/err")"
+expect_rc 0 hp top --type inuse_objects "$W/freed.pb"
+expect_in "$W/err" "\(inuse_objects is 0\).*; --type alloc_objects shows what it allocated$"
+expect_rc 0 hp top --type alloc_space "$W/freed.pb"
+expect_in "$W/out" '^Total: 16\.0 KiB '
+[[ ! -s $W/err ]] || fail "a note on alloc_space: $(cat "$W/err")"
+expect_rc 1 hp flame "$W/freed.pb" -o "$W/freed.svg"
+expect_in "$W/err" "nothing to draw: no sample has inuse_space above 0$"
+expect_in "$W/err" "^heapprof flame: note: nothing is live in .*; --type alloc_space shows what it allocated$"
+# A profile with live bytes has no such note.
+expect_rc 0 hp top "$ex"
+expect_not_in "$W/err" "nothing is live"
+note "nothing live: a note names --type alloc_space"
+
 # --- a large real profile: 131072 stacks, 19 frames deep ------------------------------
 # It loads within the reader's default decode bound (HEAPPROF_MAX_DECODE, 32
 # times the decompressed size; this one needs about 11).  The stack table is

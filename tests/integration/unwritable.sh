@@ -27,6 +27,9 @@ $(cat "$W/$name.err")"
     grep -qE "$re\.[0-9]+\.0001\.pb\.gz" <<<"$line" ||
         fail "HEAPPROF_OUT=$prefix: the message does not name the file $prefix.<pid>.0001.pb.gz: $line"
     grep -qE "$errre" <<<"$line" || fail "HEAPPROF_OUT=$prefix: expected the error text /$errre/ in: $line"
+    # It was the exit profile: no next one will try again (the line said so).
+    grep -qF "(no profile at exit; the program ends as it would)" <<<"$line" ||
+        fail "HEAPPROF_OUT=$prefix: the exit profile's line does not say that it was the last: $line"
     not_hp "$W/$name.err" | cmp -s - "$W/base.err" ||
         fail "HEAPPROF_OUT=$prefix: the program's own stderr changed"
     echo "  ok: $line"
@@ -94,7 +97,7 @@ wait_for_line "$W/later.out" '^ready$' 30 "$bgpid"
 kill -USR2 "$bgpid"
 # The 'cannot write profile' message after SIGUSR2 to a missing directory.
 wait_for_line "$W/later.err" "^heapprof\\[$bgpid\\]: cannot write profile" 30 "$bgpid"
-grep -q "$W/later/x\.$bgpid\.0001\.pb\.gz: No such file or directory" "$W/later.err" ||
+grep -q "$W/later/x\.$bgpid\.0001\.pb\.gz: No such file or directory (the program continues; the next profile will try again)$" "$W/later.err" ||
     fail "unexpected message: $(cat "$W/later.err")"
 mkdir "$W/later"
 kill -USR2 "$bgpid"

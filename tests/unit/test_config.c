@@ -291,6 +291,41 @@ static void every_default_parses(void **state)
     assert_null(config_name(config_count()));
 }
 
+/* A refused value's line says what would be taken: "HEAPPROF_SYNC="2" is
+ * not understood" and "HEAPPROF_SIGNAL="FOO" is not understood" left the
+ * reader to guess, an empty path was "not understood" and a long one "out
+ * of range". */
+static void refusal_says_what_is_allowed(void **state)
+{
+    static char longpath[CONFIG_PATH_MAX + 10];
+    memset(longpath, 'a', sizeof longpath - 1);
+    static const struct {
+        const char *name, *value, *says;
+    } cases[] = {
+        {"HEAPPROF_SYNC", "2", "HEAPPROF_SYNC=\"2\" is not understood (1 or 0; also true, yes, on, "
+                               "false, no, off); using the default 1"},
+        {"HEAPPROF_ON_EXIT", "", "HEAPPROF_ON_EXIT=\"\" is not understood (1 or 0;"},
+        {"HEAPPROF_SIGNAL", "FOO", "HEAPPROF_SIGNAL=\"FOO\" is not a signal (a name such as USR1, "
+                                   "SIGUSR1 or RTMIN+2, a number, or 0 or off for none); using "
+                                   "the default USR2"},
+        {"HEAPPROF_OUT", "", "HEAPPROF_OUT=\"\" is empty; using the default heapprof"},
+        {"HEAPPROF_CGROUP", "", "HEAPPROF_CGROUP=\"\" is empty; using the default auto"},
+        {"HEAPPROF_OUT", longpath, "...\" is too long (at most about 3008 bytes, its % codes at "
+                                   "their longest); using the default heapprof"},
+        {"HEAPPROF_CGROUP", longpath, "...\" is too long (at most about 3008 bytes); using the "
+                                      "default auto"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *env[] = {cases[i].name, cases[i].value, NULL};
+        hp_config c;
+        assert_int_equal(parse(env, &c), 1);
+        assert_int_equal(nwarnings, 1);
+        if (!strstr(warnings[0], cases[i].says))
+            fail_msg("%s=%.20s: \"%s\" lacks \"%s\"", cases[i].name, cases[i].value, warnings[0],
+                     cases[i].says);
+    }
+}
+
 static void long_path_rejected(void **state)
 {
     static char path[CONFIG_PATH_MAX + 10];
@@ -319,7 +354,8 @@ static void prefix_codes(void **state)
     memcpy(path + 2880, "%h%h%h", 6);
     assert_int_equal(parse(env, &c), 1);
     assert_string_equal(c.out, "heapprof");
-    assert_non_null(strstr(warnings[0], "out of range"));
+    assert_non_null(strstr(warnings[0], "is too long (at most about 3008 bytes, its % codes at "
+                                        "their longest)"));
     const char *codes[] = {"HEAPPROF_OUT", "/t/%h.%n.%p.100%%", NULL};
     assert_int_equal(parse(codes, &c), 0);
     assert_string_equal(c.out, "/t/%h.%n.%p.100%%"); /* expanded later, by each process */
@@ -392,6 +428,7 @@ int main(void)
         cmocka_unit_test(signal_refusal_reason),
         cmocka_unit_test(every_default_parses),
         cmocka_unit_test(long_path_rejected), cmocka_unit_test(period_and_signal_bounds),
+        cmocka_unit_test(refusal_says_what_is_allowed),
         cmocka_unit_test(unknown_names), cmocka_unit_test(prefix_codes), cmocka_unit_test(choices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
