@@ -52,6 +52,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "debugfile.h"
 #include "dwarfabbrev.h"
 #include "elfread.h"
 #include "fdid.h"
@@ -96,6 +97,9 @@ typedef struct elf_file {
     bool syms_retry;        /* ...but ran out of memory */
     bool cxx_dwarf;         /* C++ symbols and DWARF: see symbols_keep_names */
     bool dwarf_nameless;    /* DWARF where pprof finds functions nameless: the same */
+    bool from_debug;        /* names or DWARF from a separate debug file (debugfile.h) */
+    char *debug_path;       /* that file, when its DWARF is the one in dw, else NULL */
+    file_id debug_id;       /* ... as it was when found: only it is read */
     file_id id;
     uint64_t map_dev, map_ino; /* what maps says of it while on disk (0: unknown) */
     char via[VIA_MAX];      /* deleted: /proc/self/map_files/ of a mapping of it, or "" */
@@ -129,6 +133,7 @@ struct symbolizer {
     uint64_t gen;
     uint64_t lost; /* symbol tables and build-ids not read for memory */
     uint64_t main_addr; /* inside the main program (symbols_main_mapping) */
+    const char *debug_dirs; /* where separate debug files are looked for, or NULL */
 };
 
 static const char no_build_id[] = "";
@@ -206,9 +211,10 @@ static unsigned bind_rank(unsigned char bind)
 }
 
 /* By address; among aliases the first is the one we keep.  Sized symbols beat
- * zero-size labels; fewer leading underscores pick the name users call
- * (getpid over __getpid, malloc over __libc_malloc) even though glibc makes
- * the public one the weak alias; then global/weak/local, .symtab over
+ * zero-size labels, and plain names versioned ones (name@@VERSION); fewer
+ * leading underscores pick the name users call (getpid over __getpid,
+ * malloc over __libc_malloc) even though glibc makes the public one the
+ * weak alias; then global/weak/local, .symtab over
  * .dynsym, and finally the name itself so the choice is deterministic. */
 static int cand_cmp(const void *pa, const void *pb)
 {
@@ -217,6 +223,12 @@ static int cand_cmp(const void *pa, const void *pb)
         return a->addr < b->addr ? -1 : 1;
     if ((a->size == 0) != (b->size == 0))
         return a->size == 0 ? 1 : -1;
+    /* A .symtab names a versioned definition twice, as
+     * __libc_start_main@@GLIBC_2.34 and plainly (the debug files of a
+     * distribution's libc do): the name users call is the plain one. */
+    bool va = strchr(a->name, '@'), vb = strchr(b->name, '@');
+    if (va != vb)
+        return va ? 1 : -1;
     size_t ua = strspn(a->name, "_"), ub = strspn(b->name, "_");
     if (ua != ub)
         return ua < ub ? -1 : 1;
@@ -288,6 +300,9 @@ static void drop_symbols(elf_file *f)
     mem_free(f->loads);
     mem_free(f->syms);
     mem_free(f->names);
+    mem_free(f->debug_path);
+    f->debug_path = NULL;
+    f->from_debug = false;
     f->loads = NULL;
     f->syms = NULL;
     f->names = NULL;
@@ -363,12 +378,58 @@ static void find_line_sections(elf_file *f, const elf_in *e, const Elf64_Shdr *s
     }
 }
 
+/* The DWARF of e, if it has any: where the sections symbols_lines reads
+ * lie, and whether pprof would find some of its functions nameless. */
+static bool take_dwarf(elf_file *f, const elf_in *e, const Elf64_Shdr *sh, size_t nsh,
+                       bool *oom)
+{
+    if (elfread_section(e, sh, nsh, ".debug_info") == nsh &&
+        elfread_section(e, sh, nsh, ".zdebug_info") == nsh)
+        return false;
+    f->dwarf_nameless = dwarf_nameless(e, sh, nsh, oom);
+    find_line_sections(f, e, sh, nsh);
+    return true;
+}
+
+/* What a stripped f lacks (its .symtab, symtab; its DWARF, *dwarf false),
+ * from its separate debug file, if one is found (debugfile.h).  The debug
+ * file's addresses are f's own link-time addresses; its code sections are
+ * NOBITS there, but its symbols are whole.  Names and lines from it mark
+ * the mapping's names as kept (symbols_keep_names).  Its DWARF is read
+ * again by symbols_lines, so its path and identity are kept with it. */
+static void take_debug_file(elf_file *f, const char *dirs, const elf_in *e,
+                            const Elf64_Shdr *sh, size_t nsh, bool symtab, bool *dwarf,
+                            cand **c, size_t *nc, char **strtab, bool *oom)
+{
+    debugfile_found d;
+    if (!debugfile_find(dirs, f->path, f->build_id, e, sh, nsh, &d, oom))
+        return;
+    size_t dn = 0, had = *nc;
+    Elf64_Shdr *dsh = elfread_shdrs(&d.e, &dn, oom);
+    if (!*dwarf && take_dwarf(f, &d.e, dsh, dn, oom) && !*oom) {
+        *dwarf = true;
+        f->debug_id = id_of(&d.st);
+        f->debug_path = d.path;
+        d.path = NULL;
+    }
+    for (size_t i = 0; i < dn && !symtab && !*oom; i++)
+        if (dsh[i].sh_type == SHT_SYMTAB) {
+            collect_syms(&d.e, dsh, dn, i, c, nc, strtab, oom);
+            break;
+        }
+    f->from_debug = f->debug_path || *nc > had;
+    mem_free(dsh);
+    debugfile_close(&d);
+}
+
 /* .symtab and .dynsym are merged: .symtab has the static functions, and
- * .dynsym still names the exports of a library whose .symtab was stripped. */
-static void load_symbols(elf_file *f)
+ * .dynsym still names the exports of a library whose .symtab was stripped.
+ * A file without .symtab or without DWARF takes them from its separate
+ * debug file, where it has one under dirs. */
+static void load_symbols(elf_file *f, const char *dirs)
 {
     elf_in e;
-    bool oom = false;
+    bool oom = false, symtab = false;
     cand *c = NULL;
     size_t nc = 0, nsh = 0;
     char *strtab[2] = { NULL, NULL };
@@ -378,16 +439,15 @@ static void load_symbols(elf_file *f)
         return;
     load_segments(f, &e, &oom);
     Elf64_Shdr *sh = f->nloads ? elfread_shdrs(&e, &nsh, &oom) : NULL;
-    bool dwarf = elfread_section(&e, sh, nsh, ".debug_info") < nsh ||
-                 elfread_section(&e, sh, nsh, ".zdebug_info") < nsh;
-    f->dwarf_nameless = dwarf && dwarf_nameless(&e, sh, nsh, &oom);
-    if (dwarf)
-        find_line_sections(f, &e, sh, nsh);
+    bool dwarf = take_dwarf(f, &e, sh, nsh, &oom);
     for (size_t i = 0; i < nsh && !oom; i++) {
         int slot = sh[i].sh_type == SHT_SYMTAB ? 0 : sh[i].sh_type == SHT_DYNSYM ? 1 : -1;
+        symtab |= slot == 0;
         if (slot >= 0 && !strtab[slot])  /* at most one table of each kind */
             collect_syms(&e, sh, nsh, i, &c, &nc, &strtab[slot], &oom);
     }
+    if (nsh && (!symtab || !dwarf) && !oom)
+        take_debug_file(f, dirs, &e, sh, nsh, symtab, &dwarf, &c, &nc, &strtab[0], &oom);
     mem_free(sh);
     elfread_close(&e);
 
@@ -714,6 +774,8 @@ symbolizer *symbols_new(void)
 
 void symbols_set_main(symbolizer *s, uint64_t addr) { s->main_addr = addr; }
 
+void symbols_set_debug_dirs(symbolizer *s, const char *dirs) { s->debug_dirs = dirs; }
+
 static void free_maps(map_entry *maps, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -931,7 +993,7 @@ const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset)
     if (me->no_names)
         return NULL;
     if (!f->syms_tried) {
-        load_symbols(f);
+        load_symbols(f, s->debug_dirs);
         s->lost += f->syms_retry;
     }
     uint64_t vaddr;
@@ -955,7 +1017,10 @@ bool symbols_keep_names(const symbolizer *s, size_t i)
     if (i >= s->nmaps)
         return false;
     const elf_file *f = s->maps[i].file;
-    return f && !s->maps[i].no_names && f->syms_tried && (f->cxx_dwarf || f->dwarf_nameless);
+    /* go tool pprof reads the binary it is given, never its separate
+     * debug file: it would find no names or lines there. */
+    return f && !s->maps[i].no_names && f->syms_tried &&
+           (f->cxx_dwarf || f->dwarf_nameless || f->from_debug);
 }
 
 
@@ -990,7 +1055,8 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
         }
     }
     elf_in e;
-    if (!err && nv && elf_open(f, &e)) {
+    if (!err && nv &&
+        (f->debug_path ? open_same(f->debug_path, &f->debug_id, &e) : elf_open(f, &e))) {
         srclines_file sf = f->dw;
         sf.ctx = &e;
         sf.read = elfread_cb;
@@ -999,7 +1065,8 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
             log_line("%s: its compressed debug sections (-gz) need over %llu MiB inflated at "
                      "once: profiles leave out the lines or inlined frames they hold (a build "
                      "without -gz has them)",
-                     f->path, (unsigned long long)(SRCLINES_INFLATE_MAX >> 20));
+                     f->debug_path ? f->debug_path : f->path,
+                     (unsigned long long)(SRCLINES_INFLATE_MAX >> 20));
         elfread_close(&e);
         for (size_t j = 0; j < nv; j++)
             out[from[j]] = got[j];
