@@ -435,6 +435,10 @@ static void load_symbols(elf_file *f, const char *dirs)
     char *strtab[2] = { NULL, NULL };
     f->syms_tried = true;
     f->syms_retry = false;
+    /* A retry starts afresh: the debug file an earlier try read may be
+     * gone, and its sections' offsets are no place in f. */
+    memset(&f->dw, 0, sizeof f->dw);
+    f->dwarf_nameless = f->cxx_dwarf = false;
     if (!elf_open(f, &e))
         return;
     load_segments(f, &e, &oom);
@@ -446,8 +450,12 @@ static void load_symbols(elf_file *f, const char *dirs)
         if (slot >= 0 && !strtab[slot])  /* at most one table of each kind */
             collect_syms(&e, sh, nsh, i, &c, &nc, &strtab[slot], &oom);
     }
-    if (nsh && (!symtab || !dwarf) && !oom)
+    if (nsh && (!symtab || !dwarf) && !oom) {
         take_debug_file(f, dirs, &e, sh, nsh, symtab, &dwarf, &c, &nc, &strtab[0], &oom);
+        /* Its build-id, lost for memory, is what would have found it:
+         * tried again with the build-id at the next refresh. */
+        oom |= !f->from_debug && f->build_id_retry && dirs && *dirs;
+    }
     mem_free(sh);
     elfread_close(&e);
 
