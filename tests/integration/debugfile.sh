@@ -107,19 +107,21 @@ named() {
     done
     [[ $GO_OK == yes ]] || return 0
     pprof_to "$p" "$W/$tag.traces" -traces -lines -sample_index=alloc_space
-    local got
-    got=$(frames "$W/$tag.traces" dbg_inner)
-    [[ $got == "$(sed '1s/$/ (inline)/' <<<"$want_prog")" ]] ||
-        fail "$tag: go tool pprof -traces -lines shows the program's stack as
+    same_stack "$tag" dbg_inner "$want_prog" program
+    same_stack "$tag" lib_inner "$want_lib" library
+}
+
+# same_stack TAG LEAF WANT WHAT: the stack of TAG's traces whose leaf is
+# LEAF (inlined) is WANT, as addr2line -i says of the unstripped WHAT.
+same_stack() {
+    local got want
+    got=$(frames "$W/$1.traces" "$2")
+    want=$(sed '1s/$/ (inline)/' <<<"$3")
+    [[ $got == "$want" ]] ||
+        fail "$1: go tool pprof -traces -lines shows the $4's stack as
 $got
-expected (addr2line -i of the unstripped program)
-$(sed '1s/$/ (inline)/' <<<"$want_prog")"
-    got=$(frames "$W/$tag.traces" lib_inner)
-    [[ $got == "$(sed '1s/$/ (inline)/' <<<"$want_lib")" ]] ||
-        fail "$tag: go tool pprof -traces -lines shows the library's stack as
-$got
-expected (addr2line -i of the unstripped library)
-$(sed '1s/$/ (inline)/' <<<"$want_lib")"
+expected (addr2line -i of the unstripped $4)
+$want"
 }
 
 # unnamed TAG DIRS: the stripped program names nothing from a debug file.
