@@ -14,7 +14,11 @@
  *             where the process may.  Its build-id is read when the entry is made
  *             (every mapping needs one for the profile); its symbol tables
  *             only when an address inside it is first looked up, because a
- *             process maps many libraries and most are never hit.
+ *             process maps many libraries and most are never hit.  A file
+ *             stripped of its .symtab or DWARF has them read then from its
+ *             separate debug file (debugfile.h), found once per entry;
+ *             later lookups of lines reopen that file by path, checked to
+ *             be still the one found (debug_path, debug_id).
  *
  * Invariants:
  *   - every file referenced from s->maps is in s->files.  A refresh drops the

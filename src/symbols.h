@@ -6,7 +6,8 @@
  * offset, path, GNU build-id) for pprof's Mapping table; so do the
  * recorded mappings of libraries dlclose()d since, where nothing is mapped
  * over them now, so addresses a stack kept from them are still named.  Function names come
- * from the ELF files themselves (.symtab and .dynsym merged), read from disk
+ * from the ELF files themselves (.symtab and .dynsym merged; a stripped
+ * file's from its separate debug file, debugfile.h), read from disk
  * on the first lookup in each file and cached per file across snapshots, so
  * a profile copied to another machine still names its functions.
  *
