@@ -387,6 +387,8 @@ static void find_line_sections(elf_file *f, const elf_in *e, const Elf64_Shdr *s
 static bool take_dwarf(elf_file *f, const elf_in *e, const Elf64_Shdr *sh, size_t nsh,
                        bool *oom)
 {
+    if (!sh)
+        return false;
     if (elfread_section(e, sh, nsh, ".debug_info") == nsh &&
         elfread_section(e, sh, nsh, ".zdebug_info") == nsh)
         return false;
