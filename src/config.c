@@ -16,8 +16,10 @@
 #include <string.h>
 #include <strings.h>
 
-/* T_PREFIX: a path that may hold outname.h's codes (HEAPPROF_OUT). */
-typedef enum { T_SIZE, T_UINT, T_BOOL, T_SIGNAL, T_SECONDS, T_PATH, T_PREFIX, T_CHOICE } row_type;
+/* T_PREFIX: a path that may hold outname.h's codes (HEAPPROF_OUT).
+ * T_DIRS: absolute directories, ':' between, or off (the field ""). */
+typedef enum { T_SIZE, T_UINT, T_BOOL, T_SIGNAL, T_SECONDS, T_PATH, T_PREFIX, T_CHOICE,
+               T_DIRS } row_type;
 
 typedef struct row {
     const char *name;
@@ -103,6 +105,10 @@ static const row rows[] = {
     ROW("HEAPPROF_LIMIT_BYTES", T_SIZE, limit_bytes, "0", 0, 1ULL << 50,
         "memory limit for HEAPPROF_LIMIT_DUMP when the cgroup sets none: compared with RSS "
         "(k/m/g; 0 = none)"),
+    ROW("HEAPPROF_DEBUG_DIRS", T_DIRS, debug_dirs, "/usr/lib/debug", 0, 0,
+        "where the separate debug files of stripped programs and libraries are found "
+        "(DIR/.build-id/xx/rest.debug, or by .gnu_debuglink also beside the file and in its "
+        ".debug/ and DIR/its-directory/): absolute directories, ':' between; off = none"),
 };
 
 enum { NROWS = sizeof rows / sizeof rows[0] };
@@ -319,6 +325,23 @@ static int parse_row(const row *r, const char *s, hp_config *cfg)
         }
         return EINVAL;
     }
+    case T_DIRS:
+        if (!strcasecmp(s, "off")) {
+            *field = '\0';
+            return 0;
+        }
+        if (strlen(s) >= CONFIG_PATH_MAX)
+            return ERANGE;
+        /* Each one absolute: a relative one would name the program's
+         * working directory of the moment. */
+        for (const char *dir = s; ; dir += strcspn(dir, ":") + 1) {
+            if (*dir != '/')
+                return EINVAL;
+            if (!strchr(dir, ':'))
+                break;
+        }
+        strcpy(field, s);
+        return 0;
     case T_PATH:
     case T_PREFIX: {
         if (!*s)
@@ -389,6 +412,11 @@ static void complain(const row *r, const char *value, int err, config_warn_fn wa
                  r->type == T_PREFIX ? ", its % codes at their longest" : "", r->def);
     else if ((r->type == T_PATH || r->type == T_PREFIX) && !*value)
         snprintf(line, sizeof line, "%s=\"\" is empty; using the default %s", r->name, r->def);
+    else if (r->type == T_DIRS && err == EINVAL)
+        snprintf(line, sizeof line,
+                 "%s=\"%.64s\" is not a list of absolute directories (':' between) or off; using "
+                 "the default %s",
+                 r->name, value, r->def);
     else if (r->type == T_CHOICE)
         snprintf(line, sizeof line, "%s=\"%.64s\" is not one of %s; using the default %s", r->name,
                  value, r->choices, r->def);

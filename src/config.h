@@ -42,6 +42,7 @@ typedef struct hp_config {
     char cgroup[CONFIG_PATH_MAX]; /* HEAPPROF_CGROUP: cgroup v2 directory, "auto" = own */
     uint64_t limit_dump;    /* HEAPPROF_LIMIT_DUMP: percent of the memory limit, 0 = off */
     uint64_t limit_bytes;   /* HEAPPROF_LIMIT_BYTES: limit for RSS when no cgroup limit, 0 = none */
+    char debug_dirs[CONFIG_PATH_MAX]; /* HEAPPROF_DEBUG_DIRS: roots of debug files, "" = none */
 } hp_config;
 
 /* Receives one complaint line (without "heapprof: " or newline). */

@@ -501,6 +501,7 @@ int dump_to_fd(int fd, const dump_info *info, const dump_options *opt)
         return EBADF;
     if (!sym && !(sym = symbols_new()))
         return ENOMEM;
+    symbols_set_debug_dirs(sym, profiler_config()->debug_dirs);
     /* The stacks to write are fixed first, before the maps are read: a
      * stack recorded later could come from a library loaded since, which
      * the symbolizer would not know.  The limit before the head, so that a

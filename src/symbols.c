@@ -14,7 +14,11 @@
  *             where the process may.  Its build-id is read when the entry is made
  *             (every mapping needs one for the profile); its symbol tables
  *             only when an address inside it is first looked up, because a
- *             process maps many libraries and most are never hit.
+ *             process maps many libraries and most are never hit.  A file
+ *             stripped of its .symtab or DWARF has them read then from its
+ *             separate debug file (debugfile.h), found once per entry;
+ *             later lookups of lines reopen that file by path, checked to
+ *             be still the one found (debug_path, debug_id).
  *
  * Invariants:
  *   - every file referenced from s->maps is in s->files.  A refresh drops the
@@ -23,10 +27,10 @@
  *   - a loaded file's syms[] is sorted by address, addresses are unique,
  *     every size is nonzero (zero-size symbols were stretched to the next
  *     symbol), and names point into the file's own names[] pool.
- *   - nothing read from a file is trusted: every offset and size is checked
- *     against the size fstat() reported and all reads go through pread(), so
- *     a truncated, corrupt or concurrently shrinking file yields "no name"
- *     or "" build-id, never a fault (an mmap would SIGBUS on truncation).
+ *   - nothing read from a file is trusted: it is read through elfread.h,
+ *     which checks every offset and size against the size fstat() reported
+ *     and reads with pread(), so a truncated, corrupt or concurrently
+ *     shrinking file yields "no name" or "" build-id, never a fault.
  *   - retired mappings (libraries since dlclose()d, symbols.h) join s->maps
  *     only where they overlap no executable mapping of this refresh and no
  *     newer retired one, so s->maps never overlaps itself and every address
@@ -52,7 +56,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "debugfile.h"
 #include "dwarfabbrev.h"
+#include "elfread.h"
 #include "fdid.h"
 #include "log.h"
 #include "mem.h"
@@ -61,15 +67,7 @@
 #include "zsection.h"
 #include "stacks.h"
 
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define HP_ELFDATA ELFDATA2LSB
-#else
-#define HP_ELFDATA ELFDATA2MSB
-#endif
-
-/* Bounds against absurd inputs: a note region larger than this cannot be a
- * real build-id carrier, and a maps file larger than this is not one. */
-#define NOTE_MAX ((uint64_t)1 << 20)
+/* A bound against absurd inputs: a maps file larger than this is not one. */
 #define MAPS_MAX ((size_t)256 << 20)
 /* How far back a lookup walks for a symbol enclosing a smaller one that
  * starts inside it (assembly routines with inner entry points). */
@@ -103,6 +101,9 @@ typedef struct elf_file {
     bool syms_retry;        /* ...but ran out of memory */
     bool cxx_dwarf;         /* C++ symbols and DWARF: see symbols_keep_names */
     bool dwarf_nameless;    /* DWARF where pprof finds functions nameless: the same */
+    bool from_debug;        /* names or DWARF from a separate debug file (debugfile.h) */
+    char *debug_path;       /* that file, when its DWARF is the one in dw, else NULL */
+    file_id debug_id;       /* ... as it was when found: only it is read */
     file_id id;
     uint64_t map_dev, map_ino; /* what maps says of it while on disk (0: unknown) */
     char via[VIA_MAX];      /* deleted: /proc/self/map_files/ of a mapping of it, or "" */
@@ -136,18 +137,12 @@ struct symbolizer {
     uint64_t gen;
     uint64_t lost; /* symbol tables and build-ids not read for memory */
     uint64_t main_addr; /* inside the main program (symbols_main_mapping) */
+    const char *debug_dirs; /* where separate debug files are looked for, or NULL */
 };
 
 static const char no_build_id[] = "";
 
 /* ---- reading an ELF file ------------------------------------------------ */
-
-typedef struct elf_in {
-    int fd;
-    fdid fd_id; /* fdid_open's */
-    uint64_t size;
-    Elf64_Ehdr eh;
-} elf_in;
 
 static file_id id_of(const struct stat *st)
 {
@@ -162,198 +157,47 @@ static bool same_id(const file_id *a, const struct stat *st)
            a->ctime.tv_sec == b.ctime.tv_sec && a->ctime.tv_nsec == b.ctime.tv_nsec;
 }
 
-static bool in_file(const elf_in *e, uint64_t off, uint64_t len)
+/* Opens path only if it is still the file whose identity was recorded, so
+ * data read from it matches what the cache holds. */
+static bool open_same(const char *path, const file_id *id, elf_in *e)
 {
-    return off <= e->size && len <= e->size - off;
-}
-
-static bool read_at(const elf_in *e, uint64_t off, void *dst, size_t len)
-{
-    if (!in_file(e, off, len))
+    struct stat st;
+    if (!elfread_open(path, e, &st))
         return false;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = pread(e->fd, (char *)dst + done, len - done,
-                          (off_t)(off + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)  /* the file shrank under us, or an I/O error */
-            return false;
-        done += (size_t)n;
+    if (!same_id(id, &st)) {
+        elfread_close(e);
+        return false;
     }
-    return true;
+    return elfread_header(e);
 }
 
-/* A malloc'd copy of [off, off+len), or NULL (out of range, short read, or
- * out of memory, the last also setting *oom). */
-static void *read_alloc(const elf_in *e, uint64_t off, uint64_t len, bool *oom)
-{
-    if (!in_file(e, off, len) || len >= SIZE_MAX)
-        return NULL;
-    void *p = mem_alloc(len ? (size_t)len : 1);
-    if (!p) {
-        *oom = true;
-        return NULL;
-    }
-    if (!read_at(e, off, p, (size_t)len)) {
-        mem_free(p);
-        return NULL;
-    }
-    return p;
-}
-
-/* num records of entsize bytes each, repacked to recsize bytes each (files
- * may use larger entries than the structs we know). */
-static void *read_table(const elf_in *e, uint64_t off, uint64_t num,
-                        uint64_t entsize, size_t recsize, bool *oom)
-{
-    if (num == 0 || entsize < recsize || num > e->size / entsize)
-        return NULL;
-    unsigned char *raw = read_alloc(e, off, num * entsize, oom);
-    if (raw && entsize != recsize)
-        for (uint64_t i = 1; i < num; i++)
-            memmove(raw + i * recsize, raw + i * entsize, recsize);
-    return raw;
-}
-
-/* Opens f only if it is still the file we stat'ed at refresh time, so data
- * read from it matches the identity the cache recorded. */
+/* Opens f only if it is still the file we stat'ed at refresh time. */
 static bool elf_open(const elf_file *f, elf_in *e)
 {
     struct stat st;
     if (!f->have_id)
         return false;
-    /* O_NONBLOCK: should the path have turned into a FIFO since stat(),
-     * open must not hang; fstat then rejects it anyway. */
-    const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-    e->fd = fdid_open(f->path, flags, &e->fd_id);
-    if (e->fd >= 0 && (fstat(e->fd, &st) != 0 || !S_ISREG(st.st_mode) || !same_id(&f->id, &st))) {
-        fdid_close(e->fd, &e->fd_id);
-        e->fd = -1;
-    }
+    if (open_same(f->path, &f->id, e))
+        return true;
     /* A file deleted since: the kernel's own link to what is mapped
      * (file_get), checked by the inode maps gives, as its unlinking
      * changed its ctime. */
-    if (e->fd < 0 && f->via[0]) {
-        e->fd = fdid_open(f->via, flags, &e->fd_id);
-        if (e->fd >= 0 && (fstat(e->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-                           (uint64_t)st.st_ino != f->map_ino))
-            goto bad;
-    }
-    if (e->fd < 0)
+    if (!f->via[0] || !elfread_open(f->via, e, &st))
         return false;
-    e->size = (uint64_t)st.st_size;
-    if (!read_at(e, 0, &e->eh, sizeof e->eh) ||
-        memcmp(e->eh.e_ident, ELFMAG, SELFMAG) != 0 ||
-        e->eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-        e->eh.e_ident[EI_DATA] != HP_ELFDATA)
-        goto bad;
-    return true;
-bad:
-    fdid_close(e->fd, &e->fd_id);
-    return false;
-}
-
-static Elf64_Phdr *read_phdrs(const elf_in *e, size_t *n, bool *oom)
-{
-    /* PN_XNUM (count kept in section 0) only occurs in core files. */
-    size_t num = e->eh.e_phnum == PN_XNUM ? 0 : e->eh.e_phnum;
-    Elf64_Phdr *ph = read_table(e, e->eh.e_phoff, num, e->eh.e_phentsize,
-                                sizeof *ph, oom);
-    *n = ph ? num : 0;
-    return ph;
-}
-
-static Elf64_Shdr *read_shdrs(const elf_in *e, size_t *n, bool *oom)
-{
-    uint64_t num = e->eh.e_shnum;
-    *n = 0;
-    if (e->eh.e_shoff == 0 || e->eh.e_shentsize < sizeof(Elf64_Shdr))
-        return NULL;
-    if (num == 0) {  /* more than SHN_LORESERVE sections: count in shdr 0 */
-        Elf64_Shdr first;
-        if (!read_at(e, e->eh.e_shoff, &first, sizeof first))
-            return NULL;
-        num = first.sh_size;
+    if ((uint64_t)st.st_ino != f->map_ino) {
+        elfread_close(e);
+        return false;
     }
-    Elf64_Shdr *sh = read_table(e, e->eh.e_shoff, num, e->eh.e_shentsize,
-                                sizeof *sh, oom);
-    if (sh)
-        *n = (size_t)num;
-    return sh;
+    return elfread_header(e);
 }
 
-/* The build-id in a region of notes, as malloc'd lowercase hex, or NULL. */
-static char *scan_notes(const elf_in *e, uint64_t off, uint64_t len,
-                        uint64_t align, bool *oom)
-{
-    /* Notes are 4-aligned in practice even in ELF64; 8 only when the
-     * segment or section says so (e.g. .note.gnu.property). */
-    align = align == 8 ? 8 : 4;
-    if (len > NOTE_MAX)
-        len = NOTE_MAX;
-    unsigned char *buf = read_alloc(e, off, len, oom);
-    if (!buf)
-        return NULL;
-    char *hex = NULL;
-    uint64_t pos = 0;
-    while (len - pos >= sizeof(Elf64_Nhdr)) {
-        Elf64_Nhdr nh;
-        memcpy(&nh, buf + pos, sizeof nh);
-        pos += sizeof nh;
-        uint64_t namesz = ((uint64_t)nh.n_namesz + align - 1) & ~(align - 1);
-        if (namesz > len - pos)
-            break;
-        const unsigned char *name = buf + pos;
-        pos += namesz;
-        if (nh.n_descsz > len - pos)
-            break;
-        if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-            memcmp(name, "GNU", 4) == 0 && nh.n_descsz > 0) {
-            hex = mem_alloc((size_t)nh.n_descsz * 2 + 1);
-            if (!hex) {
-                *oom = true;
-                break;
-            }
-            for (size_t i = 0; i < nh.n_descsz; i++) {
-                hex[2 * i] = "0123456789abcdef"[buf[pos + i] >> 4];
-                hex[2 * i + 1] = "0123456789abcdef"[buf[pos + i] & 15];
-            }
-            hex[2 * (size_t)nh.n_descsz] = '\0';
-            break;
-        }
-        uint64_t descsz = ((uint64_t)nh.n_descsz + align - 1) & ~(align - 1);
-        if (descsz > len - pos)
-            break;
-        pos += descsz;
-    }
-    mem_free(buf);
-    return hex;
-}
-
-/* Program headers first: they are what the loader uses and survive
- * section-header stripping; sections cover files with no PT_NOTE. */
 static const char *read_build_id(const elf_file *f, bool *oom)
 {
     elf_in e;
-    char *id = NULL;
-    size_t n;
     if (!elf_open(f, &e))
         return no_build_id;
-    Elf64_Phdr *ph = read_phdrs(&e, &n, oom);
-    for (size_t i = 0; ph && i < n && !id && !*oom; i++)
-        if (ph[i].p_type == PT_NOTE)
-            id = scan_notes(&e, ph[i].p_offset, ph[i].p_filesz, ph[i].p_align, oom);
-    mem_free(ph);
-    if (!id && !*oom) {
-        Elf64_Shdr *sh = read_shdrs(&e, &n, oom);
-        for (size_t i = 0; sh && i < n && !id && !*oom; i++)
-            if (sh[i].sh_type == SHT_NOTE)
-                id = scan_notes(&e, sh[i].sh_offset, sh[i].sh_size,
-                                sh[i].sh_addralign, oom);
-        mem_free(sh);
-    }
-    fdid_close(e.fd, &e.fd_id);
+    char *id = elfread_build_id(&e, oom);
+    elfread_close(&e);
     return id ? id : no_build_id;
 }
 
@@ -371,9 +215,10 @@ static unsigned bind_rank(unsigned char bind)
 }
 
 /* By address; among aliases the first is the one we keep.  Sized symbols beat
- * zero-size labels; fewer leading underscores pick the name users call
- * (getpid over __getpid, malloc over __libc_malloc) even though glibc makes
- * the public one the weak alias; then global/weak/local, .symtab over
+ * zero-size labels, and plain names versioned ones (name@@VERSION); fewer
+ * leading underscores pick the name users call (getpid over __getpid,
+ * malloc over __libc_malloc) even though glibc makes the public one the
+ * weak alias; then global/weak/local, .symtab over
  * .dynsym, and finally the name itself so the choice is deterministic. */
 static int cand_cmp(const void *pa, const void *pb)
 {
@@ -382,6 +227,12 @@ static int cand_cmp(const void *pa, const void *pb)
         return a->addr < b->addr ? -1 : 1;
     if ((a->size == 0) != (b->size == 0))
         return a->size == 0 ? 1 : -1;
+    /* A .symtab names a versioned definition twice, as
+     * __libc_start_main@@GLIBC_2.34 and plainly (the debug files of a
+     * distribution's libc do): the name users call is the plain one. */
+    bool va = strchr(a->name, '@'), vb = strchr(b->name, '@');
+    if (va != vb)
+        return va ? 1 : -1;
     size_t ua = strspn(a->name, "_"), ub = strspn(b->name, "_");
     if (ua != ub)
         return ua < ub ? -1 : 1;
@@ -406,10 +257,10 @@ static void collect_syms(const elf_in *e, const Elf64_Shdr *sh, size_t nsh,
     uint64_t count = st->sh_size / st->sh_entsize;
     if (strsz == 0 || count == 0 || count > e->size / st->sh_entsize)
         return;
-    char *str = read_alloc(e, sh[st->sh_link].sh_offset, strsz, oom);
+    char *str = elfread_alloc(e, sh[st->sh_link].sh_offset, strsz, oom);
     if (!str)
         return;
-    unsigned char *raw = read_alloc(e, st->sh_offset, count * st->sh_entsize, oom);
+    unsigned char *raw = elfread_alloc(e, st->sh_offset, count * st->sh_entsize, oom);
     cand *grown = raw ? mem_realloc(*c, (*nc + count) * sizeof **c) : NULL;
     if (!grown) {
         *oom |= raw != NULL;
@@ -437,7 +288,7 @@ static void collect_syms(const elf_in *e, const Elf64_Shdr *sh, size_t nsh,
 static void load_segments(elf_file *f, const elf_in *e, bool *oom)
 {
     size_t n;
-    Elf64_Phdr *ph = read_phdrs(e, &n, oom);
+    Elf64_Phdr *ph = elfread_phdrs(e, &n, oom);
     f->nloads = 0; /* whatever an earlier, failed load left */
     f->loads = ph && n ? mem_alloc(n * sizeof *f->loads) : NULL;
     *oom |= ph && n && !f->loads;
@@ -453,33 +304,13 @@ static void drop_symbols(elf_file *f)
     mem_free(f->loads);
     mem_free(f->syms);
     mem_free(f->names);
+    mem_free(f->debug_path);
+    f->debug_path = NULL;
+    f->from_debug = false;
     f->loads = NULL;
     f->syms = NULL;
     f->names = NULL;
     f->nloads = f->nsyms = 0;
-}
-
-/* The index of the section named name, or nsh when there is none. */
-static size_t find_section(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, const char *name)
-{
-    size_t strndx = e->eh.e_shstrndx == SHN_XINDEX && nsh ? sh[0].sh_link : e->eh.e_shstrndx;
-    if (strndx >= nsh)
-        return nsh;
-    size_t len = strlen(name) + 1;
-    char got[32];
-    if (len > sizeof got)
-        return nsh;
-    for (size_t i = 0; i < nsh; i++)
-        if (sh[i].sh_name < sh[strndx].sh_size &&
-            read_at(e, sh[strndx].sh_offset + sh[i].sh_name, got, len) &&
-            !memcmp(got, name, len))
-            return i;
-    return nsh;
-}
-
-static bool file_read(void *ctx, uint64_t off, void *dst, size_t len)
-{
-    return read_at(ctx, off, dst, len);
 }
 
 /* Whether go tool pprof, reading this file's DWARF, would leave some of its
@@ -495,10 +326,10 @@ static bool file_read(void *ctx, uint64_t off, void *dst, size_t len)
  * where pprof cannot read the DWARF. */
 static bool dwarf_nameless(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, bool *oom)
 {
-    size_t i = find_section(e, sh, nsh, ".debug_abbrev");
+    size_t i = elfread_section(e, sh, nsh, ".debug_abbrev");
     bool gnu = i == nsh;
     if (gnu)
-        i = find_section(e, sh, nsh, ".zdebug_abbrev");
+        i = elfread_section(e, sh, nsh, ".zdebug_abbrev");
     if (i == nsh || sh[i].sh_type == SHT_NOBITS)
         return false;
     size_t len = 0;
@@ -507,14 +338,14 @@ static bool dwarf_nameless(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, bo
     if (kind != ZSEC_PLAIN) {
         uint64_t whole;
         zsec_status st;
-        abbrev = zsec_inflate(file_read, (void *)e, kind, sh[i].sh_offset, sh[i].sh_size,
+        abbrev = zsec_inflate(elfread_cb, (void *)e, kind, sh[i].sh_offset, sh[i].sh_size,
                               ABBREV_MAX, false, &len, &whole, &st);
         *oom |= st == ZSEC_OOM;
         if (st == ZSEC_NOT_ZLIB)
             return true;
     } else {
         len = (size_t)(sh[i].sh_size < ABBREV_MAX ? sh[i].sh_size : ABBREV_MAX);
-        abbrev = read_alloc(e, sh[i].sh_offset, len, oom);
+        abbrev = elfread_alloc(e, sh[i].sh_offset, len, oom);
     }
     bool nameless = abbrev && dwarfabbrev_nameless_functions(abbrev, len);
     mem_free(abbrev);
@@ -537,11 +368,11 @@ static void find_line_sections(elf_file *f, const elf_in *e, const Elf64_Shdr *s
         [DWARFINLINE_STR_OFFSETS] = {".debug_str_offsets", ".zdebug_str_offsets"},
     };
     for (int k = 0; k < DWARFINLINE_NSECS; k++) {
-        size_t i = find_section(e, sh, nsh, names[k][0]);
+        size_t i = elfread_section(e, sh, nsh, names[k][0]);
         bool gnu = i == nsh;
         if (gnu)
-            i = find_section(e, sh, nsh, names[k][1]);
-        bool there = i < nsh && sh[i].sh_type != SHT_NOBITS && in_file(e, sh[i].sh_offset, sh[i].sh_size);
+            i = elfread_section(e, sh, nsh, names[k][1]);
+        bool there = i < nsh && sh[i].sh_type != SHT_NOBITS && elfread_in(e, sh[i].sh_offset, sh[i].sh_size);
         f->dw.off[k] = there ? sh[i].sh_offset : 0;
         f->dw.size[k] = there ? sh[i].sh_size : 0;
         f->dw.kind[k] = !there ? ZSEC_PLAIN
@@ -551,33 +382,88 @@ static void find_line_sections(elf_file *f, const elf_in *e, const Elf64_Shdr *s
     }
 }
 
+/* The DWARF of e, if it has any: where the sections symbols_lines reads
+ * lie, and whether pprof would find some of its functions nameless. */
+static bool take_dwarf(elf_file *f, const elf_in *e, const Elf64_Shdr *sh, size_t nsh,
+                       bool *oom)
+{
+    if (!sh)
+        return false;
+    if (elfread_section(e, sh, nsh, ".debug_info") == nsh &&
+        elfread_section(e, sh, nsh, ".zdebug_info") == nsh)
+        return false;
+    f->dwarf_nameless = dwarf_nameless(e, sh, nsh, oom);
+    find_line_sections(f, e, sh, nsh);
+    return true;
+}
+
+/* What a stripped f lacks (its .symtab, symtab; its DWARF, *dwarf false),
+ * from its separate debug file, if one is found (debugfile.h).  The debug
+ * file's addresses are f's own link-time addresses; its code sections are
+ * NOBITS there, but its symbols are whole.  Names and lines from it mark
+ * the mapping's names as kept (symbols_keep_names).  Its DWARF is read
+ * again by symbols_lines, so its path and identity are kept with it. */
+static void take_debug_file(elf_file *f, const char *dirs, const elf_in *e,
+                            const Elf64_Shdr *sh, size_t nsh, bool symtab, bool *dwarf,
+                            cand **c, size_t *nc, char **strtab, bool *oom)
+{
+    debugfile_found d;
+    if (!debugfile_find(dirs, f->path, f->build_id, e, sh, nsh, &d, oom))
+        return;
+    size_t dn = 0, had = *nc;
+    Elf64_Shdr *dsh = elfread_shdrs(&d.e, &dn, oom);
+    if (!*dwarf && take_dwarf(f, &d.e, dsh, dn, oom) && !*oom) {
+        *dwarf = true;
+        f->debug_id = id_of(&d.st);
+        f->debug_path = d.path;
+        d.path = NULL;
+    }
+    for (size_t i = 0; i < dn && !symtab && !*oom; i++)
+        if (dsh[i].sh_type == SHT_SYMTAB) {
+            collect_syms(&d.e, dsh, dn, i, c, nc, strtab, oom);
+            break;
+        }
+    f->from_debug = f->debug_path || *nc > had;
+    mem_free(dsh);
+    debugfile_close(&d);
+}
+
 /* .symtab and .dynsym are merged: .symtab has the static functions, and
- * .dynsym still names the exports of a library whose .symtab was stripped. */
-static void load_symbols(elf_file *f)
+ * .dynsym still names the exports of a library whose .symtab was stripped.
+ * A file without .symtab or without DWARF takes them from its separate
+ * debug file, where it has one under dirs. */
+static void load_symbols(elf_file *f, const char *dirs)
 {
     elf_in e;
-    bool oom = false;
+    bool oom = false, symtab = false;
     cand *c = NULL;
     size_t nc = 0, nsh = 0;
     char *strtab[2] = { NULL, NULL };
     f->syms_tried = true;
     f->syms_retry = false;
+    /* A retry starts afresh: the debug file an earlier try read may be
+     * gone, and its sections' offsets are no place in f. */
+    memset(&f->dw, 0, sizeof f->dw);
+    f->dwarf_nameless = f->cxx_dwarf = false;
     if (!elf_open(f, &e))
         return;
     load_segments(f, &e, &oom);
-    Elf64_Shdr *sh = f->nloads ? read_shdrs(&e, &nsh, &oom) : NULL;
-    bool dwarf = find_section(&e, sh, nsh, ".debug_info") < nsh ||
-                 find_section(&e, sh, nsh, ".zdebug_info") < nsh;
-    f->dwarf_nameless = dwarf && dwarf_nameless(&e, sh, nsh, &oom);
-    if (dwarf)
-        find_line_sections(f, &e, sh, nsh);
+    Elf64_Shdr *sh = f->nloads ? elfread_shdrs(&e, &nsh, &oom) : NULL;
+    bool dwarf = take_dwarf(f, &e, sh, nsh, &oom);
     for (size_t i = 0; i < nsh && !oom; i++) {
         int slot = sh[i].sh_type == SHT_SYMTAB ? 0 : sh[i].sh_type == SHT_DYNSYM ? 1 : -1;
+        symtab |= slot == 0;
         if (slot >= 0 && !strtab[slot])  /* at most one table of each kind */
             collect_syms(&e, sh, nsh, i, &c, &nc, &strtab[slot], &oom);
     }
+    if (nsh && (!symtab || !dwarf) && !oom) {
+        take_debug_file(f, dirs, &e, sh, nsh, symtab, &dwarf, &c, &nc, &strtab[0], &oom);
+        /* Its build-id, lost for memory, is what would have found it:
+         * tried again with the build-id at the next refresh. */
+        oom |= !f->from_debug && f->build_id_retry && dirs && *dirs;
+    }
     mem_free(sh);
-    fdid_close(e.fd, &e.fd_id);
+    elfread_close(&e);
 
     size_t n = 0, pool = 0;
     if (!oom && nc > 0) {
@@ -902,6 +788,8 @@ symbolizer *symbols_new(void)
 
 void symbols_set_main(symbolizer *s, uint64_t addr) { s->main_addr = addr; }
 
+void symbols_set_debug_dirs(symbolizer *s, const char *dirs) { s->debug_dirs = dirs; }
+
 static void free_maps(map_entry *maps, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -1119,7 +1007,7 @@ const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset)
     if (me->no_names)
         return NULL;
     if (!f->syms_tried) {
-        load_symbols(f);
+        load_symbols(f, s->debug_dirs);
         s->lost += f->syms_retry;
     }
     uint64_t vaddr;
@@ -1143,7 +1031,10 @@ bool symbols_keep_names(const symbolizer *s, size_t i)
     if (i >= s->nmaps)
         return false;
     const elf_file *f = s->maps[i].file;
-    return f && !s->maps[i].no_names && f->syms_tried && (f->cxx_dwarf || f->dwarf_nameless);
+    /* go tool pprof reads the binary it is given, never its separate
+     * debug file: it would find no names or lines there. */
+    return f && !s->maps[i].no_names && f->syms_tried &&
+           (f->cxx_dwarf || f->dwarf_nameless || f->from_debug);
 }
 
 
@@ -1178,17 +1069,19 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
         }
     }
     elf_in e;
-    if (!err && nv && elf_open(f, &e)) {
+    if (!err && nv &&
+        (f->debug_path ? open_same(f->debug_path, &f->debug_id, &e) : elf_open(f, &e))) {
         srclines_file sf = f->dw;
         sf.ctx = &e;
-        sf.read = file_read;
+        sf.read = elfread_cb;
         err = srclines_lookup(f->lines, &sf, v, nv, got);
         if (srclines_declined(f->lines))
             log_line("%s: its compressed debug sections (-gz) need over %llu MiB inflated at "
                      "once: profiles leave out the lines or inlined frames they hold (a build "
                      "without -gz has them)",
-                     f->path, (unsigned long long)(SRCLINES_INFLATE_MAX >> 20));
-        fdid_close(e.fd, &e.fd_id);
+                     f->debug_path ? f->debug_path : f->path,
+                     (unsigned long long)(SRCLINES_INFLATE_MAX >> 20));
+        elfread_close(&e);
         for (size_t j = 0; j < nv; j++)
             out[from[j]] = got[j];
     }

@@ -6,7 +6,8 @@
  * offset, path, GNU build-id) for pprof's Mapping table; so do the
  * recorded mappings of libraries dlclose()d since, where nothing is mapped
  * over them now, so addresses a stack kept from them are still named.  Function names come
- * from the ELF files themselves (.symtab and .dynsym merged), read from disk
+ * from the ELF files themselves (.symtab and .dynsym merged; a stripped
+ * file's from its separate debug file, debugfile.h), read from disk
  * on the first lookup in each file and cached per file across snapshots, so
  * a profile copied to another machine still names its functions.
  *
@@ -68,6 +69,12 @@ long symbols_main_mapping(const symbolizer *s);
  * in them. */
 void symbols_set_main(symbolizer *s, uint64_t addr);
 
+/* Where the separate debug files of stripped files are looked for
+ * (debugfile.h): colon-separated absolute directories
+ * (HEAPPROF_DEBUG_DIRS), or NULL or "" (as after symbols_new) for no
+ * separate file at all.  The string must outlive s. */
+void symbols_set_debug_dirs(symbolizer *s, const char *dirs);
+
 /* Name of the function containing addr (a runtime address), or NULL.  The
  * string lives until the next refresh or free. */
 const char *symbols_func_name(symbolizer *s, uint64_t addr);
@@ -87,7 +94,10 @@ const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset);
  * those with C++ symbols, or whose .debug_abbrev declares such an entry
  * (dwarfabbrev.h).  Marking the mapping as symbolized keeps every name, at
  * which pprof then adds no file:line to: symbols_lines gives them
- * instead; other binaries (a C program at -O0) keep pprof's own. */
+ * instead; other binaries (a C program at -O0) keep pprof's own.  So do
+ * the names and lines of a stripped file read from its separate debug
+ * file (symbols_set_debug_dirs): pprof reads only the binary, and would
+ * find none there. */
 bool symbols_keep_names(const symbolizer *s, size_t i);
 
 /* A function inlined at an address, and where it was called: file NULL

@@ -11,7 +11,10 @@
  *             a long-running process.
  *  fuzz_elf   the input is an ELF file, written to a fresh temporary file
  *             and mapped three times (offsets 0, 0x1000, 0x2000) by a
- *             synthetic maps file; a new symbolizer per input.
+ *             synthetic maps file; a new symbolizer per input.  Where the
+ *             input has a build-id, a copy of it is also its separate
+ *             debug file (DIR/.build-id/xx/rest.debug, debugfile.h), so
+ *             the same bytes are read as a debug file too.
  *
  * Checks beyond the sanitizers: mappings come back sorted and non-empty
  * with absolute paths; every build-id is lowercase hex of even length;
@@ -27,8 +30,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "debugfile.h"
 #include "symbols.h"
 
 #define CHECK(cond)                                                                                \
@@ -43,11 +48,25 @@ enum { NQUERY = 48, MAPS_MAX_IN = 64 << 10 };
 
 static char dir[] = "/tmp/hp_fuzz_symbols.XXXXXX";
 static char maps_path[256], elf_path[256], exe[4096];
+/* fuzz_elf's debug file copy, and its directories (empty: none). */
+static char debug_copy[512], debug_sub[512], debug_top[300];
+
+static void drop_debug_copy(void)
+{
+    if (!debug_copy[0])
+        return;
+    unlink(debug_copy);
+    rmdir(debug_sub);
+    debug_copy[0] = '\0';
+}
 
 static void cleanup(void)
 {
     unlink(maps_path);
     unlink(elf_path);
+    drop_debug_copy();
+    if (debug_top[0])
+        rmdir(debug_top);
     rmdir(dir);
 }
 
@@ -195,6 +214,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     write_file(maps_path, maps, (size_t)n);
     symbolizer *s = symbols_new();
     CHECK(s != NULL);
+    symbols_set_debug_dirs(s, dir);
+    /* The build-id is read at refresh, the symbols (and the debug file)
+     * only at the first lookup: the copy is in place by then. */
+    drop_debug_copy();
+    if (symbols_refresh(s, maps_path) == 0 && symbols_mapping_count(s) > 0) {
+        const char *id = symbols_mapping(s, 0)->build_id;
+        if (debugfile_build_id_path(debug_copy, sizeof debug_copy, dir, strlen(dir), id)) {
+            snprintf(debug_top, sizeof debug_top, "%s/.build-id", dir);
+            snprintf(debug_sub, sizeof debug_sub, "%s/%.2s", debug_top, id);
+            mkdir(debug_top, 0700);
+            mkdir(debug_sub, 0700);
+            write_file(debug_copy, data, size);
+        } else {
+            debug_copy[0] = '\0';
+        }
+    }
     refresh_twice(s);
     symbols_free(s);
     return 0;

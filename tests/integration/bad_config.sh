@@ -85,6 +85,9 @@ check_bad HEAPPROF_MAX_LIVE 5 4194304
 check_bad HEAPPROF_FILTER_GRANULE 1m 0
 check_bad HEAPPROF_FILTER_GRANULE 4kb2 0
 check_bad HEAPPROF_MAX_STACKS many 262144
+# Where separate debug files are found (debugfile.h): absolute directories.
+check_bad HEAPPROF_DEBUG_DIRS usr/lib/debug /usr/lib/debug
+check_bad HEAPPROF_DEBUG_DIRS "/usr/lib/debug::/opt/debug" /usr/lib/debug
 
 # The default signal is really used after a bad HEAPPROF_SIGNAL.
 USR2=$(kill -l USR2)
@@ -141,7 +144,8 @@ grep -qE "$HP_ANY" "$W/others.err" && fail "the CLI's variables are not mistakes
 for vars in "HEAPPROF_SAMPLE=512KiB" "HEAPPROF_SAMPLE=4k" "HEAPPROF_SAMPLE=1" "HEAPPROF_SAMPLE=1g" \
     "HEAPPROF_DEPTH=256" "HEAPPROF_DEPTH=1" "HEAPPROF_SIGNAL=SIGUSR1" "HEAPPROF_SIGNAL=usr2" \
     "HEAPPROF_SIGNAL=10" "HEAPPROF_SIGNAL=off" "HEAPPROF_PERIOD=0" "HEAPPROF_PERIOD=.5" \
-    "HEAPPROF_ON_EXIT=0" "HEAPPROF_ON_EXIT=yes" "HEAPPROF_ON_EXIT=false"; do
+    "HEAPPROF_ON_EXIT=0" "HEAPPROF_ON_EXIT=yes" "HEAPPROF_ON_EXIT=false" \
+    "HEAPPROF_DEBUG_DIRS=off" "HEAPPROF_DEBUG_DIRS=/usr/lib/debug:/nonexistent"; do
     run good HEAPPROF_OUT="$W/good" "$vars" -- "$PROG_PLAIN"
     [[ $RC -eq $base_rc ]] || fail "$vars: exit status $RC, expected $base_rc"
     cmp -s "$W/base.out" "$W/good.out" || fail "$vars: stdout differs from the run without the preload"

@@ -419,6 +419,33 @@ static void unknown_names(void **state)
     assert_int_equal(config_check_names(NULL, warn, NULL), 0);
 }
 
+/* HEAPPROF_DEBUG_DIRS: absolute directories, ':' between, or off (""). */
+static void debug_dirs(void **state)
+{
+    hp_config c;
+    assert_int_equal(parse(NULL, &c), 0);
+    assert_string_equal(c.debug_dirs, "/usr/lib/debug");
+    static const char *good[][2] = {
+        {"off", ""}, {"OFF", ""}, {"/d", "/d"}, {"/a/b:/c/", "/a/b:/c/"},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        const char *env[] = {"HEAPPROF_DEBUG_DIRS", good[i][0], NULL};
+        assert_int_equal(parse(env, &c), 0);
+        assert_string_equal(c.debug_dirs, good[i][1]);
+    }
+    /* Relative, empty, or an empty member: each one line, the default. */
+    static const char *bad[] = {"", "usr/lib/debug", "/a::/b", "/a:", ":/a", "/a:b", "0"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *env[] = {"HEAPPROF_DEBUG_DIRS", bad[i], NULL};
+        assert_int_equal(parse(env, &c), 1);
+        assert_int_equal(nwarnings, 1);
+        assert_non_null(strstr(warnings[0], "HEAPPROF_DEBUG_DIRS"));
+        assert_non_null(strstr(warnings[0], "absolute directories"));
+        assert_non_null(strstr(warnings[0], "default /usr/lib/debug"));
+        assert_string_equal(c.debug_dirs, "/usr/lib/debug");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -430,6 +457,7 @@ int main(void)
         cmocka_unit_test(long_path_rejected), cmocka_unit_test(period_and_signal_bounds),
         cmocka_unit_test(refusal_says_what_is_allowed),
         cmocka_unit_test(unknown_names), cmocka_unit_test(prefix_codes), cmocka_unit_test(choices),
+        cmocka_unit_test(debug_dirs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

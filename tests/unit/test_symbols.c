@@ -1034,6 +1034,128 @@ static void test_allocation_failures(void **state)
     assert_true(k > 10); /* the sweep did reach into the symbolizer */
 }
 
+/* ---- separate debug files (debugfile.h) -------------------------------- */
+
+/* A copy of this executable at path, "stripped" in place: its .symtab
+ * retyped PROGBITS (a symbol table no longer) and its .debug_* sections
+ * renamed .xebug_* (DWARF no longer), all else as it was, so the build-id
+ * and the layout are this binary's. */
+static void stripped_copy(const char *path)
+{
+    size_t len;
+    unsigned char *img = (unsigned char *)read_whole(exe, &len);
+    Elf64_Ehdr eh;
+    memcpy(&eh, img, sizeof eh);
+    assert_true(eh.e_shoff + (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr) <= len);
+    Elf64_Shdr strs;
+    memcpy(&strs, img + eh.e_shoff + (uint64_t)eh.e_shstrndx * sizeof strs, sizeof strs);
+    int symtabs = 0, dwarf = 0;
+    for (int i = 0; i < eh.e_shnum; i++) {
+        Elf64_Shdr sh;
+        unsigned char *at = img + eh.e_shoff + (uint64_t)i * sizeof sh;
+        memcpy(&sh, at, sizeof sh);
+        char *name = (char *)img + strs.sh_offset + sh.sh_name;
+        if (sh.sh_type == SHT_SYMTAB) {
+            sh.sh_type = SHT_PROGBITS;
+            memcpy(at, &sh, sizeof sh);
+            symtabs++;
+        }
+        if (!strncmp(name, ".debug_", 7)) {
+            name[1] = 'x';
+            dwarf++;
+        }
+    }
+    assert_int_equal(symtabs, 1);
+    assert_true(dwarf >= 2); /* RelWithDebInfo: -g */
+    write_file(path, img, len);
+    free(img);
+}
+
+/* This executable stripped, mapped where it is (a handcrafted maps line),
+ * named from its separate debug file, a copy of it, found by build-id
+ * under a debug directory; and not without that directory.  The sweep of
+ * allocation failures passes through the debug file's reading. */
+static void test_separate_debug_file(void **state)
+{
+    (void)state;
+    char want_id[256];
+    hp_mapping live;
+    symbolizer *s = self_symbolizer(&live, want_id, sizeof want_id);
+    symbols_free(s);
+    char stripped[PATH_MAX], root[PATH_MAX], sub[PATH_MAX + 16], debug[PATH_MAX + 64];
+    char maps[PATH_MAX], line[PATH_MAX + 128];
+    tmp_path(stripped, sizeof stripped, "stripped");
+    stripped_copy(stripped);
+    tmp_path(root, sizeof root, "debugroot");
+    snprintf(sub, sizeof sub, "%s/.build-id", root);
+    assert_int_equal(mkdir(root, 0700), 0);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(sub, sizeof sub, "%s/.build-id/%.2s", root, want_id);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(debug, sizeof debug, "%s/%s.debug", sub, want_id + 2);
+    copy_prefix(exe, debug, SIZE_MAX);
+    snprintf(line, sizeof line, "%" PRIx64 "-%" PRIx64 " r-xp %08" PRIx64 " 08:02 77 %s\n",
+             live.start, live.limit, live.offset, stripped);
+    write_maps(maps, sizeof maps, "maps_stripped", line);
+
+    /* Without debug directories: .dynsym only, no static function. */
+    s = symbols_new();
+    assert_int_equal(symbols_refresh(s, maps), 0);
+    const char *n = symbols_func_name(s, (uintptr_t)static_target);
+    assert_true(n == NULL || strcmp(n, "hp_test_static_target") != 0);
+    assert_false(symbols_keep_names(s, 0));
+    symbols_free(s);
+
+    s = symbols_new();
+    symbols_set_debug_dirs(s, root);
+    assert_int_equal(symbols_refresh(s, maps), 0);
+    assert_string_equal(symbols_mapping(s, 0)->build_id, want_id);
+    assert_string_equal(symbols_func_name(s, (uintptr_t)static_target), "hp_test_static_target");
+    assert_string_equal(symbols_func_name(s, recorded_ra), "hp_test_static_target");
+    /* pprof would find nothing in the stripped file: the names are kept,
+     * and the lines come from the debug file's DWARF. */
+    assert_true(symbols_keep_names(s, 0));
+    uint64_t ra = recorded_ra;
+    symbols_line out;
+    assert_int_equal(symbols_lines(s, 0, &ra, 1, &out), 0);
+    assert_non_null(out.file);
+    assert_non_null(strstr(out.file, "test_symbols.c"));
+    assert_true(out.line > 0);
+    symbols_free(s);
+
+    long k;
+    for (k = 0; k < 100000; k++) {
+        fail_at(k);
+        s = symbols_new();
+        if (s) {
+            symbols_set_debug_dirs(s, root);
+            int rc = symbols_refresh(s, maps);
+            assert_true(rc == 0 || rc == ENOMEM);
+            n = rc ? NULL : symbols_func_name(s, (uintptr_t)static_target);
+            assert_true(n == NULL || strcmp(n, "hp_test_static_target") == 0);
+            if (rc == 0 && symbols_keep_names(s, 0)) {
+                int lr = symbols_lines(s, 0, &ra, 1, &out);
+                assert_true(lr == 0 || lr == ENOMEM);
+                assert_true(!out.file || strstr(out.file, "test_symbols.c"));
+            }
+        }
+        if (!fail_seen()) {
+            symbols_free(s);
+            break;
+        }
+        if (s) { /* what memory cost is read again at the next refresh */
+            assert_int_equal(symbols_refresh(s, maps), 0);
+            assert_string_equal(symbols_func_name(s, (uintptr_t)static_target),
+                                "hp_test_static_target");
+            assert_true(symbols_keep_names(s, 0));
+            assert_int_equal(symbols_lines(s, 0, &ra, 1, &out), 0);
+            assert_non_null(out.file);
+        }
+        symbols_free(s);
+    }
+    assert_true(k > 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1051,6 +1173,7 @@ int main(void)
         cmocka_unit_test(test_deleted_keeps_entry),
         cmocka_unit_test(test_retired_overlap_rule),
         cmocka_unit_test(test_allocation_failures),
+        cmocka_unit_test(test_separate_debug_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# integ_debugfile: a program and a library shipped as distributions ship
+# them, stripped (no .symtab, no DWARF) with their debug info in separate
+# files (objcopy --only-keep-debug), are named as the unstripped ones are:
+# their static functions, each frame's file:line, and the inlined frames
+# (debugfile.h).  The debug file is found by build-id under
+# HEAPPROF_DEBUG_DIRS (DIR/.build-id/xx/rest.debug), or through the
+# binary's .gnu_debuglink beside it, in its .debug/, and under
+# DIR/<its directory>/.  A debug file of another build (its build-id, or
+# the link's CRC32, not the binary's), a truncated or garbage one, and
+# HEAPPROF_DEBUG_DIRS=off give no names from it, and no crash.
+# Before debugfile.c the stripped program's frames were "[prog]" with no
+# line, and the library's only its exported dbglib_make.
+source "$(dirname "$0")/lib.sh"
+need_env PROG_DEBUGGED DEBUGGED_LIB INTEG_CLI
+need objcopy binutils
+need strip binutils
+need addr2line binutils
+go_setup
+
+SRC=$(dirname "${BASH_SOURCE[0]}")
+# line_of FILE TEXT: the first line of FILE (beside this script) holding TEXT.
+line_of() { grep -nF -- "$2" "$SRC/$1" | head -n 1 | cut -d: -f1; }
+
+# --- the files -------------------------------------------------------------------
+# dbg/: the debug files; plain/: stripped, found by build-id only; linked/:
+# stripped with a .gnu_debuglink each.
+mkdir -p "$W/dbg" "$W/plain" "$W/linked" "$W/empty"
+cp "$PROG_DEBUGGED" "$W/prog"
+cp "$DEBUGGED_LIB" "$W/libdbg.so"
+for f in prog libdbg.so; do
+    objcopy --only-keep-debug "$W/$f" "$W/dbg/$f.debug"
+    cp "$W/$f" "$W/plain/$f"
+    strip --strip-debug --strip-unneeded "$W/plain/$f"
+    cp "$W/plain/$f" "$W/linked/$f"
+    (cd "$W/dbg" && objcopy --add-gnu-debuglink="$f.debug" "$W/linked/$f")
+done
+if readelf -S "$W/plain/prog" | grep -qE '\.symtab|\.debug_'; then
+    fail "strip left a .symtab or DWARF in the program: $(readelf -S "$W/plain/prog")"
+fi
+build_id() { readelf -n "$1" | awk '/Build ID/ { print $3; exit }'; }
+# by_id ROOT FILE DEBUG: DEBUG as FILE's ROOT/.build-id/xx/rest.debug.
+by_id() {
+    local id
+    id=$(build_id "$2")
+    [[ ${#id} -ge 4 ]] || fail "no build-id in $2"
+    mkdir -p "$1/.build-id/${id:0:2}"
+    cp "$3" "$1/.build-id/${id:0:2}/${id:2}.debug"
+}
+
+# --- what the unstripped files say -------------------------------------------------
+# The frames each stack must show, innermost first, as addr2line -i -f says
+# of the unstripped files at the call to malloc, and the source says of the
+# calls above it.
+call_in() { # FILE FUNCTION: the address of FUNCTION's call to malloc
+    objdump -d --no-show-raw-insn "$1" |
+        awk -v f="<$2>:" '$2 == f { on = 1; next } on && /^$/ { exit } on && /call.*<malloc@plt>/ { sub(":", "", $1); print $1; exit }'
+}
+# a2l FILE ADDR: "func file:line" per frame, innermost first.
+a2l() {
+    addr2line -i -f -e "$1" "$2" | sed 's/ (discriminator [0-9]*)$//' | paste -d' ' - - |
+        awk '{ n = split($2, p, "/"); print $1, p[n] }'
+}
+at=$(call_in "$W/prog" dbg_outer)
+[[ -n $at ]] || fail "no call to malloc in dbg_outer (objdump -d $W/prog)"
+want_prog="dbg_inner debugged.c:$(line_of debugged.c "dbg_inner's malloc")
+dbg_outer debugged.c:$(line_of debugged.c "dbg_outer's call")"
+[[ $(a2l "$W/prog" "$at") == "$want_prog" ]] ||
+    fail "addr2line -i says of the unstripped program's malloc call: $(a2l "$W/prog" "$at"); expected $want_prog"
+want_prog+="
+main debugged.c:$(line_of debugged.c "main's call")"
+at=$(call_in "$W/libdbg.so" lib_static)
+[[ -n $at ]] || fail "no call to malloc in lib_static (objdump -d $W/libdbg.so)"
+want_lib="lib_inner debuggedlib.c:$(line_of debuggedlib.c "lib_inner's malloc")
+lib_static debuggedlib.c:$(line_of debuggedlib.c "lib_static's call")"
+[[ $(a2l "$W/libdbg.so" "$at") == "$want_lib" ]] ||
+    fail "addr2line -i says of the unstripped library's malloc call: $(a2l "$W/libdbg.so" "$at"); expected $want_lib"
+want_lib+="
+dbglib_make debuggedlib.c:$(line_of debuggedlib.c "dbglib_make's call")"
+
+# --- checks --------------------------------------------------------------------------
+# frames TRACES FUNC: the stack of `go tool pprof -traces -lines` whose
+# leaf is FUNC, as "func file:line" lines down to main or dbglib_make.
+frames() {
+    awk -v leaf="$2" '
+        /^-+\+/ { s = ""; on = 0; next }
+        { sub(/^ +[0-9.]+[kM]?B +/, "   "); sub(/^ +/, "") }
+        $1 == leaf && s == "" { on = 1 }
+        on { n = split($2, p, "/"); s = s $1 " " p[n] ($3 == "" ? "" : " " $3) "\n"; if ($1 == "main" || $1 == "dbglib_make") { printf "%s", s; exit } }
+    ' "$1"
+}
+
+# named TAG DIRS PROG LIB: a run of PROG opening LIB with
+# HEAPPROF_DEBUG_DIRS=DIRS names every frame as the unstripped files do.
+named() {
+    local tag=$1 dirs=$2 prog=$3 lib=$4 p
+    run "$tag" HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/$tag" HEAPPROF_DEBUG_DIRS="$dirs" -- "$prog" "$lib"
+    expect_rc "$tag" 0
+    p=$(newest_profile "$W/$tag")
+    "$INTEG_CLI" top "$p" --type alloc_space --lines >"$W/$tag.top" || fail "$tag: heapprof top --lines failed"
+    local f
+    for f in "dbg_inner .*/debugged\.c:$(line_of debugged.c "dbg_inner's malloc")\$" \
+        "dbg_outer .*/debugged\.c:$(line_of debugged.c "dbg_outer's call")\$" \
+        "lib_inner .*/debuggedlib\.c:$(line_of debuggedlib.c "lib_inner's malloc")\$" \
+        "lib_static .*/debuggedlib\.c:$(line_of debuggedlib.c "lib_static's call")\$"; do
+        grep -qE " $f" "$W/$tag.top" || fail "$tag: heapprof top --lines shows no $f: $(cat "$W/$tag.top")"
+    done
+    [[ $GO_OK == yes ]] || return 0
+    pprof_to "$p" "$W/$tag.traces" -traces -lines -sample_index=alloc_space
+    same_stack "$tag" dbg_inner "$want_prog" program
+    same_stack "$tag" lib_inner "$want_lib" library
+}
+
+# same_stack TAG LEAF WANT WHAT: the stack of TAG's traces whose leaf is
+# LEAF (inlined) is WANT, as addr2line -i says of the unstripped WHAT.
+same_stack() {
+    local got want
+    got=$(frames "$W/$1.traces" "$2")
+    want=$(sed '1s/$/ (inline)/' <<<"$3")
+    [[ $got == "$want" ]] ||
+        fail "$1: go tool pprof -traces -lines shows the $4's stack as
+$got
+expected (addr2line -i of the unstripped $4)
+$want"
+}
+
+# unnamed TAG DIRS: the stripped program names nothing from a debug file.
+unnamed() {
+    local tag=$1 dirs=$2 prog=$3 p
+    run "$tag" HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/$tag" HEAPPROF_DEBUG_DIRS="$dirs" -- "$prog"
+    expect_rc "$tag" 0
+    no_heapprof_lines "$W/$tag.err"
+    p=$(newest_profile "$W/$tag")
+    "$INTEG_CLI" top "$p" --type alloc_space --lines >"$W/$tag.top" || fail "$tag: heapprof top --lines failed"
+    if grep -E 'dbg_|debugged\.c' "$W/$tag.top"; then
+        fail "$tag: names or lines from a debug file that is not the program's (above)"
+    fi
+}
+
+# --- found --------------------------------------------------------------------------
+by_id "$W/root" "$W/plain/prog" "$W/dbg/prog.debug"
+by_id "$W/root" "$W/plain/libdbg.so" "$W/dbg/libdbg.so.debug"
+named by_build_id "$W/empty:$W/root" "$W/plain/prog" "$W/plain/libdbg.so"
+# The link beside the binary, in its .debug/, under DIR/<its directory>/.
+cp "$W/dbg/prog.debug" "$W/dbg/libdbg.so.debug" "$W/linked/"
+named beside "$W/empty" "$W/linked/prog" "$W/linked/libdbg.so"
+mkdir -p "$W/linked/.debug"
+mv "$W/linked/prog.debug" "$W/linked/libdbg.so.debug" "$W/linked/.debug/"
+named dot_debug "$W/empty" "$W/linked/prog" "$W/linked/libdbg.so"
+mkdir -p "$W/root2$W/linked"
+mv "$W/linked/.debug/prog.debug" "$W/linked/.debug/libdbg.so.debug" "$W/root2$W/linked/"
+named under_dir "$W/empty:$W/root2" "$W/linked/prog" "$W/linked/libdbg.so"
+
+# --- not used -------------------------------------------------------------------------
+unnamed none "$W/empty" "$W/plain/prog"
+# off: not even the file the link names beside the binary.
+cp "$W/dbg/prog.debug" "$W/linked/prog.debug"
+unnamed off off "$W/linked/prog"
+rm "$W/linked/prog.debug"
+# Another build: the same debug file with one bit of its build-id changed,
+# by build-id, and by a link whose CRC32 is its own.
+id=$(build_id "$W/plain/prog")
+python3 - "$W/dbg/prog.debug" "$W/other.debug" "$id" <<'PY'
+import sys
+data = open(sys.argv[1], 'rb').read()
+want = bytes.fromhex(sys.argv[3])
+assert data.count(want) == 1, data.count(want)
+other = want[:-1] + bytes([want[-1] ^ 1])
+open(sys.argv[2], 'wb').write(data.replace(want, other))
+PY
+by_id "$W/root3" "$W/plain/prog" "$W/other.debug"
+unnamed other_by_id "$W/root3" "$W/plain/prog"
+mkdir -p "$W/other"
+cp "$W/plain/prog" "$W/other/prog"
+cp "$W/other.debug" "$W/other/prog.debug"
+(cd "$W/other" && objcopy --add-gnu-debuglink=prog.debug prog)
+unnamed other_by_link "$W/empty" "$W/other/prog"
+# The right build, but not the file the link's CRC32 names (one byte more).
+cp "$W/dbg/prog.debug" "$W/linked/prog.debug"
+printf 'x' >>"$W/linked/prog.debug"
+unnamed wrong_crc "$W/empty" "$W/linked/prog"
+rm "$W/linked/prog.debug"
+# Truncated (its build-id note still there, its section headers gone), and
+# garbage, where the build-id says.
+size=$(stat -c %s "$W/dbg/prog.debug")
+head -c $((size / 2)) "$W/dbg/prog.debug" >"$W/half.debug"
+by_id "$W/root4" "$W/plain/prog" "$W/half.debug"
+unnamed truncated "$W/root4" "$W/plain/prog"
+head -c 65536 /dev/urandom >"$W/garbage.debug"
+by_id "$W/root5" "$W/plain/prog" "$W/garbage.debug"
+unnamed garbage "$W/root5" "$W/plain/prog"
+# A directory, and a FIFO, where a debug file should be: no hang, no names.
+by_id "$W/root6" "$W/plain/prog" "$W/garbage.debug"
+f=$(find "$W/root6/.build-id" -name '*.debug')
+rm "$f"
+mkfifo "$f"
+unnamed fifo "$W/root6" "$W/plain/prog"
+note "ok"
