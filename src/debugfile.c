@@ -100,7 +100,9 @@ static bool try_file(const char *path, const want *w, debugfile_found *out, bool
 {
     elf_in e;
     struct stat st;
-    if (!elfread_open(path, &e, &st))
+    /* A regular file before it is opened: an open has effects on some
+     * devices (a watchdog, a tape), and this process may be privileged. */
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || !elfread_open(path, &e, &st))
         return false;
     if ((w->self && st.st_dev == w->self->dev && st.st_ino == w->self->ino) ||
         !elfread_header(&e)) {
@@ -108,11 +110,17 @@ static bool try_file(const char *path, const want *w, debugfile_found *out, bool
             elfread_close(&e);
         return false;
     }
+    /* A binary with a build-id takes only a debug file with the same one,
+     * whichever way it was found: a CRC32 is easily matched on purpose.
+     * The same build-id makes the CRC32 needless (and it costs a read of
+     * the whole file, a second a GiB, inside the program); a binary
+     * without one has only the CRC32 to go by. */
     char *id = elfread_build_id(&e, oom);
-    bool ok = !*oom && (id ? !strcmp(id, w->build_id) : !w->need_id);
+    bool ok = !*oom && (id ? !strcmp(id, w->build_id) : !w->need_id && !w->build_id[0]);
+    bool same_id = id && w->build_id[0];
     mem_free(id);
     uint32_t crc;
-    if (ok && w->check_crc)
+    if (ok && w->check_crc && !same_id)
         ok = debugfile_crc(&e, &crc, oom) && crc == w->crc;
     if (ok && !(out->path = mem_strdup(path))) {
         *oom = true;

@@ -11,8 +11,9 @@
  *      the debug file): BINDIR/NAME, BINDIR/.debug/NAME, then
  *      DIR/BINDIR/NAME for each DIR, where BINDIR is the file's directory.
  * A candidate is taken only when it is an ELF64 file other than the file
- * itself and, where it carries a build-id, that build-id is the file's;
- * by the debug link, only when its CRC32 is also the one the link gives.
+ * itself and, where the file has a build-id, carries the same one; a
+ * file without one takes, by the debug link, only a file whose CRC32 is
+ * the one the link gives.
  * A debug file of another build must never name frames: wrong names are
  * worse than none.  Anything missing, unreadable or corrupt means "no
  * debug file", silently: most files have none.

@@ -162,14 +162,20 @@ size_t elfread_section(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, const 
 }
 
 /* The build-id in a region of notes, as malloc'd lowercase hex, or NULL. */
+/* *budget: the note bytes a file may still have read of it, NOTE_MAX in
+ * all: a crafted file of many note headers over one large region would
+ * otherwise be read again for each (tens of GiB for a few MB of file). */
 static char *scan_notes(const elf_in *e, uint64_t off, uint64_t len,
-                        uint64_t align, bool *oom)
+                        uint64_t align, uint64_t *budget, bool *oom)
 {
     /* Notes are 4-aligned in practice even in ELF64; 8 only when the
      * segment or section says so (e.g. .note.gnu.property). */
     align = align == 8 ? 8 : 4;
-    if (len > NOTE_MAX)
-        len = NOTE_MAX;
+    if (len > *budget)
+        len = *budget;
+    *budget -= len;
+    if (!len)
+        return NULL;
     unsigned char *buf = elfread_alloc(e, off, len, oom);
     if (!buf)
         return NULL;
@@ -213,17 +219,21 @@ char *elfread_build_id(const elf_in *e, bool *oom)
 {
     char *id = NULL;
     size_t n;
+    uint64_t budget = NOTE_MAX;
     Elf64_Phdr *ph = elfread_phdrs(e, &n, oom);
-    for (size_t i = 0; ph && i < n && !id && !*oom; i++)
+    for (size_t i = 0; ph && i < n && !id && !*oom && budget; i++)
         if (ph[i].p_type == PT_NOTE)
-            id = scan_notes(e, ph[i].p_offset, ph[i].p_filesz, ph[i].p_align, oom);
+            id = scan_notes(e, ph[i].p_offset, ph[i].p_filesz, ph[i].p_align, &budget, oom);
     mem_free(ph);
+    /* The sections again, with a budget of their own: a debug file's note
+     * segments may lie over sections it has as NOBITS. */
+    budget = NOTE_MAX;
     if (!id && !*oom) {
         Elf64_Shdr *sh = elfread_shdrs(e, &n, oom);
-        for (size_t i = 0; sh && i < n && !id && !*oom; i++)
+        for (size_t i = 0; sh && i < n && !id && !*oom && budget; i++)
             if (sh[i].sh_type == SHT_NOTE)
                 id = scan_notes(e, sh[i].sh_offset, sh[i].sh_size,
-                                sh[i].sh_addralign, oom);
+                                sh[i].sh_addralign, &budget, oom);
         mem_free(sh);
     }
     return id;

@@ -175,11 +175,33 @@ cp "$W/plain/prog" "$W/other/prog"
 cp "$W/other.debug" "$W/other/prog.debug"
 (cd "$W/other" && objcopy --add-gnu-debuglink=prog.debug prog)
 unnamed other_by_link "$W/empty" "$W/other/prog"
-# The right build, but not the file the link's CRC32 names (one byte more).
-cp "$W/dbg/prog.debug" "$W/linked/prog.debug"
+# A file without a build-id, for a binary that has one, through a link whose
+# CRC32 is the file's: a CRC32 can be matched on purpose, the build-id rules.
+mkdir -p "$W/noid"
+objcopy --remove-section=.note.gnu.build-id "$W/other.debug" "$W/noid/prog.debug"
+[[ -z $(build_id "$W/noid/prog.debug") ]] || fail "objcopy left a build-id in $W/noid/prog.debug"
+cp "$W/plain/prog" "$W/noid/prog"
+(cd "$W/noid" && objcopy --add-gnu-debuglink=prog.debug prog)
+unnamed no_id_by_link "$W/empty" "$W/noid/prog"
+# The right build with a byte more than the link's CRC32 says: the build-id
+# is the program's, so its names are (the CRC32 is not read at all).
+# (The library's is still under root2; the program's only beside it.)
+mv "$W/root2$W/linked/prog.debug" "$W/linked/prog.debug"
 printf 'x' >>"$W/linked/prog.debug"
-unnamed wrong_crc "$W/empty" "$W/linked/prog"
+named crc_of_same_id "$W/empty:$W/root2" "$W/linked/prog" "$W/linked/libdbg.so"
 rm "$W/linked/prog.debug"
+# A program without a build-id has only the link's CRC32: its own debug
+# file is taken, and, with a byte more, refused.
+mkdir -p "$W/nobid"
+objcopy --remove-section=.note.gnu.build-id "$W/prog" "$W/nobid/full"
+[[ -z $(build_id "$W/nobid/full") ]] || fail "objcopy left a build-id in $W/nobid/full"
+objcopy --only-keep-debug "$W/nobid/full" "$W/nobid/prog.debug"
+cp "$W/nobid/full" "$W/nobid/prog"
+strip --strip-debug --strip-unneeded "$W/nobid/prog"
+(cd "$W/nobid" && objcopy --add-gnu-debuglink=prog.debug prog)
+named crc_no_id "$W/root" "$W/nobid/prog" "$W/plain/libdbg.so"
+printf 'x' >>"$W/nobid/prog.debug"
+unnamed wrong_crc "$W/empty" "$W/nobid/prog"
 # Truncated (its build-id note still there, its section headers gone), and
 # garbage, where the build-id says.
 size=$(stat -c %s "$W/dbg/prog.debug")
@@ -189,7 +211,7 @@ unnamed truncated "$W/root4" "$W/plain/prog"
 head -c 65536 /dev/urandom >"$W/garbage.debug"
 by_id "$W/root5" "$W/plain/prog" "$W/garbage.debug"
 unnamed garbage "$W/root5" "$W/plain/prog"
-# A directory, and a FIFO, where a debug file should be: no hang, no names.
+# A FIFO where a debug file should be: no hang, no names.
 by_id "$W/root6" "$W/plain/prog" "$W/garbage.debug"
 f=$(find "$W/root6/.build-id" -name '*.debug')
 rm "$f"
