@@ -47,6 +47,11 @@ typedef struct srclines_file {
     /* dwarfinline.h's sections, dwarfline.h's first */
     uint64_t off[DWARFINLINE_NSECS], size[DWARFINLINE_NSECS]; /* size 0: absent */
     zsec_kind kind[DWARFINLINE_NSECS]; /* compressed (zsection.h) or not */
+    /* The supplementary file's view (dwz -m: .gnu_debugaltlink, DWARF 5's
+     * .debug_sup), whose .debug_info, .debug_abbrev and .debug_str the
+     * inlined frames may name functions from; NULL: none (those frames
+     * are then not given).  Its own alt is not read. */
+    const struct srclines_file *alt;
 } srclines_file;
 
 typedef struct srclines srclines;

@@ -44,6 +44,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "altlink.h"
 #include "dwarfabbrev.h"
 #include "fdid.h"
 #include "log.h"
@@ -115,6 +117,7 @@ typedef struct elf_file {
      * symbols_lines */
     srclines_file dw;       /* where they lie; its ctx and read are set per lookup */
     srclines *lines;
+    struct elf_file *alt;   /* dwz -m's supplementary file, checked (find_alt), or NULL */
     sym *syms;              /* names point into names */
     size_t nsyms;
     char *names;
@@ -551,6 +554,81 @@ static void find_line_sections(elf_file *f, const elf_in *e, const Elf64_Shdr *s
     }
 }
 
+static void free_file(elf_file *f);
+
+/* The contents of section i of e (at most ALTLINK_PATH_MAX and a few
+ * bytes: a reference to a supplementary file), or NULL. */
+static unsigned char *small_section(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, size_t i,
+                                    size_t *n, bool *oom)
+{
+    if (i >= nsh || sh[i].sh_type == SHT_NOBITS || (sh[i].sh_flags & SHF_COMPRESSED) ||
+        sh[i].sh_size > ALTLINK_PATH_MAX + ALTLINK_ID_MAX + 16)
+        return NULL;
+    *n = (size_t)sh[i].sh_size;
+    return read_alloc(e, sh[i].sh_offset, sh[i].sh_size, oom);
+}
+
+/* dwz -m's supplementary file of f (altlink.h), whose sections e's DWARF
+ * names functions and strings from, into f->alt with where its sections
+ * lie: at the path .gnu_debugaltlink or .debug_sup records (absolute, or
+ * relative to the directory of the file, links resolved as gdb does), and
+ * only when its build-id (.debug_sup: its checksum) is the one recorded.
+ * symbols_lines opens it again, checked by what stat says now.  None
+ * found: the inlined frames that need its names are left out. */
+static void find_alt(elf_file *f, const elf_in *e, const Elf64_Shdr *sh, size_t nsh, bool *oom)
+{
+    free_file(f->alt);
+    f->alt = NULL;
+    size_t n = 0, i = find_section(e, sh, nsh, ".gnu_debugaltlink");
+    bool sup = i == nsh;
+    if (sup)
+        i = find_section(e, sh, nsh, ".debug_sup");
+    unsigned char *link = small_section(e, sh, nsh, i, &n, oom);
+    altlink want, got;
+    char real[PATH_MAX], path[ALTLINK_PATH_MAX];
+    const char *from = realpath(f->path, real) ? real : f->path;
+    struct stat st;
+    elf_file *alt = NULL;
+    if (link && altlink_parse(link, n, sup, &want) && !want.supplementary &&
+        altlink_path(from, want.name, path, sizeof path) && !stat(path, &st) &&
+        S_ISREG(st.st_mode) && !(alt = mem_calloc(1, sizeof *alt + strlen(path) + 1)))
+        *oom = true;
+    if (!alt) {
+        mem_free(link);
+        return;
+    }
+    strcpy(alt->path, path);
+    alt->have_id = true;
+    alt->id = id_of(&st);
+    alt->build_id = no_build_id;
+    elf_in ae;
+    bool opened = elf_open(alt, &ae), same = false;
+    size_t ansh = 0;
+    Elf64_Shdr *ash = opened ? read_shdrs(&ae, &ansh, oom) : NULL;
+    if (ash && sup) {
+        size_t an = 0, k = find_section(&ae, ash, ansh, ".debug_sup");
+        unsigned char *theirs = small_section(&ae, ash, ansh, k, &an, oom);
+        same = theirs && altlink_parse(theirs, an, true, &got) && altlink_same_sup(&want, &got);
+        mem_free(theirs);
+    }
+    for (size_t k = 0; ash && !sup && !same && k < ansh; k++)
+        if (ash[k].sh_type == SHT_NOTE) {
+            char *id = scan_notes(&ae, ash[k].sh_offset, ash[k].sh_size, ash[k].sh_addralign, oom);
+            same = id && altlink_same_build_id(&want, id);
+            mem_free(id);
+        }
+    if (same)
+        find_line_sections(alt, &ae, ash, ansh);
+    mem_free(ash);
+    if (opened)
+        fdid_close(ae.fd, &ae.fd_id);
+    mem_free(link);
+    if (same && alt->dw.size[DWARFINLINE_INFO])
+        f->alt = alt;
+    else
+        free_file(alt);
+}
+
 /* .symtab and .dynsym are merged: .symtab has the static functions, and
  * .dynsym still names the exports of a library whose .symtab was stripped. */
 static void load_symbols(elf_file *f)
@@ -569,8 +647,10 @@ static void load_symbols(elf_file *f)
     bool dwarf = find_section(&e, sh, nsh, ".debug_info") < nsh ||
                  find_section(&e, sh, nsh, ".zdebug_info") < nsh;
     f->dwarf_nameless = dwarf && dwarf_nameless(&e, sh, nsh, &oom);
-    if (dwarf)
+    if (dwarf) {
         find_line_sections(f, &e, sh, nsh);
+        find_alt(f, &e, sh, nsh, &oom);
+    }
     for (size_t i = 0; i < nsh && !oom; i++) {
         int slot = sh[i].sh_type == SHT_SYMTAB ? 0 : sh[i].sh_type == SHT_DYNSYM ? 1 : -1;
         if (slot >= 0 && !strtab[slot])  /* at most one table of each kind */
@@ -654,10 +734,13 @@ static const sym *find_sym(const elf_file *f, uint64_t v)
 
 static void free_file(elf_file *f)
 {
+    if (!f)
+        return;
     if (f->build_id != no_build_id)
         mem_free((char *)f->build_id);
     drop_symbols(f);
     srclines_free(f->lines);
+    free_file(f->alt);
     mem_free(f);
 }
 
@@ -1177,12 +1260,21 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
             v[nv++] = a;
         }
     }
-    elf_in e;
+    elf_in e, ae;
     if (!err && nv && elf_open(f, &e)) {
-        srclines_file sf = f->dw;
+        srclines_file sf = f->dw, alt;
         sf.ctx = &e;
         sf.read = file_read;
+        /* The supplementary file, if it is still the one checked. */
+        if (f->alt && elf_open(f->alt, &ae)) {
+            alt = f->alt->dw;
+            alt.ctx = &ae;
+            alt.read = file_read;
+            sf.alt = &alt;
+        }
         err = srclines_lookup(f->lines, &sf, v, nv, got);
+        if (sf.alt)
+            fdid_close(ae.fd, &ae.fd_id);
         if (srclines_declined(f->lines))
             log_line("%s: its compressed debug sections (-gz) need over %llu MiB inflated at "
                      "once: profiles leave out the lines or inlined frames they hold (a build "

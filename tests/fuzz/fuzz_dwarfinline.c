@@ -107,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const int order[] = { DWARFINLINE_ABBREV, DWARFLINE_LINE, DWARFLINE_LINE_STR,
                                  DWARFLINE_STR, DWARFINLINE_RANGES, DWARFINLINE_RNGLISTS,
                                  DWARFINLINE_ADDR, DWARFINLINE_STR_OFFSETS };
-    dwarfinline_src src = { NULL, rd, { 0 } };
+    dwarfinline_src src = { NULL, rd, { 0 }, NULL };
     const uint8_t *p = data, *end = data + size;
     for (size_t k = 0; k < sizeof order / sizeof *order; k++) {
         size_t len = 0;

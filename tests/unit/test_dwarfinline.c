@@ -233,7 +233,7 @@ static void unit_cb(void *ctx, uint64_t off, uint64_t lo, uint64_t hi)
 
 static int run(const uint64_t *q, size_t n, const uint64_t *units, size_t nu)
 {
-    dwarfinline_src src = { NULL, rd, { 0 } };
+    dwarfinline_src src = { NULL, rd, { 0 }, NULL };
     for (int s = 0; s < DWARFINLINE_NSECS; s++)
         src.size[s] = sec[s].n;
     memset(got, 0, sizeof got);
