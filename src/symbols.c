@@ -568,14 +568,16 @@ static unsigned char *small_section(const elf_in *e, const Elf64_Shdr *sh, size_
     return read_alloc(e, sh[i].sh_offset, sh[i].sh_size, oom);
 }
 
-/* dwz -m's supplementary file of f (altlink.h), whose sections e's DWARF
- * names functions and strings from, into f->alt with where its sections
- * lie: at the path .gnu_debugaltlink or .debug_sup records (absolute, or
- * relative to the directory of the file, links resolved as gdb does), and
- * only when its build-id (.debug_sup: its checksum) is the one recorded.
- * symbols_lines opens it again, checked by what stat says now.  None
- * found: the inlined frames that need its names are left out. */
-static void find_alt(elf_file *f, const elf_in *e, const Elf64_Shdr *sh, size_t nsh, bool *oom)
+/* dwz -m's supplementary file of f (altlink.h), whose sections the DWARF
+ * of e (the file at `path`: f's own, or where its DWARF lies) names
+ * functions and strings from, into f->alt with where its sections lie: at
+ * the path .gnu_debugaltlink or .debug_sup records (absolute, or relative
+ * to path's directory, links resolved as gdb does), and only when its
+ * build-id (.debug_sup: its checksum) is the one recorded.  symbols_lines
+ * opens it again, checked by what stat says now.  None found: the inlined
+ * frames that need its names are left out. */
+static void find_alt(elf_file *f, const char *path_of_e, const elf_in *e, const Elf64_Shdr *sh,
+                     size_t nsh, bool *oom)
 {
     free_file(f->alt);
     f->alt = NULL;
@@ -586,7 +588,7 @@ static void find_alt(elf_file *f, const elf_in *e, const Elf64_Shdr *sh, size_t 
     unsigned char *link = small_section(e, sh, nsh, i, &n, oom);
     altlink want, got;
     char real[PATH_MAX], path[ALTLINK_PATH_MAX];
-    const char *from = realpath(f->path, real) ? real : f->path;
+    const char *from = realpath(path_of_e, real) ? real : path_of_e;
     struct stat st;
     elf_file *alt = NULL;
     if (link && altlink_parse(link, n, sup, &want) && !want.supplementary &&
@@ -649,7 +651,7 @@ static void load_symbols(elf_file *f)
     f->dwarf_nameless = dwarf && dwarf_nameless(&e, sh, nsh, &oom);
     if (dwarf) {
         find_line_sections(f, &e, sh, nsh);
-        find_alt(f, &e, sh, nsh, &oom);
+        find_alt(f, f->path, &e, sh, nsh, &oom);
     }
     for (size_t i = 0; i < nsh && !oom; i++) {
         int slot = sh[i].sh_type == SHT_SYMTAB ? 0 : sh[i].sh_type == SHT_DYNSYM ? 1 : -1;
