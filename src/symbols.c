@@ -1268,14 +1268,16 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
         sf.ctx = &e;
         sf.read = file_read;
         /* The supplementary file, if it is still the one checked. */
-        if (f->alt && elf_open(f->alt, &ae)) {
+        bool alt_open = f->alt && elf_open(f->alt, &ae);
+        sf.alt = NULL;
+        if (alt_open) {
             alt = f->alt->dw;
             alt.ctx = &ae;
             alt.read = file_read;
             sf.alt = &alt;
         }
         err = srclines_lookup(f->lines, &sf, v, nv, got);
-        if (sf.alt)
+        if (alt_open)
             fdid_close(ae.fd, &ae.fd_id);
         if (srclines_declined(f->lines))
             log_line("%s: its compressed debug sections (-gz) need over %llu MiB inflated at "
