@@ -13,14 +13,15 @@
 # A B together (`dwz -m common.debug A B`: the entries both share move into
 # a supplementary file, reached through DW_FORM_GNU_ref_alt and
 # DW_FORM_GNU_strp_alt; and with -5, DWARF 5's DW_FORM_ref_sup4 and
-# DW_FORM_strp_sup), which inlines_of is given.  Without it, an address
-# keeps its line and may lose its inlined frames, nothing else.
+# DW_FORM_strp_sup), which inlines_of is given, as dwz wrote it and with
+# its sections compressed.  Without it, an address keeps its line and may
+# lose its inlined frames, nothing else.
 # Addresses: every byte of every function (nm).
 set -euo pipefail
 TEST_TAG=dwarfinline_dwz
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 command -v dwz >/dev/null || skip "dwz is not installed (scripts/deps.sh installs it)"
-for tool in nm readelf; do
+for tool in nm readelf objcopy; do
     command -v $tool >/dev/null || fail "$tool is missing (binutils)"
 done
 inlines_of=$1
@@ -84,6 +85,14 @@ while (( $# )); do
             (( $(forms "$d/$p" "$want") > 0 )) || fail "$d/$p: no reference into the supplementary file"
             "$inlines_of" "$d/$p" "$d/common.debug" <"$p.addrs" >"$d/$p.got"
             same "dwz ${flags[*]} $a $b: $p" "$p.want" "$d/$p.got"
+            # The supplementary file's sections compressed (inflated as
+            # the file's own are, under the same cap).
+            if [[ ! -f $d/common.z ]]; then
+                objcopy --compress-debug-sections=zlib "$d/common.debug" "$d/common.z" ||
+                    fail "objcopy could not compress $d/common.debug"
+            fi
+            "$inlines_of" "$d/$p" "$d/common.z" <"$p.addrs" >"$d/$p.z"
+            same "dwz ${flags[*]} $a $b: $p, its supplementary file compressed" "$p.want" "$d/$p.z"
             # Without the supplementary file: the same lines, and each
             # address its inlined frames or none.
             "$inlines_of" "$d/$p" <"$p.addrs" >"$d/$p.alone"
