@@ -588,12 +588,12 @@ static void find_alt(elf_file *f, const char *path_of_e, const elf_in *e, const 
     unsigned char *link = small_section(e, sh, nsh, i, &n, oom);
     altlink want, got;
     char real[PATH_MAX], path[ALTLINK_PATH_MAX];
-    const char *from = realpath(path_of_e, real) ? real : path_of_e;
     struct stat st;
     elf_file *alt = NULL;
     if (link && altlink_parse(link, n, sup, &want) && !want.supplementary &&
-        altlink_path(from, want.name, path, sizeof path) && !stat(path, &st) &&
-        S_ISREG(st.st_mode) && !(alt = mem_calloc(1, sizeof *alt + strlen(path) + 1)))
+        altlink_path(realpath(path_of_e, real) ? real : path_of_e, want.name, path, sizeof path) &&
+        !stat(path, &st) && S_ISREG(st.st_mode) &&
+        !(alt = mem_calloc(1, sizeof *alt + strlen(path) + 1)))
         *oom = true;
     if (!alt) {
         mem_free(link);
