@@ -17,6 +17,7 @@ pkgs=(
   libgoogle-perftools4           # integ_debug_allocator: tcmalloc_debug checks new/delete pairs
   libtcmalloc-minimal4           # integ_jemalloc_api: an allocator without jemalloc's API
   valgrind                       # perf_fastpath: instructions per unsampled malloc+free pair
+  dwz                            # dwarfinline_dwz: DWARF as Debian and Fedora ship it
 )
 [ "${HEAPPROF_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$HEAPPROF_DEPS_EXTRA" && pkgs+=("${extra[@]}")
 

@@ -26,14 +26,17 @@
  *
  * A reference by DW_FORM_ref_addr may lead into another unit (GCC's -flto
  * output: the unit it makes holds the code, and names each function in
- * the unit of the source it came from, which follows it in the section).
- * That entry is read from the other unit (the scan's `far` one: its
- * header, its abbreviations, its own entry for DW_AT_str_offsets_base, and
- * a slice of its bytes from the entry on, up to FAR_ENTRY_MAX), found
- * through the starts of the units, which a scan learns by walking their
- * headers from the section's start as far as a reference needs.  Other
- * units are never walked, so the first profile costs about what it does
- * without -flto.
+ * the unit of the source it came from, which follows it in the section;
+ * dwz: the entries units shared are moved into partial units).  A
+ * reference by DW_FORM_GNU_ref_alt or DW_FORM_ref_sup4/8 leads into a unit
+ * of the supplementary file (`dwz -m`), whose sections the caller gives
+ * as src->alt.  That entry is read from the other unit (a far one, one
+ * per file: its header, its abbreviations, its own entry for
+ * DW_AT_str_offsets_base, and a slice of its bytes from the entry on, up
+ * to FAR_ENTRY_MAX), found through the starts of the units, which a scan
+ * learns by walking their headers from the section's start as far as a
+ * reference needs.  Other units are never walked, so the first profile
+ * costs about what it does without -flto or dwz.
  *
  * Invariants: every read is checked (dwarfcursor.h); every entry consumes
  * at least its code, references are followed a bounded number of hops
@@ -207,6 +210,24 @@ typedef struct unit {
     bool oom;
 } unit;
 
+/* References into other units (GCC's -flto output names its functions in
+ * the units of the sources they came from; dwz moves shared entries into
+ * partial units, of the file or of its supplementary file): the entries
+ * there are read through a far unit, one unit at a time and a slice of it
+ * at a time, found through the starts of the units, walked from the
+ * section's start as far as a reference needs.  One per .debug_info: the
+ * file's own, and the supplementary file's. */
+typedef struct far_file {
+    unit *u;       /* made on the first reference */
+    uint64_t dies; /* u's first entry, in the unit */
+    uint64_t *starts;
+    size_t nstarts, capstarts;
+    uint64_t walked_to; /* the end of the last unit in starts[] */
+    bool walk_done;     /* the walk can go no further */
+} far_file;
+
+enum { FAR_OWN, FAR_ALT, FAR_FILES };
+
 typedef struct scan {
     const dwarfinline_src *src;
     const dwarfinline_sink *out;
@@ -217,17 +238,7 @@ typedef struct scan {
     size_t ntouched;
     bool *done;
     unit *u;
-    /* References into other units (GCC's -flto output names its
-     * functions in the units of the sources they came from): the entries
-     * there are read through `far`, one unit at a time and a slice of it
-     * at a time, found through the starts of the units, walked from the
-     * section's start as far as a reference needs. */
-    unit *far;
-    uint64_t far_dies; /* far's first entry, in the unit */
-    uint64_t *starts;
-    size_t nstarts, capstarts;
-    uint64_t walked_to; /* the end of the last unit in starts[] */
-    bool walk_done;     /* the walk can go no further */
+    far_file far[FAR_FILES];
 } scan;
 
 /* ---- growing arrays ---------------------------------------------------------- */
@@ -688,10 +699,13 @@ static bool text_room(unit *u, size_t extra)
     return true;
 }
 
-/* Appends string a, read from an entry of unit `from` (u or the scan's
- * far one), with its NUL to u->text; its offset there in *at. */
+/* Appends string a, read from an entry of unit `from` (u or a far one),
+ * with its NUL to u->text; its offset there in *at.  The string is in
+ * from's file, or in its supplementary file (dwz's DW_FORM_GNU_strp_alt,
+ * DWARF 5's DW_FORM_strp_sup). */
 static bool put_str(unit *u, const unit *from, const aval *a, size_t *at)
 {
+    const dwarfinline_src *src = from->src;
     int sec;
     uint64_t off = a->v;
     switch (a->form) {
@@ -707,16 +721,22 @@ static bool put_str(unit *u, const unit *from, const aval *a, size_t *at)
     }
     case FORM_STRP: sec = DWARFLINE_STR; break;
     case FORM_LINE_STRP: sec = DWARFLINE_LINE_STR; break;
+    case FORM_GNU_STRP_ALT: case FORM_STRP_SUP:
+        /* A supplementary file's own entries name no other file. */
+        if (src != u->src || !(src = src->alt))
+            return false;
+        sec = DWARFLINE_STR;
+        break;
     case FORM_STRX: case FORM_STRX1: case FORM_STRX2: case FORM_STRX3: case FORM_STRX4:
     case FORM_GNU_STR_INDEX: {
         unsigned char b[8];
-        uint64_t size = u->src->size[DWARFINLINE_STR_OFFSETS];
+        uint64_t size = src->size[DWARFINLINE_STR_OFFSETS];
         if (!from->has_str_offsets_base || from->str_offsets_base > size ||
             a->v > size / from->offsize)
             return false;
         uint64_t p = from->str_offsets_base + a->v * from->offsize;
         if (p > size || size - p < from->offsize ||
-            !u->src->read(u->src->ctx, DWARFINLINE_STR_OFFSETS, p, b, from->offsize))
+            !src->read(src->ctx, DWARFINLINE_STR_OFFSETS, p, b, from->offsize))
             return false;
         cursor c = { b, b + from->offsize, false };
         off = get_u(&c, from->offsize);
@@ -725,12 +745,11 @@ static bool put_str(unit *u, const unit *from, const aval *a, size_t *at)
     }
     default: return false;
     }
-    uint64_t size = u->src->size[sec];
+    uint64_t size = src->size[sec];
     size_t start = u->ntext;
     while (off < size && u->ntext - start < NAME_MAX_LEN) {
         size_t n = size - off < STR_CHUNK ? (size_t)(size - off) : STR_CHUNK;
-        if (!text_room(u, n) ||
-            !u->src->read(u->src->ctx, sec, off, u->text + u->ntext, n))
+        if (!text_room(u, n) || !src->read(src->ctx, sec, off, u->text + u->ntext, n))
             break;
         const char *nul = memchr(u->text + u->ntext, 0, n);
         if (nul) {
@@ -750,41 +769,41 @@ static bool put_str(unit *u, const unit *from, const aval *a, size_t *at)
 static bool unit_header(unit *u, uint64_t at, uint64_t *abbrev_off, uint64_t *dies,
                         uint64_t *next);
 
-/* The start of the unit of .debug_info that holds offset g, walking the
- * units' headers from where the last walk stopped as far as g; false
+/* The start of the unit of ff's .debug_info that holds offset g, walking
+ * the units' headers from where the last walk stopped as far as g; false
  * when none does (past the section's end, or a header that cannot be
  * followed before it).  The walk reads only the units' lengths, with the
  * far unit's struct (its unit is forgotten). */
-static bool unit_holding(scan *s, uint64_t g, uint64_t *start)
+static bool unit_holding(scan *s, far_file *ff, uint64_t g, uint64_t *start)
 {
-    unit *far = s->far;
-    while (!s->walk_done && s->walked_to <= g) {
-        uint64_t at = s->walked_to, abbrev_off, dies, next;
+    unit *far = ff->u;
+    while (!ff->walk_done && ff->walked_to <= g) {
+        uint64_t at = ff->walked_to, abbrev_off, dies, next;
         unit_header(far, at, &abbrev_off, &dies, &next);
         far->total = 0;
         far->len = 0;
         if (next == UINT64_MAX ||
-            !room(&s->starts, &s->capstarts, s->nstarts, sizeof *s->starts, STARTS_MAX, &s->u->oom)) {
-            s->walk_done = true;
+            !room(&ff->starts, &ff->capstarts, ff->nstarts, sizeof *ff->starts, STARTS_MAX, &s->u->oom)) {
+            ff->walk_done = true;
             break;
         }
-        s->starts[s->nstarts++] = at;
-        s->walked_to = next;
+        ff->starts[ff->nstarts++] = at;
+        ff->walked_to = next;
     }
-    size_t i = sort_lower_bound(s->starts, s->nstarts, g + 1);
-    if (!i || g >= s->walked_to)
+    size_t i = sort_lower_bound(ff->starts, ff->nstarts, g + 1);
+    if (!i || g >= ff->walked_to)
         return false;
-    *start = s->starts[i - 1];
+    *start = ff->starts[i - 1];
     return true;
 }
 
-/* The entry at offset off of the far unit, into *d: read from a slice of
+/* The entry at offset off of far unit `far`, into *d: read from a slice of
  * the unit that starts there, grown until the entry fits (up to
  * FAR_ENTRY_MAX bytes); each slice read counts against the scanned
  * unit's budget by its size. */
-static bool far_entry(scan *s, uint64_t off, die *d)
+static bool far_entry(scan *s, unit *far, uint64_t off, die *d)
 {
-    unit *u = s->u, *far = s->far;
+    unit *u = s->u;
     if (off >= far->total)
         return false;
     if (die_at(far, off, d))
@@ -809,12 +828,12 @@ static bool far_entry(scan *s, uint64_t off, die *d)
     return false;
 }
 
-/* Makes the unit at `start` the far one: its header, abbreviations and
+/* Makes the unit at `start` ff's far one: its header, abbreviations and
  * own entry (for DW_AT_str_offsets_base).  Each switch of unit counts
  * against the scanned unit's budget, with its table's size. */
-static bool far_open(scan *s, uint64_t start)
+static bool far_open(scan *s, far_file *ff, uint64_t start)
 {
-    unit *u = s->u, *far = s->far;
+    unit *u = s->u, *far = ff->u;
     if (far->total && far->off == start)
         return true;
     uint64_t abbrev_off, dies, next, tables = far->stats.abbrev_tables;
@@ -824,52 +843,58 @@ static bool far_open(scan *s, uint64_t start)
     u->work += 1 + (far->stats.abbrev_tables - tables) * (uint64_t)far->nspecs;
     far->len = 0;
     die cu;
-    if (u->work > u->budget || !far_entry(s, dies, &cu) ||
+    if (u->work > u->budget || !far_entry(s, far, dies, &cu) ||
         (cu.ab->tag != TAG_COMPILE_UNIT && cu.ab->tag != TAG_PARTIAL_UNIT)) {
         far->total = 0;
         return false;
     }
     far->has_str_offsets_base = cu.str_offsets_base.form != 0;
     far->str_offsets_base = cu.str_offsets_base.v;
-    s->far_dies = dies;
+    ff->dies = dies;
     return true;
 }
 
-/* Follows reference a, from an entry of unit *in (the scanned one or the
+/* Follows reference a, from an entry of unit *in (the scanned one or a
  * far one), to the unit it leads to (*in) and the entry's offset there
- * (*off).  DW_FORM_ref_addr leads anywhere in .debug_info; a reference
- * into a supplementary file (dwz's DW_FORM_GNU_ref_alt) is not followed. */
+ * (*off).  DW_FORM_ref_addr leads anywhere in the .debug_info *in is
+ * from; dwz's DW_FORM_GNU_ref_alt, and DWARF 5's DW_FORM_ref_sup4/8,
+ * anywhere in the supplementary file's (which refers to no other). */
 static bool follow(scan *s, unit **in, const aval *a, uint64_t *off)
 {
     unit *u = s->u;
-    if (a->form != FORM_REF_ADDR)
+    bool alt = a->form == FORM_GNU_REF_ALT || a->form == FORM_REF_SUP4 || a->form == FORM_REF_SUP8;
+    if (a->form != FORM_REF_ADDR && !alt)
         return ref_of(*in, a, off);
+    far_file *ff = &s->far[alt || *in == s->far[FAR_ALT].u ? FAR_ALT : FAR_OWN];
+    const dwarfinline_src *src = ff == &s->far[FAR_ALT] ? s->src->alt : s->src;
+    if (!src || (alt && (*in)->src != s->src))
+        return false; /* no supplementary file, or one that claims another */
     uint64_t g = a->v, start;
-    if (g >= u->off && g - u->off < u->total) {
+    if (ff == &s->far[FAR_OWN] && g >= u->off && g - u->off < u->total) {
         *in = u;
         *off = g - u->off;
         return true;
     }
-    if (!s->far) {
-        if (!(s->far = mem_calloc(1, sizeof *s->far)))
+    if (!ff->u) {
+        if (!(ff->u = mem_calloc(1, sizeof *ff->u)))
             return !(u->oom = true);
-        s->far->src = u->src;
-        s->far->winsec = -1;
+        ff->u->src = src;
+        ff->u->winsec = -1;
     }
-    if (++u->work > u->budget || !unit_holding(s, g, &start) || !far_open(s, start) ||
-        g - start < s->far_dies) {
-        u->oom |= s->far->oom; /* the scan says ENOMEM, not "no chain" */
+    if (++u->work > u->budget || !unit_holding(s, ff, g, &start) || !far_open(s, ff, start) ||
+        g - start < ff->dies) {
+        u->oom |= ff->u->oom; /* the scan says ENOMEM, not "no chain" */
         return false;
     }
-    *in = s->far;
+    *in = ff->u;
     *off = g - start;
     return true;
 }
 
-/* The entry at off of unit in (the scanned one or the far one). */
-static bool entry_at(scan *s, const unit *in, uint64_t off, die *d)
+/* The entry at off of unit in (the scanned one or a far one). */
+static bool entry_at(scan *s, unit *in, uint64_t off, die *d)
 {
-    return in == s->u ? die_at(in, off, d) : far_entry(s, off, d);
+    return in == s->u ? die_at(in, off, d) : far_entry(s, in, off, d);
 }
 
 /* ---- names (continued) ---------------------------------------------------------- */
@@ -1309,16 +1334,19 @@ int dwarfinline_scan(const dwarfinline_src *src, const uint64_t *addrs, size_t n
         for (size_t k = 0; !err && next_unit(units, nunits, k, &off); k++)
             err = one_unit(&s, &off);
     }
-    if (s.far) {
-        if (out->stats)
-            out->stats->abbrev_tables += s.far->stats.abbrev_tables;
-        mem_free(s.far->buf);
-        mem_free(s.far->abbrevs);
-        mem_free(s.far->specs);
-        mem_free(s.far->win);
-        mem_free(s.far);
+    for (int k = 0; k < FAR_FILES; k++) {
+        unit *far = s.far[k].u;
+        if (far) {
+            if (out->stats)
+                out->stats->abbrev_tables += far->stats.abbrev_tables;
+            mem_free(far->buf);
+            mem_free(far->abbrevs);
+            mem_free(far->specs);
+            mem_free(far->win);
+            mem_free(far);
+        }
+        mem_free(s.far[k].starts);
     }
-    mem_free(s.starts);
     if (s.u) {
         if (out->stats) {
             out->stats->abbrev_tables += s.u->stats.abbrev_tables;

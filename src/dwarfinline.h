@@ -20,11 +20,15 @@
  * be named whole gets no chain: a chain given is never a wrong one.
  *
  * References into other units of .debug_info (DW_FORM_ref_addr: GCC's
- * -flto output names every inlined function so) are followed.  Not read:
- * type units and the skeletons of split DWARF (-gsplit-dwarf: the inlined
- * entries are in the .dwo file, which is not opened), and references into
- * a supplementary file (dwz -m's DW_FORM_GNU_ref_alt, DWARF 5's
- * DW_FORM_ref_sup4/8): the addresses they hold get no inline frames.
+ * -flto output names every inlined function so, and dwz's partial units
+ * are reached so) are followed, and so are references into a supplementary
+ * file (the one `dwz -m` writes, shared by the files of a package:
+ * DW_FORM_GNU_ref_alt and DW_FORM_GNU_strp_alt, DWARF 5's
+ * DW_FORM_ref_sup4/8 and DW_FORM_strp_sup) when the caller gives its
+ * sections (src->alt); without them, the chains that need its names are
+ * not given.  Not read: type units and the skeletons of split DWARF
+ * (-gsplit-dwarf: the inlined entries are in the .dwo file, which is not
+ * opened): the addresses they hold get no inline frames.
  */
 #ifndef HEAPPROF_DWARFINLINE_H
 #define HEAPPROF_DWARFINLINE_H
@@ -58,6 +62,10 @@ typedef struct dwarfinline_src {
      * they are not all there. */
     bool (*read)(void *ctx, int sec, uint64_t off, void *dst, size_t len);
     uint64_t size[DWARFINLINE_NSECS]; /* 0: no such section */
+    /* The supplementary file's sections (its .debug_info, .debug_abbrev
+     * and .debug_str are read), or NULL: none, or not found.  Its own alt
+     * is not read: such a file refers to no other. */
+    const struct dwarfinline_src *alt;
 } dwarfinline_src;
 
 /* One inlined function: its name (DW_AT_linkage_name where it has one,

@@ -62,16 +62,25 @@ struct srclines {
     bool declined, said;
 };
 
-/* One lookup's view of the sections, and where its answers go. */
-typedef struct lookup {
-    srclines *c;
-    const srclines_file *f;
-    const srclines_file *orig; /* f, but for the sizes of scan_file's view */
+struct lookup;
+
+/* One lookup's view of one file's sections: the file's, or its
+ * supplementary file's. */
+typedef struct fileview {
+    struct lookup *l;
+    const srclines_file *orig; /* the caller's */
+    srclines_file f;           /* orig, but for the sizes: inflated ones (view_open) */
     /* Compressed sections, whole, inflated on their first read: a lookup
      * may read none of them, and DWARF 2-4 names never .debug_str. */
     unsigned char *inflated[DWARFINLINE_NSECS];
     bool tried[DWARFINLINE_NSECS];
-    uint64_t ninflated; /* their bytes, at most SRCLINES_INFLATE_MAX */
+} fileview;
+
+/* One lookup's view of the sections, and where its answers go. */
+typedef struct lookup {
+    srclines *c;
+    fileview file, alt; /* alt.orig NULL: no supplementary file */
+    uint64_t ninflated; /* the bytes both views inflated, at most SRCLINES_INFLATE_MAX */
     const uint64_t *miss; /* addresses asked of the file, sorted, unique */
     memo_ent *got;        /* their answers, by index */
     bool oom;
@@ -100,26 +109,27 @@ static unsigned char *inflate_sec(const srclines_file *f, int sec, bool *oom);
 
 static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
 {
-    lookup *l = ctx;
-    uint64_t size = l->f->size[sec];
+    fileview *v = ctx;
+    lookup *l = v->l;
+    uint64_t size = v->f.size[sec];
     if (off > size || len > size - off)
         return false;
-    if (l->f->kind[sec] != ZSEC_PLAIN && !l->tried[sec]) {
-        l->tried[sec] = true;
+    if (v->f.kind[sec] != ZSEC_PLAIN && !v->tried[sec]) {
+        v->tried[sec] = true;
         /* The sections inflated live together until the lookup ends:
          * together they stay under the cap, the profiler's memory inside
          * the program (a section past it reads as absent). */
         if (size > SRCLINES_INFLATE_MAX - l->ninflated) {
             l->c->declined = true;
-        } else if ((l->inflated[sec] = inflate_sec(l->orig, sec, &l->oom))) {
+        } else if ((v->inflated[sec] = inflate_sec(v->orig, sec, &l->oom))) {
             l->ninflated += size;
         }
     }
-    if (l->inflated[sec]) {
-        memcpy(dst, l->inflated[sec] + off, len);
+    if (v->inflated[sec]) {
+        memcpy(dst, v->inflated[sec] + off, len);
         return true;
     }
-    return l->f->kind[sec] == ZSEC_PLAIN && l->f->read(l->f->ctx, l->f->off[sec] + off, dst, len);
+    return v->f.kind[sec] == ZSEC_PLAIN && v->f.read(v->f.ctx, v->f.off[sec] + off, dst, len);
 }
 
 /* Section sec, compressed, whole into memory (its inflated size, as its
@@ -298,11 +308,11 @@ static bool pick_units(const unit_index *x, const uint64_t *miss, size_t n, uint
 
 /* The lines of miss[0..n), through the units .debug_line's index picks,
  * or all of them the first time (which makes the index). */
-static int scan_lines(lookup *l, const uint64_t *size, size_t n)
+static int scan_lines(lookup *l, size_t n)
 {
     unit_index *x = &l->c->lines;
-    dwarfline_src src = { l, sec_read, { 0 } };
-    memcpy(src.size, size, sizeof src.size);
+    dwarfline_src src = { &l->file, sec_read, { 0 } };
+    memcpy(src.size, l->file.f.size, sizeof src.size);
     if (src.size[DWARFLINE_LINE] > SRCLINES_SECTION_MAX)
         return 0; /* too large to read on each first profile: no lines */
     if (!x->indexed) {
@@ -323,11 +333,13 @@ static int scan_lines(lookup *l, const uint64_t *size, size_t n)
 }
 
 /* The inlined functions of miss[0..n), as scan_lines goes. */
-static int scan_inlines(lookup *l, const uint64_t *size, size_t n)
+static int scan_inlines(lookup *l, size_t n)
 {
     unit_index *x = &l->c->infos;
-    dwarfinline_src src = { l, sec_read, { 0 } };
-    memcpy(src.size, size, sizeof src.size);
+    dwarfinline_src alt = { &l->alt, sec_read, { 0 }, NULL };
+    dwarfinline_src src = { &l->file, sec_read, { 0 }, l->alt.orig ? &alt : NULL };
+    memcpy(src.size, l->file.f.size, sizeof src.size);
+    memcpy(alt.size, l->alt.f.size, sizeof alt.size);
     if (!src.size[DWARFINLINE_INFO] || !src.size[DWARFINLINE_ABBREV])
         return 0;
     if (!x->indexed) {
@@ -347,33 +359,39 @@ static int scan_inlines(lookup *l, const uint64_t *size, size_t n)
     return err;
 }
 
-/* Scans the file for miss[0..n), answers into got[].  0 or ENOMEM. */
-static int scan_file(lookup *l, size_t n)
+/* v, a view of file f for lookup l: a compressed section's size is its
+ * header's (inflated on first read, sec_read; one whose stream falls
+ * short reads as absent). */
+static void view_open(lookup *l, fileview *v, const srclines_file *f)
 {
-    const srclines_file *f = l->f;
-    uint64_t size[DWARFINLINE_NSECS];
+    *v = (fileview){ .l = l, .orig = f, .f = *f };
     for (int s = 0; s < DWARFINLINE_NSECS; s++) {
         uint64_t whole = 0;
-        size[s] = f->size[s];
-        /* A compressed section's size is its header's (inflated on first
-         * read, sec_read; one whose stream falls short reads as absent). */
-        if (f->kind[s] != ZSEC_PLAIN &&
-            (!f->size[s] || zsec_size(f->read, f->ctx, f->kind[s], f->off[s], f->size[s], &whole)))
+        if (f->kind[s] == ZSEC_PLAIN)
+            continue;
+        if (!f->size[s] || zsec_size(f->read, f->ctx, f->kind[s], f->off[s], f->size[s], &whole))
             whole = 0;
-        if (f->kind[s] != ZSEC_PLAIN)
-            size[s] = whole;
+        v->f.size[s] = whole;
     }
-    /* sec_read bounds by the sizes it sees: the inflated ones. */
-    srclines_file view = *f;
-    memcpy(view.size, size, sizeof view.size);
-    l->orig = f;
-    l->f = &view;
-    int err = scan_lines(l, size, n);
-    if (!err && !l->oom)
-        err = scan_inlines(l, size, n);
+}
+
+static void view_close(fileview *v)
+{
     for (int s = 0; s < DWARFINLINE_NSECS; s++)
-        mem_free(l->inflated[s]);
-    l->f = f;
+        mem_free(v->inflated[s]);
+}
+
+/* Scans the file for miss[0..n), answers into got[].  0 or ENOMEM. */
+static int scan_file(lookup *l, const srclines_file *f, size_t n)
+{
+    view_open(l, &l->file, f);
+    if (f->alt)
+        view_open(l, &l->alt, f->alt);
+    int err = scan_lines(l, n);
+    if (!err && !l->oom)
+        err = scan_inlines(l, n);
+    view_close(&l->file);
+    view_close(&l->alt);
     return err ? err : l->oom ? ENOMEM : 0;
 }
 
@@ -430,9 +448,9 @@ int srclines_lookup(srclines *c, const srclines_file *f, const uint64_t *vaddrs,
                 miss[m++] = vaddrs[k];
         for (size_t q = 0; q < m; q++)
             got[q].vaddr = miss[q];
-        lookup l = { .c = c, .f = f, .miss = miss, .got = got };
+        lookup l = { .c = c, .miss = miss, .got = got };
         size_t nframes = c->nframes;
-        err = scan_file(&l, m);
+        err = scan_file(&l, f, m);
         /* The scan may have moved frames[]: every answer is made anew. */
         for (size_t k = 0, q = 0; k < n; k++) {
             while (q < m && miss[q] < vaddrs[k])

@@ -11,10 +11,12 @@
  * units whose code holds an address asked), and remembers where each
  * unit's code lies; every answer (a line or none, a chain or none) is
  * kept, so a later profile asks the file only about addresses it has not
- * seen, and reads only the units whose range holds one.  Sections are
- * read through the file's own bounded reader (pread); a compressed
- * section (-gz, zsection.h) is inflated whole with zlib when a lookup
- * first reads it, and freed when the lookup ends.
+ * seen, and reads only the units whose range holds one.  The inlined
+ * frames of a file that `dwz -m` rewrote name functions from its
+ * supplementary file, read through a second view (srclines_file.alt).
+ * Sections are read through the file's own bounded reader (pread); a
+ * compressed section (-gz, zsection.h) is inflated whole with zlib when a
+ * lookup first reads it, and freed when the lookup ends.
  *
  * Limits: a .debug_line over SRCLINES_SECTION_MAX bytes gives no lines
  * (said nowhere: the names are still there).  The compressed sections a
@@ -22,7 +24,8 @@
  * are the profiler's memory inside the program: a 40-file C++ program
  * built -O2 -g -gz needs 43 MiB, its .debug_info 29 MiB of it); one that
  * would go over reads as absent, so the lines or inlined frames it holds
- * are not given, and srclines_declined says so once.
+ * are not given, and srclines_declined says so once; the supplementary
+ * file's count against the same cap.
  */
 #ifndef HEAPPROF_SRCLINES_H
 #define HEAPPROF_SRCLINES_H
@@ -47,6 +50,11 @@ typedef struct srclines_file {
     /* dwarfinline.h's sections, dwarfline.h's first */
     uint64_t off[DWARFINLINE_NSECS], size[DWARFINLINE_NSECS]; /* size 0: absent */
     zsec_kind kind[DWARFINLINE_NSECS]; /* compressed (zsection.h) or not */
+    /* The supplementary file's view (dwz -m: .gnu_debugaltlink, DWARF 5's
+     * .debug_sup), whose .debug_info, .debug_abbrev and .debug_str the
+     * inlined frames may name functions from; NULL: none (those frames
+     * are then not given).  Its own alt is not read. */
+    const struct srclines_file *alt;
 } srclines_file;
 
 typedef struct srclines srclines;

@@ -48,6 +48,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "altlink.h"
 #include "debugfile.h"
 #include "dwarfabbrev.h"
 #include "elfread.h"
@@ -116,6 +118,7 @@ typedef struct elf_file {
      * symbols_lines */
     srclines_file dw;       /* where they lie; its ctx and read are set per lookup */
     srclines *lines;
+    struct elf_file *alt;   /* dwz -m's supplementary file, checked (find_alt), or NULL */
     sym *syms;              /* names point into names */
     size_t nsyms;
     char *names;
@@ -382,10 +385,89 @@ static void find_line_sections(elf_file *f, const elf_in *e, const Elf64_Shdr *s
     }
 }
 
-/* The DWARF of e, if it has any: where the sections symbols_lines reads
- * lie, and whether pprof would find some of its functions nameless. */
-static bool take_dwarf(elf_file *f, const elf_in *e, const Elf64_Shdr *sh, size_t nsh,
-                       bool *oom)
+static void free_file(elf_file *f);
+
+/* The contents of section i of e (at most ALTLINK_PATH_MAX and a few
+ * bytes: a reference to a supplementary file), or NULL. */
+static unsigned char *small_section(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, size_t i,
+                                    size_t *n, bool *oom)
+{
+    if (i >= nsh || sh[i].sh_type == SHT_NOBITS || (sh[i].sh_flags & SHF_COMPRESSED) ||
+        sh[i].sh_size > ALTLINK_PATH_MAX + ALTLINK_ID_MAX + 16)
+        return NULL;
+    *n = (size_t)sh[i].sh_size;
+    return elfread_alloc(e, sh[i].sh_offset, sh[i].sh_size, oom);
+}
+
+/* dwz -m's supplementary file of f (altlink.h), whose sections the DWARF
+ * of e (the file at `path`: f's own, or where its DWARF lies) names
+ * functions and strings from, into f->alt with where its sections lie: at
+ * the path .gnu_debugaltlink or .debug_sup records (absolute, or relative
+ * to path's directory, links resolved as gdb does), and only when its
+ * build-id (.debug_sup: its checksum) is the one recorded.  symbols_lines
+ * opens it again, checked by what stat says now.  None found: the inlined
+ * frames that need its names are left out. */
+static void find_alt(elf_file *f, const char *path_of_e, const elf_in *e, const Elf64_Shdr *sh,
+                     size_t nsh, bool *oom)
+{
+    free_file(f->alt);
+    f->alt = NULL;
+    size_t n = 0, i = elfread_section(e, sh, nsh, ".gnu_debugaltlink");
+    bool sup = i == nsh;
+    if (sup)
+        i = elfread_section(e, sh, nsh, ".debug_sup");
+    unsigned char *link = small_section(e, sh, nsh, i, &n, oom);
+    altlink want, got;
+    char real[PATH_MAX], path[ALTLINK_PATH_MAX];
+    struct stat st;
+    elf_file *alt = NULL;
+    if (link && altlink_parse(link, n, sup, &want) && !want.supplementary &&
+        altlink_path(realpath(path_of_e, real) ? real : path_of_e, want.name, path, sizeof path) &&
+        !stat(path, &st) && S_ISREG(st.st_mode) &&
+        /* never the file itself, whatever its notes say */
+        !(st.st_dev == e->fd_id.dev && st.st_ino == e->fd_id.ino) &&
+        !(alt = mem_calloc(1, sizeof *alt + strlen(path) + 1)))
+        *oom = true;
+    if (!alt) {
+        mem_free(link);
+        return;
+    }
+    strcpy(alt->path, path);
+    alt->have_id = true;
+    alt->id = id_of(&st);
+    alt->build_id = no_build_id;
+    elf_in ae;
+    bool opened = elf_open(alt, &ae), same = false;
+    size_t ansh = 0;
+    Elf64_Shdr *ash = opened ? elfread_shdrs(&ae, &ansh, oom) : NULL;
+    if (ash && sup) {
+        size_t an = 0, k = elfread_section(&ae, ash, ansh, ".debug_sup");
+        unsigned char *theirs = small_section(&ae, ash, ansh, k, &an, oom);
+        same = theirs && altlink_parse(theirs, an, true, &got) && altlink_same_sup(&want, &got);
+        mem_free(theirs);
+    }
+    if (opened && !sup) {
+        char *id = elfread_build_id(&ae, oom); /* its note bytes capped */
+        same = id && altlink_same_build_id(&want, id);
+        mem_free(id);
+    }
+    if (same)
+        find_line_sections(alt, &ae, ash, ansh);
+    mem_free(ash);
+    if (opened)
+        elfread_close(&ae);
+    mem_free(link);
+    if (same && alt->dw.size[DWARFINLINE_INFO])
+        f->alt = alt;
+    else
+        free_file(alt);
+}
+
+/* The DWARF of e (the file at path_of_e), if it has any: where the
+ * sections symbols_lines reads lie, dwz's supplementary file, and whether
+ * pprof would find some of its functions nameless. */
+static bool take_dwarf(elf_file *f, const char *path_of_e, const elf_in *e, const Elf64_Shdr *sh,
+                       size_t nsh, bool *oom)
 {
     if (!sh)
         return false;
@@ -394,6 +476,7 @@ static bool take_dwarf(elf_file *f, const elf_in *e, const Elf64_Shdr *sh, size_
         return false;
     f->dwarf_nameless = dwarf_nameless(e, sh, nsh, oom);
     find_line_sections(f, e, sh, nsh);
+    find_alt(f, path_of_e, e, sh, nsh, oom);
     return true;
 }
 
@@ -412,7 +495,7 @@ static void take_debug_file(elf_file *f, const char *dirs, const elf_in *e,
         return;
     size_t dn = 0, had = *nc;
     Elf64_Shdr *dsh = elfread_shdrs(&d.e, &dn, oom);
-    if (!*dwarf && take_dwarf(f, &d.e, dsh, dn, oom) && !*oom) {
+    if (!*dwarf && take_dwarf(f, d.path, &d.e, dsh, dn, oom) && !*oom) {
         *dwarf = true;
         f->debug_id = id_of(&d.st);
         f->debug_path = d.path;
@@ -444,12 +527,14 @@ static void load_symbols(elf_file *f, const char *dirs)
     /* A retry starts afresh: the debug file an earlier try read may be
      * gone, and its sections' offsets are no place in f. */
     memset(&f->dw, 0, sizeof f->dw);
+    free_file(f->alt);
+    f->alt = NULL;
     f->dwarf_nameless = f->cxx_dwarf = false;
     if (!elf_open(f, &e))
         return;
     load_segments(f, &e, &oom);
     Elf64_Shdr *sh = f->nloads ? elfread_shdrs(&e, &nsh, &oom) : NULL;
-    bool dwarf = take_dwarf(f, &e, sh, nsh, &oom);
+    bool dwarf = take_dwarf(f, f->path, &e, sh, nsh, &oom);
     for (size_t i = 0; i < nsh && !oom; i++) {
         int slot = sh[i].sh_type == SHT_SYMTAB ? 0 : sh[i].sh_type == SHT_DYNSYM ? 1 : -1;
         symtab |= slot == 0;
@@ -540,10 +625,13 @@ static const sym *find_sym(const elf_file *f, uint64_t v)
 
 static void free_file(elf_file *f)
 {
+    if (!f)
+        return;
     if (f->build_id != no_build_id)
         mem_free((char *)f->build_id);
     drop_symbols(f);
     srclines_free(f->lines);
+    free_file(f->alt);
     mem_free(f);
 }
 
@@ -1068,13 +1156,24 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
             v[nv++] = a;
         }
     }
-    elf_in e;
+    elf_in e, ae;
     if (!err && nv &&
         (f->debug_path ? open_same(f->debug_path, &f->debug_id, &e) : elf_open(f, &e))) {
-        srclines_file sf = f->dw;
+        srclines_file sf = f->dw, alt;
         sf.ctx = &e;
         sf.read = elfread_cb;
+        /* The supplementary file, if it is still the one checked. */
+        bool alt_open = f->alt && elf_open(f->alt, &ae);
+        sf.alt = NULL;
+        if (alt_open) {
+            alt = f->alt->dw;
+            alt.ctx = &ae;
+            alt.read = elfread_cb;
+            sf.alt = &alt;
+        }
         err = srclines_lookup(f->lines, &sf, v, nv, got);
+        if (alt_open)
+            elfread_close(&ae);
         if (srclines_declined(f->lines))
             log_line("%s: its compressed debug sections (-gz) need over %llu MiB inflated at "
                      "once: profiles leave out the lines or inlined frames they hold (a build "

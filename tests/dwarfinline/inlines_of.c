@@ -7,7 +7,11 @@
  * the one the profile takes from the symbol table, not read here: it is
  * printed as "-".
  *
- *   inlines_of ELF < addresses      (hex, one per line, link-time)
+ *   inlines_of ELF [ALT] < addresses      (hex, one per line, link-time)
+ *
+ * ALT: the supplementary file `dwz -m` made for ELF (dwz.sh), whose
+ * .debug_info, .debug_abbrev and .debug_str the inlined frames may name
+ * functions from (symbols.c finds it through .gnu_debugaltlink).
  *
  * oracle.sh compares what it prints with binutils' addr2line.  As
  * lines_of does, each file is read three ways that must agree: every
@@ -24,13 +28,52 @@
 
 #include "srclines.h"
 
-static int fd;
-static uint64_t fsize;
+typedef struct elf {
+    int fd;
+    uint64_t size;
+} elf;
 
 static bool rd(void *ctx, uint64_t off, void *dst, size_t len)
 {
-    (void)ctx;
-    return off <= fsize && len <= fsize - off && pread(fd, dst, len, (off_t)off) == (ssize_t)len;
+    const elf *e = ctx;
+    return off <= e->size && len <= e->size - off && pread(e->fd, dst, len, (off_t)off) == (ssize_t)len;
+}
+
+/* Opens path into *e and where its DWARF sections lie into *f. */
+static bool open_elf(const char *path, elf *e, srclines_file *f)
+{
+    if ((e->fd = open(path, O_RDONLY)) < 0)
+        return false;
+    e->size = (uint64_t)lseek(e->fd, 0, SEEK_END);
+    Elf64_Ehdr eh;
+    if (!rd(e, 0, &eh, sizeof eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG))
+        return false;
+    Elf64_Shdr *sh = calloc(eh.e_shnum, sizeof *sh);
+    for (unsigned i = 0; i < eh.e_shnum; i++)
+        rd(e, eh.e_shoff + (uint64_t)i * eh.e_shentsize, &sh[i], sizeof *sh);
+    *f = (srclines_file){ e, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL };
+    static const char *const names[DWARFINLINE_NSECS] = {
+        ".debug_line", ".debug_line_str", ".debug_str", ".debug_info", ".debug_abbrev",
+        ".debug_ranges", ".debug_rnglists", ".debug_addr", ".debug_str_offsets",
+    };
+    for (unsigned i = 0; i < eh.e_shnum; i++) {
+        /* A name near the end of the file (dwz's supplementary file ends
+         * with .shstrtab) has fewer than 31 bytes after it. */
+        char name[32] = "";
+        uint64_t at = sh[eh.e_shstrndx].sh_offset + sh[i].sh_name;
+        size_t len = sizeof name - 1;
+        if (at < e->size && e->size - at < len)
+            len = (size_t)(e->size - at);
+        rd(e, at, name, len);
+        for (int k = 0; k < DWARFINLINE_NSECS; k++)
+            if (!strcmp(name, names[k])) {
+                f->off[k] = sh[i].sh_offset;
+                f->size[k] = sh[i].sh_size;
+                f->kind[k] = sh[i].sh_flags & SHF_COMPRESSED ? ZSEC_ELF : ZSEC_PLAIN;
+            }
+    }
+    free(sh);
+    return true;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -65,34 +108,19 @@ static void print_pos(const char *file, uint32_t line)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2 || (fd = open(argv[1], O_RDONLY)) < 0) {
-        fprintf(stderr, "usage: inlines_of ELF < addresses\n");
+    elf main_elf, alt_elf;
+    srclines_file f, alt;
+    if (argc < 2 || argc > 3) {
+        fprintf(stderr, "usage: inlines_of ELF [ALT] < addresses\n");
         return 2;
     }
-    fsize = (uint64_t)lseek(fd, 0, SEEK_END);
-    Elf64_Ehdr eh;
-    if (!rd(NULL, 0, &eh, sizeof eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
-        fprintf(stderr, "inlines_of: %s: not ELF\n", argv[1]);
-        return 2;
-    }
-    Elf64_Shdr *sh = calloc(eh.e_shnum, sizeof *sh);
-    for (unsigned i = 0; i < eh.e_shnum; i++)
-        rd(NULL, eh.e_shoff + (uint64_t)i * eh.e_shentsize, &sh[i], sizeof *sh);
-    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN } };
-    static const char *const names[DWARFINLINE_NSECS] = {
-        ".debug_line", ".debug_line_str", ".debug_str", ".debug_info", ".debug_abbrev",
-        ".debug_ranges", ".debug_rnglists", ".debug_addr", ".debug_str_offsets",
-    };
-    for (unsigned i = 0; i < eh.e_shnum; i++) {
-        char name[32] = "";
-        rd(NULL, sh[eh.e_shstrndx].sh_offset + sh[i].sh_name, name, sizeof name - 1);
-        for (int k = 0; k < DWARFINLINE_NSECS; k++)
-            if (!strcmp(name, names[k])) {
-                f.off[k] = sh[i].sh_offset;
-                f.size[k] = sh[i].sh_size;
-                f.kind[k] = sh[i].sh_flags & SHF_COMPRESSED ? ZSEC_ELF : ZSEC_PLAIN;
-            }
-    }
+    for (int i = 1; i < argc; i++)
+        if (!open_elf(argv[i], i == 1 ? &main_elf : &alt_elf, i == 1 ? &f : &alt)) {
+            fprintf(stderr, "inlines_of: %s: not an ELF file\n", argv[i]);
+            return 2;
+        }
+    if (argc == 3)
+        f.alt = &alt;
     size_t n = 0, cap = 1024;
     uint64_t *in = malloc(cap * sizeof *in);
     char text[64];
@@ -146,7 +174,8 @@ int main(int argc, char **argv)
     free(sorted);
     free(half);
     free(in);
-    free(sh);
-    close(fd);
+    close(main_elf.fd);
+    if (argc == 3)
+        close(alt_elf.fd);
     return 0;
 }

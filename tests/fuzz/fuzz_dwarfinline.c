@@ -7,7 +7,10 @@
  * .debug_str_offsets, each as a 2-byte little-endian length and that many
  * bytes, and the rest is .debug_info (a short input leaves the later
  * sections empty).  Sections are read only through the callback, which
- * checks every request lies inside its section.
+ * checks every request lies inside its section.  The same .debug_info,
+ * .debug_abbrev and .debug_str serve as the supplementary file's (dwz -m),
+ * read through a view of their own: references into it (DW_FORM_GNU_ref_alt,
+ * DW_FORM_ref_sup4/8, and their strings) lead into the same bytes.
  *
  * Two scans for a spread of addresses: one over every unit, indexing them;
  * then, for addresses inside each unit's range, one over every unit and
@@ -107,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const int order[] = { DWARFINLINE_ABBREV, DWARFLINE_LINE, DWARFLINE_LINE_STR,
                                  DWARFLINE_STR, DWARFINLINE_RANGES, DWARFINLINE_RNGLISTS,
                                  DWARFINLINE_ADDR, DWARFINLINE_STR_OFFSETS };
-    dwarfinline_src src = { NULL, rd, { 0 } };
+    dwarfinline_src src = { NULL, rd, { 0 }, NULL };
     const uint8_t *p = data, *end = data + size;
     for (size_t k = 0; k < sizeof order / sizeof *order; k++) {
         size_t len = 0;
@@ -123,6 +126,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     sec_p[DWARFINLINE_INFO] = p;
     src.size[DWARFINLINE_INFO] = (uint64_t)(end - p);
+    static dwarfinline_src alt;
+    alt = (dwarfinline_src){ &alt, rd, { 0 }, NULL };
+    alt.size[DWARFINLINE_INFO] = src.size[DWARFINLINE_INFO];
+    alt.size[DWARFINLINE_ABBREV] = src.size[DWARFINLINE_ABBREV];
+    alt.size[DWARFLINE_STR] = src.size[DWARFLINE_STR];
+    src.alt = &alt;
 
     static answers first, all, some;
     uint64_t q[NQ];

@@ -233,7 +233,7 @@ static void unit_cb(void *ctx, uint64_t off, uint64_t lo, uint64_t hi)
 
 static int run(const uint64_t *q, size_t n, const uint64_t *units, size_t nu)
 {
-    dwarfinline_src src = { NULL, rd, { 0 } };
+    dwarfinline_src src = { NULL, rd, { 0 }, NULL };
     for (int s = 0; s < DWARFINLINE_NSECS; s++)
         src.size[s] = sec[s].n;
     memset(got, 0, sizeof got);
@@ -688,6 +688,153 @@ static void other_units(void **state)
     each_failure(qx, 4, "mid@a.c:3");
 }
 
+/* ---- a supplementary file (dwz -m) -------------------------------------------- */
+
+/* The supplementary file's sections, built in sec[] and moved here. */
+static buf alt_sec[DWARFINLINE_NSECS];
+
+static bool rd_alt(void *ctx, int s, uint64_t off, void *dst, size_t len)
+{
+    (void)ctx;
+    assert_true(s >= 0 && s < DWARFINLINE_NSECS);
+    if (off > alt_sec[s].n || len > alt_sec[s].n - off)
+        fail_msg("read past the supplementary file's section %d", s);
+    memcpy(dst, alt_sec[s].b + off, len);
+    return true;
+}
+
+enum { F_REF_SUP4 = 0x1c, F_STRP_SUP = 0x1d, F_GNU_REF_ALT = 0x1f20, F_GNU_STRP_ALT = 0x1f21 };
+
+/* dwz -m's output: the abstract entries of mid and leaf are in a partial
+ * unit of the supplementary file, after one of nothing, and a name in its
+ * .debug_str; the file's inlined entries reach them through
+ * DW_FORM_GNU_ref_alt (DWARF 5: DW_FORM_ref_sup4), and name functions of
+ * their own through DW_FORM_GNU_strp_alt (DW_FORM_strp_sup).  Their
+ * global offsets in the supplementary .debug_info into *mid and *leaf. */
+static void supplementary(uint64_t *mid, uint64_t *leaf)
+{
+    reset();
+    abbrevs4();
+    size_t pad = unit_begin(4, 0, 0);
+    cu_entry4("pad.c", 0);
+    uleb(&INFO, 0);
+    unit_end(pad);
+    size_t u = unit_begin(4, 0, 0);
+    cu_entry4("abs.c", 0);
+    put_str(&STR, "padding");
+    abstracts a = abstract4(u);
+    uleb(&INFO, 0);
+    unit_end(u);
+    *mid = u + a.mid;
+    *leaf = u + a.leaf;
+    uint64_t alt_name = put_str(&STR, "alt_name"), sup_name = put_str(&STR, "sup_name");
+    for (int k = 0; k < DWARFINLINE_NSECS; k++)
+        alt_sec[k] = sec[k];
+    reset();
+    line4();
+    abbrevs4();
+    ABBREV.n--; /* the table goes on */
+    ABB(15, T_INL, false, A_ORIGIN, F_GNU_REF_ALT, A_LOW, F_ADDR, A_HIGH, F_DATA4, A_CFILE, F_DATA1,
+        A_CLINE, F_DATA1);
+    ABB(16, T_SUB, false, A_NAME, F_GNU_STRP_ALT);
+    ABB(17, T_INL, false, A_ORIGIN, F_REF_SUP4, A_LOW, F_ADDR, A_HIGH, F_DATA4, A_CFILE, F_DATA1,
+        A_CLINE, F_DATA1);
+    ABB(18, T_SUB, false, A_NAME, F_STRP_SUP);
+    ABB(19, T_INL, false, A_ORIGIN, F_REF4, A_LOW, F_ADDR, A_HIGH, F_DATA4, A_CFILE, F_DATA1,
+        A_CLINE, F_DATA1);
+    uleb(&ABBREV, 0);
+    put_str(&STR, "not this one");
+    u = unit_begin(4, 0, 0);
+    cu_entry4("a.c", 0x1000);
+    uint64_t own_alt = here(u);
+    uleb(&INFO, 16);
+    un(&INFO, alt_name, 4);
+    uint64_t own_sup = here(u);
+    uleb(&INFO, 18);
+    un(&INFO, sup_name, 4);
+    uleb(&INFO, 11);
+    str(&INFO, "outer");
+    inl_addr(15, *mid, 0x1000, 0x10, 3);
+    inl_addr(15, *leaf, 0x1010, 0x10, 4);
+    inl_addr(19, own_alt, 0x1020, 0x10, 5);
+    inl_addr(17, *mid, 0x1030, 0x10, 6);
+    inl_addr(19, own_sup, 0x1040, 0x10, 7);
+    /* Past the supplementary .debug_info, and at a unit's header. */
+    inl_addr(15, alt_sec[DWARFINLINE_INFO].n + 4, 0x1050, 0x10, 8);
+    inl_addr(15, 4, 0x1060, 0x10, 9);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(u);
+}
+
+static const uint64_t qs[] = { 0x1005, 0x1015, 0x1025, 0x1035, 0x1045, 0x1055, 0x1065 };
+
+static int run_alt(bool with_alt)
+{
+    dwarfinline_src alt = { NULL, rd_alt, { 0 }, NULL };
+    dwarfinline_src src = { NULL, rd, { 0 }, with_alt ? &alt : NULL };
+    for (int s = 0; s < DWARFINLINE_NSECS; s++) {
+        src.size[s] = sec[s].n;
+        alt.size[s] = alt_sec[s].n;
+    }
+    memset(got, 0, sizeof got);
+    memset(calls, 0, sizeof calls);
+    dwarfinline_sink sink = { NULL, found, NULL, NULL };
+    return dwarfinline_scan(&src, qs, 7, NULL, 0, &sink);
+}
+
+static void supplementary_file(void **state)
+{
+    (void)state;
+    uint64_t mid, leaf;
+    supplementary(&mid, &leaf);
+    assert_int_equal(run_alt(true), 0);
+    SAYS(0, "mid@a.c:3");
+    SAYS(1, "_Z4leafv@a.c:4");
+    SAYS(2, "alt_name@a.c:5");
+    SAYS(3, "mid@a.c:6");
+    SAYS(4, "sup_name@a.c:7");
+    NONE(5);
+    NONE(6);
+    /* Not found: the frames named from it are left out, nothing else. */
+    assert_int_equal(run_alt(false), 0);
+    for (int i = 0; i < 7; i++)
+        NONE(i);
+    /* Its .debug_str cut inside leaf's linkage name, and its .debug_info
+     * at every byte: no name from what is missing. */
+    size_t whole = alt_sec[DWARFLINE_STR].n;
+    alt_sec[DWARFLINE_STR].n = sizeof "padding" + 4;
+    assert_int_equal(run_alt(true), 0);
+    SAYS(0, "mid@a.c:3");
+    NONE(1);
+    NONE(2);
+    NONE(4);
+    alt_sec[DWARFLINE_STR].n = whole;
+    whole = alt_sec[DWARFINLINE_INFO].n;
+    for (size_t n = 0; n < whole; n++) {
+        alt_sec[DWARFINLINE_INFO].n = n;
+        assert_int_equal(run_alt(true), 0);
+        if (calls[0])
+            SAYS(0, "mid@a.c:3");
+        NONE(5);
+    }
+    alt_sec[DWARFINLINE_INFO].n = whole;
+    /* Each allocation failing in turn: ENOMEM or the answer. */
+    uint64_t blocks = mem_heap_blocks();
+    for (unsigned long nth = 1;; nth++) {
+        mem_fail_after(nth);
+        int r = run_alt(true);
+        unsigned long left = mem_fail_after(0);
+        assert_true(r == 0 || r == ENOMEM);
+        if (calls[1])
+            SAYS(1, "_Z4leafv@a.c:4");
+        assert_int_equal(mem_heap_blocks(), blocks);
+        if (left)
+            break;
+        assert_true(nth < 1000);
+    }
+}
+
 /* ---- cut and hostile input ---------------------------------------------- */
 
 /* s with every file name of its frames as "?". */
@@ -1044,6 +1191,7 @@ int main(void)
         cmocka_unit_test(dwarf5_forms),
         cmocka_unit_test(skipped_units),
         cmocka_unit_test(other_units),
+        cmocka_unit_test(supplementary_file),
         cmocka_unit_test(truncated),
         cmocka_unit_test(hostile),
         cmocka_unit_test(discarded),

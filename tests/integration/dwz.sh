@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# integ_dwz: a program whose DWARF dwz rewrote with a supplementary file,
+# as Debian (dh_dwz) and Fedora ship their debug files (`dwz -m`, and
+# DWARF 5's `dwz -5 -m`), found through its .gnu_debugaltlink (.debug_sup)
+# relative to the program's directory: its profile shows the stacks the
+# program as built shows, inlined frames included (std::vector::push_back's
+# are named from the supplementary file: before heapprof followed it, the
+# stack of hp_inl_fill went from _M_realloc_insert to hp_inl_fill).  A
+# supplementary file missing, or another in its place (its build-id is not
+# the one recorded, though its offsets fit), loses the frames named from it
+# and nothing else: the program runs as ever, and no name comes from the
+# wrong file.
+source "$(dirname "$0")/lib.sh"
+need_env PROG_INLINED PROG_CXX INTEG_CLI
+command -v dwz >/dev/null || skip "dwz is not installed (scripts/deps.sh installs it)"
+
+# stacks NAME PROG: the stacks of PROG's profile by bytes allocated, as
+# heapprof top shows them, into $W/NAME.stacks.
+stacks() {
+    run "$1" HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/$1.prof" -- "$2"
+    expect_rc "$1" 0
+    no_heapprof_lines "$1"
+    local p
+    p=$(newest_profile "$W/$1.prof")
+    "$INTEG_CLI" top "$p" --type alloc_space --by stack >"$W/$1.top" ||
+        fail "heapprof top failed on $1's profile"
+    grep -E '^ +[0-9.]+ [KM]iB ' "$W/$1.top" | sed 's/  */ /g' >"$W/$1.stacks" || true
+}
+
+stacks built "$PROG_INLINED"
+push='std::__new_allocator::allocate ← std::allocator_traits::allocate ← std::_Vector_base::_M_allocate ← std::vector::_M_realloc_insert ← std::vector::emplace_back ← std::vector::push_back ← hp_inl_fill'
+grep -qF "$push" "$W/built.stacks" || fail "the program as built shows no stack $push: $(cat "$W/built.top")"
+
+prog=$(basename "$PROG_INLINED")
+for mode in gnu sup; do
+    d=$W/$mode
+    mkdir "$d"
+    cp "$PROG_INLINED" "$PROG_CXX" "$d/"
+    flags=(-m common.debug)
+    [[ $mode == sup ]] && flags+=(-5)
+    (cd "$d" && dwz "${flags[@]}" "$prog" "$(basename "$PROG_CXX")" 2>dwz.err) ||
+        fail "dwz ${flags[*]} failed: $(cat "$d/dwz.err")"
+    [[ -f $d/common.debug ]] || fail "dwz ${flags[*]} wrote no supplementary file"
+    stacks "$mode" "$d/$prog"
+    diff "$W/built.stacks" "$W/$mode.stacks" >&2 ||
+        fail "dwz ${flags[*]}: the stacks differ from the program's as built (above: < built, > after dwz)"
+done
+
+# Without the file: the frames named from it go, the others stay.
+d=$W/gnu
+mv "$d/common.debug" "$d/common.keep"
+stacks missing "$d/$prog"
+grep -qF "$push" "$W/missing.stacks" &&
+    fail "the stack of hp_inl_fill kept its inlined frames without the supplementary file"
+grep -qF 'std::vector::_M_realloc_insert ← hp_inl_fill ← main' "$W/missing.stacks" ||
+    fail "without the supplementary file, no stack _M_realloc_insert ← hp_inl_fill: $(cat "$W/missing.top")"
+grep -qF 'hp_inl_wrap ← hp_inl_outer ← main' "$W/missing.stacks" ||
+    fail "without the supplementary file, hp_inl_wrap's frame (in the program's own units) went too: $(cat "$W/missing.top")"
+
+# Another supplementary file in its place: the right one but for one byte
+# of its build-id (.debug_sup: its checksum), as a file of another build
+# whose offsets happen to fit.  Not read.
+for mode in gnu sup; do
+    d=$W/$mode
+    [[ -f $d/common.keep ]] || mv "$d/common.debug" "$d/common.keep"
+    python3 - "$d/$prog" "$d/common.keep" "$d/common.debug" <<'PY' || fail "$mode: no build-id of the supplementary file in it"
+import struct, sys
+# The identity the program records: the last 20 bytes of its
+# .gnu_debugaltlink or .debug_sup; once in the supplementary file.
+prog, good = (open(f, 'rb').read() for f in sys.argv[1:3])
+shoff, = struct.unpack_from('<Q', prog, 0x28)
+shentsize, shnum, shstrndx = struct.unpack_from('<HHH', prog, 0x3a)
+def shdr(i):
+    return struct.unpack_from('<IIQQQQ', prog, shoff + i * shentsize)
+stroff = shdr(shstrndx)[4]
+for i in range(shnum):
+    name, _, _, _, off, size = shdr(i)
+    if prog[stroff + name:].split(b'\0')[0] in (b'.gnu_debugaltlink', b'.debug_sup'):
+        ident = prog[off + size - 20:off + size]
+        break
+else:
+    sys.exit(1)
+data = bytearray(good)
+if data.count(ident) != 1:
+    sys.exit(1)
+data[data.index(ident) + 19] ^= 1
+open(sys.argv[3], 'wb').write(data)
+PY
+    stacks "wrong_$mode" "$d/$prog"
+    diff "$W/missing.stacks" "$W/wrong_$mode.stacks" >&2 ||
+        fail "$mode: with another build-id in the supplementary file, the stacks differ from those without one (above): it was read"
+done
+note "ok"
