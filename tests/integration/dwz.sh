@@ -2,7 +2,8 @@
 # integ_dwz: a program whose DWARF dwz rewrote with a supplementary file,
 # as Debian (dh_dwz) and Fedora ship their debug files (`dwz -m`, and
 # DWARF 5's `dwz -5 -m`), found through its .gnu_debugaltlink (.debug_sup)
-# relative to the program's directory: its profile shows the stacks the
+# relative to the program's directory (and, the program stripped, its
+# debug file's, found by build-id): its profile shows the stacks the
 # program as built shows, inlined frames included (std::vector::push_back's
 # are named from the supplementary file: before heapprof followed it, the
 # stack of hp_inl_fill went from _M_realloc_insert to hp_inl_fill).  A
@@ -14,10 +15,10 @@ source "$(dirname "$0")/lib.sh"
 need_env PROG_INLINED PROG_CXX INTEG_CLI
 command -v dwz >/dev/null || skip "dwz is not installed (scripts/deps.sh installs it)"
 
-# stacks NAME PROG: the stacks of PROG's profile by bytes allocated, as
-# heapprof top shows them, into $W/NAME.stacks.
+# stacks NAME PROG [DIRS]: the stacks of PROG's profile by bytes allocated,
+# as heapprof top shows them, into $W/NAME.stacks (HEAPPROF_DEBUG_DIRS=DIRS).
 stacks() {
-    run "$1" HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/$1.prof" -- "$2"
+    run "$1" HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/$1.prof" HEAPPROF_DEBUG_DIRS="${3:-/usr/lib/debug}" -- "$2"
     expect_rc "$1" 0
     no_heapprof_lines "$1"
     local p
@@ -45,6 +46,25 @@ for mode in gnu sup; do
     diff "$W/built.stacks" "$W/$mode.stacks" >&2 ||
         fail "dwz ${flags[*]}: the stacks differ from the program's as built (above: < built, > after dwz)"
 done
+
+# As Debian ships it: the program stripped, its debug file (naming the
+# supplementary file relative to itself) under a build-id tree, the
+# supplementary file beside the debug file.
+s=$W/split
+mkdir -p "$s/bin"
+cp "$W/gnu/$prog" "$s/bin/$prog"
+objcopy --only-keep-debug "$s/bin/$prog" "$s/prog.debug"
+readelf -S "$s/prog.debug" 2>/dev/null | grep -q '\.gnu_debugaltlink' ||
+    fail "objcopy --only-keep-debug left no .gnu_debugaltlink in the debug file"
+strip --strip-debug --strip-unneeded "$s/bin/$prog"
+id=$(readelf -n "$s/bin/$prog" 2>/dev/null | awk '/Build ID/ { print $3; exit }')
+[[ ${#id} -ge 4 ]] || fail "no build-id in $s/bin/$prog"
+mkdir -p "$s/root/.build-id/${id:0:2}"
+mv "$s/prog.debug" "$s/root/.build-id/${id:0:2}/${id:2}.debug"
+cp "$W/gnu/common.debug" "$s/root/.build-id/${id:0:2}/common.debug"
+stacks split "$s/bin/$prog" "$s/root:/usr/lib/debug"
+diff "$W/built.stacks" "$W/split.stacks" >&2 ||
+    fail "stripped, with its dwz'd debug file by build-id: the stacks differ from the program's as built (above: < built, > stripped)"
 
 # Without the file: the frames named from it go, the others stay.
 d=$W/gnu
