@@ -304,8 +304,8 @@ void stacks_prefetch(const stack_rec *last)
 {
     if (!last)
         return;
-    /* The header and counts[] (the first 104 bytes), then the first 11
-     * pcs: three lines' worth from its start (chunks align a record to 16
+    /* The header, counts[] and lifetimes (the first 112 bytes), then the
+     * first 10 pcs: three lines' worth from its start (chunks align a record to 16
      * only, so the last of up to four lines it spans may be left out). */
     const char *r = (const char *)last;
     __builtin_prefetch(r);
@@ -545,6 +545,33 @@ void stacks_unfollow(stack_rec *s, unsigned shard, const stack_sample *x)
     stacks_gone(shard, x->bytes);
 }
 
+/* Mapped as extra counter blocks are (map_counts), from the same chunks
+ * and within the same byte bound, merged records exempt (they are few,
+ * bounded by the ids); a block that loses the publishing race is
+ * abandoned. */
+static __attribute__((noinline)) stack_lifetimes *map_lifetimes(stack_rec *s)
+{
+    stack_lifetimes *l = NULL;
+    if (!s->merged && !fits(SITE, sizeof *l))
+        return NULL;
+    stack_lifetimes *fresh = chunk_alloc(sizeof *fresh, 64);
+    if (!fresh)
+        return NULL;
+    memset(fresh, 0, sizeof *fresh);
+    if (__atomic_compare_exchange_n(&s->lifetimes, &l, fresh, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE))
+        return fresh;
+    return l;
+}
+
+void stacks_add_freed(stack_rec *s, uint32_t lifetime, const stack_sample *x)
+{
+    stack_lifetimes *l = __atomic_load_n(&s->lifetimes, __ATOMIC_ACQUIRE);
+    if (hp_unlikely(!l) && !(l = map_lifetimes(s)))
+        return;
+    adj_add(&l->band[ages_lifetime_band(lifetime)], x, 1);
+}
+
 void stacks_move_inuse(stack_rec *from, stack_rec *to, const stack_sample *x)
 {
     adj_add(&from->counts[0]->adj, x, -1);
@@ -558,6 +585,20 @@ static void load_totals(const stack_totals *t, stack_totals *v)
     v->samples = __atomic_load_n(&t->samples, __ATOMIC_ACQUIRE);
     __atomic_load(&t->var_objs, &v->var_objs, __ATOMIC_ACQUIRE);
     __atomic_load(&t->var_bytes, &v->var_bytes, __ATOMIC_ACQUIRE);
+}
+
+uint32_t stacks_read_lifetimes(const stack_rec *r, stack_totals *out)
+{
+    const stack_lifetimes *l = __atomic_load_n(&r->lifetimes, __ATOMIC_ACQUIRE);
+    uint32_t mask = 0;
+    for (unsigned b = 0; b < AGES_LIFETIMES; b++) {
+        if (l)
+            load_totals(&l->band[b], &out[b]);
+        else
+            out[b] = (stack_totals){0};
+        mask |= (out[b].samples != 0) << b;
+    }
+    return mask;
 }
 
 /* *acc += sign * t (integers modulo 2^64, as they were counted). */
