@@ -8,13 +8,15 @@
 # clock's second ticks between its malloc and its free), later's in the band
 # 1 s (lifetimes of 2 to 4 s on a clock of whole seconds), keep_all's in
 # none; every stack's totals must be what the program allocated, as before
-# the split.  `go tool pprof -tagfocus lifetime=...` must pick each band.
+# the split.  `go tool pprof -tagfocus lifetime=...` must pick each band,
+# and so must `heapprof top` and `flame --max-lifetime` (with bad values and
+# profiles without lifetimes refused in words).
 # Sampled, every sample still carries every error label, and temp's
 # allocations are all in the bands under 10 s.  (Sampled totals against the
 # unsplit ones of the same moment: live_debugtext, whose text profile has
 # no lifetimes.)
 source "$(dirname "$0")/lib.sh"
-need_env PROG_LIFETIMES
+need_env PROG_LIFETIMES INTEG_CLI
 
 run ex HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/ex" -- "$PROG_LIFETIMES" 3
 [[ $RC -eq 0 ]] || fail "integ_lifetimes exited $RC: $(cat "$W/ex.err")"
@@ -67,6 +69,47 @@ if have_go; then
     l=$(labels_of " 30      30000         30      30000")
     [[ $l == *age:* && $l != *lifetime:* ]] || fail "keep_all's sample: expected an age and no lifetime, found '$l'"
 fi
+
+# The CLI: heapprof top --max-lifetime shows the temporary allocations.
+cli() {
+    CRC=0
+    "$INTEG_CLI" "$@" >"$W/cli.out" 2>"$W/cli.err" || CRC=$?
+}
+cli top "$p" --max-lifetime 1s --type alloc_objects
+[[ $CRC -eq 0 ]] || fail "top --max-lifetime 1s exited $CRC: $(cat "$W/cli.err")"
+n=$(awk '$NF == "temp" {print $1}' "$W/cli.out")
+[[ -n $n && $n -ge 199 ]] || fail "top --max-lifetime 1s: expected temp's 200 objects (199 at least): $(cat "$W/cli.out")"
+! grep -qE ' (later|keep_all)$' "$W/cli.out" || fail "top --max-lifetime 1s: later or keep_all shown: $(cat "$W/cli.out")"
+grep -q 'tagfocus lifetime=:0s' "$W/cli.out" || fail "top --max-lifetime 1s: no pprof equivalent: $(cat "$W/cli.out")"
+cli top "$p" --max-lifetime 10s # alloc_space by default
+[[ $CRC -eq 0 ]] || fail "top --max-lifetime 10s exited $CRC: $(cat "$W/cli.err")"
+grep -q '^Type: alloc_space' "$W/cli.out" || fail "top --max-lifetime: expected alloc_space: $(head -3 "$W/cli.out")"
+grep -qE '^ +48\.8 KiB .* later$' "$W/cli.out" || fail "top --max-lifetime 10s: expected later's 50000 B: $(cat "$W/cli.out")"
+! grep -qE ' keep_all$' "$W/cli.out" || fail "top --max-lifetime 10s: keep_all shown"
+cli top "$p" --max-lifetime 5s
+grep -q 'falls inside the lifetime band 1s to 10s' "$W/cli.out" ||
+    fail "top --max-lifetime 5s: expected a note on the band it cuts: $(cat "$W/cli.out")"
+cli flame "$p" --max-lifetime 1s --folded
+[[ $CRC -eq 0 && $(cat "$W/cli.out") =~ ^[^\ ]*\;temp\ (199|200)000$ ]] ||
+    fail "flame --max-lifetime 1s --folded: expected temp's 200000 B (199000 at least) alone, found '$(cat "$W/cli.out" "$W/cli.err")'"
+# Bad values and combinations: usage errors (2) that say what is wrong.
+for bad in "x:not a duration" "0.5s:no whole lifetime band is shorter" "-1s:not a duration"; do
+    cli top "$p" --max-lifetime "${bad%%:*}"
+    [[ $CRC -eq 2 && $(cat "$W/cli.err") == *"--max-lifetime "*"${bad%%:*}"*"${bad#*:}"* ]] ||
+        fail "top --max-lifetime ${bad%%:*}: expected exit 2 and '${bad#*:}', found $CRC: $(cat "$W/cli.err")"
+done
+cli top "$p" --max-lifetime 1s --type inuse_space
+[[ $CRC -eq 2 ]] && grep -q 'no lifetime: use --type alloc_space' "$W/cli.err" ||
+    fail "top --max-lifetime --type inuse_space: expected a usage error, found $CRC: $(cat "$W/cli.err")"
+cli top "$p" --max-lifetime 1s --min-age 1s
+[[ $CRC -eq 2 ]] && grep -q 'one or the other' "$W/cli.err" ||
+    fail "top --max-lifetime --min-age: expected a usage error, found $CRC: $(cat "$W/cli.err")"
+# Profiles without lifetimes (Go's, an older heapprof's): a note, no table.
+for old in go_heap.gz heapprof_exact.gz; do
+    cli top "$(dirname "$0")/../cli/corpus/$old" --max-lifetime 1s
+    [[ $CRC -eq 1 && ! -s "$W/cli.out" ]] && grep -q 'no sample has a "lifetime" label' "$W/cli.err" ||
+        fail "top --max-lifetime on $old: expected exit 1 and a note, found $CRC: $(cat "$W/cli.out" "$W/cli.err")"
+done
 
 # Sampled: the error labels are on every sample with a lifetime, and temp's
 # allocations are all in the bands under 10 s (its in-use, none).
