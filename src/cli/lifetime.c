@@ -4,9 +4,9 @@
  */
 #include "lifetime.h"
 
-#include <math.h>
 #include <stdlib.h>
 
+#include "age.h"
 #include "ages.h"
 
 const double lifetime_bounds[LIFETIME_NBOUNDS] = AGES_LIFETIME_LOWER;
@@ -14,18 +14,12 @@ _Static_assert((int)LIFETIME_NBOUNDS == (int)AGES_LIFETIMES, "the library's band
 
 double lifetime_band_end(double l)
 {
-    for (size_t i = 0; i < LIFETIME_NBOUNDS; i++)
-        if (lifetime_bounds[i] > l)
-            return lifetime_bounds[i];
-    return INFINITY;
+    return bounds_band_end(lifetime_bounds, LIFETIME_NBOUNDS, l);
 }
 
 double lifetime_band_start(double l)
 {
-    double s = 0;
-    for (size_t i = 0; i < LIFETIME_NBOUNDS && lifetime_bounds[i] <= l; i++)
-        s = lifetime_bounds[i];
-    return s;
+    return bounds_band_start(lifetime_bounds, LIFETIME_NBOUNDS, l);
 }
 
 int lifetime_view_make(const profile *p, double within, profile *v)
