@@ -305,8 +305,9 @@ void stacks_prefetch(const stack_rec *last)
     if (!last)
         return;
     /* The header, counts[] and lifetimes (the first 112 bytes), then the
-     * first 10 pcs: three lines' worth from its start (chunks align a record to 16
-     * only, so the last of up to four lines it spans may be left out). */
+     * first 10 pcs: three lines' worth from its start (chunks align a
+     * record to 16 only, so the last of up to four lines it spans may be
+     * left out). */
     const char *r = (const char *)last;
     __builtin_prefetch(r);
     __builtin_prefetch(r + 64);
@@ -361,9 +362,11 @@ static void add_double(double *d, double v)
     while (!__atomic_compare_exchange(d, &old, &sum, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 }
 
-/* adj, shared by every shard: atomic adds.  They are release operations and
- * readers load adj before `alloc` with acquire loads (stacks_read): a
- * change that a reader sees then comes with the allocation it undid. */
+/* adj (and the lifetime bands, stacks_add_freed), shared by every shard:
+ * atomic adds.  They are release operations and readers load adj (and
+ * the bands) before `alloc` with acquire loads (stacks_read, dump.c's
+ * split_lifetimes): a change that a reader sees then comes with the
+ * allocation it undid (or freed). */
 static void adj_add(stack_totals *t, const stack_sample *x, int sign)
 {
     if (sign > 0) {
