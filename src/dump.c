@@ -360,25 +360,38 @@ static double cap_d(double *left, double v)
     return c;
 }
 
+static void cap_totals(stack_totals *room, stack_totals *l)
+{
+    l->objs = cap_u(&room->objs, l->objs);
+    l->bytes = cap_u(&room->bytes, l->bytes);
+    l->samples = cap_u(&room->samples, l->samples);
+    l->var_objs = cap_d(&room->var_objs, l->var_objs);
+    l->var_bytes = cap_d(&room->var_bytes, l->var_bytes);
+}
+
 /* Split r's alloc totals: the freed ones of each lifetime band (read first,
- * stacks_read_lifetimes says why), then the rest.  Each band is capped by
- * what the bands before it left of the totals, field by field, so that the
- * samples add up to the totals exactly whatever was read: an adopted
- * object freed here counts in a band but not in this stack's allocations
- * (stacks_move_inuse), and would otherwise make the rest negative. */
+ * stacks_read_lifetimes says why), then the rest.  The bands are capped,
+ * field by field, by what was allocated here and is not in use now (its
+ * age bands): an adopted object freed here (stacks_move_inuse) counts in
+ * a band but not in this stack's allocations.  Capped by the allocations
+ * alone, a label's 50 live objects read as 50 freed under a second when
+ * 100 objects adopted by it were.  So the samples also add up to the
+ * totals exactly, whatever was read. */
 static void split_lifetimes(stack_walk *w, const stack_rec *r)
 {
     w->lives = stacks_read_lifetimes(r, w->life);
     stack_view t;
     stacks_read(r, &t);
+    stack_totals room = t.alloc, inuse;
+    for (uint32_t m = ages_mask(w->ages, r->id); m; m &= m - 1) {
+        inuse = *ages_totals(w->ages, r->id, (unsigned)__builtin_ctz(m));
+        cap_totals(&room, &inuse);
+    }
     stack_totals left = t.alloc;
     for (unsigned b = 0; b < AGES_LIFETIMES; b++) {
         stack_totals *l = &w->life[b];
-        l->objs = cap_u(&left.objs, l->objs);
-        l->bytes = cap_u(&left.bytes, l->bytes);
-        l->samples = cap_u(&left.samples, l->samples);
-        l->var_objs = cap_d(&left.var_objs, l->var_objs);
-        l->var_bytes = cap_d(&left.var_bytes, l->var_bytes);
+        cap_totals(&room, l);
+        cap_totals(&left, (stack_totals[]){*l});
     }
     w->rest = left;
     w->rest_due = true;
@@ -536,9 +549,10 @@ static void describe(char c[NCOMMENTS][COMMENT_MAX], const dump_info *info)
              (unsigned long long)stacks_count(), (unsigned long long)st.merged_stacks,
              st.fast_unwind ? "heapprof" : "libunwind",
              (unsigned long long)st.unwind_fallbacks);
-    snprintf(c[3], COMMENT_MAX, "dropped_samples stack_table=%llu live_table=%llu unseen_frees=%llu",
+    snprintf(c[3], COMMENT_MAX,
+             "dropped_samples stack_table=%llu live_table=%llu unseen_frees=%llu lifetimes_lost=%llu",
              (unsigned long long)st.dropped_stacks, (unsigned long long)st.dropped_live,
-             (unsigned long long)st.unseen_frees);
+             (unsigned long long)st.unseen_frees, (unsigned long long)stacks_lifetimes_lost());
     snprintf(c[4], COMMENT_MAX,
              "profiler_table_bytes=%llu stack_bytes=%llu profiler_heap_bytes=%llu "
              "filter_granule_bytes=%u",

@@ -189,6 +189,8 @@ void stacks_unfollow(stack_rec *s, unsigned shard, const stack_sample *x);
  * record's block at its first call, and when that fails (the byte budget,
  * out of memory) this object is left out of the bands. */
 void stacks_add_freed(stack_rec *s, uint32_t lifetime, const stack_sample *x);
+/* How many sampled frees stacks_add_freed left out of the bands. */
+uint64_t stacks_lifetimes_lost(void);
 /* A live sample moved from one record to another (label adoption): its
  * live entry now names `to`, so its in-use share went with it; adj takes it
  * out of `from` and into `to`, so that neither reads the move as a free:

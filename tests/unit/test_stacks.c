@@ -489,10 +489,23 @@ static void lifetimes_no_memory(void **state)
     stacks_add_freed(r, 0, &x);
     assert_null(r->lifetimes);
     assert_int_equal(stacks_read_lifetimes(r, t), 0);
+    /* Merged records too: the allowance bounds every block. */
     stack_rec *m = stacks_intern((uint64_t[]){0x2f2, 0x2f3}, 2, 0);
     assert_int_equal(m->merged, 1);
     stacks_add_freed(m, 0, &x);
-    assert_int_equal(stacks_read_lifetimes(m, t), 1);
+    assert_int_equal(stacks_read_lifetimes(m, t), 0);
+    assert_int_equal(stacks_lifetimes_lost(), 2); /* counted since the reset */
+    /* Blocks take none of the records' room: a budget of four whole
+     * records (256 bytes each) keeps four with a block mapped, where the
+     * block once left room for three. */
+    stacks_reset();
+    assert_int_equal(stacks_init(1000, 1024), 0);
+    r = stacks_intern((uint64_t[]){0x2f1}, 1, 0);
+    stacks_add_freed(r, 0, &x);
+    assert_non_null(r->lifetimes);
+    for (uint64_t i = 1; i < 4; i++)
+        assert_int_equal(stacks_intern((uint64_t[]){0x3000 + i}, 1, 0)->merged, 0);
+    assert_int_equal(stacks_intern((uint64_t[]){0x4000}, 1, 0)->merged, 1);
 }
 
 /* Counted on two shards, gone on others: only the sums mean anything, and
