@@ -569,8 +569,8 @@ void stacks_unfollow(stack_rec *s, unsigned shard, const stack_sample *x)
 }
 
 /* Mapped from the same chunks as extra counter blocks are (map_counts),
- * within an allowance of their own (life_used): half the byte budget, room
- * for 12288 blocks at the default HEAPPROF_STACK_MEMORY, merged records
+ * within an allowance of their own (life_used): a quarter of the byte budget, room
+ * for 6144 blocks at the default HEAPPROF_STACK_MEMORY, merged records
  * included, so that it bounds them all.  Past it, a stack without its
  * block counts no lifetimes (stacks_lifetimes_lost).  A block that loses
  * the publishing race is abandoned. */
@@ -578,10 +578,11 @@ static __attribute__((noinline)) stack_lifetimes *map_lifetimes(stack_rec *s)
 {
     stack_lifetimes *l = NULL;
     uint64_t took = 0;
-    if (__atomic_load_n(&life_used, __ATOMIC_RELAXED) + sizeof *l + 64 > budget / 2)
-        return NULL;
     /* whole lines, so that the padding before the next record is not its */
-    stack_lifetimes *fresh = chunk_alloc((sizeof *fresh + 63) & ~(size_t)63, 64, &took);
+    size_t bytes = (sizeof *l + 63) & ~(size_t)63;
+    if (__atomic_load_n(&life_used, __ATOMIC_RELAXED) + bytes > budget / 4)
+        return NULL;
+    stack_lifetimes *fresh = chunk_alloc(bytes, 64, &took);
     if (!fresh)
         return NULL;
     __atomic_add_fetch(&life_used, took, __ATOMIC_RELEASE);
