@@ -10,6 +10,7 @@
 #include "stacks.h"
 
 const uint32_t ages_band_lower[AGES_BANDS] = AGES_BAND_LOWER;
+const uint32_t ages_lifetime_lower[AGES_LIFETIMES] = AGES_LIFETIME_LOWER;
 
 /* How far after `now` a birth may be and still be taken for "just now"
  * rather than for 8.5 years ago: longer than any profile takes to write. */
@@ -35,6 +36,14 @@ unsigned ages_band(uint32_t age)
             hi = mid;
     }
     return lo;
+}
+
+unsigned ages_lifetime_band(uint32_t lifetime)
+{
+    unsigned b = AGES_LIFETIMES - 1;
+    while (b && lifetime < ages_lifetime_lower[b])
+        b--;
+    return b;
 }
 
 struct ages_table {

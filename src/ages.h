@@ -63,6 +63,23 @@ extern const uint32_t ages_band_lower[AGES_BANDS];
 /* The band of an age in seconds. */
 unsigned ages_band(uint32_t age);
 
+/* Lifetimes: how long a sampled object lived, from its allocation to its
+ * free, read on the same clock when a sampled free removes its entry
+ * (profiler.c, stacks_add_freed).  Few bands, so that a stack's counts of
+ * them stay small (stacks.h): under 1 s, 1 s, 10 s, 1 min, 10 min, 1 h and
+ * more, lower bounds like the ages' (and a subset of them).  Whole seconds
+ * of a coarse clock: an object lives in band 0 when its allocation and its
+ * free fall in the same second, so one freed within microseconds reads
+ * 1 s when a tick falls between the two (about one in a thousand for a
+ * lifetime of a millisecond), and one that lived 1.9 s may read 1 s or 2 s;
+ * band L holds lifetimes of L - 1 s to the next bound (exclusive) at worst. */
+enum { AGES_LIFETIMES = 6 };
+#define AGES_LIFETIME_LOWER {0, 1, 10, 60, 600, 3600}
+extern const uint32_t ages_lifetime_lower[AGES_LIFETIMES];
+
+/* The lifetime band of a lifetime in seconds. */
+unsigned ages_lifetime_band(uint32_t lifetime);
+
 struct stack_totals;
 
 /* Each stack's in-use totals by band, for the stacks of id below n: the

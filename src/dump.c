@@ -19,10 +19,22 @@
  * up a stack's samples adds up their variances.  A delta has no ages: what
  * was in use at its base cannot be told apart by band.
  *
+ * Lifetimes: such a profile also splits each stack's alloc_* values by
+ * how long its freed objects lived (ages.h, stacks.h): first one sample
+ * per lifetime band with a numeric label `lifetime` (seconds, the band's
+ * lower bound) and the alloc_* values of the objects freed at that
+ * lifetime, nothing in use; then the age bands as above, the first
+ * carrying what is left of alloc_* (objects still live, or freed unseen).
+ * Every total is as before: the bands are capped by the totals
+ * (split_lifetimes), and objects rounded cumulatively over all the
+ * stack's samples (take_objs).  A delta has no lifetimes either: its
+ * alloc_* count what was allocated since its base, while the frees since
+ * include objects allocated before it, so one would not split the other.
+ *
  * Memory: the fold's 40 bytes per stack (4 MB for 100k stacks; a delta
  * 16 more, for the variance of the objects its base held), or with
  * ages 8 bytes per stack and 40 per stack and band in use, for the length
- * of the dump.  Records go to the encoder one at a time
+ * of the dump (lifetimes are read from each record as it is written).  Records go to the encoder one at a time
  * (stack_walk), so the rest of a dump's own memory grows with the distinct
  * locations and names, not with the stacks; what it allocates is malloc'd,
  * kept out of the profile by the guard, and a failure fails this dump
@@ -238,16 +250,26 @@ static void subtract(stack_values *v, const stack_values *b, const kept_var *kep
  * stacks.h).  pprof shows them with -tags; `heapprof top` turns them into
  * its ± column.  In exact mode the errors are zero and only the counts are
  * written.  Returns how many labels were stored. */
-enum { NUM_LABELS = 6, NLABELS = LABELS_MAX_PAIRS + 1 + NUM_LABELS, NO_BAND = -1 };
+enum { NUM_LABELS = 6, NLABELS = LABELS_MAX_PAIRS + 1 + NUM_LABELS };
 
-static uint32_t label(pprof_label *l, uint32_t set, const stack_values *v, bool sampled, int band)
+/* A sample's band, if any: an age band of its in-use values, or a lifetime
+ * band of its alloc values (a sample has one or the other, never both). */
+typedef struct band_label {
+    const char *key; /* "age" or "lifetime"; NULL: no band */
+    uint32_t lower;  /* seconds */
+} band_label;
+
+static const band_label NO_BAND = {NULL, 0};
+
+static uint32_t label(pprof_label *l, uint32_t set, const stack_values *v, bool sampled,
+                      band_label band)
 {
     label_pair pairs[LABELS_MAX_PAIRS];
     size_t n = labels_expand(set, pairs, LABELS_MAX_PAIRS);
     for (size_t i = 0; i < n; i++)
         l[i] = (pprof_label){pairs[i].key, pairs[i].value, 0, NULL};
-    if (band != NO_BAND)
-        l[n++] = (pprof_label){"age", NULL, ages_band_lower[band], "seconds"};
+    if (band.key)
+        l[n++] = (pprof_label){band.key, NULL, band.lower, "seconds"};
     l += n;
     l[0] = (pprof_label){"alloc_samples", NULL, (int64_t)v->samples[0], "count"};
     l[1] = (pprof_label){"inuse_samples", NULL, (int64_t)v->samples[1], "count"};
@@ -268,7 +290,8 @@ static uint32_t label(pprof_label *l, uint32_t set, const stack_values *v, bool 
  * so that no per-stack array is built: the stacks that existed when the walk
  * began, with anything to show (relative to base when given).  Ones created
  * during the walk (the list is newest first) wait for the next profile.
- * With ages, the walk stays on a record until its bands are written. */
+ * With ages, the walk stays on a record until its lifetime bands, then its
+ * age bands, are written. */
 typedef struct stack_walk {
     const dump_snapshot *base;
     const stack_rec *r;        /* next record to look at */
@@ -278,20 +301,26 @@ typedef struct stack_walk {
     const ages_table *ages;    /* by id and band, below limit (ages_fold) */
     bool sampled;
     const stack_rec *cur;        /* the record whose bands are being written */
-    uint32_t bands;              /* its bands still to write */
+    uint32_t lives;              /* its lifetime bands still to write */
+    uint32_t bands;              /* its age bands still to write */
+    bool rest_due;               /* its alloc values in no lifetime band, not yet written */
+    stack_totals life[AGES_LIFETIMES]; /* its alloc values by lifetime band (split_lifetimes) */
+    stack_totals rest;           /* and in none */
+    uint64_t alloc_objs;         /* its allocated objects (fixed point) in the samples written */
     uint64_t band_objs;          /* its in-use objects (fixed point) in the bands written */
     stack_values v;              /* the values of the sample being written */
     pprof_label labels[NLABELS]; /* and its labels, reused */
 } stack_walk;
 
-/* s for record r from w->v, with inuse_objs in-use objects; false if all
- * its values are zero. */
-static bool fill(stack_walk *w, const stack_rec *r, int band, int64_t inuse_objs, pprof_sample *s)
+/* s for record r from w->v, with alloc_objs allocated and inuse_objs
+ * in-use objects; false if all its values are zero. */
+static bool fill(stack_walk *w, const stack_rec *r, band_label band, int64_t alloc_objs,
+                 int64_t inuse_objs, pprof_sample *s)
 {
     const stack_values *v = &w->v;
     s->pcs = r->pcs;
     s->depth = r->depth;
-    s->values[0] = stacks_objects(v->objs[0]);
+    s->values[0] = alloc_objs;
     s->values[1] = (int64_t)v->bytes[0];
     s->values[2] = inuse_objs;
     s->values[3] = (int64_t)v->bytes[1];
@@ -302,32 +331,128 @@ static bool fill(stack_walk *w, const stack_rec *r, int band, int64_t inuse_objs
     return true;
 }
 
-/* The next band of w->cur: its in-use values, with the record's alloc_*
- * values if it is the first.  Its objects are rounded cumulatively, what
- * the bands so far round to less what the ones before did, so that the
- * bands of a stack add up to its total rounded once.  Rounded one by one
- * they did not: how a stack's objects fall into bands depends on timing,
- * and two runs with one HEAPPROF_SEED showed 404 and 405 objects. */
-static bool next_band(stack_walk *w, pprof_sample *s)
+/* The objects of `add` more (fixed point) after *done of one stack's
+ * samples, rounded cumulatively: what the samples so far round to less
+ * what the ones before did, so that a stack's samples add up to its total
+ * rounded once.  Rounded one by one they did not: how a stack's objects
+ * fall into bands depends on timing, and two runs with one HEAPPROF_SEED
+ * showed 404 and 405 objects. */
+static int64_t take_objs(uint64_t *done, uint64_t add)
+{
+    int64_t before = stacks_objects(*done);
+    *done += add;
+    return stacks_objects(*done) - before;
+}
+
+static uint64_t cap_u(uint64_t *left, uint64_t v)
+{
+    uint64_t c = v < *left ? v : *left;
+    *left -= c;
+    return c;
+}
+
+static double cap_d(double *left, double v)
+{
+    double c = v < *left ? v : *left;
+    if (c < 0)
+        c = 0;
+    *left -= c;
+    return c;
+}
+
+static void cap_totals(stack_totals *room, stack_totals *l)
+{
+    l->objs = cap_u(&room->objs, l->objs);
+    l->bytes = cap_u(&room->bytes, l->bytes);
+    l->samples = cap_u(&room->samples, l->samples);
+    l->var_objs = cap_d(&room->var_objs, l->var_objs);
+    l->var_bytes = cap_d(&room->var_bytes, l->var_bytes);
+}
+
+/* Split r's alloc totals: the freed ones of each lifetime band (read first,
+ * stacks_read_lifetimes says why), then the rest.  The bands are capped,
+ * field by field, by what was allocated here and is not in use now (its
+ * age bands): an adopted object freed here (stacks_move_inuse) counts in
+ * a band but not in this stack's allocations.  Capped by the allocations
+ * alone, a label's 50 live objects read as 50 freed under a second when
+ * 100 objects adopted by it were.  So the samples also add up to the
+ * totals exactly, whatever was read. */
+static void split_lifetimes(stack_walk *w, const stack_rec *r)
+{
+    w->lives = stacks_read_lifetimes(r, w->life);
+    stack_view t;
+    stacks_read(r, &t);
+    stack_totals room = t.alloc, inuse;
+    for (uint32_t m = ages_mask(w->ages, r->id); m; m &= m - 1) {
+        inuse = *ages_totals(w->ages, r->id, (unsigned)__builtin_ctz(m));
+        cap_totals(&room, &inuse);
+    }
+    stack_totals left = t.alloc;
+    for (unsigned b = 0; b < AGES_LIFETIMES; b++) {
+        stack_totals *l = &w->life[b];
+        cap_totals(&room, l);
+        cap_totals(&left, (stack_totals[]){*l});
+    }
+    w->rest = left;
+    w->rest_due = true;
+    w->alloc_objs = 0;
+}
+
+/* The next lifetime band of w->cur: the alloc values of its objects freed
+ * at that age, nothing in use. */
+static bool next_life(stack_walk *w, pprof_sample *s)
 {
     static const stack_totals none;
+    unsigned b = (unsigned)__builtin_ctz(w->lives);
+    w->lives &= w->lives - 1;
+    put_totals(&w->life[b], &w->v, 0);
+    put_totals(&none, &w->v, 1);
+    band_label l = {"lifetime", ages_lifetime_lower[b]};
+    return fill(w, w->cur, l, take_objs(&w->alloc_objs, w->life[b].objs), 0, s);
+}
+
+/* The alloc values in no lifetime band, into w->v, once per stack: the
+ * first sample after the lifetimes carries them, the later ones zero. */
+static int64_t put_rest(stack_walk *w)
+{
+    static const stack_totals none;
+    put_totals(w->rest_due ? &w->rest : &none, &w->v, 0);
+    int64_t objs = take_objs(&w->alloc_objs, w->rest_due ? w->rest.objs : 0);
+    w->rest_due = false;
+    return objs;
+}
+
+/* The next age band of w->cur: its in-use values, with the rest of the
+ * record's alloc_* values if it is the first (objects rounded as
+ * take_objs says). */
+static bool next_band(stack_walk *w, pprof_sample *s)
+{
     unsigned b = (unsigned)__builtin_ctz(w->bands);
     w->bands &= w->bands - 1;
     put_totals(ages_totals(w->ages, w->cur->id, b), &w->v, 1);
-    int64_t before = stacks_objects(w->band_objs);
-    w->band_objs += w->v.objs[1];
-    bool any = fill(w, w->cur, (int)b, stacks_objects(w->band_objs) - before, s);
-    put_totals(&none, &w->v, 0);
-    return any;
+    int64_t alloc_objs = put_rest(w);
+    int64_t inuse_objs = take_objs(&w->band_objs, w->v.objs[1]);
+    band_label l = {"age", ages_band_lower[b]};
+    return fill(w, w->cur, l, alloc_objs, inuse_objs, s);
 }
 
 static int next_stack(void *ctx, pprof_sample *s)
 {
     stack_walk *w = ctx;
     for (;;) {
+        while (w->lives)
+            if (next_life(w, s))
+                return 1;
         while (w->bands)
             if (next_band(w, s))
                 return 1;
+        if (w->rest_due) {
+            /* No age band: the rest alone, nothing in use. */
+            w->v = (stack_values){0};
+            int64_t objs = put_rest(w);
+            if (fill(w, w->cur, NO_BAND, objs, 0, s))
+                return 1;
+        }
         const stack_rec *r = w->r;
         if (!r)
             return 0;
@@ -335,21 +460,16 @@ static int next_stack(void *ctx, pprof_sample *s)
         if (r->id >= w->limit)
             continue;
         if (w->ages) {
-            stack_view t;
-            stacks_read(r, &t);
-            w->v = (stack_values){0};
-            put_totals(&t.alloc, &w->v, 0);
             w->cur = r;
+            split_lifetimes(w, r);
             w->bands = ages_mask(w->ages, r->id);
             w->band_objs = 0;
-            if (w->bands)
-                continue;
-        } else {
-            read_values(r, w->inuse, w->limit, &w->v);
-            if (w->base && r->id < w->base->n)
-                subtract(&w->v, &w->base->v[r->id], &w->kept[r->id]);
+            continue;
         }
-        if (fill(w, r, NO_BAND, stacks_objects(w->v.objs[1]), s))
+        read_values(r, w->inuse, w->limit, &w->v);
+        if (w->base && r->id < w->base->n)
+            subtract(&w->v, &w->base->v[r->id], &w->kept[r->id]);
+        if (fill(w, r, NO_BAND, stacks_objects(w->v.objs[0]), stacks_objects(w->v.objs[1]), s))
             return 1;
     }
 }
@@ -429,9 +549,10 @@ static void describe(char c[NCOMMENTS][COMMENT_MAX], const dump_info *info)
              (unsigned long long)stacks_count(), (unsigned long long)st.merged_stacks,
              st.fast_unwind ? "heapprof" : "libunwind",
              (unsigned long long)st.unwind_fallbacks);
-    snprintf(c[3], COMMENT_MAX, "dropped_samples stack_table=%llu live_table=%llu unseen_frees=%llu",
+    snprintf(c[3], COMMENT_MAX,
+             "dropped_samples stack_table=%llu live_table=%llu unseen_frees=%llu lifetimes_lost=%llu",
              (unsigned long long)st.dropped_stacks, (unsigned long long)st.dropped_live,
-             (unsigned long long)st.unseen_frees);
+             (unsigned long long)st.unseen_frees, (unsigned long long)stacks_lifetimes_lost());
     snprintf(c[4], COMMENT_MAX,
              "profiler_table_bytes=%llu stack_bytes=%llu profiler_heap_bytes=%llu "
              "filter_granule_bytes=%u",

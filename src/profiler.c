@@ -266,12 +266,23 @@ static void unfollow(stack_rec *s, unsigned shard, const stack_sample *x)
                cfg.max_live);
 }
 
-/* A removed entry's object is freed (or its free went unseen): its stack
- * needs nothing, as in-use is what the live table holds (stacks.h); only
- * the process's total, which the high-water trigger reads, changes. */
+/* A removed entry's object is gone (freed, or its free went unseen): its
+ * stack's in-use needs nothing, as in-use is what the live table holds
+ * (stacks.h); only the process's total, which the high-water trigger
+ * reads, changes. */
 static void gone(const live_entry *e)
 {
     stacks_gone(stacks_shard(), stacks_weigh_bytes(e->size, e->weight));
+}
+
+/* A removed entry's object was freed, seen: gone, and its lifetime counted
+ * on its stack (stacks_add_freed), from one coarse clock read (ages.h).
+ * Sampled frees only; an unseen free (an entry replaced) has no lifetime. */
+static void freed(const live_entry *e)
+{
+    stack_sample x = stacks_weigh(e->size, e->weight);
+    stacks_gone(stacks_shard(), x.bytes);
+    stacks_add_freed(e->stack, ages_of(live_born(e), ages_now()), &x);
 }
 
 /* Its entry was taken out to be put back, and there was no room left. */
@@ -498,7 +509,7 @@ static inline __attribute__((always_inline)) bool release(void *p)
             /* The CPU may be asked for (stacks_shard): whatever that does
              * to errno, free() leaves it as it was. */
             int saved_errno = errno;
-            gone(&e);
+            freed(&e);
             errno = saved_errno;
         }
         profiler_guard_exit(g);
@@ -572,7 +583,7 @@ static void settle(live_entry *e, bool unchanged)
     live_entry old;
     bool had_old;
     if (!unchanged)
-        gone(e);
+        freed(e);
     else if (live_insert(e, &old, &had_old))
         unfollow_entry(e); /* another thread took the room it left */
     errno = saved_errno;

@@ -77,6 +77,13 @@ static int chunk_lock;
 static char *chunk_cur, *chunk_end;
 static uint64_t chunk_total; /* mapped */
 static uint64_t chunk_used;  /* handed out */
+/* Of which lifetime blocks (map_lifetimes), padding included: they have
+ * an allowance of their own, so that records are admitted by what the
+ * rest takes.  In the budget with the records, a block at each stack's
+ * first sampled free (256 bytes with its padding, more than half a
+ * record) left room for 8201 whole stacks of a program where 14052 had
+ * fit before. */
+static uint64_t life_used;
 
 int stacks_init(uint64_t max, uint64_t memory)
 {
@@ -123,9 +130,19 @@ static uint64_t kind_bytes(rec_kind k, uint64_t b)
  * keeps more whole stacks.  0 when they do not fit.  The heap is summed
  * (16 loads of lines samples write) only when the budget alone is not
  * enough. */
+/* What the records and their counter blocks use: life_used first, whose
+ * release add follows a block's chunk_used store, so that chunk_used reads
+ * at least as new and the difference cannot wrap. */
+static uint64_t records_used(void)
+{
+    uint64_t life = __atomic_load_n(&life_used, __ATOMIC_ACQUIRE);
+    uint64_t all = __atomic_load_n(&chunk_used, __ATOMIC_ACQUIRE);
+    return all > life ? all - life : 0;
+}
+
 static uint64_t fits(rec_kind k, size_t bytes)
 {
-    uint64_t want = __atomic_load_n(&chunk_used, __ATOMIC_RELAXED) + bytes;
+    uint64_t want = records_used() + bytes;
     uint64_t lim = kind_bytes(k, budget);
     if (want > lim)
         lim = kind_bytes(k, budget + stacks_inuse_total() / 16);
@@ -154,8 +171,9 @@ static stack_rec *find(stack_rec *r, uint64_t h, const uint64_t *pcs, uint32_t d
 }
 
 /* bytes from the current chunk at a multiple of align (a power of two up
- * to 64, which chunks are mapped at). */
-static void *chunk_alloc(size_t bytes, size_t align)
+ * to 64, which chunks are mapped at); *took, when given, what that used
+ * of the chunks, its padding included. */
+static void *chunk_alloc(size_t bytes, size_t align, uint64_t *took)
 {
     bytes = (bytes + 15) & ~(size_t)15;
     spin_lock(&chunk_lock);
@@ -182,6 +200,8 @@ static void *chunk_alloc(size_t bytes, size_t align)
      * a thread that finds no room by this value must then see the stripe
      * lock its taker holds (intern_hashed). */
     __atomic_store_n(&chunk_used, chunk_used + (uint64_t)(chunk_cur - from), __ATOMIC_RELEASE);
+    if (took)
+        *took = (uint64_t)(chunk_cur - from);
     spin_unlock(&chunk_lock);
     return r;
 }
@@ -232,7 +252,7 @@ static stack_rec *intern_hashed(uint64_t h, const uint64_t *pcs, uint32_t depth,
      * overshoot by a record each at most.  A limit read before the budget
      * was crossed (no heap share in it) may refuse a stack that budget +
      * heap/16 would take: only while the budget is being crossed. */
-    if (!lim || __atomic_load_n(&chunk_used, __ATOMIC_RELAXED) + bytes > lim)
+    if (!lim || records_used() + bytes > lim)
         goto out;
     uint32_t id = __atomic_load_n(&next_id, __ATOMIC_RELAXED);
     do
@@ -240,8 +260,8 @@ static stack_rec *intern_hashed(uint64_t h, const uint64_t *pcs, uint32_t depth,
             goto out;
     while (!__atomic_compare_exchange_n(&next_id, &id, id + 1, true, __ATOMIC_RELEASE,
                                         __ATOMIC_RELAXED)); /* release: as chunk_used's */
-    stack_counts *c0 = chunk_alloc(sizeof *c0, 64);
-    r = c0 ? chunk_alloc(sizeof *r + depth * sizeof *pcs, 16) : NULL;
+    stack_counts *c0 = chunk_alloc(sizeof *c0, 64, NULL);
+    r = c0 ? chunk_alloc(sizeof *r + depth * sizeof *pcs, 16, NULL) : NULL;
     if (!r) {
         /* Give the id back only if nobody took a later one; otherwise the
          * hole in the ids is harmless (stacks_get returns NULL for it). */
@@ -304,9 +324,10 @@ void stacks_prefetch(const stack_rec *last)
 {
     if (!last)
         return;
-    /* The header and counts[] (the first 104 bytes), then the first 11
-     * pcs: three lines' worth from its start (chunks align a record to 16
-     * only, so the last of up to four lines it spans may be left out). */
+    /* The header, counts[] and lifetimes (the first 112 bytes), then the
+     * first 10 pcs: three lines' worth from its start (chunks align a
+     * record to 16 only, so the last of up to four lines it spans may be
+     * left out). */
     const char *r = (const char *)last;
     __builtin_prefetch(r);
     __builtin_prefetch(r + 64);
@@ -361,9 +382,11 @@ static void add_double(double *d, double v)
     while (!__atomic_compare_exchange(d, &old, &sum, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 }
 
-/* adj, shared by every shard: atomic adds.  They are release operations and
- * readers load adj before `alloc` with acquire loads (stacks_read): a
- * change that a reader sees then comes with the allocation it undid. */
+/* adj (and the lifetime bands, stacks_add_freed), shared by every shard:
+ * atomic adds.  They are release operations and readers load adj (and
+ * the bands) before `alloc` with acquire loads (stacks_read, dump.c's
+ * split_lifetimes): a change that a reader sees then comes with the
+ * allocation it undid (or freed). */
 static void adj_add(stack_totals *t, const stack_sample *x, int sign)
 {
     if (sign > 0) {
@@ -453,7 +476,7 @@ static __attribute__((noinline)) stack_counts *map_counts(stack_rec *s, unsigned
             return NULL;
     while (!__atomic_compare_exchange_n(&blocks_left, &left, left - 1, true, __ATOMIC_RELAXED,
                                         __ATOMIC_RELAXED));
-    stack_counts *fresh = chunk_alloc(EXTRA_BLOCK, 64);
+    stack_counts *fresh = chunk_alloc(EXTRA_BLOCK, 64, NULL);
     if (!fresh) {
         __atomic_add_fetch(&blocks_left, 1, __ATOMIC_RELAXED);
         return NULL;
@@ -545,6 +568,46 @@ void stacks_unfollow(stack_rec *s, unsigned shard, const stack_sample *x)
     stacks_gone(shard, x->bytes);
 }
 
+/* Mapped from the same chunks as extra counter blocks are (map_counts),
+ * within an allowance of their own (life_used): a quarter of the byte budget, room
+ * for 6144 blocks at the default HEAPPROF_STACK_MEMORY, merged records
+ * included, so that it bounds them all.  Past it, a stack without its
+ * block counts no lifetimes (stacks_lifetimes_lost).  A block that loses
+ * the publishing race is abandoned. */
+static __attribute__((noinline)) stack_lifetimes *map_lifetimes(stack_rec *s)
+{
+    stack_lifetimes *l = NULL;
+    uint64_t took = 0;
+    /* whole lines, so that the padding before the next record is not its */
+    size_t bytes = (sizeof *l + 63) & ~(size_t)63;
+    if (__atomic_load_n(&life_used, __ATOMIC_RELAXED) + bytes > budget / 4)
+        return NULL;
+    stack_lifetimes *fresh = chunk_alloc(bytes, 64, &took);
+    if (!fresh)
+        return NULL;
+    __atomic_add_fetch(&life_used, took, __ATOMIC_RELEASE);
+    memset(fresh, 0, sizeof *fresh);
+    if (__atomic_compare_exchange_n(&s->lifetimes, &l, fresh, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE))
+        return fresh;
+    return l;
+}
+
+/* Sampled frees whose lifetime was not counted: no block for their stack. */
+static uint64_t lifetimes_lost;
+
+uint64_t stacks_lifetimes_lost(void) { return __atomic_load_n(&lifetimes_lost, __ATOMIC_RELAXED); }
+
+void stacks_add_freed(stack_rec *s, uint32_t lifetime, const stack_sample *x)
+{
+    stack_lifetimes *l = __atomic_load_n(&s->lifetimes, __ATOMIC_ACQUIRE);
+    if (hp_unlikely(!l) && !(l = map_lifetimes(s))) {
+        __atomic_add_fetch(&lifetimes_lost, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    adj_add(&l->band[ages_lifetime_band(lifetime)], x, 1);
+}
+
 void stacks_move_inuse(stack_rec *from, stack_rec *to, const stack_sample *x)
 {
     adj_add(&from->counts[0]->adj, x, -1);
@@ -558,6 +621,20 @@ static void load_totals(const stack_totals *t, stack_totals *v)
     v->samples = __atomic_load_n(&t->samples, __ATOMIC_ACQUIRE);
     __atomic_load(&t->var_objs, &v->var_objs, __ATOMIC_ACQUIRE);
     __atomic_load(&t->var_bytes, &v->var_bytes, __ATOMIC_ACQUIRE);
+}
+
+uint32_t stacks_read_lifetimes(const stack_rec *r, stack_totals *out)
+{
+    const stack_lifetimes *l = __atomic_load_n(&r->lifetimes, __ATOMIC_ACQUIRE);
+    uint32_t mask = 0;
+    for (unsigned b = 0; b < AGES_LIFETIMES; b++) {
+        if (l)
+            load_totals(&l->band[b], &out[b]);
+        else
+            out[b] = (stack_totals){0};
+        mask |= (out[b].samples != 0) << b;
+    }
+    return mask;
 }
 
 /* *acc += sign * t (integers modulo 2^64, as they were counted). */
@@ -668,7 +745,8 @@ void stacks_reset(void)
     next_id = 0;
     all_head = NULL;
     chunk_cur = chunk_end = NULL;
-    chunk_total = chunk_used = 0;
+    chunk_total = chunk_used = life_used = 0;
+    lifetimes_lost = 0;
     blocks_left = 0;
     budget = 0;
     memset(sums, 0, sizeof sums);

@@ -19,6 +19,17 @@
  * took the record's line, its counter block's and the shard lock's
  * exchange, ~40 % of a sampled free (finding 23 in docs/benchmarks.md).
  *
+ * Lifetimes: a sampled free also adds its object to its record's freed
+ * totals by lifetime band (ages.h), in a block of its own (stack_lifetimes,
+ * 240 bytes) mapped at the record's first counted free, so that stacks
+ * whose objects are never freed (or never seen freed) pay 8 bytes for the
+ * pointer, not the block.  Shared by every CPU and added to atomically,
+ * as `adj` is: a sampled free is one in thousands, and per-CPU blocks
+ * would be eight times the memory.  Only frees counted here have a
+ * lifetime; objects freed unseen (their entry replaced), unfollowed or
+ * adopted away, and frees whose block could not be mapped, stay in the
+ * stack's totals without one.
+ *
  * Why the totals are split by CPU: when threads allocate from the same call
  * site (every worker of a pool does), one shared set of counters is one
  * cache line that each sample pulls from the other cores; perf put ~30 % of
@@ -59,6 +70,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ages.h"
 #include "sampler.h"
 
 typedef struct stack_totals {
@@ -91,6 +103,11 @@ typedef struct stack_counts {
 _Static_assert(sizeof(stack_totals) == 40 && sizeof(stack_counts) == 128,
                "alloc within one cache line");
 
+/* A record's freed totals by lifetime band ("Lifetimes" above). */
+typedef struct stack_lifetimes {
+    stack_totals band[AGES_LIFETIMES];
+} stack_lifetimes;
+
 typedef struct stack_rec {
     struct stack_rec *next_hash; /* bucket chain */
     struct stack_rec *next_all;  /* list of every record, newest first */
@@ -100,6 +117,7 @@ typedef struct stack_rec {
     uint32_t labels;     /* label set (labels.h) the allocations carried */
     uint32_t merged;     /* 1: pcs ends with STACKS_MERGED_PC ("Bounds" above) */
     stack_counts *counts[STACKS_SHARDS]; /* [0] always there, others lazily */
+    stack_lifetimes *lifetimes;          /* at the first counted free ("Lifetimes") */
     uint64_t pcs[];
 } stack_rec;
 
@@ -165,6 +183,14 @@ void stacks_gone(unsigned shard, uint64_t bytes);
  * (the live table is full): it must not count as freed when it leaves
  * in-use, so adj takes it back; and it is gone (stacks_gone). */
 void stacks_unfollow(stack_rec *s, unsigned shard, const stack_sample *x);
+/* A sampled object of s was freed `lifetime` seconds after its allocation
+ * (ages_of): x, as weighed at its sample, joins the freed totals of its
+ * lifetime band ("Lifetimes" above).  Atomic adds, no lock; maps the
+ * record's block at its first call, and when that fails (the byte budget,
+ * out of memory) this object is left out of the bands. */
+void stacks_add_freed(stack_rec *s, uint32_t lifetime, const stack_sample *x);
+/* How many sampled frees stacks_add_freed left out of the bands. */
+uint64_t stacks_lifetimes_lost(void);
 /* A live sample moved from one record to another (label adoption): its
  * live entry now names `to`, so its in-use share went with it; adj takes it
  * out of `from` and into `to`, so that neither reads the move as a free:
@@ -175,6 +201,14 @@ void stacks_move_inuse(stack_rec *from, stack_rec *to, const stack_sample *x);
 /* r's counts.  Each field is read once, acquire: a sample being counted
  * concurrently may be seen in part, as with any live reading. */
 void stacks_read(const stack_rec *r, stack_view *v);
+
+/* r's freed totals by lifetime band, each field read once, acquire, into
+ * out[AGES_LIFETIMES]; returns the bands with any sample (bit b for band
+ * b), 0 for a record with none.  Read before stacks_read, a band holds no
+ * free whose allocation the alloc totals miss, except for adopted objects
+ * (freed where their allocation was not counted): dump.c caps the bands
+ * by the alloc totals. */
+uint32_t stacks_read_lifetimes(const stack_rec *r, stack_totals *out);
 
 /* What was freed: held (stacks_read) less inuse (the record's share of a
  * live_fold), field by field.  The one place freed is derived.  A fold and

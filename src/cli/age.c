@@ -13,21 +13,25 @@
 const double age_bounds[AGE_NBOUNDS] = AGES_BAND_LOWER;
 _Static_assert((int)AGE_NBOUNDS == (int)AGES_BANDS, "the library's bands (ages.h)");
 
-double age_band_end(double a)
+double bounds_band_end(const double *bounds, size_t n, double a)
 {
-    for (size_t i = 0; i < AGE_NBOUNDS; i++)
-        if (age_bounds[i] > a)
-            return age_bounds[i];
+    for (size_t i = 0; i < n; i++)
+        if (bounds[i] > a)
+            return bounds[i];
     return INFINITY;
 }
 
-double age_band_start(double a)
+double bounds_band_start(const double *bounds, size_t n, double a)
 {
     double s = 0;
-    for (size_t i = 0; i < AGE_NBOUNDS && age_bounds[i] <= a; i++)
-        s = age_bounds[i];
+    for (size_t i = 0; i < n && bounds[i] <= a; i++)
+        s = bounds[i];
     return s;
 }
+
+double age_band_end(double a) { return bounds_band_end(age_bounds, AGE_NBOUNDS, a); }
+
+double age_band_start(double a) { return bounds_band_start(age_bounds, AGE_NBOUNDS, a); }
 
 double age_bound_at_or_above(double s)
 {

@@ -21,6 +21,12 @@
 enum { AGE_NBOUNDS = 26 };
 extern const double age_bounds[AGE_NBOUNDS];
 
+/* Over n ascending band bounds from 0 (this list, or lifetime.h's): the
+ * first bound above a (INFINITY past the last), and the last bound at or
+ * below a (0 below the first). */
+double bounds_band_end(const double *bounds, size_t n, double a);
+double bounds_band_start(const double *bounds, size_t n, double a);
+
 /* The end of the band holding age a: the first bound above a (INFINITY past
  * the last). */
 double age_band_end(double a);

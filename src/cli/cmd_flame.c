@@ -64,6 +64,7 @@ typedef struct flame_opts {
     const char *out, *type, *base;
     uint64_t width;
     report_ages ages;  /* --min-age, --max-age */
+    report_lifetimes lifetimes; /* --max-lifetime */
     const char *focus; /* --focus: stacks through a function whose name holds it */
     bool lines;        /* --lines: frames are source lines */
     bool folded;       /* --folded: folded stacks, not an SVG */
@@ -74,7 +75,8 @@ void cmd_flame_usage(FILE *f)
     (void)fputs(
         "Usage: heapprof flame FILE [-o OUT.svg] [--type TYPE] [--base EARLY] [--width PX]\n"
         "                           [--min-age DUR] [--max-age DUR] [--focus TEXT] [--lines]\n"
-        "                           [--tag KEY=PAT] [--by tag:KEY] [--folded]\n"
+        "                           [--max-lifetime DUR] [--tag KEY=PAT] [--by tag:KEY]\n"
+        "                           [--folded]\n"
         "\n"
         "Draw a flame graph of a profile (gzipped or plain pprof, written by heapprof or\n"
         "any other producer) as one self-contained SVG file: no Go, no browser server.\n"
@@ -97,6 +99,11 @@ void cmd_flame_usage(FILE *f)
         "                  age bands, as heapprof top --min-age): from one profile, the\n"
         "                  memory a leak has been keeping; with --base, in both profiles\n"
         "  --max-age DUR   only live objects younger than DUR\n"
+        "  --max-lifetime DUR\n"
+        "                  temporary allocations: only objects freed less than DUR after\n"
+        "                  their allocation (whole lifetime bands, as heapprof top\n"
+        "                  --max-lifetime); the type is then alloc_space unless --type\n"
+        "                  alloc_objects is given\n"
         "  --focus TEXT    only the stacks through a function whose name contains TEXT\n"
         "                  (whole stacks: what called it too), as pprof's -focus; with\n"
         "                  --lines, through a frame whose \"func file:line\" contains it\n"
@@ -364,6 +371,11 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
         age_phrase(ages, sizeof ages, o);
         (void)fprintf(f, "; %s", ages);
     }
+    if (o->lifetimes.arg) {
+        char e[32];
+        age_short(e, sizeof e, o->lifetimes.edge);
+        (void)fprintf(f, "; objects freed less than %s after their allocation", e);
+    }
     if (o->focus) {
         (void)fprintf(f, "; stacks through a %s contains \"",
                       o->lines ? "frame whose function file:line" : "function whose name");
@@ -461,14 +473,17 @@ static int write_folded(const flame *g, bool diff, const flame_opts *o, size_t l
     return close_out(&out, o);
 }
 
-/* The profile to draw: p itself, or its samples of the age range. */
+/* The profile to draw: p itself, or its samples of the age range, or of
+ * the objects freed within --max-lifetime (in v->p too, with no unaged:
+ * age_view_free frees either). */
 static int view_of(const profile *p, size_t t, const flame_opts *o, age_view *v,
                    const profile **use)
 {
     *use = p;
-    if (!o->ages.on)
+    if (!o->ages.on && !o->lifetimes.arg)
         return DIAG_OK;
-    int r = report_age_view(p, t, &o->ages, v);
+    int r = o->ages.on ? report_age_view(p, t, &o->ages, v)
+                       : report_lifetime_view(p, t, &o->lifetimes, &v->p);
     if (r != DIAG_OK)
         return r;
     *use = &v->p;
@@ -517,8 +532,10 @@ static int run(const char *path, const flame_opts *o)
                    : o->lines ? " through a frame whose function file:line contains "
                               : " through a function whose name contains ",
                    o->focus ? o->focus : "", p->type_name[t],
-                   o->ages.on ? " in that age range" : "");
-        if (!o->focus && !o->ages.on && !b)
+                   o->ages.on        ? " in that age range"
+                   : o->lifetimes.arg ? " among the objects freed within that lifetime"
+                                      : "");
+        if (!o->focus && !o->ages.on && !o->lifetimes.arg && !b)
             report_note_none_live(p, (size_t)t);
         goto out;
     }
@@ -542,12 +559,14 @@ int cmd_flame_main(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},   {"type", required_argument, NULL, 't'},
         {"base", required_argument, NULL, 'b'},  {"width", required_argument, NULL, 'w'},
         {"min-age", required_argument, NULL, 'a'}, {"max-age", required_argument, NULL, 'A'},
+        {"max-lifetime", required_argument, NULL, 'L'},
         {"focus", required_argument, NULL, 'f'}, {"tag", required_argument, NULL, 'g'},
         {"lines", no_argument, NULL, 'l'},       {"by", required_argument, NULL, 'y'},
         {"folded", no_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
-    flame_opts o = {NULL, NULL, NULL, WIDTH_DEFAULT, REPORT_AGES_NONE, NULL, false, false};
+    flame_opts o = {NULL,  NULL, NULL, WIDTH_DEFAULT, REPORT_AGES_NONE, REPORT_LIFETIMES_NONE,
+                    NULL, false, false};
     int c;
     opterr = 0;
     optind = 1;
@@ -573,6 +592,10 @@ int cmd_flame_main(int argc, char **argv)
         case 'a':
         case 'A':
             if (report_age_opt(&o.ages, c, optarg))
+                return DIAG_USAGE;
+            break;
+        case 'L':
+            if (report_lifetime_opt(&o.lifetimes, optarg))
                 return DIAG_USAGE;
             break;
         case 'f':
@@ -613,6 +636,11 @@ int cmd_flame_main(int argc, char **argv)
                           "between two, use --base EARLY LATE)", argv[optind], argv[optind + 1]);
     if (o.ages.on && report_age_args(&o.ages) != DIAG_OK)
         return DIAG_USAGE;
+    if (o.ages.on && o.lifetimes.arg)
+        return diag_usage("--max-lifetime reads freed objects (alloc_* values), --min-age and "
+                          "--max-age live ones (inuse_*): one or the other");
+    if (o.lifetimes.arg && !o.type)
+        o.type = REPORT_LIFETIME_TYPE;
     if (!o.out)
         o.out = o.folded ? "-" : "flame.svg";
     return run(argv[optind], &o);

@@ -40,6 +40,7 @@ typedef struct top_opts {
     bool by_stack, raw, cum;
     bool lines;           /* --lines: frames are source lines, "func file:line" */
     report_ages ages;     /* --min-age, --max-age */
+    report_lifetimes lifetimes; /* --max-lifetime */
 } top_opts;
 
 /* Sorting needs to know which cell to compare. */
@@ -52,7 +53,7 @@ void cmd_top_usage(FILE *f)
     (void)fputs(
         "Usage: heapprof top FILE [--type TYPE] [-n N] [--by function|stack|tag:KEY] [--cum]\n"
         "                         [--raw] [--lines] [--tag KEY=PAT] [--min-age DUR]\n"
-        "                         [--max-age DUR]\n"
+        "                         [--max-age DUR] [--max-lifetime DUR]\n"
         "\n"
         "Show the heaviest functions of a profile (gzipped or plain pprof, written by\n"
         "heapprof or any other producer, e.g. a Go heap profile).\n"
@@ -84,6 +85,11 @@ void cmd_top_usage(FILE *f)
         "                each stack's live objects by age band); DUR is a number and\n"
         "                a unit s, m, h or d: 90s, 10m, 2h, 1d\n"
         "  --max-age DUR only live objects younger than DUR\n"
+        "  --max-lifetime DUR\n"
+        "                temporary allocations: only objects freed less than DUR after\n"
+        "                their allocation (heapprof profiles record each stack's freed\n"
+        "                objects by lifetime band); the type is then alloc_space unless\n"
+        "                --type alloc_objects is given\n"
         "  -h, --help    this help\n"
         "\n"
         "Ages: heapprof writes a stack's live objects as one sample per age band, from\n"
@@ -94,6 +100,14 @@ void cmd_top_usage(FILE *f)
         "line says so.  Ages are of live objects: with --type alloc_space or\n"
         "alloc_objects (everything allocated, freed or not) they are refused.  See also\n"
         "heapprof ages.\n"
+        "\n", f);
+    (void)fputs(
+        "Lifetimes: heapprof writes the allocations of a stack whose objects were freed\n"
+        "as one sample per lifetime band: freed under 1 s, 1 s to 10 s, 10 s to 1 min,\n"
+        "1 to 10 min, 10 min to 1 h, 1 h or more after their allocation (label lifetime,\n"
+        "the band's start in seconds; seconds of a coarse clock, so \"under 1 s\" is\n"
+        "freed within the same second).  --max-lifetime 1s shows the allocations freed\n"
+        "under 1 s, 10s those under 10 s; a DUR inside a band counts up to its start.\n"
         "\n"
         "Columns: value, ±, its share of the total, the running sum of shares.  A\n"
         "difference (go tool pprof -proto -base writes one) holds negative values: its\n"
@@ -320,6 +334,8 @@ static int show(const profile *p, size_t t, const top_opts *o)
            when);
     if (o->ages.on)
         print_ages(p, t, o);
+    if (o->lifetimes.arg)
+        report_lifetime_lines(stdout, p, t, &o->lifetimes, o->lines);
     report_sampling(stdout, p, worst);
     if (tag)
         printf("Total: %s ± %s\n", a, b);
@@ -389,17 +405,30 @@ static int show_aged(const profile *p, size_t t, const top_opts *o)
     return r;
 }
 
+/* show() over the allocations of objects freed within --max-lifetime. */
+static int show_temporary(const profile *p, size_t t, const top_opts *o)
+{
+    profile v;
+    int r = report_lifetime_view(p, t, &o->lifetimes, &v);
+    if (r != DIAG_OK)
+        return r;
+    r = show(&v, t, o);
+    lifetime_view_free(&v);
+    return r;
+}
+
 int cmd_top_main(int argc, char **argv)
 {
     static const struct option longs[] = {
         {"type", required_argument, NULL, 't'}, {"by", required_argument, NULL, 'b'},
         {"raw", no_argument, NULL, 'r'},        {"cum", no_argument, NULL, 'c'},
         {"min-age", required_argument, NULL, 'a'}, {"max-age", required_argument, NULL, 'A'},
+        {"max-lifetime", required_argument, NULL, 'L'},
         {"tag", required_argument, NULL, 'g'},
         {"lines", no_argument, NULL, 'l'},      {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    top_opts o = {NULL, 20, false, false, false, false, REPORT_AGES_NONE};
+    top_opts o = {NULL, 20, false, false, false, false, REPORT_AGES_NONE, REPORT_LIFETIMES_NONE};
     int c;
     opterr = 0;
     optind = 1;
@@ -439,6 +468,10 @@ int cmd_top_main(int argc, char **argv)
             if (report_age_opt(&o.ages, c, optarg))
                 return DIAG_USAGE;
             break;
+        case 'L':
+            if (report_lifetime_opt(&o.lifetimes, optarg))
+                return DIAG_USAGE;
+            break;
         case 'h':
             cmd_top_usage(stdout);
             return DIAG_OK;
@@ -453,13 +486,21 @@ int cmd_top_main(int argc, char **argv)
                           "heapprof leaks)", argv[optind], argv[optind + 1]);
     if (o.ages.on && report_age_args(&o.ages) != DIAG_OK)
         return DIAG_USAGE;
+    if (o.ages.on && o.lifetimes.arg)
+        return diag_usage("--max-lifetime reads freed objects (alloc_* values), --min-age and "
+                          "--max-age live ones (inuse_*): one or the other");
+    if (o.lifetimes.arg && !o.type)
+        o.type = REPORT_LIFETIME_TYPE;
     profile *p = report_load(argv[optind], o.lines);
     if (!p)
         return DIAG_FAIL;
     long t = report_type(p, o.type);
-    if (t >= 0 && !o.ages.on) /* the ages' view says so in its own words */
+    if (t >= 0 && !o.ages.on && !o.lifetimes.arg) /* their views say so in their own words */
         report_note_none_live(p, (size_t)t);
-    int r = t < 0 ? DIAG_FAIL : o.ages.on ? show_aged(p, (size_t)t, &o) : show(p, (size_t)t, &o);
+    int r = t < 0                ? DIAG_FAIL
+          : o.ages.on          ? show_aged(p, (size_t)t, &o)
+          : o.lifetimes.arg    ? show_temporary(p, (size_t)t, &o)
+                               : show(p, (size_t)t, &o);
     profile_read_free(p);
     return r;
 }

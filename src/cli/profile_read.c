@@ -573,23 +573,30 @@ static double age_unit(const char *u)
     return 0;
 }
 
-/* Each sample's "age" label (the first one), in seconds. */
+/* The first numeric label `key` of s in a time unit, in seconds (a
+ * negative value as 0); -1: none. */
+static double time_label(const pb_profile *pb, const pb_sample *s, const char *key)
+{
+    for (size_t k = 0; k < s->n_label; k++) {
+        const Perftools__Profiles__Label *l = s->label[k];
+        double unit;
+        if (l->str || strcmp(str(pb, l->key), key) || !(unit = age_unit(str(pb, l->num_unit))))
+            continue;
+        return l->num > 0 ? (double)l->num * unit : 0;
+    }
+    return -1;
+}
+
+/* Each sample's "age" and "lifetime" labels. */
 static void build_ages(struct profile_mem *m, profile *p)
 {
     const pb_profile *pb = m->pb;
-    p->naged = 0;
+    p->naged = p->nlifetimes = 0;
     for (size_t i = 0; i < pb->n_sample; i++) {
-        const pb_sample *s = pb->sample[i];
-        m->samples[i].age = -1;
-        for (size_t k = 0; k < s->n_label; k++) {
-            const Perftools__Profiles__Label *l = s->label[k];
-            double unit;
-            if (l->str || strcmp(str(pb, l->key), "age") || !(unit = age_unit(str(pb, l->num_unit))))
-                continue;
-            m->samples[i].age = l->num > 0 ? (double)l->num * unit : 0;
-            p->naged++;
-            break;
-        }
+        m->samples[i].age = time_label(pb, pb->sample[i], "age");
+        m->samples[i].lifetime = time_label(pb, pb->sample[i], "lifetime");
+        p->naged += m->samples[i].age >= 0;
+        p->nlifetimes += m->samples[i].lifetime >= 0;
     }
 }
 
@@ -623,7 +630,7 @@ size_t profile_read_keep_tagged(profile *p, size_t n, const char *const *keys,
     struct profile_mem *m = p->mem;
     const pb_profile *pb = m->pb;
     size_t kept = 0, had = p->nsamples;
-    p->naged = 0;
+    p->naged = p->nlifetimes = 0;
     for (size_t i = 0; i < had; i++) {
         bool ok = true;
         const pb_sample *s = pb->sample[i];
@@ -642,6 +649,7 @@ size_t profile_read_keep_tagged(profile *p, size_t n, const char *const *keys,
         if (!ok)
             continue;
         p->naged += m->samples[i].age >= 0;
+        p->nlifetimes += m->samples[i].lifetime >= 0;
         m->samples[kept++] = m->samples[i];
     }
     p->nsamples = kept;

@@ -43,6 +43,11 @@
  * (the alloc_* values of a later band sample) is exactly 0, not an
  * approximation, whatever labels are missing.
  *
+ * Lifetimes of freed objects: heapprof also writes one sample per lifetime
+ * band of a stack's freed objects, with a numeric label "lifetime" read as
+ * "age" is, holding their alloc_* values (inuse_* 0); the stack's other
+ * alloc_* values are on its other samples (lifetime.h).
+ *
  * Everything is checked after decoding: every id a sample, location or line
  * refers to exists, ids are nonzero and unique, every string index is in
  * range, string_table[0] is "", every sample has one value per type.  A
@@ -83,6 +88,7 @@ typedef struct profile_sample {
     const double *var;         /* variance of each value's estimate */
     const unsigned char *sd;   /* enum profile_sd, per value */
     double age;                /* seconds (an age band's lower bound); -1: none */
+    double lifetime;           /* seconds (a lifetime band's lower bound); -1: none */
     const namehash *hashes;    /* namehash_of each frame (namehash.h), made once per name
                                   (NULL: none, for a sample made by hand) */
 } profile_sample;
@@ -104,6 +110,7 @@ typedef struct profile {
     size_t nsamples;
     const profile_sample *samples;
     size_t naged;            /* samples with an age */
+    size_t nlifetimes;       /* samples with a lifetime */
     size_t ncomments;
     const char *const *comments;
     struct profile_mem *mem; /* private */

@@ -13,6 +13,7 @@
 
 #include "age.h"
 #include "args.h"
+#include "lifetime.h"
 #include "diag.h"
 #include "units.h"
 
@@ -377,4 +378,58 @@ int report_age_view(const profile *p, size_t t, const report_ages *a, age_view *
         return DIAG_FAIL;
     }
     return DIAG_OK;
+}
+
+int report_lifetime_opt(report_lifetimes *l, const char *arg)
+{
+    if (args_duration("--max-lifetime", arg, &l->within))
+        return DIAG_USAGE;
+    l->arg = arg;
+    l->edge = lifetime_band_start(l->within);
+    if (l->edge <= 0)
+        return diag_usage("--max-lifetime %s: no whole lifetime band is shorter (the shortest "
+                          "holds objects freed within 1s of their allocation)", arg);
+    return DIAG_OK;
+}
+
+int report_lifetime_view(const profile *p, size_t t, const report_lifetimes *l, profile *v)
+{
+    if (strncmp(p->type_name[t], "alloc_", 6))
+        return diag_usage("--max-lifetime counts allocations by how long their objects lived "
+                          "before they were freed; %s counts objects still live, which have "
+                          "no lifetime: use --type alloc_space or alloc_objects",
+                          p->type_name[t]);
+    if (!p->nlifetimes) {
+        diag_error("%s: no sample has a \"lifetime\" label: nothing in it was seen freed, or "
+                   "its producer does not record how long freed objects lived (heapprof's "
+                   "delta profiles (?seconds=), older heapprof versions, Go heap profiles and "
+                   "other producers' do not)", p->path);
+        return DIAG_FAIL;
+    }
+    if (lifetime_view_make(p, l->edge, v)) {
+        diag_error("out of memory");
+        return DIAG_FAIL;
+    }
+    return DIAG_OK;
+}
+
+void report_lifetime_lines(FILE *f, const profile *p, size_t t, const report_lifetimes *l,
+                           bool lines)
+{
+    char e[32], a[32], b[32], q[4200];
+    age_short(e, sizeof e, l->edge);
+    (void)fprintf(f, "Lifetimes: allocations whose objects were freed less than %s after they were\n"
+                     "      made (temporary allocations; objects still live are left out)\n", e);
+    if (l->edge != l->within) {
+        age_short(a, sizeof a, l->edge);
+        age_short(b, sizeof b, lifetime_band_end(l->within));
+        (void)fprintf(f, "      (--max-lifetime %s falls inside the lifetime band %s to %s, which "
+                         "is left out:\n      only whole bands count)\n", l->arg, a, b);
+    }
+    /* pprof's tag ranges are inclusive and compare the label, a band's
+     * start: the last band in range starts at the bound below the edge. */
+    report_quote(q, sizeof q, p->path);
+    (void)fprintf(f, "      the same in pprof: go tool pprof -sample_index=%s -tagfocus "
+                     "lifetime=:%.0fs%s %s\n",
+                  p->type_name[t], lifetime_band_start(l->edge - 0.5), lines ? " -lines" : "", q);
 }

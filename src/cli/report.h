@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "age.h"
+#include "lifetime.h"
 #include "profile_read.h"
 
 /* The commands' --tag KEY=GLOB (up to REPORT_TAGS_MAX, all must hold):
@@ -79,6 +80,34 @@ int report_age_args(const report_ages *a);
  * or the error said: t counts allocations (which have no age), p has no
  * ages, or memory ran out. */
 int report_age_view(const profile *p, size_t t, const report_ages *a, age_view *v);
+
+/* --max-lifetime DUR, as the commands that read temporary allocations
+ * (top, flame) take it: the alloc_* values of objects freed less than DUR
+ * after their allocation, in whole lifetime bands (lifetime.h). */
+typedef struct report_lifetimes {
+    const char *arg; /* NULL: not given */
+    double within;   /* seconds, as given */
+    double edge;     /* the end of the last whole band within it */
+} report_lifetimes;
+#define REPORT_LIFETIMES_NONE {NULL, 0, 0}
+
+/* --max-lifetime's argument: DIAG_OK, or the usage error of a value that
+ * is no duration or shorter than the shortest band. */
+int report_lifetime_opt(report_lifetimes *l, const char *arg);
+
+/* The sample type --max-lifetime reads when none is given. */
+#define REPORT_LIFETIME_TYPE "alloc_space"
+
+/* p's samples of objects freed within l for type t, in v
+ * (lifetime_view_free it): DIAG_OK, or the error said: t does not count
+ * allocations (in-use objects have no lifetime), p records no lifetimes,
+ * or memory ran out. */
+int report_lifetime_view(const profile *p, size_t t, const report_lifetimes *l, profile *v);
+
+/* "Lifetimes: ..." lines: the selection in force, a DUR inside a band,
+ * and the same selection in pprof (lines: with -lines). */
+void report_lifetime_lines(FILE *f, const profile *p, size_t t, const report_lifetimes *l,
+                           bool lines);
 
 /* "Sampling: ..." and "Errors: ..." lines: how p was sampled and what the
  * +- column means for provenance sd. */

@@ -8,11 +8,11 @@ source "$(dirname "$0")/cli_lib.sh"
 declare -A flags=(
     [run]="--sample --period --highwater --keep --signal -o --out --no-children --help"
     [dump]="--wait --help"
-    [top]="--type -n --by --cum --raw --lines --min-age --max-age --tag --help"
+    [top]="--type -n --by --cum --raw --lines --min-age --max-age --max-lifetime --tag --help"
     [leaks]="-n --stacks --raw --lines --tag --by --help"
     [timeline]="-o --out --top --by --cohorts --site --lines --tag --help"
     [ages]="-n --by --raw --lines --tag --help"
-    [flame]="-o --out --type --base --width --min-age --max-age --focus --lines --tag --by --folded --help"
+    [flame]="-o --out --type --base --width --min-age --max-age --max-lifetime --focus --lines --tag --by --folded --help"
 )
 
 # The man page as plain text.

@@ -43,6 +43,7 @@
 #include "age.h"
 #include "birth.h"
 #include "flame.h"
+#include "lifetime.h"
 #include "profile_read.h"
 #include "stackset.h"
 #include "svg.h"
@@ -220,6 +221,29 @@ static void walk(profile *p)
         if (v.p.nsamples + v.unaged > p->nsamples)
             __builtin_trap();
         age_view_free(&v);
+    }
+    /* Lifetimes (lifetime.h): read as ages are, and a view keeps only
+     * samples whose band ends within its bound. */
+    size_t nlife = 0;
+    for (size_t i = 0; i < p->nsamples; i++) {
+        double l = p->samples[i].lifetime;
+        if (!(l == -1 || (l >= 0 && isfinite(l))))
+            __builtin_trap();
+        nlife += l >= 0;
+    }
+    if (nlife != p->nlifetimes)
+        __builtin_trap();
+    static const double within[] = {1, 10, 3600, INFINITY};
+    for (size_t k = 0; k < sizeof within / sizeof within[0]; k++) {
+        profile v;
+        if (lifetime_view_make(p, within[k], &v))
+            continue;
+        for (size_t i = 0; i < v.nsamples; i++)
+            if (!(v.samples[i].lifetime >= 0 && lifetime_band_end(v.samples[i].lifetime) <= within[k]))
+                __builtin_trap();
+        if (v.nsamples > p->nsamples)
+            __builtin_trap();
+        lifetime_view_free(&v);
     }
     long types[2] = {(long)p->default_type, p->ntypes > 1 ? 0 : -1};
     for (int key = STACKSET_STACK; key <= STACKSET_SITE; key++) {

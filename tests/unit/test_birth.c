@@ -346,7 +346,7 @@ static void series_one_at_a_time(void **state)
             values[i][m][0] = bare_i ? live_v : j == 3 ? live_v / 4 : 3 * live_v + 100 * (int64_t)i;
             values[i][m][1] = live_v;
             smp[i][m] = (profile_sample){frames[j], 2 - (j == 5), values[i][m], var, sd,
-                                         j == 2 && i % 3 == 1 ? -1 : ages[(i + j) % 6]};
+                                         j == 2 && i % 3 == 1 ? -1 : ages[(i + j) % 6], -1};
             m++;
         }
         p[i].samples = smp[i];

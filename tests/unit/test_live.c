@@ -604,6 +604,27 @@ static void ages_arithmetic(void **state)
                     (ages_band(a) == AGES_BANDS - 1 || a < ages_band_lower[ages_band(a) + 1]));
 }
 
+/* Lifetime bands: under 1 s, 1 s, 10 s, 1 min, 10 min, 1 h and more, each
+ * a bound of the age bands too (so that the CLI's age arithmetic holds);
+ * a lifetime falls in the last band not above it. */
+static void lifetime_bands(void **state)
+{
+    static const uint32_t want[] = {0, 1, 10, 60, 600, 3600};
+    assert_int_equal(AGES_LIFETIMES, sizeof want / sizeof want[0]);
+    for (unsigned b = 0; b < AGES_LIFETIMES; b++) {
+        assert_int_equal(ages_lifetime_lower[b], want[b]);
+        assert_int_equal(ages_band_lower[ages_band(want[b])], want[b]);
+        assert_int_equal(ages_lifetime_band(want[b]), b);
+        if (b)
+            assert_int_equal(ages_lifetime_band(want[b] - 1), b - 1);
+    }
+    assert_int_equal(ages_lifetime_band(9), 1);
+    assert_int_equal(ages_lifetime_band(599), 3);
+    assert_int_equal(ages_lifetime_band(86400), AGES_LIFETIMES - 1);
+    assert_int_equal(ages_lifetime_band(AGES_CLOCK_MASK), AGES_LIFETIMES - 1);
+    assert_int_equal(ages_lifetime_band(UINT32_MAX), AGES_LIFETIMES - 1);
+}
+
 /* ages_fold gives each stack its bands, youngest first, whose totals add
  * up to live_fold's. */
 static void ages_fold_bands(void **state)
@@ -673,6 +694,7 @@ int main(void)
         cmocka_unit_test_setup(orphaned_lock_taken_over, setup),
         cmocka_unit_test_setup(born_packed, setup),
         cmocka_unit_test_setup(ages_arithmetic, setup),
+        cmocka_unit_test(lifetime_bands),
         cmocka_unit_test_setup(ages_fold_bands, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

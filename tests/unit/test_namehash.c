@@ -75,7 +75,7 @@ static void hand_make(hand *h, const char *const *a, const char *const *b, size_
     const char *const *st[2] = {a, b};
     for (size_t i = 0; i < 2; i++) {
         assert_int_equal(namehash_fill(st[i], n, h->hashes[i]), 0);
-        h->smp[i] = (profile_sample){st[i], n, &h->one, &h->var, &h->sd, -1, h->hashes[i]};
+        h->smp[i] = (profile_sample){st[i], n, &h->one, &h->var, &h->sd, -1, -1, h->hashes[i]};
     }
     h->p.ntypes = 1;
     h->p.samples = h->smp;

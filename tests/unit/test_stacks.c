@@ -418,6 +418,96 @@ static void totals(void **state)
     assert_true(v.freed.var_bytes == x.var_bytes);
 }
 
+/* Freed objects by lifetime band: each in the band of its lifetime, with
+ * the weights of its sample; a record has no block until its first counted
+ * free, and one block after. */
+static void lifetimes(void **state)
+{
+    stack_rec *r = stacks_intern((uint64_t[]){0x1f0}, 1, 0);
+    stack_totals t[AGES_LIFETIMES];
+    assert_int_equal(stacks_read_lifetimes(r, t), 0);
+    assert_null(r->lifetimes);
+    for (unsigned b = 0; b < AGES_LIFETIMES; b++)
+        assert_int_equal(t[b].samples, 0);
+    stack_sample x = stacks_weigh(10, 3.0), y = stacks_weigh(100, 1.5);
+    stacks_add_freed(r, 0, &x);
+    stacks_add_freed(r, 0, &y);
+    stacks_add_freed(r, 3, &x);   /* [1 s, 10 s) */
+    stacks_add_freed(r, 599, &y); /* [1 min, 10 min) */
+    stack_lifetimes *l = r->lifetimes;
+    assert_non_null(l);
+    assert_int_equal((uintptr_t)l % 64, 0);
+    stacks_add_freed(r, 1u << 27, &x); /* years: the last band */
+    assert_ptr_equal(r->lifetimes, l);
+    assert_int_equal(stacks_read_lifetimes(r, t), 1u << 0 | 1u << 1 | 1u << 3 | 1u << 5);
+    assert_int_equal(t[0].samples, 2);
+    assert_int_equal(t[0].objs, x.objs + y.objs);
+    assert_int_equal(t[0].bytes, 30 + 150);
+    assert_true(t[0].var_objs == x.var_objs + y.var_objs);
+    assert_true(t[0].var_bytes == x.var_bytes + y.var_bytes);
+    assert_int_equal(t[1].bytes, 30);
+    assert_int_equal(t[2].samples, 0);
+    assert_int_equal(t[3].bytes, 150);
+    assert_int_equal(t[5].samples, 1);
+    /* The alloc totals and the process's in-use total are not its business. */
+    assert_int_equal(view(r).alloc.samples, 0);
+    assert_int_equal(stacks_inuse_total(), 0);
+    /* Another record's block is its own. */
+    stack_rec *q = stacks_intern((uint64_t[]){0x1f1}, 1, 0);
+    assert_int_equal(stacks_read_lifetimes(q, t), 0);
+    stacks_add_freed(q, 60, &x);
+    assert_ptr_not_equal(q->lifetimes, l);
+    assert_int_equal(stacks_read_lifetimes(q, t), 1u << 3);
+}
+
+/* A block that cannot be mapped loses that free's count, nothing else:
+ * the next free maps it.  Past the byte budget a whole stack gets none; a
+ * merged one still does (bounded by the ids, as its counter blocks). */
+static void lifetimes_no_memory(void **state)
+{
+    stack_sample x = stacks_weigh(10, 1.0);
+    stack_totals t[AGES_LIFETIMES];
+    /* 256 records of depth 1 fill the first chunk (64 KiB) to the byte:
+     * 128 bytes of counters, 128 of record each. */
+    stack_rec *r = stacks_intern((uint64_t[]){0x2f1}, 1, 0);
+    for (uint64_t i = 1; i < 256; i++)
+        assert_int_equal(stacks_intern((uint64_t[]){0x3000 + i}, 1, 0)->merged, 0);
+    assert_int_equal(stacks_bytes(), 64 << 10);
+    mem_fail_after(1);
+    stacks_add_freed(r, 0, &x); /* needs a new chunk, which cannot be mapped */
+    assert_int_equal(mem_fail_after(0), 0);
+    assert_null(r->lifetimes);
+    assert_int_equal(stacks_read_lifetimes(r, t), 0);
+    stacks_add_freed(r, 0, &x);
+    assert_int_equal(stacks_read_lifetimes(r, t), 1);
+    assert_int_equal(t[0].samples, 1);
+    /* The byte budget: room for one whole record and nothing more. */
+    stacks_reset();
+    assert_int_equal(stacks_init(1000, 256), 0);
+    r = stacks_intern((uint64_t[]){0x2f1}, 1, 0);
+    assert_int_equal(r->merged, 0);
+    stacks_add_freed(r, 0, &x);
+    assert_null(r->lifetimes);
+    assert_int_equal(stacks_read_lifetimes(r, t), 0);
+    /* Merged records too: the allowance bounds every block. */
+    stack_rec *m = stacks_intern((uint64_t[]){0x2f2, 0x2f3}, 2, 0);
+    assert_int_equal(m->merged, 1);
+    stacks_add_freed(m, 0, &x);
+    assert_int_equal(stacks_read_lifetimes(m, t), 0);
+    assert_int_equal(stacks_lifetimes_lost(), 2); /* counted since the reset */
+    /* Blocks take none of the records' room: a budget of four whole
+     * records (256 bytes each) keeps four with a block mapped, where the
+     * block once left room for three. */
+    stacks_reset();
+    assert_int_equal(stacks_init(1000, 1024), 0);
+    r = stacks_intern((uint64_t[]){0x2f1}, 1, 0);
+    stacks_add_freed(r, 0, &x);
+    assert_non_null(r->lifetimes);
+    for (uint64_t i = 1; i < 4; i++)
+        assert_int_equal(stacks_intern((uint64_t[]){0x3000 + i}, 1, 0)->merged, 0);
+    assert_int_equal(stacks_intern((uint64_t[]){0x4000}, 1, 0)->merged, 1);
+}
+
 /* Counted on two shards, gone on others: only the sums mean anything, and
  * they are exact. */
 static void shards(void **state)
@@ -610,6 +700,34 @@ static void contended_exact(void **state)
     assert_int_equal(stacks_samples(), 4 * HAMMER);
 }
 
+/* Threads freeing from one stack at once: no add lost. */
+static stack_rec *freed_here;
+
+static void *freer(void *arg)
+{
+    stack_sample x = stacks_weigh(16, 2.0);
+    for (int i = 0; i < HAMMER; i++)
+        stacks_add_freed(freed_here, (uint32_t)(uintptr_t)arg * 10, &x);
+    return NULL;
+}
+
+static void lifetimes_concurrent(void **state)
+{
+    freed_here = stacks_intern((uint64_t[]){0x4f0}, 1, 0);
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, freer, (void *)(uintptr_t)(i % 2));
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    stack_totals v[AGES_LIFETIMES];
+    assert_int_equal(stacks_read_lifetimes(freed_here, v), 1u << 0 | 1u << 2);
+    for (unsigned b = 0; b <= 2; b += 2) {
+        assert_int_equal(v[b].samples, 2 * HAMMER);
+        assert_int_equal(v[b].bytes, 2 * HAMMER * 32);
+        assert_true(v[b].var_objs == 2.0 * HAMMER * 2.0);
+    }
+}
+
 static void out_of_memory(void **state)
 {
     uint64_t pc[] = {0xbeef};
@@ -673,6 +791,8 @@ int main(void)
         cmocka_unit_test_setup(block_budget, setup),  cmocka_unit_test_setup(busy_shard, setup),
         cmocka_unit_test_setup(all_shards_busy, setup), cmocka_unit_test_setup(contended_exact, setup),
         cmocka_unit_test_setup(budget_spent_waits, setup),
+        cmocka_unit_test_setup(lifetimes, setup), cmocka_unit_test_setup(lifetimes_no_memory, setup),
+        cmocka_unit_test_setup(lifetimes_concurrent, setup),
         cmocka_unit_test_setup(out_of_memory, setup), cmocka_unit_test_setup(concurrent, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
