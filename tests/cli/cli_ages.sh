@@ -103,6 +103,14 @@ expect_in "$W/out" '^Total: 768000 ± ' "every band at --min-age 0s"
 expect_in "$W/out" '-tagfocus age=0s: '
 expect_rc 0 hp top --min-age 2d "$a"
 expect_in "$W/out" '^Total: 0 B ± 0 in 0 stacks$' "nothing 2 days old"
+# flame answers the same filter with the same status: an empty graph that
+# says why (it exited 1, top 0).
+expect_rc 0 hp flame --min-age 2d "$a" -o "$W/old.svg"
+expect_in "$W/err" "^heapprof flame: note: $a: nothing to draw: no sample has inuse_space above 0 in that age range; the graph is empty$"
+expect_in "$W/old.svg" '>Nothing to draw: no sample has inuse_space above 0 in that age range\.</text>$'
+expect_in "$W/old.svg" '</svg>$' "a whole SVG"
+expect_rc 0 hp flame --folded --min-age 2d "$a"
+[[ ! -s $W/out ]] || fail "flame --folded of nothing printed: $(cat "$W/out")"
 # An age between bounds (another producer's) stands for its band: 90 for
 # 1m-2m, so --min-age 90s leaves it out, as the pprof command printed does
 # (it was counted: 30 KiB where the header said "at least 2m").
