@@ -563,7 +563,7 @@ int cmd_flame_main(int argc, char **argv)
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", longs, NULL)) != -1) {
+    while ((c = args_getopt(argc, argv, ":o:h", longs)) != -1) {
         switch (c) {
         case 'o':
             if (!*optarg)

@@ -203,7 +203,7 @@ static int parse(int argc, char **argv, int *status)
     int c, err = 0;
     opterr = 0;
     optind = 1;
-    while (!err && (c = getopt_long(argc, argv, "+:o:h", longs, NULL)) != -1) {
+    while (!err && (c = args_getopt(argc, argv, "+:o:h", longs)) != -1) {
         switch (c) {
         case 's':
             err = args_size("--sample", optarg, &u);
