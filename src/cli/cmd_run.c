@@ -340,6 +340,24 @@ static const char *shown(const char *path)
  * current directory, or HEAPPROF_OUT), the message says how to name
  * another: a user in a directory of someone else's got a refusal and no
  * way out. */
+/* Whether a file can be made in dir: 0 or an errno value.  A file is made
+ * and removed, as access(W_OK) tells nothing true of a read-only mount for
+ * root, nor of /proc, which takes no new files (ENOENT) while its mode
+ * says root may write: `run -o /proc/x` passed, and every process failed
+ * to write its profile. */
+static int can_create_in(const char *dir)
+{
+    char probe[CONFIG_PATH_MAX + 32];
+    if ((size_t)snprintf(probe, sizeof probe, "%s/.heapprof-check-XXXXXX", dir) >= sizeof probe)
+        return ENAMETOOLONG;
+    int fd = mkstemp(probe);
+    if (fd < 0)
+        return errno;
+    (void)close(fd);
+    (void)unlink(probe);
+    return 0;
+}
+
 static int check_out_dir(const char *given, bool by_o)
 {
     hp_config cfg;
@@ -360,15 +378,18 @@ static int check_out_dir(const char *given, bool by_o)
         !stat(whole, &st) && S_ISDIR(st.st_mode))
         memcpy(dir, whole, sizeof dir);
     int err = stat(dir, &st) ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
-    if (!err && access(dir, W_OK | X_OK))
-        err = errno;
+    bool there = !err;
+    if (there)
+        err = can_create_in(dir);
     if (!err)
         return 0;
-    diag_error("%s: profiles cannot be written in %s: %s; the program was not started%s", given,
-               shown(dir), strerror(err),
-               err == ENOENT ? " (make the directory first)"
-               : !by_o       ? " (name a writable place with -o DIR/PREFIX)"
-                             : "");
+    diag_error("%s: profiles cannot be written in %s: %s%s; the program was not started%s", given,
+               shown(dir), there ? "no file can be created there: " : "",
+               there && err == ENOENT ? "its filesystem takes no new files (as /proc)"
+                                      : strerror(err),
+               !there && err == ENOENT ? " (make the directory first)"
+               : !by_o                 ? " (name a writable place with -o DIR/PREFIX)"
+                                       : "");
     return -1;
 }
 

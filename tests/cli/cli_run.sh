@@ -240,6 +240,25 @@ expect_rc 125 hp run -o "$W/plain/p" -- true
 expect_in "$W/err" "profiles cannot be written in $W/plain: Not a directory" "a file where a directory should be"
 (cd "$W" && expect_rc 125 hp run -o "nodir/p" -- true)
 expect_in "$W/err" "^heapprof run: -o 'nodir/p': profiles cannot be written in nodir: No such file" "a missing relative directory, named as given"
+# A directory whose mode lets root write but that takes no file: a file is
+# made there and removed, not access(W_OK) asked (as root, /proc passed,
+# and the library said "cannot write profile" at exit).
+expect_rc 125 hp run -o /proc/p -- sh -c 'echo started'
+expect_in "$W/err" "^heapprof run: -o '/proc/p': profiles cannot be written in /proc: no file can be created there: " "/proc"
+expect_not_in "$W/out" started "the program started with /proc for its profiles"
+[[ -z $(compgen -G "$W/.heapprof-check-*") ]] || fail "run left its test file: $(ls -a "$W")"
+expect_rc 0 hp run -o "$W/p" -- true
+[[ -z $(compgen -G "$W/.heapprof-check-*") ]] || fail "run left its test file: $(ls -a "$W")"
+# A read-only mount, where root may write by the modes (when this test may mount).
+mkdir -p "$W/romnt"
+if [[ $(id -u) == 0 ]] && mount -t tmpfs -o ro tmpfs "$W/romnt" 2>/dev/null; then
+    run_rc rc hp run -o "$W/romnt/p" -- true
+    umount "$W/romnt"
+    [[ $rc == 125 ]] || fail "run -o on a read-only mount exited with $rc"
+    expect_in "$W/err" "profiles cannot be written in $W/romnt: no file can be created there: Read-only file system; the program was not started" "a read-only mount"
+else
+    note "no read-only mount here: its refusal is not tested"
+fi
 # A directory that cannot be written, and one that can inside it (named by
 # the prefix itself: its files go there, not beside it); as nobody when root.
 as_user=()
@@ -251,13 +270,13 @@ mkdir -p "$W/perm/ro/sub"
 chmod 555 "$W/perm/ro"
 if [[ $(id -u) != 0 || ${#as_user[@]} -gt 0 ]] && "${as_user[@]}" test -x "$HEAPPROF_CLI" -a -r "$HEAPPROF_LIB" -a -w "$W/perm/ro/sub" -a ! -w "$W/perm/ro"; then
     expect_rc 125 "${as_user[@]}" "$HEAPPROF_CLI" run -o "$W/perm/ro/p" -- true
-    expect_in "$W/err" "profiles cannot be written in $W/perm/ro: Permission denied; the program was not started\$" "a directory that cannot be written"
+    expect_in "$W/err" "profiles cannot be written in $W/perm/ro: no file can be created there: Permission denied; the program was not started\$" "a directory that cannot be written"
     # No -o, in a directory that cannot be written: the refusal says how to
     # name another.
     (cd "$W/perm/ro" && expect_rc 125 "${as_user[@]}" "$HEAPPROF_CLI" run -- true)
-    expect_in "$W/err" "^heapprof run: the default prefix: profiles cannot be written in $W/perm/ro: Permission denied; the program was not started \(name a writable place with -o DIR/PREFIX\)\$" "the default prefix, in a directory that cannot be written"
+    expect_in "$W/err" "^heapprof run: the default prefix: profiles cannot be written in $W/perm/ro: no file can be created there: Permission denied; the program was not started \(name a writable place with -o DIR/PREFIX\)\$" "the default prefix, in a directory that cannot be written"
     (cd "$W/perm/ro" && HEAPPROF_OUT=p expect_rc 125 "${as_user[@]}" "$HEAPPROF_CLI" run -- true)
-    expect_in "$W/err" "^heapprof run: HEAPPROF_OUT=p: profiles cannot be written in $W/perm/ro: Permission denied; the program was not started \(name a writable place with -o DIR/PREFIX\)\$" "HEAPPROF_OUT, in a directory that cannot be written"
+    expect_in "$W/err" "^heapprof run: HEAPPROF_OUT=p: profiles cannot be written in $W/perm/ro: no file can be created there: Permission denied; the program was not started \(name a writable place with -o DIR/PREFIX\)\$" "HEAPPROF_OUT, in a directory that cannot be written"
     expect_rc 0 "${as_user[@]}" "$HEAPPROF_CLI" run -o "$W/perm/ro/sub" -- true
     expect_in "$W/err" "^  $W/perm/ro/sub/heapprof\.[0-9]+\.0001\.pb\.gz\$" "a writable directory named by the prefix, in one that is not"
     # A program given capabilities by its file (setcap, as ping is), run by
