@@ -27,9 +27,14 @@
 #include "namehash.h"
 #include "profile_read.h"
 
+/* val is a double, which holds integers exactly only up to 2^53; exact is
+ * the same sum as an integer, for --raw, while exact_ok: every value added
+ * came through stackset_cell_add_int, and no sum overflowed. */
 typedef struct stackset_cell {
     double val, var;
+    int64_t exact;
     unsigned char sd;
+    unsigned char exact_ok, inexact;
 } stackset_cell;
 
 typedef struct stackset_row {
@@ -72,6 +77,10 @@ stackset_cell *stackset_cell_at(const stackset *s, stackset_row *r, size_t prof,
  * it where it is. */
 stackset_cell *stackset_fixed_at(const stackset *s, stackset_row *r, size_t k);
 void stackset_cell_add(stackset_cell *c, double val, double var, unsigned sd);
+/* The same for a profile's integer value, which also keeps exact. */
+void stackset_cell_add_int(stackset_cell *c, int64_t val, double var, unsigned sd);
+/* &c->exact while it holds the sum, else NULL (for units_value_exact). */
+const int64_t *stackset_cell_exact(const stackset_cell *c);
 
 /* Adds every sample of p as profile number prof: types[k] is p's index of
  * the set's type k (-1: p lacks it, the cell stays 0 with sd UNKNOWN).
