@@ -262,17 +262,29 @@ void stackset_cell_add(stackset_cell *c, double val, double var, unsigned sd)
     }
 }
 
-void stackset_cell_add_int(stackset_cell *c, int64_t val, double var, unsigned sd)
+bool stackset_cell_exact(const stackset_cell *c, int64_t *out)
 {
-    cell_add(c, (double)val, var, sd);
-    if (__builtin_add_overflow(c->exact, val, &c->exact))
-        c->inexact = 1;
-    c->exact_ok = !c->inexact;
+    if (!c->exact_ok)
+        return false;
+    *out = (int64_t)c->val + c->resid;
+    return true;
 }
 
-const int64_t *stackset_cell_exact(const stackset_cell *c)
+void stackset_cell_add_int(stackset_cell *c, int64_t val, double var, unsigned sd)
 {
-    return c->exact_ok ? &c->exact : NULL;
+    int64_t sum = 0;
+    if (!c->inexact && (c->val == 0 || stackset_cell_exact(c, &sum)) &&
+        !__builtin_add_overflow(sum, val, &sum) && (double)sum < 0x1p63) {
+        /* (double)sum rounds to nearest: below 2^63, an int64_t again */
+        cell_add(c, 0, var, sd);
+        c->val = (double)sum;
+        c->resid = (int32_t)(sum - (int64_t)c->val);
+        c->exact_ok = 1;
+        return;
+    }
+    cell_add(c, (double)val, var, sd);
+    c->inexact = 1;
+    c->exact_ok = 0;
 }
 
 /* frames[0..n) as the set's copies (see the top) in *out, which grows
