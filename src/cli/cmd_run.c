@@ -333,17 +333,6 @@ static const char *shown(const char *path)
     return path[n] == '/' ? path + n + 1 : path;
 }
 
-/* The directory profiles go to must be there, and writable, before the
- * program starts: the library makes only a directory named by a code
- * (src/writer.c's prefix_make_dirs), so `heapprof run -o missing/dir/p`
- * ran the whole program for nothing, and a build said "cannot write
- * profile" once per process, with heapprof's own report last.  -1 after
- * a message.  The prefix is read as the library will read it (an
- * environment's bad HEAPPROF_OUT is its default); `given` names it in the
- * message as the user wrote it.  Where no -o named it (the default, in the
- * current directory, or HEAPPROF_OUT), the message says how to name
- * another: a user in a directory of someone else's got a refusal and no
- * way out. */
 /* Whether a file can be made in dir: 0 or an errno value.  A file is made
  * and removed, as access(W_OK) tells nothing true of a read-only mount for
  * root, nor of /proc, which takes no new files (ENOENT) while its mode
@@ -362,6 +351,17 @@ static int can_create_in(const char *dir)
     return 0;
 }
 
+/* The directory profiles go to must be there, and writable, before the
+ * program starts: the library makes only a directory named by a code
+ * (src/writer.c's prefix_make_dirs), so `heapprof run -o missing/dir/p`
+ * ran the whole program for nothing, and a build said "cannot write
+ * profile" once per process, with heapprof's own report last.  -1 after
+ * a message.  The prefix is read as the library will read it (an
+ * environment's bad HEAPPROF_OUT is its default); `given` names it in the
+ * message as the user wrote it.  Where no -o named it (the default, in the
+ * current directory, or HEAPPROF_OUT), the message says how to name
+ * another: a user in a directory of someone else's got a refusal and no
+ * way out. */
 static int check_out_dir(const char *given, bool by_o)
 {
     hp_config cfg;
