@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,21 +102,85 @@ static const struct {
     {"output", "-o FILE in heapprof flame and timeline"},
 };
 
-/* An unknown letter inside a word of one dash and more letters: a long
- * option given one dash (-type), or one of pprof's (-sample_index=...),
- * which getopt reads as a cluster of letters, one of them unknown. */
-static int one_dash(const char *word, const struct option *longs)
+/* The long option of longs, or the pprof flag (as an index of
+ * pprof_flags), that the word of one dash names: -type, -sample_index=...
+ * Returns false when it names neither. */
+static bool one_dash_names(const char *word, const struct option *longs,
+                           const struct option **lo, size_t *pp)
 {
     size_t len = strcspn(word + 1, "=");
+    *lo = NULL;
     for (const struct option *o = longs; o && o->name; o++)
-        if (strlen(o->name) == len && !strncmp(word + 1, o->name, len))
-            return diag_usage("unknown option '%s' (an option longer than one letter takes two "
-                              "dashes: --%s)", word, o->name);
+        if (strlen(o->name) == len && !strncmp(word + 1, o->name, len)) {
+            *lo = o;
+            return true;
+        }
     for (size_t i = 0; i < sizeof pprof_flags / sizeof pprof_flags[0]; i++)
-        if (strlen(pprof_flags[i].pprof) == len && !strncmp(word + 1, pprof_flags[i].pprof, len))
-            return diag_usage("unknown option '%s' (pprof's -%s; use %s)", word,
-                              pprof_flags[i].pprof, pprof_flags[i].here);
+        if (strlen(pprof_flags[i].pprof) == len && !strncmp(word + 1, pprof_flags[i].pprof, len)) {
+            *pp = i;
+            return true;
+        }
+    return false;
+}
+
+/* A word of one dash and more letters, refused: a long option given one
+ * dash (-type), or one of pprof's (-sample_index=...).  letter: the option
+ * getopt would have given the rest of the word as its value, for the hint
+ * (-ofoo=x.svg: -o foo=x.svg), or 0. */
+static int one_dash(const char *word, const struct option *longs, int letter)
+{
+    const struct option *lo;
+    size_t pp = 0;
+    if (one_dash_names(word, longs, &lo, &pp)) {
+        if (lo)
+            return diag_usage("unknown option '%s' (an option longer than one letter takes two "
+                              "dashes: --%s)", word, lo->name);
+        return diag_usage("unknown option '%s' (pprof's -%s; use %s)", word,
+                          pprof_flags[pp].pprof, pprof_flags[pp].here);
+    }
+    if (letter)
+        return diag_usage("unknown option '%s' (a value of -%c goes after a space: -%c %s)", word,
+                          letter, letter, word + 2);
     return diag_usage("unknown option '%s'", word);
+}
+
+/* Whether a word of one dash that getopt would read as the letter c (its
+ * first) reads as a long name instead: letters, digits, '_' or '-', more
+ * than one, followed by '=' (-nodecount=5), or all of it a long option of
+ * the command or a pprof flag (-nodecount, -output, -help). */
+static bool long_looking(const char *word, const struct option *longs)
+{
+    static const char name_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                     "0123456789_-";
+    size_t len = strcspn(word + 1, "=");
+    const struct option *lo;
+    size_t pp;
+    if (len < 2 || strspn(word + 1, name_chars) < len)
+        return false;
+    return word[1 + len] == '=' || one_dash_names(word, longs, &lo, &pp);
+}
+
+int args_getopt(int argc, char *const argv[], const char *shorts, const struct option *longs)
+{
+    int c = getopt_long(argc, argv, shorts, longs, NULL);
+    if (c == -1 || c == '?' || c == ':')
+        return c;
+    const char *spec = strchr(shorts, c);
+    bool takes = spec && spec[1] == ':';
+    /* The word the letter came from: with its value attached, getopt has
+     * moved past it (-nodecount=5: -n, value "odecount=5"); a letter
+     * without a value that more letters follow leaves optind on its word
+     * (-help: -h, then -e ...). */
+    const char *word = NULL;
+    if (takes && optarg && optind > 1 && optarg == argv[optind - 1] + 2)
+        word = argv[optind - 1];
+    else if (!takes && optind < argc)
+        word = argv[optind];
+    if (word && word[0] == '-' && word[1] == c && long_looking(word, longs)) {
+        (void)one_dash(word, longs, takes ? c : 0);
+        return ARGS_SAID;
+    }
+    return c;
 }
 
 int args_getopt_error(int c, char *const argv[], int next, int opt, const struct option *longs)
@@ -126,8 +191,10 @@ int args_getopt_error(int c, char *const argv[], int next, int opt, const struct
     const char *here = next > 0 ? argv[next] : NULL;
     if (c == '?' && opt && here && here[0] == '-' && here[1] != '-' && strchr(here + 1, opt))
         word = here;
+    if (c == ARGS_SAID)
+        return DIAG_USAGE;
     if (c == '?' && opt && word[0] == '-' && word[1] && word[1] != '-' && word[2])
-        return one_dash(word, longs);
+        return one_dash(word, longs, 0);
     if (c == ':')
         return diag_usage("option '%s' needs a value", word);
     /* getopt_long names the option in optopt when it was known but given a

@@ -19,7 +19,16 @@ int args_seconds(const char *flag, const char *value, double min, double max, do
 int args_duration(const char *flag, const char *value, double *out);
 
 struct option;
-/* For getopt_long's '?' and ':' (optstring must start with ':'); argv and
+/* getopt_long (no index), but a word of one dash that reads as a long
+ * option (-nodecount=5, -output, -help) is refused with a message naming
+ * what to use, and ARGS_SAID returned, instead of being read as a short
+ * option with the rest of the word as its value (-n 'odecount=5') or as a
+ * cluster of letters (-h). */
+enum { ARGS_SAID = -2 };
+int args_getopt(int argc, char *const argv[], const char *shorts, const struct option *longs);
+
+/* For getopt_long's '?' and ':' (optstring must start with ':'), and
+ * args_getopt's ARGS_SAID (already said: DIAG_USAGE); argv and
  * the index of the next argument locate the offending word.  longs, the
  * command's long options, name the one a word of one dash meant (-type:
  * --type), as pprof's flags (-sample_index) are named by theirs. */

@@ -31,17 +31,19 @@
  *   young    y >= 90%: a working set of short-lived objects;
  *   steady   every zone holds at least a third of its steady share: kept
  *            from every part of the run, what a leak looks like;
- *   old      y < ye/3: kept from earlier, hardly anything recent: grew,
+ *   stopped  y < ye/3: kept from earlier, hardly anything recent: grew,
  *            then stopped (a filled cache, a leak that ended);
  *   recent   o < oe/3: nothing much from the start: began later (a leak
  *            that started, or objects living a good part of the run);
  *   mixed    the rest (old and young, little between: start-up state
  *            plus a working set).
  * One profile cannot tell a leak from a long-lived working set: `heapprof
- * leaks` over a series can.  Rows are ranked by reading, in the order of
- * the enum below (leak-like first), then by live bytes; "few" after "-",
- * whose rows, in a process too young for readings, are the ones known
- * well enough (a 64 KiB row of ± 45 KiB stood above one of 1.23 MiB).
+ * leaks` over a series can.  A reading named like a column ("young") means
+ * that column holds most of the row; "stopped" was called "old", and a row
+ * read so could show 0% in the old column.  Rows are ranked by reading, in
+ * the order of the enum below (leak-like first), then by live bytes; "few"
+ * after "-", whose rows, in a process too young for readings, are the ones
+ * known well enough (a 64 KiB row of ± 45 KiB stood above one of 1.23 MiB).
  */
 #include <getopt.h>
 #include <math.h>
@@ -62,11 +64,11 @@
 enum { Z_YOUNG, Z_MID, Z_OLD, C_LIVE, C_OBJECTS, NCELLS };
 
 enum reading {
-    R_STEADY, R_RECENT, R_OLD, R_MIXED, R_STARTUP, R_YOUNG, R_NONE, R_FEW, R_NOAGE, NREADINGS
+    R_STEADY, R_RECENT, R_STOPPED, R_MIXED, R_STARTUP, R_YOUNG, R_NONE, R_FEW, R_NOAGE, NREADINGS
 };
 
 static const char *const reading_name[NREADINGS] = {
-    "steady", "recent", "old", "mixed", "startup", "young", "-", "few", "no-age"};
+    "steady", "recent", "stopped", "mixed", "startup", "young", "-", "few", "no-age"};
 static const char *const reading_help[NREADINGS] = {
     "live bytes from every part of the run, as a leak at a steady rate leaves them",
     "little from the first part of the run: began later (a leak that started, or\n"
@@ -134,12 +136,12 @@ void cmd_ages_usage(FILE *f)
           "  young    at least 90% young: a working set\n"
           "  steady   every column at least a third of its steady share: kept from\n"
           "           every part of the run, what a leak looks like\n"
-          "  old      young below a third of its steady share: kept from earlier, then\n"
+          "  stopped  young below a third of its steady share: kept from earlier, then\n"
           "           stopped (a filled cache, a leak that ended)\n"
           "  recent   old below a third of its steady share: began later\n"
           "  mixed    the rest: old and young with little between\n"
           "  -        the process ran less than 20 s: no readings\n"
-          "Rows are ranked steady, recent, old, mixed, startup, young, -, few, then by\n"
+          "Rows are ranked steady, recent, stopped, mixed, startup, young, -, few, then by\n"
           "live bytes.  One profile cannot tell a leak from objects that live long: confirm\n"
           "with heapprof leaks over a series of profiles.  heapprof top --min-age DUR\n"
           "shows the live bytes of a given age and older.\n"
@@ -255,7 +257,7 @@ static enum reading read_row(const stackset *s, stackset_row *r, const zones *z)
     if (!low[Z_YOUNG] && !low[Z_MID] && !low[Z_OLD])
         return R_STEADY;
     if (low[Z_YOUNG])
-        return R_OLD;
+        return R_STOPPED;
     if (low[Z_OLD])
         return R_RECENT;
     return R_MIXED;
@@ -438,7 +440,7 @@ int cmd_ages_main(int argc, char **argv)
     int c, rt;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":n:h", longs, NULL)) != -1) {
+    while ((c = args_getopt(argc, argv, ":n:h", longs)) != -1) {
         switch (c) {
         case 'n':
             if (args_count("-n", optarg, 0, SIZE_MAX, &o.n))

@@ -540,7 +540,7 @@ int cmd_dump_main(int argc, char **argv)
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
+    while ((c = args_getopt(argc, argv, ":h", longs)) != -1) {
         if (c == 'h') {
             cmd_dump_usage(stdout);
             return DIAG_OK;

@@ -324,9 +324,10 @@ static int close_out(outfile *out, const flame_opts *o)
     return DIAG_OK;
 }
 
+/* nothing: why the graph is empty (said where its bars would be), or NULL. */
 static int write_svg(const flame *g, const profile *p, const profile *base, size_t t,
                      const flame_opts *o, size_t left_out, double left_val, size_t unaged,
-                     size_t deepest)
+                     size_t deepest, const char *nothing)
 {
     draw d = {.p = p, .base = base, .t = t, .diff = base != NULL, .width = (double)o->width};
     double min_w = MIN_PX / d.width;
@@ -399,6 +400,12 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
             left_out == 1 ? "" : "s", lv);
     }
     (void)fputs("</text>\n", f);
+    if (nothing) {
+        (void)fprintf(f, "<text x=\"%d\" y=\"%.0f\" font-size=\"12\">Nothing to draw: ", PAD,
+                      d.height - BOTTOM_H - 5);
+        svg_text(f, nothing, 400);
+        (void)fputs(".</text>\n", f);
+    }
     flame_layout(g, min_w, frame, &d);
     (void)fputs("</svg>\n", f);
     return close_out(&out, o);
@@ -526,22 +533,27 @@ static int run(const char *path, const flame_opts *o)
         diag_error("out of memory");
         goto out;
     }
+    /* An empty graph is an answer, as top's "Total: 0" is (exit status 0):
+     * a filter that leaves nothing, a profile with nothing live.  The SVG
+     * says so where its bars would be, the folded output has no lines. */
+    char nothing[1024] = "";
     if (!(flame_node_at(g, 0)->val > 0)) {
-        diag_error("%s: nothing to draw: no sample%s%s has %s above 0%s", path,
-                   !o->focus ? ""
-                   : o->lines ? " through a frame whose function file:line contains "
-                              : " through a function whose name contains ",
-                   o->focus ? o->focus : "", p->type_name[t],
-                   o->ages.on        ? " in that age range"
-                   : o->lifetimes.arg ? " among the objects freed within that lifetime"
-                                      : "");
+        snprintf(nothing, sizeof nothing, "no sample%s%s has %s above 0%s",
+                 !o->focus ? ""
+                 : o->lines ? " through a frame whose function file:line contains "
+                            : " through a function whose name contains ",
+                 o->focus ? o->focus : "", p->type_name[t],
+                 o->ages.on        ? " in that age range"
+                 : o->lifetimes.arg ? " among the objects freed within that lifetime"
+                                    : "");
+        diag_error("note: %s: nothing to draw: %s; the %s is empty", path, nothing,
+                   o->folded ? "output" : "graph");
         if (!o->focus && !o->ages.on && !o->lifetimes.arg && !b)
             report_note_none_live(p, (size_t)t);
-        goto out;
     }
     r = o->folded ? write_folded(g, b != NULL, o, left_out, pv.unaged + bv.unaged)
                   : write_svg(g, p, b, (size_t)t, o, left_out, left_val, pv.unaged + bv.unaged,
-                              deepest);
+                              deepest, *nothing ? nothing : NULL);
 out:
     flame_free(g);
     if (pu == &pv.p)
@@ -570,7 +582,7 @@ int cmd_flame_main(int argc, char **argv)
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", longs, NULL)) != -1) {
+    while ((c = args_getopt(argc, argv, ":o:h", longs)) != -1) {
         switch (c) {
         case 'o':
             if (!*optarg)

@@ -858,7 +858,7 @@ int cmd_leaks_main(int argc, char **argv)
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":n:h", longs, NULL)) != -1) {
+    while ((c = args_getopt(argc, argv, ":n:h", longs)) != -1) {
         switch (c) {
         case 'n':
             if (args_count("-n", optarg, 0, SIZE_MAX, &o.n))

@@ -65,7 +65,10 @@ static setting settings[NSETTINGS] = {
     [S_SIGNAL] = {"--signal", "HEAPPROF_SIGNAL", NULL},
 };
 
+/* The signals passed on to the program; the profile signal too, when it
+ * is another (forwarded_signals). */
 static const int forwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH};
+#define NFORWARD (sizeof forwarded / sizeof forwarded[0] + 1)
 
 static volatile sig_atomic_t child_pid;
 
@@ -99,9 +102,10 @@ void cmd_run_usage(FILE *f)
                 "Run PROGRAM with libheapprof.so preloaded, wait for it, print (to stderr) the\n"
                 "profiles it wrote, and exit with its exit status; when it was killed by a\n"
                 "signal, die of the same signal (status 128 + N in a shell).  Signals sent to\n"
-                "heapprof with kill(1) (HUP INT QUIT TERM USR1 USR2 WINCH) are passed on to\n"
-                "PROGRAM, so `kill -USR2 <heapprof's pid>` asks it for a profile (with the\n"
-                "default --signal; `heapprof dump <heapprof's pid>` sends whichever it is).\n"
+                "heapprof with kill(1) (HUP INT QUIT TERM USR1 USR2 WINCH, and the --signal\n"
+                "or HEAPPROF_SIGNAL given) are passed on to PROGRAM, so `kill -USR2\n"
+                "<heapprof's pid>` asks it for a profile (`kill -s RTMIN+2` with --signal\n"
+                "RTMIN+2; `heapprof dump <heapprof's pid>` sends whichever it is).\n"
                 "\n"
                 "Options (each sets the HEAPPROF_* variable named; unset ones keep the\n"
                 "value in heapprof's environment, or the library's default):\n"
@@ -203,7 +207,7 @@ static int parse(int argc, char **argv, int *status)
     int c, err = 0;
     opterr = 0;
     optind = 1;
-    while (!err && (c = getopt_long(argc, argv, "+:o:h", longs, NULL)) != -1) {
+    while (!err && (c = args_getopt(argc, argv, "+:o:h", longs)) != -1) {
         switch (c) {
         case 's':
             err = args_size("--sample", optarg, &u);
@@ -329,6 +333,24 @@ static const char *shown(const char *path)
     return path[n] == '/' ? path + n + 1 : path;
 }
 
+/* Whether a file can be made in dir: 0 or an errno value.  A file is made
+ * and removed, as access(W_OK) tells nothing true of a read-only mount for
+ * root, nor of /proc, which takes no new files (ENOENT) while its mode
+ * says root may write: `run -o /proc/x` passed, and every process failed
+ * to write its profile. */
+static int can_create_in(const char *dir)
+{
+    char probe[CONFIG_PATH_MAX + 32];
+    if ((size_t)snprintf(probe, sizeof probe, "%s/.heapprof-check-XXXXXX", dir) >= sizeof probe)
+        return ENAMETOOLONG;
+    int fd = mkstemp(probe);
+    if (fd < 0)
+        return errno;
+    (void)close(fd);
+    (void)unlink(probe);
+    return 0;
+}
+
 /* The directory profiles go to must be there, and writable, before the
  * program starts: the library makes only a directory named by a code
  * (src/writer.c's prefix_make_dirs), so `heapprof run -o missing/dir/p`
@@ -360,15 +382,18 @@ static int check_out_dir(const char *given, bool by_o)
         !stat(whole, &st) && S_ISDIR(st.st_mode))
         memcpy(dir, whole, sizeof dir);
     int err = stat(dir, &st) ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
-    if (!err && access(dir, W_OK | X_OK))
-        err = errno;
+    bool there = !err;
+    if (there)
+        err = can_create_in(dir);
     if (!err)
         return 0;
-    diag_error("%s: profiles cannot be written in %s: %s; the program was not started%s", given,
-               shown(dir), strerror(err),
-               err == ENOENT ? " (make the directory first)"
-               : !by_o       ? " (name a writable place with -o DIR/PREFIX)"
-                             : "");
+    diag_error("%s: profiles cannot be written in %s: %s%s; the program was not started%s", given,
+               shown(dir), there ? "no file can be created there: " : "",
+               there && err == ENOENT ? "its filesystem takes no new files (as /proc)"
+                                      : strerror(err),
+               !there && err == ENOENT ? " (make the directory first)"
+               : !by_o                 ? " (name a writable place with -o DIR/PREFIX)"
+                                       : "");
     return -1;
 }
 
@@ -458,6 +483,25 @@ static int say_unpreloadable(const char *program, preloadable why)
 
 /* ---- the child ---------------------------------------------------------------- */
 
+/* Into sigs, the signals passed on to the program: the fixed ones, and the
+ * one that makes it write a profile (--signal, HEAPPROF_SIGNAL, as the
+ * library will read it), so that `kill -SIG <heapprof's pid>` asks for a
+ * profile whatever SIG is: RTMIN+2 reached heapprof, not the program. */
+static size_t forwarded_signals(int sigs[NFORWARD])
+{
+    size_t n = 0;
+    bool listed = false;
+    hp_config cfg;
+    config_parse(&cfg, lookup_env, NULL, NULL);
+    for (size_t i = 0; i < NFORWARD - 1; i++) {
+        sigs[n++] = forwarded[i];
+        listed = listed || forwarded[i] == (int)cfg.signal;
+    }
+    if (cfg.signal && !listed)
+        sigs[n++] = (int)cfg.signal;
+    return n;
+}
+
 static void forward(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;
@@ -478,28 +522,30 @@ static pid_t start(char **argv, sigset_t *old, int *exec_errno)
         diag_error("cannot create a pipe: %s", strerror(errno));
         return -1;
     }
+    int sigs[NFORWARD];
+    size_t nsigs = forwarded_signals(sigs);
     sigset_t block;
     sigemptyset(&block);
-    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-        sigaddset(&block, forwarded[i]);
+    for (size_t i = 0; i < nsigs; i++)
+        sigaddset(&block, sigs[i]);
     sigprocmask(SIG_BLOCK, &block, old);
     /* A signal heapprof was started with ignored (nohup, a background job)
      * stays ignored, here and in the program; the others are forwarded. */
-    struct sigaction sa, was[sizeof forwarded / sizeof forwarded[0]];
+    struct sigaction sa, was[NFORWARD];
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = forward;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) {
-        sigaction(forwarded[i], NULL, &was[i]);
+    for (size_t i = 0; i < nsigs; i++) {
+        sigaction(sigs[i], NULL, &was[i]);
         if (was[i].sa_handler != SIG_IGN)
-            sigaction(forwarded[i], &sa, NULL);
+            sigaction(sigs[i], &sa, NULL);
     }
     (void)fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
-        for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-            sigaction(forwarded[i], &was[i], NULL);
+        for (size_t i = 0; i < nsigs; i++)
+            sigaction(sigs[i], &was[i], NULL);
         sigprocmask(SIG_SETMASK, old, NULL);
         close(ep[0]);
         execvp(argv[0], argv);
@@ -624,22 +670,18 @@ static void no_profile_hint(const char *program, preloadable why, int status, co
                     "(dash, a common /bin/sh, does), nor one that runs without the library "
                     "(statically linked, set-user-ID, exec'd in place under --no-children)\n",
                     stderr);
-    /* The dump signal, and whether heapprof passes it on (forwarded) */
+    /* The dump signal, which heapprof passes on (forwarded_signals) */
     char sig[64] = "";
-    bool passed = false;
     if (cfg.signal) {
         const char *name = sigabbrev_np((int)cfg.signal);
         if (name)
             snprintf(sig, sizeof sig, "SIG%s", name);
         else /* glibc names no real-time signal */
             snprintf(sig, sizeof sig, "SIGRTMIN+%d", (int)cfg.signal - SIGRTMIN);
-        for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-            passed = passed || forwarded[i] == (int)cfg.signal;
     }
     (void)fprintf(stderr, "heapprof: for profiles while it runs: %s%s%s%s\n",
                   cfg.period > 0 ? "a --period shorter than its run" : "--period SECONDS",
-                  *sig ? ", or " : "", sig, !*sig ? "" : passed ? " sent to it or to heapprof"
-                                                                : " sent to it");
+                  *sig ? ", or " : "", sig, *sig ? " sent to it or to heapprof" : "");
     largest_child(v, n, pid);
 }
 

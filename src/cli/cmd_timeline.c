@@ -714,7 +714,7 @@ int cmd_timeline_main(int argc, char **argv)
     int c, rt;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", longs, NULL)) != -1) {
+    while ((c = args_getopt(argc, argv, ":o:h", longs)) != -1) {
         switch (c) {
         case 'o':
             if (!*optarg)

@@ -71,7 +71,7 @@ void cmd_top_usage(FILE *f)
         "                --by tag:component): what each thread pool or component holds;\n"
         "                \"(no KEY label)\" for samples without one\n"
         "  --cum         sort functions by cum instead of flat\n"
-        "  --raw         plain numbers (bytes, counts) without unit scaling\n"
+        "  --raw         plain numbers (bytes, counts) without unit scaling, exact\n"
         "  --lines       rows are source lines, \"func file:line\" (as go tool pprof\n"
         "                -top -lines): a function that allocates at two lines is two\n"
         "                rows; with --by stack, each frame is a line.  The file is the\n"
@@ -194,21 +194,29 @@ static int aggregate_functions(stackset *s, const profile *p, size_t t)
         const char *const *f = smp->nframes ? smp->frames : no_stack;
         const namehash *h = smp->nframes ? smp->hashes : NULL; /* NULL: hashed by the set */
         size_t n = smp->nframes ? smp->nframes : 1;
-        double v = (double)smp->values[t], var = smp->var[t];
+        int64_t v = smp->values[t];
+        double var = smp->var[t];
         stackset_row *r = stackset_row_hashed(s, f, h, 1);
         if (!r)
             return -1;
-        stackset_cell_add(stackset_cell_at(s, r, 0, 0), v, var, smp->sd[t]);
+        stackset_cell_add_int(stackset_cell_at(s, r, 0, 0), v, var, smp->sd[t]);
         for (size_t k = 0; k < n; k++) {
             if (!(r = stackset_row_hashed(s, &f[k], h ? &h[k] : NULL, 1)))
                 return -1;
             if (r->stamp == i + 1)
                 continue; /* recursion: once per sample */
             r->stamp = i + 1;
-            stackset_cell_add(stackset_cell_at(s, r, 0, 1), v, var, smp->sd[t]);
+            stackset_cell_add_int(stackset_cell_at(s, r, 0, 1), v, var, smp->sd[t]);
         }
     }
     return 0;
+}
+
+/* A cell's value, its integer sum printed exactly where it is one. */
+static void cell_value(char *buf, size_t len, const stackset_cell *c, const char *unit, bool raw)
+{
+    int64_t exact;
+    units_value_exact(buf, len, c->val, stackset_cell_exact(c, &exact) ? &exact : NULL, unit, raw);
 }
 
 static void print_stack(const stackset_row *r)
@@ -306,9 +314,11 @@ static int show(const profile *p, size_t t, const top_opts *o)
         return DIAG_FAIL;
     }
     double total = 0, total_var = 0, whole = 0; /* whole: what shares are of (see the top) */
-    bool negative = false;
+    int64_t exact = 0; /* total, for --raw past 2^53 (stackset.h) */
+    bool negative = false, inexact = false;
     for (size_t i = 0; i < p->nsamples; i++) {
         double v = (double)p->samples[i].values[t];
+        inexact = inexact || __builtin_add_overflow(exact, p->samples[i].values[t], &exact);
         total += v;
         whole += fabs(v);
         negative = negative || v < 0;
@@ -327,7 +337,7 @@ static int show(const profile *p, size_t t, const top_opts *o)
     size_t n = keep_nonzero(s, rows, stackset_count(s), ncells);
     size_t shown = o->n && o->n < n ? (size_t)o->n : n;
     char a[64], b[64], c[64], when[64];
-    units_value(a, sizeof a, total, unit, o->raw);
+    units_value_exact(a, sizeof a, total, inexact ? NULL : &exact, unit, o->raw);
     units_sd(b, sizeof b, total_var, worst, unit, o->raw);
     report_time(when, sizeof when, (long long)p->time_nanos);
     printf("File: %s\nType: %s (%s)\nTime: %s\n", p->path, p->type_name[t], *unit ? unit : "-",
@@ -347,25 +357,24 @@ static int show(const profile *p, size_t t, const top_opts *o)
                "        make this profile a difference (go tool pprof -proto -base writes one)\n",
                a);
     }
-    if (tag)
+    if (tag) {
         printf("Showing %zu of %zu values of label %s\n\n", shown, n, tag);
-    else
-        printf("Showing %zu of %zu %s\n\n", shown, n,
-               o->by_stack ? "stacks" : p->lines ? "source lines" : "functions");
-    if (tag)
         printf("%10s %10s %6s %6s  %s\n", "value", "±", "%", "sum%", "label");
-    else if (o->by_stack)
+    } else if (o->by_stack) {
+        printf("Showing %zu of %zu stacks\n\n", shown, n);
         printf("%10s %10s %6s %6s  %s\n", "value", "±", "%", "sum%", "stack (leaf first)");
-    else
+    } else {
+        printf("Showing %zu of %zu %s\n\n", shown, n, p->lines ? "source lines" : "functions");
         printf("%10s %10s %6s %6s %10s %10s %6s  %s\n", "flat", "±", "flat%", "sum%", "cum", "±",
                "cum%", p->lines ? "function file:line" : "function");
+    }
     double sum = 0;
     for (size_t i = 0; i < shown; i++) {
         stackset_row *r = rows[i];
         stackset_cell *f = stackset_cell_at(s, r, 0, 0);
         char pc[16], sp[16];
         sum += f->val;
-        units_value(a, sizeof a, f->val, unit, o->raw);
+        cell_value(a, sizeof a, f, unit, o->raw);
         units_sd(b, sizeof b, f->var, f->sd, unit, o->raw);
         units_percent(pc, sizeof pc, f->val, whole);
         units_percent(sp, sizeof sp, sum, whole);
@@ -376,7 +385,7 @@ static int show(const profile *p, size_t t, const top_opts *o)
             continue;
         }
         stackset_cell *cu = stackset_cell_at(s, r, 0, 1);
-        units_value(a, sizeof a, cu->val, unit, o->raw);
+        cell_value(a, sizeof a, cu, unit, o->raw);
         units_sd(b, sizeof b, cu->var, cu->sd, unit, o->raw);
         units_percent(c, sizeof c, cu->val, whole);
         printf("%10s %9s %6s  %s\n", a, b, c, r->frames[0]);
@@ -432,7 +441,7 @@ int cmd_top_main(int argc, char **argv)
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":n:h", longs, NULL)) != -1) {
+    while ((c = args_getopt(argc, argv, ":n:h", longs)) != -1) {
         switch (c) {
         case 't':
             o.type = optarg;

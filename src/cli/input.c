@@ -60,7 +60,8 @@ int input_read_fd(int fd, uint64_t max, uint8_t **out, size_t *len, char *err, s
                 unsigned first = buf[0];
                 free(buf);
                 return say(err, errlen, "not a pprof profile: it starts with the byte 0x%02x, "
-                           "which neither gzip data nor a protobuf message does", first);
+                           "which neither gzip data nor a protobuf message does; " INPUT_WANTS,
+                           first);
             }
             if (cap == limit) {
                 free(buf);

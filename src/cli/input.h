@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What the commands read, for messages about input that is something else. */
+#define INPUT_WANTS "heapprof reads pprof profiles (protobuf, gzipped or not)"
+
 /* The gzip magic bytes. */
 bool input_is_gzip(const uint8_t *data, size_t len);
 

@@ -843,6 +843,23 @@ static bool looks_like_text(const uint8_t *d, size_t n)
     return k > 0;
 }
 
+/* The message for bytes that hold no profile at all (protobuf-c failed on
+ * them, or read them as a message with neither strings nor sample types,
+ * as it reads "x\n": a varint of an unknown field): what they are, as far
+ * as their first bytes tell, and what the commands read instead. */
+static int not_profile(reader *r, const uint8_t *d, size_t n, bool gz, bool decoded)
+{
+    const char *what = decoded ? "protobuf data with no profile in it (no strings, no sample types)"
+                               : "data that protobuf cannot decode (corrupt, or another format)";
+    if (looks_like_text(d, n)) {
+        size_t i = 0;
+        while (i < n && isspace(d[i]))
+            i++;
+        what = i < n && (d[i] == '{' || d[i] == '[') ? "JSON text" : "text";
+    }
+    return fail(r, "not a pprof profile: it is %s%s; %s", gz ? "gzipped " : "", what, INPUT_WANTS);
+}
+
 /* The memory protobuf-c has asked for so far, against a bound.  Frees are
  * not subtracted (free is not told the size): the count is the total ever
  * allocated, which is what a profile's structs add up to, plus the
@@ -884,11 +901,15 @@ static uint64_t decode_max(const profile_limits *lim, size_t n)
     return v < PROFILE_DECODE_DEFAULT ? v : PROFILE_DECODE_DEFAULT;
 }
 
-static int decode(reader *r, const uint8_t *d, size_t n, const profile_limits *lim,
+/* gz: d was inflated from gzip data (said in the messages). */
+static int decode(reader *r, const uint8_t *d, size_t n, bool gz, const profile_limits *lim,
                   struct profile_mem *m)
 {
     if (n == 0)
-        return fail(r, "empty file (no profile in it)");
+        return fail(r, "%s (no profile in it)", gz ? "empty gzip data" : "empty file");
+    if (n >= 13 && !memcmp(d, "heap profile:", 13))
+        return fail(r, "a legacy text heap profile (as ?debug=1 serves); fetch it without "
+                       "?debug=1, or convert it with `go tool pprof -proto FILE > FILE.pb`");
     budget b = {0, decode_max(lim, n), false};
     ProtobufCAllocator a = {budget_alloc, budget_free, &b};
     m->pb = perftools__profiles__profile__unpack(&a, n, d);
@@ -896,14 +917,11 @@ static int decode(reader *r, const uint8_t *d, size_t n, const profile_limits *l
         return fail(r, "needs more than %" PRIu64 " %s of memory to decode; refusing it "
                        "(HEAPPROF_MAX_DECODE raises the limit)",
                     b.max >> 20 ? b.max >> 20 : b.max, b.max >> 20 ? "MiB" : "bytes");
-    if (!m->pb) {
-        if (n >= 13 && !memcmp(d, "heap profile:", 13))
-            return fail(r, "a legacy text heap profile; convert it with "
-                           "`go tool pprof -proto FILE > FILE.pb` first");
-        return fail(r, "not a pprof profile: protobuf decoding failed%s",
-                    looks_like_text(d, n) ? " (the file is text)" : " (corrupt or another format)");
-    }
+    if (!m->pb)
+        return not_profile(r, d, n, gz, false);
     const pb_profile *pb = m->pb;
+    if (!pb->n_string_table && !pb->n_sample_type)
+        return not_profile(r, d, n, gz, true);
     if (!pb->n_string_table || !pb->string_table[0] || pb->string_table[0][0])
         return fail(r, "not a pprof profile: its string table does not start with \"\"");
     if (!pb->n_sample_type)
@@ -938,7 +956,7 @@ profile *profile_read_mem(const uint8_t *data, size_t len, const char *name,
              input_gunzip(data, len, max, &plain, &plen, why, sizeof why))
         e = fail(&r, "%s", why);
     if (!e)
-        e = decode(&r, plain ? plain : data, plen, lim, m);
+        e = decode(&r, plain ? plain : data, plen, plain != NULL, lim, m);
     free(plain); /* protobuf-c copied what it keeps */
     checker c = {&r, m->pb ? m->pb->n_string_table : 0};
     if (!e)

@@ -245,12 +245,46 @@ stackset_cell *stackset_fixed_at(const stackset *s, stackset_row *r, size_t k)
     return &r->cells[s->nprof * s->ntypes + k];
 }
 
-void stackset_cell_add(stackset_cell *c, double val, double var, unsigned sd)
+static void cell_add(stackset_cell *c, double val, double var, unsigned sd)
 {
     c->val += val;
     c->var += var;
     if (sd > c->sd)
         c->sd = (unsigned char)sd;
+}
+
+void stackset_cell_add(stackset_cell *c, double val, double var, unsigned sd)
+{
+    cell_add(c, val, var, sd);
+    if (val != 0) { /* a share of a value (birth.c): no longer a whole sum */
+        c->inexact = 1;
+        c->exact_ok = 0;
+    }
+}
+
+bool stackset_cell_exact(const stackset_cell *c, int64_t *out)
+{
+    if (!c->exact_ok)
+        return false;
+    *out = (int64_t)c->val + c->resid;
+    return true;
+}
+
+void stackset_cell_add_int(stackset_cell *c, int64_t val, double var, unsigned sd)
+{
+    int64_t sum = 0;
+    if (!c->inexact && (c->val == 0 || stackset_cell_exact(c, &sum)) &&
+        !__builtin_add_overflow(sum, val, &sum) && (double)sum < 0x1p63) {
+        /* (double)sum rounds to nearest: below 2^63, an int64_t again */
+        cell_add(c, 0, var, sd);
+        c->val = (double)sum;
+        c->resid = (int32_t)(sum - (int64_t)c->val);
+        c->exact_ok = 1;
+        return;
+    }
+    cell_add(c, (double)val, var, sd);
+    c->inexact = 1;
+    c->exact_ok = 0;
 }
 
 /* frames[0..n) as the set's copies (see the top) in *out, which grows
@@ -305,8 +339,8 @@ int stackset_add_profile(stackset *s, size_t prof, const profile *p, const long 
             if (types[t] < 0)
                 c->sd = PROFILE_SD_UNKNOWN;
             else
-                stackset_cell_add(c, (double)smp->values[types[t]], smp->var[types[t]],
-                                  smp->sd[types[t]]);
+                stackset_cell_add_int(c, smp->values[types[t]], smp->var[types[t]],
+                                      smp->sd[types[t]]);
         }
     }
     ptrmap_free(&copies);

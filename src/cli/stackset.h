@@ -21,15 +21,25 @@
 #ifndef HEAPPROF_CLI_STACKSET_H
 #define HEAPPROF_CLI_STACKSET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "namehash.h"
 #include "profile_read.h"
 
+/* val is a double, which holds integers exactly only up to 2^53.  While
+ * exact_ok (every value added came through stackset_cell_add_int, and no
+ * sum left int64_t's range), val is the integer sum S rounded, and resid
+ * is S - val: |resid| is at most 2^10 (half a unit of val's last place,
+ * below 2^63), so it fits where the struct had padding, and a cell of a
+ * long series (leaks, timeline) costs what it did.  stackset_cell_exact
+ * gives S. */
 typedef struct stackset_cell {
     double val, var;
     unsigned char sd;
+    unsigned char exact_ok, inexact;
+    int32_t resid;
 } stackset_cell;
 
 typedef struct stackset_row {
@@ -72,6 +82,11 @@ stackset_cell *stackset_cell_at(const stackset *s, stackset_row *r, size_t prof,
  * it where it is. */
 stackset_cell *stackset_fixed_at(const stackset *s, stackset_row *r, size_t k);
 void stackset_cell_add(stackset_cell *c, double val, double var, unsigned sd);
+/* The same for a profile's integer value, which also keeps exact. */
+void stackset_cell_add_int(stackset_cell *c, int64_t val, double var, unsigned sd);
+/* The integer sum into *out, and true, while the cell keeps it (see
+ * stackset_cell); else false. */
+bool stackset_cell_exact(const stackset_cell *c, int64_t *out);
 
 /* Adds every sample of p as profile number prof: types[k] is p's index of
  * the set's type k (-1: p lacks it, the cell stays 0 with sd UNKNOWN).

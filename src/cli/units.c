@@ -4,6 +4,7 @@
  */
 #include "units.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,9 +50,17 @@ static void nanos(char *buf, size_t len, double v)
 
 void units_value(char *buf, size_t len, double v, const char *unit, bool raw)
 {
+    units_value_exact(buf, len, v, NULL, unit, raw);
+}
+
+void units_value_exact(char *buf, size_t len, double v, const int64_t *exact, const char *unit,
+                       bool raw)
+{
     if (v == 0)
         v = 0; /* no "-0" */
-    if (raw || !strcmp(unit, "count") || !*unit)
+    if ((raw || !strcmp(unit, "count") || !*unit) && exact)
+        snprintf(buf, len, "%" PRId64, *exact);
+    else if (raw || !strcmp(unit, "count") || !*unit)
         snprintf(buf, len, "%.0f", v);
     else if (!strcmp(unit, "bytes"))
         bytes(buf, len, v);

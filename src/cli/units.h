@@ -10,9 +10,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* v in unit (a pprof unit string: "bytes", "count", "nanoseconds", ...). */
 void units_value(char *buf, size_t len, double v, const char *unit, bool raw);
+/* The same, where v is the sum *exact when exact is not NULL: a plain
+ * integer (raw, a count) is then printed from it, digit for digit past 2^53,
+ * where a double rounds (2^53 + 1 read 9007199254740992). */
+void units_value_exact(char *buf, size_t len, double v, const int64_t *exact, const char *unit,
+                       bool raw);
 
 /* The standard error sqrt(var), given how it was obtained (enum profile_sd,
  * the worst of those combined). */

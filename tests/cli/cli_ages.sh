@@ -9,8 +9,9 @@
 #   - top --min-age/--max-age count whole bands, say when a bound falls
 #     inside one, print the pprof equivalent; bad durations, alloc types,
 #     profiles without ages are refused with a clear message;
-#   - heapprof ages reads each kind of site (steady, recent, old, mixed,
-#     startup, young, few) and ranks leak-like ones first; a young process
+#   - heapprof ages reads each kind of site (steady, recent, stopped,
+#     mixed, startup, young, few) and ranks leak-like ones first; no reading
+#     is the word "old", a column's name; a young process
 #     gets no readings; a profile without ages, or with nothing live, a
 #     message, not a crash.
 source "$(dirname "$0")/cli_lib.sh"
@@ -102,6 +103,14 @@ expect_in "$W/out" '^Total: 768000 ± ' "every band at --min-age 0s"
 expect_in "$W/out" '-tagfocus age=0s: '
 expect_rc 0 hp top --min-age 2d "$a"
 expect_in "$W/out" '^Total: 0 B ± 0 in 0 stacks$' "nothing 2 days old"
+# flame answers the same filter with the same status: an empty graph that
+# says why (it exited 1, top 0).
+expect_rc 0 hp flame --min-age 2d "$a" -o "$W/old.svg"
+expect_in "$W/err" "^heapprof flame: note: $a: nothing to draw: no sample has inuse_space above 0 in that age range; the graph is empty$"
+expect_in "$W/old.svg" '>Nothing to draw: no sample has inuse_space above 0 in that age range\.</text>$'
+expect_in "$W/old.svg" '</svg>$' "a whole SVG"
+expect_rc 0 hp flame --folded --min-age 2d "$a"
+[[ ! -s $W/out ]] || fail "flame --folded of nothing printed: $(cat "$W/out")"
 # An age between bounds (another producer's) stands for its band: 90 for
 # 1m-2m, so --min-age 90s leaves it out, as the pprof command printed does
 # (it was counted: 30 KiB where the header said "at least 2m").
@@ -137,20 +146,22 @@ note "top --min-age/--max-age"
 # --- 3. heapprof ages ----------------------------------------------------------------------
 # 2 h run: young < 30m, middle 30m to 1h, old >= 1h; steady shares 25/25/50%.
 craft "$W/c.pb" steady=0:10:1,60:10:1,600:20:1,1800:25:1,3600:50:1 startup=3600:500:2 \
-    young=0:100:2,1:50:2 old=600:2:1,1800:50:1,3600:50:1 recent=0:30:1,600:30:1,1800:40:1 \
+    young=0:100:2,1:50:2 stopped=600:2:1,1800:50:1,3600:50:1 recent=0:30:1,600:30:1,1800:40:1 \
     mixed=0:50:1,3600:50:1 few=0:10:8,3600:10:8 dead=
 expect_rc 0 hp ages -n 0 "$W/c.pb"
 cp "$W/out" "$W/ages"
 expect_in "$W/ages" '^Process age: 2\.0 h \(the profile.s duration\)$'
 expect_in "$W/ages" '^Columns: young < 30m, middle 30m to 1h, old >= 1h; a steady rate since the$'
 expect_in "$W/ages" '^start would put 25%, 25% and 50% '
-want=(steady recent old mixed startup young few)
+want=(steady recent stopped mixed startup young few)
 for i in "${!want[@]}"; do
     r=${want[$i]}
     expect_in "$W/ages" "^ +$((i + 1)) $r .* $r ← main\$" "$r read as $r, ranked $((i + 1))"
 done
 expect_in "$W/ages" '^ +1 steady +115 KiB .* 35% +22% +43%  steady ← main$' "steady's shares"
 expect_in "$W/ages" '^Showing 7 of 7 sites with live bytes$'
+expect_not_in "$W/ages" '^ +[0-9]+ old ' "a reading named as the old column"
+expect_in "$W/ages" '^stopped +hardly anything recent'
 expect_not_in "$W/ages" 'dead' "a site with nothing live"
 expect_in "$W/ages" '^steady +live bytes from every part of the run'
 expect_rc 0 hp ages -n 2 --by stack --raw "$W/c.pb"

@@ -2,7 +2,9 @@
 # Bad input gives a clear error naming the file and what is wrong, exit
 # status 1, never a crash: every broken seed of the fuzz corpus, a truncated
 # real profile, a missing file, a directory, an empty file, a gzip bomb
-# past HEAPPROF_MAX_INPUT.  Then every corpus file through every reader:
+# past HEAPPROF_MAX_INPUT.  Input that is no profile at all (text, JSON,
+# gzipped text or garbage, bytes protobuf-c happens to decode) is said to
+# be what it is, in one line that says what heapprof reads.  Then every corpus file through every reader:
 # status 0 or 1 and nothing else (a crash would be 128+).
 source "$(dirname "$0")/cli_lib.sh"
 
@@ -11,12 +13,14 @@ C=$CLI_SRC/corpus
 bad() { # FILE PATTERN
     expect_rc 1 hp top "$1"
     expect_in "$W/err" "^heapprof top: $1: $2" "the error for $(basename "$1")"
+    [[ $(wc -l <"$W/err") == 1 ]] || fail "the error for $(basename "$1") is not one line: $(cat "$W/err")"
 }
+wants='; heapprof reads pprof profiles \(protobuf, gzipped or not\)$'
 
 bad "$C/bad_empty.pb" "empty file"
-bad "$C/bad_text.txt" "not a pprof profile: protobuf decoding failed \(the file is text\)"
-bad "$C/bad_protobuf.pb" "not a pprof profile: protobuf decoding failed"
-bad "$C/bad_legacy_text.heap" "a legacy text heap profile; convert it"
+bad "$C/bad_text.txt" "not a pprof profile: it is text$wants"
+bad "$C/bad_protobuf.pb" "not a pprof profile: it is data that protobuf cannot decode \(corrupt, or another format\)$wants"
+bad "$C/bad_legacy_text.heap" "a legacy text heap profile \(as \?debug=1 serves\); fetch it without \?debug=1, or convert it"
 bad "$C/bad_truncated.gz" "truncated gzip data"
 bad "$C/bad_corrupt.gz" "corrupt gzip data"
 bad "$C/bad_no_sample_types.pb" "not a pprof profile: it has no sample types"
@@ -34,6 +38,22 @@ bad "$C" "is a directory, not a profile"
 bad "$W/empty.pb.gz" "empty file"
 head -c 700 "$C/heapprof_exact.gz" >"$W/cut.pb.gz"
 bad "$W/cut.pb.gz" "truncated gzip data"
+# Not profiles at all.  "x\n" decodes as a message of one unknown varint
+# field: it was "its string table does not start with \"\"".
+echo x >"$W/x"
+bad "$W/x" "not a pprof profile: it is text$wants"
+echo '{"heap": []}' >"$W/heap.json"
+bad "$W/heap.json" "not a pprof profile: it is JSON text$wants"
+gzip -c "$W/x" >"$W/x.gz"
+bad "$W/x.gz" "not a pprof profile: it is gzipped text$wants"
+gzip -c "$C/bad_protobuf.pb" >"$W/garbage.gz"
+bad "$W/garbage.gz" "not a pprof profile: it is gzipped data that protobuf cannot decode"
+: | gzip -c >"$W/nothing.gz"
+bad "$W/nothing.gz" "empty gzip data \(no profile in it\)"
+printf '\x48\x01' >"$W/time_only.pb" # time_nanos = 1, nothing else
+bad "$W/time_only.pb" "not a pprof profile: it is protobuf data with no profile in it \(no strings, no sample types\)$wants"
+expect_rc 1 hp top - <"$W/x"
+expect_in "$W/err" "^heapprof top: -: not a pprof profile: it is text$wants"
 HEAPPROF_MAX_INPUT=1m expect_rc 1 hp top "$C/bad_bomb.gz"
 expect_in "$W/err" "bad_bomb.gz: decompresses to more than 1048576 bytes; refusing it"
 HEAPPROF_MAX_INPUT=1k expect_rc 1 hp top "$C/heapprof_exact_plain.pb"
@@ -41,9 +61,9 @@ expect_in "$W/err" "heapprof_exact_plain.pb: larger than 1024 bytes"
 # An endless stream that cannot be a profile ends after its first 64 KiB,
 # not at the 1 GiB bound (five seconds of /dev/zero); a small file of the
 # same bytes gets the decoder's word.
-bad /dev/zero "not a pprof profile: it starts with the byte 0x00, which neither gzip"
+bad /dev/zero "not a pprof profile: it starts with the byte 0x00, which neither gzip.*$wants"
 head -c 1000 /dev/zero >"$W/zeros.pb"
-bad "$W/zeros.pb" "not a pprof profile: protobuf decoding failed"
+bad "$W/zeros.pb" "not a pprof profile: it is data that protobuf cannot decode"
 
 # Standard input read twice (a profile has no end marker: the first read
 # takes all of it): said, not "-: empty file".

@@ -116,6 +116,27 @@ expect_rc 125 hp run -sample 64k -- true
 expect_in "$W/err" "^heapprof run: unknown option '-sample' \(an option longer than one letter takes two dashes: --sample\)$"
 expect_rc 2 hp timeline -top=3 x.pb
 expect_in "$W/err" "^heapprof timeline: unknown option '-top=3' \(an option longer than one letter takes two dashes: --top\)$"
+# A word that starts with a letter the command knows is still a long name
+# when more letters and '=' follow, or when it is all a long option's or a
+# pprof flag's name: -nodecount=5 was -n 'odecount=5' ("not a whole
+# number"), -output=x.svg wrote a file 'utput=x.svg', -help printed help.
+expect_rc 2 hp top -nodecount=5 x.pb
+expect_in "$W/err" "^heapprof top: unknown option '-nodecount=5' \(pprof's -nodecount; use -n N\)$"
+expect_rc 2 hp top x.pb -nodecount 5
+expect_in "$W/err" "^heapprof top: unknown option '-nodecount' \(pprof's -nodecount; use -n N\)$"
+(cd "$W" && expect_rc 2 hp flame -output=x.svg "$CLI_SRC/corpus/tiny.pb")
+expect_in "$W/err" "^heapprof flame: unknown option '-output=x.svg' \(pprof's -output; use -o FILE"
+[[ -z $(compgen -G "$W/utput*") ]] || fail "flame -output=x.svg wrote $(ls "$W"/utput*)"
+expect_rc 2 hp flame -ofoo=x.svg x.pb
+expect_in "$W/err" "^heapprof flame: unknown option '-ofoo=x.svg' \(a value of -o goes after a space: -o foo=x.svg\)$"
+expect_rc 2 hp top -help
+expect_in "$W/err" "^heapprof top: unknown option '-help' \(an option longer than one letter takes two dashes: --help\)$"
+expect_rc 2 hp ages -hide=x x.pb
+expect_in "$W/err" "^heapprof ages: unknown option '-hide=x'$"
+# Short options with their values attached still are.
+expect_rc 0 hp top -n1 "$CLI_SRC/corpus/tiny.pb"
+expect_rc 0 hp flame -o"$W/attached.svg" "$CLI_SRC/corpus/tiny.pb"
+[[ -s $W/attached.svg ]] || fail "flame -oFILE wrote no FILE"
 expect_rc 2 hp top -frobnicate x.pb
 expect_in "$W/err" "^heapprof top: unknown option '-frobnicate'$"
 expect_rc 2 hp top -x x.pb

@@ -61,7 +61,7 @@ expect_not_in "$W/err" "see the largest child" "_exit, no child: a child's file 
 # shellcheck disable=SC2016
 expect_rc 0 hp run -o "$W/ux2" --signal RTMIN+2 --period 1000 -- bash -c '"$1" sites >/dev/null; "$1" stacks 6 >/dev/null; exec "$1" _exit' bash "$CLI_PROG"
 expect_in "$W/err" "it wrote no profiles" "exec'd into an _exit: the report"
-expect_in "$W/err" "^heapprof: for profiles while it runs: a --period shorter than its run, or SIGRTMIN\+2 sent to it\$" "a signal heapprof does not pass on, a period given"
+expect_in "$W/err" "^heapprof: for profiles while it runs: a --period shorter than its run, or SIGRTMIN\+2 sent to it or to heapprof\$" "another signal, passed on too, a period given"
 big=$(ls -S "$W"/ux2.*.pb.gz | head -n 1)
 expect_in "$W/err" "^heapprof: see the largest child's with: heapprof top ${big//./\\.}\$" "the largest child's profile named"
 HEAPPROF_ON_EXIT=0 expect_rc 0 hp run -o "$W/ux3" --signal off -- "$CLI_PROG" sites
@@ -181,6 +181,26 @@ wait "$runner" || rc=$?
 [[ $rc -eq 143 ]] || fail "run should exit 128+15 when the program dies of a forwarded SIGTERM, got $rc: $(cat "$W/f.err")"
 expect_in "$W/f.err" "killed by signal 15"
 expect_in "$W/f.err" "^  $W/f\.$child\.0001\.pb\.gz\$" "the profile written on the forwarded USR2"
+# Another profile signal is passed on too, given by --signal or by
+# HEAPPROF_SIGNAL (run passed on only its fixed list: RTMIN+2 reached
+# heapprof, which it ignores, and the program wrote nothing).
+for how in --signal HEAPPROF_SIGNAL; do
+    rm -f "$W/ready"
+    flag=(--signal RTMIN+2)
+    [[ $how == --signal ]] || flag=()
+    HEAPPROF_SIGNAL=RTMIN+2 CLI_READY="$W/ready" "$HEAPPROF_CLI" run -o "$W/rt_${how#--}" "${flag[@]}" -- "$CLI_PROG" sleep >"$W/rt.out" 2>"$W/rt.err" &
+    runner=$!
+    KILL_AT_EXIT+=("$runner")
+    wait_for_file "$W/ready" 60
+    child=$(awk '{print $2}' "$W/ready")
+    kill -s RTMIN+2 "$runner"
+    wait_for_file "$W/rt_${how#--}.$child.0001.pb.gz" 60
+    kill -TERM "$runner"
+    rc=0
+    wait "$runner" || rc=$?
+    [[ $rc -eq 143 ]] || fail "run ($how RTMIN+2): expected 143 after SIGTERM, got $rc: $(cat "$W/rt.err")"
+    expect_in "$W/rt.err" "^  $W/rt_${how#--}\.$child\.0001\.pb\.gz\$" "the profile written on RTMIN+2 passed on ($how)"
+done
 
 # --- the library: next to the executable, or ../lib; else a clear error ---------------
 mkdir -p "$W/alone" "$W/prefix/bin" "$W/prefix/lib"
@@ -240,6 +260,26 @@ expect_rc 125 hp run -o "$W/plain/p" -- true
 expect_in "$W/err" "profiles cannot be written in $W/plain: Not a directory" "a file where a directory should be"
 (cd "$W" && expect_rc 125 hp run -o "nodir/p" -- true)
 expect_in "$W/err" "^heapprof run: -o 'nodir/p': profiles cannot be written in nodir: No such file" "a missing relative directory, named as given"
+# A directory whose mode lets root write but that takes no file: a file is
+# made there and removed, not access(W_OK) asked (as root, /proc passed,
+# and the library said "cannot write profile" at exit).
+expect_rc 125 hp run -o /proc/p -- sh -c 'echo started'
+expect_in "$W/err" "^heapprof run: -o '/proc/p': profiles cannot be written in /proc: no file can be created there: " "/proc"
+expect_not_in "$W/out" started "the program started with /proc for its profiles"
+[[ -z $(compgen -G "$W/.heapprof-check-*") ]] || fail "run left its test file: $(ls -a "$W")"
+expect_rc 0 hp run -o "$W/p" -- true
+[[ -z $(compgen -G "$W/.heapprof-check-*") ]] || fail "run left its test file: $(ls -a "$W")"
+# A read-only mount, where root may write by the modes (when this test may mount).
+mkdir -p "$W/romnt"
+if [[ $(id -u) == 0 ]] && mount -t tmpfs -o ro tmpfs "$W/romnt" 2>/dev/null; then
+    UMOUNT_AT_EXIT+=("$W/romnt")
+    run_rc rc hp run -o "$W/romnt/p" -- true
+    umount "$W/romnt"
+    [[ $rc == 125 ]] || fail "run -o on a read-only mount exited with $rc"
+    expect_in "$W/err" "profiles cannot be written in $W/romnt: no file can be created there: Read-only file system; the program was not started" "a read-only mount"
+else
+    note "no read-only mount here: its refusal is not tested"
+fi
 # A directory that cannot be written, and one that can inside it (named by
 # the prefix itself: its files go there, not beside it); as nobody when root.
 as_user=()
@@ -251,13 +291,13 @@ mkdir -p "$W/perm/ro/sub"
 chmod 555 "$W/perm/ro"
 if [[ $(id -u) != 0 || ${#as_user[@]} -gt 0 ]] && "${as_user[@]}" test -x "$HEAPPROF_CLI" -a -r "$HEAPPROF_LIB" -a -w "$W/perm/ro/sub" -a ! -w "$W/perm/ro"; then
     expect_rc 125 "${as_user[@]}" "$HEAPPROF_CLI" run -o "$W/perm/ro/p" -- true
-    expect_in "$W/err" "profiles cannot be written in $W/perm/ro: Permission denied; the program was not started\$" "a directory that cannot be written"
+    expect_in "$W/err" "profiles cannot be written in $W/perm/ro: no file can be created there: Permission denied; the program was not started\$" "a directory that cannot be written"
     # No -o, in a directory that cannot be written: the refusal says how to
     # name another.
     (cd "$W/perm/ro" && expect_rc 125 "${as_user[@]}" "$HEAPPROF_CLI" run -- true)
-    expect_in "$W/err" "^heapprof run: the default prefix: profiles cannot be written in $W/perm/ro: Permission denied; the program was not started \(name a writable place with -o DIR/PREFIX\)\$" "the default prefix, in a directory that cannot be written"
+    expect_in "$W/err" "^heapprof run: the default prefix: profiles cannot be written in $W/perm/ro: no file can be created there: Permission denied; the program was not started \(name a writable place with -o DIR/PREFIX\)\$" "the default prefix, in a directory that cannot be written"
     (cd "$W/perm/ro" && HEAPPROF_OUT=p expect_rc 125 "${as_user[@]}" "$HEAPPROF_CLI" run -- true)
-    expect_in "$W/err" "^heapprof run: HEAPPROF_OUT=p: profiles cannot be written in $W/perm/ro: Permission denied; the program was not started \(name a writable place with -o DIR/PREFIX\)\$" "HEAPPROF_OUT, in a directory that cannot be written"
+    expect_in "$W/err" "^heapprof run: HEAPPROF_OUT=p: profiles cannot be written in $W/perm/ro: no file can be created there: Permission denied; the program was not started \(name a writable place with -o DIR/PREFIX\)\$" "HEAPPROF_OUT, in a directory that cannot be written"
     expect_rc 0 "${as_user[@]}" "$HEAPPROF_CLI" run -o "$W/perm/ro/sub" -- true
     expect_in "$W/err" "^  $W/perm/ro/sub/heapprof\.[0-9]+\.0001\.pb\.gz\$" "a writable directory named by the prefix, in one that is not"
     # A program given capabilities by its file (setcap, as ping is), run by

@@ -6,7 +6,8 @@
  * the same by its names alone and by a profile's hashes, and a set that
  * owns its keys matching the stacks of two profiles whose names are other
  * copies of the same strings (as leaks reads a series: the first profile
- * freed before the next is read).
+ * freed before the next is read); a cell's integer sum kept exactly past
+ * 2^53, where its double rounds, and given up when it cannot be kept.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -147,6 +148,46 @@ static void owned_keys(void **state)
     stackset_free(s);
 }
 
+/* A cell's integer sum (stackset_cell_add_int), against the double alone. */
+static void exact_sums(void **state)
+{
+    (void)state;
+    stackset_cell c = {0};
+    int64_t v;
+    assert_false(stackset_cell_exact(&c, &v)); /* nothing added */
+    stackset_cell_add_int(&c, (INT64_C(1) << 53) + 1, 4, PROFILE_SD_LABEL);
+    assert_true(stackset_cell_exact(&c, &v));
+    assert_true(v == (INT64_C(1) << 53) + 1);
+    assert_true(c.val == 0x1p53 && c.var == 4 && c.sd == PROFILE_SD_LABEL);
+    stackset_cell_add_int(&c, (INT64_C(1) << 62) + 3, 0, PROFILE_SD_EXACT);
+    assert_true(stackset_cell_exact(&c, &v));
+    assert_true(v == (INT64_C(1) << 62) + (INT64_C(1) << 53) + 4);
+    stackset_cell_add_int(&c, -(INT64_C(1) << 62) - 3, 0, PROFILE_SD_EXACT);
+    assert_true(stackset_cell_exact(&c, &v) && v == (INT64_C(1) << 53) + 1);
+    /* A negative sum past -2^53 (a difference's). */
+    stackset_cell n = {0};
+    stackset_cell_add_int(&n, INT64_MIN + 1, 0, PROFILE_SD_EXACT);
+    stackset_cell_add_int(&n, -1, 0, PROFILE_SD_EXACT);
+    assert_true(stackset_cell_exact(&n, &v) && v == INT64_MIN);
+    /* Past int64_t's range (or at 2^63, which a double rounds INT64_MAX
+     * to): the double goes on alone. */
+    stackset_cell o = {0};
+    stackset_cell_add_int(&o, INT64_MAX, 0, PROFILE_SD_EXACT);
+    assert_false(stackset_cell_exact(&o, &v));
+    assert_true(o.val == 0x1p63);
+    stackset_cell_add_int(&o, -1, 0, PROFILE_SD_EXACT);
+    assert_false(stackset_cell_exact(&o, &v)); /* lost for good */
+    /* A share of a value (a double) ends it too. */
+    stackset_cell d = {0};
+    stackset_cell_add_int(&d, 7, 0, PROFILE_SD_EXACT);
+    stackset_cell_add(&d, 0, 0, PROFILE_SD_EXACT); /* 0 changes nothing */
+    assert_true(stackset_cell_exact(&d, &v) && v == 7);
+    stackset_cell_add(&d, 0.5, 0, PROFILE_SD_EXACT);
+    stackset_cell_add_int(&d, 1, 0, PROFILE_SD_EXACT);
+    assert_false(stackset_cell_exact(&d, &v));
+    assert_true(d.val == 8.5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -154,6 +195,7 @@ int main(void)
         cmocka_unit_test(fill),
         cmocka_unit_test(rows_by_hash),
         cmocka_unit_test(owned_keys),
+        cmocka_unit_test(exact_sums),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
