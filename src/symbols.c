@@ -104,6 +104,7 @@ typedef struct elf_file {
     bool cxx_dwarf;         /* C++ symbols and DWARF: see symbols_keep_names */
     bool dwarf_nameless;    /* DWARF where pprof finds functions nameless: the same */
     bool from_debug;        /* names or DWARF from a separate debug file (debugfile.h) */
+    bool dwarf_funcs;       /* DWARF, and no .symtab function: names from the DWARF */
     char *debug_path;       /* that file, when its DWARF is the one in dw, else NULL */
     file_id debug_id;       /* ... as it was when found: only it is read */
     file_id id;
@@ -576,7 +577,7 @@ static void load_symbols(elf_file *f, const char *dirs)
     elf_in e;
     bool oom = false, symtab = false;
     cand *c = NULL;
-    size_t nc = 0, nsh = 0;
+    size_t nc = 0, nsh = 0, had, from_symtab = 0; /* function symbols of a .symtab */
     char *strtab[2] = { NULL, NULL };
     f->syms_tried = true;
     f->syms_retry = false;
@@ -585,7 +586,7 @@ static void load_symbols(elf_file *f, const char *dirs)
     memset(&f->dw, 0, sizeof f->dw);
     free_file(f->alt);
     f->alt = NULL;
-    f->dwarf_nameless = f->cxx_dwarf = false;
+    f->dwarf_nameless = f->cxx_dwarf = f->dwarf_funcs = false;
     if (!elf_open(f, &e))
         return;
     load_segments(f, &e, &oom);
@@ -594,11 +595,15 @@ static void load_symbols(elf_file *f, const char *dirs)
     for (size_t i = 0; i < nsh && !oom; i++) {
         int slot = sh[i].sh_type == SHT_SYMTAB ? 0 : sh[i].sh_type == SHT_DYNSYM ? 1 : -1;
         symtab |= slot == 0;
+        had = nc;
         if (slot >= 0 && !strtab[slot])  /* at most one table of each kind */
             collect_syms(&e, sh, nsh, i, &c, &nc, &strtab[slot], &oom);
+        from_symtab += slot == 0 ? nc - had : 0;
     }
     if (nsh && (!symtab || !dwarf) && !oom) {
+        had = nc; /* it adds only a .symtab's */
         take_debug_file(f, dirs, &e, sh, nsh, symtab, &dwarf, &c, &nc, &strtab[0], &oom);
+        from_symtab += nc - had;
         /* Its build-id, lost for memory, is what would have found it:
          * tried again with the build-id at the next refresh. */
         oom |= !f->from_debug && f->build_id_retry && dirs && *dirs;
@@ -633,6 +638,10 @@ static void load_symbols(elf_file *f, const char *dirs)
         for (size_t i = 0; i < n && dwarf && !f->cxx_dwarf; i++)
             f->cxx_dwarf = f->syms[i].name[0] == '_' && f->syms[i].name[1] == 'Z';
     }
+    /* A debug file stripped of its .symtab (objcopy --strip-all
+     * --keep-section='.debug_*') names nothing but the exports: its
+     * functions are named by the DWARF symbols_lines reads anyway. */
+    f->dwarf_funcs = !oom && dwarf && !from_symtab;
     if (oom) {  /* all or nothing, and try again after the next refresh */
         drop_symbols(f);
         f->syms_retry = true;
@@ -1185,7 +1194,7 @@ bool symbols_keep_names(const symbolizer *s, size_t i)
 int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
 {
     for (size_t k = 0; k < n; k++)
-        out[k] = (symbols_line){ NULL, 0, 0, NULL };
+        out[k] = (symbols_line){ NULL, 0, 0, NULL, NULL };
     if (!n || !symbols_keep_names(s, i))
         return 0;
     const map_entry *me = &s->maps[i];
@@ -1218,6 +1227,7 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
         srclines_file sf = f->dw, alt;
         sf.ctx = &e;
         sf.read = elfread_cb;
+        sf.funcs = f->dwarf_funcs;
         /* The supplementary file, if it is still the one checked. */
         bool alt_open = f->alt && elf_open(f->alt, &ae);
         sf.alt = NULL;
