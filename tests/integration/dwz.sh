@@ -91,46 +91,10 @@ grep -qF 'std::vector::_M_realloc_insert ← hp_inl_fill ← main' "$W/missing.s
 grep -qF 'hp_inl_wrap ← hp_inl_outer ← main' "$W/missing.stacks" ||
     fail "without the supplementary file, hp_inl_wrap's frame (in the program's own units) went too: $(cat "$W/missing.top")"
 
-# Another supplementary file in its place: the right one but for one byte
-# of its build-id (.debug_sup: its checksum), as a file of another build
-# whose offsets happen to fit.  Not read.
-for mode in gnu sup; do
-    d=$W/$mode
-    [[ -f $d/common.keep ]] || mv "$d/common.debug" "$d/common.keep"
-    python3 - "$d/$prog" "$d/common.keep" "$d/common.debug" <<'PY' || fail "$mode: no build-id of the supplementary file in it"
-import struct, sys
-# The identity the program records: the last 20 bytes of its
-# .gnu_debugaltlink or .debug_sup; once in the supplementary file.
-prog, good = (open(f, 'rb').read() for f in sys.argv[1:3])
-shoff, = struct.unpack_from('<Q', prog, 0x28)
-shentsize, shnum, shstrndx = struct.unpack_from('<HHH', prog, 0x3a)
-def shdr(i):
-    return struct.unpack_from('<IIQQQQ', prog, shoff + i * shentsize)
-stroff = shdr(shstrndx)[4]
-for i in range(shnum):
-    name, _, _, _, off, size = shdr(i)
-    if prog[stroff + name:].split(b'\0')[0] in (b'.gnu_debugaltlink', b'.debug_sup'):
-        ident = prog[off + size - 20:off + size]
-        break
-else:
-    sys.exit(1)
-data = bytearray(good)
-if data.count(ident) != 1:
-    sys.exit(1)
-data[data.index(ident) + 19] ^= 1
-open(sys.argv[3], 'wb').write(data)
-PY
-    stacks "wrong_$mode" "$d/$prog" /usr/lib/debug "$d/$prog: its supplementary DWARF file (dwz) common.debug is of another build"
-    diff "$W/missing.stacks" "$W/wrong_$mode.stacks" >&2 ||
-        fail "$mode: with another build-id in the supplementary file, the stacks differ from those without one (above): it was read"
-done
-
-# Not at the path recorded (missing, or of another build), but under a
-# debug directory by the identity recorded: found there.  The other
-# build's file, by that identity under a directory before it: not taken.
-for mode in gnu sup; do
-    d=$W/$mode
-    id=$(python3 - "$d/$prog" <<'PY' || fail "$mode: no .gnu_debugaltlink or .debug_sup in the program"
+# ident PROG: the identity PROG records of its supplementary file, in
+# hex: the last 20 bytes of its .gnu_debugaltlink or .debug_sup.
+ident() {
+    python3 - "$1" <<'PY'
 import struct, sys
 prog = open(sys.argv[1], 'rb').read()
 shoff, = struct.unpack_from('<Q', prog, 0x28)
@@ -146,7 +110,36 @@ for i in range(shnum):
 else:
     sys.exit(1)
 PY
-)
+}
+
+# Another supplementary file in its place: the right one but for one byte
+# of its build-id (.debug_sup: its checksum), as a file of another build
+# whose offsets happen to fit.  Not read.
+for mode in gnu sup; do
+    d=$W/$mode
+    [[ -f $d/common.keep ]] || mv "$d/common.debug" "$d/common.keep"
+    id=$(ident "$d/$prog") || fail "$mode: no .gnu_debugaltlink or .debug_sup in the program"
+    # The identity is once in the supplementary file.
+    python3 - "$id" "$d/common.keep" "$d/common.debug" <<'PY' || fail "$mode: no build-id of the supplementary file in it"
+import sys
+ident = bytes.fromhex(sys.argv[1])
+data = bytearray(open(sys.argv[2], 'rb').read())
+if data.count(ident) != 1:
+    sys.exit(1)
+data[data.index(ident) + 19] ^= 1
+open(sys.argv[3], 'wb').write(data)
+PY
+    stacks "wrong_$mode" "$d/$prog" /usr/lib/debug "$d/$prog: its supplementary DWARF file (dwz) common.debug is of another build"
+    diff "$W/missing.stacks" "$W/wrong_$mode.stacks" >&2 ||
+        fail "$mode: with another build-id in the supplementary file, the stacks differ from those without one (above): it was read"
+done
+
+# Not at the path recorded (missing, or of another build), but under a
+# debug directory by the identity recorded: found there.  The other
+# build's file, by that identity under a directory before it: not taken.
+for mode in gnu sup; do
+    d=$W/$mode
+    id=$(ident "$d/$prog") || fail "$mode: no .gnu_debugaltlink or .debug_sup in the program"
     mkdir -p "$W/tree_$mode/.build-id/${id:0:2}" "$W/other_$mode/.build-id/${id:0:2}"
     mv "$d/common.keep" "$W/tree_$mode/.build-id/${id:0:2}/${id:2}.debug"
     cp "$d/common.debug" "$W/other_$mode/.build-id/${id:0:2}/${id:2}.debug"
