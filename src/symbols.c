@@ -357,7 +357,7 @@ static bool dwarf_nameless(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, bo
 }
 
 #ifndef ELFCOMPRESS_ZSTD
-#define ELFCOMPRESS_ZSTD 2 /* the gABI's; glibc's elf.h names it from 2.40 */
+#define ELFCOMPRESS_ZSTD 2 /* the gABI's value, which an older elf.h lacks */
 #endif
 
 /* The ch_type of section s when it is compressed in a format zsection.h
