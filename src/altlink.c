@@ -50,15 +50,20 @@ bool altlink_path(const char *from, const char *name, char *out, size_t cap)
     return true;
 }
 
+void altlink_hex(const altlink *a, char out[static 2 * ALTLINK_ID_MAX + 1])
+{
+    for (size_t i = 0; i < a->idlen; i++) {
+        out[2 * i] = "0123456789abcdef"[a->id[i] >> 4];
+        out[2 * i + 1] = "0123456789abcdef"[a->id[i] & 15];
+    }
+    out[2 * a->idlen] = '\0';
+}
+
 bool altlink_same_build_id(const altlink *a, const char *hex)
 {
-    if (strlen(hex) != 2 * a->idlen)
-        return false;
-    for (size_t i = 0; i < a->idlen; i++)
-        if (hex[2 * i] != "0123456789abcdef"[a->id[i] >> 4] ||
-            hex[2 * i + 1] != "0123456789abcdef"[a->id[i] & 15])
-            return false;
-    return true;
+    char want[2 * ALTLINK_ID_MAX + 1];
+    altlink_hex(a, want);
+    return !strcmp(hex, want);
 }
 
 bool altlink_same_sup(const altlink *a, const altlink *s)

@@ -48,6 +48,10 @@ bool altlink_path(const char *from, const char *name, char *out, size_t cap);
  * it) is the identity a records. */
 bool altlink_same_build_id(const altlink *a, const char *hex);
 
+/* The identity a records as lowercase hex, into out: the build-id to look
+ * the file up by (DIR/.build-id/xx/rest.debug). */
+void altlink_hex(const altlink *a, char out[static 2 * ALTLINK_ID_MAX + 1]);
+
 /* Whether supplementary file's .debug_sup s carries the checksum that the
  * reference a records. */
 bool altlink_same_sup(const altlink *a, const altlink *s);

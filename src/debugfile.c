@@ -135,17 +135,25 @@ static bool try_file(const char *path, const want *w, debugfile_found *out, bool
     return true;
 }
 
+bool debugfile_next_by_id(const char **dirs, const char *build_id, char *buf)
+{
+    while (*dirs && **dirs) {
+        const char *d = *dirs;
+        size_t n = strcspn(d, ":");
+        *dirs = d + n + (d[n] == ':');
+        if (n && debugfile_build_id_path(buf, PATH_MAX, d, n, build_id))
+            return true;
+    }
+    return false;
+}
+
 /* DIR/.build-id/xx/rest.debug for each of dirs. */
 static bool by_build_id(const char *dirs, const want *w, char *buf, debugfile_found *out,
                         bool *oom)
 {
-    for (const char *d = dirs; *d && !*oom; ) {
-        size_t n = strcspn(d, ":");
-        if (n && debugfile_build_id_path(buf, PATH_MAX, d, n, w->build_id) &&
-            try_file(buf, w, out, oom))
+    while (!*oom && debugfile_next_by_id(&dirs, w->build_id, buf))
+        if (try_file(buf, w, out, oom))
             return true;
-        d += n + (d[n] == ':');
-    }
     return false;
 }
 

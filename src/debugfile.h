@@ -73,6 +73,11 @@ bool debugfile_parse_link(const unsigned char *sec, size_t len, const char **nam
 bool debugfile_build_id_path(char *buf, size_t cap, const char *dir, size_t dirlen,
                              const char *build_id);
 
+/* The next DIR/.build-id/xx/rest.debug of *dirs (colon-separated, NULL:
+ * none) into buf[PATH_MAX], *dirs moved past that DIR; false when no DIR
+ * is left.  One whose path does not fit is skipped. */
+bool debugfile_next_by_id(const char **dirs, const char *build_id, char *buf);
+
 /* The CRC32 (zlib's, as .gnu_debuglink's) of the whole file e; false when
  * it cannot be read (or *oom). */
 bool debugfile_crc(const elf_in *e, uint32_t *crc, bool *oom);

@@ -237,6 +237,11 @@ typedef struct scan {
     size_t *touched; /* the queries with a chain in this unit */
     size_t ntouched;
     bool *done;
+    /* With out->func: per query, the innermost function entry holding it
+     * in this unit (its offset + 1), and the queries that have one. */
+    uint64_t *sub;
+    size_t *subs;
+    size_t nsubs;
     unit *u;
     far_file far[FAR_FILES];
 } scan;
@@ -1024,6 +1029,16 @@ static void emit(scan *s, size_t q)
     }
 }
 
+/* Hands out the name of the function entry holding query q. */
+static void emit_func(scan *s, size_t q)
+{
+    unit *u = s->u;
+    size_t at;
+    u->ntext = 0;
+    if (func_name(s, s->sub[q] - 1, &at))
+        s->out->func(s->out->ctx, q, u->text + at);
+}
+
 /* ---- the walk ---------------------------------------------------------------- */
 
 static bool any_query(const scan *s)
@@ -1126,6 +1141,11 @@ static bool walk(scan *s, cursor *c, uint64_t *lo, uint64_t *hi)
                     if (ab->tag == TAG_INLINED_SUBROUTINE && !s->done[i] &&
                         !add_node(s, i, off, depth))
                         return false;
+                    if (ab->tag == TAG_SUBPROGRAM && s->sub) {
+                        if (!s->sub[i])
+                            s->subs[s->nsubs++] = i;
+                        s->sub[i] = off + 1; /* a nested one (a local class's) is met later */
+                    }
                 }
             }
             /* Its children are read even when its code holds no query: a
@@ -1295,6 +1315,11 @@ static int one_unit(scan *s, uint64_t *off)
         for (size_t k = 0; k < s->ntouched; k++)
             s->tail[s->touched[k]] = 0;
         s->ntouched = 0;
+        for (size_t k = 0; k < s->nsubs && walked && !u->oom; k++)
+            emit_func(s, s->subs[k]);
+        for (size_t k = 0; k < s->nsubs; k++)
+            s->sub[s->subs[k]] = 0;
+        s->nsubs = 0;
     }
     dwarfline_files_close(u->files);
     u->files = NULL;
@@ -1322,8 +1347,12 @@ int dwarfinline_scan(const dwarfinline_src *src, const uint64_t *addrs, size_t n
     scan s = { .src = src, .out = out, .addrs = addrs, .n = n,
                .tail = mem_calloc(n, sizeof *s.tail), .touched = mem_alloc(n * sizeof *s.touched),
                .done = mem_calloc(n, sizeof *s.done), .u = mem_calloc(1, sizeof(unit)) };
+    if (out->func) {
+        s.sub = mem_calloc(n, sizeof *s.sub);
+        s.subs = mem_alloc(n * sizeof *s.subs);
+    }
     int err = 0;
-    if (!s.tail || !s.touched || !s.done || !s.u) {
+    if (!s.tail || !s.touched || !s.done || !s.u || (out->func && (!s.sub || !s.subs))) {
         err = ENOMEM;
     } else {
         s.u->src = src;
@@ -1368,5 +1397,7 @@ int dwarfinline_scan(const dwarfinline_src *src, const uint64_t *addrs, size_t n
     mem_free(s.tail);
     mem_free(s.touched);
     mem_free(s.done);
+    mem_free(s.sub);
+    mem_free(s.subs);
     return err;
 }

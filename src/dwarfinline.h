@@ -98,6 +98,11 @@ typedef struct dwarfinline_sink {
     /* Optional: the work the scan did, added to (for tests: the caps on
      * hostile input are counted, never timed). */
     struct dwarfinline_stats *stats;
+    /* Optional: the function (DW_TAG_subprogram, the innermost) whose code
+     * holds query q is named name (as dwarfinline_frame's), for a file
+     * whose symbol table names nothing there.  The string lives for the
+     * call.  Called at most once per query and unit. */
+    void (*func)(void *ctx, size_t q, const char *name);
 } dwarfinline_sink;
 
 /* Answers the queries addrs[0..n) (link-time addresses, sorted ascending,

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "fdid.h"
 #include "quietsig.h"
 
@@ -263,4 +264,23 @@ int log_line(const char *fmt, ...)
     line_fd_done(fd);
     errno = saved;
     return 1;
+}
+
+/* The keys log_first has said yes to (0: a free slot), taken with a
+ * compare-and-swap: the profiler's threads may ask at once, and a lock
+ * held here could be one a fork child never gets back. */
+static uint64_t first_said[LOG_FIRST_MAX];
+
+bool log_first(const char *what, const char *path)
+{
+    uint64_t key = hp_mix64(hp_hash_str(what) ^ hp_hash_str(path)) | 1;
+    for (size_t i = 0; i < LOG_FIRST_MAX; i++) {
+        uint64_t seen = __atomic_load_n(&first_said[i], __ATOMIC_ACQUIRE);
+        if (!seen && __atomic_compare_exchange_n(&first_said[i], &seen, key, false,
+                                                 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return true;
+        if (seen == key)
+            return false;
+    }
+    return false;
 }

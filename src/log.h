@@ -12,6 +12,7 @@
 #ifndef HEAPPROF_LOG_H
 #define HEAPPROF_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Take note of which file fd 2 is (from start-up, before any line): lines
@@ -37,5 +38,13 @@ size_t log_prefix(char buf[static LOG_PREFIX_MAX]);
  * is then counted, and the count reported with the next line that gets
  * through), or fd 2 is no longer the program's stderr of start-up. */
 __attribute__((format(printf, 1, 2))) int log_line(const char *fmt, ...);
+
+/* Whether the line of kind `what` about the file at path is yet to be
+ * said in this process: true the first time, false after.  For lines said
+ * once per file (a missing supplementary file) whatever caches come and
+ * go; once LOG_FIRST_MAX files have had one, every later one is false, so
+ * a process says at most that many such lines in all. */
+enum { LOG_FIRST_MAX = 64 };
+bool log_first(const char *what, const char *path);
 
 #endif

@@ -35,8 +35,10 @@
  *  2b. Lines.  Once every location is known, the mappings whose names the
  *     profile keeps (keep_names: pprof adds no file:line there) are asked
  *     for the file and line of their locations, and the functions inlined
- *     there, one sorted batch per mapping (symbols_lines); then each Line
- *     gets its Function, by name and file.
+ *     there, one sorted batch per mapping (symbols_lines); a location the
+ *     symbol tables left unnamed takes the name the answer may give (a
+ *     debug file without .symtab); then each Line gets its Function, by
+ *     name and file.
  *
  *  3. Viewing.  Only once every sample is out (and the arrays above stop
  *     moving) are the protobuf-c structs for the rest built, each kind in
@@ -772,8 +774,8 @@ static int set_lines(builder *b, loc_rec *r, const symbols_line *g)
     return 0;
 }
 
-/* File and line of the named locations of mappings whose names are kept,
- * one sorted batch per mapping.  A batch the source cannot answer (out of
+/* File and line of the locations of mappings whose names are kept, one
+ * sorted batch per mapping; a location gets lines only once named.  A batch the source cannot answer (out of
  * memory, no .debug_line) leaves its locations without lines. */
 static int add_lines(builder *b, line_ask *ask, size_t n)
 {
@@ -789,9 +791,14 @@ static int add_lines(builder *b, line_ask *ask, size_t n)
             continue; /* counted by the source; what it found stands */
         for (size_t k = i; !err && k < j; k++) {
             const symbols_line *g = &got[k - i];
-            if ((!g->file || !g->line) && !g->ninl)
-                continue;
             loc_rec *r = &b->locs[ask[k].loc];
+            if (!r->func && g->func) {
+                int64_t name = 0;
+                err = intern(b, g->func, &name);
+                r->func = (uint32_t)name;
+            }
+            if (err || !r->func || ((!g->file || !g->line) && !g->ninl))
+                continue;
             err = set_lines(b, r, g);
             b->lined[ask[k].map] |= r->file_str != 0;
         }
@@ -818,7 +825,7 @@ static int lines_and_functions(builder *b)
     for (size_t i = 0; ask && i < b->nlocs; i++) {
         const loc_rec *r = &b->locs[i];
         size_t m = r->mapping_id ? map_index(b, r->mapping_id) : b->nmaps;
-        if (r->func && m < b->nmaps && b->keep[m])
+        if (m < b->nmaps && b->keep[m])
             ask[n++] = (line_ask){ r->addr, (uint32_t)m, (uint32_t)i };
     }
     int err = n ? add_lines(b, ask, n) : 0;

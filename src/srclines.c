@@ -31,6 +31,7 @@
 typedef struct memo_ent {
     uint64_t vaddr;
     const char *file;
+    const char *func; /* its function, from .debug_info (srclines_file.funcs), or NULL */
     uint32_t line;
     uint32_t ninl;
     size_t inl; /* its frames: frames[inl .. inl + ninl) */
@@ -243,6 +244,14 @@ static void on_inline(void *ctx, size_t q, const dwarfinline_frame *f, size_t n)
     c->nframes += n;
 }
 
+/* Query q lies in the function named name (srclines_file.funcs). */
+static void on_func(void *ctx, size_t q, const char *name)
+{
+    lookup *l = ctx;
+    if (!(l->got[q].func = keep_name(l->c, name)))
+        l->oom = true;
+}
+
 static void add_unit(lookup *l, unit_index *x, uint64_t off, uint64_t lo, uint64_t hi)
 {
     if (lo >= hi)
@@ -343,7 +352,7 @@ static int scan_inlines(lookup *l, size_t n)
     if (!src.size[DWARFINLINE_INFO] || !src.size[DWARFINLINE_ABBREV])
         return 0;
     if (!x->indexed) {
-        dwarfinline_sink sink = { l, on_inline, on_info_unit, NULL };
+        dwarfinline_sink sink = { l, on_inline, on_info_unit, NULL, l->file.f.funcs ? on_func : NULL };
         x->nunits = 0;
         int err = dwarfinline_scan(&src, l->miss, n, NULL, 0, &sink);
         x->indexed = !err && !l->oom;
@@ -351,7 +360,7 @@ static int scan_inlines(lookup *l, size_t n)
     }
     uint64_t *units;
     size_t nunits;
-    dwarfinline_sink sink = { l, on_inline, NULL, NULL };
+    dwarfinline_sink sink = { l, on_inline, NULL, NULL, l->file.f.funcs ? on_func : NULL };
     int err = !pick_units(x, l->miss, n, &units, &nunits) ? ENOMEM
               : nunits ? dwarfinline_scan(&src, l->miss, n, units, nunits, &sink)
                        : 0;
@@ -397,7 +406,7 @@ static int scan_file(lookup *l, const srclines_file *f, size_t n)
 
 static symbols_line answer(const srclines *c, const memo_ent *e)
 {
-    return (symbols_line){ e->file, e->line, e->ninl, e->ninl ? c->frames + e->inl : NULL };
+    return (symbols_line){ e->file, e->line, e->ninl, e->ninl ? c->frames + e->inl : NULL, e->func };
 }
 
 /* Adds the n answers got[] to the memo, keeping it sorted. */
@@ -433,7 +442,7 @@ int srclines_lookup(srclines *c, const srclines_file *f, const uint64_t *vaddrs,
     size_t nmiss = 0;
     for (size_t k = 0; k < n; k++) {
         const memo_ent *e = memo_find(c, vaddrs[k]);
-        out[k] = e ? answer(c, e) : (symbols_line){ NULL, 0, 0, NULL };
+        out[k] = e ? answer(c, e) : (symbols_line){ NULL, 0, 0, NULL, NULL };
         nmiss += !e && (k == 0 || vaddrs[k] != vaddrs[k - 1]);
     }
     if (!nmiss)

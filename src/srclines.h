@@ -55,6 +55,10 @@ typedef struct srclines_file {
      * inlined frames may name functions from; NULL: none (those frames
      * are then not given).  Its own alt is not read. */
     const struct srclines_file *alt;
+    /* Whether answers name the function holding each address too
+     * (symbols_line.func): for a file whose symbol table names nothing
+     * there.  The same on every lookup of one srclines. */
+    bool funcs;
 } srclines_file;
 
 typedef struct srclines srclines;

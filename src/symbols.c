@@ -104,6 +104,7 @@ typedef struct elf_file {
     bool cxx_dwarf;         /* C++ symbols and DWARF: see symbols_keep_names */
     bool dwarf_nameless;    /* DWARF where pprof finds functions nameless: the same */
     bool from_debug;        /* names or DWARF from a separate debug file (debugfile.h) */
+    bool dwarf_funcs;       /* DWARF, and no .symtab function: names from the DWARF */
     char *debug_path;       /* that file, when its DWARF is the one in dw, else NULL */
     file_id debug_id;       /* ... as it was when found: only it is read */
     file_id id;
@@ -355,10 +356,37 @@ static bool dwarf_nameless(const elf_in *e, const Elf64_Shdr *sh, size_t nsh, bo
     return nameless;
 }
 
-/* Where the sections that symbols_lines reads lie (none: size 0), under
- * their own names or GNU's compressed ones (.zdebug_*, zsection.h). */
-static void find_line_sections(elf_file *f, const elf_in *e, const Elf64_Shdr *sh, size_t nsh)
+#ifndef ELFCOMPRESS_ZSTD
+#define ELFCOMPRESS_ZSTD 2 /* the gABI's value, which an older elf.h lacks */
+#endif
+
+/* The ch_type of section s when it is compressed in a format zsection.h
+ * does not inflate (zstd: --compress-debug-sections=zstd), else 0. */
+static uint32_t unread_compression(const elf_in *e, const Elf64_Shdr *s)
 {
+    Elf64_Chdr ch;
+    if (!(s->sh_flags & SHF_COMPRESSED) || !elfread_at(e, s->sh_offset, &ch, sizeof ch))
+        return 0;
+    return ch.ch_type == ELFCOMPRESS_ZLIB ? 0 : ch.ch_type;
+}
+
+/* One line, once per file, that the lines and inlined frames of the file
+ * at path are left out: its DWARF is compressed with type (0: it is not). */
+static void say_unreadable(const char *path, uint32_t type)
+{
+    if (type && log_first("compression", path))
+        log_line("%s: its DWARF is compressed with %s (ch_type %u), which heapprof does not "
+                 "inflate (zlib only): profiles leave out the lines and inlined frames it holds",
+                 path, type == ELFCOMPRESS_ZSTD ? "zstd" : "an unknown format", (unsigned)type);
+}
+
+/* Where the sections that symbols_lines reads lie (none: size 0), under
+ * their own names or GNU's compressed ones (.zdebug_*, zsection.h); the
+ * compression type of the first one compressed in a format not read
+ * (unread_compression), or 0. */
+static uint32_t find_line_sections(elf_file *f, const elf_in *e, const Elf64_Shdr *sh, size_t nsh)
+{
+    uint32_t unread = 0;
     static const char *const names[DWARFINLINE_NSECS][2] = {
         [DWARFLINE_LINE] = {".debug_line", ".zdebug_line"},
         [DWARFLINE_LINE_STR] = {".debug_line_str", ".zdebug_line_str"},
@@ -382,7 +410,10 @@ static void find_line_sections(elf_file *f, const elf_in *e, const Elf64_Shdr *s
                         : gnu ? ZSEC_GNU
                         : (sh[i].sh_flags & SHF_COMPRESSED) ? ZSEC_ELF
                                                             : ZSEC_PLAIN;
+        if (there && !unread)
+            unread = unread_compression(e, &sh[i]);
     }
+    return unread;
 }
 
 static void free_file(elf_file *f);
@@ -399,16 +430,66 @@ static unsigned char *small_section(const elf_in *e, const Elf64_Shdr *sh, size_
     return elfread_alloc(e, sh[i].sh_offset, sh[i].sh_size, oom);
 }
 
+/* The file at path, if it is the supplementary file `want` names (its
+ * build-id, .debug_sup: its checksum, the one recorded) and not e itself,
+ * whatever its notes say: an entry with where its sections lie, or NULL.
+ * *there: some regular file is at path. */
+static elf_file *alt_at(const char *path, const altlink *want, bool sup, const elf_in *e,
+                        bool *there, bool *oom)
+{
+    struct stat st;
+    elf_file *alt = NULL;
+    if (!stat(path, &st) && S_ISREG(st.st_mode) &&
+        !(st.st_dev == e->fd_id.dev && st.st_ino == e->fd_id.ino) &&
+        !(alt = mem_calloc(1, sizeof *alt + strlen(path) + 1)))
+        *oom = true;
+    if (!alt)
+        return NULL;
+    *there = true;
+    strcpy(alt->path, path);
+    alt->have_id = true;
+    alt->id = id_of(&st);
+    alt->build_id = no_build_id;
+    elf_in ae;
+    altlink got;
+    bool opened = elf_open(alt, &ae), same = false;
+    size_t ansh = 0;
+    Elf64_Shdr *ash = opened ? elfread_shdrs(&ae, &ansh, oom) : NULL;
+    if (ash && sup) {
+        size_t an = 0, k = elfread_section(&ae, ash, ansh, ".debug_sup");
+        unsigned char *theirs = small_section(&ae, ash, ansh, k, &an, oom);
+        same = theirs && altlink_parse(theirs, an, true, &got) && altlink_same_sup(want, &got);
+        mem_free(theirs);
+    }
+    if (opened && !sup) {
+        char *id = elfread_build_id(&ae, oom); /* its note bytes capped */
+        same = id && altlink_same_build_id(want, id);
+        mem_free(id);
+    }
+    if (same)
+        say_unreadable(path, find_line_sections(alt, &ae, ash, ansh));
+    mem_free(ash);
+    if (opened)
+        elfread_close(&ae);
+    if (same && alt->dw.size[DWARFINLINE_INFO])
+        return alt;
+    free_file(alt);
+    return NULL;
+}
+
 /* dwz -m's supplementary file of f (altlink.h), whose sections the DWARF
  * of e (the file at `path`: f's own, or where its DWARF lies) names
  * functions and strings from, into f->alt with where its sections lie: at
  * the path .gnu_debugaltlink or .debug_sup records (absolute, or relative
- * to path's directory, links resolved as gdb does), and only when its
- * build-id (.debug_sup: its checksum) is the one recorded.  symbols_lines
- * opens it again, checked by what stat says now.  None found: the inlined
- * frames that need its names are left out. */
-static void find_alt(elf_file *f, const char *path_of_e, const elf_in *e, const Elf64_Shdr *sh,
-                     size_t nsh, bool *oom)
+ * to path's directory, links resolved as gdb does), else, as gdb looks
+ * next, at DIR/.build-id/xx/rest.debug of the identity recorded for each
+ * of dirs (a debug tree copied elsewhere keeps its build-id tree, not the
+ * absolute paths dwz wrote); only a file of that build-id (.debug_sup:
+ * checksum) is taken.  symbols_lines opens it again, checked by what stat
+ * says now.  None found: the inlined frames that need its names are left
+ * out, and a line says so once. */
+static void find_alt(elf_file *f, const char *dirs, const char *path_of_e, const elf_in *e,
+                     const Elf64_Shdr *sh, size_t nsh, bool *oom)
 {
     free_file(f->alt);
     f->alt = NULL;
@@ -417,57 +498,33 @@ static void find_alt(elf_file *f, const char *path_of_e, const elf_in *e, const 
     if (sup)
         i = elfread_section(e, sh, nsh, ".debug_sup");
     unsigned char *link = small_section(e, sh, nsh, i, &n, oom);
-    altlink want, got;
-    char real[PATH_MAX], path[ALTLINK_PATH_MAX];
-    struct stat st;
-    elf_file *alt = NULL;
-    if (link && altlink_parse(link, n, sup, &want) && !want.supplementary &&
-        altlink_path(realpath(path_of_e, real) ? real : path_of_e, want.name, path, sizeof path) &&
-        !stat(path, &st) && S_ISREG(st.st_mode) &&
-        /* never the file itself, whatever its notes say */
-        !(st.st_dev == e->fd_id.dev && st.st_ino == e->fd_id.ino) &&
-        !(alt = mem_calloc(1, sizeof *alt + strlen(path) + 1)))
-        *oom = true;
-    if (!alt) {
+    altlink want;
+    char real[PATH_MAX], path[PATH_MAX], hex[2 * ALTLINK_ID_MAX + 1];
+    if (!link || !altlink_parse(link, n, sup, &want) || want.supplementary) {
         mem_free(link);
         return;
     }
-    strcpy(alt->path, path);
-    alt->have_id = true;
-    alt->id = id_of(&st);
-    alt->build_id = no_build_id;
-    elf_in ae;
-    bool opened = elf_open(alt, &ae), same = false;
-    size_t ansh = 0;
-    Elf64_Shdr *ash = opened ? elfread_shdrs(&ae, &ansh, oom) : NULL;
-    if (ash && sup) {
-        size_t an = 0, k = elfread_section(&ae, ash, ansh, ".debug_sup");
-        unsigned char *theirs = small_section(&ae, ash, ansh, k, &an, oom);
-        same = theirs && altlink_parse(theirs, an, true, &got) && altlink_same_sup(&want, &got);
-        mem_free(theirs);
-    }
-    if (opened && !sup) {
-        char *id = elfread_build_id(&ae, oom); /* its note bytes capped */
-        same = id && altlink_same_build_id(&want, id);
-        mem_free(id);
-    }
-    if (same)
-        find_line_sections(alt, &ae, ash, ansh);
-    mem_free(ash);
-    if (opened)
-        elfread_close(&ae);
+    bool there = false;
+    elf_file *alt = NULL;
+    if (altlink_path(realpath(path_of_e, real) ? real : path_of_e, want.name, path, sizeof path))
+        alt = alt_at(path, &want, sup, e, &there, oom);
+    altlink_hex(&want, hex);
+    for (const char *d = dirs; !alt && !*oom && debugfile_next_by_id(&d, hex, path); )
+        alt = alt_at(path, &want, sup, e, &there, oom);
+    if (!alt && !*oom && log_first("altlink", path_of_e))
+        log_line("%s: its supplementary DWARF file (dwz) %s is %s, and none of its build-id "
+                 "is under HEAPPROF_DEBUG_DIRS: profiles leave out the inlined frames named "
+                 "from it",
+                 path_of_e, want.name, there ? "of another build" : "missing");
+    f->alt = alt;
     mem_free(link);
-    if (same && alt->dw.size[DWARFINLINE_INFO])
-        f->alt = alt;
-    else
-        free_file(alt);
 }
 
 /* The DWARF of e (the file at path_of_e), if it has any: where the
  * sections symbols_lines reads lie, dwz's supplementary file, and whether
  * pprof would find some of its functions nameless. */
-static bool take_dwarf(elf_file *f, const char *path_of_e, const elf_in *e, const Elf64_Shdr *sh,
-                       size_t nsh, bool *oom)
+static bool take_dwarf(elf_file *f, const char *dirs, const char *path_of_e, const elf_in *e,
+                       const Elf64_Shdr *sh, size_t nsh, bool *oom)
 {
     if (!sh)
         return false;
@@ -475,8 +532,8 @@ static bool take_dwarf(elf_file *f, const char *path_of_e, const elf_in *e, cons
         elfread_section(e, sh, nsh, ".zdebug_info") == nsh)
         return false;
     f->dwarf_nameless = dwarf_nameless(e, sh, nsh, oom);
-    find_line_sections(f, e, sh, nsh);
-    find_alt(f, path_of_e, e, sh, nsh, oom);
+    say_unreadable(path_of_e, find_line_sections(f, e, sh, nsh));
+    find_alt(f, dirs, path_of_e, e, sh, nsh, oom);
     return true;
 }
 
@@ -495,7 +552,7 @@ static void take_debug_file(elf_file *f, const char *dirs, const elf_in *e,
         return;
     size_t dn = 0, had = *nc;
     Elf64_Shdr *dsh = elfread_shdrs(&d.e, &dn, oom);
-    if (!*dwarf && take_dwarf(f, d.path, &d.e, dsh, dn, oom) && !*oom) {
+    if (!*dwarf && take_dwarf(f, dirs, d.path, &d.e, dsh, dn, oom) && !*oom) {
         *dwarf = true;
         f->debug_id = id_of(&d.st);
         f->debug_path = d.path;
@@ -520,7 +577,7 @@ static void load_symbols(elf_file *f, const char *dirs)
     elf_in e;
     bool oom = false, symtab = false;
     cand *c = NULL;
-    size_t nc = 0, nsh = 0;
+    size_t nc = 0, nsh = 0, had, from_symtab = 0; /* function symbols of a .symtab */
     char *strtab[2] = { NULL, NULL };
     f->syms_tried = true;
     f->syms_retry = false;
@@ -529,20 +586,24 @@ static void load_symbols(elf_file *f, const char *dirs)
     memset(&f->dw, 0, sizeof f->dw);
     free_file(f->alt);
     f->alt = NULL;
-    f->dwarf_nameless = f->cxx_dwarf = false;
+    f->dwarf_nameless = f->cxx_dwarf = f->dwarf_funcs = false;
     if (!elf_open(f, &e))
         return;
     load_segments(f, &e, &oom);
     Elf64_Shdr *sh = f->nloads ? elfread_shdrs(&e, &nsh, &oom) : NULL;
-    bool dwarf = take_dwarf(f, f->path, &e, sh, nsh, &oom);
+    bool dwarf = take_dwarf(f, dirs, f->path, &e, sh, nsh, &oom);
     for (size_t i = 0; i < nsh && !oom; i++) {
         int slot = sh[i].sh_type == SHT_SYMTAB ? 0 : sh[i].sh_type == SHT_DYNSYM ? 1 : -1;
         symtab |= slot == 0;
+        had = nc;
         if (slot >= 0 && !strtab[slot])  /* at most one table of each kind */
             collect_syms(&e, sh, nsh, i, &c, &nc, &strtab[slot], &oom);
+        from_symtab += slot == 0 ? nc - had : 0;
     }
     if (nsh && (!symtab || !dwarf) && !oom) {
+        had = nc; /* it adds only a .symtab's */
         take_debug_file(f, dirs, &e, sh, nsh, symtab, &dwarf, &c, &nc, &strtab[0], &oom);
+        from_symtab += nc - had;
         /* Its build-id, lost for memory, is what would have found it:
          * tried again with the build-id at the next refresh. */
         oom |= !f->from_debug && f->build_id_retry && dirs && *dirs;
@@ -577,6 +638,10 @@ static void load_symbols(elf_file *f, const char *dirs)
         for (size_t i = 0; i < n && dwarf && !f->cxx_dwarf; i++)
             f->cxx_dwarf = f->syms[i].name[0] == '_' && f->syms[i].name[1] == 'Z';
     }
+    /* A debug file stripped of its .symtab (objcopy --strip-all
+     * --keep-section='.debug_*') names nothing but the exports: its
+     * functions are named by the DWARF symbols_lines reads anyway. */
+    f->dwarf_funcs = !oom && dwarf && !from_symtab;
     if (oom) {  /* all or nothing, and try again after the next refresh */
         drop_symbols(f);
         f->syms_retry = true;
@@ -1129,7 +1194,7 @@ bool symbols_keep_names(const symbolizer *s, size_t i)
 int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
 {
     for (size_t k = 0; k < n; k++)
-        out[k] = (symbols_line){ NULL, 0, 0, NULL };
+        out[k] = (symbols_line){ NULL, 0, 0, NULL, NULL };
     if (!n || !symbols_keep_names(s, i))
         return 0;
     const map_entry *me = &s->maps[i];
@@ -1162,6 +1227,7 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
         srclines_file sf = f->dw, alt;
         sf.ctx = &e;
         sf.read = elfread_cb;
+        sf.funcs = f->dwarf_funcs;
         /* The supplementary file, if it is still the one checked. */
         bool alt_open = f->alt && elf_open(f->alt, &ae);
         sf.alt = NULL;

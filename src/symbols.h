@@ -117,6 +117,9 @@ typedef struct symbols_line {
     uint32_t line;
     uint32_t ninl;
     const symbols_frame *inl;
+    /* The function holding the address, from .debug_info, where the
+     * file has no .symtab (a debug file stripped of it): else NULL. */
+    const char *func;
 } symbols_line;
 
 /* out[k] = the file and line of runtime address addrs[k] (sorted

@@ -76,6 +76,14 @@ static void found(void *ctx, size_t q, const dwarfinline_frame *f, size_t n)
     a->hash[q] = h;
 }
 
+/* The function holding query q: a name, whatever the input. */
+static void func(void *ctx, size_t q, const char *name)
+{
+    (void)ctx;
+    CHECK(q < NQ);
+    CHECK(name && name[0] && strlen(name) < (1 << 16));
+}
+
 static void unit(void *ctx, uint64_t off, uint64_t lo, uint64_t hi)
 {
     answers *a = ctx;
@@ -99,7 +107,7 @@ static void scan(dwarfinline_src *src, const uint64_t *q, size_t n, const uint64
 {
     memset(a, 0, sizeof *a);
     src->ctx = src;
-    dwarfinline_sink sink = { a, found, unit, NULL };
+    dwarfinline_sink sink = { a, found, unit, NULL, func };
     CHECK(dwarfinline_scan(src, q, n, units, nunits, &sink) == 0);
     for (size_t i = 0; i < n; i++)
         CHECK(a->calls[i] <= 1);

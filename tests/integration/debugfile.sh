@@ -129,7 +129,7 @@ unnamed() {
     local tag=$1 dirs=$2 prog=$3 p
     run "$tag" HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/$tag" HEAPPROF_DEBUG_DIRS="$dirs" -- "$prog"
     expect_rc "$tag" 0
-    no_heapprof_lines "$W/$tag.err"
+    no_heapprof_lines "$tag"
     p=$(newest_profile "$W/$tag")
     "$INTEG_CLI" top "$p" --type alloc_space --lines >"$W/$tag.top" || fail "$tag: heapprof top --lines failed"
     if grep -E 'dbg_|debugged\.c' "$W/$tag.top"; then
@@ -150,6 +150,14 @@ named dot_debug "$W/empty" "$W/linked/prog" "$W/linked/libdbg.so"
 mkdir -p "$W/root2$W/linked"
 mv "$W/linked/.debug/prog.debug" "$W/linked/.debug/libdbg.so.debug" "$W/root2$W/linked/"
 named under_dir "$W/empty:$W/root2" "$W/linked/prog" "$W/linked/libdbg.so"
+# A debug file with DWARF but no .symtab: its functions named from the
+# DWARF (before, "[prog]" with no line at all).
+objcopy --strip-all --keep-section='.debug_*' "$W/dbg/prog.debug" "$W/nosymtab.debug"
+if readelf -S "$W/nosymtab.debug" | grep -qF '.symtab' || ! readelf -S "$W/nosymtab.debug" | grep -qF '.debug_info'; then
+    fail "objcopy left a .symtab, or no .debug_info, in $W/nosymtab.debug: $(readelf -S "$W/nosymtab.debug")"
+fi
+by_id "$W/root8" "$W/plain/prog" "$W/nosymtab.debug"
+named no_symtab "$W/root8:$W/root" "$W/plain/prog" "$W/plain/libdbg.so"
 
 # --- not used -------------------------------------------------------------------------
 unnamed none "$W/empty" "$W/plain/prog"
@@ -217,4 +225,37 @@ f=$(find "$W/root6/.build-id" -name '*.debug')
 rm "$f"
 mkfifo "$f"
 unnamed fifo "$W/root6" "$W/plain/prog"
+
+# Its DWARF compressed with zstd (--compress-debug-sections=zstd, which
+# this objcopy may not write: zlib's headers given zstd's ch_type), which
+# heapprof does not inflate: the names of its .symtab, no lines, and one
+# line saying why (before, the lines just went).
+objcopy --compress-debug-sections=zlib "$W/dbg/prog.debug" "$W/zstd.debug"
+python3 - "$W/zstd.debug" <<'PY' || fail "no compressed section in $W/zstd.debug"
+import struct, sys
+data = bytearray(open(sys.argv[1], 'rb').read())
+shoff, = struct.unpack_from('<Q', data, 0x28)
+shentsize, shnum = struct.unpack_from('<HH', data, 0x3a)
+n = 0
+for i in range(shnum):
+    _, _, flags, _, off, _ = struct.unpack_from('<IIQQQQ', data, shoff + i * shentsize)
+    if flags & 0x800 and struct.unpack_from('<I', data, off)[0] == 1:  # SHF_COMPRESSED, zlib
+        struct.pack_into('<I', data, off, 2)  # ELFCOMPRESS_ZSTD
+        n += 1
+open(sys.argv[1], 'wb').write(data)
+sys.exit(n == 0)
+PY
+by_id "$W/root7" "$W/plain/prog" "$W/zstd.debug"
+zf=$(find "$W/root7/.build-id" -name '*.debug')
+run zstd HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/zstd" HEAPPROF_DEBUG_DIRS="$W/root7" -- "$W/plain/prog"
+expect_rc zstd 0
+[[ $(grep -cE -- "$HP_ANY" "$W/zstd.err") == 1 ]] &&
+    grep -qF "$zf: its DWARF is compressed with zstd" "$W/zstd.err" ||
+    fail "zstd: expected one line saying $zf's DWARF is compressed with zstd, got: $(cat "$W/zstd.err")"
+p=$(newest_profile "$W/zstd")
+"$INTEG_CLI" top "$p" --type alloc_space --lines >"$W/zstd.top" || fail "zstd: heapprof top --lines failed"
+grep -qE ' dbg_outer$' "$W/zstd.top" || fail "zstd: no dbg_outer from the debug file's .symtab: $(cat "$W/zstd.top")"
+if grep -E 'debugged\.c' "$W/zstd.top"; then
+    fail "zstd: lines from DWARF heapprof cannot have inflated (above)"
+fi
 note "ok"

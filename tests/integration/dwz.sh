@@ -9,18 +9,28 @@
 # stack of hp_inl_fill went from _M_realloc_insert to hp_inl_fill).  A
 # supplementary file missing, or another in its place (its build-id is not
 # the one recorded, though its offsets fit), loses the frames named from it
-# and nothing else: the program runs as ever, and no name comes from the
-# wrong file.
+# and nothing else: the program runs as ever, no name comes from the
+# wrong file, and one line says which file is missing or of another build
+# (before, none: the frames just went).  Not at the path recorded, the file
+# is looked up by the build-id (.debug_sup: checksum) recorded under each
+# HEAPPROF_DEBUG_DIRS, DIR/.build-id/xx/rest.debug, as gdb does (a debug
+# tree copied elsewhere; before, not looked for).
 source "$(dirname "$0")/lib.sh"
 need_env PROG_INLINED PROG_CXX INTEG_CLI
 command -v dwz >/dev/null || skip "dwz is not installed (scripts/deps.sh installs it)"
 
-# stacks NAME PROG [DIRS]: the stacks of PROG's profile by bytes allocated,
-# as heapprof top shows them, into $W/NAME.stacks (HEAPPROF_DEBUG_DIRS=DIRS).
+# stacks NAME PROG [DIRS [LINE]]: the stacks of PROG's profile by bytes
+# allocated, as heapprof top shows them, into $W/NAME.stacks
+# (HEAPPROF_DEBUG_DIRS=DIRS); no heapprof line on stderr, or, with LINE,
+# one, holding LINE.
 stacks() {
     run "$1" HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/$1.prof" HEAPPROF_DEBUG_DIRS="${3:-/usr/lib/debug}" -- "$2"
     expect_rc "$1" 0
-    no_heapprof_lines "$1"
+    if [[ -z ${4:-} ]]; then
+        no_heapprof_lines "$1"
+    elif [[ $(grep -cE -- "$HP_ANY" "$W/$1.err") != 1 ]] || ! grep -qF -- "$4" "$W/$1.err"; then
+        fail "$1: expected one heapprof line holding '$4' on stderr, got: $(cat "$W/$1.err")"
+    fi
     local p
     p=$(newest_profile "$W/$1.prof")
     "$INTEG_CLI" top "$p" --type alloc_space --by stack >"$W/$1.top" ||
@@ -73,7 +83,7 @@ diff "$W/built.stacks" "$W/split.stacks" >&2 ||
 # Without the file: the frames named from it go, the others stay.
 d=$W/gnu
 mv "$d/common.debug" "$d/common.keep"
-stacks missing "$d/$prog"
+stacks missing "$d/$prog" /usr/lib/debug "$d/$prog: its supplementary DWARF file (dwz) common.debug is missing"
 grep -qF "$push" "$W/missing.stacks" &&
     fail "the stack of hp_inl_fill kept its inlined frames without the supplementary file"
 grep -qF 'std::vector::_M_realloc_insert ← hp_inl_fill ← main' "$W/missing.stacks" ||
@@ -81,17 +91,12 @@ grep -qF 'std::vector::_M_realloc_insert ← hp_inl_fill ← main' "$W/missing.s
 grep -qF 'hp_inl_wrap ← hp_inl_outer ← main' "$W/missing.stacks" ||
     fail "without the supplementary file, hp_inl_wrap's frame (in the program's own units) went too: $(cat "$W/missing.top")"
 
-# Another supplementary file in its place: the right one but for one byte
-# of its build-id (.debug_sup: its checksum), as a file of another build
-# whose offsets happen to fit.  Not read.
-for mode in gnu sup; do
-    d=$W/$mode
-    [[ -f $d/common.keep ]] || mv "$d/common.debug" "$d/common.keep"
-    python3 - "$d/$prog" "$d/common.keep" "$d/common.debug" <<'PY' || fail "$mode: no build-id of the supplementary file in it"
+# ident PROG: the identity PROG records of its supplementary file, in
+# hex: the last 20 bytes of its .gnu_debugaltlink or .debug_sup.
+ident() {
+    python3 - "$1" <<'PY'
 import struct, sys
-# The identity the program records: the last 20 bytes of its
-# .gnu_debugaltlink or .debug_sup; once in the supplementary file.
-prog, good = (open(f, 'rb').read() for f in sys.argv[1:3])
+prog = open(sys.argv[1], 'rb').read()
 shoff, = struct.unpack_from('<Q', prog, 0x28)
 shentsize, shnum, shstrndx = struct.unpack_from('<HHH', prog, 0x3a)
 def shdr(i):
@@ -100,18 +105,50 @@ stroff = shdr(shstrndx)[4]
 for i in range(shnum):
     name, _, _, _, off, size = shdr(i)
     if prog[stroff + name:].split(b'\0')[0] in (b'.gnu_debugaltlink', b'.debug_sup'):
-        ident = prog[off + size - 20:off + size]
+        print(prog[off + size - 20:off + size].hex())
         break
 else:
     sys.exit(1)
-data = bytearray(good)
+PY
+}
+
+# Another supplementary file in its place: the right one but for one byte
+# of its build-id (.debug_sup: its checksum), as a file of another build
+# whose offsets happen to fit.  Not read.
+for mode in gnu sup; do
+    d=$W/$mode
+    [[ -f $d/common.keep ]] || mv "$d/common.debug" "$d/common.keep"
+    id=$(ident "$d/$prog") || fail "$mode: no .gnu_debugaltlink or .debug_sup in the program"
+    # The identity is once in the supplementary file.
+    python3 - "$id" "$d/common.keep" "$d/common.debug" <<'PY' || fail "$mode: no build-id of the supplementary file in it"
+import sys
+ident = bytes.fromhex(sys.argv[1])
+data = bytearray(open(sys.argv[2], 'rb').read())
 if data.count(ident) != 1:
     sys.exit(1)
 data[data.index(ident) + 19] ^= 1
 open(sys.argv[3], 'wb').write(data)
 PY
-    stacks "wrong_$mode" "$d/$prog"
+    stacks "wrong_$mode" "$d/$prog" /usr/lib/debug "$d/$prog: its supplementary DWARF file (dwz) common.debug is of another build"
     diff "$W/missing.stacks" "$W/wrong_$mode.stacks" >&2 ||
         fail "$mode: with another build-id in the supplementary file, the stacks differ from those without one (above): it was read"
+done
+
+# Not at the path recorded (missing, or of another build), but under a
+# debug directory by the identity recorded: found there.  The other
+# build's file, by that identity under a directory before it: not taken.
+for mode in gnu sup; do
+    d=$W/$mode
+    id=$(ident "$d/$prog") || fail "$mode: no .gnu_debugaltlink or .debug_sup in the program"
+    mkdir -p "$W/tree_$mode/.build-id/${id:0:2}" "$W/other_$mode/.build-id/${id:0:2}"
+    mv "$d/common.keep" "$W/tree_$mode/.build-id/${id:0:2}/${id:2}.debug"
+    cp "$d/common.debug" "$W/other_$mode/.build-id/${id:0:2}/${id:2}.debug"
+    stacks "tree_wrong_$mode" "$d/$prog" "$W/other_$mode:$W/tree_$mode:/usr/lib/debug"
+    diff "$W/built.stacks" "$W/tree_wrong_$mode.stacks" >&2 ||
+        fail "$mode: another build at the path recorded, the right one by its identity under a debug directory: the stacks differ from the program's as built (above)"
+    rm "$d/common.debug"
+    stacks "tree_missing_$mode" "$d/$prog" "$W/tree_$mode:/usr/lib/debug"
+    diff "$W/built.stacks" "$W/tree_missing_$mode.stacks" >&2 ||
+        fail "$mode: none at the path recorded, the right one by its identity under a debug directory: the stacks differ from the program's as built (above)"
 done
 note "ok"

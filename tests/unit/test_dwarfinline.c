@@ -220,6 +220,18 @@ static void found(void *ctx, size_t q, const dwarfinline_frame *f, size_t n)
                                f[k].name, f[k].file ? f[k].file : "?", f[k].line);
 }
 
+/* With want_funcs, the sink's func: the function holding each query. */
+static bool want_funcs;
+static char funcs[NQ][64];
+
+static void func_cb(void *ctx, size_t q, const char *name)
+{
+    (void)ctx;
+    assert_true(q < NQ);
+    assert_true(funcs[q][0] == '\0'); /* once per query (one unit here) */
+    snprintf(funcs[q], sizeof funcs[q], "%s", name);
+}
+
 static void unit_cb(void *ctx, uint64_t off, uint64_t lo, uint64_t hi)
 {
     (void)ctx;
@@ -240,7 +252,8 @@ static int run(const uint64_t *q, size_t n, const uint64_t *units, size_t nu)
     memset(calls, 0, sizeof calls);
     nunits = 0;
     memset(&stats, 0, sizeof stats);
-    dwarfinline_sink sink = { NULL, found, unit_cb, &stats };
+    memset(funcs, 0, sizeof funcs);
+    dwarfinline_sink sink = { NULL, found, unit_cb, &stats, want_funcs ? func_cb : NULL };
     int r = dwarfinline_scan(&src, q, n, units, nu, &sink);
     for (size_t i = 0; i < NQ; i++)
         assert_true(calls[i] <= 1);
@@ -396,6 +409,28 @@ static void dwarf4_nested(void **state)
     uint64_t first = 0;
     assert_int_equal(run(q4, 8, &first, 1), 0);
     SAYS(2, "_Z4leafv@inc/h.h:20 < mid@a.c:10");
+}
+
+/* The sink's func: the function entry (the innermost) whose code holds
+ * each query, inlined code or not, for a file whose symbol table names
+ * nothing (a debug file without .symtab); none outside every function. */
+static void functions_holding(void **state)
+{
+    (void)state;
+    reset();
+    unit4();
+    want_funcs = true;
+    assert_int_equal(run(q4, 8, NULL, 0), 0);
+    want_funcs = false;
+    static const char *const want[] = { "outer", "outer", "outer", "outer",
+                                        "outer", "outer", "plain", "" };
+    for (size_t i = 0; i < 8; i++)
+        assert_string_equal(funcs[i], want[i]);
+    SAYS(2, "_Z4leafv@inc/h.h:20 < mid@a.c:10"); /* the chains as ever */
+    NONE(6);
+    /* Without the callback, no name is looked for. */
+    assert_int_equal(run(q4, 8, NULL, 0), 0);
+    assert_string_equal(funcs[6], "");
 }
 
 /* DW_AT_ranges: the unit's own and an inlined entry's, with a base
@@ -1187,6 +1222,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dwarf4_nested),
+        cmocka_unit_test(functions_holding),
         cmocka_unit_test(dwarf4_ranges),
         cmocka_unit_test(dwarf5_forms),
         cmocka_unit_test(skipped_units),

@@ -180,6 +180,29 @@ static void suppressed_lines_are_counted(void **state)
     assert_string_equal(got + n - nw, want);
 }
 
+/* log_first: yes once per (what, path), in this process, and no more
+ * than LOG_FIRST_MAX yeses in all (a process meeting thousands of broken
+ * files says a bounded number of lines). */
+static void first_once_per_file(void **state)
+{
+    (void)state;
+    assert_true(log_first("altlink", "/a/prog.debug"));
+    assert_false(log_first("altlink", "/a/prog.debug"));
+    assert_true(log_first("compression", "/a/prog.debug"));
+    assert_false(log_first("compression", "/a/prog.debug"));
+    assert_true(log_first("altlink", "/b/lib.so.debug"));
+    assert_false(log_first("altlink", "/a/prog.debug"));
+    int yes = 3;
+    char path[64];
+    for (int i = 0; i < 2 * LOG_FIRST_MAX; i++) {
+        snprintf(path, sizeof path, "/many/%d", i);
+        yes += log_first("altlink", path);
+        assert_false(log_first("altlink", path));
+    }
+    assert_int_equal(yes, LOG_FIRST_MAX);
+    assert_false(log_first("altlink", "/b/lib.so.debug"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +212,7 @@ int main(void)
         cmocka_unit_test(fork_child_line_has_the_child_pid),
         cmocka_unit_test(long_line_is_cut_and_ends_in_newline),
         cmocka_unit_test(suppressed_lines_are_counted),
+        cmocka_unit_test(first_once_per_file),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -805,6 +805,22 @@ static int lined_lines(void *ctx, size_t i, const uint64_t *addrs, size_t n, sym
     return 0;
 }
 
+/* As lined_lines, but naming the functions too, as symbols_lines does for
+ * a debug file without .symtab: 0x404000, which no symbol names, is
+ * dwarf_only at c.c:7; 0x401010's name from the DWARF is not the
+ * symbol's, which stands. */
+static int named_lines(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
+{
+    assert_int_equal(lined_lines(ctx, i, addrs, n, out), 0);
+    for (size_t k = 0; k < n; k++) {
+        if (addrs[k] == 0x404000)
+            out[k] = (symbols_line){ "/src/c.c", 7, 0, NULL, "dwarf_only" };
+        if (addrs[k] == 0x401010)
+            out[k].func = "not_the_symbol";
+    }
+    return 0;
+}
+
 static const Perftools__Profiles__Function *func_of(const pb_profile *m, uint64_t loc_id)
 {
     const Perftools__Profiles__Location *l = loc_by_id(m, loc_id);
@@ -857,6 +873,17 @@ static void test_lines(void **state)
     /* The unnamed frame has no Line at all. */
     assert_int_equal(loc_by_id(m, s1[3])->n_line, 0);
     assert_int_equal(m->n_function, 4);
+    perftools__profiles__profile__free_unpacked(m, NULL);
+    /* Named by the lines' answer where no symbol names it (before, asked
+     * no line: "[fakeprog]"); the symbol's name stands elsewhere. */
+    p.symbols.lines = named_lines;
+    m = encode_decode(&p);
+    const Perftools__Profiles__Function *dw = func_of(m, m->sample[1]->location_id[3]);
+    assert_string_equal(str(m, dw->name), "dwarf_only");
+    assert_string_equal(str(m, dw->filename), "/src/c.c");
+    assert_int_equal(loc_by_id(m, m->sample[1]->location_id[3])->line[0]->line, 7);
+    assert_string_equal(str(m, func_of(m, m->sample[0]->location_id[0])->name), "alloc_thing");
+    assert_int_equal(m->n_function, 5);
     perftools__profiles__profile__free_unpacked(m, NULL);
     /* Every allocation of the lines' step failed in turn: ENOMEM, nothing
      * leaked. */

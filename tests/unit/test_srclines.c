@@ -88,7 +88,7 @@ static void strings_inflated_only_when_read(void **state)
 {
     (void)state;
     nfile = 0;
-    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL };
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, false };
     f.off[DWARFLINE_LINE] = line_unit();
     f.size[DWARFLINE_LINE] = nfile - f.off[DWARFLINE_LINE];
     f.off[DWARFLINE_STR] = zeros_section(1 << 20, &f.size[DWARFLINE_STR]);
@@ -128,7 +128,7 @@ static void out_of_memory(void **state)
 {
     (void)state;
     nfile = 0;
-    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL };
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, false };
     /* .debug_line compressed this time (GNU form), with its unit. */
     unsigned char unit[256];
     line_unit();
@@ -220,7 +220,7 @@ static void many_file_names(void **state)
     (void)state;
     enum { NF = 100, NROWS = 300 };
     nfile = 0;
-    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL };
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, false };
     f.off[DWARFLINE_LINE] = many_files_unit(NF, NROWS);
     f.size[DWARFLINE_LINE] = nfile - f.off[DWARFLINE_LINE];
     srclines *c = srclines_new();
@@ -292,7 +292,7 @@ static void inflated_together_capped(void **state)
 {
     (void)state;
     nfile = 0;
-    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL };
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, false };
     f.off[DWARFLINE_LINE] = line_unit();
     f.size[DWARFLINE_LINE] = nfile - f.off[DWARFLINE_LINE];
     /* A DWARF 4 unit of 20 MiB less its length field: version, abbrevs

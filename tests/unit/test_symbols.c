@@ -639,9 +639,9 @@ static unsigned char *synthetic_elf(void)
         put(img, 0x22f + b, &b, 1);
 
     static const char strtab[] = "\0first\0label\0outer\0inner\0__alias_impl\0alias\0"
-                                 "an_object\0undef\0ifunc_sym\0a";
+                                 "an_object\0undef\0ifunc_sym\0a\0V@@V_1\0_plain";
     enum { FIRST = 1, LABEL = 7, OUTER = 13, INNER = 19, IMPL = 25, ALIAS = 38,
-           OBJ = 44, UNDEF = 54, IFUNC = 60, A = 70 };
+           OBJ = 44, UNDEF = 54, IFUNC = 60, A = 70, VERSIONED = 72, PLAIN = 79 };
     put(img, 0x600, strtab, sizeof strtab);
     size_t y = 0x300 + sizeof(Elf64_Sym); /* entry 0 stays null */
     put_sym(img, y, FIRST, STT_FUNC, STB_GLOBAL, 1, 0x401000, 0x10), y += 24;
@@ -656,6 +656,12 @@ static unsigned char *synthetic_elf(void)
     put_sym(img, y, 0xffff, STT_FUNC, STB_GLOBAL, 1, 0x401800, 0x10), y += 24;
     put_sym(img, y, FIRST, STT_FUNC, STB_GLOBAL, 1, 0, 0x10), y += 24;
     put_sym(img, y, A, STT_FUNC, STB_GLOBAL, 1, 0x401200, 0), y += 24; /* loses to outer */
+    /* A versioned definition named twice, as a libc debug file's .symtab
+     * names __libc_start_main@@GLIBC_2.34 and __libc_start_main: the plain
+     * name wins, though every later rule (underscores, binding, the name
+     * itself) would take the versioned one. */
+    put_sym(img, y, VERSIONED, STT_FUNC, STB_GLOBAL, 1, 0x401a00, 0x10), y += 24;
+    put_sym(img, y, PLAIN, STT_FUNC, STB_LOCAL, 1, 0x401a00, 0x10), y += 24;
 
     static const char dynstr[] = "\0dyn_only\0first";
     put(img, 0x780, dynstr, sizeof dynstr);
@@ -697,6 +703,7 @@ static void test_synthetic_elf(void **state)
         { 0x401400, "alias" },  { 0x40141f, "alias" },   { 0x401500, NULL },
         { 0x401600, NULL },     { 0x401700, "ifunc_sym" }, { 0x401800, NULL },
         { 0x401900, "dyn_only" }, { 0x401910, NULL },
+        { 0x401a00, "_plain" }, { 0x401a0f, "_plain" },
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         const char *got = symbols_func_name(s, AT(want[i].vaddr));
