@@ -629,7 +629,14 @@ static void load_symbols(elf_file *f, const char *dirs)
             size_t len = strlen(c[i].name) + 1;
             memcpy(p, c[i].name, len);
             uint64_t size = c[i].size;
-            if (size == 0)  /* a label: it runs up to whatever comes next */
+            /* A label runs up to whatever comes next; but where the DWARF
+             * names the functions (dwarf_funcs, below), "next" is the next
+             * export, and a label stretched so named every static function
+             * up to it, the DWARF's name left unused (review E): there a
+             * label names its own address only. */
+            if (size == 0 && dwarf && !from_symtab)
+                size = 1;
+            else if (size == 0)
                 size = i + 1 < n ? c[i + 1].addr - c[i].addr : UINT64_MAX - c[i].addr;
             f->syms[i] = (sym){ c[i].addr, size, p };
             p += len;

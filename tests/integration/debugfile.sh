@@ -157,7 +157,11 @@ if readelf -S "$W/nosymtab.debug" | grep -qF '.symtab' || ! readelf -S "$W/nosym
     fail "objcopy left a .symtab, or no .debug_info, in $W/nosymtab.debug: $(readelf -S "$W/nosymtab.debug")"
 fi
 by_id "$W/root8" "$W/plain/prog" "$W/nosymtab.debug"
-named no_symtab "$W/root8:$W/root" "$W/plain/prog" "$W/plain/libdbg.so"
+# The library's too: its exports (and a label among them) are then its only
+# symbols.
+objcopy --strip-all --keep-section='.debug_*' "$W/dbg/libdbg.so.debug" "$W/libnosymtab.debug"
+by_id "$W/root8" "$W/plain/libdbg.so" "$W/libnosymtab.debug"
+named no_symtab "$W/root8" "$W/plain/prog" "$W/plain/libdbg.so"
 
 # --- not used -------------------------------------------------------------------------
 unnamed none "$W/empty" "$W/plain/prog"
