@@ -410,7 +410,7 @@ static uint32_t find_line_sections(elf_file *f, const elf_in *e, const Elf64_Shd
                         : gnu ? ZSEC_GNU
                         : (sh[i].sh_flags & SHF_COMPRESSED) ? ZSEC_ELF
                                                             : ZSEC_PLAIN;
-        if (there && !unread)
+        if (there && !unread && !gnu) /* a .zdebug_ is read as GNU's, whatever its flags */
             unread = unread_compression(e, &sh[i]);
     }
     return unread;
@@ -512,10 +512,10 @@ static void find_alt(elf_file *f, const char *dirs, const char *path_of_e, const
     for (const char *d = dirs; !alt && !*oom && debugfile_next_by_id(&d, hex, path); )
         alt = alt_at(path, &want, sup, e, &there, oom);
     if (!alt && !*oom && log_first("altlink", path_of_e))
-        log_line("%s: its supplementary DWARF file (dwz) %s is %s, and none of its build-id "
-                 "is under HEAPPROF_DEBUG_DIRS: profiles leave out the inlined frames named "
-                 "from it",
-                 path_of_e, want.name, there ? "of another build" : "missing");
+        log_line("%s: its supplementary DWARF file (dwz) %s is %s%s: profiles leave out the "
+                 "inlined frames named from it",
+                 path_of_e, want.name, there ? "of another build" : "missing",
+                 dirs && *dirs ? ", and none of its build-id is under HEAPPROF_DEBUG_DIRS" : "");
     f->alt = alt;
     mem_free(link);
 }
