@@ -124,12 +124,6 @@ static uint64_t kind_bytes(rec_kind k, uint64_t b)
     return k == WHOLE ? b : k == SITE ? b + b / 4 : UINT64_MAX;
 }
 
-/* The bytes records of kind k (and extra counter blocks of whole
- * records: SITE) may fill once `bytes` more are taken: the budget, grown
- * by 1/16 of the estimated live heap so that a program with a large heap
- * keeps more whole stacks.  0 when they do not fit.  The heap is summed
- * (16 loads of lines samples write) only when the budget alone is not
- * enough. */
 /* What the records and their counter blocks use: life_used first, whose
  * release add follows a block's chunk_used store, so that chunk_used reads
  * at least as new and the difference cannot wrap. */
@@ -140,6 +134,12 @@ static uint64_t records_used(void)
     return all > life ? all - life : 0;
 }
 
+/* The bytes records of kind k (and extra counter blocks of whole
+ * records: SITE) may fill once `bytes` more are taken: the budget, grown
+ * by 1/16 of the estimated live heap so that a program with a large heap
+ * keeps more whole stacks.  0 when they do not fit.  The heap is summed
+ * (16 loads of lines samples write) only when the budget alone is not
+ * enough. */
 static uint64_t fits(rec_kind k, size_t bytes)
 {
     uint64_t want = records_used() + bytes;
@@ -569,9 +569,10 @@ void stacks_unfollow(stack_rec *s, unsigned shard, const stack_sample *x)
 }
 
 /* Mapped from the same chunks as extra counter blocks are (map_counts),
- * within an allowance of their own (life_used): a quarter of the byte budget, room
- * for 6144 blocks at the default HEAPPROF_STACK_MEMORY, merged records
- * included, so that it bounds them all.  Past it, a stack without its
+ * within an allowance of their own (life_used): a quarter of the byte
+ * budget, room for 6144 blocks at the default HEAPPROF_STACK_MEMORY,
+ * merged records included, so that it bounds them all (threads at the
+ * bound may overshoot it by a block each).  Past it, a stack without its
  * block counts no lifetimes (stacks_lifetimes_lost).  A block that loses
  * the publishing race is abandoned. */
 static __attribute__((noinline)) stack_lifetimes *map_lifetimes(stack_rec *s)
