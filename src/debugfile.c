@@ -219,25 +219,3 @@ bool debugfile_find(const char *dirs, const char *path, const char *build_id, co
     mem_free(buf);
     return found;
 }
-
-bool debugfile_resolve(const char *dirs, const char *from, const char *name,
-                       const char *build_id, debugfile_found *out, bool *oom)
-{
-    if (!dirs || !*dirs || !*build_id || !*name)
-        return false;
-    char *buf = mem_alloc(PATH_MAX);
-    if (!buf) {
-        *oom = true;
-        return false;
-    }
-    want w = { build_id, true, false, 0, NULL };
-    const char *slash = strrchr(from, '/');
-    int n = name[0] == '/' ? snprintf(buf, PATH_MAX, "%s", name)
-            : slash        ? snprintf(buf, PATH_MAX, "%.*s/%s", (int)(slash - from), from, name)
-                           : -1;
-    bool found = n > 0 && n < PATH_MAX && try_file(buf, &w, out, oom);
-    if (!found && !*oom)
-        found = by_build_id(dirs, &w, buf, out, oom);
-    mem_free(buf);
-    return found;
-}

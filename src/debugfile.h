@@ -52,14 +52,6 @@ void debugfile_close(debugfile_found *d);
 bool debugfile_find(const char *dirs, const char *path, const char *build_id, const elf_in *e,
                     const Elf64_Shdr *sh, size_t nsh, debugfile_found *out, bool *oom);
 
-/* A file named inside a debug file, as .gnu_debugaltlink names dwz's
- * supplementary file: name, absolute or relative to the directory of the
- * file from, and then DIR/.build-id/xx/rest.debug for each of dirs; taken
- * only when it carries build-id build_id (lowercase hex, not "").  As
- * debugfile_find otherwise. */
-bool debugfile_resolve(const char *dirs, const char *from, const char *name,
-                       const char *build_id, debugfile_found *out, bool *oom);
-
 /* ---- the pure parts, for tests ---- */
 
 /* .gnu_debuglink's contents (len bytes): a file name, NUL, zeros up to a

@@ -264,53 +264,6 @@ static void find_by_build_id(void **state)
     close_self(&s);
 }
 
-/* A file named inside a debug file, with the build-id it must carry
- * (dwz's supplementary file, .gnu_debugaltlink). */
-static void resolve(void **state)
-{
-    (void)state;
-    self s;
-    open_self(&s);
-    char root[PATH_MAX], from[PATH_MAX], sub[PATH_MAX], path[PATH_MAX];
-    snprintf(root, sizeof root, "%s/alt", tmpdir);
-    snprintf(sub, sizeof sub, "%s/alt/.dwz", tmpdir);
-    mkdir(root, 0700);
-    mkdir(sub, 0700);
-    snprintf(from, sizeof from, "%s/alt/sub", tmpdir);
-    mkdir(from, 0700);
-    snprintf(from, sizeof from, "%s/alt/sub/prog.debug", tmpdir);
-    snprintf(path, sizeof path, "%s/alt/.dwz/pkg", tmpdir);
-    size_t len;
-    unsigned char *data = slurp(exe, &len);
-    put(path, data, len);
-    free(data);
-    debugfile_found d;
-    bool oom = false;
-    /* Relative to the naming file's directory, and absolute. */
-    struct stat st;
-    assert_int_equal(stat(path, &st), 0);
-    assert_true(debugfile_resolve(root, from, "../.dwz/pkg", s.build_id, &d, &oom));
-    assert_int_equal(d.st.st_ino, st.st_ino);
-    debugfile_close(&d);
-    assert_true(debugfile_resolve(root, from, path, s.build_id, &d, &oom));
-    debugfile_close(&d);
-    /* Another build-id: refused.  No build-id: refused. */
-    char *id = strdup(s.build_id);
-    id[0] = id[0] == 'a' ? 'b' : 'a';
-    assert_false(debugfile_resolve(root, from, "../.dwz/pkg", id, &d, &oom));
-    assert_false(debugfile_resolve(root, from, "../.dwz/pkg", "", &d, &oom));
-    free(id);
-    /* Not where named, but under the build-id of a directory. */
-    assert_true(debugfile_resolve(root, from, "../.dwz/none", s.build_id, &d, &oom) == false);
-    char byid[PATH_MAX];
-    place(root, s.build_id, -1, byid);
-    assert_true(debugfile_resolve(root, from, "../.dwz/none", s.build_id, &d, &oom));
-    assert_string_equal(d.path, byid);
-    debugfile_close(&d);
-    assert_false(oom);
-    close_self(&s);
-}
-
 /* The bytes this process has read so far (/proc/self/io's rchar): the
  * kernel's count, the same on every run. */
 static unsigned long long bytes_read(void)
@@ -385,7 +338,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(build_id_path),    cmocka_unit_test(parse_link),
         cmocka_unit_test(crc_of_file),      cmocka_unit_test(find_by_build_id),
-        cmocka_unit_test(resolve),          cmocka_unit_test(build_id_notes_capped),
+        cmocka_unit_test(build_id_notes_capped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
