@@ -495,11 +495,8 @@ int cmd_top_main(int argc, char **argv)
                           "heapprof leaks)", argv[optind], argv[optind + 1]);
     if (o.ages.on && report_age_args(&o.ages) != DIAG_OK)
         return DIAG_USAGE;
-    if (o.ages.on && o.lifetimes.arg)
-        return diag_usage("--max-lifetime reads freed objects (alloc_* values), --min-age and "
-                          "--max-age live ones (inuse_*): one or the other");
-    if (o.lifetimes.arg && !o.type)
-        o.type = REPORT_LIFETIME_TYPE;
+    if (report_lifetime_args(&o.lifetimes, &o.ages, &o.type) != DIAG_OK)
+        return DIAG_USAGE;
     profile *p = report_load(argv[optind], o.lines);
     if (!p)
         return DIAG_FAIL;

@@ -392,6 +392,18 @@ int report_lifetime_opt(report_lifetimes *l, const char *arg)
     return DIAG_OK;
 }
 
+int report_lifetime_args(const report_lifetimes *l, const report_ages *a, const char **type)
+{
+    if (!l->arg)
+        return DIAG_OK;
+    if (a->on)
+        return diag_usage("--max-lifetime reads freed objects (alloc_* values), --min-age and "
+                          "--max-age live ones (inuse_*): one or the other");
+    if (!*type)
+        *type = "alloc_space";
+    return DIAG_OK;
+}
+
 int report_lifetime_view(const profile *p, size_t t, const report_lifetimes *l, profile *v)
 {
     if (strncmp(p->type_name[t], "alloc_", 6))
@@ -416,15 +428,14 @@ int report_lifetime_view(const profile *p, size_t t, const report_lifetimes *l, 
 void report_lifetime_lines(FILE *f, const profile *p, size_t t, const report_lifetimes *l,
                            bool lines)
 {
-    char e[32], a[32], b[32], q[4200];
+    char e[32], b[32], q[4200];
     age_short(e, sizeof e, l->edge);
     (void)fprintf(f, "Lifetimes: allocations whose objects were freed less than %s after they were\n"
                      "      made (temporary allocations; objects still live are left out)\n", e);
     if (l->edge != l->within) {
-        age_short(a, sizeof a, l->edge);
         age_short(b, sizeof b, lifetime_band_end(l->within));
         (void)fprintf(f, "      (--max-lifetime %s falls inside the lifetime band %s to %s, which "
-                         "is left out:\n      only whole bands count)\n", l->arg, a, b);
+                         "is left out:\n      only whole bands count)\n", l->arg, e, b);
     }
     /* pprof's tag ranges are inclusive and compare the label, a band's
      * start: the last band in range starts at the bound below the edge. */

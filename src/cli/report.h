@@ -95,8 +95,10 @@ typedef struct report_lifetimes {
  * is no duration or shorter than the shortest band. */
 int report_lifetime_opt(report_lifetimes *l, const char *arg);
 
-/* The sample type --max-lifetime reads when none is given. */
-#define REPORT_LIFETIME_TYPE "alloc_space"
+/* After the options: --max-lifetime with --min-age or --max-age is a
+ * usage error (said); else, given without --type, *type becomes the one it
+ * reads (alloc_space).  DIAG_OK or DIAG_USAGE. */
+int report_lifetime_args(const report_lifetimes *l, const report_ages *a, const char **type);
 
 /* p's samples of objects freed within l for type t, in v
  * (lifetime_view_free it): DIAG_OK, or the error said: t does not count
