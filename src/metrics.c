@@ -444,6 +444,34 @@ static void render_aged(metrics_buf *b)
     }
 }
 
+/* The bytes freed since the start by lifetime band (ages.h), over every
+ * stack: a second walk of the records, reading the lifetime block of those
+ * that have one (stacks_read_lifetimes), no allocation, no lock.  The
+ * bands only grow, so their sums never decrease.  Overall only, six
+ * series: what is temporary and what lasts, and the components' freed
+ * bytes are there already.  The records' own sums, uncapped (dump.c caps
+ * a stack's bands by what it allocated, for an adopted object freed
+ * under another label: here a free all the same). */
+static void render_lifetimes(metrics_buf *b)
+{
+    uint64_t by_band[AGES_LIFETIMES] = {0};
+    for (stack_rec *r = stacks_first(); r; r = r->next_all) {
+        stack_totals t[AGES_LIFETIMES];
+        for (uint32_t m = stacks_read_lifetimes(r, t); m; m &= m - 1)
+            by_band[__builtin_ctz(m)] += t[__builtin_ctz(m)].bytes;
+    }
+    family(b, "heapprof_deallocated_lifetime_bytes_total", "counter",
+           "Bytes freed since the start by how long their objects lived: lifetime_seconds is "
+           "the band's start (0: freed within the second of the allocation, then 1, 10, 60, "
+           "600, 3600 and more); frees unseen or lifetimes lost are in none" EST);
+    for (unsigned k = 0; k < AGES_LIFETIMES; k++) {
+        char life[16];
+        snprintf(life, sizeof life, "%u", ages_lifetime_lower[k]);
+        labelled(b, "heapprof_deallocated_lifetime_bytes_total", "lifetime_seconds", life,
+                 by_band[k]);
+    }
+}
+
 static void render_heap(metrics_buf *b, const comps *c, const comp *all)
 {
     for (size_t i = 0; i < sizeof totals / sizeof totals[0]; i++) {
@@ -451,6 +479,7 @@ static void render_heap(metrics_buf *b, const comps *c, const comp *all)
         value(b, totals[i].name, pick(all, totals[i].field));
     }
     render_aged(b);
+    render_lifetimes(b);
     for (size_t i = 0; i < sizeof per_component / sizeof per_component[0]; i++) {
         const heap_family *f = &per_component[i];
         family(b, f->name, f->type, f->help);
@@ -538,6 +567,10 @@ static void render_self(metrics_buf *b)
     family(b, "heapprof_unseen_frees_total", "counter",
            "Sampled objects whose free was never seen, found when their address came back (exact)");
     value(b, "heapprof_unseen_frees_total", st.unseen_frees);
+    family(b, "heapprof_lifetimes_lost_total", "counter",
+           "Sampled frees counted in no lifetime band: no room for their stack's lifetime block "
+           "(exact)");
+    value(b, "heapprof_lifetimes_lost_total", stacks_lifetimes_lost());
     family(b, "heapprof_unwind_fallbacks_total", "counter",
            "Sampled stacks heapprof's own unwinder left to libunwind (exact)");
     value(b, "heapprof_unwind_fallbacks_total", st.unwind_fallbacks);
