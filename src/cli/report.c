@@ -418,8 +418,9 @@ int report_lifetime_view(const profile *p, size_t t, const report_lifetimes *l, 
         return DIAG_FAIL;
     }
     if (!p->nlifetimes && ntags) {
-        diag_error("%s: none of the %zu samples the --tag filter kept has a \"lifetime\" label: "
-                   "none of their objects was seen freed", p->path, p->nsamples);
+        diag_error("%s: none of the %zu samples the --tag filter kept has a \"lifetime\" label "
+                   "(none of their objects was seen freed, or the profile records no lifetimes)",
+                   p->path, p->nsamples);
         return DIAG_FAIL;
     }
     if (!p->nlifetimes) {
@@ -493,8 +494,8 @@ static void glob_regexp(char *b, size_t len, size_t *at, const char *g)
 /* The --tag filter as one pprof -tagfocus value, in b: KEY=^(RE|RE)$ for
  * one key (its globs are alternatives); for several, pprof's form
  * without a key, ^KEY:(RE|RE)$,... of which every one must match a
- * label.  False (b empty) without --tag. */
-static bool tag_focus(char *b, size_t len)
+ * label.  0 without --tag, -1 when it does not fit in len, else 1. */
+static int tag_focus(char *b, size_t len)
 {
     size_t at = 0;
     bool one_key = true;
@@ -518,7 +519,7 @@ static bool tag_focus(char *b, size_t len)
             }
         append(b, len, &at, ")$");
     }
-    return ntags > 0;
+    return !ntags ? 0 : at < len ? 1 : -1;
 }
 
 /* The profile's count of sampled frees left out of the lifetime bands
@@ -536,7 +537,7 @@ static unsigned long long lifetimes_lost(const profile *p)
 void report_lifetime_lines(FILE *f, const profile *p, size_t t, const report_lifetimes *l,
                            bool lines)
 {
-    char e[32], b[32], q[4200], tags[2048], tq[2100];
+    char e[32], b[32], q[4200], tags[2048], tq[4 * sizeof tags + 3];
     age_short(e, sizeof e, l->edge);
     (void)fprintf(f, "Lifetimes: allocations whose objects were freed less than %s after they were\n"
                      "      made (temporary allocations; objects still live are left out): the\n"
@@ -569,7 +570,12 @@ void report_lifetime_lines(FILE *f, const profile *p, size_t t, const report_lif
      * start: the last band in range starts at the bound below the edge.
      * It takes one -tagfocus, so --tag is a first pprof run's. */
     report_quote(q, sizeof q, p->path);
-    if (tag_focus(tags, sizeof tags)) {
+    int tagged = tag_focus(tags, sizeof tags);
+    if (tagged < 0) {
+        (void)fputs("      (the --tag patterns are too long to show as a pprof -tagfocus)\n", f);
+        return;
+    }
+    if (tagged) {
         report_quote(tq, sizeof tq, tags);
         (void)fprintf(f, "      the same in pprof: go tool pprof -proto -tagfocus %s %s >tagged.pb.gz\n"
                          "                         then ", tq, q);
