@@ -6,7 +6,7 @@
 # Usage: scripts/bench.sh [--quick] [--runs N] [--budget S] [--scale F] [--small-div D]
 #                         [--workloads churn,xthread,large,cxx,deep,sites]
 #                         [--configs glibc,hp,...] [--sections timing,rss,sidebyside,callgrind,samplecost,cachesim,dump]
-#                         [--dump-runs N] [--build-dir DIR] [--src DIR] [--out FILE]
+#                         [--dump-runs N] [--dump-args ARGS] [--build-dir DIR] [--src DIR] [--out FILE]
 #                         [--no-install]
 #
 #   (default)   full run: 15 runs of every configuration (fewer for one
@@ -24,6 +24,9 @@
 #                (default 0.34)
 #   --sim-scale F  cachesim section's workload size, a fraction of the full
 #                size (default 0.05)
+#   --dump-args ARGS  more arguments of the dump section's dumpstacks runs
+#                (bands=1: three samples a stack, two lifetime bands and an
+#                age band, instead of one)
 #   --out FILE  also write the markdown report to FILE
 #                (default: BUILD_DIR/bench-report.md)
 #   --build-dir DIR  where the library and the workloads are built
@@ -58,7 +61,7 @@ while [ $# -gt 0 ]; do
     --src) src=$2; shift ;;
     --lib-desc) desc=$2; shift ;;
     --out) out=$2; shift ;;
-    --runs|--budget|--scale|--small-div|--workloads|--configs|--sections|--dump-runs|--dump-stacks|--cg-pairs|--side-runs|--side-scale|--sim-scale)
+    --runs|--budget|--scale|--small-div|--workloads|--configs|--sections|--dump-runs|--dump-args|--dump-stacks|--cg-pairs|--side-runs|--side-scale|--sim-scale)
       py_args+=("$1" "$2"); shift ;;
     -h|--help) awk 'NR == 1 { next } /^#/ { print; next } { exit }' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;

@@ -851,7 +851,8 @@ def profile_comment(path, key):
 
 def run_dump(a, tmp, log):
     dumpstacks = os.path.join(a.bin, "dumpstacks")
-    lines = ["`dumpstacks stacks=N dumps=3`, run "
+    more = a.dump_args.split()
+    lines = [f"`dumpstacks stacks=N dumps=3{''.join(' ' + x for x in more)}`, run "
              f"{a.dump_runs} times per N: HEAPPROF_SAMPLE=1 while the stacks are made, then "
              "the default interval. Dump 1 is cold (the symbolizer reads the ELF files), dumps "
              "2-3 warm; wall time of the `heapprof_dump(NULL)` call and the CPU time of the "
@@ -879,7 +880,7 @@ def run_dump(a, tmp, log):
             # Times from a run without the latency thread (on 2 cores it would
             # take one of them from the dumping thread), latencies from one with.
             _, rss, text, _ = run_once([dumpstacks, f"stacks={n}", "dumps=3", "quiet_ms=0",
-                                        "latency=0"], env, tmp, extra)
+                                        "latency=0"] + more, env, tmp, extra)
             rss_dump = max(rss_dump or 0, rss)
             f = lambda k: float(field(text, k))
             cold.append(f("dump_ms_1"))
@@ -893,8 +894,8 @@ def run_dump(a, tmp, log):
             if files:
                 size.append(os.path.getsize(os.path.join(tmp, files[-1])) / 1024)
             clean_outputs(tmp)
-            _, rss, text, _ = run_once([dumpstacks, f"stacks={n}", "dumps=3", "quiet_ms=300"],
-                                       env, tmp, extra)
+            _, rss, text, _ = run_once([dumpstacks, f"stacks={n}", "dumps=3", "quiet_ms=300"]
+                                       + more, env, tmp, extra)
             rss_dump = max(rss_dump, rss)
             lat_d.append(f("lat_dump_max_us"))
             lat_dc.append(f("lat_dump_max_cpu_us"))
@@ -905,7 +906,7 @@ def run_dump(a, tmp, log):
             clean_outputs(tmp)
             if r == 0:
                 _, rss0, _, _ = run_once([dumpstacks, f"stacks={n}", "dumps=0", "quiet_ms=0",
-                                          "latency=0"], env, tmp, extra)
+                                          "latency=0"] + more, env, tmp, extra)
                 rss_nodump = rss0
                 clean_outputs(tmp)
         mw, mc = statistics.median(warm), statistics.median(warm_cpu)
@@ -1001,6 +1002,8 @@ def main():
     p.add_argument("--cg-pairs", type=int, default=400_000)
     p.add_argument("--dump-stacks", default="1000,10000,100000")
     p.add_argument("--dump-runs", type=int, default=5)
+    p.add_argument("--dump-args", default="",
+                   help="more dumpstacks arguments, e.g. bands=1 (three samples a stack)")
     p.add_argument("--out", help="also write the report (markdown) here")
     p.add_argument("--lib-desc", default="?", help="where the library was built from")
     a = p.parse_args()

@@ -334,7 +334,8 @@ static bool fill(stack_walk *w, const stack_rec *r, band_label band, int64_t all
 /* The objects of `add` more (fixed point) after *done of one stack's
  * samples, rounded cumulatively: what the samples so far round to less
  * what the ones before did, so that a stack's samples add up to its total
- * rounded once.  Rounded one by one they did not: how a stack's objects
+ * rounded once (live_debugtext checks them against the text
+ * profile's).  Rounded one by one they did not: how a stack's objects
  * fall into bands depends on timing, and two runs with one HEAPPROF_SEED
  * showed 404 and 405 objects. */
 static int64_t take_objs(uint64_t *done, uint64_t add)

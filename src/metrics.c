@@ -7,9 +7,12 @@
  * Components are few (bounded by the label table), so they are gathered in
  * a small open-addressing table keyed by the value as a label shows it
  * (invalid UTF-8 as '?': values shown alike are one series), then sorted
- * by name so successive scrapes list them in the same order.
+ * by name so successive scrapes list them in the same order.  The same
+ * pass adds up the records' lifetime blocks (the freed bytes by lifetime
+ * band, stacks.h), overall only.
  *
- * Freed: the tables count no frees (stacks.h).  What a record allocated,
+ * Freed: the tables count no frees but the sampled ones by lifetime, which
+ * leave out the unseen and the lost (stacks.h).  What a record allocated,
  * plus what adoption moved in and less what it moved out or what the live
  * table could not hold, is either still in use, which is the live table's
  * entries of that record, or freed.  So the records' counts are read first,
@@ -318,14 +321,16 @@ static int show_monotonic(comps *c, comp *all)
     return err;
 }
 
-/* Sum every stack into *all and per component; the components come back
- * sorted and packed in c->slot[0 .. c->n).  The stacks are those that
+/* Sum every stack into *all and per component, and its freed bytes by
+ * lifetime band into life_bytes; the components come back sorted and
+ * packed in c->slot[0 .. c->n).  The stacks are those that
  * exist when it starts (later ones wait for the next scrape): their counts
  * first, then the live table folded (live_fold), then per stack freed =
  * held - in use.  0 or ENOMEM. */
-static int gather(comps *c, comp *all)
+static int gather(comps *c, comp *all, uint64_t life_bytes[AGES_LIFETIMES])
 {
     *all = (comp){"all", 0, 0, 0, 0, 0, 0};
+    memset(life_bytes, 0, AGES_LIFETIMES * sizeof *life_bytes);
     size_t nstacks = (size_t)stacks_count();
     counted *cnt = mem_calloc(nstacks ? nstacks : 1, sizeof *cnt);
     stack_totals *inuse = mem_calloc(nstacks ? nstacks : 1, sizeof *inuse);
@@ -336,6 +341,12 @@ static int gather(comps *c, comp *all)
         stack_view t;
         stacks_read(r, &t);
         cnt[r->id] = (counted){t.alloc.objs, t.alloc.bytes, t.held.objs, t.held.bytes};
+        /* In this walk, where the record is at hand: the lifetime blocks
+         * (at most a quarter of HEAPPROF_STACK_MEMORY, stacks.c) are the
+         * only lines it adds. */
+        stack_totals life[AGES_LIFETIMES];
+        for (uint32_t m = stacks_read_lifetimes(r, life); m; m &= m - 1)
+            life_bytes[__builtin_ctz(m)] += life[__builtin_ctz(m)].bytes;
     }
     if (!err)
         live_fold(inuse, nstacks);
@@ -444,13 +455,35 @@ static void render_aged(metrics_buf *b)
     }
 }
 
-static void render_heap(metrics_buf *b, const comps *c, const comp *all)
+/* The bytes freed since the start by lifetime band (ages.h), summed by
+ * gather.  The bands only grow, so their sums never decrease.  Overall
+ * only, six series: what is temporary and what lasts, and the components'
+ * freed bytes are there already.  The records' own sums, uncapped (dump.c
+ * caps a stack's bands by what it allocated, for an adopted object freed
+ * under another label: here a free all the same). */
+static void render_lifetimes(metrics_buf *b, const uint64_t by_band[AGES_LIFETIMES])
+{
+    family(b, "heapprof_deallocated_lifetime_bytes_total", "counter",
+           "Bytes freed since the start by how long their objects lived: lifetime_seconds is "
+           "the band's start (0: freed within the second of the allocation, then 1, 10, 60, "
+           "600, 3600 and more); frees unseen or lifetimes lost are in none" EST);
+    for (unsigned k = 0; k < AGES_LIFETIMES; k++) {
+        char life[16];
+        snprintf(life, sizeof life, "%u", ages_lifetime_lower[k]);
+        labelled(b, "heapprof_deallocated_lifetime_bytes_total", "lifetime_seconds", life,
+                 by_band[k]);
+    }
+}
+
+static void render_heap(metrics_buf *b, const comps *c, const comp *all,
+                        const uint64_t life_bytes[AGES_LIFETIMES])
 {
     for (size_t i = 0; i < sizeof totals / sizeof totals[0]; i++) {
         family(b, totals[i].name, totals[i].type, totals[i].help);
         value(b, totals[i].name, pick(all, totals[i].field));
     }
     render_aged(b);
+    render_lifetimes(b, life_bytes);
     for (size_t i = 0; i < sizeof per_component / sizeof per_component[0]; i++) {
         const heap_family *f = &per_component[i];
         family(b, f->name, f->type, f->help);
@@ -538,6 +571,10 @@ static void render_self(metrics_buf *b)
     family(b, "heapprof_unseen_frees_total", "counter",
            "Sampled objects whose free was never seen, found when their address came back (exact)");
     value(b, "heapprof_unseen_frees_total", st.unseen_frees);
+    family(b, "heapprof_lifetimes_lost_total", "counter",
+           "Sampled frees counted in no lifetime band: no room for their stack's lifetime block "
+           "(exact)");
+    value(b, "heapprof_lifetimes_lost_total", stacks_lifetimes_lost());
     family(b, "heapprof_unwind_fallbacks_total", "counter",
            "Sampled stacks heapprof's own unwinder left to libunwind (exact)");
     value(b, "heapprof_unwind_fallbacks_total", st.unwind_fallbacks);
@@ -568,9 +605,10 @@ int metrics_render(metrics_buf *b)
 {
     comps c = {0};
     comp all;
-    int err = gather(&c, &all);
+    uint64_t life_bytes[AGES_LIFETIMES];
+    int err = gather(&c, &all, life_bytes);
     if (!err) {
-        render_heap(b, &c, &all);
+        render_heap(b, &c, &all, life_bytes);
         render_allocator(b);
         render_system(b);
         render_self(b);

@@ -6,6 +6,7 @@
 #include "report.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,6 +412,17 @@ int report_lifetime_view(const profile *p, size_t t, const report_lifetimes *l, 
                           "before they were freed; %s counts objects still live, which have "
                           "no lifetime: use --type alloc_space or alloc_objects",
                           p->type_name[t]);
+    if (!p->nlifetimes && ntags && !p->nsamples) {
+        /* report_load said which --tag matched nothing */
+        diag_error("%s: the --tag filter left no sample, so none to read by lifetime", p->path);
+        return DIAG_FAIL;
+    }
+    if (!p->nlifetimes && ntags) {
+        diag_error("%s: none of the %zu samples the --tag filter kept has a \"lifetime\" label "
+                   "(none of their objects was seen freed, or the profile records no lifetimes)",
+                   p->path, p->nsamples);
+        return DIAG_FAIL;
+    }
     if (!p->nlifetimes) {
         diag_error("%s: no sample has a \"lifetime\" label: nothing in it was seen freed, or "
                    "its producer does not record how long freed objects lived (heapprof's "
@@ -425,22 +437,152 @@ int report_lifetime_view(const profile *p, size_t t, const report_lifetimes *l, 
     return DIAG_OK;
 }
 
+/* Appends to b[*at] (truncated at len), as snprintf formats it. */
+static void append(char *b, size_t len, size_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void append(char *b, size_t len, size_t *at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b + *at, *at < len ? len - *at : 0, fmt, ap);
+    va_end(ap);
+    *at += n > 0 ? (size_t)n : 0;
+}
+
+/* One character of a glob, literal, as RE2 reads it (in a class, or out
+ * of one).  pprof splits -tagfocus at commas before it compiles, so a
+ * comma is \x2c. */
+static void append_literal(char *b, size_t len, size_t *at, char c, bool in_class)
+{
+    if (c == ',')
+        append(b, len, at, "\\x2c");
+    else if (strchr(in_class ? "\\[]^-" : "\\.+*?()|[]{}^$", c))
+        append(b, len, at, "\\%c", c);
+    else
+        append(b, len, at, "%c", c);
+}
+
+/* Glob g (fnmatch's: * ? [...] [!...] and \ escapes) as an RE2 regexp
+ * that matches the same values, appended to b[*at]. */
+static void glob_regexp(char *b, size_t len, size_t *at, const char *g)
+{
+    for (const char *c = g; *c; c++) {
+        bool negated = *c == '[' && (c[1] == '!' || c[1] == '^');
+        const char *first = c + 1 + negated; /* a ] here is in the class */
+        const char *close = *c == '[' && *first ? strchr(first + 1, ']') : NULL;
+        if (*c == '*') {
+            append(b, len, at, ".*");
+        } else if (*c == '?') {
+            append(b, len, at, ".");
+        } else if (close) {
+            append(b, len, at, "[%s", negated ? "^" : "");
+            for (c = first; c < close; c++)
+                if (*c == '-' && c > first && c + 1 < close) /* a range */
+                    append(b, len, at, "-");
+                else
+                    append_literal(b, len, at, *c, true);
+            append(b, len, at, "]");
+            c = close;
+        } else {
+            if (*c == '\\' && c[1])
+                c++;
+            append_literal(b, len, at, *c, false);
+        }
+    }
+}
+
+/* The --tag filter as one pprof -tagfocus value, in b: KEY=^(RE|RE)$ for
+ * one key (its globs are alternatives); for several, pprof's form
+ * without a key, ^KEY:(RE|RE)$,... of which every one must match a
+ * label.  0 without --tag, -1 when it does not fit in len, else 1. */
+static int tag_focus(char *b, size_t len)
+{
+    size_t at = 0;
+    bool one_key = true;
+    b[0] = '\0';
+    for (size_t i = 0; i < ntags; i++)
+        one_key = one_key && !strcmp(tag_keyp[i], tag_keyp[0]);
+    for (size_t i = 0; i < ntags; i++) {
+        size_t first = 0; /* the first --tag of a key writes all of its globs */
+        while (strcmp(tag_keyp[first], tag_keyp[i]))
+            first++;
+        if (first < i)
+            continue;
+        if (one_key)
+            append(b, len, &at, "%s=^(", tag_keyp[i]);
+        else
+            append(b, len, &at, "%s^%s:(", i ? "," : "", tag_keyp[i]);
+        for (size_t j = i; j < ntags; j++)
+            if (!strcmp(tag_keyp[j], tag_keyp[i])) {
+                append(b, len, &at, "%s", j > i ? "|" : "");
+                glob_regexp(b, len, &at, tag_globs[j]);
+            }
+        append(b, len, &at, ")$");
+    }
+    return !ntags ? 0 : at < len ? 1 : -1;
+}
+
+/* The profile's count of sampled frees left out of the lifetime bands
+ * (src/dump.c: "lifetimes_lost=N" on its dropped_samples comment). */
+static unsigned long long lifetimes_lost(const profile *p)
+{
+    for (size_t i = 0; i < p->ncomments; i++) {
+        const char *c = strstr(p->comments[i], " lifetimes_lost=");
+        if (!strncmp(p->comments[i], "dropped_samples ", 16) && c)
+            return strtoull(c + 16, NULL, 10);
+    }
+    return 0;
+}
+
 void report_lifetime_lines(FILE *f, const profile *p, size_t t, const report_lifetimes *l,
                            bool lines)
 {
-    char e[32], b[32], q[4200];
+    char e[32], b[32], q[4200], tags[2048], tq[4 * sizeof tags + 3];
     age_short(e, sizeof e, l->edge);
     (void)fprintf(f, "Lifetimes: allocations whose objects were freed less than %s after they were\n"
-                     "      made (temporary allocations; objects still live are left out)\n", e);
-    if (l->edge != l->within) {
-        age_short(b, sizeof b, lifetime_band_end(l->within));
+                     "      made (temporary allocations; objects still live are left out): the\n"
+                     "      lifetime band%s", e, l->edge > lifetime_bounds[1] ? "s" : "");
+    for (size_t i = 0; i < LIFETIME_NBOUNDS && lifetime_bounds[i] < l->edge; i++) {
+        char from[32], to[32];
+        age_short(from, sizeof from, lifetime_bounds[i]);
+        age_short(to, sizeof to, lifetime_band_end(lifetime_bounds[i]));
+        if (i == 0)
+            (void)fprintf(f, " under %s", to);
+        else
+            (void)fprintf(f, ", %s to %s", from, to);
+    }
+    (void)fputs("\n", f);
+    /* The last band has no end: a DUR past its start leaves it out too. */
+    age_short(b, sizeof b, lifetime_band_end(l->within));
+    if (l->edge != l->within && isinf(lifetime_band_end(l->within)))
+        (void)fprintf(f, "      (--max-lifetime %s falls inside the last lifetime band, %s or more, "
+                         "which has no\n      end and is left out: only whole bands count)\n",
+                      l->arg, e);
+    else if (l->edge != l->within)
         (void)fprintf(f, "      (--max-lifetime %s falls inside the lifetime band %s to %s, which "
                          "is left out:\n      only whole bands count)\n", l->arg, e, b);
-    }
+    unsigned long long lost = lifetimes_lost(p);
+    if (lost)
+        (void)fprintf(f, "      (%llu sampled free%s left out of the bands: the profiler had no "
+                         "room to count %s)\n", lost, lost == 1 ? " is" : "s are",
+                      lost == 1 ? "its lifetime" : "their lifetimes");
     /* pprof's tag ranges are inclusive and compare the label, a band's
-     * start: the last band in range starts at the bound below the edge. */
+     * start: the last band in range starts at the bound below the edge.
+     * It takes one -tagfocus, so --tag is a first pprof run's. */
     report_quote(q, sizeof q, p->path);
-    (void)fprintf(f, "      the same in pprof: go tool pprof -sample_index=%s -tagfocus "
-                     "lifetime=:%.0fs%s %s\n",
+    int tagged = tag_focus(tags, sizeof tags);
+    if (tagged < 0) {
+        (void)fputs("      (the --tag patterns are too long to show as a pprof -tagfocus)\n", f);
+        return;
+    }
+    if (tagged) {
+        report_quote(tq, sizeof tq, tags);
+        (void)fprintf(f, "      the same in pprof: go tool pprof -proto -tagfocus %s %s >tagged.pb.gz\n"
+                         "                         then ", tq, q);
+        snprintf(q, sizeof q, "tagged.pb.gz");
+    } else {
+        (void)fputs("      the same in pprof: ", f);
+    }
+    (void)fprintf(f, "go tool pprof -sample_index=%s -tagfocus lifetime=:%.0fs%s %s\n",
                   p->type_name[t], lifetime_band_start(l->edge - 0.5), lines ? " -lines" : "", q);
 }

@@ -102,12 +102,14 @@ int report_lifetime_args(const report_lifetimes *l, const report_ages *a, const 
 
 /* p's samples of objects freed within l for type t, in v
  * (lifetime_view_free it): DIAG_OK, or the error said: t does not count
- * allocations (in-use objects have no lifetime), p records no lifetimes,
- * or memory ran out. */
+ * allocations (in-use objects have no lifetime), p records no lifetimes
+ * (or none that --tag kept), or memory ran out. */
 int report_lifetime_view(const profile *p, size_t t, const report_lifetimes *l, profile *v);
 
-/* "Lifetimes: ..." lines: the selection in force, a DUR inside a band,
- * and the same selection in pprof (lines: with -lines). */
+/* "Lifetimes: ..." lines: the selection in force and the bands it keeps,
+ * a DUR inside a band, the sampled frees the profile left out of the bands
+ * (lifetimes_lost=), and the same selection in pprof (lines: with -lines;
+ * with --tag, a first pprof run that keeps the tagged samples). */
 void report_lifetime_lines(FILE *f, const profile *p, size_t t, const report_lifetimes *l,
                            bool lines);
 

@@ -3,9 +3,15 @@
  * stacks, and how long program threads are held up meanwhile.
  *
  *   HEAPPROF_SAMPLE=1 LD_PRELOAD=libheapprof.so \
- *     dumpstacks [stacks=100000] [dumps=3] [quiet_ms=300] [latency=1]
+ *     dumpstacks [stacks=100000] [dumps=3] [quiet_ms=300] [latency=1] [bands=0]
  *
  * latency=0 leaves the latency thread out (for profiling the dump alone).
+ *
+ * bands=1: three samples a stack instead of one.  The leaf keeps its block,
+ * and 1.1 s later a second pass frees it (lifetime 1 s), mallocs and frees
+ * one at once (lifetime 0) and keeps another (live, one age band): each
+ * stack's profile has two lifetime samples and an age sample (src/dump.c),
+ * and each record a lifetime block (src/stacks.h).
  *
  * Distinct stacks: four levels of 32 distinct noinline functions each
  * (step_L_k, 128 functions in all); stack number i walks the chain whose
@@ -48,14 +54,29 @@ typedef uint64_t (*step_fn)(uint64_t idx);
 static step_fn level_tab[4][32];
 static volatile uint64_t sink;
 
+/* bands=1: each stack's kept block (NULL otherwise), and the pass (0, 1). */
+static void **held;
+static int pass;
+
 NOCALL static uint64_t leaf(uint64_t idx)
 {
-    unsigned char *p = malloc(24 + (idx & 7));
-    if (!p)
-        abort();
-    p[0] = (unsigned char)idx;
-    uint64_t r = p[0];
-    free(p);
+    if (held && held[idx]) {
+        free(held[idx]);
+        held[idx] = NULL;
+    }
+    uint64_t r = 0;
+    /* One malloc call site, so that every block is of the one stack. */
+    for (int k = 0; k <= pass; k++) {
+        unsigned char *p = malloc(24 + (idx & 7));
+        if (!p)
+            abort();
+        p[0] = (unsigned char)idx;
+        r += p[0];
+        if (held && k == pass)
+            held[idx] = p;
+        else
+            free(p);
+    }
     return r;
 }
 
@@ -142,6 +163,7 @@ int main(int argc, char **argv)
     uint64_t dumps = bench_arg(argc, argv, "dumps", 3);
     uint64_t quiet_ms = bench_arg(argc, argv, "quiet_ms", 300);
     int latency = (int)bench_arg(argc, argv, "latency", 1);
+    int bands = (int)bench_arg(argc, argv, "bands", 0);
     if (!heapprof_loaded()) {
         fprintf(stderr, "dumpstacks: run it with LD_PRELOAD=libheapprof.so HEAPPROF_SAMPLE=1\n");
         return 2;
@@ -153,11 +175,19 @@ int main(int argc, char **argv)
     memcpy(level_tab, rows, sizeof rows);
     size_t exact_mean = heapprof_get_sample();
 
+    if (bands && !(held = calloc(n ? n : 1, sizeof *held)))
+        abort();
     int64_t t0 = bench_now_ns();
     uint64_t sum = 0;
     for (uint64_t i = 0; i < n; i++)
         sum += level_tab[3][(i >> 15) & 31](i);
     double build_ms = (double)(bench_now_ns() - t0) / 1e6;
+    if (bands) {
+        usleep(1100 * 1000); /* past the next second of the coarse clock (src/ages.h) */
+        pass = 1;
+        for (uint64_t i = 0; i < n; i++)
+            sum += level_tab[3][(i >> 15) & 31](i);
+    }
     sink = sum;
 
     heapprof_set_sample(512 * 1024);
@@ -188,8 +218,8 @@ int main(int argc, char **argv)
     if (latency)
         pthread_join(lt, NULL);
 
-    printf("dumpstacks stacks=%llu exact_mean=%zu build_ms=%.1f dump_err=%d",
-           (unsigned long long)n, exact_mean, build_ms, err);
+    printf("dumpstacks stacks=%llu bands=%d exact_mean=%zu build_ms=%.1f dump_err=%d",
+           (unsigned long long)n, bands, exact_mean, build_ms, err);
     for (uint64_t d = 0; d < dumps; d++)
         printf(" dump_ms_%llu=%.2f dump_cpu_ms_%llu=%.2f", (unsigned long long)d + 1, ms[d],
                (unsigned long long)d + 1, cpu_ms[d]);

@@ -18,7 +18,7 @@
 source "$(dirname "$0")/lib.sh"
 need_env PROG_LIFETIMES INTEG_CLI
 
-run ex HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/ex" -- "$PROG_LIFETIMES" 3
+run ex HEAPPROF_SAMPLE=1 HEAPPROF_THREAD_LABEL=name HEAPPROF_OUT="$W/ex" -- "$PROG_LIFETIMES" 3
 [[ $RC -eq 0 ]] || fail "integ_lifetimes exited $RC: $(cat "$W/ex.err")"
 no_heapprof_lines ex
 p=$(newest_profile "$W/ex")
@@ -62,7 +62,9 @@ if have_go; then
     # Each sample has its labels: temp's a lifetime and no age; keep_all's
     # an age and no lifetime.
     pprof_to "$p" "$p.raw" -raw
-    labels_of() { awk -v v="$1" 'f {print; exit} $0 ~ "^ +" v ":" {f=1}' "$p.raw"; }
+    # (pprof -raw prints the string labels, thread's, on a line of their
+    # own, then the numeric ones.)
+    labels_of() { awk -v v="$1" 'f && /:\[/ {printf "%s ", $0; next} f {exit} $0 ~ "^ +" v ":" {f=1}' "$p.raw"; }
     l=$(labels_of " 50      50000          0          0")
     [[ $l == *"lifetime:[1 seconds]"* && $l != *age:* && $l == *"alloc_samples:[50 count]"* ]] ||
         fail "later's sample: expected lifetime:[1 seconds] and alloc_samples 50, found '$l'"
@@ -89,6 +91,41 @@ grep -qE '^ +48\.8 KiB .* later$' "$W/cli.out" || fail "top --max-lifetime 10s: 
 cli top "$p" --max-lifetime 5s
 grep -q 'falls inside the lifetime band 1s to 10s' "$W/cli.out" ||
     fail "top --max-lifetime 5s: expected a note on the band it cuts: $(cat "$W/cli.out")"
+grep -q 'lifetime band under 1s$' "$W/cli.out" || fail "top --max-lifetime 5s: the band kept not said: $(cat "$W/cli.out")"
+cli top "$p" --max-lifetime 10s
+grep -q 'lifetime bands under 1s, 1s to 10s$' "$W/cli.out" ||
+    fail "top --max-lifetime 10s: the bands kept not said: $(cat "$W/cli.out")"
+# Past 1 h: the last band has no end, so no DUR takes it in.
+cli top "$p" --max-lifetime 1d
+grep -q 'lifetime bands under 1s, 1s to 10s, 10s to 1m, 1m to 10m, 10m to 1h$' "$W/cli.out" &&
+    grep -q 'falls inside the last lifetime band, 1h or more, which has no$' "$W/cli.out" &&
+    ! grep -q 'inf' "$W/cli.out" || fail "top --max-lifetime 1d: the last band not said as it is: $(cat "$W/cli.out")"
+# With --tag: a filter that leaves nothing says so; one that keeps
+# samples is in the pprof equivalent, a first run of its own (pprof takes
+# one -tagfocus), which gives the same table.
+cli top "$p" --max-lifetime 1s --tag thread=nosuch
+[[ $CRC -eq 1 ]] && grep -q 'the --tag filter left no sample' "$W/cli.err" && ! grep -q 'lifetime" label' "$W/cli.err" ||
+    fail "top --max-lifetime --tag thread=nosuch: expected exit 1 and the filter named, found $CRC: $(cat "$W/cli.err")"
+cli top "$p" --max-lifetime 1s --tag 'thread=integ_*' --type alloc_objects
+n=$(awk '$NF == "temp" {print $1}' "$W/cli.out")
+[[ $CRC -eq 0 && -n $n && $n -ge 199 ]] || fail "top --max-lifetime 1s --tag thread=integ_*: expected temp: $(cat "$W/cli.out" "$W/cli.err")"
+first=$(sed -n 's/^ *the same in pprof: go tool pprof -proto \(.*\) >tagged.pb.gz$/\1/p' "$W/cli.out")
+then=$(sed -n 's/^ *then go tool pprof \(.*\) tagged.pb.gz$/\1/p' "$W/cli.out")
+[[ $first == "-tagfocus 'thread=^(integ_.*)\$' $p" && $then == "-sample_index=alloc_objects -tagfocus lifetime=:0s" ]] ||
+    fail "top --max-lifetime --tag: expected a pprof run with -tagfocus 'thread=^(integ_.*)\$', then the lifetimes': $(cat "$W/cli.out")"
+if have_go; then
+    go tool pprof -proto -tagfocus 'thread=^(integ_.*)$' "$p" >"$W/tagged.pb.gz" 2>/dev/null ||
+        fail "go tool pprof -proto -tagfocus failed"
+    pprof_to "$W/tagged.pb.gz" "$W/tagged.top" -top -nodecount=1000 -sample_index=alloc_objects -tagfocus lifetime=:0s
+    [[ $(awk '$6 == "temp" {print $1}' "$W/tagged.top") == "$n" ]] ||
+        fail "the pprof equivalent of --tag: expected temp's $n, found: $(cat "$W/tagged.top")"
+fi
+# lifetimes_lost=N (the dropped_samples comment): a line when N > 0.
+! grep -q 'left out of the bands' "$W/cli.out" || fail "top --max-lifetime: a note on lost lifetimes with none lost"
+gzip -dc "$p" | perl -0777 -pe 's/ lifetimes_lost=0/ lifetimes_lost=7/' >"$W/lost.pb"
+cli top "$W/lost.pb" --max-lifetime 1s
+grep -q '(7 sampled frees are left out of the bands: the profiler had no room to count their lifetimes)' "$W/cli.out" ||
+    fail "top --max-lifetime with lifetimes_lost=7: no note: $(cat "$W/cli.out" "$W/cli.err")"
 cli flame "$p" --max-lifetime 1s --folded
 [[ $CRC -eq 0 && $(cat "$W/cli.out") =~ ^[^\ ]*\;temp\ (199|200)000$ ]] ||
     fail "flame --max-lifetime 1s --folded: expected temp's 200000 B (199000 at least) alone, found '$(cat "$W/cli.out" "$W/cli.err")'"

@@ -9,6 +9,11 @@
 #    four sample types the totals and the per-function values it shows for
 #    the binary profile; sampled too (HEAPPROF_SAMPLE=4096), where values
 #    scaled twice would show as a difference;
+#  - sampled, with lifetimes and ages (live_prog bands: each site's values
+#    split over two lifetime bands and two age bands), every site's samples
+#    in the binary profile add up to its record in the text, which rounds
+#    its objects once: the bands' objects are rounded cumulatively (dump.c
+#    take_objs), not one by one;
 #  - allocs?debug=1 is the same text; debug=N other than 0 is text, as Go's
 #    strconv.Atoi reads it (debug=+1 is " 1": not a number, so binary);
 #    with ?seconds= it is 400, as in Go.
@@ -133,4 +138,28 @@ grep -q '^# sample_interval_bytes=4096$' "$W/s.txt" || fail "the interval is not
 compare "$W/s.txt" "$W/s.pb.gz" "sampled"
 stop sa
 [[ $RC -eq 0 ]] || fail "live_prog known (sampled) exited $RC"
+
+# 3. Sampled, split in bands: each site's samples add up to its record
+# (rounded once).  Seeded, so that one run's estimates are the next's: a
+# band's objects rounded alone (say 3 x 4.6 = 13.8 as 5 + 5 + 5) were off
+# by one for sites of this run.
+start sb HEAPPROF_SAMPLE=4096 HEAPPROF_SEED=5 -- bands
+get '/debug/pprof/heap?debug=1' >"$W/b.txt"
+get /debug/pprof/heap >"$W/b.pb.gz"
+"$PROFILE_SUMMARY" --samples "$W/b.pb.gz" >"$W/b.sum" || fail "profile_summary failed on $W/b.pb.gz"
+for k in 1 2 3 4 5 6; do
+    f=bands${k}_alloc
+    # Two lifetime bands and two age bands (one, if the profile was taken
+    # more than a second late).
+    n=$(awk -v f="$f" '$1 == "sample" && $7 == f' "$W/b.sum" | wc -l)
+    [[ $n -ge 3 ]] || fail "$f: expected samples in two lifetime bands and the age bands, found $n"
+    read -r ao ab io ib < <(awk -v f="$f" '$1 == "leaf" && $2 == f {print $3, $4, $5, $6}' "$W/b.sum")
+    got="$io: $ib [$ao: $ab]"
+    want=$(record "$W/b.txt" "$f")
+    [[ $got == "$want" ]] ||
+        fail "$f: the samples add up to '$got', its text record is '$want': $(grep -E "^sample .* $f " "$W/b.sum" | tr '\n' ';')"
+done
+stop sb
+[[ $RC -eq 0 ]] || fail "live_prog bands exited $RC"
+note "bands: each site's samples add up to its text record"
 note "ok"

@@ -10,6 +10,8 @@
  *   live_prog fork            fork a child; both wait; prints "child PID"
  *   live_prog known           known allocations, some freed (below), then
  *                             wait
+ *   live_prog bands           six sites whose objects lived and live for
+ *                             different times (below), then wait
  *   live_prog forklabel       a thread makes the process's first label
  *                             push, whose table mapping slowmap.so (also
  *                             preloaded) holds; meanwhile the main thread
@@ -80,6 +82,13 @@
  * them freed; 1 x 100000 from big_alloc, kept.  In exact mode a stack's
  * in-use values are then 10: 10000, 2: 1000 and 1: 100000, its allocated
  * ones 10: 10000, 8: 4000 and 1: 100000 (live_debugtext).
+ *
+ * bands: six sites (bands1_alloc to bands6_alloc, of six sizes) each
+ * allocate 300 objects, free every third at once and keep the rest; 1.1 s
+ * later each frees a second third (a lifetime of 1 s or 2 s) and
+ * allocates 300 more, of which it frees every third at once.  So each
+ * site's allocations fall in two lifetime bands and the objects it still
+ * holds in two age bands, a second apart, on one stack (live_debugtext).
  *
  * Built without optimisation and inlining so each allocating function is
  * its own frame.  Uses the weak declarations of <heapprof.h>.
@@ -249,6 +258,56 @@ static int known(void)
     wait_stop();
     for (int i = 0; i < k; i++)
         free(keep[i]);
+    return 0;
+}
+
+static void *bands1_alloc(size_t n) { return memset(malloc(n), '1', n); }
+static void *bands2_alloc(size_t n) { return memset(malloc(n), '2', n); }
+static void *bands3_alloc(size_t n) { return memset(malloc(n), '3', n); }
+static void *bands4_alloc(size_t n) { return memset(malloc(n), '4', n); }
+static void *bands5_alloc(size_t n) { return memset(malloc(n), '5', n); }
+static void *bands6_alloc(size_t n) { return memset(malloc(n), '6', n); }
+
+enum { BANDS_SITES = 6, BANDS_N = 300 };
+
+/* Site s's n objects into out, every third freed at once. */
+static void bands_round(int s, void **out, int n)
+{
+    static void *(*const site[BANDS_SITES])(size_t) = {bands1_alloc, bands2_alloc, bands3_alloc,
+                                                      bands4_alloc, bands5_alloc, bands6_alloc};
+    static const size_t size[BANDS_SITES] = {300, 700, 1100, 1900, 2600, 3500};
+    for (int i = 0; i < n; i++) {
+        out[i] = site[s](size[s]);
+        if (i % 3 == 0) {
+            free(out[i]);
+            out[i] = NULL;
+        }
+    }
+}
+
+static int bands(void)
+{
+    static void *held[2][BANDS_SITES][BANDS_N];
+    for (int r = 0; r < 2; r++) {
+        if (r == 1) {
+            usleep(1100000); /* past the next second of the coarse clock (ages.h) */
+            for (int s = 0; s < BANDS_SITES; s++)
+                for (int i = 1; i < BANDS_N; i += 3) {
+                    free(held[0][s][i]);
+                    held[0][s][i] = NULL;
+                }
+        }
+        /* One call site for both rounds: one stack per site. */
+        for (int s = 0; s < BANDS_SITES; s++)
+            bands_round(s, held[r][s], BANDS_N);
+    }
+    printf("ready\n");
+    fflush(stdout);
+    wait_stop();
+    for (int r = 0; r < 2; r++)
+        for (int s = 0; s < BANDS_SITES; s++)
+            for (int i = 0; i < BANDS_N; i++)
+                free(held[r][s][i]);
     return 0;
 }
 
@@ -659,6 +718,8 @@ int main(int argc, char **argv)
         return forker();
     if (!strcmp(mode, "known"))
         return known();
+    if (!strcmp(mode, "bands"))
+        return bands();
     if (!strcmp(mode, "adopt"))
         return adopt();
     if (!strcmp(mode, "forklabel"))
@@ -671,7 +732,7 @@ int main(int argc, char **argv)
         return latefilter(argc > 2 && !strcmp(argv[2], "tsync"));
     if (!strcmp(mode, "nopidfd") && argc > 2)
         return nopidfd(argv + 2);
-    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | known | adopt | "
-                    "forklabel | fdsteal conn|listen|wake | daemon | latefilter [tsync] | nopidfd CMD...\n");
+    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | known | bands | "
+                    "adopt | forklabel | fdsteal conn|listen|wake | daemon | latefilter [tsync] | nopidfd CMD...\n");
     return 2;
 }

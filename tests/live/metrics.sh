@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # live_metrics: /metrics is valid Prometheus text format 0.0.4 (promtool
 # check metrics, with a component name that needs escaping), has the
-# families docs/live.md lists, and a real Prometheus server scrapes it:
+# families docs/live.md lists (freed bytes by lifetime band, exact for
+# live_prog bands), and a real Prometheus server scrapes it:
 # started here on loopback with a temporary config (1 s scrape interval)
 # and storage, asked through its HTTP API for up{job=...} == 1 and for
 # heapprof metrics, and killed at the end.  Over jemalloc and tcmalloc,
@@ -82,6 +83,30 @@ note "Prometheus scraped it: up=1, parser=10000 B"
 prom_stop
 stop srv
 [[ $RC -eq 0 ]] || fail "live_prog exited $RC"
+
+# Freed bytes by lifetime band, exact: live_prog bands frees, at each of
+# its six sites (300 + 700 + 1100 + 1900 + 2600 + 3500 = 10100 bytes an
+# object), 200 objects at once and 100 after 1.1 s (lifetime 1 s or 2 s),
+# the program's own start-up frees besides.
+start bands HEAPPROF_SAMPLE=1 HEAPPROF_ON_EXIT=0 -- bands
+get /metrics >"$W/bands.txt"
+promtool check metrics <"$W/bands.txt" >"$W/bands.promtool" 2>&1 ||
+    { cat "$W/bands.promtool" >&2; fail "bands: promtool check metrics rejected /metrics"; }
+grep -q '^# TYPE heapprof_deallocated_lifetime_bytes_total counter' "$W/bands.txt" &&
+    grep -q '^# HELP heapprof_deallocated_lifetime_bytes_total .*estimated from samples' "$W/bands.txt" ||
+    fail "/metrics lacks heapprof_deallocated_lifetime_bytes_total"
+life() { metric "$W/bands.txt" "heapprof_deallocated_lifetime_bytes_total{lifetime_seconds=\"$1\"}"; }
+[[ $(life 0) -ge 2020000 && $(life 1) == 1010000 ]] ||
+    fail "bands: freed by lifetime: 0 s $(life 0) (expected 2020000 and more), 1 s $(life 1) (expected 1010000)"
+for l in 10 60 600 3600; do
+    [[ $(life "$l") == 0 ]] || fail "bands: $(life "$l") bytes freed at a lifetime of $l s in a program seconds old"
+done
+freed=$(metric "$W/bands.txt" heapprof_deallocated_bytes_total)
+[[ $(($(life 0) + $(life 1))) -le $freed ]] || fail "bands: more freed by lifetime than freed: $(grep deallocated "$W/bands.txt")"
+[[ $(metric "$W/bands.txt" heapprof_lifetimes_lost_total) == 0 ]] || fail "bands: lifetimes lost"
+stop bands
+[[ $RC -eq 0 ]] || fail "live_prog bands exited $RC"
+note "freed by lifetime: $(life 0) B under 1 s, $(life 1) B at 1 s"
 
 # The allocator's own figures follow the allocator in use: jemalloc's and
 # gperftools tcmalloc's preloaded after heapprof, and then none of glibc's.
