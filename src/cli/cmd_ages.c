@@ -392,10 +392,15 @@ static int run(const profile *p, const ages_opts *o)
     long space = report_type(p, "inuse_space");
     if (space < 0 || !report_whole(p, (size_t)space, "heapprof ages"))
         return DIAG_FAIL;
-    if (!p->naged) {
-        report_no_ages(p, (size_t)space);
+    /* Nothing live is an empty table, an answer as top's "Total: 0" is;
+     * live bytes without ages cannot be read. */
+    bool any = report_any_live(p, (size_t)space);
+    if (!p->naged && any) {
+        report_no_ages(p);
         return DIAG_FAIL;
     }
+    if (!any)
+        report_note_none_live(p, (size_t)space);
     zones z;
     zones_for(p, (size_t)space, &z);
     stackset *s = stackset_new(1, NCELLS);
@@ -418,7 +423,7 @@ static int run(const profile *p, const ages_opts *o)
     }
     qsort(v, m, sizeof *v, cmp_aged);
     header(p, (size_t)space, &z, s, o);
-    if (z.T < MIN_PROCESS_S)
+    if (z.T < MIN_PROCESS_S && m)
         printf("The process ran less than %.0f s: too young for readings.\n", MIN_PROCESS_S);
     table(s, v, m, o);
     free(v);

@@ -190,14 +190,6 @@ unsigned report_sd_worst(const profile *p, size_t t)
     return w;
 }
 
-void report_no_ages(const profile *p, size_t t)
-{
-    bool live = false;
-    for (size_t i = 0; i < p->nsamples && !live; i++)
-        live = p->samples[i].values[t] != 0;
-    report_no_ages_was(p, t, live);
-}
-
 bool report_any_live(const profile *p, size_t t)
 {
     for (size_t i = 0; i < p->nsamples; i++)
@@ -223,16 +215,11 @@ bool report_note_none_live(const profile *p, size_t t)
     return true;
 }
 
-void report_no_ages_was(const profile *p, size_t t, bool live)
+void report_no_ages(const profile *p)
 {
-    if (!live)
-        diag_error("%s: nothing is live in this profile (%s is 0), so it has no object ages",
-                   p->path, p->type_name[t]);
-    else
-        diag_error("%s: this profile does not record object ages (no sample has an \"age\" "
-                   "label); heapprof's own profiles do, except delta profiles (?seconds=), "
-                   "while older heapprof versions, Go heap profiles and other producers' do not",
-                   p->path);
+    diag_error("%s: this profile does not record object ages (no sample has an \"age\" label); "
+               "heapprof's own profiles do, except delta profiles (?seconds=), while older "
+               "heapprof versions, Go heap profiles and other producers' do not", p->path);
 }
 
 void report_sampling(FILE *f, const profile *p, unsigned sd)
@@ -369,10 +356,14 @@ int report_age_view(const profile *p, size_t t, const report_ages *a, age_view *
         return diag_usage("%s counts live objects by age; %s counts everything allocated since "
                           "the start, freed or not, which has no age: use --type inuse_space or "
                           "inuse_objects", flag, p->type_name[t]);
-    if (!p->naged) {
-        report_no_ages(p, t);
+    /* Nothing live has no ages, and needs none: an empty view, an empty
+     * answer, as top's "Total: 0" is. */
+    if (!p->naged && report_any_live(p, t)) {
+        report_no_ages(p);
         return DIAG_FAIL;
     }
+    if (!p->naged)
+        report_note_none_live(p, t);
     if (age_view_make(p, &a->range, t, v)) {
         diag_error("out of memory");
         return DIAG_FAIL;

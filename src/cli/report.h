@@ -55,9 +55,10 @@ void report_time(char *buf, size_t len, long long time_nanos);
 /* The worst provenance (enum profile_sd) of type t's errors in p. */
 unsigned report_sd_worst(const profile *p, size_t t);
 
-/* Says why p, which has no age labels, cannot be read by age: nothing of
- * type t is live in it, or its producer does not write them. */
-void report_no_ages(const profile *p, size_t t);
+/* Says that p, which has live objects but no age labels, cannot be read
+ * by age: its producer does not write them.  (A profile with nothing live
+ * has no ages either, and is an empty answer, not this error.) */
+void report_no_ages(const profile *p);
 
 /* --min-age and --max-age, as the commands that read by age (top, flame)
  * take them. */
@@ -130,11 +131,6 @@ bool report_any_live(const profile *p, size_t t);
  * empty without a word.  Returns whether it said so. */
 bool report_note_none_live(const profile *p, size_t t);
 
-/* report_no_ages for a profile whose samples are gone (profile_read_shed):
- * live says whether any of them held a value of type t (report_any_live
- * before they went; nonzero, as report_no_ages asks, for a profile of
- * whole values). */
-void report_no_ages_was(const profile *p, size_t t, bool live);
 
 /* A note on stderr when the profiles were written by different processes
  * (heapprof's "process run=" comments differ: another pid namespace's
