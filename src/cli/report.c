@@ -173,6 +173,20 @@ bool report_whole(const profile *p, size_t t, const char *cmd)
     return true;
 }
 
+void report_cell_value(char *buf, size_t len, const stackset_cell *c, const char *unit, bool raw)
+{
+    int64_t e;
+    units_value_exact(buf, len, c->val, stackset_cell_exact(c, &e) ? &e : NULL, unit, raw);
+}
+
+void report_cell_diff(char *buf, size_t len, const stackset_cell *a, const stackset_cell *b,
+                      const char *unit, bool raw)
+{
+    int64_t e;
+    units_value_exact(buf, len, a->val - b->val, stackset_cell_exact_diff(a, b, &e) ? &e : NULL,
+                      unit, raw);
+}
+
 void report_time(char *buf, size_t len, long long time_nanos)
 {
     time_t s = (time_t)(time_nanos / 1000000000);

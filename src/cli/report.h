@@ -13,6 +13,7 @@
 #include "age.h"
 #include "lifetime.h"
 #include "profile_read.h"
+#include "stackset.h"
 
 /* The commands' --tag KEY=GLOB (up to REPORT_TAGS_MAX, all must hold):
  * report_load keeps only the samples whose string label KEY matches GLOB
@@ -48,6 +49,13 @@ long report_type(const profile *p, const char *name);
  * p is a difference of two profiles (go tool pprof -proto -base writes
  * one), which `cmd` reads as its two profiles, not as one. */
 bool report_whole(const profile *p, size_t t, const char *cmd);
+
+/* A cell's sum as units_value prints it: a plain integer (raw, a count)
+ * from its integer sum while the cell keeps it (stackset.h), exact past
+ * 2^53.  _diff: a's less b's (a leak's growth), likewise. */
+void report_cell_value(char *buf, size_t len, const stackset_cell *c, const char *unit, bool raw);
+void report_cell_diff(char *buf, size_t len, const stackset_cell *a, const stackset_cell *b,
+                      const char *unit, bool raw);
 
 /* "2024-05-01 12:00:00" (local time) of time_nanos, or "unknown". */
 void report_time(char *buf, size_t len, long long time_nanos);

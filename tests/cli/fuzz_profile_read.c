@@ -274,14 +274,14 @@ static void walk(profile *p)
     int bad = !g;
     for (size_t i = 0; i < p->nsamples && !bad; i++) {
         const profile_sample *s = &p->samples[i];
-        double v = (double)s->values[t];
+        int64_t v = s->values[t];
         frames += s->nframes;
         /* Each frame's hash, made once per name (namehash.h), is its name's. */
         for (size_t k = 0; k < s->nframes; k++)
             if (s->hashes[k] != namehash_of(s->frames[k]))
                 __builtin_trap();
         bad = flame_add_hashed(g, s->frames, s->hashes, s->nframes, v > 0 ? v : 0, s->var[t],
-                               s->sd[t], (double)s->values[0]);
+                               s->sd[t], s->values[0]);
     }
     if (!bad && !flame_sort(g)) {
         if (flame_count(g) > frames + 1)
