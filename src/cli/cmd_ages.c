@@ -354,6 +354,8 @@ static void table(const stackset *s, aged_row *v, size_t m, const ages_opts *o)
         printf("Showing %zu of %zu values of label %s with live bytes\n\n", shown, m, tag);
     else
         printf("Showing %zu of %zu %s with live bytes\n\n", shown, m, what[o->by]);
+    if (!shown) /* nothing live: no table */
+        return;
     printf("%4s %-8s %10s %10s %6s %6s %6s  %s\n", "rank", "reading", "live", "±", "young",
            "middle", "old",
            tag ? "label" : o->by == BY_STACK ? "stack (leaf first)" : "allocation site (← caller)");
@@ -379,8 +381,6 @@ static void table(const stackset *s, aged_row *v, size_t m, const ages_opts *o)
         print_key(r, o);
         seen[v[i].r] = true;
     }
-    if (!shown)
-        return;
     printf("\n");
     for (int k = 0; k < NREADINGS; k++)
         if (seen[k])
