@@ -404,22 +404,26 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
         (void)fputs("\"", f);
     }
     (void)fputs("</text>\n", f);
-    (void)fprintf(f, "<text x=\"%d\" y=\"62\" font-size=\"11\" fill=\"#666\">"
-                     "The bottom bar is everything; above each frame, what it called. "
-                     "Hover for values.", PAD);
-    if (unaged)
-        (void)fprintf(f, " Left out: %zu sample%s without an age.", unaged,
-                      unaged == 1 ? "" : "s");
-    if (deepest)
-        (void)fprintf(f, " Left out: the frames more than %d calls deep (the deepest stack has "
-                      "%zu).", DEPTH_MAX, deepest);
-    if (left_out) {
-        char lv[64];
-        report_cell_value(lv, sizeof lv, left_val, unit, false);
-        put(f, " Left out: %zu sample%s of negative value (%s).", left_out,
-            left_out == 1 ? "" : "s", lv);
+    /* How to read the bars, none on an empty graph; what was left out is
+     * said on either (it may be why the graph is empty). */
+    if (!nothing || unaged || deepest || left_out) {
+        (void)fprintf(f, "<text x=\"%d\" y=\"62\" font-size=\"11\" fill=\"#666\">%s", PAD,
+                      nothing ? "" : "The bottom bar is everything; above each frame, what it "
+                                     "called. Hover for values.");
+        if (unaged)
+            (void)fprintf(f, " Left out: %zu sample%s without an age.", unaged,
+                          unaged == 1 ? "" : "s");
+        if (deepest)
+            (void)fprintf(f, " Left out: the frames more than %d calls deep (the deepest stack "
+                          "has %zu).", DEPTH_MAX, deepest);
+        if (left_out) {
+            char lv[64];
+            report_cell_value(lv, sizeof lv, left_val, unit, false);
+            put(f, " Left out: %zu sample%s of negative value (%s).", left_out,
+                left_out == 1 ? "" : "s", lv);
+        }
+        (void)fputs("</text>\n", f);
     }
-    (void)fputs("</text>\n", f);
     if (nothing) {
         (void)fprintf(f, "<text x=\"%d\" y=\"%.0f\" font-size=\"12\">Nothing to draw: ", PAD,
                       d.height - BOTTOM_H - 5);

@@ -271,6 +271,12 @@ rm -f "$W/n.svg"
 expect_rc 0 hp flame -o "$W/n.svg" "$W/zero.pb"
 expect_in "$W/err" "nothing to draw"
 expect_in "$W/n.svg" '>Nothing to draw: ' "the empty graph's reason"
+# Without its bars, no legend that reads them (it said "The bottom bar is
+# everything; above each frame, what it called" above nothing); a graph
+# with bars keeps it.
+well_formed "$W/n.svg"
+expect_not_in "$W/n.svg" 'bottom bar|above each frame|Hover' "the legend of an empty graph"
+expect_in "$W/f.svg" '>The bottom bar is everything; above each frame, what it called\. Hover for values\.</text>$'
 # --folded: the same stacks as folded lines, "root;...;leaf VALUE", to
 # standard output (FlameGraph's, speedscope's and inferno's input): each
 # function's own bytes, adding up to top's total.
