@@ -437,9 +437,11 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
 
 /* --folded: one line per stack, "root;...;leaf VALUE" (with --base,
  * "root;...;leaf BASE VALUE"), as FlameGraph's stackcollapse scripts write
- * and flamegraph.pl, difffolded.pl, speedscope and inferno read.  Values
- * are rounded to whole units; a stack whose values both round to 0 is
- * left out. */
+ * and flamegraph.pl, difffolded.pl, speedscope and inferno read
+ * (flamegraph.pl takes the line's last blank and digits for the count, and
+ * splits the rest at ';').  Values are the integer sums of the samples
+ * (rounded only past int64_t's range, flame_exact); a stack whose values
+ * are both 0 is left out. */
 typedef struct folded {
     FILE *f;
     bool diff;
@@ -470,9 +472,14 @@ static void folded_line(void *ctx, const char *const *path, size_t n, double val
                         const int64_t *exact)
 {
     const folded *d = ctx;
-    /* The integer sums, exact past 2^53 where a double rounds. */
-    long long v = exact ? exact[0] : llround(val), b = exact ? exact[1] : llround(base);
-    if (!v && (!d->diff || !b))
+    /* The integer sums, exact past 2^53 where a double rounds; past
+     * int64_t's range, the double's digits (llround's are undefined there),
+     * and a rounding's leftover below 0 is 0: no sample is below 0 here,
+     * and readers take a count of digits. */
+    char v[32], b[32];
+    units_value_exact(v, sizeof v, fmax(val, 0), exact ? &exact[0] : NULL, "", true);
+    units_value_exact(b, sizeof b, fmax(base, 0), exact ? &exact[1] : NULL, "", true);
+    if (!strcmp(v, "0") && (!d->diff || !strcmp(b, "0")))
         return;
     for (size_t k = 0; k < n; k++) {
         if (k)
@@ -480,9 +487,9 @@ static void folded_line(void *ctx, const char *const *path, size_t n, double val
         folded_name(d->f, path[k], !d->diff && k + 1 == n);
     }
     if (d->diff)
-        (void)fprintf(d->f, " %lld %lld\n", b, v);
+        (void)fprintf(d->f, " %s %s\n", b, v);
     else
-        (void)fprintf(d->f, " %lld\n", v);
+        (void)fprintf(d->f, " %s\n", v);
 }
 
 static int write_folded(const flame *g, bool diff, const flame_opts *o, size_t left_out,
