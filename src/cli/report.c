@@ -112,7 +112,7 @@ profile *report_load(const char *path, bool lines)
     if (p && by_tag && !labelled && p->nsamples && !tag_noted) {
         tag_noted = true;
         profile_read_label_keys(p, have, sizeof have);
-        diag_error("note: no sample of %s has a string label %s, so every one is \"(no %s "
+        diag_error("note: no sample of %s has a label %s, so every one is \"(no %s "
                    "label)\" (the labels of its samples: %s)%s", path, by_tag, by_tag, have,
                    label_source(by_tag, have));
         have[0] = '\0';
