@@ -371,8 +371,12 @@ int report_age_view(const profile *p, size_t t, const report_ages *a, age_view *
                           "the start, freed or not, which has no age: use --type inuse_space or "
                           "inuse_objects", flag, p->type_name[t]);
     /* Nothing live has no ages, and needs none: an empty view, an empty
-     * answer, as top's "Total: 0" is. */
-    if (!p->naged && report_any_live(p, t)) {
+     * answer, as top's "Total: 0" is.  A value below 0 (a delta profile's)
+     * is something that would have had one. */
+    bool any = false;
+    for (size_t i = 0; i < p->nsamples && !any; i++)
+        any = p->samples[i].values[t] != 0;
+    if (!p->naged && any) {
         report_no_ages(p);
         return DIAG_FAIL;
     }
