@@ -86,20 +86,24 @@ int args_duration(const char *flag, const char *value, double *out)
 }
 
 /* go tool pprof's flags that the commands take under other names, for
- * the reader who types pprof's (one dash, a long name). */
+ * the reader who types pprof's (one dash, a long name).  A row with a
+ * command is that command's own hint, before the row for every other. */
 static const struct {
-    const char *pprof, *here;
+    const char *pprof, *cmd, *here;
 } pprof_flags[] = {
-    {"sample_index", "--type TYPE"},
-    {"tagfocus", "--tag KEY=PAT, a shell pattern"},
-    {"base", "heapprof leaks EARLY LATE, or flame --base EARLY"},
-    {"focus", "--focus TEXT in heapprof flame"},
-    {"nodecount", "-n N"},
-    {"lines", "--lines"},
-    {"cum", "--cum"},
-    {"tags", "--by tag:KEY"},
-    {"tagroot", "--by tag:KEY in heapprof flame"},
-    {"output", "-o FILE in heapprof flame and timeline"},
+    {"sample_index", NULL, "--type TYPE"},
+    {"tagfocus", NULL, "--tag KEY=PAT, a shell pattern"},
+    {"base", NULL, "heapprof leaks EARLY LATE, or flame --base EARLY"},
+    {"focus", NULL, "--focus TEXT in heapprof flame"},
+    {"nodecount", NULL, "-n N"},
+    {"lines", NULL, "--lines"},
+    {"cum", NULL, "--cum"},
+    {"tags", NULL, "--by tag:KEY"},
+    {"tagroot", NULL, "--by tag:KEY in heapprof flame"},
+    {"output", "flame", "-o FILE"},
+    {"output", "timeline", "-o FILE"},
+    {"output", "run", "-o PREFIX for the profiles' names, PREFIX.<pid>.<seq>.pb.gz"},
+    {"output", NULL, "-o FILE in heapprof flame and timeline"},
 };
 
 /* The long option of longs, or the pprof flag (as an index of
@@ -115,8 +119,10 @@ static bool one_dash_names(const char *word, const struct option *longs,
             *lo = o;
             return true;
         }
+    const char *cmd = diag_command();
     for (size_t i = 0; i < sizeof pprof_flags / sizeof pprof_flags[0]; i++)
-        if (strlen(pprof_flags[i].pprof) == len && !strncmp(word + 1, pprof_flags[i].pprof, len)) {
+        if (strlen(pprof_flags[i].pprof) == len && !strncmp(word + 1, pprof_flags[i].pprof, len) &&
+            (!pprof_flags[i].cmd || (cmd && !strcmp(cmd, pprof_flags[i].cmd)))) {
             *pp = i;
             return true;
         }
@@ -160,6 +166,21 @@ static bool long_looking(const char *word, const struct option *longs)
     return word[1 + len] == '=' || one_dash_names(word, longs, &lo, &pp);
 }
 
+/* A letter's value attached with '=' (-n=5), refused: getopt reads the
+ * value "=5", which hardly anyone means.  The hint names the value after a
+ * space, and the long option of the letter when there is one
+ * (--out=x.svg). */
+static int attached_eq(const char *word, int letter, const char *value,
+                       const struct option *longs)
+{
+    for (const struct option *o = longs; o && o->name; o++)
+        if (!o->flag && o->val == letter && o->has_arg == required_argument)
+            return diag_usage("option '%s' (a value of -%c goes after a space, without '=': "
+                              "-%c %s, or --%s=%s)", word, letter, letter, value, o->name, value);
+    return diag_usage("option '%s' (a value of -%c goes after a space, without '=': -%c %s)", word,
+                      letter, letter, value);
+}
+
 int args_getopt(int argc, char *const argv[], const char *shorts, const struct option *longs)
 {
     int c = getopt_long(argc, argv, shorts, longs, NULL);
@@ -178,6 +199,13 @@ int args_getopt(int argc, char *const argv[], const char *shorts, const struct o
         word = argv[optind];
     if (word && word[0] == '-' && word[1] == c && long_looking(word, longs)) {
         (void)one_dash(word, longs, takes ? c : 0);
+        return ARGS_SAID;
+    }
+    /* Attached to its letter, in its word (-n=5, or -rn=5 after a letter
+     * without a value); a value of its own word (-n =5) is as typed. */
+    if (takes && optarg && optarg[0] == '=' && optind > 1 && optarg > argv[optind - 1] &&
+        optarg[-1] == c) {
+        (void)attached_eq(argv[optind - 1], c, optarg + 1, longs);
         return ARGS_SAID;
     }
     return c;

@@ -210,7 +210,7 @@ static int aggregate(stackset *s, const profile *p, long space, long objects, co
 {
     for (size_t i = 0; i < p->nsamples; i++) {
         const profile_sample *smp = &p->samples[i];
-        double v = (double)smp->values[space];
+        int64_t v = smp->values[space];
         if (v == 0)
             continue;
         const char *const *f;
@@ -220,13 +220,14 @@ static int aggregate(stackset *s, const profile *p, long space, long objects, co
         stackset_row *r = stackset_row_hashed(s, f, h, n);
         if (!r)
             return -1;
-        stackset_cell_add(stackset_cell_at(s, r, 0, C_LIVE), v, smp->var[space], smp->sd[space]);
+        stackset_cell_add_int(stackset_cell_at(s, r, 0, C_LIVE), v, smp->var[space],
+                              smp->sd[space]);
         if (objects >= 0)
-            stackset_cell_add(stackset_cell_at(s, r, 0, C_OBJECTS), (double)smp->values[objects],
-                              smp->var[objects], smp->sd[objects]);
+            stackset_cell_add_int(stackset_cell_at(s, r, 0, C_OBJECTS), smp->values[objects],
+                                  smp->var[objects], smp->sd[objects]);
         if (smp->age >= 0)
-            stackset_cell_add(stackset_cell_at(s, r, 0, (size_t)zone_of(z, smp->age)), v,
-                              smp->var[space], smp->sd[space]);
+            stackset_cell_add_int(stackset_cell_at(s, r, 0, (size_t)zone_of(z, smp->age)), v,
+                                  smp->var[space], smp->sd[space]);
     }
     return 0;
 }
@@ -312,24 +313,23 @@ static void header(const profile *p, size_t space, const zones *z, const stackse
     }
     unsigned worst = report_sd_worst(p, space);
     report_sampling(stdout, p, worst);
-    double live = 0, var = 0, old = 0, aged = 0;
+    stackset_cell live = {0}, old = {0}, aged = {0}; /* their integer sums (--raw) */
     for (size_t i = 0; i < stackset_count(s); i++) {
         stackset_row *r = stackset_get(s, i);
-        live += stackset_cell_at(s, r, 0, C_LIVE)->val;
-        var += stackset_cell_at(s, r, 0, C_LIVE)->var;
-        old += stackset_cell_at(s, r, 0, Z_OLD)->val;
+        stackset_cell_add_cell(&live, stackset_cell_at(s, r, 0, C_LIVE));
+        stackset_cell_add_cell(&old, stackset_cell_at(s, r, 0, Z_OLD));
         for (int k = 0; k < 3; k++)
-            aged += stackset_cell_at(s, r, 0, (size_t)k)->val;
+            stackset_cell_add_cell(&aged, stackset_cell_at(s, r, 0, (size_t)k));
     }
     char y[32], m[32];
     age_short(y, sizeof y, z->Y);
     age_short(m, sizeof m, z->O);
-    units_value(a, sizeof a, live, "bytes", o->raw);
-    units_sd(b, sizeof b, var, worst, "bytes", o->raw);
-    units_value(c, sizeof c, old, "bytes", o->raw);
+    report_cell_value(a, sizeof a, &live, "bytes", o->raw);
+    units_sd(b, sizeof b, live.var, worst, "bytes", o->raw);
+    report_cell_value(c, sizeof c, &old, "bytes", o->raw);
     printf("Live: %s ± %s, of which %s at least %s old\n", a, b, c, m);
-    if (live > aged) {
-        units_value(a, sizeof a, live - aged, "bytes", o->raw);
+    if (stackset_cell_cmp(&live, &aged) > 0) {
+        report_cell_diff(a, sizeof a, &live, &aged, "bytes", o->raw);
         printf("      (%s of it in samples without an age label: in no column)\n", a);
     }
     /* A process younger than 4 s has no band edge at or below T/4, and one
@@ -354,6 +354,8 @@ static void table(const stackset *s, aged_row *v, size_t m, const ages_opts *o)
         printf("Showing %zu of %zu values of label %s with live bytes\n\n", shown, m, tag);
     else
         printf("Showing %zu of %zu %s with live bytes\n\n", shown, m, what[o->by]);
+    if (!shown) /* nothing live: no table */
+        return;
     printf("%4s %-8s %10s %10s %6s %6s %6s  %s\n", "rank", "reading", "live", "±", "young",
            "middle", "old",
            tag ? "label" : o->by == BY_STACK ? "stack (leaf first)" : "allocation site (← caller)");
@@ -372,15 +374,13 @@ static void table(const stackset *s, aged_row *v, size_t m, const ages_opts *o)
             else
                 snprintf(pct[k], sizeof pct[k], "-");
         }
-        units_value(a, sizeof a, live->val, "bytes", o->raw);
+        report_cell_value(a, sizeof a, live, "bytes", o->raw);
         units_sd(b, sizeof b, live->var, live->sd, "bytes", o->raw);
         printf("%4zu %-8s %10s %9s %6s %6s %6s  ", i + 1, reading_name[v[i].r], a, b, pct[0],
                pct[1], pct[2]);
         print_key(r, o);
         seen[v[i].r] = true;
     }
-    if (!shown)
-        return;
     printf("\n");
     for (int k = 0; k < NREADINGS; k++)
         if (seen[k])
@@ -392,10 +392,15 @@ static int run(const profile *p, const ages_opts *o)
     long space = report_type(p, "inuse_space");
     if (space < 0 || !report_whole(p, (size_t)space, "heapprof ages"))
         return DIAG_FAIL;
-    if (!p->naged) {
-        report_no_ages(p, (size_t)space);
+    /* Nothing live is an empty table, an answer as top's "Total: 0" is;
+     * live bytes without ages cannot be read. */
+    bool any = report_any_live(p, (size_t)space);
+    if (!p->naged && any) {
+        report_no_ages(p);
         return DIAG_FAIL;
     }
+    if (!any)
+        report_note_none_live(p, (size_t)space);
     zones z;
     zones_for(p, (size_t)space, &z);
     stackset *s = stackset_new(1, NCELLS);
@@ -418,7 +423,7 @@ static int run(const profile *p, const ages_opts *o)
     }
     qsort(v, m, sizeof *v, cmp_aged);
     header(p, (size_t)space, &z, s, o);
-    if (z.T < MIN_PROCESS_S)
+    if (z.T < MIN_PROCESS_S && m)
         printf("The process ran less than %.0f s: too young for readings.\n", MIN_PROCESS_S);
     table(s, v, m, o);
     free(v);

@@ -166,16 +166,17 @@ static bool through(const profile_sample *s, const char *text)
  * cut one would credit its bytes to the frame at the cut.  0, or -1 when
  * out of memory. */
 static int add_profile(flame *g, const profile *p, size_t t, bool base, const char *focus,
-                       size_t depth_max, size_t *left_out, double *left_val, size_t *deepest)
+                       size_t depth_max, size_t *left_out, stackset_cell *left_val,
+                       size_t *deepest)
 {
     for (size_t i = 0; i < p->nsamples; i++) {
         const profile_sample *s = &p->samples[i];
         if (focus && !through(s, focus))
             continue;
-        double v = (double)s->values[t];
+        int64_t v = s->values[t];
         if (v < 0) {
             ++*left_out;
-            *left_val += v;
+            stackset_cell_add_int(left_val, v, 0, PROFILE_SD_EXACT);
             continue;
         }
         if (v == 0 && s->var[t] == 0)
@@ -205,7 +206,25 @@ typedef struct draw {
     double width;     /* of the graph, in user units */
     double height;    /* of the image */
     double max_delta; /* the largest |val - base| of a drawn frame */
+    bool exact;       /* flame_exact: values print from the nodes' ival, ibase */
 } draw;
+
+/* v, a node's val or base, in the type's unit: from e, its integer sum,
+ * while the tree keeps them (a count past 2^53 to the last digit). */
+static void value_of(char *buf, size_t len, const draw *d, double v, int64_t e)
+{
+    units_value_exact(buf, len, v, d->exact ? &e : NULL, d->p->type_unit[d->t], false);
+}
+
+/* A node's |val - base| likewise. */
+static void change_of(char *buf, size_t len, const draw *d, const flame_node *n)
+{
+    int64_t e = 0;
+    bool ok = d->exact && !__builtin_sub_overflow(n->ival, n->ibase, &e) && e != INT64_MIN;
+    e = e < 0 ? -e : e;
+    units_value_exact(buf, len, fabs(n->val - n->base), ok ? &e : NULL, d->p->type_unit[d->t],
+                      false);
+}
 
 /* A frame's text in a box: with --lines, "func base:line" (see the top),
  * from whichever profile the name came from. */
@@ -257,7 +276,7 @@ static void frame(void *ctx, const flame_node *n, double x, double w)
     double px = PAD + x * d->width, pw = w * d->width;
     double py = d->height - BOTTOM_H - (double)(n->depth + 1) * FRAME_H;
     char val[64], sd[64], share[16], fill[32];
-    units_value(val, sizeof val, n->val, unit, false);
+    value_of(val, sizeof val, d, n->val, n->ival);
     units_sd(sd, sizeof sd, n->var, n->sd, unit, false);
     units_percent(share, sizeof share, w, 1);
     color(d, n, fill, sizeof fill);
@@ -270,8 +289,8 @@ static void frame(void *ctx, const flame_node *n, double x, double w)
     put(f, "%s \xc2\xb1 %s (%s)", val, sd, share);
     if (d->diff) {
         char b[64], ch[64];
-        units_value(b, sizeof b, n->base, unit, false);
-        units_value(ch, sizeof ch, fabs(n->val - n->base), unit, false);
+        value_of(b, sizeof b, d, n->base, n->ibase);
+        change_of(ch, sizeof ch, d, n);
         (void)fputc('\n', f);
         put(f, "%s%s since the base (%s there)", n->val >= n->base ? "+" : "-", ch, b);
     }
@@ -326,10 +345,11 @@ static int close_out(outfile *out, const flame_opts *o)
 
 /* nothing: why the graph is empty (said where its bars would be), or NULL. */
 static int write_svg(const flame *g, const profile *p, const profile *base, size_t t,
-                     const flame_opts *o, size_t left_out, double left_val, size_t unaged,
-                     size_t deepest, const char *nothing)
+                     const flame_opts *o, size_t left_out, const stackset_cell *left_val,
+                     size_t unaged, size_t deepest, const char *nothing)
 {
-    draw d = {.p = p, .base = base, .t = t, .diff = base != NULL, .width = (double)o->width};
+    draw d = {.p = p, .base = base, .t = t, .diff = base != NULL, .width = (double)o->width,
+              .exact = flame_exact(g)};
     double min_w = MIN_PX / d.width;
     /* A first pass for the depth drawn (the image's height) and the largest
      * change (the colour scale). */
@@ -344,7 +364,7 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
     const char *unit = p->type_unit[t];
     const flame_node *root = flame_node_at(g, 0);
     char total[64], sd[64], when[64];
-    units_value(total, sizeof total, root->val, unit, false);
+    value_of(total, sizeof total, &d, root->val, root->ival);
     units_sd(sd, sizeof sd, root->var, root->sd, unit, false);
     report_time(when, sizeof when, (long long)p->time_nanos);
     (void)fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -360,8 +380,8 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
     put(f, " at %s: %s \xc2\xb1 %s", when, total, sd);
     if (base) {
         char b[64], ch[64];
-        units_value(b, sizeof b, root->base, unit, false);
-        units_value(ch, sizeof ch, fabs(root->val - root->base), unit, false);
+        value_of(b, sizeof b, &d, root->base, root->ibase);
+        change_of(ch, sizeof ch, &d, root);
         (void)fputs("; base ", f);
         svg_text(f, base_name(base->path), 80);
         put(f, ": %s, so %s%s (red: grew, blue: shrank)", b, root->val >= root->base ? "+" : "-",
@@ -384,22 +404,26 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
         (void)fputs("\"", f);
     }
     (void)fputs("</text>\n", f);
-    (void)fprintf(f, "<text x=\"%d\" y=\"62\" font-size=\"11\" fill=\"#666\">"
-                     "The bottom bar is everything; above each frame, what it called. "
-                     "Hover for values.", PAD);
-    if (unaged)
-        (void)fprintf(f, " Left out: %zu sample%s without an age.", unaged,
-                      unaged == 1 ? "" : "s");
-    if (deepest)
-        (void)fprintf(f, " Left out: the frames more than %d calls deep (the deepest stack has "
-                      "%zu).", DEPTH_MAX, deepest);
-    if (left_out) {
-        char lv[64];
-        units_value(lv, sizeof lv, left_val, unit, false);
-        put(f, " Left out: %zu sample%s of negative value (%s).", left_out,
-            left_out == 1 ? "" : "s", lv);
+    /* How to read the bars, none on an empty graph; what was left out is
+     * said on either (it may be why the graph is empty). */
+    if (!nothing || unaged || deepest || left_out) {
+        (void)fprintf(f, "<text x=\"%d\" y=\"62\" font-size=\"11\" fill=\"#666\">%s", PAD,
+                      nothing ? "" : "The bottom bar is everything; above each frame, what it "
+                                     "called. Hover for values.");
+        if (unaged)
+            (void)fprintf(f, " Left out: %zu sample%s without an age.", unaged,
+                          unaged == 1 ? "" : "s");
+        if (deepest)
+            (void)fprintf(f, " Left out: the frames more than %d calls deep (the deepest stack "
+                          "has %zu).", DEPTH_MAX, deepest);
+        if (left_out) {
+            char lv[64];
+            report_cell_value(lv, sizeof lv, left_val, unit, false);
+            put(f, " Left out: %zu sample%s of negative value (%s).", left_out,
+                left_out == 1 ? "" : "s", lv);
+        }
+        (void)fputs("</text>\n", f);
     }
-    (void)fputs("</text>\n", f);
     if (nothing) {
         (void)fprintf(f, "<text x=\"%d\" y=\"%.0f\" font-size=\"12\">Nothing to draw: ", PAD,
                       d.height - BOTTOM_H - 5);
@@ -413,9 +437,11 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
 
 /* --folded: one line per stack, "root;...;leaf VALUE" (with --base,
  * "root;...;leaf BASE VALUE"), as FlameGraph's stackcollapse scripts write
- * and flamegraph.pl, difffolded.pl, speedscope and inferno read.  Values
- * are rounded to whole units; a stack whose values both round to 0 is
- * left out. */
+ * and flamegraph.pl, difffolded.pl, speedscope and inferno read
+ * (flamegraph.pl takes the line's last blank and digits for the count, and
+ * splits the rest at ';').  Values are the integer sums of the samples
+ * (rounded only past int64_t's range, flame_exact); a stack whose values
+ * are both 0 is left out. */
 typedef struct folded {
     FILE *f;
     bool diff;
@@ -442,11 +468,18 @@ static void folded_name(FILE *f, const char *s, bool last)
         (void)putc(*s == ';' ? ':' : s == blank ? '_' : *s, f);
 }
 
-static void folded_line(void *ctx, const char *const *path, size_t n, double val, double base)
+static void folded_line(void *ctx, const char *const *path, size_t n, double val, double base,
+                        const int64_t *exact)
 {
     const folded *d = ctx;
-    long long v = llround(val), b = llround(base);
-    if (!v && (!d->diff || !b))
+    /* The integer sums, exact past 2^53 where a double rounds; past
+     * int64_t's range, the double's digits (llround's are undefined there),
+     * and a rounding's leftover below 0 is 0: no sample is below 0 here,
+     * and readers take a count of digits. */
+    char v[32], b[32];
+    units_value_exact(v, sizeof v, fmax(val, 0), exact ? &exact[0] : NULL, "", true);
+    units_value_exact(b, sizeof b, fmax(base, 0), exact ? &exact[1] : NULL, "", true);
+    if (!strcmp(v, "0") && (!d->diff || !strcmp(b, "0")))
         return;
     for (size_t k = 0; k < n; k++) {
         if (k)
@@ -454,9 +487,9 @@ static void folded_line(void *ctx, const char *const *path, size_t n, double val
         folded_name(d->f, path[k], !d->diff && k + 1 == n);
     }
     if (d->diff)
-        (void)fprintf(d->f, " %lld %lld\n", b, v);
+        (void)fprintf(d->f, " %s %s\n", b, v);
     else
-        (void)fprintf(d->f, " %lld\n", v);
+        (void)fprintf(d->f, " %s\n", v);
 }
 
 static int write_folded(const flame *g, bool diff, const flame_opts *o, size_t left_out,
@@ -523,7 +556,7 @@ static int run(const char *path, const flame_opts *o)
         goto out;
     r = DIAG_FAIL;
     size_t left_out = 0, deepest = 0, depth_max = o->folded ? SIZE_MAX : DEPTH_MAX;
-    double left_val = 0;
+    stackset_cell left_val = {0};
     if (!(g = flame_new()) ||
         add_profile(g, pu, (size_t)t, false, o->focus, depth_max, &left_out, &left_val,
                     &deepest) ||
@@ -552,7 +585,7 @@ static int run(const char *path, const flame_opts *o)
             report_note_none_live(p, (size_t)t);
     }
     r = o->folded ? write_folded(g, b != NULL, o, left_out, pv.unaged + bv.unaged)
-                  : write_svg(g, p, b, (size_t)t, o, left_out, left_val, pv.unaged + bv.unaged,
+                  : write_svg(g, p, b, (size_t)t, o, left_out, &left_val, pv.unaged + bv.unaged,
                               deepest, *nothing ? nothing : NULL);
 out:
     flame_free(g);

@@ -324,19 +324,32 @@ static int cmp_ranked(const void *a, const void *b)
     return r->nframes < q->nframes ? -1 : r->nframes > q->nframes;
 }
 
-static void fmt(char *buf, size_t len, double v, const char *unit, bool raw, bool sign)
+static void fmt(char *buf, size_t len, double v, bool raw)
 {
+    units_value(buf, len, v, "bytes", raw);
+}
+
+/* fmt of a cell's sum, or of a's less b's (b not NULL), from the integer
+ * sums while the cells keep them: --raw bytes past 2^53 to the last digit,
+ * as top prints them. */
+static void fmt_cells(char *buf, size_t len, const stackset_cell *a, const stackset_cell *b,
+                      bool raw, bool sign)
+{
+    static const stackset_cell zero;
     char t[48];
-    units_value(t, sizeof t, v, unit, raw);
-    snprintf(buf, len, "%s%s", sign && v > 0 ? "+" : "", t);
+    if (b)
+        report_cell_diff(t, sizeof t, a, b, "bytes", raw);
+    else
+        report_cell_value(t, sizeof t, a, "bytes", raw);
+    snprintf(buf, len, "%s%s", sign && stackset_cell_cmp(a, b ? b : &zero) > 0 ? "+" : "", t);
 }
 
 /* lo..hi, or one number when both print the same. */
 static void range(char *buf, size_t len, double lo, double hi, bool raw)
 {
     char a[48], b[48];
-    fmt(a, sizeof a, lo, "bytes", raw, false);
-    fmt(b, sizeof b, hi, "bytes", raw, false);
+    fmt(a, sizeof a, lo, raw);
+    fmt(b, sizeof b, hi, raw);
     if (strcmp(a, b))
         snprintf(buf, len, "%s..%s", a, b);
     else
@@ -385,18 +398,14 @@ static void header(profile **p, size_t n, const stackset *s, size_t nrows, const
                    const born_totals *bt)
 {
     char w[64], a[64], b[64], d[64], sd[64], r[112], span[64];
-    double t0 = 0, t1 = 0, var = 0;
-    unsigned worst = 0;
+    stackset_cell t0 = {0}, t1 = {0};
     for (size_t i = 0; i < nrows; i++) {
         stackset_row *row = stackset_get(s, i);
-        stackset_cell *c0 = stackset_cell_at(s, row, 0, C_SPACE);
-        stackset_cell *c1 = stackset_cell_at(s, row, n - 1, C_SPACE);
-        t0 += c0->val;
-        t1 += c1->val;
-        var += c0->var + c1->var;
-        worst = c0->sd > worst ? c0->sd : worst;
-        worst = c1->sd > worst ? c1->sd : worst;
+        stackset_cell_add_cell(&t0, stackset_cell_at(s, row, 0, C_SPACE));
+        stackset_cell_add_cell(&t1, stackset_cell_at(s, row, n - 1, C_SPACE));
     }
+    double var = t0.var + t1.var;
+    unsigned worst = t0.sd > t1.sd ? t0.sd : t1.sd;
     double dt = span_s(p, 0, n - 1);
     units_seconds(span, sizeof span, dt);
     for (size_t i = 0; i < n; i++) {
@@ -423,16 +432,16 @@ static void header(profile **p, size_t n, const stackset *s, size_t nrows, const
     if (nexact && nexact < n)
         printf("Exact:  %zu of the %zu profiles recorded every allocation (their ± is 0)\n", nexact,
                n);
-    fmt(a, sizeof a, t0, "bytes", o->raw, false);
-    fmt(b, sizeof b, t1, "bytes", o->raw, false);
-    fmt(d, sizeof d, t1 - t0, "bytes", o->raw, true);
+    fmt_cells(a, sizeof a, &t0, NULL, o->raw, false);
+    fmt_cells(b, sizeof b, &t1, NULL, o->raw, false);
+    fmt_cells(d, sizeof d, &t1, &t0, o->raw, true);
     units_sd(sd, sizeof sd, var, worst, "bytes", o->raw);
-    rate(r, sizeof r, t1 - t0, dt, o->raw);
+    rate(r, sizeof r, t1.val - t0.val, dt, o->raw);
     printf("Live heap: %s \xe2\x86\x92 %s (%s ± %s, %s)\n", a, b, d, sd, r);
     if (o->born) {
-        fmt(a, sizeof a, bt->fresh, "bytes", o->raw, false);
-        fmt(b, sizeof b, bt->old, "bytes", o->raw, false);
-        fmt(d, sizeof d, bt->split, "bytes", o->raw, false);
+        fmt(a, sizeof a, bt->fresh, o->raw);
+        fmt(b, sizeof b, bt->old, o->raw);
+        fmt(d, sizeof d, bt->split, o->raw);
         units_sd(sd, sizeof sd, bt->var, bt->sd, "bytes", o->raw);
         range(r, sizeof r, bt->old_min, bt->old_max, o->raw);
         const char *first = n == 2 ? "early" : "first";
@@ -460,8 +469,8 @@ static void born_cols(char *buf, size_t len, const stackset *s, stackset_row *r,
         return;
     }
     const stackset_cell *late = stackset_cell_at(s, r, last, C_SPACE);
-    fmt(a, sizeof a, fixed(s, r, R_NEW), "bytes", o->raw, false);
-    fmt(b, sizeof b, fixed(s, r, R_OLD), "bytes", o->raw, false);
+    fmt(a, sizeof a, fixed(s, r, R_NEW), o->raw);
+    fmt(b, sizeof b, fixed(s, r, R_OLD), o->raw);
     /* A part's error: heapprof's estimate of a set of objects sums independent
      * terms, one per object, so a part's variance is at most the whole's. */
     units_sd(e, sizeof e, late->var, late->sd, "bytes", o->raw);
@@ -493,10 +502,9 @@ static void row_numbers(const stackset *s, stackset_row *r, size_t i, size_t j, 
                         const leaks_opts *o, char g[64], char e[64], char rt[64])
 {
     stackset_cell *ci = stackset_cell_at(s, r, i, C_SPACE), *cj = stackset_cell_at(s, r, j, C_SPACE);
-    double growth = cj->val - ci->val;
-    fmt(g, 64, growth, "bytes", o->raw, true);
+    fmt_cells(g, 64, cj, ci, o->raw, true);
     units_sd(e, 64, ci->var + cj->var, ci->sd > cj->sd ? ci->sd : cj->sd, "bytes", o->raw);
-    rate(rt, 64, growth, dt, o->raw);
+    rate(rt, 64, cj->val - ci->val, dt, o->raw);
 }
 
 /* A row's live objects in profile i, or "?" when that profile does not
@@ -507,7 +515,7 @@ static void objects(char *buf, size_t len, profile **p, const stackset *s, stack
     if (profile_read_type(p[i], "inuse_objects") < 0)
         snprintf(buf, len, "?");
     else
-        snprintf(buf, len, "%.0f", val(s, r, i, C_OBJECTS));
+        report_cell_value(buf, len, stackset_cell_at(s, r, i, C_OBJECTS), "count", false);
 }
 
 static void diff(profile **p, const stackset *s, ranked *v, size_t nrows, const leaks_opts *o)
@@ -585,13 +593,15 @@ static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t n
             continue;
         stackset_row *r = v[i].row;
         char g[64], e[64], rt[64], a[64], b[64], c[64], bc[320];
-        double peak = 0;
+        static const stackset_cell none; /* the peak is 0 at least */
+        const stackset_cell *peak = &none;
         for (size_t j = 0; j < n; j++)
-            peak = fmax(peak, val(s, r, j, C_SPACE));
+            if (stackset_cell_cmp(stackset_cell_at(s, r, j, C_SPACE), peak) > 0)
+                peak = stackset_cell_at(s, r, j, C_SPACE);
         row_numbers(s, r, 0, n - 1, dt, o, g, e, rt);
-        fmt(a, sizeof a, val(s, r, 0, C_SPACE), "bytes", o->raw, false);
-        fmt(b, sizeof b, peak, "bytes", o->raw, false);
-        fmt(c, sizeof c, val(s, r, n - 1, C_SPACE), "bytes", o->raw, false);
+        fmt_cells(a, sizeof a, stackset_cell_at(s, r, 0, C_SPACE), NULL, o->raw, false);
+        fmt_cells(b, sizeof b, peak, NULL, o->raw, false);
+        fmt_cells(c, sizeof c, stackset_cell_at(s, r, n - 1, C_SPACE), NULL, o->raw, false);
         born_cols(bc, sizeof bc, s, r, n - 1, o);
         printf("%-11s %11s %9s %12s %10s %10s %10s%s  ", class_name[v[i].k], g, e, rt, a, b, c,
                bc);

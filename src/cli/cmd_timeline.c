@@ -501,7 +501,7 @@ static int birth_inputs_ok(const chart *c, const bool *live)
             return DIAG_FAIL;
         }
         if (live[i] && !p->naged) {
-            report_no_ages_was(p, (size_t)profile_read_type(p, "inuse_space"), true);
+            report_no_ages(p);
             return DIAG_FAIL;
         }
     }

@@ -213,12 +213,6 @@ static int aggregate_functions(stackset *s, const profile *p, size_t t)
 }
 
 /* A cell's value, its integer sum printed exactly where it is one. */
-static void cell_value(char *buf, size_t len, const stackset_cell *c, const char *unit, bool raw)
-{
-    int64_t exact;
-    units_value_exact(buf, len, c->val, stackset_cell_exact(c, &exact) ? &exact : NULL, unit, raw);
-}
-
 static void print_stack(const stackset_row *r)
 {
     if (!r->nframes)
@@ -374,7 +368,7 @@ static int show(const profile *p, size_t t, const top_opts *o)
         stackset_cell *f = stackset_cell_at(s, r, 0, 0);
         char pc[16], sp[16];
         sum += f->val;
-        cell_value(a, sizeof a, f, unit, o->raw);
+        report_cell_value(a, sizeof a, f, unit, o->raw);
         units_sd(b, sizeof b, f->var, f->sd, unit, o->raw);
         units_percent(pc, sizeof pc, f->val, whole);
         units_percent(sp, sizeof sp, sum, whole);
@@ -385,7 +379,7 @@ static int show(const profile *p, size_t t, const top_opts *o)
             continue;
         }
         stackset_cell *cu = stackset_cell_at(s, r, 0, 1);
-        cell_value(a, sizeof a, cu, unit, o->raw);
+        report_cell_value(a, sizeof a, cu, unit, o->raw);
         units_sd(b, sizeof b, cu->var, cu->sd, unit, o->raw);
         units_percent(c, sizeof c, cu->val, whole);
         printf("%10s %9s %6s  %s\n", a, b, c, r->frames[0]);

@@ -11,6 +11,8 @@ static const char *command;
 
 void diag_set_command(const char *cmd) { command = cmd; }
 
+const char *diag_command(void) { return command; }
+
 static void vmessage(const char *fmt, va_list ap)
 {
     /* Writes to stderr go unchecked: a message that cannot be shown has

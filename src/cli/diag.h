@@ -14,6 +14,8 @@ enum { DIAG_OK = 0, DIAG_FAIL = 1, DIAG_USAGE = 2 };
 
 /* The command named in messages ("top", "run", ...; NULL for none). */
 void diag_set_command(const char *cmd);
+/* That command, or NULL: for a hint that differs between commands. */
+const char *diag_command(void);
 
 __attribute__((format(printf, 1, 2))) void diag_error(const char *fmt, ...);
 

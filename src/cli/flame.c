@@ -25,6 +25,7 @@ struct flame {
     size_t len, cap;
     uint32_t *slots; /* node indices; 0 is empty (the root is no child) */
     size_t nslots;
+    bool inexact; /* a node's ival or ibase left int64_t's range */
 };
 
 uint64_t flame_name_hash(const char *name)
@@ -129,34 +130,39 @@ static uint32_t child_of(flame *f, uint32_t p, const char *name, namehash h)
     return c;
 }
 
-static void put(flame_node *n, double val, double var, unsigned sd, double base)
+static void put(flame *f, flame_node *n, int64_t val, double var, unsigned sd, int64_t base)
 {
-    n->val += val;
+    n->val += (double)val;
     n->var += var;
-    n->base += base;
+    n->base += (double)base;
+    bool over = __builtin_add_overflow(n->ival, val, &n->ival);
+    over = __builtin_add_overflow(n->ibase, base, &n->ibase) || over;
+    f->inexact = f->inexact || over;
     if (sd > n->sd)
         n->sd = (unsigned char)sd;
 }
 
-int flame_add(flame *f, const char *const *frames, size_t n, double val, double var,
-              unsigned sd, double base)
+int flame_add(flame *f, const char *const *frames, size_t n, int64_t val, double var,
+              unsigned sd, int64_t base)
 {
     return flame_add_hashed(f, frames, NULL, n, val, var, sd, base);
 }
 
 int flame_add_hashed(flame *f, const char *const *frames, const namehash *hashes, size_t n,
-                     double val, double var, unsigned sd, double base)
+                     int64_t val, double var, unsigned sd, int64_t base)
 {
     uint32_t cur = 0;
-    put(&f->n[0], val, var, sd, base);
+    put(f, &f->n[0], val, var, sd, base);
     for (size_t k = n; k-- > 0;) {
         namehash h = hashes ? hashes[k] : namehash_of(frames[k]);
         if (!(cur = child_of(f, cur, frames[k], h)))
             return -1;
-        put(&f->n[cur], val, var, sd, base);
+        put(f, &f->n[cur], val, var, sd, base);
     }
     return 0;
 }
+
+bool flame_exact(const flame *f) { return !f->inexact; }
 
 static const flame *sort_f;
 
@@ -237,7 +243,8 @@ uint32_t flame_layout(const flame *f, double min_w,
 }
 
 int flame_self(const flame *f,
-               void (*fn)(void *ctx, const char *const *path, size_t n, double val, double base),
+               void (*fn)(void *ctx, const char *const *path, size_t n, double val, double base,
+                          const int64_t *exact),
                void *ctx)
 {
     uint32_t deepest = 0;
@@ -261,11 +268,15 @@ int flame_self(const flame *f,
         const flame_node *n = &f->n[cur];
         path[n->depth - 1] = n->name;
         double val = n->val, base = n->base;
+        int64_t exact[2] = {n->ival, n->ibase};
+        bool ok = !f->inexact;
         for (uint32_t k = n->child; k; k = f->n[k].next) {
             val -= f->n[k].val;
             base -= f->n[k].base;
+            ok = ok && !__builtin_sub_overflow(exact[0], f->n[k].ival, &exact[0]) &&
+                 !__builtin_sub_overflow(exact[1], f->n[k].ibase, &exact[1]);
         }
-        fn(ctx, path, n->depth, val, base);
+        fn(ctx, path, n->depth, val, base, ok ? exact : NULL);
     }
     free(path);
     return 0;

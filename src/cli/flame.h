@@ -18,6 +18,7 @@
 #ifndef HEAPPROF_CLI_FLAME_H
 #define HEAPPROF_CLI_FLAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,7 @@ typedef struct flame_node {
     const char *name;    /* NULL for the root */
     double val, var;     /* through this node, of the profile */
     double base;         /* through this node, of the base profile */
+    int64_t ival, ibase; /* val and base to the unit, while flame_exact */
     unsigned char sd;    /* the worst enum profile_sd of the values added */
     uint32_t depth;      /* the root is 0, its children 1, ... */
     uint32_t child, next; /* first child, next sibling: indices, 0 for none */
@@ -41,12 +43,18 @@ void flame_free(flame *f);
  * with variance var and provenance sd in the profile, and base in the base
  * profile, to every node from the root to its leaf.  0, or -1 when out of
  * memory (the tree is then partly updated and must only be freed). */
-int flame_add(flame *f, const char *const *frames, size_t n, double val, double var,
-              unsigned sd, double base);
+int flame_add(flame *f, const char *const *frames, size_t n, int64_t val, double var,
+              unsigned sd, int64_t base);
 /* The same, given each frame's namehash_of (namehash.h), as a profile's
  * samples carry them; hashes NULL: as flame_add. */
 int flame_add_hashed(flame *f, const char *const *frames, const namehash *hashes, size_t n,
-                     double val, double var, unsigned sd, double base);
+                     int64_t val, double var, unsigned sd, int64_t base);
+
+/* Whether every node's ival and ibase hold its sums exactly: no sum left
+ * int64_t's range.  A double rounds past 2^53 (2^53 + 1 read
+ * 9007199254740992); these are what a count, or a folded stack's value,
+ * prints. */
+bool flame_exact(const flame *f);
 
 /* Orders every node's children heaviest first (then by name, then by base),
  * the order flame_layout draws them in, left to right.  After the adds. */
@@ -71,9 +79,12 @@ uint32_t flame_layout(const flame *f, double min_w,
 /* Calls fn for every node but the root, depth first, with the names from
  * the root's child down to it (path[0..n-1]) and its own value and base:
  * what it holds that none of its children does, the samples whose stacks
- * end there (cmd_flame.c's folded stacks).  0, or -1 when out of memory. */
+ * end there (cmd_flame.c's folded stacks); exact: the same to the unit,
+ * {val, base}, or NULL when the tree's sums are not exact (flame_exact).
+ * 0, or -1 when out of memory. */
 int flame_self(const flame *f,
-               void (*fn)(void *ctx, const char *const *path, size_t n, double val, double base),
+               void (*fn)(void *ctx, const char *const *path, size_t n, double val, double base,
+                          const int64_t *exact),
                void *ctx);
 
 #endif

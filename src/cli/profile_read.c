@@ -79,6 +79,9 @@ struct profile_mem {
     char **tag_names;       /* profile_read_by_tag: "KEY=value" per string index, and
                                "(no KEY label)" at n_string_table */
     size_t ntag_names;
+    char **tag_nums;         /* profile_read_by_tag: "KEY=value unit" of a sample's numeric
+                                label KEY, by sample (NULL: none) */
+    size_t ntag_nums;
     const char **tag_frames; /* profile_read_by_tag: the samples' frames */
     namehash *tag_hashes;    /* ... and their names' hashes */
     namehash *tag_name_hashes; /* per tag_names entry */
@@ -600,9 +603,18 @@ static void build_ages(struct profile_mem *m, profile *p)
     }
 }
 
+/* Whether a numeric label is one of a sample's error estimates (estimate:
+ * inuse_space_sd, alloc_samples), which no one groups by. */
+static bool estimate_key(const char *key)
+{
+    size_t n = strlen(key);
+    return (n > 3 && !strcmp(key + n - 3, "_sd")) || (n > 8 && !strcmp(key + n - 8, "_samples"));
+}
+
 /* The distinct string label keys of p's samples into have (", " between),
- * at most 16 of them. */
-static void str_label_keys(const pb_profile *pb, char *have, size_t len)
+ * at most 16 of them; nums: numeric ones too (what --by tag reads), but
+ * the error estimates'. */
+static void label_keys(const pb_profile *pb, bool nums, char *have, size_t len)
 {
     enum { MAX_KEYS = 16 };
     int64_t seen[MAX_KEYS];
@@ -614,7 +626,7 @@ static void str_label_keys(const pb_profile *pb, char *have, size_t len)
             size_t j = 0;
             while (j < nseen && seen[j] != l->key)
                 j++;
-            if (!l->str || j < nseen)
+            if ((!l->str && (!nums || estimate_key(str(pb, l->key)))) || j < nseen)
                 continue;
             seen[nseen++] = l->key;
             int w = snprintf(have + used, len - used, "%s%s", used ? ", " : "", str(pb, l->key));
@@ -654,7 +666,7 @@ size_t profile_read_keep_tagged(profile *p, size_t n, const char *const *keys,
     }
     p->nsamples = kept;
     if (!kept && had && have && havelen)
-        str_label_keys(pb, have, havelen);
+        label_keys(pb, false, have, havelen);
     return kept;
 }
 
@@ -679,7 +691,21 @@ static const char *tag_name(struct profile_mem *m, const char *key, size_t v)
 
 void profile_read_label_keys(const profile *p, char *have, size_t len)
 {
-    str_label_keys(p->mem->pb, have, len);
+    label_keys(p->mem->pb, true, have, len);
+}
+
+/* "KEY=value unit" of a numeric label, as pprof's -tags reads one: its
+ * value with its num_unit (none when it has none), whole, so that two
+ * values are two rows; NULL when out of memory. */
+static char *tag_num_name(const pb_profile *pb, const char *key,
+                          const Perftools__Profiles__Label *l)
+{
+    const char *unit = str(pb, l->num_unit);
+    size_t len = strlen(key) + strlen(unit) + 32;
+    char *s = malloc(len);
+    if (s)
+        snprintf(s, len, "%s=%" PRId64 "%s%s", key, l->num, *unit ? " " : "", unit);
+    return s;
 }
 
 int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled)
@@ -695,19 +721,27 @@ int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled
     m->tag_frames = malloc(nptr * sizeof *m->tag_frames);
     m->tag_hashes = malloc(nptr * sizeof *m->tag_hashes);
     m->tag_name_hashes = malloc((pb->n_string_table + 1) * sizeof *m->tag_name_hashes);
-    if (!m->tag_names || !m->tag_frames || !m->tag_hashes || !m->tag_name_hashes)
+    m->tag_nums = calloc(p->nsamples + 1, sizeof *m->tag_nums);
+    m->ntag_nums = m->tag_nums ? p->nsamples : 0;
+    if (!m->tag_names || !m->tag_frames || !m->tag_hashes || !m->tag_name_hashes ||
+        !m->tag_nums)
         return -1;
     const char **at = m->tag_frames;
     namehash *hat = m->tag_hashes;
     for (size_t i = 0; i < p->nsamples; i++) {
         size_t v = pb->n_string_table;
-        for (size_t k = 0; k < pb->sample[i]->n_label; k++) {
+        const Perftools__Profiles__Label *num = NULL; /* a numeric label KEY (str 0) */
+        for (size_t k = 0; k < pb->sample[i]->n_label && !num; k++) {
             const Perftools__Profiles__Label *l = pb->sample[i]->label[k];
-            if (l->str && !strcmp(str(pb, l->key), key)) {
-                v = (size_t)l->str;
-                ++*labelled;
-                break;
+            if (strcmp(str(pb, l->key), key))
+                continue;
+            ++*labelled;
+            if (!l->str) {
+                num = l;
+                continue;
             }
+            v = (size_t)l->str;
+            break;
         }
         profile_sample *smp = &m->samples[i];
         size_t n = root ? smp->nframes : 0; /* frames are leaf first: the root is last */
@@ -715,9 +749,16 @@ int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled
             memcpy(at, smp->frames, n * sizeof *at);
             memcpy(hat, smp->hashes, n * sizeof *hat);
         }
-        if (!(at[n] = tag_name(m, key, v)))
-            return -1;
-        hat[n] = m->tag_name_hashes[v];
+        if (num) {
+            if (!(m->tag_nums[i] = tag_num_name(pb, key, num)))
+                return -1;
+            at[n] = m->tag_nums[i];
+            hat[n] = namehash_of(at[n]);
+        } else {
+            if (!(at[n] = tag_name(m, key, v)))
+                return -1;
+            hat[n] = m->tag_name_hashes[v];
+        }
         smp->frames = at;
         smp->hashes = hat;
         smp->nframes = n + 1;
@@ -1076,6 +1117,10 @@ static void free_model(struct profile_mem *m)
     for (size_t i = 0; m->tag_names && i < m->ntag_names; i++)
         free(m->tag_names[i]);
     free(m->tag_names);
+    for (size_t i = 0; m->tag_nums && i < m->ntag_nums; i++)
+        free(m->tag_nums[i]);
+    free(m->tag_nums);
+    m->tag_nums = NULL;
     free(m->tag_frames);
     free(m->tag_hashes);
     free(m->tag_name_hashes);

@@ -163,7 +163,9 @@ size_t profile_read_keep_tagged(profile *p, size_t n, const char *const *keys,
                                 const char *const *globs, char *have, size_t havelen);
 
 /* Makes each sample's stack one frame, "KEY=value" of its string label
- * KEY ("(no KEY label)" without one): rows keyed by stack are then the
+ * KEY, or "KEY=value unit" of its numeric one (unit: the label's num_unit,
+ * as pprof prints one: "lifetime=3600 seconds"), or "(no KEY label)"
+ * without either: rows keyed by stack are then the
  * label's values (the commands' --by tag:KEY); with root, that frame is
  * put below the stack's root instead (flame --by tag:KEY, as pprof's
  * -tagroot).  Once, right after reading and before
@@ -172,8 +174,8 @@ size_t profile_read_keep_tagged(profile *p, size_t n, const char *const *keys,
  * when out of memory (p is then only fit to be freed). */
 int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled);
 
-/* The distinct string label keys of p's samples ("thread, component", at
- * most 16), or "none". */
+/* The distinct label keys of p's samples, string or numeric ("thread,
+ * component, age", at most 16), or "none". */
 void profile_read_label_keys(const profile *p, char *have, size_t len);
 
 /* Index of the sample type called name, or -1. */

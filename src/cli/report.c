@@ -113,7 +113,7 @@ profile *report_load(const char *path, bool lines)
     if (p && by_tag && !labelled && p->nsamples && !tag_noted) {
         tag_noted = true;
         profile_read_label_keys(p, have, sizeof have);
-        diag_error("note: no sample of %s has a string label %s, so every one is \"(no %s "
+        diag_error("note: no sample of %s has a label %s, so every one is \"(no %s "
                    "label)\" (the labels of its samples: %s)%s", path, by_tag, by_tag, have,
                    label_source(by_tag, have));
         have[0] = '\0';
@@ -174,6 +174,20 @@ bool report_whole(const profile *p, size_t t, const char *cmd)
     return true;
 }
 
+void report_cell_value(char *buf, size_t len, const stackset_cell *c, const char *unit, bool raw)
+{
+    int64_t e;
+    units_value_exact(buf, len, c->val, stackset_cell_exact(c, &e) ? &e : NULL, unit, raw);
+}
+
+void report_cell_diff(char *buf, size_t len, const stackset_cell *a, const stackset_cell *b,
+                      const char *unit, bool raw)
+{
+    int64_t e;
+    units_value_exact(buf, len, a->val - b->val, stackset_cell_exact_diff(a, b, &e) ? &e : NULL,
+                      unit, raw);
+}
+
 void report_time(char *buf, size_t len, long long time_nanos)
 {
     time_t s = (time_t)(time_nanos / 1000000000);
@@ -189,14 +203,6 @@ unsigned report_sd_worst(const profile *p, size_t t)
         if (p->samples[i].sd[t] > w)
             w = p->samples[i].sd[t];
     return w;
-}
-
-void report_no_ages(const profile *p, size_t t)
-{
-    bool live = false;
-    for (size_t i = 0; i < p->nsamples && !live; i++)
-        live = p->samples[i].values[t] != 0;
-    report_no_ages_was(p, t, live);
 }
 
 bool report_any_live(const profile *p, size_t t)
@@ -224,16 +230,11 @@ bool report_note_none_live(const profile *p, size_t t)
     return true;
 }
 
-void report_no_ages_was(const profile *p, size_t t, bool live)
+void report_no_ages(const profile *p)
 {
-    if (!live)
-        diag_error("%s: nothing is live in this profile (%s is 0), so it has no object ages",
-                   p->path, p->type_name[t]);
-    else
-        diag_error("%s: this profile does not record object ages (no sample has an \"age\" "
-                   "label); heapprof's own profiles do, except delta profiles (?seconds=), "
-                   "while older heapprof versions, Go heap profiles and other producers' do not",
-                   p->path);
+    diag_error("%s: this profile does not record object ages (no sample has an \"age\" label); "
+               "heapprof's own profiles do, except delta profiles (?seconds=), while older "
+               "heapprof versions, Go heap profiles and other producers' do not", p->path);
 }
 
 void report_sampling(FILE *f, const profile *p, unsigned sd)
@@ -370,10 +371,18 @@ int report_age_view(const profile *p, size_t t, const report_ages *a, age_view *
         return diag_usage("%s counts live objects by age; %s counts everything allocated since "
                           "the start, freed or not, which has no age: use --type inuse_space or "
                           "inuse_objects", flag, p->type_name[t]);
-    if (!p->naged) {
-        report_no_ages(p, t);
+    /* Nothing live has no ages, and needs none: an empty view, an empty
+     * answer, as top's "Total: 0" is.  A value below 0 (a delta profile's)
+     * is something that would have had one. */
+    bool any = false;
+    for (size_t i = 0; i < p->nsamples && !any; i++)
+        any = p->samples[i].values[t] != 0;
+    if (!p->naged && any) {
+        report_no_ages(p);
         return DIAG_FAIL;
     }
+    if (!p->naged)
+        report_note_none_live(p, t);
     if (age_view_make(p, &a->range, t, v)) {
         diag_error("out of memory");
         return DIAG_FAIL;

@@ -13,6 +13,7 @@
 #include "age.h"
 #include "lifetime.h"
 #include "profile_read.h"
+#include "stackset.h"
 
 /* The commands' --tag KEY=GLOB (up to REPORT_TAGS_MAX, all must hold):
  * report_load keeps only the samples whose string label KEY matches GLOB
@@ -49,15 +50,23 @@ long report_type(const profile *p, const char *name);
  * one), which `cmd` reads as its two profiles, not as one. */
 bool report_whole(const profile *p, size_t t, const char *cmd);
 
+/* A cell's sum as units_value prints it: a plain integer (raw, a count)
+ * from its integer sum while the cell keeps it (stackset.h), exact past
+ * 2^53.  _diff: a's less b's (a leak's growth), likewise. */
+void report_cell_value(char *buf, size_t len, const stackset_cell *c, const char *unit, bool raw);
+void report_cell_diff(char *buf, size_t len, const stackset_cell *a, const stackset_cell *b,
+                      const char *unit, bool raw);
+
 /* "2024-05-01 12:00:00" (local time) of time_nanos, or "unknown". */
 void report_time(char *buf, size_t len, long long time_nanos);
 
 /* The worst provenance (enum profile_sd) of type t's errors in p. */
 unsigned report_sd_worst(const profile *p, size_t t);
 
-/* Says why p, which has no age labels, cannot be read by age: nothing of
- * type t is live in it, or its producer does not write them. */
-void report_no_ages(const profile *p, size_t t);
+/* Says that p, which has live objects but no age labels, cannot be read
+ * by age: its producer does not write them.  (A profile with nothing live
+ * has no ages either, and is an empty answer, not this error.) */
+void report_no_ages(const profile *p);
 
 /* --min-age and --max-age, as the commands that read by age (top, flame)
  * take them. */
@@ -132,11 +141,6 @@ bool report_any_live(const profile *p, size_t t);
  * empty without a word.  Returns whether it said so. */
 bool report_note_none_live(const profile *p, size_t t);
 
-/* report_no_ages for a profile whose samples are gone (profile_read_shed):
- * live says whether any of them held a value of type t (report_any_live
- * before they went; nonzero, as report_no_ages asks, for a profile of
- * whole values). */
-void report_no_ages_was(const profile *p, size_t t, bool live);
 
 /* A note on stderr when the profiles were written by different processes
  * (heapprof's "process run=" comments differ: another pid namespace's

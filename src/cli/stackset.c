@@ -264,10 +264,36 @@ void stackset_cell_add(stackset_cell *c, double val, double var, unsigned sd)
 
 bool stackset_cell_exact(const stackset_cell *c, int64_t *out)
 {
-    if (!c->exact_ok)
-        return false;
+    if (!c->exact_ok) { /* a cell nothing was added to holds 0, exactly */
+        *out = 0;
+        return !c->inexact && c->val == 0;
+    }
     *out = (int64_t)c->val + c->resid;
     return true;
+}
+
+bool stackset_cell_exact_diff(const stackset_cell *a, const stackset_cell *b, int64_t *out)
+{
+    int64_t x, y;
+    return stackset_cell_exact(a, &x) && stackset_cell_exact(b, &y) &&
+           !__builtin_sub_overflow(x, y, out);
+}
+
+void stackset_cell_add_cell(stackset_cell *to, const stackset_cell *c)
+{
+    int64_t v;
+    if (stackset_cell_exact(c, &v))
+        stackset_cell_add_int(to, v, c->var, c->sd);
+    else
+        stackset_cell_add(to, c->val, c->var, c->sd);
+}
+
+int stackset_cell_cmp(const stackset_cell *a, const stackset_cell *b)
+{
+    int64_t x, y;
+    if (stackset_cell_exact(a, &x) && stackset_cell_exact(b, &y))
+        return x < y ? -1 : x > y;
+    return a->val < b->val ? -1 : a->val > b->val;
 }
 
 void stackset_cell_add_int(stackset_cell *c, int64_t val, double var, unsigned sd)

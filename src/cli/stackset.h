@@ -85,8 +85,18 @@ void stackset_cell_add(stackset_cell *c, double val, double var, unsigned sd);
 /* The same for a profile's integer value, which also keeps exact. */
 void stackset_cell_add_int(stackset_cell *c, int64_t val, double var, unsigned sd);
 /* The integer sum into *out, and true, while the cell keeps it (see
- * stackset_cell); else false. */
+ * stackset_cell; a cell nothing was added to holds 0); else false. */
 bool stackset_cell_exact(const stackset_cell *c, int64_t *out);
+/* a's sum less b's into *out, and true, while both keep theirs and the
+ * difference fits int64_t; else false. */
+bool stackset_cell_exact_diff(const stackset_cell *a, const stackset_cell *b, int64_t *out);
+/* Adds c's sum, variance and provenance to *to, as one value: a total of
+ * cells keeps its integer sum while every cell added does. */
+void stackset_cell_add_cell(stackset_cell *to, const stackset_cell *c);
+/* -1, 0 or 1 as a's sum is below, equal to or above b's: by the integer
+ * sums while both keep theirs (two sums past 2^53 that differ by 1 can be
+ * one double). */
+int stackset_cell_cmp(const stackset_cell *a, const stackset_cell *b);
 
 /* Adds every sample of p as profile number prof: types[k] is p's index of
  * the set's type k (-1: p lacks it, the cell stays 0 with sd UNKNOWN).

@@ -66,6 +66,8 @@ void units_value_exact(char *buf, size_t len, double v, const int64_t *exact, co
         bytes(buf, len, v);
     else if (!strcmp(unit, "nanoseconds"))
         nanos(buf, len, v);
+    else if (exact)
+        snprintf(buf, len, "%" PRId64 " %s", *exact, unit);
     else
         snprintf(buf, len, "%.0f %s", v, unit);
 }

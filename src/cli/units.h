@@ -15,8 +15,9 @@
 /* v in unit (a pprof unit string: "bytes", "count", "nanoseconds", ...). */
 void units_value(char *buf, size_t len, double v, const char *unit, bool raw);
 /* The same, where v is the sum *exact when exact is not NULL: a plain
- * integer (raw, a count) is then printed from it, digit for digit past 2^53,
- * where a double rounds (2^53 + 1 read 9007199254740992). */
+ * integer (raw, a count, a number of an unknown unit) is then printed from
+ * it, digit for digit past 2^53, where a double rounds (2^53 + 1 read
+ * 9007199254740992). */
 void units_value_exact(char *buf, size_t len, double v, const int64_t *exact, const char *unit,
                        bool raw);
 

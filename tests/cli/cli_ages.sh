@@ -12,8 +12,8 @@
 #   - heapprof ages reads each kind of site (steady, recent, stopped,
 #     mixed, startup, young, few) and ranks leak-like ones first; no reading
 #     is the word "old", a column's name; a young process
-#     gets no readings; a profile without ages, or with nothing live, a
-#     message, not a crash.
+#     gets no readings; a profile without ages a message, not a crash,
+#     one with nothing live an empty table (exit 0).
 source "$(dirname "$0")/cli_lib.sh"
 
 command -v python3 >/dev/null || skip "python3 is needed to craft the inputs"
@@ -194,9 +194,22 @@ expect_rc 1 hp ages "$W/merged/p1.pb"
 expect_in "$W/err" 'this profile does not record object ages'
 expect_rc 1 hp ages "$CLI_SRC/corpus/go_heap.gz"
 expect_in "$W/err" 'this profile does not record object ages'
+# Nothing live is an empty answer, exit 0, as top's "Total: 0" and flame's
+# empty graph are (it exited 1, "so it has no object ages"); so for
+# --min-age, which needs ages only where something is live.
 craft "$W/e.pb" dead=
-expect_rc 1 hp ages "$W/e.pb"
-expect_in "$W/err" 'nothing is live in this profile \(inuse_space is 0\)'
+expect_rc 0 hp ages "$W/e.pb"
+expect_in "$W/out" '^Live: 0 B ± 0, of which 0 B at least '
+expect_in "$W/out" '^Showing 0 of 0 sites with live bytes$'
+expect_not_in "$W/out" 'dead|too young|^rank' "a row, a heading or a reading, of nothing"
+expect_in "$W/err" '^heapprof ages: note: nothing is live in .*e\.pb \(inuse_space is 0\).*; --type alloc_space shows what it allocated$'
+
+expect_rc 0 hp ages --by tag:thread "$W/e.pb"
+expect_in "$W/out" '^Showing 0 of 0 values of label thread with live bytes$'
+expect_rc 0 hp top --min-age 10m "$W/e.pb"
+expect_in "$W/out" '^Total: 0 B ± 0 in 0 stacks$' "top --min-age of nothing live"
+expect_rc 0 hp flame --min-age 10m "$W/e.pb" -o "$W/e.svg"
+expect_in "$W/err" 'nothing to draw'
 expect_rc 2 hp ages --by tree "$W/c.pb"
 expect_in "$W/err" "--by 'tree': use 'site', 'function', 'stack' or 'tag:KEY'"
 expect_rc 2 hp ages

@@ -92,11 +92,50 @@ expect_not_in "$W/t2.svg" "thread=" "timeline --by tag:thread --by site: label b
 expect_rc 0 hp top --by tag:thread --by function "$W/s3.pb"
 expect_not_in "$W/out" "thread=" "top --by tag:thread --by function: label rows"
 
-# A key no sample has (age is a numeric label): one row, and a note naming
-# the string labels there are.
+# A key no sample has: one row, and a note naming the labels there are.
 expect_rc 0 hp top --by tag:age --raw "$W/s3.pb"
 expect_in "$W/out" "^Showing 1 of 1 values of label age$"
-expect_in "$W/err" "note: no sample of .*s3.pb has a string label age, so every one is \"\(no age label\)\" \(the labels of its samples: thread, component\)"
+expect_in "$W/err" "note: no sample of .*s3.pb has a label age, so every one is \"\(no age label\)\" \(the labels of its samples: thread, component\)"
+
+# A numeric label (heapprof's age and lifetime, the bytes label pprof sets
+# on some profiles, another producer's counter) is its value with its unit,
+# "KEY=value unit", in every command: it was "(no KEY label)" for every
+# sample.
+python3 - "$W/num.pb" <<EOF
+import sys
+sys.path.insert(0, "$CLI_SRC")
+from make_corpus import STRINGS, label, profile, sample
+s = STRINGS + ["age", "seconds", "n"]
+i = {x: k for k, x in enumerate(s)}
+age = lambda v: label(i["age"], v, i["seconds"])
+size = lambda v: label(i["bytes"], v, i["bytes"])
+open(sys.argv[1], "wb").write(profile(strings=s, samples=[
+    sample([1, 2], [1, 4096], [age(3600), size(4096)]),
+    sample([2], [2, 8192], [age(0), size(4096), label(i["n"], 7)]),
+    sample([1], [1, 1024], [age(60), size(1024)])]))
+EOF
+[[ -s $W/num.pb ]] || fail "crafting the profile of numeric labels failed"
+expect_rc 0 hp top --by tag:bytes --raw "$W/num.pb"
+expect_in "$W/out" "^Showing 2 of 2 values of label bytes$"
+expect_in "$W/out" "^ +12288 .*  bytes=4096 bytes$"
+expect_in "$W/out" "^ +1024 .*  bytes=1024 bytes$"
+[[ ! -s $W/err ]] || fail "top --by tag:bytes: a note: $(cat "$W/err")"
+expect_rc 0 hp top --by tag:n --raw "$W/num.pb"
+expect_in "$W/out" "^ +8192 .*  n=7$" "a numeric label without a unit"
+expect_in "$W/out" "^ +5120 .*  \(no n label\)$"
+expect_rc 0 hp ages --by tag:age --raw -n 0 "$W/num.pb"
+expect_in "$W/out" "^Showing 3 of 3 values of label age with live bytes$"
+for v in "8192 .*  age=0" "4096 .*  age=3600" "1024 .*  age=60"; do
+    expect_in "$W/out" " $v seconds$" "ages --by tag:age: $v"
+done
+expect_rc 0 hp flame --by tag:bytes -o "$W/num.svg" "$W/num.pb"
+expect_in "$W/num.svg" "<title>bytes=4096 bytes$" "flame's tower of a numeric value"
+expect_rc 0 hp flame --by tag:bytes --folded "$W/num.pb"
+expect_in "$W/out" "^bytes=4096 bytes;main 8192$"
+expect_in "$W/out" "^bytes=1024 bytes;leaf 1024$"
+# A key no sample has: the note lists numeric keys too.
+expect_rc 0 hp top --by tag:thread "$W/num.pb"
+expect_in "$W/err" "\(the labels of its samples: age, bytes, n\)"
 
 # A key heapprof writes, that no sample has: the note says where such
 # labels come from (they were not asked for), not when some sample has it.
@@ -111,7 +150,7 @@ expect_in "$W/err" "has thread=nomatch \(the labels of its samples: thread, comp
 
 # Once for a series, not once per profile.
 expect_rc 0 hp leaks --by tag:nokey "$W/s1.pb" "$W/s2.pb" "$W/s3.pb"
-[[ $(grep -c "has a string label nokey" "$W/err") == 1 ]] || fail "leaks --by tag:nokey: the note $(grep -c "has a string label nokey" "$W/err") times"
+[[ $(grep -c "has a label nokey" "$W/err") == 1 ]] || fail "leaks --by tag:nokey: the note $(grep -c "has a label nokey" "$W/err") times"
 
 # A sample with two values of one key (other producers write such):
 # --tag matches either, as pprof's -tagfocus does.

@@ -271,6 +271,12 @@ rm -f "$W/n.svg"
 expect_rc 0 hp flame -o "$W/n.svg" "$W/zero.pb"
 expect_in "$W/err" "nothing to draw"
 expect_in "$W/n.svg" '>Nothing to draw: ' "the empty graph's reason"
+# Without its bars, no legend that reads them (it said "The bottom bar is
+# everything; above each frame, what it called" above nothing); a graph
+# with bars keeps it.
+well_formed "$W/n.svg"
+expect_not_in "$W/n.svg" 'bottom bar|above each frame|Hover' "the legend of an empty graph"
+expect_in "$W/f.svg" '>The bottom bar is everything; above each frame, what it called\. Hover for values\.</text>$'
 # --folded: the same stacks as folded lines, "root;...;leaf VALUE", to
 # standard output (FlameGraph's, speedscope's and inferno's input): each
 # function's own bytes, adding up to top's total.
@@ -311,6 +317,16 @@ leaf_named $'op;er\nator' "$W/semi.pb"
 expect_rc 0 hp flame --folded "$W/semi.pb"
 expect_in "$W/out" "^main;op:er.ator 12288$"
 [[ $(wc -l <"$W/out") == 2 ]] || fail "a name with a newline split a folded line: $(cat "$W/out")"
+# A ';' and blanks in one name (C++'s "operator; (int x)" and the like):
+# the ';' becomes ':', a blank stays (flamegraph.pl splits a line at its
+# last blank, frames at ';'), with and without --base.
+leaf_named 'f(a; b) const' "$W/semisp.pb"
+expect_rc 0 hp flame --folded "$W/semisp.pb"
+expect_in "$W/out" '^main;f\(a: b\) const 12288$'
+expect_in "$W/out" '^main 4096$'
+[[ $(wc -l <"$W/out") == 2 ]] || fail "a name with ';' and blanks: $(cat "$W/out")"
+expect_rc 0 hp flame --folded --base "$W/semisp.pb" "$W/semisp.pb"
+expect_in "$W/out" '^main;f\(a: b\) const 12288 12288$'
 # A leaf ending in a blank and a number would read as "STACK BEFORE AFTER"
 # to flamegraph.pl: that blank becomes "_" (single-count lines only).
 leaf_named "worker 2" "$W/num.pb"
@@ -318,6 +334,18 @@ expect_rc 0 hp flame --folded "$W/num.pb"
 expect_in "$W/out" "^main;worker_2 12288$"
 expect_rc 0 hp flame --folded --base "$W/num.pb" "$W/num.pb"
 expect_in "$W/out" "^main;worker 2 12288 12288$"
+# Sums past int64_t's range print the double's digits: 2^63 was llround's
+# -9223372036854775808, a line no reader takes.
+python3 - "$W/over.pb" <<EOF
+import sys
+sys.path.insert(0, "$CLI_SRC")
+from make_corpus import profile, sample
+open(sys.argv[1], "wb").write(profile(samples=[sample([1, 2], [1, 2**62]),
+                                               sample([1, 2], [1, 2**62]), sample([2], [1, 2**62])]))
+EOF
+expect_rc 0 hp flame --folded "$W/over.pb"
+expect_in "$W/out" '^main;leaf 9223372036854775808$'
+expect_in "$W/out" '^main 4611686018427387904$'
 # Stacks deeper than the SVG draws (2048) are whole: a cut one credited its
 # bytes to the frame at the cut.
 python3 "$CLI_SRC/craft_profiles.py" deep "$W/deep.pb" 3000 || fail "craft_profiles.py deep failed"

@@ -133,6 +133,32 @@ expect_rc 2 hp top -help
 expect_in "$W/err" "^heapprof top: unknown option '-help' \(an option longer than one letter takes two dashes: --help\)$"
 expect_rc 2 hp ages -hide=x x.pb
 expect_in "$W/err" "^heapprof ages: unknown option '-hide=x'$"
+# Under run, whose -o is the profiles' prefix, pprof's -output is not told
+# to use flame's -o FILE (it was, in every command).
+expect_rc 125 hp run -output=x -- true
+expect_in "$W/err" "^heapprof run: unknown option '-output=x' \(pprof's -output; use -o PREFIX for the profiles' names, PREFIX\.<pid>\.<seq>\.pb\.gz\)$"
+expect_rc 2 hp timeline -output=x.svg x.pb
+expect_in "$W/err" "^heapprof timeline: unknown option '-output=x.svg' \(pprof's -output; use -o FILE\)$"
+expect_rc 2 hp top -output=x x.pb
+expect_in "$W/err" "^heapprof top: unknown option '-output=x' \(pprof's -output; use -o FILE in heapprof flame and timeline\)$"
+# A short option's value attached with '=' is refused, naming the forms
+# meant: -n=5 was -n '=5' ("not a whole number"), -o=x.svg wrote a file
+# '=x.svg'.
+for c in top leaks ages; do
+    expect_rc 2 hp $c -n=5 x.pb
+    expect_in "$W/err" "^heapprof $c: option '-n=5' \(a value of -n goes after a space, without '=': -n 5\)$"
+done
+for c in flame timeline; do
+    (cd "$W" && expect_rc 2 hp $c -o=x.svg "$CLI_SRC/corpus/tiny.pb")
+    expect_in "$W/err" "^heapprof $c: option '-o=x.svg' \(a value of -o goes after a space, without '=': -o x.svg, or --out=x.svg\)$"
+    [[ -z $(compgen -G "$W/=*") ]] || fail "$c -o=x.svg wrote $(ls "$W"/=*)"
+done
+(cd "$W" && expect_rc 125 hp run -o=prof -- true)
+expect_in "$W/err" "^heapprof run: option '-o=prof' \(a value of -o goes after a space, without '=': -o prof, or --out=prof\)$"
+[[ -z $(compgen -G "$W/=*") ]] || fail "run -o=prof wrote $(ls "$W"/=*)"
+# As its own word, '=5' is the value given.
+expect_rc 2 hp top -n =5 x.pb
+expect_in "$W/err" "^heapprof top: -n '=5': not a whole number$"
 # Short options with their values attached still are.
 expect_rc 0 hp top -n1 "$CLI_SRC/corpus/tiny.pb"
 expect_rc 0 hp flame -o"$W/attached.svg" "$CLI_SRC/corpus/tiny.pb"

@@ -152,6 +152,40 @@ expect_rc 0 hp top --raw --by stack "$W/big.pb"
 expect_in "$W/out" '^9007199254740993 .* leaf ← main$' "--by stack: 2^53 + 1"
 expect_rc 0 hp top --type inuse_objects "$W/big.pb"
 expect_in "$W/out" '^9007199254740993 .* 9007199254740994 .* main$' "a count, without --raw"
+# The other commands that keep exact sums print them so too (they printed
+# them through a double: 9007199254740992, 4611686018427387904, ...).  An
+# early profile of main's 1 byte, then big.pb; and big.pb with ages.
+python3 - "$W/big0.pb" "$W/bigaged.pb" <<EOF
+import sys
+sys.path.insert(0, "$CLI_SRC")
+import make_corpus as mc
+from make_corpus import STRINGS, label, profile, sample
+open(sys.argv[1], "wb").write(profile(samples=[sample([2], [1, 1])]))
+strings = STRINGS + ["age", "seconds"]
+mc.S.update({"age": len(STRINGS), "seconds": len(STRINGS) + 1})
+age = lambda s: [label(mc.S["age"], s, mc.S["seconds"])]
+open(sys.argv[2], "wb").write(profile(strings=strings, samples=[
+    sample([1, 2], [1, 2**53 + 1], age(3600)), sample([2], [2**53 + 1, 2**62 + 3], age(0))]))
+EOF
+[[ -s $W/bigaged.pb ]] || fail "crafting the profiles of large values failed"
+expect_rc 0 hp leaks --raw "$W/big0.pb" "$W/big.pb"
+expect_in "$W/out" '^Live heap: 1 → 4620693217682128900 \(\+4620693217682128899 ± ' "leaks: the totals"
+expect_in "$W/out" '^ +1 +\+4611686018427387906 .* 1 9007199254740993  main$' "leaks: main's growth and objects"
+expect_in "$W/out" '^ +2 +\+9007199254740993 .* 0 +1  leaf ← main$' "leaks: leaf's growth"
+expect_rc 0 hp leaks --raw "$W/big0.pb" "$W/big.pb" "$W/big.pb"
+expect_in "$W/out" ' 1 4611686018427387907 4611686018427387907  main$' "leaks series: first, peak, last"
+expect_rc 0 hp flame --folded "$W/big.pb"
+expect_in "$W/out" '^main;leaf 9007199254740993$' "flame --folded: leaf's"
+expect_in "$W/out" '^main 4611686018427387907$' "flame --folded: main's own"
+expect_rc 0 hp flame --folded --base "$W/big0.pb" "$W/big.pb"
+expect_in "$W/out" '^main 1 4611686018427387907$' "flame --folded --base: main's"
+expect_rc 0 hp flame --type inuse_objects -o "$W/bigcount.svg" "$W/big.pb"
+expect_in "$W/bigcount.svg" ': 9007199254740994 ± ' "flame: the count in the subtitle"
+expect_in "$W/bigcount.svg" '^9007199254740994 ± ~[0-9]+ \(100\.0%\)</title>' "flame: the count in the tooltips"
+expect_rc 0 hp ages --raw -n 0 "$W/bigaged.pb"
+expect_in "$W/out" '^Live: 4620693217682128900 ± .*, of which 9007199254740993 at least ' "ages: the totals"
+expect_in "$W/out" ' 4611686018427387907 .*  main$' "ages: main's"
+expect_in "$W/out" ' 9007199254740993 .*  leaf ← main$' "ages: leaf's"
 
 # --- nothing live: an exit profile of a program that freed everything -----------------
 # (sqlite3, python3 and perl free their data on their way out.)  The inuse

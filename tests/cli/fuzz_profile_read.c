@@ -274,14 +274,14 @@ static void walk(profile *p)
     int bad = !g;
     for (size_t i = 0; i < p->nsamples && !bad; i++) {
         const profile_sample *s = &p->samples[i];
-        double v = (double)s->values[t];
+        int64_t v = s->values[t];
         frames += s->nframes;
         /* Each frame's hash, made once per name (namehash.h), is its name's. */
         for (size_t k = 0; k < s->nframes; k++)
             if (s->hashes[k] != namehash_of(s->frames[k]))
                 __builtin_trap();
         bad = flame_add_hashed(g, s->frames, s->hashes, s->nframes, v > 0 ? v : 0, s->var[t],
-                               s->sd[t], (double)s->values[0]);
+                               s->sd[t], s->values[0]);
     }
     if (!bad && !flame_sort(g)) {
         if (flame_count(g) > frames + 1)
@@ -333,7 +333,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     profile_read_free(p);
     /* --by tag:thread (flame's, as the root, for odd sizes), then --tag
      * thread=*: a last frame per sample, named, and only the samples that
-     * have the label left. */
+     * have the label left (a string one: --tag does not match a numeric
+     * label, which --by tag names by its value). */
     size_t labelled = 0;
     if (lp && profile_read_by_tag(lp, "thread", size & 1, &labelled)) {
         profile_read_free(lp); /* out of memory: fit only to be freed */
@@ -350,7 +351,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         static const char *const key[] = {"thread"}, *const glob[] = {"*"};
         if (labelled != n - unlabelled ||
-            profile_read_keep_tagged(lp, 1, key, glob, NULL, 0) != labelled)
+            profile_read_keep_tagged(lp, 1, key, glob, NULL, 0) > labelled)
             __builtin_trap();
     }
     if (lp)
