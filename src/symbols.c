@@ -87,6 +87,7 @@ typedef struct load_seg {
 typedef struct sym {
     uint64_t addr, size;
     const char *name;
+    bool label; /* size 0 in the file, stretched to the next symbol */
 } sym;
 
 typedef struct file_id {
@@ -104,7 +105,8 @@ typedef struct elf_file {
     bool cxx_dwarf;         /* C++ symbols and DWARF: see symbols_keep_names */
     bool dwarf_nameless;    /* DWARF where pprof finds functions nameless: the same */
     bool from_debug;        /* names or DWARF from a separate debug file (debugfile.h) */
-    bool dwarf_funcs;       /* DWARF, and no .symtab function: names from the DWARF */
+    bool dwarf_funcs;       /* DWARF: it names what no symbol covers (symbols_lines) */
+    bool dwarf_asked;       /* ...and a lookup met such an address: see symbols_keep_names */
     char *debug_path;       /* that file, when its DWARF is the one in dw, else NULL */
     file_id debug_id;       /* ... as it was when found: only it is read */
     file_id id;
@@ -577,7 +579,7 @@ static void load_symbols(elf_file *f, const char *dirs)
     elf_in e;
     bool oom = false, symtab = false;
     cand *c = NULL;
-    size_t nc = 0, nsh = 0, had, from_symtab = 0; /* function symbols of a .symtab */
+    size_t nc = 0, nsh = 0;
     char *strtab[2] = { NULL, NULL };
     f->syms_tried = true;
     f->syms_retry = false;
@@ -586,7 +588,7 @@ static void load_symbols(elf_file *f, const char *dirs)
     memset(&f->dw, 0, sizeof f->dw);
     free_file(f->alt);
     f->alt = NULL;
-    f->dwarf_nameless = f->cxx_dwarf = f->dwarf_funcs = false;
+    f->dwarf_nameless = f->cxx_dwarf = f->dwarf_funcs = f->dwarf_asked = false;
     if (!elf_open(f, &e))
         return;
     load_segments(f, &e, &oom);
@@ -595,15 +597,11 @@ static void load_symbols(elf_file *f, const char *dirs)
     for (size_t i = 0; i < nsh && !oom; i++) {
         int slot = sh[i].sh_type == SHT_SYMTAB ? 0 : sh[i].sh_type == SHT_DYNSYM ? 1 : -1;
         symtab |= slot == 0;
-        had = nc;
         if (slot >= 0 && !strtab[slot])  /* at most one table of each kind */
             collect_syms(&e, sh, nsh, i, &c, &nc, &strtab[slot], &oom);
-        from_symtab += slot == 0 ? nc - had : 0;
     }
     if (nsh && (!symtab || !dwarf) && !oom) {
-        had = nc; /* it adds only a .symtab's */
         take_debug_file(f, dirs, &e, sh, nsh, symtab, &dwarf, &c, &nc, &strtab[0], &oom);
-        from_symtab += nc - had;
         /* Its build-id, lost for memory, is what would have found it:
          * tried again with the build-id at the next refresh. */
         oom |= !f->from_debug && f->build_id_retry && dirs && *dirs;
@@ -630,25 +628,26 @@ static void load_symbols(elf_file *f, const char *dirs)
             memcpy(p, c[i].name, len);
             uint64_t size = c[i].size;
             /* A label runs up to whatever comes next; but where the DWARF
-             * names the functions (dwarf_funcs, below), "next" is the next
-             * export, and a label stretched so named every static function
-             * up to it, the DWARF's name left unused (review E): there a
-             * label names its own address only. */
-            if (size == 0 && dwarf && !from_symtab)
-                size = 1;
-            else if (size == 0)
+             * names the functions (dwarf_funcs), the static functions after
+             * it may have lost their own symbols (a .symtab of the exports
+             * only), and the label named them all, the DWARF's name left
+             * unused (review E): there it names them only where the DWARF
+             * does not (named_at). */
+            if (size == 0)
                 size = i + 1 < n ? c[i + 1].addr - c[i].addr : UINT64_MAX - c[i].addr;
-            f->syms[i] = (sym){ c[i].addr, size, p };
+            f->syms[i] = (sym){ c[i].addr, size, p, c[i].size == 0 };
             p += len;
         }
         f->nsyms = n;
         for (size_t i = 0; i < n && dwarf && !f->cxx_dwarf; i++)
             f->cxx_dwarf = f->syms[i].name[0] == '_' && f->syms[i].name[1] == 'Z';
     }
-    /* A debug file stripped of its .symtab (objcopy --strip-all
-     * --keep-section='.debug_*') names nothing but the exports: its
-     * functions are named by the DWARF symbols_lines reads anyway. */
-    f->dwarf_funcs = !oom && dwarf && !from_symtab;
+    /* A .symtab of the exports only (strip --discard-all, objcopy
+     * --strip-unneeded, a debug file stripped of its .symtab: objcopy
+     * --strip-all --keep-section='.debug_*') names no static function:
+     * those are named by the DWARF symbols_lines reads anyway.  Asked of
+     * every file with DWARF: which symbols a file lost cannot be told. */
+    f->dwarf_funcs = !oom && dwarf && f->dw.size[DWARFINLINE_INFO];
     if (oom) {  /* all or nothing, and try again after the next refresh */
         drop_symbols(f);
         f->syms_retry = true;
@@ -691,6 +690,19 @@ static const sym *find_sym(const elf_file *f, uint64_t v)
             return y;
     }
     return NULL;
+}
+
+/* The symbol that names link-time address v, or NULL: none covers it, or
+ * only a label does where the DWARF may name the function (dwarf_funcs),
+ * which symbols_lines then gives, or the label's name where it does not. */
+static const sym *named_at(elf_file *f, uint64_t v)
+{
+    const sym *y = find_sym(f, v);
+    if (f->dwarf_funcs && (!y || (y->label && v != y->addr))) {
+        f->dwarf_asked = true;
+        return NULL;
+    }
+    return y;
 }
 
 /* ---- the file cache ----------------------------------------------------- */
@@ -1171,9 +1183,9 @@ const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset)
         s->lost += f->syms_retry;
     }
     uint64_t vaddr;
-    if (f->nsyms == 0 || !to_vaddr(f, addr - me->m.start + me->m.offset, &vaddr))
+    if (!to_vaddr(f, addr - me->m.start + me->m.offset, &vaddr))
         return NULL;
-    const sym *y = find_sym(f, vaddr);
+    const sym *y = named_at(f, vaddr);
     if (!y)
         return NULL;
     *offset = vaddr - y->addr;
@@ -1194,7 +1206,7 @@ bool symbols_keep_names(const symbolizer *s, size_t i)
     /* go tool pprof reads the binary it is given, never its separate
      * debug file: it would find no names or lines there. */
     return f && !s->maps[i].no_names && f->syms_tried &&
-           (f->cxx_dwarf || f->dwarf_nameless || f->from_debug);
+           (f->cxx_dwarf || f->dwarf_nameless || f->from_debug || f->dwarf_asked);
 }
 
 
@@ -1254,8 +1266,14 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
                      f->debug_path ? f->debug_path : f->path,
                      (unsigned long long)(SRCLINES_INFLATE_MAX >> 20));
         elfread_close(&e);
-        for (size_t j = 0; j < nv; j++)
+        for (size_t j = 0; j < nv; j++) {
+            /* Where the DWARF names nothing, a label stretched over the
+             * address names it (named_at). */
+            const sym *y = f->dwarf_funcs && !got[j].func ? find_sym(f, v[j]) : NULL;
+            if (y && y->label)
+                got[j].func = y->name;
             out[from[j]] = got[j];
+        }
     }
     s->lost += err == ENOMEM;
     mem_free(v);

@@ -97,7 +97,8 @@ const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset);
  * instead; other binaries (a C program at -O0) keep pprof's own.  So do
  * the names and lines of a stripped file read from its separate debug
  * file (symbols_set_debug_dirs): pprof reads only the binary, and would
- * find none there. */
+ * find none there.  So, too, once symbols_func met an address of a file
+ * with DWARF that no symbol names: symbols_lines gives the DWARF's name. */
 bool symbols_keep_names(const symbolizer *s, size_t i);
 
 /* A function inlined at an address, and where it was called: file NULL
@@ -117,8 +118,9 @@ typedef struct symbols_line {
     uint32_t line;
     uint32_t ninl;
     const symbols_frame *inl;
-    /* The function holding the address, from .debug_info, where the
-     * file has no .symtab (a debug file stripped of it): else NULL. */
+    /* The function holding the address, from .debug_info, where no
+     * symbol names it (symbols_func gives NULL: a .symtab stripped of it,
+     * or none at all), or else the label of size 0 before it: else NULL. */
     const char *func;
 } symbols_line;
 

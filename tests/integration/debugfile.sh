@@ -163,6 +163,50 @@ objcopy --strip-all --keep-section='.debug_*' "$W/dbg/libdbg.so.debug" "$W/libno
 by_id "$W/root8" "$W/plain/libdbg.so" "$W/libnosymtab.debug"
 named no_symtab "$W/root8" "$W/plain/prog" "$W/plain/libdbg.so"
 
+# --- a .symtab that lost its static functions ---------------------------------------
+# Its DWARF names them where no symbol covers them, or only a label of size
+# 0 before them does (before, "[prog]" with no line, or the label's name).
+# no_sym FILE SYM...: FILE has DWARF and none of the symbols SYM.
+# (Read whole first: grep -q stops reading, and under pipefail readelf's
+# SIGPIPE failed the check.)
+no_sym() {
+    local f=$1 s sections syms
+    shift
+    sections=$(readelf -S "$f" 2>/dev/null)
+    syms=$(readelf -sW "$f" 2>/dev/null | awk '{ print $8 }')
+    grep -qF '.debug_info' <<<"$sections" || fail "no .debug_info left in $f"
+    for s in "$@"; do
+        if grep -qxF "$s" <<<"$syms"; then
+            fail "$f still has the symbol $s"
+        fi
+    done
+}
+# The exports only (objcopy --discard-all: strip's --discard-all and
+# objcopy's --strip-unneeded drop the DWARF too); the library's label
+# dbglib_label is then the symbol before lib_static.
+mkdir -p "$W/globals" "$W/nolocal"
+for f in prog libdbg.so; do
+    objcopy --discard-all --keep-section='.debug_*' "$W/$f" "$W/globals/$f"
+done
+no_sym "$W/globals/prog" dbg_outer frame_dummy
+no_sym "$W/globals/libdbg.so" lib_static frame_dummy
+named globals_only "$W/empty" "$W/globals/prog" "$W/globals/libdbg.so"
+# Only the static functions' own symbols removed: the program's frame_dummy
+# (size 0, crtstuff's) is then the symbol before dbg_outer.
+objcopy --strip-symbol=dbg_outer --strip-symbol=dbg_outer.cold "$W/prog" "$W/nolocal/prog"
+objcopy --strip-symbol=lib_static --strip-symbol=lib_static.cold "$W/libdbg.so" "$W/nolocal/libdbg.so"
+no_sym "$W/nolocal/prog" dbg_outer
+no_sym "$W/nolocal/libdbg.so" lib_static
+named no_local "$W/empty" "$W/nolocal/prog" "$W/nolocal/libdbg.so"
+# Stripped, with a debug file whose .symtab has the exports only.
+objcopy --discard-all --keep-section='.debug_*' "$W/dbg/prog.debug" "$W/globals.debug"
+objcopy --discard-all --keep-section='.debug_*' "$W/dbg/libdbg.so.debug" "$W/libglobals.debug"
+no_sym "$W/globals.debug" dbg_outer
+no_sym "$W/libglobals.debug" lib_static
+by_id "$W/root9" "$W/plain/prog" "$W/globals.debug"
+by_id "$W/root9" "$W/plain/libdbg.so" "$W/libglobals.debug"
+named debug_globals_only "$W/root9" "$W/plain/prog" "$W/plain/libdbg.so"
+
 # --- not used -------------------------------------------------------------------------
 unnamed none "$W/empty" "$W/plain/prog"
 # off: not even the file the link names beside the binary.
