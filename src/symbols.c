@@ -1192,6 +1192,17 @@ const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset)
     return y->name;
 }
 
+const char *symbols_func_any(symbolizer *s, uint64_t addr, uint64_t *offset)
+{
+    const char *name = symbols_func(s, addr, offset);
+    long i = name ? -1 : symbols_find_mapping(s, addr);
+    symbols_line l;
+    if (i < 0 || symbols_lines(s, (size_t)i, &addr, 1, &l) || !l.func)
+        return name;
+    *offset = SYMBOLS_NO_OFFSET;
+    return l.func;
+}
+
 const char *symbols_func_name(symbolizer *s, uint64_t addr)
 {
     uint64_t offset;
