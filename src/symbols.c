@@ -376,10 +376,13 @@ static uint32_t unread_compression(const elf_in *e, const Elf64_Shdr *s)
  * at path are left out: its DWARF is compressed with type (0: it is not). */
 static void say_unreadable(const char *path, uint32_t type)
 {
-    if (type && log_first("compression", path))
-        log_line("%s: its DWARF is compressed with %s (ch_type %u), which heapprof does not "
-                 "inflate (zlib only): profiles leave out the lines and inlined frames it holds",
-                 path, type == ELFCOMPRESS_ZSTD ? "zstd" : "an unknown format", (unsigned)type);
+    if (type)
+        log_first_line("compression", path,
+                       "%s: its DWARF is compressed with %s (ch_type %u), which heapprof does "
+                       "not inflate (zlib only): profiles leave out the lines and inlined "
+                       "frames it holds",
+                       path, type == ELFCOMPRESS_ZSTD ? "zstd" : "an unknown format",
+                       (unsigned)type);
 }
 
 /* Where the sections that symbols_lines reads lie (none: size 0), under
@@ -513,8 +516,8 @@ static void find_alt(elf_file *f, const char *dirs, const char *path_of_e, const
     altlink_hex(&want, hex);
     for (const char *d = dirs; !alt && !*oom && debugfile_next_by_id(&d, hex, path); )
         alt = alt_at(path, &want, sup, e, &there, oom);
-    if (!alt && !*oom && log_first("altlink", path_of_e))
-        log_line("%s: its supplementary DWARF file (dwz) %s is %s%s: profiles leave out the "
+    if (!alt && !*oom)
+        log_first_line("altlink", path_of_e, "%s: its supplementary DWARF file (dwz) %s is %s%s: profiles leave out the "
                  "inlined frames named from it",
                  path_of_e, want.name, there ? "of another build" : "missing",
                  dirs && *dirs ? ", and none of its build-id is under HEAPPROF_DEBUG_DIRS" : "");
