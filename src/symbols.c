@@ -435,22 +435,37 @@ static unsigned char *small_section(const elf_in *e, const Elf64_Shdr *sh, size_
     return elfread_alloc(e, sh[i].sh_offset, sh[i].sh_size, oom);
 }
 
+/* Why a path tried for a supplementary file gave none (alt_at), as its
+ * line says it (find_alt). */
+enum { ALT_MISSING, ALT_SELF, ALT_UNREADABLE, ALT_OTHER_BUILD, ALT_NO_DWARF };
+static const char *const alt_why[] = {
+    [ALT_MISSING] = "is missing",
+    [ALT_SELF] = "is the file itself",
+    [ALT_UNREADABLE] = "is no ELF file heapprof can read",
+    [ALT_OTHER_BUILD] = "is of another build",
+    [ALT_NO_DWARF] = "has no .debug_info",
+};
+
 /* The file at path, if it is the supplementary file `want` names (its
  * build-id, .debug_sup: its checksum, the one recorded) and not e itself,
- * whatever its notes say: an entry with where its sections lie, or NULL.
- * *there: some regular file is at path. */
+ * whatever its notes say: an entry with where its sections lie, or NULL
+ * and *why. */
 static elf_file *alt_at(const char *path, const altlink *want, bool sup, const elf_in *e,
-                        bool *there, bool *oom)
+                        int *why, bool *oom)
 {
     struct stat st;
     elf_file *alt = NULL;
-    if (!stat(path, &st) && S_ISREG(st.st_mode) &&
-        !(st.st_dev == e->fd_id.dev && st.st_ino == e->fd_id.ino) &&
-        !(alt = mem_calloc(1, sizeof *alt + strlen(path) + 1)))
-        *oom = true;
-    if (!alt)
+    *why = ALT_MISSING;
+    if (stat(path, &st) || !S_ISREG(st.st_mode))
         return NULL;
-    *there = true;
+    *why = ALT_SELF;
+    if (st.st_dev == e->fd_id.dev && st.st_ino == e->fd_id.ino)
+        return NULL;
+    *why = ALT_UNREADABLE;
+    if (!(alt = mem_calloc(1, sizeof *alt + strlen(path) + 1))) {
+        *oom = true;
+        return NULL;
+    }
     strcpy(alt->path, path);
     alt->have_id = true;
     alt->id = id_of(&st);
@@ -464,11 +479,13 @@ static elf_file *alt_at(const char *path, const altlink *want, bool sup, const e
         size_t an = 0, k = elfread_section(&ae, ash, ansh, ".debug_sup");
         unsigned char *theirs = small_section(&ae, ash, ansh, k, &an, oom);
         same = theirs && altlink_parse(theirs, an, true, &got) && altlink_same_sup(want, &got);
+        *why = ALT_OTHER_BUILD;
         mem_free(theirs);
     }
     if (opened && !sup) {
         char *id = elfread_build_id(&ae, oom); /* its note bytes capped */
         same = id && altlink_same_build_id(want, id);
+        *why = ALT_OTHER_BUILD;
         mem_free(id);
     }
     if (same)
@@ -478,8 +495,25 @@ static elf_file *alt_at(const char *path, const altlink *want, bool sup, const e
         elfread_close(&ae);
     if (same && alt->dw.size[DWARFINLINE_INFO])
         return alt;
+    *why = same ? ALT_NO_DWARF : *why;
     free_file(alt);
     return NULL;
+}
+
+/* Appends "PATH WHY" to the list of paths tried in tried[TRIED_MAX] (its
+ * length *n), "; " between, "; ..." where it is full. */
+enum { TRIED_MAX = 2048 };
+static void add_tried(char *tried, size_t *n, const char *path, int why)
+{
+    if (*n >= TRIED_MAX - 1)
+        return;
+    int w = snprintf(tried + *n, TRIED_MAX - *n, "%s%s %s", *n ? "; " : "", path, alt_why[why]);
+    if (w >= 0 && (size_t)w < TRIED_MAX - *n) {
+        *n += (size_t)w;
+        return;
+    }
+    memcpy(tried + TRIED_MAX - 6, "; ...", 6); /* with its NUL */
+    *n = TRIED_MAX - 1;
 }
 
 /* dwz -m's supplementary file of f (altlink.h), whose sections the DWARF
@@ -509,18 +543,24 @@ static void find_alt(elf_file *f, const char *dirs, const char *path_of_e, const
         mem_free(link);
         return;
     }
-    bool there = false;
+    char tried[TRIED_MAX] = "";
+    size_t ntried = 0;
+    int why;
     elf_file *alt = NULL;
-    if (altlink_path(realpath(path_of_e, real) ? real : path_of_e, want.name, path, sizeof path))
-        alt = alt_at(path, &want, sup, e, &there, oom);
+    if (altlink_path(realpath(path_of_e, real) ? real : path_of_e, want.name, path, sizeof path) &&
+        !(alt = alt_at(path, &want, sup, e, &why, oom)))
+        add_tried(tried, &ntried, path, why);
     altlink_hex(&want, hex);
     for (const char *d = dirs; !alt && !*oom && debugfile_next_by_id(&d, hex, path); )
-        alt = alt_at(path, &want, sup, e, &there, oom);
+        if (!(alt = alt_at(path, &want, sup, e, &why, oom)))
+            add_tried(tried, &ntried, path, why);
+    /* Each path tried, and why it gave none: a user who installed the file
+     * sees where it was looked for, and whether it was there at all. */
     if (!alt && !*oom)
-        log_first_line("altlink", path_of_e, "%s: its supplementary DWARF file (dwz) %s is %s%s: profiles leave out the "
-                 "inlined frames named from it",
-                 path_of_e, want.name, there ? "of another build" : "missing",
-                 dirs && *dirs ? ", and none of its build-id is under HEAPPROF_DEBUG_DIRS" : "");
+        log_first_line("altlink", path_of_e,
+                       "%s: its supplementary DWARF file (dwz) %s was not read: %s: profiles "
+                       "leave out the inlined frames named from it",
+                       path_of_e, want.name, ntried ? tried : "no path to try");
     f->alt = alt;
     mem_free(link);
 }
