@@ -189,8 +189,16 @@ for f in prog libdbg.so; do
     objcopy --discard-all --keep-section='.debug_*' "$W/$f" "$W/globals/$f"
 done
 no_sym "$W/globals/prog" dbg_outer frame_dummy
+readelf -sW "$W/globals/prog" | grep -qE " 0 FUNC +GLOBAL .* dbg_asm_alloc$" ||
+    fail "no dbg_asm_alloc of size 0 in $W/globals/prog: $(readelf -sW "$W/globals/prog")"
 no_sym "$W/globals/libdbg.so" lib_static frame_dummy
+# asm_named TAG: TAG's program named its assembly routine dbg_asm_alloc (a
+# label of size 0 the DWARF has no entry for) by its label.
+asm_named() {
+    grep -qE ' dbg_asm_alloc$' "$W/$1.top" || fail "$1: no dbg_asm_alloc, named by its label: $(cat "$W/$1.top")"
+}
 named globals_only "$W/empty" "$W/globals/prog" "$W/globals/libdbg.so"
+asm_named globals_only
 # Only the static functions' own symbols removed: the program's frame_dummy
 # (size 0, crtstuff's) is then the symbol before dbg_outer.
 objcopy --strip-symbol=dbg_outer --strip-symbol=dbg_outer.cold "$W/prog" "$W/nolocal/prog"
@@ -198,6 +206,7 @@ objcopy --strip-symbol=lib_static --strip-symbol=lib_static.cold "$W/libdbg.so" 
 no_sym "$W/nolocal/prog" dbg_outer
 no_sym "$W/nolocal/libdbg.so" lib_static
 named no_local "$W/empty" "$W/nolocal/prog" "$W/nolocal/libdbg.so"
+asm_named no_local
 # Stripped, with a debug file whose .symtab has the exports only.
 objcopy --discard-all --keep-section='.debug_*' "$W/dbg/prog.debug" "$W/globals.debug"
 objcopy --discard-all --keep-section='.debug_*' "$W/dbg/libdbg.so.debug" "$W/libglobals.debug"
@@ -206,6 +215,7 @@ no_sym "$W/libglobals.debug" lib_static
 by_id "$W/root9" "$W/plain/prog" "$W/globals.debug"
 by_id "$W/root9" "$W/plain/libdbg.so" "$W/libglobals.debug"
 named debug_globals_only "$W/root9" "$W/plain/prog" "$W/plain/libdbg.so"
+asm_named debug_globals_only
 
 # --- not used -------------------------------------------------------------------------
 unnamed none "$W/empty" "$W/plain/prog"
