@@ -170,7 +170,7 @@ static void put_frames(out *o, const pprof_symbols *sy, const heaptext_record *r
         if (name && *name) {
             put_char(o, '\t');
             put_text(o, name);
-            if (sy->func_at)
+            if (sy->func_at && off != SYMBOLS_NO_OFFSET)
                 put_fmt(o, "+0x%" PRIx64, off);
         }
         put_char(o, '\n');

@@ -231,22 +231,20 @@ static int log_take_token(void)
     return 0;
 }
 
-int log_line(const char *fmt, ...)
+/* log_line's work; bucket: the line needs a token. */
+static int log_vline(bool bucket, const char *fmt, va_list ap)
 {
     int saved = errno;
     int fd = -1;
     if (__atomic_load_n(&log_muted, __ATOMIC_ACQUIRE) || (fd = line_fd()) < 0 ||
-        !log_take_token()) {
+        (bucket && !log_take_token())) {
         line_fd_done(fd);
         errno = saved;
         return 0;
     }
     char buf[LOG_MAX];
     size_t start = log_prefix(buf), n = start; /* at most LOG_PREFIX_MAX - 1 of LOG_MAX */
-    va_list ap;
-    va_start(ap, fmt);
     int m = vsnprintf(buf + n, sizeof buf - n, fmt, ap);
-    va_end(ap);
     n = m < 0 ? n : (n + (size_t)m >= sizeof buf - 1 ? sizeof buf - 2 : n + (size_t)m);
     /* Messages quote what the user gave (a HEAPPROF_* value, a path): a
      * newline there made a second line, untagged or tagged as it liked.
@@ -266,21 +264,68 @@ int log_line(const char *fmt, ...)
     return 1;
 }
 
-/* The keys log_first has said yes to (0: a free slot), taken with a
- * compare-and-swap: the profiler's threads may ask at once, and a lock
- * held here could be one a fork child never gets back. */
-static uint64_t first_said[LOG_FIRST_MAX];
+int log_line(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = log_vline(true, fmt, ap);
+    va_end(ap);
+    return r;
+}
 
-bool log_first(const char *what, const char *path)
+/* The keys of the lines log_first_line has said (0: a free slot), taken
+ * with a compare-and-swap: the profiler's threads may ask at once, and a
+ * lock held here could be one a fork child never gets back.  first_full:
+ * the table was full, and that was said. */
+static uint64_t first_said[LOG_FIRST_MAX];
+static int first_full;
+
+/* 1: the line is yet to be said, and its slot is now taken; 0: it was said
+ * (or the table is full); -1: the table is full, for the first time. */
+static int first_take(const char *what, const char *path)
 {
     uint64_t key = hp_mix64(hp_hash_str(what) ^ hp_hash_str(path)) | 1;
     for (size_t i = 0; i < LOG_FIRST_MAX; i++) {
         uint64_t seen = __atomic_load_n(&first_said[i], __ATOMIC_ACQUIRE);
         if (!seen && __atomic_compare_exchange_n(&first_said[i], &seen, key, false,
                                                  __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-            return true;
+            return 1;
         if (seen == key)
-            return false;
+            return 0;
     }
-    return false;
+    return __atomic_exchange_n(&first_full, 1, __ATOMIC_ACQ_REL) ? 0 : -1;
+}
+
+static int log_unlimited(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int log_unlimited(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = log_vline(false, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+/* Not rate-limited: the bucket is for lines that repeat (a dump failing
+ * every second), and these cannot, LOG_FIRST_MAX + 1 in a process at
+ * most; a line the bucket dropped had spent its slot, and was never said
+ * (one about a missing supplementary file, after a burst of others).  A
+ * line not written otherwise (fd 2 closed or no longer the program's,
+ * log_mute) keeps its slot: no line goes out then, and a retry would not
+ * mend that. */
+int log_first_line(const char *what, const char *path, const char *fmt, ...)
+{
+    int took = first_take(what, path);
+    if (took < 0)
+        return log_unlimited("%s: no more lines said once per file, such as this one's (%s), "
+                             "in this process: %d files have had one",
+                             path, what, (int)LOG_FIRST_MAX);
+    if (!took)
+        return 0;
+    va_list ap;
+    va_start(ap, fmt);
+    int r = log_vline(false, fmt, ap);
+    va_end(ap);
+    return r;
 }

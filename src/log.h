@@ -39,12 +39,15 @@ size_t log_prefix(char buf[static LOG_PREFIX_MAX]);
  * through), or fd 2 is no longer the program's stderr of start-up. */
 __attribute__((format(printf, 1, 2))) int log_line(const char *fmt, ...);
 
-/* Whether the line of kind `what` about the file at path is yet to be
- * said in this process: true the first time, false after.  For lines said
+/* The line of kind `what` about the file at path, as log_line writes it,
+ * only the first time it is asked for in this process: for lines said
  * once per file (a missing supplementary file) whatever caches come and
- * go; once LOG_FIRST_MAX files have had one, every later one is false, so
- * a process says at most that many such lines in all. */
+ * go.  The bucket does not hold it back (log.c says why).  Once
+ * LOG_FIRST_MAX files have had one, no more are said, and the first one
+ * refused says so instead, once: a process says at most LOG_FIRST_MAX + 1
+ * such lines in all.  1 if the line was written, else 0. */
 enum { LOG_FIRST_MAX = 64 };
-bool log_first(const char *what, const char *path);
+__attribute__((format(printf, 3, 4))) int log_first_line(const char *what, const char *path,
+                                                         const char *fmt, ...);
 
 #endif

@@ -87,6 +87,7 @@ typedef struct load_seg {
 typedef struct sym {
     uint64_t addr, size;
     const char *name;
+    bool label; /* size 0 in the file, stretched to the next symbol */
 } sym;
 
 typedef struct file_id {
@@ -104,7 +105,8 @@ typedef struct elf_file {
     bool cxx_dwarf;         /* C++ symbols and DWARF: see symbols_keep_names */
     bool dwarf_nameless;    /* DWARF where pprof finds functions nameless: the same */
     bool from_debug;        /* names or DWARF from a separate debug file (debugfile.h) */
-    bool dwarf_funcs;       /* DWARF, and no .symtab function: names from the DWARF */
+    bool dwarf_funcs;       /* DWARF: it names what no symbol covers (symbols_lines) */
+    bool dwarf_asked;       /* ...and a lookup met such an address: see symbols_keep_names */
     char *debug_path;       /* that file, when its DWARF is the one in dw, else NULL */
     file_id debug_id;       /* ... as it was when found: only it is read */
     file_id id;
@@ -374,10 +376,13 @@ static uint32_t unread_compression(const elf_in *e, const Elf64_Shdr *s)
  * at path are left out: its DWARF is compressed with type (0: it is not). */
 static void say_unreadable(const char *path, uint32_t type)
 {
-    if (type && log_first("compression", path))
-        log_line("%s: its DWARF is compressed with %s (ch_type %u), which heapprof does not "
-                 "inflate (zlib only): profiles leave out the lines and inlined frames it holds",
-                 path, type == ELFCOMPRESS_ZSTD ? "zstd" : "an unknown format", (unsigned)type);
+    if (type)
+        log_first_line("compression", path,
+                       "%s: its DWARF is compressed with %s (ch_type %u), which heapprof does "
+                       "not inflate (zlib only): profiles leave out the lines and inlined "
+                       "frames it holds",
+                       path, type == ELFCOMPRESS_ZSTD ? "zstd" : "an unknown format",
+                       (unsigned)type);
 }
 
 /* Where the sections that symbols_lines reads lie (none: size 0), under
@@ -430,22 +435,37 @@ static unsigned char *small_section(const elf_in *e, const Elf64_Shdr *sh, size_
     return elfread_alloc(e, sh[i].sh_offset, sh[i].sh_size, oom);
 }
 
+/* Why a path tried for a supplementary file gave none (alt_at), as its
+ * line says it (find_alt). */
+enum { ALT_MISSING, ALT_SELF, ALT_UNREADABLE, ALT_OTHER_BUILD, ALT_NO_DWARF };
+static const char *const alt_why[] = {
+    [ALT_MISSING] = "is missing",
+    [ALT_SELF] = "is the file itself",
+    [ALT_UNREADABLE] = "is no ELF file heapprof can read",
+    [ALT_OTHER_BUILD] = "is of another build",
+    [ALT_NO_DWARF] = "has no .debug_info",
+};
+
 /* The file at path, if it is the supplementary file `want` names (its
  * build-id, .debug_sup: its checksum, the one recorded) and not e itself,
- * whatever its notes say: an entry with where its sections lie, or NULL.
- * *there: some regular file is at path. */
+ * whatever its notes say: an entry with where its sections lie, or NULL
+ * and *why. */
 static elf_file *alt_at(const char *path, const altlink *want, bool sup, const elf_in *e,
-                        bool *there, bool *oom)
+                        int *why, bool *oom)
 {
     struct stat st;
     elf_file *alt = NULL;
-    if (!stat(path, &st) && S_ISREG(st.st_mode) &&
-        !(st.st_dev == e->fd_id.dev && st.st_ino == e->fd_id.ino) &&
-        !(alt = mem_calloc(1, sizeof *alt + strlen(path) + 1)))
-        *oom = true;
-    if (!alt)
+    *why = ALT_MISSING;
+    if (stat(path, &st) || !S_ISREG(st.st_mode))
         return NULL;
-    *there = true;
+    *why = ALT_SELF;
+    if (st.st_dev == e->fd_id.dev && st.st_ino == e->fd_id.ino)
+        return NULL;
+    *why = ALT_UNREADABLE;
+    if (!(alt = mem_calloc(1, sizeof *alt + strlen(path) + 1))) {
+        *oom = true;
+        return NULL;
+    }
     strcpy(alt->path, path);
     alt->have_id = true;
     alt->id = id_of(&st);
@@ -459,11 +479,13 @@ static elf_file *alt_at(const char *path, const altlink *want, bool sup, const e
         size_t an = 0, k = elfread_section(&ae, ash, ansh, ".debug_sup");
         unsigned char *theirs = small_section(&ae, ash, ansh, k, &an, oom);
         same = theirs && altlink_parse(theirs, an, true, &got) && altlink_same_sup(want, &got);
+        *why = ALT_OTHER_BUILD;
         mem_free(theirs);
     }
     if (opened && !sup) {
         char *id = elfread_build_id(&ae, oom); /* its note bytes capped */
         same = id && altlink_same_build_id(want, id);
+        *why = ALT_OTHER_BUILD;
         mem_free(id);
     }
     if (same)
@@ -473,8 +495,25 @@ static elf_file *alt_at(const char *path, const altlink *want, bool sup, const e
         elfread_close(&ae);
     if (same && alt->dw.size[DWARFINLINE_INFO])
         return alt;
+    *why = same ? ALT_NO_DWARF : *why;
     free_file(alt);
     return NULL;
+}
+
+/* Appends "PATH WHY" to the list of paths tried in tried[TRIED_MAX] (its
+ * length *n), "; " between, "; ..." where it is full. */
+enum { TRIED_MAX = 2048 };
+static void add_tried(char *tried, size_t *n, const char *path, int why)
+{
+    if (*n >= TRIED_MAX - 1)
+        return;
+    int w = snprintf(tried + *n, TRIED_MAX - *n, "%s%s %s", *n ? "; " : "", path, alt_why[why]);
+    if (w >= 0 && (size_t)w < TRIED_MAX - *n) {
+        *n += (size_t)w;
+        return;
+    }
+    memcpy(tried + TRIED_MAX - 6, "; ...", 6); /* with its NUL */
+    *n = TRIED_MAX - 1;
 }
 
 /* dwz -m's supplementary file of f (altlink.h), whose sections the DWARF
@@ -504,18 +543,24 @@ static void find_alt(elf_file *f, const char *dirs, const char *path_of_e, const
         mem_free(link);
         return;
     }
-    bool there = false;
+    char tried[TRIED_MAX] = "";
+    size_t ntried = 0;
+    int why;
     elf_file *alt = NULL;
-    if (altlink_path(realpath(path_of_e, real) ? real : path_of_e, want.name, path, sizeof path))
-        alt = alt_at(path, &want, sup, e, &there, oom);
+    if (altlink_path(realpath(path_of_e, real) ? real : path_of_e, want.name, path, sizeof path) &&
+        !(alt = alt_at(path, &want, sup, e, &why, oom)))
+        add_tried(tried, &ntried, path, why);
     altlink_hex(&want, hex);
     for (const char *d = dirs; !alt && !*oom && debugfile_next_by_id(&d, hex, path); )
-        alt = alt_at(path, &want, sup, e, &there, oom);
-    if (!alt && !*oom && log_first("altlink", path_of_e))
-        log_line("%s: its supplementary DWARF file (dwz) %s is %s%s: profiles leave out the "
-                 "inlined frames named from it",
-                 path_of_e, want.name, there ? "of another build" : "missing",
-                 dirs && *dirs ? ", and none of its build-id is under HEAPPROF_DEBUG_DIRS" : "");
+        if (!(alt = alt_at(path, &want, sup, e, &why, oom)))
+            add_tried(tried, &ntried, path, why);
+    /* Each path tried, and why it gave none: a user who installed the file
+     * sees where it was looked for, and whether it was there at all. */
+    if (!alt && !*oom)
+        log_first_line("altlink", path_of_e,
+                       "%s: its supplementary DWARF file (dwz) %s was not read: %s: profiles "
+                       "leave out the inlined frames named from it",
+                       path_of_e, want.name, ntried ? tried : "no path to try");
     f->alt = alt;
     mem_free(link);
 }
@@ -577,7 +622,7 @@ static void load_symbols(elf_file *f, const char *dirs)
     elf_in e;
     bool oom = false, symtab = false;
     cand *c = NULL;
-    size_t nc = 0, nsh = 0, had, from_symtab = 0; /* function symbols of a .symtab */
+    size_t nc = 0, nsh = 0;
     char *strtab[2] = { NULL, NULL };
     f->syms_tried = true;
     f->syms_retry = false;
@@ -586,7 +631,7 @@ static void load_symbols(elf_file *f, const char *dirs)
     memset(&f->dw, 0, sizeof f->dw);
     free_file(f->alt);
     f->alt = NULL;
-    f->dwarf_nameless = f->cxx_dwarf = f->dwarf_funcs = false;
+    f->dwarf_nameless = f->cxx_dwarf = f->dwarf_funcs = f->dwarf_asked = false;
     if (!elf_open(f, &e))
         return;
     load_segments(f, &e, &oom);
@@ -595,15 +640,11 @@ static void load_symbols(elf_file *f, const char *dirs)
     for (size_t i = 0; i < nsh && !oom; i++) {
         int slot = sh[i].sh_type == SHT_SYMTAB ? 0 : sh[i].sh_type == SHT_DYNSYM ? 1 : -1;
         symtab |= slot == 0;
-        had = nc;
         if (slot >= 0 && !strtab[slot])  /* at most one table of each kind */
             collect_syms(&e, sh, nsh, i, &c, &nc, &strtab[slot], &oom);
-        from_symtab += slot == 0 ? nc - had : 0;
     }
     if (nsh && (!symtab || !dwarf) && !oom) {
-        had = nc; /* it adds only a .symtab's */
         take_debug_file(f, dirs, &e, sh, nsh, symtab, &dwarf, &c, &nc, &strtab[0], &oom);
-        from_symtab += nc - had;
         /* Its build-id, lost for memory, is what would have found it:
          * tried again with the build-id at the next refresh. */
         oom |= !f->from_debug && f->build_id_retry && dirs && *dirs;
@@ -630,25 +671,26 @@ static void load_symbols(elf_file *f, const char *dirs)
             memcpy(p, c[i].name, len);
             uint64_t size = c[i].size;
             /* A label runs up to whatever comes next; but where the DWARF
-             * names the functions (dwarf_funcs, below), "next" is the next
-             * export, and a label stretched so named every static function
-             * up to it, the DWARF's name left unused (review E): there a
-             * label names its own address only. */
-            if (size == 0 && dwarf && !from_symtab)
-                size = 1;
-            else if (size == 0)
+             * names the functions (dwarf_funcs), the static functions after
+             * it may have lost their own symbols (a .symtab of the exports
+             * only), and the label named them all, the DWARF's name left
+             * unused (review E): there it names them only where the DWARF
+             * does not (named_at). */
+            if (size == 0)
                 size = i + 1 < n ? c[i + 1].addr - c[i].addr : UINT64_MAX - c[i].addr;
-            f->syms[i] = (sym){ c[i].addr, size, p };
+            f->syms[i] = (sym){ c[i].addr, size, p, c[i].size == 0 };
             p += len;
         }
         f->nsyms = n;
         for (size_t i = 0; i < n && dwarf && !f->cxx_dwarf; i++)
             f->cxx_dwarf = f->syms[i].name[0] == '_' && f->syms[i].name[1] == 'Z';
     }
-    /* A debug file stripped of its .symtab (objcopy --strip-all
-     * --keep-section='.debug_*') names nothing but the exports: its
-     * functions are named by the DWARF symbols_lines reads anyway. */
-    f->dwarf_funcs = !oom && dwarf && !from_symtab;
+    /* A .symtab of the exports only (strip --discard-all, objcopy
+     * --strip-unneeded, a debug file stripped of its .symtab: objcopy
+     * --strip-all --keep-section='.debug_*') names no static function:
+     * those are named by the DWARF symbols_lines reads anyway.  Asked of
+     * every file with DWARF: which symbols a file lost cannot be told. */
+    f->dwarf_funcs = !oom && dwarf && f->dw.size[DWARFINLINE_INFO];
     if (oom) {  /* all or nothing, and try again after the next refresh */
         drop_symbols(f);
         f->syms_retry = true;
@@ -691,6 +733,19 @@ static const sym *find_sym(const elf_file *f, uint64_t v)
             return y;
     }
     return NULL;
+}
+
+/* The symbol that names link-time address v, or NULL: none covers it, or
+ * only a label does where the DWARF may name the function (dwarf_funcs),
+ * which symbols_lines then gives, or the label's name where it does not. */
+static const sym *named_at(elf_file *f, uint64_t v)
+{
+    const sym *y = find_sym(f, v);
+    if (f->dwarf_funcs && (!y || (y->label && v != y->addr))) {
+        f->dwarf_asked = true;
+        return NULL;
+    }
+    return y;
 }
 
 /* ---- the file cache ----------------------------------------------------- */
@@ -1171,13 +1226,24 @@ const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset)
         s->lost += f->syms_retry;
     }
     uint64_t vaddr;
-    if (f->nsyms == 0 || !to_vaddr(f, addr - me->m.start + me->m.offset, &vaddr))
+    if (!to_vaddr(f, addr - me->m.start + me->m.offset, &vaddr))
         return NULL;
-    const sym *y = find_sym(f, vaddr);
+    const sym *y = named_at(f, vaddr);
     if (!y)
         return NULL;
     *offset = vaddr - y->addr;
     return y->name;
+}
+
+const char *symbols_func_any(symbolizer *s, uint64_t addr, uint64_t *offset)
+{
+    const char *name = symbols_func(s, addr, offset);
+    long i = name ? -1 : symbols_find_mapping(s, addr);
+    symbols_line l;
+    if (i < 0 || symbols_lines(s, (size_t)i, &addr, 1, &l) || !l.func)
+        return name;
+    *offset = SYMBOLS_NO_OFFSET;
+    return l.func;
 }
 
 const char *symbols_func_name(symbolizer *s, uint64_t addr)
@@ -1194,7 +1260,7 @@ bool symbols_keep_names(const symbolizer *s, size_t i)
     /* go tool pprof reads the binary it is given, never its separate
      * debug file: it would find no names or lines there. */
     return f && !s->maps[i].no_names && f->syms_tried &&
-           (f->cxx_dwarf || f->dwarf_nameless || f->from_debug);
+           (f->cxx_dwarf || f->dwarf_nameless || f->from_debug || f->dwarf_asked);
 }
 
 
@@ -1254,8 +1320,14 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
                      f->debug_path ? f->debug_path : f->path,
                      (unsigned long long)(SRCLINES_INFLATE_MAX >> 20));
         elfread_close(&e);
-        for (size_t j = 0; j < nv; j++)
+        for (size_t j = 0; j < nv; j++) {
+            /* Where the DWARF names nothing, a label stretched over the
+             * address names it (named_at). */
+            const sym *y = f->dwarf_funcs && !got[j].func ? find_sym(f, v[j]) : NULL;
+            if (y && y->label)
+                got[j].func = y->name;
             out[from[j]] = got[j];
+        }
     }
     s->lost += err == ENOMEM;
     mem_free(v);

@@ -163,6 +163,60 @@ objcopy --strip-all --keep-section='.debug_*' "$W/dbg/libdbg.so.debug" "$W/libno
 by_id "$W/root8" "$W/plain/libdbg.so" "$W/libnosymtab.debug"
 named no_symtab "$W/root8" "$W/plain/prog" "$W/plain/libdbg.so"
 
+# --- a .symtab that lost its static functions ---------------------------------------
+# Its DWARF names them where no symbol covers them, or only a label of size
+# 0 before them does (before, "[prog]" with no line, or the label's name).
+# no_sym FILE SYM...: FILE has DWARF and none of the symbols SYM.
+# (Read whole first: grep -q stops reading, and under pipefail readelf's
+# SIGPIPE failed the check.)
+no_sym() {
+    local f=$1 s sections syms
+    shift
+    sections=$(readelf -S "$f" 2>/dev/null)
+    syms=$(readelf -sW "$f" 2>/dev/null | awk '{ print $8 }')
+    grep -qF '.debug_info' <<<"$sections" || fail "no .debug_info left in $f"
+    for s in "$@"; do
+        if grep -qxF "$s" <<<"$syms"; then
+            fail "$f still has the symbol $s"
+        fi
+    done
+}
+# The exports only (objcopy --discard-all: strip's --discard-all and
+# objcopy's --strip-unneeded drop the DWARF too); the library's label
+# dbglib_label is then the symbol before lib_static.
+mkdir -p "$W/globals" "$W/nolocal"
+for f in prog libdbg.so; do
+    objcopy --discard-all --keep-section='.debug_*' "$W/$f" "$W/globals/$f"
+done
+no_sym "$W/globals/prog" dbg_outer frame_dummy
+readelf -sW "$W/globals/prog" | grep -qE " 0 FUNC +GLOBAL .* dbg_asm_alloc$" ||
+    fail "no dbg_asm_alloc of size 0 in $W/globals/prog: $(readelf -sW "$W/globals/prog")"
+no_sym "$W/globals/libdbg.so" lib_static frame_dummy
+# asm_named TAG: TAG's program named its assembly routine dbg_asm_alloc (a
+# label of size 0 the DWARF has no entry for) by its label.
+asm_named() {
+    grep -qE ' dbg_asm_alloc$' "$W/$1.top" || fail "$1: no dbg_asm_alloc, named by its label: $(cat "$W/$1.top")"
+}
+named globals_only "$W/empty" "$W/globals/prog" "$W/globals/libdbg.so"
+asm_named globals_only
+# Only the static functions' own symbols removed: the program's frame_dummy
+# (size 0, crtstuff's) is then the symbol before dbg_outer.
+objcopy --strip-symbol=dbg_outer --strip-symbol=dbg_outer.cold "$W/prog" "$W/nolocal/prog"
+objcopy --strip-symbol=lib_static --strip-symbol=lib_static.cold "$W/libdbg.so" "$W/nolocal/libdbg.so"
+no_sym "$W/nolocal/prog" dbg_outer
+no_sym "$W/nolocal/libdbg.so" lib_static
+named no_local "$W/empty" "$W/nolocal/prog" "$W/nolocal/libdbg.so"
+asm_named no_local
+# Stripped, with a debug file whose .symtab has the exports only.
+objcopy --discard-all --keep-section='.debug_*' "$W/dbg/prog.debug" "$W/globals.debug"
+objcopy --discard-all --keep-section='.debug_*' "$W/dbg/libdbg.so.debug" "$W/libglobals.debug"
+no_sym "$W/globals.debug" dbg_outer
+no_sym "$W/libglobals.debug" lib_static
+by_id "$W/root9" "$W/plain/prog" "$W/globals.debug"
+by_id "$W/root9" "$W/plain/libdbg.so" "$W/libglobals.debug"
+named debug_globals_only "$W/root9" "$W/plain/prog" "$W/plain/libdbg.so"
+asm_named debug_globals_only
+
 # --- not used -------------------------------------------------------------------------
 unnamed none "$W/empty" "$W/plain/prog"
 # off: not even the file the link names beside the binary.
@@ -230,25 +284,42 @@ rm "$f"
 mkfifo "$f"
 unnamed fifo "$W/root6" "$W/plain/prog"
 
-# Its DWARF compressed with zstd (--compress-debug-sections=zstd, which
-# this objcopy may not write: zlib's headers given zstd's ch_type), which
-# heapprof does not inflate: the names of its .symtab, no lines, and one
-# line saying why (before, the lines just went).
-objcopy --compress-debug-sections=zlib "$W/dbg/prog.debug" "$W/zstd.debug"
-python3 - "$W/zstd.debug" <<'PY' || fail "no compressed section in $W/zstd.debug"
+# Its DWARF compressed with zstd, which heapprof does not inflate: the
+# names of its .symtab, no lines, and one line saying why (before, the
+# lines just went).  objcopy --compress-debug-sections=zstd writes it
+# where binutils was built with zstd (2.40 here: readelf -t says ZSTD, and
+# the data opens with zstd's magic); elsewhere it refuses or writes zlib,
+# and zlib's headers are given zstd's ch_type instead.
+# compressed FILE TYPE: how many sections of FILE are SHF_COMPRESSED with
+# ch_type TYPE; with "patch", its zlib ones are made type 2 (zstd) first.
+compressed() {
+    python3 - "$@" <<'PY'
 import struct, sys
-data = bytearray(open(sys.argv[1], 'rb').read())
+path, want = sys.argv[1], int(sys.argv[2])
+data = bytearray(open(path, 'rb').read())
 shoff, = struct.unpack_from('<Q', data, 0x28)
 shentsize, shnum = struct.unpack_from('<HH', data, 0x3a)
 n = 0
 for i in range(shnum):
     _, _, flags, _, off, _ = struct.unpack_from('<IIQQQQ', data, shoff + i * shentsize)
-    if flags & 0x800 and struct.unpack_from('<I', data, off)[0] == 1:  # SHF_COMPRESSED, zlib
+    if not flags & 0x800:  # SHF_COMPRESSED
+        continue
+    if len(sys.argv) > 3 and struct.unpack_from('<I', data, off)[0] == 1:  # zlib
         struct.pack_into('<I', data, off, 2)  # ELFCOMPRESS_ZSTD
-        n += 1
-open(sys.argv[1], 'wb').write(data)
-sys.exit(n == 0)
+    n += struct.unpack_from('<I', data, off)[0] == want
+if len(sys.argv) > 3:
+    open(path, 'wb').write(data)
+print(n)
 PY
+}
+if objcopy --compress-debug-sections=zstd "$W/dbg/prog.debug" "$W/zstd.debug" 2>/dev/null &&
+    [[ $(compressed "$W/zstd.debug" 2) -gt 0 ]]; then
+    note "zstd: objcopy --compress-debug-sections=zstd writes zstd"
+else
+    note "zstd: this objcopy writes no zstd: zlib's headers given zstd's ch_type"
+    objcopy --compress-debug-sections=zlib "$W/dbg/prog.debug" "$W/zstd.debug"
+    [[ $(compressed "$W/zstd.debug" 2 patch) -gt 0 ]] || fail "no compressed section in $W/zstd.debug"
+fi
 by_id "$W/root7" "$W/plain/prog" "$W/zstd.debug"
 zf=$(find "$W/root7/.build-id" -name '*.debug')
 run zstd HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/zstd" HEAPPROF_DEBUG_DIRS="$W/root7" -- "$W/plain/prog"

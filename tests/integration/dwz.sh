@@ -10,8 +10,10 @@
 # supplementary file missing, or another in its place (its build-id is not
 # the one recorded, though its offsets fit), loses the frames named from it
 # and nothing else: the program runs as ever, no name comes from the
-# wrong file, and one line says which file is missing or of another build
-# (before, none: the frames just went).  Not at the path recorded, the file
+# wrong file, and one line names each path tried and what it held there:
+# nothing, another build, no ELF file (garbage), the program itself
+# (before, none: the frames just went; then the name as recorded, garbage
+# "of another build", the program itself "missing").  Not at the path recorded, the file
 # is looked up by the build-id (.debug_sup: checksum) recorded under each
 # HEAPPROF_DEBUG_DIRS, DIR/.build-id/xx/rest.debug, as gdb does (a debug
 # tree copied elsewhere; before, not looked for).
@@ -80,17 +82,6 @@ stacks split "$s/bin/$prog" "$s/root:/usr/lib/debug"
 diff "$W/built.stacks" "$W/split.stacks" >&2 ||
     fail "stripped, with its dwz'd debug file by build-id: the stacks differ from the program's as built (above: < built, > stripped)"
 
-# Without the file: the frames named from it go, the others stay.
-d=$W/gnu
-mv "$d/common.debug" "$d/common.keep"
-stacks missing "$d/$prog" /usr/lib/debug "$d/$prog: its supplementary DWARF file (dwz) common.debug is missing"
-grep -qF "$push" "$W/missing.stacks" &&
-    fail "the stack of hp_inl_fill kept its inlined frames without the supplementary file"
-grep -qF 'std::vector::_M_realloc_insert ← hp_inl_fill ← main' "$W/missing.stacks" ||
-    fail "without the supplementary file, no stack _M_realloc_insert ← hp_inl_fill: $(cat "$W/missing.top")"
-grep -qF 'hp_inl_wrap ← hp_inl_outer ← main' "$W/missing.stacks" ||
-    fail "without the supplementary file, hp_inl_wrap's frame (in the program's own units) went too: $(cat "$W/missing.top")"
-
 # ident PROG: the identity PROG records of its supplementary file, in
 # hex: the last 20 bytes of its .gnu_debugaltlink or .debug_sup.
 ident() {
@@ -112,6 +103,31 @@ else:
 PY
 }
 
+# Without the file: the frames named from it go, the others stay; the line
+# names each path tried, the one recorded and the one by its build-id
+# under each debug directory (before, the name as recorded only).
+d=$(realpath "$W/gnu")
+id=$(ident "$d/$prog") || fail "gnu: no .gnu_debugaltlink in the program"
+by_id_path=/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug
+mv "$d/common.debug" "$d/common.keep"
+stacks missing "$d/$prog" /usr/lib/debug "$d/$prog: its supplementary DWARF file (dwz) common.debug was not read: $d/common.debug is missing; $by_id_path is missing: profiles leave out"
+grep -qF "$push" "$W/missing.stacks" &&
+    fail "the stack of hp_inl_fill kept its inlined frames without the supplementary file"
+grep -qF 'std::vector::_M_realloc_insert ← hp_inl_fill ← main' "$W/missing.stacks" ||
+    fail "without the supplementary file, no stack _M_realloc_insert ← hp_inl_fill: $(cat "$W/missing.top")"
+grep -qF 'hp_inl_wrap ← hp_inl_outer ← main' "$W/missing.stacks" ||
+    fail "without the supplementary file, hp_inl_wrap's frame (in the program's own units) went too: $(cat "$W/missing.top")"
+
+# Not an ELF file there, or the program itself (a link to it): said as
+# such (before, "of another build", and "missing").
+head -c 4096 /dev/urandom >"$d/common.debug"
+stacks unreadable "$d/$prog" /usr/lib/debug "(dwz) common.debug was not read: $d/common.debug is no ELF file heapprof can read; $by_id_path is missing: profiles"
+diff "$W/missing.stacks" "$W/unreadable.stacks" >&2 ||
+    fail "with garbage for the supplementary file, the stacks differ from those without one (above)"
+ln -sf "$prog" "$d/common.debug"
+stacks itself "$d/$prog" /usr/lib/debug "(dwz) common.debug was not read: $d/common.debug is the file itself; $by_id_path is missing: profiles"
+rm "$d/common.debug"
+
 # Another supplementary file in its place: the right one but for one byte
 # of its build-id (.debug_sup: its checksum), as a file of another build
 # whose offsets happen to fit.  Not read.
@@ -129,7 +145,7 @@ if data.count(ident) != 1:
 data[data.index(ident) + 19] ^= 1
 open(sys.argv[3], 'wb').write(data)
 PY
-    stacks "wrong_$mode" "$d/$prog" /usr/lib/debug "$d/$prog: its supplementary DWARF file (dwz) common.debug is of another build"
+    stacks "wrong_$mode" "$d/$prog" /usr/lib/debug "$d/$prog: its supplementary DWARF file (dwz) common.debug was not read: $(realpath "$d")/common.debug is of another build; /usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug is missing: profiles"
     diff "$W/missing.stacks" "$W/wrong_$mode.stacks" >&2 ||
         fail "$mode: with another build-id in the supplementary file, the stacks differ from those without one (above): it was read"
 done

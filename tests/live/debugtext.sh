@@ -162,4 +162,29 @@ done
 stop sb
 [[ $RC -eq 0 ]] || fail "live_prog bands exited $RC"
 note "bands: each site's samples add up to its text record"
+
+# 4. Named from the DWARF: live_prog with the symbols of its static
+# functions removed (as a .symtab of the exports only leaves them).  The
+# text names them as the binary profile does, without an offset (the
+# DWARF's name gives none); before, the frame was the address alone.
+objcopy --strip-symbol=keep_alloc --strip-symbol=drop_alloc --strip-symbol=big_alloc \
+    "$LIVE_PROG" "$W/nosyms" || fail "objcopy --strip-symbol failed on $LIVE_PROG"
+syms=$(readelf -sW "$W/nosyms" | awk '{ print $8 }')
+if grep -qxE 'keep_alloc|drop_alloc|big_alloc' <<<"$syms"; then
+    fail "objcopy left a symbol of the static functions in $W/nosyms"
+fi
+prog=$LIVE_PROG
+LIVE_PROG=$W/nosyms
+start dw HEAPPROF_SAMPLE=1 -- known
+LIVE_PROG=$prog
+get '/debug/pprof/heap?debug=1' >"$W/dw.txt"
+get /debug/pprof/heap >"$W/dw.pb.gz"
+for k in 0 1 2; do
+    grep -Pq "^#\t0x[0-9a-f]+\t${fns[$k]}\$" "$W/dw.txt" ||
+        fail "no frame line naming ${fns[$k]} from the DWARF: $(grep -P '^#\t' "$W/dw.txt" | sort -u | head -20)"
+    [[ $(row "$W/dw.pb.gz" alloc_space "${fns[$k]}") ]] ||
+        fail "the binary profile does not name ${fns[$k]} either"
+done
+stop dw
+[[ $RC -eq 0 ]] || fail "live_prog known (its static functions' symbols removed) exited $RC"
 note "ok"

@@ -180,27 +180,72 @@ static void suppressed_lines_are_counted(void **state)
     assert_string_equal(got + n - nw, want);
 }
 
-/* log_first: yes once per (what, path), in this process, and no more
- * than LOG_FIRST_MAX yeses in all (a process meeting thousands of broken
- * files says a bounded number of lines). */
+/* log_first_line: said once per (what, path), even when the bucket is
+ * empty: before, the bucket dropped it after a burst of other lines, its
+ * slot spent, so it was never said at all. */
+static void first_line_not_rate_limited(void **state)
+{
+    (void)state;
+    static char got[64 * 1024];
+    char want[128];
+    int i = 0;
+    to_pipe();
+    while (i < 1000 && log_line("burst %d", i))
+        i++;
+    int r = log_first_line("altlink", "/r/prog.debug", "%s: said %d", "/r/prog.debug", 1);
+    int again = log_first_line("altlink", "/r/prog.debug", "%s: said %d", "/r/prog.debug", 2);
+    to_stderr();
+    assert_true(i < 1000); /* the bucket ran dry */
+    assert_int_equal(r, 1);
+    assert_int_equal(again, 0);
+    drain(got, sizeof got);
+    /* (with the count of the burst's lines the bucket dropped) */
+    snprintf(want, sizeof want, "heapprof[%d]: /r/prog.debug: said 1 (", (int)getpid());
+    assert_non_null(strstr(got, want));
+    assert_null(strstr(got, "said 2"));
+}
+
+/* Once per (what, path), in this process, and no more than LOG_FIRST_MAX
+ * files in all (a process meeting thousands of broken files says a
+ * bounded number of lines); the first refused says so, once (before,
+ * nothing did). */
 static void first_once_per_file(void **state)
 {
     (void)state;
-    assert_true(log_first("altlink", "/a/prog.debug"));
-    assert_false(log_first("altlink", "/a/prog.debug"));
-    assert_true(log_first("compression", "/a/prog.debug"));
-    assert_false(log_first("compression", "/a/prog.debug"));
-    assert_true(log_first("altlink", "/b/lib.so.debug"));
-    assert_false(log_first("altlink", "/a/prog.debug"));
-    int yes = 3;
+    static char got[64 * 1024];
+    to_pipe();
+    int yes = 1; /* first_line_not_rate_limited's */
+    yes += log_first_line("altlink", "/a/prog.debug", "a %d", 1);
+    assert_int_equal(log_first_line("altlink", "/a/prog.debug", "a %d", 2), 0);
+    yes += log_first_line("compression", "/a/prog.debug", "c %d", 1);
+    assert_int_equal(log_first_line("compression", "/a/prog.debug", "c %d", 2), 0);
+    yes += log_first_line("altlink", "/b/lib.so.debug", "b %d", 1);
+    assert_int_equal(log_first_line("altlink", "/a/prog.debug", "a %d", 3), 0);
+    assert_int_equal(yes, 4);
     char path[64];
+    int notes = 0;
     for (int i = 0; i < 2 * LOG_FIRST_MAX; i++) {
         snprintf(path, sizeof path, "/many/%d", i);
-        yes += log_first("altlink", path);
-        assert_false(log_first("altlink", path));
+        int r = log_first_line("altlink", path, "many %d", i);
+        yes += r && i < LOG_FIRST_MAX - 4;
+        notes += r && i >= LOG_FIRST_MAX - 4;
+        assert_int_equal(log_first_line("altlink", path, "many again %d", i), 0);
     }
+    assert_int_equal(log_first_line("altlink", "/b/lib.so.debug", "b %d", 2), 0);
+    to_stderr();
     assert_int_equal(yes, LOG_FIRST_MAX);
-    assert_false(log_first("altlink", "/b/lib.so.debug"));
+    assert_int_equal(notes, 1);
+    drain(got, sizeof got);
+    char want[256];
+    snprintf(want, sizeof want, "heapprof[%d]: /many/%d: no more lines said once per file, such "
+             "as this one's (altlink), in this process: %d files have had one\n",
+             (int)getpid(), LOG_FIRST_MAX - 4, LOG_FIRST_MAX);
+    assert_non_null(strstr(got, want));
+    assert_null(strstr(got, "again"));
+    assert_null(strstr(got, "a 2"));
+    assert_null(strstr(got, "b 2"));
+    snprintf(want, sizeof want, "many %d\n", LOG_FIRST_MAX - 4);
+    assert_null(strstr(got, want));
 }
 
 int main(void)
@@ -212,6 +257,7 @@ int main(void)
         cmocka_unit_test(fork_child_line_has_the_child_pid),
         cmocka_unit_test(long_line_is_cut_and_ends_in_newline),
         cmocka_unit_test(suppressed_lines_are_counted),
+        cmocka_unit_test(first_line_not_rate_limited),
         cmocka_unit_test(first_once_per_file),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
