@@ -153,8 +153,12 @@ static void exact_sums(void **state)
 {
     (void)state;
     stackset_cell c = {0};
-    int64_t v;
-    assert_false(stackset_cell_exact(&c, &v)); /* nothing added */
+    int64_t v = 7;
+    assert_true(stackset_cell_exact(&c, &v) && v == 0); /* nothing added: 0, exactly */
+    stackset_cell dbl = {0}; /* a double added, even one summing to 0, is not exact */
+    stackset_cell_add(&dbl, 0.5, 0, PROFILE_SD_EXACT);
+    stackset_cell_add(&dbl, -0.5, 0, PROFILE_SD_EXACT);
+    assert_false(stackset_cell_exact(&dbl, &v));
     stackset_cell_add_int(&c, (INT64_C(1) << 53) + 1, 4, PROFILE_SD_LABEL);
     assert_true(stackset_cell_exact(&c, &v));
     assert_true(v == (INT64_C(1) << 53) + 1);
