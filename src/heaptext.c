@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,20 +158,144 @@ static void put_values(out *o, const heaptext_record *r)
             r->inuse_bytes, r->alloc_objs, r->alloc_bytes);
 }
 
+/* ---- names from the DWARF ----------------------------------------------
+ *
+ * A frame no symbol names (a static function of a file whose .symtab has
+ * the exports only) is named as the binary profile names it, from the
+ * DWARF (pprof_symbols.lines).  Asked one address at a time, every lookup
+ * read the compile unit again: 6000 such functions took 15 s, under the
+ * dump lock.  So they are looked up first, sorted, in one batch per
+ * mapping, as pprof.c does; the names are the symbolizer's, alive for the
+ * dump. */
+
+typedef struct dwarf_name {
+    uint64_t addr;
+    uint32_t map;
+    const char *func; /* NULL: the DWARF names nothing there either */
+} dwarf_name;
+
+typedef struct dwarf_names {
+    dwarf_name *v;
+    size_t n, cap;
+} dwarf_names;
+
+/* The frame's function and its offset from the symbol table, or NULL. */
+static const char *symbol_at(const pprof_symbols *sy, uint64_t addr, uint64_t *off)
+{
+    *off = 0;
+    return sy->func_at ? sy->func_at(sy->ctx, addr, off)
+           : sy->func_name ? sy->func_name(sy->ctx, addr)
+                           : NULL;
+}
+
+/* The index of the mapping holding addr (sorted by start), or SIZE_MAX. */
+static size_t mapping_of(const pprof_symbols *sy, size_t nmaps, uint64_t addr)
+{
+    size_t lo = 0, hi = nmaps;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const hp_mapping *m = sy->mapping(sy->ctx, mid);
+        if (m && addr < m->start)
+            hi = mid;
+        else if (m && addr >= m->limit)
+            lo = mid + 1;
+        else
+            return m ? mid : SIZE_MAX;
+    }
+    return SIZE_MAX;
+}
+
+static int by_map_addr(const void *a, const void *b)
+{
+    const dwarf_name *x = a, *y = b;
+    if (x->map != y->map)
+        return x->map < y->map ? -1 : 1;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* The frames of r[0..n) no symbol names, in mappings whose DWARF names
+ * functions (keep_names), into d, sorted by address without repeats, each
+ * with the DWARF's name.  Out of memory, the names looked up so far stand
+ * (the rest are written as addresses alone). */
+static void dwarf_lookup(const pprof_symbols *sy, const heaptext_record *r, size_t n,
+                         dwarf_names *d)
+{
+    size_t nmaps = sy->mapping_count ? sy->mapping_count(sy->ctx) : 0;
+    if (!sy->lines || !sy->keep_names || !sy->mapping || !nmaps)
+        return;
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t k = 0; k < r[i].depth; k++) {
+            uint64_t addr = r[i].pcs[k] - 1, off;
+            size_t m;
+            if (symbol_at(sy, addr, &off) || (m = mapping_of(sy, nmaps, addr)) == SIZE_MAX ||
+                !sy->keep_names(sy->ctx, m))
+                continue;
+            if (d->n == d->cap) {
+                size_t cap = d->cap ? 2 * d->cap : 256;
+                dwarf_name *v = mem_realloc(d->v, cap * sizeof *v);
+                if (!v)
+                    goto lookup;
+                d->v = v;
+                d->cap = cap;
+            }
+            d->v[d->n++] = (dwarf_name){addr, (uint32_t)m, NULL};
+        }
+lookup:
+    if (!d->n)
+        return;
+    sort_array(d->v, d->n, sizeof *d->v, by_map_addr);
+    size_t u = 0;
+    for (size_t i = 1; i < d->n; i++)
+        if (d->v[i].addr != d->v[u].addr)
+            d->v[++u] = d->v[i];
+    d->n = u + 1;
+    uint64_t *addrs = mem_alloc(d->n * sizeof *addrs);
+    symbols_line *got = mem_alloc(d->n * sizeof *got);
+    for (size_t i = 0, j; addrs && got && i < d->n; i = j) {
+        for (j = i; j < d->n && d->v[j].map == d->v[i].map; j++)
+            addrs[j - i] = d->v[j].addr;
+        /* ENOMEM: counted by the source; what it found stands */
+        (void)sy->lines(sy->ctx, d->v[i].map, addrs, j - i, got);
+        for (size_t k = i; k < j; k++)
+            d->v[k].func = got[k - i].func;
+    }
+    mem_free(addrs);
+    mem_free(got);
+}
+
+/* The DWARF's name of addr (dwarf_lookup), or NULL. */
+static const char *dwarf_name_of(const dwarf_names *d, uint64_t addr)
+{
+    size_t lo = 0, hi = d->n; /* sorted by map, so by address: mappings do not overlap */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d->v[mid].addr == addr)
+            return d->v[mid].func;
+        if (d->v[mid].addr < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
 /* One "#" line per frame, then a blank line (printStackRecord).  Go's
- * Frame.PC is the return address less one, in the call instruction. */
-static void put_frames(out *o, const pprof_symbols *sy, const heaptext_record *r)
+ * Frame.PC is the return address less one, in the call instruction.  A
+ * name from the DWARF has no offset: it does not give the function's
+ * start. */
+static void put_frames(out *o, const pprof_symbols *sy, const dwarf_names *d,
+                       const heaptext_record *r)
 {
     for (uint32_t k = 0; k < r->depth; k++) {
-        uint64_t addr = r->pcs[k] - 1, off = 0;
-        const char *name = sy->func_at   ? sy->func_at(sy->ctx, addr, &off)
-                           : sy->func_name ? sy->func_name(sy->ctx, addr)
-                                           : NULL;
+        uint64_t addr = r->pcs[k] - 1, off;
+        const char *name = symbol_at(sy, addr, &off);
+        bool offset = name && sy->func_at;
+        name = name ? name : dwarf_name_of(d, addr);
         put_fmt(o, "#\t0x%" PRIx64, addr);
         if (name && *name) {
             put_char(o, '\t');
             put_text(o, name);
-            if (sy->func_at && off != SYMBOLS_NO_OFFSET)
+            if (offset)
                 put_fmt(o, "+0x%" PRIx64, off);
         }
         put_char(o, '\n');
@@ -231,6 +356,8 @@ int heaptext_write(heaptext_profile *p, int fd)
         total.alloc_bytes += r->alloc_bytes;
     }
     sort_array(p->records, p->nrecords, sizeof *p->records, by_inuse);
+    dwarf_names d = {0};
+    dwarf_lookup(&p->symbols, p->records, p->nrecords, &d);
     put_raw(o, "heap profile: ");
     put_values(o, &total);
     put_raw(o, " @ heap/2\n"); /* an interval of 1: the values are not to be scaled */
@@ -241,7 +368,7 @@ int heaptext_write(heaptext_profile *p, int fd)
         for (uint32_t k = 0; k < r->depth; k++)
             put_fmt(o, " 0x%" PRIx64, r->pcs[k]);
         put_char(o, '\n');
-        put_frames(o, &p->symbols, r);
+        put_frames(o, &p->symbols, &d, r);
     }
     put_raw(o, "\n# heapprof: the values are estimates already scaled up from the samples "
                 "(exact with sample_interval_bytes=1); heap/2 tells pprof to take them as "
@@ -254,6 +381,7 @@ int heaptext_write(heaptext_profile *p, int fd)
     put_maps(o, &p->symbols);
     flush(o);
     int err = o->err;
+    mem_free(d.v);
     mem_free(o);
     return err;
 }

@@ -1129,7 +1129,7 @@ static long sym_main_mapping(void *ctx) { return symbols_main_mapping(ctx); }
 
 static const char *sym_func_at(void *ctx, uint64_t addr, uint64_t *offset)
 {
-    return symbols_func_any(ctx, addr, offset);
+    return symbols_func(ctx, addr, offset);
 }
 
 pprof_symbols pprof_symbols_from(symbolizer *s)

@@ -66,10 +66,9 @@ typedef struct pprof_symbols {
      * them with -lines, and an inlined function as a frame of its own
      * ("(inline)"). */
     int (*lines)(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbols_line *out);
-    /* Optional, for the text profile (heaptext.h): the name this profile
-     * gives addr (func_name's, or where that is none the one lines gives),
-     * and addr's offset from the function's start (SYMBOLS_NO_OFFSET: not
-     * known, as for a name from lines). */
+    /* Optional, for the text profile (heaptext.h): the name, as func_name
+     * gives it, and addr's offset from the function's start.  Where it
+     * gives none, the text profile asks lines, as this profile does. */
     const char *(*func_at)(void *ctx, uint64_t addr, uint64_t *offset);
     /* Optional: index of the main program's mapping, or -1; it becomes
      * mapping 1, which pprof takes for the main binary (symbols_main_mapping).

@@ -56,8 +56,9 @@ typedef struct srclines_file {
      * are then not given).  Its own alt is not read. */
     const struct srclines_file *alt;
     /* Whether answers name the function holding each address too
-     * (symbols_line.func): for a file whose symbol table names nothing
-     * there.  The same on every lookup of one srclines. */
+     * (symbols_line.func): for every file with a .debug_info, since which
+     * functions its symbol table lost cannot be told.  The same on every
+     * lookup of one srclines. */
     bool funcs;
 } srclines_file;
 

@@ -1235,17 +1235,6 @@ const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset)
     return y->name;
 }
 
-const char *symbols_func_any(symbolizer *s, uint64_t addr, uint64_t *offset)
-{
-    const char *name = symbols_func(s, addr, offset);
-    long i = name ? -1 : symbols_find_mapping(s, addr);
-    symbols_line l;
-    if (i < 0 || symbols_lines(s, (size_t)i, &addr, 1, &l) || !l.func)
-        return name;
-    *offset = SYMBOLS_NO_OFFSET;
-    return l.func;
-}
-
 const char *symbols_func_name(symbolizer *s, uint64_t addr)
 {
     uint64_t offset;
@@ -1274,10 +1263,6 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
     elf_file *f = me->file;
     if (!f->dw.size[DWARFLINE_LINE] && !f->dw.size[DWARFINLINE_INFO])
         return 0;
-    if (!f->lines && !(f->lines = srclines_new())) {
-        s->lost++;
-        return ENOMEM;
-    }
     /* Link-time addresses, in the order of addrs (within one mapping the
      * file offset, and so the address, grows with the runtime address),
      * and from[] the index in addrs of each. */
@@ -1285,15 +1270,17 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
     size_t *from = mem_alloc(n * sizeof *from);
     symbols_line *got = mem_alloc(n * sizeof *got);
     size_t nv = 0;
-    int err = v && from && got ? 0 : ENOMEM;
-    for (size_t k = 0; !err && k < n; k++) {
+    bool have = v && from && got;
+    for (size_t k = 0; have && k < n; k++) {
         uint64_t a;
         if (addrs[k] >= me->m.start && addrs[k] < me->m.limit &&
             to_vaddr(f, addrs[k] - me->m.start + me->m.offset, &a) && (!nv || a >= v[nv - 1])) {
             from[nv] = k;
+            got[nv] = out[k];
             v[nv++] = a;
         }
     }
+    int err = !have || (!f->lines && !(f->lines = srclines_new())) ? ENOMEM : 0;
     elf_in e, ae;
     if (!err && nv &&
         (f->debug_path ? open_same(f->debug_path, &f->debug_id, &e) : elf_open(f, &e))) {
@@ -1320,14 +1307,15 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
                      f->debug_path ? f->debug_path : f->path,
                      (unsigned long long)(SRCLINES_INFLATE_MAX >> 20));
         elfread_close(&e);
-        for (size_t j = 0; j < nv; j++) {
-            /* Where the DWARF names nothing, a label stretched over the
-             * address names it (named_at). */
-            const sym *y = f->dwarf_funcs && !got[j].func ? find_sym(f, v[j]) : NULL;
-            if (y && y->label)
-                got[j].func = y->name;
-            out[from[j]] = got[j];
-        }
+    }
+    /* Where the DWARF names nothing, a label stretched over the address
+     * names it (named_at): also when the DWARF could not be read (its
+     * file replaced, no memory), as it did before it was asked. */
+    for (size_t j = 0; have && j < nv; j++) {
+        const sym *y = f->dwarf_funcs && !got[j].func ? find_sym(f, v[j]) : NULL;
+        if (y && y->label)
+            got[j].func = y->name;
+        out[from[j]] = got[j];
     }
     s->lost += err == ENOMEM;
     mem_free(v);

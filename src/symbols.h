@@ -83,17 +83,6 @@ const char *symbols_func_name(symbolizer *s, uint64_t addr);
  * unnamed): the "+0x1a" of a text profile's frame lines (heaptext.h). */
 const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset);
 
-/* The offset symbols_func_any gives with a name whose function's start
- * is not known. */
-#define SYMBOLS_NO_OFFSET UINT64_MAX
-
-/* The name the pprof profile gives addr: symbols_func's, with its offset,
- * or, where that names nothing, the one symbols_lines gives (the DWARF's),
- * offset SYMBOLS_NO_OFFSET; or NULL.  For the text profile (heaptext.h),
- * which asks one address at a time: each that symbols_func leaves unnamed
- * reads the file's DWARF once (the answers are remembered). */
-const char *symbols_func_any(symbolizer *s, uint64_t addr, uint64_t *offset);
-
 /* Whether pprof should keep this mapping's names rather than re-derive
  * them from DWARF: true for files with debug info whose names were looked
  * up and where pprof would find some functions nameless.  Why: go tool
@@ -129,9 +118,11 @@ typedef struct symbols_line {
     uint32_t line;
     uint32_t ninl;
     const symbols_frame *inl;
-    /* The function holding the address, from .debug_info, where no
-     * symbol names it (symbols_func gives NULL: a .symtab stripped of it,
-     * or none at all), or else the label of size 0 before it: else NULL. */
+    /* The function holding the address, from .debug_info, in a file with
+     * one (whether or not a symbol names it too: callers take it where
+     * symbols_func gives NULL, a .symtab stripped of it or none at all);
+     * where the DWARF names none, the label of size 0 before it; else
+     * NULL. */
     const char *func;
 } symbols_line;
 
