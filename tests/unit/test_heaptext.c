@@ -7,6 +7,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -106,6 +107,70 @@ static void layout(void **state)
     assert_string_equal(render(r, 5, comments, 2), want);
 }
 
+/* The DWARF's names (lines) for the frames fake_func_at leaves unnamed in
+ * a mapping keep_names marks: libc's here, named "inl_<offset>" below
+ * 0x7f0000000800 and nothing above.  calls and asked: what lines was
+ * given, to check that each mapping is asked once, sorted, no address
+ * twice. */
+static int lines_calls;
+static uint64_t lines_asked[16];
+static size_t lines_nasked;
+
+static bool fake_keep(void *ctx, size_t i) { return i == 2; }
+
+static int fake_lines(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
+{
+    static char names[16][32];
+    lines_calls++;
+    assert_int_equal(i, 2);
+    for (size_t k = 0; k < n; k++) {
+        assert_true(lines_nasked < 16);
+        assert_true(!k || addrs[k] > addrs[k - 1]);
+        lines_asked[lines_nasked] = addrs[k];
+        snprintf(names[lines_nasked], sizeof names[0], "inl_%llx",
+                 (unsigned long long)(addrs[k] - 0x7f0000000000));
+        out[k] = (symbols_line){NULL, 0, 0, NULL,
+                                addrs[k] < 0x7f0000000800 ? names[lines_nasked] : NULL};
+        lines_nasked++;
+    }
+    return 0;
+}
+
+static void dwarf_names_batched(void **state)
+{
+    static const uint64_t a[] = {0x7f0000000201, 0x400030, 0x7f0000000101};
+    static const uint64_t b[] = {0x7f0000000101, 0x7f0000000901, 0x500010};
+    heaptext_record r[] = {{a, 3, 2, 200, 2, 200}, {b, 3, 1, 100, 1, 100}};
+    static char text[8192];
+    heaptext_profile p = {
+        .records = r,
+        .nrecords = 2,
+        .symbols = {.mapping_count = fake_count, .mapping = fake_mapping,
+                    .func_at = fake_func_at, .keep_names = fake_keep, .lines = fake_lines},
+    };
+    lines_calls = 0;
+    lines_nasked = 0;
+    write_read(&p, text, sizeof text);
+    /* One call for libc's three distinct addresses; none for the mapping
+     * keep_names leaves out (0x500010), nor for a named frame. */
+    assert_int_equal(lines_calls, 1);
+    assert_int_equal(lines_nasked, 3);
+    assert_true(lines_asked[0] == 0x7f0000000100 && lines_asked[1] == 0x7f0000000200 &&
+                lines_asked[2] == 0x7f0000000900);
+    const char *want =
+        "2: 200 [2: 200] @ 0x7f0000000201 0x400030 0x7f0000000101\n"
+        "#\t0x7f0000000200\tinl_200\n" /* the DWARF's name: no offset */
+        "#\t0x40002f\tmain+0x2f\n"
+        "#\t0x7f0000000100\tinl_100\n"
+        "\n"
+        "1: 100 [1: 100] @ 0x7f0000000101 0x7f0000000901 0x500010\n"
+        "#\t0x7f0000000100\tinl_100\n"
+        "#\t0x7f0000000900\n"
+        "#\t0x50000f\n"
+        "\n";
+    assert_non_null(strstr(text, want));
+}
+
 /* pprof's reader rejects a record with bytes and no objects (a stack read
  * half counted) and negative values: written as 1 object, and 0. */
 static void values_pprof_reads(void **state)
@@ -144,6 +209,7 @@ int main(void)
         cmocka_unit_test(layout),
         cmocka_unit_test(values_pprof_reads),
         cmocka_unit_test(empty),
+        cmocka_unit_test(dwarf_names_batched),
         cmocka_unit_test(long_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
