@@ -93,14 +93,18 @@ HEAPPROF_LIB="$THREADCALLS $HEAPPROF_LIB" run tcb HEAPPROF_OUT="$W/tcb" -- chrt 
 [[ $RC -eq 7 ]] || fail "plain under chrt --batch exited $RC, expected 7: $(cat "$W/tcb.err")"
 [[ $(threadcalls_of tcb) == "explicit_sched=1 named_other=0 pidfd_main=0" ]] ||
     fail "starting the writer from a SCHED_BATCH thread: $(threadcalls_of tcb), expected explicit_sched=1 named_other=0 pidfd_main=0"
-# writer_policy NAME: once the process of run_bg NAME shows a thread named
-# heapprof-writer, that thread's policy as chrt prints it.
+# writer_policy NAME: once the process of run_bg NAME runs sleep and shows
+# a thread named heapprof-writer, that thread's policy as chrt prints it.
+# chrt itself is profiled too, and its writer goes when it execs sleep: a
+# thread found before the exec was chrt's (and `chrt -p` of it could fail).
 writer_policy() {
-    local t i
+    local t i got
     for ((i = 0; i < 100; i++)); do
+        [[ $(cat /proc/"$BGPID"/comm 2>/dev/null) == sleep ]] || { sleep 0.05; continue; }
         for t in /proc/"$BGPID"/task/*; do
-            if [[ $(cat "$t/comm" 2>/dev/null) == heapprof-writer ]]; then
-                chrt -p "${t##*/}" | head -1 | sed 's/.*: //'
+            if [[ $(cat "$t/comm" 2>/dev/null) == heapprof-writer ]] &&
+                got=$(chrt -p "${t##*/}" 2>/dev/null); then
+                head -1 <<<"$got" | sed 's/.*: //'
                 return
             fi
         done
