@@ -216,14 +216,15 @@ static void value_of(char *buf, size_t len, const draw *d, double v, int64_t e)
     units_value_exact(buf, len, v, d->exact ? &e : NULL, d->p->type_unit[d->t], false);
 }
 
-/* A node's |val - base| likewise. */
+/* A node's |val - base| likewise (in bytes too: past 2^53 the doubles'
+ * difference can be 0 where the sums differ). */
 static void change_of(char *buf, size_t len, const draw *d, const flame_node *n)
 {
     int64_t e = 0;
     bool ok = d->exact && !__builtin_sub_overflow(n->ival, n->ibase, &e) && e != INT64_MIN;
     e = e < 0 ? -e : e;
-    units_value_exact(buf, len, fabs(n->val - n->base), ok ? &e : NULL, d->p->type_unit[d->t],
-                      false);
+    units_value_exact(buf, len, ok ? (double)e : fabs(n->val - n->base), ok ? &e : NULL,
+                      d->p->type_unit[d->t], false);
 }
 
 /* A frame's text in a box: with --lines, "func base:line" (see the top),
@@ -234,6 +235,17 @@ static const char *box_text(const draw *d, const char *name)
     return s == name && d->base ? profile_read_short(d->base, name) : s;
 }
 
+/* Whether a node grew (1), shrank (-1) or held (0) since the base: from
+ * the integers while they are exact, as the change is said (change_of);
+ * past 2^53 the doubles can tie, or order the other way, two sums that
+ * differ (a base of 2^53 + 1 and 2^53 read "+1"). */
+static int change_sign(const draw *d, const flame_node *n)
+{
+    if (d->exact)
+        return n->ival < n->ibase ? -1 : n->ival > n->ibase;
+    return n->val < n->base ? -1 : n->val > n->base;
+}
+
 static void color(const draw *d, const flame_node *n, char *buf, size_t len)
 {
     if (!n->name) {
@@ -242,9 +254,9 @@ static void color(const draw *d, const flame_node *n, char *buf, size_t len)
         double delta = n->val - n->base;
         double s = d->max_delta > 0 ? fabs(delta) / d->max_delta : 0;
         int c = (int)lround(235 - 200 * s); /* 235: unchanged, 35: the largest change */
-        if (delta > 0)
+        if (change_sign(d, n) > 0)
             snprintf(buf, len, "rgb(255,%d,%d)", c, c);
-        else if (delta < 0)
+        else if (change_sign(d, n) < 0)
             snprintf(buf, len, "rgb(%d,%d,255)", c, c);
         else
             snprintf(buf, len, "rgb(235,235,235)");
@@ -292,7 +304,7 @@ static void frame(void *ctx, const flame_node *n, double x, double w)
         value_of(b, sizeof b, d, n->base, n->ibase);
         change_of(ch, sizeof ch, d, n);
         (void)fputc('\n', f);
-        put(f, "%s%s since the base (%s there)", n->val >= n->base ? "+" : "-", ch, b);
+        put(f, "%s%s since the base (%s there)", change_sign(d, n) >= 0 ? "+" : "-", ch, b);
     }
     (void)fprintf(f, "</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" "
                      "fill=\"%s\" rx=\"2\"/>",
@@ -384,8 +396,8 @@ static int write_svg(const flame *g, const profile *p, const profile *base, size
         change_of(ch, sizeof ch, &d, root);
         (void)fputs("; base ", f);
         svg_text(f, base_name(base->path), 80);
-        put(f, ": %s, so %s%s (red: grew, blue: shrank)", b, root->val >= root->base ? "+" : "-",
-            ch);
+        put(f, ": %s, so %s%s (red: grew, blue: shrank)", b,
+            change_sign(&d, root) >= 0 ? "+" : "-", ch);
     }
     if (o->ages.on) {
         char ages[128];

@@ -212,7 +212,8 @@ static int aggregate_functions(stackset *s, const profile *p, size_t t)
     return 0;
 }
 
-/* A cell's value, its integer sum printed exactly where it is one. */
+/* A --by stack row's frames, leaf first, joined by arrows ("(no stack)"
+ * when it has none), and a newline. */
 static void print_stack(const stackset_row *r)
 {
     if (!r->nframes)

@@ -694,6 +694,21 @@ void profile_read_label_keys(const profile *p, char *have, size_t len)
     label_keys(p->mem->pb, true, have, len);
 }
 
+void profile_read_label_bytes(const profile *p, bool *key_colon, bool *value_wide)
+{
+    const pb_profile *pb = p->mem->pb;
+    *key_colon = *value_wide = false;
+    for (size_t i = 0; i < pb->n_sample; i++)
+        for (size_t k = 0; k < pb->sample[i]->n_label; k++) {
+            const Perftools__Profiles__Label *l = pb->sample[i]->label[k];
+            if (!l->str)
+                continue;
+            *key_colon = *key_colon || strchr(str(pb, l->key), ':');
+            for (const char *c = str(pb, l->str); *c && !*value_wide; c++)
+                *value_wide = (unsigned char)*c >= 0x80;
+        }
+}
+
 /* "KEY=value unit" of a numeric label, as pprof's -tags reads one: its
  * value with its num_unit (none when it has none), whole, so that two
  * values are two rows; NULL when out of memory. */

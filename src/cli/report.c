@@ -459,74 +459,187 @@ static void append(char *b, size_t len, size_t *at, const char *fmt, ...)
 }
 
 /* One character of a glob, literal, as RE2 reads it (in a class, or out
- * of one).  pprof splits -tagfocus at commas before it compiles, so a
- * comma is \x2c. */
+ * of one).  pprof cuts a -tagfocus at its first '=' (a key before it) and
+ * its regexps at commas before it compiles them, so those two are hex. */
 static void append_literal(char *b, size_t len, size_t *at, char c, bool in_class)
 {
-    if (c == ',')
-        append(b, len, at, "\\x2c");
+    if (c == ',' || c == '=')
+        append(b, len, at, "\\x%02x", c);
     else if (strchr(in_class ? "\\[]^-" : "\\.+*?()|[]{}^$", c))
         append(b, len, at, "\\%c", c);
     else
         append(b, len, at, "%c", c);
 }
 
-/* Glob g (fnmatch's: * ? [...] [!...] and \ escapes) as an RE2 regexp
- * that matches the same values, appended to b[*at]. */
-static void glob_regexp(char *b, size_t len, size_t *at, const char *g)
+/* The length of the UTF-8 character at s, 0 when it is not one RE2 takes
+ * (a stray byte, an overlong form, a surrogate, past U+10FFFF) or is
+ * U+FFFD, which RE2 also matches for each invalid byte of a value. */
+static size_t utf8_char(const unsigned char *s)
 {
-    for (const char *c = g; *c; c++) {
-        bool negated = *c == '[' && (c[1] == '!' || c[1] == '^');
-        const char *first = c + 1 + negated; /* a ] here is in the class */
-        const char *close = *c == '[' && *first ? strchr(first + 1, ']') : NULL;
-        if (*c == '*') {
-            append(b, len, at, ".*");
-        } else if (*c == '?') {
-            append(b, len, at, ".");
-        } else if (close) {
-            append(b, len, at, "[%s", negated ? "^" : "");
-            for (c = first; c < close; c++)
-                if (*c == '-' && c > first && c + 1 < close) /* a range */
-                    append(b, len, at, "-");
-                else
-                    append_literal(b, len, at, *c, true);
-            append(b, len, at, "]");
-            c = close;
-        } else {
-            if (*c == '\\' && c[1])
-                c++;
-            append_literal(b, len, at, *c, false);
-        }
+    size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    unsigned cp = s[0] & (0x7f >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
     }
+    bool shortest = n == 2 || (n == 3 && cp >= 0x800) || (n == 4 && cp >= 0x10000);
+    return n && shortest && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) && cp != 0xfffd ? n
+                                                                                            : 0;
+}
+
+/* One member of a bracket expression at *c (a character, \-escaped or
+ * not), into *m, *c moved past it; false for what is not one (a [: [. or
+ * [= form, a byte past ASCII, a \ ending the glob). */
+static bool bracket_char(const char **c, char *m)
+{
+    const char *s = *c;
+    if (*s == '\\')
+        s++;
+    if (!*s || (unsigned char)*s >= 0x80 || (s == *c && *s == '[' && strchr(":.=", s[1])))
+        return false;
+    *m = *s;
+    *c = s + 1;
+    return true;
+}
+
+/* Glob g, as heapprof's fnmatch(g, value, 0) reads it in the C locale
+ * (glibc: * ? [...] [!...] [^...] [:class:] and \ escapes, in a bracket
+ * too), as an RE2 regexp that matches the same values, appended to
+ * b[*at]; *dot when it has a '.' (which must match newlines too, as * and
+ * ? do: (?s)), *one_byte when it has a ? or [!...] (one byte to fnmatch,
+ * one UTF-8 character to RE2).  NULL, or why it cannot be written: what
+ * RE2 has no equivalent of, what fnmatch reads in ways this does not
+ * follow (an unclosed '['), and a '\' ending g (which fnmatch matches
+ * with nothing). */
+static const char *glob_regexp(char *b, size_t len, size_t *at, const char *g, bool *dot,
+                               bool *one_byte)
+{
+    static const char *const classes[] = {"alnum", "alpha", "blank", "cntrl", "digit", "graph",
+                                          "lower", "print", "punct", "space", "upper", "xdigit"};
+    for (const char *c = g; *c; c++) {
+        size_t n;
+        if (*c == '*' || *c == '?') {
+            append(b, len, at, "%s", *c == '*' ? ".*" : ".");
+            *dot = true;
+            *one_byte = *one_byte || *c == '?';
+            continue;
+        }
+        bool escaped = *c == '\\';
+        if (escaped && !c[1])
+            return "it ends in a lone '\\', which matches nothing";
+        c += escaped;
+        if ((unsigned char)*c >= 0x80 && (n = utf8_char((const unsigned char *)c))) {
+            append(b, len, at, "%.*s", (int)n, c);
+            c += n - 1;
+            continue;
+        }
+        if ((unsigned char)*c >= 0x80)
+            return "it is not UTF-8, which pprof's regexps want";
+        if (*c != '[' || escaped) {
+            append_literal(b, len, at, *c, false);
+            continue;
+        }
+        /* A bracket: its first member may be ']'; '!' (or '^', unless
+         * POSIXLY_CORRECT is set) negates it; a '-' between two members
+         * is a range, first or last a member. */
+        bool negated = c[1] == '!' || (c[1] == '^' && !getenv("POSIXLY_CORRECT"));
+        const char *m = c + 1 + negated;
+        append(b, len, at, "[%s", negated ? "^" : "");
+        *one_byte = *one_byte || negated;
+        do {
+            char lo, hi;
+            const char *end;
+            if (!*m)
+                return "it has a '[' with no ']' to close it";
+            if (m[0] == '[' && m[1] == ':') {
+                size_t i = 0, k = strspn(m + 2, "abcdefghijklmnopqrstuvwxyz");
+                while (i < sizeof classes / sizeof classes[0] &&
+                       (strlen(classes[i]) != k || strncmp(classes[i], m + 2, k)))
+                    i++;
+                if (i == sizeof classes / sizeof classes[0] || strncmp(m + 2 + k, ":]", 2))
+                    return "a [:class:] in it is not one both fnmatch and pprof know";
+                if (m[k + 4] == '-' && m[k + 5] != ']')
+                    return "a [:class:] in it starts a range";
+                append(b, len, at, "[:%s:]", classes[i]);
+                m += k + 4;
+                continue;
+            }
+            if (!bracket_char(&m, &lo))
+                return *m == '[' ? "pprof's regexps have no [. or [= in a bracket"
+                       : *m == '\\' && !m[1] ? "it ends in a lone '\\', which matches nothing"
+                                            : "a bracket in it holds a byte past ASCII";
+            append_literal(b, len, at, lo, true);
+            if (*m != '-' || m[1] == ']')
+                continue;
+            end = m + 1;
+            if (!bracket_char(&end, &hi) || hi < lo)
+                return "a range in a bracket in it is not one pprof's regexps take";
+            append(b, len, at, "-");
+            append_literal(b, len, at, hi, true);
+            m = end;
+        } while (*m != ']');
+        append(b, len, at, "]");
+        c = m;
+    }
+    return NULL;
 }
 
 /* The --tag filter as one pprof -tagfocus value, in b: KEY=^(RE|RE)$ for
  * one key (its globs are alternatives); for several, pprof's form
  * without a key, ^KEY:(RE|RE)$,... of which every one must match a
- * label.  0 without --tag, -1 when it does not fit in len, else 1. */
-static int tag_focus(char *b, size_t len)
+ * label's "KEY:value".  (?s) before a regexp with a '.'.  0 without --tag,
+ * 1 when written, -1 when it does not fit in len, -2 when pprof would not
+ * keep the samples --tag keeps (*why says why, of the --tag *which, or of
+ * them all when *which is ntags). */
+static int tag_focus(char *b, size_t len, const profile *p, const char **why, size_t *which)
 {
     size_t at = 0;
-    bool one_key = true;
+    bool one_key = true, key_colon, value_wide;
     b[0] = '\0';
+    *which = ntags;
+    profile_read_label_bytes(p, &key_colon, &value_wide);
     for (size_t i = 0; i < ntags; i++)
         one_key = one_key && !strcmp(tag_keyp[i], tag_keyp[0]);
+    if (!one_key && key_colon) {
+        *why = "a label key of the profile holds a ':', which makes pprof's \"KEY:value\" "
+               "ambiguous";
+        return -2;
+    }
     for (size_t i = 0; i < ntags; i++) {
-        size_t first = 0; /* the first --tag of a key writes all of its globs */
+        size_t first = 0, rat = 0; /* the first --tag of a key writes all of its globs */
+        char re[2048];
+        bool dot = false, one_byte = false;
         while (strcmp(tag_keyp[first], tag_keyp[i]))
             first++;
         if (first < i)
             continue;
-        if (one_key)
-            append(b, len, &at, "%s=^(", tag_keyp[i]);
-        else
-            append(b, len, &at, "%s^%s:(", i ? "," : "", tag_keyp[i]);
+        if (!one_key) {
+            append(re, sizeof re, &rat, "^");
+            for (const char *c = tag_keyp[i]; *c; c++)
+                append_literal(re, sizeof re, &rat, *c, false);
+            append(re, sizeof re, &rat, ":");
+        }
+        append(re, sizeof re, &rat, "%s(", one_key ? "^" : "");
         for (size_t j = i; j < ntags; j++)
             if (!strcmp(tag_keyp[j], tag_keyp[i])) {
-                append(b, len, &at, "%s", j > i ? "|" : "");
-                glob_regexp(b, len, &at, tag_globs[j]);
+                append(re, sizeof re, &rat, "%s", j > i ? "|" : "");
+                *which = j;
+                if ((*why = glob_regexp(re, sizeof re, &rat, tag_globs[j], &dot, &one_byte)))
+                    return -2;
             }
-        append(b, len, &at, ")$");
+        append(re, sizeof re, &rat, ")$");
+        if (one_byte && value_wide) {
+            *which = ntags;
+            *why = "a label value holds bytes past ASCII: a ? or [!...] matches one byte of "
+                   "it, where pprof's regexps match one UTF-8 character";
+            return -2;
+        }
+        if (rat >= sizeof re)
+            return -1;
+        if (one_key)
+            append(b, len, &at, "%s=", tag_keyp[i]);
+        append(b, len, &at, "%s%s%s", i ? "," : "", dot ? "(?s)" : "", re);
     }
     return !ntags ? 0 : at < len ? 1 : -1;
 }
@@ -579,9 +692,23 @@ void report_lifetime_lines(FILE *f, const profile *p, size_t t, const report_lif
      * start: the last band in range starts at the bound below the edge.
      * It takes one -tagfocus, so --tag is a first pprof run's. */
     report_quote(q, sizeof q, p->path);
-    int tagged = tag_focus(tags, sizeof tags);
-    if (tagged < 0) {
+    const char *why = NULL;
+    size_t which;
+    int tagged = tag_focus(tags, sizeof tags, p, &why, &which);
+    if (tagged == -1) {
         (void)fputs("      (the --tag patterns are too long to show as a pprof -tagfocus)\n", f);
+        return;
+    }
+    if (tagged < 0 && which < ntags) {
+        /* A -tagfocus that keeps other samples is worse than none. */
+        /* its KEY=PATTERN argument: the pattern follows the '=' in it */
+        report_quote(tq, sizeof tq, tag_globs[which] - strlen(tag_keyp[which]) - 1);
+        (void)fprintf(f, "      (--tag %s cannot be shown as a pprof -tagfocus: %s)\n", tq, why);
+        return;
+    }
+    if (tagged < 0) {
+        (void)fprintf(f, "      (the --tag patterns cannot be shown as a pprof -tagfocus: %s)\n",
+                      why);
         return;
     }
     if (tagged) {

@@ -166,6 +166,82 @@ EOF
 expect_rc 0 hp top --raw --tag thread=io-2 "$W/mv.pb"
 expect_in "$W/out" "^Total: 4096 "
 
+# top --max-lifetime with --tag prints the pprof runs that make the same
+# table: a -proto -tagfocus run of the --tag filter, then the lifetimes'.
+# Run for real, they must keep the samples --tag keeps (each sample is its
+# own function s<i>, freed at once): a '=' in a pattern (pprof cuts
+# -tagfocus at its first '='), keys with regexp characters, ',' and '(',
+# [:class:], '\' in a bracket, [!...], and * and ? over a newline (all
+# fnmatch's).  What pprof would read otherwise is said, not printed.
+python3 - "$W" <<EOF
+import sys
+sys.path.insert(0, "$CLI_SRC")
+from make_corpus import field_bytes, field_varint, function, label, location, sample, value_type
+def write(path, cases):
+    strs = ["", "alloc_objects", "count", "alloc_space", "bytes", "lifetime", "seconds"]
+    def s(x):
+        if x not in strs:
+            strs.append(x)
+        return strs.index(x)
+    m = field_bytes(1, value_type(1, 2)) + field_bytes(1, value_type(3, 4))
+    for i, ls in enumerate(cases):
+        labels = [label(5, 0, 6)] + [label(s(k), s=s(v)) for k, v in ls]
+        m += field_bytes(2, sample([i + 1], [1, 1000 + i], labels))
+    for i in range(len(cases)):
+        m += field_bytes(4, location(i + 1, [i + 1], 0)) + field_bytes(5, function(i + 1, s("s%d" % i)))
+    for x in strs:
+        m += field_bytes(6, x.encode())
+    open(path, "wb").write(m + field_varint(9, 1700000000 * 10**9))
+write(sys.argv[1] + "/lt.pb", [
+    [("a.b", "x"), ("c", "y=z")], [("aXb", "x"), ("c", "y=z")], [("a.b", "x"), ("c", "y")],
+    [("k", "5")], [("k", "a")], [("k", "x\ny")], [("k", "]")], [("k", "\\\\")],
+    [("a(b", "1"), ("c,d", "2")], [("a(b", "1"), ("c", "2")]])
+# a value past ASCII (? matches one byte of it); a key with a ':'
+write(sys.argv[1] + "/wide.pb", [[("k", "\u00e9"), ("c", "1")], [("k", "ab")], [("k:c", "1")]])
+EOF
+[[ -s $W/lt.pb && -s $W/wide.pb ]] || fail "crafting the profiles of labels with lifetimes failed"
+# kept ARGS...: heapprof top --max-lifetime 1s ARGS's functions, into $W/kept.
+kept() {
+    expect_rc 0 hp top --raw --max-lifetime 1s "$@"
+    awk '/  function$/ {f = 1; next} f {print $NF}' "$W/out" | sort >"$W/kept"
+    [[ -s $W/kept ]] || fail "top --max-lifetime 1s $*: no function kept: $(cat "$W/out")"
+}
+# same_in_pprof WANT ARGS...: the functions kept are WANT, and so they are
+# by the pprof runs printed.
+same_in_pprof() {
+    local want=$1 first then
+    shift
+    kept "$@"
+    [[ $(tr '\n' ' ' <"$W/kept") == "$want " ]] ||
+        fail "top --max-lifetime 1s $*: expected $want kept, found: $(cat "$W/out")"
+    first=$(sed -n 's/^ *the same in pprof: \(go tool pprof -proto .* >tagged\.pb\.gz\)$/\1/p' "$W/out")
+    then=$(sed -n 's/^ *then go tool pprof \(.* tagged\.pb\.gz\)$/\1/p' "$W/out")
+    [[ -n $first && -n $then ]] || fail "top --max-lifetime 1s $*: no pprof runs: $(cat "$W/out")"
+    have_go || return 0
+    (cd "$W" && eval "$first") 2>"$W/pp.err" ||
+        fail "top --max-lifetime 1s $*: '$first' failed: $(cat "$W/pp.err")"
+    (cd "$W" && eval "go tool pprof -top -nodecount=1000 $then") >"$W/pp.top" 2>"$W/pp.err" ||
+        fail "top --max-lifetime 1s $*: 'go tool pprof $then' failed: $(cat "$W/pp.err")"
+    awk '$6 ~ /^s[0-9]+$/ {print $6}' "$W/pp.top" | sort >"$W/pp.kept"
+    cmp -s "$W/kept" "$W/pp.kept" ||
+        fail "top --max-lifetime 1s $*: heapprof keeps $want, the pprof runs $(tr '\n' ' ' <"$W/pp.kept")($first; then $then): $(cat "$W/pp.top")"
+}
+same_in_pprof "s0" --tag a.b=x --tag 'c=y=z' "$W/lt.pb"
+same_in_pprof "s8" --tag 'a(b=1' --tag 'c,d=2' "$W/lt.pb"
+same_in_pprof "s3" --tag 'k=[[:digit:]]' "$W/lt.pb"
+same_in_pprof "s6 s7" --tag 'k=[\]\\]' "$W/lt.pb"
+same_in_pprof "s3 s6 s7" --tag 'k=[!a]' "$W/lt.pb"
+same_in_pprof "s5" --tag 'k=x?y' --tag 'k=x*y' "$W/lt.pb"
+same_in_pprof "s4 s5" --tag 'k=a' --tag 'k=*y' "$W/lt.pb"
+kept --tag 'k=[[=a=]]' "$W/lt.pb"
+expect_in "$W/out" "^      \(--tag 'k=\[\[=a=\]\]' cannot be shown as a pprof -tagfocus: pprof's regexps have no \[\. or \[= in a bracket\)$"
+expect_not_in "$W/out" "go tool pprof" "a pprof run for [=a=]"
+kept --tag 'k=??' "$W/wide.pb"
+expect_in "$W/out" "^      \(the --tag patterns cannot be shown as a pprof -tagfocus: a label value holds bytes past ASCII: a \? or \[!\.\.\.\] matches one byte of it, where pprof's regexps match one UTF-8 character\)$"
+kept --tag 'k=*' --tag 'c=1' "$W/wide.pb"
+expect_in "$W/out" "cannot be shown as a pprof -tagfocus: a label key of the profile holds a ':'"
+same_in_pprof "s1" --tag 'k=a*' "$W/wide.pb"
+
 # Usage errors: one line, status 2.
 for cmd in top leaks timeline ages flame; do
     args=("$W/s1.pb")

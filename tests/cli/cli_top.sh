@@ -179,6 +179,24 @@ expect_in "$W/out" '^main;leaf 9007199254740993$' "flame --folded: leaf's"
 expect_in "$W/out" '^main 4611686018427387907$' "flame --folded: main's own"
 expect_rc 0 hp flame --folded --base "$W/big0.pb" "$W/big.pb"
 expect_in "$W/out" '^main 1 4611686018427387907$' "flame --folded --base: main's"
+# Past 2^53 the sign of a change is the integers' too: the doubles of a
+# base of 2^53 + 1 and of 2^53 are equal, and it read "+1".
+python3 - "$W/bigb.pb" "$W/bigl.pb" <<EOF
+import sys
+sys.path.insert(0, "$CLI_SRC")
+from make_corpus import profile, sample
+open(sys.argv[1], "wb").write(profile(samples=[sample([2], [2**53 + 1, 2**53 + 1])]))
+open(sys.argv[2], "wb").write(profile(samples=[sample([2], [2**53, 2**53])]))
+EOF
+[[ -s $W/bigl.pb ]] || fail "crafting the profiles of a change past 2^53 failed"
+expect_rc 0 hp flame --type inuse_objects --base "$W/bigb.pb" -o "$W/bigdiff.svg" "$W/bigl.pb"
+expect_in "$W/bigdiff.svg" 'base bigb\.pb: 9007199254740993, so -1 \(red: grew' "flame --base: the total's change"
+[[ $(grep -c '^-1 since the base (9007199254740993 there)</title>' "$W/bigdiff.svg") == 2 ]] ||
+    fail "flame --base: all and main did not shrink by 1: $(grep 'since the base' "$W/bigdiff.svg")"
+expect_in "$W/bigdiff.svg" '<text [^>]*>main</text>' "flame --base: main's frame"
+expect_not_in "$W/bigdiff.svg" 'rgb\(255,' "a frame coloured as grown"
+expect_rc 0 hp flame --base "$W/bigb.pb" -o "$W/bigdiff.svg" "$W/bigl.pb"
+expect_in "$W/bigdiff.svg" '^-1 B since the base \(8\.00 PiB there\)</title>' "flame --base: bytes"
 expect_rc 0 hp flame --type inuse_objects -o "$W/bigcount.svg" "$W/big.pb"
 expect_in "$W/bigcount.svg" ': 9007199254740994 ± ' "flame: the count in the subtitle"
 expect_in "$W/bigcount.svg" '^9007199254740994 ± ~[0-9]+ \(100\.0%\)</title>' "flame: the count in the tooltips"

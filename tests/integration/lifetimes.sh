@@ -111,10 +111,10 @@ n=$(awk '$NF == "temp" {print $1}' "$W/cli.out")
 [[ $CRC -eq 0 && -n $n && $n -ge 199 ]] || fail "top --max-lifetime 1s --tag thread=integ_*: expected temp: $(cat "$W/cli.out" "$W/cli.err")"
 first=$(sed -n 's/^ *the same in pprof: go tool pprof -proto \(.*\) >tagged.pb.gz$/\1/p' "$W/cli.out")
 then=$(sed -n 's/^ *then go tool pprof \(.*\) tagged.pb.gz$/\1/p' "$W/cli.out")
-[[ $first == "-tagfocus 'thread=^(integ_.*)\$' $p" && $then == "-sample_index=alloc_objects -tagfocus lifetime=:0s" ]] ||
-    fail "top --max-lifetime --tag: expected a pprof run with -tagfocus 'thread=^(integ_.*)\$', then the lifetimes': $(cat "$W/cli.out")"
+[[ $first == "-tagfocus 'thread=(?s)^(integ_.*)\$' $p" && $then == "-sample_index=alloc_objects -tagfocus lifetime=:0s" ]] ||
+    fail "top --max-lifetime --tag: expected a pprof run with -tagfocus 'thread=(?s)^(integ_.*)\$', then the lifetimes': $(cat "$W/cli.out")"
 if have_go; then
-    go tool pprof -proto -tagfocus 'thread=^(integ_.*)$' "$p" >"$W/tagged.pb.gz" 2>/dev/null ||
+    go tool pprof -proto -tagfocus 'thread=(?s)^(integ_.*)$' "$p" >"$W/tagged.pb.gz" 2>/dev/null ||
         fail "go tool pprof -proto -tagfocus failed"
     pprof_to "$W/tagged.pb.gz" "$W/tagged.top" -top -nodecount=1000 -sample_index=alloc_objects -tagfocus lifetime=:0s
     [[ $(awk '$6 == "temp" {print $1}' "$W/tagged.top") == "$n" ]] ||
