@@ -478,8 +478,9 @@ static int next_stack(void *ctx, pprof_sample *s)
 /* The text profile (heaptext.h): one record per stack with anything to
  * show, its in-use values those of its age bands added up, its objects
  * rounded once, as the binary profile's bands add up to (next_band), so
- * that pprof shows the same numbers for both.  Memory: the age fold's, and 48 bytes per stack for
- * the records, which heaptext sorts. */
+ * that pprof shows the same numbers for both.  Memory: the age fold's, 48
+ * bytes per stack for the records, which heaptext sorts, and 24 per
+ * distinct frame address no symbol names (heaptext.c, dwarf_lookup). */
 static int write_text(int fd, const fdid *id, const stack_rec *head, uint64_t limit,
                       const char *const *cp, size_t nc)
 {

@@ -213,6 +213,39 @@ static int by_map_addr(const void *a, const void *b)
     return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* d's entries sorted by address, each once. */
+static void sort_unique(dwarf_names *d)
+{
+    if (!d->n)
+        return;
+    sort_array(d->v, d->n, sizeof *d->v, by_map_addr);
+    size_t u = 0;
+    for (size_t i = 1; i < d->n; i++)
+        if (d->v[i].addr != d->v[u].addr)
+            d->v[++u] = d->v[i];
+    d->n = u + 1;
+}
+
+/* Room for one more entry in d: its repeats dropped first (a frame is in
+ * many stacks), so that d grows with the distinct addresses, as pprof.c's
+ * locations do, not with every frame; doubled when that left it over half
+ * full.  false: no memory for it. */
+static bool make_room(dwarf_names *d)
+{
+    if (d->n < d->cap)
+        return true;
+    sort_unique(d);
+    if (d->cap && d->n <= d->cap / 2)
+        return true;
+    size_t cap = d->cap ? 2 * d->cap : 256;
+    dwarf_name *v = mem_realloc(d->v, cap * sizeof *v);
+    if (!v)
+        return d->n < d->cap;
+    d->v = v;
+    d->cap = cap;
+    return true;
+}
+
 /* The frames of r[0..n) no symbol names, in mappings whose DWARF names
  * functions (keep_names), into d, sorted by address without repeats, each
  * with the DWARF's name.  Out of memory, the names looked up so far stand
@@ -230,25 +263,14 @@ static void dwarf_lookup(const pprof_symbols *sy, const heaptext_record *r, size
             if (symbol_at(sy, addr, &off) || (m = mapping_of(sy, nmaps, addr)) == SIZE_MAX ||
                 !sy->keep_names(sy->ctx, m))
                 continue;
-            if (d->n == d->cap) {
-                size_t cap = d->cap ? 2 * d->cap : 256;
-                dwarf_name *v = mem_realloc(d->v, cap * sizeof *v);
-                if (!v)
-                    goto lookup;
-                d->v = v;
-                d->cap = cap;
-            }
+            if (!make_room(d))
+                goto lookup;
             d->v[d->n++] = (dwarf_name){addr, (uint32_t)m, NULL};
         }
 lookup:
+    sort_unique(d);
     if (!d->n)
         return;
-    sort_array(d->v, d->n, sizeof *d->v, by_map_addr);
-    size_t u = 0;
-    for (size_t i = 1; i < d->n; i++)
-        if (d->v[i].addr != d->v[u].addr)
-            d->v[++u] = d->v[i];
-    d->n = u + 1;
     uint64_t *addrs = mem_alloc(d->n * sizeof *addrs);
     symbols_line *got = mem_alloc(d->n * sizeof *got);
     for (size_t i = 0, j; addrs && got && i < d->n; i = j) {

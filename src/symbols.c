@@ -1310,7 +1310,8 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
     }
     /* Where the DWARF names nothing, a label stretched over the address
      * names it (named_at): also when the DWARF could not be read (its
-     * file replaced, no memory), as it did before it was asked. */
+     * file replaced, or no memory for its cache or its lookup), as it did
+     * before it was asked; not without memory for v, from and got. */
     for (size_t j = 0; have && j < nv; j++) {
         const sym *y = f->dwarf_funcs && !got[j].func ? find_sym(f, v[j]) : NULL;
         if (y && y->label)

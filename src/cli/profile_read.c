@@ -85,6 +85,8 @@ struct profile_mem {
     const char **tag_frames; /* profile_read_by_tag: the samples' frames */
     namehash *tag_hashes;    /* ... and their names' hashes */
     namehash *tag_name_hashes; /* per tag_names entry */
+    unsigned char *ctl_strs; /* sanitize_strings: a bit per string it changed (NULL: none) */
+    bool ctl_all;            /* ...or, its memory lacking, as if it changed every one */
     namehash *hashes;      /* per frame: its name's hash */
     profile_sample *samples;
     double *var;
@@ -694,16 +696,26 @@ void profile_read_label_keys(const profile *p, char *have, size_t len)
     label_keys(p->mem->pb, true, have, len);
 }
 
-void profile_read_label_bytes(const profile *p, bool *key_colon, bool *value_wide)
+/* Whether sanitize_strings changed string i (below). */
+static bool ctl_changed(const struct profile_mem *m, int64_t i)
+{
+    return m->ctl_all ||
+           (m->ctl_strs && i >= 0 && (uint64_t)i < m->pb->n_string_table &&
+            (m->ctl_strs[i / 8] >> (i % 8) & 1));
+}
+
+void profile_read_label_bytes(const profile *p, bool *key_colon, bool *value_wide,
+                              bool *control)
 {
     const pb_profile *pb = p->mem->pb;
-    *key_colon = *value_wide = false;
+    *key_colon = *value_wide = *control = false;
     for (size_t i = 0; i < pb->n_sample; i++)
         for (size_t k = 0; k < pb->sample[i]->n_label; k++) {
             const Perftools__Profiles__Label *l = pb->sample[i]->label[k];
             if (!l->str)
                 continue;
             *key_colon = *key_colon || strchr(str(pb, l->key), ':');
+            *control = *control || ctl_changed(p->mem, l->key) || ctl_changed(p->mem, l->str);
             for (const char *c = str(pb, l->str); *c && !*value_wide; c++)
                 *value_wide = (unsigned char)*c >= 0x80;
         }
@@ -840,19 +852,28 @@ static uint64_t run_id(const profile *p)
 }
 
 /* Control characters in a name would reach the user's terminal: replace
- * them in the string table itself, so every use agrees. */
-static void sanitize_strings(pb_profile *pb)
+ * them in the string table itself, so every use agrees.  Which strings it
+ * changed is kept: --tag matches the '?', where pprof's -tagfocus would
+ * see the control character (profile_read_label_bytes). */
+static void sanitize_strings(struct profile_mem *m)
 {
+    pb_profile *pb = m->pb;
     for (size_t i = 0; i < pb->n_string_table; i++)
         for (char *c = pb->string_table[i]; c && *c; c++)
-            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) {
                 *c = '?';
+                if (!m->ctl_strs && !m->ctl_all &&
+                    !(m->ctl_strs = calloc(pb->n_string_table / 8 + 1, 1)))
+                    m->ctl_all = true;
+                if (m->ctl_strs)
+                    m->ctl_strs[i / 8] |= (unsigned char)(1u << (i % 8));
+            }
 }
 
 static int build_header(reader *r, struct profile_mem *m, profile *p)
 {
     pb_profile *pb = m->pb;
-    sanitize_strings(pb);
+    sanitize_strings(m);
     size_t nt = pb->n_sample_type;
     m->type_name = malloc((nt + 1) * sizeof *m->type_name);
     m->type_unit = malloc((nt + 1) * sizeof *m->type_unit);
@@ -1139,6 +1160,8 @@ static void free_model(struct profile_mem *m)
     free(m->tag_frames);
     free(m->tag_hashes);
     free(m->tag_name_hashes);
+    free(m->ctl_strs);
+    m->ctl_strs = NULL;
     m->tag_name_hashes = NULL;
     m->tag_names = NULL;
     m->tag_frames = NULL;

@@ -179,10 +179,12 @@ int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled
 void profile_read_label_keys(const profile *p, char *have, size_t len);
 
 /* Whether some sample of p (all of them, whatever --tag kept) has a string
- * label whose key holds a ':' (*key_colon), or whose value holds a byte
- * past ASCII (*value_wide): what pprof's -tagfocus reads otherwise than
- * --tag (report.c, tag_focus). */
-void profile_read_label_bytes(const profile *p, bool *key_colon, bool *value_wide);
+ * label whose key holds a ':' (*key_colon), whose value holds a byte past
+ * ASCII (*value_wide), or whose key or value held a control character,
+ * which profile_read shows as '?' (*control): what pprof's -tagfocus reads
+ * otherwise than --tag (report.c, tag_focus). */
+void profile_read_label_bytes(const profile *p, bool *key_colon, bool *value_wide,
+                              bool *control);
 
 /* Index of the sample type called name, or -1. */
 long profile_read_type(const profile *p, const char *name);

@@ -476,7 +476,7 @@ static void append_literal(char *b, size_t len, size_t *at, char c, bool in_clas
  * U+FFFD, which RE2 also matches for each invalid byte of a value. */
 static size_t utf8_char(const unsigned char *s)
 {
-    size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    size_t n = s[0] >= 0xf8 ? 0 : s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
     unsigned cp = s[0] & (0x7f >> n);
     for (size_t i = 1; i < n; i++) {
         if ((s[i] & 0xc0) != 0x80)
@@ -506,9 +506,9 @@ static bool bracket_char(const char **c, char *m)
 /* Glob g, as heapprof's fnmatch(g, value, 0) reads it in the C locale
  * (glibc: * ? [...] [!...] [^...] [:class:] and \ escapes, in a bracket
  * too), as an RE2 regexp that matches the same values, appended to
- * b[*at]; *dot when it has a '.' (which must match newlines too, as * and
- * ? do: (?s)), *one_byte when it has a ? or [!...] (one byte to fnmatch,
- * one UTF-8 character to RE2).  NULL, or why it cannot be written: what
+ * b[*at]; *dot when it has a '.' (written with (?s), so that it matches
+ * any character, as fnmatch's * and ? do), *one_byte when it has a ? or
+ * [!...] (one byte to fnmatch, one UTF-8 character to RE2).  NULL, or why it cannot be written: what
  * RE2 has no equivalent of, what fnmatch reads in ways this does not
  * follow (an unclosed '['), and a '\' ending g (which fnmatch matches
  * with nothing). */
@@ -595,10 +595,16 @@ static const char *glob_regexp(char *b, size_t len, size_t *at, const char *g, b
 static int tag_focus(char *b, size_t len, const profile *p, const char **why, size_t *which)
 {
     size_t at = 0;
-    bool one_key = true, key_colon, value_wide;
+    bool one_key = true, key_colon, value_wide, control;
     b[0] = '\0';
     *which = ntags;
-    profile_read_label_bytes(p, &key_colon, &value_wide);
+    profile_read_label_bytes(p, &key_colon, &value_wide, &control);
+    if (control) {
+        /* --tag matched the '?' profile_read shows for it */
+        *why = "a label of the profile holds a control character, which --tag reads as '?' "
+               "and pprof as itself";
+        return -2;
+    }
     for (size_t i = 0; i < ntags; i++)
         one_key = one_key && !strcmp(tag_keyp[i], tag_keyp[0]);
     if (!one_key && key_colon) {
@@ -614,10 +620,21 @@ static int tag_focus(char *b, size_t len, const profile *p, const char **why, si
             first++;
         if (first < i)
             continue;
-        if (!one_key) {
+        if (!one_key) { /* the key, in a regexp: UTF-8 (else RE2 reads U+FFFD) */
             append(re, sizeof re, &rat, "^");
-            for (const char *c = tag_keyp[i]; *c; c++)
-                append_literal(re, sizeof re, &rat, *c, false);
+            for (const char *c = tag_keyp[i]; *c; c++) {
+                size_t n = (unsigned char)*c < 0x80 ? 1 : utf8_char((const unsigned char *)c);
+                if (!n) {
+                    *which = i;
+                    *why = "its key is not UTF-8, which pprof's regexps want";
+                    return -2;
+                }
+                if (n > 1)
+                    append(re, sizeof re, &rat, "%.*s", (int)n, c);
+                else
+                    append_literal(re, sizeof re, &rat, *c, false);
+                c += n - 1;
+            }
             append(re, sizeof re, &rat, ":");
         }
         append(re, sizeof re, &rat, "%s(", one_key ? "^" : "");

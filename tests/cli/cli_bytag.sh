@@ -171,8 +171,10 @@ expect_in "$W/out" "^Total: 4096 "
 # Run for real, they must keep the samples --tag keeps (each sample is its
 # own function s<i>, freed at once): a '=' in a pattern (pprof cuts
 # -tagfocus at its first '='), keys with regexp characters, ',' and '(',
-# [:class:], '\' in a bracket, [!...], and * and ? over a newline (all
-# fnmatch's).  What pprof would read otherwise is said, not printed.
+# [:class:], '\' in a bracket, [!...], * and ?.  What pprof would read
+# otherwise is said, not printed: a control character in a label (which
+# --tag sees as the '?' heapprof shows), bytes that are not UTF-8 in a
+# pattern or a key.
 python3 - "$W" <<EOF
 import sys
 sys.path.insert(0, "$CLI_SRC")
@@ -190,16 +192,19 @@ def write(path, cases):
     for i in range(len(cases)):
         m += field_bytes(4, location(i + 1, [i + 1], 0)) + field_bytes(5, function(i + 1, s("s%d" % i)))
     for x in strs:
-        m += field_bytes(6, x.encode())
+        m += field_bytes(6, x.encode() if isinstance(x, str) else x)
     open(path, "wb").write(m + field_varint(9, 1700000000 * 10**9))
 write(sys.argv[1] + "/lt.pb", [
     [("a.b", "x"), ("c", "y=z")], [("aXb", "x"), ("c", "y=z")], [("a.b", "x"), ("c", "y")],
-    [("k", "5")], [("k", "a")], [("k", "x\ny")], [("k", "]")], [("k", "\\\\")],
+    [("k", "5")], [("k", "a")], [("k", "x-y")], [("k", "]")], [("k", "\\\\")],
     [("a(b", "1"), ("c,d", "2")], [("a(b", "1"), ("c", "2")]])
 # a value past ASCII (? matches one byte of it); a key with a ':'
 write(sys.argv[1] + "/wide.pb", [[("k", "\u00e9"), ("c", "1")], [("k", "ab")], [("k:c", "1")]])
+# a control character in a value; bytes that are not UTF-8 (an F8 lead byte)
+write(sys.argv[1] + "/ctl.pb", [[("k", "x\ny")], [("k", "ab")]])
+write(sys.argv[1] + "/bad.pb", [[(b"\xff", "x"), ("c", "y")], [("k", b"\xf8\x90\x80\x80")]])
 EOF
-[[ -s $W/lt.pb && -s $W/wide.pb ]] || fail "crafting the profiles of labels with lifetimes failed"
+[[ -s $W/lt.pb && -s $W/wide.pb && -s $W/ctl.pb && -s $W/bad.pb ]] || fail "crafting the profiles of labels with lifetimes failed"
 # kept ARGS...: heapprof top --max-lifetime 1s ARGS's functions, into $W/kept.
 kept() {
     expect_rc 0 hp top --raw --max-lifetime 1s "$@"
@@ -241,6 +246,13 @@ expect_in "$W/out" "^      \(the --tag patterns cannot be shown as a pprof -tagf
 kept --tag 'k=*' --tag 'c=1' "$W/wide.pb"
 expect_in "$W/out" "cannot be shown as a pprof -tagfocus: a label key of the profile holds a ':'"
 same_in_pprof "s1" --tag 'k=a*' "$W/wide.pb"
+kept --tag 'k=*' "$W/ctl.pb"
+expect_in "$W/out" "cannot be shown as a pprof -tagfocus: a label of the profile holds a control character, which --tag reads as '\?' and pprof as itself\)$"
+expect_not_in "$W/out" "go tool pprof" "a pprof run for a label with a newline"
+kept --tag $'k=\xf8\x90\x80\x80' "$W/bad.pb"
+expect_in "$W/out" "cannot be shown as a pprof -tagfocus: it is not UTF-8, which pprof's regexps want\)$"
+kept --tag $'\xff=x' --tag c=y "$W/bad.pb"
+expect_in "$W/out" "cannot be shown as a pprof -tagfocus: its key is not UTF-8, which pprof's regexps want\)$"
 
 # Usage errors: one line, status 2.
 for cmd in top leaks timeline ages flame; do
