@@ -153,8 +153,9 @@ named under_dir "$W/empty:$W/root2" "$W/linked/prog" "$W/linked/libdbg.so"
 # A debug file with DWARF but no .symtab: its functions named from the
 # DWARF (before, "[prog]" with no line at all).
 objcopy --strip-all --keep-section='.debug_*' "$W/dbg/prog.debug" "$W/nosymtab.debug"
-if readelf -S "$W/nosymtab.debug" | grep -qF '.symtab' || ! readelf -S "$W/nosymtab.debug" | grep -qF '.debug_info'; then
-    fail "objcopy left a .symtab, or no .debug_info, in $W/nosymtab.debug: $(readelf -S "$W/nosymtab.debug")"
+sections=$(readelf -S "$W/nosymtab.debug" 2>/dev/null) # whole first, as in no_sym
+if grep -qF '.symtab' <<<"$sections" || ! grep -qF '.debug_info' <<<"$sections"; then
+    fail "objcopy left a .symtab, or no .debug_info, in $W/nosymtab.debug: $sections"
 fi
 by_id "$W/root8" "$W/plain/prog" "$W/nosymtab.debug"
 # The library's too: its exports (and a label among them) are then its only
@@ -189,8 +190,9 @@ for f in prog libdbg.so; do
     objcopy --discard-all --keep-section='.debug_*' "$W/$f" "$W/globals/$f"
 done
 no_sym "$W/globals/prog" dbg_outer frame_dummy
-readelf -sW "$W/globals/prog" | grep -qE " 0 FUNC +GLOBAL .* dbg_asm_alloc$" ||
-    fail "no dbg_asm_alloc of size 0 in $W/globals/prog: $(readelf -sW "$W/globals/prog")"
+syms=$(readelf -sW "$W/globals/prog" 2>/dev/null) # whole first, as in no_sym
+grep -qE " 0 FUNC +GLOBAL .* dbg_asm_alloc$" <<<"$syms" ||
+    fail "no dbg_asm_alloc of size 0 in $W/globals/prog: $syms"
 no_sym "$W/globals/libdbg.so" lib_static frame_dummy
 # asm_named TAG: TAG's program named its assembly routine dbg_asm_alloc (a
 # label of size 0 the DWARF has no entry for) by its label.

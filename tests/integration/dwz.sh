@@ -70,7 +70,10 @@ s=$W/split
 mkdir -p "$s/bin"
 cp "$W/gnu/$prog" "$s/bin/$prog"
 objcopy --only-keep-debug "$s/bin/$prog" "$s/prog.debug"
-readelf -S "$s/prog.debug" 2>/dev/null | grep -q '\.gnu_debugaltlink' ||
+# (readelf's output read whole first: grep -q stops reading, and under
+# pipefail readelf's SIGPIPE would fail the check)
+sections=$(readelf -S "$s/prog.debug" 2>/dev/null)
+grep -q '\.gnu_debugaltlink' <<<"$sections" ||
     fail "objcopy --only-keep-debug left no .gnu_debugaltlink in the debug file"
 strip --strip-debug --strip-unneeded "$s/bin/$prog"
 id=$(readelf -n "$s/bin/$prog" 2>/dev/null | awk '/Build ID/ { print $3; exit }')
