@@ -53,8 +53,9 @@ by_id() {
 # of the unstripped files at the call to malloc, and the source says of the
 # calls above it.
 call_in() { # FILE FUNCTION: the address of FUNCTION's call to malloc
-    objdump -d --no-show-raw-insn "$1" |
-        awk -v f="<$2>:" '$2 == f { on = 1; next } on && /^$/ { exit } on && /call.*<malloc@plt>/ { sub(":", "", $1); print $1; exit }'
+    local dis # read whole first: awk's exit would SIGPIPE objdump under pipefail
+    dis=$(objdump -d --no-show-raw-insn "$1")
+    awk -v f="<$2>:" '$2 == f { on = 1; next } on && /^$/ { exit } on && /call.*<malloc@plt>/ { sub(":", "", $1); print $1; exit }' <<<"$dis"
 }
 # a2l FILE ADDR: "func file:line" per frame, innermost first.
 a2l() {

@@ -84,8 +84,10 @@ done
 # (zsection.h), GNU's .zdebug_line too.  They are the same code, so the
 # line addr2line gives for the plain build is theirs too (addr2line finds
 # none in the split build: it looks for the function in the .dwo).
-call=$(objdump -d --no-show-raw-insn "$PROG_NAMELESS" |
-    awk '/<hp_nameless_alloc>:/ { f = 1 } f && /call.*<malloc@plt>/ { sub(":", "", $1); print $1; exit }')
+# (objdump's output read whole first: awk's exit would SIGPIPE it under
+# pipefail, had more code followed the function)
+dis=$(objdump -d --no-show-raw-insn "$PROG_NAMELESS")
+call=$(awk '/<hp_nameless_alloc>:/ { f = 1 } f && /call.*<malloc@plt>/ { sub(":", "", $1); print $1; exit }' <<<"$dis")
 [[ -n $call ]] || fail "no call to malloc in hp_nameless_alloc (objdump -d)"
 want=$(addr2line -e "$PROG_NAMELESS" "$call" | sed 's/ (discriminator [0-9]*)$//')
 [[ $want == */nameless.c:[0-9]* ]] || fail "addr2line says $want for the malloc call at 0x$call"

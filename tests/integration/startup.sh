@@ -99,7 +99,7 @@ HEAPPROF_LIB="$THREADCALLS $HEAPPROF_LIB" run tcb HEAPPROF_OUT="$W/tcb" -- chrt 
 # thread found before the exec was chrt's (and `chrt -p` of it could fail).
 writer_policy() {
     local t i got
-    for ((i = 0; i < 100; i++)); do
+    for ((i = 0; i < 600; i++)); do # 30 s: a wait, not a timing
         [[ $(cat /proc/"$BGPID"/comm 2>/dev/null) == sleep ]] || { sleep 0.05; continue; }
         for t in /proc/"$BGPID"/task/*; do
             if [[ $(cat "$t/comm" 2>/dev/null) == heapprof-writer ]] &&
@@ -110,7 +110,7 @@ writer_policy() {
         done
         sleep 0.05
     done
-    fail "$1: no thread named heapprof-writer in $BGPID after 5 s: $(cat /proc/"$BGPID"/task/*/comm 2>/dev/null | tr '\n' ' ')"
+    fail "$1: no thread named heapprof-writer in $BGPID after 30 s: $(cat /proc/"$BGPID"/task/*/comm 2>/dev/null | tr '\n' ' ')"
 }
 for policy in other batch; do
     run_bg "w_$policy" HEAPPROF_OUT="$W/w_$policy" -- chrt "--$policy" 0 sleep 30

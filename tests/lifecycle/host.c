@@ -888,7 +888,8 @@ static bool leader_slow;
 static void *leader_worker(void *arg)
 {
     unsigned long sum = 0;
-    for (int i = 0; leader_slow && i < 10; i++)
+    /* 2 s: room for the writer's periodic profiles on a loaded machine */
+    for (int i = 0; leader_slow && i < 40; i++)
         usleep(50000); /* the main thread long gone: the profiler's lines go on */
     for (unsigned i = 0; i < 2000; i++) {
         char *p = malloc(64 + i % 512);

@@ -67,7 +67,7 @@ note "ok: with heapprof's writer and HTTP threads running, the process ends with
 # through a pidfd of the process, which reached no table then (ESRCH), and
 # every one was lost; only the exit profile's line, written by the last
 # thread, showed.  Profiles into a missing directory every 50 ms for the
-# 0.5 s the thread sleeps: the first periodic failure is the writer's line
+# 2 s the thread sleeps: the first periodic failure is the writer's line
 # (the later ones, failing alike, are not said: writer.c).
 start slow HEAPPROF_PERIOD=0.05 HEAPPROF_OUT="$W/missing/p" -- "$LC_HOST" leader_exit slow
 finish "$BGPID" 30

@@ -58,7 +58,12 @@ for ((i = 0; i < 300; i++)); do
     sleep 0.05
 done
 grep -q '^ready' "$W/cg.out" || fail "live_prog did not grow to 40 MiB: $(cat "$W/cg.err")"
-sleep 0.5
+# Until the limit profile is there (the writer polls every 0.2 s), 20 s at
+# most: a wait, not a timing.
+for ((i = 0; i < 400; i++)); do
+    compgen -G "$W/cg.*.pb.gz" >/dev/null && break
+    sleep 0.05
+done
 touch "$W/cg.stop"
 set +e
 wait "$PID"

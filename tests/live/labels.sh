@@ -86,11 +86,13 @@ note "ok"
 rm -f "$W/adopt.go"
 start ad HEAPPROF_SAMPLE=4096 LIVE_ADOPT="$W/adopt.go" -- adopt
 sleep 2.2
-curl -sS --max-time 20 -o "$W/ad.pb.gz" "http://127.0.0.1:$PORT/debug/pprof/heap?seconds=2" &
+# The delta spans 5 s and the adoption comes 2 s into it: curl must have
+# started and the server taken its snapshot first, on a loaded machine too.
+curl -sS --max-time 30 -o "$W/ad.pb.gz" "http://127.0.0.1:$PORT/debug/pprof/heap?seconds=5" &
 cpid=$!
-sleep 0.5
+sleep 2
 touch "$W/adopt.go"
-wait $cpid || fail "heap?seconds=2 across the adoption: curl failed"
+wait $cpid || fail "heap?seconds=5 across the adoption: curl failed"
 grep -q '^adopted' "$W/ad.out" || fail "live_prog did not adopt: $(cat "$W/ad.out")"
 sd_of() { # COMPONENT: that component's inuse_space and its ± in the delta
     go tool pprof -raw -tagfocus "component=$1" "$W/ad.pb.gz" 2>/dev/null |

@@ -249,7 +249,9 @@ sleep 0.3
 t0=$(date +%s%N)
 [[ $(status /metrics) == 200 ]] || fail "a request while slow clients are connected"
 t1=$(date +%s%N)
-((t1 - t0 < 1000000000)) || fail "a request took $(((t1 - t0) / 1000000)) ms next to slow clients"
+# Blocked by them, it would wait for their 5 s deadline: 4 s is room for a
+# loaded machine, not a measure of speed.
+((t1 - t0 < 4000000000)) || fail "a request took $(((t1 - t0) / 1000000)) ms next to slow clients (held until their 5 s deadline?)"
 IFS= read -r -t 10 line <&"$idle" || line=
 [[ $line == "HTTP/1.1 408 "* ]] || fail "silent client: expected 408 after 5 s, got '$line'"
 IFS= read -r -t 10 line <&"$drip" || line=
