@@ -208,6 +208,11 @@ expect_rc 0 hp ages --by tag:thread "$W/e.pb"
 expect_in "$W/out" '^Showing 0 of 0 values of label thread with live bytes$'
 expect_rc 0 hp top --min-age 10m "$W/e.pb"
 expect_in "$W/out" '^Total: 0 B ± 0 in 0 stacks$' "top --min-age of nothing live"
+# A difference whose values are all below 0 (pprof -proto -base, a delta)
+# is not "nothing live": its objects would have had ages, and it has none.
+python3 "$CLI_SRC/craft_profiles.py" signed "$W/neg.pb" shrank=-2:-2048
+expect_rc 1 hp top --min-age 10m "$W/neg.pb"
+expect_in "$W/err" 'this profile does not record object ages'
 expect_rc 0 hp flame --min-age 10m "$W/e.pb" -o "$W/e.svg"
 expect_in "$W/err" 'nothing to draw'
 expect_rc 2 hp ages --by tree "$W/c.pb"
