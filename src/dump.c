@@ -716,8 +716,7 @@ int dump_to_path(const char *path, const dump_info *info, bool keep_existing)
  * errno value. */
 typedef void (*dir_fn)(const char *dir, const char *name, void *ctx);
 
-/* The directory of a prefix: "." for a bare one. */
-static void prefix_dir(const char *prefix, char dir[CONFIG_PATH_MAX])
+void dump_prefix_dir(const char *prefix, char dir[CONFIG_PATH_MAX])
 {
     const char *slash = strrchr(prefix, '/');
     if (slash)
@@ -729,7 +728,7 @@ static void prefix_dir(const char *prefix, char dir[CONFIG_PATH_MAX])
 static int each_name(const char *prefix, dir_fn fn, void *ctx)
 {
     char dir[CONFIG_PATH_MAX];
-    prefix_dir(prefix, dir);
+    dump_prefix_dir(prefix, dir);
     fdid id;
     int fd = fdid_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, &id);
     if (fd < 0)
@@ -891,7 +890,7 @@ static bool sweep_due(const char *prefix)
 {
     char dir[CONFIG_PATH_MAX];
     struct stat st;
-    prefix_dir(prefix, dir);
+    dump_prefix_dir(prefix, dir);
     if (stat(dir, &st) || st.st_size <= SWEEP_BYTES)
         return true;
     uint64_t k = (uint64_t)st.st_size / SWEEP_BYTES + 1;

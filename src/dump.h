@@ -17,6 +17,8 @@
 
 #include <stdbool.h>
 
+#include "config.h"
+
 typedef struct dump_info {
     const char *reason;   /* what asked for it: "exit", "signal", ... */
     uint64_t seq;         /* this dump's sequence number */
@@ -59,6 +61,9 @@ uint64_t dump_last_seq(const char *prefix);
  * processes that died while writing, at every start in a small directory
  * and at some in a large one (see dump.c).  Keeps errno. */
 uint64_t dump_start_scan(const char *prefix, bool sweep);
+
+/* The directory of a prefix: "." for a bare one. */
+void dump_prefix_dir(const char *prefix, char dir[CONFIG_PATH_MAX]);
 
 /* Make the directory of prefix and every one above it that is missing
  * (mkdir -p, mode 0777 less the umask).  0 or the errno of the last. */

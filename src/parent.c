@@ -5,11 +5,12 @@
  * holding this function's address gives our library's, and the parent's
  * maps are searched for them.  /proc/PID/fd/2 is the parent's stderr.
  * /proc/PID/status's SigIgn is the mask of ignored signals, in hex, signal
- * n at bit n-1.  A process that said it ignores a signal leaves a mark in
- * its address space: a one-page PROT_NONE mapping of an empty memfd named
- * for the signal, which its maps show, which a fork child inherits and
- * which an exec drops (the new image marks itself again, if it still
- * ignores the signal).  /proc/PID/environ is the environment the parent's
+ * n at bit n-1.  A process that said a thing (it ignores a signal, its
+ * profiles' directory cannot be written) leaves a mark in its address
+ * space: a one-page PROT_NONE mapping of an empty memfd named for the
+ * thing, which its maps show as "/memfd:NAME (deleted)", which a fork
+ * child inherits and which an exec drops (the new image marks itself
+ * again, if the thing still holds).  /proc/PID/environ is the environment the parent's
  * image started with, NUL-separated: what its heapprof read.  Files are
  * read in fixed buffers: this runs at start-up, where nothing may allocate
  * (the first malloc of the process may be what started the profiler).
@@ -207,18 +208,37 @@ bool parent_shares_heapprof(void)
     return v;
 }
 
-/* The mark's name as /proc/PID/maps shows it. */
-static void mark_name(char *buf, size_t n, int sig)
-{
-    snprintf(buf, n, "/memfd:heapprof-ignores-%d (deleted)", sig);
-}
-
 static bool has_mark(const char *line, size_t len, void *ctx)
 {
     const char *want = ctx;
     size_t wl = strlen(want);
     return len > wl && line[len - wl - 1] == ' ' && !memcmp(line + len - wl, want, wl);
 }
+
+bool parent_has_mark(const char *name)
+{
+    pid_t pp = parent_pid();
+    char path[64], want[PARENT_MARK_MAX + 32];
+    if (!pp || strlen(name) > PARENT_MARK_MAX)
+        return false;
+    snprintf(want, sizeof want, "/memfd:%s (deleted)", name); /* as /proc/PID/maps shows it */
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pp);
+    return each_line(path, has_mark, want);
+}
+
+void parent_leave_mark(const char *name)
+{
+    /* No ftruncate: nothing reads the page, PROT_NONE; the mapping holds
+     * the file once its descriptor is closed. */
+    int fd = strlen(name) > PARENT_MARK_MAX ? -1 : memfd_create(name, MFD_CLOEXEC);
+    if (fd < 0)
+        return; /* no mark: each child says it again */
+    void *mark = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE, MAP_PRIVATE, fd, 0);
+    close(fd);
+    (void)mark; /* MAP_FAILED: no mark either; it is never unmapped */
+}
+
+static void ignoring_mark(char buf[64], int sig) { snprintf(buf, 64, "heapprof-ignores-%d", sig); }
 
 bool parent_said_ignoring(int sig)
 {
@@ -231,24 +251,16 @@ bool parent_said_ignoring(int sig)
     each_line(path, sigign_line, &m);
     if (!m.found || !(m.mask >> (sig - 1) & 1))
         return false;
-    char want[64];
-    mark_name(want, sizeof want, sig);
-    snprintf(path, sizeof path, "/proc/%d/maps", (int)pp);
-    return each_line(path, has_mark, want);
+    char name[64];
+    ignoring_mark(name, sig);
+    return parent_has_mark(name);
 }
 
 void parent_mark_ignoring(int sig)
 {
-    /* No ftruncate: nothing reads the page, PROT_NONE; the mapping holds
-     * the file once its descriptor is closed. */
     char name[64];
-    snprintf(name, sizeof name, "heapprof-ignores-%d", sig);
-    int fd = memfd_create(name, MFD_CLOEXEC);
-    if (fd < 0)
-        return; /* no mark: each child says it again */
-    void *mark = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE, MAP_PRIVATE, fd, 0);
-    close(fd);
-    (void)mark; /* MAP_FAILED: no mark either; it is never unmapped */
+    ignoring_mark(name, sig);
+    parent_leave_mark(name);
 }
 
 typedef struct envcmp {

@@ -26,10 +26,20 @@ bool parent_shares_heapprof(void);
  * signal: a shell's `trap '' USR2`) left no mark, and its child says it. */
 bool parent_said_ignoring(int sig);
 
-/* Leave that mark for this process's children: a one-page PROT_NONE
- * mapping of an empty memfd (parent.c), its descriptor closed at once.
- * Without it (memfd_create refused) each child says it again. */
+/* Leave that mark for this process's children (parent_leave_mark). */
 void parent_mark_ignoring(int sig);
+
+/* Marks in general.  A process that said a thing on stderr leaves a mark
+ * named for it: a one-page PROT_NONE mapping of an empty memfd of that
+ * name (parent.c), its descriptor closed at once, which a fork child
+ * inherits and an exec drops.  Without it (memfd_create refused) each
+ * child says the thing again.  Names are at most PARENT_MARK_MAX bytes. */
+enum { PARENT_MARK_MAX = 200 };
+void parent_leave_mark(const char *name);
+
+/* True when the parent process's maps show the mark `name`.  Whether it
+ * said the thing to this process's stderr is parent_shares_heapprof's. */
+bool parent_has_mark(const char *name);
 
 /* True when the parent's environment, as it started, holds exactly the
  * entries of envp whose names begin with `prefix` (in any case): no more,

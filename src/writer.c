@@ -300,6 +300,61 @@ static void prefix_make_dirs(void)
     }
 }
 
+/* A directory the profiles cannot go to (missing, not a directory, not
+ * writable, read-only) is said when the process starts, not first by its
+ * exit profile hours later, and a process tree says it once: a process
+ * started by one that said it, on the same stderr, of the same directory
+ * and error, is quiet (parent.h's marks), and so are its own profiles
+ * that fail with that error; a fork child is told by its parent.  The
+ * process that said it still says each failure of its own: a single
+ * process reads the directory's line and then what each profile lost.
+ * Without this, a build run with a missing HEAPPROF_OUT said "cannot
+ * write profile" once per process: 33 lines for one `python3 -c` of
+ * pyenv, whose shims run commands; 8 now, one per image of its chain of
+ * execs in place (an exec keeps the parent, and drops the mark). */
+static char told[PARENT_MARK_MAX]; /* the mark of the directory and error said, "": none */
+static bool told_here;             /* ...said by this process, not by its parent */
+
+static void told_mark(char mark[PARENT_MARK_MAX], int err)
+{
+    char dir[CONFIG_PATH_MAX];
+    dump_prefix_dir(prefix, dir);
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a: a mark's name is short, a path need not be */
+    for (const char *c = dir; *c; c++)
+        h = (h ^ (unsigned char)*c) * 0x100000001b3u;
+    snprintf(mark, PARENT_MARK_MAX, "heapprof-outdir-%016llx-%d", (unsigned long long)h, err);
+}
+
+static void check_dir(void)
+{
+    char dir[CONFIG_PATH_MAX], probe[CONFIG_PATH_MAX + 2];
+    dump_prefix_dir(prefix, dir);
+    /* "/.": a file where the directory should be is ENOTDIR, not EACCES for
+     * its missing x bits */
+    snprintf(probe, sizeof probe, "%s/.", dir);
+    int err = faccessat(AT_FDCWD, probe, W_OK | X_OK, AT_EACCESS) ? errno : 0;
+    /* Others (a seccomp filter's EPERM, ENOSYS) say nothing of the directory. */
+    if (err != ENOENT && err != ENOTDIR && err != EACCES && err != EROFS)
+        return;
+    told_mark(told, err);
+    told_here = !(parent_shares_heapprof() && parent_has_mark(told));
+    if (told_here)
+        log_line("profiles cannot be written in %s (HEAPPROF_OUT): %s; each profile will try "
+                 "again, and its failure is said by this process only, not by the processes it "
+                 "starts", dir, strerror(err));
+    parent_leave_mark(told); /* said here or by the parent: for the children */
+}
+
+/* A profile of the sequence failed with the error the tree was told of. */
+static bool told_already(int err)
+{
+    char mark[PARENT_MARK_MAX];
+    if (!told[0] || told_here)
+        return false;
+    told_mark(mark, err);
+    return !strcmp(mark, told);
+}
+
 static void seq_path(char *buf, size_t len, uint64_t n)
 {
     snprintf(buf, len, "%s.%d.%04llu.pb.gz", prefix, (int)lifecycle_pid(), (unsigned long long)n);
@@ -467,7 +522,8 @@ int writer_dump_now(const char *path, unsigned why)
         hw_failed = err != 0;
     }
     if (err) {
-        say_failure(path, err, why, repeats);
+        if (!in_sequence || !told_already(err))
+            say_failure(path, err, why, repeats);
         goto out;
     }
     say_written(path);
@@ -670,6 +726,7 @@ void writer_start(void)
     int saved_errno = errno; /* from the constructor: main() must see none of ours */
     prefix_expand(true);
     prefix_make_dirs();
+    check_dir();
     seq = dump_start_scan(prefix, true); /* continue after an exec in place */
     if (cfg->highwater)
         writer_hw_threshold = cfg->highwater;
@@ -710,6 +767,7 @@ void writer_atfork_child(void)
     fail_err = 0; /* the child's first failure is its own to say */
     fail_quiet = 0;
     fail_said = -1e9;
+    told_here = false; /* a directory said by the parent is told (check_dir) */
     /* A fork from a thread while another wrote the exit profile: that
      * thread is not in the child, where a later exit() waited 10 s for
      * it. */

@@ -2,25 +2,39 @@
 # integ_unwritable: an output path that cannot be written prints one clear
 # line with the path and the errno text; the program's stdout and exit
 # status are unchanged; no PATH.tmp is left behind; and a failed attempt
-# does not use up a sequence number (the next profile tries again).
+# does not use up a sequence number (the next profile tries again).  A
+# directory that is missing, not a directory or not writable is said at
+# start too, in one line naming it, before the program runs.
 source "$(dirname "$0")/lib.sh"
 need_env PROG_PLAIN PROG_TRIGGER
 
 run_plain base -- "$PROG_PLAIN"
 base_rc=$RC
 
-# check_unwritable NAME PREFIX ERRNO_REGEX: the run NAME (already done) with
-# HEAPPROF_OUT=PREFIX failed to write its exit profile.
+# check_unwritable NAME PREFIX ERRNO_REGEX START: the run NAME (already done)
+# with HEAPPROF_OUT=PREFIX failed to write its exit profile.  START: yes when
+# the directory's line comes first, at start; no when it must not (the
+# directory takes files: the write failed later); maybe when either.
 check_unwritable() {
-    local name=$1 prefix=$2 errre=$3
+    local name=$1 prefix=$2 errre=$3 start=$4
     [[ $RC -eq $base_rc ]] || fail "HEAPPROF_OUT=$prefix: exit status $RC, expected $base_rc as without the preload"
     cmp -s "$W/base.out" "$W/$name.out" || fail "HEAPPROF_OUT=$prefix: stdout differs from the run without the preload:
 $(diff "$W/base.out" "$W/$name.out")"
-    local n line
+    local n line lines first dir want=1
+    lines=$(hp_lines "$W/$name.err")
+    first=$(head -n 1 <<<"$lines")
+    dir=${prefix%/*}
+    if [[ $start == yes || ($start == maybe && $first == *"profiles cannot be written in"*) ]]; then
+        want=2
+        [[ $first =~ ^heapprof\[[0-9]+\]:\ profiles\ cannot\ be\ written\ in\ (.*)\ \(HEAPPROF_OUT\):\ (.*)\;\ each\ profile\ will\ try\ again ]] ||
+            fail "HEAPPROF_OUT=$prefix: expected first the directory's line at start, found: $lines"
+        [[ ${BASH_REMATCH[1]} == "$dir" ]] || fail "HEAPPROF_OUT=$prefix: the start line names ${BASH_REMATCH[1]}, not $dir: $first"
+        grep -qE "^($errre)\$" <<<"${BASH_REMATCH[2]}" || fail "HEAPPROF_OUT=$prefix: expected the error /$errre/ in the start line: $first"
+    fi
     n=$(hp_count "$W/$name.err")
-    [[ $n -eq 1 ]] || fail "HEAPPROF_OUT=$prefix: expected exactly one 'heapprof[PID]:' line, found $n:
+    [[ $n -eq $want ]] || fail "HEAPPROF_OUT=$prefix: expected exactly $want 'heapprof[PID]:' lines, found $n:
 $(cat "$W/$name.err")"
-    line=$(hp_lines "$W/$name.err")
+    line=$(tail -n 1 <<<"$lines")
     # The whole file name, as it was attempted.
     local re
     re=$(printf '%s' "$prefix" | sed 's/[][\.*^$/]/\\&/g')
@@ -37,18 +51,18 @@ $(cat "$W/$name.err")"
 
 # 1. A directory that does not exist.
 run noent HEAPPROF_OUT=/nonexistent/dir/x -- "$PROG_PLAIN"
-check_unwritable noent /nonexistent/dir/x 'No such file or directory'
+check_unwritable noent /nonexistent/dir/x 'No such file or directory' yes
 
 # 2. A path below a regular file.
 : >"$W/afile"
 run notdir HEAPPROF_OUT="$W/afile/x" -- "$PROG_PLAIN"
-check_unwritable notdir "$W/afile/x" 'Not a directory'
+check_unwritable notdir "$W/afile/x" 'Not a directory' yes
 
 # 3. A file system that does not take new files (sysfs: EACCES even for
 #    root, or EROFS where /sys is mounted read-only).
 if [[ -d /sys/kernel ]]; then
     run sysfs HEAPPROF_OUT=/sys/heapprof-test -- "$PROG_PLAIN"
-    check_unwritable sysfs /sys/heapprof-test 'Permission denied|Read-only file system|Operation not permitted'
+    check_unwritable sysfs /sys/heapprof-test 'Permission denied|Read-only file system|Operation not permitted' maybe
 else
     note "no /sys: that case skipped"
 fi
@@ -71,7 +85,7 @@ if [[ $(id -u) -ne 0 || ${#as_user[@]} -gt 0 ]]; then
     run_plain robase -- "${as_user[@]}" "$PROG_PLAIN"
     cmp -s "$W/robase.out" "$W/base.out" || fail "the plain program cannot run as nobody: $(cat "$W/robase.err")"
     run_plain rodir -- "${as_user[@]}" env HEAPPROF_OUT="$ro/x" LD_PRELOAD="$HEAPPROF_LIB" "$PROG_PLAIN"
-    check_unwritable rodir "$ro/x" 'Permission denied'
+    check_unwritable rodir "$ro/x" 'Permission denied' yes
     [[ -z $(ls -A "$ro") ]] || fail "files left in the read-only directory: $(ls -A "$ro")"
 fi
 rmdir "$ro"
@@ -86,7 +100,7 @@ set +e
     LD_PRELOAD="$HEAPPROF_LIB" "$PROG_PLAIN" 2>&1 1>&3 3>&- | cat >"$W/fsz.err"; echo "${PIPESTATUS[0]}" >"$W/fsz.rc"; } 3>&1 | cat >"$W/fsz.out"
 set -e
 RC=$(cat "$W/fsz.rc")
-check_unwritable fsz "$W/fsz/x" 'File too large'
+check_unwritable fsz "$W/fsz/x" 'File too large' no
 [[ -z $(ls -A "$W/fsz") ]] || fail "files left behind after a failed write: $(ls -A "$W/fsz")"
 
 # 6. The next profile tries again, with the same sequence number: the
@@ -103,7 +117,9 @@ mkdir "$W/later"
 kill -USR2 "$bgpid"
 finish "$bgpid"
 expect_rc later 0
-[[ $(hp_count "$W/later.err") -eq 1 ]] || fail "expected one message only: $(cat "$W/later.err")"
+[[ $(hp_count "$W/later.err") -eq 2 ]] || fail "expected two lines only, the directory's at start and the signal's failure: $(cat "$W/later.err")"
+grep -q "^heapprof\[$bgpid\]: profiles cannot be written in $W/later (HEAPPROF_OUT): No such file or directory; " "$W/later.err" ||
+    fail "the missing directory was not said at start: $(cat "$W/later.err")"
 got=$(profiles "$W/later/x" | xargs -n1 basename | tr '\n' ' ')
 [[ $got == "x.$bgpid.0001.pb.gz x.$bgpid.0002.pb.gz " ]] ||
     fail "after a failed attempt the next profiles should be 0001 (signal) and 0002 (exit), found: $got"

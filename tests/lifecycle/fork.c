@@ -17,9 +17,12 @@
  *                 reported as hung (exit status 1).
  *   fork errno    errno is 4242 before a fork: prints "child errno E" and
  *                 "parent errno E" as each sees it after the fork.
- *   fork pids     single-threaded: fork; the child leaves with exit(0)
- *                 (its exit profile), the parent waits for it and returns
- *                 (its own).  Prints "parent PID" and "child PID STATUS".
+ *   fork pids [PATH]
+ *                 single-threaded: fork; the child asks for a profile to
+ *                 PATH, if given (heapprof_dump, looked up at run time),
+ *                 and leaves with exit(0) (its exit profile), the parent
+ *                 waits for it and returns (its own).  Prints "parent PID"
+ *                 and "child PID STATUS".
  *   fork nohandlers [dump]
  *                 single-threaded: a SIGUSR2 profile (0001), and as soon as
  *                 it is under its final name, _Fork() (no fork handlers).
@@ -224,14 +227,18 @@ static int say_pids(pid_t c)
     return 0;
 }
 
-static int pids(void)
+static int pids(const char *path)
 {
     fflush(stdout);
     pid_t c = fork();
     if (c < 0)
         return 3;
-    if (c == 0)
+    if (c == 0) {
+        int (*dump)(const char *) = (int (*)(const char *))dlsym(RTLD_DEFAULT, "heapprof_dump");
+        if (path && dump)
+            dump(path);
         exit(0);
+    }
     return say_pids(c);
 }
 
@@ -464,7 +471,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "errno"))
         return errno_across();
     if (argc >= 2 && !strcmp(argv[1], "pids"))
-        return pids();
+        return pids(argc >= 3 ? argv[2] : NULL);
     if (argc >= 2 && !strcmp(argv[1], "nohandlers"))
         return nohandlers(argc >= 3 && !strcmp(argv[2], "dump"));
     if (argc >= 2 && !strcmp(argv[1], "orphan"))
@@ -477,6 +484,6 @@ int main(int argc, char **argv)
         return vforkpipe();
     if (argc >= 2 && !strcmp(argv[1], "vforkids"))
         return vforkids();
-    fprintf(stderr, "usage: fork basic | fork storm N | fork errno | fork pids | fork nohandlers | fork orphan | fork altstack | fork dirs | fork vforkpipe | fork vforkids\n");
+    fprintf(stderr, "usage: fork basic | fork storm N | fork errno | fork pids [PATH] | fork nohandlers | fork orphan | fork altstack | fork dirs | fork vforkpipe | fork vforkids\n");
     return 2;
 }

@@ -8,7 +8,10 @@
 # same stderr, with the same HEAPPROF_* entries:
 #  same:   parent and exec'd child alike: the parent's two lines, no more;
 #  stderr: the child's stderr is another file: it says them there;
-#  env:    the child's HEAPPROF_* entries differ: it says its own.
+#  env:    the child's HEAPPROF_* entries differ: it says its own;
+#  dir:    a missing output directory, said at start, and the profiles
+#          that then fail, said by the parent only (or by a child with
+#          another stderr or another directory).
 source "$(dirname "$0")/lib.sh"
 need_env LC_EXEC LC_EXECCHILD
 
@@ -20,6 +23,8 @@ line3="HEAPPROF_HTTP=\"nonsense\" is not understood (expected HOST:PORT, [IPv6]:
 
 # count NAME: the heapprof lines of NAME.err.
 count() { hp_count "$W/$1.err"; }
+# line_pids NAME: the pid of each heapprof line of NAME.err.
+line_pids() { hp_lines "$W/$1.err" | sed -E 's/^heapprof\[([0-9]+)\].*/\1/'; }
 
 run same "${bad[@]}" HEAPPROF_OUT="$W/same" -- "$LC_EXEC" forkexec "$LC_EXECCHILD"
 expect_rc same 0
@@ -63,4 +68,34 @@ run limitauto HEAPPROF_LIMIT_DUMP=80 HEAPPROF_OUT="$W/la" -- "$LC_EXEC" forkexec
 expect_rc limitauto 0
 [[ $(count limitauto) -le 1 ]] ||
     fail "limitauto: expected the parent's line at most, found: $(cat "$W/limitauto.err")"
-note "ok: one tree, one say; another stderr or other settings, their own lines; the limit's line once"
+
+# An output directory that is missing: said at start, once per tree (a
+# mark, parent.h), and the children's profiles that fail alike are not
+# said either: the parent's line at start and its exit profile's, no more.
+# Each of them printed "cannot write profile" at its exit before.
+dirline="profiles cannot be written in $W/nodir (HEAPPROF_OUT): No such file or directory; "
+run dir HEAPPROF_OUT="$W/nodir/p" -- "$LC_EXEC" forkexec "$LC_EXECCHILD"
+expect_rc dir 0
+msgs=$(hp_msgs "$W/dir.err")
+[[ $(count dir) -eq 2 && $(head -n 1 <<<"$msgs") == "$dirline"* &&
+    $(tail -n 1 <<<"$msgs") == "cannot write profile $W/nodir/p.$(line_pids dir | head -n 1).0001.pb.gz: "* ]] ||
+    fail "dir: expected the parent's line at start and its exit profile's, found: $(cat "$W/dir.err")"
+[[ $(line_pids dir | sort -u | wc -l) -eq 1 ]] || fail "dir: the child said something: $(cat "$W/dir.err")"
+# A child on another stderr says both there; one whose directory is
+# another says its own.
+run dirstderr HEAPPROF_OUT="$W/nodir/p" -- "$LC_EXEC" forkexec "$W/other_stderr.sh"
+expect_rc dirstderr 0
+[[ $(count dirstderr) -eq 2 ]] || fail "dirstderr: expected the parent's 2 lines, found: $(cat "$W/dirstderr.err")"
+[[ $(count child) -eq 2 && $(hp_msgs "$W/child.err" | head -n 1) == "$dirline"* ]] ||
+    fail "dirstderr: the child on another stderr should say the directory and its exit profile there, found: $(cat "$W/child.err")"
+cat >"$W/other_dir.sh" <<EOS
+#!/bin/sh
+exec env HEAPPROF_OUT="$W/nodir2/p" "$LC_EXECCHILD"
+EOS
+chmod +x "$W/other_dir.sh"
+run otherdir HEAPPROF_OUT="$W/nodir/p" -- "$LC_EXEC" forkexec "$W/other_dir.sh"
+expect_rc otherdir 0
+[[ $(count otherdir) -eq 4 ]] &&
+    grep -qF -- "profiles cannot be written in $W/nodir2 (HEAPPROF_OUT)" <(hp_msgs "$W/otherdir.err") ||
+    fail "otherdir: expected the parent's 2 lines and the child's own 2, found: $(cat "$W/otherdir.err")"
+note "ok: one tree, one say; another stderr or other settings, their own lines; the limit's line once; a missing directory once"

@@ -39,7 +39,9 @@ quiet1=$(sed -n 's/.*; \([0-9]*\) periodic or high-water profiles failed as the 
 back=$(grep 'written; the [0-9]* periodic or high-water profiles before it failed as the last line about them said' <<<"$msgs")
 quiet2=$(sed -n 's/.* written; the \([0-9]*\) periodic or high-water profiles.*/\1/p' <<<"$back")
 [[ -n $quiet2 && $quiet2 -ge 1 ]] || fail "the first profile written did not count the periodic failures before it: $msgs"
-bad=$(grep -v '^cannot write profile\|^profile .* written; the' <<<"$msgs" || true)
+n=$(grep -c '^profiles cannot be written in .*: No such file or directory; ' <<<"$msgs" || true)
+((n == 1)) || fail "expected the missing directory said once, at start, found $n: $msgs"
+bad=$(grep -v '^cannot write profile\|^profile .* written; the\|^profiles cannot be written in ' <<<"$msgs" || true)
 [[ -z $bad ]] || fail "unexpected profiler lines: $bad"
 [[ $(grep -c 'earlier messages suppressed' <<<"$msgs" || true) -eq 0 ]] ||
     fail "the log's rate limit held lines back: the periodic failures were said: $msgs"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # lifecycle_readonly: the output directory is on a read-only file system
-# (a tmpfs remounted read-only; SKIP when mounting is not permitted).  Each
-# profile fails with one line naming the path and "Read-only file system";
-# the program runs on; after the file system is made writable again the next
-# profile succeeds as 0001.
+# (a tmpfs remounted read-only; SKIP when mounting is not permitted).  It is
+# said at start; each profile fails with one line naming the path and
+# "Read-only file system"; the program runs on; after the file system is
+# made writable again the next profile succeeds as 0001.
 source "$(dirname "$0")/lib.sh"
 need_env LC_FAIL
 
@@ -23,7 +23,9 @@ sleep 0.2
 want="heapprof[$pid]: cannot write profile $mnt/p.$pid.0001.pb.gz: Read-only file system"
 grep -qF -- "$want" "$W/serve.err" || fail "expected a line starting '$want', found: $(cat "$W/serve.err")"
 lines=$(hp_count "$W/serve.err")
-[[ $lines -eq 1 ]] || fail "expected one line for one failed profile, found $lines: $(cat "$W/serve.err")"
+[[ $lines -eq 2 ]] || fail "expected two lines, the directory's at start and one for the failed profile, found $lines: $(cat "$W/serve.err")"
+want="heapprof[$pid]: profiles cannot be written in $mnt (HEAPPROF_OUT): Read-only file system; "
+[[ $(head -n 1 "$W/serve.err") == "$want"* ]] || fail "expected first a line starting '$want', found: $(cat "$W/serve.err")"
 kill -0 "$pid" 2>/dev/null || fail "the program died after the failed profile"
 
 mount -o remount,rw "$mnt" || fail "cannot remount $mnt read-write"
