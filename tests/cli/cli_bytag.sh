@@ -80,6 +80,7 @@ expect_in "$W/f.flat" '<title>thread=io-1 3.00 MiB ± 0 \(73.8%\)</title><rect x
 expect_in "$W/f.flat" '<title>thread=db 1.00 MiB ± 0 \(24.6%\)</title><rect x="[0-9.]+" y="104.0"'
 expect_in "$W/f.flat" '<title>main 3.00 MiB ± 0 \(73.8%\)</title><rect x="[0-9.]+" y="87.0"'
 expect_rc 0 hp flame -o "$W/plain.svg" "$W/s3.pb"
+expect_in "$W/plain.svg" '>all \(4\.06 MiB\)</text>' "the graph without --by" # (else the next passes on nothing)
 expect_not_in "$W/plain.svg" "thread=" "label frames without --by"
 # With --base, both profiles get them: io-1 grew by 2 MiB.
 expect_rc 0 hp flame --by tag:thread --base "$W/s1.pb" -o "$W/d.svg" "$W/s3.pb"
@@ -88,6 +89,7 @@ expect_in "$W/d.flat" '<title>thread=io-1 3.00 MiB [^<]*\+2.00 MiB since the bas
 
 # The last --by counts.
 expect_rc 0 hp timeline --by tag:thread --by site -o "$W/t2.svg" "$W/s1.pb" "$W/s3.pb"
+expect_in "$W/t2.svg" '<title>leaf ← main</title>' "timeline --by tag:thread --by site: the sites' bands"
 expect_not_in "$W/t2.svg" "thread=" "timeline --by tag:thread --by site: label bands"
 expect_rc 0 hp top --by tag:thread --by function "$W/s3.pb"
 expect_not_in "$W/out" "thread=" "top --by tag:thread --by function: label rows"

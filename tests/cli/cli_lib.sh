@@ -50,7 +50,10 @@ expect_in() {
     grep -Eq -- "$2" "$1" || fail "${3:-expected /$2/} not found in $1: $(head -c 3000 "$1")"
 }
 
+# expect_not_in FILE PATTERN [WHAT]: no line of FILE matches; FILE must be
+# there (grep's error on a missing file passed the check).
 expect_not_in() {
+    [[ -f $1 ]] || fail "$1 is not there, to look for ${3:-/$2/} in"
     if grep -Eq -- "$2" "$1"; then
         fail "${3:-unexpected /$2/} found in $1: $(head -c 3000 "$1")"
     fi

@@ -35,8 +35,12 @@ for f in prog libdbg.so; do
     cp "$W/plain/$f" "$W/linked/$f"
     (cd "$W/dbg" && objcopy --add-gnu-debuglink="$f.debug" "$W/linked/$f")
 done
-if readelf -S "$W/plain/prog" | grep -qE '\.symtab|\.debug_'; then
-    fail "strip left a .symtab or DWARF in the program: $(readelf -S "$W/plain/prog")"
+# (readelf's output read whole first, as in no_sym: a readelf that failed,
+# or was cut short by grep -q's exit under pipefail, passed the check)
+sections=$(readelf -S "$W/plain/prog") || fail "readelf -S $W/plain/prog failed"
+grep -qF '.text' <<<"$sections" || fail "readelf -S $W/plain/prog lists no .text: $sections"
+if grep -qE '\.symtab|\.debug_' <<<"$sections"; then
+    fail "strip left a .symtab or DWARF in the program: $sections"
 fi
 build_id() { readelf -n "$1" | awk '/Build ID/ { print $3; exit }'; }
 # by_id ROOT FILE DEBUG: DEBUG as FILE's ROOT/.build-id/xx/rest.debug.

@@ -98,10 +98,13 @@ compare_expect() {
 # no_drops SUMFILE: the 'dropped_samples ...' comment shows only zeros,
 # and no sample was merged under [other stacks] (merged_samples=0).
 no_drops() {
-    local line
+    local line counts
     line=$(grep '^comment .*dropped_samples' "$1" | head -n 1)
     [[ -n $line ]] || fail "$1: no 'dropped_samples' comment"
-    if grep -oE '=[0-9]+' <<<"$line" | grep -qv '^=0$'; then
+    # (the counts read whole first: a grep -o that found none, or was cut
+    # short by grep -q's exit under pipefail, passed the check)
+    counts=$(grep -oE '=[0-9]+' <<<"$line") || fail "$1: no counts in the 'dropped_samples' comment: $line"
+    if grep -qv '^=0$' <<<"$counts"; then
         fail "$1: samples were dropped: $line"
     fi
     line=$(grep '^comment .*merged_samples=' "$1" | head -n 1)

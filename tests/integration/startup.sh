@@ -65,10 +65,16 @@ libm=$(ldconfig -p | awk '/libm\.so\.6 .*x86-64/ && !found {print $NF; found = 1
 # version of the definition, the same as the reference's)
 calls=$(comm -12 <(nm -D --undefined-only "$HEAPPROF_LIB" | awk '{print $2}' | sed 's/@.*//' | sort -u) \
     <(nm -D --defined-only "$libm" | awk '{print $3}' | sed 's/@.*//' | sort -u) | tr '\n' ' ')
-if [[ -z $calls ]] && readelf -d "$HEAPPROF_LIB" | grep -q 'NEEDED.*\[libm\.so'; then
-    fail "libheapprof.so needs libm, and calls none of its functions: $(readelf -d "$HEAPPROF_LIB" | grep NEEDED | tr -s ' ' | tr '\n' ';')"
+# (readelf's and ldd's outputs read whole first: a readelf that failed, or
+# was cut short by grep -q's exit under pipefail, passed the check)
+dyn=$(readelf -d "$HEAPPROF_LIB") || fail "readelf -d $HEAPPROF_LIB failed"
+grep -q '(NEEDED)' <<<"$dyn" || fail "readelf -d $HEAPPROF_LIB lists no NEEDED library: $dyn"
+if [[ -z $calls ]] && grep -q 'NEEDED.*\[libm\.so' <<<"$dyn"; then
+    fail "libheapprof.so needs libm, and calls none of its functions: $(grep NEEDED <<<"$dyn" | tr -s ' ' | tr '\n' ';')"
 fi
-if ! ldd "$HEAPPROF_LIB" | grep -q '/libm\.so' && ! ldd "$PROG_PLAIN" | grep -q '/libm\.so'; then
+lib_deps=$(ldd "$HEAPPROF_LIB") || fail "ldd $HEAPPROF_LIB failed"
+prog_deps=$(ldd "$PROG_PLAIN") || fail "ldd $PROG_PLAIN failed"
+if ! grep -q '/libm\.so' <<<"$lib_deps" && ! grep -q '/libm\.so' <<<"$prog_deps"; then
     objs=$(env LD_TRACE_LOADED_OBJECTS=1 LD_PRELOAD="$HEAPPROF_LIB" "$PROG_PLAIN" 2>&1)
     grep -q 'libunwind' <<<"$objs" || fail "the loader's list names no libunwind (is it complete?): $objs"
     if grep -q 'libm\.so' <<<"$objs"; then

@@ -43,10 +43,13 @@ check_ends() { # NAME HOW [VAR=VALUE...]
     expect_rc "$name" 0
     [[ $(cat "$W/$name.out") == "$(cat "$W/plain_$how.out")" ]] ||
         fail "$name: the program printed '$(cat "$W/$name.out")', without the profiler '$(cat "$W/plain_$how.out")'"
-    local f
-    # the HTTP server's address is its one line
-    if grep -E -- "$HP_ANY" "$W/$name.err" | grep -qv 'serving http://'; then
-        fail "$name: the profiler printed $(grep -E -- "$HP_ANY" "$W/$name.err" | grep -v 'serving http://' | head -n 1)"
+    local f hp
+    # the HTTP server's address is its one line (the profiler's lines read
+    # whole first: a grep that failed, or was cut short by grep -q's exit
+    # under pipefail, passed the check)
+    hp=$(grep -E -- "$HP_ANY" "$W/$name.err") || [[ $? -eq 1 ]] || fail "$name: cannot read $W/$name.err"
+    if [[ -n $hp ]] && grep -qv 'serving http://' <<<"$hp"; then
+        fail "$name: the profiler printed $(grep -v 'serving http://' <<<"$hp" | head -n 1)"
     fi
     f=$(find "$W/$name.d" -name '*.pb.gz' | sort | tail -n 1)
     [[ -n $f ]] || fail "$name: no exit profile was written"

@@ -35,7 +35,11 @@ last=$(seqs_of "$W/r" "$pid" | tail -n 1)
 ((last >= 9)) || fail "expected at least 8 periodic profiles and the exit profile, the newest is $last"
 want="1 $((last - 2)) $((last - 1)) $last "
 [[ $seqs == "$want" ]] || fail "HEAPPROF_KEEP=3: expected the files $want(the first and the newest 3), found: $seqs"
-pids_of "$W/r" | grep -qvx "$pid" && fail "profiles of other processes: $(pids_of "$W/r")"
+# (the pids read whole first: a pipe that failed, or was cut short by grep
+# -q's exit under pipefail, passed the check)
+pids=$(pids_of "$W/r") || fail "cannot list the profiles under $W/r"
+[[ -n $pids ]] || fail "no profile under $W/r"
+if grep -qvx "$pid" <<<"$pids"; then fail "profiles of processes other than $pid: $(tr '\n' ' ' <<<"$pids")"; fi
 for s in $seqs; do
     f=$(printf '%s.%s.%04d.pb.gz' "$W/r" "$pid" "$s")
     decode "$f"

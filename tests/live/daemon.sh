@@ -66,8 +66,13 @@ daemon_run() {
     stop "$name"
     [[ $RC == 0 ]] || fail "$name: the program's open() got another number than without heapprof (exit $RC): $(cat "$W/$name.out")"
     grep -q '^opens=[1-9][0-9]* elsewhere=0$' "$W/$name.out" || fail "$name: $(cat "$W/$name.out")"
-    if grep -q "closed the HTTP server's descriptors\|cannot keep\|cannot move" "$W/$name.err"; then
-        fail "$name: the server stopped or gave up its table: $(cat "$W/$name.err")"
+    # (stderr read whole first, and its serving line there: a grep of a file
+    # that was not there passed the check)
+    local err
+    err=$(cat "$W/$name.err") || fail "$name: cannot read $W/$name.err"
+    grep -q "^heapprof\[$PID\]: serving http://" <<<"$err" || fail "$name: no serving line in its stderr: $err"
+    if grep -q "closed the HTTP server's descriptors\|cannot keep\|cannot move" <<<"$err"; then
+        fail "$name: the server stopped or gave up its table: $err"
     fi
     note "$name ok: $(tail -n 1 "$W/$name.out")"
 }

@@ -24,21 +24,28 @@ put memory.high max
 put memory.current $((50 * M))
 printf 'low 0\nhigh 7\nmax 2\noom 1\noom_kill 3\n' >"$cg/memory.events"
 
-count() { # limit profiles written so far
-    local n=0 f
+# count: N = the limit profiles written so far.  A profile it cannot read
+# fails the test: it is not one fewer (which passed the checks that there
+# is none, or no other), nor left to a $(...) whose failure is lost.
+count() {
+    local f c
+    N=0
     for f in "$W"/lim.*.pb.gz; do
+        [[ -e $f ]] || continue
         # (read whole before grep -q, whose early exit would SIGPIPE the pipe)
-        [[ -e $f ]] && grep -q 'reason=limit' <<<"$(comments "$f")" && n=$((n + 1))
+        c=$(comments "$f") || fail "cannot read the profile $f"
+        if grep -q 'reason=limit' <<<"$c"; then N=$((N + 1)); fi
     done
-    echo $n
 }
 wait_count() { # wait_count N SECONDS: until N limit profiles exist
     local i
     for ((i = 0; i < $2 * 20; i++)); do
-        [[ $(count) -ge $1 ]] && break
+        count
+        ((N >= $1)) && break
         sleep 0.05
     done
-    [[ $(count) -eq $1 ]] || fail "expected $1 limit profiles, found $(count)"
+    count
+    [[ $N -eq $1 ]] || fail "expected $1 limit profiles, found $N"
 }
 
 start lim HEAPPROF_CGROUP="$cg" HEAPPROF_LIMIT_DUMP=80 HEAPPROF_OUT="$W/lim" HEAPPROF_ON_EXIT=0 -- labels
@@ -54,7 +61,8 @@ get /metrics >"$W/m.txt"
 [[ $(metric "$W/m.txt" 'heapprof_cgroup_memory_events_total{event="high"}') == 7 ]] || fail "high events in /metrics"
 
 sleep 0.6
-[[ $(count) -eq 0 ]] || fail "a limit profile below the threshold"
+count
+[[ $N -eq 0 ]] || fail "a limit profile below the threshold"
 # Crossing 80% of memory.max: one profile.
 put memory.current $((85 * M))
 wait_count 1 30
@@ -72,13 +80,15 @@ put memory.current $((90 * M))
 sleep 0.6
 put memory.current $((95 * M))
 sleep 0.6
-[[ $(count) -eq 1 ]] || fail "a second profile while usage stayed above the threshold"
+count
+[[ $N -eq 1 ]] || fail "a second profile while usage stayed above the threshold"
 # A dip inside the hysteresis band (80% - 5% of it = 76 MiB) does not re-arm.
 put memory.current $((78 * M))
 sleep 0.6
 put memory.current $((85 * M))
 sleep 0.6
-[[ $(count) -eq 1 ]] || fail "a dip to 78 MiB re-armed the trigger"
+count
+[[ $N -eq 1 ]] || fail "a dip to 78 MiB re-armed the trigger"
 # A real fall and rise: one more.  The fall lasts 1.5 s, over seven of the
 # poller's 0.2 s rounds (src/cgroup.c): it must see it to re-arm.
 put memory.current $((50 * M))
@@ -108,7 +118,8 @@ start lb HEAPPROF_CGROUP="$cg" HEAPPROF_LIMIT_DUMP=50 HEAPPROF_LIMIT_BYTES=1m HE
     HEAPPROF_ON_EXIT=0 -- labels
 wait_count 1 30
 sleep 1.2
-[[ $(count) -eq 1 ]] || fail "LIMIT_BYTES: RSS stayed above, yet $(count) profiles"
+count
+[[ $N -eq 1 ]] || fail "LIMIT_BYTES: RSS stayed above, yet $N profiles"
 grep -q "of=HEAPPROF_LIMIT_BYTES usage=[0-9]* (rss)" <<<"$(comments "$(ls "$W"/lim.*.pb.gz | head -n 1)")" ||
     fail "LIMIT_BYTES: $(comments "$(ls "$W"/lim.*.pb.gz | head -n 1)" | grep limit_dump)"
 stop lb
@@ -126,7 +137,8 @@ grep -q "HEAPPROF_CGROUP=\"$W/missing\" cannot be read (No such file or director
 get /metrics >"$W/m2.txt"
 grep -q heapprof_cgroup "$W/m2.txt" && fail "cgroup metrics shown for a missing cgroup"
 sleep 0.6
-[[ $(count) -eq 0 ]] || fail "a limit profile without a limit"
+count
+[[ $N -eq 0 ]] || fail "a limit profile without a limit"
 stop none
 [[ $RC -eq 0 ]] || fail "exited $RC"
 

@@ -35,8 +35,11 @@ done
 # Estimated figures say so; exact ones too.
 grep -q '^# HELP heapprof_live_bytes .*estimated from samples' "$W/m.txt" || fail "live bytes HELP does not say it is an estimate"
 grep -q '^# HELP process_resident_memory_bytes .*(exact)' "$W/m.txt" || fail "RSS HELP does not say it is exact"
-# glibc's statistics, when glibc is the allocator.
-if ldd "$LIVE_PROG" | grep -q 'libc.so.6'; then
+# glibc's statistics, when glibc is the allocator.  (ldd's output read
+# whole first: an ldd that failed, or was cut short by grep -q's exit under
+# pipefail, skipped the check.)
+deps=$(ldd "$LIVE_PROG") || fail "ldd $LIVE_PROG failed"
+if grep -q 'libc\.so\.6' <<<"$deps"; then
     grep -q '^heapprof_malloc_in_use_bytes [0-9]' "$W/m.txt" || fail "no glibc mallinfo2 figures"
 fi
 note "promtool ok"
