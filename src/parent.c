@@ -226,16 +226,25 @@ bool parent_has_mark(const char *name)
     return each_line(path, has_mark, want);
 }
 
-void parent_leave_mark(const char *name)
+void *parent_leave_mark(const char *name)
 {
     /* No ftruncate: nothing reads the page, PROT_NONE; the mapping holds
-     * the file once its descriptor is closed. */
+     * the file once its descriptor is closed.  The descriptor is moved high
+     * and closed only while still ours, as every file heapprof opens where
+     * a library loaded before it may already run threads (fdid.h). */
+    fdid id;
     int fd = strlen(name) > PARENT_MARK_MAX ? -1 : memfd_create(name, MFD_CLOEXEC);
-    if (fd < 0)
-        return; /* no mark: each child says it again */
+    if (fd < 0 || (fd = fdid_move_high(fd, &id)) < 0)
+        return NULL; /* no mark: each child says it again */
     void *mark = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE, MAP_PRIVATE, fd, 0);
-    close(fd);
-    (void)mark; /* MAP_FAILED: no mark either; it is never unmapped */
+    fdid_close(fd, &id);
+    return mark == MAP_FAILED ? NULL : mark;
+}
+
+void parent_drop_mark(void *mark)
+{
+    if (mark)
+        munmap(mark, (size_t)sysconf(_SC_PAGESIZE));
 }
 
 static void ignoring_mark(char buf[64], int sig) { snprintf(buf, 64, "heapprof-ignores-%d", sig); }
@@ -260,7 +269,7 @@ void parent_mark_ignoring(int sig)
 {
     char name[64];
     ignoring_mark(name, sig);
-    parent_leave_mark(name);
+    (void)parent_leave_mark(name); /* never dropped: the signal stays ignored */
 }
 
 typedef struct envcmp {

@@ -32,10 +32,13 @@ void parent_mark_ignoring(int sig);
 /* Marks in general.  A process that said a thing on stderr leaves a mark
  * named for it: a one-page PROT_NONE mapping of an empty memfd of that
  * name (parent.c), its descriptor closed at once, which a fork child
- * inherits and an exec drops.  Without it (memfd_create refused) each
- * child says the thing again.  Names are at most PARENT_MARK_MAX bytes. */
+ * inherits and an exec drops.  Without it (memfd_create refused: NULL)
+ * each child says the thing again.  A thing that stops being true is
+ * unsaid with parent_drop_mark(the mapping).  Names are at most
+ * PARENT_MARK_MAX bytes. */
 enum { PARENT_MARK_MAX = 200 };
-void parent_leave_mark(const char *name);
+void *parent_leave_mark(const char *name);
+void parent_drop_mark(void *mark);
 
 /* True when the parent process's maps show the mark `name`.  Whether it
  * said the thing to this process's stderr is parent_shares_heapprof's. */

@@ -38,6 +38,7 @@
 #include "cgroup.h"
 #include "common.h"
 #include "dump.h"
+#include "fdid.h"
 #include "http.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -245,7 +246,8 @@ static int names_shared;
  * dump_lock. */
 static int dir_unread;
 
-static void prefix_make_dirs(void);
+static int prefix_make_dirs(void);
+static int say_make_failure(int err);
 
 /* The host's and the executable's names, read once (prefix_expand(true)):
  * a fork child has the parent's, and its handler has no stack to spare for
@@ -282,77 +284,113 @@ static void prefix_expand(bool read_names)
                  "profiles go beside it, %s.<pid>.<seq>.pb.gz", pattern, prefix);
 }
 
-static void prefix_make_dirs(void)
+/* 0, or the errno of a directory named by a code that cannot be made. */
+static int prefix_make_dirs(void)
 {
     const char *pattern = profiler_config()->out;
     /* A directory named by a code (/profiles/%h/app) cannot be made
      * before the process runs: it is made here, with whatever it lacks. */
     const char *slash = strrchr(pattern, '/');
     char dir[CONFIG_PATH_MAX];
-    if (slash && (size_t)(slash - pattern) < sizeof dir) {
-        memcpy(dir, pattern, (size_t)(slash - pattern));
-        dir[slash - pattern] = '\0';
-        int err = outname_uses(dir, "hnpe") ? dump_make_dirs(prefix) : 0;
-        if (err)
-            log_line("cannot make the directory %.*s (HEAPPROF_OUT=%s): %s; profiles cannot be "
-                     "written until it exists", (int)(strrchr(prefix, '/') - prefix), prefix,
-                     pattern, strerror(err));
-    }
+    if (!slash || (size_t)(slash - pattern) >= sizeof dir)
+        return 0;
+    memcpy(dir, pattern, (size_t)(slash - pattern));
+    dir[slash - pattern] = '\0';
+    return outname_uses(dir, "hnpe") ? dump_make_dirs(prefix) : 0;
+}
+
+static int say_make_failure(int err)
+{
+    return log_line("cannot make the directory %.*s (HEAPPROF_OUT=%s): %s; profiles cannot be "
+                    "written until it exists", (int)(strrchr(prefix, '/') - prefix), prefix,
+                    profiler_config()->out, strerror(err));
 }
 
 /* A directory the profiles cannot go to (missing, not a directory, not
- * writable, read-only) is said when the process starts, not first by its
- * exit profile hours later, and a process tree says it once: a process
- * started by one that said it, on the same stderr, of the same directory
- * and error, is quiet (parent.h's marks), and so are its own profiles
- * that fail with that error; a fork child is told by its parent.  The
+ * writable, read-only, or named by a code and impossible to make) is said
+ * when the process starts, not first by its exit profile hours later,
+ * and a process tree says it once: a process started by one that said it,
+ * of the same directory and error, to the file that is this process's
+ * stderr, is quiet (parent.h's marks; the file's identity is in the
+ * mark's name), and so are its own profiles that fail with that error
+ * unasked (exit, period, high-water, limit: a signal's or an API call's
+ * failure is said every time); a fork child is told by its parent.  The
  * process that said it still says each failure of its own: a single
  * process reads the directory's line and then what each profile lost.
- * Without this, a build run with a missing HEAPPROF_OUT said "cannot
- * write profile" once per process: 33 lines for one `python3 -c` of
- * pyenv, whose shims run commands; 8 now, one per image of its chain of
- * execs in place (an exec keeps the parent, and drops the mark). */
-static char told[PARENT_MARK_MAX]; /* the mark of the directory and error said, "": none */
-static bool told_here;             /* ...said by this process, not by its parent */
+ * The first profile written there unsays it: the mark is dropped, and
+ * whatever fails after that is said anew.  Asked only where a profile
+ * would go there unasked: an HTTP-only process (HEAPPROF_ON_EXIT=0, no
+ * period) in an unwritable directory has nothing to be told.  Without
+ * this, a build run with a missing HEAPPROF_OUT said "cannot write
+ * profile" once per process: 33 lines for one `python3 -c` of pyenv,
+ * whose shims run commands; 8 now, one per image of its chain of execs
+ * in place (an exec keeps the parent, and drops the mark). */
+static uint64_t told_dir; /* a hash of the directory said (or told of), 0: none */
+static int told_err;      /* ...and its error */
+static bool told_here;    /* ...said by this process, not by its parent */
+static void *told_map;    /* the mark this process has, parent_drop_mark's */
 
-static void told_mark(char mark[PARENT_MARK_MAX], int err)
+static uint64_t dir_hash(void)
 {
     char dir[CONFIG_PATH_MAX];
     dump_prefix_dir(prefix, dir);
     uint64_t h = 0xcbf29ce484222325u; /* FNV-1a: a mark's name is short, a path need not be */
     for (const char *c = dir; *c; c++)
         h = (h ^ (unsigned char)*c) * 0x100000001b3u;
-    snprintf(mark, PARENT_MARK_MAX, "heapprof-outdir-%016llx-%d", (unsigned long long)h, err);
+    return h | 1;
 }
 
-static void check_dir(void)
+static void check_dir(int make_err)
 {
-    char dir[CONFIG_PATH_MAX], probe[CONFIG_PATH_MAX + 2];
+    const hp_config *cfg = profiler_config();
+    char dir[CONFIG_PATH_MAX], probe[CONFIG_PATH_MAX + 2], mark[PARENT_MARK_MAX];
+    int err = make_err;
     dump_prefix_dir(prefix, dir);
-    /* "/.": a file where the directory should be is ENOTDIR, not EACCES for
-     * its missing x bits */
-    snprintf(probe, sizeof probe, "%s/.", dir);
-    int err = faccessat(AT_FDCWD, probe, W_OK | X_OK, AT_EACCESS) ? errno : 0;
-    /* Others (a seccomp filter's EPERM, ENOSYS) say nothing of the directory. */
-    if (err != ENOENT && err != ENOTDIR && err != EACCES && err != EROFS)
+    if (!err) {
+        if (!cfg->on_exit && !(cfg->period > 0) && !cfg->highwater && !cfg->limit_dump)
+            return;
+        /* "/.": a file where the directory should be is ENOTDIR, not
+         * EACCES for its missing x bits */
+        snprintf(probe, sizeof probe, "%s/.", dir);
+        err = faccessat(AT_FDCWD, probe, W_OK | X_OK, AT_EACCESS) ? errno : 0;
+        /* Others (a seccomp filter's EPERM, ENOSYS) say nothing of it. */
+        if (err != ENOENT && err != ENOTDIR && err != EACCES && err != EROFS)
+            return;
+    }
+    fdid out = {0, 0};
+    (void)fdid_take(2, &out); /* none: 0:0, a stderr no other has */
+    told_dir = dir_hash();
+    told_err = err;
+    snprintf(mark, sizeof mark, "heapprof-outdir-%016llx-%d-%llx-%llx",
+             (unsigned long long)told_dir, err, (unsigned long long)out.dev,
+             (unsigned long long)out.ino);
+    told_here = !parent_has_mark(mark);
+    int said = !told_here || (make_err ? say_make_failure(err)
+                                       : log_line("profiles cannot be written in %s (HEAPPROF_OUT): "
+                                                  "%s; each profile will try again, and its failure "
+                                                  "is said by this process only, not by the "
+                                                  "processes it starts", dir, strerror(err)));
+    if (!said) { /* held back, or stderr is another file: nobody was told */
+        told_dir = 0;
         return;
-    told_mark(told, err);
-    told_here = !(parent_shares_heapprof() && parent_has_mark(told));
-    if (told_here)
-        log_line("profiles cannot be written in %s (HEAPPROF_OUT): %s; each profile will try "
-                 "again, and its failure is said by this process only, not by the processes it "
-                 "starts", dir, strerror(err));
-    parent_leave_mark(told); /* said here or by the parent: for the children */
+    }
+    told_map = parent_leave_mark(mark); /* said here or by the parent: for the children */
 }
 
-/* A profile of the sequence failed with the error the tree was told of. */
-static bool told_already(int err)
+/* A profile of the sequence failed unasked with the error the tree was
+ * told of, and not by this process. */
+static bool told_already(int err, unsigned why)
 {
-    char mark[PARENT_MARK_MAX];
-    if (!told[0] || told_here)
-        return false;
-    told_mark(mark, err);
-    return !strcmp(mark, told);
+    return told_dir && !told_here && err == told_err && !(why & (WHY_SIGNAL | WHY_API)) &&
+           dir_hash() == told_dir;
+}
+
+/* A profile was written in the directory: what was said of it is past. */
+static void told_over(void)
+{
+    told_dir = 0;
+    parent_drop_mark(told_map);
+    told_map = NULL;
 }
 
 static void seq_path(char *buf, size_t len, uint64_t n)
@@ -494,7 +532,9 @@ int writer_dump_now(const char *path, unsigned why)
     }
     if (in_sequence && dir_unread) { /* a fork child's first, or the above */
         dir_unread = 0;
-        prefix_make_dirs();
+        int make_err = prefix_make_dirs();
+        if (make_err)
+            say_make_failure(make_err);
         seq = dump_start_scan(prefix, false); /* 0, unless an old process had our pid */
     }
     dump_info info = {why_name(why), 0, written, last_ms};
@@ -522,7 +562,7 @@ int writer_dump_now(const char *path, unsigned why)
         hw_failed = err != 0;
     }
     if (err) {
-        if (!in_sequence || !told_already(err))
+        if (!in_sequence || !told_already(err, why))
             say_failure(path, err, why, repeats);
         goto out;
     }
@@ -532,6 +572,8 @@ int writer_dump_now(const char *path, unsigned why)
     if (in_sequence) {
         __atomic_store_n(&written, written + 1, __ATOMIC_RELAXED);
         retire(++seq);
+        if (told_dir)
+            told_over();
     }
 out:
     if (why & WHY_EXIT)
@@ -725,8 +767,7 @@ void writer_start(void)
     const hp_config *cfg = profiler_config();
     int saved_errno = errno; /* from the constructor: main() must see none of ours */
     prefix_expand(true);
-    prefix_make_dirs();
-    check_dir();
+    check_dir(prefix_make_dirs());
     seq = dump_start_scan(prefix, true); /* continue after an exec in place */
     if (cfg->highwater)
         writer_hw_threshold = cfg->highwater;

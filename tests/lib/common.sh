@@ -228,8 +228,10 @@ hp_msgs() { sed -nE "s/$HP_LINE//p" "$1"; }
 # not_hp FILE: the lines of FILE that are not the profiler's.
 not_hp() { grep -vE -- "$HP_LINE" "$1" || true; }
 
-# no_heapprof_lines NAME: the run's stderr has no message from the profiler.
+# no_heapprof_lines NAME: the run's stderr has no message from the profiler
+# (and is there: grep's error on a missing file passed the check).
 no_heapprof_lines() {
+    [[ -f $W/$1.err ]] || fail "$1: no stderr file $W/$1.err to look for the profiler's lines in"
     if grep -qE -- "$HP_ANY" "$W/$1.err"; then
         grep -E -- "$HP_ANY" "$W/$1.err" | head -n 5 >&2
         fail "$1: the profiler printed messages on stderr, expected none"

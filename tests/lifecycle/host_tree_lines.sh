@@ -11,7 +11,10 @@
 #  env:    the child's HEAPPROF_* entries differ: it says its own;
 #  dir:    a missing output directory, said at start, and the profiles
 #          that then fail, said by the parent only (or by a child with
-#          another stderr or another directory).
+#          another stderr or another directory); said anew once a profile
+#          was written there; a signal's failure said always; a directory
+#          named by a code that cannot be made, one line; nothing where no
+#          profile goes there unasked.
 source "$(dirname "$0")/lib.sh"
 need_env LC_EXEC LC_EXECCHILD
 
@@ -98,4 +101,54 @@ expect_rc otherdir 0
 [[ $(count otherdir) -eq 4 ]] &&
     grep -qF -- "profiles cannot be written in $W/nodir2 (HEAPPROF_OUT)" <(hp_msgs "$W/otherdir.err") ||
     fail "otherdir: expected the parent's 2 lines and the child's own 2, found: $(cat "$W/otherdir.err")"
-note "ok: one tree, one say; another stderr or other settings, their own lines; the limit's line once; a missing directory once"
+# The stderr told is the file the line went to, not the parent's stderr
+# now: a parent that redirects its own stderr before it starts the child
+# told the child's file nothing, and the child says both there (with the
+# parent's stderr of now compared, it said nothing, its profile lost in
+# silence).
+run redir HEAPPROF_OUT="$W/nodir/p" -- bash -c 'exec 2>"$1"; "$2"; true' _ "$W/redir_child.err" "$LC_EXECCHILD"
+expect_rc redir 0
+[[ $(count redir) -eq 1 && $(hp_msgs "$W/redir.err") == "$dirline"* ]] ||
+    fail "redir: expected the parent's line at start only, found: $(cat "$W/redir.err")"
+[[ $(count redir_child) -eq 2 && $(hp_msgs "$W/redir_child.err" | head -n 1) == "$dirline"* ]] ||
+    fail "redir: the child on the file the parent moved its stderr to should say the directory and its exit profile, found: $(cat "$W/redir_child.err")"
+# A profile written there unsays it: the directory made, a profile written,
+# the directory removed again, the child started after that says it anew.
+run again HEAPPROF_OUT="$W/again/p" -- bash -c '
+    mkdir "$1"; kill -USR2 $$
+    for ((i = 0; i < 600; i++)); do [[ -e $1/p.$$.0001.pb.gz ]] && break; sleep 0.05; done
+    rm -rf "$1"; "$2"; true' _ "$W/again" "$LC_EXECCHILD"
+expect_rc again 0
+again_child=$(awk '$1 == "child" && $2 == "pid" {print $3}' "$W/again.out")
+[[ -n $again_child ]] || fail "again: the child did not run: $(cat "$W/again.out")"
+grep -qF -- "heapprof[$again_child]: profiles cannot be written in $W/again (HEAPPROF_OUT): No such file or directory; " "$W/again.err" &&
+    grep -qF -- "heapprof[$again_child]: cannot write profile $W/again/p.$again_child.0001.pb.gz: No such file or directory" "$W/again.err" ||
+    fail "again: the child started after a profile was written and the directory removed should say both lines, found: $(cat "$W/again.err")"
+# A profile asked for (a signal) says its failure every time, told or not.
+run_bg sig HEAPPROF_OUT="$W/nodir/p" -- bash -c 'sleep 60 & echo $! >"$1"; wait' _ "$W/sig.pid"
+sigpid=$BGPID
+wait_for_file "$W/sig.pid"
+sleeper=$(cat "$W/sig.pid")
+# heapprof's handler is installed in its constructor: SigCgt has SIGUSR2 (12)
+for ((i = 0; i < 600; i++)); do
+    cgt=$(awk '$1 == "SigCgt:" {print $2}' "/proc/$sleeper/status" 2>/dev/null || true)
+    [[ -n $cgt ]] && (((16#$cgt >> 11) & 1)) && break
+    sleep 0.05
+done
+kill -USR2 "$sleeper"
+wait_for_line "$W/sig.err" "^heapprof\[$sleeper\]: cannot write profile $W/nodir/p\.$sleeper\.0001\.pb\.gz: No such file or directory" 30
+kill "$sleeper"
+finish "$sigpid" 30
+# A directory named by a code that cannot be made: one line, mkdir's, once.
+: >"$W/afile"
+run mk HEAPPROF_OUT="$W/afile/%h/p" -- "$LC_EXEC" forkexec "$LC_EXECCHILD"
+expect_rc mk 0
+msgs=$(hp_msgs "$W/mk.err")
+[[ $(count mk) -eq 2 && $(head -n 1 <<<"$msgs") == "cannot make the directory $W/afile/"*": Not a directory; "* &&
+    $(tail -n 1 <<<"$msgs") == "cannot write profile $W/afile/"*": Not a directory"* ]] ||
+    fail "mk: expected the parent's mkdir line and its exit profile's, found: $(cat "$W/mk.err")"
+# Where no profile would go there unasked (the live view only), nothing is said.
+run httponly HEAPPROF_ON_EXIT=0 HEAPPROF_OUT="$W/nodir/p" -- "$LC_EXEC" forkexec "$LC_EXECCHILD"
+expect_rc httponly 0
+[[ $(count httponly) -eq 0 ]] || fail "httponly: expected no line, found: $(cat "$W/httponly.err")"
+note "ok: one tree, one say; another stderr or other settings, their own lines; the limit's line once; a missing directory once, anew once a profile was written, a signal's failure always"
