@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # integ_pprof_names: what a user sees with a plain `go tool pprof -top` on a
-# C++ profile, and on a C program's built -O2 -g (part 2), and the inlined
-# frames of allocations made inside inlined code (part 3).  Every frame of the program's own binary (built with -g and a
-# full symbol table) has a function name in the profile; pprof must show a
-# name for it too, not a bare "[integ_cxx]" node.
+# C++ profile, and on a C program's built -O2 -g (part 2), the inlined
+# frames of allocations made inside inlined code (part 3), and a function
+# with an address of no source line (part 4).  Every frame of the
+# program's own binary (built with -g and a full symbol table) has a
+# function name in the profile; pprof must show a name for it too, not a
+# bare "[integ_cxx]" node.
 #
 # pprof re-symbolizes mappings whose has_functions/has_filenames/
 # has_line_numbers flags are all false, and then REPLACES the profile's
@@ -157,6 +159,35 @@ grep -qE '^ *585\.94kB .* hp_inl_both$' "$W/in.top" ||
     fail "heapprof top failed on the profile"
 grep -qF "hp_inl_wrap ← hp_inl_outer ← main" "$W/in.cli" ||
     fail "heapprof top --by stack shows no hp_inl_wrap ← hp_inl_outer: $(cat "$W/in.cli")"
+
+# --- part 4: an address of no line ----------------------------------------------
+# Compilers leave some instructions without a source line (line 0); such a
+# frame of a function whose other frames have a file takes that file (with
+# no line), else pprof -filefunctions and -lines show the one function as
+# two: "hp_lineless_pair" and "hp_lineless_pair .../lineless_x86_64.S".
+# The assembly that makes such a call is x86-64's (PROG_LINELESS unset
+# elsewhere).
+if [[ -n ${PROG_LINELESS:-} ]]; then
+    run lineless HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/ll" -- "$PROG_LINELESS"
+    expect_rc lineless 0
+    p=$(newest_profile "$W/ll")
+    pprof_top "$p" "$W/ll.ff" -filefunctions -sample_index=alloc_space -nodefraction=0
+    top=$(<"$W/ll.ff")
+    rows=$(grep -cE ' hp_lineless_pair( |$)' <<<"$top" || true)
+    if [[ $rows != 1 ]] ||
+        ! grep -qE '^ *292\.97kB .* hp_lineless_pair .*/lineless_x86_64\.S$' <<<"$top"; then
+        fail "pprof -filefunctions does not show hp_lineless_pair as one function of lineless_x86_64.S with both calls' 292.97kB: $top"
+    fi
+    # The call of no line keeps none: -lines shows it with the file alone.
+    pprof_top "$p" "$W/ll.lines" -lines -sample_index=alloc_space -nodefraction=0
+    top=$(<"$W/ll.lines")
+    if ! grep -qE '^ *97\.66kB .* hp_lineless_pair .*/lineless_x86_64\.S$' <<<"$top" ||
+        ! grep -qE '^ *195\.31kB .* hp_lineless_pair .*/lineless_x86_64\.S:[0-9]+$' <<<"$top"; then
+        fail "pprof -lines does not show hp_lineless_pair's call of no line with its file alone (97.66kB) and its other call with a line (195.31kB): $top"
+    fi
+else
+    note "part 4 skipped: its assembly is x86-64's"
+fi
 
 run plain HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/pl" -- "$PROG_PLAIN"
 expect_rc plain 7

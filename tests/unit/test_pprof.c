@@ -908,7 +908,8 @@ static void test_lines(void **state)
  * inlined into alloc_thing at a.c:20; 0x401050 in mid alone (a.c:21), with
  * no line of its own from .debug_line.  Each Location's Lines are
  * innermost first, the symbol's name last; a function inlined at two
- * places of one file is one Function. */
+ * places of one file is one Function, and so is mid, whose Line without a
+ * file takes a.h from the other (test_files_adopted). */
 static int inl_lines(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
 {
     static const symbols_frame deep[] = { { "inner", "/src/a.h", 5 }, { "mid", "/src/a.c", 20 } };
@@ -950,7 +951,8 @@ static void test_inlined_lines(void **state)
     const Perftools__Profiles__Location *l1 = loc_by_id(m, m->sample[1]->location_id[0]);
     static const char *const want0[][3] = {
         { "inner", "/src/a.h", "2" }, { "mid", "/src/a.h", "5" }, { "alloc_thing", "/src/a.c", "20" } };
-    static const char *const want1[][3] = { { "mid", "", "0" }, { "alloc_thing", "/src/a.c", "21" } };
+    static const char *const want1[][3] = { { "mid", "/src/a.h", "0" },
+                                            { "alloc_thing", "/src/a.c", "21" } };
     assert_int_equal(l0->n_line, 3);
     assert_int_equal(l1->n_line, 2);
     const Perftools__Profiles__Function *mid0 = NULL, *mid1 = NULL;
@@ -971,9 +973,9 @@ static void test_inlined_lines(void **state)
         if (k == 3)
             mid1 = f;
     }
-    /* mid at a.h and mid with no file: two Functions, as their files say;
-     * alloc_thing at a.c twice: one. */
-    assert_ptr_not_equal(mid0, mid1);
+    /* mid with no line of its own takes the file of its other Line (a.h):
+     * one Function, as alloc_thing at a.c twice is. */
+    assert_ptr_equal(mid0, mid1);
     assert_int_equal(l0->line[2]->function_id, l1->line[1]->function_id);
     assert_true(m->mapping[0]->has_functions && m->mapping[0]->has_line_numbers);
     perftools__profiles__profile__free_unpacked(m, NULL);
@@ -993,6 +995,120 @@ static void test_inlined_lines(void **state)
     assert_int_equal(m->n_location, 200);
     for (size_t i = 0; i < m->n_location; i++)
         assert_int_equal(m->location[i]->n_line, 3);
+    perftools__profiles__profile__free_unpacked(m, NULL);
+    /* Every allocation failing in turn: ENOMEM, nothing leaked. */
+    uint64_t blocks = mem_heap_blocks();
+    for (unsigned long nth = 1;; nth++) {
+        uint8_t *out = NULL;
+        size_t len;
+        mem_fail_after(nth);
+        int rc = pprof_encode(&p, &out, &len);
+        mem_free(out);
+        unsigned long left = mem_fail_after(0);
+        assert_int_equal(mem_heap_blocks(), blocks);
+        if (rc == 0) {
+            assert_int_not_equal(left, 0);
+            break;
+        }
+        assert_int_equal(rc, ENOMEM);
+    }
+}
+
+/* ---- a file for the Lines without one ------------------------------------ */
+
+/* Both mappings keep their names.  f has lines at a.c:10 and a.c:11 and an
+ * address with none (line 0 in .debug_line, or no row at all); g has lines
+ * in a.c and in b.c (two static functions of one name) and an address with
+ * none; the library's f has no line anywhere. */
+static const fake_name hole_names[] = {
+    { 0x401000, 0x401100, "f" },
+    { 0x402000, 0x402100, "g" },
+    { 0x7f0000000100, 0x7f0000000200, "f" },
+};
+static const uint64_t hole_pcs0[] = { 0x401011, 0x402011 };
+static const uint64_t hole_pcs1[] = { 0x401021, 0x402021 };
+static const uint64_t hole_pcs2[] = { 0x401031, 0x402031 };
+static const uint64_t hole_pcs3[] = { 0x7f0000000101 };
+static const pprof_sample hole_samples[] = {
+    { .pcs = hole_pcs0, .depth = 2, .values = { 1, 1, 1, 1 } },
+    { .pcs = hole_pcs1, .depth = 2, .values = { 1, 1, 1, 1 } },
+    { .pcs = hole_pcs2, .depth = 2, .values = { 1, 1, 1, 1 } },
+    { .pcs = hole_pcs3, .depth = 1, .values = { 1, 1, 1, 1 } },
+};
+
+static bool hole_keep(void *ctx, size_t i) { return true; }
+
+static int hole_lines(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
+{
+    for (size_t k = 0; k < n; k++) {
+        uint64_t a = addrs[k];
+        out[k] = a == 0x401010 ? (symbols_line){ "/src/a.c", 10 }
+               : a == 0x401020 ? (symbols_line){ "/src/a.c", 11 }
+               : a == 0x402010 ? (symbols_line){ "/src/a.c", 20 }
+               : a == 0x402020 ? (symbols_line){ "/src/b.c", 30 }
+                               : (symbols_line){ NULL, 0 };
+    }
+    return 0;
+}
+
+/* The Functions named name. */
+static size_t funcs_named(const pb_profile *m, const char *name)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_function; i++)
+        n += strcmp(str(m, m->function[i]->name), name) == 0;
+    return n;
+}
+
+/* An address of a function without a line gets the function's file when
+ * its other addresses in the mapping agree on one: f is one Function, not
+ * "f" and "f a.c" (two rows at pprof's -lines and -filefunctions). */
+static void test_files_adopted(void **state)
+{
+    (void)state;
+    small_fake = (fake_syms){ .maps = small_maps, .nmaps = 2, .names = hole_names, .nnames = 3 };
+    pprof_profile p = {
+        .period = 1,
+        .samples = hole_samples,
+        .nsamples = 3,
+        .symbols = { &small_fake, fake_count, fake_mapping, fake_func_name, hole_keep,
+                     .lines = hole_lines },
+    };
+    pb_profile *m = encode_decode(&p);
+    /* f: one Function, of a.c, that its three Locations refer to; the
+     * one without a line keeps line 0. */
+    assert_int_equal(funcs_named(m, "f"), 1);
+    const Perftools__Profiles__Function *f = func_of(m, m->sample[0]->location_id[0]);
+    assert_string_equal(str(m, f->name), "f");
+    assert_string_equal(str(m, f->filename), "/src/a.c");
+    size_t refs = 0;
+    for (size_t i = 0; i < m->n_location; i++)
+        refs += m->location[i]->n_line && m->location[i]->line[0]->function_id == f->id;
+    assert_int_equal(refs, 3);
+    static const int64_t f_lines[] = { 10, 11, 0 };
+    for (size_t s = 0; s < 3; s++) {
+        assert_ptr_equal(func_of(m, m->sample[s]->location_id[0]), f);
+        assert_int_equal(loc_by_id(m, m->sample[s]->location_id[0])->line[0]->line, f_lines[s]);
+    }
+    /* g in a.c and in b.c: which one the address without a line is in,
+     * nothing says, so it keeps no file, as before. */
+    assert_int_equal(funcs_named(m, "g"), 3);
+    static const char *const g_files[] = { "/src/a.c", "/src/b.c", "" };
+    for (size_t s = 0; s < 3; s++) {
+        const Perftools__Profiles__Function *g = func_of(m, m->sample[s]->location_id[1]);
+        assert_string_equal(str(m, g->name), "g");
+        assert_string_equal(str(m, g->filename), g_files[s]);
+    }
+    assert_int_equal(m->n_function, 4);
+    perftools__profiles__profile__free_unpacked(m, NULL);
+    /* The library's f is another function: a.c is the program's. */
+    p.nsamples = 4;
+    m = encode_decode(&p);
+    assert_int_equal(funcs_named(m, "f"), 2);
+    const Perftools__Profiles__Function *lf = func_of(m, m->sample[3]->location_id[0]);
+    assert_string_equal(str(m, lf->name), "f");
+    assert_int_equal(lf->filename, 0);
+    assert_string_equal(str(m, func_of(m, m->sample[2]->location_id[0])->filename), "/src/a.c");
     perftools__profiles__profile__free_unpacked(m, NULL);
     /* Every allocation failing in turn: ENOMEM, nothing leaked. */
     uint64_t blocks = mem_heap_blocks();
@@ -1108,6 +1224,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_inlined_lines),
+        cmocka_unit_test(test_files_adopted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
