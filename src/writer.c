@@ -318,17 +318,22 @@ static int say_make_failure(int err)
  * process that said it still says each failure of its own: a single
  * process reads the directory's line and then what each profile lost.
  * The first profile written there unsays it: the mark is dropped, and
- * whatever fails after that is said anew.  Asked only where a profile
+ * whatever fails after that is said anew.  Said only where a profile
  * would go there unasked: an HTTP-only process (HEAPPROF_ON_EXIT=0, no
- * period) in an unwritable directory has nothing to be told.  Without
+ * period) has nothing to be told of its directory, nor of one it could
+ * not make (which a profile asked for later says).  Without
  * this, a build run with a missing HEAPPROF_OUT said "cannot write
  * profile" once per process: 33 lines for one `python3 -c` of pyenv,
  * whose shims run commands; 8 now, one per image of its chain of execs
  * in place (an exec keeps the parent, and drops the mark). */
 static uint64_t told_dir; /* a hash of the directory said (or told of), 0: none */
-static int told_err;      /* ...and its error */
+static int told_err;      /* ...the error said: mkdir's, or else the probe's */
+static int told_open_err; /* ...and the probe's, which a profile then meets (ENOENT where
+                           * mkdir's EACCES left no directory) */
 static bool told_here;    /* ...said by this process, not by its parent */
 static void *told_map;    /* the mark this process has, parent_drop_mark's */
+static int make_said;     /* mkdir's error, said before check_dir (a profile asked for by a
+                           * library's constructor, before ours ran): not said twice */
 
 static uint64_t dir_hash(void)
 {
@@ -340,32 +345,36 @@ static uint64_t dir_hash(void)
     return h | 1;
 }
 
+/* 0, or why a file cannot be made in dir: "/." makes a file where the
+ * directory should be ENOTDIR, not EACCES for its missing x bits. */
+static int dir_probe(const char *dir)
+{
+    char probe[CONFIG_PATH_MAX + 2];
+    snprintf(probe, sizeof probe, "%s/.", dir);
+    return faccessat(AT_FDCWD, probe, W_OK | X_OK, AT_EACCESS) ? errno : 0;
+}
+
 static void check_dir(int make_err)
 {
     const hp_config *cfg = profiler_config();
-    char dir[CONFIG_PATH_MAX], probe[CONFIG_PATH_MAX + 2], mark[PARENT_MARK_MAX];
-    int err = make_err;
+    if (!cfg->on_exit && !(cfg->period > 0) && !cfg->highwater && !cfg->limit_dump)
+        return;
+    char dir[CONFIG_PATH_MAX], mark[PARENT_MARK_MAX];
     dump_prefix_dir(prefix, dir);
-    if (!err) {
-        if (!cfg->on_exit && !(cfg->period > 0) && !cfg->highwater && !cfg->limit_dump)
-            return;
-        /* "/.": a file where the directory should be is ENOTDIR, not
-         * EACCES for its missing x bits */
-        snprintf(probe, sizeof probe, "%s/.", dir);
-        err = faccessat(AT_FDCWD, probe, W_OK | X_OK, AT_EACCESS) ? errno : 0;
-        /* Others (a seccomp filter's EPERM, ENOSYS) say nothing of it. */
-        if (err != ENOENT && err != ENOTDIR && err != EACCES && err != EROFS)
-            return;
-    }
+    int open_err = dir_probe(dir), err = make_err ? make_err : open_err;
+    /* Others (a seccomp filter's EPERM, ENOSYS) say nothing of it. */
+    if (!make_err && err != ENOENT && err != ENOTDIR && err != EACCES && err != EROFS)
+        return;
     fdid out = {0, 0};
     (void)fdid_take(2, &out); /* none: 0:0, a stderr no other has */
     told_dir = dir_hash();
     told_err = err;
+    told_open_err = open_err;
     snprintf(mark, sizeof mark, "heapprof-outdir-%016llx-%d-%llx-%llx",
              (unsigned long long)told_dir, err, (unsigned long long)out.dev,
              (unsigned long long)out.ino);
     told_here = !parent_has_mark(mark);
-    int said = !told_here || (make_err ? say_make_failure(err)
+    int said = !told_here || (make_err ? make_err == make_said || say_make_failure(err)
                                        : log_line("profiles cannot be written in %s (HEAPPROF_OUT): "
                                                   "%s; each profile will try again, and its failure "
                                                   "is said by this process only, not by the "
@@ -377,12 +386,12 @@ static void check_dir(int make_err)
     told_map = parent_leave_mark(mark); /* said here or by the parent: for the children */
 }
 
-/* A profile of the sequence failed unasked with the error the tree was
- * told of, and not by this process. */
+/* A profile of the sequence failed unasked (or its directory could not
+ * be made) with an error the tree was told of, and not by this process. */
 static bool told_already(int err, unsigned why)
 {
-    return told_dir && !told_here && err == told_err && !(why & (WHY_SIGNAL | WHY_API)) &&
-           dir_hash() == told_dir;
+    return told_dir && !told_here && (err == told_err || err == told_open_err) &&
+           !(why & (WHY_SIGNAL | WHY_API)) && dir_hash() == told_dir;
 }
 
 /* A profile was written in the directory: what was said of it is past. */
@@ -532,9 +541,9 @@ int writer_dump_now(const char *path, unsigned why)
     }
     if (in_sequence && dir_unread) { /* a fork child's first, or the above */
         dir_unread = 0;
-        int make_err = prefix_make_dirs();
-        if (make_err)
-            say_make_failure(make_err);
+        int make_err = prefix_make_dirs(); /* a fork child's told of it by its parent */
+        if (make_err && !told_already(make_err, 0) && say_make_failure(make_err))
+            make_said = make_err;
         seq = dump_start_scan(prefix, false); /* 0, unless an old process had our pid */
     }
     dump_info info = {why_name(why), 0, written, last_ms};

@@ -16,7 +16,7 @@
 #          named by a code that cannot be made, one line; nothing where no
 #          profile goes there unasked.
 source "$(dirname "$0")/lib.sh"
-need_env LC_EXEC LC_EXECCHILD
+need_env LC_EXEC LC_EXECCHILD LC_FORK LC_CTORDUMP
 
 bad=(HEAPPROF_SAMPEL=1 HEAPPROF_DEPTH=0 HEAPPROF_HTTP=nonsense)
 line1="HEAPPROF_DEPTH=\"0\" is out of range (allowed 1 to 256); using the default 64"
@@ -116,7 +116,9 @@ expect_rc redir 0
 # the directory removed again, the child started after that says it anew.
 run again HEAPPROF_OUT="$W/again/p" -- bash -c '
     mkdir "$1"; kill -USR2 $$
+    # the profile, then the mark dropped after it, by the writer thread
     for ((i = 0; i < 600; i++)); do [[ -e $1/p.$$.0001.pb.gz ]] && break; sleep 0.05; done
+    for ((i = 0; i < 600; i++)); do grep -q heapprof-outdir /proc/$$/maps || break; sleep 0.05; done
     rm -rf "$1"; "$2"; true' _ "$W/again" "$LC_EXECCHILD"
 expect_rc again 0
 again_child=$(awk '$1 == "child" && $2 == "pid" {print $3}' "$W/again.out")
@@ -147,8 +149,47 @@ msgs=$(hp_msgs "$W/mk.err")
 [[ $(count mk) -eq 2 && $(head -n 1 <<<"$msgs") == "cannot make the directory $W/afile/"*": Not a directory; "* &&
     $(tail -n 1 <<<"$msgs") == "cannot write profile $W/afile/"*": Not a directory"* ]] ||
     fail "mk: expected the parent's mkdir line and its exit profile's, found: $(cat "$W/mk.err")"
-# Where no profile would go there unasked (the live view only), nothing is said.
+# A fork child's first profile makes the directory again: told by its
+# parent, it says nothing of it (a pre-forking server's workers said it
+# each), nor of its exit profile.
+run mkfork HEAPPROF_OUT="$W/afile/%h/p" -- "$LC_FORK" pids
+expect_rc mkfork 0
+msgs=$(hp_msgs "$W/mkfork.err")
+[[ $(count mkfork) -eq 2 && $(head -n 1 <<<"$msgs") == "cannot make the directory $W/afile/"* &&
+    $(line_pids mkfork | sort -u | wc -l) -eq 1 ]] ||
+    fail "mkfork: expected the parent's mkdir line and its exit profile's, found: $(cat "$W/mkfork.err")"
+# A profile asked for before heapprof's constructor ran (a library's
+# constructor) said mkdir's failure; the start does not say it again.
+run mkctor HEAPPROF_OUT="$W/afile/%h/p" -- "$LC_CTORDUMP"
+expect_rc mkctor 0
+[[ $(grep -c '^cannot make the directory' <(hp_msgs "$W/mkctor.err")) -eq 1 ]] ||
+    fail "mkctor: expected mkdir's line once, found: $(cat "$W/mkctor.err")"
+# mkdir's error is not what the profiles then meet: EACCES for the
+# directory, ENOENT for each profile in it; both told (as nobody: root
+# ignores the mode).
+if [[ $(id -u) -ne 0 ]] || command -v setpriv >/dev/null 2>&1; then
+    as_user=()
+    [[ $(id -u) -ne 0 ]] || as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    ro=$(mktemp -d /tmp/heapprof-ro.XXXXXX)
+    RM_AT_EXIT+=("$ro")
+    chmod 0555 "$ro"
+    run_plain mkro -- "${as_user[@]}" env HEAPPROF_OUT="$ro/%h/p" LD_PRELOAD="$HEAPPROF_LIB" \
+        "$LC_EXEC" forkexec "$LC_EXECCHILD"
+    expect_rc mkro 0
+    msgs=$(hp_msgs "$W/mkro.err")
+    [[ $(count mkro) -eq 2 && $(head -n 1 <<<"$msgs") == "cannot make the directory $ro/"*": Permission denied; "* &&
+        $(tail -n 1 <<<"$msgs") == "cannot write profile $ro/"*": No such file or directory"* &&
+        $(line_pids mkro | sort -u | wc -l) -eq 1 ]] ||
+        fail "mkro: expected the parent's mkdir line (EACCES) and its exit profile's (ENOENT), found: $(cat "$W/mkro.err")"
+else
+    note "running as root without setpriv: the unwritable directory above a code's is skipped"
+fi
+# Where no profile would go there unasked (the live view only), nothing is
+# said, of a directory missing or of one that cannot be made.
 run httponly HEAPPROF_ON_EXIT=0 HEAPPROF_OUT="$W/nodir/p" -- "$LC_EXEC" forkexec "$LC_EXECCHILD"
 expect_rc httponly 0
 [[ $(count httponly) -eq 0 ]] || fail "httponly: expected no line, found: $(cat "$W/httponly.err")"
+run httponlymk HEAPPROF_ON_EXIT=0 HEAPPROF_OUT="$W/afile/%h/p" -- "$LC_EXEC" forkexec "$LC_EXECCHILD"
+expect_rc httponlymk 0
+[[ $(count httponlymk) -eq 0 ]] || fail "httponlymk: expected no line, found: $(cat "$W/httponlymk.err")"
 note "ok: one tree, one say; another stderr or other settings, their own lines; the limit's line once; a missing directory once, anew once a profile was written, a signal's failure always"

@@ -832,6 +832,27 @@ static const Perftools__Profiles__Function *func_of(const pb_profile *m, uint64_
     return NULL;
 }
 
+/* Every allocation of pprof_encode(p) failing in turn: ENOMEM, nothing
+ * leaked, until one run needs no more than it was given. */
+static void encode_fails_cleanly(const pprof_profile *p)
+{
+    uint64_t blocks = mem_heap_blocks();
+    for (unsigned long nth = 1;; nth++) {
+        uint8_t *out = NULL;
+        size_t len;
+        mem_fail_after(nth);
+        int rc = pprof_encode(p, &out, &len);
+        mem_free(out);
+        unsigned long left = mem_fail_after(0);
+        assert_int_equal(mem_heap_blocks(), blocks);
+        if (rc == 0) {
+            assert_int_not_equal(left, 0);
+            break;
+        }
+        assert_int_equal(rc, ENOMEM);
+    }
+}
+
 static void test_lines(void **state)
 {
     small_fake = (fake_syms){ .maps = small_maps, .nmaps = 2, .names = lined_names, .nnames = 4 };
@@ -885,23 +906,7 @@ static void test_lines(void **state)
     assert_string_equal(str(m, func_of(m, m->sample[0]->location_id[0])->name), "alloc_thing");
     assert_int_equal(m->n_function, 5);
     perftools__profiles__profile__free_unpacked(m, NULL);
-    /* Every allocation of the lines' step failed in turn: ENOMEM, nothing
-     * leaked. */
-    uint64_t blocks = mem_heap_blocks();
-    for (unsigned long nth = 1;; nth++) {
-        uint8_t *out = NULL;
-        size_t len;
-        mem_fail_after(nth);
-        int rc = pprof_encode(&p, &out, &len);
-        mem_free(out);
-        unsigned long left = mem_fail_after(0);
-        assert_int_equal(mem_heap_blocks(), blocks);
-        if (rc == 0) {
-            assert_int_not_equal(left, 0);
-            break;
-        }
-        assert_int_equal(rc, ENOMEM);
-    }
+    encode_fails_cleanly(&p); /* the lines' step's allocations too */
 }
 
 /* Inlined frames: 0x401010 lies in inner, inlined into mid at a.h:5,
@@ -996,22 +1001,7 @@ static void test_inlined_lines(void **state)
     for (size_t i = 0; i < m->n_location; i++)
         assert_int_equal(m->location[i]->n_line, 3);
     perftools__profiles__profile__free_unpacked(m, NULL);
-    /* Every allocation failing in turn: ENOMEM, nothing leaked. */
-    uint64_t blocks = mem_heap_blocks();
-    for (unsigned long nth = 1;; nth++) {
-        uint8_t *out = NULL;
-        size_t len;
-        mem_fail_after(nth);
-        int rc = pprof_encode(&p, &out, &len);
-        mem_free(out);
-        unsigned long left = mem_fail_after(0);
-        assert_int_equal(mem_heap_blocks(), blocks);
-        if (rc == 0) {
-            assert_int_not_equal(left, 0);
-            break;
-        }
-        assert_int_equal(rc, ENOMEM);
-    }
+    encode_fails_cleanly(&p);
 }
 
 /* ---- a file for the Lines without one ------------------------------------ */
@@ -1110,22 +1100,7 @@ static void test_files_adopted(void **state)
     assert_int_equal(lf->filename, 0);
     assert_string_equal(str(m, func_of(m, m->sample[2]->location_id[0])->filename), "/src/a.c");
     perftools__profiles__profile__free_unpacked(m, NULL);
-    /* Every allocation failing in turn: ENOMEM, nothing leaked. */
-    uint64_t blocks = mem_heap_blocks();
-    for (unsigned long nth = 1;; nth++) {
-        uint8_t *out = NULL;
-        size_t len;
-        mem_fail_after(nth);
-        int rc = pprof_encode(&p, &out, &len);
-        mem_free(out);
-        unsigned long left = mem_fail_after(0);
-        assert_int_equal(mem_heap_blocks(), blocks);
-        if (rc == 0) {
-            assert_int_not_equal(left, 0);
-            break;
-        }
-        assert_int_equal(rc, ENOMEM);
-    }
+    encode_fails_cleanly(&p);
 }
 
 /* ---- manual modes -------------------------------------------------------- */
