@@ -10,8 +10,9 @@
  * space: a one-page PROT_NONE mapping of an empty memfd named for the
  * thing, which its maps show as "/memfd:NAME (deleted)", which a fork
  * child inherits and which an exec drops (the new image marks itself
- * again, if the thing still holds).  /proc/PID/environ is the environment the parent's
- * image started with, NUL-separated: what its heapprof read.  Files are
+ * again, if the thing still holds).  /proc/PID/environ is the
+ * environment the parent's image started with, NUL-separated: what its
+ * heapprof read.  Files are
  * read in fixed buffers: this runs at start-up, where nothing may allocate
  * (the first malloc of the process may be what started the profiler).
  */

@@ -41,7 +41,8 @@ void *parent_leave_mark(const char *name);
 void parent_drop_mark(void *mark);
 
 /* True when the parent process's maps show the mark `name`.  Whether it
- * said the thing to this process's stderr is parent_shares_heapprof's. */
+ * said the thing to this process's stderr is for the caller to know:
+ * parent_shares_heapprof, or the stderr's identity in the name. */
 bool parent_has_mark(const char *name);
 
 /* True when the parent's environment, as it started, holds exactly the

@@ -238,7 +238,8 @@ static char prefix[CONFIG_PATH_MAX];
 static int names_shared;
 
 /* The output directory is read (and a directory named by a code made) at
- * the first profile of a fork child, not in its fork handler: that runs on
+ * the first profile of a fork child (and of a process that could not make
+ * it at start but told nobody, check_dir), not in its fork handler: that runs on
  * the stack of whatever thread forked, a signal handler's alternate stack
  * of SIGSTKSZ bytes among them, and the directory's path and entries are
  * arrays of kilobytes there (lifecycle_fork_altstack); a directory of
@@ -320,12 +321,13 @@ static int say_make_failure(int err)
  * The first profile written there unsays it: the mark is dropped, and
  * whatever fails after that is said anew.  Said only where a profile
  * would go there unasked: an HTTP-only process (HEAPPROF_ON_EXIT=0, no
- * period) has nothing to be told of its directory, nor of one it could
- * not make (which a profile asked for later says).  Without
- * this, a build run with a missing HEAPPROF_OUT said "cannot write
- * profile" once per process: 33 lines for one `python3 -c` of pyenv,
- * whose shims run commands; 8 now, one per image of its chain of execs
- * in place (an exec keeps the parent, and drops the mark). */
+ * period) has nothing to be told of its directory at start; one it could
+ * not make is made again by the first profile asked for, which says why
+ * it cannot be.  Without this, a build run with a missing HEAPPROF_OUT
+ * said "cannot write profile" once per process: 33 lines for one
+ * `python3 -c` of pyenv, whose shims run commands; 8 now, one per image
+ * of its chain of execs in place (an exec keeps the parent, and drops
+ * the mark). */
 static uint64_t told_dir; /* a hash of the directory said (or told of), 0: none */
 static int told_err;      /* ...the error said: mkdir's, or else the probe's */
 static int told_open_err; /* ...and the probe's, which a profile then meets (ENOENT where
@@ -357,8 +359,10 @@ static int dir_probe(const char *dir)
 static void check_dir(int make_err)
 {
     const hp_config *cfg = profiler_config();
-    if (!cfg->on_exit && !(cfg->period > 0) && !cfg->highwater && !cfg->limit_dump)
+    if (!cfg->on_exit && !(cfg->period > 0) && !cfg->highwater && !cfg->limit_dump) {
+        dir_unread = make_err != 0; /* made (and said) at the first profile asked for */
         return;
+    }
     char dir[CONFIG_PATH_MAX], mark[PARENT_MARK_MAX];
     dump_prefix_dir(prefix, dir);
     int open_err = dir_probe(dir), err = make_err ? make_err : open_err;

@@ -26,6 +26,17 @@ line3="HEAPPROF_HTTP=\"nonsense\" is not understood (expected HOST:PORT, [IPv6]:
 
 # count NAME: the heapprof lines of NAME.err.
 count() { hp_count "$W/$1.err"; }
+# wait_usr2_handler PID: until heapprof's constructor installed its SIGUSR2
+# handler in PID (SigCgt has signal 12), at most 30 s.
+wait_usr2_handler() {
+    local i cgt
+    for ((i = 0; i < 600; i++)); do
+        cgt=$(awk '$1 == "SigCgt:" {print $2}' "/proc/$1/status" 2>/dev/null || true)
+        [[ -n $cgt ]] && (((16#$cgt >> 11) & 1)) && return 0
+        sleep 0.05
+    done
+    fail "process $1 did not install a SIGUSR2 handler within 30 s"
+}
 # line_pids NAME: the pid of each heapprof line of NAME.err.
 line_pids() { hp_lines "$W/$1.err" | sed -E 's/^heapprof\[([0-9]+)\].*/\1/'; }
 
@@ -131,12 +142,7 @@ run_bg sig HEAPPROF_OUT="$W/nodir/p" -- bash -c 'sleep 60 & echo $! >"$1"; wait'
 sigpid=$BGPID
 wait_for_file "$W/sig.pid"
 sleeper=$(cat "$W/sig.pid")
-# heapprof's handler is installed in its constructor: SigCgt has SIGUSR2 (12)
-for ((i = 0; i < 600; i++)); do
-    cgt=$(awk '$1 == "SigCgt:" {print $2}' "/proc/$sleeper/status" 2>/dev/null || true)
-    [[ -n $cgt ]] && (((16#$cgt >> 11) & 1)) && break
-    sleep 0.05
-done
+wait_usr2_handler "$sleeper"
 kill -USR2 "$sleeper"
 wait_for_line "$W/sig.err" "^heapprof\[$sleeper\]: cannot write profile $W/nodir/p\.$sleeper\.0001\.pb\.gz: No such file or directory" 30
 kill "$sleeper"
@@ -192,4 +198,16 @@ expect_rc httponly 0
 run httponlymk HEAPPROF_ON_EXIT=0 HEAPPROF_OUT="$W/afile/%h/p" -- "$LC_EXEC" forkexec "$LC_EXECCHILD"
 expect_rc httponlymk 0
 [[ $(count httponlymk) -eq 0 ]] || fail "httponlymk: expected no line, found: $(cat "$W/httponlymk.err")"
+# ...until a profile is asked for: it makes the directory again, and says
+# why it cannot be, and its own failure.
+run_bg asked HEAPPROF_ON_EXIT=0 HEAPPROF_OUT="$W/afile/%h/p" -- sleep 60
+asked=$BGPID
+wait_usr2_handler "$asked"
+kill -USR2 "$asked"
+wait_for_line "$W/asked.err" "^heapprof\[$asked\]: cannot write profile $W/afile/" 30
+kill "$asked"
+finish "$asked" 30
+msgs=$(hp_msgs "$W/asked.err")
+[[ $(count asked) -eq 2 && $(head -n 1 <<<"$msgs") == "cannot make the directory $W/afile/"*": Not a directory; "* ]] ||
+    fail "asked: expected mkdir's line and the signal's profile's, found: $(cat "$W/asked.err")"
 note "ok: one tree, one say; another stderr or other settings, their own lines; the limit's line once; a missing directory once, anew once a profile was written, a signal's failure always"
