@@ -546,7 +546,8 @@ int writer_dump_now(const char *path, unsigned why)
     if (in_sequence && dir_unread) { /* a fork child's first, or the above */
         dir_unread = 0;
         int make_err = prefix_make_dirs(); /* a fork child's told of it by its parent */
-        if (make_err && !told_already(make_err, 0) && say_make_failure(make_err))
+        if (make_err && make_err != make_said && !told_already(make_err, 0) &&
+            say_make_failure(make_err))
             make_said = make_err;
         seq = dump_start_scan(prefix, false); /* 0, unless an old process had our pid */
     }
@@ -822,6 +823,7 @@ void writer_atfork_child(void)
     fail_quiet = 0;
     fail_said = -1e9;
     told_here = false; /* a directory said by the parent is told (check_dir) */
+    make_said = 0;
     /* A fork from a thread while another wrote the exit profile: that
      * thread is not in the child, where a later exit() waited 10 s for
      * it. */

@@ -138,10 +138,16 @@ grep -qF -- "heapprof[$again_child]: profiles cannot be written in $W/again (HEA
     grep -qF -- "heapprof[$again_child]: cannot write profile $W/again/p.$again_child.0001.pb.gz: No such file or directory" "$W/again.err" ||
     fail "again: the child started after a profile was written and the directory removed should say both lines, found: $(cat "$W/again.err")"
 # A profile asked for (a signal) says its failure every time, told or not.
-run_bg sig HEAPPROF_OUT="$W/nodir/p" -- bash -c 'sleep 60 & echo $! >"$1"; wait' _ "$W/sig.pid"
+# (the pid written whole, then renamed; the signal sent once sleep runs,
+# not to bash's fork child before its exec, which has bash's handler)
+run_bg sig HEAPPROF_OUT="$W/nodir/p" -- bash -c 'sleep 60 & echo $! >"$1.tmp"; mv "$1.tmp" "$1"; wait' _ "$W/sig.pid"
 sigpid=$BGPID
 wait_for_file "$W/sig.pid"
 sleeper=$(cat "$W/sig.pid")
+for ((i = 0; i < 600; i++)); do
+    [[ $(readlink "/proc/$sleeper/exe" 2>/dev/null) == */sleep ]] && break
+    sleep 0.05
+done
 wait_usr2_handler "$sleeper"
 kill -USR2 "$sleeper"
 wait_for_line "$W/sig.err" "^heapprof\[$sleeper\]: cannot write profile $W/nodir/p\.$sleeper\.0001\.pb\.gz: No such file or directory" 30
@@ -164,10 +170,12 @@ msgs=$(hp_msgs "$W/mkfork.err")
 [[ $(count mkfork) -eq 2 && $(head -n 1 <<<"$msgs") == "cannot make the directory $W/afile/"* &&
     $(line_pids mkfork | sort -u | wc -l) -eq 1 ]] ||
     fail "mkfork: expected the parent's mkdir line and its exit profile's, found: $(cat "$W/mkfork.err")"
+grep -qE '^child [0-9]+ 0$' "$W/mkfork.out" || fail "mkfork: the child did not exit cleanly: $(cat "$W/mkfork.out")"
 # A profile asked for before heapprof's constructor ran (a library's
 # constructor) said mkdir's failure; the start does not say it again.
 run mkctor HEAPPROF_OUT="$W/afile/%h/p" -- "$LC_CTORDUMP"
 expect_rc mkctor 0
+grep -qx 'ctor dump 20' "$W/mkctor.out" || fail "mkctor: the constructor's profile did not fail with ENOTDIR: $(cat "$W/mkctor.out")"
 [[ $(grep -c '^cannot make the directory' <(hp_msgs "$W/mkctor.err")) -eq 1 ]] ||
     fail "mkctor: expected mkdir's line once, found: $(cat "$W/mkctor.err")"
 # mkdir's error is not what the profiles then meet: EACCES for the
