@@ -75,18 +75,20 @@ grep -q 'memory.events high=7 max=2 oom=1 oom_kill=3' <<<"$c" || fail "memory.ev
 grep -q "limit_dump percent=80 threshold_bytes=$((80 * M)) of=memory.max" <<<"$c" || fail "limit line missing: $c"
 grep -q "cgroup dir=$cg" <<<"$c" || fail "cgroup dir missing: $c"
 grep -q 'process rss_bytes=[0-9]' <<<"$c" || fail "rss missing: $c"
-# Staying above, even climbing: no more.
+# Staying above, even climbing: no more.  Each step lasts 1.5 s, past the
+# 1 s that must part two limit profiles and a 0.2 s poll: a trigger wrongly
+# re-armed has time to write its second one (at 0.6 s it often had not).
 put memory.current $((90 * M))
-sleep 0.6
+sleep 1.5
 put memory.current $((95 * M))
-sleep 0.6
+sleep 1.5
 count
 [[ $N -eq 1 ]] || fail "a second profile while usage stayed above the threshold"
 # A dip inside the hysteresis band (80% - 5% of it = 76 MiB) does not re-arm.
 put memory.current $((78 * M))
-sleep 0.6
+sleep 1.5
 put memory.current $((85 * M))
-sleep 0.6
+sleep 1.5
 count
 [[ $N -eq 1 ]] || fail "a dip to 78 MiB re-armed the trigger"
 # A real fall and rise: one more.  The fall lasts 1.5 s, over seven of the
