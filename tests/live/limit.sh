@@ -77,7 +77,8 @@ grep -q "cgroup dir=$cg" <<<"$c" || fail "cgroup dir missing: $c"
 grep -q 'process rss_bytes=[0-9]' <<<"$c" || fail "rss missing: $c"
 # Staying above, even climbing: no more.  Each step lasts 1.5 s, past the
 # 1 s that must part two limit profiles and a 0.2 s poll: a trigger wrongly
-# re-armed has time to write its second one (at 0.6 s it often had not).
+# re-armed has time to write its second one (two steps of 0.6 s left it a
+# fifth of a second).
 put memory.current $((90 * M))
 sleep 1.5
 put memory.current $((95 * M))
