@@ -1098,7 +1098,8 @@ void http_start(void)
     }
     char text[96];
     addr_text(&ss, text, sizeof text);
-    log_line("serving http://%s/", text);
+    if (log_line("serving http://%s/", text))
+        profiler_setting_said(); /* its children, same settings, find the address in use */
 }
 
 void http_atfork_prepare(void) { pthread_mutex_lock(&table_lock); }

@@ -1,16 +1,15 @@
 /*
  * parent.c - see parent.h.
  *
- * /proc/PID/maps names each mapping's file by device and inode; the line
- * holding this function's address gives our library's, and the parent's
- * maps are searched for them.  /proc/PID/fd/2 is the parent's stderr.
- * /proc/PID/status's SigIgn is the mask of ignored signals, in hex, signal
- * n at bit n-1.  A process that said a thing (it ignores a signal, its
- * profiles' directory cannot be written) leaves a mark in its address
- * space: a one-page PROT_NONE mapping of an empty memfd named for the
- * thing, which its maps show as "/memfd:NAME (deleted)", which a fork
+ * A process that said a thing (its settings are wrong, it ignores a
+ * signal, its profiles' directory cannot be written) leaves a mark in its
+ * address space: a one-page PROT_NONE mapping of an empty memfd named for
+ * the thing and for the file it was said to (its stderr's device and
+ * inode), which its maps show as "/memfd:NAME (deleted)", which a fork
  * child inherits and which an exec drops (the new image marks itself
- * again, if the thing still holds).  /proc/PID/environ is the
+ * again, if the thing still holds).  /proc/PID/maps is searched for it.
+ * /proc/PID/status's SigIgn is the mask of ignored signals, in hex, signal
+ * n at bit n-1.  /proc/PID/environ is the
  * environment the parent's image started with, NUL-separated: what its
  * heapprof read.  Files are
  * read in fixed buffers: this runs at start-up, where nothing may allocate
@@ -84,74 +83,6 @@ static bool each_line(const char *path, line_fn fn, void *ctx)
     return each_record(path, '\n', fn, NULL, ctx) > 0;
 }
 
-/* "start-end perms offset dev inode path": the dev and inode fields. */
-typedef struct file_id {
-    char dev[32], inode[32];
-} file_id;
-
-/* The n-th space-separated field of line (from 0): start and length. */
-static const char *field(const char *line, size_t len, int n, size_t *flen)
-{
-    size_t i = 0;
-    for (int k = 0;; k++) {
-        while (i < len && line[i] == ' ')
-            i++;
-        size_t start = i;
-        while (i < len && line[i] != ' ')
-            i++;
-        if (start == i)
-            return NULL;
-        if (k == n) {
-            *flen = i - start;
-            return line + start;
-        }
-    }
-}
-
-static bool fields(const char *line, size_t len, uintptr_t *lo, uintptr_t *hi, file_id *id)
-{
-    size_t rl = 0, dl = 0, il = 0; /* set with each field; gcc -O3 cannot tell */
-    const char *range = field(line, len, 0, &rl), *dev = field(line, len, 3, &dl),
-               *ino = field(line, len, 4, &il);
-    if (!range || !dev || !ino || dl >= sizeof id->dev || il >= sizeof id->inode)
-        return false;
-    char *end;
-    *lo = (uintptr_t)strtoull(range, &end, 16);
-    if (end == range || *end != '-')
-        return false;
-    const char *h = end + 1;
-    *hi = (uintptr_t)strtoull(h, &end, 16);
-    if (end == h || end != range + rl)
-        return false;
-    memcpy(id->dev, dev, dl);
-    id->dev[dl] = '\0';
-    memcpy(id->inode, ino, il);
-    id->inode[il] = '\0';
-    return true;
-}
-
-typedef struct search {
-    uintptr_t addr; /* find the line holding it, or */
-    file_id id;     /* find a line of this file */
-} search;
-
-static bool holds_addr(const char *line, size_t len, void *ctx)
-{
-    search *s = ctx;
-    uintptr_t lo, hi;
-    return fields(line, len, &lo, &hi, &s->id) && lo <= s->addr && s->addr < hi &&
-           strcmp(s->id.inode, "0") != 0;
-}
-
-static bool same_file(const char *line, size_t len, void *ctx)
-{
-    const search *s = ctx;
-    uintptr_t lo, hi;
-    file_id id;
-    return fields(line, len, &lo, &hi, &id) && !strcmp(id.dev, s->id.dev) &&
-           !strcmp(id.inode, s->id.inode);
-}
-
 typedef struct ignmask {
     unsigned long long mask;
     bool found;
@@ -179,36 +110,6 @@ static pid_t parent_pid(void)
     return pp > 1 ? pp : 0; /* init or a subreaper's stand-in, or outside our PID namespace */
 }
 
-static int shares = -1; /* parent_shares_heapprof's answer, once known */
-
-static bool shares_now(void)
-{
-    pid_t pp = parent_pid();
-    if (!pp)
-        return false;
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/fd/2", (int)pp);
-    struct stat st;
-    fdid ours;
-    if (stat(path, &st) || !fdid_take(2, &ours) || st.st_dev != ours.dev || st.st_ino != ours.ino)
-        return false;
-    search s = {.addr = (uintptr_t)&parent_shares_heapprof};
-    if (!each_line("/proc/self/maps", holds_addr, &s))
-        return false;
-    snprintf(path, sizeof path, "/proc/%d/maps", (int)pp);
-    return each_line(path, same_file, &s);
-}
-
-bool parent_shares_heapprof(void)
-{
-    int v = __atomic_load_n(&shares, __ATOMIC_RELAXED);
-    if (v < 0) {
-        v = shares_now();
-        __atomic_store_n(&shares, v, __ATOMIC_RELAXED); /* two threads find the same */
-    }
-    return v;
-}
-
 static bool has_mark(const char *line, size_t len, void *ctx)
 {
     const char *want = ctx;
@@ -216,13 +117,29 @@ static bool has_mark(const char *line, size_t len, void *ctx)
     return len > wl && line[len - wl - 1] == ' ' && !memcmp(line + len - wl, want, wl);
 }
 
+/* name, then the device and inode of this process's stderr now (0:0 for
+ * none): a mark says to which file the thing was said.  Compared with the
+ * parent's stderr of now, a parent that moved its own (`exec 2>log`)
+ * before starting a child made the child silent on a file that was told
+ * nothing.  At most PARENT_MARK_MAX + 34 bytes, within memfd_create's 249. */
+static bool mark_name(char out[PARENT_MARK_MAX + 40], const char *name)
+{
+    if (strlen(name) > PARENT_MARK_MAX)
+        return false;
+    fdid err = {0, 0};
+    (void)fdid_take(2, &err);
+    snprintf(out, PARENT_MARK_MAX + 40, "%s-%llx-%llx", name, (unsigned long long)err.dev,
+             (unsigned long long)err.ino);
+    return true;
+}
+
 bool parent_has_mark(const char *name)
 {
     pid_t pp = parent_pid();
-    char path[64], want[PARENT_MARK_MAX + 32];
-    if (!pp || strlen(name) > PARENT_MARK_MAX)
+    char path[64], full[PARENT_MARK_MAX + 40], want[PARENT_MARK_MAX + 64];
+    if (!pp || !mark_name(full, name))
         return false;
-    snprintf(want, sizeof want, "/memfd:%s (deleted)", name); /* as /proc/PID/maps shows it */
+    snprintf(want, sizeof want, "/memfd:%s (deleted)", full); /* as /proc/PID/maps shows it */
     snprintf(path, sizeof path, "/proc/%d/maps", (int)pp);
     return each_line(path, has_mark, want);
 }
@@ -233,8 +150,9 @@ void *parent_leave_mark(const char *name)
      * the file once its descriptor is closed.  The descriptor is moved high
      * and closed only while still ours, as every file heapprof opens where
      * a library loaded before it may already run threads (fdid.h). */
+    char full[PARENT_MARK_MAX + 40];
     fdid id;
-    int fd = strlen(name) > PARENT_MARK_MAX ? -1 : memfd_create(name, MFD_CLOEXEC);
+    int fd = mark_name(full, name) ? memfd_create(full, MFD_CLOEXEC) : -1;
     if (fd < 0 || (fd = fdid_move_high(fd, &id)) < 0)
         return NULL; /* no mark: each child says it again */
     void *mark = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE, MAP_PRIVATE, fd, 0);

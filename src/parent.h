@@ -13,36 +13,33 @@
 
 #include <stdbool.h>
 
-/* True when the parent process has this very library mapped (the same
- * file: device and inode) and its stderr is this process's (the same
- * file).  False whenever that cannot be read (a parent of another user,
- * gone, /proc not mounted).  Read once, then remembered. */
-bool parent_shares_heapprof(void);
-
 /* True when the parent ignores `sig` (SigIgn in /proc/PPID/status) and
- * has said so, or was spared saying it by its own parent: it left the
- * mark below.  A profiled parent that ignores the signal without having
+ * has said so to the file that is this process's stderr, or was spared
+ * saying it by its own parent: it left the mark below.  A profiled parent that ignores the signal without having
  * said so (it installed its handler at start, then the program ignored the
  * signal: a shell's `trap '' USR2`) left no mark, and its child says it. */
 bool parent_said_ignoring(int sig);
 
-/* Leave that mark for this process's children (parent_leave_mark). */
+/* Leave that mark for this process's children (parent_leave_mark), where
+ * this process said so or parent_said_ignoring spared it. */
 void parent_mark_ignoring(int sig);
 
 /* Marks in general.  A process that said a thing on stderr leaves a mark
- * named for it: a one-page PROT_NONE mapping of an empty memfd of that
- * name (parent.c), its descriptor closed at once, which a fork child
- * inherits and an exec drops.  Without it (memfd_create refused: NULL)
- * each child says the thing again.  A thing that stops being true is
- * unsaid with parent_drop_mark(the mapping).  Names are at most
- * PARENT_MARK_MAX bytes. */
+ * named for it and for the file its stderr is (device and inode): a
+ * one-page PROT_NONE mapping of an empty memfd of that name (parent.c),
+ * its descriptor closed at once, which a fork child inherits and an exec
+ * drops.  Without it (memfd_create refused: NULL) each child says the
+ * thing again.  A thing that stops being true is unsaid with
+ * parent_drop_mark(the mapping).  Names are at most PARENT_MARK_MAX
+ * bytes.  Leave a mark only where the line was written (log_line said so),
+ * or where the parent's mark spared saying it: the mark passes on what the
+ * file was told. */
 enum { PARENT_MARK_MAX = 200 };
 void *parent_leave_mark(const char *name);
 void parent_drop_mark(void *mark);
 
-/* True when the parent process's maps show the mark `name`.  Whether it
- * said the thing to this process's stderr is for the caller to know:
- * parent_shares_heapprof, or the stderr's identity in the name. */
+/* True when the parent process's maps show the mark `name` for the file
+ * that is this process's stderr now: the thing was said there. */
 bool parent_has_mark(const char *name);
 
 /* True when the parent's environment, as it started, holds exactly the

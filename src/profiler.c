@@ -127,18 +127,44 @@ void profiler_guard_exit(int64_t saved)
     t->guard--;
 }
 
-/* The settings' complaints, unless the parent process said them already:
- * it runs this heapprof on the same stderr with the same HEAPPROF_*
- * entries (every process of a build run with a misspelled variable would
- * repeat its lines).  Asked at the first complaint only: a clean
- * environment reads nothing from /proc. */
+/* The settings' lines, said once per process tree.  A process that said
+ * them, or was spared them by its parent, leaves the mark
+ * "heapprof-settings" for the file it said them to (parent.h); a child
+ * with the same HEAPPROF_* entries on that file says nothing of them: its
+ * heapprof read the same settings and meets the same faults (every
+ * compiler of a build run with a misspelled variable repeated its
+ * parent's lines).  The mark is left only once the file was told: a
+ * parent that moved its stderr (`exec 2>log`) told `log` nothing, and its
+ * child says them there.  A process whose HTTP server holds the address
+ * said so (profiler_setting_said): its children find the address in use.
+ * Asked at the first line only, so a clean environment reads nothing from
+ * /proc; start-up only (the constructor, http_start, cgroup_start), one
+ * thread. */
+static struct {
+    int quiet;   /* -1: not asked yet */
+    bool unsaid; /* a line was not written (held back, stderr closed) */
+    void *mark;
+} settings = {-1, false, NULL};
+
+static const char settings_mark[] = "heapprof-settings";
+
+void profiler_setting_said(void)
+{
+    if (!settings.mark && !settings.unsaid)
+        settings.mark = parent_leave_mark(settings_mark);
+}
+
 static void warn_config(void *ctx, const char *line)
 {
-    static int quiet = -1;
-    if (quiet < 0)
-        quiet = parent_shares_heapprof() && parent_env_same("HEAPPROF_", environ);
-    if (!quiet)
-        log_line("%s", line);
+    if (settings.quiet < 0)
+        settings.quiet = parent_has_mark(settings_mark) && parent_env_same("HEAPPROF_", environ);
+    if (settings.quiet || log_line("%s", line)) {
+        profiler_setting_said();
+        return;
+    }
+    settings.unsaid = true; /* this line did not reach the file: the children say it */
+    parent_drop_mark(settings.mark);
+    settings.mark = NULL;
 }
 
 void profiler_warn_setting(const char *line) { warn_config(NULL, line); }

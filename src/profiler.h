@@ -135,6 +135,12 @@ const hp_config *profiler_config(void);
  * said the settings' lines already (a process tree says them once). */
 void profiler_warn_setting(const char *line);
 
+/* A line the settings led to was said other than by profiler_warn_setting
+ * (the HTTP server serves at its address): children with the same
+ * settings on the same stderr need not say what they meet there (the
+ * address in use). */
+void profiler_setting_said(void);
+
 /* The largest mean interval (1 TiB, as HEAPPROF_SAMPLE allows): the
  * sampler's arithmetic stays far from overflow below it. */
 #define PROFILER_MAX_MEAN ((uint64_t)1 << 40)

@@ -38,7 +38,6 @@
 #include "cgroup.h"
 #include "common.h"
 #include "dump.h"
-#include "fdid.h"
 #include "http.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -369,14 +368,10 @@ static void check_dir(int make_err)
     /* Others (a seccomp filter's EPERM, ENOSYS) say nothing of it. */
     if (!make_err && err != ENOENT && err != ENOTDIR && err != EACCES && err != EROFS)
         return;
-    fdid out = {0, 0};
-    (void)fdid_take(2, &out); /* none: 0:0, a stderr no other has */
     told_dir = dir_hash();
     told_err = err;
     told_open_err = open_err;
-    snprintf(mark, sizeof mark, "heapprof-outdir-%016llx-%d-%llx-%llx",
-             (unsigned long long)told_dir, err, (unsigned long long)out.dev,
-             (unsigned long long)out.ino);
+    snprintf(mark, sizeof mark, "heapprof-outdir-%016llx-%d", (unsigned long long)told_dir, err);
     told_here = !parent_has_mark(mark);
     int said = !told_here || (make_err ? make_err == make_said || say_make_failure(err)
                                        : log_line("profiles cannot be written in %s (HEAPPROF_OUT): "
@@ -754,15 +749,14 @@ static void install_signal(int sig)
     }
     /* sa_handler shares its storage with an SA_SIGINFO handler. */
     if (old.sa_handler != SIG_DFL) {
-        if (old.sa_handler == SIG_IGN) {
-            bool said = parent_shares_heapprof() && parent_said_ignoring(sig);
-            parent_mark_ignoring(sig); /* said below, or by the parent: for the children */
-            if (said)
-                return;
-        }
-        log_line("the program %s %s, so profiles on that signal are off (HEAPPROF_SIGNAL "
-                 "chooses another signal)",
-                 old.sa_handler == SIG_IGN ? "ignores" : "already handles", name);
+        bool ign = old.sa_handler == SIG_IGN;
+        bool said = ign && parent_said_ignoring(sig);
+        if (!said)
+            said = log_line("the program %s %s, so profiles on that signal are off "
+                            "(HEAPPROF_SIGNAL chooses another signal)",
+                            ign ? "ignores" : "already handles", name);
+        if (said && ign)
+            parent_mark_ignoring(sig); /* said here, or by the parent: for the children */
         return;
     }
     struct sigaction sa;

@@ -12,6 +12,8 @@
 #        the child, whose profiled parent ignored the signal and said so, says
 #        nothing more; each process of a program under nohup had said it.
 #  lone: a profiled process whose parent is not profiled says it.
+#  redir: a profiled parent said it, then moved its stderr: its child says
+#        it on the new file, which was told nothing.
 #  late: a profiled parent that ignores the signal only after its start
 #        (it installed the handler then: a profiled shell's `trap '' USR2`)
 #        said nothing, so its profiled child says it; the child was silent.
@@ -70,6 +72,21 @@ RC=$?
 set -e
 expect_rc lone 0
 one_line lone "the program ignores SIGUSR2, so profiles on that signal are off (HEAPPROF_SIGNAL chooses another signal)"
+
+# A profiled parent that said it, then moved its stderr: its child's
+# stderr was told nothing, and the child says it there (compared with the
+# parent's stderr of now, it was silent).
+set +e
+(
+    trap '' USR2
+    exec env HEAPPROF_OUT="$W/redir" LD_PRELOAD="$HEAPPROF_LIB" \
+        bash -c 'exec 2>"$1"; /bin/true; true' _ "$W/redir_child.err" 2>"$W/redir.err"
+)
+RC=$?
+set -e
+expect_rc redir 0
+one_line redir "the program ignores SIGUSR2, so profiles on that signal are off (HEAPPROF_SIGNAL chooses another signal)"
+one_line redir_child "the program ignores SIGUSR2, so profiles on that signal are off (HEAPPROF_SIGNAL chooses another signal)"
 
 # Ignored by the profiled program after its start: its child's line.
 run late HEAPPROF_OUT="$W/late" -- "$LC_HOST" sigign late

@@ -4,11 +4,12 @@
 # of them printed the lines about bad settings its parent had printed (one
 # per compiler of a build run with a misspelled variable; HEAPPROF_HTTP's,
 # checked by the HTTP server rather than with the others, still was).  A child stays
-# silent about them only when its parent runs the same heapprof, on the
-# same stderr, with the same HEAPPROF_* entries:
-#  same:   parent and exec'd child alike: the parent's two lines, no more;
+# silent about them only when its parent, with the same HEAPPROF_*
+# entries, said them to the file that is the child's stderr:
+#  same:   parent and exec'd child alike: the parent's lines, no more;
 #  stderr: the child's stderr is another file: it says them there;
 #  env:    the child's HEAPPROF_* entries differ: it says its own;
+#  redirset: the parent moved its stderr: the child says them there;
 #  dir:    a missing output directory, said at start, and the profiles
 #          that then fail, said by the parent only (or by a child with
 #          another stderr or another directory); said anew once a profile
@@ -66,6 +67,16 @@ chmod +x "$W/other_env.sh"
 run env "${bad[@]}" HEAPPROF_OUT="$W/en" -- "$LC_EXEC" forkexec "$W/other_env.sh"
 expect_rc env 0
 [[ $(count env) -eq 6 ]] || fail "env: expected the parent's 3 lines and the child's own 3, found: $(cat "$W/env.err")"
+# The file told is the one the lines went to, not the parent's stderr now:
+# a parent that moved its stderr before starting the child told the
+# child's file nothing, and the child says its lines there (compared with
+# the parent's stderr of now, it said nothing).
+run redirset "${bad[@]}" HEAPPROF_OUT="$W/rs" -- \
+    bash -c 'exec 2>"$1"; "$2"; true' _ "$W/redirset_child.err" "$LC_EXECCHILD"
+expect_rc redirset 0
+[[ $(count redirset) -eq 3 ]] || fail "redirset: expected the parent's 3 lines, found: $(cat "$W/redirset.err")"
+[[ $(count redirset_child) -eq 3 ]] ||
+    fail "redirset: the child on the file the parent moved its stderr to should say all 3 lines there, found: $(cat "$W/redirset_child.err")"
 # HEAPPROF_LIMIT_DUMP without a known limit: its line is the cgroup's, and
 # a child that looks in the same cgroup (the same HEAPPROF_CGROUP, or the
 # same membership) says it no more than the other settings' lines; every

@@ -39,6 +39,24 @@ n=$(hp_msgs "$W/tree2.err" | grep -c "cannot serve HTTP on 192.0.2.1:$PORT: " ||
 [[ $n == 1 ]] || fail "expected the line from sh only (1), got $n: $(cat "$W/tree2.err")"
 note "children of a process with the same settings do not repeat that the address is not this host's"
 
+# A parent that serves at the address said so ("serving"): its children,
+# same settings, same stderr, find the address in use and say nothing.
+# The port: one the kernel had free a moment ago.
+port2=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+run served HEAPPROF_HTTP="127.0.0.1:$port2" HEAPPROF_OUT="$W/served" -- \
+    sh -c '/bin/true; /bin/true; exit 0'
+expect_rc served 0
+if grep -q "cannot serve HTTP on 127.0.0.1:$port2: Address already in use" "$W/served.err" &&
+    ! grep -q "serving http://127.0.0.1:$port2/" "$W/served.err"; then
+    note "port $port2 was taken by another program in the meantime: the serving parent is not checked"
+else
+    [[ $(hp_msgs "$W/served.err" | grep -c "^serving http://127.0.0.1:$port2/\$" || true) == 1 ]] ||
+        fail "served: expected sh's serving line, found: $(cat "$W/served.err")"
+    [[ $(hp_count "$W/served.err") == 1 ]] ||
+        fail "served: the children of the serving sh should say nothing, found: $(cat "$W/served.err")"
+    note "children of a process that serves at the address do not say it is in use"
+fi
+
 # The holder still serves.
 [[ $(status /metrics) == 200 ]] || fail "the holder stopped serving"
 stop holder
