@@ -454,5 +454,5 @@ void cgroup_start(void)
     if (strcmp(cfg->cgroup, "auto") || parent_same_cgroup())
         profiler_warn_setting(line);
     else
-        log_line("%s", line);
+        profiler_say_setting(line);
 }

@@ -1098,8 +1098,9 @@ void http_start(void)
     }
     char text[96];
     addr_text(&ss, text, sizeof text);
-    if (log_line("serving http://%s/", text))
-        profiler_setting_said(); /* its children, same settings, find the address in use */
+    char line[128];
+    snprintf(line, sizeof line, "serving http://%s/", text);
+    profiler_say_setting(line); /* its children, same settings, find the address in use */
 }
 
 void http_atfork_prepare(void) { pthread_mutex_lock(&table_lock); }

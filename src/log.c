@@ -156,7 +156,7 @@ static int line_fd(void)
  * that exited), or a log file past RLIMIT_FSIZE, and either signal's
  * default action would kill a program that never writes to stderr itself,
  * perhaps from inside its malloc. */
-static void write_line(int fd, const char *buf, size_t n)
+static bool write_line(int fd, const char *buf, size_t n)
 {
     /* write() is a cancellation point, and this may run inside the
      * program's malloc on a thread with a cancel pending. */
@@ -165,7 +165,8 @@ static void write_line(int fd, const char *buf, size_t n)
     quietsig q;
     quietsig_begin(&q);
     int failed = 0;
-    for (size_t off = 0; off < n;) {
+    size_t off = 0;
+    while (off < n) {
         ssize_t w = write(fd, buf + off, n - off);
         if (w < 0 && errno == EINTR)
             continue;
@@ -176,6 +177,7 @@ static void write_line(int fd, const char *buf, size_t n)
     }
     quietsig_end(&q, failed);
     pthread_setcancelstate(cancel, NULL);
+    return off == n;
 }
 
 /* The syslog convention, so that the lines of processes sharing one stderr
@@ -258,10 +260,10 @@ static int log_vline(bool bucket, const char *fmt, va_list ap)
     if (n > sizeof buf - 2)
         n = sizeof buf - 2;
     buf[n++] = '\n';
-    write_line(fd, buf, n);
+    bool whole = write_line(fd, buf, n); /* a full pipe, a full disk: not said */
     line_fd_done(fd);
     errno = saved;
-    return 1;
+    return whole;
 }
 
 int log_line(const char *fmt, ...)
@@ -269,6 +271,15 @@ int log_line(const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     int r = log_vline(true, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int log_line_always(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = log_vline(false, fmt, ap);
     va_end(ap);
     return r;
 }
@@ -296,17 +307,6 @@ static int first_take(const char *what, const char *path)
     return __atomic_exchange_n(&first_full, 1, __ATOMIC_ACQ_REL) ? 0 : -1;
 }
 
-static int log_unlimited(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int log_unlimited(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int r = log_vline(false, fmt, ap);
-    va_end(ap);
-    return r;
-}
-
 /* Not rate-limited: the bucket is for lines that repeat (a dump failing
  * every second), and these cannot, LOG_FIRST_MAX + 1 in a process at
  * most; a line the bucket dropped had spent its slot, and was never said
@@ -318,7 +318,7 @@ int log_first_line(const char *what, const char *path, const char *fmt, ...)
 {
     int took = first_take(what, path);
     if (took < 0)
-        return log_unlimited("%s: no more lines said once per file, such as this one's (%s), "
+        return log_line_always("%s: no more lines said once per file, such as this one's (%s), "
                              "in this process: %d files have had one",
                              path, what, (int)LOG_FIRST_MAX);
     if (!took)

@@ -36,8 +36,15 @@ size_t log_prefix(char buf[static LOG_PREFIX_MAX]);
 
 /* 1 if the line was written, 0 if it was not: the bucket suppressed it (it
  * is then counted, and the count reported with the next line that gets
- * through), or fd 2 is no longer the program's stderr of start-up. */
+ * through), fd 2 is no longer the program's stderr of start-up, or the
+ * write failed (a full pipe or disk). */
 __attribute__((format(printf, 1, 2))) int log_line(const char *fmt, ...);
+
+/* log_line, but the bucket does not hold it back: for the lines a process
+ * says a bounded number of times at start, which a process tree says once
+ * (parent.h's marks).  One held back in a parent would be held back in each
+ * child alike, and said by none. */
+__attribute__((format(printf, 1, 2))) int log_line_always(const char *fmt, ...);
 
 /* The line of kind `what` about the file at path, as log_line writes it,
  * only the first time it is asked for in this process: for lines said

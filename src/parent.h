@@ -15,9 +15,10 @@
 
 /* True when the parent ignores `sig` (SigIgn in /proc/PPID/status) and
  * has said so to the file that is this process's stderr, or was spared
- * saying it by its own parent: it left the mark below.  A profiled parent that ignores the signal without having
- * said so (it installed its handler at start, then the program ignored the
- * signal: a shell's `trap '' USR2`) left no mark, and its child says it. */
+ * saying it by its own parent: it left the mark below.  A profiled parent
+ * that ignores the signal without having said so (it installed its
+ * handler at start, then the program ignored the signal: a shell's
+ * `trap '' USR2`) left no mark, and its child says it. */
 bool parent_said_ignoring(int sig);
 
 /* Leave that mark for this process's children (parent_leave_mark), where
@@ -28,12 +29,12 @@ void parent_mark_ignoring(int sig);
  * named for it and for the file its stderr is (device and inode): a
  * one-page PROT_NONE mapping of an empty memfd of that name (parent.c),
  * its descriptor closed at once, which a fork child inherits and an exec
- * drops.  Without it (memfd_create refused: NULL) each child says the
- * thing again.  A thing that stops being true is unsaid with
+ * drops.  Without it (memfd_create refused, by a seccomp filter say:
+ * NULL) each child says the thing again.  A thing that stops being true is unsaid with
  * parent_drop_mark(the mapping).  Names are at most PARENT_MARK_MAX
- * bytes.  Leave a mark only where the line was written (log_line said so),
- * or where the parent's mark spared saying it: the mark passes on what the
- * file was told. */
+ * bytes.  Leave a mark only where the line was written whole (log_line
+ * returned 1), or where the parent's mark spared saying it: the mark
+ * passes on what the file was told. */
 enum { PARENT_MARK_MAX = 200 };
 void *parent_leave_mark(const char *name);
 void parent_drop_mark(void *mark);

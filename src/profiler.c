@@ -135,31 +135,26 @@ void profiler_guard_exit(int64_t saved)
  * compiler of a build run with a misspelled variable repeated its
  * parent's lines).  The mark is left only once the file was told: a
  * parent that moved its stderr (`exec 2>log`) told `log` nothing, and its
- * child says them there.  A process whose HTTP server holds the address
- * said so (profiler_setting_said): its children find the address in use.
+ * child says them there.  Lines of this process's own (a cgroup its
+ * parent is not in, the address its HTTP server serves at) are said
+ * whatever the parent said, and marked alike: its children share them.
  * Asked at the first line only, so a clean environment reads nothing from
  * /proc; start-up only (the constructor, http_start, cgroup_start), one
  * thread. */
 static struct {
     int quiet;   /* -1: not asked yet */
-    bool unsaid; /* a line was not written (held back, stderr closed) */
+    bool unsaid; /* a line did not reach the file (stderr moved, a full pipe) */
     void *mark;
 } settings = {-1, false, NULL};
 
-static const char settings_mark[] = "heapprof-settings";
-
-void profiler_setting_said(void)
+static void setting_line(const char *line, bool parents_too)
 {
-    if (!settings.mark && !settings.unsaid)
-        settings.mark = parent_leave_mark(settings_mark);
-}
-
-static void warn_config(void *ctx, const char *line)
-{
-    if (settings.quiet < 0)
-        settings.quiet = parent_has_mark(settings_mark) && parent_env_same("HEAPPROF_", environ);
-    if (settings.quiet || log_line("%s", line)) {
-        profiler_setting_said();
+    static const char mark[] = "heapprof-settings";
+    if (parents_too && settings.quiet < 0)
+        settings.quiet = parent_has_mark(mark) && parent_env_same("HEAPPROF_", environ);
+    if ((parents_too && settings.quiet) || log_line_always("%s", line)) {
+        if (!settings.mark && !settings.unsaid)
+            settings.mark = parent_leave_mark(mark);
         return;
     }
     settings.unsaid = true; /* this line did not reach the file: the children say it */
@@ -167,7 +162,11 @@ static void warn_config(void *ctx, const char *line)
     settings.mark = NULL;
 }
 
-void profiler_warn_setting(const char *line) { warn_config(NULL, line); }
+static void warn_config(void *ctx, const char *line) { setting_line(line, true); }
+
+void profiler_warn_setting(const char *line) { setting_line(line, true); }
+
+void profiler_say_setting(const char *line) { setting_line(line, false); }
 
 static const char *env(const char *name) { return getenv(name); }
 

@@ -135,11 +135,12 @@ const hp_config *profiler_config(void);
  * said the settings' lines already (a process tree says them once). */
 void profiler_warn_setting(const char *line);
 
-/* A line the settings led to was said other than by profiler_warn_setting
- * (the HTTP server serves at its address): children with the same
- * settings on the same stderr need not say what they meet there (the
- * address in use). */
-void profiler_setting_said(void);
+/* A line the settings led to in this process, which its parent may not
+ * have met (a cgroup of its own, the HTTP server's address): said always,
+ * and marked as profiler_warn_setting's lines are, for its children with
+ * the same settings on the same stderr (the address they find in use is
+ * this process's). */
+void profiler_say_setting(const char *line);
 
 /* The largest mean interval (1 TiB, as HEAPPROF_SAMPLE allows): the
  * sampler's arithmetic stays far from overflow below it. */

@@ -373,11 +373,14 @@ static void check_dir(int make_err)
     told_open_err = open_err;
     snprintf(mark, sizeof mark, "heapprof-outdir-%016llx-%d", (unsigned long long)told_dir, err);
     told_here = !parent_has_mark(mark);
-    int said = !told_here || (make_err ? make_err == make_said || say_make_failure(err)
-                                       : log_line("profiles cannot be written in %s (HEAPPROF_OUT): "
-                                                  "%s; each profile will try again, and its failure "
-                                                  "is said by this process only, not by the "
-                                                  "processes it starts", dir, strerror(err)));
+    int said = !told_here;
+    if (!said && make_err)
+        said = make_err == make_said || say_make_failure(err);
+    else if (!said) /* once per process: the bucket does not hold it back (log.h) */
+        said = log_line_always("profiles cannot be written in %s (HEAPPROF_OUT): %s; each "
+                               "profile will try again, and its failure is said by this "
+                               "process only, not by the processes it starts",
+                               dir, strerror(err));
     if (!said) { /* held back, or stderr is another file: nobody was told */
         told_dir = 0;
         return;
@@ -752,9 +755,9 @@ static void install_signal(int sig)
         bool ign = old.sa_handler == SIG_IGN;
         bool said = ign && parent_said_ignoring(sig);
         if (!said)
-            said = log_line("the program %s %s, so profiles on that signal are off "
-                            "(HEAPPROF_SIGNAL chooses another signal)",
-                            ign ? "ignores" : "already handles", name);
+            said = log_line_always("the program %s %s, so profiles on that signal are off "
+                                   "(HEAPPROF_SIGNAL chooses another signal)",
+                                   ign ? "ignores" : "already handles", name);
         if (said && ign)
             parent_mark_ignoring(sig); /* said here, or by the parent: for the children */
         return;

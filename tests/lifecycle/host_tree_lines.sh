@@ -10,6 +10,7 @@
 #  stderr: the child's stderr is another file: it says them there;
 #  env:    the child's HEAPPROF_* entries differ: it says its own;
 #  redirset: the parent moved its stderr: the child says them there;
+#  many:   more lines than the rate limit passes: all said, by the parent;
 #  dir:    a missing output directory, said at start, and the profiles
 #          that then fail, said by the parent only (or by a child with
 #          another stderr or another directory); said anew once a profile
@@ -77,6 +78,18 @@ expect_rc redirset 0
 [[ $(count redirset) -eq 3 ]] || fail "redirset: expected the parent's 3 lines, found: $(cat "$W/redirset.err")"
 [[ $(count redirset_child) -eq 3 ]] ||
     fail "redirset: the child on the file the parent moved its stderr to should say all 3 lines there, found: $(cat "$W/redirset_child.err")"
+# More settings' lines than the rate limit lets through (10 at once): all
+# said, by the parent only.  Held back by the bucket, the rest were said by
+# nobody (each child met the same bucket), and a child of a parent whose
+# line was held back repeated all of them.
+many=(HEAPPROF_SAMPLE=x HEAPPROF_DEPTH=x HEAPPROF_SEED=x HEAPPROF_KEEP=x HEAPPROF_PERIOD=x
+      HEAPPROF_SYNC=x HEAPPROF_A1=1 HEAPPROF_A2=1 HEAPPROF_A3=1 HEAPPROF_A4=1 HEAPPROF_A5=1
+      HEAPPROF_HTTP=nonsense)
+run many "${many[@]}" HEAPPROF_OUT="$W/ma" -- bash -c '/bin/true; /bin/true; true'
+expect_rc many 0
+[[ $(count many) -eq 12 && $(line_pids many | sort -u | wc -l) -eq 1 ]] &&
+    ! grep -q suppressed "$W/many.err" ||
+    fail "many: expected the parent's 12 lines, all of them and no more, found: $(cat "$W/many.err")"
 # HEAPPROF_LIMIT_DUMP without a known limit: its line is the cgroup's, and
 # a child that looks in the same cgroup (the same HEAPPROF_CGROUP, or the
 # same membership) says it no more than the other settings' lines; every
@@ -93,6 +106,23 @@ run limitauto HEAPPROF_LIMIT_DUMP=80 HEAPPROF_OUT="$W/la" -- "$LC_EXEC" forkexec
 expect_rc limitauto 0
 [[ $(count limitauto) -le 1 ]] ||
     fail "limitauto: expected the parent's line at most, found: $(cat "$W/limitauto.err")"
+
+# A parent of another cgroup (or none readable: here pid 1 of a pid
+# namespace, as under a container's init) leaves its child to say the line
+# as its own; the child's children, in its cgroup, say it no more.
+if [[ $(id -u) -eq 0 ]] && unshare --pid --fork --mount-proc true 2>/dev/null; then
+    run_plain limitns -- unshare --pid --fork --mount-proc sh -c \
+        'HEAPPROF_LIMIT_DUMP=80 HEAPPROF_OUT="$1/ln" LD_PRELOAD="$2" bash -c "/bin/true; /bin/true; true"; true' \
+        _ "$W" "$HEAPPROF_LIB"
+    expect_rc limitns 0
+    if [[ $(count limitns) -eq 0 ]]; then
+        note "a memory limit is known here: the limit line under a parent of no cgroup is not checked"
+    elif [[ $(count limitns) -ne 1 || $(hp_msgs "$W/limitns.err") != "HEAPPROF_LIMIT_DUMP=80 but no memory limit is known"* ]]; then
+        fail "limitns: expected bash's line only, found: $(cat "$W/limitns.err")"
+    fi
+else
+    note "not root, or no pid namespaces: the limit line under a parent of no cgroup is not checked"
+fi
 
 # An output directory that is missing: said at start, once per tree (a
 # mark, parent.h), and the children's profiles that fail alike are not

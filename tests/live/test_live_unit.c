@@ -44,7 +44,7 @@ void profiler_guard_exit(int64_t saved) {}
 uint64_t profiler_mean(void) { return 1; }
 void profiler_get_stats(profiler_stats *out) { memset(out, 0, sizeof *out); }
 void profiler_warn_setting(const char *line) { log_line("%s", line); }
-void profiler_setting_said(void) {}
+void profiler_say_setting(const char *line) { log_line("%s", line); }
 bool parent_same_cgroup(void) { return false; }
 uint64_t writer_dumps_written(void) { return 7; }
 int writer_dump_to_fd(int fd, const char *reason, const dump_options *opt) { return ENOSYS; }
