@@ -60,6 +60,7 @@
 #include "report.h"
 #include "stackset.h"
 #include "units.h"
+#include "wrappers.h"
 
 enum { Z_YOUNG, Z_MID, Z_OLD, C_LIVE, C_OBJECTS, NCELLS };
 
@@ -161,6 +162,10 @@ void cmd_ages_usage(FILE *f)
           "                a frame with neither file nor line keeps its function's name\n"
           "  --tag KEY=PAT only samples whose label KEY matches the shell pattern PAT\n"
           "                (--tag thread=io-*; each KEY must match one of its PATs)\n"
+          "  --wrapper GLOB functions matching the shell pattern GLOB allocate for their\n"
+          "                caller too (a program's own allocators: arena_alloc, 'pool_*';\n"
+          "                repeatable), as malloc, operator new, std::, Rust's alloc::,\n"
+          "                CPython's PyObject_Malloc ... do: the site is past them\n"
           "  -h, --help    this help\n", f);
 }
 
@@ -438,6 +443,7 @@ int cmd_ages_main(int argc, char **argv)
         {"raw", no_argument, NULL, 'r'},
         {"tag", required_argument, NULL, 'g'},
         {"lines", no_argument, NULL, 'l'},
+        {"wrapper", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -474,6 +480,10 @@ int cmd_ages_main(int argc, char **argv)
             break;
         case 'l':
             o.lines = true;
+            break;
+        case 'w':
+            if (wrappers_opt(optarg))
+                return DIAG_USAGE;
             break;
         case 'h':
             cmd_ages_usage(stdout);

@@ -97,6 +97,7 @@
 #include "report.h"
 #include "stackset.h"
 #include "units.h"
+#include "wrappers.h"
 
 /* Cells per profile (C_OBJECTS for two profiles only: see the top), and
  * the fixed cells of a row. */
@@ -206,6 +207,10 @@ void cmd_leaks_usage(FILE *f)
     (void)fputs("  --by tag:KEY rows are the values of the sample label KEY, not stacks\n"
                 "              (--by tag:thread, --by tag:component): which thread pool\n"
                 "              or component grew\n"
+                "  --wrapper GLOB functions matching the shell pattern GLOB allocate for\n"
+                "              their caller too (a program's own allocators: arena_alloc,\n"
+                "              'pool_*'; repeatable), as malloc, operator new, std::, Rust's\n"
+                "              alloc::, CPython's PyObject_Malloc ... do: the site is past them\n"
                 "  -h, --help  this help\n"
                 "\n"
                 "It ends with the equivalent `go tool pprof -top -base EARLY LATE` command.\n", f);
@@ -862,7 +867,7 @@ int cmd_leaks_main(int argc, char **argv)
         {"stacks", no_argument, NULL, 's'}, {"raw", no_argument, NULL, 'r'},
         {"tag", required_argument, NULL, 'g'}, {"by", required_argument, NULL, 'b'},
         {"lines", no_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"wrapper", required_argument, NULL, 'w'}, {NULL, 0, NULL, 0},
     };
     leaks_opts o = {10, false, false, false, false};
     int c;
@@ -894,6 +899,10 @@ int cmd_leaks_main(int argc, char **argv)
         }
         case 'l':
             o.lines = true;
+            break;
+        case 'w':
+            if (wrappers_opt(optarg))
+                return DIAG_USAGE;
             break;
         case 'h':
             cmd_leaks_usage(stdout);

@@ -51,6 +51,7 @@
 #include "outfile.h"
 #include "svg.h"
 #include "units.h"
+#include "wrappers.h"
 
 enum { TOP_DEFAULT = 8, TOP_MAX = 40, NAME_MAX_CHARS = 110 };
 enum { COHORTS_DEFAULT = 10, COHORTS_MAX = 20 }; /* at most the palette */
@@ -155,6 +156,11 @@ void cmd_timeline_usage(FILE *f)
                   "  --tag KEY=PAT   only samples whose label KEY matches the shell pattern\n"
                   "                  PAT, in every profile (--tag thread=io-*; each KEY\n"
                   "                  must match one of its PATs)\n"
+                  "  --wrapper GLOB  functions matching the shell pattern GLOB allocate for\n"
+                  "                  their caller too (a program's own allocators:\n"
+                  "                  arena_alloc, 'pool_*'; repeatable), as malloc, operator\n"
+                  "                  new, std::, Rust's alloc::, CPython's PyObject_Malloc ...\n"
+                  "                  do: the site is past them\n"
                   "  -h, --help      this help\n"
                   "\n"
                   "Example: heapprof timeline heapprof.myprog.1234.*.pb.gz -o growth.svg\n"
@@ -705,6 +711,7 @@ int cmd_timeline_main(int argc, char **argv)
         {"site", required_argument, NULL, 's'},
         {"tag", required_argument, NULL, 'g'},
         {"lines", no_argument, NULL, 'l'},
+        {"wrapper", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -755,6 +762,10 @@ int cmd_timeline_main(int argc, char **argv)
             break;
         case 'l':
             o.lines = true;
+            break;
+        case 'w':
+            if (wrappers_opt(optarg))
+                return DIAG_USAGE;
             break;
         case 'h':
             cmd_timeline_usage(stdout);

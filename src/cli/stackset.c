@@ -22,6 +22,7 @@
 
 #include "namehash.h"
 #include "ptrmap.h"
+#include "wrappers.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -378,44 +379,10 @@ size_t stackset_count(const stackset *s) { return s->nrows; }
 
 stackset_row *stackset_get(const stackset *s, size_t i) { return i < s->nrows ? s->rows[i] : NULL; }
 
-/* Names that allocate on behalf of their caller.  Exact names, then
- * prefixes (C++ operators, glibc internals, Go runtime).  The C++
- * standard library's functions all count: a std::string or std::map that
- * grows allocates for the code that made it grow, and a leak's site read
- * std::__cxx11::basic_string::_M_mutate ← std::__cxx11::basic_string::_M_append
- * where the code that kept the strings was a caller further down. */
-static int is_wrapper(const char *f)
-{
-    static const char *const exact[] = {
-        "malloc", "calloc", "realloc", "reallocarray", "free", "memalign", "aligned_alloc",
-        "posix_memalign", "valloc", "pvalloc", "strdup", "strndup", "__strdup", "__strndup",
-        "wcsdup", "asprintf", "vasprintf", "__asprintf", "__vasprintf", "xmalloc", "xcalloc",
-        "xrealloc", "xstrdup", "xstrndup", "g_malloc", "g_malloc0", "g_realloc", "g_strdup",
-        "g_strndup", "g_try_malloc", "runtime.mallocgc", "runtime.newobject",
-        "runtime.makeslice", "runtime.growslice", "runtime.makemap", "runtime.makemap_small",
-        "runtime.newarray", "runtime.rawstring", "runtime.rawbyteslice", "runtime.rawruneslice",
-    };
-    static const char *const prefix[] = {
-        "operator new", "_Znw", "_Zna", "__libc_", "std::", "__gnu_cxx::",
-    };
-    /* An exact name may be followed by its source line, " file:line"
-     * (profile_read.h, PROFILE_READ_LINES): a name holds no space after
-     * any of these. */
-    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
-        size_t n = strlen(exact[i]);
-        if (!strncmp(f, exact[i], n) && (f[n] == '\0' || f[n] == ' '))
-            return 1;
-    }
-    for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
-        if (!strncmp(f, prefix[i], strlen(prefix[i])))
-            return 1;
-    return 0;
-}
-
 size_t stackset_site_skip(const char *const *frames, size_t n)
 {
     size_t k = 0;
-    while (k + 1 < n && is_wrapper(frames[k]))
+    while (k + 1 < n && wrappers_is(frames[k]))
         k++;
     return k;
 }

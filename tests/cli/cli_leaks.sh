@@ -191,6 +191,30 @@ fi
 expect_rc 0 hp leaks "$W/x.$pid.0003.pb.gz" "$W/x.$pid.0006.pb.gz"
 expect_not_in "$W/err" "written at exit" "the note where the exit profile holds the heap"
 
+# A runtime's allocation API allocates for its caller: a Python program's
+# every site read "_PyObject_Malloc ← _PyObject_Malloc" (an inlined copy of
+# itself), a Rust program's "alloc::raw_vec::finish_grow ← alloc::...".  A
+# program's own allocator is named with --wrapper (a shell pattern); the
+# site is then its caller, in leaks, ages and timeline alike.
+python3 "$CLI_SRC/craft_profiles.py" series "$W/rt" \
+    '_PyObject_Malloc;_PyObject_Malloc;PyByteArray_Resize;bytearray_init=1,3' \
+    'alloc::raw_vec::finish_grow;alloc::raw_vec::RawVec::grow_one;app::index::add;app::run=1,4' \
+    'arena_alloc_node;parse_tree=1,5' || fail "craft_profiles.py series failed"
+expect_rc 0 hp leaks "$W/rt/p0.pb" "$W/rt/p1.pb"
+expect_in "$W/out" ' PyByteArray_Resize ← bytearray_init \(via _PyObject_Malloc\)$' "CPython's allocator skipped"
+expect_in "$W/out" ' app::index::add ← app::run \(via alloc::raw_vec::RawVec::grow_one\)$' "Rust's alloc:: skipped"
+expect_in "$W/out" ' arena_alloc_node ← parse_tree$' "a program's own allocator is a site without --wrapper"
+expect_rc 0 hp leaks --wrapper 'arena_*' --wrapper PyByteArray_Resize "$W/rt/p0.pb" "$W/rt/p1.pb"
+expect_in "$W/out" ' parse_tree ← main \(via arena_alloc_node\)$' "--wrapper: the site is past the program's allocator"
+expect_in "$W/out" ' bytearray_init ← main \(via PyByteArray_Resize\)$' "--wrapper: a second pattern"
+expect_rc 0 hp ages --wrapper leak_site "$W/x.$pid.0005.pb.gz"
+expect_in "$W/out" ' series ← main \(via leak_site\)$' "ages --wrapper"
+expect_rc 0 hp timeline --wrapper 'arena_*' -o "$W/rt.svg" "$W/rt/p0.pb" "$W/rt/p1.pb"
+grep -q 'parse_tree ← main (via arena_alloc_node)' "$W/rt.svg" ||
+    fail "timeline --wrapper: no band named 'parse_tree ← main (via arena_alloc_node)' in $W/rt.svg"
+expect_rc 2 hp leaks --wrapper '' "$W/rt/p0.pb" "$W/rt/p1.pb"
+expect_in "$W/err" "^heapprof leaks: --wrapper wants a function name or a shell pattern"
+
 # Errors.
 expect_rc 2 hp leaks "$W/x.$pid.0001.pb.gz"
 expect_in "$W/err" "needs at least two profiles"

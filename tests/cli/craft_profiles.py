@@ -25,7 +25,8 @@ Usage:
   craft_profiles.py series DIR SITE=V0,V1,... ...
                                      DIR/p<k>.pb: exact profiles 10 s apart
                                      in which SITE (stack SITE <- main)
-                                     holds Vk MiB live
+                                     holds Vk MiB live; a SITE of a;b;c is
+                                     the stack a <- b <- c <- main
   craft_profiles.py aged OUT [--merged] [--bare] [--no-ages] [--exact]
                     [--duration S] [--time S] SITE=AGE:KIB:SD,... ...
                                      OUT (plain pb): a heapprof profile in
@@ -201,21 +202,25 @@ def deep(out, n):
 
 
 def series(out, specs):
+    """One profile per value: each SITE is a stack over main, its frames
+    leaf first and parted by ';' (a;b: a called by b, called by main)."""
     rows = []
     for spec in specs:
         name, values = spec.split("=")
-        rows.append((name, [int(v) for v in values.split(",")]))
-    names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main"]
-    names += [n for n, _ in rows]
+        rows.append((name.split(";"), [int(v) for v in values.split(",")]))
+    funcs = ["main"]  # function (and location) i+1 is funcs[i]
+    for frames, _ in rows:
+        funcs += [f for f in frames if f not in funcs]
+    names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT] + funcs
     os.makedirs(out, exist_ok=True)
     for k in range(len(rows[0][1])):
         m = bytearray(types())
-        for i, (_, v) in enumerate(rows):  # site i: location i+2 (function i+2) <- main
-            m += field_bytes(2, sample([i + 2, 1], [v[k] * 1000, v[k] << 20]))
-        m += field_bytes(4, location(1, [1], 0)) + field_bytes(5, function(1, 6))
-        for i in range(len(rows)):
-            m += field_bytes(4, location(i + 2, [i + 2], 0))
-            m += field_bytes(5, function(i + 2, 7 + i))
+        for frames, v in rows:
+            stack = [funcs.index(f) + 1 for f in frames] + [1]
+            m += field_bytes(2, sample(stack, [v[k] * 1000, v[k] << 20]))
+        for i in range(len(funcs)):
+            m += field_bytes(4, location(i + 1, [i + 1], 0))
+            m += field_bytes(5, function(i + 1, 6 + i))
         m += strings(names)
         m += field_varint(9, (1700000000 + 10 * k) * 10**9) + packed(13, [5])
         with open(os.path.join(out, "p%d.pb" % k), "wb") as f:
