@@ -205,7 +205,7 @@ static void row_key(const profile_sample *s, const ages_opts *o, const char *con
         stackset_site_key(f, n); /* as leaks and timeline name and key sites */
         return;
     }
-    size_t skip = stackset_site_skip(*f, *n);
+    size_t skip = wrappers_skip(*f, *n);
     *f += skip;
     *n = *n - skip > 1 ? 1 : *n - skip;
 }

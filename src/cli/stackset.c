@@ -379,17 +379,9 @@ size_t stackset_count(const stackset *s) { return s->nrows; }
 
 stackset_row *stackset_get(const stackset *s, size_t i) { return i < s->nrows ? s->rows[i] : NULL; }
 
-size_t stackset_site_skip(const char *const *frames, size_t n)
-{
-    size_t k = 0;
-    while (k + 1 < n && wrappers_is(frames[k]))
-        k++;
-    return k;
-}
-
 void stackset_site_key(const char *const **frames, size_t *n)
 {
-    size_t skip = stackset_site_skip(*frames, *n);
+    size_t skip = wrappers_skip(*frames, *n);
     /* The wrapper next to the site is part of the key, as the name shows
      * it: keyed by site and caller alone, a function's malloc and its
      * strdup were one row in ages and timeline, two in leaks. */
@@ -402,7 +394,7 @@ void stackset_site_key(const char *const **frames, size_t *n)
 
 void stackset_site_name(char *buf, size_t len, const char *const *frames, size_t n)
 {
-    size_t k = stackset_site_skip(frames, n);
+    size_t k = wrappers_skip(frames, n);
     /* The wrapper next to the site is named too: without it, a function's
      * malloc and its strdup would be two rows reading the same. */
     char via[160] = "";

@@ -107,9 +107,8 @@ int stackset_add_profile(stackset *s, size_t prof, const profile *p, const long 
 size_t stackset_count(const stackset *s);
 stackset_row *stackset_get(const stackset *s, size_t i);
 
-/* How many leaf frames are allocator wrappers (malloc, operator new,
- * strdup, ...); never all of them. */
-size_t stackset_site_skip(const char *const *frames, size_t n);
+/* Allocation sites: the leaf frames that are allocator wrappers are
+ * wrappers.h's (wrappers_skip). */
 
 /* The allocation site key of a stack, in place: the wrapper next to the
  * site (none when the leaf is the site), the site and its caller, so

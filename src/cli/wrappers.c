@@ -18,6 +18,7 @@
 #include "wrappers.h"
 
 #include <fnmatch.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "diag.h"
@@ -53,10 +54,90 @@ static const char *const prefix[] = {
     "operator new", "_Znw", "_Zna", "__libc_", "std::", "__gnu_cxx::",
     /* CPython's internal allocators (_PyMem_RawMalloc, _PyMem_DebugMalloc, pymalloc_alloc) */
     "_PyMem_", "pymalloc_",
-    /* Rust: the global allocator's shims, the alloc crate, std's HashMap,
-     * and their impls ("<alloc::vec::Vec<T> as core::clone::Clone>::clone") */
-    "__rust_", "__rdl_", "__rg_", "alloc::", "hashbrown::", "<alloc::", "<std::", "<hashbrown::",
 };
+
+/* Rust: the global allocator's shims, the alloc crate and std's HashMap
+ * (hashbrown).  Once a stack's leaf frames are Rust's, core:: counts too
+ * (a format! reaches the allocator through core::fmt); not before, as a
+ * C++ program may well have a namespace core of its own. */
+static const char *const rust_prefix[] = {"__rust_", "__rdl_", "__rg_", "alloc::", "hashbrown::"};
+static const char *const rust_crates[] = {"alloc::", "core::", "std::", "hashbrown::"};
+
+static bool starts(const char *s, size_t len, const char *p)
+{
+    size_t n = strlen(p);
+    return len >= n && !memcmp(s, p, n);
+}
+
+static bool any_prefix(const char *s, size_t len, const char *const *ps, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (starts(s, len, ps[i]))
+            return true;
+    return false;
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A type of the standard library or a primitive one, behind any
+ * references, pointers, dyn, slices or tuples: "&mut [u8]",
+ * "alloc::string::String", "u64". */
+static bool rust_lib_type(const char *t, size_t len)
+{
+    static const char *const wrap[] = {"&", "mut ", "*const ", "*mut ", "dyn ", "[", "("};
+    for (bool more = true; more;) {
+        more = false;
+        for (size_t i = 0; i < COUNT(wrap); i++)
+            if (starts(t, len, wrap[i])) {
+                t += strlen(wrap[i]);
+                len -= strlen(wrap[i]);
+                more = true;
+            }
+    }
+    if (any_prefix(t, len, rust_crates, COUNT(rust_crates)))
+        return true;
+    static const char *const prim[] = {"u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16",
+                                       "i32", "i64", "i128", "isize", "f32", "f64", "bool",
+                                       "char", "str"};
+    for (size_t i = 0; i < COUNT(prim); i++) {
+        size_t n = strlen(prim[i]);
+        if (starts(t, len, prim[i]) && (n == len || !(t[n] == '_' || t[n] == ':' ||
+                                                       (t[n] >= 'a' && t[n] <= 'z') ||
+                                                       (t[n] >= 'A' && t[n] <= 'Z') ||
+                                                       (t[n] >= '0' && t[n] <= '9'))))
+            return true;
+    }
+    return false;
+}
+
+/* "<TYPE as TRAIT>::f" or "<TYPE>::f" (Rust's impls, as the demangler
+ * names them): the standard library's when TYPE is its or a primitive
+ * and TRAIT, if any, is its too.  A program's own impl of a standard trait
+ * ("<app::Row as core::fmt::Display>::fmt") or of its own trait for a
+ * standard type ("<u64 as app::Encode>::encode") is the program's code. */
+static bool rust_lib_impl(const char *f)
+{
+    if (f[0] != '<')
+        return false;
+    const char *as = NULL;
+    int depth = 1;
+    size_t i = 1;
+    for (; f[i] && depth; i++) {
+        if (f[i] == '<')
+            depth++;
+        else if (f[i] == '>' && f[i - 1] != '-') /* not the arrow of "Fn() -> T" */
+            depth--;
+        else if (depth == 1 && !as && !strncmp(f + i, " as ", 4))
+            as = f + i;
+    }
+    if (depth)
+        return false;
+    const char *close = f + i - 1;
+    if (!as)
+        return rust_lib_type(f + 1, (size_t)(close - f - 1));
+    return rust_lib_type(f + 1, (size_t)(as - f - 1)) &&
+           any_prefix(as + 4, (size_t)(close - as - 4), rust_crates, COUNT(rust_crates));
+}
 
 static const char *globs[WRAPPERS_MAX];
 static size_t nglobs;
@@ -88,20 +169,33 @@ static bool glob_matches(const char *g, const char *frame)
     return !fnmatch(g, name, 0);
 }
 
-bool wrappers_is(const char *frame)
+/* Whether frame is a wrapper; *rust: the frames so far were Rust's. */
+static bool is_wrapper(const char *frame, bool *rust)
 {
+    size_t len = strlen(frame);
     /* An exact name may be followed by its source line, " file:line": a
      * name holds no space after any of these. */
-    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
+    for (size_t i = 0; i < COUNT(exact); i++) {
         size_t n = strlen(exact[i]);
         if (!strncmp(frame, exact[i], n) && (frame[n] == '\0' || frame[n] == ' '))
             return true;
     }
-    for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
-        if (!strncmp(frame, prefix[i], strlen(prefix[i])))
-            return true;
+    if (any_prefix(frame, len, prefix, COUNT(prefix)))
+        return true;
+    if (any_prefix(frame, len, rust_prefix, COUNT(rust_prefix)) || rust_lib_impl(frame) ||
+        (*rust && starts(frame, len, "core::")))
+        return *rust = true;
     for (size_t i = 0; i < nglobs; i++)
         if (glob_matches(globs[i], frame))
             return true;
     return false;
+}
+
+size_t wrappers_skip(const char *const *frames, size_t n)
+{
+    bool rust = false;
+    size_t k = 0;
+    while (k + 1 < n && is_wrapper(frames[k], &rust))
+        k++;
+    return k;
 }

@@ -6,13 +6,15 @@
 #ifndef HEAPPROF_CLI_WRAPPERS_H
 #define HEAPPROF_CLI_WRAPPERS_H
 
-#include <stdbool.h>
+#include <stddef.h>
 
-/* Whether a frame's function (a name, or "name file:line" under --lines)
- * is a wrapper: one of the built-in names (libc, C++ and Rust standard
- * libraries, CPython, Perl, Ruby, GLib, Go's runtime), or matches a
- * pattern given to wrappers_opt. */
-bool wrappers_is(const char *frame);
+/* How many leaf frames of a stack are wrappers (never all of them): the
+ * built-in names (libc, C++'s operator new and std::, Rust's standard
+ * library (alloc::, hashbrown::, its impls, and core:: above them),
+ * CPython, Perl, Ruby, GLib, Go's runtime), and those matching a pattern
+ * given to wrappers_opt.  Frames are names, or "name file:line" under
+ * --lines. */
+size_t wrappers_skip(const char *const *frames, size_t n);
 
 /* The commands' --wrapper GLOB: functions whose names match the shell
  * pattern (fnmatch) count as wrappers too: a program's own allocators

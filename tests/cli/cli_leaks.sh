@@ -199,11 +199,16 @@ expect_not_in "$W/err" "written at exit" "the note where the exit profile holds 
 python3 "$CLI_SRC/craft_profiles.py" series "$W/rt" \
     '_PyObject_Malloc;_PyObject_Malloc;PyByteArray_Resize;bytearray_init=1,3' \
     'alloc::raw_vec::finish_grow;alloc::raw_vec::RawVec::grow_one;app::index::add;app::run=1,4' \
-    'arena_alloc_node;parse_tree=1,5' || fail "craft_profiles.py series failed"
+    'arena_alloc_node;parse_tree=1,5' \
+    '<alloc::string::String as core::fmt::Write>::write_str;<u64 as core::fmt::Display>::fmt;core::fmt::write;alloc::fmt::format;app::fmt_row;app::run=1,6' \
+    '__rust_alloc;<app::Row as core::fmt::Display>::fmt;app::show=1,7' || fail "craft_profiles.py series failed"
 expect_rc 0 hp leaks "$W/rt/p0.pb" "$W/rt/p1.pb"
 expect_in "$W/out" ' PyByteArray_Resize ← bytearray_init \(via _PyObject_Malloc\)$' "CPython's allocator skipped"
 expect_in "$W/out" ' app::index::add ← app::run \(via alloc::raw_vec::RawVec::grow_one\)$' "Rust's alloc:: skipped"
 expect_in "$W/out" ' arena_alloc_node ← parse_tree$' "a program's own allocator is a site without --wrapper"
+expect_in "$W/out" ' app::fmt_row ← app::run \(via alloc::fmt::format\)$' "format!: Rust's core::fmt above its allocator skipped"
+expect_in "$W/out" ' <app::Row as core::fmt::Display>::fmt ← app::show \(via __rust_alloc\)$' \
+    "a program's own impl of a standard trait is its site"
 expect_rc 0 hp leaks --wrapper 'arena_*' --wrapper PyByteArray_Resize "$W/rt/p0.pb" "$W/rt/p1.pb"
 expect_in "$W/out" ' parse_tree ← main \(via arena_alloc_node\)$' "--wrapper: the site is past the program's allocator"
 expect_in "$W/out" ' bytearray_init ← main \(via PyByteArray_Resize\)$' "--wrapper: a second pattern"

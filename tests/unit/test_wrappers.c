@@ -1,0 +1,90 @@
+/*
+ * test_wrappers.c - which leaf frames an allocation site skips
+ * (src/cli/wrappers.c): each stack below is leaf first, and the number is
+ * how many of its frames are wrappers.  Rust's standard library is told
+ * from a program's code by its paths and impls ("<u64 as core::fmt::
+ * Display>::fmt" is the library's, "<app::Row as core::fmt::Display>::fmt"
+ * the program's), core:: only above Rust's allocator frames (a C++
+ * namespace core is the program's); --wrapper patterns match a name with
+ * or without the " file:line" of --lines.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "diag.h"
+#include "wrappers.h"
+
+#define SKIP(want, ...)                                                        \
+    do {                                                                       \
+        const char *const f_[] = {__VA_ARGS__};                                \
+        assert_int_equal(wrappers_skip(f_, sizeof f_ / sizeof f_[0]), want);   \
+    } while (0)
+
+static void c_and_cxx(void **state)
+{
+    (void)state;
+    SKIP(1, "malloc", "leak", "main");
+    SKIP(2, "strdup", "xstrdup", "save", "main");
+    SKIP(1, "malloc file.c:10", "leak a.c:3", "main a.c:1"); /* --lines */
+    SKIP(2, "operator new", "std::vector::_M_realloc_insert", "app::add", "main");
+    SKIP(1, "operator new", "core::Buffer::grow", "main"); /* C++'s own namespace core */
+    SKIP(1, "malloc", "main");                             /* never all of them */
+    SKIP(0, "leak", "main");
+    SKIP(0, "mallocate", "main"); /* a prefix of an exact name is not it */
+}
+
+static void python(void **state)
+{
+    (void)state;
+    SKIP(2, "_PyObject_Malloc", "_PyObject_Malloc", "PyByteArray_Resize", "bytearray_init");
+    SKIP(3, "_PyMem_RawMalloc", "PyMem_RawMalloc", "PyType_GenericAlloc", "type_new_alloc");
+}
+
+static void rust(void **state)
+{
+    (void)state;
+    SKIP(4, "alloc::alloc::alloc", "<alloc::alloc::Global as core::alloc::Allocator>::allocate",
+         "<u8 as alloc::vec::spec_from_elem::SpecFromElem>::from_elem", "alloc::vec::from_elem",
+         "app::add_entry", "app::main");
+    /* format!: through core::fmt, above the allocator's frames */
+    SKIP(5, "<alloc::string::String as core::fmt::Write>::write_str",
+         "<u64 as core::fmt::Display>::fmt", "<core::fmt::rt::Argument>::fmt", "core::fmt::write",
+         "alloc::fmt::format", "app::grow", "app::main");
+    SKIP(3, "__rust_alloc", "hashbrown::raw::RawTable<T,A>::reserve_rehash",
+         "std::collections::hash::map::HashMap<K,V,S,A>::insert", "app::index", "app::main");
+    SKIP(1, "__rust_alloc", "<app::Row as core::fmt::Display>::fmt", "app::show");
+    SKIP(1, "__rust_alloc", "<u64 as app::Encode>::encode", "app::save");
+    SKIP(1, "__rust_alloc", "<alloc::string::String as app::Pretty>::pretty", "app::show");
+    SKIP(2, "__rust_alloc", "<&mut [u8] as std::io::Write>::write_all", "app::dump");
+    SKIP(2, "__rust_alloc", "<alloc::boxed::Box<dyn core::ops::function::Fn() -> u8>>::new",
+         "app::make");
+    SKIP(1, "__rust_alloc", "<u64 as core::fmt::Display", "app::x"); /* unclosed: not an impl */
+    SKIP(0, "core::iter::adapters::map::Map<I,F>::next", "app::main"); /* core:: alone */
+}
+
+static void patterns(void **state)
+{
+    (void)state;
+    SKIP(0, "arena_alloc_node", "parse_tree", "main");
+    assert_int_equal(wrappers_opt("arena_*"), DIAG_OK);
+    SKIP(1, "arena_alloc_node", "parse_tree", "main");
+    SKIP(1, "arena_alloc_node /src/arena.c:40", "parse_tree /src/p.c:9", "main /src/m.c:1");
+    SKIP(0, "my_arena_alloc", "main");
+    assert_int_equal(wrappers_opt(""), DIAG_USAGE);
+}
+
+int main(void)
+{
+    diag_quiet(1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(c_and_cxx),
+        cmocka_unit_test(python),
+        cmocka_unit_test(rust),
+        cmocka_unit_test(patterns),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
