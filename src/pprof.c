@@ -39,10 +39,13 @@
  *     there, one sorted batch per mapping (symbols_lines); a location the
  *     symbol tables left unnamed takes the name the answer may give (a
  *     debug file without .symtab).  A Line left without a file (line 0,
- *     or no row in .debug_line) takes its function's file where the
- *     mapping's Lines of that name with a file, inlined or not, all name
- *     the same one (adopt_files, through a hash table of those Lines); its
- *     line stays 0.  Then each Line gets its Function, by name and file.
+ *     or no row in .debug_line) takes its function's file, its line
+ *     staying 0 (adopt_files): a function's own Line the file of the
+ *     function's entry (one more sorted batch, of those entries), so that
+ *     it is the same in every profile; an inlined Line, or one whose entry
+ *     names none, the file the mapping's Lines of that name with a file
+ *     all name (a hash table of those Lines).  Then each Line gets its
+ *     Function, by name and file.
  *
  *  3. Viewing.  Only once every sample is out (and the arrays above stop
  *     moving) are the protobuf-c structs for the rest built, each kind in
@@ -778,13 +781,43 @@ static int set_lines(builder *b, loc_rec *r, const symbols_line *g)
     return 0;
 }
 
-/* File and line of the locations of mappings whose names are kept, one
- * sorted batch per mapping; a location gets lines only once named.  A batch the source cannot answer (out of
- * memory, no .debug_line) leaves its locations without lines. */
-static int add_lines(builder *b, line_ask *ask, size_t n)
+/* A location's answer: its name where no symbol gave one, and its Lines;
+ * a location gets lines only once named. */
+static int take_lines(builder *b, const line_ask *a, const symbols_line *g)
+{
+    loc_rec *r = &b->locs[a->loc];
+    if (!r->func && g->func) {
+        int64_t name = 0;
+        if (intern(b, g->func, &name))
+            return ENOMEM;
+        r->func = (uint32_t)name;
+    }
+    if (!r->func || ((!g->file || !g->line) && !g->ninl))
+        return 0;
+    int err = set_lines(b, r, g);
+    b->lined[a->map] |= r->file_str != 0;
+    return err;
+}
+
+/* An entry's answer: the file of its function's own Line, as set_lines
+ * finds it (where the outermost inlined function was called, else the
+ * row's), for the location that asked; none leaves it without. */
+static int take_entry(builder *b, const line_ask *a, const symbols_line *g)
+{
+    const char *file = g->ninl ? g->inl[g->ninl - 1].file : g->line ? g->file : NULL;
+    return intern_or_none(b, file, &b->locs[a->loc].file_str);
+}
+
+/* Asks the symbol source the lines of ask[0..n) (sorted by ask_cmp, each
+ * address once), one batch per mapping, and gives each ask its answer:
+ * take_entry's for entries, else take_lines'.  Direct calls, so that
+ * take_lines is inlined: through a function pointer the encode took 15
+ * instructions a location more (callgrind, 200k locations).  A batch the
+ * source cannot answer (out of memory, no .debug_line) leaves its
+ * locations as they are. */
+static int ask_lines(builder *b, const line_ask *ask, size_t n, bool entries)
 {
     const pprof_symbols *sy = &b->p->symbols;
-    sort_array(ask, n, sizeof *ask, ask_cmp);
     uint64_t *addrs = alloc_array(n, sizeof *addrs);
     symbols_line *got = alloc_array(n, sizeof *got);
     int err = addrs && got ? 0 : ENOMEM;
@@ -792,23 +825,75 @@ static int add_lines(builder *b, line_ask *ask, size_t n)
         for (j = i; j < n && ask[j].map == ask[i].map; j++)
             addrs[j - i] = ask[j].addr;
         if (sy->lines(sy->ctx, ask[i].map, addrs, j - i, got) == ENOMEM)
-            continue; /* counted by the source; what it found stands */
-        for (size_t k = i; !err && k < j; k++) {
-            const symbols_line *g = &got[k - i];
-            loc_rec *r = &b->locs[ask[k].loc];
-            if (!r->func && g->func) {
-                int64_t name = 0;
-                err = intern(b, g->func, &name);
-                r->func = (uint32_t)name;
-            }
-            if (err || !r->func || ((!g->file || !g->line) && !g->ninl))
-                continue;
-            err = set_lines(b, r, g);
-            b->lined[ask[k].map] |= r->file_str != 0;
-        }
+            continue; /* counted by the source */
+        for (size_t k = i; !err && k < j; k++)
+            err = entries ? take_entry(b, &ask[k], &got[k - i])
+                          : take_lines(b, &ask[k], &got[k - i]);
     }
     mem_free(addrs);
     mem_free(got);
+    return err;
+}
+
+/* File and line of the locations of mappings whose names are kept, one
+ * sorted batch per mapping; ask is left sorted (entry_files). */
+static int add_lines(builder *b, line_ask *ask, size_t n)
+{
+    sort_array(ask, n, sizeof *ask, ask_cmp);
+    return ask_lines(b, ask, n, false);
+}
+
+/* Whether location r has Lines of a kept mapping, under a name. */
+static inline bool lines_kept(const builder *b, const loc_rec *r)
+{
+    return r->func && r->mapping_id && b->keep[map_index(b, r->mapping_id)];
+}
+
+/* The locations whose own Line has no file (at most `holes` of them) take
+ * the file the line table gives their function's entry: the address
+ * func_at names the function at, less the offset it gives; one more batch
+ * per mapping that has such locations, each entry asked once.  ask[0..n)
+ * is add_lines' batch, sorted: taken in its order, the entries come
+ * sorted too (functions do not overlap), and are sorted only where they
+ * do not.  *holes drops by those filled. */
+static int entry_files(builder *b, const line_ask *ask, size_t n, size_t *holes)
+{
+    const pprof_symbols *sy = &b->p->symbols;
+    line_ask *e = alloc_array(*holes, sizeof *e), *once = alloc_array(*holes, sizeof *once);
+    int err = e && once ? 0 : ENOMEM;
+    size_t ne = 0, nonce = 0;
+    bool sorted = true;
+    for (size_t k = 0; !err && k < n && ne < *holes; k++) {
+        const loc_rec *r = &b->locs[ask[k].loc];
+        if (r->file_str || !lines_kept(b, r))
+            continue;
+        /* Offset 0: the entry is this address, which named no file.  A
+         * name not the location's (named by the DWARF where no symbol
+         * is) would be another function's entry. */
+        uint64_t off = 0;
+        const char *name = sy->func_at(sy->ctx, r->addr, &off);
+        if (!name || !off || strcmp(name, b->strs[r->func]) != 0)
+            continue;
+        e[ne] = (line_ask){ r->addr - off, ask[k].map, ask[k].loc };
+        sorted &= !ne || ask_cmp(&e[ne - 1], &e[ne]) <= 0;
+        ne++;
+    }
+    if (!sorted)
+        sort_array(e, ne, sizeof *e, ask_cmp);
+    for (size_t k = 0; !err && k < ne; k++)
+        if (!k || ask_cmp(&e[k - 1], &e[k]))
+            once[nonce++] = e[k];
+    if (!err && nonce)
+        err = ask_lines(b, once, nonce, true);
+    /* The others of one entry take the first's answer. */
+    for (size_t k = 0; !err && k < ne; k++) {
+        uint32_t *file = &b->locs[e[k].loc].file_str;
+        if (k && !ask_cmp(&e[k - 1], &e[k]))
+            *file = b->locs[e[k - 1].loc].file_str;
+        *holes -= *file != 0;
+    }
+    mem_free(e);
+    mem_free(once);
     return err;
 }
 
@@ -884,29 +969,51 @@ static uint32_t *line_file(builder *b, loc_rec *r, uint32_t k, uint32_t *name)
 }
 
 /* A Line without a file (line 0, or an address .debug_line leaves out)
- * takes its function's file where the mapping's Lines of that name with a
- * file, its own and inlined alike, all name the same one: else pprof
- * -filefunctions shows one function as two, "f" and "f a.c" (and -lines
- * that frame as "f", without its file).  Its line stays 0.  Where they
- * name two files (two static functions of one name) or none, it stays
- * without.  A function of the same name without any line (an object built
- * without -g) would take the other's file: names cannot tell them apart.
+ * takes its function's file, else pprof -filefunctions shows one function
+ * as two, "f" and "f a.c" (and -lines that frame as "f", without its
+ * file).  Its line stays 0.
  *
- * Three passes over the Lines: count those without a file; table those
- * with one; adopt.  A table, not a sort: on 200k locations, one in ten
- * without a line, sorting the Lines (as add_lines sorts its batch) added
- * 29% to the encode's instructions, the table 1.5% (callgrind). */
-static int adopt_files(builder *b)
+ * A function's own Line (not inlined) takes the file the line table gives
+ * the function's entry (entry_files): a fact of the binary, so the frame
+ * reads the same in every profile, and pprof -diff_base of two profiles
+ * shows f as one row, not a minus row "f" and a plus row "f a.c" because
+ * only one of them sampled another frame of f.  That also tells two
+ * static functions of one name apart.
+ *
+ * Where the entry names no file (no func_at, an entry without a row, a
+ * name the symbols do not give), and for the Lines of inlined functions,
+ * the mapping's Lines of that name with a file, own and inlined alike,
+ * vote: where they all name one file, it is taken; where they name two
+ * (two static functions of one name) or none, the Line stays without.
+ * An inlined Line has nothing else: the entry func_at finds is that of
+ * the function it was inlined into, and its own (an out-of-line copy, if
+ * any) nothing here finds.  So the vote is per profile: such a frame may
+ * read "mid" in one profile and "mid a.h" in another.  A function of the
+ * same name without any line (an object built without -g) would take the
+ * other's file: names cannot tell them apart.
+ *
+ * Passes over the Lines: count those without a file (nothing else when
+ * none); entries; table those with one; adopt (the last two only for
+ * Lines the entries left without).  A table, not a sort: on 200k
+ * locations, one in ten without a line, sorting the Lines (as add_lines
+ * sorts its batch) added 29% to the encode's instructions, the table 1.5%
+ * (callgrind).  The entries cost a scan of add_lines' batch, a func_at
+ * and a strcmp per Line without a file, and their batch: 1.1% more there
+ * when no entry names a file, 1.8% less than the table alone when all do
+ * (the table is then skipped), 0.24% more with no Line without a file. */
+static int adopt_files(builder *b, const line_ask *ask, size_t n)
 {
     file_table ft = { 0 };
     size_t holes = 0;
     int err = 0;
     for (int pass = 0; pass < 3 && !err; pass++) {
-        if ((pass == 1 && !holes) || (pass == 2 && !ft.used))
+        if (pass == 1 && holes && b->p->symbols.func_at)
+            err = entry_files(b, ask, n, &holes);
+        if (err || (pass == 1 && !holes) || (pass == 2 && !ft.used))
             break;
         for (size_t i = 0; i < b->nlocs && !err; i++) {
             loc_rec *r = &b->locs[i];
-            if (!r->func || !r->mapping_id || !b->keep[map_index(b, r->mapping_id)])
+            if (!lines_kept(b, r))
                 continue;
             for (uint32_t k = 0; k <= r->ninl && !err; k++) {
                 uint32_t name, *file = line_file(b, r, k, &name);
@@ -947,9 +1054,9 @@ static int lines_and_functions(builder *b)
             ask[n++] = (line_ask){ r->addr, (uint32_t)m, (uint32_t)i };
     }
     int err = n ? add_lines(b, ask, n) : 0;
-    mem_free(ask);
     if (!err && n)
-        err = adopt_files(b);
+        err = adopt_files(b, ask, n);
+    mem_free(ask);
     for (size_t i = 0; !err && i < b->nlocs; i++) {
         loc_rec *r = &b->locs[i];
         if (r->func)
