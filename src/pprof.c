@@ -1,5 +1,7 @@
 /*
- * pprof.c - see pprof.h.
+ * pprof.c - see pprof.h.  Steps 1, 2 and 3 below are here; step 2b, the
+ * Lines and Functions, is pprof_lines.c; the builder both fill is
+ * pprof_builder.h.
  *
  * Data model.  Encoding happens in three steps over one `builder`:
  *
@@ -33,16 +35,19 @@
  *     used to build ~80 MiB of per-sample arrays, which cost page faults on
  *     every dump and showed as the profiler's own memory.
  *
- *  2b. Lines.  Once every location is known, the mappings whose names the
- *     profile keeps (keep_names: pprof adds no file:line there) are asked
- *     for the file and line of their locations, and the functions inlined
- *     there, one sorted batch per mapping (symbols_lines); a location the
- *     symbol tables left unnamed takes the name the answer may give (a
- *     debug file without .symtab).  A Line left without a file (line 0,
- *     or no row in .debug_line) takes its function's file where the
- *     mapping's Lines of that name with a file, inlined or not, all name
- *     the same one (adopt_files, through a hash table of those Lines); its
- *     line stays 0.  Then each Line gets its Function, by name and file.
+ *  2b. Lines (pprof_lines.c).  Once every location is known, the mappings
+ *     whose names the profile keeps (keep_names: pprof adds no file:line
+ *     there) are asked for the file and line of their locations, and the
+ *     functions inlined there, one sorted batch per mapping
+ *     (symbols_lines); a location the symbol tables left unnamed takes the
+ *     name the answer may give (a debug file without .symtab).  A Line
+ *     left without a file (line 0, or no row in .debug_line) takes its
+ *     function's file, its line staying 0 (adopt_files): a function's own
+ *     Line the file of the function's entry (one more sorted batch, of
+ *     those entries), so that it is the same in every profile; an inlined
+ *     Line, or one whose entry names none, the file the mapping's Lines of
+ *     that name with a file all name (a hash table of those Lines).  Then
+ *     each Line gets its Function, by name and file.
  *
  *  3. Viewing.  Only once every sample is out (and the arrays above stop
  *     moving) are the protobuf-c structs for the rest built, each kind in
@@ -77,6 +82,7 @@
  * A write error stops the encode at the next sample.
  */
 #include "pprof.h"
+#include "pprof_builder.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -88,158 +94,17 @@
 #include "fault.h"
 #include "mem.h"
 #include "profile.pb-c.h"
-#include "sort.h"
-
-typedef Perftools__Profiles__Profile pb_profile;
-typedef Perftools__Profiles__ValueType pb_value_type;
-typedef Perftools__Profiles__Mapping pb_mapping;
-typedef Perftools__Profiles__Location pb_location;
-typedef Perftools__Profiles__Line pb_line;
-typedef Perftools__Profiles__Function pb_function;
 
 enum {
-    TABLE_MIN = 1024,   /* first hash table size, slots */
     GZ_IN = 64 * 1024,  /* staging buffer in front of deflate */
     GZ_OUT = 64 * 1024, /* deflate output, written per fill */
 };
-
-typedef struct loc_rec {
-    uint64_t addr;
-    uint32_t mapping_id;
-    /* The name's string index until step 2b makes it the Function id
-     * (0: no name, either way). */
-    uint32_t func;
-    uint32_t file_str;
-    uint32_t line;
-    /* Step 2b: the functions inlined here, inls[inl .. inl + ninl),
-     * innermost first; the location's own Line comes after them. */
-    uint32_t inl, ninl;
-} loc_rec;
-
-/* A Line of an inlined function: like loc_rec's, name or Function id. */
-typedef struct inl_rec {
-    uint32_t func;
-    uint32_t file_str;
-    uint32_t line;
-} inl_rec;
-
-typedef struct func_rec {
-    uint32_t name_str, file_str;
-} func_rec;
-
-typedef struct str_slot {
-    uint32_t hash; /* kept so most mismatches and every rehash skip strcmp/rehashing */
-    uint32_t idx1;
-} str_slot;
-
-typedef struct loc_slot {
-    uint64_t addr;
-    uint64_t idx1;
-} loc_slot;
-
-typedef struct builder {
-    const pprof_profile *p;
-
-    char **strs;         /* borrowed; protobuf-c wants char **, never writes */
-    uint32_t *str_func;
-    size_t nstrs, strs_cap, str_func_cap;
-    str_slot *stab;
-    size_t stab_cap;
-
-    func_rec *funcs;
-    size_t nfuncs, funcs_cap;
-    uint32_t *ftab; /* Functions with a file: their id, hashed by name and file */
-    size_t ftab_cap;
-
-    loc_rec *locs;
-    size_t nlocs, locs_cap;
-    inl_rec *inls;
-    size_t ninls, inls_cap;
-    loc_slot *ltab;
-    size_t ltab_cap;
-
-    const hp_mapping **maps;
-    int64_t (*map_strs)[2]; /* per mapping: path and build-id string indices */
-    size_t nmaps;
-    size_t main_map; /* index of the main program's mapping; nmaps: none */
-    bool *keep;      /* per mapping: keep_names (has_functions) */
-    bool *lined;     /* per mapping: some location got a line */
-
-    /* step 2's scratch, for one sample at a time */
-    uint64_t *ids;
-    size_t ids_cap;
-    uint8_t *bytes; /* the sample's encoding */
-    size_t bytes_cap;
-    /* Labels repeat a handful of strings (the same key and unit pointers on
-     * every sample): a pointer-keyed memo in front of intern() spares a
-     * hash and a strcmp per string, millions of them for 100k stacks. */
-    struct { const char *p; int64_t idx; } memo[64];
-    uint64_t sample_key; /* Profile.sample's field key on the wire */
-
-    int64_t *comments;
-    int64_t type_str[PPROF_NVALUES], unit_str[PPROF_NVALUES];
-    int64_t space_str, bytes_str;
-
-    /* step 3: the protobuf-c view of the rest */
-    pb_profile msg;
-    pb_value_type vtypes[PPROF_NVALUES + 1];
-    pb_value_type *vtype_ptrs[PPROF_NVALUES];
-    pb_mapping *pb_maps;
-    pb_mapping **pb_map_ptrs;
-    pb_location *pb_locs;
-    pb_location **pb_loc_ptrs;
-    pb_line *pb_lines;
-    pb_line **pb_line_ptrs;
-    pb_function *pb_funcs;
-    pb_function **pb_func_ptrs;
-} builder;
 
 /* Where packed bytes go: a ProtobufCBuffer that remembers its first error. */
 typedef struct sink {
     ProtobufCBuffer base; /* first, so append callbacks can cast back */
     int err;              /* first error; later appends are dropped */
 } sink;
-
-/* ---- memory -------------------------------------------------------------- */
-
-static void *alloc_array(size_t n, size_t size)
-{
-    size_t bytes;
-    if (__builtin_mul_overflow(n, size, &bytes))
-        return NULL;
-    return mem_alloc(bytes ? bytes : 1);
-}
-
-static void *zalloc_array(size_t n, size_t size)
-{
-    return mem_calloc(n ? n : 1, size);
-}
-
-/* A doubled copy of a full growable array, or NULL (the old one intact).
- * *cap is updated only on success. */
-static void *grow_array(void *arr, size_t *cap, size_t size)
-{
-    size_t ncap = *cap ? *cap * 2 : 64;
-    size_t bytes;
-    if (ncap < *cap || __builtin_mul_overflow(ncap, size, &bytes))
-        return NULL;
-    void *a = mem_realloc(arr, bytes);
-    if (a)
-        *cap = ncap;
-    return a;
-}
-
-/* Makes element n of a growable array addressable; yields ENOMEM on failure.
- * A macro so each array keeps its own type (no void ** punning). */
-#define RESERVE(arr, cap, n)                                                   \
-    do {                                                                       \
-        if ((n) >= (cap)) {                                                    \
-            void *grown_ = grow_array((arr), &(cap), sizeof *(arr));           \
-            if (!grown_)                                                       \
-                return ENOMEM;                                                 \
-            (arr) = grown_;                                                    \
-        }                                                                      \
-    } while (0)
 
 static void builder_free(builder *b)
 {
@@ -272,7 +137,7 @@ static void builder_free(builder *b)
 
 static inline uint32_t hash_str(const char *s) { return (uint32_t)hp_hash_str(s); }
 
-/* ---- strings and functions ----------------------------------------------- */
+/* ---- strings ------------------------------------------------------------- */
 
 static int stab_grow(builder *b)
 {
@@ -296,7 +161,7 @@ static int stab_grow(builder *b)
 }
 
 /* The string table index of s (NULL counts as ""), added if new. */
-static int intern(builder *b, const char *s, int64_t *out)
+int pprof_intern(builder *b, const char *s, int64_t *out)
 {
     if (!s || !*s) {
         *out = 0;
@@ -322,65 +187,6 @@ static int intern(builder *b, const char *s, int64_t *out)
     b->str_func[b->nstrs] = 0;
     b->stab[j] = (str_slot){ .hash = h, .idx1 = (uint32_t)b->nstrs + 1 };
     *out = (int64_t)b->nstrs++;
-    return 0;
-}
-
-static int add_func(builder *b, uint32_t name, uint32_t file, uint32_t *out)
-{
-    if (b->nfuncs >= UINT32_MAX - 1)
-        return ENOMEM;
-    RESERVE(b->funcs, b->funcs_cap, b->nfuncs);
-    b->funcs[b->nfuncs++] = (func_rec){ name, file };
-    *out = (uint32_t)b->nfuncs;
-    return 0;
-}
-
-static int ftab_grow(builder *b)
-{
-    size_t ncap = b->ftab_cap ? b->ftab_cap * 2 : TABLE_MIN;
-    uint32_t *t = zalloc_array(ncap, sizeof *t);
-    if (!t)
-        return ENOMEM;
-    for (size_t i = 0; i < b->ftab_cap; i++) {
-        if (!b->ftab[i])
-            continue;
-        const func_rec *f = &b->funcs[b->ftab[i] - 1];
-        size_t j = hp_mix64((uint64_t)f->name_str << 32 | f->file_str) & (ncap - 1);
-        while (t[j])
-            j = (j + 1) & (ncap - 1);
-        t[j] = b->ftab[i];
-    }
-    mem_free(b->ftab);
-    b->ftab = t;
-    b->ftab_cap = ncap;
-    return 0;
-}
-
-/* The Function id for a name and a file (string indices; file 0: none),
- * created on first use. */
-static int intern_func(builder *b, uint32_t name, uint32_t file, uint32_t *out)
-{
-    if (!file) {
-        if (!b->str_func[name] && add_func(b, name, 0, &b->str_func[name]))
-            return ENOMEM;
-        *out = b->str_func[name];
-        return 0;
-    }
-    /* Counting every Function keeps the table at most half full. */
-    if ((b->nfuncs + 1) * 2 > b->ftab_cap && ftab_grow(b))
-        return ENOMEM;
-    size_t mask = b->ftab_cap - 1;
-    size_t j = hp_mix64((uint64_t)name << 32 | file) & mask;
-    for (; b->ftab[j]; j = (j + 1) & mask) {
-        const func_rec *f = &b->funcs[b->ftab[j] - 1];
-        if (f->name_str == name && f->file_str == file) {
-            *out = b->ftab[j];
-            return 0;
-        }
-    }
-    if (add_func(b, name, file, out))
-        return ENOMEM;
-    b->ftab[j] = *out;
     return 0;
 }
 
@@ -439,7 +245,7 @@ static int add_location(builder *b, uint64_t addr)
     const pprof_symbols *sy = &b->p->symbols;
     int64_t name_str = 0;
     const char *name = sy->func_name ? sy->func_name(sy->ctx, addr) : NULL;
-    if (intern(b, name, &name_str))
+    if (pprof_intern(b, name, &name_str))
         return ENOMEM;
     if (b->nlocs >= UINT32_MAX - 1)
         return ENOMEM;
@@ -484,7 +290,7 @@ static int intern_fixed(builder *b)
     const pprof_profile *p = b->p;
     const pprof_symbols *sy = &p->symbols;
 
-    /* Entry 0 is "" and never enters the hash table: intern() maps "" to 0. */
+    /* Entry 0 is "" and never enters the hash table: pprof_intern() maps "" to 0. */
     RESERVE(b->strs, b->strs_cap, 0);
     RESERVE(b->str_func, b->str_func_cap, 0);
     b->strs[0] = (char *)"";
@@ -494,16 +300,16 @@ static int intern_fixed(builder *b)
         return ENOMEM;
 
     for (int i = 0; i < PPROF_NVALUES; i++)
-        if (intern(b, type_names[i][0], &b->type_str[i]) ||
-            intern(b, type_names[i][1], &b->unit_str[i]))
+        if (pprof_intern(b, type_names[i][0], &b->type_str[i]) ||
+            pprof_intern(b, type_names[i][1], &b->unit_str[i]))
             return ENOMEM;
-    if (intern(b, "space", &b->space_str) || intern(b, "bytes", &b->bytes_str))
+    if (pprof_intern(b, "space", &b->space_str) || pprof_intern(b, "bytes", &b->bytes_str))
         return ENOMEM;
 
     if (!(b->comments = alloc_array(p->ncomments, sizeof *b->comments)))
         return ENOMEM;
     for (size_t i = 0; i < p->ncomments; i++)
-        if (intern(b, p->comments[i], &b->comments[i]))
+        if (pprof_intern(b, p->comments[i], &b->comments[i]))
             return ENOMEM;
 
     /* Mapping strings are interned here because step 3 must not touch the
@@ -520,8 +326,8 @@ static int intern_fixed(builder *b)
         if (!m)
             return EINVAL;
         b->maps[i] = m;
-        if (intern(b, m->path, &b->map_strs[i][0]) ||
-            intern(b, m->build_id, &b->map_strs[i][1]))
+        if (pprof_intern(b, m->path, &b->map_strs[i][0]) ||
+            pprof_intern(b, m->build_id, &b->map_strs[i][1]))
             return ENOMEM;
     }
 
@@ -551,7 +357,7 @@ static int intern_memo(builder *b, const char *s, int64_t *out)
     }
     size_t h = ((uintptr_t)s >> 3) & 63;
     if (b->memo[h].p != s) {
-        if (intern(b, s, &b->memo[h].idx))
+        if (pprof_intern(b, s, &b->memo[h].idx))
             return ENOMEM;
         b->memo[h].p = s;
     }
@@ -714,252 +520,6 @@ static int stream_samples(builder *b, sink *out)
     return -r;
 }
 
-/* ---- step 2b: lines and functions ---------------------------------------- */
-
-/* The index of mapping id (map_id's inverse). */
-static size_t map_index(const builder *b, uint32_t id)
-{
-    if (b->main_map >= b->nmaps)
-        return id - 1;
-    if (id == 1)
-        return b->main_map;
-    return id - 2 < b->main_map ? id - 2 : id - 1;
-}
-
-typedef struct line_ask {
-    uint64_t addr;
-    uint32_t map, loc;
-} line_ask;
-
-static int ask_cmp(const void *pa, const void *pb)
-{
-    const line_ask *a = pa, *b = pb;
-    if (a->map != b->map)
-        return a->map < b->map ? -1 : 1;
-    return (a->addr > b->addr) - (a->addr < b->addr);
-}
-
-/* The string index of s, or 0 for NULL. */
-static int intern_or_none(builder *b, const char *s, uint32_t *out)
-{
-    int64_t idx = 0;
-    if (s && intern(b, s, &idx))
-        return ENOMEM;
-    *out = (uint32_t)idx;
-    return 0;
-}
-
-/* Location r's answer g: its Line's file and line, and before it a Line
- * per function inlined there (symbols.h): the innermost at g's file and
- * line, each other one at the call site of the one inlined into it, and
- * the location's own function at the call site of the outermost. */
-static int set_lines(builder *b, loc_rec *r, const symbols_line *g)
-{
-    uint32_t file = 0, line = g->file ? g->line : 0;
-    if (intern_or_none(b, g->file, &file))
-        return ENOMEM;
-    /* Past what a uint32_t numbers, the location keeps one Line. */
-    uint32_t ninl = b->ninls > UINT32_MAX - g->ninl ? 0 : g->ninl;
-    size_t first = b->ninls;
-    for (uint32_t k = 0; k < ninl; k++) {
-        const symbols_frame *fr = &g->inl[k];
-        uint32_t name, call_file;
-        RESERVE(b->inls, b->inls_cap, b->ninls);
-        if (intern_or_none(b, fr->name, &name) || intern_or_none(b, fr->file, &call_file))
-            return ENOMEM;
-        b->inls[b->ninls++] = (inl_rec){ name, file, line };
-        file = call_file;
-        line = fr->file ? fr->line : 0;
-    }
-    r->inl = (uint32_t)first;
-    r->ninl = ninl;
-    r->file_str = file;
-    r->line = line;
-    return 0;
-}
-
-/* File and line of the locations of mappings whose names are kept, one
- * sorted batch per mapping; a location gets lines only once named.  A batch the source cannot answer (out of
- * memory, no .debug_line) leaves its locations without lines. */
-static int add_lines(builder *b, line_ask *ask, size_t n)
-{
-    const pprof_symbols *sy = &b->p->symbols;
-    sort_array(ask, n, sizeof *ask, ask_cmp);
-    uint64_t *addrs = alloc_array(n, sizeof *addrs);
-    symbols_line *got = alloc_array(n, sizeof *got);
-    int err = addrs && got ? 0 : ENOMEM;
-    for (size_t i = 0, j; !err && i < n; i = j) {
-        for (j = i; j < n && ask[j].map == ask[i].map; j++)
-            addrs[j - i] = ask[j].addr;
-        if (sy->lines(sy->ctx, ask[i].map, addrs, j - i, got) == ENOMEM)
-            continue; /* counted by the source; what it found stands */
-        for (size_t k = i; !err && k < j; k++) {
-            const symbols_line *g = &got[k - i];
-            loc_rec *r = &b->locs[ask[k].loc];
-            if (!r->func && g->func) {
-                int64_t name = 0;
-                err = intern(b, g->func, &name);
-                r->func = (uint32_t)name;
-            }
-            if (err || !r->func || ((!g->file || !g->line) && !g->ninl))
-                continue;
-            err = set_lines(b, r, g);
-            b->lined[ask[k].map] |= r->file_str != 0;
-        }
-    }
-    mem_free(addrs);
-    mem_free(got);
-    return err;
-}
-
-/* adopt_files' table: per mapping id and function name of the kept
- * mappings' Lines with a file, the one file they name.  Open addressing,
- * as the tables above. */
-typedef struct file_slot {
-    uint64_t key; /* mapping id << 32 | name's string index; 0: empty */
-    uint32_t file; /* 0: several */
-} file_slot;
-
-typedef struct file_table {
-    file_slot *slots;
-    size_t cap, used;
-} file_table;
-
-/* key's slot: its own, or the empty one where it goes. */
-static file_slot *file_slot_of(const file_table *ft, uint64_t key)
-{
-    size_t mask = ft->cap - 1;
-    size_t j = hp_mix64(key) & mask;
-    while (ft->slots[j].key && ft->slots[j].key != key)
-        j = (j + 1) & mask;
-    return &ft->slots[j];
-}
-
-static int file_table_grow(file_table *ft)
-{
-    file_table n = { .cap = ft->cap ? ft->cap * 2 : TABLE_MIN, .used = ft->used };
-    if (!(n.slots = zalloc_array(n.cap, sizeof *n.slots)))
-        return ENOMEM;
-    for (size_t i = 0; i < ft->cap; i++)
-        if (ft->slots[i].key)
-            *file_slot_of(&n, ft->slots[i].key) = ft->slots[i];
-    mem_free(ft->slots);
-    *ft = n;
-    return 0;
-}
-
-/* A Line of key names file. */
-static int file_vote(file_table *ft, uint64_t key, uint32_t file)
-{
-    if ((ft->used + 1) * 2 > ft->cap && file_table_grow(ft))
-        return ENOMEM;
-    file_slot *sl = file_slot_of(ft, key);
-    if (!sl->key) {
-        *sl = (file_slot){ key, file };
-        ft->used++;
-    } else if (sl->file != file) {
-        sl->file = 0;
-    }
-    return 0;
-}
-
-/* The one file key's Lines name, or 0 (none, or several). */
-static uint32_t file_agreed(const file_table *ft, uint64_t key)
-{
-    return file_slot_of(ft, key)->file;
-}
-
-/* Line k of location r (its inlined functions' first, innermost first; its
- * own at k == r->ninl): where its file is kept, and its function's name
- * into *name (a string index until lines_and_functions ends). */
-static uint32_t *line_file(builder *b, loc_rec *r, uint32_t k, uint32_t *name)
-{
-    if (k < r->ninl) {
-        inl_rec *x = &b->inls[r->inl + k];
-        *name = x->func;
-        return &x->file_str;
-    }
-    *name = r->func;
-    return &r->file_str;
-}
-
-/* A Line without a file (line 0, or an address .debug_line leaves out)
- * takes its function's file where the mapping's Lines of that name with a
- * file, its own and inlined alike, all name the same one: else pprof
- * -filefunctions shows one function as two, "f" and "f a.c" (and -lines
- * that frame as "f", without its file).  Its line stays 0.  Where they
- * name two files (two static functions of one name) or none, it stays
- * without.  A function of the same name without any line (an object built
- * without -g) would take the other's file: names cannot tell them apart.
- *
- * Three passes over the Lines: count those without a file; table those
- * with one; adopt.  A table, not a sort: on 200k locations, one in ten
- * without a line, sorting the Lines (as add_lines sorts its batch) added
- * 29% to the encode's instructions, the table 1.5% (callgrind). */
-static int adopt_files(builder *b)
-{
-    file_table ft = { 0 };
-    size_t holes = 0;
-    int err = 0;
-    for (int pass = 0; pass < 3 && !err; pass++) {
-        if ((pass == 1 && !holes) || (pass == 2 && !ft.used))
-            break;
-        for (size_t i = 0; i < b->nlocs && !err; i++) {
-            loc_rec *r = &b->locs[i];
-            if (!r->func || !r->mapping_id || !b->keep[map_index(b, r->mapping_id)])
-                continue;
-            for (uint32_t k = 0; k <= r->ninl && !err; k++) {
-                uint32_t name, *file = line_file(b, r, k, &name);
-                uint64_t key = (uint64_t)r->mapping_id << 32 | name;
-                if (!name)
-                    continue;
-                if (pass == 0)
-                    holes += !*file;
-                else if (pass == 1 && *file)
-                    err = file_vote(&ft, key, *file);
-                else if (pass == 2 && !*file)
-                    *file = file_agreed(&ft, key);
-            }
-        }
-    }
-    mem_free(ft.slots);
-    return err;
-}
-
-static int lines_and_functions(builder *b)
-{
-    const pprof_symbols *sy = &b->p->symbols;
-    if (!(b->keep = zalloc_array(b->nmaps, sizeof *b->keep)) ||
-        !(b->lined = zalloc_array(b->nmaps, sizeof *b->lined)))
-        return ENOMEM;
-    /* Names were looked up during interning, so the answer is known. */
-    bool any = false;
-    for (size_t i = 0; i < b->nmaps; i++)
-        any |= b->keep[i] = sy->keep_names && sy->keep_names(sy->ctx, i);
-    size_t n = 0;
-    line_ask *ask = any && sy->lines ? alloc_array(b->nlocs, sizeof *ask) : NULL;
-    if (any && sy->lines && !ask)
-        return ENOMEM;
-    for (size_t i = 0; ask && i < b->nlocs; i++) {
-        const loc_rec *r = &b->locs[i];
-        size_t m = r->mapping_id ? map_index(b, r->mapping_id) : b->nmaps;
-        if (m < b->nmaps && b->keep[m])
-            ask[n++] = (line_ask){ r->addr, (uint32_t)m, (uint32_t)i };
-    }
-    int err = n ? add_lines(b, ask, n) : 0;
-    mem_free(ask);
-    if (!err && n)
-        err = adopt_files(b);
-    for (size_t i = 0; !err && i < b->nlocs; i++) {
-        loc_rec *r = &b->locs[i];
-        if (r->func)
-            err = intern_func(b, r->func, r->file_str, &r->func);
-    }
-    for (size_t i = 0; !err && i < b->ninls; i++)
-        err = intern_func(b, b->inls[i].func, b->inls[i].file_str, &b->inls[i].func);
-    return err;
-}
-
 /* ---- step 3: the protobuf-c view of the rest ----------------------------- */
 
 /* Allocates a bulk array of n messages and its array of pointers. */
@@ -1074,7 +634,7 @@ static int encode(const pprof_profile *p, sink *out)
     if (!err)
         err = stream_samples(&b, out);
     if (!err)
-        err = lines_and_functions(&b);
+        err = pprof_lines_and_functions(&b);
     if (!err)
         err = build_view(&b);
     if (!err) {

@@ -3,10 +3,18 @@
 // profile must give that call the function's file, so that pprof
 // -filefunctions shows one function, not two.  C++ built -g, so that
 // heapprof keeps the binary's names and writes its lines (symbols.h).
+//
+// `lineless entry0` calls hp_lineless_entry(p, 0) instead
+// (lineless_entry_x86_64.S: only its call of line 0), `lineless entry1`
+// hp_lineless_entry(p, 1) (that call and one with a line): the profiles
+// an early and a late profile of a leak would be, whose line-less frame
+// must read the same in both.
 
 #include <cstdlib>
+#include <cstring>
 
 extern "C" void hp_lineless_pair(void **out);
+extern "C" void hp_lineless_entry(void **out, int both);
 
 __attribute__((noinline)) void hp_lineless_run(int n)
 {
@@ -18,8 +26,21 @@ __attribute__((noinline)) void hp_lineless_run(int n)
     }
 }
 
-int main()
+__attribute__((noinline)) void hp_lineless_entry_run(int n, int both)
 {
-    hp_lineless_run(100);
+    for (int i = 0; i < n; i++) {
+        void *p[2];
+        hp_lineless_entry(p, both);
+        std::free(p[0]);
+        std::free(p[1]);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        hp_lineless_entry_run(100, std::strcmp(argv[1], "entry1") == 0);
+    else
+        hp_lineless_run(100);
     return 0;
 }

@@ -162,9 +162,11 @@ grep -qF "hp_inl_wrap ← hp_inl_outer ← main" "$W/in.cli" ||
 
 # --- part 4: an address of no line ----------------------------------------------
 # Compilers leave some instructions without a source line (line 0); such a
-# frame of a function whose other frames have a file takes that file (with
-# no line), else pprof -filefunctions and -lines show the one function as
-# two: "hp_lineless_pair" and "hp_lineless_pair .../lineless_x86_64.S".
+# frame takes its function's file (with no line), else pprof
+# -filefunctions and -lines show the one function as two:
+# "hp_lineless_pair" and "hp_lineless_pair .../lineless_x86_64.S".  Here
+# the function's first instruction has no line either, so its other frames
+# name the file.
 # The assembly that makes such a call is x86-64's (PROG_LINELESS unset
 # elsewhere).
 if [[ -n ${PROG_LINELESS:-} ]]; then
@@ -184,6 +186,29 @@ if [[ -n ${PROG_LINELESS:-} ]]; then
     if ! grep -qE '^ *97\.66kB .* hp_lineless_pair .*/lineless_x86_64\.S$' <<<"$top" ||
         ! grep -qE '^ *195\.31kB .* hp_lineless_pair .*/lineless_x86_64\.S:[0-9]+$' <<<"$top"; then
         fail "pprof -lines does not show hp_lineless_pair's call of no line with its file alone (97.66kB) and its other call with a line (195.31kB): $top"
+    fi
+    # The same frame in an early profile, where nothing else of its
+    # function was sampled, and in a late one, where something was
+    # (lineless_entry_x86_64.S): it takes the file of the function's first
+    # instruction in both, so pprof -diff_base shows the function as one
+    # row with the late call's bytes (5000 x 100), not "hp_lineless_entry"
+    # minus the line-less call's and "hp_lineless_entry .../lineless_entry_x86_64.S"
+    # plus both calls'.
+    run entry0 HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/le0" -- "$PROG_LINELESS" entry0
+    expect_rc entry0 0
+    run entry1 HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/le1" -- "$PROG_LINELESS" entry1
+    expect_rc entry1 0
+    early=$(newest_profile "$W/le0") late=$(newest_profile "$W/le1")
+    pprof_top "$early" "$W/le0.ff" -filefunctions -sample_index=alloc_space -nodefraction=0
+    top=$(<"$W/le0.ff")
+    grep -qE '^ *292\.97kB .* hp_lineless_entry .*/lineless_entry_x86_64\.S$' <<<"$top" ||
+        fail "pprof -filefunctions does not show the early profile's line-less hp_lineless_entry (292.97kB) with its file: $top"
+    pprof_top "$late" "$W/le.diff" -diff_base "$early" -filefunctions -sample_index=alloc_space -nodefraction=0
+    top=$(<"$W/le.diff")
+    rows=$(grep -cE ' hp_lineless_entry( |$)' <<<"$top" || true)
+    if [[ $rows != 1 ]] ||
+        ! grep -qE '^ *488\.28kB .* hp_lineless_entry .*/lineless_entry_x86_64\.S$' <<<"$top"; then
+        fail "pprof -diff_base -filefunctions does not show hp_lineless_entry as one row of lineless_entry_x86_64.S with the late call's 488.28kB: $top"
     fi
 else
     note "part 4 skipped: its assembly is x86-64's"

@@ -72,6 +72,20 @@ static const char *fake_func_name(void *ctx, uint64_t addr)
     return NULL;
 }
 
+/* The name, as fake_func_name gives it, and addr's offset from its start. */
+static const char *fake_func_at(void *ctx, uint64_t addr, uint64_t *offset)
+{
+    const fake_syms *f = ctx;
+    *offset = 0;
+    for (size_t i = 0; i < f->nnames; i++) {
+        if (addr >= f->names[i].lo && addr < f->names[i].hi) {
+            *offset = addr - f->names[i].lo;
+            return f->names[i].name;
+        }
+    }
+    return NULL;
+}
+
 static const hp_mapping small_maps[] = {
     { 0x400000, 0x500000, 0, "/nonexistent/fakeprog", "0123456789abcdef" },
     { 0x7f0000000000, 0x7f0000100000, 0x1000, "/nonexistent/libfake.so", "" },
@@ -853,19 +867,33 @@ static void encode_fails_cleanly(const pprof_profile *p)
     }
 }
 
+/* A profile of samples[0..nsamples) over small_maps, whose functions are
+ * names[0..nnames), keep marks the mappings whose names are kept, and
+ * lines answers for them; func_at gives names and offsets. */
+static pprof_profile kept_profile(const fake_name *names, size_t nnames,
+                                  const pprof_sample *samples, size_t nsamples,
+                                  bool (*keep)(void *, size_t),
+                                  int (*lines)(void *, size_t, const uint64_t *, size_t,
+                                               symbols_line *))
+{
+    small_fake = (fake_syms){ .maps = small_maps, .nmaps = 2, .names = names, .nnames = nnames };
+    return (pprof_profile){
+        .period = 1,
+        .samples = samples,
+        .nsamples = nsamples,
+        .symbols = { &small_fake, fake_count, fake_mapping, fake_func_name, keep,
+                     .lines = lines, .func_at = fake_func_at },
+    };
+}
+
 static void test_lines(void **state)
 {
-    small_fake = (fake_syms){ .maps = small_maps, .nmaps = 2, .names = lined_names, .nnames = 4 };
-    pprof_profile p = {
-        .period = 1,
-        .samples = lined_samples,
-        .nsamples = 2,
-        .symbols = { &small_fake, fake_count, fake_mapping, fake_func_name, lined_keep,
-                     .lines = lined_lines },
-    };
+    pprof_profile p = kept_profile(lined_names, 4, lined_samples, 2, lined_keep, lined_lines);
     lines_calls = 0;
     pb_profile *m = encode_decode(&p);
-    assert_int_equal(lines_calls, 1); /* one batch for the one mapping kept */
+    /* One batch for the one mapping kept; every Line has a file, so no
+     * entry is asked for (test_entry_file). */
+    assert_int_equal(lines_calls, 1);
     assert_true(m->mapping[0]->has_functions && m->mapping[0]->has_filenames &&
                 m->mapping[0]->has_line_numbers);
     assert_false(m->mapping[1]->has_functions || m->mapping[1]->has_filenames ||
@@ -943,14 +971,7 @@ static int inl_every(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbo
 static void test_inlined_lines(void **state)
 {
     (void)state;
-    small_fake = (fake_syms){ .maps = small_maps, .nmaps = 2, .names = lined_names, .nnames = 4 };
-    pprof_profile p = {
-        .period = 1,
-        .samples = lined_samples,
-        .nsamples = 2,
-        .symbols = { &small_fake, fake_count, fake_mapping, fake_func_name, lined_keep,
-                     .lines = inl_lines },
-    };
+    pprof_profile p = kept_profile(lined_names, 4, lined_samples, 2, lined_keep, inl_lines);
     pb_profile *m = encode_decode(&p);
     const Perftools__Profiles__Location *l0 = loc_by_id(m, m->sample[0]->location_id[0]);
     const Perftools__Profiles__Location *l1 = loc_by_id(m, m->sample[1]->location_id[0]);
@@ -979,7 +1000,9 @@ static void test_inlined_lines(void **state)
             mid1 = f;
     }
     /* mid with no line of its own takes the file of its other Line (a.h):
-     * one Function, as alloc_thing at a.c twice is. */
+     * one Function, as alloc_thing at a.c twice is.  An inlined Line has
+     * no entry of its own to ask for (adopt_files), func_at or not: the
+     * vote alone. */
     assert_ptr_equal(mid0, mid1);
     assert_int_equal(l0->line[2]->function_id, l1->line[1]->function_id);
     assert_true(m->mapping[0]->has_functions && m->mapping[0]->has_line_numbers);
@@ -1052,18 +1075,13 @@ static size_t funcs_named(const pb_profile *m, const char *name)
 
 /* An address of a function without a line gets the function's file when
  * its other addresses in the mapping agree on one: f is one Function, not
- * "f" and "f a.c" (two rows at pprof's -lines and -filefunctions). */
+ * "f" and "f a.c" (two rows at pprof's -lines and -filefunctions).  The
+ * functions' entries (0x401000, 0x402000, the library's) have no line
+ * here, so the vote decides (test_entry_file: where they have one). */
 static void test_files_adopted(void **state)
 {
     (void)state;
-    small_fake = (fake_syms){ .maps = small_maps, .nmaps = 2, .names = hole_names, .nnames = 3 };
-    pprof_profile p = {
-        .period = 1,
-        .samples = hole_samples,
-        .nsamples = 3,
-        .symbols = { &small_fake, fake_count, fake_mapping, fake_func_name, hole_keep,
-                     .lines = hole_lines },
-    };
+    pprof_profile p = kept_profile(hole_names, 3, hole_samples, 3, hole_keep, hole_lines);
     pb_profile *m = encode_decode(&p);
     /* f: one Function, of a.c, that its three Locations refer to; the
      * one without a line keeps line 0. */
@@ -1101,6 +1119,97 @@ static void test_files_adopted(void **state)
     assert_string_equal(str(m, func_of(m, m->sample[2]->location_id[0])->filename), "/src/a.c");
     perftools__profiles__profile__free_unpacked(m, NULL);
     encode_fails_cleanly(&p);
+}
+
+/* ---- the file of a function's entry -------------------------------------- */
+
+/* Mapping 0 keeps its names.  f's entry is at a.c:3, and it has a line at
+ * a.c:11 and two addresses without one; g's entry holds a function of b.h
+ * inlined at g.c:5 (so g's own file is g.c); h's entry has no line, its
+ * other address c.c:9. */
+static const fake_name entry_names[] = {
+    { 0x401000, 0x401100, "f" },
+    { 0x402000, 0x402100, "g" },
+    { 0x403000, 0x403100, "h" },
+};
+static const uint64_t entry_pcs0[] = { 0x401031, 0x402031 };
+static const uint64_t entry_pcs1[] = { 0x401041, 0x403031 };
+static const uint64_t entry_pcs2[] = { 0x401021, 0x403021 };
+static const pprof_sample entry_samples[] = {
+    { .pcs = entry_pcs0, .depth = 2, .values = { 1, 1, 1, 1 } },
+    { .pcs = entry_pcs1, .depth = 2, .values = { 1, 1, 1, 1 } },
+    { .pcs = entry_pcs2, .depth = 2, .values = { 1, 1, 1, 1 } },
+};
+
+static int entry_lines(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
+{
+    static const symbols_frame into_g[] = { { "inl", "/src/g.c", 5 } };
+    (void)ctx;
+    assert_int_equal(i, 0);
+    lines_calls++;
+    for (size_t k = 0; k < n; k++) {
+        assert_true(k == 0 || addrs[k - 1] < addrs[k]); /* sorted, each once */
+        uint64_t a = addrs[k];
+        out[k] = a == 0x401000 ? (symbols_line){ "/src/a.c", 3 }
+               : a == 0x401020 ? (symbols_line){ "/src/a.c", 11 }
+               : a == 0x402000 ? (symbols_line){ "/src/b.h", 2, 1, into_g }
+               : a == 0x403020 ? (symbols_line){ "/src/c.c", 9 }
+                               : (symbols_line){ NULL, 0 };
+    }
+    return 0;
+}
+
+/* The file of the Function of sample s's frame k. */
+static const char *frame_file(const pb_profile *m, size_t s, size_t k)
+{
+    return str(m, func_of(m, m->sample[s]->location_id[k])->filename);
+}
+
+/* A frame without a line takes the file that the line table gives its
+ * function's entry, whatever else the profile holds: f's frames without a
+ * line read "f a.c" in a profile where no other frame of f was sampled as
+ * in one where one was, so pprof -diff_base shows f as one row, not as a
+ * minus row "f" and a plus row "f a.c".  Where the entry names no file
+ * (h), the function's other Lines decide, as test_files_adopted's do. */
+static void test_entry_file(void **state)
+{
+    (void)state;
+    pprof_profile p = kept_profile(entry_names, 3, entry_samples, 1, lined_keep, entry_lines);
+    /* Early: f's and g's frames have no line, and nothing else of them. */
+    lines_calls = 0;
+    pb_profile *m = encode_decode(&p);
+    assert_int_equal(lines_calls, 2); /* the locations, then their entries */
+    assert_int_equal(funcs_named(m, "f"), 1);
+    assert_string_equal(frame_file(m, 0, 0), "/src/a.c");
+    assert_int_equal(loc_by_id(m, m->sample[0]->location_id[0])->line[0]->line, 0);
+    /* The file of g itself, where inl was inlined, not inl's. */
+    assert_string_equal(frame_file(m, 0, 1), "/src/g.c");
+    assert_int_equal(loc_by_id(m, m->sample[0]->location_id[1])->n_line, 1);
+    perftools__profiles__profile__free_unpacked(m, NULL);
+    /* Late: a second frame of f without a line (its entry asked once),
+     * one with; h's frames. */
+    p.nsamples = 3;
+    lines_calls = 0;
+    m = encode_decode(&p);
+    assert_int_equal(lines_calls, 2);
+    assert_int_equal(funcs_named(m, "f"), 1);
+    for (size_t s = 0; s < 3; s++)
+        assert_string_equal(frame_file(m, s, 0), "/src/a.c");
+    assert_int_equal(loc_by_id(m, m->sample[1]->location_id[0])->line[0]->line, 0);
+    assert_int_equal(loc_by_id(m, m->sample[2]->location_id[0])->line[0]->line, 11);
+    assert_int_equal(funcs_named(m, "h"), 1);
+    assert_string_equal(frame_file(m, 1, 1), "/src/c.c");
+    assert_string_equal(frame_file(m, 2, 1), "/src/c.c");
+    perftools__profiles__profile__free_unpacked(m, NULL);
+    encode_fails_cleanly(&p);
+    /* Without func_at nothing names an entry: the vote alone, as before. */
+    p.symbols.func_at = NULL;
+    p.nsamples = 1;
+    lines_calls = 0;
+    m = encode_decode(&p);
+    assert_int_equal(lines_calls, 1);
+    assert_string_equal(frame_file(m, 0, 0), "");
+    perftools__profiles__profile__free_unpacked(m, NULL);
 }
 
 /* ---- manual modes -------------------------------------------------------- */
@@ -1200,6 +1309,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_inlined_lines),
         cmocka_unit_test(test_files_adopted),
+        cmocka_unit_test(test_entry_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
