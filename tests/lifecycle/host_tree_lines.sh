@@ -28,16 +28,22 @@ line3="HEAPPROF_HTTP=\"nonsense\" is not understood (expected HOST:PORT, [IPv6]:
 
 # count NAME: the heapprof lines of NAME.err.
 count() { hp_count "$W/$1.err"; }
-# wait_usr2_handler PID: until heapprof's constructor installed its SIGUSR2
-# handler in PID (SigCgt has signal 12), at most 30 s.
+# wait_usr2_handler PID PROGRAM: until PID runs PROGRAM (its exe's file
+# name) and heapprof's constructor there installed its SIGUSR2 handler
+# (SigCgt has signal 12), at most 30 s.  The program first: before its
+# exec, PID is this script's fork child, which catches SIGUSR2 as bash does
+# once it has an EXIT trap, and a signal sent on that sight killed the
+# program before heapprof's handler went in.
 wait_usr2_handler() {
     local i cgt
     for ((i = 0; i < 600; i++)); do
-        cgt=$(awk '$1 == "SigCgt:" {print $2}' "/proc/$1/status" 2>/dev/null || true)
-        [[ -n $cgt ]] && (((16#$cgt >> 11) & 1)) && return 0
+        if [[ $(readlink "/proc/$1/exe" 2>/dev/null) == */"$2" ]]; then
+            cgt=$(awk '$1 == "SigCgt:" {print $2}' "/proc/$1/status" 2>/dev/null || true)
+            [[ -n $cgt ]] && (((16#$cgt >> 11) & 1)) && return 0
+        fi
         sleep 0.05
     done
-    fail "process $1 did not install a SIGUSR2 handler within 30 s"
+    fail "process $1 did not run $2 with a SIGUSR2 handler within 30 s"
 }
 # line_pids NAME: the pid of each heapprof line of NAME.err.
 line_pids() { hp_lines "$W/$1.err" | sed -E 's/^heapprof\[([0-9]+)\].*/\1/'; }
@@ -185,11 +191,7 @@ run_bg sig HEAPPROF_OUT="$W/nodir/p" -- bash -c 'sleep 60 & echo $! >"$1.tmp"; m
 sigpid=$BGPID
 wait_for_file "$W/sig.pid"
 sleeper=$(cat "$W/sig.pid")
-for ((i = 0; i < 600; i++)); do
-    [[ $(readlink "/proc/$sleeper/exe" 2>/dev/null) == */sleep ]] && break
-    sleep 0.05
-done
-wait_usr2_handler "$sleeper"
+wait_usr2_handler "$sleeper" sleep
 kill -USR2 "$sleeper"
 wait_for_line "$W/sig.err" "^heapprof\[$sleeper\]: cannot write profile $W/nodir/p\.$sleeper\.0001\.pb\.gz: No such file or directory" 30
 kill "$sleeper"
@@ -251,7 +253,7 @@ expect_rc httponlymk 0
 # why it cannot be, and its own failure.
 run_bg asked HEAPPROF_ON_EXIT=0 HEAPPROF_OUT="$W/afile/%h/p" -- sleep 60
 asked=$BGPID
-wait_usr2_handler "$asked"
+wait_usr2_handler "$asked" sleep
 kill -USR2 "$asked"
 wait_for_line "$W/asked.err" "^heapprof\[$asked\]: cannot write profile $W/afile/" 30
 kill "$asked"
