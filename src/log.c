@@ -233,6 +233,11 @@ static int log_take_token(void)
     return 0;
 }
 
+/* What became of a line: held back (by the bucket, or no stderr to write
+ * it to), written whole, or its write failed (a full pipe or disk, a
+ * reader gone). */
+enum { LINE_HELD, LINE_WRITTEN, LINE_FAILED };
+
 /* log_line's work; bucket: the line needs a token. */
 static int log_vline(bool bucket, const char *fmt, va_list ap)
 {
@@ -242,7 +247,7 @@ static int log_vline(bool bucket, const char *fmt, va_list ap)
         (bucket && !log_take_token())) {
         line_fd_done(fd);
         errno = saved;
-        return 0;
+        return LINE_HELD;
     }
     char buf[LOG_MAX];
     size_t start = log_prefix(buf), n = start; /* at most LOG_PREFIX_MAX - 1 of LOG_MAX */
@@ -260,10 +265,10 @@ static int log_vline(bool bucket, const char *fmt, va_list ap)
     if (n > sizeof buf - 2)
         n = sizeof buf - 2;
     buf[n++] = '\n';
-    bool whole = write_line(fd, buf, n); /* a full pipe, a full disk: not said */
+    bool whole = write_line(fd, buf, n);
     line_fd_done(fd);
     errno = saved;
-    return whole;
+    return whole ? LINE_WRITTEN : LINE_FAILED;
 }
 
 int log_line(const char *fmt, ...)
@@ -272,7 +277,7 @@ int log_line(const char *fmt, ...)
     va_start(ap, fmt);
     int r = log_vline(true, fmt, ap);
     va_end(ap);
-    return r;
+    return r != LINE_HELD; /* a failed write is not tried again: it would fail alike */
 }
 
 int log_line_always(const char *fmt, ...)
@@ -281,7 +286,7 @@ int log_line_always(const char *fmt, ...)
     va_start(ap, fmt);
     int r = log_vline(false, fmt, ap);
     va_end(ap);
-    return r;
+    return r == LINE_WRITTEN;
 }
 
 /* The keys of the lines log_first_line has said (0: a free slot), taken
@@ -319,13 +324,13 @@ int log_first_line(const char *what, const char *path, const char *fmt, ...)
     int took = first_take(what, path);
     if (took < 0)
         return log_line_always("%s: no more lines said once per file, such as this one's (%s), "
-                             "in this process: %d files have had one",
-                             path, what, (int)LOG_FIRST_MAX);
+                               "in this process: %d files have had one",
+                               path, what, (int)LOG_FIRST_MAX);
     if (!took)
         return 0;
     va_list ap;
     va_start(ap, fmt);
     int r = log_vline(false, fmt, ap);
     va_end(ap);
-    return r;
+    return r == LINE_WRITTEN;
 }

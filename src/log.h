@@ -34,16 +34,19 @@ enum { LOG_PREFIX_MAX = 33 };
  * written without log_line; async-signal-safe, and preserves errno. */
 size_t log_prefix(char buf[static LOG_PREFIX_MAX]);
 
-/* 1 if the line was written, 0 if it was not: the bucket suppressed it (it
- * is then counted, and the count reported with the next line that gets
- * through), fd 2 is no longer the program's stderr of start-up, or the
- * write failed (a full pipe or disk). */
+/* 1 if the line went out, 0 if it was held back: the bucket suppressed it
+ * (it is then counted, and the count reported with the next line that
+ * gets through), or fd 2 is no longer the program's stderr of start-up.  A
+ * line whose write failed (a full pipe or disk, a reader gone) went out:
+ * a caller that says a thing once on 1 and tries again on 0 (say_once)
+ * would otherwise try at every call, and fail alike. */
 __attribute__((format(printf, 1, 2))) int log_line(const char *fmt, ...);
 
-/* log_line, but the bucket does not hold it back: for the lines a process
- * says a bounded number of times at start, which a process tree says once
- * (parent.h's marks).  One held back in a parent would be held back in each
- * child alike, and said by none. */
+/* log_line, but the bucket does not hold it back, and 1 only if the line
+ * was written whole: for the lines a process says a bounded number of
+ * times at start, which a process tree says once (parent.h's marks, left
+ * only where the file was told).  One held back in a parent would be held
+ * back in each child alike, and said by none. */
 __attribute__((format(printf, 1, 2))) int log_line_always(const char *fmt, ...);
 
 /* The line of kind `what` about the file at path, as log_line writes it,

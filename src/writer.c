@@ -301,9 +301,11 @@ static int prefix_make_dirs(void)
 
 static int say_make_failure(int err)
 {
-    return log_line("cannot make the directory %.*s (HEAPPROF_OUT=%s): %s; profiles cannot be "
-                    "written until it exists", (int)(strrchr(prefix, '/') - prefix), prefix,
-                    profiler_config()->out, strerror(err));
+    /* Said once per error (make_said) and per tree: not held back (log.h) */
+    return log_line_always("cannot make the directory %.*s (HEAPPROF_OUT=%s): %s; profiles "
+                           "cannot be written until it exists",
+                           (int)(strrchr(prefix, '/') - prefix), prefix, profiler_config()->out,
+                           strerror(err));
 }
 
 /* A directory the profiles cannot go to (missing, not a directory, not

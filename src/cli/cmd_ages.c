@@ -480,6 +480,7 @@ int cmd_ages_main(int argc, char **argv)
             break;
         case 'l':
             o.lines = true;
+            wrappers_lines();
             break;
         case 'w':
             if (wrappers_opt(optarg))

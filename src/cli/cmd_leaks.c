@@ -899,6 +899,7 @@ int cmd_leaks_main(int argc, char **argv)
         }
         case 'l':
             o.lines = true;
+            wrappers_lines();
             break;
         case 'w':
             if (wrappers_opt(optarg))

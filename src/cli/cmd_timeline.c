@@ -762,6 +762,7 @@ int cmd_timeline_main(int argc, char **argv)
             break;
         case 'l':
             o.lines = true;
+            wrappers_lines();
             break;
         case 'w':
             if (wrappers_opt(optarg))

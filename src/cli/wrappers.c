@@ -19,6 +19,7 @@
 
 #include <fnmatch.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
@@ -79,9 +80,15 @@ static bool any_prefix(const char *s, size_t len, const char *const *ps, size_t 
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* A type of the standard library or a primitive one, behind any
- * references, pointers, dyn, slices or tuples: "&mut [u8]",
- * "alloc::string::String", "u64". */
+static bool ident_char(char c)
+{
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* A type of the standard library, or a bare name (a primitive, u64, or a
+ * generic parameter, T: the demangler names a program's types by their
+ * paths, app::Row), behind any references, pointers, dyn, slices or
+ * tuples: "&mut [u8]", "alloc::string::String", "[T]". */
 static bool rust_lib_type(const char *t, size_t len)
 {
     static const char *const wrap[] = {"&", "mut ", "*const ", "*mut ", "dyn ", "[", "("};
@@ -96,28 +103,33 @@ static bool rust_lib_type(const char *t, size_t len)
     }
     if (any_prefix(t, len, rust_crates, COUNT(rust_crates)))
         return true;
-    static const char *const prim[] = {"u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16",
-                                       "i32", "i64", "i128", "isize", "f32", "f64", "bool",
-                                       "char", "str"};
-    for (size_t i = 0; i < COUNT(prim); i++) {
-        size_t n = strlen(prim[i]);
-        if (starts(t, len, prim[i]) && (n == len || !(t[n] == '_' || t[n] == ':' ||
-                                                       (t[n] >= 'a' && t[n] <= 'z') ||
-                                                       (t[n] >= 'A' && t[n] <= 'Z') ||
-                                                       (t[n] >= '0' && t[n] <= '9'))))
-            return true;
-    }
-    return false;
+    size_t n = 0;
+    while (n < len && ident_char(t[n]))
+        n++;
+    return n > 0 && (n == len || t[n] != ':');
+}
+
+static bool rust_lib_impl(const char *f, int nest);
+
+/* A trait of the standard library: its path, or an impl of its own
+ * ("<[_]>::to_vec_in::ConvertVec", as v0 names it). */
+static bool rust_lib_trait(const char *t, size_t len, int nest)
+{
+    return any_prefix(t, len, rust_crates, COUNT(rust_crates)) ||
+           (len && t[0] == '<' && rust_lib_impl(t, nest + 1));
 }
 
 /* "<TYPE as TRAIT>::f" or "<TYPE>::f" (Rust's impls, as the demangler
- * names them): the standard library's when TYPE is its or a primitive
- * and TRAIT, if any, is its too.  A program's own impl of a standard trait
- * ("<app::Row as core::fmt::Display>::fmt") or of its own trait for a
- * standard type ("<u64 as app::Encode>::encode") is the program's code. */
-static bool rust_lib_impl(const char *f)
+ * names them): the standard library's when TYPE is its, a primitive or a
+ * generic parameter, and TRAIT, if any, is its too.  A program's own impl
+ * of a standard trait ("<app::Row as core::fmt::Display>::fmt") or of its
+ * own trait for a standard type ("<alloc::vec::Vec<u8> as app::Journal>::
+ * record", "<u64 as app::Encode>::encode") is the program's code.  nest
+ * bounds the recursion through a trait that is itself an impl: a crafted
+ * name of a million '<' must not exhaust the stack. */
+static bool rust_lib_impl(const char *f, int nest)
 {
-    if (f[0] != '<')
+    if (f[0] != '<' || nest > 4)
         return false;
     const char *as = NULL;
     int depth = 1;
@@ -136,7 +148,7 @@ static bool rust_lib_impl(const char *f)
     if (!as)
         return rust_lib_type(f + 1, (size_t)(close - f - 1));
     return rust_lib_type(f + 1, (size_t)(as - f - 1)) &&
-           any_prefix(as + 4, (size_t)(close - as - 4), rust_crates, COUNT(rust_crates));
+           rust_lib_trait(as + 4, (size_t)(close - as - 4), nest);
 }
 
 static const char *globs[WRAPPERS_MAX];
@@ -153,20 +165,40 @@ int wrappers_opt(const char *glob)
     return DIAG_OK;
 }
 
-/* A pattern matches the name, with the " file:line" --lines adds
- * (profile_read.h, PROFILE_READ_LINES) or without it. */
+static bool lines_mode;
+
+void wrappers_lines(void) { lines_mode = true; }
+
+/* A pattern matches the frame's function name.  Under --lines a frame is
+ * "name file:line" (or "name file" for line 0; linenames.h), and names
+ * and paths may both hold spaces ("operator new", "<T as
+ * core::fmt::Display>::fmt", "/home/me/my proj/a.c"): the pattern is
+ * tried on each part of the frame that ends before a space as well. */
 static bool glob_matches(const char *g, const char *frame)
 {
     if (!fnmatch(g, frame, 0))
         return true;
-    const char *sp = strrchr(frame, ' ');
-    char name[512];
-    size_t n = sp ? (size_t)(sp - frame) : 0;
-    if (!sp || !strchr(sp, ':') || n >= sizeof name)
+    if (!lines_mode || !strchr(frame, ' '))
         return false;
-    memcpy(name, frame, n);
-    name[n] = '\0';
-    return !fnmatch(g, name, 0);
+    static char *buf;
+    static size_t cap;
+    size_t len = strlen(frame);
+    if (len + 1 > cap) {
+        char *nb = realloc(buf, len + 1);
+        if (!nb)
+            return false; /* no memory for the copy: the frame is a site */
+        buf = nb;
+        cap = len + 1;
+    }
+    memcpy(buf, frame, len + 1);
+    for (char *sp = strchr(buf, ' '); sp; sp = strchr(sp + 1, ' ')) {
+        *sp = '\0';
+        bool hit = !fnmatch(g, buf, 0);
+        *sp = ' ';
+        if (hit)
+            return true;
+    }
+    return false;
 }
 
 /* Whether frame is a wrapper; *rust: the frames so far were Rust's. */
@@ -182,7 +214,7 @@ static bool is_wrapper(const char *frame, bool *rust)
     }
     if (any_prefix(frame, len, prefix, COUNT(prefix)))
         return true;
-    if (any_prefix(frame, len, rust_prefix, COUNT(rust_prefix)) || rust_lib_impl(frame) ||
+    if (any_prefix(frame, len, rust_prefix, COUNT(rust_prefix)) || rust_lib_impl(frame, 0) ||
         (*rust && starts(frame, len, "core::")))
         return *rust = true;
     for (size_t i = 0; i < nglobs; i++)

@@ -23,4 +23,7 @@ size_t wrappers_skip(const char *const *frames, size_t n);
 enum { WRAPPERS_MAX = 32 };
 int wrappers_opt(const char *glob);
 
+/* Frames are "name file:line" (--lines): a pattern matches the name part. */
+void wrappers_lines(void);
+
 #endif

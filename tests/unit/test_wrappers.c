@@ -63,6 +63,22 @@ static void rust(void **state)
     SKIP(2, "__rust_alloc", "<alloc::boxed::Box<dyn core::ops::function::Fn() -> u8>>::new",
          "app::make");
     SKIP(1, "__rust_alloc", "<u64 as core::fmt::Display", "app::x"); /* unclosed: not an impl */
+    /* A program's own trait on a standard type is its code. */
+    SKIP(1, "__rust_alloc", "<alloc::vec::Vec<alloc::string::String> as ext::Journal>::record",
+         "ext::serve");
+    /* v0's names of inherent impls, and the standard library's generic
+     * impls (a generic parameter, an impl as the trait's path) */
+    SKIP(2, "__rust_alloc", "<alloc::vec::Vec<u64>>::push", "app::add");
+    SKIP(2, "__rust_alloc", "<std::collections::hash::map::HashMap<u64, u64>>::insert", "app::add");
+    SKIP(3, "__rust_alloc", "<T as alloc::slice::<impl [T]>::to_vec_in::ConvertVec>::to_vec",
+         "alloc::slice::<impl [T]>::to_vec", "app::copy_recs");
+    SKIP(3, "__rust_alloc", "<u8 as <[_]>::to_vec_in::ConvertVec>::to_vec::<alloc::alloc::Global>",
+         "<[u8]>::to_vec_in::<alloc::alloc::Global>", "app::copy");
+    SKIP(1, "__rust_alloc", "<T as app::Encode>::encode", "app::save");
+    /* nested far past the bound: no deeper recursion, no crash */
+    SKIP(1, "__rust_alloc",
+         "<u8 as <u8 as <u8 as <u8 as <u8 as <u8 as <u8 as core::A>::B>::C>::D>::E>::F>::G>::h",
+         "app::x");
     SKIP(0, "core::iter::adapters::map::Map<I,F>::next", "app::main"); /* core:: alone */
 }
 
@@ -75,6 +91,20 @@ static void patterns(void **state)
     SKIP(1, "arena_alloc_node /src/arena.c:40", "parse_tree /src/p.c:9", "main /src/m.c:1");
     SKIP(0, "my_arena_alloc", "main");
     assert_int_equal(wrappers_opt(""), DIAG_USAGE);
+    /* Only under --lines is a pattern tried on a frame's part before a
+     * space: a name may hold spaces of its own. */
+    assert_int_equal(wrappers_opt("*Pool"), DIAG_OK);
+    SKIP(0, "<app::Pool as core::ops::Drop>::drop", "main");
+    assert_int_equal(wrappers_opt("pool_get"), DIAG_OK);
+    SKIP(0, "pool_get /src/pool.c", "main /src/m.c:1");
+    wrappers_lines();
+    SKIP(1, "pool_get /src/pool.c", "main /src/m.c:1"); /* line 0: "func file" */
+    SKIP(1, "pool_get /home/me/my proj/pool.c:12", "main /src/m.c:1");
+    SKIP(2, "operator new /usr/include/c++/12/new:10", "pool_get /src/p.c:3", "main /src/m.c:1");
+    /* At most WRAPPERS_MAX patterns: three given above. */
+    for (int i = 3; i < WRAPPERS_MAX; i++)
+        assert_int_equal(wrappers_opt("more_*"), DIAG_OK);
+    assert_int_equal(wrappers_opt("one_too_many"), DIAG_USAGE);
 }
 
 int main(void)
