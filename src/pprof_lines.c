@@ -169,7 +169,9 @@ static int take_lines(builder *b, const line_ask *a, const symbols_line *g)
 static int take_entry(builder *b, const line_ask *a, const symbols_line *g)
 {
     const char *file = g->ninl ? g->inl[g->ninl - 1].file : g->line ? g->file : NULL;
-    return intern_or_none(b, file, &b->locs[a->loc].file_str);
+    int err = intern_or_none(b, file, &b->locs[a->loc].file_str);
+    b->lined[a->map] |= b->locs[a->loc].file_str != 0;
+    return err;
 }
 
 /* Asks the symbol source the lines of ask[0..n) (sorted by ask_cmp, each

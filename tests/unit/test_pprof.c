@@ -1212,6 +1212,43 @@ static void test_entry_file(void **state)
     perftools__profiles__profile__free_unpacked(m, NULL);
 }
 
+/* A function nested in another's symbol (a local label's sized symbol,
+ * an inner function): in address order their frames' entries fall, and
+ * are sorted before they are asked for.  Files from entries alone mark
+ * the mapping as having files and lines. */
+static const fake_name nested_names[] = {
+    { 0x401100, 0x401110, "inner" }, /* fake_func_at takes the first that covers */
+    { 0x401000, 0x401200, "outer" },
+};
+static const uint64_t nested_pcs[] = { 0x401105, 0x401151 };
+static const pprof_sample nested_samples[] = {
+    { .pcs = nested_pcs, .depth = 2, .values = { 1, 1, 1, 1 } },
+};
+
+static int nested_lines(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
+{
+    (void)ctx;
+    assert_int_equal(i, 0);
+    for (size_t k = 0; k < n; k++) {
+        assert_true(k == 0 || addrs[k - 1] < addrs[k]); /* sorted, as symbols_lines wants */
+        out[k] = addrs[k] == 0x401000 ? (symbols_line){ "/src/outer.c", 1 }
+               : addrs[k] == 0x401100 ? (symbols_line){ "/src/inner.c", 1 }
+                                      : (symbols_line){ NULL, 0 };
+    }
+    return 0;
+}
+
+static void test_entry_nested(void **state)
+{
+    (void)state;
+    pprof_profile p = kept_profile(nested_names, 2, nested_samples, 1, lined_keep, nested_lines);
+    pb_profile *m = encode_decode(&p);
+    assert_string_equal(frame_file(m, 0, 0), "/src/inner.c");
+    assert_string_equal(frame_file(m, 0, 1), "/src/outer.c");
+    assert_true(m->mapping[0]->has_filenames && m->mapping[0]->has_line_numbers);
+    perftools__profiles__profile__free_unpacked(m, NULL);
+}
+
 /* ---- manual modes -------------------------------------------------------- */
 
 static double now_ms(void)
@@ -1310,6 +1347,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_inlined_lines),
         cmocka_unit_test(test_files_adopted),
         cmocka_unit_test(test_entry_file),
+        cmocka_unit_test(test_entry_nested),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
