@@ -248,6 +248,41 @@ static void first_once_per_file(void **state)
     assert_null(strstr(got, want));
 }
 
+/* A line whose write fails (a full pipe; a reader gone, a full disk
+ * alike) went out for log_line, whose callers that try again on 0 would
+ * try at every call and fail alike (a dropped sample's line, behind a dead
+ * pipe, on every sample); log_line_always says it was not written, so no
+ * mark says the file was told (parent.h). */
+static void failed_write(void **state)
+{
+    (void)state;
+    static char got[256 * 1024];
+    nanosleep(&(struct timespec){1, 100000000}, NULL); /* a token back */
+    int flags = fcntl(pipe_w, F_GETFL);
+    assert_int_equal(fcntl(pipe_w, F_SETFL, flags | O_NONBLOCK), 0);
+    char block[4096];
+    memset(block, 'x', sizeof block);
+    while (write(pipe_w, block, sizeof block) > 0)
+        ;
+    to_pipe();
+    errno = 0;
+    int went = log_line("into a full pipe");
+    int told = log_line_always("into a full pipe, always");
+    int saved = errno;
+    to_stderr();
+    assert_int_equal(fcntl(pipe_w, F_SETFL, flags), 0);
+    drain(got, sizeof got);
+    assert_int_equal(went, 1);
+    assert_int_equal(told, 0);
+    assert_int_equal(saved, 0);
+    to_pipe();
+    told = log_line_always("room again");
+    to_stderr();
+    assert_int_equal(told, 1);
+    drain(got, sizeof got);
+    assert_non_null(strstr(got, "room again"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +294,7 @@ int main(void)
         cmocka_unit_test(suppressed_lines_are_counted),
         cmocka_unit_test(first_line_not_rate_limited),
         cmocka_unit_test(first_once_per_file),
+        cmocka_unit_test(failed_write),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
