@@ -33,11 +33,13 @@
 #include "report.h"
 #include "stackset.h"
 #include "units.h"
+#include "wrappers.h"
 
 typedef struct top_opts {
     const char *type;
     uint64_t n;
     bool by_stack, raw, cum;
+    bool by_site;         /* --by site: rows are allocation sites (wrappers.h), as in ages */
     bool lines;           /* --lines: frames are source lines, "func file:line" */
     report_ages ages;     /* --min-age, --max-age */
     report_lifetimes lifetimes; /* --max-lifetime */
@@ -51,9 +53,9 @@ static long sort_other; /* tie-breaking cell, -1: none */
 void cmd_top_usage(FILE *f)
 {
     (void)fputs(
-        "Usage: heapprof top FILE [--type TYPE] [-n N] [--by function|stack|tag:KEY] [--cum]\n"
-        "                         [--raw] [--lines] [--tag KEY=PAT] [--min-age DUR]\n"
-        "                         [--max-age DUR] [--max-lifetime DUR]\n"
+        "Usage: heapprof top FILE [--type TYPE] [-n N] [--by function|stack|site|tag:KEY]\n"
+        "                         [--cum] [--raw] [--lines] [--tag KEY=PAT] [--min-age DUR]\n"
+        "                         [--max-age DUR] [--max-lifetime DUR] [--wrapper GLOB]\n"
         "\n"
         "Show the heaviest functions of a profile (gzipped or plain pprof, written by\n"
         "heapprof or any other producer, e.g. a Go heap profile).\n"
@@ -67,6 +69,11 @@ void cmd_top_usage(FILE *f)
         "                (it is the stack's leaf), cum = by it and what it calls\n"
         "                (default)\n"
         "  --by stack    rows are whole call stacks, leaf first (\"a ← b\": a called by b)\n"
+        "  --by site     rows are allocation sites: the leaf function past allocator\n"
+        "                wrappers (malloc, operator new, std::, Rust's alloc::,\n"
+        "                CPython's PyObject_Malloc, ...), its caller, and the wrapper it\n"
+        "                called, \"site ← caller (via wrapper)\"; --wrapper GLOB adds a\n"
+        "                program's own allocators (repeatable)\n"
         "  --by tag:KEY  rows are the values of the sample label KEY (--by tag:thread,\n"
         "                --by tag:component): what each thread pool or component holds;\n"
         "                \"(no KEY label)\" for samples without one\n"
@@ -294,15 +301,17 @@ static long stacks_with_value(stackset *by_stack, const profile *p, size_t t)
 static int show(const profile *p, size_t t, const top_opts *o)
 {
     const char *unit = p->type_unit[t];
-    size_t ncells = o->by_stack ? 1 : 2;
+    bool one_cell = o->by_stack || o->by_site; /* a value per row, no flat and cum */
+    size_t ncells = one_cell ? 1 : 2;
     stackset *s = stackset_new(1, ncells);
     long types[1] = {(long)t};
     int err = !s;
     if (!err)
-        err = o->by_stack ? stackset_add_profile(s, 0, p, types, STACKSET_STACK)
-                          : aggregate_functions(s, p, t);
-    size_t key = o->cum && !o->by_stack ? 1 : 0;
-    stackset_row **rows = err ? NULL : sorted(s, key, o->by_stack ? -1 : (long)(1 - key));
+        err = one_cell ? stackset_add_profile(s, 0, p, types,
+                                              o->by_site ? STACKSET_SITE : STACKSET_STACK)
+                       : aggregate_functions(s, p, t);
+    size_t key = o->cum && !one_cell ? 1 : 0;
+    stackset_row **rows = err ? NULL : sorted(s, key, one_cell ? -1 : (long)(1 - key));
     if (!rows) {
         stackset_free(s);
         diag_error("out of memory");
@@ -321,7 +330,7 @@ static int show(const profile *p, size_t t, const top_opts *o)
     }
     /* Under --by tag each "stack" is one label value: no count of stacks. */
     const char *tag = report_by_tag();
-    long nstacks = tag ? 0 : stacks_with_value(o->by_stack ? s : NULL, p, t);
+    long nstacks = tag ? 0 : stacks_with_value(o->by_stack && !o->by_site ? s : NULL, p, t);
     if (nstacks < 0) {
         free(rows);
         stackset_free(s);
@@ -355,6 +364,9 @@ static int show(const profile *p, size_t t, const top_opts *o)
     if (tag) {
         printf("Showing %zu of %zu values of label %s\n\n", shown, n, tag);
         printf("%10s %10s %6s %6s  %s\n", "value", "±", "%", "sum%", "label");
+    } else if (o->by_site) {
+        printf("Showing %zu of %zu sites\n\n", shown, n);
+        printf("%10s %10s %6s %6s  %s\n", "value", "±", "%", "sum%", "allocation site (← caller)");
     } else if (o->by_stack) {
         printf("Showing %zu of %zu stacks\n\n", shown, n);
         printf("%10s %10s %6s %6s  %s\n", "value", "±", "%", "sum%", "stack (leaf first)");
@@ -374,6 +386,12 @@ static int show(const profile *p, size_t t, const top_opts *o)
         units_percent(pc, sizeof pc, f->val, whole);
         units_percent(sp, sizeof sp, sum, whole);
         printf("%10s %9s %6s %6s ", a, b, pc, sp);
+        if (o->by_site) {
+            char site[1024];
+            stackset_site_name(site, sizeof site, r->frames, r->nframes);
+            printf(" %s\n", site);
+            continue;
+        }
         if (o->by_stack) {
             putchar(' ');
             print_stack(r);
@@ -430,9 +448,10 @@ int cmd_top_main(int argc, char **argv)
         {"max-lifetime", required_argument, NULL, 'L'},
         {"tag", required_argument, NULL, 'g'},
         {"lines", no_argument, NULL, 'l'},      {"help", no_argument, NULL, 'h'},
+        {"wrapper", required_argument, NULL, 'w'},
         {NULL, 0, NULL, 0},
     };
-    top_opts o = {NULL, 20, false, false, false, false, REPORT_AGES_NONE, REPORT_LIFETIMES_NONE};
+    top_opts o = {.n = 20, .ages = REPORT_AGES_NONE, .lifetimes = REPORT_LIFETIMES_NONE};
     int c;
     opterr = 0;
     optind = 1;
@@ -449,9 +468,12 @@ int cmd_top_main(int argc, char **argv)
             int r = report_by_tag_opt(optarg);
             if (r == DIAG_USAGE)
                 return r;
-            if (r && strcmp(optarg, "function") && strcmp(optarg, "stack"))
-                return diag_usage("--by '%s': use 'function', 'stack' or 'tag:KEY'", optarg);
+            if (r && strcmp(optarg, "function") && strcmp(optarg, "stack") &&
+                strcmp(optarg, "site"))
+                return diag_usage("--by '%s': use 'function', 'stack', 'site' or 'tag:KEY'",
+                                  optarg);
             o.by_stack = !r || !strcmp(optarg, "stack");
+            o.by_site = r && !strcmp(optarg, "site");
             break;
         }
         case 'r':
@@ -466,6 +488,11 @@ int cmd_top_main(int argc, char **argv)
             break;
         case 'l':
             o.lines = true;
+            wrappers_lines();
+            break;
+        case 'w':
+            if (wrappers_opt(optarg))
+                return DIAG_USAGE;
             break;
         case 'a':
         case 'A':

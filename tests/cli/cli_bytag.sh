@@ -266,7 +266,7 @@ done
 expect_rc 2 hp leaks --by site "$W/s1.pb" "$W/s2.pb"
 expect_in "$W/err" "--by 'site': use 'tag:KEY'"
 expect_rc 2 hp top --by tagthread "$W/s1.pb"
-expect_in "$W/err" "--by 'tagthread': use 'function', 'stack' or 'tag:KEY'"
+expect_in "$W/err" "--by 'tagthread': use 'function', 'stack', 'site' or 'tag:KEY'"
 expect_rc 2 hp flame --by stack "$W/s1.pb"
 expect_in "$W/err" "--by 'stack': use 'tag:KEY'"
 note "ok"

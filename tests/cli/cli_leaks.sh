@@ -217,6 +217,15 @@ expect_in "$W/out" ' series ← main \(via leak_site\)$' "ages --wrapper"
 expect_rc 0 hp timeline --wrapper 'arena_*' -o "$W/rt.svg" "$W/rt/p0.pb" "$W/rt/p1.pb"
 grep -q 'parse_tree ← main (via arena_alloc_node)' "$W/rt.svg" ||
     fail "timeline --wrapper: no band named 'parse_tree ← main (via arena_alloc_node)' in $W/rt.svg"
+# top --by site: the same sites, with what each holds in the one profile.
+expect_rc 0 hp top --by site "$W/rt/p1.pb"
+expect_in "$W/out" '^Showing 5 of 5 sites$' "top --by site: one row a site"
+expect_in "$W/out" '^ +7\.00 MiB .* <app::Row as core::fmt::Display>::fmt ← app::show \(via __rust_alloc\)$' "top --by site: the heaviest first"
+expect_in "$W/out" ' 3\.00 MiB .* PyByteArray_Resize ← bytearray_init \(via _PyObject_Malloc\)$' "top --by site: CPython's"
+expect_rc 0 hp top --by site --wrapper 'arena_*' "$W/rt/p1.pb"
+expect_in "$W/out" ' 5\.00 MiB .* parse_tree ← main \(via arena_alloc_node\)$' "top --by site --wrapper"
+expect_rc 2 hp top --by sites "$W/rt/p1.pb"
+expect_in "$W/err" "use 'function', 'stack', 'site' or 'tag:KEY'"
 expect_rc 2 hp leaks --wrapper '' "$W/rt/p0.pb" "$W/rt/p1.pb"
 expect_in "$W/err" "^heapprof leaks: --wrapper wants a function name or a shell pattern"
 

@@ -64,7 +64,7 @@ expect_in "$W/out" '^ +4662 +0 .* alloc_delta_leaf ← alloc_delta ← sites ←
     "the two calls of alloc_delta_leaf merged into one stack, leaf first"
 expect_in "$W/out" '^ +12000 +0 .* alloc_beta ← sites ← main'
 expect_rc 2 hp top --by tree "$ex"
-expect_in "$W/err" "--by 'tree': use 'function', 'stack' or 'tag:KEY'"
+expect_in "$W/err" "--by 'tree': use 'function', 'stack', 'site' or 'tag:KEY'"
 
 # Unknown type: the error lists the types there are.
 expect_rc 1 hp top --type inuse_bananas "$ex"
