@@ -330,7 +330,7 @@ static int show(const profile *p, size_t t, const top_opts *o)
     }
     /* Under --by tag each "stack" is one label value: no count of stacks. */
     const char *tag = report_by_tag();
-    long nstacks = tag ? 0 : stacks_with_value(o->by_stack && !o->by_site ? s : NULL, p, t);
+    long nstacks = tag ? 0 : stacks_with_value(o->by_stack ? s : NULL, p, t);
     if (nstacks < 0) {
         free(rows);
         stackset_free(s);
