@@ -21,8 +21,10 @@
  * entry whose ranges stray outside its parent's would skip a frame.  Once
  * the unit is walked, each chain is named: the function of each node
  * (through DW_AT_abstract_origin and DW_AT_specification to a linkage name
- * or a name) and its call site (DW_AT_call_file, named by the unit's
- * line-program header through dwarfline.h, and DW_AT_call_line).
+ * or a name) and the file it is declared in (the first DW_AT_decl_file on
+ * that way), and its call site (DW_AT_call_file, and DW_AT_call_line).
+ * File numbers are named by the line-program header (dwarfline.h) of the
+ * unit whose entry holds them.
  *
  * A reference by DW_FORM_ref_addr may lead into another unit (GCC's -flto
  * output: the unit it makes holds the code, and names each function in
@@ -32,8 +34,9 @@
  * of the supplementary file (`dwz -m`), whose sections the caller gives
  * as src->alt.  That entry is read from the other unit (a far one, one
  * per file: its header, its abbreviations, its own entry for
- * DW_AT_str_offsets_base, and a slice of its bytes from the entry on, up
- * to FAR_ENTRY_MAX), found through the starts of the units, which a scan
+ * DW_AT_str_offsets_base and DW_AT_stmt_list, a slice of its bytes from
+ * the entry on, up to FAR_ENTRY_MAX, and its line-program header if a
+ * DW_AT_decl_file is met there), found through the starts of the units, which a scan
  * learns by walking their headers from the section's start as far as a
  * reference needs.  Other units are never walked, so the first profile
  * costs about what it does without -flto or dwz.
@@ -69,9 +72,9 @@ enum {
     TAG_SUBPROGRAM = 0x2e, TAG_PARTIAL_UNIT = 0x3c,
     /* Attributes (7.5.4). */
     AT_SIBLING = 0x01, AT_NAME = 0x03, AT_STMT_LIST = 0x10, AT_LOW_PC = 0x11, AT_HIGH_PC = 0x12,
-    AT_ABSTRACT_ORIGIN = 0x31, AT_SPECIFICATION = 0x47, AT_RANGES = 0x55, AT_CALL_FILE = 0x58,
-    AT_CALL_LINE = 0x59, AT_LINKAGE_NAME = 0x6e, AT_STR_OFFSETS_BASE = 0x72, AT_ADDR_BASE = 0x73,
-    AT_RNGLISTS_BASE = 0x74, AT_MIPS_LINKAGE_NAME = 0x2007,
+    AT_ABSTRACT_ORIGIN = 0x31, AT_DECL_FILE = 0x3a, AT_SPECIFICATION = 0x47, AT_RANGES = 0x55,
+    AT_CALL_FILE = 0x58, AT_CALL_LINE = 0x59, AT_LINKAGE_NAME = 0x6e, AT_STR_OFFSETS_BASE = 0x72,
+    AT_ADDR_BASE = 0x73, AT_RNGLISTS_BASE = 0x74, AT_MIPS_LINKAGE_NAME = 0x2007,
     /* Forms (7.5.6), and GNU's (binutils' dwarf2.def). */
     FORM_ADDR = 0x01, FORM_BLOCK2 = 0x03, FORM_BLOCK4, FORM_DATA2, FORM_DATA4, FORM_DATA8,
     FORM_STRING, FORM_BLOCK, FORM_BLOCK1, FORM_DATA1, FORM_FLAG, FORM_SDATA, FORM_STRP,
@@ -142,7 +145,7 @@ typedef struct aval {
 
 typedef struct die {
     const abbrev *ab;
-    aval name, linkage, low, high, ranges, origin, spec, call_file, call_line, sibling;
+    aval name, linkage, low, high, ranges, origin, spec, call_file, call_line, decl_file, sibling;
     aval stmt_list, addr_base, rnglists_base, str_offsets_base;
 } die;
 
@@ -152,6 +155,9 @@ typedef struct node {
     uint32_t prev; /* the node it was inlined into, + 1; 0: none */
     uint32_t len;  /* nodes in the chain, this one included */
 } node;
+
+/* Entries' offsets in a unit fit the names' memo (struct name_memo). */
+_Static_assert(DWARFINLINE_UNIT_MAX <= UINT32_MAX, "name_memo.off");
 
 /* A query's tail when an inlined entry holds it but an inlined entry
  * around that one does not: the tree is not to be believed there. */
@@ -197,13 +203,20 @@ typedef struct unit {
     node *pool;
     size_t npool, cappool;
     dwarfline_src lsrc; /* src's first sections, as the line reader sees them */
+    /* The file table of the unit's line program (DW_AT_stmt_list), for
+     * DW_AT_call_file and DW_AT_decl_file: the scanned unit's, or a far
+     * unit's (one at a time, for the decl_file met there: far_open). */
     dwarfline_files *files;
     bool files_tried;
-    char **paths; /* FILES_MEMO names of call files, made on first use */
+    char **paths; /* FILES_MEMO names of call and decl files, made on first use */
     struct name_memo {
-        uint64_t off; /* an inlined entry */
-        char *name;   /* its function's name; NULL: an empty slot */
-    } *names;         /* NAMES_MEMO slots, made on first use */
+        uint32_t off;     /* an entry, in the unit (at most DWARFINLINE_UNIT_MAX) */
+        bool decl_sought; /* its decl file was looked for */
+        /* Its function's name, then its decl file's ("": none, or not
+         * looked for), in one block; NULL: an empty slot.  16 bytes a
+         * slot, as before decl files. */
+        char *name;
+    } *names; /* NAMES_MEMO slots, made on first use */
     size_t nnames;
     char *text; /* one chain's strings */
     size_t ntext, captext;
@@ -491,6 +504,7 @@ static bool read_die(const unit *u, cursor *c, const abbrev *ab, die *d)
         case AT_SPECIFICATION: to = &d->spec; break;
         case AT_CALL_FILE: to = &d->call_file; break;
         case AT_CALL_LINE: to = &d->call_line; break;
+        case AT_DECL_FILE: to = &d->decl_file; break;
         case AT_SIBLING: to = &d->sibling; break;
         case AT_STMT_LIST: to = &d->stmt_list; break;
         case AT_ADDR_BASE: to = &d->addr_base; break;
@@ -834,8 +848,11 @@ static bool far_entry(scan *s, unit *far, uint64_t off, die *d)
 }
 
 /* Makes the unit at `start` ff's far one: its header, abbreviations and
- * own entry (for DW_AT_str_offsets_base).  Each switch of unit counts
- * against the scanned unit's budget, with its table's size. */
+ * own entry (for DW_AT_str_offsets_base, and DW_AT_stmt_list: the file
+ * numbers of its entries' DW_AT_decl_file are its line table's, whose
+ * header is read again only if a decl_file is met there, once per
+ * switch).  Each switch of unit counts against the scanned unit's budget,
+ * with its table's size. */
 static bool far_open(scan *s, far_file *ff, uint64_t start)
 {
     unit *u = s->u, *far = ff->u;
@@ -843,6 +860,10 @@ static bool far_open(scan *s, far_file *ff, uint64_t start)
         return true;
     uint64_t abbrev_off, dies, next, tables = far->stats.abbrev_tables;
     far->total = 0;
+    dwarfline_files_close(far->files);
+    far->files = NULL;
+    far->files_tried = false;
+    far->has_stmt_list = false;
     if (!unit_header(far, start, &abbrev_off, &dies, &next) || !load_abbrevs(far, abbrev_off))
         return false;
     u->work += 1 + (far->stats.abbrev_tables - tables) * (uint64_t)far->nspecs;
@@ -855,6 +876,8 @@ static bool far_open(scan *s, far_file *ff, uint64_t start)
     }
     far->has_str_offsets_base = cu.str_offsets_base.form != 0;
     far->str_offsets_base = cu.str_offsets_base.v;
+    far->has_stmt_list = cu.stmt_list.form != 0;
+    far->stmt_list = cu.stmt_list.v;
     ff->dies = dies;
     return true;
 }
@@ -885,6 +908,8 @@ static bool follow(scan *s, unit **in, const aval *a, uint64_t *off)
             return !(u->oom = true);
         ff->u->src = src;
         ff->u->winsec = -1;
+        ff->u->lsrc = (dwarfline_src){ src->ctx, src->read, { 0 } };
+        memcpy(ff->u->lsrc.size, src->size, sizeof ff->u->lsrc.size);
     }
     if (++u->work > u->budget || !unit_holding(s, ff, g, &start) || !far_open(s, ff, start) ||
         g - start < ff->dies) {
@@ -904,66 +929,148 @@ static bool entry_at(scan *s, unit *in, uint64_t off, die *d)
 
 /* ---- names (continued) ---------------------------------------------------------- */
 
+/* Appends s with its NUL to u->text, its offset there in *at (inline:
+ * per name and file of every frame, 1% of a first lookup out of line). */
+static inline bool put_text(unit *u, const char *s, size_t *at)
+{
+    size_t len = strlen(s) + 1;
+    if (!text_room(u, len))
+        return false;
+    memcpy(u->text + u->ntext, s, len);
+    *at = u->ntext;
+    u->ntext += len;
+    return true;
+}
+
+/* Appends the name of file number fno of unit in's line table (the
+ * scanned unit or a far one) to u->text, its offset in *at; SIZE_MAX
+ * when it has none.  The numbers are the line program's (from 1 in DWARF
+ * 2-4, from 0 in 5: dwarfline_files_name): DW_AT_call_file's and
+ * DW_AT_decl_file's of the entries of that unit, and of no other.  The
+ * scanned unit remembers the names of its first FILES_MEMO numbers:
+ * chains switch between a few files, each joined once; a far one
+ * remembers none (its names are, with the functions' names: func_name).
+ * false: out of memory. */
+static bool file_name(unit *u, unit *in, uint64_t fno, size_t *at)
+{
+    *at = SIZE_MAX;
+    if (!in->has_stmt_list)
+        return true;
+    if (!in->files_tried) {
+        in->files_tried = true;
+        in->files = dwarfline_files_open(&in->lsrc, in->stmt_list, &u->oom);
+    }
+    bool memo = in == u && fno < FILES_MEMO;
+    const char *path = memo && u->paths ? u->paths[fno] : NULL;
+    if (!path && (path = in->files ? dwarfline_files_name(in->files, fno) : NULL) && memo) {
+        if (!u->paths && !(u->paths = mem_calloc(FILES_MEMO, sizeof *u->paths)))
+            return !(u->oom = true);
+        if (!(u->paths[fno] = mem_strdup(path)))
+            return !(u->oom = true);
+    }
+    if (!path)
+        return !u->oom;
+    return put_text(u, path, at);
+}
+
 /* Appends the name of the function the entry at off is (an inlined copy
  * of): the first linkage name along its abstract_origin and specification
  * references, else the first name; they may lead into other units.  The
  * first name is copied when met (the far unit's slice it lies in may be
- * read over by the next hop), and dropped for a linkage name. */
-static bool find_name(scan *s, uint64_t off, size_t *at)
+ * read over by the next hop).
+ *
+ * With decl, also the file it is declared in, into *decl (SIZE_MAX:
+ * none): the first DW_AT_decl_file along the same references, as an
+ * entry's own attributes override those of the one it completes (DWARF 5,
+ * 2.13.2: an out-of-class definition in a.cc of a method declared in a.h
+ * says a.cc).  One that names no file (0 before DWARF 5, a number past
+ * the table, a form no number has) leaves none: a farther one may be
+ * another file.  Named when
+ * met, by the line table of the unit it is met in: after a
+ * DW_FORM_ref_addr or a reference into the supplementary file, a far
+ * unit's (GCC's -flto, dwz), whose file numbers are not the scanned
+ * unit's.  The references are followed past a linkage name for it,
+ * within the same REF_HOPS. */
+static bool find_name(scan *s, uint64_t off, size_t *at, size_t *decl)
 {
     unit *u = s->u, *in = u;
-    size_t start = u->ntext, first = 0;
-    bool named = false, bad = false;
+    size_t start = u->ntext, first = 0, link = 0;
+    bool named = false, bad = false, linked = false, seek = decl != NULL;
+    if (decl)
+        *decl = SIZE_MAX;
     die d;
     for (int hop = 0; hop < REF_HOPS && entry_at(s, in, off, &d); hop++) {
-        if (d.linkage.form) {
-            u->ntext = start;
-            return put_str(u, in, &d.linkage, at);
+        if (seek && d.decl_file.form) {
+            seek = false;
+            if (is_const(d.decl_file.form) && !file_name(u, in, d.decl_file.v, decl))
+                goto none; /* out of memory */
         }
-        if (d.name.form && !named && !bad) {
+        if (!linked && d.linkage.form) {
+            if (!put_str(u, in, &d.linkage, &link))
+                goto none; /* a linkage name unread names nothing, as before */
+            linked = true;
+        } else if (!linked && d.name.form && !named && !bad) {
             named = put_str(u, in, &d.name, &first);
             bad = !named; /* a first name unread names nothing, as before */
         }
+        if (linked && !seek)
+            break;
         const aval *next = d.origin.form ? &d.origin : d.spec.form ? &d.spec : NULL;
         if (!next || !follow(s, &in, next, &off))
             break;
     }
-    if (!named || bad) {
-        u->ntext = start;
-        return false;
+    if (linked || named) {
+        *at = linked ? link : first;
+        return true;
     }
-    *at = first;
-    return true;
+none:
+    u->ntext = start;
+    if (decl)
+        *decl = SIZE_MAX;
+    return false;
 }
 
 /* find_name, remembered per entry for the unit: the chains of many
  * addresses pass through the same inlined copies, and each name read is a
- * read of .debug_str. */
-static bool func_name(scan *s, uint64_t off, size_t *at)
+ * read of .debug_str.  decl NULL: the decl file is not wanted, nor looked
+ * for (emit's frames whose position has a file, and emit_func's
+ * functions); an entry remembered without it is looked up again when it
+ * is wanted. */
+static bool func_name(scan *s, uint64_t off, size_t *at, size_t *decl)
 {
     unit *u = s->u;
     if (!u->names && !(u->names = mem_calloc(NAMES_MEMO, sizeof *u->names)))
         return !(u->oom = true);
     size_t j = (size_t)((off * 0x9e3779b97f4a7c15ULL) >> 52) & (NAMES_MEMO - 1);
-    for (; u->names[j].name; j = (j + 1) & (NAMES_MEMO - 1))
-        if (u->names[j].off == off) {
-            size_t len = strlen(u->names[j].name) + 1;
-            if (!text_room(u, len))
-                return false;
-            *at = u->ntext;
-            memcpy(u->text + u->ntext, u->names[j].name, len);
-            u->ntext += len;
+    while (u->names[j].name && u->names[j].off != off)
+        j = (j + 1) & (NAMES_MEMO - 1);
+    struct name_memo *m = &u->names[j];
+    if (m->name && (!decl || m->decl_sought)) {
+        if (!put_text(u, m->name, at))
+            return false;
+        if (!decl)
             return true;
-        }
-    if (!find_name(s, off, at))
+        const char *path = m->name + (u->ntext - *at); /* past the name put and its NUL */
+        *decl = SIZE_MAX;
+        return !*path || put_text(u, path, decl);
+    }
+    if (!find_name(s, off, at, decl))
         return false;
     /* A full memo (half its slots) just stops remembering. */
-    if (u->nnames < NAMES_MEMO / 2) {
-        if (!(u->names[j].name = mem_strdup(u->text + *at)))
-            return !(u->oom = true);
-        u->names[j].off = off;
+    if (!m->name && u->nnames >= NAMES_MEMO / 2)
+        return true;
+    const char *name = u->text + *at, *path = decl && *decl != SIZE_MAX ? u->text + *decl : "";
+    size_t nlen = strlen(name) + 1, plen = strlen(path) + 1;
+    char *block = mem_alloc(nlen + plen);
+    if (!block)
+        return !(u->oom = true);
+    memcpy(block, name, nlen);
+    memcpy(block + nlen, path, plen);
+    if (m->name)
+        mem_free(m->name); /* remembered without its decl file */
+    else
         u->nnames++;
-    }
+    *m = (struct name_memo){ (uint32_t)off, decl != NULL, block };
     return true;
 }
 
@@ -975,38 +1082,20 @@ static bool call_site(unit *u, const die *d, size_t *at, uint32_t *line)
     *line = d->call_line.form && is_const(d->call_line.form) && d->call_line.v <= UINT32_MAX
                 ? (uint32_t)d->call_line.v
                 : 0;
-    if (!d->call_file.form || !is_const(d->call_file.form) || !u->has_stmt_list)
+    if (!d->call_file.form || !is_const(d->call_file.form))
         return true;
-    if (!u->files_tried) {
-        u->files_tried = true;
-        u->files = dwarfline_files_open(&u->lsrc, u->stmt_list, &u->oom);
-    }
-    uint64_t fno = d->call_file.v;
-    const char *path = fno < FILES_MEMO && u->paths ? u->paths[fno] : NULL;
-    if (!path && (path = u->files ? dwarfline_files_name(u->files, fno) : NULL) && fno < FILES_MEMO) {
-        /* Chains switch between a few files: each is joined once. */
-        if (!u->paths && !(u->paths = mem_calloc(FILES_MEMO, sizeof *u->paths)))
-            return !(u->oom = true);
-        if (!(u->paths[fno] = mem_strdup(path)))
-            return !(u->oom = true);
-    }
-    if (!path)
-        return !u->oom;
-    size_t len = strlen(path);
-    if (!text_room(u, len + 1))
-        return false;
-    memcpy(u->text + u->ntext, path, len + 1);
-    *at = u->ntext;
-    u->ntext += len + 1;
-    return true;
+    return file_name(u, u, d->call_file.v, at);
 }
 
 /* Names query q's chain and hands it out: nothing when any function of it
- * cannot be named. */
+ * cannot be named (a decl file that cannot be named is left out).  A
+ * frame's decl file is looked for only where its position names no file
+ * (out->placed): the innermost's is the address's row, each other's the
+ * call site of the one inlined into it, named just before. */
 static void emit(scan *s, size_t q)
 {
     unit *u = s->u;
-    size_t name[DWARFINLINE_DEPTH_MAX], file[DWARFINLINE_DEPTH_MAX];
+    size_t name[DWARFINLINE_DEPTH_MAX], file[DWARFINLINE_DEPTH_MAX], decl[DWARFINLINE_DEPTH_MAX];
     dwarfinline_frame f[DWARFINLINE_DEPTH_MAX];
     size_t n = 0;
     u->ntext = 0;
@@ -1014,14 +1103,20 @@ static void emit(scan *s, size_t q)
         return;
     for (uint32_t t = s->tail[q]; t; t = u->pool[t - 1].prev) {
         die d;
-        if (n == DWARFINLINE_DEPTH_MAX || !die_at(u, u->pool[t - 1].off, &d) ||
-            !func_name(s, u->pool[t - 1].off, &name[n]) || !call_site(u, &d, &file[n], &f[n].line))
+        if (n == DWARFINLINE_DEPTH_MAX || !die_at(u, u->pool[t - 1].off, &d))
+            return;
+        const dwarfinline_sink *o = s->out;
+        bool want = !o->placed || (n ? file[n - 1] == SIZE_MAX : !o->placed(o->ctx, q));
+        decl[n] = SIZE_MAX;
+        if (!func_name(s, u->pool[t - 1].off, &name[n], want ? &decl[n] : NULL) ||
+            !call_site(u, &d, &file[n], &f[n].line))
             return;
         n++;
     }
     for (size_t k = 0; k < n; k++) {
         f[k].name = u->text + name[k];
         f[k].file = file[k] == SIZE_MAX ? NULL : u->text + file[k];
+        f[k].decl_file = decl[k] == SIZE_MAX ? NULL : u->text + decl[k];
     }
     if (n) {
         s->out->found(s->out->ctx, q, f, n);
@@ -1035,7 +1130,7 @@ static void emit_func(scan *s, size_t q)
     unit *u = s->u;
     size_t at;
     u->ntext = 0;
-    if (func_name(s, s->sub[q] - 1, &at))
+    if (func_name(s, s->sub[q] - 1, &at, NULL))
         s->out->func(s->out->ctx, q, u->text + at);
 }
 
@@ -1368,6 +1463,7 @@ int dwarfinline_scan(const dwarfinline_src *src, const uint64_t *addrs, size_t n
         if (far) {
             if (out->stats)
                 out->stats->abbrev_tables += far->stats.abbrev_tables;
+            dwarfline_files_close(far->files);
             mem_free(far->buf);
             mem_free(far->abbrevs);
             mem_free(far->specs);

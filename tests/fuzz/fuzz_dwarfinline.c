@@ -15,8 +15,9 @@
  * Two scans for a spread of addresses: one over every unit, indexing them;
  * then, for addresses inside each unit's range, one over every unit and
  * one over only the units whose range holds one, which must answer
- * exactly alike.  Every answer has 1 to DWARFINLINE_DEPTH_MAX functions,
- * each with a non-empty name, and no query is answered twice.
+ * exactly alike (decl files too).  Every answer has 1 to
+ * DWARFINLINE_DEPTH_MAX functions, each with a non-empty name, a call file
+ * and a decl file each NULL or non-empty, and no query is answered twice.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -70,7 +71,8 @@ static void found(void *ctx, size_t q, const dwarfinline_frame *f, size_t n)
     for (size_t k = 0; k < n; k++) {
         CHECK(f[k].name && f[k].name[0]);
         CHECK(!f[k].file || f[k].file[0]);
-        h = mix(mix(h, f[k].name), f[k].file) ^ f[k].line;
+        CHECK(!f[k].decl_file || f[k].decl_file[0]);
+        h = mix(mix(mix(h, f[k].name), f[k].file), f[k].decl_file) ^ f[k].line;
     }
     a->calls[q]++;
     a->hash[q] = h;
@@ -107,7 +109,7 @@ static void scan(dwarfinline_src *src, const uint64_t *q, size_t n, const uint64
 {
     memset(a, 0, sizeof *a);
     src->ctx = src;
-    dwarfinline_sink sink = { a, found, unit, NULL, func };
+    dwarfinline_sink sink = { a, found, unit, NULL, func, NULL };
     CHECK(dwarfinline_scan(src, q, n, units, nunits, &sink) == 0);
     for (size_t i = 0; i < n; i++)
         CHECK(a->calls[i] <= 1);
