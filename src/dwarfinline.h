@@ -73,10 +73,14 @@ typedef struct dwarfinline_src {
  * the file and line it was called from (NULL and 0 when the entry does
  * not say), and the file it is declared in: DW_AT_decl_file of the entry
  * its abstract origin leads to, the first along the references its name
- * is found through, named by the line table of that entry's unit (NULL
- * when none says, it cannot be read, or it was not looked for:
- * dwarfinline_sink.placed).  A fact of the binary, the same for every
- * address of the function: pprof_lines.c gives it to a frame whose
+ * is found through, named by the line table of that entry's unit and
+ * spelled as the table of the unit holding the code spells it (as its
+ * rows and call files are: -flto run in another directory than the
+ * compiles says src/a.h in the one and ../proj/src/a.h in the other);
+ * NULL when none says, it cannot be read, the unit with the code names no
+ * such file and was compiled in another directory, or it was not looked
+ * for (dwarfinline_sink.placed).  A fact of the binary, the same for
+ * every address of the function: pprof_lines.c gives it to a frame whose
  * position has no file (line 0). */
 typedef struct dwarfinline_frame {
     const char *name;
@@ -86,9 +90,10 @@ typedef struct dwarfinline_frame {
 } dwarfinline_frame;
 
 /* What a scan did: abbreviation tables parsed, ranges decoded, queries
- * visited (one per entry on a query's path, per range holding it). */
+ * visited (one per entry on a query's path, per range holding it), and
+ * line-program headers read (for file names) and their bytes. */
 typedef struct dwarfinline_stats {
-    uint64_t abbrev_tables, ranges, visits;
+    uint64_t abbrev_tables, ranges, visits, line_tables, line_bytes;
 } dwarfinline_stats;
 
 typedef struct dwarfinline_sink {

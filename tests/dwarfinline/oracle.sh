@@ -123,5 +123,34 @@ for bin in "$@"; do
                   other + 0 " of other files, " bad + 0 " wrong"
             exit bad > 0 || n - other < 20
         }' bin="$(basename "$bin")" "$work/defs" "$work/decl" || fail=1
+    # And spelled exactly as the rows and call files in that function
+    # are (the files its frames' positions name): a profile's Function is
+    # name and file, and one spelled two ways is two.  GCC's -flto run in
+    # another directory than the compiles names the header src/inl.h in
+    # the unit of its source and ../proj/src/inl.h in the unit with the
+    # code (inl_lto_far4/5); a decl file read in the one must be spelled
+    # as the other.
+    awk -F'\t' 'FNR == NR { def[$1] = $2; next }
+        /^0x[0-9a-f]+$/ { k = 0; next }
+        {
+            if (k++ % 2 == 0) { nm = $1; dc = NF == 2 ? $2 : "?"; next }
+            pos = $0; sub(/:[^:]*$/, "", pos)
+            if (!(nm in def) || dc == "?" || pos == "??")
+                next
+            w = def[nm]
+            if (pos != w && substr(pos, length(pos) - length(w)) != "/" w)
+                next
+            n++
+            if (pos != dc && !((nm, pos, dc) in said)) {
+                said[nm, pos, dc] = 1
+                bad++
+                print "oracle: " bin ": " nm " declared in " dc " at a position in " pos > "/dev/stderr"
+            }
+        }
+        END {
+            print "oracle: " bin ": " n + 0 " positions in the file that defines their function, " \
+                  bad + 0 " spelled otherwise than its decl file"
+            exit bad > 0 || n < 20
+        }' bin="$(basename "$bin")" "$work/defs" "$work/decl" || fail=1
 done
 exit $fail

@@ -23,7 +23,7 @@ enum {
     A_SIBLING = 0x01, A_NAME = 0x03, A_STMT = 0x10, A_LOW = 0x11, A_HIGH = 0x12,
     A_ORIGIN = 0x31, A_SPEC = 0x47, A_RANGES = 0x55, A_CFILE = 0x58, A_CLINE = 0x59,
     A_LINKAGE = 0x6e, A_STROFF_BASE = 0x72, A_ADDR_BASE = 0x73, A_RNG_BASE = 0x74,
-    A_DECL_FILE = 0x3a,
+    A_DECL_FILE = 0x3a, A_COMP_DIR = 0x1b,
     F_ADDR = 0x01, F_DATA2 = 0x05, F_DATA4 = 0x06, F_DATA8 = 0x07, F_STRING = 0x08,
     F_DATA1 = 0x0b, F_STRP = 0x0e, F_UDATA = 0x0f, F_REF_ADDR = 0x10, F_REF4 = 0x13,
     F_INDIRECT = 0x16, F_SEC_OFFSET = 0x17, F_STRX1 = 0x25, F_ADDRX = 0x1b, F_ADDRX1 = 0x29,
@@ -915,6 +915,11 @@ static void abbrevs_decl(void)
     ABB(28, T_INL, true, A_ORIGIN, F_REF4, A_LOW, F_ADDR, A_HIGH, F_DATA4, A_CFILE, F_DATA1,
         A_CLINE, F_DATA1);
     ABB(29, T_INL, false, A_ORIGIN, F_REF4, A_LOW, F_ADDR, A_HIGH, F_DATA4); /* no call site */
+    /* A unit's entry with its compilation directory (declared_respelled),
+     * and without code (30) or with (31). */
+    ABB(30, T_CU, true, A_NAME, F_STRING, A_COMP_DIR, F_STRING, A_STMT, F_SEC_OFFSET);
+    ABB(31, T_CU, true, A_NAME, F_STRING, A_COMP_DIR, F_STRP, A_STMT, F_SEC_OFFSET, A_LOW, F_ADDR,
+        A_HIGH, F_DATA8);
     uleb(&ABBREV, 0);
 }
 
@@ -1188,6 +1193,273 @@ static void declared_where_needed(void **state)
     SAYS(0, "_Z4leafv[a.c]@?:0 < mid[inc/h.h]@a.c:3");
     SAYS(3, "mid[inc/h.h]@a.c:3");
     SAYS(5, "_Z4leafv[a.c]@a.c:4 < mid[inc/h.h]@a.c:3");
+}
+
+/* A DWARF 4 line-program header with no program at the end of LINE: one
+ * directory, dir, and the files named by the (name, directory number)
+ * pairs that follow, ended by NULL (numbered from 1).  Its offset; in
+ * *pad_at, when not NULL, where a second directory's string "p" lies, for
+ * line_pad to make long. */
+static uint64_t line4_tab_pad(size_t *pad_at, const char *dir, ...)
+{
+    size_t start = LINE.n;
+    un(&LINE, 0, 4);
+    un(&LINE, 4, 2);
+    size_t hl = LINE.n;
+    un(&LINE, 0, 4);
+    u8(&LINE, 1); u8(&LINE, 1); u8(&LINE, 1); u8(&LINE, 0xfb); u8(&LINE, 14); u8(&LINE, 13);
+    static const unsigned char lens[] = { 0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1 };
+    for (size_t i = 0; i < sizeof lens; i++)
+        u8(&LINE, lens[i]);
+    str(&LINE, dir);
+    if (pad_at) {
+        *pad_at = LINE.n + 1; /* after its "p" */
+        str(&LINE, "p");
+    }
+    u8(&LINE, 0);
+    va_list ap;
+    va_start(ap, dir);
+    for (const char *name; (name = va_arg(ap, const char *));) {
+        str(&LINE, name);
+        uleb(&LINE, (uint64_t)va_arg(ap, int));
+        uleb(&LINE, 0);
+        uleb(&LINE, 0);
+    }
+    va_end(ap);
+    u8(&LINE, 0);
+    patch(&LINE, hl, LINE.n - hl - 4, 4);
+    patch(&LINE, start, LINE.n - start - 4, 4);
+    return start;
+}
+#define line4_tab(...) line4_tab_pad(NULL, __VA_ARGS__, (const char *)NULL)
+
+/* A unit with compilation directory comp (its string in the entry), line
+ * table at stmt, and no code.  Its start. */
+static size_t unit_in(const char *name, const char *comp, uint64_t stmt)
+{
+    size_t u = unit_begin(4, 0, 0);
+    uleb(&INFO, 30);
+    str(&INFO, name);
+    str(&INFO, comp);
+    un(&INFO, stmt, 4);
+    return u;
+}
+
+/* GCC's -flto run in another directory than the compiles (helper R4,
+ * session 48): the unit holding the code is the link directory's
+ * (/w/link), and names the header its functions come from
+ * ../proj/src/inl.h; the unit of the source they were compiled in
+ * (/w/proj, where the functions are declared) names it src/inl.h, and by
+ * another number.  A decl file read there is spelled as the unit with the
+ * code spells it, so the frame's file is the one its rows and call files
+ * have (else one function was two in each profile).  A file that unit
+ * does not name is left out when the far one's directory is another (its
+ * spelling is another's), and kept as the far unit spells it when both
+ * were compiled in one directory. */
+static void declared_respelled(void **state)
+{
+    (void)state;
+    reset();
+    uint64_t stmt_a = line4_tab("../proj/src", "a.c", 0, "inl.h", 1, "/usr/include/x.h", 0);
+    uint64_t stmt_b = line4_tab("src", "src/b.c", 0, "other.h", 1, "inl.h", 1, "../proj/./x.h", 0,
+                                "/usr/include/../include/x.h", 0);
+    uint64_t stmt_c = line4_tab("inc", "c.c", 0, "gone.h", 1);
+    abbrevs_decl();
+    size_t ub = unit_in("src/b.c", "/w/proj", stmt_b);
+    uint64_t binl = declared(ub, "binl", 3);
+    uint64_t bother = declared(ub, "bother", 2);
+    uint64_t bx = declared(ub, "bx", 4);
+    uint64_t babs = declared(ub, "babs", 5);
+    uleb(&INFO, 0);
+    unit_end(ub);
+    size_t uc = unit_in("c.c", "/w/link/", stmt_c);
+    uint64_t cgone = declared(uc, "cgone", 2);
+    uleb(&INFO, 0);
+    unit_end(uc);
+    size_t ua = unit_begin(4, 0, 0);
+    uleb(&INFO, 31);
+    str(&INFO, "<artificial>");
+    un(&INFO, put_str(&STR, "/w/link"), 4);
+    un(&INFO, stmt_a, 4);
+    un(&INFO, 0x1000, 8);
+    un(&INFO, 0x100, 8);
+    uleb(&INFO, 11);
+    str(&INFO, "outer");
+    inl_addr(12, ub + binl, 0x1000, 0x10, 3);
+    inl_addr(12, ub + bother, 0x1010, 0x10, 4);
+    inl_addr(12, uc + cgone, 0x1020, 0x10, 5);
+    inl_addr(12, ub + bx, 0x1030, 0x10, 6);
+    inl_addr(12, ub + babs, 0x1040, 0x10, 7);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(ua);
+    static const uint64_t q[] = { 0x1005, 0x1015, 0x1025, 0x1035, 0x1045 };
+    assert_int_equal(run(q, 5, NULL, 0), 0);
+    SAYS(0, "binl[../proj/src/inl.h]@a.c:3"); /* b's own spelling: src/inl.h */
+    SAYS(1, "bother@a.c:4");                  /* a names no src/other.h */
+    SAYS(2, "cgone[inc/gone.h]@a.c:5");       /* compiled in /w/link too */
+    /* /w/proj/../proj/./x.h is not /usr/include/x.h; the latter is. */
+    SAYS(3, "bx@a.c:6");
+    SAYS(4, "babs[/usr/include/x.h]@a.c:7");
+    /* A unit whose compilation directory cannot be read compares its
+     * names as they are: src/inl.h is not ../proj/src/inl.h. */
+    size_t whole = STR.n;
+    STR.n = 0;
+    assert_int_equal(run(q, 5, NULL, 0), 0);
+    SAYS(0, "binl@a.c:3");
+    SAYS(4, "babs[/usr/include/x.h]@a.c:7");
+    STR.n = whole;
+    each_failure(q, 1, "binl[../proj/src/inl.h]@a.c:3");
+}
+
+/* .debug_line with long runs of 'p' put in at the places pads[] says (a
+ * header's directory string, line4_tab_pad), so headers of megabytes cost
+ * the test none: the reads of the other sections are rd's. */
+static struct {
+    size_t at; /* in LINE */
+    uint64_t n;
+} pads[8];
+static size_t npads;
+
+static bool rd_padded(void *ctx, int s, uint64_t off, void *dst, size_t len)
+{
+    if (s != DWARFLINE_LINE)
+        return rd(ctx, s, off, dst, len);
+    unsigned char *d = dst;
+    while (len) {
+        uint64_t shift = 0, chunk = len, real = UINT64_MAX;
+        bool pad = false;
+        for (size_t k = 0; k <= npads; k++) {
+            uint64_t vat = k < npads ? pads[k].at + shift : UINT64_MAX; /* the pad's start */
+            if (off < vat) {
+                real = off - shift;
+                chunk = vat - off < len ? vat - off : len;
+                break;
+            }
+            if (off < vat + pads[k].n) {
+                pad = true;
+                chunk = vat + pads[k].n - off < len ? vat + pads[k].n - off : len;
+                break;
+            }
+            shift += pads[k].n;
+        }
+        if (pad)
+            memset(d, 'p', (size_t)chunk);
+        else if (real > LINE.n || chunk > LINE.n - real)
+            return false;
+        else
+            memcpy(d, LINE.b + real, (size_t)chunk);
+        d += chunk;
+        off += chunk;
+        len -= (size_t)chunk;
+    }
+    return true;
+}
+
+/* A header of line4_tab_pad's, its directory "p" made n + 1 bytes long:
+ * its offset in the padded .debug_line. */
+static uint64_t line_pad(uint64_t n, const char *c, const char *h)
+{
+    uint64_t before = 0;
+    for (size_t k = 0; k < npads; k++)
+        before += pads[k].n;
+    size_t at;
+    uint64_t start = line4_tab_pad(&at, "inc", c, 0, h, 1, (const char *)NULL);
+    patch(&LINE, start, LINE.n - start - 4 + n, 4);
+    patch(&LINE, start + 6, LINE.n - start - 10 + n, 4);
+    pads[npads].at = at;
+    pads[npads++].n = n;
+    return start + before;
+}
+
+/* One unit of code whose inlined frames name functions declared in
+ * `nfar` other units, in turn (DW_FORM_ref_addr), each with a line table
+ * whose header is `hdr` bytes: NQ queries, each DEPTH frames deep, every
+ * frame a switch of far unit.  The scan's stats into stats. */
+enum { DEPTH = 20 }; /* found's 512 bytes hold 20 frames */
+static int far_switches(int nfar, uint64_t hdr)
+{
+    reset();
+    npads = 0;
+    line4();
+    uint64_t stmt[8], fn[8];
+    size_t fu[8];
+    for (int k = 0; k < nfar; k++)
+        stmt[k] = line_pad(hdr, "f.c", "f.h");
+    abbrevs_decl();
+    for (int k = 0; k < nfar; k++) {
+        fu[k] = unit_in("f.c", "/w", stmt[k]);
+        fn[k] = declared(fu[k], "f", 2);
+        uleb(&INFO, 0);
+        unit_end(fu[k]);
+    }
+    size_t ua = unit_begin(4, 0, 0);
+    uleb(&INFO, 31);
+    str(&INFO, "a.c");
+    un(&INFO, put_str(&STR, "/w"), 4);
+    un(&INFO, 0, 4);
+    un(&INFO, 0x1000, 8);
+    un(&INFO, 0x1000, 8);
+    uleb(&INFO, 11);
+    str(&INFO, "outer");
+    int at = 0;
+    for (uint64_t q = 0; q < NQ; q++) {
+        for (int d = 0; d < DEPTH; d++, at = (at + 1) % nfar)
+            inl_addr(14, fu[at] + fn[at], 0x1000 + 0x10 * q, 0x10, 1);
+        for (int d = 0; d < DEPTH; d++)
+            uleb(&INFO, 0);
+    }
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(ua);
+    uint64_t qs[NQ];
+    for (size_t q = 0; q < NQ; q++)
+        qs[q] = 0x1008 + 0x10 * q;
+    dwarfinline_src src = { NULL, rd_padded, { 0 }, NULL };
+    for (int s = 0; s < DWARFINLINE_NSECS; s++)
+        src.size[s] = sec[s].n;
+    for (size_t k = 0; k < npads; k++)
+        src.size[DWARFLINE_LINE] += pads[k].n;
+    memset(got, 0, sizeof got);
+    memset(calls, 0, sizeof calls);
+    memset(&stats, 0, sizeof stats);
+    dwarfinline_sink sink = { NULL, found, NULL, &stats, NULL, NULL };
+    return dwarfinline_scan(&src, qs, NQ, NULL, 0, &sink);
+}
+
+/* The file tables of far units are kept for the scan (far_table): frames
+ * switching between two far units at each of 320 frames read each header
+ * once, where they read it at every switch (helper R4, session 48: 4000
+ * switches between two headers of 860 KB read 3.4 GB in 5.3 s). */
+static void far_tables_kept(void **state)
+{
+    (void)state;
+    enum { HDR = 1 << 20 };
+    assert_int_equal(far_switches(2, HDR), 0);
+    for (size_t q = 0; q < NQ; q++) {
+        assert_int_equal(calls[q], 1);
+        assert_non_null(strstr(got[q], "f[inc/f.h]@a.c:1 < f[inc/f.h]@a.c:1"));
+    }
+    /* a.c's table, and each far one once. */
+    assert_int_equal(stats.line_tables, 3);
+    assert_true(stats.line_bytes < 2 * (HDR + 100) + 100);
+}
+
+static uint64_t budget(size_t bytes, size_t n);
+
+/* More far units than the scan keeps tables of, met in turn: each switch
+ * reads a header again, and counts against the unit's budget by its
+ * size, so the unit stops there: without it, 320 headers of 4 MiB. */
+static void far_tables_budget(void **state)
+{
+    (void)state;
+    enum { HDR = 4 << 20 };
+    assert_int_equal(far_switches(5, HDR), 0);
+    uint64_t cap = 256 * budget(INFO.n, NQ);
+    assert_true(stats.line_bytes <= cap + HDR);
+    assert_true(stats.line_tables < NQ * DEPTH / 2);
+    assert_true(stats.line_tables > 5); /* they were read again */
+    NONE(NQ - 1); /* the budget ran out before the last query */
 }
 
 /* ---- cut and hostile input ---------------------------------------------- */
@@ -1552,6 +1824,9 @@ int main(void)
         cmocka_unit_test(declared_elsewhere),
         cmocka_unit_test(declared_in_supplementary),
         cmocka_unit_test(declared_where_needed),
+        cmocka_unit_test(declared_respelled),
+        cmocka_unit_test(far_tables_kept),
+        cmocka_unit_test(far_tables_budget),
         cmocka_unit_test(truncated),
         cmocka_unit_test(hostile),
         cmocka_unit_test(discarded),
