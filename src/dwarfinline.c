@@ -1042,6 +1042,8 @@ static dwarfline_files *far_files(scan *s, const unit *in)
  * is not followed).  Its length; 0 when it does not fit. */
 static size_t canon_path(const char *dir, const char *name, char *out, size_t cap)
 {
+    if (!name) /* the callers check; clang-analyzer cannot follow them */
+        return 0;
     const char *parts[2] = { name[0] != '/' ? dir : NULL, name };
     size_t n = 0;
     if ((parts[0] ? parts[0] : name)[0] == '/')
@@ -1132,7 +1134,7 @@ static bool canon_make(scan *s)
     u->ncanon = 0;
     mem_free(u->cdir);
     u->cdir = NULL;
-    if (!u->cpath && !(u->cpath = mem_alloc(2 * CANON_MAX)))
+    if (!u->cpath && !(u->cpath = mem_alloc((size_t)2 * CANON_MAX)))
         return !(u->oom = true);
     size_t mark = u->ntext, at;
     comp_dir_of(s, u, &at);
