@@ -21,8 +21,10 @@
  * entry whose ranges stray outside its parent's would skip a frame.  Once
  * the unit is walked, each chain is named: the function of each node
  * (through DW_AT_abstract_origin and DW_AT_specification to a linkage name
- * or a name) and its call site (DW_AT_call_file, named by the unit's
- * line-program header through dwarfline.h, and DW_AT_call_line).
+ * or a name) and the file it is declared in (the first DW_AT_decl_file on
+ * that way), and its call site (DW_AT_call_file, and DW_AT_call_line).
+ * File numbers are named by the line-program header (dwarfline.h) of the
+ * unit whose entry holds them.
  *
  * A reference by DW_FORM_ref_addr may lead into another unit (GCC's -flto
  * output: the unit it makes holds the code, and names each function in
@@ -32,16 +34,20 @@
  * of the supplementary file (`dwz -m`), whose sections the caller gives
  * as src->alt.  That entry is read from the other unit (a far one, one
  * per file: its header, its abbreviations, its own entry for
- * DW_AT_str_offsets_base, and a slice of its bytes from the entry on, up
- * to FAR_ENTRY_MAX), found through the starts of the units, which a scan
+ * DW_AT_str_offsets_base and DW_AT_stmt_list, a slice of its bytes from
+ * the entry on, up to FAR_ENTRY_MAX, and its line-program header if a
+ * DW_AT_decl_file is met there: the scan keeps the last FAR_TABLES of
+ * those, and spells the file as the scanned unit's table does, respell),
+ * found through the starts of the units, which a scan
  * learns by walking their headers from the section's start as far as a
  * reference needs.  Other units are never walked, so the first profile
  * costs about what it does without -flto or dwz.
  *
  * Invariants: every read is checked (dwarfcursor.h); every entry consumes
  * at least its code, references are followed a bounded number of hops
- * (REF_HOPS, into other units too; each one there, and each switch of the
- * far unit, counts against the budget below, by the bytes it reads),
+ * (REF_HOPS, into other units too; each one there, each switch of the
+ * far unit, and each line-program header read, counts against the budget
+ * below, by the bytes it reads),
  * and tables, range lists, nesting and chains have caps; and the ranges
  * decoded plus the queries visited in a unit are counted against a budget
  * of 16 per byte of the unit, NEST_MAX per query and 2^20 (honest DWARF
@@ -69,9 +75,10 @@ enum {
     TAG_SUBPROGRAM = 0x2e, TAG_PARTIAL_UNIT = 0x3c,
     /* Attributes (7.5.4). */
     AT_SIBLING = 0x01, AT_NAME = 0x03, AT_STMT_LIST = 0x10, AT_LOW_PC = 0x11, AT_HIGH_PC = 0x12,
-    AT_ABSTRACT_ORIGIN = 0x31, AT_SPECIFICATION = 0x47, AT_RANGES = 0x55, AT_CALL_FILE = 0x58,
-    AT_CALL_LINE = 0x59, AT_LINKAGE_NAME = 0x6e, AT_STR_OFFSETS_BASE = 0x72, AT_ADDR_BASE = 0x73,
-    AT_RNGLISTS_BASE = 0x74, AT_MIPS_LINKAGE_NAME = 0x2007,
+    AT_COMP_DIR = 0x1b,
+    AT_ABSTRACT_ORIGIN = 0x31, AT_DECL_FILE = 0x3a, AT_SPECIFICATION = 0x47, AT_RANGES = 0x55,
+    AT_CALL_FILE = 0x58, AT_CALL_LINE = 0x59, AT_LINKAGE_NAME = 0x6e, AT_STR_OFFSETS_BASE = 0x72,
+    AT_ADDR_BASE = 0x73, AT_RNGLISTS_BASE = 0x74, AT_MIPS_LINKAGE_NAME = 0x2007,
     /* Forms (7.5.6), and GNU's (binutils' dwarf2.def). */
     FORM_ADDR = 0x01, FORM_BLOCK2 = 0x03, FORM_BLOCK4, FORM_DATA2, FORM_DATA4, FORM_DATA8,
     FORM_STRING, FORM_BLOCK, FORM_BLOCK1, FORM_DATA1, FORM_FLAG, FORM_SDATA, FORM_STRP,
@@ -142,8 +149,8 @@ typedef struct aval {
 
 typedef struct die {
     const abbrev *ab;
-    aval name, linkage, low, high, ranges, origin, spec, call_file, call_line, sibling;
-    aval stmt_list, addr_base, rnglists_base, str_offsets_base;
+    aval name, linkage, low, high, ranges, origin, spec, call_file, call_line, decl_file, sibling;
+    aval stmt_list, addr_base, rnglists_base, str_offsets_base, comp_dir;
 } die;
 
 typedef struct node {
@@ -152,6 +159,9 @@ typedef struct node {
     uint32_t prev; /* the node it was inlined into, + 1; 0: none */
     uint32_t len;  /* nodes in the chain, this one included */
 } node;
+
+/* Entries' offsets in a unit fit the names' memo (struct name_memo). */
+_Static_assert(DWARFINLINE_UNIT_MAX <= UINT32_MAX, "name_memo.off");
 
 /* A query's tail when an inlined entry holds it but an inlined entry
  * around that one does not: the tree is not to be believed there. */
@@ -197,13 +207,33 @@ typedef struct unit {
     node *pool;
     size_t npool, cappool;
     dwarfline_src lsrc; /* src's first sections, as the line reader sees them */
+    /* The scanned unit's: the file table of its line program
+     * (DW_AT_stmt_list), for DW_AT_call_file and DW_AT_decl_file (a far
+     * unit's tables are the scan's: far_table). */
     dwarfline_files *files;
     bool files_tried;
-    char **paths; /* FILES_MEMO names of call files, made on first use */
+    /* Its DW_AT_comp_dir (form 0: none; DW_FORM_string's offset is in
+     * the buffer of a far unit's first slice: reread), for respell. */
+    aval comp_dir;
+    /* The scanned unit's file names as respell compares them (canon_path,
+     * hashed), sorted by hash; made on the first decl file met in a far
+     * unit, for the unit. */
+    struct canon_ent {
+        uint64_t hash, fno;
+    } *canon;
+    size_t ncanon, capcanon;
+    bool canon_made;
+    char *cdir;  /* the scanned unit's DW_AT_comp_dir, NULL: none (with canon) */
+    char *cpath; /* two canon_path buffers */
+    char **paths; /* FILES_MEMO names of call and decl files, made on first use */
     struct name_memo {
-        uint64_t off; /* an inlined entry */
-        char *name;   /* its function's name; NULL: an empty slot */
-    } *names;         /* NAMES_MEMO slots, made on first use */
+        uint32_t off;     /* an entry, in the unit (at most DWARFINLINE_UNIT_MAX) */
+        bool decl_sought; /* its decl file was looked for */
+        /* Its function's name, then its decl file's ("": none, or not
+         * looked for), in one block; NULL: an empty slot.  16 bytes a
+         * slot, as before decl files. */
+        char *name;
+    } *names; /* NAMES_MEMO slots, made on first use */
     size_t nnames;
     char *text; /* one chain's strings */
     size_t ntext, captext;
@@ -228,6 +258,22 @@ typedef struct far_file {
 
 enum { FAR_OWN, FAR_ALT, FAR_FILES };
 
+/* The file tables of far units' line programs, kept for the scan: the
+ * decl files met in far units name their numbers through them, and the
+ * chains of one unit may switch far units at every frame (-flto names
+ * functions in the units of their sources; a crafted file alternates), so
+ * a table read per switch would read a header of up to
+ * DWARFLINE_UNIT_MAX bytes per frame.  FAR_TABLES of them, the least
+ * recently used replaced; each read counts against the scanned unit's
+ * budget by its size, as far_entry's slices do. */
+enum { FAR_TABLES = 4 };
+typedef struct far_table {
+    const dwarfinline_src *src; /* the file (the supplementary one's too) */
+    uint64_t off;               /* DW_AT_stmt_list */
+    dwarfline_files *f;         /* NULL: it could not be read */
+    uint64_t used;              /* 0: an empty slot */
+} far_table;
+
 typedef struct scan {
     const dwarfinline_src *src;
     const dwarfinline_sink *out;
@@ -244,6 +290,8 @@ typedef struct scan {
     size_t nsubs;
     unit *u;
     far_file far[FAR_FILES];
+    far_table tables[FAR_TABLES];
+    uint64_t clock; /* far_table.used's */
 } scan;
 
 /* ---- growing arrays ---------------------------------------------------------- */
@@ -491,11 +539,13 @@ static bool read_die(const unit *u, cursor *c, const abbrev *ab, die *d)
         case AT_SPECIFICATION: to = &d->spec; break;
         case AT_CALL_FILE: to = &d->call_file; break;
         case AT_CALL_LINE: to = &d->call_line; break;
+        case AT_DECL_FILE: to = &d->decl_file; break;
         case AT_SIBLING: to = &d->sibling; break;
         case AT_STMT_LIST: to = &d->stmt_list; break;
         case AT_ADDR_BASE: to = &d->addr_base; break;
         case AT_RNGLISTS_BASE: to = &d->rnglists_base; break;
         case AT_STR_OFFSETS_BASE: to = &d->str_offsets_base; break;
+        case AT_COMP_DIR: to = &d->comp_dir; break;
         default: break;
         }
         if (to)
@@ -834,8 +884,11 @@ static bool far_entry(scan *s, unit *far, uint64_t off, die *d)
 }
 
 /* Makes the unit at `start` ff's far one: its header, abbreviations and
- * own entry (for DW_AT_str_offsets_base).  Each switch of unit counts
- * against the scanned unit's budget, with its table's size. */
+ * own entry (for DW_AT_str_offsets_base, and DW_AT_stmt_list and
+ * DW_AT_comp_dir: the file numbers of its entries' DW_AT_decl_file are its
+ * line table's, read only if a decl_file is met there, and kept for the
+ * scan: far_table).  Each switch of unit counts against the scanned
+ * unit's budget, with its table's size. */
 static bool far_open(scan *s, far_file *ff, uint64_t start)
 {
     unit *u = s->u, *far = ff->u;
@@ -843,6 +896,8 @@ static bool far_open(scan *s, far_file *ff, uint64_t start)
         return true;
     uint64_t abbrev_off, dies, next, tables = far->stats.abbrev_tables;
     far->total = 0;
+    far->has_stmt_list = false;
+    far->comp_dir.form = 0;
     if (!unit_header(far, start, &abbrev_off, &dies, &next) || !load_abbrevs(far, abbrev_off))
         return false;
     u->work += 1 + (far->stats.abbrev_tables - tables) * (uint64_t)far->nspecs;
@@ -855,6 +910,9 @@ static bool far_open(scan *s, far_file *ff, uint64_t start)
     }
     far->has_str_offsets_base = cu.str_offsets_base.form != 0;
     far->str_offsets_base = cu.str_offsets_base.v;
+    far->has_stmt_list = cu.stmt_list.form != 0;
+    far->stmt_list = cu.stmt_list.v;
+    far->comp_dir = cu.comp_dir;
     ff->dies = dies;
     return true;
 }
@@ -885,6 +943,8 @@ static bool follow(scan *s, unit **in, const aval *a, uint64_t *off)
             return !(u->oom = true);
         ff->u->src = src;
         ff->u->winsec = -1;
+        ff->u->lsrc = (dwarfline_src){ src->ctx, src->read, { 0 } };
+        memcpy(ff->u->lsrc.size, src->size, sizeof ff->u->lsrc.size);
     }
     if (++u->work > u->budget || !unit_holding(s, ff, g, &start) || !far_open(s, ff, start) ||
         g - start < ff->dies) {
@@ -904,87 +964,288 @@ static bool entry_at(scan *s, unit *in, uint64_t off, die *d)
 
 /* ---- names (continued) ---------------------------------------------------------- */
 
-/* Appends the name of the function the entry at off is (an inlined copy
- * of): the first linkage name along its abstract_origin and specification
- * references, else the first name; they may lead into other units.  The
- * first name is copied when met (the far unit's slice it lies in may be
- * read over by the next hop), and dropped for a linkage name. */
-static bool find_name(scan *s, uint64_t off, size_t *at)
+/* Appends s with its NUL to u->text, its offset there in *at (inline:
+ * per name and file of every frame, 1% of a first lookup out of line). */
+static inline bool put_text(unit *u, const char *s, size_t *at)
 {
-    unit *u = s->u, *in = u;
-    size_t start = u->ntext, first = 0;
-    bool named = false, bad = false;
-    die d;
-    for (int hop = 0; hop < REF_HOPS && entry_at(s, in, off, &d); hop++) {
-        if (d.linkage.form) {
-            u->ntext = start;
-            return put_str(u, in, &d.linkage, at);
-        }
-        if (d.name.form && !named && !bad) {
-            named = put_str(u, in, &d.name, &first);
-            bad = !named; /* a first name unread names nothing, as before */
-        }
-        const aval *next = d.origin.form ? &d.origin : d.spec.form ? &d.spec : NULL;
-        if (!next || !follow(s, &in, next, &off))
-            break;
-    }
-    if (!named || bad) {
-        u->ntext = start;
+    size_t len = strlen(s) + 1;
+    if (!text_room(u, len))
         return false;
-    }
-    *at = first;
+    memcpy(u->text + u->ntext, s, len);
+    *at = u->ntext;
+    u->ntext += len;
     return true;
 }
 
-/* find_name, remembered per entry for the unit: the chains of many
- * addresses pass through the same inlined copies, and each name read is a
- * read of .debug_str. */
-static bool func_name(scan *s, uint64_t off, size_t *at)
+/* Opens the file table of the line program at off of in's .debug_line,
+ * counting it against the scanned unit's budget by its size (1 +
+ * len / FAR_SLICE, as far_entry's slices): one longer than the budget
+ * left is not read.  NULL: none (*len > max: over the budget), or out of
+ * memory (u->oom). */
+static dwarfline_files *open_files(unit *u, const unit *in, uint64_t off, uint64_t *len)
+{
+    uint64_t left = u->work < u->budget ? u->budget - u->work : 0;
+    uint64_t max = left > UINT64_MAX / FAR_SLICE ? UINT64_MAX : left * FAR_SLICE;
+    dwarfline_files *f = dwarfline_files_open(&in->lsrc, off, max, len, &u->oom);
+    u->work += 1 + *len / FAR_SLICE;
+    u->stats.line_tables++;
+    u->stats.line_bytes += f ? *len : 0;
+    return f;
+}
+
+/* The scanned unit's file table, read on first use. */
+static dwarfline_files *own_files(unit *u)
+{
+    if (!u->files_tried) {
+        uint64_t len;
+        u->files_tried = true;
+        u->files = open_files(u, u, u->stmt_list, &len);
+    }
+    return u->files;
+}
+
+/* The file table of far unit in's line program, from the scan's
+ * far_tables (read into the least recently used slot when not there).
+ * It lives until the next call.  NULL: none, or out of memory. */
+static dwarfline_files *far_files(scan *s, const unit *in)
 {
     unit *u = s->u;
-    if (!u->names && !(u->names = mem_calloc(NAMES_MEMO, sizeof *u->names)))
-        return !(u->oom = true);
-    size_t j = (size_t)((off * 0x9e3779b97f4a7c15ULL) >> 52) & (NAMES_MEMO - 1);
-    for (; u->names[j].name; j = (j + 1) & (NAMES_MEMO - 1))
-        if (u->names[j].off == off) {
-            size_t len = strlen(u->names[j].name) + 1;
-            if (!text_room(u, len))
-                return false;
-            *at = u->ntext;
-            memcpy(u->text + u->ntext, u->names[j].name, len);
-            u->ntext += len;
-            return true;
+    far_table *lru = &s->tables[0];
+    for (size_t k = 0; k < FAR_TABLES; k++) {
+        far_table *t = &s->tables[k];
+        if (t->used && t->src == in->src && t->off == in->stmt_list) {
+            t->used = ++s->clock;
+            return t->f;
         }
-    if (!find_name(s, off, at))
+        if (t->used < lru->used)
+            lru = t;
+    }
+    uint64_t len;
+    dwarfline_files *f = open_files(u, in, in->stmt_list, &len);
+    /* A table over the budget is not remembered as unreadable: a later
+     * unit, with a budget of its own, may read it. */
+    if (u->oom) {
+        dwarfline_files_close(f);
+        return NULL;
+    }
+    if (!f && u->work > u->budget)
+        return NULL;
+    dwarfline_files_close(lru->f);
+    *lru = (far_table){ in->src, in->stmt_list, f, ++s->clock };
+    return f;
+}
+
+/* Copies the canonical form of file name `name` into out (cap bytes):
+ * joined to directory dir when it is relative and dir is not NULL, then
+ * without "." and empty components, each ".." taking the component
+ * before it away (lexically, as the compilers wrote them: a symbolic link
+ * is not followed).  Its length; 0 when it does not fit. */
+static size_t canon_path(const char *dir, const char *name, char *out, size_t cap)
+{
+    if (!name) /* the callers check; clang-analyzer cannot follow them */
+        return 0;
+    const char *parts[2] = { name[0] != '/' ? dir : NULL, name };
+    size_t n = 0;
+    if ((parts[0] ? parts[0] : name)[0] == '/')
+        out[n++] = '/';
+    size_t base = n; /* out[0 .. base): "/", or a relative name's leading ".." */
+    for (int k = 0; k < 2; k++) {
+        for (const char *p = parts[k]; p && *p;) {
+            while (*p == '/')
+                p++;
+            const char *e = p;
+            while (*e && *e != '/')
+                e++;
+            size_t len = (size_t)(e - p);
+            bool dots = len == 2 && p[0] == '.' && p[1] == '.';
+            if (!len || (len == 1 && p[0] == '.') || (dots && n == 1 && out[0] == '/')) {
+                p = e; /* nothing, ".", and the root's ".." (the root) */
+                continue;
+            }
+            if (dots && n > base) {
+                size_t i = n;
+                while (i > base && out[i - 1] != '/')
+                    i--;
+                n = i > base ? i - 1 : base;
+                p = e;
+                continue;
+            }
+            if (n + 1 + len + 1 > cap)
+                return 0;
+            if (n && out[n - 1] != '/')
+                out[n++] = '/';
+            memcpy(out + n, p, len);
+            n += len;
+            if (dots)
+                base = n; /* nothing before it to take away */
+            p = e;
+        }
+    }
+    out[n] = '\0';
+    return n;
+}
+
+static uint64_t hash_str(const char *p, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static int canon_cmp(const void *pa, const void *pb)
+{
+    const struct canon_ent *a = pa, *b = pb;
+    return (a->hash > b->hash) - (a->hash < b->hash);
+}
+
+enum { CANON_MAX = 2 * DWARFLINE_PATH_MAX + 2 };
+
+/* The DW_AT_comp_dir of unit in (the scanned one, or far unit in of the
+ * scan) appended to u->text, its offset in *at; SIZE_MAX: none, or it
+ * cannot be read. */
+static void comp_dir_of(scan *s, unit *in, size_t *at)
+{
+    unit *u = s->u;
+    aval a = in->comp_dir;
+    *at = SIZE_MAX;
+    if (!a.form)
+        return;
+    if (in != u && a.form == FORM_STRING) {
+        /* In the far unit's first slice, which a later one read over. */
+        const far_file *ff = in == s->far[FAR_ALT].u ? &s->far[FAR_ALT] : &s->far[FAR_OWN];
+        die cu;
+        if (!far_entry(s, in, ff->dies, &cu) || cu.comp_dir.form != FORM_STRING)
+            return;
+        a = cu.comp_dir;
+    }
+    if (!put_str(u, in, &a, at))
+        *at = SIZE_MAX;
+}
+
+/* Makes the scanned unit's canon[] and cdir: each name of its file table,
+ * canonical (under its DW_AT_comp_dir), hashed.  Each name counts against
+ * the budget; over it, the index stays empty (nothing matches).  false:
+ * out of memory. */
+static bool canon_make(scan *s)
+{
+    unit *u = s->u;
+    u->canon_made = true;
+    u->ncanon = 0;
+    mem_free(u->cdir);
+    u->cdir = NULL;
+    if (!u->cpath && !(u->cpath = mem_alloc((size_t)2 * CANON_MAX)))
+        return !(u->oom = true);
+    size_t mark = u->ntext, at;
+    comp_dir_of(s, u, &at);
+    if (at != SIZE_MAX && !(u->cdir = mem_strdup(u->text + at)))
+        u->oom = true;
+    u->ntext = mark;
+    if (u->oom || !u->has_stmt_list || !own_files(u))
+        return !u->oom;
+    uint64_t first, end;
+    dwarfline_files_numbers(u->files, &first, &end);
+    if (end - first > u->budget - (u->work < u->budget ? u->work : u->budget))
+        return true;
+    u->work += end - first;
+    for (uint64_t fno = first; fno < end; fno++) {
+        const char *name = dwarfline_files_name(u->files, fno);
+        size_t len = name ? canon_path(u->cdir, name, u->cpath, CANON_MAX) : 0;
+        if (!len)
+            continue;
+        if (!room(&u->canon, &u->capcanon, u->ncanon, sizeof *u->canon, SIZE_MAX, &u->oom))
+            return false;
+        u->canon[u->ncanon++] = (struct canon_ent){ hash_str(u->cpath, len), fno };
+    }
+    sort_array(u->canon, u->ncanon, sizeof *u->canon, canon_cmp);
+    return true;
+}
+
+/* The decl file at *at of u->text (its last string), named by far unit
+ * in's line table, spelled as the scanned unit's own table spells it:
+ * rows and call files are named through that one, relative to its
+ * compilation directory (-flto's link directory), and a far unit's
+ * spelling is relative to its own (the directory its source was compiled
+ * in): GCC's -flto run from another directory says src/inl.h there and
+ * ../proj/src/inl.h in the rows, and one function would be two in a
+ * profile.  The names are compared canonical (canon_path, each under its
+ * unit's DW_AT_comp_dir).  None matching (the scanned unit names no such
+ * file), the far spelling is kept only when the two units have the same
+ * compilation directory (the same spelling rules: dwz's partial units, a
+ * build in one directory), else none is given: pprof_lines.c's vote then
+ * takes the file the function's other frames give, as before decl files,
+ * where a spelling no row uses could only make a second function.
+ * false: out of memory. */
+static bool respell(scan *s, unit *in, size_t *at)
+{
+    unit *u = s->u;
+    if (!u->canon_made && !canon_make(s))
         return false;
-    /* A full memo (half its slots) just stops remembering. */
-    if (u->nnames < NAMES_MEMO / 2) {
-        if (!(u->names[j].name = mem_strdup(u->text + *at)))
-            return !(u->oom = true);
-        u->names[j].off = off;
-        u->nnames++;
+    size_t mark = *at, keep = mark + strlen(u->text + mark) + 1, fdir;
+    comp_dir_of(s, in, &fdir);
+    if (u->oom)
+        return false;
+    const char *dir = fdir == SIZE_MAX ? NULL : u->text + fdir;
+    char *want = u->cpath, *have = u->cpath + CANON_MAX;
+    bool same_dir = !dir || !u->cdir ? !in->comp_dir.form && !u->comp_dir.form
+                    : canon_path(NULL, dir, want, CANON_MAX) &&
+                          canon_path(NULL, u->cdir, have, CANON_MAX) && !strcmp(want, have);
+    size_t len = canon_path(dir, u->text + mark, want, CANON_MAX);
+    u->ntext = keep;
+    if (len && u->ncanon && u->files) {
+        struct canon_ent key = { hash_str(want, len), 0 };
+        size_t lo = 0, hi = u->ncanon;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (canon_cmp(&u->canon[mid], &key) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (; lo < u->ncanon && u->canon[lo].hash == key.hash; lo++) {
+            const char *name = dwarfline_files_name(u->files, u->canon[lo].fno);
+            if (name && canon_path(u->cdir, name, have, CANON_MAX) == len && !memcmp(have, want, len)) {
+                u->ntext = mark;
+                return put_text(u, name, at);
+            }
+        }
+    }
+    if (!same_dir) {
+        u->ntext = mark;
+        *at = SIZE_MAX;
     }
     return true;
 }
 
-/* The call site of inlined entry d: file into u->text (*at, or SIZE_MAX
- * when unknown), and line. */
-static bool call_site(unit *u, const die *d, size_t *at, uint32_t *line)
+/* Appends the name of file number fno of unit in's line table (the
+ * scanned unit or a far one) to u->text, its offset in *at; SIZE_MAX
+ * when it has none.  The numbers are the line program's (from 1 in DWARF
+ * 2-4, from 0 in 5: dwarfline_files_name): DW_AT_call_file's and
+ * DW_AT_decl_file's of the entries of that unit, and of no other.  The
+ * scanned unit remembers the names of its first FILES_MEMO numbers:
+ * chains switch between a few files, each joined once; a far one
+ * remembers none (its names are, with the functions' names: func_name),
+ * its table is the scan's (far_files), and its name is respelled as the
+ * scanned unit's table spells it (respell).  false: out of memory. */
+static bool file_name(scan *s, unit *in, uint64_t fno, size_t *at)
 {
+    unit *u = s->u;
     *at = SIZE_MAX;
-    *line = d->call_line.form && is_const(d->call_line.form) && d->call_line.v <= UINT32_MAX
-                ? (uint32_t)d->call_line.v
-                : 0;
-    if (!d->call_file.form || !is_const(d->call_file.form) || !u->has_stmt_list)
+    if (!in->has_stmt_list)
         return true;
-    if (!u->files_tried) {
-        u->files_tried = true;
-        u->files = dwarfline_files_open(&u->lsrc, u->stmt_list, &u->oom);
+    /* A far unit may share the scanned one's table (dwz's partial units
+     * may): named, and spelled, as the scanned unit's numbers are. */
+    if (in != u && (in->src != u->src || !u->has_stmt_list || in->stmt_list != u->stmt_list)) {
+        dwarfline_files *f = far_files(s, in);
+        const char *path = f ? dwarfline_files_name(f, fno) : NULL;
+        if (!path)
+            return !u->oom;
+        return put_text(u, path, at) && respell(s, in, at);
     }
-    uint64_t fno = d->call_file.v;
-    const char *path = fno < FILES_MEMO && u->paths ? u->paths[fno] : NULL;
-    if (!path && (path = u->files ? dwarfline_files_name(u->files, fno) : NULL) && fno < FILES_MEMO) {
-        /* Chains switch between a few files: each is joined once. */
+    own_files(u);
+    bool memo = fno < FILES_MEMO;
+    const char *path = memo && u->paths ? u->paths[fno] : NULL;
+    if (!path && (path = u->files ? dwarfline_files_name(u->files, fno) : NULL) && memo) {
         if (!u->paths && !(u->paths = mem_calloc(FILES_MEMO, sizeof *u->paths)))
             return !(u->oom = true);
         if (!(u->paths[fno] = mem_strdup(path)))
@@ -992,21 +1253,135 @@ static bool call_site(unit *u, const die *d, size_t *at, uint32_t *line)
     }
     if (!path)
         return !u->oom;
-    size_t len = strlen(path);
-    if (!text_room(u, len + 1))
+    return put_text(u, path, at);
+}
+
+/* Appends the name of the function the entry at off is (an inlined copy
+ * of): the first linkage name along its abstract_origin and specification
+ * references, else the first name; they may lead into other units.  The
+ * first name is copied when met (the far unit's slice it lies in may be
+ * read over by the next hop).
+ *
+ * With decl, also the file it is declared in, into *decl (SIZE_MAX:
+ * none): the first DW_AT_decl_file along the same references, as an
+ * entry's own attributes override those of the one it completes (DWARF 5,
+ * 2.13.2: an out-of-class definition in a.cc of a method declared in a.h
+ * says a.cc).  One that names no file (0 before DWARF 5, a number past
+ * the table, a form no number has) leaves none: a farther one may be
+ * another file.  Named when
+ * met, by the line table of the unit it is met in: after a
+ * DW_FORM_ref_addr or a reference into the supplementary file, a far
+ * unit's (GCC's -flto, dwz), whose file numbers are not the scanned
+ * unit's.  The references are followed past a linkage name for it,
+ * within the same REF_HOPS. */
+static bool find_name(scan *s, uint64_t off, size_t *at, size_t *decl)
+{
+    unit *u = s->u, *in = u;
+    size_t start = u->ntext, first = 0, link = 0;
+    bool named = false, bad = false, linked = false, seek = decl != NULL;
+    if (decl)
+        *decl = SIZE_MAX;
+    die d;
+    for (int hop = 0; hop < REF_HOPS && entry_at(s, in, off, &d); hop++) {
+        if (!linked && d.linkage.form) {
+            if (!put_str(u, in, &d.linkage, &link))
+                goto none; /* a linkage name unread names nothing, as before */
+            linked = true;
+        } else if (!linked && d.name.form && !named && !bad) {
+            named = put_str(u, in, &d.name, &first);
+            bad = !named; /* a first name unread names nothing, as before */
+        }
+        /* After the names: a far unit's slice may be read over for it
+         * (respell), and its DW_FORM_string names point into it. */
+        if (seek && d.decl_file.form) {
+            seek = false;
+            if (is_const(d.decl_file.form) && !file_name(s, in, d.decl_file.v, decl))
+                goto none; /* out of memory */
+        }
+        if (linked && !seek)
+            break;
+        const aval *next = d.origin.form ? &d.origin : d.spec.form ? &d.spec : NULL;
+        if (!next || !follow(s, &in, next, &off))
+            break;
+    }
+    if (linked || named) {
+        *at = linked ? link : first;
+        return true;
+    }
+none:
+    u->ntext = start;
+    if (decl)
+        *decl = SIZE_MAX;
+    return false;
+}
+
+/* find_name, remembered per entry for the unit: the chains of many
+ * addresses pass through the same inlined copies, and each name read is a
+ * read of .debug_str.  decl NULL: the decl file is not wanted, nor looked
+ * for (emit's frames whose position has a file, and emit_func's
+ * functions); an entry remembered without it is looked up again when it
+ * is wanted. */
+static bool func_name(scan *s, uint64_t off, size_t *at, size_t *decl)
+{
+    unit *u = s->u;
+    if (!u->names && !(u->names = mem_calloc(NAMES_MEMO, sizeof *u->names)))
+        return !(u->oom = true);
+    size_t j = (size_t)((off * 0x9e3779b97f4a7c15ULL) >> 52) & (NAMES_MEMO - 1);
+    while (u->names[j].name && u->names[j].off != off)
+        j = (j + 1) & (NAMES_MEMO - 1);
+    struct name_memo *m = &u->names[j];
+    if (m->name && (!decl || m->decl_sought)) {
+        if (!put_text(u, m->name, at))
+            return false;
+        if (!decl)
+            return true;
+        const char *path = m->name + (u->ntext - *at); /* past the name put and its NUL */
+        *decl = SIZE_MAX;
+        return !*path || put_text(u, path, decl);
+    }
+    if (!find_name(s, off, at, decl))
         return false;
-    memcpy(u->text + u->ntext, path, len + 1);
-    *at = u->ntext;
-    u->ntext += len + 1;
+    /* A full memo (half its slots) just stops remembering. */
+    if (!m->name && u->nnames >= NAMES_MEMO / 2)
+        return true;
+    const char *name = u->text + *at, *path = decl && *decl != SIZE_MAX ? u->text + *decl : "";
+    size_t nlen = strlen(name) + 1, plen = strlen(path) + 1;
+    char *block = mem_alloc(nlen + plen);
+    if (!block)
+        return !(u->oom = true);
+    memcpy(block, name, nlen);
+    memcpy(block + nlen, path, plen);
+    if (m->name)
+        mem_free(m->name); /* remembered without its decl file */
+    else
+        u->nnames++;
+    *m = (struct name_memo){ (uint32_t)off, decl != NULL, block };
     return true;
 }
 
+/* The call site of inlined entry d: file into u->text (*at, or SIZE_MAX
+ * when unknown), and line. */
+static bool call_site(scan *s, const die *d, size_t *at, uint32_t *line)
+{
+    unit *u = s->u;
+    *at = SIZE_MAX;
+    *line = d->call_line.form && is_const(d->call_line.form) && d->call_line.v <= UINT32_MAX
+                ? (uint32_t)d->call_line.v
+                : 0;
+    if (!d->call_file.form || !is_const(d->call_file.form))
+        return true;
+    return file_name(s, u, d->call_file.v, at);
+}
+
 /* Names query q's chain and hands it out: nothing when any function of it
- * cannot be named. */
+ * cannot be named (a decl file that cannot be named is left out).  A
+ * frame's decl file is looked for only where its position names no file
+ * (out->placed): the innermost's is the address's row, each other's the
+ * call site of the one inlined into it, named just before. */
 static void emit(scan *s, size_t q)
 {
     unit *u = s->u;
-    size_t name[DWARFINLINE_DEPTH_MAX], file[DWARFINLINE_DEPTH_MAX];
+    size_t name[DWARFINLINE_DEPTH_MAX], file[DWARFINLINE_DEPTH_MAX], decl[DWARFINLINE_DEPTH_MAX];
     dwarfinline_frame f[DWARFINLINE_DEPTH_MAX];
     size_t n = 0;
     u->ntext = 0;
@@ -1014,14 +1389,20 @@ static void emit(scan *s, size_t q)
         return;
     for (uint32_t t = s->tail[q]; t; t = u->pool[t - 1].prev) {
         die d;
-        if (n == DWARFINLINE_DEPTH_MAX || !die_at(u, u->pool[t - 1].off, &d) ||
-            !func_name(s, u->pool[t - 1].off, &name[n]) || !call_site(u, &d, &file[n], &f[n].line))
+        if (n == DWARFINLINE_DEPTH_MAX || !die_at(u, u->pool[t - 1].off, &d))
+            return;
+        const dwarfinline_sink *o = s->out;
+        bool want = !o->placed || (n ? file[n - 1] == SIZE_MAX : !o->placed(o->ctx, q));
+        decl[n] = SIZE_MAX;
+        if (!func_name(s, u->pool[t - 1].off, &name[n], want ? &decl[n] : NULL) ||
+            !call_site(s, &d, &file[n], &f[n].line))
             return;
         n++;
     }
     for (size_t k = 0; k < n; k++) {
         f[k].name = u->text + name[k];
         f[k].file = file[k] == SIZE_MAX ? NULL : u->text + file[k];
+        f[k].decl_file = decl[k] == SIZE_MAX ? NULL : u->text + decl[k];
     }
     if (n) {
         s->out->found(s->out->ctx, q, f, n);
@@ -1035,7 +1416,7 @@ static void emit_func(scan *s, size_t q)
     unit *u = s->u;
     size_t at;
     u->ntext = 0;
-    if (func_name(s, s->sub[q] - 1, &at))
+    if (func_name(s, s->sub[q] - 1, &at, NULL))
         s->out->func(s->out->ctx, q, u->text + at);
 }
 
@@ -1286,6 +1667,8 @@ static int one_unit(scan *s, uint64_t *off)
     u->str_offsets_base = cu.str_offsets_base.v;
     u->has_stmt_list = cu.stmt_list.form != 0;
     u->stmt_list = cu.stmt_list.v;
+    u->comp_dir = cu.comp_dir; /* DW_FORM_string: in u->buf, which holds the unit from its start */
+    u->canon_made = false;
     u->base = 0;
     if (cu.low.form && !addr_of(u, &cu.low, &u->base))
         return 0;
@@ -1376,11 +1759,15 @@ int dwarfinline_scan(const dwarfinline_src *src, const uint64_t *addrs, size_t n
         }
         mem_free(s.far[k].starts);
     }
+    for (int k = 0; k < FAR_TABLES; k++)
+        dwarfline_files_close(s.tables[k].f);
     if (s.u) {
         if (out->stats) {
             out->stats->abbrev_tables += s.u->stats.abbrev_tables;
             out->stats->ranges += s.u->stats.ranges;
             out->stats->visits += s.u->stats.visits;
+            out->stats->line_tables += s.u->stats.line_tables;
+            out->stats->line_bytes += s.u->stats.line_bytes;
         }
         mem_free(s.u->buf);
         mem_free(s.u->abbrevs);
@@ -1392,6 +1779,9 @@ int dwarfinline_scan(const dwarfinline_src *src, const uint64_t *addrs, size_t n
         forget_names(s.u);
         mem_free(s.u->paths);
         mem_free(s.u->names);
+        mem_free(s.u->canon);
+        mem_free(s.u->cdir);
+        mem_free(s.u->cpath);
     }
     mem_free(s.u);
     mem_free(s.tail);

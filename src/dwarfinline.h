@@ -70,18 +70,30 @@ typedef struct dwarfinline_src {
 
 /* One inlined function: its name (DW_AT_linkage_name where it has one,
  * the name its out-of-line copy has in the symbol table; else DW_AT_name),
- * and the file and line it was called from (NULL and 0 when the entry
- * does not say). */
+ * the file and line it was called from (NULL and 0 when the entry does
+ * not say), and the file it is declared in: DW_AT_decl_file of the entry
+ * its abstract origin leads to, the first along the references its name
+ * is found through, named by the line table of that entry's unit and
+ * spelled as the table of the unit holding the code spells it (as its
+ * rows and call files are: -flto run in another directory than the
+ * compiles says src/a.h in the one and ../proj/src/a.h in the other);
+ * NULL when none says, it cannot be read, the unit with the code names no
+ * such file and was compiled in another directory, or it was not looked
+ * for (dwarfinline_sink.placed).  A fact of the binary, the same for
+ * every address of the function: pprof_lines.c gives it to a frame whose
+ * position has no file (line 0). */
 typedef struct dwarfinline_frame {
     const char *name;
     const char *file;
     uint32_t line;
+    const char *decl_file;
 } dwarfinline_frame;
 
 /* What a scan did: abbreviation tables parsed, ranges decoded, queries
- * visited (one per entry on a query's path, per range holding it). */
+ * visited (one per entry on a query's path, per range holding it), and
+ * line-program headers read (for file names) and their bytes. */
 typedef struct dwarfinline_stats {
-    uint64_t abbrev_tables, ranges, visits;
+    uint64_t abbrev_tables, ranges, visits, line_tables, line_bytes;
 } dwarfinline_stats;
 
 typedef struct dwarfinline_sink {
@@ -103,6 +115,14 @@ typedef struct dwarfinline_sink {
      * whose symbol table names nothing there.  The string lives for the
      * call.  Called at most once per query and unit. */
     void (*func)(void *ctx, size_t q, const char *name);
+    /* Optional: whether query q's address has a file (its row in
+     * .debug_line): then its innermost function's decl file is not looked
+     * for, as the other functions' are not where their call file is
+     * named.  Only a frame whose position has no file needs it
+     * (pprof_lines.c); the others would cost its name read and kept, and
+     * after a reference into another unit that unit's line-table header,
+     * for nothing.  NULL: every frame's is looked for (tests). */
+    bool (*placed)(void *ctx, size_t q);
 } dwarfinline_sink;
 
 /* Answers the queries addrs[0..n) (link-time addresses, sorted ascending,

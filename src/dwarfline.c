@@ -368,9 +368,11 @@ struct dwarfline_files {
     unit u;
 };
 
-dwarfline_files *dwarfline_files_open(const dwarfline_src *src, uint64_t off, bool *oom)
+dwarfline_files *dwarfline_files_open(const dwarfline_src *src, uint64_t off, uint64_t max,
+                                      uint64_t *hlenp, bool *oom)
 {
     uint64_t size = src->size[DWARFLINE_LINE];
+    *hlenp = 0;
     /* unit_length (4 or 12), version, DWARF 5's two sizes, header_length */
     unsigned char head[24];
     if (off >= size)
@@ -395,6 +397,9 @@ dwarfline_files *dwarfline_files_open(const dwarfline_src *src, uint64_t off, bo
     if (c.bad || len > size - off - lenbytes || hlen > len || hend + hlen > lenbytes + len ||
         hend + hlen > DWARFLINE_UNIT_MAX)
         return NULL;
+    *hlenp = hend + hlen;
+    if (hend + hlen > max)
+        return NULL;
     dwarfline_files *f = mem_calloc(1, sizeof *f);
     unit *u = f ? &f->u : NULL;
     if (u) {
@@ -416,6 +421,12 @@ dwarfline_files *dwarfline_files_open(const dwarfline_src *src, uint64_t off, bo
 const char *dwarfline_files_name(dwarfline_files *f, uint64_t file)
 {
     return file_path(&f->u, file);
+}
+
+void dwarfline_files_numbers(const dwarfline_files *f, uint64_t *first, uint64_t *end)
+{
+    *first = f->u.version >= 5 ? 0 : 1;
+    *end = *first + f->u.nfiles;
 }
 
 void dwarfline_files_close(dwarfline_files *f)

@@ -64,9 +64,17 @@ int dwarfline_scan(const dwarfline_src *src, const uint64_t *addrs, size_t n,
 /* The file table of the line-number program at offset off of .debug_line
  * (a compile unit's DW_AT_stmt_list), for the file numbers .debug_info
  * gives (DW_AT_call_file, dwarfinline.c): only the program's header is
- * read.  NULL when it cannot be read, or out of memory (then *oom). */
+ * read, whole.  *len: its size in bytes (0 when its length cannot be
+ * read), for a caller that counts its work; a header longer than max is
+ * not read.  NULL when it cannot be read, is longer than max, or out of
+ * memory (then *oom). */
 typedef struct dwarfline_files dwarfline_files;
-dwarfline_files *dwarfline_files_open(const dwarfline_src *src, uint64_t off, bool *oom);
+dwarfline_files *dwarfline_files_open(const dwarfline_src *src, uint64_t off, uint64_t max,
+                                      uint64_t *len, bool *oom);
+
+/* The file numbers the table has: [*first, *end) (from 1 in DWARF 2-4,
+ * from 0 in 5). */
+void dwarfline_files_numbers(const dwarfline_files *f, uint64_t *first, uint64_t *end);
 
 /* File number `file` of that table (numbered as the program numbers its
  * rows: from 1 in DWARF 2-4, from 0 in 5), joined with its directory as

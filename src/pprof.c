@@ -42,12 +42,13 @@
  *     (symbols_lines); a location the symbol tables left unnamed takes the
  *     name the answer may give (a debug file without .symtab).  A Line
  *     left without a file (line 0, or no row in .debug_line) takes its
- *     function's file, its line staying 0 (adopt_files): a function's own
- *     Line the file of the function's entry (one more sorted batch, of
- *     those entries), so that it is the same in every profile; an inlined
- *     Line, or one whose entry names none, the file the mapping's Lines of
- *     that name with a file all name (a hash table of those Lines).  Then
- *     each Line gets its Function, by name and file.
+ *     function's file, its line staying 0, so that it is the same in
+ *     every profile: an inlined function's Line the file the DWARF
+ *     declares the function in (set_lines, decl_file); a function's own
+ *     Line the file of the function's entry (adopt_files: one more sorted
+ *     batch, of those entries); one that has neither the file the
+ *     mapping's Lines of that name with a file all name (a hash table of
+ *     those Lines).  Then each Line gets its Function, by name and file.
  *
  *  3. Viewing.  Only once every sample is out (and the arrays above stop
  *     moving) are the protobuf-c structs for the rest built, each kind in

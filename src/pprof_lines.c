@@ -6,12 +6,14 @@
  * profile keeps (keep_names: pprof adds no file:line there) are asked for
  * the file and line of their locations, and the functions inlined there,
  * one sorted batch per mapping (add_lines).  A Line left without a file
- * takes its function's file (adopt_files): the file of the function's
- * entry, else the one its other Lines agree on.  Then each Line gets its
- * Function, by name and file (intern_func): the Functions without a file
- * are found through str_func[], those with one through ftab[], a hash
- * table (index + 1, at most half full); adopt_files' own table lives for
- * one call.  Every allocation is the builder's, or freed before return.
+ * takes its function's file: an inlined function's the file the DWARF
+ * declares it in (set_lines); then (adopt_files) a function's own Line the
+ * file of the function's entry; else the one its other Lines agree on.
+ * Then each Line gets its Function, by name and file (intern_func): the
+ * Functions without a file are found through str_func[], those with one
+ * through ftab[], a hash table (index + 1, at most half full);
+ * adopt_files' own table lives for one call.  Every allocation is the
+ * builder's, or freed before return.
  */
 #include <string.h>
 
@@ -119,7 +121,11 @@ static int intern_or_none(builder *b, const char *s, uint32_t *out)
 /* Location r's answer g: its Line's file and line, and before it a Line
  * per function inlined there (symbols.h): the innermost at g's file and
  * line, each other one at the call site of the one inlined into it, and
- * the location's own function at the call site of the outermost. */
+ * the location's own function at the call site of the outermost.  An
+ * inlined function's Line whose position has no file (line 0) takes the
+ * file the function is declared in (fr->decl_file), where the DWARF says
+ * it: adopt_files has nothing else for it but the profile's vote
+ * (interned only then: nothing more for a Line with a file). */
 static int set_lines(builder *b, loc_rec *r, const symbols_line *g)
 {
     uint32_t file = 0, line = g->file ? g->line : 0;
@@ -132,7 +138,8 @@ static int set_lines(builder *b, loc_rec *r, const symbols_line *g)
         const symbols_frame *fr = &g->inl[k];
         uint32_t name, call_file;
         RESERVE(b->inls, b->inls_cap, b->ninls);
-        if (intern_or_none(b, fr->name, &name) || intern_or_none(b, fr->file, &call_file))
+        if (intern_or_none(b, fr->name, &name) || intern_or_none(b, fr->file, &call_file) ||
+            (!file && intern_or_none(b, fr->decl_file, &file)))
             return ENOMEM;
         b->inls[b->ninls++] = (inl_rec){ name, file, line };
         file = call_file;
@@ -346,16 +353,22 @@ static uint32_t *line_file(builder *b, loc_rec *r, uint32_t k, uint32_t *name)
  * only one of them sampled another frame of f.  That also tells two
  * static functions of one name apart.
  *
+ * An inlined function's Line has no entry of its own here (the entry
+ * func_at finds is that of the function it was inlined into, and its own,
+ * an out-of-line copy if any, nothing here finds): it took the file the
+ * DWARF declares the function in before this (set_lines, decl_file), as
+ * much a fact of the binary, so "mid a.h" in every profile, not "mid" in
+ * one that sampled no other frame of mid and "mid a.h" in one that did.
+ * Such a Line votes as any with a file.
+ *
  * Where the entry names no file (no func_at, an entry without a row, a
- * name the symbols do not give), and for the Lines of inlined functions,
- * the mapping's Lines of that name with a file, own and inlined alike,
- * vote: where they all name one file, it is taken; where they name two
- * (two static functions of one name) or none, the Line stays without.
- * An inlined Line has nothing else: the entry func_at finds is that of
- * the function it was inlined into, and its own (an out-of-line copy, if
- * any) nothing here finds.  So the vote is per profile: such a frame may
- * read "mid" in one profile and "mid a.h" in another.  A function of the
- * same name without any line (an object built without -g) would take the
+ * name the symbols do not give), and for the Lines of inlined functions
+ * whose DWARF declares none, the mapping's Lines of that name with a
+ * file, own and inlined alike, vote: where they all name one file, it is
+ * taken; where they name two (two static functions of one name) or none,
+ * the Line stays without.  That is per profile: such a frame may read
+ * "mid" in one profile and "mid a.h" in another.  A function of the same
+ * name without any line (an object built without -g) would take the
  * other's file: names cannot tell them apart.
  *
  * Passes over the Lines: count those without a file (nothing else when

@@ -233,15 +233,25 @@ static void on_inline(void *ctx, size_t q, const dwarfinline_frame *f, size_t n)
     for (size_t k = 0; k < n; k++) {
         const char *name = keep_name(c, f[k].name);
         const char *file = f[k].file ? keep_name(c, f[k].file) : NULL;
-        if (!name || (f[k].file && !file)) {
+        /* Mostly a file kept already (a header's, the unit's source). */
+        const char *decl = f[k].decl_file ? keep_name(c, f[k].decl_file) : NULL;
+        if (!name || (f[k].file && !file) || (f[k].decl_file && !decl)) {
             l->oom = true;
             return;
         }
-        c->frames[c->nframes + k] = (symbols_frame){ name, file, f[k].line };
+        c->frames[c->nframes + k] = (symbols_frame){ name, file, f[k].line, decl };
     }
     l->got[q].inl = c->nframes;
     l->got[q].ninl = (uint32_t)n;
     c->nframes += n;
+}
+
+/* Whether query q's address has a file: .debug_line is read first
+ * (scan_file), so its innermost inlined function needs no decl file. */
+static bool on_placed(void *ctx, size_t q)
+{
+    const lookup *l = ctx;
+    return l->got[q].file != NULL;
 }
 
 /* Query q lies in the function named name (srclines_file.funcs). */
@@ -351,8 +361,10 @@ static int scan_inlines(lookup *l, size_t n)
     memcpy(alt.size, l->alt.f.size, sizeof alt.size);
     if (!src.size[DWARFINLINE_INFO] || !src.size[DWARFINLINE_ABBREV])
         return 0;
+    bool (*placed)(void *, size_t) = l->file.f.decls ? NULL : on_placed;
     if (!x->indexed) {
-        dwarfinline_sink sink = { l, on_inline, on_info_unit, NULL, l->file.f.funcs ? on_func : NULL };
+        dwarfinline_sink sink = { l, on_inline, on_info_unit, NULL,
+                                  l->file.f.funcs ? on_func : NULL, placed };
         x->nunits = 0;
         int err = dwarfinline_scan(&src, l->miss, n, NULL, 0, &sink);
         x->indexed = !err && !l->oom;
@@ -360,7 +372,7 @@ static int scan_inlines(lookup *l, size_t n)
     }
     uint64_t *units;
     size_t nunits;
-    dwarfinline_sink sink = { l, on_inline, NULL, NULL, l->file.f.funcs ? on_func : NULL };
+    dwarfinline_sink sink = { l, on_inline, NULL, NULL, l->file.f.funcs ? on_func : NULL, placed };
     int err = !pick_units(x, l->miss, n, &units, &nunits) ? ENOMEM
               : nunits ? dwarfinline_scan(&src, l->miss, n, units, nunits, &sink)
                        : 0;

@@ -60,6 +60,12 @@ typedef struct srclines_file {
      * functions its symbol table lost cannot be told.  The same on every
      * lookup of one srclines. */
     bool funcs;
+    /* Whether answers name every inlined function's decl file
+     * (symbols_frame.decl_file: inlines_of -d, the oracle's check), not
+     * only those of frames whose position has no file, the ones profiles
+     * use (dwarfinline_sink.placed).  The same on every lookup of one
+     * srclines. */
+    bool decls;
 } srclines_file;
 
 typedef struct srclines srclines;

@@ -102,11 +102,15 @@ const char *symbols_func(symbolizer *s, uint64_t addr, uint64_t *offset);
 bool symbols_keep_names(const symbolizer *s, size_t i);
 
 /* A function inlined at an address, and where it was called: file NULL
- * when unknown. */
+ * when unknown; and the file it is declared in (dwarfinline.h's
+ * decl_file), for its Line where the position in it has no file
+ * (pprof_lines.c): NULL when unknown, and where that position has a file
+ * (not looked for: srclines_file.decls). */
 typedef struct symbols_frame {
     const char *name;
     const char *file;
     uint32_t line;
+    const char *decl_file;
 } symbols_frame;
 
 /* A source position: file NULL when unknown; and the functions inlined

@@ -15,7 +15,10 @@
 # DW_FORM_GNU_strp_alt; and with -5, DWARF 5's DW_FORM_ref_sup4 and
 # DW_FORM_strp_sup), which inlines_of is given, as dwz wrote it and with
 # its sections compressed.  Without it, an address keeps its line and may
-# lose its inlined frames, nothing else.
+# lose its inlined frames, nothing else.  The answers compared name the
+# file each inlined function is declared in too (inlines_of -d): after dwz
+# its DW_AT_decl_file may lie in a partial unit or in the supplementary
+# file, numbered by that unit's own line table.
 # Addresses: every byte of every function (nm).
 set -euo pipefail
 TEST_TAG=dwarfinline_dwz
@@ -57,14 +60,17 @@ set -- "$@"
 for bin in "$@"; do
     b=$(basename "$bin")
     addrs "$bin" >"$b.addrs"
-    "$inlines_of" "$bin" <"$b.addrs" >"$b.want"
+    "$inlines_of" -d "$bin" <"$b.addrs" >"$b.want"
+    "$inlines_of" "$bin" <"$b.addrs" >"$b.bare"
+    awk -F'\t' 'NF == 2 && $2 == "?" { bad = 1 } END { exit bad }' "$b.want" ||
+        fail "$b: an inlined function declared in no file"
     (( $(inlined "$b.want") >= 20 )) || fail "$b: too few inlined frames to compare"
     mkdir -p single
     cp "$bin" "single/$b"
     dwz "single/$b" 2>"$b.dwz" || fail "dwz $b failed: $(cat "$b.dwz")"
     (( $(readelf --debug-dump=info "single/$b" | grep -c DW_TAG_partial_unit) > 0 )) ||
         fail "$b: dwz made no partial unit (nothing to test)"
-    "$inlines_of" "single/$b" <"$b.addrs" >"$b.single"
+    "$inlines_of" -d "single/$b" <"$b.addrs" >"$b.single"
     same "dwz $b" "$b.want" "$b.single"
     note "dwz $b: $(wc -l <"$b.addrs") addresses, $(inlined "$b.want") in inlined functions, alike"
 done
@@ -83,7 +89,7 @@ while (( $# )); do
         for p in "$a" "$b"; do
             want=$([[ $mode == sup ]] && echo 'DW_FORM_ref_sup|DW_FORM_strp_sup' || echo 'DW_FORM_GNU_(ref|strp)_alt')
             (( $(forms "$d/$p" "$want") > 0 )) || fail "$d/$p: no reference into the supplementary file"
-            "$inlines_of" "$d/$p" "$d/common.debug" <"$p.addrs" >"$d/$p.got"
+            "$inlines_of" -d "$d/$p" "$d/common.debug" <"$p.addrs" >"$d/$p.got"
             same "dwz ${flags[*]} $a $b: $p" "$p.want" "$d/$p.got"
             # The supplementary file's sections compressed (inflated as
             # the file's own are, under the same cap).
@@ -91,13 +97,13 @@ while (( $# )); do
                 objcopy --compress-debug-sections=zlib "$d/common.debug" "$d/common.z" ||
                     fail "objcopy could not compress $d/common.debug"
             fi
-            "$inlines_of" "$d/$p" "$d/common.z" <"$p.addrs" >"$d/$p.z"
+            "$inlines_of" -d "$d/$p" "$d/common.z" <"$p.addrs" >"$d/$p.z"
             same "dwz ${flags[*]} $a $b: $p, its supplementary file compressed" "$p.want" "$d/$p.z"
             # Without the supplementary file: the same lines, and each
             # address its inlined frames or none.
             "$inlines_of" "$d/$p" <"$p.addrs" >"$d/$p.alone"
             awk 'function flush() { if (a != "") print a "\t" g; g = "" }
-                 /^0x/ { flush(); a = $0; next } { g = g "|" $0 } END { flush() }' "$p.want" >"$d/want.g"
+                 /^0x/ { flush(); a = $0; next } { g = g "|" $0 } END { flush() }' "$p.bare" >"$d/want.g"
             awk 'function flush() { if (a != "") print a "\t" g; g = "" }
                  /^0x/ { flush(); a = $0; next } { g = g "|" $0 } END { flush() }' "$d/$p.alone" >"$d/alone.g"
             paste "$d/want.g" "$d/alone.g" | awk -F'\t' -v p="$d/$p" '

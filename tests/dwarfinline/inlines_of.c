@@ -7,7 +7,14 @@
  * the one the profile takes from the symbol table, not read here: it is
  * printed as "-".
  *
- *   inlines_of ELF [ALT] < addresses      (hex, one per line, link-time)
+ *   inlines_of [-d] ELF [ALT] < addresses      (hex, one per line, link-time)
+ *
+ * -d: each inlined function's name line says, after a tab, the file it is
+ * declared in (symbols_frame.decl_file, every frame's: srclines_file.decls;
+ * "?" when none), for oracle.sh's and dwz.sh's checks of it; addr2line
+ * prints no such thing.  A fourth lookup, as profiles make it, must give
+ * the same decl files to the frames whose position has no file, and none
+ * to the others.
  *
  * ALT: the supplementary file `dwz -m` made for ELF (dwz.sh), whose
  * .debug_info, .debug_abbrev and .debug_str the inlined frames may name
@@ -51,7 +58,7 @@ static bool open_elf(const char *path, elf *e, srclines_file *f)
     Elf64_Shdr *sh = calloc(eh.e_shnum, sizeof *sh);
     for (unsigned i = 0; i < eh.e_shnum; i++)
         rd(e, eh.e_shoff + (uint64_t)i * eh.e_shentsize, &sh[i], sizeof *sh);
-    *f = (srclines_file){ e, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, false };
+    *f = (srclines_file){ e, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, false, false };
     static const char *const names[DWARFINLINE_NSECS] = {
         ".debug_line", ".debug_line_str", ".debug_str", ".debug_info", ".debug_abbrev",
         ".debug_ranges", ".debug_rnglists", ".debug_addr", ".debug_str_offsets",
@@ -93,8 +100,26 @@ static bool same(const symbols_line *a, const symbols_line *b)
         return false;
     for (uint32_t k = 0; k < a->ninl; k++)
         if (!same_str(a->inl[k].name, b->inl[k].name) || !same_str(a->inl[k].file, b->inl[k].file) ||
-            a->inl[k].line != b->inl[k].line)
+            a->inl[k].line != b->inl[k].line || !same_str(a->inl[k].decl_file, b->inl[k].decl_file))
             return false;
+    return true;
+}
+
+/* Whether lazy, looked up as profiles do, has full's decl files where a
+ * frame's position (the address's row, or the call site of the frame
+ * inlined into it) has no file, and none elsewhere. */
+static bool lazy_decls(const symbols_line *full, const symbols_line *lazy)
+{
+    if (full->line != lazy->line || !same_str(full->file, lazy->file) || full->ninl != lazy->ninl)
+        return false;
+    const char *pos = full->file;
+    for (uint32_t k = 0; k < full->ninl; k++) {
+        const symbols_frame *a = &full->inl[k], *b = &lazy->inl[k];
+        if (!same_str(a->name, b->name) || !same_str(a->file, b->file) || a->line != b->line ||
+            !same_str(b->decl_file, pos ? NULL : a->decl_file))
+            return false;
+        pos = a->file;
+    }
     return true;
 }
 
@@ -110,8 +135,13 @@ int main(int argc, char **argv)
 {
     elf main_elf, alt_elf;
     srclines_file f, alt;
+    bool decls = argc > 1 && !strcmp(argv[1], "-d");
+    if (decls) {
+        argv++;
+        argc--;
+    }
     if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: inlines_of ELF [ALT] < addresses\n");
+        fprintf(stderr, "usage: inlines_of [-d] ELF [ALT] < addresses\n");
         return 2;
     }
     for (int i = 1; i < argc; i++)
@@ -121,6 +151,7 @@ int main(int argc, char **argv)
         }
     if (argc == 3)
         f.alt = &alt;
+    f.decls = decls;
     size_t n = 0, cap = 1024;
     uint64_t *in = malloc(cap * sizeof *in);
     char text[64];
@@ -151,13 +182,33 @@ int main(int argc, char **argv)
             fprintf(stderr, "inlines_of: %#" PRIx64 ": answers differ between lookups\n", sorted[i]);
             exit(1);
         }
+    if (decls) {
+        symbols_line *lazy = calloc(n + 1, sizeof *lazy);
+        srclines *four = srclines_new();
+        f.decls = false;
+        if (srclines_lookup(four, &f, sorted, n, lazy)) {
+            fprintf(stderr, "inlines_of: out of memory\n");
+            return 2;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (!lazy_decls(&all[i], &lazy[i])) {
+                fprintf(stderr, "inlines_of: %#" PRIx64 ": decl files differ from a profile's\n",
+                        sorted[i]);
+                exit(1);
+            }
+        srclines_free(four);
+        free(lazy);
+    }
     for (size_t i = 0; i < n; i++) {
         const symbols_line *l = &all[(uint64_t *)bsearch(&in[i], sorted, n, sizeof *sorted, cmp_u64) - sorted];
         printf("0x%016" PRIx64 "\n", in[i]);
         const char *file = l->file;
         uint32_t line = l->line;
         for (uint32_t k = 0; k < l->ninl; k++) {
-            printf("%s\n", l->inl[k].name);
+            if (decls)
+                printf("%s\t%s\n", l->inl[k].name, l->inl[k].decl_file ? l->inl[k].decl_file : "?");
+            else
+                printf("%s\n", l->inl[k].name);
             print_pos(file, line);
             file = l->inl[k].file;
             line = l->inl[k].line;

@@ -36,6 +36,11 @@ group() {
 }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# The functions the program's sources define, and the file of each.
+src=$(dirname "${BASH_SOURCE[0]}")
+for f in inl.h inl_a.c inl_b.c inl_main.c; do
+    sed -nE 's/^[A-Za-z].*[ *]([a-z_][a-z_0-9]*)\([^;]*$/\1\t'"$f"'/p' "$src/$f"
+done >"$work/defs"
 fail=0
 for bin in "$@"; do
     nm -S --defined-only "$bin" | awk '$3 ~ /^[Tt]$/ && NF == 4 { print $1, $2 }' >"$work/funcs"
@@ -97,5 +102,55 @@ for bin in "$@"; do
     # The nesting must show: some address three functions deep.
     awk -F'\t' 'NF >= 4 && $2 ~ /^inl_leaf@/ && $3 ~ /^inl_mid@/ { found = 1 } END { exit !found }' \
         "$work/got1" || { echo "oracle: $bin: no inl_leaf inlined in inl_mid" >&2; fail=1; }
+    # The file each inlined function is declared in (inlines_of -d;
+    # addr2line prints none): for this program's functions, the file of
+    # its source that defines them (the static inline helpers inl.h,
+    # twice inl_a.c); with -flto that DW_AT_decl_file lies in another unit
+    # than the code, numbered by that unit's line table.
+    "$inlines_of" -d "$bin" <"$work/addrs" >"$work/decl"
+    awk -F'\t' 'FNR == NR { def[$1] = $2; next }
+        NF == 2 {
+            n++
+            if (!($1 in def)) { other++; next }
+            w = def[$1]
+            if ($2 != w && substr($2, length($2) - length(w)) != "/" w) {
+                bad++
+                print "oracle: " bin ": " $1 " declared in " $2 ", not in " w > "/dev/stderr"
+            }
+        }
+        END {
+            print "oracle: " bin ": " n + 0 " inlined frames, " n - other - bad " in the file that defines them, " \
+                  other + 0 " of other files, " bad + 0 " wrong"
+            exit bad > 0 || n - other < 20
+        }' bin="$(basename "$bin")" "$work/defs" "$work/decl" || fail=1
+    # And spelled exactly as the rows and call files in that function
+    # are (the files its frames' positions name): a profile's Function is
+    # name and file, and one spelled two ways is two.  GCC's -flto run in
+    # another directory than the compiles names the header src/inl.h in
+    # the unit of its source and ../proj/src/inl.h in the unit with the
+    # code (inl_lto_far4/5); a decl file read in the one must be spelled
+    # as the other.
+    awk -F'\t' 'FNR == NR { def[$1] = $2; next }
+        /^0x[0-9a-f]+$/ { k = 0; next }
+        {
+            if (k++ % 2 == 0) { nm = $1; dc = NF == 2 ? $2 : "?"; next }
+            pos = $0; sub(/:[^:]*$/, "", pos)
+            if (!(nm in def) || dc == "?" || pos == "??")
+                next
+            w = def[nm]
+            if (pos != w && substr(pos, length(pos) - length(w)) != "/" w)
+                next
+            n++
+            if (pos != dc && !((nm, pos, dc) in said)) {
+                said[nm, pos, dc] = 1
+                bad++
+                print "oracle: " bin ": " nm " declared in " dc " at a position in " pos > "/dev/stderr"
+            }
+        }
+        END {
+            print "oracle: " bin ": " n + 0 " positions in the file that defines their function, " \
+                  bad + 0 " spelled otherwise than its decl file"
+            exit bad > 0 || n < 20
+        }' bin="$(basename "$bin")" "$work/defs" "$work/decl" || fail=1
 done
 exit $fail

@@ -15,8 +15,16 @@
  * Two scans for a spread of addresses: one over every unit, indexing them;
  * then, for addresses inside each unit's range, one over every unit and
  * one over only the units whose range holds one, which must answer
- * exactly alike.  Every answer has 1 to DWARFINLINE_DEPTH_MAX functions,
- * each with a non-empty name, and no query is answered twice.
+ * exactly alike (decl files too).  Every answer has 1 to
+ * DWARFINLINE_DEPTH_MAX functions, each with a non-empty name, a call file
+ * and a decl file each NULL or non-empty, and no query is answered twice.
+ *
+ * The input's last byte (modulo 3) also picks the sink's placed, as
+ * srclines.c gives it for profiles (the decl files looked up lazily, and
+ * the names' memo asked again for them): none (every frame's decl file),
+ * every odd query placed, or each query by a bit of that byte.  With one,
+ * a frame whose position has a file has no decl file: the innermost of a
+ * placed query, and each one inlined into a frame with a call file.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,6 +45,14 @@
 enum { NQ = 64 };
 
 static const uint8_t *sec_p[DWARFINLINE_NSECS];
+static unsigned placed_mode, placed_bits;
+
+static bool placed(void *ctx, size_t q)
+{
+    (void)ctx;
+    CHECK(q < NQ);
+    return placed_mode == 1 ? q % 2 : (placed_bits >> (q % 8)) & 1;
+}
 
 typedef struct answers {
     int calls[NQ];
@@ -70,7 +86,10 @@ static void found(void *ctx, size_t q, const dwarfinline_frame *f, size_t n)
     for (size_t k = 0; k < n; k++) {
         CHECK(f[k].name && f[k].name[0]);
         CHECK(!f[k].file || f[k].file[0]);
-        h = mix(mix(h, f[k].name), f[k].file) ^ f[k].line;
+        CHECK(!f[k].decl_file || f[k].decl_file[0]);
+        if (placed_mode)
+            CHECK(!f[k].decl_file || (k ? !f[k - 1].file : !placed(NULL, q)));
+        h = mix(mix(mix(h, f[k].name), f[k].file), f[k].decl_file) ^ f[k].line;
     }
     a->calls[q]++;
     a->hash[q] = h;
@@ -107,7 +126,7 @@ static void scan(dwarfinline_src *src, const uint64_t *q, size_t n, const uint64
 {
     memset(a, 0, sizeof *a);
     src->ctx = src;
-    dwarfinline_sink sink = { a, found, unit, NULL, func };
+    dwarfinline_sink sink = { a, found, unit, NULL, func, placed_mode ? placed : NULL };
     CHECK(dwarfinline_scan(src, q, n, units, nunits, &sink) == 0);
     for (size_t i = 0; i < n; i++)
         CHECK(a->calls[i] <= 1);
@@ -120,6 +139,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                  DWARFINLINE_ADDR, DWARFINLINE_STR_OFFSETS };
     dwarfinline_src src = { NULL, rd, { 0 }, NULL };
     const uint8_t *p = data, *end = data + size;
+    placed_mode = size ? data[size - 1] % 3 : 0;
+    placed_bits = size ? data[size - 1] : 0;
     for (size_t k = 0; k < sizeof order / sizeof *order; k++) {
         size_t len = 0;
         if (end - p >= 2) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # integ_pprof_names: what a user sees with a plain `go tool pprof -top` on a
 # C++ profile, and on a C program's built -O2 -g (part 2), the inlined
-# frames of allocations made inside inlined code (part 3), and a function
-# with an address of no source line (part 4).  Every frame of the
+# frames of allocations made inside inlined code (part 3), a function
+# with an address of no source line (part 4), and an inlined function
+# with one (part 5).  Every frame of the
 # program's own binary (built with -g and a full symbol table) has a
 # function name in the profile; pprof must show a name for it too, not a
 # bare "[integ_cxx]" node.
@@ -210,8 +211,36 @@ if [[ -n ${PROG_LINELESS:-} ]]; then
         ! grep -qE '^ *488\.28kB .* hp_lineless_entry .*/lineless_entry_x86_64\.S$' <<<"$top"; then
         fail "pprof -diff_base -filefunctions does not show hp_lineless_entry as one row of lineless_entry_x86_64.S with the late call's 488.28kB: $top"
     fi
+
+    # --- part 5: an inlined function's address of no line ----------------------------
+    # The same for a call of no line in a function inlined into another
+    # (lineless_inline_x86_64.S: hp_lineless_mid, declared in
+    # lineless_inline.h, inlined into hp_lineless_inl), whose entry nothing
+    # finds: its frame takes the file the DWARF declares the function in
+    # (DW_AT_decl_file), in the early profile, where nothing else of
+    # hp_lineless_mid was sampled, as in the late one, where its call at
+    # lineless_inline.h:7 was.  pprof -diff_base -filefunctions shows one
+    # row with the late call's bytes (7000 x 100), not "hp_lineless_mid"
+    # minus the line-less call's and "hp_lineless_mid lineless_inline.h"
+    # plus both calls'.
+    run inl0 HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/li0" -- "$PROG_LINELESS" inl0
+    expect_rc inl0 0
+    run inl1 HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/li1" -- "$PROG_LINELESS" inl1
+    expect_rc inl1 0
+    early=$(newest_profile "$W/li0") late=$(newest_profile "$W/li1")
+    pprof_top "$early" "$W/li0.ff" -filefunctions -sample_index=alloc_space -nodefraction=0
+    top=$(<"$W/li0.ff")
+    grep -qE '^ *292\.97kB .* hp_lineless_mid lineless_inline\.h( \(inline\))?$' <<<"$top" ||
+        fail "pprof -filefunctions does not show the early profile's line-less inlined hp_lineless_mid (292.97kB) with the file it is declared in: $top"
+    pprof_top "$late" "$W/li.diff" -diff_base "$early" -filefunctions -sample_index=alloc_space -nodefraction=0
+    top=$(<"$W/li.diff")
+    rows=$(grep -cE ' hp_lineless_mid( |$)' <<<"$top" || true)
+    if [[ $rows != 1 ]] ||
+        ! grep -qE '^ *683\.59kB .* hp_lineless_mid lineless_inline\.h( \(inline\))?$' <<<"$top"; then
+        fail "pprof -diff_base -filefunctions does not show hp_lineless_mid as one row of lineless_inline.h with the late call's 683.59kB: $top"
+    fi
 else
-    note "part 4 skipped: its assembly is x86-64's"
+    note "parts 4 and 5 skipped: their assembly is x86-64's"
 fi
 
 run plain HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/pl" -- "$PROG_PLAIN"

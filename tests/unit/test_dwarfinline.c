@@ -23,6 +23,7 @@ enum {
     A_SIBLING = 0x01, A_NAME = 0x03, A_STMT = 0x10, A_LOW = 0x11, A_HIGH = 0x12,
     A_ORIGIN = 0x31, A_SPEC = 0x47, A_RANGES = 0x55, A_CFILE = 0x58, A_CLINE = 0x59,
     A_LINKAGE = 0x6e, A_STROFF_BASE = 0x72, A_ADDR_BASE = 0x73, A_RNG_BASE = 0x74,
+    A_DECL_FILE = 0x3a, A_COMP_DIR = 0x1b,
     F_ADDR = 0x01, F_DATA2 = 0x05, F_DATA4 = 0x06, F_DATA8 = 0x07, F_STRING = 0x08,
     F_DATA1 = 0x0b, F_STRP = 0x0e, F_UDATA = 0x0f, F_REF_ADDR = 0x10, F_REF4 = 0x13,
     F_INDIRECT = 0x16, F_SEC_OFFSET = 0x17, F_STRX1 = 0x25, F_ADDRX = 0x1b, F_ADDRX1 = 0x29,
@@ -111,9 +112,9 @@ static void abbrev(uint64_t code, uint64_t tag, bool children, ...)
 #define ABB(code, tag, ch, ...) abbrev(code, tag, ch, __VA_ARGS__, (uint64_t)0)
 #define U(x) ((uint64_t)(x))
 
-/* A DWARF 4 line-program header with no program: files "a.c" (1) and
- * "inc/h.h" (2). */
-static void line4(void)
+/* A DWARF 4 line-program header with no program at the end of LINE:
+ * files c (1) and "inc/" h (2).  Its offset. */
+static uint64_t line4_files(const char *c, const char *h)
 {
     size_t start = LINE.n;
     un(&LINE, 0, 4);
@@ -126,12 +127,16 @@ static void line4(void)
         u8(&LINE, lens[i]);
     str(&LINE, "inc");
     u8(&LINE, 0);
-    str(&LINE, "a.c"); uleb(&LINE, 0); uleb(&LINE, 0); uleb(&LINE, 0);
-    str(&LINE, "h.h"); uleb(&LINE, 1); uleb(&LINE, 0); uleb(&LINE, 0);
+    str(&LINE, c); uleb(&LINE, 0); uleb(&LINE, 0); uleb(&LINE, 0);
+    str(&LINE, h); uleb(&LINE, 1); uleb(&LINE, 0); uleb(&LINE, 0);
     u8(&LINE, 0);
     patch(&LINE, hl, LINE.n - hl - 4, 4);
     patch(&LINE, start, LINE.n - start - 4, 4);
+    return start;
 }
+
+/* The one most units use: "a.c" (1) and "inc/h.h" (2). */
+static void line4(void) { line4_files("a.c", "h.h"); }
 
 /* A DWARF 5 one at the end of LINE: directories "/comp" (0), "inc"; files
  * "a.c" (0 and 1) and "h.h" (2, in inc), names in .debug_line_str. */
@@ -214,10 +219,13 @@ static void found(void *ctx, size_t q, const dwarfinline_frame *f, size_t n)
     assert_true(q < NQ);
     assert_true(n >= 1);
     calls[q]++;
+    /* name[decl_file]@file:line; no [] without a decl file. */
     size_t at = 0;
     for (size_t k = 0; k < n; k++)
-        at += (size_t)snprintf(got[q] + at, sizeof got[q] - at, "%s%s@%s:%u", k ? " < " : "",
-                               f[k].name, f[k].file ? f[k].file : "?", f[k].line);
+        at += (size_t)snprintf(got[q] + at, sizeof got[q] - at, "%s%s%s%s%s@%s:%u",
+                               k ? " < " : "", f[k].name, f[k].decl_file ? "[" : "",
+                               f[k].decl_file ? f[k].decl_file : "",
+                               f[k].decl_file ? "]" : "", f[k].file ? f[k].file : "?", f[k].line);
 }
 
 /* With want_funcs, the sink's func: the function holding each query. */
@@ -230,6 +238,17 @@ static void func_cb(void *ctx, size_t q, const char *name)
     assert_true(q < NQ);
     assert_true(funcs[q][0] == '\0'); /* once per query (one unit here) */
     snprintf(funcs[q], sizeof funcs[q], "%s", name);
+}
+
+/* With use_placed, the sink's placed: placed_q[q] says query q's address
+ * has a file (dwarfinline_sink.placed). */
+static bool use_placed, placed_q[NQ];
+
+static bool placed_cb(void *ctx, size_t q)
+{
+    (void)ctx;
+    assert_true(q < NQ);
+    return placed_q[q];
 }
 
 static void unit_cb(void *ctx, uint64_t off, uint64_t lo, uint64_t hi)
@@ -253,7 +272,8 @@ static int run(const uint64_t *q, size_t n, const uint64_t *units, size_t nu)
     nunits = 0;
     memset(&stats, 0, sizeof stats);
     memset(funcs, 0, sizeof funcs);
-    dwarfinline_sink sink = { NULL, found, unit_cb, &stats, want_funcs ? func_cb : NULL };
+    dwarfinline_sink sink = { NULL, found, unit_cb, &stats, want_funcs ? func_cb : NULL,
+                              use_placed ? placed_cb : NULL };
     int r = dwarfinline_scan(&src, q, n, units, nu, &sink);
     for (size_t i = 0; i < NQ; i++)
         assert_true(calls[i] <= 1);
@@ -870,6 +890,578 @@ static void supplementary_file(void **state)
     }
 }
 
+/* ---- the files functions are declared in ------------------------------------- */
+
+/* abbrevs4's table, and for DW_AT_decl_file: abstract functions with one
+ * (20: a name; 21: a specification, within the unit; 22: a name and a
+ * linkage name; 23: DWARF 5's implicit_const, file 2, as GCC writes it),
+ * 24: a specification anywhere (DW_FORM_ref_addr), 25: a unit with no
+ * line table, and inlined entries (26: into the supplementary file; 27,
+ * and 28 with children: within the unit; each as inl_addr writes them). */
+static void abbrevs_decl(void)
+{
+    abbrevs4();
+    ABBREV.n--; /* the table goes on */
+    ABB(20, T_SUB, false, A_NAME, F_STRING, A_DECL_FILE, F_DATA1);
+    ABB(21, T_SUB, false, A_SPEC, F_REF4, A_DECL_FILE, F_DATA1);
+    ABB(22, T_SUB, false, A_NAME, F_STRING, A_LINKAGE, F_STRP, A_DECL_FILE, F_DATA1);
+    ABB(23, T_SUB, false, A_NAME, F_STRING, A_DECL_FILE, F_IMPLICIT, U(2));
+    ABB(24, T_SUB, false, A_SPEC, F_REF_ADDR);
+    ABB(25, T_CU, true, A_NAME, F_STRING);
+    ABB(26, T_INL, false, A_ORIGIN, U(0x1f20), A_LOW, F_ADDR, A_HIGH, F_DATA4, A_CFILE, F_DATA1,
+        A_CLINE, F_DATA1);
+    ABB(27, T_INL, false, A_ORIGIN, F_REF4, A_LOW, F_ADDR, A_HIGH, F_DATA4, A_CFILE, F_DATA1,
+        A_CLINE, F_DATA1);
+    ABB(28, T_INL, true, A_ORIGIN, F_REF4, A_LOW, F_ADDR, A_HIGH, F_DATA4, A_CFILE, F_DATA1,
+        A_CLINE, F_DATA1);
+    ABB(29, T_INL, false, A_ORIGIN, F_REF4, A_LOW, F_ADDR, A_HIGH, F_DATA4); /* no call site */
+    /* A unit's entry with its compilation directory (declared_respelled),
+     * and without code (30) or with (31). */
+    ABB(30, T_CU, true, A_NAME, F_STRING, A_COMP_DIR, F_STRING, A_STMT, F_SEC_OFFSET);
+    ABB(31, T_CU, true, A_NAME, F_STRING, A_COMP_DIR, F_STRP, A_STMT, F_SEC_OFFSET, A_LOW, F_ADDR,
+        A_HIGH, F_DATA8);
+    uleb(&ABBREV, 0);
+}
+
+/* An abstract function `name` declared in file number `file` (20), at
+ * the unit that starts at u: its offset there. */
+static uint64_t declared(size_t u, const char *name, int file)
+{
+    uint64_t at = here(u);
+    uleb(&INFO, 20);
+    str(&INFO, name);
+    u8(&INFO, (uint64_t)file);
+    return at;
+}
+
+/* An inlined function's frame says the file its function is declared in:
+ * the first DW_AT_decl_file along its abstract origin and specifications
+ * (a definition's own before its declaration's), named by the unit's line
+ * table as the call files are, DWARF 4 numbering from 1 (0: none) and
+ * DWARF 5 from 0; none where no entry says, or the number names no file.
+ * pprof_lines.c gives it to the frame's Line where the position has no
+ * file, the same in every profile. */
+static void declared_files(void **state)
+{
+    (void)state;
+    reset();
+    line4();
+    uint64_t stmt5 = line5();
+    abbrevs_decl();
+    size_t u = unit_begin(4, 0, 0);
+    cu_entry4("a.c", 0x1000);
+    uint64_t mid = declared(u, "mid", 2);
+    uint64_t leaf_decl = here(u);
+    uleb(&INFO, 22);
+    str(&INFO, "leaf");
+    un(&INFO, put_str(&STR, "_Z4leafv"), 4);
+    u8(&INFO, 1);
+    uint64_t leaf = here(u); /* a definition naming no file of its own */
+    uleb(&INFO, 5);
+    un(&INFO, leaf_decl, 4);
+    uint64_t over = here(u); /* one naming its own */
+    uleb(&INFO, 21);
+    un(&INFO, leaf_decl, 4);
+    u8(&INFO, 2);
+    uint64_t plain = here(u);
+    uleb(&INFO, 4);
+    str(&INFO, "plain");
+    uint64_t stray = declared(u, "stray", 9), zero = declared(u, "zero", 0);
+    uint64_t stray_leaf = here(u); /* a number naming nothing hides its declaration's */
+    uleb(&INFO, 21);
+    un(&INFO, leaf_decl, 4);
+    u8(&INFO, 9);
+    uleb(&INFO, 2);
+    un(&INFO, put_str(&STR, "outer"), 4);
+    un(&INFO, 0x1000, 8);
+    un(&INFO, 0x100, 4);
+    un(&INFO, 0, 4);
+    inl_addr(27, mid, 0x1000, 0x10, 3);
+    inl_addr(27, leaf, 0x1010, 0x10, 4);
+    inl_addr(27, over, 0x1020, 0x10, 5);
+    inl_addr(27, plain, 0x1030, 0x10, 6);
+    inl_addr(27, stray, 0x1040, 0x10, 7);
+    inl_addr(27, zero, 0x1050, 0x10, 8);
+    inl_addr(28, mid, 0x1060, 0x20, 9);
+    inl_addr(27, leaf, 0x1068, 0x8, 10);
+    uleb(&INFO, 0); /* end of mid */
+    inl_addr(27, stray_leaf, 0x1080, 0x10, 11);
+    uleb(&INFO, 0); /* end of outer */
+    uleb(&INFO, 0);
+    unit_end(u);
+    /* DWARF 5: file 0 is a file (the unit's own), 2 is inc/h.h. */
+    u = unit_begin(5, 0, 1);
+    uleb(&INFO, 1);
+    str(&INFO, "a.c");
+    un(&INFO, stmt5, 4);
+    un(&INFO, 0x2000, 8);
+    un(&INFO, 0x1000, 8);
+    uint64_t h5 = here(u);
+    uleb(&INFO, 23);
+    str(&INFO, "h5");
+    uint64_t a5 = declared(u, "a5", 0);
+    uleb(&INFO, 11);
+    str(&INFO, "outer5");
+    inl_addr(27, h5, 0x2000, 0x10, 3);
+    inl_addr(27, a5, 0x2010, 0x10, 4);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(u);
+    static const uint64_t q[] = { 0x1005, 0x100a, 0x1015, 0x1025, 0x1035, 0x1045,
+                                  0x1055, 0x106a, 0x1085, 0x2005, 0x2015 };
+    assert_int_equal(run(q, 11, NULL, 0), 0);
+    SAYS(0, "mid[inc/h.h]@a.c:3");
+    SAYS(1, "mid[inc/h.h]@a.c:3"); /* remembered with its name */
+    SAYS(2, "_Z4leafv[a.c]@a.c:4");
+    SAYS(3, "_Z4leafv[inc/h.h]@a.c:5");
+    SAYS(4, "plain@a.c:6");
+    SAYS(5, "stray@a.c:7");
+    SAYS(6, "zero@a.c:8");
+    SAYS(7, "_Z4leafv[a.c]@a.c:10 < mid[inc/h.h]@a.c:9");
+    SAYS(8, "_Z4leafv@a.c:11");
+    SAYS(9, "h5[/comp/inc/h.h]@/comp/a.c:3");
+    SAYS(10, "a5[/comp/a.c]@/comp/a.c:4");
+    /* Where the line table cannot be read, frames stay, without files. */
+    size_t whole = LINE.n;
+    LINE.n = 0;
+    assert_int_equal(run(q, 11, NULL, 0), 0);
+    SAYS(7, "_Z4leafv@?:10 < mid@?:9");
+    LINE.n = whole;
+    /* The function holding an address looks for no file (emit_func). */
+    want_funcs = true;
+    assert_int_equal(run(q, 11, NULL, 0), 0);
+    want_funcs = false;
+    assert_string_equal(funcs[0], "outer");
+    SAYS(7, "_Z4leafv[a.c]@a.c:10 < mid[inc/h.h]@a.c:9");
+    static const uint64_t qm[] = { 0x1005, 0x100a, 0x106a };
+    each_failure(qm, 3, "mid[inc/h.h]@a.c:");
+}
+
+/* A declaration in another unit (GCC's -flto, dwz's partial units:
+ * DW_FORM_ref_addr) has its file numbered by that unit's line table, not
+ * by the one of the unit holding the code: b.c's table names 1 "b.c" and
+ * 2 "inc/b.h" where a.c's names "a.c" and "inc/h.h".  A unit without a
+ * line table names no file.  The units are met in turn (B, C, B again,
+ * then B through a specification in a.c's unit), and a.c's own after. */
+static void declared_elsewhere(void **state)
+{
+    (void)state;
+    reset();
+    line4();
+    uint64_t stmt_b = line4_files("b.c", "b.h");
+    abbrevs_decl();
+    size_t ub = unit_begin(4, 0, 0);
+    uleb(&INFO, 1);
+    str(&INFO, "b.c");
+    un(&INFO, stmt_b, 4);
+    un(&INFO, 0, 8); /* no code: never walked */
+    un(&INFO, 0, 8);
+    uint64_t bmid = declared(ub, "bmid", 2);
+    uint64_t bdecl = here(ub);
+    uleb(&INFO, 22);
+    str(&INFO, "bleaf");
+    un(&INFO, put_str(&STR, "_Z5bleafv"), 4);
+    u8(&INFO, 1);
+    uleb(&INFO, 0);
+    unit_end(ub);
+    size_t uc = unit_begin(4, 0, 0);
+    uleb(&INFO, 25);
+    str(&INFO, "c.c");
+    uint64_t cmid = declared(uc, "cmid", 1);
+    uleb(&INFO, 0);
+    unit_end(uc);
+    size_t ua = unit_begin(4, 0, 0);
+    cu_entry4("a.c", 0x1000);
+    uint64_t adef = here(ua);
+    uleb(&INFO, 24);
+    un(&INFO, ub + bdecl, 4);
+    uint64_t amid = declared(ua, "amid", 2);
+    uleb(&INFO, 11);
+    str(&INFO, "outer");
+    inl_addr(12, ub + bmid, 0x1000, 0x10, 3);
+    inl_addr(12, uc + cmid, 0x1010, 0x10, 4);
+    inl_addr(12, ub + bmid, 0x1020, 0x10, 5);
+    inl_addr(27, adef, 0x1030, 0x10, 6);
+    inl_addr(27, amid, 0x1040, 0x10, 7);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(ua);
+    static const uint64_t q[] = { 0x1005, 0x1015, 0x1025, 0x1035, 0x1045 };
+    for (int only = 0; only < 2; only++) {
+        uint64_t units = ua; /* a later profile reads the unit with code alone */
+        assert_int_equal(run(q, 5, only ? &units : NULL, only), 0);
+        SAYS(0, "bmid[inc/b.h]@a.c:3");
+        SAYS(1, "cmid@a.c:4");
+        SAYS(2, "bmid[inc/b.h]@a.c:5");
+        SAYS(3, "_Z5bleafv[b.c]@a.c:6");
+        SAYS(4, "amid[inc/h.h]@a.c:7");
+    }
+    static const uint64_t qb[] = { 0x1005, 0x1025 };
+    each_failure(qb, 2, "bmid[inc/b.h]@a.c:");
+}
+
+/* A declaration in the supplementary file (dwz -m) has its file numbered
+ * by the line table of its unit there, in the supplementary file's
+ * .debug_line; without that section, no file. */
+static void declared_in_supplementary(void **state)
+{
+    (void)state;
+    reset();
+    line4_files("s.c", "s.h");
+    abbrevs_decl();
+    size_t pad = unit_begin(4, 0, 0);
+    cu_entry4("pad.c", 0);
+    uleb(&INFO, 0);
+    unit_end(pad);
+    size_t u = unit_begin(4, 0, 0);
+    cu_entry4("abs.c", 0);
+    uint64_t smid = u + declared(u, "smid", 2);
+    uleb(&INFO, 0);
+    unit_end(u);
+    for (int k = 0; k < DWARFINLINE_NSECS; k++)
+        alt_sec[k] = sec[k];
+    reset();
+    line4();
+    abbrevs_decl();
+    u = unit_begin(4, 0, 0);
+    cu_entry4("a.c", 0x1000);
+    uleb(&INFO, 11);
+    str(&INFO, "outer");
+    inl_addr(26, smid, 0x1000, 0x10, 3);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(u);
+    assert_int_equal(run_alt(true), 0);
+    SAYS(0, "smid[inc/s.h]@a.c:3");
+    size_t whole = alt_sec[DWARFLINE_LINE].n;
+    alt_sec[DWARFLINE_LINE].n = 0;
+    assert_int_equal(run_alt(true), 0);
+    SAYS(0, "smid@a.c:3");
+    alt_sec[DWARFLINE_LINE].n = whole;
+}
+
+/* With the sink's placed, as srclines.c asks: a frame's decl file only
+ * where its position has no file, the innermost's when its address has
+ * none (placed_q), each other's when the one inlined into it has no call
+ * file.  leaf is inlined into mid (inlined at a.c:3) twice: without a
+ * call site, and at a.c:4. */
+static void declared_where_needed(void **state)
+{
+    (void)state;
+    reset();
+    line4();
+    abbrevs_decl();
+    size_t u = unit_begin(4, 0, 0);
+    cu_entry4("a.c", 0x1000);
+    uint64_t mid = declared(u, "mid", 2);
+    uint64_t leaf = here(u);
+    uleb(&INFO, 22);
+    str(&INFO, "leaf");
+    un(&INFO, put_str(&STR, "_Z4leafv"), 4);
+    u8(&INFO, 1);
+    uleb(&INFO, 11);
+    str(&INFO, "outer");
+    inl_addr(28, mid, 0x1000, 0x30, 3);
+    uleb(&INFO, 29);
+    un(&INFO, leaf, 4);
+    un(&INFO, 0x1000, 8);
+    un(&INFO, 0x10, 4);
+    inl_addr(27, leaf, 0x1020, 0x10, 4);
+    uleb(&INFO, 0); /* end of mid */
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(u);
+    /* Met in this order: leaf remembered without its decl file (0), then
+     * looked up again for it (1), then remembered with it (2). */
+    static const uint64_t q[] = { 0x1005, 0x1008, 0x100c, 0x1015, 0x1018, 0x1024, 0x1026 };
+    static const bool placed[] = { true, false, true, true, false, true, false };
+    memcpy(placed_q, placed, sizeof placed);
+    use_placed = true;
+    assert_int_equal(run(q, 7, NULL, 0), 0);
+    SAYS(0, "_Z4leafv@?:0 < mid[inc/h.h]@a.c:3");
+    SAYS(1, "_Z4leafv[a.c]@?:0 < mid[inc/h.h]@a.c:3");
+    SAYS(2, "_Z4leafv@?:0 < mid[inc/h.h]@a.c:3");
+    SAYS(3, "mid@a.c:3");
+    SAYS(4, "mid[inc/h.h]@a.c:3");
+    SAYS(5, "_Z4leafv@a.c:4 < mid@a.c:3");
+    SAYS(6, "_Z4leafv[a.c]@a.c:4 < mid@a.c:3");
+    each_failure(q, 7, "mid");
+    use_placed = false;
+    memset(placed_q, 0, sizeof placed_q);
+    /* Without placed: every frame's. */
+    assert_int_equal(run(q, 7, NULL, 0), 0);
+    SAYS(0, "_Z4leafv[a.c]@?:0 < mid[inc/h.h]@a.c:3");
+    SAYS(3, "mid[inc/h.h]@a.c:3");
+    SAYS(5, "_Z4leafv[a.c]@a.c:4 < mid[inc/h.h]@a.c:3");
+}
+
+/* A DWARF 4 line-program header with no program at the end of LINE: one
+ * directory, dir, and the files named by the (name, directory number)
+ * pairs that follow, ended by NULL (numbered from 1).  Its offset; in
+ * *pad_at, when not NULL, where a second directory's string "p" lies, for
+ * line_pad to make long. */
+static uint64_t line4_tab_pad(size_t *pad_at, const char *dir, ...)
+{
+    size_t start = LINE.n;
+    un(&LINE, 0, 4);
+    un(&LINE, 4, 2);
+    size_t hl = LINE.n;
+    un(&LINE, 0, 4);
+    u8(&LINE, 1); u8(&LINE, 1); u8(&LINE, 1); u8(&LINE, 0xfb); u8(&LINE, 14); u8(&LINE, 13);
+    static const unsigned char lens[] = { 0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1 };
+    for (size_t i = 0; i < sizeof lens; i++)
+        u8(&LINE, lens[i]);
+    str(&LINE, dir);
+    if (pad_at) {
+        *pad_at = LINE.n + 1; /* after its "p" */
+        str(&LINE, "p");
+    }
+    u8(&LINE, 0);
+    va_list ap;
+    va_start(ap, dir);
+    for (const char *name; (name = va_arg(ap, const char *));) {
+        str(&LINE, name);
+        uleb(&LINE, (uint64_t)va_arg(ap, int));
+        uleb(&LINE, 0);
+        uleb(&LINE, 0);
+    }
+    va_end(ap);
+    u8(&LINE, 0);
+    patch(&LINE, hl, LINE.n - hl - 4, 4);
+    patch(&LINE, start, LINE.n - start - 4, 4);
+    return start;
+}
+#define line4_tab(...) line4_tab_pad(NULL, __VA_ARGS__, (const char *)NULL)
+
+/* A unit with compilation directory comp (its string in the entry), line
+ * table at stmt, and no code.  Its start. */
+static size_t unit_in(const char *name, const char *comp, uint64_t stmt)
+{
+    size_t u = unit_begin(4, 0, 0);
+    uleb(&INFO, 30);
+    str(&INFO, name);
+    str(&INFO, comp);
+    un(&INFO, stmt, 4);
+    return u;
+}
+
+/* GCC's -flto run in another directory than the compiles (helper R4,
+ * session 48): the unit holding the code is the link directory's
+ * (/w/link), and names the header its functions come from
+ * ../proj/src/inl.h; the unit of the source they were compiled in
+ * (/w/proj, where the functions are declared) names it src/inl.h, and by
+ * another number.  A decl file read there is spelled as the unit with the
+ * code spells it, so the frame's file is the one its rows and call files
+ * have (else one function was two in each profile).  A file that unit
+ * does not name is left out when the far one's directory is another (its
+ * spelling is another's), and kept as the far unit spells it when both
+ * were compiled in one directory. */
+static void declared_respelled(void **state)
+{
+    (void)state;
+    reset();
+    uint64_t stmt_a = line4_tab("../proj/src", "a.c", 0, "inl.h", 1, "/usr/include/x.h", 0);
+    uint64_t stmt_b = line4_tab("src", "src/b.c", 0, "other.h", 1, "inl.h", 1, "../proj/./x.h", 0,
+                                "/usr/include/../include/x.h", 0);
+    uint64_t stmt_c = line4_tab("inc", "c.c", 0, "gone.h", 1);
+    abbrevs_decl();
+    size_t ub = unit_in("src/b.c", "/w/proj", stmt_b);
+    uint64_t binl = declared(ub, "binl", 3);
+    uint64_t bother = declared(ub, "bother", 2);
+    uint64_t bx = declared(ub, "bx", 4);
+    uint64_t babs = declared(ub, "babs", 5);
+    uleb(&INFO, 0);
+    unit_end(ub);
+    size_t uc = unit_in("c.c", "/w/link/", stmt_c);
+    uint64_t cgone = declared(uc, "cgone", 2);
+    uleb(&INFO, 0);
+    unit_end(uc);
+    size_t ua = unit_begin(4, 0, 0);
+    uleb(&INFO, 31);
+    str(&INFO, "<artificial>");
+    un(&INFO, put_str(&STR, "/w/link"), 4);
+    un(&INFO, stmt_a, 4);
+    un(&INFO, 0x1000, 8);
+    un(&INFO, 0x100, 8);
+    uleb(&INFO, 11);
+    str(&INFO, "outer");
+    inl_addr(12, ub + binl, 0x1000, 0x10, 3);
+    inl_addr(12, ub + bother, 0x1010, 0x10, 4);
+    inl_addr(12, uc + cgone, 0x1020, 0x10, 5);
+    inl_addr(12, ub + bx, 0x1030, 0x10, 6);
+    inl_addr(12, ub + babs, 0x1040, 0x10, 7);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(ua);
+    static const uint64_t q[] = { 0x1005, 0x1015, 0x1025, 0x1035, 0x1045 };
+    assert_int_equal(run(q, 5, NULL, 0), 0);
+    SAYS(0, "binl[../proj/src/inl.h]@a.c:3"); /* b's own spelling: src/inl.h */
+    SAYS(1, "bother@a.c:4");                  /* a names no src/other.h */
+    SAYS(2, "cgone[inc/gone.h]@a.c:5");       /* compiled in /w/link too */
+    /* /w/proj/../proj/./x.h is not /usr/include/x.h; the latter is. */
+    SAYS(3, "bx@a.c:6");
+    SAYS(4, "babs[/usr/include/x.h]@a.c:7");
+    /* A unit whose compilation directory cannot be read compares its
+     * names as they are: src/inl.h is not ../proj/src/inl.h. */
+    size_t whole = STR.n;
+    STR.n = 0;
+    assert_int_equal(run(q, 5, NULL, 0), 0);
+    SAYS(0, "binl@a.c:3");
+    SAYS(4, "babs[/usr/include/x.h]@a.c:7");
+    STR.n = whole;
+    each_failure(q, 1, "binl[../proj/src/inl.h]@a.c:3");
+}
+
+/* .debug_line with long runs of 'p' put in at the places pads[] says (a
+ * header's directory string, line4_tab_pad), so headers of megabytes cost
+ * the test none: the reads of the other sections are rd's. */
+static struct {
+    size_t at; /* in LINE */
+    uint64_t n;
+} pads[8];
+static size_t npads;
+
+static bool rd_padded(void *ctx, int s, uint64_t off, void *dst, size_t len)
+{
+    if (s != DWARFLINE_LINE)
+        return rd(ctx, s, off, dst, len);
+    unsigned char *d = dst;
+    while (len) {
+        uint64_t shift = 0, chunk = len, real = UINT64_MAX;
+        bool pad = false;
+        for (size_t k = 0; k <= npads; k++) {
+            uint64_t vat = k < npads ? pads[k].at + shift : UINT64_MAX; /* the pad's start */
+            if (off < vat) {
+                real = off - shift;
+                chunk = vat - off < len ? vat - off : len;
+                break;
+            }
+            if (off < vat + pads[k].n) {
+                pad = true;
+                chunk = vat + pads[k].n - off < len ? vat + pads[k].n - off : len;
+                break;
+            }
+            shift += pads[k].n;
+        }
+        if (pad)
+            memset(d, 'p', (size_t)chunk);
+        else if (real > LINE.n || chunk > LINE.n - real)
+            return false;
+        else
+            memcpy(d, LINE.b + real, (size_t)chunk);
+        d += chunk;
+        off += chunk;
+        len -= (size_t)chunk;
+    }
+    return true;
+}
+
+/* A header of line4_tab_pad's, its directory "p" made n + 1 bytes long:
+ * its offset in the padded .debug_line. */
+static uint64_t line_pad(uint64_t n, const char *c, const char *h)
+{
+    uint64_t before = 0;
+    for (size_t k = 0; k < npads; k++)
+        before += pads[k].n;
+    size_t at;
+    uint64_t start = line4_tab_pad(&at, "inc", c, 0, h, 1, (const char *)NULL);
+    patch(&LINE, start, LINE.n - start - 4 + n, 4);
+    patch(&LINE, start + 6, LINE.n - start - 10 + n, 4);
+    pads[npads].at = at;
+    pads[npads++].n = n;
+    return start + before;
+}
+
+/* One unit of code whose inlined frames name functions declared in
+ * `nfar` other units, in turn (DW_FORM_ref_addr), each with a line table
+ * whose header is `hdr` bytes: NQ queries, each DEPTH frames deep, every
+ * frame a switch of far unit.  The scan's stats into stats. */
+enum { DEPTH = 20 }; /* found's 512 bytes hold 20 frames */
+static int far_switches(int nfar, uint64_t hdr)
+{
+    reset();
+    npads = 0;
+    line4();
+    uint64_t stmt[8], fn[8];
+    size_t fu[8];
+    for (int k = 0; k < nfar; k++)
+        stmt[k] = line_pad(hdr, "f.c", "f.h");
+    abbrevs_decl();
+    for (int k = 0; k < nfar; k++) {
+        fu[k] = unit_in("f.c", "/w", stmt[k]);
+        fn[k] = declared(fu[k], "f", 2);
+        uleb(&INFO, 0);
+        unit_end(fu[k]);
+    }
+    size_t ua = unit_begin(4, 0, 0);
+    uleb(&INFO, 31);
+    str(&INFO, "a.c");
+    un(&INFO, put_str(&STR, "/w"), 4);
+    un(&INFO, 0, 4);
+    un(&INFO, 0x1000, 8);
+    un(&INFO, 0x1000, 8);
+    uleb(&INFO, 11);
+    str(&INFO, "outer");
+    int at = 0;
+    for (uint64_t q = 0; q < NQ; q++) {
+        for (int d = 0; d < DEPTH; d++, at = (at + 1) % nfar)
+            inl_addr(14, fu[at] + fn[at], 0x1000 + 0x10 * q, 0x10, 1);
+        for (int d = 0; d < DEPTH; d++)
+            uleb(&INFO, 0);
+    }
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(ua);
+    uint64_t qs[NQ];
+    for (size_t q = 0; q < NQ; q++)
+        qs[q] = 0x1008 + 0x10 * q;
+    dwarfinline_src src = { NULL, rd_padded, { 0 }, NULL };
+    for (int s = 0; s < DWARFINLINE_NSECS; s++)
+        src.size[s] = sec[s].n;
+    for (size_t k = 0; k < npads; k++)
+        src.size[DWARFLINE_LINE] += pads[k].n;
+    memset(got, 0, sizeof got);
+    memset(calls, 0, sizeof calls);
+    memset(&stats, 0, sizeof stats);
+    dwarfinline_sink sink = { NULL, found, NULL, &stats, NULL, NULL };
+    return dwarfinline_scan(&src, qs, NQ, NULL, 0, &sink);
+}
+
+/* The file tables of far units are kept for the scan (far_table): frames
+ * switching between two far units at each of 320 frames read each header
+ * once, where they read it at every switch (helper R4, session 48: 4000
+ * switches between two headers of 860 KB read 3.4 GB in 5.3 s). */
+static void far_tables_kept(void **state)
+{
+    (void)state;
+    enum { HDR = 1 << 20 };
+    assert_int_equal(far_switches(2, HDR), 0);
+    for (size_t q = 0; q < NQ; q++) {
+        assert_int_equal(calls[q], 1);
+        assert_non_null(strstr(got[q], "f[inc/f.h]@a.c:1 < f[inc/f.h]@a.c:1"));
+    }
+    /* a.c's table, and each far one once. */
+    assert_int_equal(stats.line_tables, 3);
+    assert_true(stats.line_bytes < 2 * (HDR + 100) + 100);
+}
+
+static uint64_t budget(size_t bytes, size_t n);
+
+/* More far units than the scan keeps tables of, met in turn: each switch
+ * reads a header again, and counts against the unit's budget by its
+ * size, so the unit stops there: without it, 320 headers of 4 MiB. */
+static void far_tables_budget(void **state)
+{
+    (void)state;
+    enum { HDR = 4 << 20 };
+    assert_int_equal(far_switches(5, HDR), 0);
+    uint64_t cap = 256 * budget(INFO.n, NQ);
+    assert_true(stats.line_bytes <= cap + HDR);
+    assert_true(stats.line_tables < NQ * DEPTH / 2);
+    assert_true(stats.line_tables > 5); /* they were read again */
+    NONE(NQ - 1); /* the budget ran out before the last query */
+}
+
 /* ---- cut and hostile input ---------------------------------------------- */
 
 /* s with every file name of its frames as "?". */
@@ -1228,6 +1820,13 @@ int main(void)
         cmocka_unit_test(skipped_units),
         cmocka_unit_test(other_units),
         cmocka_unit_test(supplementary_file),
+        cmocka_unit_test(declared_files),
+        cmocka_unit_test(declared_elsewhere),
+        cmocka_unit_test(declared_in_supplementary),
+        cmocka_unit_test(declared_where_needed),
+        cmocka_unit_test(declared_respelled),
+        cmocka_unit_test(far_tables_kept),
+        cmocka_unit_test(far_tables_budget),
         cmocka_unit_test(truncated),
         cmocka_unit_test(hostile),
         cmocka_unit_test(discarded),

@@ -1121,6 +1121,74 @@ static void test_files_adopted(void **state)
     encode_fails_cleanly(&p);
 }
 
+/* inl_lines with the files the DWARF declares inner and mid in
+ * (symbols_frame.decl_file): x.h for inner, whose Line has a file, a.h
+ * for mid. */
+static int decl_lines(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
+{
+    static const symbols_frame deep[] = { { "inner", "/src/a.h", 5, "/src/x.h" },
+                                          { "mid", "/src/a.c", 20, "/src/a.h" } };
+    static const symbols_frame shallow[] = { { "mid", "/src/a.c", 21, "/src/a.h" } };
+    (void)ctx;
+    assert_int_equal(i, 0);
+    for (size_t k = 0; k < n; k++)
+        out[k] = addrs[k] == 0x401010 ? (symbols_line){ "/src/a.h", 2, 2, deep }
+               : addrs[k] == 0x401050 ? (symbols_line){ NULL, 0, 1, shallow }
+                                      : (symbols_line){ NULL, 0, 0, NULL };
+    return 0;
+}
+
+/* The Function of Line k of sample s's frame 0. */
+static const Perftools__Profiles__Function *line_func(const pb_profile *m, size_t s, size_t k)
+{
+    const Perftools__Profiles__Location *l = loc_by_id(m, m->sample[s]->location_id[0]);
+    assert_true(k < l->n_line);
+    for (size_t i = 0; i < m->n_function; i++)
+        if (m->function[i]->id == l->line[k]->function_id)
+            return m->function[i];
+    fail_msg("no Function %llu", (unsigned long long)l->line[k]->function_id);
+    return NULL;
+}
+
+/* An inlined function's Line at line 0 takes the file the DWARF declares
+ * the function in, whatever else the profile holds: mid at 0x401050 reads
+ * "mid a.h" in a profile that sampled no other frame of mid as in one
+ * that did, so pprof -diff_base -filefunctions shows mid as one row, not
+ * a minus row "mid" and a plus row "mid a.h".  Before decl_file only the
+ * vote (adopt_files) gave it one, in the second profile alone.  A Line
+ * with a file keeps it (inner: a.h, not its decl x.h). */
+static void test_inlined_decl_file(void **state)
+{
+    (void)state;
+    /* Alone: sample 1, mid at line 0 and nothing else of mid. */
+    pprof_profile p = kept_profile(lined_names, 4, lined_samples + 1, 1, lined_keep, decl_lines);
+    pb_profile *m = encode_decode(&p);
+    const Perftools__Profiles__Function *mid = line_func(m, 0, 0);
+    assert_string_equal(str(m, mid->name), "mid");
+    assert_string_equal(str(m, mid->filename), "/src/a.h");
+    assert_int_equal(loc_by_id(m, m->sample[0]->location_id[0])->line[0]->line, 0);
+    assert_int_equal(funcs_named(m, "mid"), 1);
+    perftools__profiles__profile__free_unpacked(m, NULL);
+    /* With sample 0, where mid has a line in a.h: the same Function. */
+    p.samples = lined_samples;
+    p.nsamples = 2;
+    m = encode_decode(&p);
+    assert_int_equal(funcs_named(m, "mid"), 1);
+    assert_ptr_equal(line_func(m, 1, 0), line_func(m, 0, 1));
+    assert_string_equal(str(m, line_func(m, 1, 0)->filename), "/src/a.h");
+    assert_string_equal(str(m, line_func(m, 0, 0)->name), "inner");
+    assert_string_equal(str(m, line_func(m, 0, 0)->filename), "/src/a.h");
+    assert_int_equal(funcs_named(m, "inner"), 1);
+    perftools__profiles__profile__free_unpacked(m, NULL);
+    encode_fails_cleanly(&p);
+    /* Where the DWARF declares none, the vote alone: nothing to vote in
+     * the first profile. */
+    p = kept_profile(lined_names, 4, lined_samples + 1, 1, lined_keep, inl_lines);
+    m = encode_decode(&p);
+    assert_string_equal(str(m, line_func(m, 0, 0)->filename), "");
+    perftools__profiles__profile__free_unpacked(m, NULL);
+}
+
 /* ---- the file of a function's entry -------------------------------------- */
 
 /* Mapping 0 keeps its names.  f's entry is at a.c:3, and it has a line at
@@ -1346,6 +1414,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_inlined_lines),
         cmocka_unit_test(test_files_adopted),
+        cmocka_unit_test(test_inlined_decl_file),
         cmocka_unit_test(test_entry_file),
         cmocka_unit_test(test_entry_nested),
     };
