@@ -267,6 +267,14 @@ enum { FAR_OWN, FAR_ALT, FAR_FILES };
  * recently used replaced; each read counts against the scanned unit's
  * budget by its size, as far_entry's slices do. */
 enum { FAR_TABLES = 4 };
+/* A header longer than this is not kept but held until the next far
+ * table is asked for (scan.big): FAR_TABLES kept headers of up to
+ * DWARFLINE_UNIT_MAX each would hold 64 MiB inside the program for a
+ * crafted file, where real headers are a few KiB (the largest of
+ * libheapprof.so's units: 5 KiB).  One held at a time keeps the bound
+ * at the kept ones' 4 MiB plus one header, as before the tables were
+ * kept; each read of it still counts against the budget. */
+#define FAR_TABLE_KEEP ((uint64_t)1 << 20)
 typedef struct far_table {
     const dwarfinline_src *src; /* the file (the supplementary one's too) */
     uint64_t off;               /* DW_AT_stmt_list */
@@ -291,7 +299,8 @@ typedef struct scan {
     unit *u;
     far_file far[FAR_FILES];
     far_table tables[FAR_TABLES];
-    uint64_t clock; /* far_table.used's */
+    uint64_t clock;        /* far_table.used's */
+    dwarfline_files *big;  /* the last one over FAR_TABLE_KEEP, or NULL */
 } scan;
 
 /* ---- growing arrays ---------------------------------------------------------- */
@@ -757,8 +766,9 @@ static bool text_room(unit *u, size_t extra)
 /* Appends string a, read from an entry of unit `from` (u or a far one),
  * with its NUL to u->text; its offset there in *at.  The string is in
  * from's file, or in its supplementary file (dwz's DW_FORM_GNU_strp_alt,
- * DWARF 5's DW_FORM_strp_sup). */
-static bool put_str(unit *u, const unit *from, const aval *a, size_t *at)
+ * DWARF 5's DW_FORM_strp_sup).  "" too: a compilation directory may be
+ * empty (put_str, for names, refuses it). */
+static bool put_str_any(unit *u, const unit *from, const aval *a, size_t *at)
 {
     const dwarfinline_src *src = from->src;
     int sec;
@@ -767,7 +777,7 @@ static bool put_str(unit *u, const unit *from, const aval *a, size_t *at)
     case FORM_STRING: {
         const char *s = (const char *)from->buf + a->v; /* form_value checked its NUL */
         size_t len = strlen(s);
-        if (!len || len >= NAME_MAX_LEN || !text_room(u, len + 1)) /* "" names nothing */
+        if (len >= NAME_MAX_LEN || !text_room(u, len + 1))
             return false;
         *at = u->ntext;
         memcpy(u->text + u->ntext, s, len + 1);
@@ -810,12 +820,24 @@ static bool put_str(unit *u, const unit *from, const aval *a, size_t *at)
         if (nul) {
             u->ntext = (size_t)(nul - u->text) + 1;
             *at = start;
-            return u->ntext - start > 1; /* "" names nothing */
+            return true;
         }
         u->ntext += n;
         off += n;
     }
     u->ntext = start;
+    return false;
+}
+
+/* put_str_any for a name: "" names nothing (false, u->text as it was). */
+static bool put_str(unit *u, const unit *from, const aval *a, size_t *at)
+{
+    size_t mark = u->ntext;
+    if (!put_str_any(u, from, a, at))
+        return false;
+    if (u->text[*at])
+        return true;
+    u->ntext = mark;
     return false;
 }
 
@@ -980,15 +1002,18 @@ static inline bool put_text(unit *u, const char *s, size_t *at)
 /* Opens the file table of the line program at off of in's .debug_line,
  * counting it against the scanned unit's budget by its size (1 +
  * len / FAR_SLICE, as far_entry's slices): one longer than the budget
- * left is not read.  NULL: none (*len > max: over the budget), or out of
- * memory (u->oom). */
-static dwarfline_files *open_files(unit *u, const unit *in, uint64_t off, uint64_t *len)
+ * left (*max) is not read, and costs 1 (its first bytes), so that the
+ * budget it did not use stays for the unit's other names.  NULL: none
+ * (*len > *max: over the budget), or out of memory (u->oom). */
+static dwarfline_files *open_files(unit *u, const unit *in, uint64_t off, uint64_t *len,
+                                   uint64_t *max)
 {
     uint64_t left = u->work < u->budget ? u->budget - u->work : 0;
-    uint64_t max = left > UINT64_MAX / FAR_SLICE ? UINT64_MAX : left * FAR_SLICE;
-    dwarfline_files *f = dwarfline_files_open(&in->lsrc, off, max, len, &u->oom);
-    u->work += 1 + *len / FAR_SLICE;
-    u->stats.line_tables++;
+    *max = left > UINT64_MAX / FAR_SLICE ? UINT64_MAX : left * FAR_SLICE;
+    dwarfline_files *f = dwarfline_files_open(&in->lsrc, off, *max, len, &u->oom);
+    bool read = *len <= *max;
+    u->work += 1 + (read ? *len / FAR_SLICE : 0);
+    u->stats.line_tables += read;
     u->stats.line_bytes += f ? *len : 0;
     return f;
 }
@@ -997,9 +1022,9 @@ static dwarfline_files *open_files(unit *u, const unit *in, uint64_t off, uint64
 static dwarfline_files *own_files(unit *u)
 {
     if (!u->files_tried) {
-        uint64_t len;
+        uint64_t len, max;
         u->files_tried = true;
-        u->files = open_files(u, u, u->stmt_list, &len);
+        u->files = open_files(u, u, u->stmt_list, &len, &max);
     }
     return u->files;
 }
@@ -1020,16 +1045,22 @@ static dwarfline_files *far_files(scan *s, const unit *in)
         if (t->used < lru->used)
             lru = t;
     }
-    uint64_t len;
-    dwarfline_files *f = open_files(u, in, in->stmt_list, &len);
+    uint64_t len, max;
+    dwarfline_files_close(s->big);
+    s->big = NULL;
+    dwarfline_files *f = open_files(u, in, in->stmt_list, &len, &max);
     /* A table over the budget is not remembered as unreadable: a later
      * unit, with a budget of its own, may read it. */
     if (u->oom) {
         dwarfline_files_close(f);
         return NULL;
     }
-    if (!f && u->work > u->budget)
+    if (!f && len > max)
         return NULL;
+    if (len > FAR_TABLE_KEEP) {
+        s->big = f;
+        return f;
+    }
     dwarfline_files_close(lru->f);
     *lru = (far_table){ in->src, in->stmt_list, f, ++s->clock };
     return f;
@@ -1039,7 +1070,8 @@ static dwarfline_files *far_files(scan *s, const unit *in)
  * joined to directory dir when it is relative and dir is not NULL, then
  * without "." and empty components, each ".." taking the component
  * before it away (lexically, as the compilers wrote them: a symbolic link
- * is not followed).  Its length; 0 when it does not fit. */
+ * is not followed), "." when nothing is left.  Its length; 0 when it
+ * does not fit. */
 static size_t canon_path(const char *dir, const char *name, char *out, size_t cap)
 {
     if (!name) /* the callers check; clang-analyzer cannot follow them */
@@ -1081,6 +1113,10 @@ static size_t canon_path(const char *dir, const char *name, char *out, size_t ca
             p = e;
         }
     }
+    /* "", "." and "x/.." are the directory itself: "." (0 would read as
+     * "does not fit", and two units compiled in "." as different). */
+    if (!n)
+        out[n++] = '.';
     out[n] = '\0';
     return n;
 }
@@ -1119,14 +1155,14 @@ static void comp_dir_of(scan *s, unit *in, size_t *at)
             return;
         a = cu.comp_dir;
     }
-    if (!put_str(u, in, &a, at))
+    if (!put_str_any(u, in, &a, at))
         *at = SIZE_MAX;
 }
 
 /* Makes the scanned unit's canon[] and cdir: each name of its file table,
  * canonical (under its DW_AT_comp_dir), hashed.  Each name counts against
- * the budget; over it, the index stays empty (nothing matches).  false:
- * out of memory. */
+ * the budget, by its canonical length as far_entry's slices do; over it,
+ * the index stays empty (nothing matches).  false: out of memory. */
 static bool canon_make(scan *s)
 {
     unit *u = s->u;
@@ -1151,6 +1187,13 @@ static bool canon_make(scan *s)
     for (uint64_t fno = first; fno < end; fno++) {
         const char *name = dwarfline_files_name(u->files, fno);
         size_t len = name ? canon_path(u->cdir, name, u->cpath, CANON_MAX) : 0;
+        /* Each name is joined to a compilation directory of up to 4 KiB:
+         * a header of one-byte names would cost 4 KiB each. */
+        u->work += len / FAR_SLICE;
+        if (u->work > u->budget) {
+            u->ncanon = 0;
+            return true;
+        }
         if (!len)
             continue;
         if (!room(&u->canon, &u->capcanon, u->ncanon, sizeof *u->canon, SIZE_MAX, &u->oom))
@@ -1761,6 +1804,7 @@ int dwarfinline_scan(const dwarfinline_src *src, const uint64_t *addrs, size_t n
     }
     for (int k = 0; k < FAR_TABLES; k++)
         dwarfline_files_close(s.tables[k].f);
+    dwarfline_files_close(s.big);
     if (s.u) {
         if (out->stats) {
             out->stats->abbrev_tables += s.u->stats.abbrev_tables;

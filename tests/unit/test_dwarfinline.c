@@ -1312,6 +1312,44 @@ static void declared_respelled(void **state)
     each_failure(q, 1, "binl[../proj/src/inl.h]@a.c:3");
 }
 
+/* Units compiled in "." or "" (a relative or empty DW_AT_comp_dir, as
+ * -fdebug-prefix-map=$PWD=. writes it) have the same compilation
+ * directory: a far decl file the scanned unit's table does not name is
+ * kept as the far unit spells it.  canon_path made both empty, which
+ * read as "cannot be made", so the two counted as different and the
+ * file was lost (a reviewer of session 48). */
+static void declared_dot_comp_dir(void **state)
+{
+    (void)state;
+    static const char *const dirs[][2] = { { ".", "." }, { "", "" }, { ".", "" }, { "./", "x/.." } };
+    for (size_t k = 0; k < sizeof dirs / sizeof *dirs; k++) {
+        reset();
+        uint64_t stmt_a = line4_tab("inc", "a.c", 0, "a.h", 1);
+        uint64_t stmt_d = line4_tab("inc", "d.c", 0, "d.h", 1);
+        abbrevs_decl();
+        size_t ud = unit_in("d.c", dirs[k][0], stmt_d);
+        uint64_t dfar = declared(ud, "dfar", 2);
+        uleb(&INFO, 0);
+        unit_end(ud);
+        size_t ua = unit_begin(4, 0, 0);
+        uleb(&INFO, 31);
+        str(&INFO, "a.c");
+        un(&INFO, put_str(&STR, dirs[k][1]), 4);
+        un(&INFO, stmt_a, 4);
+        un(&INFO, 0x1000, 8);
+        un(&INFO, 0x100, 8);
+        uleb(&INFO, 11);
+        str(&INFO, "outer");
+        inl_addr(12, ud + dfar, 0x1000, 0x10, 3);
+        uleb(&INFO, 0);
+        uleb(&INFO, 0);
+        unit_end(ua);
+        static const uint64_t q[] = { 0x1005 };
+        assert_int_equal(run(q, 1, NULL, 0), 0);
+        SAYS(0, "dfar[inc/d.h]@a.c:3");
+    }
+}
+
 /* .debug_line with long runs of 'p' put in at the places pads[] says (a
  * header's directory string, line4_tab_pad), so headers of megabytes cost
  * the test none: the reads of the other sections are rd's. */
@@ -1374,10 +1412,14 @@ static uint64_t line_pad(uint64_t n, const char *c, const char *h)
 
 /* One unit of code whose inlined frames name functions declared in
  * `nfar` other units, in turn (DW_FORM_ref_addr), each with a line table
- * whose header is `hdr` bytes: NQ queries, each DEPTH frames deep, every
- * frame a switch of far unit.  The scan's stats into stats. */
+ * whose header is `hdr` bytes (the first one's hdr0, when not 0): NQ
+ * queries, each DEPTH frames deep, every frame a switch of far unit.
+ * The scan's stats into stats, its heap's peak into heap_peak. */
 enum { DEPTH = 20 }; /* found's 512 bytes hold 20 frames */
-static int far_switches(int nfar, uint64_t hdr)
+static uint64_t heap_peak;
+static int far_switches2(int nfar, uint64_t hdr, uint64_t hdr0);
+static int far_switches(int nfar, uint64_t hdr) { return far_switches2(nfar, hdr, 0); }
+static int far_switches2(int nfar, uint64_t hdr, uint64_t hdr0)
 {
     reset();
     npads = 0;
@@ -1385,7 +1427,7 @@ static int far_switches(int nfar, uint64_t hdr)
     uint64_t stmt[8], fn[8];
     size_t fu[8];
     for (int k = 0; k < nfar; k++)
-        stmt[k] = line_pad(hdr, "f.c", "f.h");
+        stmt[k] = line_pad(k == 0 && hdr0 ? hdr0 : hdr, "f.c", "f.h");
     abbrevs_decl();
     for (int k = 0; k < nfar; k++) {
         fu[k] = unit_in("f.c", "/w", stmt[k]);
@@ -1424,7 +1466,11 @@ static int far_switches(int nfar, uint64_t hdr)
     memset(calls, 0, sizeof calls);
     memset(&stats, 0, sizeof stats);
     dwarfinline_sink sink = { NULL, found, NULL, &stats, NULL, NULL };
-    return dwarfinline_scan(&src, qs, NQ, NULL, 0, &sink);
+    mem_heap_peak_reset();
+    uint64_t before = mem_heap_bytes();
+    int rc = dwarfinline_scan(&src, qs, NQ, NULL, 0, &sink);
+    heap_peak = mem_heap_peak() - before;
+    return rc;
 }
 
 /* The file tables of far units are kept for the scan (far_table): frames
@@ -1434,7 +1480,7 @@ static int far_switches(int nfar, uint64_t hdr)
 static void far_tables_kept(void **state)
 {
     (void)state;
-    enum { HDR = 1 << 20 };
+    enum { HDR = 1000 << 10 };
     assert_int_equal(far_switches(2, HDR), 0);
     for (size_t q = 0; q < NQ; q++) {
         assert_int_equal(calls[q], 1);
@@ -1459,7 +1505,42 @@ static void far_tables_budget(void **state)
     assert_true(stats.line_bytes <= cap + HDR);
     assert_true(stats.line_tables < NQ * DEPTH / 2);
     assert_true(stats.line_tables > 5); /* they were read again */
-    NONE(NQ - 1); /* the budget ran out before the last query */
+    /* The budget ran out before the last query, which is answered
+     * without the files the headers not read would have given. */
+    assert_int_equal(calls[NQ - 1], 1);
+    assert_null(strstr(got[NQ - 1], "f.h"));
+    assert_non_null(strstr(got[NQ - 1], "f@a.c:1 < f@a.c:1"));
+}
+
+/* Headers over FAR_TABLE_KEEP are not kept: four far units with headers
+ * of 2 MiB, met in turn, hold one at a time (a reviewer of session 48:
+ * the kept ones could hold 4 x 16 MiB inside the program), each read
+ * again when met. */
+static void far_tables_big_not_kept(void **state)
+{
+    (void)state;
+    enum { HDR = 2 << 20 };
+    assert_int_equal(far_switches(4, HDR), 0);
+    assert_true(stats.line_tables > 8);
+    assert_true(heap_peak < 2 * (uint64_t)HDR);
+    assert_true(heap_peak > (uint64_t)HDR);
+}
+
+/* A header refused for want of budget costs what was read of it (its
+ * first bytes), not its size: a far unit of 15 MiB headers met in turn
+ * with a small one used the budget up after a few queries; then the
+ * small one's decl files were lost from every later query with the
+ * unit's other names.  Now the later queries have them still, and only
+ * the large one's frames lack a file. */
+static void far_tables_refused(void **state)
+{
+    (void)state;
+    assert_int_equal(far_switches2(2, 100, 15 << 20), 0);
+    for (size_t q = 0; q < NQ; q++)
+        assert_int_equal(calls[q], 1);
+    /* innermost first: the small unit's frame, then the large one's */
+    assert_non_null(strstr(got[0], "f[inc/f.h]@a.c:1 < f[inc/f.h]@a.c:1"));
+    assert_non_null(strstr(got[NQ - 1], "f[inc/f.h]@a.c:1 < f@a.c:1"));
 }
 
 /* ---- cut and hostile input ---------------------------------------------- */
@@ -1826,7 +1907,10 @@ int main(void)
         cmocka_unit_test(declared_where_needed),
         cmocka_unit_test(declared_respelled),
         cmocka_unit_test(far_tables_kept),
+        cmocka_unit_test(declared_dot_comp_dir),
         cmocka_unit_test(far_tables_budget),
+        cmocka_unit_test(far_tables_big_not_kept),
+        cmocka_unit_test(far_tables_refused),
         cmocka_unit_test(truncated),
         cmocka_unit_test(hostile),
         cmocka_unit_test(discarded),
