@@ -164,6 +164,17 @@ static void drop_body(conn *c)
     pthread_mutex_unlock(&table_lock);
 }
 
+/* A memfd for c's body (c->body_fd), installed under table_lock like
+ * every descriptor of the server's; the descriptor, or -1. */
+static int open_body(conn *c)
+{
+    pthread_mutex_lock(&table_lock);
+    c->body_fd = own(memfd_create("heapprof-http", MFD_CLOEXEC));
+    int fd = c->body_fd;
+    pthread_mutex_unlock(&table_lock);
+    return fd;
+}
+
 static void close_conn(conn *c)
 {
     drop_body(c);
@@ -302,10 +313,7 @@ static void respond_text(conn *c, int code, const char *why, const char *extra)
  * text/plain, not as an attachment. */
 static void respond_profile(conn *c, int alloc_default, const dump_snapshot *base, int text)
 {
-    pthread_mutex_lock(&table_lock);
-    c->body_fd = own(memfd_create("heapprof-http", MFD_CLOEXEC));
-    int fd = c->body_fd;
-    pthread_mutex_unlock(&table_lock);
+    int fd = open_body(c);
     if (fd < 0) {
         respond_text(c, 500, "cannot create a memory file for the profile", NULL);
         return;
