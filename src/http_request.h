@@ -47,8 +47,8 @@ typedef struct http_request {
     size_t head_len;           /* the head's bytes, from the first one sent to its
                                 * blank line's LF */
     const char *why;           /* for an error status: what was wrong, one phrase
-                                * under 200 bytes (http.c prints it into a
-                                * 256-byte body) */
+                                * under 200 bytes (http_answer.c prints it
+                                * into a 256-byte body) */
 } http_request;
 
 /* Parse the first len bytes a client sent.  0 when they start with a

@@ -42,7 +42,7 @@
  *    part only the bytes Go leaves unescaped and %XX escapes, decoding to
  *    the clean path, then the query as sent;
  *  - an error is 400 or 505 (431 from an http_head only) with one short
- *    phrase (http.c prints it into a 256-byte body);
+ *    phrase (http_answer.c prints it into a 256-byte body);
  *  - the same bytes in another buffer parse the same.
  */
 #include <ctype.h>
@@ -289,8 +289,8 @@ static void check_clean(const char *p, size_t n, char **out, size_t *m)
     *m = len;
 }
 
-/* The redirect http.c makes of an accepted request: moved when the clean
- * path differs from the decoded one, to a Location that is safe in a
+/* The redirect http_answer.c makes of an accepted request: moved when the
+ * clean path differs from the decoded one, to a Location that is safe in a
  * header and says the clean path and the query. */
 static void check_redirect(const http_request *r)
 {

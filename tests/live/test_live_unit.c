@@ -425,9 +425,9 @@ static void clean_paths(void **state)
     assert_memory_equal(out, "/\0/", 3);
 }
 
-/* The target of "GET TARGET HTTP/1.1" decoded and cleaned as http.c
- * routes it: "-" when clean (served as it is), else the clean path and the
- * Location of Go's redirect. */
+/* The target of "GET TARGET HTTP/1.1" decoded and cleaned as
+ * http_answer.c routes it: "-" when clean (served as it is), else the
+ * clean path and the Location of Go's redirect. */
 static const char *moved(const char *t)
 {
     static char out[400];
