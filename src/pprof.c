@@ -45,8 +45,10 @@
  *     function's file, its line staying 0, so that it is the same in
  *     every profile: an inlined function's Line the file the DWARF
  *     declares the function in (set_lines, decl_file); a function's own
- *     Line the file of the function's entry (adopt_files: one more sorted
- *     batch, of those entries); one that has neither the file the
+ *     Line the file of the function's entry (entry_files: one more sorted
+ *     batch per mapping, of those entries, right after the mapping's, so
+ *     that a compressed debug file is inflated once for both:
+ *     lines_hold); one that has neither the file the
  *     mapping's Lines of that name with a file all name (a hash table of
  *     those Lines).  Then each Line gets its Function, by name and file.
  *
@@ -806,6 +808,8 @@ static int sym_lines(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbo
     return symbols_lines(ctx, i, addrs, n, out);
 }
 
+static void sym_lines_hold(void *ctx, bool hold) { symbols_lines_hold(ctx, hold); }
+
 static long sym_main_mapping(void *ctx) { return symbols_main_mapping(ctx); }
 
 static const char *sym_func_at(void *ctx, uint64_t addr, uint64_t *offset)
@@ -822,6 +826,7 @@ pprof_symbols pprof_symbols_from(symbolizer *s)
         .func_name = sym_func_name,
         .keep_names = sym_keep_names,
         .lines = sym_lines,
+        .lines_hold = sym_lines_hold,
         .func_at = sym_func_at,
         .main_mapping = sym_main_mapping,
     };

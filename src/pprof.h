@@ -66,6 +66,10 @@ typedef struct pprof_symbols {
      * them with -lines, and an inlined function as a frame of its own
      * ("(inline)"). */
     int (*lines)(void *ctx, size_t i, const uint64_t *addrs, size_t n, symbols_line *out);
+    /* Optional: from hold true to hold false, lines may keep what it read
+     * for one mapping for the next call on that mapping, until it is asked
+     * another (symbols_lines_hold). */
+    void (*lines_hold)(void *ctx, bool hold);
     /* Optional, for the text profile (heaptext.h): the name, as func_name
      * gives it, and addr's offset from the function's start.  Where it
      * gives none, the text profile asks lines, as this profile does. */

@@ -7,8 +7,9 @@
  * the file and line of their locations, and the functions inlined there,
  * one sorted batch per mapping (add_lines).  A Line left without a file
  * takes its function's file: an inlined function's the file the DWARF
- * declares it in (set_lines); then (adopt_files) a function's own Line the
- * file of the function's entry; else the one its other Lines agree on.
+ * declares it in (set_lines); a function's own Line the file of the
+ * function's entry, asked in one more batch right after its mapping's
+ * (entry_files); else (adopt_files) the one its other Lines agree on.
  * Then each Line gets its Function, by name and file (intern_func): the
  * Functions without a file are found through str_func[], those with one
  * through ftab[], a hash table (index + 1, at most half full);
@@ -181,39 +182,25 @@ static int take_entry(builder *b, const line_ask *a, const symbols_line *g)
     return err;
 }
 
-/* Asks the symbol source the lines of ask[0..n) (sorted by ask_cmp, each
- * address once), one batch per mapping, and gives each ask its answer:
- * take_entry's for entries, else take_lines'.  Direct calls, so that
- * take_lines is inlined: through a function pointer the encode took 15
- * instructions a location more (callgrind, 200k locations).  A batch the
- * source cannot answer (out of memory, no .debug_line) leaves its
- * locations as they are. */
-static int ask_lines(builder *b, const line_ask *ask, size_t n, bool entries)
+/* Asks the symbol source the lines of ask[0..n), all of one mapping,
+ * sorted by ask_cmp, each address once, and gives each ask its answer:
+ * take_entry's for entries, else take_lines'.  addrs and got hold n.
+ * Direct calls, so that take_lines is inlined: through a function pointer
+ * the encode took 15 instructions a location more (callgrind, 200k
+ * locations).  A batch the source cannot answer (out of memory, no
+ * .debug_line) leaves its locations as they are. */
+static int ask_batch(builder *b, const line_ask *ask, size_t n, bool entries, uint64_t *addrs,
+                     symbols_line *got)
 {
     const pprof_symbols *sy = &b->p->symbols;
-    uint64_t *addrs = alloc_array(n, sizeof *addrs);
-    symbols_line *got = alloc_array(n, sizeof *got);
-    int err = addrs && got ? 0 : ENOMEM;
-    for (size_t i = 0, j; !err && i < n; i = j) {
-        for (j = i; j < n && ask[j].map == ask[i].map; j++)
-            addrs[j - i] = ask[j].addr;
-        if (sy->lines(sy->ctx, ask[i].map, addrs, j - i, got) == ENOMEM)
-            continue; /* counted by the source */
-        for (size_t k = i; !err && k < j; k++)
-            err = entries ? take_entry(b, &ask[k], &got[k - i])
-                          : take_lines(b, &ask[k], &got[k - i]);
-    }
-    mem_free(addrs);
-    mem_free(got);
+    for (size_t k = 0; k < n; k++)
+        addrs[k] = ask[k].addr;
+    if (sy->lines(sy->ctx, ask[0].map, addrs, n, got) == ENOMEM)
+        return 0; /* counted by the source */
+    int err = 0;
+    for (size_t k = 0; !err && k < n; k++)
+        err = entries ? take_entry(b, &ask[k], &got[k]) : take_lines(b, &ask[k], &got[k]);
     return err;
-}
-
-/* File and line of the locations of mappings whose names are kept, one
- * sorted batch per mapping; ask is left sorted (entry_files). */
-static int add_lines(builder *b, line_ask *ask, size_t n)
-{
-    sort_array(ask, n, sizeof *ask, ask_cmp);
-    return ask_lines(b, ask, n, false);
 }
 
 /* Whether location r has Lines of a kept mapping, under a name. */
@@ -222,21 +209,28 @@ static inline bool lines_kept(const builder *b, const loc_rec *r)
     return r->func && r->mapping_id && b->keep[map_index(b, r->mapping_id)];
 }
 
-/* The locations whose own Line has no file (at most `holes` of them) take
- * the file the line table gives their function's entry: the address
- * func_at names the function at, less the offset it gives; one more batch
- * per mapping that has such locations, each entry asked once.  ask[0..n)
- * is add_lines' batch, sorted: taken in its order, the entries come
- * sorted too (functions do not overlap), and are sorted only where they
- * do not.  *holes drops by those filled. */
-static int entry_files(builder *b, const line_ask *ask, size_t n, size_t *holes)
+/* The locations of ask[0..n), one mapping's batch, sorted, whose own Line
+ * has no file take the file the line table gives their function's entry:
+ * the address func_at names the function at, less the offset it gives;
+ * one more batch, each entry asked once (addrs and got, as ask_batch's).
+ * Taken in ask's order, the entries come sorted too (functions do not
+ * overlap), and are sorted only where they do not. */
+static int entry_files(builder *b, const line_ask *ask, size_t n, uint64_t *addrs,
+                       symbols_line *got)
 {
     const pprof_symbols *sy = &b->p->symbols;
-    line_ask *e = alloc_array(*holes, sizeof *e), *once = alloc_array(*holes, sizeof *once);
+    size_t holes = 0;
+    for (size_t k = 0; k < n; k++) {
+        const loc_rec *r = &b->locs[ask[k].loc];
+        holes += !r->file_str && lines_kept(b, r);
+    }
+    if (!holes)
+        return 0;
+    line_ask *e = alloc_array(holes, sizeof *e), *once = alloc_array(holes, sizeof *once);
     int err = e && once ? 0 : ENOMEM;
     size_t ne = 0, nonce = 0;
     bool sorted = true;
-    for (size_t k = 0; !err && k < n && ne < *holes; k++) {
+    for (size_t k = 0; !err && k < n && ne < holes; k++) {
         const loc_rec *r = &b->locs[ask[k].loc];
         if (r->file_str || !lines_kept(b, r))
             continue;
@@ -257,16 +251,44 @@ static int entry_files(builder *b, const line_ask *ask, size_t n, size_t *holes)
         if (!k || ask_cmp(&e[k - 1], &e[k]))
             once[nonce++] = e[k];
     if (!err && nonce)
-        err = ask_lines(b, once, nonce, true);
+        err = ask_batch(b, once, nonce, true, addrs, got);
     /* The others of one entry take the first's answer. */
-    for (size_t k = 0; !err && k < ne; k++) {
-        uint32_t *file = &b->locs[e[k].loc].file_str;
-        if (k && !ask_cmp(&e[k - 1], &e[k]))
-            *file = b->locs[e[k - 1].loc].file_str;
-        *holes -= *file != 0;
-    }
+    for (size_t k = 1; !err && k < ne; k++)
+        if (!ask_cmp(&e[k - 1], &e[k]))
+            b->locs[e[k].loc].file_str = b->locs[e[k - 1].loc].file_str;
     mem_free(e);
     mem_free(once);
+    return err;
+}
+
+/* File and line of the locations of mappings whose names are kept, one
+ * sorted batch per mapping, and right after each, the batch of the
+ * entries its Lines without a file need (entry_files): the source may
+ * keep what it read of the mapping's file from one to the other
+ * (lines_hold), where inflating a compressed debug file again took 40 to
+ * 70 ms (Debian's libc). */
+static int add_lines(builder *b, line_ask *ask, size_t n)
+{
+    const pprof_symbols *sy = &b->p->symbols;
+    sort_array(ask, n, sizeof *ask, ask_cmp);
+    uint64_t *addrs = alloc_array(n, sizeof *addrs);
+    symbols_line *got = alloc_array(n, sizeof *got);
+    int err = addrs && got ? 0 : ENOMEM;
+    bool hold = !err && sy->lines_hold;
+    if (hold)
+        sy->lines_hold(sy->ctx, true);
+    for (size_t i = 0, j; !err && i < n; i = j) {
+        j = i + 1;
+        while (j < n && ask[j].map == ask[i].map)
+            j++;
+        err = ask_batch(b, ask + i, j - i, false, addrs, got);
+        if (!err && sy->func_at)
+            err = entry_files(b, ask + i, j - i, addrs, got);
+    }
+    if (hold)
+        sy->lines_hold(sy->ctx, false);
+    mem_free(addrs);
+    mem_free(got);
     return err;
 }
 
@@ -371,24 +393,24 @@ static uint32_t *line_file(builder *b, loc_rec *r, uint32_t k, uint32_t *name)
  * name without any line (an object built without -g) would take the
  * other's file: names cannot tell them apart.
  *
- * Passes over the Lines: count those without a file (nothing else when
- * none); entries; table those with one; adopt (the last two only for
- * Lines the entries left without).  A table, not a sort: on 200k
+ * The entries were asked with each mapping's lines (add_lines); then
+ * passes over the Lines: count those without a file (nothing else when
+ * none); table those with one; adopt.  A table, not a sort: on 200k
  * locations, one in ten without a line, sorting the Lines (as add_lines
  * sorts its batch) added 29% to the encode's instructions, the table 1.5%
- * (callgrind).  The entries cost a scan of add_lines' batch, a func_at
- * and a strcmp per Line without a file, and their batch: 1.1% more there
- * when no entry names a file, 1.8% less than the table alone when all do
- * (the table is then skipped), 0.24% more with no Line without a file. */
-static int adopt_files(builder *b, const line_ask *ask, size_t n)
+ * (callgrind).  The entries cost a scan of each mapping's batch, a
+ * func_at and a strcmp per Line without a file, and their batch: 1.1%
+ * more there when no entry names a file, 1.8% less than the table alone
+ * when all do (the table is then skipped), 0.5% more with no Line without
+ * a file (0.24% when the scan waited on pass 0's count, before each
+ * mapping's entries followed its lines). */
+static int adopt_files(builder *b)
 {
     file_table ft = { 0 };
     size_t holes = 0;
     int err = 0;
     for (int pass = 0; pass < 3 && !err; pass++) {
-        if (pass == 1 && holes && b->p->symbols.func_at)
-            err = entry_files(b, ask, n, &holes);
-        if (err || (pass == 1 && !holes) || (pass == 2 && !ft.used))
+        if ((pass == 1 && !holes) || (pass == 2 && !ft.used))
             break;
         for (size_t i = 0; i < b->nlocs && !err; i++) {
             loc_rec *r = &b->locs[i];
@@ -434,9 +456,9 @@ int pprof_lines_and_functions(builder *b)
             ask[n++] = (line_ask){ r->addr, (uint32_t)m, (uint32_t)i };
     }
     int err = n ? add_lines(b, ask, n) : 0;
-    if (!err && n)
-        err = adopt_files(b, ask, n);
     mem_free(ask);
+    if (!err && n)
+        err = adopt_files(b);
     for (size_t i = 0; !err && i < b->nlocs; i++) {
         loc_rec *r = &b->locs[i];
         if (r->func)

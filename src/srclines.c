@@ -13,6 +13,9 @@
  *            .debug_info (indexed): each unit's offset and the [lo, hi)
  *            its code covers, so a later scan reads only the units that
  *            can answer one of its addresses.
+ *   held     while held (srclines_hold), the compressed sections lookups
+ *            inflated, kept for the next one until srclines_release:
+ *            with those a lookup inflates, at most SRCLINES_INFLATE_MAX.
  * Invariants: memo[] is sorted with unique addresses; an address is in it
  * only after a lookup whose scans completed (an out-of-memory lookup
  * answers its caller but records nothing, so the next profile asks
@@ -36,6 +39,14 @@ typedef struct memo_ent {
     uint32_t ninl;
     size_t inl; /* its frames: frames[inl .. inl + ninl) */
 } memo_ent;
+
+/* A compressed section inflated by one lookup and kept for the next
+ * (srclines_hold), with where it lay in the file and its inflated size:
+ * the next lookup takes it only for that same section. */
+typedef struct held_sec {
+    unsigned char *bytes; /* NULL: none */
+    uint64_t off, size, whole;
+} held_sec;
 
 typedef struct unit_rng {
     uint64_t off, lo, hi;
@@ -61,6 +72,10 @@ struct srclines {
     /* A lookup left a compressed section uninflated, over the cap on the
      * bytes inflated at once, and srclines_declined has not said so yet. */
     bool declined, said;
+    /* srclines_hold: the sections lookups inflate stay, [0] the file's,
+     * [1] the supplementary file's, until srclines_release. */
+    bool hold;
+    held_sec held[2][DWARFINLINE_NSECS];
 };
 
 struct lookup;
@@ -93,6 +108,7 @@ void srclines_free(srclines *c)
 {
     if (!c)
         return;
+    srclines_release(c);
     for (size_t i = 0; i < c->nnames; i++)
         mem_free(c->names[i]);
     mem_free(c->names);
@@ -117,9 +133,10 @@ static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
         return false;
     if (v->f.kind[sec] != ZSEC_PLAIN && !v->tried[sec]) {
         v->tried[sec] = true;
-        /* The sections inflated live together until the lookup ends:
-         * together they stay under the cap, the profiler's memory inside
-         * the program (a section past it reads as absent). */
+        /* The sections inflated live together until the lookup ends
+         * (or the hold, srclines_hold, with those held counted): together
+         * they stay under the cap, the profiler's memory inside the
+         * program (a section past it reads as absent). */
         if (size > SRCLINES_INFLATE_MAX - l->ninflated) {
             l->c->declined = true;
         } else if ((v->inflated[sec] = inflate_sec(v->orig, sec, &l->oom))) {
@@ -382,37 +399,66 @@ static int scan_inlines(lookup *l, size_t n)
 
 /* v, a view of file f for lookup l: a compressed section's size is its
  * header's (inflated on first read, sec_read; one whose stream falls
- * short reads as absent). */
-static void view_open(lookup *l, fileview *v, const srclines_file *f)
+ * short reads as absent).  A section held from the lookup before
+ * (held[], srclines_hold) is taken where it is the same one, and counts
+ * against the cap as if inflated here; held[] is left empty. */
+static void view_open(lookup *l, fileview *v, const srclines_file *f, held_sec *held)
 {
     *v = (fileview){ .l = l, .orig = f, .f = *f };
     for (int s = 0; s < DWARFINLINE_NSECS; s++) {
         uint64_t whole = 0;
-        if (f->kind[s] == ZSEC_PLAIN)
-            continue;
-        if (!f->size[s] || zsec_size(f->read, f->ctx, f->kind[s], f->off[s], f->size[s], &whole))
-            whole = 0;
-        v->f.size[s] = whole;
+        held_sec h = held[s];
+        held[s] = (held_sec){ NULL, 0, 0, 0 };
+        if (f->kind[s] != ZSEC_PLAIN) {
+            if (!f->size[s] ||
+                zsec_size(f->read, f->ctx, f->kind[s], f->off[s], f->size[s], &whole))
+                whole = 0;
+            v->f.size[s] = whole;
+        }
+        if (h.bytes && whole && h.off == f->off[s] && h.size == f->size[s] && h.whole == whole) {
+            v->inflated[s] = h.bytes;
+            v->tried[s] = true;
+            l->ninflated += whole;
+        } else {
+            mem_free(h.bytes);
+        }
     }
 }
 
-static void view_close(fileview *v)
+static void drop_held(held_sec *held)
 {
-    for (int s = 0; s < DWARFINLINE_NSECS; s++)
-        mem_free(v->inflated[s]);
+    for (int s = 0; s < DWARFINLINE_NSECS; s++) {
+        mem_free(held[s].bytes);
+        held[s] = (held_sec){ NULL, 0, 0, 0 };
+    }
+}
+
+/* The sections v inflated: into held[] when keep, else freed. */
+static void view_close(fileview *v, held_sec *held, bool keep)
+{
+    for (int s = 0; s < DWARFINLINE_NSECS; s++) {
+        if (keep && v->inflated[s])
+            held[s] = (held_sec){ v->inflated[s], v->orig->off[s], v->orig->size[s],
+                                  v->f.size[s] };
+        else
+            mem_free(v->inflated[s]);
+    }
 }
 
 /* Scans the file for miss[0..n), answers into got[].  0 or ENOMEM. */
 static int scan_file(lookup *l, const srclines_file *f, size_t n)
 {
-    view_open(l, &l->file, f);
+    srclines *c = l->c;
+    view_open(l, &l->file, f, c->held[0]);
     if (f->alt)
-        view_open(l, &l->alt, f->alt);
+        view_open(l, &l->alt, f->alt, c->held[1]);
+    else
+        drop_held(c->held[1]); /* what is held counts against the cap */
     int err = scan_lines(l, n);
     if (!err && !l->oom)
         err = scan_inlines(l, n);
-    view_close(&l->file);
-    view_close(&l->alt);
+    view_close(&l->file, c->held[0], c->hold);
+    view_close(&l->alt, c->held[1], c->hold);
     return err ? err : l->oom ? ENOMEM : 0;
 }
 
@@ -438,6 +484,15 @@ static bool remember(srclines *c, const memo_ent *got, size_t n)
     }
     c->nmemo += n;
     return true;
+}
+
+void srclines_hold(srclines *c) { c->hold = true; }
+
+void srclines_release(srclines *c)
+{
+    drop_held(c->held[0]);
+    drop_held(c->held[1]);
+    c->hold = false;
 }
 
 bool srclines_declined(srclines *c)

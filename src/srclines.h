@@ -16,7 +16,11 @@
  * supplementary file, read through a second view (srclines_file.alt).
  * Sections are read through the file's own bounded reader (pread); a
  * compressed section (-gz, zsection.h) is inflated whole with zlib when a
- * lookup first reads it, and freed when the lookup ends.
+ * lookup first reads it, and freed when the lookup ends, or, while the
+ * cache is held (srclines_hold), when it is released: one profile asks a
+ * file twice, for the lines of its call sites, then for those of the
+ * entries of the functions some of them had none in (pprof_lines.c), and
+ * inflating Debian's libc debug file again took 40 to 70 ms.
  *
  * Limits: a .debug_line over SRCLINES_SECTION_MAX bytes gives no lines
  * (said nowhere: the names are still there).  The compressed sections a
@@ -25,7 +29,7 @@
  * built -O2 -g -gz needs 43 MiB, its .debug_info 29 MiB of it); one that
  * would go over reads as absent, so the lines or inlined frames it holds
  * are not given, and srclines_declined says so once; the supplementary
- * file's count against the same cap.
+ * file's count against the same cap, and so do those held.
  */
 #ifndef HEAPPROF_SRCLINES_H
 #define HEAPPROF_SRCLINES_H
@@ -80,6 +84,14 @@ void srclines_free(srclines *c);
  * missing). */
 int srclines_lookup(srclines *c, const srclines_file *f, const uint64_t *vaddrs, size_t n,
                     symbols_line *out);
+
+/* From srclines_hold to srclines_release, the compressed sections the
+ * lookups inflate stay inflated for the next lookup, which takes those of
+ * them that are the same sections of the same file (srclines_file's off
+ * and size, and the inflated size their headers give), and counts them
+ * against SRCLINES_INFLATE_MAX.  srclines_free releases. */
+void srclines_hold(srclines *c);
+void srclines_release(srclines *c);
 
 /* true, once per c, after a lookup left a compressed section uninflated
  * (over SRCLINES_INFLATE_MAX with those inflated before it). */

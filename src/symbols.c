@@ -144,6 +144,8 @@ struct symbolizer {
     uint64_t lost; /* symbol tables and build-ids not read for memory */
     uint64_t main_addr; /* inside the main program (symbols_main_mapping) */
     const char *debug_dirs; /* where separate debug files are looked for, or NULL */
+    bool hold;              /* symbols_lines_hold */
+    elf_file *held;         /* ...the file whose srclines holds its sections, or NULL */
 };
 
 static const char no_build_id[] = "";
@@ -1166,10 +1168,13 @@ int symbols_refresh_retired(symbolizer *s, const char *maps_path,
     sort_array(maps, n, sizeof *maps, map_cmp);
     size_t kept = 0;
     for (size_t i = 0; i < s->nfiles; i++) {
-        if (s->files[i]->gen == gen)
+        if (s->files[i]->gen == gen) {
             s->files[kept++] = s->files[i];
-        else
+        } else {
+            if (s->files[i] == s->held)
+                s->held = NULL;
             free_file(s->files[i]);
+        }
     }
     s->nfiles = kept;
     free_maps(s->maps, s->nmaps);
@@ -1281,6 +1286,12 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
         }
     }
     int err = !have || (!f->lines && !(f->lines = srclines_new())) ? ENOMEM : 0;
+    if (!err && s->hold && s->held != f) {
+        if (s->held)
+            srclines_release(s->held->lines);
+        srclines_hold(f->lines);
+        s->held = f;
+    }
     elf_in e, ae;
     if (!err && nv &&
         (f->debug_path ? open_same(f->debug_path, &f->debug_id, &e) : elf_open(f, &e))) {
@@ -1323,6 +1334,15 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
     mem_free(from);
     mem_free(got);
     return err;
+}
+
+void symbols_lines_hold(symbolizer *s, bool hold)
+{
+    s->hold = hold;
+    if (!hold && s->held) {
+        srclines_release(s->held->lines);
+        s->held = NULL;
+    }
 }
 
 uint64_t symbols_lost(const symbolizer *s) { return s->lost; }

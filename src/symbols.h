@@ -139,6 +139,13 @@ typedef struct symbols_line {
  * call.  0, or ENOMEM (also counted in symbols_lost). */
 int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symbols_line *out);
 
+/* From hold true to hold false, symbols_lines keeps the compressed debug
+ * sections it inflated for a file (srclines_hold) until it is asked
+ * another file: a profile asks a mapping's lines, then at once those of
+ * its functions' entries (pprof_lines.c).  One file's at a time, at most
+ * SRCLINES_INFLATE_MAX; nothing is kept after hold false. */
+void symbols_lines_hold(symbolizer *s, bool hold);
+
 /* How many times a file's symbol table or build-id could not be read for
  * memory (each is tried again at the next refresh): a profile written
  * meanwhile lacks those names or that build-id. */

@@ -9,6 +9,10 @@
 
 #include "mem.h"
 
+static uint64_t inflations;
+
+uint64_t zsec_inflations(void) { return __atomic_load_n(&inflations, __ATOMIC_RELAXED); }
+
 static voidpf z_alloc(voidpf opaque, uInt n, uInt size)
 {
     (void)opaque;
@@ -86,6 +90,7 @@ unsigned char *zsec_inflate(zsec_read read, void *ctx, zsec_kind k, uint64_t off
         mem_free(out);
         return NULL;
     }
+    __atomic_add_fetch(&inflations, 1, __ATOMIC_RELAXED);
     while (r == Z_OK && zs.avail_out && size) {
         size_t n = size < PIECE ? (size_t)size : PIECE;
         if (!read(ctx, off, in, n))

@@ -50,4 +50,8 @@ unsigned char *zsec_inflate(zsec_read read, void *ctx, zsec_kind k, uint64_t off
                             uint64_t max, bool whole_only, size_t *len, uint64_t *whole,
                             zsec_status *st);
 
+/* How many sections zsec_inflate has begun to inflate in this process
+ * (for tests: a compressed section read twice where once would do). */
+uint64_t zsec_inflations(void);
+
 #endif

@@ -134,12 +134,32 @@ static void check_str(const char *s)
     CHECK(s == NULL || (s[0] != '\0' && strlen(s) < (1 << 16)));
 }
 
+/* symbols_lines of addrs[0..n) of mapping i, checked. */
+static void lines_of(symbolizer *s, size_t i, const uint64_t *addrs, size_t n)
+{
+    symbols_line out[NQUERY];
+    int err = symbols_lines(s, i, addrs, n, out);
+    CHECK(err == 0 || err == ENOMEM);
+    for (size_t k = 0; k < n; k++) {
+        check_str(out[k].file);
+        check_str(out[k].func);
+        CHECK(out[k].ninl <= 64 && (!out[k].ninl || out[k].inl));
+        for (uint32_t j = 0; j < out[k].ninl; j++) {
+            CHECK(out[k].inl[j].name && out[k].inl[j].name[0]);
+            check_str(out[k].inl[j].file);
+        }
+    }
+}
+
 /* The lines, inlined frames and DWARF names (symbols_lines) of the
- * addresses asked, per mapping whose names the profile would keep. */
+ * addresses asked, per mapping whose names the profile would keep: half
+ * of them, then all, as a profile asks its call sites, then their
+ * functions' entries, the sections inflated for the first kept for the
+ * second (symbols_lines_hold). */
 static void lines(symbolizer *s, const answers *a)
 {
     uint64_t addrs[NQUERY];
-    symbols_line out[NQUERY];
+    symbols_lines_hold(s, true);
     for (size_t i = 0; i < a->nmaps; i++) {
         const hp_mapping *m = symbols_mapping(s, i);
         size_t n = 0;
@@ -149,18 +169,10 @@ static void lines(symbolizer *s, const answers *a)
         if (!n || !symbols_keep_names(s, i))
             continue;
         qsort(addrs, n, sizeof *addrs, cmp_u64);
-        int err = symbols_lines(s, i, addrs, n, out);
-        CHECK(err == 0 || err == ENOMEM);
-        for (size_t k = 0; k < n; k++) {
-            check_str(out[k].file);
-            check_str(out[k].func);
-            CHECK(out[k].ninl <= 64 && (!out[k].ninl || out[k].inl));
-            for (uint32_t j = 0; j < out[k].ninl; j++) {
-                CHECK(out[k].inl[j].name && out[k].inl[j].name[0]);
-                check_str(out[k].inl[j].file);
-            }
-        }
+        lines_of(s, i, addrs, (n + 1) / 2);
+        lines_of(s, i, addrs, n);
     }
+    symbols_lines_hold(s, false);
 }
 
 /* Addresses to ask about: spread over each mapping, plus its edges. */
