@@ -4,10 +4,10 @@
  * A process that said a thing (its settings are wrong, it ignores a
  * signal, its profiles' directory cannot be written) leaves a mark in its
  * address space: a one-page PROT_NONE mapping of an empty memfd named for
- * the thing and for the file it was said to (its stderr's device and
- * inode), which its maps show as "/memfd:NAME (deleted)", which a fork
- * child inherits and which an exec drops (the new image marks itself
- * again, if the thing still holds).
+ * the thing, for this library's version and for the file it was said to
+ * (its stderr's device and inode), which its maps show as
+ * "/memfd:NAME (deleted)", which a fork child inherits and which an exec
+ * drops (the new image marks itself again, if the thing still holds).
  * Where memfd_create is refused (a container's seccomp profile: EPERM or
  * ENOSYS), the page is anonymous and named with PR_SET_VMA_ANON_NAME
  * (Linux 5.17, CONFIG_ANON_VMA_NAME), shown as "[anon:NAME]", inherited
@@ -40,14 +40,20 @@
 #define PR_SET_VMA 0x53564d41
 #define PR_SET_VMA_ANON_NAME 0
 #endif
+/* From CMake's project version: a mark says which heapprof said the thing,
+ * as another one's rules of what is said, and when, may differ. */
+#ifndef HEAPPROF_VERSION
+#define HEAPPROF_VERSION "unknown"
+#endif
 
 enum { LINE_MAX_BYTES = 4096 + 256 }; /* a path of PATH_MAX and the fields before it */
 
-/* A mark's whole name: PARENT_MARK_MAX, then "-%llx-%llx" of 64-bit
- * numbers.  An anonymous page's name is at most 79 bytes
+/* A mark's whole name: PARENT_MARK_MAX, "-", the version, and "-%llx-%llx"
+ * of 64-bit numbers.  An anonymous page's name is at most 79 bytes
  * (ANON_VMA_NAME_MAX_LEN, 80 with its NUL), a memfd's 249. */
-enum { FULL_MAX = PARENT_MARK_MAX + 34 };
-_Static_assert(FULL_MAX <= 79, "mark names must fit PR_SET_VMA_ANON_NAME's 79 bytes");
+enum { FULL_MAX = PARENT_MARK_MAX + 1 + (int)sizeof HEAPPROF_VERSION - 1 + 34 };
+_Static_assert(FULL_MAX <= 79, "mark names must fit PR_SET_VMA_ANON_NAME's 79 bytes: "
+                               "a shorter HEAPPROF_VERSION, or a smaller PARENT_MARK_MAX");
 
 typedef bool (*line_fn)(const char *line, size_t len, void *ctx); /* true: stop */
 
@@ -146,19 +152,19 @@ static bool has_mark(const char *line, size_t len, void *ctx)
     return ends_field(line, len, w->memfd) || ends_field(line, len, w->anon);
 }
 
-/* name, then the device and inode of this process's stderr now (0:0 for
- * none): a mark says to which file the thing was said.  Compared with the
- * parent's stderr of now, a parent that moved its own (`exec 2>log`)
- * before starting a child made the child silent on a file that was told
- * nothing.  At most FULL_MAX bytes. */
+/* name, this library's version, then the device and inode of this
+ * process's stderr now (0:0 for none): a mark says to which file the
+ * thing was said.  Compared with the parent's stderr of now, a parent
+ * that moved its own (`exec 2>log`) before starting a child made the
+ * child silent on a file that was told nothing.  At most FULL_MAX bytes. */
 static bool mark_name(char out[FULL_MAX + 1], const char *name)
 {
     if (strlen(name) > PARENT_MARK_MAX)
         return false;
     fdid err = {0, 0};
     (void)fdid_take(2, &err);
-    snprintf(out, FULL_MAX + 1, "%s-%llx-%llx", name, (unsigned long long)err.dev,
-             (unsigned long long)err.ino);
+    snprintf(out, FULL_MAX + 1, "%s-%s-%llx-%llx", name, HEAPPROF_VERSION,
+             (unsigned long long)err.dev, (unsigned long long)err.ino);
     return true;
 }
 

@@ -9,6 +9,7 @@
 #                       success, kept on failure for inspection
 #   LC_TAG              the test's name in messages, where it is not the
 #                       script's (a script run again under marks nomemfd)
+#   LC_VERSION          the project's version, which the library's marks carry
 #   HEAPPROF_SKIP_GO=1  the profiles are then checked with gzip -t only;
 #                       otherwise a missing `go` is a failure, not a skip.
 #

@@ -12,6 +12,11 @@
  *                                 has no such names, or no filter can be
  *                                 installed, there is nothing to test: a
  *                                 skip (77)
+ *   marks hold NAME CMD [ARGS...] runs CMD as its child while holding a
+ *                                 mark named NAME-<dev>-<inode> of its
+ *                                 stderr, as a profiled parent would (a
+ *                                 memfd's, or where that is refused a
+ *                                 named anonymous page's); exits as CMD did
  *
  * The scripts run the preloaded processes under these, which are not.
  */
@@ -25,7 +30,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef PR_SET_VMA /* <linux/prctl.h> before 5.17 */
@@ -100,10 +107,52 @@ static int nomemfd(char **cmd)
     return 127;
 }
 
+static int hold(const char *name, char **cmd)
+{
+    struct stat st = {0};
+    char full[256];
+    if (fstat(2, &st))
+        st.st_dev = st.st_ino = 0; /* parent.c's 0:0 for no stderr */
+    snprintf(full, sizeof full, "%s-%llx-%llx", name, (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino);
+    int fd = memfd_create(full, MFD_CLOEXEC);
+    if (fd >= 0) {
+        if (mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE, MAP_PRIVATE, fd, 0) == MAP_FAILED) {
+            perror("marks: mmap");
+            return 1;
+        }
+        close(fd);
+    } else {
+        int err = anon_page(full);
+        if (err) {
+            fprintf(stderr, "marks: no mark %s can be left: %s\n", full, strerror(err));
+            return 1;
+        }
+    }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("marks: fork");
+        return 1;
+    }
+    if (pid == 0) {
+        execvp(cmd[0], cmd);
+        fprintf(stderr, "marks: cannot run %s: %s\n", cmd[0], strerror(errno));
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return 1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 2 && !strcmp(argv[1], "nomemfd"))
         return nomemfd(argv + 2);
-    fprintf(stderr, "usage: marks nomemfd CMD [ARGS...]\n");
+    if (argc > 3 && !strcmp(argv[1], "hold"))
+        return hold(argv[2], argv + 3);
+    fprintf(stderr, "usage: marks nomemfd CMD [ARGS...] | marks hold NAME CMD [ARGS...]\n");
     return 2;
 }
