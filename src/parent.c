@@ -4,10 +4,14 @@
  * A process that said a thing (its settings are wrong, it ignores a
  * signal, its profiles' directory cannot be written) leaves a mark in its
  * address space: a one-page PROT_NONE mapping of an empty memfd named for
- * the thing and for the file it was said to (its stderr's device and
- * inode), which its maps show as "/memfd:NAME (deleted)", which a fork
- * child inherits and which an exec drops (the new image marks itself
- * again, if the thing still holds).  /proc/PID/maps is searched for it.
+ * the thing, for this library's version and for the file it was said to
+ * (its stderr's device and inode), which its maps show as
+ * "/memfd:NAME (deleted)", which a fork child inherits and which an exec
+ * drops (the new image marks itself again, if the thing still holds).
+ * Where memfd_create is refused (a container's seccomp profile: EPERM or
+ * ENOSYS), the page is anonymous and named with PR_SET_VMA_ANON_NAME
+ * (Linux 5.17, CONFIG_ANON_VMA_NAME), shown as "[anon:NAME]", inherited
+ * and dropped alike.  /proc/PID/maps is searched for either.
  * /proc/PID/status's SigIgn is the mask of ignored signals, in hex, signal
  * n at bit n-1.  /proc/PID/environ is the
  * environment the parent's image started with, NUL-separated: what its
@@ -18,6 +22,7 @@
 #define _GNU_SOURCE
 #include "parent.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,12 +30,30 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fdid.h"
 
+#ifndef PR_SET_VMA /* <linux/prctl.h> before 5.17 */
+#define PR_SET_VMA 0x53564d41
+#define PR_SET_VMA_ANON_NAME 0
+#endif
+/* From CMake's project version: a mark says which heapprof said the thing,
+ * as another one's rules of what is said, and when, may differ. */
+#ifndef HEAPPROF_VERSION
+#define HEAPPROF_VERSION "unknown"
+#endif
+
 enum { LINE_MAX_BYTES = 4096 + 256 }; /* a path of PATH_MAX and the fields before it */
+
+/* A mark's whole name: PARENT_MARK_MAX, "-", the version, and "-%llx-%llx"
+ * of 64-bit numbers.  An anonymous page's name is at most 79 bytes
+ * (ANON_VMA_NAME_MAX_LEN, 80 with its NUL), a memfd's 249. */
+enum { FULL_MAX = PARENT_MARK_MAX + 1 + (int)sizeof HEAPPROF_VERSION - 1 + 34 };
+_Static_assert(FULL_MAX <= 79, "mark names must fit PR_SET_VMA_ANON_NAME's 79 bytes: "
+                               "a shorter HEAPPROF_VERSION, or a smaller PARENT_MARK_MAX");
 
 typedef bool (*line_fn)(const char *line, size_t len, void *ctx); /* true: stop */
 
@@ -110,54 +133,97 @@ static pid_t parent_pid(void)
     return pp > 1 ? pp : 0; /* init or a subreaper's stand-in, or outside our PID namespace */
 }
 
-static bool has_mark(const char *line, size_t len, void *ctx)
+/* A mark's name as both of its kinds show it in /proc/PID/maps, the whole
+ * last field of a line. */
+typedef struct mark_want {
+    char memfd[FULL_MAX + sizeof "/memfd: (deleted)"];
+    char anon[FULL_MAX + sizeof "[anon:]"];
+} mark_want;
+
+static bool ends_field(const char *line, size_t len, const char *want)
 {
-    const char *want = ctx;
     size_t wl = strlen(want);
     return len > wl && line[len - wl - 1] == ' ' && !memcmp(line + len - wl, want, wl);
 }
 
-/* name, then the device and inode of this process's stderr now (0:0 for
- * none): a mark says to which file the thing was said.  Compared with the
- * parent's stderr of now, a parent that moved its own (`exec 2>log`)
- * before starting a child made the child silent on a file that was told
- * nothing.  At most PARENT_MARK_MAX + 34 bytes, within memfd_create's 249. */
-static bool mark_name(char out[PARENT_MARK_MAX + 40], const char *name)
+static bool has_mark(const char *line, size_t len, void *ctx)
+{
+    const mark_want *w = ctx;
+    return ends_field(line, len, w->memfd) || ends_field(line, len, w->anon);
+}
+
+/* name, this library's version, then the device and inode of this
+ * process's stderr now (0:0 for none): a mark says to which file the
+ * thing was said.  Compared with the parent's stderr of now, a parent
+ * that moved its own (`exec 2>log`) before starting a child made the
+ * child silent on a file that was told nothing.  At most FULL_MAX bytes. */
+static bool mark_name(char out[FULL_MAX + 1], const char *name)
 {
     if (strlen(name) > PARENT_MARK_MAX)
         return false;
     fdid err = {0, 0};
     (void)fdid_take(2, &err);
-    snprintf(out, PARENT_MARK_MAX + 40, "%s-%llx-%llx", name, (unsigned long long)err.dev,
-             (unsigned long long)err.ino);
+    snprintf(out, FULL_MAX + 1, "%s-%s-%llx-%llx", name, HEAPPROF_VERSION,
+             (unsigned long long)err.dev, (unsigned long long)err.ino);
     return true;
 }
 
 bool parent_has_mark(const char *name)
 {
     pid_t pp = parent_pid();
-    char path[64], full[PARENT_MARK_MAX + 40], want[PARENT_MARK_MAX + 64];
+    char path[64], full[FULL_MAX + 1];
+    mark_want want;
     if (!pp || !mark_name(full, name))
         return false;
-    snprintf(want, sizeof want, "/memfd:%s (deleted)", full); /* as /proc/PID/maps shows it */
+    snprintf(want.memfd, sizeof want.memfd, "/memfd:%s (deleted)", full);
+    snprintf(want.anon, sizeof want.anon, "[anon:%s]", full);
     snprintf(path, sizeof path, "/proc/%d/maps", (int)pp);
-    return each_line(path, has_mark, want);
+    return each_line(path, has_mark, &want);
+}
+
+/* No ftruncate: nothing reads the page, PROT_NONE; the mapping holds the
+ * file once its descriptor is closed.  The descriptor is moved high and
+ * closed only while still ours, as every file heapprof opens where a
+ * library loaded before it may already run threads (fdid.h). */
+static void *memfd_mark(const char *full, size_t page)
+{
+    fdid id;
+    int fd = memfd_create(full, MFD_CLOEXEC);
+    if (fd < 0 || (fd = fdid_move_high(fd, &id)) < 0)
+        return NULL;
+    void *mark = mmap(NULL, page, PROT_NONE, MAP_PRIVATE, fd, 0);
+    fdid_close(fd, &id);
+    return mark == MAP_FAILED ? NULL : mark;
+}
+
+/* A page that its name alone marks.  A kernel without anonymous VMA names
+ * says EINVAL: no mark. */
+static void *anon_mark(const char *full, size_t page)
+{
+    void *mark = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mark == MAP_FAILED)
+        return NULL;
+    if (prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)mark, page, (unsigned long)full)) {
+        munmap(mark, page);
+        return NULL;
+    }
+    return mark;
 }
 
 void *parent_leave_mark(const char *name)
 {
-    /* No ftruncate: nothing reads the page, PROT_NONE; the mapping holds
-     * the file once its descriptor is closed.  The descriptor is moved high
-     * and closed only while still ours, as every file heapprof opens where
-     * a library loaded before it may already run threads (fdid.h). */
-    char full[PARENT_MARK_MAX + 40];
-    fdid id;
-    int fd = mark_name(full, name) ? memfd_create(full, MFD_CLOEXEC) : -1;
-    if (fd < 0 || (fd = fdid_move_high(fd, &id)) < 0)
-        return NULL; /* no mark: each child says it again */
-    void *mark = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE, MAP_PRIVATE, fd, 0);
-    fdid_close(fd, &id);
-    return mark == MAP_FAILED ? NULL : mark;
+    char full[FULL_MAX + 1];
+    if (!mark_name(full, name))
+        return NULL;
+    /* A refused memfd_create is a way through here, not a fault: the
+     * program's errno stays as it was, whichever way is taken. */
+    int saved_errno = errno;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    void *mark = memfd_mark(full, page);
+    if (!mark)
+        mark = anon_mark(full, page);
+    errno = saved_errno;
+    return mark; /* NULL, no mark: each child says it again */
 }
 
 void parent_drop_mark(void *mark)

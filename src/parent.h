@@ -26,16 +26,20 @@ bool parent_said_ignoring(int sig);
 void parent_mark_ignoring(int sig);
 
 /* Marks in general.  A process that said a thing on stderr leaves a mark
- * named for it and for the file its stderr is (device and inode): a
- * one-page PROT_NONE mapping of an empty memfd of that name (parent.c),
- * its descriptor closed at once, which a fork child inherits and an exec
- * drops.  Without it (memfd_create refused, by a seccomp filter say:
- * NULL) each child says the thing again.  A thing that stops being true is unsaid with
- * parent_drop_mark(the mapping).  Names are at most PARENT_MARK_MAX
- * bytes.  Leave a mark only where the line was written whole (log_line
- * returned 1), or where the parent's mark spared saying it: the mark
- * passes on what the file was told. */
-enum { PARENT_MARK_MAX = 200 };
+ * named for it, for this library's version and for the file its stderr is
+ * (device and inode): a one-page PROT_NONE mapping of an empty memfd of
+ * that name (parent.c), its descriptor closed at once, or where
+ * memfd_create is refused (a seccomp filter's EPERM or ENOSYS) an
+ * anonymous page given that name (PR_SET_VMA_ANON_NAME), which a fork
+ * child inherits and an exec drops.  Without either (NULL: the kernel has
+ * no anonymous VMA names either) each child says the thing again.  A
+ * thing that stops being true is unsaid with parent_drop_mark(the
+ * mapping).  Names are at most PARENT_MARK_MAX bytes, so that the whole
+ * name fits an anonymous page's 79.  Leave a mark only where the line was
+ * written whole (log_line returned 1), or where the parent's mark spared
+ * saying it: the mark passes on what the file was told.  Leaving one
+ * keeps the program's errno as it was, whichever way it went. */
+enum { PARENT_MARK_MAX = 36 };
 void *parent_leave_mark(const char *name);
 void parent_drop_mark(void *mark);
 

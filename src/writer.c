@@ -364,7 +364,7 @@ static void check_dir(int make_err)
         dir_unread = make_err != 0; /* made (and said) at the first profile asked for */
         return;
     }
-    char dir[CONFIG_PATH_MAX], mark[PARENT_MARK_MAX];
+    char dir[CONFIG_PATH_MAX], mark[PARENT_MARK_MAX + 1];
     dump_prefix_dir(prefix, dir);
     int open_err = dir_probe(dir), err = make_err ? make_err : open_err;
     /* Others (a seccomp filter's EPERM, ENOSYS) say nothing of it. */

@@ -7,6 +7,9 @@
 # silent about them only when its parent, with the same HEAPPROF_*
 # entries, said them to the file that is the child's stderr:
 #  same:   parent and exec'd child alike: the parent's lines, no more;
+#  version: the parent's mark carries this heapprof's version; a mark
+#          without it (another heapprof's, whose rules may differ) spares
+#          the child nothing, one with it spares it all;
 #  stderr: the child's stderr is another file: it says them there;
 #  env:    the child's HEAPPROF_* entries differ: it says its own;
 #  redirset: the parent moved its stderr: the child says them there;
@@ -18,7 +21,7 @@
 #          named by a code that cannot be made, one line; nothing where no
 #          profile goes there unasked.
 source "$(dirname "$0")/lib.sh"
-need_env LC_EXEC LC_EXECCHILD LC_FORK LC_CTORDUMP
+need_env LC_EXEC LC_EXECCHILD LC_FORK LC_CTORDUMP LC_MARKS LC_VERSION
 
 bad=(HEAPPROF_SAMPEL=1 HEAPPROF_DEPTH=0 HEAPPROF_HTTP=nonsense)
 line1="HEAPPROF_DEPTH=\"0\" is out of range (allowed 1 to 256); using the default 64"
@@ -55,6 +58,28 @@ expect_rc same 0
 for line in "$line1" "$line2" "$line3"; do
     grep -qxF -- "$line" <(hp_msgs "$W/same.err") || fail "same: expected '$line', found: $(cat "$W/same.err")"
 done
+
+# The mark a profiled process leaves names this heapprof's version (as the
+# maps of the parent show it to its child); a parent holding a mark
+# without it (another heapprof's, or this one's before marks had one)
+# silenced the child's lines: the child says them.  Under marks nomemfd
+# both are named anonymous pages.
+run version "${bad[@]}" HEAPPROF_OUT="$W/ve" -- bash -c \
+    'grep -oE "(/memfd:|\[anon:)heapprof-settings-[^] ]*" /proc/$$/maps; true'
+expect_rc version 0
+[[ $(count version) -eq 3 ]] || fail "version: expected bash's 3 lines, found: $(cat "$W/version.err")"
+grep -qE "^(/memfd:|\[anon:)heapprof-settings-${LC_VERSION//./\\.}-[0-9a-f]+-[0-9a-f]+$" "$W/version.out" ||
+    fail "version: expected a mark heapprof-settings-$LC_VERSION-DEV-INODE in the maps, found: $(cat "$W/version.out")"
+run_plain othermark "${bad[@]}" HEAPPROF_OUT="$W/om" -- \
+    "$LC_MARKS" hold heapprof-settings env LD_PRELOAD="$HEAPPROF_LIB" "$LC_EXECCHILD"
+expect_rc othermark 0
+[[ $(count othermark) -eq 3 ]] ||
+    fail "othermark: a mark without the version should spare the child nothing, found: $(cat "$W/othermark.err")"
+run_plain ownmark "${bad[@]}" HEAPPROF_OUT="$W/wm" -- \
+    "$LC_MARKS" hold "heapprof-settings-$LC_VERSION" env LD_PRELOAD="$HEAPPROF_LIB" "$LC_EXECCHILD"
+expect_rc ownmark 0
+[[ $(count ownmark) -eq 0 ]] ||
+    fail "ownmark: a mark with this version should spare the child its lines, found: $(cat "$W/ownmark.err")"
 
 cat >"$W/other_stderr.sh" <<EOS
 #!/bin/sh

@@ -7,6 +7,9 @@
 #   LC_<PROG>           the test programs and libraries
 #   LC_WORK             a private work directory: recreated here, removed on
 #                       success, kept on failure for inspection
+#   LC_TAG              the test's name in messages, where it is not the
+#                       script's (a script run again under marks nomemfd)
+#   LC_VERSION          the project's version, which the library's marks carry
 #   HEAPPROF_SKIP_GO=1  the profiles are then checked with gzip -t only;
 #                       otherwise a missing `go` is a failure, not a skip.
 #
@@ -15,7 +18,7 @@
 # on timing.  Profiles are decoded with `go tool pprof -raw`, whose text is
 # parsed by the awk helpers below.
 
-TEST_TAG=lifecycle_$(basename "${BASH_SOURCE[1]:-lifecycle}" .sh)
+TEST_TAG=${LC_TAG:-lifecycle_$(basename "${BASH_SOURCE[1]:-lifecycle}" .sh)}
 GO_SKIP_NOTE="profiles are only checked with gzip -t, values are not checked"
 # shellcheck source=../lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
