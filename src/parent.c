@@ -4,7 +4,7 @@
  * A process that said a thing (its settings are wrong, it ignores a
  * signal, its profiles' directory cannot be written) leaves a mark in its
  * address space: a one-page PROT_NONE mapping of an empty memfd named for
- * the thing, for this library's version and for the file it was said to
+ * the thing, for this library's build (own_tag) and for the file it was said to
  * (its stderr's device and inode), which its maps show as
  * "/memfd:NAME (deleted)", which a fork child inherits and which an exec
  * drops (the new image marks itself again, if the thing still holds).
@@ -23,7 +23,9 @@
 #include "parent.h"
 
 #include <errno.h>
+#include <elf.h>
 #include <fcntl.h>
+#include <link.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,20 +42,69 @@
 #define PR_SET_VMA 0x53564d41
 #define PR_SET_VMA_ANON_NAME 0
 #endif
-/* From CMake's project version: a mark says which heapprof said the thing,
- * as another one's rules of what is said, and when, may differ. */
+/* From CMake's project version: what a mark says of which heapprof said
+ * the thing where this library has no GNU build ID (own_tag). */
 #ifndef HEAPPROF_VERSION
 #define HEAPPROF_VERSION "unknown"
 #endif
 
 enum { LINE_MAX_BYTES = 4096 + 256 }; /* a path of PATH_MAX and the fields before it */
 
-/* A mark's whole name: PARENT_MARK_MAX, "-", the version, and "-%llx-%llx"
- * of 64-bit numbers.  An anonymous page's name is at most 79 bytes
- * (ANON_VMA_NAME_MAX_LEN, 80 with its NUL), a memfd's 249. */
-enum { FULL_MAX = PARENT_MARK_MAX + 1 + (int)sizeof HEAPPROF_VERSION - 1 + 34 };
+/* A mark's whole name: PARENT_MARK_MAX, "-", the tag (TAG_MAX: own_tag),
+ * and "-%llx-%llx" of 64-bit numbers.  An anonymous page's name is at
+ * most 79 bytes (ANON_VMA_NAME_MAX_LEN, 80 with its NUL), a memfd's 249. */
+enum { TAG_MAX = 8, FULL_MAX = PARENT_MARK_MAX + 1 + TAG_MAX + 34 };
 _Static_assert(FULL_MAX <= 79, "mark names must fit PR_SET_VMA_ANON_NAME's 79 bytes: "
-                               "a shorter HEAPPROF_VERSION, or a smaller PARENT_MARK_MAX");
+                               "a smaller PARENT_MARK_MAX");
+
+/* This library's ELF header (GNU ld, gold and lld define the symbol);
+ * weak: NULL where a linker does not. */
+extern const ElfW(Ehdr) __ehdr_start __attribute__((weak, visibility("hidden")));
+
+/* Which heapprof says a thing, into tag: the first 4 bytes of this
+ * library's GNU build ID in hex, else HEAPPROF_VERSION (cut to TAG_MAX).
+ * Another build's rules of what is said, and when, may differ, and the
+ * project's version is not bumped with every change of them: a mark that
+ * named the version alone silenced a child of another build of the same
+ * version (a reviewer, session 49).  Read from our own program headers in
+ * memory: no lock, no system call (dl_iterate_phdr takes the loader's
+ * lock, which the first malloc may run under). */
+static void own_tag(char tag[TAG_MAX + 1])
+{
+    snprintf(tag, TAG_MAX + 1, "%s", HEAPPROF_VERSION);
+    const ElfW(Ehdr) *eh = &__ehdr_start;
+    if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG))
+        return;
+    const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(const void *)((const char *)eh + eh->e_phoff);
+    uintptr_t base = 0;
+    bool have_base = false;
+    for (int i = 0; i < eh->e_phnum && !have_base; i++)
+        if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0) {
+            base = (uintptr_t)eh - ph[i].p_vaddr; /* the header is the segment's first byte */
+            have_base = true;
+        }
+    for (int i = 0; i < eh->e_phnum && have_base; i++) {
+        if (ph[i].p_type != PT_NOTE)
+            continue;
+        uintptr_t align = ph[i].p_align == 8 ? 8 : 4, at = base + ph[i].p_vaddr;
+        uintptr_t end = at + ph[i].p_filesz;
+        while (end - at >= sizeof(ElfW(Nhdr))) {
+            const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)at;
+            uintptr_t name = at + sizeof *n;
+            uintptr_t desc = (name + n->n_namesz + align - 1) & ~(align - 1);
+            if (n->n_namesz > end - name || desc > end || n->n_descsz > end - desc)
+                break;
+            if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+                !memcmp((const void *)name, "GNU", 4) && n->n_descsz >= TAG_MAX / 2) {
+                const unsigned char *id = (const unsigned char *)desc;
+                for (int k = 0; k < TAG_MAX / 2; k++)
+                    snprintf(tag + 2 * k, 3, "%02x", id[k]);
+                return;
+            }
+            at = (desc + n->n_descsz + align - 1) & ~(align - 1);
+        }
+    }
+}
 
 typedef bool (*line_fn)(const char *line, size_t len, void *ctx); /* true: stop */
 
@@ -152,7 +203,7 @@ static bool has_mark(const char *line, size_t len, void *ctx)
     return ends_field(line, len, w->memfd) || ends_field(line, len, w->anon);
 }
 
-/* name, this library's version, then the device and inode of this
+/* name, this library's build (own_tag), then the device and inode of this
  * process's stderr now (0:0 for none): a mark says to which file the
  * thing was said.  Compared with the parent's stderr of now, a parent
  * that moved its own (`exec 2>log`) before starting a child made the
@@ -163,8 +214,10 @@ static bool mark_name(char out[FULL_MAX + 1], const char *name)
         return false;
     fdid err = {0, 0};
     (void)fdid_take(2, &err);
-    snprintf(out, FULL_MAX + 1, "%s-%s-%llx-%llx", name, HEAPPROF_VERSION,
-             (unsigned long long)err.dev, (unsigned long long)err.ino);
+    char tag[TAG_MAX + 1];
+    own_tag(tag);
+    snprintf(out, FULL_MAX + 1, "%s-%s-%llx-%llx", name, tag, (unsigned long long)err.dev,
+             (unsigned long long)err.ino);
     return true;
 }
 
@@ -212,12 +265,15 @@ static void *anon_mark(const char *full, size_t page)
 
 void *parent_leave_mark(const char *name)
 {
-    char full[FULL_MAX + 1];
-    if (!mark_name(full, name))
-        return NULL;
     /* A refused memfd_create is a way through here, not a fault: the
-     * program's errno stays as it was, whichever way is taken. */
+     * program's errno stays as it was, whichever way is taken (mark_name's
+     * fstat of a closed stderr too). */
     int saved_errno = errno;
+    char full[FULL_MAX + 1];
+    if (!mark_name(full, name)) {
+        errno = saved_errno;
+        return NULL;
+    }
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     void *mark = memfd_mark(full, page);
     if (!mark)

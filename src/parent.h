@@ -26,7 +26,7 @@ bool parent_said_ignoring(int sig);
 void parent_mark_ignoring(int sig);
 
 /* Marks in general.  A process that said a thing on stderr leaves a mark
- * named for it, for this library's version and for the file its stderr is
+ * named for it, for this library's build (its build ID) and for the file its stderr is
  * (device and inode): a one-page PROT_NONE mapping of an empty memfd of
  * that name (parent.c), its descriptor closed at once, or where
  * memfd_create is refused (a seccomp filter's EPERM or ENOSYS) an

@@ -364,6 +364,10 @@ static void check_dir(int make_err)
         dir_unread = make_err != 0; /* made (and said) at the first profile asked for */
         return;
     }
+    /* The mark's name: the prefix, 16 hex digits and an errno (Linux's
+     * are below 1000); a longer one would be cut here and refused there. */
+    _Static_assert(sizeof "heapprof-outdir-" - 1 + 16 + 1 + 3 <= PARENT_MARK_MAX,
+                   "heapprof-outdir- marks must fit PARENT_MARK_MAX");
     char dir[CONFIG_PATH_MAX], mark[PARENT_MARK_MAX + 1];
     dump_prefix_dir(prefix, dir);
     int open_err = dir_probe(dir), err = make_err ? make_err : open_err;

@@ -7,7 +7,7 @@
 # silent about them only when its parent, with the same HEAPPROF_*
 # entries, said them to the file that is the child's stderr:
 #  same:   parent and exec'd child alike: the parent's lines, no more;
-#  version: the parent's mark carries this heapprof's version; a mark
+#  version: the parent's mark carries this heapprof's build (ID); a mark
 #          without it (another heapprof's, whose rules may differ) spares
 #          the child nothing, one with it spares it all;
 #  stderr: the child's stderr is another file: it says them there;
@@ -59,27 +59,30 @@ for line in "$line1" "$line2" "$line3"; do
     grep -qxF -- "$line" <(hp_msgs "$W/same.err") || fail "same: expected '$line', found: $(cat "$W/same.err")"
 done
 
-# The mark a profiled process leaves names this heapprof's version (as the
-# maps of the parent show it to its child); a parent holding a mark
+# The mark a profiled process leaves names this heapprof's build: the
+# first 4 bytes of its GNU build ID, or its version where it has none (as
+# the maps of the parent show it to its child); a parent holding a mark
 # without it (another heapprof's, or this one's before marks had one)
 # silenced the child's lines: the child says them.  Under marks nomemfd
 # both are named anonymous pages.
+TAG=$(readelf -n "$HEAPPROF_LIB" 2>/dev/null | sed -n 's/^ *Build ID: \([0-9a-f]\{8\}\).*/\1/p')
+TAG=${TAG:-$LC_VERSION}
 run version "${bad[@]}" HEAPPROF_OUT="$W/ve" -- bash -c \
     'grep -oE "(/memfd:|\[anon:)heapprof-settings-[^] ]*" /proc/$$/maps; true'
 expect_rc version 0
 [[ $(count version) -eq 3 ]] || fail "version: expected bash's 3 lines, found: $(cat "$W/version.err")"
-grep -qE "^(/memfd:|\[anon:)heapprof-settings-${LC_VERSION//./\\.}-[0-9a-f]+-[0-9a-f]+$" "$W/version.out" ||
-    fail "version: expected a mark heapprof-settings-$LC_VERSION-DEV-INODE in the maps, found: $(cat "$W/version.out")"
+grep -qE "^(/memfd:|\[anon:)heapprof-settings-${TAG//./\\.}-[0-9a-f]+-[0-9a-f]+$" "$W/version.out" ||
+    fail "version: expected a mark heapprof-settings-$TAG-DEV-INODE in the maps, found: $(cat "$W/version.out")"
 run_plain othermark "${bad[@]}" HEAPPROF_OUT="$W/om" -- \
     "$LC_MARKS" hold heapprof-settings env LD_PRELOAD="$HEAPPROF_LIB" "$LC_EXECCHILD"
 expect_rc othermark 0
 [[ $(count othermark) -eq 3 ]] ||
-    fail "othermark: a mark without the version should spare the child nothing, found: $(cat "$W/othermark.err")"
+    fail "othermark: a mark without the build should spare the child nothing, found: $(cat "$W/othermark.err")"
 run_plain ownmark "${bad[@]}" HEAPPROF_OUT="$W/wm" -- \
-    "$LC_MARKS" hold "heapprof-settings-$LC_VERSION" env LD_PRELOAD="$HEAPPROF_LIB" "$LC_EXECCHILD"
+    "$LC_MARKS" hold "heapprof-settings-$TAG" env LD_PRELOAD="$HEAPPROF_LIB" "$LC_EXECCHILD"
 expect_rc ownmark 0
 [[ $(count ownmark) -eq 0 ]] ||
-    fail "ownmark: a mark with this version should spare the child its lines, found: $(cat "$W/ownmark.err")"
+    fail "ownmark: a mark with this build should spare the child its lines, found: $(cat "$W/ownmark.err")"
 
 cat >"$W/other_stderr.sh" <<EOS
 #!/bin/sh
