@@ -88,7 +88,7 @@ static void own_tag(char tag[TAG_MAX + 1])
             continue;
         uintptr_t align = ph[i].p_align == 8 ? 8 : 4, at = base + ph[i].p_vaddr;
         uintptr_t end = at + ph[i].p_filesz;
-        while (end - at >= sizeof(ElfW(Nhdr))) {
+        while (at < end && end - at >= sizeof(ElfW(Nhdr))) { /* at: past end after padding */
             const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)at;
             uintptr_t name = at + sizeof *n;
             uintptr_t desc = (name + n->n_namesz + align - 1) & ~(align - 1);
@@ -97,7 +97,7 @@ static void own_tag(char tag[TAG_MAX + 1])
             if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
                 !memcmp((const void *)name, "GNU", 4) && n->n_descsz >= TAG_MAX / 2) {
                 const unsigned char *id = (const unsigned char *)desc;
-                for (int k = 0; k < TAG_MAX / 2; k++)
+                for (size_t k = 0; k < TAG_MAX / 2; k++)
                     snprintf(tag + 2 * k, 3, "%02x", id[k]);
                 return;
             }
