@@ -58,8 +58,22 @@ _Static_assert(FULL_MAX <= 79, "mark names must fit PR_SET_VMA_ANON_NAME's 79 by
                                "a smaller PARENT_MARK_MAX");
 
 /* This library's ELF header (GNU ld, gold and lld define the symbol);
- * weak: NULL where a linker does not. */
-extern const ElfW(Ehdr) __ehdr_start __attribute__((weak, visibility("hidden")));
+ * weak: NULL where a linker does not (gold would give the load base).  Of
+ * no known size: declared as the 64-byte header, the program headers read
+ * past it were out of its bounds, and UBSan's object-size check stopped
+ * the program at its first mark (a reviewer, session 49). */
+extern const char __ehdr_start[] __attribute__((weak, visibility("hidden")));
+
+/* Whether [at, at + len) lies in one of the loaded segments ph[0..n). */
+static bool loaded(const ElfW(Phdr) *ph, int n, uintptr_t base, uintptr_t at, uintptr_t len)
+{
+    for (int i = 0; i < n; i++)
+        if (ph[i].p_type == PT_LOAD && at >= base + ph[i].p_vaddr &&
+            at - (base + ph[i].p_vaddr) <= ph[i].p_filesz &&
+            len <= ph[i].p_filesz - (at - (base + ph[i].p_vaddr)))
+            return true;
+    return false;
+}
 
 /* Which heapprof says a thing, into tag: the first 4 bytes of this
  * library's GNU build ID in hex, else HEAPPROF_VERSION (cut to TAG_MAX).
@@ -72,7 +86,7 @@ extern const ElfW(Ehdr) __ehdr_start __attribute__((weak, visibility("hidden")))
 static void own_tag(char tag[TAG_MAX + 1])
 {
     snprintf(tag, TAG_MAX + 1, "%s", HEAPPROF_VERSION);
-    const ElfW(Ehdr) *eh = &__ehdr_start;
+    const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)(const void *)__ehdr_start;
     if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG))
         return;
     const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(const void *)((const char *)eh + eh->e_phoff);
@@ -88,6 +102,8 @@ static void own_tag(char tag[TAG_MAX + 1])
             continue;
         uintptr_t align = ph[i].p_align == 8 ? 8 : 4, at = base + ph[i].p_vaddr;
         uintptr_t end = at + ph[i].p_filesz;
+        if (!loaded(ph, eh->e_phnum, base, at, ph[i].p_filesz))
+            continue; /* a linker's notes always are; read nothing that is not */
         while (at < end && end - at >= sizeof(ElfW(Nhdr))) { /* at: past end after padding */
             const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)at;
             uintptr_t name = at + sizeof *n;

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -84,17 +85,40 @@ static int refuse_memfd(void)
     return 0;
 }
 
-/* Whether the kernel has seccomp at all: its status names the mode. */
-static bool has_seccomp(void)
+/* What /proc/self/status says of seccomp: `Seccomp:` (the mode; absent:
+ * no seccomp) and `Seccomp_filters:` (Linux 5.9 and later, with filters). */
+typedef struct seccomp_status {
+    bool present, filters_line;
+    int mode;
+} seccomp_status;
+
+static seccomp_status seccomp_of_self(void)
 {
+    seccomp_status st = {false, false, 0};
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
-    bool has = false;
-    while (f && !has && fgets(line, sizeof line, f))
-        has = !strncmp(line, "Seccomp:", 8);
+    while (f && fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "Seccomp:", 8)) {
+            st.present = true;
+            st.mode = atoi(line + 8);
+        }
+        st.filters_line |= !strncmp(line, "Seccomp_filters:", 16);
+    }
     if (f)
         fclose(f);
-    return has;
+    return st;
+}
+
+/* Whether a refused filter says only that none can be installed here:
+ * no seccomp; seccomp without filters (EINVAL, where the kernel would list
+ * its filters otherwise); a sandbox whose own filter refuses ours (EPERM,
+ * EACCES, under a filter already).  Else (EFAULT, or EINVAL where filters
+ * exist) this starter built its filter wrong: a failure, not a skip. */
+static bool seccomp_unavailable(int err)
+{
+    seccomp_status st = seccomp_of_self();
+    return !st.present || err == ENOSYS || (err == EINVAL && !st.filters_line) ||
+           ((err == EPERM || err == EACCES) && st.mode != 0);
 }
 
 static int nomemfd(char **cmd)
@@ -107,11 +131,11 @@ static int nomemfd(char **cmd)
         return 77;
     }
     err = refuse_memfd();
-    if (err && !has_seccomp()) {
-        printf("SKIP: the kernel has no seccomp filters: %s\n", strerror(err));
+    if (err && seccomp_unavailable(err)) {
+        printf("SKIP: no seccomp filter can be installed here: %s\n", strerror(err));
         return 77;
     }
-    if (err) { /* a filter this starter built wrong, not a kernel without them */
+    if (err) { /* EFAULT and the like: a filter this starter built wrong */
         fprintf(stderr, "marks: the seccomp filter was refused: %s\n", strerror(err));
         return 1;
     }
