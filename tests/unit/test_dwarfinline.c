@@ -112,27 +112,13 @@ static void abbrev(uint64_t code, uint64_t tag, bool children, ...)
 #define ABB(code, tag, ch, ...) abbrev(code, tag, ch, __VA_ARGS__, (uint64_t)0)
 #define U(x) ((uint64_t)(x))
 
+static uint64_t line4_tab_pad(size_t *pad_at, const char *dir, ...);
+
 /* A DWARF 4 line-program header with no program at the end of LINE:
  * files c (1) and "inc/" h (2).  Its offset. */
 static uint64_t line4_files(const char *c, const char *h)
 {
-    size_t start = LINE.n;
-    un(&LINE, 0, 4);
-    un(&LINE, 4, 2);
-    size_t hl = LINE.n;
-    un(&LINE, 0, 4);
-    u8(&LINE, 1); u8(&LINE, 1); u8(&LINE, 1); u8(&LINE, 0xfb); u8(&LINE, 14); u8(&LINE, 13);
-    static const unsigned char lens[] = { 0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1 };
-    for (size_t i = 0; i < sizeof lens; i++)
-        u8(&LINE, lens[i]);
-    str(&LINE, "inc");
-    u8(&LINE, 0);
-    str(&LINE, c); uleb(&LINE, 0); uleb(&LINE, 0); uleb(&LINE, 0);
-    str(&LINE, h); uleb(&LINE, 1); uleb(&LINE, 0); uleb(&LINE, 0);
-    u8(&LINE, 0);
-    patch(&LINE, hl, LINE.n - hl - 4, 4);
-    patch(&LINE, start, LINE.n - start - 4, 4);
-    return start;
+    return line4_tab_pad(NULL, "inc", c, 0, h, 1, (const char *)NULL);
 }
 
 /* The one most units use: "a.c" (1) and "inc/h.h" (2). */
