@@ -239,15 +239,21 @@ static bool mark_name(char out[FULL_MAX + 1], const char *name)
 
 bool parent_has_mark(const char *name)
 {
+    /* As parent_leave_mark: the program's errno stays as it was (an
+     * unreadable maps, a closed stderr), whoever asks. */
+    int saved_errno = errno;
     pid_t pp = parent_pid();
     char path[64], full[FULL_MAX + 1];
     mark_want want;
-    if (!pp || !mark_name(full, name))
-        return false;
-    snprintf(want.memfd, sizeof want.memfd, "/memfd:%s (deleted)", full);
-    snprintf(want.anon, sizeof want.anon, "[anon:%s]", full);
-    snprintf(path, sizeof path, "/proc/%d/maps", (int)pp);
-    return each_line(path, has_mark, &want);
+    bool found = false;
+    if (pp && mark_name(full, name)) {
+        snprintf(want.memfd, sizeof want.memfd, "/memfd:%s (deleted)", full);
+        snprintf(want.anon, sizeof want.anon, "[anon:%s]", full);
+        snprintf(path, sizeof path, "/proc/%d/maps", (int)pp);
+        found = each_line(path, has_mark, &want);
+    }
+    errno = saved_errno;
+    return found;
 }
 
 /* No ftruncate: nothing reads the page, PROT_NONE; the mapping holds the

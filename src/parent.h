@@ -44,7 +44,8 @@ void *parent_leave_mark(const char *name);
 void parent_drop_mark(void *mark);
 
 /* True when the parent process's maps show the mark `name` for the file
- * that is this process's stderr now: the thing was said there. */
+ * that is this process's stderr now: the thing was said there.  Keeps
+ * the program's errno. */
 bool parent_has_mark(const char *name);
 
 /* True when the parent's environment, as it started, holds exactly the
