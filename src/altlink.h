@@ -16,7 +16,7 @@
  * only when its build-id, or its .debug_sup's checksum, is the one
  * recorded: another's offsets would name the wrong functions.
  *
- * Pure: symbols.c reads the sections and opens the files.
+ * Pure: elffile.c reads the sections and opens the files.
  */
 #ifndef HEAPPROF_ALTLINK_H
 #define HEAPPROF_ALTLINK_H

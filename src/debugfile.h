@@ -18,7 +18,7 @@
  * worse than none.  Anything missing, unreadable or corrupt means "no
  * debug file", silently: most files have none.
  *
- * Runs on the profiler's own threads (symbols.c): memory from mem.h, reads
+ * Runs on the profiler's own threads (elffile.c): memory from mem.h, reads
  * bounded (elfread.h), descriptors close-on-exec and closed after use.
  */
 #ifndef HEAPPROF_DEBUGFILE_H

@@ -7,7 +7,7 @@
  * through pread(), so a truncated, corrupt or concurrently shrinking file
  * reads as "not there", never as a fault (an mmap would SIGBUS on
  * truncation).  Only ELF64 in the host's byte order is accepted.
- * symbols.c reads the files a process maps through it, debugfile.c the
+ * elffile.c reads the files a process maps through it, debugfile.c the
  * separate debug files it looks for.  Memory comes from mem.h: this runs
  * inside the profiled process, on the profiler's own threads.
  */

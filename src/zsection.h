@@ -3,7 +3,7 @@
  * -gz writes: SHF_COMPRESSED (-gz, -gz=zlib: an Elf64_Chdr, then a zlib
  * stream) and GNU's older .zdebug_* sections (-gz=zlib-gnu: "ZLIB", the
  * inflated size as 8 bytes big-endian, then a zlib stream).  go tool pprof
- * reads both, so heapprof must too: symbols.c reads .debug_abbrev this way
+ * reads both, so heapprof must too: elffile.c reads .debug_abbrev this way
  * (dwarf_nameless), srclines.c the line-number sections.
  *
  * The file is read through the caller's bounded reader, 64 KiB of input at
