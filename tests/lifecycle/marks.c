@@ -12,6 +12,12 @@
  *                                 has no such names, or no filter can be
  *                                 installed, there is nothing to test: a
  *                                 skip (77)
+ *   marks nomemfd-any CMD [ARGS...]
+ *                                 the same filter, whatever names the
+ *                                 kernel has: for what needs no mark (the
+ *                                 HTTP endpoint's profiles, which go into
+ *                                 files then, http_body.h); skipped only
+ *                                 where no filter can be installed
  *   marks hold NAME CMD [ARGS...] runs CMD as its child while holding a
  *                                 mark named NAME-<dev>-<inode> of its
  *                                 stderr, as a profiled parent would (a
@@ -121,16 +127,10 @@ static bool seccomp_unavailable(int err)
            ((err == EPERM || err == EACCES) && st.mode != 0);
 }
 
-static int nomemfd(char **cmd)
+/* Run cmd under refuse_memfd's filter; 77 where none can be installed. */
+static int run_refused(char **cmd)
 {
-    int err = anon_page("heapprof-test-probe");
-    if (err) {
-        printf("SKIP: the kernel names no anonymous pages (PR_SET_VMA_ANON_NAME: %s), so "
-               "heapprof has no mark where memfd_create is refused\n",
-               strerror(err));
-        return 77;
-    }
-    err = refuse_memfd();
+    int err = refuse_memfd();
     if (err && seccomp_unavailable(err)) {
         printf("SKIP: no seccomp filter can be installed here: %s\n", strerror(err));
         return 77;
@@ -147,6 +147,18 @@ static int nomemfd(char **cmd)
     execvp(cmd[0], cmd);
     fprintf(stderr, "marks: cannot run %s: %s\n", cmd[0], strerror(errno));
     return 127;
+}
+
+static int nomemfd(char **cmd)
+{
+    int err = anon_page("heapprof-test-probe");
+    if (err) {
+        printf("SKIP: the kernel names no anonymous pages (PR_SET_VMA_ANON_NAME: %s), so "
+               "heapprof has no mark where memfd_create is refused\n",
+               strerror(err));
+        return 77;
+    }
+    return run_refused(cmd);
 }
 
 static int hold(const char *name, char **cmd)
@@ -193,8 +205,11 @@ int main(int argc, char **argv)
 {
     if (argc > 2 && !strcmp(argv[1], "nomemfd"))
         return nomemfd(argv + 2);
+    if (argc > 2 && !strcmp(argv[1], "nomemfd-any"))
+        return run_refused(argv + 2);
     if (argc > 3 && !strcmp(argv[1], "hold"))
         return hold(argv[2], argv + 3);
-    fprintf(stderr, "usage: marks nomemfd CMD [ARGS...] | marks hold NAME CMD [ARGS...]\n");
+    fprintf(stderr, "usage: marks nomemfd|nomemfd-any CMD [ARGS...] | "
+                    "marks hold NAME CMD [ARGS...]\n");
     return 2;
 }
