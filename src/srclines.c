@@ -12,7 +12,9 @@
  *   lines, infos  after the first complete scan of .debug_line, of
  *            .debug_info (indexed): each unit's offset and the [lo, hi)
  *            its code covers, so a later scan reads only the units that
- *            can answer one of its addresses.
+ *            can answer one of its addresses.  Complete: every unit was
+ *            reported (index_whole), none left out by a section declined
+ *            for room, which a later lookup may have.
  *   held     while held (srclines_hold), the compressed sections lookups
  *            inflated, kept for the next one until srclines_release:
  *            with those a lookup inflates, at most SRCLINES_INFLATE_MAX.
@@ -90,6 +92,9 @@ typedef struct fileview {
      * may read none of them, and DWARF 2-4 names never .debug_str. */
     unsigned char *inflated[DWARFINLINE_NSECS];
     bool tried[DWARFINLINE_NSECS];
+    /* The sections (a bit each) declined for room that fit the cap alone:
+     * a later lookup that inflates fewer, or holds fewer, may read them. */
+    unsigned later;
 } fileview;
 
 /* One lookup's view of the sections, and where its answers go. */
@@ -139,6 +144,8 @@ static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
          * program (a section past it reads as absent). */
         if (size > SRCLINES_INFLATE_MAX - l->ninflated) {
             l->c->declined = true;
+            if (size <= SRCLINES_INFLATE_MAX)
+                v->later |= 1u << sec;
         } else if ((v->inflated[sec] = inflate_sec(v->orig, sec, &l->oom))) {
             l->ninflated += size;
         }
@@ -342,6 +349,21 @@ static bool pick_units(const unit_index *x, const uint64_t *miss, size_t n, uint
     return true;
 }
 
+/* Whether the units a full scan reported are all the units there are: no
+ * out-of-memory, and none of the sections mask names (dwarfline.h's
+ * DWARFLINE_UNIT_SECS, dwarfinline.h's) declined for room this time.  A
+ * unit whose range went unread so is not reported; taken as complete, the
+ * index would send no later lookup to it, and its lines, inlined frames
+ * and function names would be lost while the cache lives, though a later
+ * lookup may have the room (one that reads no line unit, or after a
+ * release).  Left incomplete, the next lookup scans every unit again.  A
+ * section over the cap alone, or corrupt, is never read: it leaves the
+ * index complete, or every lookup would rescan the file for nothing. */
+static bool index_whole(const lookup *l, int err, unsigned mask)
+{
+    return !err && !l->oom && !(l->file.later & mask);
+}
+
 /* The lines of miss[0..n), through the units .debug_line's index picks,
  * or all of them the first time (which makes the index). */
 static int scan_lines(lookup *l, size_t n)
@@ -355,7 +377,7 @@ static int scan_lines(lookup *l, size_t n)
         dwarfline_sink sink = { l, on_found, on_line_unit };
         x->nunits = 0;
         int err = dwarfline_scan(&src, l->miss, n, NULL, 0, &sink);
-        x->indexed = !err && !l->oom;
+        x->indexed = index_whole(l, err, DWARFLINE_UNIT_SECS);
         return err;
     }
     uint64_t *units;
@@ -384,7 +406,7 @@ static int scan_inlines(lookup *l, size_t n)
                                   l->file.f.funcs ? on_func : NULL, placed };
         x->nunits = 0;
         int err = dwarfinline_scan(&src, l->miss, n, NULL, 0, &sink);
-        x->indexed = !err && !l->oom;
+        x->indexed = index_whole(l, err, DWARFINLINE_UNIT_SECS);
         return err;
     }
     uint64_t *units;

@@ -29,7 +29,9 @@
  * built -O2 -g -gz needs 43 MiB, its .debug_info 29 MiB of it); one that
  * would go over reads as absent, so the lines or inlined frames it holds
  * are not given, and srclines_declined says so once; the supplementary
- * file's count against the same cap, and so do those held.
+ * file's count against the same cap, and so do those held.  Only by that
+ * lookup: the addresses a later one asks are answered from it if there
+ * is room then (fewer sections to inflate before it, or none held).
  */
 #ifndef HEAPPROF_SRCLINES_H
 #define HEAPPROF_SRCLINES_H

@@ -411,8 +411,10 @@ static void held_between_lookups(void **state)
  * units: the zeros up to 20 MiB are never walked) and covers [0x1000,
  * 0x1010), so the unit index sends the second lookup back to it.  The
  * section declined is .debug_str, not .debug_abbrev: a unit whose
- * abbreviations went unread is not indexed, and no later lookup reads
- * .debug_info again.  The same unit read plain names the function, f. */
+ * abbreviations went unread is not reported, and leaves the index
+ * incomplete, so the next lookup would scan every unit again
+ * (declined_unit_read_later).  The same unit read plain names the
+ * function, f. */
 static void held_inflated_together_capped(void **state)
 {
     (void)state;
@@ -499,6 +501,115 @@ static void held_inflated_together_capped(void **state)
     srclines_free(c);
 }
 
+/* DWARF 4: a compile unit [0x1000, 0x1020), its one child the
+ * subprogram f there (DW_FORM_string), then a reserved length, so the
+ * zeros a section of it is padded with are never walked; and its
+ * abbreviations.  line_unit's rows cover only [0x1000, 0x1010): an
+ * address in [0x1010, 0x1020) sends a lookup to .debug_info alone. */
+static const unsigned char f_info[] = {
+    36, 0, 0, 0, 4, 0, 0, 0, 0, 0, 8, /* length, version 4, abbrevs at 0, address 8 */
+    1,                                /* DW_TAG_compile_unit */
+    0x00, 0x10, 0, 0, 0, 0, 0, 0,     /*   low_pc 0x1000 */
+    0x20, 0, 0, 0,                    /*   high_pc +0x20 */
+    2,                                /* DW_TAG_subprogram */
+    'f', 0,                           /*   name "f" */
+    0x00, 0x10, 0, 0, 0, 0, 0, 0,     /*   low_pc 0x1000 */
+    0x20, 0, 0, 0,                    /*   high_pc +0x20 */
+    0,                                /* end of the unit's children */
+    0xf0, 0xff, 0xff, 0xff,           /* a reserved length: no unit after */
+};
+static const unsigned char f_abbrevs[] = {
+    1, 0x11, 1,             /* 1: DW_TAG_compile_unit, children */
+    0x11, 0x01, 0x12, 0x06, /*   low_pc addr, high_pc data4 */
+    0, 0,
+    2, 0x2e, 0,             /* 2: DW_TAG_subprogram, none */
+    0x03, 0x08,             /*   name string */
+    0x11, 0x01, 0x12, 0x06, /*   low_pc addr, high_pc data4 */
+    0, 0, 0,                /* end of it, and of the table */
+};
+
+/* The function named at v, by one lookup of it alone (NULL: none). */
+static const char *func_at(srclines *c, const srclines_file *f, uint64_t v)
+{
+    symbols_line out;
+    assert_int_equal(srclines_lookup(c, f, &v, 1, &out), 0);
+    return out.func;
+}
+
+/* One lookup of v alone names its function f. */
+static void func_f_at(srclines *c, const srclines_file *f, uint64_t v)
+{
+    const char *name = func_at(c, f, v);
+    assert_non_null(name);
+    assert_string_equal(name, "f");
+}
+
+/* A .debug_abbrev declined for room, by a lookup that inflated .debug_line
+ * (14 MiB) and .debug_info (12 MiB) first, is read by a later lookup that
+ * has the room (its address is in no line unit: 20 MiB with .debug_info).
+ * Before, the first lookup's scan took the units it reported, none (a unit
+ * whose abbreviations went unread is not reported), for all there are: no
+ * later lookup read .debug_info again, and f was lost while the cache
+ * lived.  Once a scan declined nothing, the index is complete: an address
+ * no unit holds inflates nothing. */
+static void declined_unit_read_later(void **state)
+{
+    (void)state;
+    nfile = 0;
+    line_unit();
+    static const unsigned char reserved[] = { 0xf0, 0xff, 0xff, 0xff };
+    put(reserved, sizeof reserved); /* no line unit after: the zeros are not walked */
+    unsigned char lines[256];
+    size_t nlines = nfile;
+    memcpy(lines, file, nlines);
+    nfile = 0;
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, true };
+    f.off[DWARFLINE_LINE] = zsection(lines, nlines, 14 << 20, &f.size[DWARFLINE_LINE]);
+    f.kind[DWARFLINE_LINE] = ZSEC_GNU;
+    f.off[DWARFINLINE_INFO] = zsection(f_info, sizeof f_info, 12 << 20, &f.size[DWARFINLINE_INFO]);
+    f.kind[DWARFINLINE_INFO] = ZSEC_GNU;
+    f.off[DWARFINLINE_ABBREV] =
+        zsection(f_abbrevs, sizeof f_abbrevs, 8 << 20, &f.size[DWARFINLINE_ABBREV]);
+    f.kind[DWARFINLINE_ABBREV] = ZSEC_GNU;
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    lookup_one(c, &f, 0x1000);
+    assert_true(srclines_declined(c)); /* .debug_abbrev: 34 MiB with the others */
+    func_f_at(c, &f, 0x1018);
+    func_f_at(c, &f, 0x1014);
+    uint64_t n0 = zsec_inflations();
+    assert_null(func_at(c, &f, 0x3000));
+    assert_int_equal(zsec_inflations(), n0);
+    assert_false(srclines_declined(c));
+    srclines_free(c);
+}
+
+/* A .debug_abbrev over SRCLINES_INFLATE_MAX alone is never read: it
+ * leaves the unit index complete (its unit left out), so a later lookup
+ * does not scan .debug_info again, inflating 12 MiB for nothing each
+ * time. */
+static void declined_for_good_indexed(void **state)
+{
+    (void)state;
+    nfile = 0;
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, true };
+    f.off[DWARFLINE_LINE] = line_unit();
+    f.size[DWARFLINE_LINE] = nfile - f.off[DWARFLINE_LINE];
+    f.off[DWARFINLINE_INFO] = zsection(f_info, sizeof f_info, 12 << 20, &f.size[DWARFINLINE_INFO]);
+    f.kind[DWARFINLINE_INFO] = ZSEC_GNU;
+    f.off[DWARFINLINE_ABBREV] = zsection(f_abbrevs, sizeof f_abbrevs,
+                                         SRCLINES_INFLATE_MAX + 1, &f.size[DWARFINLINE_ABBREV]);
+    f.kind[DWARFINLINE_ABBREV] = ZSEC_GNU;
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    assert_null(func_at(c, &f, 0x1000));
+    assert_true(srclines_declined(c));
+    uint64_t n0 = zsec_inflations();
+    assert_null(func_at(c, &f, 0x1018));
+    assert_int_equal(zsec_inflations(), n0);
+    srclines_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +619,8 @@ int main(void)
         cmocka_unit_test(inflated_together_capped),
         cmocka_unit_test(held_between_lookups),
         cmocka_unit_test(held_inflated_together_capped),
+        cmocka_unit_test(declined_unit_read_later),
+        cmocka_unit_test(declined_for_good_indexed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
