@@ -51,6 +51,14 @@ enum {
     DWARFINLINE_NSECS
 };
 
+/* The sections (a bit per section) a unit's header, abbreviations, own
+ * entry and code ranges are read from: whether it is reported to
+ * dwarfinline_sink.unit depends on their reads alone (as
+ * DWARFLINE_UNIT_SECS, which says why a caller cares). */
+#define DWARFINLINE_UNIT_SECS                                                             \
+    ((1u << DWARFINLINE_INFO) | (1u << DWARFINLINE_ABBREV) | (1u << DWARFINLINE_RANGES) | \
+     (1u << DWARFINLINE_RNGLISTS) | (1u << DWARFINLINE_ADDR))
+
 /* Units larger than this are skipped (their bytes are read whole). */
 #define DWARFINLINE_UNIT_MAX ((uint64_t)32 << 20)
 /* Most inlined functions given for one address; a deeper chain gets none. */
@@ -105,7 +113,10 @@ typedef struct dwarfinline_sink {
     void (*found)(void *ctx, size_t q, const dwarfinline_frame *f, size_t n);
     /* Optional: the unit at offset off was read, and its code lies in [lo,
      * hi) only (lo == hi: none).  A later scan need only read the units
-     * whose range holds one of its addresses. */
+     * whose range holds one of its addresses.  A unit whose bytes in a
+     * section of DWARFINLINE_UNIT_SECS could not be read is not reported
+     * (its range is read from them); one that could not say its range
+     * is reported as [0, UINT64_MAX). */
     void (*unit)(void *ctx, uint64_t off, uint64_t lo, uint64_t hi);
     /* Optional: the work the scan did, added to (for tests: the caps on
      * hostile input are counted, never timed). */

@@ -45,9 +45,17 @@ typedef struct dwarfline_sink {
     void (*found)(void *ctx, size_t q, const char *path, uint32_t line);
     /* Optional: the unit at offset off was read, and its rows cover
      * addresses in [lo, hi) only (lo == hi: none).  A later scan for
-     * other addresses need only read the units whose range holds one. */
+     * other addresses need only read the units whose range holds one.
+     * A unit whose bytes in a section of DWARFLINE_UNIT_SECS could not
+     * be read is not reported. */
     void (*unit)(void *ctx, uint64_t off, uint64_t lo, uint64_t hi);
 } dwarfline_sink;
+
+/* The sections (a bit per section) whose reads decide whether a unit is
+ * reported to dwarfline_sink.unit: a caller whose reads of them may fail
+ * for now, and not later (srclines.c's compressed sections, declined for
+ * room), must not take the units reported then for all there are. */
+#define DWARFLINE_UNIT_SECS (1u << DWARFLINE_LINE)
 
 /* Answers the queries addrs[0..n) (link-time addresses, sorted ascending):
  * each gets the file and line of the row that covers it (row address <=

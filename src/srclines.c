@@ -12,7 +12,10 @@
  *   lines, infos  after the first complete scan of .debug_line, of
  *            .debug_info (indexed): each unit's offset and the [lo, hi)
  *            its code covers, so a later scan reads only the units that
- *            can answer one of its addresses.
+ *            can answer one of its addresses.  Complete: every unit was
+ *            reported (index_done), none left out by a section declined
+ *            for room, which a later lookup may have; until one has,
+ *            partial, the units that were.
  *   held     while held (srclines_hold), the compressed sections lookups
  *            inflated, kept for the next one until srclines_release:
  *            with those a lookup inflates, at most SRCLINES_INFLATE_MAX.
@@ -57,6 +60,12 @@ typedef struct unit_index {
     unit_rng *units;
     size_t nunits, capunits;
     bool indexed;
+    /* The last full scan ended only for a section declined for room: the
+     * units are those it reported, the ones it could read. */
+    bool partial;
+    /* The sections of the unit mask (index_done) full scans read, a bit
+     * each: a full scan reads them again. */
+    unsigned needs;
 } unit_index;
 
 struct srclines {
@@ -90,6 +99,10 @@ typedef struct fileview {
      * may read none of them, and DWARF 2-4 names never .debug_str. */
     unsigned char *inflated[DWARFINLINE_NSECS];
     bool tried[DWARFINLINE_NSECS];
+    /* The sections (a bit each) declined for room that fit the cap alone:
+     * a later lookup that inflates fewer, or holds fewer, may read them. */
+    unsigned later;
+    unsigned read; /* the sections (a bit each) the lookup read */
 } fileview;
 
 /* One lookup's view of the sections, and where its answers go. */
@@ -129,6 +142,7 @@ static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
     fileview *v = ctx;
     lookup *l = v->l;
     uint64_t size = v->f.size[sec];
+    v->read |= 1u << sec;
     if (off > size || len > size - off)
         return false;
     if (v->f.kind[sec] != ZSEC_PLAIN && !v->tried[sec]) {
@@ -139,6 +153,8 @@ static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
          * program (a section past it reads as absent). */
         if (size > SRCLINES_INFLATE_MAX - l->ninflated) {
             l->c->declined = true;
+            if (size <= SRCLINES_INFLATE_MAX)
+                v->later |= 1u << sec;
         } else if ((v->inflated[sec] = inflate_sec(v->orig, sec, &l->oom))) {
             l->ninflated += size;
         }
@@ -342,6 +358,54 @@ static bool pick_units(const unit_index *x, const uint64_t *miss, size_t n, uint
     return true;
 }
 
+/* Ends full scan x with err: its index is complete when the units it
+ * reported are all the units there are: no out-of-memory, and none of the
+ * sections mask names (dwarfline.h's DWARFLINE_UNIT_SECS, dwarfinline.h's)
+ * declined for room this time.  A unit whose range went unread so is not
+ * reported; taken as complete, the index would send no later lookup to
+ * it, and its lines, inlined frames and function names would be lost
+ * while the cache lives, though a later lookup may have the room (one
+ * that reads no line unit, or after a release).  Left incomplete, the
+ * next lookup scans every unit again, if it has the room (full_scan).  A
+ * section over the cap alone, or corrupt, is never read: it leaves the
+ * index complete, or every lookup would rescan the file for nothing. */
+static void index_done(lookup *l, unit_index *x, int err, unsigned mask)
+{
+    x->needs |= l->file.read & mask;
+    x->partial = !err && !l->oom && (l->file.later & mask);
+    x->indexed = !err && !l->oom && !(l->file.later & mask);
+}
+
+/* Whether lookup l scans every unit of x (else only those its index
+ * picks).  An index left partial by a section declined for room is
+ * completed by a lookup with room for every compressed section of the
+ * mask full scans read (x->needs) beside those inflated already: one with
+ * less would decline one of them again, and inflate the others for
+ * nothing (.debug_line 14 MiB, .debug_info 12, .debug_abbrev 8: each
+ * lookup of an address with lines inflated .debug_info, then declined
+ * .debug_abbrev).  It reads the units the partial index holds, as a
+ * complete one's. */
+static bool full_scan(const lookup *l, const unit_index *x)
+{
+    if (x->indexed)
+        return false;
+    if (!x->partial)
+        return true;
+    const fileview *v = &l->file;
+    uint64_t used = l->ninflated;
+    for (int s = 0; s < DWARFINLINE_NSECS; s++) {
+        uint64_t size = v->f.size[s];
+        /* One over the cap alone is never inflated: it takes no room. */
+        if (!(x->needs >> s & 1) || v->f.kind[s] == ZSEC_PLAIN || v->inflated[s] ||
+            size > SRCLINES_INFLATE_MAX)
+            continue;
+        if (used > SRCLINES_INFLATE_MAX || size > SRCLINES_INFLATE_MAX - used)
+            return false;
+        used += size;
+    }
+    return true;
+}
+
 /* The lines of miss[0..n), through the units .debug_line's index picks,
  * or all of them the first time (which makes the index). */
 static int scan_lines(lookup *l, size_t n)
@@ -351,11 +415,11 @@ static int scan_lines(lookup *l, size_t n)
     memcpy(src.size, l->file.f.size, sizeof src.size);
     if (src.size[DWARFLINE_LINE] > SRCLINES_SECTION_MAX)
         return 0; /* too large to read on each first profile: no lines */
-    if (!x->indexed) {
+    if (full_scan(l, x)) {
         dwarfline_sink sink = { l, on_found, on_line_unit };
         x->nunits = 0;
         int err = dwarfline_scan(&src, l->miss, n, NULL, 0, &sink);
-        x->indexed = !err && !l->oom;
+        index_done(l, x, err, DWARFLINE_UNIT_SECS);
         return err;
     }
     uint64_t *units;
@@ -379,12 +443,12 @@ static int scan_inlines(lookup *l, size_t n)
     if (!src.size[DWARFINLINE_INFO] || !src.size[DWARFINLINE_ABBREV])
         return 0;
     bool (*placed)(void *, size_t) = l->file.f.decls ? NULL : on_placed;
-    if (!x->indexed) {
+    if (full_scan(l, x)) {
         dwarfinline_sink sink = { l, on_inline, on_info_unit, NULL,
                                   l->file.f.funcs ? on_func : NULL, placed };
         x->nunits = 0;
         int err = dwarfinline_scan(&src, l->miss, n, NULL, 0, &sink);
-        x->indexed = !err && !l->oom;
+        index_done(l, x, err, DWARFINLINE_UNIT_SECS);
         return err;
     }
     uint64_t *units;

@@ -29,7 +29,18 @@
  * built -O2 -g -gz needs 43 MiB, its .debug_info 29 MiB of it); one that
  * would go over reads as absent, so the lines or inlined frames it holds
  * are not given, and srclines_declined says so once; the supplementary
- * file's count against the same cap, and so do those held.
+ * file's count against the same cap, and so do those held.  Only by that
+ * lookup: the addresses a later one asks are answered from it if there
+ * is room then (fewer sections to inflate before it, or none held).  The
+ * addresses that lookup asked keep the answers it gave, as every answer
+ * is kept: without what the declined section held, for the life of the
+ * cache (asked again, they would cost every profile the inflations, for
+ * nothing in a file where the room never comes).  And a lookup of an
+ * address with lines keeps .debug_line inflated while it reads
+ * .debug_info (an inlined frame's call file is named from its unit's line
+ * table), so where .debug_line and the .debug_info sections do not fit
+ * together, such an address never gets its inlined frames and function
+ * name; an address without lines does.
  */
 #ifndef HEAPPROF_SRCLINES_H
 #define HEAPPROF_SRCLINES_H

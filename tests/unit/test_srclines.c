@@ -411,8 +411,10 @@ static void held_between_lookups(void **state)
  * units: the zeros up to 20 MiB are never walked) and covers [0x1000,
  * 0x1010), so the unit index sends the second lookup back to it.  The
  * section declined is .debug_str, not .debug_abbrev: a unit whose
- * abbreviations went unread is not indexed, and no later lookup reads
- * .debug_info again.  The same unit read plain names the function, f. */
+ * abbreviations went unread is not reported, and leaves the index
+ * incomplete, so the next lookup would scan every unit again
+ * (declined_unit_read_later).  The same unit read plain names the
+ * function, f. */
 static void held_inflated_together_capped(void **state)
 {
     (void)state;
@@ -499,6 +501,380 @@ static void held_inflated_together_capped(void **state)
     srclines_free(c);
 }
 
+/* DWARF 4: a compile unit [0x1000, 0x1020), its one child the
+ * subprogram f there (DW_FORM_string), then a reserved length, so the
+ * zeros a section of it is padded with are never walked; and its
+ * abbreviations.  line_unit's rows cover only [0x1000, 0x1010): an
+ * address in [0x1010, 0x1020) sends a lookup to .debug_info alone. */
+static const unsigned char f_info[] = {
+    36, 0, 0, 0, 4, 0, 0, 0, 0, 0, 8, /* length, version 4, abbrevs at 0, address 8 */
+    1,                                /* DW_TAG_compile_unit */
+    0x00, 0x10, 0, 0, 0, 0, 0, 0,     /*   low_pc 0x1000 */
+    0x20, 0, 0, 0,                    /*   high_pc +0x20 */
+    2,                                /* DW_TAG_subprogram */
+    'f', 0,                           /*   name "f" */
+    0x00, 0x10, 0, 0, 0, 0, 0, 0,     /*   low_pc 0x1000 */
+    0x20, 0, 0, 0,                    /*   high_pc +0x20 */
+    0,                                /* end of the unit's children */
+    0xf0, 0xff, 0xff, 0xff,           /* a reserved length: no unit after */
+};
+static const unsigned char f_abbrevs[] = {
+    1, 0x11, 1,             /* 1: DW_TAG_compile_unit, children */
+    0x11, 0x01, 0x12, 0x06, /*   low_pc addr, high_pc data4 */
+    0, 0,
+    2, 0x2e, 0,             /* 2: DW_TAG_subprogram, none */
+    0x03, 0x08,             /*   name string */
+    0x11, 0x01, 0x12, 0x06, /*   low_pc addr, high_pc data4 */
+    0, 0, 0,                /* end of it, and of the table */
+};
+
+/* The function named at v, by one lookup of it alone (NULL: none). */
+static const char *func_at(srclines *c, const srclines_file *f, uint64_t v)
+{
+    symbols_line out;
+    assert_int_equal(srclines_lookup(c, f, &v, 1, &out), 0);
+    return out.func;
+}
+
+/* One lookup of v alone names its function f. */
+static void func_f_at(srclines *c, const srclines_file *f, uint64_t v)
+{
+    const char *name = func_at(c, f, v);
+    assert_non_null(name);
+    assert_string_equal(name, "f");
+}
+
+/* A new file image of line_unit's .debug_line alone, compressed, padded
+ * with zeros to `whole` bytes (a reserved length after the unit: the
+ * zeros are never walked); the view of it, naming functions. */
+static srclines_file padded_lines(size_t whole)
+{
+    nfile = 0;
+    line_unit();
+    static const unsigned char reserved[] = { 0xf0, 0xff, 0xff, 0xff };
+    put(reserved, sizeof reserved);
+    unsigned char lines[256];
+    size_t nlines = nfile;
+    memcpy(lines, file, nlines);
+    nfile = 0;
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, true };
+    f.off[DWARFLINE_LINE] = zsection(lines, nlines, whole, &f.size[DWARFLINE_LINE]);
+    f.kind[DWARFLINE_LINE] = ZSEC_GNU;
+    return f;
+}
+
+/* Section sec of f: the n bytes of p, plain, or compressed and padded
+ * with zeros to `whole` bytes (whole 0: plain). */
+static void section(srclines_file *f, int sec, const void *p, size_t n, size_t whole)
+{
+    if (!whole) {
+        f->off[sec] = nfile;
+        f->size[sec] = n;
+        put(p, n);
+        return;
+    }
+    f->off[sec] = zsection(p, n, whole, &f->size[sec]);
+    f->kind[sec] = ZSEC_GNU;
+}
+
+/* A .debug_abbrev declined for room, by a lookup that inflated .debug_line
+ * (14 MiB) and .debug_info (12 MiB) first, is read by a later lookup that
+ * has the room (its address is in no line unit: 20 MiB with .debug_info).
+ * Before, the first lookup's scan took the units it reported, none (a unit
+ * whose abbreviations went unread is not reported), for all there are: no
+ * later lookup read .debug_info again, and f was lost while the cache
+ * lived.  Once a scan declined nothing, the index is complete: an address
+ * no unit holds inflates nothing. */
+static void declined_unit_read_later(void **state)
+{
+    (void)state;
+    srclines_file f = padded_lines(14 << 20);
+    section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, 12 << 20);
+    section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, 8 << 20);
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    lookup_one(c, &f, 0x1000);
+    assert_true(srclines_declined(c)); /* .debug_abbrev: 34 MiB with the others */
+    func_f_at(c, &f, 0x1018);
+    func_f_at(c, &f, 0x1014);
+    uint64_t n0 = zsec_inflations();
+    assert_null(func_at(c, &f, 0x3000));
+    assert_int_equal(zsec_inflations(), n0);
+    assert_false(srclines_declined(c));
+    srclines_free(c);
+}
+
+/* A .debug_abbrev over SRCLINES_INFLATE_MAX alone is never read: it
+ * leaves the unit index complete (its unit left out), so a later lookup
+ * does not scan .debug_info again, inflating 12 MiB for nothing each
+ * time. */
+static void declined_for_good_indexed(void **state)
+{
+    (void)state;
+    nfile = 0;
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, true };
+    f.off[DWARFLINE_LINE] = line_unit();
+    f.size[DWARFLINE_LINE] = nfile - f.off[DWARFLINE_LINE];
+    f.off[DWARFINLINE_INFO] = zsection(f_info, sizeof f_info, 12 << 20, &f.size[DWARFINLINE_INFO]);
+    f.kind[DWARFINLINE_INFO] = ZSEC_GNU;
+    f.off[DWARFINLINE_ABBREV] = zsection(f_abbrevs, sizeof f_abbrevs,
+                                         SRCLINES_INFLATE_MAX + 1, &f.size[DWARFINLINE_ABBREV]);
+    f.kind[DWARFINLINE_ABBREV] = ZSEC_GNU;
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    assert_null(func_at(c, &f, 0x1000));
+    assert_true(srclines_declined(c));
+    uint64_t n0 = zsec_inflations();
+    assert_null(func_at(c, &f, 0x1018));
+    assert_int_equal(zsec_inflations(), n0);
+    srclines_free(c);
+}
+
+/* .debug_line 14 MiB, .debug_info 12 and .debug_abbrev 8, compressed: 34
+ * MiB together, over SRCLINES_INFLATE_MAX.  A lookup of an address with
+ * lines inflates .debug_line, then .debug_info, and declines
+ * .debug_abbrev: the unit index stays partial (none reported).  Each
+ * later lookup of such an address inflates .debug_line alone: scanning
+ * every unit again inflated .debug_info and declined .debug_abbrev again,
+ * for nothing (two inflations a lookup, where main made one).  One of an
+ * address without lines has the room, and names f. */
+static void partial_index_not_rescanned(void **state)
+{
+    (void)state;
+    srclines_file f = padded_lines(14 << 20);
+    section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, 12 << 20);
+    section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, 8 << 20);
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    for (uint64_t v = 0x1000; v < 0x1008; v++) {
+        uint64_t n0 = zsec_inflations();
+        lookup_one(c, &f, v);
+        assert_int_equal(zsec_inflations() - n0, v == 0x1000 ? 2 : 1);
+    }
+    uint64_t n0 = zsec_inflations();
+    func_f_at(c, &f, 0x1018);
+    assert_int_equal(zsec_inflations() - n0, 2);
+    srclines_free(c);
+}
+
+/* f_info's unit without the reserved length after it, then a DWARF 4
+ * unit whose code, g's, lies in the ranges at .debug_ranges' 0 (the CU's
+ * DW_AT_ranges, abbreviation 3 of g_abbrevs), then a reserved length. */
+static const unsigned char fg_info[] = {
+    36, 0, 0, 0, 4, 0, 0, 0, 0, 0, 8, 1, 0x00, 0x10, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0,
+    2, 'f', 0, 0x00, 0x10, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, /* f_info's unit */
+    28, 0, 0, 0, 4, 0, 0, 0, 0, 0, 8, /* length, version 4, abbrevs at 0, address 8 */
+    3,                                /* DW_TAG_compile_unit */
+    0, 0, 0, 0,                       /*   ranges at 0 */
+    2,                                /* DW_TAG_subprogram */
+    'g', 0,                           /*   name "g" */
+    0x00, 0x20, 0, 0, 0, 0, 0, 0,     /*   low_pc 0x2000 */
+    0x20, 0, 0, 0,                    /*   high_pc +0x20 */
+    0,                                /* end of the unit's children */
+    0xf0, 0xff, 0xff, 0xff,           /* a reserved length: no unit after */
+};
+static const unsigned char fg_abbrevs[] = {
+    1, 0x11, 1, 0x11, 0x01, 0x12, 0x06, 0, 0,             /* f_abbrevs' 1 */
+    2, 0x2e, 0, 0x03, 0x08, 0x11, 0x01, 0x12, 0x06, 0, 0, /* and 2 */
+    3, 0x11, 1,                                           /* 3: DW_TAG_compile_unit, children */
+    0x55, 0x17,                                           /*   ranges sec_offset */
+    0, 0, 0,                                              /* end of it, and of the table */
+};
+static const unsigned char g_ranges[] = {
+    0x00, 0x20, 0, 0, 0, 0, 0, 0, 0x20, 0x20, 0, 0, 0, 0, 0, 0, /* [0x2000, 0x2020) */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,             /* end of the list */
+};
+
+/* The units a partial index holds answer the lookups that have no room to
+ * complete it: .debug_line 14 MiB, .debug_info 12 and .debug_ranges 8,
+ * compressed; f's unit says its code with low_pc, g's with .debug_ranges,
+ * declined by a lookup of an address with lines.  A later such lookup
+ * (no room for .debug_ranges beside .debug_line either) reads f's unit,
+ * and names f; one of g's address, without lines, completes the index. */
+static void partial_index_answers(void **state)
+{
+    (void)state;
+    srclines_file f = padded_lines(14 << 20);
+    section(&f, DWARFINLINE_INFO, fg_info, sizeof fg_info, 12 << 20);
+    section(&f, DWARFINLINE_ABBREV, fg_abbrevs, sizeof fg_abbrevs, 0);
+    section(&f, DWARFINLINE_RANGES, g_ranges, sizeof g_ranges, 8 << 20);
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    func_f_at(c, &f, 0x1000);
+    assert_true(srclines_declined(c));
+    func_f_at(c, &f, 0x1004);
+    const char *g = func_at(c, &f, 0x2000);
+    assert_non_null(g);
+    assert_string_equal(g, "g");
+    srclines_free(c);
+}
+
+/* One section, its bytes. */
+typedef struct sec_bytes {
+    int sec;
+    const void *p;
+    size_t n;
+} sec_bytes;
+
+/* The n sections secs[] beside padded_lines(14 MiB), plain but for
+ * `declined`, compressed and padded to 20 MiB: a lookup of an address with
+ * lines (0x1000) declines it (34 MiB with .debug_line), so the one unit's
+ * range goes unread, and no function is named.  One of 0x1018, without
+ * lines, has the room: it reads the unit, f's.  Taken for complete, the
+ * first lookup's index held no unit, and f was lost while the cache
+ * lived.  All plain, the first lookup names f (the bytes are right). */
+static void unit_read_later(const sec_bytes *secs, size_t n, int declined)
+{
+    for (int plain = 1; plain >= 0; plain--) {
+        srclines_file f = padded_lines(14 << 20);
+        for (size_t k = 0; k < n; k++)
+            section(&f, secs[k].sec, secs[k].p, secs[k].n,
+                    !plain && secs[k].sec == declined ? 20 << 20 : 0);
+        srclines *c = srclines_new();
+        assert_non_null(c);
+        if (plain) {
+            func_f_at(c, &f, 0x1000);
+        } else {
+            assert_null(func_at(c, &f, 0x1000));
+            assert_true(srclines_declined(c));
+            func_f_at(c, &f, 0x1018);
+        }
+        srclines_free(c);
+    }
+}
+
+/* .debug_info itself declined: the scan stops at the first header. */
+static void declined_info_read_later(void **state)
+{
+    (void)state;
+    const sec_bytes secs[] = { { DWARFINLINE_INFO, f_info, sizeof f_info },
+                               { DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs } };
+    unit_read_later(secs, 2, DWARFINLINE_INFO);
+}
+
+/* f's unit with its code in the list DW_AT_ranges names (at 0): DWARF 4's
+ * .debug_ranges, or DWARF 5's .debug_rnglists. */
+static const unsigned char ranged_info[] = {
+    28, 0, 0, 0, 4, 0, 0, 0, 0, 0, 8, /* length, version 4, abbrevs at 0, address 8 */
+    1,                                /* DW_TAG_compile_unit */
+    0, 0, 0, 0,                       /*   ranges at 0 */
+    2,                                /* DW_TAG_subprogram */
+    'f', 0,                           /*   name "f" */
+    0x00, 0x10, 0, 0, 0, 0, 0, 0,     /*   low_pc 0x1000 */
+    0x20, 0, 0, 0,                    /*   high_pc +0x20 */
+    0,                                /* end of the unit's children */
+    0xf0, 0xff, 0xff, 0xff,           /* a reserved length: no unit after */
+};
+static const unsigned char ranged_info5[] = {
+    29, 0, 0, 0, 5, 0, 1, 8, 0, 0, 0, 0, /* length, version 5, compile, address 8, abbrevs at 0 */
+    1,                                   /* DW_TAG_compile_unit */
+    0, 0, 0, 0,                          /*   ranges at 0 */
+    2,                                   /* DW_TAG_subprogram */
+    'f', 0,                              /*   name "f" */
+    0x00, 0x10, 0, 0, 0, 0, 0, 0,        /*   low_pc 0x1000 */
+    0x20, 0, 0, 0,                       /*   high_pc +0x20 */
+    0,                                   /* end of the unit's children */
+    0xf0, 0xff, 0xff, 0xff,              /* a reserved length: no unit after */
+};
+static const unsigned char ranged_abbrevs[] = {
+    1, 0x11, 1, 0x55, 0x17, 0, 0,                         /* 1: DW_TAG_compile_unit, ranges */
+    2, 0x2e, 0, 0x03, 0x08, 0x11, 0x01, 0x12, 0x06, 0, 0, /* f_abbrevs' 2 */
+    0,                                                    /* end of the table */
+};
+static const unsigned char f_ranges[] = {
+    0x00, 0x10, 0, 0, 0, 0, 0, 0, 0x20, 0x10, 0, 0, 0, 0, 0, 0, /* [0x1000, 0x1020) */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,             /* end of the list */
+};
+static const unsigned char f_rnglists[] = {
+    7, 0x00, 0x10, 0, 0, 0, 0, 0, 0, 0x20, /* DW_RLE_start_length 0x1000, 0x20 */
+    0,                                     /* DW_RLE_end_of_list */
+};
+
+static void declined_ranges_read_later(void **state)
+{
+    (void)state;
+    const sec_bytes secs[] = { { DWARFINLINE_INFO, ranged_info, sizeof ranged_info },
+                               { DWARFINLINE_ABBREV, ranged_abbrevs, sizeof ranged_abbrevs },
+                               { DWARFINLINE_RANGES, f_ranges, sizeof f_ranges } };
+    unit_read_later(secs, 3, DWARFINLINE_RANGES);
+}
+
+static void declined_rnglists_read_later(void **state)
+{
+    (void)state;
+    const sec_bytes secs[] = { { DWARFINLINE_INFO, ranged_info5, sizeof ranged_info5 },
+                               { DWARFINLINE_ABBREV, ranged_abbrevs, sizeof ranged_abbrevs },
+                               { DWARFINLINE_RNGLISTS, f_rnglists, sizeof f_rnglists } };
+    unit_read_later(secs, 3, DWARFINLINE_RNGLISTS);
+}
+
+/* DWARF 5: f's unit with its low_pc entry 0 of .debug_addr's table (at 8,
+ * DW_AT_addr_base, after the table's header). */
+static const unsigned char addrx_info[] = {
+    34, 0, 0, 0, 5, 0, 1, 8, 0, 0, 0, 0, /* length, version 5, compile, address 8, abbrevs at 0 */
+    1,                                   /* DW_TAG_compile_unit */
+    0,                                   /*   low_pc: .debug_addr entry 0 */
+    0x20, 0, 0, 0,                       /*   high_pc +0x20 */
+    8, 0, 0, 0,                          /*   addr_base 8 */
+    2,                                   /* DW_TAG_subprogram */
+    'f', 0,                              /*   name "f" */
+    0x00, 0x10, 0, 0, 0, 0, 0, 0,        /*   low_pc 0x1000 */
+    0x20, 0, 0, 0,                       /*   high_pc +0x20 */
+    0,                                   /* end of the unit's children */
+    0xf0, 0xff, 0xff, 0xff,              /* a reserved length: no unit after */
+};
+static const unsigned char addrx_abbrevs[] = {
+    1, 0x11, 1,                                           /* 1: DW_TAG_compile_unit, children */
+    0x11, 0x1b, 0x12, 0x06, 0x73, 0x17, 0, 0,             /*   low_pc addrx, high_pc, addr_base */
+    2, 0x2e, 0, 0x03, 0x08, 0x11, 0x01, 0x12, 0x06, 0, 0, /* f_abbrevs' 2 */
+    0,                                                    /* end of the table */
+};
+static const unsigned char f_addr[] = {
+    12, 0, 0, 0, 5, 0, 8, 0,        /* length, version 5, address 8, no segment */
+    0x00, 0x10, 0, 0, 0, 0, 0, 0,   /* 0x1000 */
+};
+
+static void declined_addr_read_later(void **state)
+{
+    (void)state;
+    const sec_bytes secs[] = { { DWARFINLINE_INFO, addrx_info, sizeof addrx_info },
+                               { DWARFINLINE_ABBREV, addrx_abbrevs, sizeof addrx_abbrevs },
+                               { DWARFINLINE_ADDR, f_addr, sizeof f_addr } };
+    unit_read_later(secs, 3, DWARFINLINE_ADDR);
+}
+
+/* A .debug_line declined for room leaves the line index incomplete, as
+ * .debug_info's: a later lookup with room reads its units.  Only a
+ * section held takes room before the scan of lines (the first thing a
+ * lookup reads), and the first lookup scans every line unit: here it read
+ * none, its view saying .debug_line is over SRCLINES_SECTION_MAX.  It held
+ * .debug_info, 20 MiB; the next lookup, of the real .debug_line (14 MiB),
+ * declines it; after the release, one reads it, a.c:10. */
+static void declined_lines_read_later(void **state)
+{
+    (void)state;
+    srclines_file f = padded_lines(14 << 20);
+    section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, 20 << 20);
+    section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, 0);
+    srclines_file nolines = f;
+    nolines.kind[DWARFLINE_LINE] = ZSEC_PLAIN;
+    nolines.size[DWARFLINE_LINE] = SRCLINES_SECTION_MAX + 1;
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    srclines_hold(c);
+    func_f_at(c, &nolines, 0x1018);
+    symbols_line out;
+    uint64_t v = 0x1000;
+    assert_int_equal(srclines_lookup(c, &f, &v, 1, &out), 0);
+    assert_null(out.file);
+    assert_non_null(out.func); /* .debug_info from the hold */
+    assert_string_equal(out.func, "f");
+    assert_true(srclines_declined(c));
+    srclines_release(c);
+    lookup_one(c, &f, 0x1004);
+    srclines_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +884,15 @@ int main(void)
         cmocka_unit_test(inflated_together_capped),
         cmocka_unit_test(held_between_lookups),
         cmocka_unit_test(held_inflated_together_capped),
+        cmocka_unit_test(declined_unit_read_later),
+        cmocka_unit_test(declined_for_good_indexed),
+        cmocka_unit_test(partial_index_not_rescanned),
+        cmocka_unit_test(partial_index_answers),
+        cmocka_unit_test(declined_info_read_later),
+        cmocka_unit_test(declined_ranges_read_later),
+        cmocka_unit_test(declined_rnglists_read_later),
+        cmocka_unit_test(declined_addr_read_later),
+        cmocka_unit_test(declined_lines_read_later),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
