@@ -15,7 +15,8 @@
  *            can answer one of its addresses.  Complete: every unit was
  *            reported (index_done), none left out by a section declined
  *            for room, which a later lookup may have; until one has,
- *            partial, the units that were.
+ *            partial, the units that were (rescanned once at most
+ *            without completing: full_scan).
  *   held     while held (srclines_hold), the compressed sections lookups
  *            inflated, kept for the next one until srclines_release:
  *            with those a lookup inflates, at most SRCLINES_INFLATE_MAX.
@@ -63,6 +64,9 @@ typedef struct unit_index {
     /* The last full scan ended only for a section declined for room: the
      * units are those it reported, the ones it could read. */
     bool partial;
+    /* A rescan of the partial index ended partial again: not tried
+     * again while the cache lives (full_scan). */
+    bool stuck;
     /* The sections of the unit mask (index_done) full scans read, a bit
      * each: a full scan reads them again. */
     unsigned needs;
@@ -371,10 +375,14 @@ static bool pick_units(const unit_index *x, const uint64_t *miss, size_t n, uint
  * index complete, or every lookup would rescan the file for nothing. */
 static void index_done(lookup *l, unit_index *x, int err, unsigned mask)
 {
+    bool again = x->partial;
     x->needs |= l->file.read & mask;
     x->partial = !err && !l->oom && (l->file.later & mask);
     x->indexed = !err && !l->oom && !(l->file.later & mask);
+    x->stuck = x->partial && again;
 }
+
+
 
 /* Whether lookup l scans every unit of x (else only those its index
  * picks).  An index left partial by a section declined for room is
@@ -384,10 +392,17 @@ static void index_done(lookup *l, unit_index *x, int err, unsigned mask)
  * nothing (.debug_line 14 MiB, .debug_info 12, .debug_abbrev 8: each
  * lookup of an address with lines inflated .debug_info, then declined
  * .debug_abbrev).  It reads the units the partial index holds, as a
- * complete one's. */
+ * complete one's.  The count is a floor: a scan also walks the units
+ * that hold its queries as it goes, whose names, call files and string
+ * offsets (and the supplementary file's) take room before a later unit's
+ * range is read.  A rescan that had the room by this count and still
+ * ended partial is therefore not tried again (stuck): at most one rescan
+ * for nothing in any layout (a review's: .debug_info 10 MiB, .debug_str 8,
+ * .debug_ranges 8, .debug_rnglists 10, each lookup of the first unit
+ * inflated .debug_ranges again). */
 static bool full_scan(const lookup *l, const unit_index *x)
 {
-    if (x->indexed)
+    if (x->indexed || x->stuck)
         return false;
     if (!x->partial)
         return true;

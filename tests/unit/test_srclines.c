@@ -875,6 +875,66 @@ static void declined_lines_read_later(void **state)
     srclines_free(c);
 }
 
+/* Three units (a review's layout): A at 0x1000 (low_pc, its subprogram
+ * named through .debug_str), B at 0x2000 (DWARF 4, .debug_ranges), C at
+ * 0x3000 (DWARF 5, .debug_rnglists). */
+static const unsigned char x_info[] = {
+    38, 0, 0, 0, 4, 0, 0, 0, 0, 0, 8,
+    1, 0x00, 0x10, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0,
+    4, 0, 0, 0, 0, 0x00, 0x10, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0,
+    28, 0, 0, 0, 4, 0, 0, 0, 0, 0, 8,
+    3, 0, 0, 0, 0,
+    2, 'g', 0, 0x00, 0x20, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0,
+    29, 0, 0, 0, 5, 0, 1, 8, 0, 0, 0, 0,
+    3, 0, 0, 0, 0,
+    2, 'h', 0, 0x00, 0x30, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0,
+    0xf0, 0xff, 0xff, 0xff,
+};
+static const unsigned char x_abbrevs[] = {
+    1, 0x11, 1, 0x11, 0x01, 0x12, 0x06, 0, 0,
+    2, 0x2e, 0, 0x03, 0x08, 0x11, 0x01, 0x12, 0x06, 0, 0,
+    3, 0x11, 1, 0x55, 0x17, 0, 0,
+    4, 0x2e, 0, 0x03, 0x0e, 0x11, 0x01, 0x12, 0x06, 0, 0,
+    0,
+};
+static const unsigned char x_ranges[] = {
+    0x00, 0x20, 0, 0, 0, 0, 0, 0, 0x20, 0x20, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+static const unsigned char x_rnglists[] = { 7, 0x00, 0x30, 0, 0, 0, 0, 0, 0, 0x20, 0 };
+static const char x_str[] = "f";
+
+/* A rescan of a partial index counts the room of the sections a unit's
+ * range is read from; walking A for its query also inflates .debug_str,
+ * so the rescan declines .debug_rnglists again.  It is tried once, not by
+ * every lookup: a lookup in A then inflates what main's did (.debug_info
+ * and .debug_str), not .debug_ranges too for nothing. */
+static void partial_rescan_once(void **state)
+{
+    (void)state;
+    nfile = 0;
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, true };
+    section(&f, DWARFINLINE_INFO, x_info, sizeof x_info, 10 << 20);
+    section(&f, DWARFINLINE_ABBREV, x_abbrevs, sizeof x_abbrevs, 0);
+    section(&f, DWARFLINE_STR, x_str, sizeof x_str, 8 << 20);
+    section(&f, DWARFINLINE_RANGES, x_ranges, sizeof x_ranges, 8 << 20);
+    section(&f, DWARFINLINE_RNGLISTS, x_rnglists, sizeof x_rnglists, 10 << 20);
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    for (uint64_t v = 0x1000; v < 0x1006; v++) {
+        uint64_t n0 = zsec_inflations();
+        const char *fn = func_at(c, &f, v);
+        assert_non_null(fn);
+        assert_string_equal(fn, "f");
+        /* info, str, ranges (rnglists declined); once more; then 2 */
+        assert_int_equal(zsec_inflations() - n0, v < 0x1002 ? 3 : 2);
+    }
+    const char *g = func_at(c, &f, 0x2000);
+    assert_non_null(g);
+    assert_string_equal(g, "g");
+    srclines_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -893,6 +953,7 @@ int main(void)
         cmocka_unit_test(declined_rnglists_read_later),
         cmocka_unit_test(declined_addr_read_later),
         cmocka_unit_test(declined_lines_read_later),
+        cmocka_unit_test(partial_rescan_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
