@@ -5,9 +5,10 @@
  * server thread.  A slot moves FREE -> HEAD (reading the request head) ->
  * [PARK (a ?seconds=N request waiting for its moment, holding a snapshot)]
  * -> SEND (status line and headers from `out`, then the body from `out` or
- * from a memfd) -> DRAIN (our side shut down; reading and discarding what
- * the client still sends, so that closing does not reset the connection
- * before the client has read the answer) -> FREE.  Every state but FREE
+ * from its body file, a memfd as a rule: http_body.h) -> DRAIN (our side
+ * shut down; reading and discarding what the client still sends, so that
+ * closing does not reset the connection before the client has read the
+ * answer) -> FREE.  Every state but FREE
  * has a deadline; when it passes, HEAD answers 408, PARK answers with its
  * profile, SEND and DRAIN close.  A slot is a conn (http_conn.h).
  *
@@ -25,7 +26,7 @@
  * 503 saying so (http_answer_no_memory).
  *
  * Descriptors: the listening socket, the wake pipe's read end, the
- * connections and their memfds are in the server thread's own descriptor
+ * connections and their body files are in the server thread's own descriptor
  * table, or in the program's where that is refused; the wake pipe's write
  * end is always in the program's (http_fds.h says how they move, and why).
  *
@@ -48,13 +49,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "allocstats.h"
 #include "common.h"
 #include "dump.h"
+#include "http_body.h"
 #include "http_conn.h"
 #include "http_fds.h"
 #include "http_request.h"
@@ -142,14 +143,18 @@ void http_drop_body(conn *c)
     pthread_mutex_unlock(&table_lock);
 }
 
-/* A memfd for c's body (c->body_fd), installed under table_lock like
- * every descriptor of the server's; the descriptor, or -1. */
-int http_open_body(conn *c)
+/* A file for c's body (c->body_fd: http_body.h), made and installed
+ * under table_lock like every descriptor of the server's, so that a fork
+ * meanwhile knows to close it; its line on stderr said after, as a write
+ * to stderr may block.  The descriptor, or -1 with errno set. */
+int http_open_body(conn *c, int from, int *at)
 {
     pthread_mutex_lock(&table_lock);
-    c->body_fd = own(memfd_create("heapprof-http", MFD_CLOEXEC));
-    int fd = c->body_fd;
+    c->body_fd = own(http_body_open(from, at));
+    int fd = c->body_fd, err = errno;
     pthread_mutex_unlock(&table_lock);
+    http_body_say();
+    errno = err;
     return fd;
 }
 
@@ -169,7 +174,7 @@ static void close_conn(conn *c)
     c->snap = NULL;
 }
 
-/* c's socket (or, with body, its memfd), checked again just before each
+/* c's socket (or, with body, its body file), checked again just before each
  * use.  The check before poll(2) is not enough: poll holds the files it
  * waits on, so when the program takes a number of ours meanwhile (dup2
  * onto it by mistake) our socket's events still come, and a recv, send or
@@ -371,7 +376,7 @@ static bool moves_refused;
 
 /* Every slot of a server descriptor but the wake pipe's write end: the
  * listening socket, the wake pipe's read end, each connection's socket and
- * memfd. */
+ * body file. */
 enum { NMOVED = 2 + 2 * NSLOTS };
 _Static_assert(NMOVED + 3 <= HTTP_FDS_MAX, "http_fds.h remembers every slot, the wake pipe's "
                                            "write end and a move's socket pair");
@@ -761,6 +766,7 @@ void http_start(void)
         return;
     }
     allocstats_find(); /* here, not on the HTTP thread: see allocstats.h */
+    http_body_init();
     /* Made here, in the program's table, so that a failed bind is said by
      * the thread that starts the server; the thread takes it into its own
      * (spawn). */
