@@ -34,6 +34,14 @@
  * installed and removed under `table_lock`, which the fork handlers hold
  * across fork(), so the child knows every descriptor it must close.  That
  * lock is never held across a blocking call or together with the dump lock.
+ * So a profile's fallback file (http_body.h: a path looked up, a file made
+ * on a real file system, which a hung NFS $TMPDIR stalls for seconds) is
+ * opened before the lock is taken to own it, and a body file is closed
+ * after the lock that forgot it (the last close of an unlinked file on
+ * NFS is a call to the server).  In the thread's own table, which a fork
+ * does not copy, that costs nothing; in the program's, a child forked
+ * during that open or close inherits the one descriptor, close-on-exec,
+ * until it execs or ends.
  */
 #define _GNU_SOURCE
 #include "http.h"
@@ -135,25 +143,57 @@ static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 
 /* ---- the table -------------------------------------------------------------- */
 
+/* c's body file closed: forgotten under table_lock, closed after it (see
+ * the invariants).  The number, still open when forgotten, is not one the
+ * program's open() can be given meanwhile: only its own dup2 or close of
+ * our number in those microseconds would be met, as between conn_fd's
+ * check and the call. */
 void http_drop_body(conn *c)
 {
     pthread_mutex_lock(&table_lock);
-    close_owned(c->body_fd);
+    int fd = http_fds_release(c->body_fd);
     c->body_fd = -1;
     pthread_mutex_unlock(&table_lock);
+    if (fd >= 0)
+        close(fd);
 }
 
-/* A file for c's body (c->body_fd: http_body.h), made and installed
- * under table_lock like every descriptor of the server's, so that a fork
- * meanwhile knows to close it; its line on stderr said after, as a write
- * to stderr may block.  The descriptor, or -1 with errno set. */
+/* c's body file fd (or -1: none made) made the server's, under
+ * table_lock, which the caller holds; fd or -1 (errno). */
+static int own_body(conn *c, int fd, int at)
+{
+    c->body_fd = own(fd);
+    int err = errno;
+    if (fd >= 0 && c->body_fd < 0)
+        http_body_failed(at, err);
+    errno = err;
+    return c->body_fd;
+}
+
+/* A file for c's body (c->body_fd: http_body.h).  A memfd is made in the
+ * kernel, with no file system to wait on: made and owned under the lock in
+ * one step, as ever.  A fallback file is opened before the lock is taken
+ * (see the invariants).  The descriptor, or -1 with errno set. */
 int http_open_body(conn *c, int from, int *at)
 {
+    *at = -1;
+    int fd = -1;
+    if (from < 0) {
+        pthread_mutex_lock(&table_lock);
+        bool made = (fd = http_body_memfd()) >= 0;
+        fd = own_body(c, fd, -1);
+        int err = errno;
+        pthread_mutex_unlock(&table_lock);
+        errno = err;
+        if (made)
+            return fd;
+    }
+    if ((fd = http_body_file(from, at)) < 0)
+        return -1;
     pthread_mutex_lock(&table_lock);
-    c->body_fd = own(http_body_open(from, at));
-    int fd = c->body_fd, err = errno;
+    fd = own_body(c, fd, *at);
+    int err = errno;
     pthread_mutex_unlock(&table_lock);
-    http_body_say();
     errno = err;
     return fd;
 }

@@ -111,7 +111,7 @@ static void respond(conn *c, int code, const char *type, const char *extra, cons
 
 void http_answer_text(conn *c, int code, const char *why, const char *extra)
 {
-    char body[256];
+    char body[512]; /* room for http_body_why's every directory */
     int n = snprintf(body, sizeof body, "%d %s: %s\n", code, status_text(code), why);
     /* snprintf counts what did not fit too: a longer `why` is cut, its
      * line end kept, rather than the bytes past body sent. */
@@ -130,18 +130,18 @@ void http_answer_text(conn *c, int code, const char *why, const char *extra)
  * an attachment.  A fallback directory that is full (a container's
  * /dev/shm is 64 MiB by default) is not the end: the profile is rendered
  * again in the next one, and only where none is left does the client get
- * the 500 that says why. */
+ * the 500 that says why (every directory's reason).  The stderr line on
+ * where profiles go is said once one was written there whole. */
 void http_answer_profile(conn *c, int alloc_default, const dump_snapshot *base, int text)
 {
     dump_options opt = {alloc_default != 0, base, text != 0};
     struct stat st;
-    int err = 0;
-    for (int from = -1, at = -1;; from = at + 1) {
+    int err = 0, at = -1;
+    for (int from = -1;; from = at + 1) {
         if (http_open_body(c, from, &at) < 0) {
-            if (err) /* the last directory was full: that is why */
-                break;
-            char why[192];
+            char why[400];
             http_body_why(why, sizeof why);
+            http_body_none();
             http_answer_text(c, 500, why, NULL);
             return;
         }
@@ -150,8 +150,11 @@ void http_answer_profile(conn *c, int alloc_default, const dump_snapshot *base, 
             err = errno;
         if (at < 0 || (err != ENOSPC && err != EDQUOT))
             break;
+        http_body_failed(at, err);
         http_drop_body(c);
     }
+    if (!err)
+        http_body_written(at);
     if (err == ENOMEM) {
         http_answer_no_memory(c, "to write a profile");
         return;

@@ -4,9 +4,12 @@
  * Data, all the server thread's: whether memfd_create was refused for
  * good (memfd_refused, with its errno), the directories tried instead
  * (dirs: /dev/shm, $TMPDIR as it was at start, /tmp), those whose file
- * system has no unnamed files (no_tmpfile, a bit each), what the last
- * call met (for the 500's body), and which of the two stderr lines were
- * said.  A fork child copies it all; it serves no HTTP (http.c).
+ * system has no unnamed files (no_tmpfile, a bit each), those not used
+ * any more (gone: a file made there could not be unlinked), whether the
+ * last file made had a name, what the request in progress met (why:
+ * memfd_create's errno and each directory's, for the 500 and the line),
+ * and which of the two stderr lines were said.  A fork child copies it
+ * all; it serves no HTTP (http.c).
  */
 #define _GNU_SOURCE
 #include "http_body.h"
@@ -19,10 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fault.h"
 #include "log.h"
+#include "tmpfile.h"
 
 enum { TMPDIR_SLOT = 1, NDIRS = 3 };
 static const char name_tail[] = "/heapprof-http-XXXXXX"; /* mkostemp's */
@@ -56,12 +61,11 @@ const char *http_body_dir(int at)
 static bool memfd_refused;
 static int memfd_err;
 static unsigned no_tmpfile;
-/* The last call: memfd_create's errno (0: not asked, or it worked), the
- * last directory that failed and why. */
-static int why_memfd, why_dir = -1, why_err;
-/* The first fallback file made after the refusal, for the line. */
-static int used_dir = -1;
-static bool used_named;
+static int gone[NDIRS];   /* why a directory is not used any more, or 0 */
+static bool last_named;   /* the last file made had a name (mkostemp) */
+/* The request in progress: memfd_create's errno at [0], directory i's at
+ * [1 + i]; 0 where nothing failed (or nothing was tried). */
+static int why[1 + NDIRS];
 enum { SAID_FILE = 1, SAID_NONE = 2 };
 static int said;
 
@@ -74,112 +78,139 @@ static bool memfd_refusal(int err)
     return err == EPERM || err == EACCES || err == ENOSYS || err == EINVAL;
 }
 
-/* O_TMPFILE's answers where the file system has no unnamed files
- * (EOPNOTSUPP: NFS, vfat, some FUSE), the kernel is older than 3.11
- * (EISDIR: it opened the directory), or either says EINVAL (open(2)). */
-static bool tmpfile_unsupported(int err)
+int http_body_memfd(void)
 {
-    return err == EOPNOTSUPP || err == EISDIR || err == EINVAL;
-}
-
-static int mkostemp_unlinked(const char *dir, bool *named)
-{
-    static char name[sizeof tmpdir + sizeof name_tail]; /* the server thread's */
-    *named = true;
-    snprintf(name, sizeof name, "%s%s", dir, name_tail);
-    int fd = fault_point(FAULT_IO) ? (errno = EIO, -1) : mkostemp(name, O_CLOEXEC);
-    if (fd >= 0 && unlink(name)) { /* a file we cannot remove again is not left to grow */
-        int err = errno;
-        close(fd);
-        errno = err;
+    memset(why, 0, sizeof why);
+    if (memfd_refused) {
+        errno = why[0] = memfd_err;
         return -1;
     }
-    return fd;
+    int fd = memfd_create("heapprof-http", MFD_CLOEXEC);
+    if (fd >= 0)
+        return fd;
+    why[0] = errno;
+    if (memfd_refusal(why[0])) {
+        memfd_refused = true;
+        memfd_err = why[0];
+    }
+    return -1;
 }
 
-/* An unnamed file in directory i, or a file there unlinked at once where
- * its file system has none (remembered, not asked again); -1 (errno). */
-static int open_in(int i, bool *named)
+/* A file made by name in directory i and unlinked at once, where its file
+ * system has no unnamed files; -1 (errno).  The name must be gone with
+ * the unlink, or the profile would be left on disk, readable by whoever
+ * can reach that name: where the unlink fails, or the file is still
+ * linked after it (its name swapped meanwhile, in a shared directory
+ * without the sticky bit, and another file removed), it is closed, and
+ * the directory not used again.  A failed unlink is tried again once the
+ * file is closed (a file system that refuses to remove an open file:
+ * CIFS without POSIX extensions, EBUSY); where that fails too, or the
+ * file was moved, one empty file may be left there, never more. */
+static int mkostemp_unlinked(int i)
 {
-    const char *dir = http_body_dir(i);
-    *named = false;
+    static char name[sizeof tmpdir + sizeof name_tail]; /* the server thread's */
+    snprintf(name, sizeof name, "%s%s", http_body_dir(i), name_tail);
+    int fd = fault_point(FAULT_IO) ? (errno = EIO, -1) : mkostemp(name, O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    bool unlinked = !unlink(name);
+    int err = !unlinked ? errno : fstat(fd, &st) ? errno : st.st_nlink ? EEXIST : 0;
+    if (!err)
+        return fd;
+    close(fd);
+    if (!unlinked)
+        (void)unlink(name);
+    gone[i] = err;
+    errno = err;
+    return -1;
+}
+
+/* An unnamed file in directory i, or a named one unlinked at once where
+ * its file system has none (remembered, not asked again); -1 (errno).
+ * O_EXCL: the unnamed file can never be linked into the file system
+ * (open(2)), not even through /proc/self/fd. */
+static int open_in(int i)
+{
+    last_named = false;
     if (!(no_tmpfile & 1U << i)) {
-        int fd = fault_open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-        if (fd >= 0 || !tmpfile_unsupported(errno))
+        int fd = fault_open(http_body_dir(i), O_TMPFILE | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+        if (fd >= 0 || !tmpfile_refused(errno))
             return fd;
-        no_tmpfile |= 1U << i;
+        if (tmpfile_unsupported(errno))
+            no_tmpfile |= 1U << i;
     }
-    return mkostemp_unlinked(dir, named);
+    last_named = true;
+    return mkostemp_unlinked(i);
 }
 
-int http_body_open(int from, int *at)
+int http_body_file(int from, int *at)
 {
+    int err = ENOENT;
     *at = -1;
-    why_memfd = 0;
-    why_dir = -1;
-    why_err = 0;
-    if (from < 0 && !memfd_refused) {
-        int fd = memfd_create("heapprof-http", MFD_CLOEXEC);
-        if (fd >= 0)
-            return fd;
-        why_memfd = why_err = errno;
-        if (memfd_refusal(why_memfd)) {
-            memfd_refused = true;
-            memfd_err = why_memfd;
-        }
-    } else if (from < 0) {
-        why_memfd = memfd_err;
-    }
     for (int i = from < 0 ? 0 : from; i < NDIRS; i++) {
         if (!http_body_dir(i))
             continue;
-        bool named;
-        int fd = open_in(i, &named);
+        int fd = gone[i] ? (errno = gone[i], -1) : open_in(i);
         if (fd >= 0) {
-            if (memfd_refused && used_dir < 0) {
-                used_dir = i;
-                used_named = named;
-            }
             *at = i;
             return fd;
         }
-        why_err = errno;
-        why_dir = i;
+        err = why[1 + i] = errno;
     }
-    errno = why_err ? why_err : ENOENT;
+    errno = err;
     return -1;
+}
+
+void http_body_failed(int at, int err)
+{
+    if (at >= -1 && at < NDIRS)
+        why[1 + at] = err;
+}
+
+/* The request's failures into buf, "WHERE: ERROR; ...", memfd_create's
+ * among them with memfd. */
+static void reasons(char *buf, size_t len, bool memfd)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = memfd ? -1 : 0; i < NDIRS && n < len; i++) {
+        if (!why[1 + i])
+            continue;
+        int k = snprintf(buf + n, len - n, "%s%s: %s", n ? "; " : "",
+                         i < 0 ? "memfd_create" : http_body_dir(i), strerror(why[1 + i]));
+        n = k < 0 ? len : n + (size_t)k;
+    }
 }
 
 void http_body_why(char *buf, size_t len)
 {
-    const char *dir = http_body_dir(why_dir);
-    if (why_memfd && dir)
-        snprintf(buf, len, "cannot create a file for the profile (memfd_create: %s; %s: %s)",
-                 strerror(why_memfd), dir, strerror(why_err));
-    else if (dir)
-        snprintf(buf, len, "cannot create a file for the profile (%s: %s)", dir,
-                 strerror(why_err));
-    else
-        snprintf(buf, len, "cannot create a file for the profile (%s)",
-                 strerror(why_err ? why_err : ENOENT));
+    char r[320];
+    reasons(r, sizeof r, true);
+    snprintf(buf, len, r[0] ? "cannot write the profile (%s)" : "cannot write the profile%s", r);
 }
 
-void http_body_say(void)
+void http_body_written(int at)
 {
-    if (!memfd_refused)
+    if (!memfd_refused || at < 0 || (said & SAID_FILE))
         return;
     /* On 0 (held back) the line is tried again at the next request. */
-    if (used_dir >= 0 && !(said & SAID_FILE)) {
-        if (log_line("memfd_create is refused (%s); the HTTP server renders profiles into %s in %s",
-                     strerror(memfd_err),
-                     used_named ? "files unlinked as soon as made" : "unnamed files",
-                     http_body_dir(used_dir)))
-            said |= SAID_FILE;
-    } else if (used_dir < 0 && why_dir >= 0 && !(said & SAID_NONE)) {
-        if (log_line("memfd_create is refused (%s), and no file for a profile can be made in "
-                     "/dev/shm, $TMPDIR or /tmp either (%s: %s); the HTTP server answers "
-                     "profile requests 500 while that lasts",
-                     strerror(memfd_err), http_body_dir(why_dir), strerror(why_err)))
-            said |= SAID_NONE;
-    }
+    if (log_line("memfd_create is refused (%s); the HTTP server renders profiles into %s in %s",
+                 strerror(memfd_err),
+                 last_named ? "files unlinked as soon as made" : "unnamed files",
+                 http_body_dir(at)))
+        said |= SAID_FILE;
+}
+
+void http_body_none(void)
+{
+    if (!memfd_refused || (said & SAID_NONE))
+        return;
+    char r[320];
+    reasons(r, sizeof r, false);
+    if (log_line("memfd_create is refused (%s), and no file in /dev/shm, $TMPDIR or /tmp takes a "
+                 "profile either (%s); the HTTP server answers profile requests 500 while that "
+                 "lasts",
+                 strerror(memfd_err), r[0] ? r : strerror(ENOENT)))
+        said |= SAID_NONE;
 }

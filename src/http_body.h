@@ -6,12 +6,14 @@
  * ENOSYS), every profile request was answered 500; instead, an unnamed
  * file (O_TMPFILE) in the first of /dev/shm (tmpfs, memory like a memfd),
  * $TMPDIR and /tmp that can hold one, or where a file system has no
- * unnamed files (EOPNOTSUPP, EISDIR, EINVAL) a mkostemp(3) file there,
- * unlinked at once.  A refused memfd_create is not asked again; a transient
- * failure (EMFILE, ENOMEM) falls back for that request only.  The server
- * thread's alone: http.c calls http_body_open under its table_lock (the
- * descriptor is the server's from birth, for fork) and http_body_say after
- * it (a line on stderr may block).
+ * unnamed files (tmpfile.h) a mkostemp(3) file there, unlinked at once.
+ * A refused memfd_create is not asked again; a transient failure (EMFILE,
+ * ENOMEM) falls back for that request only.  A request's failures are
+ * kept, each directory's, for the 500 that says why no file took the
+ * profile.  The server thread's alone: http.c makes the memfd under its
+ * table_lock, but a fallback file outside it (a path looked up, a file
+ * made on a real file system, which may block), and says the stderr lines
+ * (http_body_written, http_body_none) with no lock held.
  */
 #ifndef HEAPPROF_HTTP_BODY_H
 #define HEAPPROF_HTTP_BODY_H
@@ -22,23 +24,35 @@
  * environment would race the program's setenv. */
 void http_body_init(void);
 
-/* A new file for a profile's body, close-on-exec, read-write.  from -1:
- * a memfd (*at set to -1) where memfd_create serves, else the fallback
- * file in the first directory that gives one (*at set to its index);
- * from >= 0: no memfd, the fallback from directory `from` on (the one
- * before was full).  The descriptor, or -1 with errno set (the last
- * failure met). */
-int http_body_open(int from, int *at);
+/* A memfd for a new request's profile, close-on-exec; -1 with errno set
+ * (where memfd_create was refused for good, at once, with its errno).
+ * Starts the request's record of failures. */
+int http_body_memfd(void);
+
+/* The fallback: a file for the profile, read-write, close-on-exec, mode
+ * 0600 and without a name, in the first directory from index `from` on
+ * that gives one (the ones before were tried, or were full), *at set to
+ * its index; or -1 (errno set: the last failure met) with *at -1. */
+int http_body_file(int from, int *at);
+
+/* The file of directory at (-1: the memfd) did not take the profile, for
+ * err: full (ENOSPC, EDQUOT), or not made the server's. */
+void http_body_failed(int at, int err);
 
 /* The directory of index at, for messages. */
 const char *http_body_dir(int at);
 
-/* Why the last http_body_open failed, as one line of text into buf
- * (what the 500 of a profile request says). */
+/* Why the request's profile has no file, as one line of text into buf
+ * (what the 500 says): memfd_create's error and each directory's. */
 void http_body_why(char *buf, size_t len);
 
-/* Say on stderr, once, that memfd_create is refused and where profiles
- * are rendered instead (or that they cannot be: once too). */
-void http_body_say(void);
+/* The request's profile was written whole into the file of directory at
+ * (-1: a memfd): where memfd_create is refused, stderr says once where
+ * profiles are rendered. */
+void http_body_written(int at);
+
+/* No file took the request's profile: where memfd_create is refused,
+ * stderr says once that none can be had, and why (http_body_why). */
+void http_body_none(void);
 
 #endif

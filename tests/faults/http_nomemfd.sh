@@ -5,10 +5,14 @@
 # covers their open, mkostemp and write):
 #  1. the first write into /dev/shm's file fails with ENOSPC (a full
 #     /dev/shm: a container's is 64 MiB by default): the profile is
-#     rendered again in the next directory, and the client gets it whole;
+#     rendered again in the next directory, the client gets it whole, and
+#     stderr names that directory, where it was written (it named /dev/shm);
 #  2. no file can be made anywhere (io:1+): each request gets a 500 that
-#     says why, stderr says it once, and the program is unharmed;
-#  3. every directory full or failing (io:2+): the 500 says the disk is full.
+#     says why for each directory, stderr says it once, and the program is
+#     unharmed;
+#  3. every directory full or failing (io:2+): the 500 says /dev/shm is
+#     full and /tmp failing, and so does stderr, once (it said nothing, or
+#     that profiles went to /dev/shm).
 TEST_TAG=faults_http_nomemfd
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
@@ -47,6 +51,14 @@ fetch() {
     LAST=$(tail -n 1 <<<"$out")
 }
 
+# said NAME MESSAGE: the run's stderr has one line on memfd_create, MESSAGE.
+said() {
+    local n
+    n=$(grep -c 'memfd_create' "$W/$1.err" || true)
+    [[ $n == 1 ]] && grep -qxF -- "$2" <(hp_msgs "$W/$1.err") ||
+        fail "$1: expected one line on memfd_create, '$2'; got $n: $(hp_lines "$W/$1.err")"
+}
+
 # 1. /dev/shm full at the first write: /tmp's file serves.
 serve full io:2
 curl -sS --max-time 10 -o "$W/full.pb.gz" -w '%{http_code}' "http://127.0.0.1:$PORT/debug/pprof/heap" >"$W/full.code" ||
@@ -57,9 +69,7 @@ read -r _ _ calls_io failed_io <<<"$(od -An -tu8 -v "$W/full.log.$PID" | tr -s '
 [[ $failed_io == 1 && $calls_io -gt 3 ]] ||
     fail "full: expected the one write to fail and the profile written again ($calls_io I/O calls, $failed_io failed)"
 done_with full
-n=$(grep -c 'memfd_create is refused' "$W/full.err" || true)
-[[ $n == 1 ]] && grep -qF 'renders profiles into unnamed files in /dev/shm' "$W/full.err" ||
-    fail "full: expected one line on memfd_create, got $n: $(cat "$W/full.err")"
+said full "memfd_create is refused (Operation not permitted); the HTTP server renders profiles into unnamed files in /tmp"
 note "a full /dev/shm: rendered again in /tmp, 200"
 
 # 2. No file anywhere.
@@ -67,21 +77,20 @@ serve none io:1+
 for p in /debug/pprof/heap '/debug/pprof/heap?debug=1' /debug/pprof/allocs; do
     fetch "$p"
     [[ $STATUS == "HTTP/1.1 500 Internal Server Error" ]] || fail "none: GET $p: expected a 500, got '$STATUS'"
-    [[ $LAST == "500 Internal Server Error: cannot create a file for the profile (memfd_create: Operation not permitted; /tmp: Input/output error)" ]] ||
+    [[ $LAST == "500 Internal Server Error: cannot write the profile (memfd_create: Operation not permitted; /dev/shm: Input/output error; /tmp: Input/output error)" ]] ||
         fail "none: GET $p: the 500 does not say why: '$LAST'"
 done
 fetch /metrics
 [[ $STATUS == "HTTP/1.1 200 OK" ]] || fail "none: /metrics: '$STATUS'"
 done_with none
-n=$(grep -c 'memfd_create is refused' "$W/none.err" || true)
-[[ $n == 1 ]] && grep -qF 'no file for a profile can be made in /dev/shm, $TMPDIR or /tmp either (/tmp: Input/output error)' "$W/none.err" ||
-    fail "none: expected one line saying no file can be made, got $n: $(cat "$W/none.err")"
+said none "memfd_create is refused (Operation not permitted), and no file in /dev/shm, \$TMPDIR or /tmp takes a profile either (/dev/shm: Input/output error; /tmp: Input/output error); the HTTP server answers profile requests 500 while that lasts"
 note "no file anywhere: 500 with the reason, one line"
 
-# 3. Full, then nothing else: the 500 says the disk is full.
+# 3. Full, then nothing else: the 500 and stderr say /dev/shm is full.
 serve nospace io:2+
 fetch /debug/pprof/heap
-[[ $STATUS == "HTTP/1.1 500 Internal Server Error" && $LAST == "500 Internal Server Error: No space left on device" ]] ||
-    fail "nospace: expected a 500 saying no space, got '$STATUS' '$LAST'"
+[[ $STATUS == "HTTP/1.1 500 Internal Server Error" && $LAST == "500 Internal Server Error: cannot write the profile (memfd_create: Operation not permitted; /dev/shm: No space left on device; /tmp: Input/output error)" ]] ||
+    fail "nospace: expected a 500 saying /dev/shm is full, got '$STATUS' '$LAST'"
 done_with nospace
+said nospace "memfd_create is refused (Operation not permitted), and no file in /dev/shm, \$TMPDIR or /tmp takes a profile either (/dev/shm: No space left on device; /tmp: Input/output error); the HTTP server answers profile requests 500 while that lasts"
 note "ok"
