@@ -24,7 +24,8 @@
  * Seams: FAULT_MEM covers mem_map (the tables) and the profiler's heap,
  * mem_alloc and its kin (mem.h; zlib's memory included); FAULT_IO
  * covers open, write, fdatasync, close, rename and linkat of a profile
- * (outfile.c).  A failed
+ * (outfile.c), and the open or mkostemp of the file an HTTP profile falls
+ * back to where memfd_create is refused (http_body.c).  A failed
  * call sets errno as the real one would (ENOMEM, EIO, ENOSPC for write);
  * fault_close always closes the descriptor, then may report EIO, as
  * close(2) can after a failed writeback.

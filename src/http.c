@@ -5,9 +5,10 @@
  * server thread.  A slot moves FREE -> HEAD (reading the request head) ->
  * [PARK (a ?seconds=N request waiting for its moment, holding a snapshot)]
  * -> SEND (status line and headers from `out`, then the body from `out` or
- * from a memfd) -> DRAIN (our side shut down; reading and discarding what
- * the client still sends, so that closing does not reset the connection
- * before the client has read the answer) -> FREE.  Every state but FREE
+ * from its body file, a memfd as a rule: http_body.h) -> DRAIN (our side
+ * shut down; reading and discarding what the client still sends, so that
+ * closing does not reset the connection before the client has read the
+ * answer) -> FREE.  Every state but FREE
  * has a deadline; when it passes, HEAD answers 408, PARK answers with its
  * profile, SEND and DRAIN close.  A slot is a conn (http_conn.h).
  *
@@ -25,7 +26,7 @@
  * 503 saying so (http_answer_no_memory).
  *
  * Descriptors: the listening socket, the wake pipe's read end, the
- * connections and their memfds are in the server thread's own descriptor
+ * connections and their body files are in the server thread's own descriptor
  * table, or in the program's where that is refused; the wake pipe's write
  * end is always in the program's (http_fds.h says how they move, and why).
  *
@@ -33,6 +34,14 @@
  * installed and removed under `table_lock`, which the fork handlers hold
  * across fork(), so the child knows every descriptor it must close.  That
  * lock is never held across a blocking call or together with the dump lock.
+ * So a profile's fallback file (http_body.h: a path looked up, a file made
+ * on a real file system, which a hung NFS $TMPDIR stalls for seconds) is
+ * opened before the lock is taken to own it, and a body file is closed
+ * after the lock that forgot it (the last close of an unlinked file on
+ * NFS is a call to the server).  In the thread's own table, which a fork
+ * does not copy, that costs nothing; in the program's, a child forked
+ * during that open or close inherits the one descriptor, close-on-exec,
+ * until it execs or ends.
  */
 #define _GNU_SOURCE
 #include "http.h"
@@ -48,13 +57,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "allocstats.h"
 #include "common.h"
 #include "dump.h"
+#include "http_body.h"
 #include "http_conn.h"
 #include "http_fds.h"
 #include "http_request.h"
@@ -134,22 +143,58 @@ static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 
 /* ---- the table -------------------------------------------------------------- */
 
+/* c's body file closed: forgotten under table_lock, closed after it (see
+ * the invariants).  The number, still open when forgotten, is not one the
+ * program's open() can be given meanwhile: only its own dup2 or close of
+ * our number in those microseconds would be met, as between conn_fd's
+ * check and the call. */
 void http_drop_body(conn *c)
 {
     pthread_mutex_lock(&table_lock);
-    close_owned(c->body_fd);
+    int fd = http_fds_release(c->body_fd);
     c->body_fd = -1;
     pthread_mutex_unlock(&table_lock);
+    if (fd >= 0)
+        close(fd);
 }
 
-/* A memfd for c's body (c->body_fd), installed under table_lock like
- * every descriptor of the server's; the descriptor, or -1. */
-int http_open_body(conn *c)
+/* c's body file fd (or -1: none made) made the server's, under
+ * table_lock, which the caller holds; fd or -1 (errno). */
+static int own_body(conn *c, int fd, int at)
 {
+    c->body_fd = own(fd);
+    int err = errno;
+    if (fd >= 0 && c->body_fd < 0)
+        http_body_failed(at, err);
+    errno = err;
+    return c->body_fd;
+}
+
+/* A file for c's body (c->body_fd: http_body.h).  A memfd is made in the
+ * kernel, with no file system to wait on: made and owned under the lock in
+ * one step, as ever.  A fallback file is opened before the lock is taken
+ * (see the invariants).  The descriptor, or -1 with errno set. */
+int http_open_body(conn *c, int from, int *at)
+{
+    *at = -1;
+    int fd = -1;
+    if (from < 0) {
+        pthread_mutex_lock(&table_lock);
+        bool made = (fd = http_body_memfd()) >= 0;
+        fd = own_body(c, fd, -1);
+        int err = errno;
+        pthread_mutex_unlock(&table_lock);
+        errno = err;
+        if (made)
+            return fd;
+    }
+    if ((fd = http_body_file(from, at)) < 0)
+        return -1;
     pthread_mutex_lock(&table_lock);
-    c->body_fd = own(memfd_create("heapprof-http", MFD_CLOEXEC));
-    int fd = c->body_fd;
+    fd = own_body(c, fd, *at);
+    int err = errno;
     pthread_mutex_unlock(&table_lock);
+    errno = err;
     return fd;
 }
 
@@ -169,7 +214,7 @@ static void close_conn(conn *c)
     c->snap = NULL;
 }
 
-/* c's socket (or, with body, its memfd), checked again just before each
+/* c's socket (or, with body, its body file), checked again just before each
  * use.  The check before poll(2) is not enough: poll holds the files it
  * waits on, so when the program takes a number of ours meanwhile (dup2
  * onto it by mistake) our socket's events still come, and a recv, send or
@@ -371,7 +416,7 @@ static bool moves_refused;
 
 /* Every slot of a server descriptor but the wake pipe's write end: the
  * listening socket, the wake pipe's read end, each connection's socket and
- * memfd. */
+ * body file. */
 enum { NMOVED = 2 + 2 * NSLOTS };
 _Static_assert(NMOVED + 3 <= HTTP_FDS_MAX, "http_fds.h remembers every slot, the wake pipe's "
                                            "write end and a move's socket pair");
@@ -761,6 +806,7 @@ void http_start(void)
         return;
     }
     allocstats_find(); /* here, not on the HTTP thread: see allocstats.h */
+    http_body_init();
     /* Made here, in the program's table, so that a failed bind is said by
      * the thread that starts the server; the thread takes it into its own
      * (spawn). */

@@ -6,10 +6,11 @@
  * routes it: a path that is not clean is moved (Go's 301; the clean path
  * and the Location made in two static buffers of the server thread's),
  * then /debug/pprof/heap and /debug/pprof/allocs (a profile rendered into
- * a memfd, or for ?seconds=N a snapshot parked until its moment),
- * /debug/pprof/symbol, /metrics, the index, or an error.  Each answer is
+ * a file of its own, http_body.h, or for ?seconds=N a snapshot parked
+ * until its moment), /debug/pprof/symbol, /metrics, the index, or an
+ * error.  Each answer is
  * queued on the slot, which is then SEND (PARK for ?seconds=N): the status
- * line, headers and a small body in `out`, a profile in the slot's memfd,
+ * line, headers and a small body in `out`, a profile in the slot's file,
  * or the static 503 of a request heapprof has no memory for.  Only the
  * server thread calls in here.
  */
@@ -22,6 +23,7 @@
 
 #include "common.h"
 #include "dump.h"
+#include "http_body.h"
 #include "http_request.h"
 #include "log.h"
 #include "mem.h"
@@ -75,8 +77,8 @@ void http_answer_no_memory(conn *c, const char *what)
 }
 
 /* Queue the status line and headers (and a small body) and switch to SEND.
- * body_len counts the memfd's bytes when c->body_fd is set; a NULL body
- * (and no memfd) is none, whatever Content-Length says.  No Content-Type
+ * body_len counts the body file's bytes when c->body_fd is set; a NULL
+ * body (and no file) is none, whatever Content-Length says.  No Content-Type
  * when type is NULL.  A HEAD (c->head_only) is told the length of the body
  * a GET would get, and sent none of it, whatever the answer: HTTP forbids a
  * body there, and Go's server drops it for every handler. */
@@ -109,7 +111,7 @@ static void respond(conn *c, int code, const char *type, const char *extra, cons
 
 void http_answer_text(conn *c, int code, const char *why, const char *extra)
 {
-    char body[256];
+    char body[512]; /* room for http_body_why's every directory */
     int n = snprintf(body, sizeof body, "%d %s: %s\n", code, status_text(code), why);
     /* snprintf counts what did not fit too: a longer `why` is cut, its
      * line end kept, rather than the bytes past body sent. */
@@ -122,21 +124,37 @@ void http_answer_text(conn *c, int code, const char *why, const char *extra)
     respond(c, code, "text/plain; charset=utf-8", extra, body, (size_t)n);
 }
 
-/* Render a profile into a memfd and answer with it: gzipped pprof, or with
- * `text` the text profile of ?debug=1 (heaptext.h), which Go sends as
- * text/plain, not as an attachment. */
+/* Render a profile into a file of its own (a memfd, or http_body.h's
+ * fallback) and answer with it: gzipped pprof, or with `text` the text
+ * profile of ?debug=1 (heaptext.h), which Go sends as text/plain, not as
+ * an attachment.  A fallback directory that is full (a container's
+ * /dev/shm is 64 MiB by default) is not the end: the profile is rendered
+ * again in the next one, and only where none is left does the client get
+ * the 500 that says why (every directory's reason).  The stderr line on
+ * where profiles go is said once one was written there whole. */
 void http_answer_profile(conn *c, int alloc_default, const dump_snapshot *base, int text)
 {
-    int fd = http_open_body(c);
-    if (fd < 0) {
-        http_answer_text(c, 500, "cannot create a memory file for the profile", NULL);
-        return;
-    }
     dump_options opt = {alloc_default != 0, base, text != 0};
-    int err = writer_dump_to_fd(fd, "http", &opt);
     struct stat st;
-    if (!err && fstat(fd, &st))
-        err = errno;
+    int err = 0, at = -1;
+    for (int from = -1;; from = at + 1) {
+        if (http_open_body(c, from, &at) < 0) {
+            char why[400];
+            http_body_why(why, sizeof why);
+            http_body_none();
+            http_answer_text(c, 500, why, NULL);
+            return;
+        }
+        err = writer_dump_to_fd(c->body_fd, "http", &opt);
+        if (!err && fstat(c->body_fd, &st))
+            err = errno;
+        if (at < 0 || (err != ENOSPC && err != EDQUOT))
+            break;
+        http_body_failed(at, err);
+        http_drop_body(c);
+    }
+    if (!err)
+        http_body_written(at);
     if (err == ENOMEM) {
         http_answer_no_memory(c, "to write a profile");
         return;

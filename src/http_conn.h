@@ -9,7 +9,8 @@
  * http_answer.c makes the answers: given a head, it routes the request and
  * queues the status line, headers and body on the slot, and sets it to
  * SEND (or PARK).  Neither file takes the other's locks: a descriptor of
- * an answer's (its memfd) is made and dropped by http.c's functions below.
+ * an answer's (its body file) is made and dropped by http.c's functions
+ * below.
  */
 #ifndef HEAPPROF_HTTP_CONN_H
 #define HEAPPROF_HTTP_CONN_H
@@ -36,7 +37,7 @@ typedef struct conn {
     const char *fixed;   /* instead of out, when set: a static answer (http_answer_no_memory) */
     size_t fixed_len;
     size_t out_off;
-    int body_fd;         /* memfd holding a profile, or -1 */
+    int body_fd;         /* file holding a profile (http_body.h), or -1 */
     off_t body_off, body_len;
     dump_snapshot *snap; /* PARK: values at the request */
     int alloc_default;   /* PARK: /allocs rather than /heap */
@@ -45,9 +46,11 @@ typedef struct conn {
 
 /* ---- across the two files ------------------------------------------------ */
 
-/* A memfd for c's body, in c->body_fd; the descriptor, or -1 (http.c). */
-int http_open_body(conn *c);
-/* Close c's memfd, if any (http.c). */
+/* A file for c's body, in c->body_fd: a memfd, or the fallback of
+ * http_body.h (from and at as there); the descriptor, or -1 with errno
+ * set (http.c). */
+int http_open_body(conn *c, int from, int *at);
+/* Close c's body file, if any (http.c). */
 void http_drop_body(conn *c);
 
 /* The static 503 of a request heapprof has no memory for; `what` ends the

@@ -100,6 +100,16 @@ int http_fds_own(int fd) { return http_fds_private() ? fd : http_fds_own_shared(
  * a number, so an open one is the server's. */
 bool http_fds_ours(int fd) { return http_fds_private() ? fd >= 0 : http_fds_ours_shared(fd); }
 
+int http_fds_release(int fd)
+{
+    if (http_fds_private())
+        return fd;
+    if (!http_fds_ours_shared(fd))
+        return -1;
+    entry(fd)->fd = 0;
+    return fd;
+}
+
 void http_fds_close(int fd)
 {
     if (!http_fds_private())

@@ -2,7 +2,7 @@
  * http_fds.h - where the HTTP server's descriptors live, and how they move.
  *
  * The server's descriptors (listening socket, wake pipe, connections,
- * profile memfds) are in one of two descriptor tables:
+ * profiles' body files) are in one of two descriptor tables:
  *
  *  - the server thread's own (threads_private_fds), as a rule: nothing the
  *    program does with its descriptors (closefrom, close_range, dup2,
@@ -43,7 +43,7 @@
 
 /* Descriptors remembered in the program's table at once, at most: every
  * slot of the server's (listening socket, wake pipe, 16 connections with
- * a memfd each) and a move's socket pair. */
+ * a body file each) and a move's socket pair. */
 enum { HTTP_FDS_MAX = 40 };
 
 bool http_fds_private(void);
@@ -58,6 +58,9 @@ int http_fds_own(int fd);
 bool http_fds_ours(int fd);
 /* close(2) of fd if it is still the server's; forgotten either way. */
 void http_fds_close(int fd);
+/* The same, but not closed: fd if it is still the server's (for the
+ * caller to close, outside its lock), else -1; forgotten either way. */
+int http_fds_release(int fd);
 
 /* The same in the program's table, whatever http_fds_private says. */
 int http_fds_own_shared(int fd);

@@ -29,32 +29,13 @@
 #include "fault.h"
 #include "lifecycle.h"
 #include "profiler.h"
+#include "tmpfile.h"
 
 /* An unnamed file could be written but never named here, so a copy had
  * to be made: from then on, named temporary files only. */
 static bool link_refused;
 /* linkat(AT_EMPTY_PATH) refused (no CAP_DAC_READ_SEARCH): through /proc. */
 static bool empty_path_refused;
-
-/* O_TMPFILE's refusals: the file system has no unnamed files (EOPNOTSUPP:
- * NFS, vfat, some FUSE), a kernel before 3.11 (EISDIR: it opened the
- * directory), ones that say EINVAL or ENOENT, a seccomp filter (EPERM,
- * ENOSYS).  A named file is tried then; one in a directory that is gone
- * fails too, with the same ENOENT. */
-static bool tmpfile_refused(int err)
-{
-    return err == EOPNOTSUPP || err == EISDIR || err == EINVAL || err == ENOENT ||
-           err == EPERM || err == ENOSYS;
-}
-
-/* The refusals that say "never here": the file system, the kernel or a
- * seccomp filter (which no process can lift) will refuse every O_TMPFILE
- * in that directory again.  Not ENOENT: a directory that is gone may be
- * made again. */
-static bool tmpfile_unsupported(int err)
-{
-    return err == EOPNOTSUPP || err == EISDIR || err == EINVAL || err == EPERM || err == ENOSYS;
-}
 
 /* The directory where O_TMPFILE was refused for good, so that later
  * profiles of the process open a named file at once rather than ask again

@@ -5,12 +5,23 @@
  *
  *   notmpfile  open/openat with O_TMPFILE fail with EOPNOTSUPP, as on NFS,
  *              vfat or a FUSE file system without it
- *   marked     the same, in a directory holding a file named .notmpfile
+ *   seccomp    the same with EPERM, as a seccomp filter on open's flags
+ *   marked     as notmpfile, in a directory holding a file named .notmpfile
  *              only: one file system without O_TMPFILE, others with it
  *   noempty    linkat(AT_EMPTY_PATH) fails with ENOENT, as without
  *              CAP_DAC_READ_SEARCH: the link goes through /proc
  *   nolink     that, and linkat of a /proc path fails with ENOENT too, as
  *              where /proc is not mounted
+ *   park       an O_TMPFILE open blocks, as in a hung NFS directory: it
+ *              makes the file TMPFILE_SHIM_PARKED, then waits until the
+ *              file TMPFILE_SHIM_GO exists (60 s at most) before it opens
+ *   busyunlink open/openat with O_TMPFILE fail as with notmpfile, and the
+ *              unlink of a heapprof-http-* file fails with EBUSY the first
+ *              time (CIFS refusing to remove an open file), not after
+ *   swapped    O_TMPFILE fails as with notmpfile, and the unlink of a
+ *              heapprof-http-* file says it was done but leaves it, as
+ *              where its name was swapped for another file's meanwhile
+ *              (noted "unlink swapped PATH", for the test to remove it)
  *
  * Each O_TMPFILE open and each linkat appends a line to TMPFILE_SHIM_LOG
  * (when set): "tmpfile DIR OK|refused", "linkat empty OK|failed",
@@ -56,6 +67,21 @@ static bool marked(const char *dir)
     return access(m, F_OK) == 0;
 }
 
+/* Mode park: say so, then wait for the word to go on. */
+static void park(void)
+{
+    const char *parked = getenv("TMPFILE_SHIM_PARKED"), *go = getenv("TMPFILE_SHIM_GO");
+    if (!parked || !go)
+        return;
+    int saved = errno;
+    int fd = open(parked, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0)
+        close(fd);
+    for (int i = 0; i < 6000 && access(go, F_OK); i++)
+        usleep(10000);
+    errno = saved;
+}
+
 /* 0: open the file; -1: refused (errno set).  An O_TMPFILE open of dir
  * (heapprof's are absolute) is noted with the answer the shim decided on;
  * whether the kernel then agrees is the file system's business. */
@@ -63,13 +89,16 @@ static int tmpfile_open(const char *dir, int flags)
 {
     if ((flags & O_TMPFILE) != O_TMPFILE)
         return 0;
-    bool refuse = missing("notmpfile") || (missing("marked") && marked(dir));
+    if (missing("park"))
+        park();
+    bool refuse = missing("notmpfile") || missing("busyunlink") || missing("swapped") ||
+                  missing("seccomp") || (missing("marked") && marked(dir));
     char line[4200];
     snprintf(line, sizeof line, "tmpfile %s %s", dir, refuse ? "refused" : "OK");
     note(line);
     if (!refuse)
         return 0;
-    errno = EOPNOTSUPP;
+    errno = missing("seccomp") ? EPERM : EOPNOTSUPP;
     return -1;
 }
 
@@ -141,4 +170,29 @@ int linkat(int olddirfd, const char *old, int newdirfd, const char *new, int fla
                : (r ? "linkat proc failed" : "linkat proc OK"));
     errno = saved;
     return r;
+}
+
+typedef int (*unlink_fn)(const char *);
+
+/* Modes busyunlink and swapped, for heapprof's HTTP fallback files. */
+int unlink(const char *path)
+{
+    static char busy_once[4200]; /* the last name refused once */
+    const char *base = strrchr(path, '/');
+    if (base && !strncmp(base + 1, "heapprof-http-", 14)) {
+        if (missing("swapped")) {
+            char line[4200];
+            snprintf(line, sizeof line, "unlink swapped %s", path);
+            note(line);
+            return 0;
+        }
+        if (missing("busyunlink") && strcmp(busy_once, path)) {
+            snprintf(busy_once, sizeof busy_once, "%s", path);
+            note("unlink busy");
+            errno = EBUSY;
+            return -1;
+        }
+    }
+    unlink_fn next = (unlink_fn)dlsym(RTLD_NEXT, "unlink");
+    return next(path);
 }

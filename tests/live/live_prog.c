@@ -8,6 +8,10 @@
  *   live_prog grow MB MS      allocate and touch 1 MiB every MS ms up to
  *                             MB MiB, then wait
  *   live_prog fork            fork a child; both wait; prints "child PID"
+ *   live_prog forkloop        fork children again and again, each of
+ *                             which exits at once, printing "forked N"
+ *                             (flushed) as each fork() returns, until
+ *                             told to stop
  *   live_prog known           known allocations, some freed (below), then
  *                             wait
  *   live_prog bands           six sites whose objects lived and live for
@@ -367,6 +371,28 @@ static int forker(void)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
 
+static int forkloop(void)
+{
+    printf("ready\n");
+    fflush(stdout);
+    double end = wait_limit();
+    for (unsigned n = 1; !should_stop(end); n++) {
+        free(keep[n % 64]);
+        keep[n % 64] = churn_alloc(4096); /* something to profile */
+        pid_t pid = fork();
+        if (pid < 0)
+            return 1;
+        if (pid == 0)
+            _exit(0);
+        printf("forked %u\n", n);
+        fflush(stdout);
+        int st;
+        waitpid(pid, &st, 0);
+        usleep(5000);
+    }
+    return 0;
+}
+
 static void *first_push(void *arg)
 {
     push("first");
@@ -716,6 +742,8 @@ int main(int argc, char **argv)
         return grow(atol(argv[2]), atol(argv[3]));
     if (!strcmp(mode, "fork"))
         return forker();
+    if (!strcmp(mode, "forkloop"))
+        return forkloop();
     if (!strcmp(mode, "known"))
         return known();
     if (!strcmp(mode, "bands"))
@@ -732,7 +760,7 @@ int main(int argc, char **argv)
         return latefilter(argc > 2 && !strcmp(argv[2], "tsync"));
     if (!strcmp(mode, "nopidfd") && argc > 2)
         return nopidfd(argv + 2);
-    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | known | bands | "
+    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | forkloop | known | bands | "
                     "adopt | forklabel | fdsteal conn|listen|wake | daemon | latefilter [tsync] | nopidfd CMD...\n");
     return 2;
 }

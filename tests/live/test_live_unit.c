@@ -20,10 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 #include "dump.h"
 #include "http.h"
+#include "http_body.h"
 #include "http_request.h"
 #include "labels.h"
 #include "live.h"
@@ -700,6 +703,44 @@ static void scrape_while_sampling(void **state)
     }
 }
 
+/* http_body.h's directories where memfd_create is refused: $TMPDIR as it
+ * was at start, absolute, its trailing slashes dropped, left out where it
+ * is /dev/shm or /tmp (tried anyway) or relative (the program's chdir
+ * would move it); and a file made there from `from` on, unlinked. */
+static void body_dirs(void **state)
+{
+    (void)state;
+    static const struct { const char *tmpdir, *want; } t[] = {
+        {"/var/tmp", "/var/tmp"}, {"/var/tmp//", "/var/tmp"}, {"/tmp", NULL},
+        {"/tmp/", NULL},          {"/dev/shm", NULL},         {"tmp", NULL},
+        {"", NULL},               {"/", "/"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        setenv("TMPDIR", t[i].tmpdir, 1);
+        http_body_init();
+        const char *d = http_body_dir(1);
+        if (t[i].want ? !d || strcmp(d, t[i].want) : d != NULL)
+            fail_msg("TMPDIR=\"%s\": directory %s, expected %s", t[i].tmpdir, d ? d : "none",
+                     t[i].want ? t[i].want : "none");
+    }
+    unsetenv("TMPDIR");
+    http_body_init();
+    assert_string_equal(http_body_dir(0), "/dev/shm");
+    assert_null(http_body_dir(1));
+    assert_string_equal(http_body_dir(2), "/tmp");
+    assert_null(http_body_dir(3));
+    int at = -5, fd = http_body_file(2, &at);
+    assert_true(fd >= 0);
+    assert_int_equal(at, 2);
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_int_equal(st.st_nlink, 0); /* nothing left in /tmp */
+    assert_int_equal(st.st_mode & 0777, 0600);
+    close(fd);
+    assert_int_equal(http_body_file(3, &at), -1);
+    assert_int_equal(at, -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -707,7 +748,7 @@ int main(void)
         cmocka_unit_test(requests), cmocka_unit_test(request_paths),
         cmocka_unit_test(request_debug), cmocka_unit_test(large_heads),
         cmocka_unit_test(clean_paths), cmocka_unit_test(request_clean),
-        cmocka_unit_test(locations),
+        cmocka_unit_test(locations), cmocka_unit_test(body_dirs),
         cmocka_unit_test(escaping), cmocka_unit_test(render), cmocka_unit_test(render_alike),
         cmocka_unit_test(scrape_while_sampling),
     };

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# live_http_nomemfd: the endpoint where memfd_create is refused, as a
+# container's seccomp profile may refuse it.  ctest runs this script under
+# tests/lifecycle/marks.c (nomemfd-any), whose filter every process here
+# inherits.  Every profile request was answered 500 "cannot create a memory
+# file for the profile"; now (src/http_body.h):
+#  1. /debug/pprof/heap (read by go tool pprof -top), its ?debug=1 text,
+#     /allocs and a parked ?seconds=1 are answered 200 from unnamed files
+#     in /dev/shm, and stderr says so in one line for all the requests;
+#  2. on a file system without unnamed files (tmpfileshim.c notmpfile), from
+#     files unlinked as soon as made, O_TMPFILE asked once, none left behind;
+#     The same where O_TMPFILE is refused with EPERM (tmpfileshim.c
+#     seccomp), as a seccomp filter on open's flags refuses it;
+#  3. while the fallback file's open is blocked (tmpfileshim.c park: a hung
+#     NFS directory), the program's fork() goes on: the open holds no lock
+#     of the fork handlers' (every fork waited for it), and the profile is
+#     served once the open returns;
+#  4. where a file made by name cannot be unlinked while open (busyunlink:
+#     CIFS), it is removed once closed, and that directory is not used
+#     again: nothing is left, and the 500 says why for each directory;
+#  5. where the unlink leaves the file linked (swapped: its name swapped
+#     meanwhile), the file is not used, and that directory not again: one
+#     file at most is left there.
+source "$(dirname "$0")/lib.sh"
+need curl curl
+need_env LIVE_TMPFILESHIM
+require_go
+[[ $(sed -n 's/^Seccomp:[[:space:]]*//p' /proc/self/status) == 2 ]] ||
+    fail "not under marks.c's filter: run as ctest's live_http_nomemfd (marks nomemfd-any)"
+
+# Where the profiles should go: the first of /dev/shm, $TMPDIR (absolute,
+# its trailing slashes dropped) and /tmp that is a writable directory.
+tmpdir=${TMPDIR:-}
+while [[ $tmpdir == */ && $tmpdir != / ]]; do tmpdir=${tmpdir%/}; done
+dir=
+for d in /dev/shm "$tmpdir" /tmp; do
+    [[ $d == /* && -d $d && -w $d ]] && { dir=$d; break; }
+done
+[[ -n $dir ]] || skip "no writable /dev/shm, \$TMPDIR or /tmp for the profiles"
+
+# requests NAME: the profile requests, each checked; go tool pprof reads them.
+requests() {
+    local i out
+    for i in 1 2 3; do
+        get /debug/pprof/heap >"$W/$1-heap$i.pb.gz"
+        [[ $(head -c 2 "$W/$1-heap$i.pb.gz" | od -An -tx1 | tr -d ' ') == 1f8b ]] ||
+            fail "$1: heap profile $i is not gzip"
+    done
+    out=$(go tool pprof -top "http://127.0.0.1:$PORT/debug/pprof/heap" 2>"$W/pprof.err") ||
+        { cat "$W/pprof.err" >&2; fail "$1: go tool pprof -top on /debug/pprof/heap failed"; }
+    grep -q 'Type: inuse_space' <<<"$out" && grep -q churn_alloc <<<"$out" ||
+        fail "$1: go tool pprof -top: not the churn's heap: $out"
+    go tool pprof -top "$W/$1-heap1.pb.gz" >/dev/null 2>&1 || fail "$1: go tool pprof cannot read the heap profile"
+    get '/debug/pprof/heap?debug=1' >"$W/$1-heap.txt"
+    head -1 "$W/$1-heap.txt" | grep -Eq '^heap profile: [0-9]+: [0-9]+ \[[0-9]+: [0-9]+\] @ heap/2$' ||
+        fail "$1: heap?debug=1 is not the text profile: $(head -3 "$W/$1-heap.txt")"
+    grep -q churn_alloc "$W/$1-heap.txt" || fail "$1: heap?debug=1 lacks churn_alloc"
+    out=$(go tool pprof -top "http://127.0.0.1:$PORT/debug/pprof/allocs?seconds=1" 2>"$W/pprof.err") ||
+        { cat "$W/pprof.err" >&2; fail "$1: go tool pprof on allocs?seconds=1 failed"; }
+    grep -q 'Type: alloc_space' <<<"$out" || fail "$1: allocs?seconds=1: $out"
+}
+
+# said NAME MESSAGE: the run's stderr has one line on memfd_create, MESSAGE.
+said() {
+    local n
+    n=$(grep -c 'memfd_create' "$W/$1.err" || true)
+    [[ $n == 1 ]] && grep -qxF -- "$2" <(hp_msgs "$W/$1.err") ||
+        fail "$1: expected one line on memfd_create saying '$2', got $n: $(hp_lines "$W/$1.err")"
+}
+
+# 1. Unnamed files.
+start srv HEAPPROF_SAMPLE=4096 -- churn
+[[ -n $PORT ]] || fail "no serving line on stderr: $(cat "$W/srv.err")"
+requests srv
+stop srv
+[[ $RC -eq 0 ]] || fail "live_prog churn exited $RC"
+said srv "memfd_create is refused (Operation not permitted); the HTTP server renders profiles into unnamed files in $dir"
+note "unnamed files ok: $(hp_msgs "$W/srv.err" | grep memfd_create)"
+
+# 2. No unnamed files: named ones, unlinked at once.
+HEAPPROF_LIB="$LIVE_TMPFILESHIM $HEAPPROF_LIB" start named HEAPPROF_SAMPLE=4096 \
+    TMPFILE_SHIM=notmpfile TMPFILE_SHIM_LOG="$W/shim.log" -- churn
+[[ -n $PORT ]] || fail "named: no serving line on stderr: $(cat "$W/named.err")"
+requests named
+left=$(find "$dir" -maxdepth 1 -name 'heapprof-http-*' -user "$(id -u)" 2>/dev/null | head -3)
+[[ -z $left ]] || fail "named: files left in $dir: $left"
+stop named
+[[ $RC -eq 0 ]] || fail "live_prog churn (notmpfile) exited $RC"
+said named "memfd_create is refused (Operation not permitted); the HTTP server renders profiles into files unlinked as soon as made in $dir"
+n=$(grep -cxF "tmpfile $dir refused" "$W/shim.log" || true)
+[[ $n == 1 ]] || fail "named: O_TMPFILE asked $n times in $dir (once: it is remembered): $(cat "$W/shim.log")"
+note "named files ok"
+
+# 2b. O_TMPFILE refused as a seccomp filter on open's flags refuses it
+# (EPERM; src/tmpfile.h): the same, not a 500 for every directory.
+HEAPPROF_LIB="$LIVE_TMPFILESHIM $HEAPPROF_LIB" start seccomp HEAPPROF_SAMPLE=4096 \
+    TMPFILE_SHIM=seccomp TMPFILE_SHIM_LOG="$W/seccomp.log" -- churn
+get /debug/pprof/heap >/dev/null
+get /debug/pprof/heap >/dev/null
+stop seccomp
+said seccomp "memfd_create is refused (Operation not permitted); the HTTP server renders profiles into files unlinked as soon as made in $dir"
+n=$(grep -cxF "tmpfile $dir refused" "$W/seccomp.log" || true)
+[[ $n == 1 ]] || fail "seccomp: O_TMPFILE asked $n times in $dir (once: it is remembered): $(cat "$W/seccomp.log")"
+note "O_TMPFILE refused with EPERM: named files ok"
+
+# 3. The fallback's open blocked: the program's forks go on meanwhile.
+rm -f "$W/parked" "$W/go"
+HEAPPROF_LIB="$LIVE_TMPFILESHIM $HEAPPROF_LIB" start park HEAPPROF_SAMPLE=4096 \
+    TMPFILE_SHIM=park TMPFILE_SHIM_PARKED="$W/parked" TMPFILE_SHIM_GO="$W/go" -- forkloop
+[[ -n $PORT ]] || fail "park: no serving line on stderr: $(cat "$W/park.err")"
+curl -sS --max-time 90 -o "$W/park.pb.gz" -w '%{http_code}' "http://127.0.0.1:$PORT/debug/pprof/heap" \
+    >"$W/park.code" 2>&1 &
+curl_pid=$!
+for ((i = 0; i < 1000; i++)); do [[ -e $W/parked ]] && break; sleep 0.02; done
+[[ -e $W/parked ]] || fail "park: the server never opened a fallback file"
+# A fork under way when the open began may still end after it: two more.
+n0=$(grep -c '^forked' "$W/park.out" || true)
+for ((i = 0; i < 1000; i++)); do
+    (($(grep -c '^forked' "$W/park.out" || true) > n0 + 1)) && break
+    sleep 0.02
+done
+n1=$(grep -c '^forked' "$W/park.out" || true)
+touch "$W/go"
+wait "$curl_pid" || true
+((n1 > n0 + 1)) ||
+    fail "park: the program's fork() stopped while the server's open was blocked ($n0 forks, then $n1 in 20 s)"
+[[ $(cat "$W/park.code") == 200 ]] || fail "park: status $(cat "$W/park.code") once the open returned"
+stop park
+[[ $RC -eq 0 ]] || fail "live_prog forkloop exited $RC"
+note "a blocked open: forks went on ($n0 forks, then $n1), then 200"
+
+# The directories a profile is tried in below, $TMPDIR in the work directory.
+tmpd="$W/tmpd"
+rm -rf "$tmpd"
+mkdir -p "$tmpd"
+dirs=()
+for d in /dev/shm "$tmpd" /tmp; do
+    [[ -d $d && -w $d ]] && dirs+=("$d")
+done
+# reasons ERROR: every directory's "DIR: ERROR", as the 500 says them.
+reasons() {
+    local d out=
+    for d in "${dirs[@]}"; do out+="; $d: $1"; done
+    printf '%s' "$out"
+}
+
+# fetch500 NAME PATH: GET PATH, which must be answered 500; its body in BODY.
+fetch500() {
+    local code
+    code=$(curl -sS --max-time 20 -o "$W/$1.body" -w '%{http_code}' "http://127.0.0.1:$PORT$2") ||
+        fail "$1: curl failed"
+    [[ $code == 500 ]] || fail "$1: GET $2: status $code, expected 500: $(head -c 300 "$W/$1.body")"
+    BODY=$(cat "$W/$1.body")
+}
+
+# 4. Files that cannot be unlinked while open: removed once closed.
+HEAPPROF_LIB="$LIVE_TMPFILESHIM $HEAPPROF_LIB" start busy HEAPPROF_SAMPLE=4096 TMPDIR="$tmpd" \
+    TMPFILE_SHIM=busyunlink TMPFILE_SHIM_LOG="$W/busy.log" -- churn
+fetch500 busy /debug/pprof/heap
+want="500 Internal Server Error: cannot write the profile (memfd_create: Operation not permitted$(reasons 'Device or resource busy'))"
+[[ $BODY == "$want" ]] || fail "busy: expected '$want', got '$BODY'"
+fetch500 busy /debug/pprof/heap
+[[ $BODY == "$want" ]] || fail "busy: again: expected '$want', got '$BODY'"
+stop busy
+n=$(grep -c '^unlink busy$' "$W/busy.log" || true)
+[[ $n == "${#dirs[@]}" ]] || fail "busy: expected one file made in each of ${#dirs[@]} directories, got $n"
+[[ -z $(ls -A "$tmpd") ]] || fail "busy: left in \$TMPDIR: $(ls -A "$tmpd")"
+note "files that cannot be unlinked while open: none left, 500 for each directory"
+
+# 5. A file still linked after its unlink: not used, at most one left.
+HEAPPROF_LIB="$LIVE_TMPFILESHIM $HEAPPROF_LIB" start swapped HEAPPROF_SAMPLE=4096 TMPDIR="$tmpd" \
+    TMPFILE_SHIM=swapped TMPFILE_SHIM_LOG="$W/swapped.log" -- churn
+fetch500 swapped /debug/pprof/heap
+want="500 Internal Server Error: cannot write the profile (memfd_create: Operation not permitted$(reasons 'File exists'))"
+[[ $BODY == "$want" ]] || fail "swapped: expected '$want', got '$BODY'"
+fetch500 swapped /debug/pprof/heap
+stop swapped
+mapfile -t kept < <(sed -n 's/^unlink swapped //p' "$W/swapped.log")
+rm -f -- "${kept[@]}"
+[[ ${#kept[@]} == "${#dirs[@]}" ]] ||
+    fail "swapped: expected one file made in each of ${#dirs[@]} directories, got ${#kept[@]}: ${kept[*]}"
+note "files still linked after the unlink: not used, one left"
+note "ok"
