@@ -38,7 +38,7 @@ struct stackset {
     uint64_t *hashes; /* per row */
     size_t tcap;
     bool own;         /* rows copy their keys */
-    const char ***keys; /* per row: its frames array, when owned */
+    const char ***keys; /* per row: its frames array, when a copy (else NULL) */
     char **names;     /* interned names (NULL: empty slot) */
     size_t nnames, ncap;
 };
@@ -62,8 +62,7 @@ void stackset_free(stackset *s)
         return;
     for (size_t i = 0; i < s->nrows; i++) {
         free(s->rows[i]);
-        if (s->own)
-            free(s->keys[i]);
+        free(s->keys[i]);
     }
     for (size_t i = 0; i < s->ncap; i++)
         free(s->names[i]);
@@ -133,6 +132,15 @@ static const char **copy_key(stackset *s, const char *const *frames, const nameh
             free(k);
             return NULL;
         }
+    return k;
+}
+
+/* The frames array alone: the names stay the profile's. */
+static const char **copy_frames(const char *const *frames, size_t n)
+{
+    const char **k = malloc((n ? n : 1) * sizeof *k);
+    if (k && n)
+        memcpy(k, frames, n * sizeof *k);
     return k;
 }
 
@@ -207,12 +215,10 @@ stackset_row *stackset_row_hashed(stackset *s, const char *const *frames, const 
         if (!hs)
             return NULL;
         s->hashes = hs;
-        if (s->own) {
-            const char ***ks = realloc(s->keys, ncap * sizeof *ks);
-            if (!ks)
-                return NULL;
-            s->keys = ks;
-        }
+        const char ***ks = realloc(s->keys, ncap * sizeof *ks);
+        if (!ks)
+            return NULL;
+        s->keys = ks;
         s->cap = ncap;
     }
     size_t ncells = s->nprof * s->ntypes + s->nfixed;
@@ -220,8 +226,12 @@ stackset_row *stackset_row_hashed(stackset *s, const char *const *frames, const 
     if (!row)
         return NULL;
     row->frames = frames;
-    if (s->own) {
-        const char **key = copy_key(s, frames, hashes, n);
+    s->keys[s->nrows] = NULL;
+    if (s->own || n <= STACKSET_SITE_MAX) {
+        /* A site's key is in the caller's room (stackset_site), gone by
+         * the next sample: its frames array is copied, as every key an
+         * owning set makes. */
+        const char **key = s->own ? copy_key(s, frames, hashes, n) : copy_frames(frames, n);
         if (!key) {
             free(row);
             return NULL;
@@ -350,10 +360,15 @@ int stackset_add_profile(stackset *s, size_t prof, const profile *p, const long 
     for (size_t i = 0; i < p->nsamples; i++) {
         const profile_sample *smp = &p->samples[i];
         const char *const *f = smp->frames;
+        const namehash *h = smp->hashes;
         size_t n = smp->nframes;
-        if (key == STACKSET_SITE)
-            stackset_site_key(&f, &n);
-        const namehash *h = smp->hashes ? smp->hashes + (f - smp->frames) : NULL;
+        stackset_site site;
+        if (key == STACKSET_SITE) {
+            stackset_site_key(&site, f, h, n);
+            f = site.frames;
+            h = h ? site.hashes : NULL;
+            n = site.n;
+        }
         if (s->own && (err = own_frames(s, f, h, n, &copies, &own, &own_cap)))
             break;
         stackset_row *r = stackset_row_hashed(s, s->own ? own : f, h, n);
@@ -379,31 +394,107 @@ size_t stackset_count(const stackset *s) { return s->nrows; }
 
 stackset_row *stackset_get(const stackset *s, size_t i) { return i < s->nrows ? s->rows[i] : NULL; }
 
-void stackset_site_key(const char *const **frames, size_t *n)
+/* The length of frame f once its line is set aside, for --lines: a frame
+ * is then "func file:line", or "func :line" without a file (linenames.h),
+ * and every line of one function has the function's one file, so two
+ * frames of a function differ only past the last ':'.  A frame with no
+ * space before that ':' has no function name to keep ("file:line" of a
+ * nameless function): all of it counts, as it does without a line. */
+static size_t unlined_len(const char *f)
 {
-    size_t skip = wrappers_skip(*frames, *n);
+    size_t len = strlen(f), i = len;
+    while (i > 0 && f[i - 1] >= '0' && f[i - 1] <= '9')
+        i--;
+    if (i == len)
+        return len;
+    if (i > 0 && f[i - 1] == '-') /* a negative line, written as the profile has it */
+        i--;
+    if (i == 0 || f[i - 1] != ':' || !memchr(f, ' ', i - 1))
+        return len;
+    i--;
+    return i > 0 && f[i - 1] == ' ' ? i - 1 : i;
+}
+
+/* Where a site's caller is: the first frame past the site that is not the
+ * site's function again.  Without --lines that is a frame of another name
+ * (the hashes, when given, tell most apart without reading the names);
+ * with it, of another name once the lines are set aside.  rep remembers
+ * the last frame found a repeat, so a recursion through one line costs a
+ * pointer compare per level, whatever the names' length. */
+static size_t past_repeats(const char *const *frames, const namehash *hashes, size_t n,
+                           size_t site)
+{
+    const char *s = frames[site], *rep = s;
+    bool lines = wrappers_lines_on();
+    size_t keep = lines ? unlined_len(s) : 0;
+    size_t c = site + 1;
+    for (; c < n; c++) {
+        const char *f = frames[c];
+        if (f == rep)
+            continue;
+        if (lines ? unlined_len(f) != keep || memcmp(f, s, keep)
+                  : (hashes && hashes[c] != hashes[site]) || strcmp(f, s))
+            break;
+        rep = f;
+    }
+    return c;
+}
+
+/* The key's frames as indexes into frames (see stackset_site); *via: the
+ * first is the wrapper next to the site. */
+static size_t site_at(const char *const *frames, const namehash *hashes, size_t n,
+                      size_t at[STACKSET_SITE_MAX], bool *via)
+{
+    size_t m = 0;
+    *via = false;
+    if (n == 0)
+        return 0;
+    size_t site = wrappers_skip(frames, n);
     /* The wrapper next to the site is part of the key, as the name shows
      * it: keyed by site and caller alone, a function's malloc and its
      * strdup were one row in ages and timeline, two in leaks. */
-    size_t from = skip ? skip - 1 : 0, most = skip ? 3 : 2;
-    *frames += from;
-    *n -= from;
-    if (*n > most)
-        *n = most;
+    if (site > 0) {
+        at[m++] = site - 1;
+        *via = true;
+    }
+    at[m++] = site;
+    size_t caller = past_repeats(frames, hashes, n, site);
+    if (caller < n)
+        at[m++] = caller;
+    return m;
+}
+
+void stackset_site_key(stackset_site *k, const char *const *frames, const namehash *hashes,
+                       size_t n)
+{
+    size_t at[STACKSET_SITE_MAX];
+    bool via;
+    k->n = site_at(frames, hashes, n, at, &via);
+    for (size_t i = 0; i < k->n; i++) {
+        k->frames[i] = frames[at[i]];
+        if (hashes)
+            k->hashes[i] = hashes[at[i]];
+    }
 }
 
 void stackset_site_name(char *buf, size_t len, const char *const *frames, size_t n)
 {
-    size_t k = wrappers_skip(frames, n);
+    /* A key keys to itself, so a row's name and a stack's agree (timeline
+     * --site reads the stacks'). */
+    size_t at[STACKSET_SITE_MAX];
+    bool via;
+    size_t m = site_at(frames, NULL, n, at, &via);
     /* The wrapper next to the site is named too: without it, a function's
      * malloc and its strdup would be two rows reading the same. */
-    char via[160] = "";
-    if (k > 0)
-        snprintf(via, sizeof via, " (via %.120s)", frames[k - 1]);
-    if (n == 0)
+    char wrapper[160] = "";
+    if (via)
+        snprintf(wrapper, sizeof wrapper, " (via %.120s)", frames[at[0]]);
+    size_t site = via ? 1 : 0;
+    if (m == 0)
         snprintf(buf, len, "(no stack)");
-    else if (n - k == 1)
-        snprintf(buf, len, "%s%s", frames[k], via);
+    else if (m == site + 1)
+        snprintf(buf, len, "%s%s", frames[at[site]], wrapper);
     else
-        snprintf(buf, len, "%s \xe2\x86\x90 %s%s", frames[k], frames[k + 1], via);
+        snprintf(buf, len, "%s \xe2\x86\x90 %s%s", frames[at[site]], frames[at[site + 1]],
+                 wrapper);
 }

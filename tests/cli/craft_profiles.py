@@ -49,6 +49,7 @@ Usage:
                                      none); --time: the time stamp, S
                                      seconds after 1700000000 (default 0)
   craft_profiles.py lines OUT [--scale K] [--bad-file] [--huge-file] [--moved]
+                    [--recursive]
                                      OUT (plain pb): an exact profile with
                                      file:line (cli_lines.sh): inlined
                                      frames (helper inl.h:10 in leak
@@ -63,7 +64,10 @@ Usage:
                                      range); --huge-file: 300 more lines of
                                      a function whose file name is 1 MiB;
                                      --moved: leak's line 25 is 26 (the
-                                     same code in another build)
+                                     same code in another build);
+                                     --recursive: leak allocating at
+                                     leak.c:30 under main.c:5, recursing
+                                     from its lines 31 and 32 (3 stacks)
   craft_profiles.py line_edges OUT [--no-func]
                                      OUT (plain pb): frames pprof -lines
                                      names each its own way (main.c:5 the
@@ -303,7 +307,7 @@ def line_(func_id, line):
 
 def lines(args):
     out = args.pop(0)
-    scale, bad_file, huge, moved = 1, False, False, False
+    scale, bad_file, huge, moved, recursive = 1, False, False, False, False
     while args:
         a = args.pop(0)
         if a == "--scale":
@@ -314,6 +318,8 @@ def lines(args):
             huge = True
         elif a == "--moved":
             moved = True
+        elif a == "--recursive":
+            recursive = True
     names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main", "leak",
              "helper", "nofile", "badline", "malloc", "/src/app/main.c",
              "/src/app/./util/../leak.c", "/src/app//inl.h", "/src/app/bad.c",
@@ -351,6 +357,9 @@ def lines(args):
         for k in range(300):
             locs[100 + k] = [(7, k + 1)]
             samples.append(([100 + k, 3], 1))
+    if recursive:  # leak allocating at its line 30, recursing from 31 and 32
+        locs.update({10: [(2, 30)], 11: [(2, 31)], 12: [(2, 32)]})
+        samples += [([10, 11, 3], 3000), ([10, 11, 11, 3], 5000), ([10, 12, 11, 3], 7000)]
     m = bytearray(types())
     for st, b in samples:
         m += field_bytes(2, sample(st, [1, b * scale]))
