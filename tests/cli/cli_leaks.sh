@@ -234,8 +234,9 @@ expect_in "$W/err" "^heapprof leaks: --wrapper wants a function name or a shell 
 # copy_command", and each depth of a recursion was a site of its own.  Two
 # depths of one recursion are one site in top --by site and timeline, and
 # leaks (a row a stack) names both the same; a site with no other caller
-# stands alone.
-python3 "$CLI_SRC/craft_profiles.py" series "$W/rec" 'A;A;B=1,2' 'A;A;A;B=1,3' \
+# stands alone.  Depths 1 and 2 (A;B, A;A;B), which keyed by the next
+# frame differ, must merge.
+python3 "$CLI_SRC/craft_profiles.py" series "$W/rec" 'A;B=1,2' 'A;A;B=1,3' \
     'xmalloc;copy_command;copy_command=1,4' || fail "craft_profiles.py series failed"
 expect_rc 0 hp top --by site "$W/rec/p1.pb"
 expect_in "$W/out" '^Showing 2 of 2 sites$' "top --by site: two depths of a recursion one site"
