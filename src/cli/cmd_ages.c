@@ -206,7 +206,7 @@ static void row_key(const profile_sample *s, const ages_opts *o, stackset_site *
     if (o->by == BY_STACK)
         return;
     if (o->by == BY_SITE) {
-        stackset_site_key(site, *f, *h, *n); /* as timeline and top name and key sites */
+        stackset_site_key(site, *f, *h, s->funcs, *n); /* as timeline and top name and key sites */
         *f = site->frames;
         *h = *h ? site->hashes : NULL;
         *n = site->n;

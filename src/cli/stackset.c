@@ -41,6 +41,8 @@ struct stackset {
     const char ***keys; /* per row: its frames array, when a copy (else NULL) */
     char **names;     /* interned names (NULL: empty slot) */
     size_t nnames, ncap;
+    ptrmap funcs;     /* a row's frame -> its function, of stacks read with lines
+                         (profile_sample.funcs; absent: the frame itself) */
 };
 
 stackset *stackset_new(size_t nprof, size_t ntypes) { return stackset_new_fixed(nprof, ntypes, 0); }
@@ -67,6 +69,7 @@ void stackset_free(stackset *s)
     for (size_t i = 0; i < s->ncap; i++)
         free(s->names[i]);
     free(s->names);
+    ptrmap_free(&s->funcs);
     free(s->keys);
     free(s->rows);
     free(s->hashes);
@@ -350,6 +353,29 @@ static int own_frames(stackset *s, const char *const *frames, const namehash *ha
     return 0;
 }
 
+/* Each frame's function (stackset_row_site_name), as the set keeps the
+ * frame: its own copy of the function's name, when it owns its keys
+ * (copies: the profile's pointers' copies).  Once per distinct frame. */
+static int note_funcs(stackset *s, const char *const *frames, const char *const *funcs, size_t n,
+                      ptrmap *copies)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t c;
+        if (ptrmap_get(&s->funcs, frames[i], &c))
+            continue;
+        const char *fn = funcs[i];
+        if (s->own) {
+            if (ptrmap_get(copies, fn, &c))
+                fn = (const char *)(uintptr_t)c;
+            else if (!(fn = intern(s, fn, namehash_of(fn))))
+                return -1;
+        }
+        if (ptrmap_put(&s->funcs, frames[i], (uint64_t)(uintptr_t)fn))
+            return -1;
+    }
+    return 0;
+}
+
 int stackset_add_profile(stackset *s, size_t prof, const profile *p, const long *types,
                          enum stackset_key key)
 {
@@ -364,14 +390,18 @@ int stackset_add_profile(stackset *s, size_t prof, const profile *p, const long 
         size_t n = smp->nframes;
         stackset_site site;
         if (key == STACKSET_SITE) {
-            stackset_site_key(&site, f, h, n);
+            stackset_site_key(&site, f, h, smp->funcs, n);
             f = site.frames;
             h = h ? site.hashes : NULL;
             n = site.n;
         }
         if (s->own && (err = own_frames(s, f, h, n, &copies, &own, &own_cap)))
             break;
-        stackset_row *r = stackset_row_hashed(s, s->own ? own : f, h, n);
+        const char *const *kf = s->own ? own : f; /* the key as the row keeps it */
+        if (key == STACKSET_STACK && smp->funcs &&
+            (err = note_funcs(s, kf, smp->funcs, n, &copies)))
+            break;
+        stackset_row *r = stackset_row_hashed(s, kf, h, n);
         if (!r) {
             err = -1;
             break;
@@ -394,56 +424,37 @@ size_t stackset_count(const stackset *s) { return s->nrows; }
 
 stackset_row *stackset_get(const stackset *s, size_t i) { return i < s->nrows ? s->rows[i] : NULL; }
 
-/* The length of frame f once its line is set aside, for --lines: a frame
- * is then "func file:line", or "func :line" without a file (linenames.h),
- * and every line of one function has the function's one file, so two
- * frames of a function differ only past the last ':'.  A frame with no
- * space before that ':' has no function name to keep ("file:line" of a
- * nameless function): all of it counts, as it does without a line. */
-static size_t unlined_len(const char *f)
+/* Frame i's function: funcs' entry, else what set noted for the frame
+ * (note_funcs), else the frame itself (set NULL: none noted). */
+static const char *func_of(const char *const *frames, const char *const *funcs,
+                           const stackset *set, size_t i)
 {
-    size_t len = strlen(f), i = len;
-    while (i > 0 && f[i - 1] >= '0' && f[i - 1] <= '9')
-        i--;
-    if (i == len)
-        return len;
-    if (i > 0 && f[i - 1] == '-') /* a negative line, written as the profile has it */
-        i--;
-    if (i == 0 || f[i - 1] != ':' || !memchr(f, ' ', i - 1))
-        return len;
-    i--;
-    return i > 0 && f[i - 1] == ' ' ? i - 1 : i;
+    uint64_t v;
+    if (funcs)
+        return funcs[i];
+    if (set && set->funcs.used && ptrmap_get(&set->funcs, frames[i], &v))
+        return (const char *)(uintptr_t)v;
+    return frames[i];
 }
 
 /* Where a site's caller is: the first frame past the site that is not the
- * site's function again.  Without --lines that is a frame of another name
- * (the hashes, when given, tell most apart without reading the names);
- * with it, of another name once the lines are set aside.  rep remembers
- * the last frame found a repeat, so a recursion through one line costs a
- * pointer compare per level, whatever the names' length. */
-static size_t past_repeats(const char *const *frames, const namehash *hashes, size_t n,
-                           size_t site)
+ * site's function again.  Functions compare as pointers (equal names are
+ * one pointer: profile_read.h), so a recursion costs one compare a level,
+ * whatever the names' length or how its frames alternate. */
+static size_t past_repeats(const char *const *frames, const char *const *funcs,
+                           const stackset *set, size_t n, size_t site)
 {
-    const char *s = frames[site], *rep = s;
-    bool lines = wrappers_lines_on();
-    size_t keep = lines ? unlined_len(s) : 0;
+    const char *s = func_of(frames, funcs, set, site);
     size_t c = site + 1;
-    for (; c < n; c++) {
-        const char *f = frames[c];
-        if (f == rep)
-            continue;
-        if (lines ? unlined_len(f) != keep || memcmp(f, s, keep)
-                  : (hashes && hashes[c] != hashes[site]) || strcmp(f, s))
-            break;
-        rep = f;
-    }
+    while (c < n && func_of(frames, funcs, set, c) == s)
+        c++;
     return c;
 }
 
 /* The key's frames as indexes into frames (see stackset_site); *via: the
  * first is the wrapper next to the site. */
-static size_t site_at(const char *const *frames, const namehash *hashes, size_t n,
-                      size_t at[STACKSET_SITE_MAX], bool *via)
+static size_t site_at(const char *const *frames, const char *const *funcs, const stackset *set,
+                      size_t n, size_t at[STACKSET_SITE_MAX], bool *via)
 {
     size_t m = 0;
     *via = false;
@@ -458,18 +469,18 @@ static size_t site_at(const char *const *frames, const namehash *hashes, size_t 
         *via = true;
     }
     at[m++] = site;
-    size_t caller = past_repeats(frames, hashes, n, site);
+    size_t caller = past_repeats(frames, funcs, set, n, site);
     if (caller < n)
         at[m++] = caller;
     return m;
 }
 
 void stackset_site_key(stackset_site *k, const char *const *frames, const namehash *hashes,
-                       size_t n)
+                       const char *const *funcs, size_t n)
 {
     size_t at[STACKSET_SITE_MAX];
     bool via;
-    k->n = site_at(frames, hashes, n, at, &via);
+    k->n = site_at(frames, funcs, NULL, n, at, &via);
     for (size_t i = 0; i < k->n; i++) {
         k->frames[i] = frames[at[i]];
         if (hashes)
@@ -477,13 +488,15 @@ void stackset_site_key(stackset_site *k, const char *const *frames, const nameha
     }
 }
 
-void stackset_site_name(char *buf, size_t len, const char *const *frames, size_t n)
+/* stackset_site_name's, with set's notes of the frames' functions. */
+static void site_name(char *buf, size_t len, const char *const *frames, const stackset *set,
+                      size_t n)
 {
     /* A key keys to itself, so a row's name and a stack's agree (timeline
      * --site reads the stacks'). */
     size_t at[STACKSET_SITE_MAX];
     bool via;
-    size_t m = site_at(frames, NULL, n, at, &via);
+    size_t m = site_at(frames, NULL, set, n, at, &via);
     /* The wrapper next to the site is named too: without it, a function's
      * malloc and its strdup would be two rows reading the same. */
     char wrapper[160] = "";
@@ -497,4 +510,14 @@ void stackset_site_name(char *buf, size_t len, const char *const *frames, size_t
     else
         snprintf(buf, len, "%s \xe2\x86\x90 %s%s", frames[at[site]], frames[at[site + 1]],
                  wrapper);
+}
+
+void stackset_site_name(char *buf, size_t len, const char *const *frames, size_t n)
+{
+    site_name(buf, len, frames, NULL, n);
+}
+
+void stackset_row_site_name(char *buf, size_t len, const stackset *s, const stackset_row *r)
+{
+    site_name(buf, len, r->frames, s, r->nframes);
 }

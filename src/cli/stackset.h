@@ -118,11 +118,19 @@ stackset_row *stackset_get(const stackset *s, size_t i);
  * one is).  Recursion, or a function inlined into a copy of itself, names
  * the site's function again: keyed by the next frame, a recursive site
  * read "copy_command <- copy_command", and each depth of one recursion
- * made a row of its own.  Under --lines (wrappers_lines) a frame is the
- * site's function again at any line of it: the rows are the sites
- * without --lines, each split by the lines of site and caller.  frames
- * point at the stack's names (no copies); the key is not a run of the
- * stack once repeats are skipped, hence the room here. */
+ * made a row of its own.  A frame's function is the frame itself, or,
+ * for a profile read with --lines, its profile_sample.funcs: the name the
+ * frame has without --lines, so that a frame of the site's function at
+ * any line is a repeat ("A a.c:12" of "A a.c:10", and of "A b.c:10" too:
+ * without --lines both are "A").  A frame of a function without a name
+ * ("file:line") is a repeat only of itself.  The rows with --lines are
+ * thus the rows without, each split by the lines of site, caller and
+ * wrapper, but for sites in a function without a name, which without
+ * --lines are named by their mapping ("[FILE]").  Functions compare as
+ * pointers: equal names must be one pointer (a profile's are:
+ * profile_read.h).  frames point at the stack's names (no copies); the
+ * key is not a run of the stack once repeats are skipped, hence the room
+ * here. */
 enum { STACKSET_SITE_MAX = 3 };
 typedef struct stackset_site {
     const char *frames[STACKSET_SITE_MAX];
@@ -131,14 +139,19 @@ typedef struct stackset_site {
 } stackset_site;
 
 /* The allocation site key of a stack (hashes: its frames' namehash_of, or
- * NULL), so that two keys differ exactly when their stackset_site_name
- * do.  Allocates nothing. */
+ * NULL; funcs: its profile_sample.funcs, or NULL), so that two keys
+ * differ exactly when their stackset_site_name do.  Allocates nothing. */
 void stackset_site_key(stackset_site *k, const char *const *frames, const namehash *hashes,
-                       size_t n);
+                       const char *const *funcs, size_t n);
 
 /* "site <- caller (via wrapper)" (with a UTF-8 arrow) of an allocation
- * site key, or of a whole stack, which is keyed first; "(no stack)"
- * when empty. */
+ * site key, or of a whole stack whose frames are their own functions
+ * (read without --lines), which is keyed first; "(no stack)" when
+ * empty. */
 void stackset_site_name(char *buf, size_t len, const char *const *frames, size_t n);
+
+/* The same of row r of s, a whole stack's: its frames' functions are
+ * those of the samples stackset_add_profile added (with --lines). */
+void stackset_row_site_name(char *buf, size_t len, const stackset *s, const stackset_row *r);
 
 #endif

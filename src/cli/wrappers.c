@@ -169,8 +169,6 @@ static bool lines_mode;
 
 void wrappers_lines(void) { lines_mode = true; }
 
-bool wrappers_lines_on(void) { return lines_mode; }
-
 /* A pattern matches the frame's function name.  Under --lines a frame is
  * "name file:line" (or "name file" for line 0; linenames.h), and names
  * and paths may both hold spaces ("operator new", "<T as

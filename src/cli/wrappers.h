@@ -6,7 +6,6 @@
 #ifndef HEAPPROF_CLI_WRAPPERS_H
 #define HEAPPROF_CLI_WRAPPERS_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 /* How many leaf frames of a stack are wrappers (never all of them): the
@@ -24,10 +23,7 @@ size_t wrappers_skip(const char *const *frames, size_t n);
 enum { WRAPPERS_MAX = 32 };
 int wrappers_opt(const char *glob);
 
-/* Frames are "name file:line" (--lines): a pattern matches the name part,
- * and a site's repeats are its function's frames at any line (stackset.h). */
+/* Frames are "name file:line" (--lines): a pattern matches the name part. */
 void wrappers_lines(void);
-/* Whether wrappers_lines was called. */
-bool wrappers_lines_on(void);
 
 #endif

@@ -68,6 +68,17 @@ Usage:
                                      --recursive: leak allocating at
                                      leak.c:30 under main.c:5, recursing
                                      from its lines 31 and 32 (3 stacks)
+  craft_profiles.py recursion OUT DEPTH LEN [--lines]
+                                     OUT (plain pb): an exact profile of
+                                     two stacks (1 KiB, 2 KiB) of a
+                                     recursion DEPTH frames deep under
+                                     main, of a function whose name is LEN
+                                     bytes, in two string table entries
+                                     (two functions, alternating); with
+                                     --lines, of one function whose file
+                                     name is LEN bytes, allocating at
+                                     its line 30 and recursing from 31 and
+                                     32, alternating (cli_recursion.sh)
   craft_profiles.py line_edges OUT [--no-func]
                                      OUT (plain pb): frames pprof -lines
                                      names each its own way (main.c:5 the
@@ -378,6 +389,35 @@ def lines(args):
         f.write(m)
 
 
+def recursion(out, depth, length, lined):
+    big = "A" * length
+    names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main", big,
+             big if not lined else "A", "/src/" + "d" * length + ".c", "/src/main.c"]
+    # function 1: main; 2 and 3: A, one text twice (no lines), or one
+    # function A at three lines of its long file (lines)
+    funcs = [(1, 6, 10), (2, 7, 9), (3, 8, 9)] if not lined else [(1, 6, 10), (2, 8, 9)]
+    if lined:
+        locs = {1: [(1, 5)], 2: [(2, 30)], 3: [(2, 31)], 4: [(2, 32)]}
+    else:
+        locs = {1: [(1, 0)], 2: [(2, 0)], 3: [(3, 0)], 4: [(2, 0)]}
+    m = bytearray(types())
+    for k, b in enumerate([1024, 2048]):
+        stack = [2] + [3 + (i + k) % 2 for i in range(depth)] + [1]
+        m += field_bytes(2, sample(stack, [1, b]))
+    for lid, ls in sorted(locs.items()):
+        body = field_varint(1, lid) + field_varint(3, 0x1000 + 16 * lid)
+        for f, ln in ls:
+            body += field_bytes(4, line_(f, ln))
+        m += field_bytes(4, body)
+    for fid, name, fname in funcs:
+        m += field_bytes(5, field_varint(1, fid) + field_varint(2, name) +
+                         field_varint(3, name) + field_varint(4, fname))
+    m += strings(names)
+    m += field_varint(9, 1700000000 * 10**9) + packed(13, [5])
+    with open(out, "wb") as f:
+        f.write(m)
+
+
 def line_edges(out, no_func=False):
     names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main", "dup", "zero",
              "nofile", "noname_sys", "/src/main.c", "/src/a.c", "/src/b.c", "/src/z.c",
@@ -492,6 +532,8 @@ if __name__ == "__main__":
         aged(sys.argv[2:])
     elif what == "lines":
         lines(sys.argv[2:])
+    elif what == "recursion":
+        recursion(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:] == ["--lines"])
     elif what == "line_edges":
         line_edges(sys.argv[2], sys.argv[3:] == ["--no-func"])
     elif what == "lined_stacks":
