@@ -195,18 +195,26 @@ static int zone_of(const zones *z, double age)
     return age >= z->O ? Z_OLD : Z_MID;
 }
 
-static void row_key(const profile_sample *s, const ages_opts *o, const char *const **f, size_t *n)
+/* A sample's row key into *f, *n, *h (its frames' hashes, or NULL);
+ * site: room for a site's key, which is no run of the stack. */
+static void row_key(const profile_sample *s, const ages_opts *o, stackset_site *site,
+                    const char *const **f, const namehash **h, size_t *n)
 {
     *f = s->frames;
+    *h = s->hashes;
     *n = s->nframes;
     if (o->by == BY_STACK)
         return;
     if (o->by == BY_SITE) {
-        stackset_site_key(f, n); /* as leaks and timeline name and key sites */
+        stackset_site_key(site, *f, *h, s->funcs, *n); /* as timeline and top name and key sites */
+        *f = site->frames;
+        *h = *h ? site->hashes : NULL;
+        *n = site->n;
         return;
     }
     size_t skip = wrappers_skip(*f, *n);
     *f += skip;
+    *h = *h ? *h + skip : NULL;
     *n = *n - skip > 1 ? 1 : *n - skip;
 }
 
@@ -218,10 +226,11 @@ static int aggregate(stackset *s, const profile *p, long space, long objects, co
         int64_t v = smp->values[space];
         if (v == 0)
             continue;
+        stackset_site site;
         const char *const *f;
+        const namehash *h;
         size_t n;
-        row_key(smp, o, &f, &n);
-        const namehash *h = smp->hashes ? smp->hashes + (f - smp->frames) : NULL;
+        row_key(smp, o, &site, &f, &h, &n);
         stackset_row *r = stackset_row_hashed(s, f, h, n);
         if (!r)
             return -1;

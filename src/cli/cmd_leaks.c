@@ -381,10 +381,10 @@ static void rate(char *buf, size_t len, double growth, double dt, bool raw)
     snprintf(buf, len, "%s/s", t);
 }
 
-static void print_site(stackset_row *r, const leaks_opts *o)
+static void print_site(const stackset *s, stackset_row *r, const leaks_opts *o)
 {
     char site[1024];
-    stackset_site_name(site, sizeof site, r->frames, r->nframes);
+    stackset_row_site_name(site, sizeof site, s, r);
     printf("%s\n", site);
     if (!o->stacks)
         return;
@@ -555,7 +555,7 @@ static void diff(profile **p, const stackset *s, ranked *v, size_t nrows, const 
         objects(before, sizeof before, p, s, v[i].row, 0);
         objects(after, sizeof after, p, s, v[i].row, 1);
         printf("%4zu %11s %9s %12s %8s %8s%s  ", i + 1, g, e, rt, before, after, bc);
-        print_site(v[i].row, o);
+        print_site(s, v[i].row, o);
     }
     born_legend(2, o);
 }
@@ -610,7 +610,7 @@ static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t n
         born_cols(bc, sizeof bc, s, r, n - 1, o);
         printf("%-11s %11s %9s %12s %10s %10s %10s%s  ", class_name[v[i].k], g, e, rt, a, b, c,
                bc);
-        print_site(r, o);
+        print_site(s, r, o);
     }
     if (!m)
         printf("(no %s changed significantly)\n", report_by_tag() ? "label value" : "stack");

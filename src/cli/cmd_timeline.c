@@ -247,7 +247,9 @@ static int build(chart *c, const stackset *s, size_t top)
 static bool site_has(const profile_sample *s, void *text)
 {
     char name[1024];
-    stackset_site_name(name, sizeof name, s->frames, s->nframes);
+    stackset_site k;
+    stackset_site_key(&k, s->frames, NULL, s->funcs, s->nframes);
+    stackset_site_name(name, sizeof name, k.frames, k.n);
     return strstr(name, text) != NULL;
 }
 

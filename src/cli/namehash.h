@@ -31,6 +31,23 @@ namehash namehash_of(const char *name);
  * location of a function points at its one name).  0, or ENOMEM. */
 int namehash_fill(const char *const *names, size_t n, namehash *hashes);
 
+/* Makes equal names one pointer: each of names[0..n) becomes the first
+ * pointer met (in this call or an earlier one on the same set) whose text
+ * is its text.  A profile's frames then compare by pointer, whatever the
+ * names' length: a crafted profile names one function through two string
+ * table entries, and a comparison of each frame's bytes made `top --by
+ * site` read a 3 KB file for minutes.  Each distinct pointer is hashed
+ * once.  0, or ENOMEM (names partly done, all still valid). */
+typedef struct namehash_set {
+    const char **slot; /* the first of each text (NULL: empty) */
+    namehash *hash;    /* per slot */
+    size_t cap, used;
+    struct ptrmap *seen; /* pointer -> the first of its text */
+} namehash_set;
+#define NAMEHASH_SET_INIT {NULL, NULL, 0, 0, NULL}
+int namehash_intern(namehash_set *set, const char **names, size_t n);
+void namehash_set_free(namehash_set *set);
+
 /* Folds one frame's name hash into the running hash of a sequence of
  * frames (a stack's key): order matters. */
 static inline uint64_t namehash_fold(uint64_t h, namehash name)

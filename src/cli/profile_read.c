@@ -75,6 +75,9 @@ struct profile_mem {
     const char **map_name; /* per mapping: "[FILE]", or NULL */
     char *map_names;
     linenames lines;       /* the "func file:line" names, with PROFILE_READ_LINES */
+    const char **name_funcs; /* ... and per names entry, its profile_sample.funcs */
+    const char **frame_funcs; /* per frame: funcs' entry (NULL without lines) */
+    const char **tag_funcs;   /* profile_read_by_tag: the samples' frame_funcs */
     const char **frames;
     char **tag_names;       /* profile_read_by_tag: "KEY=value" per string index, and
                                "(no KEY label)" at n_string_table */
@@ -418,6 +421,11 @@ static int build_line_names(reader *r, struct profile_mem *m, profile *p)
         file[f] = str(pb, fn->filename);
         file_len[f] = slen[fn->filename];
     }
+    /* A frame's function, as it is named without lines (profile_sample). */
+    if (!e && !(m->name_funcs = malloc((m->nnames + 1) * sizeof *m->name_funcs)))
+        e = ENOMEM;
+    if (!e)
+        memcpy(m->name_funcs, m->names, m->nnames * sizeof *m->name_funcs);
     nask = 0;
     for (size_t i = 0; !e && i < pb->n_location; i++) {
         const pb_location *l = pb->location[i];
@@ -429,6 +437,14 @@ static int build_line_names(reader *r, struct profile_mem *m, profile *p)
     }
     if (!e)
         e = linenames_make(&m->lines, ask, nask, func, flen, file, file_len, m->names);
+    /* A function without a name is no one function at every line: each
+     * line is its own, as its frame is ("file:line"). */
+    for (size_t i = 0; !e && i < pb->n_location; i++) {
+        const pb_location *l = pb->location[i];
+        for (size_t k = 0; k < l->n_line; k++)
+            if (!*func_name(m, l->line[k]->function_id))
+                m->name_funcs[m->loc_first[i] + k] = m->names[m->loc_first[i] + k];
+    }
     free(slen);
     free(func);
     free(flen);
@@ -458,8 +474,16 @@ static int build_frames(reader *r, struct profile_mem *m, profile *p)
     m->samples = calloc(pb->n_sample + 1, sizeof *m->samples);
     /* Each location's names hashed once, for the frames to copy. */
     namehash *name_hash = malloc((m->nnames + 1) * sizeof *name_hash);
-    if (!m->frames || !m->hashes || !m->samples || !name_hash ||
-        namehash_fill(m->names, m->nnames, name_hash)) {
+    if (m->name_funcs)
+        m->frame_funcs = malloc((total + 1) * sizeof *m->frame_funcs);
+    /* Equal names one pointer, the funcs' too (profile_read.h). */
+    namehash_set set = NAMEHASH_SET_INIT;
+    int e = !m->frames || !m->hashes || !m->samples || !name_hash ||
+            (m->name_funcs && !m->frame_funcs) || namehash_intern(&set, m->names, m->nnames) ||
+            (m->name_funcs && namehash_intern(&set, m->name_funcs, m->nnames)) ||
+            namehash_fill(m->names, m->nnames, name_hash);
+    namehash_set_free(&set);
+    if (e) {
         free(name_hash);
         return fail(r, "out of memory");
     }
@@ -468,9 +492,13 @@ static int build_frames(reader *r, struct profile_mem *m, profile *p)
         const pb_sample *s = pb->sample[i];
         m->samples[i].frames = &m->frames[at];
         m->samples[i].hashes = &m->hashes[at];
+        m->samples[i].funcs = m->frame_funcs ? &m->frame_funcs[at] : NULL;
         for (size_t k = 0; k < s->n_location_id; k++) {
             size_t l = (size_t)find_id(&m->locs, s->location_id[k]);
             memcpy(&m->frames[at], &m->names[m->loc_first[l]], m->loc_count[l] * sizeof *m->names);
+            if (m->frame_funcs)
+                memcpy(&m->frame_funcs[at], &m->name_funcs[m->loc_first[l]],
+                       m->loc_count[l] * sizeof *m->name_funcs);
             memcpy(&m->hashes[at], &name_hash[m->loc_first[l]],
                    m->loc_count[l] * sizeof *name_hash);
             at += m->loc_count[l];
@@ -747,6 +775,8 @@ int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled
     m->ntag_names = m->tag_names ? pb->n_string_table + 1 : 0;
     m->tag_frames = malloc(nptr * sizeof *m->tag_frames);
     m->tag_hashes = malloc(nptr * sizeof *m->tag_hashes);
+    if (m->frame_funcs && !(m->tag_funcs = malloc(nptr * sizeof *m->tag_funcs)))
+        return -1;
     m->tag_name_hashes = malloc((pb->n_string_table + 1) * sizeof *m->tag_name_hashes);
     m->tag_nums = calloc(p->nsamples + 1, sizeof *m->tag_nums);
     m->ntag_nums = m->tag_nums ? p->nsamples : 0;
@@ -755,6 +785,7 @@ int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled
         return -1;
     const char **at = m->tag_frames;
     namehash *hat = m->tag_hashes;
+    const char **fat = m->tag_funcs;
     for (size_t i = 0; i < p->nsamples; i++) {
         size_t v = pb->n_string_table;
         const Perftools__Profiles__Label *num = NULL; /* a numeric label KEY (str 0) */
@@ -775,6 +806,8 @@ int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled
         if (n) {
             memcpy(at, smp->frames, n * sizeof *at);
             memcpy(hat, smp->hashes, n * sizeof *hat);
+            if (fat)
+                memcpy(fat, smp->funcs, n * sizeof *fat);
         }
         if (num) {
             if (!(m->tag_nums[i] = tag_num_name(pb, key, num)))
@@ -786,11 +819,15 @@ int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled
                 return -1;
             hat[n] = m->tag_name_hashes[v];
         }
+        if (fat)
+            fat[n] = at[n]; /* a label is its own function */
         smp->frames = at;
         smp->hashes = hat;
+        smp->funcs = fat;
         smp->nframes = n + 1;
         at += n + 1;
         hat += n + 1;
+        fat = fat ? fat + n + 1 : NULL;
     }
     return 0;
 }
@@ -1146,6 +1183,10 @@ static void free_model(struct profile_mem *m)
     free(m->loc_first);
     free(m->loc_count);
     free(m->names);
+    free(m->name_funcs);
+    free(m->frame_funcs);
+    free(m->tag_funcs);
+    m->name_funcs = m->frame_funcs = m->tag_funcs = NULL;
     free(m->map_name);
     free(m->map_names);
     linenames_free(&m->lines);

@@ -91,6 +91,11 @@ typedef struct profile_sample {
     double lifetime;           /* seconds (a lifetime band's lower bound); -1: none */
     const namehash *hashes;    /* namehash_of each frame (namehash.h), made once per name
                                   (NULL: none, for a sample made by hand) */
+    const char *const *funcs;  /* read with PROFILE_READ_LINES: per frame, its function as
+                                  frames name it without (a function without a name: the
+                                  frame itself); else NULL.  Compared as pointers: in one
+                                  profile, equal names are one pointer, in frames and funcs
+                                  alike (stackset_site_key) */
 } profile_sample;
 
 typedef struct profile {

@@ -38,9 +38,11 @@ struct stackset {
     uint64_t *hashes; /* per row */
     size_t tcap;
     bool own;         /* rows copy their keys */
-    const char ***keys; /* per row: its frames array, when owned */
+    const char ***keys; /* per row: its frames array, when a copy (else NULL) */
     char **names;     /* interned names (NULL: empty slot) */
     size_t nnames, ncap;
+    ptrmap funcs;     /* a row's frame -> its function, of stacks read with lines
+                         (profile_sample.funcs; absent: the frame itself) */
 };
 
 stackset *stackset_new(size_t nprof, size_t ntypes) { return stackset_new_fixed(nprof, ntypes, 0); }
@@ -62,12 +64,12 @@ void stackset_free(stackset *s)
         return;
     for (size_t i = 0; i < s->nrows; i++) {
         free(s->rows[i]);
-        if (s->own)
-            free(s->keys[i]);
+        free(s->keys[i]);
     }
     for (size_t i = 0; i < s->ncap; i++)
         free(s->names[i]);
     free(s->names);
+    ptrmap_free(&s->funcs);
     free(s->keys);
     free(s->rows);
     free(s->hashes);
@@ -133,6 +135,15 @@ static const char **copy_key(stackset *s, const char *const *frames, const nameh
             free(k);
             return NULL;
         }
+    return k;
+}
+
+/* The frames array alone: the names stay the profile's. */
+static const char **copy_frames(const char *const *frames, size_t n)
+{
+    const char **k = malloc((n ? n : 1) * sizeof *k);
+    if (k && n)
+        memcpy(k, frames, n * sizeof *k);
     return k;
 }
 
@@ -207,12 +218,10 @@ stackset_row *stackset_row_hashed(stackset *s, const char *const *frames, const 
         if (!hs)
             return NULL;
         s->hashes = hs;
-        if (s->own) {
-            const char ***ks = realloc(s->keys, ncap * sizeof *ks);
-            if (!ks)
-                return NULL;
-            s->keys = ks;
-        }
+        const char ***ks = realloc(s->keys, ncap * sizeof *ks);
+        if (!ks)
+            return NULL;
+        s->keys = ks;
         s->cap = ncap;
     }
     size_t ncells = s->nprof * s->ntypes + s->nfixed;
@@ -220,8 +229,12 @@ stackset_row *stackset_row_hashed(stackset *s, const char *const *frames, const 
     if (!row)
         return NULL;
     row->frames = frames;
-    if (s->own) {
-        const char **key = copy_key(s, frames, hashes, n);
+    s->keys[s->nrows] = NULL;
+    if (s->own || n <= STACKSET_SITE_MAX) {
+        /* A site's key is in the caller's room (stackset_site), gone by
+         * the next sample: its frames array is copied, as every key an
+         * owning set makes. */
+        const char **key = s->own ? copy_key(s, frames, hashes, n) : copy_frames(frames, n);
         if (!key) {
             free(row);
             return NULL;
@@ -340,6 +353,29 @@ static int own_frames(stackset *s, const char *const *frames, const namehash *ha
     return 0;
 }
 
+/* Each frame's function (stackset_row_site_name), as the set keeps the
+ * frame: its own copy of the function's name, when it owns its keys
+ * (copies: the profile's pointers' copies).  Once per distinct frame. */
+static int note_funcs(stackset *s, const char *const *frames, const char *const *funcs, size_t n,
+                      ptrmap *copies)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t c;
+        if (ptrmap_get(&s->funcs, frames[i], &c))
+            continue;
+        const char *fn = funcs[i];
+        if (s->own) {
+            if (ptrmap_get(copies, fn, &c))
+                fn = (const char *)(uintptr_t)c;
+            else if (!(fn = intern(s, fn, namehash_of(fn))))
+                return -1;
+        }
+        if (ptrmap_put(&s->funcs, frames[i], (uint64_t)(uintptr_t)fn))
+            return -1;
+    }
+    return 0;
+}
+
 int stackset_add_profile(stackset *s, size_t prof, const profile *p, const long *types,
                          enum stackset_key key)
 {
@@ -350,13 +386,22 @@ int stackset_add_profile(stackset *s, size_t prof, const profile *p, const long 
     for (size_t i = 0; i < p->nsamples; i++) {
         const profile_sample *smp = &p->samples[i];
         const char *const *f = smp->frames;
+        const namehash *h = smp->hashes;
         size_t n = smp->nframes;
-        if (key == STACKSET_SITE)
-            stackset_site_key(&f, &n);
-        const namehash *h = smp->hashes ? smp->hashes + (f - smp->frames) : NULL;
+        stackset_site site;
+        if (key == STACKSET_SITE) {
+            stackset_site_key(&site, f, h, smp->funcs, n);
+            f = site.frames;
+            h = h ? site.hashes : NULL;
+            n = site.n;
+        }
         if (s->own && (err = own_frames(s, f, h, n, &copies, &own, &own_cap)))
             break;
-        stackset_row *r = stackset_row_hashed(s, s->own ? own : f, h, n);
+        const char *const *kf = s->own ? own : f; /* the key as the row keeps it */
+        if (key == STACKSET_STACK && smp->funcs &&
+            (err = note_funcs(s, kf, smp->funcs, n, &copies)))
+            break;
+        stackset_row *r = stackset_row_hashed(s, kf, h, n);
         if (!r) {
             err = -1;
             break;
@@ -379,31 +424,100 @@ size_t stackset_count(const stackset *s) { return s->nrows; }
 
 stackset_row *stackset_get(const stackset *s, size_t i) { return i < s->nrows ? s->rows[i] : NULL; }
 
-void stackset_site_key(const char *const **frames, size_t *n)
+/* Frame i's function: funcs' entry, else what set noted for the frame
+ * (note_funcs), else the frame itself (set NULL: none noted). */
+static const char *func_of(const char *const *frames, const char *const *funcs,
+                           const stackset *set, size_t i)
 {
-    size_t skip = wrappers_skip(*frames, *n);
+    uint64_t v;
+    if (funcs)
+        return funcs[i];
+    if (set && set->funcs.used && ptrmap_get(&set->funcs, frames[i], &v))
+        return (const char *)(uintptr_t)v;
+    return frames[i];
+}
+
+/* Where a site's caller is: the first frame past the site that is not the
+ * site's function again.  Functions compare as pointers (equal names are
+ * one pointer: profile_read.h), so a recursion costs one compare a level,
+ * whatever the names' length or how its frames alternate. */
+static size_t past_repeats(const char *const *frames, const char *const *funcs,
+                           const stackset *set, size_t n, size_t site)
+{
+    const char *s = func_of(frames, funcs, set, site);
+    size_t c = site + 1;
+    while (c < n && func_of(frames, funcs, set, c) == s)
+        c++;
+    return c;
+}
+
+/* The key's frames as indexes into frames (see stackset_site); *via: the
+ * first is the wrapper next to the site. */
+static size_t site_at(const char *const *frames, const char *const *funcs, const stackset *set,
+                      size_t n, size_t at[STACKSET_SITE_MAX], bool *via)
+{
+    size_t m = 0;
+    *via = false;
+    if (n == 0)
+        return 0;
+    size_t site = wrappers_skip(frames, n);
     /* The wrapper next to the site is part of the key, as the name shows
      * it: keyed by site and caller alone, a function's malloc and its
      * strdup were one row in ages and timeline, two in leaks. */
-    size_t from = skip ? skip - 1 : 0, most = skip ? 3 : 2;
-    *frames += from;
-    *n -= from;
-    if (*n > most)
-        *n = most;
+    if (site > 0) {
+        at[m++] = site - 1;
+        *via = true;
+    }
+    at[m++] = site;
+    size_t caller = past_repeats(frames, funcs, set, n, site);
+    if (caller < n)
+        at[m++] = caller;
+    return m;
+}
+
+void stackset_site_key(stackset_site *k, const char *const *frames, const namehash *hashes,
+                       const char *const *funcs, size_t n)
+{
+    size_t at[STACKSET_SITE_MAX];
+    bool via;
+    k->n = site_at(frames, funcs, NULL, n, at, &via);
+    for (size_t i = 0; i < k->n; i++) {
+        k->frames[i] = frames[at[i]];
+        if (hashes)
+            k->hashes[i] = hashes[at[i]];
+    }
+}
+
+/* stackset_site_name's, with set's notes of the frames' functions. */
+static void site_name(char *buf, size_t len, const char *const *frames, const stackset *set,
+                      size_t n)
+{
+    /* A key keys to itself, so a row's name and a stack's agree (timeline
+     * --site reads the stacks'). */
+    size_t at[STACKSET_SITE_MAX];
+    bool via;
+    size_t m = site_at(frames, NULL, set, n, at, &via);
+    /* The wrapper next to the site is named too: without it, a function's
+     * malloc and its strdup would be two rows reading the same. */
+    char wrapper[160] = "";
+    if (via)
+        snprintf(wrapper, sizeof wrapper, " (via %.120s)", frames[at[0]]);
+    size_t site = via ? 1 : 0;
+    if (m == 0)
+        snprintf(buf, len, "(no stack)");
+    else if (m == site + 1)
+        snprintf(buf, len, "%s%s", frames[at[site]], wrapper);
+    else
+        snprintf(buf, len, "%s \xe2\x86\x90 %s%s", frames[at[site]], frames[at[site + 1]],
+                 wrapper);
 }
 
 void stackset_site_name(char *buf, size_t len, const char *const *frames, size_t n)
 {
-    size_t k = wrappers_skip(frames, n);
-    /* The wrapper next to the site is named too: without it, a function's
-     * malloc and its strdup would be two rows reading the same. */
-    char via[160] = "";
-    if (k > 0)
-        snprintf(via, sizeof via, " (via %.120s)", frames[k - 1]);
-    if (n == 0)
-        snprintf(buf, len, "(no stack)");
-    else if (n - k == 1)
-        snprintf(buf, len, "%s%s", frames[k], via);
-    else
-        snprintf(buf, len, "%s \xe2\x86\x90 %s%s", frames[k], frames[k + 1], via);
+    site_name(buf, len, frames, NULL, n);
+}
+
+void stackset_row_site_name(char *buf, size_t len, const stackset *s, const stackset_row *r)
+{
+    site_name(buf, len, r->frames, s, r->nframes);
 }

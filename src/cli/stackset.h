@@ -3,8 +3,8 @@
  * profiles, matched by name, with per-profile, per-type sums.
  *
  * A row is one distinct key: a whole stack, an allocation site (the leaf
- * past allocator wrappers, its caller, and the wrapper it called) or a
- * single function.  Each row
+ * past allocator wrappers, its caller past the site's repeats, and the
+ * wrapper it called: stackset_site) or a single function.  Each row
  * holds nprof x ntypes cells, then nfixed cells of its own, one each, for
  * what a reader keeps once per row, not once per profile; a cell sums the values of the samples that
  * mapped to the row in that profile, and their variances (the estimates of
@@ -13,7 +13,9 @@
  * profile has cells of 0 +- 0.
  *
  * Rows keep pointers to frame names of the profiles they came from, so the
- * profiles must outlive the set, unless the set owns its keys
+ * profiles must outlive the set (a key of up to STACKSET_SITE_MAX frames,
+ * as a site's is, has its array of pointers copied: the caller's array
+ * may go; a longer one is the caller's, kept), unless the set owns its keys
  * (stackset_own_keys): then a new row's frames are copied, each distinct
  * name once, and a profile may be freed once added (leaks and timeline
  * read a long series one profile at a time).  Rows never move once created.
@@ -110,14 +112,46 @@ stackset_row *stackset_get(const stackset *s, size_t i);
 /* Allocation sites: the leaf frames that are allocator wrappers are
  * wrappers.h's (wrappers_skip). */
 
-/* The allocation site key of a stack, in place: the wrapper next to the
- * site (none when the leaf is the site), the site and its caller, so
- * that two keys differ exactly when their stackset_site_name do. */
-void stackset_site_key(const char *const **frames, size_t *n);
+/* An allocation site's key: the wrapper next to the site (none when the
+ * leaf is the site), the site, and its caller, which is the first frame
+ * past the site that is not the site's function again (none when every
+ * one is).  Recursion, or a function inlined into a copy of itself, names
+ * the site's function again: keyed by the next frame, a recursive site
+ * read "copy_command <- copy_command", and each depth of one recursion
+ * made a row of its own.  A frame's function is the frame itself, or,
+ * for a profile read with --lines, its profile_sample.funcs: the name the
+ * frame has without --lines, so that a frame of the site's function at
+ * any line is a repeat ("A a.c:12" of "A a.c:10", and of "A b.c:10" too:
+ * without --lines both are "A").  A frame of a function without a name
+ * ("file:line") is a repeat only of itself.  The rows with --lines are
+ * thus the rows without, each split by the lines of site, caller and
+ * wrapper, but for sites in a function without a name, which without
+ * --lines are named by their mapping ("[FILE]").  Functions compare as
+ * pointers: equal names must be one pointer (a profile's are:
+ * profile_read.h).  frames point at the stack's names (no copies); the
+ * key is not a run of the stack once repeats are skipped, hence the room
+ * here. */
+enum { STACKSET_SITE_MAX = 3 };
+typedef struct stackset_site {
+    const char *frames[STACKSET_SITE_MAX];
+    namehash hashes[STACKSET_SITE_MAX]; /* the frames' hashes, when the stack's were given */
+    size_t n;
+} stackset_site;
 
-/* "leaf <- caller (via wrapper)" (with a UTF-8 arrow) of an allocation
- * site key, or of a whole stack (wrappers skipped first); "(no stack)"
- * when empty. */
+/* The allocation site key of a stack (hashes: its frames' namehash_of, or
+ * NULL; funcs: its profile_sample.funcs, or NULL), so that two keys
+ * differ exactly when their stackset_site_name do.  Allocates nothing. */
+void stackset_site_key(stackset_site *k, const char *const *frames, const namehash *hashes,
+                       const char *const *funcs, size_t n);
+
+/* "site <- caller (via wrapper)" (with a UTF-8 arrow) of an allocation
+ * site key, or of a whole stack whose frames are their own functions
+ * (read without --lines), which is keyed first; "(no stack)" when
+ * empty. */
 void stackset_site_name(char *buf, size_t len, const char *const *frames, size_t n);
+
+/* The same of row r of s, a whole stack's: its frames' functions are
+ * those of the samples stackset_add_profile added (with --lines). */
+void stackset_row_site_name(char *buf, size_t len, const stackset *s, const stackset_row *r);
 
 #endif

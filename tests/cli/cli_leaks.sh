@@ -229,6 +229,29 @@ expect_in "$W/err" "use 'function', 'stack', 'site' or 'tag:KEY'"
 expect_rc 2 hp leaks --wrapper '' "$W/rt/p0.pb" "$W/rt/p1.pb"
 expect_in "$W/err" "^heapprof leaks: --wrapper wants a function name or a shell pattern"
 
+# A recursive site (or one inlined into a copy of itself) is named by its
+# first caller that is not the site again: it read "copy_command ←
+# copy_command", and each depth of a recursion was a site of its own.  Two
+# depths of one recursion are one site in top --by site and timeline, and
+# leaks (a row a stack) names both the same; a site with no other caller
+# stands alone.  Depths 1 and 2 (A;B, A;A;B), which keyed by the next
+# frame differ, must merge.
+python3 "$CLI_SRC/craft_profiles.py" series "$W/rec" 'A;B=1,2' 'A;A;B=1,3' \
+    'xmalloc;copy_command;copy_command=1,4' || fail "craft_profiles.py series failed"
+expect_rc 0 hp top --by site "$W/rec/p1.pb"
+expect_in "$W/out" '^Showing 2 of 2 sites$' "top --by site: two depths of a recursion one site"
+expect_in "$W/out" '^ +5\.00 MiB .*  A ← B$' "top --by site: a recursive site named by its caller"
+expect_in "$W/out" '^ +4\.00 MiB .*  copy_command ← main \(via xmalloc\)$' "top --by site: the wrapper kept"
+expect_not_in "$W/out" 'A ← A' "top --by site: a site named as its own caller"
+expect_rc 0 hp leaks "$W/rec/p0.pb" "$W/rec/p1.pb"
+expect_in "$W/out" '^ +2 .*  A ← B$' "leaks: the deeper stack named by the recursion's caller"
+expect_in "$W/out" '^ +3 .*  A ← B$' "leaks: the shallower stack named the same"
+expect_rc 0 hp timeline -o "$W/rec.svg" "$W/rec/p0.pb" "$W/rec/p1.pb"
+[[ $(grep -c '<title>A ← B' "$W/rec.svg") == 1 ]] ||
+    fail "timeline: not one band 'A ← B': $(grep -o '<title>[^<]*' "$W/rec.svg")"
+grep -q 'A ← A' "$W/rec.svg" && fail "timeline: a band named 'A ← A'"
+expect_rc 0 hp timeline --site 'A ← B' -o "$W/rec1.svg" "$W/rec/p0.pb" "$W/rec/p1.pb"
+
 # Errors.
 expect_rc 2 hp leaks "$W/x.$pid.0001.pb.gz"
 expect_in "$W/err" "needs at least two profiles"

@@ -217,6 +217,19 @@ expect_rc 0 hp timeline --lines --site leak.c:25 "$W/l1.pb" "$W/l3.pb" -o "$W/tl
 expect_in "$W/tl.svg" 'leak /src/app/leak\.c:25 ← main' "a site by line in the legend"
 expect_not_in "$W/tl.svg" 'inl\.h' "a site --site leaves out"
 
+# A recursion: the site's function at another line is the site again, so
+# the caller is the frame that entered it, from any line of the recursion
+# (leak.c:30 under leak.c:31 or 32, under main.c:5): the rows without
+# --lines split by line, not "leak leak.c:30 ← leak leak.c:31".
+craft "$W/rec.pb" --recursive
+expect_rc 0 hp top --by site --lines "$W/rec.pb"
+expect_in "$W/out" '^ +14\.6 KiB .*  leak /src/app/leak\.c:30 ← main /src/app/main\.c:5$' \
+    "--lines: a recursion's three stacks one site, named by the caller that entered it"
+expect_not_in "$W/out" 'leak\.c:30 ← leak' "--lines: a site named as its own caller at another line"
+expect_rc 0 hp timeline --lines --site 'leak.c:30 ← main' "$W/rec.pb" "$W/rec.pb" -o "$W/rec.svg"
+expect_in "$W/rec.svg" '<title>leak /src/app/leak\.c:30 ← main /src/app/main\.c:5' \
+    "--lines: the recursive site in timeline"
+
 # --- bad input ---------------------------------------------------------------------------
 craft "$W/badfile.pb" --bad-file
 expect_rc 1 hp top --lines "$W/badfile.pb"

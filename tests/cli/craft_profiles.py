@@ -49,6 +49,7 @@ Usage:
                                      none); --time: the time stamp, S
                                      seconds after 1700000000 (default 0)
   craft_profiles.py lines OUT [--scale K] [--bad-file] [--huge-file] [--moved]
+                    [--recursive]
                                      OUT (plain pb): an exact profile with
                                      file:line (cli_lines.sh): inlined
                                      frames (helper inl.h:10 in leak
@@ -63,7 +64,21 @@ Usage:
                                      range); --huge-file: 300 more lines of
                                      a function whose file name is 1 MiB;
                                      --moved: leak's line 25 is 26 (the
-                                     same code in another build)
+                                     same code in another build);
+                                     --recursive: leak allocating at
+                                     leak.c:30 under main.c:5, recursing
+                                     from its lines 31 and 32 (3 stacks)
+  craft_profiles.py recursion OUT DEPTH LEN [--lines]
+                                     OUT (plain pb): an exact profile of
+                                     two stacks (1 KiB, 2 KiB) of a
+                                     recursion DEPTH frames deep under
+                                     main, of a function whose name is LEN
+                                     bytes, in two string table entries
+                                     (two functions, alternating); with
+                                     --lines, of one function whose file
+                                     name is LEN bytes, allocating at
+                                     its line 30 and recursing from 31 and
+                                     32, alternating (cli_recursion.sh)
   craft_profiles.py line_edges OUT [--no-func]
                                      OUT (plain pb): frames pprof -lines
                                      names each its own way (main.c:5 the
@@ -303,7 +318,7 @@ def line_(func_id, line):
 
 def lines(args):
     out = args.pop(0)
-    scale, bad_file, huge, moved = 1, False, False, False
+    scale, bad_file, huge, moved, recursive = 1, False, False, False, False
     while args:
         a = args.pop(0)
         if a == "--scale":
@@ -314,6 +329,8 @@ def lines(args):
             huge = True
         elif a == "--moved":
             moved = True
+        elif a == "--recursive":
+            recursive = True
     names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main", "leak",
              "helper", "nofile", "badline", "malloc", "/src/app/main.c",
              "/src/app/./util/../leak.c", "/src/app//inl.h", "/src/app/bad.c",
@@ -351,6 +368,9 @@ def lines(args):
         for k in range(300):
             locs[100 + k] = [(7, k + 1)]
             samples.append(([100 + k, 3], 1))
+    if recursive:  # leak allocating at its line 30, recursing from 31 and 32
+        locs.update({10: [(2, 30)], 11: [(2, 31)], 12: [(2, 32)]})
+        samples += [([10, 11, 3], 3000), ([10, 11, 11, 3], 5000), ([10, 12, 11, 3], 7000)]
     m = bytearray(types())
     for st, b in samples:
         m += field_bytes(2, sample(st, [1, b * scale]))
@@ -365,6 +385,35 @@ def lines(args):
                          field_varint(3, S[name]) + field_varint(4, fs))
     m += strings(names)
     m += field_varint(9, 1700000000 * 10**9) + packed(13, [S[EXACT]])
+    with open(out, "wb") as f:
+        f.write(m)
+
+
+def recursion(out, depth, length, lined):
+    big = "A" * length
+    names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main", big,
+             big if not lined else "A", "/src/" + "d" * length + ".c", "/src/main.c"]
+    # function 1: main; 2 and 3: A, one text twice (no lines), or one
+    # function A at three lines of its long file (lines)
+    funcs = [(1, 6, 10), (2, 7, 9), (3, 8, 9)] if not lined else [(1, 6, 10), (2, 8, 9)]
+    if lined:
+        locs = {1: [(1, 5)], 2: [(2, 30)], 3: [(2, 31)], 4: [(2, 32)]}
+    else:
+        locs = {1: [(1, 0)], 2: [(2, 0)], 3: [(3, 0)], 4: [(2, 0)]}
+    m = bytearray(types())
+    for k, b in enumerate([1024, 2048]):
+        stack = [2] + [3 + (i + k) % 2 for i in range(depth)] + [1]
+        m += field_bytes(2, sample(stack, [1, b]))
+    for lid, ls in sorted(locs.items()):
+        body = field_varint(1, lid) + field_varint(3, 0x1000 + 16 * lid)
+        for f, ln in ls:
+            body += field_bytes(4, line_(f, ln))
+        m += field_bytes(4, body)
+    for fid, name, fname in funcs:
+        m += field_bytes(5, field_varint(1, fid) + field_varint(2, name) +
+                         field_varint(3, name) + field_varint(4, fname))
+    m += strings(names)
+    m += field_varint(9, 1700000000 * 10**9) + packed(13, [5])
     with open(out, "wb") as f:
         f.write(m)
 
@@ -483,6 +532,8 @@ if __name__ == "__main__":
         aged(sys.argv[2:])
     elif what == "lines":
         lines(sys.argv[2:])
+    elif what == "recursion":
+        recursion(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:] == ["--lines"])
     elif what == "line_edges":
         line_edges(sys.argv[2], sys.argv[3:] == ["--no-func"])
     elif what == "lined_stacks":

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# A deep recursion of a function with a long name, or under --lines with a
+# long file name, its frames alternating between two pointers of one name
+# (two string table entries) or between two lines: naming its sites costs
+# a pointer compare per frame, not a scan of the name (each was a scan:
+# a million frames of a 400 KB name kept `top --by site` busy 20 s a
+# sample).
+# What bounds the time is this test's ctest TIMEOUT; the script checks that
+# the recursion is one site (its names, past 1 KB, are cut short: the
+# names of recursive sites are cli_leaks' and cli_lines' to check).
+source "$(dirname "$0")/cli_lib.sh"
+
+craft() { python3 "$CLI_SRC/craft_profiles.py" recursion "$@" || fail "craft_profiles.py recursion $* failed"; }
+DEPTH=1000000 LEN=400000
+craft "$W/rec.pb" $DEPTH $LEN
+craft "$W/lrec.pb" $DEPTH $LEN --lines
+
+site='^ +3\.00 KiB .*  AAAA'
+expect_rc 0 hp top --by site "$W/rec.pb"
+expect_in "$W/out" "$site" "top --by site: the recursion one site"
+expect_in "$W/out" '^Showing 1 of 1 sites$' "top --by site: one site"
+expect_rc 0 hp leaks "$W/rec.pb" "$W/rec.pb"
+expect_rc 0 hp timeline --site 'AAAA' "$W/rec.pb" "$W/rec.pb" -o "$W/rec.svg"
+
+lsite='^ +3\.00 KiB .*  A /src/dddd'
+expect_rc 0 hp top --lines --by site "$W/lrec.pb"
+expect_in "$W/out" "$lsite" "top --lines --by site: the recursion one site"
+expect_in "$W/out" '^Showing 1 of 1 sites$' "top --lines --by site: one site"
+expect_rc 0 hp leaks --lines "$W/lrec.pb" "$W/lrec.pb"
+expect_rc 0 hp timeline --lines --site 'A /src/dddd' "$W/lrec.pb" "$W/lrec.pb" -o "$W/lrec.svg"
+note "ok"

@@ -1,0 +1,233 @@
+/*
+ * test_stackset.c - allocation sites' keys and names (src/cli/stackset.c):
+ * a recursive site, or one inlined into a copy of itself, named by the
+ * first caller that is not the site again ("A ← B", not "A ← A"), alone
+ * when no frame is another ("A"), with the wrapper next to it; the two
+ * depths of one recursion one row, whose key outlives the caller's room
+ * for it; every two stacks of a small alphabet keyed alike exactly when
+ * they are named alike; and under --lines, the site's function at
+ * another line a repeat too (profile_sample.funcs), in a stack's row
+ * name as in a key.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "namehash.h"
+#include "stackset.h"
+
+#define ARROW " \xe2\x86\x90 "
+
+static void assert_name(const char *want, const char *const *frames, size_t n)
+{
+    char got[256];
+    stackset_site_name(got, sizeof got, frames, n);
+    assert_string_equal(got, want);
+}
+
+static void recursion_names(void **state)
+{
+    (void)state;
+    const char *aaab[] = {"A", "A", "A", "B", "main"};
+    assert_name("A" ARROW "B", aaab, 5);
+    assert_name("A" ARROW "B", aaab, 4);
+    const char *aaa[] = {"A", "A", "A"};
+    assert_name("A", aaa, 3);
+    assert_name("A", aaa, 1);
+    const char *wrapped[] = {"malloc", "A", "A", "B"};
+    assert_name("A" ARROW "B (via malloc)", wrapped, 4);
+    assert_name("A (via malloc)", wrapped, 3);
+    const char *ab[] = {"A", "B", "B", "A"}; /* the caller's repeats stay */
+    assert_name("A" ARROW "B", ab, 4);
+    assert_name("(no stack)", NULL, 0);
+    /* Only the site's own name repeats it: a name it begins is another. */
+    const char *prefix[] = {"copy_command", "copy_commands", "main"};
+    assert_name("copy_command" ARROW "copy_commands", prefix, 3);
+}
+
+static void recursion_keys(void **state)
+{
+    (void)state;
+    /* Depths 1 and 2: keyed by the next frame, they differ. */
+    const char *two[] = {"A", "B", "main"}, *three[] = {"A", "A", "B", "main"};
+    namehash h2[3], h3[4];
+    assert_int_equal(namehash_fill(two, 3, h2), 0);
+    assert_int_equal(namehash_fill(three, 4, h3), 0);
+    stackset_site k2, k3;
+    stackset_site_key(&k2, two, h2, NULL, 3);
+    stackset_site_key(&k3, three, h3, NULL, 4);
+    assert_int_equal(k2.n, 2);
+    assert_int_equal(k3.n, 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_string_equal(k2.frames[i], k3.frames[i]);
+        assert_int_equal(k2.hashes[i], namehash_of(k2.frames[i]));
+        assert_int_equal(k3.hashes[i], k2.hashes[i]);
+    }
+    assert_string_equal(k2.frames[1], "B");
+    const char *wrapped[] = {"malloc", "A", "A", "B"};
+    stackset_site kw;
+    stackset_site_key(&kw, wrapped, NULL, NULL, 4);
+    assert_int_equal(kw.n, 3);
+    assert_string_equal(kw.frames[0], "malloc");
+    assert_string_equal(kw.frames[1], "A");
+    assert_string_equal(kw.frames[2], "B");
+    stackset_site_key(&kw, three, NULL, NULL, 2); /* no other frame: the site alone */
+    assert_int_equal(kw.n, 1);
+    stackset_site_key(&kw, NULL, NULL, NULL, 0);
+    assert_int_equal(kw.n, 0);
+
+    /* A profile's two depths of one recursion: one row, "A ← B".  A set
+     * that does not own its keys keeps a copy of the key's array, not the
+     * sample's room for it. */
+    int64_t v2[] = {1, 100}, v3[] = {2, 200};
+    double var[2] = {0};
+    unsigned char sd[2] = {PROFILE_SD_EXACT, PROFILE_SD_EXACT};
+    profile_sample smp[] = {
+        {.frames = two, .nframes = 3, .values = v2, .var = var, .sd = sd, .hashes = h2},
+        {.frames = three, .nframes = 4, .values = v3, .var = var, .sd = sd},
+    };
+    profile p = {.ntypes = 2, .samples = smp, .nsamples = 2};
+    long types[] = {1};
+    stackset *s = stackset_new(1, 1);
+    assert_non_null(s);
+    assert_int_equal(stackset_add_profile(s, 0, &p, types, STACKSET_SITE), 0);
+    assert_int_equal(stackset_count(s), 1);
+    stackset_row *r = stackset_get(s, 0);
+    assert_int_equal(stackset_cell_at(s, r, 0, 0)->val, 300);
+    assert_name("A" ARROW "B", r->frames, r->nframes);
+    stackset_site k;
+    stackset_site_key(&k, wrapped, NULL, NULL, 4);
+    stackset_row *rw = stackset_row_for(s, k.frames, k.n);
+    assert_non_null(rw);
+    memset(&k, 0, sizeof k); /* the caller's room, gone */
+    assert_int_equal(rw->nframes, 3);
+    assert_name("A" ARROW "B (via malloc)", rw->frames, rw->nframes);
+    stackset_free(s);
+}
+
+/* Every stack of up to 4 frames over names (funcs: each name's function,
+ * as profile_sample.funcs, or NULL): keyed alike exactly when named
+ * alike, and a key named as its stack is. */
+static void keys_agree_with_names(const char *const *names, const char *const *funcs,
+                                  size_t nnames)
+{
+    enum { DEPTH = 4, MAXN = 400 };
+    static const char *stacks[MAXN][DEPTH], *fstacks[MAXN][DEPTH];
+    static size_t len[MAXN];
+    size_t m = 0;
+    for (size_t d = 1; d <= DEPTH; d++) {
+        size_t count = 1;
+        for (size_t i = 0; i < d; i++)
+            count *= nnames;
+        for (size_t c = 0; c < count; c++, m++) {
+            assert_true(m < MAXN);
+            size_t x = c;
+            for (size_t i = 0; i < d; i++, x /= nnames) {
+                stacks[m][i] = names[x % nnames];
+                fstacks[m][i] = funcs ? funcs[x % nnames] : names[x % nnames];
+            }
+            len[m] = d;
+        }
+    }
+    static stackset_site key[MAXN];
+    static char name[MAXN][256];
+    for (size_t i = 0; i < m; i++) {
+        stackset_site_key(&key[i], stacks[i], NULL, funcs ? fstacks[i] : NULL, len[i]);
+        stackset_site_name(name[i], sizeof name[i], key[i].frames, key[i].n);
+        if (!funcs) { /* a stack whose frames are their functions: named directly too */
+            char direct[256];
+            stackset_site_name(direct, sizeof direct, stacks[i], len[i]);
+            assert_string_equal(direct, name[i]);
+        }
+    }
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < m; j++) {
+            bool same = key[i].n == key[j].n;
+            for (size_t f = 0; same && f < key[i].n; f++)
+                same = !strcmp(key[i].frames[f], key[j].frames[f]);
+            if (same != !strcmp(name[i], name[j]))
+                fail_msg("stacks %zu and %zu: keys %s, names '%s' and '%s'", i, j,
+                         same ? "equal" : "differ", name[i], name[j]);
+        }
+}
+
+static void agreement(void **state)
+{
+    (void)state;
+    const char *names[] = {"malloc", "xstrdup", "A", "B"};
+    keys_agree_with_names(names, NULL, 4);
+}
+
+/* A stack's site key under --lines: its frames, and their functions. */
+static void assert_lines(const char *want, const char *const *frames, const char *const *funcs,
+                         size_t n)
+{
+    stackset_site k;
+    stackset_site_key(&k, frames, NULL, funcs, n);
+    assert_name(want, k.frames, k.n);
+}
+
+static void lines(void **state)
+{
+    (void)state;
+    /* One pointer per text, as a profile has them. */
+    const char *A = "A", *B = "B", *M = "main", *MA = "malloc";
+    const char *a10 = "A a.c:10", *a12 = "A a.c:12", *b5 = "B b.c:5";
+    const char *rec[] = {a10, a12, a12, b5, "main m.c:3"};
+    const char *recf[] = {A, A, A, B, M};
+    assert_name("A a.c:10" ARROW "A a.c:12", rec, 5); /* their own functions: names differ */
+    assert_lines("A a.c:10" ARROW "B b.c:5", rec, recf, 5);
+    const char *wrapped[] = {"malloc", "A /my dir/a.c:10", "A /my dir/a.c", "A /my dir/a.c:-1",
+                             b5}; /* a file with a space, line 0, a negative line */
+    const char *wrappedf[] = {MA, A, A, A, B};
+    assert_lines("A /my dir/a.c:10" ARROW "B b.c:5 (via malloc)", wrapped, wrappedf, 5);
+    /* Another file of one name is the function without --lines: a repeat. */
+    const char *files[] = {a10, "A b.c:10", b5}, *filesf[] = {A, A, B};
+    assert_lines("A a.c:10" ARROW "B b.c:5", files, filesf, 3);
+    /* A frame of a function without a name is its own: never the site
+     * again, a path with a space or not. */
+    const char *n7 = "/my dir/a.c:7", *n9 = "/my dir/a.c:9";
+    const char *nameless[] = {n7, n9, b5}, *namelessf[] = {n7, n9, B};
+    assert_lines("/my dir/a.c:7" ARROW "/my dir/a.c:9", nameless, namelessf, 3);
+
+    /* A whole stack's row (leaks) is named by the functions its samples
+     * had, in a set that copies its keys as in one that does not. */
+    for (int own = 0; own < 2; own++) {
+        int64_t v[] = {1};
+        double var[1] = {0};
+        unsigned char sd[1] = {PROFILE_SD_EXACT};
+        profile_sample smp = {.frames = rec, .nframes = 5, .values = v, .var = var, .sd = sd,
+                              .funcs = recf};
+        profile p = {.ntypes = 1, .samples = &smp, .nsamples = 1};
+        long types[] = {0};
+        stackset *s = stackset_new(1, 1);
+        assert_non_null(s);
+        if (own)
+            stackset_own_keys(s);
+        assert_int_equal(stackset_add_profile(s, 0, &p, types, STACKSET_STACK), 0);
+        char got[256];
+        stackset_row_site_name(got, sizeof got, s, stackset_get(s, 0));
+        assert_string_equal(got, "A a.c:10" ARROW "B b.c:5");
+        stackset_free(s);
+    }
+
+    const char *names[] = {"malloc", a10, a12, "B b.c:3"}, *funcs[] = {MA, A, A, B};
+    keys_agree_with_names(names, funcs, 4);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(recursion_names),
+        cmocka_unit_test(recursion_keys),
+        cmocka_unit_test(agreement),
+        cmocka_unit_test(lines),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
