@@ -8,12 +8,19 @@
 # What bounds the time is this test's ctest TIMEOUT; the script checks that
 # the recursion is one site (its names, past 1 KB, are cut short: the
 # names of recursive sites are cli_leaks' and cli_lines' to check).
+# A short one, of names written twice, checks that the profile reader made
+# the two one pointer: else the site's caller was the other "AAAA".
 source "$(dirname "$0")/cli_lib.sh"
 
 craft() { python3 "$CLI_SRC/craft_profiles.py" recursion "$@" || fail "craft_profiles.py recursion $* failed"; }
 DEPTH=1000000 LEN=400000
 craft "$W/rec.pb" $DEPTH $LEN
 craft "$W/lrec.pb" $DEPTH $LEN --lines
+
+craft "$W/small.pb" 6 4
+expect_rc 0 hp top --by site "$W/small.pb"
+expect_in "$W/out" '  AAAA ← main$' "top --by site: a name written twice is one function"
+expect_not_in "$W/out" 'AAAA ← AAAA' "top --by site: the site is not its own caller"
 
 site='^ +3\.00 KiB .*  AAAA'
 expect_rc 0 hp top --by site "$W/rec.pb"
