@@ -438,15 +438,20 @@ static const char *func_of(const char *const *frames, const char *const *funcs,
 }
 
 /* Where a site's caller is: the first frame past the site that is not the
- * site's function again.  Functions compare as pointers (equal names are
- * one pointer: profile_read.h), so a recursion costs one compare a level,
- * whatever the names' length or how its frames alternate. */
+ * site's function again, nor the site's frame again.  Functions compare as
+ * pointers (equal names are one pointer: profile_read.h), so a recursion
+ * costs one compare a level, whatever the names' length or how its frames
+ * alternate.  A frame of the site's text is a repeat whatever its
+ * function: under --lines, a function without a name whose file is "A
+ * a.c" at line 10 reads "A a.c:10" as function A's line 10 of a.c does,
+ * and the key's caller, the site's text again, would be dropped from its
+ * name (which reads the key's frames as their own functions). */
 static size_t past_repeats(const char *const *frames, const char *const *funcs,
                            const stackset *set, size_t n, size_t site)
 {
     const char *s = func_of(frames, funcs, set, site);
     size_t c = site + 1;
-    while (c < n && func_of(frames, funcs, set, c) == s)
+    while (c < n && (frames[c] == frames[site] || func_of(frames, funcs, set, c) == s))
         c++;
     return c;
 }

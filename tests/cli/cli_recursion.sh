@@ -22,6 +22,15 @@ expect_rc 0 hp top --by site "$W/small.pb"
 expect_in "$W/out" '  AAAA ← main$' "top --by site: a name written twice is one function"
 expect_not_in "$W/out" 'AAAA ← AAAA' "top --by site: the site is not its own caller"
 
+# Two frames --lines names alike but of two functions: the site's text
+# again is a repeat too, so the key's caller is main, as its name says
+# (it was "A a.c:10" again, and the row read as the stack of the site
+# alone did).
+python3 "$CLI_SRC/craft_profiles.py" same_text "$W/same.pb" || fail "craft_profiles.py same_text failed"
+expect_rc 0 hp top --lines --by site "$W/same.pb"
+expect_in "$W/out" '^ +1000 B .*  A a\.c:10 ← main /src/main\.c:5$' "top --lines --by site: the caller past the site's text"
+expect_in "$W/out" '^Showing 2 of 2 sites$' "top --lines --by site: two sites"
+
 site='^ +3\.00 KiB .*  AAAA'
 expect_rc 0 hp top --by site "$W/rec.pb"
 expect_in "$W/out" "$site" "top --by site: the recursion one site"
