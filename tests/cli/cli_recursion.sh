@@ -38,6 +38,13 @@ expect_in "$W/out" '^Showing 1 of 1 sites$' "top --by site: one site"
 expect_rc 0 hp leaks "$W/rec.pb" "$W/rec.pb"
 expect_rc 0 hp timeline --site 'AAAA' "$W/rec.pb" "$W/rec.pb" -o "$W/rec.svg"
 
+# A recursion of a wrapper (std::) of a 2 MB name: the site is past it,
+# found reading the name once, not at each of a million levels (that took
+# 40 s; the timeout is for a machine under load, far from either).
+craft "$W/std.pb" $DEPTH 2000000 --std
+expect_rc 0 timeout 20 "$HEAPPROF_CLI" top --by site "$W/std.pb"
+expect_in "$W/out" '^ +3\.00 KiB .*  main \(via std::AAAA' "top --by site: past a wrapper's recursion"
+
 lsite='^ +3\.00 KiB .*  A /src/dddd'
 expect_rc 0 hp top --lines --by site "$W/lrec.pb"
 expect_in "$W/out" "$lsite" "top --lines --by site: the recursion one site"

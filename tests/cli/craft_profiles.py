@@ -68,7 +68,7 @@ Usage:
                                      --recursive: leak allocating at
                                      leak.c:30 under main.c:5, recursing
                                      from its lines 31 and 32 (3 stacks)
-  craft_profiles.py recursion OUT DEPTH LEN [--lines]
+  craft_profiles.py recursion OUT DEPTH LEN [--lines | --std]
                                      OUT (plain pb): an exact profile of
                                      two stacks (1 KiB, 2 KiB) of a
                                      recursion DEPTH frames deep under
@@ -78,7 +78,9 @@ Usage:
                                      --lines, of one function whose file
                                      name is LEN bytes, allocating at
                                      its line 30 and recursing from 31 and
-                                     32, alternating (cli_recursion.sh)
+                                     32, alternating; with --std, the
+                                     function's name starts "std::", a
+                                     wrapper (cli_recursion.sh)
   craft_profiles.py same_text OUT    OUT (plain pb): two frames that
                                      --lines names alike, "A a.c:10":
                                      function A at a.c:10, and a function
@@ -396,8 +398,8 @@ def lines(args):
         f.write(m)
 
 
-def recursion(out, depth, length, lined):
-    big = "A" * length
+def recursion(out, depth, length, lined, std=False):
+    big = ("std::" if std else "") + "A" * length
     names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main", big,
              big if not lined else "A", "/src/" + "d" * length + ".c", "/src/main.c"]
     # function 1: main; 2 and 3: A, one text twice (no lines), or one
@@ -560,7 +562,8 @@ if __name__ == "__main__":
     elif what == "lines":
         lines(sys.argv[2:])
     elif what == "recursion":
-        recursion(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:] == ["--lines"])
+        recursion(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:] == ["--lines"],
+                  sys.argv[5:] == ["--std"])
     elif what == "same_text":
         same_text(sys.argv[2])
     elif what == "line_edges":
