@@ -812,8 +812,10 @@ static int run(char **files, size_t n, const leaks_opts *o)
     int rc = !p || !s ? DIAG_FAIL : DIAG_OK;
     if (rc)
         diag_error("out of memory");
-    else
-        stackset_own_keys(s); /* the profiles' samples are freed as they are added */
+    else {
+        stackset_own_keys(s);  /* the profiles' samples are freed as they are added */
+        stackset_name_rows(s); /* print_site names its rows, by their functions */
+    }
     if (!rc)
         rc = load_all(s, p, files, n, o->lines);
     born_totals bt = {0, 0, 0, 0, 0, 0, PROFILE_SD_EXACT, false};

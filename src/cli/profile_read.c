@@ -43,6 +43,7 @@
 #include "linenames.h"
 #include "namehash.h"
 #include "profile.pb-c.h"
+#include "ptrmap.h"
 
 typedef Perftools__Profiles__Profile pb_profile;
 typedef Perftools__Profiles__Location pb_location;
@@ -50,7 +51,8 @@ typedef Perftools__Profiles__Sample pb_sample;
 
 enum {
     FRAMES_MAX = 1 << 25,  /* frames over all samples (a model of 256 MiB of pointers, and
-                              128 MiB of their names' hashes) */
+                              128 MiB of their names' hashes; profile_read_by_tag's
+                              copies as much again) */
     LABEL_TYPES_MAX = 64,  /* sample types whose _sd/_samples labels are looked at */
 };
 
@@ -75,9 +77,8 @@ struct profile_mem {
     const char **map_name; /* per mapping: "[FILE]", or NULL */
     char *map_names;
     linenames lines;       /* the "func file:line" names, with PROFILE_READ_LINES */
-    const char **name_funcs; /* ... and per names entry, its profile_sample.funcs */
-    const char **frame_funcs; /* per frame: funcs' entry (NULL without lines) */
-    const char **tag_funcs;   /* profile_read_by_tag: the samples' frame_funcs */
+    const char **name_funcs; /* ... and per names entry, its function (build_frames) */
+    ptrmap funcs_of;         /* profile_sample.funcs: a distinct frame -> its function */
     const char **frames;
     char **tag_names;       /* profile_read_by_tag: "KEY=value" per string index, and
                                "(no KEY label)" at n_string_table */
@@ -474,15 +475,27 @@ static int build_frames(reader *r, struct profile_mem *m, profile *p)
     m->samples = calloc(pb->n_sample + 1, sizeof *m->samples);
     /* Each location's names hashed once, for the frames to copy. */
     namehash *name_hash = malloc((m->nnames + 1) * sizeof *name_hash);
-    if (m->name_funcs)
-        m->frame_funcs = malloc((total + 1) * sizeof *m->frame_funcs);
     /* Equal names one pointer, the funcs' too (profile_read.h). */
     namehash_set set = NAMEHASH_SET_INIT;
     int e = !m->frames || !m->hashes || !m->samples || !name_hash ||
-            (m->name_funcs && !m->frame_funcs) || namehash_intern(&set, m->names, m->nnames) ||
+            namehash_intern(&set, m->names, m->nnames) ||
             (m->name_funcs && namehash_intern(&set, m->name_funcs, m->nnames)) ||
             namehash_fill(m->names, m->nnames, name_hash);
     namehash_set_free(&set);
+    /* Each distinct frame's function, where it is not the frame itself:
+     * an entry per distinct name, not per frame of every sample (a
+     * pointer per frame grew a 16M-frame profile's reading by 125 MB).
+     * Two frames of one text and two functions (a function without a
+     * name whose file is "A a.c", at line 10, and A at a.c:10) keep the
+     * first's: stackset_site_key counts the site's text a repeat anyway. */
+    for (size_t i = 0; !e && m->name_funcs && i < m->nnames; i++) {
+        uint64_t v;
+        if (m->name_funcs[i] != m->names[i] && !ptrmap_get(&m->funcs_of, m->names[i], &v))
+            e = ptrmap_put(&m->funcs_of, m->names[i], (uint64_t)(uintptr_t)m->name_funcs[i]);
+    }
+    bool lined = m->name_funcs != NULL;
+    free(m->name_funcs);
+    m->name_funcs = NULL;
     if (e) {
         free(name_hash);
         return fail(r, "out of memory");
@@ -492,13 +505,10 @@ static int build_frames(reader *r, struct profile_mem *m, profile *p)
         const pb_sample *s = pb->sample[i];
         m->samples[i].frames = &m->frames[at];
         m->samples[i].hashes = &m->hashes[at];
-        m->samples[i].funcs = m->frame_funcs ? &m->frame_funcs[at] : NULL;
+        m->samples[i].funcs = lined ? &m->funcs_of : NULL;
         for (size_t k = 0; k < s->n_location_id; k++) {
             size_t l = (size_t)find_id(&m->locs, s->location_id[k]);
             memcpy(&m->frames[at], &m->names[m->loc_first[l]], m->loc_count[l] * sizeof *m->names);
-            if (m->frame_funcs)
-                memcpy(&m->frame_funcs[at], &m->name_funcs[m->loc_first[l]],
-                       m->loc_count[l] * sizeof *m->name_funcs);
             memcpy(&m->hashes[at], &name_hash[m->loc_first[l]],
                    m->loc_count[l] * sizeof *name_hash);
             at += m->loc_count[l];
@@ -775,8 +785,6 @@ int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled
     m->ntag_names = m->tag_names ? pb->n_string_table + 1 : 0;
     m->tag_frames = malloc(nptr * sizeof *m->tag_frames);
     m->tag_hashes = malloc(nptr * sizeof *m->tag_hashes);
-    if (m->frame_funcs && !(m->tag_funcs = malloc(nptr * sizeof *m->tag_funcs)))
-        return -1;
     m->tag_name_hashes = malloc((pb->n_string_table + 1) * sizeof *m->tag_name_hashes);
     m->tag_nums = calloc(p->nsamples + 1, sizeof *m->tag_nums);
     m->ntag_nums = m->tag_nums ? p->nsamples : 0;
@@ -785,7 +793,6 @@ int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled
         return -1;
     const char **at = m->tag_frames;
     namehash *hat = m->tag_hashes;
-    const char **fat = m->tag_funcs;
     for (size_t i = 0; i < p->nsamples; i++) {
         size_t v = pb->n_string_table;
         const Perftools__Profiles__Label *num = NULL; /* a numeric label KEY (str 0) */
@@ -806,8 +813,6 @@ int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled
         if (n) {
             memcpy(at, smp->frames, n * sizeof *at);
             memcpy(hat, smp->hashes, n * sizeof *hat);
-            if (fat)
-                memcpy(fat, smp->funcs, n * sizeof *fat);
         }
         if (num) {
             if (!(m->tag_nums[i] = tag_num_name(pb, key, num)))
@@ -819,15 +824,11 @@ int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled
                 return -1;
             hat[n] = m->tag_name_hashes[v];
         }
-        if (fat)
-            fat[n] = at[n]; /* a label is its own function */
-        smp->frames = at;
+        smp->frames = at; /* the label, in no funcs, is its own function */
         smp->hashes = hat;
-        smp->funcs = fat;
         smp->nframes = n + 1;
         at += n + 1;
         hat += n + 1;
-        fat = fat ? fat + n + 1 : NULL;
     }
     return 0;
 }
@@ -1184,9 +1185,8 @@ static void free_model(struct profile_mem *m)
     free(m->loc_count);
     free(m->names);
     free(m->name_funcs);
-    free(m->frame_funcs);
-    free(m->tag_funcs);
-    m->name_funcs = m->frame_funcs = m->tag_funcs = NULL;
+    m->name_funcs = NULL;
+    ptrmap_free(&m->funcs_of);
     free(m->map_name);
     free(m->map_names);
     linenames_free(&m->lines);

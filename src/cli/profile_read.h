@@ -81,6 +81,8 @@ enum profile_sd { PROFILE_SD_EXACT, PROFILE_SD_LABEL, PROFILE_SD_APPROX, PROFILE
 #define PROFILE_DECODE_FLOOR (64ULL << 20)
 #define PROFILE_DECODE_DEFAULT (1ULL << 30)
 
+struct ptrmap; /* ptrmap.h */
+
 typedef struct profile_sample {
     const char *const *frames; /* function names, leaf first */
     size_t nframes;
@@ -91,11 +93,13 @@ typedef struct profile_sample {
     double lifetime;           /* seconds (a lifetime band's lower bound); -1: none */
     const namehash *hashes;    /* namehash_of each frame (namehash.h), made once per name
                                   (NULL: none, for a sample made by hand) */
-    const char *const *funcs;  /* read with PROFILE_READ_LINES: per frame, its function as
-                                  frames name it without (a function without a name: the
-                                  frame itself); else NULL.  Compared as pointers: in one
-                                  profile, equal names are one pointer, in frames and funcs
-                                  alike (stackset_site_key) */
+    const struct ptrmap *funcs; /* read with PROFILE_READ_LINES: a frame (pointer) -> its
+                                  function, as frames name it without; a frame not in it
+                                  (a function without a name, a label) is its own.  One
+                                  map per profile, an entry per distinct name.  Else
+                                  NULL.  Compared as pointers: in one profile, equal
+                                  names are one pointer, in frames and functions alike
+                                  (stackset_site_key) */
 } profile_sample;
 
 typedef struct profile {

@@ -41,6 +41,7 @@ struct stackset {
     const char ***keys; /* per row: its frames array, when a copy (else NULL) */
     char **names;     /* interned names (NULL: empty slot) */
     size_t nnames, ncap;
+    bool name_rows;   /* stackset_name_rows: funcs is kept */
     ptrmap funcs;     /* a row's frame -> its function, of stacks read with lines
                          (profile_sample.funcs; absent: the frame itself) */
 };
@@ -87,6 +88,8 @@ static uint64_t hash_key(const char *const *frames, const namehash *hashes, size
 }
 
 void stackset_own_keys(stackset *s) { s->own = true; }
+
+void stackset_name_rows(stackset *s) { s->name_rows = true; }
 
 static int grow_names(stackset *s)
 {
@@ -353,24 +356,26 @@ static int own_frames(stackset *s, const char *const *frames, const namehash *ha
     return 0;
 }
 
-/* Each frame's function (stackset_row_site_name), as the set keeps the
- * frame: its own copy of the function's name, when it owns its keys
- * (copies: the profile's pointers' copies).  Once per distinct frame. */
-static int note_funcs(stackset *s, const char *const *frames, const char *const *funcs, size_t n,
-                      ptrmap *copies)
+/* The function of each frame of a new row (stackset_row_site_name), as
+ * the set keeps the frame (kept: the row's frames; frames: the profile's,
+ * which funcs knows): its own copy of the function's name, when it owns
+ * its keys (copies: the profile's pointers' copies).  Nothing for a frame
+ * that is its own function, or whose function is noted already. */
+static int note_funcs(stackset *s, const char *const *kept, const char *const *frames,
+                      const ptrmap *funcs, size_t n, ptrmap *copies)
 {
     for (size_t i = 0; i < n; i++) {
-        uint64_t c;
-        if (ptrmap_get(&s->funcs, frames[i], &c))
+        uint64_t f, c;
+        if (!ptrmap_get(funcs, frames[i], &f) || ptrmap_get(&s->funcs, kept[i], &c))
             continue;
-        const char *fn = funcs[i];
+        const char *fn = (const char *)(uintptr_t)f;
         if (s->own) {
             if (ptrmap_get(copies, fn, &c))
                 fn = (const char *)(uintptr_t)c;
             else if (!(fn = intern(s, fn, namehash_of(fn))))
                 return -1;
         }
-        if (ptrmap_put(&s->funcs, frames[i], (uint64_t)(uintptr_t)fn))
+        if (ptrmap_put(&s->funcs, kept[i], (uint64_t)(uintptr_t)fn))
             return -1;
     }
     return 0;
@@ -398,14 +403,17 @@ int stackset_add_profile(stackset *s, size_t prof, const profile *p, const long 
         if (s->own && (err = own_frames(s, f, h, n, &copies, &own, &own_cap)))
             break;
         const char *const *kf = s->own ? own : f; /* the key as the row keeps it */
-        if (key == STACKSET_STACK && smp->funcs &&
-            (err = note_funcs(s, kf, smp->funcs, n, &copies)))
-            break;
+        size_t nrows = s->nrows;
         stackset_row *r = stackset_row_hashed(s, kf, h, n);
         if (!r) {
             err = -1;
             break;
         }
+        /* Only a set whose rows are named as whole stacks reads functions
+         * back, and only a new row's are new. */
+        if (s->name_rows && key == STACKSET_STACK && smp->funcs && s->nrows > nrows &&
+            (err = note_funcs(s, kf, f, smp->funcs, n, &copies)))
+            break;
         for (size_t t = 0; t < s->ntypes; t++) {
             stackset_cell *c = stackset_cell_at(s, r, prof, t);
             if (types[t] < 0)
@@ -424,36 +432,40 @@ size_t stackset_count(const stackset *s) { return s->nrows; }
 
 stackset_row *stackset_get(const stackset *s, size_t i) { return i < s->nrows ? s->rows[i] : NULL; }
 
-/* Frame i's function: funcs' entry, else what set noted for the frame
- * (note_funcs), else the frame itself (set NULL: none noted). */
-static const char *func_of(const char *const *frames, const char *const *funcs,
-                           const stackset *set, size_t i)
+/* Frame i's function: its entry in funcs (a profile's map), or without
+ * funcs in what set noted (note_funcs); else the frame itself. */
+static const char *func_of(const char *const *frames, const ptrmap *funcs, const stackset *set,
+                           size_t i)
 {
     uint64_t v;
-    if (funcs)
-        return funcs[i];
-    if (set && set->funcs.used && ptrmap_get(&set->funcs, frames[i], &v))
+    const ptrmap *m = funcs ? funcs : set ? &set->funcs : NULL;
+    if (m && m->used && ptrmap_get(m, frames[i], &v))
         return (const char *)(uintptr_t)v;
     return frames[i];
 }
 
 /* Where a site's caller is: the first frame past the site that is not the
- * site's function again.  Functions compare as pointers (equal names are
- * one pointer: profile_read.h), so a recursion costs one compare a level,
- * whatever the names' length or how its frames alternate. */
-static size_t past_repeats(const char *const *frames, const char *const *funcs,
+ * site's function again, nor the site's frame again.  Functions compare as
+ * pointers (equal names are one pointer: profile_read.h), so a recursion
+ * costs one compare a level, whatever the names' length or how its frames
+ * alternate.  A frame of the site's text is a repeat whatever its
+ * function: under --lines, a function without a name whose file is "A
+ * a.c" at line 10 reads "A a.c:10" as function A's line 10 of a.c does,
+ * and the key's caller, the site's text again, would be dropped from its
+ * name (which reads the key's frames as their own functions). */
+static size_t past_repeats(const char *const *frames, const ptrmap *funcs,
                            const stackset *set, size_t n, size_t site)
 {
     const char *s = func_of(frames, funcs, set, site);
     size_t c = site + 1;
-    while (c < n && func_of(frames, funcs, set, c) == s)
+    while (c < n && (frames[c] == frames[site] || func_of(frames, funcs, set, c) == s))
         c++;
     return c;
 }
 
 /* The key's frames as indexes into frames (see stackset_site); *via: the
  * first is the wrapper next to the site. */
-static size_t site_at(const char *const *frames, const char *const *funcs, const stackset *set,
+static size_t site_at(const char *const *frames, const ptrmap *funcs, const stackset *set,
                       size_t n, size_t at[STACKSET_SITE_MAX], bool *via)
 {
     size_t m = 0;
@@ -476,7 +488,7 @@ static size_t site_at(const char *const *frames, const char *const *funcs, const
 }
 
 void stackset_site_key(stackset_site *k, const char *const *frames, const namehash *hashes,
-                       const char *const *funcs, size_t n)
+                       const struct ptrmap *funcs, size_t n)
 {
     size_t at[STACKSET_SITE_MAX];
     bool via;

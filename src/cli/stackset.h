@@ -65,6 +65,12 @@ void stackset_free(stackset *s);
  * empty set. */
 void stackset_own_keys(stackset *s);
 
+/* From now on, rows added as whole stacks (STACKSET_STACK) of profiles
+ * read with lines remember their frames' functions, for
+ * stackset_row_site_name; call it on an empty set.  Other sets keep
+ * none (an entry per distinct frame, looked up per new row). */
+void stackset_name_rows(stackset *s);
+
 /* Reorders the profiles: what was profile order[j] becomes profile j
  * (order is a permutation of 0..nprof-1).  0, or -1 when out of memory
  * (the set unchanged). */
@@ -142,7 +148,7 @@ typedef struct stackset_site {
  * NULL; funcs: its profile_sample.funcs, or NULL), so that two keys
  * differ exactly when their stackset_site_name do.  Allocates nothing. */
 void stackset_site_key(stackset_site *k, const char *const *frames, const namehash *hashes,
-                       const char *const *funcs, size_t n);
+                       const struct ptrmap *funcs, size_t n);
 
 /* "site <- caller (via wrapper)" (with a UTF-8 arrow) of an allocation
  * site key, or of a whole stack whose frames are their own functions
@@ -151,7 +157,8 @@ void stackset_site_key(stackset_site *k, const char *const *frames, const nameha
 void stackset_site_name(char *buf, size_t len, const char *const *frames, size_t n);
 
 /* The same of row r of s, a whole stack's: its frames' functions are
- * those of the samples stackset_add_profile added (with --lines). */
+ * those of the samples stackset_add_profile added (with --lines), when
+ * s is stackset_name_rows'. */
 void stackset_row_site_name(char *buf, size_t len, const stackset *s, const stackset_row *r);
 
 #endif

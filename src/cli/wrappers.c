@@ -223,11 +223,38 @@ static bool is_wrapper(const char *frame, bool *rust)
     return false;
 }
 
+/* Whether frame is one of the last distinct frames found wrappers in
+ * this stack (seen[0..n)).  A frame found a wrapper stays one further
+ * in: only "core::" depends on what came before, once Rust's frames were
+ * found, and that stays so. */
+static bool seen_wrapper(const char *const *seen, size_t n, const char *frame)
+{
+    for (size_t i = 0; i < n; i++)
+        if (seen[i] == frame)
+            return true;
+    return false;
+}
+
 size_t wrappers_skip(const char *const *frames, size_t n)
 {
+    /* A recursion of a wrapper (std::, or --wrapper) reads its names
+     * once, not at each level: a profile's equal names are one pointer
+     * (profile_read.h), and a million levels of a 400 KB "std::..." name
+     * took 8 s scanning it at each.  A cycle of up to SEEN functions is
+     * one name read each. */
+    enum { SEEN = 8 };
+    const char *seen[SEEN];
+    size_t nseen = 0, next = 0;
     bool rust = false;
     size_t k = 0;
-    while (k + 1 < n && is_wrapper(frames[k], &rust))
-        k++;
+    for (; k + 1 < n; k++) {
+        if (seen_wrapper(seen, nseen, frames[k]))
+            continue;
+        if (!is_wrapper(frames[k], &rust))
+            break;
+        seen[next] = frames[k];
+        next = (next + 1) % SEEN;
+        nseen += nseen < SEEN;
+    }
     return k;
 }

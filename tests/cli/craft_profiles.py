@@ -68,7 +68,7 @@ Usage:
                                      --recursive: leak allocating at
                                      leak.c:30 under main.c:5, recursing
                                      from its lines 31 and 32 (3 stacks)
-  craft_profiles.py recursion OUT DEPTH LEN [--lines]
+  craft_profiles.py recursion OUT DEPTH LEN [--lines | --std]
                                      OUT (plain pb): an exact profile of
                                      two stacks (1 KiB, 2 KiB) of a
                                      recursion DEPTH frames deep under
@@ -78,7 +78,16 @@ Usage:
                                      --lines, of one function whose file
                                      name is LEN bytes, allocating at
                                      its line 30 and recursing from 31 and
-                                     32, alternating (cli_recursion.sh)
+                                     32, alternating; with --std, the
+                                     function's name starts "std::", a
+                                     wrapper (cli_recursion.sh)
+  craft_profiles.py same_text OUT    OUT (plain pb): two frames that
+                                     --lines names alike, "A a.c:10":
+                                     function A at a.c:10, and a function
+                                     without a name in file "A a.c" at
+                                     line 10, the first under the second
+                                     under main.c:5 (1000 bytes), and the
+                                     second alone (2000)
   craft_profiles.py line_edges OUT [--no-func]
                                      OUT (plain pb): frames pprof -lines
                                      names each its own way (main.c:5 the
@@ -389,8 +398,8 @@ def lines(args):
         f.write(m)
 
 
-def recursion(out, depth, length, lined):
-    big = "A" * length
+def recursion(out, depth, length, lined, std=False):
+    big = ("std::" if std else "") + "A" * length
     names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main", big,
              big if not lined else "A", "/src/" + "d" * length + ".c", "/src/main.c"]
     # function 1: main; 2 and 3: A, one text twice (no lines), or one
@@ -409,6 +418,26 @@ def recursion(out, depth, length, lined):
         for f, ln in ls:
             body += field_bytes(4, line_(f, ln))
         m += field_bytes(4, body)
+    for fid, name, fname in funcs:
+        m += field_bytes(5, field_varint(1, fid) + field_varint(2, name) +
+                         field_varint(3, name) + field_varint(4, fname))
+    m += strings(names)
+    m += field_varint(9, 1700000000 * 10**9) + packed(13, [5])
+    with open(out, "wb") as f:
+        f.write(m)
+
+
+def same_text(out):
+    names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main", "A", "a.c",
+             "A a.c", "/src/main.c"]
+    funcs = [(1, 6, 10), (2, 7, 8), (3, 0, 9)]  # main, A in a.c, nameless in "A a.c"
+    locs = {1: (3, 10), 2: (2, 10), 3: (1, 5)}
+    m = bytearray(types())
+    for stack, b in [([1, 2, 3], 1000), ([1], 2000)]:
+        m += field_bytes(2, sample(stack, [1, b]))
+    for lid, (f, ln) in sorted(locs.items()):
+        m += field_bytes(4, field_varint(1, lid) + field_varint(3, 0x1000 + 16 * lid) +
+                         field_bytes(4, line_(f, ln)))
     for fid, name, fname in funcs:
         m += field_bytes(5, field_varint(1, fid) + field_varint(2, name) +
                          field_varint(3, name) + field_varint(4, fname))
@@ -533,7 +562,10 @@ if __name__ == "__main__":
     elif what == "lines":
         lines(sys.argv[2:])
     elif what == "recursion":
-        recursion(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:] == ["--lines"])
+        recursion(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:] == ["--lines"],
+                  sys.argv[5:] == ["--std"])
+    elif what == "same_text":
+        same_text(sys.argv[2])
     elif what == "line_edges":
         line_edges(sys.argv[2], sys.argv[3:] == ["--no-func"])
     elif what == "lined_stacks":

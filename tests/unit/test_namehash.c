@@ -2,7 +2,8 @@
  * test_namehash.c - frame names hashed once per distinct name
  * (src/cli/namehash.c, ptrmap.c) and the tables keyed by those hashes
  * (stackset.c): the pointer map through its growth, namehash_fill giving
- * each name namehash_of whether its pointer repeats or not, a row found
+ * each name namehash_of whether its pointer repeats or not, namehash_intern
+ * making equal texts one pointer (and texts of one hash two), a row found
  * the same by its names alone and by a profile's hashes, and a set that
  * owns its keys matching the stacks of two profiles whose names are other
  * copies of the same strings (as leaks reads a series: the first profile
@@ -56,6 +57,31 @@ static void fill(void **state)
     assert_int_equal(h[0], h[3]); /* by the bytes, not the pointer */
     assert_int_not_equal(h[0], h[1]);
     assert_int_equal(namehash_fill(names, 0, h), 0);
+}
+
+/* Equal texts become the first pointer of their text, over calls on one
+ * set; texts of one hash (f89621 and f92011: dcd18b8d) stay apart. */
+static void intern(void **state)
+{
+    (void)state;
+    char a1[] = "leak /src/leak.c:25", a2[] = "leak /src/leak.c:25", a3[] = "leak /src/leak.c:25";
+    char c1[] = "f89621", c2[] = "f92011", c3[] = "f92011";
+    assert_int_equal(namehash_of(c1), namehash_of(c2));
+    const char *names[] = {a1, c1, a2, c2, a1, c3};
+    namehash_set set = NAMEHASH_SET_INIT;
+    assert_int_equal(namehash_intern(&set, names, 6), 0);
+    assert_ptr_equal(names[0], a1);
+    assert_ptr_equal(names[2], a1);
+    assert_ptr_equal(names[4], a1);
+    assert_ptr_equal(names[1], c1);
+    assert_ptr_equal(names[3], c2);
+    assert_ptr_equal(names[5], c2);
+    const char *more[] = {a3, c3};
+    assert_int_equal(namehash_intern(&set, more, 2), 0);
+    assert_ptr_equal(more[0], a1);
+    assert_ptr_equal(more[1], c2);
+    namehash_set_free(&set);
+    assert_null(set.seen);
 }
 
 /* A profile of one type whose samples are the given stacks (frames leaf
@@ -197,6 +223,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pointer_map),
         cmocka_unit_test(fill),
+        cmocka_unit_test(intern),
         cmocka_unit_test(rows_by_hash),
         cmocka_unit_test(owned_keys),
         cmocka_unit_test(exact_sums),

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "namehash.h"
+#include "ptrmap.h"
 #include "stackset.h"
 
 #define ARROW " \xe2\x86\x90 "
@@ -111,14 +112,26 @@ static void recursion_keys(void **state)
     stackset_free(s);
 }
 
+/* *m: each of frames[0..n) -> its function funcs[i], as a profile read
+ * with lines maps them (profile_sample.funcs; a frame that is its own
+ * function is not in it). */
+static void funcs_map(ptrmap *m, const char *const *frames, const char *const *funcs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v;
+        if (funcs[i] != frames[i] && !ptrmap_get(m, frames[i], &v))
+            assert_int_equal(ptrmap_put(m, frames[i], (uint64_t)(uintptr_t)funcs[i]), 0);
+    }
+}
+
 /* Every stack of up to 4 frames over names (funcs: each name's function,
- * as profile_sample.funcs, or NULL): keyed alike exactly when named
- * alike, and a key named as its stack is. */
+ * as profile_sample.funcs maps them, or NULL): keyed alike exactly when
+ * named alike, and a key named as its stack is. */
 static void keys_agree_with_names(const char *const *names, const char *const *funcs,
                                   size_t nnames)
 {
     enum { DEPTH = 4, MAXN = 400 };
-    static const char *stacks[MAXN][DEPTH], *fstacks[MAXN][DEPTH];
+    static const char *stacks[MAXN][DEPTH];
     static size_t len[MAXN];
     size_t m = 0;
     for (size_t d = 1; d <= DEPTH; d++) {
@@ -130,15 +143,17 @@ static void keys_agree_with_names(const char *const *names, const char *const *f
             size_t x = c;
             for (size_t i = 0; i < d; i++, x /= nnames) {
                 stacks[m][i] = names[x % nnames];
-                fstacks[m][i] = funcs ? funcs[x % nnames] : names[x % nnames];
             }
             len[m] = d;
         }
     }
     static stackset_site key[MAXN];
     static char name[MAXN][256];
+    ptrmap fm = PTRMAP_INIT;
+    if (funcs)
+        funcs_map(&fm, names, funcs, nnames);
     for (size_t i = 0; i < m; i++) {
-        stackset_site_key(&key[i], stacks[i], NULL, funcs ? fstacks[i] : NULL, len[i]);
+        stackset_site_key(&key[i], stacks[i], NULL, funcs ? &fm : NULL, len[i]);
         stackset_site_name(name[i], sizeof name[i], key[i].frames, key[i].n);
         if (!funcs) { /* a stack whose frames are their functions: named directly too */
             char direct[256];
@@ -155,6 +170,7 @@ static void keys_agree_with_names(const char *const *names, const char *const *f
                 fail_msg("stacks %zu and %zu: keys %s, names '%s' and '%s'", i, j,
                          same ? "equal" : "differ", name[i], name[j]);
         }
+    ptrmap_free(&fm);
 }
 
 static void agreement(void **state)
@@ -169,7 +185,10 @@ static void assert_lines(const char *want, const char *const *frames, const char
                          size_t n)
 {
     stackset_site k;
-    stackset_site_key(&k, frames, NULL, funcs, n);
+    ptrmap fm = PTRMAP_INIT;
+    funcs_map(&fm, frames, funcs, n);
+    stackset_site_key(&k, frames, NULL, &fm, n);
+    ptrmap_free(&fm);
     assert_name(want, k.frames, k.n);
 }
 
@@ -198,24 +217,28 @@ static void lines(void **state)
 
     /* A whole stack's row (leaks) is named by the functions its samples
      * had, in a set that copies its keys as in one that does not. */
+    ptrmap recm = PTRMAP_INIT;
+    funcs_map(&recm, rec, recf, 5);
     for (int own = 0; own < 2; own++) {
         int64_t v[] = {1};
         double var[1] = {0};
         unsigned char sd[1] = {PROFILE_SD_EXACT};
         profile_sample smp = {.frames = rec, .nframes = 5, .values = v, .var = var, .sd = sd,
-                              .funcs = recf};
+                              .funcs = &recm};
         profile p = {.ntypes = 1, .samples = &smp, .nsamples = 1};
         long types[] = {0};
         stackset *s = stackset_new(1, 1);
         assert_non_null(s);
         if (own)
             stackset_own_keys(s);
+        stackset_name_rows(s);
         assert_int_equal(stackset_add_profile(s, 0, &p, types, STACKSET_STACK), 0);
         char got[256];
         stackset_row_site_name(got, sizeof got, s, stackset_get(s, 0));
         assert_string_equal(got, "A a.c:10" ARROW "B b.c:5");
         stackset_free(s);
     }
+    ptrmap_free(&recm);
 
     const char *names[] = {"malloc", a10, a12, "B b.c:3"}, *funcs[] = {MA, A, A, B};
     keys_agree_with_names(names, funcs, 4);

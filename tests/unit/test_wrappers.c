@@ -6,7 +6,8 @@
  * Display>::fmt" is the library's, "<app::Row as core::fmt::Display>::fmt"
  * the program's), core:: only above Rust's allocator frames (a C++
  * namespace core is the program's); --wrapper patterns match a name with
- * or without the " file:line" of --lines.
+ * or without the " file:line" of --lines; a frame met again (a
+ * recursion's) answers as it did the first time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,6 +36,23 @@ static void c_and_cxx(void **state)
     SKIP(1, "malloc", "main");                             /* never all of them */
     SKIP(0, "leak", "main");
     SKIP(0, "mallocate", "main"); /* a prefix of an exact name is not it */
+}
+
+/* Frames met again (one pointer, as a profile's equal names are) answer
+ * as they did: a recursion of wrappers, a cycle of more of them than the
+ * frames remembered, Rust's core:: after its allocator, and a site that
+ * repeats. */
+static void repeats(void **state)
+{
+    (void)state;
+    const char *x = "std::a", *y = "std::b", *m = "main";
+    SKIP(5, "malloc", x, x, y, x, m);
+    SKIP(11, x, "std::1", "std::2", "std::3", "std::4", "std::5", "std::6", "std::7", "std::8",
+         y, x, m); /* x is no longer among the last 8 */
+    const char *c = "core::fmt::write";
+    SKIP(4, "__rust_alloc", c, c, c, m);
+    SKIP(0, c, c, m); /* core:: before Rust's allocator is a program's */
+    SKIP(1, x, m, m, x);
 }
 
 static void python(void **state)
@@ -112,6 +130,7 @@ int main(void)
     diag_quiet(1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(c_and_cxx),
+        cmocka_unit_test(repeats),
         cmocka_unit_test(python),
         cmocka_unit_test(rust),
         cmocka_unit_test(patterns),
