@@ -62,6 +62,7 @@ static bool memfd_refused;
 static int memfd_err;
 static unsigned no_tmpfile;
 static int gone[NDIRS];   /* why a directory is not used any more, or 0 */
+static void (*opened)(int fd); /* http_body_file's, for the call in progress */
 static bool last_named;   /* the last file made had a name (mkostemp) */
 /* The request in progress: memfd_create's errno at [0], directory i's at
  * [1 + i]; 0 where nothing failed (or nothing was tried). */
@@ -113,11 +114,13 @@ static int mkostemp_unlinked(int i)
     int fd = fault_point(FAULT_IO) ? (errno = EIO, -1) : mkostemp(name, O_CLOEXEC);
     if (fd < 0)
         return -1;
+    opened(fd);
     struct stat st;
     bool unlinked = !unlink(name);
     int err = !unlinked ? errno : fstat(fd, &st) ? errno : st.st_nlink ? EEXIST : 0;
     if (!err)
         return fd;
+    opened(-1);
     close(fd);
     if (!unlinked)
         (void)unlink(name);
@@ -135,6 +138,8 @@ static int open_in(int i)
     last_named = false;
     if (!(no_tmpfile & 1U << i)) {
         int fd = fault_open(http_body_dir(i), O_TMPFILE | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            opened(fd);
         if (fd >= 0 || !tmpfile_refused(errno))
             return fd;
         if (tmpfile_unsupported(errno))
@@ -144,10 +149,13 @@ static int open_in(int i)
     return mkostemp_unlinked(i);
 }
 
-int http_body_file(int from, int *at)
+static void opened_none(int fd) { (void)fd; }
+
+int http_body_file(int from, int *at, void (*seen)(int fd))
 {
     int err = ENOENT;
     *at = -1;
+    opened = seen ? seen : opened_none;
     for (int i = from < 0 ? 0 : from; i < NDIRS; i++) {
         if (!http_body_dir(i))
             continue;

@@ -20,7 +20,9 @@
 #     again: nothing is left, and the 500 says why for each directory;
 #  5. where the unlink leaves the file linked (swapped: its name swapped
 #     meanwhile), the file is not used, and that directory not again: one
-#     file at most is left there.
+#     file at most is left there;
+#  6. where the server's descriptors are in the program's table, a fork
+#     child never keeps the profile's file, while it is opened or closed.
 source "$(dirname "$0")/lib.sh"
 need curl curl
 need_env LIVE_TMPFILESHIM
@@ -180,4 +182,47 @@ rm -f -- "${kept[@]}"
 [[ ${#kept[@]} == "${#dirs[@]}" ]] ||
     fail "swapped: expected one file made in each of ${#dirs[@]} directories, got ${#kept[@]}: ${kept[*]}"
 note "files still linked after the unlink: not used, one left"
+
+# 6. Where the server's descriptors are in the program's table (live_prog
+# nopidfd: pidfd_getfd refused), a fork child must not keep a profile file
+# that was opened and not yet made the server's, or closed and no longer
+# remembered: it would hold it at a low number, the parent writing the
+# whole profile into it, for the child's life.  The shim holds the server
+# in the unlink that follows the file's open (parkunlink), then in the
+# body file's close (parkclose), while live_prog forkscan forks children
+# that each report the heapprof files they inherited.
+parked_forks() { # NAME MODE: a request parked in the shim, two forks meanwhile
+    rm -f "$W/parked" "$W/go"
+    HEAPPROF_LIB="" start "$1" LIVE_PRELOAD="$LIVE_TMPFILESHIM $HEAPPROF_LIB" HEAPPROF_SAMPLE=4096 \
+        TMPFILE_SHIM="$2" TMPFILE_SHIM_PARKED="$W/parked" TMPFILE_SHIM_GO="$W/go" -- \
+        nopidfd "$LIVE_PROG" forkscan
+    [[ -n $PORT ]] || fail "$1: no serving line on stderr: $(cat "$W/$1.err" "$W/$1.out")"
+    curl -sS --max-time 90 -o "$W/$1.pb.gz" -w '%{http_code}' "http://127.0.0.1:$PORT/debug/pprof/heap" \
+        >"$W/$1.code" 2>&1 &
+    local curl_pid=$! i n0 n1
+    for ((i = 0; i < 1000; i++)); do [[ -e $W/parked ]] && break; sleep 0.02; done
+    [[ -e $W/parked ]] || fail "$1: the server never reached the shim's $2"
+    n0=$(grep -c '^forked' "$W/$1.out" || true)
+    for ((i = 0; i < 1000; i++)); do
+        (($(grep -c '^forked' "$W/$1.out" || true) > n0 + 2)) && break
+        sleep 0.02
+    done
+    n1=$(grep -c '^forked' "$W/$1.out" || true)
+    touch "$W/go"
+    wait "$curl_pid" || true
+    ((n1 > n0 + 2)) || fail "$1: the program's fork() stopped while the server was parked ($n0, then $n1)"
+    [[ $(cat "$W/$1.code") == 200 ]] || fail "$1: status $(cat "$W/$1.code")"
+    stop "$1"
+    [[ $RC -eq 0 ]] || fail "$1: live_prog forkscan exited $RC: $(cat "$W/$1.out")"
+    ! grep -q '^inherited' "$W/$1.out" ||
+        fail "$1: fork children inherited the profile's file: $(grep '^inherited' "$W/$1.out" | sort | uniq -c | head -3)"
+    note "$1: $((n1 - n0)) children forked while parked in $2 hold no profile file"
+}
+run_plain probe -- "$LIVE_PROG" nopidfd true
+if [[ $RC == 77 ]]; then
+    note "6 skipped: $(cat "$W/probe.out")"
+else
+    parked_forks popen parkunlink
+    parked_forks pclose parkclose
+fi
 note "ok"
