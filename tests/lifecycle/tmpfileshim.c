@@ -33,6 +33,10 @@
  *              a fork child's) waits as park does before it is done (a
  *              slow last close on NFS)
  *
+ *   eiowrite   a write into an unnamed file in /dev/shm ("/dev/shm/#INODE
+ *              (deleted)") fails with EIO, as on a failing disk
+ *   eiowriteall the same in any directory
+ *
  * Each O_TMPFILE open and each linkat appends a line to TMPFILE_SHIM_LOG
  * (when set): "tmpfile DIR OK|refused", "linkat empty OK|failed",
  * "linkat proc OK|failed".
@@ -218,7 +222,8 @@ int close(int fd)
 {
     if (fd >= 64 && missing("parkclose") && gettid() != getpid()) {
         char path[64], to[512];
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        /* The caller's table: heapprof's server thread has one of its own. */
+        snprintf(path, sizeof path, "/proc/thread-self/fd/%d", fd);
         ssize_t n = readlink(path, to, sizeof to - 1);
         if (n > 0) {
             to[n] = '\0';
@@ -228,4 +233,28 @@ int close(int fd)
     }
     close_fn next = (close_fn)dlsym(RTLD_NEXT, "close");
     return next(fd);
+}
+
+typedef ssize_t (*write_fn)(int, const void *, size_t);
+
+/* Modes eiowrite and eiowriteall. */
+ssize_t write(int fd, const void *buf, size_t n)
+{
+    bool all = missing("eiowriteall");
+    if (fd > 2 && (all || missing("eiowrite"))) {
+        char path[64], to[512];
+        /* The caller's table: heapprof's server thread has one of its own. */
+        snprintf(path, sizeof path, "/proc/thread-self/fd/%d", fd);
+        ssize_t k = readlink(path, to, sizeof to - 1);
+        if (k > 0) {
+            to[k] = '\0';
+            if (strstr(to, "/#") && strstr(to, " (deleted)") &&
+                (all || !strncmp(to, "/dev/shm/#", 10))) {
+                errno = EIO;
+                return -1;
+            }
+        }
+    }
+    write_fn next = (write_fn)dlsym(RTLD_NEXT, "write");
+    return next(fd, buf, n);
 }

@@ -22,7 +22,9 @@
 #     meanwhile), the file is not used, and that directory not again: one
 #     file at most is left there;
 #  6. where the server's descriptors are in the program's table, a fork
-#     child never keeps the profile's file, while it is opened or closed.
+#     child never keeps the profile's file, while it is opened or closed;
+#  7. a write failing with EIO: the next directory, as for a full one, and
+#     where all fail, the 500 and stderr say why for each.
 source "$(dirname "$0")/lib.sh"
 need curl curl
 need_env LIVE_TMPFILESHIM
@@ -225,4 +227,31 @@ else
     parked_forks popen parkunlink
     parked_forks pclose parkclose
 fi
+
+# 7. A write that fails with EIO (a failing disk; tmpfileshim.c eiowrite):
+# the next directory is tried, as for a full one; where every directory
+# fails (eiowriteall), the 500 and stderr (once) say why for each.  It
+# was a bare "500 ... Input/output error", nothing on stderr, no other
+# directory tried.
+if [[ ${dirs[0]} == /dev/shm && ${#dirs[@]} -gt 1 ]]; then
+    HEAPPROF_LIB="$LIVE_TMPFILESHIM $HEAPPROF_LIB" start eio HEAPPROF_SAMPLE=4096 TMPDIR="$tmpd" \
+        TMPFILE_SHIM=eiowrite -- churn
+    code=$(curl -sS --max-time 20 -o "$W/eio.pb.gz" -w '%{http_code}' "http://127.0.0.1:$PORT/debug/pprof/heap") ||
+        fail "eio: curl failed"
+    [[ $code == 200 ]] || fail "eio: status $code, expected 200 from ${dirs[1]}: $(head -c 300 "$W/eio.pb.gz")"
+    stop eio
+    said eio "memfd_create is refused (Operation not permitted); the HTTP server renders profiles into unnamed files in ${dirs[1]}"
+    note "a write failing with EIO in /dev/shm: rendered again in ${dirs[1]}, 200"
+fi
+HEAPPROF_LIB="$LIVE_TMPFILESHIM $HEAPPROF_LIB" start eioall HEAPPROF_SAMPLE=4096 TMPDIR="$tmpd" \
+    TMPFILE_SHIM=eiowriteall -- churn
+fetch500 eioall /debug/pprof/heap
+want="500 Internal Server Error: cannot write the profile (memfd_create: Operation not permitted$(reasons 'Input/output error'))"
+[[ $BODY == "$want" ]] || fail "eioall: expected '$want', got '$BODY'"
+fetch500 eioall /debug/pprof/heap
+stop eioall
+r=$(reasons 'Input/output error')
+said eioall "memfd_create is refused (Operation not permitted), and no file in /dev/shm, \$TMPDIR or /tmp takes a profile either (${r#; }); the HTTP server answers profile requests 500 while that lasts"
+note "a write failing with EIO everywhere: 500 and stderr say why for each directory"
+
 note "ok"
