@@ -5,7 +5,7 @@
  * good (memfd_refused, with its errno), the directories tried instead
  * (dirs: /dev/shm, $TMPDIR as it was at start, /tmp), those whose file
  * system has no unnamed files (no_tmpfile, a bit each), those not used
- * any more (gone: a file made there could not be unlinked), whether the
+ * any more (gone: a file made there may be left, not unlinked), whether the
  * last file made had a name, what the request in progress met (why:
  * memfd_create's errno and each directory's, for the 500 and the line),
  * and which of the two stderr lines were said.  A fork child copies it
@@ -102,11 +102,14 @@ int http_body_memfd(void)
  * the unlink, or the profile would be left on disk, readable by whoever
  * can reach that name: where the unlink fails, or the file is still
  * linked after it (its name swapped meanwhile, in a shared directory
- * without the sticky bit, and another file removed), it is closed, and
- * the directory not used again.  A failed unlink is tried again once the
- * file is closed (a file system that refuses to remove an open file:
- * CIFS without POSIX extensions, EBUSY); where that fails too, or the
- * file was moved, one empty file may be left there, never more. */
+ * without the sticky bit, and another file removed), it is closed.  A
+ * failed unlink is tried again once the file is closed (a file system
+ * that refuses to remove an open file: CIFS without POSIX extensions,
+ * EBUSY); where that works, nothing was left, and the directory is tried
+ * again at the next request (the refusal may have passed; on CIFS each
+ * request makes and removes one empty file there).  Where it fails too,
+ * or the file was moved, one empty file may be left there: that
+ * directory is not used again, so never more than one. */
 static int mkostemp_unlinked(int i)
 {
     static char name[sizeof tmpdir + sizeof name_tail]; /* the server thread's */
@@ -122,9 +125,8 @@ static int mkostemp_unlinked(int i)
         return fd;
     opened(-1);
     close(fd);
-    if (!unlinked)
-        (void)unlink(name);
-    gone[i] = err;
+    if (unlinked || unlink(name))
+        gone[i] = err;
     errno = err;
     return -1;
 }
