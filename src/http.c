@@ -42,7 +42,8 @@
  * server).  In the thread's own table, which a fork does not copy, that
  * costs nothing; in the program's, a child forked during that open or
  * close finds the number still to close: published the moment open
- * returns it (http_fds_pending), remembered until after the close.
+ * returns it (http_fds_pending), remembered until after the close; a few
+ * instructions are left where a child may still inherit it (http_fds.h).
  */
 #define _GNU_SOURCE
 #include "http.h"
