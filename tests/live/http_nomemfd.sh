@@ -198,7 +198,9 @@ note "files still linked after the unlink: not used, one left"
 # that each report the heapprof files they inherited.
 parked_forks() { # NAME MODE: a request parked in the shim, two forks meanwhile
     rm -f "$W/parked" "$W/go"
-    HEAPPROF_LIB="" start "$1" LIVE_PRELOAD="$LIVE_TMPFILESHIM $HEAPPROF_LIB" HEAPPROF_SAMPLE=4096 \
+    # Preloaded into the program nopidfd execs, not into nopidfd itself.
+    local preload="$LIVE_TMPFILESHIM $HEAPPROF_LIB"
+    HEAPPROF_LIB="" start "$1" LIVE_PRELOAD="$preload" HEAPPROF_SAMPLE=4096 \
         TMPFILE_SHIM="$2" TMPFILE_SHIM_PARKED="$W/parked" TMPFILE_SHIM_GO="$W/go" -- \
         nopidfd "$LIVE_PROG" forkscan
     [[ -n $PORT ]] || fail "$1: no serving line on stderr: $(cat "$W/$1.err" "$W/$1.out")"
