@@ -59,6 +59,18 @@ static inline bool fdid_same(int fd, const fdid *id)
  * program's next open() got a number it would not have. */
 enum { FDID_FLOOR = 512 };
 
+/* Where fd goes up to: FDID_FLOOR, or 16 under the descriptor limit where
+ * that is lower, or fd itself (not moved) under a limit of 32 or less. */
+static inline long fdid_floor(int fd)
+{
+    struct rlimit rl;
+    long floor = FDID_FLOOR;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < (rlim_t)FDID_FLOOR + 16)
+        floor = rl.rlim_cur > 32 ? (long)rl.rlim_cur - 16 : fd;
+    return floor;
+}
+
 static inline int fdid_move_high(int fd, fdid *id)
 {
     if (!fdid_take(fd, id)) {
@@ -68,11 +80,7 @@ static inline int fdid_move_high(int fd, fdid *id)
         errno = err;
         return -1;
     }
-    struct rlimit rl;
-    long floor = FDID_FLOOR;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        rl.rlim_cur < (rlim_t)FDID_FLOOR + 16)
-        floor = rl.rlim_cur > 32 ? (long)rl.rlim_cur - 16 : fd;
+    long floor = fdid_floor(fd);
     int high = floor > fd ? fcntl(fd, F_DUPFD_CLOEXEC, (int)floor) : -1;
     if (high < 0)
         return fdid_same(fd, id) ? fd : (errno = EBADF, -1);

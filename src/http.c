@@ -36,12 +36,14 @@
  * lock is never held across a blocking call or together with the dump lock.
  * So a profile's fallback file (http_body.h: a path looked up, a file made
  * on a real file system, which a hung NFS $TMPDIR stalls for seconds) is
- * opened before the lock is taken to own it, and a body file is closed
- * after the lock that forgot it (the last close of an unlinked file on
- * NFS is a call to the server).  In the thread's own table, which a fork
- * does not copy, that costs nothing; in the program's, a child forked
- * during that open or close inherits the one descriptor, close-on-exec,
- * until it execs or ends.
+ * opened, moved high and its identity taken before the lock is taken to
+ * remember it, and a body file is checked and closed before the lock that
+ * forgets it (the last close of an unlinked file on NFS is a call to the
+ * server).  In the thread's own table, which a fork does not copy, that
+ * costs nothing; in the program's, a child forked during that open or
+ * close finds the number still to close: published the moment open
+ * returns it (http_fds_pending), remembered until after the close; a few
+ * instructions are left where a child may still inherit it (http_fds.h).
  */
 #define _GNU_SOURCE
 #include "http.h"
@@ -143,26 +145,33 @@ static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 
 /* ---- the table -------------------------------------------------------------- */
 
-/* c's body file closed: forgotten under table_lock, closed after it (see
- * the invariants).  The number, still open when forgotten, is not one the
- * program's open() can be given meanwhile: only its own dup2 or close of
- * our number in those microseconds would be met, as between conn_fd's
- * check and the call. */
+/* c's body file closed after its check and before the lock that forgets
+ * it, so that no file-system call (fstat, the last close of an unlinked
+ * file on NFS) is made under the lock (see the invariants), and a child
+ * forked meanwhile still finds the number to close: while open, it is
+ * remembered; once closed, the child's check fails (http_fds_check).  The
+ * number, still open when checked, is not one the program's open() can
+ * be given meanwhile: only its own dup2 or close of our number in those
+ * microseconds would be met, as between conn_fd's check and the call. */
 void http_drop_body(conn *c)
 {
+    int fd = c->body_fd;
+    if (fd < 0)
+        return;
+    if (http_fds_check(fd))
+        close(fd);
     pthread_mutex_lock(&table_lock);
-    int fd = http_fds_release(c->body_fd);
+    http_fds_forget(fd);
     c->body_fd = -1;
     pthread_mutex_unlock(&table_lock);
-    if (fd >= 0)
-        close(fd);
 }
 
 /* c's body file fd (or -1: none made) made the server's, under
- * table_lock, which the caller holds; fd or -1 (errno). */
-static int own_body(conn *c, int fd, int at)
+ * table_lock, which the caller holds; fd or -1 (errno).  settled: a
+ * fallback file's, http_fds_settle'd outside the lock. */
+static int own_body(conn *c, int fd, int at, bool settled)
 {
-    c->body_fd = own(fd);
+    c->body_fd = settled ? http_fds_keep_pending(fd) : own(fd);
     int err = errno;
     if (fd >= 0 && c->body_fd < 0)
         http_body_failed(at, err);
@@ -172,8 +181,10 @@ static int own_body(conn *c, int fd, int at)
 
 /* A file for c's body (c->body_fd: http_body.h).  A memfd is made in the
  * kernel, with no file system to wait on: made and owned under the lock in
- * one step, as ever.  A fallback file is opened before the lock is taken
- * (see the invariants).  The descriptor, or -1 with errno set. */
+ * one step, as ever.  A fallback file is opened, and in the program's
+ * table moved high and its identity taken, before the lock is taken to
+ * remember it (see the invariants; http_fds_pending says how a child
+ * forked meanwhile closes it).  The descriptor, or -1 with errno set. */
 int http_open_body(conn *c, int from, int *at)
 {
     *at = -1;
@@ -181,18 +192,27 @@ int http_open_body(conn *c, int from, int *at)
     if (from < 0) {
         pthread_mutex_lock(&table_lock);
         bool made = (fd = http_body_memfd()) >= 0;
-        fd = own_body(c, fd, -1);
+        fd = own_body(c, fd, -1, false);
         int err = errno;
         pthread_mutex_unlock(&table_lock);
         errno = err;
         if (made)
             return fd;
     }
-    if ((fd = http_body_file(from, at)) < 0)
+    bool shared = !http_fds_private();
+    if ((fd = http_body_file(from, at, shared ? http_fds_pending : NULL)) < 0)
         return -1;
+    int err = 0;
+    if (shared && (fd = http_fds_settle(fd)) < 0)
+        err = errno;
     pthread_mutex_lock(&table_lock);
-    fd = own_body(c, fd, *at);
-    int err = errno;
+    if (err) {
+        http_fds_pending(-1); /* under the lock: see http_fds_pending */
+        http_body_failed(*at, err);
+    } else {
+        fd = own_body(c, fd, *at, shared);
+        err = errno;
+    }
     pthread_mutex_unlock(&table_lock);
     errno = err;
     return fd;
@@ -876,6 +896,7 @@ static void drop_descriptors(void)
 {
     http_fds_set_private(false);
     http_fds_close_all_shared(-1);
+    http_fds_close_pending();
     listen_fd = -1;
     http_running = 0;
     http_wake[0] = http_wake[1] = -1;

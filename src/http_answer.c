@@ -127,10 +127,12 @@ void http_answer_text(conn *c, int code, const char *why, const char *extra)
 /* Render a profile into a file of its own (a memfd, or http_body.h's
  * fallback) and answer with it: gzipped pprof, or with `text` the text
  * profile of ?debug=1 (heaptext.h), which Go sends as text/plain, not as
- * an attachment.  A fallback directory that is full (a container's
- * /dev/shm is 64 MiB by default) is not the end: the profile is rendered
- * again in the next one, and only where none is left does the client get
- * the 500 that says why (every directory's reason).  The stderr line on
+ * an attachment.  A fallback directory whose file does not take the
+ * profile (full: a container's /dev/shm is 64 MiB by default; or failing:
+ * EIO) is not the end: the profile is rendered again in the next one, and
+ * only where none is left does the client get the 500 that says why
+ * (every directory's reason), stderr once.  ENOMEM is heapprof's own
+ * memory, no file's: no other directory would help.  The stderr line on
  * where profiles go is said once one was written there whole. */
 void http_answer_profile(conn *c, int alloc_default, const dump_snapshot *base, int text)
 {
@@ -148,7 +150,7 @@ void http_answer_profile(conn *c, int alloc_default, const dump_snapshot *base, 
         err = writer_dump_to_fd(c->body_fd, "http", &opt);
         if (!err && fstat(c->body_fd, &st))
             err = errno;
-        if (at < 0 || (err != ENOSPC && err != EDQUOT))
+        if (at < 0 || !err || err == ENOMEM)
             break;
         http_body_failed(at, err);
         http_drop_body(c);

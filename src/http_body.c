@@ -5,7 +5,7 @@
  * good (memfd_refused, with its errno), the directories tried instead
  * (dirs: /dev/shm, $TMPDIR as it was at start, /tmp), those whose file
  * system has no unnamed files (no_tmpfile, a bit each), those not used
- * any more (gone: a file made there could not be unlinked), whether the
+ * any more (gone: a file made there may be left, not unlinked), whether the
  * last file made had a name, what the request in progress met (why:
  * memfd_create's errno and each directory's, for the 500 and the line),
  * and which of the two stderr lines were said.  A fork child copies it
@@ -62,6 +62,7 @@ static bool memfd_refused;
 static int memfd_err;
 static unsigned no_tmpfile;
 static int gone[NDIRS];   /* why a directory is not used any more, or 0 */
+static void (*opened)(int fd); /* http_body_file's, for the call in progress */
 static bool last_named;   /* the last file made had a name (mkostemp) */
 /* The request in progress: memfd_create's errno at [0], directory i's at
  * [1 + i]; 0 where nothing failed (or nothing was tried). */
@@ -101,11 +102,14 @@ int http_body_memfd(void)
  * the unlink, or the profile would be left on disk, readable by whoever
  * can reach that name: where the unlink fails, or the file is still
  * linked after it (its name swapped meanwhile, in a shared directory
- * without the sticky bit, and another file removed), it is closed, and
- * the directory not used again.  A failed unlink is tried again once the
- * file is closed (a file system that refuses to remove an open file:
- * CIFS without POSIX extensions, EBUSY); where that fails too, or the
- * file was moved, one empty file may be left there, never more. */
+ * without the sticky bit, and another file removed), it is closed.  A
+ * failed unlink is tried again once the file is closed (a file system
+ * that refuses to remove an open file: CIFS without POSIX extensions,
+ * EBUSY); where that works, nothing was left, and the directory is tried
+ * again at the next request (the refusal may have passed; on CIFS each
+ * request makes and removes one empty file there).  Where it fails too,
+ * or the file was moved, one empty file may be left there: that
+ * directory is not used again, so never more than one. */
 static int mkostemp_unlinked(int i)
 {
     static char name[sizeof tmpdir + sizeof name_tail]; /* the server thread's */
@@ -113,15 +117,16 @@ static int mkostemp_unlinked(int i)
     int fd = fault_point(FAULT_IO) ? (errno = EIO, -1) : mkostemp(name, O_CLOEXEC);
     if (fd < 0)
         return -1;
+    opened(fd);
     struct stat st;
     bool unlinked = !unlink(name);
     int err = !unlinked ? errno : fstat(fd, &st) ? errno : st.st_nlink ? EEXIST : 0;
     if (!err)
         return fd;
+    opened(-1);
     close(fd);
-    if (!unlinked)
-        (void)unlink(name);
-    gone[i] = err;
+    if (unlinked || unlink(name))
+        gone[i] = err;
     errno = err;
     return -1;
 }
@@ -135,6 +140,8 @@ static int open_in(int i)
     last_named = false;
     if (!(no_tmpfile & 1U << i)) {
         int fd = fault_open(http_body_dir(i), O_TMPFILE | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            opened(fd);
         if (fd >= 0 || !tmpfile_refused(errno))
             return fd;
         if (tmpfile_unsupported(errno))
@@ -144,10 +151,13 @@ static int open_in(int i)
     return mkostemp_unlinked(i);
 }
 
-int http_body_file(int from, int *at)
+static void opened_none(int fd) { (void)fd; }
+
+int http_body_file(int from, int *at, void (*seen)(int fd))
 {
     int err = ENOENT;
     *at = -1;
+    opened = seen ? seen : opened_none;
     for (int i = from < 0 ? 0 : from; i < NDIRS; i++) {
         if (!http_body_dir(i))
             continue;

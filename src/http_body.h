@@ -32,8 +32,11 @@ int http_body_memfd(void);
 /* The fallback: a file for the profile, read-write, close-on-exec, mode
  * 0600 and without a name, in the first directory from index `from` on
  * that gives one (the ones before were tried, or were full), *at set to
- * its index; or -1 (errno set: the last failure met) with *at -1. */
-int http_body_file(int from, int *at);
+ * its index; or -1 (errno set: the last failure met) with *at -1.
+ * seen (unless NULL) is called with each descriptor the moment it is
+ * opened, and with -1 just before one is closed unused: in the program's
+ * table a fork child must find it (http_fds_pending). */
+int http_body_file(int from, int *at, void (*seen)(int fd));
 
 /* The file of directory at (-1: the memfd) did not take the profile, for
  * err: full (ENOSPC, EDQUOT), or not made the server's. */

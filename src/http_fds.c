@@ -2,8 +2,9 @@
  * http_fds.c - see http_fds.h.
  *
  * Data: `owned`, the descriptors of the server's in the program's table,
- * each with its identity (fdid.h); `priv`, whether the server's slots name
- * numbers of the server thread's own table.  Invariant: an entry of
+ * each with its identity (fdid.h); `pend`, a body file's numbers on their
+ * way into `owned`; `priv`, whether the server's slots name numbers of the
+ * server thread's own table.  Invariant: an entry of
  * `owned` is open in the program's table and the server's, or forgotten
  * at its next check; nothing in the server thread's own table is in it.
  */
@@ -50,22 +51,106 @@ static struct owned *entry(int fd)
  * memfd one more, so the program's open() returned a number it would not
  * have without heapprof (a program that closes stdin and opens /dev/null
  * expects 0; lifecycle_host_lowfd). */
-int http_fds_own_shared(int fd)
+static int remember(int fd, const fdid *id)
 {
-    fdid id;
-    if (fd < 0 || (fd = fdid_move_high(fd, &id)) < 0)
-        return -1;
     struct owned *gone = entry(fd); /* a number just given out: what it was is closed */
     if (gone)
         gone->fd = 0;
     for (int i = 0; i < HTTP_FDS_MAX; i++)
         if (owned[i].fd <= 0) {
-            owned[i] = (struct owned){fd + 1, id};
+            owned[i] = (struct owned){fd + 1, *id};
             return fd;
         }
-    close(fd); /* cannot be checked before use: not kept */
+    close(fd); /* cannot be checked before use: not kept (never: the table has room for all) */
     errno = EMFILE;
     return -1;
+}
+
+int http_fds_own_shared(int fd)
+{
+    fdid id;
+    if (fd < 0 || (fd = fdid_move_high(fd, &id)) < 0)
+        return -1;
+    return remember(fd, &id);
+}
+
+/* The body file being made the server's outside the caller's lock
+ * (http_fds_pending): the number open gave at [0], its copy up high at
+ * [1], -1 where none; id, once known, the file's.  Written by the server
+ * thread alone, read by a fork child (http_fds_close_pending).  fork(2)
+ * copies the descriptor table before the memory, and the server thread
+ * runs on between the two: so a number is stored the moment it exists,
+ * and withdrawn only under the lock (which the fork handlers hold across
+ * the whole fork), never once closed: a child that finds a number its
+ * table no longer holds, or holds for another file, fails its check.  The
+ * one exception, a number withdrawn before its close: while id is not
+ * known, when no check could tell our file from another. */
+static struct {
+    int fd[2];
+    bool known;
+    fdid id;
+} pend = {{-1, -1}, false, {0, 0}};
+
+static void pend_set(int i, int fd) { __atomic_store_n(&pend.fd[i], fd, __ATOMIC_RELEASE); }
+
+void http_fds_pending(int fd)
+{
+    __atomic_store_n(&pend.known, false, __ATOMIC_RELEASE);
+    pend_set(1, -1);
+    pend_set(0, fd);
+}
+
+/* fdid_move_high's steps, each new number published as it comes. */
+int http_fds_settle(int fd)
+{
+    fdid id;
+    if (!fdid_take(fd, &id)) {
+        int err = errno;
+        pend_set(0, -1); /* before the close: a child may inherit it, never close another */
+        if (err != EBADF)
+            close(fd);
+        errno = err;
+        return -1;
+    }
+    pend.id = id;
+    __atomic_store_n(&pend.known, true, __ATOMIC_RELEASE);
+    long floor = fdid_floor(fd);
+    int high = floor > fd ? fcntl(fd, F_DUPFD_CLOEXEC, (int)floor) : -1;
+    if (high >= 0)
+        pend_set(1, high);
+    if (high < 0 && fdid_same(fd, &id))
+        return fd; /* no number free up there: the low one it is */
+    if (high < 0 || !fdid_same(high, &id)) { /* fd was the program's by then */
+        if (high >= 0)
+            close(high);
+        errno = EBADF;
+        return -1;
+    }
+    if (fdid_same(fd, &id))
+        close(fd);
+    return high;
+}
+
+int http_fds_keep_pending(int fd)
+{
+    fdid id = pend.id;
+    fd = fd < 0 ? -1 : remember(fd, &id);
+    http_fds_pending(-1);
+    return fd;
+}
+
+void http_fds_close_pending(void)
+{
+    for (int i = 0; i < 2; i++) {
+        int fd = __atomic_load_n(&pend.fd[i], __ATOMIC_ACQUIRE);
+        /* Not known yet: the number open gave a moment ago, which the
+         * program cannot have been given since (only its own close or
+         * dup2 of a number it never opened would reuse it). */
+        if (fd >= 0 && (!__atomic_load_n(&pend.known, __ATOMIC_ACQUIRE) ? i == 0
+                                                                         : fdid_same(fd, &pend.id)))
+            close(fd);
+    }
+    http_fds_pending(-1);
 }
 
 bool http_fds_ours_shared(int fd)
@@ -100,14 +185,19 @@ int http_fds_own(int fd) { return http_fds_private() ? fd : http_fds_own_shared(
  * a number, so an open one is the server's. */
 bool http_fds_ours(int fd) { return http_fds_private() ? fd >= 0 : http_fds_ours_shared(fd); }
 
-int http_fds_release(int fd)
+bool http_fds_check(int fd)
 {
     if (http_fds_private())
-        return fd;
-    if (!http_fds_ours_shared(fd))
-        return -1;
-    entry(fd)->fd = 0;
-    return fd;
+        return fd >= 0;
+    const struct owned *e = entry(fd);
+    return e && fdid_same(fd, &e->id);
+}
+
+void http_fds_forget(int fd)
+{
+    struct owned *e = http_fds_private() ? NULL : entry(fd);
+    if (e)
+        e->fd = 0;
 }
 
 void http_fds_close(int fd)

@@ -58,9 +58,45 @@ int http_fds_own(int fd);
 bool http_fds_ours(int fd);
 /* close(2) of fd if it is still the server's; forgotten either way. */
 void http_fds_close(int fd);
-/* The same, but not closed: fd if it is still the server's (for the
- * caller to close, outside its lock), else -1; forgotten either way. */
-int http_fds_release(int fd);
+/* http_fds_ours without forgetting anything, so without the caller's
+ * lock: for a close outside it (a body file's, whose last close may be a
+ * call to an NFS server), after which the caller, under its lock,
+ * forgets the number (http_fds_forget).  A fork child in between finds
+ * the entry and closes nothing: its check sees a closed number, or
+ * another file. */
+bool http_fds_check(int fd);
+void http_fds_forget(int fd);
+
+/* A body file made the server's in the program's table with the caller's
+ * lock held only to remember it, no file-system call under it (fstat on
+ * NFS may ask the server).  The number is published the moment open
+ * returns it (http_fds_pending(fd), before any other call, and
+ * http_fds_pending(-1) before it is closed unused); http_fds_settle moves
+ * it high and takes its identity, each new number published as it comes
+ * (-1, errno set, when it is lost); http_fds_keep_pending, under the
+ * lock, remembers it as http_fds_own_shared would have, and withdraws
+ * what was published (after a failed settle: http_fds_pending(-1) under
+ * the lock).  A fork child closes what is published and still that file
+ * (http_fds_close_pending, with http_fds_close_all_shared): otherwise it
+ * would inherit the file at a low number for its life, and the parent
+ * would write the profile into it.  What is left: the instructions
+ * between open's or F_DUPFD's return and the store (and a failed
+ * settle's close), which a preemption as the call returns, or the store's
+ * copy-on-write fault waiting for a fork's copy of the memory (which
+ * follows its copy of the table), stretches: under 4 parallel clients
+ * and a program forking nonstop on 2 busy cores, 0 to 4 children in 10^4
+ * forks still got the file (at the low number or the high one), against
+ * 4 in 2279 with the open and move outside the lock unpublished, and none
+ * where the open was under it (which stalled every fork for as long as a
+ * hung open).  Only the kernel storing a new number before it installs
+ * it (recvmsg's SCM_RIGHTS does) or a close-on-fork flag would close it.  One number is
+ * closed in a child unchecked: the one open gave, before its identity is
+ * taken: free in the child unless the program closed it while it
+ * forked. */
+void http_fds_pending(int fd);
+int http_fds_settle(int fd);
+int http_fds_keep_pending(int fd);
+void http_fds_close_pending(void);
 
 /* The same in the program's table, whatever http_fds_private says. */
 int http_fds_own_shared(int fd);

@@ -22,6 +22,20 @@
  *              heapprof-http-* file says it was done but leaves it, as
  *              where its name was swapped for another file's meanwhile
  *              (noted "unlink swapped PATH", for the test to remove it)
+ *   parkunlink O_TMPFILE fails as with notmpfile, and the unlink of a
+ *              heapprof-http-* file waits as park does before it is done:
+ *              the file made, open, not yet the server's (a slow NFS
+ *              remove; the window a fork of the program's must not copy)
+ *   parkclose  O_TMPFILE fails as with notmpfile, and the close of a
+ *              heapprof-http-* file at a number moved high (64 or more: a
+ *              body file done with, not the low number it was opened at)
+ *              by a thread other than the main one (heapprof's server; not
+ *              a fork child's) waits as park does before it is done (a
+ *              slow last close on NFS)
+ *
+ *   eiowrite   a write into an unnamed file in /dev/shm ("/dev/shm/#INODE
+ *              (deleted)") fails with EIO, as on a failing disk
+ *   eiowriteall the same in any directory
  *
  * Each O_TMPFILE open and each linkat appends a line to TMPFILE_SHIM_LOG
  * (when set): "tmpfile DIR OK|refused", "linkat empty OK|failed",
@@ -92,7 +106,8 @@ static int tmpfile_open(const char *dir, int flags)
     if (missing("park"))
         park();
     bool refuse = missing("notmpfile") || missing("busyunlink") || missing("swapped") ||
-                  missing("seccomp") || (missing("marked") && marked(dir));
+                  missing("parkunlink") || missing("parkclose") || missing("seccomp") ||
+                  (missing("marked") && marked(dir));
     char line[4200];
     snprintf(line, sizeof line, "tmpfile %s %s", dir, refuse ? "refused" : "OK");
     note(line);
@@ -174,12 +189,15 @@ int linkat(int olddirfd, const char *old, int newdirfd, const char *new, int fla
 
 typedef int (*unlink_fn)(const char *);
 
-/* Modes busyunlink and swapped, for heapprof's HTTP fallback files. */
+/* Modes busyunlink, swapped and parkunlink, for heapprof's HTTP fallback
+ * files. */
 int unlink(const char *path)
 {
     static char busy_once[4200]; /* the last name refused once */
     const char *base = strrchr(path, '/');
     if (base && !strncmp(base + 1, "heapprof-http-", 14)) {
+        if (missing("parkunlink"))
+            park();
         if (missing("swapped")) {
             char line[4200];
             snprintf(line, sizeof line, "unlink swapped %s", path);
@@ -195,4 +213,48 @@ int unlink(const char *path)
     }
     unlink_fn next = (unlink_fn)dlsym(RTLD_NEXT, "unlink");
     return next(path);
+}
+
+typedef int (*close_fn)(int);
+
+/* Mode parkclose. */
+int close(int fd)
+{
+    if (fd >= 64 && missing("parkclose") && gettid() != getpid()) {
+        char path[64], to[512];
+        /* The caller's table: heapprof's server thread has one of its own. */
+        snprintf(path, sizeof path, "/proc/thread-self/fd/%d", fd);
+        ssize_t n = readlink(path, to, sizeof to - 1);
+        if (n > 0) {
+            to[n] = '\0';
+            if (strstr(to, "/heapprof-http-"))
+                park();
+        }
+    }
+    close_fn next = (close_fn)dlsym(RTLD_NEXT, "close");
+    return next(fd);
+}
+
+typedef ssize_t (*write_fn)(int, const void *, size_t);
+
+/* Modes eiowrite and eiowriteall. */
+ssize_t write(int fd, const void *buf, size_t n)
+{
+    bool all = missing("eiowriteall");
+    if (fd > 2 && (all || missing("eiowrite"))) {
+        char path[64], to[512];
+        /* The caller's table: heapprof's server thread has one of its own. */
+        snprintf(path, sizeof path, "/proc/thread-self/fd/%d", fd);
+        ssize_t k = readlink(path, to, sizeof to - 1);
+        if (k > 0) {
+            to[k] = '\0';
+            if (strstr(to, "/#") && strstr(to, " (deleted)") &&
+                (all || !strncmp(to, "/dev/shm/#", 10))) {
+                errno = EIO;
+                return -1;
+            }
+        }
+    }
+    write_fn next = (write_fn)dlsym(RTLD_NEXT, "write");
+    return next(fd, buf, n);
 }

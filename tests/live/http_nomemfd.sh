@@ -16,11 +16,16 @@
 #     of the fork handlers' (every fork waited for it), and the profile is
 #     served once the open returns;
 #  4. where a file made by name cannot be unlinked while open (busyunlink:
-#     CIFS), it is removed once closed, and that directory is not used
-#     again: nothing is left, and the 500 says why for each directory;
+#     CIFS), it is removed once closed, and that directory tried again at
+#     the next request: nothing is left, and the 500 says why for each
+#     directory;
 #  5. where the unlink leaves the file linked (swapped: its name swapped
 #     meanwhile), the file is not used, and that directory not again: one
-#     file at most is left there.
+#     file at most is left there;
+#  6. where the server's descriptors are in the program's table, a fork
+#     child never keeps the profile's file, while it is opened or closed;
+#  7. a write failing with EIO: the next directory, as for a full one, and
+#     where all fail, the 500 and stderr say why for each.
 source "$(dirname "$0")/lib.sh"
 need curl curl
 need_env LIVE_TMPFILESHIM
@@ -162,10 +167,12 @@ want="500 Internal Server Error: cannot write the profile (memfd_create: Operati
 fetch500 busy /debug/pprof/heap
 [[ $BODY == "$want" ]] || fail "busy: again: expected '$want', got '$BODY'"
 stop busy
+# Nothing was left by the first request: its directories are tried again.
 n=$(grep -c '^unlink busy$' "$W/busy.log" || true)
-[[ $n == "${#dirs[@]}" ]] || fail "busy: expected one file made in each of ${#dirs[@]} directories, got $n"
+[[ $n == $((2 * ${#dirs[@]})) ]] ||
+    fail "busy: expected one file made in each of ${#dirs[@]} directories at each of 2 requests, got $n"
 [[ -z $(ls -A "$tmpd") ]] || fail "busy: left in \$TMPDIR: $(ls -A "$tmpd")"
-note "files that cannot be unlinked while open: none left, 500 for each directory"
+note "files that cannot be unlinked while open: none left, tried again, 500 for each directory"
 
 # 5. A file still linked after its unlink: not used, at most one left.
 HEAPPROF_LIB="$LIVE_TMPFILESHIM $HEAPPROF_LIB" start swapped HEAPPROF_SAMPLE=4096 TMPDIR="$tmpd" \
@@ -180,4 +187,76 @@ rm -f -- "${kept[@]}"
 [[ ${#kept[@]} == "${#dirs[@]}" ]] ||
     fail "swapped: expected one file made in each of ${#dirs[@]} directories, got ${#kept[@]}: ${kept[*]}"
 note "files still linked after the unlink: not used, one left"
+
+# 6. Where the server's descriptors are in the program's table (live_prog
+# nopidfd: pidfd_getfd refused), a fork child must not keep a profile file
+# that was opened and not yet made the server's, or closed and no longer
+# remembered: it would hold it at a low number, the parent writing the
+# whole profile into it, for the child's life.  The shim holds the server
+# in the unlink that follows the file's open (parkunlink), then in the
+# body file's close (parkclose), while live_prog forkscan forks children
+# that each report the heapprof files they inherited.
+parked_forks() { # NAME MODE: a request parked in the shim, two forks meanwhile
+    rm -f "$W/parked" "$W/go"
+    # Preloaded into the program nopidfd execs, not into nopidfd itself.
+    local preload="$LIVE_TMPFILESHIM $HEAPPROF_LIB"
+    HEAPPROF_LIB="" start "$1" LIVE_PRELOAD="$preload" HEAPPROF_SAMPLE=4096 \
+        TMPFILE_SHIM="$2" TMPFILE_SHIM_PARKED="$W/parked" TMPFILE_SHIM_GO="$W/go" -- \
+        nopidfd "$LIVE_PROG" forkscan
+    [[ -n $PORT ]] || fail "$1: no serving line on stderr: $(cat "$W/$1.err" "$W/$1.out")"
+    curl -sS --max-time 90 -o "$W/$1.pb.gz" -w '%{http_code}' "http://127.0.0.1:$PORT/debug/pprof/heap" \
+        >"$W/$1.code" 2>&1 &
+    local curl_pid=$! i n0 n1
+    for ((i = 0; i < 1000; i++)); do [[ -e $W/parked ]] && break; sleep 0.02; done
+    [[ -e $W/parked ]] || fail "$1: the server never reached the shim's $2"
+    n0=$(grep -c '^forked' "$W/$1.out" || true)
+    for ((i = 0; i < 1000; i++)); do
+        (($(grep -c '^forked' "$W/$1.out" || true) > n0 + 2)) && break
+        sleep 0.02
+    done
+    n1=$(grep -c '^forked' "$W/$1.out" || true)
+    touch "$W/go"
+    wait "$curl_pid" || true
+    ((n1 > n0 + 2)) || fail "$1: the program's fork() stopped while the server was parked ($n0, then $n1)"
+    [[ $(cat "$W/$1.code") == 200 ]] || fail "$1: status $(cat "$W/$1.code")"
+    stop "$1"
+    [[ $RC -eq 0 ]] || fail "$1: live_prog forkscan exited $RC: $(cat "$W/$1.out")"
+    ! grep -q '^inherited' "$W/$1.out" ||
+        fail "$1: fork children inherited the profile's file: $(grep '^inherited' "$W/$1.out" | sort | uniq -c | head -3)"
+    note "$1: $((n1 - n0)) children forked while parked in $2 hold no profile file"
+}
+run_plain probe -- "$LIVE_PROG" nopidfd true
+if [[ $RC == 77 ]]; then
+    note "6 skipped: $(cat "$W/probe.out")"
+else
+    parked_forks popen parkunlink
+    parked_forks pclose parkclose
+fi
+
+# 7. A write that fails with EIO (a failing disk; tmpfileshim.c eiowrite):
+# the next directory is tried, as for a full one; where every directory
+# fails (eiowriteall), the 500 and stderr (once) say why for each.  It
+# was a bare "500 ... Input/output error", nothing on stderr, no other
+# directory tried.
+if [[ ${dirs[0]} == /dev/shm && ${#dirs[@]} -gt 1 ]]; then
+    HEAPPROF_LIB="$LIVE_TMPFILESHIM $HEAPPROF_LIB" start eio HEAPPROF_SAMPLE=4096 TMPDIR="$tmpd" \
+        TMPFILE_SHIM=eiowrite -- churn
+    code=$(curl -sS --max-time 20 -o "$W/eio.pb.gz" -w '%{http_code}' "http://127.0.0.1:$PORT/debug/pprof/heap") ||
+        fail "eio: curl failed"
+    [[ $code == 200 ]] || fail "eio: status $code, expected 200 from ${dirs[1]}: $(head -c 300 "$W/eio.pb.gz")"
+    stop eio
+    said eio "memfd_create is refused (Operation not permitted); the HTTP server renders profiles into unnamed files in ${dirs[1]}"
+    note "a write failing with EIO in /dev/shm: rendered again in ${dirs[1]}, 200"
+fi
+HEAPPROF_LIB="$LIVE_TMPFILESHIM $HEAPPROF_LIB" start eioall HEAPPROF_SAMPLE=4096 TMPDIR="$tmpd" \
+    TMPFILE_SHIM=eiowriteall -- churn
+fetch500 eioall /debug/pprof/heap
+want="500 Internal Server Error: cannot write the profile (memfd_create: Operation not permitted$(reasons 'Input/output error'))"
+[[ $BODY == "$want" ]] || fail "eioall: expected '$want', got '$BODY'"
+fetch500 eioall /debug/pprof/heap
+stop eioall
+r=$(reasons 'Input/output error')
+said eioall "memfd_create is refused (Operation not permitted), and no file in /dev/shm, \$TMPDIR or /tmp takes a profile either (${r#; }); the HTTP server answers profile requests 500 while that lasts"
+note "a write failing with EIO everywhere: 500 and stderr say why for each directory"
+
 note "ok"

@@ -12,6 +12,9 @@
  *                             which exits at once, printing "forked N"
  *                             (flushed) as each fork() returns, until
  *                             told to stop
+ *   live_prog forkscan        forkloop, each child first looking through
+ *                             its descriptors for heapprof's HTTP body
+ *                             files: "inherited FD TARGET" for each one
  *   live_prog known           known allocations, some freed (below), then
  *                             wait
  *   live_prog bands           six sites whose objects lived and live for
@@ -98,6 +101,7 @@
  * its own frame.  Uses the weak declarations of <heapprof.h>.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <dlfcn.h>
 #include <heapprof.h>
 #include <pthread.h>
@@ -388,6 +392,51 @@ static int forkloop(void)
         fflush(stdout);
         int st;
         waitpid(pid, &st, 0);
+        usleep(5000);
+    }
+    return 0;
+}
+
+/* The child's descriptors that are heapprof's profile files (a memfd
+ * "/memfd:heapprof-http", a named one "heapprof-http-*", an unnamed one
+ * "/DIR/#INODE (deleted)"), each said on stdout. */
+static void scan_body_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d));) {
+        char path[64], to[512];
+        snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+        ssize_t n = readlink(path, to, sizeof to - 1);
+        if (n <= 0)
+            continue;
+        to[n] = '\0';
+        if (strstr(to, "heapprof-http") || (strstr(to, "/#") && strstr(to, "(deleted)")))
+            dprintf(1, "inherited %s %s\n", e->d_name, to);
+    }
+    closedir(d);
+}
+
+static int forkscan(void)
+{
+    printf("ready\n");
+    fflush(stdout);
+    double end = wait_limit();
+    for (unsigned n = 1; !should_stop(end); n++) {
+        free(keep[n % 64]);
+        keep[n % 64] = churn_alloc(4096);
+        pid_t pid = fork();
+        if (pid < 0)
+            return 1;
+        if (pid == 0) {
+            scan_body_fds();
+            _exit(0);
+        }
+        int st;
+        waitpid(pid, &st, 0);
+        printf("forked %u\n", n); /* after the child's lines */
+        fflush(stdout);
         usleep(5000);
     }
     return 0;
@@ -744,6 +793,8 @@ int main(int argc, char **argv)
         return forker();
     if (!strcmp(mode, "forkloop"))
         return forkloop();
+    if (!strcmp(mode, "forkscan"))
+        return forkscan();
     if (!strcmp(mode, "known"))
         return known();
     if (!strcmp(mode, "bands"))
@@ -760,7 +811,7 @@ int main(int argc, char **argv)
         return latefilter(argc > 2 && !strcmp(argv[2], "tsync"));
     if (!strcmp(mode, "nopidfd") && argc > 2)
         return nopidfd(argv + 2);
-    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | forkloop | known | bands | "
+    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | forkloop | forkscan | known | bands | "
                     "adopt | forklabel | fdsteal conn|listen|wake | daemon | latefilter [tsync] | nopidfd CMD...\n");
     return 2;
 }

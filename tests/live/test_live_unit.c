@@ -729,7 +729,7 @@ static void body_dirs(void **state)
     assert_null(http_body_dir(1));
     assert_string_equal(http_body_dir(2), "/tmp");
     assert_null(http_body_dir(3));
-    int at = -5, fd = http_body_file(2, &at);
+    int at = -5, fd = http_body_file(2, &at, NULL);
     assert_true(fd >= 0);
     assert_int_equal(at, 2);
     struct stat st;
@@ -737,7 +737,7 @@ static void body_dirs(void **state)
     assert_int_equal(st.st_nlink, 0); /* nothing left in /tmp */
     assert_int_equal(st.st_mode & 0777, 0600);
     close(fd);
-    assert_int_equal(http_body_file(3, &at), -1);
+    assert_int_equal(http_body_file(3, &at, NULL), -1);
     assert_int_equal(at, -1);
 }
 
