@@ -128,8 +128,8 @@ void http_answer_text(conn *c, int code, const char *why, const char *extra)
  * fallback) and answer with it: gzipped pprof, or with `text` the text
  * profile of ?debug=1 (heaptext.h), which Go sends as text/plain, not as
  * an attachment.  A fallback directory whose file does not take the
- * profile (full: a container's /dev/shm is 64 MiB by default; or failing:
- * EIO) is not the end: the profile is rendered again in the next one, and
+ * profile (full: a container's /dev/shm is 64 MiB by default; or failing
+ * with any error but ENOMEM: EIO, EFBIG, ...) is not the end: the profile is rendered again in the next one, and
  * only where none is left does the client get the 500 that says why
  * (every directory's reason), stderr once.  ENOMEM is heapprof's own
  * memory, no file's: no other directory would help.  The stderr line on

@@ -125,7 +125,10 @@ static int mkostemp_unlinked(int i)
         return fd;
     opened(-1);
     close(fd);
-    if (unlinked || unlink(name))
+    /* Only EBUSY's refusal may pass with the file closed: after another
+     * failure (ENOENT: the name was moved, and what is there now may be
+     * another's file) the directory is not used again. */
+    if (unlinked || err != EBUSY || unlink(name))
         gone[i] = err;
     errno = err;
     return -1;

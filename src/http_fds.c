@@ -88,16 +88,21 @@ int http_fds_own_shared(int fd)
 static struct {
     int fd[2];
     bool known;
+    pid_t pid; /* the process whose server thread published fd[0] */
     fdid id;
-} pend = {{-1, -1}, false, {0, 0}};
+} pend = {{-1, -1}, false, 0, {0, 0}};
 
 static void pend_set(int i, int fd) { __atomic_store_n(&pend.fd[i], fd, __ATOMIC_RELEASE); }
 
 void http_fds_pending(int fd)
 {
-    __atomic_store_n(&pend.known, false, __ATOMIC_RELEASE);
+    pend_set(0, -1); /* withdrawn before known is cleared: never a stale number unchecked */
     pend_set(1, -1);
-    pend_set(0, fd);
+    __atomic_store_n(&pend.known, false, __ATOMIC_RELEASE);
+    if (fd >= 0) {
+        __atomic_store_n(&pend.pid, getpid(), __ATOMIC_RELEASE);
+        pend_set(0, fd);
+    }
 }
 
 /* fdid_move_high's steps, each new number published as it comes. */
@@ -146,8 +151,9 @@ void http_fds_close_pending(void)
         /* Not known yet: the number open gave a moment ago, which the
          * program cannot have been given since (only its own close or
          * dup2 of a number it never opened would reuse it). */
-        if (fd >= 0 && (!__atomic_load_n(&pend.known, __ATOMIC_ACQUIRE) ? i == 0
-                                                                         : fdid_same(fd, &pend.id)))
+        if (fd >= 0 && (!__atomic_load_n(&pend.known, __ATOMIC_ACQUIRE)
+                            ? i == 0 && getppid() == __atomic_load_n(&pend.pid, __ATOMIC_ACQUIRE)
+                            : fdid_same(fd, &pend.id)))
             close(fd);
     }
     http_fds_pending(-1);

@@ -25,7 +25,9 @@
 #  6. where the server's descriptors are in the program's table, a fork
 #     child never keeps the profile's file, while it is opened or closed;
 #  7. a write failing with EIO: the next directory, as for a full one, and
-#     where all fail, the 500 and stderr say why for each.
+#     where all fail, the 500 and stderr say why for each;
+#  8. a _Fork child's own fork keeps the file the _Fork child opened at the
+#     number the server had just opened (parked) in its parent.
 source "$(dirname "$0")/lib.sh"
 need curl curl
 need_env LIVE_TMPFILESHIM
@@ -226,6 +228,7 @@ parked_forks() { # NAME MODE: a request parked in the shim, two forks meanwhile
     note "$1: $((n1 - n0)) children forked while parked in $2 hold no profile file"
 }
 run_plain probe -- "$LIVE_PROG" nopidfd true
+RC_PROBE=$RC
 if [[ $RC == 77 ]]; then
     note "6 skipped: $(cat "$W/probe.out")"
 else
@@ -258,5 +261,32 @@ stop eioall
 r=$(reasons 'Input/output error')
 said eioall "memfd_create is refused (Operation not permitted), and no file in /dev/shm, \$TMPDIR or /tmp takes a profile either (${r#; }); the HTTP server answers profile requests 500 while that lasts"
 note "a write failing with EIO everywhere: 500 and stderr say why for each directory"
+
+# 8. A child made with _Fork (no fork handlers: it keeps the server's
+# "number just opened" as it was) while the server was held after a
+# profile file's open; it closes every descriptor from 3, as a daemon
+# does, opens a file of its own at that number, and forks: heapprof's fork
+# handler in the grandchild must not close the program's file for the
+# profile's (a review found it did: only a direct child of the process
+# whose server opened the file may take the number unchecked).
+if [[ $RC_PROBE != 77 ]]; then
+    rm -f "$W/parked" "$W/go"
+    HEAPPROF_LIB="" start orphan LIVE_PRELOAD="$LIVE_TMPFILESHIM $HEAPPROF_LIB" HEAPPROF_SAMPLE=4096 \
+        TMPFILE_SHIM=parkunlink TMPFILE_SHIM_PARKED="$W/parked" TMPFILE_SHIM_GO="$W/go" -- \
+        nopidfd "$LIVE_PROG" parkedorphan
+    [[ -n $PORT ]] || fail "orphan: no serving line on stderr: $(cat "$W/orphan.err" "$W/orphan.out")"
+    curl -sS --max-time 90 -o "$W/orphan.pb.gz" -w '%{http_code}' "http://127.0.0.1:$PORT/debug/pprof/heap" \
+        >"$W/orphan.code" 2>&1 &
+    curl_pid=$!
+    for ((i = 0; i < 1000; i++)); do grep -q '^grandchild' "$W/orphan.out" && break; sleep 0.02; done
+    touch "$W/go"
+    wait "$curl_pid" || true
+    stop orphan
+    [[ $RC -eq 0 ]] || fail "orphan: live_prog parkedorphan exited $RC: $(cat "$W/orphan.out" "$W/orphan.err")"
+    grep -qx 'grandchild 3-63 open' "$W/orphan.out" ||
+        fail "orphan: the grandchild's own file was closed: $(grep '^grandchild' "$W/orphan.out" || cat "$W/orphan.out")"
+    [[ $(cat "$W/orphan.code") == 200 ]] || fail "orphan: status $(cat "$W/orphan.code")"
+    note "a _Fork child's fork keeps the file it opened at the server's number"
+fi
 
 note "ok"

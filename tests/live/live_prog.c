@@ -15,6 +15,15 @@
  *   live_prog forkscan        forkloop, each child first looking through
  *                             its descriptors for heapprof's HTTP body
  *                             files: "inherited FD TARGET" for each one
+ *   live_prog parkedorphan    once $TMPFILE_SHIM_PARKED exists (the HTTP
+ *                             server held by tmpfileshim.c after a
+ *                             profile file's open), a child made with
+ *                             _Fork (no fork handlers) closes every
+ *                             descriptor from 3, opens /dev/null at
+ *                             3 to 63 and forks: "grandchild 3-63 open",
+ *                             or "grandchild FD closed" for each of its
+ *                             own files heapprof's fork handler closed;
+ *                             then waits
  *   live_prog known           known allocations, some freed (below), then
  *                             wait
  *   live_prog bands           six sites whose objects lived and live for
@@ -442,6 +451,48 @@ static int forkscan(void)
     return 0;
 }
 
+static int parkedorphan(void)
+{
+    const char *parked = getenv("TMPFILE_SHIM_PARKED");
+    printf("ready\n");
+    fflush(stdout);
+    double end = wait_limit();
+    while (parked && access(parked, F_OK) && !should_stop(end))
+        usleep(10000);
+    if (!parked || access(parked, F_OK))
+        return 2;
+    pid_t orphan = _Fork();
+    if (orphan < 0)
+        return 1;
+    if (orphan == 0) {
+        /* Files of its own at every low number, whichever the server's was. */
+        syscall(SYS_close_range, 3U, ~0U, 0U);
+        for (int k = 3; k < 64; k++)
+            if (open("/dev/null", O_RDONLY) < 0)
+                _exit(1);
+        pid_t pid = fork();
+        if (pid == 0) {
+            int closed = 0;
+            for (int k = 3; k < 64; k++)
+                if (fcntl(k, F_GETFD) < 0) {
+                    dprintf(1, "grandchild %d closed\n", k);
+                    closed++;
+                }
+            if (!closed)
+                dprintf(1, "grandchild 3-63 open\n");
+            _exit(0);
+        }
+        if (pid > 0)
+            waitpid(pid, NULL, 0);
+        _exit(pid > 0 ? 0 : 1);
+    }
+    int st;
+    waitpid(orphan, &st, 0);
+    while (!should_stop(end))
+        usleep(10000);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
 static void *first_push(void *arg)
 {
     push("first");
@@ -795,6 +846,8 @@ int main(int argc, char **argv)
         return forkloop();
     if (!strcmp(mode, "forkscan"))
         return forkscan();
+    if (!strcmp(mode, "parkedorphan"))
+        return parkedorphan();
     if (!strcmp(mode, "known"))
         return known();
     if (!strcmp(mode, "bands"))
@@ -811,7 +864,7 @@ int main(int argc, char **argv)
         return latefilter(argc > 2 && !strcmp(argv[2], "tsync"));
     if (!strcmp(mode, "nopidfd") && argc > 2)
         return nopidfd(argv + 2);
-    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | forkloop | forkscan | known | bands | "
+    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | forkloop | forkscan | parkedorphan | known | bands | "
                     "adopt | forklabel | fdsteal conn|listen|wake | daemon | latefilter [tsync] | nopidfd CMD...\n");
     return 2;
 }
