@@ -92,7 +92,11 @@ void http_fds_forget(int fd);
  * it (recvmsg's SCM_RIGHTS does) or a close-on-fork flag would close it.  One number is
  * closed in a child unchecked: the one open gave, before its identity is
  * taken: free in the child unless the program closed it while it
- * forked. */
+ * forked, and closed only by a direct child of the process that opened
+ * it (a child made with _Fork, no handlers, keeps the parent's pending
+ * number as it was: its own children, whose handlers run, must not take
+ * that number, since the _Fork child may have opened a file of its own
+ * there; live_http_nomemfd step 8). */
 void http_fds_pending(int fd);
 int http_fds_settle(int fd);
 int http_fds_keep_pending(int fd);

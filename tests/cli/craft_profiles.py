@@ -398,6 +398,19 @@ def lines(args):
         f.write(m)
 
 
+def write_indexed(out, m, funcs, names):
+    """m with funcs ((id, name index, file index), the system name the
+    name) and the string table names, the time and sample type 5 as the
+    default, written to out."""
+    for fid, name, fname in funcs:
+        m += field_bytes(5, field_varint(1, fid) + field_varint(2, name) +
+                         field_varint(3, name) + field_varint(4, fname))
+    m += strings(names)
+    m += field_varint(9, 1700000000 * 10**9) + packed(13, [5])
+    with open(out, "wb") as f:
+        f.write(m)
+
+
 def recursion(out, depth, length, lined, std=False):
     big = ("std::" if std else "") + "A" * length
     names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main", big,
@@ -418,13 +431,7 @@ def recursion(out, depth, length, lined, std=False):
         for f, ln in ls:
             body += field_bytes(4, line_(f, ln))
         m += field_bytes(4, body)
-    for fid, name, fname in funcs:
-        m += field_bytes(5, field_varint(1, fid) + field_varint(2, name) +
-                         field_varint(3, name) + field_varint(4, fname))
-    m += strings(names)
-    m += field_varint(9, 1700000000 * 10**9) + packed(13, [5])
-    with open(out, "wb") as f:
-        f.write(m)
+    write_indexed(out, m, funcs, names)
 
 
 def same_text(out):
@@ -438,13 +445,7 @@ def same_text(out):
     for lid, (f, ln) in sorted(locs.items()):
         m += field_bytes(4, field_varint(1, lid) + field_varint(3, 0x1000 + 16 * lid) +
                          field_bytes(4, line_(f, ln)))
-    for fid, name, fname in funcs:
-        m += field_bytes(5, field_varint(1, fid) + field_varint(2, name) +
-                         field_varint(3, name) + field_varint(4, fname))
-    m += strings(names)
-    m += field_varint(9, 1700000000 * 10**9) + packed(13, [5])
-    with open(out, "wb") as f:
-        f.write(m)
+    write_indexed(out, m, funcs, names)
 
 
 def line_edges(out, no_func=False):
