@@ -110,31 +110,45 @@ n=$(grep -cxF "tmpfile $dir refused" "$W/seccomp.log" || true)
 [[ $n == 1 ]] || fail "seccomp: O_TMPFILE asked $n times in $dir (once: it is remembered): $(cat "$W/seccomp.log")"
 note "O_TMPFILE refused with EPERM: named files ok"
 
+# parked_get NAME: GET /debug/pprof/heap of run NAME in the background
+# (CURL_PID; the body in NAME.pb.gz, the status in NAME.code), returning
+# once tmpfileshim.c holds the server (the file $W/parked exists).
+parked_get() {
+    [[ -n $PORT ]] || fail "$1: no serving line on stderr: $(cat "$W/$1.err" "$W/$1.out")"
+    curl -sS --max-time 90 -o "$W/$1.pb.gz" -w '%{http_code}' "http://127.0.0.1:$PORT/debug/pprof/heap" \
+        >"$W/$1.code" 2>&1 &
+    CURL_PID=$!
+    local i
+    for ((i = 0; i < 1000; i++)); do [[ -e $W/parked ]] && break; sleep 0.02; done
+    [[ -e $W/parked ]] || fail "$1: the server never reached the shim"
+}
+# forks_go_on NAME K: while the server is held, run NAME's forks go on (K
+# more "forked" lines within 20 s: a fork under way when it was held may
+# still end after); sets N0 and N1, the counts before and after.
+forks_go_on() {
+    local i
+    N0=$(grep -c '^forked' "$W/$1.out" || true)
+    for ((i = 0; i < 1000; i++)); do
+        (($(grep -c '^forked' "$W/$1.out" || true) >= N0 + $2)) && break
+        sleep 0.02
+    done
+    N1=$(grep -c '^forked' "$W/$1.out" || true)
+    ((N1 >= N0 + $2)) ||
+        fail "$1: the program's fork() stopped while the server was held ($N0 forks, then $N1 in 20 s)"
+}
+
 # 3. The fallback's open blocked: the program's forks go on meanwhile.
 rm -f "$W/parked" "$W/go"
 HEAPPROF_LIB="$LIVE_TMPFILESHIM $HEAPPROF_LIB" start park HEAPPROF_SAMPLE=4096 \
     TMPFILE_SHIM=park TMPFILE_SHIM_PARKED="$W/parked" TMPFILE_SHIM_GO="$W/go" -- forkloop
-[[ -n $PORT ]] || fail "park: no serving line on stderr: $(cat "$W/park.err")"
-curl -sS --max-time 90 -o "$W/park.pb.gz" -w '%{http_code}' "http://127.0.0.1:$PORT/debug/pprof/heap" \
-    >"$W/park.code" 2>&1 &
-curl_pid=$!
-for ((i = 0; i < 1000; i++)); do [[ -e $W/parked ]] && break; sleep 0.02; done
-[[ -e $W/parked ]] || fail "park: the server never opened a fallback file"
-# A fork under way when the open began may still end after it: two more.
-n0=$(grep -c '^forked' "$W/park.out" || true)
-for ((i = 0; i < 1000; i++)); do
-    (($(grep -c '^forked' "$W/park.out" || true) > n0 + 1)) && break
-    sleep 0.02
-done
-n1=$(grep -c '^forked' "$W/park.out" || true)
+parked_get park
+forks_go_on park 2
 touch "$W/go"
-wait "$curl_pid" || true
-((n1 > n0 + 1)) ||
-    fail "park: the program's fork() stopped while the server's open was blocked ($n0 forks, then $n1 in 20 s)"
+wait "$CURL_PID" || true
 [[ $(cat "$W/park.code") == 200 ]] || fail "park: status $(cat "$W/park.code") once the open returned"
 stop park
 [[ $RC -eq 0 ]] || fail "live_prog forkloop exited $RC"
-note "a blocked open: forks went on ($n0 forks, then $n1), then 200"
+note "a blocked open: forks went on ($N0 forks, then $N1), then 200"
 
 # The directories a profile is tried in below, $TMPDIR in the work directory.
 tmpd="$W/tmpd"
@@ -205,27 +219,16 @@ parked_forks() { # NAME MODE: a request parked in the shim, two forks meanwhile
     HEAPPROF_LIB="" start "$1" LIVE_PRELOAD="$preload" HEAPPROF_SAMPLE=4096 \
         TMPFILE_SHIM="$2" TMPFILE_SHIM_PARKED="$W/parked" TMPFILE_SHIM_GO="$W/go" -- \
         nopidfd "$LIVE_PROG" forkscan
-    [[ -n $PORT ]] || fail "$1: no serving line on stderr: $(cat "$W/$1.err" "$W/$1.out")"
-    curl -sS --max-time 90 -o "$W/$1.pb.gz" -w '%{http_code}' "http://127.0.0.1:$PORT/debug/pprof/heap" \
-        >"$W/$1.code" 2>&1 &
-    local curl_pid=$! i n0 n1
-    for ((i = 0; i < 1000; i++)); do [[ -e $W/parked ]] && break; sleep 0.02; done
-    [[ -e $W/parked ]] || fail "$1: the server never reached the shim's $2"
-    n0=$(grep -c '^forked' "$W/$1.out" || true)
-    for ((i = 0; i < 1000; i++)); do
-        (($(grep -c '^forked' "$W/$1.out" || true) > n0 + 2)) && break
-        sleep 0.02
-    done
-    n1=$(grep -c '^forked' "$W/$1.out" || true)
+    parked_get "$1"
+    forks_go_on "$1" 3
     touch "$W/go"
-    wait "$curl_pid" || true
-    ((n1 > n0 + 2)) || fail "$1: the program's fork() stopped while the server was parked ($n0, then $n1)"
+    wait "$CURL_PID" || true
     [[ $(cat "$W/$1.code") == 200 ]] || fail "$1: status $(cat "$W/$1.code")"
     stop "$1"
     [[ $RC -eq 0 ]] || fail "$1: live_prog forkscan exited $RC: $(cat "$W/$1.out")"
     ! grep -q '^inherited' "$W/$1.out" ||
         fail "$1: fork children inherited the profile's file: $(grep '^inherited' "$W/$1.out" | sort | uniq -c | head -3)"
-    note "$1: $((n1 - n0)) children forked while parked in $2 hold no profile file"
+    note "$1: $((N1 - N0)) children forked while parked in $2 hold no profile file"
 }
 run_plain probe -- "$LIVE_PROG" nopidfd true
 RC_PROBE=$RC
@@ -274,13 +277,10 @@ if [[ $RC_PROBE != 77 ]]; then
     HEAPPROF_LIB="" start orphan LIVE_PRELOAD="$LIVE_TMPFILESHIM $HEAPPROF_LIB" HEAPPROF_SAMPLE=4096 \
         TMPFILE_SHIM=parkunlink TMPFILE_SHIM_PARKED="$W/parked" TMPFILE_SHIM_GO="$W/go" -- \
         nopidfd "$LIVE_PROG" parkedorphan
-    [[ -n $PORT ]] || fail "orphan: no serving line on stderr: $(cat "$W/orphan.err" "$W/orphan.out")"
-    curl -sS --max-time 90 -o "$W/orphan.pb.gz" -w '%{http_code}' "http://127.0.0.1:$PORT/debug/pprof/heap" \
-        >"$W/orphan.code" 2>&1 &
-    curl_pid=$!
+    parked_get orphan
     for ((i = 0; i < 1000; i++)); do grep -q '^grandchild' "$W/orphan.out" && break; sleep 0.02; done
     touch "$W/go"
-    wait "$curl_pid" || true
+    wait "$CURL_PID" || true
     stop orphan
     [[ $RC -eq 0 ]] || fail "orphan: live_prog parkedorphan exited $RC: $(cat "$W/orphan.out" "$W/orphan.err")"
     grep -qx 'grandchild 3-63 open' "$W/orphan.out" ||
