@@ -52,7 +52,8 @@ typedef Perftools__Profiles__Sample pb_sample;
 enum {
     FRAMES_MAX = 1 << 25,  /* frames over all samples (a model of 256 MiB of pointers, and
                               128 MiB of their names' hashes; profile_read_by_tag's
-                              copies as much again) */
+                              copies as much again, and so may list_stack_funcs
+                              under --lines) */
     LABEL_TYPES_MAX = 64,  /* sample types whose _sd/_samples labels are looked at */
 };
 
@@ -78,7 +79,9 @@ struct profile_mem {
     char *map_names;
     linenames lines;       /* the "func file:line" names, with PROFILE_READ_LINES */
     const char **name_funcs; /* ... and per names entry, its function (build_frames) */
-    ptrmap funcs_of;         /* profile_sample.funcs: a distinct frame -> its function */
+    ptrmap funcs_of;         /* profile_sample.funcs: a distinct frame -> its function,
+                                and a stack of a mixed text -> its frames' functions */
+    const char **stack_funcs; /* the latter lists, back to back (NULL: none) */
     const char **frames;
     char **tag_names;       /* profile_read_by_tag: "KEY=value" per string index, and
                                "(no KEY label)" at n_string_table */
@@ -459,6 +462,83 @@ static int build_line_names(reader *r, struct profile_mem *m, profile *p)
     return 0;
 }
 
+/* With lines: a flag per location (in *out, NULL when none is) telling
+ * whether one of its names is a mixed text, one that frames of two
+ * functions read alike: function "A" of file "b c.c" and function "A b"
+ * of file "c.c" at line 10 both read "A b c.c:10", and so does line 10
+ * of a function without a name whose file is "A b c.c".  The text alone
+ * does not tell such a frame's function.  0, or ENOMEM. */
+static int find_mixed(const struct profile_mem *m, unsigned char **out)
+{
+    ptrmap first = PTRMAP_INIT; /* text -> the function of its first frame */
+    ptrmap texts = PTRMAP_INIT; /* the mixed texts */
+    int e = 0;
+    *out = NULL;
+    for (size_t i = 0; !e && i < m->nnames; i++) {
+        uint64_t v;
+        const char *f = m->name_funcs[i];
+        if (!ptrmap_get(&first, m->names[i], &v))
+            e = ptrmap_put(&first, m->names[i], (uint64_t)(uintptr_t)f);
+        else if ((const char *)(uintptr_t)v != f && !ptrmap_get(&texts, m->names[i], &v))
+            e = ptrmap_put(&texts, m->names[i], 1);
+    }
+    size_t nloc = m->pb->n_location;
+    if (!e && texts.used && !(*out = calloc(nloc + 1, 1)))
+        e = ENOMEM;
+    for (size_t l = 0; !e && *out && l < nloc; l++)
+        for (size_t k = 0; k < m->loc_count[l]; k++) {
+            uint64_t v;
+            if (ptrmap_get(&texts, m->names[m->loc_first[l] + k], &v))
+                (*out)[l] = 1;
+        }
+    ptrmap_free(&first);
+    ptrmap_free(&texts);
+    return e;
+}
+
+/* For each sample through a location flagged mixed (find_mixed), the
+ * function of each of its frames, listed in stack_funcs and put in
+ * funcs_of under the sample's frames (profile_read.h).  Where the samples'
+ * frames will be (build_frames lays them out next, in the same order):
+ * only such stacks cost a pointer a frame.  0, or ENOMEM. */
+static int list_stack_funcs(struct profile_mem *m, const unsigned char *mixed)
+{
+    const pb_profile *pb = m->pb;
+    size_t need = 0;
+    for (size_t i = 0; i < pb->n_sample; i++) {
+        size_t n = 0;
+        bool any = false;
+        for (size_t k = 0; k < pb->sample[i]->n_location_id; k++) {
+            size_t l = (size_t)find_id(&m->locs, pb->sample[i]->location_id[k]);
+            n += m->loc_count[l];
+            any = any || mixed[l];
+        }
+        need += any ? n : 0;
+    }
+    if (!(m->stack_funcs = malloc((need + 1) * sizeof *m->stack_funcs)))
+        return ENOMEM;
+    const char **to = m->stack_funcs;
+    size_t at = 0; /* the sample's first frame in m->frames */
+    for (size_t i = 0; i < pb->n_sample; i++) {
+        const pb_sample *s = pb->sample[i];
+        bool any = false;
+        for (size_t k = 0; k < s->n_location_id; k++)
+            any = any || mixed[(size_t)find_id(&m->locs, s->location_id[k])];
+        const char **list = to;
+        size_t first = at;
+        for (size_t k = 0; k < s->n_location_id; k++) {
+            size_t l = (size_t)find_id(&m->locs, s->location_id[k]);
+            if (any)
+                memcpy(to, &m->name_funcs[m->loc_first[l]], m->loc_count[l] * sizeof *to);
+            to += any ? m->loc_count[l] : 0;
+            at += m->loc_count[l];
+        }
+        if (any && ptrmap_put(&m->funcs_of, &m->frames[first], (uint64_t)(uintptr_t)list))
+            return ENOMEM;
+    }
+    return 0;
+}
+
 static int build_frames(reader *r, struct profile_mem *m, profile *p)
 {
     const pb_profile *pb = m->pb;
@@ -485,14 +565,19 @@ static int build_frames(reader *r, struct profile_mem *m, profile *p)
     /* Each distinct frame's function, where it is not the frame itself:
      * an entry per distinct name, not per frame of every sample (a
      * pointer per frame grew a 16M-frame profile's reading by 125 MB).
-     * Two frames of one text and two functions (a function without a
-     * name whose file is "A a.c", at line 10, and A at a.c:10) keep the
-     * first's: stackset_site_key counts the site's text a repeat anyway. */
+     * A text of two functions keeps the first's here; the stacks that
+     * hold one get their own list (below). */
     for (size_t i = 0; !e && m->name_funcs && i < m->nnames; i++) {
         uint64_t v;
         if (m->name_funcs[i] != m->names[i] && !ptrmap_get(&m->funcs_of, m->names[i], &v))
             e = ptrmap_put(&m->funcs_of, m->names[i], (uint64_t)(uintptr_t)m->name_funcs[i]);
     }
+    unsigned char *mixed = NULL;
+    if (!e && m->name_funcs)
+        e = find_mixed(m, &mixed);
+    if (!e && mixed)
+        e = list_stack_funcs(m, mixed);
+    free(mixed);
     bool lined = m->name_funcs != NULL;
     free(m->name_funcs);
     m->name_funcs = NULL;
@@ -1187,6 +1272,8 @@ static void free_model(struct profile_mem *m)
     free(m->name_funcs);
     m->name_funcs = NULL;
     ptrmap_free(&m->funcs_of);
+    free(m->stack_funcs);
+    m->stack_funcs = NULL;
     free(m->map_name);
     free(m->map_names);
     linenames_free(&m->lines);

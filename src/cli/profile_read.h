@@ -99,7 +99,12 @@ typedef struct profile_sample {
                                   map per profile, an entry per distinct name.  Else
                                   NULL.  Compared as pointers: in one profile, equal
                                   names are one pointer, in frames and functions alike
-                                  (stackset_site_key) */
+                                  (stackset_site_key).  A name that frames of two
+                                  functions read alike ("A b c.c:10": A in "b c.c",
+                                  and A b in c.c) tells no one function: a sample
+                                  holding one has an entry of its own, its frames
+                                  (the pointer) -> each frame's function (an array of
+                                  nframes), which is then the one to read */
 } profile_sample;
 
 typedef struct profile {

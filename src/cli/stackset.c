@@ -43,7 +43,11 @@ struct stackset {
     size_t nnames, ncap;
     bool name_rows;   /* stackset_name_rows: funcs is kept */
     ptrmap funcs;     /* a row's frame -> its function, of stacks read with lines
-                         (profile_sample.funcs; absent: the frame itself) */
+                         (profile_sample.funcs; absent: the frame itself), and
+                         as a profile's, a row whose frame's text names another
+                         function in another row -> its frames' functions */
+    const char ***lists; /* the latter lists, to free */
+    size_t nlists, lists_cap;
 };
 
 stackset *stackset_new(size_t nprof, size_t ntypes) { return stackset_new_fixed(nprof, ntypes, 0); }
@@ -71,6 +75,9 @@ void stackset_free(stackset *s)
         free(s->names[i]);
     free(s->names);
     ptrmap_free(&s->funcs);
+    for (size_t i = 0; i < s->nlists; i++)
+        free(s->lists[i]);
+    free(s->lists);
     free(s->keys);
     free(s->rows);
     free(s->hashes);
@@ -356,29 +363,92 @@ static int own_frames(stackset *s, const char *const *frames, const namehash *ha
     return 0;
 }
 
-/* The function of each frame of a new row (stackset_row_site_name), as
- * the set keeps the frame (kept: the row's frames; frames: the profile's,
- * which funcs knows): its own copy of the function's name, when it owns
- * its keys (copies: the profile's pointers' copies).  Nothing for a frame
- * that is its own function, or whose function is noted already. */
-static int note_funcs(stackset *s, const char *const *kept, const char *const *frames,
-                      const ptrmap *funcs, size_t n, ptrmap *copies)
+/* The functions of a stack's frames when map lists them under the stack
+ * (its frames array: profile_read.h, profile_sample.funcs), else NULL. */
+static const char *const *stack_funcs(const char *const *frames, const ptrmap *map)
 {
+    uint64_t v;
+    if (map && map->used && ptrmap_get(map, frames, &v))
+        return (const char *const *)(uintptr_t)v;
+    return NULL;
+}
+
+/* Frame i's function: in list (stack_funcs) if there is one, else its
+ * entry in map (a profile's, or a set's notes: note_funcs); else the
+ * frame itself. */
+static const char *func_of(const char *const *frames, const char *const *list, const ptrmap *map,
+                           size_t i)
+{
+    uint64_t v;
+    if (list)
+        return list[i];
+    if (map && map->used && ptrmap_get(map, frames[i], &v))
+        return (const char *)(uintptr_t)v;
+    return frames[i];
+}
+
+/* Frame i's function (frames: the profile's, which funcs knows; list:
+ * its stack_funcs), as the set keeps it: kept[i] when the frame is its
+ * own, else the function's name, the set's own copy when it owns its
+ * keys (copies: the profile's pointers' copies).  0, or -1 when out of
+ * memory. */
+static int kept_func(stackset *s, const char *const *kept, const char *const *frames,
+                     const char *const *list, const ptrmap *funcs, size_t i, ptrmap *copies,
+                     const char **out)
+{
+    const char *fn = func_of(frames, list, funcs, i);
+    uint64_t c;
+    if (fn == frames[i])
+        fn = kept[i];
+    else if (s->own && ptrmap_get(copies, fn, &c))
+        fn = (const char *)(uintptr_t)c;
+    else if (s->own && !(fn = intern(s, fn, namehash_of(fn))))
+        return -1;
+    *out = fn;
+    return 0;
+}
+
+/* The function of each frame of new row r (stackset_row_site_name), as
+ * the set keeps the frame (kept: the row's frames; frames: the profile's,
+ * which funcs knows), each frame that is its own function too: a row
+ * added later whose frame of the same text is another function's (a
+ * mixed text: profile_read.h), of this profile or of another, must not
+ * change what this row's reads.  Such a row, whose frame's text the set
+ * knows as another function's, gets a list of its own, as a profile's
+ * stack does.  0, or -1 when out of memory. */
+static int note_funcs(stackset *s, const stackset_row *r, const char *const *kept,
+                      const char *const *frames, const ptrmap *funcs, size_t n, ptrmap *copies)
+{
+    const char *const *list = stack_funcs(frames, funcs);
+    bool mixed = false;
     for (size_t i = 0; i < n; i++) {
-        uint64_t f, c;
-        if (!ptrmap_get(funcs, frames[i], &f) || ptrmap_get(&s->funcs, kept[i], &c))
-            continue;
-        const char *fn = (const char *)(uintptr_t)f;
-        if (s->own) {
-            if (ptrmap_get(copies, fn, &c))
-                fn = (const char *)(uintptr_t)c;
-            else if (!(fn = intern(s, fn, namehash_of(fn))))
-                return -1;
-        }
-        if (ptrmap_put(&s->funcs, kept[i], (uint64_t)(uintptr_t)fn))
+        const char *fn;
+        uint64_t c;
+        if (kept_func(s, kept, frames, list, funcs, i, copies, &fn))
+            return -1;
+        if (ptrmap_get(&s->funcs, kept[i], &c))
+            mixed = mixed || (const char *)(uintptr_t)c != fn;
+        else if (ptrmap_put(&s->funcs, kept[i], (uint64_t)(uintptr_t)fn))
             return -1;
     }
-    return 0;
+    if (!mixed)
+        return 0;
+    if (s->nlists == s->lists_cap) {
+        size_t cap = s->lists_cap ? s->lists_cap * 2 : 16;
+        const char ***l = realloc(s->lists, cap * sizeof *l);
+        if (!l)
+            return -1;
+        s->lists = l;
+        s->lists_cap = cap;
+    }
+    const char **own = malloc(n * sizeof *own);
+    if (!own)
+        return -1;
+    s->lists[s->nlists++] = own;
+    for (size_t i = 0; i < n; i++)
+        if (kept_func(s, kept, frames, list, funcs, i, copies, &own[i]))
+            return -1;
+    return ptrmap_put(&s->funcs, r->frames, (uint64_t)(uintptr_t)own);
 }
 
 int stackset_add_profile(stackset *s, size_t prof, const profile *p, const long *types,
@@ -412,7 +482,7 @@ int stackset_add_profile(stackset *s, size_t prof, const profile *p, const long 
         /* Only a set whose rows are named as whole stacks reads functions
          * back, and only a new row's are new. */
         if (s->name_rows && key == STACKSET_STACK && smp->funcs && s->nrows > nrows &&
-            (err = note_funcs(s, kf, f, smp->funcs, n, &copies)))
+            (err = note_funcs(s, r, kf, f, smp->funcs, n, &copies)))
             break;
         for (size_t t = 0; t < s->ntypes; t++) {
             stackset_cell *c = stackset_cell_at(s, r, prof, t);
@@ -432,18 +502,6 @@ size_t stackset_count(const stackset *s) { return s->nrows; }
 
 stackset_row *stackset_get(const stackset *s, size_t i) { return i < s->nrows ? s->rows[i] : NULL; }
 
-/* Frame i's function: its entry in funcs (a profile's map), or without
- * funcs in what set noted (note_funcs); else the frame itself. */
-static const char *func_of(const char *const *frames, const ptrmap *funcs, const stackset *set,
-                           size_t i)
-{
-    uint64_t v;
-    const ptrmap *m = funcs ? funcs : set ? &set->funcs : NULL;
-    if (m && m->used && ptrmap_get(m, frames[i], &v))
-        return (const char *)(uintptr_t)v;
-    return frames[i];
-}
-
 /* Where a site's caller is: the first frame past the site that is not the
  * site's function again, nor the site's frame again.  Functions compare as
  * pointers (equal names are one pointer: profile_read.h), so a recursion
@@ -456,9 +514,11 @@ static const char *func_of(const char *const *frames, const ptrmap *funcs, const
 static size_t past_repeats(const char *const *frames, const ptrmap *funcs,
                            const stackset *set, size_t n, size_t site)
 {
-    const char *s = func_of(frames, funcs, set, site);
+    const ptrmap *map = funcs ? funcs : set ? &set->funcs : NULL;
+    const char *const *list = stack_funcs(frames, map);
+    const char *s = func_of(frames, list, map, site);
     size_t c = site + 1;
-    while (c < n && (frames[c] == frames[site] || func_of(frames, funcs, set, c) == s))
+    while (c < n && (frames[c] == frames[site] || func_of(frames, list, map, c) == s))
         c++;
     return c;
 }

@@ -30,6 +30,18 @@ python3 "$CLI_SRC/craft_profiles.py" same_text "$W/same.pb" || fail "craft_profi
 expect_rc 0 hp top --lines --by site "$W/same.pb"
 expect_in "$W/out" '^ +1000 B .*  A a\.c:10 ← main /src/main\.c:5$' "top --lines --by site: the caller past the site's text"
 expect_in "$W/out" '^Showing 2 of 2 sites$' "top --lines --by site: two sites"
+# ... and the function without a name called by A at a.c:20: its caller
+# is A, another function, though "A a.c:10" is A's text too (that stack
+# was read with A's functions, A a.c:20 a repeat, and its 4000 bytes
+# merged into the site above).
+python3 "$CLI_SRC/craft_profiles.py" same_text "$W/under.pb" --under-a ||
+    fail "craft_profiles.py same_text --under-a failed"
+expect_rc 0 hp top --lines --by site "$W/under.pb"
+expect_in "$W/out" '^ +3\.91 KiB .*  A a\.c:10 ← A a\.c:20$' "top --lines --by site: a text of two functions"
+expect_in "$W/out" '^ +1000 B .*  A a\.c:10 ← main /src/main\.c:5$' "top --lines --by site: the other still"
+expect_in "$W/out" '^Showing 3 of 3 sites$' "top --lines --by site: three sites"
+expect_rc 0 hp leaks --lines "$W/same.pb" "$W/under.pb"
+expect_in "$W/out" '  A a\.c:10 ← A a\.c:20$' "leaks --lines: a text of two functions"
 
 site='^ +3\.00 KiB .*  AAAA'
 expect_rc 0 hp top --by site "$W/rec.pb"

@@ -81,13 +81,16 @@ Usage:
                                      32, alternating; with --std, the
                                      function's name starts "std::", a
                                      wrapper (cli_recursion.sh)
-  craft_profiles.py same_text OUT    OUT (plain pb): two frames that
+  craft_profiles.py same_text OUT [--under-a]
+                                     OUT (plain pb): two frames that
                                      --lines names alike, "A a.c:10":
                                      function A at a.c:10, and a function
                                      without a name in file "A a.c" at
                                      line 10, the first under the second
                                      under main.c:5 (1000 bytes), and the
-                                     second alone (2000)
+                                     second alone (2000); --under-a: and
+                                     the second under A at a.c:20 under
+                                     main.c:5 (4000)
   craft_profiles.py line_edges OUT [--no-func]
                                      OUT (plain pb): frames pprof -lines
                                      names each its own way (main.c:5 the
@@ -434,13 +437,16 @@ def recursion(out, depth, length, lined, std=False):
     write_indexed(out, m, funcs, names)
 
 
-def same_text(out):
+def same_text(out, under_a=False):
     names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main", "A", "a.c",
              "A a.c", "/src/main.c"]
     funcs = [(1, 6, 10), (2, 7, 8), (3, 0, 9)]  # main, A in a.c, nameless in "A a.c"
-    locs = {1: (3, 10), 2: (2, 10), 3: (1, 5)}
+    locs = {1: (3, 10), 2: (2, 10), 3: (1, 5), 4: (2, 20)}
+    samples = [([1, 2, 3], 1000), ([1], 2000)]
+    if under_a:  # the nameless frame called by A at a.c:20, not A's own
+        samples.append(([1, 4, 3], 4000))
     m = bytearray(types())
-    for stack, b in [([1, 2, 3], 1000), ([1], 2000)]:
+    for stack, b in samples:
         m += field_bytes(2, sample(stack, [1, b]))
     for lid, (f, ln) in sorted(locs.items()):
         m += field_bytes(4, field_varint(1, lid) + field_varint(3, 0x1000 + 16 * lid) +
@@ -566,7 +572,7 @@ if __name__ == "__main__":
         recursion(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:] == ["--lines"],
                   sys.argv[5:] == ["--std"])
     elif what == "same_text":
-        same_text(sys.argv[2])
+        same_text(sys.argv[2], sys.argv[3:] == ["--under-a"])
     elif what == "line_edges":
         line_edges(sys.argv[2], sys.argv[3:] == ["--no-func"])
     elif what == "lined_stacks":

@@ -7,7 +7,8 @@
  * for it; every two stacks of a small alphabet keyed alike exactly when
  * they are named alike; and under --lines, the site's function at
  * another line a repeat too (profile_sample.funcs), in a stack's row
- * name as in a key.
+ * name as in a key; and a text of two functions read by each stack's
+ * own list of its functions.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -244,6 +245,60 @@ static void lines(void **state)
     keys_agree_with_names(names, funcs, 4);
 }
 
+/* Under --lines, a text that frames of two functions read alike ("A b
+ * c.c:10": function A of file "b c.c", and function "A b" of file c.c):
+ * a profile lists the functions of a stack holding one under the stack
+ * (profile_sample.funcs), and a frame's function is the stack's, not the
+ * first one the text was met with.  Through A b's recursion the caller is
+ * main; from A's line 10 called by A b, it is A b. */
+static void mixed_texts(void **state)
+{
+    (void)state;
+    const char *A = "A", *AB = "A b", *M = "main";
+    const char *t = "A b c.c:10", *ab20 = "A b c.c:20", *m3 = "main m.c:3", *m4 = "main m.c:4";
+    const char *s1[] = {t, ab20, m3}, *f1[] = {AB, AB, M};
+    const char *s2[] = {t, ab20, m4}, *f2[] = {A, AB, M};
+    ptrmap fm = PTRMAP_INIT; /* the text's first function, and each stack's list */
+    funcs_map(&fm, s1, f1, 3);
+    funcs_map(&fm, s2, f2, 3);
+    assert_int_equal(ptrmap_put(&fm, s1, (uint64_t)(uintptr_t)f1), 0);
+    assert_int_equal(ptrmap_put(&fm, s2, (uint64_t)(uintptr_t)f2), 0);
+    stackset_site k;
+    stackset_site_key(&k, s1, NULL, &fm, 3);
+    assert_name("A b c.c:10" ARROW "main m.c:3", k.frames, k.n);
+    stackset_site_key(&k, s2, NULL, &fm, 3);
+    assert_name("A b c.c:10" ARROW "A b c.c:20", k.frames, k.n);
+
+    /* The rows of whole stacks (leaks) too, the set noting the text with
+     * the first row's function: the second row lists its own.  The text
+     * map of a later profile may have either function first. */
+    for (int own = 0; own < 2; own++) {
+        int64_t v[] = {1};
+        double var[1] = {0};
+        unsigned char sd[1] = {PROFILE_SD_EXACT};
+        profile_sample smp[] = {
+            {.frames = s1, .nframes = 3, .values = v, .var = var, .sd = sd, .funcs = &fm},
+            {.frames = s2, .nframes = 3, .values = v, .var = var, .sd = sd, .funcs = &fm},
+        };
+        profile p = {.ntypes = 1, .samples = smp, .nsamples = 2};
+        long types[] = {0};
+        stackset *s = stackset_new(1, 1);
+        assert_non_null(s);
+        if (own)
+            stackset_own_keys(s);
+        stackset_name_rows(s);
+        assert_int_equal(stackset_add_profile(s, 0, &p, types, STACKSET_STACK), 0);
+        assert_int_equal(stackset_count(s), 2);
+        char got[256];
+        stackset_row_site_name(got, sizeof got, s, stackset_get(s, 0));
+        assert_string_equal(got, "A b c.c:10" ARROW "main m.c:3");
+        stackset_row_site_name(got, sizeof got, s, stackset_get(s, 1));
+        assert_string_equal(got, "A b c.c:10" ARROW "A b c.c:20");
+        stackset_free(s);
+    }
+    ptrmap_free(&fm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +306,7 @@ int main(void)
         cmocka_unit_test(recursion_keys),
         cmocka_unit_test(agreement),
         cmocka_unit_test(lines),
+        cmocka_unit_test(mixed_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
