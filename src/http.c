@@ -43,7 +43,8 @@
  * costs nothing; in the program's, a child forked during that open or
  * close finds the number still to close: published the moment open
  * returns it (http_fds_pending), remembered until after the close; a few
- * instructions are left where a child may still inherit it (http_fds.h).
+ * instructions are left where a child may still inherit it (http_fds.h),
+ * so each is emptied before its close (empty_body).
  */
 #define _GNU_SOURCE
 #include "http.h"
@@ -145,6 +146,25 @@ static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 
 /* ---- the table -------------------------------------------------------------- */
 
+/* A body file in the program's table emptied before its close: a child
+ * forked in the instructions between its open and the store of its number
+ * (http_fds.h), or made with _Fork (no handlers), holds a copy unknowing
+ * for its life, and the file would keep the profile's bytes (tmpfs memory
+ * in /dev/shm, or disk) as long.  Emptied, it keeps an inode; what the
+ * child could have read from it meanwhile is the profile it served, the
+ * file holds nothing else.  Checked as the close is: a program's dup2
+ * onto our number in between would have met the profile's write as much.
+ * A failure (EIO, a file system without truncation) costs the child's
+ * copy its bytes only: the close follows either way.  Not in the thread's
+ * own table, which no fork copies (and where, on NFS, it is one more call
+ * to the server).  errno: the server thread's, kept for the caller. */
+static void empty_body(int fd)
+{
+    int err = errno;
+    (void)!ftruncate(fd, 0);
+    errno = err;
+}
+
 /* c's body file closed after its check and before the lock that forgets
  * it, so that no file-system call (fstat, the last close of an unlinked
  * file on NFS) is made under the lock (see the invariants), and a child
@@ -158,8 +178,11 @@ void http_drop_body(conn *c)
     int fd = c->body_fd;
     if (fd < 0)
         return;
-    if (http_fds_check(fd))
+    if (http_fds_check(fd)) {
+        if (!http_fds_private())
+            empty_body(fd);
         close(fd);
+    }
     pthread_mutex_lock(&table_lock);
     http_fds_forget(fd);
     c->body_fd = -1;

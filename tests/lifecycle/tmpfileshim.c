@@ -15,6 +15,10 @@
  *   park       an O_TMPFILE open blocks, as in a hung NFS directory: it
  *              makes the file TMPFILE_SHIM_PARKED, then waits until the
  *              file TMPFILE_SHIM_GO exists (60 s at most) before it opens
+ *   parkopen   an O_TMPFILE open is made, then waits as park does before
+ *              it returns: the file open in the caller's table, its number
+ *              not yet known to heapprof (the fork window a preemption
+ *              as open returns stretches; http_fds.h)
  *   busyunlink open/openat with O_TMPFILE fail as with notmpfile, and the
  *              unlink of a heapprof-http-* file fails with EBUSY the first
  *              time (CIFS refusing to remove an open file), not after
@@ -125,6 +129,15 @@ static int next_openat(int dirfd, const char *path, int flags, mode_t mode)
     return next(dirfd, path, flags, mode);
 }
 
+/* Mode parkopen: fd, an O_TMPFILE open's answer, returned once the test
+ * says so. */
+static int parked_after(int fd, int flags)
+{
+    if (fd >= 0 && (flags & O_TMPFILE) == O_TMPFILE && missing("parkopen"))
+        park();
+    return fd;
+}
+
 static mode_t mode_of(int flags, va_list ap)
 {
     return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? (mode_t)va_arg(ap, int) : 0;
@@ -136,7 +149,7 @@ int open(const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    return tmpfile_open(path, flags) ? -1 : next_openat(AT_FDCWD, path, flags, mode);
+    return tmpfile_open(path, flags) ? -1 : parked_after(next_openat(AT_FDCWD, path, flags, mode), flags);
 }
 
 int open64(const char *path, int flags, ...)
@@ -145,7 +158,7 @@ int open64(const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    return tmpfile_open(path, flags) ? -1 : next_openat(AT_FDCWD, path, flags, mode);
+    return tmpfile_open(path, flags) ? -1 : parked_after(next_openat(AT_FDCWD, path, flags, mode), flags);
 }
 
 int openat(int dirfd, const char *path, int flags, ...)
@@ -154,7 +167,7 @@ int openat(int dirfd, const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    return tmpfile_open(path, flags) ? -1 : next_openat(dirfd, path, flags, mode);
+    return tmpfile_open(path, flags) ? -1 : parked_after(next_openat(dirfd, path, flags, mode), flags);
 }
 
 int openat64(int dirfd, const char *path, int flags, ...)
@@ -163,7 +176,7 @@ int openat64(int dirfd, const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    return tmpfile_open(path, flags) ? -1 : next_openat(dirfd, path, flags, mode);
+    return tmpfile_open(path, flags) ? -1 : parked_after(next_openat(dirfd, path, flags, mode), flags);
 }
 
 typedef int (*linkat_fn)(int, const char *, int, const char *, int);

@@ -27,7 +27,9 @@
 #  7. a write failing with EIO: the next directory, as for a full one, and
 #     where all fail, the 500 and stderr say why for each;
 #  8. a _Fork child's own fork keeps the file the _Fork child opened at the
-#     number the server had just opened (parked) in its parent.
+#     number the server had just opened (parked) in its parent;
+#  9. a child forked between a profile file's open and heapprof's store of
+#     its number holds it, but empty once the server is done with it.
 source "$(dirname "$0")/lib.sh"
 need curl curl
 need_env LIVE_TMPFILESHIM
@@ -287,6 +289,35 @@ if [[ $RC_PROBE != 77 ]]; then
         fail "orphan: the grandchild's own file was closed: $(grep '^grandchild' "$W/orphan.out" || cat "$W/orphan.out")"
     [[ $(cat "$W/orphan.code") == 200 ]] || fail "orphan: status $(cat "$W/orphan.code")"
     note "a _Fork child's fork keeps the file it opened at the server's number"
+fi
+
+# 9. The fork window (src/http_fds.h): a child forked after a profile
+# file's open returned and before heapprof stored its number (tmpfileshim.c
+# parkopen holds the server there) inherits the file unknowing, for its
+# life.  The server empties the file before its close, so what the child
+# holds is an empty file, not a profile's worth of tmpfs memory in
+# /dev/shm (or disk); it held the whole profile.
+if [[ $RC_PROBE != 77 ]]; then
+    rm -f "$W/parked" "$W/go" "$W/done"
+    HEAPPROF_LIB="" start window LIVE_PRELOAD="$LIVE_TMPFILESHIM $HEAPPROF_LIB" HEAPPROF_SAMPLE=4096 \
+        TMPFILE_SHIM=parkopen TMPFILE_SHIM_PARKED="$W/parked" TMPFILE_SHIM_GO="$W/go" \
+        PARKEDFORK_DONE="$W/done" -- nopidfd "$LIVE_PROG" parkedfork
+    parked_get window
+    for ((i = 0; i < 1000; i++)); do grep -q '^scanned' "$W/window.out" && break; sleep 0.02; done
+    grep -q '^inherited' "$W/window.out" ||
+        fail "window: the child forked while the server was held after the open inherited no profile file: $(cat "$W/window.out")"
+    touch "$W/go"
+    wait "$CURL_PID" || true
+    [[ $(cat "$W/window.code") == 200 ]] || fail "window: status $(cat "$W/window.code")"
+    [[ $(stat -c %s "$W/window.pb.gz") -gt 0 ]] || fail "window: an empty profile"
+    touch "$W/done"
+    for ((i = 0; i < 1000; i++)); do grep -q '^child done' "$W/window.out" && break; sleep 0.02; done
+    stop window
+    [[ $RC -eq 0 ]] || fail "window: live_prog parkedfork exited $RC: $(cat "$W/window.out" "$W/window.err")"
+    sizes=$(grep '^size ' "$W/window.out" || true)
+    [[ -n $sizes ]] && ! grep -qv '^size [0-9]* 0$' <<<"$sizes" ||
+        fail "window: the child's inherited profile file is not empty once the server is done with it: ${sizes:-no sizes: $(cat "$W/window.out")}"
+    note "a child forked in the window between open and its store holds an empty file once the server is done"
 fi
 
 note "ok"
