@@ -15,8 +15,10 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "fdid.h"
@@ -76,21 +78,23 @@ int http_fds_own_shared(int fd)
 
 /* The body file being made the server's outside the caller's lock
  * (http_fds_pending): the number open gave at [0], its copy up high at
- * [1], -1 where none; id, once known, the file's.  Written by the server
- * thread alone, read by a fork child (http_fds_close_pending).  fork(2)
- * copies the descriptor table before the memory, and the server thread
- * runs on between the two: so a number is stored the moment it exists,
- * and withdrawn only under the lock (which the fork handlers hold across
- * the whole fork), never once closed: a child that finds a number its
- * table no longer holds, or holds for another file, fails its check.  The
- * one exception, a number withdrawn before its close: while id is not
+ * [1], -1 where none; id, once known, the file's, taken as the number is
+ * published; tmpfs, whether that file is on tmpfs (below).  Written by the
+ * server thread alone, read by a fork child (http_fds_close_pending).
+ * fork(2) copies the descriptor table before the memory, and the server
+ * thread runs on between the two: so a number is stored the moment it
+ * exists, and withdrawn only under the lock (which the fork handlers hold
+ * across the whole fork), never once closed: a child that finds a number
+ * its table no longer holds, or holds for another file, fails its check.
+ * The one exception, a number withdrawn before its close: while id is not
  * known, when no check could tell our file from another. */
 static struct {
     int fd[2];
     bool known;
+    bool tmpfs;
     pid_t pid; /* the process whose server thread published fd[0] */
     fdid id;
-} pend = {{-1, -1}, false, 0, {0, 0}};
+} pend = {{-1, -1}, false, false, 0, {0, 0}};
 
 static void pend_set(int i, int fd) { __atomic_store_n(&pend.fd[i], fd, __ATOMIC_RELEASE); }
 
@@ -99,18 +103,36 @@ void http_fds_pending(int fd)
     pend_set(0, -1); /* withdrawn before known is cleared: never a stale number unchecked */
     pend_set(1, -1);
     __atomic_store_n(&pend.known, false, __ATOMIC_RELEASE);
-    if (fd >= 0) {
-        __atomic_store_n(&pend.pid, getpid(), __ATOMIC_RELEASE);
-        pend_set(0, fd);
-    }
+    if (fd < 0)
+        return;
+    __atomic_store_n(&pend.pid, getpid(), __ATOMIC_RELEASE);
+    pend_set(0, fd);
+    /* The identity at once, not after the rest of the file's making (a
+     * named file's unlink, on NFS a call to the server): a child made
+     * without handlers (_Fork) keeps this record as it is, and only a
+     * known file can be closed by its own children (close_pending).  An
+     * fstat refused (EPERM) leaves it unknown; http_fds_settle then says
+     * so. */
+    fdid id;
+    struct statfs sf;
+    if (!fdid_take(fd, &id))
+        return;
+    pend.id = id;
+    pend.tmpfs = !fstatfs(fd, &sf) && sf.f_type == TMPFS_MAGIC;
+    __atomic_store_n(&pend.known, true, __ATOMIC_RELEASE);
 }
 
-/* fdid_move_high's steps, each new number published as it comes. */
+/* fdid_move_high's steps, each new number published as it comes.  Where
+ * the identity was taken as the number was published, fd must still be
+ * that file: otherwise the program closed our number meanwhile (its own
+ * close or dup2 in those microseconds), and what is there now is its. */
 int http_fds_settle(int fd)
 {
     fdid id;
-    if (!fdid_take(fd, &id)) {
-        int err = errno;
+    bool known = __atomic_load_n(&pend.known, __ATOMIC_ACQUIRE);
+    bool taken = fdid_take(fd, &id);
+    if (!taken || (known && (id.dev != pend.id.dev || id.ino != pend.id.ino))) {
+        int err = taken ? EBADF : errno;
         pend_set(0, -1); /* before the close: a child may inherit it, never close another */
         if (err != EBADF)
             close(fd);
@@ -144,16 +166,36 @@ int http_fds_keep_pending(int fd)
     return fd;
 }
 
+/* Which numbers a child takes:
+ *  - not known yet: the number open gave a moment ago, unchecked, in a
+ *    direct child of the process that opened it only: its table is the
+ *    copy made at the fork, where the program cannot have been given that
+ *    number since (only its own close or dup2 of a number it never opened
+ *    would reuse it).  A _Fork child's child may find there a file the
+ *    _Fork child opened after closing what it inherited (a daemon's
+ *    closefrom); live_http_nomemfd step 8.
+ *  - known: in a direct child, where it is still that file.  In a later
+ *    generation (the children of a _Fork child, which ran no handlers and
+ *    kept the record as it was, and the file with it) only on tmpfs, and
+ *    still that file: there a file's inode number comes from a counter
+ *    and is not given to another file while ours lives, nor after until
+ *    the counter wraps (2^32 files made in that tmpfs with inode32, or
+ *    inodes system-wide before Linux 5.9; never with inode64), so a descriptor
+ *    of that identity is ours: the _Fork child's copy, or a dup of it that
+ *    the program made without knowing it was ours.  On a disk file system
+ *    (ext4, XFS) a freed inode number is soon given to the next file made:
+ *    the _Fork child may have closed ours, the server its own, and
+ *    tmpfile(3) made the program a file at that number with that very
+ *    identity.  Kept there (emptied by the server: http.c); it was closed on
+ *    any file system once known. */
 void http_fds_close_pending(void)
 {
+    bool direct = getppid() == __atomic_load_n(&pend.pid, __ATOMIC_ACQUIRE);
+    bool known = __atomic_load_n(&pend.known, __ATOMIC_ACQUIRE);
     for (int i = 0; i < 2; i++) {
         int fd = __atomic_load_n(&pend.fd[i], __ATOMIC_ACQUIRE);
-        /* Not known yet: the number open gave a moment ago, which the
-         * program cannot have been given since (only its own close or
-         * dup2 of a number it never opened would reuse it). */
-        if (fd >= 0 && (!__atomic_load_n(&pend.known, __ATOMIC_ACQUIRE)
-                            ? i == 0 && getppid() == __atomic_load_n(&pend.pid, __ATOMIC_ACQUIRE)
-                            : fdid_same(fd, &pend.id)))
+        if (fd >= 0 && (!known ? i == 0 && direct
+                               : (direct || pend.tmpfs) && fdid_same(fd, &pend.id)))
             close(fd);
     }
     http_fds_pending(-1);

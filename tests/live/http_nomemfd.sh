@@ -29,7 +29,9 @@
 #  8. a _Fork child's own fork keeps the file the _Fork child opened at the
 #     number the server had just opened (parked) in its parent;
 #  9. a child forked between a profile file's open and heapprof's store of
-#     its number holds it, but empty once the server is done with it.
+#     its number holds it, but empty once the server is done with it;
+# 10. a _Fork child's own fork does not keep the profile file the _Fork
+#     child inherited (on tmpfs).
 source "$(dirname "$0")/lib.sh"
 need curl curl
 need_env LIVE_TMPFILESHIM
@@ -318,6 +320,32 @@ if [[ $RC_PROBE != 77 ]]; then
     [[ -n $sizes ]] && ! grep -qv '^size [0-9]* 0$' <<<"$sizes" ||
         fail "window: the child's inherited profile file is not empty once the server is done with it: ${sizes:-no sizes: $(cat "$W/window.out")}"
     note "a child forked in the window between open and its store holds an empty file once the server is done"
+fi
+
+# 10. A _Fork child (no fork handlers) made while the server was held
+# after a profile file's open keeps that file, as it keeps every
+# descriptor of the server's; its own fork's handler closes it, as still
+# that very file (its identity, taken as the number was stored).  Only
+# where inode numbers are not reused (tmpfs: src/http_fds.h); elsewhere
+# only a direct child of the server's process takes a number unchecked.
+# It was kept: the identity was taken only once the file was unlinked.
+if [[ $RC_PROBE != 77 && $dir == /dev/shm && $(stat -f -c %T /dev/shm) == tmpfs ]]; then
+    rm -f "$W/parked" "$W/go"
+    HEAPPROF_LIB="" start orphankeep LIVE_PRELOAD="$LIVE_TMPFILESHIM $HEAPPROF_LIB" HEAPPROF_SAMPLE=4096 \
+        TMPFILE_SHIM=parkunlink TMPFILE_SHIM_PARKED="$W/parked" TMPFILE_SHIM_GO="$W/go" -- \
+        nopidfd "$LIVE_PROG" parkedorphan keep
+    parked_get orphankeep
+    for ((i = 0; i < 1000; i++)); do grep -q '^grandchild' "$W/orphankeep.out" && break; sleep 0.02; done
+    touch "$W/go"
+    wait "$CURL_PID" || true
+    stop orphankeep
+    [[ $RC -eq 0 ]] || fail "orphankeep: live_prog parkedorphan keep exited $RC: $(cat "$W/orphankeep.out" "$W/orphankeep.err")"
+    grep -qx 'grandchild holds none' "$W/orphankeep.out" ||
+        fail "orphankeep: a _Fork child's child kept the profile file: $(grep '^grandchild' "$W/orphankeep.out" || cat "$W/orphankeep.out")"
+    [[ $(cat "$W/orphankeep.code") == 200 ]] || fail "orphankeep: status $(cat "$W/orphankeep.code")"
+    note "a _Fork child's fork closes the profile file the _Fork child inherited"
+else
+    note "10 skipped: /dev/shm is not the profiles' tmpfs here (dir $dir)"
 fi
 
 note "ok"

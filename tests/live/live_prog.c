@@ -24,6 +24,11 @@
  *                             or "grandchild FD closed" for each of its
  *                             own files heapprof's fork handler closed;
  *                             then waits
+ *   live_prog parkedorphan keep  the same, the _Fork child closing and
+ *                             opening nothing: the grandchild says the
+ *                             profile files it inherited ("grandchild
+ *                             inherited FD TARGET"), or "grandchild holds
+ *                             none"
  *   live_prog parkedfork      once $TMPFILE_SHIM_PARKED exists, a child
  *                             (fork) says the profile files it inherited
  *                             ("inherited FD TARGET", then "scanned"),
@@ -521,7 +526,7 @@ static int parkedfork(void)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
 
-static int parkedorphan(void)
+static int parkedorphan(bool keep)
 {
     printf("ready\n");
     fflush(stdout);
@@ -532,12 +537,19 @@ static int parkedorphan(void)
     if (orphan < 0)
         return 1;
     if (orphan == 0) {
-        /* Files of its own at every low number, whichever the server's was. */
-        syscall(SYS_close_range, 3U, ~0U, 0U);
-        for (int k = 3; k < 64; k++)
+        /* Unless keep: files of its own at every low number, whichever
+         * the server's was. */
+        if (!keep)
+            syscall(SYS_close_range, 3U, ~0U, 0U);
+        for (int k = 3; !keep && k < 64; k++)
             if (open("/dev/null", O_RDONLY) < 0)
                 _exit(1);
         pid_t pid = fork();
+        if (pid == 0 && keep) {
+            if (!scan_body_fds("grandchild", NULL, 0))
+                dprintf(1, "grandchild holds none\n");
+            _exit(0);
+        }
         if (pid == 0) {
             int closed = 0;
             for (int k = 3; k < 64; k++)
@@ -914,7 +926,7 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "forkscan"))
         return forkscan();
     if (!strcmp(mode, "parkedorphan"))
-        return parkedorphan();
+        return parkedorphan(argc > 2 && !strcmp(argv[2], "keep"));
     if (!strcmp(mode, "parkedfork"))
         return parkedfork();
     if (!strcmp(mode, "known"))
@@ -933,7 +945,7 @@ int main(int argc, char **argv)
         return latefilter(argc > 2 && !strcmp(argv[2], "tsync"));
     if (!strcmp(mode, "nopidfd") && argc > 2)
         return nopidfd(argv + 2);
-    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | forkloop | forkscan | parkedorphan | parkedfork | known | bands | "
+    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | forkloop | forkscan | parkedorphan [keep] | parkedfork | known | bands | "
                     "adopt | forklabel | fdsteal conn|listen|wake | daemon | latefilter [tsync] | nopidfd CMD...\n");
     return 2;
 }
