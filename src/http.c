@@ -60,6 +60,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -149,19 +150,36 @@ static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 /* A body file in the program's table emptied before its close: a child
  * forked in the instructions between its open and the store of its number
  * (http_fds.h), or made with _Fork (no handlers), holds a copy unknowing
- * for its life, and the file would keep the profile's bytes (tmpfs memory
- * in /dev/shm, or disk) as long.  Emptied, it keeps an inode; what the
- * child could have read from it meanwhile is the profile it served, the
- * file holds nothing else.  Checked as the close is: a program's dup2
- * onto our number in between would have met the profile's write as much.
- * A failure (EIO, a file system without truncation) costs the child's
- * copy its bytes only: the close follows either way.  Not in the thread's
- * own table, which no fork copies (and where, on NFS, it is one more call
- * to the server).  errno: the server thread's, kept for the caller. */
-static void empty_body(int fd)
+ * for its life, and the file would keep the profile's bytes as long.
+ * Emptied, it keeps an inode; what the child could have read from it
+ * meanwhile is the profile it served, the file holds nothing else.
+ * Only what c->body_empty says (http_open_body): a fallback file, not a
+ * memfd (which a child made with handlers never holds but for the same
+ * window, and which is memory the kernel accounts to it), on tmpfs, where
+ * the cost is memory and where no other file takes our file's identity
+ * while any copy of it lives (http_fds.c): on a disk file system a freed
+ * inode is soon another file's, so if the program closed our number
+ * (closefrom while we served) and freed the file, its own next file at
+ * that number may pass http_fds_check, and a truncate would destroy its
+ * data.  There the child keeps a file of the profile's size, on disk.
+ * And only as our file: unlinked (ours always are) and of the length
+ * written, checked just before; a dup2 onto our number meanwhile is met
+ * as by the close that follows.  Whether it is still ours after is the
+ * caller's to check again.  Not on a program thread (take_back, inside a
+ * set*id call, and http_resume close connections): a file-system call
+ * there is one more delay in the program's own call, for a window that
+ * thread's fork cannot meet (it is not forking).  A failure (EIO) costs
+ * the child's copy its bytes only: the close follows either way.  errno:
+ * the server thread's, kept for the caller. */
+static pid_t http_kernel_tid; /* the server thread's, for threads_join too */
+
+static void empty_body(const conn *c, int fd)
 {
+    struct stat st;
     int err = errno;
-    (void)!ftruncate(fd, 0);
+    if (c->body_empty && gettid() == __atomic_load_n(&http_kernel_tid, __ATOMIC_ACQUIRE) &&
+        !fstat(fd, &st) && st.st_nlink == 0 && c->body_len > 0 && st.st_size == c->body_len)
+        (void)!ftruncate(fd, 0);
     errno = err;
 }
 
@@ -179,9 +197,9 @@ void http_drop_body(conn *c)
     if (fd < 0)
         return;
     if (http_fds_check(fd)) {
-        if (!http_fds_private())
-            empty_body(fd);
-        close(fd);
+        empty_body(c, fd);
+        if (!c->body_empty || http_fds_check(fd))
+            close(fd);
     }
     pthread_mutex_lock(&table_lock);
     http_fds_forget(fd);
@@ -211,6 +229,8 @@ static int own_body(conn *c, int fd, int at, bool settled)
 int http_open_body(conn *c, int from, int *at)
 {
     *at = -1;
+    c->body_len = 0; /* until written: no earlier length matches (empty_body) */
+    c->body_empty = false;
     int fd = -1;
     if (from < 0) {
         pthread_mutex_lock(&table_lock);
@@ -233,6 +253,7 @@ int http_open_body(conn *c, int from, int *at)
         http_fds_pending(-1); /* under the lock: see http_fds_pending */
         http_body_failed(*at, err);
     } else {
+        c->body_empty = shared && http_fds_pending_tmpfs();
         fd = own_body(c, fd, *at, shared);
         err = errno;
     }
@@ -418,7 +439,7 @@ static void accept_some(void)
  * wake pipe, which is always the last descriptor polled. */
 static pthread_t http_tid;
 static int http_running, http_stop;
-static pid_t http_kernel_tid; /* for threads_join */
+/* http_kernel_tid (above, for empty_body): for threads_join */
 
 /* The wake pipe, made anew for each thread.  Its read end is the server's
  * like its other descriptors; its write end stays in the program's table

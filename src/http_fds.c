@@ -83,11 +83,14 @@ int http_fds_own_shared(int fd)
  * server thread alone, read by a fork child (http_fds_close_pending).
  * fork(2) copies the descriptor table before the memory, and the server
  * thread runs on between the two: so a number is stored the moment it
- * exists, and withdrawn only under the lock (which the fork handlers hold
- * across the whole fork), never once closed: a child that finds a number
- * its table no longer holds, or holds for another file, fails its check.
- * The one exception, a number withdrawn before its close: while id is not
- * known, when no check could tell our file from another. */
+ * exists, and withdrawn under the lock (which the fork handlers hold
+ * across the whole fork) once the file is remembered, or else before its
+ * close: a file closed unused (mkostemp_unlinked's failed unlink in
+ * http_body.c, a failed http_fds_settle) is withdrawn just before, never
+ * after, so that a child never finds a number we closed; one forked
+ * between the two inherits it, the window http_fds.h describes.  A child
+ * that finds a number its table no longer holds, or holds for another
+ * file, fails its check. */
 static struct {
     int fd[2];
     bool known;
@@ -96,6 +99,31 @@ static struct {
     fdid id;
 } pend = {{-1, -1}, false, false, 0, {0, 0}};
 
+/* The file system type of the device the last body file was on (dev,
+ * tmpfs; seen false until one was looked at): fstatfs once per device,
+ * not at every request while the file is at its low number (on NFS a
+ * call to the server).  A device number names a mounted file system until
+ * it is unmounted; the profiles' tmpfs unmounted while the program runs,
+ * and its number given to a file system of another kind, would be taken
+ * for tmpfs: an accepted exception.  The server thread's alone. */
+static struct {
+    bool seen, tmpfs;
+    dev_t dev;
+} fs_kind;
+
+static bool on_tmpfs(int fd, dev_t dev)
+{
+    struct statfs sf;
+    if (!fs_kind.seen || fs_kind.dev != dev) {
+        if (fstatfs(fd, &sf))
+            return false; /* not cached: asked again next time */
+        fs_kind.seen = true;
+        fs_kind.dev = dev;
+        fs_kind.tmpfs = sf.f_type == TMPFS_MAGIC;
+    }
+    return fs_kind.tmpfs;
+}
+
 static void pend_set(int i, int fd) { __atomic_store_n(&pend.fd[i], fd, __ATOMIC_RELEASE); }
 
 void http_fds_pending(int fd)
@@ -103,6 +131,7 @@ void http_fds_pending(int fd)
     pend_set(0, -1); /* withdrawn before known is cleared: never a stale number unchecked */
     pend_set(1, -1);
     __atomic_store_n(&pend.known, false, __ATOMIC_RELEASE);
+    __atomic_store_n(&pend.tmpfs, false, __ATOMIC_RELEASE);
     if (fd < 0)
         return;
     __atomic_store_n(&pend.pid, getpid(), __ATOMIC_RELEASE);
@@ -114,11 +143,10 @@ void http_fds_pending(int fd)
      * fstat refused (EPERM) leaves it unknown; http_fds_settle then says
      * so. */
     fdid id;
-    struct statfs sf;
     if (!fdid_take(fd, &id))
         return;
     pend.id = id;
-    pend.tmpfs = !fstatfs(fd, &sf) && sf.f_type == TMPFS_MAGIC;
+    __atomic_store_n(&pend.tmpfs, on_tmpfs(fd, id.dev), __ATOMIC_RELEASE);
     __atomic_store_n(&pend.known, true, __ATOMIC_RELEASE);
 }
 
@@ -158,6 +186,8 @@ int http_fds_settle(int fd)
     return high;
 }
 
+bool http_fds_pending_tmpfs(void) { return __atomic_load_n(&pend.tmpfs, __ATOMIC_ACQUIRE); }
+
 int http_fds_keep_pending(int fd)
 {
     fdid id = pend.id;
@@ -174,20 +204,32 @@ int http_fds_keep_pending(int fd)
  *    would reuse it).  A _Fork child's child may find there a file the
  *    _Fork child opened after closing what it inherited (a daemon's
  *    closefrom); live_http_nomemfd step 8.
- *  - known: in a direct child, where it is still that file.  In a later
- *    generation (the children of a _Fork child, which ran no handlers and
- *    kept the record as it was, and the file with it) only on tmpfs, and
- *    still that file: there a file's inode number comes from a counter
- *    and is not given to another file while ours lives, nor after until
- *    the counter wraps (2^32 files made in that tmpfs with inode32, or
- *    inodes system-wide before Linux 5.9; never with inode64), so a descriptor
- *    of that identity is ours: the _Fork child's copy, or a dup of it that
- *    the program made without knowing it was ours.  On a disk file system
- *    (ext4, XFS) a freed inode number is soon given to the next file made:
- *    the _Fork child may have closed ours, the server its own, and
- *    tmpfile(3) made the program a file at that number with that very
- *    identity.  Kept there (emptied by the server: http.c); it was closed on
- *    any file system once known. */
+ *  - known: in a direct child, where it is still that file.  The check
+ *    catches the program's close of our number and open of a file of its
+ *    own there, unless that file took our file's identity: on a disk file
+ *    system (ext4, XFS) a freed inode number is soon given to the next
+ *    file made, and until http_fds_settle's copy up high exists (fd[1])
+ *    nothing else of ours keeps the file alive.  So a direct child may
+ *    still close a file of the program's there, as in the unknown case
+ *    above, and for the same accepted exception (the program closed a
+ *    number it never opened, within microseconds of a fork): narrower,
+ *    not gone.  In a later generation (the children of a _Fork child,
+ *    which ran no handlers and kept the record as it was, and the file
+ *    with it) only on tmpfs, and still that file: there a file's inode
+ *    number comes from a counter, so no other file has ours while ours
+ *    lives, and none after until that 32-bit counter wraps (UINT_MAX
+ *    files made in that tmpfs with inode32 since Linux 5.9, never with
+ *    inode64; before 5.9 a counter shared system-wide with sockets and
+ *    pipes, which a busy host may wrap in hours or days): such a wrap
+ *    while the _Fork child lives, with the program's file at our number,
+ *    is an accepted exception.  A descriptor of that identity is then
+ *    ours: the _Fork child's copy, or, the other accepted exception, a
+ *    dup of it that the program made without knowing it was ours.  On a
+ *    disk file system the _Fork child may have closed ours, the server
+ *    its own, and tmpfile(3) made the program a file at that number with
+ *    that very identity: kept there, at its full size (the server empties
+ *    a body file before its close on tmpfs only: http.c); it was closed
+ *    on any file system once known. */
 void http_fds_close_pending(void)
 {
     bool direct = getppid() == __atomic_load_n(&pend.pid, __ATOMIC_ACQUIRE);

@@ -95,16 +95,19 @@ void http_fds_forget(int fd);
  * our file among its own, would find one it cannot tell from a file the
  * program made in the same directory meanwhile (no identity exists
  * before open returns).  What such a child keeps is made cheap instead:
- * the server empties each body file before its close (http.c), so the
- * child holds an empty file, not the profile's bytes (live_http_nomemfd
- * step 9).  One number is closed in a child unchecked: the one open
+ * the server empties each body file on tmpfs before its close (http.c),
+ * so the child holds an empty file, not the profile's bytes in memory
+ * (live_http_nomemfd step 9).  One number is closed in a child unchecked: the one open
  * gave, for the fstat's time before its identity is taken, and only by a
  * direct child of the process that opened it.  A child made with _Fork
  * (no handlers) keeps the record as it was, and the file: its own
  * children close the file only once its identity is known, while still
  * that file, and on tmpfs only, where no other file can have that
- * identity meanwhile (http_fds.c; live_http_nomemfd steps 8 and 10). */
+ * identity meanwhile, bar a wrap of its inode counter (http_fds.c; live_http_nomemfd steps 8 and 10). */
 void http_fds_pending(int fd);
+/* Whether the file published by http_fds_pending is known to be on
+ * tmpfs (read before http_fds_keep_pending withdraws it). */
+bool http_fds_pending_tmpfs(void);
 int http_fds_settle(int fd);
 int http_fds_keep_pending(int fd);
 void http_fds_close_pending(void);
