@@ -147,6 +147,10 @@ static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 
 /* ---- the table -------------------------------------------------------------- */
 
+/* The server thread's kernel id while it runs, 0 once joined: for
+ * threads_join, and empty_body's test of the calling thread. */
+static pid_t http_kernel_tid;
+
 /* A body file in the program's table emptied before its close: a child
  * forked in the instructions between its open and the store of its number
  * (http_fds.h), or made with _Fork (no handlers), holds a copy unknowing
@@ -163,16 +167,19 @@ static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
  * that number may pass http_fds_check, and a truncate would destroy its
  * data.  There the child keeps a file of the profile's size, on disk.
  * And only as our file: unlinked (ours always are) and of the length
- * written, checked just before; a dup2 onto our number meanwhile is met
- * as by the close that follows.  Whether it is still ours after is the
- * caller's to check again.  Not on a program thread (take_back, inside a
+ * written, checked just before.  Between the caller's http_fds_check and
+ * the fstat, or the fstat and the ftruncate, the program may still put a
+ * file of its own at our number: by dup2 onto it, or by closing it
+ * (closefrom while we serve) and opening at the same number; such a
+ * file, unlinked and of our length, would be emptied.  Both are accepted
+ * exceptions, as for the close that follows (the program closed or
+ * replaced a number it never opened, within microseconds).  Whether it
+ * is still ours after is the caller's to check again.  Not on a program thread (take_back, inside a
  * set*id call, and http_resume close connections): a file-system call
  * there is one more delay in the program's own call, for a window that
  * thread's fork cannot meet (it is not forking).  A failure (EIO) costs
  * the child's copy its bytes only: the close follows either way.  errno:
  * the server thread's, kept for the caller. */
-static pid_t http_kernel_tid; /* the server thread's, for threads_join too */
-
 static void empty_body(const conn *c, int fd)
 {
     struct stat st;
@@ -439,7 +446,6 @@ static void accept_some(void)
  * wake pipe, which is always the last descriptor polled. */
 static pthread_t http_tid;
 static int http_running, http_stop;
-/* http_kernel_tid (above, for empty_body): for threads_join */
 
 /* The wake pipe, made anew for each thread.  Its read end is the server's
  * like its other descriptors; its write end stays in the program's table
@@ -683,6 +689,7 @@ static int spawn(void)
             pthread_mutex_unlock(&table_lock);
         } else if (v == VERDICT_FAILED) {
             threads_join(http_tid, &http_kernel_tid);
+            __atomic_store_n(&http_kernel_tid, 0, __ATOMIC_RELEASE); /* a reused id is not ours */
             moves_refused = handoff_err == EPERM || handoff_err == EACCES || handoff_err == ENOSYS;
             log_line("cannot move the HTTP server's descriptors out of the program's table (%s); "
                      "they stay there%s", strerror(handoff_err), moves_refused ? " for good" : "");
@@ -796,6 +803,7 @@ static void pause_server(bool keep)
     if (http_fds_ours_shared(http_wake[1]))
         (void)!write(http_wake[1], "", 1);
     threads_join(http_tid, &http_kernel_tid);
+    __atomic_store_n(&http_kernel_tid, 0, __ATOMIC_RELEASE); /* a reused id is not ours */
     http_running = 0;
     __atomic_store_n(&handoff_chan, -1, __ATOMIC_RELEASE);
     if (!priv)

@@ -103,9 +103,13 @@ static struct {
  * tmpfs; seen false until one was looked at): fstatfs once per device,
  * not at every request while the file is at its low number (on NFS a
  * call to the server).  A device number names a mounted file system until
- * it is unmounted; the profiles' tmpfs unmounted while the program runs,
- * and its number given to a file system of another kind, would be taken
- * for tmpfs: an accepted exception.  The server thread's alone. */
+ * it is unmounted, and no longer: tmpfs, NFS, FUSE, overlay and btrfs
+ * subvolumes have anonymous device numbers, the lowest free one given at
+ * once to the next such mount, so the profiles' tmpfs unmounted while the
+ * program runs and a file system of another kind mounted next would have
+ * its number and be taken for tmpfs (an NFS file emptied before its
+ * close; the checks of empty_body in http.c still hold): an accepted
+ * exception.  The server thread's alone. */
 static struct {
     bool seen, tmpfs;
     dev_t dev;

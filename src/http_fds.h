@@ -97,13 +97,15 @@ void http_fds_forget(int fd);
  * before open returns).  What such a child keeps is made cheap instead:
  * the server empties each body file on tmpfs before its close (http.c),
  * so the child holds an empty file, not the profile's bytes in memory
- * (live_http_nomemfd step 9).  One number is closed in a child unchecked: the one open
- * gave, for the fstat's time before its identity is taken, and only by a
- * direct child of the process that opened it.  A child made with _Fork
- * (no handlers) keeps the record as it was, and the file: its own
- * children close the file only once its identity is known, while still
- * that file, and on tmpfs only, where no other file can have that
- * identity meanwhile, bar a wrap of its inode counter (http_fds.c; live_http_nomemfd steps 8 and 10). */
+ * (live_http_nomemfd step 9; elsewhere the file keeps its size, 9b).
+ * One number is closed in a child unchecked: the one open gave, for the
+ * fstat's time before its identity is taken, and only by a direct child
+ * of the process that opened it.  A child made with _Fork (no handlers)
+ * keeps the record as it was, and the file: its own children close the
+ * file only once its identity is known, while still that file, and on
+ * tmpfs only, where no other file can have that identity meanwhile, bar
+ * a wrap of its inode counter (http_fds.c; live_http_nomemfd steps 8 and
+ * 10). */
 void http_fds_pending(int fd);
 /* Whether the file published by http_fds_pending is known to be on
  * tmpfs (read before http_fds_keep_pending withdraws it). */
