@@ -1,7 +1,8 @@
 /*
  * tmpfileshim.c - a preload listed before libheapprof.so that makes the
  * file system or the process lack what an unnamed profile file needs
- * (lifecycle_killed_write).  TMPFILE_SHIM says what is missing:
+ * (lifecycle_killed_write).  TMPFILE_SHIM says what is missing (one mode,
+ * or several separated by commas):
  *
  *   notmpfile  open/openat with O_TMPFILE fail with EOPNOTSUPP, as on NFS,
  *              vfat or a FUSE file system without it
@@ -18,7 +19,9 @@
  *   parkopen   an O_TMPFILE open is made, then waits as park does before
  *              it returns: the file open in the caller's table, its number
  *              not yet known to heapprof (the fork window a preemption
- *              as open returns stretches; http_fds.h)
+ *              as open returns stretches; http_fds.h); with
+ *              TMPFILE_SHIM_PARKDIR set, only an open of that directory
+ *              (its path as heapprof gives it) waits
  *   busyunlink open/openat with O_TMPFILE fail as with notmpfile, and the
  *              unlink of a heapprof-http-* file fails with EBUSY the first
  *              time (CIFS refusing to remove an open file), not after
@@ -71,10 +74,17 @@ static void note(const char *what)
     errno = saved;
 }
 
+/* TMPFILE_SHIM names one mode, or several separated by commas
+ * ("parkopen,eiowrite": a test needs a failing directory and the window
+ * in the next one). */
 static bool missing(const char *what)
 {
     const char *m = getenv("TMPFILE_SHIM");
-    return m && !strcmp(m, what);
+    size_t n = strlen(what);
+    for (; m && *m; m += strcspn(m, ","), m += *m == ',')
+        if (!strncmp(m, what, n) && (m[n] == ',' || !m[n]))
+            return true;
+    return false;
 }
 
 /* Whether dir holds the marker of mode "marked". */
@@ -129,11 +139,13 @@ static int next_openat(int dirfd, const char *path, int flags, mode_t mode)
     return next(dirfd, path, flags, mode);
 }
 
-/* Mode parkopen: fd, an O_TMPFILE open's answer, returned once the test
- * says so. */
-static int parked_after(int fd, int flags)
+/* Mode parkopen: fd, an O_TMPFILE open of dir's answer, returned once
+ * the test says so. */
+static int parked_after(int fd, const char *dir, int flags)
 {
-    if (fd >= 0 && (flags & O_TMPFILE) == O_TMPFILE && missing("parkopen"))
+    const char *only = getenv("TMPFILE_SHIM_PARKDIR");
+    if (fd >= 0 && (flags & O_TMPFILE) == O_TMPFILE && missing("parkopen") &&
+        (!only || !strcmp(only, dir)))
         park();
     return fd;
 }
@@ -149,7 +161,9 @@ int open(const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    return tmpfile_open(path, flags) ? -1 : parked_after(next_openat(AT_FDCWD, path, flags, mode), flags);
+    if (tmpfile_open(path, flags))
+        return -1;
+    return parked_after(next_openat(AT_FDCWD, path, flags, mode), path, flags);
 }
 
 int open64(const char *path, int flags, ...)
@@ -158,7 +172,9 @@ int open64(const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    return tmpfile_open(path, flags) ? -1 : parked_after(next_openat(AT_FDCWD, path, flags, mode), flags);
+    if (tmpfile_open(path, flags))
+        return -1;
+    return parked_after(next_openat(AT_FDCWD, path, flags, mode), path, flags);
 }
 
 int openat(int dirfd, const char *path, int flags, ...)
@@ -167,7 +183,9 @@ int openat(int dirfd, const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    return tmpfile_open(path, flags) ? -1 : parked_after(next_openat(dirfd, path, flags, mode), flags);
+    if (tmpfile_open(path, flags))
+        return -1;
+    return parked_after(next_openat(dirfd, path, flags, mode), path, flags);
 }
 
 int openat64(int dirfd, const char *path, int flags, ...)
@@ -176,7 +194,9 @@ int openat64(int dirfd, const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    return tmpfile_open(path, flags) ? -1 : parked_after(next_openat(dirfd, path, flags, mode), flags);
+    if (tmpfile_open(path, flags))
+        return -1;
+    return parked_after(next_openat(dirfd, path, flags, mode), path, flags);
 }
 
 typedef int (*linkat_fn)(int, const char *, int, const char *, int);
