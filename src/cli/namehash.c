@@ -1,10 +1,13 @@
 /*
  * namehash.c - see namehash.h.
  *
- * namehash_fill remembers the hash of each pointer it met (ptrmap.h): the
- * bytes hashed are then those of the distinct names, not of every use of
- * them, so that a crafted profile of a million locations of one function
- * with a long name costs one hash of that name.
+ * namehash_fill and namehash_intern remember what they worked out for
+ * each pointer they met (ptrmap.h): the bytes hashed are then those of the
+ * distinct pointers, not of every use of them, so that a crafted profile
+ * of a million locations of one function with a long name costs one hash
+ * of that name.  namehash_intern keeps each text's hash with it, and each
+ * pointer's text by its index (stable as the table grows), so that a
+ * pointer met again costs one lookup, its hash included.
  */
 #include "namehash.h"
 
@@ -43,68 +46,77 @@ int namehash_fill(const char *const *names, size_t n, namehash *hashes)
     return 0;
 }
 
-/* set's slots doubled (at least 64), keeping each text's first pointer. */
+/* set's table doubled (at least 64 slots), its texts rehashed from the
+ * hashes kept with them, not from their bytes. */
 static int set_grow(namehash_set *set)
 {
     size_t cap = set->cap ? set->cap * 2 : 64;
-    const char **slot = calloc(cap, sizeof *slot);
-    namehash *hash = malloc(cap * sizeof *hash);
-    if (!slot || !hash) {
-        free(slot);
-        free(hash);
+    size_t *slot = calloc(cap, sizeof *slot);
+    if (!slot)
         return ENOMEM;
-    }
-    for (size_t i = 0; i < set->cap; i++) {
-        if (!set->slot[i])
-            continue;
-        size_t j = set->hash[i] & (cap - 1);
+    for (size_t t = 0; t < set->used; t++) {
+        size_t j = set->hash[t] & (cap - 1);
         while (slot[j])
             j = (j + 1) & (cap - 1);
-        slot[j] = set->slot[i];
-        hash[j] = set->hash[i];
+        slot[j] = t + 1;
     }
     free(set->slot);
-    free(set->hash);
     set->slot = slot;
-    set->hash = hash;
     set->cap = cap;
     return 0;
 }
 
-/* The first pointer of name's text, name itself if it is the first. */
-static int first_of(namehash_set *set, const char *name, const char **out)
+/* The index of name's text among set's texts, added (name its first
+ * pointer) if new. */
+static int text_of(namehash_set *set, const char *name, size_t *out)
 {
     if ((set->used + 1) * 2 > set->cap && set_grow(set))
         return ENOMEM;
     namehash h = namehash_of(name);
     size_t mask = set->cap - 1, j = h & mask;
-    for (; set->slot[j]; j = (j + 1) & mask)
-        if (set->hash[j] == h && !strcmp(set->slot[j], name)) {
-            *out = set->slot[j];
+    for (; set->slot[j]; j = (j + 1) & mask) {
+        size_t t = set->slot[j] - 1;
+        if (set->hash[t] == h && !strcmp(set->first[t], name)) {
+            *out = t;
             return 0;
         }
-    set->slot[j] = name;
-    set->hash[j] = h;
-    set->used++;
-    *out = name;
+    }
+    /* The texts' arrays grow with the table: at most half as many texts
+     * as slots, so cap / 2 entries hold them. */
+    if (set->used == set->ncap) {
+        size_t ncap = set->cap / 2;
+        const char **first = realloc(set->first, ncap * sizeof *first);
+        if (!first)
+            return ENOMEM;
+        set->first = first;
+        namehash *hash = realloc(set->hash, ncap * sizeof *hash);
+        if (!hash)
+            return ENOMEM;
+        set->hash = hash;
+        set->ncap = ncap;
+    }
+    set->first[set->used] = name;
+    set->hash[set->used] = h;
+    set->slot[j] = ++set->used;
+    *out = set->used - 1;
     return 0;
 }
 
-int namehash_intern(namehash_set *set, const char **names, size_t n)
+int namehash_intern(namehash_set *set, const char **names, size_t n, namehash *hashes)
 {
     if (!set->seen && !(set->seen = calloc(1, sizeof *set->seen)))
         return ENOMEM;
     for (size_t i = 0; i < n; i++) {
-        uint64_t v;
-        if (ptrmap_get(set->seen, names[i], &v)) {
-            names[i] = (const char *)(uintptr_t)v;
-            continue;
+        uint64_t t;
+        if (!ptrmap_get(set->seen, names[i], &t)) {
+            size_t text;
+            if (text_of(set, names[i], &text) || ptrmap_put(set->seen, names[i], text))
+                return ENOMEM;
+            t = text;
         }
-        const char *first;
-        if (first_of(set, names[i], &first) ||
-            ptrmap_put(set->seen, names[i], (uint64_t)(uintptr_t)first))
-            return ENOMEM;
-        names[i] = first;
+        names[i] = set->first[t];
+        if (hashes)
+            hashes[i] = set->hash[t];
     }
     return 0;
 }
@@ -115,6 +127,7 @@ void namehash_set_free(namehash_set *set)
         ptrmap_free(set->seen);
     free(set->seen);
     free(set->slot);
+    free(set->first);
     free(set->hash);
     *set = (namehash_set)NAMEHASH_SET_INIT;
 }

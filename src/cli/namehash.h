@@ -37,15 +37,21 @@ int namehash_fill(const char *const *names, size_t n, namehash *hashes);
  * names' length: a crafted profile names one function through two string
  * table entries, and a comparison of each frame's bytes made `top --by
  * site` read a 3 KB file for minutes.  Each distinct pointer is hashed
- * once.  0, or ENOMEM (names partly done, all still valid). */
+ * once, and with hashes (else NULL) hashes[i] = namehash_of(names[i]):
+ * the profile reader needs both, and hashing its names again for the
+ * hashes (namehash_fill) was a second pass over every distinct name's
+ * bytes.  0, or ENOMEM (names and hashes partly done, all names still
+ * valid). */
 typedef struct namehash_set {
-    const char **slot; /* the first of each text (NULL: empty) */
-    namehash *hash;    /* per slot */
-    size_t cap, used;
-    struct ptrmap *seen; /* pointer -> the first of its text */
+    size_t *slot;       /* open addressing: a text's index + 1 (0: empty) */
+    size_t cap;         /* slots: a power of two, at most half full */
+    const char **first; /* per text, in the order met: its first pointer */
+    namehash *hash;     /* per text: its hash */
+    size_t used, ncap;  /* texts, and room for them */
+    struct ptrmap *seen; /* pointer -> its text's index */
 } namehash_set;
-#define NAMEHASH_SET_INIT {NULL, NULL, 0, 0, NULL}
-int namehash_intern(namehash_set *set, const char **names, size_t n);
+#define NAMEHASH_SET_INIT {NULL, 0, NULL, NULL, 0, 0, NULL}
+int namehash_intern(namehash_set *set, const char **names, size_t n, namehash *hashes);
 void namehash_set_free(namehash_set *set);
 
 /* Folds one frame's name hash into the running hash of a sequence of

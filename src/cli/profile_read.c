@@ -475,12 +475,12 @@ static int build_frames(reader *r, struct profile_mem *m, profile *p)
     m->samples = calloc(pb->n_sample + 1, sizeof *m->samples);
     /* Each location's names hashed once, for the frames to copy. */
     namehash *name_hash = malloc((m->nnames + 1) * sizeof *name_hash);
-    /* Equal names one pointer, the funcs' too (profile_read.h). */
+    /* Equal names one pointer, the funcs' too (profile_read.h), the
+     * names' hashes made as they are interned. */
     namehash_set set = NAMEHASH_SET_INIT;
     int e = !m->frames || !m->hashes || !m->samples || !name_hash ||
-            namehash_intern(&set, m->names, m->nnames) ||
-            (m->name_funcs && namehash_intern(&set, m->name_funcs, m->nnames)) ||
-            namehash_fill(m->names, m->nnames, name_hash);
+            namehash_intern(&set, m->names, m->nnames, name_hash) ||
+            (m->name_funcs && namehash_intern(&set, m->name_funcs, m->nnames, NULL));
     namehash_set_free(&set);
     /* Each distinct frame's function, where it is not the frame itself:
      * an entry per distinct name, not per frame of every sample (a

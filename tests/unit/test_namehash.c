@@ -3,7 +3,8 @@
  * (src/cli/namehash.c, ptrmap.c) and the tables keyed by those hashes
  * (stackset.c): the pointer map through its growth, namehash_fill giving
  * each name namehash_of whether its pointer repeats or not, namehash_intern
- * making equal texts one pointer (and texts of one hash two), a row found
+ * making equal texts one pointer (and texts of one hash two) and giving
+ * each its namehash_of as it goes, a row found
  * the same by its names alone and by a profile's hashes, and a set that
  * owns its keys matching the stacks of two profiles whose names are other
  * copies of the same strings (as leaks reads a series: the first profile
@@ -15,6 +16,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,7 +71,7 @@ static void intern(void **state)
     assert_int_equal(namehash_of(c1), namehash_of(c2));
     const char *names[] = {a1, c1, a2, c2, a1, c3};
     namehash_set set = NAMEHASH_SET_INIT;
-    assert_int_equal(namehash_intern(&set, names, 6), 0);
+    assert_int_equal(namehash_intern(&set, names, 6, NULL), 0);
     assert_ptr_equal(names[0], a1);
     assert_ptr_equal(names[2], a1);
     assert_ptr_equal(names[4], a1);
@@ -77,11 +79,47 @@ static void intern(void **state)
     assert_ptr_equal(names[3], c2);
     assert_ptr_equal(names[5], c2);
     const char *more[] = {a3, c3};
-    assert_int_equal(namehash_intern(&set, more, 2), 0);
+    assert_int_equal(namehash_intern(&set, more, 2, NULL), 0);
     assert_ptr_equal(more[0], a1);
     assert_ptr_equal(more[1], c2);
     namehash_set_free(&set);
     assert_null(set.seen);
+}
+
+/* namehash_intern's hashes are namehash_of's, for a pointer met first,
+ * met again, or of a text met first through another pointer, over calls
+ * on one set and as its table grows (past 64 slots several times). */
+static void intern_hashes(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    static char text[N][16], copy[N][16];
+    const char *names[2 * N + 2];
+    namehash h[2 * N + 2];
+    for (size_t i = 0; i < N; i++) {
+        snprintf(text[i], sizeof text[i], "f%zu", i);
+        memcpy(copy[i], text[i], sizeof copy[i]);
+        names[2 * i] = text[i];
+        names[2 * i + 1] = i % 2 ? text[i / 2] : copy[i / 2]; /* met again, or a copy */
+    }
+    names[2 * N] = "";
+    names[2 * N + 1] = text[0];
+    namehash_set set = NAMEHASH_SET_INIT;
+    assert_int_equal(namehash_intern(&set, names, 2 * N + 2, h), 0);
+    for (size_t i = 0; i < 2 * N + 2; i++)
+        assert_int_equal(h[i], namehash_of(names[i]));
+    for (size_t i = 0; i < N; i++) {
+        assert_ptr_equal(names[2 * i], text[i]);
+        assert_ptr_equal(names[2 * i + 1], text[i / 2]);
+    }
+    assert_ptr_equal(names[2 * N + 1], text[0]);
+    const char *more[] = {copy[N - 1], text[7]};
+    namehash mh[2];
+    assert_int_equal(namehash_intern(&set, more, 2, mh), 0);
+    assert_ptr_equal(more[0], text[N - 1]);
+    assert_int_equal(mh[0], namehash_of(text[N - 1]));
+    assert_int_equal(mh[1], namehash_of(text[7]));
+    namehash_set_free(&set);
 }
 
 /* A profile of one type whose samples are the given stacks (frames leaf
@@ -224,6 +262,7 @@ int main(void)
         cmocka_unit_test(pointer_map),
         cmocka_unit_test(fill),
         cmocka_unit_test(intern),
+        cmocka_unit_test(intern_hashes),
         cmocka_unit_test(rows_by_hash),
         cmocka_unit_test(owned_keys),
         cmocka_unit_test(exact_sums),
