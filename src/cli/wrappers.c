@@ -201,8 +201,14 @@ static bool glob_matches(const char *g, const char *frame)
     return false;
 }
 
-/* Whether frame is a wrapper; *rust: the frames so far were Rust's. */
-static bool is_wrapper(const char *frame, bool *rust)
+/* What a frame is to the site: no wrapper, a wrapper whatever frames come
+ * before it, or one only because Rust's frames did (core::). */
+enum kind { NOT, OWN, BY_RUST };
+
+/* frame's kind; *rust: the frames so far were Rust's.  Globs come before
+ * core::'s context, so that a --wrapper 'core::*' makes it a wrapper on
+ * its own. */
+static enum kind kind_of(const char *frame, bool *rust)
 {
     size_t len = strlen(frame);
     /* An exact name may be followed by its source line, " file:line": a
@@ -210,32 +216,34 @@ static bool is_wrapper(const char *frame, bool *rust)
     for (size_t i = 0; i < COUNT(exact); i++) {
         size_t n = strlen(exact[i]);
         if (!strncmp(frame, exact[i], n) && (frame[n] == '\0' || frame[n] == ' '))
-            return true;
+            return OWN;
     }
     if (any_prefix(frame, len, prefix, COUNT(prefix)))
-        return true;
-    if (any_prefix(frame, len, rust_prefix, COUNT(rust_prefix)) || rust_lib_impl(frame, 0) ||
-        (*rust && starts(frame, len, "core::")))
-        return *rust = true;
+        return OWN;
+    if (any_prefix(frame, len, rust_prefix, COUNT(rust_prefix)) || rust_lib_impl(frame, 0)) {
+        *rust = true;
+        return OWN;
+    }
     for (size_t i = 0; i < nglobs; i++)
         if (glob_matches(globs[i], frame))
-            return true;
-    return false;
+            return OWN;
+    return *rust && starts(frame, len, "core::") ? BY_RUST : NOT;
 }
 
-/* Whether frame is one of the last distinct frames found wrappers in
- * this stack (seen[0..n)).  A frame found a wrapper stays one further
- * in: only "core::" depends on what came before, once Rust's frames were
- * found, and that stays so. */
-static bool seen_wrapper(const char *const *seen, size_t n, const char *frame)
+/* The kind frame was found to have if it is one of the last distinct
+ * frames found wrappers in this stack (seen[0..n)), else NOT.  A frame
+ * found a wrapper stays one further in: only "core::" depends on what
+ * came before, once Rust's frames were found, and that stays so. */
+static enum kind seen_wrapper(const char *const *seen, const enum kind *kinds, size_t n,
+                              const char *frame)
 {
     for (size_t i = 0; i < n; i++)
         if (seen[i] == frame)
-            return true;
-    return false;
+            return kinds[i];
+    return NOT;
 }
 
-size_t wrappers_skip(const char *const *frames, size_t n)
+size_t wrappers_site(const char *const *frames, size_t n, size_t *via)
 {
     /* A recursion of a wrapper (std::, or --wrapper) reads its names
      * once, not at each level: a profile's equal names are one pointer
@@ -244,17 +252,29 @@ size_t wrappers_skip(const char *const *frames, size_t n)
      * one name read each. */
     enum { SEEN = 8 };
     const char *seen[SEEN];
+    enum kind kinds[SEEN];
     size_t nseen = 0, next = 0;
     bool rust = false;
     size_t k = 0;
+    *via = 0;
     for (; k + 1 < n; k++) {
-        if (seen_wrapper(seen, nseen, frames[k]))
-            continue;
-        if (!is_wrapper(frames[k], &rust))
-            break;
-        seen[next] = frames[k];
-        next = (next + 1) % SEEN;
-        nseen += nseen < SEEN;
+        enum kind w = seen_wrapper(seen, kinds, nseen, frames[k]);
+        if (w == NOT) {
+            if ((w = kind_of(frames[k], &rust)) == NOT)
+                break;
+            seen[next] = frames[k];
+            kinds[next] = w;
+            next = (next + 1) % SEEN;
+            nseen += nseen < SEEN;
+        }
+        if (w == OWN)
+            *via = k;
     }
     return k;
+}
+
+size_t wrappers_skip(const char *const *frames, size_t n)
+{
+    size_t via;
+    return wrappers_site(frames, n, &via);
 }

@@ -7,7 +7,8 @@
  * the program's), core:: only above Rust's allocator frames (a C++
  * namespace core is the program's); --wrapper patterns match a name with
  * or without the " file:line" of --lines; a frame met again (a
- * recursion's) answers as it did the first time.
+ * recursion's) answers as it did the first time; the wrapper a site is
+ * said to allocate through is one whatever came before it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -100,6 +101,31 @@ static void rust(void **state)
     SKIP(0, "core::iter::adapters::map::Map<I,F>::next", "app::main"); /* core:: alone */
 }
 
+#define VIA(want_skip, want_via, ...)                                          \
+    do {                                                                       \
+        const char *const f_[] = {__VA_ARGS__};                                \
+        size_t via_ = 99;                                                      \
+        assert_int_equal(wrappers_site(f_, sizeof f_ / sizeof f_[0], &via_), want_skip); \
+        assert_int_equal(via_, want_via);                                      \
+    } while (0)
+
+/* The wrapper a site allocates through: the nearest one that is a wrapper
+ * whatever came before it, so that next to the site but for Rust's
+ * core::, which only the frames before it make one. */
+static void via(void **state)
+{
+    (void)state;
+    VIA(1, 0, "malloc", "leak", "main");
+    VIA(2, 1, "strdup", "xstrdup", "save", "main");
+    VIA(3, 2, "operator new", "std::vector::_M_realloc_insert", "std::vector::push_back",
+        "app::f", "app::g");
+    VIA(2, 0, "alloc::raw_vec::grow", "core::ptr::write", "app::f", "app::g");
+    const char *c = "core::fmt::write";
+    VIA(5, 1, "__rust_alloc", "alloc::fmt::format", c, "core::ptr::write", c, "app::f");
+    VIA(3, 2, "__rust_alloc", "core::ptr::write", "alloc::vec::Vec::push", "app::f");
+    VIA(0, 0, "leak", "main");
+}
+
 static void patterns(void **state)
 {
     (void)state;
@@ -119,8 +145,11 @@ static void patterns(void **state)
     SKIP(1, "pool_get /src/pool.c", "main /src/m.c:1"); /* line 0: "func file" */
     SKIP(1, "pool_get /home/me/my proj/pool.c:12", "main /src/m.c:1");
     SKIP(2, "operator new /usr/include/c++/12/new:10", "pool_get /src/p.c:3", "main /src/m.c:1");
-    /* At most WRAPPERS_MAX patterns: three given above. */
-    for (int i = 3; i < WRAPPERS_MAX; i++)
+    /* A pattern makes core:: a wrapper on its own: the one named. */
+    assert_int_equal(wrappers_opt("core::ptr::*"), DIAG_OK);
+    VIA(2, 1, "alloc::raw_vec::grow", "core::ptr::write", "app::f");
+    /* At most WRAPPERS_MAX patterns: four given above. */
+    for (int i = 4; i < WRAPPERS_MAX; i++)
         assert_int_equal(wrappers_opt("more_*"), DIAG_OK);
     assert_int_equal(wrappers_opt("one_too_many"), DIAG_USAGE);
 }
@@ -133,6 +162,7 @@ int main(void)
         cmocka_unit_test(repeats),
         cmocka_unit_test(python),
         cmocka_unit_test(rust),
+        cmocka_unit_test(via),
         cmocka_unit_test(patterns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
