@@ -124,6 +124,13 @@ static void via(void **state)
     VIA(5, 1, "__rust_alloc", "alloc::fmt::format", c, "core::ptr::write", c, "app::f");
     VIA(3, 2, "__rust_alloc", "core::ptr::write", "alloc::vec::Vec::push", "app::f");
     VIA(0, 0, "leak", "main");
+    /* A wrapper met again (one pointer, as a profile's names are) is the
+     * one next to the site as the first time: malloc here, not the
+     * xstrdup between its two frames, which a kind remembered from the
+     * first malloc would leave named. */
+    const char *m = "malloc", *a = "std::allocator_traits::allocate";
+    VIA(3, 2, m, "xstrdup", m, "A", "main");
+    VIA(4, 3, "operator new", a, "std::vector::_M_realloc_insert", a, "app::f");
 }
 
 static void patterns(void **state)
