@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "ptrmap.h"
 
 static const char *const exact[] = {
     /* C */
@@ -230,46 +231,76 @@ static enum kind kind_of(const char *frame, bool *rust)
     return *rust && starts(frame, len, "core::") ? BY_RUST : NOT;
 }
 
-/* The kind frame was found to have if it is one of the last distinct
- * frames found wrappers in this stack (seen[0..n)), else NOT.  A frame
- * found a wrapper stays one further in: only "core::" depends on what
- * came before, once Rust's frames were found, and that stays so. */
-static enum kind seen_wrapper(const char *const *seen, const enum kind *kinds, size_t n,
-                              const char *frame)
+/* The kinds of the distinct frames found wrappers in one stack, so that
+ * each name is read once however often it comes back: a recursion of a
+ * wrapper (std::, core:: past Rust's frames, or --wrapper) repeats its
+ * names, one pointer each (profile_read.h).  Read at each level, a
+ * million levels of a 400 KB "std::..." name took 8 s; with only the
+ * last 8 names remembered, 100k levels cycling through 9 of 400 KB of
+ * core:: with --wrapper '*zz*' took 44 s (fnmatch over each name at each
+ * level), and take 3 ms now.
+ * The first FEW are in an array of the call's, as most stacks have no
+ * more; the rest in a map kept from stack to stack, so that a stack does
+ * not allocate, and emptied after each: a pointer is one name only
+ * within a profile.  A map that grew past KEEP slots is freed instead, so
+ * that one deep stack does not make every later one clear its room.  A
+ * frame found a wrapper stays one further in: only core:: depends on
+ * what came before, once Rust's frames were found, and that stays so. */
+enum { FEW = 8, KEEP = 4096 };
+typedef struct memo {
+    const char *few[FEW];
+    enum kind kinds[FEW];
+    size_t nfew;
+} memo;
+
+static ptrmap more; /* frame -> its kind, for the frames past the first FEW */
+
+/* The kind frame was found to have in this stack, or NOT if it was not met. */
+static enum kind memo_get(const memo *m, const char *frame)
 {
-    for (size_t i = 0; i < n; i++)
-        if (seen[i] == frame)
-            return kinds[i];
-    return NOT;
+    for (size_t i = 0; i < m->nfew; i++)
+        if (m->few[i] == frame)
+            return m->kinds[i];
+    uint64_t v;
+    return ptrmap_get(&more, frame, &v) ? (enum kind)v : NOT;
+}
+
+static void memo_put(memo *m, const char *frame, enum kind k)
+{
+    if (m->nfew < FEW) {
+        m->few[m->nfew] = frame;
+        m->kinds[m->nfew++] = k;
+        return;
+    }
+    /* Without memory for it, the frame is read again where it repeats. */
+    (void)ptrmap_put(&more, frame, (uint64_t)k);
+}
+
+static void memo_done(void)
+{
+    if (more.cap > KEEP)
+        ptrmap_free(&more);
+    else
+        ptrmap_clear(&more);
 }
 
 size_t wrappers_site(const char *const *frames, size_t n, size_t *via)
 {
-    /* A recursion of a wrapper (std::, or --wrapper) reads its names
-     * once, not at each level: a profile's equal names are one pointer
-     * (profile_read.h), and a million levels of a 400 KB "std::..." name
-     * took 8 s scanning it at each.  A cycle of up to SEEN functions is
-     * one name read each. */
-    enum { SEEN = 8 };
-    const char *seen[SEEN];
-    enum kind kinds[SEEN];
-    size_t nseen = 0, next = 0;
+    memo m = {.nfew = 0};
     bool rust = false;
     size_t k = 0;
     *via = 0;
     for (; k + 1 < n; k++) {
-        enum kind w = seen_wrapper(seen, kinds, nseen, frames[k]);
+        enum kind w = memo_get(&m, frames[k]);
         if (w == NOT) {
             if ((w = kind_of(frames[k], &rust)) == NOT)
                 break;
-            seen[next] = frames[k];
-            kinds[next] = w;
-            next = (next + 1) % SEEN;
-            nseen += nseen < SEEN;
+            memo_put(&m, frames[k], w);
         }
         if (w == OWN)
             *via = k;
     }
+    memo_done();
     return k;
 }
 
