@@ -8,7 +8,8 @@
  * of a small alphabet, Rust's frames among its names, keyed alike exactly
  * when they are named alike, and a key named as its stack is; and under
  * --lines, the site's function at another line a repeat too
- * (profile_sample.funcs), in a stack's row name as in a key.
+ * (profile_sample.funcs), in a stack's row name as in a key, and keys and
+ * names that agree over an alphabet of lines, Rust's among them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -254,8 +255,13 @@ static void lines(void **state)
     }
     ptrmap_free(&recm);
 
-    const char *names[] = {"malloc", a10, a12, "B b.c:3"}, *funcs[] = {MA, A, A, B};
-    keys_agree_with_names(names, funcs, 4);
+    /* Rust's frames too: core:: at two lines of one function, a wrapper
+     * only past alloc::'s, and a site's repeat otherwise. */
+    const char *G = "alloc::raw_vec::grow", *W = "core::ptr::write";
+    const char *names[] = {"malloc", a10, a12, "B b.c:3", "alloc::raw_vec::grow r.rs:1",
+                           "core::ptr::write r.rs:5", "core::ptr::write r.rs:9"};
+    const char *funcs[] = {MA, A, A, B, G, W, W};
+    keys_agree_with_names(names, funcs, sizeof names / sizeof names[0]);
 }
 
 int main(void)
