@@ -58,7 +58,11 @@ grep -oE '<title>[^<]*</title>' "$W/t.svg" | sed -E 's/<\/?title>//g' >"$W/bands
 every_name "$W/bands" "timeline's bands"
 grep -oE '>[^<>]*  <tspan' "$W/t.svg" | sed -E 's/^>//; s/  <tspan$//' >"$W/legend"
 every_name "$W/legend" "timeline's legend"
+# --site picks by a part of the name: each name picks its site's band
+# alone, that band named as it is among the others.
 for n in "${names[@]}"; do
     expect_rc 0 hp timeline --site "$n" "$W/p1.pb" "$W/p2.pb" -o "$W/one.svg"
+    bands=$(grep -oE '<title>[^<]*</title>' "$W/one.svg" | sed -E 's/<\/?title>//g')
+    [[ "$bands" == "$n" ]] || fail "timeline --site '$n': bands '${bands//$'\n'/' | '}', not the site alone"
 done
 note "ok"
