@@ -2,11 +2,13 @@
 # Sanitizer and Valgrind runs: scripts/sanitize.sh [STAGE...]
 #
 # Stages (default: all four, in this order):
-#   asan       -DHEAPPROF_ASAN=ON -DHEAPPROF_UBSAN=ON: every unit test, the
+#   asan       -DHEAPPROF_ASAN=ON -DHEAPPROF_UBSAN=ON: every unit test (and
+#              live_unit, the HTTP server's and metrics' unit test), the
 #              accuracy test (fewer trials) and the replay of the fuzz corpora
 #              under AddressSanitizer + UBSan.
 #   tsan       -DHEAPPROF_TSAN=ON: the unit tests, among them the concurrent
-#              ones of the tables (unit_live, unit_stacks, unit_labels).
+#              ones of the tables (unit_live, unit_stacks, unit_labels), and
+#              live_unit (a metrics scrape racing a sampling thread).
 #   valgrind   memcheck (--error-exitcode=1 --leak-check=full, definite and
 #              indirect leaks are errors) over the unit test binaries of a
 #              plain build whose small blocks of the profiler's come from
@@ -43,13 +45,13 @@ stage_asan() {
     # halt_on_error: the first report fails the test; detect_leaks: LSan too.
     ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest --test-dir build-asan -R '^(unit_|accuracy_|fuzz_)' -j"$jobs" --output-on-failure
+        ctest --test-dir build-asan -R '^(unit_|live_unit$|accuracy_|fuzz_)' -j"$jobs" --output-on-failure
 }
 
 stage_tsan() {
     configure_build build-tsan -DHEAPPROF_TSAN=ON -DHEAPPROF_FAULT=OFF || return 1
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-        ctest --test-dir build-tsan -R '^unit_' -j"$jobs" --output-on-failure
+        ctest --test-dir build-tsan -R '^(unit_|live_unit$)' -j"$jobs" --output-on-failure
 }
 
 stage_valgrind() {

@@ -43,7 +43,8 @@
  * costs nothing; in the program's, a child forked during that open or
  * close finds the number still to close: published the moment open
  * returns it (http_fds_pending), remembered until after the close; a few
- * instructions are left where a child may still inherit it (http_fds.h).
+ * instructions are left where a child may still inherit it (http_fds.h),
+ * so each is emptied before its close (empty_body).
  */
 #define _GNU_SOURCE
 #include "http.h"
@@ -59,6 +60,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,6 +147,49 @@ static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 
 /* ---- the table -------------------------------------------------------------- */
 
+/* The server thread's kernel id while it runs, 0 once joined: for
+ * threads_join, and empty_body's test of the calling thread. */
+static pid_t http_kernel_tid;
+
+/* A body file in the program's table emptied before its close: a child
+ * forked in the instructions between its open and the store of its number
+ * (http_fds.h), or made with _Fork (no handlers), holds a copy unknowing
+ * for its life, and the file would keep the profile's bytes as long.
+ * Emptied, it keeps an inode; what the child could have read from it
+ * meanwhile is the profile it served, the file holds nothing else.
+ * Only what c->body_empty says (http_open_body): a fallback file, not a
+ * memfd (which a child made with handlers never holds but for the same
+ * window, and which is memory the kernel accounts to it), on tmpfs, where
+ * the cost is memory and where no other file takes our file's identity
+ * while any copy of it lives (http_fds.c): on a disk file system a freed
+ * inode is soon another file's, so if the program closed our number
+ * (closefrom while we served) and freed the file, its own next file at
+ * that number may pass http_fds_check, and a truncate would destroy its
+ * data.  There the child keeps a file of the profile's size, on disk.
+ * And only as our file: unlinked (ours always are) and of the length
+ * written, checked just before.  Between the caller's http_fds_check and
+ * the fstat, or the fstat and the ftruncate, the program may still put a
+ * file of its own at our number: by dup2 onto it, or by closing it
+ * (closefrom while we serve) and opening at the same number; such a
+ * file, unlinked and of our length, would be emptied.  Both are accepted
+ * exceptions, as for the close that follows (the program closed or
+ * replaced a number it never opened, within microseconds).  Whether it
+ * is still ours after is the caller's to check again.  Not on a program thread (take_back, inside a
+ * set*id call, and http_resume close connections): a file-system call
+ * there is one more delay in the program's own call, for a window that
+ * thread's fork cannot meet (it is not forking).  A failure (EIO) costs
+ * the child's copy its bytes only: the close follows either way.  errno:
+ * the server thread's, kept for the caller. */
+static void empty_body(const conn *c, int fd)
+{
+    struct stat st;
+    int err = errno;
+    if (c->body_empty && gettid() == __atomic_load_n(&http_kernel_tid, __ATOMIC_ACQUIRE) &&
+        !fstat(fd, &st) && st.st_nlink == 0 && c->body_len > 0 && st.st_size == c->body_len)
+        (void)!ftruncate(fd, 0);
+    errno = err;
+}
+
 /* c's body file closed after its check and before the lock that forgets
  * it, so that no file-system call (fstat, the last close of an unlinked
  * file on NFS) is made under the lock (see the invariants), and a child
@@ -158,8 +203,11 @@ void http_drop_body(conn *c)
     int fd = c->body_fd;
     if (fd < 0)
         return;
-    if (http_fds_check(fd))
-        close(fd);
+    if (http_fds_check(fd)) {
+        empty_body(c, fd);
+        if (!c->body_empty || http_fds_check(fd))
+            close(fd);
+    }
     pthread_mutex_lock(&table_lock);
     http_fds_forget(fd);
     c->body_fd = -1;
@@ -188,6 +236,8 @@ static int own_body(conn *c, int fd, int at, bool settled)
 int http_open_body(conn *c, int from, int *at)
 {
     *at = -1;
+    c->body_len = 0; /* until written: no earlier length matches (empty_body) */
+    c->body_empty = false;
     int fd = -1;
     if (from < 0) {
         pthread_mutex_lock(&table_lock);
@@ -210,6 +260,7 @@ int http_open_body(conn *c, int from, int *at)
         http_fds_pending(-1); /* under the lock: see http_fds_pending */
         http_body_failed(*at, err);
     } else {
+        c->body_empty = shared && http_fds_pending_tmpfs();
         fd = own_body(c, fd, *at, shared);
         err = errno;
     }
@@ -395,7 +446,6 @@ static void accept_some(void)
  * wake pipe, which is always the last descriptor polled. */
 static pthread_t http_tid;
 static int http_running, http_stop;
-static pid_t http_kernel_tid; /* for threads_join */
 
 /* The wake pipe, made anew for each thread.  Its read end is the server's
  * like its other descriptors; its write end stays in the program's table
@@ -639,6 +689,7 @@ static int spawn(void)
             pthread_mutex_unlock(&table_lock);
         } else if (v == VERDICT_FAILED) {
             threads_join(http_tid, &http_kernel_tid);
+            __atomic_store_n(&http_kernel_tid, 0, __ATOMIC_RELEASE); /* a reused id is not ours */
             moves_refused = handoff_err == EPERM || handoff_err == EACCES || handoff_err == ENOSYS;
             log_line("cannot move the HTTP server's descriptors out of the program's table (%s); "
                      "they stay there%s", strerror(handoff_err), moves_refused ? " for good" : "");
@@ -752,6 +803,7 @@ static void pause_server(bool keep)
     if (http_fds_ours_shared(http_wake[1]))
         (void)!write(http_wake[1], "", 1);
     threads_join(http_tid, &http_kernel_tid);
+    __atomic_store_n(&http_kernel_tid, 0, __ATOMIC_RELEASE); /* a reused id is not ours */
     http_running = 0;
     __atomic_store_n(&handoff_chan, -1, __ATOMIC_RELEASE);
     if (!priv)

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "dump.h"
@@ -124,6 +125,21 @@ void http_answer_text(conn *c, int code, const char *why, const char *extra)
     respond(c, code, "text/plain; charset=utf-8", extra, body, (size_t)n);
 }
 
+/* The bytes a failed write left in the body file (ENOSPC or EIO partway,
+ * the file that filled /dev/shm maybe): the writer writes in order from
+ * offset 0, so its offset.  Taken as the body's length, it lets
+ * http_drop_body empty that file, which a child forked in the window
+ * would otherwise keep as it is (http.c's empty_body), and keeps its
+ * length check one on what we wrote, not on the file's size.  0 (nothing
+ * emptied) when the offset cannot be had.  errno kept. */
+static off_t bytes_written(int fd)
+{
+    int err = errno;
+    off_t at = lseek(fd, 0, SEEK_CUR);
+    errno = err;
+    return at > 0 ? at : 0;
+}
+
 /* Render a profile into a file of its own (a memfd, or http_body.h's
  * fallback) and answer with it: gzipped pprof, or with `text` the text
  * profile of ?debug=1 (heaptext.h), which Go sends as text/plain, not as
@@ -150,6 +166,8 @@ void http_answer_profile(conn *c, int alloc_default, const dump_snapshot *base, 
         err = writer_dump_to_fd(c->body_fd, "http", &opt);
         if (!err && fstat(c->body_fd, &st))
             err = errno;
+        if (err)
+            c->body_len = bytes_written(c->body_fd);
         if (at < 0 || !err || err == ENOMEM)
             break;
         http_body_failed(at, err);

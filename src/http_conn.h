@@ -15,6 +15,7 @@
 #ifndef HEAPPROF_HTTP_CONN_H
 #define HEAPPROF_HTTP_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -39,6 +40,7 @@ typedef struct conn {
     size_t out_off;
     int body_fd;         /* file holding a profile (http_body.h), or -1 */
     off_t body_off, body_len;
+    bool body_empty;     /* body_fd emptied before its close (http_drop_body) */
     dump_snapshot *snap; /* PARK: values at the request */
     int alloc_default;   /* PARK: /allocs rather than /heap */
     int head_only;       /* a HEAD: every answer's headers, no body (respond) */

@@ -15,8 +15,10 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "fdid.h"
@@ -76,21 +78,55 @@ int http_fds_own_shared(int fd)
 
 /* The body file being made the server's outside the caller's lock
  * (http_fds_pending): the number open gave at [0], its copy up high at
- * [1], -1 where none; id, once known, the file's.  Written by the server
- * thread alone, read by a fork child (http_fds_close_pending).  fork(2)
- * copies the descriptor table before the memory, and the server thread
- * runs on between the two: so a number is stored the moment it exists,
- * and withdrawn only under the lock (which the fork handlers hold across
- * the whole fork), never once closed: a child that finds a number its
- * table no longer holds, or holds for another file, fails its check.  The
- * one exception, a number withdrawn before its close: while id is not
- * known, when no check could tell our file from another. */
+ * [1], -1 where none; id, once known, the file's, taken as the number is
+ * published; tmpfs, whether that file is on tmpfs (below).  Written by the
+ * server thread alone, read by a fork child (http_fds_close_pending).
+ * fork(2) copies the descriptor table before the memory, and the server
+ * thread runs on between the two: so a number is stored the moment it
+ * exists, and withdrawn under the lock (which the fork handlers hold
+ * across the whole fork) once the file is remembered, or else before its
+ * close: a file closed unused (mkostemp_unlinked's failed unlink in
+ * http_body.c, a failed http_fds_settle) is withdrawn just before, never
+ * after, so that a child never finds a number we closed; one forked
+ * between the two inherits it, the window http_fds.h describes.  A child
+ * that finds a number its table no longer holds, or holds for another
+ * file, fails its check. */
 static struct {
     int fd[2];
     bool known;
+    bool tmpfs;
     pid_t pid; /* the process whose server thread published fd[0] */
     fdid id;
-} pend = {{-1, -1}, false, 0, {0, 0}};
+} pend = {{-1, -1}, false, false, 0, {0, 0}};
+
+/* The file system type of the device the last body file was on (dev,
+ * tmpfs; seen false until one was looked at): fstatfs once per device,
+ * not at every request while the file is at its low number (on NFS a
+ * call to the server).  A device number names a mounted file system until
+ * it is unmounted, and no longer: tmpfs, NFS, FUSE, overlay and btrfs
+ * subvolumes have anonymous device numbers, the lowest free one given at
+ * once to the next such mount, so the profiles' tmpfs unmounted while the
+ * program runs and a file system of another kind mounted next would have
+ * its number and be taken for tmpfs (an NFS file emptied before its
+ * close; the checks of empty_body in http.c still hold): an accepted
+ * exception.  The server thread's alone. */
+static struct {
+    bool seen, tmpfs;
+    dev_t dev;
+} fs_kind;
+
+static bool on_tmpfs(int fd, dev_t dev)
+{
+    struct statfs sf;
+    if (!fs_kind.seen || fs_kind.dev != dev) {
+        if (fstatfs(fd, &sf))
+            return false; /* not cached: asked again next time */
+        fs_kind.seen = true;
+        fs_kind.dev = dev;
+        fs_kind.tmpfs = sf.f_type == TMPFS_MAGIC;
+    }
+    return fs_kind.tmpfs;
+}
 
 static void pend_set(int i, int fd) { __atomic_store_n(&pend.fd[i], fd, __ATOMIC_RELEASE); }
 
@@ -99,18 +135,36 @@ void http_fds_pending(int fd)
     pend_set(0, -1); /* withdrawn before known is cleared: never a stale number unchecked */
     pend_set(1, -1);
     __atomic_store_n(&pend.known, false, __ATOMIC_RELEASE);
-    if (fd >= 0) {
-        __atomic_store_n(&pend.pid, getpid(), __ATOMIC_RELEASE);
-        pend_set(0, fd);
-    }
+    __atomic_store_n(&pend.tmpfs, false, __ATOMIC_RELEASE);
+    if (fd < 0)
+        return;
+    __atomic_store_n(&pend.pid, getpid(), __ATOMIC_RELEASE);
+    pend_set(0, fd);
+    /* The identity at once, not after the rest of the file's making (a
+     * named file's unlink, on NFS a call to the server): a child made
+     * without handlers (_Fork) keeps this record as it is, and only a
+     * known file can be closed by its own children (close_pending).  An
+     * fstat refused (EPERM) leaves it unknown; http_fds_settle then says
+     * so. */
+    fdid id;
+    if (!fdid_take(fd, &id))
+        return;
+    pend.id = id;
+    __atomic_store_n(&pend.tmpfs, on_tmpfs(fd, id.dev), __ATOMIC_RELEASE);
+    __atomic_store_n(&pend.known, true, __ATOMIC_RELEASE);
 }
 
-/* fdid_move_high's steps, each new number published as it comes. */
+/* fdid_move_high's steps, each new number published as it comes.  Where
+ * the identity was taken as the number was published, fd must still be
+ * that file: otherwise the program closed our number meanwhile (its own
+ * close or dup2 in those microseconds), and what is there now is its. */
 int http_fds_settle(int fd)
 {
     fdid id;
-    if (!fdid_take(fd, &id)) {
-        int err = errno;
+    bool known = __atomic_load_n(&pend.known, __ATOMIC_ACQUIRE);
+    bool taken = fdid_take(fd, &id);
+    if (!taken || (known && (id.dev != pend.id.dev || id.ino != pend.id.ino))) {
+        int err = taken ? EBADF : errno;
         pend_set(0, -1); /* before the close: a child may inherit it, never close another */
         if (err != EBADF)
             close(fd);
@@ -136,6 +190,8 @@ int http_fds_settle(int fd)
     return high;
 }
 
+bool http_fds_pending_tmpfs(void) { return __atomic_load_n(&pend.tmpfs, __ATOMIC_ACQUIRE); }
+
 int http_fds_keep_pending(int fd)
 {
     fdid id = pend.id;
@@ -144,16 +200,48 @@ int http_fds_keep_pending(int fd)
     return fd;
 }
 
+/* Which numbers a child takes:
+ *  - not known yet: the number open gave a moment ago, unchecked, in a
+ *    direct child of the process that opened it only: its table is the
+ *    copy made at the fork, where the program cannot have been given that
+ *    number since (only its own close or dup2 of a number it never opened
+ *    would reuse it).  A _Fork child's child may find there a file the
+ *    _Fork child opened after closing what it inherited (a daemon's
+ *    closefrom); live_http_nomemfd step 8.
+ *  - known: in a direct child, where it is still that file.  The check
+ *    catches the program's close of our number and open of a file of its
+ *    own there, unless that file took our file's identity: on a disk file
+ *    system (ext4, XFS) a freed inode number is soon given to the next
+ *    file made, and until http_fds_settle's copy up high exists (fd[1])
+ *    nothing else of ours keeps the file alive.  So a direct child may
+ *    still close a file of the program's there, as in the unknown case
+ *    above, and for the same accepted exception (the program closed a
+ *    number it never opened, within microseconds of a fork): narrower,
+ *    not gone.  In a later generation (the children of a _Fork child,
+ *    which ran no handlers and kept the record as it was, and the file
+ *    with it) only on tmpfs, and still that file: there a file's inode
+ *    number comes from a counter, so no other file has ours while ours
+ *    lives, and none after until that 32-bit counter wraps (UINT_MAX
+ *    files made in that tmpfs with inode32 since Linux 5.9, never with
+ *    inode64; before 5.9 a counter shared system-wide with sockets and
+ *    pipes, which a busy host may wrap in hours or days): such a wrap
+ *    while the _Fork child lives, with the program's file at our number,
+ *    is an accepted exception.  A descriptor of that identity is then
+ *    ours: the _Fork child's copy, or, the other accepted exception, a
+ *    dup of it that the program made without knowing it was ours.  On a
+ *    disk file system the _Fork child may have closed ours, the server
+ *    its own, and tmpfile(3) made the program a file at that number with
+ *    that very identity: kept there, at its full size (the server empties
+ *    a body file before its close on tmpfs only: http.c); it was closed
+ *    on any file system once known. */
 void http_fds_close_pending(void)
 {
+    bool direct = getppid() == __atomic_load_n(&pend.pid, __ATOMIC_ACQUIRE);
+    bool known = __atomic_load_n(&pend.known, __ATOMIC_ACQUIRE);
     for (int i = 0; i < 2; i++) {
         int fd = __atomic_load_n(&pend.fd[i], __ATOMIC_ACQUIRE);
-        /* Not known yet: the number open gave a moment ago, which the
-         * program cannot have been given since (only its own close or
-         * dup2 of a number it never opened would reuse it). */
-        if (fd >= 0 && (!__atomic_load_n(&pend.known, __ATOMIC_ACQUIRE)
-                            ? i == 0 && getppid() == __atomic_load_n(&pend.pid, __ATOMIC_ACQUIRE)
-                            : fdid_same(fd, &pend.id)))
+        if (fd >= 0 && (!known ? i == 0 && direct
+                               : (direct || pend.tmpfs) && fdid_same(fd, &pend.id)))
             close(fd);
     }
     http_fds_pending(-1);

@@ -70,34 +70,46 @@ void http_fds_forget(int fd);
 /* A body file made the server's in the program's table with the caller's
  * lock held only to remember it, no file-system call under it (fstat on
  * NFS may ask the server).  The number is published the moment open
- * returns it (http_fds_pending(fd), before any other call, and
- * http_fds_pending(-1) before it is closed unused); http_fds_settle moves
- * it high and takes its identity, each new number published as it comes
- * (-1, errno set, when it is lost); http_fds_keep_pending, under the
- * lock, remembers it as http_fds_own_shared would have, and withdraws
- * what was published (after a failed settle: http_fds_pending(-1) under
- * the lock).  A fork child closes what is published and still that file
- * (http_fds_close_pending, with http_fds_close_all_shared): otherwise it
- * would inherit the file at a low number for its life, and the parent
- * would write the profile into it.  What is left: the instructions
- * between open's or F_DUPFD's return and the store (and a failed
- * settle's close), which a preemption as the call returns, or the store's
- * copy-on-write fault waiting for a fork's copy of the memory (which
- * follows its copy of the table), stretches: under 4 parallel clients
- * and a program forking nonstop on 2 busy cores, 0 to 4 children in 10^4
- * forks still got the file (at the low number or the high one), against
- * 4 in 2279 with the open and move outside the lock unpublished, and none
- * where the open was under it (which stalled every fork for as long as a
- * hung open).  Only the kernel storing a new number before it installs
- * it (recvmsg's SCM_RIGHTS does) or a close-on-fork flag would close it.  One number is
- * closed in a child unchecked: the one open gave, before its identity is
- * taken: free in the child unless the program closed it while it
- * forked, and closed only by a direct child of the process that opened
- * it (a child made with _Fork, no handlers, keeps the parent's pending
- * number as it was: its own children, whose handlers run, must not take
- * that number, since the _Fork child may have opened a file of its own
- * there; live_http_nomemfd step 8). */
+ * returns it (http_fds_pending(fd), before any other call, which takes
+ * its identity at once, and http_fds_pending(-1) before it is closed
+ * unused); http_fds_settle checks it is still that file and moves it
+ * high, each new number published as it comes (-1, errno set, when it is
+ * lost); http_fds_keep_pending, under the lock, remembers it as
+ * http_fds_own_shared would have, and withdraws what was published (after
+ * a failed settle: http_fds_pending(-1) under the lock).  A fork child
+ * closes what is published and still that file (http_fds_close_pending,
+ * with http_fds_close_all_shared): otherwise it would inherit the file at
+ * a low number for its life, and the parent would write the profile into
+ * it.  What is left: the instructions between open's or F_DUPFD's return
+ * and the store (and a failed settle's close), which a preemption as the
+ * call returns, or the store's copy-on-write fault waiting for a fork's
+ * copy of the memory (which follows its copy of the table), stretches:
+ * under 4 parallel clients and a program forking nonstop on 2 busy cores,
+ * 0 to 4 children in 10^4 forks still got the file (at the low number or
+ * the high one), against 4 in 2279 with the open and move outside the
+ * lock unpublished, and none where the open was under it (which stalled
+ * every fork for as long as a hung open).  Only the kernel storing a new
+ * number before it installs it (recvmsg's SCM_RIGHTS does) or a
+ * close-on-fork flag would close it.  Nothing else found narrows it
+ * soundly: a mark stored before the open, telling a child to look for
+ * our file among its own, would find one it cannot tell from a file the
+ * program made in the same directory meanwhile (no identity exists
+ * before open returns).  What such a child keeps is made cheap instead:
+ * the server empties each body file on tmpfs before its close (http.c),
+ * so the child holds an empty file, not the profile's bytes in memory
+ * (live_http_nomemfd step 9; elsewhere the file keeps its size, 9b).
+ * One number is closed in a child unchecked: the one open gave, for the
+ * fstat's time before its identity is taken, and only by a direct child
+ * of the process that opened it.  A child made with _Fork (no handlers)
+ * keeps the record as it was, and the file: its own children close the
+ * file only once its identity is known, while still that file, and on
+ * tmpfs only, where no other file can have that identity meanwhile, bar
+ * a wrap of its inode counter (http_fds.c; live_http_nomemfd steps 8 and
+ * 10). */
 void http_fds_pending(int fd);
+/* Whether the file published by http_fds_pending is known to be on
+ * tmpfs (read before http_fds_keep_pending withdraws it). */
+bool http_fds_pending_tmpfs(void);
 int http_fds_settle(int fd);
 int http_fds_keep_pending(int fd);
 void http_fds_close_pending(void);

@@ -192,7 +192,8 @@ static void *chunk_alloc(size_t bytes, size_t align, uint64_t *took)
         }
         from = chunk_cur = c;
         chunk_end = c + size;
-        chunk_total += size;
+        /* stacks_bytes reads it without the lock. */
+        __atomic_store_n(&chunk_total, chunk_total + size, __ATOMIC_RELAXED);
     }
     void *r = chunk_cur;
     chunk_cur += bytes;

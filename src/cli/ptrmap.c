@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The murmur3 finalizer: pointers share their high bits and alignment. */
 static size_t slot_of(const void *key, size_t mask)
@@ -53,6 +54,13 @@ int ptrmap_put(ptrmap *m, const void *key, uint64_t val)
     place(m->slot, m->cap, (ptrmap_slot){key, val});
     m->used++;
     return 0;
+}
+
+void ptrmap_clear(ptrmap *m)
+{
+    if (m->used)
+        memset(m->slot, 0, m->cap * sizeof *m->slot);
+    m->used = 0;
 }
 
 void ptrmap_free(ptrmap *m)

@@ -33,6 +33,10 @@ bool ptrmap_get(const ptrmap *m, const void *key, uint64_t *val);
 /* key (not NULL, and not in m) with val: 0, or ENOMEM (m unchanged). */
 int ptrmap_put(ptrmap *m, const void *key, uint64_t val);
 
+/* m emptied, its room kept for the next keys: O(its room), for a map
+ * reused across calls (wrappers.c's, per stack). */
+void ptrmap_clear(ptrmap *m);
+
 void ptrmap_free(ptrmap *m);
 
 #endif

@@ -524,7 +524,7 @@ static size_t past_repeats(const char *const *frames, const ptrmap *funcs,
 }
 
 /* The key's frames as indexes into frames (see stackset_site); *via: the
- * first is the wrapper next to the site. */
+ * first is the wrapper the site allocates through. */
 static size_t site_at(const char *const *frames, const ptrmap *funcs, const stackset *set,
                       size_t n, size_t at[STACKSET_SITE_MAX], bool *via)
 {
@@ -532,12 +532,17 @@ static size_t site_at(const char *const *frames, const ptrmap *funcs, const stac
     *via = false;
     if (n == 0)
         return 0;
-    size_t site = wrappers_skip(frames, n);
-    /* The wrapper next to the site is part of the key, as the name shows
-     * it: keyed by site and caller alone, a function's malloc and its
-     * strdup were one row in ages and timeline, two in leaks. */
+    size_t w;
+    size_t site = wrappers_site(frames, n, &w);
+    /* The wrapper the site allocates through is part of the key, as the
+     * name shows it: keyed by site and caller alone, a function's malloc
+     * and its strdup were one row in ages and timeline, two in leaks.
+     * It is the one next to the site unless that one is a wrapper only
+     * in context (wrappers_site): the key, whose first frame it is, must
+     * key to itself, or a row's name (top, ages, timeline: named from
+     * the key) and its stack's (leaks) differ. */
     if (site > 0) {
-        at[m++] = site - 1;
+        at[m++] = w;
         *via = true;
     }
     at[m++] = site;
@@ -569,7 +574,7 @@ static void site_name(char *buf, size_t len, const char *const *frames, const st
     size_t at[STACKSET_SITE_MAX];
     bool via;
     size_t m = site_at(frames, NULL, set, n, at, &via);
-    /* The wrapper next to the site is named too: without it, a function's
+    /* The site's wrapper is named too: without it, a function's
      * malloc and its strdup would be two rows reading the same. */
     char wrapper[160] = "";
     if (via)

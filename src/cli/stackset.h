@@ -4,7 +4,7 @@
  *
  * A row is one distinct key: a whole stack, an allocation site (the leaf
  * past allocator wrappers, its caller past the site's repeats, and the
- * wrapper it called: stackset_site) or a single function.  Each row
+ * wrapper it allocated through: stackset_site) or a single function.  Each row
  * holds nprof x ntypes cells, then nfixed cells of its own, one each, for
  * what a reader keeps once per row, not once per profile; a cell sums the values of the samples that
  * mapped to the row in that profile, and their variances (the estimates of
@@ -118,8 +118,8 @@ stackset_row *stackset_get(const stackset *s, size_t i);
 /* Allocation sites: the leaf frames that are allocator wrappers are
  * wrappers.h's (wrappers_skip). */
 
-/* An allocation site's key: the wrapper next to the site (none when the
- * leaf is the site), the site, and its caller, which is the first frame
+/* An allocation site's key: the wrapper the site allocates through (none
+ * when the leaf is the site), the site, and its caller, which is the first frame
  * past the site that is not the site's function again (none when every
  * one is).  Recursion, or a function inlined into a copy of itself, names
  * the site's function again: keyed by the next frame, a recursive site
@@ -136,7 +136,23 @@ stackset_row *stackset_get(const stackset *s, size_t i);
  * pointers: equal names must be one pointer (a profile's are:
  * profile_read.h).  frames point at the stack's names (no copies); the
  * key is not a run of the stack once repeats are skipped, hence the room
- * here. */
+ * here.
+ *
+ * The wrapper is in the key, so two stacks that differ only in which
+ * wrapper they went through are two rows, each named "(via W)": a
+ * function's malloc and its strdup are two sites in every command, as
+ * leaks, which keys whole stacks and names each by its site, always
+ * showed them.  No flag says which frame is the wrapper: every command
+ * names a row by keying its key again (stackset_site_name), which finds
+ * the same wrapper, site and caller, so top --by site, ages and
+ * timeline name a site as leaks names its stacks.  That holds because
+ * the wrapper is the one nearest the site that is a wrapper whatever
+ * came before it (wrappers_site): next to the site, but for Rust's
+ * core::, a wrapper only above Rust's allocator frames.  Keyed as
+ * "core::ptr::write, app::f, app::g" the stack alloc::raw_vec::grow <-
+ * core::ptr::write <- app::f <- app::g read "core::ptr::write <- app::f"
+ * in top while leaks read "app::f <- app::g (via core::ptr::write)";
+ * both now read "app::f <- app::g (via alloc::raw_vec::grow)". */
 enum { STACKSET_SITE_MAX = 3 };
 typedef struct stackset_site {
     const char *frames[STACKSET_SITE_MAX];

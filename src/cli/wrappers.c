@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "ptrmap.h"
 
 static const char *const exact[] = {
     /* C */
@@ -201,8 +202,14 @@ static bool glob_matches(const char *g, const char *frame)
     return false;
 }
 
-/* Whether frame is a wrapper; *rust: the frames so far were Rust's. */
-static bool is_wrapper(const char *frame, bool *rust)
+/* What a frame is to the site: no wrapper, a wrapper whatever frames come
+ * before it, or one only because Rust's frames did (core::). */
+enum kind { NOT, OWN, BY_RUST };
+
+/* frame's kind; *rust: the frames so far were Rust's.  Globs come before
+ * core::'s context, so that a --wrapper 'core::*' makes it a wrapper on
+ * its own. */
+static enum kind kind_of(const char *frame, bool *rust)
 {
     size_t len = strlen(frame);
     /* An exact name may be followed by its source line, " file:line": a
@@ -210,51 +217,97 @@ static bool is_wrapper(const char *frame, bool *rust)
     for (size_t i = 0; i < COUNT(exact); i++) {
         size_t n = strlen(exact[i]);
         if (!strncmp(frame, exact[i], n) && (frame[n] == '\0' || frame[n] == ' '))
-            return true;
+            return OWN;
     }
     if (any_prefix(frame, len, prefix, COUNT(prefix)))
-        return true;
-    if (any_prefix(frame, len, rust_prefix, COUNT(rust_prefix)) || rust_lib_impl(frame, 0) ||
-        (*rust && starts(frame, len, "core::")))
-        return *rust = true;
+        return OWN;
+    if (any_prefix(frame, len, rust_prefix, COUNT(rust_prefix)) || rust_lib_impl(frame, 0)) {
+        *rust = true;
+        return OWN;
+    }
     for (size_t i = 0; i < nglobs; i++)
         if (glob_matches(globs[i], frame))
-            return true;
-    return false;
+            return OWN;
+    return *rust && starts(frame, len, "core::") ? BY_RUST : NOT;
 }
 
-/* Whether frame is one of the last distinct frames found wrappers in
- * this stack (seen[0..n)).  A frame found a wrapper stays one further
- * in: only "core::" depends on what came before, once Rust's frames were
- * found, and that stays so. */
-static bool seen_wrapper(const char *const *seen, size_t n, const char *frame)
+/* The kinds of the distinct frames found wrappers in one stack, so that
+ * each name is read once however often it comes back: a recursion of a
+ * wrapper (std::, core:: past Rust's frames, or --wrapper) repeats its
+ * names, one pointer each (profile_read.h).  Read at each level, a
+ * million levels of a 400 KB "std::..." name took 8 s; with only the
+ * last 8 names remembered, 100k levels cycling through 9 of 400 KB of
+ * core:: with --wrapper '*zz*' took 44 s (fnmatch over each name at each
+ * level; 0.7 s before that, when core:: frames skipped the patterns), and
+ * take 3 ms now.
+ * The first FEW are in an array of the call's, as most stacks have no
+ * more; the rest in a map kept from stack to stack, so that a stack does
+ * not allocate, and emptied after each: a pointer is one name only
+ * within a profile.  A map that grew past KEEP slots (the size ptrmap
+ * starts at, 16 KB) is freed instead, so that one deep stack does not
+ * make every later one clear its room.  A
+ * frame found a wrapper stays one further in: only core:: depends on
+ * what came before, once Rust's frames were found, and that stays so. */
+enum { FEW = 8, KEEP = 1024 };
+typedef struct memo {
+    const char *few[FEW];
+    enum kind kinds[FEW];
+    size_t nfew;
+} memo;
+
+static ptrmap more; /* frame -> its kind, for the frames past the first FEW */
+
+/* The kind frame was found to have in this stack, or NOT if it was not met. */
+static enum kind memo_get(const memo *m, const char *frame)
 {
-    for (size_t i = 0; i < n; i++)
-        if (seen[i] == frame)
-            return true;
-    return false;
+    for (size_t i = 0; i < m->nfew; i++)
+        if (m->few[i] == frame)
+            return m->kinds[i];
+    uint64_t v;
+    return ptrmap_get(&more, frame, &v) ? (enum kind)v : NOT;
+}
+
+static void memo_put(memo *m, const char *frame, enum kind k)
+{
+    if (m->nfew < FEW) {
+        m->few[m->nfew] = frame;
+        m->kinds[m->nfew++] = k;
+        return;
+    }
+    /* Without memory for it, the frame is read again where it repeats. */
+    (void)ptrmap_put(&more, frame, (uint64_t)k);
+}
+
+static void memo_done(void)
+{
+    if (more.cap > KEEP)
+        ptrmap_free(&more);
+    else
+        ptrmap_clear(&more);
+}
+
+size_t wrappers_site(const char *const *frames, size_t n, size_t *via)
+{
+    memo m = {.nfew = 0};
+    bool rust = false;
+    size_t k = 0;
+    *via = 0;
+    for (; k + 1 < n; k++) {
+        enum kind w = memo_get(&m, frames[k]);
+        if (w == NOT) {
+            if ((w = kind_of(frames[k], &rust)) == NOT)
+                break;
+            memo_put(&m, frames[k], w);
+        }
+        if (w == OWN)
+            *via = k;
+    }
+    memo_done();
+    return k;
 }
 
 size_t wrappers_skip(const char *const *frames, size_t n)
 {
-    /* A recursion of a wrapper (std::, or --wrapper) reads its names
-     * once, not at each level: a profile's equal names are one pointer
-     * (profile_read.h), and a million levels of a 400 KB "std::..." name
-     * took 8 s scanning it at each.  A cycle of up to SEEN functions is
-     * one name read each. */
-    enum { SEEN = 8 };
-    const char *seen[SEEN];
-    size_t nseen = 0, next = 0;
-    bool rust = false;
-    size_t k = 0;
-    for (; k + 1 < n; k++) {
-        if (seen_wrapper(seen, nseen, frames[k]))
-            continue;
-        if (!is_wrapper(frames[k], &rust))
-            break;
-        seen[next] = frames[k];
-        next = (next + 1) % SEEN;
-        nseen += nseen < SEEN;
-    }
-    return k;
+    size_t via;
+    return wrappers_site(frames, n, &via);
 }

@@ -16,6 +16,16 @@
  * --lines. */
 size_t wrappers_skip(const char *const *frames, size_t n);
 
+/* The same count, and, when it is not 0, *via: the index of the wrapper
+ * the site is said to allocate through, the one nearest the site that is
+ * a wrapper whatever frames come before it.  That is the one next to the site but
+ * for Rust's core::, a wrapper only above Rust's allocator frames: a site
+ * keyed by its wrapper, site and caller alone (stackset.h) must read the
+ * same again, and core::ptr::write there would read as a C++ program's
+ * own function, the site, when alloc::raw_vec::grow before it reads as
+ * the wrapper it is. */
+size_t wrappers_site(const char *const *frames, size_t n, size_t *via);
+
 /* The commands' --wrapper GLOB: functions whose names match the shell
  * pattern (fnmatch) count as wrappers too: a program's own allocators
  * (arena_alloc, xmalloc_or_die, 'pool_*').  DIAG_OK, or the usage error of

@@ -31,7 +31,9 @@ Usage:
                     [--duration S] [--time S] SITE=AGE:KIB:SD,... ...
                                      OUT (plain pb): a heapprof profile in
                                      the age format (README, "age" labels):
-                                     stack SITE <- main holds KIB KiB live
+                                     stack SITE <- main (a SITE of a;b is
+                                     a <- b <- main, as in series) holds
+                                     KIB KiB live
                                      (KIB objects) in the band starting at
                                      AGE seconds, with standard errors SD KiB
                                      (SD objects); SITE= holds nothing live.
@@ -280,9 +282,13 @@ def aged(args):
     for t, u in (("alloc_objects", "count"), ("alloc_space", "bytes"),
                  ("inuse_objects", "count"), ("inuse_space", "bytes")):
         m += field_bytes(1, value_type(S[t], S[u]))
-    for i, spec in enumerate(args):
+    funcs = []  # function (and location) i+2 is funcs[i]; 1 is main
+    for spec in args:
+        funcs += [f for f in spec.split("=")[0].split(";") if f not in funcs]
+    names += funcs
+    for spec in args:
         site, bands = spec.split("=")
-        names.append(site)
+        stack = [funcs.index(f) + 2 for f in site.split(";")] + [1]
         bands = [tuple(int(x) for x in b.split(":")) for b in bands.split(",") if b]
         live = sum(k for _, k, _ in bands)
         alloc = (3 * live or 5, 3 * live * 1024 or 5120)
@@ -306,9 +312,9 @@ def aged(args):
                            label(S["inuse_space_sd"], sd * 1024, S["bytes"])]
             if age >= 0:
                 labels.insert(0, label(S["age"], age, S["seconds"]))
-            m += field_bytes(2, sample([i + 2, 1], vals, labels))
+            m += field_bytes(2, sample(stack, vals, labels))
     m += field_bytes(4, location(1, [1], 0)) + field_bytes(5, function(1, S["main"]))
-    for i in range(len(args)):
+    for i in range(len(funcs)):
         m += field_bytes(4, location(i + 2, [i + 2], 0))
         m += field_bytes(5, function(i + 2, len(AGED_STRINGS) + i))
     m += strings(names)

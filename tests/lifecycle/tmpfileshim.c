@@ -1,7 +1,8 @@
 /*
  * tmpfileshim.c - a preload listed before libheapprof.so that makes the
  * file system or the process lack what an unnamed profile file needs
- * (lifecycle_killed_write).  TMPFILE_SHIM says what is missing:
+ * (lifecycle_killed_write).  TMPFILE_SHIM says what is missing (one mode,
+ * or several separated by commas):
  *
  *   notmpfile  open/openat with O_TMPFILE fail with EOPNOTSUPP, as on NFS,
  *              vfat or a FUSE file system without it
@@ -15,6 +16,12 @@
  *   park       an O_TMPFILE open blocks, as in a hung NFS directory: it
  *              makes the file TMPFILE_SHIM_PARKED, then waits until the
  *              file TMPFILE_SHIM_GO exists (60 s at most) before it opens
+ *   parkopen   an O_TMPFILE open is made, then waits as park does before
+ *              it returns: the file open in the caller's table, its number
+ *              not yet known to heapprof (the fork window a preemption
+ *              as open returns stretches; http_fds.h); with
+ *              TMPFILE_SHIM_PARKDIR set, only an open of that directory
+ *              (its path as heapprof gives it) waits
  *   busyunlink open/openat with O_TMPFILE fail as with notmpfile, and the
  *              unlink of a heapprof-http-* file fails with EBUSY the first
  *              time (CIFS refusing to remove an open file), not after
@@ -67,10 +74,17 @@ static void note(const char *what)
     errno = saved;
 }
 
+/* TMPFILE_SHIM names one mode, or several separated by commas
+ * ("parkopen,eiowrite": a test needs a failing directory and the window
+ * in the next one). */
 static bool missing(const char *what)
 {
     const char *m = getenv("TMPFILE_SHIM");
-    return m && !strcmp(m, what);
+    size_t n = strlen(what);
+    for (; m && *m; m += strcspn(m, ","), m += *m == ',')
+        if (!strncmp(m, what, n) && (m[n] == ',' || !m[n]))
+            return true;
+    return false;
 }
 
 /* Whether dir holds the marker of mode "marked". */
@@ -125,6 +139,17 @@ static int next_openat(int dirfd, const char *path, int flags, mode_t mode)
     return next(dirfd, path, flags, mode);
 }
 
+/* Mode parkopen: fd, an O_TMPFILE open of dir's answer, returned once
+ * the test says so. */
+static int parked_after(int fd, const char *dir, int flags)
+{
+    const char *only = getenv("TMPFILE_SHIM_PARKDIR");
+    if (fd >= 0 && (flags & O_TMPFILE) == O_TMPFILE && missing("parkopen") &&
+        (!only || !strcmp(only, dir)))
+        park();
+    return fd;
+}
+
 static mode_t mode_of(int flags, va_list ap)
 {
     return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? (mode_t)va_arg(ap, int) : 0;
@@ -136,7 +161,9 @@ int open(const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    return tmpfile_open(path, flags) ? -1 : next_openat(AT_FDCWD, path, flags, mode);
+    if (tmpfile_open(path, flags))
+        return -1;
+    return parked_after(next_openat(AT_FDCWD, path, flags, mode), path, flags);
 }
 
 int open64(const char *path, int flags, ...)
@@ -145,7 +172,9 @@ int open64(const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    return tmpfile_open(path, flags) ? -1 : next_openat(AT_FDCWD, path, flags, mode);
+    if (tmpfile_open(path, flags))
+        return -1;
+    return parked_after(next_openat(AT_FDCWD, path, flags, mode), path, flags);
 }
 
 int openat(int dirfd, const char *path, int flags, ...)
@@ -154,7 +183,9 @@ int openat(int dirfd, const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    return tmpfile_open(path, flags) ? -1 : next_openat(dirfd, path, flags, mode);
+    if (tmpfile_open(path, flags))
+        return -1;
+    return parked_after(next_openat(dirfd, path, flags, mode), path, flags);
 }
 
 int openat64(int dirfd, const char *path, int flags, ...)
@@ -163,7 +194,9 @@ int openat64(int dirfd, const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    return tmpfile_open(path, flags) ? -1 : next_openat(dirfd, path, flags, mode);
+    if (tmpfile_open(path, flags))
+        return -1;
+    return parked_after(next_openat(dirfd, path, flags, mode), path, flags);
 }
 
 typedef int (*linkat_fn)(int, const char *, int, const char *, int);

@@ -27,7 +27,17 @@
 #  7. a write failing with EIO: the next directory, as for a full one, and
 #     where all fail, the 500 and stderr say why for each;
 #  8. a _Fork child's own fork keeps the file the _Fork child opened at the
-#     number the server had just opened (parked) in its parent.
+#     number the server had just opened (parked) in its parent;
+#  9. a child forked between a profile file's open and heapprof's store of
+#     its number holds it, but empty once the server is done with it (9b:
+#     on a disk file system, whole: not emptied there);
+# 10. a _Fork child's own fork does not keep the profile file the _Fork
+#     child inherited.
+# Steps 9 and 10 need /dev/shm to be a writable tmpfs (the profiles' first
+# directory): the server empties, and a _Fork child's children close, a
+# profile file on tmpfs only (src/http.c, src/http_fds.c); 9b needs
+# $TMPDIR (in the work directory) not to be tmpfs.  Elsewhere they are
+# skipped with a note only, not failed.
 source "$(dirname "$0")/lib.sh"
 need curl curl
 need_env LIVE_TMPFILESHIM
@@ -287,6 +297,95 @@ if [[ $RC_PROBE != 77 ]]; then
         fail "orphan: the grandchild's own file was closed: $(grep '^grandchild' "$W/orphan.out" || cat "$W/orphan.out")"
     [[ $(cat "$W/orphan.code") == 200 ]] || fail "orphan: status $(cat "$W/orphan.code")"
     note "a _Fork child's fork keeps the file it opened at the server's number"
+fi
+
+# parked_window NAME VAR=VALUE...: live_prog parkedfork under the shim's
+# parkopen (and VAR=VALUE...), a profile request held after its file's
+# open, a child forked then (which must inherit the file), the request let
+# go (200, not empty) and the child told to look; SIZES, the child's
+# "size FD BYTES" lines once the server is done with the file.
+parked_window() {
+    local name=$1 i
+    shift
+    rm -f "$W/parked" "$W/go" "$W/done"
+    HEAPPROF_LIB="" start "$name" LIVE_PRELOAD="$LIVE_TMPFILESHIM $HEAPPROF_LIB" HEAPPROF_SAMPLE=4096 \
+        TMPFILE_SHIM_PARKED="$W/parked" TMPFILE_SHIM_GO="$W/go" PARKEDFORK_DONE="$W/done" "$@" -- \
+        nopidfd "$LIVE_PROG" parkedfork
+    parked_get "$name"
+    for ((i = 0; i < 1000; i++)); do grep -q '^scanned' "$W/$name.out" && break; sleep 0.02; done
+    grep -q '^inherited' "$W/$name.out" ||
+        fail "$name: the child forked while the server was held after the open inherited no profile file: $(cat "$W/$name.out")"
+    touch "$W/go"
+    wait "$CURL_PID" || true
+    [[ $(cat "$W/$name.code") == 200 ]] || fail "$name: status $(cat "$W/$name.code")"
+    [[ $(stat -c %s "$W/$name.pb.gz") -gt 0 ]] || fail "$name: an empty profile"
+    touch "$W/done"
+    for ((i = 0; i < 1000; i++)); do grep -q '^child done' "$W/$name.out" && break; sleep 0.02; done
+    stop "$name"
+    [[ $RC -eq 0 ]] || fail "$name: live_prog parkedfork exited $RC: $(cat "$W/$name.out" "$W/$name.err")"
+    SIZES=$(grep '^size ' "$W/$name.out" || true)
+}
+
+# 9. The fork window (src/http_fds.h): a child forked after a profile
+# file's open returned and before heapprof stored its number (tmpfileshim.c
+# parkopen holds the server there) inherits the file unknowing, for its
+# life.  The server empties the file before its close, so what the child
+# holds is an empty file, not a profile's worth of tmpfs memory in
+# /dev/shm; it held the whole profile.  On tmpfs only (the header).
+if [[ $RC_PROBE != 77 && $dir == /dev/shm && $(stat -f -c %T /dev/shm) == tmpfs ]]; then
+    parked_window window TMPFILE_SHIM=parkopen
+    [[ -n $SIZES ]] && ! grep -qv '^size [0-9]* 0$' <<<"$SIZES" ||
+        fail "window: the child's inherited profile file is not empty once the server is done with it: ${SIZES:-no sizes: $(cat "$W/window.out")}"
+    note "a child forked in the window between open and its store holds an empty file once the server is done"
+else
+    note "9 skipped: /dev/shm is not the profiles' tmpfs here (dir $dir)"
+fi
+
+# 9b. The same window where the profile's file is on a disk file system:
+# /dev/shm's write fails (eiowrite), the profile goes to $TMPDIR, whose
+# open is held (TMPFILE_SHIM_PARKDIR).  There the file is not emptied (a
+# freed inode number is soon another file's: src/http.c's empty_body), so
+# the child's copy keeps the profile whole; it was emptied, and with it
+# could have been a file of the program's that took our number and
+# identity.  The child waits 10 s for an emptying that must not come.
+# Skipped where $TMPDIR is tmpfs too, or /dev/shm is not first.
+if [[ $RC_PROBE != 77 && ${dirs[0]} == /dev/shm && ${dirs[1]:-} == "$tmpd" &&
+    $(stat -f -c %T "$tmpd") != tmpfs ]]; then
+    parked_window diskwin TMPFILE_SHIM=parkopen,eiowrite TMPFILE_SHIM_PARKDIR="$tmpd" TMPDIR="$tmpd"
+    grep -q "^inherited [0-9]* $tmpd/#" "$W/diskwin.out" ||
+        fail "diskwin: the child did not inherit a profile file in $tmpd: $(cat "$W/diskwin.out")"
+    want=$(stat -c %s "$W/diskwin.pb.gz")
+    [[ -n $SIZES ]] && ! grep -qv "^size [0-9]* $want\$" <<<"$SIZES" ||
+        fail "diskwin: the child's inherited profile file in $tmpd is not the profile's $want bytes: ${SIZES:-no sizes: $(cat "$W/diskwin.out")}"
+    note "a child forked in the window on $(stat -f -c %T "$tmpd"): its file keeps the profile's $want bytes"
+else
+    note "9b skipped: \$TMPDIR ($tmpd) is tmpfs or not the profiles' second directory after /dev/shm"
+fi
+
+# 10. A _Fork child (no fork handlers) made while the server was held
+# after a profile file's open keeps that file, as it keeps every
+# descriptor of the server's; its own fork's handler closes it, as still
+# that very file (its identity, taken as the number was stored).  Only
+# where inode numbers are not reused (tmpfs: src/http_fds.h); elsewhere
+# only a direct child of the server's process takes a number unchecked.
+# It was kept: the identity was taken only once the file was unlinked.
+if [[ $RC_PROBE != 77 && $dir == /dev/shm && $(stat -f -c %T /dev/shm) == tmpfs ]]; then
+    rm -f "$W/parked" "$W/go"
+    HEAPPROF_LIB="" start orphankeep LIVE_PRELOAD="$LIVE_TMPFILESHIM $HEAPPROF_LIB" HEAPPROF_SAMPLE=4096 \
+        TMPFILE_SHIM=parkunlink TMPFILE_SHIM_PARKED="$W/parked" TMPFILE_SHIM_GO="$W/go" -- \
+        nopidfd "$LIVE_PROG" parkedorphan keep
+    parked_get orphankeep
+    for ((i = 0; i < 1000; i++)); do grep -q '^grandchild' "$W/orphankeep.out" && break; sleep 0.02; done
+    touch "$W/go"
+    wait "$CURL_PID" || true
+    stop orphankeep
+    [[ $RC -eq 0 ]] || fail "orphankeep: live_prog parkedorphan keep exited $RC: $(cat "$W/orphankeep.out" "$W/orphankeep.err")"
+    grep -qx 'grandchild holds none' "$W/orphankeep.out" ||
+        fail "orphankeep: a _Fork child's child kept the profile file: $(grep '^grandchild' "$W/orphankeep.out" || cat "$W/orphankeep.out")"
+    [[ $(cat "$W/orphankeep.code") == 200 ]] || fail "orphankeep: status $(cat "$W/orphankeep.code")"
+    note "a _Fork child's fork closes the profile file the _Fork child inherited"
+else
+    note "10 skipped: /dev/shm is not the profiles' tmpfs here (dir $dir)"
 fi
 
 note "ok"

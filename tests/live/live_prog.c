@@ -24,6 +24,18 @@
  *                             or "grandchild FD closed" for each of its
  *                             own files heapprof's fork handler closed;
  *                             then waits
+ *   live_prog parkedorphan keep  the same, the _Fork child closing and
+ *                             opening nothing: the grandchild says the
+ *                             profile files it inherited ("grandchild
+ *                             inherited FD TARGET"), or "grandchild holds
+ *                             none"
+ *   live_prog parkedfork      once $TMPFILE_SHIM_PARKED exists, a child
+ *                             (fork) says the profile files it inherited
+ *                             ("inherited FD TARGET", then "scanned"),
+ *                             waits for the file $PARKEDFORK_DONE, and
+ *                             says each one's size once it is 0 or 10 s
+ *                             later ("size FD BYTES"); "child done" as it
+ *                             ends; then waits
  *   live_prog known           known allocations, some freed (below), then
  *                             wait
  *   live_prog bands           six sites whose objects lived and live for
@@ -408,23 +420,31 @@ static int forkloop(void)
 
 /* The child's descriptors that are heapprof's profile files (a memfd
  * "/memfd:heapprof-http", a named one "heapprof-http-*", an unnamed one
- * "/DIR/#INODE (deleted)"), each said on stdout. */
-static void scan_body_fds(void)
+ * "/DIR/#INODE (deleted)"), each said on stdout ("WHO inherited FD
+ * TARGET"; WHO "" for none) and the first `max` of them into fds; how many
+ * were found. */
+static int scan_body_fds(const char *who, int *fds, int max)
 {
     DIR *d = opendir("/proc/self/fd");
     if (!d)
-        return;
+        return 0;
+    int n = 0;
     for (struct dirent *e; (e = readdir(d));) {
         char path[64], to[512];
         snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
-        ssize_t n = readlink(path, to, sizeof to - 1);
-        if (n <= 0)
+        ssize_t k = readlink(path, to, sizeof to - 1);
+        if (k <= 0)
             continue;
-        to[n] = '\0';
-        if (strstr(to, "heapprof-http") || (strstr(to, "/#") && strstr(to, "(deleted)")))
-            dprintf(1, "inherited %s %s\n", e->d_name, to);
+        to[k] = '\0';
+        if (!strstr(to, "heapprof-http") && !(strstr(to, "/#") && strstr(to, "(deleted)")))
+            continue;
+        dprintf(1, "%s%sinherited %s %s\n", who, *who ? " " : "", e->d_name, to);
+        if (n < max)
+            fds[n] = atoi(e->d_name);
+        n++;
     }
     closedir(d);
+    return n;
 }
 
 static int forkscan(void)
@@ -439,7 +459,7 @@ static int forkscan(void)
         if (pid < 0)
             return 1;
         if (pid == 0) {
-            scan_body_fds();
+            scan_body_fds("", NULL, 0);
             _exit(0);
         }
         int st;
@@ -451,26 +471,85 @@ static int forkscan(void)
     return 0;
 }
 
-static int parkedorphan(void)
+/* Whether the file $PARKEDFORK_DONE exists, waited for up to 60 s. */
+static bool await_done(void)
+{
+    const char *done = getenv("PARKEDFORK_DONE");
+    for (int i = 0; done && i < 6000 && access(done, F_OK); i++)
+        usleep(10000);
+    return done && !access(done, F_OK);
+}
+
+/* Once $TMPFILE_SHIM_PARKED exists (or stop): true when it does. */
+static bool await_parked(double end)
 {
     const char *parked = getenv("TMPFILE_SHIM_PARKED");
+    while (parked && access(parked, F_OK) && !should_stop(end))
+        usleep(10000);
+    return parked && !access(parked, F_OK);
+}
+
+static int parkedfork(void)
+{
     printf("ready\n");
     fflush(stdout);
     double end = wait_limit();
-    while (parked && access(parked, F_OK) && !should_stop(end))
+    if (!await_parked(end))
+        return 2;
+    pid_t pid = fork();
+    if (pid < 0)
+        return 1;
+    if (pid == 0) {
+        int fds[16];
+        int n = scan_body_fds("", fds, 16);
+        dprintf(1, "scanned\n");
+        if (!await_done())
+            _exit(1);
+        /* The server's close follows the response's last byte: 10 s for it. */
+        for (int i = 0; i < n && i < 16; i++) {
+            struct stat st;
+            for (int k = 0; k < 1000 && !fstat(fds[i], &st) && st.st_size; k++)
+                usleep(10000);
+            if (fstat(fds[i], &st))
+                dprintf(1, "size %d fstat: %s\n", fds[i], strerror(errno));
+            else
+                dprintf(1, "size %d %lld\n", fds[i], (long long)st.st_size);
+        }
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    printf("child done\n");
+    fflush(stdout);
+    while (!should_stop(end))
         usleep(10000);
-    if (!parked || access(parked, F_OK))
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
+static int parkedorphan(bool keep)
+{
+    printf("ready\n");
+    fflush(stdout);
+    double end = wait_limit();
+    if (!await_parked(end))
         return 2;
     pid_t orphan = _Fork();
     if (orphan < 0)
         return 1;
     if (orphan == 0) {
-        /* Files of its own at every low number, whichever the server's was. */
-        syscall(SYS_close_range, 3U, ~0U, 0U);
-        for (int k = 3; k < 64; k++)
+        /* Unless keep: files of its own at every low number, whichever
+         * the server's was. */
+        if (!keep)
+            syscall(SYS_close_range, 3U, ~0U, 0U);
+        for (int k = 3; !keep && k < 64; k++)
             if (open("/dev/null", O_RDONLY) < 0)
                 _exit(1);
         pid_t pid = fork();
+        if (pid == 0 && keep) {
+            if (!scan_body_fds("grandchild", NULL, 0))
+                dprintf(1, "grandchild holds none\n");
+            _exit(0);
+        }
         if (pid == 0) {
             int closed = 0;
             for (int k = 3; k < 64; k++)
@@ -847,7 +926,9 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "forkscan"))
         return forkscan();
     if (!strcmp(mode, "parkedorphan"))
-        return parkedorphan();
+        return parkedorphan(argc > 2 && !strcmp(argv[2], "keep"));
+    if (!strcmp(mode, "parkedfork"))
+        return parkedfork();
     if (!strcmp(mode, "known"))
         return known();
     if (!strcmp(mode, "bands"))
@@ -864,7 +945,7 @@ int main(int argc, char **argv)
         return latefilter(argc > 2 && !strcmp(argv[2], "tsync"));
     if (!strcmp(mode, "nopidfd") && argc > 2)
         return nopidfd(argv + 2);
-    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | forkloop | forkscan | parkedorphan | known | bands | "
+    fprintf(stderr, "usage: live_prog labels [weird] | churn | grow MB MS | fork | forkloop | forkscan | parkedorphan [keep] | parkedfork | known | bands | "
                     "adopt | forklabel | fdsteal conn|listen|wake | daemon | latefilter [tsync] | nopidfd CMD...\n");
     return 2;
 }

@@ -7,17 +7,41 @@
  * the program's), core:: only above Rust's allocator frames (a C++
  * namespace core is the program's); --wrapper patterns match a name with
  * or without the " file:line" of --lines; a frame met again (a
- * recursion's) answers as it did the first time.
+ * recursion's) answers as it did the first time; the wrapper a site is
+ * said to allocate through is one whatever came before it; a recursion
+ * through many distinct wrappers reads each name once.
  */
+#define _GNU_SOURCE /* RTLD_NEXT */
+#include <dlfcn.h>
+#include <fnmatch.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
 #include "diag.h"
 #include "wrappers.h"
+
+/* fnmatch, counted: how many times a --wrapper pattern was tried on a
+ * name, the work of reading one.  This definition is the one wrappers.c
+ * calls; libc's, next, does the matching. */
+static unsigned long fnmatch_calls;
+
+int fnmatch(const char *pattern, const char *name, int flags)
+{
+    static int (*real)(const char *, const char *, int);
+    if (!real) {
+        void *sym = dlsym(RTLD_NEXT, "fnmatch");
+        assert_non_null(sym);
+        memcpy(&real, &sym, sizeof real);
+    }
+    fnmatch_calls++;
+    return real(pattern, name, flags);
+}
 
 #define SKIP(want, ...)                                                        \
     do {                                                                       \
@@ -40,15 +64,15 @@ static void c_and_cxx(void **state)
 
 /* Frames met again (one pointer, as a profile's equal names are) answer
  * as they did: a recursion of wrappers, a cycle of more of them than the
- * frames remembered, Rust's core:: after its allocator, and a site that
+ * first few remembered (the rest are in a map), Rust's core:: after its allocator, and a site that
  * repeats. */
 static void repeats(void **state)
 {
     (void)state;
     const char *x = "std::a", *y = "std::b", *m = "main";
     SKIP(5, "malloc", x, x, y, x, m);
-    SKIP(11, x, "std::1", "std::2", "std::3", "std::4", "std::5", "std::6", "std::7", "std::8",
-         y, x, m); /* x is no longer among the last 8 */
+    SKIP(12, x, "std::1", "std::2", "std::3", "std::4", "std::5", "std::6", "std::7", "std::8",
+         y, x, y, m); /* y, the 10th, is past the first 8 */
     const char *c = "core::fmt::write";
     SKIP(4, "__rust_alloc", c, c, c, m);
     SKIP(0, c, c, m); /* core:: before Rust's allocator is a program's */
@@ -100,6 +124,38 @@ static void rust(void **state)
     SKIP(0, "core::iter::adapters::map::Map<I,F>::next", "app::main"); /* core:: alone */
 }
 
+#define VIA(want_skip, want_via, ...)                                          \
+    do {                                                                       \
+        const char *const f_[] = {__VA_ARGS__};                                \
+        size_t via_ = 99;                                                      \
+        assert_int_equal(wrappers_site(f_, sizeof f_ / sizeof f_[0], &via_), want_skip); \
+        assert_int_equal(via_, want_via);                                      \
+    } while (0)
+
+/* The wrapper a site allocates through: the nearest one that is a wrapper
+ * whatever came before it, so that next to the site but for Rust's
+ * core::, which only the frames before it make one. */
+static void via(void **state)
+{
+    (void)state;
+    VIA(1, 0, "malloc", "leak", "main");
+    VIA(2, 1, "strdup", "xstrdup", "save", "main");
+    VIA(3, 2, "operator new", "std::vector::_M_realloc_insert", "std::vector::push_back",
+        "app::f", "app::g");
+    VIA(2, 0, "alloc::raw_vec::grow", "core::ptr::write", "app::f", "app::g");
+    const char *c = "core::fmt::write";
+    VIA(5, 1, "__rust_alloc", "alloc::fmt::format", c, "core::ptr::write", c, "app::f");
+    VIA(3, 2, "__rust_alloc", "core::ptr::write", "alloc::vec::Vec::push", "app::f");
+    VIA(0, 0, "leak", "main");
+    /* A wrapper met again (one pointer, as a profile's names are) is the
+     * one next to the site as the first time: malloc here, not the
+     * xstrdup between its two frames, which a kind remembered from the
+     * first malloc would leave named. */
+    const char *m = "malloc", *a = "std::allocator_traits::allocate";
+    VIA(3, 2, m, "xstrdup", m, "A", "main");
+    VIA(4, 3, "operator new", a, "std::vector::_M_realloc_insert", a, "app::f");
+}
+
 static void patterns(void **state)
 {
     (void)state;
@@ -119,10 +175,50 @@ static void patterns(void **state)
     SKIP(1, "pool_get /src/pool.c", "main /src/m.c:1"); /* line 0: "func file" */
     SKIP(1, "pool_get /home/me/my proj/pool.c:12", "main /src/m.c:1");
     SKIP(2, "operator new /usr/include/c++/12/new:10", "pool_get /src/p.c:3", "main /src/m.c:1");
-    /* At most WRAPPERS_MAX patterns: three given above. */
-    for (int i = 3; i < WRAPPERS_MAX; i++)
+    /* A pattern makes core:: a wrapper on its own: the one named. */
+    assert_int_equal(wrappers_opt("core::ptr::*"), DIAG_OK);
+    VIA(2, 1, "alloc::raw_vec::grow", "core::ptr::write", "app::f");
+    /* At most WRAPPERS_MAX patterns: four given above. */
+    for (int i = 4; i < WRAPPERS_MAX; i++)
         assert_int_equal(wrappers_opt("more_*"), DIAG_OK);
     assert_int_equal(wrappers_opt("one_too_many"), DIAG_USAGE);
+}
+
+/* A recursion through more distinct wrappers than the first few
+ * remembered reads each name once: 1000 levels cycling through 9 core::
+ * names try the patterns on as many names as a stack of each once does
+ * (read at each level, 100k levels of 9 names of 400 KB took 44 s with
+ * --wrapper '*zz*', against 3 ms: wrappers.c).  What is remembered is one stack's: in
+ * the next, core:: with no Rust frame before it is the program's.  The
+ * patterns tried are the test before's, under --lines. */
+static void each_name_once(void **state)
+{
+    (void)state;
+    enum { NAMES = 9, DEPTH = 1000 };
+    static char names[NAMES][32];
+    static const char *deep[DEPTH + 2], *once[NAMES + 2];
+    deep[0] = once[0] = "alloc::raw_vec::grow";
+    for (int i = 0; i < NAMES; i++) {
+        snprintf(names[i], sizeof names[i], "core::f%d r.rs:%d", i, i + 1);
+        once[i + 1] = names[i];
+    }
+    for (size_t i = 1; i <= DEPTH; i++)
+        deep[i] = names[i % NAMES];
+    deep[DEPTH + 1] = once[NAMES + 1] = "main m.c:1";
+    size_t via = 99;
+    unsigned long at = fnmatch_calls;
+    assert_int_equal(wrappers_site(once, NAMES + 2, &via), NAMES + 1);
+    unsigned long one = fnmatch_calls - at;
+    assert_true(one >= NAMES + 1);
+    for (int again = 0; again < 2; again++) { /* the second with the map's room kept */
+        at = fnmatch_calls;
+        assert_int_equal(wrappers_site(deep, DEPTH + 2, &via), DEPTH + 1);
+        assert_int_equal(via, 0);
+        assert_int_equal(fnmatch_calls - at, one);
+        /* names[8] and names[0] came 9th and 10th: in the map */
+        SKIP(0, names[0], "main m.c:1");
+        SKIP(0, names[NAMES - 1], "main m.c:1");
+    }
 }
 
 int main(void)
@@ -133,7 +229,9 @@ int main(void)
         cmocka_unit_test(repeats),
         cmocka_unit_test(python),
         cmocka_unit_test(rust),
+        cmocka_unit_test(via),
         cmocka_unit_test(patterns),
+        cmocka_unit_test(each_name_once), /* with patterns' patterns */
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
