@@ -52,8 +52,8 @@ typedef Perftools__Profiles__Sample pb_sample;
 enum {
     FRAMES_MAX = 1 << 25,  /* frames over all samples (a model of 256 MiB of pointers, and
                               128 MiB of their names' hashes; profile_read_by_tag's
-                              copies as much again, and so may list_stack_funcs
-                              under --lines) */
+                              copies as much again; list_stack_funcs
+                              two words per frame of a text's second function) */
     LABEL_TYPES_MAX = 64,  /* sample types whose _sd/_samples labels are looked at */
 };
 
@@ -81,7 +81,7 @@ struct profile_mem {
     const char **name_funcs; /* ... and per names entry, its function (build_frames) */
     ptrmap funcs_of;         /* profile_sample.funcs: a distinct frame -> its function,
                                 and a stack of a mixed text -> its frames' functions */
-    const char **stack_funcs; /* the latter lists, back to back (NULL: none) */
+    profile_func_at *stack_funcs; /* the latter lists, back to back (NULL: none) */
     const char **frames;
     char **tag_names;       /* profile_read_by_tag: "KEY=value" per string index, and
                                "(no KEY label)" at n_string_table */
@@ -462,79 +462,73 @@ static int build_line_names(reader *r, struct profile_mem *m, profile *p)
     return 0;
 }
 
-/* With lines: a flag per location (in *out, NULL when none is) telling
- * whether one of its names is a mixed text, one that frames of two
- * functions read alike: function "A" of file "b c.c" and function "A b"
- * of file "c.c" at line 10 both read "A b c.c:10", and so does line 10
- * of a function without a name whose file is "A b c.c".  The text alone
- * does not tell such a frame's function.  0, or ENOMEM. */
-static int find_mixed(const struct profile_mem *m, unsigned char **out)
+/* With lines: a flag per names entry (in *out, NULL when none is) telling
+ * whether it is another function's than its text's entry in funcs_of says
+ * (the first function met for the text; none: the text itself).  Frames
+ * of two functions can read alike: function "A" of file "b c.c" and
+ * function "A b" of file "c.c" at line 10 both read "A b c.c:10", and so
+ * does line 10 of a function without a name whose file is "A b c.c".
+ * Only the entries funcs_of would answer wrongly are flagged, so that a
+ * stack through the first function alone costs nothing (flagging every
+ * location of such a text gave each stack through A a list, 8 bytes a
+ * frame: 64 MB more to read cli_recursion's deep profile).  0, or
+ * ENOMEM. */
+static int find_odd(const struct profile_mem *m, unsigned char **out)
 {
-    ptrmap first = PTRMAP_INIT; /* text -> the function of its first frame */
-    ptrmap texts = PTRMAP_INIT; /* the mixed texts */
-    int e = 0;
     *out = NULL;
-    for (size_t i = 0; !e && i < m->nnames; i++) {
+    for (size_t i = 0; i < m->nnames; i++) {
         uint64_t v;
-        const char *f = m->name_funcs[i];
-        if (!ptrmap_get(&first, m->names[i], &v))
-            e = ptrmap_put(&first, m->names[i], (uint64_t)(uintptr_t)f);
-        else if ((const char *)(uintptr_t)v != f && !ptrmap_get(&texts, m->names[i], &v))
-            e = ptrmap_put(&texts, m->names[i], 1);
+        const char *first = m->names[i];
+        if (ptrmap_get(&m->funcs_of, m->names[i], &v))
+            first = (const char *)(uintptr_t)v;
+        if (m->name_funcs[i] == first)
+            continue;
+        if (!*out && !(*out = calloc(m->nnames, 1)))
+            return ENOMEM;
+        (*out)[i] = 1;
     }
-    size_t nloc = m->pb->n_location;
-    if (!e && texts.used && !(*out = calloc(nloc + 1, 1)))
-        e = ENOMEM;
-    for (size_t l = 0; !e && *out && l < nloc; l++)
-        for (size_t k = 0; k < m->loc_count[l]; k++) {
-            uint64_t v;
-            if (ptrmap_get(&texts, m->names[m->loc_first[l] + k], &v))
-                (*out)[l] = 1;
-        }
-    ptrmap_free(&first);
-    ptrmap_free(&texts);
-    return e;
+    return 0;
 }
 
-/* For each sample through a location flagged mixed (find_mixed), the
- * function of each of its frames, listed in stack_funcs and put in
- * funcs_of under the sample's frames (profile_read.h).  Where the samples'
- * frames will be (build_frames lays them out next, in the same order):
- * only such stacks cost a pointer a frame.  0, or ENOMEM. */
-static int list_stack_funcs(struct profile_mem *m, const unsigned char *mixed)
+/* For each sample holding a frame flagged odd (find_odd), its exceptions
+ * (profile_func_at: those frames' indexes and functions), listed in
+ * stack_funcs and put in funcs_of under the sample's frames
+ * (profile_read.h).  Where the samples' frames will be: build_frames lays
+ * them out next, in the same order.  Only the odd frames cost anything,
+ * two words each.  0, or ENOMEM. */
+static int list_stack_funcs(struct profile_mem *m, const unsigned char *odd)
 {
     const pb_profile *pb = m->pb;
     size_t need = 0;
     for (size_t i = 0; i < pb->n_sample; i++) {
         size_t n = 0;
-        bool any = false;
         for (size_t k = 0; k < pb->sample[i]->n_location_id; k++) {
             size_t l = (size_t)find_id(&m->locs, pb->sample[i]->location_id[k]);
-            n += m->loc_count[l];
-            any = any || mixed[l];
+            for (size_t j = 0; j < m->loc_count[l]; j++)
+                n += odd[m->loc_first[l] + j];
         }
-        need += any ? n : 0;
+        need += n ? n + 1 : 0; /* + the count */
     }
     if (!(m->stack_funcs = malloc((need + 1) * sizeof *m->stack_funcs)))
         return ENOMEM;
-    const char **to = m->stack_funcs;
+    profile_func_at *to = m->stack_funcs;
     size_t at = 0; /* the sample's first frame in m->frames */
     for (size_t i = 0; i < pb->n_sample; i++) {
         const pb_sample *s = pb->sample[i];
-        bool any = false;
-        for (size_t k = 0; k < s->n_location_id; k++)
-            any = any || mixed[(size_t)find_id(&m->locs, s->location_id[k])];
-        const char **list = to;
-        size_t first = at;
+        profile_func_at *list = to++;
+        size_t frame = 0;
         for (size_t k = 0; k < s->n_location_id; k++) {
             size_t l = (size_t)find_id(&m->locs, s->location_id[k]);
-            if (any)
-                memcpy(to, &m->name_funcs[m->loc_first[l]], m->loc_count[l] * sizeof *to);
-            to += any ? m->loc_count[l] : 0;
-            at += m->loc_count[l];
+            for (size_t j = 0; j < m->loc_count[l]; j++, frame++)
+                if (odd[m->loc_first[l] + j])
+                    *to++ = (profile_func_at){frame, m->name_funcs[m->loc_first[l] + j]};
         }
-        if (any && ptrmap_put(&m->funcs_of, &m->frames[first], (uint64_t)(uintptr_t)list))
+        *list = (profile_func_at){(size_t)(to - list - 1), NULL};
+        if (to == list + 1)
+            to = list; /* none: nothing kept */
+        else if (ptrmap_put(&m->funcs_of, &m->frames[at], (uint64_t)(uintptr_t)list))
             return ENOMEM;
+        at += frame;
     }
     return 0;
 }
@@ -572,12 +566,12 @@ static int build_frames(reader *r, struct profile_mem *m, profile *p)
         if (m->name_funcs[i] != m->names[i] && !ptrmap_get(&m->funcs_of, m->names[i], &v))
             e = ptrmap_put(&m->funcs_of, m->names[i], (uint64_t)(uintptr_t)m->name_funcs[i]);
     }
-    unsigned char *mixed = NULL;
+    unsigned char *odd = NULL;
     if (!e && m->name_funcs)
-        e = find_mixed(m, &mixed);
-    if (!e && mixed)
-        e = list_stack_funcs(m, mixed);
-    free(mixed);
+        e = find_odd(m, &odd);
+    if (!e && odd)
+        e = list_stack_funcs(m, odd);
+    free(odd);
     bool lined = m->name_funcs != NULL;
     free(m->name_funcs);
     m->name_funcs = NULL;

@@ -102,10 +102,18 @@ typedef struct profile_sample {
                                   (stackset_site_key).  A name that frames of two
                                   functions read alike ("A b c.c:10": A in "b c.c",
                                   and A b in c.c) tells no one function: a sample
-                                  holding one has an entry of its own, its frames
-                                  (the pointer) -> each frame's function (an array of
-                                  nframes), which is then the one to read */
+                                  holding a frame that the name's entry misreads has
+                                  an entry of its own, its frames (the pointer) -> its
+                                  exceptions (profile_func_at), read first */
 } profile_sample;
+
+/* A stack's exceptions to its profile's funcs map (profile_sample.funcs):
+ * the first entry's frame is how many follow (its func NULL), then each
+ * frame, in increasing order, whose function is not its name's entry. */
+typedef struct profile_func_at {
+    size_t frame;
+    const char *func;
+} profile_func_at;
 
 typedef struct profile {
     const char *path;

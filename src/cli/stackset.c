@@ -45,8 +45,8 @@ struct stackset {
     ptrmap funcs;     /* a row's frame -> its function, of stacks read with lines
                          (profile_sample.funcs; absent: the frame itself), and
                          as a profile's, a row whose frame's text names another
-                         function in another row -> its frames' functions */
-    const char ***lists; /* the latter lists, to free */
+                         function in another row -> its exceptions */
+    profile_func_at **lists; /* the latter lists, to free */
     size_t nlists, lists_cap;
 };
 
@@ -363,25 +363,33 @@ static int own_frames(stackset *s, const char *const *frames, const namehash *ha
     return 0;
 }
 
-/* The functions of a stack's frames when map lists them under the stack
- * (its frames array: profile_read.h, profile_sample.funcs), else NULL. */
-static const char *const *stack_funcs(const char *const *frames, const ptrmap *map)
+/* A stack's exceptions when map lists them under the stack (its frames
+ * array: profile_read.h, profile_sample.funcs), else NULL. */
+static const profile_func_at *stack_funcs(const char *const *frames, const ptrmap *map)
 {
     uint64_t v;
     if (map && map->used && ptrmap_get(map, frames, &v))
-        return (const char *const *)(uintptr_t)v;
+        return (const profile_func_at *)(uintptr_t)v;
     return NULL;
 }
 
-/* Frame i's function: in list (stack_funcs) if there is one, else its
- * entry in map (a profile's, or a set's notes: note_funcs); else the
- * frame itself. */
-static const char *func_of(const char *const *frames, const char *const *list, const ptrmap *map,
-                           size_t i)
+/* Frame i's function: in list (stack_funcs) if it holds i, found by
+ * halving (a recursion of a text's second function lists every frame),
+ * else its entry in map (a profile's, or a set's notes: note_funcs); else
+ * the frame itself. */
+static const char *func_of(const char *const *frames, const profile_func_at *list,
+                           const ptrmap *map, size_t i)
 {
     uint64_t v;
-    if (list)
-        return list[i];
+    for (size_t lo = 1, hi = list ? list[0].frame + 1 : 1; lo < hi;) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (list[mid].frame == i)
+            return list[mid].func;
+        if (list[mid].frame < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     if (map && map->used && ptrmap_get(map, frames[i], &v))
         return (const char *)(uintptr_t)v;
     return frames[i];
@@ -393,8 +401,8 @@ static const char *func_of(const char *const *frames, const char *const *list, c
  * keys (copies: the profile's pointers' copies).  0, or -1 when out of
  * memory. */
 static int kept_func(stackset *s, const char *const *kept, const char *const *frames,
-                     const char *const *list, const ptrmap *funcs, size_t i, ptrmap *copies,
-                     const char **out)
+                     const profile_func_at *list, const ptrmap *funcs, size_t i,
+                     ptrmap *copies, const char **out)
 {
     const char *fn = func_of(frames, list, funcs, i);
     uint64_t c;
@@ -414,40 +422,50 @@ static int kept_func(stackset *s, const char *const *kept, const char *const *fr
  * added later whose frame of the same text is another function's (a
  * mixed text: profile_read.h), of this profile or of another, must not
  * change what this row's reads.  Such a row, whose frame's text the set
- * knows as another function's, gets a list of its own, as a profile's
- * stack does.  0, or -1 when out of memory. */
+ * knows as another function's, gets exceptions of its own, as a
+ * profile's stack does: only those frames cost anything.  A known
+ * limit: rows are keyed by their frames' texts, so two stacks of the same
+ * texts but another function at one frame are one row, named by the
+ * first added (leaks --lines, whose order is the samples').  0, or -1
+ * when out of memory. */
 static int note_funcs(stackset *s, const stackset_row *r, const char *const *kept,
                       const char *const *frames, const ptrmap *funcs, size_t n, ptrmap *copies)
 {
-    const char *const *list = stack_funcs(frames, funcs);
-    bool mixed = false;
+    const profile_func_at *list = stack_funcs(frames, funcs);
+    size_t odd = 0;
     for (size_t i = 0; i < n; i++) {
         const char *fn;
         uint64_t c;
         if (kept_func(s, kept, frames, list, funcs, i, copies, &fn))
             return -1;
         if (ptrmap_get(&s->funcs, kept[i], &c))
-            mixed = mixed || (const char *)(uintptr_t)c != fn;
+            odd += (const char *)(uintptr_t)c != fn;
         else if (ptrmap_put(&s->funcs, kept[i], (uint64_t)(uintptr_t)fn))
             return -1;
     }
-    if (!mixed)
+    if (!odd)
         return 0;
     if (s->nlists == s->lists_cap) {
         size_t cap = s->lists_cap ? s->lists_cap * 2 : 16;
-        const char ***l = realloc(s->lists, cap * sizeof *l);
+        profile_func_at **l = realloc(s->lists, cap * sizeof *l);
         if (!l)
             return -1;
         s->lists = l;
         s->lists_cap = cap;
     }
-    const char **own = malloc(n * sizeof *own);
+    profile_func_at *own = malloc((odd + 1) * sizeof *own);
     if (!own)
         return -1;
     s->lists[s->nlists++] = own;
-    for (size_t i = 0; i < n; i++)
-        if (kept_func(s, kept, frames, list, funcs, i, copies, &own[i]))
+    own[0] = (profile_func_at){odd, NULL};
+    for (size_t i = 0, k = 1; i < n && k <= odd; i++) {
+        const char *fn;
+        uint64_t c;
+        if (kept_func(s, kept, frames, list, funcs, i, copies, &fn))
             return -1;
+        if (ptrmap_get(&s->funcs, kept[i], &c) && (const char *)(uintptr_t)c != fn)
+            own[k++] = (profile_func_at){i, fn};
+    }
     return ptrmap_put(&s->funcs, r->frames, (uint64_t)(uintptr_t)own);
 }
 
@@ -515,7 +533,7 @@ static size_t past_repeats(const char *const *frames, const ptrmap *funcs,
                            const stackset *set, size_t n, size_t site)
 {
     const ptrmap *map = funcs ? funcs : set ? &set->funcs : NULL;
-    const char *const *list = stack_funcs(frames, map);
+    const profile_func_at *list = stack_funcs(frames, map);
     const char *s = func_of(frames, list, map, site);
     size_t c = site + 1;
     while (c < n && (frames[c] == frames[site] || func_of(frames, list, map, c) == s))

@@ -16,6 +16,7 @@ craft() { python3 "$CLI_SRC/craft_profiles.py" recursion "$@" || fail "craft_pro
 DEPTH=1000000 LEN=400000
 craft "$W/rec.pb" $DEPTH $LEN
 craft "$W/lrec.pb" $DEPTH $LEN --lines
+craft "$W/lmix.pb" $DEPTH $LEN --lines-shared
 
 craft "$W/small.pb" 6 4
 expect_rc 0 hp top --by site "$W/small.pb"
@@ -42,6 +43,14 @@ expect_in "$W/out" '^ +1000 B .*  A a\.c:10 ← main /src/main\.c:5$' "top --lin
 expect_in "$W/out" '^Showing 3 of 3 sites$' "top --lines --by site: three sites"
 expect_rc 0 hp leaks --lines "$W/same.pb" "$W/under.pb"
 expect_in "$W/out" '  A a\.c:10 ← A a\.c:20$' "leaks --lines: a text of two functions"
+# ... and when a row from an earlier profile (A's a.c:10 alone) noted the
+# text as A's: the later profile's stack under A at a.c:20 reads its own
+# function still (read as A's, its caller was main).
+python3 "$CLI_SRC/craft_profiles.py" same_text "$W/a.pb" --a || fail "same_text --a failed"
+python3 "$CLI_SRC/craft_profiles.py" same_text "$W/aa.pb" --a-under-a ||
+    fail "same_text --a-under-a failed"
+expect_rc 0 hp leaks --lines "$W/a.pb" "$W/aa.pb"
+expect_in "$W/out" '  A a\.c:10 ← A a\.c:20$' "leaks --lines: a text of two functions, noted earlier"
 
 site='^ +3\.00 KiB .*  AAAA'
 expect_rc 0 hp top --by site "$W/rec.pb"
@@ -74,5 +83,13 @@ kib=$(max_rss top --lines --by site "$W/lrec.pb")
 [[ $kib -lt 56000 ]] || fail "top --lines --by site of 2M frames: $kib KiB resident, not under 56000"
 kib=$(max_rss leaks --lines "$W/lrec.pb" "$W/lrec.pb")
 [[ $kib -lt 130000 ]] || fail "leaks --lines of 2x2M frames: $kib KiB resident, not under 130000"
+# The same under a frame whose text is A's line 30's (a function without
+# a name of file "A /src/ddd...c"): only that frame has its own function
+# noted, not every frame of every stack through A (8 bytes a frame: 64
+# MB in top, 163 MB in leaks).
+kib=$(max_rss top --lines --by site "$W/lmix.pb")
+[[ $kib -lt 56000 ]] || fail "top --lines --by site of 2M frames, a text shared: $kib KiB resident, not under 56000"
+kib=$(max_rss leaks --lines "$W/lmix.pb" "$W/lmix.pb")
+[[ $kib -lt 130000 ]] || fail "leaks --lines of 2x2M frames, a text shared: $kib KiB resident, not under 130000"
 expect_rc 0 hp timeline --lines --site 'A /src/dddd' "$W/lrec.pb" "$W/lrec.pb" -o "$W/lrec.svg"
 note "ok"

@@ -70,7 +70,7 @@ Usage:
                                      --recursive: leak allocating at
                                      leak.c:30 under main.c:5, recursing
                                      from its lines 31 and 32 (3 stacks)
-  craft_profiles.py recursion OUT DEPTH LEN [--lines | --std]
+  craft_profiles.py recursion OUT DEPTH LEN [--lines | --lines-shared | --std]
                                      OUT (plain pb): an exact profile of
                                      two stacks (1 KiB, 2 KiB) of a
                                      recursion DEPTH frames deep under
@@ -82,8 +82,12 @@ Usage:
                                      its line 30 and recursing from 31 and
                                      32, alternating; with --std, the
                                      function's name starts "std::", a
-                                     wrapper (cli_recursion.sh)
-  craft_profiles.py same_text OUT [--under-a]
+                                     wrapper; with --lines-shared, as
+                                     --lines under a function without a
+                                     name whose file is "A " and the long
+                                     one, at line 30: A's line 30's text
+                                     (cli_recursion.sh)
+  craft_profiles.py same_text OUT [--under-a | --a | --a-under-a]
                                      OUT (plain pb): two frames that
                                      --lines names alike, "A a.c:10":
                                      function A at a.c:10, and a function
@@ -92,7 +96,10 @@ Usage:
                                      under main.c:5 (1000 bytes), and the
                                      second alone (2000); --under-a: and
                                      the second under A at a.c:20 under
-                                     main.c:5 (4000)
+                                     main.c:5 (4000); --a: only the first
+                                     under main.c:5 (100); --a-under-a:
+                                     that and the second under A at
+                                     a.c:20 under main.c:5 (4000)
   craft_profiles.py line_edges OUT [--no-func]
                                      OUT (plain pb): frames pprof -lines
                                      names each its own way (main.c:5 the
@@ -420,10 +427,11 @@ def write_indexed(out, m, funcs, names):
         f.write(m)
 
 
-def recursion(out, depth, length, lined, std=False):
+def recursion(out, depth, length, lined, std=False, shared=False):
     big = ("std::" if std else "") + "A" * length
+    dfile = "/src/" + "d" * length + ".c"
     names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main", big,
-             big if not lined else "A", "/src/" + "d" * length + ".c", "/src/main.c"]
+             big if not lined else "A", dfile, "/src/main.c"] + (["A " + dfile] if shared else [])
     # function 1: main; 2 and 3: A, one text twice (no lines), or one
     # function A at three lines of its long file (lines)
     funcs = [(1, 6, 10), (2, 7, 9), (3, 8, 9)] if not lined else [(1, 6, 10), (2, 8, 9)]
@@ -431,9 +439,12 @@ def recursion(out, depth, length, lined, std=False):
         locs = {1: [(1, 5)], 2: [(2, 30)], 3: [(2, 31)], 4: [(2, 32)]}
     else:
         locs = {1: [(1, 0)], 2: [(2, 0)], 3: [(3, 0)], 4: [(2, 0)]}
+    if shared:  # a nameless function of file "A <long file>": line 30 reads as A's
+        funcs.append((3, 0, 11))
+        locs[5] = [(3, 30)]
     m = bytearray(types())
     for k, b in enumerate([1024, 2048]):
-        stack = [2] + [3 + (i + k) % 2 for i in range(depth)] + [1]
+        stack = ([5] if shared else []) + [2] + [3 + (i + k) % 2 for i in range(depth)] + [1]
         m += field_bytes(2, sample(stack, [1, b]))
     for lid, ls in sorted(locs.items()):
         body = field_varint(1, lid) + field_varint(3, 0x1000 + 16 * lid)
@@ -443,14 +454,18 @@ def recursion(out, depth, length, lined, std=False):
     write_indexed(out, m, funcs, names)
 
 
-def same_text(out, under_a=False):
+def same_text(out, shape=""):
     names = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT, "main", "A", "a.c",
              "A a.c", "/src/main.c"]
     funcs = [(1, 6, 10), (2, 7, 8), (3, 0, 9)]  # main, A in a.c, nameless in "A a.c"
     locs = {1: (3, 10), 2: (2, 10), 3: (1, 5), 4: (2, 20)}
     samples = [([1, 2, 3], 1000), ([1], 2000)]
-    if under_a:  # the nameless frame called by A at a.c:20, not A's own
+    if shape == "--under-a":  # the nameless frame called by A at a.c:20, not A's own
         samples.append(([1, 4, 3], 4000))
+    elif shape == "--a":  # A's a.c:10 alone, under main
+        samples = [([2, 3], 100)]
+    elif shape == "--a-under-a":  # and the nameless frame under A at a.c:20
+        samples = [([2, 3], 100), ([1, 4, 3], 4000)]
     m = bytearray(types())
     for stack, b in samples:
         m += field_bytes(2, sample(stack, [1, b]))
@@ -575,10 +590,11 @@ if __name__ == "__main__":
     elif what == "lines":
         lines(sys.argv[2:])
     elif what == "recursion":
-        recursion(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:] == ["--lines"],
-                  sys.argv[5:] == ["--std"])
+        recursion(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+                  sys.argv[5:] in (["--lines"], ["--lines-shared"]), sys.argv[5:] == ["--std"],
+                  sys.argv[5:] == ["--lines-shared"])
     elif what == "same_text":
-        same_text(sys.argv[2], sys.argv[3:] == ["--under-a"])
+        same_text(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "")
     elif what == "line_edges":
         line_edges(sys.argv[2], sys.argv[3:] == ["--no-func"])
     elif what == "lined_stacks":

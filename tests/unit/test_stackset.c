@@ -278,11 +278,12 @@ static void mixed_texts(void **state)
     const char *t = "A b c.c:10", *ab20 = "A b c.c:20", *m3 = "main m.c:3", *m4 = "main m.c:4";
     const char *s1[] = {t, ab20, m3}, *f1[] = {AB, AB, M};
     const char *s2[] = {t, ab20, m4}, *f2[] = {A, AB, M};
-    ptrmap fm = PTRMAP_INIT; /* the text's first function, and each stack's list */
+    ptrmap fm = PTRMAP_INIT; /* the text's first function (A b's), and the
+                                exceptions of the stack that reads it otherwise */
     funcs_map(&fm, s1, f1, 3);
     funcs_map(&fm, s2, f2, 3);
-    assert_int_equal(ptrmap_put(&fm, s1, (uint64_t)(uintptr_t)f1), 0);
-    assert_int_equal(ptrmap_put(&fm, s2, (uint64_t)(uintptr_t)f2), 0);
+    const profile_func_at x2[] = {{1, NULL}, {0, A}};
+    assert_int_equal(ptrmap_put(&fm, s2, (uint64_t)(uintptr_t)x2), 0);
     stackset_site k;
     stackset_site_key(&k, s1, NULL, &fm, 3);
     assert_name("A b c.c:10" ARROW "main m.c:3", k.frames, k.n);
