@@ -190,7 +190,9 @@ size_t profile_read_keep_tagged(profile *p, size_t n, const char *const *keys,
  * without either: rows keyed by stack are then the
  * label's values (the commands' --by tag:KEY); with root, that frame is
  * put below the stack's root instead (flame --by tag:KEY, as pprof's
- * -tagroot).  Once, right after reading and before
+ * -tagroot): the frames are then a copy, under which a sample's
+ * exceptions (profile_func_at) are not found, so each frame reads its
+ * name's entry in funcs (flame, the one caller, reads no functions).  Once, right after reading and before
  * profile_read_keep_tagged (both follow the samples' order in the file).
  * 0 with the number of samples that have the label in *labelled, or -1
  * when out of memory (p is then only fit to be freed). */
