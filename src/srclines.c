@@ -20,6 +20,9 @@
  *   held     while held (srclines_hold), the compressed sections lookups
  *            inflated, kept for the next one until srclines_release:
  *            with those a lookup inflates, at most SRCLINES_INFLATE_MAX.
+ *   heads    a lookup's own: the headers of the line units holding its
+ *            addresses, kept when it frees .debug_line for the sections
+ *            of .debug_info (free_lines), counted with them.
  * Invariants: memo[] is sorted with unique addresses; an address is in it
  * only after a lookup whose scans completed (an out-of-memory lookup
  * answers its caller but records nothing, so the next profile asks
@@ -109,14 +112,39 @@ typedef struct fileview {
     unsigned read; /* the sections (a bit each) the lookup read */
 } fileview;
 
+/* The bytes [off, off + len) of .debug_line, a line program's header
+ * (its file table), kept at heads.bytes + at (free_lines). */
+typedef struct kept_head {
+    uint64_t off, len;
+    size_t at;
+} kept_head;
+
 /* One lookup's view of the sections, and where its answers go. */
 typedef struct lookup {
     srclines *c;
     fileview file, alt; /* alt.orig NULL: no supplementary file */
-    uint64_t ninflated; /* the bytes both views inflated, at most SRCLINES_INFLATE_MAX */
+    /* The bytes both views inflated, and the heads kept: at most
+     * SRCLINES_INFLATE_MAX. */
+    uint64_t ninflated;
     const uint64_t *miss; /* addresses asked of the file, sorted, unique */
+    size_t nmiss;
     memo_ent *got;        /* their answers, by index */
     bool oom;
+    /* scan_lines is done: the file's .debug_line, inflated, may be freed
+     * (free_lines) for the sections of .debug_info. */
+    bool inlining;
+    /* The headers of the line units whose rows hold a query, sorted by
+     * offset (plan_heads), nbytes in all; bytes: their copy, once the
+     * inflated .debug_line is freed (lines_freed), which the file's reads
+     * of .debug_line are then served from. */
+    struct {
+        kept_head *at;
+        size_t n;
+        uint64_t nbytes;
+        unsigned char *bytes;
+        bool planned;
+    } heads;
+    bool lines_freed;
 } lookup;
 
 srclines *srclines_new(void) { return mem_calloc(1, sizeof(srclines)); }
@@ -140,6 +168,9 @@ void srclines_free(srclines *c)
 /* ---- the sections ---------------------------------------------------------- */
 
 static unsigned char *inflate_sec(const srclines_file *f, int sec, bool *oom);
+static uint64_t lines_room(lookup *l);
+static void free_lines(lookup *l);
+static bool read_heads(lookup *l, uint64_t off, void *dst, size_t len);
 
 static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
 {
@@ -154,7 +185,14 @@ static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
         /* The sections inflated live together until the lookup ends
          * (or the hold, srclines_hold, with those held counted): together
          * they stay under the cap, the profiler's memory inside the
-         * program (a section past it reads as absent). */
+         * program (a section past it reads as absent).  Once the rows are
+         * read, .debug_line is freed for one that would go over, if that
+         * makes the room (lines_room). */
+        if (size > SRCLINES_INFLATE_MAX - l->ninflated && size <= SRCLINES_INFLATE_MAX) {
+            uint64_t gain = lines_room(l);
+            if (gain && size <= SRCLINES_INFLATE_MAX - (l->ninflated - gain))
+                free_lines(l);
+        }
         if (size > SRCLINES_INFLATE_MAX - l->ninflated) {
             l->c->declined = true;
             if (size <= SRCLINES_INFLATE_MAX)
@@ -163,6 +201,8 @@ static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
             l->ninflated += size;
         }
     }
+    if (sec == DWARFLINE_LINE && v == &l->file && l->lines_freed)
+        return read_heads(l, off, dst, len);
     if (v->inflated[sec]) {
         memcpy(dst, v->inflated[sec] + off, len);
         return true;
@@ -362,6 +402,118 @@ static bool pick_units(const unit_index *x, const uint64_t *miss, size_t n, uint
     return true;
 }
 
+/* ---- .debug_line freed, its headers kept ----------------------------------- */
+
+static int head_cmp(const void *pa, const void *pb)
+{
+    const kept_head *a = pa, *b = pb;
+    return (a->off > b->off) - (a->off < b->off);
+}
+
+/* Plans l->heads: the header of each line unit the index says holds a
+ * query (the bytes dwarfline_files_open reads of it), from the inflated
+ * .debug_line.  A compile unit's DW_AT_stmt_list names the line unit of
+ * its own code: these are the tables the queries' inlined frames name
+ * their call files (and most decl files) through.  A file named through
+ * another unit's (a far unit's decl file, or a compile unit whose line
+ * unit holds no query: an address without a row) is not named once
+ * .debug_line is freed, as when it is declined. */
+static void plan_heads(lookup *l)
+{
+    uint64_t *units;
+    size_t n, nheads = 0;
+    l->heads.planned = true;
+    if (!pick_units(&l->c->lines, l->miss, l->nmiss, &units, &n)) {
+        l->oom = true;
+        return;
+    }
+    kept_head *heads = n ? mem_alloc(n * sizeof *heads) : NULL;
+    if (n && !heads) {
+        mem_free(units);
+        l->oom = true;
+        return;
+    }
+    dwarfline_src src = { &l->file, sec_read, { 0 } };
+    memcpy(src.size, l->file.f.size, sizeof src.size);
+    uint64_t size = src.size[DWARFLINE_LINE], total = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t len, left = size - units[k];
+        if (!dwarfline_files_extent(&src, units[k], &len))
+            continue; /* its table cannot be opened: nothing to keep */
+        if (len < DWARFLINE_FILES_PEEK)
+            len = left < DWARFLINE_FILES_PEEK ? left : DWARFLINE_FILES_PEEK;
+        heads[nheads++] = (kept_head){ units[k], len, 0 };
+    }
+    mem_free(units);
+    sort_array(heads, nheads, sizeof *heads, head_cmp);
+    for (size_t k = 0; k < nheads; k++) {
+        heads[k].at = (size_t)total;
+        total += heads[k].len;
+    }
+    l->heads.at = heads;
+    l->heads.n = nheads;
+    l->heads.nbytes = total;
+}
+
+/* The bytes freeing the file's inflated .debug_line would give back: its
+ * size less the heads kept of it; 0 when it cannot be freed (its rows not
+ * all read yet, not inflated) or the heads would not fit beside it while
+ * they are copied. */
+static uint64_t lines_room(lookup *l)
+{
+    const fileview *v = &l->file;
+    if (!l->inlining || l->lines_freed || !v->inflated[DWARFLINE_LINE])
+        return 0;
+    if (!l->heads.planned)
+        plan_heads(l);
+    uint64_t size = v->f.size[DWARFLINE_LINE], kept = l->heads.nbytes;
+    if (l->oom || kept >= size || l->ninflated > SRCLINES_INFLATE_MAX ||
+        kept > SRCLINES_INFLATE_MAX - l->ninflated)
+        return 0;
+    return size - kept;
+}
+
+/* Frees the file's inflated .debug_line (lines_room said it can be),
+ * its heads copied first: the inlined frames name call files from
+ * them, and the room goes to the sections of .debug_info. */
+static void free_lines(lookup *l)
+{
+    fileview *v = &l->file;
+    if (l->heads.nbytes && !(l->heads.bytes = mem_alloc((size_t)l->heads.nbytes))) {
+        l->oom = true;
+        return;
+    }
+    for (size_t k = 0; k < l->heads.n; k++)
+        memcpy(l->heads.bytes + l->heads.at[k].at, v->inflated[DWARFLINE_LINE] + l->heads.at[k].off,
+               (size_t)l->heads.at[k].len);
+    mem_free(v->inflated[DWARFLINE_LINE]);
+    v->inflated[DWARFLINE_LINE] = NULL;
+    l->ninflated -= v->f.size[DWARFLINE_LINE] - l->heads.nbytes;
+    l->lines_freed = true;
+}
+
+/* Bytes [off, off + len) of the freed .debug_line, from a kept header;
+ * false, said as a section declined is (srclines_declined), for others:
+ * the file names they hold are not given. */
+static bool read_heads(lookup *l, uint64_t off, void *dst, size_t len)
+{
+    size_t lo = 0, hi = l->heads.n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->heads.at[mid].off <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const kept_head *h = lo ? &l->heads.at[lo - 1] : NULL;
+    if (h && off - h->off <= h->len && len <= h->len - (off - h->off)) {
+        memcpy(dst, l->heads.bytes + h->at + (off - h->off), len);
+        return true;
+    }
+    l->c->declined = true;
+    return false;
+}
+
 /* Ends full scan x with err: its index is complete when the units it
  * reported are all the units there are: no out-of-memory, and none of the
  * sections mask names (dwarfline.h's DWARFLINE_UNIT_SECS, dwarfinline.h's)
@@ -387,7 +539,8 @@ static void index_done(lookup *l, unit_index *x, int err, unsigned mask)
 /* Whether lookup l scans every unit of x (else only those its index
  * picks).  An index left partial by a section declined for room is
  * completed by a lookup with room for every compressed section of the
- * mask full scans read (x->needs) beside those inflated already: one with
+ * mask full scans read (x->needs) beside those inflated already (less
+ * what freeing .debug_line would give back, lines_room): one with
  * less would decline one of them again, and inflate the others for
  * nothing (.debug_line 14 MiB, .debug_info 12, .debug_abbrev 8: each
  * lookup of an address with lines inflated .debug_info, then declined
@@ -400,14 +553,14 @@ static void index_done(lookup *l, unit_index *x, int err, unsigned mask)
  * for nothing in any layout (a review's: .debug_info 10 MiB, .debug_str 8,
  * .debug_ranges 8, .debug_rnglists 10, each lookup of the first unit
  * inflated .debug_ranges again). */
-static bool full_scan(const lookup *l, const unit_index *x)
+static bool full_scan(lookup *l, const unit_index *x)
 {
     if (x->indexed || x->stuck)
         return false;
     if (!x->partial)
         return true;
     const fileview *v = &l->file;
-    uint64_t used = l->ninflated;
+    uint64_t used = l->ninflated - lines_room(l);
     for (int s = 0; s < DWARFINLINE_NSECS; s++) {
         uint64_t size = v->f.size[s];
         /* One over the cap alone is never inflated: it takes no room. */
@@ -534,10 +687,17 @@ static int scan_file(lookup *l, const srclines_file *f, size_t n)
     else
         drop_held(c->held[1]); /* what is held counts against the cap */
     int err = scan_lines(l, n);
+    l->inlining = true;
     if (!err && !l->oom)
         err = scan_inlines(l, n);
-    view_close(&l->file, c->held[0], c->hold);
-    view_close(&l->alt, c->held[1], c->hold);
+    /* One that freed .debug_line holds nothing: the next one reads the
+     * rows first, and the sections of .debug_info held would leave them
+     * no room (they did not fit together). */
+    bool keep = c->hold && !l->lines_freed;
+    view_close(&l->file, c->held[0], keep);
+    view_close(&l->alt, c->held[1], keep);
+    mem_free(l->heads.at);
+    mem_free(l->heads.bytes);
     return err ? err : l->oom ? ENOMEM : 0;
 }
 
@@ -603,7 +763,7 @@ int srclines_lookup(srclines *c, const srclines_file *f, const uint64_t *vaddrs,
                 miss[m++] = vaddrs[k];
         for (size_t q = 0; q < m; q++)
             got[q].vaddr = miss[q];
-        lookup l = { .c = c, .miss = miss, .got = got };
+        lookup l = { .c = c, .miss = miss, .nmiss = m, .got = got };
         size_t nframes = c->nframes;
         err = scan_file(&l, f, m);
         /* The scan may have moved frames[]: every answer is made anew. */

@@ -577,8 +577,45 @@ static void section(srclines_file *f, int sec, const void *p, size_t n, size_t w
     f->kind[sec] = ZSEC_GNU;
 }
 
+/* A new file image of one DWARF 4 line unit, line_unit's (a.c:10 over
+ * [0x1000, 0x1010)) but for its header, 13 MiB: zeros after the file
+ * table, as header_length allows; then a reserved length, zeros up to
+ * 14 MiB, compressed.  A lookup of an address with lines keeps that
+ * header (its file table) when it frees .debug_line for the sections of
+ * .debug_info (srclines.c's free_lines), which gives back 1 MiB only:
+ * here .debug_line and those sections do not fit together for such a
+ * lookup, as they did not in any layout before it was freed, and it
+ * declines one of them, which a lookup of an address without lines
+ * inflates. */
+static srclines_file bighead_lines(void)
+{
+    static unsigned char unit[(13 << 20) + 64];
+    static const unsigned char hdr_tail[] = {
+        1, 1, 1, (unsigned char)-5, 14, 13, 0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1,
+        0, 'a', '.', 'c', 0, 0, 0, 0, 0, /* no directories; a.c; end of files */
+    };
+    static const unsigned char prog[] = {
+        0, 9, 2, 0x00, 0x10, 0, 0, 0, 0, 0, 0, 3, 9, 1, 2, 0x10, 0, 1, 1, /* line_unit's */
+        0xf0, 0xff, 0xff, 0xff, /* a reserved length: no unit after */
+    };
+    uint32_t hlen = (13 << 20) - 10, unit_len = 2 + 4 + hlen + (uint32_t)sizeof prog - 4;
+    memset(unit, 0, sizeof unit);
+    memcpy(unit, &unit_len, 4);
+    unit[4] = 4;
+    memcpy(unit + 6, &hlen, 4);
+    memcpy(unit + 10, hdr_tail, sizeof hdr_tail);
+    memcpy(unit + 10 + hlen, prog, sizeof prog);
+    nfile = 0;
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, true };
+    f.off[DWARFLINE_LINE] =
+        zsection(unit, 10 + hlen + sizeof prog, 14 << 20, &f.size[DWARFLINE_LINE]);
+    f.kind[DWARFLINE_LINE] = ZSEC_GNU;
+    return f;
+}
+
 /* A .debug_abbrev declined for room, by a lookup that inflated .debug_line
- * (14 MiB) and .debug_info (12 MiB) first, is read by a later lookup that
+ * (14 MiB, bighead_lines: 13 of them kept if it is freed) and .debug_info
+ * (12 MiB) first, is read by a later lookup that
  * has the room (its address is in no line unit: 20 MiB with .debug_info).
  * Before, the first lookup's scan took the units it reported, none (a unit
  * whose abbreviations went unread is not reported), for all there are: no
@@ -588,7 +625,7 @@ static void section(srclines_file *f, int sec, const void *p, size_t n, size_t w
 static void declined_unit_read_later(void **state)
 {
     (void)state;
-    srclines_file f = padded_lines(14 << 20);
+    srclines_file f = bighead_lines();
     section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, 12 << 20);
     section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, 8 << 20);
     srclines *c = srclines_new();
@@ -630,8 +667,9 @@ static void declined_for_good_indexed(void **state)
     srclines_free(c);
 }
 
-/* .debug_line 14 MiB, .debug_info 12 and .debug_abbrev 8, compressed: 34
- * MiB together, over SRCLINES_INFLATE_MAX.  A lookup of an address with
+/* .debug_line 14 MiB (bighead_lines), .debug_info 12 and .debug_abbrev 8,
+ * compressed: 34 MiB together, over SRCLINES_INFLATE_MAX, and 33 with
+ * .debug_line freed but for its header.  A lookup of an address with
  * lines inflates .debug_line, then .debug_info, and declines
  * .debug_abbrev: the unit index stays partial (none reported).  Each
  * later lookup of such an address inflates .debug_line alone: scanning
@@ -641,7 +679,7 @@ static void declined_for_good_indexed(void **state)
 static void partial_index_not_rescanned(void **state)
 {
     (void)state;
-    srclines_file f = padded_lines(14 << 20);
+    srclines_file f = bighead_lines();
     section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, 12 << 20);
     section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, 8 << 20);
     srclines *c = srclines_new();
@@ -686,15 +724,15 @@ static const unsigned char g_ranges[] = {
 };
 
 /* The units a partial index holds answer the lookups that have no room to
- * complete it: .debug_line 14 MiB, .debug_info 12 and .debug_ranges 8,
- * compressed; f's unit says its code with low_pc, g's with .debug_ranges,
+ * complete it: .debug_line 14 MiB (bighead_lines), .debug_info 12 and
+ * .debug_ranges 8, compressed; f's unit says its code with low_pc, g's with .debug_ranges,
  * declined by a lookup of an address with lines.  A later such lookup
  * (no room for .debug_ranges beside .debug_line either) reads f's unit,
  * and names f; one of g's address, without lines, completes the index. */
 static void partial_index_answers(void **state)
 {
     (void)state;
-    srclines_file f = padded_lines(14 << 20);
+    srclines_file f = bighead_lines();
     section(&f, DWARFINLINE_INFO, fg_info, sizeof fg_info, 12 << 20);
     section(&f, DWARFINLINE_ABBREV, fg_abbrevs, sizeof fg_abbrevs, 0);
     section(&f, DWARFINLINE_RANGES, g_ranges, sizeof g_ranges, 8 << 20);
@@ -716,9 +754,10 @@ typedef struct sec_bytes {
     size_t n;
 } sec_bytes;
 
-/* The n sections secs[] beside padded_lines(14 MiB), plain but for
+/* The n sections secs[] beside bighead_lines(), plain but for
  * `declined`, compressed and padded to 20 MiB: a lookup of an address with
- * lines (0x1000) declines it (34 MiB with .debug_line), so the one unit's
+ * lines (0x1000) declines it (34 MiB with .debug_line, 33 with it freed
+ * but for its header), so the one unit's
  * range goes unread, and no function is named.  One of 0x1018, without
  * lines, has the room: it reads the unit, f's.  Taken for complete, the
  * first lookup's index held no unit, and f was lost while the cache
@@ -726,7 +765,7 @@ typedef struct sec_bytes {
 static void unit_read_later(const sec_bytes *secs, size_t n, int declined)
 {
     for (int plain = 1; plain >= 0; plain--) {
-        srclines_file f = padded_lines(14 << 20);
+        srclines_file f = bighead_lines();
         for (size_t k = 0; k < n; k++)
             section(&f, secs[k].sec, secs[k].p, secs[k].n,
                     !plain && secs[k].sec == declined ? 20 << 20 : 0);
@@ -935,6 +974,101 @@ static void partial_rescan_once(void **state)
     srclines_free(c);
 }
 
+/* DWARF 4: a compile unit [0x1000, 0x1020) whose line program is
+ * .debug_line's 0 (DW_AT_stmt_list); the function f there, and in it g
+ * inlined over [0x1000, 0x1010), called from file 1 of that program's
+ * table (a.c), line 7; then a reserved length. */
+static const unsigned char inl_info[] = {
+    63, 0, 0, 0, 4, 0, 0, 0, 0, 0, 8, /* length, version 4, abbrevs at 0, address 8 */
+    1,                                /* 11: DW_TAG_compile_unit */
+    0x00, 0x10, 0, 0, 0, 0, 0, 0,     /*   low_pc 0x1000 */
+    0x20, 0, 0, 0,                    /*   high_pc +0x20 */
+    0, 0, 0, 0,                       /*   stmt_list 0 */
+    4, 'g', 0,                        /* 28: DW_TAG_subprogram g, abstract */
+    2,                                /* 31: DW_TAG_subprogram */
+    'f', 0,                           /*   name "f" */
+    0x00, 0x10, 0, 0, 0, 0, 0, 0,     /*   low_pc 0x1000 */
+    0x20, 0, 0, 0,                    /*   high_pc +0x20 */
+    3,                                /* 46: DW_TAG_inlined_subroutine */
+    28, 0, 0, 0,                      /*   abstract_origin: g */
+    0x00, 0x10, 0, 0, 0, 0, 0, 0,     /*   low_pc 0x1000 */
+    0x10, 0, 0, 0,                    /*   high_pc +0x10 */
+    1, 7,                             /*   call_file 1, call_line 7 */
+    0,                                /* end of f's children */
+    0,                                /* end of the unit's children */
+    0xf0, 0xff, 0xff, 0xff,           /* a reserved length: no unit after */
+};
+static const unsigned char inl_abbrevs[] = {
+    1, 0x11, 1,                                     /* 1: DW_TAG_compile_unit, children */
+    0x11, 0x01, 0x12, 0x06, 0x10, 0x17, 0, 0,       /*   low_pc, high_pc, stmt_list */
+    2, 0x2e, 1,                                     /* 2: DW_TAG_subprogram, children */
+    0x03, 0x08, 0x11, 0x01, 0x12, 0x06, 0, 0,       /*   name string, low_pc, high_pc */
+    3, 0x1d, 0,                                     /* 3: DW_TAG_inlined_subroutine */
+    0x31, 0x13, 0x11, 0x01, 0x12, 0x06,             /*   abstract_origin ref4, low, high */
+    0x58, 0x0b, 0x59, 0x0b, 0, 0,                   /*   call_file, call_line data1 */
+    4, 0x2e, 0, 0x03, 0x08, 0, 0,                   /* 4: DW_TAG_subprogram, name */
+    0,                                              /* end of the table */
+};
+
+/* A lookup of v: a.c:10, in g inlined from a.c:7, in f. */
+static void inlined_at(srclines *c, const srclines_file *f, uint64_t v)
+{
+    symbols_line out;
+    assert_int_equal(srclines_lookup(c, f, &v, 1, &out), 0);
+    assert_non_null(out.file);
+    assert_string_equal(out.file, "a.c");
+    assert_int_equal(out.line, 10);
+    assert_int_equal(out.ninl, 1);
+    assert_string_equal(out.inl[0].name, "g");
+    assert_non_null(out.inl[0].file);
+    assert_string_equal(out.inl[0].file, "a.c");
+    assert_int_equal(out.inl[0].line, 7);
+    assert_non_null(out.func);
+    assert_string_equal(out.func, "f");
+}
+
+/* .debug_line 14 MiB, .debug_info 12 and .debug_abbrev 8, compressed: 34
+ * MiB together, over SRCLINES_INFLATE_MAX, each under it.  A lookup of an
+ * address with lines kept .debug_line inflated while it read .debug_info
+ * (g's call file is named from its unit's line table), declined
+ * .debug_abbrev, and gave neither g nor f, on every profile.  Now it frees
+ * .debug_line once its rows are read, keeping the header of the line unit
+ * that holds the address, which names g's call file: three inflations,
+ * under the cap, nothing declined.  Held (srclines_hold), a lookup that
+ * freed .debug_line holds nothing: the next one, of another address with
+ * lines, would find .debug_info and .debug_abbrev held and no room for
+ * .debug_line's rows. */
+static void lines_freed_for_inlines(void **state)
+{
+    (void)state;
+    srclines_file f = padded_lines(14 << 20);
+    section(&f, DWARFINLINE_INFO, inl_info, sizeof inl_info, 12 << 20);
+    section(&f, DWARFINLINE_ABBREV, inl_abbrevs, sizeof inl_abbrevs, 8 << 20);
+    uint64_t blocks = mem_heap_blocks();
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    uint64_t n0 = zsec_inflations(), base = mem_heap_bytes();
+    mem_heap_peak_reset();
+    inlined_at(c, &f, 0x1000);
+    assert_int_equal(zsec_inflations() - n0, 3);
+    assert_true(mem_heap_peak() - base <= SRCLINES_INFLATE_MAX + (1 << 20));
+    assert_false(srclines_declined(c));
+    const char *fn = func_at(c, &f, 0x1018); /* no lines: f alone */
+    assert_non_null(fn);
+    assert_string_equal(fn, "f");
+    srclines_free(c);
+
+    c = srclines_new();
+    assert_non_null(c);
+    srclines_hold(c);
+    inlined_at(c, &f, 0x1004);
+    inlined_at(c, &f, 0x1008);
+    assert_false(srclines_declined(c));
+    srclines_release(c);
+    srclines_free(c);
+    assert_int_equal(mem_heap_blocks(), blocks);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -954,6 +1088,7 @@ int main(void)
         cmocka_unit_test(declined_addr_read_later),
         cmocka_unit_test(declined_lines_read_later),
         cmocka_unit_test(partial_rescan_once),
+        cmocka_unit_test(lines_freed_for_inlines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
