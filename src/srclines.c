@@ -187,7 +187,8 @@ static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
          * they stay under the cap, the profiler's memory inside the
          * program (a section past it reads as absent).  Once the rows are
          * read, .debug_line is freed for one that would go over, if that
-         * makes the room (lines_room). */
+         * makes the room (lines_room), where lines_for_inlines did not
+         * free it before. */
         if (size > SRCLINES_INFLATE_MAX - l->ninflated && size <= SRCLINES_INFLATE_MAX) {
             uint64_t gain = lines_room(l);
             if (gain && size <= SRCLINES_INFLATE_MAX - (l->ninflated - gain))
@@ -539,9 +540,10 @@ static void index_done(lookup *l, unit_index *x, int err, unsigned mask)
 /* Whether lookup l scans every unit of x (else only those its index
  * picks).  An index left partial by a section declined for room is
  * completed by a lookup with room for every compressed section of the
- * mask full scans read (x->needs) beside those inflated already (less
- * what freeing .debug_line would give back, lines_room): one with
- * less would decline one of them again, and inflate the others for
+ * mask full scans read (x->needs) beside those inflated already
+ * (.debug_line is freed before, where they do not fit beside it,
+ * lines_for_inlines): one with less would decline one of them again,
+ * and inflate the others for
  * nothing (.debug_line 14 MiB, .debug_info 12, .debug_abbrev 8: each
  * lookup of an address with lines inflated .debug_info, then declined
  * .debug_abbrev).  It reads the units the partial index holds, as a
@@ -553,14 +555,14 @@ static void index_done(lookup *l, unit_index *x, int err, unsigned mask)
  * for nothing in any layout (a review's: .debug_info 10 MiB, .debug_str 8,
  * .debug_ranges 8, .debug_rnglists 10, each lookup of the first unit
  * inflated .debug_ranges again). */
-static bool full_scan(lookup *l, const unit_index *x)
+static bool full_scan(const lookup *l, const unit_index *x)
 {
     if (x->indexed || x->stuck)
         return false;
     if (!x->partial)
         return true;
     const fileview *v = &l->file;
-    uint64_t used = l->ninflated - lines_room(l);
+    uint64_t used = l->ninflated;
     for (int s = 0; s < DWARFINLINE_NSECS; s++) {
         uint64_t size = v->f.size[s];
         /* One over the cap alone is never inflated: it takes no room. */
@@ -600,6 +602,33 @@ static int scan_lines(lookup *l, size_t n)
     return err;
 }
 
+/* Frees the file's .debug_line, but for the heads (free_lines), before
+ * the inline scan reads a section, when the compressed sections it needs
+ * (those of the mask x's full scans read; before any, those of
+ * DWARFINLINE_UNIT_SECS) do not fit beside those inflated: then the copy
+ * of the heads is made beside .debug_line alone, and full_scan counts the
+ * room the scan has.  Freed only on a section's read (sec_read), it was
+ * made beside .debug_info too, and left no room for the heads where
+ * full_scan had counted them in (.debug_line 14 MiB with an 8 MiB header,
+ * .debug_info 12, .debug_abbrev 8: .debug_abbrev declined, the index left
+ * partial, rescanned for nothing and stuck). */
+static void lines_for_inlines(lookup *l, const unit_index *x)
+{
+    const fileview *v = &l->file;
+    unsigned need = x->needs ? x->needs : DWARFINLINE_UNIT_SECS;
+    uint64_t want = 0;
+    for (int s = 0; s < DWARFINLINE_NSECS; s++) {
+        uint64_t size = v->f.size[s];
+        if ((need >> s & 1) && v->f.kind[s] != ZSEC_PLAIN && !v->tried[s] &&
+            size <= SRCLINES_INFLATE_MAX)
+            want += size;
+    }
+    if (l->ninflated <= SRCLINES_INFLATE_MAX && want <= SRCLINES_INFLATE_MAX - l->ninflated)
+        return;
+    if (lines_room(l))
+        free_lines(l);
+}
+
 /* The inlined functions of miss[0..n), as scan_lines goes. */
 static int scan_inlines(lookup *l, size_t n)
 {
@@ -611,6 +640,7 @@ static int scan_inlines(lookup *l, size_t n)
     if (!src.size[DWARFINLINE_INFO] || !src.size[DWARFINLINE_ABBREV])
         return 0;
     bool (*placed)(void *, size_t) = l->file.f.decls ? NULL : on_placed;
+    lines_for_inlines(l, x);
     if (full_scan(l, x)) {
         dwarfinline_sink sink = { l, on_inline, on_info_unit, NULL,
                                   l->file.f.funcs ? on_func : NULL, placed };

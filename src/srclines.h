@@ -37,20 +37,28 @@
  * cache (asked again, they would cost every profile the inflations, for
  * nothing in a file where the room never comes).  A lookup reads the
  * rows of .debug_line before .debug_info, which names an inlined frame's
- * call file from its unit's line table: once the rows are read, a section
- * that would go over the cap has .debug_line freed for it, if that makes
- * the room, but for the headers (file tables) of the line units whose rows
- * hold an address asked, which are kept for the lookup and count against
- * the cap (a few KiB a unit; where they leave no room, .debug_line stays
- * and the section is declined, as before).  So an address with lines gets
- * its inlined frames and function name where .debug_line and the
- * .debug_info sections do not fit together but the latter do; a file
- * named through another line table (a far unit's decl file, or the table
- * of a unit whose rows hold no address asked) is then not named, and said
- * as a declined section is.  A lookup that freed .debug_line holds
- * nothing: the next reads rows first, which the .debug_info sections held
- * would leave no room for, and so inflates them all again.  Where all
- * fits, nothing is freed, and a lookup inflates what it would anyway.
+ * call file from its unit's line table: once the rows are read, where
+ * the .debug_info sections its scan reads do not fit beside what is
+ * inflated, .debug_line is freed before that scan (or later, for a
+ * section that would go over the cap), but for the headers (file tables)
+ * of the line units whose rows hold an address asked, which are kept for
+ * the lookup and count against the cap (a few KiB a unit; copied beside
+ * .debug_line, where they leave no room it stays, and a section is
+ * declined, as before).  So an address with lines gets its inlined frames
+ * and function name where .debug_line and the .debug_info sections do
+ * not fit together but the latter do, with the headers; a file named
+ * through another line table (a far unit's decl file, or the table of a
+ * unit whose rows hold no address asked) is then not named, and said as
+ * a declined section is.  The cost: a lookup that freed .debug_line holds
+ * nothing (the next reads rows first, which the .debug_info sections held
+ * would leave no room for), so in such a file each lookup with an address
+ * not asked before inflates .debug_line and the .debug_info sections
+ * again, held or not: a profile whose call sites or function entries
+ * there are new, two lookups (pprof_lines.c), inflates them twice, where
+ * without the freeing the second lookup took them held and inflated
+ * nothing, and neither gave those inlined frames and function names.
+ * Where all fits, nothing is freed, and a lookup inflates what it would
+ * anyway.
  */
 #ifndef HEAPPROF_SRCLINES_H
 #define HEAPPROF_SRCLINES_H
