@@ -438,10 +438,14 @@ static void plan_heads(lookup *l)
     memcpy(src.size, l->file.f.size, sizeof src.size);
     uint64_t size = src.size[DWARFLINE_LINE], total = 0;
     for (size_t k = 0; k < n; k++) {
-        uint64_t len, left = size - units[k];
-        if (!dwarfline_files_extent(&src, units[k], &len))
-            continue; /* its table cannot be opened: nothing to keep */
-        if (len < DWARFLINE_FILES_PEEK)
+        uint64_t len;
+        if (units[k] >= size)
+            continue;
+        uint64_t left = size - units[k];
+        /* One whose header cannot be read keeps the bytes
+         * dwarfline_files_open peeks at: it fails on them as on the whole
+         * section, not as a read left out for room (read_heads). */
+        if (!dwarfline_files_extent(&src, units[k], &len) || len < DWARFLINE_FILES_PEEK)
             len = left < DWARFLINE_FILES_PEEK ? left : DWARFLINE_FILES_PEEK;
         heads[nheads++] = (kept_head){ units[k], len, 0 };
     }
@@ -493,9 +497,21 @@ static void free_lines(lookup *l)
     l->lines_freed = true;
 }
 
+/* Whether a line unit with code starts at off of .debug_line (the
+ * index's, which scan_lines made or used on it). */
+static bool line_unit_at(const srclines *c, uint64_t off)
+{
+    for (size_t k = 0; k < c->lines.nunits; k++)
+        if (c->lines.units[k].off == off)
+            return true;
+    return false;
+}
+
 /* Bytes [off, off + len) of the freed .debug_line, from a kept header;
- * false, said as a section declined is (srclines_declined), for others:
- * the file names they hold are not given. */
+ * false for others: the file names they hold are not given, said as a
+ * section declined is (srclines_declined) where a line unit's header
+ * was left out for room, not where no unit starts (a corrupt
+ * DW_AT_stmt_list, which the whole section fails on too). */
 static bool read_heads(lookup *l, uint64_t off, void *dst, size_t len)
 {
     size_t lo = 0, hi = l->heads.n;
@@ -511,7 +527,8 @@ static bool read_heads(lookup *l, uint64_t off, void *dst, size_t len)
         memcpy(dst, l->heads.bytes + h->at + (off - h->off), len);
         return true;
     }
-    l->c->declined = true;
+    if (line_unit_at(l->c, off))
+        l->c->declined = true;
     return false;
 }
 

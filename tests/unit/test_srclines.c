@@ -1113,6 +1113,38 @@ static void lines_freed_for_inlines(void **state)
     assert_int_equal(mem_heap_blocks(), blocks);
 }
 
+/* lines_freed_for_inlines' layout, but for the compile unit's
+ * DW_AT_stmt_list, 0x100: no line unit starts there (zeros).  g's call
+ * file is not named, as where .debug_line is not freed; nor is a section
+ * said to be declined: its header was not left out for room (a lookup
+ * that freed .debug_line took every read of it outside the headers kept
+ * for one, and said "need over 32 MiB" of corrupt input). */
+static void corrupt_stmt_list_not_declined(void **state)
+{
+    (void)state;
+    unsigned char info[sizeof inl_info];
+    memcpy(info, inl_info, sizeof info);
+    info[25] = 1; /* stmt_list 0x100 */
+    srclines_file f = padded_lines(14 << 20);
+    section(&f, DWARFINLINE_INFO, info, sizeof info, 12 << 20);
+    section(&f, DWARFINLINE_ABBREV, inl_abbrevs, sizeof inl_abbrevs, 8 << 20);
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    symbols_line out;
+    uint64_t v = 0x1000, n0 = zsec_inflations();
+    assert_int_equal(srclines_lookup(c, &f, &v, 1, &out), 0);
+    assert_int_equal(zsec_inflations() - n0, 3);
+    assert_non_null(out.file);
+    assert_string_equal(out.file, "a.c");
+    assert_int_equal(out.ninl, 1);
+    assert_string_equal(out.inl[0].name, "g");
+    assert_null(out.inl[0].file);
+    assert_non_null(out.func);
+    assert_string_equal(out.func, "f");
+    assert_false(srclines_declined(c));
+    srclines_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1134,6 +1166,7 @@ int main(void)
         cmocka_unit_test(declined_lines_read_later),
         cmocka_unit_test(partial_rescan_once),
         cmocka_unit_test(lines_freed_for_inlines),
+        cmocka_unit_test(corrupt_stmt_list_not_declined),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
