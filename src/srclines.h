@@ -72,7 +72,12 @@
 #include "zsection.h"
 
 #define SRCLINES_SECTION_MAX ((uint64_t)64 << 20)
+/* The fuzz targets are built with a cap of 2 KiB (tests/fuzz/CMakeLists.txt):
+ * with 32 MiB, only inputs of megabytes of compressed sections reach the
+ * code a section over it runs (free_lines, read_heads in srclines.c). */
+#ifndef SRCLINES_INFLATE_MAX
 #define SRCLINES_INFLATE_MAX ((uint64_t)32 << 20)
+#endif
 
 /* Where the DWARF sections lie in the file, and how to read it. */
 typedef struct srclines_file {
