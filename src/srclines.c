@@ -145,6 +145,10 @@ typedef struct lookup {
         bool planned;
     } heads;
     bool lines_freed;
+    /* The sections (a bit each) of the file the inline scan reads
+     * (lines_for_inlines): .debug_line is freed for one only where the
+     * others not inflated yet fit after it too. */
+    unsigned want;
 } lookup;
 
 srclines *srclines_new(void) { return mem_calloc(1, sizeof(srclines)); }
@@ -171,6 +175,7 @@ static unsigned char *inflate_sec(const srclines_file *f, int sec, bool *oom);
 static uint64_t lines_room(lookup *l);
 static void free_lines(lookup *l);
 static bool read_heads(lookup *l, uint64_t off, void *dst, size_t len);
+static uint64_t want_bytes(const lookup *l);
 
 static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
 {
@@ -187,11 +192,16 @@ static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
          * they stay under the cap, the profiler's memory inside the
          * program (a section past it reads as absent).  Once the rows are
          * read, .debug_line is freed for one that would go over, if that
-         * makes the room (lines_room), where lines_for_inlines did not
-         * free it before. */
+         * makes the room for it and for the rest the inline scan wants
+         * (lines_room, want_bytes), where lines_for_inlines did not free
+         * it before: freed for one while another is declined anyway, it
+         * was freed for nothing, and the lookup held nothing after
+         * (.debug_line 14 MiB with a 7 MiB header, .debug_info 20,
+         * .debug_abbrev 8). */
         if (size > SRCLINES_INFLATE_MAX - l->ninflated && size <= SRCLINES_INFLATE_MAX) {
-            uint64_t gain = lines_room(l);
-            if (gain && size <= SRCLINES_INFLATE_MAX - (l->ninflated - gain))
+            uint64_t gain = lines_room(l), rest = want_bytes(l);
+            if (gain && rest <= SRCLINES_INFLATE_MAX - size &&
+                size + rest <= SRCLINES_INFLATE_MAX - (l->ninflated - gain))
                 free_lines(l);
         }
         if (size > SRCLINES_INFLATE_MAX - l->ninflated) {
@@ -631,19 +641,38 @@ static int scan_lines(lookup *l, size_t n)
  * partial, rescanned for nothing and stuck). */
 static void lines_for_inlines(lookup *l, const unit_index *x)
 {
+    /* .debug_info and .debug_abbrev always: a scan that declined
+     * .debug_info never read .debug_abbrev, and the count without it let
+     * the next lookup free .debug_line for .debug_info and decline
+     * .debug_abbrev (.debug_line 14 MiB with a 7 MiB header, .debug_info
+     * 20, .debug_abbrev 8: the index stuck, f never named). */
+    l->want = x->needs ? x->needs | 1u << DWARFINLINE_INFO | 1u << DWARFINLINE_ABBREV
+                       : DWARFINLINE_UNIT_SECS;
+    uint64_t want = want_bytes(l);
+    if (l->ninflated <= SRCLINES_INFLATE_MAX && want <= SRCLINES_INFLATE_MAX - l->ninflated)
+        return;
+    /* Only where they then fit: else one is declined anyway, and the free
+     * was for nothing (.debug_line 14 MiB with a 13 MiB header,
+     * .debug_info 12, .debug_abbrev 8: each lookup in a hold inflated
+     * .debug_line again, where none was freed before). */
+    uint64_t gain = lines_room(l);
+    if (gain && want <= SRCLINES_INFLATE_MAX - (l->ninflated - gain))
+        free_lines(l);
+}
+
+/* The bytes of the compressed sections of l->want the file's view has not
+ * tried to inflate yet (one over the cap alone never is). */
+static uint64_t want_bytes(const lookup *l)
+{
     const fileview *v = &l->file;
-    unsigned need = x->needs ? x->needs : DWARFINLINE_UNIT_SECS;
     uint64_t want = 0;
     for (int s = 0; s < DWARFINLINE_NSECS; s++) {
         uint64_t size = v->f.size[s];
-        if ((need >> s & 1) && v->f.kind[s] != ZSEC_PLAIN && !v->tried[s] &&
+        if ((l->want >> s & 1) && v->f.kind[s] != ZSEC_PLAIN && !v->tried[s] &&
             size <= SRCLINES_INFLATE_MAX)
             want += size;
     }
-    if (l->ninflated <= SRCLINES_INFLATE_MAX && want <= SRCLINES_INFLATE_MAX - l->ninflated)
-        return;
-    if (lines_room(l))
-        free_lines(l);
+    return want;
 }
 
 /* The inlined functions of miss[0..n), as scan_lines goes. */

@@ -40,13 +40,15 @@
  * call file from its unit's line table: once the rows are read, where
  * the .debug_info sections its scan reads do not fit beside what is
  * inflated, .debug_line is freed before that scan (or later, for a
- * section that would go over the cap), but for the headers (file tables)
- * of the line units whose rows hold an address asked, which are kept for
- * the lookup and count against the cap (a few KiB a unit; copied beside
- * .debug_line, where they leave no room it stays, and a section is
- * declined, as before).  So an address with lines gets its inlined frames
- * and function name where .debug_line and the .debug_info sections do
- * not fit together but the latter do, with the headers; a file named
+ * section that would go over the cap), only where they then all fit
+ * (else one is declined anyway, and the free was for nothing), but for
+ * the headers (file tables) of the line units whose rows hold an address
+ * asked, which are kept for the lookup and count against the cap (a few
+ * KiB a unit; copied beside .debug_line, where they leave no room it
+ * stays, and a section is declined, as before).  So an address with
+ * lines gets its inlined frames and function name where .debug_line and
+ * the .debug_info sections do not fit together but the latter do, with
+ * the headers; a file named
  * through another line table (a far unit's decl file, or the table of a
  * unit whose rows hold no address asked) is then not named, and said as
  * a declined section is.  The cost: a lookup that freed .debug_line holds

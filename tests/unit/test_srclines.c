@@ -1145,6 +1145,67 @@ static void corrupt_stmt_list_not_declined(void **state)
     srclines_free(c);
 }
 
+/* Held (srclines_hold), .debug_line 14 MiB with a header of h MiB,
+ * .debug_info i and .debug_abbrev a: a lookup of an address with lines
+ * frees .debug_line only where every section the inline scan wants then
+ * fits.  Where one is declined anyway (h 13, i 12, a 8: 33 MiB; h 8,
+ * i 20, a 8: 36), it freed .debug_line for nothing, and so held nothing:
+ * each later lookup in the hold inflated .debug_line again (and, freed
+ * on reading the 20 MiB .debug_info, that too), where it was held
+ * before the free was made. */
+static void lines_not_freed_for_nothing(void **state)
+{
+    (void)state;
+    /* h, i, a, and the first lookup's inflations */
+    static const unsigned sizes[][4] = { { 13, 12, 8, 2 }, { 8, 20, 8, 1 } };
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        srclines_file f = headed_lines(sizes[k][0]);
+        section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, (size_t)sizes[k][1] << 20);
+        section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, (size_t)sizes[k][2] << 20);
+        srclines *c = srclines_new();
+        assert_non_null(c);
+        srclines_hold(c);
+        uint64_t n0 = zsec_inflations();
+        lookup_one(c, &f, 0x1000);
+        assert_int_equal(zsec_inflations() - n0, sizes[k][3]);
+        assert_true(srclines_declined(c));
+        for (uint64_t v = 0x1001; v < 0x1004; v++) {
+            n0 = zsec_inflations();
+            lookup_one(c, &f, v);
+            assert_int_equal(zsec_inflations() - n0, 0);
+        }
+        srclines_release(c);
+        srclines_free(c);
+    }
+}
+
+/* .debug_line 14 MiB with an 8 MiB header, .debug_info 20 and
+ * .debug_abbrev 8: with .debug_line freed but for that header, 36 MiB.
+ * A lookup of an address with lines declines .debug_info, never reading
+ * .debug_abbrev; each later one inflates .debug_line alone, as main did.
+ * Counted without .debug_abbrev (the sections the first scan read), the
+ * second freed .debug_line for .debug_info and declined .debug_abbrev: two
+ * inflations, and the index stuck, so that no lookup named f, not even
+ * one of an address without lines, which has the room. */
+static void abbrev_counted_before_read(void **state)
+{
+    (void)state;
+    srclines_file f = headed_lines(8);
+    section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, 20 << 20);
+    section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, 8 << 20);
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    for (uint64_t v = 0x1000; v < 0x1003; v++) {
+        uint64_t n0 = zsec_inflations();
+        lookup_one(c, &f, v);
+        assert_int_equal(zsec_inflations() - n0, 1);
+    }
+    uint64_t n0 = zsec_inflations();
+    func_f_at(c, &f, 0x1018);
+    assert_int_equal(zsec_inflations() - n0, 2);
+    srclines_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1167,6 +1228,8 @@ int main(void)
         cmocka_unit_test(partial_rescan_once),
         cmocka_unit_test(lines_freed_for_inlines),
         cmocka_unit_test(corrupt_stmt_list_not_declined),
+        cmocka_unit_test(lines_not_freed_for_nothing),
+        cmocka_unit_test(abbrev_counted_before_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
