@@ -110,6 +110,7 @@ typedef struct fileview {
      * a later lookup that inflates fewer, or holds fewer, may read them. */
     unsigned later;
     unsigned read; /* the sections (a bit each) the lookup read */
+    unsigned held; /* the sections (a bit each) taken from the hold (view_open) */
 } fileview;
 
 /* The bytes [off, off + len) of .debug_line, a line program's header
@@ -176,6 +177,7 @@ static uint64_t lines_room(lookup *l);
 static void free_lines(lookup *l);
 static bool read_heads(lookup *l, uint64_t off, void *dst, size_t len);
 static uint64_t want_bytes(const lookup *l);
+static void drop_unread_held(lookup *l, uint64_t size);
 
 static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
 {
@@ -197,8 +199,11 @@ static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
          * it before: freed for one while another is declined anyway, it
          * was freed for nothing, and the lookup held nothing after
          * (.debug_line 14 MiB with a 7 MiB header, .debug_info 20,
-         * .debug_abbrev 8). */
+         * .debug_abbrev 8).  .debug_line itself takes the room of the
+         * held sections this lookup has not read (drop_unread_held). */
         if (size > SRCLINES_INFLATE_MAX - l->ninflated && size <= SRCLINES_INFLATE_MAX) {
+            if (sec == DWARFLINE_LINE && v == &l->file)
+                drop_unread_held(l, size);
             uint64_t gain = lines_room(l), rest = want_bytes(l);
             if (gain && rest <= SRCLINES_INFLATE_MAX - size &&
                 size + rest <= SRCLINES_INFLATE_MAX - (l->ninflated - gain))
@@ -675,6 +680,37 @@ static uint64_t want_bytes(const lookup *l)
     return want;
 }
 
+/* Frees the sections held from the lookup before (view_open) that this
+ * one has not read, where that makes the room for .debug_line's size
+ * bytes: they are only a cache, inflated again if read, while the
+ * declined .debug_line lost an address's file and line for good (a
+ * lookup of an address without lines held .debug_info and .debug_abbrev,
+ * 20 MiB, and the next one, with lines, declined .debug_line's 14). */
+static void drop_unread_held(lookup *l, uint64_t size)
+{
+    fileview *views[] = { &l->file, &l->alt };
+    uint64_t drop = 0;
+    for (size_t k = 0; k < 2; k++)
+        for (int s = 0; s < DWARFINLINE_NSECS; s++)
+            if ((views[k]->held & ~views[k]->read) >> s & 1)
+                drop += views[k]->f.size[s];
+    if (l->ninflated > SRCLINES_INFLATE_MAX || drop > l->ninflated ||
+        size > SRCLINES_INFLATE_MAX - (l->ninflated - drop))
+        return;
+    for (size_t k = 0; k < 2; k++) {
+        fileview *v = views[k];
+        for (int s = 0; s < DWARFINLINE_NSECS; s++) {
+            if (!((v->held & ~v->read) >> s & 1))
+                continue;
+            mem_free(v->inflated[s]);
+            v->inflated[s] = NULL;
+            v->tried[s] = false;
+            v->held &= ~(1u << s);
+            l->ninflated -= v->f.size[s];
+        }
+    }
+}
+
 /* The inlined functions of miss[0..n), as scan_lines goes. */
 static int scan_inlines(lookup *l, size_t n)
 {
@@ -726,6 +762,7 @@ static void view_open(lookup *l, fileview *v, const srclines_file *f, held_sec *
         if (h.bytes && whole && h.off == f->off[s] && h.size == f->size[s] && h.whole == whole) {
             v->inflated[s] = h.bytes;
             v->tried[s] = true;
+            v->held |= 1u << s;
             l->ninflated += whole;
         } else {
             mem_free(h.bytes);
@@ -766,9 +803,10 @@ static int scan_file(lookup *l, const srclines_file *f, size_t n)
     l->inlining = true;
     if (!err && !l->oom)
         err = scan_inlines(l, n);
-    /* One that freed .debug_line holds nothing: the next one reads the
-     * rows first, and the sections of .debug_info held would leave them
-     * no room (they did not fit together). */
+    /* One that freed .debug_line holds nothing: the next one with lines
+     * reads the rows first, and the sections of .debug_info held would
+     * leave them no room (they did not fit together): it would drop them
+     * (drop_unread_held). */
     bool keep = c->hold && !l->lines_freed;
     view_close(&l->file, c->held[0], keep);
     view_close(&l->alt, c->held[1], keep);

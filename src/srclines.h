@@ -48,14 +48,15 @@
  * stays, and a section is declined, as before).  So an address with
  * lines gets its inlined frames and function name where .debug_line and
  * the .debug_info sections do not fit together but the latter do, with
- * the headers; a file named
- * through another line table (a far unit's decl file, or the table of a
- * unit whose rows hold no address asked) is then not named, and said as
- * a declined section is.  The cost: a lookup that freed .debug_line holds
- * nothing (the next reads rows first, which the .debug_info sections held
- * would leave no room for), so in such a file each lookup with an address
- * not asked before inflates .debug_line and the .debug_info sections
- * again, held or not: a profile whose call sites or function entries
+ * the headers; a file named through another line table (a far unit's
+ * decl file, or the table of a unit whose rows hold no address asked) is
+ * then not named, and said as a declined section is.  Held sections a
+ * lookup has not read yet give way to .debug_line where it would go over
+ * the cap with them: they are only a cache.  The cost: a lookup that
+ * freed .debug_line holds nothing (the next with lines reads rows
+ * first, and would drop the .debug_info sections held for them), so in
+ * such a file each lookup with an address not asked before inflates
+ * .debug_line and the .debug_info sections again, held or not: a profile whose call sites or function entries
  * there are new, two lookups (pprof_lines.c), inflates them twice, where
  * without the freeing the second lookup took them held and inflated
  * nothing, and neither gave those inlined frames and function names.

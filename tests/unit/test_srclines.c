@@ -926,14 +926,14 @@ static void declined_addr_read_later(void **state)
     unit_read_later(secs, 3, DWARFINLINE_ADDR);
 }
 
-/* A .debug_line declined for room leaves the line index incomplete, as
- * .debug_info's: a later lookup with room reads its units.  Only a
- * section held takes room before the scan of lines (the first thing a
- * lookup reads), and the first lookup scans every line unit: here it read
- * none, its view saying .debug_line is over SRCLINES_SECTION_MAX.  It held
- * .debug_info, 20 MiB; the next lookup, of the real .debug_line (14 MiB),
- * declines it; after the release, one reads it, a.c:10. */
-static void declined_lines_read_later(void **state)
+/* Only a section held takes room before the scan of lines (the first
+ * thing a lookup reads), and the first lookup scans every line unit:
+ * here it read none, its view saying .debug_line is over
+ * SRCLINES_SECTION_MAX.  It held .debug_info, 20 MiB; the next lookup,
+ * of the real .debug_line (14 MiB), drops it, unread yet, for
+ * .debug_line (drop_unread_held), and reads it again after: a.c:10 and
+ * f.  It declined .debug_line, and lost a.c while the cache lived. */
+static void held_dropped_for_lines_first(void **state)
 {
     (void)state;
     srclines_file f = padded_lines(14 << 20);
@@ -946,15 +946,12 @@ static void declined_lines_read_later(void **state)
     assert_non_null(c);
     srclines_hold(c);
     func_f_at(c, &nolines, 0x1018);
-    symbols_line out;
-    uint64_t v = 0x1000;
-    assert_int_equal(srclines_lookup(c, &f, &v, 1, &out), 0);
-    assert_null(out.file);
-    assert_non_null(out.func); /* .debug_info from the hold */
-    assert_string_equal(out.func, "f");
-    assert_true(srclines_declined(c));
+    uint64_t n0 = zsec_inflations();
+    lookup_one(c, &f, 0x1000);
+    assert_int_equal(zsec_inflations() - n0, 2);
+    func_f_at(c, &f, 0x1000);
+    assert_false(srclines_declined(c));
     srclines_release(c);
-    lookup_one(c, &f, 0x1004);
     srclines_free(c);
 }
 
@@ -1206,6 +1203,34 @@ static void abbrev_counted_before_read(void **state)
     srclines_free(c);
 }
 
+/* Held, .debug_line 14 MiB with an 8 MiB header, .debug_info 12 and
+ * .debug_abbrev 8: a lookup of an address with lines frees .debug_line
+ * for the others, and holds nothing; the next, of an address without
+ * lines, holds .debug_info and .debug_abbrev (20 MiB).  The next with
+ * lines drops them (they are only a cache) for .debug_line: it declined
+ * .debug_line, and its address's file and line were lost while the cache
+ * lived. */
+static void held_dropped_for_lines(void **state)
+{
+    (void)state;
+    srclines_file f = headed_lines(8);
+    section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, 12 << 20);
+    section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, 8 << 20);
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    srclines_hold(c);
+    func_f_at(c, &f, 0x1000);
+    func_f_at(c, &f, 0x1018);
+    uint64_t n0 = zsec_inflations();
+    lookup_one(c, &f, 0x1003);
+    assert_int_equal(zsec_inflations() - n0, 3);
+    func_f_at(c, &f, 0x1003);
+    assert_false(srclines_declined(c));
+    srclines_release(c);
+    lookup_one(c, &f, 0x1003);
+    srclines_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1224,11 +1249,12 @@ int main(void)
         cmocka_unit_test(declined_ranges_read_later),
         cmocka_unit_test(declined_rnglists_read_later),
         cmocka_unit_test(declined_addr_read_later),
-        cmocka_unit_test(declined_lines_read_later),
+        cmocka_unit_test(held_dropped_for_lines_first),
         cmocka_unit_test(partial_rescan_once),
         cmocka_unit_test(lines_freed_for_inlines),
         cmocka_unit_test(corrupt_stmt_list_not_declined),
         cmocka_unit_test(lines_not_freed_for_nothing),
+        cmocka_unit_test(held_dropped_for_lines),
         cmocka_unit_test(abbrev_counted_before_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
