@@ -199,10 +199,12 @@ static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
          * it before: freed for one while another is declined anyway, it
          * was freed for nothing, and the lookup held nothing after
          * (.debug_line 14 MiB with a 7 MiB header, .debug_info 20,
-         * .debug_abbrev 8).  .debug_line itself takes the room of the
-         * held sections this lookup has not read (drop_unread_held). */
+         * .debug_abbrev 8).  .debug_line itself, read for the rows,
+         * takes the room of the held sections this lookup has not read
+         * (drop_unread_held); not in the inline scan, which may yet read
+         * them (they would be inflated again, or declined). */
         if (size > SRCLINES_INFLATE_MAX - l->ninflated && size <= SRCLINES_INFLATE_MAX) {
-            if (sec == DWARFLINE_LINE && v == &l->file)
+            if (sec == DWARFLINE_LINE && v == &l->file && !l->inlining)
                 drop_unread_held(l, size);
             uint64_t gain = lines_room(l), rest = want_bytes(l);
             if (gain && rest <= SRCLINES_INFLATE_MAX - size &&
@@ -685,7 +687,11 @@ static uint64_t want_bytes(const lookup *l)
  * bytes: they are only a cache, inflated again if read, while the
  * declined .debug_line lost an address's file and line for good (a
  * lookup of an address without lines held .debug_info and .debug_abbrev,
- * 20 MiB, and the next one, with lines, declined .debug_line's 14). */
+ * 20 MiB, and the next one, with lines, declined .debug_line's 14).  The
+ * inline scan after may then decline one of them, where .debug_line's
+ * kept headers leave it no room: a file:line is worth more than the
+ * DWARF function name, which the ELF symbol table usually gives anyway.
+ * Called for the rows only (before the inline scan, !l->inlining). */
 static void drop_unread_held(lookup *l, uint64_t size)
 {
     fileview *views[] = { &l->file, &l->alt };

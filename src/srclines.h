@@ -51,15 +51,20 @@
  * the headers; a file named through another line table (a far unit's
  * decl file, or the table of a unit whose rows hold no address asked) is
  * then not named, and said as a declined section is.  Held sections a
- * lookup has not read yet give way to .debug_line where it would go over
- * the cap with them: they are only a cache.  The cost: a lookup that
- * freed .debug_line holds nothing (the next with lines reads rows
- * first, and would drop the .debug_info sections held for them), so in
- * such a file each lookup with an address not asked before inflates
- * .debug_line and the .debug_info sections again, held or not: a profile whose call sites or function entries
- * there are new, two lookups (pprof_lines.c), inflates them twice, where
- * without the freeing the second lookup took them held and inflated
- * nothing, and neither gave those inlined frames and function names.
+ * lookup has not read yet give way to .debug_line, read for the rows,
+ * where it would go over the cap with them: they are only a cache, and a
+ * file:line is worth more than a DWARF function name (which the ELF
+ * symbol table usually gives anyway), so where .debug_line's kept headers
+ * then leave a section of the inline scan no room, the address gets its
+ * file and line but not the function name those held sections gave.
+ * The cost: a lookup that freed .debug_line holds nothing (the next
+ * with lines reads rows first, and would drop the .debug_info sections
+ * held for them), so in such a file each lookup with an address not
+ * asked before inflates .debug_line and the .debug_info sections again,
+ * held or not: a profile whose call sites or function entries there are
+ * new, two lookups (pprof_lines.c), inflates them twice, where without
+ * the freeing the second lookup took them held and inflated nothing, and
+ * neither gave those inlined frames and function names.
  * Where all fits, nothing is freed, and a lookup inflates what it would
  * anyway.
  */

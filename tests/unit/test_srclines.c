@@ -955,6 +955,52 @@ static void held_dropped_for_lines_first(void **state)
     srclines_free(c);
 }
 
+/* One answer: its file (or NULL) and its DWARF function name (or NULL). */
+static void answer_at(srclines *c, const srclines_file *f, uint64_t v, const char **file_, const char **func)
+{
+    symbols_line out;
+    assert_int_equal(srclines_lookup(c, f, &v, 1, &out), 0);
+    *file_ = out.file;
+    *func = out.func;
+}
+
+/* .debug_line 14 MiB (bighead_lines), .debug_info 12 and .debug_abbrev 8
+ * (a review's layout), in one hold after a released one: 0x1018 (no
+ * lines) holds .debug_info and .debug_abbrev; 0x1003 reads the rows, for
+ * which the held sections, unread yet, give way (drop_unread_held), and
+ * its inline scan then declines .debug_abbrev beside the 13 MiB header
+ * kept: a.c, without the DWARF function name the held sections gave (a
+ * file:line is worth more; the ELF symbol table usually names the
+ * function).  Without the drop, .debug_line was declined: f, no file. */
+static void held_dropped_for_file_over_name(void **state)
+{
+    (void)state;
+    srclines_file f = bighead_lines();
+    section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, 12 << 20);
+    section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, 8 << 20);
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    srclines_hold(c);
+    lookup_one(c, &f, 0x1000);
+    srclines_release(c);
+    srclines_hold(c);
+    static const uint64_t vs[] = { 0x1018, 0x1003, 0x1019, 0x1002 };
+    for (size_t k = 0; k < 4; k++) {
+        const char *file_, *func;
+        answer_at(c, &f, vs[k], &file_, &func);
+        if (vs[k] < 0x1010) {
+            assert_non_null(file_);
+            assert_string_equal(file_, "a.c");
+        } else {
+            assert_null(file_);
+            assert_non_null(func);
+            assert_string_equal(func, "f");
+        }
+    }
+    srclines_release(c);
+    srclines_free(c);
+}
+
 /* Three units (a review's layout): A at 0x1000 (low_pc, its subprogram
  * named through .debug_str), B at 0x2000 (DWARF 4, .debug_ranges), C at
  * 0x3000 (DWARF 5, .debug_rnglists). */
@@ -1249,6 +1295,7 @@ int main(void)
         cmocka_unit_test(declined_ranges_read_later),
         cmocka_unit_test(declined_rnglists_read_later),
         cmocka_unit_test(declined_addr_read_later),
+        cmocka_unit_test(held_dropped_for_file_over_name),
         cmocka_unit_test(held_dropped_for_lines_first),
         cmocka_unit_test(partial_rescan_once),
         cmocka_unit_test(lines_freed_for_inlines),
