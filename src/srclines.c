@@ -812,8 +812,12 @@ static int scan_file(lookup *l, const srclines_file *f, size_t n)
     /* One that freed .debug_line holds nothing: the next one with lines
      * reads the rows first, and the sections of .debug_info held would
      * leave them no room (they did not fit together): it would drop them
-     * (drop_unread_held). */
-    bool keep = c->hold && !l->lines_freed;
+     * (drop_unread_held).  Nor does one that ran out of memory: a step
+     * that failed may have left what it would have freed (such as
+     * .debug_line, where freeing it for the scan failed), and held, that
+     * leaves no later lookup in the hold the room for .debug_info: none
+     * names a function until the release. */
+    bool keep = c->hold && !l->lines_freed && !l->oom;
     view_close(&l->file, c->held[0], keep);
     view_close(&l->alt, c->held[1], keep);
     mem_free(l->heads.at);

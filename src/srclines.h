@@ -56,9 +56,10 @@
  * file:line is worth more than a DWARF function name (which the ELF
  * symbol table usually gives anyway), so where .debug_line's kept headers
  * then leave a section of the inline scan no room, the address gets its
- * file and line but not the function name those held sections gave.
- * The cost: a lookup that freed .debug_line holds nothing (the next
- * with lines reads rows first, and would drop the .debug_info sections
+ * file and line but not the function name those held sections gave.  A
+ * lookup that ran out of memory holds nothing.  The cost: a lookup that
+ * freed .debug_line holds nothing (the next with lines reads rows first,
+ * and would drop the .debug_info sections
  * held for them), so in such a file each lookup with an address not
  * asked before inflates .debug_line and the .debug_info sections again,
  * held or not: a profile whose call sites or function entries there are

@@ -1001,6 +1001,43 @@ static void held_dropped_for_file_over_name(void **state)
     srclines_free(c);
 }
 
+/* An allocation failing in a held lookup (every one in turn): the lookup
+ * holds nothing, so the next one inflates what it needs again and names
+ * the function (the 12th to 14th allocation failing, it held what it
+ * had read, and no later lookup in the hold named one until the
+ * release). */
+static void failed_lookup_holds_nothing(void **state)
+{
+    (void)state;
+    srclines_file f = headed_lines(12);
+    section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, 12 << 20);
+    section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, 8 << 20);
+    uint64_t blocks = mem_heap_blocks();
+    for (unsigned long nth = 1;; nth++) {
+        srclines *c = srclines_new();
+        assert_non_null(c);
+        srclines_hold(c);
+        func_f_at(c, &f, 0x1018);
+        mem_fail_after(nth);
+        symbols_line out;
+        uint64_t v = 0x1003;
+        int rc = srclines_lookup(c, &f, &v, 1, &out);
+        unsigned long left = mem_fail_after(0);
+        assert_true(rc == 0 || rc == ENOMEM);
+        const char *file_, *func;
+        answer_at(c, &f, 0x1002, &file_, &func);
+        assert_non_null(file_);
+        assert_string_equal(file_, "a.c");
+        assert_non_null(func);
+        assert_string_equal(func, "f");
+        srclines_release(c);
+        srclines_free(c);
+        assert_int_equal(mem_heap_blocks(), blocks);
+        if (left)
+            break;
+    }
+}
+
 /* Three units (a review's layout): A at 0x1000 (low_pc, its subprogram
  * named through .debug_str), B at 0x2000 (DWARF 4, .debug_ranges), C at
  * 0x3000 (DWARF 5, .debug_rnglists). */
@@ -1296,6 +1333,7 @@ int main(void)
         cmocka_unit_test(declined_rnglists_read_later),
         cmocka_unit_test(declined_addr_read_later),
         cmocka_unit_test(held_dropped_for_file_over_name),
+        cmocka_unit_test(failed_lookup_holds_nothing),
         cmocka_unit_test(held_dropped_for_lines_first),
         cmocka_unit_test(partial_rescan_once),
         cmocka_unit_test(lines_freed_for_inlines),
