@@ -1225,6 +1225,43 @@ static void corrupt_stmt_list_not_declined(void **state)
     srclines_free(c);
 }
 
+/* lines_freed_for_inlines' layout, but for g inlined over the whole of
+ * f, [0x1000, 0x1020), past the rows (to 0x1010).  Held, 0x1018 reads
+ * .debug_info and .debug_abbrev, 20 MiB, and finds no line unit to read
+ * (the index is complete): only g's call file wants .debug_line, 14 MiB,
+ * which does not fit beside the sections this lookup read (no drop helps
+ * there): declined, and g given without its call file.  A later lookup,
+ * of an address with lines, reads .debug_line first, frees it for the
+ * inline scan, and names g's call file. */
+static void declined_lines_read_later(void **state)
+{
+    (void)state;
+    unsigned char info[sizeof inl_info];
+    memcpy(info, inl_info, sizeof info);
+    info[59] = 0x20; /* g's high_pc +0x20 */
+    srclines_file f = padded_lines(14 << 20);
+    section(&f, DWARFINLINE_INFO, info, sizeof info, 12 << 20);
+    section(&f, DWARFINLINE_ABBREV, inl_abbrevs, sizeof inl_abbrevs, 8 << 20);
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    srclines_hold(c);
+    inlined_at(c, &f, 0x1000);
+    symbols_line out;
+    uint64_t v = 0x1018;
+    assert_int_equal(srclines_lookup(c, &f, &v, 1, &out), 0);
+    assert_null(out.file);
+    assert_int_equal(out.ninl, 1);
+    assert_string_equal(out.inl[0].name, "g");
+    assert_null(out.inl[0].file);
+    assert_non_null(out.func);
+    assert_string_equal(out.func, "f");
+    assert_true(srclines_declined(c));
+    inlined_at(c, &f, 0x1004);
+    assert_false(srclines_declined(c));
+    srclines_release(c);
+    srclines_free(c);
+}
+
 /* Held (srclines_hold), .debug_line 14 MiB with a header of h MiB,
  * .debug_info i and .debug_abbrev a: a lookup of an address with lines
  * frees .debug_line only where every section the inline scan wants then
@@ -1334,6 +1371,7 @@ int main(void)
         cmocka_unit_test(declined_addr_read_later),
         cmocka_unit_test(held_dropped_for_file_over_name),
         cmocka_unit_test(failed_lookup_holds_nothing),
+        cmocka_unit_test(declined_lines_read_later),
         cmocka_unit_test(held_dropped_for_lines_first),
         cmocka_unit_test(partial_rescan_once),
         cmocka_unit_test(lines_freed_for_inlines),
