@@ -368,18 +368,17 @@ struct dwarfline_files {
     unit u;
 };
 
-dwarfline_files *dwarfline_files_open(const dwarfline_src *src, uint64_t off, uint64_t max,
-                                      uint64_t *hlenp, bool *oom)
+bool dwarfline_files_extent(const dwarfline_src *src, uint64_t off, uint64_t *hlenp)
 {
     uint64_t size = src->size[DWARFLINE_LINE];
     *hlenp = 0;
     /* unit_length (4 or 12), version, DWARF 5's two sizes, header_length */
-    unsigned char head[24];
+    unsigned char head[DWARFLINE_FILES_PEEK];
     if (off >= size)
-        return NULL;
+        return false;
     size_t n = size - off < sizeof head ? (size_t)(size - off) : sizeof head;
     if (!src->read(src->ctx, DWARFLINE_LINE, off, head, n))
-        return NULL;
+        return false;
     cursor c = { head, head + n, false };
     uint64_t len = get_u(&c, 4);
     unsigned offsize = 4;
@@ -396,15 +395,21 @@ dwarfline_files *dwarfline_files_open(const dwarfline_src *src, uint64_t off, ui
     /* Only the header is read: the program is not needed for names. */
     if (c.bad || len > size - off - lenbytes || hlen > len || hend + hlen > lenbytes + len ||
         hend + hlen > DWARFLINE_UNIT_MAX)
-        return NULL;
+        return false;
     *hlenp = hend + hlen;
-    if (hend + hlen > max)
+    return true;
+}
+
+dwarfline_files *dwarfline_files_open(const dwarfline_src *src, uint64_t off, uint64_t max,
+                                      uint64_t *hlenp, bool *oom)
+{
+    if (!dwarfline_files_extent(src, off, hlenp) || *hlenp > max)
         return NULL;
     dwarfline_files *f = mem_calloc(1, sizeof *f);
     unit *u = f ? &f->u : NULL;
     if (u) {
         u->src = src;
-        u->len = (size_t)(hend + hlen);
+        u->len = (size_t)*hlenp;
         u->buf = mem_alloc(u->len);
     }
     cursor prog;

@@ -80,6 +80,16 @@ typedef struct dwarfline_files dwarfline_files;
 dwarfline_files *dwarfline_files_open(const dwarfline_src *src, uint64_t off, uint64_t max,
                                       uint64_t *len, bool *oom);
 
+/* The size of the header of the line-number program at offset off of
+ * .debug_line into *len, as dwarfline_files_open gives it; false when it
+ * cannot be read (then that fails too).  dwarfline_files_open reads
+ * only the bytes [off, off + *len), and the DWARFLINE_FILES_PEEK bytes
+ * from off (fewer at the section's end) first, whatever the header says:
+ * a caller may keep just those for it (srclines.c, which frees the rest of
+ * a section it inflated). */
+enum { DWARFLINE_FILES_PEEK = 24 };
+bool dwarfline_files_extent(const dwarfline_src *src, uint64_t off, uint64_t *len);
+
 /* The file numbers the table has: [*first, *end) (from 1 in DWARF 2-4,
  * from 0 in 5). */
 void dwarfline_files_numbers(const dwarfline_files *f, uint64_t *first, uint64_t *end);

@@ -20,6 +20,9 @@
  *   held     while held (srclines_hold), the compressed sections lookups
  *            inflated, kept for the next one until srclines_release:
  *            with those a lookup inflates, at most SRCLINES_INFLATE_MAX.
+ *   heads    a lookup's own: the headers of the line units holding its
+ *            addresses, kept when it frees .debug_line for the sections
+ *            of .debug_info (free_lines), counted with them.
  * Invariants: memo[] is sorted with unique addresses; an address is in it
  * only after a lookup whose scans completed (an out-of-memory lookup
  * answers its caller but records nothing, so the next profile asks
@@ -107,16 +110,46 @@ typedef struct fileview {
      * a later lookup that inflates fewer, or holds fewer, may read them. */
     unsigned later;
     unsigned read; /* the sections (a bit each) the lookup read */
+    unsigned held; /* the sections (a bit each) taken from the hold (view_open) */
 } fileview;
+
+/* The bytes [off, off + len) of .debug_line, a line program's header
+ * (its file table), kept at heads.bytes + at (free_lines). */
+typedef struct kept_head {
+    uint64_t off, len;
+    size_t at;
+} kept_head;
 
 /* One lookup's view of the sections, and where its answers go. */
 typedef struct lookup {
     srclines *c;
     fileview file, alt; /* alt.orig NULL: no supplementary file */
-    uint64_t ninflated; /* the bytes both views inflated, at most SRCLINES_INFLATE_MAX */
+    /* The bytes both views inflated, and the heads kept: at most
+     * SRCLINES_INFLATE_MAX. */
+    uint64_t ninflated;
     const uint64_t *miss; /* addresses asked of the file, sorted, unique */
+    size_t nmiss;
     memo_ent *got;        /* their answers, by index */
     bool oom;
+    /* scan_lines is done: the file's .debug_line, inflated, may be freed
+     * (free_lines) for the sections of .debug_info. */
+    bool inlining;
+    /* The headers of the line units whose rows hold a query, sorted by
+     * offset (plan_heads), nbytes in all; bytes: their copy, once the
+     * inflated .debug_line is freed (lines_freed), which the file's reads
+     * of .debug_line are then served from. */
+    struct {
+        kept_head *at;
+        size_t n;
+        uint64_t nbytes;
+        unsigned char *bytes;
+        bool planned;
+    } heads;
+    bool lines_freed;
+    /* The sections (a bit each) of the file the inline scan reads
+     * (lines_for_inlines): .debug_line is freed for one only where the
+     * others not inflated yet fit after it too. */
+    unsigned want;
 } lookup;
 
 srclines *srclines_new(void) { return mem_calloc(1, sizeof(srclines)); }
@@ -140,6 +173,11 @@ void srclines_free(srclines *c)
 /* ---- the sections ---------------------------------------------------------- */
 
 static unsigned char *inflate_sec(const srclines_file *f, int sec, bool *oom);
+static uint64_t lines_room(lookup *l);
+static void free_lines(lookup *l);
+static bool read_heads(lookup *l, uint64_t off, void *dst, size_t len);
+static uint64_t want_bytes(const lookup *l);
+static void drop_unread_held(lookup *l, uint64_t size);
 
 static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
 {
@@ -154,7 +192,25 @@ static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
         /* The sections inflated live together until the lookup ends
          * (or the hold, srclines_hold, with those held counted): together
          * they stay under the cap, the profiler's memory inside the
-         * program (a section past it reads as absent). */
+         * program (a section past it reads as absent).  Once the rows are
+         * read, .debug_line is freed for one that would go over, if that
+         * makes the room for it and for the rest the inline scan wants
+         * (lines_room, want_bytes), where lines_for_inlines did not free
+         * it before: freed for one while another is declined anyway, it
+         * was freed for nothing, and the lookup held nothing after
+         * (.debug_line 14 MiB with a 7 MiB header, .debug_info 20,
+         * .debug_abbrev 8).  .debug_line itself, read for the rows,
+         * takes the room of the held sections this lookup has not read
+         * (drop_unread_held); not in the inline scan, which may yet read
+         * them (they would be inflated again, or declined). */
+        if (size > SRCLINES_INFLATE_MAX - l->ninflated && size <= SRCLINES_INFLATE_MAX) {
+            if (sec == DWARFLINE_LINE && v == &l->file && !l->inlining)
+                drop_unread_held(l, size);
+            uint64_t gain = lines_room(l), rest = want_bytes(l);
+            if (gain && rest <= SRCLINES_INFLATE_MAX - size &&
+                size + rest <= SRCLINES_INFLATE_MAX - (l->ninflated - gain))
+                free_lines(l);
+        }
         if (size > SRCLINES_INFLATE_MAX - l->ninflated) {
             l->c->declined = true;
             if (size <= SRCLINES_INFLATE_MAX)
@@ -163,6 +219,8 @@ static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
             l->ninflated += size;
         }
     }
+    if (sec == DWARFLINE_LINE && v == &l->file && l->lines_freed)
+        return read_heads(l, off, dst, len);
     if (v->inflated[sec]) {
         memcpy(dst, v->inflated[sec] + off, len);
         return true;
@@ -362,6 +420,135 @@ static bool pick_units(const unit_index *x, const uint64_t *miss, size_t n, uint
     return true;
 }
 
+/* ---- .debug_line freed, its headers kept ----------------------------------- */
+
+static int head_cmp(const void *pa, const void *pb)
+{
+    const kept_head *a = pa, *b = pb;
+    return (a->off > b->off) - (a->off < b->off);
+}
+
+/* Plans l->heads: the header of each line unit the index says holds a
+ * query (the bytes dwarfline_files_open reads of it), from the inflated
+ * .debug_line.  A compile unit's DW_AT_stmt_list names the line unit of
+ * its own code: these are the tables the queries' inlined frames name
+ * their call files (and most decl files) through.  A file named through
+ * another unit's (a far unit's decl file, or a compile unit whose line
+ * unit holds no query: an address without a row) is not named once
+ * .debug_line is freed, as when it is declined. */
+static void plan_heads(lookup *l)
+{
+    uint64_t *units;
+    size_t n, nheads = 0;
+    l->heads.planned = true;
+    if (!pick_units(&l->c->lines, l->miss, l->nmiss, &units, &n)) {
+        l->oom = true;
+        return;
+    }
+    kept_head *heads = n ? mem_alloc(n * sizeof *heads) : NULL;
+    if (n && !heads) {
+        mem_free(units);
+        l->oom = true;
+        return;
+    }
+    dwarfline_src src = { &l->file, sec_read, { 0 } };
+    memcpy(src.size, l->file.f.size, sizeof src.size);
+    uint64_t size = src.size[DWARFLINE_LINE], total = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t len;
+        if (units[k] >= size)
+            continue;
+        uint64_t left = size - units[k];
+        /* One whose header cannot be read keeps the bytes
+         * dwarfline_files_open peeks at: it fails on them as on the whole
+         * section, not as a read left out for room (read_heads). */
+        if (!dwarfline_files_extent(&src, units[k], &len) || len < DWARFLINE_FILES_PEEK)
+            len = left < DWARFLINE_FILES_PEEK ? left : DWARFLINE_FILES_PEEK;
+        heads[nheads++] = (kept_head){ units[k], len, 0 };
+    }
+    mem_free(units);
+    sort_array(heads, nheads, sizeof *heads, head_cmp);
+    for (size_t k = 0; k < nheads; k++) {
+        heads[k].at = (size_t)total;
+        total += heads[k].len;
+    }
+    l->heads.at = heads;
+    l->heads.n = nheads;
+    l->heads.nbytes = total;
+}
+
+/* The bytes freeing the file's inflated .debug_line would give back: its
+ * size less the heads kept of it; 0 when it cannot be freed (its rows not
+ * all read yet, not inflated) or the heads would not fit beside it while
+ * they are copied. */
+static uint64_t lines_room(lookup *l)
+{
+    const fileview *v = &l->file;
+    if (!l->inlining || l->lines_freed || !v->inflated[DWARFLINE_LINE])
+        return 0;
+    if (!l->heads.planned)
+        plan_heads(l);
+    uint64_t size = v->f.size[DWARFLINE_LINE], kept = l->heads.nbytes;
+    if (l->oom || kept >= size || l->ninflated > SRCLINES_INFLATE_MAX ||
+        kept > SRCLINES_INFLATE_MAX - l->ninflated)
+        return 0;
+    return size - kept;
+}
+
+/* Frees the file's inflated .debug_line (lines_room said it can be),
+ * its heads copied first: the inlined frames name call files from
+ * them, and the room goes to the sections of .debug_info. */
+static void free_lines(lookup *l)
+{
+    fileview *v = &l->file;
+    if (l->heads.nbytes && !(l->heads.bytes = mem_alloc((size_t)l->heads.nbytes))) {
+        l->oom = true;
+        return;
+    }
+    for (size_t k = 0; k < l->heads.n; k++)
+        memcpy(l->heads.bytes + l->heads.at[k].at, v->inflated[DWARFLINE_LINE] + l->heads.at[k].off,
+               (size_t)l->heads.at[k].len);
+    mem_free(v->inflated[DWARFLINE_LINE]);
+    v->inflated[DWARFLINE_LINE] = NULL;
+    l->ninflated -= v->f.size[DWARFLINE_LINE] - l->heads.nbytes;
+    l->lines_freed = true;
+}
+
+/* Whether a line unit with code starts at off of .debug_line (the
+ * index's, which scan_lines made or used on it). */
+static bool line_unit_at(const srclines *c, uint64_t off)
+{
+    for (size_t k = 0; k < c->lines.nunits; k++)
+        if (c->lines.units[k].off == off)
+            return true;
+    return false;
+}
+
+/* Bytes [off, off + len) of the freed .debug_line, from a kept header;
+ * false for others: the file names they hold are not given, said as a
+ * section declined is (srclines_declined) where a line unit's header
+ * was left out for room, not where no unit starts (a corrupt
+ * DW_AT_stmt_list, which the whole section fails on too). */
+static bool read_heads(lookup *l, uint64_t off, void *dst, size_t len)
+{
+    size_t lo = 0, hi = l->heads.n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->heads.at[mid].off <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const kept_head *h = lo ? &l->heads.at[lo - 1] : NULL;
+    if (h && off - h->off <= h->len && len <= h->len - (off - h->off)) {
+        memcpy(dst, l->heads.bytes + h->at + (off - h->off), len);
+        return true;
+    }
+    if (line_unit_at(l->c, off))
+        l->c->declined = true;
+    return false;
+}
+
 /* Ends full scan x with err: its index is complete when the units it
  * reported are all the units there are: no out-of-memory, and none of the
  * sections mask names (dwarfline.h's DWARFLINE_UNIT_SECS, dwarfinline.h's)
@@ -387,8 +574,10 @@ static void index_done(lookup *l, unit_index *x, int err, unsigned mask)
 /* Whether lookup l scans every unit of x (else only those its index
  * picks).  An index left partial by a section declined for room is
  * completed by a lookup with room for every compressed section of the
- * mask full scans read (x->needs) beside those inflated already: one with
- * less would decline one of them again, and inflate the others for
+ * mask full scans read (x->needs) beside those inflated already
+ * (.debug_line is freed before, where they do not fit beside it,
+ * lines_for_inlines): one with less would decline one of them again,
+ * and inflate the others for
  * nothing (.debug_line 14 MiB, .debug_info 12, .debug_abbrev 8: each
  * lookup of an address with lines inflated .debug_info, then declined
  * .debug_abbrev).  It reads the units the partial index holds, as a
@@ -447,6 +636,87 @@ static int scan_lines(lookup *l, size_t n)
     return err;
 }
 
+/* Frees the file's .debug_line, but for the heads (free_lines), before
+ * the inline scan reads a section, when the compressed sections it needs
+ * (those of the mask x's full scans read; before any, those of
+ * DWARFINLINE_UNIT_SECS) do not fit beside those inflated: then the copy
+ * of the heads is made beside .debug_line alone, and full_scan counts the
+ * room the scan has.  Freed only on a section's read (sec_read), it was
+ * made beside .debug_info too, and left no room for the heads where
+ * full_scan had counted them in (.debug_line 14 MiB with an 8 MiB header,
+ * .debug_info 12, .debug_abbrev 8: .debug_abbrev declined, the index left
+ * partial, rescanned for nothing and stuck). */
+static void lines_for_inlines(lookup *l, const unit_index *x)
+{
+    /* .debug_info and .debug_abbrev always: a scan that declined
+     * .debug_info never read .debug_abbrev, and the count without it let
+     * the next lookup free .debug_line for .debug_info and decline
+     * .debug_abbrev (.debug_line 14 MiB with a 7 MiB header, .debug_info
+     * 20, .debug_abbrev 8: the index stuck, f never named). */
+    l->want = x->needs ? x->needs | 1u << DWARFINLINE_INFO | 1u << DWARFINLINE_ABBREV
+                       : DWARFINLINE_UNIT_SECS;
+    uint64_t want = want_bytes(l);
+    if (l->ninflated <= SRCLINES_INFLATE_MAX && want <= SRCLINES_INFLATE_MAX - l->ninflated)
+        return;
+    /* Only where they then fit: else one is declined anyway, and the free
+     * was for nothing (.debug_line 14 MiB with a 13 MiB header,
+     * .debug_info 12, .debug_abbrev 8: each lookup in a hold inflated
+     * .debug_line again, where none was freed before). */
+    uint64_t gain = lines_room(l);
+    if (gain && want <= SRCLINES_INFLATE_MAX - (l->ninflated - gain))
+        free_lines(l);
+}
+
+/* The bytes of the compressed sections of l->want the file's view has not
+ * tried to inflate yet (one over the cap alone never is). */
+static uint64_t want_bytes(const lookup *l)
+{
+    const fileview *v = &l->file;
+    uint64_t want = 0;
+    for (int s = 0; s < DWARFINLINE_NSECS; s++) {
+        uint64_t size = v->f.size[s];
+        if ((l->want >> s & 1) && v->f.kind[s] != ZSEC_PLAIN && !v->tried[s] &&
+            size <= SRCLINES_INFLATE_MAX)
+            want += size;
+    }
+    return want;
+}
+
+/* Frees the sections held from the lookup before (view_open) that this
+ * one has not read, where that makes the room for .debug_line's size
+ * bytes: they are only a cache, inflated again if read, while the
+ * declined .debug_line lost an address's file and line for good (a
+ * lookup of an address without lines held .debug_info and .debug_abbrev,
+ * 20 MiB, and the next one, with lines, declined .debug_line's 14).  The
+ * inline scan after may then decline one of them, where .debug_line's
+ * kept headers leave it no room: a file:line is worth more than the
+ * DWARF function name, which the ELF symbol table usually gives anyway.
+ * Called for the rows only (before the inline scan, !l->inlining). */
+static void drop_unread_held(lookup *l, uint64_t size)
+{
+    fileview *views[] = { &l->file, &l->alt };
+    uint64_t drop = 0;
+    for (size_t k = 0; k < 2; k++)
+        for (int s = 0; s < DWARFINLINE_NSECS; s++)
+            if ((views[k]->held & ~views[k]->read) >> s & 1)
+                drop += views[k]->f.size[s];
+    if (l->ninflated > SRCLINES_INFLATE_MAX || drop > l->ninflated ||
+        size > SRCLINES_INFLATE_MAX - (l->ninflated - drop))
+        return;
+    for (size_t k = 0; k < 2; k++) {
+        fileview *v = views[k];
+        for (int s = 0; s < DWARFINLINE_NSECS; s++) {
+            if (!((v->held & ~v->read) >> s & 1))
+                continue;
+            mem_free(v->inflated[s]);
+            v->inflated[s] = NULL;
+            v->tried[s] = false;
+            v->held &= ~(1u << s);
+            l->ninflated -= v->f.size[s];
+        }
+    }
+}
+
 /* The inlined functions of miss[0..n), as scan_lines goes. */
 static int scan_inlines(lookup *l, size_t n)
 {
@@ -458,6 +728,7 @@ static int scan_inlines(lookup *l, size_t n)
     if (!src.size[DWARFINLINE_INFO] || !src.size[DWARFINLINE_ABBREV])
         return 0;
     bool (*placed)(void *, size_t) = l->file.f.decls ? NULL : on_placed;
+    lines_for_inlines(l, x);
     if (full_scan(l, x)) {
         dwarfinline_sink sink = { l, on_inline, on_info_unit, NULL,
                                   l->file.f.funcs ? on_func : NULL, placed };
@@ -497,6 +768,7 @@ static void view_open(lookup *l, fileview *v, const srclines_file *f, held_sec *
         if (h.bytes && whole && h.off == f->off[s] && h.size == f->size[s] && h.whole == whole) {
             v->inflated[s] = h.bytes;
             v->tried[s] = true;
+            v->held |= 1u << s;
             l->ninflated += whole;
         } else {
             mem_free(h.bytes);
@@ -534,10 +806,22 @@ static int scan_file(lookup *l, const srclines_file *f, size_t n)
     else
         drop_held(c->held[1]); /* what is held counts against the cap */
     int err = scan_lines(l, n);
+    l->inlining = true;
     if (!err && !l->oom)
         err = scan_inlines(l, n);
-    view_close(&l->file, c->held[0], c->hold);
-    view_close(&l->alt, c->held[1], c->hold);
+    /* One that freed .debug_line holds nothing: the next one with lines
+     * reads the rows first, and the sections of .debug_info held would
+     * leave them no room (they did not fit together): it would drop them
+     * (drop_unread_held).  Nor does one that ran out of memory: a step
+     * that failed may have left what it would have freed (such as
+     * .debug_line, where freeing it for the scan failed), and held, that
+     * leaves no later lookup in the hold the room for .debug_info: none
+     * names a function until the release. */
+    bool keep = c->hold && !l->lines_freed && !l->oom;
+    view_close(&l->file, c->held[0], keep);
+    view_close(&l->alt, c->held[1], keep);
+    mem_free(l->heads.at);
+    mem_free(l->heads.bytes);
     return err ? err : l->oom ? ENOMEM : 0;
 }
 
@@ -603,7 +887,7 @@ int srclines_lookup(srclines *c, const srclines_file *f, const uint64_t *vaddrs,
                 miss[m++] = vaddrs[k];
         for (size_t q = 0; q < m; q++)
             got[q].vaddr = miss[q];
-        lookup l = { .c = c, .miss = miss, .got = got };
+        lookup l = { .c = c, .miss = miss, .nmiss = m, .got = got };
         size_t nframes = c->nframes;
         err = scan_file(&l, f, m);
         /* The scan may have moved frames[]: every answer is made anew. */

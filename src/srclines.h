@@ -35,12 +35,39 @@
  * addresses that lookup asked keep the answers it gave, as every answer
  * is kept: without what the declined section held, for the life of the
  * cache (asked again, they would cost every profile the inflations, for
- * nothing in a file where the room never comes).  And a lookup of an
- * address with lines keeps .debug_line inflated while it reads
- * .debug_info (an inlined frame's call file is named from its unit's line
- * table), so where .debug_line and the .debug_info sections do not fit
- * together, such an address never gets its inlined frames and function
- * name; an address without lines does.
+ * nothing in a file where the room never comes).  A lookup reads the
+ * rows of .debug_line before .debug_info, which names an inlined frame's
+ * call file from its unit's line table: once the rows are read, where
+ * the .debug_info sections its scan reads do not fit beside what is
+ * inflated, .debug_line is freed before that scan (or later, for a
+ * section that would go over the cap), only where they then all fit
+ * (else one is declined anyway, and the free was for nothing), but for
+ * the headers (file tables) of the line units whose rows hold an address
+ * asked, which are kept for the lookup and count against the cap (a few
+ * KiB a unit; copied beside .debug_line, where they leave no room it
+ * stays, and a section is declined, as before).  So an address with
+ * lines gets its inlined frames and function name where .debug_line and
+ * the .debug_info sections do not fit together but the latter do, with
+ * the headers; a file named through another line table (a far unit's
+ * decl file, or the table of a unit whose rows hold no address asked) is
+ * then not named, and said as a declined section is.  Held sections a
+ * lookup has not read yet give way to .debug_line, read for the rows,
+ * where it would go over the cap with them: they are only a cache, and a
+ * file:line is worth more than a DWARF function name (which the ELF
+ * symbol table usually gives anyway), so where .debug_line's kept headers
+ * then leave a section of the inline scan no room, the address gets its
+ * file and line but not the function name those held sections gave.  A
+ * lookup that ran out of memory holds nothing.  The cost: a lookup that
+ * freed .debug_line holds nothing (the next with lines reads rows first,
+ * and would drop the .debug_info sections
+ * held for them), so in such a file each lookup with an address not
+ * asked before inflates .debug_line and the .debug_info sections again,
+ * held or not: a profile whose call sites or function entries there are
+ * new, two lookups (pprof_lines.c), inflates them twice, where without
+ * the freeing the second lookup took them held and inflated nothing, and
+ * neither gave those inlined frames and function names.
+ * Where all fits, nothing is freed, and a lookup inflates what it would
+ * anyway.
  */
 #ifndef HEAPPROF_SRCLINES_H
 #define HEAPPROF_SRCLINES_H
@@ -54,7 +81,12 @@
 #include "zsection.h"
 
 #define SRCLINES_SECTION_MAX ((uint64_t)64 << 20)
+/* The fuzz targets are built with a cap of 2 KiB (tests/fuzz/CMakeLists.txt):
+ * with 32 MiB, only inputs of megabytes of compressed sections reach the
+ * code a section over it runs (free_lines, read_heads in srclines.c). */
+#ifndef SRCLINES_INFLATE_MAX
 #define SRCLINES_INFLATE_MAX ((uint64_t)32 << 20)
+#endif
 
 /* Where the DWARF sections lie in the file, and how to read it. */
 typedef struct srclines_file {

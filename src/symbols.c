@@ -627,12 +627,15 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
         err = srclines_lookup(f->lines, &sf, v, nv, got);
         if (alt_open)
             elfread_close(&ae);
+        /* In KiB under 1 MiB: the fuzz build's cap is 2 KiB ("over 0 MiB"). */
+        bool mib = SRCLINES_INFLATE_MAX >= (1u << 20);
         if (srclines_declined(f->lines))
-            log_line("%s: its compressed debug sections (-gz) need over %llu MiB inflated at "
+            log_line("%s: its compressed debug sections (-gz) need over %llu %s inflated at "
                      "once: profiles leave out the lines or inlined frames they hold (a build "
                      "without -gz has them)",
                      f->debug_path ? f->debug_path : f->path,
-                     (unsigned long long)(SRCLINES_INFLATE_MAX >> 20));
+                     (unsigned long long)(SRCLINES_INFLATE_MAX >> (mib ? 20 : 10)),
+                     mib ? "MiB" : "KiB");
         elfread_close(&e);
     }
     /* Where the DWARF names nothing, a label stretched over the address

@@ -491,7 +491,7 @@ static void held_inflated_together_capped(void **state)
     mem_heap_peak_reset();
     v = 0x1008;
     assert_int_equal(srclines_lookup(c, &f, &v, 1, &out), 0);
-    assert_true(mem_heap_peak() - base <= SRCLINES_INFLATE_MAX + (1 << 20));
+    assert_true(mem_heap_peak() - base <= SRCLINES_INFLATE_MAX);
     assert_string_equal(out.file, "a.c");
     assert_int_equal(out.line, 10);
     assert_null(out.func); /* .debug_str declined again */
@@ -577,8 +577,49 @@ static void section(srclines_file *f, int sec, const void *p, size_t n, size_t w
     f->kind[sec] = ZSEC_GNU;
 }
 
+/* A new file image of one DWARF 4 line unit, line_unit's (a.c:10 over
+ * [0x1000, 0x1010)) but for its header, hmib MiB (13 at most): zeros after the file
+ * table, as header_length allows; then a reserved length, zeros up to
+ * 14 MiB, compressed.  A lookup of an address with lines keeps that
+ * header (its file table) when it frees .debug_line for the sections of
+ * .debug_info (srclines.c's free_lines), which gives back 1 MiB only:
+ * here .debug_line and those sections do not fit together for such a
+ * lookup, as they did not in any layout before it was freed, and it
+ * declines one of them, which a lookup of an address without lines
+ * inflates. */
+static srclines_file headed_lines(unsigned hmib)
+{
+    static unsigned char unit[(13 << 20) + 64];
+    static const unsigned char hdr_tail[] = {
+        1, 1, 1, (unsigned char)-5, 14, 13, 0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1,
+        0, 'a', '.', 'c', 0, 0, 0, 0, 0, /* no directories; a.c; end of files */
+    };
+    static const unsigned char prog[] = {
+        0, 9, 2, 0x00, 0x10, 0, 0, 0, 0, 0, 0, 3, 9, 1, 2, 0x10, 0, 1, 1, /* line_unit's */
+        0xf0, 0xff, 0xff, 0xff, /* a reserved length: no unit after */
+    };
+    uint32_t hlen = (hmib << 20) - 10, unit_len = 2 + 4 + hlen + (uint32_t)sizeof prog - 4;
+    memset(unit, 0, sizeof unit);
+    memcpy(unit, &unit_len, 4);
+    unit[4] = 4;
+    memcpy(unit + 6, &hlen, 4);
+    memcpy(unit + 10, hdr_tail, sizeof hdr_tail);
+    memcpy(unit + 10 + hlen, prog, sizeof prog);
+    nfile = 0;
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, true };
+    f.off[DWARFLINE_LINE] =
+        zsection(unit, 10 + hlen + sizeof prog, 14 << 20, &f.size[DWARFLINE_LINE]);
+    f.kind[DWARFLINE_LINE] = ZSEC_GNU;
+    return f;
+}
+
+/* headed_lines with the one header size whose kept copy leaves
+ * .debug_info 12 MiB and .debug_abbrev 8 no room. */
+static srclines_file bighead_lines(void) { return headed_lines(13); }
+
 /* A .debug_abbrev declined for room, by a lookup that inflated .debug_line
- * (14 MiB) and .debug_info (12 MiB) first, is read by a later lookup that
+ * (14 MiB, bighead_lines: 13 of them kept if it is freed) and .debug_info
+ * (12 MiB) first, is read by a later lookup that
  * has the room (its address is in no line unit: 20 MiB with .debug_info).
  * Before, the first lookup's scan took the units it reported, none (a unit
  * whose abbreviations went unread is not reported), for all there are: no
@@ -588,7 +629,7 @@ static void section(srclines_file *f, int sec, const void *p, size_t n, size_t w
 static void declined_unit_read_later(void **state)
 {
     (void)state;
-    srclines_file f = padded_lines(14 << 20);
+    srclines_file f = bighead_lines();
     section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, 12 << 20);
     section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, 8 << 20);
     srclines *c = srclines_new();
@@ -630,8 +671,9 @@ static void declined_for_good_indexed(void **state)
     srclines_free(c);
 }
 
-/* .debug_line 14 MiB, .debug_info 12 and .debug_abbrev 8, compressed: 34
- * MiB together, over SRCLINES_INFLATE_MAX.  A lookup of an address with
+/* .debug_line 14 MiB (bighead_lines), .debug_info 12 and .debug_abbrev 8,
+ * compressed: 34 MiB together, over SRCLINES_INFLATE_MAX, and 33 with
+ * .debug_line freed but for its header.  A lookup of an address with
  * lines inflates .debug_line, then .debug_info, and declines
  * .debug_abbrev: the unit index stays partial (none reported).  Each
  * later lookup of such an address inflates .debug_line alone: scanning
@@ -641,7 +683,7 @@ static void declined_for_good_indexed(void **state)
 static void partial_index_not_rescanned(void **state)
 {
     (void)state;
-    srclines_file f = padded_lines(14 << 20);
+    srclines_file f = bighead_lines();
     section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, 12 << 20);
     section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, 8 << 20);
     srclines *c = srclines_new();
@@ -655,6 +697,46 @@ static void partial_index_not_rescanned(void **state)
     func_f_at(c, &f, 0x1018);
     assert_int_equal(zsec_inflations() - n0, 2);
     srclines_free(c);
+}
+
+/* .debug_line 14 MiB with a header of 8 MiB, then 12 (headed_lines),
+ * .debug_info 12 and .debug_abbrev 8: with .debug_line freed but for
+ * that header, 28 and 32 MiB, under SRCLINES_INFLATE_MAX.  A lookup of
+ * an address with lines freed .debug_line only on reading .debug_abbrev,
+ * its copy of the header then made beside .debug_info, for which there
+ * was no room: it declined .debug_abbrev, leaving the index partial; the
+ * next lookup rescanned every unit, counting .debug_line freed, and
+ * declined it again (two inflations more, for nothing), leaving it stuck:
+ * no lookup named f, not even one of an address without lines.  Now it
+ * frees .debug_line before the inline scan: each lookup of an address
+ * with lines inflates the three sections and names f, and the index is
+ * complete (partial_index_not_rescanned's and declined_unit_read_later's
+ * lookups). */
+static void lines_freed_before_inlines(void **state)
+{
+    (void)state;
+    for (unsigned hmib = 8; hmib <= 12; hmib += 4) {
+        srclines_file f = headed_lines(hmib);
+        section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, 12 << 20);
+        section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, 8 << 20);
+        srclines *c = srclines_new();
+        assert_non_null(c);
+        for (uint64_t v = 0x1000; v < 0x1002; v++) {
+            uint64_t n0 = zsec_inflations();
+            func_f_at(c, &f, v);
+            assert_int_equal(zsec_inflations() - n0, 3);
+            assert_false(srclines_declined(c));
+        }
+        uint64_t n0 = zsec_inflations();
+        func_f_at(c, &f, 0x1018); /* no lines: .debug_info and .debug_abbrev */
+        func_f_at(c, &f, 0x1014);
+        assert_int_equal(zsec_inflations() - n0, 4);
+        n0 = zsec_inflations();
+        assert_null(func_at(c, &f, 0x3000));
+        assert_int_equal(zsec_inflations(), n0);
+        assert_false(srclines_declined(c));
+        srclines_free(c);
+    }
 }
 
 /* f_info's unit without the reserved length after it, then a DWARF 4
@@ -686,15 +768,15 @@ static const unsigned char g_ranges[] = {
 };
 
 /* The units a partial index holds answer the lookups that have no room to
- * complete it: .debug_line 14 MiB, .debug_info 12 and .debug_ranges 8,
- * compressed; f's unit says its code with low_pc, g's with .debug_ranges,
+ * complete it: .debug_line 14 MiB (bighead_lines), .debug_info 12 and
+ * .debug_ranges 8, compressed; f's unit says its code with low_pc, g's with .debug_ranges,
  * declined by a lookup of an address with lines.  A later such lookup
  * (no room for .debug_ranges beside .debug_line either) reads f's unit,
  * and names f; one of g's address, without lines, completes the index. */
 static void partial_index_answers(void **state)
 {
     (void)state;
-    srclines_file f = padded_lines(14 << 20);
+    srclines_file f = bighead_lines();
     section(&f, DWARFINLINE_INFO, fg_info, sizeof fg_info, 12 << 20);
     section(&f, DWARFINLINE_ABBREV, fg_abbrevs, sizeof fg_abbrevs, 0);
     section(&f, DWARFINLINE_RANGES, g_ranges, sizeof g_ranges, 8 << 20);
@@ -716,9 +798,10 @@ typedef struct sec_bytes {
     size_t n;
 } sec_bytes;
 
-/* The n sections secs[] beside padded_lines(14 MiB), plain but for
+/* The n sections secs[] beside bighead_lines(), plain but for
  * `declined`, compressed and padded to 20 MiB: a lookup of an address with
- * lines (0x1000) declines it (34 MiB with .debug_line), so the one unit's
+ * lines (0x1000) declines it (34 MiB with .debug_line, 33 with it freed
+ * but for its header), so the one unit's
  * range goes unread, and no function is named.  One of 0x1018, without
  * lines, has the room: it reads the unit, f's.  Taken for complete, the
  * first lookup's index held no unit, and f was lost while the cache
@@ -726,7 +809,7 @@ typedef struct sec_bytes {
 static void unit_read_later(const sec_bytes *secs, size_t n, int declined)
 {
     for (int plain = 1; plain >= 0; plain--) {
-        srclines_file f = padded_lines(14 << 20);
+        srclines_file f = bighead_lines();
         for (size_t k = 0; k < n; k++)
             section(&f, secs[k].sec, secs[k].p, secs[k].n,
                     !plain && secs[k].sec == declined ? 20 << 20 : 0);
@@ -843,14 +926,14 @@ static void declined_addr_read_later(void **state)
     unit_read_later(secs, 3, DWARFINLINE_ADDR);
 }
 
-/* A .debug_line declined for room leaves the line index incomplete, as
- * .debug_info's: a later lookup with room reads its units.  Only a
- * section held takes room before the scan of lines (the first thing a
- * lookup reads), and the first lookup scans every line unit: here it read
- * none, its view saying .debug_line is over SRCLINES_SECTION_MAX.  It held
- * .debug_info, 20 MiB; the next lookup, of the real .debug_line (14 MiB),
- * declines it; after the release, one reads it, a.c:10. */
-static void declined_lines_read_later(void **state)
+/* Only a section held takes room before the scan of lines (the first
+ * thing a lookup reads), and the first lookup scans every line unit:
+ * here it read none, its view saying .debug_line is over
+ * SRCLINES_SECTION_MAX.  It held .debug_info, 20 MiB; the next lookup,
+ * of the real .debug_line (14 MiB), drops it, unread yet, for
+ * .debug_line (drop_unread_held), and reads it again after: a.c:10 and
+ * f.  It declined .debug_line, and lost a.c while the cache lived. */
+static void held_dropped_for_lines_first(void **state)
 {
     (void)state;
     srclines_file f = padded_lines(14 << 20);
@@ -863,16 +946,96 @@ static void declined_lines_read_later(void **state)
     assert_non_null(c);
     srclines_hold(c);
     func_f_at(c, &nolines, 0x1018);
-    symbols_line out;
-    uint64_t v = 0x1000;
-    assert_int_equal(srclines_lookup(c, &f, &v, 1, &out), 0);
-    assert_null(out.file);
-    assert_non_null(out.func); /* .debug_info from the hold */
-    assert_string_equal(out.func, "f");
-    assert_true(srclines_declined(c));
+    uint64_t n0 = zsec_inflations();
+    lookup_one(c, &f, 0x1000);
+    assert_int_equal(zsec_inflations() - n0, 2);
+    func_f_at(c, &f, 0x1000);
+    assert_false(srclines_declined(c));
     srclines_release(c);
-    lookup_one(c, &f, 0x1004);
     srclines_free(c);
+}
+
+/* One answer: its file (or NULL) and its DWARF function name (or NULL). */
+static void answer_at(srclines *c, const srclines_file *f, uint64_t v, const char **file_, const char **func)
+{
+    symbols_line out;
+    assert_int_equal(srclines_lookup(c, f, &v, 1, &out), 0);
+    *file_ = out.file;
+    *func = out.func;
+}
+
+/* .debug_line 14 MiB (bighead_lines), .debug_info 12 and .debug_abbrev 8
+ * (a review's layout), in one hold after a released one: 0x1018 (no
+ * lines) holds .debug_info and .debug_abbrev; 0x1003 reads the rows, for
+ * which the held sections, unread yet, give way (drop_unread_held), and
+ * its inline scan then declines .debug_abbrev beside the 13 MiB header
+ * kept: a.c, without the DWARF function name the held sections gave (a
+ * file:line is worth more; the ELF symbol table usually names the
+ * function).  Without the drop, .debug_line was declined: f, no file. */
+static void held_dropped_for_file_over_name(void **state)
+{
+    (void)state;
+    srclines_file f = bighead_lines();
+    section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, 12 << 20);
+    section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, 8 << 20);
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    srclines_hold(c);
+    lookup_one(c, &f, 0x1000);
+    srclines_release(c);
+    srclines_hold(c);
+    static const uint64_t vs[] = { 0x1018, 0x1003, 0x1019, 0x1002 };
+    for (size_t k = 0; k < 4; k++) {
+        const char *file_, *func;
+        answer_at(c, &f, vs[k], &file_, &func);
+        if (vs[k] < 0x1010) {
+            assert_non_null(file_);
+            assert_string_equal(file_, "a.c");
+        } else {
+            assert_null(file_);
+            assert_non_null(func);
+            assert_string_equal(func, "f");
+        }
+    }
+    srclines_release(c);
+    srclines_free(c);
+}
+
+/* An allocation failing in a held lookup (every one in turn): the lookup
+ * holds nothing, so the next one inflates what it needs again and names
+ * the function (the 12th to 14th allocation failing, it held what it
+ * had read, and no later lookup in the hold named one until the
+ * release). */
+static void failed_lookup_holds_nothing(void **state)
+{
+    (void)state;
+    srclines_file f = headed_lines(12);
+    section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, 12 << 20);
+    section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, 8 << 20);
+    uint64_t blocks = mem_heap_blocks();
+    for (unsigned long nth = 1;; nth++) {
+        srclines *c = srclines_new();
+        assert_non_null(c);
+        srclines_hold(c);
+        func_f_at(c, &f, 0x1018);
+        mem_fail_after(nth);
+        symbols_line out;
+        uint64_t v = 0x1003;
+        int rc = srclines_lookup(c, &f, &v, 1, &out);
+        unsigned long left = mem_fail_after(0);
+        assert_true(rc == 0 || rc == ENOMEM);
+        const char *file_, *func;
+        answer_at(c, &f, 0x1002, &file_, &func);
+        assert_non_null(file_);
+        assert_string_equal(file_, "a.c");
+        assert_non_null(func);
+        assert_string_equal(func, "f");
+        srclines_release(c);
+        srclines_free(c);
+        assert_int_equal(mem_heap_blocks(), blocks);
+        if (left)
+            break;
+    }
 }
 
 /* Three units (a review's layout): A at 0x1000 (low_pc, its subprogram
@@ -935,6 +1098,259 @@ static void partial_rescan_once(void **state)
     srclines_free(c);
 }
 
+/* DWARF 4: a compile unit [0x1000, 0x1020) whose line program is
+ * .debug_line's 0 (DW_AT_stmt_list); the function f there, and in it g
+ * inlined over [0x1000, 0x1010), called from file 1 of that program's
+ * table (a.c), line 7; then a reserved length. */
+static const unsigned char inl_info[] = {
+    63, 0, 0, 0, 4, 0, 0, 0, 0, 0, 8, /* length, version 4, abbrevs at 0, address 8 */
+    1,                                /* 11: DW_TAG_compile_unit */
+    0x00, 0x10, 0, 0, 0, 0, 0, 0,     /*   low_pc 0x1000 */
+    0x20, 0, 0, 0,                    /*   high_pc +0x20 */
+    0, 0, 0, 0,                       /*   stmt_list 0 */
+    4, 'g', 0,                        /* 28: DW_TAG_subprogram g, abstract */
+    2,                                /* 31: DW_TAG_subprogram */
+    'f', 0,                           /*   name "f" */
+    0x00, 0x10, 0, 0, 0, 0, 0, 0,     /*   low_pc 0x1000 */
+    0x20, 0, 0, 0,                    /*   high_pc +0x20 */
+    3,                                /* 46: DW_TAG_inlined_subroutine */
+    28, 0, 0, 0,                      /*   abstract_origin: g */
+    0x00, 0x10, 0, 0, 0, 0, 0, 0,     /*   low_pc 0x1000 */
+    0x10, 0, 0, 0,                    /*   high_pc +0x10 */
+    1, 7,                             /*   call_file 1, call_line 7 */
+    0,                                /* end of f's children */
+    0,                                /* end of the unit's children */
+    0xf0, 0xff, 0xff, 0xff,           /* a reserved length: no unit after */
+};
+static const unsigned char inl_abbrevs[] = {
+    1, 0x11, 1,                                     /* 1: DW_TAG_compile_unit, children */
+    0x11, 0x01, 0x12, 0x06, 0x10, 0x17, 0, 0,       /*   low_pc, high_pc, stmt_list */
+    2, 0x2e, 1,                                     /* 2: DW_TAG_subprogram, children */
+    0x03, 0x08, 0x11, 0x01, 0x12, 0x06, 0, 0,       /*   name string, low_pc, high_pc */
+    3, 0x1d, 0,                                     /* 3: DW_TAG_inlined_subroutine */
+    0x31, 0x13, 0x11, 0x01, 0x12, 0x06,             /*   abstract_origin ref4, low, high */
+    0x58, 0x0b, 0x59, 0x0b, 0, 0,                   /*   call_file, call_line data1 */
+    4, 0x2e, 0, 0x03, 0x08, 0, 0,                   /* 4: DW_TAG_subprogram, name */
+    0,                                              /* end of the table */
+};
+
+/* A lookup of v: a.c:10, in g inlined from a.c:7, in f. */
+static void inlined_at(srclines *c, const srclines_file *f, uint64_t v)
+{
+    symbols_line out;
+    assert_int_equal(srclines_lookup(c, f, &v, 1, &out), 0);
+    assert_non_null(out.file);
+    assert_string_equal(out.file, "a.c");
+    assert_int_equal(out.line, 10);
+    assert_int_equal(out.ninl, 1);
+    assert_string_equal(out.inl[0].name, "g");
+    assert_non_null(out.inl[0].file);
+    assert_string_equal(out.inl[0].file, "a.c");
+    assert_int_equal(out.inl[0].line, 7);
+    assert_non_null(out.func);
+    assert_string_equal(out.func, "f");
+}
+
+/* .debug_line 14 MiB, .debug_info 12 and .debug_abbrev 8, compressed: 34
+ * MiB together, over SRCLINES_INFLATE_MAX, each under it.  A lookup of an
+ * address with lines kept .debug_line inflated while it read .debug_info
+ * (g's call file is named from its unit's line table), declined
+ * .debug_abbrev, and gave neither g nor f, on every profile.  Now it frees
+ * .debug_line once its rows are read, keeping the header of the line unit
+ * that holds the address, which names g's call file: three inflations,
+ * under the cap, nothing declined.  Held (srclines_hold), a lookup that
+ * freed .debug_line holds nothing: the next one, of another address with
+ * lines, would find .debug_info and .debug_abbrev held and no room for
+ * .debug_line's rows. */
+static void lines_freed_for_inlines(void **state)
+{
+    (void)state;
+    srclines_file f = padded_lines(14 << 20);
+    section(&f, DWARFINLINE_INFO, inl_info, sizeof inl_info, 12 << 20);
+    section(&f, DWARFINLINE_ABBREV, inl_abbrevs, sizeof inl_abbrevs, 8 << 20);
+    uint64_t blocks = mem_heap_blocks();
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    uint64_t n0 = zsec_inflations(), base = mem_heap_bytes();
+    mem_heap_peak_reset();
+    inlined_at(c, &f, 0x1000);
+    assert_int_equal(zsec_inflations() - n0, 3);
+    assert_true(mem_heap_peak() - base <= SRCLINES_INFLATE_MAX);
+    assert_false(srclines_declined(c));
+    const char *fn = func_at(c, &f, 0x1018); /* no lines: f alone */
+    assert_non_null(fn);
+    assert_string_equal(fn, "f");
+    srclines_free(c);
+
+    c = srclines_new();
+    assert_non_null(c);
+    srclines_hold(c);
+    inlined_at(c, &f, 0x1004);
+    inlined_at(c, &f, 0x1008);
+    assert_false(srclines_declined(c));
+    srclines_release(c);
+    srclines_free(c);
+    assert_int_equal(mem_heap_blocks(), blocks);
+}
+
+/* lines_freed_for_inlines' layout, but for the compile unit's
+ * DW_AT_stmt_list, 0x100: no line unit starts there (zeros).  g's call
+ * file is not named, as where .debug_line is not freed; nor is a section
+ * said to be declined: its header was not left out for room (a lookup
+ * that freed .debug_line took every read of it outside the headers kept
+ * for one, and said "need over 32 MiB" of corrupt input). */
+static void corrupt_stmt_list_not_declined(void **state)
+{
+    (void)state;
+    unsigned char info[sizeof inl_info];
+    memcpy(info, inl_info, sizeof info);
+    info[25] = 1; /* stmt_list 0x100 */
+    srclines_file f = padded_lines(14 << 20);
+    section(&f, DWARFINLINE_INFO, info, sizeof info, 12 << 20);
+    section(&f, DWARFINLINE_ABBREV, inl_abbrevs, sizeof inl_abbrevs, 8 << 20);
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    symbols_line out;
+    uint64_t v = 0x1000, n0 = zsec_inflations();
+    assert_int_equal(srclines_lookup(c, &f, &v, 1, &out), 0);
+    assert_int_equal(zsec_inflations() - n0, 3);
+    assert_non_null(out.file);
+    assert_string_equal(out.file, "a.c");
+    assert_int_equal(out.ninl, 1);
+    assert_string_equal(out.inl[0].name, "g");
+    assert_null(out.inl[0].file);
+    assert_non_null(out.func);
+    assert_string_equal(out.func, "f");
+    assert_false(srclines_declined(c));
+    srclines_free(c);
+}
+
+/* lines_freed_for_inlines' layout, but for g inlined over the whole of
+ * f, [0x1000, 0x1020), past the rows (to 0x1010).  Held, 0x1018 reads
+ * .debug_info and .debug_abbrev, 20 MiB, and finds no line unit to read
+ * (the index is complete): only g's call file wants .debug_line, 14 MiB,
+ * which does not fit beside the sections this lookup read (no drop helps
+ * there): declined, and g given without its call file.  A later lookup,
+ * of an address with lines, reads .debug_line first, frees it for the
+ * inline scan, and names g's call file. */
+static void declined_lines_read_later(void **state)
+{
+    (void)state;
+    unsigned char info[sizeof inl_info];
+    memcpy(info, inl_info, sizeof info);
+    info[59] = 0x20; /* g's high_pc +0x20 */
+    srclines_file f = padded_lines(14 << 20);
+    section(&f, DWARFINLINE_INFO, info, sizeof info, 12 << 20);
+    section(&f, DWARFINLINE_ABBREV, inl_abbrevs, sizeof inl_abbrevs, 8 << 20);
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    srclines_hold(c);
+    inlined_at(c, &f, 0x1000);
+    symbols_line out;
+    uint64_t v = 0x1018;
+    assert_int_equal(srclines_lookup(c, &f, &v, 1, &out), 0);
+    assert_null(out.file);
+    assert_int_equal(out.ninl, 1);
+    assert_string_equal(out.inl[0].name, "g");
+    assert_null(out.inl[0].file);
+    assert_non_null(out.func);
+    assert_string_equal(out.func, "f");
+    assert_true(srclines_declined(c));
+    inlined_at(c, &f, 0x1004);
+    assert_false(srclines_declined(c));
+    srclines_release(c);
+    srclines_free(c);
+}
+
+/* Held (srclines_hold), .debug_line 14 MiB with a header of h MiB,
+ * .debug_info i and .debug_abbrev a: a lookup of an address with lines
+ * frees .debug_line only where every section the inline scan wants then
+ * fits.  Where one is declined anyway (h 13, i 12, a 8: 33 MiB; h 8,
+ * i 20, a 8: 36), it freed .debug_line for nothing, and so held nothing:
+ * each later lookup in the hold inflated .debug_line again (and, freed
+ * on reading the 20 MiB .debug_info, that too), where it was held
+ * before the free was made. */
+static void lines_not_freed_for_nothing(void **state)
+{
+    (void)state;
+    /* h, i, a, and the first lookup's inflations */
+    static const unsigned sizes[][4] = { { 13, 12, 8, 2 }, { 8, 20, 8, 1 } };
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        srclines_file f = headed_lines(sizes[k][0]);
+        section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, (size_t)sizes[k][1] << 20);
+        section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, (size_t)sizes[k][2] << 20);
+        srclines *c = srclines_new();
+        assert_non_null(c);
+        srclines_hold(c);
+        uint64_t n0 = zsec_inflations();
+        lookup_one(c, &f, 0x1000);
+        assert_int_equal(zsec_inflations() - n0, sizes[k][3]);
+        assert_true(srclines_declined(c));
+        for (uint64_t v = 0x1001; v < 0x1004; v++) {
+            n0 = zsec_inflations();
+            lookup_one(c, &f, v);
+            assert_int_equal(zsec_inflations() - n0, 0);
+        }
+        srclines_release(c);
+        srclines_free(c);
+    }
+}
+
+/* .debug_line 14 MiB with an 8 MiB header, .debug_info 20 and
+ * .debug_abbrev 8: with .debug_line freed but for that header, 36 MiB.
+ * A lookup of an address with lines declines .debug_info, never reading
+ * .debug_abbrev; each later one inflates .debug_line alone, as main did.
+ * Counted without .debug_abbrev (the sections the first scan read), the
+ * second freed .debug_line for .debug_info and declined .debug_abbrev: two
+ * inflations, and the index stuck, so that no lookup named f, not even
+ * one of an address without lines, which has the room. */
+static void abbrev_counted_before_read(void **state)
+{
+    (void)state;
+    srclines_file f = headed_lines(8);
+    section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, 20 << 20);
+    section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, 8 << 20);
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    for (uint64_t v = 0x1000; v < 0x1003; v++) {
+        uint64_t n0 = zsec_inflations();
+        lookup_one(c, &f, v);
+        assert_int_equal(zsec_inflations() - n0, 1);
+    }
+    uint64_t n0 = zsec_inflations();
+    func_f_at(c, &f, 0x1018);
+    assert_int_equal(zsec_inflations() - n0, 2);
+    srclines_free(c);
+}
+
+/* Held, .debug_line 14 MiB with an 8 MiB header, .debug_info 12 and
+ * .debug_abbrev 8: a lookup of an address with lines frees .debug_line
+ * for the others, and holds nothing; the next, of an address without
+ * lines, holds .debug_info and .debug_abbrev (20 MiB).  The next with
+ * lines drops them (they are only a cache) for .debug_line: it declined
+ * .debug_line, and its address's file and line were lost while the cache
+ * lived. */
+static void held_dropped_for_lines(void **state)
+{
+    (void)state;
+    srclines_file f = headed_lines(8);
+    section(&f, DWARFINLINE_INFO, f_info, sizeof f_info, 12 << 20);
+    section(&f, DWARFINLINE_ABBREV, f_abbrevs, sizeof f_abbrevs, 8 << 20);
+    srclines *c = srclines_new();
+    assert_non_null(c);
+    srclines_hold(c);
+    func_f_at(c, &f, 0x1000);
+    func_f_at(c, &f, 0x1018);
+    uint64_t n0 = zsec_inflations();
+    lookup_one(c, &f, 0x1003);
+    assert_int_equal(zsec_inflations() - n0, 3);
+    func_f_at(c, &f, 0x1003);
+    assert_false(srclines_declined(c));
+    srclines_release(c);
+    lookup_one(c, &f, 0x1003);
+    srclines_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -947,13 +1363,22 @@ int main(void)
         cmocka_unit_test(declined_unit_read_later),
         cmocka_unit_test(declined_for_good_indexed),
         cmocka_unit_test(partial_index_not_rescanned),
+        cmocka_unit_test(lines_freed_before_inlines),
         cmocka_unit_test(partial_index_answers),
         cmocka_unit_test(declined_info_read_later),
         cmocka_unit_test(declined_ranges_read_later),
         cmocka_unit_test(declined_rnglists_read_later),
         cmocka_unit_test(declined_addr_read_later),
+        cmocka_unit_test(held_dropped_for_file_over_name),
+        cmocka_unit_test(failed_lookup_holds_nothing),
         cmocka_unit_test(declined_lines_read_later),
+        cmocka_unit_test(held_dropped_for_lines_first),
         cmocka_unit_test(partial_rescan_once),
+        cmocka_unit_test(lines_freed_for_inlines),
+        cmocka_unit_test(corrupt_stmt_list_not_declined),
+        cmocka_unit_test(lines_not_freed_for_nothing),
+        cmocka_unit_test(held_dropped_for_lines),
+        cmocka_unit_test(abbrev_counted_before_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
