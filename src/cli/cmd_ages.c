@@ -206,13 +206,13 @@ static void row_key(const profile_sample *s, const ages_opts *o, stackset_site *
     if (o->by == BY_STACK)
         return;
     if (o->by == BY_SITE) {
-        stackset_site_key(site, *f, *h, s->funcs, *n); /* as timeline and top name and key sites */
+        stackset_site_key(site, *f, *h, s->funcs, s->kinds, *n); /* as timeline and top name and key sites */
         *f = site->frames;
         *h = *h ? site->hashes : NULL;
         *n = site->n;
         return;
     }
-    size_t skip = wrappers_skip(*f, *n);
+    size_t skip = wrappers_skip(*f, *n, s->kinds);
     *f += skip;
     *h = *h ? *h + skip : NULL;
     *n = *n - skip > 1 ? 1 : *n - skip;

@@ -248,7 +248,7 @@ static bool site_has(const profile_sample *s, void *text)
 {
     char name[1024];
     stackset_site k;
-    stackset_site_key(&k, s->frames, NULL, s->funcs, s->nframes);
+    stackset_site_key(&k, s->frames, NULL, s->funcs, s->kinds, s->nframes);
     stackset_site_name(name, sizeof name, k.frames, k.n);
     return strstr(name, text) != NULL;
 }

@@ -82,6 +82,7 @@ struct profile_mem {
     ptrmap funcs_of;         /* profile_sample.funcs: a distinct frame -> its function,
                                 and a stack of a mixed text -> its frames' functions */
     profile_func_at *stack_funcs; /* the latter lists, back to back (NULL: none) */
+    ptrmap kinds;            /* profile_sample.kinds */
     const char **frames;
     char **tag_names;       /* profile_read_by_tag: "KEY=value" per string index, and
                                "(no KEY label)" at n_string_table */
@@ -585,6 +586,7 @@ static int build_frames(reader *r, struct profile_mem *m, profile *p)
         m->samples[i].frames = &m->frames[at];
         m->samples[i].hashes = &m->hashes[at];
         m->samples[i].funcs = lined ? &m->funcs_of : NULL;
+        m->samples[i].kinds = &m->kinds;
         for (size_t k = 0; k < s->n_location_id; k++) {
             size_t l = (size_t)find_id(&m->locs, s->location_id[k]);
             memcpy(&m->frames[at], &m->names[m->loc_first[l]], m->loc_count[l] * sizeof *m->names);
@@ -1266,6 +1268,7 @@ static void free_model(struct profile_mem *m)
     free(m->name_funcs);
     m->name_funcs = NULL;
     ptrmap_free(&m->funcs_of);
+    ptrmap_free(&m->kinds); /* its keys are the names freed here */
     free(m->stack_funcs);
     m->stack_funcs = NULL;
     free(m->map_name);

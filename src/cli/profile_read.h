@@ -105,6 +105,10 @@ typedef struct profile_sample {
                                   holding a frame that the name's entry misreads has
                                   an entry of its own, its frames (the pointer) -> its
                                   exceptions (profile_func_at), read first */
+    struct ptrmap *kinds;      /* wrappers.h's note of what each of the profile's names is
+                                  (wrappers_site's names): one map per profile, empty
+                                  when read, an entry per distinct name, freed with the
+                                  names (NULL: none, for a sample made by hand) */
 } profile_sample;
 
 /* A stack's exceptions to its profile's funcs map (profile_sample.funcs):

@@ -483,7 +483,7 @@ int stackset_add_profile(stackset *s, size_t prof, const profile *p, const long 
         size_t n = smp->nframes;
         stackset_site site;
         if (key == STACKSET_SITE) {
-            stackset_site_key(&site, f, h, smp->funcs, n);
+            stackset_site_key(&site, f, h, smp->funcs, smp->kinds, n);
             f = site.frames;
             h = h ? site.hashes : NULL;
             n = site.n;
@@ -543,15 +543,15 @@ static size_t past_repeats(const char *const *frames, const ptrmap *funcs,
 
 /* The key's frames as indexes into frames (see stackset_site); *via: the
  * first is the wrapper the site allocates through. */
-static size_t site_at(const char *const *frames, const ptrmap *funcs, const stackset *set,
-                      size_t n, size_t at[STACKSET_SITE_MAX], bool *via)
+static size_t site_at(const char *const *frames, const ptrmap *funcs, ptrmap *kinds,
+                      const stackset *set, size_t n, size_t at[STACKSET_SITE_MAX], bool *via)
 {
     size_t m = 0;
     *via = false;
     if (n == 0)
         return 0;
     size_t w;
-    size_t site = wrappers_site(frames, n, &w);
+    size_t site = wrappers_site(frames, n, kinds, &w);
     /* The wrapper the site allocates through is part of the key, as the
      * name shows it: keyed by site and caller alone, a function's malloc
      * and its strdup were one row in ages and timeline, two in leaks.
@@ -571,11 +571,11 @@ static size_t site_at(const char *const *frames, const ptrmap *funcs, const stac
 }
 
 void stackset_site_key(stackset_site *k, const char *const *frames, const namehash *hashes,
-                       const struct ptrmap *funcs, size_t n)
+                       const struct ptrmap *funcs, struct ptrmap *kinds, size_t n)
 {
     size_t at[STACKSET_SITE_MAX];
     bool via;
-    k->n = site_at(frames, funcs, NULL, n, at, &via);
+    k->n = site_at(frames, funcs, kinds, NULL, n, at, &via);
     for (size_t i = 0; i < k->n; i++) {
         k->frames[i] = frames[at[i]];
         if (hashes)
@@ -591,7 +591,7 @@ static void site_name(char *buf, size_t len, const char *const *frames, const st
      * --site reads the stacks'). */
     size_t at[STACKSET_SITE_MAX];
     bool via;
-    size_t m = site_at(frames, NULL, set, n, at, &via);
+    size_t m = site_at(frames, NULL, NULL, set, n, at, &via);
     /* The site's wrapper is named too: without it, a function's
      * malloc and its strdup would be two rows reading the same. */
     char wrapper[160] = "";

@@ -161,10 +161,12 @@ typedef struct stackset_site {
 } stackset_site;
 
 /* The allocation site key of a stack (hashes: its frames' namehash_of, or
- * NULL; funcs: its profile_sample.funcs, or NULL), so that two keys
- * differ exactly when their stackset_site_name do.  Allocates nothing. */
+ * NULL; funcs: its profile_sample.funcs, or NULL; kinds: its
+ * profile_sample.kinds, or NULL (wrappers_site's names)), so that two keys
+ * differ exactly when their stackset_site_name do.  Allocates nothing
+ * but kinds' entries for names new to it. */
 void stackset_site_key(stackset_site *k, const char *const *frames, const namehash *hashes,
-                       const struct ptrmap *funcs, size_t n);
+                       const struct ptrmap *funcs, struct ptrmap *kinds, size_t n);
 
 /* "site <- caller (via wrapper)" (with a UTF-8 arrow) of an allocation
  * site key, or of a whole stack whose frames are their own functions

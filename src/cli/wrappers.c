@@ -202,52 +202,51 @@ static bool glob_matches(const char *g, const char *frame)
     return false;
 }
 
-/* What a frame is to the site: no wrapper, a wrapper whatever frames come
- * before it, or one only because Rust's frames did (core::). */
-enum kind { NOT, OWN, BY_RUST };
+/* What a name is on its own, whatever frames come before it: no wrapper,
+ * a wrapper, one that also makes the frames so far Rust's, or core::,
+ * a wrapper only once they are.  A stack's frames read in order give
+ * each its kind in context (wrappers_site), so this part can be
+ * remembered per name for a whole profile. */
+enum kind { NOT, OWN, RUST, CORE };
 
-/* frame's kind; *rust: the frames so far were Rust's.  Globs come before
- * core::'s context, so that a --wrapper 'core::*' makes it a wrapper on
- * its own. */
-static enum kind kind_of(const char *frame, bool *rust)
+/* name's kind.  Globs come before core::'s context, so that a --wrapper
+ * 'core::*' makes it a wrapper on its own. */
+static enum kind kind_of(const char *name)
 {
-    size_t len = strlen(frame);
+    size_t len = strlen(name);
     /* An exact name may be followed by its source line, " file:line": a
      * name holds no space after any of these. */
     for (size_t i = 0; i < COUNT(exact); i++) {
         size_t n = strlen(exact[i]);
-        if (!strncmp(frame, exact[i], n) && (frame[n] == '\0' || frame[n] == ' '))
+        if (!strncmp(name, exact[i], n) && (name[n] == '\0' || name[n] == ' '))
             return OWN;
     }
-    if (any_prefix(frame, len, prefix, COUNT(prefix)))
+    if (any_prefix(name, len, prefix, COUNT(prefix)))
         return OWN;
-    if (any_prefix(frame, len, rust_prefix, COUNT(rust_prefix)) || rust_lib_impl(frame, 0)) {
-        *rust = true;
-        return OWN;
-    }
+    if (any_prefix(name, len, rust_prefix, COUNT(rust_prefix)) || rust_lib_impl(name, 0))
+        return RUST;
     for (size_t i = 0; i < nglobs; i++)
-        if (glob_matches(globs[i], frame))
+        if (glob_matches(globs[i], name))
             return OWN;
-    return *rust && starts(frame, len, "core::") ? BY_RUST : NOT;
+    return starts(name, len, "core::") ? CORE : NOT;
 }
 
-/* The kinds of the distinct frames found wrappers in one stack, so that
- * each name is read once however often it comes back: a recursion of a
- * wrapper (std::, core:: past Rust's frames, or --wrapper) repeats its
- * names, one pointer each (profile_read.h).  Read at each level, a
- * million levels of a 400 KB "std::..." name took 8 s; with only the
- * last 8 names remembered, 100k levels cycling through 9 of 400 KB of
- * core:: with --wrapper '*zz*' took 44 s (fnmatch over each name at each
- * level; 0.7 s before that, when core:: frames skipped the patterns), and
- * take 3 ms now.
+/* The kinds of the names of one stack, so that each name is read once
+ * however often it comes back: a recursion of a wrapper (std::, core::
+ * past Rust's frames, or --wrapper) repeats its names, one pointer each
+ * (profile_read.h).  Read at each level, a million levels of a 400 KB
+ * "std::..." name took 8 s; with only the last 8 names remembered, 100k
+ * levels cycling through 9 of 400 KB of core:: with --wrapper '*zz*'
+ * took 44 s (fnmatch over each name at each level; 0.7 s before that,
+ * when core:: frames skipped the patterns), and take 3 ms now.
  * The first FEW are in an array of the call's, as most stacks have no
  * more; the rest in a map kept from stack to stack, so that a stack does
- * not allocate, and emptied after each: a pointer is one name only
- * within a profile.  A map that grew past KEEP slots (the size ptrmap
- * starts at, 16 KB) is freed instead, so that one deep stack does not
- * make every later one clear its room.  A
- * frame found a wrapper stays one further in: only core:: depends on
- * what came before, once Rust's frames were found, and that stays so. */
+ * not allocate, and emptied after each: a pointer is one name only as
+ * long as the caller's frames live.  A map that grew past KEEP slots
+ * (the size ptrmap starts at, 16 KB) is freed instead, so that one deep
+ * stack does not make every later one clear its room.
+ * This is all a stack has when its caller gives no map of names, or
+ * that map has no room for one more. */
 enum { FEW = 8, KEEP = 1024 };
 typedef struct memo {
     const char *few[FEW];
@@ -255,27 +254,32 @@ typedef struct memo {
     size_t nfew;
 } memo;
 
-static ptrmap more; /* frame -> its kind, for the frames past the first FEW */
+static ptrmap more; /* name -> its kind, for the names past the first FEW */
 
-/* The kind frame was found to have in this stack, or NOT if it was not met. */
-static enum kind memo_get(const memo *m, const char *frame)
+/* Whether name was read in this stack, its kind in *c if so. */
+static bool memo_get(const memo *m, const char *name, enum kind *c)
 {
     for (size_t i = 0; i < m->nfew; i++)
-        if (m->few[i] == frame)
-            return m->kinds[i];
+        if (m->few[i] == name) {
+            *c = m->kinds[i];
+            return true;
+        }
     uint64_t v;
-    return ptrmap_get(&more, frame, &v) ? (enum kind)v : NOT;
+    if (!ptrmap_get(&more, name, &v))
+        return false;
+    *c = (enum kind)v;
+    return true;
 }
 
-static void memo_put(memo *m, const char *frame, enum kind k)
+static void memo_put(memo *m, const char *name, enum kind c)
 {
     if (m->nfew < FEW) {
-        m->few[m->nfew] = frame;
-        m->kinds[m->nfew++] = k;
+        m->few[m->nfew] = name;
+        m->kinds[m->nfew++] = c;
         return;
     }
-    /* Without memory for it, the frame is read again where it repeats. */
-    (void)ptrmap_put(&more, frame, (uint64_t)k);
+    /* Without memory for it, the name is read again where it repeats. */
+    (void)ptrmap_put(&more, name, (uint64_t)c);
 }
 
 static void memo_done(void)
@@ -286,28 +290,50 @@ static void memo_done(void)
         ptrmap_clear(&more);
 }
 
-size_t wrappers_site(const char *const *frames, size_t n, size_t *via)
+/* name's kind: from the profile's names, else from this stack's.  Read
+ * once per stack, a crafted profile of 1000 small samples repeating one
+ * stack of __rust_alloc and nine 400 KB core:: names took 7.7 s with
+ * --wrapper '*zz*' under --lines (fnmatch over every name of every
+ * stack); once per profile, 4000 of them take 0.14 s. */
+static enum kind kind_at(memo *m, ptrmap *names, const char *name)
+{
+    uint64_t v;
+    if (names && ptrmap_get(names, name, &v))
+        return (enum kind)v;
+    enum kind c;
+    if (memo_get(m, name, &c))
+        return c;
+    c = kind_of(name);
+    /* Without memory for the profile's entry, the stack's memo keeps it:
+     * the name is read again in the next stack, once. */
+    if (!names || ptrmap_put(names, name, (uint64_t)c))
+        memo_put(m, name, c);
+    return c;
+}
+
+size_t wrappers_site(const char *const *frames, size_t n, ptrmap *names, size_t *via)
 {
     memo m = {.nfew = 0};
-    bool rust = false;
+    bool rust = false; /* the frames so far were Rust's */
     size_t k = 0;
     *via = 0;
     for (; k + 1 < n; k++) {
-        enum kind w = memo_get(&m, frames[k]);
-        if (w == NOT) {
-            if ((w = kind_of(frames[k], &rust)) == NOT)
-                break;
-            memo_put(&m, frames[k], w);
-        }
-        if (w == OWN)
+        enum kind c = kind_at(&m, names, frames[k]);
+        if (c == RUST)
+            rust = true;
+        /* core:: is a wrapper only past Rust's frames, and then not the
+         * one the site allocates through (wrappers.h). */
+        if (c == NOT || (c == CORE && !rust))
+            break;
+        if (c != CORE)
             *via = k;
     }
     memo_done();
     return k;
 }
 
-size_t wrappers_skip(const char *const *frames, size_t n)
+size_t wrappers_skip(const char *const *frames, size_t n, ptrmap *names)
 {
     size_t via;
-    return wrappers_site(frames, n, &via);
+    return wrappers_site(frames, n, names, &via);
 }

@@ -8,13 +8,19 @@
 
 #include <stddef.h>
 
+struct ptrmap; /* ptrmap.h */
+
 /* How many leaf frames of a stack are wrappers (never all of them): the
  * built-in names (libc, C++'s operator new and std::, Rust's standard
  * library (alloc::, hashbrown::, its impls, and core:: above them),
  * CPython, Perl, Ruby, GLib, Go's runtime), and those matching a pattern
  * given to wrappers_opt.  Frames are names, or "name file:line" under
- * --lines. */
-size_t wrappers_skip(const char *const *frames, size_t n);
+ * --lines.  names: where what each name is on its own is remembered from
+ * stack to stack (a profile's profile_sample.kinds: its names are one
+ * pointer each, and live as long as the map), or NULL for frames whose
+ * pointers may be another name's by the next call: each is then read
+ * once per stack. */
+size_t wrappers_skip(const char *const *frames, size_t n, struct ptrmap *names);
 
 /* The same count, and, when it is not 0, *via: the index of the wrapper
  * the site is said to allocate through, the one nearest the site that is
@@ -24,7 +30,7 @@ size_t wrappers_skip(const char *const *frames, size_t n);
  * same again, and core::ptr::write there would read as a C++ program's
  * own function, the site, when alloc::raw_vec::grow before it reads as
  * the wrapper it is. */
-size_t wrappers_site(const char *const *frames, size_t n, size_t *via);
+size_t wrappers_site(const char *const *frames, size_t n, struct ptrmap *names, size_t *via);
 
 /* The commands' --wrapper GLOB: functions whose names match the shell
  * pattern (fnmatch) count as wrappers too: a program's own allocators

@@ -72,8 +72,8 @@ static void recursion_keys(void **state)
     assert_int_equal(namehash_fill(two, 3, h2), 0);
     assert_int_equal(namehash_fill(three, 4, h3), 0);
     stackset_site k2, k3;
-    stackset_site_key(&k2, two, h2, NULL, 3);
-    stackset_site_key(&k3, three, h3, NULL, 4);
+    stackset_site_key(&k2, two, h2, NULL, NULL, 3);
+    stackset_site_key(&k3, three, h3, NULL, NULL, 4);
     assert_int_equal(k2.n, 2);
     assert_int_equal(k3.n, 2);
     for (size_t i = 0; i < 2; i++) {
@@ -84,14 +84,14 @@ static void recursion_keys(void **state)
     assert_string_equal(k2.frames[1], "B");
     const char *wrapped[] = {"malloc", "A", "A", "B"};
     stackset_site kw;
-    stackset_site_key(&kw, wrapped, NULL, NULL, 4);
+    stackset_site_key(&kw, wrapped, NULL, NULL, NULL, 4);
     assert_int_equal(kw.n, 3);
     assert_string_equal(kw.frames[0], "malloc");
     assert_string_equal(kw.frames[1], "A");
     assert_string_equal(kw.frames[2], "B");
-    stackset_site_key(&kw, three, NULL, NULL, 2); /* no other frame: the site alone */
+    stackset_site_key(&kw, three, NULL, NULL, NULL, 2); /* no other frame: the site alone */
     assert_int_equal(kw.n, 1);
-    stackset_site_key(&kw, NULL, NULL, NULL, 0);
+    stackset_site_key(&kw, NULL, NULL, NULL, NULL, 0);
     assert_int_equal(kw.n, 0);
 
     /* A profile's two depths of one recursion: one row, "A ← B".  A set
@@ -114,7 +114,7 @@ static void recursion_keys(void **state)
     assert_int_equal(stackset_cell_at(s, r, 0, 0)->val, 300);
     assert_name("A" ARROW "B", r->frames, r->nframes);
     stackset_site k;
-    stackset_site_key(&k, wrapped, NULL, NULL, 4);
+    stackset_site_key(&k, wrapped, NULL, NULL, NULL, 4);
     stackset_row *rw = stackset_row_for(s, k.frames, k.n);
     assert_non_null(rw);
     memset(&k, 0, sizeof k); /* the caller's room, gone */
@@ -164,7 +164,7 @@ static void keys_agree_with_names(const char *const *names, const char *const *f
     if (funcs)
         funcs_map(&fm, names, funcs, nnames);
     for (size_t i = 0; i < m; i++) {
-        stackset_site_key(&key[i], stacks[i], NULL, funcs ? &fm : NULL, len[i]);
+        stackset_site_key(&key[i], stacks[i], NULL, funcs ? &fm : NULL, NULL, len[i]);
         stackset_site_name(name[i], sizeof name[i], key[i].frames, key[i].n);
         if (!funcs) { /* a stack whose frames are their functions: named directly too */
             char direct[256];
@@ -203,7 +203,7 @@ static void assert_lines(const char *want, const char *const *frames, const char
     stackset_site k;
     ptrmap fm = PTRMAP_INIT;
     funcs_map(&fm, frames, funcs, n);
-    stackset_site_key(&k, frames, NULL, &fm, n);
+    stackset_site_key(&k, frames, NULL, &fm, NULL, n);
     ptrmap_free(&fm);
     assert_name(want, k.frames, k.n);
 }
@@ -285,9 +285,9 @@ static void mixed_texts(void **state)
     const profile_func_at x2[] = {{1, NULL}, {0, A}};
     assert_int_equal(ptrmap_put(&fm, s2, (uint64_t)(uintptr_t)x2), 0);
     stackset_site k;
-    stackset_site_key(&k, s1, NULL, &fm, 3);
+    stackset_site_key(&k, s1, NULL, &fm, NULL, 3);
     assert_name("A b c.c:10" ARROW "main m.c:3", k.frames, k.n);
-    stackset_site_key(&k, s2, NULL, &fm, 3);
+    stackset_site_key(&k, s2, NULL, &fm, NULL, 3);
     assert_name("A b c.c:10" ARROW "A b c.c:20", k.frames, k.n);
 
     /* The rows of whole stacks (leaks) too, the set noting the text with

@@ -9,7 +9,8 @@
  * or without the " file:line" of --lines; a frame met again (a
  * recursion's) answers as it did the first time; the wrapper a site is
  * said to allocate through is one whatever came before it; a recursion
- * through many distinct wrappers reads each name once.
+ * through many distinct wrappers reads each name once, and, given its
+ * profile's map of names, each stack of a profile too.
  */
 #define _GNU_SOURCE /* RTLD_NEXT */
 #include <dlfcn.h>
@@ -24,6 +25,7 @@
 #include <cmocka.h>
 
 #include "diag.h"
+#include "ptrmap.h"
 #include "wrappers.h"
 
 /* fnmatch, counted: how many times a --wrapper pattern was tried on a
@@ -46,7 +48,7 @@ int fnmatch(const char *pattern, const char *name, int flags)
 #define SKIP(want, ...)                                                        \
     do {                                                                       \
         const char *const f_[] = {__VA_ARGS__};                                \
-        assert_int_equal(wrappers_skip(f_, sizeof f_ / sizeof f_[0]), want);   \
+        assert_int_equal(wrappers_skip(f_, sizeof f_ / sizeof f_[0], NULL), want); \
     } while (0)
 
 static void c_and_cxx(void **state)
@@ -128,7 +130,7 @@ static void rust(void **state)
     do {                                                                       \
         const char *const f_[] = {__VA_ARGS__};                                \
         size_t via_ = 99;                                                      \
-        assert_int_equal(wrappers_site(f_, sizeof f_ / sizeof f_[0], &via_), want_skip); \
+        assert_int_equal(wrappers_site(f_, sizeof f_ / sizeof f_[0], NULL, &via_), want_skip); \
         assert_int_equal(via_, want_via);                                      \
     } while (0)
 
@@ -207,18 +209,62 @@ static void each_name_once(void **state)
     deep[DEPTH + 1] = once[NAMES + 1] = "main m.c:1";
     size_t via = 99;
     unsigned long at = fnmatch_calls;
-    assert_int_equal(wrappers_site(once, NAMES + 2, &via), NAMES + 1);
+    assert_int_equal(wrappers_site(once, NAMES + 2, NULL, &via), NAMES + 1);
     unsigned long one = fnmatch_calls - at;
     assert_true(one >= NAMES + 1);
     for (int again = 0; again < 2; again++) { /* the second with the map's room kept */
         at = fnmatch_calls;
-        assert_int_equal(wrappers_site(deep, DEPTH + 2, &via), DEPTH + 1);
+        assert_int_equal(wrappers_site(deep, DEPTH + 2, NULL, &via), DEPTH + 1);
         assert_int_equal(via, 0);
         assert_int_equal(fnmatch_calls - at, one);
         /* names[8] and names[0] came 9th and 10th: in the map */
         SKIP(0, names[0], "main m.c:1");
         SKIP(0, names[NAMES - 1], "main m.c:1");
     }
+}
+
+/* Given a profile's map of its names (profile_sample.kinds), a name is
+ * read once for the whole profile, not once per stack: a crafted profile
+ * of a few thousand samples repeating a stack of ten 400 KB names took a
+ * minute with --wrapper '*zz*' under --lines, each stack trying the
+ * patterns on every name again.  What is remembered is the name's kind
+ * alone: core:: stays a wrapper only past Rust's frames, in each stack.
+ * Another profile's map (its names are other pointers) reads them anew. */
+static void each_name_once_per_profile(void **state)
+{
+    (void)state;
+    enum { NAMES = 9, STACKS = 100 };
+    static char names[NAMES][32];
+    static const char *stack[NAMES + 2];
+    stack[0] = "__rust_alloc r.rs:1";
+    for (int i = 0; i < NAMES; i++) {
+        snprintf(names[i], sizeof names[i], "core::g%d r.rs:%d", i, i + 1);
+        stack[i + 1] = names[i];
+    }
+    stack[NAMES + 1] = "main m.c:1";
+    ptrmap kinds = PTRMAP_INIT;
+    size_t via = 99;
+    unsigned long at = fnmatch_calls;
+    assert_int_equal(wrappers_site(stack, NAMES + 2, &kinds, &via), NAMES + 1);
+    unsigned long one = fnmatch_calls - at;
+    assert_true(one >= NAMES + 1);
+    at = fnmatch_calls;
+    for (int i = 1; i < STACKS; i++) {
+        via = 99;
+        assert_int_equal(wrappers_site(stack, NAMES + 2, &kinds, &via), NAMES + 1);
+        assert_int_equal(via, 0);
+    }
+    assert_int_equal(fnmatch_calls - at, 0);
+    /* core:: with no Rust frame before it is the program's, as before */
+    const char *const bare[] = {names[0], "main m.c:1"};
+    assert_int_equal(wrappers_skip(bare, 2, &kinds), 0);
+    assert_int_equal(fnmatch_calls - at, 0);
+    ptrmap other = PTRMAP_INIT;
+    at = fnmatch_calls;
+    assert_int_equal(wrappers_site(stack, NAMES + 2, &other, &via), NAMES + 1);
+    assert_int_equal(fnmatch_calls - at, one);
+    ptrmap_free(&other);
+    ptrmap_free(&kinds);
 }
 
 int main(void)
@@ -232,6 +278,7 @@ int main(void)
         cmocka_unit_test(via),
         cmocka_unit_test(patterns),
         cmocka_unit_test(each_name_once), /* with patterns' patterns */
+        cmocka_unit_test(each_name_once_per_profile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
