@@ -229,7 +229,9 @@ static void each_name_once(void **state)
  * minute with --wrapper '*zz*' under --lines, each stack trying the
  * patterns on every name again.  What is remembered is the name's kind
  * alone: core:: stays a wrapper only past Rust's frames, in each stack.
- * Another profile's map (its names are other pointers) reads them anew. */
+ * Another profile's map (its names are other pointers) reads them anew.
+ * As in each_name_once, the patterns tried are the test `patterns`'s,
+ * which runs before: without them no fnmatch call is there to count. */
 static void each_name_once_per_profile(void **state)
 {
     (void)state;
