@@ -174,8 +174,9 @@ static pid_t http_kernel_tid;
  * file, unlinked and of our length, would be emptied.  Both are accepted
  * exceptions, as for the close that follows (the program closed or
  * replaced a number it never opened, within microseconds).  Whether it
- * is still ours after is the caller's to check again.  Not on a program thread (take_back, inside a
- * set*id call, and http_resume close connections): a file-system call
+ * is still ours after is the caller's to check again.  Not on a program
+ * thread (take_back, inside a set*id call, and http_resume close
+ * connections): a file-system call
  * there is one more delay in the program's own call, for a window that
  * thread's fork cannot meet (it is not forking).  A failure (EIO) costs
  * the child's copy its bytes only: the close follows either way.  errno:

@@ -196,8 +196,9 @@ size_t profile_read_keep_tagged(profile *p, size_t n, const char *const *keys,
  * put below the stack's root instead (flame --by tag:KEY, as pprof's
  * -tagroot): the frames are then a copy, under which a sample's
  * exceptions (profile_func_at) are not found, so each frame reads its
- * name's entry in funcs (flame, the one caller, reads no functions).  Once, right after reading and before
- * profile_read_keep_tagged (both follow the samples' order in the file).
+ * name's entry in funcs (flame, the one caller, reads no functions).
+ * Once, right after reading and before profile_read_keep_tagged (both
+ * follow the samples' order in the file).
  * 0 with the number of samples that have the label in *labelled, or -1
  * when out of memory (p is then only fit to be freed). */
 int profile_read_by_tag(profile *p, const char *key, bool root, size_t *labelled);

@@ -1299,7 +1299,8 @@ static void lines_not_freed_for_nothing(void **state)
 /* .debug_line 14 MiB with an 8 MiB header, .debug_info 20 and
  * .debug_abbrev 8: with .debug_line freed but for that header, 36 MiB.
  * A lookup of an address with lines declines .debug_info, never reading
- * .debug_abbrev; each later one inflates .debug_line alone, as main did.
+ * .debug_abbrev; each later one inflates .debug_line alone, as before
+ * .debug_line could be freed.
  * Counted without .debug_abbrev (the sections the first scan read), the
  * second freed .debug_line for .debug_info and declined .debug_abbrev: two
  * inflations, and the index stuck, so that no lookup named f, not even
