@@ -282,20 +282,27 @@ note "a write failing with EIO everywhere: 500 and stderr say why for each direc
 # handler in the grandchild must not close the program's file for the
 # profile's (a review found it did: only a direct child of the process
 # whose server opened the file may take the number unchecked).
-if [[ $RC_PROBE != 77 ]]; then
+# live_prog parkedorphan [keep] under NAME, its request parked in the shim
+# until the grandchild has said what it holds; answered 200.
+parked_orphan() { # NAME [keep]
+    local name=$1
+    shift
     rm -f "$W/parked" "$W/go"
-    HEAPPROF_LIB="" start orphan LIVE_PRELOAD="$LIVE_TMPFILESHIM $HEAPPROF_LIB" HEAPPROF_SAMPLE=4096 \
+    HEAPPROF_LIB="" start "$name" LIVE_PRELOAD="$LIVE_TMPFILESHIM $HEAPPROF_LIB" HEAPPROF_SAMPLE=4096 \
         TMPFILE_SHIM=parkunlink TMPFILE_SHIM_PARKED="$W/parked" TMPFILE_SHIM_GO="$W/go" -- \
-        nopidfd "$LIVE_PROG" parkedorphan
-    parked_get orphan
-    for ((i = 0; i < 1000; i++)); do grep -q '^grandchild' "$W/orphan.out" && break; sleep 0.02; done
+        nopidfd "$LIVE_PROG" parkedorphan "$@"
+    parked_get "$name"
+    for ((i = 0; i < 1000; i++)); do grep -q '^grandchild' "$W/$name.out" && break; sleep 0.02; done
     touch "$W/go"
     wait "$CURL_PID" || true
-    stop orphan
-    [[ $RC -eq 0 ]] || fail "orphan: live_prog parkedorphan exited $RC: $(cat "$W/orphan.out" "$W/orphan.err")"
+    stop "$name"
+    [[ $RC -eq 0 ]] || fail "$name: live_prog parkedorphan $* exited $RC: $(cat "$W/$name.out" "$W/$name.err")"
+    [[ $(cat "$W/$name.code") == 200 ]] || fail "$name: status $(cat "$W/$name.code")"
+}
+if [[ $RC_PROBE != 77 ]]; then
+    parked_orphan orphan
     grep -qx 'grandchild 3-63 open' "$W/orphan.out" ||
         fail "orphan: the grandchild's own file was closed: $(grep '^grandchild' "$W/orphan.out" || cat "$W/orphan.out")"
-    [[ $(cat "$W/orphan.code") == 200 ]] || fail "orphan: status $(cat "$W/orphan.code")"
     note "a _Fork child's fork keeps the file it opened at the server's number"
 fi
 
@@ -370,19 +377,9 @@ fi
 # only a direct child of the server's process takes a number unchecked.
 # It was kept: the identity was taken only once the file was unlinked.
 if [[ $RC_PROBE != 77 && $dir == /dev/shm && $(stat -f -c %T /dev/shm) == tmpfs ]]; then
-    rm -f "$W/parked" "$W/go"
-    HEAPPROF_LIB="" start orphankeep LIVE_PRELOAD="$LIVE_TMPFILESHIM $HEAPPROF_LIB" HEAPPROF_SAMPLE=4096 \
-        TMPFILE_SHIM=parkunlink TMPFILE_SHIM_PARKED="$W/parked" TMPFILE_SHIM_GO="$W/go" -- \
-        nopidfd "$LIVE_PROG" parkedorphan keep
-    parked_get orphankeep
-    for ((i = 0; i < 1000; i++)); do grep -q '^grandchild' "$W/orphankeep.out" && break; sleep 0.02; done
-    touch "$W/go"
-    wait "$CURL_PID" || true
-    stop orphankeep
-    [[ $RC -eq 0 ]] || fail "orphankeep: live_prog parkedorphan keep exited $RC: $(cat "$W/orphankeep.out" "$W/orphankeep.err")"
+    parked_orphan orphankeep keep
     grep -qx 'grandchild holds none' "$W/orphankeep.out" ||
         fail "orphankeep: a _Fork child's child kept the profile file: $(grep '^grandchild' "$W/orphankeep.out" || cat "$W/orphankeep.out")"
-    [[ $(cat "$W/orphankeep.code") == 200 ]] || fail "orphankeep: status $(cat "$W/orphankeep.code")"
     note "a _Fork child's fork closes the profile file the _Fork child inherited"
 else
     note "10 skipped: /dev/shm is not the profiles' tmpfs here (dir $dir)"
