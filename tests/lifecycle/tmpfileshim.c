@@ -43,10 +43,18 @@
  *   eiowrite   a write into an unnamed file in /dev/shm ("/dev/shm/#INODE
  *              (deleted)") fails with EIO, as on a failing disk
  *   eiowriteall the same in any directory
+ *   fullwrite  an unnamed file in /dev/shm holds TMPFILE_SHIM_FULL_AT
+ *              bytes at most (512 unset), as where /dev/shm fills while a
+ *              profile is written: the write that crosses that size writes
+ *              what fits (a short write), one from there fails with
+ *              ENOSPC; so a write fails partway, a file of that many
+ *              bytes left.  By the file offset (heapprof writes in order
+ *              from 0), no state of the shim's.
  *
  * Each O_TMPFILE open and each linkat appends a line to TMPFILE_SHIM_LOG
  * (when set): "tmpfile DIR OK|refused", "linkat empty OK|failed",
- * "linkat proc OK|failed".
+ * "linkat proc OK|failed"; each write fullwrite cuts, "write short N"
+ * (the N bytes that fit written) or "write full".
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -270,23 +278,54 @@ int close(int fd)
 
 typedef ssize_t (*write_fn)(int, const void *, size_t);
 
-/* Modes eiowrite and eiowriteall. */
+/* Whether fd is an unnamed file ("/DIR/#INODE (deleted)"), in /dev/shm
+ * unless any: the caller's table (heapprof's server thread has one of its
+ * own). */
+static bool unnamed_file(int fd, bool any)
+{
+    char path[64], to[512];
+    snprintf(path, sizeof path, "/proc/thread-self/fd/%d", fd);
+    ssize_t k = readlink(path, to, sizeof to - 1);
+    if (k <= 0)
+        return false;
+    to[k] = '\0';
+    return strstr(to, "/#") && strstr(to, " (deleted)") && (any || !strncmp(to, "/dev/shm/#", 10));
+}
+
+/* Mode fullwrite: how much of n bytes fits in fd (at its offset) below
+ * TMPFILE_SHIM_FULL_AT, noted when not all. */
+static size_t fits(int fd, size_t n)
+{
+    const char *at = getenv("TMPFILE_SHIM_FULL_AT");
+    off_t full = at ? (off_t)strtoll(at, NULL, 10) : 512;
+    int saved = errno;
+    off_t off = lseek(fd, 0, SEEK_CUR);
+    errno = saved;
+    if (off < 0 || off + (off_t)n <= full)
+        return n;
+    size_t room = off < full ? (size_t)(full - off) : 0;
+    char line[64] = "write full";
+    if (room)
+        snprintf(line, sizeof line, "write short %zu", room);
+    note(line);
+    return room;
+}
+
+/* Modes eiowrite, eiowriteall and fullwrite. */
 ssize_t write(int fd, const void *buf, size_t n)
 {
     bool all = missing("eiowriteall");
-    if (fd > 2 && (all || missing("eiowrite"))) {
-        char path[64], to[512];
-        /* The caller's table: heapprof's server thread has one of its own. */
-        snprintf(path, sizeof path, "/proc/thread-self/fd/%d", fd);
-        ssize_t k = readlink(path, to, sizeof to - 1);
-        if (k > 0) {
-            to[k] = '\0';
-            if (strstr(to, "/#") && strstr(to, " (deleted)") &&
-                (all || !strncmp(to, "/dev/shm/#", 10))) {
-                errno = EIO;
-                return -1;
-            }
+    if (fd > 2 && (all || missing("eiowrite")) && unnamed_file(fd, all)) {
+        errno = EIO;
+        return -1;
+    }
+    if (fd > 2 && n && missing("fullwrite") && unnamed_file(fd, false)) {
+        size_t room = fits(fd, n);
+        if (!room) {
+            errno = ENOSPC;
+            return -1;
         }
+        n = room;
     }
     write_fn next = (write_fn)dlsym(RTLD_NEXT, "write");
     return next(fd, buf, n);
