@@ -30,14 +30,16 @@
 #     number the server had just opened (parked) in its parent;
 #  9. a child forked between a profile file's open and heapprof's store of
 #     its number holds it, but empty once the server is done with it (9b:
-#     on a disk file system, whole: not emptied there);
+#     on a disk file system, whole: not emptied there; 9c: where the
+#     write into it failed partway, emptied too, the profile rendered
+#     again in the next directory);
 # 10. a _Fork child's own fork does not keep the profile file the _Fork
 #     child inherited.
-# Steps 9 and 10 need /dev/shm to be a writable tmpfs (the profiles' first
-# directory): the server empties, and a _Fork child's children close, a
-# profile file on tmpfs only (src/http.c, src/http_fds.c); 9b needs
-# $TMPDIR (in the work directory) not to be tmpfs.  Elsewhere they are
-# skipped with a note only, not failed.
+# Steps 9, 9c and 10 need /dev/shm to be a writable tmpfs (the profiles'
+# first directory): the server empties, and a _Fork child's children
+# close, a profile file on tmpfs only (src/http.c, src/http_fds.c); 9b
+# needs $TMPDIR (in the work directory) not to be tmpfs.  Elsewhere they
+# are skipped with a note only, not failed.
 source "$(dirname "$0")/lib.sh"
 need curl curl
 need_env LIVE_TMPFILESHIM
@@ -367,6 +369,34 @@ if [[ $RC_PROBE != 77 && ${dirs[0]} == /dev/shm && ${dirs[1]:-} == "$tmpd" &&
     note "a child forked in the window on $(stat -f -c %T "$tmpd"): its file keeps the profile's $want bytes"
 else
     note "9b skipped: \$TMPDIR ($tmpd) is tmpfs or not the profiles' second directory after /dev/shm"
+fi
+
+# 9c. The same window in /dev/shm, and the profile's write into that file
+# failing partway: /dev/shm fills after 256 bytes of it (tmpfileshim.c
+# fullwrite: a short write, then ENOSPC; a profile is some 1000 bytes),
+# and the profile is rendered again, whole, in $TMPDIR (200; stderr names
+# $TMPDIR as where profiles go).  The /dev/shm file the child holds must
+# be empty once the server is done: the length checked before its
+# emptying is what the failed write left, the file's offset
+# (src/http_answer.c bytes_written).  Left at 0, the check failed and the
+# child kept the 256 bytes.
+if [[ $RC_PROBE != 77 && ${dirs[0]} == /dev/shm && $(stat -f -c %T /dev/shm) == tmpfs &&
+    ${#dirs[@]} -gt 1 ]]; then
+    rm -f "$W/fullwin.log"
+    parked_window fullwin TMPFILE_SHIM=parkopen,fullwrite TMPFILE_SHIM_PARKDIR=/dev/shm \
+        TMPFILE_SHIM_FULL_AT=256 TMPFILE_SHIM_LOG="$W/fullwin.log" TMPDIR="$tmpd"
+    grep -qx 'write short 256' "$W/fullwin.log" ||
+        fail "fullwin: the profile's write in /dev/shm did not fail partway: $(cat "$W/fullwin.log")"
+    grep -q '^inherited [0-9]* /dev/shm/#' "$W/fullwin.out" ||
+        fail "fullwin: the child did not inherit the profile file in /dev/shm: $(cat "$W/fullwin.out")"
+    gzip -t "$W/fullwin.pb.gz" 2>/dev/null && (($(stat -c %s "$W/fullwin.pb.gz") > 256)) ||
+        fail "fullwin: not a whole profile ($(stat -c %s "$W/fullwin.pb.gz") bytes)"
+    said fullwin "memfd_create is refused (Operation not permitted); the HTTP server renders profiles into unnamed files in ${dirs[1]}"
+    [[ -n $SIZES ]] && ! grep -qv '^size [0-9]* 0$' <<<"$SIZES" ||
+        fail "fullwin: the child's inherited /dev/shm file, whose write failed partway, is not empty once the server is done with it: ${SIZES:-no sizes: $(cat "$W/fullwin.out")}"
+    note "a child forked in the window of a file whose write failed partway (ENOSPC after 256 bytes) holds it empty; the profile came whole from ${dirs[1]}"
+else
+    note "9c skipped: /dev/shm is not the profiles' tmpfs, or no directory follows it"
 fi
 
 # 10. A _Fork child (no fork handlers) made while the server was held
