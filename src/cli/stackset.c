@@ -583,6 +583,31 @@ void stackset_site_key(stackset_site *k, const char *const *frames, const nameha
     }
 }
 
+int stackset_add_sites(stackset *dst, const stackset *src)
+{
+    if (dst->nprof != src->nprof || dst->ntypes != src->ntypes || dst->nfixed != src->nfixed ||
+        dst->own)
+        return -1;
+    size_t ncells = src->nprof * src->ntypes + src->nfixed;
+    for (size_t i = 0; i < src->nrows; i++) {
+        const stackset_row *r = src->rows[i];
+        size_t at[STACKSET_SITE_MAX];
+        const char *key[STACKSET_SITE_MAX];
+        bool via;
+        /* src's notes of its frames' functions, as stackset_row_site_name
+         * reads them: the site names the row's stack as leaks named it. */
+        size_t n = site_at(r->frames, NULL, NULL, src, r->nframes, at, &via);
+        for (size_t k = 0; k < n; k++)
+            key[k] = r->frames[at[k]];
+        stackset_row *to = stackset_row_for(dst, key, n);
+        if (!to)
+            return -1;
+        for (size_t c = 0; c < ncells; c++)
+            stackset_cell_add_cell(&to->cells[c], &r->cells[c]);
+    }
+    return 0;
+}
+
 /* stackset_site_name's, with set's notes of the frames' functions. */
 static void site_name(char *buf, size_t len, const char *const *frames, const stackset *set,
                       size_t n)

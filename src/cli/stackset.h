@@ -168,6 +168,17 @@ typedef struct stackset_site {
 void stackset_site_key(stackset_site *k, const char *const *frames, const namehash *hashes,
                        const struct ptrmap *funcs, struct ptrmap *kinds, size_t n);
 
+/* Adds each row of src, a whole stack's, to the row of dst keyed by its
+ * allocation site (stackset_site_key of its frames, read as src notes
+ * their functions: stackset_name_rows), every cell, the fixed ones too:
+ * a site's cells are its stacks' sums, as stackset_add_profile(...,
+ * STACKSET_SITE) of src's profiles would make them, and its fixed cells
+ * (what a reader computed per stack) sum theirs.  dst has src's profiles,
+ * types and fixed cells, and does not own its keys: they point at src's
+ * names, so src must outlive it.  0, or -1 when out of memory (or the
+ * sets differ in shape). */
+int stackset_add_sites(stackset *dst, const stackset *src);
+
 /* "site <- caller (via wrapper)" (with a UTF-8 arrow) of an allocation
  * site key, or of a whole stack whose frames are their own functions
  * (read without --lines), which is keyed first; "(no stack)" when

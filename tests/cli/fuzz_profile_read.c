@@ -108,8 +108,8 @@ static void check_births(const profile *p)
     for (int rule = BIRTH_EVEN; rule <= BIRTH_NEWEST; rule++) {
         stackset *set = stackset_new(2, nc + 3);
         double split[2], unaged[2];
-        if (!set || birth_credit(set, pair, 2, lv, al, end, nc, (enum birth_rule)rule,
-                                 STACKSET_STACK, NULL, NULL, split, unaged)) {
+        if (!set || birth_credit(set, pair, 2, lv, al, end, nc, (enum birth_rule)rule, NULL, NULL,
+                                 split, unaged)) {
             stackset_free(set);
             continue;
         }

@@ -365,8 +365,8 @@ static void series_one_at_a_time(void **state)
     stackset *s = stackset_new(NP, nc + 3);
     double split[NP], unaged[NP], bounded[4 * NP] = {0}, raw[4 * NP] = {0}, one[4 * NP];
     double al[NP], lv[NP], young[NP], want_split = 0, want_unaged = 0;
-    assert_int_equal(birth_credit(s, pp, NP, live, alloc, end, nc, BIRTH_EVEN, STACKSET_STACK,
-                                  NULL, NULL, split, unaged), 0);
+    assert_int_equal(birth_credit(s, pp, NP, live, alloc, end, nc, BIRTH_EVEN, NULL, NULL, split,
+                                  unaged), 0);
     for (size_t i = 0; i < NP; i++)
         want_split += split[i], want_unaged += unaged[i];
     assert_true(want_split > 0 && want_unaged > 0);
@@ -404,80 +404,6 @@ static void series_one_at_a_time(void **state)
     birth_series_free(b);
 }
 
-/* Keyed by site (leaks --by site), two stacks of one site, "f <- g (via
- * malloc)" reached from x and from y, are one row, whose every cell, by
- * every rule, is the sum of the two stacks' rows keyed by stack: what
- * birth_bound then reads as the site's series.  A third stack, another
- * site, stays a row of its own. */
-static void credit_by_site(void **state)
-{
-    (void)state;
-    static const char *const fx[] = {"malloc", "f", "g", "x"};
-    static const char *const fy[] = {"malloc", "f", "g", "y"}, *const h[] = {"malloc", "h", "g"};
-    static const char *const types[] = {"alloc_space", "inuse_space"};
-    static const double ages[3][2] = {{0, 0}, {0, 600}, {30, 0}}; /* per stack, per profile */
-    const int64_t sec = 1000000000;
-    double var[2] = {0, 0};
-    unsigned char sd[2] = {0, 0};
-    int64_t values[2][3][2];
-    profile_sample smp[2][3];
-    profile p[2];
-    profile *pp[2] = {&p[0], &p[1]};
-    const char *const *frames[3] = {fx, fy, h};
-    const size_t nframes[3] = {4, 4, 3};
-    for (size_t i = 0; i < 2; i++) {
-        memset(&p[i], 0, sizeof p[i]);
-        p[i].time_nanos = (1700000000 + 100 * (int64_t)i) * sec;
-        p[i].duration_nanos = (1000 + 100 * (int64_t)i) * sec;
-        p[i].ntypes = 2;
-        p[i].type_name = types;
-        for (size_t j = 0; j < 3; j++) {
-            values[i][j][1] = 1000 * (int64_t)(j + 1) * (int64_t)(i + 1);
-            values[i][j][0] = 3 * values[i][j][1];
-            smp[i][j] = (profile_sample){frames[j], nframes[j], values[i][j], var, sd, ages[j][i],
-                                         -1, NULL, NULL, NULL};
-        }
-        p[i].samples = smp[i];
-        p[i].nsamples = p[i].naged = 3;
-    }
-    long live[2] = {1, 1}, alloc[2] = {0, 0};
-    size_t end[2];
-    size_t nc = birth_cohorts(2, 2, end);
-    for (int rule = BIRTH_EVEN; rule <= BIRTH_NEWEST; rule++) {
-        stackset *st = stackset_new(2, nc + 3), *si = stackset_new(2, nc + 3);
-        double split[2][2], unaged[2][2];
-        assert_non_null(st);
-        assert_non_null(si);
-        assert_int_equal(birth_credit(st, pp, 2, live, alloc, end, nc, (enum birth_rule)rule,
-                                      STACKSET_STACK, NULL, NULL, split[0], unaged[0]), 0);
-        assert_int_equal(birth_credit(si, pp, 2, live, alloc, end, nc, (enum birth_rule)rule,
-                                      STACKSET_SITE, NULL, NULL, split[1], unaged[1]), 0);
-        assert_int_equal(stackset_count(st), 3);
-        assert_int_equal(stackset_count(si), 2);
-        assert_memory_equal(split[0], split[1], sizeof split[0]);
-        assert_memory_equal(unaged[0], unaged[1], sizeof unaged[0]);
-        stackset_site key;
-        stackset_site_key(&key, fx, NULL, NULL, NULL, 4);
-        stackset_row *site = stackset_row_for(si, key.frames, key.n);
-        stackset_row *rx = stackset_row_for(st, fx, 4), *ry = stackset_row_for(st, fy, 4);
-        stackset_site_key(&key, h, NULL, NULL, NULL, 3);
-        stackset_row *other = stackset_row_for(si, key.frames, key.n);
-        stackset_row *rh = stackset_row_for(st, h, 3);
-        assert_int_equal(stackset_count(si), 2); /* both looked-up sites were there */
-        for (size_t i = 0; i < 2; i++)
-            for (size_t k = 0; k < nc + 3; k++) {
-                NEAR(stackset_cell_at(si, site, i, k)->val,
-                     stackset_cell_at(st, rx, i, k)->val + stackset_cell_at(st, ry, i, k)->val);
-                NEAR(stackset_cell_at(si, other, i, k)->val, stackset_cell_at(st, rh, i, k)->val);
-            }
-        /* The late profile's site row holds both cohorts: new from x, old from y. */
-        assert_true(stackset_cell_at(si, site, 1, 0)->val > 0 &&
-                    stackset_cell_at(si, site, 1, 1)->val > 0);
-        stackset_free(st);
-        stackset_free(si);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -491,7 +417,6 @@ int main(void)
         cmocka_unit_test(band_invariants),
         cmocka_unit_test(one_process),
         cmocka_unit_test(series_one_at_a_time),
-        cmocka_unit_test(credit_by_site),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
