@@ -38,8 +38,7 @@ size_t birth_cohorts(size_t n, size_t max, size_t *end)
 
 int birth_credit_one(stackset *s, size_t col, const profile *p, size_t i, const int64_t *t,
                      long live, long alloc, const size_t *end, size_t nc, enum birth_rule rule,
-                     enum stackset_key key, birth_keep *keep, void *arg, double *split,
-                     double *unaged)
+                     birth_keep *keep, void *arg, double *split, double *unaged)
 {
     /* Times relative to the first profile: absolute ones (1.7e9 s) would
      * leave a double about 1e-7 s of resolution, relative ones far more. */
@@ -54,17 +53,7 @@ int birth_credit_one(stackset *s, size_t col, const profile *p, size_t i, const 
         double v = (double)smp->values[live];
         if (keep && !keep(smp, arg))
             continue;
-        const char *const *f = smp->frames;
-        const namehash *h = smp->hashes;
-        size_t nf = smp->nframes;
-        stackset_site site;
-        if (key == STACKSET_SITE) { /* as stackset_add_profile keys it */
-            stackset_site_key(&site, f, h, smp->funcs, smp->kinds, nf);
-            f = site.frames;
-            h = h ? site.hashes : NULL;
-            nf = site.n;
-        }
-        stackset_row *r = stackset_row_hashed(s, f, h, nf);
+        stackset_row *r = stackset_row_hashed(s, smp->frames, smp->hashes, smp->nframes);
         if (!r)
             return -1;
         if (alloc >= 0)
@@ -106,15 +95,15 @@ int birth_credit_one(stackset *s, size_t col, const profile *p, size_t i, const 
 }
 
 int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, const long *alloc,
-                 const size_t *end, size_t nc, enum birth_rule rule, enum stackset_key key,
-                 birth_keep *keep, void *arg, double *split, double *unaged)
+                 const size_t *end, size_t nc, enum birth_rule rule, birth_keep *keep, void *arg,
+                 double *split, double *unaged)
 {
     int64_t *t = malloc(n * sizeof *t);
     int rc = t ? 0 : -1;
     for (size_t i = 0; !rc && i < n; i++)
         t[i] = p[i]->time_nanos;
     for (size_t i = 0; !rc && i < n; i++)
-        rc = birth_credit_one(s, i, p[i], i, t, live[i], alloc[i], end, nc, rule, key, keep, arg,
+        rc = birth_credit_one(s, i, p[i], i, t, live[i], alloc[i], end, nc, rule, keep, arg,
                               &split[i], &unaged[i]);
     free(t);
     return rc;

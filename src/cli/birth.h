@@ -63,30 +63,27 @@ size_t birth_cohorts(size_t n, size_t max, size_t *end);
 
 /* Credits the live values of p[0..n-1] (sorted by time, every one with a
  * time stamp; live[i], alloc[i]: p[i]'s indexes of inuse_space and
- * alloc_space, alloc -1 when absent) to the nc cohorts of end, per row of
- * the stackset s (n profiles, nc + 3 types), a row being a whole stack
- * (key STACKSET_STACK) or an allocation site (STACKSET_SITE, keyed as
- * stackset_add_profile keys it: a site's row sums its stacks' cells, so
- * `leaks --by site` bounds a site's sums, as its other columns read them).
- * Cell (i, k) of a row gets what profile i holds of cohort k, cell (i, nc)
- * the row's allocated bytes (all of its samples, live or not), cell
+ * alloc_space, alloc -1 when absent) to the nc cohorts of end, per whole
+ * stack: in the stackset s (n profiles, nc + 3 types), cell (i, k) of a
+ * stack's row gets what profile i holds of cohort k, cell (i, nc) the
+ * stack's allocated bytes (all of its samples, live or not), cell
  * (i, nc + 1) its live bytes (all of its samples, aged or not: what
  * birth_bound's survival bound reads), cell (i, nc + 2) the live bytes of
  * its samples whose birth interval reaches into the window of the cohort
- * open at i, the one that holds t_i (birth_bound's young).  A sample
- * shared between cohorts is credited by `rule`: BIRTH_EVEN in proportion
- * to the overlap (the rule above), BIRTH_OLDEST all of it to the oldest
- * cohort it overlaps, BIRTH_NEWEST to the newest.  Those two are the
- * extremes: with two cohorts, the truth for each lies between its credits
- * by them.  Samples for which keep (NULL: all) is false are left out.
- * split[i] sums the values in profile i of samples shared between cohorts,
- * unaged[i] those of samples without an age (credited to none);
- * nonpositive values count nowhere.  0, or -1 when out of memory. */
+ * open at i, the one that holds t_i (birth_bound's young).  A sample shared between cohorts
+ * is credited by `rule`: BIRTH_EVEN in proportion to the overlap (the rule
+ * above), BIRTH_OLDEST all of it to the oldest cohort it overlaps,
+ * BIRTH_NEWEST to the newest.  Those two are the extremes: with two
+ * cohorts, the truth for each lies between its credits by them.  Samples
+ * for which keep (NULL: all) is false are left out.  split[i] sums the
+ * values in profile i of samples shared between cohorts, unaged[i] those of
+ * samples without an age (credited to none); nonpositive values count
+ * nowhere.  0, or -1 when out of memory. */
 enum birth_rule { BIRTH_EVEN, BIRTH_OLDEST, BIRTH_NEWEST };
 typedef bool birth_keep(const profile_sample *s, void *arg);
 int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, const long *alloc,
-                 const size_t *end, size_t nc, enum birth_rule rule, enum stackset_key key,
-                 birth_keep *keep, void *arg, double *split, double *unaged);
+                 const size_t *end, size_t nc, enum birth_rule rule, birth_keep *keep, void *arg,
+                 double *split, double *unaged);
 
 /* birth_credit's work on one profile, p, the series' profile i, into
  * column col of s: t[0..i] are the time stamps of the series' profiles up
@@ -97,8 +94,7 @@ int birth_credit(stackset *s, profile *const *p, size_t n, const long *live, con
  * reader that reads a long series one profile at a time. */
 int birth_credit_one(stackset *s, size_t col, const profile *p, size_t i, const int64_t *t,
                      long live, long alloc, const size_t *end, size_t nc, enum birth_rule rule,
-                     enum stackset_key key, birth_keep *keep, void *arg, double *split,
-                     double *unaged);
+                     birth_keep *keep, void *arg, double *split, double *unaged);
 
 /* Tightens one stack's credits c[k * n + i] (cohort k at profile i) with
  * what the series knows, for profiles of one process (a sampled object

@@ -105,8 +105,8 @@ int birth_series_add(birth_series *b, const profile *p, size_t i, const int64_t 
     long live = profile_read_type(p, "inuse_space"), alloc = profile_read_type(p, "alloc_space");
     double split, unaged, one[BIRTH_MAX_COHORTS];
     if (nc > BIRTH_MAX_COHORTS ||
-        birth_credit_one(b->s, 0, p, i, t, live, alloc, b->end, nc, BIRTH_EVEN, STACKSET_STACK,
-                         b->keep, b->arg, &split, &unaged) ||
+        birth_credit_one(b->s, 0, p, i, t, live, alloc, b->end, nc, BIRTH_EVEN, b->keep, b->arg,
+                         &split, &unaged) ||
         new_states(b, i, has_alloc))
         return -1;
     b->split += split;

@@ -8,13 +8,22 @@
  * line up; the set owns its keys, and each profile's samples are freed
  * once added, but the first's and the last's: load_all).  With --by site
  * a row is an allocation site, keyed and named as top --by site, ages and
- * timeline key and name theirs (stackset_site_key): its cells sum those of
- * the site's stacks, so that everything below, the growth, its error, the
- * rate, a series' class and the born split, is read from the site's summed
- * series by the same arithmetic (a site whose stacks are a working set and
- * a leak is whatever their sum is).  --stacks is refused there: a site row
- * is many stacks, and the frames it would list, its key (wrapper, site,
- * caller), are none of them.  Its cells are what the report reads, no
+ * timeline key and name theirs (stackset_site_key): once the stacks are
+ * read and born_split has split and bounded each stack's last bytes, each
+ * stack row is added to its site's row (stackset_add_sites), cell by cell,
+ * so that the growth, its error, the rate and a series' class are read
+ * from the site's summed series by the same arithmetic (a site whose
+ * stacks are a working set and a leak is whatever their sum is), and its
+ * new and old are its stacks' sums.  Those are not bounded on the sum:
+ * birth_bound's bounds hold object by object, so stack by stack, and a
+ * site's sum can be tightest where none of its stacks is (a stack with
+ * nothing early and one that shrank leave the sum's early bytes above
+ * what either can keep): bounded on the sum, a site's old was looser,
+ * and the header's totals changed with the rows' key.  So --by site
+ * holds the stack rows too (the memory of --by stack, and the site rows
+ * besides).  --stacks is refused there: a site row is many stacks, and
+ * the frames it would list, its key (wrapper, site, caller), are none of
+ * them.  Its cells are what the report reads, no
  * more: per profile, inuse_space (C_SPACE, required), alloc_space
  * (C_ALLOC, for born_split's bounds), and for two profiles only, whose
  * rows show them, inuse_objects (C_OBJECTS, optional: "?" in a profile
@@ -132,12 +141,6 @@ typedef struct leaks_opts {
     bool lines; /* --lines: stacks of source lines, "func file:line" */
     bool born;  /* the new/old columns (set by run: see the top) */
 } leaks_opts;
-
-/* What a row of the stackset is. */
-static enum stackset_key row_key(const leaks_opts *o)
-{
-    return o->by_site ? STACKSET_SITE : STACKSET_STACK;
-}
 
 /* The split of the last profile's live bytes (see the top). */
 typedef struct born_totals {
@@ -663,10 +666,9 @@ static const size_t born_cell[3] = {R_OLD, R_OLD_MIN, R_OLD_MAX};
  * between need no time stamp), then birth_bound over the whole series.
  * The profiles left uncredited still count there by their live bytes,
  * which bound what can be old (birth.h).  Credited by each rule: the
- * estimate, and the least and the most old bytes can be.  Keyed as s's
- * rows are (key), so a site's credits, and its bounds, are of its sums. */
-static int born_split(stackset *s, profile **p, size_t n, enum stackset_key key,
-                      born_totals *bt)
+ * estimate, and the least and the most old bytes can be.  Per stack, as
+ * the bounds hold (see the top). */
+static int born_split(stackset *s, profile **p, size_t n, born_totals *bt)
 {
     profile *pair[2] = {p[0], p[n - 1]};
     long live[2], alloc[2];
@@ -685,8 +687,8 @@ static int born_split(stackset *s, profile **p, size_t n, enum stackset_key key,
     int rc = !c || !allocated ? -1 : 0;
     for (size_t j = 0; j < 3; j++) {
         b[j] = rc ? NULL : stackset_new(2, 2 + 3);
-        rc = !b[j] ? -1 : birth_credit(b[j], pair, 2, live, alloc, pend, 2, born_rule[j], key,
-                                       NULL, NULL, split, unaged);
+        rc = !b[j] ? -1 : birth_credit(b[j], pair, 2, live, alloc, pend, 2, born_rule[j], NULL,
+                                       NULL, split, unaged);
     }
     for (size_t m = 0; !rc && m < n; m++)
         allocated[m] = profile_read_type(p[m], "alloc_space") >= 0;
@@ -740,8 +742,8 @@ static int born_split(stackset *s, profile **p, size_t n, enum stackset_key key,
     return rc;
 }
 
-/* Profile i, read and added to s as profile i (see load_all), its rows
- * stacks or sites (see the top). */
+/* Profile i, read and added to s as profile i (see load_all), by stack
+ * (--by site too: see the top). */
 static int load_one(stackset *s, profile **p, char **files, size_t i, const leaks_opts *o)
 {
     long t;
@@ -750,7 +752,7 @@ static int load_one(stackset *s, profile **p, char **files, size_t i, const leak
         return DIAG_FAIL;
     long types[NCELLS] = {t, profile_read_type(p[i], "alloc_space"),
                           profile_read_type(p[i], "inuse_objects")};
-    if (stackset_add_profile(s, i, p[i], types, row_key(o))) {
+    if (stackset_add_profile(s, i, p[i], types, STACKSET_STACK)) {
         diag_error("out of memory");
         return DIAG_FAIL;
     }
@@ -860,12 +862,20 @@ static int run(char **files, size_t n, const leaks_opts *o)
     ob.born = !rc && p[n - 1]->naged && p[0]->time_nanos > 0 &&
               p[n - 1]->time_nanos > p[0]->time_nanos;
     bt.bounded = ob.born && birth_one_process(p, n);
-    if (ob.born && born_split(s, p, n, row_key(o), &bt)) {
+    if (ob.born && born_split(s, p, n, &bt)) {
         diag_error("out of memory");
         rc = DIAG_FAIL;
     }
     o = &ob;
-    ranked *v = rc ? NULL : malloc((stackset_count(s) + 1) * sizeof *v);
+    /* The rows shown: the stacks, or their sites (see the top). */
+    stackset *sites = !rc && o->by_site ? stackset_new_fixed(n, n == 2 ? NCELLS : C_OBJECTS,
+                                                             NFIXED) : NULL;
+    if (!rc && o->by_site && (!sites || stackset_add_sites(sites, s))) {
+        diag_error("out of memory");
+        rc = DIAG_FAIL;
+    }
+    const stackset *rows = sites ? sites : s;
+    ranked *v = rc ? NULL : malloc((stackset_count(rows) + 1) * sizeof *v);
     if (!rc && !v) {
         diag_error("out of memory");
         rc = DIAG_FAIL;
@@ -876,12 +886,12 @@ static int run(char **files, size_t n, const leaks_opts *o)
                        "given", p[0]->path, p[1]->path);
         report_processes(p, n, "the growth shown is the difference of two heaps, not one heap's "
                                "growth");
-        note_exit(p, n, s);
-        header(p, n, s, stackset_count(s), o, &bt);
+        note_exit(p, n, rows);
+        header(p, n, rows, stackset_count(rows), o, &bt);
         if (n == 2)
-            diff(p, s, v, stackset_count(s), o);
+            diff(p, rows, v, stackset_count(rows), o);
         else
-            series(p, n, s, v, stackset_count(s), o);
+            series(p, n, rows, v, stackset_count(rows), o);
         char qa[4200], qb[4200];
         report_quote(qa, sizeof qa, p[0]->path);
         report_quote(qb, sizeof qb, p[n - 1]->path);
@@ -895,6 +905,7 @@ static int run(char **files, size_t n, const leaks_opts *o)
                    o->lines ? " -lines" : "", qa, qb);
     }
     free(v);
+    stackset_free(sites); /* its keys are s's names */
     stackset_free(s);
     for (size_t i = 0; p && i < n; i++)
         profile_read_free(p[i]);

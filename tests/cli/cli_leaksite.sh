@@ -8,7 +8,10 @@
 # ysite, whose one stack grew more than either of xsite's.  In a series,
 # xsite's stacks are a working set and a leak, and the site, their sum,
 # is a plateau.  --stacks, which lists a row's one stack, is refused with
-# --by site.
+# --by site.  New and old are split and bounded per stack, then summed
+# into the site (two stacks whose tightest bounds fall in different
+# profiles: the "By age" header is the same under both keys); site names
+# under --lines, --wrapper and --tag are top --by site's.
 source "$(dirname "$0")/cli_lib.sh"
 
 command -v python3 >/dev/null || skip "python3 is needed to craft the inputs"
@@ -64,6 +67,73 @@ expect_rc 0 hp leaks --by site --by tag:thread "$W/p1.pb" "$W/p2.pb"
 expect_in "$W/out" 'value of label thread holds more live bytes' "--by site --by tag:thread: label rows"
 expect_rc 0 hp leaks --by tag:thread --by site "$W/p1.pb" "$W/p2.pb"
 diff "$W/out" "$W/site" >/dev/null || fail "--by tag:thread --by site differs from --by site: $(cat "$W/out")"
+
+# New and old are split and bounded stack by stack, then summed into the
+# site (birth_bound's bounds hold object by object: bounded on the site's
+# sum they were looser).  One process, exact, 100 s apart: xsite's stack
+# through a holds nothing early and 60 KiB late (in the band from 60 s,
+# which straddles the early profile's time), through b 100 KiB early and
+# 50 KiB late, all 1000 s old (it allocated nothing since: @300).  By
+# stack a is 60 KiB new, b 50 KiB old; bounded on the site's sum, the
+# site read 40 KiB new and 70 KiB old (old range 50..100 KiB), and the
+# heap's "By age" header changed with --by.
+craft "$W/g1.pb" --exact --time 0 --duration 7200 "$xa=@10" "$xb=900:100:0@300"
+craft "$W/g2.pb" --exact --time 100 --duration 7300 "$xa=60:60:0@100" "$xb=1000:50:0@300"
+expect_rc 0 hp leaks --raw -n 0 --by stack "$W/g1.pb" "$W/g2.pb"
+cp "$W/out" "$W/g.stack"
+expect_rc 0 hp leaks --raw -n 0 --by site "$W/g1.pb" "$W/g2.pb"
+[[ $(grep '^By age' "$W/out") == "$(grep '^By age' "$W/g.stack")" &&
+    $(grep -c '^By age: 61440 of it allocated since the early profile, 51200 before it' "$W/out") == 1 ]] ||
+    fail "the By age header differs between --by stack and --by site: $(cat "$W/g.stack" "$W/out")"
+# The site's new and old: the sums of its stacks' (b shrank, so it has
+# no row of growth: its 0 new and 51200 old are the rest of the heap's).
+read -r _ _ _ _ _ _ snew sold _ <<<"$(grep -E "$X\$" "$W/g.stack")"
+read -r _ _ _ _ _ _ new old _ srange _ <<<"$(grep -E "$X\$" "$W/out")"
+[[ "$snew $sold" == "61440 0" && "$new $old $srange" == "$((snew + 0)) $((sold + 51200)) 51200" ]] ||
+    fail "--by site: xsite's new/old are not its stacks' sums: $(cat "$W/g.stack" "$W/out")"
+
+# Site rows are named as top --by site names them under the same flags.
+# --lines: a recursion's three stacks (leak.c:30 under itself) are one
+# site, its frames' functions read from the stacks as the set noted them.
+for k in 1 2; do
+    python3 "$CLI_SRC/craft_profiles.py" lines "$W/r$k.pb" --recursive --scale "$k" ||
+        fail "craft_profiles.py lines $W/r$k.pb failed"
+done
+expect_rc 0 hp top --by site --lines -n 1 "$W/r2.pb"
+L=$(grep -E '^ +29\.3 KiB' "$W/out" | sed -E 's/.*%  //')
+[[ $L == "leak /src/app/leak.c:30 $A main /src/app/main.c:5" ]] || fail "top --by site --lines: $(cat "$W/out")"
+expect_rc 0 hp leaks --by site --lines -n 1 "$W/r1.pb" "$W/r2.pb"
+expect_in "$W/out" "^ +1 +\\+14\\.6 KiB +0 .* 3 +3  $L\$" "--by site --lines: the recursion's three stacks, one site"
+# --wrapper: past xsite, each of its stacks is a site of its own.
+expect_rc 0 hp top --by site --wrapper xsite "$W/p2.pb"
+expect_in "$W/out" "  xcaller $A a \\(via xsite\\)\$" "top --by site --wrapper xsite"
+expect_rc 0 hp leaks --by site --wrapper xsite "$W/p1.pb" "$W/p2.pb"
+expect_in "$W/out" '^3 sites hold more live bytes'
+expect_in "$W/out" "^ +[23] +\\+60\\.0 KiB .*  xcaller $A a \\(via xsite\\)\$" "--by site --wrapper xsite"
+# --tag: only the tagged stack of xsite counts in its row.
+python3 - "$W" "$CLI_SRC" <<'EOF' || fail "crafting the labelled pair failed"
+import sys
+sys.path.insert(0, sys.argv[2])
+from make_corpus import STRINGS, field_varint, function, label, location, profile, sample
+strings = STRINGS + ["malloc", "xsite", "xcaller", "a", "b", "thread", "io", "db"]
+i = {s: k for k, s in enumerate(strings)}
+names = ["main", "malloc", "xsite", "xcaller", "a", "b"]
+funcs = [function(k + 1, i[f]) for k, f in enumerate(names)]
+locs = [location(k + 1, [k + 1], 1, 0x1000 + 16 * k) for k in range(len(names))]
+K = 1024
+for n, (io, db) in enumerate([(1, 1), (10, 20)]):
+    samples = [sample([2, 3, 4, 5, 1], [1, io * K], [label(i["thread"], s=i["io"])]),
+               sample([2, 3, 4, 6, 1], [1, db * K], [label(i["thread"], s=i["db"])])]
+    m = profile(samples=samples, locations=locs, functions=funcs, strings=strings)
+    t0 = field_varint(9, 1700000000 * 10**9)
+    with open("%s/t%d.pb" % (sys.argv[1], n + 1), "wb") as f:
+        f.write(m.replace(t0, field_varint(9, (1700000000 + 10 * n) * 10**9)))
+EOF
+expect_rc 0 hp top --by site --tag thread=io "$W/t2.pb"
+expect_in "$W/out" "^ +10\\.0 KiB .*  $X\$" "top --by site --tag thread=io"
+expect_rc 0 hp leaks --by site --tag thread=io "$W/t1.pb" "$W/t2.pb"
+expect_in "$W/out" '^1 site holds more live bytes'
+expect_in "$W/out" "^ +1 +\\+9\\.00 KiB .*  $X\$" "--by site --tag thread=io: the io stack's growth alone"
 
 # A series (exact, given out of order): xsite's stack through a is a
 # working set (10, 110, 10 KiB), through b a leak (10, 60, 160); their sum

@@ -28,7 +28,7 @@ Usage:
                                      holds Vk MiB live; a SITE of a;b;c is
                                      the stack a <- b <- c <- main
   craft_profiles.py aged OUT [--merged] [--bare] [--no-ages] [--exact]
-                    [--duration S] [--time S] SITE=AGE:KIB:SD,... ...
+                    [--duration S] [--time S] SITE=AGE:KIB:SD,...[@KIB] ...
                                      OUT (plain pb): a heapprof profile in
                                      the age format (README, "age" labels):
                                      stack SITE <- main (a SITE of a;b is
@@ -38,7 +38,9 @@ Usage:
                                      AGE seconds, with standard errors SD KiB
                                      (SD objects); SITE= holds nothing live.
                                      Each site allocated 3 times its live
-                                     bytes (alloc sd: 7 KiB).  --merged:
+                                     bytes (alloc sd: 7 KiB), or @KIB KiB
+                                     (KIB objects): a stack that shrank
+                                     allocated more, not less.  --merged:
                                      one sample per site, the bands summed
                                      (variances added: choose SDs whose
                                      squares sum to a square) and no age;
@@ -295,10 +297,16 @@ def aged(args):
     names += funcs
     for spec in args:
         site, bands = spec.split("=")
+        forced = None
+        if "@" in bands:
+            bands, forced = bands.split("@")
+            forced = int(forced)
         stack = [funcs.index(f) + 2 for f in site.split(";")] + [1]
         bands = [tuple(int(x) for x in b.split(":")) for b in bands.split(",") if b]
         live = sum(k for _, k, _ in bands)
         alloc = (3 * live or 5, 3 * live * 1024 or 5120)
+        if forced is not None:
+            alloc = (forced, forced * 1024)
         if merged and bands:
             sd2 = sum(sd * sd for _, _, sd in bands)
             sd = int(round(sd2 ** 0.5))
