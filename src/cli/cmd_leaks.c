@@ -694,14 +694,16 @@ static int born_split(stackset *s, profile **p, size_t n, born_totals *bt)
         allocated[m] = profile_read_type(p[m], "alloc_space") >= 0;
     bt->split = rc ? 0 : split[1];
     for (size_t i = 0; !rc && i < stackset_count(b[0]); i++) {
-        stackset_row *rb = stackset_get(b[0], i), *r = stackset_row_for(s, rb->frames, rb->nframes);
+        /* Looked up by b[0]'s hash of the stack: its names, however
+         * long, are not hashed again in each set. */
+        stackset_row *rb = stackset_get(b[0], i), *r = stackset_row_like(s, b[0], i);
         for (size_t m = 0; r && m < n; m++) {
             lv[m] = val(s, r, m, C_SPACE);
             /* NaN: no allocation bound for the windows this profile ends or starts */
             al[m] = allocated[m] ? val(s, r, m, C_ALLOC) : NAN;
         }
         for (size_t j = 0; r && j < 3; j++) {
-            stackset_row *rj = j ? stackset_row_for(b[j], rb->frames, rb->nframes) : rb;
+            stackset_row *rj = j ? stackset_row_like(b[j], b[0], i) : rb;
             if (!rj) {
                 r = NULL;
                 break;
