@@ -1,15 +1,33 @@
 /*
  * cmd_leaks.c - `heapprof leaks EARLY LATE` and `heapprof leaks F1 F2 F3...`:
- * which allocation stacks hold more live memory later than earlier.
+ * which allocation stacks (or sites: --by site) hold more live memory later
+ * than earlier.
  *
  * Data: the profiles are read one at a time into one stackset (rows keyed
  * by the whole stack's function names, so profiles of different processes
  * line up; the set owns its keys, and each profile's samples are freed
- * once added, but the first's and the last's: load_all).  Its cells are
- * what the report reads, no more: per profile, inuse_space (C_SPACE,
- * required), alloc_space (C_ALLOC, for born_split's bounds), and for two
- * profiles only, whose rows show them, inuse_objects (C_OBJECTS, optional:
- * "?" in a profile without it, not 0 objects); per row, the split of the
+ * once added, but the first's and the last's: load_all).  With --by site
+ * a row is an allocation site, keyed and named as top --by site, ages and
+ * timeline key and name theirs (stackset_site_key): once the stacks are
+ * read and born_split has split and bounded each stack's last bytes, each
+ * stack row is added to its site's row (stackset_add_sites), cell by cell,
+ * so that the growth, its error, the rate and a series' class are read
+ * from the site's summed series by the same arithmetic (a site whose
+ * stacks are a working set and a leak is whatever their sum is), and its
+ * new and old are its stacks' sums.  Those are not bounded on the sum:
+ * birth_bound's bounds hold object by object, so stack by stack, and a
+ * site's sum can be tightest where none of its stacks is (a stack with
+ * nothing early and one that shrank leave the sum's early bytes above
+ * what either can keep): bounded on the sum, a site's old was looser,
+ * and the header's totals changed with the rows' key.  So --by site
+ * holds the stack rows too (the memory of --by stack, and the site rows
+ * besides).  --stacks is refused there: a site row is many stacks, and
+ * the frames it would list, its key (wrapper, site, caller), are none of
+ * them.  Its cells are what the report reads, no
+ * more: per profile, inuse_space (C_SPACE, required), alloc_space
+ * (C_ALLOC, for born_split's bounds), and for two profiles only, whose
+ * rows show them, inuse_objects (C_OBJECTS, optional: "?" in a profile
+ * without it, not 0 objects); per row, the split of the
  * last profile's bytes (R_NEW and the others below).  So a series of 500
  * profiles of 10k stacks holds 240 MB of cells (it held 840 MB with all
  * seven per profile).  A row's series is v_i +- sigma_i, i
@@ -119,6 +137,7 @@ static const char *const class_help[NCLASSES] = {
 typedef struct leaks_opts {
     uint64_t n;
     bool raw, stacks;
+    bool by_site; /* --by site: rows are allocation sites (see the top) */
     bool lines; /* --lines: stacks of source lines, "func file:line" */
     bool born;  /* the new/old columns (set by run: see the top) */
 } leaks_opts;
@@ -142,7 +161,7 @@ void cmd_leaks_usage(FILE *f)
 {
     (void)fputs("Usage: heapprof leaks EARLY LATE [-n N] [--stacks] [--raw] [--lines]\n"
                 "       heapprof leaks F1 F2 F3 ... [-n N] [--stacks] [--raw] [--lines]\n"
-                "       (and --tag KEY=PAT, --by tag:KEY)\n"
+                "       (and --tag KEY=PAT, --by stack|site|tag:KEY, --wrapper GLOB)\n"
                 "\n"
                 "Two profiles: the call stacks whose live bytes (inuse_space) grew from EARLY\n"
                 "to LATE, largest growth first, with the growth's standard error (±, the root\n"
@@ -191,7 +210,8 @@ void cmd_leaks_usage(FILE *f)
                 "\n"
                 "Options:\n"
                 "  -n N        rows shown (per class for a series; default 10; 0 = all)\n"
-                "  --stacks    also print each row's whole stack, leaf first\n"
+                "  --stacks    also print each row's whole stack, leaf first (rows of\n"
+                "              stacks only: not with --by site)\n"
                 "  --raw       plain numbers (bytes, counts) without unit scaling; the columns\n"
                 "              are as shown, new, old, ± and old range (when there) last\n"
                 "              before the site; a rate under 100 bytes per second has three\n"
@@ -204,9 +224,18 @@ void cmd_leaks_usage(FILE *f)
                 "  --tag KEY=PAT only samples whose label KEY matches the shell pattern\n"
                 "              PAT (thread=io-*; each KEY must match one of its PATs)\n",
                 f);
-    (void)fputs("  --by tag:KEY rows are the values of the sample label KEY, not stacks\n"
+    (void)fputs("  --by site   rows are allocation sites, not stacks: each site's stacks\n"
+                "              (reached through other callers further down, or another\n"
+                "              wrapper frame) summed in each profile, then ranked and\n"
+                "              classified by the sum, one row per \"site ← caller (via\n"
+                "              wrapper)\", as in top --by site, ages and timeline; not\n"
+                "              with --stacks (a row is many stacks: leave --by site out\n"
+                "              to list them)\n"
+                "  --by stack  rows are whole stacks (the default), so one site reached\n"
+                "              through two stacks is two rows of one name\n"
+                "  --by tag:KEY rows are the values of the sample label KEY, not stacks\n"
                 "              (--by tag:thread, --by tag:component): which thread pool\n"
-                "              or component grew\n"
+                "              or component grew (of several --by, the last counts)\n"
                 "  --wrapper GLOB functions matching the shell pattern GLOB allocate for\n"
                 "              their caller too (a program's own allocators: arena_alloc,\n"
                 "              'pool_*'; repeatable), as malloc, operator new, std::, Rust's\n"
@@ -381,10 +410,15 @@ static void rate(char *buf, size_t len, double growth, double dt, bool raw)
     snprintf(buf, len, "%s/s", t);
 }
 
+/* A row's name: a stack's site, or a site key's (--by site), which names
+ * itself as top --by site names its rows. */
 static void print_site(const stackset *s, stackset_row *r, const leaks_opts *o)
 {
     char site[1024];
-    stackset_row_site_name(site, sizeof site, s, r);
+    if (o->by_site)
+        stackset_site_name(site, sizeof site, r->frames, r->nframes);
+    else
+        stackset_row_site_name(site, sizeof site, s, r);
     printf("%s\n", site);
     if (!o->stacks)
         return;
@@ -540,8 +574,9 @@ static void diff(profile **p, const stackset *s, ranked *v, size_t nrows, const 
         printf("%zu value%s of label %s hold%s more live bytes in the late profile%s", m,
                m == 1 ? "" : "s", tag, m == 1 ? "s" : "", m ? "" : ".\n");
     else
-        printf("%zu stack%s hold%s more live bytes in the late profile%s", m, m == 1 ? "" : "s",
-               m == 1 ? "s" : "", m ? "" : ".\n");
+        printf("%zu %s%s hold%s more live bytes in the late profile%s", m,
+               o->by_site ? "site" : "stack", m == 1 ? "" : "s", m == 1 ? "s" : "",
+               m ? "" : ".\n");
     if (!m)
         return;
     printf("; %s %zu:\n\n", shown == m ? "all" : "the largest", shown);
@@ -584,8 +619,9 @@ static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t n
     double dt = span_s(p, 0, n - 1);
     const char *tag = report_by_tag();
     printf("%zu profiles; %s%s by class: %zu leak, %zu plateau, %zu working set, %zu shrank, "
-           "%zu stable (not shown)\n\n", n, tag ? "values of label " : "stacks", tag ? tag : "",
-           count[K_LEAK], count[K_PLATEAU], count[K_WORKING], count[K_SHRANK], count[K_STABLE]);
+           "%zu stable (not shown)\n\n", n,
+           tag ? "values of label " : o->by_site ? "sites" : "stacks", tag ? tag : "", count[K_LEAK],
+           count[K_PLATEAU], count[K_WORKING], count[K_SHRANK], count[K_STABLE]);
     printf("%-11s %11s %10s %12s %10s %10s %10s%s  %s\n", "class", "growth", "±", "per second",
            "first", "peak", "last", born_head(o), tag ? "label" : "allocation site (← caller)");
     size_t in_class = 0;
@@ -613,7 +649,8 @@ static void series(profile **p, size_t n, const stackset *s, ranked *v, size_t n
         print_site(s, r, o);
     }
     if (!m)
-        printf("(no %s changed significantly)\n", report_by_tag() ? "label value" : "stack");
+        printf("(no %s changed significantly)\n",
+               tag ? "label value" : o->by_site ? "site" : "stack");
     else
         born_legend(n, o);
 }
@@ -629,7 +666,8 @@ static const size_t born_cell[3] = {R_OLD, R_OLD_MIN, R_OLD_MAX};
  * between need no time stamp), then birth_bound over the whole series.
  * The profiles left uncredited still count there by their live bytes,
  * which bound what can be old (birth.h).  Credited by each rule: the
- * estimate, and the least and the most old bytes can be. */
+ * estimate, and the least and the most old bytes can be.  Per stack, as
+ * the bounds hold (see the top). */
 static int born_split(stackset *s, profile **p, size_t n, born_totals *bt)
 {
     profile *pair[2] = {p[0], p[n - 1]};
@@ -656,14 +694,16 @@ static int born_split(stackset *s, profile **p, size_t n, born_totals *bt)
         allocated[m] = profile_read_type(p[m], "alloc_space") >= 0;
     bt->split = rc ? 0 : split[1];
     for (size_t i = 0; !rc && i < stackset_count(b[0]); i++) {
-        stackset_row *rb = stackset_get(b[0], i), *r = stackset_row_for(s, rb->frames, rb->nframes);
+        /* Looked up by b[0]'s hash of the stack: its names, however
+         * long, are not hashed again in each set. */
+        stackset_row *rb = stackset_get(b[0], i), *r = stackset_row_like(s, b[0], i);
         for (size_t m = 0; r && m < n; m++) {
             lv[m] = val(s, r, m, C_SPACE);
             /* NaN: no allocation bound for the windows this profile ends or starts */
             al[m] = allocated[m] ? val(s, r, m, C_ALLOC) : NAN;
         }
         for (size_t j = 0; r && j < 3; j++) {
-            stackset_row *rj = j ? stackset_row_for(b[j], rb->frames, rb->nframes) : rb;
+            stackset_row *rj = j ? stackset_row_like(b[j], b[0], i) : rb;
             if (!rj) {
                 r = NULL;
                 break;
@@ -704,11 +744,12 @@ static int born_split(stackset *s, profile **p, size_t n, born_totals *bt)
     return rc;
 }
 
-/* Profile i, read and added to s as profile i (see load_all). */
-static int load_one(stackset *s, profile **p, char **files, size_t i, bool lines)
+/* Profile i, read and added to s as profile i (see load_all), by stack
+ * (--by site too: see the top). */
+static int load_one(stackset *s, profile **p, char **files, size_t i, const leaks_opts *o)
 {
     long t;
-    if (!(p[i] = report_load(files[i], lines)) || (t = report_type(p[i], "inuse_space")) < 0 ||
+    if (!(p[i] = report_load(files[i], o->lines)) || (t = report_type(p[i], "inuse_space")) < 0 ||
         !report_whole(p[i], (size_t)t, "heapprof leaks"))
         return DIAG_FAIL;
     long types[NCELLS] = {t, profile_read_type(p[i], "alloc_space"),
@@ -730,11 +771,11 @@ static int load_one(stackset *s, profile **p, char **files, size_t i, bool lines
  * two thirds of what leaks held).  Then sorts the profiles by time stamp
  * (a series of three or more, every one stamped), the set's columns with
  * them. */
-static int load_all(stackset *s, profile **p, char **files, size_t n, bool lines)
+static int load_all(stackset *s, profile **p, char **files, size_t n, const leaks_opts *o)
 {
     size_t early = 0, late = 0;
     for (size_t i = 0; i < n; i++) {
-        if (load_one(s, p, files, i, lines))
+        if (load_one(s, p, files, i, o))
             return DIAG_FAIL;
         size_t was[3] = {early, late, i ? i - 1 : 0};
         if (p[i]->time_nanos < p[early]->time_nanos)
@@ -817,7 +858,7 @@ static int run(char **files, size_t n, const leaks_opts *o)
         stackset_name_rows(s); /* print_site names its rows, by their functions */
     }
     if (!rc)
-        rc = load_all(s, p, files, n, o->lines);
+        rc = load_all(s, p, files, n, o);
     born_totals bt = {0, 0, 0, 0, 0, 0, PROFILE_SD_EXACT, false};
     leaks_opts ob = *o;
     ob.born = !rc && p[n - 1]->naged && p[0]->time_nanos > 0 &&
@@ -828,7 +869,15 @@ static int run(char **files, size_t n, const leaks_opts *o)
         rc = DIAG_FAIL;
     }
     o = &ob;
-    ranked *v = rc ? NULL : malloc((stackset_count(s) + 1) * sizeof *v);
+    /* The rows shown: the stacks, or their sites (see the top). */
+    stackset *sites = !rc && o->by_site ? stackset_new_fixed(n, n == 2 ? NCELLS : C_OBJECTS,
+                                                             NFIXED) : NULL;
+    if (!rc && o->by_site && (!sites || stackset_add_sites(sites, s))) {
+        diag_error("out of memory");
+        rc = DIAG_FAIL;
+    }
+    const stackset *rows = sites ? sites : s;
+    ranked *v = rc ? NULL : malloc((stackset_count(rows) + 1) * sizeof *v);
     if (!rc && !v) {
         diag_error("out of memory");
         rc = DIAG_FAIL;
@@ -839,15 +888,17 @@ static int run(char **files, size_t n, const leaks_opts *o)
                        "given", p[0]->path, p[1]->path);
         report_processes(p, n, "the growth shown is the difference of two heaps, not one heap's "
                                "growth");
-        note_exit(p, n, s);
-        header(p, n, s, stackset_count(s), o, &bt);
+        note_exit(p, n, rows);
+        header(p, n, rows, stackset_count(rows), o, &bt);
         if (n == 2)
-            diff(p, s, v, stackset_count(s), o);
+            diff(p, rows, v, stackset_count(rows), o);
         else
-            series(p, n, s, v, stackset_count(s), o);
+            series(p, n, rows, v, stackset_count(rows), o);
         char qa[4200], qb[4200];
         report_quote(qa, sizeof qa, p[0]->path);
         report_quote(qb, sizeof qb, p[n - 1]->path);
+        /* Of the whole heap, not of a row: under --by site too, where pprof
+         * has no rows of sites, its difference is the same. */
         if (report_by_tag())
             printf("\nThe same difference in pprof: go tool pprof -tags -sample_index=inuse_space "
                    "-base %s %s\n", qa, qb);
@@ -856,6 +907,7 @@ static int run(char **files, size_t n, const leaks_opts *o)
                    o->lines ? " -lines" : "", qa, qb);
     }
     free(v);
+    stackset_free(sites); /* its keys are s's names */
     stackset_free(s);
     for (size_t i = 0; p && i < n; i++)
         profile_read_free(p[i]);
@@ -871,7 +923,7 @@ int cmd_leaks_main(int argc, char **argv)
         {"lines", no_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
         {"wrapper", required_argument, NULL, 'w'}, {NULL, 0, NULL, 0},
     };
-    leaks_opts o = {10, false, false, false, false};
+    leaks_opts o = {10, false, false, false, false, false};
     int c;
     opterr = 0;
     optind = 1;
@@ -892,11 +944,14 @@ int cmd_leaks_main(int argc, char **argv)
                 return DIAG_USAGE;
             break;
         case 'b': {
+            /* Called for every --by, so that the last one counts, as in
+             * top, ages and timeline. */
             int r = report_by_tag_opt(optarg);
-            if (r == 1)
-                return diag_usage("--by '%s': use 'tag:KEY' (rows are stacks otherwise)", optarg);
-            if (r)
+            if (r == 1 && strcmp(optarg, "stack") && strcmp(optarg, "site"))
+                return diag_usage("--by '%s': use 'stack', 'site' or 'tag:KEY'", optarg);
+            if (r == DIAG_USAGE)
                 return r;
+            o.by_site = r == 1 && !strcmp(optarg, "site");
             break;
         }
         case 'l':
@@ -914,6 +969,9 @@ int cmd_leaks_main(int argc, char **argv)
             return args_getopt_error(c, argv, optind, optopt, longs);
         }
     }
+    if (o.by_site && o.stacks)
+        return diag_usage("--stacks lists each row's one stack, and a --by site row sums all "
+                          "of its site's stacks: leave out --by site to list them");
     if (argc - optind < 2)
         return diag_usage("needs at least two profiles (heapprof leaks EARLY LATE)");
     return run(&argv[optind], (size_t)(argc - optind), &o);

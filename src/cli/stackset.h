@@ -84,6 +84,11 @@ stackset_row *stackset_row_for(stackset *s, const char *const *frames, size_t n)
  * NULL: as stackset_row_for. */
 stackset_row *stackset_row_hashed(stackset *s, const char *const *frames, const namehash *hashes,
                                   size_t n);
+/* The row of s keyed as row i of from (i < stackset_count(from)), created
+ * if new, found by the key's hash from keeps: a stack's names are not
+ * hashed again (leaks' born_split looks each stack up in four sets, whose
+ * names can be hundreds of KB).  NULL when out of memory. */
+stackset_row *stackset_row_like(stackset *s, const stackset *from, size_t i);
 
 stackset_cell *stackset_cell_at(const stackset *s, stackset_row *r, size_t prof, size_t type);
 /* Fixed cell k of r (k < nfixed): no profile's, and stackset_permute leaves
@@ -167,6 +172,21 @@ typedef struct stackset_site {
  * but kinds' entries for names new to it. */
 void stackset_site_key(stackset_site *k, const char *const *frames, const namehash *hashes,
                        const struct ptrmap *funcs, struct ptrmap *kinds, size_t n);
+
+/* Adds each row of src, a whole stack's, to the row of dst keyed by its
+ * allocation site (stackset_site_key of its frames, read as src notes
+ * their functions: stackset_name_rows), every cell, the fixed ones too:
+ * a site's cells are its stacks' sums, as stackset_add_profile(...,
+ * STACKSET_SITE) of src's profiles would make them, and its fixed cells
+ * (what a reader computed per stack) sum theirs.  dst has src's profiles,
+ * types and fixed cells, and does not own its keys: they point at src's
+ * names, so src must outlive it.  A limit: src's rows are keyed by their
+ * frames' texts, so two stacks of the same texts, one frame another
+ * function (a mixed text under --lines: profile_read.h), are one row read
+ * as the first added's functions; their sites, two in top --by site
+ * (keyed per sample), are one here.  0, or -1 when out of memory (or the
+ * sets differ in shape). */
+int stackset_add_sites(stackset *dst, const stackset *src);
 
 /* "site <- caller (via wrapper)" (with a UTF-8 arrow) of an allocation
  * site key, or of a whole stack whose frames are their own functions

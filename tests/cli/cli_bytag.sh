@@ -263,8 +263,8 @@ for cmd in top leaks timeline ages flame; do
     expect_rc 2 hp "$cmd" --by tag: "${args[@]}"
     expect_in "$W/err" "--by tag:KEY wants a label key"
 done
-expect_rc 2 hp leaks --by site "$W/s1.pb" "$W/s2.pb"
-expect_in "$W/err" "--by 'site': use 'tag:KEY'"
+expect_rc 2 hp leaks --by function "$W/s1.pb" "$W/s2.pb"
+expect_in "$W/err" "--by 'function': use 'stack', 'site' or 'tag:KEY'"
 expect_rc 2 hp top --by tagthread "$W/s1.pb"
 expect_in "$W/err" "--by 'tagthread': use 'function', 'stack', 'site' or 'tag:KEY'"
 expect_rc 2 hp flame --by stack "$W/s1.pb"

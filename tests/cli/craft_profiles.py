@@ -28,7 +28,7 @@ Usage:
                                      holds Vk MiB live; a SITE of a;b;c is
                                      the stack a <- b <- c <- main
   craft_profiles.py aged OUT [--merged] [--bare] [--no-ages] [--exact]
-                    [--duration S] [--time S] SITE=AGE:KIB:SD,... ...
+                    [--duration S] [--time S] SITE=AGE:KIB:SD,...[@KIB] ...
                                      OUT (plain pb): a heapprof profile in
                                      the age format (README, "age" labels):
                                      stack SITE <- main (a SITE of a;b is
@@ -38,7 +38,9 @@ Usage:
                                      AGE seconds, with standard errors SD KiB
                                      (SD objects); SITE= holds nothing live.
                                      Each site allocated 3 times its live
-                                     bytes (alloc sd: 7 KiB).  --merged:
+                                     bytes (alloc sd: 7 KiB), or @KIB KiB
+                                     (KIB objects): a stack that shrank
+                                     allocated more, not less.  --merged:
                                      one sample per site, the bands summed
                                      (variances added: choose SDs whose
                                      squares sum to a square) and no age;
@@ -133,6 +135,12 @@ Usage:
                                      pprof -proto -base` writes;
                                      --space-only: its one type is
                                      inuse_space (no object counts)
+  craft_profiles.py long_sites OUT N L T
+                                     gzip: an exact profile taken T s
+                                     after 1700000000 of N stacks S <- C
+                                     <- f<i> <- main (stack i: i+1 KiB),
+                                     S and C named by L bytes each, every
+                                     stack in the age band [0, 1 s)
 """
 import gzip
 import os
@@ -295,10 +303,16 @@ def aged(args):
     names += funcs
     for spec in args:
         site, bands = spec.split("=")
+        forced = None
+        if "@" in bands:
+            bands, forced = bands.split("@")
+            forced = int(forced)
         stack = [funcs.index(f) + 2 for f in site.split(";")] + [1]
         bands = [tuple(int(x) for x in b.split(":")) for b in bands.split(",") if b]
         live = sum(k for _, k, _ in bands)
         alloc = (3 * live or 5, 3 * live * 1024 or 5120)
+        if forced is not None:
+            alloc = (forced, forced * 1024)
         if merged and bands:
             sd2 = sum(sd * sd for _, _, sd in bands)
             sd = int(round(sd2 ** 0.5))
@@ -569,6 +583,22 @@ def signed(out, specs):
         f.write(m)
 
 
+def long_sites(out, n, length, t):
+    names = ["S" * length, "C" * length, "main"] + ["f%d" % i for i in range(n)]
+    base = ["", "inuse_objects", "count", "inuse_space", "bytes", EXACT]
+    age = len(base) + len(names)
+    m = bytearray(types())
+    for i in range(n):
+        m += field_bytes(2, sample([1, 2, 4 + i, 3], [1, (1 + i) * 1024], [label(age, 0, age + 1)]))
+    for i in range(len(names)):
+        m += field_bytes(4, location(i + 1, [i + 1], 0))
+        m += field_bytes(5, function(i + 1, len(base) + i))
+    m += strings(base) + strings(names) + strings(["age", "seconds"])
+    m += field_varint(9, (1700000000 + t) * 10**9) + packed(13, [5])
+    with gzip.open(out, "wb") as f:
+        f.write(m)
+
+
 if __name__ == "__main__":
     what = sys.argv[1]
     if what == "empty":
@@ -599,5 +629,7 @@ if __name__ == "__main__":
         line_edges(sys.argv[2], sys.argv[3:] == ["--no-func"])
     elif what == "lined_stacks":
         lined_stacks(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif what == "long_sites":
+        long_sites(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     else:
         sys.exit(__doc__)

@@ -88,6 +88,30 @@ static uint8_t *gzip(const uint8_t *d, size_t n, size_t *out)
     return buf;
 }
 
+/* leaks --by site's rows (stackset_add_sites): set's stack rows added to
+ * their sites', no more rows than stacks, and every cell's total over the
+ * rows what it was over the stacks (set: 2 profiles, ntypes types). */
+static void check_sites(const stackset *set, size_t ntypes)
+{
+    stackset *sites = stackset_new(2, ntypes);
+    if (sites && !stackset_add_sites(sites, set)) {
+        if (stackset_count(sites) > stackset_count(set) ||
+            (stackset_count(set) && !stackset_count(sites)))
+            __builtin_trap();
+        for (size_t i = 0; i < 2; i++)
+            for (size_t k = 0; k < ntypes; k++) {
+                double a = 0, b = 0;
+                for (size_t r = 0; r < stackset_count(set); r++)
+                    a += stackset_cell_at(set, stackset_get(set, r), i, k)->val;
+                for (size_t r = 0; r < stackset_count(sites); r++)
+                    b += stackset_cell_at(sites, stackset_get(sites, r), i, k)->val;
+                if (fabs(a - b) > 1e-6 * fmax(1, fabs(a)))
+                    __builtin_trap();
+            }
+    }
+    stackset_free(sites);
+}
+
 /* What `heapprof leaks` and `timeline --by birth` do with ages (birth.c):
  * the profile taken twice, 10 s apart, its live bytes credited to the
  * cohorts born before the first and between the two, by each rule, then
@@ -139,6 +163,7 @@ static void check_births(const profile *p)
                     __builtin_trap();
             }
         }
+        check_sites(set, nc + 3);
         stackset_free(set);
     }
 }

@@ -320,6 +320,62 @@ static void mixed_texts(void **state)
     ptrmap_free(&fm);
 }
 
+/* stackset_add_sites (leaks --by site): two stacks of one site, "f <- g
+ * (via malloc)" reached from x and from y, become one row whose every
+ * cell, the fixed one too, sums theirs (exactly: integer sums); another
+ * site's stack stays a row of its own; sets of another shape, or one
+ * that would own its keys, are refused. */
+static void add_sites(void **state)
+{
+    (void)state;
+    static const char *const fx[] = {"malloc", "f", "g", "x"};
+    static const char *const fy[] = {"malloc", "f", "g", "y"}, *const h[] = {"malloc", "h", "g"};
+    const char *const *frames[3] = {fx, fy, h};
+    const size_t nframes[3] = {4, 4, 3};
+    stackset *st = stackset_new_fixed(2, 2, 1), *si = stackset_new_fixed(2, 2, 1);
+    assert_non_null(st);
+    assert_non_null(si);
+    for (size_t j = 0; j < 3; j++) {
+        stackset_row *r = stackset_row_for(st, frames[j], nframes[j]);
+        assert_non_null(r);
+        for (size_t i = 0; i < 2; i++)
+            for (size_t t = 0; t < 2; t++)
+                stackset_cell_add_int(stackset_cell_at(st, r, i, t),
+                                      (int64_t)(100 * j + 10 * i + t + 1), (double)(j + 1), 0);
+        stackset_fixed_at(st, r, 0)->val = (double)(1000 * (j + 1));
+    }
+    assert_int_equal(stackset_add_sites(si, st), 0);
+    assert_int_equal(stackset_count(si), 2);
+    stackset_site key;
+    stackset_site_key(&key, fx, NULL, NULL, NULL, 4);
+    stackset_row *site = stackset_row_for(si, key.frames, key.n);
+    stackset_site_key(&key, h, NULL, NULL, NULL, 3);
+    stackset_row *other = stackset_row_for(si, key.frames, key.n);
+    assert_int_equal(stackset_count(si), 2); /* both were there */
+    for (size_t i = 0; i < 2; i++)
+        for (size_t t = 0; t < 2; t++) {
+            int64_t v;
+            assert_true(stackset_cell_exact(stackset_cell_at(si, site, i, t), &v));
+            assert_int_equal(v, (int64_t)(0 + 100 + 2 * (10 * i + t + 1)));
+            assert_true(stackset_cell_at(si, site, i, t)->var == 3.0);
+            assert_true(stackset_cell_exact(stackset_cell_at(si, other, i, t), &v));
+            assert_int_equal(v, (int64_t)(200 + 10 * i + t + 1));
+        }
+    assert_true(stackset_fixed_at(si, site, 0)->val == 3000.0);
+    assert_true(stackset_fixed_at(si, other, 0)->val == 3000.0);
+    stackset *wrong = stackset_new_fixed(2, 2, 0), *owning = stackset_new_fixed(2, 2, 1);
+    assert_non_null(wrong);
+    assert_non_null(owning);
+    stackset_own_keys(owning);
+    assert_int_equal(stackset_add_sites(wrong, st), -1);
+    assert_int_equal(stackset_add_sites(owning, st), -1);
+    assert_int_equal(stackset_count(wrong) + stackset_count(owning), 0);
+    stackset_free(wrong);
+    stackset_free(owning);
+    stackset_free(si); /* before st: its keys are st's names */
+    stackset_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +384,7 @@ int main(void)
         cmocka_unit_test(agreement),
         cmocka_unit_test(lines),
         cmocka_unit_test(mixed_texts),
+        cmocka_unit_test(add_sites),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
