@@ -201,10 +201,13 @@ void cmd_leaks_usage(FILE *f)
                 "              lines is two sites; stacks then match across profiles only\n"
                 "              where the lines do (the same build).  A frame with neither\n"
                 "              file nor line keeps its function's name\n"
-                "  --tag KEY=PAT only samples whose label KEY matches the shell pattern\n"
-                "              PAT (thread=io-*; each KEY must match one of its PATs)\n",
+                "              (the lines the profile left to pprof are read from the\n"
+                "              binaries on this machine of its build-ids, as pprof reads\n"
+                "              them; HEAPPROF_LOCAL_LINES=off reads none)\n",
                 f);
-    (void)fputs("  --by tag:KEY rows are the values of the sample label KEY, not stacks\n"
+    (void)fputs("  --tag KEY=PAT only samples whose label KEY matches the shell pattern\n"
+                "              PAT (thread=io-*; each KEY must match one of its PATs)\n"
+                "  --by tag:KEY rows are the values of the sample label KEY, not stacks\n"
                 "              (--by tag:thread, --by tag:component): which thread pool\n"
                 "              or component grew\n"
                 "  --wrapper GLOB functions matching the shell pattern GLOB allocate for\n"

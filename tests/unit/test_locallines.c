@@ -1,0 +1,193 @@
+/*
+ * test_locallines.c - the CLI's lines of locations a profile left to pprof,
+ * read from the binaries here (src/cli/locallines.c), on profiles made in
+ * memory whose mapping is this test's own executable (built -g): which
+ * locations are filled and with what, which are left as they are (a
+ * mapping marked as having line numbers, a location with a line, a path
+ * not absolute, another build-id), the Functions and strings it adds.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "locallines.h"
+#include "symbols.h"
+
+typedef Perftools__Profiles__Profile pb_profile;
+
+/* A function of a known line: its entry is at probe_line (the line of its
+ * opening brace, as GCC and Clang give it). */
+__attribute__((noinline)) int probe(int x) { return x * 3 + 1; }
+static const int probe_line = __LINE__ - 1;
+
+static char *dup(const char *s)
+{
+    char *c = strdup(s);
+    assert_non_null(c);
+    return c;
+}
+
+/* A profile of one mapping (this executable's, as maps gives it; path and
+ * build_id in place of its own where not NULL), function 7 "probe" (no
+ * file), and one location per entry of lines[]: at probe's address, with
+ * one Line of function 7 at that line (-1: no Line). */
+static pb_profile *make(const char *path, const char *build_id, bool has_lines,
+                        const int *lines, size_t nloc)
+{
+    symbolizer *s = symbols_new();
+    assert_non_null(s);
+    assert_int_equal(symbols_refresh(s, "/proc/self/maps"), 0);
+    long at = symbols_find_mapping(s, (uintptr_t)probe);
+    assert_true(at >= 0);
+    const hp_mapping *m = symbols_mapping(s, (size_t)at);
+    pb_profile *pb = malloc(sizeof *pb);
+    assert_non_null(pb);
+    perftools__profiles__profile__init(pb);
+    pb->n_string_table = 4;
+    pb->string_table = calloc(4, sizeof *pb->string_table);
+    pb->string_table[0] = dup("");
+    pb->string_table[1] = dup(path ? path : m->path);
+    pb->string_table[2] = dup(build_id ? build_id : m->build_id);
+    pb->string_table[3] = dup("probe");
+    pb->n_mapping = 1;
+    pb->mapping = calloc(1, sizeof *pb->mapping);
+    pb->mapping[0] = malloc(sizeof *pb->mapping[0]);
+    perftools__profiles__mapping__init(pb->mapping[0]);
+    *pb->mapping[0] = (Perftools__Profiles__Mapping)PERFTOOLS__PROFILES__MAPPING__INIT;
+    pb->mapping[0]->id = 1;
+    pb->mapping[0]->memory_start = m->start;
+    pb->mapping[0]->memory_limit = m->limit;
+    pb->mapping[0]->file_offset = m->offset;
+    pb->mapping[0]->filename = 1;
+    pb->mapping[0]->build_id = 2;
+    pb->mapping[0]->has_functions = true;
+    pb->mapping[0]->has_line_numbers = has_lines;
+    pb->n_function = 1;
+    pb->function = calloc(1, sizeof *pb->function);
+    pb->function[0] = malloc(sizeof *pb->function[0]);
+    perftools__profiles__function__init(pb->function[0]);
+    pb->function[0]->id = 7;
+    pb->function[0]->name = pb->function[0]->system_name = 3;
+    pb->n_location = nloc;
+    pb->location = calloc(nloc, sizeof *pb->location);
+    for (size_t i = 0; i < nloc; i++) {
+        Perftools__Profiles__Location *l = pb->location[i] = malloc(sizeof *l);
+        perftools__profiles__location__init(l);
+        l->id = i + 1;
+        l->mapping_id = 1;
+        l->address = (uintptr_t)probe;
+        if (lines[i] < 0)
+            continue;
+        l->n_line = 1;
+        l->line = calloc(1, sizeof *l->line);
+        l->line[0] = malloc(sizeof *l->line[0]);
+        perftools__profiles__line__init(l->line[0]);
+        l->line[0]->function_id = 7;
+        l->line[0]->line = lines[i];
+    }
+    symbols_free(s);
+    return pb;
+}
+
+static int fill(pb_profile *pb, locallines_stats *st)
+{
+    long map[8], func[8];
+    for (size_t i = 0; i < pb->n_location; i++) {
+        map[i] = 0;
+        func[i] = pb->location[i]->n_line == 1 ? 0 : -1;
+    }
+    return locallines_fill(pb, map, func, NULL, st);
+}
+
+static const char *str(const pb_profile *pb, int64_t i) { return pb->string_table[i]; }
+
+static const Perftools__Profiles__Function *func_of(const pb_profile *pb, uint64_t id)
+{
+    for (size_t i = 0; i < pb->n_function; i++)
+        if (pb->function[i]->id == id)
+            return pb->function[i];
+    fail_msg("no function %llu", (unsigned long long)id);
+    return NULL;
+}
+
+/* A Line without a line takes probe's file and line, under its name, in a
+ * Function of that file (id past 7); one with a line keeps it; a
+ * location without Lines is named by the symbol table. */
+static void test_fills(void **state)
+{
+    (void)state;
+    const int lines[] = { 0, 42, -1, 0 };
+    pb_profile *pb = make(NULL, NULL, false, lines, 4);
+    locallines_stats st;
+    assert_int_equal(fill(pb, &st), 0);
+    assert_int_equal(st.filled, 3);
+    assert_int_equal(st.missing, 0);
+    for (size_t i = 0; i < 4; i++) {
+        const Perftools__Profiles__Location *l = pb->location[i];
+        assert_int_equal(l->n_line, 1);
+        if (i == 1) {
+            assert_int_equal(l->line[0]->line, 42);
+            assert_int_equal(l->line[0]->function_id, 7);
+            continue;
+        }
+        assert_int_equal(l->line[0]->line, probe_line);
+        const Perftools__Profiles__Function *f = func_of(pb, l->line[0]->function_id);
+        assert_true(f->id > 7);
+        assert_string_equal(str(pb, f->name), "probe");
+        assert_non_null(strstr(str(pb, f->filename), "test_locallines.c"));
+    }
+    /* One Function for the two Lines of function 7, one for the unnamed
+     * location (its name a string of its own), one file string. */
+    assert_int_equal(pb->n_function, 3);
+    assert_int_equal(pb->location[0]->line[0]->function_id, pb->location[3]->line[0]->function_id);
+    assert_int_not_equal(pb->location[0]->line[0]->function_id,
+                         pb->location[2]->line[0]->function_id);
+    assert_int_equal(pb->n_string_table, 6);
+    perftools__profiles__profile__free_unpacked(pb, NULL);
+}
+
+/* Left as they are: a mapping marked as having line numbers, a path not
+ * absolute (nothing opened), another build-id (counted as missing), a
+ * file that is not there (the same). */
+static void test_left_alone(void **state)
+{
+    (void)state;
+    const int lines[] = { 0 };
+    const struct {
+        const char *path, *build_id;
+        bool has_lines;
+        size_t missing;
+    } cases[] = {
+        { NULL, NULL, true, 0 },
+        { "relative/exe", NULL, false, 0 },
+        { NULL, "00112233445566778899", false, 1 },
+        { NULL, "", false, 1 },
+        { "/nonexistent/heapprof/exe", NULL, false, 1 },
+        { "/dev/zero", "", false, 1 },
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        pb_profile *pb = make(cases[c].path, cases[c].build_id, cases[c].has_lines, lines, 1);
+        locallines_stats st;
+        assert_int_equal(fill(pb, &st), 0);
+        assert_int_equal(st.filled, 0);
+        assert_int_equal(st.missing, cases[c].missing);
+        assert_int_equal(pb->n_function, 1);
+        assert_int_equal(pb->location[0]->line[0]->line, 0);
+        assert_int_equal(pb->location[0]->line[0]->function_id, 7);
+        perftools__profiles__profile__free_unpacked(pb, NULL);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fills),
+        cmocka_unit_test(test_left_alone),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
