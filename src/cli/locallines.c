@@ -35,6 +35,7 @@ typedef struct filler {
     pb_profile *pb;
     size_t str_cap, func_cap;
     uint64_t next_id; /* the next new Function's id */
+    bool ids_out;     /* ...none: UINT64_MAX was the last */
     table strs;       /* the strings added */
     table funcs;      /* the Functions added */
 } filler;
@@ -134,6 +135,10 @@ static int intern_func(filler *fl, int64_t name, int64_t sys, int64_t file, uint
             *id = pb->function[fl->funcs.slot[j] - 1]->id;
             return 0;
         }
+    /* UINT64_MAX was given: a next id would wrap to 0, which is no id
+     * (profile_read refused the profile: "function #n has id 0"). */
+    if (fl->ids_out)
+        return ENOSPC;
     if (pb->n_function == fl->func_cap) {
         size_t ncap = fl->func_cap * 2 + 16;
         pb_function **g = realloc(pb->function, ncap * sizeof *g);
@@ -146,7 +151,8 @@ static int intern_func(filler *fl, int64_t name, int64_t sys, int64_t file, uint
     if (!f)
         return ENOMEM;
     *f = key;
-    f->id = *id = fl->next_id++;
+    f->id = *id = fl->next_id;
+    fl->ids_out = fl->next_id++ == UINT64_MAX;
     pb->function[pb->n_function] = f;
     fl->funcs.slot[j] = pb->n_function++ + 1;
     fl->funcs.used++;
@@ -160,19 +166,24 @@ static int intern_func(filler *fl, int64_t name, int64_t sys, int64_t file, uint
  * at the call site of the outermost.  An inlined function's Line whose
  * position has no file takes the file the function is declared in.  The
  * old Lines are freed.  An answer with neither a line nor an inlined frame
- * leaves l as it is (*filled false). */
+ * leaves l as it is (*filled false), but for a location without any Line:
+ * it takes one of its name alone (line 0, no file), as the library names
+ * a location its lines miss (take_lines), or it read as its binary's
+ * "[libstdc++.so.6]" with a name known.  No Function id left (ENOSPC
+ * from intern_func): l is left as it is. */
 static int set_lines(filler *fl, pb_location *l, int64_t name, int64_t sys,
                      const symbols_line *g, bool *filled)
 {
     *filled = false;
-    if ((!g->file || !g->line) && !g->ninl)
+    bool named_only = (!g->file || !g->line) && !g->ninl;
+    if (named_only && l->n_line)
         return 0;
     size_t n = (size_t)g->ninl + 1;
     pb_line **lines = calloc(n, sizeof *lines);
     if (!lines)
         return ENOMEM;
-    const char *file = g->file;
-    int64_t line = g->file ? g->line : 0;
+    const char *file = named_only ? NULL : g->file;
+    int64_t line = file ? g->line : 0;
     int err = 0;
     for (size_t k = 0; !err && k < n; k++) {
         const symbols_frame *fr = k < g->ninl ? &g->inl[k] : NULL;
@@ -201,7 +212,7 @@ static int set_lines(filler *fl, pb_location *l, int64_t name, int64_t sys,
         for (size_t k = 0; k < n; k++)
             free(lines[k]);
         free(lines);
-        return err;
+        return err == ENOSPC ? 0 : err;
     }
     for (size_t k = 0; k < l->n_line; k++)
         perftools__profiles__line__free_unpacked(l->line[k], NULL);
@@ -241,23 +252,107 @@ static bool wants_lines(const pb_profile *pb, const pb_location *l, long map, lo
     return func >= 0 && !l->line[0]->line && !pb->function[func]->filename;
 }
 
-/* The profile's fillable mappings as the symbolizer takes them (retired
- * ones, named only while their build-ids are the recorded ones). */
-static int take_mappings(const pb_profile *pb, symbolizer *s)
+/* At most this many mappings are given to the symbolizer, the first ones
+ * of the profile (the library writes the program's first): every mapping
+ * of code a process has (a few hundred at most in a large program) with
+ * room for a few merged profiles.  The symbolizer checks each retired
+ * mapping against those taken before it, and looks each one's file up in
+ * its cache, one by one: 1024 bounds that to half a million comparisons
+ * (a few ms), where a profile of 100k mappings took minutes (and 100 MB
+ * for as many files).  Those past it are counted as not found. */
+enum { LOCALLINES_MAPS_MAX = 1024 };
+
+/* The file a mapping names.  The fuzz target reads every mapping from
+ * its own executable (linked without a build-id, so that a mapping that
+ * records none is read): fuzz input must not open files it names. */
+static const char *map_path(const pb_profile *pb, const Perftools__Profiles__Mapping *m)
 {
-    hp_mapping *maps = calloc(pb->n_mapping + 1, sizeof *maps);
-    if (!maps)
-        return ENOMEM;
+#ifdef LOCALLINES_FUZZ_PATH
+    (void)pb;
+    (void)m;
+    return LOCALLINES_FUZZ_PATH;
+#else
+    return pb->string_table[m->filename];
+#endif
+}
+
+typedef struct taken {
+    hp_mapping m;
+    size_t index; /* the profile's */
+} taken;
+
+static int cmp_u64(uint64_t a, uint64_t b) { return (a > b) - (a < b); }
+
+/* By what the symbolizer takes of a mapping, then the profile's order. */
+static int taken_key_cmp(const void *pa, const void *pb)
+{
+    const taken *a = pa, *b = pb;
+    int c = cmp_u64(a->m.start, b->m.start);
+    if (!c)
+        c = cmp_u64(a->m.limit, b->m.limit);
+    if (!c)
+        c = cmp_u64(a->m.offset, b->m.offset);
+    if (!c)
+        c = strcmp(a->m.path, b->m.path);
+    if (!c)
+        c = strcmp(a->m.build_id, b->m.build_id);
+    return c ? c : cmp_u64(a->index, b->index);
+}
+
+static int taken_index_cmp(const void *pa, const void *pb)
+{
+    return cmp_u64(((const taken *)pa)->index, ((const taken *)pb)->index);
+}
+
+static bool same_key(const hp_mapping *a, const hp_mapping *b)
+{
+    return a->start == b->start && a->limit == b->limit && a->offset == b->offset &&
+           !strcmp(a->path, b->path) && !strcmp(a->build_id, b->build_id);
+}
+
+/* The mappings some location asks about (asked[i]), each one once (those
+ * alike in all the symbolizer takes of them are one), at most
+ * LOCALLINES_MAPS_MAX (the rest counted in st->missing), given to the
+ * symbolizer as retired ones (named only while their build-ids are the
+ * recorded ones).  0, or ENOMEM: the profile's own (*lookup false) or the
+ * symbolizer's (*lookup true). */
+static int take_mappings(const pb_profile *pb, symbolizer *s, const bool *asked,
+                         locallines_stats *st, bool *lookup)
+{
+    *lookup = false;
     size_t n = 0;
+    for (size_t i = 0; i < pb->n_mapping; i++)
+        n += asked[i];
+    taken *t = calloc(n + 1, sizeof *t);
+    hp_mapping *maps = calloc(n + 1, sizeof *maps);
+    if (!t || !maps) {
+        free(t);
+        free(maps);
+        return ENOMEM;
+    }
+    n = 0;
     for (size_t i = 0; i < pb->n_mapping; i++) {
         const Perftools__Profiles__Mapping *m = pb->mapping[i];
-        const char *path = pb->string_table[m->filename];
-        if (m->has_line_numbers || path[0] != '/' || m->memory_start >= m->memory_limit)
-            continue;
-        maps[n++] = (hp_mapping){ m->memory_start, m->memory_limit, m->file_offset, path,
-                                  pb->string_table[m->build_id] };
+        if (asked[i] && m->memory_start < m->memory_limit)
+            t[n++] = (taken){ { m->memory_start, m->memory_limit, m->file_offset,
+                                map_path(pb, m), pb->string_table[m->build_id] },
+                              i };
     }
-    int err = n ? symbols_refresh_retired(s, NULL, maps, n) : 0;
+    sort_array(t, n, sizeof *t, taken_key_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!u || !same_key(&t[u - 1].m, &t[i].m))
+            t[u++] = t[i];
+    sort_array(t, u, sizeof *t, taken_index_cmp);
+    if (u > LOCALLINES_MAPS_MAX) {
+        st->missing += u - LOCALLINES_MAPS_MAX;
+        u = LOCALLINES_MAPS_MAX;
+    }
+    for (size_t i = 0; i < u; i++)
+        maps[i] = t[i].m;
+    int err = symbols_refresh_retired(s, NULL, maps, u);
+    *lookup = err != 0;
+    free(t);
     free(maps);
     return err;
 }
@@ -273,8 +368,12 @@ static int fill_batch(filler *fl, symbolizer *s, const ask *asks, size_t n, cons
         st->missing++;
         return 0;
     }
-    if (symbols_lines_any(s, asks[0].map, addrs, n, got) == ENOMEM)
-        return ENOMEM;
+    /* Out of memory reading the file: its locations are left as they are,
+     * as the library leaves such a batch (ask_batch); the profile reads. */
+    if (symbols_lines_any(s, asks[0].map, addrs, n, got) == ENOMEM) {
+        st->lost++;
+        return 0;
+    }
     int err = 0;
     for (size_t k = 0; !err && k < n; k++) {
         pb_location *l = pb->location[asks[k].loc];
@@ -301,13 +400,13 @@ static int fill_batch(filler *fl, symbolizer *s, const ask *asks, size_t n, cons
 int locallines_fill(pb_profile *pb, const long *loc_map, const long *loc_func, const char *dirs,
                     locallines_stats *st)
 {
-    *st = (locallines_stats){ 0, 0 };
+    *st = (locallines_stats){ 0, 0, 0 };
     size_t nask = 0;
     for (size_t i = 0; i < pb->n_location; i++)
         nask += wants_lines(pb, pb->location[i], loc_map[i], loc_func[i]);
     if (!nask)
         return 0; /* no file is opened */
-    filler fl = { pb, pb->n_string_table, pb->n_function, 1, { 0 }, { 0 } };
+    filler fl = { pb, pb->n_string_table, pb->n_function, 1, false, { 0 }, { 0 } };
     for (size_t i = 0; i < pb->n_function; i++)
         if (pb->function[i]->id >= fl.next_id)
             fl.next_id = pb->function[i]->id + 1;
@@ -324,40 +423,53 @@ int locallines_fill(pb_profile *pb, const long *loc_map, const long *loc_func, c
     ask *asks = calloc(nask, sizeof *asks);
     uint64_t *addrs = calloc(nask, sizeof *addrs);
     symbols_line *got = calloc(nask, sizeof *got);
-    int err = s && asks && addrs && got ? 0 : ENOMEM;
-    if (!err) {
+    bool *asked = calloc(pb->n_mapping + 1, sizeof *asked);
+    int err = asks && addrs && got && asked ? 0 : ENOMEM;
+    bool lookup = !s; /* the symbolizer is out of memory: nothing is filled */
+    if (!err && s) {
+        for (size_t i = 0; i < pb->n_location; i++)
+            if (wants_lines(pb, pb->location[i], loc_map[i], loc_func[i]))
+                asked[loc_map[i]] = true;
         symbols_set_debug_dirs(s, dirs);
-        err = take_mappings(pb, s);
+        err = take_mappings(pb, s, asked, st, &lookup);
+    }
+    if (lookup) {
+        st->lost++;
+        err = 0;
     }
     size_t n = 0;
-    for (size_t i = 0; !err && i < pb->n_location; i++) {
+    for (size_t i = 0; !err && !lookup && i < pb->n_location; i++) {
         const pb_location *l = pb->location[i];
         if (!wants_lines(pb, l, loc_map[i], loc_func[i]))
             continue;
         const Perftools__Profiles__Mapping *m = pb->mapping[loc_map[i]];
         long at = symbols_find_mapping(s, l->address);
         const hp_mapping *hm = at < 0 ? NULL : symbols_mapping(s, (size_t)at);
-        /* The mapping found must be the location's own (one that overlaps
-         * another is left out by the symbolizer). */
+        /* The mapping found must be the location's own, file and build-id
+         * too: of two mappings at one range (a merged profile, two
+         * programs not PIE), the symbolizer keeps the first, and the
+         * second's locations would read the first's lines. */
         if (hm && hm->start == m->memory_start && hm->limit == m->memory_limit &&
-            hm->offset == m->file_offset)
+            hm->offset == m->file_offset && !strcmp(hm->path, map_path(pb, m)) &&
+            !strcmp(hm->build_id, pb->string_table[m->build_id]))
             asks[n++] = (ask){ l->address, (size_t)at, i };
     }
     if (n)
         sort_array(asks, n, sizeof *asks, ask_cmp);
     /* A mapping's batch reads its file's compressed sections once. */
-    if (s)
+    if (n)
         symbols_lines_hold(s, true);
     for (size_t i = 0, j; !err && i < n; i = j) {
         for (j = i + 1; j < n && asks[j].map == asks[i].map;)
             j++;
         err = fill_batch(&fl, s, asks + i, j - i, loc_func, addrs, got, st);
     }
-    if (s)
+    if (n)
         symbols_lines_hold(s, false);
     free(asks);
     free(addrs);
     free(got);
+    free(asked);
     free(fl.strs.slot);
     free(fl.funcs.slot);
     return err;

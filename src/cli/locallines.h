@@ -21,7 +21,18 @@
  *     library records the build-id of every file that has one, so a file
  *     with one now is another build (pprof goes by the path alone, and
  *     would name another build's lines; wrong lines are worse than none).
- * Locations that have a line keep it.  The Lines made are the library's
+ *   - the mapping some location asks about is the one the symbolizer
+ *     found at its address: same range, offset, file and build-id (of two
+ *     mappings of one range, in a merged profile or two programs not PIE,
+ *     the second gets none);
+ *   - it is among the first LOCALLINES_MAPS_MAX (1024, locallines.c)
+ *     distinct mappings asked about; the rest are counted as missing.
+ * Locations that have a line keep it; one without any Line whose address
+ * has none takes a Line of its name alone (line 0), as the library names
+ * it.  A profile whose Function ids run out (UINT64_MAX) leaves the
+ * locations that need a new one as they are; so does memory the lookup
+ * lacks (the library's symbolizer; counted, one note), while memory for
+ * the profile's own additions fails the read.  The Lines made are the library's
  * (set_lines in pprof_lines.c): the inlined functions first, innermost
  * first, each at the call site of the one inlined into it, and the
  * location's own function last, under its name in the profile; each
@@ -46,7 +57,9 @@
 typedef struct locallines_stats {
     size_t filled;  /* locations given lines */
     size_t missing; /* mappings with locations to fill whose file is not here, or another
-                       build */
+                       build, or past the most taken (LOCALLINES_MAPS_MAX) */
+    size_t lost;    /* files (or the whole lookup) not read for want of memory: their
+                       locations are left as they are */
 } locallines_stats;
 
 /* Fills pb's locations as said above; loc_map[i] is location i's mapping
@@ -54,8 +67,9 @@ typedef struct locallines_stats {
  * none, or not one Line).  New Functions take ids past the largest one,
  * new strings are appended to the string table; all malloc'd, as what
  * protobuf-c unpacked (freed with it).  dirs: where debug files are
- * looked for (symbols_set_debug_dirs).  0, or ENOMEM (pb is then valid,
- * with some locations filled). */
+ * looked for (symbols_set_debug_dirs).  0, or ENOMEM of pb's own
+ * additions (pb is then valid, with some locations filled); memory the
+ * lookup lacks leaves locations unfilled (st->lost), not an error. */
 int locallines_fill(Perftools__Profiles__Profile *pb, const long *loc_map, const long *loc_func,
                     const char *dirs, locallines_stats *st);
 

@@ -303,6 +303,7 @@ static int fill_local(reader *r, struct profile_mem *m, profile *p, const char *
     free(lm);
     p->local_filled = st.filled;
     p->local_missing = st.missing;
+    p->local_lost = st.lost;
     if (e)
         return fail(r, "out of memory");
     if (pb->n_function == nf)

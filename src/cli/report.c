@@ -178,6 +178,12 @@ profile *report_load(const char *path, bool lines)
                    p->local_missing == 1 ? "" : "s", path,
                    p->local_missing == 1 ? "its" : "their", p->local_missing == 1 ? "y" : "ies");
     }
+    static bool lost_noted;
+    if (p && p->local_lost && !lost_noted) {
+        lost_noted = true;
+        diag_error("note: some frames of %s got no file:line from their binaries: out of memory "
+                   "reading them", path);
+    }
     if (!p) {
         diag_error("%s", err);
     } else if (lines && !p->lines && p->nsamples && !noted) {

@@ -10,12 +10,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "locallines.h"
+#include "mem.h"
 #include "symbols.h"
 
 typedef Perftools__Profiles__Profile pb_profile;
@@ -183,11 +185,217 @@ static void test_left_alone(void **state)
     }
 }
 
+/* ---- profiles of many mappings -------------------------------------------- */
+
+/* Appends string c to pb's table; its index. */
+static int64_t add_str(pb_profile *pb, const char *c)
+{
+    pb->string_table = realloc(pb->string_table, (pb->n_string_table + 1) * sizeof(char *));
+    assert_non_null(pb->string_table);
+    pb->string_table[pb->n_string_table] = dup(c);
+    return (int64_t)pb->n_string_table++;
+}
+
+/* Appends a mapping like mapping 0 (the executable's) but at start (0:
+ * its own), of path and build_id (NULL: mapping 0's); its id. */
+static uint64_t add_map(pb_profile *pb, uint64_t start, const char *path, const char *build_id)
+{
+    const Perftools__Profiles__Mapping *m0 = pb->mapping[0];
+    Perftools__Profiles__Mapping *m = malloc(sizeof *m);
+    assert_non_null(m);
+    *m = *m0;
+    if (start) {
+        m->memory_limit = start + (m0->memory_limit - m0->memory_start);
+        m->memory_start = start;
+    }
+    m->id = pb->n_mapping + 1;
+    if (path)
+        m->filename = add_str(pb, path);
+    if (build_id)
+        m->build_id = add_str(pb, build_id);
+    pb->mapping = realloc(pb->mapping, (pb->n_mapping + 1) * sizeof *pb->mapping);
+    assert_non_null(pb->mapping);
+    pb->mapping[pb->n_mapping++] = m;
+    return m->id;
+}
+
+/* Appends a location of mapping id map at addr, without a Line. */
+static void add_loc(pb_profile *pb, uint64_t map, uint64_t addr)
+{
+    Perftools__Profiles__Location *l = malloc(sizeof *l);
+    assert_non_null(l);
+    perftools__profiles__location__init(l);
+    l->id = pb->n_location + 1;
+    l->mapping_id = map;
+    l->address = addr;
+    pb->location = realloc(pb->location, (pb->n_location + 1) * sizeof *pb->location);
+    assert_non_null(pb->location);
+    pb->location[pb->n_location++] = l;
+}
+
+/* locallines_fill with each location's mapping index from its mapping id
+ * (ids are index + 1 here). */
+static int fill_any(pb_profile *pb, locallines_stats *st)
+{
+    long *map = calloc(pb->n_location + 1, sizeof *map), *func = calloc(pb->n_location + 1, sizeof *func);
+    assert_true(map && func);
+    for (size_t i = 0; i < pb->n_location; i++) {
+        map[i] = (long)pb->location[i]->mapping_id - 1;
+        func[i] = pb->location[i]->n_line == 1 ? 0 : -1;
+    }
+    int err = locallines_fill(pb, map, func, NULL, st);
+    free(map);
+    free(func);
+    return err;
+}
+
+/* Far from any mapping of this process: a range no real mapping overlaps. */
+#define FAR_AWAY 0x7e0000000000ULL
+
+/* Only the mappings some location asks about are given to the
+ * symbolizer: 5000 that no location asks about, each at the executable's
+ * own range (the symbolizer keeps the first of overlapping ones), do not
+ * hide it.  1100 copies of one mapping of a missing file, each asked, are
+ * one (so the executable's, after them, is within the cap), and, past
+ * LOCALLINES_MAPS_MAX (1024) distinct ones, the rest are not read but
+ * counted as missing: the work is bounded, whatever the count. */
+static void test_many_mappings(void **state)
+{
+    (void)state;
+    const int lines[] = { -1 };
+    pb_profile *pb = make(NULL, NULL, false, lines, 1);
+    pb->location[0]->mapping_id = 5000 + 1100 + 2;
+    for (size_t i = 0; i < 5000; i++)
+        add_map(pb, 0, "/nonexistent/heapprof/unasked", "");
+    for (size_t i = 0; i < 1100; i++)
+        add_loc(pb, add_map(pb, FAR_AWAY, "/nonexistent/heapprof/copy", ""), FAR_AWAY + 16);
+    add_map(pb, 0, NULL, NULL); /* the executable's again: location 0's */
+    locallines_stats st;
+    assert_int_equal(fill_any(pb, &st), 0);
+    assert_int_equal(st.filled, 1); /* location 0 */
+    assert_int_equal(st.missing, 1);
+    assert_int_equal(pb->location[0]->n_line, 1);
+    perftools__profiles__profile__free_unpacked(pb, NULL);
+
+    /* 1100 distinct missing files, then the executable: past the cap. */
+    pb = make(NULL, NULL, false, lines, 1);
+    pb->location[0]->mapping_id = 1100 + 2;
+    char path[64];
+    for (size_t i = 0; i < 1100; i++) {
+        snprintf(path, sizeof path, "/nonexistent/heapprof/%zu", i);
+        uint64_t at = FAR_AWAY + i * 0x100000000ULL;
+        add_loc(pb, add_map(pb, at, path, ""), at + 16);
+    }
+    add_map(pb, 0, NULL, NULL);
+    assert_int_equal(fill_any(pb, &st), 0);
+    assert_int_equal(st.filled, 0);
+    assert_int_equal(st.missing, 1101); /* 1024 looked for, 77 past the cap */
+    assert_int_equal(pb->location[0]->n_line, 0);
+    perftools__profiles__profile__free_unpacked(pb, NULL);
+}
+
+/* Two mappings of one range (a merged profile, two programs not PIE):
+ * the second, of another file, gets none of the first's lines. */
+static void test_same_range(void **state)
+{
+    (void)state;
+    const int lines[] = { 0 };
+    pb_profile *pb = make(NULL, NULL, false, lines, 1);
+    add_loc(pb, add_map(pb, 0, "/nonexistent/heapprof/other", "0123456789abcdef"),
+            (uintptr_t)probe);
+    locallines_stats st;
+    assert_int_equal(fill_any(pb, &st), 0);
+    assert_int_equal(st.filled, 1);
+    assert_int_equal(pb->location[0]->line[0]->line, probe_line);
+    assert_int_equal(pb->location[1]->n_line, 0);
+    perftools__profiles__profile__free_unpacked(pb, NULL);
+}
+
+/* The largest Function id is UINT64_MAX - 1: one Function can be added
+ * (UINT64_MAX), the next would have id 0 (profile_read then refused the
+ * profile: "function #n has id 0"); its location is left as it is. */
+static void test_ids_run_out(void **state)
+{
+    (void)state;
+    const int lines[] = { 0, -1 };
+    pb_profile *pb = make(NULL, NULL, false, lines, 2);
+    pb->function[0]->id = UINT64_MAX - 1;
+    for (size_t i = 0; i < pb->n_location; i++)
+        for (size_t k = 0; k < pb->location[i]->n_line; k++)
+            pb->location[i]->line[k]->function_id = UINT64_MAX - 1;
+    locallines_stats st;
+    assert_int_equal(fill(pb, &st), 0);
+    assert_int_equal(st.filled, 1);
+    assert_int_equal(pb->n_function, 2);
+    for (size_t i = 0; i < pb->n_function; i++)
+        assert_true(pb->function[i]->id != 0);
+    /* Either one (the asks are sorted by address alone): one filled. */
+    const Perftools__Profiles__Location *l0 = pb->location[0], *l1 = pb->location[1];
+    if (l1->n_line) {
+        assert_int_equal(l1->line[0]->function_id, UINT64_MAX);
+        assert_int_equal(l0->line[0]->function_id, UINT64_MAX - 1);
+        assert_int_equal(l0->line[0]->line, 0);
+    } else {
+        assert_int_equal(l0->line[0]->function_id, UINT64_MAX);
+        assert_int_equal(l0->line[0]->line, probe_line);
+    }
+    perftools__profiles__profile__free_unpacked(pb, NULL);
+}
+
+/* A location without Lines whose address has no line (_start: crt1.o is
+ * built without -g) still takes the symbol table's name: one Line, of
+ * line 0 and no file. */
+extern char _start[];
+static void test_name_without_line(void **state)
+{
+    (void)state;
+    const int lines[] = { -1 };
+    pb_profile *pb = make(NULL, NULL, false, lines, 1);
+    pb->location[0]->address = (uintptr_t)_start;
+    locallines_stats st;
+    assert_int_equal(fill(pb, &st), 0);
+    assert_int_equal(st.filled, 1);
+    const Perftools__Profiles__Location *l = pb->location[0];
+    assert_int_equal(l->n_line, 1);
+    assert_int_equal(l->line[0]->line, 0);
+    const Perftools__Profiles__Function *f = func_of(pb, l->line[0]->function_id);
+    assert_string_equal(str(pb, f->name), "_start");
+    assert_int_equal(f->filename, 0);
+    perftools__profiles__profile__free_unpacked(pb, NULL);
+}
+
+/* Out of memory in the lookup (the symbolizer's heap, mem.h), at each of
+ * its allocations in turn: never an error, the location left as it was
+ * or filled, and the want of memory counted. */
+static void test_lookup_oom(void **state)
+{
+    (void)state;
+    const int lines[] = { 0, -1 };
+    bool fired = true;
+    for (unsigned long n = 1; fired && n < 100000; n++) {
+        pb_profile *pb = make(NULL, NULL, false, lines, 2);
+        locallines_stats st;
+        mem_fail_after(n);
+        int err = fill(pb, &st);
+        fired = mem_fail_after(0) == 0;
+        assert_int_equal(err, 0);
+        if (!st.lost)
+            assert_int_equal(st.filled, 2);
+        perftools__profiles__profile__free_unpacked(pb, NULL);
+    }
+    assert_false(fired);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fills),
         cmocka_unit_test(test_left_alone),
+        cmocka_unit_test(test_many_mappings),
+        cmocka_unit_test(test_same_range),
+        cmocka_unit_test(test_ids_run_out),
+        cmocka_unit_test(test_name_without_line),
+        cmocka_unit_test(test_lookup_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
