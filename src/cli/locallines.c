@@ -406,12 +406,16 @@ int locallines_fill(pb_profile *pb, const long *loc_map, const long *loc_func, c
         nask += wants_lines(pb, pb->location[i], loc_map[i], loc_func[i]);
     if (!nask)
         return 0; /* no file is opened */
-    filler fl = { pb, pb->n_string_table, pb->n_function, 1, false, { 0 }, { 0 } };
+    /* The largest id first, then one past it: taking id + 1 as the ids go
+     * by would wrap to 0 at UINT64_MAX and restart below it at the next
+     * id ([7, UINT64_MAX, 5] gave 6, then 7: two Functions of id 7). */
+    uint64_t max_id = 0;
     for (size_t i = 0; i < pb->n_function; i++)
-        if (pb->function[i]->id >= fl.next_id)
-            fl.next_id = pb->function[i]->id + 1;
-    if (!fl.next_id)
-        return 0; /* an id of UINT64_MAX: no id is left for a new Function */
+        if (pb->function[i]->id > max_id)
+            max_id = pb->function[i]->id;
+    if (max_id == UINT64_MAX)
+        return 0; /* no id is left for a new Function */
+    filler fl = { pb, pb->n_string_table, pb->n_function, max_id + 1, false, { 0 }, { 0 } };
     /* One symbolizer for the command: the files of one profile that the
      * next one maps again keep what was read of them (symbols.c's cache,
      * srclines.h), so leaks and timeline of a series read libc's debug

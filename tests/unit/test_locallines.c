@@ -342,6 +342,37 @@ static void test_ids_run_out(void **state)
     perftools__profiles__profile__free_unpacked(pb, NULL);
 }
 
+/* UINT64_MAX among the ids, not the last ([7, UINT64_MAX, 5]): no id is
+ * left past the largest, so nothing is filled; ids taken one past each
+ * as met wrapped at UINT64_MAX to restart from the next (6, then 7: two
+ * Functions of id 7, and profile_read refused the profile). */
+static void test_ids_max_in_middle(void **state)
+{
+    (void)state;
+    const int lines[] = { 0, -1 };
+    pb_profile *pb = make(NULL, NULL, false, lines, 2);
+    const uint64_t ids[] = { UINT64_MAX, 5 };
+    pb->function = realloc(pb->function, 3 * sizeof *pb->function);
+    assert_non_null(pb->function);
+    for (size_t i = 0; i < 2; i++) {
+        Perftools__Profiles__Function *f = pb->function[pb->n_function++] = malloc(sizeof *f);
+        assert_non_null(f);
+        perftools__profiles__function__init(f);
+        f->id = ids[i];
+        f->name = f->system_name = 3;
+    }
+    locallines_stats st;
+    assert_int_equal(fill(pb, &st), 0);
+    assert_int_equal(st.filled, 0);
+    assert_int_equal(pb->n_function, 3);
+    for (size_t i = 0; i < pb->n_function; i++)
+        for (size_t j = i + 1; j < pb->n_function; j++)
+            assert_true(pb->function[i]->id != pb->function[j]->id);
+    assert_int_equal(pb->location[0]->line[0]->line, 0);
+    assert_int_equal(pb->location[1]->n_line, 0);
+    perftools__profiles__profile__free_unpacked(pb, NULL);
+}
+
 /* A location without Lines whose address has no line (_start: crt1.o is
  * built without -g) still takes the symbol table's name: one Line, of
  * line 0 and no file. */
@@ -394,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_many_mappings),
         cmocka_unit_test(test_same_range),
         cmocka_unit_test(test_ids_run_out),
+        cmocka_unit_test(test_ids_max_in_middle),
         cmocka_unit_test(test_name_without_line),
         cmocka_unit_test(test_lookup_oom),
     };
