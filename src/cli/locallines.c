@@ -259,8 +259,8 @@ static bool wants_lines(const pb_profile *pb, const pb_location *l, long map, lo
  * mapping against those taken before it, and looks each one's file up in
  * its cache, one by one: 1024 bounds that to half a million comparisons
  * (a few ms), where a profile of 100k mappings took minutes (and 100 MB
- * for as many files).  Those past it are counted as not found. */
-enum { LOCALLINES_MAPS_MAX = 1024 };
+ * for as many files).  Those past it are counted apart (st->past_cap).
+ * LOCALLINES_MAPS_MAX is in locallines.h, for the note that says so. */
 
 /* The file a mapping names.  The fuzz target reads every mapping from
  * its own executable (linked without a build-id, so that a mapping that
@@ -310,30 +310,39 @@ static bool same_key(const hp_mapping *a, const hp_mapping *b)
            !strcmp(a->path, b->path) && !strcmp(a->build_id, b->build_id);
 }
 
-/* The mappings some location asks about (asked[i]), each one once (those
- * alike in all the symbolizer takes of them are one), at most
- * LOCALLINES_MAPS_MAX (the rest counted in st->missing), given to the
- * symbolizer as retired ones (named only while their build-ids are the
- * recorded ones).  0, or ENOMEM: the profile's own (*lookup false) or the
- * symbolizer's (*lookup true). */
-static int take_mappings(const pb_profile *pb, symbolizer *s, const bool *asked,
+/* What a mapping is to the lookup (locallines_fill's state[]). */
+enum {
+    MAP_UNASKED, /* no location of it is filled */
+    MAP_ASKED,   /* some location is: given to the symbolizer (or alike one that is) */
+    MAP_PAST,    /* ...but past LOCALLINES_MAPS_MAX: not given, counted in st->past_cap */
+    MAP_LEFT,    /* ...given, but some location not found in it (counted in st->left) */
+};
+
+/* The mappings some location asks about (state[i] MAP_ASKED), each one
+ * once (those alike in all the symbolizer takes of them are one), at most
+ * LOCALLINES_MAPS_MAX (the rest marked MAP_PAST and counted in
+ * st->past_cap), given to the symbolizer as retired ones (named only while
+ * their build-ids are the recorded ones).  0, or ENOMEM: the profile's own
+ * (*lookup false) or the symbolizer's (*lookup true). */
+static int take_mappings(const pb_profile *pb, symbolizer *s, unsigned char *state,
                          locallines_stats *st, bool *lookup)
 {
     *lookup = false;
     size_t n = 0;
     for (size_t i = 0; i < pb->n_mapping; i++)
-        n += asked[i];
-    taken *t = calloc(n + 1, sizeof *t);
+        n += state[i] == MAP_ASKED;
+    taken *t = calloc(n + 1, sizeof *t), *one = calloc(n + 1, sizeof *one);
     hp_mapping *maps = calloc(n + 1, sizeof *maps);
-    if (!t || !maps) {
+    if (!t || !one || !maps) {
         free(t);
+        free(one);
         free(maps);
         return ENOMEM;
     }
     n = 0;
     for (size_t i = 0; i < pb->n_mapping; i++) {
         const Perftools__Profiles__Mapping *m = pb->mapping[i];
-        if (asked[i] && m->memory_start < m->memory_limit)
+        if (state[i] == MAP_ASKED && m->memory_start < m->memory_limit)
             t[n++] = (taken){ { m->memory_start, m->memory_limit, m->file_offset,
                                 map_path(pb, m), pb->string_table[m->build_id] },
                               i };
@@ -341,18 +350,29 @@ static int take_mappings(const pb_profile *pb, symbolizer *s, const bool *asked,
     sort_array(t, n, sizeof *t, taken_key_cmp);
     size_t u = 0;
     for (size_t i = 0; i < n; i++)
-        if (!u || !same_key(&t[u - 1].m, &t[i].m))
-            t[u++] = t[i];
-    sort_array(t, u, sizeof *t, taken_index_cmp);
+        if (!u || !same_key(&one[u - 1].m, &t[i].m))
+            one[u++] = t[i];
+    sort_array(one, u, sizeof *one, taken_index_cmp);
+    /* Past the cap: the mappings from the first one left out on, in the
+     * profile's order, and those alike them (each alike the first of its
+     * kind, t sorted by key). */
     if (u > LOCALLINES_MAPS_MAX) {
-        st->missing += u - LOCALLINES_MAPS_MAX;
+        st->past_cap += u - LOCALLINES_MAPS_MAX;
+        size_t cut = one[LOCALLINES_MAPS_MAX].index;
+        for (size_t i = 0, first = 0; i < n; i++) {
+            if (i && !same_key(&t[i - 1].m, &t[i].m))
+                first = i;
+            if (t[first].index >= cut)
+                state[t[i].index] = MAP_PAST;
+        }
         u = LOCALLINES_MAPS_MAX;
     }
     for (size_t i = 0; i < u; i++)
-        maps[i] = t[i].m;
+        maps[i] = one[i].m;
     int err = symbols_refresh_retired(s, NULL, maps, u);
     *lookup = err != 0;
     free(t);
+    free(one);
     free(maps);
     return err;
 }
@@ -400,7 +420,7 @@ static int fill_batch(filler *fl, symbolizer *s, const ask *asks, size_t n, cons
 int locallines_fill(pb_profile *pb, const long *loc_map, const long *loc_func, const char *dirs,
                     locallines_stats *st)
 {
-    *st = (locallines_stats){ 0, 0, 0 };
+    *st = (locallines_stats){ 0 };
     size_t nask = 0;
     for (size_t i = 0; i < pb->n_location; i++)
         nask += wants_lines(pb, pb->location[i], loc_map[i], loc_func[i]);
@@ -427,15 +447,15 @@ int locallines_fill(pb_profile *pb, const long *loc_map, const long *loc_func, c
     ask *asks = calloc(nask, sizeof *asks);
     uint64_t *addrs = calloc(nask, sizeof *addrs);
     symbols_line *got = calloc(nask, sizeof *got);
-    bool *asked = calloc(pb->n_mapping + 1, sizeof *asked);
-    int err = asks && addrs && got && asked ? 0 : ENOMEM;
+    unsigned char *state = calloc(pb->n_mapping + 1, sizeof *state);
+    int err = asks && addrs && got && state ? 0 : ENOMEM;
     bool lookup = !s; /* the symbolizer is out of memory: nothing is filled */
     if (!err && s) {
         for (size_t i = 0; i < pb->n_location; i++)
             if (wants_lines(pb, pb->location[i], loc_map[i], loc_func[i]))
-                asked[loc_map[i]] = true;
+                state[loc_map[i]] = MAP_ASKED;
         symbols_set_debug_dirs(s, dirs);
-        err = take_mappings(pb, s, asked, st, &lookup);
+        err = take_mappings(pb, s, state, st, &lookup);
     }
     if (lookup) {
         st->lost++;
@@ -455,8 +475,15 @@ int locallines_fill(pb_profile *pb, const long *loc_map, const long *loc_func, c
          * second's locations would read the first's lines. */
         if (hm && hm->start == m->memory_start && hm->limit == m->memory_limit &&
             hm->offset == m->file_offset && !strcmp(hm->path, map_path(pb, m)) &&
-            !strcmp(hm->build_id, pb->string_table[m->build_id]))
+            !strcmp(hm->build_id, pb->string_table[m->build_id])) {
             asks[n++] = (ask){ l->address, (size_t)at, i };
+        } else if (state[loc_map[i]] == MAP_ASKED) {
+            /* Its mapping lost to another of its range taken before it
+             * (or is empty, or the address is outside it): counted, once
+             * a mapping, that the note says why these frames have none. */
+            state[loc_map[i]] = MAP_LEFT;
+            st->left++;
+        }
     }
     if (n)
         sort_array(asks, n, sizeof *asks, ask_cmp);
@@ -473,7 +500,7 @@ int locallines_fill(pb_profile *pb, const long *loc_map, const long *loc_func, c
     free(asks);
     free(addrs);
     free(got);
-    free(asked);
+    free(state);
     free(fl.strs.slot);
     free(fl.funcs.slot);
     return err;

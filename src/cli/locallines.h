@@ -24,9 +24,9 @@
  *   - the mapping some location asks about is the one the symbolizer
  *     found at its address: same range, offset, file and build-id (of two
  *     mappings of one range, in a merged profile or two programs not PIE,
- *     the second gets none);
- *   - it is among the first LOCALLINES_MAPS_MAX (1024, locallines.c)
- *     distinct mappings asked about; the rest are counted as missing.
+ *     the second gets none; counted apart, st->left);
+ *   - it is among the first LOCALLINES_MAPS_MAX distinct mappings asked
+ *     about; the rest are not read (counted apart, st->past_cap).
  * Locations that have a line keep it; one without any Line whose address
  * has none takes a Line of its name alone (line 0), as the library names
  * it.  A profile whose Function ids run out (UINT64_MAX) leaves the
@@ -54,10 +54,18 @@
 
 #include "profile.pb-c.h"
 
+/* The most mappings read for one profile, the first asked about in its
+ * order (why this many: locallines.c, take_mappings). */
+enum { LOCALLINES_MAPS_MAX = 1024 };
+
 typedef struct locallines_stats {
     size_t filled;  /* locations given lines */
-    size_t missing; /* mappings with locations to fill whose file is not here, or another
-                       build, or past the most taken (LOCALLINES_MAPS_MAX) */
+    size_t missing;  /* mappings with locations to fill whose file is not here, or another
+                        build */
+    size_t past_cap; /* ...past the first LOCALLINES_MAPS_MAX: not read */
+    size_t left;     /* ...some of whose locations are not in the mapping the symbolizer
+                        took at their address: another of its range taken first (its
+                        file or build-id another), or their address outside it */
     size_t lost;    /* files (or the whole lookup) not read for want of memory: their
                        locations are left as they are */
 } locallines_stats;

@@ -303,6 +303,8 @@ static int fill_local(reader *r, struct profile_mem *m, profile *p, const char *
     free(lm);
     p->local_filled = st.filled;
     p->local_missing = st.missing;
+    p->local_past_cap = st.past_cap;
+    p->local_left = st.left;
     p->local_lost = st.lost;
     if (e)
         return fail(r, "out of memory");

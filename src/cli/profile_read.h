@@ -136,6 +136,9 @@ typedef struct profile {
     size_t local_filled;     /* PROFILE_READ_LOCAL: locations given lines from binaries */
     size_t local_missing;    /* ...and mappings that needed some whose binary is not here
                                 (or is another build) */
+    size_t local_past_cap;   /* ...mappings past the first LOCALLINES_MAPS_MAX, not read */
+    size_t local_left;       /* ...mappings some of whose locations another of their
+                                range (or none) answered: not filled (locallines.h) */
     size_t local_lost;       /* ...and files not read for want of memory (locallines.h) */
     size_t nsamples;
     const profile_sample *samples;

@@ -17,6 +17,7 @@
 #include "args.h"
 #include "config.h"
 #include "lifetime.h"
+#include "locallines.h"
 #include "diag.h"
 #include "units.h"
 
@@ -177,6 +178,21 @@ profile *report_load(const char *path, bool lines)
                    "machine, or another build (another GNU build-id)", p->local_missing,
                    p->local_missing == 1 ? "" : "s", path,
                    p->local_missing == 1 ? "its" : "their", p->local_missing == 1 ? "y" : "ies");
+    }
+    static bool past_noted;
+    if (p && p->local_past_cap && !past_noted) {
+        past_noted = true;
+        diag_error("note: %zu mapping%s of %s past the first %d %s not read for file:line",
+                   p->local_past_cap, p->local_past_cap == 1 ? "" : "s", path,
+                   LOCALLINES_MAPS_MAX, p->local_past_cap == 1 ? "was" : "were");
+    }
+    static bool left_noted;
+    if (p && p->local_left && !left_noted) {
+        left_noted = true;
+        diag_error("note: %zu mapping%s of %s got no file:line for some frames: another "
+                   "mapping of the same addresses (another file or build) was read there, or "
+                   "the frames lie outside %s range", p->local_left,
+                   p->local_left == 1 ? "" : "s", path, p->local_left == 1 ? "its" : "their");
     }
     static bool lost_noted;
     if (p && p->local_lost && !lost_noted) {

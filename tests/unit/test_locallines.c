@@ -258,7 +258,8 @@ static int fill_any(pb_profile *pb, locallines_stats *st)
  * hide it.  1100 copies of one mapping of a missing file, each asked, are
  * one (so the executable's, after them, is within the cap), and, past
  * LOCALLINES_MAPS_MAX (1024) distinct ones, the rest are not read but
- * counted as missing: the work is bounded, whatever the count. */
+ * counted apart (past_cap), those alike one of them too: the work is
+ * bounded, whatever the count. */
 static void test_many_mappings(void **state)
 {
     (void)state;
@@ -274,6 +275,8 @@ static void test_many_mappings(void **state)
     assert_int_equal(fill_any(pb, &st), 0);
     assert_int_equal(st.filled, 1); /* location 0 */
     assert_int_equal(st.missing, 1);
+    assert_int_equal(st.past_cap, 0);
+    assert_int_equal(st.left, 0);
     assert_int_equal(pb->location[0]->n_line, 1);
     perftools__profiles__profile__free_unpacked(pb, NULL);
 
@@ -287,28 +290,44 @@ static void test_many_mappings(void **state)
         add_loc(pb, add_map(pb, at, path, ""), at + 16);
     }
     add_map(pb, 0, NULL, NULL);
+    /* Alike the last missing one (past the cap), later. */
+    add_loc(pb, add_map(pb, FAR_AWAY + 1099 * 0x100000000ULL, "/nonexistent/heapprof/1099", ""),
+            FAR_AWAY + 1099 * 0x100000000ULL + 32);
+    /* Alike the first (read), later, of a location outside its range:
+     * not past the cap, but not found in its mapping (left). */
+    add_loc(pb, add_map(pb, FAR_AWAY, "/nonexistent/heapprof/0", ""), FAR_AWAY - 16);
     assert_int_equal(fill_any(pb, &st), 0);
     assert_int_equal(st.filled, 0);
-    assert_int_equal(st.missing, 1101); /* 1024 looked for, 77 past the cap */
+    assert_int_equal(st.missing, 1024);  /* looked for */
+    assert_int_equal(st.past_cap, 77);   /* 76 missing ones and the executable's */
+    assert_int_equal(st.left, 1);        /* the one outside; those past, not twice */
     assert_int_equal(pb->location[0]->n_line, 0);
     perftools__profiles__profile__free_unpacked(pb, NULL);
 }
 
 /* Two mappings of one range (a merged profile, two programs not PIE):
- * the second, of another file, gets none of the first's lines. */
+ * the second, of another file, or of the same file and another build-id
+ * (another build once at that path), gets none of the first's lines, and
+ * is counted (left) for the note. */
 static void test_same_range(void **state)
 {
     (void)state;
     const int lines[] = { 0 };
-    pb_profile *pb = make(NULL, NULL, false, lines, 1);
-    add_loc(pb, add_map(pb, 0, "/nonexistent/heapprof/other", "0123456789abcdef"),
-            (uintptr_t)probe);
-    locallines_stats st;
-    assert_int_equal(fill_any(pb, &st), 0);
-    assert_int_equal(st.filled, 1);
-    assert_int_equal(pb->location[0]->line[0]->line, probe_line);
-    assert_int_equal(pb->location[1]->n_line, 0);
-    perftools__profiles__profile__free_unpacked(pb, NULL);
+    const char *const other[][2] = {
+        { "/nonexistent/heapprof/other", "0123456789abcdef" },
+        { NULL, "0123456789abcdef" }, /* this executable's path */
+    };
+    for (size_t c = 0; c < sizeof other / sizeof other[0]; c++) {
+        pb_profile *pb = make(NULL, NULL, false, lines, 1);
+        add_loc(pb, add_map(pb, 0, other[c][0], other[c][1]), (uintptr_t)probe);
+        locallines_stats st;
+        assert_int_equal(fill_any(pb, &st), 0);
+        assert_int_equal(st.filled, 1);
+        assert_int_equal(st.left, 1);
+        assert_int_equal(pb->location[0]->line[0]->line, probe_line);
+        assert_int_equal(pb->location[1]->n_line, 0);
+        perftools__profiles__profile__free_unpacked(pb, NULL);
+    }
 }
 
 /* The largest Function id is UINT64_MAX - 1: one Function can be added
