@@ -11,7 +11,9 @@
 #   - HEAPPROF_LOCAL_LINES=off: no lines, as before;
 #   - the mapping's path a FIFO, or a symlink to /dev/zero: not opened for
 #     reading (no hang, under timeout), the rows as without the binary;
-#   - without --lines nothing is read.
+#   - without --lines nothing is read;
+#   - a mapping another of its range took, and mappings past the first
+#     1024: each a note of its own.
 source "$(dirname "$0")/cli_lib.sh"
 need_env CLI_LOCAL_PROG CLI_LOCAL_OTHER
 need addr2line binutils
@@ -137,5 +139,39 @@ run_rc rc "$HEAPPROF_CLI" top --lines --raw -n 0 "$prof"
 [[ $rc -eq 0 ]] || fail "no binary: exit $rc; $(cat "$W/err")"
 expect_in "$W/err" 'got no file:line from its binary' "the note on a missing binary"
 note "a FIFO, /dev/zero, no binary: rows by function"
+
+# The lookup's other counts, each its own note (locallines_stats): a
+# mapping of the range another took first (same addresses, another file),
+# and 1100 mappings asked about, 76 past the first 1024 (none here).
+python3 - "$W" "$CLI_SRC" <<'EOF'
+import sys
+sys.path.insert(0, sys.argv[2])
+from make_corpus import S, STRINGS, field_varint, function, profile, sample
+st = STRINGS + ["/nonexistent/heapprof/a", "/nonexistent/heapprof/b"]
+def mp(i, f, start):
+    return (field_varint(1, i) + field_varint(2, start) + field_varint(3, start + 0x1000) +
+            field_varint(5, f))
+def loc(i, m, a):
+    return field_varint(1, i) + field_varint(2, m) + field_varint(3, a)
+fs = [function(1, S["main"])]
+open(sys.argv[1] + "/left.pb", "wb").write(profile(
+    strings=st, samples=[sample([1, 2], [1, 4096])], functions=fs,
+    mappings=[mp(1, 12, 0x400000), mp(2, 13, 0x400000)],
+    locations=[loc(1, 1, 0x400010), loc(2, 2, 0x400020)]))
+n = 1100
+open(sys.argv[1] + "/cap.pb", "wb").write(profile(
+    strings=st, samples=[sample(list(range(1, n + 1)), [1, 4096])], functions=fs,
+    mappings=[mp(i, 12, i << 24) for i in range(1, n + 1)],
+    locations=[loc(i, i, (i << 24) + 16) for i in range(1, n + 1)]))
+EOF
+expect_rc 0 hp top --lines --raw -n 0 "$W/left.pb"
+expect_in "$W/err" '^heapprof top: note: 1 mapping of .*left.pb got no file:line for some frames: another mapping of the same addresses' \
+    "the note on a mapping another of its range took"
+expect_rc 0 hp top --lines --raw -n 0 "$W/cap.pb"
+expect_in "$W/err" '^heapprof top: note: 76 mappings of .*cap.pb past the first 1024 were not read for file:line$' \
+    "the note on the mappings past the cap"
+expect_in "$W/err" '^heapprof top: note: 1024 mappings of .*cap.pb got no file:line from their binaries' \
+    "the mappings read, not there"
+note "another of the range, past the cap: a note each"
 
 note "ok"
