@@ -190,7 +190,8 @@ def main():
                    field_varint(3, base + 0x1000 + i * 0x7000) +
                    (field_bytes(4, field_varint(1, 2)) if i % 2 else b"")
                    for i in range(1, 129)]
-    for name, ids in (("local_nobid_spread.pb", [1, 2]), ("local_nobid_idwrap.pb", [3, (1 << 64) - 1, 2])):
+    for name, ids in (("tiny_nobid_spread.pb", [1, 2]),
+                      ("tiny_nobid_idwrap.pb", [3, (1 << 64) - 1, 2])):
         files[name] = profile(
             strings=local, samples=[sample(list(range(1, 129)), [1, 4096])],
             mappings=[spread_map], locations=spread_locs,
