@@ -438,6 +438,7 @@ static void complain(const row *r, const char *value, int err, config_warn_fn wa
  * suite's.  config_check_names passes them in silence. */
 static const char *const not_settings[] = {
     "HEAPPROF_MAX_INPUT", "HEAPPROF_MAX_DECODE",              /* src/cli/profile_read.c */
+    "HEAPPROF_LOCAL_LINES",                                   /* src/cli/report.c */
     "HEAPPROF_FAULT",     "HEAPPROF_FAULT_LOG",               /* src/fault.c */
     "HEAPPROF_LIB",       "HEAPPROF_CLI", "HEAPPROF_SKIP_GO", /* tests/ */
 };

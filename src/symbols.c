@@ -435,7 +435,7 @@ int symbols_refresh_retired(symbolizer *s, const char *maps_path,
     size_t len = 0, nlater = 0, caplater = 0;
     building b = { .track_busy = nretired > 0 };
     maps_line *later = NULL;
-    int err = read_text(maps_path, &text, &len);
+    int err = maps_path ? read_text(maps_path, &text, &len) : 0;
     if (err)
         return err;
     /* Bumped even if this refresh fails, so marks it leaves behind are
@@ -572,14 +572,25 @@ bool symbols_keep_names(const symbolizer *s, size_t i)
 }
 
 
-int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
+bool symbols_mapping_found(const symbolizer *s, size_t i)
+{
+    return i < s->nmaps && !s->maps[i].no_names && s->maps[i].file->have_id;
+}
+
+/* symbols_lines, and with any symbols_lines_any. */
+static int lines_of(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symbols_line *out,
+                    bool any)
 {
     for (size_t k = 0; k < n; k++)
         out[k] = (symbols_line){ NULL, 0, 0, NULL, NULL };
-    if (!n || !symbols_keep_names(s, i))
+    if (!n || (any ? !symbols_mapping_found(s, i) : !symbols_keep_names(s, i)))
         return 0;
     const map_entry *me = &s->maps[i];
     elf_file *f = me->file;
+    if (!f->syms_tried) {
+        elffile_load_symbols(f, s->debug_dirs);
+        s->lost += f->syms_retry;
+    }
     if (!f->dw.size[DWARFLINE_LINE] && !f->dw.size[DWARFINLINE_INFO])
         return 0;
     /* Link-time addresses, in the order of addrs (within one mapping the
@@ -653,6 +664,17 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
     mem_free(from);
     mem_free(got);
     return err;
+}
+
+int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symbols_line *out)
+{
+    return lines_of(s, i, addrs, n, out, false);
+}
+
+int symbols_lines_any(symbolizer *s, size_t i, const uint64_t *addrs, size_t n,
+                      symbols_line *out)
+{
+    return lines_of(s, i, addrs, n, out, true);
 }
 
 void symbols_lines_hold(symbolizer *s, bool hold)

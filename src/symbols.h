@@ -49,6 +49,11 @@ int symbols_refresh(symbolizer *s, const char *maps_path);
 int symbols_refresh_retired(symbolizer *s, const char *maps_path,
                             const hp_mapping *retired, size_t nretired);
 
+/* With maps_path NULL, symbols_refresh_retired reads no maps file: its
+ * mappings are the retired ones alone, named from the files on disk only
+ * while their build-ids are the recorded ones, as above.  The heapprof
+ * command's --lines gives them a profile's mappings (src/cli/locallines.h). */
+
 /* The executable mappings of the last refresh, sorted by start. */
 size_t symbols_mapping_count(const symbolizer *s);
 const hp_mapping *symbols_mapping(const symbolizer *s, size_t i);
@@ -138,6 +143,16 @@ typedef struct symbols_line {
  * refresh that no longer maps it) or free; the inl arrays until the next
  * call.  0, or ENOMEM (also counted in symbols_lost). */
 int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symbols_line *out);
+
+/* The same for any mapping whose file symbols_mapping_found finds, not
+ * only those symbols_keep_names marks (its symbols are read first): the
+ * heapprof command's, for the mappings a profile left to pprof. */
+int symbols_lines_any(symbolizer *s, size_t i, const uint64_t *addrs, size_t n,
+                      symbols_line *out);
+
+/* Whether mapping i's file is on disk, a regular file, and the one mapped
+ * (its build-id the recorded one, for a retired mapping). */
+bool symbols_mapping_found(const symbolizer *s, size_t i);
 
 /* From hold true to hold false, symbols_lines keeps the compressed debug
  * sections it inflated for a file (srclines_hold) until it is asked

@@ -207,8 +207,9 @@ void cmd_leaks_usage(FILE *f)
                 "least and the most old can be: every straddling age band all newer than the\n"
                 "first profile, or all older, bounded the same way (lo..hi, one number when\n"
                 "the bounds place every byte); new is the rest of the row's aged bytes.\n"
-                "\n"
-                "Options:\n"
+                "\n",
+                f);
+    (void)fputs("Options:\n"
                 "  -n N        rows shown (per class for a series; default 10; 0 = all)\n"
                 "  --stacks    also print each row's whole stack, leaf first (rows of\n"
                 "              stacks only: not with --by site)\n"
@@ -221,10 +222,13 @@ void cmd_leaks_usage(FILE *f)
                 "              lines is two sites; stacks then match across profiles only\n"
                 "              where the lines do (the same build).  A frame with neither\n"
                 "              file nor line keeps its function's name\n"
-                "  --tag KEY=PAT only samples whose label KEY matches the shell pattern\n"
-                "              PAT (thread=io-*; each KEY must match one of its PATs)\n",
+                "              (the lines the profile left to pprof are read from the\n"
+                "              binaries on this machine of its build-ids, as pprof reads\n"
+                "              them; HEAPPROF_LOCAL_LINES=off reads none)\n",
                 f);
-    (void)fputs("  --by site   rows are allocation sites, not stacks: each site's stacks\n"
+    (void)fputs("  --tag KEY=PAT only samples whose label KEY matches the shell pattern\n"
+                "              PAT (thread=io-*; each KEY must match one of its PATs)\n"
+                "  --by site   rows are allocation sites, not stacks: each site's stacks\n"
                 "              (reached through other callers further down, or another\n"
                 "              wrapper frame) summed in each profile, then ranked and\n"
                 "              classified by the sum, one row per \"site ← caller (via\n"

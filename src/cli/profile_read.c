@@ -9,6 +9,9 @@
  *               allocating through a counter that refuses the input once
  *               it has cost more than the decode bound (HEAPPROF_MAX_DECODE);
  *   4. check:   every id and string index is validated (check_*);
+ *   4b. local:  with PROFILE_READ_LOCAL, the lines the profile left to
+ *               pprof, from the binaries here (locallines.c, fill_local):
+ *               more Lines, Functions and strings in the decoded message;
  *   5. model:   names per location (with PROFILE_READ_LINES, by source
  *               line where known: linenames.c), frames per sample,
  *               variances; control characters in strings are replaced by
@@ -41,6 +44,7 @@
 #include "demangle.h"
 #include "input.h"
 #include "linenames.h"
+#include "locallines.h"
 #include "namehash.h"
 #include "profile.pb-c.h"
 #include "ptrmap.h"
@@ -275,6 +279,47 @@ static int check_ids(reader *r, struct profile_mem *m)
                                ", which does not exist", i + 1, s->location_id[k]);
     }
     return 0;
+}
+
+/* With PROFILE_READ_LOCAL: the lines the profile left to pprof, from the
+ * binaries on this machine (locallines.h), before any name is made, so
+ * every command reads them as lines the profile held.  The Functions it
+ * adds are indexed again. */
+static int fill_local(reader *r, struct profile_mem *m, profile *p, const char *dirs)
+{
+    pb_profile *pb = m->pb;
+    size_t nl = pb->n_location, nf = pb->n_function;
+    long *lm = malloc((2 * nl + 1) * sizeof *lm), *lf = lm ? lm + nl : NULL;
+    if (!lm)
+        return fail(r, "out of memory");
+    for (size_t i = 0; i < nl; i++) {
+        const pb_location *l = pb->location[i];
+        lm[i] = l->mapping_id ? find_id(&m->maps, l->mapping_id) : -1;
+        lf[i] = l->n_line == 1 && l->line[0]->function_id
+                    ? find_id(&m->funcs, l->line[0]->function_id) : -1;
+    }
+    locallines_stats st;
+    int e = locallines_fill(pb, lm, lf, dirs, &st);
+    free(lm);
+    p->local_filled = st.filled;
+    p->local_missing = st.missing;
+    p->local_past_cap = st.past_cap;
+    p->local_left = st.left;
+    p->local_lost = st.lost;
+    if (e)
+        return fail(r, "out of memory");
+    if (pb->n_function == nf)
+        return 0;
+    uint64_t *ids = malloc(pb->n_function * sizeof *ids);
+    if (!ids)
+        return fail(r, "out of memory");
+    for (size_t i = 0; i < pb->n_function; i++)
+        ids[i] = pb->function[i]->id;
+    free(m->funcs.v);
+    m->funcs = (idindex){0};
+    e = index_ids(r, &m->funcs, ids, pb->n_function, "function");
+    free(ids);
+    return e;
 }
 
 /* ---- stage 5: the model --------------------------------------------------- */
@@ -1159,6 +1204,8 @@ profile *profile_read_mem(const uint8_t *data, size_t len, const char *name,
         e = check_strings(&c, m->pb);
     if (!e)
         e = check_ids(&r, m);
+    if (!e && (flags & PROFILE_READ_LINES) && (flags & PROFILE_READ_LOCAL))
+        e = fill_local(&r, m, p, lim->debug_dirs);
     if (!e)
         e = build_header(&r, m, p);
     if (!e)

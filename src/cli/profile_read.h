@@ -133,6 +133,13 @@ typedef struct profile {
     uint64_t run;            /* heapprof's "process run=" id (one process image); 0: none */
     bool lines;              /* read with PROFILE_READ_LINES, and some location's line
                                 was named "func file:line" */
+    size_t local_filled;     /* PROFILE_READ_LOCAL: locations given lines from binaries */
+    size_t local_missing;    /* ...and mappings that needed some whose binary is not here
+                                (or is another build) */
+    size_t local_past_cap;   /* ...mappings past the first LOCALLINES_MAPS_MAX, not read */
+    size_t local_left;       /* ...mappings some of whose locations another of their
+                                range (or none) answered: not filled (locallines.h) */
+    size_t local_lost;       /* ...and files not read for want of memory (locallines.h) */
     size_t nsamples;
     const profile_sample *samples;
     size_t naged;            /* samples with an age */
@@ -147,10 +154,16 @@ typedef struct profile_limits {
     uint64_t input;  /* bytes, after decompression (HEAPPROF_MAX_INPUT) */
     uint64_t decode; /* bytes decoding may allocate (HEAPPROF_MAX_DECODE); 0: the
                         default rule above */
+    const char *debug_dirs; /* PROFILE_READ_LOCAL: where separate debug files are looked
+                               for (HEAPPROF_DEBUG_DIRS; NULL or "": none) */
 } profile_limits;
 
 /* How to name frames (profile_read's flags). */
-enum { PROFILE_READ_LINES = 1 }; /* "func file:line" where known (see the top) */
+enum {
+    PROFILE_READ_LINES = 1, /* "func file:line" where known (see the top) */
+    PROFILE_READ_LOCAL = 2, /* with LINES: the lines the profile left to pprof, from the
+                               binaries on this machine (locallines.h) */
+};
 
 /* Read and validate a file ("-" is standard input).  NULL on failure, with
  * "PATH: what is wrong" in err. */

@@ -10,15 +10,48 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "age.h"
 #include "args.h"
+#include "config.h"
 #include "lifetime.h"
+#include "locallines.h"
 #include "diag.h"
 #include "units.h"
 
 static void warn_line(const char *line) { diag_error("%s", line); }
+
+static void warn_config(void *ctx, const char *line)
+{
+    (void)ctx;
+    diag_error("%s", line);
+}
+
+/* Only the variable the readers share with the library. */
+static const char *debug_dirs_only(const char *name)
+{
+    return strcmp(name, "HEAPPROF_DEBUG_DIRS") ? NULL : getenv(name);
+}
+
+/* Whether --lines reads the lines a profile left to pprof from the
+ * binaries here (locallines.h): unless HEAPPROF_LOCAL_LINES is off (or 0),
+ * and then where separate debug files are looked for, HEAPPROF_DEBUG_DIRS
+ * parsed as the library parses it (config.c), so that a command finds the
+ * debug file the profiled program's library would. */
+static bool local_lines(profile_limits *lim)
+{
+    static hp_config cfg;
+    const char *v = getenv("HEAPPROF_LOCAL_LINES");
+    bool on = !v || !*v || !(!strcasecmp(v, "off") || !strcmp(v, "0"));
+    if (v && *v && on && strcasecmp(v, "on") && strcmp(v, "1"))
+        diag_error("HEAPPROF_LOCAL_LINES=\"%.64s\" is not on, off, 1 or 0; using the default, "
+                   "on", v);
+    config_parse(&cfg, debug_dirs_only, warn_config, NULL);
+    lim->debug_dirs = cfg.debug_dirs;
+    return on;
+}
 
 /* --tag: the labels' keys and patterns (pointing into argv). */
 static char tag_keys[REPORT_TAGS_MAX][128];
@@ -85,9 +118,10 @@ profile *report_load(const char *path, bool lines)
 {
     /* Read once, so a bad value is reported once however many files. */
     static profile_limits lim;
-    static bool have_lim;
+    static bool have_lim, local;
     if (!have_lim) {
         profile_read_limits(&lim, warn_line);
+        local = lines && local_lines(&lim);
         have_lim = true;
     }
     /* Standard input holds one profile: a second "-" (leaks - -, flame
@@ -99,7 +133,8 @@ profile *report_load(const char *path, bool lines)
     }
     stdin_read = stdin_read || !strcmp(path, "-");
     char err[512];
-    profile *p = profile_read(path, &lim, lines ? PROFILE_READ_LINES : 0, err, sizeof err);
+    unsigned flags = lines ? PROFILE_READ_LINES | (local ? PROFILE_READ_LOCAL : 0) : 0;
+    profile *p = profile_read(path, &lim, flags, err, sizeof err);
     /* Once: a series (leaks, timeline) would repeat it for every file. */
     static bool noted;
     size_t labelled = 0;
@@ -135,14 +170,46 @@ profile *report_load(const char *path, bool lines)
         diag_error("note: no sample of %s has %s (the labels of its samples: %s)%s", path, want,
                    have, source);
     }
+    /* Once, as the note below: a series (leaks, timeline) would repeat it. */
+    static bool missing_noted;
+    if (p && p->local_missing && !missing_noted) {
+        missing_noted = true;
+        diag_error("note: %zu mapping%s of %s got no file:line from %s binar%s: not on this "
+                   "machine, or another build (another GNU build-id)", p->local_missing,
+                   p->local_missing == 1 ? "" : "s", path,
+                   p->local_missing == 1 ? "its" : "their", p->local_missing == 1 ? "y" : "ies");
+    }
+    static bool past_noted;
+    if (p && p->local_past_cap && !past_noted) {
+        past_noted = true;
+        diag_error("note: %zu mapping%s of %s past the first %d %s not read for file:line",
+                   p->local_past_cap, p->local_past_cap == 1 ? "" : "s", path,
+                   LOCALLINES_MAPS_MAX, p->local_past_cap == 1 ? "was" : "were");
+    }
+    static bool left_noted;
+    if (p && p->local_left && !left_noted) {
+        left_noted = true;
+        diag_error("note: %zu mapping%s of %s got no file:line for some frames: another "
+                   "mapping of the same addresses (another file or build) was read there, or "
+                   "the frames lie outside %s range", p->local_left,
+                   p->local_left == 1 ? "" : "s", path, p->local_left == 1 ? "its" : "their");
+    }
+    static bool lost_noted;
+    if (p && p->local_lost && !lost_noted) {
+        lost_noted = true;
+        diag_error("note: some frames of %s got no file:line from their binaries: out of memory "
+                   "reading them", path);
+    }
     if (!p) {
         diag_error("%s", err);
     } else if (lines && !p->lines && p->nsamples && !noted) {
         noted = true;
-        diag_error("note: %s has no file:line for any frame (its producer wrote none): its "
+        diag_error("note: %s has no file:line for any frame (its producer wrote none%s): its "
                    "rows are by function, as without --lines%s", path,
+                   local ? ", and its binaries here gave none" : "",
                    p->run ? "; heapprof writes them where go tool pprof would lose its names, "
-                            "and go tool pprof -lines finds the others in the binaries"
+                            "and reads the others from the binaries on this machine, built -g "
+                            "(HEAPPROF_LOCAL_LINES)"
                           : "");
     }
     return p;

@@ -21,6 +21,11 @@
  * that starts with the name too; or refuse the input only for the size
  * of those names.  Every frame's hash is its name's (namehash.h).  Both models go through the walk above.
  *
+ * Read a third time with PROFILE_READ_LOCAL too, every mapping's file this
+ * executable (LOCALLINES_FUZZ_PATH, set by its build): the selection of
+ * mappings and the Lines made from the DWARF of a real binary, at any
+ * address; that model is walked.
+ *
  * Mutated gzip data rarely survives its checksum, so an input starting
  * with 'Z' is gzipped here (the rest of it) before it is read: the
  * decompressed bytes then reach the decoder as freely as plain ones.
@@ -340,7 +345,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0;
         data = z;
     }
-    static const profile_limits lim = {8u << 20, 0}; /* decoding: at most 256 MiB */
+    static const profile_limits lim = {8u << 20, 0, NULL}; /* decoding: at most 256 MiB */
     profile *p = profile_read_mem(data, size, "fuzz", &lim, 0, err, sizeof err);
     if (!p) {
         free(z);
@@ -348,6 +353,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap(); /* a refusal always says why */
         return 0;
     }
+    /* With the lines of the binaries here (PROFILE_READ_LOCAL; every
+     * mapping's file is this executable, LOCALLINES_FUZZ_PATH): inlined
+     * frames add frames, so only walked; refused only for the size of
+     * names or memory. */
+    profile *llp = profile_read_mem(data, size, "fuzz", &lim,
+                                    PROFILE_READ_LINES | PROFILE_READ_LOCAL, err, sizeof err);
+    if (!llp && !strstr(err, "file:line names would take more than") &&
+        !strstr(err, "out of memory") && !strstr(err, "decod"))
+        __builtin_trap();
     profile *lp = profile_read_mem(data, size, "fuzz", &lim, PROFILE_READ_LINES, err, sizeof err);
     free(z);
     if (!lp && !strstr(err, "file:line names would take more than"))
@@ -356,6 +370,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_lines(p, lp);
     walk(p);
     profile_read_free(p);
+    if (llp)
+        walk(llp);
+    profile_read_free(llp);
     /* --by tag:thread (flame's, as the root, for odd sizes), then --tag
      * thread=*: a last frame per sample, named, and only the samples that
      * have the label left (a string one: --tag does not match a numeric

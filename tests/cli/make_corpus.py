@@ -173,6 +173,29 @@ def main():
         functions=[function(1, S["main"]) + field_varint(4, 12),
                    function(2, S["leaf"]) + field_varint(4, 12),
                    function(3, 13) + field_varint(4, 14)])
+    # --lines from local binaries (src/cli/locallines.c): a mapping without
+    # a build-id, not marked as having line numbers, over 4 MiB of a PIE's
+    # text, and 128 locations spread over it, half without a Line, half
+    # of a Line without a line.  The fuzz target reads every mapping from
+    # its own executable, linked without a build-id: these are the seeds
+    # it fills (the others record build-ids, or no absolute path).  The
+    # second has function ids [3, 2^64-1, 2]: no id left for a new Function
+    # (before, ids taken one past each id met wrapped to 0 at 2^64-1, and
+    # restarted past 2: a new Function of id 3, a duplicate).
+    local = STRINGS + ["/usr/bin/heapprof-fuzz-exe"]
+    base = 0x555555554000
+    spread_map = (field_varint(1, 1) + field_varint(2, base) + field_varint(3, base + (4 << 20)) +
+                  field_varint(5, 12) + field_varint(7, 1))
+    spread_locs = [field_varint(1, i) + field_varint(2, 1) +
+                   field_varint(3, base + 0x1000 + i * 0x7000) +
+                   (field_bytes(4, field_varint(1, 2)) if i % 2 else b"")
+                   for i in range(1, 129)]
+    for name, ids in (("tiny_nobid_spread.pb", [1, 2]),
+                      ("tiny_nobid_idwrap.pb", [3, (1 << 64) - 1, 2])):
+        files[name] = profile(
+            strings=local, samples=[sample(list(range(1, 129)), [1, 4096])],
+            mappings=[spread_map], locations=spread_locs,
+            functions=[function(i, S["leaf"] if i == 2 else S["main"]) for i in ids])
     # For the fuzz target only: 'Z' + data means "gzip the rest first".
     files["zfuzz_tiny.pb"] = b"Z" + good
     for name, data in files.items():

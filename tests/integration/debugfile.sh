@@ -129,14 +129,18 @@ expected (addr2line -i of the unstripped $4)
 $want"
 }
 
-# unnamed TAG DIRS: the stripped program names nothing from a debug file.
+# unnamed TAG DIRS: the stripped program names nothing from a debug file,
+# nor does `heapprof top --lines` under the same HEAPPROF_DEBUG_DIRS, which
+# reads the lines the profile left to pprof from the binaries here
+# (src/cli/locallines.h): the debug files it finds are the library's.
 unnamed() {
     local tag=$1 dirs=$2 prog=$3 p
     run "$tag" HEAPPROF_SAMPLE=1 HEAPPROF_OUT="$W/$tag" HEAPPROF_DEBUG_DIRS="$dirs" -- "$prog"
     expect_rc "$tag" 0
     no_heapprof_lines "$tag"
     p=$(newest_profile "$W/$tag")
-    "$INTEG_CLI" top "$p" --type alloc_space --lines >"$W/$tag.top" || fail "$tag: heapprof top --lines failed"
+    HEAPPROF_DEBUG_DIRS=$dirs timeout 60 "$INTEG_CLI" top "$p" --type alloc_space --lines \
+        >"$W/$tag.top" || fail "$tag: heapprof top --lines failed"
     if grep -E 'dbg_|debugged\.c' "$W/$tag.top"; then
         fail "$tag: names or lines from a debug file that is not the program's (above)"
     fi

@@ -371,7 +371,7 @@ static void unknown_names(void **state)
 {
     char *env[] = {"PATH=/bin", "HEAPPROF_SAMPLE=64k", "HEAPPROF_SAMPEL=1", "heapprof_depth=3",
                    "HEAPPROF_HIGHWATER_MINS=2", "HEAPPROF_X=1", "HEAPPROF_MAX_INPUT=1m",
-                   "HEAPPROF_FAULT=malloc:3", "HEAPPROF_NOEQUALS", "HEAPPROFX=1",
+                   "HEAPPROF_LOCAL_LINES=off", "HEAPPROF_FAULT=malloc:3", "HEAPPROF_NOEQUALS", "HEAPPROFX=1",
                    "HEAPPROF_SAMPLE_SAMPLE_SAMPLE_SAMPLE_SAMPLE_SAMPLE_SAMPLE_SAMPLE_SAMPLE=1", NULL};
     nwarnings = 0;
     assert_int_equal(config_check_names(env, warn, NULL), 6);
