@@ -61,8 +61,10 @@
  * Files: this one walks the units (the walk, the chains, their names);
  * dwarfinline_die.c decodes a unit's bytes (its header, abbreviations,
  * entries, range lists and strings); dwarfinline_far.c follows references
- * into other units and names file numbers; dwarfinline_impl.h holds the
- * structs and the helpers the three share.
+ * into other units and names file numbers; dwarfinline_split.c reads a
+ * skeleton unit's split unit (-gsplit-dwarf) from its .dwo in the
+ * skeleton's place; dwarfinline_impl.h holds the structs and the helpers
+ * the four share.
  */
 #include "dwarfinline.h"
 
@@ -438,7 +440,8 @@ static int one_unit(scan *s, uint64_t *off)
             return u->oom ? ENOMEM : 0;
         whole = true;
     }
-    if (ab->tag != TAG_COMPILE_UNIT && ab->tag != TAG_PARTIAL_UNIT)
+    bool skeleton = ab->tag == TAG_SKELETON_UNIT;
+    if (ab->tag != TAG_COMPILE_UNIT && ab->tag != TAG_PARTIAL_UNIT && !skeleton)
         return 0;
     u->has_addr_base = cu.addr_base.form != 0;
     u->addr_base = cu.addr_base.v;
@@ -463,9 +466,13 @@ static int one_unit(scan *s, uint64_t *off)
         lo = u->rng[k][0] < lo ? u->rng[k][0] : lo;
         hi = u->rng[k][1] > hi ? u->rng[k][1] : hi;
     }
-    bool walked = true;
-    if (ab->children && (!ranged || any_query(s))) {
-        if (!whole && !load_unit(u, (size_t)total))
+    bool walked = true, split = false;
+    /* A skeleton's entries are its split unit's, read in its place
+     * (dwarfinline_split.c); without it, the unit answers nothing but
+     * says its range (the skeleton's). */
+    if ((ab->children || skeleton) && (!ranged || any_query(s)) &&
+        (!skeleton || (split = dwarfinline_split_enter(s, &cu, &dies)))) {
+        if (!whole && !split && !load_unit(u, (size_t)total))
             return u->oom ? ENOMEM : 0;
         cursor w = { u->buf + dies, u->buf + u->len, false };
         uint64_t wlo = UINT64_MAX, whi = 0;
@@ -484,6 +491,8 @@ static int one_unit(scan *s, uint64_t *off)
         for (size_t k = 0; k < s->nsubs; k++)
             s->sub[s->subs[k]] = 0;
         s->nsubs = 0;
+        if (split)
+            dwarfinline_split_leave(s);
     }
     dwarfline_files_close(u->files);
     u->files = NULL;

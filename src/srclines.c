@@ -92,6 +92,9 @@ struct srclines {
      * [1] the supplementary file's, until srclines_release. */
     bool hold;
     held_sec held[2][DWARFINLINE_NSECS];
+    /* The hashes of the .dwo paths that could not be opened (split_src). */
+    uint64_t *split_miss;
+    size_t nsplit_miss;
 };
 
 struct lookup;
@@ -150,6 +153,14 @@ typedef struct lookup {
      * (lines_for_inlines): .debug_line is freed for one only where the
      * others not inflated yet fit after it too. */
     unsigned want;
+    /* The .dwo file open for a skeleton unit (split_src): its sections,
+     * the view the inline scan reads them through, and how many this
+     * lookup opened. */
+    srclines_file dwof;
+    fileview dwo;
+    dwarfinline_src dwosrc;
+    bool dwo_open;
+    unsigned nsplit;
 } lookup;
 
 srclines *srclines_new(void) { return mem_calloc(1, sizeof(srclines)); }
@@ -167,6 +178,7 @@ void srclines_free(srclines *c)
     mem_free(c->frames);
     mem_free(c->lines.units);
     mem_free(c->infos.units);
+    mem_free(c->split_miss);
     mem_free(c);
 }
 
@@ -717,12 +729,64 @@ static void drop_unread_held(lookup *l, uint64_t size)
     }
 }
 
+static void view_open(lookup *l, fileview *v, const srclines_file *f, held_sec *held);
+
+/* Closes the .dwo open (split_src): its sections inflated leave the
+ * lookup's count. */
+static void close_dwo(lookup *l)
+{
+    if (!l->dwo_open)
+        return;
+    for (int s = 0; s < DWARFINLINE_NSECS; s++) {
+        if (l->dwo.inflated[s]) {
+            mem_free(l->dwo.inflated[s]);
+            l->ninflated -= l->dwo.f.size[s];
+        }
+    }
+    l->file.orig->close_split(l->file.orig->sctx);
+    l->dwo_open = false;
+}
+
+/* dwarfinline_src.split: the sections of the .dwo at path, read through a
+ * view of this lookup (sec_read: a -gz one is inflated within
+ * SRCLINES_INFLATE_MAX with the rest), or NULL: no opener, a path
+ * remembered missing, or SRCLINES_SPLIT_OPENS opened already. */
+static const dwarfinline_src *split_src(void *ctx, const char *path)
+{
+    fileview *v = ctx;
+    lookup *l = v->l;
+    srclines *c = l->c;
+    if (v != &l->file || !v->orig->open_split)
+        return NULL;
+    uint64_t h = hp_hash_str(path);
+    for (size_t k = 0; k < c->nsplit_miss; k++)
+        if (c->split_miss[k] == h)
+            return NULL;
+    close_dwo(l);
+    if (l->nsplit >= SRCLINES_SPLIT_OPENS)
+        return NULL;
+    l->nsplit++;
+    if (!v->orig->open_split(v->orig->sctx, path, &l->dwof)) {
+        if (!c->split_miss && !(c->split_miss = mem_alloc(SRCLINES_SPLIT_MISSES * sizeof h)))
+            l->oom = true;
+        else if (c->nsplit_miss < SRCLINES_SPLIT_MISSES)
+            c->split_miss[c->nsplit_miss++] = h;
+        return NULL;
+    }
+    l->dwo_open = true;
+    held_sec none[DWARFINLINE_NSECS] = { { NULL, 0, 0, 0 } };
+    view_open(l, &l->dwo, &l->dwof, none);
+    l->dwosrc = (dwarfinline_src){ &l->dwo, sec_read, { 0 }, NULL, NULL };
+    memcpy(l->dwosrc.size, l->dwo.f.size, sizeof l->dwosrc.size);
+    return &l->dwosrc;
+}
+
 /* The inlined functions of miss[0..n), as scan_lines goes. */
 static int scan_inlines(lookup *l, size_t n)
 {
     unit_index *x = &l->c->infos;
-    dwarfinline_src alt = { &l->alt, sec_read, { 0 }, NULL };
-    dwarfinline_src src = { &l->file, sec_read, { 0 }, l->alt.orig ? &alt : NULL };
+    dwarfinline_src alt = { &l->alt, sec_read, { 0 }, NULL, NULL };
+    dwarfinline_src src = { &l->file, sec_read, { 0 }, l->alt.orig ? &alt : NULL, split_src };
     memcpy(src.size, l->file.f.size, sizeof src.size);
     memcpy(alt.size, l->alt.f.size, sizeof alt.size);
     if (!src.size[DWARFINLINE_INFO] || !src.size[DWARFINLINE_ABBREV])
@@ -809,6 +873,7 @@ static int scan_file(lookup *l, const srclines_file *f, size_t n)
     l->inlining = true;
     if (!err && !l->oom)
         err = scan_inlines(l, n);
+    close_dwo(l);
     /* One that freed .debug_line holds nothing: the next one with lines
      * reads the rows first, and the sections of .debug_info held would
      * leave them no room (they did not fit together): it would drop them

@@ -113,7 +113,27 @@ typedef struct srclines_file {
      * use (dwarfinline_sink.placed).  The same on every lookup of one
      * srclines. */
     bool decls;
+    /* Optional (split DWARF, -gsplit-dwarf): opens the .dwo file at path
+     * (a skeleton unit's, dwarfinline.h's src->split) into *out: its
+     * .debug_*.dwo sections under the indices of their namesakes, its ctx
+     * and read; the one opened before is closed first.  false: none, or
+     * not an ELF file.  close_split closes the last one opened.  A lookup
+     * opens at most SRCLINES_SPLIT_OPENS; a path that could not be opened
+     * is remembered (up to SRCLINES_SPLIT_MISSES) and not tried again. */
+    bool (*open_split)(void *sctx, const char *path, struct srclines_file *out);
+    void (*close_split)(void *sctx);
+    void *sctx;
 } srclines_file;
+
+/* A program of 5000 sources built -gsplit-dwarf has 5000 .dwo files:
+ * one lookup opens at most this many (an open, and the reads of its ELF
+ * and section headers, each).  The addresses in units past it get no
+ * inlined frames and no DWARF function name, for the life of the cache
+ * (their answers are kept, as every answer is). */
+#define SRCLINES_SPLIT_OPENS 1024
+/* Paths of .dwo files that could not be opened, remembered (by hash) so
+ * that no later profile tries them again; past this, no more are. */
+#define SRCLINES_SPLIT_MISSES 4096
 
 typedef struct srclines srclines;
 

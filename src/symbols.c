@@ -615,6 +615,11 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
         sf.ctx = &e;
         sf.read = elfread_cb;
         sf.funcs = f->dwarf_funcs;
+        /* Split DWARF's .dwo files, opened one at a time by the lookup. */
+        elffile_split split = { .open = false };
+        sf.open_split = elffile_open_split;
+        sf.close_split = elffile_close_split;
+        sf.sctx = &split;
         /* The supplementary file, if it is still the one checked. */
         bool alt_open = f->alt && elffile_open(f->alt, &ae);
         sf.alt = NULL;

@@ -132,12 +132,24 @@ static void scan(dwarfinline_src *src, const uint64_t *q, size_t n, const uint64
         CHECK(a->calls[i] <= 1);
 }
 
+/* dwarfinline_src.split: the input's own sections stand for the .dwo of
+ * a skeleton unit, so that a skeleton in the input reaches the reading
+ * of its split unit (dwarfinline_split.c). */
+static const dwarfinline_src *split_self;
+static const dwarfinline_src *self_split(void *ctx, const char *path)
+{
+    (void)ctx;
+    (void)path;
+    return split_self;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const int order[] = { DWARFINLINE_ABBREV, DWARFLINE_LINE, DWARFLINE_LINE_STR,
                                  DWARFLINE_STR, DWARFINLINE_RANGES, DWARFINLINE_RNGLISTS,
                                  DWARFINLINE_ADDR, DWARFINLINE_STR_OFFSETS };
-    dwarfinline_src src = { NULL, rd, { 0 }, NULL };
+    dwarfinline_src src = { NULL, rd, { 0 }, NULL, self_split };
+    split_self = &src;
     const uint8_t *p = data, *end = data + size;
     placed_mode = size ? data[size - 1] % 3 : 0;
     placed_bits = size ? data[size - 1] : 0;
@@ -156,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sec_p[DWARFINLINE_INFO] = p;
     src.size[DWARFINLINE_INFO] = (uint64_t)(end - p);
     static dwarfinline_src alt;
-    alt = (dwarfinline_src){ &alt, rd, { 0 }, NULL };
+    alt = (dwarfinline_src){ &alt, rd, { 0 }, NULL, NULL };
     alt.size[DWARFINLINE_INFO] = src.size[DWARFINLINE_INFO];
     alt.size[DWARFINLINE_ABBREV] = src.size[DWARFINLINE_ABBREV];
     alt.size[DWARFLINE_STR] = src.size[DWARFLINE_STR];

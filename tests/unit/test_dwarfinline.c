@@ -250,7 +250,7 @@ static void unit_cb(void *ctx, uint64_t off, uint64_t lo, uint64_t hi)
 
 static int run(const uint64_t *q, size_t n, const uint64_t *units, size_t nu)
 {
-    dwarfinline_src src = { NULL, rd, { 0 }, NULL };
+    dwarfinline_src src = { NULL, rd, { 0 }, NULL, NULL };
     for (int s = 0; s < DWARFINLINE_NSECS; s++)
         src.size[s] = sec[s].n;
     memset(got, 0, sizeof got);
@@ -812,8 +812,8 @@ static const uint64_t qs[] = { 0x1005, 0x1015, 0x1025, 0x1035, 0x1045, 0x1055, 0
 
 static int run_alt(bool with_alt)
 {
-    dwarfinline_src alt = { NULL, rd_alt, { 0 }, NULL };
-    dwarfinline_src src = { NULL, rd, { 0 }, with_alt ? &alt : NULL };
+    dwarfinline_src alt = { NULL, rd_alt, { 0 }, NULL, NULL };
+    dwarfinline_src src = { NULL, rd, { 0 }, with_alt ? &alt : NULL, NULL };
     for (int s = 0; s < DWARFINLINE_NSECS; s++) {
         src.size[s] = sec[s].n;
         alt.size[s] = alt_sec[s].n;
@@ -1443,7 +1443,7 @@ static int far_switches2(int nfar, uint64_t hdr, uint64_t hdr0)
     uint64_t qs[NQ];
     for (size_t q = 0; q < NQ; q++)
         qs[q] = 0x1008 + 0x10 * q;
-    dwarfinline_src src = { NULL, rd_padded, { 0 }, NULL };
+    dwarfinline_src src = { NULL, rd_padded, { 0 }, NULL, NULL };
     for (int s = 0; s < DWARFINLINE_NSECS; s++)
         src.size[s] = sec[s].n;
     for (size_t k = 0; k < npads; k++)
