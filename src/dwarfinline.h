@@ -85,6 +85,14 @@ typedef struct dwarfinline_src {
      * be opened.  The dwo_id of the unit found there is checked here: one
      * from another build is not read. */
     const struct dwarfinline_src *(*split)(void *ctx, const char *path);
+    /* Optional, with split: called once a skeleton's split unit is done
+     * with (split gave none, or its walk ended), other_build when the
+     * .dwo split gave holds no split unit of the skeleton's dwo_id.
+     * true: the split unit was not read, or not wholly, for a reason a
+     * later scan may not have (srclines.c: the cap on the files one lookup
+     * opens, a section declined for room); the queries in the skeleton's
+     * ranges then go to sink->later. */
+    bool (*split_again)(void *ctx, bool other_build);
 } dwarfinline_src;
 
 /* One inlined function: its name (DW_AT_linkage_name where it has one,
@@ -145,6 +153,11 @@ typedef struct dwarfinline_sink {
      * after a reference into another unit that unit's line-table header,
      * for nothing.  NULL: every frame's is looked for (tests). */
     bool (*placed)(void *ctx, size_t q);
+    /* Optional: query q lies in a skeleton unit whose split unit a later
+     * scan may read where this one could not (src->split_again): its
+     * answer lacks what that unit holds, and is not to be kept as final.
+     * Called once or more per query. */
+    void (*later)(void *ctx, size_t q);
 } dwarfinline_sink;
 
 /* Answers the queries addrs[0..n) (link-time addresses, sorted ascending,

@@ -364,10 +364,13 @@ bool dwarfinline_die_put_str_any(unit *u, const unit *from, const aval *a, size_
 
 /* dwarfinline_split.c, likewise. */
 /* Switches u from skeleton entry cu to its split unit, *dies its first
- * entry after the unit's own; false: none read (u as it was). */
-bool dwarfinline_split_enter(scan *s, const die *cu, uint64_t *dies);
-/* Switches u back to the scanned file after dwarfinline_split_enter. */
-void dwarfinline_split_leave(scan *s);
+ * entry after the unit's own; false: none read (u as it was), *again
+ * when a later scan may read it (src->split_again). */
+bool dwarfinline_split_enter(scan *s, const die *cu, uint64_t *dies, bool *again);
+/* Switches u back to the scanned file after dwarfinline_split_enter;
+ * true: a later scan may read the split unit more wholly
+ * (src->split_again, told other_build). */
+bool dwarfinline_split_leave(scan *s, bool other_build);
 
 /* dwarfinline_far.c, likewise. */
 /* Follows reference a, from an entry of *in, to its unit and offset there. */

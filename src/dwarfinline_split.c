@@ -98,16 +98,19 @@ static bool find_unit(unit *u, const dwarfinline_src *d, uint64_t want, uint64_t
  * split unit's, *dies its first entry after the unit's own.  false: none
  * to read (no .dwo, another build's, or unreadable; u->oom: out of
  * memory), u back on the scanned file. */
-bool dwarfinline_split_enter(scan *s, const die *cu, uint64_t *dies)
+bool dwarfinline_split_enter(scan *s, const die *cu, uint64_t *dies, bool *again)
 {
     unit *u = s->u;
     size_t mark = u->ntext, path;
+    *again = false;
     if (!s->src->split || u->unit_type != UT_SKELETON || !dwo_path(u, cu, &path))
         return false;
     const dwarfinline_src *d = s->src->split(s->src->ctx, u->text + path);
     u->ntext = mark;
-    if (!d)
+    if (!d) {
+        *again = s->src->split_again && s->src->split_again(s->src->ctx, false);
         return false;
+    }
     uint64_t want = u->dwo_id, abbrev_off, at;
     u->src = d;
     u->asrc = s->src;
@@ -115,7 +118,8 @@ bool dwarfinline_split_enter(scan *s, const die *cu, uint64_t *dies)
     u->abbrev_valid = false; /* scanned file's sections of the same index */
     die scu;
     const abbrev *ab = NULL;
-    if (!find_unit(u, d, want, &abbrev_off, &at) || !dwarfinline_die_load_abbrevs(u, abbrev_off) ||
+    bool found = find_unit(u, d, want, &abbrev_off, &at);
+    if (!found || !dwarfinline_die_load_abbrevs(u, abbrev_off) ||
         !dwarfinline_die_load(u, DWARFINLINE_INFO, u->off, (size_t)u->total, &u->buf, &u->cap))
         goto fail;
     u->len = (size_t)u->total;
@@ -137,11 +141,13 @@ bool dwarfinline_split_enter(scan *s, const die *cu, uint64_t *dies)
     u->budget = 16 * u->total + (uint64_t)NEST_MAX * s->n + ((uint64_t)1 << 20);
     return true;
 fail:
-    dwarfinline_split_leave(s);
+    /* No unit of the skeleton's dwo_id: another build's .dwo (or one
+     * unreadable), which the caller need not open again. */
+    *again = dwarfinline_split_leave(s, !found);
     return false;
 }
 
-void dwarfinline_split_leave(scan *s)
+bool dwarfinline_split_leave(scan *s, bool other_build)
 {
     unit *u = s->u;
     const dwarfinline_src *src = s->src;
@@ -155,4 +161,5 @@ void dwarfinline_split_leave(scan *s)
     dwarfline_files_close(u->files);
     u->files = NULL;
     u->files_tried = false;
+    return src->split_again && src->split_again(src->ctx, other_build);
 }

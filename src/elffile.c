@@ -30,6 +30,7 @@
 #include "elffile.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -625,28 +626,39 @@ void elffile_free(elf_file *f)
 
 /* ---- split DWARF ------------------------------------------------------------- */
 
-bool elffile_open_split(void *sctx, const char *path, srclines_file *out)
+int elffile_open_split(void *sctx, const char *path, srclines_file *out)
 {
     elffile_split *sp = sctx;
     elffile_close_split(sp);
     struct stat st;
     bool oom = false;
     size_t nsh = 0;
+    /* A regular file before it is opened, as debug files (debugfile.c):
+     * an open has effects on some devices, and a .dwo name is the
+     * binary's to choose.  Only what stays so is not tried again: too
+     * many files open, or an interrupted call, may pass. */
+    if (stat(path, &st) != 0)
+        return errno == ENOENT || errno == ENOTDIR || errno == ELOOP || errno == ENAMETOOLONG ||
+                       errno == EACCES
+                   ? SRCLINES_SPLIT_NONE
+                   : SRCLINES_SPLIT_FAILED;
+    if (!S_ISREG(st.st_mode))
+        return SRCLINES_SPLIT_NONE;
     /* O_RDONLY | O_NONBLOCK | O_CLOEXEC, a regular file only (elfread_open). */
     if (!elfread_open(path, &sp->e, &st))
-        return false;
+        return SRCLINES_SPLIT_FAILED;
     if (!elfread_header(&sp->e)) /* closed */
-        return false;
+        return SRCLINES_SPLIT_NONE;
     Elf64_Shdr *sh = elfread_shdrs(&sp->e, &nsh, &oom);
     if (!sh) {
         elfread_close(&sp->e);
-        return false;
+        return oom ? SRCLINES_SPLIT_OOM : SRCLINES_SPLIT_NONE;
     }
     *out = (srclines_file){ .ctx = &sp->e, .read = elfread_cb };
     say_unreadable(path, find_line_sections(out, &sp->e, sh, nsh, split_names));
     mem_free(sh);
     sp->open = true;
-    return true;
+    return SRCLINES_SPLIT_OPENED;
 }
 
 void elffile_close_split(void *sctx)

@@ -120,8 +120,8 @@ typedef struct elffile_split {
 
 /* srclines_file.open_split and close_split, sctx an elffile_split
  * ({ .open = false } at first): the .dwo at path, its .debug_*.dwo
- * sections into *out. */
-bool elffile_open_split(void *sctx, const char *path, srclines_file *out);
+ * sections into *out; a SRCLINES_SPLIT_* status. */
+int elffile_open_split(void *sctx, const char *path, srclines_file *out);
 void elffile_close_split(void *sctx);
 
 /* Frees f (NULL: nothing), its symbols, build-id, lines and alt file. */

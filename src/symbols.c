@@ -635,10 +635,12 @@ int symbols_lines(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, symb
         /* In KiB under 1 MiB: the fuzz build's cap is 2 KiB ("over 0 MiB"). */
         bool mib = SRCLINES_INFLATE_MAX >= (1u << 20);
         if (srclines_declined(f->lines))
-            log_line("%s: its compressed debug sections (-gz) need over %llu %s inflated at "
+            log_line("%s: its compressed debug sections (-gz)%s need over %llu %s inflated at "
                      "once: profiles leave out the lines or inlined frames they hold (a build "
                      "without -gz has them)",
                      f->debug_path ? f->debug_path : f->path,
+                     srclines_declined_split(f->lines) ? ", or those of its split DWARF .dwo files,"
+                                                       : "",
                      (unsigned long long)(SRCLINES_INFLATE_MAX >> (mib ? 20 : 10)),
                      mib ? "MiB" : "KiB");
         elfread_close(&e);
