@@ -61,8 +61,10 @@
  * Files: this one walks the units (the walk, the chains, their names);
  * dwarfinline_die.c decodes a unit's bytes (its header, abbreviations,
  * entries, range lists and strings); dwarfinline_far.c follows references
- * into other units and names file numbers; dwarfinline_impl.h holds the
- * structs and the helpers the three share.
+ * into other units and names file numbers; dwarfinline_split.c reads a
+ * skeleton unit's split unit (-gsplit-dwarf) from its .dwo in the
+ * skeleton's place; dwarfinline_impl.h holds the structs and the helpers
+ * the four share.
  */
 #include "dwarfinline.h"
 
@@ -405,6 +407,35 @@ static bool load_unit(unit *u, size_t len)
     return dwarfinline_die_load(u, DWARFINLINE_INFO, u->off, len, &u->buf, &u->cap);
 }
 
+/* The bases unit entry cu sets for the reads of its unit u (and the
+ * base address of its range lists).  false: its DW_AT_low_pc cannot be
+ * read. */
+static bool unit_bases(unit *u, const die *cu)
+{
+    u->has_addr_base = cu->addr_base.form != 0;
+    u->addr_base = cu->addr_base.v;
+    u->has_rnglists_base = cu->rnglists_base.form != 0;
+    u->rnglists_base = cu->rnglists_base.v;
+    u->has_str_offsets_base = cu->str_offsets_base.form != 0;
+    u->str_offsets_base = cu->str_offsets_base.v;
+    u->has_stmt_list = cu->stmt_list.form != 0;
+    u->stmt_list = cu->stmt_list.v;
+    u->comp_dir = cu->comp_dir; /* DW_FORM_string: in u->buf, which holds the unit from its start */
+    u->canon_made = false;
+    u->base = 0;
+    return !cu->low.form || dwarfinline_die_addr_of(u, &cu->low, &u->base);
+}
+
+/* Tells the sink (later) of the queries in the unit's ranges (u->rng). */
+static void defer(scan *s)
+{
+    const unit *u = s->u;
+    for (size_t k = 0; k < u->nrng; k++)
+        for (size_t i = sort_lower_bound(s->addrs, s->n, u->rng[k][0]);
+             i < s->n && s->addrs[i] < u->rng[k][1]; i++)
+            s->out->later(s->out->ctx, i);
+}
+
 /* Reads and walks the unit at *off; *off moves to the next one, or to
  * UINT64_MAX when the section cannot be followed further.  ENOMEM or 0. */
 static int one_unit(scan *s, uint64_t *off)
@@ -438,20 +469,10 @@ static int one_unit(scan *s, uint64_t *off)
             return u->oom ? ENOMEM : 0;
         whole = true;
     }
-    if (ab->tag != TAG_COMPILE_UNIT && ab->tag != TAG_PARTIAL_UNIT)
+    bool skeleton = ab->tag == TAG_SKELETON_UNIT;
+    if (ab->tag != TAG_COMPILE_UNIT && ab->tag != TAG_PARTIAL_UNIT && !skeleton)
         return 0;
-    u->has_addr_base = cu.addr_base.form != 0;
-    u->addr_base = cu.addr_base.v;
-    u->has_rnglists_base = cu.rnglists_base.form != 0;
-    u->rnglists_base = cu.rnglists_base.v;
-    u->has_str_offsets_base = cu.str_offsets_base.form != 0;
-    u->str_offsets_base = cu.str_offsets_base.v;
-    u->has_stmt_list = cu.stmt_list.form != 0;
-    u->stmt_list = cu.stmt_list.v;
-    u->comp_dir = cu.comp_dir; /* DW_FORM_string: in u->buf, which holds the unit from its start */
-    u->canon_made = false;
-    u->base = 0;
-    if (cu.low.form && !dwarfinline_die_addr_of(u, &cu.low, &u->base))
+    if (!unit_bases(u, &cu))
         return 0;
     /* The unit's code: whether any query lies there, and the range an
      * index keeps.  A unit that says nothing of its code is walked. */
@@ -463,9 +484,13 @@ static int one_unit(scan *s, uint64_t *off)
         lo = u->rng[k][0] < lo ? u->rng[k][0] : lo;
         hi = u->rng[k][1] > hi ? u->rng[k][1] : hi;
     }
-    bool walked = true;
-    if (ab->children && (!ranged || any_query(s))) {
-        if (!whole && !load_unit(u, (size_t)total))
+    bool walked = true, split = false, again = false;
+    /* A skeleton's entries are its split unit's, read in its place
+     * (dwarfinline_split.c); without it, the unit answers nothing but
+     * says its range (the skeleton's). */
+    if ((ab->children || skeleton) && (!ranged || any_query(s)) &&
+        (!skeleton || (split = dwarfinline_split_enter(s, &cu, &dies, &again)))) {
+        if (!whole && !split && !load_unit(u, (size_t)total))
             return u->oom ? ENOMEM : 0;
         cursor w = { u->buf + dies, u->buf + u->len, false };
         uint64_t wlo = UINT64_MAX, whi = 0;
@@ -484,7 +509,15 @@ static int one_unit(scan *s, uint64_t *off)
         for (size_t k = 0; k < s->nsubs; k++)
             s->sub[s->subs[k]] = 0;
         s->nsubs = 0;
+        /* The split unit's walk read over u's bases and ranges: the
+         * skeleton's are read again for its queries (defer). */
+        if (split && dwarfinline_split_leave(s, false))
+            again = unit_bases(u, &cu) && dwarfinline_die_ranges(u, &cu);
     }
+    /* Its queries' answers lack the split unit a later scan may read: not
+     * final.  A skeleton without ranges says of none of them. */
+    if (again && ranged && s->out->later)
+        defer(s);
     dwarfline_files_close(u->files);
     u->files = NULL;
     forget_names(u);

@@ -26,9 +26,12 @@
  * DW_FORM_GNU_ref_alt and DW_FORM_GNU_strp_alt, DWARF 5's
  * DW_FORM_ref_sup4/8 and DW_FORM_strp_sup) when the caller gives its
  * sections (src->alt); without them, the chains that need its names are
- * not given.  Not read: type units and the skeletons of split DWARF
- * (-gsplit-dwarf: the inlined entries are in the .dwo file, which is not
- * opened): the addresses they hold get no inline frames.
+ * not given.  The skeleton units of split DWARF (-gsplit-dwarf, DWARF 5:
+ * DW_UT_skeleton) are read through the split unit in their .dwo file
+ * when the caller can open it (src->split): the skeleton says where the
+ * code lies, the split unit holds the entries (dwarfinline_split.c).  Not
+ * read: type units, DWARF 4's GNU split units (DW_AT_GNU_dwo_name), and
+ * .dwp packages: the addresses they hold get no inline frames.
  */
 #ifndef HEAPPROF_DWARFINLINE_H
 #define HEAPPROF_DWARFINLINE_H
@@ -74,6 +77,22 @@ typedef struct dwarfinline_src {
      * and .debug_str are read), or NULL: none, or not found.  Its own alt
      * is not read: such a file refers to no other. */
     const struct dwarfinline_src *alt;
+    /* Optional (split DWARF): the sections of the .dwo file at path (its
+     * .debug_info.dwo, .debug_abbrev.dwo, .debug_str.dwo,
+     * .debug_str_offsets.dwo, .debug_rnglists.dwo and .debug_line.dwo,
+     * under the indices of their namesakes; .debug_addr is this file's),
+     * valid until the next call or the scan's end; NULL: none, or not to
+     * be opened.  The dwo_id of the unit found there is checked here: one
+     * from another build is not read. */
+    const struct dwarfinline_src *(*split)(void *ctx, const char *path);
+    /* Optional, with split: called once a skeleton's split unit is done
+     * with (split gave none, or its walk ended), other_build when the
+     * .dwo split gave holds no split unit of the skeleton's dwo_id.
+     * true: the split unit was not read, or not wholly, for a reason a
+     * later scan may not have (srclines.c: the cap on the files one lookup
+     * opens, a section declined for room); the queries in the skeleton's
+     * ranges then go to sink->later. */
+    bool (*split_again)(void *ctx, bool other_build);
 } dwarfinline_src;
 
 /* One inlined function: its name (DW_AT_linkage_name where it has one,
@@ -134,6 +153,11 @@ typedef struct dwarfinline_sink {
      * after a reference into another unit that unit's line-table header,
      * for nothing.  NULL: every frame's is looked for (tests). */
     bool (*placed)(void *ctx, size_t q);
+    /* Optional: query q lies in a skeleton unit whose split unit a later
+     * scan may read where this one could not (src->split_again): its
+     * answer lacks what that unit holds, and is not to be kept as final.
+     * Called once or more per query. */
+    void (*later)(void *ctx, size_t q);
 } dwarfinline_sink;
 
 /* Answers the queries addrs[0..n) (link-time addresses, sorted ascending,

@@ -78,7 +78,9 @@ static bool window(unit *u, int sec, uint64_t off, unsigned k, cursor *c)
  * abbreviations' offset into *abbrev_off, its first entry's offset in it
  * into *dies.  *next: the unit after it, or UINT64_MAX when the section
  * cannot be followed further.  false: no unit this reader reads (type
- * units and skeletons included), and u's offset and length unchanged. */
+ * units included), and u's offset and length unchanged.  A skeleton or
+ * split unit (DWARF 5) leaves its dwo_id in u->dwo_id, its type in
+ * u->unit_type (dwarfinline_split.c pairs them). */
 bool dwarfinline_die_unit_header(unit *u, uint64_t at, uint64_t *abbrev_off, uint64_t *dies,
                                  uint64_t *next)
 {
@@ -105,14 +107,19 @@ bool dwarfinline_die_unit_header(unit *u, uint64_t at, uint64_t *abbrev_off, uin
         return false;
     *next = at + lenbytes + len;
     u->version = (int)get_u(&c, 2);
+    u->unit_type = 0;
     if (u->version >= 5) {
         unsigned type = (unsigned)get_u(&c, 1);
         u->addrsize = (unsigned)get_u(&c, 1);
         *abbrev_off = get_u(&c, u->offsize);
-        /* Type units, and skeletons of split DWARF, whose entries are in
-         * a .dwo file, hold no code of interest here. */
-        if (type != UT_COMPILE && type != UT_PARTIAL)
+        /* Type units hold no code of interest here.  A skeleton's entries
+         * are in its split unit (dwarfinline_split.c), found by the
+         * dwo_id both headers carry. */
+        if (type == UT_SKELETON || type == UT_SPLIT_COMPILE)
+            u->dwo_id = get_u(&c, 8);
+        else if (type != UT_COMPILE && type != UT_PARTIAL)
             return false;
+        u->unit_type = type;
     } else {
         *abbrev_off = get_u(&c, u->offsize);
         u->addrsize = (unsigned)get_u(&c, 1);
@@ -312,6 +319,7 @@ bool dwarfinline_die_read(const unit *u, cursor *c, const abbrev *ab, die *d)
         case AT_RNGLISTS_BASE: to = &d->rnglists_base; break;
         case AT_STR_OFFSETS_BASE: to = &d->str_offsets_base; break;
         case AT_COMP_DIR: to = &d->comp_dir; break;
+        case AT_DWO_NAME: to = &d->dwo_name; break;
         default: break;
         }
         if (to)
@@ -348,16 +356,17 @@ bool dwarfinline_die_ref_of(const unit *u, const aval *a, uint64_t *off)
     return *off < u->total;
 }
 
-/* Entry idx of .debug_addr's table for the unit. */
+/* Entry idx of .debug_addr's table for the unit (a split unit's is in
+ * its skeleton's file: u->asrc). */
 static bool addrx(unit *u, uint64_t idx, uint64_t *out)
 {
     unsigned char b[8];
-    uint64_t size = u->src->size[DWARFINLINE_ADDR];
+    const dwarfinline_src *as = u->asrc ? u->asrc : u->src;
+    uint64_t size = as->size[DWARFINLINE_ADDR];
     if (!u->has_addr_base || idx > size / u->addrsize || u->addr_base > size ||
         idx * u->addrsize > size - u->addr_base ||
         size - u->addr_base - idx * u->addrsize < u->addrsize ||
-        !u->src->read(u->src->ctx, DWARFINLINE_ADDR, u->addr_base + idx * u->addrsize, b,
-                      u->addrsize))
+        !as->read(as->ctx, DWARFINLINE_ADDR, u->addr_base + idx * u->addrsize, b, u->addrsize))
         return false;
     cursor c = { b, b + u->addrsize, false };
     *out = get_u(&c, u->addrsize);

@@ -134,6 +134,15 @@ bool dwarfinline_far_follow(scan *s, unit **in, const aval *a, uint64_t *off)
     bool alt = a->form == FORM_GNU_REF_ALT || a->form == FORM_REF_SUP4 || a->form == FORM_REF_SUP8;
     if (a->form != FORM_REF_ADDR && !alt)
         return dwarfinline_die_ref_of(*in, a, off);
+    /* A split unit's references stay in it (its .dwo holds no other unit
+     * the far units could be read from: they read the scanned file). */
+    if (u->src != s->src) {
+        uint64_t g = a->v;
+        if (alt || g < u->off || g - u->off >= u->total)
+            return false;
+        *off = g - u->off;
+        return true;
+    }
     far_file *ff = &s->far[alt || *in == s->far[FAR_ALT].u ? FAR_ALT : FAR_OWN];
     const dwarfinline_src *src = ff == &s->far[FAR_ALT] ? s->src->alt : s->src;
     if (!src || (alt && (*in)->src != s->src))

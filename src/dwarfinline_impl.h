@@ -1,10 +1,10 @@
 /*
  * dwarfinline_impl.h - the state of one scan of dwarfinline.h, private to
- * its three files: dwarfinline.c (the walk of a unit, the chains and their
+ * its four files: dwarfinline.c (the walk of a unit, the chains and their
  * names, the units in turn), dwarfinline_die.c (a unit's bytes decoded:
- * its header, abbreviations, entries, range lists and strings) and
+ * its header, abbreviations, entries, range lists and strings),
  * dwarfinline_far.c (references into other units, and the names of file
- * numbers).
+ * numbers) and dwarfinline_split.c (a skeleton's split unit, in its .dwo).
  *
  * Here: the DWARF codes the reader knows and its caps, a unit as read (the
  * scanned one or a far one), and the scan; what they hold and their
@@ -33,13 +33,14 @@ enum {
     TAG_ARRAY_TYPE = 0x01, TAG_CLASS_TYPE = 0x02, TAG_ENUMERATION_TYPE = 0x04,
     TAG_LEXICAL_BLOCK = 0x0b, TAG_COMPILE_UNIT = 0x11, TAG_STRUCTURE_TYPE = 0x13,
     TAG_SUBROUTINE_TYPE = 0x15, TAG_UNION_TYPE = 0x17, TAG_INLINED_SUBROUTINE = 0x1d,
-    TAG_SUBPROGRAM = 0x2e, TAG_PARTIAL_UNIT = 0x3c,
+    TAG_SUBPROGRAM = 0x2e, TAG_PARTIAL_UNIT = 0x3c, TAG_SKELETON_UNIT = 0x4a,
     /* Attributes (7.5.4). */
     AT_SIBLING = 0x01, AT_NAME = 0x03, AT_STMT_LIST = 0x10, AT_LOW_PC = 0x11, AT_HIGH_PC = 0x12,
     AT_COMP_DIR = 0x1b,
     AT_ABSTRACT_ORIGIN = 0x31, AT_DECL_FILE = 0x3a, AT_SPECIFICATION = 0x47, AT_RANGES = 0x55,
     AT_CALL_FILE = 0x58, AT_CALL_LINE = 0x59, AT_LINKAGE_NAME = 0x6e, AT_STR_OFFSETS_BASE = 0x72,
-    AT_ADDR_BASE = 0x73, AT_RNGLISTS_BASE = 0x74, AT_MIPS_LINKAGE_NAME = 0x2007,
+    AT_ADDR_BASE = 0x73, AT_RNGLISTS_BASE = 0x74, AT_DWO_NAME = 0x76,
+    AT_MIPS_LINKAGE_NAME = 0x2007,
     /* Forms (7.5.6), and GNU's (binutils' dwarf2.def). */
     FORM_ADDR = 0x01, FORM_BLOCK2 = 0x03, FORM_BLOCK4, FORM_DATA2, FORM_DATA4, FORM_DATA8,
     FORM_STRING, FORM_BLOCK, FORM_BLOCK1, FORM_DATA1, FORM_FLAG, FORM_SDATA, FORM_STRP,
@@ -51,7 +52,7 @@ enum {
     FORM_GNU_ADDR_INDEX = 0x1f01, FORM_GNU_STR_INDEX = 0x1f02, FORM_GNU_REF_ALT = 0x1f20,
     FORM_GNU_STRP_ALT = 0x1f21,
     /* Unit types of DWARF 5 (7.5.1). */
-    UT_COMPILE = 0x01, UT_PARTIAL = 0x03,
+    UT_COMPILE = 0x01, UT_PARTIAL = 0x03, UT_SKELETON = 0x04, UT_SPLIT_COMPILE = 0x05,
     /* Range list entries of DWARF 5 (7.25). */
     RLE_END_OF_LIST = 0, RLE_BASE_ADDRESSX, RLE_STARTX_ENDX, RLE_STARTX_LENGTH, RLE_OFFSET_PAIR,
     RLE_BASE_ADDRESS, RLE_START_END, RLE_START_LENGTH,
@@ -111,7 +112,7 @@ typedef struct aval {
 typedef struct die {
     const abbrev *ab;
     aval name, linkage, low, high, ranges, origin, spec, call_file, call_line, decl_file, sibling;
-    aval stmt_list, addr_base, rnglists_base, str_offsets_base, comp_dir;
+    aval stmt_list, addr_base, rnglists_base, str_offsets_base, comp_dir, dwo_name;
 } die;
 
 typedef struct node {
@@ -126,6 +127,9 @@ _Static_assert(DWARFINLINE_UNIT_MAX <= UINT32_MAX, "name_memo.off");
 
 typedef struct unit {
     const dwarfinline_src *src;
+    /* Where .debug_addr is read from: src, but in a split unit, whose
+     * addresses are in the skeleton's file (NULL: src). */
+    const dwarfinline_src *asrc;
     uint64_t off;   /* in .debug_info */
     uint64_t total; /* its length, header included */
     unsigned char *buf; /* the unit's bytes [slo, slo + len) */
@@ -133,6 +137,10 @@ typedef struct unit {
     size_t len, cap;
     int version;
     unsigned offsize, addrsize;
+    /* DWARF 5's skeleton and split units: the dwo_id their headers carry
+     * (unit_type: the header's, 0 before DWARF 5). */
+    unsigned unit_type;
+    uint64_t dwo_id;
     abbrev *abbrevs;
     size_t nabbrevs, capabbrevs;
     attr_spec *specs;
@@ -353,6 +361,16 @@ bool dwarfinline_die_addr_of(unit *u, const aval *a, uint64_t *out);
 bool dwarfinline_die_ranges(unit *u, const die *d);
 /* String a of an entry of unit `from` appended to u->text, at *at. */
 bool dwarfinline_die_put_str_any(unit *u, const unit *from, const aval *a, size_t *at);
+
+/* dwarfinline_split.c, likewise. */
+/* Switches u from skeleton entry cu to its split unit, *dies its first
+ * entry after the unit's own; false: none read (u as it was), *again
+ * when a later scan may read it (src->split_again). */
+bool dwarfinline_split_enter(scan *s, const die *cu, uint64_t *dies, bool *again);
+/* Switches u back to the scanned file after dwarfinline_split_enter;
+ * true: a later scan may read the split unit more wholly
+ * (src->split_again, told other_build). */
+bool dwarfinline_split_leave(scan *s, bool other_build);
 
 /* dwarfinline_far.c, likewise. */
 /* Follows reference a, from an entry of *in, to its unit and offset there. */

@@ -30,6 +30,7 @@
 #include "elffile.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -276,14 +277,9 @@ static void say_unreadable(const char *path, uint32_t type)
                        (unsigned)type);
 }
 
-/* Where the sections that symbols_lines reads lie (none: size 0), under
- * their own names or GNU's compressed ones (.zdebug_*, zsection.h); the
- * compression type of the first one compressed in a format not read
- * (unread_compression), or 0. */
-static uint32_t find_line_sections(elf_file *f, const elf_in *e, const Elf64_Shdr *sh, size_t nsh)
-{
-    uint32_t unread = 0;
-    static const char *const names[DWARFINLINE_NSECS][2] = {
+/* The names of the sections symbols_lines reads, and GNU's compressed
+ * ones (.zdebug_*, zsection.h). */
+static const char *const line_names[DWARFINLINE_NSECS][2] = {
         [DWARFLINE_LINE] = {".debug_line", ".zdebug_line"},
         [DWARFLINE_LINE_STR] = {".debug_line_str", ".zdebug_line_str"},
         [DWARFLINE_STR] = {".debug_str", ".zdebug_str"},
@@ -293,16 +289,41 @@ static uint32_t find_line_sections(elf_file *f, const elf_in *e, const Elf64_Shd
         [DWARFINLINE_RNGLISTS] = {".debug_rnglists", ".zdebug_rnglists"},
         [DWARFINLINE_ADDR] = {".debug_addr", ".zdebug_addr"},
         [DWARFINLINE_STR_OFFSETS] = {".debug_str_offsets", ".zdebug_str_offsets"},
-    };
+};
+
+/* A split DWARF file's (-gsplit-dwarf's .dwo): their namesakes, under the
+ * same indices; its .debug_line.dwo is a header only (file names), and
+ * its addresses are in the binary's .debug_addr (dwarfinline_split.c). */
+static const char *const split_names[DWARFINLINE_NSECS][2] = {
+        [DWARFLINE_LINE] = {".debug_line.dwo", ".zdebug_line.dwo"},
+        [DWARFLINE_STR] = {".debug_str.dwo", ".zdebug_str.dwo"},
+        [DWARFINLINE_INFO] = {".debug_info.dwo", ".zdebug_info.dwo"},
+        [DWARFINLINE_ABBREV] = {".debug_abbrev.dwo", ".zdebug_abbrev.dwo"},
+        [DWARFINLINE_RNGLISTS] = {".debug_rnglists.dwo", ".zdebug_rnglists.dwo"},
+        [DWARFINLINE_STR_OFFSETS] = {".debug_str_offsets.dwo", ".zdebug_str_offsets.dwo"},
+};
+
+/* Where the sections named names[] lie (none: size 0) into dw, under
+ * their own names or GNU's compressed ones; the compression type of the
+ * first one compressed in a format not read (unread_compression), or 0. */
+static uint32_t find_line_sections(srclines_file *dw, const elf_in *e, const Elf64_Shdr *sh,
+                                   size_t nsh, const char *const names[DWARFINLINE_NSECS][2])
+{
+    uint32_t unread = 0;
     for (int k = 0; k < DWARFINLINE_NSECS; k++) {
+        if (!names[k][0]) {
+            dw->off[k] = dw->size[k] = 0;
+            dw->kind[k] = ZSEC_PLAIN;
+            continue;
+        }
         size_t i = elfread_section(e, sh, nsh, names[k][0]);
         bool gnu = i == nsh;
         if (gnu)
             i = elfread_section(e, sh, nsh, names[k][1]);
         bool there = i < nsh && sh[i].sh_type != SHT_NOBITS && elfread_in(e, sh[i].sh_offset, sh[i].sh_size);
-        f->dw.off[k] = there ? sh[i].sh_offset : 0;
-        f->dw.size[k] = there ? sh[i].sh_size : 0;
-        f->dw.kind[k] = !there ? ZSEC_PLAIN
+        dw->off[k] = there ? sh[i].sh_offset : 0;
+        dw->size[k] = there ? sh[i].sh_size : 0;
+        dw->kind[k] = !there ? ZSEC_PLAIN
                         : gnu ? ZSEC_GNU
                         : (sh[i].sh_flags & SHF_COMPRESSED) ? ZSEC_ELF
                                                             : ZSEC_PLAIN;
@@ -378,7 +399,7 @@ static elf_file *alt_at(const char *path, const altlink *want, bool sup, const e
         mem_free(id);
     }
     if (same)
-        say_unreadable(path, find_line_sections(alt, &ae, ash, ansh));
+        say_unreadable(path, find_line_sections(&alt->dw, &ae, ash, ansh, line_names));
     mem_free(ash);
     if (opened)
         elfread_close(&ae);
@@ -466,7 +487,7 @@ static bool take_dwarf(elf_file *f, const char *dirs, const char *path_of_e, con
         elfread_section(e, sh, nsh, ".zdebug_info") == nsh)
         return false;
     f->dwarf_nameless = dwarf_nameless(e, sh, nsh, oom);
-    say_unreadable(path_of_e, find_line_sections(f, e, sh, nsh));
+    say_unreadable(path_of_e, find_line_sections(&f->dw, e, sh, nsh, line_names));
     find_alt(f, dirs, path_of_e, e, sh, nsh, oom);
     return true;
 }
@@ -601,4 +622,49 @@ void elffile_free(elf_file *f)
     srclines_free(f->lines);
     elffile_free(f->alt);
     mem_free(f);
+}
+
+/* ---- split DWARF ------------------------------------------------------------- */
+
+int elffile_open_split(void *sctx, const char *path, srclines_file *out)
+{
+    elffile_split *sp = sctx;
+    elffile_close_split(sp);
+    struct stat st;
+    bool oom = false;
+    size_t nsh = 0;
+    /* A regular file before it is opened, as debug files (debugfile.c):
+     * an open has effects on some devices, and a .dwo name is the
+     * binary's to choose.  Only what stays so is not tried again: too
+     * many files open, or an interrupted call, may pass. */
+    if (stat(path, &st) != 0)
+        return errno == ENOENT || errno == ENOTDIR || errno == ELOOP || errno == ENAMETOOLONG ||
+                       errno == EACCES
+                   ? SRCLINES_SPLIT_NONE
+                   : SRCLINES_SPLIT_FAILED;
+    if (!S_ISREG(st.st_mode))
+        return SRCLINES_SPLIT_NONE;
+    /* O_RDONLY | O_NONBLOCK | O_CLOEXEC, a regular file only (elfread_open). */
+    if (!elfread_open(path, &sp->e, &st))
+        return SRCLINES_SPLIT_FAILED;
+    if (!elfread_header(&sp->e)) /* closed */
+        return SRCLINES_SPLIT_NONE;
+    Elf64_Shdr *sh = elfread_shdrs(&sp->e, &nsh, &oom);
+    if (!sh) {
+        elfread_close(&sp->e);
+        return oom ? SRCLINES_SPLIT_OOM : SRCLINES_SPLIT_NONE;
+    }
+    *out = (srclines_file){ .ctx = &sp->e, .read = elfread_cb };
+    say_unreadable(path, find_line_sections(out, &sp->e, sh, nsh, split_names));
+    mem_free(sh);
+    sp->open = true;
+    return SRCLINES_SPLIT_OPENED;
+}
+
+void elffile_close_split(void *sctx)
+{
+    elffile_split *sp = sctx;
+    if (sp->open)
+        elfread_close(&sp->e);
+    sp->open = false;
 }

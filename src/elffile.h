@@ -112,6 +112,18 @@ const char *elffile_read_build_id(const elf_file *f, bool *oom);
  * debug file's looked for under dirs; syms_retry when memory ran out. */
 void elffile_load_symbols(elf_file *f, const char *dirs);
 
+/* The .dwo file a lookup has open (srclines_file.open_split). */
+typedef struct elffile_split {
+    elf_in e;
+    bool open;
+} elffile_split;
+
+/* srclines_file.open_split and close_split, sctx an elffile_split
+ * ({ .open = false } at first): the .dwo at path, its .debug_*.dwo
+ * sections into *out; a SRCLINES_SPLIT_* status. */
+int elffile_open_split(void *sctx, const char *path, srclines_file *out);
+void elffile_close_split(void *sctx);
+
 /* Frees f (NULL: nothing), its symbols, build-id, lines and alt file. */
 void elffile_free(elf_file *f);
 

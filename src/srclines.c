@@ -26,7 +26,8 @@
  * Invariants: memo[] is sorted with unique addresses; an address is in it
  * only after a lookup whose scans completed (an out-of-memory lookup
  * answers its caller but records nothing, so the next profile asks
- * again); ntab[] is a power of two, at most half full, holding indices
+ * again) and read its split unit, if any, as wholly as a later lookup
+ * might (later[]: the cap on opens, a .dwo section declined for room); ntab[] is a power of two, at most half full, holding indices
  * of names[] + 1.
  */
 #include "srclines.h"
@@ -92,6 +93,14 @@ struct srclines {
      * [1] the supplementary file's, until srclines_release. */
     bool hold;
     held_sec held[2][DWARFINLINE_NSECS];
+    /* The hashes of the .dwo paths that could not be opened (split_src). */
+    uint64_t *split_miss;
+    size_t nsplit_miss;
+    /* A section of a .dwo was declined (declined_split); one was declined
+     * with room left for it alone, and the queries of its unit left for
+     * the next lookup (split_again): the next lookup that declines one
+     * keeps its answers, so that at most one rescan is for nothing. */
+    bool declined_split, split_room_tried;
 };
 
 struct lookup;
@@ -150,6 +159,22 @@ typedef struct lookup {
      * (lines_for_inlines): .debug_line is freed for one only where the
      * others not inflated yet fit after it too. */
     unsigned want;
+    /* The .dwo file open for a skeleton unit (split_src): its sections,
+     * the view the inline scan reads them through, and how many this
+     * lookup opened. */
+    srclines_file dwof;
+    fileview dwo;
+    dwarfinline_src dwosrc;
+    bool dwo_open;
+    unsigned nsplit;
+    /* The hash of the path split_src was last asked, and whether a later
+     * lookup may read its split unit where this one did not (the cap on
+     * opens, a section declined for room): split_again. */
+    uint64_t dwo_hash;
+    bool dwo_again, dwo_room;
+    /* Per query: its answer lacks a split unit a later lookup may read
+     * (on_later): not remembered. */
+    bool *later;
 } lookup;
 
 srclines *srclines_new(void) { return mem_calloc(1, sizeof(srclines)); }
@@ -167,6 +192,7 @@ void srclines_free(srclines *c)
     mem_free(c->frames);
     mem_free(c->lines.units);
     mem_free(c->infos.units);
+    mem_free(c->split_miss);
     mem_free(c);
 }
 
@@ -215,6 +241,13 @@ static bool sec_read(void *ctx, int sec, uint64_t off, void *dst, size_t len)
             l->c->declined = true;
             if (size <= SRCLINES_INFLATE_MAX)
                 v->later |= 1u << sec;
+            /* The file's index keeps its later sections (index_done); a
+             * .dwo's leaves its unit's queries to the next lookup. */
+            if (v == &l->dwo) {
+                l->c->declined_split = true;
+                if (size <= SRCLINES_INFLATE_MAX && !l->c->split_room_tried)
+                    l->dwo_again = l->dwo_room = true;
+            }
         } else if ((v->inflated[sec] = inflate_sec(v->orig, sec, &l->oom))) {
             l->ninflated += size;
         }
@@ -717,12 +750,101 @@ static void drop_unread_held(lookup *l, uint64_t size)
     }
 }
 
+static void view_open(lookup *l, fileview *v, const srclines_file *f, held_sec *held);
+
+/* Closes the .dwo open (split_src): its sections inflated leave the
+ * lookup's count. */
+static void close_dwo(lookup *l)
+{
+    if (!l->dwo_open)
+        return;
+    for (int s = 0; s < DWARFINLINE_NSECS; s++) {
+        if (l->dwo.inflated[s]) {
+            mem_free(l->dwo.inflated[s]);
+            l->ninflated -= l->dwo.f.size[s];
+        }
+    }
+    l->file.orig->close_split(l->file.orig->sctx);
+    l->dwo_open = false;
+}
+
+/* Remembers the .dwo path of hash h as one not to open again. */
+static void split_missing(lookup *l, uint64_t h)
+{
+    srclines *c = l->c;
+    if (!c->split_miss && !(c->split_miss = mem_alloc(SRCLINES_SPLIT_MISSES * sizeof h)))
+        l->oom = true;
+    else if (c->nsplit_miss < SRCLINES_SPLIT_MISSES)
+        c->split_miss[c->nsplit_miss++] = h;
+}
+
+/* dwarfinline_src.split: the sections of the .dwo at path, read through a
+ * view of this lookup (sec_read: a -gz one is inflated within
+ * SRCLINES_INFLATE_MAX with the rest), or NULL: no opener, a path
+ * remembered missing, SRCLINES_SPLIT_OPENS opened already (dwo_again:
+ * the next lookup opens it), or it cannot be opened (remembered when not
+ * there for good; out of memory: the lookup records nothing). */
+static const dwarfinline_src *split_src(void *ctx, const char *path)
+{
+    fileview *v = ctx;
+    lookup *l = v->l;
+    srclines *c = l->c;
+    l->dwo_again = false;
+    if (v != &l->file || !v->orig->open_split)
+        return NULL;
+    uint64_t h = hp_hash_str(path);
+    l->dwo_hash = h;
+    for (size_t k = 0; k < c->nsplit_miss; k++)
+        if (c->split_miss[k] == h)
+            return NULL;
+    close_dwo(l);
+    if (l->nsplit >= SRCLINES_SPLIT_OPENS) {
+        l->dwo_again = true;
+        return NULL;
+    }
+    l->nsplit++;
+    int st = v->orig->open_split(v->orig->sctx, path, &l->dwof);
+    if (st != SRCLINES_SPLIT_OPENED) {
+        if (st == SRCLINES_SPLIT_NONE)
+            split_missing(l, h);
+        l->oom |= st == SRCLINES_SPLIT_OOM;
+        return NULL;
+    }
+    l->dwo_open = true;
+    held_sec none[DWARFINLINE_NSECS] = { { NULL, 0, 0, 0 } };
+    view_open(l, &l->dwo, &l->dwof, none);
+    l->dwosrc = (dwarfinline_src){ &l->dwo, sec_read, { 0 }, NULL, NULL, NULL };
+    memcpy(l->dwosrc.size, l->dwo.f.size, sizeof l->dwosrc.size);
+    return &l->dwosrc;
+}
+
+/* dwarfinline_src.split_again: the split unit split_src was last asked for
+ * is done with.  A .dwo of another build is remembered as a missing one
+ * (its path names that build's file until a rebuild, which makes another
+ * binary, and another cache); not one a section of which was declined
+ * (dwo_again), as its unit may not have been found for that. */
+static bool split_again(void *ctx, bool other_build)
+{
+    const fileview *v = ctx;
+    lookup *l = v->l;
+    if (other_build && !l->dwo_again)
+        split_missing(l, l->dwo_hash);
+    return l->dwo_again;
+}
+
+static void on_later(void *ctx, size_t q)
+{
+    lookup *l = ctx;
+    l->later[q] = true;
+}
+
 /* The inlined functions of miss[0..n), as scan_lines goes. */
 static int scan_inlines(lookup *l, size_t n)
 {
     unit_index *x = &l->c->infos;
-    dwarfinline_src alt = { &l->alt, sec_read, { 0 }, NULL };
-    dwarfinline_src src = { &l->file, sec_read, { 0 }, l->alt.orig ? &alt : NULL };
+    dwarfinline_src alt = { &l->alt, sec_read, { 0 }, NULL, NULL, NULL };
+    dwarfinline_src src = { &l->file, sec_read, { 0 }, l->alt.orig ? &alt : NULL, split_src,
+                            split_again };
     memcpy(src.size, l->file.f.size, sizeof src.size);
     memcpy(alt.size, l->alt.f.size, sizeof alt.size);
     if (!src.size[DWARFINLINE_INFO] || !src.size[DWARFINLINE_ABBREV])
@@ -731,7 +853,7 @@ static int scan_inlines(lookup *l, size_t n)
     lines_for_inlines(l, x);
     if (full_scan(l, x)) {
         dwarfinline_sink sink = { l, on_inline, on_info_unit, NULL,
-                                  l->file.f.funcs ? on_func : NULL, placed };
+                                  l->file.f.funcs ? on_func : NULL, placed, on_later };
         x->nunits = 0;
         int err = dwarfinline_scan(&src, l->miss, n, NULL, 0, &sink);
         index_done(l, x, err, DWARFINLINE_UNIT_SECS);
@@ -739,7 +861,8 @@ static int scan_inlines(lookup *l, size_t n)
     }
     uint64_t *units;
     size_t nunits;
-    dwarfinline_sink sink = { l, on_inline, NULL, NULL, l->file.f.funcs ? on_func : NULL, placed };
+    dwarfinline_sink sink = { l, on_inline, NULL, NULL, l->file.f.funcs ? on_func : NULL, placed,
+                              on_later };
     int err = !pick_units(x, l->miss, n, &units, &nunits) ? ENOMEM
               : nunits ? dwarfinline_scan(&src, l->miss, n, units, nunits, &sink)
                        : 0;
@@ -809,6 +932,9 @@ static int scan_file(lookup *l, const srclines_file *f, size_t n)
     l->inlining = true;
     if (!err && !l->oom)
         err = scan_inlines(l, n);
+    close_dwo(l);
+    if (l->dwo_room)
+        c->split_room_tried = true;
     /* One that freed .debug_line holds nothing: the next one with lines
      * reads the rows first, and the sections of .debug_info held would
      * leave them no room (they did not fit together): it would drop them
@@ -830,9 +956,17 @@ static symbols_line answer(const srclines *c, const memo_ent *e)
     return (symbols_line){ e->file, e->line, e->ninl, e->ninl ? c->frames + e->inl : NULL, e->func };
 }
 
-/* Adds the n answers got[] to the memo, keeping it sorted. */
-static bool remember(srclines *c, const memo_ent *got, size_t n)
+/* Adds the n answers got[] to the memo, keeping it sorted, but for
+ * those later[] marks (left to the next lookup).  got[] is compacted. */
+static bool remember(srclines *c, memo_ent *got, const bool *later, size_t n)
 {
+    size_t kept = 0;
+    for (size_t q = 0; q < n; q++)
+        if (!later[q])
+            got[kept++] = got[q];
+    n = kept;
+    if (!n)
+        return true;
     memo_ent *m = mem_realloc(c->memo, (c->nmemo + n) * sizeof *m);
     if (!m)
         return false;
@@ -858,6 +992,8 @@ void srclines_release(srclines *c)
     c->hold = false;
 }
 
+bool srclines_declined_split(const srclines *c) { return c->declined_split; }
+
 bool srclines_declined(srclines *c)
 {
     if (!c->declined || c->said)
@@ -879,15 +1015,16 @@ int srclines_lookup(srclines *c, const srclines_file *f, const uint64_t *vaddrs,
         return 0;
     uint64_t *miss = mem_alloc(nmiss * sizeof *miss);
     memo_ent *got = mem_calloc(nmiss, sizeof *got);
+    bool *later = mem_calloc(nmiss, sizeof *later);
     int err = ENOMEM;
-    if (miss && got) {
+    if (miss && got && later) {
         size_t m = 0;
         for (size_t k = 0; k < n; k++)
             if (!out[k].file && (m == 0 || miss[m - 1] != vaddrs[k]) && !memo_find(c, vaddrs[k]))
                 miss[m++] = vaddrs[k];
         for (size_t q = 0; q < m; q++)
             got[q].vaddr = miss[q];
-        lookup l = { .c = c, .miss = miss, .nmiss = m, .got = got };
+        lookup l = { .c = c, .miss = miss, .nmiss = m, .got = got, .later = later };
         size_t nframes = c->nframes;
         err = scan_file(&l, f, m);
         /* The scan may have moved frames[]: every answer is made anew. */
@@ -898,7 +1035,7 @@ int srclines_lookup(srclines *c, const srclines_file *f, const uint64_t *vaddrs,
             if (e)
                 out[k] = answer(c, e);
         }
-        if (!err && !remember(c, got, m))
+        if (!err && !remember(c, got, later, m))
             err = ENOMEM;
         /* Frames of answers not remembered are dropped (their bytes stay
          * until the next lookup, as out[] promises). */
@@ -907,5 +1044,6 @@ int srclines_lookup(srclines *c, const srclines_file *f, const uint64_t *vaddrs,
     }
     mem_free(miss);
     mem_free(got);
+    mem_free(later);
     return err;
 }

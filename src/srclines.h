@@ -113,7 +113,37 @@ typedef struct srclines_file {
      * use (dwarfinline_sink.placed).  The same on every lookup of one
      * srclines. */
     bool decls;
+    /* Optional (split DWARF, -gsplit-dwarf): opens the .dwo file at path
+     * (a skeleton unit's, dwarfinline.h's src->split) into *out: its
+     * .debug_*.dwo sections under the indices of their namesakes, its ctx
+     * and read; the one opened before is closed first.  close_split
+     * closes the last one opened.  A lookup opens at most
+     * SRCLINES_SPLIT_OPENS; a path that is not there for good (NONE), or
+     * whose split unit is of another build, is remembered (up to
+     * SRCLINES_SPLIT_MISSES) and not tried again. */
+    int (*open_split)(void *sctx, const char *path, struct srclines_file *out);
+    void (*close_split)(void *sctx);
+    void *sctx;
 } srclines_file;
+
+/* What srclines_file.open_split did: opened; none there for good
+ * (missing, not a regular file, not ELF: remembered); failed for now (too
+ * many files open, interrupted: tried again by a later lookup); out of
+ * memory. */
+enum { SRCLINES_SPLIT_OPENED, SRCLINES_SPLIT_NONE, SRCLINES_SPLIT_FAILED, SRCLINES_SPLIT_OOM };
+
+/* A program of 5000 sources built -gsplit-dwarf has 5000 .dwo files:
+ * one lookup opens at most this many (an open, and the reads of its ELF
+ * and section headers, each).  The addresses in units past it get no
+ * inlined frames this time, and their answers are not kept: the next
+ * lookup asks again, and opens the .dwo files of the rest.  The library's
+ * twin libheapprof_splitcap.so (tests) is built with a cap of 1. */
+#ifndef SRCLINES_SPLIT_OPENS
+#define SRCLINES_SPLIT_OPENS 1024
+#endif
+/* Paths of .dwo files that could not be opened, remembered (by hash) so
+ * that no later profile tries them again; past this, no more are. */
+#define SRCLINES_SPLIT_MISSES 4096
 
 typedef struct srclines srclines;
 
@@ -139,5 +169,8 @@ void srclines_release(srclines *c);
 /* true, once per c, after a lookup left a compressed section uninflated
  * (over SRCLINES_INFLATE_MAX with those inflated before it). */
 bool srclines_declined(srclines *c);
+/* Whether a section declined so (srclines_declined) was one of a .dwo
+ * file's (split DWARF), not the file's own. */
+bool srclines_declined_split(const srclines *c);
 
 #endif

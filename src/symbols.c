@@ -626,6 +626,11 @@ static int lines_of(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, sy
         sf.ctx = &e;
         sf.read = elfread_cb;
         sf.funcs = f->dwarf_funcs;
+        /* Split DWARF's .dwo files, opened one at a time by the lookup. */
+        elffile_split split = { .open = false };
+        sf.open_split = elffile_open_split;
+        sf.close_split = elffile_close_split;
+        sf.sctx = &split;
         /* The supplementary file, if it is still the one checked. */
         bool alt_open = f->alt && elffile_open(f->alt, &ae);
         sf.alt = NULL;
@@ -641,10 +646,12 @@ static int lines_of(symbolizer *s, size_t i, const uint64_t *addrs, size_t n, sy
         /* In KiB under 1 MiB: the fuzz build's cap is 2 KiB ("over 0 MiB"). */
         bool mib = SRCLINES_INFLATE_MAX >= (1u << 20);
         if (srclines_declined(f->lines))
-            log_line("%s: its compressed debug sections (-gz) need over %llu %s inflated at "
+            log_line("%s: its compressed debug sections (-gz)%s need over %llu %s inflated at "
                      "once: profiles leave out the lines or inlined frames they hold (a build "
                      "without -gz has them)",
                      f->debug_path ? f->debug_path : f->path,
+                     srclines_declined_split(f->lines) ? ", or those of its split DWARF .dwo files,"
+                                                       : "",
                      (unsigned long long)(SRCLINES_INFLATE_MAX >> (mib ? 20 : 10)),
                      mib ? "MiB" : "KiB");
         elfread_close(&e);

@@ -58,7 +58,7 @@ static bool open_elf(const char *path, elf *e, srclines_file *f)
     Elf64_Shdr *sh = calloc(eh.e_shnum, sizeof *sh);
     for (unsigned i = 0; i < eh.e_shnum; i++)
         rd(e, eh.e_shoff + (uint64_t)i * eh.e_shentsize, &sh[i], sizeof *sh);
-    *f = (srclines_file){ e, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, false, false };
+    *f = (srclines_file){ e, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, false, false, NULL, NULL, NULL };
     static const char *const names[DWARFINLINE_NSECS] = {
         ".debug_line", ".debug_line_str", ".debug_str", ".debug_info", ".debug_abbrev",
         ".debug_ranges", ".debug_rnglists", ".debug_addr", ".debug_str_offsets",

@@ -56,7 +56,7 @@ int main(int argc, char **argv)
     Elf64_Shdr *sh = calloc(eh.e_shnum, sizeof *sh);
     for (unsigned i = 0; i < eh.e_shnum; i++)
         rd(NULL, eh.e_shoff + (uint64_t)i * eh.e_shentsize, &sh[i], sizeof *sh);
-    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, false, false };
+    srclines_file f = { NULL, rd, { 0 }, { 0 }, { ZSEC_PLAIN }, NULL, false, false, NULL, NULL, NULL };
     static const char *const names[DWARFLINE_NSECS] = { ".debug_line", ".debug_line_str",
                                                         ".debug_str" };
     for (unsigned i = 0; i < eh.e_shnum; i++) {

@@ -54,6 +54,21 @@ static bool placed(void *ctx, size_t q)
     return placed_mode == 1 ? q % 2 : (placed_bits >> (q % 8)) & 1;
 }
 
+/* A split unit left for a later scan, as the input's last byte says: the
+ * skeleton's ranges are read again after its split unit's walk (defer). */
+static bool self_again(void *ctx, bool other_build)
+{
+    (void)ctx;
+    (void)other_build;
+    return placed_bits >> 3 & 1;
+}
+
+static void later(void *ctx, size_t q)
+{
+    (void)ctx;
+    CHECK(q < NQ);
+}
+
 typedef struct answers {
     int calls[NQ];
     uint64_t hash[NQ];
@@ -126,10 +141,21 @@ static void scan(dwarfinline_src *src, const uint64_t *q, size_t n, const uint64
 {
     memset(a, 0, sizeof *a);
     src->ctx = src;
-    dwarfinline_sink sink = { a, found, unit, NULL, func, placed_mode ? placed : NULL };
+    dwarfinline_sink sink = { a, found, unit, NULL, func, placed_mode ? placed : NULL, later };
     CHECK(dwarfinline_scan(src, q, n, units, nunits, &sink) == 0);
     for (size_t i = 0; i < n; i++)
         CHECK(a->calls[i] <= 1);
+}
+
+/* dwarfinline_src.split: the input's own sections stand for the .dwo of
+ * a skeleton unit, so that a skeleton in the input reaches the reading
+ * of its split unit (dwarfinline_split.c). */
+static const dwarfinline_src *split_self;
+static const dwarfinline_src *self_split(void *ctx, const char *path)
+{
+    (void)ctx;
+    (void)path;
+    return split_self;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -137,7 +163,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const int order[] = { DWARFINLINE_ABBREV, DWARFLINE_LINE, DWARFLINE_LINE_STR,
                                  DWARFLINE_STR, DWARFINLINE_RANGES, DWARFINLINE_RNGLISTS,
                                  DWARFINLINE_ADDR, DWARFINLINE_STR_OFFSETS };
-    dwarfinline_src src = { NULL, rd, { 0 }, NULL };
+    dwarfinline_src src = { NULL, rd, { 0 }, NULL, self_split, self_again };
+    split_self = &src;
     const uint8_t *p = data, *end = data + size;
     placed_mode = size ? data[size - 1] % 3 : 0;
     placed_bits = size ? data[size - 1] : 0;
@@ -156,7 +183,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sec_p[DWARFINLINE_INFO] = p;
     src.size[DWARFINLINE_INFO] = (uint64_t)(end - p);
     static dwarfinline_src alt;
-    alt = (dwarfinline_src){ &alt, rd, { 0 }, NULL };
+    alt = (dwarfinline_src){ &alt, rd, { 0 }, NULL, NULL, NULL };
     alt.size[DWARFINLINE_INFO] = src.size[DWARFINLINE_INFO];
     alt.size[DWARFINLINE_ABBREV] = src.size[DWARFINLINE_ABBREV];
     alt.size[DWARFLINE_STR] = src.size[DWARFLINE_STR];

@@ -250,7 +250,7 @@ static void unit_cb(void *ctx, uint64_t off, uint64_t lo, uint64_t hi)
 
 static int run(const uint64_t *q, size_t n, const uint64_t *units, size_t nu)
 {
-    dwarfinline_src src = { NULL, rd, { 0 }, NULL };
+    dwarfinline_src src = { NULL, rd, { 0 }, NULL, NULL };
     for (int s = 0; s < DWARFINLINE_NSECS; s++)
         src.size[s] = sec[s].n;
     memset(got, 0, sizeof got);
@@ -812,8 +812,8 @@ static const uint64_t qs[] = { 0x1005, 0x1015, 0x1025, 0x1035, 0x1045, 0x1055, 0
 
 static int run_alt(bool with_alt)
 {
-    dwarfinline_src alt = { NULL, rd_alt, { 0 }, NULL };
-    dwarfinline_src src = { NULL, rd, { 0 }, with_alt ? &alt : NULL };
+    dwarfinline_src alt = { NULL, rd_alt, { 0 }, NULL, NULL };
+    dwarfinline_src src = { NULL, rd, { 0 }, with_alt ? &alt : NULL, NULL };
     for (int s = 0; s < DWARFINLINE_NSECS; s++) {
         src.size[s] = sec[s].n;
         alt.size[s] = alt_sec[s].n;
@@ -1443,7 +1443,7 @@ static int far_switches2(int nfar, uint64_t hdr, uint64_t hdr0)
     uint64_t qs[NQ];
     for (size_t q = 0; q < NQ; q++)
         qs[q] = 0x1008 + 0x10 * q;
-    dwarfinline_src src = { NULL, rd_padded, { 0 }, NULL };
+    dwarfinline_src src = { NULL, rd_padded, { 0 }, NULL, NULL };
     for (int s = 0; s < DWARFINLINE_NSECS; s++)
         src.size[s] = sec[s].n;
     for (size_t k = 0; k < npads; k++)
@@ -1580,6 +1580,170 @@ static void truncated(void **state)
         sec[secs[s]].n = whole;
         if (secs[s] == DWARFINLINE_INFO)
             patch(&INFO, 0, whole - 4, 4);
+    }
+}
+
+/* ---- a skeleton unit's split unit, with hostile indices ------------------ */
+
+/* The .dwo's sections, for dwarfinline_src.split: built in sec[] and
+ * copied here, the skeleton then built in sec[] again. */
+static buf dwo[DWARFINLINE_NSECS];
+
+static bool rd_dwo(void *ctx, int s, uint64_t off, void *dst, size_t len)
+{
+    (void)ctx;
+    assert_true(s >= 0 && s < DWARFINLINE_NSECS);
+    if (off > dwo[s].n || len > dwo[s].n - off)
+        fail_msg("read past .dwo section %d: %llu + %zu > %zu", s, (unsigned long long)off, len,
+                 dwo[s].n);
+    memcpy(dst, dwo[s].b + off, len);
+    return true;
+}
+
+static dwarfinline_src dwo_src;
+static int split_calls;
+
+static const dwarfinline_src *split_cb(void *ctx, const char *path)
+{
+    (void)ctx;
+    assert_string_equal(path, "/b/s.dwo");
+    split_calls++;
+    return &dwo_src;
+}
+
+enum { F_STRX = 0x1a, A_DWO_NAME = 0x76, T_SKELETON = 0x4a, DWO_ID = 0x5eed1234 };
+
+/* A split unit's strx, addrx and rnglistx indices past their tables
+ * (.debug_str_offsets.dwo, the binary's .debug_addr, .debug_rnglists.dwo),
+ * and ones that overflow when multiplied by the entry's size, to wrap
+ * onto an entry of the table (index 2^62 + 1 times 4 is 4, the entry of
+ * "wrong"; 2^61 + 1 times 8 is 8, the address of good's range): no read
+ * outside a section (rd_dwo, rd), and no frame but the right ones; the
+ * inlined functions whose name, address or ranges cannot be read give
+ * none. */
+static void split_unit_with(int bad)
+{
+    const uint64_t wrap4 = ((uint64_t)1 << 62) + 1, wrap8 = ((uint64_t)1 << 61) + 1;
+    reset();
+    ABB(1, T_CU, true, A_NAME, F_STRING);
+    ABB(2, T_SUB, false, A_NAME, F_STRX);
+    ABB(3, T_SUB, true, A_NAME, F_STRING, A_LOW, F_ADDRX, A_HIGH, F_DATA4);
+    ABB(4, T_INL, false, A_ORIGIN, F_REF4, A_LOW, F_ADDRX, A_HIGH, F_DATA4, A_CLINE, F_UDATA);
+    ABB(5, T_INL, false, A_ORIGIN, F_REF4, A_RANGES, F_RNGLISTX, A_CLINE, F_UDATA);
+    uleb(&ABBREV, 0);
+    /* .debug_str_offsets.dwo: a header, then "good" (0) and "wrong" (1). */
+    un(&STROFF, 4 + 8, 4); un(&STROFF, 5, 2); un(&STROFF, 0, 2);
+    un(&STROFF, put_str(&STR, "good"), 4);
+    un(&STROFF, put_str(&STR, "wrong"), 4);
+    /* .debug_rnglists.dwo: a header, one offset, list 0: startx_length
+     * [addrx 1, +0x10), good's at 0x7100. */
+    un(&RNGLISTS, 0, 4); un(&RNGLISTS, 5, 2); u8(&RNGLISTS, 8); u8(&RNGLISTS, 0);
+    un(&RNGLISTS, 1, 4);
+    uint64_t base = RNGLISTS.n;
+    un(&RNGLISTS, 4, 4);
+    u8(&RNGLISTS, 3); uleb(&RNGLISTS, 1); uleb(&RNGLISTS, 0x10);
+    u8(&RNGLISTS, 0);
+    patch(&RNGLISTS, 0, RNGLISTS.n - 4, 4);
+    assert_int_equal(base, 12);
+
+    size_t u = unit_begin(5, 0, 5);
+    patch(&INFO, u + 12, DWO_ID, 8);
+    uleb(&INFO, 1);
+    str(&INFO, "s.c");
+    uint64_t good = here(u), wrong = here(u) + 2, oor = here(u) + 4, ovf = here(u) + 6;
+    uleb(&INFO, 2); uleb(&INFO, 0);       /* good */
+    uleb(&INFO, 2); uleb(&INFO, 1);       /* wrong */
+    uleb(&INFO, 2); uleb(&INFO, 50);      /* past the offsets */
+    uleb(&INFO, 2); uleb(&INFO, wrap4);   /* wraps onto "wrong" */
+    assert_int_equal(here(u), ovf + 10);
+    uleb(&INFO, 3);
+    str(&INFO, "outer");
+    uleb(&INFO, 0);                       /* addrx 0: 0x7000 */
+    un(&INFO, 0x1000, 4);
+    /* The right ones: good by rnglistx 0 at 0x7100, by addrx 2 at 0x7200. */
+    uleb(&INFO, 5); un(&INFO, good, 4); uleb(&INFO, 0); uleb(&INFO, 11);
+    uleb(&INFO, 4); un(&INFO, good, 4); uleb(&INFO, 2); un(&INFO, 0x10, 4); uleb(&INFO, 12);
+    switch (bad) {
+    /* Names that cannot be read, at 0x7300 and 0x7400. */
+    case 0: uleb(&INFO, 4); un(&INFO, oor, 4); uleb(&INFO, 3); un(&INFO, 0x10, 4); break;
+    case 1: uleb(&INFO, 4); un(&INFO, ovf, 4); uleb(&INFO, 4); un(&INFO, 0x10, 4); break;
+    /* Addresses and ranges that cannot be read, for "wrong": past the
+     * tables, and wrapping onto good's. */
+    case 2: uleb(&INFO, 4); un(&INFO, wrong, 4); uleb(&INFO, 50); un(&INFO, 0x10, 4); break;
+    case 3: uleb(&INFO, 4); un(&INFO, wrong, 4); uleb(&INFO, wrap8); un(&INFO, 0x10, 4); break;
+    case 4: uleb(&INFO, 5); un(&INFO, wrong, 4); uleb(&INFO, 50); break;
+    case 5: uleb(&INFO, 5); un(&INFO, wrong, 4); uleb(&INFO, wrap4 - 1); break;
+    default: break;
+    }
+    if (bad >= 0)
+        uleb(&INFO, 20);
+    uleb(&INFO, 0);
+    uleb(&INFO, 0);
+    unit_end(u);
+    memcpy(dwo, sec, sizeof dwo);
+
+    /* The binary: .debug_addr (0x7000, 0x7100, 0x7200, 0x7300, 0x7400)
+     * and a skeleton over [0x7000, 0x8000). */
+    reset();
+    ABB(1, T_SKELETON, false, A_LOW, F_ADDR, A_HIGH, F_DATA4, A_DWO_NAME, F_STRING, A_COMP_DIR,
+        F_STRING, A_ADDR_BASE, F_SEC_OFFSET);
+    uleb(&ABBREV, 0);
+    un(&ADDR, 4 + 40, 4); un(&ADDR, 5, 2); u8(&ADDR, 8); u8(&ADDR, 0);
+    for (uint64_t a = 0x7000; a <= 0x7400; a += 0x100)
+        un(&ADDR, a, 8);
+    u = unit_begin(5, 0, 4);
+    patch(&INFO, u + 12, DWO_ID, 8);
+    uleb(&INFO, 1);
+    un(&INFO, 0x7000, 8);
+    un(&INFO, 0x1000, 4);
+    str(&INFO, "s.dwo");
+    str(&INFO, "/b");
+    un(&INFO, 8, 4);
+    unit_end(u);
+
+}
+
+/* The scan of q over split_unit_with(bad)'s skeleton and split unit. */
+static void run_split(int bad, const uint64_t *q, size_t n)
+{
+    split_unit_with(bad);
+    dwo_src = (dwarfinline_src){ NULL, rd_dwo, { 0 }, NULL, NULL, NULL };
+    for (int s = 0; s < DWARFINLINE_NSECS; s++)
+        dwo_src.size[s] = dwo[s].n;
+    dwarfinline_src src = { NULL, rd, { 0 }, NULL, split_cb, NULL };
+    for (int s = 0; s < DWARFINLINE_NSECS; s++)
+        src.size[s] = sec[s].n;
+    memset(got, 0, sizeof got);
+    memset(calls, 0, sizeof calls);
+    nunits = 0;
+    split_calls = 0;
+    dwarfinline_sink sink = { NULL, found, unit_cb, NULL, NULL, NULL, NULL };
+    assert_int_equal(dwarfinline_scan(&src, q, n, NULL, 0, &sink), 0);
+    assert_int_equal(split_calls, 1);
+}
+
+static void split_hostile_indices(void **state)
+{
+    (void)state;
+    static const uint64_t q[] = { 0x7008, 0x7108, 0x7208, 0x7308, 0x7408 };
+    /* Without a bad entry: good's frames, read by strx, rnglistx (and its
+     * startx_length's addrx) and addrx, the addresses in the binary. */
+    run_split(-1, q, 5);
+    static const char *const right[] = { NULL, "good@?:11", "good@?:12", NULL, NULL };
+    for (size_t i = 0; i < 5; i++)
+        if (right[i])
+            SAYS(i, right[i]);
+        else
+            NONE(i);
+    for (int bad = 0; bad <= 5; bad++) {
+        run_split(bad, q, 5);
+        /* A name that cannot be read costs its own frame only; an address
+         * or a range list that cannot be read, the unit's answers. */
+        for (size_t i = 0; i < 5; i++)
+            if (calls[i])
+                assert_true(right[i] && strcmp(got[i], right[i]) == 0);
+        if (bad <= 1)
+            assert_true(calls[1] == 1 && calls[2] == 1);
     }
 }
 
@@ -1898,6 +2062,7 @@ int main(void)
         cmocka_unit_test(far_tables_big_not_kept),
         cmocka_unit_test(far_tables_refused),
         cmocka_unit_test(truncated),
+        cmocka_unit_test(split_hostile_indices),
         cmocka_unit_test(hostile),
         cmocka_unit_test(discarded),
         cmocka_unit_test(out_of_memory),
