@@ -177,11 +177,12 @@ def main():
     # a build-id, not marked as having line numbers, over 4 MiB of a PIE's
     # text, and 128 locations spread over it, half without a Line, half
     # of a Line without a line.  The fuzz target reads every mapping from
-    # its own executable, linked without a build-id: these are the seeds
+    # its own executable, linked without a build-id: the first is the seed
     # it fills (the others record build-ids, or no absolute path).  The
-    # second has function ids [3, 2^64-1, 2]: no id left for a new Function
-    # (before, ids taken one past each id met wrapped to 0 at 2^64-1, and
-    # restarted past 2: a new Function of id 3, a duplicate).
+    # second has function ids [3, 2^64-1, 2]: no id left for a new Function,
+    # so nothing is filled; a regression seed (before, ids taken one past
+    # each id met wrapped to 0 at 2^64-1, and restarted past 2: a new
+    # Function of id 3, a duplicate, and the fuzz target's check trapped).
     local = STRINGS + ["/usr/bin/heapprof-fuzz-exe"]
     base = 0x555555554000
     spread_map = (field_varint(1, 1) + field_varint(2, base) + field_varint(3, base + (4 << 20)) +
