@@ -87,7 +87,9 @@ stackset_row *stackset_row_hashed(stackset *s, const char *const *frames, const 
 /* The row of s keyed as row i of from (i < stackset_count(from)), created
  * if new, found by the key's hash from keeps: a stack's names are not
  * hashed again (leaks' born_split looks each stack up in four sets, whose
- * names can be hundreds of KB).  NULL when out of memory. */
+ * names can be hundreds of KB).  A row created new in an s that does not
+ * own its keys keeps from's name pointers: s must then not outlive them
+ * (born_split's rows are all in s already).  NULL when out of memory. */
 stackset_row *stackset_row_like(stackset *s, const stackset *from, size_t i);
 
 stackset_cell *stackset_cell_at(const stackset *s, stackset_row *r, size_t prof, size_t type);
