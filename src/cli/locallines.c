@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "namehash.h"
 #include "sort.h"
 #include "symbols.h"
 
@@ -39,14 +40,6 @@ typedef struct filler {
     table strs;       /* the strings added */
     table funcs;      /* the Functions added */
 } filler;
-
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return hp_mix64(h);
-}
 
 static uint64_t hash_func(const pb_function *f)
 {
@@ -70,7 +63,7 @@ static int table_grow(table *t, const filler *fl, bool strs)
         size_t v = t->slot[i];
         if (!v)
             continue;
-        uint64_t h = strs ? hash_str(fl->pb->string_table[v - 1])
+        uint64_t h = strs ? namehash_of(fl->pb->string_table[v - 1])
                           : hash_func(fl->pb->function[v - 1]);
         size_t j = h & (ncap - 1);
         while (n[j])
@@ -93,7 +86,7 @@ static int intern_str(filler *fl, const char *s, int64_t *out)
     if (((fl->strs.used + 1) * 2 > fl->strs.cap && table_grow(&fl->strs, fl, true)) ||
         !fl->strs.slot)
         return ENOMEM;
-    size_t mask = fl->strs.cap - 1, j = hash_str(s) & mask;
+    size_t mask = fl->strs.cap - 1, j = namehash_of(s) & mask;
     for (; fl->strs.slot[j]; j = (j + 1) & mask)
         if (!strcmp(pb->string_table[fl->strs.slot[j] - 1], s)) {
             *out = (int64_t)(fl->strs.slot[j] - 1);
